@@ -1,0 +1,155 @@
+"""`Function`: how every differentiable op is defined, and the node it leaves in the graph.
+
+An op is a subclass with two methods, in the shape PyTorch users know from
+`torch.autograd.Function`::
+
+    class Exp(Function):
+        def forward(ctx, x):                # x: a plain np.ndarray
+            y = np.exp(x)
+            ctx.save_for_backward(y)
+            return y
+        def backward(ctx, grad_output):     # dL/dy -> dL/dx
+            (y,) = ctx.saved_tensors
+            return grad_output * y
+
+and is called through `Exp.apply(tensor)`. `apply` unwraps the Tensors, runs `forward` on
+NumPy arrays and, when a gradient will be needed, keeps the instance (`ctx`) as the graph
+node of the result: `result.grad_fn is ctx`.
+
+`backward` returns one gradient per `forward` argument (None where there is none; trailing
+non-tensor arguments may be left off). It is written with operators, array methods and
+`tinygrad_np.xp`, so the same rule runs on NumPy arrays for an ordinary `backward()` and on
+Tensors, recording a graph, for `create_graph=True` (gradients of gradients).
+
+The contract that makes this work: `forward` saves arrays only through `save_for_backward`,
+and saves its inputs or its output. Any other saved array (a mask, a sign) is treated as a
+constant when differentiating a second time, which is right for piecewise-constant values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.tensor import Tensor
+
+_grad_enabled = True
+
+# needs_input_grad for calls that record nothing, by argument count (no tuple built per call).
+_NO_GRAD_NEEDED = tuple((False,) * n for n in range(8))
+
+
+class no_grad:
+    """Context manager (and decorator) in which ops record no graph: results never require grad."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = False
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        wrapper.__name__ = fn.__name__
+        wrapper.__doc__ = fn.__doc__
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Context manager that turns graph recording back on (inside `no_grad`, say)."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (outside `no_grad`)."""
+    return _grad_enabled
+
+
+class Function:
+    """Base class of every differentiable op; an instance is both `ctx` and the graph node.
+
+    Attributes set by `apply` on a recorded node (the engine reads them):
+      parents           per forward argument: the Function that produced it, the leaf Tensor
+                        itself, or None when no gradient flows to it;
+      needs_input_grad  per forward argument: does it need a gradient (skip work if not);
+      saved_tensors     what forward saved with `save_for_backward`;
+      inputs_data, output_data   the forward's arrays, kept until backward has run so that
+                        gradients can be reduced to each input's shape and, for
+                        `create_graph=True`, saved arrays can be traced back to graph tensors.
+    """
+
+    saved_tensors: tuple = ()
+    released = False  # set once backward() has freed the saved arrays
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays needed by `backward` (inputs or output; see the module docstring)."""
+        self.saved_tensors = arrays
+
+    def forward(self, *args: Any) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} must define forward(ctx, ...)")
+
+    def backward(self, grad_output: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define backward(ctx, grad_output)")
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        """Run the op on Tensors (or plain numbers and arrays, taken as constants)."""
+        ctx = cls()
+        arrays = []
+        parents = []
+        recording = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                arrays.append(arg.data)
+                if arg.requires_grad:
+                    recording = True
+                    parents.append(arg.grad_fn or arg)
+                    continue
+            else:
+                arrays.append(arg)
+            parents.append(None)
+        recording = recording and _grad_enabled
+        if recording:
+            ctx.parents = tuple(parents)
+            ctx.needs_input_grad = tuple([parent is not None for parent in parents])
+        else:
+            ctx.needs_input_grad = _NO_GRAD_NEEDED[len(args)]
+
+        try:
+            output = cls.forward(ctx, *arrays)
+        except ValueError as error:
+            # Name the op and every operand's shape: NumPy's message alone names neither.
+            shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
+            raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
+        # NumPy returns scalars (np.float32) from 0-d operations; a Tensor always holds an array.
+        if type(output) is not np.ndarray:
+            output = np.asarray(output)
+
+        if not recording:
+            return Tensor._make(output, None)
+        ctx.inputs_data = arrays
+        ctx.output_data = output
+        return Tensor._make(output, ctx)
+
+    def release(self) -> None:
+        """Free the saved arrays once backward has used them (keeps shapes for drawing)."""
+        output = self.output_data
+        self.output_shape, self.output_dtype = output.shape, output.dtype
+        self.saved_tensors = None
+        self.inputs_data = None
+        self.output_data = None
+        self.released = True
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"

@@ -1,0 +1,197 @@
+"""Check analytic gradients against central differences, the way users test their own ops.
+
+    tg.gradcheck(lambda x, w: (x @ w).relu().sum(), [x, w])
+
+Everything runs in float64 whatever the inputs' dtype: with float32 the finite differences
+would be mostly rounding noise. For every input with requires_grad=True, the full Jacobian
+d output / d input from backward() is compared with
+
+    (fn(x + eps e_i) - fn(x - eps e_i)) / (2 eps)        for every element i,
+
+so an error in any element, for any output element, is found and reported by position.
+`fast=True` instead compares one random projection <v, J u> per input: two extra forward
+passes and one backward instead of one per element, for large inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.autograd import grad
+from tinygrad_np.function import no_grad
+from tinygrad_np.tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Raised by gradcheck when an analytic gradient disagrees with the numerical one."""
+
+
+def _as_float64(inputs: Sequence[Any]) -> list[Any]:
+    """Detached float64 copies of the float tensors (other inputs pass through unchanged)."""
+    copies = []
+    for item in inputs:
+        if isinstance(item, Tensor) and item.dtype.kind == "f":
+            copies.append(
+                Tensor(item.data.astype(np.float64), requires_grad=item.requires_grad,
+                       name=item.name)
+            )
+        else:
+            copies.append(item)
+    return copies
+
+
+def _evaluate(fn: Callable[..., Tensor], inputs: list[Any]) -> np.ndarray:
+    with no_grad():
+        output = fn(*inputs)
+    return np.asarray(output.data if isinstance(output, Tensor) else output, dtype=np.float64)
+
+
+def _directional_difference(fn, inputs, position: int, direction: np.ndarray, eps: float):
+    """(fn(x + eps d) - fn(x - eps d)) / (2 eps), moving only input `position`."""
+    tensor = inputs[position]
+    original = tensor.data
+    try:
+        tensor.data = original + eps * direction
+        plus = _evaluate(fn, inputs)
+        tensor.data = original - eps * direction
+        minus = _evaluate(fn, inputs)
+    finally:
+        tensor.data = original
+    return (plus - minus) / (2 * eps)
+
+
+def numerical_grad(
+    fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-6, grad_output: Any = None
+) -> list[np.ndarray | None]:
+    """Central-difference gradient of sum(fn(*inputs) * grad_output) for each float input.
+
+    `grad_output` defaults to ones (so for a scalar `fn` this is its plain gradient).
+    Returns one float64 array per input, None for inputs that are not float tensors.
+    """
+    inputs = _as_float64(inputs)
+    weights = None if grad_output is None else np.asarray(
+        grad_output.data if isinstance(grad_output, Tensor) else grad_output, dtype=np.float64
+    )
+    grads: list[np.ndarray | None] = []
+    for position, tensor in enumerate(inputs):
+        if not (isinstance(tensor, Tensor) and tensor.dtype.kind == "f"):
+            grads.append(None)
+            continue
+        result = np.zeros(tensor.shape)
+        for index in np.ndindex(*tensor.shape):
+            direction = np.zeros(tensor.shape)
+            direction[index] = 1.0
+            change = _directional_difference(fn, inputs, position, direction, eps)
+            result[index] = np.sum(change if weights is None else change * weights)
+        grads.append(result)
+    return grads
+
+
+def _analytic_jacobian(fn, inputs, checked: list[int], output_shape) -> list[np.ndarray]:
+    """d output / d input for each checked input, by one backward pass per output element."""
+    output = fn(*inputs)
+    jacobians = [np.zeros(output_shape + inputs[p].shape) for p in checked]
+    if not output.requires_grad:
+        return jacobians
+    for out_index in np.ndindex(*output_shape):
+        seed = np.zeros(output_shape)
+        seed[out_index] = 1.0
+        grads = grad(output, [inputs[p] for p in checked], grad_outputs=Tensor(seed),
+                     retain_graph=True, allow_unused=True)
+        for jacobian, gradient in zip(jacobians, grads):
+            if gradient is not None:
+                jacobian[out_index] = gradient.data
+    return jacobians
+
+
+def _describe(inputs, position: int) -> str:
+    name = inputs[position].name
+    return f"input {position}" + (f" ({name!r})" if name else "")
+
+
+def _fail(message: str, raise_exception: bool) -> bool:
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    fast: bool = False,
+) -> bool:
+    """True if backward() agrees with central differences for every input needing grad.
+
+    Otherwise raises GradcheckError (or returns False with `raise_exception=False`) with a
+    report naming the input, the worst element, the analytic and numerical values and the
+    absolute and relative error. Elements pass when |analytic - numerical| <= atol +
+    rtol * |numerical|.
+    """
+    inputs = _as_float64(inputs)
+    checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    if fast:
+        return _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception)
+
+    output_shape = _evaluate(fn, inputs).shape
+    analytic = _analytic_jacobian(fn, inputs, checked, output_shape)
+    for position, jacobian in zip(checked, analytic):
+        tensor = inputs[position]
+        numerical = np.zeros_like(jacobian)
+        for in_index in np.ndindex(*tensor.shape):
+            direction = np.zeros(tensor.shape)
+            direction[in_index] = 1.0
+            change = _directional_difference(fn, inputs, position, direction, eps)
+            numerical[(Ellipsis,) + in_index] = change
+        error = np.abs(jacobian - numerical)
+        excess = error - (atol + rtol * np.abs(numerical))
+        if np.all(excess <= 0) and np.all(np.isfinite(jacobian)):
+            continue
+        worst = np.unravel_index(np.nanargmax(np.where(np.isfinite(excess), excess, np.inf)),
+                                 excess.shape)
+        out_index, in_index = worst[: len(output_shape)], worst[len(output_shape) :]
+        where = f"element {tuple(int(i) for i in in_index)}"
+        if output_shape:
+            where += f" (output element {tuple(int(i) for i in out_index)})"
+        return _fail(
+            f"gradcheck failed for {_describe(inputs, position)} of shape {tensor.shape}: "
+            f"worst at {where}: analytic {jacobian[worst]:.8g}, numerical "
+            f"{numerical[worst]:.8g}, absolute error {error[worst]:.3g}, relative error "
+            f"{error[worst] / max(abs(numerical[worst]), 1e-300):.3g} "
+            f"(atol={atol}, rtol={rtol})",
+            raise_exception,
+        )
+    return True
+
+
+def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception) -> bool:
+    """Compare <v, J u> from backward with the same projection by central differences."""
+    rng = np.random.default_rng(0)
+    output = fn(*inputs)
+    v = rng.standard_normal(output.shape)
+    grads = grad(output, [inputs[p] for p in checked], grad_outputs=Tensor(v),
+                 retain_graph=False, allow_unused=True)
+    for position, gradient in zip(checked, grads):
+        u = rng.standard_normal(inputs[position].shape)
+        analytic = 0.0 if gradient is None else float(np.sum(gradient.data * u))
+        change = _directional_difference(fn, inputs, position, u, eps)
+        numerical = float(np.sum(change * v))
+        error = abs(analytic - numerical)
+        if not error <= atol + rtol * abs(numerical):
+            return _fail(
+                f"gradcheck (fast) failed for {_describe(inputs, position)} of shape "
+                f"{inputs[position].shape}: random projection <v, J u>: analytic "
+                f"{analytic:.8g}, numerical {numerical:.8g}, absolute error {error:.3g}, "
+                f"relative error {error / max(abs(numerical), 1e-300):.3g} "
+                f"(atol={atol}, rtol={rtol}); run without fast=True to find the element",
+                raise_exception,
+            )
+    return True

@@ -1,0 +1,83 @@
+"""Binary arithmetic with NumPy broadcasting: + - * / ** and unary minus.
+
+Either operand may be a Python number or array (a constant). Rules return gradients at the
+broadcast (output) shape; the engine sums them back to each operand's shape.
+"""
+
+from __future__ import annotations
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+
+
+class Add(Function):
+    """y = a + b;  da = g,  db = g."""
+
+    def forward(ctx, a, b):
+        return a + b
+
+    def backward(ctx, grad_output):
+        return grad_output, grad_output
+
+
+class Sub(Function):
+    """y = a - b;  da = g,  db = -g."""
+
+    def forward(ctx, a, b):
+        return a - b
+
+    def backward(ctx, grad_output):
+        return grad_output, (-grad_output if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """y = a * b;  da = g * b,  db = g * a."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * b if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """y = a / b;  da = g / b,  db = -g * a / b**2."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        grad_a = grad_output / b
+        grad_b = -grad_a * a / b if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """y = -x;  dx = -g."""
+
+    def forward(ctx, x):
+        return -x
+
+    def backward(ctx, grad_output):
+        return -grad_output
+
+
+class Pow(Function):
+    """y = a ** b;  da = g * b * a**(b-1),  db = g * y * log(a)."""
+
+    def forward(ctx, a, b):
+        y = a**b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    def backward(ctx, grad_output):
+        a, b, y = ctx.saved_tensors
+        grad_a = grad_output * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * y * xp.log(a) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b

@@ -1,0 +1,146 @@
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, clip.
+
+Where the derivative is easiest in terms of the output (exp, sqrt, tanh, sigmoid, relu), the
+output is saved rather than the input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+
+
+class Exp(Function):
+    """y = exp(x);  dx = g * y."""
+
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * y
+
+
+class Log(Function):
+    """y = log(x);  dx = g / x."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dx = g / (2 y)."""
+
+    def forward(ctx, x):
+        y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|;  dx = g * sign(x)  (0 at x = 0, as PyTorch)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(np.sign(x))
+        return np.abs(x)
+
+    def backward(ctx, grad_output):
+        (sign,) = ctx.saved_tensors
+        return grad_output * sign
+
+
+class Sin(Function):
+    """y = sin(x);  dx = g * cos(x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * xp.cos(x)
+
+
+class Cos(Function):
+    """y = cos(x);  dx = -g * sin(x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return -grad_output * xp.sin(x)
+
+
+class Tanh(Function):
+    """y = tanh(x);  dx = g * (1 - y**2)."""
+
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x));  dx = g * y * (1 - y).
+
+    Computed as exp(-log(1 + exp(-x))) with logaddexp, which never overflows: x = -1000 gives
+    0 and x = +1000 gives 1, with no warning, and small values keep full relative precision.
+    """
+
+    def forward(ctx, x):
+        y = np.exp(-np.logaddexp(0, -x))
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * y * (1 - y)
+
+
+class ReLU(Function):
+    """y = max(x, 0);  dx = g where x > 0, else 0."""
+
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * (y > 0)
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi);  dx = g where lo <= x <= hi, else 0."""
+
+    def forward(ctx, x, lo, hi):
+        inside = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        ctx.save_for_backward(inside)
+        return np.clip(x, lo, hi)
+
+    def backward(ctx, grad_output):
+        (inside,) = ctx.saved_tensors
+        return grad_output * inside

@@ -1,0 +1,56 @@
+"""Matrix product with NumPy `matmul` semantics."""
+
+from __future__ import annotations
+
+from tinygrad_np.function import Function
+
+
+def _check_shapes(a, b) -> None:
+    """Raise a clear error naming both shapes when `a @ b` is undefined."""
+    a_shape, b_shape = getattr(a, "shape", ()), getattr(b, "shape", ())
+    if len(a_shape) == 0 or len(b_shape) == 0:
+        raise ValueError(f"matmul needs at least 1-D operands, got shapes {a_shape} and {b_shape}")
+    inner_a = a_shape[-1]
+    inner_b = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"shapes {a_shape} @ {b_shape}: the last axis of the left operand ({inner_a}) must "
+            f"equal the {'second-to-last' if len(b_shape) > 1 else 'only'} axis of the right "
+            f"one ({inner_b})"
+        )
+
+
+class MatMul(Function):
+    """y = a @ b;  da = g @ b^T,  db = a^T @ g.
+
+    1-D operands are treated as a row (left) or a column (right) whose extra axis is then
+    removed again; batch axes broadcast, and the engine sums gradients back over them.
+    """
+
+    def forward(ctx, a, b):
+        _check_shapes(a, b)
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
+            return (grad_output @ b.T if need_a else None), (a.T @ grad_output if need_b else None)
+        a_matrix = a if a.ndim > 1 else a.reshape((1,) + a.shape)
+        b_matrix = b if b.ndim > 1 else b.reshape(b.shape + (1,))
+        grad = grad_output
+        if b.ndim == 1:
+            grad = grad.reshape(grad.shape + (1,))
+        if a.ndim == 1:
+            grad = grad.reshape(grad.shape[:-1] + (1,) + grad.shape[-1:])
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad @ b_matrix.swapaxes(-1, -2)
+            if a.ndim == 1:
+                grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
+        if need_b:
+            grad_b = a_matrix.swapaxes(-1, -2) @ grad
+            if b.ndim == 1:
+                grad_b = grad_b.reshape(grad_b.shape[:-1])
+        return grad_a, grad_b

@@ -1,0 +1,78 @@
+"""Ops that move elements without changing them: reshape, transpose, expand, indexing, cast."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+
+
+class Reshape(Function):
+    """y = x.reshape(shape);  dx = g.reshape(x.shape)."""
+
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(ctx, grad_output):
+        return grad_output.reshape(ctx.input_shape)
+
+
+class Transpose(Function):
+    """y = x.transpose(axes);  dx = g.transpose(inverse of axes)."""
+
+    def forward(ctx, x, axes):
+        ctx.inverse = tuple(np.argsort(axes)) if axes else None
+        return x.transpose(axes)
+
+    def backward(ctx, grad_output):
+        return grad_output.transpose(ctx.inverse)
+
+
+class Expand(Function):
+    """y = x broadcast to `shape` (no copy);  dx = g summed over the broadcast axes.
+
+    The summing is the engine's `unbroadcast`, the library's one place for it, so the rule
+    only passes the gradient on.
+    """
+
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+class GetItem(Function):
+    """y = x[index];  dx = zeros like x with g added at index (repeated indices accumulate)."""
+
+    def forward(ctx, x, index):
+        ctx.input_shape = x.shape
+        ctx.index = index
+        return x[index]
+
+    def backward(ctx, grad_output):
+        return xp.index_add(grad_output, ctx.index, ctx.input_shape)
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with x added at index;  dx = g[index].  (The backward of GetItem.)"""
+
+    def forward(ctx, x, index, shape):
+        ctx.index = index
+        return xp.index_add(x, index, shape)
+
+    def backward(ctx, grad_output):
+        return grad_output[ctx.index]
+
+
+class Cast(Function):
+    """y = x as `dtype`;  dx = g as x's dtype."""
+
+    def forward(ctx, x, dtype):
+        ctx.input_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(ctx, grad_output):
+        return grad_output.astype(ctx.input_dtype)

@@ -1,0 +1,42 @@
+"""Softmax and log-softmax along an axis, stable for any finite input.
+
+Both subtract the maximum first: softmax(x) = softmax(x - max x), and then every exponent is
+<= 0, so exp never overflows (logits of +-1000 are fine).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+
+
+class Softmax(Function):
+    """y = exp(x) / sum(exp(x));  dx = y * (g - sum(g * y))."""
+
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        y = shifted / np.sum(shifted, axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return y * (grad_output - (grad_output * y).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y = x - log(sum(exp(x)));  dx = g - exp(y) * sum(g)."""
+
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output - xp.exp(y) * grad_output.sum(axis=ctx.axis, keepdims=True)

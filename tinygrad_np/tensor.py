@@ -1,0 +1,518 @@
+"""`Tensor`: a NumPy array that remembers how it was computed.
+
+A Tensor holds `.data` (an np.ndarray) and, when it came out of an op that needs a gradient,
+`.grad_fn`: the op's node in the graph (see `function.Function`). `.backward()` walks those
+nodes back to the leaves (tensors made with `requires_grad=True`) and fills their `.grad`.
+
+Every method below is a thin call to one op in `tinygrad_np/ops/`, where the forward and the
+backward of that op sit side by side. Names and semantics follow PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+
+Axis = int | tuple[int, ...] | None
+
+
+def _shape_args(shape: tuple) -> tuple[int, ...]:
+    """Accept both `f(2, 3)` and `f((2, 3))`."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Convert user data to an ndarray with PyTorch's dtype rules (see Tensor)."""
+    if isinstance(data, Tensor):
+        array = data.data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+    elif isinstance(data, bool):
+        array = np.asarray(data)
+    elif isinstance(data, int):
+        array = np.asarray(data, dtype=np.int64)
+    elif isinstance(data, float):
+        array = np.asarray(data, dtype=get_default_dtype())
+    else:
+        array = np.asarray(_unwrap_nested(data))
+        if array.dtype.kind == "f" and dtype is None:
+            array = array.astype(get_default_dtype())
+        elif array.dtype.kind in "iu" and array.dtype != np.uint8:
+            array = array.astype(np.int64)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: data must be numeric (bool, int or float), got dtype {array.dtype}")
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    return array
+
+
+def _unwrap_nested(data: Any) -> Any:
+    """Lists may hold Tensors (`[t1, t2]`); take their arrays."""
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(item) for item in data]
+    return data.data if isinstance(data, Tensor) else data
+
+
+def _index(index: Any) -> Any:
+    """Tensors inside an index become their arrays (an integer Tensor works as an index)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(part.data if isinstance(part, Tensor) else part for part in index)
+    if isinstance(index, list):
+        return np.asarray(_unwrap_nested(index))
+    return index
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+class Tensor:
+    """An n-dimensional array with automatic differentiation.
+
+    `Tensor(data, requires_grad=False, dtype=None, name=None)`: `data` is an ndarray (kept as
+    is, sharing memory, dtype preserved), a Python scalar or a nested list. Python floats
+    become the default float dtype (float32), Python ints int64. Only floating-point tensors
+    can require gradients.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "__weakref__")
+    # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
+    __array_ufunc__ = None
+
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> None:
+        self.data: np.ndarray = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: np.ndarray, grad_fn: Any) -> Tensor:
+        """Fast constructor for op results (no conversion): the per-op hot path."""
+        tensor = object.__new__(cls)
+        tensor.data = data
+        tensor.grad = None
+        tensor.requires_grad = grad_fn is not None
+        tensor.grad_fn = grad_fn
+        tensor.name = None
+        return tensor
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        """Number of elements (an int, as NumPy's `size`)."""
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True unless the tensor came out of a recorded op."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:
+        """All axes reversed (the matrix transpose for 2-D)."""
+        return self.transpose()
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Mark a leaf as needing a gradient (in place); returns self."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, this one is "
+                f"{self.data.dtype}; convert it first, e.g. Tensor(data, dtype=np.float32)"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False) is only for leaves; use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors, this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph: no gradient flows through the result."""
+        return Tensor._make(self.data, None)
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf with requires_grad=True.
+
+        `gradient` is the upstream gradient (required unless self has one element). The
+        graph's saved arrays are freed afterwards unless `retain_graph=True`.
+        """
+        from tinygrad_np.autograd import run_backward
+
+        run_backward(self, gradient, retain_graph, create_graph)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (for gradients: `t.grad.zero_()`)."""
+        self.data[...] = 0
+        return self
+
+    # ----------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        values = np.array2string(self.data, separator=", ", precision=4, threshold=20,
+                                 prefix="tensor(")
+        extras = [f"shape={self.shape}", f"dtype={self.dtype}"]
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"tensor({values}, {', '.join(extras)})"
+
+    def draw_graph(self, **options: Any) -> Any:
+        """The graph that produced this tensor as a graphviz.Digraph (see tinygrad_np.viz)."""
+        from tinygrad_np.viz import draw_graph
+
+        return draw_graph(self, **options)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """Jupyter shows a tensor that has a graph as its drawn graph, else as text."""
+        bundle = {"text/plain": repr(self)}
+        if self.grad_fn is not None:
+            try:
+                bundle.update(self.draw_graph()._repr_mimebundle_(include, exclude))
+            except Exception:  # no graphviz package or binary: plain text is still right
+                pass
+        return bundle
+
+    # ----------------------------------------------------------------- Python protocol
+    __hash__ = object.__hash__  # identity, so tensors can be dict keys despite __eq__
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for position in range(len(self)):
+            yield self[position]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(other, self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return Pow.apply(self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return Pow.apply(base, self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(other, self)
+
+    def add(self, other: Any) -> Tensor:
+        return Add.apply(self, other)
+
+    def sub(self, other: Any) -> Tensor:
+        return Sub.apply(self, other)
+
+    def mul(self, other: Any) -> Tensor:
+        return Mul.apply(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return Div.apply(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return Pow.apply(self, exponent)
+
+    def neg(self) -> Tensor:
+        return Neg.apply(self)
+
+    def matmul(self, other: Any) -> Tensor:
+        """NumPy matmul semantics: 1-D, 2-D and batched N-D with broadcast batch axes."""
+        return MatMul.apply(self, other)
+
+    # In-place operators change .data; on tensors in a recorded graph that would silently
+    # corrupt saved values, so they are refused there (as in PyTorch, use no_grad()).
+    def _in_place(self, ufunc: np.ufunc, other: Any) -> Tensor:
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                "in-place operation on a tensor that requires grad; do it under "
+                "`with tg.no_grad():` (e.g. a parameter update) or write `t = t + x`"
+            )
+        ufunc(self.data, _data(other), out=self.data, casting="same_kind")
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(np.add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(np.subtract, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(np.multiply, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(np.true_divide, other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError("item assignment on a tensor that requires grad; use no_grad()")
+        self.data[_index(index)] = _data(value)
+
+    # ----------------------------------------------------------------- comparisons (no grad)
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor._make(self.data < _data(other), None)
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor._make(self.data <= _data(other), None)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor._make(self.data > _data(other), None)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor._make(self.data >= _data(other), None)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor._make(np.asarray(self.data == _data(other)), None)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor._make(np.asarray(self.data != _data(other)), None)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest value (int64, no gradient)."""
+        return Tensor._make(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)), None)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the smallest value (int64, no gradient)."""
+        return Tensor._make(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)), None)
+
+    # ----------------------------------------------------------------- reductions
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Sum over `axis` (an int, a tuple, or None for all)."""
+        return Sum.apply(self, axis, keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Average over `axis`: sum / number of elements summed."""
+        total = Sum.apply(self, axis, keepdims)
+        count = self.data.size // max(total.data.size, 1) if self.data.size else 0
+        return total / count if count else total / np.float64("nan") * 0
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Largest value over `axis`; the gradient is split evenly between ties."""
+        return Max.apply(self, axis, keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Smallest value over `axis`; the gradient is split evenly between ties."""
+        return Min.apply(self, axis, keepdims)
+
+    # ----------------------------------------------------------------- elementwise
+    def exp(self) -> Tensor:
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return ReLU.apply(self)
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
+        """Limit values to [lo, hi]; the gradient passes where lo <= x <= hi."""
+        return Clip.apply(self, lo, hi)
+
+    clamp = clip
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along `axis`, stable for any finite values."""
+        return Softmax.apply(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - log(sum(exp(x))) along `axis`, stable for any finite values."""
+        return LogSoftmax.apply(self, axis)
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """Same elements, new shape (one axis may be -1)."""
+        return Reshape.apply(self, _shape_args(shape))
+
+    view = reshape
+
+    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
+        """Permute axes: no arguments reverses them; two axes of an N-D tensor swap them."""
+        axes = _shape_args(axes)
+        if not axes:
+            axes = tuple(range(self.ndim))[::-1]
+        elif len(axes) == 2 and self.ndim != 2:  # PyTorch's transpose(dim0, dim1)
+            order = list(range(self.ndim))
+            order[axes[0]], order[axes[1]] = order[axes[1]], order[axes[0]]
+            axes = tuple(order)
+        return Transpose.apply(self, axes)
+
+    def permute(self, *axes: int | tuple[int, ...]) -> Tensor:
+        """Reorder the axes: result axis i is input axis axes[i]."""
+        return Transpose.apply(self, _shape_args(axes))
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        order = list(range(self.ndim))
+        order[axis1], order[axis2] = order[axis2], order[axis1]
+        return Transpose.apply(self, tuple(order))
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge axes start_dim..end_dim into one (all of them by default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = start_dim % self.ndim, end_dim % self.ndim
+        shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
+        return Reshape.apply(self, shape)
+
+    def expand(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """Broadcast to `shape` without copying (-1 keeps an axis)."""
+        shape = _shape_args(shape)
+        offset = len(shape) - self.ndim
+        shape = tuple(
+            self.shape[axis - offset] if size == -1 else size for axis, size in enumerate(shape)
+        )
+        return Expand.apply(self, shape)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """Insert a size-1 axis at `axis`."""
+        axis = axis if axis >= 0 else axis + self.ndim + 1
+        return Reshape.apply(self, self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def squeeze(self, axis: int | None = None) -> Tensor:
+        """Remove size-1 axes (or only `axis`, if it has size 1)."""
+        if axis is None:
+            shape = tuple(size for size in self.shape if size != 1)
+        elif self.shape[axis] == 1:
+            shape = self.shape[:axis % self.ndim] + self.shape[axis % self.ndim + 1 :]
+        else:
+            shape = self.shape
+        return Reshape.apply(self, shape)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """Basic slicing and integer-array indexing; repeated indices accumulate gradient."""
+        return GetItem.apply(self, _index(index))
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Convert to `dtype`; the gradient converts back."""
+        return Cast.apply(self, np.dtype(dtype))
+
+    def to(self, dtype: Any) -> Tensor:
+        return self.astype(dtype)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        return self.astype(np.int64)
+
+
+# The ops need the Tensor class to exist, so they are imported after it.
+from tinygrad_np.function import is_grad_enabled  # noqa: E402
+from tinygrad_np.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from tinygrad_np.ops.elementwise import (  # noqa: E402
+    Abs,
+    Clip,
+    Cos,
+    Exp,
+    Log,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Tanh,
+)
+from tinygrad_np.ops.matmul import MatMul  # noqa: E402
+from tinygrad_np.ops.reduce import Max, Min, Sum  # noqa: E402
+from tinygrad_np.ops.shape import Cast, Expand, GetItem, Reshape, Transpose  # noqa: E402
+from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402

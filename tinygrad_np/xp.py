@@ -1,0 +1,83 @@
+"""The tiny array interface that gradient rules are written against.
+
+A rule such as `grad_output * y` already works on NumPy arrays and on Tensors alike. The few
+things an ndarray and a Tensor spell differently live here: each function below takes either
+and answers in kind. So one rule serves
+
+  * an ordinary `backward()`: plain ndarrays, no graph, no Tensor overhead at all;
+  * `create_graph=True`: Tensors, so the backward pass is itself recorded and can be
+    differentiated again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_NUMPY_TYPES = (np.ndarray, np.generic, int, float)
+
+
+def is_tensor(x: Any) -> bool:
+    """True when a rule is running on Tensors (create_graph=True), False on plain arrays."""
+    return not isinstance(x, _NUMPY_TYPES)
+
+
+def exp(x):
+    """e ** x."""
+    return np.exp(x) if isinstance(x, _NUMPY_TYPES) else x.exp()
+
+
+def log(x):
+    """Natural logarithm."""
+    return np.log(x) if isinstance(x, _NUMPY_TYPES) else x.log()
+
+
+def sin(x):
+    """Sine."""
+    return np.sin(x) if isinstance(x, _NUMPY_TYPES) else x.sin()
+
+
+def cos(x):
+    """Cosine."""
+    return np.cos(x) if isinstance(x, _NUMPY_TYPES) else x.cos()
+
+
+def softmax(x, axis: int):
+    """exp(x) / sum(exp(x)) along `axis`, computed stably."""
+    if isinstance(x, _NUMPY_TYPES):
+        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return shifted / np.sum(shifted, axis=axis, keepdims=True)
+    return x.softmax(axis)
+
+
+def broadcast_to(x, shape: tuple[int, ...]):
+    """Repeat `x` along broadcast axes to `shape` (a read-only view for arrays)."""
+    return np.broadcast_to(x, shape) if isinstance(x, _NUMPY_TYPES) else x.expand(shape)
+
+
+def index_add(values, index: Any, shape: tuple[int, ...]):
+    """A zero array of `shape` with `values` added at `index`; repeated indices accumulate.
+
+    This is the backward of `x[index]`; its own backward is `grad[index]`.
+    """
+    if isinstance(values, _NUMPY_TYPES):
+        out = np.zeros(shape, dtype=np.result_type(values))
+        if _is_basic_index(index):
+            out[index] = values  # basic indexing never repeats an element
+        else:
+            np.add.at(out, index, values)
+        return out
+    from tinygrad_np.ops.shape import IndexAdd  # only for create_graph; avoids an import cycle
+
+    return IndexAdd.apply(values, index, shape)
+
+
+def _is_basic_index(index: Any) -> bool:
+    """Slices, integers, None and Ellipsis only: each selected element appears once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(
+        part is None or part is Ellipsis or isinstance(part, (slice, int, np.integer))
+        or (isinstance(part, np.ndarray) and part.dtype == bool)
+        for part in parts
+    )
