@@ -203,6 +203,12 @@ def grad(
     for position, tensor in enumerate(inputs):
         if not isinstance(tensor, Tensor) or not tensor.requires_grad:
             raise ValueError(f"grad: input {position} does not require grad")
+    for position, tensor in enumerate(outputs):
+        if not tensor.requires_grad:
+            raise RuntimeError(
+                f"grad: output {position} does not require grad: it does not depend on any "
+                "tensor with requires_grad=True (or was computed under no_grad())"
+            )
     seeds = _seeds(outputs, grad_outputs, create_graph)
     retain_graph = create_graph if retain_graph is None else retain_graph
     grads = backpropagate(outputs, seeds, retain_graph, create_graph, inputs)
