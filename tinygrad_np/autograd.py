@@ -61,7 +61,9 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
             f"for an input of shape {tuple(shape)}"
         )
     axes = tuple(range(extra)) + tuple(
-        extra + axis for axis, size in enumerate(shape) if size == 1 and grad.shape[extra + axis] != 1
+        extra + axis
+        for axis, size in enumerate(shape)
+        if size == 1 and grad.shape[extra + axis] != 1
     )
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)

@@ -46,7 +46,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         elif array.dtype.kind in "iu" and array.dtype != np.uint8:
             array = array.astype(np.int64)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor: data must be numeric (bool, int or float), got dtype {array.dtype}")
+        raise TypeError(f"Tensor: data must be numeric (bool, int or float), not {array.dtype}")
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     return array
