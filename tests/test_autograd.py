@@ -445,3 +445,16 @@ def test_extreme_logits_are_finite_without_warnings(dtype):
         logits.grad = None
         output.backward(upstream)
         assert np.all(np.isfinite(logits.grad.data))
+
+
+def test_grad_outputs_as_a_number_and_as_a_list():
+    x = leaf(3.0)
+    (g,) = tg.grad(x * x, x, grad_outputs=2.0)
+    assert g.item() == 12.0
+    y = leaf([1.0, 2.0])
+    g_y, = tg.grad([y * 2, y * 3], y, grad_outputs=[np.ones(2), np.full(2, 10.0)])
+    np.testing.assert_array_equal(g_y.data, [32.0, 32.0])
+
+
+def test_mean_of_an_empty_tensor_is_nan():
+    assert np.isnan(Tensor(np.zeros((0, 3))).mean().item())

@@ -243,8 +243,8 @@ def run_backward(
 
 def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:
     """The starting gradient of each output: 1 for a scalar, else the one given."""
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
-        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if not isinstance(grad_outputs, (list, tuple)):  # one gradient (or None) for every output
+        grad_outputs = [grad_outputs] * len(outputs)
     seeds = []
     for output, seed in zip(outputs, grad_outputs):
         if seed is None:

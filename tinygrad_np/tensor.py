@@ -364,8 +364,8 @@ class Tensor:
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Average over `axis`: sum / number of elements summed."""
         total = Sum.apply(self, axis, keepdims)
-        count = self.data.size // max(total.data.size, 1) if self.data.size else 0
-        return total / count if count else total / np.float64("nan") * 0
+        count = self.data.size // max(total.data.size, 1)
+        return total / count if count else total * np.nan  # the mean of nothing is NaN
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Largest value over `axis`; the gradient is split evenly between ties."""
