@@ -77,3 +77,8 @@ def test_gradcheck_leaves_inputs_unchanged():
     tg.gradcheck(lambda t: (t * t).sum(), [x])
     np.testing.assert_array_equal(x.data, before)
     assert x.grad is None
+
+
+def test_gradcheck_of_a_first_derivative_checks_the_second():
+    x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    assert tg.gradcheck(lambda t: tg.grad((t * t * t).sum(), t, create_graph=True)[0], [x])

@@ -27,6 +27,7 @@ from tinygrad_np.factories import (
 from tinygrad_np.function import Function, enable_grad, is_grad_enabled, no_grad
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.rng import manual_seed
+from tinygrad_np.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,7 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "load",
     "is_grad_enabled",
     "manual_seed",
     "no_grad",
@@ -48,6 +50,7 @@ __all__ = [
     "ones_like",
     "rand",
     "randn",
+    "save",
     "set_default_dtype",
     "tensor",
     "zeros",

@@ -1,0 +1,381 @@
+"""Tests for tinygrad_np.nn.functional: every loss against a NumPy reference written here,
+gradients against central differences in float64, extreme inputs, reductions and errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn.functional as F
+from tinygrad_np import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ----------------------------------------------------------------- NumPy references
+
+
+def reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return losses.mean()
+    return losses.sum() if reduction == "sum" else losses
+
+
+def ref_cross_entropy(logits, target, reduction="mean"):
+    """-log softmax at the class (or against the probabilities), written out row by row."""
+    losses = []
+    for row, goal in zip(logits, target):
+        log_norm = np.log(np.sum(np.exp(row - row.max()))) + row.max()
+        log_probs = row - log_norm
+        losses.append(-log_probs[goal] if np.ndim(goal) == 0 else -np.sum(goal * log_probs))
+    return reduce(np.array(losses), reduction)
+
+
+def ref_bce(p, y, reduction="mean"):
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), -100)
+        log_q = np.maximum(np.log(1 - p), -100)
+    return reduce(-(y * log_p + (1 - y) * log_q), reduction)
+
+
+def ref_bce_with_logits(x, y, reduction="mean"):
+    """softplus(x) - x y, with softplus(x) = log(1 + e^x) = logaddexp(0, x)."""
+    return reduce(np.logaddexp(0, x) - x * y, reduction)
+
+
+def ref_mse(pred, target, reduction="mean"):
+    return reduce((pred - target) ** 2, reduction)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def leaf(array) -> Tensor:
+    return Tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
+
+
+# ----------------------------------------------------------------- activations
+
+
+def test_activations_match_numpy(rng):
+    x = rng.normal(size=(3, 4))
+    t = Tensor(x)
+    np.testing.assert_allclose(F.relu(t).data, np.maximum(x, 0))
+    np.testing.assert_allclose(F.sigmoid(t).data, 1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(F.tanh(t).data, np.tanh(x))
+    expected = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(F.softmax(t).data, expected)
+    np.testing.assert_allclose(F.softmax(t, dim=1).data, expected)
+    np.testing.assert_allclose(F.softmax(t, 1).data, expected)
+    np.testing.assert_allclose(F.log_softmax(t, dim=-1).data, np.log(expected))
+    column = np.exp(x) / np.exp(x).sum(axis=0, keepdims=True)
+    np.testing.assert_allclose(F.softmax(t, axis=0).data, column)
+    np.testing.assert_allclose(F.log_softmax(t, 0).data, np.log(column))
+
+
+def test_softmax_rejects_conflicting_axis_and_dim():
+    with pytest.raises(TypeError, match="axis=0 and dim=1"):
+        F.softmax(Tensor(np.ones((2, 2))), axis=0, dim=1)
+
+
+def test_softmax_extreme_logits_finite():
+    with np.errstate(all="raise", under="ignore"):
+        probs = F.softmax(Tensor(np.array([[1000.0, -1000.0, 0.0]])), dim=1).data
+    np.testing.assert_allclose(probs, [[1.0, 0.0, 0.0]])
+
+
+# ----------------------------------------------------------------- linear
+
+
+@pytest.mark.parametrize("x_shape", [(4, 3), (2, 4, 3), (3,)])
+def test_linear_matches_numpy_and_gradcheck(rng, x_shape):
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=(2, 3)), rng.normal(size=2)
+    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w), Tensor(b)).data, x @ w.T + b)
+    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w)).data, x @ w.T)
+    assert tg.gradcheck(F.linear, [leaf(x), leaf(w), leaf(b)])
+    assert tg.gradcheck(lambda a, c: F.linear(a, c), [leaf(x), leaf(w)])
+
+
+def test_linear_second_derivative(rng):
+    w = leaf(rng.normal(size=(2, 3)))
+
+    def input_gradient(x):
+        with tg.enable_grad():
+            out = F.linear(x, w).tanh().sum()
+            return tg.grad(out, x, create_graph=True)[0]
+
+    assert tg.gradcheck(input_gradient, [leaf(rng.normal(size=(4, 3)))])
+
+
+def test_linear_weight_gradient_keeps_the_weight_layout(rng):
+    # x @ W.T composed would give W a Fortran-ordered gradient, and every optimizer update
+    # would then mix memory layouts (several times slower in NumPy).
+    w = Tensor(rng.normal(size=(5, 3)).astype(np.float32), requires_grad=True)
+    F.linear(Tensor(rng.normal(size=(8, 3)).astype(np.float32)), w).sum().backward()
+    assert w.grad.data.flags["C_CONTIGUOUS"] and w.grad.dtype == np.float32
+
+
+def test_linear_feature_mismatch_is_clear():
+    with pytest.raises(ValueError, match=r"last axis has 4 features, the weight of shape "
+                                         r"\(2, 3\) expects 3"):
+        F.linear(Tensor(np.ones((5, 4))), Tensor(np.ones((2, 3))))
+
+
+# ----------------------------------------------------------------- cross_entropy
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_class_ids_match_reference(rng, reduction):
+    logits = rng.normal(size=(5, 4)) * 3
+    target = rng.integers(0, 4, 5)
+    loss = F.cross_entropy(Tensor(logits), target, reduction=reduction)
+    np.testing.assert_allclose(loss.data, ref_cross_entropy(logits, target, reduction))
+    # an int Tensor target and a list give the same
+    same = F.cross_entropy(Tensor(logits), Tensor(target), reduction=reduction)
+    np.testing.assert_allclose(same.data, loss.data)
+    np.testing.assert_allclose(
+        F.cross_entropy(Tensor(logits), target.tolist(), reduction=reduction).data, loss.data
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_probabilities_match_reference(rng, reduction):
+    logits = rng.normal(size=(3, 5))
+    probs = rng.dirichlet(np.ones(5), size=3)
+    loss = F.cross_entropy(Tensor(logits), probs, reduction=reduction)
+    np.testing.assert_allclose(loss.data, ref_cross_entropy(logits, probs, reduction))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_gradcheck(rng, reduction):
+    target = rng.integers(0, 3, 4)
+    logits = leaf(rng.normal(size=(4, 3)))
+    assert tg.gradcheck(lambda z: F.cross_entropy(z, target, reduction), [logits])
+    probs = leaf(rng.dirichlet(np.ones(3), size=4))
+    assert tg.gradcheck(lambda z, q: F.cross_entropy(z, q, reduction),
+                        [leaf(rng.normal(size=(4, 3))), probs])
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot(rng):
+    logits = leaf(rng.normal(size=(4, 3)))
+    target = np.array([0, 2, 1, 2])
+    F.cross_entropy(logits, target).backward()
+    softmax = np.exp(logits.data) / np.exp(logits.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(logits.grad.data, (softmax - np.eye(3)[target]) / 4)
+
+
+def test_cross_entropy_extreme_logits_finite():
+    logits = leaf([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 1000.0]])
+    with np.errstate(all="raise", under="ignore"):
+        loss = F.cross_entropy(logits, np.array([1, 0]), reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.data, [2000.0, 2000.0 + np.log(2)])
+    assert np.all(np.isfinite(logits.grad.data))
+    np.testing.assert_allclose(logits.grad.data, [[1, -1, 0], [-1, 0.5, 0.5]], atol=1e-12)
+
+
+def test_cross_entropy_unbatched(rng):
+    logits = rng.normal(size=4)
+    batched = F.cross_entropy(Tensor(logits[None]), np.array([2]), reduction="none")
+    loss = F.cross_entropy(Tensor(logits), 2, reduction="none")
+    assert loss.shape == ()
+    np.testing.assert_allclose(loss.data, batched.data[0])
+    assert F.cross_entropy(Tensor(logits), Tensor(2)).shape == ()
+    probs = np.full(4, 0.25)
+    np.testing.assert_allclose(F.cross_entropy(Tensor(logits), probs).data,
+                               ref_cross_entropy(logits[None], probs[None]))
+    assert tg.gradcheck(lambda z: F.cross_entropy(z, 1), [leaf(logits)])
+
+
+def test_cross_entropy_keeps_float32(rng):
+    logits = Tensor(rng.normal(size=(2, 3)).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(logits, rng.dirichlet(np.ones(3), size=2))  # float64 probabilities
+    loss.backward()
+    assert loss.dtype == np.float32 and logits.grad.dtype == np.float32
+
+
+def test_cross_entropy_target_errors_name_shape_and_classes():
+    logits = Tensor(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"shape \(4,\)"):
+        F.cross_entropy(logits, np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"\[0, 2\] for 3 classes"):
+        F.cross_entropy(logits, np.array([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match=r"\[0, 2\] for 3 classes"):
+        F.cross_entropy(logits, np.array([0, -1, 2, 1]))
+    with pytest.raises(ValueError, match=r"\(4, 3\)"):
+        F.cross_entropy(logits, np.full((4, 2), 0.5))
+    with pytest.raises(ValueError, match=r"unbatched logits of shape \(3,\)"):
+        F.cross_entropy(Tensor(np.zeros(3)), np.array([1, 2]))
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        F.cross_entropy(logits, np.zeros(4, dtype=np.int64), reduction="avg")
+
+
+# ----------------------------------------------------------------- binary_cross_entropy
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_matches_reference(rng, reduction):
+    p = rng.uniform(0.01, 0.99, (3, 4))
+    y = rng.uniform(0, 1, (3, 4))
+    loss = F.binary_cross_entropy(Tensor(p), y, reduction=reduction)
+    np.testing.assert_allclose(loss.data, ref_bce(p, y, reduction))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_binary_cross_entropy_gradcheck(rng, reduction):
+    p = leaf(rng.uniform(0.05, 0.95, (3, 2)))
+    y = leaf(rng.uniform(0, 1, (3, 2)))
+    assert tg.gradcheck(lambda a, b: F.binary_cross_entropy(a, b, reduction), [p, y])
+
+
+def test_binary_cross_entropy_second_derivative(rng):
+    y = rng.uniform(0, 1, 5)
+
+    def gradient(p):
+        with tg.enable_grad():  # gradcheck evaluates fn under no_grad for its differences
+            (grad_p,) = tg.grad(F.binary_cross_entropy(p, y, "sum"), p, create_graph=True)
+        return grad_p
+
+    assert tg.gradcheck(gradient, [leaf(rng.uniform(0.1, 0.9, 5))])
+
+
+def test_binary_cross_entropy_clamps_at_zero_and_one():
+    p = leaf([0.0, 1.0, 0.0, 1.0])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    with np.errstate(all="raise"):
+        loss = F.binary_cross_entropy(p, y, reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.data, [100.0, 100.0, 0.0, 0.0])
+    np.testing.assert_allclose(loss.data, ref_bce(p.data, y, "none"))
+    assert np.all(np.isfinite(p.grad.data))
+    np.testing.assert_allclose(p.grad.data, [-1e12, 1e12, 0.0, 0.0])  # as PyTorch
+
+
+def test_binary_cross_entropy_accepts_int_labels(rng):
+    p = rng.uniform(0.1, 0.9, 4).astype(np.float32)
+    labels = np.array([0, 1, 1, 0])
+    loss = F.binary_cross_entropy(Tensor(p), labels)
+    assert loss.dtype == np.float32
+    np.testing.assert_allclose(loss.data, ref_bce(p.astype(np.float64), labels), rtol=1e-6)
+
+
+def test_binary_cross_entropy_rejects_values_outside_unit_interval():
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\].*with_logits"):
+        F.binary_cross_entropy(Tensor(np.array([0.5, 1.5])), np.array([0.0, 1.0]))
+
+
+# ----------------------------------------------------------------- with logits
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_with_logits_matches_reference(rng, reduction):
+    x = rng.normal(size=(4, 3)) * 4
+    y = rng.uniform(0, 1, (4, 3))
+    loss = F.binary_cross_entropy_with_logits(Tensor(x), y, reduction=reduction)
+    np.testing.assert_allclose(loss.data, ref_bce_with_logits(x, y, reduction))
+    via_probs = F.binary_cross_entropy(F.sigmoid(Tensor(x)), y, reduction=reduction)
+    np.testing.assert_allclose(loss.data, via_probs.data, rtol=1e-9)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_with_logits_gradcheck(rng, reduction):
+    x = leaf(rng.normal(size=(3, 3)) * 3)
+    y = leaf(rng.uniform(0, 1, (3, 3)))
+    assert tg.gradcheck(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction), [x, y])
+
+
+def test_bce_with_logits_second_derivative(rng):
+    y = rng.uniform(0, 1, 4)
+
+    def gradient(x):
+        with tg.enable_grad():  # gradcheck evaluates fn under no_grad for its differences
+            loss = F.binary_cross_entropy_with_logits(x, y, "sum")
+            return tg.grad(loss, x, create_graph=True)[0]
+
+    assert tg.gradcheck(gradient, [leaf(rng.normal(size=4))])
+
+
+def test_bce_with_logits_gradient_exact_at_zero():
+    # max(x, 0) + log(1 + exp(-|x|)) composed from relu and abs would give -y here, not 0.5 - y.
+    x = leaf(np.zeros(3))
+    y = np.array([0.0, 0.25, 1.0])
+    F.binary_cross_entropy_with_logits(x, y, reduction="sum").backward()
+    np.testing.assert_allclose(x.grad.data, 0.5 - y)
+
+
+def test_bce_with_logits_extreme_logits_finite():
+    x = leaf([1000.0, -1000.0, 1000.0, -1000.0])
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    with np.errstate(all="raise", under="ignore"):
+        loss = F.binary_cross_entropy_with_logits(x, y, reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.data, [1000.0, 1000.0, 0.0, 0.0])
+    np.testing.assert_allclose(x.grad.data, [1.0, -1.0, 0.0, 0.0])
+
+
+# ----------------------------------------------------------------- mse_loss
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_loss_matches_reference_and_gradcheck(rng, reduction):
+    pred, target = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    loss = F.mse_loss(Tensor(pred), target, reduction=reduction)
+    np.testing.assert_allclose(loss.data, ref_mse(pred, target, reduction))
+    assert tg.gradcheck(lambda a, b: F.mse_loss(a, b, reduction), [leaf(pred), leaf(target)])
+
+
+def test_mse_loss_gradient(rng):
+    pred, target = leaf(rng.normal(size=5)), rng.normal(size=5)
+    F.mse_loss(pred, Tensor(target)).backward()
+    np.testing.assert_allclose(pred.grad.data, 2 * (pred.data - target) / 5)
+
+
+# ----------------------------------------------------------------- shared checks
+
+
+@pytest.mark.parametrize("loss", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits,
+                                  F.mse_loss])
+def test_elementwise_losses_reject_shape_mismatch(loss):
+    # (N, 1) against (N,) would broadcast to (N, N) and give a wrong loss without an error.
+    expected = r"target shape \(4,\) must equal the input shape \(4, 1\)"
+    with pytest.raises(ValueError, match=expected):
+        loss(Tensor(np.full((4, 1), 0.5)), np.zeros(4))
+
+
+@pytest.mark.parametrize("loss", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits,
+                                  F.mse_loss])
+def test_elementwise_losses_reject_unknown_reduction(loss):
+    with pytest.raises(ValueError, match=r"reduction must be .* got 'average'"):
+        loss(Tensor(np.full(2, 0.5)), np.zeros(2), reduction="average")
+
+
+def test_losses_match_pytorch(rng):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    logits = rng.normal(size=(4, 3)) * 5
+    target = rng.integers(0, 3, 4)
+    probs = rng.uniform(0.02, 0.98, (4, 3))
+    labels = rng.uniform(0, 1, (4, 3))
+    cases = [
+        (lambda x: F.cross_entropy(x, target),
+         lambda x: tf.cross_entropy(x, torch.from_numpy(target)), logits),
+        (lambda x: F.binary_cross_entropy(x, labels),
+         lambda x: tf.binary_cross_entropy(x, torch.from_numpy(labels)), probs),
+        (lambda x: F.binary_cross_entropy_with_logits(x, labels),
+         lambda x: tf.binary_cross_entropy_with_logits(x, torch.from_numpy(labels)), logits),
+        (lambda x: F.mse_loss(x, labels), lambda x: tf.mse_loss(x, torch.from_numpy(labels)),
+         logits),
+    ]
+    for ours, theirs, values in cases:
+        x = leaf(values)
+        loss = ours(x)
+        loss.backward()
+        x_torch = torch.tensor(values, requires_grad=True)
+        expected = theirs(x_torch)
+        expected.backward()
+        np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad.data, x_torch.grad.numpy(), rtol=1e-10, atol=1e-15)

@@ -1,0 +1,27 @@
+"""Layers and models: `import tinygrad_np.nn as nn` (functions in `tinygrad_np.nn.functional`).
+
+Built only on the public Tensor ops and, for a few fused ops (`nn/fused.py`), the public
+`Function`.
+"""
+
+from tinygrad_np.nn import functional
+from tinygrad_np.nn.activation import ReLU, Sigmoid, Softmax, Tanh
+from tinygrad_np.nn.container import Sequential
+from tinygrad_np.nn.linear import Linear
+from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.nn.shape import Flatten, Identity
+
+__all__ = [
+    "Flatten",
+    "Identity",
+    "Linear",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+]
