@@ -28,6 +28,7 @@ from tinygrad_np.function import Function, enable_grad, is_grad_enabled, no_grad
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
+from tinygrad_np.viz import draw_graph  # graphviz itself is imported only when drawing
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,7 @@ __all__ = [
     "Function",
     "Tensor",
     "arange",
+    "draw_graph",
     "enable_grad",
     "eye",
     "full",

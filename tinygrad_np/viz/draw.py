@@ -1,0 +1,247 @@
+"""Draw a traced graph with Graphviz: `draw_graph` (a `graphviz.Digraph`) and `render` (a file).
+
+The `graphviz` Python package is imported inside the functions, so `import tinygrad_np`
+works without it; rendering a picture also needs the Graphviz program `dot`.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinygrad_np.tensor import Tensor
+from tinygrad_np.viz.trace import (
+    COLLAPSED,
+    INPUT,
+    INTERMEDIATE,
+    LEAF,
+    OP,
+    OUTPUT,
+    Node,
+    collapse,
+    trace,
+)
+
+if TYPE_CHECKING:
+    import graphviz
+
+# (fill, border) per node kind; see the legend in draw_graph's docstring.
+COLOURS = {
+    LEAF: ("#dbeafe", "#2563eb"),  # blue: parameters, the tensors that get a .grad
+    INPUT: ("#f3f4f6", "#9ca3af"),  # grey: data and constants
+    INTERMEDIATE: ("#ffffff", "#9ca3af"),  # white: results on the way
+    OUTPUT: ("#dcfce7", "#16a34a"),  # green: the tensor the graph was drawn from
+    OP: ("#fef3c7", "#d97706"),  # amber ellipse: an op
+    COLLAPSED: ("#ede9fe", "#7c3aed"),  # violet, dashed: many nodes drawn as one
+}
+PROBLEM_COLOURS = ("#fee2e2", "#dc2626")  # red: NaN or Inf
+GRAD_COLOUR = "#b45309"
+META_COLOUR = "#4b5563"
+DEFAULT_TITLES = {LEAF: "leaf", INPUT: "input", OUTPUT: "output"}
+
+SMALL = 6  # tensors with at most this many elements show their values
+PREVIEW = 10  # show_data: 1-D tensors up to this size in full, else the ends
+
+
+def _import_graphviz() -> Any:
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "drawing the graph needs the graphviz Python package: pip install graphviz "
+            "(and, to render pictures, the Graphviz program: apt-get install graphviz, "
+            "brew install graphviz or conda install -c conda-forge graphviz)"
+        ) from None
+    return graphviz
+
+
+def _values(array: np.ndarray) -> str:
+    """The values on one line: all of them when few, else the ends of each axis."""
+    if array.size <= SMALL or (array.ndim <= 1 and array.size <= PREVIEW):
+        threshold, edgeitems = array.size + 1, 3
+    else:
+        # One item per end of each axis of a matrix keeps the label short: [[a, …], …, [… z]].
+        threshold, edgeitems = 0, 3 if array.ndim <= 1 else 1
+    # 4 significant digits, no padding: "[0.1, -0.6929, 1.476e+05]" (NumPy pads columns).
+    text = np.array2string(
+        np.asarray(array), separator=", ", threshold=threshold, edgeitems=edgeitems,
+        max_line_width=10**9, formatter={"float_kind": _number},
+    )
+    return " ".join(text.split()).replace("...", "…")
+
+
+def _wrap(text: str, width: int = 44) -> str:
+    """Break a long list of values after commas into even lines: keeps boxes narrow."""
+    if len(text) <= width:
+        return text
+    pieces = text.split(", ")
+    per_line = math.ceil(len(pieces) / math.ceil(len(text) / width))
+    lines = [", ".join(pieces[i : i + per_line]) for i in range(0, len(pieces), per_line)]
+    return ",<BR/>".join(lines)
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _norm(array: np.ndarray) -> str:
+    return _number(np.sqrt(np.sum(np.square(array, dtype=np.float64))))
+
+
+def _tensor_label(node: Node, show_data: bool, show_grad: bool) -> str:
+    lines = []
+    title = node.name or DEFAULT_TITLES.get(node.kind)
+    if title:
+        lines.append(f"<B>{escape(title)}</B>")
+    # "scalar" rather than "()", which reads as a typo to a newcomer.
+    shape = str(tuple(node.shape)) if node.shape else "scalar"
+    lines.append(f'<FONT COLOR="{META_COLOUR}" POINT-SIZE="10">{shape} {node.dtype}</FONT>')
+    if node.data is not None and (node.data.size <= SMALL or show_data):
+        lines.append(_wrap(f"data {_values(node.data)}"))
+    if show_grad and node.grad is not None:
+        grad = node.grad
+        if grad.size <= SMALL:
+            text = _wrap(f"grad {_values(grad)}")
+        elif show_data:
+            text = _wrap(f"grad {_values(grad)}") + f"<BR/>‖grad‖ {_norm(grad)}"
+        else:
+            text = f"‖grad‖ {_norm(grad)}"
+        lines.append(f'<FONT COLOR="{GRAD_COLOUR}">{text}</FONT>')
+    if node.problem:
+        lines.append(f'<FONT COLOR="{PROBLEM_COLOURS[1]}"><B>{node.problem}</B></FONT>')
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _collapsed_label(node: Node) -> str:
+    count = sum(node.hidden_ops.values())
+    kinds = ", ".join(f"{op} ×{n:,}" for op, n in node.hidden_ops.most_common())
+    lines = [f"<B>… {count:,} op{'s' if count != 1 else ''} …</B>"]
+    if kinds:
+        lines.append(_wrap(f"({kinds})"))
+    if node.hidden_inputs:
+        lines.append(f"and {node.hidden_inputs:,} leaf or input tensors")
+    if node.problem:
+        lines.append(f'<FONT COLOR="{PROBLEM_COLOURS[1]}"><B>{node.problem}</B></FONT>')
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _node_attributes(node: Node, show_data: bool, show_grad: bool) -> dict[str, str]:
+    fill, border = PROBLEM_COLOURS if node.problem else COLOURS[node.kind]
+    attributes = {"fillcolor": fill, "color": border}
+    if node.problem:
+        attributes["penwidth"] = "2.5"
+    if node.kind == OP:
+        attributes["shape"] = "ellipse"
+        attributes["label"] = (
+            f'<<B>{node.op}</B><BR/><FONT POINT-SIZE="10" COLOR="{PROBLEM_COLOURS[1]}">'
+            f"{node.problem}</FONT>>" if node.problem else node.op
+        )
+    elif node.kind == COLLAPSED:
+        attributes["shape"] = "box"
+        attributes["style"] = "rounded,filled,dashed"
+        attributes["label"] = _collapsed_label(node)
+    else:
+        attributes["shape"] = "box"
+        attributes["label"] = _tensor_label(node, show_data, show_grad)
+    return attributes
+
+
+def draw_graph(
+    tensor: Tensor,
+    show_data: bool = False,
+    show_grad: bool = True,
+    max_nodes: int = 200,
+    rankdir: str = "LR",
+) -> graphviz.Digraph:
+    """The graph that produced `tensor`, as a `graphviz.Digraph` (shown inline in Jupyter).
+
+    Tensors are boxes: name (from `Tensor(..., name=)`, else its role), shape and dtype,
+    the values of tensors with at most 6 elements (`show_data=True`: of every tensor,
+    shortened), and after `backward()` the gradient of each leaf (its values when small,
+    its L2 norm ‖grad‖ when large; `show_grad=False` hides them). Ops are ellipses.
+
+    Colour legend:
+      blue box            a leaf with requires_grad=True: a parameter, it gets a .grad
+      grey box            an input or constant: an array that needs no gradient (drawn only
+                          while the graph holds it: before backward(), or with retain_graph)
+      white box           an intermediate result
+      green box           the output, the tensor the graph was drawn from
+      amber ellipse       an op
+      violet dashed box   many nodes drawn as one, with how many ops of each kind it hides
+      red (thick border)  NaN or Inf in a tensor's data or grad; a red op is where the first
+                          non-finite value appeared (its inputs were finite)
+
+    Past `max_nodes` nodes, long chains of ops are collapsed into one violet node (keeping
+    a few ops at each end), then, if the graph is still too big, the nodes farthest from
+    the output are. `rankdir` is Graphviz's direction: "LR" (left to right) or "TB".
+
+    Returns the Digraph: `.source` is the DOT text (needs no Graphviz program); to write a
+    picture use `tinygrad_np.viz.render`.
+    """
+    graphviz = _import_graphviz()
+    graph = collapse(trace(tensor), max_nodes)
+    dot = graphviz.Digraph(
+        "graph",
+        graph_attr={
+            "rankdir": rankdir,
+            # A white background, not transparent: the labels stay readable in dark themes.
+            "bgcolor": "white",
+            "fontname": "Helvetica",
+            "nodesep": "0.25",
+            "ranksep": "0.35",
+        },
+        node_attr={"style": "rounded,filled", "fontname": "Helvetica", "fontsize": "12",
+                   "margin": "0.12,0.06"},
+        edge_attr={"color": "#4b5563", "arrowsize": "0.7"},
+    )
+    for node in graph.nodes:
+        dot.node(node.id, **_node_attributes(node, show_data, show_grad))
+    for source, target in graph.edges:
+        dot.edge(source, target)
+    return dot
+
+
+INSTALL_ADVICE = (
+    "Install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu), "
+    "`brew install graphviz` (macOS), `conda install -c conda-forge graphviz`, "
+    "or see https://graphviz.org/download/ (Windows). The DOT text does not need it: "
+    "draw_graph(t).source."
+)
+
+
+def render(
+    tensor_or_graph: Tensor | graphviz.Digraph,
+    path: str | Path,
+    format: str | None = None,
+    **draw_options: Any,
+) -> str:
+    """Write the picture of a graph to `path` and return the path written.
+
+    `tensor_or_graph` is a Tensor (drawn with `draw_graph(tensor, **draw_options)`) or a
+    Digraph. `format` is "svg", "png" or another Graphviz format; by default it comes from
+    the file suffix, else "svg" (a missing suffix is then added). Needs the Graphviz
+    program `dot`; without it this raises RuntimeError saying how to install it.
+    """
+    graphviz = _import_graphviz()
+    path = Path(path)
+    if format is None:
+        format = path.suffix[1:].lower() or "svg"
+    if not path.suffix:
+        path = path.with_suffix(f".{format}")
+    graph = draw_graph(tensor_or_graph, **draw_options) if isinstance(
+        tensor_or_graph, Tensor) else tensor_or_graph
+    try:
+        # pipe() rather than Digraph.render(): it writes no DOT source file next to the
+        # picture, and the picture lands at exactly `path`.
+        picture = graph.pipe(format=format)
+    except graphviz.ExecutableNotFound:
+        raise RuntimeError(
+            f"rendering to {format} needs the Graphviz program `dot`, which is not on PATH. "
+            + INSTALL_ADVICE
+        ) from None
+    path.write_bytes(picture)
+    return str(path)

@@ -1,0 +1,333 @@
+"""Turn the graph behind a tensor into plain nodes and edges, and shrink big graphs.
+
+Nothing here knows about Graphviz: `trace` reads the engine's graph (each op node's
+`parents`, `inputs_data`, `output_data`) into a `Graph` of `Node`s, and `collapse` rewrites a
+too-big `Graph` into a smaller one. `draw.py` only turns the result into DOT.
+
+The drawn graph alternates tensors and ops, as one writes it on paper::
+
+    w (leaf) --> MatMul --> (intermediate) --> Add --> ... --> out (output)
+    x0 (input) --^              b (leaf) --------^
+
+The engine keeps no intermediate Tensor objects, only op nodes, so an intermediate tensor is
+drawn from the metadata of the op that produced it (its output array, or after `backward()`
+has freed that, its shape and dtype).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tinygrad_np.autograd import topological_order
+from tinygrad_np.function import Function
+from tinygrad_np.tensor import Tensor
+
+# Node kinds.
+LEAF = "leaf"  # a tensor created with requires_grad=True: a parameter (gets a .grad)
+INPUT = "input"  # an array operand that needs no gradient: data, a constant
+INTERMEDIATE = "intermediate"  # the result of an op, on the way to the output
+OUTPUT = "output"  # the tensor the graph was traced from
+OP = "op"  # an op (a Function node): Add, MatMul, ...
+COLLAPSED = "collapsed"  # many nodes drawn as one, to keep a big graph readable
+
+TENSOR_KINDS = (LEAF, INPUT, INTERMEDIATE, OUTPUT)
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """One node of a traced graph.
+
+    `id` is "n<k>" for the k-th node in walk order (producers before consumers), so the same
+    graph gets the same ids on every run. Tensor nodes fill `name` (from `Tensor(name=)`),
+    `shape`, `dtype`, and `data`/`grad` when the arrays still exist. Op nodes fill `op`.
+    `problem` is a short text such as "NaN in data" when something is not finite; for an op
+    it is set only where the first non-finite value appears (finite inputs, non-finite
+    output), which is where to look for the cause. A COLLAPSED node counts what it hides.
+    """
+
+    id: str
+    kind: str
+    name: str | None = None
+    op: str | None = None
+    shape: tuple[int, ...] | None = None
+    dtype: np.dtype | None = None
+    data: np.ndarray | None = None
+    grad: np.ndarray | None = None
+    problem: str = ""
+    hidden_ops: Counter | None = None  # COLLAPSED only (a Counter per node would be slow)
+    hidden_inputs: int = 0
+
+
+class Graph(NamedTuple):
+    """Nodes in walk order (producers first: the output is last) and (source, target) edges.
+
+    An edge from a tensor to an op means "is an input of"; from an op to a tensor, "produces".
+    An op that uses the same tensor twice (`x * x`) has two edges from it.
+    """
+
+    nodes: list[Node]
+    edges: list[tuple[str, str]]
+
+
+def _non_finite(array: Any) -> str:
+    """"NaN", "Inf" or "NaN/Inf" when a float array has such values, else ""."""
+    if not isinstance(array, (np.ndarray, np.generic, float)):
+        return ""
+    array = np.asarray(array)
+    if array.dtype.kind != "f":
+        return ""
+    # Most arrays in long chains are scalars; math.isfinite is much cheaper for them.
+    if math.isfinite(array.item()) if array.size == 1 else np.isfinite(array).all():
+        return ""
+    has_nan, has_inf = bool(np.isnan(array).any()), bool(np.isinf(array).any())
+    return "NaN/Inf" if has_nan and has_inf else ("NaN" if has_nan else "Inf")
+
+
+def _tensor_problem(data: Any, grad: Any) -> str:
+    problems = []
+    for what, array in (("data", data), ("grad", grad)):
+        kind = _non_finite(array) if array is not None else ""
+        if kind:
+            problems.append(f"{kind} in {what}")
+    return ", ".join(problems)
+
+
+def _grad_array(tensor: Tensor) -> np.ndarray | None:
+    """A leaf's gradient as an array (it is a Tensor, possibly one with its own graph)."""
+    grad = tensor.grad
+    return None if grad is None else np.asarray(grad.data)
+
+
+def trace(tensor: Tensor) -> Graph:
+    """The graph that produced `tensor`, as nodes and edges (see `Graph` and `Node`).
+
+    The walk is iterative (the engine's `topological_order`), so a 100,000-op chain is fine,
+    and deterministic: node ids are a counter in walk order, never `id()`, so tracing two
+    identical graphs gives identical results.
+
+    Array operands that need no gradient (data such as `x0` in `x0 @ w`) are INPUT nodes
+    while the graph still holds them: before `backward()`, or after
+    `backward(retain_graph=True)`. A plain `backward()` frees them and they are left out.
+    Python numbers (`2 * x`) and non-array arguments (an axis, a shape) are not drawn.
+    """
+    nodes: list[Node] = []
+    edges: list[tuple[str, str]] = []
+
+    def add(kind: str, **fields: Any) -> Node:
+        node = Node(id=f"n{len(nodes)}", kind=kind, **fields)
+        nodes.append(node)
+        return node
+
+    root = tensor.grad_fn
+    if root is None:  # a leaf or a constant: the graph is the tensor alone
+        grad = _grad_array(tensor)
+        add(LEAF if tensor.requires_grad else INPUT, name=tensor.name, shape=tensor.shape,
+            dtype=tensor.dtype, data=tensor.data, grad=grad,
+            problem=_tensor_problem(tensor.data, grad))
+        return Graph(nodes, edges)
+
+    produced: dict[int, str] = {}  # id(op node) -> id of the tensor node it outputs
+    sources: dict[int, str] = {}  # id(leaf Tensor) or id(input array) -> its node id
+    # Producers first, so every input of an op already has a node when the op is added.
+    for function in reversed(topological_order([root])):
+        inputs_data = function.inputs_data
+        input_ids = []
+        for position, parent in enumerate(function.parents):
+            if isinstance(parent, Function):
+                input_ids.append(produced[id(parent)])
+            elif isinstance(parent, Tensor):
+                if id(parent) not in sources:
+                    grad = _grad_array(parent)
+                    sources[id(parent)] = add(
+                        LEAF, name=parent.name, shape=parent.shape, dtype=parent.dtype,
+                        data=parent.data, grad=grad, problem=_tensor_problem(parent.data, grad),
+                    ).id
+                input_ids.append(sources[id(parent)])
+            elif inputs_data is not None and isinstance(inputs_data[position], np.ndarray):
+                array = inputs_data[position]
+                # Keyed by the array itself: `x0` used by two ops is one node.
+                if id(array) not in sources:
+                    sources[id(array)] = add(
+                        INPUT, shape=array.shape, dtype=array.dtype, data=array,
+                        problem=_tensor_problem(array, None),
+                    ).id
+                input_ids.append(sources[id(array)])
+
+        output = function.output_data
+        output_problem = _non_finite(output) if output is not None else ""
+        op_problem = ""
+        if output_problem and inputs_data is not None:
+            if not any(_non_finite(array) for array in inputs_data):
+                op_problem = f"{output_problem} starts here"
+        op = add(OP, op=type(function).__name__, problem=op_problem)
+        edges.extend((input_id, op.id) for input_id in input_ids)
+
+        if function is root:
+            grad = _grad_array(tensor)
+            result = add(OUTPUT, name=tensor.name, shape=tensor.shape, dtype=tensor.dtype,
+                         data=tensor.data, grad=grad, problem=_tensor_problem(tensor.data, grad))
+        elif output is not None:
+            result = add(INTERMEDIATE, shape=output.shape, dtype=output.dtype, data=output,
+                         problem=output_problem and f"{output_problem} in data")
+        else:  # backward() freed the array; Function.release kept its shape and dtype
+            result = add(INTERMEDIATE, shape=function.output_shape, dtype=function.output_dtype)
+        produced[id(function)] = result.id
+        edges.append((op.id, result.id))
+    return Graph(nodes, edges)
+
+
+# ----------------------------------------------------------------------------- collapsing
+
+
+def collapse(graph: Graph, max_nodes: int, keep_ends: int = 2) -> Graph:
+    """A version of `graph` with at most `max_nodes` nodes (returned as is if it fits).
+
+    First, long linear runs of ops (each op's only producer is the previous op, which has
+    no other consumer) become one COLLAPSED node between the run's first input and last
+    output, keeping `keep_ends` ops visible at each end for context; the longest runs go
+    first, and only as many as needed. If that is not enough the runs are collapsed whole.
+    If the graph is still too big (it is wide, not deep), the nodes farthest from the output
+    are gathered into one COLLAPSED node, so the part nearest the result stays readable.
+    """
+    if max_nodes < 2:
+        raise ValueError(f"max_nodes must be at least 2, got {max_nodes}")
+    if len(graph.nodes) <= max_nodes:
+        return graph
+    inputs, outputs = _neighbours(graph)
+    runs = _linear_runs(graph, inputs, outputs)
+    for keep in dict.fromkeys((keep_ends, 0)):  # try keeping context first
+        smaller = _collapse_runs(graph, inputs, outputs, runs, max_nodes, keep)
+        if len(smaller.nodes) <= max_nodes:
+            return smaller
+    return _collapse_far_nodes(smaller, max_nodes)
+
+
+def _neighbours(graph: Graph) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    inputs: dict[str, list[str]] = {node.id: [] for node in graph.nodes}
+    outputs: dict[str, list[str]] = {node.id: [] for node in graph.nodes}
+    for source, target in graph.edges:
+        outputs[source].append(target)
+        inputs[target].append(source)
+    return inputs, outputs
+
+
+def _linear_runs(graph: Graph, inputs: dict, outputs: dict) -> list[list[str]]:
+    """Maximal runs of ops each fed only by the previous one (which feeds nothing else)."""
+    kinds = {node.id: node.kind for node in graph.nodes}
+
+    def producer_ops(op: str) -> set[str]:
+        return {inputs[tensor][0] for tensor in inputs[op] if inputs[tensor]}
+
+    def consumer_ops(op: str) -> set[str]:
+        return {consumer for tensor in outputs[op] for consumer in outputs[tensor]}
+
+    following: dict[str, str] = {}
+    for node in graph.nodes:
+        if node.kind != OP:
+            continue
+        consumers = consumer_ops(node.id)
+        if len(consumers) == 1:
+            (consumer,) = consumers
+            if kinds[consumer] == OP and producer_ops(consumer) == {node.id}:
+                following[node.id] = consumer
+    preceded = set(following.values())
+    runs = []
+    for node in graph.nodes:  # walk order, so runs come out in a stable order
+        if node.kind == OP and node.id not in preceded:
+            run = [node.id]
+            while run[-1] in following:
+                run.append(following[run[-1]])
+            runs.append(run)
+    return runs
+
+
+def _collapse_runs(
+    graph: Graph, inputs: dict, outputs: dict, runs: list[list[str]], max_nodes: int, keep: int
+) -> Graph:
+    kinds = {node.id: node.kind for node in graph.nodes}
+    runs = sorted(runs, key=len, reverse=True)  # stable: ties keep walk order
+    groups: list[set[str]] = []
+    size = len(graph.nodes)
+    for run in runs:
+        hidden_ops = run[keep : len(run) - keep]
+        if len(hidden_ops) < 2 or size <= max_nodes:
+            continue
+        hidden = set(hidden_ops)
+        hidden.update(outputs[op][0] for op in hidden_ops[:-1])  # tensors inside the run
+        # Leaves and inputs that only the hidden ops use go too; shared ones stay visible.
+        for op in hidden_ops:
+            for source in inputs[op]:
+                if kinds[source] in (LEAF, INPUT) and set(outputs[source]) <= hidden:
+                    hidden.add(source)
+        groups.append(hidden)
+        size -= len(hidden) - 1
+    return _merge(graph, groups)
+
+
+def _collapse_far_nodes(graph: Graph, max_nodes: int) -> Graph:
+    """Keep the `max_nodes - 1` nodes nearest the output (breadth-first); merge the rest."""
+    inputs, _ = _neighbours(graph)
+    output = graph.nodes[-1].id
+    near = {output: None}
+    queue = deque([output])
+    while queue and len(near) < max_nodes - 1:
+        for source in inputs[queue.popleft()]:
+            if source not in near and len(near) < max_nodes - 1:
+                near[source] = None
+                queue.append(source)
+    far = {node.id for node in graph.nodes} - near.keys()
+    return _merge(graph, [far])
+
+
+def _merge(graph: Graph, groups: list[set[str]]) -> Graph:
+    """Replace each group of node ids by one COLLAPSED node, keeping edges across groups."""
+    if not groups:
+        return graph
+    group_of = {node_id: index for index, group in enumerate(groups) for node_id in group}
+    first = sum(node.kind == COLLAPSED for node in graph.nodes)  # ids not yet taken
+    merged = [
+        Node(id=f"c{first + index}", kind=COLLAPSED, hidden_ops=Counter())
+        for index in range(len(groups))
+    ]
+    placed: set[int] = set()
+    nodes: list[Node] = []
+    for node in graph.nodes:
+        index = group_of.get(node.id)
+        if index is None:
+            nodes.append(node)
+            continue
+        collapsed = merged[index]
+        if index not in placed:  # where its first hidden node was, to keep the order
+            placed.add(index)
+            nodes.append(collapsed)
+        if node.kind == COLLAPSED:  # merging an already collapsed node: add up its counts
+            collapsed.hidden_ops.update(node.hidden_ops)
+            collapsed.hidden_inputs += node.hidden_inputs
+        elif node.kind == OP:
+            collapsed.hidden_ops[node.op] += 1
+        elif node.kind in (LEAF, INPUT):
+            collapsed.hidden_inputs += 1
+        if node.problem and not collapsed.problem:
+            collapsed.problem = "NaN/Inf inside"
+
+    def representative(node_id: str) -> str:
+        index = group_of.get(node_id)
+        return node_id if index is None else merged[index].id
+
+    edges: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for source, target in graph.edges:
+        edge = (representative(source), representative(target))
+        if edge[0] == edge[1]:
+            continue
+        if edge == (source, target):  # between visible nodes: keep duplicates (x * x)
+            edges.append(edge)
+        elif edge not in seen:  # into or out of a collapsed node: once is enough
+            seen.add(edge)
+            edges.append(edge)
+    return Graph(nodes, edges)
