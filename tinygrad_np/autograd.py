@@ -3,7 +3,8 @@
 Two steps, both iterative (no recursion, so a 100,000-op chain is fine):
 
 1. `topological_order` lists every node reachable from the outputs, each before the nodes
-   that produced its inputs (a depth-first post-order with an explicit stack, reversed).
+   that produced its inputs (Kahn's algorithm: count each node's consumers, then list a
+   node once all of its consumers are listed).
 2. `backpropagate` visits the nodes in that order. A node's output gradient is complete when
    it is visited, because everything that consumed the output came earlier. It calls the
    node's `backward`, reduces each input gradient to that input's shape (undoing NumPy
@@ -14,6 +15,7 @@ Two steps, both iterative (no recursion, so a 100,000-op chain is fine):
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,25 +26,35 @@ from tinygrad_np.tensor import Tensor
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Every node reachable from `roots`, consumers before producers, deterministically."""
+    """Every node reachable from `roots`, consumers before producers, deterministically.
+
+    Both passes keep only nodes on their stacks. (A depth-first walk keeps a parent
+    iterator per node of the current path: on a 100,000-op chain that is 200,000 live
+    objects, enough to set off several full runs of Python's cycle collector.)
+    """
+    # Nodes are keyed by identity: Function keeps object's identity hash and equality.
+    roots = list(dict.fromkeys(roots))  # each once, in order
+    consumers: dict[Function, int] = dict.fromkeys(roots, 0)
+    stack = roots.copy()
+    while stack:  # pass 1: how many times each node's output is used inside the graph
+        for parent in stack.pop().parents:
+            if isinstance(parent, Function):
+                if parent in consumers:
+                    consumers[parent] += 1
+                else:
+                    consumers[parent] = 1
+                    stack.append(parent)
+    # pass 2: a node is ready once every consumer is listed (roots no other root uses first)
+    ready = [root for root in reversed(roots) if not consumers[root]]
     order: list[Function] = []
-    visited: set[int] = set()
-    for root in roots:
-        if id(root) in visited:
-            continue
-        visited.add(id(root))
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if isinstance(parent, Function) and id(parent) not in visited:
-                    visited.add(id(parent))
-                    stack.append((parent, iter(parent.parents)))
-                    break
-            else:  # every producer of this node is listed: the node can follow them
-                stack.pop()
-                order.append(node)
-    order.reverse()
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            if isinstance(parent, Function):
+                consumers[parent] -= 1
+                if not consumers[parent]:
+                    ready.append(parent)
     return order
 
 
@@ -85,8 +97,18 @@ def backpropagate(
     """
     # Gradients are ndarrays, or Tensors that record their own graph under create_graph.
     context = enable_grad() if create_graph else no_grad()
-    with context:
-        return _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs)
+    # The pass frees the graph and makes no reference cycles, but it allocates enough small
+    # objects to set off Python's cycle collector, whose full runs walk every node of the
+    # graph (and every other object in the process): on a 100,000-op chain that was up
+    # to a third of the pass. So the collector waits until the pass is over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with context:
+            return _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
@@ -128,9 +150,24 @@ def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
                 continue
             if grad.shape != data.shape:
                 grad = unbroadcast(grad, data.shape, type(node).__name__)
+                private = True  # unbroadcast summed: a new array that nothing else holds
+            else:
+                private = False
             if isinstance(parent, Function):
                 previous = pending.get(parent)
                 pending[parent] = grad if previous is None else previous + grad
+            elif leaf_grads is None and not create_graph and parent.grad is None:
+                # The leaf keeps the array: without a copy when no one else can see it.
+                # Otherwise (and for a NumPy scalar, which ops on 0-d arrays return) it
+                # gets a copy in its own dtype and memory order.
+                if private or (type(grad) is np.ndarray
+                               and not _shared(grad, node, grad_output, input_grads)):
+                    grad = grad.astype(parent.data.dtype, copy=False)
+                else:
+                    copy = np.empty_like(parent.data)
+                    np.copyto(copy, grad)
+                    grad = copy
+                parent.grad = Tensor._make(grad, None)
             else:
                 _accumulate_leaf(parent, grad, leaf_grads, create_graph)
         if not retain_graph:
@@ -140,6 +177,35 @@ def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
         return None
     captured.update(leaf_grads)
     return [captured.get(key) for key in wanted]
+
+
+def _shared(grad: np.ndarray, node: Function, grad_output: Any, input_grads: tuple) -> bool:
+    """Might an array a rule returned be seen by someone else, if a leaf kept it as `.grad`?
+
+    Rules return new arrays, or pass on `grad_output` (add does, to both inputs), a view
+    of it (reshape, sum's broadcast), or an array the node holds. Those are shared with
+    another input, the caller's seed or the graph, so an in-place change of one `.grad`
+    (`zero_()`, an optimizer) would change the others: such a leaf gets a copy. A new
+    array is handed over as is, which saves a copy of every parameter's gradient per step.
+    """
+    if grad.base is not None or not grad.flags.writeable:
+        return True
+    if grad is grad_output or grad is getattr(grad_output, "base", None):
+        return True
+    if grad is node.output_data:
+        return True
+    returned = 0
+    for other in input_grads:
+        returned += other is grad
+    if returned > 1:  # the same array for two inputs
+        return True
+    for array in node.inputs_data:
+        if array is grad:
+            return True
+    for array in node.saved_tensors or ():
+        if array is grad:
+            return True
+    return False
 
 
 def _accumulate_leaf(leaf: Tensor, grad: Any, leaf_grads: dict | None, create_graph: bool) -> None:
@@ -254,7 +320,7 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
                     "ambiguous; call .sum() (or .mean()) first, or pass gradient= with the "
                     "output's shape"
                 )
-            seed = np.ones_like(output.data)
+            seed = np.ones(output.data.shape, output.data.dtype)
         elif isinstance(seed, Tensor):
             seed = seed if create_graph else seed.data
         else:

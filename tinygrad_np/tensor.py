@@ -174,8 +174,6 @@ class Tensor:
         `gradient` is the upstream gradient (required unless self has one element). The
         graph's saved arrays are freed afterwards unless `retain_graph=True`.
         """
-        from tinygrad_np.autograd import run_backward
-
         run_backward(self, gradient, retain_graph, create_graph)
 
     def zero_(self) -> Tensor:
@@ -498,6 +496,7 @@ class Tensor:
 
 
 # The ops need the Tensor class to exist, so they are imported after it.
+from tinygrad_np.autograd import run_backward  # noqa: E402  (imported once, not per call)
 from tinygrad_np.function import is_grad_enabled  # noqa: E402
 from tinygrad_np.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from tinygrad_np.ops.elementwise import (  # noqa: E402

@@ -25,7 +25,7 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
                 f"cross_entropy: class-index target must have shape ({count},) for logits of "
                 f"shape {logits.shape}, got {target.shape}"
             )
-        if count and (target.min() < 0 or target.max() >= classes):
+        if count and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= classes):
             raise ValueError(
                 f"cross_entropy: target class ids must be in [0, {classes - 1}] for {classes} "
                 f"classes, got values from {target.min()} to {target.max()}"
@@ -51,20 +51,32 @@ class CrossEntropy(Function):
     def forward(ctx, logits, target, reduction):
         check_targets(logits, target)
         ctx.reduction = reduction
-        shifted = logits - np.max(logits, axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = np.sum(exp, axis=1, keepdims=True)
-        log_probs = shifted - np.log(total)
+        # ufunc.reduce rather than np.max / np.sum, whose Python wrappers cost more than the
+        # arithmetic on a minibatch of logits.
+        shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
         if target.dtype.kind == "f":
-            losses = -np.sum(target * log_probs, axis=1)
+            probs = np.exp(shifted)
+            total = np.add.reduce(probs, axis=1, keepdims=True)
+            log_probs = shifted - np.log(total)
+            losses = -np.add.reduce(target * log_probs, axis=1)
         else:
-            losses = -log_probs[np.arange(len(target)), target]
+            # -log softmax(z)_y = log(total) - shifted_y: only N values of log_probs are
+            # needed, so the (N, C) array is never built, and exp overwrites `shifted`.
+            ctx.rows = np.arange(len(target))
+            picked = shifted[ctx.rows, target]
+            probs = np.exp(shifted, out=shifted)
+            total = np.add.reduce(probs, axis=1, keepdims=True)
+            losses = np.log(total[:, 0]) - picked
+            log_probs = None  # not needed: class ids get no gradient
+        probs /= total
         # probs and log_probs are derived values: under create_graph they are recomputed
         # from the logits (below), so second derivatives stay right.
-        ctx.save_for_backward(logits, target, exp / total, log_probs)
+        ctx.save_for_backward(logits, target, probs, log_probs)
+        if reduction == "mean" and len(losses):
+            return np.add.reduce(losses) / len(losses)  # losses.mean() without its wrapper
         if reduction == "mean":
-            return losses.mean()
-        return losses.sum() if reduction == "sum" else losses
+            return losses.mean()  # nan, with NumPy's warning, as for any empty mean
+        return np.add.reduce(losses) if reduction == "sum" else losses
 
     def backward(ctx, grad_output):
         logits, target, probs, log_probs = ctx.saved_tensors
@@ -85,7 +97,7 @@ class CrossEntropy(Function):
             grad_logits = (probs - onehot) * scale
         else:  # the hot path: one pass over the logits, then N subtractions
             grad_logits = probs * scale
-            grad_logits[np.arange(count), target] -= scale.reshape(-1) if scale.ndim else scale
+            grad_logits[ctx.rows, target] -= scale.reshape(-1) if scale.ndim else scale
         return grad_logits, grad_target
 
 
