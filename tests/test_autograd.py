@@ -458,3 +458,61 @@ def test_grad_outputs_as_a_number_and_as_a_list():
 
 def test_mean_of_an_empty_tensor_is_nan():
     assert np.isnan(Tensor(np.zeros((0, 3))).mean().item())
+
+
+# ----------------------------------------------------------------------------- inspection
+
+
+def test_retain_grad_keeps_an_intermediate_gradient():
+    x = leaf([1.0, 2.0])
+    hidden = x * 3
+    hidden.retain_grad()
+    (hidden * hidden).sum().backward()
+    np.testing.assert_allclose(hidden.grad.data, 2 * hidden.data)
+    np.testing.assert_allclose(x.grad.data, 18 * x.data)
+    other = x * 2
+    assert other.grad is None  # only tensors that asked
+
+
+def test_detect_anomaly_names_the_op_and_where_it_was_created():
+    x = leaf([0.0, 1.0])
+    with tg.detect_anomaly():
+        root = x.sqrt()  # the line the error must point at
+        loss = (root * 0.0).sum()
+        with np.errstate(divide="ignore", invalid="ignore"), \
+                pytest.raises(RuntimeError) as info:
+            loss.backward()
+    message = str(info.value)
+    assert "Sqrt.backward" in message and "root = x.sqrt()" in message
+    assert not tg.is_anomaly_enabled()
+
+
+def test_without_detect_anomaly_nan_gradients_pass_silently_like_pytorch():
+    x = leaf([0.0, 1.0])
+    loss = (x.sqrt() * 0.0).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss.backward()
+    assert np.isnan(x.grad.data[0])
+
+
+def test_backward_restores_the_cycle_collector_state():
+    import gc
+
+    x = leaf([1.0])
+    assert gc.isenabled()
+    (x * 2).sum().backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * 2).sum().backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_zero_d_leaf_gradient_is_an_array():
+    x = leaf(2.0)
+    (x * x).backward()
+    assert isinstance(x.grad.data, np.ndarray)
+    x.grad.zero_()
+    assert x.grad.item() == 0.0

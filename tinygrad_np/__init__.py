@@ -24,7 +24,14 @@ from tinygrad_np.factories import (
     zeros,
     zeros_like,
 )
-from tinygrad_np.function import Function, enable_grad, is_grad_enabled, no_grad
+from tinygrad_np.function import (
+    Function,
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+)
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
@@ -36,6 +43,7 @@ __all__ = [
     "Function",
     "Tensor",
     "arange",
+    "detect_anomaly",
     "draw_graph",
     "enable_grad",
     "eye",
@@ -43,6 +51,7 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "is_anomaly_enabled",
     "load",
     "is_grad_enabled",
     "manual_seed",

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.function import Function, enable_grad, no_grad
+from tinygrad_np.function import Function, enable_grad, is_anomaly_enabled, no_grad
 from tinygrad_np.tensor import Tensor
 
 
@@ -127,8 +127,11 @@ def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
         pending[node] = seed if node not in pending else pending[node] + seed
         roots.append(node)
 
+    check_finite = is_anomaly_enabled()  # read once: no per-node cost when it is off
     for node in topological_order(roots):
         grad_output = pending.pop(node)
+        if node.retained:
+            _retain(node, grad_output)
         if wanted and id(node) in wanted:
             captured[id(node)] = grad_output
         if node.released:
@@ -144,6 +147,8 @@ def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
             input_grads = backward(node, grad_output)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
+        if check_finite:
+            _check_finite(node, input_grads)
 
         for parent, grad, data in zip(node.parents, input_grads, node.inputs_data):
             if parent is None or grad is None:
@@ -177,6 +182,29 @@ def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
         return None
     captured.update(leaf_grads)
     return [captured.get(key) for key in wanted]
+
+
+def _retain(node: Function, grad_output: Any) -> None:
+    """Give the tensors that asked with `retain_grad()` their gradient (a copy of it)."""
+    for reference in node.retained:
+        tensor = reference()
+        if tensor is None:
+            continue
+        grad = grad_output if isinstance(grad_output, Tensor) else Tensor(np.array(grad_output))
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+
+
+def _check_finite(node: Function, input_grads: tuple) -> None:
+    """Under detect_anomaly(): stop at the first op whose backward makes a NaN or Inf."""
+    for position, grad in enumerate(input_grads):
+        values = grad.data if isinstance(grad, Tensor) else grad
+        if values is not None and not np.all(np.isfinite(values)):
+            where = "".join(node.creation_stack or ["  (created outside detect_anomaly())\n"])
+            raise RuntimeError(
+                f"detect_anomaly: {type(node).__name__}.backward returned NaN or Inf in the "
+                f"gradient of input {position} (shape {np.shape(values)}). The op was "
+                f"created here:\n{where}"
+            )
 
 
 def _shared(grad: np.ndarray, node: Function, grad_output: Any, input_grads: tuple) -> bool:
@@ -222,7 +250,8 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, leaf_grads: dict | None, create_gr
         # inputs) or be a read-only broadcast view: the leaf gets its own copy.
         leaf.grad = Tensor(np.array(grad, dtype=leaf.data.dtype))
     else:
-        leaf.grad.data = (leaf.grad.data + grad).astype(leaf.data.dtype, copy=False)
+        # np.asarray: NumPy turns 0-d sums into scalars, and .grad must hold an array.
+        leaf.grad.data = np.asarray(leaf.grad.data + grad, dtype=leaf.data.dtype)
 
 
 def _backward_recorded(node: Function, backward, grad_output: Any) -> tuple:

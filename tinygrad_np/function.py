@@ -28,6 +28,7 @@ constant when differentiating a second time, which is right for piecewise-consta
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,33 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
+_anomaly_enabled = False
+
+
+class detect_anomaly:
+    """Context manager that finds where a NaN or Inf gradient comes from.
+
+    Inside it, every recorded op remembers the line of user code that created it, and
+    backward() checks every gradient it computes: the first op whose backward produces a
+    NaN or Inf raises an error naming the op, the input and that line. It slows ops down,
+    so it is off by default (and costs nothing then).
+    """
+
+    def __enter__(self) -> None:
+        global _anomaly_enabled
+        self._previous = _anomaly_enabled
+        _anomaly_enabled = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _anomaly_enabled
+        _anomaly_enabled = self._previous
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside `detect_anomaly()`."""
+    return _anomaly_enabled
+
+
 class Function:
     """Base class of every differentiable op; an instance is both `ctx` and the graph node.
 
@@ -96,6 +124,8 @@ class Function:
 
     saved_tensors: tuple = ()
     released = False  # set once backward() has freed the saved arrays
+    retained: tuple = ()  # weak references to tensors whose .grad to keep (retain_grad)
+    creation_stack: list[str] | None = None  # where the op was created, under detect_anomaly
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays needed by `backward` (inputs or output; see the module docstring)."""
@@ -153,6 +183,8 @@ class Function:
         # would be), which makes each collection over a deep graph about 3x cheaper.
         ctx.inputs_data = tuple(arrays)
         ctx.output_data = output
+        if _anomaly_enabled:
+            ctx.creation_stack = traceback.format_stack()[:-1]
         return _make_tensor(output, ctx)
 
     def release(self) -> None:

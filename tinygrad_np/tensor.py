@@ -10,6 +10,7 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -175,6 +176,17 @@ class Tensor:
         graph's saved arrays are freed afterwards unless `retain_graph=True`.
         """
         run_backward(self, gradient, retain_graph, create_graph)
+
+    def retain_grad(self) -> None:
+        """Keep this intermediate tensor's gradient in `.grad` at the next backward().
+
+        Only leaves get `.grad` by default; this is for looking inside (and for drawing).
+        """
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("retain_grad() on a tensor that does not require grad")
+            return  # a leaf keeps its gradient anyway
+        self.grad_fn.retained = self.grad_fn.retained + (weakref.ref(self),)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (for gradients: `t.grad.zero_()`)."""
