@@ -27,9 +27,11 @@ def _start() -> np.ndarray:
     return np.linspace(-0.5, 0.5, 4, dtype=np.float32)
 
 
-def tinygrad_step(ops: list[int]) -> Callable[[], float]:
-    """Forward the chain on a (4,) leaf, sum, backward; the leaf's gradient is then reset."""
-    leaf = Tensor(_start(), requires_grad=True)
+def autograd_step(leaf, ops: list[int]) -> Callable[[], float]:
+    """Forward the chain on a (4,) leaf, sum, backward; the leaf's gradient is then reset.
+
+    The same code drives tinygrad_np and PyTorch: their Tensor APIs agree here.
+    """
 
     def step() -> float:
         x = leaf
@@ -46,6 +48,10 @@ def tinygrad_step(ops: list[int]) -> Callable[[], float]:
         return total.item()
 
     return step
+
+
+def tinygrad_step(ops: list[int]) -> Callable[[], float]:
+    return autograd_step(Tensor(_start(), requires_grad=True), ops)
 
 
 def numpy_step(ops: list[int]) -> Callable[[], float]:
@@ -75,23 +81,7 @@ def numpy_step(ops: list[int]) -> Callable[[], float]:
 
 
 def torch_step(torch, ops: list[int]) -> Callable[[], float]:
-    leaf = torch.tensor(_start(), requires_grad=True)
-
-    def step() -> float:
-        x = leaf
-        for op in ops:
-            if op == MUL:
-                x = x * SCALE
-            elif op == ADD:
-                x = x + SHIFT
-            else:
-                x = x.tanh()
-        total = x.sum()
-        total.backward()
-        leaf.grad = None
-        return total.item()
-
-    return step
+    return autograd_step(torch.tensor(_start(), requires_grad=True), ops)
 
 
 def steps(ops: list[int], torch=None) -> dict[str, Callable[[], float]]:
