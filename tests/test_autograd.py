@@ -516,3 +516,37 @@ def test_zero_d_leaf_gradient_is_an_array():
     assert isinstance(x.grad.data, np.ndarray)
     x.grad.zero_()
     assert x.grad.item() == 0.0
+
+
+@pytest.mark.parametrize("name", ["exp", "sqrt", "tanh", "sigmoid"])
+def test_second_derivative_of_ops_on_a_0d_tensor(name):
+    """0-d ops return NumPy scalars; the saved output must still be found for create_graph."""
+    x = leaf(0.3)
+    (first,) = tg.grad(getattr(x, name)(), x, create_graph=True)
+    (second,) = tg.grad(first, x)
+    eps = 1e-6
+
+    def derivative(value):
+        t = leaf(value)
+        return tg.grad(getattr(t, name)(), t)[0].item()
+
+    expected = (derivative(0.3 + eps) - derivative(0.3 - eps)) / (2 * eps)
+    assert second.item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_hessian_of_a_0d_power_is_symmetric():
+    x = leaf([0.7, 1.1, 1.6])
+    (first,) = tg.grad(x[2].abs() ** x[0], x, create_graph=True)
+    rows = [tg.grad(first[i], x, allow_unused=True, retain_graph=True)[0] for i in range(3)]
+    hessian = np.stack([np.zeros(3) if r is None else r.data for r in rows])
+    np.testing.assert_allclose(hessian, hessian.T, atol=1e-12)
+    assert hessian[0, 0] == pytest.approx(np.log(1.6) ** 2 * 1.6**0.7)
+
+
+def test_pow_gradients_at_zero_are_zero_like_pytorch():
+    x = leaf([0.0, 2.0])
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    base, exponent = leaf([0.0, 2.0]), leaf([2.0, 3.0])
+    (base**exponent).sum().backward()
+    np.testing.assert_allclose(exponent.grad.data, [0.0, 8.0 * np.log(2.0)])

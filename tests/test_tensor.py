@@ -174,3 +174,27 @@ def test_astype_is_differentiable():
     y.sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_result_dtypes_follow_pytorch_where_numpy_differs():
+    x32 = Tensor(np.ones(3, np.float32))
+    ints = Tensor([1, 2, 3])
+    assert (x32 + ints).dtype == np.float32  # NumPy: float64
+    assert (x32 * np.float64(2.0)).dtype == np.float32  # a NumPy scalar acts as a number
+    assert (x32 / np.sqrt(4)).dtype == np.float32
+    assert (ints * 2.5).dtype == np.float32
+    assert (ints / 2).dtype == np.float32
+    assert ints.exp().dtype == np.float32
+    assert (x32 + Tensor(np.ones(3))).dtype == np.float64  # a float64 operand wins
+    assert x32.double().dtype == np.float64
+    tg.set_default_dtype(np.float64)
+    try:
+        assert (ints / 2).dtype == np.float64
+    finally:
+        tg.set_default_dtype(np.float32)
+
+
+def test_reductions_of_0d_and_empty_tensors():
+    assert Tensor(2.0).sum(axis=0).item() == 2.0
+    assert Tensor(2.0).max(axis=-1).item() == 2.0
+    assert Tensor(np.zeros((0, 3))).max(axis=1).shape == (0,)

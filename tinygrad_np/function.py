@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.tensor import Tensor
 
 _grad_enabled = True
@@ -44,6 +45,35 @@ _NEEDS_INPUT_GRAD = tuple(
     tuple(tuple(bool(mask >> i & 1) for i in range(count)) for mask in range(1 << count))
     for count in range(8)
 )
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _float32_result(arrays: list) -> bool:
+    """PyTorch's rule where NumPy's differs: a float64 result needs a float64 operand.
+
+    NumPy computes int64 + float32, int / int and exp(int) in float64; PyTorch gives the
+    float operand's dtype, or the default float dtype. Only called for float64 results.
+    """
+    if get_default_dtype() is np.float64:
+        return False
+    for arg in arrays:  # arrays, numbers, and dtypes asked for explicitly (Cast)
+        # `is`, not ==: NumPy's dtype == None is True (None means float64 to np.dtype).
+        if (arg if isinstance(arg, np.dtype) else getattr(arg, "dtype", None)) is _FLOAT64:
+            return False
+    return True
+
+
+def _replace_output(ctx: Function, old: Any, new: np.ndarray) -> np.ndarray:
+    """Use `new` as the op's output, also where forward saved `old` for backward.
+
+    The engine recognises a saved output by identity (for create_graph), so a converted
+    output must replace the original in saved_tensors too.
+    """
+    if any(saved is old for saved in ctx.saved_tensors):
+        ctx.saved_tensors = tuple(new if saved is old else saved for saved in ctx.saved_tensors)
+    return new
 
 
 class no_grad:
@@ -153,6 +183,10 @@ class Function:
                     parents.append(arg.grad_fn or arg)
                     bit <<= 1
                     continue
+            elif isinstance(arg, np.generic):
+                # A NumPy scalar (np.sqrt(d), say) acts as a Python number, as in PyTorch:
+                # x_float32 * np.float64(2) stays float32.
+                arrays.append(arg.item())
             else:
                 arrays.append(arg)
             parents.append(None)
@@ -175,7 +209,9 @@ class Function:
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
         # NumPy returns scalars (np.float32) from 0-d operations; a Tensor always holds an array.
         if type(output) is not np.ndarray:
-            output = np.asarray(output)
+            output = _replace_output(ctx, output, np.asarray(output))
+        if output.dtype is _FLOAT64 and _float32_result(arrays):
+            output = _replace_output(ctx, output, output.astype(np.float32))
 
         if not recording:
             return _make_tensor(output, None)

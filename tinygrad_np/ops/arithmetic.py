@@ -78,6 +78,14 @@ class Pow(Function):
 
     def backward(ctx, grad_output):
         a, b, y = ctx.saved_tensors
-        grad_a = grad_output * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * y * xp.log(a) if ctx.needs_input_grad[1] else None
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, (int, float)) and b == 0:  # a**0 = 1: no 0 * a**-1 = NaN at a = 0
+                grad_a = grad_output * 0
+            else:
+                grad_a = grad_output * b * a ** (b - 1)
+        if ctx.needs_input_grad[1]:
+            # Where a = 0, y = 0**b is 0 and so is its gradient; log(a + 1) there avoids
+            # 0 * log(0) = NaN (and works on Tensors too, for create_graph).
+            grad_b = grad_output * y * xp.log(a + (a == 0))
         return grad_a, grad_b

@@ -14,13 +14,13 @@ from tinygrad_np.function import Function
 
 def _normalize_axis(axis, ndim: int) -> tuple[int, ...] | None:
     """An int, tuple or None as a tuple of non-negative axes (None: all of them)."""
-    if axis is None:
+    if axis is None or ndim == 0:  # a 0-d tensor has nothing to reduce over (axis 0 or -1)
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     for item in axes:
-        if not -ndim <= item < max(ndim, 1):
+        if not -ndim <= item < ndim:
             raise np.exceptions.AxisError(item, ndim)
-    return tuple(sorted(item % max(ndim, 1) for item in axes))
+    return tuple(sorted(item % ndim for item in axes))
 
 
 def _keepdims_shape(input_shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple:
@@ -52,8 +52,6 @@ class Max(Function):
 
     def forward(ctx, x, axis, keepdims):
         axes = _normalize_axis(axis, x.ndim)
-        if x.size == 0:
-            raise ValueError(f"{type(ctx).__name__} of an empty tensor of shape {x.shape}")
         extreme = ctx.reduce(x, axis=axes, keepdims=True)
         hits = x == extreme
         # The share of the gradient each element gets: 1/ties where it is the max, else 0.
