@@ -102,6 +102,8 @@ def test_shape_methods_take_ints_or_a_tuple():
     assert m.transpose(1, 0, 2).shape == (3, 2, 4)
     assert m.transpose((2, 0, 1)).shape == (4, 2, 3)
     assert m.transpose(0, 2).shape == (4, 3, 2)  # two axes swap, as in PyTorch
+    assert Tensor(np.zeros((2, 3))).transpose(0, 1).shape == (3, 2)
+    assert Tensor(np.zeros((0, 2, 3))).flatten(1).shape == (0, 6)
     assert m.flatten().shape == (24,)
     assert m.flatten(1).shape == (2, 12)
     assert m.unsqueeze(0).shape == (1, 2, 3, 4)
@@ -146,6 +148,9 @@ def test_python_protocols():
     rows = list(t)
     assert len(rows) == 2 and rows[1].shape == (2,)
     np.testing.assert_array_equal(np.asarray(t), t.data)
+    copied = np.array(t)
+    copied[0, 0] = 99.0
+    assert t.data[0, 0] == 1.0
     assert float(Tensor(2.5)) == 2.5 and int(Tensor(3)) == 3
 
 

@@ -116,6 +116,7 @@ def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
     leaf_grads: dict[int, Any] | None = None if inputs is None else {}
     # tg.grad: the gradient of each input is captured by key (its node, or the leaf itself).
     wanted = [] if inputs is None else [id(t.grad_fn or t) for t in inputs]
+    wanted_set = set(wanted)  # for the per-node lookup; the list keeps the inputs' order
     captured: dict[int, Any] = {}
 
     roots = []
@@ -129,10 +130,14 @@ def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
 
     check_finite = is_anomaly_enabled()  # read once: no per-node cost when it is off
     for node in topological_order(roots):
-        grad_output = pending.pop(node)
+        grad_output = pending.pop(node, None)
+        if grad_output is None:  # every consumer's backward returned None for it
+            if not retain_graph:
+                node.release()
+            continue
         if node.retained:
             _retain(node, grad_output)
-        if wanted and id(node) in wanted:
+        if wanted_set and id(node) in wanted_set:
             captured[id(node)] = grad_output
         if node.released:
             raise RuntimeError(

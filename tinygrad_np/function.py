@@ -213,7 +213,8 @@ class Function:
         if output.dtype is _FLOAT64 and _float32_result(arrays):
             output = _replace_output(ctx, output, output.astype(np.float32))
 
-        if not recording:
+        # Only float results carry gradients (x.long() of a leaf is a constant).
+        if not recording or output.dtype.kind != "f":
             return _make_tensor(output, None)
         # A tuple of arrays and numbers is not tracked by Python's cycle collector (a list
         # would be), which makes each collection over a deep graph about 3x cheaper.

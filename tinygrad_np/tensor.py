@@ -10,6 +10,7 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -164,8 +165,12 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph: no gradient flows through the result."""
-        return Tensor._make(self.data, None)
+        """The same data, cut from the graph: no gradient flows through the result.
+
+        A view rather than the array itself: the engine tells a graph input from a constant
+        by array identity (for create_graph), and `x * x.detach()` must stay one of each.
+        """
+        return Tensor._make(self.data.view(), None)
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
@@ -190,8 +195,7 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (for gradients: `t.grad.zero_()`)."""
-        self.data[...] = 0
-        return self
+        return self._in_place(np.multiply, 0)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -235,6 +239,8 @@ class Tensor:
             yield self[position]
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __bool__(self) -> bool:
@@ -435,14 +441,13 @@ class Tensor:
     view = reshape
 
     def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
-        """Permute axes: no arguments reverses them; two axes of an N-D tensor swap them."""
+        """Permute axes: no arguments reverses them, one tuple is a permutation (NumPy), and
+        two ints swap those two axes (PyTorch's transpose(dim0, dim1))."""
+        if len(axes) == 2 and all(isinstance(axis, (int, np.integer)) for axis in axes):
+            return self.swapaxes(*axes)
         axes = _shape_args(axes)
         if not axes:
             axes = tuple(range(self.ndim))[::-1]
-        elif len(axes) == 2 and self.ndim != 2:  # PyTorch's transpose(dim0, dim1)
-            order = list(range(self.ndim))
-            order[axes[0]], order[axes[1]] = order[axes[1]], order[axes[0]]
-            axes = tuple(order)
         return Transpose.apply(self, axes)
 
     def permute(self, *axes: int | tuple[int, ...]) -> Tensor:
@@ -450,6 +455,7 @@ class Tensor:
         return Transpose.apply(self, _shape_args(axes))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Exchange two axes."""
         order = list(range(self.ndim))
         order[axis1], order[axis2] = order[axis2], order[axis1]
         return Transpose.apply(self, tuple(order))
@@ -459,7 +465,8 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start, end = start_dim % self.ndim, end_dim % self.ndim
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
+        merged = math.prod(self.shape[start : end + 1])  # not -1: works for empty tensors too
+        shape = self.shape[:start] + (merged,) + self.shape[end + 1 :]
         return Reshape.apply(self, shape)
 
     def expand(self, *shape: int | tuple[int, ...]) -> Tensor:

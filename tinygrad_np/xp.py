@@ -43,14 +43,6 @@ def cos(x):
     return np.cos(x) if isinstance(x, _NUMPY_TYPES) else x.cos()
 
 
-def softmax(x, axis: int):
-    """exp(x) / sum(exp(x)) along `axis`, computed stably."""
-    if isinstance(x, _NUMPY_TYPES):
-        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        return shifted / np.sum(shifted, axis=axis, keepdims=True)
-    return x.softmax(axis)
-
-
 def broadcast_to(x, shape: tuple[int, ...]):
     """Repeat `x` along broadcast axes to `shape` (a read-only view for arrays)."""
     return np.broadcast_to(x, shape) if isinstance(x, _NUMPY_TYPES) else x.expand(shape)

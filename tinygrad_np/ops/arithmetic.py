@@ -80,10 +80,8 @@ class Pow(Function):
         a, b, y = ctx.saved_tensors
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            if isinstance(b, (int, float)) and b == 0:  # a**0 = 1: no 0 * a**-1 = NaN at a = 0
-                grad_a = grad_output * 0
-            else:
-                grad_a = grad_output * b * a ** (b - 1)
+            # Where b = 0 the gradient is 0; a**(b - 1 + 1) there avoids 0 * 0**-1 = NaN.
+            grad_a = grad_output * b * a ** (b - 1 + (b == 0))
         if ctx.needs_input_grad[1]:
             # Where a = 0, y = 0**b is 0 and so is its gradient; log(a + 1) there avoids
             # 0 * log(0) = NaN (and works on Tensors too, for create_graph).

@@ -23,6 +23,8 @@ class Transpose(Function):
     """y = x.transpose(axes);  dx = g.transpose(inverse of axes)."""
 
     def forward(ctx, x, axes):
+        if axes:
+            axes = tuple(axis % x.ndim for axis in axes)  # argsort needs non-negative axes
         ctx.inverse = tuple(np.argsort(axes)) if axes else None
         return x.transpose(axes)
 
