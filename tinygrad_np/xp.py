@@ -43,6 +43,11 @@ def cos(x):
     return np.cos(x) if isinstance(x, _NUMPY_TYPES) else x.cos()
 
 
+def sigmoid(x):
+    """1 / (1 + exp(-x)), as exp(-log(1 + exp(-x))): logaddexp never overflows."""
+    return np.exp(-np.logaddexp(0, -x)) if isinstance(x, _NUMPY_TYPES) else x.sigmoid()
+
+
 def broadcast_to(x, shape: tuple[int, ...]):
     """Repeat `x` along broadcast axes to `shape` (a read-only view for arrays)."""
     return np.broadcast_to(x, shape) if isinstance(x, _NUMPY_TYPES) else x.expand(shape)

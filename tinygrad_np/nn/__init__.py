@@ -1,7 +1,7 @@
 """Layers and models: `import tinygrad_np.nn as nn` (functions in `tinygrad_np.nn.functional`).
 
-Built only on the public Tensor ops and, for a few fused ops (`nn/fused.py`), the public
-`Function`.
+Built only on the public Tensor ops, including the fused ones in `tinygrad_np/ops`
+(linear, the losses).
 """
 
 from tinygrad_np.nn import functional

@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.nn.fused import (
+from tinygrad_np.ops.linear import LinearFunction
+from tinygrad_np.ops.loss import (
+    REDUCTIONS,
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
-    LinearFunction,
+    CrossEntropy,
 )
-from tinygrad_np.ops.loss import REDUCTIONS, CrossEntropy
 from tinygrad_np.tensor import Tensor
 
 

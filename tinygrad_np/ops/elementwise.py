@@ -107,7 +107,7 @@ class Sigmoid(Function):
     """
 
     def forward(ctx, x):
-        y = np.exp(-np.logaddexp(0, -x))
+        y = xp.sigmoid(x)
         ctx.save_for_backward(y)
         return y
 

@@ -1,7 +1,12 @@
-"""Fused softmax cross-entropy: the classification loss, in one op for speed and stability.
+"""The fused losses: softmax cross-entropy and the two binary cross-entropies.
 
-Composed from log_softmax and indexing it would be correct, but the fused rule is the one
-the lessons derive by hand, dZ = softmax(Z) - onehot(Y), and costs one pass over the logits.
+Composed from log_softmax and indexing, cross-entropy would be correct, but the fused rule
+is the one the lessons derive by hand, dZ = softmax(Z) - onehot(Y), and costs one pass over
+the logits. Composed from Tensor ops, BCE would take log(0) = -inf (a NumPy warning, then
+0 * inf = nan in the backward) at probabilities of exactly 0 or 1, and the stable
+with-logits form max(x, 0) + log(1 + exp(-|x|)) would get the gradient wrong at x = 0,
+where relu and abs each have a kink (the sum is smooth, but each kink's subgradient is 0
+there). The binary losses return the per-element loss; the caller reduces it.
 """
 
 from __future__ import annotations
@@ -103,3 +108,63 @@ class CrossEntropy(Function):
 
 def _array(x):
     return x.data if xp.is_tensor(x) else x
+
+
+# PyTorch clamps each log at -100 so that p = 0 or 1 gives a large finite loss, not inf.
+LOG_FLOOR = -100.0
+# ...and keeps the gradient's denominator p (1 - p) at least this (PyTorch's EPSILON).
+DENOMINATOR_FLOOR = 1e-12
+
+
+def _clamped_logs(p):
+    """log p and log(1 - p), each at least LOG_FLOOR, without a divide-by-zero warning."""
+    with np.errstate(divide="ignore"):  # log(0) = -inf is expected; the clamp handles it
+        if xp.is_tensor(p):  # create_graph: recorded, so second derivatives see them
+            return xp.log(p).clip(LOG_FLOOR, None), xp.log(1 - p).clip(LOG_FLOOR, None)
+        return np.maximum(np.log(p), LOG_FLOOR), np.maximum(np.log1p(-p), LOG_FLOOR)
+
+
+class BinaryCrossEntropy(Function):
+    """loss = -(y log p + (1 - y) log(1 - p)), each log clamped at -100 (as PyTorch);
+    dp = g (p - y) / max(p (1 - p), 1e-12),   dy = g (log(1 - p) - log p).
+    """
+
+    def forward(ctx, p, y):
+        if p.size and not (p.min() >= 0 and p.max() <= 1):
+            raise ValueError(
+                "binary_cross_entropy: probabilities must lie in [0, 1], got values from "
+                f"{p.min()} to {p.max()}; for raw scores use binary_cross_entropy_with_logits"
+            )
+        ctx.save_for_backward(p, y)
+        log_p, log_q = _clamped_logs(p)
+        return -(y * log_p + (1 - y) * log_q)
+
+    def backward(ctx, grad_output):
+        p, y = ctx.saved_tensors
+        grad_p = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_p = grad_output * (p - y) / (p * (1 - p)).clip(DENOMINATOR_FLOOR, None)
+        if ctx.needs_input_grad[1]:
+            log_p, log_q = _clamped_logs(p)
+            grad_y = grad_output * (log_q - log_p)
+        return grad_p, grad_y
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """loss = max(x, 0) - x y + log(1 + exp(-|x|))   (= -(y log s + (1 - y) log(1 - s)),
+    s = sigmoid(x), rearranged so no exp can overflow);
+    dx = g (sigmoid(x) - y),   dy = -g x.
+    """
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad_output * (xp.sigmoid(x) - y)
+        if ctx.needs_input_grad[1]:
+            grad_y = -grad_output * x
+        return grad_x, grad_y

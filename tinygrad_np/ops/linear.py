@@ -1,0 +1,46 @@
+"""y = x W^T + b as one op: the layer of nn.Linear.
+
+Composed (`x @ W.T + b`) it would be correct, but the gradient of W would be the transpose
+of (x^T g), a Fortran-ordered array; every optimizer step would then mix memory layouts,
+which makes NumPy's elementwise loops several times slower. Here dW = g^T x comes out
+C-ordered, like W itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np.function import Function
+
+
+class LinearFunction(Function):
+    """y = x W^T + b;  dx = g W,  dW = g^T x,  db = g summed over all but the last axis.
+
+    x may have any number of leading (batch) axes, or be a single 1-D sample.
+    """
+
+    def forward(ctx, x, weight, bias):
+        if x.shape[-1:] != weight.shape[1:]:
+            raise ValueError(
+                f"linear: the input's last axis has {x.shape[-1] if x.ndim else 0} features, "
+                f"the weight of shape {weight.shape} expects {weight.shape[1]}"
+            )
+        ctx.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is None:
+            return y
+        if np.result_type(y, bias) == y.dtype:
+            y += bias  # in place: y is a fresh array, this saves one output-sized temporary
+            return y
+        return y + bias
+
+    def backward(ctx, grad_output):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        out_features, in_features = weight.shape
+        # Batch axes flattened into one: dW sums the outer products over every sample.
+        rows = grad_output.reshape((-1, out_features))
+        grad_x = grad_output @ weight if need_x else None
+        grad_weight = rows.T @ x.reshape((-1, in_features)) if need_weight else None
+        grad_bias = rows.sum(axis=0) if need_bias else None
+        return grad_x, grad_weight, grad_bias
