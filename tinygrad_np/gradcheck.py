@@ -79,14 +79,26 @@ def numerical_grad(
         if not (isinstance(tensor, Tensor) and tensor.dtype.kind == "f"):
             grads.append(None)
             continue
-        result = np.zeros(tensor.shape)
-        for index in np.ndindex(*tensor.shape):
-            direction = np.zeros(tensor.shape)
-            direction[index] = 1.0
-            change = _directional_difference(fn, inputs, position, direction, eps)
-            result[index] = np.sum(change if weights is None else change * weights)
-        grads.append(result)
+        jacobian = _numerical_jacobian(fn, inputs, position, eps)  # output axes first
+        if weights is not None:
+            jacobian = jacobian * weights.reshape(weights.shape + (1,) * tensor.ndim)
+        output_axes = tuple(range(jacobian.ndim - tensor.ndim))
+        grads.append(jacobian.sum(axis=output_axes))
     return grads
+
+
+def _numerical_jacobian(fn, inputs, position: int, eps: float) -> np.ndarray:
+    """d output / d input `position` by central differences: shape output + input shape."""
+    tensor = inputs[position]
+    columns = []
+    for index in np.ndindex(*tensor.shape):
+        direction = np.zeros(tensor.shape)
+        direction[index] = 1.0
+        columns.append(_directional_difference(fn, inputs, position, direction, eps))
+    if not columns:  # an empty input
+        return np.zeros(_evaluate(fn, inputs).shape + tensor.shape)
+    stacked = np.stack(columns, axis=-1)  # output shape + (input size,)
+    return stacked.reshape(stacked.shape[:-1] + tensor.shape)
 
 
 def _analytic_jacobian(fn, inputs, checked: list[int], output_shape) -> list[np.ndarray]:
@@ -144,12 +156,7 @@ def gradcheck(
     analytic = _analytic_jacobian(fn, inputs, checked, output_shape)
     for position, jacobian in zip(checked, analytic):
         tensor = inputs[position]
-        numerical = np.zeros_like(jacobian)
-        for in_index in np.ndindex(*tensor.shape):
-            direction = np.zeros(tensor.shape)
-            direction[in_index] = 1.0
-            change = _directional_difference(fn, inputs, position, direction, eps)
-            numerical[(Ellipsis,) + in_index] = change
+        numerical = _numerical_jacobian(fn, inputs, position, eps)
         error = np.abs(jacobian - numerical)
         excess = error - (atol + rtol * np.abs(numerical))
         if np.all(excess <= 0) and np.all(np.isfinite(jacobian)):

@@ -45,6 +45,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         array = np.asarray(_unwrap_nested(data))
         if array.dtype.kind == "f" and dtype is None:
             array = array.astype(get_default_dtype())
+        # Integers become int64 as in PyTorch; uint8 stays, so image data stays compact.
         elif array.dtype.kind in "iu" and array.dtype != np.uint8:
             array = array.astype(np.int64)
     if array.dtype.kind not in "biuf":
@@ -114,14 +115,17 @@ class Tensor:
     # ----------------------------------------------------------------- attributes
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each axis."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the data."""
         return self.data.dtype
 
     @property
@@ -162,6 +166,7 @@ class Tensor:
         return self.data.item()
 
     def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
         return self.data.tolist()
 
     def detach(self) -> Tensor:
@@ -296,21 +301,27 @@ class Tensor:
         return MatMul.apply(other, self)
 
     def add(self, other: Any) -> Tensor:
+        """self + other (broadcasting)."""
         return Add.apply(self, other)
 
     def sub(self, other: Any) -> Tensor:
+        """self - other (broadcasting)."""
         return Sub.apply(self, other)
 
     def mul(self, other: Any) -> Tensor:
+        """self * other, elementwise (broadcasting)."""
         return Mul.apply(self, other)
 
     def div(self, other: Any) -> Tensor:
+        """self / other, elementwise (broadcasting)."""
         return Div.apply(self, other)
 
     def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent, elementwise (broadcasting)."""
         return Pow.apply(self, exponent)
 
     def neg(self) -> Tensor:
+        """-self."""
         return Neg.apply(self)
 
     def matmul(self, other: Any) -> Tensor:
@@ -320,6 +331,7 @@ class Tensor:
     # In-place operators change .data; on tensors in a recorded graph that would silently
     # corrupt saved values, so they are refused there (as in PyTorch, use no_grad()).
     def _in_place(self, ufunc: np.ufunc, other: Any) -> Tensor:
+        """Apply `ufunc(self, other)` into self.data, if no graph could be corrupted by it."""
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError(
                 "in-place operation on a tensor that requires grad; do it under "
@@ -393,30 +405,39 @@ class Tensor:
 
     # ----------------------------------------------------------------- elementwise
     def exp(self) -> Tensor:
+        """e ** x, elementwise;  d/dx = exp(x)."""
         return Exp.apply(self)
 
     def log(self) -> Tensor:
+        """Natural logarithm, elementwise;  d/dx = 1 / x."""
         return Log.apply(self)
 
     def sqrt(self) -> Tensor:
+        """Square root, elementwise;  d/dx = 1 / (2 sqrt(x))."""
         return Sqrt.apply(self)
 
     def abs(self) -> Tensor:
+        """|x|, elementwise;  d/dx = sign(x)."""
         return Abs.apply(self)
 
     def sin(self) -> Tensor:
+        """Sine, elementwise;  d/dx = cos(x)."""
         return Sin.apply(self)
 
     def cos(self) -> Tensor:
+        """Cosine, elementwise;  d/dx = -sin(x)."""
         return Cos.apply(self)
 
     def tanh(self) -> Tensor:
+        """Hyperbolic tangent, elementwise;  d/dx = 1 - tanh(x)**2."""
         return Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
+        """1 / (1 + exp(-x)), stable for any x;  d/dx = s (1 - s)."""
         return Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
+        """max(x, 0);  d/dx = 1 where x > 0, else 0."""
         return ReLU.apply(self)
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
@@ -502,15 +523,19 @@ class Tensor:
         return Cast.apply(self, np.dtype(dtype))
 
     def to(self, dtype: Any) -> Tensor:
+        """Convert to `dtype` (only dtypes here: there are no devices)."""
         return self.astype(dtype)
 
     def float(self) -> Tensor:
+        """Convert to float32."""
         return self.astype(np.float32)
 
     def double(self) -> Tensor:
+        """Convert to float64."""
         return self.astype(np.float64)
 
     def long(self) -> Tensor:
+        """Convert to int64 (cuts the graph: integers carry no gradient)."""
         return self.astype(np.int64)
 
 
