@@ -596,3 +596,22 @@ def test_pow_with_an_array_exponent_of_zero_at_zero():
     x = leaf([0.0, 1.0])
     (x ** np.array([0.0, 2.0])).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0.0, 2.0])
+
+
+def test_in_place_change_of_a_saved_constant_does_not_corrupt_backward():
+    w = leaf([1.0, 2.0])
+    d = Tensor(np.array([3.0, 4.0]))
+    y = (w * d).sum()
+    d += 100.0
+    np.testing.assert_array_equal(d.data, [103.0, 104.0])
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])  # the values w was multiplied by
+
+
+def test_item_assignment_to_a_saved_constant_does_not_corrupt_backward():
+    w = leaf([1.0, 2.0])
+    d = Tensor(np.array([3.0, 4.0]))
+    y = (w * d).sum()
+    d[0] = -50.0
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])

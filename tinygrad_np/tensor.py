@@ -328,16 +328,21 @@ class Tensor:
         """NumPy matmul semantics: 1-D, 2-D and batched N-D with broadcast batch axes."""
         return MatMul.apply(self, other)
 
-    # In-place operators change .data; on tensors in a recorded graph that would silently
-    # corrupt saved values, so they are refused there (as in PyTorch, use no_grad()).
+    # `t += x` updates t (same Tensor, same dtype) but writes a new array into t.data
+    # rather than overwriting the old one: a graph that saved the old values for backward
+    # keeps them, so no gradient is silently computed from changed data. (Other views of
+    # the old array do not see the update.) On a tensor that requires grad it is refused
+    # while the graph is recorded, as in PyTorch: parameter updates go under no_grad().
     def _in_place(self, ufunc: np.ufunc, other: Any) -> Tensor:
-        """Apply `ufunc(self, other)` into self.data, if no graph could be corrupted by it."""
+        """Replace self.data by `ufunc(self, other)`, keeping self's dtype."""
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError(
                 "in-place operation on a tensor that requires grad; do it under "
                 "`with tg.no_grad():` (e.g. a parameter update) or write `t = t + x`"
             )
-        ufunc(self.data, _data(other), out=self.data, casting="same_kind")
+        result = np.empty_like(self.data)
+        ufunc(self.data, _data(other), out=result, casting="same_kind")
+        self.data = result
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -355,7 +360,9 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError("item assignment on a tensor that requires grad; use no_grad()")
-        self.data[_index(index)] = _data(value)
+        updated = self.data.copy()  # a new array, for the same reason as in _in_place
+        updated[_index(index)] = _data(value)
+        self.data = updated
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
