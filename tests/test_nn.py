@@ -378,3 +378,11 @@ def test_small_layers():
     assert nn.Flatten()(t).shape == (2, 12)
     assert nn.Flatten(0, 1)(t).shape == (6, 4)
     assert nn.Identity(54, unused="x")(t) is t
+
+
+def test_sequential_with_a_module_used_twice_slices_consistently():
+    layer = nn.Linear(3, 3)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    assert len(model) == 3
+    assert len(model[0:3]) == 3
+    assert model[2] is layer

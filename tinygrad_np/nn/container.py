@@ -31,8 +31,12 @@ class Sequential(Module):
                 )
             setattr(self, name, module)
 
+    def _named_layers(self) -> list[tuple[str, Module]]:
+        """Every (name, module) in order, repeats included (a module may be used twice)."""
+        return [(name, value) for name, value in vars(self).items() if isinstance(value, Module)]
+
     def _layers(self) -> list[Module]:
-        return [module for module in vars(self).values() if isinstance(module, Module)]
+        return [module for _, module in self._named_layers()]
 
     def forward(self, x: Tensor) -> Tensor:
         for module in self._layers():
@@ -41,7 +45,7 @@ class Sequential(Module):
 
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
-            return Sequential(OrderedDict(list(self.named_children())[index]))
+            return Sequential(OrderedDict(self._named_layers()[index]))
         return self._layers()[index]
 
     def __len__(self) -> int:
