@@ -203,3 +203,10 @@ def test_reductions_of_0d_and_empty_tensors():
     assert Tensor(2.0).sum(axis=0).item() == 2.0
     assert Tensor(2.0).max(axis=-1).item() == 2.0
     assert Tensor(np.zeros((0, 3))).max(axis=1).shape == (0,)
+
+
+def test_softmax_of_an_empty_tensor_is_empty():
+    x = Tensor(np.zeros((3, 0)), requires_grad=True)
+    for output in (x.softmax(-1), x.log_softmax(-1)):
+        assert output.shape == (3, 0)
+        output.backward(np.zeros((3, 0)))

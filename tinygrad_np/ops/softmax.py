@@ -17,6 +17,9 @@ class Softmax(Function):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
+        if x.size == 0:  # nothing to normalise (and np.max of nothing is an error)
+            ctx.save_for_backward(x)
+            return x.copy()
         shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
         y = shifted / np.sum(shifted, axis=axis, keepdims=True)
         ctx.save_for_backward(y)
@@ -32,6 +35,9 @@ class LogSoftmax(Function):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
+        if x.size == 0:  # nothing to normalise (and np.max of nothing is an error)
+            ctx.save_for_backward(x)
+            return x.copy()
         shifted = x - np.max(x, axis=axis, keepdims=True)
         y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(y)
