@@ -54,30 +54,29 @@ def tinygrad_step(ops: list[int]) -> Callable[[], float]:
     return autograd_step(Tensor(_start(), requires_grad=True), ops)
 
 
-def numpy_step(ops: list[int]) -> Callable[[], float]:
+def numpy_chain(ops: list[int]) -> tuple[float, np.ndarray]:
     """The same chain by hand: the forward keeps each step's local derivative (none for
-    `+ c`, whose derivative is 1), the backward multiplies them in reverse."""
-    start = _start()
+    `+ c`, whose derivative is 1), the backward multiplies them in reverse.
+    Returns the sum and its gradient with respect to the start."""
+    x = _start()
+    derivatives = []
+    for op in ops:
+        if op == MUL:
+            x = x * SCALE
+            derivatives.append(SCALE)
+        elif op == ADD:
+            x = x + SHIFT
+        else:
+            x = np.tanh(x)
+            derivatives.append(1 - x * x)
+    grad = np.ones_like(x)
+    for derivative in reversed(derivatives):
+        grad = grad * derivative
+    return float(x.sum()), grad
 
-    def step() -> float:
-        x = start
-        derivatives = []
-        for op in ops:
-            if op == MUL:
-                x = x * SCALE
-                derivatives.append(SCALE)
-            elif op == ADD:
-                x = x + SHIFT
-            else:
-                x = np.tanh(x)
-                derivatives.append(1 - x * x)
-        total = x.sum()
-        grad = np.ones_like(x)
-        for derivative in reversed(derivatives):
-            grad = grad * derivative
-        return float(total)
 
-    return step
+def numpy_step(ops: list[int]) -> Callable[[], float]:
+    return lambda: numpy_chain(ops)[0]
 
 
 def torch_step(torch, ops: list[int]) -> Callable[[], float]:
@@ -128,20 +127,7 @@ def check_gradients(ops: list[int], torch=None) -> None:
     for op in ops:
         x = x * SCALE if op == MUL else x + SHIFT if op == ADD else x.tanh()
     x.sum().backward()
-    grad = np.ones(4, dtype=np.float32)
-    x = _start()
-    derivatives = []
-    for op in ops:
-        if op == MUL:
-            x = x * SCALE
-            derivatives.append(SCALE)
-        elif op == ADD:
-            x = x + SHIFT
-        else:
-            x = np.tanh(x)
-            derivatives.append(1 - x * x)
-    for derivative in reversed(derivatives):
-        grad = grad * derivative
+    _, grad = numpy_chain(ops)
     np.testing.assert_allclose(leaf.grad.data, grad, rtol=1e-4, atol=1e-6)
     if torch is not None:
         t_leaf = torch.tensor(_start(), requires_grad=True)
