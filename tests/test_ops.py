@@ -307,9 +307,8 @@ def _call(op, tensors, options):
 # ----------------------------------------------------------------------------- the tests
 
 
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_forward_matches_numpy(op, data):
+def check_forward(op, data):
+    """Forward against the NumPy reference in float64."""
     arrays, options = data.draw(op.inputs)
     result = _call(op, [Tensor(a) for a in arrays], options)
     expected = op.reference(*arrays, **options)
@@ -317,9 +316,8 @@ def test_forward_matches_numpy(op, data):
     np.testing.assert_allclose(result.data, expected, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_backward_matches_central_differences(op, data):
+def check_backward(op, data):
+    """Backward with a random upstream gradient against float64 central differences."""
     arrays, options = data.draw(op.inputs)
     tensors = [Tensor(a, requires_grad=True) for a in arrays]
     output = _call(op, tensors, options)
@@ -332,9 +330,8 @@ def test_backward_matches_central_differences(op, data):
         np.testing.assert_allclose(tensor.grad.data, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_matches_pytorch(op, data):
+def check_pytorch(op, data):
+    """Values and gradients against PyTorch (skipped without it)."""
     torch = pytest.importorskip("torch")
     arrays, options = data.draw(op.inputs)
     tensors = [Tensor(a, requires_grad=True) for a in arrays]
@@ -351,9 +348,8 @@ def test_matches_pytorch(op, data):
                                    atol=1e-12)
 
 
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_float32_stays_float32(op, data):
+def check_float32(op, data):
+    """float32 in, float32 out and float32 gradients."""
     arrays, options = data.draw(op.inputs)
     tensors = [Tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
     output = _call(op, tensors, options)
@@ -361,6 +357,34 @@ def test_float32_stays_float32(op, data):
     output.backward(np.ones(output.shape, dtype=np.float32))
     for tensor in tensors:
         assert tensor.grad.dtype == np.float32
+
+
+# The four checks as tests over this file's table. Other op tables (tests/test_ops_*.py)
+# import the check_* functions and run them over their own rows in the same way.
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+@given(data=st.data())
+def test_forward_matches_numpy(op, data):
+    check_forward(op, data)
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+@given(data=st.data())
+def test_backward_matches_central_differences(op, data):
+    check_backward(op, data)
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+@given(data=st.data())
+def test_matches_pytorch(op, data):
+    check_pytorch(op, data)
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+@given(data=st.data())
+def test_float32_stays_float32(op, data):
+    check_float32(op, data)
 
 
 def test_table_covers_every_op_in_the_api():

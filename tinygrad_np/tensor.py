@@ -77,6 +77,43 @@ def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+def _scaled(other: Any, alpha: float) -> Any:
+    return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
+
+
+def _copy_from(target: Tensor, src: Any) -> Tensor:
+    """`src` broadcast to `target`'s shape and cast to its dtype (the value of copy_/fill_)."""
+    if not isinstance(src, Tensor):
+        return Tensor._make(np.broadcast_to(np.asarray(src, dtype=target.dtype), target.shape),
+                            None)
+    if src.dtype != target.dtype:
+        src = src.astype(target.dtype)
+    return src if src.shape == target.shape else src.expand(target.shape)
+
+
+def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
+    return SetItem.apply(target, index, value)
+
+
+def _write(tensor: Tensor, values: np.ndarray) -> None:
+    """Write `values` into the tensor's own array (unlocking a read-only leaf's array)."""
+    array = tensor.data
+    locked = not array.flags.writeable
+    if locked:
+        try:
+            array.flags.writeable = True
+        except ValueError:  # a broadcast view, or memory owned by a read-only array
+            tensor.data = array = array.copy()
+            locked = False
+    try:
+        np.copyto(array, values, casting="same_kind")
+    except TypeError as error:
+        raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
+    finally:
+        if locked:
+            array.flags.writeable = False
+
+
 class Tensor:
     """An n-dimensional array with automatic differentiation.
 
@@ -86,7 +123,8 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_counter",
+                 "__weakref__")
     # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
     __array_ufunc__ = None
 
@@ -97,6 +135,7 @@ class Tensor:
         self.grad: Tensor | None = None
         self.grad_fn = None
         self.name = name
+        self._counter: list[int] | None = None  # the version counter, made on first use
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -110,6 +149,7 @@ class Tensor:
         tensor.requires_grad = grad_fn is not None
         tensor.grad_fn = grad_fn
         tensor.name = None
+        tensor._counter = None
         return tensor
 
     # ----------------------------------------------------------------- attributes
@@ -156,8 +196,17 @@ class Tensor:
         return self
 
     def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
-        return self.data
+        """The values as an ndarray, sharing memory.
+
+        For a tensor that requires grad the array is a read-only view: writing into it would
+        change values a graph may have saved, behind autograd's back (PyTorch refuses
+        numpy() there). `t.detach().numpy()` is writable, as in PyTorch.
+        """
+        if not self.requires_grad:
+            return self.data
+        view = self.data.view()
+        view.flags.writeable = False
+        return view
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
@@ -172,10 +221,14 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data, cut from the graph: no gradient flows through the result.
 
-        A view rather than the array itself: the engine tells a graph input from a constant
-        by array identity (for create_graph), and `x * x.detach()` must stay one of each.
+        As in PyTorch it shares memory and the version counter with self, so an in-place
+        change through either one is seen by graphs that saved the other.
         """
-        return Tensor._make(self.data.view(), None)
+        detached = Tensor._make(self.data, None)
+        if self._counter is None:
+            self._counter = [0]
+        detached._counter = self._counter
+        return detached
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
@@ -197,10 +250,6 @@ class Tensor:
                 raise RuntimeError("retain_grad() on a tensor that does not require grad")
             return  # a leaf keeps its gradient anyway
         self.grad_fn.retained = self.grad_fn.retained + (weakref.ref(self),)
-
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place (for gradients: `t.grad.zero_()`)."""
-        return self._in_place(np.multiply, 0)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -328,41 +377,104 @@ class Tensor:
         """NumPy matmul semantics: 1-D, 2-D and batched N-D with broadcast batch axes."""
         return MatMul.apply(self, other)
 
-    # `t += x` updates t (same Tensor, same dtype) but writes a new array into t.data
-    # rather than overwriting the old one: a graph that saved the old values for backward
-    # keeps them, so no gradient is silently computed from changed data. (Other views of
-    # the old array do not see the update.) On a tensor that requires grad it is refused
-    # while the graph is recorded, as in PyTorch: parameter updates go under no_grad().
-    def _in_place(self, ufunc: np.ufunc, other: Any) -> Tensor:
-        """Replace self.data by `ufunc(self, other)`, keeping self's dtype."""
-        if self.requires_grad and is_grad_enabled():
-            raise RuntimeError(
-                "in-place operation on a tensor that requires grad; do it under "
-                "`with tg.no_grad():` (e.g. a parameter update) or write `t = t + x`"
-            )
-        result = np.empty_like(self.data)
-        ufunc(self.data, _data(other), out=result, casting="same_kind")
-        self.data = result
+    # ----------------------------------------------------------------- in place
+    # PyTorch's in-place ops. Without a graph to record they write into self's array and
+    # bump its version counter, so a graph that saved the old values raises at backward
+    # instead of using changed data. When the result needs a gradient (`buf += w` for a
+    # w that requires grad) they are recorded like the out-of-place op and self takes on
+    # the result's array and graph node. A leaf that requires grad is refused, as in PyTorch.
+    def _in_place(self, op: Any, *args: Any) -> Tensor:
+        """Make self hold `op(self, *args)` (op: a Tensor-level function)."""
+        if is_grad_enabled() and (self.requires_grad or any(
+                isinstance(arg, Tensor) and arg.requires_grad for arg in args)):
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError(
+                    f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
+                    "in-place operation; do it under `with tg.no_grad():` (a parameter "
+                    "update) or write `t = t + x`")
+            result = op(self, *args)
+            if result.dtype != self.dtype:
+                result = result.astype(self.dtype)
+            if result.shape != self.shape:
+                raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
+                                   f"which does not fit the tensor's shape {self.shape}")
+            self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+        else:
+            with no_grad():
+                result = op(self, *args)
+            _write(self, result.data)
+        self._bump_version()
         return self
 
+    def _bump_version(self) -> None:
+        counter = self._counter
+        if counter is None:
+            self._counter = [1]
+        else:
+            counter[0] += 1
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's values have had (shared with detach())."""
+        return 0 if self._counter is None else self._counter[0]
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return self._in_place(Tensor.add, other if alpha == 1 else _scaled(other, alpha))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return self._in_place(Tensor.sub, other if alpha == 1 else _scaled(other, alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        """self *= other, in place."""
+        return self._in_place(Tensor.mul, other)
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other, in place."""
+        return self._in_place(Tensor.div, other)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """Limit values to [min, max], in place."""
+        return self._in_place(Tensor.clip, min, max)
+
+    clip_ = clamp_
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy `src` (broadcast to self's shape, cast to self's dtype) into self, in place."""
+        return self._in_place(_copy_from, src)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to `value`, in place."""
+        return self._in_place(_copy_from, value)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
+        return self._in_place(_copy_from, 0)
+
     def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(np.add, other)
+        return self._in_place(Tensor.add, other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(np.subtract, other)
+        return self._in_place(Tensor.sub, other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(np.multiply, other)
+        return self._in_place(Tensor.mul, other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(np.true_divide, other)
+        return self._in_place(Tensor.div, other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        if self.requires_grad and is_grad_enabled():
-            raise RuntimeError("item assignment on a tensor that requires grad; use no_grad()")
-        updated = self.data.copy()  # a new array, for the same reason as in _in_place
-        updated[_index(index)] = _data(value)
-        self.data = updated
+        """`t[index] = value`: in place; recorded when value requires grad (dvalue = g[index])."""
+        index = _index(index)
+        if isinstance(value, Tensor) and value.requires_grad or self.requires_grad:
+            self._in_place(_set_item, index, value)
+            return
+        array = self.data
+        if not array.flags.writeable:
+            self.data = array = array.copy()
+        array[index] = _data(value)
+        self._bump_version()
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
@@ -548,7 +660,7 @@ class Tensor:
 
 # The ops need the Tensor class to exist, so they are imported after it.
 from tinygrad_np.autograd import run_backward  # noqa: E402  (imported once, not per call)
-from tinygrad_np.function import is_grad_enabled  # noqa: E402
+from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from tinygrad_np.ops.elementwise import (  # noqa: E402
     Abs,
@@ -564,5 +676,5 @@ from tinygrad_np.ops.elementwise import (  # noqa: E402
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
 from tinygrad_np.ops.reduce import Max, Min, Sum  # noqa: E402
-from tinygrad_np.ops.shape import Cast, Expand, GetItem, Reshape, Transpose  # noqa: E402
+from tinygrad_np.ops.shape import Cast, Expand, GetItem, Reshape, SetItem, Transpose  # noqa: E402
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402

@@ -69,6 +69,22 @@ class IndexAdd(Function):
         return grad_output[ctx.index]
 
 
+class SetItem(Function):
+    """y = x with y[index] = v;  dx = g where index did not write, else 0,  dv = g[index]."""
+
+    def forward(ctx, x, index, value):
+        y = x.copy()
+        y[index] = value
+        ctx.index = index
+        ctx.kept = np.ones(x.shape, dtype=bool)
+        ctx.kept[index] = False
+        return y
+
+    def backward(ctx, grad_output):
+        grad_x = grad_output * ctx.kept if ctx.needs_input_grad[0] else None
+        return grad_x, None, grad_output[ctx.index] if ctx.needs_input_grad[2] else None
+
+
 class Cast(Function):
     """y = x as `dtype`;  dx = g as x's dtype."""
 
