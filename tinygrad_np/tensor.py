@@ -11,7 +11,6 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,23 +94,17 @@ def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
     return SetItem.apply(target, index, value)
 
 
-def _write(tensor: Tensor, values: np.ndarray) -> None:
-    """Write `values` into the tensor's own array (unlocking a read-only leaf's array)."""
+def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
+    """The tensor's array made writable for an in-place op, and whether it was locked."""
     array = tensor.data
-    locked = not array.flags.writeable
-    if locked:
-        try:
-            array.flags.writeable = True
-        except ValueError:  # a broadcast view, or memory owned by a read-only array
-            tensor.data = array = array.copy()
-            locked = False
+    if array.flags.writeable:
+        return array, False
     try:
-        np.copyto(array, values, casting="same_kind")
-    except TypeError as error:
-        raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
-    finally:
-        if locked:
-            array.flags.writeable = False
+        array.flags.writeable = True
+        return array, True
+    except ValueError:  # a broadcast view, or memory owned by a read-only array
+        tensor.data = array = array.copy()
+        return array, False
 
 
 class Tensor:
@@ -123,7 +116,7 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_counter",
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "_counter",
                  "__weakref__")
     # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
     __array_ufunc__ = None
@@ -132,7 +125,7 @@ class Tensor:
         self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
     ) -> None:
         self.data: np.ndarray = _to_array(data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn = None
         self.name = name
         self._counter: list[int] | None = None  # the version counter, made on first use
@@ -145,7 +138,7 @@ class Tensor:
         """Fast constructor for op results (no conversion): the per-op hot path."""
         tensor = object.__new__(cls)
         tensor.data = data
-        tensor.grad = None
+        tensor._grad = None
         tensor.requires_grad = grad_fn is not None
         tensor.grad_fn = grad_fn
         tensor.name = None
@@ -179,6 +172,24 @@ class Tensor:
         return self.grad_fn is None
 
     @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward() (None until then, or after zero_grad())."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
+                                   f"shape {self.shape}")
+            if value.dtype.kind != "f":
+                raise RuntimeError(f"assigned grad has dtype {value.dtype}, not a float dtype")
+        self._grad = value
+
+    @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
         return self.transpose()
@@ -192,6 +203,11 @@ class Tensor:
             )
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False) is only for leaves; use .detach()")
+        if requires_grad and not self.requires_grad and self.grad_fn is None:
+            # A leaf's values may be saved by any graph: writes go through the in-place
+            # methods (which bump the version), not into the array.
+            self.data = self.data.view()
+            self.data.flags.writeable = False
         self.requires_grad = requires_grad
         return self
 
@@ -231,14 +247,17 @@ class Tensor:
         return detached
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf with requires_grad=True.
 
         `gradient` is the upstream gradient (required unless self has one element). The
         graph's saved arrays are freed afterwards unless `retain_graph=True`.
         """
-        run_backward(self, gradient, retain_graph, create_graph)
+        if isinstance(inputs, Tensor):
+            inputs = [inputs]
+        run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep this intermediate tensor's gradient in `.grad` at the next backward().
@@ -249,7 +268,7 @@ class Tensor:
             if not self.requires_grad:
                 raise RuntimeError("retain_grad() on a tensor that does not require grad")
             return  # a leaf keeps its gradient anyway
-        self.grad_fn.retained = self.grad_fn.retained + (weakref.ref(self),)
+        retain_grad(self)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -383,8 +402,9 @@ class Tensor:
     # instead of using changed data. When the result needs a gradient (`buf += w` for a
     # w that requires grad) they are recorded like the out-of-place op and self takes on
     # the result's array and graph node. A leaf that requires grad is refused, as in PyTorch.
-    def _in_place(self, op: Any, *args: Any) -> Tensor:
-        """Make self hold `op(self, *args)` (op: a Tensor-level function)."""
+    def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
+        """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
+        computes the same in place on arrays, without a temporary)."""
         if is_grad_enabled() and (self.requires_grad or any(
                 isinstance(arg, Tensor) and arg.requires_grad for arg in args)):
             if self.requires_grad and self.grad_fn is None:
@@ -399,10 +419,25 @@ class Tensor:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
                                    f"which does not fit the tensor's shape {self.shape}")
             self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+        elif ufunc is not None:
+            array, locked = _unlock(self)
+            try:
+                ufunc(array, _data(args[0]), out=array, casting="same_kind")
+            except TypeError as error:
+                raise TypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
+                                f"{error}") from None
+            finally:
+                array.flags.writeable = not locked
         else:
             with no_grad():
                 result = op(self, *args)
-            _write(self, result.data)
+            array, locked = _unlock(self)
+            try:
+                np.copyto(array, result.data, casting="same_kind")
+            except TypeError as error:
+                raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
+            finally:
+                array.flags.writeable = not locked
         self._bump_version()
         return self
 
@@ -420,19 +455,21 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        return self._in_place(Tensor.add, other if alpha == 1 else _scaled(other, alpha))
+        other = other if alpha == 1 else _scaled(other, alpha)
+        return self._in_place(Tensor.add, other, ufunc=np.add)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return self._in_place(Tensor.sub, other if alpha == 1 else _scaled(other, alpha))
+        other = other if alpha == 1 else _scaled(other, alpha)
+        return self._in_place(Tensor.sub, other, ufunc=np.subtract)
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
-        return self._in_place(Tensor.mul, other)
+        return self._in_place(Tensor.mul, other, ufunc=np.multiply)
 
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place."""
-        return self._in_place(Tensor.div, other)
+        return self._in_place(Tensor.div, other, ufunc=np.true_divide)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max], in place."""
@@ -452,17 +489,7 @@ class Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
         return self._in_place(_copy_from, 0)
 
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.add, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.sub, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.mul, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.div, other)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """`t[index] = value`: in place; recorded when value requires grad (dvalue = g[index])."""
@@ -659,7 +686,7 @@ class Tensor:
 
 
 # The ops need the Tensor class to exist, so they are imported after it.
-from tinygrad_np.autograd import run_backward  # noqa: E402  (imported once, not per call)
+from tinygrad_np.autograd import retain_grad, run_backward  # noqa: E402
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from tinygrad_np.ops.elementwise import (  # noqa: E402

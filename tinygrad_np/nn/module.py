@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_np.function import no_grad
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -191,9 +192,10 @@ class Module:
             raise ValueError(
                 f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
             )
-        for name, parameter in parameters.items():
-            if name in values:
-                np.copyto(parameter.data, values[name], casting="same_kind")
+        with no_grad():
+            for name, parameter in parameters.items():
+                if name in values:
+                    parameter.copy_(values[name])
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- display
