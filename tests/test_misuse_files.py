@@ -1,0 +1,507 @@
+"""Misuse of the file-facing code, from the outside: tg.save / tg.load, Module.load_state_dict,
+datasets.load_mnist and the graph drawing. Every bad input gets a clear error naming what was
+wrong (the file, the entry, the key), and nothing the user had is lost on the way.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+import sys
+import time
+import tracemalloc
+import warnings
+import zipfile
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tinygrad_np.serialization import FORMAT_KEY, load, save
+
+# ====================================================================== helpers: archives
+
+
+def npy_header(shape: tuple, dtype: str = "<f8", fortran: bool = False) -> bytes:
+    """The bytes of a version 1.0 .npy header, written by hand (not by the code under test)."""
+    header = repr({"descr": dtype, "fortran_order": fortran, "shape": shape})
+    # magic (6) + version (2) + length (2) + header + "\n", padded with spaces to 64 bytes.
+    padding = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * padding + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1")
+
+
+def format_entry() -> bytes:
+    """The format marker entry, version 1."""
+    return npy_header((), "<i8") + struct.pack("<q", 1)
+
+
+def write_zip(path: Path, members: list[tuple[str, bytes]], *, directory: str | None = None,
+              duplicate: bool = False) -> None:
+    """A zip of `members` written by zipfile, stored uncompressed (as np.savez does)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate we want
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in members:
+                archive.writestr(name, data)
+            if directory:
+                archive.writestr(zipfile.ZipInfo(directory), b"")
+            if duplicate:
+                archive.writestr(members[-1][0], members[-1][1])
+
+
+def deflated_zeros(header: bytes, megabytes: int) -> bytes:
+    """A raw deflate stream of `header` followed by `megabytes` MiB of zero bytes.
+
+    Every MiB of zeros is compressed alone (a full flush resets the compressor), so its
+    compressed bytes are the same each time and are repeated rather than recomputed: a
+    2 GiB stream costs milliseconds to build and takes about 2 MB.
+    """
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    zeros = bytes(1 << 20)
+    start = compressor.compress(header) + compressor.flush(zlib.Z_FULL_FLUSH)
+    piece = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    assert compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH) == piece
+    return start + piece * megabytes + compressor.flush()
+
+
+def write_raw_zip(path: Path, members: list[tuple[str, int, bytes, int, int]]) -> None:
+    """A zip written byte by byte: (name, method, compressed bytes, size, crc) per member.
+
+    zipfile cannot store bytes compressed elsewhere, hence this (sizes below 4 GiB, no zip64).
+    """
+    body = bytearray()
+    central = bytearray()
+    for name, method, data, size, crc in members:
+        encoded = name.encode()
+        offset = len(body)
+        body += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0x21, crc,
+                            len(data), size, len(encoded), 0) + encoded + data
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 0x21, crc,
+                               len(data), size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members),
+                      len(central), len(body), 0)
+    path.write_bytes(bytes(body + central + end))
+
+
+def tiny_weights(path: Path) -> None:
+    save(OrderedDict([("w", np.arange(6.0).reshape(2, 3)), ("b", np.ones(2, np.float32))]), path)
+
+
+def files_in(directory: Path) -> list[str]:
+    return sorted(os.listdir(directory))
+
+
+class PeakMemory:
+    """Peak bytes Python and NumPy allocated inside the block (tracemalloc sees both)."""
+
+    def __enter__(self) -> PeakMemory:
+        tracemalloc.start()
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.seconds = time.perf_counter() - self.started
+        self.peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+
+
+# ====================================================================== load: zip bombs
+
+
+def test_two_megabyte_zip_bomb_costs_nothing(tmp_path):
+    megabytes = 2048  # 2 GiB of zeros as one float64 array
+    header = npy_header((megabytes << 17,))
+    bomb = deflated_zeros(header, megabytes)
+    path = tmp_path / "bomb.npz"
+    write_raw_zip(path, [(f"{FORMAT_KEY}.npy", 0, format_entry(), len(format_entry()),
+                          zlib.crc32(format_entry())),
+                         ("weight.npy", 8, bomb, len(header) + (megabytes << 20), 0)])
+    assert path.stat().st_size < 2.2e6
+    with PeakMemory() as used, pytest.raises(ValueError) as raised:
+        load(path, max_bytes=1 << 30)
+    message = str(raised.value)
+    assert "bomb.npz" in message and "entry 'weight'" in message
+    assert f"shape ({megabytes << 17},)" in message and "float64" in message
+    assert "limit of 1,073,741,824 bytes" in message and "max_bytes" in message
+    assert used.peak < 1 << 20 and used.seconds < 1.0  # nothing was inflated
+
+
+def test_default_limit_is_4_gib_summed_over_entries(tmp_path):
+    # Three deflated 1.5 GiB entries (1.6 MB each): each alone is under 4 GiB, together not.
+    megabytes = 1536
+    header = npy_header((megabytes << 17,))
+    bomb = deflated_zeros(header, megabytes)
+    members = [(f"{FORMAT_KEY}.npy", 0, format_entry(), len(format_entry()),
+                zlib.crc32(format_entry()))]
+    members += [(f"layer{i}.npy", 8, bomb, len(header) + (megabytes << 20), 0) for i in range(3)]
+    path = tmp_path / "bombs.npz"
+    write_raw_zip(path, members)
+    with PeakMemory() as used, pytest.raises(ValueError, match=r"entry 'layer2' .* over the "
+                                             r"limit of 4,294,967,296 bytes"):
+        load(path)
+    assert used.peak < 1 << 20
+
+
+def test_huge_header_shape_refused_before_allocation(tmp_path):
+    # A header that lies: it claims 8 TB while the entry holds 8 bytes.
+    path = tmp_path / "liar.npz"
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format_entry()),
+                     ("w.npy", npy_header((10**6, 10**6)) + bytes(8))])
+    with PeakMemory() as used, pytest.raises(ValueError, match=r"entry 'w' \(shape \(1000000, "
+                                             r"1000000\), dtype float64, 8,000,000,000,000 bytes"):
+        load(path)
+    assert used.peak < 1 << 20
+    # Under a limit big enough, the size stored in the archive gives the lie away.
+    with pytest.raises(ValueError, match="entry 'w' is 136 bytes in the archive, but its header"):
+        load(path, max_bytes=10**13)
+
+
+@pytest.mark.parametrize("missing", [1, 8])
+def test_entry_shorter_or_longer_than_its_header_refused(tmp_path, missing):
+    path = tmp_path / "short.npz"
+    data = np.arange(10.0).tobytes()
+    body = data[:-missing] if missing == 1 else data + bytes(missing)
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format_entry()), ("w.npy", npy_header((10,)) + body)])
+    with pytest.raises(ValueError, match="entry 'w' is .* bytes in the archive, but its header "
+                       r"\(shape \(10,\), dtype float64\) promises 208"):
+        load(path)
+
+
+def test_member_whose_stream_is_shorter_than_the_directory_says(tmp_path):
+    # The central directory agrees with the header, the compressed data does not.
+    header = npy_header((1 << 17,))  # 1 MiB of float64
+    stream = deflated_zeros(header, 0)  # only the header
+    path = tmp_path / "cut.npz"
+    write_raw_zip(path, [(f"{FORMAT_KEY}.npy", 0, format_entry(), len(format_entry()),
+                          zlib.crc32(format_entry())),
+                         ("w.npy", 8, stream, len(header) + (1 << 20), 0)])
+    with pytest.raises(ValueError, match="cut.npz: entry 'w' is damaged"):
+        load(path)
+
+
+def test_limit_argument_checked_and_exact(tmp_path):
+    path = tmp_path / "w.npz"
+    tiny_weights(path)  # 48 + 8 bytes of arrays, plus the 8-byte format marker
+    assert list(load(path, max_bytes=64)) == ["w", "b"]
+    with pytest.raises(ValueError, match="entry 'b'"):
+        load(path, max_bytes=63)
+    with pytest.raises(TypeError, match="max_bytes must be an int"):
+        load(path, max_bytes=1e9)
+    with pytest.raises(ValueError, match="max_bytes must be >= 0"):
+        load(path, max_bytes=-1)
+
+
+# ====================================================================== load: odd archives
+
+
+def test_directory_entry_refused(tmp_path):
+    path = tmp_path / "dir.npz"
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format_entry())], directory="weights/")
+    with pytest.raises(ValueError, match="dir.npz: the archive holds a folder entry 'weights/'"):
+        load(path)
+
+
+def test_duplicate_entries_refused(tmp_path):
+    path = tmp_path / "dup.npz"
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format_entry()),
+                     ("w.npy", npy_header((1,)) + bytes(8))], duplicate=True)
+    with pytest.raises(ValueError, match="two entries named 'w.npy'"):
+        load(path)
+
+
+def test_non_npy_entry_refused(tmp_path):
+    path = tmp_path / "readme.npz"
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format_entry()), ("README.txt", b"hello")])
+    with pytest.raises(ValueError, match="entry 'README.txt' is not a .npy array"):
+        load(path)
+
+
+@pytest.mark.parametrize(("descr", "shape", "match"), [
+    ("|O", (2,), "pickled object array"),
+    ("<U5", (2,), "dtype <U5; a weights file holds only bool, integer, float and complex"),
+    ("<M8[s]", (2,), "dtype datetime64"),
+    ("<f8", (-3, 2), r"impossible shape \(-3, 2\)"),
+    ("<f8", (True, 2), r"impossible shape \(True, 2\)"),
+])
+def test_bad_headers_refused(tmp_path, descr, shape, match):
+    path = tmp_path / "odd.npz"
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format_entry()),
+                     ("w.npy", npy_header(shape, descr) + bytes(16))])
+    with pytest.raises(ValueError, match=f"odd.npz: entry 'w'.*{match}"):
+        load(path)
+
+
+def test_pickled_object_array_from_numpy_refused(tmp_path):
+    path = tmp_path / "evil.npz"
+    evil = np.empty(2, dtype=object)
+    evil[:] = [{"a": 1}, print]
+    np.savez(path, **{FORMAT_KEY: np.array(1), "w": evil})
+    with pytest.raises(ValueError, match="entry 'w' is a pickled object array"):
+        load(path)
+
+
+@pytest.mark.parametrize("header", [
+    b"\x93NUMPY\x03\x00" + struct.pack("<I", 54) + b"{'descr': '<f8', 'fortran_order': False, "
+    b"'shape': (1,), }\n",
+    b"\x93NUMPY\x01\x00" + struct.pack("<H", 30000) + b" " * 30000,
+    b"\x93NUMPY\x01\x00\x10\x00{'descr': 'x'}  \n",
+    b"not an npy file at all",
+])
+def test_malformed_npy_headers_refused(tmp_path, header):
+    path = tmp_path / "bad.npz"
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format_entry()), ("w.npy", header + bytes(8))])
+    with pytest.raises(ValueError, match="bad.npz: entry 'w' has a bad .npy header"):
+        load(path)
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.99])
+def test_truncated_zip_refused(tmp_path, keep):
+    path = tmp_path / "w.npz"
+    tiny_weights(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ValueError, match="w.npz is a truncated or damaged .npz archive"):
+        load(path)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_bytes_behind_a_zip_signature_refused(tmp_path, seed):
+    path = tmp_path / "noise.npz"
+    path.write_bytes(b"PK\x03\x04" + np.random.default_rng(seed).bytes(3000))
+    with pytest.raises(ValueError, match="noise.npz"):
+        load(path)
+
+
+def test_bit_flips_anywhere_never_crash(tmp_path):
+    # Each flipped byte gives either the exact saved values or a ValueError naming the file.
+    path = tmp_path / "w.npz"
+    tiny_weights(path)
+    original = path.read_bytes()
+    expected = load(path)
+    for position in range(0, len(original), 7):
+        damaged = bytearray(original)
+        damaged[position] ^= 0x5A
+        path.write_bytes(bytes(damaged))
+        try:
+            loaded = load(path)
+        except ValueError as error:
+            assert "w.npz" in str(error)
+            continue
+        assert list(loaded) == list(expected)
+        for name in expected:
+            np.testing.assert_array_equal(loaded[name], expected[name])
+
+
+def test_zip_bomb_is_not_load_s_only_defence_unreadable_compression(tmp_path):
+    path = tmp_path / "lzma.npz"
+    write_raw_zip(path, [(f"{FORMAT_KEY}.npy", 0, format_entry(), len(format_entry()),
+                          zlib.crc32(format_entry())), ("w.npy", 99, b"x" * 20, 100, 0)])
+    with pytest.raises(ValueError, match="entry 'w' is unreadable"):
+        load(path)
+
+
+# ====================================================================== round trips
+
+
+def test_awkward_arrays_round_trip(tmp_path):
+    state = OrderedDict([
+        ("fortran", np.asfortranarray(np.arange(12.0).reshape(3, 4))),
+        ("fortran3d", np.asfortranarray(np.arange(24, dtype=np.int16).reshape(2, 3, 4))),
+        ("scalar", np.array(2.5, dtype=np.float32)),
+        ("empty", np.zeros((0, 5))),
+        ("big_endian", np.arange(4, dtype=">f8")),
+        ("complex", np.array([1 + 2j, -3j], dtype=np.complex64)),
+        ("view", np.arange(20.0)[::3]),
+        ("poids.é", np.ones(1)), ("权重", np.ones(2)), ("🙂 emoji", np.ones(3)),
+        ("with space and 'quote'", np.zeros(1)),
+    ])
+    path = tmp_path / "w.npz"
+    save(state, path)
+    loaded = load(path)
+    assert list(loaded) == list(state)
+    for name, value in state.items():
+        assert loaded[name].dtype == value.dtype and loaded[name].shape == value.shape, name
+        np.testing.assert_array_equal(loaded[name], value)
+    assert loaded["fortran"].flags.f_contiguous
+    assert all(value.flags.writeable for value in loaded.values())
+
+
+def test_plain_zipfile_rewrite_of_a_saved_file_still_loads(tmp_path):
+    # Re-zipping with compression (what an archiver might do) keeps the file loadable.
+    path = tmp_path / "w.npz"
+    tiny_weights(path)
+    with zipfile.ZipFile(path) as source:
+        members = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members:
+            target.writestr(name, data)
+    np.testing.assert_array_equal(load(path)["w"], np.arange(6.0).reshape(2, 3))
+
+
+# ====================================================================== save: names
+
+
+@pytest.mark.parametrize(("name", "error", "match"), [
+    (3, TypeError, "names must be strings, got 3 .int."),
+    (("a", "b"), TypeError, "names must be strings"),
+    ("a\0b", ValueError, "'a\\\\x00b' contains a NUL character"),
+    ("layer/weight", ValueError, "'layer/weight' contains '/' or"),
+    ("..\\evil", ValueError, "contains '/' or"),
+    ("x" * 1025, ValueError, "is 1025 characters long .at most 1024."),
+    ("\ud800", ValueError, "lone surrogate"),
+    (FORMAT_KEY, ValueError, "reserved"),
+])
+def test_bad_names_refused_before_writing(tmp_path, name, error, match):
+    path = tmp_path / "w.npz"
+    tiny_weights(path)
+    before = path.read_bytes()
+    with pytest.raises(error, match=match):
+        save({"ok": np.ones(1), name: np.ones(1)}, path)
+    assert path.read_bytes() == before and files_in(tmp_path) == ["w.npz"]
+
+
+class SameText(str):
+    """A str whose hash differs from the plain str's: a dict keeps both as keys."""
+
+    __hash__ = object.__hash__
+
+
+class Repeating(Mapping):
+    """A Mapping whose items() names one entry twice."""
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return np.ones(1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["w", "w"])
+
+    def __len__(self) -> int:
+        return 2
+
+
+@pytest.mark.parametrize("state", [{"w": np.ones(1), SameText("w"): np.zeros(1)}, Repeating()],
+                         ids=["str-subclass", "repeating-mapping"])
+def test_two_entries_with_one_archive_name_refused(tmp_path, state):
+    with pytest.raises(ValueError, match="two entries are named 'w'"):
+        save(state, tmp_path / "w.npz")
+    assert files_in(tmp_path) == []
+
+
+@pytest.mark.parametrize(("value", "error", "match"), [
+    ("abc", TypeError, "'v' has dtype <U3"),
+    (None, ValueError, "'v' holds Python objects"),
+    ([[1.0, 2.0], [3.0]], TypeError, "the value of 'v' is not an array"),
+    (np.array(["2020-01-01"], dtype="M8[D]"), TypeError, "'v' has dtype datetime64"),
+])
+def test_bad_values_refused(tmp_path, value, error, match):
+    with pytest.raises(error, match=match):
+        save({"v": value}, tmp_path / "w.npz")
+    assert files_in(tmp_path) == []
+
+
+def test_long_name_at_the_limit_and_unicode_round_trip(tmp_path):
+    names = ["é" * 1024, "a.b.c", "", "tab\tand\nnewline"]
+    save({name: np.full(1, i) for i, name in enumerate(names)}, tmp_path / "w.npz")
+    loaded = load(tmp_path / "w.npz")
+    assert list(loaded) == names
+    assert [int(v[0]) for v in loaded.values()] == [0, 1, 2, 3]
+
+
+# ====================================================================== save: the file
+
+
+def test_replacing_keeps_permissions(tmp_path):
+    path = tmp_path / "w.npz"
+    tiny_weights(path)
+    os.chmod(path, 0o640)
+    save({"new": np.ones(3)}, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert list(load(path)) == ["new"]
+    os.chmod(path, 0o604)
+    save({"newer": np.ones(3)}, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o604
+
+
+def test_new_file_gets_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        save({"w": np.ones(1)}, tmp_path / "w.npz")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "w.npz").stat().st_mode) == 0o644
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
+                    reason="root may write read-only files (as open() would let it)")
+def test_read_only_file_is_not_replaced(tmp_path):
+    path = tmp_path / "w.npz"
+    tiny_weights(path)
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    with pytest.raises(PermissionError, match="w.npz is read-only"):
+        save({"new": np.ones(1)}, path)
+    assert path.read_bytes() == before and files_in(tmp_path) == ["w.npz"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+def test_saving_through_a_symlink_keeps_the_link(tmp_path):
+    real = tmp_path / "real.npz"
+    tiny_weights(real)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(real)
+    save({"new": np.ones(1)}, link)
+    assert link.is_symlink() and list(load(real)) == ["new"]
+    assert files_in(tmp_path) == ["latest.npz", "real.npz"]
+
+
+def test_directory_and_missing_folder_targets(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        save({"w": np.ones(1)}, tmp_path)
+    with pytest.raises(FileNotFoundError, match="the folder .*nowhere does not exist"):
+        save({"w": np.ones(1)}, tmp_path / "nowhere" / "w.npz")
+    assert files_in(tmp_path) == []
+
+
+def test_writer_dying_midway_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "w.npz"
+    tiny_weights(path)
+    os.chmod(path, 0o600)
+    before = path.read_bytes()
+    real_write_array = np.lib.format.write_array
+    calls = []
+
+    def write_two_then_die(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt("killed")
+        real_write_array(*args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", write_two_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        save({f"layer{i}": np.ones(1000) for i in range(5)}, path)
+    monkeypatch.undo()
+    assert len(calls) == 3  # it did die midway through the entries
+    assert path.read_bytes() == before and files_in(tmp_path) == ["w.npz"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+class FailsLate:
+    """A value whose conversion to an array fails (after other values converted fine)."""
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise RuntimeError("cannot convert")
+
+
+def test_value_failing_conversion_keeps_the_old_file(tmp_path):
+    path = tmp_path / "w.npz"
+    tiny_weights(path)
+    before = path.read_bytes()
+    with pytest.raises((RuntimeError, TypeError), match="cannot convert"):
+        save({"a": np.ones(3), "b": np.ones(3), "late": FailsLate()}, path)
+    assert path.read_bytes() == before and files_in(tmp_path) == ["w.npz"]
