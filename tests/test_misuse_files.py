@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+import tinygrad_np.nn as nn
+from tinygrad_np import Tensor
 from tinygrad_np.serialization import FORMAT_KEY, load, save
 
 # ====================================================================== helpers: archives
@@ -505,3 +507,133 @@ def test_value_failing_conversion_keeps_the_old_file(tmp_path):
     with pytest.raises((RuntimeError, TypeError), match="cannot convert"):
         save({"a": np.ones(3), "b": np.ones(3), "late": FailsLate()}, path)
     assert path.read_bytes() == before and files_in(tmp_path) == ["w.npz"]
+
+
+# ====================================================================== load_state_dict
+
+
+class Net(nn.Module):
+    """Two float32 layers, a float64 scale and an integer table (a parameter without grad)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(3, 4)
+        self.fc2 = nn.Linear(4, 2)
+        self.scale = nn.Parameter(np.array(1.5))
+        self.table = nn.Parameter(np.arange(3, dtype=np.int64), requires_grad=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc2(self.fc1(x).relu()) * self.scale
+
+
+def snapshot(model: nn.Module) -> dict[str, tuple]:
+    """Every parameter's exact bytes, dtype, shape, array identity and version."""
+    return {name: (p.data.tobytes(), p.dtype, p.shape, id(p.data), p._version)
+            for name, p in model.named_parameters()}
+
+
+def good_state() -> OrderedDict:
+    rng = np.random.default_rng(1)
+    return OrderedDict([
+        ("fc1.weight", rng.normal(size=(4, 3))), ("fc1.bias", rng.normal(size=4)),
+        ("fc2.weight", rng.normal(size=(2, 4))), ("fc2.bias", rng.normal(size=2)),
+        ("scale", np.array(2.0)), ("table", np.array([7, 8, 9])),
+    ])
+
+
+def test_load_state_dict_copies_in_place_and_bumps_versions():
+    model = Net()
+    before = snapshot(model)
+    state = good_state()
+    state["fc1.bias"] = Tensor(state["fc1.bias"], requires_grad=True)
+    state["scale"] = np.float64(2.0)  # a NumPy scalar for a 0-d parameter
+    state["table"] = np.array([7, 8, 9], dtype=np.int32)
+    model.load_state_dict(state)
+    after = snapshot(model)
+    for name, p in model.named_parameters():
+        expected = state[name].data if isinstance(state[name], Tensor) else state[name]
+        np.testing.assert_array_equal(p.data, np.asarray(expected).astype(p.dtype))
+        assert after[name][1:4] == before[name][1:4], name  # same dtype, shape and array
+        assert after[name][4] > before[name][4], name  # the version counter moved
+    assert model.fc1.weight.dtype == np.float32 and model.table.dtype == np.int64
+
+
+@pytest.mark.parametrize(("key", "value", "match"), [
+    ("fc2.weight", np.ones((4, 2)), r"wrong shape for fc2.weight: the model has \(2, 4\)"),
+    ("fc2.weight", np.ones((2, 4), dtype=np.complex128), "fc2.weight: cannot load complex128 "
+     "values into a float32 parameter"),
+    ("table", np.array([1.5, 2.0, 3.0]), "table: cannot load float64 values into a int64"),
+    ("fc2.bias", np.array(["a", "b"]), "fc2.bias: holds <U1 values, not numbers"),
+    ("fc2.bias", np.array([None, None]), "fc2.bias: holds object values"),
+    ("fc2.bias", [1.0, 2.0], "fc2.bias: expected an array or a Tensor, got list"),
+    ("fc2.bias", 3.0, "fc2.bias: expected an array or a Tensor, got float"),
+    ("fc2.bias", np.array([1e300, 0.0]), "fc2.bias: values too large for a float32"),
+    ("fc2.bias", np.array(["2020-01-01", "2021-01-01"], dtype="M8[D]"),
+     "fc2.bias: holds datetime64"),
+])
+@pytest.mark.parametrize("strict", [True, False])
+def test_half_bad_state_dict_leaves_the_model_untouched(key, value, match, strict):
+    model = Net()
+    before = snapshot(model)
+    state = good_state()  # fc1.* come first and are fine: nothing may be copied anyway
+    state[key] = value
+    with pytest.raises(ValueError, match=match):
+        model.load_state_dict(state, strict=strict)
+    assert snapshot(model) == before
+
+
+def test_every_problem_reported_at_once():
+    model = Net()
+    state = good_state()
+    state["fc1.weight"] = np.ones((4, 3), dtype=np.complex64)
+    state["fc2.bias"] = "zeros"
+    del state["scale"]
+    state[7] = np.ones(1)
+    with pytest.raises(ValueError) as raised:
+        model.load_state_dict(state)
+    message = str(raised.value)
+    for part in ("key 7 is not a string", "missing keys: scale",
+                 "fc1.weight: cannot load complex64", "fc2.bias: expected an array or a Tensor"):
+        assert part in message
+
+
+def test_not_a_mapping():
+    model = Net()
+    with pytest.raises(TypeError, match=r"got a Net \(call .state_dict\(\) on it\)"):
+        model.load_state_dict(Net())
+    with pytest.raises(TypeError, match="expected a dict of name -> array, got a list"):
+        model.load_state_dict(list(good_state().items()))
+
+
+class Clash(nn.Module):
+    def __init__(self, heads: dict) -> None:
+        super().__init__()
+        self.heads = heads
+
+
+@pytest.mark.parametrize("heads", [
+    {0: nn.Linear(2, 2), "0": nn.Linear(2, 2)},
+    {"a": {"b": nn.Linear(2, 2)}, "a.b": nn.Linear(2, 2)},
+], ids=["int-and-str-key", "dotted-key"])
+def test_two_parameters_with_one_name_refused(heads):
+    model = Clash(heads)
+    with pytest.raises(ValueError, match="state_dict for Clash: two different parameters are "
+                       r"both named 'heads\.(0|a\.b)\.weight'"):
+        model.state_dict()
+    with pytest.raises(ValueError, match="load_state_dict for Clash: two different parameters"):
+        model.load_state_dict({})
+
+
+def test_shared_parameter_is_one_name_not_a_clash():
+    layer = nn.Linear(2, 2)
+    model = Clash({"first": layer, "again": layer})
+    assert list(model.state_dict()) == ["heads.first.weight", "heads.first.bias"]
+
+
+def test_file_round_trip_into_a_fresh_model(tmp_path):
+    source, target = Net(), Net()
+    source.load_state_dict(good_state())
+    save(source.state_dict(), tmp_path / "net.npz")
+    target.load_state_dict(load(tmp_path / "net.npz"))
+    x = Tensor(np.ones((2, 3), dtype=np.float32))
+    np.testing.assert_array_equal(target(x).data, source(x).data)
