@@ -5,6 +5,7 @@ wrong (the file, the entry, the key), and nothing the user had is lost on the wa
 
 from __future__ import annotations
 
+import gzip
 import os
 import stat
 import struct
@@ -24,6 +25,7 @@ import pytest
 
 import tinygrad_np.nn as nn
 from tinygrad_np import Tensor
+from tinygrad_np.datasets import load_mnist
 from tinygrad_np.serialization import FORMAT_KEY, load, save
 
 # ====================================================================== helpers: archives
@@ -637,3 +639,120 @@ def test_file_round_trip_into_a_fresh_model(tmp_path):
     target.load_state_dict(load(tmp_path / "net.npz"))
     x = Tensor(np.ones((2, 3), dtype=np.float32))
     np.testing.assert_array_equal(target(x).data, source(x).data)
+
+
+# ====================================================================== load_mnist
+
+TRAIN_IMAGES, TRAIN_LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
+TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
+
+
+def idx(magic: int, dims: tuple[int, ...], payload: bytes = b"") -> bytes:
+    """An uncompressed IDX file, written from the format's description."""
+    return struct.pack(f">I{len(dims)}I", magic, *dims) + payload
+
+
+def mnist_folder(folder: Path, train: int = 4, test: int = 2) -> Path:
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for images, labels, count in ((TRAIN_IMAGES, TRAIN_LABELS, train),
+                                  (TEST_IMAGES, TEST_LABELS, test)):
+        pixels = rng.integers(0, 256, count * 784, dtype=np.uint8).tobytes()
+        digits = rng.integers(0, 10, count, dtype=np.uint8).tobytes()
+        (folder / images).write_bytes(gzip.compress(idx(0x803, (count, 28, 28), pixels)))
+        (folder / labels).write_bytes(gzip.compress(idx(0x801, (count,), digits)))
+    return folder
+
+
+def gzip_member(deflated: bytes, size: int) -> bytes:
+    """A gzip file around a raw deflate stream (CRC 0: never reached when refused early)."""
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + deflated + struct.pack("<II", 0, size)
+
+
+def test_small_valid_folder_loads(tmp_path):
+    x_train, y_train, x_test, y_test = load_mnist(mnist_folder(tmp_path / "m"))
+    assert x_train.shape == (4, 28, 28) and y_train.shape == (4,) and x_test.shape == (2, 28, 28)
+    assert x_train.dtype == np.uint8 and y_train.dtype == np.int64
+
+
+@pytest.mark.parametrize(("name", "data", "match"), [
+    (TRAIN_IMAGES, idx(0xD03, (1, 28, 28)), r"magic number 3331 \(expected 2051\): its data "
+     r"type code is 0x0d \(float\), expected 0x08"),
+    (TRAIN_IMAGES, idx(0x804, (4, 28, 28, 1)), "it has 4 dimensions, expected 3"),
+    (TRAIN_LABELS, idx(0x803, (4, 1, 1), bytes(4)), "magic number 2051 .*3 dimensions, "
+     "expected 1"),
+    (TEST_LABELS, b"digits: 3 1 4 1 5\n", "two zero bytes, so this is not one"),
+    (TEST_IMAGES, b"", r"truncated IDX header \(0 bytes, expected at least 16\)"),
+    (TEST_IMAGES, idx(0x803, (2, 28, 27), bytes(2 * 28 * 27)), "images are 28x27"),
+    (TEST_IMAGES, idx(0x803, (2, 0, 0)), "images are 0x0"),
+])
+def test_bad_headers_name_the_file(tmp_path, name, data, match):
+    folder = mnist_folder(tmp_path / "m")
+    (folder / name).write_bytes(gzip.compress(data))
+    with pytest.raises(ValueError, match=match) as raised:
+        load_mnist(folder)
+    assert str(raised.value).startswith(str(folder / name))
+
+
+@pytest.mark.parametrize("count", [2**32 - 1, 10**6])
+def test_absurd_count_refused_before_allocation(tmp_path, count):
+    folder = mnist_folder(tmp_path / "m")
+    (folder / TRAIN_IMAGES).write_bytes(gzip.compress(idx(0x803, (count, 28, 28), bytes(784))))
+    with PeakMemory() as used, pytest.raises(ValueError, match=f"{TRAIN_IMAGES}: the IDX header "
+                                             f"promises {count} x 28 x 28 = .* bytes, more than "
+                                             "a gzip file of .* bytes can hold"):
+        load_mnist(folder)
+    assert used.peak < 1 << 20
+
+
+def test_counts_compared_before_any_data_is_read(tmp_path):
+    # 20,000 images of data, but only 3 labels: refused after reading two headers.
+    folder = mnist_folder(tmp_path / "m")
+    (folder / TRAIN_IMAGES).write_bytes(
+        gzip.compress(idx(0x803, (20000, 28, 28), bytes(20000 * 784)), compresslevel=1))
+    (folder / TRAIN_LABELS).write_bytes(gzip.compress(idx(0x801, (3,), bytes(3))))
+    with PeakMemory() as used, pytest.raises(ValueError, match="20000 images but .* 3 labels"):
+        load_mnist(folder)
+    assert used.peak < 1 << 20  # the 15.7 MB of pixels were never inflated
+
+
+def test_gzip_bomb_after_the_data_costs_nothing(tmp_path):
+    # The header promises 2 images; 1 GiB of zeros follow them (about 1 MB compressed).
+    folder = mnist_folder(tmp_path / "m")
+    header = idx(0x803, (2, 28, 28), bytes(2 * 784))
+    (folder / TRAIN_IMAGES).write_bytes(gzip_member(deflated_zeros(header, 1024), 0))
+    (folder / TRAIN_LABELS).write_bytes(gzip.compress(idx(0x801, (2,), bytes(2))))
+    with PeakMemory() as used, pytest.raises(ValueError, match=f"{TRAIN_IMAGES}: more than "
+                                             "4194304 unexpected bytes after the 1568 bytes"):
+        load_mnist(folder)
+    assert used.peak < 16 << 20 and used.seconds < 2
+
+
+@pytest.mark.parametrize("cut", [1, 100, 784])
+def test_payload_shorter_than_the_header_promises(tmp_path, cut):
+    folder = mnist_folder(tmp_path / "m")
+    (folder / TEST_IMAGES).write_bytes(
+        gzip.compress(idx(0x803, (2, 28, 28), bytes(2 * 784 - cut))))
+    with pytest.raises(ValueError, match=f"{TEST_IMAGES}: truncated IDX data: the header "
+                       f"promises 1568 bytes but only {1568 - cut} follow"):
+        load_mnist(folder)
+
+
+def test_random_bytes_and_truncated_gzip_name_the_file(tmp_path):
+    folder = mnist_folder(tmp_path / "m")
+    (folder / TEST_LABELS).write_bytes(np.random.default_rng(0).bytes(500))
+    with pytest.raises(ValueError, match=f"{TEST_LABELS}: not a valid, complete gzip file"):
+        load_mnist(folder)
+    whole = gzip.compress(idx(0x801, (2,), bytes(2)))
+    (folder / TEST_LABELS).write_bytes(whole[:-6])  # the data is there, the trailer is cut
+    with pytest.raises(ValueError, match=f"{TEST_LABELS}: not a valid, complete gzip file"):
+        load_mnist(folder)
+
+
+def test_two_concatenated_gzip_members_are_one_file(tmp_path):
+    # gzip allows a file of several members (what `cat a.gz b.gz` makes): still valid data.
+    folder = mnist_folder(tmp_path / "m")
+    data = idx(0x803, (2, 28, 28), np.arange(1568, dtype=np.uint8).tobytes())
+    (folder / TEST_IMAGES).write_bytes(gzip.compress(data[:100]) + gzip.compress(data[100:]))
+    x_test = load_mnist(folder)[2]
+    np.testing.assert_array_equal(x_test.ravel(), np.arange(1568) % 256)
