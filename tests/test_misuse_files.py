@@ -6,7 +6,10 @@ wrong (the file, the entry, the key), and nothing the user had is lost on the wa
 from __future__ import annotations
 
 import gzip
+import html
 import os
+import re
+import shutil
 import stat
 import struct
 import sys
@@ -23,9 +26,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+import tinygrad_np as tg
 import tinygrad_np.nn as nn
+import tinygrad_np.viz
 from tinygrad_np import Tensor
 from tinygrad_np.datasets import load_mnist
+from tinygrad_np.function import Function
 from tinygrad_np.serialization import FORMAT_KEY, load, save
 
 # ====================================================================== helpers: archives
@@ -756,3 +762,126 @@ def test_two_concatenated_gzip_members_are_one_file(tmp_path):
     (folder / TEST_IMAGES).write_bytes(gzip.compress(data[:100]) + gzip.compress(data[100:]))
     x_test = load_mnist(folder)[2]
     np.testing.assert_array_equal(x_test.ravel(), np.arange(1568) % 256)
+
+
+# ====================================================================== drawing
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs the Graphviz program")
+
+AWKWARD_NAMES = [
+    'say "hi"', "<b>bold</b>", "a & b; &amp;", "{x|y} [z]", "back\\slash", "\\N \\G \\L",
+    "ends with \\", "日本語 🙂 é", "-4.2", "node", "graph", "", "x" * 200,
+]
+
+
+def shown(name: str) -> str:
+    """What a name should read as in the picture: as written, invisible characters as
+    Python escapes, at most 80 characters (derived here from the rule, not from the code)."""
+    if len(name) > 80:
+        name = name[:79] + "…"
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
+def svg_texts(graph: Any, tmp_path: Path) -> list[str]:
+    svg = Path(tg.viz.render(graph, tmp_path / "g.svg")).read_text(encoding="utf-8")
+    return [html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def weird_op(class_name: str, result: Any = 2.0) -> type:
+    """A user Function subclass with any class name: y = x * result."""
+
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        return x * result
+
+    def backward(ctx: Any, grad_output: Any) -> Any:
+        return grad_output * result
+
+    return type(class_name, (Function,), {"forward": forward, "backward": backward})
+
+
+@needs_dot
+def test_awkward_tensor_names_are_drawn_as_written(tmp_path):
+    leaves = [Tensor([1.0], requires_grad=True, name=name) for name in AWKWARD_NAMES]
+    total = leaves[0]
+    for leaf in leaves[1:]:
+        total = total + leaf
+    texts = svg_texts(total, tmp_path)
+    for name in AWKWARD_NAMES:
+        if name:
+            assert shown(name) in texts, name
+
+
+@needs_dot
+@pytest.mark.parametrize("name", ["line1\nline2", "tab\there", "nul\0byte", "bell\a", "\ud800",
+                                  "esc\x1b[31mred"])
+def test_invisible_characters_are_shown_as_escapes(tmp_path, name):
+    texts = svg_texts(Tensor([1.0], requires_grad=True, name=name) * 2, tmp_path)
+    assert shown(name) in texts and "\\" in shown(name)
+
+
+@needs_dot
+@pytest.mark.parametrize("class_name", ['Op<"&>', "My\\NOp", "two\nlines", "{brace}", "Node",
+                                        "strict", "Ümlaut", "with space"])
+def test_weird_op_class_names(tmp_path, class_name):
+    x = Tensor([1.0, 2.0], requires_grad=True, name="x")
+    texts = svg_texts(weird_op(class_name).apply(x), tmp_path)
+    assert shown(class_name) in texts
+    # Where the op produces the first NaN its label is marked up: still escaped.
+    texts = svg_texts(weird_op(class_name, np.nan).apply(x), tmp_path)
+    assert shown(class_name) in texts and "NaN starts here" in texts
+
+
+@needs_dot
+def test_weird_op_names_inside_a_collapsed_chain(tmp_path):
+    op = weird_op('<i>"quoted" & odd</i>')
+    y = Tensor([1.0], requires_grad=True, name="x")
+    for _ in range(40):
+        y = op.apply(y)
+    svg = Path(tg.viz.render(y, tmp_path / "g.svg", max_nodes=10)).read_text(encoding="utf-8")
+    assert '(&lt;i&gt;&quot;quoted&quot; &amp; odd&lt;/i&gt; ×' in svg
+
+
+def test_module_parameter_names_with_awkward_dict_keys_are_escaped():
+    class Heads(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.heads = {'<a href="x">': nn.Linear(2, 1)}
+
+        def forward(self, x: Tensor) -> Tensor:
+            return self.heads['<a href="x">'](x)
+
+    source = tg.draw_graph(Heads()(Tensor(np.ones((1, 2), dtype=np.float32)))).source
+    assert "heads.&lt;a href=&quot;x&quot;&gt;.weight" in source
+    assert '<a href="x">' not in source
+
+
+def test_non_string_names_refused():
+    with pytest.raises(TypeError, match="Tensor: name must be a str or None, got int"):
+        Tensor([1.0], name=3)
+    with pytest.raises(TypeError, match="name must be a str or None, got bytes"):
+        nn.Parameter(np.ones(2), name=b"w")
+    t = Tensor([1.0], requires_grad=True)
+    t.name = ("w", 1)  # set after construction: caught when drawing
+    with pytest.raises(TypeError, match=r"draw_graph: a tensor's name must be a str \(or None\), "
+                       r"got \('w', 1\) of type tuple"):
+        tg.draw_graph(t * 2)
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda t: tg.draw_graph(np.ones(3)), TypeError, "expected a Tensor .* got ndarray"),
+    (lambda t: tg.draw_graph([t]), TypeError, "expected a Tensor .* got list"),
+    (lambda t: tg.draw_graph(3.0), TypeError, "got float"),
+    (lambda t: tg.draw_graph(t, show_data="yes"), TypeError, "show_data must be True or False"),
+    (lambda t: tg.draw_graph(t, show_grad=None), TypeError, "show_grad must be True or False"),
+    (lambda t: tg.draw_graph(t, max_nodes=2.5), TypeError, "max_nodes must be an int"),
+    (lambda t: tg.draw_graph(t, max_nodes=1), ValueError, "max_nodes must be at least 2"),
+    (lambda t: tg.draw_graph(t, rankdir="left"), ValueError, "rankdir must be one of LR, TB"),
+    (lambda t: tg.viz.render("graph.svg", "out.svg"), TypeError, "render: expected a Tensor or "
+     "a graphviz.Digraph, got str"),
+    (lambda t: tg.viz.render(t, 42), TypeError, "render: path must be a str or a Path"),
+    (lambda t: tg.viz.render(t, "x", format=["svg"]), TypeError, "format must be a str"),
+])
+def test_bad_drawing_arguments(call, error, match):
+    t = Tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(error, match=match):
+        call(t)
