@@ -3,8 +3,8 @@
 
 The file is a plain NumPy `.npz` archive, one `.npy` entry per name, plus a format marker
 entry so that `load` can tell its own files from any other `.npz`. Nothing is pickled:
-loading runs `np.load(..., allow_pickle=False)`, so a file from an untrusted source cannot
-run code; at worst it is refused with a ValueError.
+`load` reads the zip members itself and only ever builds numeric arrays from their bytes, so
+a file from an untrusted source cannot run code; at worst it is refused with a ValueError.
 
 `save` never leaves a half-written file under the target name: it writes a temporary file in
 the same directory and renames it over the target (`os.replace`, atomic on POSIX and
@@ -188,12 +188,12 @@ def load(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> OrderedDict[str,
 class _Entry:
     """What an entry's header promises: checked before anything is allocated."""
 
-    __slots__ = ("dtype", "fortran", "info", "name", "shape")
+    __slots__ = ("dtype", "fortran", "header_size", "info", "name", "shape")
 
-    def __init__(self, info: zipfile.ZipInfo, name: str, shape: tuple[int, ...],
-                 fortran: bool, dtype: np.dtype) -> None:
-        self.info, self.name, self.shape, self.fortran, self.dtype = (
-            info, name, shape, fortran, dtype)
+    def __init__(self, info: zipfile.ZipInfo, name: str, header_size: int,
+                 shape: tuple[int, ...], fortran: bool, dtype: np.dtype) -> None:
+        self.info, self.name, self.header_size = info, name, header_size
+        self.shape, self.fortran, self.dtype = shape, fortran, dtype
 
 
 def _entry_name(info: zipfile.ZipInfo, path: str, seen: set[str]) -> str:
@@ -265,8 +265,8 @@ def _check_entries(archive: zipfile.ZipFile, path: str, max_bytes: int) -> list[
             raise ValueError(
                 f"load: {path}: entry {name!r} is {info.file_size:,} bytes in the archive, but "
                 f"its header (shape {shape}, dtype {dtype}) promises {header_size + nbytes:,}")
-        entries.append(_Entry(info, name, shape, fortran, dtype))
-    if FORMAT_KEY not in seen and f"{FORMAT_KEY}.npy" not in seen:
+        entries.append(_Entry(info, name, header_size, shape, fortran, dtype))
+    if f"{FORMAT_KEY}.npy" not in seen:
         raise ValueError(
             f"load: {path} is an .npz archive but was not written by tinygrad_np.save (it has "
             f"no {FORMAT_KEY!r} entry); read a plain .npz with np.load"
@@ -278,7 +278,7 @@ def _read_array(archive: zipfile.ZipFile, entry: _Entry) -> np.ndarray:
     count = math.prod(entry.shape)
     flat = np.empty(count, dtype=entry.dtype)
     with archive.open(entry.info) as stream:
-        _read_header(stream, "", entry.name)
+        stream.read(entry.header_size)  # checked by _check_entries
         view = memoryview(flat).cast("B")
         filled = 0
         while filled < len(view):
