@@ -13,6 +13,7 @@ import shutil
 import stat
 import struct
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -25,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_np as tg
 import tinygrad_np.nn as nn
@@ -885,3 +888,48 @@ def test_bad_drawing_arguments(call, error, match):
     t = Tensor([1.0, 2.0], requires_grad=True) * 2
     with pytest.raises(error, match=match):
         call(t)
+
+
+# ====================================================================== more misuse
+
+
+def test_bytes_and_pathlike_paths(tmp_path):
+    path = os.fsencode(tmp_path / "w.npz")
+    save({"w": np.arange(3.0)}, path)
+    np.testing.assert_array_equal(load(path)["w"], np.arange(3.0))
+    np.testing.assert_array_equal(load(tmp_path / "w.npz")["w"], np.arange(3.0))
+    with pytest.raises(TypeError):
+        load(3)
+
+
+@given(edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)),
+                      min_size=1, max_size=4),
+       cut=st.none() | st.floats(0, 1))
+def test_random_edits_give_the_saved_values_or_a_value_error(edits, cut):
+    # One archive per example, in a fresh temporary folder (hypothesis reruns the test).
+    state = OrderedDict([("w", np.arange(12.0).reshape(3, 4)), ("b", np.ones(3, np.float32)),
+                         ("n", np.array(7, np.int16))])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "w.npz"
+        save(state, path)
+        data = bytearray(path.read_bytes())
+        for where, byte in edits:
+            data[int(where * len(data))] = byte
+        if cut is not None:
+            data = data[: int(cut * len(data))]
+        path.write_bytes(bytes(data))
+        try:
+            loaded = load(path)
+        except ValueError as error:
+            assert "w.npz" in str(error)
+            return
+    assert list(loaded) == list(state)
+    for name, value in state.items():
+        assert loaded[name].dtype == value.dtype
+        np.testing.assert_array_equal(loaded[name], value)
+
+
+def test_empty_mnist_split_is_allowed(tmp_path):
+    folder = mnist_folder(tmp_path / "m", test=0)
+    x_test, y_test = load_mnist(folder)[2:]
+    assert x_test.shape == (0, 28, 28) and y_test.shape == (0,)

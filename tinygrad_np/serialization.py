@@ -131,7 +131,7 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
     writing leaves the previous file untouched and no temporary file behind.
     """
     arrays = _arrays_to_save(state_dict)
-    path = os.fspath(path)
+    path = os.fsdecode(path)  # str, bytes or PathLike: one str
     target, mode = _target_of(path)
     directory, base = os.path.split(target)
     # Same directory as the target, so os.replace is a rename within one file system.
@@ -164,7 +164,7 @@ def load(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> OrderedDict[str,
         raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
     if max_bytes < 0:
         raise ValueError(f"load: max_bytes must be >= 0, got {max_bytes}")
-    path = os.fspath(path)
+    path = os.fsdecode(path)  # str, bytes or PathLike: one str
     with open(path, "rb") as handle:
         # Decide from the first bytes, so that a random file gets a plain answer.
         head = handle.read(len(_NPY_MAGIC))
