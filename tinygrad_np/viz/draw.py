@@ -46,10 +46,10 @@ META_COLOUR = "#4b5563"
 DEFAULT_TITLES = {LEAF: "leaf", INPUT: "input", OUTPUT: "output"}
 
 SMALL = 6  # tensors with at most this many elements show their values
+PREVIEW = 10  # show_data: 1-D tensors up to this size in full, else the ends
 LONGEST_NAME = 80  # longer names and op names are cut, with "…", to keep boxes readable
 RANKDIRS = ("LR", "TB", "RL", "BT")
-_PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-PREVIEW = 10  # show_data: 1-D tensors up to this size in full, else the ends
+_PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # an op name that needs no escaping
 
 
 def _import_graphviz() -> Any:
