@@ -124,6 +124,8 @@ class Tensor:
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
     ) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self.data: np.ndarray = _to_array(data, dtype)
         self._grad: Tensor | None = None
         self.grad_fn = None

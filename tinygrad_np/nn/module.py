@@ -159,43 +159,68 @@ class Module:
 
     # ----------------------------------------------------------------- weights in and out
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Dotted name -> a copy of the parameter's array, in definition order."""
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        """Dotted name -> a copy of the parameter's array, in definition order.
+
+        Raises ValueError if two different parameters get the same name (a dict attribute
+        with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
+        """
+        return OrderedDict((name, p.data.copy())
+                           for name, p in self._unique_named_parameters("state_dict").items())
+
+    def _unique_named_parameters(self, caller: str) -> dict[str, Parameter]:
+        named: dict[str, Parameter] = {}
+        for name, parameter in self.named_parameters():
+            if name in named:
+                raise ValueError(
+                    f"{caller} for {type(self).__name__}: two different parameters are both "
+                    f"named {name!r} (a dict attribute with keys such as 0 and '0', or a key "
+                    "holding a dot?); rename one so that saved weights load back correctly")
+            named[name] = parameter
+        return named
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
     ) -> IncompatibleKeys:
         """Copy arrays (or Tensors) into the parameters with the same names, in place.
 
-        Each parameter keeps its own array and dtype, so an optimizer holding it sees the new
-        values. Every problem is reported in one ValueError before anything is copied: keys
-        the model lacks ("unexpected") or that the dict lacks ("missing"), both only when
-        `strict`, and shape mismatches, always.
+        Each parameter keeps its own array and dtype (values are copied with `copy_` under
+        `no_grad`, so version counters move and an optimizer holding the parameter sees the
+        new values). Everything is checked before anything is copied, and every problem is
+        reported in one ValueError, leaving the model untouched: keys the model lacks
+        ("unexpected") or that the dict lacks ("missing"), both only when `strict`; and,
+        always, values that are not arrays or Tensors, shapes that differ, dtypes that
+        cannot be cast to the parameter's without changing kind (float into int, complex into
+        float, strings, objects) and values too large for the parameter's dtype.
         """
-        parameters = dict(self.named_parameters())
-        values = {name: np.asarray(value.data if isinstance(value, Tensor) else value)
-                  for name, value in state_dict.items()}
-        missing = [name for name in parameters if name not in values]
-        unexpected = [name for name in values if name not in parameters]
-        problems = []
+        if not isinstance(state_dict, Mapping):
+            hint = " (call .state_dict() on it)" if isinstance(state_dict, Module) else ""
+            raise TypeError(f"load_state_dict for {type(self).__name__}: expected a dict of "
+                            f"name -> array, got a {type(state_dict).__name__}{hint}")
+        parameters = self._unique_named_parameters("load_state_dict")
+        problems = [f"key {key!r} is not a string" for key in state_dict
+                    if not isinstance(key, str)]
+        missing = [name for name in parameters if name not in state_dict]
+        unexpected = [name for name in state_dict
+                      if isinstance(name, str) and name not in parameters]
         if strict and missing:
             problems.append(f"missing keys: {', '.join(missing)}")
         if strict and unexpected:
             problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        values = {}
         for name, parameter in parameters.items():
-            if name in values and values[name].shape != parameter.shape:
-                problems.append(
-                    f"wrong shape for {name}: the model has {parameter.shape}, the state dict "
-                    f"{values[name].shape}"
-                )
+            if name in state_dict:
+                value = _loadable_value(name, state_dict[name], parameter)
+                if isinstance(value, str):
+                    problems.append(value)
+                else:
+                    values[name] = value
         if problems:
             raise ValueError(
                 f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
             )
         with no_grad():
-            for name, parameter in parameters.items():
-                if name in values:
-                    parameter.copy_(values[name])
+            for name, value in values.items():
+                parameters[name].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- display
@@ -212,6 +237,30 @@ class Module:
         lines = [extra] if extra else []
         lines += [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray | str:
+    """`value` converted to the parameter's dtype, or the text of what is wrong with it."""
+    if isinstance(value, Tensor):
+        array = value.data
+    elif isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+    else:
+        return f"{name}: expected an array or a Tensor, got {type(value).__name__}"
+    if array.shape != parameter.shape:
+        return (f"wrong shape for {name}: the model has {parameter.shape}, the state dict "
+                f"{array.shape}")
+    target = parameter.dtype
+    if array.dtype.kind not in "biufc":
+        return f"{name}: holds {array.dtype} values, not numbers"
+    if not np.can_cast(array.dtype, target, casting="same_kind"):
+        return (f"{name}: cannot load {array.dtype} values into a {target} parameter (the "
+                "cast would change the kind of number)")
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            return array.astype(target)
+    except FloatingPointError:
+        return f"{name}: values too large for a {target} parameter"
 
 
 def _join(prefix: str, name: str) -> str:
