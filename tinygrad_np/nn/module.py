@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_np.function import no_grad
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -140,6 +141,76 @@ class Module:
         for _, parameter in self.named_parameters():
             yield parameter
 
+    # ----------------------------------------------------------------- buffers
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Make `tensor` a buffer: module state that is not learnable (running statistics).
+
+        It becomes the attribute `name` (assign a new Tensor to it later as usual), is listed
+        by `named_buffers()` and, when `persistent`, saved and loaded by `state_dict()` and
+        `load_state_dict()` with the parameters. A None buffer is remembered but not saved.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"register_buffer: the name must be a string, got {name!r}")
+        if not name or "." in name:
+            raise KeyError(f"register_buffer: the name must be non-empty and contain no '.', "
+                           f"got {name!r}")
+        buffer_names = vars(self).setdefault("_buffer_names", {})
+        if hasattr(self, name) and name not in buffer_names:
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
+        if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor, Parameter)):
+            raise TypeError(f"register_buffer: cannot register a {type(tensor).__name__} as "
+                            f"buffer {name!r} (a Tensor or None is required)")
+        setattr(self, name, tensor)
+        buffer_names[name] = persistent
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True
+                      ) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer below this module (only its own if not `recurse`) as (dotted name,
+        tensor), in definition order, persistent or not; None buffers are skipped."""
+        if not recurse:
+            for name, tensor, persistent in self._direct_state():
+                if persistent is not None:
+                    yield _join(prefix, name), tensor
+            return
+        for name, tensor, persistent in self._named_state(prefix):
+            if persistent is not None:
+                yield name, tensor
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer below this module (see `named_buffers`)."""
+        for _, tensor in self.named_buffers(recurse=recurse):
+            yield tensor
+
+    def _direct_state(self) -> list[tuple[str, Module | Tensor, bool | None]]:
+        """This module's parameters, buffers and children in attribute order, as (name, member,
+        persistent): persistent is None for parameters and children, a bool for buffers."""
+        attributes = vars(self)
+        buffer_names = attributes.get("_buffer_names", {})
+        members = [(name, member, None) for name, member in self._direct_members()]
+        members += [(name, attributes[name], persistent)
+                    for name, persistent in buffer_names.items()
+                    if isinstance(attributes.get(name), Tensor)]
+        position = {name: index for index, name in enumerate(attributes)}
+        members.sort(key=lambda item: position.get(item[0].split(".")[0], len(position)))
+        return members
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool | None]]:
+        """Every parameter and buffer below this module, depth first in definition order (the
+        order of `state_dict`), as (dotted name, tensor, persistent) with None for parameters."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module | Tensor, bool | None]] = [(prefix, self, None)]
+        while stack:
+            name, member, persistent = stack.pop()
+            if id(member) in seen:
+                continue
+            seen.add(id(member))
+            if isinstance(member, Module):
+                members = [(_join(name, child_name), child, flag)
+                           for child_name, child, flag in member._direct_state()]
+                stack.extend(reversed(members))
+            else:
+                yield name, member, persistent
+
     # ----------------------------------------------------------------- training helpers
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (sets `.grad` to None, as PyTorch does)."""
@@ -158,20 +229,25 @@ class Module:
 
     # ----------------------------------------------------------------- weights in and out
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Dotted name -> a copy of the parameter's array, in definition order."""
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        """Dotted name -> a copy of the array of every parameter and persistent buffer, in
+        definition order (for a BatchNorm: weight, bias, running_mean, running_var,
+        num_batches_tracked, as in PyTorch)."""
+        return OrderedDict((name, tensor.data.copy())
+                           for name, tensor, persistent in self._named_state()
+                           if persistent is not False)
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
     ) -> IncompatibleKeys:
-        """Copy arrays (or Tensors) into the parameters with the same names, in place.
+        """Copy arrays (or Tensors) into the parameters and buffers with the same names, in place.
 
         Each parameter keeps its own array and dtype, so an optimizer holding it sees the new
         values. Every problem is reported in one ValueError before anything is copied: keys
         the model lacks ("unexpected") or that the dict lacks ("missing"), both only when
         `strict`, and shape mismatches, always.
         """
-        parameters = dict(self.named_parameters())
+        parameters = {name: tensor for name, tensor, persistent in self._named_state()
+                      if persistent is not False}  # parameters and persistent buffers
         values = {name: np.asarray(value.data if isinstance(value, Tensor) else value)
                   for name, value in state_dict.items()}
         missing = [name for name in parameters if name not in values]
@@ -192,8 +268,11 @@ class Module:
                 f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
             )
         for name, parameter in parameters.items():
-            if name in values:
+            if name in values and isinstance(parameter, Parameter):
                 np.copyto(parameter.data, values[name], casting="same_kind")
+            elif name in values:  # a buffer: written through its in-place API
+                with no_grad():
+                    parameter.copy_(values[name])
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- display
