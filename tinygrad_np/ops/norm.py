@@ -82,28 +82,42 @@ class Normalize(Function):
 
 
 def _normalize_backward(ctx, x, weight, grad_output):
-    """Normalize's rule on arrays, in place where it can: two reductions, few temporaries."""
+    """Normalize's rule on arrays, in place where it can. Sums of g and g x̂ over the
+    statistics' axes are made once and serve dx, and dw, db when w, b are constant there."""
     need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
-    stat_shape = ctx.mean.shape
+    axes, stat_shape = ctx.axes, ctx.mean.shape
     x_hat = x - ctx.mean
     x_hat *= ctx.inv_std
-    grad_weight = _sum(grad_output, x_hat, weight.shape) if need_weight else None
-    grad_bias = _sum(grad_output, None, ctx.bias_shape) if need_bias else None
+    stat_sums: dict[bool, np.ndarray] = {}
+
+    def sum_of_g(shape: tuple[int, ...], times_x_hat: bool) -> np.ndarray:
+        """sum(g) or sum(g x̂) down to `shape`."""
+        other = x_hat if times_x_hat else None
+        if not all(((1,) * x.ndim + shape)[axis - x.ndim] == 1 for axis in axes):
+            return _sum(grad_output, other, shape)
+        if times_x_hat not in stat_sums:
+            stat_sums[times_x_hat] = _sum(grad_output, other, stat_shape)
+        return _sum(stat_sums[times_x_hat], None, shape)
+
+    grad_weight = sum_of_g(weight.shape, True) if need_weight else None
+    grad_bias = sum_of_g(ctx.bias_shape, False) if need_bias else None
     if not need_x:
         return None, grad_weight, grad_bias
-    if ctx.factor or weight is None:  # h = g w with w constant over the statistics' axes
+    if weight is None or ctx.factor:  # h = g w with w constant over the statistics' axes
         scale = ctx.inv_std if weight is None else ctx.inv_std * weight
         grad_x = grad_output * scale
-        h = grad_output
+        if ctx.batch:
+            sum_h, sum_h_x_hat = sum_of_g(stat_shape, False), sum_of_g(stat_shape, True)
     else:
         scale = ctx.inv_std
         h = grad_output * weight
         grad_x = h * scale
-    if not ctx.batch:
-        return grad_x, grad_weight, grad_bias
-    grad_x -= _sum(h, None, stat_shape) * (scale / ctx.count)
-    x_hat *= _sum(h, x_hat, stat_shape) * (scale / ctx.count)
-    grad_x -= x_hat
+        if ctx.batch:
+            sum_h, sum_h_x_hat = _sum(h, None, stat_shape), _sum(h, x_hat, stat_shape)
+    if ctx.batch:
+        grad_x -= sum_h * (scale / ctx.count)
+        x_hat *= sum_h_x_hat * (scale / ctx.count)
+        grad_x -= x_hat
     return grad_x, grad_weight, grad_bias
 
 
