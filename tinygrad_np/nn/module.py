@@ -141,6 +141,76 @@ class Module:
         for _, parameter in self.named_parameters():
             yield parameter
 
+    # ----------------------------------------------------------------- buffers
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Make `tensor` a buffer: module state that is not learnable (running statistics).
+
+        It becomes the attribute `name` (assign a new Tensor to it later as usual), is listed
+        by `named_buffers()` and, when `persistent`, saved and loaded by `state_dict()` and
+        `load_state_dict()` with the parameters. A None buffer is remembered but not saved.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"register_buffer: the name must be a string, got {name!r}")
+        if not name or "." in name:
+            raise KeyError(f"register_buffer: the name must be non-empty and contain no '.', "
+                           f"got {name!r}")
+        buffer_names = vars(self).setdefault("_buffer_names", {})
+        if hasattr(self, name) and name not in buffer_names:
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
+        if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor, Parameter)):
+            raise TypeError(f"register_buffer: cannot register a {type(tensor).__name__} as "
+                            f"buffer {name!r} (a Tensor or None is required)")
+        setattr(self, name, tensor)
+        buffer_names[name] = persistent
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True
+                      ) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer below this module (only its own if not `recurse`) as (dotted name,
+        tensor), in definition order, persistent or not; None buffers are skipped."""
+        if not recurse:
+            for name, tensor, persistent in self._direct_state():
+                if persistent is not None:
+                    yield _join(prefix, name), tensor
+            return
+        for name, tensor, persistent in self._named_state(prefix):
+            if persistent is not None:
+                yield name, tensor
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer below this module (see `named_buffers`)."""
+        for _, tensor in self.named_buffers(recurse=recurse):
+            yield tensor
+
+    def _direct_state(self) -> list[tuple[str, Module | Tensor, bool | None]]:
+        """This module's parameters, buffers and children in attribute order, as (name, member,
+        persistent): persistent is None for parameters and children, a bool for buffers."""
+        attributes = vars(self)
+        buffer_names = attributes.get("_buffer_names", {})
+        members = [(name, member, None) for name, member in self._direct_members()]
+        members += [(name, attributes[name], persistent)
+                    for name, persistent in buffer_names.items()
+                    if isinstance(attributes.get(name), Tensor)]
+        position = {name: index for index, name in enumerate(attributes)}
+        members.sort(key=lambda item: position.get(item[0].split(".")[0], len(position)))
+        return members
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool | None]]:
+        """Every parameter and buffer below this module, depth first in definition order (the
+        order of `state_dict`), as (dotted name, tensor, persistent) with None for parameters."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module | Tensor, bool | None]] = [(prefix, self, None)]
+        while stack:
+            name, member, persistent = stack.pop()
+            if id(member) in seen:
+                continue
+            seen.add(id(member))
+            if isinstance(member, Module):
+                members = [(_join(name, child_name), child, flag)
+                           for child_name, child, flag in member._direct_state()]
+                stack.extend(reversed(members))
+            else:
+                yield name, member, persistent
+
     # ----------------------------------------------------------------- training helpers
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (sets `.grad` to None, as PyTorch does)."""
@@ -159,29 +229,34 @@ class Module:
 
     # ----------------------------------------------------------------- weights in and out
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Dotted name -> a copy of the parameter's array, in definition order.
+        """Dotted name -> a copy of the array of every parameter and persistent buffer, in
+        definition order (for a BatchNorm: weight, bias, running_mean, running_var,
+        num_batches_tracked, as in PyTorch).
 
-        Raises ValueError if two different parameters get the same name (a dict attribute
+        Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
-        return OrderedDict((name, p.data.copy())
-                           for name, p in self._unique_named_parameters("state_dict").items())
+        return OrderedDict((name, tensor.data.copy())
+                           for name, tensor in self._unique_state("state_dict").items())
 
-    def _unique_named_parameters(self, caller: str) -> dict[str, Parameter]:
-        named: dict[str, Parameter] = {}
-        for name, parameter in self.named_parameters():
+    def _unique_state(self, caller: str) -> dict[str, Tensor]:
+        """Parameters and persistent buffers by name, refusing two under one name."""
+        named: dict[str, Tensor] = {}
+        for name, tensor, persistent in self._named_state():
+            if persistent is False:
+                continue
             if name in named:
                 raise ValueError(
                     f"{caller} for {type(self).__name__}: two different parameters are both "
                     f"named {name!r} (a dict attribute with keys such as 0 and '0', or a key "
                     "holding a dot?); rename one so that saved weights load back correctly")
-            named[name] = parameter
+            named[name] = tensor
         return named
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
     ) -> IncompatibleKeys:
-        """Copy arrays (or Tensors) into the parameters with the same names, in place.
+        """Copy arrays (or Tensors) into the parameters and buffers with the same names, in place.
 
         Each parameter keeps its own array and dtype (values are copied with `copy_` under
         `no_grad`, so version counters move and an optimizer holding the parameter sees the
@@ -196,7 +271,7 @@ class Module:
             hint = " (call .state_dict() on it)" if isinstance(state_dict, Module) else ""
             raise TypeError(f"load_state_dict for {type(self).__name__}: expected a dict of "
                             f"name -> array, got a {type(state_dict).__name__}{hint}")
-        parameters = self._unique_named_parameters("load_state_dict")
+        parameters = self._unique_state("load_state_dict")  # and persistent buffers
         problems = [f"key {key!r} is not a string" for key in state_dict
                     if not isinstance(key, str)]
         missing = [name for name in parameters if name not in state_dict]
@@ -245,6 +320,8 @@ def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray |
         array = value.data
     elif isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
+    elif type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        array = value.detach().cpu().numpy()  # a PyTorch state dict loads unchanged
     else:
         return f"{name}: expected an array or a Tensor, got {type(value).__name__}"
     if array.shape != parameter.shape:
