@@ -110,7 +110,7 @@ class Adam(Optimizer):
                 v += scratch
                 if amsgrad:
                     v_max = state["max_exp_avg_sq"].data
-                    np.maximum(v_max, v, v_max)
+                    np.maximum(v_max, v, out=v_max)
                     v = v_max
                 # scratch = sqrt(v) / sqrt(1 - beta2^t) + eps; the step: lr / (1 - beta1^t) m / it
                 np.sqrt(v, scratch)
