@@ -318,3 +318,89 @@ def test_float32_parameters_stay_float32_and_track_pytorch():
     for mine, theirs_p in zip(ours_params, torch_params):
         assert mine.dtype == np.float32 and opt.state[mine]["exp_avg"].dtype == np.float32
         np.testing.assert_allclose(mine.data, theirs_p.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ----------------------------------------------------------------- gradient clipping
+
+
+def twin_gradients(scale=1.0):
+    """The twin models after one backward pass, gradients multiplied by `scale`."""
+    ours, theirs = twin_models()
+    x, y = batches()[0]
+    (our_loss(ours, x, y) * scale).backward()
+    (torch_loss(theirs, x, y) * scale).backward()
+    return ours, theirs
+
+
+def assert_grads_match(ours, theirs):
+    torch_params = dict(theirs.named_parameters())
+    for name, param in ours.named_parameters():
+        np.testing.assert_allclose(param.grad.data, torch_params[name].grad.numpy(),
+                                   rtol=1e-12, atol=1e-15, err_msg=name)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.5, float("inf"), 0.5])
+@pytest.mark.parametrize("max_norm", [0.01, 1e6])  # clipped, and left alone (factor 1)
+def test_clip_grad_norm_matches_pytorch(norm_type, max_norm):
+    ours, theirs = twin_gradients(scale=10.0)
+    total = nn.utils.clip_grad_norm_(ours.parameters(), max_norm, norm_type=norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs.parameters(), max_norm,
+                                              norm_type=norm_type)
+    assert isinstance(total, Tensor) and total.shape == () and total.dtype == np.float64
+    np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-12)
+    assert_grads_match(ours, theirs)
+    # The definition, written out: the norm of all the gradients as one vector.
+    grads = np.abs(np.concatenate([p.grad.data.ravel() for p in ours.parameters()]))
+    norm = grads.max() if norm_type == float("inf") else np.sum(grads**norm_type) ** (
+        1 / norm_type)
+    if max_norm == 0.01:
+        assert norm == pytest.approx(0.01, rel=1e-4)  # clipped to max_norm (less 1e-6)
+    else:
+        assert norm == pytest.approx(total.item(), rel=1e-12)  # untouched
+
+
+def test_clip_grad_norm_single_tensor_missing_grads_and_float32():
+    a = Tensor(np.array([3.0, 4.0], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    a.grad = Tensor(np.array([3.0, 4.0], dtype=np.float32))
+    total = nn.utils.clip_grad_norm_(a, max_norm=1.0)  # a Tensor, not a list
+    assert total.item() == 5.0 and total.dtype == np.float32 and a.grad.dtype == np.float32
+    np.testing.assert_allclose(a.grad.data, [0.6, 0.8], rtol=1e-6)
+    assert nn.utils.clip_grad_norm_([b], 1.0).item() == 0.0  # no gradients at all
+    assert b.grad is None
+
+
+def test_clip_grad_norm_nonfinite():
+    ours, theirs = twin_gradients()
+    first = next(iter(ours.parameters()))
+    first.grad.data[0, 0] = np.inf
+    with pytest.raises(RuntimeError, match="is non-finite, so it cannot be clipped"):
+        nn.utils.clip_grad_norm_(ours.parameters(), 1.0, error_if_nonfinite=True)
+    total = nn.utils.clip_grad_norm_(ours.parameters(), 1.0)  # scaled by 1 / inf: zeros
+    assert total.item() == np.inf and not np.isnan(first.grad.data[0, 1])
+
+
+@pytest.mark.parametrize("clip_value", [1e-3, 0.05, 100])
+def test_clip_grad_value_matches_pytorch(clip_value):
+    ours, theirs = twin_gradients(scale=10.0)
+    assert nn.utils.clip_grad_value_(ours.parameters(), clip_value) is None
+    torch.nn.utils.clip_grad_value_(theirs.parameters(), clip_value)
+    assert_grads_match(ours, theirs)
+    for param in ours.parameters():
+        assert np.abs(param.grad.data).max() <= clip_value
+
+
+def test_clipping_inside_a_training_loop_matches_pytorch():
+    ours, theirs = twin_models()
+    our_opt = optim.SGD(ours.parameters(), lr=0.5, momentum=0.9)
+    torch_opt = torch.optim.SGD(theirs.parameters(), lr=0.5, momentum=0.9)
+    for step, (x, y) in enumerate(batches()[:10], 1):
+        our_opt.zero_grad()
+        our_loss(ours, x, y).backward()
+        nn.utils.clip_grad_norm_(ours.parameters(), 0.1)
+        our_opt.step()
+        torch_opt.zero_grad()
+        torch_loss(theirs, x, y).backward()
+        torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.1)
+        torch_opt.step()
+        assert_params_match(ours, theirs, step)
