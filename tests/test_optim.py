@@ -256,3 +256,32 @@ def test_five_steps_match_pytorch(ours_class, torch_name, settings):
         # not just close: the same arithmetic, so agreement is to rounding
         np.testing.assert_allclose(p.data, torch_params[name].detach().numpy(), rtol=1e-9,
                                    atol=1e-12, err_msg=name)
+
+
+def test_parameter_groups_have_their_own_settings():
+    """Dict groups: per-group lr and momentum, defaults for what a group leaves out."""
+    rng = np.random.default_rng(1)
+    first, second = (Tensor(rng.normal(size=3), requires_grad=True) for _ in range(2))
+    expected = [first.data.copy(), second.data.copy()]
+    opt = optim.SGD([{"params": [first], "lr": 0.5, "momentum": 0.9}, {"params": [second]}],
+                    lr=0.1)
+    assert [g["lr"] for g in opt.param_groups] == [0.5, 0.1]
+    assert opt.param_groups[1]["momentum"] == 0 and opt.defaults["lr"] == 0.1
+    refs = [ReferenceSGD(lr=0.5, momentum=0.9), ReferenceSGD(lr=0.1)]
+    for _ in range(4):
+        for key, (p, ref) in enumerate(zip((first, second), refs)):
+            grad = rng.normal(size=3)
+            p.grad = Tensor(grad)
+            expected[key] = ref.step(key, expected[key], grad)
+        opt.step()
+    for p, e in zip((first, second), expected):
+        np.testing.assert_allclose(p.data, e, rtol=1e-12)
+    third = Tensor(np.ones(2), requires_grad=True)
+    opt.add_param_group({"params": third, "lr": 0.25})
+    third.grad = Tensor(np.ones(2))
+    first.grad = second.grad = None
+    opt.step()
+    np.testing.assert_array_equal(third.data, [0.75, 0.75])
+    saved = opt.state_dict()
+    assert [g["params"] for g in saved["param_groups"]] == [[0], [1], [2]]
+    assert list(saved["state"]) == [0] and "momentum_buffer" in saved["state"][0]
