@@ -44,6 +44,12 @@ SCHEDULERS = [
     ("LambdaLR", dict(lr_lambda=[warmup_then_decay, lambda epoch: 1 / (1 + epoch)])),
     ("LinearLR", dict()),
     ("LinearLR", dict(start_factor=0.1, end_factor=0.7, total_iters=9)),
+    ("MultiplicativeLR", dict(lr_lambda=lambda epoch: 0.95)),
+    ("MultiplicativeLR", dict(lr_lambda=[lambda epoch: 0.9, lambda epoch: 1 - epoch / 100])),
+    ("ConstantLR", dict()),
+    ("ConstantLR", dict(factor=0.5, total_iters=4)),
+    ("PolynomialLR", dict(total_iters=10, power=2.0)),  # zero from epoch 10 on
+    ("PolynomialLR", dict(total_iters=30, power=0.5)),
     ("OneCycleLR", dict(max_lr=0.5, total_steps=STEPS)),
     ("OneCycleLR", dict(max_lr=[0.5, 1.0], total_steps=STEPS, anneal_strategy="linear",
                         pct_start=0.4, div_factor=10.0, final_div_factor=100.0)),
@@ -214,3 +220,34 @@ def test_errors():
     scheduler.step()
     with pytest.raises(ValueError, match="Tried to step 3 times"):
         scheduler.step()
+
+
+@pytest.mark.parametrize("milestones", [[5], [3, 10]])
+def test_sequential_matches_pytorch_with_a_state_dict_round_trip(milestones):
+    """A warm-up, then a decay (then a constant): each scheduler restarts at its milestone."""
+
+    def make(module, optimizer):
+        schedulers = [module.LinearLR(optimizer, start_factor=0.1, total_iters=5),
+                      module.CosineAnnealingLR(optimizer, T_max=8, eta_min=0.01),
+                      module.ExponentialLR(optimizer, gamma=0.8)][:len(milestones) + 1]
+        return module.SequentialLR(optimizer, schedulers, milestones=milestones)
+
+    our_opt, torch_opt = optimizers()
+    ours, theirs = make(lr_scheduler, our_opt), make(torch.optim.lr_scheduler, torch_opt)
+    assert_groups_match(our_opt, torch_opt, "construction")
+    for step in range(1, 21):
+        our_opt.step()
+        torch_opt.step()
+        ours.step()
+        theirs.step()
+        assert_groups_match(our_opt, torch_opt, f"step {step}")
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
+        if step == 8:
+            saved_optimizer, saved_scheduler = our_opt.state_dict(), ours.state_dict()
+            assert set(saved_scheduler) == set(theirs.state_dict())
+            our_opt, _ = optimizers()
+            ours = make(lr_scheduler, our_opt)
+            our_opt.load_state_dict(saved_optimizer)
+            ours.load_state_dict(saved_scheduler)
+    with pytest.raises(ValueError, match="one more than the number of milestone"):
+        lr_scheduler.SequentialLR(our_opt, [lr_scheduler.StepLR(our_opt, 2)], milestones=[3])
