@@ -44,6 +44,8 @@ SCHEDULERS = [
     ("LambdaLR", dict(lr_lambda=[warmup_then_decay, lambda epoch: 1 / (1 + epoch)])),
     ("LinearLR", dict()),
     ("LinearLR", dict(start_factor=0.1, end_factor=0.7, total_iters=9)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=7)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.001)),
     ("MultiplicativeLR", dict(lr_lambda=lambda epoch: 0.95)),
     ("MultiplicativeLR", dict(lr_lambda=[lambda epoch: 0.9, lambda epoch: 1 - epoch / 100])),
     ("ConstantLR", dict()),
@@ -181,19 +183,46 @@ def test_epoch_argument_uses_the_closed_form_and_warns():
     assert our_opt.param_groups[0]["lr"] == pytest.approx(expected, rel=1e-14)
 
 
-def test_schedulers_compose_like_pytorch():
-    """Chainable forms: two schedulers on one optimizer multiply their effects."""
+@pytest.mark.parametrize("chained", [False, True])
+def test_schedulers_compose_like_pytorch(chained):
+    """Chainable forms: two schedulers on one optimizer multiply their effects (stepped one
+    by one, or through ChainedScheduler)."""
+
+    def make(module, optimizer):
+        schedulers = [module.ExponentialLR(optimizer, gamma=0.9),
+                      module.StepLR(optimizer, step_size=3, gamma=0.5)]
+        return [module.ChainedScheduler(schedulers)] if chained else schedulers
+
     our_opt, torch_opt = optimizers()
-    ours = [lr_scheduler.ExponentialLR(our_opt, gamma=0.9),
-            lr_scheduler.StepLR(our_opt, step_size=3, gamma=0.5)]
-    theirs = [torch.optim.lr_scheduler.ExponentialLR(torch_opt, gamma=0.9),
-              torch.optim.lr_scheduler.StepLR(torch_opt, step_size=3, gamma=0.5)]
+    ours, theirs = make(lr_scheduler, our_opt), make(torch.optim.lr_scheduler, torch_opt)
     for step in range(10):
         our_opt.step()
         torch_opt.step()
         for scheduler in ours + theirs:
             scheduler.step()
         assert_groups_match(our_opt, torch_opt, f"step {step}")
+        if chained and step == 4:
+            saved = ours[0].state_dict()
+            assert set(saved) == set(theirs[0].state_dict())
+            ours = make(lr_scheduler, our_opt)
+            ours[0].load_state_dict(saved)
+            np.testing.assert_allclose(ours[0].get_last_lr(), theirs[0].get_last_lr())
+
+
+def test_warm_restarts_with_fractional_epochs_match_pytorch():
+    our_opt, torch_opt = optimizers()
+    ours = lr_scheduler.CosineAnnealingWarmRestarts(our_opt, T_0=2, T_mult=3, eta_min=0.002)
+    theirs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(torch_opt, T_0=2, T_mult=3,
+                                                                  eta_min=0.002)
+    for epoch in range(12):
+        for batch in range(4):
+            our_opt.step()
+            torch_opt.step()
+            ours.step(epoch + batch / 4)
+            theirs.step(epoch + batch / 4)
+            assert_groups_match(our_opt, torch_opt, f"epoch {epoch} batch {batch}")
+    with pytest.raises(ValueError, match="Expected non-negative epoch"):
+        ours.step(-1)
 
 
 def test_errors():
