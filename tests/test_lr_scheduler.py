@@ -52,6 +52,13 @@ SCHEDULERS = [
     ("ConstantLR", dict(factor=0.5, total_iters=4)),
     ("PolynomialLR", dict(total_iters=10, power=2.0)),  # zero from epoch 10 on
     ("PolynomialLR", dict(total_iters=30, power=0.5)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3, step_size_down=5,
+                      mode="triangular2", base_momentum=0.7, max_momentum=0.95)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, mode="exp_range",
+                      gamma=0.9, cycle_momentum=False)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, scale_fn=Halving(),
+                      scale_mode="iterations")),
     ("OneCycleLR", dict(max_lr=0.5, total_steps=STEPS)),
     ("OneCycleLR", dict(max_lr=[0.5, 1.0], total_steps=STEPS, anneal_strategy="linear",
                         pct_start=0.4, div_factor=10.0, final_div_factor=100.0)),
@@ -91,9 +98,10 @@ def assert_groups_match(ours, theirs, label):
                                            rtol=1e-12, atol=1e-15, err_msg=f"{key} at {label}")
 
 
-# OneCycleLR cycles Adam's beta1 instead of SGD's momentum.
+# OneCycleLR and CyclicLR cycle Adam's beta1 instead of SGD's momentum.
 CASES = [(name, settings, "SGD") for name, settings in SCHEDULERS] + [
-    (name, settings, "Adam") for name, settings in SCHEDULERS if name == "OneCycleLR"]
+    (name, settings, "Adam") for name, settings in SCHEDULERS
+    if name in ("OneCycleLR", "CyclicLR")]
 
 
 @pytest.mark.parametrize(("name", "settings", "kind"), CASES,
