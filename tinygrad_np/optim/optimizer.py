@@ -151,8 +151,9 @@ class Optimizer:
              "param_groups": [{"lr": 0.01, ..., "params": [0, 1]}, ...]}
 
         Parameters are numbered in order through all groups; `state` holds entries only for
-        parameters that have state. The tensors are the optimizer's own (not copies), as in
-        PyTorch; `load_state_dict` copies them.
+        parameters that have state. As in PyTorch, the per-parameter dicts and tensors are
+        the optimizer's own, not copies (they change as training goes on: save the dict, or
+        `copy.deepcopy` it, before stepping again); `load_state_dict` copies them.
         """
         index_of: dict[int, int] = {}
         groups = []
@@ -162,7 +163,7 @@ class Optimizer:
                 index_of.setdefault(id(param), len(index_of))
             packed["params"] = [index_of[id(param)] for param in group["params"]]
             groups.append(packed)
-        state = {index_of[id(param)]: dict(values) for param, values in self.state.items()
+        state = {index_of[id(param)]: values for param, values in self.state.items()
                  if values and id(param) in index_of}
         return {"state": dict(sorted(state.items())), "param_groups": groups}
 
