@@ -404,3 +404,41 @@ def test_clipping_inside_a_training_loop_matches_pytorch():
         torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.1)
         torch_opt.step()
         assert_params_match(ours, theirs, step)
+
+
+def test_a_custom_optimizer_written_for_pytorch_runs_unchanged():
+    """The usual subclass: defaults dict, param_groups, state[p], in-place updates under
+    no_grad. The same class body works on both libraries."""
+
+    def make_class(lib, base):
+        class SignMomentum(base):
+            def __init__(self, params, lr=0.01, beta=0.9):
+                super().__init__(params, dict(lr=lr, beta=beta))
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        state = self.state[p]
+                        if "buf" not in state:
+                            state["buf"] = p.grad * 1.0  # a copy
+                        else:
+                            state["buf"].mul_(group["beta"]).add_(p.grad, alpha=1 - group["beta"])
+                        p.sub_(state["buf"] * group["lr"])
+                return None
+
+        return SignMomentum
+
+    ours, theirs = twin_models()
+    our_opt = make_class(tg, optim.Optimizer)(ours.parameters(), lr=0.05)
+    torch_opt = make_class(torch, torch.optim.Optimizer)(theirs.parameters(), lr=0.05)
+    for step, (x, y) in enumerate(batches()[:6], 1):
+        for opt, loss in ((our_opt, our_loss(ours, x, y)), (torch_opt, torch_loss(theirs, x, y))):
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        assert_params_match(ours, theirs, step)
+    saved = our_opt.state_dict()
+    assert set(saved["state"]) == {0, 1, 2, 3} and saved["param_groups"][0]["beta"] == 0.9
