@@ -4,7 +4,7 @@ Built only on the public Tensor ops, including the fused ones in `tinygrad_np/op
 (linear, the losses).
 """
 
-from tinygrad_np.nn import functional
+from tinygrad_np.nn import functional, init, utils
 from tinygrad_np.nn.activation import ReLU, Sigmoid, Softmax, Tanh
 from tinygrad_np.nn.container import Sequential
 from tinygrad_np.nn.dropout import Dropout, Dropout2d
@@ -34,4 +34,6 @@ __all__ = [
     "Softmax",
     "Tanh",
     "functional",
+    "init",
+    "utils",
 ]
