@@ -562,3 +562,23 @@ def test_lerp_and_reflected_operators_take_numbers():
     assert start.lerp(30.0, Tensor([0.5, 0.0])).tolist() == [15.0, 10.0]
     assert (7.5 % Tensor([2.0, -2.0])).tolist() == [1.5, -0.5]
     assert (7.5 // Tensor([2.0, -2.0])).tolist() == [3.0, -4.0]
+
+
+def test_gradient_rules_return_float32_for_float32():
+    """Each rule's own output, before the engine casts anything for a leaf's .grad."""
+    x = Tensor(np.array([-0.5, 0.3, 0.7], np.float32), requires_grad=True)
+    p = Tensor(np.array([1.5, 0.3, 0.7], np.float32), requires_grad=True)
+    unary_names = ("gelu leaky_relu elu selu celu softplus relu6 hardtanh hardsigmoid "
+                   "hardswish logsigmoid erf exp2 expm1 tan sinh cosh asin acos atan asinh "
+                   "atanh sign floor ceil round trunc").split()
+    calls = [lambda name=name: getattr(x, name)() for name in unary_names] + [
+        lambda: x.gelu("tanh"), lambda: p.log2(), lambda: p.log10(), lambda: p.log1p(),
+        lambda: (p + 1).acosh(), lambda: x.atan2(p), lambda: x.logaddexp(p),
+        lambda: x.hypot(p), lambda: x.fmod(p), lambda: x % p]
+    for call in calls:
+        y = call()
+        node = y.grad_fn
+        grads = type(node).backward(node, np.ones(y.shape, np.float32))
+        for grad in grads if isinstance(grads, tuple) else (grads,):
+            assert grad is None or grad.dtype == np.float32, type(node).__name__
+        assert y.dtype == np.float32
