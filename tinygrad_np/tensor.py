@@ -596,7 +596,7 @@ class Tensor:
 
     def selu(self) -> Tensor:
         """scale elu(x, alpha), PyTorch's scale = 1.0507009873554805, alpha = 1.6732632423543772."""
-        return ELU.apply(self, _SELU_ALPHA, _SELU_SCALE, 1.0)
+        return ELU.apply(self, SELU_ALPHA, SELU_SCALE, 1.0)
 
     def celu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, else alpha (exp(x / alpha) - 1);  d/dx at 0 is 1."""
@@ -979,6 +979,8 @@ from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,
     GELU,
+    SELU_ALPHA,
+    SELU_SCALE,
     Hardsigmoid,
     Hardswish,
     HardTanh,
@@ -1032,6 +1034,3 @@ from tinygrad_np.ops.matmul import MatMul  # noqa: E402
 from tinygrad_np.ops.reduce import Max, Min, Sum  # noqa: E402
 from tinygrad_np.ops.shape import Cast, Expand, GetItem, Reshape, SetItem, Transpose  # noqa: E402
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
-
-_SELU_ALPHA = 1.6732632423543772848170429916717  # PyTorch's (and the SELU paper's) constants
-_SELU_SCALE = 1.0507009873554804934193349852946

@@ -21,6 +21,8 @@ _SQRT1_2 = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_SCALE = math.sqrt(2.0 / math.pi)  # the tanh approximation's sqrt(2/pi) (x + 0.044715 x^3)
 _TANH_CUBIC = 0.044715
+SELU_ALPHA = 1.6732632423543772848170429916717  # PyTorch's (and the SELU paper's) constants
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _erf(value):
