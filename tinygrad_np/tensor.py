@@ -507,16 +507,16 @@ class Tensor:
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data < _data(other), None)
+        return Tensor._make(np.asarray(self.data < _data(other)), None)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data <= _data(other), None)
+        return Tensor._make(np.asarray(self.data <= _data(other)), None)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data > _data(other), None)
+        return Tensor._make(np.asarray(self.data > _data(other)), None)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data >= _data(other), None)
+        return Tensor._make(np.asarray(self.data >= _data(other)), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return Tensor._make(np.asarray(self.data == _data(other)), None)
@@ -601,6 +601,321 @@ class Tensor:
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - log(sum(exp(x))) along `axis`, stable for any finite values."""
         return LogSoftmax.apply(self, axis)
+
+    # ----- elementwise math and activations (vocabulary)
+    # Activations: PyTorch has these only as F.* (nn.functional); the Tensor methods are this
+    # library's extension, and F.* call them.
+    def gelu(self, approximate: str = "none") -> Tensor:
+        """x Phi(x) with Phi the normal CDF (erf); approximate='tanh' uses the tanh formula."""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        return GELU.apply(self, approximate)
+
+    def silu(self) -> Tensor:
+        """x sigmoid(x) (swish);  d/dx = s (1 + x (1 - s))."""
+        return self * self.sigmoid()
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x for x > 0, else negative_slope x;  d/dx at 0 is negative_slope (PyTorch)."""
+        return LeakyReLU.apply(self, negative_slope)
+
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        """x for x > 0, else alpha (exp(x) - 1);  d/dx at 0 is alpha (PyTorch)."""
+        return ELU.apply(self, alpha, 1.0, 1.0)
+
+    def selu(self) -> Tensor:
+        """scale elu(x, alpha), PyTorch's scale = 1.0507009873554805, alpha = 1.6732632423543772."""
+        return ELU.apply(self, SELU_ALPHA, SELU_SCALE, 1.0)
+
+    def celu(self, alpha: float = 1.0) -> Tensor:
+        """x for x > 0, else alpha (exp(x / alpha) - 1);  d/dx at 0 is 1."""
+        if alpha == 0:
+            raise ValueError("celu: alpha must not be 0 (it divides x)")
+        return ELU.apply(self, alpha, 1.0, 1.0 / alpha)
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+        return Softplus.apply(self, beta, threshold)
+
+    def relu6(self) -> Tensor:
+        """min(max(x, 0), 6);  d/dx is 0 at 0 and 6 (hardtanh's rule, as PyTorch)."""
+        return HardTanh.apply(self, 0.0, 6.0)
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+        """min(max(x, min_val), max_val);  d/dx is 1 strictly inside, 0 at the edges."""
+        if min_val > max_val:
+            raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        return HardTanh.apply(self, min_val, max_val)
+
+    def hardsigmoid(self) -> Tensor:
+        """min(max(x + 3, 0), 6) / 6;  d/dx is 1/6 strictly inside (-3, 3), else 0."""
+        return Hardsigmoid.apply(self)
+
+    def hardswish(self) -> Tensor:
+        """x hardsigmoid(x);  d/dx is 0 at x <= -3, 1 at x >= 3, x/3 + 1/2 between."""
+        return Hardswish.apply(self)
+
+    def mish(self) -> Tensor:
+        """x tanh(softplus(x))."""
+        return self * self.softplus().tanh()
+
+    def logsigmoid(self) -> Tensor:
+        """log(sigmoid(x)) = -softplus(-x), stable for any x;  d/dx = sigmoid(-x)."""
+        return LogSigmoid.apply(self)
+
+    def softsign(self) -> Tensor:
+        """x / (1 + |x|);  d/dx = 1 / (1 + |x|)**2."""
+        return self / (self.abs() + 1)
+
+    def softmin(self, dim: int = -1) -> Tensor:
+        """softmax(-x) along `dim`: small values get large weights."""
+        return (-self).softmax(dim)
+
+    # Elementwise math (PyTorch's Tensor methods).
+    def erf(self) -> Tensor:
+        """The error function 2/sqrt(pi) int_0^x exp(-t^2) dt (float64-accurate);
+        d/dx = 2/sqrt(pi) exp(-x^2)."""
+        return Erf.apply(self)
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x);  d/dx = -x**-1.5 / 2."""
+        return Pow.apply(self, -0.5)
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm;  d/dx = 1 / (x ln 2)."""
+        return Log2.apply(self)
+
+    def log10(self) -> Tensor:
+        """Base-10 logarithm;  d/dx = 1 / (x ln 10)."""
+        return Log10.apply(self)
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate for small x;  d/dx = 1 / (1 + x)."""
+        return Log1p.apply(self)
+
+    def exp2(self) -> Tensor:
+        """2 ** x;  d/dx = 2**x ln 2."""
+        return Exp2.apply(self)
+
+    def expm1(self) -> Tensor:
+        """exp(x) - 1, accurate for small x;  d/dx = exp(x)."""
+        return Expm1.apply(self)
+
+    def tan(self) -> Tensor:
+        """Tangent;  d/dx = 1 + tan(x)**2."""
+        return Tan.apply(self)
+
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine;  d/dx = cosh(x)."""
+        return Sinh.apply(self)
+
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine;  d/dx = sinh(x)."""
+        return Cosh.apply(self)
+
+    def asin(self) -> Tensor:
+        """Inverse sine;  d/dx = 1 / sqrt(1 - x**2)."""
+        return Asin.apply(self)
+
+    def acos(self) -> Tensor:
+        """Inverse cosine;  d/dx = -1 / sqrt(1 - x**2)."""
+        return Acos.apply(self)
+
+    def atan(self) -> Tensor:
+        """Inverse tangent;  d/dx = 1 / (1 + x**2)."""
+        return Atan.apply(self)
+
+    def atan2(self, other: Any) -> Tensor:
+        """The angle of the point (other, self), in (-pi, pi] (broadcasting)."""
+        return Atan2.apply(self, other)
+
+    def asinh(self) -> Tensor:
+        """Inverse hyperbolic sine;  d/dx = 1 / sqrt(x**2 + 1)."""
+        return Asinh.apply(self)
+
+    def acosh(self) -> Tensor:
+        """Inverse hyperbolic cosine (x >= 1);  d/dx = 1 / sqrt(x**2 - 1)."""
+        return Acosh.apply(self)
+
+    def atanh(self) -> Tensor:
+        """Inverse hyperbolic tangent (|x| < 1);  d/dx = 1 / (1 - x**2)."""
+        return Atanh.apply(self)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of x;  gradient 0."""
+        return Sign.apply(self)
+
+    def floor(self) -> Tensor:
+        """Largest integer <= x (integer tensors unchanged);  gradient 0."""
+        return Floor.apply(self)
+
+    def ceil(self) -> Tensor:
+        """Smallest integer >= x (integer tensors unchanged);  gradient 0."""
+        return Ceil.apply(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round half to even (2.5 -> 2) at `decimals` digits (negative: tens, ...);  gradient 0."""
+        return Round.apply(self, int(decimals))
+
+    def trunc(self) -> Tensor:
+        """x rounded towards zero;  gradient 0."""
+        return Trunc.apply(self)
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        """x - trunc(x) (keeps the sign of x);  d/dx = 1."""
+        return self - self.trunc()
+
+    def reciprocal(self) -> Tensor:
+        """1 / x (float for integer tensors, as PyTorch);  d/dx = -1 / x**2."""
+        return Div.apply(1.0, self)
+
+    def square(self) -> Tensor:
+        """x * x (integer tensors stay integer);  d/dx = 2 x."""
+        return self * self
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """self + weight (end - self), broadcasting; weight is a number or a tensor."""
+        return self + weight * (end - self)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        """log(exp(self) + exp(other)) without overflow (broadcasting)."""
+        return LogAddExp.apply(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        """sqrt(self**2 + other**2) without overflow (broadcasting)."""
+        return Hypot.apply(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        """C's remainder self - other trunc(self / other): the sign of self (broadcasting)."""
+        return Fmod.apply(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        """Python's remainder self - other floor(self / other): the sign of other, like `%`."""
+        return Remainder.apply(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """floor(self / other), like `//`; not differentiable (as in PyTorch)."""
+        return FloorDivide.apply(self, other)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return Remainder.apply(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return Remainder.apply(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return FloorDivide.apply(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return FloorDivide.apply(other, self)
+
+    def isnan(self) -> Tensor:
+        """True where the value is NaN (bool, no gradient)."""
+        return Tensor._make(np.asarray(np.isnan(self.data)), None)
+
+    def isinf(self) -> Tensor:
+        """True where the value is +inf or -inf."""
+        return Tensor._make(np.asarray(np.isinf(self.data)), None)
+
+    def isfinite(self) -> Tensor:
+        """True where the value is neither NaN nor infinite."""
+        return Tensor._make(np.asarray(np.isfinite(self.data)), None)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        """|self - other| <= atol + rtol |other|, elementwise (bool)."""
+        return Tensor._make(np.asarray(np.isclose(self.data, _data(other), rtol=rtol, atol=atol,
+                                                  equal_nan=equal_nan)), None)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        """True when isclose holds everywhere (a Python bool)."""
+        return bool(np.all(self.isclose(other, rtol, atol, equal_nan).data))
+
+    # Comparisons and logic: bool or integer tensors without gradient.
+    def eq(self, other: Any) -> Tensor:
+        """self == other (bool, broadcasting)."""
+        return self.__eq__(other)
+
+    def ne(self, other: Any) -> Tensor:
+        """self != other."""
+        return self.__ne__(other)
+
+    def lt(self, other: Any) -> Tensor:
+        """self < other."""
+        return self.__lt__(other)
+
+    def le(self, other: Any) -> Tensor:
+        """self <= other."""
+        return self.__le__(other)
+
+    def gt(self, other: Any) -> Tensor:
+        """self > other."""
+        return self.__gt__(other)
+
+    def ge(self, other: Any) -> Tensor:
+        """self >= other."""
+        return self.__ge__(other)
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        """self & other for integer or bool tensors (TypeError for floats)."""
+        return Tensor._make(bitwise("bitwise_and", np.bitwise_and, self.data, _data(other)), None)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        """self | other for integer or bool tensors."""
+        return Tensor._make(bitwise("bitwise_or", np.bitwise_or, self.data, _data(other)), None)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        """self ^ other for integer or bool tensors."""
+        return Tensor._make(bitwise("bitwise_xor", np.bitwise_xor, self.data, _data(other)), None)
+
+    def bitwise_not(self) -> Tensor:
+        """~self: flips every bit of an integer, negates a bool."""
+        return Tensor._make(bitwise("bitwise_not", np.invert, self.data), None)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self.bitwise_and(other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return Tensor._make(bitwise("bitwise_and", np.bitwise_and, _data(other), self.data), None)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self.bitwise_or(other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return Tensor._make(bitwise("bitwise_or", np.bitwise_or, _data(other), self.data), None)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self.bitwise_xor(other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return Tensor._make(bitwise("bitwise_xor", np.bitwise_xor, _data(other), self.data), None)
+
+    def __invert__(self) -> Tensor:
+        return self.bitwise_not()
+
+    def logical_and(self, other: Any) -> Tensor:
+        """Both nonzero (bool, any dtype)."""
+        return Tensor._make(np.asarray(np.logical_and(self.data, _data(other))), None)
+
+    def logical_or(self, other: Any) -> Tensor:
+        """Either nonzero."""
+        return Tensor._make(np.asarray(np.logical_or(self.data, _data(other))), None)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        """Exactly one nonzero."""
+        return Tensor._make(np.asarray(np.logical_xor(self.data, _data(other))), None)
+
+    def logical_not(self) -> Tensor:
+        """True where the value is zero."""
+        return Tensor._make(np.asarray(np.logical_not(self.data)), None)
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
@@ -690,6 +1005,18 @@ class Tensor:
 # The ops need the Tensor class to exist, so they are imported after it.
 from tinygrad_np.autograd import retain_grad, run_backward  # noqa: E402
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
+from tinygrad_np.ops.activation import (  # noqa: E402
+    ELU,
+    GELU,
+    SELU_ALPHA,
+    SELU_SCALE,
+    Hardsigmoid,
+    Hardswish,
+    HardTanh,
+    LeakyReLU,
+    LogSigmoid,
+    Softplus,
+)
 from tinygrad_np.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from tinygrad_np.ops.elementwise import (  # noqa: E402
     Abs,
@@ -702,6 +1029,35 @@ from tinygrad_np.ops.elementwise import (  # noqa: E402
     Sin,
     Sqrt,
     Tanh,
+)
+from tinygrad_np.ops.logic import bitwise  # noqa: E402
+from tinygrad_np.ops.math import (  # noqa: E402
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Ceil,
+    Cosh,
+    Erf,
+    Exp2,
+    Expm1,
+    Floor,
+    FloorDivide,
+    Fmod,
+    Hypot,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    Remainder,
+    Round,
+    Sign,
+    Sinh,
+    Tan,
+    Trunc,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
 from tinygrad_np.ops.reduce import Max, Min, Sum  # noqa: E402

@@ -371,3 +371,91 @@ def embedding(
                              f"num_embeddings={rows}")
         padding_idx %= rows
     return EmbeddingLookup.apply(weight, indices, padding_idx)
+
+
+# ----------------------------------------------------------------- more activations
+# PyTorch's signatures. `inplace=True` writes the result into x (as x.copy_(result) would,
+# recorded when x is part of a graph) and returns x.
+def _activation(x: Any, inplace: bool, method: Any, *args: Any) -> Tensor:
+    x = _tensor(x)
+    return x._in_place(method, *args) if inplace else method(x, *args)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """y = x Phi(x) (Phi the normal CDF, via erf); approximate='tanh' for the tanh formula."""
+    return _tensor(x).gelu(approximate)
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
+    """y = x sigmoid(x)."""
+    return _activation(x, inplace, Tensor.silu)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01,
+               inplace: bool = False) -> Tensor:
+    """y = x for x > 0, else negative_slope x."""
+    return _activation(x, inplace, Tensor.leaky_relu, negative_slope)
+
+
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """y = x for x > 0, else alpha (exp(x) - 1)."""
+    return _activation(x, inplace, Tensor.elu, alpha)
+
+
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
+    """y = 1.0507 elu(x, 1.6733) (PyTorch's constants)."""
+    return _activation(x, inplace, Tensor.selu)
+
+
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """y = x for x > 0, else alpha (exp(x / alpha) - 1)."""
+    return _activation(x, inplace, Tensor.celu, alpha)
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """y = log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
+    return _tensor(x).softplus(beta, threshold)
+
+
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+    """y = min(max(x, 0), 6)."""
+    return _activation(x, inplace, Tensor.relu6)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """y = min(max(x, min_val), max_val)."""
+    return _activation(x, inplace, Tensor.hardtanh, min_val, max_val)
+
+
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+    """y = min(max(x + 3, 0), 6) / 6."""
+    return _activation(x, inplace, Tensor.hardsigmoid)
+
+
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+    """y = x min(max(x + 3, 0), 6) / 6."""
+    return _activation(x, inplace, Tensor.hardswish)
+
+
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
+    """y = x tanh(softplus(x))."""
+    return _activation(x, inplace, Tensor.mish)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """y = log(sigmoid(x)), stable for any x."""
+    return _tensor(x).logsigmoid()
+
+
+def softsign(x: Tensor) -> Tensor:
+    """y = x / (1 + |x|)."""
+    return _tensor(x).softsign()
+
+
+def softmin(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """y = softmax(-x) along `axis` (or `dim`); `dtype` converts x first, as in PyTorch."""
+    x = _tensor(x)
+    if dtype is not None:
+        x = x.astype(dtype)
+    return x.softmin(_pick_axis(axis, dim, "softmin"))
