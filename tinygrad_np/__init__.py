@@ -24,14 +24,8 @@ from tinygrad_np.factories import (
     zeros,
     zeros_like,
 )
-from tinygrad_np.function import (
-    Function,
-    detect_anomaly,
-    enable_grad,
-    is_anomaly_enabled,
-    is_grad_enabled,
-    no_grad,
-)
+from tinygrad_np.function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_np.anomaly import detect_anomaly, is_anomaly_enabled
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
@@ -62,6 +56,7 @@ __all__ = [
     "rand",
     "randn",
     "save",
+    "set_grad_enabled",
     "set_default_dtype",
     "tensor",
     "zeros",

@@ -6,6 +6,8 @@ and is precise enough for training. Gradient checks switch to float64.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 _default_float: type[np.floating] = np.float32
@@ -23,3 +25,24 @@ def set_default_dtype(dtype: type[np.floating] | np.dtype) -> None:
 def get_default_dtype() -> type[np.floating]:
     """The dtype that Python floats become: np.float32 unless set_default_dtype changed it."""
     return _default_float
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def as_result(output: Any, operands: Any) -> np.ndarray:
+    """The one home of the result policy: what an op's forward returned, as its result array.
+
+    An ndarray always (NumPy returns scalars from 0-d operations), and PyTorch's dtype where
+    NumPy's differs: a float64 result needs a float64 operand (int64 + float32, int / int and
+    exp(int) give float32, the default float dtype). Only float64 results pay for the check.
+    """
+    if type(output) is not np.ndarray:
+        output = np.asarray(output)
+    if output.dtype is not _FLOAT64 or _default_float is np.float64:
+        return output
+    for operand in operands:  # `is`: NumPy's dtype == None is True
+        if (operand if isinstance(operand, np.dtype) else getattr(operand, "dtype", None)) \
+                is _FLOAT64:
+            return output
+    return output.astype(np.float32)
