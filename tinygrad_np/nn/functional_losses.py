@@ -110,6 +110,12 @@ def _weighted_nll(log_probs: Tensor, ids: np.ndarray, weight: Any, ignore_index:
     return -picked * row_weights, row_weights
 
 
+def _weighted_mean(losses: Tensor, row_weights: np.ndarray) -> Tensor:
+    total = row_weights.sum()
+    # every target ignored: NaN, as PyTorch (without NumPy's 0 / 0 warning)
+    return losses.sum() / total if total else losses.sum() + np.nan  # gradient 0 as PyTorch
+
+
 def _check_weight(weight: Any, classes: int, function: str) -> None:
     if weight is not None and np.shape(weight) != (classes,):
         raise ValueError(f"{function}: weight must have shape ({classes},) for {classes} "
@@ -131,7 +137,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     ids = _class_ids(target, input.shape, ignore_index, "nll_loss")
     losses, row_weights = _weighted_nll(_classes_last(input), ids, weight, ignore_index)
     if reduction == "mean":
-        return losses.sum() / row_weights.sum()
+        return _weighted_mean(losses, row_weights)
     if reduction == "sum":
         return losses.sum()
     shape = () if unbatched else (input.shape[0], *input.shape[2:])
@@ -177,7 +183,7 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         smooth = -uniform.sum(axis=1) * valid
         losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
     if reduction == "mean":
-        return losses.sum() / row_weights.sum()
+        return _weighted_mean(losses, row_weights)
     if reduction == "sum":
         return losses.sum()
     return losses.reshape(batch_shape)
