@@ -173,6 +173,8 @@ ACTIVATIONS = [
     ("Softplus", {"beta": 2.0, "threshold": 5.0}), ("Hardtanh", {"min_val": -0.5, "max_val": 2}),
     ("Hardsigmoid", {}), ("Hardswish", {}), ("LogSigmoid", {}), ("Softsign", {}),
     ("Softmax", {"dim": 1}), ("LogSoftmax", {"dim": 1}), ("Softmin", {"dim": 1}),
+    ("Hardshrink", {}), ("Softshrink", {"lambd": 0.3}), ("Tanhshrink", {}),
+    ("Threshold", {"threshold": 0.1, "value": 20.0}), ("GLU", {"dim": 0}), ("PReLU", {}),
 ]
 
 
@@ -184,12 +186,29 @@ def test_activation_module_against_pytorch(name, options):
     x[0, :3] = [1000.0, -1000.0, 0.25]  # away from kinks, at the extremes
     ours_x = tg.tensor(x, requires_grad=True)
     theirs_x = torch.tensor(x, requires_grad=True)
-    ours = getattr(nn, name)(**options)(ours_x)
-    theirs = getattr(torch.nn, name)(**options)(theirs_x)
+    ours = getattr(nn, name)(**options).double()(ours_x)
+    theirs = getattr(torch.nn, name)(**options).double()(theirs_x)
     np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-7, atol=1e-10)
-    seed = rng.normal(size=x.shape)
+    seed = rng.normal(size=tuple(theirs.shape))
     ours.backward(tg.tensor(seed))
     theirs.backward(torch.tensor(seed))
     np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-7, atol=1e-10)
     assert np.isfinite(ours_x.grad.data).all()
     assert getattr(nn, name)(**options)(tg.ones(2, 3)).dtype == np.float32
+
+
+def test_prelu_per_channel_and_softmax2d_against_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).normal(size=(2, 3, 4, 4))
+    ours_layer, theirs_layer = nn.PReLU(3, init=0.1).double(), torch.nn.PReLU(3, init=0.1).double()
+    assert repr(ours_layer) == repr(theirs_layer)
+    ours_x, theirs_x = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours = nn.Softmax2d()(ours_layer(ours_x)) * tg.tensor(np.arange(96.0).reshape(2, 3, 4, 4))
+    theirs = torch.nn.Softmax2d()(theirs_layer(theirs_x)) * torch.arange(96.0).reshape(
+        2, 3, 4, 4).double()
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours_layer.weight.grad.data, theirs_layer.weight.grad.numpy(),
+                               rtol=1e-9)

@@ -107,6 +107,8 @@ def _extreme(input: Any, dim: Any, keepdim: bool, kwargs: dict[str, Any], larges
     if isinstance(dim, Tensor):  # tg.max(a, b): the elementwise maximum
         return _elementwise_extreme(x, dim, largest)
     values = x.max(dim, keepdim) if largest else x.min(dim, keepdim)
+    if isinstance(values, tuple):  # the method gives (values, indices) itself
+        return values
     indices = x.argmax(dim, keepdim) if largest else x.argmin(dim, keepdim)
     return ValuesIndices(values, indices)
 

@@ -26,6 +26,12 @@ from tinygrad_np.nn.functional_losses import kl_div as kl_div
 from tinygrad_np.nn.functional_losses import l1_loss as l1_loss
 from tinygrad_np.nn.functional_losses import nll_loss as nll_loss
 from tinygrad_np.nn.functional_losses import smooth_l1_loss as smooth_l1_loss
+from tinygrad_np.nn.functional_rare import glu as glu
+from tinygrad_np.nn.functional_rare import hardshrink as hardshrink
+from tinygrad_np.nn.functional_rare import prelu as prelu
+from tinygrad_np.nn.functional_rare import softshrink as softshrink
+from tinygrad_np.nn.functional_rare import tanhshrink as tanhshrink
+from tinygrad_np.nn.functional_rare import threshold as threshold
 from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.ops.loss import (
     REDUCTIONS,
@@ -111,11 +117,6 @@ def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
 def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x."""
     return _tensor(x).log_softmax(_pick_axis(axis, dim, "log_softmax"))
-
-
-def softmin(x: Tensor, dim: int = -1) -> Tensor:
-    """y = softmax(-x) along `dim`: the smallest entry gets the largest weight."""
-    return (-_tensor(x)).softmax(dim)
 
 
 def _data(x: Any) -> Any:
