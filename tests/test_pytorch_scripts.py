@@ -65,5 +65,6 @@ def test_script_matches_pytorch(path, monkeypatch, capsys):
     assert len(ours["losses"]) == len(theirs["losses"])
     np.testing.assert_allclose(ours["losses"], theirs["losses"], rtol=2e-4, atol=1e-6)
     np.testing.assert_allclose(ours["result"], theirs["result"], rtol=2e-4, atol=2e-5)
-    if "description" in theirs:  # the printed model reads the same
-        assert ours["description"] == theirs["description"]
+    for name in ("description", "names"):  # the printed model, the parameter names
+        if name in theirs:
+            assert ours[name] == theirs[name]
