@@ -212,3 +212,17 @@ def test_prelu_per_channel_and_softmax2d_against_pytorch():
     np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(ours_layer.weight.grad.data, theirs_layer.weight.grad.numpy(),
                                rtol=1e-9)
+
+
+def test_add_module_register_parameter_and_format():
+    model = nn.Module()
+    model.add_module("fc", nn.Linear(2, 3))
+    model.register_parameter("scale", nn.Parameter(np.ones(3)))
+    model.register_parameter("unused", None)
+    assert [name for name, _ in model.named_parameters()] == ["scale", "fc.weight", "fc.bias"]
+    with pytest.raises(TypeError, match="not an nn.Parameter"):
+        model.register_parameter("w", tg.ones(2))
+    with pytest.raises(KeyError):
+        model.add_module("a.b", nn.ReLU())
+    loss = tg.tensor(0.123456)
+    assert f"{loss:.3f}" == "0.123" and f"{loss}" == repr(loss)

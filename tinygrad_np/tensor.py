@@ -309,6 +309,12 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.data)
 
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch."""
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(repr(self), spec)
+
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
         return Add.apply(self, other)

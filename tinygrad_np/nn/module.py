@@ -141,6 +141,24 @@ class Module:
         for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
 
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a sub-module under `name` (the same as assigning the attribute)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} is a {type(module).__name__}, not a Module")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: the name must be a non-empty string without '.', "
+                           f"got {name!r}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a Parameter (or None, a placeholder) under `name` (as assigning the attribute)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} is a {type(param).__name__}, "
+                            "not an nn.Parameter")
+        setattr(self, name, param)
+
     def apply(self, fn: Any) -> Module:
         """Call `fn(module)` on every sub-module (children first) and then on self; returns
         self. The usual way to initialise weights: `model.apply(init_weights)`."""
