@@ -268,3 +268,14 @@ def test_vocabulary_forms_after_the_vocabulary_merge():
     torch = pytest.importorskip("torch")
     for name in functional_forms.METHOD_FORMS:
         assert hasattr(torch, name), name
+
+
+def test_save_and_load_with_pytorch_arguments(tmp_path):
+    model = tg.nn.Linear(2, 3)
+    tg.save(model.state_dict(), tmp_path / "model.pth")
+    restored = tg.nn.Linear(2, 3)
+    restored.load_state_dict(tg.load(tmp_path / "model.pth", map_location="cpu",
+                                     weights_only=True))
+    assert np.array_equal(restored.weight.data, model.weight.data)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tg.load(tmp_path / "model.pth", map_location="cuda:0")

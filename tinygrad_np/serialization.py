@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.tensor import Tensor
 
 FORMAT_KEY = "__tinygrad_np_format__"
@@ -80,13 +81,17 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
         raise
 
 
-def load(path: PathLike) -> OrderedDict[str, np.ndarray]:
+def load(path: PathLike, map_location: Any = None, weights_only: bool = True
+         ) -> OrderedDict[str, np.ndarray]:
     """Read a file written by `save`: an ordered dict name -> ndarray, in the saved order.
 
     Raises FileNotFoundError for a missing file and ValueError, naming the file and the
     reason, for anything else that is not such a file: random or truncated bytes, a `.npz`
     from elsewhere, or one containing pickled objects (which is never unpickled).
+    PyTorch's `map_location` (only the CPU) and `weights_only` are accepted: files hold
+    arrays only, so loading is always weights-only.
     """
+    as_device(map_location, "load")
     path = os.fspath(path)
     with open(path, "rb") as handle:
         # Decide from the first bytes, so that NumPy never guesses a pickle (and its message,
