@@ -71,9 +71,10 @@ def test_parameter_is_a_tensor_requiring_grad():
     data = np.ones(3, dtype=np.float32)
     p = nn.Parameter(data)
     assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf
-    assert p.data is data  # shared, as torch.nn.Parameter(tensor)
+    assert np.shares_memory(p.data, data)  # shared, as torch.nn.Parameter(tensor)
+    assert not p.data.flags.writeable  # written only through in-place methods
     assert not nn.Parameter(data, requires_grad=False).requires_grad
-    assert nn.Parameter(Tensor(data)).data is data
+    assert np.shares_memory(nn.Parameter(Tensor(data)).data, data)
     assert repr(p).startswith("Parameter containing:\ntensor(")
 
 

@@ -1,42 +1,44 @@
-"""The backward pass: walk the graph from the output back to the leaves, applying the chain rule.
+"""The backward pass: walk the graph from the outputs back to the leaves, applying the chain rule.
 
-Two steps, both iterative (no recursion, so a 100,000-op chain is fine):
+`backward_pass` is the one core. It lists the nodes consumers-first (`topological_order`),
+then for each node: take the gradient of its output (complete, since every consumer came
+earlier), apply the node's rule, and add each input's share to that input's pending gradient.
+It returns the gradients it was asked for, and its callers decide what to do with them:
+`Tensor.backward()` adds them to the leaves' `.grad`, `tg.grad()` hands them back.
 
-1. `topological_order` lists every node reachable from the outputs, each before the nodes
-   that produced its inputs (Kahn's algorithm: count each node's consumers, then list a
-   node once all of its consumers are listed).
-2. `backpropagate` visits the nodes in that order. A node's output gradient is complete when
-   it is visited, because everything that consumed the output came earlier. It calls the
-   node's `backward`, reduces each input gradient to that input's shape (undoing NumPy
-   broadcasting: the one place in the library that does), and adds it to the input's
-   pending gradient, or to `.grad` for a leaf. Each pending gradient is dropped as soon as
-   it has been used, and each node's saved arrays are freed unless `retain_graph`.
+Everything else hooks in from outside the loop, each in one place: the rule runner checks
+saved values (freed? changed in place since forward?) and the contract (how many gradients),
+records the rule on Tensors for `create_graph`, and under `detect_anomaly` checks for NaN.
+Each gradient travels with an `owned` flag: True when the array is new and nobody else holds
+it, so a leaf may keep it as `.grad` without a copy.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np.function import Function, enable_grad, is_anomaly_enabled, no_grad
+from tinygrad_np.function import Function, _modes, enable_grad, no_grad
 from tinygrad_np.tensor import Tensor
+
+_RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
     """Every node reachable from `roots`, consumers before producers, deterministically.
 
-    Both passes keep only nodes on their stacks. (A depth-first walk keeps a parent
-    iterator per node of the current path: on a 100,000-op chain that is 200,000 live
-    objects, enough to set off several full runs of Python's cycle collector.)
+    Kahn's algorithm with explicit stacks (no recursion: a 100,000-op chain is fine): count
+    how often each node's output is used, then list a node once all its consumers are listed.
     """
-    # Nodes are keyed by identity: Function keeps object's identity hash and equality.
-    roots = list(dict.fromkeys(roots))  # each once, in order
+    roots = list(dict.fromkeys(roots))  # each once, in order; nodes are keyed by identity
     consumers: dict[Function, int] = dict.fromkeys(roots, 0)
     stack = roots.copy()
-    while stack:  # pass 1: how many times each node's output is used inside the graph
+    while stack:
         for parent in stack.pop().parents:
             if isinstance(parent, Function):
                 if parent in consumers:
@@ -44,7 +46,6 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
                 else:
                     consumers[parent] = 1
                     stack.append(parent)
-    # pass 2: a node is ready once every consumer is listed (roots no other root uses first)
     ready = [root for root in reversed(roots) if not consumers[root]]
     order: list[Function] = []
     while ready:
@@ -59,11 +60,7 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
-    """Sum `grad` down to `shape`: the adjoint of NumPy broadcasting `shape` up to grad.shape.
-
-    Broadcasting copies an input along new leading axes and along its size-1 axes; each copy
-    received part of the gradient, so the input's gradient is the sum over those axes.
-    """
+    """Sum `grad` down to `shape`: the adjoint of broadcasting `shape` up to grad.shape."""
     extra = grad.ndim - len(shape)
     if extra < 0 or any(
         size != 1 and size != grad.shape[extra + axis] for axis, size in enumerate(shape)
@@ -73,8 +70,7 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
             f"for an input of shape {tuple(shape)}"
         )
     axes = tuple(range(extra)) + tuple(
-        extra + axis
-        for axis, size in enumerate(shape)
+        extra + axis for axis, size in enumerate(shape)
         if size == 1 and grad.shape[extra + axis] != 1
     )
     if axes:
@@ -82,208 +78,243 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
     return grad.reshape(shape)
 
 
-def backpropagate(
-    outputs: Sequence[Tensor],
-    grad_outputs: Sequence[Any],
-    retain_graph: bool,
-    create_graph: bool,
-    inputs: Sequence[Tensor] | None = None,
-) -> list[Any] | None:
-    """Run the chain rule from `outputs` (seeded with `grad_outputs`).
+def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False,
+                  retain_graph: bool = False, capture: Any = ()) -> dict[Any, tuple]:
+    """The chain rule from `outputs`, seeded with `seeds`.
 
-    With `inputs=None` gradients accumulate into `.grad` of every leaf that requires grad.
-    Otherwise nothing's `.grad` is touched and the gradients of `inputs` are returned
-    (None for an input the outputs do not depend on).
+    Returns {key: (gradient, owned)}: key a leaf Tensor for every leaf reached, or a node in
+    `capture` for the gradient of that node's output.
     """
-    # Gradients are ndarrays, or Tensors that record their own graph under create_graph.
-    context = enable_grad() if create_graph else no_grad()
-    # The pass frees the graph and makes no reference cycles, but it allocates enough small
-    # objects to set off Python's cycle collector, whose full runs walk every node of the
-    # graph (and every other object in the process): on a 100,000-op chain that was up
-    # to a third of the pass. So the collector waits until the pass is over.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with context:
-            return _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _backpropagate(outputs, grad_outputs, retain_graph, create_graph, inputs):
-    pending: dict[Function, Any] = {}  # node -> gradient of its output, summed over consumers
-    leaf_grads: dict[int, Any] | None = None if inputs is None else {}
-    # tg.grad: the gradient of each input is captured by key (its node, or the leaf itself).
-    wanted = [] if inputs is None else [id(t.grad_fn or t) for t in inputs]
-    wanted_set = set(wanted)  # for the per-node lookup; the list keeps the inputs' order
-    captured: dict[int, Any] = {}
-
-    roots = []
-    for output, seed in zip(outputs, grad_outputs):
-        if output.grad_fn is None:
-            _accumulate_leaf(output, seed, leaf_grads, create_graph)
-            continue
-        node = output.grad_fn
-        pending[node] = seed if node not in pending else pending[node] + seed
-        roots.append(node)
-
-    check_finite = is_anomaly_enabled()  # read once: no per-node cost when it is off
-    for node in topological_order(roots):
-        grad_output = pending.pop(node, None)
-        if grad_output is None:  # every consumer's backward returned None for it
+    pending: dict[Any, tuple] = {}
+    for output, seed in zip(outputs, seeds):
+        key = output.grad_fn or output
+        pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
+    run_rule = _rule_runner(create_graph)
+    captured = {}
+    with _BackwardMode(create_graph):
+        for node in topological_order([out.grad_fn for out in outputs if out.grad_fn]):
+            grad_output, _ = pending.pop(node, (None, False))
+            if node in capture:
+                captured[node] = (grad_output, False)
+            if grad_output is not None:
+                grads = run_rule(node, grad_output)
+                for parent, grad in zip(node.parents, grads):
+                    if parent is not None and grad is not None:
+                        grad, owned = _fit(grad, parent, node, grad_output, grads)
+                        previous = pending.get(parent)  # sum over the parent's consumers
+                        pending[parent] = (grad, owned) if previous is None else (
+                            previous[0] + grad, True)
             if not retain_graph:
                 node.release()
-            continue
-        if node.retained:
-            _retain(node, grad_output)
-        if wanted_set and id(node) in wanted_set:
-            captured[id(node)] = grad_output
-        if node.released:
+    pending.update(captured)
+    return pending
+
+
+def _fit(grad: Any, parent: Any, node: Function, grad_output: Any, grads: tuple) -> tuple:
+    """A rule's gradient at its input's shape (unbroadcast), with its `owned` flag."""
+    if type(grad) is not np.ndarray and not isinstance(grad, Tensor):
+        grad = np.asarray(grad)  # NumPy returns scalars from 0-d arithmetic
+    if isinstance(parent, Function):
+        if grad.shape == parent.output_shape:
+            return grad, False  # only a leaf keeps its gradient: ownership does not matter
+        return unbroadcast(grad, parent.output_shape, type(node).__name__), True
+    if grad.shape != parent.shape:
+        return unbroadcast(grad, parent.shape, type(node).__name__), True
+    return grad, _fresh(grad, node, grad_output, grads)  # may the leaf keep it?
+
+
+def _fresh(grad: Any, node: Function, grad_output: Any, grads: tuple) -> bool:
+    """Is `grad` a new array that only this gradient holds? Rules may pass on `grad_output`
+    (add does, to both inputs), a view of it, or an array the node keeps."""
+    if type(grad) is not np.ndarray or grad.base is not None or not grad.flags.writeable:
+        return False
+    if grad is grad_output or sum(other is grad for other in grads) > 1:
+        return False
+    kept = list(vars(node).values()) + list(node.saved_tensors or ())
+    return not any(value is grad for value in kept)
+
+
+# ----------------------------------------------------------------------------- running a rule
+def _rule_runner(create_graph: bool):
+    """The function that applies one node's rule, with this pass's checks around it."""
+    run = _run_recorded if create_graph else _run_plain
+    if not _modes.anomaly:
+        return run
+
+    def run_checked(node: Function, grad_output: Any) -> tuple:
+        grads = run(node, grad_output)
+        _check_finite(node, grads)
+        return grads
+
+    return run_checked
+
+
+def _run_plain(node: Function, grad_output: Any) -> tuple:
+    if node.saved_versions or node.saved_tensors is None:
+        _check_saved(node)
+    grads = type(node).backward(node, grad_output)
+    if type(grads) is tuple and len(grads) == len(node.needs_input_grad):
+        return grads
+    return _as_gradients(node, grads)
+
+
+def _run_recorded(node: Function, grad_output: Any) -> tuple:
+    """The rule on Tensors, so the gradient computation is itself recorded (create_graph)."""
+    _check_saved(node)
+    if not isinstance(grad_output, Tensor):
+        grad_output = Tensor(grad_output)
+    saved = node.saved_tensors
+    node.saved_tensors = tuple(
+        _graph_value(node, value, slot) for value, slot in zip(saved, node.saved_slots))
+    try:
+        grads = _as_gradients(node, type(node).backward(node, grad_output))
+    finally:
+        node.saved_tensors = saved
+    return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
+
+
+def _graph_value(node: Function, value: Any, slot: int | None) -> Any:
+    """The graph Tensor behind a saved value: the node's output, an input, or a constant."""
+    if slot == -1:
+        return Tensor._make(value, node)
+    if slot is not None:
+        parent = node.parents[slot] if slot < len(node.parents) else None
+        if parent is None:
+            return value  # a constant input
+        return parent if isinstance(parent, Tensor) else Tensor._make(value, parent)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        name = type(node).__name__
+        raise RuntimeError(
+            f"create_graph through {name}: its forward saved a value that is neither one of "
+            f"its inputs nor its output, so its derivative is unknown and second derivatives "
+            f"through {name} would be wrong. Save the inputs (or the output) and recompute the "
+            "value in backward, or keep a piecewise-constant value (a mask) as a ctx attribute."
+        )
+    return value  # masks, indices: piecewise constant, derivative zero
+
+
+def _check_saved(node: Function) -> None:
+    """Refuse a rule whose saved values are gone or were changed in place since forward."""
+    name = type(node).__name__
+    if node.saved_tensors is None:
+        raise RuntimeError(
+            f"backward through {name} a second time: the first backward() freed the arrays "
+            "it saved. Call backward(retain_graph=True) the first time to backpropagate "
+            "through the same graph again, or run the forward again.")
+    for index, counter, version in node.saved_versions:
+        if counter[0] != version:
+            slot = node.saved_slots[index]
+            what = "its output" if slot == -1 else f"its input {slot}"
             raise RuntimeError(
-                f"backward through {type(node).__name__} a second time: the first backward() "
-                "freed the arrays this graph saved. Call backward(retain_graph=True) the first "
-                "time to backpropagate through the same graph again, or run the forward again."
-            )
-        backward = type(node).backward
-        if create_graph:
-            input_grads = _backward_recorded(node, backward, grad_output)
-        else:
-            input_grads = backward(node, grad_output)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        if check_finite:
-            _check_finite(node, input_grads)
-
-        for parent, grad, data in zip(node.parents, input_grads, node.inputs_data):
-            if parent is None or grad is None:
-                continue
-            if grad.shape != data.shape:
-                grad = unbroadcast(grad, data.shape, type(node).__name__)
-                private = True  # unbroadcast summed: a new array that nothing else holds
-            else:
-                private = False
-            if isinstance(parent, Function):
-                previous = pending.get(parent)
-                pending[parent] = grad if previous is None else previous + grad
-            elif leaf_grads is None and not create_graph and parent.grad is None:
-                # The leaf keeps the array: without a copy when no one else can see it.
-                # Otherwise (and for a NumPy scalar, which ops on 0-d arrays return) it
-                # gets a copy in its own dtype and memory order.
-                if private or (type(grad) is np.ndarray
-                               and not _shared(grad, node, grad_output, input_grads)):
-                    grad = grad.astype(parent.data.dtype, copy=False)
-                else:
-                    copy = np.empty_like(parent.data)
-                    np.copyto(copy, grad)
-                    grad = copy
-                parent.grad = Tensor._make(grad, None)
-            else:
-                _accumulate_leaf(parent, grad, leaf_grads, create_graph)
-        if not retain_graph:
-            node.release()
-
-    if inputs is None:
-        return None
-    captured.update(leaf_grads)
-    return [captured.get(key) for key in wanted]
+                f"one of the values {name} saved for backward ({what}, shape "
+                f"{np.shape(node.saved_tensors[index])}) was modified by an in-place operation:"
+                f" the tensor is at version {counter[0]}, but {name} saved it at version "
+                f"{version}. Do the in-place change after backward() (an optimizer step after "
+                "loss.backward()), or use an out-of-place op (t = t + x).")
 
 
-def _retain(node: Function, grad_output: Any) -> None:
-    """Give the tensors that asked with `retain_grad()` their gradient (a copy of it)."""
-    for reference in node.retained:
-        tensor = reference()
-        if tensor is None:
-            continue
-        grad = grad_output if isinstance(grad_output, Tensor) else Tensor(np.array(grad_output))
-        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+def _as_gradients(node: Function, grads: Any) -> tuple:
+    """The rule's result as a tuple, checked against the op's arguments."""
+    if type(grads) is not tuple:
+        grads = tuple(grads) if isinstance(grads, list) else (grads,)
+    if not len(node.parents) <= len(grads) <= len(node.needs_input_grad):
+        raise RuntimeError(
+            f"{type(node).__name__}.backward returned {len(grads)} gradient(s), but forward "
+            f"took {len(node.needs_input_grad)} argument(s) ({len(node.parents)} up to the last "
+            "tensor): return one per argument, None where there is none")
+    return grads
 
 
-def _check_finite(node: Function, input_grads: tuple) -> None:
+def _check_finite(node: Function, grads: tuple) -> None:
     """Under detect_anomaly(): stop at the first op whose backward makes a NaN or Inf."""
-    for position, grad in enumerate(input_grads):
+    for position, grad in enumerate(grads):
         values = grad.data if isinstance(grad, Tensor) else grad
         if values is not None and not np.all(np.isfinite(values)):
             where = "".join(node.creation_stack or ["  (created outside detect_anomaly())\n"])
             raise RuntimeError(
                 f"detect_anomaly: {type(node).__name__}.backward returned NaN or Inf in the "
                 f"gradient of input {position} (shape {np.shape(values)}). The op was "
-                f"created here:\n{where}"
-            )
+                f"created here:\n{where}")
 
 
-def _shared(grad: np.ndarray, node: Function, grad_output: Any, input_grads: tuple) -> bool:
-    """Might an array a rule returned be seen by someone else, if a leaf kept it as `.grad`?
+class _BackwardMode:
+    """During a pass: grad mode on (create_graph) or off in this thread, and Python's cycle
+    collector paused (the pass makes no cycles, but allocates enough to set off full
+    collections that walk the whole graph: a third of the time on a 100,000-op chain)."""
 
-    Rules return new arrays, or pass on `grad_output` (add does, to both inputs), a view
-    of it (reshape, sum's broadcast), or an array the node holds. Those are shared with
-    another input, the caller's seed or the graph, so an in-place change of one `.grad`
-    (`zero_()`, an optimizer) would change the others: such a leaf gets a copy. A new
-    array is handed over as is, which saves a copy of every parameter's gradient per step.
-    """
-    if grad.base is not None or not grad.flags.writeable:
-        return True
-    if grad is grad_output or grad is getattr(grad_output, "base", None):
-        return True
-    if grad is node.output_data:
-        return True
-    returned = 0
-    for other in input_grads:
-        returned += other is grad
-    if returned > 1:  # the same array for two inputs
-        return True
-    for array in node.inputs_data:
-        if array is grad:
-            return True
-    for array in node.saved_tensors or ():
-        if array is grad:
-            return True
-    return False
+    lock, depth, collector_was_on = threading.Lock(), 0, False
+
+    def __init__(self, create_graph: bool) -> None:
+        self.mode = enable_grad() if create_graph else no_grad()
+
+    def __enter__(self) -> None:
+        with _BackwardMode.lock:
+            if _BackwardMode.depth == 0:
+                _BackwardMode.collector_was_on = gc.isenabled()
+                gc.disable()
+            _BackwardMode.depth += 1
+        self.mode.__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.mode.__exit__()
+        with _BackwardMode.lock:
+            _BackwardMode.depth -= 1
+            if _BackwardMode.depth == 0 and _BackwardMode.collector_was_on:
+                gc.enable()
 
 
-def _accumulate_leaf(leaf: Tensor, grad: Any, leaf_grads: dict | None, create_graph: bool) -> None:
-    """Add `grad` to a leaf's `.grad` (or, for tg.grad, to the collected result)."""
-    if create_graph and not isinstance(grad, Tensor):
-        grad = Tensor(grad)
-    if leaf_grads is not None:
-        previous = leaf_grads.get(id(leaf))
-        leaf_grads[id(leaf)] = grad if previous is None else previous + grad
-    elif create_graph:
-        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
-    elif leaf.grad is None:
-        # The array may be shared with another path (add hands the same array to both
-        # inputs) or be a read-only broadcast view: the leaf gets its own copy.
-        leaf.grad = Tensor(np.array(grad, dtype=leaf.data.dtype))
-    else:
-        # np.asarray: NumPy turns 0-d sums into scalars, and .grad must hold an array.
-        leaf.grad.data = np.asarray(leaf.grad.data + grad, dtype=leaf.data.dtype)
+# ----------------------------------------------------------------------------- the callers
+def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, create_graph: bool,
+                 inputs: Sequence[Tensor] | None = None) -> None:
+    """`Tensor.backward`: add d(tensor)/d(leaf) to every leaf's `.grad` (or only `inputs`')."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn. Create the "
+            "leaves with requires_grad=True (and do not compute it under no_grad()).")
+    seeds = _seeds([tensor], None if gradient is None else [gradient], create_graph)
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    found = backward_pass([tensor], seeds, create_graph, retain_graph, set(_RETAINED))
+    only = None if inputs is None else {id(t) for t in inputs}
+    for key, (grad, owned) in found.items():
+        if grad is None:
+            continue
+        if isinstance(key, Tensor):
+            if only is None or id(key) in only:
+                _add_to_grad(key, grad, owned, create_graph)
+        else:
+            for reference in key.retained:
+                retained = reference()
+                if retained is not None and (only is None or id(retained) in only):
+                    _add_to_grad(retained, grad, False, create_graph)
 
 
-def _backward_recorded(node: Function, backward, grad_output: Any) -> tuple:
-    """Call `backward` on Tensors so the gradient computation joins the graph (create_graph)."""
-    if not isinstance(grad_output, Tensor):
-        grad_output = Tensor(grad_output)
-    saved = node.saved_tensors
-    node.saved_tensors = tuple(_as_graph_tensor(node, array) for array in saved)
-    try:
-        input_grads = backward(node, grad_output)
-    finally:
-        node.saved_tensors = saved
-    if type(input_grads) is not tuple:
-        input_grads = (input_grads,)
-    return tuple(
-        grad if grad is None or isinstance(grad, Tensor) else Tensor(grad) for grad in input_grads
-    )
+def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:
+    """Accumulate into `.grad`, in the tensor's dtype; an array nobody else holds is kept."""
+    current = tensor._grad
+    if create_graph:
+        grad = grad if isinstance(grad, Tensor) else Tensor(grad)
+        tensor._grad = grad if current is None else current + grad
+        return
+    if isinstance(grad, Tensor):
+        grad = grad.data
+    elif type(grad) is not np.ndarray:  # NumPy sums of 0-d arrays are scalars
+        grad = np.asarray(grad)
+    if current is not None:
+        current.data = np.asarray(current.data + grad, dtype=tensor.dtype)
+    elif owned and grad.dtype == tensor.dtype:
+        tensor._grad = Tensor._make(grad, None)
+    else:  # a copy in the tensor's dtype and memory order
+        copy = np.empty_like(tensor.data)
+        np.copyto(copy, grad, casting="unsafe")
+        tensor._grad = Tensor._make(copy, None)
 
 
-def _as_graph_tensor(node: Function, array: Any) -> Any:
-    """The graph Tensor behind a saved array: an input of `node`, its output, or a constant."""
-    if array is node.output_data:
-        return Tensor._make(array, node)
-    for parent, data in zip(node.parents, node.inputs_data):
-        if array is data and parent is not None:
-            return parent if isinstance(parent, Tensor) else Tensor._make(array, parent)
-    return array  # a mask or other piecewise-constant value: its derivative is zero
+def retain_grad(tensor: Tensor) -> None:
+    """`Tensor.retain_grad`: give this non-leaf a `.grad` at the next backward()."""
+    node = tensor.grad_fn
+    if all(reference() is not tensor for reference in node.retained):
+        node.retained = node.retained + (weakref.ref(tensor),)
+        _RETAINED.add(node)
 
 
 def grad(
@@ -296,9 +327,9 @@ def grad(
 ) -> tuple[Tensor | None, ...]:
     """Gradients of `outputs` with respect to `inputs`, without touching any `.grad`.
 
-    As `torch.autograd.grad`: returns a tuple with one gradient per input. With
-    `create_graph=True` the returned gradients are themselves part of a graph, so they can be
-    differentiated again (second derivatives, Hessian-vector products, gradient penalties).
+    As `torch.autograd.grad`: one gradient per input. With `create_graph=True` the gradients
+    are themselves recorded, so they can be differentiated again (second derivatives,
+    Hessian-vector products, gradient penalties).
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -309,40 +340,28 @@ def grad(
         if not tensor.requires_grad:
             raise RuntimeError(
                 f"grad: output {position} does not require grad: it does not depend on any "
-                "tensor with requires_grad=True (or was computed under no_grad())"
-            )
+                "tensor with requires_grad=True (or was computed under no_grad())")
     seeds = _seeds(outputs, grad_outputs, create_graph)
     retain_graph = create_graph if retain_graph is None else retain_graph
-    grads = backpropagate(outputs, seeds, retain_graph, create_graph, inputs)
+    keys = [tensor.grad_fn or tensor for tensor in inputs]
+    found = backward_pass(outputs, seeds, create_graph, retain_graph,
+                          {key for key in keys if isinstance(key, Function)})
     results = []
-    for position, (tensor, gradient) in enumerate(zip(inputs, grads)):
+    for position, (tensor, key) in enumerate(zip(inputs, keys)):
+        gradient, owned = found.get(key, (None, False))
         if gradient is None and not allow_unused:
             raise RuntimeError(
                 f"grad: input {position} (shape {tensor.shape}) was not used to compute the "
-                "outputs; pass allow_unused=True to get None for it"
-            )
+                "outputs; pass allow_unused=True to get None for it")
         if gradient is not None and not isinstance(gradient, Tensor):
-            gradient = Tensor(np.array(gradient, dtype=tensor.data.dtype))
+            gradient = Tensor._make(np.array(gradient, dtype=tensor.dtype, copy=True) if not owned
+                                    else np.asarray(gradient, dtype=tensor.dtype), None)
         results.append(gradient)
     return tuple(results)
 
 
-def run_backward(
-    tensor: Tensor, gradient: Any, retain_graph: bool | None, create_graph: bool
-) -> None:
-    """`Tensor.backward`: accumulate d(tensor)/d(leaf) into every leaf's `.grad`."""
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            "backward: this tensor does not require grad and has no grad_fn. Create the "
-            "leaves with requires_grad=True (and do not compute it under no_grad())."
-        )
-    seeds = _seeds([tensor], None if gradient is None else [gradient], create_graph)
-    retain_graph = create_graph if retain_graph is None else retain_graph
-    backpropagate([tensor], seeds, retain_graph, create_graph)
-
-
 def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:
-    """The starting gradient of each output: 1 for a scalar, else the one given."""
+    """The starting gradient of each output: 1 for a one-element output, else the one given."""
     if not isinstance(grad_outputs, (list, tuple)):  # one gradient (or None) for every output
         grad_outputs = [grad_outputs] * len(outputs)
     seeds = []
@@ -352,8 +371,7 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
                 raise RuntimeError(
                     f"backward: the output has shape {output.shape}, so the gradient is "
                     "ambiguous; call .sum() (or .mean()) first, or pass gradient= with the "
-                    "output's shape"
-                )
+                    "output's shape")
             seed = np.ones(output.data.shape, output.data.dtype)
         elif isinstance(seed, Tensor):
             seed = seed if create_graph else seed.data
@@ -362,10 +380,6 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
         if seed.shape != output.shape:
             raise ValueError(
                 f"backward: gradient has shape {tuple(seed.shape)} but the output has shape "
-                f"{output.shape}"
-            )
-        if create_graph and not isinstance(seed, Tensor):
-            seed = Tensor(seed)
-        seeds.append(seed)
+                f"{output.shape}")
+        seeds.append(Tensor(seed) if create_graph and not isinstance(seed, Tensor) else seed)
     return seeds
-

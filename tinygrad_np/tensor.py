@@ -11,7 +11,6 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,23 +94,17 @@ def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
     return SetItem.apply(target, index, value)
 
 
-def _write(tensor: Tensor, values: np.ndarray) -> None:
-    """Write `values` into the tensor's own array (unlocking a read-only leaf's array)."""
+def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
+    """The tensor's array made writable for an in-place op, and whether it was locked."""
     array = tensor.data
-    locked = not array.flags.writeable
-    if locked:
-        try:
-            array.flags.writeable = True
-        except ValueError:  # a broadcast view, or memory owned by a read-only array
-            tensor.data = array = array.copy()
-            locked = False
+    if array.flags.writeable:
+        return array, False
     try:
-        np.copyto(array, values, casting="same_kind")
-    except TypeError as error:
-        raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
-    finally:
-        if locked:
-            array.flags.writeable = False
+        array.flags.writeable = True
+        return array, True
+    except ValueError:  # a broadcast view, or memory owned by a read-only array
+        tensor.data = array = array.copy()
+        return array, False
 
 
 class Tensor:
@@ -123,7 +116,7 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_counter",
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "_counter",
                  "__weakref__")
     # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
     __array_ufunc__ = None
@@ -134,8 +127,10 @@ class Tensor:
     ) -> None:
         if device is not None:
             as_device(device, "Tensor")  # only the CPU exists; anything else raises
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self.data: np.ndarray = _to_array(data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn = None
         self.name = name
         self._counter: list[int] | None = None  # the version counter, made on first use
@@ -148,7 +143,7 @@ class Tensor:
         """Fast constructor for op results (no conversion): the per-op hot path."""
         tensor = object.__new__(cls)
         tensor.data = data
-        tensor.grad = None
+        tensor._grad = None
         tensor.requires_grad = grad_fn is not None
         tensor.grad_fn = grad_fn
         tensor.name = None
@@ -182,6 +177,24 @@ class Tensor:
         return self.grad_fn is None
 
     @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward() (None until then, or after zero_grad())."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
+                                   f"shape {self.shape}")
+            if value.dtype.kind != "f":
+                raise RuntimeError(f"assigned grad has dtype {value.dtype}, not a float dtype")
+        self._grad = value
+
+    @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
         return self.transpose()
@@ -195,6 +208,11 @@ class Tensor:
             )
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False) is only for leaves; use .detach()")
+        if requires_grad and not self.requires_grad and self.grad_fn is None:
+            # A leaf's values may be saved by any graph: writes go through the in-place
+            # methods (which bump the version), not into the array.
+            self.data = self.data.view()
+            self.data.flags.writeable = False
         self.requires_grad = requires_grad
         return self
 
@@ -234,14 +252,17 @@ class Tensor:
         return detached
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf with requires_grad=True.
 
         `gradient` is the upstream gradient (required unless self has one element). The
         graph's saved arrays are freed afterwards unless `retain_graph=True`.
         """
-        run_backward(self, gradient, retain_graph, create_graph)
+        if isinstance(inputs, Tensor):
+            inputs = [inputs]
+        run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep this intermediate tensor's gradient in `.grad` at the next backward().
@@ -252,7 +273,7 @@ class Tensor:
             if not self.requires_grad:
                 raise RuntimeError("retain_grad() on a tensor that does not require grad")
             return  # a leaf keeps its gradient anyway
-        self.grad_fn.retained = self.grad_fn.retained + (weakref.ref(self),)
+        retain_grad(self)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -392,8 +413,9 @@ class Tensor:
     # instead of using changed data. When the result needs a gradient (`buf += w` for a
     # w that requires grad) they are recorded like the out-of-place op and self takes on
     # the result's array and graph node. A leaf that requires grad is refused, as in PyTorch.
-    def _in_place(self, op: Any, *args: Any) -> Tensor:
-        """Make self hold `op(self, *args)` (op: a Tensor-level function)."""
+    def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
+        """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
+        computes the same in place on arrays, without a temporary)."""
         if is_grad_enabled() and (self.requires_grad or any(
                 isinstance(arg, Tensor) and arg.requires_grad for arg in args)):
             if self.requires_grad and self.grad_fn is None:
@@ -408,10 +430,25 @@ class Tensor:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
                                    f"which does not fit the tensor's shape {self.shape}")
             self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+        elif ufunc is not None:
+            array, locked = _unlock(self)
+            try:
+                ufunc(array, _data(args[0]), out=array, casting="same_kind")
+            except TypeError as error:
+                raise TypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
+                                f"{error}") from None
+            finally:
+                array.flags.writeable = not locked
         else:
             with no_grad():
                 result = op(self, *args)
-            _write(self, result.data)
+            array, locked = _unlock(self)
+            try:
+                np.copyto(array, result.data, casting="same_kind")
+            except TypeError as error:
+                raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
+            finally:
+                array.flags.writeable = not locked
         self._bump_version()
         return self
 
@@ -429,19 +466,21 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        return self._in_place(Tensor.add, other if alpha == 1 else _scaled(other, alpha))
+        other = other if alpha == 1 else _scaled(other, alpha)
+        return self._in_place(Tensor.add, other, ufunc=np.add)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return self._in_place(Tensor.sub, other if alpha == 1 else _scaled(other, alpha))
+        other = other if alpha == 1 else _scaled(other, alpha)
+        return self._in_place(Tensor.sub, other, ufunc=np.subtract)
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
-        return self._in_place(Tensor.mul, other)
+        return self._in_place(Tensor.mul, other, ufunc=np.multiply)
 
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place."""
-        return self._in_place(Tensor.div, other)
+        return self._in_place(Tensor.div, other, ufunc=np.true_divide)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max], in place."""
@@ -461,17 +500,7 @@ class Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
         return self._in_place(_copy_from, 0)
 
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.add, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.sub, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.mul, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.div, other)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """`t[index] = value`: in place; recorded when value requires grad (dvalue = g[index])."""
@@ -700,7 +729,7 @@ class Tensor:
 
 
 # The ops need the Tensor class to exist, so they are imported after it.
-from tinygrad_np.autograd import run_backward  # noqa: E402  (imported once, not per call)
+from tinygrad_np.autograd import retain_grad, run_backward  # noqa: E402
 from tinygrad_np.device import CPU, as_device, device, is_device  # noqa: E402
 from tinygrad_np.device import _cpu_only as as_device_error  # noqa: E402
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402

@@ -41,6 +41,7 @@ from tinygrad_np.nn.container import (
     ParameterList,
     Sequential,
 )
+from tinygrad_np.nn.dropout import Dropout, Dropout2d
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.loss import (
     BCELoss,
@@ -54,18 +55,26 @@ from tinygrad_np.nn.loss import (
     SmoothL1Loss,
 )
 from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.shape import Flatten, Identity, Unflatten
+from tinygrad_np.nn.sparse import Embedding
 
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CELU",
     "CrossEntropyLoss",
+    "Dropout",
+    "Dropout2d",
     "ELU",
+    "Embedding",
     "Flatten",
     "GELU",
     "GLU",
+    "GroupNorm",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
@@ -74,6 +83,7 @@ __all__ = [
     "Identity",
     "KLDivLoss",
     "L1Loss",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSigmoid",

@@ -12,10 +12,13 @@ smooth_l1_loss, kl_div.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.function import no_grad
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,
     legacy_reduction,
@@ -39,6 +42,8 @@ from tinygrad_np.ops.loss import (
     BinaryCrossEntropyWithLogits,
     CrossEntropy,
 )
+from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
+from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor
 
 
@@ -223,3 +228,195 @@ def mse_loss(pred: Tensor, target: Any, size_average: Any = None, reduce: Any = 
     difference = pred - target
     return _reduce(difference * difference, reduction)
 
+
+# ----------------------------------------------------------- normalisation, dropout, embedding
+def _param(value: Any, shape: tuple[int, ...], expected: tuple[int, ...], name: str,
+           function: str) -> Tensor | None:
+    """A weight or bias checked against `expected` and reshaped to broadcast (None stays)."""
+    if value is None:
+        return None
+    value = _tensor(value)
+    if tuple(value.shape) != expected:
+        raise ValueError(f"{function}: {name} should have shape {expected}, got "
+                         f"{tuple(value.shape)}")
+    return value if expected == shape else value.reshape(shape)
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002  (PyTorch's argument name)
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (axis 1) of an (N, C, ...) input, then y = x̂ weight + bias.
+
+    Training: x̂ uses the batch's mean and biased variance over every axis but 1, and the
+    running statistics, when given, move towards the batch's in place:
+    running = (1 - momentum) running + momentum batch, with the unbiased variance (as PyTorch).
+    Otherwise x̂ uses running_mean and running_var. One fused op with a closed-form backward.
+    """
+    x = _tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    channels = x.shape[1]
+    shape = (channels,) + (1,) * (x.ndim - 2)
+    for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and not isinstance(stat, Tensor):
+            raise TypeError(f"batch_norm: {name} must be a Tensor or None, got a "
+                            f"{type(stat).__name__}")
+        if stat is not None and stat.shape != (channels,):
+            raise ValueError(f"batch_norm: {name} should have shape ({channels},) for an input "
+                             f"of shape {x.shape}, got {stat.shape}")
+    weight = _param(weight, shape, (channels,), "weight", "batch_norm")
+    bias = _param(bias, shape, (channels,), "bias", "batch_norm")
+    axes = (0,) + tuple(range(2, x.ndim))
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when not "
+                             "training")
+        fixed = tuple(stat.data.astype(x.dtype, copy=False).reshape(shape)
+                      for stat in (running_mean, running_var))
+        return Normalize.apply(x, weight, bias, axes, eps, fixed)
+    count = x.data.size // channels if channels else 0
+    if count == 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                         f"got an input of shape {x.shape}")
+    batch_stats: list[np.ndarray] = []
+    out = Normalize.apply(x, weight, bias, axes, eps, None, batch_stats)
+    if count > 1:
+        mean, var = (stat.reshape(channels) for stat in batch_stats)
+        with no_grad():
+            if running_mean is not None:
+                running_mean.copy_(momentum * mean + (1 - momentum) * running_mean.data)
+            if running_var is not None:
+                unbiased = var * (count / (count - 1))
+                running_var.copy_(momentum * unbiased + (1 - momentum) * running_var.data)
+    return out
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: int | tuple[int, ...],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the last len(normalized_shape) axes of each sample, then x̂ w + b
+    (weight and bias of shape normalized_shape). One fused op."""
+    x = _tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
+        raise ValueError(f"layer_norm: normalized_shape={shape} expects an input of shape "
+                         f"(*, {', '.join(map(str, shape))}), got {x.shape}")
+    weight = _param(weight, shape, shape, "weight", "layer_norm")
+    bias = _param(bias, shape, shape, "bias", "layer_norm")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    return Normalize.apply(x, weight, bias, axes, eps)
+
+
+def group_norm(
+    input: Tensor,  # noqa: A002
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Split the C channels of an (N, C, ...) input into num_groups groups, normalise each
+    group of each sample, then apply the per-channel weight and bias (shape (C,))."""
+    x = _tensor(input)
+    if x.ndim < 2 or num_groups <= 0 or x.shape[1] % num_groups:
+        raise ValueError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
+                         f"by num_groups={num_groups}, got {x.shape}")
+    batch, channels = x.shape[:2]
+    per_group = channels // num_groups
+    shape = (num_groups, per_group, 1)
+    weight = _param(weight, shape, (channels,), "weight", "group_norm")
+    bias = _param(bias, shape, (channels,), "bias", "group_norm")
+    grouped = x.reshape(batch, num_groups, per_group, math.prod(x.shape[2:]))
+    return Normalize.apply(grouped, weight, bias, (2, 3), eps).reshape(x.shape)
+
+
+def _check_probability(p: float, function: str) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"{function}: dropout probability has to be between 0 and 1, "
+                         f"but got {p}")
+
+
+def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) -> Tensor:
+    """x times a mask of 1/(1-p) (kept, probability 1 - p) and 0, drawn from the library
+    generator; the mask is a constant of the graph (dx = g * mask)."""
+    dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
+    if p == 1:
+        mask = np.zeros(mask_shape, dtype=dtype)
+    else:
+        mask = (generator().random(mask_shape, dtype=np.float32) >= p).astype(dtype)
+        mask *= 1 / (1 - p)
+    return x.mul_(mask) if inplace else x * mask
+
+
+def dropout(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False  # noqa: A002
+) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p), so the expected
+    value is unchanged; the input itself when not training (or p = 0)."""
+    _check_probability(p, "dropout")
+    x = _tensor(input)
+    if not training or p == 0:
+        return x
+    return _dropout(x, p, x.shape, inplace)
+
+
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False  # noqa: A002
+) -> Tensor:
+    """Zero whole channels of an (N, C, H, W) or (C, H, W) input with probability p, scaling
+    the rest by 1/(1-p). A 3-D input is one unbatched sample (PyTorch 2.x reads it as
+    (N, C, L) with a warning, and announces this reading for a future release)."""
+    _check_probability(p, "dropout2d")
+    x = _tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected an input of shape (N, C, H, W) or (C, H, W), "
+                         f"got {x.shape}")
+    if not training or p == 0:
+        return x
+    return _dropout(x, p, x.shape[:-2] + (1, 1), inplace)
+
+
+def embedding(
+    input: Any,  # noqa: A002
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of `weight` (num_embeddings, embedding_dim) at integer `input` of any shape:
+    (N, L) -> (N, L, embedding_dim). Repeated indices accumulate their gradients; the row
+    `padding_idx` gets none. max_norm, scale_grad_by_freq and sparse are not supported."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "supported")
+    weight = _tensor(weight)
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
+                         f"got {weight.shape}")
+    indices = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers (int64 or int32), got "
+                        f"{indices.dtype}")
+    rows = weight.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= rows):
+        bad = indices.min() if indices.min() < 0 else indices.max()
+        raise IndexError(f"embedding: index {bad} is out of range for {rows} embeddings "
+                         f"(valid indices 0 to {rows - 1})")
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise ValueError(f"embedding: padding_idx={padding_idx} must be within "
+                             f"num_embeddings={rows}")
+        padding_idx %= rows
+    return EmbeddingLookup.apply(weight, indices, padding_idx)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tinygrad_np.function import no_grad
 from tinygrad_np.optim.optimizer import Optimizer, check_non_negative
 from tinygrad_np.tensor import Tensor
 
@@ -42,6 +43,7 @@ class Adam(Optimizer):
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps,
                 "weight_decay": self.weight_decay}
 
+    @no_grad()
     def step(self) -> None:
         """Apply one update to every parameter that has a gradient."""
         lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
@@ -78,4 +80,4 @@ class Adam(Optimizer):
             scratch += eps
             np.divide(m, scratch, scratch)
             scratch *= lr / (1 - beta1**step)
-            p -= scratch
+            param.sub_(scratch)  # in place, bumping the version: saved graphs see it

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tinygrad_np.function import no_grad
 from tinygrad_np.optim.optimizer import Optimizer, check_non_negative
 from tinygrad_np.tensor import Tensor
 
@@ -32,6 +33,7 @@ class SGD(Optimizer):
     def _settings(self) -> dict[str, float]:
         return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay}
 
+    @no_grad()
     def step(self) -> None:
         """Apply one update to every parameter that has a gradient."""
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
@@ -57,4 +59,4 @@ class SGD(Optimizer):
                     buffer += grad
                 grad = buffer
             np.multiply(grad, lr, scratch)
-            p -= scratch
+            param.sub_(scratch)  # in place, bumping the version: saved graphs see it
