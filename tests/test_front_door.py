@@ -20,6 +20,8 @@ def test_namespaces_reachable_as_attributes():
     assert tg.nn.Linear and tg.nn.functional.cross_entropy and tg.optim.SGD
     assert tg.nn.functional is importlib.import_module("tinygrad_np.nn.functional")
     assert tg.utils.data.DataLoader and tg.utils.data.TensorDataset
+    assert tg.nn.init.kaiming_uniform_ and tg.optim.lr_scheduler.StepLR
+    assert tg.nn.utils.clip_grad_norm_
     assert tg.autograd.Function is tg.Function and tg.autograd.grad is tg.grad
     assert callable(tg.no_grad) and callable(tg.enable_grad) and callable(tg.manual_seed)
     import tinygrad_np.datasets

@@ -218,7 +218,12 @@ def test_losses_keep_float32_and_legacy_flags():
     assert nn.L1Loss(reduce=False).reduction == "none"
 
 
-def test_loss_module_repr_and_no_parameters():
+def test_loss_module_repr_and_weights_as_buffers():
     loss = nn.CrossEntropyLoss(weight=tg.ones(3))
     assert repr(loss) == "CrossEntropyLoss()"
     assert list(loss.parameters()) == []
+    for ours, theirs in ((loss, torch.nn.CrossEntropyLoss(weight=torch.ones(3))),
+                         (nn.BCEWithLogitsLoss(pos_weight=tg.ones(2)),
+                          torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(2))),
+                         (nn.NLLLoss(), torch.nn.NLLLoss())):
+        assert list(ours.state_dict()) == list(theirs.state_dict())

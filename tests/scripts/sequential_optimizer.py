@@ -1,4 +1,4 @@
-"""Fit a cubic to sin(x) with nn.Sequential, a loss module and an optimizer."""
+"""Fit a cubic to sin(x) with nn.Sequential, a loss module, an optimizer and a scheduler."""
 
 import math
 
@@ -25,6 +25,7 @@ with torch.no_grad():  # the same start in every library
 
 loss_fn = torch.nn.MSELoss(reduction="sum")
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=50, gamma=0.5)
 
 losses = []
 for _step in range(200):
@@ -34,8 +35,10 @@ for _step in range(200):
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
+    scheduler.step()
 
 linear_layer = model[0]
 result = [linear_layer.bias.item(), *linear_layer.weight[:, 0].tolist(),
           *linear_layer.weight[:, 1:].flatten().tolist()]
 description = repr(model)
+names = [name for name, _ in model.named_parameters()] + [str(scheduler.get_last_lr())]

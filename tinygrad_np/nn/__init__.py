@@ -4,7 +4,7 @@ Built only on the public Tensor ops, including the fused ones in `tinygrad_np/op
 (linear, the losses).
 """
 
-from tinygrad_np.nn import functional
+from tinygrad_np.nn import functional, init, utils
 from tinygrad_np.nn.activation import (
     CELU,
     ELU,
@@ -116,4 +116,6 @@ __all__ = [
     "Threshold",
     "Unflatten",
     "functional",
+    "init",
+    "utils",
 ]

@@ -2,8 +2,8 @@
 
 Each stores its settings and calls `F.<loss>(input, target, ...)`. Arguments, defaults and
 the `reduction` rule ('mean' | 'sum' | 'none', and PyTorch's deprecated `size_average` /
-`reduce` flags) are PyTorch's. Class weights are kept as plain tensors (PyTorch keeps them as
-buffers, so they are not in `parameters()` there either).
+`reduce` flags) are PyTorch's. Class weights are buffers, as in PyTorch: in `state_dict()`,
+not in `parameters()`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class CrossEntropyLoss(_Loss):
                  reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0
                  ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight = _optional_tensor(weight)
+        self.register_buffer("weight", _optional_tensor(weight))
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -66,7 +66,7 @@ class NLLLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
                  reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight = _optional_tensor(weight)
+        self.register_buffer("weight", _optional_tensor(weight))
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
@@ -80,7 +80,7 @@ class BCELoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight = _optional_tensor(weight)
+        self.register_buffer("weight", _optional_tensor(weight))
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.binary_cross_entropy(input, target, weight=self.weight,
@@ -94,8 +94,8 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight = _optional_tensor(weight)
-        self.pos_weight = _optional_tensor(pos_weight)
+        self.register_buffer("weight", _optional_tensor(weight))
+        self.register_buffer("pos_weight", _optional_tensor(pos_weight))
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
