@@ -9,7 +9,9 @@ Layers: the engine (`tensor`, `function`, `autograd`), the primitive ops (`ops/`
 built on them (`nn`, `optim`), and tools (`gradcheck`, `viz`, `datasets`).
 """
 
-from tinygrad_np.tensor import Tensor  # noqa: I001  (Tensor first: the ops import it)
+import numpy as np  # noqa: I001
+
+from tinygrad_np.tensor import Tensor  # (Tensor first: the ops import it)
 from tinygrad_np.autograd import grad
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.factories import (
@@ -30,6 +32,42 @@ from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
 from tinygrad_np.viz import draw_graph  # graphviz itself is imported only when drawing
+
+# PyTorch's front door: `import tinygrad_np as torch` then torch.nn, torch.float32, torch.sin,
+# torch.device("cpu"), torch.utils.data.DataLoader, ... (the layers above the engine; the
+# engine modules never import them).
+from tinygrad_np import nn, optim, utils  # noqa: E402
+from tinygrad_np.device import (  # noqa: E402
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
+from tinygrad_np.dtypes import (  # noqa: E402
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
+from tinygrad_np import functional_forms  # noqa: E402
+from tinygrad_np.functional_forms import *  # noqa: E402, F403  (tg.sin, tg.sum, tg.max, ...)
+from tinygrad_np.rng import Generator  # noqa: E402
+
+# PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
+bool = bool_  # noqa: A001
+float = float32  # noqa: A001
+int = int32  # noqa: A001  (torch.int is int32; torch.long is int64)
+pi, e, inf, nan = 3.141592653589793, 2.718281828459045, np.inf, np.nan
 
 __version__ = "0.1.0"
 
@@ -62,3 +100,37 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# The PyTorch front door (see above).
+__all__ += [
+    "Generator",
+    "backends",
+    "bool",
+    "bool_",
+    "cuda",
+    "device",
+    "double",
+    "e",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "get_default_device",
+    "half",
+    "inf",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "long",
+    "nan",
+    "nn",
+    "optim",
+    "pi",
+    "set_default_device",
+    "short",
+    "uint8",
+    "utils",
+]
+__all__ += functional_forms.__all__

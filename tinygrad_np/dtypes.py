@@ -46,3 +46,19 @@ def as_result(output: Any, operands: Any) -> np.ndarray:
                 is _FLOAT64:
             return output
     return output.astype(np.float32)
+
+
+# PyTorch's dtype names (`tg.float32`, `tg.long`, ...). They are NumPy dtype objects, so
+# `t.dtype == tg.float32` holds and any NumPy function takes them. The names that would
+# shadow Python builtins inside this module (`float`, `int`, `bool`) are bound in
+# tinygrad_np/__init__.py as aliases of these.
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+half, double, short, long = float16, float64, int16, int64

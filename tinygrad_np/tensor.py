@@ -122,8 +122,11 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(
-        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None,
+        device: Any = None,
     ) -> None:
+        if device is not None:
+            as_device(device, "Tensor")  # only the CPU exists; anything else raises
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self.data: np.ndarray = _to_array(data, dtype)
@@ -326,6 +329,12 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch."""
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(repr(self), spec)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -592,7 +601,9 @@ class Tensor:
         """Limit values to [lo, hi]; the gradient passes where lo <= x <= hi."""
         return Clip.apply(self, lo, hi)
 
-    clamp = clip
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """PyTorch's spelling of clip: limit values to [min, max] (`x.clamp(min=0)`)."""
+        return Clip.apply(self, min, max)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along `axis`, stable for any finite values."""
@@ -985,9 +996,39 @@ class Tensor:
         """Convert to `dtype`; the gradient converts back."""
         return Cast.apply(self, np.dtype(dtype))
 
-    def to(self, dtype: Any) -> Tensor:
-        """Convert to `dtype` (only dtypes here: there are no devices)."""
-        return self.astype(dtype)
+    @property
+    def device(self) -> device:
+        """Always `device("cpu")`: tinygrad_np computes with NumPy on the CPU."""
+        return CPU
+
+    is_cuda = False
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """PyTorch's `to`: `t.to(dtype)`, `t.to("cpu")`, `t.to("cpu", dtype)`, `t.to(other)`
+        (other's dtype), also as keywords. Only the CPU exists: any other device raises.
+
+        Returns self when nothing changes (unless `copy=True`), as PyTorch does.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        as_device(device, "Tensor.to")
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            return self.astype(dtype)
+        return self.astype(self.dtype) if copy else self  # astype copies
+
+    def cpu(self) -> Tensor:
+        """Self: the data is on the CPU already."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Always raises: tinygrad_np has no GPU backend."""
+        raise as_device_error("cuda", "Tensor.cuda")
 
     def float(self) -> Tensor:
         """Convert to float32."""
@@ -1004,6 +1045,8 @@ class Tensor:
 
 # The ops need the Tensor class to exist, so they are imported after it.
 from tinygrad_np.autograd import retain_grad, run_backward  # noqa: E402
+from tinygrad_np.device import CPU, as_device, device, is_device  # noqa: E402
+from tinygrad_np.device import _cpu_only as as_device_error  # noqa: E402
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,

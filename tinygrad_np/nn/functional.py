@@ -4,7 +4,10 @@
     loss = F.cross_entropy(model(x), labels)
 
 Every loss takes `reduction`: 'mean' (the default) averages the per-element (per-sample for
-cross_entropy) losses, 'sum' adds them, 'none' returns them unreduced.
+cross_entropy) losses, 'sum' adds them, 'none' returns them unreduced (PyTorch's deprecated
+`size_average` / `reduce` flags are understood too). The losses beyond the fused ones live in
+nn/functional_losses.py and are re-exported here: nll_loss, l1_loss, huber_loss,
+smooth_l1_loss, kl_div.
 """
 
 from __future__ import annotations
@@ -16,6 +19,22 @@ import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import no_grad
+from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
+    cross_entropy_general,
+    legacy_reduction,
+    weighted_bce_with_logits,
+)
+from tinygrad_np.nn.functional_losses import huber_loss as huber_loss
+from tinygrad_np.nn.functional_losses import kl_div as kl_div
+from tinygrad_np.nn.functional_losses import l1_loss as l1_loss
+from tinygrad_np.nn.functional_losses import nll_loss as nll_loss
+from tinygrad_np.nn.functional_losses import smooth_l1_loss as smooth_l1_loss
+from tinygrad_np.nn.functional_rare import glu as glu
+from tinygrad_np.nn.functional_rare import hardshrink as hardshrink
+from tinygrad_np.nn.functional_rare import prelu as prelu
+from tinygrad_np.nn.functional_rare import softshrink as softshrink
+from tinygrad_np.nn.functional_rare import tanhshrink as tanhshrink
+from tinygrad_np.nn.functional_rare import threshold as threshold
 from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.ops.loss import (
     REDUCTIONS,
@@ -105,6 +124,10 @@ def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     return _tensor(x).log_softmax(_pick_axis(axis, dim, "log_softmax"))
 
 
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
 # ----------------------------------------------------------------- layers
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch.
@@ -115,16 +138,28 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 # ----------------------------------------------------------------- losses
-def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def cross_entropy(logits: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy: loss_i = -sum_c q_ic log softmax(z_i)_c, fused and stable.
 
     `logits` (N, C); `target` either int class ids (N,) (q is their one-hot) or class
     probabilities (N, C). Unbatched logits (C,) take a scalar class id or probabilities (C,).
     The gradient is softmax(z) - q (times 1/N for 'mean').
+
+    PyTorch's other options go through a composition (see nn/functional_losses.py):
+    `weight` (C,) class weights ('mean' is then the weighted average), `ignore_index`
+    (targets with this id add nothing), `label_smoothing` eps (q becomes (1 - eps) q +
+    eps / C), and inputs (N, C, d1, ...) with targets (N, d1, ...), the class axis being 1.
     """
-    _check_reduction(reduction, "cross_entropy")
+    reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     logits = _tensor(logits)
     target = target if isinstance(target, Tensor) else np.asarray(target)
+    if (weight is not None or label_smoothing or logits.ndim > 2
+            or (target.dtype.kind in "iu" and target.size
+                and (_data(target) == ignore_index).any())):
+        return cross_entropy_general(logits, target, weight, ignore_index, reduction,
+                                     label_smoothing)
     if target.dtype.kind == "f" and not isinstance(target, Tensor):
         target = target.astype(logits.dtype, copy=False)
     if logits.ndim != 1:
@@ -143,36 +178,50 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     return loss.reshape(()) if reduction == "none" else loss
 
 
-def binary_cross_entropy(probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(probs: Tensor, target: Any, weight: Any = None,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
     """loss = -(y log p + (1 - y) log(1 - p)) elementwise, each log clamped at -100.
 
     The clamp (as in PyTorch) keeps p = 0 or 1 finite. `probs` must lie in [0, 1]; for raw
-    scores use `binary_cross_entropy_with_logits`, which is also more accurate.
+    scores use `binary_cross_entropy_with_logits`, which is also more accurate. `weight`
+    (broadcast to the input's shape) multiplies each element's loss.
     """
-    _check_reduction(reduction, "binary_cross_entropy")
+    reduction = legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
     probs = _tensor(probs)
     target = _target(target, probs)
     _check_same_shape(probs, target, "binary_cross_entropy")
-    return _reduce(BinaryCrossEntropy.apply(probs, target), reduction)
+    losses = BinaryCrossEntropy.apply(probs, target)
+    if weight is not None:
+        losses = losses * _target(weight, probs)
+    return _reduce(losses, reduction)
 
 
 def binary_cross_entropy_with_logits(
-    logits: Tensor, target: Any, reduction: str = "mean"
+    logits: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+    reduce: Any = None, reduction: str = "mean", pos_weight: Any = None,
 ) -> Tensor:
     """BCE of sigmoid(x) against y, computed stably as max(x, 0) - x y + log(1 + exp(-|x|)).
 
     Finite, with exact gradient sigmoid(x) - y, for any finite x (±1000 included).
+    `weight` multiplies each element's loss; `pos_weight` (one per class, broadcast along
+    the last axis) weights the positive term: (1 - y) x + (1 + (pos_weight - 1) y)
+    log(1 + exp(-x)).
     """
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    reduction = legacy_reduction(size_average, reduce, reduction,
+                                 "binary_cross_entropy_with_logits")
     logits = _tensor(logits)
     target = _target(target, logits)
     _check_same_shape(logits, target, "binary_cross_entropy_with_logits")
-    return _reduce(BinaryCrossEntropyWithLogits.apply(logits, target), reduction)
+    if weight is None and pos_weight is None:
+        return _reduce(BinaryCrossEntropyWithLogits.apply(logits, target), reduction)
+    return _reduce(weighted_bce_with_logits(logits, target, weight, pos_weight), reduction)
 
 
-def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def mse_loss(pred: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
     """loss = (pred - target)^2 elementwise;  d pred = 2 (pred - target) (over N for 'mean')."""
-    _check_reduction(reduction, "mse_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     pred = _tensor(pred)
     target = _target(target, pred)
     _check_same_shape(pred, target, "mse_loss")
