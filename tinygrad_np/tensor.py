@@ -663,7 +663,9 @@ class Tensor:
         keep = _keep_arg(keepdim, keepdims)
         source = self if dtype is None else self.astype(dtype)
         if source.dtype == np.float16:
-            return Sum.apply(source.astype(np.float32), dims, keep).astype(np.float16)
+            total = Sum.apply(source.astype(np.float32), dims, keep)
+            with np.errstate(over="ignore"):  # past 65504 the float16 result is inf, silently
+                return total.astype(np.float16)
         return Sum.apply(source, dims, keep)
 
     def mean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
@@ -677,7 +679,8 @@ class Tensor:
         if total.dtype == np.float16:  # divide in float32 too, so the sum cannot overflow
             source = self if dtype is None else self.astype(dtype)
             total32 = Sum.apply(source.astype(np.float32), dims, _keep_arg(keepdim, keepdims))
-            return (total32 / count).astype(np.float16)
+            with np.errstate(over="ignore"):
+                return (total32 / count).astype(np.float16)
         return total / count
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,

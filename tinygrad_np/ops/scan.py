@@ -11,6 +11,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
+from tinygrad_np.ops.join import Cat
 from tinygrad_np.ops.select import select
 
 
@@ -32,6 +33,38 @@ def reduced_shape(shape: tuple[int, ...], axes) -> tuple[int, ...]:
 
 def _prod(x, axes: tuple[int, ...]):
     return x.prod(axes, keepdim=True) if xp.is_tensor(x) else np.prod(x, axis=axes, keepdims=True)
+
+
+def _others_along_last(x):
+    """Tensor x: out[..., i] = prod of x[..., k] for k != i, as exclusive running products
+    from both ends (no division, so exact and differentiable at zeros)."""
+    ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    last = x.ndim - 1
+    left = Cat.apply(ones, x[..., :-1], last).cumprod(last)
+    right = Cat.apply(x[..., 1:], ones, last).flip(last).cumprod(last).flip(last)
+    return left * right
+
+
+def _product_of_others(x, axes: tuple[int, ...]):
+    """Tensor x: each element's product of the other elements over `axes` (create_graph)."""
+    rest = [axis for axis in range(x.ndim) if axis not in axes]
+    moved = x.permute(tuple(rest) + axes)
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    others = _others_along_last(flat).reshape(moved.shape)
+    return others.permute(tuple(np.argsort(rest + list(axes))))
+
+
+def _cumprod_grad_with_zeros(x, grad_output, axis: int):
+    """Tensor x: dx_i = prod_{k<i} x_k * sum_{j>=i} g_j prod_{i<k<=j} x_k, from an n x n
+    table of running products (no division), so it stays differentiable at zeros."""
+    x, grad_output = x.movedim(axis, -1), grad_output.movedim(axis, -1)
+    size = x.shape[-1]
+    later = np.arange(size) > np.arange(size)[:, None]  # [i, j]: j > i
+    table = select(later, x.unsqueeze(-2), 1).cumprod(x.ndim)  # prod_{i<k<=j} x_k for j > i
+    tail = (grad_output.unsqueeze(-2) * select(later | np.eye(size, dtype=bool), table, 0))
+    ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    head = Cat.apply(ones, x[..., :-1], x.ndim - 1).cumprod(x.ndim - 1)  # prod_{k<i} x_k
+    return (head * tail.sum(-1)).movedim(-1, axis)
 
 
 class Cumsum(Function):
@@ -68,6 +101,8 @@ class Cumprod(Function):
         before_zero = reverse_cumsum(grad_output * y, axis)
         if not ctx.has_zero:
             return before_zero / x
+        if xp.is_tensor(x):  # create_graph: the form that stays differentiable at zeros
+            return _cumprod_grad_with_zeros(x, grad_output, axis)
         at_zero = reverse_cumsum(grad_output * _cumprod(select(ctx.first, 1, x), axis), axis)
         return select(ctx.before, before_zero / select(ctx.before, x, 1),
                       select(ctx.first, at_zero, 0))
@@ -95,6 +130,8 @@ class Prod(Function):
         grad_output, y = grad_output.reshape(ctx.keep_shape), y.reshape(ctx.keep_shape)
         if not ctx.zero_count.any():
             return grad_output * y / x
+        if xp.is_tensor(x):  # create_graph: the form that stays differentiable at zeros
+            return grad_output * _product_of_others(x, ctx.axes)
         ones_at_zeros = select(ctx.zero, 1, x)
         at_zero = select(ctx.zero_count == 1, _prod(ones_at_zeros, ctx.axes), 0)
         return grad_output * select(ctx.zero, at_zero, y / ones_at_zeros)
