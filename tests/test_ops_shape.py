@@ -10,6 +10,8 @@ kinks as PyTorch resolves them, and error messages.
 
 from __future__ import annotations
 
+import warnings
+
 import hypothesis.extra.numpy as hnp
 import hypothesis.strategies as st
 import numpy as np
@@ -25,9 +27,7 @@ from test_ops import (
     check_forward,
     check_pytorch,
     distinct,
-    integer_values,
     plain,
-    positive,
     unary,
 )
 
@@ -59,10 +59,6 @@ def with_dim(draw, domain=anywhere, shapes=small, allow_none=False, allow_tuple=
     if keep:
         options["keepdim"] = draw(st.booleans())
     return [domain(_rng(draw), shape)], options
-
-
-def _axis(dim):
-    return dim
 
 
 @st.composite
@@ -322,16 +318,6 @@ def _lower_median(x, dim, keepdim):
     return values if keepdim else np.squeeze(values, dim)
 
 
-def _numpy_cumprod_first_zero(x):
-    return np.cumprod(x, axis=-1)
-
-
-def _torch_index(index):
-    if isinstance(index, tuple):
-        return tuple(_torch(part) for part in index)
-    return _torch(index)
-
-
 def _with_zeros(rng, shape):
     """Integers in -2..2: zeros appear, often two in a row (prod and cumprod's hard case)."""
     return rng.integers(-2, 3, shape).astype(np.float64)
@@ -360,16 +346,13 @@ def _numpy_scatter(x, src, dim, index, add):
 
 
 def _torch_pad(x, pad, mode):
-    """torch pads non-constant modes only on batched inputs: add the batch axes it needs."""
+    """torch pads non-constant modes only with batch and channel axes before the padded
+    ones: add them, pad, and take them off again."""
     import torch
 
-    needed = len(pad) // 2 + 1 - x.ndim + (1 if mode != "constant" else 0)
-    needed = max(needed, 0)
-    if mode == "reflect" or mode == "replicate" or mode == "circular":
-        needed = max(len(pad) // 2 + 2 - x.ndim, 0)
-    y = x.reshape((1,) * needed + tuple(x.shape))
-    return torch.nn.functional.pad(y, pad, mode=mode).reshape(
-        torch.nn.functional.pad(y, pad, mode=mode).shape[needed:])
+    added = max(len(pad) // 2 + 2 - x.ndim, 0) if mode != "constant" else 0
+    padded = torch.nn.functional.pad(x.reshape((1,) * added + tuple(x.shape)), pad, mode=mode)
+    return padded.reshape(padded.shape[added:])
 
 
 OPS = [
@@ -609,3 +592,407 @@ def test_matches_pytorch(op, data):
 @given(data=st.data())
 def test_float32_stays_float32(op, data):
     check_float32(op, data)
+
+
+# ----------------------------------------------------------------------------- beyond the table
+torch = pytest.importorskip("torch")
+
+
+def _pair(array, requires_grad=True):
+    """The same float64 data as a tinygrad_np leaf and a torch leaf."""
+    array = np.asarray(array, dtype=np.float64)
+    return Tensor(array, requires_grad=requires_grad), torch.tensor(array,
+                                                                    requires_grad=requires_grad)
+
+
+def _same(ours, theirs):
+    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
+    assert ours.shape == theirs.shape
+    assert ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
+    np.testing.assert_allclose(ours.data, theirs, rtol=1e-12, atol=1e-12)
+
+
+def _same_gradient(fn, array, torch_fn=None):
+    """fn's value and gradient (random upstream) against torch's on the same data."""
+    ours, theirs = _pair(array)
+    out, torch_out = fn(ours), (torch_fn or fn)(theirs)
+    _same(out, torch_out)
+    upstream = np.random.default_rng(3).standard_normal(out.shape)
+    out.backward(upstream)
+    torch_out.backward(torch.tensor(upstream))
+    _same(ours.grad, theirs.grad)
+
+
+TIES = np.array([[3.0, 1.0, 3.0, 2.0], [0.0, 0.0, -1.0, 0.0], [5.0, 5.0, 5.0, 5.0]])
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_max_min_dim_pick_the_first_tie_and_send_the_gradient_there(name, dim):
+    _same_gradient(lambda x: getattr(x, name)(dim).values, TIES)
+    ours, theirs = getattr(Tensor(TIES), name)(dim, keepdim=True), getattr(
+        torch.tensor(TIES), name)(dim, keepdim=True)
+    _same(ours.indices, theirs.indices)
+    assert type(ours).__name__ == name and ours._fields == ("values", "indices")
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.max(), lambda x: x.min(), lambda x: x.median(), lambda x: x.amax(1),
+    lambda x: x.amin(0), lambda x: x.norm(float("inf")), lambda x: x.norm(float("inf"), 1),
+    lambda x: x.maximum(x.flip(1)), lambda x: x.minimum(x.flip(0)),
+    lambda x: x.clamp(0.0, 3.0), lambda x: x.sort(dim=1, stable=True).values,
+    lambda x: x.sort(dim=0, descending=True, stable=True).values,
+    lambda x: x.cummax(1).values, lambda x: x.cummin(0).values,
+    lambda x: x.norm(), lambda x: x.norm(1), lambda x: (x * 0).norm(dim=1),
+    lambda x: x.prod(1), lambda x: x.cumprod(1), lambda x: x.cumprod(0),
+], ids=lambda fn: "")
+def test_ties_zeros_and_kinks_take_pytorchs_gradient(fn):
+    _same_gradient(fn, TIES)
+
+
+@pytest.mark.parametrize("name", ["sort", "argsort"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_is_stable_like_pytorchs_stable_sort(name, descending):
+    ours = getattr(Tensor(TIES), name)(dim=1, descending=descending)
+    theirs = getattr(torch.tensor(TIES), name)(dim=1, descending=descending, stable=True)
+    _same(ours.indices if name == "sort" else ours,
+          theirs.indices if name == "sort" else theirs)
+
+
+def test_integer_results_match_pytorch():
+    rng = np.random.default_rng(0)
+    values = distinct(rng, (3, 5))
+    ours, theirs = Tensor(values), torch.tensor(values)
+    _same(ours.argmax(1), theirs.argmax(1))
+    _same(ours.argmin(dim=0, keepdim=True), theirs.argmin(dim=0, keepdim=True))
+    _same(ours.argmax(), theirs.argmax())
+    _same(ours.topk(2, 1).indices, theirs.topk(2, 1).indices)
+    _same(ours.topk(2, 0, largest=False).indices, theirs.topk(2, 0, largest=False).indices)
+    _same(ours.median(1).indices, theirs.median(1).indices)
+    _same(ours.cummax(1).indices, theirs.cummax(1).indices)
+    _same((ours > 0).nonzero(), (theirs > 0).nonzero())
+    for ours_part, theirs_part in zip((ours > 0).nonzero(as_tuple=True),
+                                      (theirs > 0).nonzero(as_tuple=True)):
+        _same(ours_part, theirs_part)
+    _same((ours > 0).any(1), (theirs > 0).any(1))
+    _same((ours > -1).all(dim=0, keepdim=True), (theirs > -1).all(dim=0, keepdim=True))
+    ints = rng.integers(-3, 4, (3, 4))
+    _same(Tensor(ints).cumsum(1), torch.tensor(ints).cumsum(1))
+    _same(Tensor(ints).prod(0), torch.tensor(ints).prod(0))
+    _same(Tensor(ints).sum(dim=1), torch.tensor(ints).sum(dim=1))
+    _same(Tensor(ints).mode(1).values, torch.tensor(ints).mode(1).values)
+    _same(Tensor(ints).mode(1).indices, torch.tensor(ints).mode(1).indices)
+    _same(Tensor(TIES).cummax(1).indices, torch.tensor(TIES).cummax(1).indices)
+    _same(Tensor(TIES).cummin(0).indices, torch.tensor(TIES).cummin(0).indices)
+    _same(Tensor(ints).masked_fill(Tensor(ints) > 0, 9), torch.tensor(ints).masked_fill(
+        torch.tensor(ints) > 0, 9))
+    labels = np.array([[0, 2], [1, 1]])
+    _same(F.one_hot(Tensor(labels)), torch.nn.functional.one_hot(torch.tensor(labels)))
+    _same(F.one_hot(Tensor(labels), 4), torch.nn.functional.one_hot(torch.tensor(labels), 4))
+
+
+@pytest.mark.parametrize("index", [
+    (0, slice(None), [1, 2]), ([0, 1], slice(None), 0), (slice(None), 0, [1, 2]),
+    (0, [0, 1], [1, 2]), (Ellipsis, 0, [1, 2]), (None, 0, slice(None), [1, 2]),
+    (1, slice(None), np.array([[1, 2], [0, 0]], dtype=np.int32)), ([1, 0], slice(1, 3), 2),
+    (np.array([True, False]), 0, [3, 1]), (0, slice(None, None, 2), [3, 3, 0]),
+    (np.array(1), slice(None), [0, 2]),
+], ids=repr)
+def test_indexing_follows_pytorchs_layout_with_gradients(index):
+    def torch_index(part):
+        return torch.as_tensor(part) if isinstance(part, np.ndarray) else part
+
+    values = np.arange(24.0).reshape(2, 3, 4)
+    _same_gradient(lambda x: x[index], values,
+                   lambda x: x[tuple(torch_index(part) for part in index)])
+
+
+def test_index_with_an_int_tensor_part():
+    _same_gradient(lambda x: x[Tensor(np.array(0)), :, Tensor(np.array([1, 2], np.int32))],
+                   np.arange(24.0).reshape(2, 3, 4),
+                   lambda x: x[torch.tensor(0), :, torch.tensor([1, 2], dtype=torch.int32)])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.prod(1), lambda x: x.prod(), lambda x: x.cumprod(1), lambda x: x.cumprod(0),
+    lambda x: x.cumsum(1) ** 2, lambda x: x.logsumexp(1) ** 2, lambda x: x.var(1) ** 2,
+    lambda x: (x.norm(dim=1) + 1) ** 2, lambda x: x.maximum(x.flip(1)) ** 2,
+    lambda x: x.sort(1).values ** 2, lambda x: x.gather(1, _index_like(x)) ** 2,
+    lambda x: x.masked_fill(_mask_like(x), 2.0) ** 2,
+    lambda x: _einsum(x)("ij,kj->ik", x, x) ** 2, lambda x: _einsum(x)("ii->i", x[:, :3]) ** 2,
+    lambda x: _einsum(x)("ij->j", x) ** 2,
+], ids=lambda fn: "")
+def test_second_derivatives_match_pytorch(fn):
+    """create_graph=True through the new rules, with zeros in the data."""
+    values = np.array([[1.0, 0.0, 2.0, 3.0], [0.0, 2.0, 0.0, 1.0], [1.5, 2.0, 3.0, -1.0]])
+    ours, theirs = _pair(values)
+    out, torch_out = fn(ours), fn(theirs)
+    upstream = np.random.default_rng(1).standard_normal(out.shape)
+    (grad,) = tg.grad(out, ours, grad_outputs=Tensor(upstream), create_graph=True)
+    (torch_grad,) = torch.autograd.grad(torch_out, theirs, torch.tensor(upstream),
+                                        create_graph=True)
+    _same(grad, torch_grad)
+    direction = np.random.default_rng(2).standard_normal(grad.shape)
+    grad.backward(direction)
+    torch_grad.backward(torch.tensor(direction))
+    _same(ours.grad, theirs.grad)
+
+
+def _einsum(x):
+    return torch.einsum if isinstance(x, torch.Tensor) else tg.einsum
+
+
+def _index_like(x):
+    index = np.array([[0, 0], [3, 1], [2, 2]])
+    return torch.tensor(index) if isinstance(x, torch.Tensor) else index
+
+
+def _mask_like(x):
+    mask = np.array([[True, False, False, True]])
+    return torch.tensor(mask) if isinstance(x, torch.Tensor) else mask
+
+
+def test_logsumexp_is_stable_at_plus_minus_1000():
+    values = np.array([[1000.0, -1000.0, 999.0], [-1000.0, -1000.0, -1000.0]])
+    _same_gradient(lambda x: x.logsumexp(1), values)
+    _same_gradient(lambda x: x.logsumexp(dim=(0, 1)), values)
+    minus_inf = Tensor(np.full((2, 3), -np.inf))
+    _same(minus_inf.logsumexp(1), torch.full((2, 3), -np.inf, dtype=torch.float64).logsumexp(1))
+
+
+def test_float16_sums_accumulate_in_float32():
+    for values in (np.full(100_000, 0.7, dtype=np.float16),
+                   np.random.default_rng(0).random((300, 300)).astype(np.float16)):
+        ours, theirs = Tensor(values), torch.tensor(values)
+        for args in ((), (0,)) if values.ndim > 1 else ((),):
+            _same(ours.sum(*args), theirs.sum(*args))
+            np.testing.assert_allclose(ours.mean(*args).data.astype(np.float64),
+                                       theirs.mean(*args).numpy().astype(np.float64),
+                                       rtol=1e-3)
+            assert ours.mean(*args).dtype == np.float16
+
+
+def test_var_std_and_their_means_match_pytorch():
+    values = np.random.default_rng(0).standard_normal((3, 4))
+    ours, theirs = Tensor(values), torch.tensor(values)
+    for options in ({}, {"dim": 1}, {"dim": (0, 1), "keepdim": True}, {"correction": 0},
+                    {"dim": 0, "correction": 2}):
+        _same(ours.var(**options), theirs.var(**options))
+        _same(ours.std(**options), theirs.std(**options))
+        for ours_part, theirs_part in zip(tg.var_mean(ours, **options),
+                                          torch.var_mean(theirs, **options)):
+            _same(ours_part, theirs_part)
+        for ours_part, theirs_part in zip(tg.std_mean(ours, **options),
+                                          torch.std_mean(theirs, **options)):
+            _same(ours_part, theirs_part)
+    _same(ours.var(1, unbiased=False), theirs.var(1, unbiased=False))
+    _same(ours.var(axis=1, ddof=0), theirs.var(1, correction=0))
+    with warnings.catch_warnings():  # torch warns about the zero divisor
+        warnings.simplefilter("ignore")
+        _same(Tensor(values[:1]).var(0), torch.tensor(values[:1]).var(0))  # 0/0: NaN
+        _same(ours.var(1, correction=5), theirs.var(1, correction=5))  # over 0: Inf
+
+
+def test_numpy_spellings_stay_aliases():
+    values = np.random.default_rng(0).standard_normal((2, 3, 4))
+    x = Tensor(values)
+    np.testing.assert_array_equal(x.sum(axis=1, keepdims=True).data,
+                                  x.sum(dim=1, keepdim=True).data)
+    assert x.max(axis=(0, 2)).shape == (3,)  # NumPy's meaning: amax, a tensor
+    np.testing.assert_array_equal(x.max(axis=1).data, values.max(axis=1))
+    assert x.squeeze(axis=0).shape == (2, 3, 4) and x.unsqueeze(axis=-1).shape == (2, 3, 4, 1)
+    np.testing.assert_allclose(x.softmax(axis=0).data, x.softmax(dim=0).data)
+    assert x.argmax(axis=2).shape == (2, 3)
+    with pytest.raises(TypeError, match="dim=1 and axis=2"):
+        x.sum(dim=1, axis=2)
+
+
+def test_size_numel_dim_and_conversions():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert x.size() == (2, 3) and isinstance(x.size(), tuple) and x.size().numel() == 6
+    assert x.size(1) == 3 and x.size(-2) == 2 and x.numel() == 6 and x.dim() == 2
+    assert tg.numel(x) == 6
+    assert x.int().dtype == np.int32 and x.long().dtype == np.int64
+    assert x.half().dtype == np.float16 and x.double().dtype == np.float64
+    assert x.bool().dtype == np.bool_ and x.double().float().dtype == np.float32
+    assert x.type() == "tinygrad_np.DoubleTensor" and x.type(np.float32).dtype == np.float32
+    assert x.type_as(Tensor(np.zeros(1, np.float32))).dtype == np.float32
+    assert x.view_as(Tensor(np.zeros(6))).shape == (6,)
+    assert x.reshape_as(Tensor(np.zeros((3, 2)))).shape == (3, 2)
+    assert x.view(3, 2).shape == (3, 2) and x.contiguous() is x
+    assert x.T.contiguous().data.flags.c_contiguous
+    copy = x.clone()
+    assert copy.data is not x.data and not np.shares_memory(copy.data, x.data)
+    (copy * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 2.0))
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 2"):
+        x.size(2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.sum(5), lambda x: x.mean(dim=-3), lambda x: x.max(2), lambda x: x.argmax(2),
+    lambda x: x.softmax(2), lambda x: x.squeeze(2), lambda x: x.cumsum(7),
+    lambda x: x.gather(2, np.zeros((2, 3), int)), lambda x: x.var(dim=(0, 2)),
+    lambda x: x.flatten(0, 4), lambda x: x.sort(-3), lambda x: tg.cat([x, x], 2),
+    lambda x: x.narrow(3, 0, 1), lambda x: x.logsumexp(9), lambda x: x.norm(dim=2),
+], ids=lambda fn: "")
+def test_out_of_range_dims_raise_pytorchs_index_error(call):
+    x = Tensor(np.zeros((2, 3)))
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range "
+                                         r"of \[-2, 1\], but got -?\d\)"):
+        call(x)
+
+
+def test_unsqueeze_and_stack_accept_one_past_the_last_dim():
+    x = Tensor(np.zeros((2, 3)))
+    assert x.unsqueeze(2).shape == (2, 3, 1) and x.unsqueeze(-3).shape == (1, 2, 3)
+    assert tg.stack([x, x], 2).shape == (2, 3, 2)
+    with pytest.raises(IndexError, match=r"range of \[-3, 2\], but got 3"):
+        x.unsqueeze(3)
+
+
+def test_errors_name_the_op_and_the_shapes():
+    x = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"Cat on shapes \(2, 3\), \(2, 2\)"):
+        tg.cat([x, Tensor(np.zeros((2, 2)))])
+    with pytest.raises(RuntimeError, match="stack: expects each tensor to be equal size"):
+        tg.stack([x, Tensor(np.zeros((3, 2)))])
+    with pytest.raises(RuntimeError, match="split: sizes"):
+        x.split([1, 1], 1)
+    with pytest.raises(RuntimeError, match="topk: selected index k=4 out of range"):
+        x.topk(4)
+    with pytest.raises(TypeError, match="gather: index must be an integer tensor"):
+        x.gather(0, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="pad: padding length must be divisible by 2"):
+        F.pad(x, (1,))
+    with pytest.raises(ValueError, match="pad: reflect padding"):
+        F.pad(x, (3, 0), mode="reflect")
+    with pytest.raises(ValueError, match=r"one_hot: class values must lie in \[0, 2\)"):
+        F.one_hot(Tensor(np.array([0, 2])), 2)
+    with pytest.raises(ValueError, match="einsum: subscripts 'ijk' do not fit"):
+        tg.einsum("ijk->i", x)
+    with pytest.raises(TypeError, match="expected a bool condition"):
+        tg.where(x, x, x)
+    with pytest.raises(RuntimeError, match="repeat: 1 repeat sizes"):
+        x.repeat(2)
+
+
+def test_joining_and_splitting_match_pytorch():
+    values = np.random.default_rng(0).standard_normal((5, 4))
+    ours, theirs = Tensor(values), torch.tensor(values)
+    for ours_part, theirs_part in zip(ours.split(2), theirs.split(2)):
+        _same(ours_part, theirs_part)
+    for chunks, dim in ((3, 0), (4, 0), (3, 1), (6, 0)):
+        ours_parts, theirs_parts = ours.chunk(chunks, dim), theirs.chunk(chunks, dim)
+        assert len(ours_parts) == len(theirs_parts)
+        for ours_part, theirs_part in zip(ours_parts, theirs_parts):
+            _same(ours_part, theirs_part)
+    for ours_part, theirs_part in zip(tg.unbind(ours, 1), torch.unbind(theirs, 1)):
+        _same(ours_part, theirs_part)
+    _same(tg.concat([ours, Tensor(np.zeros((1, 4), np.float32))]),
+          torch.concat([theirs, torch.zeros((1, 4))]))  # dtype promotion
+    _same(tg.cat([ours, Tensor(np.zeros((5, 1), np.int64))], 1),
+          torch.cat([theirs, torch.zeros((5, 1), dtype=torch.int64)], 1))
+    a, b = Tensor(np.arange(3.0)), Tensor(np.arange(2.0))
+    for indexing in ("ij", "xy"):
+        for ours_grid, theirs_grid in zip(tg.meshgrid(a, b, indexing=indexing),
+                                          torch.meshgrid(torch.arange(3.0, dtype=torch.float64),
+                                                         torch.arange(2.0, dtype=torch.float64),
+                                                         indexing=indexing)):
+            _same(ours_grid, theirs_grid)
+
+
+def test_attention_gives_zeros_for_a_query_that_sees_no_key():
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal((2, 3, 4)) for _ in range(3))
+    mask = np.array([[True, False, True], [False, False, False], [True, True, True]])
+    ours = [Tensor(a, requires_grad=True) for a in (q, k, v)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    out = F.scaled_dot_product_attention(*ours, attn_mask=mask)
+    torch_out = torch.nn.functional.scaled_dot_product_attention(*theirs,
+                                                                 attn_mask=torch.tensor(mask))
+    _same(out, torch_out)
+    out.sum().backward()
+    torch_out.sum().backward()
+    for tensor, torch_tensor in zip(ours, theirs):
+        _same(tensor.grad, torch_tensor.grad)
+
+
+def test_attention_with_grouped_heads_and_dropout():
+    rng = np.random.default_rng(0)
+    q, k, v = rng.standard_normal((1, 4, 3, 2)), rng.standard_normal((1, 2, 5, 2)), \
+        rng.standard_normal((1, 2, 5, 2))
+    _same(F.scaled_dot_product_attention(Tensor(q), Tensor(k), Tensor(v), enable_gqa=True),
+          torch.nn.functional.scaled_dot_product_attention(
+              torch.tensor(q), torch.tensor(k), torch.tensor(v), enable_gqa=True))
+    tg.manual_seed(0)
+    ones = Tensor(np.ones((1, 1, 400, 400)))
+    dropped = F.scaled_dot_product_attention(ones, ones, ones, dropout_p=0.5)
+    assert 0.9 < dropped.data.mean() < 1.1  # kept weights are scaled by 1 / (1 - p)
+
+
+def test_factories_follow_pytorchs_dtype_rules():
+    cases = [
+        (tg.full((2,), 3), torch.full((2,), 3)), (tg.full((2,), True), torch.full((2,), True)),
+        (tg.full((2,), 3.0), torch.full((2,), 3.0)), (tg.arange(5), torch.arange(5)),
+        (tg.arange(1, 4.0), torch.arange(1, 4.0)), (tg.arange(0, 1, 0.25),
+                                                    torch.arange(0, 1, 0.25)),
+        (tg.arange(5, 0, -2), torch.arange(5, 0, -2)),
+        (tg.linspace(-1, 1, 5), torch.linspace(-1, 1, 5)),
+        (tg.logspace(0, 2, 3), torch.logspace(0, 2, 3)),
+        (tg.logspace(0, 3, 4, base=2), torch.logspace(0, 3, 4, base=2)),
+        (tg.full_like(tg.arange(3), 7), torch.full_like(torch.arange(3), 7)),
+        (tg.zeros_like(tg.arange(3), dtype=np.float32),
+         torch.zeros_like(torch.arange(3), dtype=torch.float32)),
+        (tg.ones_like(tg.arange(3.0)), torch.ones_like(torch.arange(3.0))),
+        (tg.empty(2, 3), torch.zeros(2, 3)), (tg.empty_like(tg.arange(3)), torch.zeros(
+            3, dtype=torch.int64)),
+        (tg.full((2,), 1.5, dtype=np.float64), torch.full((2,), 1.5, dtype=torch.float64)),
+    ]
+    for ours, theirs in cases:
+        _same(ours, theirs)
+
+
+def test_random_factories():
+    tg.manual_seed(0)
+    draws = tg.randint(3, 7, (1000,))
+    assert draws.dtype == np.int64 and draws.shape == (1000,)
+    assert set(np.unique(draws.data)) == {3, 4, 5, 6}
+    assert tg.randint(5, (2, 3)).shape == (2, 3)
+    assert sorted(tg.randperm(10).tolist()) == list(range(10))
+    assert tg.randperm(4).dtype == np.int64
+    like = Tensor(np.zeros((2, 3), np.float64))
+    assert tg.rand_like(like).dtype == np.float64 and tg.randn_like(like).shape == (2, 3)
+    assert 0 <= tg.rand_like(like).data.min() and tg.rand_like(like).data.max() < 1
+    assert tg.randn_like(like, dtype=np.float32).dtype == np.float32
+    tg.manual_seed(1)
+    first = tg.randint(0, 100, (5,)).tolist()
+    tg.manual_seed(1)
+    assert tg.randint(0, 100, (5,)).tolist() == first
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: tg.full((2,), 1.0, **kw), lambda **kw: tg.full_like(tg.zeros(2), 1.0, **kw),
+    lambda **kw: tg.empty(2, **kw), lambda **kw: tg.empty_like(tg.zeros(2), **kw),
+    lambda **kw: tg.rand_like(tg.zeros(2), **kw), lambda **kw: tg.randn_like(tg.zeros(2), **kw),
+    lambda **kw: tg.linspace(0, 1, 3, **kw), lambda **kw: tg.logspace(0, 1, 3, **kw),
+    lambda **kw: tg.arange(3.0, **kw), lambda **kw: tg.zeros(2, **kw),
+    lambda **kw: tg.ones(2, **kw), lambda **kw: tg.zeros_like(tg.zeros(2), **kw),
+    lambda **kw: tg.ones_like(tg.zeros(2), **kw), lambda **kw: tg.randn(2, **kw),
+    lambda **kw: tg.rand(2, **kw), lambda **kw: tg.eye(2, **kw),
+    lambda **kw: tg.tensor([1.0], **kw),
+], ids=lambda fn: "")
+def test_factories_take_requires_grad_dtype_and_a_cpu_device(make):
+    made = make(requires_grad=True, dtype=np.float64, device="cpu")
+    assert made.requires_grad and made.is_leaf and made.dtype == np.float64
+    assert make(device=None).dtype == np.float32
+    with pytest.raises(ValueError, match="device 'cuda' is not available"):
+        make(device="cuda")
+
+
+def test_integer_factories_refuse_requires_grad():
+    for make in (lambda: tg.randint(3, (2,), requires_grad=True),
+                 lambda: tg.randperm(3, requires_grad=True),
+                 lambda: tg.full((2,), 1, requires_grad=True)):
+        with pytest.raises(TypeError, match="only floating-point tensors"):
+            make()
