@@ -996,3 +996,29 @@ def test_integer_factories_refuse_requires_grad():
                  lambda: tg.full((2,), 1, requires_grad=True)):
         with pytest.raises(TypeError, match="only floating-point tensors"):
             make()
+
+
+def test_assignment_uses_pytorchs_layout_too():
+    values = np.arange(6.0).reshape(3, 2)
+    ours, theirs = tg.zeros(2, 3, 4, dtype=np.float64), torch.zeros(2, 3, 4, dtype=torch.float64)
+    ours[0, :, [1, 2]] = values
+    theirs[0, :, [1, 2]] = torch.tensor(values)
+    _same(ours, theirs)
+    source = Tensor(values, requires_grad=True)
+    target = tg.zeros(2, 3, 4, dtype=np.float64)
+    target[1, :, [3, 0]] = source
+    (target * Tensor(np.arange(24.0).reshape(2, 3, 4))).sum().backward()
+    np.testing.assert_array_equal(source.grad.data,
+                                  np.arange(24.0).reshape(2, 3, 4)[1][:, [3, 0]])
+
+
+def test_transpose_and_permute_take_pytorchs_keywords():
+    values = np.random.default_rng(0).standard_normal((2, 3, 4))
+    ours, theirs = Tensor(values), torch.tensor(values)
+    _same(ours.transpose(dim0=0, dim1=-1), theirs.transpose(dim0=0, dim1=-1))
+    _same(ours.permute(dims=(2, 0, 1)), theirs.permute(dims=(2, 0, 1)))
+    _same(ours.movedim(-1, 0), theirs.movedim(-1, 0))
+    with pytest.raises(RuntimeError, match="permute: dims"):
+        ours.permute(0, 0, 1)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        ours.transpose(0, 3)

@@ -599,8 +599,16 @@ class Tensor:
         return self._in_place(Tensor.div, other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """`t[index] = value`: in place; recorded when value requires grad (dvalue = g[index])."""
+        """`t[index] = value`: in place; recorded when value requires grad (dvalue = g[index]).
+
+        An index mixing integers and index arrays selects PyTorch's layout (see
+        `_torch_layout`), written as the equivalent pure index-array form.
+        """
         index = _index(index)
+        steps = _torch_layout(index)
+        if steps is not None:
+            positions = np.arange(self.data.size).reshape(self.shape)[steps[0]][steps[1]]
+            index = np.unravel_index(positions, self.shape)
         if isinstance(value, Tensor) and value.requires_grad or self.requires_grad:
             self._in_place(_set_item, index, value)
             return
@@ -784,9 +792,12 @@ class Tensor:
 
     view = reshape
 
-    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
+    def transpose(self, *axes: int | tuple[int, ...], dim0: int | None = None,
+                  dim1: int | None = None) -> Tensor:
         """Permute axes: no arguments reverses them, one tuple is a permutation (NumPy), and
         two ints swap those two axes (PyTorch's transpose(dim0, dim1))."""
+        if dim0 is not None or dim1 is not None:
+            axes = axes + tuple(dim for dim in (dim0, dim1) if dim is not None)
         if len(axes) == 2 and all(isinstance(axis, (int, np.integer)) for axis in axes):
             return self.swapaxes(*axes)
         axes = _shape_args(axes)
@@ -794,12 +805,22 @@ class Tensor:
             axes = tuple(range(self.ndim))[::-1]
         return Transpose.apply(self, axes)
 
-    def permute(self, *axes: int | tuple[int, ...]) -> Tensor:
-        """Reorder the axes: result axis i is input axis axes[i]."""
-        return Transpose.apply(self, _shape_args(axes))
+    def permute(self, *axes: int | tuple[int, ...], dims: tuple[int, ...] | None = None
+                ) -> Tensor:
+        """Reorder the axes: result axis i is input axis axes[i] (or `dims=`)."""
+        axes = _shape_args(axes) if dims is None else tuple(dims)
+        if sorted(_wrap_dim("permute", axis, self.ndim) for axis in axes) != list(
+                range(self.ndim)):
+            raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
+                               f"{self.ndim} dims of shape {self.shape}")
+        return Transpose.apply(self, axes)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """Exchange two axes."""
+        axis1, axis2 = _wrap_dim("transpose", axis1, self.ndim), _wrap_dim("transpose", axis2,
+                                                                           self.ndim)
+        if self.ndim == 0:
+            return self.reshape(())
         order = list(range(self.ndim))
         order[axis1], order[axis2] = order[axis2], order[axis1]
         return Transpose.apply(self, tuple(order))
