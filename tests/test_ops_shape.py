@@ -1022,3 +1022,11 @@ def test_transpose_and_permute_take_pytorchs_keywords():
         ours.permute(0, 0, 1)
     with pytest.raises(IndexError, match="Dimension out of range"):
         ours.transpose(0, 3)
+
+
+def test_running_ops_take_axis_or_dim_and_need_one():
+    x = Tensor(np.arange(1.0, 7.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.cumsum(axis=1).data, np.cumsum(x.data, axis=1))
+    np.testing.assert_array_equal(x.cumprod(dim=0).data, np.cumprod(x.data, axis=0))
+    with pytest.raises(TypeError, match="cumsum: missing the dim"):
+        x.cumsum()

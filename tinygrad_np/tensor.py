@@ -141,6 +141,14 @@ def _dim_arg(op: str, dim: Any, axis: Any) -> Any:
     return axis
 
 
+def _required_dim(op: str, dim: Any, axis: Any) -> Any:
+    """`dim` (or `axis`) for an op that has no all-axes form."""
+    dim = _dim_arg(op, dim, axis)
+    if dim is None:
+        raise TypeError(f"{op}: missing the dim argument")
+    return dim
+
+
 def _keep_arg(keepdim: bool, keepdims: bool | None) -> bool:
     """PyTorch's `keepdim=` or NumPy's `keepdims=`."""
     return keepdim if keepdims is None else bool(keepdims)
@@ -680,16 +688,13 @@ class Tensor:
              axis: Axis = None, keepdims: bool | None = None) -> Tensor:
         """Average over `dim` (alias `axis`): sum / number of elements summed."""
         dims = _wrap_dims("mean", _dim_arg("mean", dim, axis), self.ndim)
-        total = self.sum(dims, _keep_arg(keepdim, keepdims), dtype=dtype)
+        source = self if dtype is None else self.astype(dtype)
+        half = source.dtype == np.float16  # summed and divided in float32, as PyTorch
+        total = Sum.apply(source.astype(np.float32) if half else source, dims,
+                          _keep_arg(keepdim, keepdims))
         count = self.data.size // max(total.data.size, 1)
-        if not count:
-            return total * np.nan  # the mean of nothing is NaN
-        if total.dtype == np.float16:  # divide in float32 too, so the sum cannot overflow
-            source = self if dtype is None else self.astype(dtype)
-            total32 = Sum.apply(source.astype(np.float32), dims, _keep_arg(keepdim, keepdims))
-            with np.errstate(over="ignore"):
-                return (total32 / count).astype(np.float16)
-        return total / count
+        mean = total / count if count else total * np.nan  # the mean of nothing is NaN
+        return mean.astype(np.float16) if half else mean
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Any:
@@ -1109,9 +1114,7 @@ class Tensor:
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             return np.take(_argsort(data, axis, largest), np.arange(k), axis=axis)
 
-        values, indices = self._select_along("sort", dim, True, find) if self.ndim else (
-            self.reshape(()), Tensor._make(np.asarray(0), None))
-        return _RETURN_TYPES["topk"](values, indices)
+        return self._select_along("topk", dim, True, find)
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """The lower median (PyTorch's: the smaller of the two middle values for an even
@@ -1193,16 +1196,18 @@ class Tensor:
             total = (self - shift).exp().sum(dims, keepdim=True).log() + shift
         return total if keep else total.reshape(np.sum(self.data, axis=dims).shape)
 
-    def cumsum(self, dim: int, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
+               ) -> Tensor:
         """Running sum along `dim`;  the gradient is the reversed running sum of g."""
         source = self if dtype is None else self.astype(dtype)
-        axis = _wrap_dim("cumsum", _dim_arg("cumsum", dim, axis), self.ndim)
+        axis = _wrap_dim("cumsum", _required_dim("cumsum", dim, axis), self.ndim)
         return Cumsum.apply(source, axis) if self.ndim else source.clone()
 
-    def cumprod(self, dim: int, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
+                ) -> Tensor:
         """Running product along `dim`; the gradient is right also where x has zeros."""
         source = self if dtype is None else self.astype(dtype)
-        axis = _wrap_dim("cumprod", _dim_arg("cumprod", dim, axis), self.ndim)
+        axis = _wrap_dim("cumprod", _required_dim("cumprod", dim, axis), self.ndim)
         return Cumprod.apply(source, axis) if self.ndim else source.clone()
 
     def cummax(self, dim: int) -> tuple:
