@@ -1030,3 +1030,8 @@ def test_running_ops_take_axis_or_dim_and_need_one():
     np.testing.assert_array_equal(x.cumprod(dim=0).data, np.cumprod(x.data, axis=0))
     with pytest.raises(TypeError, match="cumsum: missing the dim"):
         x.cumsum()
+
+
+def test_take_reads_the_flattened_tensor():
+    _same_gradient(lambda x: x.take(np.array([[0, 5], [5, 2]])), np.arange(6.0).reshape(2, 3),
+                   lambda x: x.take(torch.tensor([[0, 5], [5, 2]])))

@@ -59,6 +59,11 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
     return input.take_along_dim(indices, dim)
 
 
+def take(input: Tensor, index: Any) -> Tensor:
+    """The elements at `index` of the flattened `input`."""
+    return input.take(index)
+
+
 def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
     """The entries `index` (1-D) of `input` along `dim`."""
     return input.index_select(dim, index)

@@ -995,6 +995,10 @@ class Tensor:
                                   + shape[axis + 1:])
         return source.gather(axis, indices)
 
+    def take(self, index: Any) -> Tensor:
+        """The elements at `index` (any shape) of the flattened tensor."""
+        return GetItem.apply(self.reshape(-1), _index_array("take", index))
+
     def index_select(self, dim: int, index: Any) -> Tensor:
         """The entries `index` (1-D) along `dim`."""
         index = _index_array("index_select", index)
