@@ -268,11 +268,9 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
         if seed is None and output.data.size != 1:
             raise RuntimeError(f"backward: the output has shape {output.shape}: call .sum() "
                                "first, or pass gradient= (the output's gradient)")
-        seed = seed if isinstance(seed, Tensor) else Tensor._make(
-            np.ones(output.shape, output.dtype) if seed is None else
-            np.asarray(seed, dtype=output.dtype), None)
+        seed = np.ones(output.shape, output.dtype) if seed is None else seed
+        seed = seed if isinstance(seed, Tensor) else Tensor(np.asarray(seed, dtype=output.dtype))
         if seed.shape != output.shape:
-            raise ValueError(f"backward: gradient has shape {seed.shape} but the output has "
-                             f"shape {output.shape}")
+            raise ValueError(f"backward: gradient shape {seed.shape}, output {output.shape}")
         seeds.append(seed if create_graph else seed.data)
     return seeds

@@ -85,8 +85,8 @@ class set_grad_enabled(no_grad):
         self._previous, self.value = _mode.grad, bool(mode)
         _mode.grad = self.value
 
-    def __enter__(self) -> None:
-        pass
+    def __enter__(self) -> None:  # the mode was set by __init__
+        return
 
 
 def is_grad_enabled() -> bool:
@@ -161,9 +161,6 @@ class Function:
         """Free the saved arrays after backward (a node that saved none stays usable)."""
         if self.saved_tensors:
             self.saved_tensors = None
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}>"
 
 
 def _distinct(arrays: list) -> None:

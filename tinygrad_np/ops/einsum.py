@@ -70,26 +70,27 @@ class Einsum(Function):
 
     def backward(ctx, grad_output):
         operands = ctx.saved_tensors
-        grads = [None]
-        for k, term in enumerate(ctx.terms):
-            if not ctx.needs_input_grad[k + 1]:
-                grads.append(None)
-                continue
-            others = [(t, op) for i, (t, op) in enumerate(zip(ctx.terms, operands)) if i != k]
-            parts = [(ctx.output, grad_output)] + others
-            dtype = np.result_type(*[op.dtype for _, op in parts])
-            used = set("".join(ctx.terms) + ctx.output)
-            spare = iter(c for c in string.ascii_letters if c not in used)
-            target = ""
-            for letter in term:
-                if letter in target:  # a diagonal: tie a fresh letter to it with an identity
-                    fresh = next(spare)
-                    parts.append((letter + fresh, np.eye(ctx.sizes[letter], dtype=dtype)))
-                    letter = fresh
-                target += letter
-            present = set("".join(t for t, _ in parts))
-            for letter in set(term) - present:  # summed away only here: broadcast back
-                parts.append((letter, np.ones(ctx.sizes[letter], dtype=dtype)))
-            equation = ",".join(t for t, _ in parts) + "->" + target
-            grads.append(einsum_any(equation, *[op for _, op in parts]))
-        return tuple(grads)
+        return (None, *(_operand_grad(ctx, k, grad_output, operands) if ctx.needs_input_grad[k + 1]
+                        else None for k in range(len(ctx.terms))))
+
+
+def _operand_grad(ctx: Einsum, k: int, grad_output, operands):
+    """d y / d x_k: an einsum of the gradient with every other operand, indexed as x_k."""
+    term = ctx.terms[k]
+    parts = [(ctx.output, grad_output)] + [
+        (t, op) for i, (t, op) in enumerate(zip(ctx.terms, operands)) if i != k]
+    dtype = np.result_type(*[op.dtype for _, op in parts])
+    used = set("".join(ctx.terms) + ctx.output)
+    spare = iter(c for c in string.ascii_letters if c not in used)
+    target = ""
+    for letter in term:
+        if letter in target:  # a diagonal: tie a fresh letter to it with an identity
+            fresh = next(spare)
+            parts.append((letter + fresh, np.eye(ctx.sizes[letter], dtype=dtype)))
+            letter = fresh
+        target += letter
+    present = set("".join(t for t, _ in parts))
+    for letter in set(term) - present:  # summed away only here: broadcast back
+        parts.append((letter, np.ones(ctx.sizes[letter], dtype=dtype)))
+    equation = ",".join(t for t, _ in parts) + "->" + target
+    return einsum_any(equation, *[op for _, op in parts])
