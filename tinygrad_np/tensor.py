@@ -77,6 +77,11 @@ def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+# Tools above the engine that Tensor methods hand over to (`t.draw_graph()`, Jupyter's
+# display) register themselves here when imported: the engine imports none of them.
+tool_hooks: dict[str, Any] = {}
+
+
 def _scaled(other: Any, alpha: float) -> Any:
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
 
@@ -431,10 +436,10 @@ class Tensor:
         return f"tensor({values}, {', '.join(extras)})"
 
     def draw_graph(self, **options: Any) -> Any:
-        """The graph that produced this tensor as a graphviz.Digraph (see tinygrad_np.viz)."""
-        from tinygrad_np.viz import draw_graph
-
-        return draw_graph(self, **options)
+        """The graph that produced this tensor as a graphviz.Digraph (the viz package)."""
+        if "draw_graph" not in tool_hooks:
+            raise RuntimeError("draw_graph needs the drawing tools: import tinygrad_np first")
+        return tool_hooks["draw_graph"](self, **options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         """Jupyter shows a tensor that has a graph as its drawn graph, else as text."""
@@ -829,6 +834,81 @@ class Tensor:
         dim = _dim_arg("log_softmax", dim if axis is None else None, axis)
         return LogSoftmax.apply(source,
                                 _wrap_dim("log_softmax", dim, self.ndim) if self.ndim else -1)
+
+    # ----- PyTorch's other names for the same ops
+    subtract, multiply, divide, true_divide = sub, mul, div, div
+
+    def sgn(self) -> Tensor:
+        """sign(x) (for real tensors PyTorch's sgn is sign);  d/dx = 0."""
+        return self.sign()
+
+    def erfc(self) -> Tensor:
+        """1 - erf(x);  d/dx = -2/sqrt(pi) exp(-x**2)."""
+        return 1 - self.erf()
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (0-d and 1-D tensors are returned as they are)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}")
+        return self.transpose() if self.ndim == 2 else self
+
+    def ravel(self) -> Tensor:
+        """All elements in one axis (flatten)."""
+        return self.flatten()
+
+    def fliplr(self) -> Tensor:
+        """Reverse the order along axis 1."""
+        return self.flip(1)
+
+    def flipud(self) -> Tensor:
+        """Reverse the order along axis 0."""
+        return self.flip(0)
+
+    def tile(self, *dims: int | tuple[int, ...]) -> Tensor:
+        """Repeat the tensor `dims` times along each axis (leading 1s added as needed)."""
+        dims = _shape_args(dims)
+        dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
+        return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(*dims)
+
+    def trace(self) -> Tensor:
+        """The sum of the main diagonal of a matrix."""
+        return self.diagonal().sum()
+
+    def inner(self, other: Any) -> Tensor:
+        """Sum over the last axis of both (for 1-D tensors the dot product); the result has
+        shape self.shape[:-1] + other.shape[:-1]."""
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        if not self.ndim or not other.ndim:
+            return self * other
+        spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
+        return (spread * other).sum(-1)
+
+    def equal(self, other: Any) -> bool:
+        """True when both have the same shape and the same values."""
+        other = _data(other)
+        return self.shape == np.shape(other) and bool(np.array_equal(self.data, other))
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """How many elements are not zero (over `dim`), as int64."""
+        return Tensor._make(np.asarray(np.count_nonzero(self.data, axis=dim), np.int64), None)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        """NaN, +inf and -inf replaced (by 0 and the dtype's largest finite values)."""
+        info = np.finfo(self.dtype) if self.dtype.kind == "f" else None
+        high = posinf if posinf is not None else (info.max if info else 0)
+        low = neginf if neginf is not None else (info.min if info else 0)
+        finite = Tensor._make(np.isfinite(self.data), None)
+        filled = np.where(np.isnan(self.data), nan, np.where(self.data > 0, high, low))
+        return self.where(finite, Tensor._make(filled.astype(self.dtype), None))
+
+    def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """self + value * tensor1 * tensor2."""
+        return self + value * tensor1 * tensor2
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """self + value * tensor1 / tensor2."""
+        return self + value * tensor1 / tensor2
 
     # ----- elementwise math and activations (vocabulary)
     # Activations: PyTorch has these only as F.* (nn.functional); the Tensor methods are this
