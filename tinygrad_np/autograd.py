@@ -221,14 +221,6 @@ def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> 
     tensor._grad = Tensor._make(grad, None)
 
 
-def retain_grad(tensor: Tensor) -> None:
-    """`Tensor.retain_grad`: give this non-leaf a `.grad` at the next backward() (once)."""
-    node = tensor.grad_fn
-    if all(reference() is not tensor for reference in node.retained):
-        node.retained = node.retained + (weakref.ref(tensor),)
-        _RETAINED.add(node)
-
-
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
          allow_unused: bool = False) -> tuple[Tensor | None, ...]:

@@ -167,8 +167,10 @@ def _distinct(arrays: list) -> None:
     """One array object per argument (a view where one repeats): `x * x.data` passes x's array
     twice, as a graph input and as a constant, and a saved value must name its position."""
     for i in range(1, len(arrays)):
-        if type(arrays[i]) is np.ndarray and any(arrays[i] is other for other in arrays[:i]):
-            arrays[i] = arrays[i].view()
+        array = arrays[i]
+        if type(array) is np.ndarray and (array is arrays[0] or i > 1 and any(
+                array is other for other in arrays[1:i])):
+            arrays[i] = array.view()
 
 
 def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:

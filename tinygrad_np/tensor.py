@@ -11,6 +11,7 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -420,7 +421,10 @@ class Tensor:
             if not self.requires_grad:
                 raise RuntimeError("retain_grad() on a tensor that does not require grad")
             return  # a leaf keeps its gradient anyway
-        retain_grad(self)
+        node = self.grad_fn  # backward() captures the gradients of nodes in _RETAINED
+        if all(reference() is not self for reference in node.retained):  # once per tensor
+            node.retained = node.retained + (weakref.ref(self),)
+            _RETAINED.add(node)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -1895,7 +1899,7 @@ def _argsort(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
 
 
 # The ops need the Tensor class to exist, so they are imported after it.
-from tinygrad_np.autograd import retain_grad, run_backward  # noqa: E402
+from tinygrad_np.autograd import _RETAINED, run_backward  # noqa: E402
 from tinygrad_np.device import CPU, as_device, device, is_device  # noqa: E402
 from tinygrad_np.device import _cpu_only as as_device_error  # noqa: E402
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402

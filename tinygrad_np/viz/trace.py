@@ -104,19 +104,23 @@ def _grad_array(tensor: Tensor) -> np.ndarray | None:
     return None if grad is None else np.asarray(grad.data)
 
 
-# Values of at most this many elements are kept for drawing (micrograd-sized graphs show every
-# value, even after backward() freed what the ops saved); bigger ones only while an op holds
-# them for its backward. Kept by an observer of the engine, so the engine stores nothing.
+# Drawing keeps the values of micrograd-sized results (at most SMALL_RESULT elements: scalars
+# and tiny vectors), and their constant operands of at most SMALL elements, so such a graph
+# shows every value even after backward() freed what the ops saved; bigger values are shown
+# only while an op holds them for its backward. An observer of the engine keeps them (the
+# engine stores nothing for drawing); for any bigger result it returns at once.
 SMALL = 16
+SMALL_RESULT = 3
 
 
 def _keep_small_values(ctx: Function, arrays: list, output: np.ndarray) -> None:
-    kept = {-1: output} if output.size <= SMALL else {}
+    if output.size > SMALL_RESULT:
+        return
+    kept = {-1: output}
     for position, (array, parent) in enumerate(zip(arrays, ctx.parents)):
         if parent is None and type(array) is np.ndarray and array.size <= SMALL:
             kept[position] = array
-    if kept:
-        ctx.small_values = kept
+    ctx.small_values = kept
 
 
 observers.append(_keep_small_values)
