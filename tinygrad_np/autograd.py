@@ -116,13 +116,13 @@ def _add_to_input(pending: dict, parent: Any, grad: Any, node: Function, grad_ou
 
 def _run_rule(node: Function, grad_output: Any) -> tuple:
     """The node's rule, after checking its saved values; the result checked against the op."""
-    name = type(node).__name__
     if node.saved_tensors is None:
+        name = type(node).__name__
         raise RuntimeError(f"backward through {name} a second time: the first backward freed "
                            "what it saved (use backward(retain_graph=True) the first time)")
     for index, counter, version in node.saved_versions:
         if counter[0] != version:
-            slot = node.saved_slots[index]
+            slot, name = node.saved_slots[index], type(node).__name__
             what = "its output" if slot == -1 else f"input {slot}"
             raise RuntimeError(
                 f"a tensor {name} saved for backward ({what}, shape "
@@ -133,7 +133,7 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
     grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
     needs = node.needs_input_grad  # trailing arguments that need no gradient may be left off
     if len(grads) != len(needs) and (len(grads) > len(needs) or any(needs[len(grads):])):
-        raise RuntimeError(f"{name}.backward returned {len(grads)} gradient(s) for "
+        raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient(s) for "
                            f"{len(node.needs_input_grad)} forward argument(s): return one per "
                            "argument, None where there is none")
     return grads

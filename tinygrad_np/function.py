@@ -30,7 +30,6 @@ recorded op through `observers`; the engine keeps nothing for them.
 
 from __future__ import annotations
 
-import functools
 import threading
 from typing import Any
 
@@ -44,12 +43,9 @@ _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
 _FLOAT64 = np.dtype(np.float64)
 
 
-@functools.cache
-def _needs(count: int, mask: int) -> tuple[bool, ...]:
-    """needs_input_grad for `count` arguments, bit i of `mask` for argument i (made once)."""
-    return tuple(bool(mask >> i & 1) for i in range(count))
-
-
+# needs_input_grad looked up, not built per call: _NEEDS[count][mask], bit i for argument i.
+_NEEDS = [[tuple(bool(mask >> i & 1) for i in range(count)) for mask in range(1 << count)]
+          for count in range(8)]
 observers: list = []  # functions (ctx, arrays, output) called for every recorded op
 
 
@@ -135,7 +131,9 @@ class Function:
         recording = mask and _mode.grad
         if recording and len(arrays) > 1:
             _distinct(arrays)
-        ctx.needs_input_grad = _needs(len(args), mask >> 1 if recording else 0)
+        mask, count = mask >> 1 if recording else 0, len(args)
+        ctx.needs_input_grad = _NEEDS[count][mask] if count < 8 else tuple(
+            bool(mask >> i & 1) for i in range(count))
         try:
             raw = cls.forward(ctx, *arrays)
         except ValueError as error:  # name the op and the operands' shapes
