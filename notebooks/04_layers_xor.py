@@ -106,7 +106,7 @@ optimizer = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
 targets = xor.reshape(4, 1).astype(np.float32)
 X = tg.tensor(inputs.numpy(), dtype=np.float32)
 losses = []
-for iteration in range(1000):
+for _ in range(1000):
     loss = F.binary_cross_entropy_with_logits(model(X), targets)
     optimizer.zero_grad()
     loss.backward()

@@ -174,7 +174,7 @@ print("lesson db2 is zero up to rounding:", abs(lesson[3]) < 1e-15)
 def train_by_hand(params, steps, lesson_db=False):
     W1, b1, W2, b2 = params
     history = []
-    for step in range(steps):
+    for _ in range(steps):
         Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X_train)
         grads = backward_prop(Z1, A1, Z2, A2, W1, W2, X_train, Y_train, lesson_db)
         history.append((-np.mean(np.log(A2[Y_train, np.arange(TRAIN)])), accuracy(A2, Y_train),
@@ -187,7 +187,7 @@ def train_by_autograd(params, steps):
     optimizer = optim.SGD(params, lr=ALPHA)
     X, Xd = tg.tensor(X_train), tg.tensor(X_dev)
     history = []
-    for step in range(steps):
+    for _ in range(steps):
         loss = tensor_loss(*params, X, Y_train)
         optimizer.zero_grad()
         loss.backward()

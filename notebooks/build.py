@@ -2,11 +2,12 @@
 
     python notebooks/build.py              # sync and execute all (./run.sh notebooks)
     python notebooks/build.py 01 05        # only the notebooks whose names start so
+    python notebooks/build.py --out DIR    # write the results into DIR (used by the tests)
 
 The `.py` files (jupytext's percent format) are the sources: edit those, then run this to
 rewrite the `.ipynb` files with fresh outputs (graphs as SVG, plots as PNG). The kernel is
 this interpreter (`sys.executable`) with this checkout first on its path, so no user-wide
-Jupyter kernel is needed. `tests/test_notebooks.py` executes them the same way.
+Jupyter kernel is needed. `tests/test_notebooks.py` runs this script with `--out`.
 
 Two lists say what cannot run yet, until the branches that provide it are merged:
   NOT_EXECUTED   notebooks only synced (their stored outputs are kept), never executed;
@@ -16,6 +17,7 @@ Delete an entry once its feature is on main, and run this again.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -26,7 +28,7 @@ from typing import Any
 import jupytext
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
@@ -62,7 +64,7 @@ class _Client(NotebookClient):
         return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
 
 
-def _kernel_manager(kernel_dir: Path) -> KernelManager:
+def _kernel_manager(kernel_dir: Path) -> AsyncKernelManager:
     """A kernel running this interpreter, with this checkout first on PYTHONPATH."""
     spec_dir = kernel_dir / KERNEL_NAME
     spec_dir.mkdir(parents=True)
@@ -77,8 +79,8 @@ def _kernel_manager(kernel_dir: Path) -> KernelManager:
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     specs = KernelSpecManager(kernel_dirs=[str(kernel_dir)], ensure_native_kernel=False)
     # IPC sockets in the temporary folder: nothing listens on a network port.
-    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, transport="ipc",
-                         ip=str(kernel_dir / "kernel"))
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs,
+                              transport="ipc", ip=str(kernel_dir / "kernel"))
 
 
 def execute(notebook: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
@@ -94,15 +96,17 @@ def execute(notebook: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbf
     return notebook
 
 
-def build(path: Path) -> Path:
-    """Write `path`'s `.ipynb`: synced from the source, executed unless NOT_EXECUTED.
+def build(path: Path, out: Path | None = None) -> Path:
+    """Write `path`'s `.ipynb` (into `out`, default beside it): synced from the source,
+    executed unless NOT_EXECUTED.
 
     A notebook that is not executed keeps the outputs its stored `.ipynb` already has for
     unchanged cells; so do pending cells.
     """
-    target = path.with_suffix(".ipynb")
+    stored = path.with_suffix(".ipynb")
+    target = stored if out is None else out / stored.name
     notebook = read_source(path)
-    old = nbformat.read(target, as_version=4) if target.exists() else None
+    old = nbformat.read(stored, as_version=4) if stored.exists() else None
     if old is not None:  # keep the outputs of cells that will not run now
         kept = {cell.source: cell for cell in old.cells if cell.cell_type == "code"}
         for cell in notebook.cells:
@@ -120,13 +124,17 @@ def build(path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    prefixes = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prefixes", nargs="*", help="only the notebooks whose names start so")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write the executed notebooks here, not over the stored ones")
+    args = parser.parse_args(argv)
     for path in sources():
-        if prefixes and not any(path.stem.startswith(p) for p in prefixes):
+        if args.prefixes and not any(path.stem.startswith(p) for p in args.prefixes):
             continue
         note = f"  (not executed: {NOT_EXECUTED[path.stem]})" if path.stem in NOT_EXECUTED else ""
         print(f"{path.name} -> {path.with_suffix('.ipynb').name}{note}", flush=True)
-        build(path)
+        build(path, args.out)
     for tag, why in PENDING_TAGS.items():
         print(f"cells tagged {tag!r} were not executed: {why}")
 
