@@ -162,13 +162,14 @@ y
 # %% [markdown]
 # ## The backward pass, traced
 # **Needs `tg.trace_backward` (branch `tools`):** the cell below runs once that branch is
-# merged. `tg.trace_backward(y)` follows the backward pass of `y` and returns a table with
-# one row per op, in the order backward visits them: the gradient arriving at the op's
-# output and the gradients it passes on to its inputs. Read it from the top: it starts at
-# `Sin` with gradient 1 and ends at `x` with the number printed above.
+# merged. `tg.trace_backward(y)` follows the backward pass of `y`, before `backward()` is
+# called, and returns a table (HTML in Jupyter, text with `print`) with a row for each step,
+# in the order backward takes them: the gradient arriving at an op's output, its rule, and
+# the gradient it passes on to each input. Read it from the top: it starts at `Sin` with
+# gradient 1 and ends at `x` with the number printed above.
 
 # %% tags=["needs-tools"]
 x = tg.tensor(0.5, dtype=np.float64, requires_grad=True, name="x")
 y = ((x**2 + 1) ** 3).sin()
 trace = tg.trace_backward(y)
-print(trace)
+trace

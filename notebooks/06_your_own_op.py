@@ -153,7 +153,9 @@ print("at x = 0 the slip is invisible: sigmoid(0) = sigmoid(-0) = 0.5")
 # ## The testing kit
 # **Needs `tinygrad_np.testing` (branch `tools`):** the cell below runs once that branch is
 # merged. `assert_gradients_close(fn, *inputs)` is the assertion form for test suites: it
-# passes silently or raises an `AssertionError` with the same kind of report.
+# backpropagates a random upstream gradient (so a forgotten `grad_output` cannot hide), and
+# passes silently or raises an `AssertionError` whose report also names the op whose rule
+# is wrong.
 
 # %% tags=["needs-tools"]
 from tinygrad_np.testing import assert_gradients_close  # noqa: E402
