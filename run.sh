@@ -4,6 +4,7 @@
 #   ./run.sh mnist [flags]   train the MNIST MLP on the shipped data and render its graph
 #   ./run.sh test  [pytest args]   run the test suite
 #   ./run.sh bench [flags]   run the benchmarks
+#   ./run.sh notebooks [NN ...]   re-execute the notebooks and store their outputs
 #   ./run.sh setup           only create .venv and install
 #
 # Needs Python >= 3.10 (3.11 recommended) and access to the package index. The Graphviz
@@ -24,7 +25,7 @@ setup() {
     local stamp="$VENV/.installed-$(cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)"
     if [ ! -f "$stamp" ]; then
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e ".[test,examples]"
+        "$VENV/bin/python" -m pip install --quiet -e ".[test,examples,notebooks]"
         touch "$stamp"
     fi
     ensure_graphviz
@@ -54,5 +55,6 @@ case "$job" in
     mnist) setup; exec "$VENV/bin/python" examples/mnist.py "$@" ;;
     test) setup; exec "$VENV/bin/python" -m pytest "$@" ;;
     bench) setup; exec "$VENV/bin/python" benchmarks/run.py "$@" ;;
-    *) echo "usage: ./run.sh {mnist|test|bench|setup} [args]" >&2; exit 2 ;;
+    notebooks) setup; exec "$VENV/bin/python" notebooks/build.py "$@" ;;
+    *) echo "usage: ./run.sh {mnist|test|bench|notebooks|setup} [args]" >&2; exit 2 ;;
 esac
