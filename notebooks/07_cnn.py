@@ -77,7 +77,7 @@ class SmallCNN(nn.Module):
 tg.manual_seed(0)
 model = SmallCNN()
 print(model)
-print("parameters:", sum(p.size for p in model.parameters()))
+print("parameters:", sum(p.numel() for p in model.parameters()))
 
 # %% [markdown]
 # ## Training
