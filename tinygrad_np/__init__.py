@@ -35,7 +35,7 @@ from tinygrad_np.function import (
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
-from tinygrad_np.viz import draw_graph  # graphviz itself is imported only when drawing
+from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz: when drawing
 
 __version__ = "0.1.0"
 
@@ -51,6 +51,7 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "graph_stats",
     "is_anomaly_enabled",
     "load",
     "is_grad_enabled",
@@ -64,6 +65,7 @@ __all__ = [
     "save",
     "set_default_dtype",
     "tensor",
+    "trace_backward",
     "zeros",
     "zeros_like",
 ]
