@@ -26,13 +26,13 @@ from tinygrad_np.factories import (
 )
 from tinygrad_np.function import (
     Function,
-    detect_anomaly,
     enable_grad,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
 )
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
+from tinygrad_np.anomaly import detect_anomaly  # forward and backward checks
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
 from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz: when drawing

@@ -243,20 +243,20 @@ class BackwardTrace:
 
 
 class _Labels:
-    """Names for the tensors of a graph: the user's name, else v1, v2... in forward order."""
+    """Names for the tensors of a graph: the user's name, else v1, v2... for intermediate
+    results and leaf1, leaf2... for leaves, in forward order."""
 
     def __init__(self, root: Tensor) -> None:
         self.labels: dict[Any, str] = {}
-        order = list(reversed(topological_order([root.grad_fn])))
-        counter = 0
-        for node in order:
+        results = leaves = 0
+        for node in reversed(topological_order([root.grad_fn])):
             for parent in node.parents:
                 if isinstance(parent, Tensor) and parent not in self.labels:
-                    counter += 1
-                    self.labels[parent] = parent.name or f"leaf{counter}"
+                    leaves += 1
+                    self.labels[parent] = parent.name or f"leaf{leaves}"
             name = root.name if node is root.grad_fn else getattr(node, "output_name", None)
-            counter += 1
-            self.labels[node] = name or f"v{counter}"
+            results += 1
+            self.labels[node] = name or f"v{results}"
 
     def __getitem__(self, key: Any) -> str:
         return self.labels[key]
