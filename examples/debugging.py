@@ -64,19 +64,22 @@ def find_underflow(x: np.ndarray, w1: Tensor, w2: Tensor) -> str:
     return "no anomaly"
 
 
+def standardise(feature: Tensor) -> Tensor:
+    centred = feature - feature.mean()
+    return centred / (centred * centred).mean().sqrt()   # break 3: add an epsilon
+
+
 def find_zero_variance(x: np.ndarray) -> tuple[str, str]:
     """Break 3: detect_anomaly names the division; draw_graph marks the NaN's path."""
-    features = Tensor(x, requires_grad=True, name="features")
+    feature = Tensor(x[:3, 2].copy(), requires_grad=True, name="feature")  # all 5.0
     with tg.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"):
         try:
-            centred = features - features.mean(axis=0)
-            centred / (centred * centred).mean(axis=0).sqrt()   # break 3: add an epsilon
+            standardise(feature)
             message = "no anomaly"
         except RuntimeError as error:
             message = str(error)
     with np.errstate(divide="ignore", invalid="ignore"):
-        centred = features - features.mean(axis=0)
-        loss = (centred / (centred * centred).mean(axis=0).sqrt()).sum()
+        loss = standardise(feature).sum()
     return message, tg.draw_graph(loss).source
 
 

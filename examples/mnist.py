@@ -218,7 +218,7 @@ def build_lesson_net(seed: int | None = None) -> nn.Sequential:
 
 
 def count_parameters(model: nn.Module) -> int:
-    return sum(param.size for param in model.parameters())
+    return sum(param.numel() for param in model.parameters())
 
 
 def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> float:

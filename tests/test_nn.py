@@ -44,8 +44,10 @@ class Model(nn.Module):
         return self.heads["left"](x) + self.heads["right"](x) + self.offsets[0]
 
 
-MODEL_NAMES = [
+MODEL_NAMES = [  # PyTorch's order: the model's own parameters first, then its children's
     "scale",
+    "offsets.0",
+    "offsets.1",
     "encoder.fc1.weight",
     "encoder.fc1.bias",
     "encoder.fc2.weight",
@@ -55,8 +57,6 @@ MODEL_NAMES = [
     "heads.left.weight",
     "heads.left.bias",
     "heads.right.weight",
-    "offsets.0",
-    "offsets.1",
 ]
 
 
@@ -143,7 +143,8 @@ def test_shared_parameter_and_module_reported_once():
             return self.again(self.layer(x))
 
     tied = Tied()
-    assert [name for name, _ in tied.named_parameters()] == ["layer.weight", "layer.bias"]
+    # PyTorch's answer: the model's own parameter (the alias) comes before its children's
+    assert [name for name, _ in tied.named_parameters()] == ["weight_alias", "layer.bias"]
     assert [name for name, _ in tied.named_children()] == ["layer"]
 
 

@@ -9,63 +9,240 @@ Layers: the engine (`tensor`, `function`, `autograd`), the primitive ops (`ops/`
 built on them (`nn`, `optim`), and tools (`gradcheck`, `viz`, `datasets`).
 """
 
-from tinygrad_np.tensor import Tensor  # noqa: I001  (Tensor first: the ops import it)
+import numpy as np  # noqa: I001
+
+from tinygrad_np.tensor import Size, Tensor  # (Tensor first: the ops import it)
 from tinygrad_np.autograd import grad
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.factories import (
     arange,
+    empty,
+    empty_like,
     eye,
     full,
+    full_like,
+    linspace,
+    logspace,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
-from tinygrad_np.function import (
-    Function,
-    enable_grad,
-    is_anomaly_enabled,
-    is_grad_enabled,
-    no_grad,
+from tinygrad_np.function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_np.anomaly import detect_anomaly, is_anomaly_enabled
+from tinygrad_np.functions import (
+    argsort,
+    broadcast_to,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    diag,
+    diagonal,
+    einsum,
+    flip,
+    gather,
+    index_select,
+    logsumexp,
+    masked_select,
+    maximum,
+    median,
+    minimum,
+    moveaxis,
+    movedim,
+    narrow,
+    nonzero,
+    norm,
+    numel,
+    outer,
+    prod,
+    repeat_interleave,
+    roll,
+    scatter,
+    scatter_add,
+    sort,
+    std,
+    std_mean,
+    take,
+    take_along_dim,
+    topk,
+    tril,
+    triu,
+    var,
+    var_mean,
+    where,
 )
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
-from tinygrad_np.anomaly import detect_anomaly  # forward and backward checks
+from tinygrad_np.join import cat, chunk, concat, concatenate, meshgrid, split, stack, unbind
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
 from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz: when drawing
 
+# PyTorch's front door: `import tinygrad_np as torch` then torch.nn, torch.float32, torch.sin,
+# torch.device("cpu"), torch.utils.data.DataLoader, ... (the layers above the engine; the
+# engine modules never import them).
+from tinygrad_np import nn, optim, utils  # noqa: E402
+from tinygrad_np.device import (  # noqa: E402
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
+from tinygrad_np.dtypes import (  # noqa: E402
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
+from tinygrad_np import functional_forms  # noqa: E402
+from tinygrad_np.functional_forms import *  # noqa: E402, F403  (tg.sin, tg.sum, tg.max, ...)
+from tinygrad_np.rng import Generator  # noqa: E402
+
+# PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
+bool = bool_  # noqa: A001
+float = float32  # noqa: A001
+int = int32  # noqa: A001  (torch.int is int32; torch.long is int64)
+pi, e, inf, nan = 3.141592653589793, 2.718281828459045, np.inf, np.nan
+
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function",
-    "Tensor",
     "arange",
+    "argsort",
+    "broadcast_to",
+    "cat",
+    "chunk",
+    "concat",
+    "concatenate",
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
     "detect_anomaly",
+    "diag",
+    "diagonal",
     "draw_graph",
+    "einsum",
+    "empty",
+    "empty_like",
     "enable_grad",
     "eye",
+    "flip",
     "full",
+    "full_like",
+    "Function",
+    "gather",
     "get_default_dtype",
     "grad",
     "gradcheck",
     "graph_stats",
+    "index_select",
     "is_anomaly_enabled",
-    "load",
     "is_grad_enabled",
+    "linspace",
+    "load",
+    "logspace",
+    "logsumexp",
     "manual_seed",
+    "masked_select",
+    "maximum",
+    "median",
+    "meshgrid",
+    "minimum",
+    "moveaxis",
+    "movedim",
+    "narrow",
     "no_grad",
+    "nonzero",
+    "norm",
+    "numel",
     "numerical_grad",
     "ones",
     "ones_like",
+    "outer",
+    "prod",
     "rand",
+    "rand_like",
+    "randint",
     "randn",
+    "randn_like",
+    "randperm",
+    "repeat_interleave",
+    "roll",
     "save",
+    "set_grad_enabled",
+    "scatter",
+    "scatter_add",
     "set_default_dtype",
+    "Size",
+    "sort",
+    "split",
+    "stack",
+    "std",
+    "std_mean",
+    "take",
+    "take_along_dim",
+    "Tensor",
     "tensor",
     "trace_backward",
+    "topk",
+    "tril",
+    "triu",
+    "unbind",
+    "var",
+    "var_mean",
+    "where",
     "zeros",
     "zeros_like",
 ]
+
+# The PyTorch front door (see above).
+__all__ += [
+    "Generator",
+    "backends",
+    "bool",
+    "bool_",
+    "cuda",
+    "device",
+    "double",
+    "e",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "get_default_device",
+    "half",
+    "inf",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "long",
+    "nan",
+    "nn",
+    "optim",
+    "pi",
+    "set_default_device",
+    "short",
+    "uint8",
+    "utils",
+]
+__all__ += functional_forms.__all__

@@ -1,28 +1,46 @@
-"""`detect_anomaly()` that also checks the forward pass.
+"""`detect_anomaly()`: find the op where a NaN or Inf starts, in forward and in backward.
 
-Inside the block, the first recorded op whose output holds a NaN or Inf raises at once, naming
-the op, the line of your code that created it and the range of each input: `log(softmax(x))`
-with extreme logits stops at `log` (softmax underflowed to 0), while `log_softmax(x)` raises
-nothing. backward() still stops at the first op whose backward makes a NaN or Inf.
-
-The check is an observer of the engine (`function.observers`), registered only while a block
-is open: outside it costs nothing.
+A tool above the engine: while a `detect_anomaly()` block is open (in any thread) it watches
+through the engine's observer lists. In forward, the first recorded op whose output holds a
+NaN or Inf raises at once, naming the op, the line of user code that created it and its
+inputs' ranges: `log(softmax(x))` with extreme logits stops at `log` (softmax underflowed to
+0), while `log_softmax(x)` raises nothing. Each op recorded in the block remembers the line
+that created it, and backward() raises at the first op whose backward returns a NaN or Inf,
+naming the op, the input and that line. Outside such blocks it costs nothing.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import traceback
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np import function
-from tinygrad_np.function import Function, observers
+from tinygrad_np import autograd, function
 from tinygrad_np.opcheck import _user_site
+from tinygrad_np.tensor import Tensor
 
+
+class _Enabled(threading.local):
+    on = False  # per thread, like grad mode
+
+
+_enabled = _Enabled()
+_open_blocks = 0
 _lock = threading.Lock()
-_open = 0  # open blocks, any thread
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside `detect_anomaly()` in this thread."""
+    return _enabled.on
+
+
+def _remember_creation(ctx: Any, arrays: list, output: np.ndarray) -> None:
+    if _enabled.on:
+        ctx.creation_stack = traceback.format_stack()[:-2]
+
 
 HINTS = {
     "Log": "log of 0 or of a negative number: if its input is a softmax that underflowed, "
@@ -46,9 +64,9 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def _check_output(ctx: Function, arrays: list, output: np.ndarray) -> None:
-    """Raise at the first op whose output is not finite (in threads with anomaly mode on)."""
-    if not function._modes.anomaly:
+def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
+    """Raise at the first op whose output is not finite (in threads with the check on)."""
+    if not _enabled.on or output.dtype.kind not in "fc":
         return
     if output.size == 1:
         if math.isfinite(output.item()):
@@ -63,9 +81,9 @@ def _check_output(ctx: Function, arrays: list, output: np.ndarray) -> None:
     site, code = _user_site()
     inputs = "; ".join(f"input {i}: {_describe(a)}" for i, a in enumerate(arrays)
                        if isinstance(a, np.ndarray | float | int) and not isinstance(a, bool))
-    finite_inputs = all(np.all(np.isfinite(a)) for a in arrays
-                        if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
-    origin = "from finite inputs" if finite_inputs else "(an input was already not finite)"
+    finite = all(np.all(np.isfinite(a)) for a in arrays
+                 if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
+    origin = "from finite inputs" if finite else "(an input was already not finite)"
     hint = HINTS.get(name)
     raise RuntimeError(
         f"detect_anomaly: {name} produced {kinds} in the forward pass {origin}, at "
@@ -74,28 +92,48 @@ def _check_output(ctx: Function, arrays: list, output: np.ndarray) -> None:
         + (f"\n  hint: {hint}" if hint else ""))
 
 
-class detect_anomaly(function.detect_anomaly):
-    """Context manager (and decorator): find where NaN or Inf first appear, forward and back.
+def _check_gradients(node: Any, grad_output: Any, grads: tuple) -> None:
+    if not _enabled.on:
+        return
+    for position, grad in enumerate(grads):
+        values = grad.data if isinstance(grad, Tensor) else grad
+        if values is not None and not np.all(np.isfinite(values)):
+            stack = getattr(node, "creation_stack", None) or [
+                "  (created outside detect_anomaly())\n"]
+            raise RuntimeError(
+                f"detect_anomaly: {type(node).__name__}.backward returned NaN or Inf in the "
+                f"gradient of input {position} (shape {np.shape(values)}). The op was "
+                f"created here:\n{''.join(stack)}")
+
+
+class detect_anomaly(function.no_grad):
+    """Context manager (and decorator): name the op where a NaN or Inf starts.
 
     In forward, the first recorded op whose output holds a NaN or Inf raises RuntimeError
-    naming the op, the line that created it and its inputs' ranges. In backward, the first op
-    whose backward returns NaN or Inf raises, naming the op and where it was created. Off by
-    default; outside the block it costs nothing. `detect_anomaly(check_nan=False)` turns the
-    checks off inside a block.
+    naming the op, the line that created it and its inputs' ranges; in backward, the first
+    op whose backward returns one, with the line that created it. `check_nan=False` turns
+    the checks off inside a block. Outside the blocks it costs nothing.
     """
 
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = bool(check_nan)
+
     def __enter__(self) -> None:
-        global _open
-        super().__enter__()
+        global _open_blocks
         with _lock:
-            _open += 1
-            if _open == 1:
-                observers.append(_check_output)
+            if _open_blocks == 0:
+                function.observers.append(_remember_creation)
+                function.observers.append(_check_output)
+                autograd.backward_observers.append(_check_gradients)
+            _open_blocks += 1
+        self._previous, _enabled.on = _enabled.on, self.check_nan
 
     def __exit__(self, *exc_info: object) -> None:
-        global _open
+        global _open_blocks
+        _enabled.on = self._previous
         with _lock:
-            _open -= 1
-            if _open == 0 and _check_output in observers:
-                observers.remove(_check_output)
-        super().__exit__(*exc_info)
+            _open_blocks -= 1
+            if _open_blocks == 0:
+                function.observers.remove(_remember_creation)
+                function.observers.remove(_check_output)
+                autograd.backward_observers.remove(_check_gradients)

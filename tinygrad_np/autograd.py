@@ -6,11 +6,11 @@ earlier), apply the node's rule, and add each input's share to that input's pend
 It returns the gradients it was asked for, and its callers decide what to do with them:
 `Tensor.backward()` adds them to the leaves' `.grad`, `tg.grad()` hands them back.
 
-Everything else hooks in from outside the loop, each in one place: the rule runner checks
-saved values (freed? changed in place since forward?) and the contract (how many gradients),
-records the rule on Tensors for `create_graph`, and under `detect_anomaly` checks for NaN.
-Each gradient travels with an `owned` flag: True when the array is new and nobody else holds
-it, so a leaf may keep it as `.grad` without a copy.
+Everything else hooks in from outside the loop, each in one place: `_run_rule` checks the
+saved values (freed? changed in place since forward?) and the contract (how many
+gradients), `_run_recorded` runs the rule on Tensors for `create_graph`, and tools see each
+step through `backward_observers`. Each gradient travels with an `owned` flag: True when the
+array is new and nobody else holds it, so a leaf may keep it as `.grad` without a copy.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.function import Function, _modes, enable_grad, no_grad
+from tinygrad_np.function import Function, enable_grad, no_grad
 from tinygrad_np.tensor import Tensor
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
+backward_observers: list = []  # functions (node, grad_output, grads) called for every step
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
@@ -41,17 +42,13 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
     while stack:
         for parent in stack.pop().parents:
             if isinstance(parent, Function):
-                if parent in consumers:
-                    consumers[parent] += 1
-                else:
-                    consumers[parent] = 1
+                if parent not in consumers:
                     stack.append(parent)
-    ready = [root for root in reversed(roots) if not consumers[root]]
-    order: list[Function] = []
+                consumers[parent] = consumers.get(parent, 0) + 1
+    ready, order = [root for root in reversed(roots) if not consumers[root]], []
     while ready:
-        node = ready.pop()
-        order.append(node)
-        for parent in node.parents:
+        order.append(ready.pop())
+        for parent in order[-1].parents:
             if isinstance(parent, Function):
                 consumers[parent] -= 1
                 if not consumers[parent]:
@@ -62,34 +59,23 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
 def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
     """Sum `grad` down to `shape`: the adjoint of broadcasting `shape` up to grad.shape."""
     extra = grad.ndim - len(shape)
-    if extra < 0 or any(
-        size != 1 and size != grad.shape[extra + axis] for axis, size in enumerate(shape)
-    ):
-        raise ValueError(
-            f"{op_name}.backward returned a gradient of shape {tuple(grad.shape)} "
-            f"for an input of shape {tuple(shape)}"
-        )
-    axes = tuple(range(extra)) + tuple(
-        extra + axis for axis, size in enumerate(shape)
-        if size == 1 and grad.shape[extra + axis] != 1
-    )
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
+    if extra < 0 or any(size not in (1, grad.shape[extra + i]) for i, size in enumerate(shape)):
+        raise ValueError(f"{op_name}.backward returned a gradient of shape {tuple(grad.shape)} "
+                         f"for an input of shape {tuple(shape)}")
+    axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape)
+                                       if size == 1 and grad.shape[extra + i] != 1)
+    return (grad.sum(axis=axes, keepdims=True) if axes else grad).reshape(shape)
 
 
 def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False,
                   retain_graph: bool = False, capture: Any = ()) -> dict[Any, tuple]:
-    """The chain rule from `outputs`, seeded with `seeds`.
-
-    Returns {key: (gradient, owned)}: key a leaf Tensor for every leaf reached, or a node in
-    `capture` for the gradient of that node's output.
-    """
+    """The chain rule from `outputs`, seeded with `seeds`. Returns {key: (gradient, owned)}
+    for every leaf reached (key: the leaf Tensor) and every node in `capture` (key: the node,
+    with the gradient of its output)."""
     pending: dict[Any, tuple] = {}
     for output, seed in zip(outputs, seeds):
-        key = output.grad_fn or output
-        pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
-    run_rule = _rule_runner(create_graph)
+        _add(pending, output.grad_fn or output, seed, False)
+    run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
     captured = {}
     with _BackwardMode(create_graph):
         for node in topological_order([out.grad_fn for out in outputs if out.grad_fn]):
@@ -98,76 +84,69 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                 captured[node] = (grad_output, False)
             if grad_output is not None:
                 grads = run_rule(node, grad_output)
+                for observe in observers:
+                    observe(node, grad_output, grads)
                 for parent, grad in zip(node.parents, grads):
                     if parent is not None and grad is not None:
-                        grad, owned = _fit(grad, parent, node, grad_output, grads)
-                        previous = pending.get(parent)  # sum over the parent's consumers
-                        pending[parent] = (grad, owned) if previous is None else (
-                            previous[0] + grad, True)
+                        _add(pending, parent, *_fit(grad, parent, node, grad_output, grads))
             if not retain_graph:
                 node.release()
     pending.update(captured)
     return pending
 
 
+def _add(pending: dict, key: Any, grad: Any, owned: bool) -> None:
+    previous = pending.get(key)  # a node used twice gets the sum of both paths
+    pending[key] = (grad, owned) if previous is None else (previous[0] + grad, True)
+
+
 def _fit(grad: Any, parent: Any, node: Function, grad_output: Any, grads: tuple) -> tuple:
     """A rule's gradient at its input's shape (unbroadcast), with its `owned` flag."""
     if type(grad) is not np.ndarray and not isinstance(grad, Tensor):
         grad = np.asarray(grad)  # NumPy returns scalars from 0-d arithmetic
-    if isinstance(parent, Function):
-        if grad.shape == parent.output_shape:
-            return grad, False  # only a leaf keeps its gradient: ownership does not matter
-        return unbroadcast(grad, parent.output_shape, type(node).__name__), True
-    if grad.shape != parent.shape:
-        return unbroadcast(grad, parent.shape, type(node).__name__), True
-    return grad, _fresh(grad, node, grad_output, grads)  # may the leaf keep it?
+    shape = parent.output_shape if isinstance(parent, Function) else parent.shape
+    if grad.shape != shape:
+        return unbroadcast(grad, shape, type(node).__name__), True
+    if isinstance(parent, Function) or type(grad) is not np.ndarray or grad.base is not None:
+        return grad, False  # only a leaf keeps its gradient, and never a view
+    # Rules may pass on grad_output (add does, to both inputs) or an array the node holds.
+    held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
+    return grad, sum(value is grad for value in held) == 1 and grad.flags.writeable
 
 
-def _fresh(grad: Any, node: Function, grad_output: Any, grads: tuple) -> bool:
-    """Is `grad` a new array that only this gradient holds? Rules may pass on `grad_output`
-    (add does, to both inputs), a view of it, or an array the node keeps."""
-    if type(grad) is not np.ndarray or grad.base is not None or not grad.flags.writeable:
-        return False
-    if grad is grad_output or sum(other is grad for other in grads) > 1:
-        return False
-    kept = list(vars(node).values()) + list(node.saved_tensors or ())
-    return not any(value is grad for value in kept)
-
-
-# ----------------------------------------------------------------------------- running a rule
-def _rule_runner(create_graph: bool):
-    """The function that applies one node's rule, with this pass's checks around it."""
-    run = _run_recorded if create_graph else _run_plain
-    if not _modes.anomaly:
-        return run
-
-    def run_checked(node: Function, grad_output: Any) -> tuple:
-        grads = run(node, grad_output)
-        _check_finite(node, grads)
-        return grads
-
-    return run_checked
-
-
-def _run_plain(node: Function, grad_output: Any) -> tuple:
-    if node.saved_versions or node.saved_tensors is None:
-        _check_saved(node)
+def _run_rule(node: Function, grad_output: Any) -> tuple:
+    """The node's rule, after checking its saved values; the result checked against the op."""
+    name = type(node).__name__
+    if node.saved_tensors is None:
+        raise RuntimeError(f"backward through {name} a second time: the first backward freed "
+                           "what it saved (use backward(retain_graph=True) the first time)")
+    for index, counter, version in node.saved_versions:
+        if counter[0] != version:
+            slot = node.saved_slots[index]
+            what = "its output" if slot == -1 else f"input {slot}"
+            raise RuntimeError(
+                f"a tensor {name} saved for backward ({what}, shape "
+                f"{np.shape(node.saved_tensors[index])}) was modified by an in-place operation: "
+                f"it is at version {counter[0]}, {name} saved version {version}. Change it "
+                "after backward(), or use an out-of-place op (t = t + x).")
     grads = type(node).backward(node, grad_output)
-    if type(grads) is tuple and len(grads) == len(node.needs_input_grad):
-        return grads
-    return _as_gradients(node, grads)
+    grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
+    if not len(node.parents) <= len(grads) <= len(node.needs_input_grad):
+        raise RuntimeError(f"{name}.backward returned {len(grads)} gradient(s) for "
+                           f"{len(node.needs_input_grad)} forward argument(s): return one per "
+                           "argument, None where there is none")
+    return grads
 
 
 def _run_recorded(node: Function, grad_output: Any) -> tuple:
     """The rule on Tensors, so the gradient computation is itself recorded (create_graph)."""
-    _check_saved(node)
-    if not isinstance(grad_output, Tensor):
-        grad_output = Tensor(grad_output)
     saved = node.saved_tensors
-    node.saved_tensors = tuple(
-        _graph_value(node, value, slot) for value, slot in zip(saved, node.saved_slots))
+    if saved:
+        node.saved_tensors = tuple(_graph_value(node, value, slot)
+                                   for value, slot in zip(saved, node.saved_slots))
     try:
-        grads = _as_gradients(node, type(node).backward(node, grad_output))
+        grads = _run_rule(node, grad_output if isinstance(grad_output, Tensor)
+                          else Tensor(grad_output))
     finally:
         node.saved_tensors = saved
     return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
@@ -175,156 +154,76 @@ def _run_recorded(node: Function, grad_output: Any) -> tuple:
 
 def _graph_value(node: Function, value: Any, slot: int | None) -> Any:
     """The graph Tensor behind a saved value: the node's output, an input, or a constant."""
-    if slot == -1:
-        return Tensor._make(value, node)
-    if slot is not None:
-        parent = node.parents[slot] if slot < len(node.parents) else None
-        if parent is None:
-            return value  # a constant input
-        return parent if isinstance(parent, Tensor) else Tensor._make(value, parent)
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        name = type(node).__name__
-        raise RuntimeError(
-            f"create_graph through {name}: its forward saved a value that is neither one of "
-            f"its inputs nor its output, so its derivative is unknown and second derivatives "
-            f"through {name} would be wrong. Save the inputs (or the output) and recompute the "
-            "value in backward, or keep a piecewise-constant value (a mask) as a ctx attribute."
-        )
-    return value  # masks, indices: piecewise constant, derivative zero
-
-
-def _check_saved(node: Function) -> None:
-    """Refuse a rule whose saved values are gone or were changed in place since forward."""
-    name = type(node).__name__
-    if node.saved_tensors is None:
-        raise RuntimeError(
-            f"backward through {name} a second time: the first backward() freed the arrays "
-            "it saved. Call backward(retain_graph=True) the first time to backpropagate "
-            "through the same graph again, or run the forward again.")
-    for index, counter, version in node.saved_versions:
-        if counter[0] != version:
-            slot = node.saved_slots[index]
-            what = "its output" if slot == -1 else f"its input {slot}"
-            raise RuntimeError(
-                f"one of the values {name} saved for backward ({what}, shape "
-                f"{np.shape(node.saved_tensors[index])}) was modified by an in-place operation:"
-                f" the tensor is at version {counter[0]}, but {name} saved it at version "
-                f"{version}. Do the in-place change after backward() (an optimizer step after "
-                "loss.backward()), or use an out-of-place op (t = t + x).")
-
-
-def _as_gradients(node: Function, grads: Any) -> tuple:
-    """The rule's result as a tuple, checked against the op's arguments."""
-    if type(grads) is not tuple:
-        grads = tuple(grads) if isinstance(grads, list) else (grads,)
-    if not len(node.parents) <= len(grads) <= len(node.needs_input_grad):
-        raise RuntimeError(
-            f"{type(node).__name__}.backward returned {len(grads)} gradient(s), but forward "
-            f"took {len(node.needs_input_grad)} argument(s) ({len(node.parents)} up to the last "
-            "tensor): return one per argument, None where there is none")
-    return grads
-
-
-def _check_finite(node: Function, grads: tuple) -> None:
-    """Under detect_anomaly(): stop at the first op whose backward makes a NaN or Inf."""
-    for position, grad in enumerate(grads):
-        values = grad.data if isinstance(grad, Tensor) else grad
-        if values is not None and not np.all(np.isfinite(values)):
-            where = "".join(node.creation_stack or ["  (created outside detect_anomaly())\n"])
-            raise RuntimeError(
-                f"detect_anomaly: {type(node).__name__}.backward returned NaN or Inf in the "
-                f"gradient of input {position} (shape {np.shape(values)}). The op was "
-                f"created here:\n{where}")
+    parent = node.parents[slot] if slot is not None and 0 <= slot < len(node.parents) else None
+    if slot == -1 or isinstance(parent, Function):
+        return Tensor._make(value, node if slot == -1 else parent)
+    if slot is not None or not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+        return value if parent is None else parent  # a constant or leaf; masks: derivative 0
+    raise RuntimeError(
+        f"create_graph through {type(node).__name__}: it saved a value that is neither an input "
+        "nor its output, so its derivative is unknown: save the inputs or output and recompute "
+        "the value in backward, or keep a piecewise-constant value (a mask) as a ctx attribute")
 
 
 class _BackwardMode:
     """During a pass: grad mode on (create_graph) or off in this thread, and Python's cycle
-    collector paused (the pass makes no cycles, but allocates enough to set off full
-    collections that walk the whole graph: a third of the time on a 100,000-op chain)."""
+    collector paused (the pass makes no cycles, but allocates enough to set off collections
+    that walk the whole graph: a third of the time on a 100,000-op chain)."""
 
-    lock, depth, collector_was_on = threading.Lock(), 0, False
+    lock, passes = threading.Lock(), [0, False]  # passes running, collector on before them
 
     def __init__(self, create_graph: bool) -> None:
         self.mode = enable_grad() if create_graph else no_grad()
 
     def __enter__(self) -> None:
-        with _BackwardMode.lock:
-            if _BackwardMode.depth == 0:
-                _BackwardMode.collector_was_on = gc.isenabled()
+        with self.lock:
+            self.passes[0] += 1
+            if self.passes[0] == 1:
+                self.passes[1] = gc.isenabled()
                 gc.disable()
-            _BackwardMode.depth += 1
         self.mode.__enter__()
 
     def __exit__(self, *exc_info: object) -> None:
         self.mode.__exit__()
-        with _BackwardMode.lock:
-            _BackwardMode.depth -= 1
-            if _BackwardMode.depth == 0 and _BackwardMode.collector_was_on:
+        with self.lock:
+            self.passes[0] -= 1
+            if self.passes[0] == 0 and self.passes[1]:
                 gc.enable()
 
 
-# ----------------------------------------------------------------------------- the callers
 def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, create_graph: bool,
                  inputs: Sequence[Tensor] | None = None) -> None:
     """`Tensor.backward`: add d(tensor)/d(leaf) to every leaf's `.grad` (or only `inputs`')."""
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            "backward: this tensor does not require grad and has no grad_fn. Create the "
-            "leaves with requires_grad=True (and do not compute it under no_grad()).")
-    seeds = _seeds([tensor], None if gradient is None else [gradient], create_graph)
-    retain_graph = create_graph if retain_graph is None else retain_graph
-    found = backward_pass([tensor], seeds, create_graph, retain_graph, set(_RETAINED))
+    found = backward_pass([tensor], _seeds([tensor], [gradient], create_graph), create_graph,
+                          create_graph if retain_graph is None else retain_graph, set(_RETAINED))
     only = None if inputs is None else {id(t) for t in inputs}
     for key, (grad, owned) in found.items():
-        if grad is None:
-            continue
-        if isinstance(key, Tensor):
-            if only is None or id(key) in only:
-                _add_to_grad(key, grad, owned, create_graph)
-        else:
-            for reference in key.retained:
-                retained = reference()
-                if retained is not None and (only is None or id(retained) in only):
-                    _add_to_grad(retained, grad, False, create_graph)
+        targets = [(key, owned)] if isinstance(key, Tensor) else [
+            (reference(), False) for reference in key.retained]
+        for target, owned in targets:
+            if grad is not None and target is not None and (only is None or id(target) in only):
+                _add_to_grad(target, grad, owned, create_graph)
 
 
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:
     """Accumulate into `.grad`, in the tensor's dtype; an array nobody else holds is kept."""
-    current = tensor._grad
     if create_graph:
         grad = grad if isinstance(grad, Tensor) else Tensor(grad)
-        tensor._grad = grad if current is None else current + grad
+        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
         return
-    if isinstance(grad, Tensor):
-        grad = grad.data
-    elif type(grad) is not np.ndarray:  # NumPy sums of 0-d arrays are scalars
-        grad = np.asarray(grad)
-    if current is not None:
-        current.data = np.asarray(current.data + grad, dtype=tensor.dtype)
-    elif owned and grad.dtype == tensor.dtype:
-        tensor._grad = Tensor._make(grad, None)
-    else:  # a copy in the tensor's dtype and memory order
-        copy = np.empty_like(tensor.data)
-        np.copyto(copy, grad, casting="unsafe")
-        tensor._grad = Tensor._make(copy, None)
+    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)  # scalars from 0-d sums
+    if tensor._grad is not None:
+        tensor._grad.data = np.asarray(tensor._grad.data + grad, dtype=tensor.dtype)
+        return
+    if not (owned and grad.dtype == tensor.dtype):  # a copy in the tensor's dtype and order
+        grad, values = np.empty_like(tensor.data), grad
+        np.copyto(grad, values, casting="unsafe")
+    tensor._grad = Tensor._make(grad, None)
 
 
-def retain_grad(tensor: Tensor) -> None:
-    """`Tensor.retain_grad`: give this non-leaf a `.grad` at the next backward()."""
-    node = tensor.grad_fn
-    if all(reference() is not tensor for reference in node.retained):
-        node.retained = node.retained + (weakref.ref(tensor),)
-        _RETAINED.add(node)
-
-
-def grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
-    grad_outputs: Any = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    allow_unused: bool = False,
-) -> tuple[Tensor | None, ...]:
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
     """Gradients of `outputs` with respect to `inputs`, without touching any `.grad`.
 
     As `torch.autograd.grad`: one gradient per input. With `create_graph=True` the gradients
@@ -333,31 +232,20 @@ def grad(
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    for position, tensor in enumerate(inputs):
-        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
-            raise ValueError(f"grad: input {position} does not require grad")
-    for position, tensor in enumerate(outputs):
-        if not tensor.requires_grad:
-            raise RuntimeError(
-                f"grad: output {position} does not require grad: it does not depend on any "
-                "tensor with requires_grad=True (or was computed under no_grad())")
-    seeds = _seeds(outputs, grad_outputs, create_graph)
-    retain_graph = create_graph if retain_graph is None else retain_graph
+    if not all(isinstance(tensor, Tensor) and tensor.requires_grad for tensor in inputs):
+        raise ValueError("grad: every input must be a Tensor that requires grad")
     keys = [tensor.grad_fn or tensor for tensor in inputs]
-    found = backward_pass(outputs, seeds, create_graph, retain_graph,
+    found = backward_pass(outputs, _seeds(outputs, grad_outputs, create_graph), create_graph,
+                          create_graph if retain_graph is None else retain_graph,
                           {key for key in keys if isinstance(key, Function)})
-    results = []
-    for position, (tensor, key) in enumerate(zip(inputs, keys)):
-        gradient, owned = found.get(key, (None, False))
-        if gradient is None and not allow_unused:
-            raise RuntimeError(
-                f"grad: input {position} (shape {tensor.shape}) was not used to compute the "
-                "outputs; pass allow_unused=True to get None for it")
-        if gradient is not None and not isinstance(gradient, Tensor):
-            gradient = Tensor._make(np.array(gradient, dtype=tensor.dtype, copy=True) if not owned
-                                    else np.asarray(gradient, dtype=tensor.dtype), None)
-        results.append(gradient)
-    return tuple(results)
+    results = [found.get(key, (None, False)) for key in keys]
+    unused = [position for position, (gradient, _) in enumerate(results) if gradient is None]
+    if unused and not allow_unused:
+        raise RuntimeError(f"grad: inputs {unused} were not used to compute the outputs; pass "
+                           "allow_unused=True to get None for them")
+    return tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(  # a private copy
+        np.array(g, dtype=tensor.dtype, copy=not owned or None), None)
+        for tensor, (g, owned) in zip(inputs, results))
 
 
 def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:
@@ -365,21 +253,16 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
     if not isinstance(grad_outputs, (list, tuple)):  # one gradient (or None) for every output
         grad_outputs = [grad_outputs] * len(outputs)
     seeds = []
-    for output, seed in zip(outputs, grad_outputs):
-        if seed is None:
-            if output.data.size != 1:
-                raise RuntimeError(
-                    f"backward: the output has shape {output.shape}, so the gradient is "
-                    "ambiguous; call .sum() (or .mean()) first, or pass gradient= with the "
-                    "output's shape")
-            seed = np.ones(output.data.shape, output.data.dtype)
-        elif isinstance(seed, Tensor):
-            seed = seed if create_graph else seed.data
-        else:
-            seed = np.asarray(seed, dtype=output.data.dtype)
+    for position, (output, seed) in enumerate(zip(outputs, grad_outputs)):
+        if not output.requires_grad:
+            raise RuntimeError(f"backward: output {position} does not require grad (no leaf "
+                               "with requires_grad=True, or computed under no_grad())")
+        if seed is None and output.data.size != 1:
+            raise RuntimeError(f"backward: the output has shape {output.shape}: call .sum() "
+                               "first, or pass gradient= (the output's gradient)")
+        seed = np.ones(output.shape, output.dtype) if seed is None else seed
+        seed = seed if isinstance(seed, Tensor) else Tensor(np.asarray(seed, dtype=output.dtype))
         if seed.shape != output.shape:
-            raise ValueError(
-                f"backward: gradient has shape {tuple(seed.shape)} but the output has shape "
-                f"{output.shape}")
-        seeds.append(Tensor(seed) if create_graph and not isinstance(seed, Tensor) else seed)
+            raise ValueError(f"backward: gradient shape {seed.shape}, output {output.shape}")
+        seeds.append(seed if create_graph else seed.data)
     return seeds

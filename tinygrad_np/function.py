@@ -23,176 +23,90 @@ it saves is a derived value, fine for `backward()` but refused under `create_gra
 whose derivative it cannot know: keep piecewise-constant helpers (masks) as ctx attributes.
 Written with operators, array methods and `tinygrad_np.xp`, the same rule runs on arrays for
 `backward()` and on Tensors, recording a graph, for `create_graph=True`.
+
+Grad mode is per thread. Tools above the engine (drawing, anomaly detection) see each
+recorded op through `observers`; the engine keeps nothing for them.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
-import inspect
 import threading
-import traceback
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np._decorate import ContextDecorator
+from tinygrad_np.dtypes import as_result
 from tinygrad_np.tensor import Tensor
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
-_FLOAT64 = np.dtype(np.float64)
-# needs_input_grad looked up, not built per call: [n][mask], bit i of mask for argument i.
-_NEEDS_INPUT_GRAD = tuple(
-    tuple(tuple(bool(mask >> i & 1) for i in range(n)) for mask in range(1 << n)) for n in range(8)
-)
 
 
-# ----------------------------------------------------------------------------- modes
-class _Modes(threading.local):
-    """Grad mode and anomaly mode, per thread (class attributes are each thread's start)."""
-
-    grad = True
-    anomaly = False
+@functools.cache
+def _needs(count: int, mask: int) -> tuple[bool, ...]:
+    """needs_input_grad for `count` arguments, bit i of `mask` for argument i (made once)."""
+    return tuple(bool(mask >> i & 1) for i in range(count))
 
 
-_modes = _Modes()
+observers: list = []  # functions (ctx, arrays, output) called for every recorded op
 
 
-class _ModeSwitch:
-    """A context manager and decorator that sets one mode for the code it wraps."""
+class _Mode(threading.local):
+    grad = True  # the class attribute is every new thread's starting value
 
-    mode = "grad"
+
+_mode = _Mode()
+
+
+class no_grad(ContextDecorator):
+    """Context manager and decorator (generators too) in which ops record no graph, in this
+    thread."""
+
     value = False
 
     def __enter__(self) -> None:
-        self._previous = getattr(_modes, self.mode)
-        setattr(_modes, self.mode, self.value)
+        self._previous, _mode.grad = _mode.grad, self.value
 
     def __exit__(self, *exc_info: object) -> None:
-        setattr(_modes, self.mode, self._previous)
-
-    def __call__(self, fn):
-        if inspect.isgeneratorfunction(fn):  # the mode holds while the generator runs
-
-            @functools.wraps(fn)
-            def generator(*args, **kwargs):
-                inner = fn(*args, **kwargs)
-                resume, value = inner.send, None
-                while True:
-                    try:
-                        with copy.copy(self):
-                            sent = resume(value)
-                    except StopIteration as stop:
-                        return stop.value
-                    try:
-                        value, resume = (yield sent), inner.send
-                    except BaseException as error:  # thrown in: pass it on, in the mode
-                        value, resume = error, inner.throw
-
-            return generator
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with copy.copy(self):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        _mode.grad = self._previous
 
 
-class no_grad(_ModeSwitch):
-    """Context manager (and decorator) in which ops record no graph, in this thread."""
-
-
-class enable_grad(_ModeSwitch):
-    """Context manager (and decorator) that turns recording back on, in this thread."""
+class enable_grad(no_grad):
+    """Context manager and decorator that turns recording back on, in this thread."""
 
     value = True
 
 
-class set_grad_enabled(_ModeSwitch):
-    """`set_grad_enabled(False)`: sets grad mode now; as a context manager, restores it after."""
+class set_grad_enabled(no_grad):
+    """`set_grad_enabled(False)` sets grad mode now; as a context manager, restores it after."""
 
     def __init__(self, mode: bool) -> None:
-        self._previous, self.value = _modes.grad, bool(mode)
-        _modes.grad = self.value
+        self._previous, self.value = _mode.grad, bool(mode)
+        _mode.grad = self.value
 
-    def __enter__(self) -> None:
-        pass
-
-    def __call__(self, fn):
-        raise TypeError("set_grad_enabled is not a decorator; use no_grad() or enable_grad()")
-
-
-# Tools above the engine that want to see each recorded op (the drawing keeps tiny values)
-# add a function(ctx, arrays, output) here; the engine itself keeps nothing for them.
-observers: list = []
-
-_anomaly_threads = 0  # how many detect_anomaly() blocks are open (any thread): 0 = no check
-
-
-class detect_anomaly(_ModeSwitch):
-    """Context manager: recorded ops remember the line that created them, and backward() stops
-    at the first op whose backward returns NaN or Inf, naming it. Off by default (no cost)."""
-
-    mode, value = "anomaly", True
-
-    def __init__(self, check_nan: bool = True) -> None:
-        self.value = bool(check_nan)
-
-    def __enter__(self) -> None:
-        global _anomaly_threads
-        _anomaly_threads += 1
-        super().__enter__()
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _anomaly_threads
-        _anomaly_threads -= 1
-        super().__exit__()
+    def __enter__(self) -> None:  # the mode was set by __init__
+        return
 
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph in this thread (outside `no_grad`)."""
-    return _modes.grad
+    return _mode.grad
 
 
-def is_anomaly_enabled() -> bool:
-    """True inside `detect_anomaly()` in this thread."""
-    return _modes.anomaly
-
-
-# ----------------------------------------------------------------------------- results
-def as_result(output: Any, arrays: list) -> np.ndarray:
-    """The one home of the result policy: what a forward returned, as the result's array.
-
-    An ndarray always (NumPy returns scalars from 0-d operations), and PyTorch's dtype where
-    NumPy's differs: a float64 result needs a float64 operand (int64 + float32, int / int and
-    exp(int) give float32, the default float dtype). The check is only paid for float64.
-    """
-    if type(output) is not np.ndarray:
-        output = np.asarray(output)
-    if output.dtype is _FLOAT64 and get_default_dtype() is not np.float64:
-        for arg in arrays:  # `is`: NumPy's dtype == None is True
-            if (arg if isinstance(arg, np.dtype) else getattr(arg, "dtype", None)) is _FLOAT64:
-                return output
-        return output.astype(np.float32)
-    return output
-
-
-# ----------------------------------------------------------------------------- Function
 class Function:
     """Base class of every differentiable op; an instance is both `ctx` and the graph node.
 
-    A recorded node holds: `parents` (per argument up to the last Tensor: the producing
+    A recorded node holds `parents` (per argument up to the last Tensor: the producing
     Function, the leaf Tensor, or None), `needs_input_grad`, `saved_tensors`, what each saved
-    value is (`saved_slots`: argument index, -1 for the output, None if derived) with the
-    version each saved tensor had (`saved_versions`), and `output_shape`, `output_dtype`.
+    value is (`saved_slots`: argument index, -1 for the output, None if derived), the version
+    each saved tensor had (`saved_versions`), and `output_shape`, `output_dtype`.
     """
 
     saved_tensors: tuple | None = ()  # None once backward has freed them
     saved_slots: tuple = ()
     saved_versions: tuple = ()
     retained: tuple = ()  # weak references to tensors that asked for retain_grad()
-    creation_stack: list[str] | None = None  # where the op was created, under detect_anomaly
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep forward's inputs or output for `backward` (see the module docstring)."""
@@ -208,7 +122,7 @@ class Function:
     def apply(cls, *args: Any) -> Tensor:
         """Run the op on Tensors (or plain numbers and arrays, taken as constants)."""
         ctx = cls()
-        arrays, parents, mask, bit, last = [], [], 0, 1, 0
+        arrays, parents, mask, bit, last = [], [], 0, 1, 1
         for arg in args:
             bit <<= 1
             if isinstance(arg, Tensor):
@@ -221,82 +135,58 @@ class Function:
             else:  # a NumPy scalar acts as a Python number, as in PyTorch
                 arrays.append(arg.item() if isinstance(arg, np.generic) else arg)
             parents.append(None)
-        recording = mask and _modes.grad
+        recording = mask and _mode.grad
         if recording and len(arrays) > 1:
             _distinct(arrays)
-        try:
-            ctx.needs_input_grad = _NEEDS_INPUT_GRAD[len(args)][mask >> 1 if recording else 0]
-        except IndexError:  # eight or more arguments
-            ctx.needs_input_grad = tuple(bool(recording and mask >> i + 1 & 1)
-                                         for i in range(len(args)))
+        ctx.needs_input_grad = _needs(len(args), mask >> 1 if recording else 0)
         try:
             raw = cls.forward(ctx, *arrays)
         except ValueError as error:  # name the op and the operands' shapes
             shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
-        output = raw
-        if type(raw) is not np.ndarray or raw.dtype is _FLOAT64:
-            output = as_result(raw, arrays)
+        output = as_result(raw, arrays)
         if not recording or output.dtype.kind != "f":  # only float results carry gradients
             return _make_tensor(output, None)
         # Parents up to the last Tensor argument: backward may leave off the rest.
-        ctx.parents = tuple(parents) if last == bit else tuple(parents[: last.bit_length() - 1])
+        ctx.parents = tuple(parents[: last.bit_length() - 1]) if last != bit else tuple(parents)
         ctx.output_shape, ctx.output_dtype = output.shape, output.dtype
         result = _make_tensor(output, ctx)
         if ctx.saved_tensors:
             _track_saved(ctx, args, arrays, raw, result)
-        if _anomaly_threads and _modes.anomaly:
-            ctx.creation_stack = traceback.format_stack()[:-1]
         for observe in observers:
             observe(ctx, arrays, output)
         return result
 
     def release(self) -> None:
-        """Free the saved arrays once backward has used them (a node that saved none stays
-        usable, as in PyTorch)."""
+        """Free the saved arrays after backward (a node that saved none stays usable)."""
         if self.saved_tensors:
             self.saved_tensors = None
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}>"
-
 
 def _distinct(arrays: list) -> None:
-    """Give each argument position its own array object (a view where one repeats).
-
-    `x * x.data` passes one ndarray twice, once as a graph input and once as a constant;
-    with one object per position, a saved value is traced to its position unambiguously.
-    """
-    if len(arrays) == 2:  # the common case, without a loop
-        if arrays[1] is arrays[0] and type(arrays[1]) is np.ndarray:
-            arrays[1] = arrays[1].view()
-        return
+    """One array object per argument (a view where one repeats): `x * x.data` passes x's array
+    twice, as a graph input and as a constant, and a saved value must name its position."""
     for i in range(1, len(arrays)):
         array = arrays[i]
-        if type(array) is np.ndarray:
-            for other in arrays[:i]:
-                if other is array:
-                    arrays[i] = array.view()
-                    break
+        if type(array) is np.ndarray and (array is arrays[0] or i > 1 and any(
+                array is other for other in arrays[1:i])):
+            arrays[i] = array.view()
 
 
 def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:
-    """Note what each saved value is and the version of each saved tensor (for backward)."""
+    """Note what each saved value is, and the version of each saved tensor."""
     saved, slots, versions = list(ctx.saved_tensors), [], []
     for index, value in enumerate(saved):
-        if value is raw:
-            saved[index], slot, owner = result.data, -1, result
-        else:
-            slot = owner = None
-            for position, array in enumerate(arrays):
-                if value is array:
-                    slot, owner = position, args[position]
-                    break
+        slot, owner = (-1, result) if value is raw else (None, None)
+        for position, array in enumerate(arrays if slot is None else ()):
+            if value is array:
+                slot, owner = position, args[position]
+                break
+        if slot == -1:
+            saved[index] = result.data  # the output as the result holds it (after as_result)
         slots.append(slot)
         if isinstance(owner, Tensor):
-            counter = owner._counter
-            if counter is None:
-                counter = owner._counter = [0]
+            counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))
     ctx.saved_tensors, ctx.saved_slots = tuple(saved), tuple(slots)
     ctx.saved_versions = tuple(versions)

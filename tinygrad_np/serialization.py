@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.tensor import Tensor
 
 FORMAT_KEY = "__tinygrad_np_format__"
@@ -150,7 +151,8 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
         raise
 
 
-def load(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> OrderedDict[str, np.ndarray]:
+def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
+         weights_only: bool = True) -> OrderedDict[str, np.ndarray]:
     """Read a file written by `save`: an ordered dict name -> ndarray, in the saved order.
 
     Every entry's .npy header is read and checked before any array is allocated; when the
@@ -159,7 +161,10 @@ def load(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> OrderedDict[str,
     and the reason, for anything else that is not such a file: random or truncated bytes, a
     `.npz` from elsewhere, pickled objects (never unpickled), an entry whose size disagrees
     with its header, duplicate entries, or arrays over the size limit.
+    PyTorch's `map_location` (only the CPU) and `weights_only` are accepted: files hold
+    arrays only, so loading is always weights-only.
     """
+    as_device(map_location, "load")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int | np.integer):
         raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
     if max_bytes < 0:

@@ -105,7 +105,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
     accepted = max(normal_cdf((b - mean) / std) - normal_cdf((a - mean) / std), 1e-6)
     kept: list[np.ndarray] = []
-    needed = tensor.size
+    needed = tensor.numel()
     while needed > 0:
         draws = source.normal(mean, std, min(int(needed / accepted * 1.1) + 16, 1 << 24))
         draws = draws[(draws >= a) & (draws <= b)][:needed]
@@ -189,10 +189,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
     if tensor.ndim < 2:
         raise ValueError(f"Only tensors with 2 or more dimensions are supported "
                          f"(shape {tensor.shape})")
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.size // rows
+    cols = tensor.numel() // rows
     flattened = _generator(generator).normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flattened = flattened.T

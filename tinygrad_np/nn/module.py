@@ -13,9 +13,11 @@ assigned, plus whatever sits inside attributes that are lists, tuples or dicts (
                 x = layer(x).relu()
             return self.out(x)
 
-No registration step is needed (there is no `ModuleList`), and no `__setattr__` magic: the
-walk reads `vars(self)`, whose order Python keeps. Everything is visited depth first in that
-order, and a parameter or module reachable twice is reported once, under its first name.
+No registration step is needed (`nn.ModuleList` and friends exist for PyTorch code, but a
+plain list works too), and no `__setattr__` magic: the walk reads `vars(self)`, whose order
+Python keeps. Modules are visited depth first in that order; as in PyTorch, a module's own
+parameters come before those of its sub-modules, and a parameter or module reachable twice
+is reported once, under its first name.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_np.device import as_device, is_device
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
@@ -113,8 +116,11 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every Parameter below this module as (dotted name, parameter), in definition order.
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
+        """Every Parameter below this module as (dotted name, parameter), in PyTorch's order:
+        modules depth first in definition order, each module's own parameters (in definition
+        order) before those of its sub-modules.
 
         Names follow the attribute path: `0.weight` in a Sequential, `encoder.fc1.bias`.
         A parameter without a name gets this one as its `.name` (graph drawings show it);
@@ -122,24 +128,51 @@ class Module:
         may lengthen such a name, never replace a name the user set.
         """
         seen: set[int] = set()
-        stack: list[tuple[str, Module | Parameter]] = [(prefix, self)]
-        while stack:
-            name, member = stack.pop()
-            if id(member) in seen:
-                continue
-            seen.add(id(member))
-            if isinstance(member, Parameter):
-                _give_name(member, name)
-                yield name, member
-            else:
-                members = [(_join(name, child_name), child)
-                           for child_name, child in member._direct_members()]
-                stack.extend(reversed(members))
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, member in module._direct_members():
+                if isinstance(member, Parameter) and id(member) not in seen:
+                    seen.add(id(member))
+                    name = _join(module_name, name)
+                    _give_name(member, name)
+                    yield name, member
 
-    def parameters(self) -> Iterator[Parameter]:
-        """Every Parameter below this module, in definition order (for an optimizer)."""
-        for _, parameter in self.named_parameters():
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every Parameter below this module, in named_parameters' order (for an optimizer)."""
+        for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a sub-module under `name` (the same as assigning the attribute)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} is a {type(module).__name__}, not a Module")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: the name must be a non-empty string without '.', "
+                           f"got {name!r}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a Parameter (or None, a placeholder) under `name` (as assigning the attribute)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} is a {type(param).__name__}, "
+                            "not an nn.Parameter")
+        setattr(self, name, param)
+
+    def apply(self, fn: Any) -> Module:
+        """Call `fn(module)` on every sub-module (children first) and then on self; returns
+        self. The usual way to initialise weights: `model.apply(init_weights)`."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set requires_grad on every parameter (False freezes them); returns self."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
 
     # ----------------------------------------------------------------- buffers
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -195,21 +228,22 @@ class Module:
         return members
 
     def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool | None]]:
-        """Every parameter and buffer below this module, depth first in definition order (the
-        order of `state_dict`), as (dotted name, tensor, persistent) with None for parameters."""
+        """Every parameter and buffer below this module in PyTorch's state_dict order:
+        modules depth first in definition order, each module's own parameters and then its
+        buffers, as (dotted name, tensor, persistent) with None for parameters."""
         seen: set[int] = set()
-        stack: list[tuple[str, Module | Tensor, bool | None]] = [(prefix, self, None)]
-        while stack:
-            name, member, persistent = stack.pop()
-            if id(member) in seen:
-                continue
-            seen.add(id(member))
-            if isinstance(member, Module):
-                members = [(_join(name, child_name), child, flag)
-                           for child_name, child, flag in member._direct_state()]
-                stack.extend(reversed(members))
-            else:
-                yield name, member, persistent
+        for module_name, module in self.named_modules(prefix):
+            attributes = vars(module)
+            own: list[tuple[str, Tensor, bool | None]] = [
+                (name, member, None) for name, member in module._direct_members()
+                if isinstance(member, Parameter)]
+            own += [(name, attributes[name], persistent)
+                    for name, persistent in attributes.get("_buffer_names", {}).items()
+                    if isinstance(attributes.get(name), Tensor)]
+            for name, tensor, persistent in own:
+                if id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    yield _join(module_name, name), tensor, persistent
 
     # ----------------------------------------------------------------- training helpers
     def zero_grad(self) -> None:
@@ -226,6 +260,58 @@ class Module:
     def eval(self) -> Module:
         """Same as `train(False)`."""
         return self.train(False)
+
+    # ----------------------------------------------------------------- dtype and device
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Module:
+        """`model.to("cpu")`, `model.to(tg.float64)`, `model.to("cpu", tg.float64)`,
+        `model.to(tensor)`: converts the floating-point parameters (and buffers) in place, so
+        each Parameter object stays the same one (an optimizer holding it sees the change).
+        Only the CPU exists: any other device raises. Returns self."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        as_device(device, "Module.to")
+        if dtype is not None:
+            if np.dtype(dtype).kind != "f":
+                raise TypeError(f"Module.to: only floating-point dtypes, got {np.dtype(dtype)}")
+            self._convert_floats(np.dtype(dtype))
+        return self
+
+    def _convert_floats(self, dtype: np.dtype) -> None:
+        tensors = list(self.parameters())
+        buffers = getattr(self, "buffers", None)  # buffers come with register_buffer
+        if buffers is not None:
+            tensors += [buffer for buffer in buffers() if isinstance(buffer, Tensor)]
+        for tensor in tensors:
+            if tensor.dtype.kind == "f" and tensor.dtype != dtype:
+                tensor.data = tensor.data.astype(dtype)
+                if tensor.grad is not None:
+                    tensor.grad = Tensor(tensor.grad.data.astype(dtype))
+
+    def float(self) -> Module:
+        """Floating-point parameters and buffers to float32, in place; returns self."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Floating-point parameters and buffers to float64, in place; returns self."""
+        return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Floating-point parameters and buffers to float16, in place; returns self."""
+        return self.to(np.float16)
+
+    def cpu(self) -> Module:
+        """Self: everything is on the CPU already."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Module:
+        """Always raises: tinygrad_np has no GPU backend."""
+        return self.to("cuda")
 
     # ----------------------------------------------------------------- weights in and out
     def state_dict(self) -> OrderedDict[str, np.ndarray]:

@@ -363,7 +363,7 @@ def graph_stats(tensor: Tensor) -> GraphStats:
         raise TypeError(f"graph_stats: expected a Tensor, got {type(tensor).__name__}")
     if tensor.grad_fn is None:
         leaf = int(tensor.requires_grad)
-        return GraphStats(0, 0, Counter(), leaf, tensor.size * leaf, 0, 0, 0)
+        return GraphStats(0, 0, Counter(), leaf, tensor.data.size * leaf, 0, 0, 0)
     order = topological_order([tensor.grad_fn])
     ops = Counter(type(node).__name__ for node in order)
     depth: dict[Any, int] = {}
@@ -398,5 +398,5 @@ def graph_stats(tensor: Tensor) -> GraphStats:
             hold(value)
     return GraphStats(
         nodes=len(order), depth=depth[tensor.grad_fn], ops=ops, parameters=len(leaves),
-        parameter_elements=sum(leaf.size for leaf in leaves.values()), inputs=len(inputs),
+        parameter_elements=sum(leaf.data.size for leaf in leaves.values()), inputs=len(inputs),
         saved_bytes=sum(buffers.values()), reused=sum(1 for n in uses.values() if n > 1))

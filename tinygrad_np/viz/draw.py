@@ -198,10 +198,10 @@ def draw_graph(
     intermediate results and constants), else its role, shape and dtype, the values of
     tensors with at most 6 elements (`show_data=True`: of every tensor, shortened), and
     after `backward()` the gradient of each leaf (its values when small, its L2 norm ‖grad‖
-    when large; `show_grad=False` hides them). In a micrograd-sized graph (tensors of at
-    most 16 elements) every value stays known after a plain `backward()`, and the
-    intermediate results and the output show their gradients too. Ops are ellipses, with
-    the Python numbers they took as operands (`x * 2`: "b = 2").
+    when large; `show_grad=False` hides them). In a micrograd-sized graph (results of at
+    most 3 elements, operands of at most 16) every value stays known after a plain
+    `backward()`, and the intermediate results and the output show their gradients too.
+    Ops are ellipses, with the Python numbers they took as operands (`x * 2`: "b = 2").
 
     Colour legend:
       blue box            a leaf with requires_grad=True: a parameter, it gets a .grad

@@ -106,38 +106,39 @@ def _grad_array(tensor: Tensor) -> np.ndarray | None:
     return None if grad is None else np.asarray(grad.data)
 
 
-# Values of at most this many elements are kept for drawing (micrograd-sized graphs show every
-# value, even after backward() freed what the ops saved); bigger ones only while an op holds
-# them for its backward. Kept by an observer of the engine, so the engine stores nothing.
+# Drawing keeps the values of micrograd-sized results (at most SMALL_RESULT elements: scalars
+# and tiny vectors), and their constant operands of at most SMALL elements, so such a graph
+# shows every value even after backward() freed what the ops saved; bigger values are shown
+# only while an op holds them for its backward. An observer of the engine keeps them (the
+# engine stores nothing for drawing); for any bigger result it returns at once.
 SMALL = 16
+SMALL_RESULT = 3
 
 
 def _keep_small_values(ctx: Function, arrays: list, output: np.ndarray) -> None:
-    """A tiny op (output and array operands of at most SMALL elements) keeps its operands,
-    output and saved values in `ctx.small`: enough to draw it and to replay its rule after
-    backward() (the drawing shows intermediate gradients). Other ops keep their tiny output
-    and tiny constant operands in `ctx.small_values`."""
-    if output.size <= SMALL:
-        for array in arrays:
-            if type(array) is np.ndarray and array.size > SMALL:
-                break
-        else:
-            saved = ctx.saved_tensors
-            if saved and None in ctx.saved_slots and not all(
-                    type(value) is not np.ndarray or value.size <= SMALL for value in saved):
-                saved = None  # a big derived value: not kept, the rule cannot be replayed
-            ctx.small = (arrays, output, saved)
-            return
-        kept = {-1: output}
+    """A micrograd-sized op (result of at most SMALL_RESULT elements, array operands of at
+    most SMALL) keeps its operands, result and saved values in `ctx.small`: enough to draw it
+    and to replay its rule after backward() (the drawing shows intermediate gradients, the
+    trace works after backward()). A bigger result returns at once."""
+    if output.size > SMALL_RESULT:
+        return
+    for array in arrays:
+        if type(array) is np.ndarray and array.size > SMALL:
+            break
     else:
-        kept = {}
+        saved = ctx.saved_tensors
+        if saved and None in ctx.saved_slots and not all(
+                type(value) is not np.ndarray or value.size <= SMALL for value in saved):
+            saved = None  # a big derived value: not kept, the rule cannot be replayed
+        ctx.small = (arrays, output, saved)
+        return
+    kept = {-1: output}
     parents = ctx.parents
     for position, array in enumerate(arrays):
         if type(array) is np.ndarray and array.size <= SMALL and (
                 position >= len(parents) or parents[position] is None):
             kept[position] = array
-    if kept:
-        ctx.small_values = kept
+    ctx.small_values = kept
 
 
 observers.append(_keep_small_values)
