@@ -74,7 +74,8 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     with the gradient of its output)."""
     pending: dict[Any, tuple] = {}
     for output, seed in zip(outputs, seeds):
-        _add(pending, output.grad_fn or output, seed, False)
+        key = output.grad_fn or output
+        pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
     run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
     captured = {}
     with _BackwardMode(create_graph):
@@ -88,30 +89,29 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                     observe(node, grad_output, grads)
                 for parent, grad in zip(node.parents, grads):
                     if parent is not None and grad is not None:
-                        _add(pending, parent, *_fit(grad, parent, node, grad_output, grads))
+                        _add_to_input(pending, parent, grad, node, grad_output, grads)
             if not retain_graph:
                 node.release()
     pending.update(captured)
     return pending
 
 
-def _add(pending: dict, key: Any, grad: Any, owned: bool) -> None:
-    previous = pending.get(key)  # a node used twice gets the sum of both paths
-    pending[key] = (grad, owned) if previous is None else (previous[0] + grad, True)
-
-
-def _fit(grad: Any, parent: Any, node: Function, grad_output: Any, grads: tuple) -> tuple:
-    """A rule's gradient at its input's shape (unbroadcast), with its `owned` flag."""
-    if type(grad) is not np.ndarray and not isinstance(grad, Tensor):
-        grad = np.asarray(grad)  # NumPy returns scalars from 0-d arithmetic
+def _add_to_input(pending: dict, parent: Any, grad: Any, node: Function, grad_output: Any,
+                  grads: tuple) -> None:
+    """Add a rule's gradient, at its input's shape (unbroadcast), to the input's pending sum,
+    with the `owned` flag (a new array nobody else holds, which a leaf may keep)."""
+    # NumPy returns scalars from 0-d arithmetic: an array again
+    grad = grad if type(grad) is np.ndarray or isinstance(grad, Tensor) else np.asarray(grad)
     shape = parent.output_shape if isinstance(parent, Function) else parent.shape
     if grad.shape != shape:
-        return unbroadcast(grad, shape, type(node).__name__), True
-    if isinstance(parent, Function) or type(grad) is not np.ndarray or grad.base is not None:
-        return grad, False  # only a leaf keeps its gradient, and never a view
-    # Rules may pass on grad_output (add does, to both inputs) or an array the node holds.
-    held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
-    return grad, sum(value is grad for value in held) == 1 and grad.flags.writeable
+        grad, owned = unbroadcast(grad, shape, type(node).__name__), True
+    elif isinstance(parent, Function) or type(grad) is not np.ndarray or grad.base is not None:
+        owned = False  # only a leaf keeps its gradient, and never a view
+    else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold
+        held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
+        owned = sum(value is grad for value in held) == 1 and grad.flags.writeable
+    previous = pending.get(parent)  # an input used twice gets the sum of both paths
+    pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
 
 
 def _run_rule(node: Function, grad_output: Any) -> tuple:
@@ -131,7 +131,8 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
                 "after backward(), or use an out-of-place op (t = t + x).")
     grads = type(node).backward(node, grad_output)
     grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
-    if not len(node.parents) <= len(grads) <= len(node.needs_input_grad):
+    needs = node.needs_input_grad  # trailing arguments that need no gradient may be left off
+    if len(grads) != len(needs) and (len(grads) > len(needs) or any(needs[len(grads):])):
         raise RuntimeError(f"{name}.backward returned {len(grads)} gradient(s) for "
                            f"{len(node.needs_input_grad)} forward argument(s): return one per "
                            "argument, None where there is none")

@@ -41,6 +41,7 @@ from tinygrad_np.dtypes import as_result
 from tinygrad_np.tensor import Tensor
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
+_FLOAT64 = np.dtype(np.float64)
 
 
 @functools.cache
@@ -97,8 +98,8 @@ def is_grad_enabled() -> bool:
 class Function:
     """Base class of every differentiable op; an instance is both `ctx` and the graph node.
 
-    A recorded node holds `parents` (per argument up to the last Tensor: the producing
-    Function, the leaf Tensor, or None), `needs_input_grad`, `saved_tensors`, what each saved
+    A recorded node holds `parents` (per argument: the producing Function, the leaf Tensor,
+    or None), `needs_input_grad`, `saved_tensors`, what each saved
     value is (`saved_slots`: argument index, -1 for the output, None if derived), the version
     each saved tensor had (`saved_versions`), and `output_shape`, `output_dtype`.
     """
@@ -112,9 +113,6 @@ class Function:
         """Keep forward's inputs or output for `backward` (see the module docstring)."""
         self.saved_tensors = arrays
 
-    def forward(self, *args: Any) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} must define forward(ctx, ...)")
-
     def backward(self, grad_output: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define backward(ctx, grad_output)")
 
@@ -122,12 +120,11 @@ class Function:
     def apply(cls, *args: Any) -> Tensor:
         """Run the op on Tensors (or plain numbers and arrays, taken as constants)."""
         ctx = cls()
-        arrays, parents, mask, bit, last = [], [], 0, 1, 1
+        arrays, parents, mask, bit = [], [], 0, 1
         for arg in args:
             bit <<= 1
             if isinstance(arg, Tensor):
                 arrays.append(arg.data)
-                last = bit
                 if arg.requires_grad:
                     mask |= bit
                     parents.append(arg.grad_fn or arg)
@@ -144,11 +141,11 @@ class Function:
         except ValueError as error:  # name the op and the operands' shapes
             shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
-        output = as_result(raw, arrays)
+        output = raw if type(raw) is np.ndarray and raw.dtype is not _FLOAT64 else as_result(
+            raw, arrays)  # the dtype and 0-d policy, paid only for float64 and non-arrays
         if not recording or output.dtype.kind != "f":  # only float results carry gradients
             return _make_tensor(output, None)
-        # Parents up to the last Tensor argument: backward may leave off the rest.
-        ctx.parents = tuple(parents[: last.bit_length() - 1]) if last != bit else tuple(parents)
+        ctx.parents = tuple(parents)
         ctx.output_shape, ctx.output_dtype = output.shape, output.dtype
         result = _make_tensor(output, ctx)
         if ctx.saved_tensors:
@@ -178,7 +175,8 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
     saved, slots, versions = list(ctx.saved_tensors), [], []
     for index, value in enumerate(saved):
         slot, owner = (-1, result) if value is raw else (None, None)
-        for position, array in enumerate(arrays if slot is None else ()):
+        for position, array in enumerate(arrays if slot is None and type(value) is np.ndarray
+                                         else ()):  # a number is a constant wherever it came
             if value is array:
                 slot, owner = position, args[position]
                 break
