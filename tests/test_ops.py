@@ -22,62 +22,41 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-import tinygrad_np as tg
 from tinygrad_np import Tensor
+from tinygrad_np.testing import (
+    anywhere,
+    arrays,
+    assert_gradients_close,
+    away_from,
+    away_from_zero,
+    broadcastable_shapes,
+    compare_with_torch,
+    distinct,
+    integers,
+    positive,
+)
+from tinygrad_np.testing import shapes as kit_shapes
 
 # ----------------------------------------------------------------------------- input domains
+# The domains and strategies come from tinygrad_np.testing, the kit users test their own ops
+# with: this table proves it on every built-in op.
 
-
-def anywhere(rng, shape):
-    return rng.uniform(-2, 2, shape)
-
-
-def positive(rng, shape):
-    return rng.uniform(0.5, 2.5, shape)
-
-
-def away_from_zero(rng, shape):
-    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2, shape)
-
-
-def away_from_clip_edges(rng, shape):
-    """Values in [-2, 2] at least 0.1 from the clip bounds -1 and 1."""
-    values = anywhere(rng, shape)
-    for edge in (-1.0, 1.0):
-        close = np.abs(values - edge) < 0.1
-        values = np.where(close, edge + 0.2 * np.sign(values - edge + 1e-9), values)
-    return values
-
-
-def distinct(rng, shape):
-    """No two values closer than 0.3, so max/min have no ties."""
-    size = int(np.prod(shape, dtype=int))
-    return (rng.permutation(size) * 0.3 - 0.15 * size + rng.uniform(0, 0.05, size)).reshape(shape)
-
-
-def integer_values(rng, shape):
-    return rng.integers(-3, 4, shape).astype(np.float64)
-
-
-shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
-nonscalar_shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+away_from_clip_edges = away_from(-1.0, 1.0)  # values in [-2, 2] at least 0.1 from -1 and 1
+integer_values = integers
+shapes = kit_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+nonscalar_shapes = kit_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
 
 
 @st.composite
 def unary(draw, domain=anywhere, shape_strategy=shapes):
-    shape = draw(shape_strategy)
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    return [domain(rng, shape)]
+    return [draw(arrays(shape_strategy, domain=domain))]
 
 
 @st.composite
 def broadcast_pair(draw, domain_a=anywhere, domain_b=anywhere):
     """Two arrays whose shapes broadcast, including rank-extending and size-1 pairs."""
-    result = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
-                                                    max_side=3))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    shape_a, shape_b = result.input_shapes
-    return [domain_a(rng, shape_a), domain_b(rng, shape_b)]
+    shape_a, shape_b = draw(broadcastable_shapes(2, min_dims=0, max_dims=3, max_side=3))
+    return [draw(arrays(shape_a, domain=domain_a)), draw(arrays(shape_b, domain=domain_b))]
 
 
 @st.composite
@@ -317,35 +296,19 @@ def check_forward(op, data):
 
 
 def check_backward(op, data):
-    """Backward with a random upstream gradient against float64 central differences."""
-    arrays, options = data.draw(op.inputs)
-    tensors = [Tensor(a, requires_grad=True) for a in arrays]
-    output = _call(op, tensors, options)
-    upstream = np.random.default_rng(1).standard_normal(output.shape)
-    output.backward(upstream)
-    numerical = tg.numerical_grad(lambda *ts: _call(op, ts, options), tensors,
-                                  grad_output=upstream)
-    for tensor, expected in zip(tensors, numerical):
-        assert tensor.grad is not None and tensor.grad.shape == tensor.shape
-        np.testing.assert_allclose(tensor.grad.data, expected, rtol=1e-5, atol=1e-6)
+    """Backward with a random upstream gradient against float64 central differences
+    (`tinygrad_np.testing.assert_gradients_close`)."""
+    inputs, options = data.draw(op.inputs)
+    assert_gradients_close(lambda *ts: _call(op, ts, options), *inputs, rtol=1e-5, atol=1e-6)
 
 
 def check_pytorch(op, data):
-    """Values and gradients against PyTorch (skipped without it)."""
-    torch = pytest.importorskip("torch")
-    arrays, options = data.draw(op.inputs)
-    tensors = [Tensor(a, requires_grad=True) for a in arrays]
-    torch_tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
-    output = _call(op, tensors, options)
-    torch_output = (op.torch_fn or op.fn)(*torch_tensors, **options)
-    np.testing.assert_allclose(output.data, torch_output.detach().numpy(), rtol=1e-10,
-                               atol=1e-12)
-    upstream = np.random.default_rng(2).standard_normal(output.shape)
-    output.backward(upstream)
-    torch_output.backward(torch.tensor(upstream))
-    for tensor, torch_tensor in zip(tensors, torch_tensors):
-        np.testing.assert_allclose(tensor.grad.data, torch_tensor.grad.numpy(), rtol=1e-10,
-                                   atol=1e-12)
+    """Values and gradients against PyTorch, skipped without it
+    (`tinygrad_np.testing.compare_with_torch`)."""
+    inputs, options = data.draw(op.inputs)
+    compare_with_torch(lambda *ts: _call(op, ts, options),
+                       lambda *ts: (op.torch_fn or op.fn)(*ts, **options), *inputs,
+                       rtol=1e-10, atol=1e-12)
 
 
 def check_float32(op, data):

@@ -83,7 +83,7 @@ from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.join import cat, chunk, concat, concatenate, meshgrid, split, stack, unbind
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
-from tinygrad_np.viz import draw_graph  # graphviz itself is imported only when drawing
+from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz: when drawing
 
 # PyTorch's front door: `import tinygrad_np as torch` then torch.nn, torch.float32, torch.sin,
 # torch.device("cpu"), torch.utils.data.DataLoader, ... (the layers above the engine; the
@@ -152,6 +152,7 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "graph_stats",
     "index_select",
     "is_anomaly_enabled",
     "is_grad_enabled",
@@ -200,6 +201,7 @@ __all__ = [
     "take_along_dim",
     "Tensor",
     "tensor",
+    "trace_backward",
     "topk",
     "tril",
     "triu",

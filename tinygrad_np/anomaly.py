@@ -1,13 +1,17 @@
-"""`detect_anomaly()`: find the op where a NaN or Inf gradient starts.
+"""`detect_anomaly()`: find the op where a NaN or Inf starts, in forward and in backward.
 
 A tool above the engine: while a `detect_anomaly()` block is open (in any thread) it watches
-through the engine's observer lists. Each op recorded in the block remembers the line of user
-code that created it, and backward() raises at the first op whose backward returns a NaN or
-Inf, naming the op, the input and that line. Outside such blocks it costs nothing.
+through the engine's observer lists. In forward, the first recorded op whose output holds a
+NaN or Inf raises at once, naming the op, the line of user code that created it and its
+inputs' ranges: `log(softmax(x))` with extreme logits stops at `log` (softmax underflowed to
+0), while `log_softmax(x)` raises nothing. Each op recorded in the block remembers the line
+that created it, and backward() raises at the first op whose backward returns a NaN or Inf,
+naming the op, the input and that line. Outside such blocks it costs nothing.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import traceback
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import autograd, function
+from tinygrad_np.opcheck import _user_site
 from tinygrad_np.tensor import Tensor
 
 
@@ -37,6 +42,56 @@ def _remember_creation(ctx: Any, arrays: list, output: np.ndarray) -> None:
         ctx.creation_stack = traceback.format_stack()[:-2]
 
 
+HINTS = {
+    "Log": "log of 0 or of a negative number: if its input is a softmax that underflowed, "
+           "use log_softmax (or F.cross_entropy); otherwise add a small epsilon",
+    "Div": "division by 0: a variance, norm or count that is 0? add an epsilon to the "
+           "denominator",
+    "Sqrt": "square root of a negative number, or of 0 followed by a division",
+    "Exp": "exp overflowed (input above ~88 in float32, ~709 in float64): subtract the max "
+           "first, or use a stable op (softmax, logsumexp, softplus)",
+    "Pow": "a power of 0 or of a negative number, or an overflow",
+}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        if value.size == 0:
+            return f"shape {value.shape} (empty)"
+        with np.errstate(all="ignore"):
+            low, high = np.min(value), np.max(value)
+        return f"shape {value.shape} {value.dtype}, values in [{low:.4g}, {high:.4g}]"
+    return repr(value)
+
+
+def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
+    """Raise at the first op whose output is not finite (in threads with the check on)."""
+    if not _enabled.on or output.dtype.kind not in "fc":
+        return
+    if output.size == 1:
+        if math.isfinite(output.item()):
+            return
+    elif np.isfinite(output).all():
+        return
+    name = type(ctx).__name__
+    bad = ~np.isfinite(output)
+    kinds = " and ".join(kind for kind, mask in (("NaN", np.isnan(output)),
+                                                 ("Inf", np.isinf(output))) if mask.any())
+    first = np.unravel_index(np.argmax(bad), output.shape) if output.ndim else ()
+    site, code = _user_site()
+    inputs = "; ".join(f"input {i}: {_describe(a)}" for i, a in enumerate(arrays)
+                       if isinstance(a, np.ndarray | float | int) and not isinstance(a, bool))
+    finite = all(np.all(np.isfinite(a)) for a in arrays
+                 if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
+    origin = "from finite inputs" if finite else "(an input was already not finite)"
+    hint = HINTS.get(name)
+    raise RuntimeError(
+        f"detect_anomaly: {name} produced {kinds} in the forward pass {origin}, at "
+        f"{int(bad.sum())} of {output.size} elements (first at {tuple(int(i) for i in first)})."
+        f"\n  created at {site}" + (f": {code}" if code else "") + f"\n  {inputs}"
+        + (f"\n  hint: {hint}" if hint else ""))
+
+
 def _check_gradients(node: Any, grad_output: Any, grads: tuple) -> None:
     if not _enabled.on:
         return
@@ -52,7 +107,13 @@ def _check_gradients(node: Any, grad_output: Any, grads: tuple) -> None:
 
 
 class detect_anomaly(function.no_grad):
-    """Context manager (and decorator): name the op where a NaN or Inf gradient starts."""
+    """Context manager (and decorator): name the op where a NaN or Inf starts.
+
+    In forward, the first recorded op whose output holds a NaN or Inf raises RuntimeError
+    naming the op, the line that created it and its inputs' ranges; in backward, the first
+    op whose backward returns one, with the line that created it. `check_nan=False` turns
+    the checks off inside a block. Outside the blocks it costs nothing.
+    """
 
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = bool(check_nan)
@@ -62,6 +123,7 @@ class detect_anomaly(function.no_grad):
         with _lock:
             if _open_blocks == 0:
                 function.observers.append(_remember_creation)
+                function.observers.append(_check_output)
                 autograd.backward_observers.append(_check_gradients)
             _open_blocks += 1
         self._previous, _enabled.on = _enabled.on, self.check_nan
@@ -73,4 +135,5 @@ class detect_anomaly(function.no_grad):
             _open_blocks -= 1
             if _open_blocks == 0:
                 function.observers.remove(_remember_creation)
+                function.observers.remove(_check_output)
                 autograd.backward_observers.remove(_check_gradients)

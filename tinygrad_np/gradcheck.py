@@ -25,7 +25,16 @@ from tinygrad_np.tensor import Tensor
 
 
 class GradcheckError(AssertionError):
-    """Raised by gradcheck when an analytic gradient disagrees with the numerical one."""
+    """Raised by gradcheck when an analytic gradient disagrees with the numerical one.
+
+    After the drill-down, `kind` is "wrong rule" (`op` and `site` name the op and the line
+    that created it), "kink" (the difference straddles a point where an op is not
+    differentiable) or "unexplained" (every op checks out alone).
+    """
+
+    kind: str = "unexplained"
+    op: str | None = None
+    site: str | None = None
 
 
 def _as_float64(inputs: Sequence[Any]) -> list[Any]:
@@ -123,10 +132,22 @@ def _describe(inputs, position: int) -> str:
     return f"input {position}" + (f" ({name!r})" if name else "")
 
 
-def _fail(message: str, raise_exception: bool) -> bool:
-    if raise_exception:
-        raise GradcheckError(message)
-    return False
+def _fail(message: str, raise_exception: bool, fn: Any = None, inputs: Any = None,
+          tolerances: tuple = ()) -> bool:
+    if not raise_exception:
+        return False
+    error = GradcheckError(message)
+    if fn is not None:  # find the op to blame: only now is anything recorded for it
+        from tinygrad_np.opcheck import UNEXPLAINED, drill_down
+
+        finding = drill_down(fn, inputs, *tolerances)
+        if finding is None:
+            error = GradcheckError(f"{message}\n{UNEXPLAINED}")
+        else:
+            error = GradcheckError(f"{message}\n{finding.describe()}")
+            error.kind, error.op, error.site = (finding.kind, finding.record.op.__name__,
+                                                finding.record.site)
+    raise error
 
 
 def gradcheck(
@@ -137,6 +158,7 @@ def gradcheck(
     rtol: float = 1e-3,
     raise_exception: bool = True,
     fast: bool = False,
+    drill_down: bool = True,
 ) -> bool:
     """True if backward() agrees with central differences for every input needing grad.
 
@@ -144,13 +166,21 @@ def gradcheck(
     report naming the input, the worst element, the analytic and numerical values and the
     absolute and relative error. Elements pass when |analytic - numerical| <= atol +
     rtol * |numerical|.
+
+    Then (`drill_down=True`) it finds the culprit: `fn` runs once more while every op it
+    creates is noted with the line of your code that created it, and each op is checked
+    alone on the inputs it saw. The report names the first op whose rule is wrong (its
+    input, element, analytic and numerical values), or says "kink" when the difference
+    straddles a point where an op is not differentiable (ReLU or abs at 0, a max/min tie, a
+    clip edge), where backward's value is a valid choice. `fast=True` drills down too.
     """
     inputs = _as_float64(inputs)
     checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    drill = (fn, inputs, (eps, atol, rtol)) if drill_down else ()
     if fast:
-        return _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception)
+        return _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill)
 
     output_shape = _evaluate(fn, inputs).shape
     analytic = _analytic_jacobian(fn, inputs, checked, output_shape)
@@ -173,12 +203,12 @@ def gradcheck(
             f"{numerical[worst]:.8g}, absolute error {error[worst]:.3g}, relative error "
             f"{error[worst] / max(abs(numerical[worst]), 1e-300):.3g} "
             f"(atol={atol}, rtol={rtol})",
-            raise_exception,
+            raise_exception, *drill,
         )
     return True
 
 
-def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception) -> bool:
+def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill=()) -> bool:
     """Compare <v, J u> from backward with the same projection by central differences."""
     rng = np.random.default_rng(0)
     output = fn(*inputs)
@@ -198,6 +228,6 @@ def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception) -> bo
                 f"{analytic:.8g}, numerical {numerical:.8g}, absolute error {error:.3g}, "
                 f"relative error {error / max(abs(numerical), 1e-300):.3g} "
                 f"(atol={atol}, rtol={rtol}); run without fast=True to find the element",
-                raise_exception,
+                raise_exception, *drill,
             )
     return True

@@ -114,6 +114,10 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
         return array, False
 
 
+# Tensors outside any graph (leaves, constants) that were given a name: a drawing finds the
+# name of a constant operand here (the graph holds only its array).
+# Keyed by id() (a WeakSet would compare tensors with ==, which is elementwise here).
+named_tensors: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 # ----------------------------------------------------------------- PyTorch keywords and dims
 class Size(tuple):
     """A tensor's shape, as `torch.Size`: a tuple of ints with `numel()`."""
@@ -255,7 +259,7 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "_counter",
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "_name", "_counter",
                  "__weakref__")
     # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
     __array_ufunc__ = None
@@ -271,7 +275,9 @@ class Tensor:
         self.data: np.ndarray = _to_array(data, dtype)
         self._grad: Tensor | None = None
         self.grad_fn = None
-        self.name = name
+        self._name = name
+        if name is not None:
+            named_tensors[id(self)] = self
         self._counter: list[int] | None = None  # the version counter, made on first use
         self.requires_grad = False
         if requires_grad:
@@ -285,9 +291,25 @@ class Tensor:
         tensor._grad = None
         tensor.requires_grad = grad_fn is not None
         tensor.grad_fn = grad_fn
-        tensor.name = None
+        tensor._name = None
         tensor._counter = None
         return tensor
+
+    @property
+    def name(self) -> str | None:
+        """A label for drawings, backward traces and error messages (None: no name)."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        # The graph keeps no Tensor for an op's result, only its node: a name given to a
+        # result is noted on the node (and a named leaf or constant in `named_tensors`),
+        # so drawings and traces of the graph can show it. Nothing is paid until a name is set.
+        self._name = value
+        if self.grad_fn is not None:
+            self.grad_fn.output_name = value
+        elif value is not None:
+            named_tensors[id(self)] = self
 
     # ----------------------------------------------------------------- attributes
     @property

@@ -162,12 +162,19 @@ def _node_attributes(node: Node, show_data: bool, show_grad: bool) -> dict[str, 
     attributes = {"fillcolor": fill, "color": border}
     if node.problem:
         attributes["penwidth"] = "2.5"
+    if node.on_path and not node.problem:  # between where a NaN/Inf starts and the output
+        attributes["color"], attributes["penwidth"] = PROBLEM_COLOURS[1], "2"
     if node.kind == OP:
         attributes["shape"] = "ellipse"
-        attributes["label"] = (
-            f'<<B>{_text(node.op)}</B><BR/><FONT POINT-SIZE="10" COLOR="{PROBLEM_COLOURS[1]}">'
-            f"{node.problem}</FONT>>" if node.problem else _op_label(node.op)
-        )
+        if node.problem:
+            attributes["label"] = (
+                f'<<B>{_text(node.op)}</B><BR/><FONT POINT-SIZE="10" '
+                f'COLOR="{PROBLEM_COLOURS[1]}">{node.problem}</FONT>>')
+        elif node.constants:
+            attributes["label"] = (f'<{_text(node.op)}<BR/><FONT POINT-SIZE="10" '
+                                   f'COLOR="{META_COLOUR}">{_text(node.constants)}</FONT>>')
+        else:
+            attributes["label"] = _op_label(node.op)
     elif node.kind == COLLAPSED:
         attributes["shape"] = "box"
         attributes["style"] = "rounded,filled,dashed"
@@ -187,10 +194,14 @@ def draw_graph(
 ) -> graphviz.Digraph:
     """The graph that produced `tensor`, as a `graphviz.Digraph` (shown inline in Jupyter).
 
-    Tensors are boxes: name (from `Tensor(..., name=)`, else its role), shape and dtype,
-    the values of tensors with at most 6 elements (`show_data=True`: of every tensor,
-    shortened), and after `backward()` the gradient of each leaf (its values when small,
-    its L2 norm ‖grad‖ when large; `show_grad=False` hides them). Ops are ellipses.
+    Tensors are boxes: name (from `Tensor(..., name=)` or `t.name = ...`, also on
+    intermediate results and constants), else its role, shape and dtype, the values of
+    tensors with at most 6 elements (`show_data=True`: of every tensor, shortened), and
+    after `backward()` the gradient of each leaf (its values when small, its L2 norm ‖grad‖
+    when large; `show_grad=False` hides them). In a micrograd-sized graph (results of at
+    most 3 elements, operands of at most 16) every value stays known after a plain
+    `backward()`, and the intermediate results and the output show their gradients too.
+    Ops are ellipses, with the Python numbers they took as operands (`x * 2`: "b = 2").
 
     Colour legend:
       blue box            a leaf with requires_grad=True: a parameter, it gets a .grad
@@ -201,7 +212,8 @@ def draw_graph(
       amber ellipse       an op
       violet dashed box   many nodes drawn as one, with how many ops of each kind it hides
       red (thick border)  NaN or Inf in a tensor's data or grad; a red op is where the first
-                          non-finite value appeared (its inputs were finite)
+                          non-finite value appeared (its inputs were finite), and red edges
+                          and borders its path to the output
 
     Past `max_nodes` nodes, long chains of ops are collapsed into one violet node (keeping
     a few ops at each end), then, if the graph is still too big, the nodes farthest from
@@ -233,8 +245,12 @@ def draw_graph(
     )
     for node in graph.nodes:
         dot.node(node.id, **_node_attributes(node, show_data, show_grad))
+    on_path = {node.id for node in graph.nodes if node.on_path}
     for source, target in graph.edges:
-        dot.edge(source, target)
+        if source in on_path and target in on_path:
+            dot.edge(source, target, color=PROBLEM_COLOURS[1], penwidth="2")
+        else:
+            dot.edge(source, target)
     return dot
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from tinygrad_np.autograd import topological_order
 from tinygrad_np.function import Function, observers
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, named_tensors
 
 # Node kinds.
 LEAF = "leaf"  # a tensor created with requires_grad=True: a parameter (gets a .grad)
@@ -62,6 +62,8 @@ class Node:
     problem: str = ""
     hidden_ops: Counter | None = None  # COLLAPSED only (a Counter per node would be slow)
     hidden_inputs: int = 0
+    constants: str = ""  # OP only: its Python-number operands, "b = 2"
+    on_path: bool = False  # on the way from where a NaN/Inf starts to the output
 
 
 class Graph(NamedTuple):
@@ -114,11 +116,27 @@ SMALL_RESULT = 3
 
 
 def _keep_small_values(ctx: Function, arrays: list, output: np.ndarray) -> None:
+    """A micrograd-sized op (result of at most SMALL_RESULT elements, array operands of at
+    most SMALL) keeps its operands, result and saved values in `ctx.small`: enough to draw it
+    and to replay its rule after backward() (the drawing shows intermediate gradients, the
+    trace works after backward()). A bigger result returns at once."""
     if output.size > SMALL_RESULT:
         return
+    for array in arrays:
+        if type(array) is np.ndarray and array.size > SMALL:
+            break
+    else:
+        saved = ctx.saved_tensors
+        if saved and None in ctx.saved_slots and not all(
+                type(value) is not np.ndarray or value.size <= SMALL for value in saved):
+            saved = None  # a big derived value: not kept, the rule cannot be replayed
+        ctx.small = (arrays, output, saved)
+        return
     kept = {-1: output}
-    for position, (array, parent) in enumerate(zip(arrays, ctx.parents)):
-        if parent is None and type(array) is np.ndarray and array.size <= SMALL:
+    parents = ctx.parents
+    for position, array in enumerate(arrays):
+        if type(array) is np.ndarray and array.size <= SMALL and (
+                position >= len(parents) or parents[position] is None):
             kept[position] = array
     ctx.small_values = kept
 
@@ -130,7 +148,69 @@ def _held_values(function: Function) -> dict[int, Any]:
     """What is still known of a node's operands (by position) and output (-1)."""
     saved = function.saved_tensors or ()
     held = {slot: value for slot, value in zip(function.saved_slots, saved) if slot is not None}
-    return {**getattr(function, "small_values", {}), **held}
+    small = getattr(function, "small", None)
+    if small is not None:
+        kept = dict(enumerate(small[0]))
+        kept[-1] = small[1]
+    else:
+        kept = getattr(function, "small_values", {})
+    return {**kept, **held}
+
+
+# Ops whose Python-number arguments are operands (`x * 2`), shown in the op's label.
+NUMBER_OPERANDS = {"Add", "Sub", "Mul", "Div", "Pow", "Atan2", "LogAddExp", "Hypot", "Fmod",
+                   "Remainder", "FloorDivide"}
+MAX_REPLAY = 500  # graphs up to this many ops get their intermediate gradients replayed
+
+
+def _constants(function: Function) -> str:
+    """`"b = 2"` for `x * 2`: the Python numbers a tiny arithmetic op took as operands."""
+    small = getattr(function, "small", None)
+    if small is None or type(function).__name__ not in NUMBER_OPERANDS:
+        return ""
+    from tinygrad_np.viz.backward import input_names
+
+    names = input_names(type(function))
+    parts = []
+    for position, value in enumerate(small[0]):
+        if type(value) in (int, float) and position < len(names):
+            parts.append(f"{names[position]} = {value:.4g}")
+    return ", ".join(parts)
+
+
+def _constant_name(array: np.ndarray) -> str | None:
+    """The name of the named constant Tensor holding `array`, if there is one."""
+    for tensor in list(named_tensors.values()):
+        if tensor.data is array and tensor.grad_fn is None:
+            return tensor.name
+    return None
+
+
+def _intermediate_grads(tensor: Tensor, order: list[Function]) -> dict[Any, np.ndarray]:
+    """Gradients of the intermediate results after a plain backward() of a small graph.
+
+    backward() keeps only the leaves' gradients; for a micrograd-sized graph its chain rule
+    is replayed from what the drawing observer kept (`viz.backward.replay`). They are shown
+    only if the replay gives every leaf exactly the `.grad` it holds, that is, when the
+    picture is of one backward() from this output.
+    """
+    if tensor.data.size != 1 or len(order) > MAX_REPLAY:
+        return {}
+    leaves = {id(p): p for node in order for p in node.parents if isinstance(p, Tensor)}
+    if not leaves or any(leaf.grad is None for leaf in leaves.values()):
+        return {}
+    from tinygrad_np.viz.backward import replay
+
+    try:
+        grads = replay(tensor)
+    except Exception:  # a rule that cannot run again: no intermediate gradients
+        return {}
+    for leaf in leaves.values():
+        grad = grads.get(leaf)
+        if grad is None or grad.shape != leaf.shape or not np.allclose(
+                leaf.grad.data, grad, rtol=1e-6, atol=1e-12, equal_nan=True):
+            return {}
+    return grads
 
 
 def trace(tensor: Tensor) -> Graph:
@@ -165,8 +245,10 @@ def trace(tensor: Tensor) -> Graph:
 
     produced: dict[int, str] = {}  # id(op node) -> id of the tensor node it outputs
     sources: dict[int, str] = {}  # id(leaf Tensor) or id(input array) -> its node id
+    order = topological_order([root])
+    grads = _intermediate_grads(tensor, order)
     # Producers first, so every input of an op already has a node when the op is added.
-    for function in reversed(topological_order([root])):
+    for function in reversed(order):
         held = _held_values(function)
         input_ids = []
         for position, parent in enumerate(function.parents):
@@ -185,7 +267,8 @@ def trace(tensor: Tensor) -> Graph:
                 # Keyed by the array itself: `x0` used by two ops is one node.
                 if id(array) not in sources:
                     sources[id(array)] = add(
-                        INPUT, shape=array.shape, dtype=array.dtype, data=array,
+                        INPUT, name=_constant_name(array), shape=array.shape,
+                        dtype=array.dtype, data=array,
                         problem=_tensor_problem(array, None),
                     ).id
                 input_ids.append(sources[id(array)])
@@ -200,21 +283,43 @@ def trace(tensor: Tensor) -> Graph:
             and "Inf" not in by_id[i].problem for i in input_ids)
         if output_problem and inputs_known_finite:
             op_problem = f"{output_problem} starts here"
-        op = add(OP, op=type(function).__name__, problem=op_problem)
+        op = add(OP, op=type(function).__name__, problem=op_problem,
+                 constants=_constants(function))
         edges.extend((input_id, op.id) for input_id in input_ids)
 
+        name = getattr(function, "output_name", None)
+        grad = grads.get(function)
         if function is root:
-            grad = _grad_array(tensor)
+            grad = _grad_array(tensor) if grad is None else grad
             result = add(OUTPUT, name=tensor.name, shape=tensor.shape, dtype=tensor.dtype,
                          data=tensor.data, grad=grad, problem=_tensor_problem(tensor.data, grad))
         elif output is not None:
-            result = add(INTERMEDIATE, shape=output.shape, dtype=output.dtype, data=output,
-                         problem=output_problem and f"{output_problem} in data")
+            result = add(INTERMEDIATE, name=name, shape=output.shape, dtype=output.dtype,
+                         data=output, grad=grad, problem=_tensor_problem(output, grad))
         else:  # not held (or freed by backward): its shape and dtype
-            result = add(INTERMEDIATE, shape=function.output_shape, dtype=function.output_dtype)
+            result = add(INTERMEDIATE, name=name, shape=function.output_shape,
+                         dtype=function.output_dtype)
         produced[id(function)] = result.id
         edges.append((op.id, result.id))
+    _mark_paths(nodes, edges)
     return Graph(nodes, edges)
+
+
+def _mark_paths(nodes: list[Node], edges: list[tuple[str, str]]) -> None:
+    """Mark every node on a path from an op where a NaN/Inf starts to the output."""
+    starts = [node.id for node in nodes if node.kind == OP and "starts here" in node.problem]
+    if not starts:
+        return
+    following: dict[str, list[str]] = {}
+    for source, target in edges:
+        following.setdefault(source, []).append(target)
+    by_id = {node.id: node for node in nodes}
+    stack = list(starts)
+    while stack:
+        node = by_id[stack.pop()]
+        if not node.on_path:
+            node.on_path = True
+            stack.extend(following.get(node.id, ()))
 
 
 # ----------------------------------------------------------------------------- collapsing

@@ -1,0 +1,244 @@
+"""A kit for testing your own ops and models in pytest, the one tinygrad_np's op table uses.
+
+    from hypothesis import given
+    from tinygrad_np import testing
+
+    @given(testing.arrays(testing.shapes(), domain="positive"))
+    def test_my_log(x):
+        testing.assert_gradients_close(lambda t: MyLog.apply(t), x)
+        testing.compare_with_torch(lambda t: MyLog.apply(t), torch.log, x)
+
+Strategies (need `hypothesis`): `shapes`, `broadcastable_shapes`, `arrays`, `tensors`.
+Array values come from a NumPy generator seeded by hypothesis, in a *domain*: a name
+("anywhere", "positive", "away_from_zero", "away_from_kinks", "distinct", "integers") or
+`bounded(lo, hi)`, `away_from(*points)`, or any function `(rng, shape) -> array`.
+Checks: `assert_gradients_close` (backward against float64 central differences, naming the
+wrong op on failure) and `compare_with_torch` (values and gradients; skips when PyTorch is
+not installed).
+"""
+
+from __future__ import annotations
+
+import unittest
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.gradcheck import GradcheckError, numerical_grad
+from tinygrad_np.tensor import Tensor
+
+try:
+    import hypothesis.strategies as st
+except ImportError:  # the checks work without hypothesis; the strategies need it
+    st = None
+
+Domain = Callable[[np.random.Generator, tuple], np.ndarray]
+
+
+# ----------------------------------------------------------------------------- domains
+def anywhere(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Uniform in [-2, 2]."""
+    return rng.uniform(-2, 2, shape)
+
+
+def positive(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Uniform in [0.5, 2.5]: for log, sqrt, division, powers."""
+    return rng.uniform(0.5, 2.5, shape)
+
+
+def away_from_zero(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Magnitude in [0.3, 2], either sign: away from the kink of ReLU and abs at 0."""
+    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 2, shape)
+
+
+def bounded(lo: float, hi: float) -> Domain:
+    """Uniform in [lo, hi]."""
+    if not lo < hi:
+        raise ValueError(f"bounded: need lo < hi, got {lo}, {hi}")
+    return lambda rng, shape: rng.uniform(lo, hi, shape)
+
+
+def away_from(*points: float, margin: float = 0.1, lo: float = -2.0, hi: float = 2.0) -> Domain:
+    """Uniform in [lo, hi] but at least `margin` from each of `points` (kinks, clip edges)."""
+    def domain(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+        values = rng.uniform(lo, hi, shape)
+        for point in points:
+            close = np.abs(values - point) < margin
+            values = np.where(close, point + 2 * margin * np.sign(values - point + 1e-9), values)
+        return values
+
+    return domain
+
+
+def distinct(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """No two values closer than 0.3, so max and min have no ties."""
+    size = int(np.prod(shape, dtype=int))
+    values = rng.permutation(size) * 0.3 - 0.15 * size + rng.uniform(0, 0.05, size)
+    return values.reshape(shape)
+
+
+def integers(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Whole numbers in [-3, 3] (as floats)."""
+    return rng.integers(-3, 4, shape).astype(np.float64)
+
+
+DOMAINS: dict[str, Domain] = {
+    "anywhere": anywhere, "positive": positive, "away_from_zero": away_from_zero,
+    "away_from_kinks": away_from_zero, "distinct": distinct, "integers": integers,
+}
+
+
+def _domain(domain: str | Domain) -> Domain:
+    if callable(domain):
+        return domain
+    try:
+        return DOMAINS[domain]
+    except KeyError:
+        raise ValueError(f"unknown domain {domain!r}: one of {', '.join(DOMAINS)}, or "
+                         "bounded(lo, hi), away_from(*points), or a function (rng, shape)"
+                         ) from None
+
+
+# ----------------------------------------------------------------------------- strategies
+def _hypothesis() -> Any:
+    if st is None:
+        raise ImportError("tinygrad_np.testing strategies need hypothesis: pip install hypothesis")
+    return st
+
+
+def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4):
+    """Array shapes: tuples of `min_dims..max_dims` sizes in `min_side..max_side`."""
+    strategies = _hypothesis()
+    return strategies.lists(strategies.integers(min_side, max_side), min_size=min_dims,
+                            max_size=max_dims).map(tuple)
+
+
+def broadcastable_shapes(n: int = 2, min_dims: int = 0, max_dims: int = 3, min_side: int = 1,
+                         max_side: int = 3):
+    """Tuples of `n` shapes that broadcast together (NumPy's rules): some have fewer axes,
+    some have size 1 where the others do not."""
+    strategies = _hypothesis()
+
+    @strategies.composite
+    def draw_shapes(draw):
+        result = draw(shapes(min_dims, max_dims, min_side, max_side))
+        out = []
+        for _ in range(n):
+            ndim = draw(strategies.integers(min(min_dims, len(result)), len(result)))
+            tail = result[len(result) - ndim:]
+            ones = draw(strategies.lists(strategies.booleans(), min_size=ndim, max_size=ndim))
+            out.append(tuple(1 if one else size for size, one in zip(tail, ones)))
+        return tuple(out)
+
+    return draw_shapes()
+
+
+def arrays(shape: Any = None, dtype: Any = np.float64, domain: str | Domain = "anywhere"):
+    """NumPy arrays of `shape` (a tuple or a strategy of tuples; default `shapes()`) with
+    values from `domain`, as `dtype`."""
+    strategies = _hypothesis()
+    fill = _domain(domain)
+    shape_strategy = shapes() if shape is None else (
+        strategies.just(tuple(shape)) if isinstance(shape, (tuple, list)) else shape)
+
+    @strategies.composite
+    def draw_array(draw):
+        size = draw(shape_strategy)
+        rng = np.random.default_rng(draw(strategies.integers(0, 2**32 - 1)))
+        return np.asarray(fill(rng, tuple(size)), dtype=dtype)
+
+    return draw_array()
+
+
+def tensors(shape: Any = None, dtype: Any = np.float64, domain: str | Domain = "anywhere",
+            requires_grad: bool = True):
+    """Tensors made from `arrays(shape, dtype, domain)`, requiring grad by default."""
+    return arrays(shape, dtype, domain).map(
+        lambda a: Tensor(a, requires_grad=requires_grad and a.dtype.kind == "f"))
+
+
+# ----------------------------------------------------------------------------- checks
+def _leaves(inputs: Sequence[Any], dtype: Any = np.float64) -> list[Any]:
+    """Float arrays (and NumPy float scalars) and tensors as fresh float64 leaves requiring
+    grad; other values (Python numbers, int arrays, axes) unchanged."""
+    leaves = []
+    for item in inputs:
+        data = item.data if isinstance(item, Tensor) else item
+        if isinstance(data, np.ndarray | np.floating) and data.dtype.kind == "f":
+            leaves.append(Tensor(np.array(data, dtype=dtype), requires_grad=True))
+        else:
+            leaves.append(data)
+    return leaves
+
+
+def assert_gradients_close(fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6,
+                           atol: float = 1e-6, rtol: float = 1e-5, seed: int = 1) -> None:
+    """Assert that backward through `fn(*inputs)` matches float64 central differences.
+
+    Float arrays and tensors among `inputs` become float64 leaves; other values (axes,
+    shapes) are passed as they are. The upstream gradient is random (not ones, so a
+    transposed gradient cannot hide), and every element of every input is compared. On
+    failure the AssertionError names the input, the element, both values, and (as
+    `gradcheck` does) the op whose rule is wrong with the line that created it, or a kink.
+    """
+    __tracebackhide__ = True
+    leaves = _leaves(inputs)
+    output = fn(*leaves)
+    upstream = np.random.default_rng(seed).standard_normal(output.shape)
+    output.backward(upstream)
+    numerical = numerical_grad(fn, leaves, eps=eps, grad_output=upstream)
+    for position, (leaf, expected) in enumerate(zip(leaves, numerical)):
+        if expected is None:
+            continue
+        actual = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.data
+        if actual.shape != leaf.shape:
+            raise GradcheckError(f"input {position}: gradient shape {actual.shape}, input "
+                                 f"shape {leaf.shape}")
+        error = np.abs(actual - expected)
+        excess = error - (atol + rtol * np.abs(expected))
+        if np.all(excess <= 0) and np.all(np.isfinite(actual)):
+            continue
+        worst = np.unravel_index(
+            np.argmax(np.where(np.isfinite(excess), excess, np.inf)), excess.shape)
+        message = (f"gradient of input {position} (shape {leaf.shape}) disagrees with central "
+                   f"differences at element {tuple(int(i) for i in worst)}: backward "
+                   f"{actual[worst]:.8g}, numerical {expected[worst]:.8g} (atol={atol}, "
+                   f"rtol={rtol})")
+        from tinygrad_np.opcheck import UNEXPLAINED, drill_down
+
+        finding = drill_down(fn, _leaves(inputs), eps)
+        raise GradcheckError(f"{message}\n{finding.describe() if finding else UNEXPLAINED}")
+
+
+def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | None, *arrays: Any,
+                       rtol: float = 1e-10, atol: float = 1e-12, seed: int = 2) -> None:
+    """Assert that `fn` and `torch_fn` (default: `fn` itself, for code written against both
+    APIs) give the same values and gradients on float64 copies of `arrays`.
+
+    Non-array arguments are passed to both unchanged. Raises `unittest.SkipTest` (a clean
+    skip in pytest and unittest) when PyTorch is not installed.
+    """
+    __tracebackhide__ = True
+    try:
+        import torch
+    except ImportError:
+        raise unittest.SkipTest("PyTorch is not installed") from None
+    leaves = _leaves(arrays)
+    torch_leaves = [torch.tensor(a.data, requires_grad=True) if isinstance(a, Tensor) else a
+                    for a in leaves]
+    output = fn(*leaves)
+    torch_output = (torch_fn or fn)(*torch_leaves)
+    np.testing.assert_allclose(output.data, torch_output.detach().numpy(), rtol=rtol, atol=atol,
+                               err_msg="values differ from PyTorch")
+    upstream = np.random.default_rng(seed).standard_normal(output.shape)
+    output.backward(upstream)
+    torch_output.backward(torch.tensor(upstream))
+    for position, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves)):
+        if isinstance(leaf, Tensor):
+            mine = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.data
+            theirs = (np.zeros(leaf.shape) if torch_leaf.grad is None
+                      else torch_leaf.grad.numpy())
+            np.testing.assert_allclose(mine, theirs, rtol=rtol, atol=atol,
+                                       err_msg=f"gradient of input {position} differs from "
+                                       "PyTorch")
