@@ -65,7 +65,8 @@ print("output (probability): NumPy", out_np.round(3), "  tinygrad_np", out.numpy
 # %%
 net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3))
 print(net)
-print("parameters:", sum(p.numel() for p in net.parameters()), "=", 4 * 8 + 8 + 8 * 8 + 8 + 8 * 3 + 3)
+count = sum(p.numel() for p in net.parameters())
+print("parameters:", count, "=", 4 * 8 + 8 + 8 * 8 + 8 + 8 * 3 + 3)
 
 # %% [markdown]
 # ## XOR with hand-picked weights

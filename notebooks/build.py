@@ -39,9 +39,7 @@ CELL_TIMEOUT = 120  # seconds per cell; the slowest cell takes a few seconds on 
 NOT_EXECUTED: dict[str, str] = {
     "07_cnn": "needs nn.Conv2d and F.max_pool2d (branch cnn)",
 }
-PENDING_TAGS: dict[str, str] = {
-    "needs-tools": "needs tg.trace_backward and tinygrad_np.testing (branch tools)",
-}
+PENDING_TAGS: dict[str, str] = {}
 
 
 def sources() -> list[Path]:
