@@ -27,6 +27,7 @@ from tinygrad_np.function import Function, _modes, enable_grad, no_grad
 from tinygrad_np.tensor import Tensor
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
+_GRAD_LOCK = threading.Lock()  # one .grad update at a time (threads may share leaves)
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
@@ -289,7 +290,13 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
 
 
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:
-    """Accumulate into `.grad`, in the tensor's dtype; an array nobody else holds is kept."""
+    """Accumulate into `.grad`, in the tensor's dtype; an array nobody else holds is kept.
+    Under a lock: threads running backward() into the same leaves lose no gradient."""
+    with _GRAD_LOCK:
+        _accumulate(tensor, grad, owned, create_graph)
+
+
+def _accumulate(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:
     current = tensor._grad
     if create_graph:
         grad = grad if isinstance(grad, Tensor) else Tensor(grad)

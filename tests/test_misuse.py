@@ -1,0 +1,654 @@
+"""Misuse of the engine, from the outside: what PyTorch users do to a gradient library that a
+test written for the happy path never does. Threads, in-place changes between forward and
+backward, arrays shared with NumPy, custom ops that break their contract, and the small
+semantics (dtypes, empty layers, NaN, out-of-range dims) users rely on without knowing.
+
+Every check here stands on its own (hand-written NumPy references, the mathematics, or "this
+must raise"); where PyTorch is installed, the torch tests compare with it as well.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+import tinygrad_np.nn.functional as F
+import tinygrad_np.optim as optim
+from tinygrad_np import Tensor
+
+STALE = "modified by an in-place operation"
+
+
+@pytest.fixture
+def fast_switching():
+    """Threads switch every microsecond, so two threads really interleave op by op."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)
+
+
+def run_threads(*targets) -> None:
+    """Run the functions in threads started together; re-raise the first error."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(targets))
+
+    def wrap(fn):
+        def body():
+            try:
+                barrier.wait()
+                fn()
+            except BaseException as error:  # noqa: BLE001 (re-raised in the main thread)
+                errors.append(error)
+        return body
+
+    threads = [threading.Thread(target=wrap(fn)) for fn in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+# ====================================================================== 1. grad mode per thread
+def make_run(kind: str, seed: int):
+    """A fresh model, optimizer and data; the same (bit for bit) for the same arguments."""
+    tg.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    if kind == "mlp":
+        model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3))
+        opt = optim.Adam(model.parameters(), lr=0.01)
+    else:
+        model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 8), nn.Sigmoid(),
+                              nn.Linear(8, 3))
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = Tensor(rng.normal(size=(32, 6)).astype(np.float32))
+    y = Tensor(rng.normal(size=(32, 3)).astype(np.float32))
+    return model, opt, x, y
+
+
+def train(model, opt, x, y, steps: int, log: list) -> None:
+    """Training with an evaluation under no_grad after every step (both modes in play)."""
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        with tg.no_grad():
+            log.append(F.mse_loss(model(x), y).item())
+            assert not model(x).requires_grad
+
+
+@pytest.mark.parametrize("kinds", [("mlp", "deep"), ("mlp", "mlp"), ("deep", "deep")])
+def test_two_models_trained_in_two_threads_match_training_them_one_after_the_other(
+        kinds, fast_switching):
+    steps = 15
+    alone = []
+    for seed, kind in enumerate(kinds):
+        model, opt, x, y = make_run(kind, seed)
+        log: list = []
+        train(model, opt, x, y, steps, log)
+        alone.append((log, [p.data.copy() for p in model.parameters()]))
+
+    runs = [make_run(kind, seed) for seed, kind in enumerate(kinds)]
+    logs: list[list] = [[], []]
+    run_threads(*[lambda run=run, log=log: train(*run, steps, log)
+                  for run, log in zip(runs, logs)])
+    for (log, params), run, threaded_log in zip(alone, runs, logs):
+        assert threaded_log == log  # bit-identical losses
+        for expected, param in zip(params, run[0].parameters()):
+            np.testing.assert_array_equal(param.data, expected)
+
+
+def test_a_thread_inside_no_grad_does_not_stop_another_from_recording():
+    entered, release = threading.Event(), threading.Event()
+    seen = []
+
+    def idle_in_no_grad():
+        with tg.no_grad():
+            entered.set()
+            release.wait(10)
+            seen.append(tg.is_grad_enabled())
+            seen.append((tg.ones(2, requires_grad=True) * 2).requires_grad)
+
+    thread = threading.Thread(target=idle_in_no_grad)
+    thread.start()
+    try:
+        assert entered.wait(10)
+        x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = (x * x).sum()  # recorded here while the other thread sits in no_grad
+        assert tg.is_grad_enabled() and y.requires_grad and y.grad_fn is not None
+        y.backward()
+        np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+    finally:
+        release.set()
+        thread.join()
+    assert seen == [False, False]
+
+
+def test_backward_in_one_thread_never_turns_recording_off_in_another(fast_switching):
+    w = tg.randn(50, 50, requires_grad=True)
+    problems = []
+
+    def backwards():
+        for _ in range(100):
+            (w @ w).tanh().sum().backward()  # switches grad mode off inside, in its thread
+
+    def forwards():
+        for _ in range(400):
+            if not (w * 2).requires_grad or not tg.is_grad_enabled():
+                problems.append("recording was off")
+
+    run_threads(backwards, forwards)
+    assert problems == []
+
+
+def test_grad_and_anomaly_modes_are_per_thread():
+    results = {}
+
+    def other():
+        results["grad"] = tg.is_grad_enabled()
+        results["anomaly"] = tg.is_anomaly_enabled()
+
+    with tg.no_grad(), tg.detect_anomaly():
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert not tg.is_grad_enabled() and tg.is_anomaly_enabled()
+    assert results == {"grad": True, "anomaly": False}
+
+
+def test_set_grad_enabled_as_a_call_and_as_a_context_manager():
+    from tinygrad_np.function import set_grad_enabled
+
+    x = tg.ones(2, requires_grad=True)
+    with set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+        with set_grad_enabled(True):
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+    set_grad_enabled(False)
+    try:
+        assert not (x * 2).requires_grad
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(tg.is_grad_enabled()))
+        thread.start()
+        thread.join()
+        assert seen == [True]  # another thread is not affected
+    finally:
+        set_grad_enabled(True)
+    with pytest.raises(TypeError, match="not a decorator"):
+        set_grad_enabled(False)(lambda: None)
+    tg.function._modes.grad = True  # the call above set the mode before refusing
+
+
+def test_no_grad_on_a_generator_holds_only_while_the_generator_runs():
+    x = tg.ones(3, requires_grad=True)
+
+    @tg.no_grad()
+    def batches(n):
+        for i in range(n):
+            received = yield (x * i, tg.is_grad_enabled())
+            assert received is None or received == "ping"
+
+    outputs = []
+    for y, mode_inside in batches(3):
+        outputs.append((y.requires_grad, mode_inside, tg.is_grad_enabled(),
+                        (x * 2).requires_grad))
+    assert outputs == [(False, False, True, True)] * 3
+
+    gen = batches(2)
+    next(gen)
+    assert tg.is_grad_enabled()
+    y, inside = gen.send("ping")
+    assert not y.requires_grad and not inside and tg.is_grad_enabled()
+
+    @tg.enable_grad()
+    def recording():
+        yield (x * 2).requires_grad
+        yield (x * 3).requires_grad
+
+    with tg.no_grad():
+        assert list(recording()) == [True, True]
+        assert not (x * 2).requires_grad
+
+
+def test_no_grad_generator_passes_thrown_errors_and_return_values():
+    @tg.no_grad()
+    def guarded():
+        try:
+            yield tg.is_grad_enabled()
+        except KeyError:
+            yield ("caught", tg.is_grad_enabled())
+        return "done"
+
+    gen = guarded()
+    assert next(gen) is False
+    assert gen.throw(KeyError("k")) == ("caught", False)
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done"
+    assert tg.is_grad_enabled()
+
+
+def test_threads_sharing_one_retained_graph_get_the_gradient_each(fast_switching):
+    x = tg.tensor(np.linspace(-1, 1, 200), requires_grad=True)
+    y = (x.sin() * x).sum()
+    expected = np.sin(x.data) + x.data * np.cos(x.data)  # float32 math, written out
+    found = []
+
+    def worker():
+        for _ in range(10):
+            (g,) = tg.grad(y, x, retain_graph=True)
+            found.append(g.data)
+
+    run_threads(*[worker] * 4)
+    assert len(found) == 40
+    for g in found:
+        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_threads_calling_backward_into_the_same_leaf_lose_no_gradient(fast_switching):
+    x = tg.tensor(np.arange(1.0, 301.0), requires_grad=True)
+    y = (x * x).sum()
+
+    def worker():
+        for _ in range(25):
+            y.backward(retain_graph=True)
+
+    run_threads(*[worker] * 4)
+    np.testing.assert_allclose(x.grad.data, 100 * 2 * np.arange(1.0, 301.0), rtol=1e-5)
+
+
+# ====================================================================== 2. saved values stay fresh
+def test_an_optimizer_step_between_forward_and_backward_raises_naming_the_op():
+    for make in (lambda p: optim.SGD(p, lr=0.1), lambda p: optim.Adam(p, lr=0.1),
+                 lambda p: optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.1)):
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+        opt = make(model.parameters())
+        x = tg.randn(5, 3)
+        loss = model(x).pow(2).mean()
+        model(x).sum().backward()  # some other gradient, then a step: weights change
+        opt.step()
+        with pytest.raises(RuntimeError, match=f"LinearFunction.*{STALE}"):
+            loss.backward()
+
+
+def test_zero_grad_between_forward_and_backward_is_fine():
+    model = nn.Linear(3, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x = tg.randn(4, 3)
+    loss = model(x).sum()
+    opt.zero_grad()  # gradients are not saved values
+    loss.backward()
+    np.testing.assert_allclose(model.bias.grad.data, [4.0, 4.0])
+    np.testing.assert_allclose(model.weight.grad.data, np.tile(x.data.sum(0), (2, 1)), rtol=1e-6)
+
+
+def test_load_state_dict_between_forward_and_backward_raises():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    state = {key: np.asarray(value.data if isinstance(value, Tensor) else value) * 2
+             for key, value in model.state_dict().items()}
+    loss = model(tg.randn(6, 3)).pow(2).sum()
+    model.load_state_dict(state)
+    with pytest.raises(RuntimeError, match=f"LinearFunction.*{STALE}"):
+        loss.backward()
+
+
+IN_PLACE = {
+    "+=": lambda t: t.__iadd__(1.0),
+    "-=": lambda t: t.__isub__(tg.ones(3)),
+    "*=": lambda t: t.__imul__(2.0),
+    "/=": lambda t: t.__itruediv__(2.0),
+    "t[i] = v": lambda t: t.__setitem__(0, 5.0),
+    "t[1:] = v": lambda t: t.__setitem__(slice(1, None), np.zeros(2, np.float32)),
+    "zero_": lambda t: t.zero_(),
+    "fill_": lambda t: t.fill_(7.0),
+    "copy_": lambda t: t.copy_(np.ones(3)),
+    "clamp_": lambda t: t.clamp_(-0.1, 0.1),
+    "add_ alpha": lambda t: t.add_(tg.ones(3), alpha=2),
+}
+
+
+@pytest.mark.parametrize("change", IN_PLACE, ids=str)
+@pytest.mark.parametrize("op", ["mul", "div", "pow", "matmul"])
+def test_in_place_change_of_a_saved_constant_raises_naming_the_op(change, op):
+    x = tg.tensor([0.5, 1.5, 2.5], requires_grad=True)
+    t = tg.tensor([1.0, 2.0, 3.0])  # a plain tensor: no grad, but the graph saves its values
+    y = {"mul": lambda: x * t, "div": lambda: x / t, "pow": lambda: x ** t,
+         "matmul": lambda: x @ t}[op]()
+    name = {"mul": "Mul", "div": "Div", "pow": "Pow", "matmul": "MatMul"}[op]
+    IN_PLACE[change](t)
+    assert t._version >= 1
+    with pytest.raises(RuntimeError, match=f"{name}.*{STALE}"):
+        y.sum().backward()
+
+
+@pytest.mark.parametrize("change", IN_PLACE, ids=str)
+def test_in_place_change_of_a_saved_output_raises(change):
+    x = tg.tensor([0.5, 1.5, -2.5], requires_grad=True)
+    for op, name in [(Tensor.exp, "Exp"), (Tensor.sigmoid, "Sigmoid"), (Tensor.tanh, "Tanh")]:
+        y = op(x)
+        with tg.no_grad():
+            IN_PLACE[change](y)  # changes the very output the op saved
+        with pytest.raises(RuntimeError, match=f"{name}.*its output.*{STALE}"):
+            y.sum().backward()
+
+
+@pytest.mark.parametrize("change", IN_PLACE, ids=str)
+def test_changes_the_graph_does_not_depend_on_stay_allowed(change):
+    x = tg.tensor([0.5, 1.5, 2.5], requires_grad=True)
+    t = tg.tensor([1.0, 2.0, 3.0])
+    unrelated = tg.tensor([4.0, 5.0, 6.0])
+    # Add, Sub, Neg, Sum and Reshape save nothing; a tensor outside the graph is free too.
+    y = ((x + t) - (-t) + t.reshape(1, 3)).sum()
+    IN_PLACE[change](t)
+    IN_PLACE[change](unrelated)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+
+
+def test_in_place_after_backward_is_the_normal_training_step():
+    w = tg.tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(3):
+        loss = (w * w).sum()
+        loss.backward()
+        with tg.no_grad():
+            w -= 0.25 * w.grad
+        w.grad = None
+    np.testing.assert_allclose(w.data, np.array([1.0, -2.0]) * 0.5 ** 3)
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
+    w = tg.ones(3, requires_grad=True)
+    for change in ("+=", "t[i] = v", "zero_", "copy_", "clamp_"):
+        with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+            IN_PLACE[change](w)
+    np.testing.assert_array_equal(w.data, [1.0, 1.0, 1.0])
+    assert w._version == 0
+
+
+SAVES_NOTHING = {"add": (lambda x: (x + 1).sum(), 1.0), "neg": (lambda x: (-x).sum(), -1.0),
+                 "reshape": (lambda x: x.reshape(2, 2).sum(), 1.0),
+                 "sub": (lambda x: (3 - x).sum(), -1.0), "sum": (lambda x: x.sum(0).sum(), 1.0),
+                 "transpose": (lambda x: x.reshape(2, 2).T.sum(), 1.0)}
+
+
+@pytest.mark.parametrize("name", SAVES_NOTHING, ids=str)
+def test_backward_twice_through_a_graph_that_saved_nothing(name):
+    make, slope = SAVES_NOTHING[name]
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = make(x)
+    y.backward()
+    y.backward()  # allowed, as in PyTorch: nothing was freed
+    np.testing.assert_array_equal(x.grad.data, [2 * slope] * 4)
+
+
+def test_backward_twice_through_saved_values_needs_retain_graph():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="Mul a second time.*retain_graph=True"):
+        y.backward()
+    z = (x.exp() * x).sum()
+    z.backward(retain_graph=True)
+    z.backward(retain_graph=True)
+    z.backward()
+    e = np.exp(np.float32([1.0, 2.0]))
+    np.testing.assert_allclose(x.grad.data, 2 * np.float32([1.0, 2.0]) + 3 * e * (1 + np.float32(
+        [1.0, 2.0])), rtol=1e-6)
+
+
+# ====================================================================== 3. aliasing
+def test_numpy_of_a_tensor_that_requires_grad_is_read_only():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    for array in (x.numpy(), (x * 2).numpy(), x.data, x[0:1].numpy()):
+        assert not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 100.0
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    y = x.exp()
+    (y.sum()).backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(np.float32([1.0, 2.0])))
+
+
+def test_numpy_of_a_plain_tensor_is_writable_and_shared():
+    t = tg.tensor([1.0, 2.0])
+    t.numpy()[0] = 9.0
+    assert t.data[0] == 9.0
+    y = tg.tensor([1.0, 2.0], requires_grad=True) * 3
+    d = y.detach().numpy()
+    d[1] = 0.0  # detach() of a non-leaf: writable, as in PyTorch (and as unguarded)
+    assert y.data[1] == 0.0
+
+
+# ====================================================================== 4. custom op contracts
+class TooFew(tg.Function):
+    def forward(ctx, a, b):
+        return a * b
+
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+class TooMany(tg.Function):
+    def forward(ctx, a):
+        return a * 2
+
+    def backward(ctx, grad_output):
+        return grad_output, grad_output
+
+
+class WrongShape(tg.Function):
+    def forward(ctx, a):
+        return a.sum(axis=0)
+
+    def backward(ctx, grad_output):
+        return np.ones((7,), np.float32)
+
+
+class SavesDerived(tg.Function):
+    """y = sin(x) with cos(x) saved: right for backward(), unknown for create_graph."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(np.cos(x))
+        return np.sin(x)
+
+    def backward(ctx, grad_output):
+        (cos,) = ctx.saved_tensors
+        return grad_output * cos
+
+
+class SavesMask(tg.Function):
+    """y = relu(x) with the mask as a ctx attribute: fine under create_graph too."""
+
+    def forward(ctx, x):
+        ctx.mask = x > 0
+        ctx.save_for_backward(x)
+        return x * ctx.mask
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.mask
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (1,)])
+def test_a_backward_with_the_wrong_number_of_gradients_raises_naming_the_op(shape):
+    a = tg.ones(shape, requires_grad=True)
+    b = tg.ones(shape, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"TooFew\.backward returned 1 gradient"):
+        TooFew.apply(a, b).sum().backward()
+    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2 gradient"):
+        TooMany.apply(a).sum().backward()
+    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2"):
+        tg.grad(TooMany.apply(a).sum(), a, create_graph=True)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (4, 1), (3, 3)])
+def test_a_backward_with_the_wrong_shape_raises_naming_the_op(shape):
+    a = tg.ones(shape, requires_grad=True)
+    with pytest.raises(ValueError, match=r"WrongShape\.backward.*\(7,\).*" + re_shape(shape)):
+        WrongShape.apply(a).sum().backward()
+    assert a.grad is None
+
+
+def re_shape(shape: tuple) -> str:
+    return str(tuple(shape)).replace("(", r"\(").replace(")", r"\)")
+
+
+def test_a_saved_derived_value_is_refused_under_create_graph_only():
+    x = tg.tensor([0.1, 1.0, 2.0], requires_grad=True)
+    SavesDerived.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.cos(x.data), rtol=1e-6)
+    for inputs in ([0.1, 1.0, 2.0], [[0.5]]):
+        x = tg.tensor(inputs, requires_grad=True)
+        with pytest.raises(RuntimeError, match="create_graph through SavesDerived.*neither"):
+            tg.grad(SavesDerived.apply(x).sum(), x, create_graph=True)
+
+
+def test_a_mask_kept_on_ctx_differentiates_twice():
+    x = tg.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    (g,) = tg.grad((SavesMask.apply(x) ** 2).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.data, [0.0, 1.0, 4.0])  # 2 relu(x)
+    (h,) = tg.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, [0.0, 2.0, 2.0])
+
+
+CONSTANTS = {
+    "x.data": lambda x: x.data,
+    "x.numpy()": lambda x: x.numpy(),
+    "x.detach().numpy()": lambda x: x.detach().numpy(),
+    "Tensor(x.data)": lambda x: Tensor(x.data),
+    "x.detach()": lambda x: x.detach(),
+}
+
+
+@pytest.mark.parametrize("constant", CONSTANTS, ids=str)
+@pytest.mark.parametrize("values", [[1.0, 2.0], [-0.5, 3.0, 0.25], [[2.0]]])
+def test_a_constant_sharing_memory_with_an_input_is_a_constant_when_differentiating_twice(
+        constant, values):
+    x = tg.tensor(values, requires_grad=True)
+    c = CONSTANTS[constant](x)
+    (g,) = tg.grad((x * c * x).sum(), x, create_graph=True)  # 2 c x, with c constant
+    (h,) = tg.grad(g.sum(), x)  # 2 c
+    v = np.asarray(values, np.float32)
+    np.testing.assert_allclose(g.data, 2 * v * v, rtol=1e-6)
+    np.testing.assert_allclose(h.data, 2 * v, rtol=1e-6)
+    (g1,) = tg.grad((x * c).sum(), x, create_graph=True)  # c: no path back to x
+    assert not g1.requires_grad
+    np.testing.assert_allclose(g1.data, v)
+
+
+@pytest.mark.parametrize("constant", CONSTANTS, ids=str)
+def test_second_derivatives_with_shared_memory_constants_vs_pytorch(constant):
+    torch = pytest.importorskip("torch")
+    values = np.array([0.3, -1.2, 2.0], np.float32)
+    x = tg.tensor(values, requires_grad=True)
+    c = CONSTANTS[constant](x)
+    (g,) = tg.grad(((x * c).sin() * x).sum(), x, create_graph=True)
+    (h,) = tg.grad((g * g).sum(), x)
+    xt = torch.tensor(values, requires_grad=True)
+    ct = xt.detach()
+    (gt,) = torch.autograd.grad(((xt * ct).sin() * xt).sum(), xt, create_graph=True)
+    (ht,) = torch.autograd.grad((gt * gt).sum(), xt)
+    np.testing.assert_allclose(g.data, gt.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(h.data, ht.numpy(), rtol=1e-5)
+
+
+# ====================================================================== 5. small semantics
+@pytest.mark.parametrize("times", [1, 2, 3])
+def test_retain_grad_more_than_once_does_not_multiply_the_gradient(times):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    for _ in range(times):
+        h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.data, 2 * h.data)
+    np.testing.assert_allclose(x.grad.data, 18 * x.data)
+    x.retain_grad()  # a leaf: no-op
+    assert x.grad is not None
+
+
+def test_assigning_a_bad_grad_is_refused():
+    x = tg.ones((2, 3), requires_grad=True)
+    for bad, error in [(tg.zeros(3), RuntimeError), (tg.zeros((3, 2)), RuntimeError),
+                       (tg.zeros((2, 3, 1)), RuntimeError), (np.zeros((2, 3)), TypeError),
+                       (tg.tensor(np.zeros((2, 3), np.int64)), RuntimeError)]:
+        with pytest.raises(error, match="grad"):
+            x.grad = bad
+        assert x.grad is None
+    x.grad = tg.ones((2, 3))
+    x.grad = None
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_zero_clears_nan_and_inf(dtype):
+    t = tg.tensor(np.array([np.nan, np.inf, -np.inf, 1.0], dtype))
+    t.zero_()
+    np.testing.assert_array_equal(t.data, np.zeros(4, dtype))
+    assert t.dtype == dtype
+    x = tg.tensor(np.array([1.0, 0.0], dtype), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        x.log().sum().backward()  # 1 / x: inf at 0
+    assert np.isinf(x.grad.data).any()
+    x.grad.zero_()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+COMPARISONS = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    "lt": lambda a, b: a.lt(b), "eq": lambda a, b: a.eq(b), "isclose": lambda a, b: a.isclose(b),
+    "logical_and": lambda a, b: a.logical_and(b), "isnan": lambda a, b: a.isnan(),
+    "&": lambda a, b: (a > 0) & (b > 0),
+}
+
+
+@pytest.mark.parametrize("op", COMPARISONS, ids=str)
+@pytest.mark.parametrize("pair", [(1.0, 2.0), (2.0, 2.0), (np.nan, 1.0)])
+def test_comparisons_of_0d_tensors_are_0d_array_tensors(op, pair):
+    a, b = tg.tensor(pair[0]), tg.tensor(pair[1])
+    for right in (b, pair[1]):
+        result = COMPARISONS[op](a, right)
+        assert isinstance(result, Tensor)
+        assert type(result.data) is np.ndarray and result.shape == () and result.dtype == bool
+        assert not result.requires_grad
+
+
+# ====================================================================== integers and gradients
+def test_integer_tensors_cannot_require_grad():
+    for data in ([1, 2, 3], np.array([1, 2], np.int32), [True, False], np.uint8([1])):
+        with pytest.raises(TypeError, match="floating-point"):
+            tg.tensor(data, requires_grad=True)
+        with pytest.raises(TypeError, match="floating-point"):
+            tg.tensor(data).requires_grad_()
+
+
+def test_integers_mixed_with_floats_carry_no_gradient():
+    w = tg.tensor([0.5, 2.0], requires_grad=True)
+    ids = tg.tensor([1, 3])
+    y = (w * ids + ids).sum()
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 3.0])
+    assert not ids.requires_grad and ids.grad is None
+    assert not w.long().requires_grad  # casting to int cuts the graph
+    assert not (w > 1).requires_grad
+    assert w.argmax().grad_fn is None
+    cut = (w.long() * w).sum()
+    cut.backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 5.0])  # 0 and 2 added
+
+
+def test_requires_grad_vs_pytorch_on_integers():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2], requires_grad=True)
+    with pytest.raises(TypeError):  # TypeError here: a wrong kind of input, said the same way
+        tg.tensor([1, 2], requires_grad=True)
