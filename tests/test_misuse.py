@@ -622,6 +622,68 @@ def test_comparisons_of_0d_tensors_are_0d_array_tensors(op, pair):
         assert not result.requires_grad
 
 
+DIM_OPS = {
+    "sum": lambda t, d: t.sum(d), "sum tuple": lambda t, d: t.sum((d,)),
+    "mean": lambda t, d: t.mean(d), "max": lambda t, d: t.max(d), "min": lambda t, d: t.min(d),
+    "argmax": lambda t, d: t.argmax(d), "argmin": lambda t, d: t.argmin(d),
+    "softmax": lambda t, d: t.softmax(d), "log_softmax": lambda t, d: t.log_softmax(d),
+    "softmin": lambda t, d: t.softmin(d), "F.softmax": lambda t, d: F.softmax(t, dim=d),
+    "F.log_softmax": lambda t, d: F.log_softmax(t, dim=d),
+    "nn.Softmax": lambda t, d: nn.Softmax(d)(t), "transpose": lambda t, d: t.transpose(0, d),
+    "swapaxes": lambda t, d: t.swapaxes(d, 0),
+    "permute": lambda t, d: t.permute(*range(t.ndim - 1), d),
+    "flatten": lambda t, d: t.flatten(0, d), "nn.Flatten": lambda t, d: nn.Flatten(d)(t),
+    "squeeze": lambda t, d: t.squeeze(d),
+}
+
+
+@pytest.mark.parametrize("op", DIM_OPS, ids=str)
+@pytest.mark.parametrize("shape", [(2, 3), (4,), (2, 1, 3)])
+def test_an_out_of_range_dim_raises_index_error_naming_it_and_the_range(op, shape):
+    t = tg.ones(shape, requires_grad=True)
+    n = len(shape)
+    for dim in (n, -n - 1, n + 5):
+        with pytest.raises(IndexError, match=rf"dim {dim} is out of range.*\[{-n}, {n - 1}\]"):
+            DIM_OPS[op](t, dim)
+    DIM_OPS[op](t, n - 1)  # the last valid dim is fine
+    if op not in ("flatten", "nn.Flatten", "permute"):
+        DIM_OPS[op](t, -n)  # and the first
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (4,), ()])
+def test_unsqueeze_takes_one_more_dim(shape):
+    t = tg.ones(shape)
+    n = len(shape)
+    assert t.unsqueeze(n).shape == shape + (1,)
+    assert t.unsqueeze(-n - 1).shape == (1,) + shape
+    with pytest.raises(IndexError, match=rf"unsqueeze: dim {n + 1} .*\[{-n - 1}, {n}\]"):
+        t.unsqueeze(n + 1)
+
+
+def test_0d_tensors_take_dims_minus_one_and_zero():
+    t = tg.tensor(3.0, requires_grad=True)
+    for dim in (0, -1):
+        assert t.sum(dim).shape == () and t.max(dim).item() == 3.0
+        assert t.softmax(dim).item() == 1.0
+    with pytest.raises(IndexError, match=r"dim 1 is out of range.*\[-1, 0\]"):
+        t.sum(1)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "softmax", "log_softmax", "transpose",
+                                "flatten", "squeeze", "argmax", "max"])
+def test_out_of_range_dims_raise_like_pytorch(op):
+    torch = pytest.importorskip("torch")
+    calls = {"sum": lambda t: t.sum(2), "mean": lambda t: t.mean(-3),
+             "softmax": lambda t: t.softmax(2), "log_softmax": lambda t: t.log_softmax(-3),
+             "transpose": lambda t: t.transpose(0, 2), "flatten": lambda t: t.flatten(0, 2),
+             "squeeze": lambda t: t.squeeze(2), "argmax": lambda t: t.argmax(2),
+             "max": lambda t: t.max(2)}
+    with pytest.raises(IndexError):
+        calls[op](torch.ones(2, 3))
+    with pytest.raises(IndexError, match=r"\[-2, 1\]"):
+        calls[op](tg.ones((2, 3)))
+
+
 # ====================================================================== integers and gradients
 def test_integer_tensors_cannot_require_grad():
     for data in ([1, 2, 3], np.array([1, 2], np.int32), [True, False], np.uint8([1])):

@@ -54,6 +54,18 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+def check_dim(op: str, dim: Any, ndim: int) -> int:
+    """`dim` as a non-negative axis of an `ndim`-dimensional tensor, or IndexError naming the
+    op, the dim and the valid range (a 0-d tensor takes dims -1 and 0, as in PyTorch)."""
+    size = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    if not -size <= dim < size:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} "
+                         f"dimension(s) (expected in [{-size}, {size - 1}])")
+    return int(dim) % size
+
+
 def _unwrap_nested(data: Any) -> Any:
     """Lists may hold Tensors (`[t1, t2]`); take their arrays."""
     if isinstance(data, (list, tuple)):
@@ -526,10 +538,14 @@ class Tensor:
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest value (int64, no gradient)."""
+        if axis is not None:
+            axis = check_dim("argmax", axis, self.ndim) if self.ndim else None
         return Tensor._make(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)), None)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the smallest value (int64, no gradient)."""
+        if axis is not None:
+            axis = check_dim("argmin", axis, self.ndim) if self.ndim else None
         return Tensor._make(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)), None)
 
     # ----------------------------------------------------------------- reductions
@@ -539,6 +555,7 @@ class Tensor:
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Average over `axis`: sum / number of elements summed."""
+        _normalize_axis(axis, self.ndim, "mean")
         total = Sum.apply(self, axis, keepdims)
         count = self.data.size // max(total.data.size, 1)
         return total / count if count else total * np.nan  # the mean of nothing is NaN
@@ -596,10 +613,12 @@ class Tensor:
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along `axis`, stable for any finite values."""
+        check_dim("softmax", axis, self.ndim)
         return Softmax.apply(self, axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - log(sum(exp(x))) along `axis`, stable for any finite values."""
+        check_dim("log_softmax", axis, self.ndim)
         return LogSoftmax.apply(self, axis)
 
     # ----- elementwise math and activations (vocabulary)
@@ -932,23 +951,34 @@ class Tensor:
         axes = _shape_args(axes)
         if not axes:
             axes = tuple(range(self.ndim))[::-1]
-        return Transpose.apply(self, axes)
+        return self.permute(axes)
 
     def permute(self, *axes: int | tuple[int, ...]) -> Tensor:
         """Reorder the axes: result axis i is input axis axes[i]."""
-        return Transpose.apply(self, _shape_args(axes))
+        axes = tuple(check_dim("permute", axis, self.ndim) for axis in _shape_args(axes))
+        if len(axes) != self.ndim or len(set(axes)) != len(axes):
+            raise ValueError(f"permute: {axes} is not a permutation of the {self.ndim} axes of "
+                             f"a tensor of shape {self.shape}")
+        return Transpose.apply(self, axes)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """Exchange two axes."""
         order = list(range(self.ndim))
+        axis1, axis2 = check_dim("transpose", axis1, self.ndim), check_dim("transpose", axis2,
+                                                                             self.ndim)
+        if self.ndim == 0:
+            return Transpose.apply(self, ())
         order[axis1], order[axis2] = order[axis2], order[axis1]
         return Transpose.apply(self, tuple(order))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge axes start_dim..end_dim into one (all of them by default)."""
+        start, end = check_dim("flatten", start_dim, self.ndim), check_dim("flatten", end_dim,
+                                                                           self.ndim)
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = math.prod(self.shape[start : end + 1])  # not -1: works for empty tensors too
         shape = self.shape[:start] + (merged,) + self.shape[end + 1 :]
         return Reshape.apply(self, shape)
@@ -964,17 +994,17 @@ class Tensor:
 
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert a size-1 axis at `axis`."""
-        axis = axis if axis >= 0 else axis + self.ndim + 1
+        axis = check_dim("unsqueeze", axis, self.ndim + 1)
         return Reshape.apply(self, self.shape[:axis] + (1,) + self.shape[axis:])
 
     def squeeze(self, axis: int | None = None) -> Tensor:
         """Remove size-1 axes (or only `axis`, if it has size 1)."""
         if axis is None:
             shape = tuple(size for size in self.shape if size != 1)
-        elif self.shape[axis] == 1:
-            shape = self.shape[:axis % self.ndim] + self.shape[axis % self.ndim + 1 :]
         else:
-            shape = self.shape
+            axis = check_dim("squeeze", axis, self.ndim)
+            keep = self.ndim == 0 or self.shape[axis] != 1
+            shape = self.shape if keep else self.shape[:axis] + self.shape[axis + 1 :]
         return Reshape.apply(self, shape)
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -1060,6 +1090,6 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Trunc,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import Max, Min, Sum  # noqa: E402
+from tinygrad_np.ops.reduce import Max, Min, Sum, _normalize_axis  # noqa: E402
 from tinygrad_np.ops.shape import Cast, Expand, GetItem, Reshape, SetItem, Transpose  # noqa: E402
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
