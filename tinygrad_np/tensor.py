@@ -554,11 +554,14 @@ class Tensor:
         return Sum.apply(self, axis, keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Average over `axis`: sum / number of elements summed."""
+        """Average over `axis`: sum / number of elements summed (float16 in float32, as the
+        sums are: see ops.reduce.accumulator)."""
         _normalize_axis(axis, self.ndim, "mean")
-        total = Sum.apply(self, axis, keepdims)
+        wide = accumulator(self.dtype)
+        total = Sum.apply(self if wide is None else self.astype(wide), axis, keepdims)
         count = self.data.size // max(total.data.size, 1)
-        return total / count if count else total * np.nan  # the mean of nothing is NaN
+        mean = total / count if count else total * np.nan  # the mean of nothing is NaN
+        return mean if wide is None else mean.astype(self.dtype)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Largest value over `axis`; the gradient is split evenly between ties."""
@@ -1090,6 +1093,6 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Trunc,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import Max, Min, Sum, _normalize_axis  # noqa: E402
+from tinygrad_np.ops.reduce import Max, Min, Sum, _normalize_axis, accumulator  # noqa: E402
 from tinygrad_np.ops.shape import Cast, Expand, GetItem, Reshape, SetItem, Transpose  # noqa: E402
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402

@@ -23,6 +23,16 @@ def _normalize_axis(axis, ndim: int, op: str = "sum") -> tuple[int, ...] | None:
     return None if ndim == 0 else axes  # a 0-d tensor has nothing to reduce over
 
 
+_HALF = np.dtype(np.float16)
+
+
+def accumulator(dtype: np.dtype) -> type | None:
+    """The dtype a sum of `dtype` values accumulates in: float32 for float16 (whose largest
+    value is 65,504), as PyTorch does; None (the dtype itself) for every other dtype. The
+    library's one place for this: Sum, mean, softmax and log_softmax use it."""
+    return np.float32 if dtype is _HALF else None
+
+
 def _keepdims_shape(input_shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple:
     """The output shape with the reduced axes kept as size 1."""
     if axes is None:
@@ -37,6 +47,9 @@ class Sum(Function):
         ctx.input_shape = x.shape
         ctx.axes = _normalize_axis(axis, x.ndim, "sum")
         ctx.keepdims = keepdims
+        if x.dtype is _HALF:
+            with np.errstate(over="ignore"):  # a total past 65,504 is inf, as in PyTorch
+                return np.sum(x, axis=ctx.axes, keepdims=keepdims, dtype=np.float32).astype(_HALF)
         return np.sum(x, axis=ctx.axes, keepdims=keepdims)
 
     def backward(ctx, grad_output):
