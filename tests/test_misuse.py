@@ -677,6 +677,41 @@ def test_float16_reductions_vs_pytorch(index):
                                    rtol=2e-3, atol=1e-7)
 
 
+@pytest.mark.parametrize("values", [[1.0, np.nan, 3.0], [np.nan, np.nan, 0.0],
+                                    [[1.0, np.nan], [3.0, 2.0]], [[np.nan, 5.0, 5.0]]])
+def test_max_and_min_with_nan_send_the_gradient_to_the_nan(values):
+    v = np.asarray(values, np.float32)
+    for name in ("max", "min"):
+        x = tg.tensor(v, requires_grad=True)
+        y = getattr(x, name)()
+        assert np.isnan(y.item())
+        y.backward()
+        expected = np.isnan(v) / np.isnan(v).sum()  # split between the NaNs
+        np.testing.assert_array_equal(x.grad.data, expected.astype(np.float32))
+        x.grad = None
+        getattr(x, name)(axis=-1).sum().backward()
+        rows = v.reshape(-1, v.shape[-1])
+        expected = [np.isnan(r) / np.isnan(r).sum() if np.isnan(r).any()
+                    else (r == getattr(r, name)()) / (r == getattr(r, name)()).sum()
+                    for r in rows]
+        np.testing.assert_array_equal(x.grad.data.reshape(rows.shape), np.array(expected))
+
+
+@pytest.mark.parametrize("values", [[1.0, np.nan, 3.0], [[1.0, np.nan], [3.0, 2.0]],
+                                    [[0.0, 1.0, np.nan], [np.nan, 4.0, 2.0]]])
+def test_max_with_nan_vs_pytorch(values):
+    torch = pytest.importorskip("torch")
+    v = np.asarray(values, np.float32)
+    x, t = tg.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    x.max().backward()
+    t.max().backward()
+    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+    x.grad, t.grad = None, None
+    x.max(axis=-1).sum().backward()
+    t.max(dim=-1).values.sum().backward()  # one NaN per row: the same element gets it
+    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+
+
 DIM_OPS = {
     "sum": lambda t, d: t.sum(d), "sum tuple": lambda t, d: t.sum((d,)),
     "mean": lambda t, d: t.mean(d), "max": lambda t, d: t.max(d), "min": lambda t, d: t.min(d),

@@ -60,7 +60,10 @@ class Sum(Function):
 
 class Max(Function):
     """y = max(x, axis);  dx = g at the elements equal to the max, split evenly between ties.
-"""
+
+    A NaN is the max of anything (NumPy and PyTorch agree), and gets the gradient, as in
+    PyTorch's max(): split between the NaNs of its slice, 0 for the other elements.
+    """
 
     reduce = staticmethod(np.max)
 
@@ -68,6 +71,8 @@ class Max(Function):
         axes = _normalize_axis(axis, x.ndim, type(ctx).__name__.lower())
         extreme = ctx.reduce(x, axis=axes, keepdims=True)
         hits = x == extreme
+        if extreme.dtype.kind == "f" and np.isnan(extreme).any():
+            hits |= np.isnan(x) & np.isnan(extreme)
         # The share of the gradient each element gets: 1/ties where it is the max, else 0.
         ctx.share = (hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype)
         ctx.keepdims_shape = extreme.shape
