@@ -9,6 +9,7 @@ must raise"); where PyTorch is installed, the torch tests compare with it as wel
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 
@@ -710,6 +711,60 @@ def test_max_with_nan_vs_pytorch(values):
     x.max(axis=-1).sum().backward()
     t.max(dim=-1).values.sum().backward()  # one NaN per row: the same element gets it
     np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+
+
+POWERS = [3.0, 2.0, 1.0, 0.5, 0.0, -0.5, -1.0, -2.0, -3.0]
+
+
+def pow_expected(b: float) -> tuple[float, float, float]:
+    """0 ** b, d/da and d/db at a = 0, from the limits (and PyTorch's conventions)."""
+    value = 1.0 if b == 0 else (0.0 if b > 0 else math.inf)
+    if b == 0:
+        da = 0.0  # b a**(b-1) with b = 0: PyTorch takes 0
+    elif b == 1:
+        da = 1.0
+    elif b > 1:
+        da = 0.0
+    elif b > 0:
+        da = math.inf
+    else:
+        da = -math.inf  # b 0**(b-1) = b * inf
+    db = 0.0 if b >= 0 else -math.inf  # y log(a): 0 where b >= 0 (PyTorch), inf * -inf
+    return value, da, db
+
+
+@pytest.mark.parametrize("b", POWERS)
+def test_pow_at_zero_base(b):
+    value, da, db = pow_expected(b)
+    a = tg.tensor([0.0, 0.0], requires_grad=True)
+    exponent = tg.tensor([b, b], requires_grad=True)
+    y = a ** exponent
+    np.testing.assert_array_equal(y.data, [value, value])
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [da, da])
+    np.testing.assert_array_equal(exponent.grad.data, [db, db])
+    a2 = tg.tensor([0.0], requires_grad=True)
+    (a2 ** b).sum().backward()  # a Python exponent
+    np.testing.assert_array_equal(a2.grad.data, [da])
+
+
+@pytest.mark.parametrize("b", POWERS)
+@pytest.mark.parametrize("a", [0.0, -0.0, 2.0, -2.0])
+def test_pow_values_and_gradients_vs_pytorch(a, b):
+    torch = pytest.importorskip("torch")
+    if a == 0 and math.copysign(1, a) < 0 and b != int(b):
+        pytest.skip("(-0.0) ** fractional: PyTorch's gradient has the sign of -0.0, NumPy's not")
+    x, e = tg.tensor([a], requires_grad=True), tg.tensor([b], requires_grad=True)
+    xt, et = torch.tensor([a], requires_grad=True), torch.tensor([b], requires_grad=True)
+    y, yt = x ** e, xt ** et
+    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
+    np.testing.assert_array_equal(e.grad.data, et.grad.numpy())
+    (g,) = tg.grad((x ** b).sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad((xt ** b).sum(), xt, create_graph=True)
+    np.testing.assert_array_equal(g.data, gt.detach().numpy())
 
 
 DIM_OPS = {
