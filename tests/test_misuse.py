@@ -767,6 +767,86 @@ def test_pow_values_and_gradients_vs_pytorch(a, b):
     np.testing.assert_array_equal(g.data, gt.detach().numpy())
 
 
+BINARY = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a ** b,
+    "atan2": lambda a, b: a.atan2(b), "hypot": lambda a, b: a.hypot(b),
+    "logaddexp": lambda a, b: a.logaddexp(b), "fmod": lambda a, b: a.fmod(b),
+    "%": lambda a, b: a % b,
+}
+FLOATS = {"+", "-", "*", "/", "**", "atan2", "hypot", "logaddexp", "fmod", "%"}
+# (shape, dtype) of each operand and PyTorch's result dtype (torch.result_type's rules: a 0-d
+# tensor only decides the dtype when it is of a higher kind than every n-d operand).
+PROMOTIONS = [
+    (((3,), np.float32), ((), np.float64), np.float32),
+    (((), np.float64), ((3,), np.float32), np.float32),
+    (((2, 3), np.float32), ((), np.float64), np.float32),
+    (((3,), np.float16), ((), np.float64), np.float16),
+    (((), np.float32), ((), np.float64), np.float64),
+    (((3,), np.float32), ((3,), np.float64), np.float64),
+    (((3,), np.float64), ((), np.float32), np.float64),
+    (((3,), np.int64), ((), np.float64), np.float64),
+    (((3,), np.int64), ((), np.float32), np.float32),
+    (((), np.int64), ((3,), np.float32), np.float32),
+    (((3,), np.float32), ((), np.int64), np.float32),
+    (((3,), np.float32), ((1,), np.float64), np.float64),
+]
+
+
+def operands(case, lib=None):
+    made = []
+    for shape, dtype in case[:2]:
+        array = np.full(shape, 2, dtype)
+        made.append(Tensor(array) if lib is None else lib.tensor(array))
+    return made
+
+
+@pytest.mark.parametrize("op", BINARY, ids=str)
+@pytest.mark.parametrize("case", PROMOTIONS, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_dtype_promotion_with_0d_operands(op, case):
+    expected = case[2]
+    if op not in {"+", "-", "*", "**", "%"} and expected not in (np.float16, np.float32,
+                                                                  np.float64):
+        pytest.skip("integer-only result")
+    a, b = operands(case)
+    result = BINARY[op](a, b)
+    if op in {"/", "atan2", "hypot", "logaddexp"} and np.dtype(expected).kind != "f":
+        expected = np.float32
+    assert result.dtype == expected
+    a.requires_grad_() if a.dtype.kind == "f" else None
+    b.requires_grad_() if b.dtype.kind == "f" else None
+    if op in {"+", "-", "*", "/", "**"} and (a.requires_grad or b.requires_grad):
+        BINARY[op](a, b).sum().backward()
+        for t in (a, b):
+            if t.requires_grad:
+                assert t.grad.dtype == t.dtype and t.grad.shape == t.shape
+
+
+@pytest.mark.parametrize("op", BINARY, ids=str)
+@pytest.mark.parametrize("case", PROMOTIONS, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_dtype_promotion_vs_pytorch(op, case):
+    torch = pytest.importorskip("torch")
+    theirs = {"atan2": lambda a, b: torch.atan2(a, b), "hypot": lambda a, b: torch.hypot(
+        a.double() if a.dtype == torch.int64 else a, b.double() if b.dtype == torch.int64 else b),
+        "logaddexp": lambda a, b: torch.logaddexp(a, b), "fmod": lambda a, b: torch.fmod(a, b)}
+    ours_a, ours_b = operands(case)
+    t_a, t_b = operands(case, torch)
+    try:
+        t_dtype = theirs.get(op, BINARY[op])(t_a, t_b).dtype
+    except RuntimeError:
+        pytest.skip("PyTorch refuses these dtypes")
+    if op == "hypot" and torch.int64 in (t_a.dtype, t_b.dtype):
+        pytest.skip("PyTorch has no integer hypot")
+    assert torch.result_type(t_a, t_b) == t_dtype or op in {"/", "atan2", "logaddexp"}
+    assert str(BINARY[op](ours_a, ours_b).dtype) == str(t_dtype).replace("torch.", "")
+
+
+def test_int_tensor_plus_0d_float64_follows_pytorch():
+    assert (tg.tensor([1, 2]) + Tensor(np.float64(0.5))).dtype == np.float64
+    assert (tg.tensor([1, 2]) + 0.5).dtype == np.float32  # a Python float: default dtype
+    assert (Tensor(np.float32([1, 2])) * np.float64(3)).dtype == np.float32
+
+
 DIM_OPS = {
     "sum": lambda t, d: t.sum(d), "sum tuple": lambda t, d: t.sum((d,)),
     "mean": lambda t, d: t.mean(d), "max": lambda t, d: t.max(d), "min": lambda t, d: t.min(d),

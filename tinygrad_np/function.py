@@ -166,14 +166,18 @@ def as_result(output: Any, arrays: list) -> np.ndarray:
 
     An ndarray always (NumPy returns scalars from 0-d operations), and PyTorch's dtype where
     NumPy's differs: a float64 result needs a float64 operand (int64 + float32, int / int and
-    exp(int) give float32, the default float dtype). The check is only paid for float64.
+    exp(int) give float32, the default float dtype), and a 0-d one only counts when no n-d
+    operand is a float (float32 (3,) + float64 () is float32). The check is paid for float64.
     """
     if type(output) is not np.ndarray:
         output = np.asarray(output)
     if output.dtype is _FLOAT64 and get_default_dtype() is not np.float64:
         for arg in arrays:  # `is`: NumPy's dtype == None is True
             if (arg if isinstance(arg, np.dtype) else getattr(arg, "dtype", None)) is _FLOAT64:
-                return output
+                floats = [a.dtype for a in arrays if getattr(a, "ndim", 0) and a.dtype.kind == "f"]
+                if isinstance(arg, np.dtype) or arg.ndim or not floats:
+                    return output
+                return output.astype(np.result_type(*floats))  # a 0-d float64 next to n-d floats
         return output.astype(np.float32)
     return output
 
