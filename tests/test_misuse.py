@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -621,6 +622,53 @@ def test_comparisons_of_0d_tensors_are_0d_array_tensors(op, pair):
         assert isinstance(result, Tensor)
         assert type(result.data) is np.ndarray and result.shape == () and result.dtype == bool
         assert not result.requires_grad
+
+
+@pytest.mark.parametrize("sizes", [(0, 3), (3, 0), (0, 0)])
+def test_linear_with_zero_features_trains(sizes):
+    fan_in, fan_out = sizes
+    layer = nn.Linear(fan_in, fan_out)
+    opt = optim.Adam(layer.parameters(), lr=0.1)
+    x = tg.randn(4, fan_in)
+    for _ in range(2):
+        opt.zero_grad()
+        y = layer(x)
+        assert y.shape == (4, fan_out)
+        loss = (y * y).sum()
+        loss.backward()
+        opt.step()
+    assert layer.weight.grad.shape == (fan_out, fan_in)
+    assert layer.bias.grad.shape == (fan_out,)
+    if fan_in == 0 and fan_out:
+        # y = b: the loss pulls the bias towards 0; nothing else moves.
+        np.testing.assert_allclose(layer(x).data, np.tile(layer.bias.data, (4, 1)))
+
+
+@pytest.mark.parametrize("sizes", [(0, 3), (3, 0), (0, 0), (2, 3)])
+def test_linear_with_zero_features_vs_pytorch(sizes):
+    torch = pytest.importorskip("torch")
+    fan_in, fan_out = sizes
+    ours = nn.Linear(fan_in, fan_out)
+    with warnings.catch_warnings():  # "Initializing zero-element tensors is a no-op"
+        warnings.simplefilter("ignore", UserWarning)
+        theirs = torch.nn.Linear(fan_in, fan_out)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.bias.copy_(torch.tensor(ours.bias.data))
+    x = np.random.default_rng(0).normal(size=(5, fan_in)).astype(np.float32)
+    opt, opt_t = optim.SGD(ours.parameters(), lr=0.5), torch.optim.SGD(theirs.parameters(), lr=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        opt_t.zero_grad()
+        loss = ((ours(Tensor(x)) - 1) ** 2).sum()
+        loss_t = ((theirs(torch.tensor(x)) - 1) ** 2).sum()
+        loss.backward()
+        loss_t.backward()
+        np.testing.assert_allclose(loss.item(), loss_t.item(), rtol=1e-5)
+        opt.step()
+        opt_t.step()
+    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.bias.data, theirs.bias.detach().numpy(), rtol=1e-5)
 
 
 BIG = 70_000  # more than float16's largest value (65,504) of elements
