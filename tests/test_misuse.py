@@ -344,6 +344,41 @@ def test_in_place_change_of_a_saved_output_raises(change):
             y.sum().backward()
 
 
+VIEWS = {
+    "detach": lambda t: t.detach(),
+    "reshape": lambda t: t.reshape(2, 3),
+    "view": lambda t: t.view(6),
+    "slice": lambda t: t[1:],
+    "row": lambda t: t[0],
+    "transpose": lambda t: t.T,
+    "unsqueeze": lambda t: t.unsqueeze(0),
+}
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=str)
+def test_in_place_change_through_a_view_of_a_saved_tensor_raises(view):
+    # Without a shared version counter this backward used the new values: a silent wrong grad.
+    x = tg.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    for base in (x * 1, tg.tensor(np.arange(6.0).reshape(3, 2))):
+        y = (base * x).sum()  # saves base
+        alias = VIEWS[view](base)
+        with tg.no_grad():
+            alias.add_(1.0)
+        assert base.data.sum() > 15.0  # the memory changed (it summed to 15)
+        with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
+            y.backward()
+
+
+def test_a_copy_made_by_indexing_is_not_a_view():
+    t = tg.tensor([1.0, 2.0, 3.0])
+    x = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    y = (x * t).sum()
+    picked = t[[0, 2]]  # integer-array indexing copies: changing it changes nothing saved
+    picked.zero_()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 3.0])
+
+
 @pytest.mark.parametrize("change", IN_PLACE, ids=str)
 def test_changes_the_graph_does_not_depend_on_stay_allowed(change):
     x = tg.tensor([0.5, 1.5, 2.5], requires_grad=True)
@@ -429,6 +464,68 @@ def test_numpy_of_a_plain_tensor_is_writable_and_shared():
     d = y.detach().numpy()
     d[1] = 0.0  # detach() of a non-leaf: writable, as in PyTorch (and as unguarded)
     assert y.data[1] == 0.0
+
+
+def test_plain_tensor_mixed_in_place_with_one_that_requires_grad_records_the_graph():
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    buf = tg.zeros(3)
+    buf += w
+    buf *= w
+    assert buf.requires_grad and buf.grad_fn is not None
+    buf.sum().backward()
+    np.testing.assert_allclose(w.grad.data, 2 * w.data)  # d(w*w)/dw
+
+    w.grad = None
+    buf = tg.zeros(4)
+    buf[0] = w[1]
+    buf[1:4] = w * 2
+    (buf * tg.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
+    np.testing.assert_allclose(w.grad.data, [20.0, 201.0, 2000.0])
+
+    w.grad = None
+    buf = tg.ones(3)
+    buf.copy_(w)
+    (buf * buf).sum().backward()
+    np.testing.assert_allclose(w.grad.data, 2 * w.data)
+
+
+def test_recorded_in_place_on_a_view_is_refused_not_half_done():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    base = tg.zeros(2, 2)
+    row = base[0]
+    with pytest.raises(RuntimeError, match="shares memory"):
+        row += w  # PyTorch would rewrite base's graph; here that is refused, not skipped
+    np.testing.assert_array_equal(base.data, np.zeros((2, 2)))
+    with tg.no_grad():
+        row += w  # without recording it writes through, like PyTorch
+    np.testing.assert_array_equal(base.data, [[1.0, 2.0], [0.0, 0.0]])
+
+
+def test_in_place_mixing_vs_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.array([0.5, -1.5, 2.0], np.float32)
+    scale = np.array([3.0, 1.0, -2.0], np.float32)
+
+    def run(lib):
+        if lib is torch:
+            w = torch.tensor(values, requires_grad=True)
+            buf, other = torch.zeros(5), torch.tensor(scale)
+        else:
+            w = tg.tensor(values, requires_grad=True)
+            buf, other = tg.zeros(5), tg.tensor(scale)
+        buf[1:4] = w * other
+        buf[0] = w[2]
+        buf += 1.0
+        buf *= 3.0
+        acc = other * 1
+        acc += w
+        acc.mul_(w)
+        copied = other * 0
+        copied.copy_(w * w)
+        ((buf * buf).sum() + acc.sum() + copied.sum()).backward()
+        return w.grad.numpy() if lib is torch else w.grad.data
+
+    np.testing.assert_allclose(run(tg), run(torch), rtol=1e-6)
 
 
 # ====================================================================== 4. custom op contracts

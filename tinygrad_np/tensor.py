@@ -99,11 +99,35 @@ def _copy_from(target: Tensor, src: Any) -> Tensor:
                             None)
     if src.dtype != target.dtype:
         src = src.astype(target.dtype)
-    return src if src.shape == target.shape else src.expand(target.shape)
+    # Always an op's result (Expand of the same shape included), never `src` itself: a
+    # recorded copy_ must take a graph node from it, not a leaf's array without one.
+    return Expand.apply(src, target.shape)
 
 
 def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
     return SetItem.apply(target, index, value)
+
+
+def _share_counter(tensor: Tensor, view: Tensor) -> Tensor:
+    """Give `view` (which shares `tensor`'s memory) `tensor`'s version counter, as PyTorch's
+    views do: an in-place change through either one is seen by graphs that saved the other.
+    The counter's second item marks it shared (recorded in-place ops refuse such tensors)."""
+    counter = tensor._counter
+    if counter is None:
+        counter = tensor._counter = [0, True]
+    elif len(counter) == 1:
+        counter.append(True)
+    view._counter = counter
+    return view
+
+
+def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
+    """`result` of a view op (reshape, transpose, indexing) shares the counter of `tensor`
+    when NumPy made it a view of `tensor`'s memory (not when it had to copy)."""
+    base = result.data.base
+    if base is not None and (base is tensor.data or base is tensor.data.base):
+        _share_counter(tensor, result)
+    return result
 
 
 def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
@@ -254,11 +278,7 @@ class Tensor:
         As in PyTorch it shares memory and the version counter with self, so an in-place
         change through either one is seen by graphs that saved the other.
         """
-        detached = Tensor._make(self.data, None)
-        if self._counter is None:
-            self._counter = [0]
-        detached._counter = self._counter
-        return detached
+        return _share_counter(self, Tensor._make(self.data, None))
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -426,6 +446,13 @@ class Tensor:
                     f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
                     "in-place operation; do it under `with tg.no_grad():` (a parameter "
                     "update) or write `t = t + x`")
+            if self._counter is not None and len(self._counter) > 1:
+                raise RuntimeError(
+                    f"an in-place operation that must be recorded (an operand requires grad) "
+                    f"on a tensor of shape {self.shape} that shares memory with another "
+                    "(a view made by reshape, indexing, transpose or detach, or the tensor "
+                    "such a view came from): PyTorch would rewrite the other's graph, "
+                    "tinygrad_np does not; write `t = t + x` (out of place) instead")
             result = op(self, *args)
             if result.dtype != self.dtype:
                 result = result.astype(self.dtype)
@@ -433,6 +460,10 @@ class Tensor:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
                                    f"which does not fit the tensor's shape {self.shape}")
             self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+            # A new array: the old one (which the op itself may have saved: `buf *= w` saves
+            # buf) is unchanged, so the version moves on in a counter of the new array's own.
+            self._counter = [self._version + 1]
+            return self
         elif ufunc is not None:
             array, locked = _unlock(self)
             try:
@@ -942,7 +973,7 @@ class Tensor:
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
         """Same elements, new shape (one axis may be -1)."""
-        return Reshape.apply(self, _shape_args(shape))
+        return _viewed(self, Reshape.apply(self, _shape_args(shape)))
 
     view = reshape
 
@@ -962,7 +993,7 @@ class Tensor:
         if len(axes) != self.ndim or len(set(axes)) != len(axes):
             raise ValueError(f"permute: {axes} is not a permutation of the {self.ndim} axes of "
                              f"a tensor of shape {self.shape}")
-        return Transpose.apply(self, axes)
+        return _viewed(self, Transpose.apply(self, axes))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """Exchange two axes."""
@@ -970,9 +1001,9 @@ class Tensor:
         axis1, axis2 = check_dim("transpose", axis1, self.ndim), check_dim("transpose", axis2,
                                                                              self.ndim)
         if self.ndim == 0:
-            return Transpose.apply(self, ())
+            return _viewed(self, Transpose.apply(self, ()))
         order[axis1], order[axis2] = order[axis2], order[axis1]
-        return Transpose.apply(self, tuple(order))
+        return _viewed(self, Transpose.apply(self, tuple(order)))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge axes start_dim..end_dim into one (all of them by default)."""
@@ -984,7 +1015,7 @@ class Tensor:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = math.prod(self.shape[start : end + 1])  # not -1: works for empty tensors too
         shape = self.shape[:start] + (merged,) + self.shape[end + 1 :]
-        return Reshape.apply(self, shape)
+        return _viewed(self, Reshape.apply(self, shape))
 
     def expand(self, *shape: int | tuple[int, ...]) -> Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis)."""
@@ -998,7 +1029,7 @@ class Tensor:
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert a size-1 axis at `axis`."""
         axis = check_dim("unsqueeze", axis, self.ndim + 1)
-        return Reshape.apply(self, self.shape[:axis] + (1,) + self.shape[axis:])
+        return _viewed(self, Reshape.apply(self, self.shape[:axis] + (1,) + self.shape[axis:]))
 
     def squeeze(self, axis: int | None = None) -> Tensor:
         """Remove size-1 axes (or only `axis`, if it has size 1)."""
@@ -1008,11 +1039,11 @@ class Tensor:
             axis = check_dim("squeeze", axis, self.ndim)
             keep = self.ndim == 0 or self.shape[axis] != 1
             shape = self.shape if keep else self.shape[:axis] + self.shape[axis + 1 :]
-        return Reshape.apply(self, shape)
+        return _viewed(self, Reshape.apply(self, shape))
 
     def __getitem__(self, index: Any) -> Tensor:
         """Basic slicing and integer-array indexing; repeated indices accumulate gradient."""
-        return GetItem.apply(self, _index(index))
+        return _viewed(self, GetItem.apply(self, _index(index)))
 
     def astype(self, dtype: Any) -> Tensor:
         """Convert to `dtype`; the gradient converts back."""
