@@ -466,6 +466,48 @@ def test_numpy_of_a_plain_tensor_is_writable_and_shared():
     assert y.data[1] == 0.0
 
 
+SHARING = {"Tensor(x.data)": lambda x: Tensor(x.data), "Tensor(x)": lambda x: Tensor(x),
+           "Tensor(x.numpy())": lambda x: Tensor(x.numpy()),
+           "tensor(x.data)": lambda x: tg.tensor(x.data)}
+
+
+@pytest.mark.parametrize("make", SHARING, ids=str)
+@pytest.mark.parametrize("change", ["+=", "t[i] = v", "zero_", "copy_", "clamp_"])
+def test_a_tensor_made_from_a_leafs_array_cannot_change_the_leaf(make, change):
+    # It shares the leaf's read-only array but not its version counter: unlocking the array
+    # would change values a graph saved without any error (a silent wrong gradient).
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    c = SHARING[make](x)
+    IN_PLACE[change](c)
+    assert not np.array_equal(c.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
+    assert not x.data.flags.writeable
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+
+
+def test_a_users_read_only_array_stays_read_only_and_unchanged():
+    array = np.arange(3.0)
+    array.flags.writeable = False
+    t = Tensor(array)
+    t += 1.0
+    t[0] = 7.0
+    np.testing.assert_array_equal(array, [0.0, 1.0, 2.0])
+    assert not array.flags.writeable
+    np.testing.assert_array_equal(t.data, [7.0, 2.0, 3.0])
+
+
+def test_in_place_through_detach_of_a_leaf_is_tracked_like_pytorch():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    w.detach().zero_()  # shares memory and version counter with w (as in PyTorch)
+    np.testing.assert_array_equal(w.data, [0.0, 0.0])
+    assert not w.data.flags.writeable and w._version == 1
+    with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
+        y.backward()
+
+
 def test_plain_tensor_mixed_in_place_with_one_that_requires_grad_records_the_graph():
     w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     buf = tg.zeros(3)
@@ -919,7 +961,6 @@ BINARY = {
     "logaddexp": lambda a, b: a.logaddexp(b), "fmod": lambda a, b: a.fmod(b),
     "%": lambda a, b: a % b,
 }
-FLOATS = {"+", "-", "*", "/", "**", "atan2", "hypot", "logaddexp", "fmod", "%"}
 # (shape, dtype) of each operand and PyTorch's result dtype (torch.result_type's rules: a 0-d
 # tensor only decides the dtype when it is of a higher kind than every n-d operand).
 PROMOTIONS = [

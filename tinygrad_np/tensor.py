@@ -131,16 +131,25 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
 
 
 def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
-    """The tensor's array made writable for an in-place op, and whether it was locked."""
+    """The tensor's array made writable for an in-place op, and whether it was locked.
+
+    Only a leaf that requires grad, or a tensor sharing its version counter (a view, a
+    detach()), may unlock a read-only array: a change is then seen by graphs that saved it.
+    Any other tensor holding one (`Tensor(x.data)` of such a leaf, a user's read-only array)
+    gets a copy of its own, so it cannot change a leaf's values behind its version counter.
+    """
     array = tensor.data
     if array.flags.writeable:
         return array, False
-    try:
-        array.flags.writeable = True
-        return array, True
-    except ValueError:  # a broadcast view, or memory owned by a read-only array
-        tensor.data = array = array.copy()
-        return array, False
+    counter = tensor._counter
+    if tensor.requires_grad and tensor.grad_fn is None or counter is not None and len(counter) > 1:
+        try:
+            array.flags.writeable = True
+            return array, True
+        except ValueError:  # a broadcast view, or memory owned by a read-only array
+            pass
+    tensor.data = array = array.copy()
+    return array, False
 
 
 class Tensor:
