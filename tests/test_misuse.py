@@ -167,7 +167,7 @@ def test_grad_and_anomaly_modes_are_per_thread():
 
 
 def test_set_grad_enabled_as_a_call_and_as_a_context_manager():
-    from tinygrad_np.function import set_grad_enabled
+    set_grad_enabled = tg.set_grad_enabled
 
     x = tg.ones(2, requires_grad=True)
     with set_grad_enabled(False):
@@ -350,6 +350,7 @@ VIEWS = {
     "view": lambda t: t.view(6),
     "slice": lambda t: t[1:],
     "row": lambda t: t[0],
+    "element": lambda t: t[1, 0],
     "transpose": lambda t: t.T,
     "unsqueeze": lambda t: t.unsqueeze(0),
 }
@@ -367,6 +368,32 @@ def test_in_place_change_through_a_view_of_a_saved_tensor_raises(view):
         assert base.data.sum() > 15.0  # the memory changed (it summed to 15)
         with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
             y.backward()
+
+
+def test_an_element_is_a_view_as_in_pytorch():
+    # NumPy returns a copy for t[i] of a 1-D array: t[1].add_(5) changed nothing, silently.
+    t = tg.tensor([1.0, 2.0, 3.0])
+    t[1].add_(5.0)
+    t[-1].zero_()
+    np.testing.assert_array_equal(t.data, [1.0, 7.0, 0.0])
+    m = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    m[1, 0].mul_(10.0)
+    m[tg.tensor(0)][1].fill_(-1.0)
+    np.testing.assert_array_equal(m.data, [[1.0, -1.0], [30.0, 4.0]])
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x[1].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])
+
+
+def test_element_views_vs_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    ours, theirs = tg.tensor(values), torch.tensor(values)
+    for t in (ours, theirs):
+        t[1, 2].add_(10.0)
+        t[0][1].mul_(-3.0)
+        t[1].clamp_(0.0, 4.5)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
 def test_a_copy_made_by_indexing_is_not_a_view():

@@ -31,6 +31,7 @@ from tinygrad_np.function import (
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
+    set_grad_enabled,
 )
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.rng import manual_seed
@@ -63,6 +64,7 @@ __all__ = [
     "randn",
     "save",
     "set_default_dtype",
+    "set_grad_enabled",
     "tensor",
     "zeros",
     "zeros_like",

@@ -74,14 +74,20 @@ def _unwrap_nested(data: Any) -> Any:
 
 
 def _index(index: Any) -> Any:
-    """Tensors inside an index become their arrays (an integer Tensor works as an index)."""
+    """Tensors inside an index become their arrays (an integer Tensor works as an index); a
+    0-d integer Tensor acts as an int, as in PyTorch (a view, where NumPy would copy)."""
     if isinstance(index, Tensor):
-        return index.data
+        return _index_part(index)
     if isinstance(index, tuple):
-        return tuple(part.data if isinstance(part, Tensor) else part for part in index)
+        return tuple(_index_part(part) if isinstance(part, Tensor) else part for part in index)
     if isinstance(index, list):
         return np.asarray(_unwrap_nested(index))
     return index
+
+
+def _index_part(part: Tensor) -> Any:
+    array = part.data
+    return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array
 
 
 def _data(x: Any) -> Any:
