@@ -57,7 +57,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 def check_dim(op: str, dim: Any, ndim: int) -> int:
     """`dim` as a non-negative axis of an `ndim`-dimensional tensor, or IndexError naming the
     op, the dim and the valid range (a 0-d tensor takes dims -1 and 0, as in PyTorch)."""
-    size = max(ndim, 1)
+    size = ndim or 1
+    if type(dim) is int and -size <= dim < size:  # the common case, first
+        return dim % size
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
     if not -size <= dim < size:
@@ -998,8 +1000,8 @@ class Tensor:
         if len(axes) == 2 and all(isinstance(axis, (int, np.integer)) for axis in axes):
             return self.swapaxes(*axes)
         axes = _shape_args(axes)
-        if not axes:
-            axes = tuple(range(self.ndim))[::-1]
+        if not axes:  # all axes reversed: a valid permutation, no checks needed
+            return _viewed(self, Transpose.apply(self, tuple(range(self.ndim))[::-1]))
         return self.permute(axes)
 
     def permute(self, *axes: int | tuple[int, ...]) -> Tensor:
