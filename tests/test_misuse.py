@@ -304,6 +304,53 @@ def test_load_state_dict_between_forward_and_backward_raises():
         loss.backward()
 
 
+PARAM_CHANGES = {
+    "nn.init.zeros_": lambda model: nn.init.zeros_(model[0].weight),
+    "nn.init.normal_": lambda model: nn.init.normal_(model[2].weight),
+    "nn.init.kaiming_uniform_": lambda model: nn.init.kaiming_uniform_(model[0].weight),
+    "copy_ under no_grad": lambda model: no_grad_call(lambda: model[2].weight.copy_(
+        np.ones((2, 4)))),
+    "data.fill_ through detach": lambda model: model[0].weight.detach().fill_(0.5),
+}
+
+
+def no_grad_call(fn):
+    with tg.no_grad():
+        return fn()
+
+
+@pytest.mark.parametrize("change", PARAM_CHANGES, ids=str)
+def test_changing_a_parameter_between_forward_and_backward_raises(change):
+    tg.manual_seed(3)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    x = tg.randn(5, 3, requires_grad=True)
+    loss = model(x).pow(2).sum()
+    PARAM_CHANGES[change](model)
+    with pytest.raises(RuntimeError, match=f"LinearFunction.*{STALE}"):
+        loss.backward()
+
+
+def test_retain_graph_then_an_in_place_change_then_backward_raises():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    scale = tg.tensor([3.0, 4.0])
+    y = (x * scale).sum()
+    y.backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    scale.mul_(2.0)
+    with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
+        y.backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])  # nothing half-added
+
+
+def test_backward_works_inside_no_grad_as_in_pytorch():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with tg.no_grad():
+        y.backward()
+        assert not tg.is_grad_enabled()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
 IN_PLACE = {
     "+=": lambda t: t.__iadd__(1.0),
     "-=": lambda t: t.__isub__(tg.ones(3)),
