@@ -1178,6 +1178,28 @@ def test_integer_tensors_cannot_require_grad():
             tg.tensor(data).requires_grad_()
 
 
+def test_setting_the_requires_grad_attribute_gets_the_same_checks():
+    # PyTorch users write `w.requires_grad = True`; it once skipped every check (an int
+    # tensor then got a truncated integer "gradient", a leaf kept a writable array).
+    t = tg.tensor([1, 2])
+    with pytest.raises(TypeError, match="floating-point"):
+        t.requires_grad = True
+    assert not t.requires_grad
+    w = tg.tensor([1.0, 2.0])
+    w.requires_grad = True
+    assert w.requires_grad and w.is_leaf and not w.data.flags.writeable
+    y = (w * w).sum()
+    c = Tensor(w.data)
+    c += 1.0
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    h = w * 2
+    with pytest.raises(RuntimeError, match="only for leaves"):
+        h.requires_grad = False
+    w.requires_grad = False
+    assert not (w * 2).requires_grad
+
+
 def test_integers_mixed_with_floats_carry_no_gradient():
     w = tg.tensor([0.5, 2.0], requires_grad=True)
     ids = tg.tensor([1, 3])

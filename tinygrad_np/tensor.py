@@ -169,7 +169,7 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "_counter",
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "name", "_counter",
                  "__weakref__")
     # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
     __array_ufunc__ = None
@@ -184,7 +184,7 @@ class Tensor:
         self.grad_fn = None
         self.name = name
         self._counter: list[int] | None = None  # the version counter, made on first use
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -194,7 +194,7 @@ class Tensor:
         tensor = object.__new__(cls)
         tensor.data = data
         tensor._grad = None
-        tensor.requires_grad = grad_fn is not None
+        tensor._requires_grad = grad_fn is not None
         tensor.grad_fn = grad_fn
         tensor.name = None
         tensor._counter = None
@@ -245,6 +245,17 @@ class Tensor:
         self._grad = value
 
     @property
+    def requires_grad(self) -> bool:
+        """Whether a gradient is computed for this tensor (a leaf's `.grad`, or a graph node)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        # `w.requires_grad = True` (PyTorch's spelling) gets requires_grad_()'s checks: float
+        # dtypes only, leaves only, and the leaf's array becomes read-only.
+        self.requires_grad_(bool(value))
+
+    @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
         return self.transpose()
@@ -263,7 +274,7 @@ class Tensor:
             # methods (which bump the version), not into the array.
             self.data = self.data.view()
             self.data.flags.writeable = False
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         return self
 
     def numpy(self) -> np.ndarray:
@@ -476,7 +487,7 @@ class Tensor:
             if result.shape != self.shape:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
                                    f"which does not fit the tensor's shape {self.shape}")
-            self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+            self.data, self.grad_fn, self._requires_grad = result.data, result.grad_fn, True
             # A new array: the old one (which the op itself may have saved: `buf *= w` saves
             # buf) is unchanged, so the version moves on in a counter of the new array's own.
             self._counter = [self._version + 1]
