@@ -1200,6 +1200,17 @@ def test_setting_the_requires_grad_attribute_gets_the_same_checks():
     assert not (w * 2).requires_grad
 
 
+@pytest.mark.parametrize("target", [np.int64, np.int32, np.bool_])
+def test_in_place_float_into_an_integer_tensor_is_refused_recorded_or_not(target):
+    w = tg.tensor([1.5, 2.5], requires_grad=True)
+    for value in (w, w.detach()):  # recorded (w requires grad) and not
+        t = tg.tensor(np.array([1, 0], target))
+        with pytest.raises(TypeError, match=f"{np.dtype(target)} tensor"):
+            t += value
+        assert t.dtype == target and not t.requires_grad
+        np.testing.assert_array_equal(t.data, np.array([1, 0], target))
+
+
 def test_integers_mixed_with_floats_carry_no_gradient():
     w = tg.tensor([0.5, 2.0], requires_grad=True)
     ids = tg.tensor([1, 3])

@@ -483,6 +483,10 @@ class Tensor:
                     "tinygrad_np does not; write `t = t + x` (out of place) instead")
             result = op(self, *args)
             if result.dtype != self.dtype:
+                if not np.can_cast(result.dtype, self.dtype, "same_kind"):  # as unrecorded
+                    raise TypeError(f"in-place operation on a {self.dtype} tensor: its "
+                                    f"{result.dtype} result cannot be stored in it (and a "
+                                    f"{self.dtype} tensor carries no gradient)")
                 result = result.astype(self.dtype)
             if result.shape != self.shape:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
