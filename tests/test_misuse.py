@@ -520,7 +520,8 @@ def test_backward_twice_through_saved_values_needs_retain_graph():
 # ====================================================================== 3. aliasing
 def test_numpy_of_a_tensor_that_requires_grad_is_read_only():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
-    for array in (x.numpy(), (x * 2).numpy(), x.data, x[0:1].numpy()):
+    for array in (x.numpy(), (x * 2).numpy(), x.data, x[0:1].numpy(), np.asarray(x * 2),
+                  np.asarray(x.exp())):
         assert not array.flags.writeable
         with pytest.raises(ValueError, match="read-only"):
             array[0] = 100.0

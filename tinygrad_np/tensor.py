@@ -376,7 +376,7 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self.numpy() if dtype is None else self.data.astype(dtype)  # read-only: numpy()
 
     def __bool__(self) -> bool:
         return bool(self.data)
