@@ -206,6 +206,9 @@ def _check_saved(node: Function) -> None:
         if counter[0] != version:
             slot = node.saved_slots[index]
             what = "its output" if slot == -1 else f"its input {slot}"
+            leaf = node.parents[slot] if 0 <= slot < len(node.parents) else None
+            if isinstance(leaf, Tensor) and leaf.name:  # a named leaf: a parameter, say
+                what += f" {leaf.name!r}"
             raise RuntimeError(
                 f"one of the values {name} saved for backward ({what}, shape "
                 f"{np.shape(node.saved_tensors[index])}) was modified by an in-place operation:"
