@@ -939,6 +939,45 @@ def test_float16_cross_entropy_over_many_samples_accumulates_in_float32(reductio
     np.testing.assert_allclose(x.grad.data.astype(np.float64), grad, atol=2e-7)
 
 
+def half_images() -> tuple[np.ndarray, np.ndarray]:
+    """64 images of 2 channels, 32x32: 65,536 values per channel, past float16's range."""
+    rng = np.random.default_rng(4)
+    x = (rng.normal(size=(64, 2, 32, 32)) * 2 + 3).astype(np.float16)
+    return x, rng.normal(size=x.shape).astype(np.float16)
+
+
+def test_float16_batch_and_layer_norm_statistics_accumulate_in_float32():
+    x, g = half_images()
+    wide = x.astype(np.float64)
+    weight = tg.tensor(np.float16([1.5, 0.5]), requires_grad=True)
+    xt = tg.tensor(x, requires_grad=True)
+    y = F.batch_norm(xt, None, None, weight=weight, training=True)
+    mean, var = wide.mean((0, 2, 3), keepdims=True), wide.var((0, 2, 3), keepdims=True)
+    x_hat = (wide - mean) / np.sqrt(var + 1e-5)
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.data, x_hat * np.float64([1.5, 0.5])[:, None, None],
+                               atol=2e-2)
+    (y * tg.tensor(g)).sum().backward()
+    assert np.isfinite(xt.grad.data).all()
+    np.testing.assert_allclose(weight.grad.data, (g * x_hat).sum((0, 2, 3)), rtol=2e-3)
+    flat = tg.tensor(x.reshape(2, -1))
+    z = F.layer_norm(flat, (flat.shape[1],))
+    rows = wide.reshape(2, -1)
+    expected = (rows - rows.mean(1, keepdims=True)) / np.sqrt(rows.var(1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(z.data, expected, atol=2e-2)
+
+
+def test_float16_batch_norm_gradients_vs_pytorch():
+    torch = pytest.importorskip("torch")
+    x, g = half_images()
+    xt = tg.tensor(x, requires_grad=True)
+    (F.batch_norm(xt, None, None, training=True) * tg.tensor(g)).sum().backward()
+    reference = torch.tensor(x.astype(np.float64), requires_grad=True)
+    out = torch.nn.functional.batch_norm(reference, None, None, training=True)
+    (out * torch.tensor(g.astype(np.float64))).sum().backward()
+    np.testing.assert_allclose(xt.grad.data, reference.grad.numpy(), atol=1e-2)
+
+
 def test_float16_sum_past_its_range_is_inf_without_a_warning():
     total = tg.tensor(np.full(BIG, 2.0, np.float16)).sum()
     assert total.item() == np.inf  # 140,000 does not fit float16 (as in PyTorch)
