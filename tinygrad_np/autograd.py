@@ -15,6 +15,7 @@ array is new and nobody else holds it, so a leaf may keep it as `.grad` without 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import weakref
@@ -28,6 +29,7 @@ from tinygrad_np.tensor import Tensor
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
 backward_observers: list = []  # functions (node, grad_output, grads) called for every step
+_GRAD_LOCK = threading.Lock()  # one .grad update at a time (threads may share leaves)
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
@@ -37,8 +39,7 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
     how often each node's output is used, then list a node once all its consumers are listed.
     """
     roots = list(dict.fromkeys(roots))  # each once, in order; nodes are keyed by identity
-    consumers: dict[Function, int] = dict.fromkeys(roots, 0)
-    stack = roots.copy()
+    consumers, stack = dict.fromkeys(roots, 0), roots.copy()  # uses of each node's output
     while stack:
         for parent in stack.pop().parents:
             if isinstance(parent, Function):
@@ -78,7 +79,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
         pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
     run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
     captured = {}
-    with _BackwardMode(create_graph):
+    with _backward_mode(create_graph):
         for node in topological_order([out.grad_fn for out in outputs if out.grad_fn]):
             grad_output, _ = pending.pop(node, (None, False))
             if node in capture:
@@ -123,7 +124,9 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
     for index, counter, version in node.saved_versions:
         if counter[0] != version:
             slot, name = node.saved_slots[index], type(node).__name__
-            what = "its output" if slot == -1 else f"input {slot}"
+            leaf = node.parents[slot] if slot >= 0 else None  # named, say a parameter: name it
+            what = f"input {slot} {leaf.name!r}" if isinstance(leaf, Tensor) and leaf.name else (
+                "its output" if slot == -1 else f"input {slot}")
             raise RuntimeError(
                 f"a tensor {name} saved for backward ({what}, shape "
                 f"{np.shape(node.saved_tensors[index])}) was modified by an in-place operation: "
@@ -166,29 +169,24 @@ def _graph_value(node: Function, value: Any, slot: int | None) -> Any:
         "the value in backward, or keep a piecewise-constant value (a mask) as a ctx attribute")
 
 
-class _BackwardMode:
+_passes = [0, False]  # backward passes running (any thread), collector on before the first
+
+
+@contextlib.contextmanager
+def _backward_mode(create_graph: bool):
     """During a pass: grad mode on (create_graph) or off in this thread, and Python's cycle
     collector paused (the pass makes no cycles, but allocates enough to set off collections
     that walk the whole graph: a third of the time on a 100,000-op chain)."""
-
-    lock, passes = threading.Lock(), [0, False]  # passes running, collector on before them
-
-    def __init__(self, create_graph: bool) -> None:
-        self.mode = enable_grad() if create_graph else no_grad()
-
-    def __enter__(self) -> None:
-        with self.lock:
-            self.passes[0] += 1
-            if self.passes[0] == 1:
-                self.passes[1] = gc.isenabled()
-                gc.disable()
-        self.mode.__enter__()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.mode.__exit__()
-        with self.lock:
-            self.passes[0] -= 1
-            if self.passes[0] == 0 and self.passes[1]:
+    with _GRAD_LOCK:
+        _passes[:] = [_passes[0] + 1, gc.isenabled() if _passes[0] == 0 else _passes[1]]
+        gc.disable()
+    try:
+        with enable_grad() if create_graph else no_grad():
+            yield
+    finally:
+        with _GRAD_LOCK:
+            _passes[0] -= 1
+            if _passes[0] == 0 and _passes[1]:
                 gc.enable()
 
 
@@ -203,7 +201,8 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
             (reference(), False) for reference in key.retained]
         for target, owned in targets:
             if grad is not None and target is not None and (only is None or id(target) in only):
-                _add_to_grad(target, grad, owned, create_graph)
+                with _GRAD_LOCK:  # threads running backward() into shared leaves lose nothing
+                    _add_to_grad(target, grad, owned, create_graph)
 
 
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:

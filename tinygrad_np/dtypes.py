@@ -44,7 +44,12 @@ def as_result(output: Any, operands: Any) -> np.ndarray:
     for operand in operands:  # `is`: NumPy's dtype == None is True
         if (operand if isinstance(operand, np.dtype) else getattr(operand, "dtype", None)) \
                 is _FLOAT64:
-            return output
+            # a 0-d float64 operand only counts when no n-d operand is a float, as PyTorch's
+            # result_type: float32 (3,) + float64 () is float32
+            floats = [a.dtype for a in operands if getattr(a, "ndim", 0) and a.dtype.kind == "f"]
+            if isinstance(operand, np.dtype) or operand.ndim or not floats:
+                return output
+            return output.astype(np.result_type(*floats))
     return output.astype(np.float32)
 
 

@@ -82,8 +82,8 @@ class set_grad_enabled(no_grad):
         self._previous, self.value = _mode.grad, bool(mode)
         _mode.grad = self.value
 
-    def __enter__(self) -> None:  # the mode was set by __init__
-        return
+    def __enter__(self) -> None:  # __init__ set the mode; a decorated call sets it again
+        _mode.grad = self.value
 
 
 def is_grad_enabled() -> bool:

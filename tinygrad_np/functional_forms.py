@@ -6,7 +6,7 @@ form cannot drift apart. A name in the list whose method the Tensor class does n
 (yet) is left out. The few forms PyTorch gives a different meaning (`tg.max(x, dim)` returns
 values and indices; `tg.max(a, b)` is the elementwise maximum) and the matrix products
 (`mm`, `bmm`, `dot`, `mv`, `addmm`, compositions of `@`) are written out by hand.
-Also here: `is_tensor`, `numel`, `from_numpy`, `as_tensor`, `set_grad_enabled`, `Size`.
+Also here: `is_tensor`, `numel`, `from_numpy`, `as_tensor`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_np.device import as_device
-from tinygrad_np.function import enable_grad, no_grad
+from tinygrad_np.function import no_grad
 from tinygrad_np.tensor import Tensor
 
 # The Tensor methods that PyTorch also offers as `torch.<name>(input, ...)`. The second
@@ -210,35 +210,11 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return Tensor(data, dtype=dtype)
 
 
-class set_grad_enabled:  # noqa: N801  (PyTorch's name)
-    """Turn graph recording on or off: at once when called (`tg.set_grad_enabled(False)`),
-    and back to the previous mode at the end of a `with tg.set_grad_enabled(mode):` block."""
-
-    def __init__(self, mode: bool) -> None:
-        self._context = enable_grad() if mode else no_grad()
-        self._context.__enter__()
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._context.__exit__(*exc_info)
-
-
 inference_mode = no_grad
-
-
-class Size(tuple):
-    """PyTorch's shape type: a tuple (`x.shape == tg.Size([2, 3])` holds)."""
-
-    def numel(self) -> int:
-        """The product of the sizes."""
-        return int(np.prod(self, dtype=np.int64))
 
 
 __all__ = [
     *FORMS,
-    "Size",
     "ValuesIndices",
     "addmm",
     "as_tensor",
@@ -252,6 +228,5 @@ __all__ = [
     "mm",
     "mv",
     "numel",
-    "set_grad_enabled",
 ]
 globals().update(FORMS)

@@ -56,6 +56,20 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+def check_dim(op: str, dim: Any, ndim: int) -> int:
+    """`dim` as a non-negative axis of an `ndim`-dimensional tensor, or PyTorch's IndexError
+    naming the op, the dim and the valid range (a 0-d tensor takes dims -1 and 0)."""
+    size = ndim or 1
+    if type(dim) is int and -size <= dim < size:  # the common case, first
+        return dim % size
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    if not -size <= dim < size:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                         f"[{-size}, {size - 1}], but got {dim})")
+    return int(dim) % size
+
+
 def _unwrap_nested(data: Any) -> Any:
     """Lists may hold Tensors (`[t1, t2]`); take their arrays."""
     if isinstance(data, (list, tuple)):
@@ -64,14 +78,20 @@ def _unwrap_nested(data: Any) -> Any:
 
 
 def _index(index: Any) -> Any:
-    """Tensors inside an index become their arrays (an integer Tensor works as an index)."""
+    """Tensors inside an index become their arrays (an integer Tensor works as an index); a
+    0-d integer Tensor acts as an int, as in PyTorch (a view, where NumPy would copy)."""
     if isinstance(index, Tensor):
-        return index.data
+        return _index_part(index)
     if isinstance(index, tuple):
-        return tuple(part.data if isinstance(part, Tensor) else part for part in index)
+        return tuple(_index_part(part) if isinstance(part, Tensor) else part for part in index)
     if isinstance(index, list):
         return np.asarray(_unwrap_nested(index))
     return index
+
+
+def _index_part(part: Tensor) -> Any:
+    array = part.data
+    return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array
 
 
 def _data(x: Any) -> Any:
@@ -94,24 +114,57 @@ def _copy_from(target: Tensor, src: Any) -> Tensor:
                             None)
     if src.dtype != target.dtype:
         src = src.astype(target.dtype)
-    return src if src.shape == target.shape else src.expand(target.shape)
+    # Always an op's result (Expand of the same shape included), never `src` itself: a
+    # recorded copy_ must take a graph node from it, not a leaf's array without one.
+    return Expand.apply(src, target.shape)
 
 
 def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
     return SetItem.apply(target, index, value)
 
 
+def _share_counter(tensor: Tensor, view: Tensor) -> Tensor:
+    """Give `view` (which shares `tensor`'s memory) `tensor`'s version counter, as PyTorch's
+    views do: an in-place change through either one is seen by graphs that saved the other.
+    The counter's second item marks it shared (recorded in-place ops refuse such tensors)."""
+    counter = tensor._counter
+    if counter is None:
+        counter = tensor._counter = [0, True]
+    elif len(counter) == 1:
+        counter.append(True)
+    view._counter = counter
+    return view
+
+
+def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
+    """`result` of a view op (reshape, transpose, indexing) shares the counter of `tensor`
+    when NumPy made it a view of `tensor`'s memory (not when it had to copy)."""
+    base = result.data.base
+    if base is not None and (base is tensor.data or base is tensor.data.base):
+        _share_counter(tensor, result)
+    return result
+
+
 def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
-    """The tensor's array made writable for an in-place op, and whether it was locked."""
+    """The tensor's array made writable for an in-place op, and whether it was locked.
+
+    Only a leaf that requires grad, or a tensor sharing its version counter (a view, a
+    detach()), may unlock a read-only array: a change is then seen by graphs that saved it.
+    Any other tensor holding one (`Tensor(x.data)` of such a leaf, a user's read-only array)
+    gets a copy of its own, so it cannot change a leaf's values behind its version counter.
+    """
     array = tensor.data
     if array.flags.writeable:
         return array, False
-    try:
-        array.flags.writeable = True
-        return array, True
-    except ValueError:  # a broadcast view, or memory owned by a read-only array
-        tensor.data = array = array.copy()
-        return array, False
+    counter = tensor._counter
+    if tensor.requires_grad and tensor.grad_fn is None or counter is not None and len(counter) > 1:
+        try:
+            array.flags.writeable = True
+            return array, True
+        except ValueError:  # a broadcast view, or memory owned by a read-only array
+            pass
+    tensor.data = array = array.copy()
+    return array, False
 
 
 # Tensors outside any graph (leaves, constants) that were given a name: a drawing finds the
@@ -163,13 +216,7 @@ def _wrap_dim(op: str, dim: Any, ndim: int, extra: int = 0) -> int:
     A 0-d tensor accepts dim 0 and -1, as in PyTorch. `extra=1` is for unsqueeze and stack,
     which may name the position one past the last axis.
     """
-    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    rank = max(ndim + extra, 1)
-    if not -rank <= dim < rank:
-        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
-                         f"[{-rank}, {rank - 1}], but got {dim})")
-    return int(dim) % rank
+    return check_dim(op, dim, ndim + extra)
 
 
 def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
@@ -259,7 +306,7 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "_name", "_counter",
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter",
                  "__weakref__")
     # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
     __array_ufunc__ = None
@@ -279,7 +326,7 @@ class Tensor:
         if name is not None:
             named_tensors[id(self)] = self
         self._counter: list[int] | None = None  # the version counter, made on first use
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -289,7 +336,7 @@ class Tensor:
         tensor = object.__new__(cls)
         tensor.data = data
         tensor._grad = None
-        tensor.requires_grad = grad_fn is not None
+        tensor._requires_grad = grad_fn is not None
         tensor.grad_fn = grad_fn
         tensor._name = None
         tensor._counter = None
@@ -365,6 +412,17 @@ class Tensor:
         self._grad = value
 
     @property
+    def requires_grad(self) -> bool:
+        """Whether a gradient is computed for this tensor (a leaf's `.grad`, or a graph node)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        # `w.requires_grad = True` (PyTorch's spelling) gets requires_grad_()'s checks: float
+        # dtypes only, leaves only, and the leaf's array becomes read-only.
+        self.requires_grad_(bool(value))
+
+    @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
         return self.transpose()
@@ -383,7 +441,7 @@ class Tensor:
             # methods (which bump the version), not into the array.
             self.data = self.data.view()
             self.data.flags.writeable = False
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         return self
 
     def numpy(self) -> np.ndarray:
@@ -415,11 +473,7 @@ class Tensor:
         As in PyTorch it shares memory and the version counter with self, so an in-place
         change through either one is seen by graphs that saved the other.
         """
-        detached = Tensor._make(self.data, None)
-        if self._counter is None:
-            self._counter = [0]
-        detached._counter = self._counter
-        return detached
+        return _share_counter(self, Tensor._make(self.data, None))
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -492,7 +546,7 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if copy:
             return np.array(self.data, dtype=dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self.numpy() if dtype is None else self.data.astype(dtype)  # read-only: numpy()
 
     def __bool__(self) -> bool:
         return bool(self.data)
@@ -596,13 +650,28 @@ class Tensor:
                     f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
                     "in-place operation; do it under `with tg.no_grad():` (a parameter "
                     "update) or write `t = t + x`")
+            if self._counter is not None and len(self._counter) > 1:
+                raise RuntimeError(
+                    f"an in-place operation that must be recorded (an operand requires grad) "
+                    f"on a tensor of shape {self.shape} that shares memory with another "
+                    "(a view made by reshape, indexing, transpose or detach, or the tensor "
+                    "such a view came from): PyTorch would rewrite the other's graph, "
+                    "tinygrad_np does not; write `t = t + x` (out of place) instead")
             result = op(self, *args)
             if result.dtype != self.dtype:
+                if not np.can_cast(result.dtype, self.dtype, "same_kind"):  # as unrecorded
+                    raise TypeError(f"in-place operation on a {self.dtype} tensor: its "
+                                    f"{result.dtype} result cannot be stored in it (and a "
+                                    f"{self.dtype} tensor carries no gradient)")
                 result = result.astype(self.dtype)
             if result.shape != self.shape:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
                                    f"which does not fit the tensor's shape {self.shape}")
-            self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+            self.data, self.grad_fn, self._requires_grad = result.data, result.grad_fn, True
+            # A new array: the old one (which the op itself may have saved: `buf *= w` saves
+            # buf) is unchanged, so the version moves on in a counter of the new array's own.
+            self._counter = [self._version + 1]
+            return self
         elif ufunc is not None:
             array, locked = _unlock(self)
             try:
@@ -1254,7 +1323,7 @@ class Tensor:
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
         """Same elements, new shape (one axis may be -1)."""
-        return Reshape.apply(self, _shape_args(shape))
+        return _viewed(self, Reshape.apply(self, _shape_args(shape)))
 
     view = reshape
 
@@ -1267,9 +1336,9 @@ class Tensor:
         if len(axes) == 2 and all(isinstance(axis, (int, np.integer)) for axis in axes):
             return self.swapaxes(*axes)
         axes = _shape_args(axes)
-        if not axes:
-            axes = tuple(range(self.ndim))[::-1]
-        return Transpose.apply(self, axes)
+        if not axes:  # all axes reversed: a valid permutation, no checks needed
+            return _viewed(self, Transpose.apply(self, tuple(range(self.ndim))[::-1]))
+        return self.permute(axes)
 
     def permute(self, *axes: int | tuple[int, ...], dims: tuple[int, ...] | None = None
                 ) -> Tensor:
@@ -1279,17 +1348,17 @@ class Tensor:
                 range(self.ndim)):
             raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
                                f"{self.ndim} dims of shape {self.shape}")
-        return Transpose.apply(self, axes)
+        return _viewed(self, Transpose.apply(self, axes))
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """Exchange two axes."""
         axis1, axis2 = _wrap_dim("transpose", axis1, self.ndim), _wrap_dim("transpose", axis2,
                                                                            self.ndim)
         if self.ndim == 0:
-            return self.reshape(())
+            return _viewed(self, Transpose.apply(self, ()))
         order = list(range(self.ndim))
         order[axis1], order[axis2] = order[axis2], order[axis1]
-        return Transpose.apply(self, tuple(order))
+        return _viewed(self, Transpose.apply(self, tuple(order)))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge axes start_dim..end_dim into one (all of them by default)."""
@@ -1301,7 +1370,7 @@ class Tensor:
             raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = math.prod(self.shape[start : end + 1])  # not -1: works for empty tensors too
         shape = self.shape[:start] + (merged,) + self.shape[end + 1 :]
-        return Reshape.apply(self, shape)
+        return _viewed(self, Reshape.apply(self, shape))
 
     def expand(self, *shape: int | tuple[int, ...]) -> Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis)."""
@@ -1315,7 +1384,7 @@ class Tensor:
     def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""
         dim = _wrap_dim("unsqueeze", _dim_arg("unsqueeze", dim, axis), self.ndim, extra=1)
-        return Reshape.apply(self, self.shape[:dim] + (1,) + self.shape[dim:])
+        return _viewed(self, Reshape.apply(self, self.shape[:dim] + (1,) + self.shape[dim:]))
 
     def squeeze(self, dim: Axis = None, *, axis: Axis = None) -> Tensor:
         """Remove size-1 axes: all of them, or those among `dim` (an int or a tuple, alias
@@ -1325,7 +1394,7 @@ class Tensor:
             dims = ()  # a 0-d tensor: nothing to remove
         shape = tuple(size for position, size in enumerate(self.shape)
                       if size != 1 or (dims is not None and position not in dims))
-        return Reshape.apply(self, shape)
+        return _viewed(self, Reshape.apply(self, shape))
 
     def __getitem__(self, index: Any) -> Tensor:
         """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
@@ -1334,8 +1403,8 @@ class Tensor:
         index = _index(index)
         steps = _torch_layout(index)
         if steps is None:
-            return GetItem.apply(self, index)
-        return GetItem.apply(GetItem.apply(self, steps[0]), steps[1])
+            return _viewed(self, GetItem.apply(self, index))
+        return _viewed(self, GetItem.apply(GetItem.apply(self, steps[0]), steps[1]))
 
     def astype(self, dtype: Any) -> Tensor:
         """Convert to `dtype`; the gradient converts back."""

@@ -6,6 +6,8 @@ broadcast (output) shape; the engine sums them back to each operand's shape.
 
 from __future__ import annotations
 
+import numpy as np
+
 from tinygrad_np import xp
 from tinygrad_np.function import Function
 
@@ -69,21 +71,27 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  da = g * b * a**(b-1),  db = g * y * log(a)."""
+    """y = a ** b;  da = g * b * a**(b-1),  db = g * y * log(a).
+
+    At a = 0 as PyTorch: y and da are inf (or 0) without warnings, da = 0 where b = 0, and
+    db = 0 where b >= 0 (y is 0 or 1 there) but y log(0) = -inf where b < 0.
+    """
 
     def forward(ctx, a, b):
-        y = a**b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = a**b
         ctx.save_for_backward(a, b, y)
         return y
 
     def backward(ctx, grad_output):
         a, b, y = ctx.saved_tensors
         grad_a = grad_b = None
-        if ctx.needs_input_grad[0]:
-            # Where b = 0 the gradient is 0; a**(b - 1 + 1) there avoids 0 * 0**-1 = NaN.
-            grad_a = grad_output * b * a ** (b - 1 + (b == 0))
-        if ctx.needs_input_grad[1]:
-            # Where a = 0, y = 0**b is 0 and so is its gradient; log(a + 1) there avoids
-            # 0 * log(0) = NaN (and works on Tensors too, for create_graph).
-            grad_b = grad_output * y * xp.log(a + (a == 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:
+                # Where b = 0 the gradient is 0; a**(b - 1 + 1) there avoids 0 * 0**-1 = NaN.
+                grad_a = grad_output * b * a ** (b - 1 + (b == 0))
+            if ctx.needs_input_grad[1]:
+                # Where a = 0 and b >= 0, y log(a) is taken as 0 (log(a + 1) there avoids
+                # 0 * log(0) = NaN, and works on Tensors too, for create_graph).
+                grad_b = grad_output * y * xp.log(a + ((a == 0) & (b >= 0)))
         return grad_a, grad_b

@@ -8,6 +8,8 @@ C-ordered, like W itself.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinygrad_np.function import Function
@@ -38,9 +40,11 @@ class LinearFunction(Function):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
         out_features, in_features = weight.shape
-        # Batch axes flattened into one: dW sums the outer products over every sample.
-        rows = grad_output.reshape((-1, out_features))
+        # Batch axes flattened into one: dW sums the outer products over every sample (the
+        # count written out: -1 cannot be inferred for nn.Linear(0, n) or (n, 0)).
+        samples = math.prod(grad_output.shape[:-1])
+        rows = grad_output.reshape((samples, out_features))
         grad_x = grad_output @ weight if need_x else None
-        grad_weight = rows.T @ x.reshape((-1, in_features)) if need_weight else None
+        grad_weight = rows.T @ x.reshape((samples, in_features)) if need_weight else None
         grad_bias = rows.sum(axis=0) if need_bias else None
         return grad_x, grad_weight, grad_bias

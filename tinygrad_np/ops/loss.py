@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
+from tinygrad_np.ops.reduce import accumulator
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -78,6 +79,11 @@ class CrossEntropy(Function):
         # from the logits (below), so second derivatives stay right.
         ctx.save_for_backward(logits, target)
         ctx.probs, ctx.log_probs = probs, log_probs
+        if reduction != "none" and len(losses) and accumulator(losses.dtype) is not None:
+            with np.errstate(over="ignore"):  # float16: summed in float32, as PyTorch
+                total = np.add.reduce(losses, dtype=np.float32)
+                total = total / len(losses) if reduction == "mean" else total
+                return np.asarray(total, dtype=losses.dtype)
         if reduction == "mean" and len(losses):
             return np.add.reduce(losses) / len(losses)  # losses.mean() without its wrapper
         if reduction == "mean":
@@ -91,7 +97,9 @@ class CrossEntropy(Function):
         if ctx.reduction == "none":
             scale = grad_output.reshape((count, 1))
         else:
-            scale = grad_output / count if ctx.reduction == "mean" else grad_output
+            scale = grad_output
+        if ctx.reduction == "mean":  # a count past 65,504 is inf in float16: multiply by 1/N
+            scale = grad_output / count if count <= 65504 else grad_output * (1.0 / count)
         if xp.is_tensor(logits):  # create_graph: recompute through recorded ops
             log_probs = logits.log_softmax(axis=1)
             probs = xp.exp(log_probs)

@@ -14,15 +14,17 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
+from tinygrad_np.ops.reduce import accumulator
 
 
 def _sum(a: np.ndarray, b: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
     """sum(a * b) (or sum(a)) over every axis where `shape` (aligned right) is 1, given that
-    `shape`. One einsum: no product array, and faster than NumPy's sum over several axes."""
+    `shape`. One einsum: no product array, and faster than NumPy's sum over several axes.
+    float16 sums come out in float32 (ops.reduce.accumulator), as PyTorch's statistics do."""
     kept = [axis for axis, size in enumerate((1,) * (a.ndim - len(shape)) + shape) if size != 1]
     everything = list(range(a.ndim))
     operands = (a, everything) if b is None else (a, everything, b, everything)
-    return np.einsum(*operands, kept).reshape(shape)
+    return np.einsum(*operands, kept, dtype=accumulator(a.dtype)).reshape(shape)
 
 
 class Normalize(Function):
@@ -40,9 +42,10 @@ class Normalize(Function):
         ctx.axes, ctx.eps, ctx.batch = axes, eps, fixed is None
         ctx.count = max(x.size // max(math.prod(stat_shape), 1), 1)
         if fixed is None:
-            mean = _sum(x, None, stat_shape) / ctx.count
+            mean = (_sum(x, None, stat_shape) / ctx.count).astype(x.dtype, copy=False)
             normalized = x - mean
-            var = _sum(normalized, normalized, stat_shape) / ctx.count
+            var = (_sum(normalized, normalized, stat_shape) / ctx.count).astype(x.dtype,
+                                                                                copy=False)
             if report is not None:
                 report.extend((mean, var))
         else:
@@ -115,8 +118,9 @@ def _normalize_backward(ctx, x, weight, grad_output):
         if ctx.batch:
             sum_h, sum_h_x_hat = _sum(h, None, stat_shape), _sum(h, x_hat, stat_shape)
     if ctx.batch:
-        grad_x -= sum_h * (scale / ctx.count)
-        x_hat *= sum_h_x_hat * (scale / ctx.count)
+        scale = scale * (1.0 / ctx.count)  # not / count: a count past 65,504 is inf in float16
+        grad_x -= sum_h * scale
+        x_hat *= sum_h_x_hat * scale
         grad_x -= x_hat
     return grad_x, grad_weight, grad_bias
 

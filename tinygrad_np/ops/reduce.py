@@ -10,17 +10,27 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
+from tinygrad_np.tensor import check_dim
 
 
-def _normalize_axis(axis, ndim: int) -> tuple[int, ...] | None:
-    """An int, tuple or None as a tuple of non-negative axes (None: all of them)."""
-    if axis is None or ndim == 0:  # a 0-d tensor has nothing to reduce over (axis 0 or -1)
+def _normalize_axis(axis, ndim: int, op: str = "sum") -> tuple[int, ...] | None:
+    """An int, tuple or None as a tuple of non-negative axes (None: all of them); an axis out
+    of range is an IndexError naming the op and the valid range (check_dim)."""
+    if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    for item in axes:
-        if not -ndim <= item < ndim:
-            raise np.exceptions.AxisError(item, ndim)
-    return tuple(sorted(item % ndim for item in axes))
+    axes = tuple(sorted(check_dim(op, item, ndim) for item in axes))
+    return None if ndim == 0 else axes  # a 0-d tensor has nothing to reduce over
+
+
+_HALF = np.dtype(np.float16)
+
+
+def accumulator(dtype: np.dtype) -> type | None:
+    """The dtype a sum of `dtype` values accumulates in: float32 for float16 (whose largest
+    value is 65,504), as PyTorch does; None (the dtype itself) for every other dtype. The
+    library's one place for this: Sum, mean, softmax and log_softmax use it."""
+    return np.float32 if dtype is _HALF else None
 
 
 def _keepdims_shape(input_shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple:
@@ -35,8 +45,11 @@ class Sum(Function):
 
     def forward(ctx, x, axis, keepdims):
         ctx.input_shape = x.shape
-        ctx.axes = _normalize_axis(axis, x.ndim)
+        ctx.axes = _normalize_axis(axis, x.ndim, "sum")
         ctx.keepdims = keepdims
+        if x.dtype is _HALF:
+            with np.errstate(over="ignore"):  # a total past 65,504 is inf, as in PyTorch
+                return np.sum(x, axis=ctx.axes, keepdims=keepdims, dtype=np.float32).astype(_HALF)
         return np.sum(x, axis=ctx.axes, keepdims=keepdims)
 
     def backward(ctx, grad_output):
@@ -46,14 +59,20 @@ class Sum(Function):
 
 
 class Max(Function):
-    """y = max(x, axis);  dx = g at the elements equal to the max, split evenly between ties."""
+    """y = max(x, axis);  dx = g at the elements equal to the max, split evenly between ties.
+
+    A NaN is the max of anything (NumPy and PyTorch agree), and gets the gradient, as in
+    PyTorch's max(): split between the NaNs of its slice, 0 for the other elements.
+    """
 
     reduce = staticmethod(np.max)
 
     def forward(ctx, x, axis, keepdims):
-        axes = _normalize_axis(axis, x.ndim)
+        axes = _normalize_axis(axis, x.ndim, type(ctx).__name__.lower())
         extreme = ctx.reduce(x, axis=axes, keepdims=True)
         hits = x == extreme
+        if extreme.dtype.kind == "f" and np.isnan(extreme).any():
+            hits |= np.isnan(x) & np.isnan(extreme)
         # The share of the gradient each element gets: 1/ties where it is the max, else 0.
         ctx.share = (hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype)
         ctx.keepdims_shape = extreme.shape

@@ -52,7 +52,10 @@ class GetItem(Function):
     def forward(ctx, x, index):
         ctx.input_shape = x.shape
         ctx.index = index
-        return x[index]
+        y = x[index]
+        if type(y) is not np.ndarray:  # one element: a 0-d view (NumPy copies), as PyTorch
+            y = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+        return y
 
     def backward(ctx, grad_output):
         return xp.index_add(grad_output, ctx.index, ctx.input_shape)

@@ -10,6 +10,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
+from tinygrad_np.ops.reduce import accumulator
 
 
 class Softmax(Function):
@@ -21,7 +22,8 @@ class Softmax(Function):
             ctx.save_for_backward(x)
             return x.copy()
         shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        y = shifted / np.sum(shifted, axis=axis, keepdims=True)
+        total = np.sum(shifted, axis=axis, keepdims=True, dtype=accumulator(x.dtype))
+        y = (shifted / total).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
@@ -39,7 +41,8 @@ class LogSoftmax(Function):
             ctx.save_for_backward(x)
             return x.copy()
         shifted = x - np.max(x, axis=axis, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        total = np.sum(np.exp(shifted), axis=axis, keepdims=True, dtype=accumulator(x.dtype))
+        y = (shifted - np.log(total)).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 

@@ -1,0 +1,1292 @@
+"""Misuse of the engine, from the outside: what PyTorch users do to a gradient library that a
+test written for the happy path never does. Threads, in-place changes between forward and
+backward, arrays shared with NumPy, custom ops that break their contract, and the small
+semantics (dtypes, empty layers, NaN, out-of-range dims) users rely on without knowing.
+
+Every check here stands on its own (hand-written NumPy references, the mathematics, or "this
+must raise"); where PyTorch is installed, the torch tests compare with it as well.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+import tinygrad_np.nn.functional as F
+import tinygrad_np.optim as optim
+from tinygrad_np import Tensor
+
+STALE = "modified by an in-place operation"
+
+
+@pytest.fixture
+def fast_switching():
+    """Threads switch every microsecond, so two threads really interleave op by op."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)
+
+
+def run_threads(*targets) -> None:
+    """Run the functions in threads started together; re-raise the first error."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(targets))
+
+    def wrap(fn):
+        def body():
+            try:
+                barrier.wait()
+                fn()
+            except BaseException as error:  # noqa: BLE001 (re-raised in the main thread)
+                errors.append(error)
+        return body
+
+    threads = [threading.Thread(target=wrap(fn)) for fn in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+# ====================================================================== 1. grad mode per thread
+def make_run(kind: str, seed: int):
+    """A fresh model, optimizer and data; the same (bit for bit) for the same arguments."""
+    tg.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    if kind == "mlp":
+        model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3))
+        opt = optim.Adam(model.parameters(), lr=0.01)
+    else:
+        model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 8), nn.Sigmoid(),
+                              nn.Linear(8, 3))
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = Tensor(rng.normal(size=(32, 6)).astype(np.float32))
+    y = Tensor(rng.normal(size=(32, 3)).astype(np.float32))
+    return model, opt, x, y
+
+
+def train(model, opt, x, y, steps: int, log: list) -> None:
+    """Training with an evaluation under no_grad after every step (both modes in play)."""
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        with tg.no_grad():
+            log.append(F.mse_loss(model(x), y).item())
+            assert not model(x).requires_grad
+
+
+@pytest.mark.parametrize("kinds", [("mlp", "deep"), ("mlp", "mlp"), ("deep", "deep")])
+def test_two_models_trained_in_two_threads_match_training_them_one_after_the_other(
+        kinds, fast_switching):
+    steps = 15
+    alone = []
+    for seed, kind in enumerate(kinds):
+        model, opt, x, y = make_run(kind, seed)
+        log: list = []
+        train(model, opt, x, y, steps, log)
+        alone.append((log, [p.data.copy() for p in model.parameters()]))
+
+    runs = [make_run(kind, seed) for seed, kind in enumerate(kinds)]
+    logs: list[list] = [[], []]
+    run_threads(*[lambda run=run, log=log: train(*run, steps, log)
+                  for run, log in zip(runs, logs)])
+    for (log, params), run, threaded_log in zip(alone, runs, logs):
+        assert threaded_log == log  # bit-identical losses
+        for expected, param in zip(params, run[0].parameters()):
+            np.testing.assert_array_equal(param.data, expected)
+
+
+def test_a_thread_inside_no_grad_does_not_stop_another_from_recording():
+    entered, release = threading.Event(), threading.Event()
+    seen = []
+
+    def idle_in_no_grad():
+        with tg.no_grad():
+            entered.set()
+            release.wait(10)
+            seen.append(tg.is_grad_enabled())
+            seen.append((tg.ones(2, requires_grad=True) * 2).requires_grad)
+
+    thread = threading.Thread(target=idle_in_no_grad)
+    thread.start()
+    try:
+        assert entered.wait(10)
+        x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = (x * x).sum()  # recorded here while the other thread sits in no_grad
+        assert tg.is_grad_enabled() and y.requires_grad and y.grad_fn is not None
+        y.backward()
+        np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+    finally:
+        release.set()
+        thread.join()
+    assert seen == [False, False]
+
+
+def test_backward_in_one_thread_never_turns_recording_off_in_another(fast_switching):
+    w = tg.randn(50, 50, requires_grad=True)
+    problems = []
+
+    def backwards():
+        for _ in range(100):
+            (w @ w).tanh().sum().backward()  # switches grad mode off inside, in its thread
+
+    def forwards():
+        for _ in range(400):
+            if not (w * 2).requires_grad or not tg.is_grad_enabled():
+                problems.append("recording was off")
+
+    run_threads(backwards, forwards)
+    assert problems == []
+
+
+def test_grad_and_anomaly_modes_are_per_thread():
+    results = {}
+
+    def other():
+        results["grad"] = tg.is_grad_enabled()
+        results["anomaly"] = tg.is_anomaly_enabled()
+
+    with tg.no_grad(), tg.detect_anomaly():
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert not tg.is_grad_enabled() and tg.is_anomaly_enabled()
+    assert results == {"grad": True, "anomaly": False}
+
+
+def test_set_grad_enabled_as_a_call_and_as_a_context_manager():
+    set_grad_enabled = tg.set_grad_enabled
+
+    x = tg.ones(2, requires_grad=True)
+    with set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+        with set_grad_enabled(True):
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+    set_grad_enabled(False)
+    try:
+        assert not (x * 2).requires_grad
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(tg.is_grad_enabled()))
+        thread.start()
+        thread.join()
+        assert seen == [True]  # another thread is not affected
+    finally:
+        set_grad_enabled(True)
+    # As PyTorch's, it also decorates: the function runs in the mode (which the call to
+    # set_grad_enabled(False) also set at once), and the mode is restored after.
+    decorated = set_grad_enabled(False)(lambda: tg.is_grad_enabled())
+    set_grad_enabled(True)
+    assert decorated() is False and tg.is_grad_enabled()
+
+
+def test_no_grad_on_a_generator_holds_only_while_the_generator_runs():
+    x = tg.ones(3, requires_grad=True)
+
+    @tg.no_grad()
+    def batches(n):
+        for i in range(n):
+            received = yield (x * i, tg.is_grad_enabled())
+            assert received is None or received == "ping"
+
+    outputs = []
+    for y, mode_inside in batches(3):
+        outputs.append((y.requires_grad, mode_inside, tg.is_grad_enabled(),
+                        (x * 2).requires_grad))
+    assert outputs == [(False, False, True, True)] * 3
+
+    gen = batches(2)
+    next(gen)
+    assert tg.is_grad_enabled()
+    y, inside = gen.send("ping")
+    assert not y.requires_grad and not inside and tg.is_grad_enabled()
+
+    @tg.enable_grad()
+    def recording():
+        yield (x * 2).requires_grad
+        yield (x * 3).requires_grad
+
+    with tg.no_grad():
+        assert list(recording()) == [True, True]
+        assert not (x * 2).requires_grad
+
+
+def test_no_grad_generator_passes_thrown_errors_and_return_values():
+    @tg.no_grad()
+    def guarded():
+        try:
+            yield tg.is_grad_enabled()
+        except KeyError:
+            yield ("caught", tg.is_grad_enabled())
+        return "done"
+
+    gen = guarded()
+    assert next(gen) is False
+    assert gen.throw(KeyError("k")) == ("caught", False)
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done"
+    assert tg.is_grad_enabled()
+
+
+def test_threads_sharing_one_retained_graph_get_the_gradient_each(fast_switching):
+    x = tg.tensor(np.linspace(-1, 1, 200), requires_grad=True)
+    y = (x.sin() * x).sum()
+    expected = np.sin(x.data) + x.data * np.cos(x.data)  # float32 math, written out
+    found = []
+
+    def worker():
+        for _ in range(10):
+            (g,) = tg.grad(y, x, retain_graph=True)
+            found.append(g.data)
+
+    run_threads(*[worker] * 4)
+    assert len(found) == 40
+    for g in found:
+        np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_threads_calling_backward_into_the_same_leaf_lose_no_gradient(fast_switching):
+    x = tg.tensor(np.arange(1.0, 301.0), requires_grad=True)
+    y = (x * x).sum()
+
+    def worker():
+        for _ in range(25):
+            y.backward(retain_graph=True)
+
+    run_threads(*[worker] * 4)
+    np.testing.assert_allclose(x.grad.data, 100 * 2 * np.arange(1.0, 301.0), rtol=1e-5)
+
+
+# ====================================================================== 2. saved values stay fresh
+def test_an_optimizer_step_between_forward_and_backward_raises_naming_the_op():
+    for make in (lambda p: optim.SGD(p, lr=0.1), lambda p: optim.Adam(p, lr=0.1),
+                 lambda p: optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.1)):
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+        opt = make(model.parameters())
+        x = tg.randn(5, 3)
+        loss = model(x).pow(2).mean()
+        model(x).sum().backward()  # some other gradient, then a step: weights change
+        opt.step()
+        with pytest.raises(RuntimeError, match=f"LinearFunction.*input 1 '[02].weight'.*{STALE}"):
+            loss.backward()
+
+
+def test_zero_grad_between_forward_and_backward_is_fine():
+    model = nn.Linear(3, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x = tg.randn(4, 3)
+    loss = model(x).sum()
+    opt.zero_grad()  # gradients are not saved values
+    loss.backward()
+    np.testing.assert_allclose(model.bias.grad.data, [4.0, 4.0])
+    np.testing.assert_allclose(model.weight.grad.data, np.tile(x.data.sum(0), (2, 1)), rtol=1e-6)
+
+
+def test_load_state_dict_between_forward_and_backward_raises():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    state = {key: np.asarray(value.data if isinstance(value, Tensor) else value) * 2
+             for key, value in model.state_dict().items()}
+    loss = model(tg.randn(6, 3)).pow(2).sum()
+    model.load_state_dict(state)
+    with pytest.raises(RuntimeError, match=f"LinearFunction.*{STALE}"):
+        loss.backward()
+
+
+PARAM_CHANGES = {
+    "nn.init.zeros_": lambda model: nn.init.zeros_(model[0].weight),
+    "nn.init.normal_": lambda model: nn.init.normal_(model[2].weight),
+    "nn.init.kaiming_uniform_": lambda model: nn.init.kaiming_uniform_(model[0].weight),
+    "copy_ under no_grad": lambda model: no_grad_call(lambda: model[2].weight.copy_(
+        np.ones((2, 4)))),
+    "data.fill_ through detach": lambda model: model[0].weight.detach().fill_(0.5),
+}
+
+
+def no_grad_call(fn):
+    with tg.no_grad():
+        return fn()
+
+
+@pytest.mark.parametrize("change", PARAM_CHANGES, ids=str)
+def test_changing_a_parameter_between_forward_and_backward_raises(change):
+    tg.manual_seed(3)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    x = tg.randn(5, 3, requires_grad=True)
+    loss = model(x).pow(2).sum()
+    PARAM_CHANGES[change](model)
+    with pytest.raises(RuntimeError, match=f"LinearFunction.*{STALE}"):
+        loss.backward()
+
+
+def test_retain_graph_then_an_in_place_change_then_backward_raises():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    scale = tg.tensor([3.0, 4.0])
+    y = (x * scale).sum()
+    y.backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    scale.mul_(2.0)
+    with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
+        y.backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])  # nothing half-added
+
+
+def test_backward_works_inside_no_grad_as_in_pytorch():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with tg.no_grad():
+        y.backward()
+        assert not tg.is_grad_enabled()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
+IN_PLACE = {
+    "+=": lambda t: t.__iadd__(1.0),
+    "-=": lambda t: t.__isub__(tg.ones(3)),
+    "*=": lambda t: t.__imul__(2.0),
+    "/=": lambda t: t.__itruediv__(2.0),
+    "t[i] = v": lambda t: t.__setitem__(0, 5.0),
+    "t[1:] = v": lambda t: t.__setitem__(slice(1, None), np.zeros(2, np.float32)),
+    "zero_": lambda t: t.zero_(),
+    "fill_": lambda t: t.fill_(7.0),
+    "copy_": lambda t: t.copy_(np.ones(3)),
+    "clamp_": lambda t: t.clamp_(-0.1, 0.1),
+    "add_ alpha": lambda t: t.add_(tg.ones(3), alpha=2),
+}
+
+
+@pytest.mark.parametrize("change", IN_PLACE, ids=str)
+@pytest.mark.parametrize("op", ["mul", "div", "pow", "matmul"])
+def test_in_place_change_of_a_saved_constant_raises_naming_the_op(change, op):
+    x = tg.tensor([0.5, 1.5, 2.5], requires_grad=True)
+    t = tg.tensor([1.0, 2.0, 3.0])  # a plain tensor: no grad, but the graph saves its values
+    y = {"mul": lambda: x * t, "div": lambda: x / t, "pow": lambda: x ** t,
+         "matmul": lambda: x @ t}[op]()
+    name = {"mul": "Mul", "div": "Div", "pow": "Pow", "matmul": "MatMul"}[op]
+    IN_PLACE[change](t)
+    assert t._version >= 1
+    with pytest.raises(RuntimeError, match=f"{name}.*{STALE}"):
+        y.sum().backward()
+
+
+@pytest.mark.parametrize("change", IN_PLACE, ids=str)
+def test_in_place_change_of_a_saved_output_raises(change):
+    x = tg.tensor([0.5, 1.5, -2.5], requires_grad=True)
+    for op, name in [(Tensor.exp, "Exp"), (Tensor.sigmoid, "Sigmoid"), (Tensor.tanh, "Tanh")]:
+        y = op(x)
+        with tg.no_grad():
+            IN_PLACE[change](y)  # changes the very output the op saved
+        with pytest.raises(RuntimeError, match=f"{name}.*its output.*{STALE}"):
+            y.sum().backward()
+
+
+VIEWS = {
+    "detach": lambda t: t.detach(),
+    "reshape": lambda t: t.reshape(2, 3),
+    "view": lambda t: t.view(6),
+    "slice": lambda t: t[1:],
+    "row": lambda t: t[0],
+    "element": lambda t: t[1, 0],
+    "transpose": lambda t: t.T,
+    "unsqueeze": lambda t: t.unsqueeze(0),
+}
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=str)
+def test_in_place_change_through_a_view_of_a_saved_tensor_raises(view):
+    # Without a shared version counter this backward used the new values: a silent wrong grad.
+    x = tg.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    for base in (x * 1, tg.tensor(np.arange(6.0).reshape(3, 2))):
+        y = (base * x).sum()  # saves base
+        alias = VIEWS[view](base)
+        with tg.no_grad():
+            alias.add_(1.0)
+        assert base.data.sum() > 15.0  # the memory changed (it summed to 15)
+        with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
+            y.backward()
+
+
+def test_an_element_is_a_view_as_in_pytorch():
+    # NumPy returns a copy for t[i] of a 1-D array: t[1].add_(5) changed nothing, silently.
+    t = tg.tensor([1.0, 2.0, 3.0])
+    t[1].add_(5.0)
+    t[-1].zero_()
+    np.testing.assert_array_equal(t.data, [1.0, 7.0, 0.0])
+    m = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    m[1, 0].mul_(10.0)
+    m[tg.tensor(0)][1].fill_(-1.0)
+    np.testing.assert_array_equal(m.data, [[1.0, -1.0], [30.0, 4.0]])
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x[1].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])
+
+
+def test_element_views_vs_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    ours, theirs = tg.tensor(values), torch.tensor(values)
+    for t in (ours, theirs):
+        t[1, 2].add_(10.0)
+        t[0][1].mul_(-3.0)
+        t[1].clamp_(0.0, 4.5)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_a_copy_made_by_indexing_is_not_a_view():
+    t = tg.tensor([1.0, 2.0, 3.0])
+    x = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    y = (x * t).sum()
+    picked = t[[0, 2]]  # integer-array indexing copies: changing it changes nothing saved
+    picked.zero_()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("change", IN_PLACE, ids=str)
+def test_changes_the_graph_does_not_depend_on_stay_allowed(change):
+    x = tg.tensor([0.5, 1.5, 2.5], requires_grad=True)
+    t = tg.tensor([1.0, 2.0, 3.0])
+    unrelated = tg.tensor([4.0, 5.0, 6.0])
+    # Add, Sub, Neg, Sum and Reshape save nothing; a tensor outside the graph is free too.
+    y = ((x + t) - (-t) + t.reshape(1, 3)).sum()
+    IN_PLACE[change](t)
+    IN_PLACE[change](unrelated)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+
+
+def test_in_place_after_backward_is_the_normal_training_step():
+    w = tg.tensor([1.0, -2.0], requires_grad=True)
+    for _ in range(3):
+        loss = (w * w).sum()
+        loss.backward()
+        with tg.no_grad():
+            w -= 0.25 * w.grad
+        w.grad = None
+    np.testing.assert_allclose(w.data, np.array([1.0, -2.0]) * 0.5 ** 3)
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
+    w = tg.ones(3, requires_grad=True)
+    for change in ("+=", "t[i] = v", "zero_", "copy_", "clamp_"):
+        with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+            IN_PLACE[change](w)
+    np.testing.assert_array_equal(w.data, [1.0, 1.0, 1.0])
+    assert w._version == 0
+
+
+SAVES_NOTHING = {"add": (lambda x: (x + 1).sum(), 1.0), "neg": (lambda x: (-x).sum(), -1.0),
+                 "reshape": (lambda x: x.reshape(2, 2).sum(), 1.0),
+                 "sub": (lambda x: (3 - x).sum(), -1.0), "sum": (lambda x: x.sum(0).sum(), 1.0),
+                 "transpose": (lambda x: x.reshape(2, 2).T.sum(), 1.0)}
+
+
+@pytest.mark.parametrize("name", SAVES_NOTHING, ids=str)
+def test_backward_twice_through_a_graph_that_saved_nothing(name):
+    make, slope = SAVES_NOTHING[name]
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = make(x)
+    y.backward()
+    y.backward()  # allowed, as in PyTorch: nothing was freed
+    np.testing.assert_array_equal(x.grad.data, [2 * slope] * 4)
+
+
+def test_backward_twice_through_saved_values_needs_retain_graph():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="Mul a second time.*retain_graph=True"):
+        y.backward()
+    z = (x.exp() * x).sum()
+    z.backward(retain_graph=True)
+    z.backward(retain_graph=True)
+    z.backward()
+    e = np.exp(np.float32([1.0, 2.0]))
+    np.testing.assert_allclose(x.grad.data, 2 * np.float32([1.0, 2.0]) + 3 * e * (1 + np.float32(
+        [1.0, 2.0])), rtol=1e-6)
+
+
+# ====================================================================== 3. aliasing
+def test_numpy_of_a_tensor_that_requires_grad_is_read_only():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    for array in (x.numpy(), (x * 2).numpy(), x.data, x[0:1].numpy(), np.asarray(x * 2),
+                  np.asarray(x.exp())):
+        assert not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 100.0
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    y = x.exp()
+    (y.sum()).backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(np.float32([1.0, 2.0])))
+
+
+def test_numpy_of_a_plain_tensor_is_writable_and_shared():
+    t = tg.tensor([1.0, 2.0])
+    t.numpy()[0] = 9.0
+    assert t.data[0] == 9.0
+    y = tg.tensor([1.0, 2.0], requires_grad=True) * 3
+    d = y.detach().numpy()
+    d[1] = 0.0  # detach() of a non-leaf: writable, as in PyTorch (and as unguarded)
+    assert y.data[1] == 0.0
+
+
+SHARING = {"Tensor(x.data)": lambda x: Tensor(x.data), "Tensor(x)": lambda x: Tensor(x),
+           "Tensor(x.numpy())": lambda x: Tensor(x.numpy()),
+           "tensor(x.data)": lambda x: tg.tensor(x.data)}
+
+
+@pytest.mark.parametrize("make", SHARING, ids=str)
+@pytest.mark.parametrize("change", ["+=", "t[i] = v", "zero_", "copy_", "clamp_"])
+def test_a_tensor_made_from_a_leafs_array_cannot_change_the_leaf(make, change):
+    # It shares the leaf's read-only array but not its version counter: unlocking the array
+    # would change values a graph saved without any error (a silent wrong gradient).
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    c = SHARING[make](x)
+    IN_PLACE[change](c)
+    assert not np.array_equal(c.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
+    assert not x.data.flags.writeable
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+
+
+def test_a_users_read_only_array_stays_read_only_and_unchanged():
+    array = np.arange(3.0)
+    array.flags.writeable = False
+    t = Tensor(array)
+    t += 1.0
+    t[0] = 7.0
+    np.testing.assert_array_equal(array, [0.0, 1.0, 2.0])
+    assert not array.flags.writeable
+    np.testing.assert_array_equal(t.data, [7.0, 2.0, 3.0])
+
+
+def test_in_place_through_detach_of_a_leaf_is_tracked_like_pytorch():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    w.detach().zero_()  # shares memory and version counter with w (as in PyTorch)
+    np.testing.assert_array_equal(w.data, [0.0, 0.0])
+    assert not w.data.flags.writeable and w._version == 1
+    with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
+        y.backward()
+
+
+def test_plain_tensor_mixed_in_place_with_one_that_requires_grad_records_the_graph():
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    buf = tg.zeros(3)
+    buf += w
+    buf *= w
+    assert buf.requires_grad and buf.grad_fn is not None
+    buf.sum().backward()
+    np.testing.assert_allclose(w.grad.data, 2 * w.data)  # d(w*w)/dw
+
+    w.grad = None
+    buf = tg.zeros(4)
+    buf[0] = w[1]
+    buf[1:4] = w * 2
+    (buf * tg.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
+    np.testing.assert_allclose(w.grad.data, [20.0, 201.0, 2000.0])
+
+    w.grad = None
+    buf = tg.ones(3)
+    buf.copy_(w)
+    (buf * buf).sum().backward()
+    np.testing.assert_allclose(w.grad.data, 2 * w.data)
+
+
+def test_recorded_in_place_on_a_view_is_refused_not_half_done():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    base = tg.zeros(2, 2)
+    row = base[0]
+    with pytest.raises(RuntimeError, match="shares memory"):
+        row += w  # PyTorch would rewrite base's graph; here that is refused, not skipped
+    np.testing.assert_array_equal(base.data, np.zeros((2, 2)))
+    with tg.no_grad():
+        row += w  # without recording it writes through, like PyTorch
+    np.testing.assert_array_equal(base.data, [[1.0, 2.0], [0.0, 0.0]])
+
+
+def test_in_place_mixing_vs_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.array([0.5, -1.5, 2.0], np.float32)
+    scale = np.array([3.0, 1.0, -2.0], np.float32)
+
+    def run(lib):
+        if lib is torch:
+            w = torch.tensor(values, requires_grad=True)
+            buf, other = torch.zeros(5), torch.tensor(scale)
+        else:
+            w = tg.tensor(values, requires_grad=True)
+            buf, other = tg.zeros(5), tg.tensor(scale)
+        buf[1:4] = w * other
+        buf[0] = w[2]
+        buf += 1.0
+        buf *= 3.0
+        acc = other * 1
+        acc += w
+        acc.mul_(w)
+        copied = other * 0
+        copied.copy_(w * w)
+        ((buf * buf).sum() + acc.sum() + copied.sum()).backward()
+        return w.grad.numpy() if lib is torch else w.grad.data
+
+    np.testing.assert_allclose(run(tg), run(torch), rtol=1e-6)
+
+
+# ====================================================================== 4. custom op contracts
+class TooFew(tg.Function):
+    def forward(ctx, a, b):
+        return a * b
+
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+class TooMany(tg.Function):
+    def forward(ctx, a):
+        return a * 2
+
+    def backward(ctx, grad_output):
+        return grad_output, grad_output
+
+
+class WrongShape(tg.Function):
+    def forward(ctx, a):
+        return a.sum(axis=0)
+
+    def backward(ctx, grad_output):
+        return np.ones((7,), np.float32)
+
+
+class SavesDerived(tg.Function):
+    """y = sin(x) with cos(x) saved: right for backward(), unknown for create_graph."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(np.cos(x))
+        return np.sin(x)
+
+    def backward(ctx, grad_output):
+        (cos,) = ctx.saved_tensors
+        return grad_output * cos
+
+
+class SavesMask(tg.Function):
+    """y = relu(x) with the mask as a ctx attribute: fine under create_graph too."""
+
+    def forward(ctx, x):
+        ctx.mask = x > 0
+        ctx.save_for_backward(x)
+        return x * ctx.mask
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.mask
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (1,)])
+def test_a_backward_with_the_wrong_number_of_gradients_raises_naming_the_op(shape):
+    a = tg.ones(shape, requires_grad=True)
+    b = tg.ones(shape, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"TooFew\.backward returned 1 gradient"):
+        TooFew.apply(a, b).sum().backward()
+    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2 gradient"):
+        TooMany.apply(a).sum().backward()
+    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2"):
+        tg.grad(TooMany.apply(a).sum(), a, create_graph=True)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (4, 1), (3, 3)])
+def test_a_backward_with_the_wrong_shape_raises_naming_the_op(shape):
+    a = tg.ones(shape, requires_grad=True)
+    with pytest.raises(ValueError, match=r"WrongShape\.backward.*\(7,\).*" + re_shape(shape)):
+        WrongShape.apply(a).sum().backward()
+    assert a.grad is None
+
+
+def re_shape(shape: tuple) -> str:
+    return str(tuple(shape)).replace("(", r"\(").replace(")", r"\)")
+
+
+def test_a_saved_derived_value_is_refused_under_create_graph_only():
+    x = tg.tensor([0.1, 1.0, 2.0], requires_grad=True)
+    SavesDerived.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.cos(x.data), rtol=1e-6)
+    for inputs in ([0.1, 1.0, 2.0], [[0.5]]):
+        x = tg.tensor(inputs, requires_grad=True)
+        with pytest.raises(RuntimeError, match="create_graph through SavesDerived.*neither"):
+            tg.grad(SavesDerived.apply(x).sum(), x, create_graph=True)
+
+
+def test_a_mask_kept_on_ctx_differentiates_twice():
+    x = tg.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    (g,) = tg.grad((SavesMask.apply(x) ** 2).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.data, [0.0, 1.0, 4.0])  # 2 relu(x)
+    (h,) = tg.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, [0.0, 2.0, 2.0])
+
+
+CONSTANTS = {
+    "x.data": lambda x: x.data,
+    "x.numpy()": lambda x: x.numpy(),
+    "x.detach().numpy()": lambda x: x.detach().numpy(),
+    "Tensor(x.data)": lambda x: Tensor(x.data),
+    "x.detach()": lambda x: x.detach(),
+}
+
+
+@pytest.mark.parametrize("constant", CONSTANTS, ids=str)
+@pytest.mark.parametrize("values", [[1.0, 2.0], [-0.5, 3.0, 0.25], [[2.0]]])
+def test_a_constant_sharing_memory_with_an_input_is_a_constant_when_differentiating_twice(
+        constant, values):
+    x = tg.tensor(values, requires_grad=True)
+    c = CONSTANTS[constant](x)
+    (g,) = tg.grad((x * c * x).sum(), x, create_graph=True)  # 2 c x, with c constant
+    (h,) = tg.grad(g.sum(), x)  # 2 c
+    v = np.asarray(values, np.float32)
+    np.testing.assert_allclose(g.data, 2 * v * v, rtol=1e-6)
+    np.testing.assert_allclose(h.data, 2 * v, rtol=1e-6)
+    (g1,) = tg.grad((x * c).sum(), x, create_graph=True)  # c: no path back to x
+    assert not g1.requires_grad
+    np.testing.assert_allclose(g1.data, v)
+
+
+@pytest.mark.parametrize("constant", CONSTANTS, ids=str)
+def test_second_derivatives_with_shared_memory_constants_vs_pytorch(constant):
+    torch = pytest.importorskip("torch")
+    values = np.array([0.3, -1.2, 2.0], np.float32)
+    x = tg.tensor(values, requires_grad=True)
+    c = CONSTANTS[constant](x)
+    (g,) = tg.grad(((x * c).sin() * x).sum(), x, create_graph=True)
+    (h,) = tg.grad((g * g).sum(), x)
+    xt = torch.tensor(values, requires_grad=True)
+    ct = xt.detach()
+    (gt,) = torch.autograd.grad(((xt * ct).sin() * xt).sum(), xt, create_graph=True)
+    (ht,) = torch.autograd.grad((gt * gt).sum(), xt)
+    np.testing.assert_allclose(g.data, gt.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(h.data, ht.numpy(), rtol=1e-5)
+
+
+# ====================================================================== 5. small semantics
+@pytest.mark.parametrize("times", [1, 2, 3])
+def test_retain_grad_more_than_once_does_not_multiply_the_gradient(times):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    for _ in range(times):
+        h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.data, 2 * h.data)
+    np.testing.assert_allclose(x.grad.data, 18 * x.data)
+    x.retain_grad()  # a leaf: no-op
+    assert x.grad is not None
+
+
+def test_assigning_a_bad_grad_is_refused():
+    x = tg.ones((2, 3), requires_grad=True)
+    for bad, error in [(tg.zeros(3), RuntimeError), (tg.zeros((3, 2)), RuntimeError),
+                       (tg.zeros((2, 3, 1)), RuntimeError), (np.zeros((2, 3)), TypeError),
+                       (tg.tensor(np.zeros((2, 3), np.int64)), RuntimeError)]:
+        with pytest.raises(error, match="grad"):
+            x.grad = bad
+        assert x.grad is None
+    x.grad = tg.ones((2, 3))
+    x.grad = None
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_zero_clears_nan_and_inf(dtype):
+    t = tg.tensor(np.array([np.nan, np.inf, -np.inf, 1.0], dtype))
+    t.zero_()
+    np.testing.assert_array_equal(t.data, np.zeros(4, dtype))
+    assert t.dtype == dtype
+    x = tg.tensor(np.array([1.0, 0.0], dtype), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        x.log().sum().backward()  # 1 / x: inf at 0
+    assert np.isinf(x.grad.data).any()
+    x.grad.zero_()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+COMPARISONS = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    "lt": lambda a, b: a.lt(b), "eq": lambda a, b: a.eq(b), "isclose": lambda a, b: a.isclose(b),
+    "logical_and": lambda a, b: a.logical_and(b), "isnan": lambda a, b: a.isnan(),
+    "&": lambda a, b: (a > 0) & (b > 0),
+}
+
+
+@pytest.mark.parametrize("op", COMPARISONS, ids=str)
+@pytest.mark.parametrize("pair", [(1.0, 2.0), (2.0, 2.0), (np.nan, 1.0)])
+def test_comparisons_of_0d_tensors_are_0d_array_tensors(op, pair):
+    a, b = tg.tensor(pair[0]), tg.tensor(pair[1])
+    for right in (b, pair[1]):
+        result = COMPARISONS[op](a, right)
+        assert isinstance(result, Tensor)
+        assert type(result.data) is np.ndarray and result.shape == () and result.dtype == bool
+        assert not result.requires_grad
+
+
+@pytest.mark.parametrize("sizes", [(0, 3), (3, 0), (0, 0)])
+def test_linear_with_zero_features_trains(sizes):
+    fan_in, fan_out = sizes
+    layer = nn.Linear(fan_in, fan_out)
+    opt = optim.Adam(layer.parameters(), lr=0.1)
+    x = tg.randn(4, fan_in)
+    for _ in range(2):
+        opt.zero_grad()
+        y = layer(x)
+        assert y.shape == (4, fan_out)
+        loss = (y * y).sum()
+        loss.backward()
+        opt.step()
+    assert layer.weight.grad.shape == (fan_out, fan_in)
+    assert layer.bias.grad.shape == (fan_out,)
+    if fan_in == 0 and fan_out:
+        # y = b: the loss pulls the bias towards 0; nothing else moves.
+        np.testing.assert_allclose(layer(x).data, np.tile(layer.bias.data, (4, 1)))
+
+
+@pytest.mark.parametrize("sizes", [(0, 3), (3, 0), (0, 0), (2, 3)])
+def test_linear_with_zero_features_vs_pytorch(sizes):
+    torch = pytest.importorskip("torch")
+    fan_in, fan_out = sizes
+    ours = nn.Linear(fan_in, fan_out)
+    with warnings.catch_warnings():  # "Initializing zero-element tensors is a no-op"
+        warnings.simplefilter("ignore", UserWarning)
+        theirs = torch.nn.Linear(fan_in, fan_out)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.bias.copy_(torch.tensor(ours.bias.data))
+    x = np.random.default_rng(0).normal(size=(5, fan_in)).astype(np.float32)
+    opt, opt_t = optim.SGD(ours.parameters(), lr=0.5), torch.optim.SGD(theirs.parameters(), lr=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        opt_t.zero_grad()
+        loss = ((ours(Tensor(x)) - 1) ** 2).sum()
+        loss_t = ((theirs(torch.tensor(x)) - 1) ** 2).sum()
+        loss.backward()
+        loss_t.backward()
+        np.testing.assert_allclose(loss.item(), loss_t.item(), rtol=1e-5)
+        opt.step()
+        opt_t.step()
+    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.bias.data, theirs.bias.detach().numpy(), rtol=1e-5)
+
+
+BIG = 70_000  # more than float16's largest value (65,504) of elements
+
+
+def half_inputs() -> list[np.ndarray]:
+    rng = np.random.default_rng(1)
+    return [np.ones(BIG, np.float16), rng.uniform(0, 2, BIG).astype(np.float16),
+            rng.normal(3, 1, (7, BIG // 7)).astype(np.float16)]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_float16_reductions_accumulate_in_float32(index):
+    values = half_inputs()[index]
+    wide = values.astype(np.float64)
+    x = tg.tensor(values, requires_grad=True)
+    mean = x.mean()
+    assert mean.dtype == np.float16 and np.isfinite(mean.item())
+    np.testing.assert_allclose(mean.item(), wide.mean(), rtol=2e-3)
+    mse = F.mse_loss(x, tg.zeros_like(x))
+    np.testing.assert_allclose(mse.item(), (wide ** 2).mean(), rtol=2e-3)
+    half_sum = tg.tensor(values / np.float16(4)).sum()  # the total fits in float16
+    np.testing.assert_allclose(half_sum.item(), wide.sum() / 4, rtol=2e-3)
+    soft = x.reshape(-1).softmax(0)
+    flat = wide.ravel()
+    expected = np.exp(flat - flat.max()) / np.exp(flat - flat.max()).sum()
+    assert soft.dtype == np.float16
+    np.testing.assert_allclose(soft.data, expected, rtol=2e-2, atol=1e-7)
+    np.testing.assert_allclose(x.reshape(-1).log_softmax(0).data, np.log(expected), rtol=2e-3)
+    mean.backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.data, np.float16(1 / values.size), rtol=1e-3)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_float16_cross_entropy_over_many_samples_accumulates_in_float32(reduction):
+    # (PyTorch 2.13's CPU float16 cross_entropy gives nan here, and inf with probabilities.)
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(BIG, 3)).astype(np.float16)
+    classes = rng.integers(0, 3, BIG)
+    wide = logits.astype(np.float64)
+    log_probs = wide - np.log(np.exp(wide).sum(1, keepdims=True))
+    losses = -log_probs[np.arange(BIG), classes]
+    x = tg.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, classes, reduction=reduction)
+    assert loss.dtype == np.float16
+    expected = losses.mean() if reduction == "mean" else losses.sum()
+    if reduction == "sum":
+        assert loss.item() == np.inf  # about 90,000: past float16's range, as the result is
+        return
+    np.testing.assert_allclose(loss.item(), expected, rtol=2e-3)
+    loss.backward()
+    grad = (np.exp(log_probs) - np.eye(3)[classes]) / BIG
+    np.testing.assert_allclose(x.grad.data.astype(np.float64), grad, atol=2e-7)
+
+
+def half_images() -> tuple[np.ndarray, np.ndarray]:
+    """64 images of 2 channels, 32x32: 65,536 values per channel, past float16's range."""
+    rng = np.random.default_rng(4)
+    x = (rng.normal(size=(64, 2, 32, 32)) * 2 + 3).astype(np.float16)
+    return x, rng.normal(size=x.shape).astype(np.float16)
+
+
+def test_float16_batch_and_layer_norm_statistics_accumulate_in_float32():
+    x, g = half_images()
+    wide = x.astype(np.float64)
+    weight = tg.tensor(np.float16([1.5, 0.5]), requires_grad=True)
+    xt = tg.tensor(x, requires_grad=True)
+    y = F.batch_norm(xt, None, None, weight=weight, training=True)
+    mean, var = wide.mean((0, 2, 3), keepdims=True), wide.var((0, 2, 3), keepdims=True)
+    x_hat = (wide - mean) / np.sqrt(var + 1e-5)
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.data, x_hat * np.float64([1.5, 0.5])[:, None, None],
+                               atol=2e-2)
+    (y * tg.tensor(g)).sum().backward()
+    assert np.isfinite(xt.grad.data).all()
+    np.testing.assert_allclose(weight.grad.data, (g * x_hat).sum((0, 2, 3)), rtol=2e-3)
+    flat = tg.tensor(x.reshape(2, -1))
+    z = F.layer_norm(flat, (flat.shape[1],))
+    rows = wide.reshape(2, -1)
+    expected = (rows - rows.mean(1, keepdims=True)) / np.sqrt(rows.var(1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(z.data, expected, atol=2e-2)
+
+
+def test_float16_batch_norm_gradients_vs_pytorch():
+    torch = pytest.importorskip("torch")
+    x, g = half_images()
+    xt = tg.tensor(x, requires_grad=True)
+    (F.batch_norm(xt, None, None, training=True) * tg.tensor(g)).sum().backward()
+    reference = torch.tensor(x.astype(np.float64), requires_grad=True)
+    out = torch.nn.functional.batch_norm(reference, None, None, training=True)
+    (out * torch.tensor(g.astype(np.float64))).sum().backward()
+    np.testing.assert_allclose(xt.grad.data, reference.grad.numpy(), atol=1e-2)
+
+
+def test_float16_sum_past_its_range_is_inf_without_a_warning():
+    total = tg.tensor(np.full(BIG, 2.0, np.float16)).sum()
+    assert total.item() == np.inf  # 140,000 does not fit float16 (as in PyTorch)
+    balanced = np.tile(np.float16([60000.0, 60000.0, -60000.0, -60000.0]), BIG // 4)
+    assert tg.tensor(balanced).sum().item() == 0.0  # float16 partial sums would overflow
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_float16_reductions_vs_pytorch(index):
+    torch = pytest.importorskip("torch")
+    values = half_inputs()[index]
+    x, t = tg.tensor(values), torch.tensor(values)
+    pairs = [(x.mean(), t.mean()), (x.sum(), t.sum()), (x.sum(-1), t.sum(-1)),
+             (F.mse_loss(x, tg.zeros_like(x)), torch.nn.functional.mse_loss(t, t * 0)),
+             (x.softmax(-1), t.softmax(-1))]
+    # (PyTorch's float16 log_softmax over 70,000 ones is -inf on the CPU; ours is log(1/70000),
+    # checked against the formula in the test above.)
+    for ours, theirs in pairs:
+        assert ours.dtype == np.float16
+        np.testing.assert_allclose(ours.data.astype(np.float64), theirs.double().numpy(),
+                                   rtol=2e-3, atol=1e-7)
+
+
+@pytest.mark.parametrize("values", [[1.0, np.nan, 3.0], [np.nan, np.nan, 0.0],
+                                    [[1.0, np.nan], [3.0, 2.0]], [[np.nan, 5.0, 5.0]]])
+def test_max_and_min_with_nan_send_the_gradient_to_the_nan(values):
+    v = np.asarray(values, np.float32)
+    for name in ("max", "min"):
+        x = tg.tensor(v, requires_grad=True)
+        y = getattr(x, name)()
+        assert np.isnan(y.item())
+        y.backward()
+        expected = np.isnan(v) / np.isnan(v).sum()  # split between the NaNs
+        np.testing.assert_array_equal(x.grad.data, expected.astype(np.float32))
+        x.grad = None
+        getattr(x, name)(axis=-1).sum().backward()
+        rows = v.reshape(-1, v.shape[-1])
+        expected = [np.isnan(r) / np.isnan(r).sum() if np.isnan(r).any()
+                    else (r == getattr(r, name)()) / (r == getattr(r, name)()).sum()
+                    for r in rows]
+        np.testing.assert_array_equal(x.grad.data.reshape(rows.shape), np.array(expected))
+
+
+@pytest.mark.parametrize("values", [[1.0, np.nan, 3.0], [[1.0, np.nan], [3.0, 2.0]],
+                                    [[0.0, 1.0, np.nan], [np.nan, 4.0, 2.0]]])
+def test_max_with_nan_vs_pytorch(values):
+    torch = pytest.importorskip("torch")
+    v = np.asarray(values, np.float32)
+    x, t = tg.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    x.max().backward()
+    t.max().backward()
+    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+    x.grad, t.grad = None, None
+    x.max(axis=-1).sum().backward()
+    t.max(dim=-1).values.sum().backward()  # one NaN per row: the same element gets it
+    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+
+
+POWERS = [3.0, 2.0, 1.0, 0.5, 0.0, -0.5, -1.0, -2.0, -3.0]
+
+
+def pow_expected(b: float) -> tuple[float, float, float]:
+    """0 ** b, d/da and d/db at a = 0, from the limits (and PyTorch's conventions)."""
+    value = 1.0 if b == 0 else (0.0 if b > 0 else math.inf)
+    if b == 0:
+        da = 0.0  # b a**(b-1) with b = 0: PyTorch takes 0
+    elif b == 1:
+        da = 1.0
+    elif b > 1:
+        da = 0.0
+    elif b > 0:
+        da = math.inf
+    else:
+        da = -math.inf  # b 0**(b-1) = b * inf
+    db = 0.0 if b >= 0 else -math.inf  # y log(a): 0 where b >= 0 (PyTorch), inf * -inf
+    return value, da, db
+
+
+@pytest.mark.parametrize("b", POWERS)
+def test_pow_at_zero_base(b):
+    value, da, db = pow_expected(b)
+    a = tg.tensor([0.0, 0.0], requires_grad=True)
+    exponent = tg.tensor([b, b], requires_grad=True)
+    y = a ** exponent
+    np.testing.assert_array_equal(y.data, [value, value])
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [da, da])
+    np.testing.assert_array_equal(exponent.grad.data, [db, db])
+    a2 = tg.tensor([0.0], requires_grad=True)
+    (a2 ** b).sum().backward()  # a Python exponent
+    np.testing.assert_array_equal(a2.grad.data, [da])
+
+
+@pytest.mark.parametrize("b", POWERS)
+@pytest.mark.parametrize("a", [0.0, -0.0, 2.0, -2.0])
+def test_pow_values_and_gradients_vs_pytorch(a, b):
+    torch = pytest.importorskip("torch")
+    if a == 0 and math.copysign(1, a) < 0 and b != int(b):
+        pytest.skip("(-0.0) ** fractional: PyTorch's gradient has the sign of -0.0, NumPy's not")
+    x, e = tg.tensor([a], requires_grad=True), tg.tensor([b], requires_grad=True)
+    xt, et = torch.tensor([a], requires_grad=True), torch.tensor([b], requires_grad=True)
+    y, yt = x ** e, xt ** et
+    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
+    np.testing.assert_array_equal(e.grad.data, et.grad.numpy())
+    (g,) = tg.grad((x ** b).sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad((xt ** b).sum(), xt, create_graph=True)
+    np.testing.assert_array_equal(g.data, gt.detach().numpy())
+
+
+BINARY = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a ** b,
+    "atan2": lambda a, b: a.atan2(b), "hypot": lambda a, b: a.hypot(b),
+    "logaddexp": lambda a, b: a.logaddexp(b), "fmod": lambda a, b: a.fmod(b),
+    "%": lambda a, b: a % b,
+}
+# (shape, dtype) of each operand and PyTorch's result dtype (torch.result_type's rules: a 0-d
+# tensor only decides the dtype when it is of a higher kind than every n-d operand).
+PROMOTIONS = [
+    (((3,), np.float32), ((), np.float64), np.float32),
+    (((), np.float64), ((3,), np.float32), np.float32),
+    (((2, 3), np.float32), ((), np.float64), np.float32),
+    (((3,), np.float16), ((), np.float64), np.float16),
+    (((), np.float32), ((), np.float64), np.float64),
+    (((3,), np.float32), ((3,), np.float64), np.float64),
+    (((3,), np.float64), ((), np.float32), np.float64),
+    (((3,), np.int64), ((), np.float64), np.float64),
+    (((3,), np.int64), ((), np.float32), np.float32),
+    (((), np.int64), ((3,), np.float32), np.float32),
+    (((3,), np.float32), ((), np.int64), np.float32),
+    (((3,), np.float32), ((1,), np.float64), np.float64),
+]
+
+
+def operands(case, lib=None):
+    made = []
+    for shape, dtype in case[:2]:
+        array = np.full(shape, 2, dtype)
+        made.append(Tensor(array) if lib is None else lib.tensor(array))
+    return made
+
+
+@pytest.mark.parametrize("op", BINARY, ids=str)
+@pytest.mark.parametrize("case", PROMOTIONS, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_dtype_promotion_with_0d_operands(op, case):
+    a, b = operands(case)
+    assert BINARY[op](a, b).dtype == case[2]
+    for t in (a, b):
+        if t.dtype.kind == "f":
+            t.requires_grad_()
+    if op in {"+", "-", "*", "/", "**"}:
+        BINARY[op](a, b).sum().backward()  # each gradient in its own tensor's dtype and shape
+        for t in (a, b):
+            if t.requires_grad:
+                assert t.grad.dtype == t.dtype and t.grad.shape == t.shape
+
+
+@pytest.mark.parametrize("op", BINARY, ids=str)
+@pytest.mark.parametrize("case", PROMOTIONS, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_dtype_promotion_vs_pytorch(op, case):
+    torch = pytest.importorskip("torch")
+    theirs = {"atan2": lambda a, b: torch.atan2(a, b), "hypot": lambda a, b: torch.hypot(
+        a.double() if a.dtype == torch.int64 else a, b.double() if b.dtype == torch.int64 else b),
+        "logaddexp": lambda a, b: torch.logaddexp(a, b), "fmod": lambda a, b: torch.fmod(a, b)}
+    ours_a, ours_b = operands(case)
+    t_a, t_b = operands(case, torch)
+    try:
+        t_dtype = theirs.get(op, BINARY[op])(t_a, t_b).dtype
+    except RuntimeError:
+        pytest.skip("PyTorch refuses these dtypes")
+    if op == "hypot" and torch.int64 in (t_a.dtype, t_b.dtype):
+        pytest.skip("PyTorch has no integer hypot")
+    assert torch.result_type(t_a, t_b) == t_dtype or op in {"/", "atan2", "logaddexp"}
+    assert str(BINARY[op](ours_a, ours_b).dtype) == str(t_dtype).replace("torch.", "")
+
+
+def test_int_tensor_plus_0d_float64_follows_pytorch():
+    assert (tg.tensor([1, 2]) + Tensor(np.float64(0.5))).dtype == np.float64
+    assert (tg.tensor([1, 2]) + 0.5).dtype == np.float32  # a Python float: default dtype
+    assert (Tensor(np.float32([1, 2])) * np.float64(3)).dtype == np.float32
+
+
+DIM_OPS = {
+    "sum": lambda t, d: t.sum(d), "sum tuple": lambda t, d: t.sum((d,)),
+    "mean": lambda t, d: t.mean(d), "max": lambda t, d: t.max(d), "min": lambda t, d: t.min(d),
+    "argmax": lambda t, d: t.argmax(d), "argmin": lambda t, d: t.argmin(d),
+    "softmax": lambda t, d: t.softmax(d), "log_softmax": lambda t, d: t.log_softmax(d),
+    "softmin": lambda t, d: t.softmin(d), "F.softmax": lambda t, d: F.softmax(t, dim=d),
+    "F.log_softmax": lambda t, d: F.log_softmax(t, dim=d),
+    "nn.Softmax": lambda t, d: nn.Softmax(d)(t), "transpose": lambda t, d: t.transpose(0, d),
+    "swapaxes": lambda t, d: t.swapaxes(d, 0),
+    "permute": lambda t, d: t.permute(*range(t.ndim - 1), d),
+    "flatten": lambda t, d: t.flatten(0, d), "nn.Flatten": lambda t, d: nn.Flatten(d)(t),
+    "squeeze": lambda t, d: t.squeeze(d),
+}
+
+
+@pytest.mark.parametrize("op", DIM_OPS, ids=str)
+@pytest.mark.parametrize("shape", [(2, 3), (4,), (2, 1, 3)])
+def test_an_out_of_range_dim_raises_index_error_naming_it_and_the_range(op, shape):
+    t = tg.ones(shape, requires_grad=True)
+    n = len(shape)
+    for dim in (n, -n - 1, n + 5):
+        with pytest.raises(IndexError, match=rf"out of range.*\[{-n}, {n - 1}\], but got {dim}"):
+            DIM_OPS[op](t, dim)
+    DIM_OPS[op](t, n - 1)  # the last valid dim is fine
+    if op not in ("flatten", "nn.Flatten", "permute"):
+        DIM_OPS[op](t, -n)  # and the first
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (4,), ()])
+def test_unsqueeze_takes_one_more_dim(shape):
+    t = tg.ones(shape)
+    n = len(shape)
+    assert t.unsqueeze(n).shape == shape + (1,)
+    assert t.unsqueeze(-n - 1).shape == (1,) + shape
+    with pytest.raises(IndexError, match=rf"unsqueeze: .*\[{-n - 1}, {n}\], but got {n + 1}"):
+        t.unsqueeze(n + 1)
+
+
+def test_0d_tensors_take_dims_minus_one_and_zero():
+    t = tg.tensor(3.0, requires_grad=True)
+    for dim in (0, -1):
+        assert t.sum(dim).shape == () and t.max(dim).values.item() == 3.0
+        assert t.softmax(dim).item() == 1.0
+    with pytest.raises(IndexError, match=r"out of range.*\[-1, 0\], but got 1"):
+        t.sum(1)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "softmax", "log_softmax", "transpose",
+                                "flatten", "squeeze", "argmax", "max"])
+def test_out_of_range_dims_raise_like_pytorch(op):
+    torch = pytest.importorskip("torch")
+    calls = {"sum": lambda t: t.sum(2), "mean": lambda t: t.mean(-3),
+             "softmax": lambda t: t.softmax(2), "log_softmax": lambda t: t.log_softmax(-3),
+             "transpose": lambda t: t.transpose(0, 2), "flatten": lambda t: t.flatten(0, 2),
+             "squeeze": lambda t: t.squeeze(2), "argmax": lambda t: t.argmax(2),
+             "max": lambda t: t.max(2)}
+    with pytest.raises(IndexError):
+        calls[op](torch.ones(2, 3))
+    with pytest.raises(IndexError, match=r"\[-2, 1\]"):
+        calls[op](tg.ones((2, 3)))
+
+
+# ====================================================================== integers and gradients
+def test_integer_tensors_cannot_require_grad():
+    for data in ([1, 2, 3], np.array([1, 2], np.int32), [True, False], np.uint8([1])):
+        with pytest.raises(TypeError, match="floating-point"):
+            tg.tensor(data, requires_grad=True)
+        with pytest.raises(TypeError, match="floating-point"):
+            tg.tensor(data).requires_grad_()
+
+
+def test_setting_the_requires_grad_attribute_gets_the_same_checks():
+    # PyTorch users write `w.requires_grad = True`; it once skipped every check (an int
+    # tensor then got a truncated integer "gradient", a leaf kept a writable array).
+    t = tg.tensor([1, 2])
+    with pytest.raises(TypeError, match="floating-point"):
+        t.requires_grad = True
+    assert not t.requires_grad
+    w = tg.tensor([1.0, 2.0])
+    w.requires_grad = True
+    assert w.requires_grad and w.is_leaf and not w.data.flags.writeable
+    y = (w * w).sum()
+    c = Tensor(w.data)
+    c += 1.0
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    h = w * 2
+    with pytest.raises(RuntimeError, match="only for leaves"):
+        h.requires_grad = False
+    w.requires_grad = False
+    assert not (w * 2).requires_grad
+
+
+@pytest.mark.parametrize("target", [np.int64, np.int32, np.bool_])
+def test_in_place_float_into_an_integer_tensor_is_refused_recorded_or_not(target):
+    w = tg.tensor([1.5, 2.5], requires_grad=True)
+    for value in (w, w.detach()):  # recorded (w requires grad) and not
+        t = tg.tensor(np.array([1, 0], target))
+        with pytest.raises(TypeError, match=f"{np.dtype(target)} tensor"):
+            t += value
+        assert t.dtype == target and not t.requires_grad
+        np.testing.assert_array_equal(t.data, np.array([1, 0], target))
+
+
+def test_integers_mixed_with_floats_carry_no_gradient():
+    w = tg.tensor([0.5, 2.0], requires_grad=True)
+    ids = tg.tensor([1, 3])
+    y = (w * ids + ids).sum()
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 3.0])
+    assert not ids.requires_grad and ids.grad is None
+    assert not w.long().requires_grad  # casting to int cuts the graph
+    assert not (w > 1).requires_grad
+    assert w.argmax().grad_fn is None
+    cut = (w.long() * w).sum()
+    cut.backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 5.0])  # 0 and 2 added
+
+
+def test_requires_grad_vs_pytorch_on_integers():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2], requires_grad=True)
+    with pytest.raises(TypeError):  # TypeError here: a wrong kind of input, said the same way
+        tg.tensor([1, 2], requires_grad=True)
