@@ -375,15 +375,12 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
                               "max_pool2d")[0]
     y = _conv.MaxPool2d.apply(x, geometry)
-    indices = _conv.max_pool_indices(y.grad_fn) if return_indices and y.grad_fn else None
-    if return_indices and indices is None:  # nothing recorded: run the op on a node we keep
-        node = _conv.MaxPool2d()
-        node.forward(x.data, geometry)
-        indices = _conv.max_pool_indices(node)
+    indices = (Tensor(_conv.max_pool_indices(geometry, x.data, y.data)) if return_indices
+               else None)
     if unbatched:
         y = y.squeeze(0)
         indices = None if indices is None else indices[0]
-    return (y, Tensor(indices)) if return_indices else y
+    return (y, indices) if return_indices else y
 
 
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002

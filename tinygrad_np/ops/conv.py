@@ -289,55 +289,83 @@ class MaxPool2d(Function):
     order, as PyTorch), 0 elsewhere."""
 
     def forward(ctx, x, geometry):
-        ctx.geometry, ctx.input_shape = geometry, x.shape
-        out_size = geometry.output_size(*x.shape[2:])
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        padded = _padded_chwn(x, geometry.pads, fill)
-        slices = list(_offset_slices(geometry, out_size))
-        best = padded[:, slices[0][0], slices[0][1]].copy()
-        winner = np.zeros(best.shape, dtype=np.uint8 if len(slices) < 256 else np.int32)
-        better = np.empty(best.shape, dtype=bool)
-        for offset, (rows, cols) in enumerate(slices[1:], start=1):
-            candidate = padded[:, rows, cols]
-            np.greater(candidate, best, out=better)  # strictly: ties keep the first
-            np.copyto(winner, offset, where=better)
-            np.maximum(best, candidate, out=best)  # also carries NaN through, as PyTorch
-        ctx.winner = winner  # (C, Ho, Wo, N): the kernel offset of each window's maximum
-        return best.transpose(3, 0, 1, 2)
+        ctx.geometry = geometry
+        padded = _padded_chwn(x, geometry.pads, _lowest(x.dtype))
+        views = [padded[:, rows, cols]
+                 for rows, cols in _offset_slices(geometry, geometry.output_size(*x.shape[2:]))]
+        best = views[0].copy() if len(views) == 1 else np.maximum(views[0], views[1])
+        for view in views[2:]:
+            np.maximum(best, view, out=best)  # carries NaN through, as PyTorch
+        y = best.transpose(3, 0, 1, 2)
+        ctx.save_for_backward(x, y)
+        return y
 
     def backward(ctx, grad_output):
-        geometry = ctx.geometry
+        x, y = ctx.saved_tensors
         if xp.is_tensor(grad_output):
-            return xp.index_add(grad_output, _winner_positions(ctx), ctx.input_shape), None
-        n, channels, height, width = ctx.input_shape
-        top, bottom, left, right = geometry.pads
-        grad = np.zeros((channels, height + top + bottom, width + left + right, n),
-                        dtype=grad_output.dtype)
+            positions = _winner_positions(ctx.geometry, _winners(ctx.geometry, x.data, y.data))
+            return xp.index_add(grad_output, positions, x.shape), None
+        geometry = ctx.geometry
         g = grad_output.transpose(1, 2, 3, 0)
-        winner = ctx.winner
-        overlapping = not geometry.tiles()
-        for offset, (rows, cols) in enumerate(_offset_slices(geometry, g.shape[1:3])):
-            if overlapping:
-                grad[:, rows, cols] += np.where(winner == offset, g, 0)
-            else:  # each input element is in one window: copy instead of add
-                np.copyto(grad[:, rows, cols], g, where=winner == offset)
-        return _crop(grad, geometry.pads, (height, width)), None
+        padded = _padded_chwn(x, geometry.pads, _lowest(x.dtype))
+        (kh, kw), out_h, out_w = geometry.kernel, *g.shape[1:3]
+        exact = (geometry.stride == geometry.kernel and geometry.dilation == (1, 1)
+                 and not any(geometry.pads) and x.shape[2:] == (out_h * kh, out_w * kw))
+        # Windows that tile the input exactly write every element once: no zeroing needed.
+        grad = (np.empty if exact else np.zeros)(padded.shape, dtype=grad_output.dtype)
+        tiles = geometry.tiles()
+        for (rows, cols), mask in _first_max_masks(geometry, padded, y.transpose(1, 2, 3, 0)):
+            if tiles:  # each input element is in one window: write instead of add
+                np.multiply(g, mask, out=grad[:, rows, cols])
+            else:
+                grad[:, rows, cols] += g * mask
+        return _crop(grad, geometry.pads, x.shape[2:]), None
 
 
-def _winner_positions(ctx) -> tuple[np.ndarray, ...]:
+def _lowest(dtype: np.dtype):
+    """The padding value of max pooling: -inf, or the smallest integer."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _first_max_masks(geometry: Geometry, padded: np.ndarray, best: np.ndarray):
+    """Per kernel offset: its slices and the mask of windows whose FIRST maximum (in
+    row-major offset order) is at this offset. Ties go to the first, as in PyTorch."""
+    slices = list(_offset_slices(geometry, best.shape[1:3]))
+    taken = None
+    for position, (rows, cols) in enumerate(slices):
+        mask = padded[:, rows, cols] == best
+        if taken is None:
+            taken = mask.copy() if len(slices) > 1 else mask
+        else:
+            np.greater(mask, taken, out=mask)  # mask and not taken
+            if position < len(slices) - 1:
+                np.logical_or(taken, mask, out=taken)
+        yield (rows, cols), mask
+
+
+def _winners(geometry: Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(N, C, Ho, Wo): the kernel offset (i * kw + j) of each window's first maximum."""
+    padded = _padded_chwn(x, geometry.pads, _lowest(x.dtype))
+    best = y.transpose(1, 2, 3, 0)
+    winner = np.zeros(best.shape, dtype=np.intp)
+    for offset, (_, mask) in enumerate(_first_max_masks(geometry, padded, best)):
+        winner[mask] = offset
+    return winner.transpose(3, 0, 1, 2)
+
+
+def _winner_positions(geometry: Geometry, winner: np.ndarray) -> tuple[np.ndarray, ...]:
     """(n, c, h, w) index arrays of each window's maximum in the unpadded NCHW input."""
-    (kh, kw), (sh, sw), (top, _, left, _), (dh, dw) = ctx.geometry
-    winner = ctx.winner.transpose(3, 0, 1, 2).astype(np.intp)
+    (kh, kw), (sh, sw), (top, _, left, _), (dh, dw) = geometry
     n, c, out_h, out_w = winner.shape
     rows = np.arange(out_h)[:, None] * sh + (winner // kw) * dh - top
     cols = np.arange(out_w) * sw + (winner % kw) * dw - left
     return (np.arange(n)[:, None, None, None], np.arange(c)[:, None, None], rows, cols)
 
 
-def max_pool_indices(ctx) -> np.ndarray:
+def max_pool_indices(geometry: Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """PyTorch's return_indices: the flat position h*W + w of each maximum in its plane."""
-    _, _, rows, cols = _winner_positions(ctx)
-    return (rows * ctx.input_shape[3] + cols).astype(np.int64)
+    _, _, rows, cols = _winner_positions(geometry, _winners(geometry, x, y))
+    return (rows * x.shape[3] + cols).astype(np.int64)
 
 
 class AvgPool2d(Function):
