@@ -178,7 +178,9 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 # ----------------------------------------------------------------- convolution and pooling
 # NCHW tensors and PyTorch's argument names, defaults and output sizes. The ops live in
 # tinygrad_np/ops/conv.py; these functions check the arguments and work out the geometry.
-from tinygrad_np.ops import conv as _conv  # noqa: E402  (kept with the block that uses it)
+import functools  # noqa: E402  (kept with the block that uses it)
+
+from tinygrad_np.ops import conv as _conv  # noqa: E402
 
 
 def _pair(value: Any, argument: str, function: str) -> tuple[int, int]:
@@ -237,29 +239,51 @@ def _conv_pads(padding: Any, kernel: tuple, dilation: tuple, stride: tuple, func
     return (pad_h, pad_h, pad_w, pad_w)
 
 
-def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
-            groups: int, function: str, shapes: str) -> Tensor:
-    x, unbatched = _batched(x, function)
-    if weight.ndim != 4:
+def _memoized(function):
+    """Cache a pure geometry computation on its arguments: a training loop calls each layer
+    with the same shapes and settings every step. Unhashable arguments (lists) skip it."""
+    cached = functools.lru_cache(maxsize=512)(function)
+
+    def call(*args: Any) -> Any:
+        try:
+            return cached(*args)
+        except TypeError:  # a list argument (or a TypeError of the function: raised again)
+            return function(*args)
+
+    return call
+
+
+@_memoized
+def _conv_geometry(x_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
+                   dilation: Any, groups: int, function: str):
+    """Check a convolution's arguments against the shapes; the windows' Geometry."""
+    if len(weight_shape) != 4:
         raise ValueError(f"{function}: weight must be 4-D (out, in/groups, kh, kw), got shape "
-                         f"{weight.shape}")
+                         f"{weight_shape}")
     stride = _pair(stride, "stride", function)
     dilation = _pair(dilation, "dilation", function)
     _check_positive(function, stride=stride, dilation=dilation)
-    out_channels, group_channels, kh, kw = weight.shape
+    out_channels, group_channels, kh, kw = weight_shape
     if groups < 1 or out_channels % groups:
         raise ValueError(f"{function}: groups={groups} must be positive and divide the weight's "
-                         f"out_channels ({shapes}: weight {weight.shape})")
-    if x.shape[1] != group_channels * groups:
+                         f"out_channels (weight {weight_shape})")
+    if x_shape[1] != group_channels * groups:
         raise ValueError(
-            f"{function}: input of shape {x.shape} has {x.shape[1]} channels, but weight of "
-            f"shape {weight.shape} with groups={groups} expects {group_channels * groups}")
-    if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ValueError(f"{function}: bias must have shape ({out_channels},), got "
-                         f"{tuple(bias.shape)}")
+            f"{function}: input of shape {x_shape} has {x_shape[1]} channels, but weight of "
+            f"shape {weight_shape} with groups={groups} expects {group_channels * groups}")
     pads = _conv_pads(padding, (kh, kw), dilation, stride, function)
-    _check_fits(function, x.shape, pads, (kh, kw), dilation)
-    geometry = _conv.Geometry((kh, kw), stride, pads, dilation)
+    _check_fits(function, x_shape, pads, (kh, kw), dilation)
+    return _conv.Geometry((kh, kw), stride, pads, dilation)
+
+
+def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
+            groups: int, function: str) -> Tensor:
+    x, unbatched = _batched(x, function)
+    geometry = _conv_geometry(x.shape, tuple(weight.shape), stride, padding, dilation, groups,
+                              function)
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"{function}: bias must have shape ({weight.shape[0]},), got "
+                         f"{tuple(bias.shape)}")
     y = _conv.Conv2d.apply(x, weight, bias, geometry, groups)
     return y.squeeze(0) if unbatched else y
 
@@ -274,7 +298,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     independent convolutions (groups = C: depthwise). Output
     (N, O, (H + 2p - d (k - 1) - 1) // s + 1, ...).
     """
-    return _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d", "conv2d")
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d")
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
@@ -295,7 +319,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
         padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
         padding = (0, padding[0]) if len(padding) == 1 else padding
     y = _conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, single["stride"], padding,
-                single["dilation"], groups, "conv1d", "conv1d")
+                single["dilation"], groups, "conv1d")
     y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
 
@@ -339,9 +363,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     return y.squeeze(0) if unbatched else y
 
 
-def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+@_memoized
+def _pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                    ceil_mode: bool, function: str) -> tuple:
-    """The pooling windows as PyTorch places them, and the output size."""
+    """The pooling windows as PyTorch places them, the output size and the padding."""
     kernel = _pair(kernel_size, "kernel_size", function)
     stride = kernel if stride is None or stride == [] or stride == () else _pair(
         stride, "stride", function)
@@ -350,9 +375,9 @@ def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilat
     if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
         raise ValueError(f"{function}: padding {padding} must be non-negative and at most half "
                          f"the kernel size {kernel}")
-    _check_fits(function, x.shape, (padding[0],) * 2 + (padding[1],) * 2, kernel, dilation)
+    _check_fits(function, shape, (padding[0],) * 2 + (padding[1],) * 2, kernel, dilation)
     sizes, pads = [], []
-    for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation):
+    for n, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation):
         span = n + 2 * p - d * (k - 1) - 1
         out = (-(-span // s) if ceil_mode else span // s) + 1
         if ceil_mode and (out - 1) * s >= n + p:  # the last window must start inside
@@ -372,7 +397,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     position h * W + w in its input plane (int64).
     """
     x, unbatched = _batched(input, "max_pool2d")
-    geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+    geometry = _pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode,
                               "max_pool2d")[0]
     y = _conv.MaxPool2d.apply(x, geometry)
     indices = (Tensor(_conv.max_pool_indices(geometry, x.data, y.data)) if return_indices
@@ -423,8 +448,8 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     ceil_mode adds past it), False by the number of real pixels; divisor_override fixes it.
     """
     x, unbatched = _batched(input, "avg_pool2d")
-    geometry, sizes, padding = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
-                                              "avg_pool2d")
+    geometry, sizes, padding = _pool_geometry(x.shape, kernel_size, stride, padding, 1,
+                                              ceil_mode, "avg_pool2d")
     if divisor_override is not None:
         if divisor_override == 0:
             raise ValueError("avg_pool2d: divisor_override must not be zero")
