@@ -487,6 +487,26 @@ def test_bad_arguments_name_the_op_and_shapes(call, message):
 def test_bad_argument_types():
     with pytest.raises(TypeError, match="conv2d: stride must be an int or a pair"):
         F.conv2d(tg.zeros(1, 1, 4, 4), tg.zeros(1, 1, 3, 3), stride=(1, 1, 1))
+    with pytest.raises(TypeError, match="avg_pool2d: input must be a float tensor, got int64"):
+        F.avg_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2)
+
+
+def test_any_memory_layout_in_and_out():
+    """Inputs that are strided views (a transposed, sliced batch) give the same values and
+    gradients as contiguous copies; outputs feed NumPy code as ordinary arrays."""
+    rng = np.random.default_rng(9)
+    base = rng.standard_normal((6, 9, 3, 8))
+    view = base.transpose(3, 2, 1, 0)[::2]  # (4, 3, 9, 6), no axis contiguous
+    w = rng.standard_normal((5, 3, 2, 3))
+    results = []
+    for x in (view, np.ascontiguousarray(view)):
+        xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+        y = F.max_pool2d(F.conv2d(xt, wt, padding=1, stride=(1, 2)).relu(), 2, ceil_mode=True)
+        (y * Tensor(np.arange(y.data.size).reshape(y.shape))).sum().backward()
+        results.append((y.data.copy(), xt.grad.data, wt.grad.data))
+    for first, second in zip(*results):
+        np.testing.assert_allclose(first, second, rtol=1e-12, atol=1e-12)
+    assert results[0][0].reshape(-1).shape == (results[0][0].size,)
 
 
 # ----------------------------------------------------------------------------- state dicts

@@ -448,6 +448,8 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     ceil_mode adds past it), False by the number of real pixels; divisor_override fixes it.
     """
     x, unbatched = _batched(input, "avg_pool2d")
+    if x.dtype.kind != "f":
+        raise TypeError(f"avg_pool2d: input must be a float tensor, got {x.dtype}")
     geometry, sizes, padding = _pool_geometry(x.shape, kernel_size, stride, padding, 1,
                                               ceil_mode, "avg_pool2d")
     if divisor_override is not None:
