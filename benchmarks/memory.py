@@ -5,6 +5,7 @@ three would mix), so `run.py` starts this file as a subprocess:
 
     python benchmarks/memory.py w2 IMPLEMENTATION STEPS
     python benchmarks/memory.py depth IMPLEMENTATION DEPTH[,DEPTH...]
+    python benchmarks/memory.py mlp IMPLEMENTATION BATCH
 
 Each prints one JSON line. RSS comes from /proc/self/statm (current) and the peak from
 VmHWM in /proc/self/status, the high-water mark of this process's own address space.
@@ -98,6 +99,42 @@ def depth_peaks(implementation: str, depths: list[int]) -> dict:
     return {"implementation": implementation, "baseline_rss": baseline, "runs": results}
 
 
+def mlp_forward_peak(implementation: str, batch: int) -> dict:
+    """Peak RSS of one recorded forward pass of the 784-512-256-10 MLP (ReLU), loss held and
+    not yet backpropagated: the memory the graph keeps for backward, against PyTorch's."""
+    import numpy as np
+
+    torch = _torch_if(implementation)
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, 784), dtype=np.float32)
+    labels = rng.integers(0, 10, batch)
+    sizes = [784, 512, 256, 10]
+    weights = [(rng.standard_normal((o, i)).astype(np.float32) * 0.05,
+                np.zeros(o, np.float32)) for i, o in zip(sizes, sizes[1:])]
+    if implementation == "pytorch":
+        import torch.nn.functional as F
+
+        params = [(torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True))
+                  for w, b in weights]
+        inputs, target = torch.tensor(x), torch.tensor(labels)
+    else:
+        import tinygrad_np as tg
+        import tinygrad_np.nn.functional as F
+
+        params = [(tg.Tensor(w, requires_grad=True), tg.Tensor(b, requires_grad=True))
+                  for w, b in weights]
+        inputs, target = tg.Tensor(x), labels
+    baseline = current_rss()
+    h = inputs
+    for layer, (w, b) in enumerate(params):
+        h = F.linear(h, w, b)
+        h = F.relu(h) if layer < len(params) - 1 else h
+    loss = F.cross_entropy(h, target)
+    peak = peak_rss()
+    return {"implementation": implementation, "batch": batch, "loss": float(loss.item()),
+            "peak_above_setup": peak - baseline}
+
+
 def live_after_backward(batch: int = 128) -> dict:
     """tracemalloc: bytes still allocated after a W2 forward + backward, loss still held."""
     import numpy as np
@@ -138,6 +175,8 @@ def main(argv: list[str]) -> None:
     mode, implementation, argument = argv
     if mode == "w2":
         result = w2_peak(implementation, int(argument))
+    elif mode == "mlp":
+        result = mlp_forward_peak(implementation, int(argument))
     elif mode == "depth":
         result = depth_peaks(implementation, [int(d) for d in argument.split(",")])
     else:

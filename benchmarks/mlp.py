@@ -207,13 +207,15 @@ def _cycle(data: list) -> Callable[[], tuple]:
 
 
 def _w2_tinygrad_nn(data: list, arrays: list[np.ndarray], lr: float) -> Step:
+    import tinygrad_np
     import tinygrad_np.nn as nn
     import tinygrad_np.nn.functional as F
     import tinygrad_np.optim as optim
 
     model = nn.Sequential(nn.Linear(784, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 10))
-    for param, array in zip(model.parameters(), arrays):
-        param.data[...] = array
+    with tinygrad_np.no_grad():
+        for param, array in zip(model.parameters(), arrays):
+            param.copy_(array)
     optimizer = optim.SGD(model.parameters(), lr=lr)
     batches = [(Tensor(x), y) for x, y in data]
     next_batch = _cycle(batches)

@@ -57,7 +57,7 @@ FULL = {
     "w3_length": 1_000, "w3_repeats": 100, "w3_warmup": 5,
     "w4_depths": (25_000, 50_000, 100_000), "w4_repeats": 5,
     "w5_repeats": 300, "w5_warmup": 30, "w5_split_steps": 200,
-    "memory_steps": 100, "matmul_size": 2048,
+    "memory_steps": 100, "matmul_size": 2048, "mlp_batch": 4096,
 }
 QUICK = {
     "w1_batch": 4_100, "w1_repeats": 5, "w1_warmup": 1,
@@ -65,7 +65,7 @@ QUICK = {
     "w3_length": 1_000, "w3_repeats": 10, "w3_warmup": 2,
     "w4_depths": (2_500, 5_000, 10_000), "w4_repeats": 1,
     "w5_repeats": 20, "w5_warmup": 3, "w5_split_steps": 20,
-    "memory_steps": 10, "matmul_size": 1024,
+    "memory_steps": 10, "matmul_size": 1024, "mlp_batch": 512,
 }
 
 
@@ -150,7 +150,9 @@ def run_memory(settings: dict, torch) -> dict:
     names = [name for name in IMPLEMENTATIONS if name != "pytorch" or torch is not None]
     peaks = {name: subprocess_json(["w2", name, str(settings["memory_steps"])])
              for name in names}
-    return {"w2_steps": settings["memory_steps"], "w2_peak": peaks,
+    forward = {name: subprocess_json(["mlp", name, str(settings["mlp_batch"])])
+               for name in names if name != "numpy"}
+    return {"w2_steps": settings["memory_steps"], "w2_peak": peaks, "mlp_forward": forward,
             "live_after_backward": memory.live_after_backward()}
 
 
@@ -238,6 +240,12 @@ def report(results: dict) -> str:
                  + " | ".join(f"{megabytes(peaks[n]['peak_rss'])} "
                               f"({megabytes(peaks[n]['peak_above_setup'])})" for n in names)
                  + " |")
+    forward = memory_results.get("mlp_forward", {})
+    if forward:
+        lines.append(f"| 784-512-256-10 MLP forward, batch {results['settings']['mlp_batch']}: "
+                     "peak above setup (target: at most PyTorch's) | " + " | ".join(
+                         megabytes(forward[n]["peak_above_setup"]) if n in forward else "n/a"
+                         for n in names) + " |")
     depth_memory = w4["memory"]
     for position, depth in enumerate(results["settings"]["w4_depths"]):
         cells = []

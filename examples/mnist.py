@@ -212,13 +212,14 @@ def build_lesson_net(seed: int | None = None) -> nn.Sequential:
     model = nn.Sequential(nn.Linear(784, 10, dtype=np.float64), nn.ReLU(),
                           nn.Linear(10, 10, dtype=np.float64))
     rng = np.random.default_rng(seed)
-    for param in model.parameters():  # W1, b1, W2, b2: the lesson's order
-        param.data[...] = rng.random(param.shape) - 0.5
+    with tg.no_grad():
+        for param in model.parameters():  # W1, b1, W2, b2: the lesson's order
+            param.copy_(rng.random(param.shape) - 0.5)
     return model
 
 
 def count_parameters(model: nn.Module) -> int:
-    return sum(param.size for param in model.parameters())
+    return sum(param.numel() for param in model.parameters())
 
 
 def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray) -> float:

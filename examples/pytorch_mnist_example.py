@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     tg.manual_seed(args.seed)
     data = load(args.limit)
     model = Net()
-    initial = {key: np.array(value.numpy()) for key, value in model.state_dict().items()}
+    initial = {key: np.array(value.data if isinstance(value, tg.Tensor) else value)
+               for key, value in model.state_dict().items()}
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
     scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
     shuffle = np.random.default_rng(args.seed)

@@ -49,7 +49,7 @@ def parameter_count(sizes: list[int]) -> int:
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
     model = nn.Sequential(*layers[:-1])
-    return sum(param.size for param in model.parameters())
+    return sum(param.numel() for param in model.parameters())
 
 
 def train_xor(seed: int, steps: int = 1000, lr: float = 0.5, verbose: bool = False):
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  {point} -> {out}")
 
     count = parameter_count([4, 8, 8, 3])
-    print(f"\n2. parameters of a 4 -> 8 -> 8 -> 3 net (sum of p.size over parameters()): {count}"
+    print(f"\n2. parameters of a 4 -> 8 -> 8 -> 3 net (sum of p.numel() over parameters()): {count}"
           "\n   = 4*8+8 + 8*8+8 + 8*3+3 = 40 + 72 + 27")
 
     print(f"\n3. a 2 -> 4 -> 1 sigmoid net trained by backprop (seed {args.seed})")

@@ -154,9 +154,9 @@ def test_cross_entropy_probabilities_match_reference(rng, reduction):
 def test_cross_entropy_gradcheck(rng, reduction):
     target = rng.integers(0, 3, 4)
     logits = leaf(rng.normal(size=(4, 3)))
-    assert tg.gradcheck(lambda z: F.cross_entropy(z, target, reduction), [logits])
+    assert tg.gradcheck(lambda z: F.cross_entropy(z, target, reduction=reduction), [logits])
     probs = leaf(rng.dirichlet(np.ones(3), size=4))
-    assert tg.gradcheck(lambda z, q: F.cross_entropy(z, q, reduction),
+    assert tg.gradcheck(lambda z, q: F.cross_entropy(z, q, reduction=reduction),
                         [leaf(rng.normal(size=(4, 3))), probs])
 
 
@@ -229,14 +229,14 @@ def test_binary_cross_entropy_matches_reference(rng, reduction):
 def test_binary_cross_entropy_gradcheck(rng, reduction):
     p = leaf(rng.uniform(0.05, 0.95, (3, 2)))
     y = leaf(rng.uniform(0, 1, (3, 2)))
-    assert tg.gradcheck(lambda a, b: F.binary_cross_entropy(a, b, reduction), [p, y])
+    assert tg.gradcheck(lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction), [p, y])
 
 
 def test_binary_cross_entropy_second_derivative(rng):
     y = rng.uniform(0, 1, 5)
 
     def gradient(p):
-        (grad_p,) = tg.grad(F.binary_cross_entropy(p, y, "sum"), p, create_graph=True)
+        (grad_p,) = tg.grad(F.binary_cross_entropy(p, y, reduction="sum"), p, create_graph=True)
         return grad_p
 
     assert tg.gradcheck(gradient, [leaf(rng.uniform(0.1, 0.9, 5))])
@@ -284,14 +284,15 @@ def test_bce_with_logits_matches_reference(rng, reduction):
 def test_bce_with_logits_gradcheck(rng, reduction):
     x = leaf(rng.normal(size=(3, 3)) * 3)
     y = leaf(rng.uniform(0, 1, (3, 3)))
-    assert tg.gradcheck(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction), [x, y])
+    assert tg.gradcheck(
+        lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction), [x, y])
 
 
 def test_bce_with_logits_second_derivative(rng):
     y = rng.uniform(0, 1, 4)
 
     def gradient(x):
-        loss = F.binary_cross_entropy_with_logits(x, y, "sum")
+        loss = F.binary_cross_entropy_with_logits(x, y, reduction="sum")
         return tg.grad(loss, x, create_graph=True)[0]
 
     assert tg.gradcheck(gradient, [leaf(rng.normal(size=4))])
@@ -323,7 +324,8 @@ def test_mse_loss_matches_reference_and_gradcheck(rng, reduction):
     pred, target = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
     loss = F.mse_loss(Tensor(pred), target, reduction=reduction)
     np.testing.assert_allclose(loss.data, ref_mse(pred, target, reduction))
-    assert tg.gradcheck(lambda a, b: F.mse_loss(a, b, reduction), [leaf(pred), leaf(target)])
+    assert tg.gradcheck(lambda a, b: F.mse_loss(a, b, reduction=reduction),
+                        [leaf(pred), leaf(target)])
 
 
 def test_mse_loss_gradient(rng):

@@ -44,8 +44,10 @@ class Model(nn.Module):
         return self.heads["left"](x) + self.heads["right"](x) + self.offsets[0]
 
 
-MODEL_NAMES = [
+MODEL_NAMES = [  # PyTorch's order: the model's own parameters first, then its children's
     "scale",
+    "offsets.0",
+    "offsets.1",
     "encoder.fc1.weight",
     "encoder.fc1.bias",
     "encoder.fc2.weight",
@@ -55,8 +57,6 @@ MODEL_NAMES = [
     "heads.left.weight",
     "heads.left.bias",
     "heads.right.weight",
-    "offsets.0",
-    "offsets.1",
 ]
 
 
@@ -71,9 +71,10 @@ def test_parameter_is_a_tensor_requiring_grad():
     data = np.ones(3, dtype=np.float32)
     p = nn.Parameter(data)
     assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf
-    assert p.data is data  # shared, as torch.nn.Parameter(tensor)
+    assert np.shares_memory(p.data, data)  # shared, as torch.nn.Parameter(tensor)
+    assert not p.data.flags.writeable  # written only through in-place methods
     assert not nn.Parameter(data, requires_grad=False).requires_grad
-    assert nn.Parameter(Tensor(data)).data is data
+    assert np.shares_memory(nn.Parameter(Tensor(data)).data, data)
     assert repr(p).startswith("Parameter containing:\ntensor(")
 
 
@@ -142,7 +143,8 @@ def test_shared_parameter_and_module_reported_once():
             return self.again(self.layer(x))
 
     tied = Tied()
-    assert [name for name, _ in tied.named_parameters()] == ["layer.weight", "layer.bias"]
+    # PyTorch's answer: the model's own parameter (the alias) comes before its children's
+    assert [name for name, _ in tied.named_parameters()] == ["weight_alias", "layer.bias"]
     assert [name for name, _ in tied.named_children()] == ["layer"]
 
 

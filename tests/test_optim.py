@@ -118,7 +118,7 @@ def test_step_is_in_place_records_nothing_and_skips_missing_grads(make):
     assert used.data is array and used.is_leaf and used.grad_fn is None
     assert np.all(used.data < 1)
     np.testing.assert_array_equal(unused.data, np.ones(2))
-    assert opt.state[1] == {}
+    assert opt.state[unused] == {}
     np.testing.assert_array_equal(used.grad.data, 2 * np.ones(3))  # the gradient is untouched
 
 
@@ -134,13 +134,13 @@ def test_adam_counts_steps_per_parameter():
     opt.step()
     expected_second = ref.step("second", expected_second, np.full(2, 0.5))
     np.testing.assert_allclose(second.data, expected_second, rtol=1e-12)
-    assert opt.state[0]["step"] == 1 and opt.state[1]["step"] == 1
+    assert opt.state[first]["step"] == 1 and opt.state[second]["step"] == 1
 
 
 def test_zero_grad_and_parameters_from_a_generator():
     model = nn.Linear(3, 2)
     opt = optim.SGD(model.parameters(), lr=0.1)
-    assert len(opt.params) == 2
+    assert len(opt.param_groups) == 1 and len(opt.param_groups[0]["params"]) == 2
     model(Tensor(np.ones((1, 3), dtype=np.float32))).sum().backward()
     opt.zero_grad()
     assert model.weight.grad is None and model.bias.grad is None
@@ -160,18 +160,26 @@ def test_constructor_errors():
         optim.SGD(p, lr=0.1)
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.Adam([])
-    with pytest.raises(TypeError, match="parameter 1 is a float"):
+    with pytest.raises(TypeError, match="can only optimize Tensors, but parameter 1 is a float"):
         optim.SGD([p, 1.0], lr=0.1)
-    with pytest.raises(ValueError, match="not a leaf"):
+    with pytest.raises(ValueError, match="non-leaf Tensor: parameter 0 is not a leaf"):
         optim.SGD([p * 2], lr=0.1)
-    with pytest.raises(ValueError, match="lr must be >= 0"):
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         optim.SGD([p], lr=-1)
-    with pytest.raises(ValueError, match="momentum must be >= 0"):
+    with pytest.raises(ValueError, match="Invalid momentum value: -0.5"):
         optim.SGD([p], lr=0.1, momentum=-0.5)
-    with pytest.raises(ValueError, match=r"betas\[1\] must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"Invalid beta parameter at index 1: 1.0"):
         optim.Adam([p], betas=(0.9, 1.0))
-    expected = "SGD(1 parameters, lr=0.1, momentum=0.0, weight_decay=0.0)"
-    assert repr(optim.SGD([p], lr=0.1)) == expected
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum"):
+        optim.SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    with pytest.raises(TypeError, match="not a set"):
+        optim.SGD([{"params": {p}}], lr=0.1)
+    with pytest.raises(NotImplementedError, match="differentiable"):
+        optim.Adam([p], differentiable=True)
+    text = repr(optim.SGD([p], lr=0.1))
+    assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.1\n" in text
 
 
 def test_training_reduces_the_loss():
@@ -248,3 +256,32 @@ def test_five_steps_match_pytorch(ours_class, torch_name, settings):
         # not just close: the same arithmetic, so agreement is to rounding
         np.testing.assert_allclose(p.data, torch_params[name].detach().numpy(), rtol=1e-9,
                                    atol=1e-12, err_msg=name)
+
+
+def test_parameter_groups_have_their_own_settings():
+    """Dict groups: per-group lr and momentum, defaults for what a group leaves out."""
+    rng = np.random.default_rng(1)
+    first, second = (Tensor(rng.normal(size=3), requires_grad=True) for _ in range(2))
+    expected = [first.data.copy(), second.data.copy()]
+    opt = optim.SGD([{"params": [first], "lr": 0.5, "momentum": 0.9}, {"params": [second]}],
+                    lr=0.1)
+    assert [g["lr"] for g in opt.param_groups] == [0.5, 0.1]
+    assert opt.param_groups[1]["momentum"] == 0 and opt.defaults["lr"] == 0.1
+    refs = [ReferenceSGD(lr=0.5, momentum=0.9), ReferenceSGD(lr=0.1)]
+    for _ in range(4):
+        for key, (p, ref) in enumerate(zip((first, second), refs)):
+            grad = rng.normal(size=3)
+            p.grad = Tensor(grad)
+            expected[key] = ref.step(key, expected[key], grad)
+        opt.step()
+    for p, e in zip((first, second), expected):
+        np.testing.assert_allclose(p.data, e, rtol=1e-12)
+    third = Tensor(np.ones(2), requires_grad=True)
+    opt.add_param_group({"params": third, "lr": 0.25})
+    third.grad = Tensor(np.ones(2))
+    first.grad = second.grad = None
+    opt.step()
+    np.testing.assert_array_equal(third.data, [0.75, 0.75])
+    saved = opt.state_dict()
+    assert [g["params"] for g in saved["param_groups"]] == [[0], [1], [2]]
+    assert list(saved["state"]) == [0] and "momentum_buffer" in saved["state"][0]

@@ -40,7 +40,7 @@ def test_non_numeric_data_is_refused():
 
 def test_attributes():
     t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="w")
-    assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6
+    assert t.shape == (2, 3) and t.ndim == 2 and t.numel() == 6 and t.size() == (2, 3)
     assert t.is_leaf and t.requires_grad and t.grad is None and t.name == "w"
     assert t.T.shape == (3, 2)
     assert np.shares_memory(t.numpy(), t.data) and not t.numpy().flags.writeable

@@ -238,8 +238,13 @@ def test_after_backward_leaves_show_their_gradients():
     assert f"‖grad‖ {np.linalg.norm(np.array(W) * local):.4g}" in node_with(nodes, "x0")["text"]
     assert len(nodes) == 9 and len(edges) == 8
     assert "data 0.6168" in node_with(nodes, "out")["text"]
-    # backward() freed the intermediate arrays: those boxes keep only shape and dtype.
-    assert sum(node["text"] == "scalar float32" for node in nodes.values()) == 2
+    # Micrograd-sized values stay drawable after a plain backward(): both intermediates
+    # (x0 @ w and x0 @ w + b) still show their values.
+    z = np.dot(X0, W)
+    texts = [node["text"] for node in nodes.values() if node["title"] == "scalar float32"]
+    assert len(texts) == 2
+    assert any(f"data {z:.4g}" in text for text in texts)
+    assert any(f"data {z - 0.5:.4g}" in text for text in texts)
 
 
 def test_an_input_is_drawn_while_the_graph_holds_it():
@@ -250,10 +255,20 @@ def test_an_input_is_drawn_while_the_graph_holds_it():
     assert x0["fillcolor"] == COLOURS["input"][0] and "(8,) float32" in x0["text"]
     out.backward(retain_graph=True)
     assert "input" in {node["title"] for node in parse_dot(draw_graph(out).source)[0].values()}
-    out.backward()  # frees the arrays: the input cannot be drawn any more
+    out.backward()  # frees what MatMul saved, but a constant this small stays drawable
+    nodes, edges = parse_dot(draw_graph(out).source)
+    assert "input" in {node["title"] for node in nodes.values()}
+    assert len(nodes) == 9 and len(edges) == 8
+
+
+def test_a_large_input_is_drawn_only_while_the_graph_holds_it():
+    data = Tensor(np.ones((40, 3)))  # 120 elements: more than drawing keeps
+    w = Tensor(np.arange(3.0), requires_grad=True, name="w")
+    out = (data @ w).sum()
+    assert "input" in {node["title"] for node in parse_dot(draw_graph(out).source)[0].values()}
+    out.backward()
     nodes, edges = parse_dot(draw_graph(out).source)
     assert "input" not in {node["title"] for node in nodes.values()}
-    assert len(nodes) == 8 and len(edges) == 7
 
 
 def test_show_grad_false_hides_gradients():

@@ -10,14 +10,17 @@ Three public functions:
 * :func:`batches` -- iterate over ``(x, y)`` in (optionally shuffled) minibatches.
 
 Only NumPy and the standard library are used. Locating and downloading files is kept
-apart from parsing them: the ``_read_idx_*`` functions only parse, ``_locate_mnist``
+apart from parsing them: the ``_idx_*`` functions only parse, ``_locate_mnist``
 and ``_download_mnist`` only find or fetch files.
 """
 
+import contextlib
 import csv
 import gzip
 import hashlib
+import math
 import os
+import struct
 import sys
 import tempfile
 import urllib.error
@@ -238,85 +241,123 @@ def _download_mnist(folder: Path, mirrors: tuple[str, ...] = MNIST_MIRRORS) -> N
             )
 
 
-def _read_gzip(path: Path) -> bytearray:
-    """Return the decompressed contents of the gzip file ``path``.
+# Deflate cannot expand data by more than 1032 times (258 bytes from one 2-bit code), so a
+# header promising more than this many bytes per byte of gzip file is lying.
+_MAX_GZIP_EXPANSION = 1100
+_IDX_TYPE_NAMES = {0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "short", 0x0C: "int",
+                   0x0D: "float", 0x0E: "double"}
+_CHUNK = 1 << 22
 
-    Raises :class:`ValueError` naming the file if it is not gzip data or is truncated.
-    """
-    buf = bytearray()
+
+@contextlib.contextmanager
+def _gzip_errors(path: Path) -> Iterator[None]:
+    """Turn the errors of a broken gzip stream into a ValueError naming the file."""
     try:
-        with gzip.open(path, "rb") as f:
-            while chunk := f.read(1 << 22):
-                buf += chunk
+        yield
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise ValueError(f"{path}: not a valid, complete gzip file ({exc})") from exc
-    return buf
 
 
-def _idx_header(path: Path, raw: bytearray, magic: int, ndim: int) -> tuple[int, ...]:
-    """Check the IDX magic number and return the ``ndim`` big-endian dimension sizes."""
+def _read_upto(stream: Any, size: int) -> bytes:
+    """Up to ``size`` bytes (fewer only at the end of the stream)."""
+    data = b""
+    while len(data) < size and (chunk := stream.read(size - len(data))):
+        data += chunk
+    return data
+
+
+def _magic_problem(head: bytes, ndim: int) -> str:
+    """Why the first four bytes of an IDX file are not the expected magic number."""
+    if head[0] or head[1]:
+        return "an IDX file starts with two zero bytes, so this is not one"
+    if head[2] != 0x08:
+        kind = _IDX_TYPE_NAMES.get(head[2], "not a known IDX type")
+        return f"its data type code is 0x{head[2]:02x} ({kind}), expected 0x08 (unsigned byte)"
+    return f"it has {head[3]} dimensions, expected {ndim}"
+
+
+def _idx_header(path: Path, stream: Any, magic: int, ndim: int) -> tuple[int, ...]:
+    """Read and check the IDX header from the start of ``stream``; return the dimensions.
+
+    Only the first ``4 * (1 + ndim)`` bytes are decompressed, and a header promising more
+    data than the gzip file could possibly hold is refused: nothing big is allocated for a
+    damaged or hostile file.
+    """
     header_len = 4 * (1 + ndim)
+    raw = _read_upto(stream, header_len)
     if len(raw) >= 4:  # check the magic number first: it best identifies a wrong file
-        found = int(np.frombuffer(raw, dtype=">u4", count=1)[0])
+        found = int.from_bytes(raw[:4], "big")
         if found != magic:
             raise ValueError(
-                f"{path}: wrong IDX magic number {found} (expected {magic}); "
-                f"is this the right MNIST file?"
+                f"{path}: wrong IDX magic number {found} (expected {magic}): "
+                f"{_magic_problem(raw, ndim)}; is this the right MNIST file?"
             )
     if len(raw) < header_len:
         raise ValueError(
             f"{path}: truncated IDX header ({len(raw)} bytes, expected at least {header_len})"
         )
-    fields = np.frombuffer(raw, dtype=">u4", count=1 + ndim)
-    return tuple(int(d) for d in fields[1:])
-
-
-def _check_payload(path: Path, raw: bytearray, header_len: int, expected: int) -> None:
-    """Check that the data after the header is exactly ``expected`` bytes long."""
-    got = len(raw) - header_len
-    if got < expected:
+    dims = struct.unpack(f">{ndim}I", raw[4:])
+    promised = math.prod(dims)
+    limit = os.path.getsize(path) * _MAX_GZIP_EXPANSION + 1024
+    if promised > limit:
         raise ValueError(
-            f"{path}: truncated IDX data: the header promises {expected} bytes "
-            f"but only {got} follow"
+            f"{path}: the IDX header promises {' x '.join(map(str, dims))} = {promised:,} "
+            f"bytes, more than a gzip file of {os.path.getsize(path):,} bytes can hold; "
+            "the file is damaged"
         )
-    if got > expected:
+    return dims
+
+
+def _idx_payload(path: Path, stream: Any, expected: int) -> np.ndarray:
+    """Read exactly ``expected`` bytes after the header, refusing short or long data."""
+    data = np.empty(expected, dtype=np.uint8)
+    view = memoryview(data)
+    filled = 0
+    while filled < expected:
+        got = stream.readinto(view[filled : filled + _CHUNK])
+        if not got:
+            raise ValueError(
+                f"{path}: truncated IDX data: the header promises {expected} bytes "
+                f"but only {filled} follow"
+            )
+        filled += got
+    extra = 0
+    while extra <= _CHUNK and (chunk := stream.read(1 << 16)):  # counted, not kept
+        extra += len(chunk)
+    if extra:
+        amount = f"more than {_CHUNK}" if extra > _CHUNK else str(extra)
         raise ValueError(
-            f"{path}: {got - expected} unexpected bytes after the {expected} bytes of IDX data"
+            f"{path}: {amount} unexpected bytes after the {expected} bytes of IDX data"
         )
-
-
-def _read_idx_images(path: Path) -> np.ndarray:
-    """Parse a gzip-compressed IDX image file into a ``(N, 28, 28)`` uint8 array."""
-    raw = _read_gzip(path)
-    count, rows, cols = _idx_header(path, raw, _IDX_IMAGES_MAGIC, 3)
-    if (rows, cols) != (_MNIST_SIDE, _MNIST_SIDE):
-        raise ValueError(f"{path}: images are {rows}x{cols}, expected {_MNIST_SIDE}x{_MNIST_SIDE}")
-    _check_payload(path, raw, 16, count * rows * cols)
-    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(count, rows, cols)
-
-
-def _read_idx_labels(path: Path) -> np.ndarray:
-    """Parse a gzip-compressed IDX label file into a ``(N,)`` int64 array of digits 0-9."""
-    raw = _read_gzip(path)
-    (count,) = _idx_header(path, raw, _IDX_LABELS_MAGIC, 1)
-    _check_payload(path, raw, 8, count)
-    labels = np.frombuffer(raw, dtype=np.uint8, offset=8)
-    if count and labels.max() > 9:
-        raise ValueError(f"{path}: label {int(labels.max())} out of range 0-9")
-    return labels.astype(np.int64)
+    return data
 
 
 def _read_mnist_split(folder: Path, prefix: str) -> tuple[np.ndarray, np.ndarray]:
-    """Read one split (``'train'`` or ``'t10k'``) and check image and label counts agree."""
+    """Read one split (``'train'`` or ``'t10k'``): both headers are checked, and the image
+    and label counts compared, before either file's data is decompressed."""
     images_path = folder / f"{prefix}-images-idx3-ubyte.gz"
     labels_path = folder / f"{prefix}-labels-idx1-ubyte.gz"
-    images = _read_idx_images(images_path)
-    labels = _read_idx_labels(labels_path)
-    if len(images) != len(labels):
-        raise ValueError(
-            f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"
-        )
-    return images, labels
+    with gzip.open(images_path, "rb") as images_file, gzip.open(labels_path, "rb") as labels_file:
+        with _gzip_errors(images_path):
+            count, rows, cols = _idx_header(images_path, images_file, _IDX_IMAGES_MAGIC, 3)
+        if (rows, cols) != (_MNIST_SIDE, _MNIST_SIDE):
+            raise ValueError(
+                f"{images_path}: images are {rows}x{cols}, expected {_MNIST_SIDE}x{_MNIST_SIDE}"
+            )
+        with _gzip_errors(labels_path):
+            (label_count,) = _idx_header(labels_path, labels_file, _IDX_LABELS_MAGIC, 1)
+        if count != label_count:
+            raise ValueError(
+                f"{images_path} holds {count} images but {labels_path} holds "
+                f"{label_count} labels"
+            )
+        with _gzip_errors(images_path):
+            images = _idx_payload(images_path, images_file, count * rows * cols)
+        with _gzip_errors(labels_path):
+            labels = _idx_payload(labels_path, labels_file, count)
+    if count and labels.max() > 9:
+        raise ValueError(f"{labels_path}: label {int(labels.max())} out of range 0-9")
+    return images.reshape(count, rows, cols), labels.astype(np.int64)
 
 
 def load_mnist(
@@ -345,7 +386,9 @@ def load_mnist(
     Raises:
         FileNotFoundError: the files are missing and cannot be downloaded.
         ValueError: a file is not gzip, is truncated, or is not an MNIST IDX file of the
-            right kind; the message names the file.
+            right kind; the message names the file. Both headers of a split (magic number,
+            data type, dimensions, 28x28 images, equal counts, a size the compressed file
+            can hold) are checked before any data is decompressed.
     """
     folder = _locate_mnist(path)
     x_train, y_train = _read_mnist_split(folder, "train")

@@ -6,6 +6,8 @@ and is precise enough for training. Gradient checks switch to float64.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 _default_float: type[np.floating] = np.float32
@@ -23,3 +25,40 @@ def set_default_dtype(dtype: type[np.floating] | np.dtype) -> None:
 def get_default_dtype() -> type[np.floating]:
     """The dtype that Python floats become: np.float32 unless set_default_dtype changed it."""
     return _default_float
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def as_result(output: Any, operands: Any) -> np.ndarray:
+    """The one home of the result policy: what an op's forward returned, as its result array.
+
+    An ndarray always (NumPy returns scalars from 0-d operations), and PyTorch's dtype where
+    NumPy's differs: a float64 result needs a float64 operand (int64 + float32, int / int and
+    exp(int) give float32, the default float dtype). Only float64 results pay for the check.
+    """
+    if type(output) is not np.ndarray:
+        output = np.asarray(output)
+    if output.dtype is not _FLOAT64 or _default_float is np.float64:
+        return output
+    for operand in operands:  # `is`: NumPy's dtype == None is True
+        if (operand if isinstance(operand, np.dtype) else getattr(operand, "dtype", None)) \
+                is _FLOAT64:
+            return output
+    return output.astype(np.float32)
+
+
+# PyTorch's dtype names (`tg.float32`, `tg.long`, ...). They are NumPy dtype objects, so
+# `t.dtype == tg.float32` holds and any NumPy function takes them. The names that would
+# shadow Python builtins inside this module (`float`, `int`, `bool`) are bound in
+# tinygrad_np/__init__.py as aliases of these.
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+half, double, short, long = float16, float64, int16, int64

@@ -1,6 +1,8 @@
-"""Functions that make new tensors: tg.tensor, zeros, ones, full, randn, rand, arange, eye.
+"""Functions that make new tensors: tg.tensor, zeros, ones, full, randn, rand, arange, eye,
+linspace, logspace, empty, randint, randperm and the `*_like` forms.
 
-Each takes the shape as separate ints or one tuple, and `dtype=` / `requires_grad=`. Random
+Each takes the shape as separate ints or one tuple, and `dtype=` / `requires_grad=` /
+`device=` (None or 'cpu': there is only the CPU). Random
 ones draw from the library generator, so `tg.manual_seed(n)` makes them reproducible.
 """
 
@@ -10,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, _shape_args
@@ -19,62 +22,182 @@ def _float_tensor(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
     return Tensor(array.astype(dtype or get_default_dtype(), copy=False), requires_grad)
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None
-           ) -> Tensor:
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
+           device: Any = None) -> Tensor:
     """A new tensor holding a copy of `data` (as `torch.tensor`)."""
+    as_device(device, "tensor")
     source = data.data if isinstance(data, Tensor) else data
     copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else source
     return Tensor(copied, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
     """A tensor of zeros (default float dtype)."""
+    as_device(device, "zeros")
     return _float_tensor(np.zeros(_shape_args(shape)), dtype, requires_grad)
 
 
-def ones(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     """A tensor of ones (default float dtype)."""
+    as_device(device, "ones")
     return _float_tensor(np.ones(_shape_args(shape)), dtype, requires_grad)
 
 
-def full(shape: int | tuple[int, ...], fill_value: float, dtype: Any = None,
-         requires_grad: bool = False) -> Tensor:
-    """A tensor with every element `fill_value`."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return _float_tensor(np.full(shape, fill_value, dtype=np.float64), dtype, requires_grad)
+def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """Zeros with `other`'s shape and (unless given) dtype."""
+    as_device(device, "zeros_like")
+    return Tensor(np.zeros(other.shape, dtype=dtype or other.dtype), requires_grad=requires_grad)
 
 
-def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with `other`'s shape and dtype."""
-    return Tensor(np.zeros_like(other.data, dtype=dtype), requires_grad=requires_grad)
+def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    """Ones with `other`'s shape and (unless given) dtype."""
+    as_device(device, "ones_like")
+    return Tensor(np.ones(other.shape, dtype=dtype or other.dtype), requires_grad=requires_grad)
 
 
-def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones with `other`'s shape and dtype."""
-    return Tensor(np.ones_like(other.data, dtype=dtype), requires_grad=requires_grad)
-
-
-def randn(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
     """Samples from the standard normal distribution N(0, 1)."""
+    as_device(device, "randn")
     return _float_tensor(generator().standard_normal(_shape_args(shape)), dtype, requires_grad)
 
 
-def rand(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
     """Samples from the uniform distribution on [0, 1)."""
+    as_device(device, "rand")
     return _float_tensor(generator().random(_shape_args(shape)), dtype, requires_grad)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    """Evenly spaced values in [start, end): int64 for integer arguments, else float."""
+def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
+           requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Evenly spaced values in [start, end): int64 when start, end and step are all
+    integers, else the default float dtype (PyTorch's rule)."""
+    as_device(device, "arange")
     if end is None:
         start, end = 0, start
+    start, end, step = _item(start), _item(end), _item(step)
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
     values = np.arange(start, end, step)
     if dtype is None:
-        dtype = np.int64 if values.dtype.kind in "iu" else get_default_dtype()
+        integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                       for v in (start, end, step))
+        dtype = np.int64 if integral else get_default_dtype()
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
+        device: Any = None) -> Tensor:
     """The identity matrix (n x m, m defaults to n)."""
+    as_device(device, "eye")
     return _float_tensor(np.eye(n, m), dtype, requires_grad)
+
+
+# ----------------------------------------------------------------- PyTorch's other factories
+def _made(array: np.ndarray, dtype: Any, requires_grad: bool, device: Any, op: str) -> Tensor:
+    as_device(device, op)
+    return Tensor(array if dtype is None else array.astype(dtype, copy=False),
+                  requires_grad=requires_grad)
+
+
+def _fill_dtype(value: Any) -> Any:
+    """PyTorch's dtype for a fill value: bool -> bool, int -> int64, float -> default."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.bool_
+    if isinstance(value, (int, np.integer)):
+        return np.int64
+    return get_default_dtype()
+
+
+def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
+         requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A tensor of `size` with every element `fill_value`; the dtype follows the value as in
+    PyTorch (True -> bool, 3 -> int64, 3.0 -> the default float) unless given."""
+    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    value = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
+    return _made(np.full(size, value, dtype=dtype or _fill_dtype(value)), None,
+                 requires_grad, device, "full")
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
+              requires_grad: bool = False, device: Any = None) -> Tensor:
+    """`fill_value` everywhere, with `input`'s shape and (unless given) dtype."""
+    return _made(np.full(input.shape, fill_value, dtype=dtype or input.dtype), None,
+                 requires_grad, device, "full_like")
+
+
+def empty(*size: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
+          device: Any = None) -> Tensor:
+    """A tensor of `size` whose values are unspecified (here: zeros, so never garbage)."""
+    return _made(np.zeros(_shape_args(size), dtype=dtype or get_default_dtype()), None,
+                 requires_grad, device, "empty")
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """Like `empty`, with `input`'s shape and (unless given) dtype."""
+    return _made(np.zeros(input.shape, dtype=dtype or input.dtype), None, requires_grad,
+                 device, "empty_like")
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Tensor:
+    """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype."""
+    return _made(generator().random(input.shape), dtype or input.dtype, requires_grad,
+                 device, "rand_like")
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """Standard normal samples with `input`'s shape and (unless given) dtype."""
+    return _made(generator().standard_normal(input.shape), dtype or input.dtype,
+                 requires_grad, device, "randn_like")
+
+
+def randint(*args: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
+            device: Any = None) -> Tensor:
+    """Integers uniform in [low, high): `randint(high, size)` or `randint(low, high, size)`
+    (int64 unless `dtype` says otherwise)."""
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        *args, size = args
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
+    if size is None:
+        raise TypeError("randint: missing the size (a tuple)")
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    values = generator().integers(low, high, tuple(size), dtype=np.int64)
+    return _made(values, dtype, requires_grad, device, "randint")
+
+
+def randperm(n: int, *, dtype: Any = np.int64, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+    """A random permutation of 0 .. n-1 (int64)."""
+    return _made(generator().permutation(n), dtype, requires_grad, device, "randperm")
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """`steps` evenly spaced values from start to end inclusive (the default float dtype)."""
+    values = np.linspace(float(_item(start)), float(_item(end)), int(steps))
+    return _made(values, dtype or get_default_dtype(), requires_grad, device, "linspace")
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """base ** linspace(start, end, steps)."""
+    values = np.logspace(float(_item(start)), float(_item(end)), int(steps), base=base)
+    return _made(values, dtype or get_default_dtype(), requires_grad, device, "logspace")
+
+
+def _item(value: Any) -> Any:
+    return value.item() if isinstance(value, (Tensor, np.ndarray, np.generic)) else value

@@ -16,149 +16,100 @@ and is called through `Exp.apply(tensor)`. `apply` unwraps the Tensors, runs `fo
 NumPy arrays and, when a gradient will be needed, keeps the instance (`ctx`) as the graph
 node of the result: `result.grad_fn is ctx`.
 
-`backward` returns one gradient per `forward` argument (None where there is none; trailing
-non-tensor arguments may be left off). It is written with operators, array methods and
-`tinygrad_np.xp`, so the same rule runs on NumPy arrays for an ordinary `backward()` and on
-Tensors, recording a graph, for `create_graph=True` (gradients of gradients).
+The contract (checked): `backward` returns one gradient per `forward` argument (None where
+there is none; trailing non-Tensor arguments may be left off), each of its input's shape or
+broadcastable to it. `save_for_backward` takes forward's inputs or its output; anything else
+it saves is a derived value, fine for `backward()` but refused under `create_graph=True`,
+whose derivative it cannot know: keep piecewise-constant helpers (masks) as ctx attributes.
+Written with operators, array methods and `tinygrad_np.xp`, the same rule runs on arrays for
+`backward()` and on Tensors, recording a graph, for `create_graph=True`.
 
-The contract that makes this work: `forward` saves arrays only through `save_for_backward`,
-and saves its inputs or its output. Any other saved array (a mask, a sign) is treated as a
-constant when differentiating a second time, which is right for piecewise-constant values.
+Grad mode is per thread. Tools above the engine (drawing, anomaly detection) see each
+recorded op through `observers`; the engine keeps nothing for them.
 """
 
 from __future__ import annotations
 
-import traceback
+import functools
+import threading
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np._decorate import ContextDecorator
+from tinygrad_np.dtypes import as_result
 from tinygrad_np.tensor import Tensor
 
-_grad_enabled = True
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
 
-# needs_input_grad, looked up rather than built on every call: _NEEDS_INPUT_GRAD[n][mask] is
-# the tuple for n arguments where bit i of mask says argument i needs a gradient.
-_NEEDS_INPUT_GRAD = tuple(
-    tuple(tuple(bool(mask >> i & 1) for i in range(count)) for mask in range(1 << count))
-    for count in range(8)
-)
+
+@functools.cache
+def _needs(count: int, mask: int) -> tuple[bool, ...]:
+    """needs_input_grad for `count` arguments, bit i of `mask` for argument i (made once)."""
+    return tuple(bool(mask >> i & 1) for i in range(count))
 
 
-_FLOAT64 = np.dtype(np.float64)
+observers: list = []  # functions (ctx, arrays, output) called for every recorded op
 
 
-def _float32_result(arrays: list) -> bool:
-    """PyTorch's rule where NumPy's differs: a float64 result needs a float64 operand.
-
-    NumPy computes int64 + float32, int / int and exp(int) in float64; PyTorch gives the
-    float operand's dtype, or the default float dtype. Only called for float64 results.
-    """
-    if get_default_dtype() is np.float64:
-        return False
-    for arg in arrays:  # arrays, numbers, and dtypes asked for explicitly (Cast)
-        # `is`, not ==: NumPy's dtype == None is True (None means float64 to np.dtype).
-        if (arg if isinstance(arg, np.dtype) else getattr(arg, "dtype", None)) is _FLOAT64:
-            return False
-    return True
+class _Mode(threading.local):
+    grad = True  # the class attribute is every new thread's starting value
 
 
-def _replace_output(ctx: Function, old: Any, new: np.ndarray) -> np.ndarray:
-    """Use `new` as the op's output, also where forward saved `old` for backward.
-
-    The engine recognises a saved output by identity (for create_graph), so a converted
-    output must replace the original in saved_tensors too.
-    """
-    if any(saved is old for saved in ctx.saved_tensors):
-        ctx.saved_tensors = tuple(new if saved is old else saved for saved in ctx.saved_tensors)
-    return new
+_mode = _Mode()
 
 
-class no_grad:
-    """Context manager (and decorator) in which ops record no graph: results never require grad."""
+class no_grad(ContextDecorator):
+    """Context manager and decorator (generators too) in which ops record no graph, in this
+    thread."""
+
+    value = False
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = False
+        self._previous, _mode.grad = _mode.grad, self.value
 
     def __exit__(self, *exc_info: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
-
-    def __call__(self, fn):
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-
-        wrapper.__name__ = fn.__name__
-        wrapper.__doc__ = fn.__doc__
-        return wrapper
+        _mode.grad = self._previous
 
 
 class enable_grad(no_grad):
-    """Context manager that turns graph recording back on (inside `no_grad`, say)."""
+    """Context manager and decorator that turns recording back on, in this thread."""
 
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = True
+    value = True
+
+
+class set_grad_enabled(no_grad):
+    """`set_grad_enabled(False)` sets grad mode now; as a context manager, restores it after."""
+
+    def __init__(self, mode: bool) -> None:
+        self._previous, self.value = _mode.grad, bool(mode)
+        _mode.grad = self.value
+
+    def __enter__(self) -> None:  # the mode was set by __init__
+        return
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph (outside `no_grad`)."""
-    return _grad_enabled
-
-
-_anomaly_enabled = False
-
-
-class detect_anomaly:
-    """Context manager that finds where a NaN or Inf gradient comes from.
-
-    Inside it, every recorded op remembers the line of user code that created it, and
-    backward() checks every gradient it computes: the first op whose backward produces a
-    NaN or Inf raises an error naming the op, the input and that line. It slows ops down,
-    so it is off by default (and costs nothing then).
-    """
-
-    def __enter__(self) -> None:
-        global _anomaly_enabled
-        self._previous = _anomaly_enabled
-        _anomaly_enabled = True
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _anomaly_enabled
-        _anomaly_enabled = self._previous
-
-
-def is_anomaly_enabled() -> bool:
-    """True inside `detect_anomaly()`."""
-    return _anomaly_enabled
+    """True when ops record the graph in this thread (outside `no_grad`)."""
+    return _mode.grad
 
 
 class Function:
     """Base class of every differentiable op; an instance is both `ctx` and the graph node.
 
-    Attributes set by `apply` on a recorded node (the engine reads them):
-      parents           per forward argument: the Function that produced it, the leaf Tensor
-                        itself, or None when no gradient flows to it;
-      needs_input_grad  per forward argument: does it need a gradient (skip work if not);
-      saved_tensors     what forward saved with `save_for_backward`;
-      inputs_data, output_data   the forward's arrays, kept until backward has run so that
-                        gradients can be reduced to each input's shape and, for
-                        `create_graph=True`, saved arrays can be traced back to graph tensors.
+    A recorded node holds `parents` (per argument up to the last Tensor: the producing
+    Function, the leaf Tensor, or None), `needs_input_grad`, `saved_tensors`, what each saved
+    value is (`saved_slots`: argument index, -1 for the output, None if derived), the version
+    each saved tensor had (`saved_versions`), and `output_shape`, `output_dtype`.
     """
 
-    saved_tensors: tuple = ()
-    released = False  # set once backward() has freed the saved arrays
-    retained: tuple = ()  # weak references to tensors whose .grad to keep (retain_grad)
-    creation_stack: list[str] | None = None  # where the op was created, under detect_anomaly
+    saved_tensors: tuple | None = ()  # None once backward has freed them
+    saved_slots: tuple = ()
+    saved_versions: tuple = ()
+    retained: tuple = ()  # weak references to tensors that asked for retain_grad()
 
     def save_for_backward(self, *arrays: Any) -> None:
-        """Keep arrays needed by `backward` (inputs or output; see the module docstring)."""
+        """Keep forward's inputs or output for `backward` (see the module docstring)."""
         self.saved_tensors = arrays
 
     def forward(self, *args: Any) -> np.ndarray:
@@ -171,67 +122,71 @@ class Function:
     def apply(cls, *args: Any) -> Tensor:
         """Run the op on Tensors (or plain numbers and arrays, taken as constants)."""
         ctx = cls()
-        arrays = []
-        parents = []
-        mask = 0  # bit i: argument i needs a gradient
-        bit = 1
+        arrays, parents, mask, bit, last = [], [], 0, 1, 1
         for arg in args:
+            bit <<= 1
             if isinstance(arg, Tensor):
                 arrays.append(arg.data)
+                last = bit
                 if arg.requires_grad:
                     mask |= bit
                     parents.append(arg.grad_fn or arg)
-                    bit <<= 1
                     continue
-            elif isinstance(arg, np.generic):
-                # A NumPy scalar (np.sqrt(d), say) acts as a Python number, as in PyTorch:
-                # x_float32 * np.float64(2) stays float32.
-                arrays.append(arg.item())
-            else:
-                arrays.append(arg)
+            else:  # a NumPy scalar acts as a Python number, as in PyTorch
+                arrays.append(arg.item() if isinstance(arg, np.generic) else arg)
             parents.append(None)
-            bit <<= 1
-        recording = mask and _grad_enabled
-        if recording:
-            ctx.parents = tuple(parents)
-        else:
-            mask = 0
+        recording = mask and _mode.grad
+        if recording and len(arrays) > 1:
+            _distinct(arrays)
+        ctx.needs_input_grad = _needs(len(args), mask >> 1 if recording else 0)
         try:
-            ctx.needs_input_grad = _NEEDS_INPUT_GRAD[len(args)][mask]
-        except IndexError:  # eight or more arguments: build the tuple
-            ctx.needs_input_grad = tuple(bool(mask >> i & 1) for i in range(len(args)))
-
-        try:
-            output = cls.forward(ctx, *arrays)
-        except ValueError as error:
-            # Name the op and every operand's shape: NumPy's message alone names neither.
+            raw = cls.forward(ctx, *arrays)
+        except ValueError as error:  # name the op and the operands' shapes
             shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
-        # NumPy returns scalars (np.float32) from 0-d operations; a Tensor always holds an array.
-        if type(output) is not np.ndarray:
-            output = _replace_output(ctx, output, np.asarray(output))
-        if output.dtype is _FLOAT64 and _float32_result(arrays):
-            output = _replace_output(ctx, output, output.astype(np.float32))
-
-        # Only float results carry gradients (x.long() of a leaf is a constant).
-        if not recording or output.dtype.kind != "f":
+        output = as_result(raw, arrays)
+        if not recording or output.dtype.kind != "f":  # only float results carry gradients
             return _make_tensor(output, None)
-        # A tuple of arrays and numbers is not tracked by Python's cycle collector (a list
-        # would be), which makes each collection over a deep graph about 3x cheaper.
-        ctx.inputs_data = tuple(arrays)
-        ctx.output_data = output
-        if _anomaly_enabled:
-            ctx.creation_stack = traceback.format_stack()[:-1]
-        return _make_tensor(output, ctx)
+        # Parents up to the last Tensor argument: backward may leave off the rest.
+        ctx.parents = tuple(parents[: last.bit_length() - 1]) if last != bit else tuple(parents)
+        ctx.output_shape, ctx.output_dtype = output.shape, output.dtype
+        result = _make_tensor(output, ctx)
+        if ctx.saved_tensors:
+            _track_saved(ctx, args, arrays, raw, result)
+        for observe in observers:
+            observe(ctx, arrays, output)
+        return result
 
     def release(self) -> None:
-        """Free the saved arrays once backward has used them (keeps shapes for drawing)."""
-        output = self.output_data
-        self.output_shape, self.output_dtype = output.shape, output.dtype
-        self.saved_tensors = None
-        self.inputs_data = None
-        self.output_data = None
-        self.released = True
+        """Free the saved arrays after backward (a node that saved none stays usable)."""
+        if self.saved_tensors:
+            self.saved_tensors = None
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}>"
+
+def _distinct(arrays: list) -> None:
+    """One array object per argument (a view where one repeats): `x * x.data` passes x's array
+    twice, as a graph input and as a constant, and a saved value must name its position."""
+    for i in range(1, len(arrays)):
+        array = arrays[i]
+        if type(array) is np.ndarray and (array is arrays[0] or i > 1 and any(
+                array is other for other in arrays[1:i])):
+            arrays[i] = array.view()
+
+
+def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:
+    """Note what each saved value is, and the version of each saved tensor."""
+    saved, slots, versions = list(ctx.saved_tensors), [], []
+    for index, value in enumerate(saved):
+        slot, owner = (-1, result) if value is raw else (None, None)
+        for position, array in enumerate(arrays if slot is None else ()):
+            if value is array:
+                slot, owner = position, args[position]
+                break
+        if slot == -1:
+            saved[index] = result.data  # the output as the result holds it (after as_result)
+        slots.append(slot)
+        if isinstance(owner, Tensor):
+            counter = owner._counter = owner._counter or [0]
+            versions.append((index, counter, counter[0]))
+    ctx.saved_tensors, ctx.saved_slots = tuple(saved), tuple(slots)
+    ctx.saved_versions = tuple(versions)

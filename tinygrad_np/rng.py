@@ -21,3 +21,37 @@ def manual_seed(seed: int) -> np.random.Generator:
 def generator() -> np.random.Generator:
     """The generator random factories and initialisers draw from."""
     return _generator
+
+
+class Generator:
+    """PyTorch's `torch.Generator` on NumPy: a seedable source of randomness of its own.
+
+    `tg.Generator().manual_seed(42)` for `DataLoader(..., generator=)` and `random_split`;
+    `.numpy` is the underlying np.random.Generator.
+    """
+
+    def __init__(self, device: str = "cpu") -> None:
+        self._seed: int | None = None
+        self.numpy = np.random.default_rng()
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed; returns self (so `tg.Generator().manual_seed(0)` reads as in PyTorch)."""
+        self._seed = int(seed)
+        self.numpy = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int | None:
+        """The last seed given to manual_seed (None if never seeded)."""
+        return self._seed
+
+
+def numpy_generator(source: Generator | np.random.Generator | None) -> np.random.Generator:
+    """The np.random.Generator behind `source`; None means the library's global one."""
+    if source is None:
+        return _generator
+    if isinstance(source, Generator):
+        return source.numpy
+    if isinstance(source, np.random.Generator):
+        return source
+    raise TypeError(f"generator: expected a tg.Generator or np.random.Generator, "
+                    f"got {type(source).__name__}")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Iterator
+from collections import namedtuple
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,11 @@ def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+# Tools above the engine that Tensor methods hand over to (`t.draw_graph()`, Jupyter's
+# display) register themselves here when imported: the engine imports none of them.
+tool_hooks: dict[str, Any] = {}
+
+
 def _scaled(other: Any, alpha: float) -> Any:
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
 
@@ -95,23 +101,149 @@ def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
     return SetItem.apply(target, index, value)
 
 
-def _write(tensor: Tensor, values: np.ndarray) -> None:
-    """Write `values` into the tensor's own array (unlocking a read-only leaf's array)."""
+def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
+    """The tensor's array made writable for an in-place op, and whether it was locked."""
     array = tensor.data
-    locked = not array.flags.writeable
-    if locked:
-        try:
-            array.flags.writeable = True
-        except ValueError:  # a broadcast view, or memory owned by a read-only array
-            tensor.data = array = array.copy()
-            locked = False
+    if array.flags.writeable:
+        return array, False
     try:
-        np.copyto(array, values, casting="same_kind")
-    except TypeError as error:
-        raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
-    finally:
-        if locked:
-            array.flags.writeable = False
+        array.flags.writeable = True
+        return array, True
+    except ValueError:  # a broadcast view, or memory owned by a read-only array
+        tensor.data = array = array.copy()
+        return array, False
+
+
+# ----------------------------------------------------------------- PyTorch keywords and dims
+class Size(tuple):
+    """A tensor's shape, as `torch.Size`: a tuple of ints with `numel()`."""
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"tg.Size({list(self)})"
+
+
+# The (values, indices) results of dim reductions, named as PyTorch's torch.return_types.
+_RETURN_TYPES = {name: namedtuple(name, ["values", "indices"]) for name in (
+    "max", "min", "median", "mode", "sort", "topk", "cummax", "cummin")}
+
+
+def _dim_arg(op: str, dim: Any, axis: Any) -> Any:
+    """PyTorch's `dim=` or NumPy's `axis=` (aliases); passing both, they must agree."""
+    if axis is None:
+        return dim
+    if dim is not None and dim != axis:
+        raise TypeError(f"{op}: got dim={dim} and axis={axis}; pass one of them")
+    return axis
+
+
+def _required_dim(op: str, dim: Any, axis: Any) -> Any:
+    """`dim` (or `axis`) for an op that has no all-axes form."""
+    dim = _dim_arg(op, dim, axis)
+    if dim is None:
+        raise TypeError(f"{op}: missing the dim argument")
+    return dim
+
+
+def _keep_arg(keepdim: bool, keepdims: bool | None) -> bool:
+    """PyTorch's `keepdim=` or NumPy's `keepdims=`."""
+    return keepdim if keepdims is None else bool(keepdims)
+
+
+def _wrap_dim(op: str, dim: Any, ndim: int, extra: int = 0) -> int:
+    """`dim` as an axis in [0, ndim + extra); out of range raises PyTorch's IndexError.
+
+    A 0-d tensor accepts dim 0 and -1, as in PyTorch. `extra=1` is for unsqueeze and stack,
+    which may name the position one past the last axis.
+    """
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    rank = max(ndim + extra, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                         f"[{-rank}, {rank - 1}], but got {dim})")
+    return int(dim) % rank
+
+
+def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """An int, a sequence or None (all axes) as sorted non-negative axes (None for all)."""
+    if dim is None:
+        return None
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    wrapped = tuple(sorted(_wrap_dim(op, item, ndim) for item in dims))
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f"{op}: dim {dims} names an axis more than once")
+    if ndim == 0 or not wrapped:  # PyTorch: dim=() reduces every axis
+        return None
+    return wrapped
+
+
+def _index_array(op: str, index: Any) -> np.ndarray:
+    """An integer index (Tensor, array or list) as an ndarray; floats are refused."""
+    array = np.asarray(_data(index) if not isinstance(index, list) else _unwrap_nested(index))
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor (int64 or int32), "
+                        f"got {array.dtype}")
+    return array
+
+
+def _along(index: np.ndarray, dim: int) -> tuple:
+    """The advanced index that reads x[i_0, ..., index[i], ..., i_n] at `dim`, as gather."""
+    parts = []
+    for axis, size in enumerate(index.shape):
+        if axis == dim:
+            parts.append(index)
+        else:
+            shape = [1] * index.ndim
+            shape[axis] = size
+            parts.append(np.arange(size).reshape(shape))
+    return tuple(parts)
+
+
+def _is_int_index(part: Any) -> bool:
+    if isinstance(part, (bool, np.bool_)):
+        return False
+    return isinstance(part, (int, np.integer)) or (
+        isinstance(part, np.ndarray) and part.ndim == 0 and part.dtype.kind in "iu")
+
+
+def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
+    """PyTorch's order for an index that mixes integers with index arrays, as two steps.
+
+    PyTorch applies integers first (each removes its axis, like `select`), then the index
+    arrays, with NumPy's rules among the arrays alone. NumPy counts the integers as index
+    arrays too, which moves the result's axes when a slice separates them: for x of shape
+    (A, B, C), `x[0, :, [1, 2]]` is (B, 2) in PyTorch and (2, B) in NumPy. None when the two
+    agree (no mix).
+    """
+    if not isinstance(index, tuple) or not any(map(_is_int_index, index)):
+        return None
+    arrays = [isinstance(part, (list, np.ndarray)) and not _is_int_index(part) for part in index]
+    if not any(arrays):
+        return None
+    first, second = [], []
+    for part, is_array in zip(index, arrays):
+        if _is_int_index(part):
+            first.append(part)
+        elif is_array:
+            array = np.asarray(part)
+            first.extend([slice(None)] * (array.ndim if array.dtype == bool else 1))
+            second.append(part)
+        elif part is Ellipsis:
+            first.append(part)
+            second.append(part)
+        else:  # a slice, or None (its new axis exists after the first step)
+            first.append(part)
+            second.append(slice(None))
+    return tuple(first), tuple(second)
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
 class Tensor:
@@ -123,16 +255,21 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_counter",
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "_counter",
                  "__weakref__")
     # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
     __array_ufunc__ = None
 
     def __init__(
-        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None,
+        device: Any = None,
     ) -> None:
+        if device is not None:
+            as_device(device, "Tensor")  # only the CPU exists; anything else raises
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self.data: np.ndarray = _to_array(data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn = None
         self.name = name
         self._counter: list[int] | None = None  # the version counter, made on first use
@@ -145,7 +282,7 @@ class Tensor:
         """Fast constructor for op results (no conversion): the per-op hot path."""
         tensor = object.__new__(cls)
         tensor.data = data
-        tensor.grad = None
+        tensor._grad = None
         tensor.requires_grad = grad_fn is not None
         tensor.grad_fn = grad_fn
         tensor.name = None
@@ -168,15 +305,42 @@ class Tensor:
         """The NumPy dtype of the data."""
         return self.data.dtype
 
-    @property
-    def size(self) -> int:
-        """Number of elements (an int, as NumPy's `size`)."""
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a `Size` (a tuple), or the length of axis `dim` (PyTorch's size)."""
+        if dim is None:
+            return Size(self.data.shape)
+        return self.data.shape[_wrap_dim("size", dim, self.ndim)] if self.ndim else 1
+
+    def numel(self) -> int:
+        """The number of elements."""
         return self.data.size
+
+    def dim(self) -> int:
+        """The number of axes (as `ndim`)."""
+        return self.data.ndim
 
     @property
     def is_leaf(self) -> bool:
         """True unless the tensor came out of a recorded op."""
         return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward() (None until then, or after zero_grad())."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
+                                   f"shape {self.shape}")
+            if value.dtype.kind != "f":
+                raise RuntimeError(f"assigned grad has dtype {value.dtype}, not a float dtype")
+        self._grad = value
 
     @property
     def T(self) -> Tensor:
@@ -192,6 +356,11 @@ class Tensor:
             )
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False) is only for leaves; use .detach()")
+        if requires_grad and not self.requires_grad and self.grad_fn is None:
+            # A leaf's values may be saved by any graph: writes go through the in-place
+            # methods (which bump the version), not into the array.
+            self.data = self.data.view()
+            self.data.flags.writeable = False
         self.requires_grad = requires_grad
         return self
 
@@ -231,14 +400,17 @@ class Tensor:
         return detached
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf with requires_grad=True.
 
         `gradient` is the upstream gradient (required unless self has one element). The
         graph's saved arrays are freed afterwards unless `retain_graph=True`.
         """
-        run_backward(self, gradient, retain_graph, create_graph)
+        if isinstance(inputs, Tensor):
+            inputs = [inputs]
+        run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep this intermediate tensor's gradient in `.grad` at the next backward().
@@ -249,7 +421,10 @@ class Tensor:
             if not self.requires_grad:
                 raise RuntimeError("retain_grad() on a tensor that does not require grad")
             return  # a leaf keeps its gradient anyway
-        self.grad_fn.retained = self.grad_fn.retained + (weakref.ref(self),)
+        node = self.grad_fn  # backward() captures the gradients of nodes in _RETAINED
+        if all(reference() is not self for reference in node.retained):  # once per tensor
+            node.retained = node.retained + (weakref.ref(self),)
+            _RETAINED.add(node)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -265,10 +440,10 @@ class Tensor:
         return f"tensor({values}, {', '.join(extras)})"
 
     def draw_graph(self, **options: Any) -> Any:
-        """The graph that produced this tensor as a graphviz.Digraph (see tinygrad_np.viz)."""
-        from tinygrad_np.viz import draw_graph
-
-        return draw_graph(self, **options)
+        """The graph that produced this tensor as a graphviz.Digraph (the viz package)."""
+        if "draw_graph" not in tool_hooks:
+            raise RuntimeError("draw_graph needs the drawing tools: import tinygrad_np first")
+        return tool_hooks["draw_graph"](self, **options)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         """Jupyter shows a tensor that has a graph as its drawn graph, else as text."""
@@ -305,6 +480,12 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch."""
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(repr(self), spec)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -383,8 +564,9 @@ class Tensor:
     # instead of using changed data. When the result needs a gradient (`buf += w` for a
     # w that requires grad) they are recorded like the out-of-place op and self takes on
     # the result's array and graph node. A leaf that requires grad is refused, as in PyTorch.
-    def _in_place(self, op: Any, *args: Any) -> Tensor:
-        """Make self hold `op(self, *args)` (op: a Tensor-level function)."""
+    def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
+        """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
+        computes the same in place on arrays, without a temporary)."""
         if is_grad_enabled() and (self.requires_grad or any(
                 isinstance(arg, Tensor) and arg.requires_grad for arg in args)):
             if self.requires_grad and self.grad_fn is None:
@@ -399,10 +581,25 @@ class Tensor:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
                                    f"which does not fit the tensor's shape {self.shape}")
             self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+        elif ufunc is not None:
+            array, locked = _unlock(self)
+            try:
+                ufunc(array, _data(args[0]), out=array, casting="same_kind")
+            except TypeError as error:
+                raise TypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
+                                f"{error}") from None
+            finally:
+                array.flags.writeable = not locked
         else:
             with no_grad():
                 result = op(self, *args)
-            _write(self, result.data)
+            array, locked = _unlock(self)
+            try:
+                np.copyto(array, result.data, casting="same_kind")
+            except TypeError as error:
+                raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
+            finally:
+                array.flags.writeable = not locked
         self._bump_version()
         return self
 
@@ -420,19 +617,21 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        return self._in_place(Tensor.add, other if alpha == 1 else _scaled(other, alpha))
+        other = other if alpha == 1 else _scaled(other, alpha)
+        return self._in_place(Tensor.add, other, ufunc=np.add)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        return self._in_place(Tensor.sub, other if alpha == 1 else _scaled(other, alpha))
+        other = other if alpha == 1 else _scaled(other, alpha)
+        return self._in_place(Tensor.sub, other, ufunc=np.subtract)
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
-        return self._in_place(Tensor.mul, other)
+        return self._in_place(Tensor.mul, other, ufunc=np.multiply)
 
     def div_(self, other: Any) -> Tensor:
         """self /= other, in place."""
-        return self._in_place(Tensor.div, other)
+        return self._in_place(Tensor.div, other, ufunc=np.true_divide)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max], in place."""
@@ -452,21 +651,19 @@ class Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
         return self._in_place(_copy_from, 0)
 
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.add, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.sub, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.mul, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place(Tensor.div, other)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """`t[index] = value`: in place; recorded when value requires grad (dvalue = g[index])."""
+        """`t[index] = value`: in place; recorded when value requires grad (dvalue = g[index]).
+
+        An index mixing integers and index arrays selects PyTorch's layout (see
+        `_torch_layout`), written as the equivalent pure index-array form.
+        """
         index = _index(index)
+        steps = _torch_layout(index)
+        if steps is not None:
+            positions = np.arange(self.data.size).reshape(self.shape)[steps[0]][steps[1]]
+            index = np.unravel_index(positions, self.shape)
         if isinstance(value, Tensor) and value.requires_grad or self.requires_grad:
             self._in_place(_set_item, index, value)
             return
@@ -478,16 +675,16 @@ class Tensor:
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data < _data(other), None)
+        return Tensor._make(np.asarray(self.data < _data(other)), None)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data <= _data(other), None)
+        return Tensor._make(np.asarray(self.data <= _data(other)), None)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data > _data(other), None)
+        return Tensor._make(np.asarray(self.data > _data(other)), None)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._make(self.data >= _data(other), None)
+        return Tensor._make(np.asarray(self.data >= _data(other)), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return Tensor._make(np.asarray(self.data == _data(other)), None)
@@ -495,32 +692,93 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return Tensor._make(np.asarray(self.data != _data(other)), None)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Index of the largest value (int64, no gradient)."""
-        return Tensor._make(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)), None)
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> Tensor:
+        """Index of the largest value (int64, no gradient; the first one among ties)."""
+        return self._arg_extreme(np.argmax, "argmax", dim, keepdim, axis, keepdims)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Index of the smallest value (int64, no gradient)."""
-        return Tensor._make(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)), None)
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+               keepdims: bool | None = None) -> Tensor:
+        """Index of the smallest value (int64, no gradient; the first one among ties)."""
+        return self._arg_extreme(np.argmin, "argmin", dim, keepdim, axis, keepdims)
+
+    def _arg_extreme(self, find: Any, op: str, dim: Any, keepdim: bool, axis: Any,
+                     keepdims: bool | None) -> Tensor:
+        dim, keepdim = _dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims)
+        if dim is None:  # the index into the flattened tensor
+            index = np.asarray(find(self.data))
+            return Tensor._make(index.reshape((1,) * self.ndim) if keepdim else index, None)
+        if self.ndim == 0:
+            _wrap_dim(op, dim, 0)
+            return Tensor._make(np.asarray(0), None)
+        axis = _wrap_dim(op, dim, self.ndim)
+        return Tensor._make(np.asarray(find(self.data, axis=axis, keepdims=keepdim)), None)
 
     # ----------------------------------------------------------------- reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Sum over `axis` (an int, a tuple, or None for all)."""
-        return Sum.apply(self, axis, keepdims)
+    def sum(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
+            axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """Sum over `dim` (alias `axis`: an int, a tuple, or None for all).
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Average over `axis`: sum / number of elements summed."""
-        total = Sum.apply(self, axis, keepdims)
+        float16 is summed in float32 and the result rounded back to float16, as PyTorch does,
+        so sums past float16's largest value (65504) of many small terms stay right.
+        """
+        dims = _wrap_dims("sum", _dim_arg("sum", dim, axis), self.ndim)
+        keep = _keep_arg(keepdim, keepdims)
+        source = self if dtype is None else self.astype(dtype)
+        if source.dtype == np.float16:
+            total = Sum.apply(source.astype(np.float32), dims, keep)
+            with np.errstate(over="ignore"):  # past 65504 the float16 result is inf, silently
+                return total.astype(np.float16)
+        return Sum.apply(source, dims, keep)
+
+    def mean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
+             axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """Average over `dim` (alias `axis`): sum / number of elements summed."""
+        dims = _wrap_dims("mean", _dim_arg("mean", dim, axis), self.ndim)
+        source = self if dtype is None else self.astype(dtype)
+        half = source.dtype == np.float16  # summed and divided in float32, as PyTorch
+        total = Sum.apply(source.astype(np.float32) if half else source, dims,
+                          _keep_arg(keepdim, keepdims))
         count = self.data.size // max(total.data.size, 1)
-        return total / count if count else total * np.nan  # the mean of nothing is NaN
+        mean = total / count if count else total * np.nan  # the mean of nothing is NaN
+        return mean.astype(np.float16) if half else mean
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Largest value over `axis`; the gradient is split evenly between ties."""
-        return Max.apply(self, axis, keepdims)
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Any:
+        """PyTorch's max: of everything (ties share the gradient), or along `dim` a
+        `(values, indices)` pair whose gradient goes to the selected index; `max(other)` is
+        `maximum`. NumPy's spelling `max(axis=..., keepdims=...)` is `amax` (tuples allowed).
+        """
+        return self._max_or_min("max", dim, keepdim, axis, keepdims)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Smallest value over `axis`; the gradient is split evenly between ties."""
-        return Min.apply(self, axis, keepdims)
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Any:
+        """PyTorch's min: of everything, or `(values, indices)` along `dim`; see `max`."""
+        return self._max_or_min("min", dim, keepdim, axis, keepdims)
+
+    def _max_or_min(self, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Any:
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if op == "max" else self.minimum(dim)
+        if axis is not None or keepdims is not None or isinstance(dim, (tuple, list)):
+            extreme = self.amax if op == "max" else self.amin
+            return extreme(_dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims))
+        if dim is None:
+            return (Max if op == "max" else Min).apply(self, None, False)
+        find = np.argmax if op == "max" else np.argmin
+        return self._select_along(op, dim, keepdim,
+                                  lambda data, axis: find(data, axis=axis, keepdims=True))
+
+    def amax(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+             keepdims: bool | None = None) -> Tensor:
+        """Largest value over `dim` (an int, a tuple, or None); ties share the gradient."""
+        dims = _wrap_dims("amax", _dim_arg("amax", dim, axis), self.ndim)
+        return Max.apply(self, dims, _keep_arg(keepdim, keepdims))
+
+    def amin(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+             keepdims: bool | None = None) -> Tensor:
+        """Smallest value over `dim` (an int, a tuple, or None); ties share the gradient."""
+        dims = _wrap_dims("amin", _dim_arg("amin", dim, axis), self.ndim)
+        return Min.apply(self, dims, _keep_arg(keepdim, keepdims))
 
     # ----------------------------------------------------------------- elementwise
     def exp(self) -> Tensor:
@@ -563,15 +821,413 @@ class Tensor:
         """Limit values to [lo, hi]; the gradient passes where lo <= x <= hi."""
         return Clip.apply(self, lo, hi)
 
-    clamp = clip
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """PyTorch's spelling of clip: limit values to [min, max] (`x.clamp(min=0)`)."""
+        return Clip.apply(self, min, max)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along `axis`, stable for any finite values."""
-        return Softmax.apply(self, axis)
+    def softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        """exp(x) / sum(exp(x)) along `dim` (alias `axis`), stable for any finite values."""
+        source = self if dtype is None else self.astype(dtype)
+        dim = _dim_arg("softmax", dim if axis is None else None, axis)
+        return Softmax.apply(source, _wrap_dim("softmax", dim, self.ndim) if self.ndim else -1)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - log(sum(exp(x))) along `axis`, stable for any finite values."""
-        return LogSoftmax.apply(self, axis)
+    def log_softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None
+                    ) -> Tensor:
+        """x - log(sum(exp(x))) along `dim` (alias `axis`), stable for any finite values."""
+        source = self if dtype is None else self.astype(dtype)
+        dim = _dim_arg("log_softmax", dim if axis is None else None, axis)
+        return LogSoftmax.apply(source,
+                                _wrap_dim("log_softmax", dim, self.ndim) if self.ndim else -1)
+
+    # ----- PyTorch's other names for the same ops
+    subtract, multiply, divide, true_divide = sub, mul, div, div
+
+    def sgn(self) -> Tensor:
+        """sign(x) (for real tensors PyTorch's sgn is sign);  d/dx = 0."""
+        return self.sign()
+
+    def erfc(self) -> Tensor:
+        """1 - erf(x);  d/dx = -2/sqrt(pi) exp(-x**2)."""
+        return 1 - self.erf()
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (0-d and 1-D tensors are returned as they are)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}")
+        return self.transpose() if self.ndim == 2 else self
+
+    def ravel(self) -> Tensor:
+        """All elements in one axis (flatten)."""
+        return self.flatten()
+
+    def fliplr(self) -> Tensor:
+        """Reverse the order along axis 1."""
+        return self.flip(1)
+
+    def flipud(self) -> Tensor:
+        """Reverse the order along axis 0."""
+        return self.flip(0)
+
+    def tile(self, *dims: int | tuple[int, ...]) -> Tensor:
+        """Repeat the tensor `dims` times along each axis (leading 1s added as needed)."""
+        dims = _shape_args(dims)
+        dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
+        return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(*dims)
+
+    def trace(self) -> Tensor:
+        """The sum of the main diagonal of a matrix."""
+        return self.diagonal().sum()
+
+    def inner(self, other: Any) -> Tensor:
+        """Sum over the last axis of both (for 1-D tensors the dot product); the result has
+        shape self.shape[:-1] + other.shape[:-1]."""
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        if not self.ndim or not other.ndim:
+            return self * other
+        spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
+        return (spread * other).sum(-1)
+
+    def equal(self, other: Any) -> bool:
+        """True when both have the same shape and the same values."""
+        other = _data(other)
+        return self.shape == np.shape(other) and bool(np.array_equal(self.data, other))
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """How many elements are not zero (over `dim`), as int64."""
+        return Tensor._make(np.asarray(np.count_nonzero(self.data, axis=dim), np.int64), None)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        """NaN, +inf and -inf replaced (by 0 and the dtype's largest finite values)."""
+        info = np.finfo(self.dtype) if self.dtype.kind == "f" else None
+        high = posinf if posinf is not None else (info.max if info else 0)
+        low = neginf if neginf is not None else (info.min if info else 0)
+        finite = Tensor._make(np.isfinite(self.data), None)
+        filled = np.where(np.isnan(self.data), nan, np.where(self.data > 0, high, low))
+        return self.where(finite, Tensor._make(filled.astype(self.dtype), None))
+
+    def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """self + value * tensor1 * tensor2."""
+        return self + value * tensor1 * tensor2
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """self + value * tensor1 / tensor2."""
+        return self + value * tensor1 / tensor2
+
+    # ----- elementwise math and activations (vocabulary)
+    # Activations: PyTorch has these only as F.* (nn.functional); the Tensor methods are this
+    # library's extension, and F.* call them.
+    def gelu(self, approximate: str = "none") -> Tensor:
+        """x Phi(x) with Phi the normal CDF (erf); approximate='tanh' uses the tanh formula."""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        return GELU.apply(self, approximate)
+
+    def silu(self) -> Tensor:
+        """x sigmoid(x) (swish);  d/dx = s (1 + x (1 - s))."""
+        return self * self.sigmoid()
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x for x > 0, else negative_slope x;  d/dx at 0 is negative_slope (PyTorch)."""
+        return LeakyReLU.apply(self, negative_slope)
+
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        """x for x > 0, else alpha (exp(x) - 1);  d/dx at 0 is alpha (PyTorch)."""
+        return ELU.apply(self, alpha, 1.0, 1.0)
+
+    def selu(self) -> Tensor:
+        """scale elu(x, alpha), PyTorch's scale = 1.0507009873554805, alpha = 1.6732632423543772."""
+        return ELU.apply(self, SELU_ALPHA, SELU_SCALE, 1.0)
+
+    def celu(self, alpha: float = 1.0) -> Tensor:
+        """x for x > 0, else alpha (exp(x / alpha) - 1);  d/dx at 0 is 1."""
+        if alpha == 0:
+            raise ValueError("celu: alpha must not be 0 (it divides x)")
+        return ELU.apply(self, alpha, 1.0, 1.0 / alpha)
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+        return Softplus.apply(self, beta, threshold)
+
+    def relu6(self) -> Tensor:
+        """min(max(x, 0), 6);  d/dx is 0 at 0 and 6 (hardtanh's rule, as PyTorch)."""
+        return HardTanh.apply(self, 0.0, 6.0)
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+        """min(max(x, min_val), max_val);  d/dx is 1 strictly inside, 0 at the edges."""
+        if min_val > max_val:
+            raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        return HardTanh.apply(self, min_val, max_val)
+
+    def hardsigmoid(self) -> Tensor:
+        """min(max(x + 3, 0), 6) / 6;  d/dx is 1/6 strictly inside (-3, 3), else 0."""
+        return Hardsigmoid.apply(self)
+
+    def hardswish(self) -> Tensor:
+        """x hardsigmoid(x);  d/dx is 0 at x <= -3, 1 at x >= 3, x/3 + 1/2 between."""
+        return Hardswish.apply(self)
+
+    def mish(self) -> Tensor:
+        """x tanh(softplus(x))."""
+        return self * self.softplus().tanh()
+
+    def logsigmoid(self) -> Tensor:
+        """log(sigmoid(x)) = -softplus(-x), stable for any x;  d/dx = sigmoid(-x)."""
+        return LogSigmoid.apply(self)
+
+    def softsign(self) -> Tensor:
+        """x / (1 + |x|);  d/dx = 1 / (1 + |x|)**2."""
+        return self / (self.abs() + 1)
+
+    def softmin(self, dim: int = -1) -> Tensor:
+        """softmax(-x) along `dim`: small values get large weights."""
+        return (-self).softmax(dim)
+
+    # Elementwise math (PyTorch's Tensor methods).
+    def erf(self) -> Tensor:
+        """The error function 2/sqrt(pi) int_0^x exp(-t^2) dt (float64-accurate);
+        d/dx = 2/sqrt(pi) exp(-x^2)."""
+        return Erf.apply(self)
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x);  d/dx = -x**-1.5 / 2."""
+        return Pow.apply(self, -0.5)
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm;  d/dx = 1 / (x ln 2)."""
+        return Log2.apply(self)
+
+    def log10(self) -> Tensor:
+        """Base-10 logarithm;  d/dx = 1 / (x ln 10)."""
+        return Log10.apply(self)
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate for small x;  d/dx = 1 / (1 + x)."""
+        return Log1p.apply(self)
+
+    def exp2(self) -> Tensor:
+        """2 ** x;  d/dx = 2**x ln 2."""
+        return Exp2.apply(self)
+
+    def expm1(self) -> Tensor:
+        """exp(x) - 1, accurate for small x;  d/dx = exp(x)."""
+        return Expm1.apply(self)
+
+    def tan(self) -> Tensor:
+        """Tangent;  d/dx = 1 + tan(x)**2."""
+        return Tan.apply(self)
+
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine;  d/dx = cosh(x)."""
+        return Sinh.apply(self)
+
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine;  d/dx = sinh(x)."""
+        return Cosh.apply(self)
+
+    def asin(self) -> Tensor:
+        """Inverse sine;  d/dx = 1 / sqrt(1 - x**2)."""
+        return Asin.apply(self)
+
+    def acos(self) -> Tensor:
+        """Inverse cosine;  d/dx = -1 / sqrt(1 - x**2)."""
+        return Acos.apply(self)
+
+    def atan(self) -> Tensor:
+        """Inverse tangent;  d/dx = 1 / (1 + x**2)."""
+        return Atan.apply(self)
+
+    def atan2(self, other: Any) -> Tensor:
+        """The angle of the point (other, self), in (-pi, pi] (broadcasting)."""
+        return Atan2.apply(self, other)
+
+    def asinh(self) -> Tensor:
+        """Inverse hyperbolic sine;  d/dx = 1 / sqrt(x**2 + 1)."""
+        return Asinh.apply(self)
+
+    def acosh(self) -> Tensor:
+        """Inverse hyperbolic cosine (x >= 1);  d/dx = 1 / sqrt(x**2 - 1)."""
+        return Acosh.apply(self)
+
+    def atanh(self) -> Tensor:
+        """Inverse hyperbolic tangent (|x| < 1);  d/dx = 1 / (1 - x**2)."""
+        return Atanh.apply(self)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of x;  gradient 0."""
+        return Sign.apply(self)
+
+    def floor(self) -> Tensor:
+        """Largest integer <= x (integer tensors unchanged);  gradient 0."""
+        return Floor.apply(self)
+
+    def ceil(self) -> Tensor:
+        """Smallest integer >= x (integer tensors unchanged);  gradient 0."""
+        return Ceil.apply(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round half to even (2.5 -> 2) at `decimals` digits (negative: tens, ...);  gradient 0."""
+        return Round.apply(self, int(decimals))
+
+    def trunc(self) -> Tensor:
+        """x rounded towards zero;  gradient 0."""
+        return Trunc.apply(self)
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        """x - trunc(x) (keeps the sign of x);  d/dx = 1."""
+        return self - self.trunc()
+
+    def reciprocal(self) -> Tensor:
+        """1 / x (float for integer tensors, as PyTorch);  d/dx = -1 / x**2."""
+        return Div.apply(1.0, self)
+
+    def square(self) -> Tensor:
+        """x * x (integer tensors stay integer);  d/dx = 2 x."""
+        return self * self
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """self + weight (end - self), broadcasting; weight is a number or a tensor."""
+        return self + weight * (end - self)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        """log(exp(self) + exp(other)) without overflow (broadcasting)."""
+        return LogAddExp.apply(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        """sqrt(self**2 + other**2) without overflow (broadcasting)."""
+        return Hypot.apply(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        """C's remainder self - other trunc(self / other): the sign of self (broadcasting)."""
+        return Fmod.apply(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        """Python's remainder self - other floor(self / other): the sign of other, like `%`."""
+        return Remainder.apply(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """floor(self / other), like `//`; not differentiable (as in PyTorch)."""
+        return FloorDivide.apply(self, other)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return Remainder.apply(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return Remainder.apply(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return FloorDivide.apply(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return FloorDivide.apply(other, self)
+
+    def isnan(self) -> Tensor:
+        """True where the value is NaN (bool, no gradient)."""
+        return Tensor._make(np.asarray(np.isnan(self.data)), None)
+
+    def isinf(self) -> Tensor:
+        """True where the value is +inf or -inf."""
+        return Tensor._make(np.asarray(np.isinf(self.data)), None)
+
+    def isfinite(self) -> Tensor:
+        """True where the value is neither NaN nor infinite."""
+        return Tensor._make(np.asarray(np.isfinite(self.data)), None)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        """|self - other| <= atol + rtol |other|, elementwise (bool)."""
+        return Tensor._make(np.asarray(np.isclose(self.data, _data(other), rtol=rtol, atol=atol,
+                                                  equal_nan=equal_nan)), None)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        """True when isclose holds everywhere (a Python bool)."""
+        return bool(np.all(self.isclose(other, rtol, atol, equal_nan).data))
+
+    # Comparisons and logic: bool or integer tensors without gradient.
+    def eq(self, other: Any) -> Tensor:
+        """self == other (bool, broadcasting)."""
+        return self.__eq__(other)
+
+    def ne(self, other: Any) -> Tensor:
+        """self != other."""
+        return self.__ne__(other)
+
+    def lt(self, other: Any) -> Tensor:
+        """self < other."""
+        return self.__lt__(other)
+
+    def le(self, other: Any) -> Tensor:
+        """self <= other."""
+        return self.__le__(other)
+
+    def gt(self, other: Any) -> Tensor:
+        """self > other."""
+        return self.__gt__(other)
+
+    def ge(self, other: Any) -> Tensor:
+        """self >= other."""
+        return self.__ge__(other)
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        """self & other for integer or bool tensors (TypeError for floats)."""
+        return Tensor._make(bitwise("bitwise_and", np.bitwise_and, self.data, _data(other)), None)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        """self | other for integer or bool tensors."""
+        return Tensor._make(bitwise("bitwise_or", np.bitwise_or, self.data, _data(other)), None)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        """self ^ other for integer or bool tensors."""
+        return Tensor._make(bitwise("bitwise_xor", np.bitwise_xor, self.data, _data(other)), None)
+
+    def bitwise_not(self) -> Tensor:
+        """~self: flips every bit of an integer, negates a bool."""
+        return Tensor._make(bitwise("bitwise_not", np.invert, self.data), None)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self.bitwise_and(other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return Tensor._make(bitwise("bitwise_and", np.bitwise_and, _data(other), self.data), None)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self.bitwise_or(other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return Tensor._make(bitwise("bitwise_or", np.bitwise_or, _data(other), self.data), None)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self.bitwise_xor(other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return Tensor._make(bitwise("bitwise_xor", np.bitwise_xor, _data(other), self.data), None)
+
+    def __invert__(self) -> Tensor:
+        return self.bitwise_not()
+
+    def logical_and(self, other: Any) -> Tensor:
+        """Both nonzero (bool, any dtype)."""
+        return Tensor._make(np.asarray(np.logical_and(self.data, _data(other))), None)
+
+    def logical_or(self, other: Any) -> Tensor:
+        """Either nonzero."""
+        return Tensor._make(np.asarray(np.logical_or(self.data, _data(other))), None)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        """Exactly one nonzero."""
+        return Tensor._make(np.asarray(np.logical_xor(self.data, _data(other))), None)
+
+    def logical_not(self) -> Tensor:
+        """True where the value is zero."""
+        return Tensor._make(np.asarray(np.logical_not(self.data)), None)
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
@@ -580,9 +1236,12 @@ class Tensor:
 
     view = reshape
 
-    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
+    def transpose(self, *axes: int | tuple[int, ...], dim0: int | None = None,
+                  dim1: int | None = None) -> Tensor:
         """Permute axes: no arguments reverses them, one tuple is a permutation (NumPy), and
         two ints swap those two axes (PyTorch's transpose(dim0, dim1))."""
+        if dim0 is not None or dim1 is not None:
+            axes = axes + tuple(dim for dim in (dim0, dim1) if dim is not None)
         if len(axes) == 2 and all(isinstance(axis, (int, np.integer)) for axis in axes):
             return self.swapaxes(*axes)
         axes = _shape_args(axes)
@@ -590,21 +1249,34 @@ class Tensor:
             axes = tuple(range(self.ndim))[::-1]
         return Transpose.apply(self, axes)
 
-    def permute(self, *axes: int | tuple[int, ...]) -> Tensor:
-        """Reorder the axes: result axis i is input axis axes[i]."""
-        return Transpose.apply(self, _shape_args(axes))
+    def permute(self, *axes: int | tuple[int, ...], dims: tuple[int, ...] | None = None
+                ) -> Tensor:
+        """Reorder the axes: result axis i is input axis axes[i] (or `dims=`)."""
+        axes = _shape_args(axes) if dims is None else tuple(dims)
+        if sorted(_wrap_dim("permute", axis, self.ndim) for axis in axes) != list(
+                range(self.ndim)):
+            raise RuntimeError(f"permute: dims {axes} are not a permutation of the "
+                               f"{self.ndim} dims of shape {self.shape}")
+        return Transpose.apply(self, axes)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """Exchange two axes."""
+        axis1, axis2 = _wrap_dim("transpose", axis1, self.ndim), _wrap_dim("transpose", axis2,
+                                                                           self.ndim)
+        if self.ndim == 0:
+            return self.reshape(())
         order = list(range(self.ndim))
         order[axis1], order[axis2] = order[axis2], order[axis1]
         return Transpose.apply(self, tuple(order))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge axes start_dim..end_dim into one (all of them by default)."""
+        start = _wrap_dim("flatten", start_dim, self.ndim)
+        end = _wrap_dim("flatten", end_dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
+        if start > end:
+            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = math.prod(self.shape[start : end + 1])  # not -1: works for empty tensors too
         shape = self.shape[:start] + (merged,) + self.shape[end + 1 :]
         return Reshape.apply(self, shape)
@@ -618,32 +1290,68 @@ class Tensor:
         )
         return Expand.apply(self, shape)
 
-    def unsqueeze(self, axis: int) -> Tensor:
-        """Insert a size-1 axis at `axis`."""
-        axis = axis if axis >= 0 else axis + self.ndim + 1
-        return Reshape.apply(self, self.shape[:axis] + (1,) + self.shape[axis:])
+    def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""
+        dim = _wrap_dim("unsqueeze", _dim_arg("unsqueeze", dim, axis), self.ndim, extra=1)
+        return Reshape.apply(self, self.shape[:dim] + (1,) + self.shape[dim:])
 
-    def squeeze(self, axis: int | None = None) -> Tensor:
-        """Remove size-1 axes (or only `axis`, if it has size 1)."""
-        if axis is None:
-            shape = tuple(size for size in self.shape if size != 1)
-        elif self.shape[axis] == 1:
-            shape = self.shape[:axis % self.ndim] + self.shape[axis % self.ndim + 1 :]
-        else:
-            shape = self.shape
+    def squeeze(self, dim: Axis = None, *, axis: Axis = None) -> Tensor:
+        """Remove size-1 axes: all of them, or those among `dim` (an int or a tuple, alias
+        `axis`) that have size 1; others named in `dim` stay, as in PyTorch."""
+        dims = _wrap_dims("squeeze", _dim_arg("squeeze", dim, axis), self.ndim)
+        if dims is None and _dim_arg("squeeze", dim, axis) not in (None, ()):
+            dims = ()  # a 0-d tensor: nothing to remove
+        shape = tuple(size for position, size in enumerate(self.shape)
+                      if size != 1 or (dims is not None and position not in dims))
         return Reshape.apply(self, shape)
 
     def __getitem__(self, index: Any) -> Tensor:
-        """Basic slicing and integer-array indexing; repeated indices accumulate gradient."""
-        return GetItem.apply(self, _index(index))
+        """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
+        PyTorch's result layout where it differs from NumPy's (integers apply first, see
+        `_torch_layout`). Repeated indices accumulate gradient."""
+        index = _index(index)
+        steps = _torch_layout(index)
+        if steps is None:
+            return GetItem.apply(self, index)
+        return GetItem.apply(GetItem.apply(self, steps[0]), steps[1])
 
     def astype(self, dtype: Any) -> Tensor:
         """Convert to `dtype`; the gradient converts back."""
         return Cast.apply(self, np.dtype(dtype))
 
-    def to(self, dtype: Any) -> Tensor:
-        """Convert to `dtype` (only dtypes here: there are no devices)."""
-        return self.astype(dtype)
+    @property
+    def device(self) -> device:
+        """Always `device("cpu")`: tinygrad_np computes with NumPy on the CPU."""
+        return CPU
+
+    is_cuda = False
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """PyTorch's `to`: `t.to(dtype)`, `t.to("cpu")`, `t.to("cpu", dtype)`, `t.to(other)`
+        (other's dtype), also as keywords. Only the CPU exists: any other device raises.
+
+        Returns self when nothing changes (unless `copy=True`), as PyTorch does.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        as_device(device, "Tensor.to")
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            return self.astype(dtype)
+        return self.astype(self.dtype) if copy else self  # astype copies
+
+    def cpu(self) -> Tensor:
+        """Self: the data is on the CPU already."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Always raises: tinygrad_np has no GPU backend."""
+        raise as_device_error("cuda", "Tensor.cuda")
 
     def float(self) -> Tensor:
         """Convert to float32."""
@@ -657,10 +1365,556 @@ class Tensor:
         """Convert to int64 (cuts the graph: integers carry no gradient)."""
         return self.astype(np.int64)
 
+    def half(self) -> Tensor:
+        """Convert to float16."""
+        return self.astype(np.float16)
+
+    def int(self) -> Tensor:
+        """Convert to int32 (cuts the graph)."""
+        return self.astype(np.int32)
+
+    def bool(self) -> Tensor:
+        """Convert to bool (nonzero is True; cuts the graph)."""
+        return self.astype(np.bool_)
+
+    # ----------------------------------------------------------------- PyTorch vocabulary
+    # Conversions and views.
+    def clone(self, *, memory_format: Any = None) -> Tensor:
+        """A copy with its own memory; the gradient passes straight through."""
+        return Clone.apply(self)
+
+    def contiguous(self, *, memory_format: Any = None) -> Tensor:
+        """Self when its array is C-contiguous, else a contiguous copy (gradient passes)."""
+        return self if self.data.flags.c_contiguous else Clone.apply(self)
+
+    def type(self, dtype: Any = None) -> Any:
+        """With no argument, the type name (`'tinygrad_np.FloatTensor'`); else `to(dtype)`."""
+        if dtype is None:
+            return f"tinygrad_np.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+        return self.astype(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Convert to `other`'s dtype."""
+        return self.astype(other.dtype)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """Reshape to `other`'s shape."""
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """Reshape to `other`'s shape."""
+        return self.reshape(other.shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """Broadcast to `other`'s shape."""
+        return self.expand(other.shape)
+
+    def broadcast_to(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """Broadcast to `shape` (as expand)."""
+        return self.expand(*shape)
+
+    # Selection along a dim.
+    def _select_along(self, op: str, dim: Any, keepdim: bool, find: Any) -> tuple:
+        """(values, indices) of a reduction that picks one element along `dim`.
+
+        `find(array, axis)` gives the picked indices with the axis kept; the values are read
+        with gather, so the gradient goes to the picked element only (as PyTorch).
+        """
+        axis = _wrap_dim(op, dim, self.ndim)
+        result_type = _RETURN_TYPES[op]
+        if self.ndim == 0:
+            return result_type(self.reshape(()), Tensor._make(np.asarray(0), None))
+        if self.shape[axis] == 0:
+            raise IndexError(f"{op}: cannot pick from an empty dim {dim} of shape {self.shape}")
+        index = np.asarray(find(self.data, axis), dtype=np.int64)
+        values = self.gather(axis, index)
+        if not keepdim:
+            values, index = values.squeeze(axis), np.squeeze(index, axis)
+        return result_type(values, Tensor._make(index, None))
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (and so on);  the gradient
+        adds g back at the gathered places (repeats accumulate)."""
+        index = _index_array("gather", index)
+        axis = _wrap_dim("gather", dim, self.ndim)
+        if self.ndim == 0:
+            return self.reshape(1).gather(0, index.reshape(1)).reshape(())
+        if index.ndim != self.ndim:
+            raise RuntimeError(f"gather: index has {index.ndim} dims but the input has "
+                               f"{self.ndim} (shapes {index.shape} and {self.shape})")
+        if any(i > s for d, (i, s) in enumerate(zip(index.shape, self.shape)) if d != axis):
+            raise RuntimeError(f"gather: index shape {index.shape} is larger than the input "
+                               f"shape {self.shape} outside dim {dim}")
+        return GetItem.apply(self, _along(index, axis))
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """gather with `indices` and self broadcast against each other outside `dim` (None:
+        index the flattened tensor)."""
+        indices = _index_array("take_along_dim", indices)
+        if dim is None:
+            return self.flatten().gather(0, indices.reshape(-1))
+        axis = _wrap_dim("take_along_dim", dim, self.ndim)
+        if indices.ndim != self.ndim:
+            raise RuntimeError(f"take_along_dim: indices has {indices.ndim} dims but the input "
+                               f"has {self.ndim}")
+        shape = np.broadcast_shapes(*[tuple(1 if d == axis else s for d, s in enumerate(t))
+                                      for t in (self.shape, indices.shape)])
+        source = self.expand(shape[:axis] + (self.shape[axis],) + shape[axis + 1:])
+        indices = np.broadcast_to(indices, shape[:axis] + (indices.shape[axis],)
+                                  + shape[axis + 1:])
+        return source.gather(axis, indices)
+
+    def take(self, index: Any) -> Tensor:
+        """The elements at `index` (any shape) of the flattened tensor."""
+        return GetItem.apply(self.reshape(-1), _index_array("take", index))
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The entries `index` (1-D) along `dim`."""
+        index = _index_array("index_select", index)
+        if index.ndim > 1:
+            raise IndexError(f"index_select: index must be 1-D, got shape {index.shape}")
+        axis = _wrap_dim("index_select", dim, self.ndim)
+        if self.ndim == 0:
+            return self.reshape(1)[index.reshape(-1)].reshape(())
+        return GetItem.apply(self, (slice(None),) * axis + (index.reshape(-1),))
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at position `index` of `dim` (that axis removed)."""
+        axis = _wrap_dim("select", dim, self.ndim)
+        if not -self.shape[axis] <= index < self.shape[axis]:
+            raise IndexError(f"select: index {index} out of range for dim {dim} of size "
+                             f"{self.shape[axis]}")
+        return GetItem.apply(self, (slice(None),) * axis + (int(index),))
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """The `length` entries from `start` along `dim`."""
+        axis = _wrap_dim("narrow", dim, self.ndim)
+        size = self.shape[axis]
+        start = int(_data(start))
+        start = start + size if start < 0 else start
+        if not (0 <= start <= size and 0 <= length <= size - start):
+            raise IndexError(f"narrow: start {start} and length {length} do not fit dim {dim} "
+                             f"of size {size}")
+        return GetItem.apply(self, (slice(None),) * axis + (slice(start, start + length),))
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """A copy of self with self[index[i][j]][j] = src[i][j] for dim 0 (and so on); `src`
+        may be a number (or pass `value=`). Gradients: self gets g where nothing was
+        written, src gets g at the written places."""
+        src = value if src is None else src
+        index = _index_array("scatter", index)
+        axis = _wrap_dim("scatter", dim, self.ndim)
+        if isinstance(src, Tensor) and src.ndim:
+            src = src[tuple(slice(0, size) for size in index.shape)]
+        return SetItem.apply(self, _along(index, axis), src)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """self with src[i][j] added at self[index[i][j]][j] (dim 0; repeats accumulate)."""
+        index = _index_array("scatter_add", index)
+        axis = _wrap_dim("scatter_add", dim, self.ndim)
+        src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
+        src = src[tuple(slice(0, size) for size in index.shape)]
+        return self + IndexAdd.apply(src, _along(index, axis), self.shape)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
+        return Where.apply(_condition(condition), self, other)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
+        result = Where.apply(_condition(mask), value, self)
+        return result if result.dtype == self.dtype else result.astype(self.dtype)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements where `mask` (broadcast with self) is True, as a 1-D tensor."""
+        mask = _condition(mask)
+        shape = np.broadcast_shapes(self.shape, mask.shape)
+        source = self if self.shape == shape else self.expand(shape)
+        return GetItem.apply(source, np.broadcast_to(mask, shape))
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """Indices of the nonzero elements: (count, ndim) int64, or a tuple of 1-D tensors."""
+        found = np.argwhere(self.data)
+        if as_tuple:
+            return tuple(Tensor._make(np.ascontiguousarray(found[:, axis]), None)
+                         for axis in range(max(self.ndim, 1)))
+        return Tensor._make(found.astype(np.int64), None)
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise max(self, other); ties give each side half the gradient (PyTorch)."""
+        return Maximum.apply(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise min(self, other); ties give each side half the gradient (PyTorch)."""
+        return Minimum.apply(self, other)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two axes (from `diagonal` up); zeros below."""
+        return self._triangle("triu", np.triu, diagonal)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two axes (to `diagonal`); zeros above."""
+        return self._triangle("tril", np.tril, diagonal)
+
+    def _triangle(self, op: str, keep: Any, diagonal: int) -> Tensor:
+        if self.ndim < 2:
+            raise RuntimeError(f"{op}: input must have at least 2 dims, got shape {self.shape}")
+        mask = keep(np.ones(self.shape[-2:], dtype=bool), diagonal)
+        return Where.apply(mask, self, 0)
+
+    # Sorting.
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> tuple:
+        """(values, indices) sorted along `dim`; ties keep their order (always stable)."""
+        return self._select_along("sort", dim, True,
+                                  lambda data, axis: _argsort(data, axis, descending))
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """The indices that sort self along `dim` (int64, stable)."""
+        if self.ndim == 0:
+            _wrap_dim("argsort", dim, 0)
+            return Tensor._make(np.asarray(0), None)
+        axis = _wrap_dim("argsort", dim, self.ndim)
+        return Tensor._make(_argsort(self.data, axis, descending), None)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> tuple:
+        """(values, indices) of the k largest (or smallest) entries along `dim`."""
+        axis = _wrap_dim("topk", dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise RuntimeError(f"topk: selected index k={k} out of range for dim {dim} of "
+                               f"size {size}")
+
+        def find(data: np.ndarray, axis: int) -> np.ndarray:
+            return np.take(_argsort(data, axis, largest), np.arange(k), axis=axis)
+
+        return self._select_along("topk", dim, True, find)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The lower median (PyTorch's: the smaller of the two middle values for an even
+        count). No dim: the value (ties share the gradient); with dim, (values, indices)."""
+        if dim is None:
+            flat = self.data.reshape(-1)
+            if flat.size == 0:
+                return Tensor._make(np.asarray(np.nan, dtype=self.dtype), None)
+            value = np.sort(flat)[(flat.size - 1) // 2]
+            return PickShared.apply(self, self.data == value)
+
+        def find(data: np.ndarray, axis: int) -> np.ndarray:
+            order = np.argsort(data, axis=axis, kind="stable")
+            middle = (data.shape[axis] - 1) // 2
+            return np.take(order, [middle], axis=axis)
+
+        return self._select_along("median", dim, keepdim, find)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> tuple:
+        """(values, indices): the most frequent value along `dim` (the smallest among equally
+        frequent ones) and the index of its last occurrence, as PyTorch on CPU."""
+
+        def find(data: np.ndarray, axis: int) -> np.ndarray:
+            rows = np.moveaxis(data, axis, -1).reshape(-1, data.shape[axis])
+            picks = np.empty(len(rows), dtype=np.int64)
+            for row_number, row in enumerate(rows):
+                values, counts = np.unique(row, return_counts=True)
+                picks[row_number] = np.flatnonzero(row == values[np.argmax(counts)])[-1]
+            shape = np.moveaxis(data, axis, -1).shape[:-1] + (1,)
+            return np.moveaxis(picks.reshape(shape), -1, axis)
+
+        return self._select_along("mode", dim, keepdim, find)
+
+    # Reductions and statistics.
+    def prod(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
+             axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """Product over `dim`; the gradient is the product of the other elements, also
+        where some are zero."""
+        dims = _wrap_dims("prod", _dim_arg("prod", dim, axis), self.ndim)
+        source = self if dtype is None else self.astype(dtype)
+        return Prod.apply(source, dims, _keep_arg(keepdim, keepdims))
+
+    def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
+            ddof: float | None = None) -> Tensor:
+        """sum((x - mean)^2) / (N - correction) over `dim`; correction=1 by default (Bessel's,
+        as PyTorch; NumPy's default is 0). `unbiased=False` and `ddof=` also set it."""
+        dims = _wrap_dims("var", _dim_arg("var", dim, axis), self.ndim)
+        if correction is None:
+            correction = ddof if ddof is not None else (0 if unbiased is False else 1)
+        keep = _keep_arg(keepdim, keepdims)
+        deviation = self - self.mean(dims, keepdim=True)
+        squares = (deviation * deviation).sum(dims, keepdim=keep)
+        count = self.data.size // max(squares.data.size, 1)
+        divisor = max(count - correction, 0)
+        if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf
+            with np.errstate(invalid="ignore"):
+                return squares * np.inf
+        return squares / divisor
+
+    def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
+            ddof: float | None = None) -> Tensor:
+        """sqrt(var(...)): the standard deviation, correction=1 by default as PyTorch."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
+                        keepdims=keepdims, ddof=ddof).sqrt()
+
+    def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+                  keepdims: bool | None = None) -> Tensor:
+        """log(sum(exp(x))) over `dim`, computed as m + log(sum(exp(x - m))) with m the max,
+        so +-1000 is fine;  the gradient is softmax(x)."""
+        dims = _wrap_dims("logsumexp", _dim_arg("logsumexp", dim, axis), self.ndim)
+        keep = _keep_arg(keepdim, keepdims)
+        if self.data.size == 0:
+            return (self.exp().sum(dims, keepdim=keep)).log()
+        shift = np.max(self.data, axis=dims, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0).astype(self.dtype)
+        with np.errstate(divide="ignore"):  # every term -inf: log(0) = -inf, as PyTorch
+            total = (self - shift).exp().sum(dims, keepdim=True).log() + shift
+        return total if keep else total.reshape(np.sum(self.data, axis=dims).shape)
+
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
+               ) -> Tensor:
+        """Running sum along `dim`;  the gradient is the reversed running sum of g."""
+        source = self if dtype is None else self.astype(dtype)
+        axis = _wrap_dim("cumsum", _required_dim("cumsum", dim, axis), self.ndim)
+        return Cumsum.apply(source, axis) if self.ndim else source.clone()
+
+    def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
+                ) -> Tensor:
+        """Running product along `dim`; the gradient is right also where x has zeros."""
+        source = self if dtype is None else self.astype(dtype)
+        axis = _wrap_dim("cumprod", _required_dim("cumprod", dim, axis), self.ndim)
+        return Cumprod.apply(source, axis) if self.ndim else source.clone()
+
+    def cummax(self, dim: int) -> tuple:
+        """(values, indices) of the running max along `dim` (ties: the latest index)."""
+        return self._running("cummax", dim, np.maximum)
+
+    def cummin(self, dim: int) -> tuple:
+        """(values, indices) of the running min along `dim` (ties: the latest index)."""
+        return self._running("cummin", dim, np.minimum)
+
+    def _running(self, op: str, dim: int, pick: Any) -> tuple:
+        axis = _wrap_dim(op, dim, self.ndim)
+        if self.ndim == 0:
+            return _RETURN_TYPES[op](self.clone(), Tensor._make(np.asarray(0), None))
+        running = pick.accumulate(self.data, axis=axis)
+        positions = np.arange(self.shape[axis]).reshape(
+            (-1,) + (1,) * (self.ndim - axis - 1))
+        index = np.maximum.accumulate(np.where(self.data == running, positions, 0), axis=axis)
+        return _RETURN_TYPES[op](self.gather(axis, index), Tensor._make(index, None))
+
+    def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Tensor:
+        """True where any element over `dim` is nonzero (bool, no gradient)."""
+        dims = _wrap_dims("any", _dim_arg("any", dim, axis), self.ndim)
+        return Tensor._make(np.asarray(np.any(self.data, axis=dims,
+                                              keepdims=_keep_arg(keepdim, keepdims))), None)
+
+    def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Tensor:
+        """True where every element over `dim` is nonzero (bool, no gradient)."""
+        dims = _wrap_dims("all", _dim_arg("all", dim, axis), self.ndim)
+        return Tensor._make(np.asarray(np.all(self.data, axis=dims,
+                                              keepdims=_keep_arg(keepdim, keepdims))), None)
+
+    def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False,
+             dtype: Any = None) -> Tensor:
+        """The vector p-norm over `dim` (all elements by default): p = 2 or 'fro'
+        (sqrt of the sum of squares; gradient x / norm, 0 at 0 as PyTorch), 1, inf, -inf
+        (ties share the gradient), 0 (count of nonzeros) or any other number."""
+        source = self if dtype is None else self.astype(dtype)
+        dims = _wrap_dims("norm", dim, self.ndim)
+        if p in ("fro", 2, 2.0):
+            return Norm2.apply(source, dims, keepdim)
+        if p == "nuc" or isinstance(p, str):
+            raise ValueError(f"norm: p={p!r} is not supported (use 2, 'fro', 1, inf, ...)")
+        if p == 1:
+            return source.abs().sum(dims, keepdim=keepdim)
+        if p == math.inf:
+            return source.abs().amax(dims, keepdim=keepdim)
+        if p == -math.inf:
+            return source.abs().amin(dims, keepdim=keepdim)
+        if p == 0:
+            return (source != 0).astype(source.dtype).sum(dims, keepdim=keepdim)
+        return (source.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
+
+    # Shape.
+    def repeat(self, *sizes: int | tuple[int, ...]) -> Tensor:
+        """Tile self `sizes[i]` times along axis i (PyTorch's repeat, NumPy's tile)."""
+        sizes = _shape_args(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with "
+                               f"{self.ndim} dims; give at least one per dim")
+        shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        interleaved = [value for size in shape for value in (1, size)]
+        expanded = [value for count, size in zip(sizes, shape) for value in (count, size)]
+        tiled = self.reshape(interleaved).expand(expanded)
+        return tiled.reshape([count * size for count, size in zip(sizes, shape)])
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        """Each entry along `dim` repeated `repeats` times (an int, or one count per entry);
+        dim None works on the flattened tensor."""
+        source, axis = (self.flatten(), 0) if dim is None else (
+            self, _wrap_dim("repeat_interleave", dim, self.ndim))
+        counts = _index_array("repeat_interleave", repeats)
+        positions = np.repeat(np.arange(source.shape[axis] if source.ndim else 1),
+                              counts.reshape(-1) if counts.ndim else int(counts))
+        return source.index_select(axis, positions)
+
+    def flip(self, *dims: int | tuple[int, ...]) -> Tensor:
+        """Reverse the order of entries along each axis in `dims`."""
+        index = [slice(None)] * self.ndim
+        for axis in _wrap_dims("flip", _shape_args(dims), self.ndim) or ():
+            index[axis] = slice(None, None, -1)
+        return GetItem.apply(self, tuple(index))
+
+    def roll(self, shifts: int | tuple[int, ...], dims: Axis = None) -> Tensor:
+        """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+        result = self
+        for shift, dim in zip(shifts, dims):
+            axis = _wrap_dim("roll", dim, self.ndim)
+            size = self.shape[axis]
+            if size:
+                result = result.index_select(axis, (np.arange(size) - shift) % size)
+        return result
+
+    def unflatten(self, dim: int, sizes: tuple[int, ...]) -> Tensor:
+        """Split axis `dim` into axes of `sizes` (one may be -1)."""
+        axis = _wrap_dim("unflatten", dim, self.ndim)
+        sizes = tuple(sizes)
+        if -1 in sizes:
+            known = math.prod(size for size in sizes if size != -1)
+            sizes = tuple(self.shape[axis] // known if size == -1 else size for size in sizes)
+        if math.prod(sizes) != self.shape[axis]:
+            raise RuntimeError(f"unflatten: sizes {sizes} do not multiply to dim {dim}'s "
+                               f"size {self.shape[axis]}")
+        return self.reshape(self.shape[:axis] + sizes + self.shape[axis + 1:])
+
+    def movedim(self, source: Axis, destination: Axis) -> Tensor:
+        """Move the axes `source` to positions `destination`; the others keep their order."""
+        sources = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+        targets = (destination,) if isinstance(destination, (int, np.integer)) else tuple(
+            destination)
+        if len(sources) != len(targets):
+            raise RuntimeError(f"movedim: {len(sources)} source dims for {len(targets)} "
+                               "destinations")
+        sources = [_wrap_dim("movedim", axis, self.ndim) for axis in sources]
+        targets = [_wrap_dim("movedim", axis, self.ndim) for axis in targets]
+        if len(set(sources)) != len(sources) or len(set(targets)) != len(targets):
+            raise RuntimeError("movedim: repeated dim in source or destination")
+        order: list[int | None] = [None] * self.ndim
+        for axis, target in zip(sources, targets):
+            order[target] = axis
+        rest = iter(axis for axis in range(self.ndim) if axis not in sources)
+        return self.permute(tuple(next(rest) if axis is None else axis for axis in order))
+
+    moveaxis = movedim
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of axes dim1, dim2 (shifted by `offset`), as the last axis."""
+        first, second = _wrap_dim("diagonal", dim1, self.ndim), _wrap_dim("diagonal", dim2,
+                                                                          self.ndim)
+        if first == second:
+            raise RuntimeError(f"diagonal: dim1 and dim2 are the same axis ({dim1}, {dim2})")
+        rest = [axis for axis in range(self.ndim) if axis not in (first, second)]
+        rows, cols = self.shape[first], self.shape[second]
+        length = max(min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols), 0)
+        steps = np.arange(length)
+        row_index, col_index = (steps, steps + offset) if offset >= 0 else (steps - offset,
+                                                                            steps)
+        moved = self.permute(tuple(rest) + (first, second))
+        return GetItem.apply(moved, (Ellipsis, row_index, col_index))
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """1-D: a square matrix with self on the `diagonal`; 2-D: that diagonal of self."""
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        if self.ndim != 1:
+            raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
+        size = self.shape[0] + abs(diagonal)
+        steps = np.arange(self.shape[0])
+        index = (steps, steps + diagonal) if diagonal >= 0 else (steps - diagonal, steps)
+        return IndexAdd.apply(self, index, (size, size))
+
+    def outer(self, other: Tensor) -> Tensor:
+        """The outer product of two 1-D tensors: out[i, j] = self[i] * other[j]."""
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"outer: expected 1-D tensors, got shapes {self.shape} and "
+                               f"{tuple(other.shape)}")
+        return self.reshape(-1, 1) * other.reshape(1, -1)
+
+    # Splitting.
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+        """Pieces along `dim`: of `split_size` each (the last may be smaller), or of the
+        given sizes (which must add up to the axis length)."""
+        axis = _wrap_dim("split", dim, self.ndim)
+        length = self.shape[axis]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            step = int(split_size_or_sections)
+            if step <= 0:
+                raise ValueError(f"split: split_size must be positive, got {step}")
+            sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
+        else:
+            sizes = [int(size) for size in split_size_or_sections]
+            if sum(sizes) != length:
+                raise RuntimeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} "
+                                   f"has length {length}")
+        bounds = np.cumsum([0] + sizes).tolist()
+        return tuple(GetItem.apply(self, (slice(None),) * axis + (slice(start, stop),))
+                     for start, stop in zip(bounds, bounds[1:]))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """`chunks` pieces along `dim` of ceil(length / chunks) each (possibly fewer pieces,
+        as PyTorch)."""
+        if chunks <= 0:
+            raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        length = self.shape[_wrap_dim("chunk", dim, self.ndim)]
+        return self.split(max(-(-length // chunks), 1), dim)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        """The slices along `dim`, that axis removed."""
+        axis = _wrap_dim("unbind", dim, self.ndim)
+        return tuple(self.select(axis, position) for position in range(self.shape[axis]))
+
+
+def _condition(condition: Any) -> np.ndarray:
+    """A condition or mask (Tensor, array, list) as a bool ndarray."""
+    array = np.asarray(_data(condition))
+    if array.dtype != bool:
+        raise TypeError(f"expected a bool condition or mask, got dtype {array.dtype}")
+    return array
+
+
+def _argsort(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable argsort; descending keeps equal elements in their original order too."""
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable")
+    flipped = np.argsort(np.flip(data, axis), axis=axis, kind="stable")
+    return data.shape[axis] - 1 - np.flip(flipped, axis)
+
 
 # The ops need the Tensor class to exist, so they are imported after it.
-from tinygrad_np.autograd import run_backward  # noqa: E402  (imported once, not per call)
+from tinygrad_np.autograd import _RETAINED, run_backward  # noqa: E402
+from tinygrad_np.device import CPU, as_device, device, is_device  # noqa: E402
+from tinygrad_np.device import _cpu_only as as_device_error  # noqa: E402
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
+from tinygrad_np.ops.activation import (  # noqa: E402
+    ELU,
+    GELU,
+    SELU_ALPHA,
+    SELU_SCALE,
+    Hardsigmoid,
+    Hardswish,
+    HardTanh,
+    LeakyReLU,
+    LogSigmoid,
+    Softplus,
+)
 from tinygrad_np.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from tinygrad_np.ops.elementwise import (  # noqa: E402
     Abs,
@@ -674,7 +1928,47 @@ from tinygrad_np.ops.elementwise import (  # noqa: E402
     Sqrt,
     Tanh,
 )
+from tinygrad_np.ops.join import Clone  # noqa: E402
+from tinygrad_np.ops.logic import bitwise  # noqa: E402
+from tinygrad_np.ops.math import (  # noqa: E402
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Ceil,
+    Cosh,
+    Erf,
+    Exp2,
+    Expm1,
+    Floor,
+    FloorDivide,
+    Fmod,
+    Hypot,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    Remainder,
+    Round,
+    Sign,
+    Sinh,
+    Tan,
+    Trunc,
+)
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
 from tinygrad_np.ops.reduce import Max, Min, Sum  # noqa: E402
-from tinygrad_np.ops.shape import Cast, Expand, GetItem, Reshape, SetItem, Transpose  # noqa: E402
+from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
+from tinygrad_np.ops.select import Maximum, Minimum, PickShared, Where  # noqa: E402
+from tinygrad_np.ops.shape import (  # noqa: E402
+    Cast,
+    Expand,
+    GetItem,
+    IndexAdd,
+    Reshape,
+    SetItem,
+    Transpose,
+)
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402

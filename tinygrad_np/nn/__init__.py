@@ -4,9 +4,43 @@ Built only on the public Tensor ops, including the fused ones in `tinygrad_np/op
 (linear, the losses).
 """
 
-from tinygrad_np.nn import functional
-from tinygrad_np.nn.activation import ReLU, Sigmoid, Softmax, Tanh
-from tinygrad_np.nn.container import Sequential
+from tinygrad_np.nn import functional, init, utils
+from tinygrad_np.nn.activation import (
+    CELU,
+    ELU,
+    GELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softmax2d,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
+    Tanh,
+    Tanhshrink,
+    Threshold,
+)
+from tinygrad_np.nn.container import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from tinygrad_np.nn.conv import (
     AdaptiveAvgPool2d,
     AdaptiveMaxPool2d,
@@ -20,10 +54,24 @@ from tinygrad_np.nn.conv import (
     MaxPool2d,
     Unfold,
 )
+from tinygrad_np.nn.dropout import Dropout, Dropout2d
 from tinygrad_np.nn.linear import Linear
+from tinygrad_np.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.nn.shape import Flatten, Identity
+from tinygrad_np.nn.shape import Flatten, Identity, Unflatten
+from tinygrad_np.nn.sparse import Embedding
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -37,15 +85,61 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "Unfold",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "CELU",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Dropout2d",
+    "ELU",
+    "Embedding",
     "Flatten",
+    "GELU",
+    "GLU",
+    "GroupNorm",
+    "Hardshrink",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "HuberLoss",
     "Identity",
+    "KLDivLoss",
+    "L1Loss",
+    "LayerNorm",
+    "LeakyReLU",
     "Linear",
+    "LogSigmoid",
+    "LogSoftmax",
+    "MSELoss",
+    "Mish",
+    "PReLU",
     "Module",
+    "ModuleDict",
+    "ModuleList",
+    "NLLLoss",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "ReLU",
+    "ReLU6",
+    "SELU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
+    "Softmax2d",
+    "Softmin",
+    "Softplus",
+    "Softshrink",
+    "Softsign",
     "Tanh",
+    "Tanhshrink",
+    "Threshold",
+    "Unflatten",
     "functional",
+    "init",
+    "utils",
 ]

@@ -1,13 +1,34 @@
-"""Activation layers: ReLU, Sigmoid, Tanh, Softmax (module forms of the functions in F)."""
+"""Activation layers: the module forms of the activation functions in F.
+
+Each layer calls `F.<name>` when it is called. `inplace=True` is accepted where PyTorch
+has it and changes nothing: results are always new tensors (the values are the same).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
 
-class ReLU(Module):
+class _Activation(Module):
+    """An activation without settings of its own, apart from PyTorch's `inplace` flag."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_Activation):
     """y = max(x, 0)."""
 
     def forward(self, x: Tensor) -> Tensor:
@@ -40,3 +61,268 @@ class Softmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class _WithDim(Module):
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+def _dim(dim: int | None, x: Tensor) -> int:
+    # PyTorch's old implicit choice for dim=None: 0 for 0-, 1- and 3-D input, else 1
+    if dim is not None:
+        return dim
+    return 0 if x.ndim in (0, 1, 3) else 1
+
+
+class LogSoftmax(_WithDim):
+    """y = x - log(sum(exp(x))) along `dim`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.log_softmax(x, _dim(self.dim, x))
+
+
+class Softmin(_WithDim):
+    """y = softmax(-x) along `dim`."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softmin(x, _dim(self.dim, x))
+
+
+class GELU(Module):
+    """y = x * Phi(x) (Phi: the normal CDF); approximate='tanh' uses the tanh formula."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(_Activation):
+    """y = x * sigmoid(x) (swish)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.silu(x)
+
+
+class Mish(_Activation):
+    """y = x * tanh(softplus(x))."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.mish(x)
+
+
+class SELU(_Activation):
+    """y = scale * (max(0, x) + min(0, alpha * (exp(x) - 1))), PyTorch's fixed constants."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.selu(x)
+
+
+class ReLU6(_Activation):
+    """y = min(max(x, 0), 6)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.relu6(x)
+
+
+class Hardsigmoid(_Activation):
+    """y = clamp(x / 6 + 1 / 2, 0, 1)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardsigmoid(x)
+
+    def extra_repr(self) -> str:
+        return ""  # PyTorch does not show inplace here
+
+
+class Hardswish(_Activation):
+    """y = x * hardsigmoid(x)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardswish(x)
+
+    def extra_repr(self) -> str:
+        return ""  # PyTorch does not show inplace here
+
+
+class LogSigmoid(Module):
+    """y = log(sigmoid(x)) = -softplus(-x), stable for any x."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.logsigmoid(x)
+
+
+class Softsign(Module):
+    """y = x / (1 + |x|)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softsign(x)
+
+
+class LeakyReLU(Module):
+    """y = x for x >= 0, negative_slope * x below."""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class _Alpha(Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(_Alpha):
+    """y = x for x > 0, alpha * (exp(x) - 1) below."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.elu(x, self.alpha)
+
+
+class CELU(_Alpha):
+    """y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.celu(x, self.alpha)
+
+
+class Softplus(Module):
+    """y = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(Module):
+    """y = clamp(x, min_val, max_val)."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+                 ) -> None:
+        super().__init__()
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return (f"min_val={self.min_val}, max_val={self.max_val}"
+                + (", inplace=True" if self.inplace else ""))
+
+
+class _Lambda(Module):
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Lambda):
+    """y = x where |x| > lambd, else 0."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardshrink(x, self.lambd)
+
+
+class Softshrink(_Lambda):
+    """y = x - clamp(x, -lambd, lambd)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softshrink(x, self.lambd)
+
+
+class Tanhshrink(Module):
+    """y = x - tanh(x)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.tanhshrink(x)
+
+
+class Threshold(Module):
+    """y = x where x > threshold, else value."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class GLU(Module):
+    """Gated linear unit along `dim`: a * sigmoid(b) for the two halves a, b."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """y = x for x > 0, a * x else, with a learned slope `weight` (1 or one per channel,
+    initialised to `init`)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(np.full(num_parameters, init,
+                                        dtype=get_default_dtype() if dtype is None else dtype))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of (N, C, H, W) or (C, H, W) input (dim -3)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected 3-D or 4-D input, got shape {x.shape}")
+        return F.softmax(x, -3)

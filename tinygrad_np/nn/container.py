@@ -1,11 +1,19 @@
-"""`Sequential`: modules applied one after another."""
+"""Containers: `Sequential` (modules applied one after another) and PyTorch's holders
+`ModuleList`, `ModuleDict`, `ParameterList`, `ParameterDict`.
+
+A plain list or dict attribute of Modules is found by the tree walk too (see nn.Module); these
+classes exist so PyTorch code runs unchanged, and they name their members as PyTorch does
+(`layers.0.weight`, `heads.left.bias`).
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
 
@@ -63,3 +71,262 @@ class Sequential(Module):
             position += 1
         setattr(self, str(position), module)
         return self
+
+
+def _module(value: Any, container: str) -> Module:
+    if not isinstance(value, Module):
+        raise TypeError(f"{container}: got a {type(value).__name__}, not an nn.Module")
+    return value
+
+
+def _parameter(value: Any) -> Parameter:
+    """As PyTorch's ParameterList: a Tensor that is not yet a Parameter becomes one."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value.data)
+    raise TypeError(f"expected a Parameter or Tensor, got {type(value).__name__}")
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the model sees (named `0.weight`, `1.bias`, ...).
+
+    Index it, slice it (a slice is a ModuleList), iterate, `len()`, `append`, `extend`,
+    `insert`, assign and delete items. It has no forward: call its modules yourself.
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        self._items: list[Module] = []
+        if modules is not None:
+            self.extend(modules)
+
+    def _direct_members(self) -> Iterator[tuple[str, Module]]:
+        for position, module in enumerate(self._items):
+            yield str(position), module
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return ModuleList(self._items[index])
+        return self._items[index]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self._items[index] = _module(module, "ModuleList")
+
+    def __delitem__(self, index: int | slice) -> None:
+        del self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._items)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self._items, *other])
+
+    def append(self, module: Module) -> ModuleList:
+        """Add `module` at the end; returns self."""
+        self._items.append(_module(module, "ModuleList.append"))
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Add each of `modules` at the end; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert `module` before position `index`."""
+        self._items.insert(index, _module(module, "ModuleList.insert"))
+
+    def __repr__(self) -> str:
+        # As PyTorch: runs of equal-looking modules fold into "(0-2): 3 x Linear(...)".
+        if not self._items:
+            return "ModuleList()"
+        lines, start = [], 0
+        texts = [repr(module) for module in self._items]
+        while start < len(texts):
+            end = start
+            while end + 1 < len(texts) and texts[end + 1] == texts[start]:
+                end += 1
+            label = f"({start})" if end == start else f"({start}-{end}): {end - start + 1} x"
+            sep = ":" if end == start else ""
+            lines.append(f"{label}{sep} " + texts[start].replace("\n", "\n  "))
+            start = end + 1
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """An ordered dict of modules (str keys) whose parameters the model sees (`key.weight`).
+
+    Index by key, `in`, `len()`, iterate over keys, `keys()`, `values()`, `items()`,
+    `update()`, `pop()`, `clear()`.
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+                 ) -> None:
+        super().__init__()
+        self._items: dict[str, Module] = {}
+        if modules is not None:
+            self.update(modules)
+
+    def _direct_members(self) -> Iterator[tuple[str, Module]]:
+        yield from self._items.items()
+
+    def __getitem__(self, key: str) -> Module:
+        return self._items[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict: keys must be strings, got {type(key).__name__}")
+        self._items[key] = _module(module, "ModuleDict")
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def keys(self) -> Any:
+        """The keys, in insertion order."""
+        return self._items.keys()
+
+    def values(self) -> Any:
+        """The modules, in insertion order."""
+        return self._items.values()
+
+    def items(self) -> Any:
+        """(key, module) pairs, in insertion order."""
+        return self._items.items()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace entries from a mapping or from (key, module) pairs."""
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for key, module in pairs:
+            self[key] = module
+
+    def pop(self, key: str) -> Module:
+        """Remove the entry `key` and return its module."""
+        return self._items.pop(key)
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        self._items.clear()
+
+
+def _parameter_line(key: str, parameter: Parameter) -> str:
+    size = "x".join(str(n) for n in parameter.shape)
+    return f"({key}): Parameter containing: [{parameter.dtype} of size {size}]"
+
+
+class ParameterList(Module):
+    """A list of Parameters a model learns (named `0`, `1`, ...); Tensors given to it become
+    Parameters. Index, iterate, `len()`, `append`, `extend`, assign items."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._items: list[Parameter] = []
+        if values is not None:
+            self.extend(values)
+
+    def _direct_members(self) -> Iterator[tuple[str, Parameter]]:
+        for position, parameter in enumerate(self._items):
+            yield str(position), parameter
+
+    def __getitem__(self, index: int) -> Parameter:
+        return self._items[index]
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        self._items[index] = _parameter(value)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._items)
+
+    def append(self, value: Any) -> ParameterList:
+        """Add a Parameter (or a Tensor, made one) at the end; returns self."""
+        self._items.append(_parameter(value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Add each value at the end; returns self."""
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(_parameter_line(str(i), p) for i, p in enumerate(self._items))
+
+    def __repr__(self) -> str:
+        body = self.extra_repr()
+        return f"ParameterList(\n  {body.replace(chr(10), chr(10) + '  ')}\n)" if body else (
+            "ParameterList()")
+
+
+class ParameterDict(Module):
+    """An ordered dict of Parameters (str keys) a model learns; Tensors become Parameters."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
+                 ) -> None:
+        super().__init__()
+        self._items: dict[str, Parameter] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def _direct_members(self) -> Iterator[tuple[str, Parameter]]:
+        yield from self._items.items()
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._items[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: keys must be strings, got {type(key).__name__}")
+        self._items[key] = _parameter(value)
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def keys(self) -> Any:
+        """The keys, in insertion order."""
+        return self._items.keys()
+
+    def values(self) -> Any:
+        """The parameters, in insertion order."""
+        return self._items.values()
+
+    def items(self) -> Any:
+        """(key, parameter) pairs, in insertion order."""
+        return self._items.items()
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace entries from a mapping or from (key, value) pairs."""
+        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        return "\n".join(_parameter_line(key, p) for key, p in self._items.items())
+
+    def __repr__(self) -> str:
+        body = self.extra_repr()
+        return f"ParameterDict(\n  {body.replace(chr(10), chr(10) + '  ')}\n)" if body else (
+            "ParameterDict()")

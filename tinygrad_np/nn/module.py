@@ -13,9 +13,11 @@ assigned, plus whatever sits inside attributes that are lists, tuples or dicts (
                 x = layer(x).relu()
             return self.out(x)
 
-No registration step is needed (there is no `ModuleList`), and no `__setattr__` magic: the
-walk reads `vars(self)`, whose order Python keeps. Everything is visited depth first in that
-order, and a parameter or module reachable twice is reported once, under its first name.
+No registration step is needed (`nn.ModuleList` and friends exist for PyTorch code, but a
+plain list works too), and no `__setattr__` magic: the walk reads `vars(self)`, whose order
+Python keeps. Modules are visited depth first in that order; as in PyTorch, a module's own
+parameters come before those of its sub-modules, and a parameter or module reachable twice
+is reported once, under its first name.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_np.device import as_device, is_device
+from tinygrad_np.function import no_grad
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -112,8 +116,11 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every Parameter below this module as (dotted name, parameter), in definition order.
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
+        """Every Parameter below this module as (dotted name, parameter), in PyTorch's order:
+        modules depth first in definition order, each module's own parameters (in definition
+        order) before those of its sub-modules.
 
         Names follow the attribute path: `0.weight` in a Sequential, `encoder.fc1.bias`.
         A parameter without a name gets this one as its `.name` (graph drawings show it);
@@ -121,24 +128,122 @@ class Module:
         may lengthen such a name, never replace a name the user set.
         """
         seen: set[int] = set()
-        stack: list[tuple[str, Module | Parameter]] = [(prefix, self)]
-        while stack:
-            name, member = stack.pop()
-            if id(member) in seen:
-                continue
-            seen.add(id(member))
-            if isinstance(member, Parameter):
-                _give_name(member, name)
-                yield name, member
-            else:
-                members = [(_join(name, child_name), child)
-                           for child_name, child in member._direct_members()]
-                stack.extend(reversed(members))
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, member in module._direct_members():
+                if isinstance(member, Parameter) and id(member) not in seen:
+                    seen.add(id(member))
+                    name = _join(module_name, name)
+                    _give_name(member, name)
+                    yield name, member
 
-    def parameters(self) -> Iterator[Parameter]:
-        """Every Parameter below this module, in definition order (for an optimizer)."""
-        for _, parameter in self.named_parameters():
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every Parameter below this module, in named_parameters' order (for an optimizer)."""
+        for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a sub-module under `name` (the same as assigning the attribute)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} is a {type(module).__name__}, not a Module")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: the name must be a non-empty string without '.', "
+                           f"got {name!r}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a Parameter (or None, a placeholder) under `name` (as assigning the attribute)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} is a {type(param).__name__}, "
+                            "not an nn.Parameter")
+        setattr(self, name, param)
+
+    def apply(self, fn: Any) -> Module:
+        """Call `fn(module)` on every sub-module (children first) and then on self; returns
+        self. The usual way to initialise weights: `model.apply(init_weights)`."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set requires_grad on every parameter (False freezes them); returns self."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
+
+    # ----------------------------------------------------------------- buffers
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Make `tensor` a buffer: module state that is not learnable (running statistics).
+
+        It becomes the attribute `name` (assign a new Tensor to it later as usual), is listed
+        by `named_buffers()` and, when `persistent`, saved and loaded by `state_dict()` and
+        `load_state_dict()` with the parameters. A None buffer is remembered but not saved.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"register_buffer: the name must be a string, got {name!r}")
+        if not name or "." in name:
+            raise KeyError(f"register_buffer: the name must be non-empty and contain no '.', "
+                           f"got {name!r}")
+        buffer_names = vars(self).setdefault("_buffer_names", {})
+        if hasattr(self, name) and name not in buffer_names:
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
+        if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor, Parameter)):
+            raise TypeError(f"register_buffer: cannot register a {type(tensor).__name__} as "
+                            f"buffer {name!r} (a Tensor or None is required)")
+        setattr(self, name, tensor)
+        buffer_names[name] = persistent
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True
+                      ) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer below this module (only its own if not `recurse`) as (dotted name,
+        tensor), in definition order, persistent or not; None buffers are skipped."""
+        if not recurse:
+            for name, tensor, persistent in self._direct_state():
+                if persistent is not None:
+                    yield _join(prefix, name), tensor
+            return
+        for name, tensor, persistent in self._named_state(prefix):
+            if persistent is not None:
+                yield name, tensor
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer below this module (see `named_buffers`)."""
+        for _, tensor in self.named_buffers(recurse=recurse):
+            yield tensor
+
+    def _direct_state(self) -> list[tuple[str, Module | Tensor, bool | None]]:
+        """This module's parameters, buffers and children in attribute order, as (name, member,
+        persistent): persistent is None for parameters and children, a bool for buffers."""
+        attributes = vars(self)
+        buffer_names = attributes.get("_buffer_names", {})
+        members = [(name, member, None) for name, member in self._direct_members()]
+        members += [(name, attributes[name], persistent)
+                    for name, persistent in buffer_names.items()
+                    if isinstance(attributes.get(name), Tensor)]
+        position = {name: index for index, name in enumerate(attributes)}
+        members.sort(key=lambda item: position.get(item[0].split(".")[0], len(position)))
+        return members
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool | None]]:
+        """Every parameter and buffer below this module in PyTorch's state_dict order:
+        modules depth first in definition order, each module's own parameters and then its
+        buffers, as (dotted name, tensor, persistent) with None for parameters."""
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            attributes = vars(module)
+            own: list[tuple[str, Tensor, bool | None]] = [
+                (name, member, None) for name, member in module._direct_members()
+                if isinstance(member, Parameter)]
+            own += [(name, attributes[name], persistent)
+                    for name, persistent in attributes.get("_buffer_names", {}).items()
+                    if isinstance(attributes.get(name), Tensor)]
+            for name, tensor, persistent in own:
+                if id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    yield _join(module_name, name), tensor, persistent
 
     # ----------------------------------------------------------------- training helpers
     def zero_grad(self) -> None:
@@ -156,44 +261,127 @@ class Module:
         """Same as `train(False)`."""
         return self.train(False)
 
+    # ----------------------------------------------------------------- dtype and device
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Module:
+        """`model.to("cpu")`, `model.to(tg.float64)`, `model.to("cpu", tg.float64)`,
+        `model.to(tensor)`: converts the floating-point parameters (and buffers) in place, so
+        each Parameter object stays the same one (an optimizer holding it sees the change).
+        Only the CPU exists: any other device raises. Returns self."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif is_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        as_device(device, "Module.to")
+        if dtype is not None:
+            if np.dtype(dtype).kind != "f":
+                raise TypeError(f"Module.to: only floating-point dtypes, got {np.dtype(dtype)}")
+            self._convert_floats(np.dtype(dtype))
+        return self
+
+    def _convert_floats(self, dtype: np.dtype) -> None:
+        tensors = list(self.parameters())
+        buffers = getattr(self, "buffers", None)  # buffers come with register_buffer
+        if buffers is not None:
+            tensors += [buffer for buffer in buffers() if isinstance(buffer, Tensor)]
+        for tensor in tensors:
+            if tensor.dtype.kind == "f" and tensor.dtype != dtype:
+                tensor.data = tensor.data.astype(dtype)
+                if tensor.grad is not None:
+                    tensor.grad = Tensor(tensor.grad.data.astype(dtype))
+
+    def float(self) -> Module:
+        """Floating-point parameters and buffers to float32, in place; returns self."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Floating-point parameters and buffers to float64, in place; returns self."""
+        return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Floating-point parameters and buffers to float16, in place; returns self."""
+        return self.to(np.float16)
+
+    def cpu(self) -> Module:
+        """Self: everything is on the CPU already."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Module:
+        """Always raises: tinygrad_np has no GPU backend."""
+        return self.to("cuda")
+
     # ----------------------------------------------------------------- weights in and out
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Dotted name -> a copy of the parameter's array, in definition order."""
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        """Dotted name -> a copy of the array of every parameter and persistent buffer, in
+        definition order (for a BatchNorm: weight, bias, running_mean, running_var,
+        num_batches_tracked, as in PyTorch).
+
+        Raises ValueError if two different tensors get the same name (a dict attribute
+        with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
+        """
+        return OrderedDict((name, tensor.data.copy())
+                           for name, tensor in self._unique_state("state_dict").items())
+
+    def _unique_state(self, caller: str) -> dict[str, Tensor]:
+        """Parameters and persistent buffers by name, refusing two under one name."""
+        named: dict[str, Tensor] = {}
+        for name, tensor, persistent in self._named_state():
+            if persistent is False:
+                continue
+            if name in named:
+                raise ValueError(
+                    f"{caller} for {type(self).__name__}: two different parameters are both "
+                    f"named {name!r} (a dict attribute with keys such as 0 and '0', or a key "
+                    "holding a dot?); rename one so that saved weights load back correctly")
+            named[name] = tensor
+        return named
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
     ) -> IncompatibleKeys:
-        """Copy arrays (or Tensors) into the parameters with the same names, in place.
+        """Copy arrays (or Tensors) into the parameters and buffers with the same names, in place.
 
-        Each parameter keeps its own array and dtype, so an optimizer holding it sees the new
-        values. Every problem is reported in one ValueError before anything is copied: keys
-        the model lacks ("unexpected") or that the dict lacks ("missing"), both only when
-        `strict`, and shape mismatches, always.
+        Each parameter keeps its own array and dtype (values are copied with `copy_` under
+        `no_grad`, so version counters move and an optimizer holding the parameter sees the
+        new values). Everything is checked before anything is copied, and every problem is
+        reported in one ValueError, leaving the model untouched: keys the model lacks
+        ("unexpected") or that the dict lacks ("missing"), both only when `strict`; and,
+        always, values that are not arrays or Tensors, shapes that differ, dtypes that
+        cannot be cast to the parameter's without changing kind (float into int, complex into
+        float, strings, objects) and values too large for the parameter's dtype.
         """
-        parameters = dict(self.named_parameters())
-        values = {name: np.asarray(value.data if isinstance(value, Tensor) else value)
-                  for name, value in state_dict.items()}
-        missing = [name for name in parameters if name not in values]
-        unexpected = [name for name in values if name not in parameters]
-        problems = []
+        if not isinstance(state_dict, Mapping):
+            hint = " (call .state_dict() on it)" if isinstance(state_dict, Module) else ""
+            raise TypeError(f"load_state_dict for {type(self).__name__}: expected a dict of "
+                            f"name -> array, got a {type(state_dict).__name__}{hint}")
+        parameters = self._unique_state("load_state_dict")  # and persistent buffers
+        problems = [f"key {key!r} is not a string" for key in state_dict
+                    if not isinstance(key, str)]
+        missing = [name for name in parameters if name not in state_dict]
+        unexpected = [name for name in state_dict
+                      if isinstance(name, str) and name not in parameters]
         if strict and missing:
             problems.append(f"missing keys: {', '.join(missing)}")
         if strict and unexpected:
             problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        values = {}
         for name, parameter in parameters.items():
-            if name in values and values[name].shape != parameter.shape:
-                problems.append(
-                    f"wrong shape for {name}: the model has {parameter.shape}, the state dict "
-                    f"{values[name].shape}"
-                )
+            if name in state_dict:
+                value = _loadable_value(name, state_dict[name], parameter)
+                if isinstance(value, str):
+                    problems.append(value)
+                else:
+                    values[name] = value
         if problems:
             raise ValueError(
                 f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
             )
-        for name, parameter in parameters.items():
-            if name in values:
-                np.copyto(parameter.data, values[name], casting="same_kind")
+        with no_grad():
+            for name, value in values.items():
+                parameters[name].copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- display
@@ -210,6 +398,32 @@ class Module:
         lines = [extra] if extra else []
         lines += [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray | str:
+    """`value` converted to the parameter's dtype, or the text of what is wrong with it."""
+    if isinstance(value, Tensor):
+        array = value.data
+    elif isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+    elif type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        array = value.detach().cpu().numpy()  # a PyTorch state dict loads unchanged
+    else:
+        return f"{name}: expected an array or a Tensor, got {type(value).__name__}"
+    if array.shape != parameter.shape:
+        return (f"wrong shape for {name}: the model has {parameter.shape}, the state dict "
+                f"{array.shape}")
+    target = parameter.dtype
+    if array.dtype.kind not in "biufc":
+        return f"{name}: holds {array.dtype} values, not numbers"
+    if not np.can_cast(array.dtype, target, casting="same_kind"):
+        return (f"{name}: cannot load {array.dtype} values into a {target} parameter (the "
+                "cast would change the kind of number)")
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            return array.astype(target)
+    except FloatingPointError:
+        return f"{name}: values too large for a {target} parameter"
 
 
 def _join(prefix: str, name: str) -> str:

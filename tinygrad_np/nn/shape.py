@@ -1,4 +1,4 @@
-"""Layers that only pass data along or reshape it: Identity and Flatten."""
+"""Layers that only pass data along or reshape it: Identity, Flatten and Unflatten."""
 
 from __future__ import annotations
 
@@ -31,3 +31,20 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split axis `dim` into `unflattened_size`: (N, 784) -> (N, 1, 28, 28) with
+    `Unflatten(1, (1, 28, 28))` (one size may be -1)."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
+        super().__init__()
+        self.dim = dim
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        dim = self.dim % x.ndim
+        return x.reshape(x.shape[:dim] + self.unflattened_size + x.shape[dim + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

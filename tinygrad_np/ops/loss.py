@@ -76,7 +76,8 @@ class CrossEntropy(Function):
         probs /= total
         # probs and log_probs are derived values: under create_graph they are recomputed
         # from the logits (below), so second derivatives stay right.
-        ctx.save_for_backward(logits, target, probs, log_probs)
+        ctx.save_for_backward(logits, target)
+        ctx.probs, ctx.log_probs = probs, log_probs
         if reduction == "mean" and len(losses):
             return np.add.reduce(losses) / len(losses)  # losses.mean() without its wrapper
         if reduction == "mean":
@@ -84,7 +85,8 @@ class CrossEntropy(Function):
         return np.add.reduce(losses) if reduction == "sum" else losses
 
     def backward(ctx, grad_output):
-        logits, target, probs, log_probs = ctx.saved_tensors
+        logits, target = ctx.saved_tensors
+        probs, log_probs = ctx.probs, ctx.log_probs
         count = logits.shape[0]
         if ctx.reduction == "none":
             scale = grad_output.reshape((count, 1))

@@ -52,20 +52,11 @@ class MatMul(Function):
             if need_b:
                 grad_b = (grad_output.T @ a).T if _fortran(b) else a.T @ grad_output
             return grad_a, grad_b
-        a_matrix = a if a.ndim > 1 else a.reshape((1,) + a.shape)
-        b_matrix = b if b.ndim > 1 else b.reshape(b.shape + (1,))
-        grad = grad_output
-        if b.ndim == 1:
-            grad = grad.reshape(grad.shape + (1,))
-        if a.ndim == 1:
-            grad = grad.reshape(grad.shape[:-1] + (1,) + grad.shape[-1:])
-        grad_a = grad_b = None
-        if need_a:
-            grad_a = grad @ b_matrix.swapaxes(-1, -2)
-            if a.ndim == 1:
-                grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
-        if need_b:
-            grad_b = a_matrix.swapaxes(-1, -2) @ grad
-            if b.ndim == 1:
-                grad_b = grad_b.reshape(grad_b.shape[:-1])
-        return grad_a, grad_b
+        # A 1-D operand is a (1, k) row or a (k, 1) column; its extra axis goes again after.
+        a2, b2 = (a if a.ndim > 1 else a[None]), (b if b.ndim > 1 else b[:, None])
+        grad = grad_output if b.ndim > 1 else grad_output[..., None]
+        grad = grad if a.ndim > 1 else grad[..., None, :]
+        grad_a = grad @ b2.swapaxes(-1, -2) if need_a else None
+        grad_b = a2.swapaxes(-1, -2) @ grad if need_b else None
+        return (grad_a if a.ndim > 1 or grad_a is None else grad_a[..., 0, :],
+                grad_b if b.ndim > 1 or grad_b is None else grad_b[..., 0])

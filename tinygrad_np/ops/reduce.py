@@ -55,13 +55,12 @@ class Max(Function):
         extreme = ctx.reduce(x, axis=axes, keepdims=True)
         hits = x == extreme
         # The share of the gradient each element gets: 1/ties where it is the max, else 0.
-        ctx.save_for_backward((hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype))
+        ctx.share = (hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype)
         ctx.keepdims_shape = extreme.shape
         return extreme if keepdims else np.squeeze(extreme, axis=axes)
 
     def backward(ctx, grad_output):
-        (share,) = ctx.saved_tensors
-        return grad_output.reshape(ctx.keepdims_shape) * share
+        return grad_output.reshape(ctx.keepdims_shape) * ctx.share
 
 
 class Min(Max):

@@ -1,7 +1,15 @@
-"""Optimizers: `import tinygrad_np.optim as optim`; `optim.SGD(model.parameters(), lr=0.1)`."""
+"""Optimizers: `import tinygrad_np.optim as optim`; `optim.SGD(model.parameters(), lr=0.1)`.
 
-from tinygrad_np.optim.adam import Adam
+Learning-rate schedules are in `tinygrad_np.optim.lr_scheduler`, as in PyTorch.
+"""
+
+from tinygrad_np.optim import lr_scheduler
+from tinygrad_np.optim.adadelta import Adadelta
+from tinygrad_np.optim.adagrad import Adagrad
+from tinygrad_np.optim.adam import Adam, AdamW
 from tinygrad_np.optim.optimizer import Optimizer
+from tinygrad_np.optim.rmsprop import RMSprop
 from tinygrad_np.optim.sgd import SGD
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop",
+           "lr_scheduler"]

@@ -1,81 +1,138 @@
-"""Adam: gradient descent with per-element step sizes from running moments of the gradient."""
+"""Adam and AdamW: gradient descent with per-element step sizes from running moments of the
+gradient."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from tinygrad_np.optim.optimizer import Optimizer, check_non_negative
+from tinygrad_np.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _update_,
+    check_non_negative,
+    check_not_differentiable,
+)
 from tinygrad_np.tensor import Tensor
+
+
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray) -> None:
+    """start += weight * (end - start) in place, in PyTorch's two-branch form (the exact
+    `torch.lerp`): start + w (end - start) for w < 0.5, else end - (end - start)(1 - w)."""
+    np.subtract(end, start, scratch)
+    if weight < 0.5:
+        scratch *= weight
+        start += scratch
+    else:
+        scratch *= 1 - weight
+        np.subtract(end, scratch, start)
 
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba), computed in the same order as `torch.optim.Adam`:
 
-        g = grad + weight_decay * p                        (L2 penalty, not AdamW)
-        m = m + (1 - beta1) (g - m)                        (= beta1 m + (1 - beta1) g)
+        g = -grad if maximize else grad
+        g = g + weight_decay * p          (Adam: an L2 penalty)
+        p = p * (1 - lr * weight_decay)   (AdamW / decoupled_weight_decay, instead)
+        m = lerp(m, g, 1 - beta1)         (= beta1 m + (1 - beta1) g)
         v = beta2 v + (1 - beta2) g^2
+        v_max = max(v_max, v)             (amsgrad; then v_max is used for v below)
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
-    which is p - lr * m_hat / (sqrt(v_hat) + eps) with the bias-corrected moments m_hat,
-    v_hat. t counts this parameter's own steps. m, v and one scratch array per parameter
-    are kept in the parameter's dtype and reused, so a step allocates nothing after the first.
+    which is p - lr * m_hat / (sqrt(v_hat) + eps) with the bias-corrected moments. t counts
+    this parameter's own steps. State per parameter: "step" (a float; a float32 0-d tensor
+    in PyTorch), "exp_avg", "exp_avg_sq", and "max_exp_avg_sq" with amsgrad. The arithmetic
+    runs on one reused scratch array per parameter. `foreach`, `capturable` and `fused` are
+    accepted and ignored.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+    def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
-        super().__init__(params)
-        check_non_negative("Adam", lr=lr, eps=eps, weight_decay=weight_decay)
-        beta1, beta2 = betas
-        for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
+                 weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        name = type(self).__name__
+        check_non_negative(name, lr=lr, eps=eps)
+        for index, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Adam: {name} must be in [0, 1), got {beta}")
-        self.lr = lr
-        self.betas = (beta1, beta2)
-        self.eps = eps
-        self.weight_decay = weight_decay
+                raise ValueError(f"{name}: Invalid beta parameter at index {index}: {beta} "
+                                 f"(betas[{index}] must be in [0, 1))")
+        check_non_negative(name, weight_decay=weight_decay)
+        check_not_differentiable(name, differentiable)
+        defaults = {"lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
+                    "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
 
-    def _settings(self) -> dict[str, object]:
-        return {"lr": self.lr, "betas": self.betas, "eps": self.eps,
-                "weight_decay": self.weight_decay}
-
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter that has a gradient."""
-        lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
-        beta1, beta2 = self.betas
+        loss = self._closure_loss(closure)
         # Outputs are passed positionally and in-place operators used: on small arrays the
         # `out=` keyword's parsing costs as much as the arithmetic.
-        for param, state in zip(self.params, self.state):
-            grad = param.grad
-            if grad is None:
-                continue
-            p, grad = param.data, grad.data
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p)
-                state["exp_avg_sq"] = np.zeros_like(p)
-                state["scratch"] = np.empty_like(p)
-            state["step"] += 1
-            step = state["step"]
-            m, v, scratch = state["exp_avg"], state["exp_avg_sq"], state["scratch"]
-            if weight_decay:
-                grad = grad + weight_decay * p
-            # m += (1 - beta1) (g - m)
-            np.subtract(grad, m, scratch)
-            scratch *= 1 - beta1
-            m += scratch
-            # v = beta2 v + (1 - beta2) g^2
-            v *= beta2
-            np.multiply(grad, grad, scratch)
-            scratch *= 1 - beta2
-            v += scratch
-            # scratch = sqrt(v) / sqrt(1 - beta2^t) + eps, then the step lr / (1 - beta1^t) m / it
-            np.sqrt(v, scratch)
-            scratch /= math.sqrt(1 - beta2**step)
-            scratch += eps
-            np.divide(m, scratch, scratch)
-            scratch *= lr / (1 - beta1**step)
-            p -= scratch
+        for group in self.param_groups:
+            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            amsgrad, maximize = group["amsgrad"], group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                p, grad = param.data, param.grad.data
+                state = self.state[param]
+                if not state:
+                    state["step"] = 0.0
+                    state["exp_avg"] = Tensor(np.zeros_like(p))
+                    state["exp_avg_sq"] = Tensor(np.zeros_like(p))
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = Tensor(np.zeros_like(p))
+                state["step"] += 1
+                step = state["step"]
+                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                scratch = self._scratch_for(param)
+                if maximize:
+                    grad = -grad
+                scale = None
+                if weight_decay:
+                    if decoupled:
+                        scale = 1 - lr * weight_decay
+                    else:
+                        grad = grad + weight_decay * p
+                lerp_(m, grad, 1 - beta1, scratch)
+                # v = beta2 v + ((1 - beta2) g) g, PyTorch's order (addcmul)
+                v *= beta2
+                np.multiply(grad, 1 - beta2, scratch)
+                scratch *= grad
+                v += scratch
+                if amsgrad:
+                    v_max = state["max_exp_avg_sq"].data
+                    np.maximum(v_max, v, out=v_max)
+                    v = v_max
+                # scratch = sqrt(v) / sqrt(1 - beta2^t) + eps; the step: lr / (1 - beta1^t) m / it
+                np.sqrt(v, scratch)
+                scratch /= (1 - beta2**step) ** 0.5
+                scratch += eps
+                np.divide(m, scratch, scratch)
+                scratch *= lr / (1 - beta1**step)
+                _update_(param, lambda _, s=scratch: s, scale)
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), `torch.optim.AdamW`: before the
+    Adam step, p = p * (1 - lr * weight_decay); the decay never enters the moments.
+    weight_decay defaults to 1e-2."""
+
+    def __init__(self, params: ParamsT, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

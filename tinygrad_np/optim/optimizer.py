@@ -1,67 +1,247 @@
-"""`Optimizer`: what SGD and Adam share: the parameter list, per-parameter state, zero_grad."""
+"""`Optimizer`: what every optimizer shares, with PyTorch's layout: `param_groups` (a list of
+dicts, each with its own "params" and settings), `state` (a dict per parameter), `zero_grad`,
+`add_param_group`, and `state_dict()` / `load_state_dict()` in the format torch.optim uses.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
-from tinygrad_np.tensor import Tensor
+import numpy as np
+
+from tinygrad_np.function import enable_grad
+from tinygrad_np.tensor import Tensor, _unlock
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
+
+
+def _update_(param: Tensor, fn: Callable[[np.ndarray], Any], scale: float | None = None) -> None:
+    """The one place where optimizers change a parameter's values, as an in-place operation
+    (nothing recorded, version counter bumped): values = values * scale - fn(values).
+
+    `fn` gets the current values (to read, never to write) and returns the amount to subtract,
+    usually a scratch array of the optimizer's. `scale` is AdamW's decoupled weight decay.
+    """
+    array, locked = _unlock(param)  # a leaf's array is read-only outside in-place ops
+    try:
+        if scale is not None:
+            array *= scale
+        array -= fn(array)
+    finally:
+        array.flags.writeable = not locked
+    param._bump_version()  # graphs that saved the old values now refuse to use them
 
 
 class Optimizer:
-    """Base class: holds the parameters (in order) and one state dict per parameter.
+    """Base class: parameter groups, per-parameter state, zero_grad, state_dict.
 
-    `params` is any iterable of Tensors, such as `model.parameters()` (a generator is fine;
-    it is read once). A tensor listed twice is kept once, so it is not updated twice.
-    Subclasses define `step()`, which changes each parameter's `.data` in place (so the
-    model, and anything else holding the parameter, sees the new values) and skips
-    parameters whose `.grad` is None.
+    `params` is an iterable of Tensors (such as `model.parameters()`; a generator is fine),
+    of `(name, Tensor)` pairs (`model.named_parameters()`), or of dicts, each a parameter group
+    `{"params": [...], "lr": ..., ...}` whose missing settings come from `defaults` (the
+    optimizer's keyword arguments). A tensor listed twice in a group is kept once (PyTorch
+    warns and updates it twice); one in two groups is an error, as in PyTorch.
+
+    Subclasses define `step()`, which changes each parameter's values in place (through
+    `_update_`), so the model sees them, and skips parameters whose `.grad` is None.
     """
 
-    def __init__(self, params: Iterable[Tensor]) -> None:
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        # Work arrays of the fast step math, per parameter; not part of the state (state_dict).
+        self._scratch: dict[Tensor, np.ndarray] = {}
         if isinstance(params, Tensor):
             raise TypeError(
-                f"{type(self).__name__}: params must be an iterable of Tensors (such as "
-                "model.parameters()), got a single Tensor; wrap it in a list"
-            )
-        self.params: list[Tensor] = []
-        seen: set[int] = set()
+                f"{type(self).__name__}: params must be an iterable of Tensors or dicts (such "
+                "as model.parameters()), got a single Tensor; wrap it in a list")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own settings (e.g. when unfreezing layers);
+        settings it does not give come from the optimizer's defaults."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}: param_group must be a dict, but got "
+                            f"{type(param_group).__name__}")
+        param_group = dict(param_group)
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(f"{name}: parameters need to be in an ordered collection (a list), "
+                            "not a set, whose order changes between runs")
+        params = list(params)
+        tensors, names, seen = [], [], set()
         for position, param in enumerate(params):
-            if isinstance(param, dict):
-                raise TypeError(f"{type(self).__name__}: parameter groups (dicts) are not "
-                                "supported; pass the parameters themselves")
+            if isinstance(param, tuple):
+                names.append(param[0])
+                param = param[1]
             if not isinstance(param, Tensor):
-                raise TypeError(f"{type(self).__name__}: parameter {position} is a "
-                                f"{type(param).__name__}, not a Tensor")
+                raise TypeError(f"{name}: can only optimize Tensors, but parameter {position} "
+                                f"is a {type(param).__name__}")
             if not param.is_leaf:
-                raise ValueError(f"{type(self).__name__}: parameter {position} is not a leaf "
-                                 "(it was computed by an op); optimize the tensor it came from")
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor: parameter "
+                                 f"{position} is not a leaf (it was computed by an op); "
+                                 "optimize the tensor it came from")
             if id(param) not in seen:
                 seen.add(id(param))
-                self.params.append(param)
-        if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        # state[i] belongs to params[i]: buffers created on that parameter's first step.
-        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+                tensors.append(param)
+        if names:
+            if len(names) != len(params):
+                raise ValueError(f"{name}: all parameters should be with or without names; "
+                                 "some parameter names are missing")
+            param_group["param_names"] = names
+        param_group["params"] = tensors
+        for key, default in self.defaults.items():
+            param_group.setdefault(key, default)
+        present = {id(p) for group in self.param_groups for p in group["params"]}
+        if any(id(p) in present for p in tensors):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        for group in self.param_groups:
+            if ("param_names" in group) != ("param_names" in param_group):
+                raise ValueError(f"{name}: all parameter groups should be with or without names")
+        self.param_groups.append(param_group)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (sets `.grad` to None, as PyTorch does)."""
-        for param in self.params:
-            param.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (the default, as in PyTorch), or to zeros
+        in place with `set_to_none=False` (the same gradient tensor, detached)."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                grad = param.grad
+                if grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    if grad.requires_grad:
+                        grad = param.grad = grad.detach()
+                    grad.zero_()
 
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; returns `closure()`'s loss if given."""
         raise NotImplementedError(f"{type(self).__name__} must define step()")
 
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{key}={value}" for key, value in self._settings().items())
-        return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
+    def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
+        """Run the closure (which recomputes the loss and its gradients) with grad enabled."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
 
-    def _settings(self) -> dict[str, Any]:
-        return {}
+    def _scratch_for(self, param: Tensor) -> np.ndarray:
+        """One reused work array per parameter (same shape and dtype), so a step allocates
+        nothing after the first."""
+        scratch = self._scratch.get(param)
+        if scratch is None or scratch.shape != param.shape or scratch.dtype != param.dtype:
+            scratch = self._scratch[param] = np.empty_like(param.data)
+        return scratch
+
+    # ----------------------------------------------------------------- saving and loading
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state in torch.optim's layout:
+
+            {"state": {0: {"step": 3.0, "exp_avg": Tensor, ...}, 1: {...}},
+             "param_groups": [{"lr": 0.01, ..., "params": [0, 1]}, ...]}
+
+        Parameters are numbered in order through all groups; `state` holds entries only for
+        parameters that have state. As in PyTorch, the per-parameter dicts and tensors are
+        the optimizer's own, not copies (they change as training goes on: save the dict, or
+        `copy.deepcopy` it, before stepping again); `load_state_dict` copies them.
+        """
+        index_of: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {key: value for key, value in group.items() if key != "params"}
+            for param in group["params"]:
+                index_of.setdefault(id(param), len(index_of))
+            packed["params"] = [index_of[id(param)] for param in group["params"]]
+            groups.append(packed)
+        state = {index_of[id(param)]: values for param, values in self.state.items()
+                 if values and id(param) in index_of}
+        return {"state": dict(sorted(state.items())), "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state saved by `state_dict()` (of an optimizer of the same kind over
+        parameters of the same shapes, grouped the same way). Tensors are copied and cast to
+        their parameter's dtype, so training continues exactly where it stopped."""
+        name = type(self).__name__
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
+                             f"parameter groups, the optimizer {len(self.param_groups)}")
+        for position, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {position} has "
+                    f"{len(saved['params'])} parameters in the state dict, "
+                    f"{len(group['params'])} in the optimizer")
+        param_of = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                            chain.from_iterable(g["params"] for g in self.param_groups)))
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for index, values in state_dict["state"].items():
+            param = param_of.get(int(index))
+            if param is None:
+                continue
+            state[param] = {key: _state_value(key, value, param)
+                            for key, value in values.items()}
+        for group, saved in zip(self.param_groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+        self.state = state
+        self.param_groups = saved_groups
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for position, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {position}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def _state_value(key: str, value: Any, param: Tensor) -> Any:
+    """A loaded state entry: `step` as a float, arrays as new Tensors in the parameter's dtype."""
+    if key == "step":
+        return float(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
+    if isinstance(value, (Tensor, np.ndarray)):
+        array = value.data if isinstance(value, Tensor) else value
+        dtype = param.dtype if array.dtype.kind == "f" and param.dtype.kind == "f" else None
+        return Tensor(np.array(array, dtype=dtype, copy=True))
+    return copy.deepcopy(value)
 
 
 def check_non_negative(owner: str, **values: float) -> None:
-    """Raise a clear ValueError for a negative hyperparameter (a typo, or a sign slip)."""
+    """Raise PyTorch's ValueError for a negative hyperparameter (a typo, or a sign slip)."""
+    labels = {"lr": "learning rate", "eps": "epsilon value"}
     for name, value in values.items():
         if not value >= 0:
-            raise ValueError(f"{owner}: {name} must be >= 0, got {value}")
+            raise ValueError(f"{owner}: Invalid {labels.get(name, name + ' value')}: {value} "
+                             f"({name} must be >= 0)")
+
+
+def check_not_differentiable(owner: str, differentiable: bool) -> None:
+    """`differentiable=True` (gradients through the update) is not supported."""
+    if differentiable:
+        raise NotImplementedError(f"{owner}: differentiable=True is not supported")
+
+
+def regularized_grad(param: Tensor, group: dict[str, Any]) -> np.ndarray:
+    """The gradient the update rules start from: -grad with maximize, plus the L2 penalty
+    weight_decay * p (a new array when either applies; never written into)."""
+    grad = param.grad.data
+    if group["maximize"]:
+        grad = -grad
+    if group["weight_decay"]:
+        grad = grad + group["weight_decay"] * param.data
+    return grad

@@ -1,60 +1,88 @@
-"""Stochastic gradient descent, with optional momentum and L2 weight decay."""
+"""Stochastic gradient descent, with momentum (optionally Nesterov), dampening, L2 weight decay."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from tinygrad_np.optim.optimizer import Optimizer, check_non_negative
+from tinygrad_np.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _update_,
+    check_non_negative,
+    check_not_differentiable,
+)
 from tinygrad_np.tensor import Tensor
 
 
 class SGD(Optimizer):
-    """Gradient descent with PyTorch's update rule (dampening 0, no Nesterov):
+    """Gradient descent with `torch.optim.SGD`'s update rule, in the same order:
 
-        g = grad + weight_decay * p
-        b = g on the first step, else momentum * b + g      (only when momentum != 0)
-        p = p - lr * b                                      (b = g without momentum)
+        g = -grad if maximize else grad
+        g = g + weight_decay * p
+        b = g on the first step, else momentum * b + (1 - dampening) * g   (if momentum != 0)
+        g = g + momentum * b if nesterov else b                             (if momentum != 0)
+        p = p - lr * g
 
-    Updates `p.data` in place through one reused scratch array per parameter, so a step
-    allocates nothing after the first.
+    State per parameter: "momentum_buffer" (only with momentum). The arithmetic runs on one
+    reused scratch array per parameter, so a step allocates nothing after the first.
+    `foreach` and `fused` are accepted and ignored (there is one implementation).
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0) -> None:
-        super().__init__(params)
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 *, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         check_non_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
-        self.lr = lr
-        self.momentum = momentum
-        self.weight_decay = weight_decay
+        check_not_differentiable("SGD", differentiable)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "foreach": foreach, "differentiable": differentiable, "fused": fused}
+        super().__init__(params, defaults)
 
-    def _settings(self) -> dict[str, float]:
-        return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay}
-
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter that has a gradient."""
-        lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
+        loss = self._closure_loss(closure)
         # Outputs are passed positionally and in-place operators used: on small arrays the
         # `out=` keyword's parsing costs as much as the arithmetic.
-        for param, state in zip(self.params, self.state):
-            grad = param.grad
-            if grad is None:
-                continue
-            p, grad = param.data, grad.data
-            scratch = state.get("scratch")
-            if scratch is None:
-                scratch = state["scratch"] = np.empty_like(p)
-            if weight_decay:
-                np.multiply(p, weight_decay, scratch)
-                grad = np.add(scratch, grad, scratch)
-            if momentum:
-                buffer = state.get("momentum_buffer")
-                if buffer is None:
-                    buffer = state["momentum_buffer"] = np.array(grad, dtype=p.dtype)
-                else:
-                    buffer *= momentum
-                    buffer += grad
-                grad = buffer
-            np.multiply(grad, lr, scratch)
-            p -= scratch
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            maximize = group["maximize"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                p, grad = param.data, param.grad.data
+                scratch = self._scratch_for(param)
+                if weight_decay:
+                    np.multiply(p, weight_decay, scratch)
+                    grad = (np.subtract if maximize else np.add)(scratch, grad, scratch)
+                elif maximize:
+                    grad = np.negative(grad, scratch)
+                if momentum:
+                    grad = self._momentum(param, grad, scratch, momentum, dampening, nesterov)
+                _update_(param, lambda _, g=grad, s=scratch, lr=lr: np.multiply(g, lr, s))
+        return loss
+
+    def _momentum(self, param: Tensor, grad: np.ndarray, scratch: np.ndarray, momentum: float,
+                  dampening: float, nesterov: bool) -> np.ndarray:
+        """Update the momentum buffer with `grad`; return the direction to step along."""
+        state = self.state[param]
+        buffer = state.get("momentum_buffer")
+        if buffer is None:
+            buffer = state["momentum_buffer"] = Tensor(np.array(grad, dtype=param.dtype))
+            b = buffer.data
+        else:
+            b = buffer.data
+            b *= momentum
+            if dampening:  # never with nesterov: grad is not needed after this
+                b += np.multiply(grad, 1 - dampening, scratch)
+            else:
+                b += grad
+        if nesterov:
+            return grad + momentum * b
+        return b

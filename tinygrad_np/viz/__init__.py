@@ -9,7 +9,10 @@ Tracing (`trace.py`, plain nodes and edges) is separate from drawing (`draw.py`,
 so the graph can be inspected or tested without Graphviz installed.
 """
 
+from tinygrad_np.tensor import tool_hooks
 from tinygrad_np.viz.draw import draw_graph, render
 from tinygrad_np.viz.trace import Graph, Node, collapse, trace
+
+tool_hooks["draw_graph"] = draw_graph  # `t.draw_graph()` and Jupyter's display of a Tensor
 
 __all__ = ["Graph", "Node", "collapse", "draw_graph", "render", "trace"]

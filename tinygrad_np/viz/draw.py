@@ -7,6 +7,8 @@ works without it; rendering a picture also needs the Graphviz program `dot`.
 from __future__ import annotations
 
 import math
+import os
+import re
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +47,9 @@ DEFAULT_TITLES = {LEAF: "leaf", INPUT: "input", OUTPUT: "output"}
 
 SMALL = 6  # tensors with at most this many elements show their values
 PREVIEW = 10  # show_data: 1-D tensors up to this size in full, else the ends
+LONGEST_NAME = 80  # longer names and op names are cut, with "…", to keep boxes readable
+RANKDIRS = ("LR", "TB", "RL", "BT")
+_PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # an op name that needs no escaping
 
 
 def _import_graphviz() -> Any:
@@ -57,6 +62,25 @@ def _import_graphviz() -> Any:
             "brew install graphviz or conda install -c conda-forge graphviz)"
         ) from None
     return graphviz
+
+
+def _text(text: str, limit: int | None = LONGEST_NAME) -> str:
+    """`text` made safe inside a Graphviz HTML-like label, shown as written.
+
+    Control characters and lone surrogates show as Python escapes (a newline as `\\n`),
+    `& < > "` become entities and a backslash is doubled: Graphviz expands `\\N`, `\\G`, ...
+    even inside HTML-like labels (and after decoding entities).
+    """
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+    return escape(text, quote=True).replace("\\", "\\\\")
+
+
+def _op_label(op: str) -> str:
+    """An op's class name as a label: plain when it is a plain identifier, else escaped."""
+    return op if _PLAIN_ID.fullmatch(op) else f"<{_text(op)}>"
 
 
 def _values(array: np.ndarray) -> str:
@@ -94,20 +118,24 @@ def _norm(array: np.ndarray) -> str:
 
 def _tensor_label(node: Node, show_data: bool, show_grad: bool) -> str:
     lines = []
+    if node.name is not None and not isinstance(node.name, str):
+        raise TypeError(f"draw_graph: a tensor's name must be a str (or None), got "
+                        f"{node.name!r} of type {type(node.name).__name__}")
     title = node.name or DEFAULT_TITLES.get(node.kind)
     if title:
-        lines.append(f"<B>{escape(title)}</B>")
+        lines.append(f"<B>{_text(title)}</B>")
     # "scalar" rather than "()", which reads as a typo to a newcomer.
     shape = str(tuple(node.shape)) if node.shape else "scalar"
-    lines.append(f'<FONT COLOR="{META_COLOUR}" POINT-SIZE="10">{shape} {node.dtype}</FONT>')
+    meta = _text(f"{shape} {node.dtype}", None)
+    lines.append(f'<FONT COLOR="{META_COLOUR}" POINT-SIZE="10">{meta}</FONT>')
     if node.data is not None and (node.data.size <= SMALL or show_data):
-        lines.append(_wrap(f"data {_values(node.data)}"))
+        lines.append(_wrap(_text(f"data {_values(node.data)}", None)))
     if show_grad and node.grad is not None:
         grad = node.grad
         if grad.size <= SMALL:
-            text = _wrap(f"grad {_values(grad)}")
+            text = _wrap(_text(f"grad {_values(grad)}", None))
         elif show_data:
-            text = _wrap(f"grad {_values(grad)}") + f"<BR/>‖grad‖ {_norm(grad)}"
+            text = _wrap(_text(f"grad {_values(grad)}", None)) + f"<BR/>‖grad‖ {_norm(grad)}"
         else:
             text = f"‖grad‖ {_norm(grad)}"
         lines.append(f'<FONT COLOR="{GRAD_COLOUR}">{text}</FONT>')
@@ -118,7 +146,7 @@ def _tensor_label(node: Node, show_data: bool, show_grad: bool) -> str:
 
 def _collapsed_label(node: Node) -> str:
     count = sum(node.hidden_ops.values())
-    kinds = ", ".join(f"{op} ×{n:,}" for op, n in node.hidden_ops.most_common())
+    kinds = ", ".join(f"{_text(op)} ×{n:,}" for op, n in node.hidden_ops.most_common())
     lines = [f"<B>… {count:,} op{'s' if count != 1 else ''} …</B>"]
     if kinds:
         lines.append(_wrap(f"({kinds})"))
@@ -137,8 +165,8 @@ def _node_attributes(node: Node, show_data: bool, show_grad: bool) -> dict[str, 
     if node.kind == OP:
         attributes["shape"] = "ellipse"
         attributes["label"] = (
-            f'<<B>{node.op}</B><BR/><FONT POINT-SIZE="10" COLOR="{PROBLEM_COLOURS[1]}">'
-            f"{node.problem}</FONT>>" if node.problem else node.op
+            f'<<B>{_text(node.op)}</B><BR/><FONT POINT-SIZE="10" COLOR="{PROBLEM_COLOURS[1]}">'
+            f"{node.problem}</FONT>>" if node.problem else _op_label(node.op)
         )
     elif node.kind == COLLAPSED:
         attributes["shape"] = "box"
@@ -179,9 +207,14 @@ def draw_graph(
     a few ops at each end), then, if the graph is still too big, the nodes farthest from
     the output are. `rankdir` is Graphviz's direction: "LR" (left to right) or "TB".
 
+    Names (of tensors and of op classes) are shown as written, whatever characters they hold:
+    quotes, `<`, `&`, braces, backslashes and newlines are escaped, names past 80 characters
+    cut. A name that is not a str is a TypeError, as is a `tensor` that is not a Tensor.
+
     Returns the Digraph: `.source` is the DOT text (needs no Graphviz program); to write a
     picture use `tinygrad_np.viz.render`.
     """
+    _check_draw_arguments(tensor, show_data, show_grad, max_nodes, rankdir)
     graphviz = _import_graphviz()
     graph = collapse(trace(tensor), max_nodes)
     dot = graphviz.Digraph(
@@ -203,6 +236,21 @@ def draw_graph(
     for source, target in graph.edges:
         dot.edge(source, target)
     return dot
+
+
+def _check_draw_arguments(tensor: Any, show_data: Any, show_grad: Any, max_nodes: Any,
+                          rankdir: Any) -> None:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"draw_graph: expected a Tensor (the result whose graph to draw), got "
+                        f"{type(tensor).__name__}")
+    for argument, value in (("show_data", show_data), ("show_grad", show_grad)):
+        if not isinstance(value, bool | np.bool_):
+            raise TypeError(f"draw_graph: {argument} must be True or False, got {value!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int | np.integer):
+        raise TypeError(f"draw_graph: max_nodes must be an int, got {type(max_nodes).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {', '.join(RANKDIRS)}, got "
+                         f"{rankdir!r}")
 
 
 INSTALL_ADVICE = (
@@ -227,6 +275,13 @@ def render(
     program `dot`; without it this raises RuntimeError saying how to install it.
     """
     graphviz = _import_graphviz()
+    if not isinstance(tensor_or_graph, Tensor | graphviz.Graph | graphviz.Digraph):
+        raise TypeError(f"render: expected a Tensor or a graphviz.Digraph, got "
+                        f"{type(tensor_or_graph).__name__}")
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"render: path must be a str or a Path, got {type(path).__name__}")
+    if format is not None and not isinstance(format, str):
+        raise TypeError(f"render: format must be a str such as 'svg', got {format!r}")
     path = Path(path)
     if format is None:
         format = path.suffix[1:].lower() or "svg"

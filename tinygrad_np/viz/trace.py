@@ -1,7 +1,7 @@
 """Turn the graph behind a tensor into plain nodes and edges, and shrink big graphs.
 
 Nothing here knows about Graphviz: `trace` reads the engine's graph (each op node's
-`parents`, `inputs_data`, `output_data`) into a `Graph` of `Node`s, and `collapse` rewrites a
+`parents`, and what it saved for backward) into a `Graph` of `Node`s, and `collapse` rewrites a
 too-big `Graph` into a smaller one. `draw.py` only turns the result into DOT.
 
 The drawn graph alternates tensors and ops, as one writes it on paper::
@@ -9,9 +9,10 @@ The drawn graph alternates tensors and ops, as one writes it on paper::
     w (leaf) --> MatMul --> (intermediate) --> Add --> ... --> out (output)
     x0 (input) --^              b (leaf) --------^
 
-The engine keeps no intermediate Tensor objects, only op nodes, so an intermediate tensor is
-drawn from the metadata of the op that produced it (its output array, or after `backward()`
-has freed that, its shape and dtype).
+The engine keeps no intermediate Tensor objects, only op nodes, and a node keeps only what its
+backward needs, so an intermediate tensor is drawn from the op that produced it (its output
+array while the op holds it for backward, else its shape and dtype), and a constant operand
+only while an op holds it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_np.autograd import topological_order
-from tinygrad_np.function import Function
+from tinygrad_np.function import Function, observers
 from tinygrad_np.tensor import Tensor
 
 # Node kinds.
@@ -103,6 +104,35 @@ def _grad_array(tensor: Tensor) -> np.ndarray | None:
     return None if grad is None else np.asarray(grad.data)
 
 
+# Drawing keeps the values of micrograd-sized results (at most SMALL_RESULT elements: scalars
+# and tiny vectors), and their constant operands of at most SMALL elements, so such a graph
+# shows every value even after backward() freed what the ops saved; bigger values are shown
+# only while an op holds them for its backward. An observer of the engine keeps them (the
+# engine stores nothing for drawing); for any bigger result it returns at once.
+SMALL = 16
+SMALL_RESULT = 3
+
+
+def _keep_small_values(ctx: Function, arrays: list, output: np.ndarray) -> None:
+    if output.size > SMALL_RESULT:
+        return
+    kept = {-1: output}
+    for position, (array, parent) in enumerate(zip(arrays, ctx.parents)):
+        if parent is None and type(array) is np.ndarray and array.size <= SMALL:
+            kept[position] = array
+    ctx.small_values = kept
+
+
+observers.append(_keep_small_values)
+
+
+def _held_values(function: Function) -> dict[int, Any]:
+    """What is still known of a node's operands (by position) and output (-1)."""
+    saved = function.saved_tensors or ()
+    held = {slot: value for slot, value in zip(function.saved_slots, saved) if slot is not None}
+    return {**getattr(function, "small_values", {}), **held}
+
+
 def trace(tensor: Tensor) -> Graph:
     """The graph that produced `tensor`, as nodes and edges (see `Graph` and `Node`).
 
@@ -117,10 +147,12 @@ def trace(tensor: Tensor) -> Graph:
     """
     nodes: list[Node] = []
     edges: list[tuple[str, str]] = []
+    by_id: dict[str, Node] = {}
 
     def add(kind: str, **fields: Any) -> Node:
         node = Node(id=f"n{len(nodes)}", kind=kind, **fields)
         nodes.append(node)
+        by_id[node.id] = node
         return node
 
     root = tensor.grad_fn
@@ -135,7 +167,7 @@ def trace(tensor: Tensor) -> Graph:
     sources: dict[int, str] = {}  # id(leaf Tensor) or id(input array) -> its node id
     # Producers first, so every input of an op already has a node when the op is added.
     for function in reversed(topological_order([root])):
-        inputs_data = function.inputs_data
+        held = _held_values(function)
         input_ids = []
         for position, parent in enumerate(function.parents):
             if isinstance(parent, Function):
@@ -148,8 +180,8 @@ def trace(tensor: Tensor) -> Graph:
                         data=parent.data, grad=grad, problem=_tensor_problem(parent.data, grad),
                     ).id
                 input_ids.append(sources[id(parent)])
-            elif inputs_data is not None and isinstance(inputs_data[position], np.ndarray):
-                array = inputs_data[position]
+            elif isinstance(held.get(position), np.ndarray):
+                array = held[position]
                 # Keyed by the array itself: `x0` used by two ops is one node.
                 if id(array) not in sources:
                     sources[id(array)] = add(
@@ -158,12 +190,16 @@ def trace(tensor: Tensor) -> Graph:
                     ).id
                 input_ids.append(sources[id(array)])
 
-        output = function.output_data
+        output = held.get(-1)
         output_problem = _non_finite(output) if output is not None else ""
         op_problem = ""
-        if output_problem and inputs_data is not None:
-            if not any(_non_finite(array) for array in inputs_data):
-                op_problem = f"{output_problem} starts here"
+        # The first non-finite value appears here if every input is known to be finite
+        # (an input whose values are not kept any more cannot vouch for itself).
+        inputs_known_finite = all(
+            by_id[i].data is not None and "NaN" not in by_id[i].problem
+            and "Inf" not in by_id[i].problem for i in input_ids)
+        if output_problem and inputs_known_finite:
+            op_problem = f"{output_problem} starts here"
         op = add(OP, op=type(function).__name__, problem=op_problem)
         edges.extend((input_id, op.id) for input_id in input_ids)
 
@@ -174,7 +210,7 @@ def trace(tensor: Tensor) -> Graph:
         elif output is not None:
             result = add(INTERMEDIATE, shape=output.shape, dtype=output.dtype, data=output,
                          problem=output_problem and f"{output_problem} in data")
-        else:  # backward() freed the array; Function.release kept its shape and dtype
+        else:  # not held (or freed by backward): its shape and dtype
             result = add(INTERMEDIATE, shape=function.output_shape, dtype=function.output_dtype)
         produced[id(function)] = result.id
         edges.append((op.id, result.id))

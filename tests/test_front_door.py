@@ -1,0 +1,288 @@
+"""`import tinygrad_np as torch`: namespaces, dtype names, the CPU-only device, grad-mode
+helpers, tensor helpers, and the function forms generated from one list."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import functional_forms
+from tinygrad_np.tensor import Tensor
+
+
+# ----------------------------------------------------------------- namespaces
+def test_namespaces_reachable_as_attributes():
+    assert tg.nn.Linear and tg.nn.functional.cross_entropy and tg.optim.SGD
+    assert tg.nn.functional is importlib.import_module("tinygrad_np.nn.functional")
+    assert tg.utils.data.DataLoader and tg.utils.data.TensorDataset
+    assert tg.nn.init.kaiming_uniform_ and tg.optim.lr_scheduler.StepLR
+    assert tg.nn.utils.clip_grad_norm_
+    assert tg.autograd.Function is tg.Function and tg.autograd.grad is tg.grad
+    assert callable(tg.no_grad) and callable(tg.enable_grad) and callable(tg.manual_seed)
+    import tinygrad_np.datasets
+
+    assert tinygrad_np.datasets.load_diabetes  # the datasets module keeps working
+
+
+def test_engine_modules_do_not_import_the_layers_above():
+    # importing a submodule runs tinygrad_np/__init__ first (which imports everything), so
+    # check the engine's own source: none of the engine files imports the layers above
+    import pathlib
+
+    root = pathlib.Path(tg.__file__).parent
+    engine = [root / "tensor.py", root / "function.py", root / "autograd.py", root / "device.py",
+              root / "dtypes.py", root / "xp.py", *sorted((root / "ops").glob("*.py"))]
+    for path in engine:
+        text = path.read_text()
+        for layer in ("tinygrad_np.nn", "tinygrad_np.optim", "tinygrad_np.utils",
+                      "tinygrad_np import nn", "tinygrad_np.viz", "tinygrad_np.gradcheck",
+                      "tinygrad_np.anomaly", "tinygrad_np.datasets", "tinygrad_np.serialization",
+                      "tinygrad_np.testing", "import viz", "import gradcheck"):
+            assert layer not in text, f"{path.name} imports {layer}"
+
+
+def test_import_has_no_cycle_in_a_fresh_interpreter():
+    for module in ("tinygrad_np.utils.data", "tinygrad_np.nn.functional"):
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+
+
+# ----------------------------------------------------------------- dtypes
+DTYPES = {
+    "float32": np.float32, "float": np.float32, "float64": np.float64, "double": np.float64,
+    "float16": np.float16, "half": np.float16, "int64": np.int64, "long": np.int64,
+    "int32": np.int32, "int": np.int32, "int16": np.int16, "short": np.int16,
+    "int8": np.int8, "uint8": np.uint8, "bool": np.bool_,
+}
+
+
+@pytest.mark.parametrize(("name", "numpy_type"), DTYPES.items())
+def test_dtype_names_work_everywhere(name, numpy_type):
+    dtype = getattr(tg, name)
+    assert dtype == numpy_type and dtype == np.dtype(numpy_type)
+    made = [tg.zeros(2, dtype=dtype), tg.ones(2, dtype=dtype), tg.tensor([1, 0], dtype=dtype),
+            Tensor([1, 0], dtype=dtype), tg.full((2,), 1, dtype=dtype),
+            tg.arange(2, dtype=dtype), tg.zeros(2).to(dtype), tg.zeros(2).astype(dtype),
+            tg.zeros(2).to("cpu", dtype), tg.zeros(2).to(dtype=dtype)]
+    for tensor in made:
+        assert tensor.dtype == dtype and tensor.dtype == numpy_type
+
+
+def test_pytorch_dtype_checks():
+    torch = pytest.importorskip("torch")
+    for name in DTYPES:
+        ours, theirs = getattr(tg, name), getattr(torch, name)
+        assert str(torch.zeros(1, dtype=theirs).numpy().dtype) == str(ours)
+    x = tg.zeros(3)
+    assert x.dtype == tg.float32 and x.dtype == tg.float and x.dtype != tg.float64
+    assert (x > 0).dtype == tg.bool and tg.tensor([1, 2]).dtype == tg.long
+    assert tg.get_default_dtype() == tg.float32
+
+
+def test_set_default_dtype_takes_the_names():
+    try:
+        tg.set_default_dtype(tg.float64)
+        assert tg.get_default_dtype() == tg.double and tg.tensor(1.5).dtype == tg.float64
+        tg.set_default_dtype(tg.float)
+        assert tg.tensor(1.5).dtype == tg.float32
+        with pytest.raises(TypeError):
+            tg.set_default_dtype(tg.int64)
+    finally:
+        tg.set_default_dtype(np.float32)
+
+
+# ----------------------------------------------------------------- device
+def test_cpu_device_like_pytorch():
+    torch = pytest.importorskip("torch")
+    for args in (("cpu",), ("cpu", 0), ("cpu:0",)):
+        ours, theirs = tg.device(*args), torch.device(*args)
+        assert (str(ours), repr(ours), ours.type, ours.index) == (
+            str(theirs), repr(theirs), theirs.type, theirs.index)
+    assert tg.device("cpu") == tg.device("cpu") and tg.device("cpu") != tg.device("cpu:0")
+    assert (tg.device("cpu") == "cpu") == (torch.device("cpu") == "cpu")  # False in both
+    assert tg.device(tg.device("cpu")) == tg.device("cpu")
+    assert len({tg.device("cpu"), tg.device("cpu")}) == 1
+
+
+@pytest.mark.parametrize("name", ["cuda", "cuda:0", "mps", "xpu"])
+def test_other_devices_raise_a_clear_error(name):
+    x = tg.ones(2)
+    calls = [lambda: tg.device(name), lambda: x.to(name), lambda: tg.zeros(2, device=name),
+             lambda: tg.tensor([1.0], device=name), lambda: Tensor([1.0], device=name),
+             lambda: tg.randn(2, device=name), lambda: tg.set_default_device(name),
+             lambda: tg.nn.Linear(2, 2).to(name), lambda: x.to(device=name)]
+    for call in calls:
+        with pytest.raises(RuntimeError, match="CPU only"):
+            call()
+    with pytest.raises(RuntimeError, match="CPU only"):
+        x.cuda()
+
+
+def test_cpu_device_accepted_everywhere():
+    cpu = tg.device("cpu")
+    x = tg.ones(2, 3, device="cpu")
+    assert x.device == cpu and str(x.device) == "cpu" and not x.is_cuda
+    assert x.to("cpu") is x and x.to(cpu) is x and x.cpu() is x and x.to(x) is x
+    assert x.to("cpu", copy=True) is not x
+    y = x.to("cpu", tg.float64)
+    assert y.dtype == tg.float64 and x.to(y).dtype == tg.float64
+    assert tg.zeros(2, device=cpu).device == cpu
+    assert tg.arange(3, device="cpu").device == cpu
+    tg.set_default_device("cpu")
+    assert tg.get_default_device() == cpu
+    assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
+    assert tg.backends.mps.is_available() is False
+    device = tg.device("cuda" if tg.cuda.is_available() else "cpu")  # the usual idiom
+    assert tg.randn(2, device=device).device == cpu
+
+
+def test_to_keeps_the_graph():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x.to(tg.float64) * 3).sum().backward()
+    assert x.grad.dtype == tg.float32 and np.all(x.grad.data == 3)
+
+
+# ----------------------------------------------------------------- grad mode and helpers
+def test_set_grad_enabled_as_call_and_context():
+    x = tg.ones(2, requires_grad=True)
+    with tg.set_grad_enabled(False):
+        assert not tg.is_grad_enabled() and not (x * 2).requires_grad
+    assert tg.is_grad_enabled()
+    try:
+        tg.set_grad_enabled(False)
+        assert not tg.is_grad_enabled()
+    finally:
+        tg.set_grad_enabled(True)
+    assert tg.is_grad_enabled() and (x * 2).requires_grad
+    with tg.inference_mode():
+        assert not tg.is_grad_enabled()
+
+
+def test_tensor_helpers():
+    array = np.arange(6.0).reshape(2, 3)
+    shared = tg.from_numpy(array)
+    assert shared.dtype == tg.float64 and shared.data is array
+    assert tg.as_tensor(array).data is array and tg.as_tensor(shared) is shared
+    assert tg.as_tensor([1, 2]).dtype == tg.int64
+    assert tg.as_tensor(array, tg.float32).dtype == tg.float32
+    assert tg.is_tensor(shared) and not tg.is_tensor(array)
+    assert tg.numel(shared) == 6
+    assert shared.shape == tg.Size([2, 3]) and tg.Size([2, 3]).numel() == 6
+    with pytest.raises(TypeError):
+        tg.from_numpy([1, 2])
+
+
+def test_generator_is_seedable():
+    a = tg.Generator().manual_seed(3)
+    b = tg.Generator().manual_seed(3)
+    assert a.initial_seed() == 3
+    assert np.array_equal(a.numpy.permutation(10), b.numpy.permutation(10))
+
+
+# ----------------------------------------------------------------- function forms
+def test_function_forms_are_the_methods():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 4))
+    ours, theirs = tg.tensor(x), torch.tensor(x)
+    checks = [
+        ("sin", ()), ("exp", ()), ("abs", ()), ("tanh", ()), ("sigmoid", ()), ("relu", ()),
+        ("sum", ()), ("mean", ()), ("flatten", ()), ("transpose", (0, 1)), ("reshape", ((4, 3),)),
+        ("permute", ((1, 0),)), ("unsqueeze", (1,)), ("softmax", (1,)), ("log_softmax", (0,)),
+        ("clamp", (-0.5, 0.5)), ("argmax", ()),
+    ]
+    for name, args in checks:
+        np.testing.assert_allclose(getattr(tg, name)(ours, *args).data,
+                                   getattr(torch, name)(theirs, *args).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(tg.sum(ours, dim=1, keepdim=True).data,
+                               torch.sum(theirs, dim=1, keepdim=True).numpy())
+    np.testing.assert_allclose(tg.mean(ours, dim=0).data, torch.mean(theirs, dim=0).numpy())
+    np.testing.assert_allclose(tg.softmax(ours, dim=0).data, torch.softmax(theirs, dim=0))
+    np.testing.assert_allclose(tg.clamp(ours, min=0).data, torch.clamp(theirs, min=0).numpy())
+    np.testing.assert_allclose(tg.sqrt(tg.abs(ours)).data, torch.sqrt(torch.abs(theirs)))
+    np.testing.assert_allclose(tg.matmul(ours, ours.T).data, torch.matmul(theirs, theirs.T))
+    assert tg.flatten(tg.zeros(2, 3, 4), 1).shape == (2, 12)
+    assert tg.squeeze(tg.zeros(2, 1, 3), 1).shape == (2, 3)
+    assert tg.sin.__name__ == "sin" and "input.sin" in tg.sin.__doc__
+    assert tg.sin(np.array([0.0])).data[0] == 0.0  # arrays and lists are taken as inputs
+
+
+def test_max_and_min_forms_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    ours, theirs = tg.tensor(x), torch.tensor(x)
+    assert tg.max(ours).item() == 7.0 and tg.min(ours).item() == 0.0
+    for dim, keepdim in ((1, False), (0, True), (-1, False)):
+        values, indices = tg.max(ours, dim, keepdim=keepdim)
+        ref = torch.max(theirs, dim, keepdim=keepdim)
+        np.testing.assert_array_equal(values.data, ref.values.numpy())
+        np.testing.assert_array_equal(indices.data, ref.indices.numpy())
+        low = tg.min(ours, dim=dim, keepdim=keepdim)
+        ref = torch.min(theirs, dim=dim, keepdim=keepdim)
+        np.testing.assert_array_equal(low.values.data, ref.values.numpy())
+        np.testing.assert_array_equal(low.indices.data, ref.indices.numpy())
+    _, predicted = tg.max(ours.data, 1)  # the classic `torch.max(outputs.data, 1)`
+    assert predicted.tolist() == [1, 0]
+    other = np.array([[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(tg.max(ours, tg.tensor(other)).data,
+                                  torch.max(theirs, torch.tensor(other)).numpy())
+    np.testing.assert_array_equal(tg.min(ours, tg.tensor(other)).data,
+                                  torch.min(theirs, torch.tensor(other)).numpy())
+
+
+def test_matrix_product_forms():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a, b, v = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=3)
+    batch_a, batch_b, c = rng.normal(size=(5, 2, 3)), rng.normal(size=(5, 3, 4)), rng.normal(
+        size=(2, 4))
+    t = torch.tensor
+    cases = [
+        (tg.mm(a, b), torch.mm(t(a), t(b))), (tg.bmm(batch_a, batch_b), torch.bmm(
+            t(batch_a), t(batch_b))), (tg.dot(v, v), torch.dot(t(v), t(v))),
+        (tg.mv(a, v), torch.mv(t(a), t(v))),
+        (tg.addmm(c, a, b), torch.addmm(t(c), t(a), t(b))),
+        (tg.addmm(c, a, b, beta=0.5, alpha=2), torch.addmm(t(c), t(a), t(b), beta=0.5, alpha=2)),
+    ]
+    for ours, theirs in cases:
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="mm: mat2 must be 2-D"):
+        tg.mm(a, v)
+    with pytest.raises(ValueError, match="bmm"):
+        tg.bmm(a, b)
+
+
+def test_every_form_in_the_list_is_generated_when_the_method_exists():
+    present = [name for name in functional_forms.METHOD_FORMS if hasattr(Tensor, name)]
+    for name in present:
+        assert getattr(tg, name) is functional_forms.FORMS[name]
+        assert getattr(tg, name).__name__ == name
+    assert {"sin", "sum", "mean", "matmul", "flatten", "reshape", "softmax"} <= set(present)
+
+
+# PyTorch functions in the list that tinygrad_np does not have yet (the README says so).
+NOT_YET = {"fmax", "fmin", "logit", "xlogy", "aminmax", "dist", "kthvalue", "tensor_split",
+           "cross", "kron", "unique"}
+
+
+def test_every_listed_form_exists_except_the_documented_ones():
+    missing = {name for name in functional_forms.METHOD_FORMS if not hasattr(tg, name)}
+    assert missing == NOT_YET
+    torch = pytest.importorskip("torch")
+    for name in functional_forms.METHOD_FORMS:
+        assert hasattr(torch, name), name
+
+
+def test_save_and_load_with_pytorch_arguments(tmp_path):
+    model = tg.nn.Linear(2, 3)
+    tg.save(model.state_dict(), tmp_path / "model.pth")
+    restored = tg.nn.Linear(2, 3)
+    restored.load_state_dict(tg.load(tmp_path / "model.pth", map_location="cpu",
+                                     weights_only=True))
+    assert np.array_equal(restored.weight.data, model.weight.data)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tg.load(tmp_path / "model.pth", map_location="cuda:0")

@@ -1,0 +1,133 @@
+"""Devices, honestly: tinygrad_np computes with NumPy on the CPU and nowhere else.
+
+`tg.device("cpu")`, `device=` on factories, `t.to("cpu")` and `t.device` exist so that
+PyTorch scripts run unchanged; asking for any other device ("cuda", "cuda:0", "mps") raises a
+RuntimeError that says so. `tg.cuda.is_available()` and `tg.backends.mps.is_available()` are
+False, which is what a PyTorch script checks before choosing its device.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+
+def _cpu_only(name: Any, where: str) -> RuntimeError:
+    return RuntimeError(
+        f"{where}: device {str(name)!r} is not available; tinygrad_np runs on the CPU only "
+        "(NumPy), so use 'cpu' (scripts that check torch.cuda.is_available() pick it)"
+    )
+
+
+class device:  # noqa: N801  (PyTorch's name)
+    """A device: only `device("cpu")` (also "cpu:0" or `device("cpu", 0)`) can be made.
+
+    As in PyTorch, `str(d)` is "cpu", `repr(d)` is "device(type='cpu')", `d.type` is "cpu"
+    and `d.index` is None unless given; a device equals a device, not a string.
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        name = str(type)
+        kind, _, number = name.partition(":")
+        if kind != "cpu" or (number and not number.isdigit()):
+            raise _cpu_only(name if index is None else f"{name}:{index}", "device")
+        if number:
+            if index is not None:
+                raise RuntimeError(f"device: type {name!r} already names an index; "
+                                   f"do not pass index={index} too")
+            index = int(number)
+        self.type = "cpu"
+        self.index = index
+
+    def __str__(self) -> str:
+        return "cpu" if self.index is None else f"cpu:{self.index}"
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return "device(type='cpu')"
+        return f"device(type='cpu', index={self.index})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, device) and (other.type, other.index) == (self.type, self.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+CPU = device("cpu")
+
+
+def as_device(value: Any, where: str) -> device:
+    """`value` (None, "cpu", "cpu:0", a device) as a device; any other device raises."""
+    if value is None:
+        return CPU
+    if isinstance(value, device):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):  # PyTorch: an int is a GPU index
+        raise _cpu_only(f"cuda:{value}", where)
+    if isinstance(value, str):
+        kind, _, number = value.partition(":")
+        if kind == "cpu" and (not number or number.isdigit()):
+            return device(value)
+        raise _cpu_only(value, where)
+    raise TypeError(f"{where}: expected a device such as 'cpu', got {type(value).__name__}")
+
+
+def is_device(value: Any) -> bool:
+    """True for a device or a string that names one (as `.to(...)` tells devices from dtypes)."""
+    if isinstance(value, device):
+        return True
+    if isinstance(value, str):
+        return value.partition(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla")
+    return False
+
+
+def set_default_device(value: Any) -> None:
+    """Accepts "cpu" (or None); any other device raises, as tinygrad_np has no other."""
+    as_device(value, "set_default_device")
+
+
+def get_default_device() -> device:
+    """Always `device("cpu")`."""
+    return CPU
+
+
+def _false() -> bool:
+    """Always False: there is no GPU backend."""
+    return False
+
+
+def _zero() -> int:
+    """Always 0: there are no GPUs."""
+    return 0
+
+
+def _no_op(*args: Any, **kwargs: Any) -> None:
+    """Nothing to do without a GPU (seeding, synchronising)."""
+
+
+def _no_cuda(*args: Any, **kwargs: Any) -> Any:
+    raise _cpu_only("cuda", "cuda")
+
+
+# `tg.cuda` and `tg.backends`: what PyTorch scripts ask before they choose a device.
+cuda = SimpleNamespace(
+    is_available=_false,
+    device_count=_zero,
+    manual_seed=_no_op,
+    manual_seed_all=_no_op,
+    synchronize=_no_op,
+    empty_cache=_no_op,
+    current_device=_no_cuda,
+    get_device_name=_no_cuda,
+)
+backends = SimpleNamespace(
+    mps=SimpleNamespace(is_available=_false, is_built=_false),
+    cuda=SimpleNamespace(is_built=_false),
+    cudnn=SimpleNamespace(is_available=_false, enabled=False, deterministic=False,
+                          benchmark=False),
+)

@@ -1,0 +1,257 @@
+"""PyTorch's function forms of the Tensor methods: `tg.sin(x)`, `tg.sum(x, dim=1)`, ...
+
+Each `tg.<name>(input, *args, **kwargs)` is `Tensor(input).<name>(*args, **kwargs)`: the
+function is generated from the one list `METHOD_FORMS` below, so a method and its function
+form cannot drift apart. A name in the list whose method the Tensor class does not have
+(yet) is left out. The few forms PyTorch gives a different meaning (`tg.max(x, dim)` returns
+values and indices; `tg.max(a, b)` is the elementwise maximum) and the matrix products
+(`mm`, `bmm`, `dot`, `mv`, `addmm`, compositions of `@`) are written out by hand.
+Also here: `is_tensor`, `numel`, `from_numpy`, `as_tensor`, `set_grad_enabled`, `Size`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tinygrad_np.device import as_device
+from tinygrad_np.function import enable_grad, no_grad
+from tinygrad_np.tensor import Tensor
+
+# The Tensor methods that PyTorch also offers as `torch.<name>(input, ...)`. The second
+# group comes with the tensor vocabulary; names whose method is missing are skipped.
+METHOD_FORMS: tuple[str, ...] = (
+    # arithmetic, elementwise and activations
+    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "sin", "cos",
+    "tanh", "sigmoid", "relu", "clamp", "clip",
+    # reductions and normalisations
+    "sum", "mean", "argmax", "argmin", "softmax", "log_softmax",
+    # shapes
+    "reshape", "transpose", "permute", "squeeze", "unsqueeze", "flatten", "swapaxes",
+    "matmul", "detach",
+    # the tensor vocabulary
+    "subtract", "multiply", "divide", "true_divide", "floor_divide", "remainder", "fmod",
+    "square", "rsqrt", "reciprocal", "exp2", "expm1", "log1p", "log2", "log10", "sign",
+    "sgn", "floor", "ceil", "round", "trunc", "frac", "tan", "asin", "acos", "atan",
+    "atan2", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "lerp", "hypot",
+    "maximum", "minimum", "fmax", "fmin", "logaddexp", "logit", "xlogy", "addcmul",
+    "addcdiv", "nan_to_num", "isnan", "isinf", "isfinite", "eq", "ne", "lt", "le", "gt",
+    "ge", "logical_and", "logical_or", "logical_not", "logical_xor", "allclose",
+    "isclose", "equal",
+    "prod", "std", "var", "logsumexp", "cumsum", "cumprod",
+    "amax", "amin", "aminmax", "all", "any", "norm", "dist", "count_nonzero", "median",
+    "sort", "argsort", "topk", "kthvalue",
+    "repeat_interleave", "tile", "flip", "fliplr", "flipud",
+    "roll", "narrow", "chunk", "split", "tensor_split", "unbind", "movedim", "moveaxis",
+    "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
+    "take", "take_along_dim", "diag", "diagonal", "tril", "triu", "trace", "outer", "inner",
+    "cross", "kron", "clone", "ravel", "t", "nonzero", "unique", "selu", "celu",
+)
+
+# Methods that take NumPy's `axis=`/`keepdims=` in this version: PyTorch's `dim=`/`keepdim=`
+# are passed on under those names (harmless once the methods take both spellings).
+_AXIS_METHODS = frozenset({"sum", "mean", "argmax", "argmin", "softmax", "log_softmax"})
+
+
+def _as_input(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _numpy_axis_names(kwargs: dict[str, Any]) -> dict[str, Any]:
+    if "dim" in kwargs:
+        kwargs["axis"] = kwargs.pop("dim")
+    if "keepdim" in kwargs:
+        kwargs["keepdims"] = kwargs.pop("keepdim")
+    return kwargs
+
+
+def _function_form(name: str) -> Callable[..., Any]:
+    """`tg.<name>(input, ...)` calling `Tensor.<name>`, with the method's docstring."""
+    axis_names = name in _AXIS_METHODS
+
+    def form(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002  (PyTorch's name)
+        if axis_names:
+            kwargs = _numpy_axis_names(kwargs)
+        return getattr(_as_input(input), name)(*args, **kwargs)
+
+    form.__name__ = form.__qualname__ = name
+    form.__doc__ = (f"`tg.{name}(input, ...)` is `input.{name}(...)`: "
+                    f"{getattr(Tensor, name).__doc__ or ''}")
+    form.__module__ = "tinygrad_np"
+    return form
+
+
+FORMS: dict[str, Callable[..., Any]] = {
+    name: _function_form(name) for name in METHOD_FORMS if hasattr(Tensor, name)
+}
+
+
+class ValuesIndices(NamedTuple):
+    """What `tg.max(x, dim)` and `tg.min(x, dim)` return, as PyTorch's named tuple."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _extreme(input: Any, dim: Any, keepdim: bool, kwargs: dict[str, Any], largest: bool,
+             name: str) -> Any:
+    x = _as_input(input)
+    dim = kwargs.pop("dim", kwargs.pop("axis", dim))
+    keepdim = kwargs.pop("keepdim", kwargs.pop("keepdims", keepdim))
+    if kwargs:
+        raise TypeError(f"{name}: unexpected keyword arguments {sorted(kwargs)}")
+    if dim is None:
+        return x.max() if largest else x.min()
+    if isinstance(dim, Tensor):  # tg.max(a, b): the elementwise maximum
+        return _elementwise_extreme(x, dim, largest)
+    values = x.max(dim, keepdim) if largest else x.min(dim, keepdim)
+    if isinstance(values, tuple):  # the method gives (values, indices) itself
+        return values
+    indices = x.argmax(dim, keepdim) if largest else x.argmin(dim, keepdim)
+    return ValuesIndices(values, indices)
+
+
+def _elementwise_extreme(a: Tensor, b: Tensor, largest: bool) -> Tensor:
+    method = getattr(a, "maximum" if largest else "minimum", None)
+    if method is not None:
+        return method(b)
+    # (a + b +- |a - b|) / 2: exact, and at ties the gradient is split evenly
+    half_gap = (a - b).abs() * 0.5
+    middle = (a + b) * 0.5
+    return middle + half_gap if largest else middle - half_gap
+
+
+def max(input: Any, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:  # noqa: A001
+    """`tg.max(x)`: the largest value; `tg.max(x, dim, keepdim=False)`: (values, indices)
+    along `dim` as PyTorch; `tg.max(a, b)` with a Tensor `b`: the elementwise maximum."""
+    return _extreme(input, dim, keepdim, kwargs, True, "max")
+
+
+def min(input: Any, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:  # noqa: A001
+    """`tg.min(x)`: the smallest value; `tg.min(x, dim, keepdim=False)`: (values, indices)
+    along `dim` as PyTorch; `tg.min(a, b)` with a Tensor `b`: the elementwise minimum."""
+    return _extreme(input, dim, keepdim, kwargs, False, "min")
+
+
+def _check_ndim(name: str, **tensors: Tensor) -> None:
+    expected = {"mm": 2, "bmm": 3, "dot": 1}
+    for argument, tensor in tensors.items():
+        wanted = expected.get(name, 2 if argument == "mat" else 1)
+        if tensor.ndim != wanted:
+            raise ValueError(f"{name}: {argument} must be {wanted}-D, got shape {tensor.shape}")
+
+
+def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+    """Matrix product of two 2-D tensors (n, m) @ (m, p) -> (n, p)."""
+    input, mat2 = _as_input(input), _as_input(mat2)
+    _check_ndim("mm", input=input, mat2=mat2)
+    return input @ mat2
+
+
+def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+    """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p) -> (b, n, p)."""
+    input, mat2 = _as_input(input), _as_input(mat2)
+    _check_ndim("bmm", input=input, mat2=mat2)
+    if input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"bmm: batch sizes differ: {input.shape} and {mat2.shape}")
+    return input @ mat2
+
+
+def dot(input: Any, tensor: Any) -> Tensor:  # noqa: A002
+    """Inner product of two 1-D tensors of the same length (a 0-d tensor)."""
+    input, tensor = _as_input(input), _as_input(tensor)
+    _check_ndim("dot", input=input, tensor=tensor)
+    return input @ tensor
+
+
+def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
+    """Matrix-vector product (n, m) @ (m,) -> (n,)."""
+    input, vec = _as_input(input), _as_input(vec)
+    _check_ndim("mv", mat=input, vec=vec)
+    return input @ vec
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
+          alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape."""
+    product = mm(mat1, mat2)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:  # as PyTorch: input is ignored (NaN in it does not propagate)
+        return product
+    return product + (_as_input(input) * beta if beta != 1 else _as_input(input))
+
+
+# ----------------------------------------------------------------- tensors and grad mode
+def is_tensor(obj: Any) -> bool:
+    """True if `obj` is a tinygrad_np Tensor (Parameters included)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Any) -> int:  # noqa: A002
+    """The number of elements."""
+    return int(np.size(input.data if isinstance(input, Tensor) else input))
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor sharing memory with `array` (writes to one show in the other), dtype kept."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """`data` as a Tensor, sharing memory when it already is one (or an ndarray) of `dtype`."""
+    as_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
+    return Tensor(data, dtype=dtype)
+
+
+class set_grad_enabled:  # noqa: N801  (PyTorch's name)
+    """Turn graph recording on or off: at once when called (`tg.set_grad_enabled(False)`),
+    and back to the previous mode at the end of a `with tg.set_grad_enabled(mode):` block."""
+
+    def __init__(self, mode: bool) -> None:
+        self._context = enable_grad() if mode else no_grad()
+        self._context.__enter__()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._context.__exit__(*exc_info)
+
+
+inference_mode = no_grad
+
+
+class Size(tuple):
+    """PyTorch's shape type: a tuple (`x.shape == tg.Size([2, 3])` holds)."""
+
+    def numel(self) -> int:
+        """The product of the sizes."""
+        return int(np.prod(self, dtype=np.int64))
+
+
+__all__ = [
+    *FORMS,
+    "Size",
+    "ValuesIndices",
+    "addmm",
+    "as_tensor",
+    "bmm",
+    "dot",
+    "from_numpy",
+    "inference_mode",
+    "is_tensor",
+    "max",
+    "min",
+    "mm",
+    "mv",
+    "numel",
+    "set_grad_enabled",
+]
+globals().update(FORMS)

@@ -1,0 +1,86 @@
+"""Joining and splitting tensors, as torch's functions: cat, stack, split, chunk, unbind,
+meshgrid.
+
+    tg.cat([a, b], dim=0)        tg.stack([a, b])        q, k, v = x.chunk(3, dim=-1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tinygrad_np.ops.join import Cat
+from tinygrad_np.tensor import Tensor, _wrap_dim
+
+
+def _tensors(op: str, tensors: Any) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence) or not tensors:
+        raise TypeError(f"{op}: expected a non-empty list or tuple of tensors")
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing axis `dim` (alias `axis`); the other axes must match.
+
+    Mixed dtypes promote as in PyTorch; each input's gradient is its slice of g.
+    """
+    tensors = _tensors("cat", tensors)
+    dim = dim if axis is None else axis
+    if any(t.ndim == 0 for t in tensors):
+        raise RuntimeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    axis = _wrap_dim("cat", dim, tensors[0].ndim)
+    return Cat.apply(*tensors, axis)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join equal-shaped tensors along a new axis at `dim`."""
+    tensors = _tensors("stack", tensors)
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        raise RuntimeError(f"stack: expects each tensor to be equal size, got shapes "
+                           f"{sorted(shapes)}")
+    axis = _wrap_dim("stack", dim, tensors[0].ndim, extra=1)
+    return Cat.apply(*[t.unsqueeze(axis) for t in tensors], axis)
+
+
+def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+    """Pieces of `tensor` along `dim` (see Tensor.split)."""
+    return tensor.split(split_size_or_sections, dim)
+
+
+def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """`chunks` near-equal pieces of `tensor` along `dim` (see Tensor.chunk)."""
+    return tensor.chunk(chunks, dim)
+
+
+def unbind(tensor: Tensor, dim: int = 0) -> tuple:
+    """The slices of `tensor` along `dim`, that axis removed."""
+    return tensor.unbind(dim)
+
+
+def meshgrid(*tensors: Tensor, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-D tensors. indexing='ij' (the default, as PyTorch's current
+    behaviour) gives shape (len0, len1, ...); 'xy' swaps the first two axes (NumPy's
+    default)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    tensors = [t.reshape(-1) if t.ndim == 0 else t for t in _tensors("meshgrid", tensors)]
+    if any(t.ndim != 1 for t in tensors):
+        raise RuntimeError("meshgrid: expects 0-D or 1-D tensors")
+    order = list(range(len(tensors)))  # which input's length sits on each output axis
+    if indexing == "xy" and len(order) > 1:
+        order[0], order[1] = 1, 0
+    shape = tuple(tensors[source].shape[0] for source in order)
+    grids = []
+    for position, tensor in enumerate(tensors):
+        axis = order.index(position)
+        view = [1] * len(order)
+        view[axis] = -1
+        grids.append(tensor.reshape(view).expand(shape))
+    return tuple(grids)

@@ -1,0 +1,32 @@
+"""Dropout layers: Dropout (elements) and Dropout2d (whole channels), active only in training."""
+
+from __future__ import annotations
+
+from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.module import Module
+from tinygrad_np.tensor import Tensor
+
+
+class Dropout(Module):
+    """In training, zero each element with probability p and scale the rest by 1/(1-p);
+    in eval, the identity. Masks come from the library generator (`tg.manual_seed`)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        F._check_probability(p, type(self).__name__)
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Dropout of whole channels of (N, C, H, W) or unbatched (C, H, W) inputs: every value of
+    a dropped channel is zero, the kept channels are scaled by 1/(1-p)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout2d(x, self.p, self.training, self.inplace)

@@ -1,0 +1,299 @@
+"""The losses of `nn.functional` beyond the fused ones, composed from Tensor ops.
+
+nll_loss, the general cross-entropy (class weights, ignore_index, label smoothing,
+(N, C, d1, ...) inputs), l1_loss, huber_loss, smooth_l1_loss, kl_div, and the weighted
+binary cross-entropies. Every one is a composition of recorded ops (log_softmax, indexing,
+abs, clip, the fused binary cross-entropy), so none needs a backward of its own and all
+support gradients of gradients. The plain (N, C) cross-entropy with class ids keeps its
+fused op (ops/loss.py): F.cross_entropy only comes here for the extra features.
+
+Reductions follow PyTorch: with class weights, 'mean' divides by the sum of the weights of
+the targets that were not ignored (a weighted average), not by the number of targets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
+from tinygrad_np.tensor import Tensor
+
+
+def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: str) -> str:
+    """PyTorch's deprecated `size_average` / `reduce` flags as a `reduction`, then checked."""
+    if size_average is not None or reduce is not None:
+        if reduce is False:
+            reduction = "none"
+        else:
+            reduction = "sum" if size_average is False else "mean"
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{function}: reduction must be 'mean', 'sum' or 'none', "
+                         f"got {reduction!r}")
+    return reduction
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _constant(x: Any, dtype: np.dtype) -> np.ndarray:
+    """A weight or similar constant as an array of the input's dtype."""
+    return np.asarray(x.data if isinstance(x, Tensor) else x).astype(dtype, copy=False)
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    return losses.sum() if reduction == "sum" else losses
+
+
+def _classes_last(x: Any) -> Any:
+    """(N, C, d1, ..., dk) -> (N d1 ... dk, C): one row per prediction (Tensor or array)."""
+    if x.ndim == 2:
+        return x
+    order = (0, *range(2, x.ndim), 1)
+    classes = x.shape[1]
+    if isinstance(x, Tensor):
+        return x.permute(order).reshape(-1, classes)
+    return np.transpose(x, order).reshape(-1, classes)
+
+
+def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
+               function: str) -> np.ndarray:
+    """Check integer targets against (N, C, d...) input; returns them flat."""
+    ids = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"{function}: class-index targets must be integers, got {ids.dtype}")
+    expected = (input_shape[0], *input_shape[2:])
+    if ids.shape != expected:
+        raise ValueError(f"{function}: target shape {ids.shape} does not fit input shape "
+                         f"{input_shape}: expected {expected}")
+    ids = ids.reshape(-1)
+    classes = input_shape[1]
+    valid = ids != ignore_index
+    bad = valid & ((ids < 0) | (ids >= classes))
+    if bad.any():
+        raise ValueError(f"{function}: target class ids must be in [0, {classes - 1}] for "
+                         f"{classes} classes (or ignore_index={ignore_index}), got "
+                         f"{ids[bad][0]}")
+    return ids
+
+
+def _batched(input: Tensor, target: Any, probabilities: bool, function: str
+             ) -> tuple[Tensor, Any, bool]:
+    """Unbatched input (C,) as a batch of one (N=1); says whether it was unbatched."""
+    if input.ndim != 1:
+        if input.ndim == 0:
+            raise ValueError(f"{function}: input must have a class axis, got a 0-d tensor")
+        return input, target, False
+    expected = input.shape if probabilities else ()
+    if tuple(np.shape(target.data if isinstance(target, Tensor) else target)) != expected:
+        raise ValueError(f"{function}: for unbatched input of shape {input.shape} the target "
+                         f"must have shape {expected}, got {np.shape(target)}")
+    target = target.reshape(1, -1) if probabilities else np.reshape(
+        target.data if isinstance(target, Tensor) else target, (1,))
+    return input.reshape(1, -1), target, True
+
+
+def _weighted_nll(log_probs: Tensor, ids: np.ndarray, weight: Any, ignore_index: int
+                  ) -> tuple[Tensor, np.ndarray]:
+    """Per-row losses -w[y] log p[y] (0 where ignored) of flat (M, C) log-probs, and the
+    per-row weights (0 where ignored)."""
+    valid = ids != ignore_index
+    safe = np.where(valid, ids, 0)
+    row_weights = valid.astype(log_probs.dtype)
+    if weight is not None:
+        row_weights = row_weights * _constant(weight, log_probs.dtype)[safe]
+    picked = log_probs[np.arange(len(ids)), safe]
+    return -picked * row_weights, row_weights
+
+
+def _weighted_mean(losses: Tensor, row_weights: np.ndarray) -> Tensor:
+    total = row_weights.sum()
+    # every target ignored: NaN, as PyTorch (without NumPy's 0 / 0 warning)
+    return losses.sum() / total if total else losses.sum() + np.nan  # gradient 0 as PyTorch
+
+
+def _check_weight(weight: Any, classes: int, function: str) -> None:
+    if weight is not None and np.shape(weight) != (classes,):
+        raise ValueError(f"{function}: weight must have shape ({classes},) for {classes} "
+                         f"classes, got {np.shape(weight)}")
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of class ids under log-probabilities: loss = -w[y] input[y].
+
+    `input` (N, C), (N, C, d1, ...) or unbatched (C,); `target` int class ids (N, d1, ...)
+    or a scalar. Targets equal to `ignore_index` contribute nothing; with `weight` (C,),
+    'mean' is the weighted average (sum of losses / sum of the targets' weights).
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
+    input = _tensor(input)
+    input, target, unbatched = _batched(input, target, False, "nll_loss")
+    _check_weight(weight, input.shape[1], "nll_loss")
+    ids = _class_ids(target, input.shape, ignore_index, "nll_loss")
+    losses, row_weights = _weighted_nll(_classes_last(input), ids, weight, ignore_index)
+    if reduction == "mean":
+        return _weighted_mean(losses, row_weights)
+    if reduction == "sum":
+        return losses.sum()
+    shape = () if unbatched else (input.shape[0], *input.shape[2:])
+    return losses.reshape(shape)
+
+
+def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index: int,  # noqa: A002
+                          reduction: str, label_smoothing: float) -> Tensor:
+    """Cross-entropy with every PyTorch option (see F.cross_entropy), as a composition:
+    log_softmax over the class axis (1), then the weighted NLL and, with label smoothing
+    eps, (1 - eps) NLL + eps / C * (the loss against the uniform distribution)."""
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], "
+                         f"got {label_smoothing}")
+    input = _tensor(input)
+    target_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
+    probabilities = target_dtype.kind == "f"
+    if probabilities and not isinstance(target, Tensor):
+        target = np.asarray(target).astype(input.dtype, copy=False)
+    input, target, unbatched = _batched(input, target, probabilities, "cross_entropy")
+    classes = input.shape[1]
+    _check_weight(weight, classes, "cross_entropy")
+    log_probs = _classes_last(input.log_softmax(axis=1))
+    class_weights = None if weight is None else _constant(weight, input.dtype)
+    batch_shape = () if unbatched else (input.shape[0], *input.shape[2:])
+
+    if probabilities:
+        if tuple(target.shape) != tuple(input.shape):
+            raise ValueError(f"cross_entropy: probability target shape {tuple(target.shape)} "
+                             f"must equal the input shape {tuple(input.shape)}")
+        q = _classes_last(target)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / classes
+        weighted = log_probs * q if class_weights is None else log_probs * q * class_weights
+        losses = -weighted.sum(axis=1)
+        return losses.reshape(batch_shape) if reduction == "none" else _reduce(losses, reduction)
+
+    ids = _class_ids(target, input.shape, ignore_index, "cross_entropy")
+    losses, row_weights = _weighted_nll(log_probs, ids, weight, ignore_index)
+    if label_smoothing:
+        valid = (ids != ignore_index).astype(input.dtype)
+        uniform = log_probs if class_weights is None else log_probs * class_weights
+        smooth = -uniform.sum(axis=1) * valid
+        losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+    if reduction == "mean":
+        return _weighted_mean(losses, row_weights)
+    if reduction == "sum":
+        return losses.sum()
+    return losses.reshape(batch_shape)
+
+
+def _same_shape(input: Tensor, target: Any, function: str) -> None:
+    if tuple(np.shape(target.data if isinstance(target, Tensor) else target)) != input.shape:
+        raise ValueError(f"{function}: target shape {tuple(np.shape(target))} must equal the "
+                         f"input shape {input.shape}")
+
+
+def _target(target: Any, input: Tensor) -> Any:
+    """A Tensor target stays one (it may need a gradient); other data takes input's dtype."""
+    if isinstance(target, Tensor):
+        return target
+    return np.asarray(target).astype(input.dtype, copy=False)
+
+
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
+            reduction: str = "mean") -> Tensor:
+    """loss = |input - target|;  d input = sign(input - target) (0 where equal)."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "l1_loss")
+    input = _tensor(input)
+    _same_shape(input, target, "l1_loss")
+    return _reduce((input - _target(target, input)).abs(), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0  # noqa: A002
+               ) -> Tensor:
+    """loss = d^2 / 2 for |d| < delta, else delta (|d| - delta / 2), d = input - target.
+
+    Written as q^2 / 2 + delta (|d| - q) with q = min(|d|, delta): the same values, and
+    a gradient (d inside, delta sign(d) outside) without a branch.
+    """
+    reduction = legacy_reduction(None, None, reduction, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    input = _tensor(input)
+    _same_shape(input, target, "huber_loss")
+    distance = (input - _target(target, input)).abs()
+    inside = distance.clip(None, delta)
+    return _reduce(inside * inside * 0.5 + (distance - inside) * delta, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa: A002
+                   reduce: Any = None, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """loss = d^2 / (2 beta) for |d| < beta, else |d| - beta / 2: huber_loss(delta=beta) / beta
+    (beta = 0 is the L1 loss)."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    return huber_loss(input, target, reduction, beta) / beta
+
+
+def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || exp(input)) per element: loss = target (log target - input), 0 where
+    target = 0; with log_target=True the target is given as log-probabilities:
+    exp(target) (target - input). `input` holds log-probabilities.
+
+    reduction: 'batchmean' (sum / batch size: the true KL divergence, recommended), 'sum',
+    'none', or 'mean' (PyTorch's default: the average over every element).
+    """
+    if reduction == "batchmean":
+        batch_mean = True
+        reduction = legacy_reduction(size_average, reduce, "sum", "kl_div")
+    else:
+        batch_mean = False
+        reduction = legacy_reduction(size_average, reduce, reduction, "kl_div")
+    input = _tensor(input)
+    _same_shape(input, target, "kl_div")
+    target = _target(target, input)
+    if log_target:
+        target_t = _tensor(target)
+        losses = target_t.exp() * (target_t - input)
+    elif isinstance(target, Tensor) and target.requires_grad:
+        # t log t with 0 log 0 = 0: log of (t + [t == 0]) is 0 where t is 0
+        zero = (target.data == 0).astype(target.dtype)
+        losses = target * ((target + zero).log() - input)
+    else:
+        values = np.asarray(target.data if isinstance(target, Tensor) else target)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            entropy = np.where(values > 0, values * np.log(np.where(values > 0, values, 1)), 0)
+        losses = Tensor(entropy.astype(input.dtype, copy=False)) - input * values
+    if batch_mean:
+        batch = input.shape[0] if input.ndim else 1
+        return losses.sum() / batch
+    return _reduce(losses, reduction)
+
+
+def softplus_of_minus(logits: Tensor) -> Tensor:
+    """log(1 + exp(-x)) = -log sigmoid(x), stable, with gradient sigmoid(x) - 1 everywhere
+    (the fused binary cross-entropy with logits against a target of 1)."""
+    return BinaryCrossEntropyWithLogits.apply(logits, np.ones((), dtype=logits.dtype))
+
+
+def weighted_bce_with_logits(logits: Tensor, target: Any, weight: Any, pos_weight: Any
+                             ) -> Tensor:
+    """Per-element BCE with logits, positive examples weighted by `pos_weight`:
+    loss = (1 - y) x + (1 + (pos_weight - 1) y) log(1 + exp(-x)), times `weight`."""
+    if pos_weight is None:
+        losses = BinaryCrossEntropyWithLogits.apply(logits, target)
+    else:
+        pos = pos_weight if isinstance(pos_weight, Tensor) else _constant(pos_weight,
+                                                                          logits.dtype)
+        log_weight = (pos - 1) * target + 1
+        losses = logits * (1 - target) + softplus_of_minus(logits) * log_weight
+    if weight is not None:
+        losses = losses * (weight if isinstance(weight, Tensor)
+                           else _constant(weight, logits.dtype))
+    return losses

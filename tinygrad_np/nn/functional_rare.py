@@ -1,0 +1,76 @@
+"""The activations of `torch.nn` that the tensor vocabulary leaves out, composed from Tensor
+ops: hardshrink, softshrink, tanhshrink, threshold, glu, prelu. Re-exported by F.
+
+Where an activation is piecewise, the piece is chosen by a constant mask computed from the
+input (no gradient flows through a comparison), so each gradient is PyTorch's, kinks
+included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.tensor import Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _mask(condition: np.ndarray, like: Tensor) -> np.ndarray:
+    return condition.astype(like.dtype)
+
+
+def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """y = x where |x| > lambd, else 0."""
+    x = _tensor(x)
+    return x * _mask(np.abs(x.data) > lambd, x)
+
+
+def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """y = x - lambd above lambd, x + lambd below -lambd, else 0: x - clamp(x, -lambd, lambd)."""
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
+    x = _tensor(x)
+    return x - x.clip(-lambd, lambd)
+
+
+def tanhshrink(x: Tensor) -> Tensor:
+    """y = x - tanh(x)."""
+    x = _tensor(x)
+    return x - x.tanh()
+
+
+def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """y = x where x > threshold, else value."""
+    x = _tensor(x)
+    keep = _mask(x.data > threshold, x)
+    return x * keep + (1 - keep) * value
+
+
+def glu(x: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: split `dim` into halves a, b; y = a * sigmoid(b)."""
+    x = _tensor(x)
+    size = x.shape[dim]
+    if size % 2:
+        raise ValueError(f"glu: dimension {dim} must have an even size, got shape {x.shape}")
+    axis = dim % x.ndim
+    before = (slice(None),) * axis
+    first = x[(*before, slice(0, size // 2))]
+    second = x[(*before, slice(size // 2, size))]
+    return first * second.sigmoid()
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """y = x for x > 0, weight * x else; `weight` has 1 entry or one per channel (dim 1)."""
+    x = _tensor(x)
+    weight = _tensor(weight)
+    if weight.ndim != 1 or weight.shape[0] not in (1, x.shape[1] if x.ndim > 1 else 1):
+        raise ValueError(f"prelu: weight of shape {weight.shape} does not fit input of shape "
+                         f"{x.shape} (1 or {x.shape[1] if x.ndim > 1 else 1} values)")
+    if x.ndim > 1:
+        weight = weight.reshape((weight.shape[0],) + (1,) * (x.ndim - 2))
+    positive = _mask(x.data > 0, x)
+    return x * (positive + weight * (1 - positive))

@@ -1,0 +1,90 @@
+"""`Embedding`: a lookup table of learnable vectors, indexed by integer ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.rng import generator
+from tinygrad_np.tensor import Tensor
+
+
+class Embedding(Module):
+    """Row i of `weight` (num_embeddings, embedding_dim) for each id i: ids of shape (N, L)
+    give (N, L, embedding_dim).
+
+    The weight starts as N(0, 1) samples (from the library generator), as in PyTorch, with the
+    row `padding_idx` zeroed; that row never receives a gradient. `_weight` supplies the
+    initial table instead. max_norm, scale_grad_by_freq and sparse are not supported.
+    """
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Any = None,
+        _freeze: bool = False,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are "
+                                      "not supported")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Embedding: padding_idx={padding_idx} must be within "
+                                 f"num_embeddings={num_embeddings}")
+            padding_idx %= num_embeddings
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = padding_idx
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            dtype = get_default_dtype() if dtype is None else dtype
+            table = generator().standard_normal((num_embeddings, embedding_dim)).astype(dtype)
+            if padding_idx is not None:
+                table[padding_idx] = 0
+        else:
+            table = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            if table.shape != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight has shape {table.shape}, expected "
+                                 f"({num_embeddings}, {embedding_dim})")
+        self.weight = Parameter(table, requires_grad=not _freeze)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Any,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
+        """An Embedding holding `embeddings` (2-D, shared, not copied); frozen (no gradient)
+        unless `freeze=False`. The padding row is not zeroed."""
+        table = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if table.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{table.shape}")
+        return cls(table.shape[0], table.shape[1], padding_idx, max_norm, norm_type,
+                   scale_grad_by_freq, sparse, _weight=table, _freeze=freeze)
+
+    def forward(self, indices: Any) -> Tensor:
+        return F.embedding(indices, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"

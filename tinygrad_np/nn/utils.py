@@ -1,0 +1,103 @@
+"""Gradient clipping, as `torch.nn.utils`: call between `loss.backward()` and
+`optimizer.step()`.
+
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    optimizer.step()
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from tinygrad_np.function import no_grad
+from tinygrad_np.tensor import Tensor
+
+Parameters = Tensor | Iterable[Tensor]
+
+
+def _as_list(parameters: Parameters) -> list[Tensor]:
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def _vector_norm(array: np.ndarray, norm_type: float) -> np.ndarray:
+    """torch.linalg.vector_norm of the flattened array: (sum |x|^p)^(1/p); max |x| for inf,
+    min |x| for -inf, the count of non-zeros for 0."""
+    values = np.abs(array.reshape(-1))
+    if norm_type == math.inf:
+        return values.max(initial=0).astype(array.dtype)
+    if norm_type == -math.inf:
+        return values.min(initial=math.inf).astype(array.dtype)
+    if norm_type == 0:
+        return np.asarray(np.count_nonzero(values), dtype=array.dtype)
+    if norm_type == 2:
+        return np.sqrt(np.dot(values, values))
+    if norm_type == 1:
+        return values.sum()
+    return (values**norm_type).sum() ** (1.0 / norm_type)
+
+
+def get_total_norm(tensors: Parameters, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """The norm of all the tensors together, as if concatenated into one vector: the norm of
+    their norms. A 0-d Tensor (0.0 for no tensors), in the tensors' dtype."""
+    tensors = _as_list(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return Tensor(0.0)
+    dtype = np.result_type(*(t.dtype for t in tensors))
+    norms = np.array([_vector_norm(t.data, norm_type) for t in tensors], dtype=dtype)
+    total = _vector_norm(norms, norm_type)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
+                           "is non-finite, so it cannot be clipped. To disable this error and "
+                           "scale the gradients by the non-finite norm anyway, set "
+                           "`error_if_nonfinite=False`")
+    return Tensor(np.asarray(total, dtype=dtype))
+
+
+def clip_grads_with_norm_(parameters: Parameters, max_norm: float, total_norm: Tensor | float,
+                          foreach: bool | None = None) -> None:
+    """Scale every gradient by min(1, max_norm / (total_norm + 1e-6)), in place."""
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    if not grads:
+        return
+    total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
+    coefficient = min(float(max_norm) / (total + 1e-6), 1.0)
+    # A non-finite norm gives 0 or NaN: inf * 0 is NaN, silently as in PyTorch.
+    with no_grad(), np.errstate(invalid="ignore"):
+        for grad in grads:
+            grad.mul_(np.asarray(coefficient, dtype=grad.dtype))
+
+
+def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """Rescale the gradients of `parameters` (in place) so that their total norm (all
+    gradients as one vector) is at most `max_norm`; returns the total norm before clipping.
+
+    As in PyTorch, the scale is max_norm / (total_norm + 1e-6), capped at 1 (so gradients
+    within the limit are multiplied by exactly 1). `norm_type` may be inf. With
+    `error_if_nonfinite=True` a NaN or infinite total norm raises RuntimeError; otherwise the
+    gradients are scaled by it (and become NaN), as in PyTorch. `foreach` is ignored.
+    """
+    parameters = _as_list(parameters)
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total_norm = get_total_norm(grads, norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(parameters, max_norm, total_norm)
+    return total_norm
+
+
+def clip_grad_value_(parameters: Parameters, clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clamp every gradient of `parameters` to [-clip_value, clip_value], in place."""
+    clip_value = float(clip_value)
+    with no_grad():
+        for param in _as_list(parameters):
+            if param.grad is not None:
+                param.grad.clamp_(-clip_value, clip_value)
+
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]

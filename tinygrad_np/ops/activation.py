@@ -1,0 +1,158 @@
+"""Activation functions with their own gradient rule: gelu, the elu family (elu, selu, celu),
+leaky_relu, hardtanh (relu6), hardsigmoid, hardswish, softplus and logsigmoid.
+
+At a kink each rule takes the one-sided derivative PyTorch takes (written in each docstring),
+and every forward is stable for any finite input: exponentials only ever see x <= 0, and
+log(1 + exp(x)) is np.logaddexp(0, x). silu, mish, softsign and softmin are compositions
+(see Tensor) and need no rule of their own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+from tinygrad_np.ops.math import erf
+
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_SCALE = math.sqrt(2.0 / math.pi)  # the tanh approximation's sqrt(2/pi) (x + 0.044715 x^3)
+_TANH_CUBIC = 0.044715
+SELU_ALPHA = 1.6732632423543772848170429916717  # PyTorch's (and the SELU paper's) constants
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _erf(value):
+    return value.erf() if xp.is_tensor(value) else erf(value)
+
+
+def _tanh(value):
+    return value.tanh() if xp.is_tensor(value) else np.tanh(value)
+
+
+class GELU(Function):
+    """y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dx = g (Phi(x) + x phi(x)).
+
+    approximate='tanh': y = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, as PyTorch.
+    """
+
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            return 0.5 * x * (1 + np.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x)))
+        return x * 0.5 * (1 + erf(x * _SQRT1_2))
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        square = x * x
+        if ctx.approximate == "tanh":
+            t = _tanh(_TANH_SCALE * (x + _TANH_CUBIC * square * x))
+            inner_slope = _TANH_SCALE * (1 + 3 * _TANH_CUBIC * square)
+            return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_slope)
+        cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
+        return grad_output * (cdf + x * xp.exp(-0.5 * square) * _INV_SQRT_2PI)
+
+
+class ELU(Function):
+    """y = scale x for x > 0, else scale alpha (exp(x input_scale) - 1);
+    dx = g scale for x > 0, else g input_scale (y + scale alpha)  (the second at x = 0).
+
+    elu is (alpha, 1, 1), selu (1.6733, 1.0507, 1) and celu (alpha, 1, 1 / alpha), as PyTorch.
+    """
+
+    def forward(ctx, x, alpha, scale, input_scale):
+        positive = x > 0
+        negative_part = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
+        y = np.where(positive, x * scale, negative_part)
+        dtype = y.dtype if y.dtype.kind == "f" else np.float64
+        ctx.positive_slope = np.where(positive, scale, 0).astype(dtype)
+        ctx.negative_input_scale = np.where(positive, 0, input_scale).astype(dtype)
+        ctx.shift = alpha * scale
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * (ctx.positive_slope + (y + ctx.shift) * ctx.negative_input_scale)
+
+
+class LeakyReLU(Function):
+    """y = x for x > 0, else negative_slope x;  dx = g times the same factor (slope at 0)."""
+
+    def forward(ctx, x, negative_slope):
+        factor = np.where(x > 0, 1.0, negative_slope)
+        ctx.factor = factor.astype(x.dtype) if x.dtype.kind == "f" else factor
+        return x * ctx.factor
+
+    def backward(ctx, grad_output):
+        return grad_output * ctx.factor
+
+
+class HardTanh(Function):
+    """y = min(max(x, lo), hi);  dx = g where lo < x < hi, 0 at and beyond the edges."""
+
+    def forward(ctx, x, lo, hi):
+        ctx.inside = (x > lo) & (x < hi)
+        return np.clip(x, lo, hi)
+
+    def backward(ctx, grad_output):
+        return grad_output * ctx.inside
+
+
+class Hardsigmoid(Function):
+    """y = min(max(x + 3, 0), 6) / 6;  dx = g / 6 where -3 < x < 3, else 0."""
+
+    def forward(ctx, x):
+        ctx.inside = (x > -3) & (x < 3)
+        return np.clip(x + 3, 0, 6) / 6
+
+    def backward(ctx, grad_output):
+        return grad_output * ctx.inside / 6
+
+
+class Hardswish(Function):
+    """y = x min(max(x + 3, 0), 6) / 6;  dx = g (x/3 + 1/2) for -3 < x < 3, 0 at x <= -3,
+    g at x >= 3."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        ctx.middle = (x > -3) & (x < 3)
+        ctx.high = x >= 3
+        return x * np.clip(x + 3, 0, 6) / 6
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ((x / 3 + 0.5) * ctx.middle + ctx.high)
+
+
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta, or x where beta x > threshold;
+    dx = g sigmoid(beta x), or g where beta x > threshold."""
+
+    def forward(ctx, x, beta, threshold):
+        scaled = x * beta
+        ctx.beta = beta
+        ctx.linear = scaled > threshold
+        ctx.curved = ~ctx.linear
+        ctx.save_for_backward(x)
+        return np.where(ctx.linear, x, np.logaddexp(0, scaled) / beta)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * (xp.sigmoid(x * ctx.beta) * ctx.curved + ctx.linear)
+
+
+class LogSigmoid(Function):
+    """y = log(sigmoid(x)) = -log(1 + exp(-x));  dx = g sigmoid(-x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return -np.logaddexp(0, -x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * xp.sigmoid(-x)

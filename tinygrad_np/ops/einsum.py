@@ -1,0 +1,96 @@
+"""Einstein summation: `einsum("ij,jk->ik", a, b)` and every other subscript pattern.
+
+The gradient with respect to one operand is itself an einsum: of the output gradient and the
+other operands, written to that operand's subscripts. Two cases need an extra constant
+operand: a letter repeated in the operand (a diagonal, `ii->i`) gets an identity matrix
+tying the two positions, and a letter summed away only in that operand (`ij->i`) gets a
+vector of ones, which broadcasts the gradient back along it.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+
+
+def parse(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """Explicit subscripts per operand and for the output ('...' expanded to letters)."""
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: the equation {equation!r} has {len(terms)} operand terms, "
+                         f"but {len(shapes)} operands were given")
+    spare = [c for c in string.ascii_letters if c not in equation]
+    widest = max((len(shape) - len(term.replace("...", "")) for term, shape in
+                  zip(terms, shapes) if "..." in term), default=0)
+    broadcast = "".join(spare[:widest])  # the letters '...' stands for, right-aligned
+    expanded = []
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            count = len(shape) - len(term.replace("...", ""))
+            term = term.replace("...", broadcast[widest - count:])
+        if len(term) != len(shape) or not all(c in string.ascii_letters for c in term):
+            raise ValueError(f"einsum: subscripts {term!r} do not fit an operand of shape "
+                             f"{shape}")
+        expanded.append(term)
+    if not arrow:
+        letters = "".join(expanded)
+        output = broadcast + "".join(sorted(c for c in set(letters) - set(broadcast)
+                                            if letters.count(c) == 1))
+    else:
+        output = output.replace("...", broadcast)
+    return expanded, output
+
+
+def einsum_any(equation: str, *operands):
+    """np.einsum on arrays; the Einsum op when any operand is a Tensor (create_graph)."""
+    if any(xp.is_tensor(operand) for operand in operands):
+        return Einsum.apply(equation, *operands)
+    return np.einsum(equation, *operands, optimize=len(operands) > 2)
+
+
+class Einsum(Function):
+    """y = einsum(equation, x_1, ..., x_n);  dx_k = einsum(g and the other operands -> x_k)."""
+
+    def forward(ctx, equation, *operands):
+        terms, output = parse(equation, [np.shape(op) for op in operands])
+        ctx.terms, ctx.output = terms, output
+        ctx.sizes = {}
+        for term, operand in zip(terms, operands):
+            for letter, size in zip(term, np.shape(operand)):
+                ctx.sizes[letter] = max(ctx.sizes.get(letter, 1), size)
+        ctx.save_for_backward(*operands)
+        equation = ",".join(terms) + "->" + output
+        return np.einsum(equation, *operands, optimize=len(operands) > 2)
+
+    def backward(ctx, grad_output):
+        operands = ctx.saved_tensors
+        return (None, *(_operand_grad(ctx, k, grad_output, operands) if ctx.needs_input_grad[k + 1]
+                        else None for k in range(len(ctx.terms))))
+
+
+def _operand_grad(ctx: Einsum, k: int, grad_output, operands):
+    """d y / d x_k: an einsum of the gradient with every other operand, indexed as x_k."""
+    term = ctx.terms[k]
+    parts = [(ctx.output, grad_output)] + [
+        (t, op) for i, (t, op) in enumerate(zip(ctx.terms, operands)) if i != k]
+    dtype = np.result_type(*[op.dtype for _, op in parts])
+    used = set("".join(ctx.terms) + ctx.output)
+    spare = iter(c for c in string.ascii_letters if c not in used)
+    target = ""
+    for letter in term:
+        if letter in target:  # a diagonal: tie a fresh letter to it with an identity
+            fresh = next(spare)
+            parts.append((letter + fresh, np.eye(ctx.sizes[letter], dtype=dtype)))
+            letter = fresh
+        target += letter
+    present = set("".join(t for t, _ in parts))
+    for letter in set(term) - present:  # summed away only here: broadcast back
+        parts.append((letter, np.ones(ctx.sizes[letter], dtype=dtype)))
+    equation = ",".join(t for t, _ in parts) + "->" + target
+    return einsum_any(equation, *[op for _, op in parts])

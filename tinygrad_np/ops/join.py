@@ -1,0 +1,34 @@
+"""Ops that build one array from whole inputs: concatenation and copying."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np.function import Function
+
+
+class Cat(Function):
+    """y = concatenate(x_1, ..., x_n) along `dim` (the last argument);  dx_i = g's slice i."""
+
+    def forward(ctx, *args):
+        *arrays, dim = args
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([0] + [array.shape[dim] for array in arrays]).tolist()
+        return np.concatenate(arrays, axis=dim)
+
+    def backward(ctx, grad_output):
+        lead = (slice(None),) * ctx.dim
+        return tuple(
+            grad_output[lead + (slice(start, stop),)] if needed else None
+            for start, stop, needed in zip(ctx.bounds, ctx.bounds[1:], ctx.needs_input_grad)
+        ) + (None,)
+
+
+class Clone(Function):
+    """y = a copy of x;  dx = g."""
+
+    def forward(ctx, x):
+        return x.copy()
+
+    def backward(ctx, grad_output):
+        return grad_output

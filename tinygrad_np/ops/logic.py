@@ -1,0 +1,31 @@
+"""Bitwise ops: no gradient, so a plain function on arrays.
+
+They take integer and bool operands only (PyTorch refuses floats too) and return an ndarray
+(0-d for 0-d operands, never a NumPy scalar); Tensor wraps it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "b"
+    if isinstance(value, int):
+        return "i"
+    return np.asarray(value).dtype.kind
+
+
+def bitwise(op: str, function: Any, *operands: Any) -> np.ndarray:
+    """`function(*operands)` after checking that every operand is integer or bool."""
+    for operand in operands:
+        kind = _kind(operand)
+        if kind not in "biu":
+            dtype = "float" if isinstance(operand, float) else np.asarray(operand).dtype
+            raise TypeError(f"{op}: expected integer or bool tensors, got {dtype}; "
+                            "compare first (x > 0) or convert with .long()")
+    return np.asarray(function(*operands))
+

@@ -1,0 +1,429 @@
+"""Elementwise math beyond the primitives: erf, logs and exponentials in other bases,
+trigonometric and hyperbolic functions and their inverses, rounding, and the binary
+functions atan2, logaddexp, hypot, fmod, remainder and floor_divide.
+
+Rules that need a function `xp` does not have (tanh, cosh, ...) call `_call`, which runs
+NumPy on arrays and the Tensor method on Tensors, so every rule also works for
+create_graph=True. Rounding ops have a zero gradient, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _call(name: str, value):
+    """np.<name>(value) for an array, value.<name>() for a Tensor (create_graph)."""
+    return getattr(value, name)() if xp.is_tensor(value) else getattr(np, name)(value)
+
+
+# ----------------------------------------------------------------------------- erf
+# erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)): every term is positive,
+# so the sum has no cancellation. Used for |x| < 2, with as many terms as the largest |x|
+# of the block needs for the dtype (<= 33 for float64). For 2 <= |x| < 6, erf = 1 - erfc
+# with erfc from its continued fraction
+#     erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))),
+# cut off deep enough for the result's dtype. From |x| = 6 on, erf(x) = +-1 in float64.
+# The arithmetic is float64 (float32 input needs fewer terms, then rounds once): float64
+# results are within 2e-15 of the true value, float32 ones within an ulp.
+_SERIES = [1.0]
+for _n in range(1, 40):
+    _SERIES.append(_SERIES[-1] * 2.0 / (2 * _n + 1))
+_SERIES_END, _FRACTION_END = 2.0, 6.0
+_TOLERANCE = {False: 1e-17, True: 1e-9}  # keyed by "the result is float32"
+_FRACTION_DEPTH = {False: 40, True: 14}
+_BLOCK = 16384  # elements evaluated together: the temporaries stay in the CPU cache
+
+
+def _erf_series(x: np.ndarray, single: bool) -> np.ndarray:
+    square = x * x
+    largest, tolerance = float(square.max()), _TOLERANCE[single]
+    terms = 1
+    while terms < len(_SERIES) and _SERIES[terms] * largest**terms > tolerance:
+        terms += 1
+    total = np.full_like(x, _SERIES[terms - 1])
+    for coefficient in reversed(_SERIES[: terms - 1]):
+        total *= square
+        total += coefficient
+    return _TWO_OVER_SQRT_PI * x * np.exp(-square) * total
+
+
+def _erfc_fraction(a: np.ndarray, single: bool) -> np.ndarray:
+    """erfc(a) for 2 <= a < 6 (float64: relative error < 1e-13, absolute < 1e-16)."""
+    denominator = a.copy()
+    for level in range(_FRACTION_DEPTH[single], 0, -1):
+        np.divide(level / 2, denominator, out=denominator)
+        denominator += a
+    return np.exp(-a * a) / (math.sqrt(math.pi) * denominator)
+
+
+def _erf_block(x: np.ndarray, out: np.ndarray, single: bool) -> None:
+    magnitude = np.abs(x)
+    series = magnitude < _SERIES_END
+    if series.all():
+        out[...] = _erf_series(x, single)
+        return
+    out[...] = np.copysign(1.0, x)  # |x| >= 6, +-inf
+    if series.any():
+        out[series] = _erf_series(x[series], single)
+    fraction = ~series & (magnitude < _FRACTION_END)
+    if fraction.any():
+        erfc = _erfc_fraction(magnitude[fraction], single)
+        out[fraction] = np.copysign(1.0 - erfc, x[fraction])
+    out[np.isnan(x)] = np.nan
+
+
+def erf(values: np.ndarray) -> np.ndarray:
+    """The error function 2/sqrt(pi) int_0^x exp(-t^2) dt of an array (NumPy has none).
+
+    float32 stays float32; other dtypes give float64.
+    """
+    values = np.asarray(values)
+    single = values.dtype == np.float32
+    flat = values.astype(np.float64).reshape(-1)
+    out = np.empty_like(flat)
+    for start in range(0, flat.size, _BLOCK):
+        _erf_block(flat[start : start + _BLOCK], out[start : start + _BLOCK], single)
+    out = out.reshape(values.shape)
+    return out.astype(np.float32) if single else out
+
+
+class Erf(Function):
+    """y = erf(x);  dx = g * 2/sqrt(pi) * exp(-x**2)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return erf(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * _TWO_OVER_SQRT_PI * xp.exp(-(x * x))
+
+
+# ----------------------------------------------------------------------------- exp and log
+class Log2(Function):
+    """y = log2(x);  dx = g / (x ln 2)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log2(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / (x * _LN2)
+
+
+class Log10(Function):
+    """y = log10(x);  dx = g / (x ln 10)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log10(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / (x * _LN10)
+
+
+class Log1p(Function):
+    """y = log(1 + x), accurate for small x;  dx = g / (1 + x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log1p(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / (x + 1)
+
+
+class Exp2(Function):
+    """y = 2**x;  dx = g * y * ln 2."""
+
+    def forward(ctx, x):
+        y = np.exp2(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * y * _LN2
+
+
+class Expm1(Function):
+    """y = exp(x) - 1, accurate for small x;  dx = g * (y + 1)."""
+
+    def forward(ctx, x):
+        y = np.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * (y + 1)
+
+
+# ----------------------------------------------------------------------------- trigonometric
+class Tan(Function):
+    """y = tan(x);  dx = g * (1 + y**2)."""
+
+    def forward(ctx, x):
+        y = np.tan(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * (1 + y * y)
+
+
+class Sinh(Function):
+    """y = sinh(x);  dx = g * cosh(x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sinh(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * _call("cosh", x)
+
+
+class Cosh(Function):
+    """y = cosh(x);  dx = g * sinh(x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cosh(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * _call("sinh", x)
+
+
+class Asin(Function):
+    """y = asin(x);  dx = g / sqrt(1 - x**2)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsin(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * (1 - x * x) ** -0.5
+
+
+class Acos(Function):
+    """y = acos(x);  dx = -g / sqrt(1 - x**2)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arccos(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return -grad_output * (1 - x * x) ** -0.5
+
+
+class Atan(Function):
+    """y = atan(x);  dx = g / (1 + x**2)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arctan(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / (1 + x * x)
+
+
+class Asinh(Function):
+    """y = asinh(x);  dx = g / sqrt(x**2 + 1)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsinh(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * (x * x + 1) ** -0.5
+
+
+class Acosh(Function):
+    """y = acosh(x);  dx = g / sqrt(x**2 - 1)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arccosh(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * (x * x - 1) ** -0.5
+
+
+class Atanh(Function):
+    """y = atanh(x);  dx = g / (1 - x**2)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arctanh(x)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / (1 - x * x)
+
+
+class Atan2(Function):
+    """y = atan2(a, b);  da = g b / (a**2 + b**2),  db = -g a / (a**2 + b**2)."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        scaled = grad_output / (a * a + b * b)
+        return scaled * b, -scaled * a
+
+
+# ----------------------------------------------------------------------------- two operands
+class LogAddExp(Function):
+    """y = log(exp(a) + exp(b)), stable;  da = g exp(a - y),  db = g exp(b - y)."""
+
+    def forward(ctx, a, b):
+        y = np.logaddexp(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    def backward(ctx, grad_output):
+        a, b, y = ctx.saved_tensors
+        grad_a = grad_output * xp.exp(a - y) if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * xp.exp(b - y) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Hypot(Function):
+    """y = sqrt(a**2 + b**2) without overflow;  da = g a / y,  db = g b / y."""
+
+    def forward(ctx, a, b):
+        y = np.hypot(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    def backward(ctx, grad_output):
+        a, b, y = ctx.saved_tensors
+        scaled = grad_output / y
+        return scaled * a, scaled * b
+
+
+def _check_integer_divisor(a, b, op: str) -> None:
+    """PyTorch refuses integer division by zero (NumPy warns and returns 0)."""
+    if np.result_type(a, b).kind in "iub" and np.any(np.asarray(b) == 0):
+        raise ZeroDivisionError(f"{op}: integer division by zero")
+
+
+class Fmod(Function):
+    """y = a - b trunc(a / b) (sign of a, C's fmod);  da = g,  db = -g trunc(a / b)."""
+
+    def forward(ctx, a, b):
+        _check_integer_divisor(a, b, "fmod")
+        with np.errstate(divide="ignore", invalid="ignore"):  # x fmod 0 is NaN, as PyTorch
+            if ctx.needs_input_grad[1]:
+                ctx.quotient = np.trunc(a / b)
+            return np.fmod(a, b)
+
+    def backward(ctx, grad_output):
+        grad_b = -grad_output * ctx.quotient if ctx.needs_input_grad[1] else None
+        return grad_output, grad_b
+
+
+class Remainder(Function):
+    """y = a - b floor(a / b) (sign of b, Python's %);  da = g,  db = -g floor(a / b)."""
+
+    def forward(ctx, a, b):
+        _check_integer_divisor(a, b, "remainder")
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is NaN, as PyTorch
+            if ctx.needs_input_grad[1]:
+                ctx.quotient = np.floor_divide(a, b)
+            return np.remainder(a, b)
+
+    def backward(ctx, grad_output):
+        grad_b = -grad_output * ctx.quotient if ctx.needs_input_grad[1] else None
+        return grad_output, grad_b
+
+
+class FloorDivide(Function):
+    """y = floor(a / b);  not differentiable (PyTorch raises too: its derivative is 0 a.e.)."""
+
+    def forward(ctx, a, b):
+        _check_integer_divisor(a, b, "floor_divide")
+        with np.errstate(divide="ignore", invalid="ignore"):  # x // 0 is +-inf or NaN
+            return np.floor_divide(a, b)
+
+    def backward(ctx, grad_output):
+        raise RuntimeError("floor_divide (//) is not differentiable, as in PyTorch; "
+                           "detach() its operands, or use (a / b).floor() for a zero gradient")
+
+
+# ----------------------------------------------------------------------------- rounding
+class _PiecewiseConstant(Function):
+    """Base of the rounding ops: a step function has gradient 0 (PyTorch gives 0 too).
+
+    Integer and bool tensors come back unchanged in their own dtype, as in PyTorch.
+    """
+
+    def backward(ctx, grad_output):
+        # zeros, not g * 0: an infinite upstream gradient must not turn into NaN
+        return grad_output * 0 if xp.is_tensor(grad_output) else np.zeros_like(grad_output)
+
+
+class Sign(_PiecewiseConstant):
+    """y = sign(x) (-1, 0 or 1);  dx = 0."""
+
+    def forward(ctx, x):
+        return x.copy() if x.dtype == bool else np.sign(x)
+
+
+class Floor(_PiecewiseConstant):
+    """y = floor(x);  dx = 0."""
+
+    def forward(ctx, x):
+        return np.floor(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Ceil(_PiecewiseConstant):
+    """y = ceil(x);  dx = 0."""
+
+    def forward(ctx, x):
+        return np.ceil(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Trunc(_PiecewiseConstant):
+    """y = trunc(x) (towards zero);  dx = 0."""
+
+    def forward(ctx, x):
+        return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Round(_PiecewiseConstant):
+    """y = x rounded half to even at `decimals` digits (x * 10**d rounded, / 10**d);  dx = 0."""
+
+    def forward(ctx, x, decimals):
+        if x.dtype.kind != "f":
+            return x.copy()
+        if decimals > 0:
+            scale = 10.0**decimals
+            return np.rint(x * scale) / scale
+        if decimals < 0:
+            scale = 10.0**-decimals
+            return np.rint(x / scale) * scale
+        return np.rint(x)

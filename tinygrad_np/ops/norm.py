@@ -1,0 +1,135 @@
+"""Normalisation (batch, layer and group norm share one op) and the embedding lookup.
+
+`Normalize` is the fused op behind F.batch_norm, F.layer_norm and F.group_norm: composed from
+primitives the normalisation takes about ten graph nodes, each with its own full-size
+temporaries; fused, its closed-form backward needs two reductions and a few elementwise
+passes (benchmarks/NOTES.md has the measurements).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+
+
+def _sum(a: np.ndarray, b: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """sum(a * b) (or sum(a)) over every axis where `shape` (aligned right) is 1, given that
+    `shape`. One einsum: no product array, and faster than NumPy's sum over several axes."""
+    kept = [axis for axis, size in enumerate((1,) * (a.ndim - len(shape)) + shape) if size != 1]
+    everything = list(range(a.ndim))
+    operands = (a, everything) if b is None else (a, everything, b, everything)
+    return np.einsum(*operands, kept).reshape(shape)
+
+
+class Normalize(Function):
+    """y = x̂ w + b, x̂ = (x - mean) / sqrt(var + eps) over `axes`;  with h = g w:
+    dx = (h - mean(h) - x̂ mean(h x̂)) / sqrt(var + eps),  dw = g x̂,  db = g.
+
+    `weight` and `bias` (None for none) broadcast against x. The statistics are the biased
+    mean and variance of x over `axes` (then x's gradient flows through them), unless `fixed`
+    gives (mean, var) arrays to use as constants (batch norm in eval mode: dx = h / sqrt(...)).
+    `report`, a list, receives the batch (mean, var) for running statistics.
+    """
+
+    def forward(ctx, x, weight, bias, axes, eps, fixed=None, report=None):
+        stat_shape = tuple(1 if axis in axes else size for axis, size in enumerate(x.shape))
+        ctx.axes, ctx.eps, ctx.batch = axes, eps, fixed is None
+        ctx.count = max(x.size // max(math.prod(stat_shape), 1), 1)
+        if fixed is None:
+            mean = _sum(x, None, stat_shape) / ctx.count
+            normalized = x - mean
+            var = _sum(normalized, normalized, stat_shape) / ctx.count
+            if report is not None:
+                report.extend((mean, var))
+        else:
+            mean, var = fixed
+            normalized = x - mean
+        ctx.mean, ctx.inv_std = mean, 1 / np.sqrt(var + eps)
+        ctx.bias_shape = None if bias is None else bias.shape
+        # w constant over the statistics' axes (batch norm): one multiplier per statistic
+        ctx.factor = weight is not None and all(
+            ((1,) * x.ndim + weight.shape)[axis - x.ndim] == 1 for axis in axes)
+        normalized *= ctx.inv_std * weight if ctx.factor else ctx.inv_std
+        if weight is not None and not ctx.factor:
+            normalized *= weight
+        if bias is not None:
+            normalized += bias
+        ctx.save_for_backward(x, weight)
+        return normalized
+
+    def backward(ctx, grad_output):
+        x, weight = ctx.saved_tensors
+        if not xp.is_tensor(grad_output):
+            return _normalize_backward(ctx, x, weight, grad_output)
+        # create_graph: the same rule on Tensors; batch statistics are functions of x there
+        axes, mean, inv_std = ctx.axes, ctx.mean, ctx.inv_std
+        if ctx.batch:
+            mean = x.mean(axis=axes, keepdims=True)
+            inv_std = (((x - mean) ** 2).mean(axis=axes, keepdims=True) + ctx.eps) ** -0.5
+        x_hat = (x - mean) * inv_std
+        h = grad_output if weight is None else grad_output * weight
+        grad_x = h * inv_std
+        if ctx.batch:
+            centred = h - h.mean(axis=axes, keepdims=True)
+            grad_x = (centred - x_hat * (h * x_hat).mean(axis=axes, keepdims=True)) * inv_std
+        grad_weight = grad_output * x_hat if ctx.needs_input_grad[1] else None
+        grad_bias = grad_output if ctx.needs_input_grad[2] else None
+        return grad_x, grad_weight, grad_bias  # the engine sums dw, db to their shapes
+
+
+def _normalize_backward(ctx, x, weight, grad_output):
+    """Normalize's rule on arrays, in place where it can. Sums of g and g x̂ over the
+    statistics' axes are made once and serve dx, and dw, db when w, b are constant there."""
+    need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
+    axes, stat_shape = ctx.axes, ctx.mean.shape
+    x_hat = x - ctx.mean
+    x_hat *= ctx.inv_std
+    stat_sums: dict[bool, np.ndarray] = {}
+
+    def sum_of_g(shape: tuple[int, ...], times_x_hat: bool) -> np.ndarray:
+        """sum(g) or sum(g x̂) down to `shape`."""
+        other = x_hat if times_x_hat else None
+        if not all(((1,) * x.ndim + shape)[axis - x.ndim] == 1 for axis in axes):
+            return _sum(grad_output, other, shape)
+        if times_x_hat not in stat_sums:
+            stat_sums[times_x_hat] = _sum(grad_output, other, stat_shape)
+        return _sum(stat_sums[times_x_hat], None, shape)
+
+    grad_weight = sum_of_g(weight.shape, True) if need_weight else None
+    grad_bias = sum_of_g(ctx.bias_shape, False) if need_bias else None
+    if not need_x:
+        return None, grad_weight, grad_bias
+    if weight is None or ctx.factor:  # h = g w with w constant over the statistics' axes
+        scale = ctx.inv_std if weight is None else ctx.inv_std * weight
+        grad_x = grad_output * scale
+        if ctx.batch:
+            sum_h, sum_h_x_hat = sum_of_g(stat_shape, False), sum_of_g(stat_shape, True)
+    else:
+        scale = ctx.inv_std
+        h = grad_output * weight
+        grad_x = h * scale
+        if ctx.batch:
+            sum_h, sum_h_x_hat = _sum(h, None, stat_shape), _sum(h, x_hat, stat_shape)
+    if ctx.batch:
+        grad_x -= sum_h * (scale / ctx.count)
+        x_hat *= sum_h_x_hat * (scale / ctx.count)
+        grad_x -= x_hat
+    return grad_x, grad_weight, grad_bias
+
+
+class EmbeddingLookup(Function):
+    """y = W[i];  dW = g summed into the rows i (repeats accumulate), none for `padding_idx`."""
+
+    def forward(ctx, weight, indices, padding_idx):
+        ctx.indices, ctx.shape = indices, weight.shape
+        ctx.keep = None if padding_idx is None else (indices != padding_idx)[..., None]
+        return weight[indices]
+
+    def backward(ctx, grad_output):
+        values = grad_output if ctx.keep is None else grad_output * ctx.keep
+        dim = ctx.shape[1]
+        return xp.index_add(values.reshape((-1, dim)), ctx.indices.reshape(-1), ctx.shape), None

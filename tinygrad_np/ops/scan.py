@@ -1,0 +1,154 @@
+"""Products and running (cumulative) sums and products along an axis.
+
+Division by the input would give the product's gradient only where no input is zero, so the
+rules below treat zeros explicitly, as PyTorch does: a gradient of prod or cumprod is the
+product of the *other* factors, which is finite (and usually nonzero) at a zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+from tinygrad_np.ops.join import Cat
+from tinygrad_np.ops.select import select
+
+
+def reverse_cumsum(x, axis: int):
+    """sum of x[j] for j >= i along `axis` (the transpose of cumsum), for arrays or Tensors."""
+    if xp.is_tensor(x):
+        return x.flip(axis).cumsum(axis).flip(axis)
+    return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+
+
+def _cumprod(x, axis: int):
+    return x.cumprod(axis) if xp.is_tensor(x) else np.cumprod(x, axis=axis)
+
+
+def reduced_shape(shape: tuple[int, ...], axes) -> tuple[int, ...]:
+    """`shape` without the axes in `axes` (a tuple of non-negative ints, or None for all)."""
+    return () if axes is None else tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _prod(x, axes: tuple[int, ...]):
+    return x.prod(axes, keepdim=True) if xp.is_tensor(x) else np.prod(x, axis=axes, keepdims=True)
+
+
+def _others_along_last(x):
+    """Tensor x: out[..., i] = prod of x[..., k] for k != i, as exclusive running products
+    from both ends (no division, so exact and differentiable at zeros)."""
+    ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    last = x.ndim - 1
+    left = Cat.apply(ones, x[..., :-1], last).cumprod(last)
+    right = Cat.apply(x[..., 1:], ones, last).flip(last).cumprod(last).flip(last)
+    return left * right
+
+
+def _product_of_others(x, axes: tuple[int, ...]):
+    """Tensor x: each element's product of the other elements over `axes` (create_graph)."""
+    rest = [axis for axis in range(x.ndim) if axis not in axes]
+    moved = x.permute(tuple(rest) + axes)
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    others = _others_along_last(flat).reshape(moved.shape)
+    return others.permute(tuple(np.argsort(rest + list(axes))))
+
+
+def _cumprod_grad_with_zeros(x, grad_output, axis: int):
+    """Tensor x: dx_i = prod_{k<i} x_k * sum_{j>=i} g_j prod_{i<k<=j} x_k, from an n x n
+    table of running products (no division), so it stays differentiable at zeros."""
+    x, grad_output = x.movedim(axis, -1), grad_output.movedim(axis, -1)
+    size = x.shape[-1]
+    later = np.arange(size) > np.arange(size)[:, None]  # [i, j]: j > i
+    table = select(later, x.unsqueeze(-2), 1).cumprod(x.ndim)  # prod_{i<k<=j} x_k for j > i
+    tail = (grad_output.unsqueeze(-2) * select(later | np.eye(size, dtype=bool), table, 0))
+    ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    head = Cat.apply(ones, x[..., :-1], x.ndim - 1).cumprod(x.ndim - 1)  # prod_{k<i} x_k
+    return (head * tail.sum(-1)).movedim(-1, axis)
+
+
+class Cumsum(Function):
+    """y_i = sum_{j<=i} x_j along axis;  dx_i = sum_{j>=i} g_j."""
+
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return np.cumsum(x, axis=axis)
+
+    def backward(ctx, grad_output):
+        return reverse_cumsum(grad_output, ctx.axis)
+
+
+class Cumprod(Function):
+    """y_i = prod_{j<=i} x_j along axis;  dx_i = sum_{j>=i} g_j prod_{k<=j, k!=i} x_k.
+
+    Before the first zero z that is sum_{j>=i} g_j y_j / x_i; at z it is the same sum with
+    x_z taken as 1; after z it is 0.
+    """
+
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        y = np.cumprod(x, axis=axis)
+        zeros_so_far = np.cumsum(x == 0, axis=axis)
+        ctx.before = zeros_so_far == 0  # positions before the first zero
+        ctx.first = (x == 0) & (zeros_so_far == 1)  # the first zero itself
+        ctx.has_zero = bool(ctx.first.any())
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        axis = ctx.axis
+        before_zero = reverse_cumsum(grad_output * y, axis)
+        if not ctx.has_zero:
+            return before_zero / x
+        if xp.is_tensor(x):  # create_graph: the form that stays differentiable at zeros
+            return _cumprod_grad_with_zeros(x, grad_output, axis)
+        at_zero = reverse_cumsum(grad_output * _cumprod(select(ctx.first, 1, x), axis), axis)
+        return select(ctx.before, before_zero / select(ctx.before, x, 1),
+                      select(ctx.first, at_zero, 0))
+
+
+class Prod(Function):
+    """y = prod(x over axes);  dx = g * (product of the other elements).
+
+    That is g y / x where no element is zero; with one zero, the product of the nonzero
+    elements at the zero and 0 elsewhere; with two or more zeros, 0 everywhere.
+    """
+
+    def forward(ctx, x, axes, keepdims):
+        ctx.axes = tuple(range(x.ndim)) if axes is None else axes
+        y = np.prod(x, axis=ctx.axes, keepdims=True)
+        ctx.zero = x == 0
+        ctx.zero_count = ctx.zero.sum(axis=ctx.axes, keepdims=True)
+        ctx.keep_shape = y.shape
+        y = y if keepdims else y.reshape(reduced_shape(x.shape, ctx.axes))
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        grad_output, y = grad_output.reshape(ctx.keep_shape), y.reshape(ctx.keep_shape)
+        if not ctx.zero_count.any():
+            return grad_output * y / x
+        if xp.is_tensor(x):  # create_graph: the form that stays differentiable at zeros
+            return grad_output * _product_of_others(x, ctx.axes)
+        ones_at_zeros = select(ctx.zero, 1, x)
+        at_zero = select(ctx.zero_count == 1, _prod(ones_at_zeros, ctx.axes), 0)
+        return grad_output * select(ctx.zero, at_zero, y / ones_at_zeros)
+
+
+class Norm2(Function):
+    """y = sqrt(sum x^2 over axes);  dx = g x / y  (0 where y = 0, as PyTorch)."""
+
+    def forward(ctx, x, axes, keepdims):
+        y = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+        ctx.keep_shape = y.shape
+        ctx.zero = y == 0
+        y = y if keepdims else y.reshape(reduced_shape(x.shape, axes))
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        y = y.reshape(ctx.keep_shape)
+        return grad_output.reshape(ctx.keep_shape) * x / (y + ctx.zero)

@@ -1,0 +1,77 @@
+"""Ops that choose between elements: where, maximum/minimum, and a tie-sharing pick.
+
+Their gradients route the output gradient to the chosen input; the choice itself (a boolean
+mask) is piecewise constant, so it is kept as a plain attribute, not saved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+
+
+def select(condition: np.ndarray, value, other=0):
+    """`np.where(condition, value, other)` on arrays, the Where op on Tensors (create_graph)."""
+    if xp.is_tensor(value) or xp.is_tensor(other):
+        return Where.apply(condition, value, other)
+    return np.where(condition, value, other)
+
+
+class Where(Function):
+    """y = a where c else b;  da = g where c (else 0),  db = g where not c."""
+
+    def forward(ctx, condition, a, b):
+        ctx.condition = np.asarray(condition, dtype=bool)
+        return np.where(ctx.condition, a, b)
+
+    def backward(ctx, grad_output):
+        grad_a = select(ctx.condition, grad_output) if ctx.needs_input_grad[1] else None
+        grad_b = select(ctx.condition, 0, grad_output) if ctx.needs_input_grad[2] else None
+        return None, grad_a, grad_b
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise;  da = g where a > b, db = g where b > a, ties g/2 each.
+
+    Ties share the gradient half and half, as in PyTorch.
+    """
+
+    compare = staticmethod(np.greater)
+    pick = staticmethod(np.maximum)
+
+    def forward(ctx, a, b):
+        y = ctx.pick(a, b)
+        if y.dtype.kind == "f":
+            wins, ties = ctx.compare(a, b), np.equal(a, b)
+            ctx.share_a = (wins + 0.5 * ties).astype(y.dtype)  # a's share of the gradient
+        return y
+
+    def backward(ctx, grad_output):
+        grad_a = grad_output * ctx.share_a if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * (1 - ctx.share_a) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Minimum(Maximum):
+    """y = min(a, b) elementwise;  da = g where a < b, db = g where b < a, ties g/2 each."""
+
+    compare = staticmethod(np.less)
+    pick = staticmethod(np.minimum)
+
+
+class PickShared(Function):
+    """y = the value x has at `hits` (all equal);  dx = g / count at hits (ties share it).
+
+    For full reductions that choose one value (median() without dim), whose gradient PyTorch
+    spreads evenly over the elements equal to the result.
+    """
+
+    def forward(ctx, x, hits):
+        count = int(hits.sum())
+        ctx.share = (hits / count).astype(x.dtype)
+        return np.asarray(x[hits][0])
+
+    def backward(ctx, grad_output):
+        return grad_output * ctx.share, None

@@ -1,0 +1,73 @@
+"""Adadelta: step sizes from running averages of squared gradients and of squared steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _update_,
+    check_non_negative,
+    check_not_differentiable,
+    regularized_grad,
+)
+from tinygrad_np.tensor import Tensor
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler) in `torch.optim.Adadelta`'s form and order:
+
+        g = -grad if maximize else grad;  g = g + weight_decay * p
+        s = rho s + ((1 - rho) g) g
+        d = sqrt(u + eps) / sqrt(s + eps) * g
+        u = rho u + ((1 - rho) d) d
+        p = p - lr d
+
+    State per parameter: "step", "square_avg" (s), "acc_delta" (u). lr defaults to 1.0.
+    `foreach` and `capturable` are accepted and ignored.
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        check_non_negative("Adadelta", lr=lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Adadelta: Invalid rho value: {rho} (rho must be in [0, 1])")
+        check_non_negative("Adadelta", eps=eps, weight_decay=weight_decay)
+        check_not_differentiable("Adadelta", differentiable)
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize, "capturable": capturable, "foreach": foreach,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Apply one update to every parameter that has a gradient."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, rho, eps = group["lr"], group["rho"], group["eps"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                state = self.state[param]
+                if not state:
+                    state["step"] = 0.0
+                    state["square_avg"] = Tensor(np.zeros_like(param.data))
+                    state["acc_delta"] = Tensor(np.zeros_like(param.data))
+                state["step"] += 1
+                grad = regularized_grad(param, group)
+                square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
+                scratch = self._scratch_for(param)
+                square_avg *= rho
+                square_avg += np.multiply(grad, 1 - rho, scratch) * grad
+                delta = np.sqrt(acc_delta + eps)
+                delta /= np.sqrt(square_avg + eps)
+                delta *= grad
+                acc_delta *= rho
+                acc_delta += np.multiply(delta, 1 - rho, scratch) * delta
+                _update_(param, lambda _, d=delta, lr=lr: np.multiply(d, lr, d))
+        return loss

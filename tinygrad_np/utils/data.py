@@ -1,0 +1,254 @@
+"""Datasets and minibatches as in `torch.utils.data`, so PyTorch training loops run unchanged.
+
+    ds = TensorDataset(tg.tensor(x), tg.tensor(y))
+    loader = DataLoader(ds, batch_size=64, shuffle=True, generator=tg.Generator().manual_seed(0))
+    for xb, yb in loader: ...
+
+Everything runs in the calling process: `num_workers`, `pin_memory` and the other worker
+options are accepted and ignored (NumPy indexing is fast enough that workers would not pay).
+Shuffling draws a new permutation each epoch from `generator` (a tg.Generator or an
+np.random.Generator) or, without one, from the library's generator, so `tg.manual_seed(n)`
+makes the order reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.rng import numpy_generator
+from tinygrad_np.tensor import Tensor
+
+__all__ = [
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "Subset",
+    "TensorDataset",
+    "default_collate",
+    "random_split",
+]
+
+
+class Dataset:
+    """A map-style dataset: subclass it and define `__getitem__(index)` and `__len__()`."""
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Sample i is `(t[i] for t in tensors)`; every tensor has the same first dimension."""
+
+    def __init__(self, *tensors: Tensor) -> None:
+        sizes = [len(tensor) for tensor in tensors]
+        if len(set(sizes)) > 1:
+            raise ValueError(f"TensorDataset: the tensors' first dimensions differ: {sizes}")
+        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
+        return tuple(tensor[index] for tensor in self.tensors)
+
+    def __len__(self) -> int:
+        return len(self.tensors[0]) if self.tensors else 0
+
+    def _batch(self, indices: np.ndarray) -> list[Tensor]:
+        """The default-collated batch of `indices` in one indexing per tensor."""
+        return [Tensor(tensor.data[indices]) for tensor in self.tensors]
+
+
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after another."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
+
+    def __len__(self) -> int:
+        return int(self.cumulative_sizes[-1]) if self.datasets else 0
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"ConcatDataset: index out of range for length {len(self)}")
+        which = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        start = int(self.cumulative_sizes[which - 1]) if which else 0
+        return self.datasets[which][index - start]
+
+
+def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) -> list[Subset]:
+    """Split into non-overlapping random Subsets of the given lengths.
+
+    `lengths` are counts summing to len(dataset), or fractions summing to 1 (floored, the
+    remainder handed out one by one from the first part, as PyTorch does).
+    """
+    total = len(dataset)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        counts = [int(math.floor(total * fraction)) for fraction in lengths]
+        for position in range(total - sum(counts)):
+            counts[position % len(counts)] += 1
+    else:
+        counts = [int(length) for length in lengths]
+    if sum(counts) != total:
+        raise ValueError(f"random_split: the lengths {list(lengths)} do not add up to the "
+                         f"dataset's length {total}")
+    order = numpy_generator(generator).permutation(total).tolist()
+    splits, start = [], 0
+    for count in counts:
+        splits.append(Subset(dataset, order[start : start + count]))
+        start += count
+    return splits
+
+
+def default_collate(batch: list[Any]) -> Any:
+    """Stack a list of samples into a batch, as PyTorch's default collate.
+
+    Tensors and ndarrays are stacked into a Tensor (along a new first axis); Python floats
+    become a float64 Tensor, ints int64, bools bool; dicts are collated key by key, tuples
+    and lists position by position (giving a list; a namedtuple stays one); strings stay
+    a list.
+    """
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        return Tensor(np.stack([sample.data for sample in batch]))
+    if isinstance(elem, (np.ndarray, np.generic)):
+        return Tensor(np.stack(batch))
+    if isinstance(elem, bool):
+        return Tensor(np.array(batch, dtype=np.bool_))
+    if isinstance(elem, int):
+        return Tensor(np.array(batch, dtype=np.int64))
+    if isinstance(elem, float):
+        return Tensor(np.array(batch, dtype=np.float64))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, Mapping):
+        return {key: default_collate([sample[key] for sample in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple
+        return type(elem)(*(default_collate(list(items)) for items in zip(*batch)))
+    if isinstance(elem, (tuple, list)):
+        if any(len(sample) != len(elem) for sample in batch):
+            raise RuntimeError("default_collate: each sample in a batch must have the same "
+                               "number of parts")
+        return [default_collate(list(items)) for items in zip(*batch)]
+    raise TypeError(f"default_collate: cannot batch samples of type {type(elem).__name__}; "
+                    "pass collate_fn=")
+
+
+def _convert(sample: Any) -> Any:
+    """batch_size=None: each sample as it is, with ndarrays turned into Tensors."""
+    if isinstance(sample, np.ndarray):
+        return Tensor(sample)
+    if isinstance(sample, tuple) and not hasattr(sample, "_fields"):
+        return tuple(_convert(item) for item in sample)
+    if isinstance(sample, list):
+        return [_convert(item) for item in sample]
+    if isinstance(sample, Mapping):
+        return {key: _convert(item) for key, item in sample.items()}
+    return sample
+
+
+class DataLoader:
+    """Iterate over a dataset in minibatches: `for xb, yb in DataLoader(ds, batch_size=64)`.
+
+    PyTorch's arguments: `batch_size=1` (None: single samples, not batched), `shuffle`
+    (a new order each epoch), `sampler` (an iterable of indices) or `batch_sampler` (an
+    iterable of index lists), `drop_last` (skip a short last batch), `collate_fn`
+    (default: `default_collate`), `generator` (tg.Generator or np.random.Generator, for
+    `shuffle`). `num_workers`, `pin_memory`, `timeout`, `worker_init_fn`,
+    `prefetch_factor`, `persistent_workers` are accepted and ignored: everything runs in the
+    calling process. `len(loader)` is the number of batches.
+    """
+
+    def __init__(
+        self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None,
+        sampler: Iterable[int] | None = None, batch_sampler: Iterable[list[int]] | None = None,
+        num_workers: int = 0, collate_fn: Any = None, pin_memory: bool = False,
+        drop_last: bool = False, timeout: float = 0, worker_init_fn: Any = None,
+        generator: Any = None, *, prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+    ) -> None:
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
+            raise ValueError(f"DataLoader: batch_size must be a positive int or None, "
+                             f"got {batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True cannot be used together")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
+                                          or drop_last):
+            raise ValueError("DataLoader: batch_sampler excludes batch_size, shuffle, sampler "
+                             "and drop_last")
+        self.dataset = dataset
+        self.batch_size = None if batch_sampler is not None else batch_size
+        self.shuffle = bool(shuffle)
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.drop_last = drop_last
+        self.collate_fn = collate_fn
+        self.generator = generator
+        self.num_workers = num_workers
+
+    def _indices(self) -> Iterable[int]:
+        if self.sampler is not None:
+            return self.sampler
+        if self.shuffle:
+            return numpy_generator(self.generator).permutation(len(self.dataset))
+        return range(len(self.dataset))
+
+    def _index_batches(self) -> Iterator[list[int]]:
+        if self.batch_sampler is not None:
+            yield from self.batch_sampler
+            return
+        batch: list[int] = []
+        for index in self._indices():
+            batch.append(int(index))
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.batch_size is None and self.batch_sampler is None:
+            collate = self.collate_fn or _convert
+            for index in self._indices():
+                yield collate(self.dataset[int(index)])
+            return
+        fast = type(self.dataset) is TensorDataset and self.collate_fn is None
+        for indices in self._index_batches():
+            if fast:  # one indexing per tensor instead of a Tensor per sample
+                yield self.dataset._batch(np.asarray(indices, dtype=np.int64))
+            else:
+                samples = [self.dataset[index] for index in indices]
+                yield (self.collate_fn or default_collate)(samples)
+
+    def __len__(self) -> int:
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
+        count = len(self.sampler) if self.sampler is not None else len(self.dataset)  # type: ignore[arg-type]
+        if self.batch_size is None:
+            return count
+        if self.drop_last:
+            return count // self.batch_size
+        return -(-count // self.batch_size)
