@@ -91,13 +91,15 @@ def tinygrad_model():
 
 
 def _tinygrad(data: list, arrays: list[np.ndarray]) -> Step:
+    import tinygrad_np as tg
     import tinygrad_np.nn.functional as F
     import tinygrad_np.optim as optim
     from tinygrad_np import Tensor
 
     model = tinygrad_model()
-    for param, array in zip(model.parameters(), arrays):
-        param.data[...] = array
+    with tg.no_grad():
+        for param, array in zip(model.parameters(), arrays):
+            param.copy_(array)
     optimizer = optim.SGD(model.parameters(), lr=LR)
     next_batch = _cycle([(Tensor(x), y) for x, y in data])
 
