@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick     # smoke run (~15 s; small sizes; for CI), writes
                                          # benchmarks/results-quick.json
     python benchmarks/run.py --out FILE  # JSON somewhere else
+    python benchmarks/run.py --malloc-defaults   # leave glibc's malloc thresholds alone
 
 Prints Markdown tables: time per step (median of interleaved repetitions) and the ratio to
 hand-written NumPy, matmul throughput against the machine's, memory, and the machine.
@@ -33,9 +34,19 @@ if "--spinning-threads" not in sys.argv:
         os.environ.setdefault(_key, _value)
 
 import chains  # noqa: E402
+import conv  # noqa: E402
 import harness  # noqa: E402
 import memory  # noqa: E402
 import mlp  # noqa: E402
+
+from tinygrad_np.allocator import keep_freed_memory  # noqa: E402
+
+# Freed temporaries stay in the process (glibc mallopt; see tinygrad_np/allocator.py): every
+# implementation then reuses its memory instead of faulting it in again on each step
+# (W5: ~4,000 page faults per step otherwise). Process-wide, so all three get it alike;
+# `--malloc-defaults` (or TINYGRAD_NP_KEEP_MEMORY=0) keeps glibc's defaults.
+MALLOC = ("malloc: left at its defaults (--malloc-defaults)" if "--malloc-defaults" in sys.argv
+          else keep_freed_memory())
 
 IMPLEMENTATIONS = ("tinygrad_np", "numpy", "pytorch")
 LABELS = {"tinygrad_np": "tinygrad_np", "numpy": "NumPy by hand", "pytorch": "PyTorch"}
@@ -45,6 +56,7 @@ FULL = {
     "w2_repeats": 1000, "w2_warmup": 50,
     "w3_length": 1_000, "w3_repeats": 100, "w3_warmup": 5,
     "w4_depths": (25_000, 50_000, 100_000), "w4_repeats": 5,
+    "w5_repeats": 300, "w5_warmup": 30, "w5_split_steps": 200,
     "memory_steps": 100, "matmul_size": 2048, "mlp_batch": 4096,
 }
 QUICK = {
@@ -52,6 +64,7 @@ QUICK = {
     "w2_repeats": 30, "w2_warmup": 5,
     "w3_length": 1_000, "w3_repeats": 10, "w3_warmup": 2,
     "w4_depths": (2_500, 5_000, 10_000), "w4_repeats": 1,
+    "w5_repeats": 20, "w5_warmup": 3, "w5_split_steps": 20,
     "memory_steps": 10, "matmul_size": 1024, "mlp_batch": 512,
 }
 
@@ -124,6 +137,15 @@ def run_w4(settings: dict, torch) -> dict:
     return {"depth": depth, "timings": timings, "memory": memory_runs}
 
 
+def run_w5(settings: dict, torch) -> dict:
+    steps, meta = conv.w5_steps(torch)
+    losses = mlp.check_same_step(steps, "W5")
+    timings = timed_workload(steps, settings["w5_repeats"], settings["w5_warmup"])
+    split = {"tinygrad_np": conv.split_tinygrad(settings["w5_split_steps"]),
+             "numpy": conv.split_numpy(settings["w5_split_steps"])}
+    return {**meta, "first_step_losses": losses, "timings": timings, "split": split}
+
+
 def run_memory(settings: dict, torch) -> dict:
     names = [name for name in IMPLEMENTATIONS if name != "pytorch" or torch is not None]
     peaks = {name: subprocess_json(["w2", name, str(settings["memory_steps"])])
@@ -182,6 +204,9 @@ def report(results: dict) -> str:
     row("W2 MLP 784-128-10, batch 128, SGD (per step)", w2["timings"])
     row(f"W3 {w3['length']:,}-op chain, forward + backward (per op)", w3["timings"], "per_op")
     row(f"W4 {w4['depth']:,}-op chain, forward + backward (total)", w4["timings"])
+    w5 = results.get("W5")
+    if w5:
+        row(f"W5 LeNet-style CNN, batch {w5['batch']}, SGD (per step)", w5["timings"])
 
     gflops = results["matmul_gflops"]
     lines += ["", f"Matmul throughput (matmul FLOPs / time per step; machine: "
@@ -189,13 +214,21 @@ def report(results: dict) -> str:
               "NumPy matmul):", ""]
     lines.append("| workload | " + " | ".join(LABELS[n] for n in names) + " |")
     lines.append("|---|" + "---|" * len(names))
-    for key, workload in (("W1", w1), ("W2", w2)):
+    for key, workload in (("W1", w1), ("W2", w2), ("W5", w5)):
+        if not workload:
+            continue
         cells = []
         for name in names:
             rate = workload["flops"] / workload["timings"][name]["median"] / 1e9
             cells.append(f"{rate:.1f} GFLOP/s ({100 * rate / gflops:.0f}%)")
         lines.append(f"| {key} ({workload['flops'] / 1e6:,.1f} MFLOP) | " + " | ".join(cells)
                      + " |")
+
+    if w5:
+        lines += ["", "W5 step split (seconds per step in each part; tinygrad_np: each op's "
+                  "forward/backward timed, the rest is the engine, optimizer and loss glue):", ""]
+        for name in ("tinygrad_np", "numpy"):
+            lines.append(f"- {LABELS[name]}: {conv.format_split(w5['split'][name])}")
 
     memory_results = results["memory"]
     lines += ["", "Memory (peak RSS, VmHWM, of one subprocess per implementation; 'above "
@@ -239,7 +272,8 @@ def report(results: dict) -> str:
               + (f"PyTorch {info['torch']} ({info['torch_threads']} threads, set equal to "
                  "NumPy's BLAS threads)" if info["torch"] else "PyTorch not installed")
               + (f"; idle BLAS/OpenMP threads sleep at once ({quiet})" if quiet else "")
-              + f". W2 tinygrad_np code: {w2['tinygrad_np_code']}. float32 throughout; "
+              + f". {results.get('malloc', MALLOC)}. W2 tinygrad_np code: "
+              f"{w2['tinygrad_np_code']}. float32 throughout; "
               "times are medians of interleaved repetitions after warm-up."]
     if results["other_load"] > 0.1:
         lines.append(f"**Other processes kept {results['other_load']:.2f} cores busy on "
@@ -262,7 +296,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--w2-raw", action="store_true",
                         help="write W2's tinygrad_np version with raw Tensor ops instead of "
                         "nn.Linear / optim.SGD / F.cross_entropy")
-    parser.add_argument("--only", default="W1,W2,W3,W4,memory",
+    parser.add_argument("--malloc-defaults", action="store_true",
+                        help="leave glibc's malloc thresholds at their defaults (see MALLOC)")
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5,memory",
                         help="comma-separated parts to run (default: %(default)s; the table "
                         "is printed only when all run)")
     args = parser.parse_args(argv)
@@ -274,13 +310,15 @@ def main(argv: list[str] | None = None) -> dict:
     settings = dict(QUICK if args.quick else FULL, quick=args.quick, w2_raw=args.w2_raw)
     started = time.perf_counter()
     snapshot = harness.cpu_snapshot()
-    results: dict = {"machine": harness.machine_info(torch), "settings": settings}
+    results: dict = {"machine": harness.machine_info(torch), "settings": settings,
+                     "malloc": MALLOC}
+    log(MALLOC)
     log(f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores")
     results["matmul_gflops"] = harness.matmul_gflops(settings["matmul_size"],
                                                      repeats=3 if args.quick else 10)
     parts = args.only.split(",")
     for key, run in (("W1", run_w1), ("W2", run_w2), ("W3", run_w3), ("W4", run_w4),
-                     ("memory", run_memory)):
+                     ("W5", run_w5), ("memory", run_memory)):
         if key in parts:
             log(f"running {key} ...")
             results[key] = run(settings, torch)

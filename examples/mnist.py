@@ -55,7 +55,8 @@ EVAL_CHUNK = 10_000  # images per forward pass when evaluating (bounds the memor
 # --------------------------------------------------------------------------- command line
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Train a digit classifier on MNIST with tinygrad_np."
+        description="Train a digit classifier on MNIST with tinygrad_np "
+                    "(--model cnn: the CNN of examples/mnist_cnn.py)."
     )
     parser.add_argument("--lesson", action="store_true",
                         help="the lesson's 784-10-10 net with full-batch gradient descent")
@@ -336,7 +337,7 @@ def train_lesson(model: nn.Sequential, data: dict, args: argparse.Namespace) -> 
 
 
 # --------------------------------------------------------------------------- run folder
-def write_curves(history: dict, path: Path, lesson: bool) -> str:
+def write_curves(history: dict, path: Path, lesson: bool, title: str = "MLP") -> str:
     """Loss and accuracy curves as a PNG; a message instead when matplotlib is missing."""
     try:
         from matplotlib.figure import Figure  # the object API: no pyplot, no GUI backend
@@ -369,7 +370,7 @@ def write_curves(history: dict, path: Path, lesson: bool) -> str:
     accuracy_axes.grid(alpha=0.3)
     accuracy_axes.legend()
     final = records[-1][held_out] if records else float("nan")
-    title = "the lesson's 784-10-10 net" if lesson else "MLP"
+    title = "the lesson's 784-10-10 net" if lesson else title
     figure.suptitle(f"{title} on MNIST: {'dev' if lesson else 'test'} accuracy {final:.4f}")
     figure.savefig(path, dpi=100)
     return f"wrote {path}"
@@ -494,4 +495,13 @@ def main(argv: list[str] | None = None, started: float | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main(started=START)
+    # `--model cnn` (./run.sh mnist --model cnn) hands over to examples/mnist_cnn.py.
+    chooser = argparse.ArgumentParser(add_help=False)
+    chooser.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
+    chosen, rest = chooser.parse_known_args()
+    if chosen.model == "cnn":
+        import mnist_cnn  # next to this file
+
+        mnist_cnn.main(rest, started=START)
+    else:
+        main(rest, started=START)

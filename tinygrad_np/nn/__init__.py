@@ -41,6 +41,19 @@ from tinygrad_np.nn.container import (
     ParameterList,
     Sequential,
 )
+from tinygrad_np.nn.conv import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose2d,
+    Fold,
+    MaxPool1d,
+    MaxPool2d,
+    Unfold,
+)
 from tinygrad_np.nn.dropout import Dropout, Dropout2d
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.loss import (
@@ -61,6 +74,17 @@ from tinygrad_np.nn.shape import Flatten, Identity, Unflatten
 from tinygrad_np.nn.sparse import Embedding
 
 __all__ = [
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
+    "Fold",
+    "MaxPool1d",
+    "MaxPool2d",
+    "Unfold",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",

@@ -645,3 +645,409 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         keep = generator().random(weights.shape) >= dropout_p
         weights = weights * (keep / (1 - dropout_p)).astype(weights.dtype)
     return weights @ value
+
+
+# ----------------------------------------------------------------- convolution and pooling
+# NCHW tensors and PyTorch's argument names, defaults and output sizes. The ops live in
+# tinygrad_np/ops/conv.py; these functions check the arguments and work out the geometry.
+import functools  # noqa: E402  (kept with the block that uses it)
+
+from tinygrad_np.ops import conv as _conv  # noqa: E402
+
+
+def _pair(value: Any, argument: str, function: str) -> tuple[int, int]:
+    """An int or a pair of ints as (height, width); anything else is a TypeError."""
+    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"{function}: {argument} must be an int or a pair of ints, got {value!r}")
+    return int(values[0]), int(values[1])
+
+
+def _check_positive(function: str, **values: tuple[int, int]) -> None:
+    for argument, pair in values.items():
+        if min(pair) < 1:
+            raise ValueError(f"{function}: {argument} must be positive, got {pair}")
+
+
+def _batched(x: Any, function: str, ndim: int = 4) -> tuple[Tensor, bool]:
+    """x as an ndim-D batch, and whether a batch axis was added (unbatched input, as PyTorch)."""
+    x = _tensor(x)
+    if x.ndim == ndim - 1:
+        return x.unsqueeze(0), True
+    if x.ndim != ndim:
+        raise ValueError(f"{function}: expected a {ndim - 1}-D (unbatched) or {ndim}-D input, "
+                         f"got shape {x.shape}")
+    return x, False
+
+
+def _check_fits(function: str, shape: tuple, pads: tuple, kernel: tuple, dilation: tuple,
+                stride: tuple = (1, 1)) -> None:
+    """The (dilated) kernel must fit into the padded input: at least one output pixel."""
+    height, width = shape[-2] + pads[0] + pads[1], shape[-1] + pads[2] + pads[3]
+    span = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+    if height < span[0] or width < span[1] or 0 in shape[1:]:
+        raise ValueError(
+            f"{function}: the input of shape {tuple(shape)}, padded to {height}x{width}, is "
+            f"smaller than the kernel {kernel[0]}x{kernel[1]} (dilated: {span[0]}x{span[1]})")
+
+
+def _conv_pads(padding: Any, kernel: tuple, dilation: tuple, stride: tuple, function: str):
+    """(top, bottom, left, right) for an int, a pair, 'valid' or 'same'."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise ValueError(f"{function}: padding must be 'valid', 'same', an int or a pair, "
+                             f"got {padding!r}")
+        if stride != (1, 1):
+            raise ValueError(f"{function}: padding='same' is not supported for strided "
+                             f"convolutions (stride={stride})")
+        # PyTorch's split: the odd pixel of an even-sized (dilated) kernel goes after.
+        total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
+    pad_h, pad_w = _pair(padding, "padding", function)
+    if min(pad_h, pad_w) < 0:
+        raise ValueError(f"{function}: padding must be non-negative, got {padding!r}")
+    return (pad_h, pad_h, pad_w, pad_w)
+
+
+def _memoized(function):
+    """Cache a pure geometry computation on its arguments: a training loop calls each layer
+    with the same shapes and settings every step. Unhashable arguments (lists) skip it."""
+    cached = functools.lru_cache(maxsize=512)(function)
+
+    def call(*args: Any) -> Any:
+        try:
+            return cached(*args)
+        except TypeError:  # a list argument (or a TypeError of the function: raised again)
+            return function(*args)
+
+    return call
+
+
+@_memoized
+def _conv_geometry(x_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
+                   dilation: Any, groups: int, function: str):
+    """Check a convolution's arguments against the shapes; the windows' Geometry."""
+    if len(weight_shape) != 4:
+        raise ValueError(f"{function}: weight must be 4-D (out, in/groups, kh, kw), got shape "
+                         f"{weight_shape}")
+    stride = _pair(stride, "stride", function)
+    dilation = _pair(dilation, "dilation", function)
+    _check_positive(function, stride=stride, dilation=dilation)
+    out_channels, group_channels, kh, kw = weight_shape
+    if groups < 1 or out_channels % groups:
+        raise ValueError(f"{function}: groups={groups} must be positive and divide the weight's "
+                         f"out_channels (weight {weight_shape})")
+    if x_shape[1] != group_channels * groups:
+        raise ValueError(
+            f"{function}: input of shape {x_shape} has {x_shape[1]} channels, but weight of "
+            f"shape {weight_shape} with groups={groups} expects {group_channels * groups}")
+    pads = _conv_pads(padding, (kh, kw), dilation, stride, function)
+    _check_fits(function, x_shape, pads, (kh, kw), dilation)
+    return _conv.Geometry((kh, kw), stride, pads, dilation)
+
+
+def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
+            groups: int, function: str) -> Tensor:
+    x, unbatched = _batched(x, function)
+    geometry = _conv_geometry(x.shape, tuple(weight.shape), stride, padding, dilation, groups,
+                              function)
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"{function}: bias must have shape ({weight.shape[0]},), got "
+                         f"{tuple(bias.shape)}")
+    y = _conv.Conv2d.apply(x, weight, bias, geometry, groups)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation, as torch.nn.functional.conv2d.
+
+    input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,). stride,
+    padding and dilation are ints or (h, w) pairs; padding may also be 'valid' (0) or
+    'same' (output as large as the input; stride 1 only). groups splits the channels into
+    independent convolutions (groups = C: depthwise). Output
+    (N, O, (H + 2p - d (k - 1) - 1) // s + 1, ...).
+    """
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation, as torch.nn.functional.conv1d: input (N, C, L) or (C, L),
+    weight (O, C/groups, k). Computed as conv2d over a height of 1."""
+    x, unbatched = _batched(input, "conv1d", ndim=3)
+    if weight.ndim != 3:
+        raise ValueError(f"conv1d: weight must be 3-D (out, in/groups, k), got shape "
+                         f"{weight.shape}")
+    single = {"stride": stride, "dilation": dilation}
+    for argument, value in single.items():
+        value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+        if len(value) != 1 or not isinstance(value[0], (int, np.integer)):
+            raise TypeError(f"conv1d: {argument} must be an int, got {single[argument]!r}")
+        single[argument] = (1, int(value[0]))
+    if not isinstance(padding, str):
+        padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
+        padding = (0, padding[0]) if len(padding) == 1 else padding
+    y = _conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, single["stride"], padding,
+                single["dilation"], groups, "conv1d")
+    y = y.squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 2-D convolution (the gradient of conv2d with respect to its input), as
+    torch.nn.functional.conv_transpose2d: weight (C, O/groups, kh, kw); output height
+    (H - 1) s - 2 p + d (kh - 1) + output_padding + 1."""
+    name = "conv_transpose2d"
+    x, unbatched = _batched(input, name)
+    if weight.ndim != 4:
+        raise ValueError(f"{name}: weight must be 4-D (in, out/groups, kh, kw), got shape "
+                         f"{weight.shape}")
+    stride, dilation = _pair(stride, "stride", name), _pair(dilation, "dilation", name)
+    _check_positive(name, stride=stride, dilation=dilation)
+    pad_h, pad_w = _pair(padding, "padding", name)
+    extra = _pair(output_padding, "output_padding", name)
+    in_channels, out_per_group, kh, kw = weight.shape
+    if groups < 1 or in_channels % groups:
+        raise ValueError(f"{name}: groups={groups} must be positive and divide the weight's "
+                         f"in_channels (weight {weight.shape})")
+    if x.shape[1] != in_channels:
+        raise ValueError(f"{name}: input of shape {x.shape} has {x.shape[1]} channels, but "
+                         f"weight of shape {weight.shape} expects {in_channels}")
+    if min(pad_h, pad_w, *extra) < 0 or any(
+            e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{name}: padding must be non-negative and output_padding "
+                         f"{extra} smaller than either stride {stride} or dilation {dilation}")
+    if bias is not None and tuple(bias.shape) != (out_per_group * groups,):
+        raise ValueError(f"{name}: bias must have shape ({out_per_group * groups},), got "
+                         f"{tuple(bias.shape)}")
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
+        x.shape[2:], stride, (pad_h, pad_w), dilation, (kh, kw), extra))
+    if min(size) < 1 or 0 in x.shape[1:]:
+        raise ValueError(f"{name}: input of shape {x.shape} with weight {weight.shape} gives an "
+                         f"empty output {size}")
+    geometry = _conv.Geometry((kh, kw), stride, (pad_h, pad_h, pad_w, pad_w), dilation)
+    y = _conv.ConvTranspose2d.apply(x, weight, bias, geometry, groups, size)
+    return y.squeeze(0) if unbatched else y
+
+
+@_memoized
+def _pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                   ceil_mode: bool, function: str) -> tuple:
+    """The pooling windows as PyTorch places them, the output size and the padding."""
+    kernel = _pair(kernel_size, "kernel_size", function)
+    stride = kernel if stride is None or stride == [] or stride == () else _pair(
+        stride, "stride", function)
+    padding, dilation = _pair(padding, "padding", function), _pair(dilation, "dilation", function)
+    _check_positive(function, kernel_size=kernel, stride=stride, dilation=dilation)
+    if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(f"{function}: padding {padding} must be non-negative and at most half "
+                         f"the kernel size {kernel}")
+    _check_fits(function, shape, (padding[0],) * 2 + (padding[1],) * 2, kernel, dilation)
+    sizes, pads = [], []
+    for n, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation):
+        span = n + 2 * p - d * (k - 1) - 1
+        out = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (out - 1) * s >= n + p:  # the last window must start inside
+            out -= 1
+        sizes.append(out)
+        # Pad after only as far as the last window reaches (ceil_mode may reach past p).
+        pads += [p, max((out - 1) * s + d * (k - 1) + 1 - n - p, 0)]
+    return _conv.Geometry(kernel, stride, tuple(pads), dilation), tuple(sizes), padding
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False):
+    """Max over each window, as torch.nn.functional.max_pool2d (padding counts as -inf).
+
+    stride defaults to kernel_size. The gradient goes to the first maximum of each window
+    in row-major order, as in PyTorch. return_indices=True also returns each maximum's flat
+    position h * W + w in its input plane (int64).
+    """
+    x, unbatched = _batched(input, "max_pool2d")
+    geometry = _pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode,
+                              "max_pool2d")[0]
+    y = _conv.MaxPool2d.apply(x, geometry)
+    indices = (Tensor(_conv.max_pool_indices(geometry, x.data, y.data)) if return_indices
+               else None)
+    if unbatched:
+        y = y.squeeze(0)
+        indices = None if indices is None else indices[0]
+    return (y, indices) if return_indices else y
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False):
+    """Max over windows along the last axis of (N, C, L) or (C, L); see max_pool2d."""
+    x, unbatched = _batched(input, "max_pool1d", ndim=3)
+    one = _single_args("max_pool1d", kernel_size=kernel_size, stride=stride, padding=padding,
+                       dilation=dilation)
+    result = max_pool2d(x.unsqueeze(2), one["kernel_size"], one["stride"], one["padding"],
+                        one["dilation"], ceil_mode, return_indices)
+    y, indices = result if return_indices else (result, None)
+    y = y.squeeze(2).squeeze(0) if unbatched else y.squeeze(2)
+    if not return_indices:
+        return y
+    indices = indices.squeeze(2).squeeze(0) if unbatched else indices.squeeze(2)
+    return y, indices
+
+
+def _single_args(function: str, **values: Any) -> dict:
+    """1-D pooling arguments (int or 1-tuple) as (1, value) pairs for the 2-D op."""
+    out = {}
+    for argument, value in values.items():
+        if value is None and argument == "stride":
+            out[argument] = None
+            continue
+        items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+        if len(items) != 1 or not isinstance(items[0], (int, np.integer)):
+            raise TypeError(f"{function}: {argument} must be an int, got {value!r}")
+        out[argument] = (1 if argument in ("kernel_size", "stride", "dilation") else 0,
+                         int(items[0]))
+    return out
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over each window, as torch.nn.functional.avg_pool2d (zero padding).
+
+    count_include_pad=True divides by the window size including padding (never the part
+    ceil_mode adds past it), False by the number of real pixels; divisor_override fixes it.
+    """
+    x, unbatched = _batched(input, "avg_pool2d")
+    if x.dtype.kind != "f":
+        raise TypeError(f"avg_pool2d: input must be a float tensor, got {x.dtype}")
+    geometry, sizes, padding = _pool_geometry(x.shape, kernel_size, stride, padding, 1,
+                                              ceil_mode, "avg_pool2d")
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError("avg_pool2d: divisor_override must not be zero")
+        divisor = divisor_override
+    else:
+        counts = []
+        for n, k, s, p, out in zip(x.shape[2:], geometry.kernel, geometry.stride, padding,
+                                   sizes):
+            start = np.arange(out) * s - p
+            end = np.minimum(start + k, n + p)
+            if not count_include_pad:
+                start, end = np.maximum(start, 0), np.minimum(end, n)
+            counts.append(end - start)
+        divisor = np.multiply.outer(*counts).astype(x.dtype)
+        if np.all(divisor == divisor.flat[0]):
+            divisor = int(divisor.flat[0])
+    y = _conv.AvgPool2d.apply(x, geometry, divisor)
+    return y.squeeze(0) if unbatched else y
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """Mean over windows along the last axis of (N, C, L) or (C, L); see avg_pool2d."""
+    x, unbatched = _batched(input, "avg_pool1d", ndim=3)
+    one = _single_args("avg_pool1d", kernel_size=kernel_size, stride=stride, padding=padding)
+    y = avg_pool2d(x.unsqueeze(2), one["kernel_size"], one["stride"], one["padding"],
+                   ceil_mode, count_include_pad).squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def _adaptive_size(x: Tensor, output_size: Any, function: str) -> tuple[int, int]:
+    sizes = (output_size, output_size) if output_size is None or isinstance(
+        output_size, (int, np.integer)) else tuple(output_size)
+    if len(sizes) != 2:
+        raise TypeError(f"{function}: output_size must be an int or a pair, got {output_size!r}")
+    sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
+    if min(sizes) < 1 or 0 in x.shape[1:]:
+        raise ValueError(f"{function}: output_size {sizes} must be positive and the input "
+                         f"{x.shape} non-empty")
+    return sizes
+
+
+def _adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Window i covers [floor(i size / out), ceil((i + 1) size / out)), as PyTorch."""
+    index = np.arange(out)
+    return index * size // out, -(-(index + 1) * size // out)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Mean over output_size (h, w) windows that cover the input as evenly as possible, as
+    torch.nn.functional.adaptive_avg_pool2d (None keeps that axis). When the sizes divide,
+    this is avg_pool2d; otherwise two matrix products P_h @ x @ P_w^T."""
+    x, unbatched = _batched(input, "adaptive_avg_pool2d")
+    out_h, out_w = _adaptive_size(x, output_size, "adaptive_avg_pool2d")
+    height, width = x.shape[2:]
+    if height % out_h == 0 and width % out_w == 0:
+        y = avg_pool2d(x, (height // out_h, width // out_w))
+    else:
+        matrices = []
+        for size, out in ((height, out_h), (width, out_w)):
+            start, end = _adaptive_bounds(size, out)
+            position = np.arange(size)
+            inside = (position >= start[:, None]) & (position < end[:, None])
+            matrices.append((inside / (end - start)[:, None]).astype(x.dtype))
+        y = matrices[0] @ x @ matrices[1].T
+    return y.squeeze(0) if unbatched else y
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
+                        return_indices: bool = False):
+    """Max over adaptive windows (see adaptive_avg_pool2d), as PyTorch; the gradient goes
+    to each window's first maximum. return_indices as in max_pool2d."""
+    x, unbatched = _batched(input, "adaptive_max_pool2d")
+    out_h, out_w = _adaptive_size(x, output_size, "adaptive_max_pool2d")
+    height, width = x.shape[2:]
+    if height % out_h == 0 and width % out_w == 0:
+        return max_pool2d(input, (height // out_h, width // out_w),
+                          return_indices=return_indices)
+    positions = []
+    for size, out in ((height, out_h), (width, out_w)):
+        start, end = _adaptive_bounds(size, out)
+        longest = int((end - start).max())
+        positions.append(np.minimum(start[:, None] + np.arange(longest), end[:, None] - 1))
+    y = _conv.AdaptiveMaxPool2d.apply(x, *positions)
+    if return_indices:
+        node = _conv.AdaptiveMaxPool2d()
+        node.forward(x.data, *positions)
+        indices = Tensor((node.positions[2] * width + node.positions[3]).astype(np.int64))
+    if unbatched:
+        y = y.squeeze(0)
+        indices = indices[0] if return_indices else None
+    return (y, indices) if return_indices else y
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,  # noqa: A002
+           stride: Any = 1) -> Tensor:
+    """im2col, as torch.nn.functional.unfold: (N, C, H, W) -> (N, C*kh*kw, L), one column per
+    window position (row-major), each column the window's pixels (channel-major)."""
+    x = _tensor(input)
+    if x.ndim != 4:
+        raise ValueError(f"unfold: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    kernel = _pair(kernel_size, "kernel_size", "unfold")
+    dilation, stride = _pair(dilation, "dilation", "unfold"), _pair(stride, "stride", "unfold")
+    _check_positive("unfold", kernel_size=kernel, dilation=dilation, stride=stride)
+    pads = _conv_pads(padding, kernel, dilation, stride, "unfold")
+    _check_fits("unfold", x.shape, pads, kernel, dilation)
+    return _conv.Unfold.apply(x, _conv.Geometry(kernel, stride, pads, dilation))
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  # noqa: A002
+         padding: Any = 0, stride: Any = 1) -> Tensor:
+    """col2im, as torch.nn.functional.fold: (N, C*kh*kw, L) -> (N, C, *output_size), summing
+    where windows overlap. The inverse arrangement of unfold (and its adjoint)."""
+    x = _tensor(input)
+    size = _pair(output_size, "output_size", "fold")
+    kernel = _pair(kernel_size, "kernel_size", "fold")
+    dilation, stride = _pair(dilation, "dilation", "fold"), _pair(stride, "stride", "fold")
+    _check_positive("fold", kernel_size=kernel, dilation=dilation, stride=stride)
+    pads = _conv_pads(padding, kernel, dilation, stride, "fold")
+    geometry = _conv.Geometry(kernel, stride, pads, dilation)
+    blocks = geometry.output_size(*size)
+    if (x.ndim != 3 or x.shape[1] % (kernel[0] * kernel[1])
+            or x.shape[2] != blocks[0] * blocks[1] or min(blocks) < 1):
+        raise ValueError(
+            f"fold: expected input (N, C*{kernel[0]}*{kernel[1]}, {max(blocks[0], 0)}*"
+            f"{max(blocks[1], 0)}) for output_size {size}, kernel {kernel}, got shape {x.shape}")
+    return _conv.Fold.apply(x, size, geometry)
