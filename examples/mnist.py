@@ -248,7 +248,8 @@ def train_mlp(model: nn.Module, data: dict, args: argparse.Namespace) -> dict:
         loss_sum = correct = seen = 0
         for images, labels in batches(x_train, y_train, args.batch_size, seed=shuffle):
             # Cosine decay: large steps early, small ones at the end to settle into a minimum.
-            optimizer.lr = args.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+            for group in optimizer.param_groups:  # cosine decay, as an lr_scheduler would
+                group["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
             logits = model(Tensor(images))
             loss = F.cross_entropy(logits, labels)
             optimizer.zero_grad()

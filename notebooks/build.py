@@ -36,9 +36,7 @@ ROOT = HERE.parent
 KERNEL_NAME = "tinygrad-np-notebooks"
 CELL_TIMEOUT = 120  # seconds per cell; the slowest cell takes a few seconds on 2 cores
 
-NOT_EXECUTED: dict[str, str] = {
-    "07_cnn": "needs nn.Conv2d and F.max_pool2d (branch cnn)",
-}
+NOT_EXECUTED: dict[str, str] = {}
 PENDING_TAGS: dict[str, str] = {}
 
 

@@ -285,3 +285,17 @@ def test_parameter_groups_have_their_own_settings():
     saved = opt.state_dict()
     assert [g["params"] for g in saved["param_groups"]] == [[0], [1], [2]]
     assert list(saved["state"]) == [0] and "momentum_buffer" in saved["state"][0]
+
+
+def test_setting_lr_on_the_optimizer_reaches_every_group():
+    """`optimizer.lr = x` (old scripts, schedules written by hand) must not be a silent no-op."""
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    with pytest.raises(AttributeError, match="different learning rates"):
+        _ = opt.lr
+    opt.lr = 0.01
+    assert [group["lr"] for group in opt.param_groups] == [0.01, 0.01] and opt.lr == 0.01
+    (a.sum() + b.sum()).backward()
+    opt.step()
+    np.testing.assert_allclose(a.data, [0.99, 0.99])
+    np.testing.assert_allclose(b.data, [0.99, 0.99])

@@ -113,6 +113,22 @@ class Optimizer:
                 raise ValueError(f"{name}: all parameter groups should be with or without names")
         self.param_groups.append(param_group)
 
+    @property
+    def lr(self) -> float:
+        """The learning rate, when every group has the same one (else see `param_groups`)."""
+        rates = {group["lr"] for group in self.param_groups}
+        if len(rates) != 1:
+            raise AttributeError(f"{type(self).__name__}.lr: the groups have different learning "
+                                 f"rates {sorted(rates)}; read param_groups[i]['lr']")
+        return rates.pop()
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        # Scripts written for the old single-group optimizers set `optimizer.lr`: it must
+        # reach every group, not become an attribute nothing reads.
+        for group in self.param_groups:
+            group["lr"] = value
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (the default, as in PyTorch), or to zeros
         in place with `set_to_none=False` (the same gradient tensor, detached)."""
