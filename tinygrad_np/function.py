@@ -121,7 +121,7 @@ class Function:
             bit <<= 1
             if isinstance(arg, Tensor):
                 arrays.append(arg.data)
-                if arg.requires_grad:
+                if arg._requires_grad:  # the slot itself: this is the hot path
                     mask |= bit
                     parents.append(arg.grad_fn or arg)
                     continue
