@@ -322,32 +322,24 @@ def check_float32(op, data):
         assert tensor.grad.dtype == np.float32
 
 
-# The four checks as tests over this file's table. Other op tables (tests/test_ops_*.py)
-# import the check_* functions and run them over their own rows in the same way.
+def table_tests(ops: list) -> tuple:
+    """The four checks as tests parametrized over `ops`: an op table binds them to test_*
+    names, `(test_forward_matches_numpy, ...) = table_tests(OPS)`, as this file does."""
+
+    def as_test(check: Callable) -> Callable:
+        @pytest.mark.parametrize("op", ops, ids=repr)
+        @given(data=st.data())
+        def test(op, data):
+            check(op, data)
+
+        return test
+
+    return tuple(as_test(check) for check in (check_forward, check_backward, check_pytorch,
+                                              check_float32))
 
 
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_forward_matches_numpy(op, data):
-    check_forward(op, data)
-
-
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_backward_matches_central_differences(op, data):
-    check_backward(op, data)
-
-
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_matches_pytorch(op, data):
-    check_pytorch(op, data)
-
-
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_float32_stays_float32(op, data):
-    check_float32(op, data)
+(test_forward_matches_numpy, test_backward_matches_central_differences, test_matches_pytorch,
+ test_float32_stays_float32) = table_tests(OPS)
 
 
 def test_table_covers_every_op_in_the_api():

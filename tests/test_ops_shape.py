@@ -16,18 +16,14 @@ import hypothesis.extra.numpy as hnp
 import hypothesis.strategies as st
 import numpy as np
 import pytest
-from hypothesis import given
 from test_ops import (
     Op,
     anywhere,
     away_from_zero,
     broadcast_pair,
-    check_backward,
-    check_float32,
-    check_forward,
-    check_pytorch,
     distinct,
     plain,
+    table_tests,
     unary,
 )
 
@@ -570,28 +566,8 @@ OPS = [
 ]
 
 
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_forward_matches_numpy(op, data):
-    check_forward(op, data)
-
-
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_backward_matches_central_differences(op, data):
-    check_backward(op, data)
-
-
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_matches_pytorch(op, data):
-    check_pytorch(op, data)
-
-
-@pytest.mark.parametrize("op", OPS, ids=repr)
-@given(data=st.data())
-def test_float32_stays_float32(op, data):
-    check_float32(op, data)
+(test_forward_matches_numpy, test_backward_matches_central_differences, test_matches_pytorch,
+ test_float32_stays_float32) = table_tests(OPS)
 
 
 # ----------------------------------------------------------------------------- beyond the table
