@@ -157,30 +157,32 @@ class ModuleList(Module):
         return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
-    """An ordered dict of modules (str keys) whose parameters the model sees (`key.weight`).
+class _KeyedMembers(Module):
+    """What ModuleDict and ParameterDict share: an ordered str-keyed dict of members that
+    the model sees under their keys; `convert` checks (and converts) each value put in."""
 
-    Index by key, `in`, `len()`, iterate over keys, `keys()`, `values()`, `items()`,
-    `update()`, `pop()`, `clear()`.
-    """
+    kind = "ModuleDict"
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+    def __init__(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
                  ) -> None:
         super().__init__()
-        self._items: dict[str, Module] = {}
-        if modules is not None:
-            self.update(modules)
+        self._items: dict[str, Any] = {}
+        if entries is not None:
+            self.update(entries)
 
-    def _direct_members(self) -> Iterator[tuple[str, Module]]:
+    def convert(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def _direct_members(self) -> Iterator[tuple[str, Any]]:
         yield from self._items.items()
 
-    def __getitem__(self, key: str) -> Module:
+    def __getitem__(self, key: str) -> Any:
         return self._items[key]
 
-    def __setitem__(self, key: str, module: Module) -> None:
+    def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
-            raise TypeError(f"ModuleDict: keys must be strings, got {type(key).__name__}")
-        self._items[key] = _module(module, "ModuleDict")
+            raise TypeError(f"{self.kind}: keys must be strings, got {type(key).__name__}")
+        self._items[key] = self.convert(value)
 
     def __delitem__(self, key: str) -> None:
         del self._items[key]
@@ -199,26 +201,37 @@ class ModuleDict(Module):
         return self._items.keys()
 
     def values(self) -> Any:
-        """The modules, in insertion order."""
+        """The members, in insertion order."""
         return self._items.values()
 
     def items(self) -> Any:
-        """(key, module) pairs, in insertion order."""
+        """(key, member) pairs, in insertion order."""
         return self._items.items()
 
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add or replace entries from a mapping or from (key, module) pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for key, module in pairs:
-            self[key] = module
+    def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace entries from a mapping or from (key, value) pairs."""
+        pairs = entries.items() if isinstance(entries, Mapping) else entries
+        for key, value in pairs:
+            self[key] = value
 
-    def pop(self, key: str) -> Module:
-        """Remove the entry `key` and return its module."""
+    def pop(self, key: str) -> Any:
+        """Remove the entry `key` and return its member."""
         return self._items.pop(key)
 
     def clear(self) -> None:
         """Remove every entry."""
         self._items.clear()
+
+
+class ModuleDict(_KeyedMembers):
+    """An ordered dict of modules (str keys) whose parameters the model sees (`key.weight`).
+
+    Index by key, `in`, `len()`, iterate over keys, `keys()`, `values()`, `items()`,
+    `update()`, `pop()`, `clear()`.
+    """
+
+    def convert(self, value: Any) -> Module:
+        return _module(value, "ModuleDict")
 
 
 def _parameter_line(key: str, parameter: Parameter) -> str:
@@ -272,56 +285,13 @@ class ParameterList(Module):
             "ParameterList()")
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedMembers):
     """An ordered dict of Parameters (str keys) a model learns; Tensors become Parameters."""
 
-    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
-                 ) -> None:
-        super().__init__()
-        self._items: dict[str, Parameter] = {}
-        if parameters is not None:
-            self.update(parameters)
+    kind = "ParameterDict"
 
-    def _direct_members(self) -> Iterator[tuple[str, Parameter]]:
-        yield from self._items.items()
-
-    def __getitem__(self, key: str) -> Parameter:
-        return self._items[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if not isinstance(key, str):
-            raise TypeError(f"ParameterDict: keys must be strings, got {type(key).__name__}")
-        self._items[key] = _parameter(value)
-
-    def __delitem__(self, key: str) -> None:
-        del self._items[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def keys(self) -> Any:
-        """The keys, in insertion order."""
-        return self._items.keys()
-
-    def values(self) -> Any:
-        """The parameters, in insertion order."""
-        return self._items.values()
-
-    def items(self) -> Any:
-        """(key, parameter) pairs, in insertion order."""
-        return self._items.items()
-
-    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        """Add or replace entries from a mapping or from (key, value) pairs."""
-        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
-        for key, value in pairs:
-            self[key] = value
+    def convert(self, value: Any) -> Parameter:
+        return _parameter(value)
 
     def extra_repr(self) -> str:
         return "\n".join(_parameter_line(key, p) for key, p in self._items.items())
