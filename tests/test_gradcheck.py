@@ -82,3 +82,18 @@ def test_gradcheck_leaves_inputs_unchanged():
 def test_gradcheck_of_a_first_derivative_checks_the_second():
     x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
     assert tg.gradcheck(lambda t: tg.grad((t * t * t).sum(), t, create_graph=True)[0], [x])
+
+
+def test_report_against_a_zero_numerical_gradient_says_so():
+    """A rule that gives 1 where the true gradient is 0: the relative error is not 4e+299."""
+
+    class Wrong(tg.Function):
+        def forward(ctx, x):
+            return np.zeros_like(x)
+
+        def backward(ctx, grad_output):
+            return grad_output
+
+    x = tg.tensor([0.5], dtype=np.float64, requires_grad=True)
+    with pytest.raises(AssertionError, match=r"relative error inf \(the numerical value is 0\)"):
+        tg.gradcheck(lambda t: Wrong.apply(t).sum(), [x])

@@ -201,11 +201,16 @@ def gradcheck(
             f"gradcheck failed for {_describe(inputs, position)} of shape {tensor.shape}: "
             f"worst at {where}: analytic {jacobian[worst]:.8g}, numerical "
             f"{numerical[worst]:.8g}, absolute error {error[worst]:.3g}, relative error "
-            f"{error[worst] / max(abs(numerical[worst]), 1e-300):.3g} "
+            f"{_relative(error[worst], numerical[worst])} "
             f"(atol={atol}, rtol={rtol})",
             raise_exception, *drill,
         )
     return True
+
+
+def _relative(error: float, numerical: float) -> str:
+    """The relative error as text; against a numerical value of 0 it is not a number."""
+    return f"{error / abs(numerical):.3g}" if numerical else "inf (the numerical value is 0)"
 
 
 def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill=()) -> bool:
@@ -226,7 +231,7 @@ def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill
                 f"gradcheck (fast) failed for {_describe(inputs, position)} of shape "
                 f"{inputs[position].shape}: random projection <v, J u>: analytic "
                 f"{analytic:.8g}, numerical {numerical:.8g}, absolute error {error:.3g}, "
-                f"relative error {error / max(abs(numerical), 1e-300):.3g} "
+                f"relative error {_relative(error, numerical)} "
                 f"(atol={atol}, rtol={rtol}); run without fast=True to find the element",
                 raise_exception, *drill,
             )
