@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.function import Function, enable_grad, no_grad
+from tinygrad_np.function import Function, _mode
 from tinygrad_np.tensor import Tensor
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
@@ -69,10 +69,11 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
 
 
 def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False,
-                  retain_graph: bool = False, capture: Any = ()) -> dict[Any, tuple]:
+                  retain_graph: bool | None = None, capture: Any = ()) -> dict[Any, tuple]:
     """The chain rule from `outputs`, seeded with `seeds`. Returns {key: (gradient, owned)}
     for every leaf reached (key: the leaf Tensor) and every node in `capture` (key: the node,
     with the gradient of its output)."""
+    retain_graph = create_graph if retain_graph is None else retain_graph
     pending: dict[Any, tuple] = {}
     for output, seed in zip(outputs, seeds):
         key = output.grad_fn or output
@@ -89,10 +90,15 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                 for observe in observers:
                     observe(node, grad_output, grads)
                 for parent, grad in zip(node.parents, grads):
-                    if parent is not None and grad is not None:
+                    if grad is None or parent is None:
+                        continue
+                    if (parent in pending or type(grad) is not np.ndarray or  # the common case:
+                            isinstance(parent, Tensor) or grad.shape != parent.output_shape):
                         _add_to_input(pending, parent, grad, node, grad_output, grads)
-            if not retain_graph:
-                node.release()
+                    else:  # a node's first gradient, at its shape (an array only leaves own)
+                        pending[parent] = (grad, False)
+            if not retain_graph and node.saved_tensors:  # free them (a node that saved none
+                node.saved_tensors = None  # stays usable)
     pending.update(captured)
     return pending
 
@@ -103,14 +109,14 @@ def _add_to_input(pending: dict, parent: Any, grad: Any, node: Function, grad_ou
     with the `owned` flag (a new array nobody else holds, which a leaf may keep)."""
     # NumPy returns scalars from 0-d arithmetic: an array again
     grad = grad if type(grad) is np.ndarray or isinstance(grad, Tensor) else np.asarray(grad)
-    shape = parent.output_shape if isinstance(parent, Function) else parent.shape
+    shape = parent.output_shape if isinstance(parent, Function) else parent.data.shape
     if grad.shape != shape:
         grad, owned = unbroadcast(grad, shape, type(node).__name__), True
     elif isinstance(parent, Function) or type(grad) is not np.ndarray or grad.base is not None:
         owned = False  # only a leaf keeps its gradient, and never a view
     else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold
         held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
-        owned = sum(value is grad for value in held) == 1 and grad.flags.writeable
+        owned = list(map(id, held)).count(id(grad)) == 1 and grad.flags.writeable
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
 
@@ -136,9 +142,8 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
     grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
     needs = node.needs_input_grad  # trailing arguments that need no gradient may be left off
     if len(grads) != len(needs) and (len(grads) > len(needs) or any(needs[len(grads):])):
-        raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient(s) for "
-                           f"{len(node.needs_input_grad)} forward argument(s): return one per "
-                           "argument, None where there is none")
+        raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient(s), "
+                           f"but forward took {len(needs)} argument(s): return one per argument")
     return grads
 
 
@@ -180,10 +185,11 @@ def _backward_mode(create_graph: bool):
     with _GRAD_LOCK:
         _passes[:] = [_passes[0] + 1, gc.isenabled() if _passes[0] == 0 else _passes[1]]
         gc.disable()
+    previous, _mode.grad = _mode.grad, create_graph
     try:
-        with enable_grad() if create_graph else no_grad():
-            yield
+        yield
     finally:
+        _mode.grad = previous
         with _GRAD_LOCK:
             _passes[0] -= 1
             if _passes[0] == 0 and _passes[1]:
@@ -194,14 +200,14 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
                  inputs: Sequence[Tensor] | None = None) -> None:
     """`Tensor.backward`: add d(tensor)/d(leaf) to every leaf's `.grad` (or only `inputs`')."""
     found = backward_pass([tensor], _seeds([tensor], [gradient], create_graph), create_graph,
-                          create_graph if retain_graph is None else retain_graph, set(_RETAINED))
+                          retain_graph, set(_RETAINED) if len(_RETAINED) else ())
     only = None if inputs is None else {id(t) for t in inputs}
-    for key, (grad, owned) in found.items():
-        targets = [(key, owned)] if isinstance(key, Tensor) else [
-            (reference(), False) for reference in key.retained]
-        for target, owned in targets:
-            if grad is not None and target is not None and (only is None or id(target) in only):
-                with _GRAD_LOCK:  # threads running backward() into shared leaves lose nothing
+    with _GRAD_LOCK:  # threads running backward() into shared leaves lose nothing
+        for key, (grad, owned) in found.items():
+            targets = [(key, owned)] if isinstance(key, Tensor) else [
+                (reference(), False) for reference in key.retained]
+            for target, owned in targets:
+                if grad is not None and target is not None and (only is None or id(target) in only):
                     _add_to_grad(target, grad, owned, create_graph)
 
 
@@ -236,8 +242,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         raise ValueError("grad: every input must be a Tensor that requires grad")
     keys = [tensor.grad_fn or tensor for tensor in inputs]
     found = backward_pass(outputs, _seeds(outputs, grad_outputs, create_graph), create_graph,
-                          create_graph if retain_graph is None else retain_graph,
-                          {key for key in keys if isinstance(key, Function)})
+                          retain_graph, {key for key in keys if isinstance(key, Function)})
     results = [found.get(key, (None, False)) for key in keys]
     unused = [position for position, (gradient, _) in enumerate(results) if gradient is None]
     if unused and not allow_unused:
@@ -253,16 +258,16 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
     if not isinstance(grad_outputs, (list, tuple)):  # one gradient (or None) for every output
         grad_outputs = [grad_outputs] * len(outputs)
     seeds = []
-    for position, (output, seed) in enumerate(zip(outputs, grad_outputs)):
-        if not output.requires_grad:
+    for position, (out, seed) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
             raise RuntimeError(f"backward: output {position} does not require grad (no leaf "
                                "with requires_grad=True, or computed under no_grad())")
-        if seed is None and output.data.size != 1:
-            raise RuntimeError(f"backward: the output has shape {output.shape}: call .sum() "
+        if seed is None and out.data.size != 1:
+            raise RuntimeError(f"backward: the output has shape {out.shape}: call .sum() "
                                "first, or pass gradient= (the output's gradient)")
-        seed = np.ones(output.shape, output.dtype) if seed is None else seed
-        seed = seed if isinstance(seed, Tensor) else Tensor(np.asarray(seed, dtype=output.dtype))
-        if seed.shape != output.shape:
-            raise ValueError(f"backward: gradient shape {seed.shape}, output {output.shape}")
+        seed = np.ones(out.shape, out.dtype) if seed is None else seed
+        seed = seed if isinstance(seed, Tensor) else Tensor._make(np.asarray(seed, out.dtype), None)
+        if seed.shape != out.shape:
+            raise ValueError(f"backward: gradient shape {seed.shape}, output {out.shape}")
         seeds.append(seed if create_graph else seed.data)
     return seeds

@@ -128,10 +128,12 @@ class Function:
             else:  # a NumPy scalar acts as a Python number, as in PyTorch
                 arrays.append(arg.item() if isinstance(arg, np.generic) else arg)
             parents.append(None)
-        recording = mask and _mode.grad
-        if recording and len(arrays) > 1:
-            _distinct(arrays)
-        mask, count = mask >> 1 if recording else 0, len(args)
+        recording, count = mask and _mode.grad, len(arrays)
+        if recording and count > 1 and (arrays[1] is arrays[0] if count == 2 else
+                                        len(set(map(id, arrays))) < count):  # `x * x.data`:
+            arrays = [a.view() if type(a) is np.ndarray and any(a is b for b in arrays[:i]) else a
+                      for i, a in enumerate(arrays)]  # one array object per argument position
+        mask = mask >> 1 if recording else 0
         ctx.needs_input_grad = _NEEDS[count][mask] if count < 8 else tuple(
             bool(mask >> i & 1) for i in range(count))
         try:
@@ -152,37 +154,24 @@ class Function:
             observe(ctx, arrays, output)
         return result
 
-    def release(self) -> None:
-        """Free the saved arrays after backward (a node that saved none stays usable)."""
-        if self.saved_tensors:
-            self.saved_tensors = None
-
-
-def _distinct(arrays: list) -> None:
-    """One array object per argument (a view where one repeats): `x * x.data` passes x's array
-    twice, as a graph input and as a constant, and a saved value must name its position."""
-    for i in range(1, len(arrays)):
-        array = arrays[i]
-        if type(array) is np.ndarray and (array is arrays[0] or i > 1 and any(
-                array is other for other in arrays[1:i])):
-            arrays[i] = array.view()
-
 
 def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:
     """Note what each saved value is, and the version of each saved tensor."""
-    saved, slots, versions = list(ctx.saved_tensors), [], []
-    for index, value in enumerate(saved):
-        slot, owner = (-1, result) if value is raw else (None, None)
-        for position, array in enumerate(arrays if slot is None and type(value) is np.ndarray
-                                         else ()):  # a number is a constant wherever it came
-            if value is array:
-                slot, owner = position, args[position]
-                break
-        if slot == -1:
-            saved[index] = result.data  # the output as the result holds it (after as_result)
+    slots, versions = [], []
+    for index, value in enumerate(ctx.saved_tensors):
+        slot = owner = None
+        if value is raw:
+            slot, owner = -1, result
+        elif type(value) is np.ndarray:  # a number is a constant wherever it came from
+            for position, array in enumerate(arrays):
+                if value is array:
+                    slot, owner = position, args[position]
+                    break
         slots.append(slot)
-        if isinstance(owner, Tensor):
+        if isinstance(owner, Tensor):  # a plain array or number has no version
             counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))
-    ctx.saved_tensors, ctx.saved_slots = tuple(saved), tuple(slots)
-    ctx.saved_versions = tuple(versions)
+    if raw is not result.data and -1 in slots:  # the output as the result holds it (as_result)
+        ctx.saved_tensors = tuple(result.data if slot == -1 else value
+                                  for value, slot in zip(ctx.saved_tensors, slots))
+    ctx.saved_slots, ctx.saved_versions = tuple(slots), tuple(versions)

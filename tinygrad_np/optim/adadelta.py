@@ -69,5 +69,5 @@ class Adadelta(Optimizer):
                 delta *= grad
                 acc_delta *= rho
                 acc_delta += np.multiply(delta, 1 - rho, scratch) * delta
-                _update_(param, lambda _, d=delta, lr=lr: np.multiply(d, lr, d))
+                _update_(param, np.multiply(delta, lr, delta))
         return loss

@@ -70,5 +70,5 @@ class Adagrad(Optimizer):
                 np.sqrt(total, scratch)
                 scratch += group["eps"]
                 np.divide(grad, scratch, scratch)
-                _update_(param, lambda _, s=scratch, lr=lr: np.multiply(s, lr, s))
+                _update_(param, np.multiply(scratch, lr, scratch))
         return loss

@@ -118,7 +118,7 @@ class Adam(Optimizer):
                 scratch += eps
                 np.divide(m, scratch, scratch)
                 scratch *= lr / (1 - beta1**step)
-                _update_(param, lambda _, s=scratch: s, scale)
+                _update_(param, scratch, scale)
         return loss
 
 

@@ -19,18 +19,18 @@ from tinygrad_np.tensor import Tensor, _unlock
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
 
-def _update_(param: Tensor, fn: Callable[[np.ndarray], Any], scale: float | None = None) -> None:
+def _update_(param: Tensor, amount: np.ndarray, scale: float | None = None) -> None:
     """The one place where optimizers change a parameter's values, as an in-place operation
-    (nothing recorded, version counter bumped): values = values * scale - fn(values).
+    (nothing recorded, version counter bumped): values = values * scale - amount.
 
-    `fn` gets the current values (to read, never to write) and returns the amount to subtract,
-    usually a scratch array of the optimizer's. `scale` is AdamW's decoupled weight decay.
+    `amount` is usually a scratch array of the optimizer's, computed before the call (it may
+    not be computed from the values being changed). `scale` is AdamW's decoupled weight decay.
     """
     array, locked = _unlock(param)  # a leaf's array is read-only outside in-place ops
     try:
         if scale is not None:
             array *= scale
-        array -= fn(array)
+        array -= amount
     finally:
         array.flags.writeable = not locked
     param._bump_version()  # graphs that saved the old values now refuse to use them
@@ -159,8 +159,9 @@ class Optimizer:
         """One reused work array per parameter (same shape and dtype), so a step allocates
         nothing after the first."""
         scratch = self._scratch.get(param)
-        if scratch is None or scratch.shape != param.shape or scratch.dtype != param.dtype:
-            scratch = self._scratch[param] = np.empty_like(param.data)
+        array = param.data
+        if scratch is None or scratch.shape != array.shape or scratch.dtype != array.dtype:
+            scratch = self._scratch[param] = np.empty_like(array)
         return scratch
 
     # ----------------------------------------------------------------- saving and loading

@@ -79,8 +79,8 @@ class RMSprop(Optimizer):
                     buffer = state["momentum_buffer"].data
                     buffer *= momentum
                     buffer += np.divide(grad, denominator, scratch)
-                    _update_(param, lambda _, b=buffer, s=scratch, lr=lr: np.multiply(b, lr, s))
+                    _update_(param, np.multiply(buffer, lr, scratch))
                 else:
                     np.divide(grad, denominator, scratch)
-                    _update_(param, lambda _, s=scratch, lr=lr: np.multiply(s, lr, s))
+                    _update_(param, np.multiply(scratch, lr, scratch))
         return loss

@@ -65,7 +65,7 @@ class SGD(Optimizer):
                     grad = np.negative(grad, scratch)
                 if momentum:
                     grad = self._momentum(param, grad, scratch, momentum, dampening, nesterov)
-                _update_(param, lambda _, g=grad, s=scratch, lr=lr: np.multiply(g, lr, s))
+                _update_(param, np.multiply(grad, lr, scratch))
         return loss
 
     def _momentum(self, param: Tensor, grad: np.ndarray, scratch: np.ndarray, momentum: float,
