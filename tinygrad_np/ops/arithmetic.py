@@ -35,8 +35,9 @@ class Sub(Function):
 class Mul(Function):
     """y = a * b;  da = g * b,  db = g * a."""
 
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+    def forward(ctx, a, b):  # each operand is kept only when the other's gradient needs it
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
     def backward(ctx, grad_output):
@@ -50,7 +51,7 @@ class Div(Function):
     """y = a / b;  da = g / b,  db = -g * a / b**2."""
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # a: only for db
         return a / b
 
     def backward(ctx, grad_output):
