@@ -1290,3 +1290,30 @@ def test_requires_grad_vs_pytorch_on_integers():
         torch.tensor([1, 2], requires_grad=True)
     with pytest.raises(TypeError):  # TypeError here: a wrong kind of input, said the same way
         tg.tensor([1, 2], requires_grad=True)
+
+
+@pytest.mark.parametrize("op", ["mul", "rmul", "div"])
+def test_an_operand_no_gradient_needs_is_not_saved_as_pytorch(op):
+    """`w * c` (c constant) keeps c, not w: changing w before backward is allowed, as in
+    PyTorch, and the gradient is the one of the recorded graph. Changing c still raises."""
+    torch = pytest.importorskip("torch")
+    forms = {"mul": lambda w, c: w * c, "rmul": lambda w, c: c * w, "div": lambda w, c: w / c}
+    results = []
+    for lib in (tg, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        c = lib.tensor([3.0, 4.0])
+        y = forms[op](w, c).sum()
+        with lib.no_grad():
+            w.add_(5.0)
+        y.backward()
+        results.append(np.array(w.grad.detach().numpy() if lib is torch else w.grad.data))
+        w.grad = None
+        y = forms[op](w, c).sum()
+        c.add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation" if lib is torch
+                           else f"{'Div' if op == 'div' else 'Mul'}.*{STALE}"):
+            y.backward()
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+    # and the memory: a chain of `x * c` holds the constant, not every intermediate
+    x = tg.tensor(np.ones(4), requires_grad=True)
+    assert (x * 2.0).grad_fn.saved_tensors[0] is None
