@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import json
 import os
 import re
 import shutil
@@ -361,8 +362,8 @@ def test_plain_zipfile_rewrite_of_a_saved_file_still_loads(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "error", "match"), [
-    (3, TypeError, "names must be strings, got 3 .int."),
-    (("a", "b"), TypeError, "names must be strings"),
+    (3.0, TypeError, "obj has a key 3.0 .float.; keys must be str or int"),
+    (("a", "b"), TypeError, "keys must be str or int"),
     ("a\0b", ValueError, "'a\\\\x00b' contains a NUL character"),
     ("layer/weight", ValueError, "'layer/weight' contains '/' or"),
     ("..\\evil", ValueError, "contains '/' or"),
@@ -407,10 +408,13 @@ def test_two_entries_with_one_archive_name_refused(tmp_path, state):
 
 
 @pytest.mark.parametrize(("value", "error", "match"), [
-    ("abc", TypeError, "'v' has dtype <U3"),
-    (None, ValueError, "'v' holds Python objects"),
-    ([[1.0, 2.0], [3.0]], TypeError, "the value of 'v' is not an array"),
+    (np.array(["abc"]), TypeError, "'v' has dtype <U3"),
+    (np.array([None]), ValueError, "'v' holds Python objects"),
     (np.array(["2020-01-01"], dtype="M8[D]"), TypeError, "'v' has dtype datetime64"),
+    ({"w": np.ones(1), "b": b"bytes"}, TypeError, r"obj\['v'\]\['b'\] is an object of type "
+     "bytes; only dict, list, tuple, str, int, float, bool, None, Tensor, ndarray"),
+    ([np.ones(1), np.datetime64("2020-01-01")], TypeError, r"obj\['v'\]\[1\] has dtype "
+     "datetime64"),
 ])
 def test_bad_values_refused(tmp_path, value, error, match):
     with pytest.raises(error, match=match):
@@ -508,7 +512,7 @@ def test_writer_dying_midway_keeps_the_old_file(tmp_path, monkeypatch):
 
 
 class FailsLate:
-    """A value whose conversion to an array fails (after other values converted fine)."""
+    """An object with `__array__` that fails: save refuses it (it converts nothing but arrays)."""
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         raise RuntimeError("cannot convert")
@@ -518,9 +522,168 @@ def test_value_failing_conversion_keeps_the_old_file(tmp_path):
     path = tmp_path / "w.npz"
     tiny_weights(path)
     before = path.read_bytes()
-    with pytest.raises((RuntimeError, TypeError), match="cannot convert"):
+    with pytest.raises(TypeError, match=r"obj\['late'\] is an object of type FailsLate"):
         save({"a": np.ones(3), "b": np.ones(3), "late": FailsLate()}, path)
     assert path.read_bytes() == before and files_in(tmp_path) == ["w.npz"]
+
+
+# ====================================================================== load: checkpoint manifests
+
+
+MANIFEST = "__tinygrad_np_manifest__"
+
+
+def format2_entry() -> bytes:
+    return npy_header((), "<i8") + struct.pack("<q", 2)
+
+
+def manifest_entry(text: str | bytes) -> bytes:
+    data = text.encode() if isinstance(text, str) else text
+    return npy_header((len(data),), "|u1") + data
+
+
+def write_checkpoint(path: Path, manifest: str | bytes, arrays: dict[str, np.ndarray]) -> None:
+    """A format 2 file written by hand: the manifest as given, arrays under the given names."""
+    members = [(f"{FORMAT_KEY}.npy", format2_entry()),
+               (f"{MANIFEST}.npy", manifest_entry(manifest))]
+    for name, array in arrays.items():
+        members.append((f"{name}.npy", npy_header(array.shape, array.dtype.str) + array.tobytes()))
+    write_zip(path, members)
+
+
+def test_hand_written_checkpoint_loads(tmp_path):
+    path = tmp_path / "c.pt"
+    write_checkpoint(path, '{"dict": [["w", {"tensor": 0, "requires_grad": true}], [1, null]]}',
+                     {"0": np.arange(3.0)})
+    loaded = load(path)
+    assert list(loaded) == ["w", 1] and loaded[1] is None and loaded["w"].requires_grad
+
+
+@pytest.mark.parametrize(("manifest", "match"), [
+    ('{"set": [1, 2]}', 'at obj holds {"set": \\[1, 2\\]}, not a value tinygrad_np.save writes'),
+    ("[1, 2]", "at obj holds \\[1, 2\\], not a value"),
+    ('{"__class__": "os.system", "args": ["echo pwned"]}', "at obj holds .*not a value"),
+    ('{"list": [{"array": 0, "extra": 1}]}', r"at obj\[0\] holds .*not a value"),
+    ('{"tuple": {"a": 1}}', "has a tuple whose items are .*, not a list"),
+    ('{"dict": [["a"]]}', 'has a dict item \\["a"\\], not a \\[key, value\\] pair'),
+    ('{"dict": [[1.5, 2]]}', "has a key 1.5; keys are str or int"),
+    ('{"dict": [[true, 2]]}', "has a key true; keys are str or int"),
+    ('{"dict": [[null, 2]]}', "has a key null; keys are str or int"),
+    ('{"odict": [["k", 1], ["k", 2]]}', "has the key 'k' twice"),
+    ('{"dict": [["x", {"tensor": 0}]]}', r"at obj\['x'\] holds .*not a value"),
+    ('{"tensor": 0, "requires_grad": 1}', "has requires_grad 1, not true or false"),
+    ('{"tensor": "0", "requires_grad": false}', "refers to array '0', which the file does not"),
+    ('{"array": true}', "refers to array true, which the file does not hold"),
+    ('{"array": -1}', "refers to array -1, which"),
+    ('{"list": [{"array": 0}, {"array": 7}]}', r"at obj\[1\] refers to array 7, which the file"),
+    ('{"list": [{"array": 0}, {"tensor": 0, "requires_grad": false}]}',
+     "reads array 0 as a tensor, elsewhere as a array"),
+    ('{"scalar": 0}', r"reads array 0 of shape \(3,\) as a scalar"),
+    ('{"list": []}', "entry '0' is not referenced by the manifest"),
+    ('{"list": [], "list": [{"array": 0}]}', "not valid JSON: an object has a key twice"),
+    ('{"list": [', "not valid JSON"),
+    (b'{"list": ["\xff"]}', "not valid JSON"),
+    ('{"list": [' * 100_000 + "]}" * 100_000, "not valid JSON"),
+    ('{"list": [' * 65 + "]}" * 65, r"at obj(\[0\]){64} is nested more than 64 containers deep"),
+    ('{"list": [1' + "0" * 5000 + "]}", "not valid JSON"),
+])
+def test_hostile_manifests_refused(tmp_path, manifest, match):
+    path = tmp_path / "evil.pt"
+    write_checkpoint(path, manifest, {"0": np.arange(3.0)})
+    with pytest.raises(ValueError, match=f"load: .*evil.pt: .*{match}"):
+        load(path)
+
+
+@pytest.mark.parametrize(("array", "node", "match"), [
+    (np.array([1j]), '{"tensor": 0, "requires_grad": false}', "dtype complex128 as a tensor"),
+    (np.arange(2), '{"tensor": 0, "requires_grad": true}', "requires_grad on array 0 of dtype"),
+    (np.arange(2), '{"parameter": 0, "requires_grad": true}', "only float tensors require"),
+])
+def test_tensor_nodes_checked_against_their_array(tmp_path, array, node, match):
+    write_checkpoint(tmp_path / "evil.pt", node, {"0": array})
+    with pytest.raises(ValueError, match=match):
+        load(tmp_path / "evil.pt")
+
+
+def test_odd_entries_in_a_checkpoint_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    write_checkpoint(path, '{"array": 0}', {"0": np.ones(1), "weight": np.ones(1)})
+    with pytest.raises(ValueError, match="entry 'weight' is not one of the numbered arrays 0 to 1"):
+        load(path)
+    write_checkpoint(path, '{"array": 0}', {"00": np.ones(1)})
+    with pytest.raises(ValueError, match="entry '00' is not one of the numbered arrays"):
+        load(path)
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format2_entry()),
+                     ("0.npy", npy_header((1,)) + bytes(8))])
+    with pytest.raises(ValueError, match="has format 2 but no '__tinygrad_np_manifest__' entry"):
+        load(path)
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format2_entry()),
+                     (f"{MANIFEST}.npy", npy_header((1,), "<f8") + bytes(8))])
+    with pytest.raises(ValueError, match=r"manifest entry has shape \(1,\) and dtype float64, not "
+                       "a 1-d uint8 array"):
+        load(path)
+    write_zip(path, [(f"{FORMAT_KEY}.npy", npy_header((3,), "<i8") + bytes(24))])
+    with pytest.raises(ValueError, match=r"the format entry has shape \(3,\) and dtype int64"):
+        load(path)
+
+
+def test_huge_arrays_behind_a_manifest_refused_before_allocation(tmp_path):
+    # The manifest is fine; the array it points at claims 8 TB in a 136-byte entry.
+    path = tmp_path / "liar.pt"
+    write_zip(path, [(f"{FORMAT_KEY}.npy", format2_entry()),
+                     (f"{MANIFEST}.npy", manifest_entry('{"array": 0}')),
+                     ("0.npy", npy_header((10**6, 10**6)) + bytes(8))])
+    with PeakMemory() as used, pytest.raises(ValueError, match=r"entry '0' \(shape \(1000000, "
+                                             r"1000000\), .* over the limit"):
+        load(path)
+    assert used.peak < 1 << 20
+
+
+def test_huge_manifest_refused_before_reading_it(tmp_path):
+    # A 2 GiB "manifest" that deflates to 2 MB: refused by max_bytes from its header, and
+    # under a large max_bytes by the manifest's own 64 MiB limit, before any byte is inflated.
+    megabytes = 2048
+    header = npy_header((megabytes << 20,), "|u1")
+    bomb = deflated_zeros(header, megabytes)
+    path = tmp_path / "bomb.pt"
+    write_raw_zip(path, [(f"{FORMAT_KEY}.npy", 0, format2_entry(), len(format2_entry()),
+                          zlib.crc32(format2_entry())),
+                         (f"{MANIFEST}.npy", 8, bomb, len(header) + (megabytes << 20), 0)])
+    with PeakMemory() as used, pytest.raises(ValueError, match="over the limit of 1,073,741,824"):
+        load(path, max_bytes=1 << 30)
+    assert used.peak < 1 << 20
+    with PeakMemory() as used, pytest.raises(ValueError, match="the manifest is 2,147,483,648 "
+                                             "bytes, over the limit of 67,108,864"):
+        load(path, max_bytes=1 << 40)
+    assert used.peak < 1 << 20 and used.seconds < 1.0
+
+
+def test_manifest_strings_are_only_data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = "__import__('os').system('echo pwned > pwned.txt')"
+    write_checkpoint(tmp_path / "c.pt", json.dumps({"dict": [[code, code], ["eval", code]]}), {})
+    assert load(tmp_path / "c.pt") == {code: code, "eval": code}
+    assert not (tmp_path / "pwned.txt").exists()
+
+
+def test_bit_flips_in_a_checkpoint_never_crash(tmp_path):
+    path = tmp_path / "c.pt"
+    checkpoint = {"model": OrderedDict(w=np.arange(4.0)), "opt": {"state": {0: {
+        "step": 3.0, "m": Tensor(np.ones(2))}}, "param_groups": [{"betas": (0.9, 0.99)}]},
+        "epoch": 5}
+    save(checkpoint, path)
+    original = path.read_bytes()
+    for position in range(0, len(original), 5):
+        damaged = bytearray(original)
+        damaged[position] ^= 0x5A
+        path.write_bytes(bytes(damaged))
+        try:
+            loaded = load(path)
+        except ValueError as error:
+            assert "c.pt" in str(error)
+            continue
+        assert loaded["epoch"] == 5 and loaded["opt"]["param_groups"] == [{"betas": (0.9, 0.99)}]
+        np.testing.assert_array_equal(loaded["model"]["w"], np.arange(4.0))
 
 
 # ====================================================================== load_state_dict

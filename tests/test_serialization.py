@@ -5,6 +5,7 @@ and atomic writes that never leave a broken file under the target name.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
@@ -167,8 +168,8 @@ def test_pickled_object_array_rejected_and_not_executed(tmp_path, monkeypatch):
 
 def test_newer_format_rejected(tmp_path):
     path = tmp_path / "future.npz"
-    np.savez(path, **{FORMAT_KEY: np.array(2), "w": np.ones(1)})
-    with pytest.raises(ValueError, match="reads format 1"):
+    np.savez(path, **{FORMAT_KEY: np.array(3), "w": np.ones(1)})
+    with pytest.raises(ValueError, match="has format 3; this tinygrad_np reads formats 1 and 2"):
         load(path)
 
 
@@ -184,8 +185,8 @@ def test_save_rejects_what_cannot_be_stored_without_pickle(tmp_path):
     path = tmp_path / "w.npz"
     with pytest.raises(ValueError, match="'bad' holds Python objects"):
         save({"bad": np.array([{"a": 1}], dtype=object)}, path)
-    with pytest.raises(TypeError, match="names must be strings"):
-        save({1: np.ones(1)}, path)
+    with pytest.raises(TypeError, match=r"obj has a key 1.5 \(float\); keys must be str or int"):
+        save({1.5: np.ones(1)}, path)
     with pytest.raises(ValueError, match="reserved"):
         save({FORMAT_KEY: np.ones(1)}, path)
     with pytest.raises(TypeError, match=r"call .state_dict\(\)"):
@@ -232,3 +233,243 @@ def test_saved_file_is_a_valid_zip_with_dotted_names(tmp_path):
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
         assert "encoder.fc1.weight.npy" in archive.namelist()
+
+
+# ----------------------------------------------------------------- checkpoints (format 2)
+
+
+def make_run(seed: int = 0):
+    """A model, Adam over it and a fixed batch: the tutorial's training loop, made small."""
+    tg.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+    opt = tg.optim.Adam(model.parameters(), lr=0.01, betas=(0.8, 0.99), weight_decay=1e-3)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 3)).astype(np.float32)
+    y = rng.integers(0, 2, size=16)
+    return model, opt, x, y
+
+
+def train(model, opt, x, y, steps: int) -> float:
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = tg.nn.functional.cross_entropy(model(Tensor(x)), y)
+        loss.backward()
+        opt.step()
+    return float(loss.item())
+
+
+def test_tutorial_checkpoint_resumes_bit_for_bit(tmp_path):
+    model, opt, x, y = make_run()
+    loss = train(model, opt, x, y, 3)
+    path = tmp_path / "checkpoint.pt"
+    save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 5, "loss": loss}, path)
+    train(model, opt, x, y, 4)  # the uninterrupted run
+
+    fresh, fresh_opt, _, _ = make_run(seed=7)  # other initial weights
+    checkpoint = load(path)
+    fresh.load_state_dict(checkpoint["model"])
+    fresh_opt.load_state_dict(checkpoint["opt"])
+    assert checkpoint["epoch"] == 5 and type(checkpoint["epoch"]) is int
+    assert checkpoint["loss"] == loss and type(checkpoint["loss"]) is float
+    train(fresh, fresh_opt, x, y, 4)
+    for (name, p), q in zip(model.named_parameters(), fresh.parameters()):
+        assert p.data.tobytes() == q.data.tobytes(), name
+    for p, q in zip(model.parameters(), fresh.parameters()):
+        for key in ("exp_avg", "exp_avg_sq"):
+            assert opt.state[p][key].data.tobytes() == fresh_opt.state[q][key].data.tobytes()
+        assert opt.state[p]["step"] == fresh_opt.state[q]["step"]
+
+
+def test_checkpoint_structure_round_trips_exactly(tmp_path):
+    model, opt, x, y = make_run()
+    train(model, opt, x, y, 2)
+    checkpoint = {"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 5}
+    save(checkpoint, tmp_path / "c.pt")
+    loaded = load(tmp_path / "c.pt")
+    assert type(loaded) is dict and list(loaded) == ["model", "opt", "epoch"]
+    assert type(loaded["model"]) is OrderedDict
+    assert_same_state(loaded["model"], checkpoint["model"])
+    state, groups = loaded["opt"]["state"], loaded["opt"]["param_groups"]
+    assert list(state) == [0, 1, 2, 3] and all(type(k) is int for k in state)
+    assert state[0]["step"] == 2.0 and isinstance(state[0]["exp_avg"], Tensor)
+    assert not state[0]["exp_avg"].requires_grad
+    assert groups == checkpoint["opt"]["param_groups"]  # floats, bools, None, lists
+    assert groups[0]["betas"] == (0.8, 0.99) and type(groups[0]["betas"]) is tuple
+    assert groups[0]["foreach"] is None and groups[0]["amsgrad"] is False
+
+
+def test_every_leaf_kind_round_trips(tmp_path):
+    weight = nn.Parameter(np.ones((2, 2), dtype=np.float32))
+    leaf = Tensor(np.arange(3.0), requires_grad=True)
+    shared = Tensor(np.zeros(2, dtype=np.int32))
+    value = {
+        "none": None, "true": True, "int": -(2**70), "float": 0.1, "nan": float("nan"),
+        "inf": -float("inf"), "str": "héllo 🙂 \0 \ud800", "empty": ("", [], (), {}),
+        "array": np.asfortranarray(np.arange(6.0).reshape(2, 3)), "complex": np.array([1j]),
+        "scalars": (np.float32(1.5), np.int64(-3), np.bool_(True)),
+        "tensors": [weight, leaf, leaf * 2, shared, shared],
+        3: {"a/b": 1, 0: 2, "0": 3}, "ordered": OrderedDict(b=1, a=2),
+    }
+    save(value, tmp_path / "v.pt")
+    loaded = load(tmp_path / "v.pt")
+    assert list(loaded) == list(value)
+    for key in ("none", "true", "int", "float", "inf", "str", "empty", 3):
+        assert loaded[key] == value[key] and type(loaded[key]) is type(value[key]), key
+    assert loaded["empty"] == ("", [], (), {}) and type(loaded["empty"][2]) is tuple
+    assert np.isnan(loaded["nan"])
+    assert type(loaded["ordered"]) is OrderedDict and list(loaded["ordered"]) == ["b", "a"]
+    assert loaded["array"].flags.f_contiguous
+    np.testing.assert_array_equal(loaded["array"], value["array"])
+    assert loaded["complex"].dtype == np.complex128
+    assert [repr(s) for s in loaded["scalars"]] == [repr(s) for s in value["scalars"]]
+    w, t, doubled, s1, s2 = loaded["tensors"]
+    assert type(w) is nn.Parameter and w.requires_grad and w.dtype == np.float32
+    assert type(t) is Tensor and t.requires_grad and t.is_leaf
+    assert doubled.requires_grad and doubled.is_leaf  # as torch.load: a leaf that requires grad
+    np.testing.assert_array_equal(doubled.data, [0.0, 2.0, 4.0])
+    assert s1 is s2 and s1.dtype == np.int32 and not s1.requires_grad
+
+
+@pytest.mark.parametrize("value", [[1, 2], (Tensor(np.ones(2)),), 5, "text", None,
+                                   Tensor(np.ones(3)), np.float64(2.0), {}])
+def test_any_supported_value_may_be_the_root(tmp_path, value):
+    save(value, tmp_path / "v.pt")
+    loaded = load(tmp_path / "v.pt")
+    assert type(loaded) is type(value) or value == {} and type(loaded) is OrderedDict
+    if isinstance(value, Tensor):
+        np.testing.assert_array_equal(loaded.data, value.data)
+
+
+def test_flat_state_dict_keeps_format_1(tmp_path):
+    save({"w": Tensor(np.ones(2)), "b": np.zeros(1)}, tmp_path / "flat.npz")
+    with zipfile.ZipFile(tmp_path / "flat.npz") as archive:
+        assert archive.namelist() == [f"{FORMAT_KEY}.npy", "w.npy", "b.npy"]
+    loaded = load(tmp_path / "flat.npz")
+    assert type(loaded) is OrderedDict and type(loaded["w"]) is np.ndarray
+    save({"w": np.ones(2), "epoch": 1}, tmp_path / "nested.npz")  # a Python int: format 2
+    assert load(tmp_path / "nested.npz") == {"w": pytest.approx(np.ones(2)), "epoch": 1}
+
+
+def test_checkpoint_file_is_a_plain_npz(tmp_path):
+    save({"opt": {0: Tensor(np.ones(2))}, "epoch": 5}, tmp_path / "c.npz")
+    with np.load(tmp_path / "c.npz", allow_pickle=False) as archive:
+        assert sorted(archive.files) == ["0", FORMAT_KEY, "__tinygrad_np_manifest__"]
+        manifest = archive["__tinygrad_np_manifest__"].tobytes().decode()
+    assert '"epoch", 5' in manifest and '{"tensor": 0, "requires_grad": false}' in manifest
+
+
+def test_map_location_and_weights_only_are_accepted(tmp_path):
+    save({"epoch": 1}, tmp_path / "c.pt")
+    assert load(tmp_path / "c.pt", map_location="cpu", weights_only=False) == {"epoch": 1}
+    assert load(tmp_path / "c.pt", map_location=None, weights_only=True) == {"epoch": 1}
+
+
+# ----------------------------------------------------------------- checkpoints: save errors
+
+
+def a_function():
+    return 1
+
+
+class Thing:
+    pass
+
+
+@pytest.mark.parametrize(("value", "where", "what"), [
+    ({"opt": {"state": {0: {"fn": a_function}}}}, "obj['opt']['state'][0]['fn']",
+     "a function (a_function)"),
+    ({"hook": lambda: 1}, "obj['hook']", "a function (<lambda>)"),
+    ({"tags": {"a", "b"}}, "obj['tags']", "a set"),
+    ([1, (2, frozenset())], "obj[1][1]", "a frozenset"),
+    ({"x": Thing()}, "obj['x']", "an object of type Thing"),
+    ({"cls": Thing}, "obj['cls']", "a class (Thing)"),
+    ({"model": nn.Linear(2, 2)}, "obj['model']", "a Linear (call .state_dict() on it first)"),
+    ({"raw": b"bytes"}, "obj['raw']", "an object of type bytes"),
+])
+def test_unsupported_values_are_named_by_their_path(tmp_path, value, where, what):
+    with pytest.raises(TypeError, match=re.escape(f"save: {where} is {what}; only dict")):
+        save(value, tmp_path / "c.pt")
+    assert files_in(tmp_path) == []
+
+
+def test_structures_that_cannot_be_written(tmp_path):
+    loop: list = [1]
+    loop.append({"again": loop})
+    with pytest.raises(ValueError, match=r"save: obj\[1\]\['again'\] contains itself"):
+        save(loop, tmp_path / "c.pt")
+    deep: list = []
+    for _ in range(63):
+        deep = [deep]
+    save(deep, tmp_path / "ok.pt")  # 64 lists inside one another: the limit
+    with pytest.raises(ValueError, match="nested more than 64 containers deep"):
+        save([deep], tmp_path / "c.pt")
+    with pytest.raises(TypeError, match=r"obj\['a'\] has a key True \(bool\)"):
+        save({"a": {True: 1}}, tmp_path / "c.pt")
+    with pytest.raises(ValueError, match=r"obj\['a'\] has two keys equal to 'k'"):
+        save({"a": {"k": 1, SameText("k"): 2}}, tmp_path / "c.pt")
+    assert files_in(tmp_path) == ["ok.pt"]
+
+
+class SameText(str):
+    __hash__ = object.__hash__
+
+
+def structure(value, where="obj"):
+    """(path, kind) pairs describing a loaded checkpoint, for comparing with torch.load's."""
+    kind = type(value).__name__
+    if kind in ("Tensor", "ndarray", "Parameter"):
+        kind = "tensor"  # torch.Tensor, tg.Tensor or ndarray (a state dict here is arrays)
+    yield where, kind
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield where, ("key", key, type(key).__name__)
+            yield from structure(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for position, item in enumerate(value):
+            yield from structure(item, f"{where}[{position}]")
+
+
+def leaves(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from leaves(item)
+    else:
+        yield value
+
+
+def test_loaded_checkpoint_matches_torch_load(tmp_path):
+    torch = pytest.importorskip("torch")
+    model, opt, x, y = make_run()
+    twin = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    with torch.no_grad():
+        for p, q in zip(model.parameters(), twin.parameters()):
+            q.copy_(torch.tensor(p.data))
+    twin_opt = torch.optim.Adam(twin.parameters(), lr=0.01, betas=(0.8, 0.99), weight_decay=1e-3)
+    loss = train(model, opt, x, y, 3)
+    for _ in range(3):
+        twin_opt.zero_grad()
+        twin_loss = torch.nn.functional.cross_entropy(twin(torch.from_numpy(x)),
+                                                      torch.from_numpy(y))
+        twin_loss.backward()
+        twin_opt.step()
+
+    save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 5, "loss": loss},
+         tmp_path / "ours.pt")
+    torch.save({"model": twin.state_dict(), "opt": twin_opt.state_dict(), "epoch": 5,
+                "loss": twin_loss.item()}, tmp_path / "theirs.pt")
+    ours, theirs = load(tmp_path / "ours.pt"), torch.load(tmp_path / "theirs.pt")
+
+    # Known differences (README): the state's "step" is a float, not a 0-d tensor.
+    differences = {(f"obj['opt']['state'][{i}]['step']", "float", "tensor") for i in range(4)}
+    assert {(w, a, b) for (w, a), (_, b) in zip(structure(ours), structure(theirs))
+            if a != b} == differences
+    assert len(list(structure(ours))) == len(list(structure(theirs)))
+    for mine, other in zip(leaves(ours), leaves(theirs)):
+        if isinstance(other, torch.Tensor):
+            mine = mine.data if isinstance(mine, Tensor) else np.asarray(mine)
+            np.testing.assert_allclose(mine, other.numpy(), rtol=1e-5, atol=1e-7)
+        else:
+            assert mine == pytest.approx(other)

@@ -1,10 +1,22 @@
-"""Saving and loading weights: `save(model.state_dict(), path)`, then
-`model.load_state_dict(load(path))`.
+"""Saving and loading weights and checkpoints: `save(model.state_dict(), path)`, then
+`model.load_state_dict(load(path))`; or `save({"model": ..., "opt": ..., "epoch": 5}, path)`.
 
-The file is a plain NumPy `.npz` archive, one `.npy` entry per name, plus a format marker
-entry so that `load` can tell its own files from any other `.npz`. Nothing is pickled:
-`load` reads the zip members itself and only ever builds numeric arrays from their bytes, so
-a file from an untrusted source cannot run code; at worst it is refused with a ValueError.
+The file is a plain NumPy `.npz` archive plus a format marker entry, so that `load` can tell
+its own files from any other `.npz`. Two layouts:
+
+- format 1, for a flat state dict (str names -> arrays or Tensors): one `.npy` entry per
+  name; `load` gives an OrderedDict name -> ndarray.
+- format 2, for anything else built from dict (str or int keys), list, tuple, str, int,
+  float, bool, None, Tensor, ndarray and NumPy scalars: arrays in entries `0.npy`, `1.npy`,
+  ... and a JSON manifest (UTF-8 bytes in one more `.npy` entry) that describes the
+  structure, its leaves pointing at those entries by number. `load` gives the same
+  structure back (Tensors as Tensors with their requires_grad, tuples as tuples, int keys
+  as ints, an object met twice as one object).
+
+Nothing is pickled: `load` reads the zip members itself, builds only numeric arrays from
+their bytes and only plain values from the JSON (checked strictly: known node kinds,
+references to existing entries, at most 64 levels deep, a manifest of at most 64 MiB), so a
+file from an untrusted source cannot run code; at worst it is refused with a ValueError.
 
 `save` never leaves a half-written file under the target name: it writes a temporary file in
 the same directory and renames it over the target (`os.replace`, atomic on POSIX and
@@ -20,6 +32,7 @@ their header, duplicate or non-.npy entries, and any dtype other than bool/int/f
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import secrets
@@ -32,10 +45,15 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.device import as_device
+from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
 FORMAT_KEY = "__tinygrad_np_format__"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # a flat state dict: one entry per name
+NESTED_FORMAT_VERSION = 2  # any nested structure: a JSON manifest and numbered arrays
+MANIFEST_KEY = "__tinygrad_np_manifest__"
+MAX_DEPTH = 64  # containers inside containers, in a saved structure
+MAX_MANIFEST_BYTES = 64 << 20
 # np.savez takes the arrays as keyword arguments, so these names would collide with its own.
 _RESERVED = (FORMAT_KEY, "file", "allow_pickle")
 
@@ -52,21 +70,13 @@ _NUMERIC_KINDS = "biufc"
 
 
 def _arrays_to_save(state_dict: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """The state dict's values as arrays (a Tensor gives its data), with clear errors."""
-    if not isinstance(state_dict, Mapping):
-        is_model = hasattr(state_dict, "state_dict")
-        hint = " (call .state_dict() on the model first)" if is_model else ""
-        raise TypeError(f"save: expected a dict of name -> array, got a "
-                        f"{type(state_dict).__name__}{hint}")
+    """A flat state dict's values as arrays (a Tensor gives its data), with clear errors."""
     arrays: dict[str, np.ndarray] = {}
     for name, value in state_dict.items():
         name = _check_name(name)
         if name in arrays:  # a Mapping whose items() repeats a key, or a str subclass
             raise ValueError(f"save: two entries are named {name!r}; names must be unique")
-        try:
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
-        except (ValueError, TypeError) as error:  # ragged lists, failing __array__, ...
-            raise TypeError(f"save: the value of {name!r} is not an array: {error}") from None
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
         if array.dtype.hasobject:
             raise ValueError(f"save: {name!r} holds Python objects (dtype {array.dtype}); only "
                              "numeric arrays can be saved without pickle")
@@ -77,10 +87,8 @@ def _arrays_to_save(state_dict: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _check_name(name: Any) -> str:
+def _check_name(name: str) -> str:
     """A name that round-trips as an archive entry `<name>.npy`, or a clear error."""
-    if not isinstance(name, str):
-        raise TypeError(f"save: names must be strings, got {name!r} ({type(name).__name__})")
     name = str(name)  # a str subclass becomes a plain str
     problem = None
     if name in _RESERVED:
@@ -120,18 +128,28 @@ def _target_of(path: str) -> tuple[str, int | None]:
     return target, mode
 
 
-def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
-    """Write `state_dict` (name -> ndarray or Tensor) to `path` as an .npz archive, atomically.
+def save(obj: Any, path: PathLike) -> None:
+    """Write `obj` to `path` as an .npz archive, atomically; `load(path)` gives it back.
+
+    `obj` is a state dict (name -> ndarray or Tensor), or a structure of dicts (str or int
+    keys), lists, tuples, str, int, float, bool, None, Tensors, ndarrays and NumPy scalars,
+    such as `{"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 5}`. Anything
+    else (a function, a set, a Module, any other object) is a TypeError naming where it sits
+    in `obj`, raised before anything is written: nothing is pickled.
 
     The file is written exactly at `path` (no extension is added). Names, dtypes, shapes and
-    values round-trip exactly through `load`. Names must be str without NUL, '/' or '\\', at
-    most 1024 characters; values bool, integer, float or complex arrays (or Tensors).
+    values round-trip exactly through `load`. The names of a flat state dict must be str
+    without NUL, '/' or '\\', at most 1024 characters (each names an archive entry); values
+    bool, integer, float or complex arrays (or Tensors).
 
     Replacing a file keeps its permission bits (a read-only file is refused with
     PermissionError) and writes through a symbolic link. An error or interruption while
     writing leaves the previous file untouched and no temporary file behind.
     """
-    arrays = _arrays_to_save(state_dict)
+    if _is_flat_state_dict(obj):
+        entries = {FORMAT_KEY: np.array(FORMAT_VERSION), **_arrays_to_save(obj)}
+    else:
+        entries = _Encoder().entries(obj)
     path = os.fsdecode(path)  # str, bytes or PathLike: one str
     target, mode = _target_of(path)
     directory, base = os.path.split(target)
@@ -139,7 +157,7 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
     temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
     try:
         with open(temporary, "xb") as handle:
-            np.savez(handle, **{FORMAT_KEY: np.array(FORMAT_VERSION)}, **arrays)
+            np.savez(handle, **entries)
             handle.flush()
             os.fsync(handle.fileno())  # the data is on disk before the name points at it
         if mode is not None:
@@ -151,9 +169,102 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
         raise
 
 
+def _is_flat_state_dict(obj: Any) -> bool:
+    """A mapping of str names to arrays or Tensors: saved in format 1, as always."""
+    return isinstance(obj, Mapping) and all(
+        isinstance(name, str) and isinstance(value, np.ndarray | np.generic | Tensor)
+        for name, value in obj.items())
+
+
+class _Encoder:
+    """Turns a nested structure into a JSON manifest plus numbered arrays (format 2)."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+        self.numbers: dict[int, int] = {}  # id of an array or Tensor -> its entry number
+        self.open: set[int] = set()  # ids of the containers around the value being encoded
+
+    def entries(self, obj: Any) -> dict[str, np.ndarray]:
+        manifest = json.dumps(self.node(obj, "obj", 0), ensure_ascii=True, allow_nan=True)
+        return {FORMAT_KEY: np.array(NESTED_FORMAT_VERSION),
+                MANIFEST_KEY: np.frombuffer(manifest.encode("ascii"), dtype=np.uint8),
+                **self.arrays}
+
+    def node(self, value: Any, where: str, depth: int) -> Any:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, np.generic | np.ndarray | Tensor):
+            return self.array_node(value, where)
+        if isinstance(value, int):
+            return int(value)  # an int subclass (IntEnum) is saved as its value
+        if isinstance(value, float):
+            return float(value)
+        if isinstance(value, str):
+            return str(value)
+        if not isinstance(value, list | tuple | dict):
+            raise TypeError(f"save: {where} is {_describe(value)}; only dict, list, tuple, str, "
+                            "int, float, bool, None, Tensor, ndarray and NumPy scalars can be "
+                            "saved (nothing is pickled)")
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"save: {where} is nested more than {MAX_DEPTH} containers deep")
+        if id(value) in self.open:
+            raise ValueError(f"save: {where} contains itself; a saved structure cannot")
+        self.open.add(id(value))
+        if isinstance(value, dict):
+            pairs: dict[str | int, Any] = {}
+            for key, item in value.items():
+                key = _check_key(key, where)
+                if key in pairs:  # a str subclass equal to another key
+                    raise ValueError(f"save: {where} has two keys equal to {key!r}")
+                pairs[key] = self.node(item, f"{where}[{key!r}]", depth + 1)
+            kind = "odict" if isinstance(value, OrderedDict) else "dict"
+            result = {kind: [[key, item] for key, item in pairs.items()]}
+        else:
+            kind = "tuple" if isinstance(value, tuple) else "list"
+            result = {kind: [self.node(item, f"{where}[{position}]", depth + 1)
+                             for position, item in enumerate(value)]}
+        self.open.discard(id(value))
+        return result
+
+    def array_node(self, value: np.generic | np.ndarray | Tensor, where: str) -> dict[str, Any]:
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if array.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(f"save: {where} has dtype {array.dtype}; only bool, integer, float "
+                            "and complex arrays can be saved")
+        number = self.numbers.get(id(value))
+        if number is None:  # an object met twice is stored once, and loads as one object
+            number = self.numbers[id(value)] = len(self.arrays)
+            self.arrays[str(number)] = array
+        if isinstance(value, Tensor):
+            kind = "parameter" if isinstance(value, Parameter) else "tensor"
+            return {kind: number, "requires_grad": value.requires_grad}
+        return {"scalar" if isinstance(value, np.generic) else "array": number}
+
+
+def _check_key(key: Any, where: str) -> str | int:
+    if isinstance(key, bool) or not isinstance(key, str | int):
+        raise TypeError(f"save: {where} has a key {key!r} ({type(key).__name__}); keys must "
+                        "be str or int")
+    return str(key) if isinstance(key, str) else int(key)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, type):
+        return f"a class ({value.__name__})"
+    if callable(value) and hasattr(value, "__name__") and not hasattr(value, "state_dict"):
+        return f"a function ({value.__name__})"
+    if isinstance(value, set | frozenset):
+        return f"a {type(value).__name__}"
+    if hasattr(value, "state_dict"):
+        return f"a {type(value).__name__} (call .state_dict() on it first)"
+    return f"an object of type {type(value).__name__}"
+
+
 def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-         weights_only: bool = True) -> OrderedDict[str, np.ndarray]:
-    """Read a file written by `save`: an ordered dict name -> ndarray, in the saved order.
+         weights_only: bool = True) -> Any:
+    """Read a file written by `save`. A flat state dict comes back as an ordered dict
+    name -> ndarray, in the saved order; any other saved structure as itself (Tensors as
+    Tensors, with requires_grad as saved).
 
     Every entry's .npy header is read and checked before any array is allocated; when the
     arrays together would take more than `max_bytes` (default 4 GiB) the file is refused.
@@ -186,8 +297,13 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
             raise ValueError(f"load: {path} is a truncated or damaged .npz archive "
                              f"({type(error).__name__}: {error})") from None
         with archive:
-            entries = _check_entries(archive, path, int(max_bytes))
-            return _read_entries(archive, path, entries)
+            entries = {entry.name: entry for entry in _check_entries(archive, path,
+                                                                     int(max_bytes))}
+            version = _read_format(archive, path, entries.pop(FORMAT_KEY))
+            if version == FORMAT_VERSION:
+                return OrderedDict((name, _read_checked(archive, path, entry))
+                                   for name, entry in entries.items())
+            return _read_nested(archive, path, entries)
 
 
 class _Entry:
@@ -298,20 +414,149 @@ def _read_array(archive: zipfile.ZipFile, entry: _Entry) -> np.ndarray:
     return flat.reshape(entry.shape)
 
 
-def _read_entries(archive: zipfile.ZipFile, path: str,
-                  entries: list[_Entry]) -> OrderedDict[str, np.ndarray]:
-    result: OrderedDict[str, np.ndarray] = OrderedDict()
-    for entry in entries:
-        try:
-            value = _read_array(archive, entry)
-        except MemoryError:
-            raise
-        except Exception as error:  # a damaged member: zlib, CRC or EOF errors
-            raise ValueError(f"load: {path}: entry {entry.name!r} is damaged: {error}") from None
-        if entry.name == FORMAT_KEY:
-            if value.shape != () or value.dtype.kind not in "iu" or int(value) != FORMAT_VERSION:
-                raise ValueError(f"load: {path} has format {value!r}; this tinygrad_np reads "
-                                 f"format {FORMAT_VERSION} (was it written by a newer version?)")
-            continue
-        result[entry.name] = value
+def _read_checked(archive: zipfile.ZipFile, path: str, entry: _Entry) -> np.ndarray:
+    try:
+        return _read_array(archive, entry)
+    except MemoryError:
+        raise
+    except Exception as error:  # a damaged member: zlib, CRC or EOF errors
+        raise ValueError(f"load: {path}: entry {entry.name!r} is damaged: {error}") from None
+
+
+def _read_format(archive: zipfile.ZipFile, path: str, entry: _Entry) -> int:
+    if entry.shape != () or entry.dtype.kind not in "iu":
+        raise ValueError(f"load: {path}: the format entry has shape {entry.shape} and dtype "
+                         f"{entry.dtype}, not one integer")
+    version = int(_read_checked(archive, path, entry))
+    if version not in (FORMAT_VERSION, NESTED_FORMAT_VERSION):
+        raise ValueError(f"load: {path} has format {version}; this tinygrad_np reads formats "
+                         f"{FORMAT_VERSION} and {NESTED_FORMAT_VERSION} (was it written by a "
+                         "newer version?)")
+    return version
+
+
+def _read_nested(archive: zipfile.ZipFile, path: str, entries: dict[str, _Entry]) -> Any:
+    """A format 2 file: the manifest is read and checked whole before any array is."""
+    manifest = entries.pop(MANIFEST_KEY, None)
+    if manifest is None:
+        raise ValueError(f"load: {path} has format {NESTED_FORMAT_VERSION} but no "
+                         f"{MANIFEST_KEY!r} entry")
+    if len(manifest.shape) != 1 or manifest.dtype != np.uint8:
+        raise ValueError(f"load: {path}: the manifest entry has shape {manifest.shape} and "
+                         f"dtype {manifest.dtype}, not a 1-d uint8 array")
+    if manifest.shape[0] > MAX_MANIFEST_BYTES:
+        raise ValueError(f"load: {path}: the manifest is {manifest.shape[0]:,} bytes, over the "
+                         f"limit of {MAX_MANIFEST_BYTES:,}")
+    expected = {str(number) for number in range(len(entries))}
+    if set(entries) != expected:
+        odd = sorted(set(entries) - expected)[0]
+        raise ValueError(f"load: {path}: entry {odd!r} is not one of the numbered arrays "
+                         f"0 to {len(entries) - 1} a format {NESTED_FORMAT_VERSION} file holds")
+    text = _read_checked(archive, path, manifest).tobytes()
+    try:
+        root = json.loads(text.decode("utf-8"), object_pairs_hook=_unique_pairs)
+    except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, duplicate keys
+        raise ValueError(f"load: {path}: the manifest is not valid JSON: {error}") from None
+    kinds: dict[str, str] = {}
+    _check_node(root, "obj", 0, entries, kinds, path)
+    if len(kinds) != len(entries):
+        unused = sorted(set(entries) - set(kinds), key=int)[0]
+        raise ValueError(f"load: {path}: entry {unused!r} is not referenced by the manifest")
+    arrays = {name: _read_checked(archive, path, entries[name]) for name in sorted(kinds, key=int)}
+    return _build(root, arrays, {})
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("an object has a key twice")
     return result
+
+
+# The manifest's node kinds: {kind: entry number, ...} for arrays, {kind: [...]} otherwise.
+_ARRAY_NODES = {"array": {"array"}, "scalar": {"scalar"},
+                "tensor": {"tensor", "requires_grad"}, "parameter": {"parameter", "requires_grad"}}
+_CONTAINER_NODES = ("list", "tuple", "dict", "odict")
+
+
+def _check_node(node: Any, where: str, depth: int, entries: dict[str, _Entry],
+                kinds: dict[str, str], path: str) -> None:
+    """Refuse anything in the manifest that is not a node `save` writes; note the entries used."""
+    def bad(reason: str) -> ValueError:
+        return ValueError(f"load: {path}: the manifest at {where} {reason}")
+
+    if node is None or isinstance(node, bool | int | float | str):
+        return
+    if not isinstance(node, dict) or len(node) not in (1, 2):
+        raise bad(f"holds {_short(node)}, not a value tinygrad_np.save writes")
+    kind = next(iter(node))
+    if kind in _CONTAINER_NODES and len(node) == 1:
+        if depth >= MAX_DEPTH:
+            raise bad(f"is nested more than {MAX_DEPTH} containers deep")
+        items = node[kind]
+        if not isinstance(items, list):
+            raise bad(f"has a {kind} whose items are {_short(items)}, not a list")
+        if kind in ("list", "tuple"):
+            for position, item in enumerate(items):
+                _check_node(item, f"{where}[{position}]", depth + 1, entries, kinds, path)
+            return
+        seen: set[str | int] = set()
+        for pair in items:
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise bad(f"has a {kind} item {_short(pair)}, not a [key, value] pair")
+            key = pair[0]
+            if isinstance(key, bool) or not isinstance(key, str | int):
+                raise bad(f"has a key {_short(key)}; keys are str or int")
+            if key in seen:
+                raise bad(f"has the key {key!r} twice")
+            seen.add(key)
+            _check_node(pair[1], f"{where}[{key!r}]", depth + 1, entries, kinds, path)
+        return
+    if kind not in _ARRAY_NODES or set(node) != _ARRAY_NODES[kind]:
+        raise bad(f"holds {_short(node)}, not a value tinygrad_np.save writes")
+    number = node[kind]
+    if isinstance(number, bool) or not isinstance(number, int) or str(number) not in entries:
+        raise bad(f"refers to array {_short(number)}, which the file does not hold")
+    entry = entries[str(number)]
+    if kinds.setdefault(str(number), kind) != kind:
+        raise bad(f"reads array {number} as a {kind}, elsewhere as a {kinds[str(number)]}")
+    if kind == "scalar" and entry.shape != ():
+        raise bad(f"reads array {number} of shape {entry.shape} as a scalar")
+    if kind in ("tensor", "parameter"):
+        if entry.dtype.kind not in "biuf":
+            raise bad(f"reads array {number} of dtype {entry.dtype} as a tensor; tensors hold "
+                      "bool, integer or float numbers")
+        requires_grad = node["requires_grad"]
+        if not isinstance(requires_grad, bool):
+            raise bad(f"has requires_grad {_short(requires_grad)}, not true or false")
+        if requires_grad and entry.dtype.kind != "f":
+            raise bad(f"asks for requires_grad on array {number} of dtype {entry.dtype}; only "
+                      "float tensors require grad")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _build(node: Any, arrays: dict[str, np.ndarray], made: dict[str, Any]) -> Any:
+    """The value a checked manifest node describes; an entry used twice gives one object."""
+    if not isinstance(node, dict):
+        return node
+    kind, content = next(iter(node.items()))
+    if kind in ("list", "tuple"):
+        items = [_build(item, arrays, made) for item in content]
+        return items if kind == "list" else tuple(items)
+    if kind in ("dict", "odict"):
+        pairs = ((key, _build(item, arrays, made)) for key, item in content)
+        return OrderedDict(pairs) if kind == "odict" else dict(pairs)
+    name = str(content)
+    if name not in made:
+        array = arrays[name]
+        if kind == "tensor":
+            made[name] = Tensor(array, requires_grad=node["requires_grad"])
+        elif kind == "parameter":
+            made[name] = Parameter(array, requires_grad=node["requires_grad"])
+        else:
+            made[name] = array[()] if kind == "scalar" else array
+    return made[name]
