@@ -286,3 +286,16 @@ def test_save_and_load_with_pytorch_arguments(tmp_path):
     assert np.array_equal(restored.weight.data, model.weight.data)
     with pytest.raises(RuntimeError, match="CPU only"):
         tg.load(tmp_path / "model.pth", map_location="cuda:0")
+
+
+def test_flip_takes_pytorch_dims_keyword():
+    torch = pytest.importorskip("torch")
+    x = np.arange(24.0).reshape(2, 3, 4)
+    ours, theirs = tg.tensor(x), torch.tensor(x)
+    for dims in ([0], (0, 2), [-1, 1]):
+        np.testing.assert_array_equal(ours.flip(dims=dims).data, theirs.flip(dims=dims).numpy())
+        np.testing.assert_array_equal(tg.flip(ours, dims=dims).data,
+                                      torch.flip(theirs, dims=dims).numpy())
+    np.testing.assert_array_equal(ours.flip(0, 2).data, theirs.flip(0, 2).numpy())
+    with pytest.raises(TypeError, match="flip: got the axes"):
+        ours.flip(0, dims=1)

@@ -1851,10 +1851,15 @@ class Tensor:
                               counts.reshape(-1) if counts.ndim else int(counts))
         return source.index_select(axis, positions)
 
-    def flip(self, *dims: int | tuple[int, ...]) -> Tensor:
-        """Reverse the order of entries along each axis in `dims`."""
+    def flip(self, *axes: int | tuple[int, ...], dims: Axis = None) -> Tensor:
+        """Reverse the order of entries along each axis in `axes` (or `dims=`, PyTorch's
+        keyword: `x.flip(dims=[0])`, `tg.flip(x, dims=(0, 1))`)."""
+        if dims is not None:
+            if axes:
+                raise TypeError(f"flip: got the axes {axes} both positionally and as dims={dims}")
+            axes = (dims,)
         index = [slice(None)] * self.ndim
-        for axis in _wrap_dims("flip", _shape_args(dims), self.ndim) or ():
+        for axis in _wrap_dims("flip", _shape_args(axes), self.ndim) or ():
             index[axis] = slice(None, None, -1)
         return GetItem.apply(self, tuple(index))
 
