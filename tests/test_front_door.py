@@ -299,3 +299,19 @@ def test_flip_takes_pytorch_dims_keyword():
     np.testing.assert_array_equal(ours.flip(0, 2).data, theirs.flip(0, 2).numpy())
     with pytest.raises(TypeError, match="flip: got the axes"):
         ours.flip(0, dims=1)
+
+
+def test_add_and_sub_take_alpha_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=3)
+    ours, theirs = (tg.tensor(a), tg.tensor(b)), (torch.tensor(a), torch.tensor(b))
+    for name in ("add", "sub", "subtract"):
+        for other in (1, 2.5):
+            np.testing.assert_allclose(getattr(tg, name)(*ours, alpha=other).data,
+                                       getattr(torch, name)(*theirs, alpha=other).numpy())
+        np.testing.assert_allclose(getattr(ours[0], name)(3.0, alpha=-2).data,
+                                   getattr(theirs[0], name)(3.0, alpha=-2).numpy())
+    x = tg.tensor(a, requires_grad=True)
+    x.sub(ours[1], alpha=0.5).sum().backward()
+    assert np.array_equal(x.grad.data, np.ones_like(a))

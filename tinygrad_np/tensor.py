@@ -606,13 +606,13 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor:
         return MatMul.apply(other, self)
 
-    def add(self, other: Any) -> Tensor:
-        """self + other (broadcasting)."""
-        return Add.apply(self, other)
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self + alpha * other (broadcasting)."""
+        return Add.apply(self, other if alpha == 1 else _scaled(other, alpha))
 
-    def sub(self, other: Any) -> Tensor:
-        """self - other (broadcasting)."""
-        return Sub.apply(self, other)
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self - alpha * other (broadcasting)."""
+        return Sub.apply(self, other if alpha == 1 else _scaled(other, alpha))
 
     def mul(self, other: Any) -> Tensor:
         """self * other, elementwise (broadcasting)."""
