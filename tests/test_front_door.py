@@ -315,3 +315,28 @@ def test_add_and_sub_take_alpha_as_pytorch():
     x = tg.tensor(a, requires_grad=True)
     x.sub(ours[1], alpha=0.5).sum().backward()
     assert np.array_equal(x.grad.data, np.ones_like(a))
+
+
+def test_is_floating_point_and_new_factories_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for dtype in ("float32", "float64", "int64", "bool"):
+        ours, theirs = tg.zeros(2, 3, dtype=dtype), torch.zeros(2, 3, dtype=getattr(torch, dtype))
+        assert ours.is_floating_point() == theirs.is_floating_point()
+        assert tg.is_floating_point(ours) == torch.is_floating_point(theirs)
+        cases = [
+            (ours.new_zeros(4, 1), theirs.new_zeros(4, 1)),
+            (ours.new_ones((2,)), theirs.new_ones((2,))),
+            (ours.new_empty(0, 2), theirs.new_empty(0, 2)),
+            (ours.new_full((2, 2), 2.7), theirs.new_full((2, 2), 2.7)),
+            (ours.new_tensor([1, 2]), theirs.new_tensor([1, 2])),
+            (ours.new_zeros(3, dtype=tg.float64), theirs.new_zeros(3, dtype=torch.float64)),
+        ]
+        for mine, reference in cases:
+            assert mine.shape == tuple(reference.shape)
+            assert str(mine.dtype) == str(reference.numpy().dtype), (dtype, mine, reference)
+            if reference.numel():
+                np.testing.assert_array_equal(mine.data, reference.numpy())
+    made = tg.zeros(2).new_zeros(2, requires_grad=True)
+    assert made.requires_grad and made.is_leaf
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tg.zeros(2).new_ones(2, device="cuda")

@@ -1488,6 +1488,45 @@ class Tensor:
         """Convert to `other`'s dtype."""
         return self.astype(other.dtype)
 
+    def is_floating_point(self) -> bool:
+        """True for a float dtype (float16/32/64)."""
+        return self.dtype.kind == "f"
+
+    # `x.new_zeros(2, 3)`: a new tensor with self's dtype (unless given), unrelated to self's graph.
+    def _new(self, name: str, array: np.ndarray, dtype: Any, device: Any,
+             requires_grad: bool) -> Tensor:
+        as_device(device, name)
+        return Tensor(array.astype(self.dtype if dtype is None else dtype, copy=False),
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """Zeros of shape `size`, in self's dtype unless `dtype` is given."""
+        return self._new("new_zeros", np.zeros(_shape_args(size)), dtype, device, requires_grad)
+
+    def new_ones(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """Ones of shape `size`, in self's dtype unless `dtype` is given."""
+        return self._new("new_ones", np.ones(_shape_args(size)), dtype, device, requires_grad)
+
+    def new_empty(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of shape `size` (zeros here), in self's dtype by default."""
+        return self._new("new_empty", np.zeros(_shape_args(size)), dtype, device, requires_grad)
+
+    def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
+                 device: Any = None, requires_grad: bool = False) -> Tensor:
+        """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
+        return self._new("new_full", np.full(tuple(size), fill_value), dtype, device,
+                         requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        """A copy of `data` in self's dtype unless `dtype` is given (PyTorch's rule: even
+        `float_tensor.new_tensor([1, 2])` is float)."""
+        array = np.array(data.data if isinstance(data, Tensor) else data, copy=True)
+        return self._new("new_tensor", array, dtype, device, requires_grad)
+
     def view_as(self, other: Tensor) -> Tensor:
         """Reshape to `other`'s shape."""
         return self.reshape(other.shape)
