@@ -340,3 +340,29 @@ def test_is_floating_point_and_new_factories_as_pytorch():
     assert made.requires_grad and made.is_leaf
     with pytest.raises(RuntimeError, match="CPU only"):
         tg.zeros(2).new_ones(2, device="cuda")
+
+
+def test_in_place_masked_fill_scatter_pow_relu_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    index = np.array([[0, 2, 1, 0], [2, 0, 0, 1]])
+
+    def run(lib):
+        t = lib.tensor(x)
+        t.masked_fill_(t > 0.5, -1.0).scatter_(0, lib.tensor(index), 7.0)
+        t.scatter_add_(1, lib.tensor(index[:, :2]), lib.tensor(w[:2, :2])).pow_(2).relu_()
+        weight = lib.tensor(w, requires_grad=True)
+        scores = weight * 2  # the attention-mask idiom: a recorded masked_fill_
+        returned = scores.masked_fill_(lib.tensor([True, False, False, True]), float("-inf"))
+        scores.softmax(-1).pow(2).sum().backward()
+        return returned is scores, t, scores.detach(), weight.grad
+
+    for ours, theirs in zip(run(tg), run(torch)):
+        if isinstance(theirs, bool):
+            assert ours == theirs
+        else:
+            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    parameter = tg.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        parameter.masked_fill_(tg.tensor([True, False]), 1.0)

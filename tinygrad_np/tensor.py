@@ -742,6 +742,26 @@ class Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
         return self._in_place(_copy_from, 0)
 
+    def pow_(self, exponent: Any) -> Tensor:
+        """self **= exponent, in place."""
+        return self._in_place(Tensor.pow, exponent)
+
+    def relu_(self) -> Tensor:
+        """max(self, 0), in place."""
+        return self._in_place(Tensor.relu)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
+        return self._in_place(Tensor.masked_fill, mask, value)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """`scatter` in place: self[index[i][j]][j] = src[i][j] for dim 0 (and so on)."""
+        return self._in_place(Tensor.scatter, dim, index, value if src is None else src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
+        return self._in_place(Tensor.scatter_add, dim, index, src)
+
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index: Any, value: Any) -> None:
