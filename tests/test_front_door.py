@@ -366,3 +366,26 @@ def test_in_place_masked_fill_scatter_pow_relu_as_pytorch():
     parameter = tg.zeros(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
         parameter.masked_fill_(tg.tensor([True, False]), 1.0)
+
+
+def test_div_rounding_modes_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ints, floats = np.array([7, -7, -6, 0, 5]), np.array([7.0, -7.0, 6.5, -0.5, 1.0])
+    cases = [(ints, 2), (ints, np.array([2, -2, 4, 3, -5])), (ints, 2.0), (floats, 0.1),
+             (floats, np.array([2.0, -2.0, 0.5, 3.0, -0.3])), (floats, -3)]
+    def wrap(lib, value):
+        return lib.tensor(value) if isinstance(value, np.ndarray) else value
+
+    for a, b in cases:
+        for mode in (None, "trunc", "floor"):
+            ours = tg.div(tg.tensor(a), wrap(tg, b), rounding_mode=mode)
+            theirs = torch.div(torch.tensor(a), wrap(torch, b), rounding_mode=mode)
+            assert str(ours.dtype) == str(theirs.numpy().dtype), (a, b, mode)
+            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+            np.testing.assert_allclose(tg.tensor(a).div(wrap(tg, b), rounding_mode=mode).data,
+                                       theirs.numpy(), rtol=1e-6)
+    x = tg.tensor(floats, requires_grad=True)
+    (x.div(2, rounding_mode="trunc").sum() + x.sum()).backward()
+    assert np.array_equal(x.grad.data, np.ones(5))  # the rounded quotient adds nothing
+    with pytest.raises(ValueError, match="div: rounding_mode"):
+        tg.tensor(floats).div(2, rounding_mode="round")

@@ -618,9 +618,22 @@ class Tensor:
         """self * other, elementwise (broadcasting)."""
         return Mul.apply(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        """self / other, elementwise (broadcasting)."""
-        return Div.apply(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self / other, elementwise (broadcasting). PyTorch's `rounding_mode`: 'trunc' rounds
+        the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
+        quotient has gradient 0: 'trunc' of floats is recorded, the others are not."""
+        if rounding_mode is None:
+            return Div.apply(self, other)
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
+        floored = FloorDivide.apply(self.detach(), _data(other))
+        if rounding_mode == "floor":
+            return floored
+        if floored.dtype.kind == "f":
+            return Div.apply(self, other).trunc()
+        inexact = floored * _data(other) != self.detach()  # negative, inexact: round up
+        return floored + (inexact & (floored < 0)).astype(floored.dtype)
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent, elementwise (broadcasting)."""
