@@ -286,3 +286,106 @@ def test_save_and_load_with_pytorch_arguments(tmp_path):
     assert np.array_equal(restored.weight.data, model.weight.data)
     with pytest.raises(RuntimeError, match="CPU only"):
         tg.load(tmp_path / "model.pth", map_location="cuda:0")
+
+
+def test_flip_takes_pytorch_dims_keyword():
+    torch = pytest.importorskip("torch")
+    x = np.arange(24.0).reshape(2, 3, 4)
+    ours, theirs = tg.tensor(x), torch.tensor(x)
+    for dims in ([0], (0, 2), [-1, 1]):
+        np.testing.assert_array_equal(ours.flip(dims=dims).data, theirs.flip(dims=dims).numpy())
+        np.testing.assert_array_equal(tg.flip(ours, dims=dims).data,
+                                      torch.flip(theirs, dims=dims).numpy())
+    np.testing.assert_array_equal(ours.flip(0, 2).data, theirs.flip(0, 2).numpy())
+    with pytest.raises(TypeError, match="flip: got the axes"):
+        ours.flip(0, dims=1)
+
+
+def test_add_and_sub_take_alpha_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=3)
+    ours, theirs = (tg.tensor(a), tg.tensor(b)), (torch.tensor(a), torch.tensor(b))
+    for name in ("add", "sub", "subtract"):
+        for other in (1, 2.5):
+            np.testing.assert_allclose(getattr(tg, name)(*ours, alpha=other).data,
+                                       getattr(torch, name)(*theirs, alpha=other).numpy())
+        np.testing.assert_allclose(getattr(ours[0], name)(3.0, alpha=-2).data,
+                                   getattr(theirs[0], name)(3.0, alpha=-2).numpy())
+    x = tg.tensor(a, requires_grad=True)
+    x.sub(ours[1], alpha=0.5).sum().backward()
+    assert np.array_equal(x.grad.data, np.ones_like(a))
+
+
+def test_is_floating_point_and_new_factories_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for dtype in ("float32", "float64", "int64", "bool"):
+        ours, theirs = tg.zeros(2, 3, dtype=dtype), torch.zeros(2, 3, dtype=getattr(torch, dtype))
+        assert ours.is_floating_point() == theirs.is_floating_point()
+        assert tg.is_floating_point(ours) == torch.is_floating_point(theirs)
+        cases = [
+            (ours.new_zeros(4, 1), theirs.new_zeros(4, 1)),
+            (ours.new_ones((2,)), theirs.new_ones((2,))),
+            (ours.new_empty(0, 2), theirs.new_empty(0, 2)),
+            (ours.new_full((2, 2), 2.7), theirs.new_full((2, 2), 2.7)),
+            (ours.new_tensor([1, 2]), theirs.new_tensor([1, 2])),
+            (ours.new_zeros(3, dtype=tg.float64), theirs.new_zeros(3, dtype=torch.float64)),
+        ]
+        for mine, reference in cases:
+            assert mine.shape == tuple(reference.shape)
+            assert str(mine.dtype) == str(reference.numpy().dtype), (dtype, mine, reference)
+            if reference.numel():
+                np.testing.assert_array_equal(mine.data, reference.numpy())
+    made = tg.zeros(2).new_zeros(2, requires_grad=True)
+    assert made.requires_grad and made.is_leaf
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tg.zeros(2).new_ones(2, device="cuda")
+
+
+def test_in_place_masked_fill_scatter_pow_relu_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    index = np.array([[0, 2, 1, 0], [2, 0, 0, 1]])
+
+    def run(lib):
+        t = lib.tensor(x)
+        t.masked_fill_(t > 0.5, -1.0).scatter_(0, lib.tensor(index), 7.0)
+        t.scatter_add_(1, lib.tensor(index[:, :2]), lib.tensor(w[:2, :2])).pow_(2).relu_()
+        weight = lib.tensor(w, requires_grad=True)
+        scores = weight * 2  # the attention-mask idiom: a recorded masked_fill_
+        returned = scores.masked_fill_(lib.tensor([True, False, False, True]), float("-inf"))
+        scores.softmax(-1).pow(2).sum().backward()
+        return returned is scores, t, scores.detach(), weight.grad
+
+    for ours, theirs in zip(run(tg), run(torch)):
+        if isinstance(theirs, bool):
+            assert ours == theirs
+        else:
+            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    parameter = tg.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        parameter.masked_fill_(tg.tensor([True, False]), 1.0)
+
+
+def test_div_rounding_modes_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ints, floats = np.array([7, -7, -6, 0, 5]), np.array([7.0, -7.0, 6.5, -0.5, 1.0])
+    cases = [(ints, 2), (ints, np.array([2, -2, 4, 3, -5])), (ints, 2.0), (floats, 0.1),
+             (floats, np.array([2.0, -2.0, 0.5, 3.0, -0.3])), (floats, -3)]
+    def wrap(lib, value):
+        return lib.tensor(value) if isinstance(value, np.ndarray) else value
+
+    for a, b in cases:
+        for mode in (None, "trunc", "floor"):
+            ours = tg.div(tg.tensor(a), wrap(tg, b), rounding_mode=mode)
+            theirs = torch.div(torch.tensor(a), wrap(torch, b), rounding_mode=mode)
+            assert str(ours.dtype) == str(theirs.numpy().dtype), (a, b, mode)
+            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+            np.testing.assert_allclose(tg.tensor(a).div(wrap(tg, b), rounding_mode=mode).data,
+                                       theirs.numpy(), rtol=1e-6)
+    x = tg.tensor(floats, requires_grad=True)
+    (x.div(2, rounding_mode="trunc").sum() + x.sum()).backward()
+    assert np.array_equal(x.grad.data, np.ones(5))  # the rounded quotient adds nothing
+    with pytest.raises(ValueError, match="div: rounding_mode"):
+        tg.tensor(floats).div(2, rounding_mode="round")

@@ -48,6 +48,7 @@ METHOD_FORMS: tuple[str, ...] = (
     "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
     "take", "take_along_dim", "diag", "diagonal", "tril", "triu", "trace", "outer", "inner",
     "cross", "kron", "clone", "ravel", "t", "nonzero", "unique", "selu", "celu",
+    "is_floating_point",
 )
 
 # Methods that take NumPy's `axis=`/`keepdims=` in this version: PyTorch's `dim=`/`keepdim=`

@@ -606,21 +606,34 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor:
         return MatMul.apply(other, self)
 
-    def add(self, other: Any) -> Tensor:
-        """self + other (broadcasting)."""
-        return Add.apply(self, other)
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self + alpha * other (broadcasting)."""
+        return Add.apply(self, other if alpha == 1 else _scaled(other, alpha))
 
-    def sub(self, other: Any) -> Tensor:
-        """self - other (broadcasting)."""
-        return Sub.apply(self, other)
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self - alpha * other (broadcasting)."""
+        return Sub.apply(self, other if alpha == 1 else _scaled(other, alpha))
 
     def mul(self, other: Any) -> Tensor:
         """self * other, elementwise (broadcasting)."""
         return Mul.apply(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        """self / other, elementwise (broadcasting)."""
-        return Div.apply(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self / other, elementwise (broadcasting). PyTorch's `rounding_mode`: 'trunc' rounds
+        the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
+        quotient has gradient 0: 'trunc' of floats is recorded, the others are not."""
+        if rounding_mode is None:
+            return Div.apply(self, other)
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
+        floored = FloorDivide.apply(self.detach(), _data(other))
+        if rounding_mode == "floor":
+            return floored
+        if floored.dtype.kind == "f":
+            return Div.apply(self, other).trunc()
+        inexact = floored * _data(other) != self.detach()  # negative, inexact: round up
+        return floored + (inexact & (floored < 0)).astype(floored.dtype)
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent, elementwise (broadcasting)."""
@@ -741,6 +754,26 @@ class Tensor:
     def zero_(self) -> Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
         return self._in_place(_copy_from, 0)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """self **= exponent, in place."""
+        return self._in_place(Tensor.pow, exponent)
+
+    def relu_(self) -> Tensor:
+        """max(self, 0), in place."""
+        return self._in_place(Tensor.relu)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
+        return self._in_place(Tensor.masked_fill, mask, value)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """`scatter` in place: self[index[i][j]][j] = src[i][j] for dim 0 (and so on)."""
+        return self._in_place(Tensor.scatter, dim, index, value if src is None else src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
+        return self._in_place(Tensor.scatter_add, dim, index, src)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
@@ -1488,6 +1521,45 @@ class Tensor:
         """Convert to `other`'s dtype."""
         return self.astype(other.dtype)
 
+    def is_floating_point(self) -> bool:
+        """True for a float dtype (float16/32/64)."""
+        return self.dtype.kind == "f"
+
+    # `x.new_zeros(2, 3)`: a new tensor with self's dtype (unless given), unrelated to self's graph.
+    def _new(self, name: str, array: np.ndarray, dtype: Any, device: Any,
+             requires_grad: bool) -> Tensor:
+        as_device(device, name)
+        return Tensor(array.astype(self.dtype if dtype is None else dtype, copy=False),
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """Zeros of shape `size`, in self's dtype unless `dtype` is given."""
+        return self._new("new_zeros", np.zeros(_shape_args(size)), dtype, device, requires_grad)
+
+    def new_ones(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """Ones of shape `size`, in self's dtype unless `dtype` is given."""
+        return self._new("new_ones", np.ones(_shape_args(size)), dtype, device, requires_grad)
+
+    def new_empty(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of shape `size` (zeros here), in self's dtype by default."""
+        return self._new("new_empty", np.zeros(_shape_args(size)), dtype, device, requires_grad)
+
+    def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
+                 device: Any = None, requires_grad: bool = False) -> Tensor:
+        """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
+        return self._new("new_full", np.full(tuple(size), fill_value), dtype, device,
+                         requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        """A copy of `data` in self's dtype unless `dtype` is given (PyTorch's rule: even
+        `float_tensor.new_tensor([1, 2])` is float)."""
+        array = np.array(data.data if isinstance(data, Tensor) else data, copy=True)
+        return self._new("new_tensor", array, dtype, device, requires_grad)
+
     def view_as(self, other: Tensor) -> Tensor:
         """Reshape to `other`'s shape."""
         return self.reshape(other.shape)
@@ -1851,10 +1923,15 @@ class Tensor:
                               counts.reshape(-1) if counts.ndim else int(counts))
         return source.index_select(axis, positions)
 
-    def flip(self, *dims: int | tuple[int, ...]) -> Tensor:
-        """Reverse the order of entries along each axis in `dims`."""
+    def flip(self, *axes: int | tuple[int, ...], dims: Axis = None) -> Tensor:
+        """Reverse the order of entries along each axis in `axes` (or `dims=`, PyTorch's
+        keyword: `x.flip(dims=[0])`, `tg.flip(x, dims=(0, 1))`)."""
+        if dims is not None:
+            if axes:
+                raise TypeError(f"flip: got the axes {axes} both positionally and as dims={dims}")
+            axes = (dims,)
         index = [slice(None)] * self.ndim
-        for axis in _wrap_dims("flip", _shape_args(dims), self.ndim) or ():
+        for axis in _wrap_dims("flip", _shape_args(axes), self.ndim) or ():
             index[axis] = slice(None, None, -1)
         return GetItem.apply(self, tuple(index))
 
