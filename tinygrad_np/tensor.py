@@ -1682,18 +1682,28 @@ class Tensor:
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """The lower median (PyTorch's: the smaller of the two middle values for an even
-        count). No dim: the value (ties share the gradient); with dim, (values, indices)."""
+        count). No dim: the value (ties share the gradient); with dim, (values, indices).
+
+        A NaN makes the median NaN, as in PyTorch: without dim the NaNs share the gradient;
+        along a dim, a slice with a NaN picks its first NaN."""
+        nans = np.isnan(self.data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self.data.reshape(-1)
             if flat.size == 0:
                 return Tensor._make(np.asarray(np.nan, dtype=self.dtype), None)
+            if nans is not None and nans.any():
+                return PickShared.apply(self, nans)
             value = np.sort(flat)[(flat.size - 1) // 2]
-            return PickShared.apply(self, self.data == value)
+            return PickShared.apply(self, np.asarray(self.data == value))  # an array when 0-d
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             order = np.argsort(data, axis=axis, kind="stable")
             middle = (data.shape[axis] - 1) // 2
-            return np.take(order, [middle], axis=axis)
+            picks = np.take(order, [middle], axis=axis)
+            if nans is None:
+                return picks
+            first_nan = np.argmax(nans, axis=axis, keepdims=True)
+            return np.where(nans.any(axis=axis, keepdims=True), first_nan, picks)
 
         return self._select_along("median", dim, keepdim, find)
 
@@ -1786,10 +1796,13 @@ class Tensor:
         axis = _wrap_dim(op, dim, self.ndim)
         if self.ndim == 0:
             return _RETURN_TYPES[op](self.clone(), Tensor._make(np.asarray(0), None))
-        running = pick.accumulate(self.data, axis=axis)
+        running = pick.accumulate(self.data, axis=axis)  # a NaN stays once met, as PyTorch
         positions = np.arange(self.shape[axis]).reshape(
             (-1,) + (1,) * (self.ndim - axis - 1))
-        index = np.maximum.accumulate(np.where(self.data == running, positions, 0), axis=axis)
+        hits = self.data == running
+        if self.dtype.kind == "f":  # after a NaN, the index is the latest NaN's (PyTorch's)
+            hits |= np.isnan(self.data)
+        index = np.maximum.accumulate(np.where(hits, positions, 0), axis=axis)
         return _RETURN_TYPES[op](self.gather(axis, index), Tensor._make(index, None))
 
     def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
