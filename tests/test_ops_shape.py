@@ -649,6 +649,13 @@ def test_median_of_a_0d_tensor():
     _same_gradient(lambda x: x.median(), np.array(2.5))
 
 
+def test_mode_with_nans_counts_each_nan_once_as_pytorch():
+    values = np.array([[1.0, np.nan, 3.0, 0.0], [2.0, 5.0, np.nan, np.nan],
+                       [np.nan, np.nan, 1.0, 1.0]])
+    _same_gradient(lambda x: x.mode(1).values, values)
+    _same(Tensor(values).mode(1).indices, torch.tensor(values).mode(1).indices)
+
+
 @pytest.mark.parametrize("name", ["sort", "argsort"])
 @pytest.mark.parametrize("descending", [False, True])
 def test_sort_is_stable_like_pytorchs_stable_sort(name, descending):

@@ -1715,8 +1715,11 @@ class Tensor:
             rows = np.moveaxis(data, axis, -1).reshape(-1, data.shape[axis])
             picks = np.empty(len(rows), dtype=np.int64)
             for row_number, row in enumerate(rows):
-                values, counts = np.unique(row, return_counts=True)
-                picks[row_number] = np.flatnonzero(row == values[np.argmax(counts)])[-1]
+                # each NaN counts once (NaN != NaN), and sorts after every number
+                values, counts = np.unique(row, return_counts=True, equal_nan=False)
+                value = values[np.argmax(counts)]
+                picks[row_number] = np.flatnonzero((row == value) | (row != row) & (
+                    value != value))[-1]
             shape = np.moveaxis(data, axis, -1).shape[:-1] + (1,)
             return np.moveaxis(picks.reshape(shape), -1, axis)
 
