@@ -314,6 +314,7 @@ KINKS = [
                                                                threshold=10.0),
      [5.0, 5.0 + 1e-9, 5.0 - 1e-9]),
     ("relu6", F.relu6, torch_f("relu6"), [0.0, 6.0]),
+    ("relu", F.relu, torch_f("relu"), [0.0, np.nan, -1.0]),  # a NaN passes the gradient
     ("hardtanh", lambda x: F.hardtanh(x, -2.0, 3.0), torch_f("hardtanh", min_val=-2.0,
                                                                max_val=3.0), [-2.0, 3.0]),
     ("hardsigmoid", F.hardsigmoid, torch_f("hardsigmoid"), [-3.0, 3.0, 0.0]),

@@ -116,7 +116,7 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0);  dx = g where x > 0, else 0."""
+    """y = max(x, 0);  dx = g where x > 0, else 0 (a NaN passes g, as in PyTorch)."""
 
     def forward(ctx, x):
         y = np.maximum(x, 0)
@@ -125,7 +125,7 @@ class ReLU(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * (y > 0)
+        return grad_output * ~(y <= 0)
 
 
 class Clip(Function):
