@@ -649,6 +649,15 @@ def test_median_of_a_0d_tensor():
     _same_gradient(lambda x: x.median(), np.array(2.5))
 
 
+@pytest.mark.parametrize("fn", [
+    lambda x: x.std(0, unbiased=False), lambda x: x.std(0), lambda x: x.std(),
+    lambda x: x.std(1, keepdim=True, correction=0), lambda x: x.var(0),
+], ids=lambda fn: "")
+def test_std_of_a_constant_slice_has_pytorchs_zero_gradient_not_nan(fn):
+    _same_gradient(fn, np.array([[1.0, 2.0, -2.0], [3.0, 2.0, 0.5]]))
+    _same_gradient(fn, np.full((2, 3), 4.0))
+
+
 def test_mode_with_nans_counts_each_nan_once_as_pytorch():
     values = np.array([[1.0, np.nan, 3.0, 0.0], [2.0, 5.0, np.nan, np.nan],
                        [np.nan, np.nan, 1.0, 1.0]])

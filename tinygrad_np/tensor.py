@@ -1739,25 +1739,32 @@ class Tensor:
             ddof: float | None = None) -> Tensor:
         """sum((x - mean)^2) / (N - correction) over `dim`; correction=1 by default (Bessel's,
         as PyTorch; NumPy's default is 0). `unbiased=False` and `ddof=` also set it."""
-        dims = _wrap_dims("var", _dim_arg("var", dim, axis), self.ndim)
-        if correction is None:
-            correction = ddof if ddof is not None else (0 if unbiased is False else 1)
-        keep = _keep_arg(keepdim, keepdims)
-        deviation = self - self.mean(dims, keepdim=True)
-        squares = (deviation * deviation).sum(dims, keepdim=keep)
-        count = self.data.size // max(squares.data.size, 1)
-        divisor = max(count - correction, 0)
-        if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf
-            with np.errstate(invalid="ignore"):
-                return squares * np.inf
-        return squares / divisor
+        return self._spread("var", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
 
     def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
             ddof: float | None = None) -> Tensor:
-        """sqrt(var(...)): the standard deviation, correction=1 by default as PyTorch."""
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
-                        keepdims=keepdims, ddof=ddof).sqrt()
+        """sqrt(var(...)): the standard deviation, correction=1 by default as PyTorch. Its
+        gradient is 0 where it is 0 (a constant slice), as PyTorch's, not 0 * inf = NaN."""
+        return self._spread("std", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+
+    def _spread(self, op: str, dim: Axis, unbiased: bool | None, keepdim: bool,
+                correction: float | None, axis: Axis, keepdims: bool | None,
+                ddof: float | None) -> Tensor:
+        """var, or std as the 2-norm of the deviations over sqrt(N - correction)."""
+        dims = _wrap_dims(op, _dim_arg(op, dim, axis), self.ndim)
+        if correction is None:
+            correction = ddof if ddof is not None else (0 if unbiased is False else 1)
+        keep = _keep_arg(keepdim, keepdims)
+        deviation = self - self.mean(dims, keepdim=True)
+        spread = ((deviation * deviation).sum(dims, keepdim=keep) if op == "var"
+                  else Norm2.apply(deviation, dims, keep))
+        count = self.data.size // max(spread.data.size, 1)
+        divisor = max(count - correction, 0)
+        if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf
+            with np.errstate(invalid="ignore"):
+                return spread * np.inf
+        return spread / (divisor if op == "var" else math.sqrt(divisor))
 
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                   keepdims: bool | None = None) -> Tensor:
