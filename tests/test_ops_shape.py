@@ -658,6 +658,13 @@ def test_std_of_a_constant_slice_has_pytorchs_zero_gradient_not_nan(fn):
     _same_gradient(fn, np.full((2, 3), 4.0))
 
 
+@pytest.mark.parametrize("p", [3, 1.5, 0.5])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_p_norm_of_zeros_has_pytorchs_zero_gradient_not_nan(p, dim):
+    """Column 1 is a zero vector (norm 0); for p < 1 every zero entry has gradient 0 too."""
+    _same_gradient(lambda x: x.norm(p, dim), np.array([[1.0, 0.0, -2.0], [3.0, 0.0, 0.5]]))
+
+
 def test_mode_with_nans_counts_each_nan_once_as_pytorch():
     values = np.array([[1.0, np.nan, 3.0, 0.0], [2.0, 5.0, np.nan, np.nan],
                        [np.nan, np.nan, 1.0, 1.0]])

@@ -1848,7 +1848,15 @@ class Tensor:
             return source.abs().amin(dims, keepdim=keepdim)
         if p == 0:
             return (source != 0).astype(source.dtype).sum(dims, keepdim=keepdim)
-        return (source.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
+        if p < 0:
+            return (source.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
+        # PyTorch's gradient is 0 where the norm is 0 and, for p < 1, where x is 0. Adding 1
+        # there and taking it away after keeps the values and makes the rules' 0 * inf (NaN)
+        # a 0 (the masks are constants, so create_graph sees the same rule).
+        zero = np.asarray(source.data == 0) if p < 1 else 0
+        total = ((source.abs() + zero) ** p - zero).sum(dims, keepdim=keepdim)
+        empty = np.asarray(total.data == 0)
+        return (total + empty) ** (1.0 / p) - empty
 
     # Shape.
     def repeat(self, *sizes: int | tuple[int, ...]) -> Tensor:
