@@ -391,6 +391,28 @@ def test_max_pool_ties_go_to_the_first_maximum_as_in_pytorch():
     np.testing.assert_array_equal(indices.data, tindices.numpy())
 
 
+@pytest.mark.parametrize("x, options", [
+    (np.array([[[[np.nan, 1.0, np.nan], [2.0, np.nan, 0.0], [0.0, 0.0, 3.0]]]]),
+     {"kernel_size": 2, "stride": 1}),
+    (np.array([[[[np.nan, 1.0, np.nan], [2.0, np.nan, 0.0], [0.0, 0.0, 3.0]]]]),
+     {"kernel_size": 3, "stride": 1, "padding": 1}),
+    (np.full((1, 1, 3, 3), -np.inf), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    (np.full((1, 2, 3, 4), -np.inf), {"kernel_size": 2, "stride": 2, "ceil_mode": True}),
+], ids=["nan", "nan-padded", "-inf-padded", "-inf-ceil"])
+def test_max_pool_of_nan_and_minus_inf_picks_pytorchs_element(x, options):
+    """A NaN window picks its last NaN; padding never wins, even against -inf."""
+    torch = pytest.importorskip("torch")
+    ours = Tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    y, indices = F.max_pool2d(ours, return_indices=True, **options)
+    ty, tindices = torch.nn.functional.max_pool2d(theirs, return_indices=True, **options)
+    upstream = np.random.default_rng(3).standard_normal(y.shape)
+    y.backward(upstream)
+    ty.backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(indices.data, tindices.numpy())
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+
+
 def test_extreme_values_stay_finite_and_inputs_unchanged():
     x = np.array([[[[1000.0, -1000.0, 999.0], [-999.0, 1000.0, -1000.0], [0.5, 2, 3]]]])
     w = np.full((2, 1, 2, 2), 1000.0)

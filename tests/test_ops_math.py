@@ -314,6 +314,7 @@ KINKS = [
                                                                threshold=10.0),
      [5.0, 5.0 + 1e-9, 5.0 - 1e-9]),
     ("relu6", F.relu6, torch_f("relu6"), [0.0, 6.0]),
+    ("relu", F.relu, torch_f("relu"), [0.0, np.nan, -1.0]),  # a NaN passes the gradient
     ("hardtanh", lambda x: F.hardtanh(x, -2.0, 3.0), torch_f("hardtanh", min_val=-2.0,
                                                                max_val=3.0), [-2.0, 3.0]),
     ("hardsigmoid", F.hardsigmoid, torch_f("hardsigmoid"), [-3.0, 3.0, 0.0]),
@@ -582,3 +583,23 @@ def test_gradient_rules_return_float32_for_float32():
         for grad in grads if isinstance(grads, tuple) else (grads,):
             assert grad is None or grad.dtype == np.float32, type(node).__name__
         assert y.dtype == np.float32
+
+
+def test_clamp_with_tensor_bounds_gives_them_pytorchs_gradients():
+    """dlo where x < lo < hi, dhi where x > hi or hi < lo; bounds may broadcast x up."""
+    torch = pytest.importorskip("torch")
+    x = np.array([-3.0, 0.0, 3.0, 1.0, 1.0, 0.5, 2.0])
+    lo = np.array([-1.0, -1.0, -1.0, 1.0, 2.0, 1.0, 0.0])
+    hi = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0])
+    cases = [(x, lo, hi), (x, lo, None), (x, None, hi), (x[:3], lo[:2, None], None)]
+    for values in cases:
+        ours = [None if v is None else Tensor(v, requires_grad=True) for v in values]
+        theirs = [None if v is None else torch.tensor(v, requires_grad=True) for v in values]
+        y, torch_y = ours[0].clamp(*ours[1:]), theirs[0].clamp(*theirs[1:])
+        np.testing.assert_array_equal(y.data, torch_y.detach().numpy())
+        upstream = np.random.default_rng(0).standard_normal(y.shape)
+        y.backward(upstream)
+        torch_y.backward(torch.tensor(upstream))
+        for mine, reference in zip(ours, theirs):
+            if mine is not None:
+                np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-12)

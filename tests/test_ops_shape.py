@@ -626,6 +626,52 @@ def test_ties_zeros_and_kinks_take_pytorchs_gradient(fn):
     _same_gradient(fn, TIES)
 
 
+NANS = np.array([[1.0, np.nan, 3.0, 0.0], [2.0, 5.0, np.nan, np.nan], [4.0, 1.0, 1.0, 2.0]])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.median(), lambda x: x.median(0).values, lambda x: x.median(1).values,
+    lambda x: x.cummax(1).values, lambda x: x.cummin(1).values, lambda x: x.cummax(0).values,
+], ids=lambda fn: "")
+def test_nan_propagates_through_median_and_running_extremes_as_in_pytorch(fn):
+    _same_gradient(fn, NANS)
+
+
+def test_nan_picks_the_indices_pytorch_picks():
+    ours, theirs = Tensor(NANS), torch.tensor(NANS)
+    for dim in (0, 1):
+        _same(ours.median(dim).indices, theirs.median(dim).indices)
+        _same(ours.cummax(dim).indices, theirs.cummax(dim).indices)
+        _same(ours.cummin(dim).indices, theirs.cummin(dim).indices)
+
+
+def test_median_of_a_0d_tensor():
+    _same_gradient(lambda x: x.median(), np.array(2.5))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.std(0, unbiased=False), lambda x: x.std(0), lambda x: x.std(),
+    lambda x: x.std(1, keepdim=True, correction=0), lambda x: x.var(0),
+], ids=lambda fn: "")
+def test_std_of_a_constant_slice_has_pytorchs_zero_gradient_not_nan(fn):
+    _same_gradient(fn, np.array([[1.0, 2.0, -2.0], [3.0, 2.0, 0.5]]))
+    _same_gradient(fn, np.full((2, 3), 4.0))
+
+
+@pytest.mark.parametrize("p", [3, 1.5, 0.5])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_p_norm_of_zeros_has_pytorchs_zero_gradient_not_nan(p, dim):
+    """Column 1 is a zero vector (norm 0); for p < 1 every zero entry has gradient 0 too."""
+    _same_gradient(lambda x: x.norm(p, dim), np.array([[1.0, 0.0, -2.0], [3.0, 0.0, 0.5]]))
+
+
+def test_mode_with_nans_counts_each_nan_once_as_pytorch():
+    values = np.array([[1.0, np.nan, 3.0, 0.0], [2.0, 5.0, np.nan, np.nan],
+                       [np.nan, np.nan, 1.0, 1.0]])
+    _same_gradient(lambda x: x.mode(1).values, values)
+    _same(Tensor(values).mode(1).indices, torch.tensor(values).mode(1).indices)
+
+
 @pytest.mark.parametrize("name", ["sort", "argsort"])
 @pytest.mark.parametrize("descending", [False, True])
 def test_sort_is_stable_like_pytorchs_stable_sort(name, descending):

@@ -1754,18 +1754,28 @@ class Tensor:
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """The lower median (PyTorch's: the smaller of the two middle values for an even
-        count). No dim: the value (ties share the gradient); with dim, (values, indices)."""
+        count). No dim: the value (ties share the gradient); with dim, (values, indices).
+
+        A NaN makes the median NaN, as in PyTorch: without dim the NaNs share the gradient;
+        along a dim, a slice with a NaN picks its first NaN."""
+        nans = np.isnan(self.data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self.data.reshape(-1)
             if flat.size == 0:
                 return Tensor._make(np.asarray(np.nan, dtype=self.dtype), None)
+            if nans is not None and nans.any():
+                return PickShared.apply(self, nans)
             value = np.sort(flat)[(flat.size - 1) // 2]
-            return PickShared.apply(self, self.data == value)
+            return PickShared.apply(self, np.asarray(self.data == value))  # an array when 0-d
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             order = np.argsort(data, axis=axis, kind="stable")
             middle = (data.shape[axis] - 1) // 2
-            return np.take(order, [middle], axis=axis)
+            picks = np.take(order, [middle], axis=axis)
+            if nans is None:
+                return picks
+            first_nan = np.argmax(nans, axis=axis, keepdims=True)
+            return np.where(nans.any(axis=axis, keepdims=True), first_nan, picks)
 
         return self._select_along("median", dim, keepdim, find)
 
@@ -1777,8 +1787,11 @@ class Tensor:
             rows = np.moveaxis(data, axis, -1).reshape(-1, data.shape[axis])
             picks = np.empty(len(rows), dtype=np.int64)
             for row_number, row in enumerate(rows):
-                values, counts = np.unique(row, return_counts=True)
-                picks[row_number] = np.flatnonzero(row == values[np.argmax(counts)])[-1]
+                # each NaN counts once (NaN != NaN), and sorts after every number
+                values, counts = np.unique(row, return_counts=True, equal_nan=False)
+                value = values[np.argmax(counts)]
+                picks[row_number] = np.flatnonzero((row == value) | (row != row) & (
+                    value != value))[-1]
             shape = np.moveaxis(data, axis, -1).shape[:-1] + (1,)
             return np.moveaxis(picks.reshape(shape), -1, axis)
 
@@ -1798,25 +1811,32 @@ class Tensor:
             ddof: float | None = None) -> Tensor:
         """sum((x - mean)^2) / (N - correction) over `dim`; correction=1 by default (Bessel's,
         as PyTorch; NumPy's default is 0). `unbiased=False` and `ddof=` also set it."""
-        dims = _wrap_dims("var", _dim_arg("var", dim, axis), self.ndim)
-        if correction is None:
-            correction = ddof if ddof is not None else (0 if unbiased is False else 1)
-        keep = _keep_arg(keepdim, keepdims)
-        deviation = self - self.mean(dims, keepdim=True)
-        squares = (deviation * deviation).sum(dims, keepdim=keep)
-        count = self.data.size // max(squares.data.size, 1)
-        divisor = max(count - correction, 0)
-        if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf
-            with np.errstate(invalid="ignore"):
-                return squares * np.inf
-        return squares / divisor
+        return self._spread("var", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
 
     def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Axis = None, keepdims: bool | None = None,
             ddof: float | None = None) -> Tensor:
-        """sqrt(var(...)): the standard deviation, correction=1 by default as PyTorch."""
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
-                        keepdims=keepdims, ddof=ddof).sqrt()
+        """sqrt(var(...)): the standard deviation, correction=1 by default as PyTorch. Its
+        gradient is 0 where it is 0 (a constant slice), as PyTorch's, not 0 * inf = NaN."""
+        return self._spread("std", dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+
+    def _spread(self, op: str, dim: Axis, unbiased: bool | None, keepdim: bool,
+                correction: float | None, axis: Axis, keepdims: bool | None,
+                ddof: float | None) -> Tensor:
+        """var, or std as the 2-norm of the deviations over sqrt(N - correction)."""
+        dims = _wrap_dims(op, _dim_arg(op, dim, axis), self.ndim)
+        if correction is None:
+            correction = ddof if ddof is not None else (0 if unbiased is False else 1)
+        keep = _keep_arg(keepdim, keepdims)
+        deviation = self - self.mean(dims, keepdim=True)
+        spread = ((deviation * deviation).sum(dims, keepdim=keep) if op == "var"
+                  else Norm2.apply(deviation, dims, keep))
+        count = self.data.size // max(spread.data.size, 1)
+        divisor = max(count - correction, 0)
+        if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf
+            with np.errstate(invalid="ignore"):
+                return spread * np.inf
+        return spread / (divisor if op == "var" else math.sqrt(divisor))
 
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                   keepdims: bool | None = None) -> Tensor:
@@ -1858,10 +1878,13 @@ class Tensor:
         axis = _wrap_dim(op, dim, self.ndim)
         if self.ndim == 0:
             return _RETURN_TYPES[op](self.clone(), Tensor._make(np.asarray(0), None))
-        running = pick.accumulate(self.data, axis=axis)
+        running = pick.accumulate(self.data, axis=axis)  # a NaN stays once met, as PyTorch
         positions = np.arange(self.shape[axis]).reshape(
             (-1,) + (1,) * (self.ndim - axis - 1))
-        index = np.maximum.accumulate(np.where(self.data == running, positions, 0), axis=axis)
+        hits = self.data == running
+        if self.dtype.kind == "f":  # after a NaN, the index is the latest NaN's (PyTorch's)
+            hits |= np.isnan(self.data)
+        index = np.maximum.accumulate(np.where(hits, positions, 0), axis=axis)
         return _RETURN_TYPES[op](self.gather(axis, index), Tensor._make(index, None))
 
     def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
@@ -1897,7 +1920,15 @@ class Tensor:
             return source.abs().amin(dims, keepdim=keepdim)
         if p == 0:
             return (source != 0).astype(source.dtype).sum(dims, keepdim=keepdim)
-        return (source.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
+        if p < 0:
+            return (source.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
+        # PyTorch's gradient is 0 where the norm is 0 and, for p < 1, where x is 0. Adding 1
+        # there and taking it away after keeps the values and makes the rules' 0 * inf (NaN)
+        # a 0 (the masks are constants, so create_graph sees the same rule).
+        zero = np.asarray(source.data == 0) if p < 1 else 0
+        total = ((source.abs() + zero) ** p - zero).sum(dims, keepdim=keepdim)
+        empty = np.asarray(total.data == 0)
+        return (total + empty) ** (1.0 / p) - empty
 
     # Shape.
     def repeat(self, *sizes: int | tuple[int, ...]) -> Tensor:

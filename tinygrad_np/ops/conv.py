@@ -329,11 +329,28 @@ def _lowest(dtype: np.dtype):
 
 def _first_max_masks(geometry: Geometry, padded: np.ndarray, best: np.ndarray):
     """Per kernel offset: its slices and the mask of windows whose FIRST maximum (in
-    row-major offset order) is at this offset. Ties go to the first, as in PyTorch."""
+    row-major offset order) is at this offset. Ties go to the first, as in PyTorch.
+
+    As PyTorch's kernel, the padding never wins (a window of -inf picks its first real
+    element), and a window whose maximum is NaN picks its LAST NaN."""
     slices = list(_offset_slices(geometry, best.shape[1:3]))
+    top, bottom, left, right = geometry.pads
+    real = None
+    if any(geometry.pads):
+        real = np.zeros((1,) + padded.shape[1:3] + (1,), dtype=bool)
+        real[:, top:padded.shape[1] - bottom, left:padded.shape[2] - right] = True
+    last_nan = None
+    if best.dtype.kind == "f" and np.isnan(best).any():
+        last_nan = np.full(best.shape, -1)
+        for position, (rows, cols) in enumerate(slices):
+            last_nan[np.isnan(padded[:, rows, cols])] = position
     taken = None
     for position, (rows, cols) in enumerate(slices):
         mask = padded[:, rows, cols] == best
+        if real is not None:
+            mask &= real[:, rows, cols]
+        if last_nan is not None:
+            mask |= last_nan == position
         if taken is None:
             taken = mask.copy() if len(slices) > 1 else mask
         else:

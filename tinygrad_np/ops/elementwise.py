@@ -116,7 +116,7 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0);  dx = g where x > 0, else 0."""
+    """y = max(x, 0);  dx = g where x > 0, else 0 (a NaN passes g, as in PyTorch)."""
 
     def forward(ctx, x):
         y = np.maximum(x, 0)
@@ -125,21 +125,32 @@ class ReLU(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * (y > 0)
+        return grad_output * ~(y <= 0)
 
 
 class Clip(Function):
-    """y = min(max(x, lo), hi);  dx = g where lo <= x <= hi, else 0."""
+    """y = min(max(x, lo), hi);  dx = g where lo <= x <= hi, else 0.
+
+    Tensor bounds get gradients as in PyTorch: dlo = g where x < lo < hi, dhi = g where
+    x > hi or hi < lo (when lo > hi, y is hi everywhere).
+    """
 
     def forward(ctx, x, lo, hi):
-        inside = np.ones(x.shape, dtype=bool)
+        inside = np.ones(np.broadcast_shapes(*(np.shape(a) for a in (x, lo, hi)
+                                               if a is not None)), dtype=bool)
         if lo is not None:
             inside &= x >= lo
         if hi is not None:
             inside &= x <= hi
         ctx.save_for_backward(inside)
+        if ctx.needs_input_grad[1]:
+            ctx.below = (x < lo) & (True if hi is None else lo < hi)
+        if ctx.needs_input_grad[2]:
+            ctx.above = (x > hi) | (False if lo is None else hi < lo)
         return np.clip(x, lo, hi)
 
     def backward(ctx, grad_output):
         (inside,) = ctx.saved_tensors
-        return grad_output * inside
+        grad_lo = grad_output * ctx.below if ctx.needs_input_grad[1] else None
+        grad_hi = grad_output * ctx.above if ctx.needs_input_grad[2] else None
+        return grad_output * inside, grad_lo, grad_hi
