@@ -1317,3 +1317,38 @@ def test_an_operand_no_gradient_needs_is_not_saved_as_pytorch(op):
     # and the memory: a chain of `x * c` holds the constant, not every intermediate
     x = tg.tensor(np.ones(4), requires_grad=True)
     assert (x * 2.0).grad_fn.saved_tensors[0] is None
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.float16])
+@pytest.mark.parametrize("op", ["exp", "sqrt", "sin", "log1p", "sigmoid", "square"])
+def test_float_ops_on_small_int_and_bool_tensors_give_pytorchs_dtype(dtype, op):
+    """NumPy's exp(bool/int8/uint8) is float16; PyTorch's is the default float (float32)."""
+    torch = pytest.importorskip("torch")
+    values = np.array([0, 1, 1, 0], dtype=dtype)
+    ours = getattr(tg.tensor(values), op)()
+    theirs = getattr(torch.tensor(values), op)()
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-3)
+
+
+@pytest.mark.parametrize("how", ["grad", "backward"])
+def test_recorded_gradients_have_the_leafs_dtype_in_a_mixed_graph(how):
+    """create_graph: a float32 leaf times a float64 one gets a float32 gradient (as the
+    array path and PyTorch), still differentiable."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (tg, torch):
+        a = lib.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+        b = lib.tensor(np.array([3.0, 4.0]), requires_grad=True)
+        y = (a * b * b).sum()
+        if how == "grad":
+            (ga,) = lib.autograd.grad(y, [a], create_graph=True)
+        else:
+            with warnings.catch_warnings():  # PyTorch warns about the .grad reference cycle
+                warnings.simplefilter("ignore")
+                y.backward(create_graph=True)
+            ga = a.grad
+        assert str(ga.dtype).replace("torch.", "") == "float32"
+        (gb,) = lib.autograd.grad(ga.sum(), [b])  # d/db sum(b^2) = 2b
+        grads.append(np.asarray(gb.detach().numpy() if lib is torch else gb.data))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)

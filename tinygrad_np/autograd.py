@@ -124,9 +124,8 @@ def _add_to_input(pending: dict, parent: Any, grad: Any, node: Function, grad_ou
 def _run_rule(node: Function, grad_output: Any) -> tuple:
     """The node's rule, after checking its saved values; the result checked against the op."""
     if node.saved_tensors is None:
-        name = type(node).__name__
-        raise RuntimeError(f"backward through {name} a second time: the first backward freed "
-                           "what it saved (use backward(retain_graph=True) the first time)")
+        raise RuntimeError(f"backward through {type(node).__name__} a second time: the first "
+                           "backward freed what it saved (use retain_graph=True the first time)")
     for index, counter, version in node.saved_versions:
         if counter[0] != version:
             slot, name = node.saved_slots[index], type(node).__name__
@@ -214,7 +213,7 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:
     """Accumulate into `.grad`, in the tensor's dtype; an array nobody else holds is kept."""
     if create_graph:
-        grad = grad if isinstance(grad, Tensor) else Tensor(grad)
+        grad = _in_dtype(grad if isinstance(grad, Tensor) else Tensor(grad), tensor.dtype)
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
         return
     grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)  # scalars from 0-d sums
@@ -236,8 +235,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     are themselves recorded, so they can be differentiated again (second derivatives,
     Hessian-vector products, gradient penalties).
     """
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outputs, inputs = ([x] if isinstance(x, Tensor) else list(x) for x in (outputs, inputs))
     if not all(isinstance(tensor, Tensor) and tensor.requires_grad for tensor in inputs):
         raise ValueError("grad: every input must be a Tensor that requires grad")
     keys = [tensor.grad_fn or tensor for tensor in inputs]
@@ -248,9 +246,14 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if unused and not allow_unused:
         raise RuntimeError(f"grad: inputs {unused} were not used to compute the outputs; pass "
                            "allow_unused=True to get None for them")
-    return tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(  # a private copy
-        np.array(g, dtype=tensor.dtype, copy=not owned or None), None)
-        for tensor, (g, owned) in zip(inputs, results))
+    return tuple(None if g is None else _in_dtype(g, tensor.dtype) if isinstance(g, Tensor)
+                 else Tensor._make(np.array(g, dtype=tensor.dtype, copy=not owned or None), None)
+                 for tensor, (g, owned) in zip(inputs, results))  # arrays: a private copy
+
+
+def _in_dtype(grad: Tensor, dtype: np.dtype) -> Tensor:
+    """A recorded gradient in its input's dtype (a float32 leaf times a float64 constant)."""
+    return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:

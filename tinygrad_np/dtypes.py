@@ -27,7 +27,12 @@ def get_default_dtype() -> type[np.floating]:
     return _default_float
 
 
-_FLOAT64 = np.dtype(np.float64)
+_FLOAT64, _FLOAT16 = np.dtype(np.float64), np.dtype(np.float16)
+
+
+def _dtype_of(operand: Any) -> np.dtype | None:
+    """An operand's dtype (a dtype passed as an argument is its own), None for numbers."""
+    return operand if isinstance(operand, np.dtype) else getattr(operand, "dtype", None)
 
 
 def as_result(output: Any, operands: Any) -> np.ndarray:
@@ -35,15 +40,17 @@ def as_result(output: Any, operands: Any) -> np.ndarray:
 
     An ndarray always (NumPy returns scalars from 0-d operations), and PyTorch's dtype where
     NumPy's differs: a float64 result needs a float64 operand (int64 + float32, int / int and
-    exp(int) give float32, the default float dtype). Only float64 results pay for the check.
+    exp(int) give float32, the default float dtype), and a float16 result needs a float16
+    operand (exp(bool) is float32). Only float64 and float16 results pay for the check.
     """
     if type(output) is not np.ndarray:
         output = np.asarray(output)
+    if output.dtype is _FLOAT16 and not any(_dtype_of(a) is _FLOAT16 for a in operands):
+        return output.astype(_default_float)  # exp(bool), sqrt(uint8): NumPy's float16
     if output.dtype is not _FLOAT64 or _default_float is np.float64:
         return output
-    for operand in operands:  # `is`: NumPy's dtype == None is True
-        if (operand if isinstance(operand, np.dtype) else getattr(operand, "dtype", None)) \
-                is _FLOAT64:
+    for operand in operands:
+        if _dtype_of(operand) is _FLOAT64:
             # a 0-d float64 operand only counts when no n-d operand is a float, as PyTorch's
             # result_type: float32 (3,) + float64 () is float32
             floats = [a.dtype for a in operands if getattr(a, "ndim", 0) and a.dtype.kind == "f"]

@@ -40,7 +40,7 @@ from tinygrad_np.dtypes import as_result
 from tinygrad_np.tensor import Tensor
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
-_FLOAT64 = np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
 
 
 # needs_input_grad looked up, not built per call: _NEEDS[count][mask], bit i for argument i.
@@ -141,8 +141,8 @@ class Function:
         except ValueError as error:  # name the op and the operands' shapes
             shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
-        output = raw if type(raw) is np.ndarray and raw.dtype is not _FLOAT64 else as_result(
-            raw, arrays)  # the dtype and 0-d policy, paid only for float64 and non-arrays
+        output = raw if type(raw) is np.ndarray and raw.dtype is _FLOAT32 else as_result(
+            raw, arrays)  # the dtype and 0-d policy, not paid by float32 arrays
         if not recording or output.dtype.kind != "f":  # only float results carry gradients
             return _make_tensor(output, None)
         ctx.parents = tuple(parents)

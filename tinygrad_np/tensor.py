@@ -1211,8 +1211,9 @@ class Tensor:
         return Div.apply(1.0, self)
 
     def square(self) -> Tensor:
-        """x * x (integer tensors stay integer);  d/dx = 2 x."""
-        return self * self
+        """x * x (integer tensors stay integer, bool becomes int64 as in PyTorch);  d/dx = 2 x."""
+        source = self.astype(np.int64) if self.dtype == np.bool_ else self
+        return source * source
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self), broadcasting; weight is a number or a tensor."""

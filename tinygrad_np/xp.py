@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.dtypes import get_default_dtype
+
 _NUMPY_TYPES = (np.ndarray, np.generic, int, float)
 
 
@@ -44,8 +46,12 @@ def cos(x):
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), as exp(-log(1 + exp(-x))): logaddexp never overflows."""
-    return np.exp(-np.logaddexp(0, -x)) if isinstance(x, _NUMPY_TYPES) else x.sigmoid()
+    """1 / (1 + exp(-x)), as exp(-log(1 + exp(-x))): logaddexp never overflows. Integers and
+    bools are computed in the default float dtype (-x of uint8 would wrap around)."""
+    if not isinstance(x, _NUMPY_TYPES):
+        return x.sigmoid()
+    x = x if np.asarray(x).dtype.kind in "fc" else np.asarray(x, dtype=get_default_dtype())
+    return np.exp(-np.logaddexp(0, -x))
 
 
 def broadcast_to(x, shape: tuple[int, ...]):
