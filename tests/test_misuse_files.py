@@ -342,8 +342,8 @@ def test_awkward_arrays_round_trip(tmp_path):
     for name, value in state.items():
         assert loaded[name].dtype == value.dtype and loaded[name].shape == value.shape, name
         np.testing.assert_array_equal(loaded[name], value)
-    assert loaded["fortran"].flags.f_contiguous
-    assert all(value.flags.writeable for value in loaded.values())
+    assert loaded["fortran"].data.flags.f_contiguous
+    assert all(value.data.flags.writeable for value in loaded.values())
 
 
 def test_plain_zipfile_rewrite_of_a_saved_file_still_loads(tmp_path):

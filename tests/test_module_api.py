@@ -9,6 +9,7 @@ import pytest
 
 import tinygrad_np as tg
 import tinygrad_np.nn as nn
+from tinygrad_np import Tensor
 
 
 def copy_weights(ours: nn.Module, theirs) -> None:
@@ -226,3 +227,21 @@ def test_add_module_register_parameter_and_format():
         model.add_module("a.b", nn.ReLU())
     loss = tg.tensor(0.123456)
     assert f"{loss:.3f}" == "0.123" and f"{loss}" == repr(loss)
+
+
+def test_state_dict_values_are_tensors_as_in_pytorch(tmp_path):
+    """The keep-the-best-weights idiom: `{k: v.clone() for k, v in model.state_dict().items()}`,
+    `.size()`, `.numel()`; copies, so changing the model later leaves them alone."""
+    model = nn.Linear(3, 2)
+    best = {key: value.clone() for key, value in model.state_dict().items()}
+    assert all(isinstance(v, Tensor) and not v.requires_grad for v in best.values())
+    assert model.state_dict()["weight"].size() == (2, 3) and best["bias"].numel() == 2
+    with tg.no_grad():
+        model.weight.add_(1.0)
+    assert not np.array_equal(model.weight.data, best["weight"].data)
+    model.load_state_dict(best)
+    np.testing.assert_array_equal(model.weight.data, best["weight"].data)
+    tg.save(model.state_dict(), tmp_path / "w.pt")
+    loaded = tg.load(tmp_path / "w.pt")
+    assert isinstance(loaded["weight"], Tensor)
+    np.testing.assert_array_equal(loaded["weight"].clone().data, model.weight.data)

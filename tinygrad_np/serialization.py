@@ -5,7 +5,7 @@ The file is a plain NumPy `.npz` archive plus a format marker entry, so that `lo
 its own files from any other `.npz`. Two layouts:
 
 - format 1, for a flat state dict (str names -> arrays or Tensors): one `.npy` entry per
-  name; `load` gives an OrderedDict name -> ndarray.
+  name; `load` gives an OrderedDict name -> Tensor (as torch.load gives tensors).
 - format 2, for anything else built from dict (str or int keys), list, tuple, str, int,
   float, bool, None, Tensor, ndarray and NumPy scalars: arrays in entries `0.npy`, `1.npy`,
   ... and a JSON manifest (UTF-8 bytes in one more `.npy` entry) that describes the
@@ -301,7 +301,7 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
                                                                      int(max_bytes))}
             version = _read_format(archive, path, entries.pop(FORMAT_KEY))
             if version == FORMAT_VERSION:
-                return OrderedDict((name, _read_checked(archive, path, entry))
+                return OrderedDict((name, Tensor._make(_read_checked(archive, path, entry), None))
                                    for name, entry in entries.items())
             return _read_nested(archive, path, entries)
 

@@ -314,15 +314,16 @@ class Module:
         return self.to("cuda")
 
     # ----------------------------------------------------------------- weights in and out
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Dotted name -> a copy of the array of every parameter and persistent buffer, in
-        definition order (for a BatchNorm: weight, bias, running_mean, running_var,
-        num_batches_tracked, as in PyTorch).
+    def state_dict(self) -> OrderedDict[str, Tensor]:
+        """Dotted name -> a Tensor (a copy: no graph, its own memory) of every parameter and
+        persistent buffer, in definition order (for a BatchNorm: weight, bias, running_mean,
+        running_var, num_batches_tracked, as in PyTorch, whose tensors share the parameters'
+        memory instead).
 
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
-        return OrderedDict((name, tensor.data.copy())
+        return OrderedDict((name, Tensor._make(tensor.data.copy(), None))
                            for name, tensor in self._unique_state("state_dict").items())
 
     def _unique_state(self, caller: str) -> dict[str, Tensor]:
