@@ -43,13 +43,13 @@ def _torch_pair(name, kwargs, dtype):
     return torch, theirs, ours
 
 
-def _inputs(layer, batched, with_state, dtype, seed=1):
-    """The input and initial state arrays: None for a state that is not given."""
-    rng = np.random.default_rng(seed)
+def _inputs(layer, batched, with_state, dtype, length=SEQUENCE):
+    """The input array, then the initial state arrays if `with_state`."""
+    rng = np.random.default_rng(1)
     if batched:
-        shape = (BATCH, SEQUENCE) if layer.batch_first else (SEQUENCE, BATCH)
+        shape = (BATCH, length) if layer.batch_first else (length, BATCH)
     else:
-        shape = (SEQUENCE,)
+        shape = (length,)
     x = rng.standard_normal(shape + (FEATURES,)).astype(dtype)
     states = (0 if not with_state else 2 if type(layer).__name__ == "LSTM" else 1)
     depth = layer.num_layers * (2 if layer.bidirectional else 1)
@@ -111,6 +111,15 @@ def test_unbatched_inputs_match_pytorch(name, kwargs, with_state):
 def test_layers_match_pytorch_in_float32(name, kwargs):
     torch, theirs, ours = _torch_pair(name, kwargs, np.float32)
     _compare(torch, theirs, ours, _inputs(ours, True, True, np.float32), 1e-5, 1e-5)
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_long_sequences_match_pytorch(name):
+    """Longer than one block of jointly projected steps (16), and not a multiple of it."""
+    kwargs = {"num_layers": 2, "bidirectional": True, "batch_first": True}
+    torch, theirs, ours = _torch_pair(name, kwargs, np.float64)
+    arrays = _inputs(ours, True, True, np.float64, length=37)
+    _compare(torch, theirs, ours, arrays, 1e-9, 1e-11)
 
 
 @pytest.mark.parametrize("name", ["RNNCell", "LSTMCell", "GRUCell"])

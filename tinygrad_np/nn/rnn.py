@@ -57,6 +57,9 @@ def _gru_step(gx: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tenso
     return n + z * (h - n)  # (1 - z) n + z h
 
 
+# Time steps projected together: long enough for a sizeable matmul, short enough that slicing
+# the steps out of the block (each slice's gradient is block-sized) costs little.
+_BLOCK = 16
 _ACTIVATIONS = {"tanh": Tensor.tanh, "relu": Tensor.relu}
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -73,6 +76,11 @@ def _activation_mode(name: str, nonlinearity: str) -> str:
     if nonlinearity not in _ACTIVATIONS:
         raise ValueError(f"{name}: unknown nonlinearity {nonlinearity!r} (use 'tanh' or 'relu')")
     return "RNN_" + nonlinearity.upper()
+
+
+def _join_directions(outputs: list[Tensor]) -> Tensor:
+    """Forward (and reverse) outputs side by side on the feature axis, as PyTorch."""
+    return outputs[0] if len(outputs) == 1 else cat(outputs, -1)
 
 
 def _as_tensor(value: Any) -> Tensor:
@@ -145,35 +153,46 @@ class RNNBase(Module):
         weights = [getattr(self, name) for name in self._flat_weights_names]
         return [weights[i:i + per_group] for i in range(0, len(weights), per_group)]
 
+    def _weights(self, layer: int, direction: int) -> list[Any]:
+        """[w_ih, w_hh, b_ih, b_hh] of one layer and direction (biases None without bias)."""
+        suffix = "_reverse" if direction else ""
+        return [getattr(self, f"{kind}_l{layer}{suffix}", None)
+                for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+
     def _run(self, x: Tensor, state: list[State]) -> tuple[Tensor, list[State]]:
         """x (L, N, H_in) and a start state per layer and direction -> the last layer's
-        outputs (L, N, D*H) and every final state."""
+        outputs (L, N, D*H) and every final state.
+
+        Each layer's input is kept in blocks of _BLOCK time steps, and each block projected
+        by one matmul. Slicing every step out of one whole-sequence projection would send a
+        full (L, N, G*H) gradient back from each step, a cost quadratic in L.
+        """
         name = type(self).__name__
         if x.shape[0] == 0:
             raise ValueError(f"{name}: the input sequence is empty")
         step = _step_for(self.mode)
         directions = 2 if self.bidirectional else 1
+        blocks = x.split(_BLOCK)
         finals = []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0 and self.training:
-                x = F.dropout(x, self.dropout, True)
-            outputs = []
+                blocks = [F.dropout(block, self.dropout, True) for block in blocks]
+            per_direction = []
             for direction in range(directions):
-                suffix = "_reverse" if direction else ""
-                weights = [getattr(self, f"{kind}_l{layer}{suffix}", None)
-                           for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-                w_ih, w_hh, b_ih, b_hh = weights
-                projected = F.linear(x, w_ih, b_ih).unbind(0)  # gx for every step, one matmul
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+                projected = [gx for block in blocks
+                             for gx in F.linear(block, w_ih, b_ih).unbind(0)]
                 current = state[layer * directions + direction]
-                hidden = [None] * len(projected)
+                hidden: list[Any] = [None] * len(projected)
                 times = range(len(projected))
                 for t in reversed(times) if direction else times:
                     current = step(projected[t], current, w_hh, b_hh)
                     hidden[t] = current[0] if self.mode == "LSTM" else current
-                outputs.append(stack(hidden))
+                per_direction.append(hidden)
                 finals.append(current)
-            x = outputs[0] if directions == 1 else cat(outputs, -1)
-        return x, finals
+            blocks = [_join_directions([stack(h[start:start + _BLOCK]) for h in per_direction])
+                      for start in range(0, len(per_direction[0]), _BLOCK)]
+        return cat(blocks, 0) if len(blocks) > 1 else blocks[0], finals
 
     def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         """The input as (L, N, H_in), and whether it had a batch axis."""
