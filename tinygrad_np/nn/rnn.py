@@ -2,9 +2,9 @@
 
 Parameter names, shapes, gate order and initialisation are PyTorch's, so a PyTorch state dict
 loads unchanged. Everything is composed from Tensor ops (linear, sigmoid, tanh, slicing,
-cat/stack), so the gradients come from the engine. A layer projects its whole input sequence
-at once (x W_ih^T + b_ih for every time step in one matmul); only the h W_hh^T part runs step
-by step.
+cat/stack), so the gradients come from the engine. A layer projects its input 16 time steps at
+a time (x W_ih^T + b_ih for the 16 steps in one matmul); only the h W_hh^T part runs step by
+step.
 
 Gate order, with gx = x W_ih^T + b_ih and gh = h W_hh^T + b_hh split into equal chunks:
     RNN   h' = tanh(gx + gh)  (or relu)
