@@ -70,6 +70,7 @@ from tinygrad_np.nn.loss import (
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_np.nn.shape import Flatten, Identity, Unflatten
 from tinygrad_np.nn.sparse import Embedding
 
@@ -99,6 +100,8 @@ __all__ = [
     "GELU",
     "GLU",
     "GroupNorm",
+    "GRU",
+    "GRUCell",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
@@ -109,6 +112,8 @@ __all__ = [
     "L1Loss",
     "LayerNorm",
     "LeakyReLU",
+    "LSTM",
+    "LSTMCell",
     "Linear",
     "LogSigmoid",
     "LogSoftmax",
@@ -122,6 +127,10 @@ __all__ = [
     "Parameter",
     "ParameterDict",
     "ParameterList",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "ReLU",
     "ReLU6",
     "SELU",

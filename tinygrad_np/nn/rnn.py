@@ -1,0 +1,395 @@
+"""Recurrent layers as torch.nn's: RNN, LSTM, GRU and their one-step cells.
+
+Parameter names, shapes, gate order and initialisation are PyTorch's, so a PyTorch state dict
+loads unchanged. Everything is composed from Tensor ops (linear, sigmoid, tanh, slicing,
+cat/stack), so the gradients come from the engine. A layer projects its input 16 time steps at
+a time (x W_ih^T + b_ih for the 16 steps in one matmul); only the h W_hh^T part runs step by
+step.
+
+Gate order, with gx = x W_ih^T + b_ih and gh = h W_hh^T + b_hh split into equal chunks:
+    RNN   h' = tanh(gx + gh)  (or relu)
+    LSTM  i, f, g, o:  c' = sigmoid(f) c + sigmoid(i) tanh(g),  h' = sigmoid(o) tanh(c')
+    GRU   r, z, n:     n = tanh(gx_n + sigmoid(r) gh_n),  h' = (1 - z) n + z h
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.join import cat, stack
+from tinygrad_np.nn import functional as F
+from tinygrad_np.nn import init
+from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.tensor import Tensor
+
+# A step maps (projected input gx, state, W_hh, b_hh) to the new state; the state is h, or
+# (h, c) for an LSTM.
+State = Any
+Step = Callable[[Tensor, State, Tensor, "Tensor | None"], State]
+
+
+def _rnn_step(activation: Callable[[Tensor], Tensor]) -> Step:
+    def step(gx: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+        return activation(gx + F.linear(h, w_hh, b_hh))
+    return step
+
+
+def _lstm_step(gx: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor,
+               b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
+    h, c = state
+    i, f, g, o = (gx + F.linear(h, w_hh, b_hh)).chunk(4, -1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def _gru_step(gx: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    x_r, x_z, x_n = gx.chunk(3, -1)
+    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, -1)
+    r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    return n + z * (h - n)  # (1 - z) n + z h
+
+
+# Time steps projected together: long enough for a sizeable matmul, short enough that slicing
+# the steps out of the block (each slice's gradient is block-sized) costs little.
+_BLOCK = 16
+_ACTIVATIONS = {"tanh": Tensor.tanh, "relu": Tensor.relu}
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _step_for(mode: str) -> Step:
+    if mode == "LSTM":
+        return _lstm_step
+    if mode == "GRU":
+        return _gru_step
+    return _rnn_step(_ACTIVATIONS[mode[4:].lower()])
+
+
+def _activation_mode(name: str, nonlinearity: str) -> str:
+    if nonlinearity not in _ACTIVATIONS:
+        raise ValueError(f"{name}: unknown nonlinearity {nonlinearity!r} (use 'tanh' or 'relu')")
+    return "RNN_" + nonlinearity.upper()
+
+
+def _join_directions(outputs: list[Tensor]) -> Tensor:
+    """Forward (and reverse) outputs side by side on the feature axis, as PyTorch."""
+    return outputs[0] if len(outputs) == 1 else cat(outputs, -1)
+
+
+def _as_tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _check_shape(name: str, what: str, tensor: Tensor, expected: tuple[int, ...]) -> None:
+    if tuple(tensor.shape) != expected:
+        raise ValueError(f"{name}: expected {what} of shape {expected}, got {tuple(tensor.shape)}")
+
+
+# ----------------------------------------------------------------------------- full sequences
+class RNNBase(Module):
+    """Shared by RNN, LSTM and GRU: the parameters, their init, and the loop over layers,
+    directions and time steps.
+
+    For layer k and direction suffix s ('' or '_reverse'): weight_ih_l{k}{s} (G*H, in_k),
+    weight_hh_l{k}{s} (G*H, H), bias_ih_l{k}{s} and bias_hh_l{k}{s} (G*H,), with G gates
+    (1, 4, 3), in_0 = input_size and in_k = H * directions above. All start as
+    U(-1/sqrt(H), 1/sqrt(H)), drawn from the library generator in PyTorch's parameter order.
+    """
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, dtype: Any = None) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if proj_size != 0:
+            raise NotImplementedError(f"{name}: proj_size is not supported, got {proj_size}")
+        if num_layers < 1:
+            raise ValueError(f"{name}: num_layers must be at least 1, got {num_layers}")
+        if hidden_size < 1:
+            raise ValueError(f"{name}: hidden_size must be positive, got {hidden_size}")
+        if isinstance(dropout, bool) or not 0 <= dropout <= 1:
+            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"{name}: dropout is applied between layers, so dropout={dropout} "
+                          f"does nothing with num_layers=1", stacklevel=3)
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
+        dtype = get_default_dtype() if dtype is None else dtype
+        gates = _GATES[mode] * hidden_size
+        directions = 2 if bidirectional else 1
+        self._flat_weights_names: list[str] = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for suffix in ("", "_reverse")[:directions]:
+                shapes = {"weight_ih": (gates, layer_input), "weight_hh": (gates, hidden_size)}
+                if bias:
+                    shapes.update(bias_ih=(gates,), bias_hh=(gates,))
+                for kind, shape in shapes.items():
+                    parameter_name = f"{kind}_l{layer}{suffix}"
+                    setattr(self, parameter_name, Parameter(np.zeros(shape, dtype=dtype)))
+                    self._flat_weights_names.append(parameter_name)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        bound = 1 / math.sqrt(self.hidden_size)
+        for parameter in self.parameters():
+            init.uniform_(parameter, -bound, bound)
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters of each layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""
+        per_group = 4 if self.bias else 2
+        weights = [getattr(self, name) for name in self._flat_weights_names]
+        return [weights[i:i + per_group] for i in range(0, len(weights), per_group)]
+
+    def _weights(self, layer: int, direction: int) -> list[Any]:
+        """[w_ih, w_hh, b_ih, b_hh] of one layer and direction (biases None without bias)."""
+        suffix = "_reverse" if direction else ""
+        return [getattr(self, f"{kind}_l{layer}{suffix}", None)
+                for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+
+    def _run(self, x: Tensor, state: list[State]) -> tuple[Tensor, list[State]]:
+        """x (L, N, H_in) and a start state per layer and direction -> the last layer's
+        outputs (L, N, D*H) and every final state.
+
+        Each layer's input is kept in blocks of _BLOCK time steps, and each block projected
+        by one matmul. Slicing every step out of one whole-sequence projection would send a
+        full (L, N, G*H) gradient back from each step, a cost quadratic in L.
+        """
+        name = type(self).__name__
+        if x.shape[0] == 0:
+            raise ValueError(f"{name}: the input sequence is empty")
+        step = _step_for(self.mode)
+        directions = 2 if self.bidirectional else 1
+        blocks = x.split(_BLOCK)
+        finals = []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0 and self.training:
+                blocks = [F.dropout(block, self.dropout, True) for block in blocks]
+            per_direction = []
+            for direction in range(directions):
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+                projected = [gx for block in blocks
+                             for gx in F.linear(block, w_ih, b_ih).unbind(0)]
+                current = state[layer * directions + direction]
+                hidden: list[Any] = [None] * len(projected)
+                times = range(len(projected))
+                for t in reversed(times) if direction else times:
+                    current = step(projected[t], current, w_hh, b_hh)
+                    hidden[t] = current[0] if self.mode == "LSTM" else current
+                per_direction.append(hidden)
+                finals.append(current)
+            blocks = [_join_directions([stack(h[start:start + _BLOCK]) for h in per_direction])
+                      for start in range(0, len(per_direction[0]), _BLOCK)]
+        return cat(blocks, 0) if len(blocks) > 1 else blocks[0], finals
+
+    def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
+        """The input as (L, N, H_in), and whether it had a batch axis."""
+        x = _as_tensor(input)
+        name = type(self).__name__
+        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: expected an input of shape (L, N, {self.input_size}), "
+                             f"(N, L, {self.input_size}) with batch_first or unbatched "
+                             f"(L, {self.input_size}), got {tuple(x.shape)}")
+        if x.ndim == 2:
+            return x.unsqueeze(1), False
+        return (x.transpose(0, 1) if self.batch_first else x), True
+
+    def _initial(self, given: Any, what: str, x: Tensor, batched: bool) -> list[Tensor]:
+        """A start state (D*layers, N, H), or (D*layers, H) unbatched, split per layer and
+        direction; zeros when not given."""
+        count = self.num_layers * (2 if self.bidirectional else 1)
+        batch = x.shape[1]
+        if given is None:
+            zeros = Tensor(np.zeros((batch, self.hidden_size), dtype=x.dtype))
+            return [zeros] * count
+        given = _as_tensor(given)
+        expected = (count, batch, self.hidden_size) if batched else (count, self.hidden_size)
+        _check_shape(type(self).__name__, what, given, expected)
+        if not batched:
+            given = given.unsqueeze(1)
+        return list(given.unbind(0))
+
+    def _output(self, output: Tensor, batched: bool) -> Tensor:
+        if not batched:
+            return output.squeeze(1)
+        return output.transpose(0, 1) if self.batch_first else output
+
+    def _final(self, states: list[Tensor], batched: bool) -> Tensor:
+        return stack(states) if batched else stack(states).squeeze(1)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        """(output, h_n): output (L, N, D*H) ((N, L, D*H) with batch_first, (L, D*H)
+        unbatched) and h_n (D*num_layers, N, H) ((D*num_layers, H) unbatched)."""
+        x, batched = self._prepare(input)
+        output, finals = self._run(x, self._initial(hx, "hx", x, batched))
+        return self._output(output, batched), self._final(finals, batched)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if self.batch_first is not False:
+            text += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            text += f", bidirectional={self.bidirectional}"
+        return text
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu), stacked
+    `num_layers` deep, optionally bidirectional; `dropout` between layers in training."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, dtype: Any = None) -> None:
+        mode = _activation_mode(type(self).__name__, nonlinearity)
+        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, gates i, f, g, o as PyTorch. forward(input, (h_0, c_0)) returns
+    (output, (h_n, c_n)); h_0 and c_0 default to zeros. proj_size is not supported."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, dtype: Any = None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, dtype)
+
+    def forward(self, input: Any, hx: Any = None  # noqa: A002
+                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """(output, (h_n, c_n)), shaped as RNN.forward's (output, h_n)."""
+        x, batched = self._prepare(input)
+        if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise ValueError("LSTM: the initial state must be a pair (h_0, c_0)")
+        h0, c0 = (None, None) if hx is None else hx
+        start = list(zip(self._initial(h0, "h_0", x, batched),
+                         self._initial(c0, "c_0", x, batched)))
+        output, finals = self._run(x, start)
+        h_n = self._final([h for h, _ in finals], batched)
+        c_n = self._final([c for _, c in finals], batched)
+        return self._output(output, batched), (h_n, c_n)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, gates r, z, n as PyTorch (r multiplies W_hn h + b_hn)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, dtype: Any = None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------- one step
+class RNNCellBase(Module):
+    """Shared by the cells: weight_ih (G*H, input_size), weight_hh (G*H, H), bias_ih and
+    bias_hh (G*H,), all ~ U(-1/sqrt(H), 1/sqrt(H)) as PyTorch."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.mode = mode
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        dtype = get_default_dtype() if dtype is None else dtype
+        gates = _GATES[mode] * hidden_size
+        self.weight_ih = Parameter(np.zeros((gates, input_size), dtype=dtype))
+        self.weight_hh = Parameter(np.zeros((gates, hidden_size), dtype=dtype))
+        self.bias_ih = Parameter(np.zeros(gates, dtype=dtype)) if bias else None
+        self.bias_hh = Parameter(np.zeros(gates, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        bound = 1 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
+        for parameter in self.parameters():
+            init.uniform_(parameter, -bound, bound)
+
+    def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
+        """The input as (N, H_in), and whether it had a batch axis."""
+        x = _as_tensor(input)
+        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: expected an input of shape "
+                             f"(N, {self.input_size}) or ({self.input_size},), got "
+                             f"{tuple(x.shape)}")
+        return (x if x.ndim == 2 else x.unsqueeze(0)), x.ndim == 2
+
+    def _initial(self, given: Any, what: str, x: Tensor, batched: bool) -> Tensor:
+        if given is None:
+            return Tensor(np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype))
+        given = _as_tensor(given)
+        expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
+        _check_shape(type(self).__name__, what, given, expected)
+        return given if batched else given.unsqueeze(0)
+
+    def _step(self, x: Tensor, state: State) -> State:
+        gx = F.linear(x, self.weight_ih, self.bias_ih)
+        return _step_for(self.mode)(gx, state, self.weight_hh, self.bias_hh)
+
+    def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
+        """h' (N, H), or (H,) for an unbatched input (H_in,); hx defaults to zeros."""
+        x, batched = self._prepare(input)
+        h = self._step(x, self._initial(hx, "hx", x, batched))
+        return h if batched else h.squeeze(0)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
+
+
+class RNNCell(RNNCellBase):
+    """One Elman step: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", dtype: Any = None) -> None:
+        mode = _activation_mode(type(self).__name__, nonlinearity)
+        super().__init__(mode, input_size, hidden_size, bias, dtype)
+        self.nonlinearity = nonlinearity
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step: forward(input, (h, c)) returns (h', c'); the state defaults to zeros."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, bias, dtype)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        """(h', c'), each (N, H), or (H,) for an unbatched input."""
+        x, batched = self._prepare(input)
+        if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise ValueError("LSTMCell: the state must be a pair (h, c)")
+        h, c = (None, None) if hx is None else hx
+        h, c = self._step(x, (self._initial(h, "h", x, batched),
+                              self._initial(c, "c", x, batched)))
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step, gates r, z, n as PyTorch: h' = (1 - z) n + z h."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__("GRU", input_size, hidden_size, bias, dtype)
