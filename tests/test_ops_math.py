@@ -483,6 +483,53 @@ def test_float_division_by_zero_gives_inf_and_nan_quietly_as_pytorch():
         np.testing.assert_array_equal(ours, theirs)
 
 
+EDGE_VALUES = np.array([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 100.0, 1000.0, -1000.0, np.inf,
+                        -np.inf, np.nan])
+QUIET_UNARY = ("exp", "log", "sqrt", "sin", "cos", "sigmoid", "reciprocal", "rsqrt", "log2",
+               "log10", "log1p", "exp2", "expm1", "tan", "sinh", "cosh", "asin", "acos",
+               "asinh", "acosh", "atanh", "erf")
+QUIET_BINARY = ("atan2", "logaddexp", "hypot", "fmod", "remainder", "pow")
+
+
+def _quiet_values_and_gradients(call, *arrays):
+    """call(*tensors) and its gradients for an upstream gradient of ones, every RuntimeWarning
+    an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inputs = [Tensor(a, requires_grad=True) for a in arrays]
+        out = call(*inputs)
+        out.backward(Tensor(np.ones(out.shape)))  # (not sum(): inf + -inf warns in NumPy)
+        return out.data, [x.grad.data for x in inputs]
+
+
+@pytest.mark.parametrize("name", QUIET_UNARY)
+def test_edge_values_give_inf_and_nan_without_warnings_as_pytorch(name):
+    """log(0), sqrt(-1), asin(2), exp(1000), 1/0, ...: no NumPy RuntimeWarning, forward or
+    backward, and PyTorch's values and gradients."""
+    values, (grad,) = _quiet_values_and_gradients(lambda x: getattr(x, name)(), EDGE_VALUES)
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(EDGE_VALUES, requires_grad=True)
+    y = getattr(x, name)()
+    y.backward(torch.ones_like(y))
+    np.testing.assert_allclose(values, y.detach().numpy(), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(grad, x.grad.numpy(), rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", QUIET_BINARY)
+def test_binary_edge_values_give_pytorchs_values_without_warnings(name):
+    a, b = (v.ravel() for v in np.meshgrid(EDGE_VALUES, EDGE_VALUES))
+    values, grads = _quiet_values_and_gradients(lambda x, y: getattr(x, name)(y), a, b)
+    torch = pytest.importorskip("torch")
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    getattr(ta, name)(tb).backward(torch.ones(a.shape, dtype=torch.float64))
+    np.testing.assert_allclose(values, getattr(ta, name)(tb).detach().numpy(), rtol=1e-12,
+                               equal_nan=True)
+    finite = np.isfinite(a) & np.isfinite(b)  # (gradients at infinite inputs differ: atan2,
+    for ours, theirs in zip(grads, (ta.grad, tb.grad)):  # logaddexp at (inf, inf), ...)
+        np.testing.assert_allclose(ours[finite], theirs.numpy()[finite], rtol=1e-12,
+                                   equal_nan=True)
+
+
 def test_isnan_isinf_isfinite_isclose_allclose_match_pytorch():
     torch = pytest.importorskip("torch")
     a = np.array([1.0, np.nan, np.inf, -np.inf, 1.0 + 1e-6, 0.0])

@@ -1115,7 +1115,7 @@ class Tensor:
 
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x);  d/dx = -x**-1.5 / 2."""
-        return Pow.apply(self, -0.5)
+        return Rsqrt.apply(self)
 
     def log2(self) -> Tensor:
         """Base-2 logarithm;  d/dx = 1 / (x ln 2)."""
@@ -1208,7 +1208,7 @@ class Tensor:
 
     def reciprocal(self) -> Tensor:
         """1 / x (float for integer tensors, as PyTorch);  d/dx = -1 / x**2."""
-        return Div.apply(1.0, self)
+        return Reciprocal.apply(self)
 
     def square(self) -> Tensor:
         """x * x (integer tensors stay integer, bool becomes int64 as in PyTorch);  d/dx = 2 x."""
@@ -2122,7 +2122,9 @@ from tinygrad_np.ops.elementwise import (  # noqa: E402
     Cos,
     Exp,
     Log,
+    Reciprocal,
     ReLU,
+    Rsqrt,
     Sigmoid,
     Sin,
     Sqrt,

@@ -110,6 +110,7 @@ class Erf(Function):
 
 
 # ----------------------------------------------------------------------------- exp and log
+@xp.quiet
 class Log2(Function):
     """y = log2(x);  dx = g / (x ln 2)."""
 
@@ -122,6 +123,7 @@ class Log2(Function):
         return grad_output / (x * _LN2)
 
 
+@xp.quiet
 class Log10(Function):
     """y = log10(x);  dx = g / (x ln 10)."""
 
@@ -134,6 +136,7 @@ class Log10(Function):
         return grad_output / (x * _LN10)
 
 
+@xp.quiet
 class Log1p(Function):
     """y = log(1 + x), accurate for small x;  dx = g / (1 + x)."""
 
@@ -146,6 +149,7 @@ class Log1p(Function):
         return grad_output / (x + 1)
 
 
+@xp.quiet
 class Exp2(Function):
     """y = 2**x;  dx = g * y * ln 2."""
 
@@ -159,6 +163,7 @@ class Exp2(Function):
         return grad_output * y * _LN2
 
 
+@xp.quiet
 class Expm1(Function):
     """y = exp(x) - 1, accurate for small x;  dx = g * (y + 1)."""
 
@@ -173,6 +178,7 @@ class Expm1(Function):
 
 
 # ----------------------------------------------------------------------------- trigonometric
+@xp.quiet
 class Tan(Function):
     """y = tan(x);  dx = g * (1 + y**2)."""
 
@@ -186,6 +192,7 @@ class Tan(Function):
         return grad_output * (1 + y * y)
 
 
+@xp.quiet
 class Sinh(Function):
     """y = sinh(x);  dx = g * cosh(x)."""
 
@@ -198,6 +205,7 @@ class Sinh(Function):
         return grad_output * _call("cosh", x)
 
 
+@xp.quiet
 class Cosh(Function):
     """y = cosh(x);  dx = g * sinh(x)."""
 
@@ -210,6 +218,7 @@ class Cosh(Function):
         return grad_output * _call("sinh", x)
 
 
+@xp.quiet
 class Asin(Function):
     """y = asin(x);  dx = g / sqrt(1 - x**2)."""
 
@@ -219,9 +228,10 @@ class Asin(Function):
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * (1 - x * x) ** -0.5
+        return grad_output / _call("sqrt", 1 - x * x)  # (-inf) ** -0.5 is 0, not nan
 
 
+@xp.quiet
 class Acos(Function):
     """y = acos(x);  dx = -g / sqrt(1 - x**2)."""
 
@@ -231,7 +241,7 @@ class Acos(Function):
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return -grad_output * (1 - x * x) ** -0.5
+        return -grad_output / _call("sqrt", 1 - x * x)
 
 
 class Atan(Function):
@@ -246,6 +256,7 @@ class Atan(Function):
         return grad_output / (1 + x * x)
 
 
+@xp.quiet
 class Asinh(Function):
     """y = asinh(x);  dx = g / sqrt(x**2 + 1)."""
 
@@ -258,6 +269,7 @@ class Asinh(Function):
         return grad_output * (x * x + 1) ** -0.5
 
 
+@xp.quiet
 class Acosh(Function):
     """y = acosh(x);  dx = g / sqrt(x**2 - 1)."""
 
@@ -270,6 +282,7 @@ class Acosh(Function):
         return grad_output * (x * x - 1) ** -0.5
 
 
+@xp.quiet
 class Atanh(Function):
     """y = atanh(x);  dx = g / (1 - x**2)."""
 
@@ -282,6 +295,7 @@ class Atanh(Function):
         return grad_output / (1 - x * x)
 
 
+@xp.quiet
 class Atan2(Function):
     """y = atan2(a, b);  da = g b / (a**2 + b**2),  db = -g a / (a**2 + b**2)."""
 
@@ -291,11 +305,13 @@ class Atan2(Function):
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        scaled = grad_output / (a * a + b * b)
+        square = a * a + b * b  # 0 only at (0, 0), where both gradients are 0 as PyTorch
+        scaled = grad_output / (square + (square == 0))
         return scaled * b, -scaled * a
 
 
 # ----------------------------------------------------------------------------- two operands
+@xp.quiet
 class LogAddExp(Function):
     """y = log(exp(a) + exp(b)), stable;  da = g exp(a - y),  db = g exp(b - y)."""
 
@@ -311,6 +327,7 @@ class LogAddExp(Function):
         return grad_a, grad_b
 
 
+@xp.quiet
 class Hypot(Function):
     """y = sqrt(a**2 + b**2) without overflow;  da = g a / y,  db = g b / y."""
 
@@ -331,6 +348,7 @@ def _check_integer_divisor(a, b, op: str) -> None:
         raise ZeroDivisionError(f"{op}: integer division by zero")
 
 
+@xp.quiet
 class Fmod(Function):
     """y = a - b trunc(a / b) (sign of a, C's fmod);  da = g,  db = -g trunc(a / b)."""
 
@@ -346,6 +364,7 @@ class Fmod(Function):
         return grad_output, grad_b
 
 
+@xp.quiet
 class Remainder(Function):
     """y = a - b floor(a / b) (sign of b, Python's %);  da = g,  db = -g floor(a / b)."""
 
