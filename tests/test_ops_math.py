@@ -650,3 +650,65 @@ def test_clamp_with_tensor_bounds_gives_them_pytorchs_gradients():
         for mine, reference in zip(ours, theirs):
             if mine is not None:
                 np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-12)
+
+
+def _torch_pair(torch, *arrays):
+    return ([Tensor(a, requires_grad=True) for a in arrays],
+            [torch.tensor(a, requires_grad=True) for a in arrays])
+
+
+def _compare_with_grads(ours_inputs, theirs_inputs, ours, theirs):
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, equal_nan=True)
+    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    ours.backward(Tensor(np.ones(ours.shape)))
+    theirs.backward(theirs.new_ones(theirs.shape))
+    for a, b in zip(ours_inputs, theirs_inputs):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("eps", [None, 0.1])
+def test_logit_with_and_without_eps_as_pytorch(eps):
+    torch = pytest.importorskip("torch")
+    x = np.array([0.0, 0.05, 0.3, 0.5, 0.95, 1.0, -1.0, 2.0, np.nan])
+    (a,), (b,) = _torch_pair(torch, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _compare_with_grads([a], [b], a.logit(eps), b.logit(eps))
+    assert tg.logit(Tensor([0, 1])).dtype == np.float32  # integers become the default float
+    inside = Tensor(np.array([0.2, 0.5, 0.7, 0.95]), requires_grad=True)
+    assert tg.gradcheck(lambda t: tg.logit(t, eps), (inside,))
+
+
+def test_xlogy_is_zero_where_x_is_zero_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([0.0, 0.0, 1.0, 2.0, -3.0, 0.0, 1.5])
+    y = np.array([2.0, np.nan, 0.0, 3.0, 0.5, np.inf, np.nan])
+    (a, c), (b, d) = _torch_pair(torch, x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours, theirs = a.xlogy(c), b.xlogy(d)
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), equal_nan=True)
+        ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), equal_nan=True)
+    np.testing.assert_allclose(c.grad.data, d.grad.numpy(), equal_nan=True)
+    np.testing.assert_allclose(tg.xlogy(Tensor([1, 2]), 3).data,
+                               torch.xlogy(torch.tensor([1, 2]), 3).numpy(), rtol=1e-6)
+    assert tg.xlogy(Tensor([1, 2]), 3).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_fmax_fmin_ignore_nan_and_route_gradients_as_pytorch(name):
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 2.0, np.nan, 3.0, np.nan, -1.0]])
+    b = np.array([[1.0], [5.0]]) * np.array([1.0, 1.0, 1.0, np.nan, np.nan, 1.0])
+    (x, y), (tx, ty) = _torch_pair(torch, a, b)
+    getattr(tg, name)(x, y).sum().backward()
+    getattr(torch, name)(tx, ty).sum().backward()
+    np.testing.assert_array_equal(getattr(x, name)(y).data,
+                                  getattr(tx, name)(ty).detach().numpy())
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad.data, ty.grad.numpy())
+    ints = getattr(Tensor([1, 5]), name)(Tensor([3, 2]))
+    assert ints.dtype == np.int64 and ints.tolist() == getattr(
+        torch.tensor([1, 5]), name)(torch.tensor([3, 2])).tolist()

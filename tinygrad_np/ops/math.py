@@ -111,6 +111,41 @@ class Erf(Function):
 
 # ----------------------------------------------------------------------------- exp and log
 @xp.quiet
+class Logit(Function):
+    """y = log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given;
+    dx = g / (x (1 - x)), as PyTorch 0 outside [eps, 1 - eps] (with eps), NaN outside [0, 1]."""
+
+    def forward(ctx, x, eps):
+        lo, hi, outside = (0, 1, np.nan) if eps is None else (eps, 1 - eps, 0)
+        ctx.scale = np.where((x < lo) | (x > hi), outside, 1).astype(x.dtype)
+        if eps is not None:
+            x = np.clip(x, lo, hi)
+        ctx.save_for_backward(x)
+        return np.log(x / (1 - x))
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.scale / (x * (1 - x)), None
+
+
+@xp.quiet
+class Xlogy(Function):
+    """y = a log(b), 0 where a = 0 unless b is NaN;  da = g log(b),  db = g a / b (PyTorch's
+    gradients: not masked where a = 0)."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.where((a == 0) & ~np.isnan(b), 0, a * np.log(b)).astype(np.result_type(
+            a, b, np.float16))
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * xp.log(b) if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a / b if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+@xp.quiet
 class Log2(Function):
     """y = log2(x);  dx = g / (x ln 2)."""
 
