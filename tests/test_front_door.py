@@ -265,7 +265,7 @@ def test_every_form_in_the_list_is_generated_when_the_method_exists():
 
 
 # PyTorch functions in the list that tinygrad_np does not have yet (the README says so).
-NOT_YET = {"fmax", "fmin", "logit", "xlogy", "aminmax", "dist", "kthvalue", "tensor_split",
+NOT_YET = {"aminmax", "dist", "kthvalue", "tensor_split",
            "cross", "kron", "unique"}
 
 
@@ -389,3 +389,90 @@ def test_div_rounding_modes_as_pytorch():
     assert np.array_equal(x.grad.data, np.ones(5))  # the rounded quotient adds nothing
     with pytest.raises(ValueError, match="div: rounding_mode"):
         tg.tensor(floats).div(2, rounding_mode="round")
+
+
+@pytest.mark.parametrize("name", ["exp_", "log_", "sqrt_", "abs_", "neg_", "sigmoid_", "tanh_"])
+def test_elementwise_in_place_methods_as_pytorch(name):
+    torch = pytest.importorskip("torch")
+    x = np.array([[0.5, 2.0, 3.0], [1.5, 0.25, 4.0]])
+
+    def run(lib):
+        t = lib.tensor(x)
+        returned = getattr(t, name)()
+        weight = lib.tensor(x, requires_grad=True)
+        hidden = weight * 2
+        getattr(hidden, name)()  # recorded: the gradient flows through it
+        (hidden * hidden).sum().backward()
+        return returned is t, t, hidden.detach(), weight.grad
+
+    for ours, theirs in zip(run(tg), run(torch)):
+        if isinstance(theirs, bool):
+            assert ours == theirs
+        else:
+            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-9)
+    t = tg.tensor(x)
+    getattr(t, name)()
+    assert t._version == 1
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        getattr(tg.tensor(x, requires_grad=True), name)()
+    with pytest.raises(TypeError, match="in-place operation on a int64 tensor"):
+        tg.tensor([1, 2]).exp_()
+
+
+def test_in_place_that_invalidates_a_saved_tensor_raises_at_backward():
+    w, x = tg.tensor([1.0, 2.0], requires_grad=True), tg.tensor([3.0, 4.0])
+    y = w * x  # saves x for w's gradient
+    x.sqrt_()
+    with pytest.raises(RuntimeError, match="modified by an in-?place"):
+        y.sum().backward()
+
+
+def test_normal_and_uniform_in_place_use_the_seeded_generator():
+    tg.manual_seed(5)
+    a = tg.empty(2000, dtype=tg.float64).normal_(3.0, 0.5)
+    tg.manual_seed(5)
+    b = tg.empty(2000, dtype=tg.float64).normal_(3.0, 0.5)
+    assert np.array_equal(a.data, b.data) and a.dtype == np.float64
+    assert abs(a.data.mean() - 3.0) < 0.05 and abs(a.data.std() - 0.5) < 0.05
+    u = tg.empty(2000).uniform_(-2, 1)
+    assert u.dtype == np.float32 and u.data.min() >= -2 and u.data.max() < 1
+    assert tg.empty(3).uniform_(**{"from": 5, "to": 6}).data.min() >= 5
+    g = tg.Generator().manual_seed(1)
+    first = tg.empty(3).normal_(generator=g).data
+    assert np.array_equal(first, tg.empty(3).normal_(generator=tg.Generator().manual_seed(1)).data)
+    with pytest.raises(RuntimeError, match="leaf tensor"):
+        tg.zeros(2, requires_grad=True).normal_()
+    with tg.no_grad():
+        p = tg.zeros(2, requires_grad=True).uniform_()
+    assert p.requires_grad and p._version == 1
+
+
+def test_fill_diagonal_and_index_fill_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for shape, wrap in (((3, 4), False), ((7, 3), True), ((7, 3), False), ((3, 3, 3), False)):
+        ours, theirs = tg.zeros(*shape), torch.zeros(*shape)
+        ours.fill_diagonal_(2.5, wrap=wrap)
+        theirs.fill_diagonal_(2.5, wrap=wrap)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    with pytest.raises(RuntimeError, match=r"fill_diagonal_.*shape \(2, 3, 3\)"):
+        tg.zeros(2, 3, 3).fill_diagonal_(1)
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for dim, index in ((0, [1]), (1, [0, 2]), (-1, [3, 0, 3]), (2, 1)):
+        ours = tg.tensor(x).index_fill(dim, tg.tensor(index), -1.0)
+        theirs = torch.tensor(x).index_fill(dim, torch.tensor(index), -1.0)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        t, u = tg.tensor(x), torch.tensor(x)
+        assert t.index_fill_(dim, tg.tensor(index), 5) is t
+        u.index_fill_(dim, torch.tensor(index), 5)
+        np.testing.assert_array_equal(t.data, u.numpy())
+        np.testing.assert_array_equal(tg.index_fill(tg.tensor(x), dim, tg.tensor(index), 5).data,
+                                      u.numpy())
+    w = tg.tensor(x, requires_grad=True)
+    h = w * 1
+    h.index_fill_(1, tg.tensor([1]), 0.0)
+    h.sum().backward()
+    assert np.array_equal(w.grad.data[:, 1], np.zeros((2, 4))) and w.grad.data[:, 0].all()
+    with pytest.raises(IndexError, match=r"index_fill: index out of range for dim 1 of size 3"):
+        tg.tensor(x).index_fill(1, tg.tensor([3]), 0.0)
+    with pytest.raises(IndexError, match="index_fill: index must be"):
+        tg.tensor(x).index_fill(1, tg.tensor([0.5]), 0.0)

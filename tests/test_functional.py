@@ -379,3 +379,66 @@ def test_losses_match_pytorch(rng):
         expected.backward()
         np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-12)
         np.testing.assert_allclose(x.grad.data, x_torch.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["cosine_similarity", "pairwise_distance"])
+def test_cosine_similarity_and_pairwise_distance_as_pytorch(name):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(4, 5)), rng.normal(size=(5,))
+    c = a.copy()
+    c[1] = 0.0  # a zero vector: eps keeps the values and gradients finite
+    for left, right, kwargs in ((a, b, {}), (a, c, {}), (c, a, {"eps": 1e-3})):
+        x, y = tg.tensor(left, requires_grad=True), tg.tensor(right, requires_grad=True)
+        tx, ty = torch.tensor(left, requires_grad=True), torch.tensor(right, requires_grad=True)
+        ours = getattr(F, name)(x, y, **kwargs)
+        theirs = getattr(torch.nn.functional, name)(tx, ty, **kwargs)
+        (ours * ours).sum().backward()
+        (theirs * theirs).sum().backward()
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(y.grad.data, ty.grad.numpy(), rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match=rf"{name}: x1 of shape \(4, 5\) and x2 of shape \(3,\)"):
+        getattr(F, name)(tg.tensor(a), tg.tensor(b[:3]))
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0])
+def test_cdist_as_pytorch_with_gradients(p):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(5, 4))
+    b[0] = a[0, 0]  # a zero distance: gradient 0 there, as PyTorch
+    x, y = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ours, theirs = tg.cdist(x, y, p), torch.cdist(tx, ty, p)
+    assert ours.shape == tuple(theirs.shape) == (2, 3, 5)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(y.grad.data, ty.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert tg.cdist(tg.randn(3, 2), tg.randn(4, 2)).dtype == np.float32
+    with pytest.raises(ValueError, match=r"cdist: .* got shapes \(3, 2\) and \(4, 3\)"):
+        tg.cdist(tg.randn(3, 2), tg.randn(4, 3))
+
+
+@pytest.mark.parametrize("name", ["hstack", "vstack", "dstack"])
+def test_hstack_vstack_dstack_as_pytorch(name):
+    torch = pytest.importorskip("torch")
+    for shapes in ([(3,), (2,)], [(2, 3), (2, 1)], [(2, 3), (2, 3)], [(3,), (3,)],
+                   [(2, 3, 4), (2, 3, 4)], [(), ()]):
+        arrays = [np.arange(float(np.prod(s))).reshape(s) for s in shapes]
+        try:
+            theirs = getattr(torch, name)([torch.tensor(a, requires_grad=True) for a in arrays])
+        except RuntimeError:
+            with pytest.raises((ValueError, RuntimeError)):
+                getattr(tg, name)([tg.tensor(a) for a in arrays])
+            continue
+        inputs = [tg.tensor(a, requires_grad=True) for a in arrays]
+        ours = getattr(tg, name)(inputs)
+        np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+        (ours * tg.tensor(np.arange(ours.data.size).reshape(ours.shape))).sum().backward()
+        for x, a in zip(inputs, arrays):
+            assert x.grad.shape == a.shape
+    with pytest.raises(TypeError, match=f"{name}: expected a non-empty list"):
+        getattr(tg, name)([])

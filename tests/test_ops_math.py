@@ -483,6 +483,53 @@ def test_float_division_by_zero_gives_inf_and_nan_quietly_as_pytorch():
         np.testing.assert_array_equal(ours, theirs)
 
 
+EDGE_VALUES = np.array([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 100.0, 1000.0, -1000.0, np.inf,
+                        -np.inf, np.nan])
+QUIET_UNARY = ("exp", "log", "sqrt", "sin", "cos", "sigmoid", "reciprocal", "rsqrt", "log2",
+               "log10", "log1p", "exp2", "expm1", "tan", "sinh", "cosh", "asin", "acos",
+               "asinh", "acosh", "atanh", "erf")
+QUIET_BINARY = ("atan2", "logaddexp", "hypot", "fmod", "remainder", "pow")
+
+
+def _quiet_values_and_gradients(call, *arrays):
+    """call(*tensors) and its gradients for an upstream gradient of ones, every RuntimeWarning
+    an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inputs = [Tensor(a, requires_grad=True) for a in arrays]
+        out = call(*inputs)
+        out.backward(Tensor(np.ones(out.shape)))  # (not sum(): inf + -inf warns in NumPy)
+        return out.data, [x.grad.data for x in inputs]
+
+
+@pytest.mark.parametrize("name", QUIET_UNARY)
+def test_edge_values_give_inf_and_nan_without_warnings_as_pytorch(name):
+    """log(0), sqrt(-1), asin(2), exp(1000), 1/0, ...: no NumPy RuntimeWarning, forward or
+    backward, and PyTorch's values and gradients."""
+    values, (grad,) = _quiet_values_and_gradients(lambda x: getattr(x, name)(), EDGE_VALUES)
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(EDGE_VALUES, requires_grad=True)
+    y = getattr(x, name)()
+    y.backward(torch.ones_like(y))
+    np.testing.assert_allclose(values, y.detach().numpy(), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(grad, x.grad.numpy(), rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", QUIET_BINARY)
+def test_binary_edge_values_give_pytorchs_values_without_warnings(name):
+    a, b = (v.ravel() for v in np.meshgrid(EDGE_VALUES, EDGE_VALUES))
+    values, grads = _quiet_values_and_gradients(lambda x, y: getattr(x, name)(y), a, b)
+    torch = pytest.importorskip("torch")
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    getattr(ta, name)(tb).backward(torch.ones(a.shape, dtype=torch.float64))
+    np.testing.assert_allclose(values, getattr(ta, name)(tb).detach().numpy(), rtol=1e-12,
+                               equal_nan=True)
+    finite = np.isfinite(a) & np.isfinite(b)  # (gradients at infinite inputs differ: atan2,
+    for ours, theirs in zip(grads, (ta.grad, tb.grad)):  # logaddexp at (inf, inf), ...)
+        np.testing.assert_allclose(ours[finite], theirs.numpy()[finite], rtol=1e-12,
+                                   equal_nan=True)
+
+
 def test_isnan_isinf_isfinite_isclose_allclose_match_pytorch():
     torch = pytest.importorskip("torch")
     a = np.array([1.0, np.nan, np.inf, -np.inf, 1.0 + 1e-6, 0.0])
@@ -603,3 +650,65 @@ def test_clamp_with_tensor_bounds_gives_them_pytorchs_gradients():
         for mine, reference in zip(ours, theirs):
             if mine is not None:
                 np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-12)
+
+
+def _torch_pair(torch, *arrays):
+    return ([Tensor(a, requires_grad=True) for a in arrays],
+            [torch.tensor(a, requires_grad=True) for a in arrays])
+
+
+def _compare_with_grads(ours_inputs, theirs_inputs, ours, theirs):
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, equal_nan=True)
+    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    ours.backward(Tensor(np.ones(ours.shape)))
+    theirs.backward(theirs.new_ones(theirs.shape))
+    for a, b in zip(ours_inputs, theirs_inputs):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("eps", [None, 0.1])
+def test_logit_with_and_without_eps_as_pytorch(eps):
+    torch = pytest.importorskip("torch")
+    x = np.array([0.0, 0.05, 0.3, 0.5, 0.95, 1.0, -1.0, 2.0, np.nan])
+    (a,), (b,) = _torch_pair(torch, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _compare_with_grads([a], [b], a.logit(eps), b.logit(eps))
+    assert tg.logit(Tensor([0, 1])).dtype == np.float32  # integers become the default float
+    inside = Tensor(np.array([0.2, 0.5, 0.7, 0.95]), requires_grad=True)
+    assert tg.gradcheck(lambda t: tg.logit(t, eps), (inside,))
+
+
+def test_xlogy_is_zero_where_x_is_zero_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([0.0, 0.0, 1.0, 2.0, -3.0, 0.0, 1.5])
+    y = np.array([2.0, np.nan, 0.0, 3.0, 0.5, np.inf, np.nan])
+    (a, c), (b, d) = _torch_pair(torch, x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours, theirs = a.xlogy(c), b.xlogy(d)
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), equal_nan=True)
+        ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), equal_nan=True)
+    np.testing.assert_allclose(c.grad.data, d.grad.numpy(), equal_nan=True)
+    np.testing.assert_allclose(tg.xlogy(Tensor([1, 2]), 3).data,
+                               torch.xlogy(torch.tensor([1, 2]), 3).numpy(), rtol=1e-6)
+    assert tg.xlogy(Tensor([1, 2]), 3).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_fmax_fmin_ignore_nan_and_route_gradients_as_pytorch(name):
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 2.0, np.nan, 3.0, np.nan, -1.0]])
+    b = np.array([[1.0], [5.0]]) * np.array([1.0, 1.0, 1.0, np.nan, np.nan, 1.0])
+    (x, y), (tx, ty) = _torch_pair(torch, a, b)
+    getattr(tg, name)(x, y).sum().backward()
+    getattr(torch, name)(tx, ty).sum().backward()
+    np.testing.assert_array_equal(getattr(x, name)(y).data,
+                                  getattr(tx, name)(ty).detach().numpy())
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad.data, ty.grad.numpy())
+    ints = getattr(Tensor([1, 5]), name)(Tensor([3, 2]))
+    assert ints.dtype == np.int64 and ints.tolist() == getattr(
+        torch.tensor([1, 5]), name)(torch.tensor([3, 2])).tolist()

@@ -80,7 +80,20 @@ from tinygrad_np.functions import (
     where,
 )
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
-from tinygrad_np.join import cat, chunk, concat, concatenate, meshgrid, split, stack, unbind
+from tinygrad_np.nn.functional_distance import cdist
+from tinygrad_np.join import (
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    dstack,
+    hstack,
+    meshgrid,
+    split,
+    stack,
+    unbind,
+    vstack,
+)
 from tinygrad_np.rng import manual_seed
 from tinygrad_np.serialization import load, save
 from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz: when drawing
@@ -128,6 +141,7 @@ __all__ = [
     "argsort",
     "broadcast_to",
     "cat",
+    "cdist",
     "chunk",
     "concat",
     "concatenate",
@@ -139,6 +153,7 @@ __all__ = [
     "diag",
     "diagonal",
     "draw_graph",
+    "dstack",
     "einsum",
     "empty",
     "empty_like",
@@ -153,6 +168,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "graph_stats",
+    "hstack",
     "index_select",
     "is_anomaly_enabled",
     "is_grad_enabled",
@@ -208,6 +224,7 @@ __all__ = [
     "unbind",
     "var",
     "var_mean",
+    "vstack",
     "where",
     "zeros",
     "zeros_like",

@@ -46,7 +46,8 @@ METHOD_FORMS: tuple[str, ...] = (
     "repeat_interleave", "tile", "flip", "fliplr", "flipud",
     "roll", "narrow", "chunk", "split", "tensor_split", "unbind", "movedim", "moveaxis",
     "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
-    "take", "take_along_dim", "diag", "diagonal", "tril", "triu", "trace", "outer", "inner",
+    "take", "take_along_dim", "index_fill", "diag", "diagonal", "tril", "triu", "trace",
+    "outer", "inner",
     "cross", "kron", "clone", "ravel", "t", "nonzero", "unique", "selu", "celu",
     "is_floating_point",
 )

@@ -84,3 +84,31 @@ def meshgrid(*tensors: Tensor, indexing: str = "ij") -> tuple:
         view[axis] = -1
         grids.append(tensor.reshape(view).expand(shape))
     return tuple(grids)
+
+
+def _at_least(tensor: Tensor, ndim: int) -> Tensor:
+    """PyTorch's atleast_2d/atleast_3d: (n,) -> (1, n) or (1, n, 1); (m, n) -> (m, n, 1)."""
+    shape = tensor.shape
+    if len(shape) >= ndim:
+        return tensor
+    if len(shape) == 0:
+        return tensor.reshape((1,) * ndim)
+    if len(shape) == 1:
+        return tensor.reshape((1, shape[0]) + (1,) * (ndim - 2))
+    return tensor.reshape(shape + (1,))
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors; 0-d ones count as 1-D), as torch.hstack."""
+    tensors = [_at_least(t, 1) for t in _tensors("hstack", tensors)]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 0, 1-D tensors (n,) taken as rows (1, n), as torch.vstack."""
+    return cat([_at_least(t, 2) for t in _tensors("vstack", tensors)], 0)
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 2, (n,) taken as (1, n, 1) and (m, n) as (m, n, 1), as torch.dstack."""
+    return cat([_at_least(t, 3) for t in _tensors("dstack", tensors)], 2)

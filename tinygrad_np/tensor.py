@@ -763,6 +763,79 @@ class Tensor:
         """max(self, 0), in place."""
         return self._in_place(Tensor.relu)
 
+    def exp_(self) -> Tensor:
+        """exp(self), in place."""
+        return self._in_place(Tensor.exp)
+
+    def log_(self) -> Tensor:
+        """log(self), in place."""
+        return self._in_place(Tensor.log)
+
+    def sqrt_(self) -> Tensor:
+        """sqrt(self), in place."""
+        return self._in_place(Tensor.sqrt)
+
+    def abs_(self) -> Tensor:
+        """|self|, in place."""
+        return self._in_place(Tensor.abs)
+
+    def neg_(self) -> Tensor:
+        """-self, in place."""
+        return self._in_place(Tensor.neg)
+
+    def sigmoid_(self) -> Tensor:
+        """sigmoid(self), in place."""
+        return self._in_place(Tensor.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        """tanh(self), in place."""
+        return self._in_place(Tensor.tanh)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with samples of N(mean, std**2) from the library's seeded generator, in place."""
+        samples = numpy_generator(generator).normal(mean, std, self.shape)
+        return self._in_place(_copy_from, samples)
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
+                 **kwargs: Any) -> Tensor:
+        """Fill with samples of U[from, to) from the library's seeded generator, in place
+        (PyTorch's keyword `from` is accepted as `**{"from": a}`)."""
+        from_ = kwargs.pop("from", from_)
+        if kwargs:
+            raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kwargs)}")
+        samples = numpy_generator(generator).uniform(from_, to, self.shape)
+        return self._in_place(_copy_from, samples)
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """Write `fill_value` on the main diagonal (every index equal), in place; a tall
+        matrix's diagonal restarts after N + 1 rows when `wrap`, as PyTorch."""
+        if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) > 1):
+            raise RuntimeError(f"fill_diagonal_: needs a 2-D tensor or one with all dimensions "
+                               f"equal, got shape {self.shape}")
+        mask = np.zeros(self.shape, dtype=bool)
+        np.fill_diagonal(mask, True, wrap=wrap)
+        return self._in_place(Tensor.masked_fill, mask, fill_value)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        """self with `value` at positions `index` (1-D int64) along `dim`."""
+        dim = _wrap_dims("index_fill", dim, max(self.ndim, 1))[0]
+        positions = np.asarray(_data(index))
+        if positions.ndim > 1 or positions.dtype.kind not in "iu":
+            raise IndexError(f"index_fill: index must be a 0-D or 1-D integer tensor, got "
+                             f"{positions.dtype} of shape {positions.shape}")
+        size = self.shape[dim] if self.ndim else 1
+        if positions.size and not (-size <= positions.min() and positions.max() < size):
+            raise IndexError(f"index_fill: index out of range for dim {dim} of size {size} "
+                             f"(shape {self.shape})")
+        hit = np.zeros(size, dtype=bool)
+        hit[positions] = True
+        mask = hit.reshape([-1 if axis == dim else 1 for axis in range(self.ndim)])
+        return self.masked_fill(mask, value)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+        """`index_fill` in place."""
+        return self._in_place(Tensor.index_fill, dim, index, value)
+
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
         return self._in_place(Tensor.masked_fill, mask, value)
@@ -1115,7 +1188,7 @@ class Tensor:
 
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x);  d/dx = -x**-1.5 / 2."""
-        return Pow.apply(self, -0.5)
+        return Rsqrt.apply(self)
 
     def log2(self) -> Tensor:
         """Base-2 logarithm;  d/dx = 1 / (x ln 2)."""
@@ -1208,7 +1281,7 @@ class Tensor:
 
     def reciprocal(self) -> Tensor:
         """1 / x (float for integer tensors, as PyTorch);  d/dx = -1 / x**2."""
-        return Div.apply(1.0, self)
+        return Reciprocal.apply(self)
 
     def square(self) -> Tensor:
         """x * x (integer tensors stay integer, bool becomes int64 as in PyTorch);  d/dx = 2 x."""
@@ -1712,6 +1785,25 @@ class Tensor:
         """Elementwise min(self, other); ties give each side half the gradient (PyTorch)."""
         return Minimum.apply(self, other)
 
+    def fmax(self, other: Any) -> Tensor:
+        """Elementwise max(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
+        return Fmax.apply(self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        """Elementwise min(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
+        return Fmin.apply(self, other)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given (the gradient
+        is 0 outside);  d/dx = 1 / (x (1 - x))."""
+        return Logit.apply(self if self.dtype.kind == "f" else self.astype(get_default_dtype()),
+                           eps)
+
+    def xlogy(self, other: Any) -> Tensor:
+        """self * log(other), 0 where self is 0 (unless other is NaN), as PyTorch;
+        d/dself = log(other), d/dother = self / other."""
+        return Xlogy.apply(self, other)
+
     def triu(self, diagonal: int = 0) -> Tensor:
         """The upper triangle of the last two axes (from `diagonal` up); zeros below."""
         return self._triangle("triu", np.triu, diagonal)
@@ -2122,7 +2214,9 @@ from tinygrad_np.ops.elementwise import (  # noqa: E402
     Cos,
     Exp,
     Log,
+    Reciprocal,
     ReLU,
+    Rsqrt,
     Sigmoid,
     Sin,
     Sqrt,
@@ -2151,17 +2245,19 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Log2,
     Log10,
     LogAddExp,
+    Logit,
     Remainder,
     Round,
     Sign,
     Sinh,
     Tan,
     Trunc,
+    Xlogy,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
 from tinygrad_np.ops.reduce import Max, Min, Sum  # noqa: E402
 from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
-from tinygrad_np.ops.select import Maximum, Minimum, PickShared, Where  # noqa: E402
+from tinygrad_np.ops.select import Fmax, Fmin, Maximum, Minimum, PickShared, Where  # noqa: E402
 from tinygrad_np.ops.shape import (  # noqa: E402
     Cast,
     Expand,
@@ -2172,3 +2268,4 @@ from tinygrad_np.ops.shape import (  # noqa: E402
     Transpose,
 )
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
+from tinygrad_np.rng import numpy_generator  # noqa: E402

@@ -33,6 +33,7 @@ def _tanh(value):
     return value.tanh() if xp.is_tensor(value) else np.tanh(value)
 
 
+@xp.quiet
 class GELU(Function):
     """y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dx = g (Phi(x) + x phi(x)).
 
@@ -57,6 +58,7 @@ class GELU(Function):
         return grad_output * (cdf + x * xp.exp(-0.5 * square) * _INV_SQRT_2PI)
 
 
+@xp.quiet
 class ELU(Function):
     """y = scale x for x > 0, else scale alpha (exp(x input_scale) - 1);
     dx = g scale for x > 0, else g input_scale (y + scale alpha)  (the second at x = 0).
@@ -114,6 +116,7 @@ class Hardsigmoid(Function):
         return grad_output * ctx.inside / 6
 
 
+@xp.quiet
 class Hardswish(Function):
     """y = x min(max(x + 3, 0), 6) / 6;  dx = g (x/3 + 1/2) for -3 < x < 3, 0 at x <= -3,
     g at x >= 3."""
@@ -129,6 +132,7 @@ class Hardswish(Function):
         return grad_output * ((x / 3 + 0.5) * ctx.middle + ctx.high)
 
 
+@xp.quiet
 class Softplus(Function):
     """y = log(1 + exp(beta x)) / beta, or x where beta x > threshold;
     dx = g sigmoid(beta x), or g where beta x > threshold."""
@@ -146,6 +150,7 @@ class Softplus(Function):
         return grad_output * (xp.sigmoid(x * ctx.beta) * ctx.curved + ctx.linear)
 
 
+@xp.quiet
 class LogSigmoid(Function):
     """y = log(sigmoid(x)) = -log(1 + exp(-x));  dx = g sigmoid(-x)."""
 

@@ -79,7 +79,7 @@ class Pow(Function):
     """
 
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             y = a**b
         ctx.save_for_backward(a, b, y)
         return y
@@ -87,7 +87,7 @@ class Pow(Function):
     def backward(ctx, grad_output):
         a, b, y = ctx.saved_tensors
         grad_a = grad_b = None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if ctx.needs_input_grad[0]:
                 # Where b = 0 the gradient is 0; a**(b - 1 + 1) there avoids 0 * 0**-1 = NaN.
                 grad_a = grad_output * b * a ** (b - 1 + (b == 0))

@@ -12,6 +12,7 @@ from tinygrad_np import xp
 from tinygrad_np.function import Function
 
 
+@xp.quiet
 class Exp(Function):
     """y = exp(x);  dx = g * y."""
 
@@ -25,6 +26,7 @@ class Exp(Function):
         return grad_output * y
 
 
+@xp.quiet
 class Log(Function):
     """y = log(x);  dx = g / x."""
 
@@ -37,6 +39,7 @@ class Log(Function):
         return grad_output / x
 
 
+@xp.quiet
 class Sqrt(Function):
     """y = sqrt(x);  dx = g / (2 y)."""
 
@@ -50,6 +53,34 @@ class Sqrt(Function):
         return grad_output / (2 * y)
 
 
+@xp.quiet
+class Reciprocal(Function):
+    """y = 1 / x (float for integer x);  dx = -g * y**2."""
+
+    def forward(ctx, x):
+        y = 1.0 / x
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return -grad_output * y * y
+
+
+@xp.quiet
+class Rsqrt(Function):
+    """y = 1 / sqrt(x);  dx = -g * y**3 / 2."""
+
+    def forward(ctx, x):
+        y = 1.0 / np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * y * y * y * -0.5
+
+
 class Abs(Function):
     """y = |x|;  dx = g * sign(x)  (0 at x = 0, as PyTorch)."""
 
@@ -61,6 +92,7 @@ class Abs(Function):
         return grad_output * ctx.sign
 
 
+@xp.quiet
 class Sin(Function):
     """y = sin(x);  dx = g * cos(x)."""
 
@@ -73,6 +105,7 @@ class Sin(Function):
         return grad_output * xp.cos(x)
 
 
+@xp.quiet
 class Cos(Function):
     """y = cos(x);  dx = -g * sin(x)."""
 
@@ -98,6 +131,7 @@ class Tanh(Function):
         return grad_output * (1 - y * y)
 
 
+@xp.quiet
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  dx = g * y * (1 - y).
 

@@ -110,6 +110,42 @@ class Erf(Function):
 
 
 # ----------------------------------------------------------------------------- exp and log
+@xp.quiet
+class Logit(Function):
+    """y = log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given;
+    dx = g / (x (1 - x)), as PyTorch 0 outside [eps, 1 - eps] (with eps), NaN outside [0, 1]."""
+
+    def forward(ctx, x, eps):
+        lo, hi, outside = (0, 1, np.nan) if eps is None else (eps, 1 - eps, 0)
+        ctx.scale = np.where((x < lo) | (x > hi), outside, 1).astype(x.dtype)
+        if eps is not None:
+            x = np.clip(x, lo, hi)
+        ctx.save_for_backward(x)
+        return np.log(x / (1 - x))
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.scale / (x * (1 - x)), None
+
+
+@xp.quiet
+class Xlogy(Function):
+    """y = a log(b), 0 where a = 0 unless b is NaN;  da = g log(b),  db = g a / b (PyTorch's
+    gradients: not masked where a = 0)."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.where((a == 0) & ~np.isnan(b), 0, a * np.log(b)).astype(np.result_type(
+            a, b, np.float16))
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * xp.log(b) if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a / b if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+@xp.quiet
 class Log2(Function):
     """y = log2(x);  dx = g / (x ln 2)."""
 
@@ -122,6 +158,7 @@ class Log2(Function):
         return grad_output / (x * _LN2)
 
 
+@xp.quiet
 class Log10(Function):
     """y = log10(x);  dx = g / (x ln 10)."""
 
@@ -134,6 +171,7 @@ class Log10(Function):
         return grad_output / (x * _LN10)
 
 
+@xp.quiet
 class Log1p(Function):
     """y = log(1 + x), accurate for small x;  dx = g / (1 + x)."""
 
@@ -146,6 +184,7 @@ class Log1p(Function):
         return grad_output / (x + 1)
 
 
+@xp.quiet
 class Exp2(Function):
     """y = 2**x;  dx = g * y * ln 2."""
 
@@ -159,6 +198,7 @@ class Exp2(Function):
         return grad_output * y * _LN2
 
 
+@xp.quiet
 class Expm1(Function):
     """y = exp(x) - 1, accurate for small x;  dx = g * (y + 1)."""
 
@@ -173,6 +213,7 @@ class Expm1(Function):
 
 
 # ----------------------------------------------------------------------------- trigonometric
+@xp.quiet
 class Tan(Function):
     """y = tan(x);  dx = g * (1 + y**2)."""
 
@@ -186,6 +227,7 @@ class Tan(Function):
         return grad_output * (1 + y * y)
 
 
+@xp.quiet
 class Sinh(Function):
     """y = sinh(x);  dx = g * cosh(x)."""
 
@@ -198,6 +240,7 @@ class Sinh(Function):
         return grad_output * _call("cosh", x)
 
 
+@xp.quiet
 class Cosh(Function):
     """y = cosh(x);  dx = g * sinh(x)."""
 
@@ -210,6 +253,7 @@ class Cosh(Function):
         return grad_output * _call("sinh", x)
 
 
+@xp.quiet
 class Asin(Function):
     """y = asin(x);  dx = g / sqrt(1 - x**2)."""
 
@@ -219,9 +263,10 @@ class Asin(Function):
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * (1 - x * x) ** -0.5
+        return grad_output / _call("sqrt", 1 - x * x)  # (-inf) ** -0.5 is 0, not nan
 
 
+@xp.quiet
 class Acos(Function):
     """y = acos(x);  dx = -g / sqrt(1 - x**2)."""
 
@@ -231,7 +276,7 @@ class Acos(Function):
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return -grad_output * (1 - x * x) ** -0.5
+        return -grad_output / _call("sqrt", 1 - x * x)
 
 
 class Atan(Function):
@@ -246,6 +291,7 @@ class Atan(Function):
         return grad_output / (1 + x * x)
 
 
+@xp.quiet
 class Asinh(Function):
     """y = asinh(x);  dx = g / sqrt(x**2 + 1)."""
 
@@ -258,6 +304,7 @@ class Asinh(Function):
         return grad_output * (x * x + 1) ** -0.5
 
 
+@xp.quiet
 class Acosh(Function):
     """y = acosh(x);  dx = g / sqrt(x**2 - 1)."""
 
@@ -270,6 +317,7 @@ class Acosh(Function):
         return grad_output * (x * x - 1) ** -0.5
 
 
+@xp.quiet
 class Atanh(Function):
     """y = atanh(x);  dx = g / (1 - x**2)."""
 
@@ -282,6 +330,7 @@ class Atanh(Function):
         return grad_output / (1 - x * x)
 
 
+@xp.quiet
 class Atan2(Function):
     """y = atan2(a, b);  da = g b / (a**2 + b**2),  db = -g a / (a**2 + b**2)."""
 
@@ -291,11 +340,13 @@ class Atan2(Function):
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        scaled = grad_output / (a * a + b * b)
+        square = a * a + b * b  # 0 only at (0, 0), where both gradients are 0 as PyTorch
+        scaled = grad_output / (square + (square == 0))
         return scaled * b, -scaled * a
 
 
 # ----------------------------------------------------------------------------- two operands
+@xp.quiet
 class LogAddExp(Function):
     """y = log(exp(a) + exp(b)), stable;  da = g exp(a - y),  db = g exp(b - y)."""
 
@@ -311,6 +362,7 @@ class LogAddExp(Function):
         return grad_a, grad_b
 
 
+@xp.quiet
 class Hypot(Function):
     """y = sqrt(a**2 + b**2) without overflow;  da = g a / y,  db = g b / y."""
 
@@ -331,6 +383,7 @@ def _check_integer_divisor(a, b, op: str) -> None:
         raise ZeroDivisionError(f"{op}: integer division by zero")
 
 
+@xp.quiet
 class Fmod(Function):
     """y = a - b trunc(a / b) (sign of a, C's fmod);  da = g,  db = -g trunc(a / b)."""
 
@@ -346,6 +399,7 @@ class Fmod(Function):
         return grad_output, grad_b
 
 
+@xp.quiet
 class Remainder(Function):
     """y = a - b floor(a / b) (sign of b, Python's %);  da = g,  db = -g floor(a / b)."""
 

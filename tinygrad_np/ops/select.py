@@ -75,3 +75,25 @@ class PickShared(Function):
 
     def backward(ctx, grad_output):
         return grad_output * ctx.share, None
+
+
+class Fmax(Function):
+    """y = max(a, b) ignoring NaN (NaN only where both are);  da = g where a >= b or b is NaN,
+    db = g elsewhere (at ties a takes all of it, as PyTorch)."""
+
+    pick, compare = staticmethod(np.fmax), staticmethod(np.greater_equal)
+
+    def forward(ctx, a, b):
+        ctx.to_a = ctx.compare(a, b) | np.isnan(b)
+        return ctx.pick(a, b)
+
+    def backward(ctx, grad_output):
+        grad_a = grad_output * ctx.to_a if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * ~ctx.to_a if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Fmin(Fmax):
+    """y = min(a, b) ignoring NaN;  da = g where a <= b or b is NaN, db = g elsewhere."""
+
+    pick, compare = staticmethod(np.fmin), staticmethod(np.less_equal)

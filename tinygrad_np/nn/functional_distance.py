@@ -1,0 +1,57 @@
+"""Distances and similarities between vectors, composed from Tensor ops (so every gradient
+is the ops' own): F.cosine_similarity, F.pairwise_distance (re-exported by F) and tg.cdist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.tensor import Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _broadcast(function: str, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
+    try:
+        shape = np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ValueError(f"{function}: x1 of shape {x1.shape} and x2 of shape {x2.shape} do "
+                         "not broadcast") from None
+    return (x1 if x1.shape == shape else x1.expand(shape),
+            x2 if x2.shape == shape else x2.expand(shape))
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 . x2 / (max(|x1|, eps) max(|x2|, eps)) along `dim`, broadcasting, as PyTorch."""
+    x1, x2 = _broadcast("cosine_similarity", _tensor(x1), _tensor(x2))
+    if not -max(x1.ndim, 1) <= dim < max(x1.ndim, 1):
+        raise IndexError(f"cosine_similarity: dim {dim} is out of range for shape {x1.shape}")
+    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """The p-norm of x1 - x2 + eps along the last dim, broadcasting, as PyTorch."""
+    x1, x2 = _broadcast("pairwise_distance", _tensor(x1), _tensor(x2))
+    if x1.ndim == 0:
+        raise ValueError("pairwise_distance: inputs must have at least 1 dimension, got 0-d")
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M):
+    (..., P, R), batch dims broadcasting (computed exactly: no matrix-product shortcut)."""
+    x1, x2 = _tensor(x1), _tensor(x2)
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise ValueError(f"cdist: x1 (..., P, M) and x2 (..., R, M) need at least 2 dims and "
+                         f"the same M, got shapes {x1.shape} and {x2.shape}")
+    if p < 0:
+        raise ValueError(f"cdist: p must be >= 0, got {p}")
+    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
