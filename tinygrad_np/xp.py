@@ -11,6 +11,7 @@ and answers in kind. So one rule serves
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -86,23 +87,51 @@ def _is_basic_index(index: Any) -> bool:
     )
 
 
+class _LegacyErrorState:
+    """NumPy 1.x: np.seterr, with the set/reset calls of NumPy 2's context variable."""
+
+    def set(self, state: dict) -> dict:
+        return np.seterr(**state)
+
+    def reset(self, token: dict) -> None:
+        np.seterr(**token)
+
+
+try:  # NumPy 2 keeps its error state in a context variable: setting it directly costs a
+    # tenth of entering np.errstate (0.3 against 2.5 us here), which small ops would feel
+    from numpy._core._ufunc_config import _extobj_contextvar as _ERROR_STATE
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        _QUIET = _ERROR_STATE.get()
+except ImportError:
+    _ERROR_STATE, _QUIET = _LegacyErrorState(), {"divide": "ignore", "invalid": "ignore",
+                                                 "over": "ignore"}
+
+
 def quiet(op: type) -> type:
     """Class decorator: run an op's forward and backward without NumPy's RuntimeWarnings.
 
     PyTorch returns inf and nan silently (log(0) = -inf, sqrt(-1) = nan, exp(1000) = inf),
     NumPy warns; the ops whose domain or range has such edges wear this decorator. It costs
-    one np.errstate per call (about 1.5 us), so the hot arithmetic ops do not.
+    about 0.3 us per call with NumPy 2, so the hot arithmetic ops do without it.
     """
     forward, backward = op.forward, op.backward
 
+    @functools.wraps(forward)  # signature and docstring: the trace names the inputs
     def quiet_forward(ctx, *args):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        token = _ERROR_STATE.set(_QUIET)
+        try:
             return forward(ctx, *args)
+        finally:
+            _ERROR_STATE.reset(token)
 
+    @functools.wraps(backward)
     def quiet_backward(ctx, grad_output):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        token = _ERROR_STATE.set(_QUIET)
+        try:
             return backward(ctx, grad_output)
+        finally:
+            _ERROR_STATE.reset(token)
 
-    quiet_forward.__doc__, quiet_backward.__doc__ = forward.__doc__, backward.__doc__
     op.forward, op.backward = quiet_forward, quiet_backward
     return op
