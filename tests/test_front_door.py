@@ -476,3 +476,121 @@ def test_fill_diagonal_and_index_fill_as_pytorch():
         tg.tensor(x).index_fill(1, tg.tensor([3]), 0.0)
     with pytest.raises(IndexError, match="index_fill: index must be"):
         tg.tensor(x).index_fill(1, tg.tensor([0.5]), 0.0)
+
+
+def test_finfo_and_iinfo_match_pytorch():
+    torch = pytest.importorskip("torch")
+    pairs = [(tg.float16, torch.float16), (tg.float32, torch.float32),
+             (tg.float64, torch.float64)]
+    for ours, theirs in [(tg.finfo(a), torch.finfo(b)) for a, b in pairs] + [
+            (tg.finfo(), torch.finfo())]:
+        for name in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution",
+                     "dtype"):
+            assert getattr(ours, name) == getattr(theirs, name), name
+        assert type(ours.eps) is float and isinstance(ours.dtype, str)
+    for ours_dtype, theirs_dtype in [(tg.uint8, torch.uint8), (tg.int8, torch.int8),
+                                     (tg.int16, torch.int16), (tg.int32, torch.int32),
+                                     (tg.int64, torch.int64)]:
+        ours, theirs = tg.iinfo(ours_dtype), torch.iinfo(theirs_dtype)
+        assert (ours.bits, ours.max, ours.min, ours.dtype) == (
+            theirs.bits, theirs.max, theirs.min, theirs.dtype)
+        assert type(ours.max) is int
+    assert tg.finfo(tg.tensor([1.0]).dtype).eps == torch.finfo(torch.float32).eps
+    for wrong in (lambda: tg.finfo(tg.int64), lambda: tg.finfo(tg.bool),
+                  lambda: tg.iinfo(tg.float32), lambda: tg.iinfo(tg.bool)):
+        with pytest.raises(TypeError, match="info"):
+            wrong()
+
+
+def test_normal_forms_shapes_dtypes_and_errors_as_pytorch():
+    torch = pytest.importorskip("torch")
+    forms = [((tg.zeros(3), 1.0), (torch.zeros(3), 1.0)),
+             ((0.0, tg.ones(2, 3)), (0.0, torch.ones(2, 3))),
+             ((tg.zeros(3, 1), tg.ones(4)), (torch.zeros(3, 1), torch.ones(4))),
+             ((tg.zeros(2, dtype=tg.float64), 1.0), (torch.zeros(2, dtype=torch.float64), 1.0))]
+    for ours, theirs in forms:
+        a, b = tg.normal(*ours), torch.normal(*theirs)
+        assert a.shape == tuple(b.shape) and str(a.dtype) == str(b.dtype).split(".")[1]
+    assert tg.normal(0.0, 1.0, size=(2, 5)).shape == (2, 5)
+    assert tg.normal(0.0, 1.0, (4,)).dtype == tg.float32
+    with pytest.raises(TypeError):
+        tg.normal(0.0, 1.0)
+    with pytest.raises(RuntimeError, match="std >= 0.0"):
+        tg.normal(0.0, -1.0, size=(2,))
+    with pytest.raises(RuntimeError, match="std >= 0.0"):
+        tg.normal(tg.zeros(3), -tg.ones(3))
+
+
+def test_normal_statistics_seeding_and_gradient():
+    tg.manual_seed(0)
+    samples = tg.normal(tg.full((20000,), 3.0), tg.full((20000,), 2.0)).data
+    assert abs(samples.mean() - 3.0) < 0.05 and abs(samples.std() - 2.0) < 0.05
+    tg.manual_seed(7)
+    first = tg.normal(1.0, 0.5, size=(10,)).data
+    tg.manual_seed(7)
+    assert np.array_equal(first, tg.normal(1.0, 0.5, size=(10,)).data)
+    assert np.array_equal(tg.normal(0.0, 1.0, (5,), generator=tg.Generator().manual_seed(3)).data,
+                          tg.normal(0.0, 1.0, (5,), generator=tg.Generator().manual_seed(3)).data)
+    # as PyTorch: mean + std * noise, so d/dmean = 1 and d/dstd = the noise
+    mean, std = tg.zeros(4, requires_grad=True), tg.ones(4, requires_grad=True)
+    out = tg.normal(mean, std)
+    out.sum().backward()
+    assert np.array_equal(mean.grad.data, np.ones(4, np.float32))
+    np.testing.assert_allclose(std.grad.data, out.data)
+
+
+def test_multinomial_as_pytorch():
+    torch = pytest.importorskip("torch")
+    probs = [0.1, 0.2, 0.7]
+    tg.manual_seed(0)
+    drawn = tg.multinomial(tg.tensor(probs), 30000, replacement=True)
+    assert drawn.dtype == tg.int64 and drawn.shape == (30000,)
+    np.testing.assert_allclose(np.bincount(drawn.data, minlength=3) / 30000, probs, atol=0.01)
+    rows = tg.multinomial(tg.tensor([[1.0, 0.0, 3.0, 2.0], [0.0, 5.0, 0.0, 1.0]]), 4)
+    assert rows.shape == (2, 4) and rows.dtype == tg.int64
+    for row in rows.data:
+        assert sorted(row) == [0, 1, 2, 3]  # without replacement: each index once
+    assert set(rows.data[1, :2]) == {1, 3}  # zero-weight indices come last
+    assert tg.multinomial(tg.tensor([0.0, 1.0, 0.0]), 5, replacement=True).data.tolist() == [1] * 5
+    tg.manual_seed(5)
+    first = tg.multinomial(tg.ones(10), 4).data
+    tg.manual_seed(5)
+    assert np.array_equal(first, tg.multinomial(tg.ones(10), 4).data)
+    bad = [(lambda m: m.multinomial(m.tensor([0.1, 0.9]), 3)),
+           (lambda m: m.multinomial(m.tensor([-0.1, 0.9]), 1)),
+           (lambda m: m.multinomial(m.tensor([1.0, float("nan")]), 1)),
+           (lambda m: m.multinomial(m.tensor([0.0, 0.0]), 1)),
+           (lambda m: m.multinomial(m.ones(2, 2, 2), 1)),
+           (lambda m: m.multinomial(m.tensor([1, 2]), 1)),
+           (lambda m: m.multinomial(m.ones(2), 0))]
+    for call in bad:
+        with pytest.raises(RuntimeError):
+            call(torch)
+        with pytest.raises(RuntimeError):
+            call(tg)
+
+
+def test_typed_tensor_constructors_as_pytorch():
+    torch = pytest.importorskip("torch")
+    names = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+             "BoolTensor"]
+    for name in names:
+        ours, theirs = getattr(tg, name), getattr(torch, name)
+        for args in ([[1, 0, 2]], [[[1, 2], [3, 0]]], (2, 3), (tg.Size([2, 3]),), ()):
+            their_args = (torch.Size(args[0]),) if args and isinstance(args[0], tg.Size) else args
+            a, b = ours(*args), theirs(*their_args)
+            assert a.shape == tuple(b.shape) and str(a.dtype) == str(b.dtype).split(".")[1]
+            if args and isinstance(args[0], list):
+                np.testing.assert_array_equal(a.data, b.numpy())
+        assert isinstance(ours([1]), ours) and isinstance(ours([1]), Tensor)
+        assert ours([1]).type() == f"tinygrad_np.{name}"
+    assert not isinstance(tg.tensor([1.0]), tg.DoubleTensor)
+    assert not isinstance(np.zeros(2), tg.DoubleTensor)
+    source = tg.tensor([1.0, 2.0])
+    assert tg.FloatTensor(source).data is source.data
+    np.testing.assert_array_equal(tg.FloatTensor(2, 3).data, np.zeros((2, 3)))
+    for call in (lambda m: m.LongTensor(m.tensor([1.0])), lambda m: m.FloatTensor(2.5)):
+        with pytest.raises(TypeError):
+            call(torch)
+        with pytest.raises(TypeError):
+            call(tg)

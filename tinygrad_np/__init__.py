@@ -127,6 +127,16 @@ from tinygrad_np.dtypes import (  # noqa: E402
 from tinygrad_np import functional_forms  # noqa: E402
 from tinygrad_np.functional_forms import *  # noqa: E402, F403  (tg.sin, tg.sum, tg.max, ...)
 from tinygrad_np.rng import Generator  # noqa: E402
+from tinygrad_np.sampling import multinomial, normal  # noqa: E402
+from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
+from tinygrad_np.typed_tensors import (  # noqa: E402
+    BoolTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+)
 
 # PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
 bool = bool_  # noqa: A001
@@ -232,7 +242,13 @@ __all__ = [
 
 # The PyTorch front door (see above).
 __all__ += [
+    "BoolTensor",
+    "DoubleTensor",
+    "FloatTensor",
     "Generator",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
     "backends",
     "bool",
     "bool_",
@@ -240,12 +256,14 @@ __all__ += [
     "device",
     "double",
     "e",
+    "finfo",
     "float",
     "float16",
     "float32",
     "float64",
     "get_default_device",
     "half",
+    "iinfo",
     "inf",
     "int",
     "int8",
@@ -253,8 +271,10 @@ __all__ += [
     "int32",
     "int64",
     "long",
+    "multinomial",
     "nan",
     "nn",
+    "normal",
     "optim",
     "pi",
     "set_default_device",

@@ -1,0 +1,85 @@
+"""PyTorch's `torch.normal` and `torch.multinomial`, drawing from the library generator
+(`tg.manual_seed`) or from the `generator=` given (a tg.Generator or np.random.Generator).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.rng import Generator, numpy_generator
+from tinygrad_np.tensor import Tensor
+
+Source = Generator | np.random.Generator | None
+
+
+def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
+           generator: Source = None, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Samples of N(mean, std): `normal(mean_tensor, std_tensor)` (broadcast),
+    `normal(mean_tensor, std=1.0)`, `normal(mean, std_tensor)` or `normal(mean, std, size)`.
+
+    As in PyTorch the result is `mean + std * noise`, so gradients reach tensor means and stds
+    (d/dmean = 1, d/dstd = the noise); the noise itself is a constant.
+    """
+    draw = numpy_generator(generator)
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal: with a float mean and std, give the size "
+                            "(normal(mean, std, size))")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        shape = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+        samples = draw.normal(mean, std, shape).astype(dtype or get_default_dtype())
+        return Tensor(samples, requires_grad=requires_grad)
+    if size is not None:
+        raise TypeError("normal: size is only for a float mean and std")
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if isinstance(std, Tensor) and np.any(std.data < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if isinstance(std, (int, float)) and std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    kind = np.result_type(*(t.dtype for t in tensors))
+    noise = Tensor(draw.standard_normal(shape).astype(kind))
+    return mean + std * noise
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Source = None) -> Tensor:
+    """Indices drawn from each row of `input` (1-D, or 2-D: one row per distribution), with
+    probability proportional to the row's (non-negative) weights; int64, no gradient.
+
+    Without replacement an index is drawn at most once per row (zero-weight ones last).
+    """
+    weights = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if weights.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if weights.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, "
+                           f"got: {weights.dtype}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    rows = np.atleast_2d(weights).astype(np.float64)
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples "
+                           "without replacement")
+    if not np.all(np.isfinite(rows)) or np.any(rows < 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    totals = rows.sum(axis=1, keepdims=True)
+    if np.any(totals <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    draw = numpy_generator(generator)
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        cdf /= cdf[:, -1:]  # the last entry exactly 1
+        uniform = draw.random((rows.shape[0], num_samples))
+        picks = np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cdf, uniform)])
+    else:
+        # weight / Exp(1) keys: the order of the largest keys is a draw without replacement
+        keys = rows / draw.standard_exponential(rows.shape)
+        picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    picks = np.minimum(picks, rows.shape[1] - 1).astype(np.int64)
+    return Tensor(picks if weights.ndim == 2 else picks[0])
