@@ -117,10 +117,13 @@ def test_upsample_repr_matches_pytorch():
      ["interpolate", "bilinear", "4-D", "(1, 1, 4)"]),
     ((1, 1, 4), dict(size=2, align_corners=True), ValueError, ["align_corners", "nearest"]),
     ((1, 1, 4, 4), dict(size=(2, 3, 4)), ValueError, ["interpolate", "size", "(1, 1, 4, 4)"]),
+    ((1, 1, 4), dict(size=2, mode="linear", dtype=np.int64), TypeError,
+     ["interpolate", "linear", "int64"]),
     ((1, 1, 4), dict(scale_factor=0.1), ValueError, ["interpolate", "output size", "(1, 1, 4)"]),
 ])
 def test_errors_name_interpolate_the_argument_and_shape(shape, options, error, words):
+    dtype = options.pop("dtype", np.float64)
     with pytest.raises(error) as caught:
-        F.interpolate(Tensor(np.zeros(shape)), **options)
+        F.interpolate(Tensor(np.zeros(shape, dtype)), **options)
     for word in words:
         assert word in str(caught.value)

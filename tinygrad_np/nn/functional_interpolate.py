@@ -45,6 +45,8 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
     if mode != "nearest" and _LINEAR_MODES[x.ndim] != mode:
         raise NotImplementedError(f"interpolate: mode {mode!r} needs "
                                   f"{3 if mode == 'linear' else 4}-D input, got shape {x.shape}")
+    if mode != "nearest" and x.dtype.kind != "f":
+        raise TypeError(f"interpolate: mode {mode!r} needs floating-point input, got {x.dtype}")
     if mode == "nearest" and align_corners is not None:
         raise ValueError("interpolate: align_corners can only be set with mode 'linear' or "
                          "'bilinear', not 'nearest'")
