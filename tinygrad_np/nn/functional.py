@@ -22,6 +22,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn.functional_distance import cosine_similarity as cosine_similarity
 from tinygrad_np.nn.functional_distance import pairwise_distance as pairwise_distance
+from tinygrad_np.nn.functional_interpolate import interpolate as interpolate
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,
     legacy_reduction,

@@ -1,9 +1,11 @@
-"""Layers that only pass data along or reshape it: Identity, Flatten and Unflatten."""
+"""Layers that only pass data along, reshape or resize it: Identity, Flatten, Unflatten and
+Upsample."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tinygrad_np.nn.functional_interpolate import interpolate
 from tinygrad_np.nn.module import Module
 from tinygrad_np.tensor import Tensor
 
@@ -48,3 +50,31 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Upsample(Module):
+    """`F.interpolate` as a layer: resize to `size` or by `scale_factor` with `mode`."""
+
+    def __init__(self, size: int | tuple[int, ...] | None = None,
+                 scale_factor: float | tuple[float, ...] | None = None, mode: str = "nearest",
+                 align_corners: bool | None = None,
+                 recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        self.size = size
+        if isinstance(scale_factor, (tuple, list)):
+            self.scale_factor: float | tuple[float, ...] | None = tuple(
+                float(factor) for factor in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
+                           recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        if self.scale_factor is not None:
+            return f"scale_factor={self.scale_factor!r}, mode={self.mode!r}"
+        return f"size={self.size!r}, mode={self.mode!r}"

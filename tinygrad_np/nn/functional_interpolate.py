@@ -1,0 +1,124 @@
+"""`F.interpolate` for (N, C, L) and (N, C, H, W) inputs: modes 'nearest', 'linear' (3-D)
+and 'bilinear' (4-D). Re-exported by F; `nn.Upsample` is the layer form.
+
+Each spatial axis is resized on its own. The source positions and weights depend only on the
+sizes, so they are computed once in NumPy; the tensor work is `index_select` (nearest) or a
+weighted sum of two `index_select`s (linear), and the engine supplies the gradients (repeated
+indices accumulate, as in PyTorch's backward).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.tensor import Tensor
+
+_LINEAR_MODES = {3: "linear", 4: "bilinear"}
+_PYTORCH_ONLY = ("bicubic", "trilinear", "area", "nearest-exact")
+
+
+def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> list[Any]:
+    if isinstance(value, Sequence):
+        if len(value) != spatial:
+            raise ValueError(f"interpolate: {name} {tuple(value)} must have {spatial} "
+                             f"entries for input of shape {shape}")
+        return list(value)
+    return [value] * spatial
+
+
+def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bool | None,
+           antialias: bool) -> None:
+    if mode in _PYTORCH_ONLY or antialias:
+        what = "antialias=True" if antialias else f"mode {mode!r}"
+        raise NotImplementedError(f"interpolate: {what} is not implemented (supported: "
+                                  f"'nearest', 'linear' for 3-D, 'bilinear' for 4-D input)")
+    if mode not in ("nearest", "linear", "bilinear"):
+        raise ValueError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
+                         f"'linear', 'bilinear')")
+    if x.ndim not in (3, 4):
+        raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L) or 4-D "
+                                  f"(N, C, H, W), got shape {x.shape}")
+    if mode != "nearest" and _LINEAR_MODES[x.ndim] != mode:
+        raise NotImplementedError(f"interpolate: mode {mode!r} needs "
+                                  f"{3 if mode == 'linear' else 4}-D input, got shape {x.shape}")
+    if mode != "nearest" and x.dtype.kind != "f":
+        raise TypeError(f"interpolate: mode {mode!r} needs floating-point input, got {x.dtype}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners can only be set with mode 'linear' or "
+                         "'bilinear', not 'nearest'")
+    if (size is None) == (scale_factor is None):
+        which = "neither" if size is None else "both"
+        raise ValueError(f"interpolate: give exactly one of size and scale_factor, got {which} "
+                         f"(input shape {x.shape})")
+
+
+def _nearest_index(n_in: int, n_out: int, scale: float | None, shortcut: bool) -> np.ndarray:
+    """floor(dst * in / out), or floor(dst / scale_factor), in float32 as PyTorch's kernel.
+    PyTorch's 2-D kernel copies when out == in and halves when out == 2 in, whatever the
+    scale (`shortcut`); its 1-D forward does not (its 1-D backward does)."""
+    if shortcut and n_out in (n_in, 2 * n_in):
+        return np.arange(n_out) * n_in // n_out
+    if scale is not None and scale > 0:
+        ratio = np.float32(1.0 / scale)
+    else:
+        ratio = np.float32(n_in) / np.float32(n_out)
+    source = np.floor(np.arange(n_out, dtype=np.float32) * ratio).astype(np.int64)
+    return np.minimum(source, n_in - 1)
+
+
+def _linear_sources(n_in: int, n_out: int, scale: float | None,
+                    align_corners: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each output position: the left and right source indices and the right weight."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        source = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:
+        ratio = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+        source = np.maximum(ratio * (dst + 0.5) - 0.5, 0.0)  # half-pixel centres
+    left = np.minimum(source.astype(np.int64), n_in - 1)
+    right = np.minimum(left + 1, n_in - 1)
+    return left, right, source - left
+
+
+def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str,
+                 align_corners: bool) -> Tensor:
+    n_in = x.shape[axis]
+    if mode == "nearest":
+        return x.index_select(axis, _nearest_index(n_in, n_out, scale, x.ndim == 4))
+    if n_out == n_in:  # PyTorch copies, whatever the scale
+        return x
+    left, right, weight = _linear_sources(n_in, n_out, scale, align_corners)
+    weight = weight.astype(x.dtype).reshape((n_out,) + (1,) * (x.ndim - axis - 1))
+    return x.index_select(axis, left) * (1 - weight) + x.index_select(axis, right) * weight
+
+
+def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
+                scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize the last 1 (3-D input) or 2 (4-D input) axes to `size`, or by `scale_factor`
+    (output size floor(in * scale)). 'nearest' takes source index floor(dst * in / out)
+    (floor(dst / scale) when scale_factor is given); 'linear' / 'bilinear' blend the two
+    nearest sources, with half-pixel centres (align_corners=False, the default) or with the
+    corner pixels aligned (align_corners=True). recompute_scale_factor=True makes a given
+    scale_factor only set the size, positions then use in / out."""
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    _check(x, size, scale_factor, mode, align_corners, antialias)
+    spatial = x.ndim - 2
+    if size is not None:
+        sizes = [int(n) for n in _per_axis("size", size, spatial, x.shape)]
+        scales: list[float | None] = [None] * spatial
+    else:
+        factors = [float(s) for s in _per_axis("scale_factor", scale_factor, spatial, x.shape)]
+        sizes = [math.floor(n * s) for n, s in zip(x.shape[2:], factors)]
+        scales = [None] * spatial if recompute_scale_factor else list(factors)
+    if any(n <= 0 for n in sizes):
+        raise ValueError(f"interpolate: output size {tuple(sizes)} must be positive "
+                         f"(input shape {x.shape})")
+    for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
+        x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners))
+    return x
