@@ -542,6 +542,7 @@ def test_pytorch_state_dict_loads_unchanged(make):
 def test_default_init_is_pytorchs_and_reproducible():
     """U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = weight.shape[1] * kernel pixels, for
     weight and bias (ConvTranspose: weight.shape[1] is out_channels / groups)."""
+    tg.manual_seed(0)  # the spread checks below fail for ~3 % of draws of a 32-value bias
     for layer, fan_in in ((nn.Conv2d(8, 64, 3, groups=2), 4 * 9),
                           (nn.ConvTranspose2d(16, 32, 2, groups=4), 8 * 4),
                           (nn.Conv1d(3, 300, 5), 15)):
