@@ -92,10 +92,12 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                 for parent, grad in zip(node.parents, grads):
                     if grad is None or parent is None:
                         continue
-                    if (parent in pending or type(grad) is not np.ndarray or  # the common case:
+                    # A node's first gradient at its own shape goes straight in (not owned:
+                    # only leaves keep gradients); sums, leaves and unbroadcasting take the call.
+                    if (parent in pending or type(grad) is not np.ndarray or
                             isinstance(parent, Tensor) or grad.shape != parent.output_shape):
                         _add_to_input(pending, parent, grad, node, grad_output, grads)
-                    else:  # a node's first gradient, at its shape (an array only leaves own)
+                    else:
                         pending[parent] = (grad, False)
             if not retain_graph and node.saved_tensors:  # free them (a node that saved none
                 node.saved_tensors = None  # stays usable)

@@ -129,10 +129,12 @@ class Function:
                 arrays.append(arg.item() if isinstance(arg, np.generic) else arg)
             parents.append(None)
         recording, count = mask and _mode.grad, len(arrays)
+        # An array passed twice (`x * x.data`: a graph input and a constant) gets a view, so
+        # that each argument position has its own object and a saved value names its position.
         if recording and count > 1 and (arrays[1] is arrays[0] if count == 2 else
-                                        len(set(map(id, arrays))) < count):  # `x * x.data`:
+                                        len(set(map(id, arrays))) < count):
             arrays = [a.view() if type(a) is np.ndarray and any(a is b for b in arrays[:i]) else a
-                      for i, a in enumerate(arrays)]  # one array object per argument position
+                      for i, a in enumerate(arrays)]
         mask = mask >> 1 if recording else 0
         ctx.needs_input_grad = _NEEDS[count][mask] if count < 8 else tuple(
             bool(mask >> i & 1) for i in range(count))
