@@ -473,3 +473,20 @@ def test_loaded_checkpoint_matches_torch_load(tmp_path):
             np.testing.assert_allclose(mine, other.numpy(), rtol=1e-5, atol=1e-7)
         else:
             assert mine == pytest.approx(other)
+
+
+def test_save_and_load_through_file_objects_as_torch_does(tmp_path):
+    import io
+    model = tg.nn.Linear(3, 2)
+    buffer = io.BytesIO()
+    tg.save({"model": model.state_dict(), "epoch": 5}, buffer)
+    buffer.seek(0)
+    checkpoint = tg.load(buffer)
+    assert checkpoint["epoch"] == 5
+    assert tg.equal(checkpoint["model"]["weight"], model.weight.detach())
+    with open(tmp_path / "w.pt", "wb") as handle:
+        tg.save(model.state_dict(), handle)
+    with open(tmp_path / "w.pt", "rb") as handle:
+        assert tg.equal(tg.load(handle)["bias"], model.bias.detach())
+    with pytest.raises(TypeError, match=r"load: expected a path .* file object, got int"):
+        tg.load(3)

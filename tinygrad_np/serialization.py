@@ -142,6 +142,9 @@ def save(obj: Any, path: PathLike) -> None:
     without NUL, '/' or '\\', at most 1024 characters (each names an archive entry); values
     bool, integer, float or complex arrays (or Tensors).
 
+    `path` may also be a binary file object (`io.BytesIO`, `open(path, "wb")`), written
+    from its current position; only a path gets the atomic replace.
+
     Replacing a file keeps its permission bits (a read-only file is refused with
     PermissionError) and writes through a symbolic link. An error or interruption while
     writing leaves the previous file untouched and no temporary file behind.
@@ -150,7 +153,10 @@ def save(obj: Any, path: PathLike) -> None:
         entries = {FORMAT_KEY: np.array(FORMAT_VERSION), **_arrays_to_save(obj)}
     else:
         entries = _Encoder().entries(obj)
-    path = os.fsdecode(path)  # str, bytes or PathLike: one str
+    if hasattr(path, "write"):  # a file object, as torch.save accepts (io.BytesIO, open(.., "wb"))
+        np.savez(path, **entries)
+        return
+    path = _as_path(path, "save")
     target, mode = _target_of(path)
     directory, base = os.path.split(target)
     # Same directory as the target, so os.replace is a rename within one file system.
@@ -167,6 +173,15 @@ def save(obj: Any, path: PathLike) -> None:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def _as_path(path: Any, caller: str) -> str:
+    """str, bytes or PathLike as one str; anything else a TypeError naming what is accepted."""
+    try:
+        return os.fsdecode(path)
+    except TypeError:
+        raise TypeError(f"{caller}: expected a path (str, bytes, os.PathLike) or a binary file "
+                        f"object, got {type(path).__name__}") from None
 
 
 def _is_flat_state_dict(obj: Any) -> bool:
@@ -272,6 +287,7 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
     and the reason, for anything else that is not such a file: random or truncated bytes, a
     `.npz` from elsewhere, pickled objects (never unpickled), an entry whose size disagrees
     with its header, duplicate entries, or arrays over the size limit.
+    `path` may also be a binary file object (`io.BytesIO`, `open(path, "rb")`).
     PyTorch's `map_location` (only the CPU) and `weights_only` are accepted: files hold
     arrays only, so loading is always weights-only.
     """
@@ -280,11 +296,17 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
         raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
     if max_bytes < 0:
         raise ValueError(f"load: max_bytes must be >= 0, got {max_bytes}")
-    path = os.fsdecode(path)  # str, bytes or PathLike: one str
-    with open(path, "rb") as handle:
+    if hasattr(path, "read") and hasattr(path, "seek"):  # a file object, as torch.load accepts
+        handle_or_path: Any = path
+        path = getattr(path, "name", None) or f"the {type(path).__name__} object"
+    else:
+        handle_or_path = path = _as_path(path, "load")
+    with (contextlib.nullcontext(handle_or_path) if not isinstance(handle_or_path, str)
+          else open(handle_or_path, "rb")) as handle:
         # Decide from the first bytes, so that a random file gets a plain answer.
+        start = handle.tell()
         head = handle.read(len(_NPY_MAGIC))
-        handle.seek(0)
+        handle.seek(start)
         if head == _NPY_MAGIC:
             raise ValueError(f"load: {path} holds a single .npy array, not an .npz archive "
                              "written by tinygrad_np.save")
