@@ -594,3 +594,9 @@ def test_typed_tensor_constructors_as_pytorch():
             call(torch)
         with pytest.raises(TypeError):
             call(tg)
+
+
+def test_multinomial_as_a_tensor_method():
+    probs = tg.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    assert probs.multinomial(1).tolist() == [[1], [2]]
+    assert probs.multinomial(num_samples=2, replacement=True).tolist() == [[1, 1], [2, 2]]

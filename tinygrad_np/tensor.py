@@ -791,6 +791,13 @@ class Tensor:
         """tanh(self), in place."""
         return self._in_place(Tensor.tanh)
 
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Any = None) -> Tensor:
+        """tg.multinomial(self, ...): indices drawn from each row's weights (int64)."""
+        from tinygrad_np.sampling import multinomial  # sampling imports this module
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with samples of N(mean, std**2) from the library's seeded generator, in place."""
         samples = numpy_generator(generator).normal(mean, std, self.shape)
