@@ -311,3 +311,29 @@ def test_dropout_with_one_layer_warns_as_pytorch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nn.LSTM(3, 4, num_layers=2, dropout=0.5)
+
+
+def test_pad_sequence_as_pytorch_and_packing_refused_clearly():
+    import torch
+
+    from tinygrad_np.nn.utils.rnn import pack_padded_sequence, pad_sequence
+
+    arrays = [np.arange(6.0).reshape(3, 2), np.ones((1, 2)), np.full((2, 2), 5.0)]
+    for kwargs in ({}, {"batch_first": True, "padding_value": -1.0},
+                   {"batch_first": True, "padding_side": "left"}):
+        ours = pad_sequence([tg.tensor(a) for a in arrays], **kwargs)
+        theirs = torch.nn.utils.rnn.pad_sequence([torch.tensor(a) for a in arrays], **kwargs)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    leaf = tg.tensor(arrays[1], requires_grad=True)
+    tg.nn.utils.rnn.pad_sequence([tg.tensor(arrays[0]), leaf]).sum().backward()
+    np.testing.assert_array_equal(leaf.grad.numpy(), np.ones((1, 2)))
+    with pytest.raises(NotImplementedError, match="pack_padded_sequence: packed sequences are"):
+        pack_padded_sequence(tg.zeros(2, 3, 4), [3, 2], batch_first=True)
+
+
+def test_flatten_parameters_is_accepted_as_in_pytorch_models():
+    lstm = nn.LSTM(3, 4, batch_first=True)
+    before = [p.numpy().copy() for p in lstm.parameters()]
+    assert lstm.flatten_parameters() is None
+    assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, lstm.parameters()))
+    assert lstm(tg.zeros(2, 5, 3))[0].shape == (2, 5, 4)

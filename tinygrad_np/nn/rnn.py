@@ -146,6 +146,10 @@ class RNNBase(Module):
         for parameter in self.parameters():
             init.uniform_(parameter, -bound, bound)
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch packs the weights for cuDNN here; tinygrad_np needs no such
+        step (kept so that models calling it in forward run unchanged)."""
+
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters of each layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""

@@ -101,3 +101,4 @@ def clip_grad_value_(parameters: Parameters, clip_value: float,
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
+from tinygrad_np.nn.utils import rnn  # noqa: E402, F401  (nn.utils.rnn.pad_sequence)
