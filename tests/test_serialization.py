@@ -490,3 +490,12 @@ def test_save_and_load_through_file_objects_as_torch_does(tmp_path):
         assert tg.equal(tg.load(handle)["bias"], model.bias.detach())
     with pytest.raises(TypeError, match=r"load: expected a path .* file object, got int"):
         tg.load(3)
+
+
+def test_saving_a_pytorch_state_dict_names_the_pytorch_tensor(tmp_path):
+    import torch
+    state = torch.nn.Linear(2, 1).state_dict()
+    with pytest.raises(TypeError, match=r"obj\['weight'\] is a PyTorch tensor .*\.numpy\(\)"):
+        tg.save(state, tmp_path / "w.pt")
+    tg.save({name: value.numpy() for name, value in state.items()}, tmp_path / "w.pt")
+    assert tg.equal(tg.load(tmp_path / "w.pt")["bias"], tg.tensor(state["bias"].numpy()))

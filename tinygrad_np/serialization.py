@@ -264,6 +264,8 @@ def _check_key(key: Any, where: str) -> str | int:
 
 
 def _describe(value: Any) -> str:
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        return "a PyTorch tensor (save value.detach().cpu().numpy() instead)"
     if isinstance(value, type):
         return f"a class ({value.__name__})"
     if callable(value) and hasattr(value, "__name__") and not hasattr(value, "state_dict"):
