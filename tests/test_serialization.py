@@ -362,6 +362,11 @@ def test_map_location_and_weights_only_are_accepted(tmp_path):
     save({"epoch": 1}, tmp_path / "c.pt")
     assert load(tmp_path / "c.pt", map_location="cpu", weights_only=False) == {"epoch": 1}
     assert load(tmp_path / "c.pt", map_location=None, weights_only=True) == {"epoch": 1}
+    # older scripts' forms of "everything on the CPU": a function, a dict of devices
+    assert load(tmp_path / "c.pt", map_location=lambda storage, loc: storage) == {"epoch": 1}
+    assert load(tmp_path / "c.pt", map_location={"cuda:0": "cpu"}) == {"epoch": 1}
+    with pytest.raises(RuntimeError, match="load: device 'cuda:0' is not available"):
+        load(tmp_path / "c.pt", map_location={"cpu": "cuda:0"})
 
 
 # ----------------------------------------------------------------- checkpoints: save errors

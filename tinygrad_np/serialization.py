@@ -290,10 +290,15 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
     `.npz` from elsewhere, pickled objects (never unpickled), an entry whose size disagrees
     with its header, duplicate entries, or arrays over the size limit.
     `path` may also be a binary file object (`io.BytesIO`, `open(path, "rb")`).
-    PyTorch's `map_location` (only the CPU) and `weights_only` are accepted: files hold
-    arrays only, so loading is always weights-only.
+    PyTorch's `map_location` and `weights_only` are accepted: files hold arrays only, so
+    loading is always weights-only, and everything lands on the CPU (a device, a dict whose
+    targets are the CPU, or a function such as `lambda storage, loc: storage`).
     """
-    as_device(map_location, "load")
+    if isinstance(map_location, dict):
+        for target in map_location.values():
+            as_device(target, "load")
+    elif not callable(map_location):
+        as_device(map_location, "load")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int | np.integer):
         raise TypeError(f"load: max_bytes must be an int, got {type(max_bytes).__name__}")
     if max_bytes < 0:
