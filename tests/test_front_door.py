@@ -600,3 +600,14 @@ def test_multinomial_as_a_tensor_method():
     probs = tg.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     assert probs.multinomial(1).tolist() == [[1], [2]]
     assert probs.multinomial(num_samples=2, replacement=True).tolist() == [[1, 1], [2, 2]]
+
+
+def test_type_takes_pytorchs_type_names_and_classes():
+    torch = pytest.importorskip("torch")
+    for target in ("torch.FloatTensor", "torch.DoubleTensor", "torch.LongTensor",
+                   "torch.BoolTensor", "torch.ByteTensor"):
+        ours = tg.tensor([1, 2]).type(target)
+        theirs = torch.tensor([1, 2]).type(target)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert tg.tensor([1, 2]).type(tg.DoubleTensor).dtype == np.float64
+    assert tg.tensor([1.5]).type(tg.LongTensor).type() == "tinygrad_np.LongTensor"

@@ -245,3 +245,18 @@ def test_state_dict_values_are_tensors_as_in_pytorch(tmp_path):
     loaded = tg.load(tmp_path / "w.pt")
     assert isinstance(loaded["weight"], Tensor)
     np.testing.assert_array_equal(loaded["weight"].clone().data, model.weight.data)
+
+
+def test_state_dict_keywords_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    for model in (ours, theirs):
+        assert list(model.state_dict(prefix="enc.")) == ["enc.weight", "enc.bias"]
+        kept = model.state_dict(keep_vars=True)
+        assert kept["weight"] is model.weight and kept["weight"].requires_grad
+        target: dict = {}
+        assert model.state_dict(destination=target) is target and list(target) == [
+            "weight", "bias"]
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()},
+                         assign=True)
+    np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())

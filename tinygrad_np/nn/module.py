@@ -314,17 +314,21 @@ class Module:
         return self.to("cuda")
 
     # ----------------------------------------------------------------- weights in and out
-    def state_dict(self) -> OrderedDict[str, Tensor]:
+    def state_dict(self, *, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Dotted name -> a Tensor (a copy: no graph, its own memory) of every parameter and
         persistent buffer, in definition order (for a BatchNorm: weight, bias, running_mean,
         running_var, num_batches_tracked, as in PyTorch, whose tensors share the parameters'
-        memory instead).
+        memory instead). PyTorch's keywords: `prefix` goes before every name, `keep_vars=True`
+        gives the parameters and buffers themselves, `destination` is filled and returned.
 
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
-        return OrderedDict((name, Tensor._make(tensor.data.copy(), None))
-                           for name, tensor in self._unique_state("state_dict").items())
+        state = OrderedDict() if destination is None else destination
+        for name, tensor in self._unique_state("state_dict").items():
+            state[prefix + name] = tensor if keep_vars else Tensor._make(tensor.data.copy(), None)
+        return state
 
     def _unique_state(self, caller: str) -> dict[str, Tensor]:
         """Parameters and persistent buffers by name, refusing two under one name."""
@@ -341,7 +345,7 @@ class Module:
         return named
 
     def load_state_dict(
-        self, state_dict: Mapping[str, Any], strict: bool = True
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
     ) -> IncompatibleKeys:
         """Copy arrays (or Tensors) into the parameters and buffers with the same names, in place.
 
@@ -353,6 +357,7 @@ class Module:
         always, values that are not arrays or Tensors, shapes that differ, dtypes that
         cannot be cast to the parameter's without changing kind (float into int, complex into
         float, strings, objects) and values too large for the parameter's dtype.
+        `assign=True` (PyTorch: take the given tensors as the parameters) copies too.
         """
         if not isinstance(state_dict, Mapping):
             hint = " (call .state_dict() on it)" if isinstance(state_dict, Module) else ""
