@@ -127,3 +127,23 @@ def test_errors_name_interpolate_the_argument_and_shape(shape, options, error, w
         F.interpolate(Tensor(np.zeros(shape, dtype)), **options)
     for word in words:
         assert word in str(caught.value)
+
+
+def test_older_upsampling_layers_match_pytorch():
+    """UpsamplingNearest2d and UpsamplingBilinear2d (align_corners=True): values, gradients,
+    repr."""
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(5).normal(size=(2, 3, 4, 5))
+    for name, kwargs in (("UpsamplingNearest2d", {"scale_factor": 2}),
+                         ("UpsamplingBilinear2d", {"size": (7, 9)}),
+                         ("UpsamplingBilinear2d", {"scale_factor": 2})):
+        ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+        assert repr(ours) == repr(theirs)
+        x, tx = tg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+        y, ty = ours(x), theirs(tx)
+        np.testing.assert_allclose(y.data, ty.detach().numpy(), atol=1e-10)
+        (y * y).sum().backward()
+        (ty * ty).sum().backward()
+        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), atol=1e-10)
+    assert str(tg.ByteTensor([1, 2]).dtype) == "uint8"
+    assert isinstance(tg.tensor(np.array([1], np.uint8)), tg.ByteTensor)

@@ -131,6 +131,7 @@ from tinygrad_np.sampling import multinomial, normal  # noqa: E402
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np.typed_tensors import (  # noqa: E402
     BoolTensor,
+    ByteTensor,
     DoubleTensor,
     FloatTensor,
     HalfTensor,
@@ -243,6 +244,7 @@ __all__ = [
 # The PyTorch front door (see above).
 __all__ += [
     "BoolTensor",
+    "ByteTensor",
     "DoubleTensor",
     "FloatTensor",
     "Generator",

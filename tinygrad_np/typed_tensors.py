@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.dtypes import bool_, float16, float32, float64, int32, int64
+from tinygrad_np.dtypes import bool_, float16, float32, float64, int32, int64, uint8
 from tinygrad_np.tensor import Size, Tensor
 
 
@@ -53,3 +53,4 @@ HalfTensor = _typed("HalfTensor", float16)
 LongTensor = _typed("LongTensor", int64)
 IntTensor = _typed("IntTensor", int32)
 BoolTensor = _typed("BoolTensor", bool_)
+ByteTensor = _typed("ByteTensor", uint8)

@@ -71,7 +71,14 @@ from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from tinygrad_np.nn.shape import Flatten, Identity, Unflatten, Upsample
+from tinygrad_np.nn.shape import (
+    Flatten,
+    Identity,
+    Unflatten,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 from tinygrad_np.nn.sparse import Embedding
 
 __all__ = [
@@ -149,6 +156,8 @@ __all__ = [
     "Threshold",
     "Unflatten",
     "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "functional",
     "init",
     "utils",
