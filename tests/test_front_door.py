@@ -358,11 +358,7 @@ def test_in_place_masked_fill_scatter_pow_relu_as_pytorch():
         scores.softmax(-1).pow(2).sum().backward()
         return returned is scores, t, scores.detach(), weight.grad
 
-    for ours, theirs in zip(run(tg), run(torch)):
-        if isinstance(theirs, bool):
-            assert ours == theirs
-        else:
-            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    _assert_results_match(run(tg), run(torch), rtol=1e-12)
     parameter = tg.zeros(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
         parameter.masked_fill_(tg.tensor([True, False]), 1.0)
@@ -405,11 +401,7 @@ def test_elementwise_in_place_methods_as_pytorch(name):
         (hidden * hidden).sum().backward()
         return returned is t, t, hidden.detach(), weight.grad
 
-    for ours, theirs in zip(run(tg), run(torch)):
-        if isinstance(theirs, bool):
-            assert ours == theirs
-        else:
-            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-9)
+    _assert_results_match(run(tg), run(torch), rtol=1e-9)
     t = tg.tensor(x)
     getattr(t, name)()
     assert t._version == 1
@@ -611,3 +603,12 @@ def test_type_takes_pytorchs_type_names_and_classes():
         assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     assert tg.tensor([1, 2]).type(tg.DoubleTensor).dtype == np.float64
     assert tg.tensor([1.5]).type(tg.LongTensor).type() == "tinygrad_np.LongTensor"
+
+
+def _assert_results_match(ours: tuple, theirs: tuple, rtol: float) -> None:
+    """Flags equal, tensors close: one run of the same code under tinygrad_np and PyTorch."""
+    for mine, other in zip(ours, theirs, strict=True):
+        if isinstance(other, bool):
+            assert mine == other
+        else:
+            np.testing.assert_allclose(mine.data, other.numpy(), rtol=rtol)

@@ -108,6 +108,20 @@ except ImportError:
                                                  "over": "ignore"}
 
 
+def _quietly(method: Any) -> Any:
+    """`method` with NumPy's divide, invalid and overflow warnings off while it runs."""
+
+    @functools.wraps(method)  # signature and docstring: the trace names the inputs
+    def quiet_method(*args: Any) -> Any:
+        token = _ERROR_STATE.set(_QUIET)
+        try:
+            return method(*args)
+        finally:
+            _ERROR_STATE.reset(token)
+
+    return quiet_method
+
+
 def quiet(op: type) -> type:
     """Class decorator: run an op's forward and backward without NumPy's RuntimeWarnings.
 
@@ -115,23 +129,5 @@ def quiet(op: type) -> type:
     NumPy warns; the ops whose domain or range has such edges wear this decorator. It costs
     about 0.3 us per call with NumPy 2, so the hot arithmetic ops do without it.
     """
-    forward, backward = op.forward, op.backward
-
-    @functools.wraps(forward)  # signature and docstring: the trace names the inputs
-    def quiet_forward(ctx, *args):
-        token = _ERROR_STATE.set(_QUIET)
-        try:
-            return forward(ctx, *args)
-        finally:
-            _ERROR_STATE.reset(token)
-
-    @functools.wraps(backward)
-    def quiet_backward(ctx, grad_output):
-        token = _ERROR_STATE.set(_QUIET)
-        try:
-            return backward(ctx, grad_output)
-        finally:
-            _ERROR_STATE.reset(token)
-
-    op.forward, op.backward = quiet_forward, quiet_backward
+    op.forward, op.backward = _quietly(op.forward), _quietly(op.backward)
     return op
