@@ -15,7 +15,6 @@ array is new and nobody else holds it, so a leaf may keep it as `.grad` without 
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import threading
 import weakref
@@ -79,8 +78,13 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
         key = output.grad_fn or output
         pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
     run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
-    captured = {}
-    with _backward_mode(create_graph):
+    captured, previous, collecting = {}, _mode.grad, gc.isenabled()
+    # Grad mode in this thread: on only to record (create_graph). Python's cycle collector
+    # waits: the pass makes no cycles, but allocates enough to set off collections that
+    # walk the whole graph (a third of the time on a 100,000-op chain).
+    _mode.grad = create_graph
+    gc.disable()
+    try:
         for node in topological_order([out.grad_fn for out in outputs if out.grad_fn]):
             grad_output, _ = pending.pop(node, (None, False))
             if node in capture:
@@ -101,6 +105,10 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                         pending[parent] = (grad, False)
             if not retain_graph and node.saved_tensors:  # free them (a node that saved none
                 node.saved_tensors = None  # stays usable)
+    finally:
+        _mode.grad = previous
+        if collecting:  # a pass in another thread may have paused it first
+            gc.enable()
     pending.update(captured)
     return pending
 
@@ -118,7 +126,7 @@ def _add_to_input(pending: dict, parent: Any, grad: Any, node: Function, grad_ou
         owned = False  # only a leaf keeps its gradient, and never a view
     else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold
         held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
-        owned = list(map(id, held)).count(id(grad)) == 1 and grad.flags.writeable
+        owned = [value is grad for value in held].count(True) == 1 and grad.flags.writeable
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
 
@@ -173,28 +181,6 @@ def _graph_value(node: Function, value: Any, slot: int | None) -> Any:
         f"create_graph through {type(node).__name__}: it saved a value that is neither an input "
         "nor its output, so its derivative is unknown: save the inputs or output and recompute "
         "the value in backward, or keep a piecewise-constant value (a mask) as a ctx attribute")
-
-
-_passes = [0, False]  # backward passes running (any thread), collector on before the first
-
-
-@contextlib.contextmanager
-def _backward_mode(create_graph: bool):
-    """During a pass: grad mode on (create_graph) or off in this thread, and Python's cycle
-    collector paused (the pass makes no cycles, but allocates enough to set off collections
-    that walk the whole graph: a third of the time on a 100,000-op chain)."""
-    with _GRAD_LOCK:
-        _passes[:] = [_passes[0] + 1, gc.isenabled() if _passes[0] == 0 else _passes[1]]
-        gc.disable()
-    previous, _mode.grad = _mode.grad, create_graph
-    try:
-        yield
-    finally:
-        _mode.grad = previous
-        with _GRAD_LOCK:
-            _passes[0] -= 1
-            if _passes[0] == 0 and _passes[1]:
-                gc.enable()
 
 
 def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, create_graph: bool,
@@ -264,15 +250,18 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
         grad_outputs = [grad_outputs] * len(outputs)
     seeds = []
     for position, (out, seed) in enumerate(zip(outputs, grad_outputs)):
-        if not out.requires_grad:
+        if not out._requires_grad:
             raise RuntimeError(f"backward: output {position} does not require grad (no leaf "
                                "with requires_grad=True, or computed under no_grad())")
-        if seed is None and out.data.size != 1:
-            raise RuntimeError(f"backward: the output has shape {out.shape}: call .sum() "
-                               "first, or pass gradient= (the output's gradient)")
-        seed = np.ones(out.shape, out.dtype) if seed is None else seed
-        seed = seed if isinstance(seed, Tensor) else Tensor._make(np.asarray(seed, out.dtype), None)
-        if seed.shape != out.shape:
-            raise ValueError(f"backward: gradient shape {seed.shape}, output {out.shape}")
-        seeds.append(seed if create_graph else seed.data)
+        if seed is None:
+            if out.data.size != 1:
+                raise RuntimeError(f"backward: the output has shape {out.shape}: call .sum() "
+                                   "first, or pass gradient= (the output's gradient)")
+            seed = np.array(1, out.data.dtype).reshape(out.data.shape)
+        elif not (create_graph and isinstance(seed, Tensor)):  # values, in the output's dtype
+            seed = np.asarray(seed.data if isinstance(seed, Tensor) else seed, out.data.dtype)
+        if seed.shape != out.data.shape:
+            raise ValueError(f"backward: gradient shape {tuple(seed.shape)}, output {out.shape}")
+        seeds.append(Tensor._make(seed, None) if create_graph and not isinstance(seed, Tensor)
+                     else seed)
     return seeds

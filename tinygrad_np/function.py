@@ -161,16 +161,22 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
     """Note what each saved value is, and the version of each saved tensor."""
     slots, versions = [], []
     for index, value in enumerate(ctx.saved_tensors):
-        slot = owner = None
         if value is raw:
-            slot, owner = -1, result
-        elif type(value) is np.ndarray:  # a number is a constant wherever it came from
+            slots.append(-1)
+            owner = result
+        elif type(value) is not np.ndarray:  # a number (or None) is a constant, wherever from
+            slots.append(None)
+            continue
+        else:
             for position, array in enumerate(arrays):
                 if value is array:
-                    slot, owner = position, args[position]
+                    slots.append(position)
+                    owner = args[position]
                     break
-        slots.append(slot)
-        if isinstance(owner, Tensor):  # a plain array or number has no version
+            else:  # derived in forward
+                slots.append(None)
+                continue
+        if isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))
     if raw is not result.data and -1 in slots:  # the output as the result holds it (as_result)

@@ -26,13 +26,22 @@ def _update_(param: Tensor, amount: np.ndarray, scale: float | None = None) -> N
     `amount` is usually a scratch array of the optimizer's, computed before the call (it may
     not be computed from the values being changed). `scale` is AdamW's decoupled weight decay.
     """
-    array, locked = _unlock(param)  # a leaf's array is read-only outside in-place ops
+    array = param.data
+    flags = array.flags
+    locked = not flags.writeable  # a parameter's array is read-only outside in-place ops
+    try:
+        if not (locked and param._requires_grad and param.grad_fn is None):
+            raise ValueError  # not a parameter's locked array: _unlock decides
+        flags.writeable = True  # a ValueError when the memory itself is read-only
+    except ValueError:
+        array, locked = _unlock(param)
+        flags = array.flags
     try:
         if scale is not None:
             array *= scale
         array -= amount
     finally:
-        array.flags.writeable = not locked
+        flags.writeable = not locked
     param._bump_version()  # graphs that saved the old values now refuse to use them
 
 
