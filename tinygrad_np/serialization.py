@@ -438,6 +438,8 @@ def _read_array(archive: zipfile.ZipFile, entry: _Entry) -> np.ndarray:
             filled += got
         if stream.read(1):  # also makes zipfile check the CRC of the whole member
             raise ValueError("more data follows the array")
+    if not flat.dtype.isnative:  # '>f4' from another machine: the same values, native order
+        flat = flat.byteswap(inplace=True).view(flat.dtype.newbyteorder("="))
     if entry.fortran:
         return flat.reshape(entry.shape[::-1]).transpose()
     return flat.reshape(entry.shape)
