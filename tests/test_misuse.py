@@ -193,6 +193,47 @@ def test_set_grad_enabled_as_a_call_and_as_a_context_manager():
     assert decorated() is False and tg.is_grad_enabled()
 
 
+def test_inference_mode_takes_pytorchs_mode_argument_and_decorates_bare():
+    x = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not (x * 2).requires_grad
+    with tg.inference_mode(mode=True):
+        assert not (x * 2).requires_grad
+    with tg.no_grad():  # PyTorch: inference_mode(False) turns recording on
+        with tg.inference_mode(False):
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+    @tg.inference_mode
+    def bare():
+        return (x * 2).requires_grad
+
+    @tg.inference_mode()
+    def called():
+        return (x * 2).requires_grad
+
+    assert bare() is False and called() is False and bare.__name__ == "bare"
+    assert tg.is_grad_enabled()
+
+
+def test_inference_mode_vs_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def modes(lib):
+        seen = []
+        with lib.no_grad():
+            with lib.inference_mode(False):
+                seen.append(lib.is_grad_enabled())
+        with lib.inference_mode(mode=True):
+            seen.append(lib.is_grad_enabled())
+        seen.append(lib.inference_mode(lambda: lib.is_grad_enabled())())
+        seen.append(lib.is_grad_enabled())
+        return seen
+
+    assert modes(tg) == modes(torch) == [True, False, False, True]
+
+
 def test_no_grad_on_a_generator_holds_only_while_the_generator_runs():
     x = tg.ones(3, requires_grad=True)
 
