@@ -1200,6 +1200,33 @@ def test_dtype_promotion_vs_pytorch(op, case):
     assert str(BINARY[op](ours_a, ours_b).dtype) == str(t_dtype).replace("torch.", "")
 
 
+@pytest.mark.parametrize("int_dtype", [np.int64, np.int32])
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((3,), ()), ((), (3,))])
+@pytest.mark.parametrize("op", ["add", "mul", "truediv", "pow", "maximum"])
+def test_float16_with_int64_or_int32_stays_float16(int_dtype, shapes, op):
+    # NumPy gives float64 for float16 + int64 (and int32); PyTorch float16. It was float32
+    # here. (int8/int16/uint8 + float16 are float32 in NumPy, a result not checked: see
+    # README, the 0-d rule.)
+    half = np.full(shapes[0], 1.5, dtype=np.float16)
+    ints = np.full(shapes[1], 3, dtype=int_dtype)
+    for a, b in ((half, ints), (ints, half)):
+        x, y = Tensor(a), Tensor(b)
+        result = {"add": x + y, "mul": x * y, "truediv": x / y, "pow": x ** y,
+                  "maximum": x.maximum(y)}[op]
+        assert result.dtype == np.float16, (op, a.dtype, b.dtype)
+        name = {"truediv": "true_divide", "pow": "power", "mul": "multiply"}.get(op, op)
+        expected = getattr(np, name)(a.astype(np.float64), b.astype(np.float64))
+        np.testing.assert_allclose(result.data, expected, rtol=1e-3)
+
+
+def test_float16_leaf_times_int_gets_a_float16_gradient():
+    w = Tensor(np.array([0.5, 2.0], dtype=np.float16), requires_grad=True)
+    y = w * Tensor(np.array([3, 4]))
+    assert y.dtype == np.float16
+    y.sum().backward()
+    assert w.grad.dtype == np.float16 and w.grad.tolist() == [3.0, 4.0]
+
+
 def test_int_tensor_plus_0d_float64_follows_pytorch():
     assert (tg.tensor([1, 2]) + Tensor(np.float64(0.5))).dtype == np.float64
     assert (tg.tensor([1, 2]) + 0.5).dtype == np.float32  # a Python float: default dtype
