@@ -312,6 +312,20 @@ def test_bit_flips_anywhere_never_crash(tmp_path):
             np.testing.assert_array_equal(loaded[name], expected[name])
 
 
+def test_damaged_directory_record_that_hides_entries_refused(tmp_path):
+    # A flipped byte in the first directory record's comment length made zipfile read that
+    # comment over the records that follow: load returned an empty dict, no error.
+    path = tmp_path / "w.npz"
+    save({"w": np.arange(12.0), "b": np.ones(3, np.float32)}, path)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"PK\x01\x02")  # the first central directory record
+    data[start + 33] = 1  # the high byte of its comment length: 256 bytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"w.npz is a damaged .npz archive: its directory "
+                                         r"should list 3 entries, but 1 could be read"):
+        load(path)
+
+
 def test_unknown_compression_method_refused(tmp_path):
     path = tmp_path / "method99.npz"
     write_raw_zip(path, [(f"{FORMAT_KEY}.npy", 0, format_entry(), len(format_entry()),
