@@ -193,6 +193,47 @@ def test_set_grad_enabled_as_a_call_and_as_a_context_manager():
     assert decorated() is False and tg.is_grad_enabled()
 
 
+def test_inference_mode_takes_pytorchs_mode_argument_and_decorates_bare():
+    x = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not (x * 2).requires_grad
+    with tg.inference_mode(mode=True):
+        assert not (x * 2).requires_grad
+    with tg.no_grad():  # PyTorch: inference_mode(False) turns recording on
+        with tg.inference_mode(False):
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+    @tg.inference_mode
+    def bare():
+        return (x * 2).requires_grad
+
+    @tg.inference_mode()
+    def called():
+        return (x * 2).requires_grad
+
+    assert bare() is False and called() is False and bare.__name__ == "bare"
+    assert tg.is_grad_enabled()
+
+
+def test_inference_mode_vs_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def modes(lib):
+        seen = []
+        with lib.no_grad():
+            with lib.inference_mode(False):
+                seen.append(lib.is_grad_enabled())
+        with lib.inference_mode(mode=True):
+            seen.append(lib.is_grad_enabled())
+        seen.append(lib.inference_mode(lambda: lib.is_grad_enabled())())
+        seen.append(lib.is_grad_enabled())
+        return seen
+
+    assert modes(tg) == modes(torch) == [True, False, False, True]
+
+
 def test_no_grad_on_a_generator_holds_only_while_the_generator_runs():
     x = tg.ones(3, requires_grad=True)
 
@@ -1157,6 +1198,33 @@ def test_dtype_promotion_vs_pytorch(op, case):
         pytest.skip("PyTorch has no integer hypot")
     assert torch.result_type(t_a, t_b) == t_dtype or op in {"/", "atan2", "logaddexp"}
     assert str(BINARY[op](ours_a, ours_b).dtype) == str(t_dtype).replace("torch.", "")
+
+
+@pytest.mark.parametrize("int_dtype", [np.int64, np.int32])
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((3,), ()), ((), (3,))])
+@pytest.mark.parametrize("op", ["add", "mul", "truediv", "pow", "maximum"])
+def test_float16_with_int64_or_int32_stays_float16(int_dtype, shapes, op):
+    # NumPy gives float64 for float16 + int64 (and int32); PyTorch float16. It was float32
+    # here. (int8/int16/uint8 + float16 are float32 in NumPy, a result not checked: see
+    # README, the 0-d rule.)
+    half = np.full(shapes[0], 1.5, dtype=np.float16)
+    ints = np.full(shapes[1], 3, dtype=int_dtype)
+    for a, b in ((half, ints), (ints, half)):
+        x, y = Tensor(a), Tensor(b)
+        result = {"add": x + y, "mul": x * y, "truediv": x / y, "pow": x ** y,
+                  "maximum": x.maximum(y)}[op]
+        assert result.dtype == np.float16, (op, a.dtype, b.dtype)
+        name = {"truediv": "true_divide", "pow": "power", "mul": "multiply"}.get(op, op)
+        expected = getattr(np, name)(a.astype(np.float64), b.astype(np.float64))
+        np.testing.assert_allclose(result.data, expected, rtol=1e-3)
+
+
+def test_float16_leaf_times_int_gets_a_float16_gradient():
+    w = Tensor(np.array([0.5, 2.0], dtype=np.float16), requires_grad=True)
+    y = w * Tensor(np.array([3, 4]))
+    assert y.dtype == np.float16
+    y.sum().backward()
+    assert w.grad.dtype == np.float16 and w.grad.tolist() == [3.0, 4.0]
 
 
 def test_int_tensor_plus_0d_float64_follows_pytorch():

@@ -312,6 +312,20 @@ def test_bit_flips_anywhere_never_crash(tmp_path):
             np.testing.assert_array_equal(loaded[name], expected[name])
 
 
+def test_damaged_directory_record_that_hides_entries_refused(tmp_path):
+    # A flipped byte in the first directory record's comment length made zipfile read that
+    # comment over the records that follow: load returned an empty dict, no error.
+    path = tmp_path / "w.npz"
+    save({"w": np.arange(12.0), "b": np.ones(3, np.float32)}, path)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"PK\x01\x02")  # the first central directory record
+    data[start + 33] = 1  # the high byte of its comment length: 256 bytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"w.npz is a damaged .npz archive: its directory "
+                                         r"should list 3 entries, but 1 could be read"):
+        load(path)
+
+
 def test_unknown_compression_method_refused(tmp_path):
     path = tmp_path / "method99.npz"
     write_raw_zip(path, [(f"{FORMAT_KEY}.npy", 0, format_entry(), len(format_entry()),
@@ -340,10 +354,34 @@ def test_awkward_arrays_round_trip(tmp_path):
     loaded = load(path)
     assert list(loaded) == list(state)
     for name, value in state.items():
-        assert loaded[name].dtype == value.dtype and loaded[name].shape == value.shape, name
+        native = value.dtype.newbyteorder("=")  # a big-endian array loads in native order
+        assert loaded[name].dtype == native and loaded[name].shape == value.shape, name
+        assert loaded[name].dtype.isnative, name
         np.testing.assert_array_equal(loaded[name], value)
     assert loaded["fortran"].data.flags.f_contiguous
     assert all(value.data.flags.writeable for value in loaded.values())
+
+
+@pytest.mark.parametrize("fortran", [False, True])
+def test_big_endian_float16_loads_in_native_order_and_accumulates_in_float32(tmp_path, fortran):
+    # A '>f2' array (written on, or for, a big-endian machine) must come back as the same
+    # values in tg.float16: a '>f2' tensor is not `== tg.float16`, so float16's float32
+    # accumulation was skipped and the mean of 70,000 ones was inf instead of 1.
+    values = np.ones((2, 35_000), dtype=">f2")
+    path = tmp_path / "be.npz"
+    save({"w": np.asfortranarray(values) if fortran else values}, path)
+    with zipfile.ZipFile(path) as archive:  # save keeps the byte order: check the file
+        header = archive.read("w.npy")[:128]
+    assert b"'>f2'" in header
+    w = load(path)["w"]
+    assert w.dtype == tg.float16 and w.dtype.isnative
+    assert w.data.flags.f_contiguous == fortran
+    np.testing.assert_array_equal(w.data, values)
+    assert w.mean().item() == 1.0
+    model = nn.Linear(2, 1).half()
+    weight = np.array([[1.5, -2.25]], dtype=">f2")
+    model.load_state_dict({"weight": weight, "bias": np.array([0.5], dtype=">f4")})
+    assert model.weight.dtype == tg.float16 and model.weight.tolist() == [[1.5, -2.25]]
 
 
 def test_plain_zipfile_rewrite_of_a_saved_file_still_loads(tmp_path):
@@ -745,6 +783,9 @@ def test_load_state_dict_copies_in_place_and_bumps_versions():
     ("fc2.bias", [1.0, 2.0], "fc2.bias: expected an array or a Tensor, got list"),
     ("fc2.bias", 3.0, "fc2.bias: expected an array or a Tensor, got float"),
     ("fc2.bias", np.array([1e300, 0.0]), "fc2.bias: values too large for a float32"),
+    # NumPy wraps integers without a warning: 2**63 - 1 into int64 fits, 2**64 - 1 does not
+    ("table", np.array([0, 1, 2**64 - 1], dtype=np.uint64), "table: values too large for a "
+     "int64"),
     ("fc2.bias", np.array(["2020-01-01", "2021-01-01"], dtype="M8[D]"),
      "fc2.bias: holds datetime64"),
 ])
@@ -757,6 +798,28 @@ def test_half_bad_state_dict_leaves_the_model_untouched(key, value, match, stric
     with pytest.raises(ValueError, match=match):
         model.load_state_dict(state, strict=strict)
     assert snapshot(model) == before
+
+
+@pytest.mark.parametrize(("dtype", "values", "fits"), [
+    (np.int16, [0, -32768, 32767], True), (np.int16, [70000, 0, 0], False),
+    (np.int16, [0, -32769, 0], False), (np.int8, [300, 0, 0], False),
+    (np.uint8, [0, 255, 1], True), (np.int32, [2**31, 0, 0], False),
+])
+def test_integer_buffer_loads_only_values_that_fit(dtype, values, fits):
+    # An int64 value into a narrower integer buffer: NumPy's astype wraps (70000 -> 4464 in
+    # int16) silently. A value that fits loads exactly; one that does not is refused and the
+    # model is left as it was.
+    model = nn.Module()
+    model.register_buffer("count", Tensor(np.array([1, 2, 3], dtype=dtype)))
+    state = {"count": np.array(values, dtype=np.int64 if min(values) < 0 or dtype != np.uint8
+                                else np.uint8)}
+    if fits:
+        model.load_state_dict(state)
+        assert model.count.tolist() == values and model.count.dtype == dtype
+        return
+    with pytest.raises(ValueError, match=f"count: values too large for a {np.dtype(dtype)}"):
+        model.load_state_dict(state)
+    assert model.count.tolist() == [1, 2, 3] and model.count.dtype == dtype
 
 
 def test_every_problem_reported_at_once():

@@ -57,7 +57,11 @@ def as_result(output: Any, operands: Any) -> np.ndarray:
             if isinstance(operand, np.dtype) or operand.ndim or not floats:
                 return output
             return output.astype(np.result_type(*floats))
-    return output.astype(np.float32)
+    # No float64 operand: the widest float operand's dtype (float16 + int64 is float16, as
+    # PyTorch; NumPy says float64), else the default float (int / int)
+    floats = [dtype for dtype in map(_dtype_of, operands)
+              if dtype is not None and dtype.kind == "f"]
+    return output.astype(max(floats, key=lambda dtype: dtype.itemsize) if floats else np.float32)
 
 
 # PyTorch's dtype names (`tg.float32`, `tg.long`, ...). They are NumPy dtype objects, so

@@ -212,7 +212,18 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return Tensor(data, dtype=dtype)
 
 
-inference_mode = no_grad
+class inference_mode(no_grad):
+    """PyTorch's `inference_mode(mode=True)`: here `no_grad` (no graph is recorded, in this
+    thread); `inference_mode(False)` turns recording on, as PyTorch's does. Also a bare
+    decorator (`@tg.inference_mode`), as in PyTorch."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # `@inference_mode` without parentheses: mode is the function
+            return super().__new__(cls)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.value = not mode
 
 
 __all__ = [

@@ -326,6 +326,7 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
             raise ValueError(f"load: {path} is a truncated or damaged .npz archive "
                              f"({type(error).__name__}: {error})") from None
         with archive:
+            _check_entry_count(archive, handle, path)
             entries = {entry.name: entry for entry in _check_entries(archive, path,
                                                                      int(max_bytes))}
             version = _read_format(archive, path, entries.pop(FORMAT_KEY))
@@ -333,6 +334,18 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
                 return OrderedDict((name, Tensor._make(_read_checked(archive, path, entry), None))
                                    for name, entry in entries.items())
             return _read_nested(archive, path, entries)
+
+
+def _check_entry_count(archive: zipfile.ZipFile, handle: Any, path: str) -> None:
+    """The archive's end record says how many entries its directory holds; zipfile reads the
+    directory until its byte size is used up and does not compare. A damaged length field
+    in one entry's directory record swallows the records after it: those arrays would be
+    missing from the result without an error."""
+    end = zipfile._EndRecData(handle)  # what ZipFile itself parsed; stable since Python 2
+    listed = len(archive.infolist())
+    if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] != listed:
+        raise ValueError(f"load: {path} is a damaged .npz archive: its directory should list "
+                         f"{end[zipfile._ECD_ENTRIES_TOTAL]} entries, but {listed} could be read")
 
 
 class _Entry:
@@ -438,6 +451,8 @@ def _read_array(archive: zipfile.ZipFile, entry: _Entry) -> np.ndarray:
             filled += got
         if stream.read(1):  # also makes zipfile check the CRC of the whole member
             raise ValueError("more data follows the array")
+    if not flat.dtype.isnative:  # '>f4' from another machine: the same values, native order
+        flat = flat.byteswap(inplace=True).view(flat.dtype.newbyteorder("="))
     if entry.fortran:
         return flat.reshape(entry.shape[::-1]).transpose()
     return flat.reshape(entry.shape)

@@ -425,6 +425,10 @@ def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray |
     if not np.can_cast(array.dtype, target, casting="same_kind"):
         return (f"{name}: cannot load {array.dtype} values into a {target} parameter (the "
                 "cast would change the kind of number)")
+    if target.kind in "iu" and array.dtype.kind in "iu" and array.size:
+        info = np.iinfo(target)  # NumPy wraps integers silently: 70000 into int16 is 4464
+        if array.min() < info.min or array.max() > info.max:
+            return f"{name}: values too large for a {target} parameter"
     try:
         with np.errstate(over="raise", invalid="raise"):
             return array.astype(target)
