@@ -119,14 +119,18 @@ def _pick_axis(axis: int, dim: int | None, function: str) -> int:
     return dim
 
 
-def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x."""
-    return _tensor(x).softmax(_pick_axis(axis, dim, "softmax"))
+def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any = None
+            ) -> Tensor:
+    """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x; `dtype`
+    casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`)."""
+    return _tensor(x).softmax(_pick_axis(axis, dim, "softmax"), dtype)
 
 
-def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x."""
-    return _tensor(x).log_softmax(_pick_axis(axis, dim, "log_softmax"))
+def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any = None
+                ) -> Tensor:
+    """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x; `dtype`
+    casts x first."""
+    return _tensor(x).log_softmax(_pick_axis(axis, dim, "log_softmax"), dtype)
 
 
 def _data(x: Any) -> Any:
