@@ -194,3 +194,127 @@ def test_zero_grad_set_to_none_false_and_old_batchnorm_checkpoints():
     torch = pytest.importorskip("torch")
     assert torch.nn.BatchNorm1d(2).load_state_dict(
         {k: torch.tensor(np.asarray(v)) for k, v in old.items()}).missing_keys == []
+
+
+# ----------------------------------------------------------------- the rarer losses
+def _loss_cases(lib):
+    """(name, callable(inputs) -> loss) pairs, written once for PyTorch and tinygrad_np."""
+    F_ = lib.nn.functional
+    nn_ = lib.nn
+
+    def t(array):
+        return lib.tensor(array)
+
+    rng = np.random.default_rng(0)
+    y_sign = np.where(rng.random(6) > 0.5, 1.0, -1.0)
+    y01 = (rng.random((6, 4)) > 0.5).astype(np.float64)
+    ids = np.array([0, 3, 1, 2, 2, 1])
+    counts = rng.integers(0, 5, (6, 4)).astype(np.float64)
+    return [
+        ("margin_ranking", lambda a, b: nn_.MarginRankingLoss(margin=0.3)(a[:, 0], b[:, 1],
+                                                                         t(y_sign))),
+        ("margin_ranking_none", lambda a, b: F_.margin_ranking_loss(a[:, 0], b[:, 0], t(y_sign),
+                                                                    reduction="none")),
+        ("hinge_emb", lambda a, b: nn_.HingeEmbeddingLoss(margin=0.5)(a, t(y01 * 2 - 1))),
+        ("soft_margin", lambda a, b: nn_.SoftMarginLoss(reduction="sum")(a * 50, t(y01 * 2 - 1))),
+        ("multilabel", lambda a, b: nn_.MultiLabelSoftMarginLoss()(a, t(y01))),
+        ("multilabel_w_none", lambda a, b: F_.multilabel_soft_margin_loss(
+            a, t(y01), weight=t(np.array([1.0, 2.0, 0.5, 1.0])), reduction="none")),
+        ("cos_emb", lambda a, b: nn_.CosineEmbeddingLoss(margin=0.1)(a, b, t(y_sign))),
+        ("cos_emb_1d", lambda a, b: F_.cosine_embedding_loss(a[0], b[0], t(np.array(-1.0)))),
+        ("triplet", lambda a, b: nn_.TripletMarginLoss(margin=2.0)(a[:2], b[2:4], a[4:])),
+        ("triplet_swap_p1", lambda a, b: F_.triplet_margin_loss(a[:3], b[:3], b[3:], p=1,
+                                                                swap=True, reduction="none")),
+        ("gauss", lambda a, b: nn_.GaussianNLLLoss()(a, b, (a * b).abs())),
+        ("gauss_full_1var", lambda a, b: F_.gaussian_nll_loss(a, b, b[:, :1].abs() + 0.1,
+                                                              full=True, reduction="sum")),
+        ("gauss_dim_less", lambda a, b: F_.gaussian_nll_loss(a, b, b[:, 0].abs() + 0.1)),
+        ("poisson", lambda a, b: nn_.PoissonNLLLoss()(a, t(counts))),
+        ("poisson_full", lambda a, b: F_.poisson_nll_loss(a.abs() + 0.1, t(counts),
+                                                          log_input=False, full=True)),
+        ("multi_margin", lambda a, b: nn_.MultiMarginLoss()(a, t(ids))),
+        ("multi_margin_p2_w", lambda a, b: nn_.MultiMarginLoss(
+            p=2, margin=0.5, weight=t(np.array([1.0, 2.0, 0.5, 1.0])), reduction="none"
+        )(a, t(ids))),
+        ("multi_margin_1d", lambda a, b: F_.multi_margin_loss(a[0], t(np.array([2])))),
+    ]
+
+
+def test_rarer_losses_match_pytorch_values_and_gradients():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a_np, b_np = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    theirs, ours = _loss_cases(torch), _loss_cases(tg)
+    for (name, their_fn), (_, our_fn) in zip(theirs, ours):
+        results = []
+        for lib, fn in ((torch, their_fn), (tg, our_fn)):
+            a = lib.tensor(a_np, requires_grad=True)
+            b = lib.tensor(b_np, requires_grad=True)
+            loss = fn(a, b)
+            loss.sum().backward()
+            results.append([np.asarray(v.detach().numpy() if hasattr(v, "detach") else v)
+                            for v in (loss, a.grad, b.grad if b.grad is not None else 0 * b)])
+        for theirs_value, ours_value in zip(*results):
+            np.testing.assert_allclose(ours_value, theirs_value, rtol=1e-10, atol=1e-12,
+                                       err_msg=name)
+
+
+# ----------------------------------------------------------------- small layers
+LAYERS = [  # (constructor on the library's nn, input shape)
+    (lambda nn_: nn_.ZeroPad2d((1, 2, 0, 3)), (2, 3, 4, 5)),
+    (lambda nn_: nn_.ZeroPad1d(2), (2, 3, 4)),
+    (lambda nn_: nn_.ConstantPad2d(1, 3.5), (2, 3, 4, 5)),
+    (lambda nn_: nn_.ConstantPad1d((0, 2), -1.0), (3, 4)),
+    (lambda nn_: nn_.ReflectionPad2d((1, 1, 2, 0)), (2, 3, 4, 5)),
+    (lambda nn_: nn_.ReflectionPad1d(2), (2, 3, 5)),
+    (lambda nn_: nn_.ReplicationPad2d(2), (2, 3, 4, 5)),
+    (lambda nn_: nn_.ReplicationPad1d((3, 1)), (2, 3, 5)),
+    (lambda nn_: nn_.CircularPad2d(1), (2, 3, 4, 5)),
+    (lambda nn_: nn_.PixelShuffle(2), (2, 8, 3, 4)),
+    (lambda nn_: nn_.PixelShuffle(3), (9, 2, 2)),
+    (lambda nn_: nn_.PixelUnshuffle(2), (2, 3, 4, 6)),
+    (lambda nn_: nn_.InstanceNorm2d(3), (2, 3, 4, 5)),
+    (lambda nn_: nn_.InstanceNorm2d(3, affine=True), (2, 3, 4, 5)),
+    (lambda nn_: nn_.InstanceNorm1d(3, eps=1e-3), (2, 3, 7)),
+    (lambda nn_: nn_.InstanceNorm1d(3), (3, 7)),
+    (lambda nn_: nn_.AdaptiveAvgPool1d(3), (2, 3, 7)),
+    (lambda nn_: nn_.AdaptiveAvgPool1d(1), (3, 8)),
+    (lambda nn_: nn_.AdaptiveMaxPool1d(3), (2, 3, 7)),
+    (lambda nn_: nn_.AdaptiveMaxPool1d(2), (2, 3, 8)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(LAYERS)))
+def test_small_layers_match_pytorch(case):
+    torch = pytest.importorskip("torch")
+    make, shape = LAYERS[case]
+    x_np = np.random.default_rng(case).normal(size=shape)
+    upstream = None
+    results = []
+    for lib in (torch, tg):
+        layer = make(lib.nn)
+        if getattr(layer, "weight", None) is not None:
+            with lib.no_grad():
+                layer.weight.copy_(lib.tensor([0.5, 2.0, -1.0], dtype=lib.float64))
+                layer.bias.copy_(lib.tensor([0.1, -0.2, 0.3], dtype=lib.float64))
+        layer.double()
+        x = lib.tensor(x_np, requires_grad=True)
+        y = layer(x)
+        if upstream is None:
+            upstream = np.random.default_rng(99).normal(size=tuple(y.shape))
+        (y * lib.tensor(upstream)).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy(), repr(layer)))
+    (their_y, their_grad, their_repr), (our_y, our_grad, our_repr) = results
+    assert our_y.shape == their_y.shape
+    np.testing.assert_allclose(our_y, their_y, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-9, atol=1e-12)
+    assert our_repr == their_repr
+
+
+def test_pixel_shuffle_round_trip_and_errors():
+    x = tg.arange(2 * 12 * 2 * 3.0).reshape(2, 12, 2, 3)
+    assert F.pixel_unshuffle(F.pixel_shuffle(x, 2), 2).tolist() == x.tolist()
+    with pytest.raises(ValueError, match="divisible"):
+        F.pixel_shuffle(tg.ones(1, 3, 2, 2), 2)
+    with pytest.raises(NotImplementedError):
+        nn.InstanceNorm2d(3, track_running_stats=True)
