@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-# Read by Tensor.__repr__ (np.array2string's arguments).
-PRINT_OPTIONS: dict[str, Any] = {"precision": 4, "threshold": 20, "edgeitems": 3,
-                                 "max_line_width": 75, "suppress_small": False}
+# Read by Tensor.__repr__ (np.array2string's arguments; None: NumPy's own print options).
+PRINT_OPTIONS: dict[str, Any] = {"precision": 4, "threshold": 20, "edgeitems": None,
+                                 "max_line_width": None, "suppress_small": None}
 _PROFILES = {"default": dict(PRINT_OPTIONS),  # this library's own defaults
-             "short": {**PRINT_OPTIONS, "precision": 2, "edgeitems": 2},
+             "short": {**PRINT_OPTIONS, "precision": 2, "edgeitems": 2},  # as PyTorch's
              "full": {**PRINT_OPTIONS, "threshold": 2**63 - 1}}
 
 _state: dict[str, Any] = {"threads": None, "deterministic": False, "warn_only": False,
