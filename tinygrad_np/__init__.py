@@ -94,7 +94,7 @@ from tinygrad_np.join import (
     unbind,
     vstack,
 )
-from tinygrad_np.rng import manual_seed
+from tinygrad_np.rng import initial_seed, manual_seed, seed
 from tinygrad_np.serialization import load, save
 from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz: when drawing
 
@@ -128,6 +128,16 @@ from tinygrad_np import functional_forms  # noqa: E402
 from tinygrad_np.functional_forms import *  # noqa: E402, F403  (tg.sin, tg.sum, tg.max, ...)
 from tinygrad_np.rng import Generator  # noqa: E402
 from tinygrad_np.sampling import multinomial, normal  # noqa: E402
+from tinygrad_np.settings import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_num_interop_threads,
+    set_num_threads,
+    set_printoptions,
+    use_deterministic_algorithms,
+)
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np.typed_tensors import (  # noqa: E402
     BoolTensor,
@@ -243,6 +253,16 @@ __all__ = [
 
 # The PyTorch front door (see above).
 __all__ += [
+    "are_deterministic_algorithms_enabled",
+    "get_num_interop_threads",
+    "get_num_threads",
+    "initial_seed",
+    "is_deterministic_algorithms_warn_only_enabled",
+    "seed",
+    "set_num_interop_threads",
+    "set_num_threads",
+    "set_printoptions",
+    "use_deterministic_algorithms",
     "BoolTensor",
     "ByteTensor",
     "DoubleTensor",

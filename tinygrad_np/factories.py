@@ -187,9 +187,25 @@ def randperm(n: int, *, dtype: Any = np.int64, requires_grad: bool = False,
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
-    """`steps` evenly spaced values from start to end inclusive (the default float dtype)."""
-    values = np.linspace(float(_item(start)), float(_item(end)), int(steps))
-    return _made(values, dtype or get_default_dtype(), requires_grad, device, "linspace")
+    """`steps` evenly spaced values from start to end inclusive (the default float dtype).
+
+    float32 and float64 values are PyTorch's to the bit: its CPU kernel's formula (the first
+    half counted up from start, the second down from end, one rounding per value) rather than
+    NumPy's, which differs in the last bit (`linspace(-1, 1, 7)[3]` is -2.98e-08 there).
+    """
+    start, end, steps = float(_item(start)), float(_item(end)), int(steps)
+    target = np.dtype(dtype or get_default_dtype())
+    if target in (np.float32, np.float64) and steps > 1:
+        wide = np.float64 if target == np.float32 else np.longdouble  # one rounding per value
+        first, last = target.type(start), target.type(end)
+        step = (last - first) / target.type(steps - 1)
+        index, half = np.arange(steps).astype(wide), steps // 2
+        values = np.concatenate([
+            (wide(first) + wide(step) * index[:half]).astype(target),
+            (wide(last) - wide(step) * (wide(steps - 1) - index[half:])).astype(target)])
+    else:
+        values = np.linspace(start, end, steps)
+    return _made(values, target, requires_grad, device, "linspace")
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,

@@ -8,14 +8,28 @@ from __future__ import annotations
 
 import numpy as np
 
-_generator = np.random.default_rng()
+_seed = int(np.random.SeedSequence().entropy % 2**63)  # as PyTorch: random until seeded
+_generator = np.random.default_rng(_seed)
 
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the library's generator; returns it (PyTorch returns its generator too)."""
-    global _generator
+    global _generator, _seed
+    _seed = int(seed)
     _generator = np.random.default_rng(seed)
     return _generator
+
+
+def seed() -> int:
+    """Reseed the library's generator from fresh entropy; returns the new seed."""
+    new_seed = int(np.random.SeedSequence().entropy % 2**63)
+    manual_seed(new_seed)
+    return new_seed
+
+
+def initial_seed() -> int:
+    """The seed the library's generator was last seeded with (random until manual_seed)."""
+    return _seed
 
 
 def generator() -> np.random.Generator:

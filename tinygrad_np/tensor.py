@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.settings import PRINT_OPTIONS
 
 Axis = int | tuple[int, ...] | None
 
@@ -427,6 +428,20 @@ class Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
         return self.transpose()
 
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        """The last two axes swapped (a batch of matrices transposed)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: expected a tensor of 2 or more dimensions, got shape "
+                               f"{self.shape}")
+        return self.transpose(-2, -1)
+
+    mH = mT  # real tensors only: the conjugate transpose is the transpose
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self.data.itemsize
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
         if requires_grad and self.data.dtype.kind != "f":
@@ -504,8 +519,7 @@ class Tensor:
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
-        values = np.array2string(self.data, separator=", ", precision=4, threshold=20,
-                                 prefix="tensor(")
+        values = np.array2string(self.data, separator=", ", prefix="tensor(", **PRINT_OPTIONS)
         extras = [f"shape={self.shape}", f"dtype={self.dtype}"]
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
@@ -556,6 +570,13 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.data)
+
+    def __index__(self) -> int:
+        """A one-element integer tensor as an index (`names[t]`, `range(t)`), as PyTorch."""
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index (this one: {self.data.dtype}, shape {self.shape})")
+        return int(self.data.reshape(()))
 
     def __format__(self, spec: str) -> str:
         """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch."""
@@ -646,6 +667,27 @@ class Tensor:
     def matmul(self, other: Any) -> Tensor:
         """NumPy matmul semantics: 1-D, 2-D and batched N-D with broadcast batch axes."""
         return MatMul.apply(self, other)
+
+    # PyTorch's shape-checked products as methods (`x.mm(w)`); tg.mm etc. do the checks.
+    def mm(self, mat2: Any) -> Tensor:
+        """(n, m) @ (m, p) of 2-D tensors."""
+        from tinygrad_np import functional_forms
+        return functional_forms.mm(self, mat2)
+
+    def bmm(self, mat2: Any) -> Tensor:
+        """(b, n, m) @ (b, m, p) of 3-D tensors."""
+        from tinygrad_np import functional_forms
+        return functional_forms.bmm(self, mat2)
+
+    def mv(self, vec: Any) -> Tensor:
+        """(n, m) @ (m,)."""
+        from tinygrad_np import functional_forms
+        return functional_forms.mv(self, vec)
+
+    def dot(self, other: Any) -> Tensor:
+        """Inner product of two 1-D tensors."""
+        from tinygrad_np import functional_forms
+        return functional_forms.dot(self, other)
 
     # ----------------------------------------------------------------- in place
     # PyTorch's in-place ops. Without a graph to record they write into self's array and
@@ -742,6 +784,14 @@ class Tensor:
         return self._in_place(Tensor.clip, min, max)
 
     clip_ = clamp_
+
+    def clamp_min_(self, min: Any) -> Tensor:  # noqa: A002
+        """Limit values to at least `min`, in place."""
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max: Any) -> Tensor:  # noqa: A002
+        """Limit values to at most `max`, in place."""
+        return self.clamp_(max=max)
 
     def copy_(self, src: Any) -> Tensor:
         """Copy `src` (broadcast to self's shape, cast to self's dtype) into self, in place."""
@@ -1028,6 +1078,14 @@ class Tensor:
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         """PyTorch's spelling of clip: limit values to [min, max] (`x.clamp(min=0)`)."""
         return Clip.apply(self, min, max)
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        """clamp(min=min)."""
+        return Clip.apply(self, min, None)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        """clamp(max=max)."""
+        return Clip.apply(self, None, max)
 
     def softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None) -> Tensor:
         """exp(x) / sum(exp(x)) along `dim` (alias `axis`), stable for any finite values."""

@@ -33,12 +33,30 @@ from tinygrad_np.nn.functional_losses import kl_div as kl_div
 from tinygrad_np.nn.functional_losses import l1_loss as l1_loss
 from tinygrad_np.nn.functional_losses import nll_loss as nll_loss
 from tinygrad_np.nn.functional_losses import smooth_l1_loss as smooth_l1_loss
+from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from tinygrad_np.nn.functional_rare import glu as glu
 from tinygrad_np.nn.functional_rare import hardshrink as hardshrink
 from tinygrad_np.nn.functional_rare import prelu as prelu
 from tinygrad_np.nn.functional_rare import softshrink as softshrink
 from tinygrad_np.nn.functional_rare import tanhshrink as tanhshrink
 from tinygrad_np.nn.functional_rare import threshold as threshold
+from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    instance_norm,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
 from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.ops.loss import (
     REDUCTIONS,
@@ -119,14 +137,18 @@ def _pick_axis(axis: int, dim: int | None, function: str) -> int:
     return dim
 
 
-def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x."""
-    return _tensor(x).softmax(_pick_axis(axis, dim, "softmax"))
+def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any = None
+            ) -> Tensor:
+    """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x; `dtype`
+    casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`)."""
+    return _tensor(x).softmax(_pick_axis(axis, dim, "softmax"), dtype)
 
 
-def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x."""
-    return _tensor(x).log_softmax(_pick_axis(axis, dim, "log_softmax"))
+def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any = None
+                ) -> Tensor:
+    """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x; `dtype`
+    casts x first."""
+    return _tensor(x).log_softmax(_pick_axis(axis, dim, "log_softmax"), dtype)
 
 
 def _data(x: Any) -> Any:
@@ -1054,3 +1076,4 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
             f"fold: expected input (N, C*{kernel[0]}*{kernel[1]}, {max(blocks[0], 0)}*"
             f"{max(blocks[1], 0)}) for output_size {size}, kernel {kernel}, got shape {x.shape}")
     return _conv.Fold.apply(x, size, geometry)
+

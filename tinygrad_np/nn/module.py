@@ -76,13 +76,83 @@ class Module:
             self._parameters_named = True
             for _ in self.named_parameters():
                 pass
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_module_hooks")
+        if not hooks:
+            return self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(hooks["pre"].values()):
+            changed = hook(self, args, kwargs) if with_kwargs else hook(self, args)
+            if changed is not None:
+                if with_kwargs:
+                    args, kwargs = changed
+                else:
+                    args = changed if isinstance(changed, tuple) else (changed,)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(hooks["post"].values()):
+            changed = (hook(self, args, kwargs, output) if with_kwargs
+                       else hook(self, args, output))
+            if changed is not None:
+                output = changed
+        return output
+
+    # ----------------------------------------------------------------- forward hooks
+    def _add_hook(self, kind: str, hook: Any, prepend: bool, with_kwargs: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"register_forward_{'pre_' if kind == 'pre' else ''}hook: expected "
+                            f"a callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
+        handle = RemovableHandle(hooks[kind])
+        hooks[kind][handle.id] = (hook, with_kwargs)
+        if prepend:  # reordered in place: other handles hold this dict
+            rest = [(key, value) for key, value in hooks[kind].items() if key != handle.id]
+            hooks[kind].clear()
+            hooks[kind].update([(handle.id, (hook, with_kwargs)), *rest])
+        return handle
+
+    def register_forward_pre_hook(self, hook: Any, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args)` before each forward; a non-None result replaces the
+        positional arguments (with `with_kwargs=True`: `hook(module, args, kwargs)` returning
+        `(args, kwargs)`). Returns a handle whose `remove()` unregisters it."""
+        return self._add_hook("pre", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Any, *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """Call `hook(module, args, output)` after each forward (feature extraction: keep
+        `output.detach()`); a non-None result replaces the output. Returns a handle whose
+        `remove()` unregisters it. (`always_call` is accepted: a failing forward raises here
+        before any hook, as it does in PyTorch without it.)"""
+        return self._add_hook("post", hook, prepend, with_kwargs)
 
     # ----------------------------------------------------------------- the tree walk
     def _direct_members(self) -> Iterator[tuple[str, Module | Parameter]]:
         """This module's own parameters and children, by attribute, in definition order."""
         for name, value in vars(self).items():
-            yield from _members(value, name)
+            if name != "_module_hooks":
+                yield from _members(value, name)
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at dotted path `target` (`"encoder.layers.0"`; "" is this module)."""
+        if target == "":
+            return self
+        modules = dict(self.named_modules())
+        if target not in modules:
+            raise AttributeError(f"{type(self).__name__} has no submodule {target!r}")
+        return modules[target]
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path `target` (`"0.weight"`)."""
+        parameters = dict(self.named_parameters())
+        if target not in parameters:
+            raise AttributeError(f"{type(self).__name__} has no parameter {target!r}")
+        return parameters[target]
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path `target` (`"1.running_mean"`)."""
+        buffers = dict(self.named_buffers())
+        if target not in buffers:
+            raise AttributeError(f"{type(self).__name__} has no buffer {target!r}")
+        return buffers[target]
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules as (name, module); names inside lists read `layers.0`."""
@@ -246,10 +316,15 @@ class Module:
                     yield _join(module_name, name), tensor, persistent
 
     # ----------------------------------------------------------------- training helpers
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (sets `.grad` to None, as PyTorch does)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (sets `.grad` to None, as PyTorch does; with
+        `set_to_none=False`, fills existing gradients with zeros instead)."""
         for parameter in self.parameters():
-            parameter.grad = None
+            if set_to_none or parameter.grad is None:
+                parameter.grad = None
+            else:
+                with no_grad():
+                    parameter.grad.zero_()
 
     def train(self, mode: bool = True) -> Module:
         """Set `.training` on this module and all below it (layers such as dropout read it)."""
@@ -366,7 +441,10 @@ class Module:
         parameters = self._unique_state("load_state_dict")  # and persistent buffers
         problems = [f"key {key!r} is not a string" for key in state_dict
                     if not isinstance(key, str)]
-        missing = [name for name in parameters if name not in state_dict]
+        # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
+        # PyTorch 0.4.1) loads, and the counter keeps its value.
+        missing = [name for name in parameters if name not in state_dict
+                   and name.rsplit(".", 1)[-1] != "num_batches_tracked"]
         unexpected = [name for name in state_dict
                       if isinstance(name, str) and name not in parameters]
         if strict and missing:
@@ -434,6 +512,27 @@ def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray |
             return array.astype(target)
     except FloatingPointError:
         return f"{name}: values too large for a {target} parameter"
+
+
+class RemovableHandle:
+    """What `register_forward_hook` returns: `handle.remove()` unregisters the hook (also as
+    a context manager: `with module.register_forward_hook(f): ...`)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
 
 
 def _join(prefix: str, name: str) -> str:

@@ -23,7 +23,13 @@ from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import Tensor
 
 __all__ = [
+    "BatchSampler",
     "ConcatDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
     "DataLoader",
     "Dataset",
     "Subset",
@@ -121,6 +127,123 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
         splits.append(Subset(dataset, order[start : start + count]))
         start += count
     return splits
+
+
+class Sampler:
+    """Base class of the samplers: an iterable of dataset indices (define __iter__, __len__)."""
+
+    def __init__(self, data_source: Any = None) -> None:
+        pass
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source: Any) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A new random order of the indices each epoch; with `replacement=True`, `num_samples`
+    indices drawn uniformly with replacement (from `generator`, else the library's)."""
+
+    def __init__(self, data_source: Any, replacement: bool = False,
+                 num_samples: int | None = None, generator: Any = None) -> None:
+        self.data_source, self.replacement, self.generator = data_source, replacement, generator
+        self._num_samples = num_samples
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+            raise ValueError(f"RandomSampler: num_samples should be a positive integer, got "
+                             f"{self.num_samples!r}")
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        rng, n = numpy_generator(self.generator), len(self.data_source)
+        if self.replacement:
+            return iter(rng.integers(0, n, self.num_samples).tolist())
+        whole, rest = divmod(self.num_samples, n)  # num_samples > n repeats whole orders
+        order = [rng.permutation(n) for _ in range(whole)] + [rng.permutation(n)[:rest]]
+        return iter(np.concatenate(order).tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a new random order each epoch."""
+
+    def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        self.indices, self.generator = indices, generator
+
+    def __iter__(self) -> Iterator[int]:
+        order = numpy_generator(self.generator).permutation(len(self.indices))
+        return iter([self.indices[int(i)] for i in order])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """`num_samples` indices drawn with probability proportional to `weights` (e.g. inverse
+    class frequencies for an imbalanced dataset), with or without replacement."""
+
+    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
+                 generator: Any = None) -> None:
+        weights = np.asarray(weights.data if isinstance(weights, Tensor) else weights,
+                             dtype=np.float64)
+        if weights.ndim != 1 or np.any(weights < 0) or not np.all(np.isfinite(weights)):
+            raise ValueError("WeightedRandomSampler: weights must be a 1-D sequence of finite, "
+                             "non-negative numbers")
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"WeightedRandomSampler: num_samples should be a positive integer, "
+                             f"got {num_samples!r}")
+        if not replacement and num_samples > np.count_nonzero(weights):
+            raise ValueError("WeightedRandomSampler: cannot draw more samples than there are "
+                             "non-zero weights without replacement")
+        self.weights, self.num_samples = weights, num_samples
+        self.replacement, self.generator = replacement, generator
+
+    def __iter__(self) -> Iterator[int]:
+        probabilities = self.weights / self.weights.sum()
+        drawn = numpy_generator(self.generator).choice(
+            len(self.weights), size=self.num_samples, replace=self.replacement, p=probabilities)
+        return iter(drawn.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Groups another sampler's indices into lists of `batch_size` (the last one shorter
+    unless `drop_last`)."""
+
+    def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"BatchSampler: batch_size should be a positive integer, got "
+                             f"{batch_size!r}")
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, bool(drop_last)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batch: list[int] = []
+        for index in self.sampler:
+            batch.append(index)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        count = len(self.sampler)  # type: ignore[arg-type]
+        return count // self.batch_size if self.drop_last else -(-count // self.batch_size)
 
 
 def default_collate(batch: list[Any]) -> Any:

@@ -1,0 +1,183 @@
+"""The less common losses of `torch.nn.functional`, composed from recorded ops (so every
+gradient comes from the engine and they work under `create_graph=True`): margin ranking,
+hinge embedding, soft margin, multi-label soft margin, cosine embedding, triplet margin,
+Gaussian and Poisson negative log-likelihood, multi-class margin. Formulas, defaults and
+edge rules are PyTorch's (aten/src/ATen/native/Loss.cpp and torch/nn/functional.py).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.functions import where
+from tinygrad_np.nn.functional_distance import pairwise_distance
+from tinygrad_np.nn.functional_losses import _reduce, _target, _tensor, legacy_reduction
+from tinygrad_np.tensor import Tensor
+
+
+def _sign_target(target: Any, input: Tensor) -> Any:
+    return target if isinstance(target, Tensor) else Tensor(_target(target, input))
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin), y = 1 or -1: x1 should rank above x2 where y = 1."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "margin_ranking_loss")
+    input1, input2 = _tensor(input1), _tensor(input2)
+    target = _sign_target(target, input1)
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noqa: A002
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (x: a distance)."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "hinge_embedding_loss")
+    input = _tensor(input)
+    target = _target(target, input)
+    target = target.data if isinstance(target, Tensor) else target
+    zeros = input * 0
+    losses = (where(target != 1, (margin - input).clamp(min=0), zeros)
+              + where(target != -1, input, zeros))
+    return _reduce(losses, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa: A002
+                     reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-y x)), y = 1 or -1 (a logistic loss), stable for any x."""
+    from tinygrad_np.nn.functional import logsigmoid
+
+    reduction = legacy_reduction(size_average, reduce, reduction, "soft_margin_loss")
+    input = _tensor(input)
+    return _reduce(-logsigmoid(_sign_target(target, input) * input), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of each of C logits against a 0/1 target, averaged over the C
+    classes of each sample (N, C) -> (N,), then reduced."""
+    from tinygrad_np.nn.functional import logsigmoid
+
+    reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss")
+    input = _tensor(input)
+    target = _target(target, input)
+    losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        losses = losses * weight
+    losses = losses.sum(dim=input.ndim - 1) / input.shape[-1]
+    return _reduce(losses, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1; cos along the
+    last dim, with PyTorch's 1e-12 added to each squared norm."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "cosine_embedding_loss")
+    input1, input2 = _tensor(input1), _tensor(input2)
+    if input1.shape != input2.shape or input1.ndim not in (1, 2):
+        raise ValueError(f"cosine_embedding_loss: inputs must be 1-D or 2-D of one shape, got "
+                         f"{input1.shape} and {input2.shape}")
+    dim = input1.ndim - 1
+    epsilon = 1e-12
+    dot = (input1 * input2).sum(dim=dim)
+    squares = ((input1 * input1).sum(dim=dim) + epsilon) * ((input2 * input2).sum(dim=dim)
+                                                            + epsilon)
+    cos = dot / squares.sqrt()
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    zeros = cos * 0
+    losses = (where(target == 1, 1 - cos, zeros)
+              + where(target == -1, (cos - margin).clamp(min=0), zeros))
+    return _reduce(losses, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance (F.pairwise_distance);
+    `swap` uses min(d(a, n), d(p, n))."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "triplet_margin_loss")
+    positive_distance = pairwise_distance(anchor, positive, p, eps)
+    negative_distance = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        negative_distance = negative_distance.minimum(pairwise_distance(positive, negative,
+                                                                        p, eps))
+    return _reduce((margin + positive_distance - negative_distance).clamp(min=0), reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,  # noqa: A002
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """0.5 (log(var) + (input - target)^2 / var) (+ 0.5 log(2 pi) when `full`), var clamped
+    to at least eps with the gradient passing the clamp, as PyTorch's. `var` may have one
+    dimension less than input, or size 1 there (one variance for all)."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"gaussian_nll_loss: {reduction!r} is not a valid reduction")
+    input = _tensor(input)
+    var = _tensor(var)
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
+            raise ValueError(f"gaussian_nll_loss: var of shape {var.shape} does not fit input "
+                             f"of shape {input.shape}")
+    if np.any(var.data < 0):
+        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+    var = var + (var.clamp(min=eps) - var).detach()  # clamped values, identity gradient
+    losses = 0.5 * (var.log() + (input - _target(target, input)) ** 2 / var)
+    if full:
+        losses = losses + 0.5 * math.log(2 * math.pi)
+    return _reduce(losses, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa: A002
+                     full: bool = False, size_average: Any = None, eps: float = 1e-8,
+                     reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """exp(input) - target input when `log_input` (input is the log rate), else
+    input - target log(input + eps); `full` adds Stirling's term where target > 1."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "poisson_nll_loss")
+    input = _tensor(input)
+    target = _target(target, input)
+    if log_input:
+        losses = input.exp() - target * input
+    else:
+        losses = input - target * (input + eps).log()
+    if full:
+        counts = np.asarray(target.data if isinstance(target, Tensor) else target)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stirling = (counts * np.log(counts) - counts + 0.5 * np.log(2 * np.pi * counts))
+        losses = losses + np.where(counts > 1, stirling, 0).astype(input.dtype)
+    return _reduce(losses, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0,  # noqa: A002
+                      weight: Any = None, size_average: Any = None, reduce: Any = None,
+                      reduction: str = "mean") -> Tensor:
+    """sum over classes i != y of max(0, margin - x[y] + x[i])^p / C (times weight[y]):
+    the multi-class hinge loss of logits (N, C) or (C,) against class ids."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "multi_margin_loss")
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
+    input = _tensor(input)
+    single = input.ndim == 1
+    logits = input.unsqueeze(0) if single else input
+    ids = np.asarray(target.data if isinstance(target, Tensor) else target).reshape(-1)
+    classes = logits.shape[1]
+    if ids.shape[0] != logits.shape[0] or np.any((ids < 0) | (ids >= classes)):
+        raise ValueError(f"multi_margin_loss: targets {ids.tolist()} do not fit input of shape "
+                         f"{input.shape}")
+    picked = logits.gather(1, ids[:, None].astype(np.int64))
+    losses = (margin - picked + logits).clamp(min=0)
+    if p == 2:
+        losses = losses * losses
+    if weight is not None:
+        row_weights = np.asarray(weight.data if isinstance(weight, Tensor) else weight)[ids]
+        losses = losses * row_weights.astype(input.dtype)[:, None]
+    others = (np.arange(classes)[None, :] != ids[:, None]).astype(input.dtype)
+    losses = (losses * others).sum(dim=1) / classes
+    return _reduce(losses[0] if single else losses, reduction)

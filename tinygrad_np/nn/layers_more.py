@@ -1,0 +1,230 @@
+"""Small layers PyTorch scripts reach for, each a composition of existing functions:
+padding modules (`nn.ZeroPad2d`, `ConstantPad*d`, `ReflectionPad*d`, `ReplicationPad*d`,
+`CircularPad*d`: F.pad), `nn.PixelShuffle` / `nn.PixelUnshuffle` (F.pixel_shuffle: a reshape
+and a permute), `nn.InstanceNorm1d/2d` (F.instance_norm: group norm with one channel per
+group) and `nn.AdaptiveAvgPool1d` / `nn.AdaptiveMaxPool1d` (the 2-D pools on a height of 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.device import as_device
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.tensor import Tensor
+
+
+# ----------------------------------------------------------------- padding
+class _Pad(Module):
+    dims = 2
+    mode = "constant"
+
+    def __init__(self, padding: Any, value: float = 0.0) -> None:
+        super().__init__()
+        self.padding = (tuple(int(p) for p in padding) if isinstance(padding, (tuple, list))
+                        else (int(padding),) * (2 * self.dims))
+        if len(self.padding) != 2 * self.dims:
+            raise ValueError(f"{type(self).__name__}: padding must be an int or "
+                             f"{2 * self.dims} ints, got {padding!r}")
+        self.value = value
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.mode == "constant":
+            return F.pad(x, self.padding, "constant", self.value)
+        return F.pad(x, self.padding, self.mode)
+
+    def extra_repr(self) -> str:
+        if type(self).__name__.startswith("ConstantPad"):
+            return f"padding={self.padding}, value={self.value}"
+        return f"{self.padding}"
+
+
+def _pad_class(name: str, dims: int, mode: str, constant: bool) -> type:
+    def __init__(self: _Pad, padding: Any, value: float = 0.0) -> None:
+        _Pad.__init__(self, padding, value if constant else 0.0)
+
+    if not constant:
+        def __init__(self: _Pad, padding: Any) -> None:  # noqa: F811
+            _Pad.__init__(self, padding)
+    doc = (f"Pad the last {dims} axes ({'left, right' + (', top, bottom' if dims > 1 else '')}"
+           f"{', front, back' if dims > 2 else ''}) in '{mode}' mode (F.pad).")
+    return type(name, (_Pad,), {"dims": dims, "mode": mode, "__init__": __init__,
+                                "__doc__": doc})
+
+
+ZeroPad1d = _pad_class("ZeroPad1d", 1, "constant", False)
+ZeroPad2d = _pad_class("ZeroPad2d", 2, "constant", False)
+ZeroPad3d = _pad_class("ZeroPad3d", 3, "constant", False)
+ConstantPad1d = _pad_class("ConstantPad1d", 1, "constant", True)
+ConstantPad2d = _pad_class("ConstantPad2d", 2, "constant", True)
+ConstantPad3d = _pad_class("ConstantPad3d", 3, "constant", True)
+ReflectionPad1d = _pad_class("ReflectionPad1d", 1, "reflect", False)
+ReflectionPad2d = _pad_class("ReflectionPad2d", 2, "reflect", False)
+ReplicationPad1d = _pad_class("ReplicationPad1d", 1, "replicate", False)
+ReplicationPad2d = _pad_class("ReplicationPad2d", 2, "replicate", False)
+ReplicationPad3d = _pad_class("ReplicationPad3d", 3, "replicate", False)
+CircularPad1d = _pad_class("CircularPad1d", 1, "circular", False)
+CircularPad2d = _pad_class("CircularPad2d", 2, "circular", False)
+
+
+# ----------------------------------------------------------------- pixel shuffle
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
+    """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch (sub-pixel convolution)."""
+    r = int(upscale_factor)
+    *batch, channels, height, width = input.shape
+    if channels % (r * r):
+        raise ValueError(f"pixel_shuffle: the channels ({channels}) must be divisible by the "
+                         f"square of upscale_factor ({r * r})")
+    n = len(batch)
+    x = input.reshape(*batch, channels // (r * r), r, r, height, width)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*batch, channels // (r * r), height * r, width * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
+    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
+    r = int(downscale_factor)
+    *batch, channels, height, width = input.shape
+    if height % r or width % r:
+        raise ValueError(f"pixel_unshuffle: height ({height}) and width ({width}) must be "
+                         f"divisible by downscale_factor ({r})")
+    n = len(batch)
+    x = input.reshape(*batch, channels, height // r, r, width // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*batch, channels * r * r, height // r, width // r)
+
+
+class PixelShuffle(Module):
+    """(N, C r^2, H, W) -> (N, C, H r, W r) (F.pixel_shuffle)."""
+
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pixel_shuffle(x, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """(N, C, H r, W r) -> (N, C r^2, H, W) (F.pixel_unshuffle)."""
+
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
+
+
+# ----------------------------------------------------------------- instance norm
+def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = None,  # noqa: A002
+                  weight: Any = None, bias: Any = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its spatial axes (biased variance), then
+    scale and shift per channel: group norm with one channel per group. Running statistics
+    are not supported (NotImplementedError)."""
+    if running_mean is not None or running_var is not None or not use_input_stats:
+        raise NotImplementedError("instance_norm: running statistics (track_running_stats) "
+                                  "are not supported")
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected (N, C, ...) with spatial axes, got shape "
+                         f"{input.shape}")
+    return F.group_norm(input, input.shape[1], weight, bias, eps)
+
+
+class _InstanceNorm(Module):
+    dims = 2
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = False, track_running_stats: bool = False,
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        if track_running_stats:
+            raise NotImplementedError(f"{type(self).__name__}: track_running_stats=True is "
+                                      "not supported")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self._bias = affine and bias
+        as_device(device, type(self).__name__)
+        dtype = get_default_dtype() if dtype is None else dtype
+        self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if self._bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        unbatched = x.ndim == self.dims + 1  # (C, L) or (C, H, W), as PyTorch
+        if x.ndim != self.dims + 2 and not unbatched:
+            raise ValueError(f"{type(self).__name__}: expected {self.dims + 1}-D or "
+                             f"{self.dims + 2}-D input, got shape {x.shape}")
+        y = instance_norm(x.unsqueeze(0) if unbatched else x, weight=self.weight,
+                          bias=self.bias, eps=self.eps)
+        return y.squeeze(0) if unbatched else y
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self._bias}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Per-sample, per-channel normalisation of (N, C, L) (F.instance_norm)."""
+
+    dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Per-sample, per-channel normalisation of (N, C, H, W) (F.instance_norm)."""
+
+    dims = 2
+
+
+# ----------------------------------------------------------------- 1-D adaptive pooling
+def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
+    """Mean over `output_size` windows covering (N, C, L) or (C, L) as evenly as possible."""
+    return F.adaptive_avg_pool2d(input.unsqueeze(-2), (1, int(output_size))).squeeze(-2)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: int,  # noqa: A002
+                        return_indices: bool = False) -> Any:
+    """Max over `output_size` adaptive windows of (N, C, L) or (C, L)."""
+    result = F.adaptive_max_pool2d(input.unsqueeze(-2), (1, int(output_size)),
+                                   return_indices=return_indices)
+    if return_indices:
+        values, indices = result
+        return values.squeeze(-2), indices.squeeze(-2)
+    return result.squeeze(-2)
+
+
+class AdaptiveAvgPool1d(Module):
+    """Mean pooling of (N, C, L) to a fixed length."""
+
+    def __init__(self, output_size: int) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(AdaptiveAvgPool1d):
+    """Max pooling of (N, C, L) to a fixed length."""
+
+    def __init__(self, output_size: int, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, x: Tensor) -> Any:
+        return adaptive_max_pool1d(x, self.output_size, self.return_indices)

@@ -1,0 +1,87 @@
+"""Process-wide switches PyTorch scripts set at the top: threads, determinism, printing.
+
+`torch.set_num_threads(1)`, `torch.use_deterministic_algorithms(True)` and
+`torch.set_printoptions(precision=3)` are boilerplate in many scripts. Here every op is
+already deterministic (NumPy on the CPU), the thread count is handed to `threadpoolctl` when
+it is installed (it limits NumPy's BLAS; without it the call only records the number), and the
+print options change how `repr(tensor)` shows values.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+# Read by Tensor.__repr__ (np.array2string's arguments; None: NumPy's own print options).
+PRINT_OPTIONS: dict[str, Any] = {"precision": 4, "threshold": 20, "edgeitems": None,
+                                 "max_line_width": None, "suppress_small": None}
+_PROFILES = {"default": dict(PRINT_OPTIONS),  # this library's own defaults
+             "short": {**PRINT_OPTIONS, "precision": 2, "edgeitems": 2},  # as PyTorch's
+             "full": {**PRINT_OPTIONS, "threshold": 2**63 - 1}}
+
+_state: dict[str, Any] = {"threads": None, "deterministic": False, "warn_only": False,
+                          "limiter": None}
+
+
+def set_num_threads(threads: int) -> None:
+    """Limit the threads NumPy's BLAS uses (through threadpoolctl when it is installed)."""
+    threads = int(threads)
+    if threads < 1:
+        raise ValueError(f"set_num_threads: expected a positive number, got {threads}")
+    _state["threads"] = threads
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # only recorded: set OPENBLAS_NUM_THREADS before starting Python
+        return
+    _state["limiter"] = threadpool_limits(limits=threads)
+
+
+def get_num_threads() -> int:
+    """The number given to set_num_threads, else the number of CPUs this process may use."""
+    if _state["threads"] is not None:
+        return _state["threads"]
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def set_num_interop_threads(threads: int) -> None:
+    """Accepted and ignored: there is no inter-op thread pool here."""
+    if int(threads) < 1:
+        raise ValueError(f"set_num_interop_threads: expected a positive number, got {threads}")
+
+
+def get_num_interop_threads() -> int:
+    return 1
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Recorded only: every op here is deterministic already."""
+    _state["deterministic"], _state["warn_only"] = bool(mode), bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _state["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _state["warn_only"]
+
+
+def set_printoptions(precision: int | None = None, threshold: int | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """How repr(tensor) shows values, with PyTorch's arguments (`sci_mode=False` suppresses
+    scientific notation for small numbers)."""
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, "
+                             f"got {profile!r}")
+        PRINT_OPTIONS.update(_PROFILES[profile])
+    for key, value in (("precision", precision), ("threshold", threshold),
+                       ("edgeitems", edgeitems), ("max_line_width", linewidth)):
+        if value is not None:
+            PRINT_OPTIONS[key] = int(value)
+    if sci_mode is not None:
+        PRINT_OPTIONS["suppress_small"] = not sci_mode
