@@ -149,10 +149,12 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
                 "after backward(), or use an out-of-place op (t = t + x).")
     grads = type(node).backward(node, grad_output)
     grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
-    needs = node.needs_input_grad  # trailing arguments that need no gradient may be left off
-    if len(grads) != len(needs) and (len(grads) > len(needs) or any(needs[len(grads):])):
-        raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient(s), "
-                           f"but forward took {len(needs)} argument(s): return one per argument")
+    needs = node.needs_input_grad  # trailing ones that need no gradient may be left off, and
+    if len(grads) != len(needs):  # extra Nones are dropped (as PyTorch)
+        if any(needs[len(grads):]) or any(g is not None for g in grads[len(needs):]):
+            raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient"
+                               f"(s) for {len(needs)} forward argument(s): return one per argument")
+        grads = grads[:len(needs)]
     return grads
 
 
@@ -160,8 +162,8 @@ def _run_recorded(node: Function, grad_output: Any) -> tuple:
     """The rule on Tensors, so the gradient computation is itself recorded (create_graph)."""
     saved = node.saved_tensors
     if saved:
-        node.saved_tensors = tuple(_graph_value(node, value, slot)
-                                   for value, slot in zip(saved, node.saved_slots))
+        node.saved_tensors = tuple(_graph_value(node, value, slot, index) for
+                                   index, (value, slot) in enumerate(zip(saved, node.saved_slots)))
     try:
         grads = _run_rule(node, grad_output if isinstance(grad_output, Tensor)
                           else Tensor(grad_output))
@@ -170,11 +172,14 @@ def _run_recorded(node: Function, grad_output: Any) -> tuple:
     return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
 
 
-def _graph_value(node: Function, value: Any, slot: int | None) -> Any:
-    """The graph Tensor behind a saved value: the node's output, an input, or a constant."""
+def _graph_value(node: Function, value: Any, slot: int | None, index: int) -> Any:
+    """The graph Tensor behind saved value `index`: the node's output, an input, or a constant
+    (a new Tensor on the version counter the value had, so in-place changes still show)."""
     parent = node.parents[slot] if slot is not None and 0 <= slot < len(node.parents) else None
     if slot == -1 or isinstance(parent, Function):
-        return Tensor._make(value, node if slot == -1 else parent)
+        tensor = Tensor._make(value, node if slot == -1 else parent)
+        tensor._counter = next((c for i, c, _ in node.saved_versions if i == index), None)
+        return tensor
     if slot is not None or not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
         return value if parent is None else parent  # a constant or leaf; masks: derivative 0
     raise RuntimeError(
@@ -202,7 +207,7 @@ def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> 
     """Accumulate into `.grad`, in the tensor's dtype; an array nobody else holds is kept."""
     if create_graph:
         grad = _in_dtype(grad if isinstance(grad, Tensor) else Tensor(grad), tensor.dtype)
-        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+        tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad  # no alias
         return
     grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)  # scalars from 0-d sums
     if tensor._grad is not None:

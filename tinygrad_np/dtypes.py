@@ -44,6 +44,9 @@ def as_result(output: Any, operands: Any) -> np.ndarray:
     operand (exp(bool) is float32). Only float64 and float16 results pay for the check.
     """
     if type(output) is not np.ndarray:
+        if isinstance(output, (tuple, list)):  # np.asarray would stack them into one array
+            raise TypeError(f"Function.forward returned a {type(output).__name__} of "
+                            f"{len(output)}: an op has one output, an ndarray (or a number)")
         output = np.asarray(output)
     if output.dtype is _FLOAT16 and not any(_dtype_of(a) is _FLOAT16 for a in operands):
         return output.astype(_default_float)  # exp(bool), sqrt(uint8): NumPy's float16

@@ -62,6 +62,9 @@ class no_grad(ContextDecorator):
 
     value = False
 
+    def __new__(cls, fn: Any = None) -> Any:  # `@no_grad` without parentheses, as PyTorch
+        return cls()(fn) if callable(fn) else super().__new__(cls)
+
     def __enter__(self) -> None:
         self._previous, _mode.grad = _mode.grad, self.value
 
@@ -82,8 +85,12 @@ class set_grad_enabled(no_grad):
         self._previous, self.value = _mode.grad, bool(mode)
         _mode.grad = self.value
 
-    def __enter__(self) -> None:  # __init__ set the mode; a decorated call sets it again
+    def __enter__(self) -> None:  # __init__ set the mode (and noted the one to restore)
         _mode.grad = self.value
+
+    def __call__(self, fn: Any) -> Any:  # a decorator: the mode is back, each call sets it
+        _mode.grad = self._previous
+        return (enable_grad() if self.value else no_grad())(fn)
 
 
 def is_grad_enabled() -> bool:
@@ -161,21 +168,13 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
     """Note what each saved value is, and the version of each saved tensor."""
     slots, versions = [], []
     for index, value in enumerate(ctx.saved_tensors):
-        if value is raw:
-            slots.append(-1)
-            owner = result
-        elif type(value) is not np.ndarray:  # a number (or None) is a constant, wherever from
-            slots.append(None)
-            continue
-        else:
-            for position, array in enumerate(arrays):
-                if value is array:
-                    slots.append(position)
-                    owner = args[position]
-                    break
-            else:  # derived in forward
-                slots.append(None)
-                continue
+        slot = -1 if value is raw else None
+        if slot is None and type(value) is np.ndarray:  # a number is a constant wherever from
+            for position, array in enumerate(arrays):  # (each argument its own object)
+                if array is value:
+                    slot = position  # else it stays None: derived in forward
+        slots.append(slot)
+        owner = None if slot is None else result if slot == -1 else args[slot]
         if isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))

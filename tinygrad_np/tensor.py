@@ -52,6 +52,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             array = array.astype(np.int64)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: data must be numeric (bool, int or float), not {array.dtype}")
+    if not array.dtype.isnative:  # big-endian data ('>f4'): native order, as PyTorch's dtypes
+        array = array.astype(array.dtype.newbyteorder("="))
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     return array
@@ -127,14 +129,25 @@ def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
 def _share_counter(tensor: Tensor, view: Tensor) -> Tensor:
     """Give `view` (which shares `tensor`'s memory) `tensor`'s version counter, as PyTorch's
     views do: an in-place change through either one is seen by graphs that saved the other.
-    The counter's second item marks it shared (recorded in-place ops refuse such tensors)."""
+    The counter's other items are weak references to the tensors sharing it: while another
+    of them is alive, a recorded in-place op refuses the tensor (it writes a new array, which
+    the others would not see)."""
     counter = tensor._counter
-    if counter is None:
-        counter = tensor._counter = [0, True]
-    elif len(counter) == 1:
-        counter.append(True)
+    if counter is None or len(counter) == 1:
+        counter = tensor._counter = counter or [0]
+        counter.append(weakref.ref(tensor))
+    elif len(counter) > 32:  # forget the dead ones now and then (a view taken in a loop)
+        counter[1:] = [reference for reference in counter[1:] if reference() is not None]
+    counter.append(weakref.ref(view))
     view._counter = counter
     return view
+
+
+def _shares_memory_with_a_live_tensor(tensor: Tensor) -> bool:
+    """Is another tensor that shares this one's memory (a view, its base, a detach()) alive?"""
+    counter = tensor._counter or ()
+    return any(other is not None and other is not tensor
+               for other in (reference() for reference in counter[1:]))
 
 
 def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
@@ -705,13 +718,14 @@ class Tensor:
                     f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
                     "in-place operation; do it under `with tg.no_grad():` (a parameter "
                     "update) or write `t = t + x`")
-            if self._counter is not None and len(self._counter) > 1:
+            if _shares_memory_with_a_live_tensor(self):
                 raise RuntimeError(
                     f"an in-place operation that must be recorded (an operand requires grad) "
-                    f"on a tensor of shape {self.shape} that shares memory with another "
-                    "(a view made by reshape, indexing, transpose or detach, or the tensor "
-                    "such a view came from): PyTorch would rewrite the other's graph, "
-                    "tinygrad_np does not; write `t = t + x` (out of place) instead")
+                    f"on a tensor of shape {self.shape} that shares memory with another one "
+                    "still in use (a view made by reshape, indexing, transpose or detach, or "
+                    "the tensor such a view came from): PyTorch would rewrite the other's "
+                    "graph, tinygrad_np does not; write `t = t + x` (out of place) instead, "
+                    "or drop the other tensor first")
             result = op(self, *args)
             if result.dtype != self.dtype:
                 if not np.can_cast(result.dtype, self.dtype, "same_kind"):  # as unrecorded
@@ -722,9 +736,18 @@ class Tensor:
             if result.shape != self.shape:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
                                    f"which does not fit the tensor's shape {self.shape}")
+            retained = self.grad_fn is not None and any(
+                reference() is self for reference in self.grad_fn.retained)
+            if retained:  # retain_grad() follows the tensor to its new node, as in PyTorch
+                self.grad_fn.retained = tuple(reference for reference in self.grad_fn.retained
+                                              if reference() is not self)
             self.data, self.grad_fn, self._requires_grad = result.data, result.grad_fn, True
+            if retained:
+                self.retain_grad()
             # A new array: the old one (which the op itself may have saved: `buf *= w` saves
             # buf) is unchanged, so the version moves on in a counter of the new array's own.
+            shared = self._counter or []  # self no longer shares the others' memory
+            shared[1:] = [ref for ref in shared[1:] if ref() is not self and ref() is not None]
             self._counter = [self._version + 1]
             return self
         elif ufunc is not None:
@@ -1091,15 +1114,16 @@ class Tensor:
         """exp(x) / sum(exp(x)) along `dim` (alias `axis`), stable for any finite values."""
         source = self if dtype is None else self.astype(dtype)
         dim = _dim_arg("softmax", dim if axis is None else None, axis)
-        return Softmax.apply(source, _wrap_dim("softmax", dim, self.ndim) if self.ndim else -1)
+        axis = _wrap_dim("softmax", dim, self.ndim)  # a 0-d tensor takes dim -1 or 0
+        return Softmax.apply(source, axis if self.ndim else -1)
 
     def log_softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None
                     ) -> Tensor:
         """x - log(sum(exp(x))) along `dim` (alias `axis`), stable for any finite values."""
         source = self if dtype is None else self.astype(dtype)
         dim = _dim_arg("log_softmax", dim if axis is None else None, axis)
-        return LogSoftmax.apply(source,
-                                _wrap_dim("log_softmax", dim, self.ndim) if self.ndim else -1)
+        axis = _wrap_dim("log_softmax", dim, self.ndim)  # a 0-d tensor takes dim -1 or 0
+        return LogSoftmax.apply(source, axis if self.ndim else -1)
 
     # ----- PyTorch's other names for the same ops
     subtract, multiply, divide, true_divide = sub, mul, div, div
@@ -1551,7 +1575,7 @@ class Tensor:
         shape = tuple(
             self.shape[axis - offset] if size == -1 else size for axis, size in enumerate(shape)
         )
-        return Expand.apply(self, shape)
+        return _viewed(self, Expand.apply(self, shape))  # shares memory and version counter
 
     def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
         """Insert a size-1 axis at `dim` (alias `axis`; -1 appends one at the end)."""
@@ -1792,7 +1816,7 @@ class Tensor:
         if not -self.shape[axis] <= index < self.shape[axis]:
             raise IndexError(f"select: index {index} out of range for dim {dim} of size "
                              f"{self.shape[axis]}")
-        return GetItem.apply(self, (slice(None),) * axis + (int(index),))
+        return _viewed(self, GetItem.apply(self, (slice(None),) * axis + (int(index),)))
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         """The `length` entries from `start` along `dim`."""
@@ -1803,7 +1827,8 @@ class Tensor:
         if not (0 <= start <= size and 0 <= length <= size - start):
             raise IndexError(f"narrow: start {start} and length {length} do not fit dim {dim} "
                              f"of size {size}")
-        return GetItem.apply(self, (slice(None),) * axis + (slice(start, start + length),))
+        return _viewed(self, GetItem.apply(self, (slice(None),) * axis +
+                                           (slice(start, start + length),)))
 
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
         """A copy of self with self[index[i][j]][j] = src[i][j] for dim 0 (and so on); `src`
@@ -2228,8 +2253,9 @@ class Tensor:
                 raise RuntimeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} "
                                    f"has length {length}")
         bounds = np.cumsum([0] + sizes).tolist()
-        return tuple(GetItem.apply(self, (slice(None),) * axis + (slice(start, stop),))
-                     for start, stop in zip(bounds, bounds[1:]))
+        pieces = ((slice(None),) * axis + (slice(start, stop),)
+                  for start, stop in zip(bounds, bounds[1:]))
+        return tuple(_viewed(self, GetItem.apply(self, index)) for index in pieces)  # views
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         """`chunks` pieces along `dim` of ceil(length / chunks) each (possibly fewer pieces,

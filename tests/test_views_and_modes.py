@@ -1,0 +1,195 @@
+"""Views that share memory (and version counters) with their base, recorded in-place writes
+once no other view is alive, grad-mode decorators, and custom-op contract edges; against
+PyTorch where it is installed, else against values written out here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:  # the comparisons below then use the values written out
+    torch = None
+
+SLICERS = {
+    "chunk": lambda t: t.chunk(2)[1],
+    "split": lambda t: t.split(2)[1],
+    "select": lambda t: t.select(0, 3),
+    "narrow": lambda t: t.narrow(0, 2, 2),
+    "unbind": lambda t: t.unbind(0)[2],
+}
+
+
+@pytest.mark.parametrize("name", SLICERS)
+def test_writing_through_a_slice_of_a_parameter_changes_the_parameter(name):
+    p = tg.zeros(4, requires_grad=True)
+    with tg.no_grad():
+        SLICERS[name](p).fill_(1.0)
+    expected = {"chunk": [0, 0, 1, 1], "split": [0, 0, 1, 1], "select": [0, 0, 0, 1],
+                "narrow": [0, 0, 1, 1], "unbind": [0, 0, 1, 0]}[name]
+    np.testing.assert_array_equal(p.data, expected)
+    if torch is not None:
+        q = torch.zeros(4, requires_grad=True)
+        with torch.no_grad():
+            SLICERS[name](q).fill_(1.0)
+        np.testing.assert_array_equal(p.data, q.detach().numpy())
+
+
+@pytest.mark.parametrize("name", [*SLICERS, "expand"])
+def test_a_saved_slice_of_a_changed_tensor_is_refused_at_backward(name):
+    take = SLICERS.get(name, lambda t: t[:1].expand(3))
+    c = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    piece = take(c)
+    y = (w[: piece.shape[0]] * piece).sum() if piece.ndim else (w * piece).sum()
+    c.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def _write_rows(lib):
+    w = lib.tensor(np.arange(20.0).reshape(4, 5), requires_grad=True)
+    h = (w * 2).clone()
+    h[1] = h[1] + 3
+    h[:, 0] = h[:, 1] * 2 + w[:, 2]
+    h = h.reshape(20)
+    h[3] = h[4] * 2
+    (h * h).sum().backward()
+    return h.detach().numpy(), np.asarray(w.grad.numpy())
+
+
+def test_row_updates_of_a_tensor_that_requires_grad_are_recorded_as_pytorch():
+    values, grad = _write_rows(tg)
+    assert values[:6].tolist() == [6.0, 2.0, 4.0, 16.0, 8.0, 37.0]
+    assert grad[1].tolist() == [0.0, 356.0, 142.0, 76.0, 84.0]
+    if torch is not None:
+        expected_values, expected_grad = _write_rows(torch)
+        np.testing.assert_allclose(values, expected_values)
+        np.testing.assert_allclose(grad, expected_grad)
+
+
+def test_a_recorded_write_is_refused_while_a_view_is_alive_and_allowed_after():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = (w * 2).clone()
+    view = h[0:1]
+    with pytest.raises(RuntimeError, match="shares memory with another one still in use"):
+        h[1] = w[0]
+    assert view.shape == (1,)
+    del view
+    h[1] = w[0] * 5
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad.data, [7.0, 0.0])
+
+
+def test_second_derivative_refuses_a_saved_intermediate_changed_in_place():
+    x = tg.tensor([0.5, 1.0], requires_grad=True)
+    a = x * 1
+    (g,) = tg.grad(a.sin().sum(), x, create_graph=True)
+    a.detach().add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        tg.grad(g.sum(), x)
+
+
+def test_set_grad_enabled_as_a_decorator_sets_the_mode_per_call_only():
+    @tg.set_grad_enabled(False)
+    def inside():
+        return tg.is_grad_enabled()
+
+    assert tg.is_grad_enabled()  # decorating changed nothing
+    assert inside() is False
+    assert tg.is_grad_enabled()
+    with tg.no_grad():
+        assert inside() is False
+        assert not tg.is_grad_enabled()  # the enclosing no_grad still holds
+
+
+@pytest.mark.parametrize("mode, expected", [(tg.no_grad, False), (tg.enable_grad, True)])
+def test_bare_grad_mode_decorators(mode, expected):
+    @mode
+    def inside(x):
+        return tg.is_grad_enabled(), x
+
+    with tg.set_grad_enabled(not expected):
+        assert inside(3) == (expected, 3)
+
+
+class _ExtraNone(tg.Function):
+    @staticmethod
+    def forward(ctx, a):
+        return a * 2
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output * 2, None, None
+
+
+class _ExtraGradient(_ExtraNone):
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output * 2, grad_output
+
+
+def test_trailing_none_gradients_are_dropped_and_extra_gradients_refused():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    _ExtraNone.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    with pytest.raises(RuntimeError, match="returned 2 gradient"):
+        _ExtraGradient.apply(x).sum().backward()
+
+
+def test_forward_returning_a_tuple_is_refused():
+    class Two(tg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a, a * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    with pytest.raises(TypeError, match="returned a tuple of 2"):
+        Two.apply(tg.tensor([1.0], requires_grad=True))
+
+
+def test_create_graph_gradient_is_not_the_callers_seed():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    seed = tg.tensor([3.0, 4.0])
+    (x + 0).backward(seed, create_graph=True)
+    x.grad.zero_()
+    np.testing.assert_array_equal(seed.data, [3.0, 4.0])
+
+
+def test_a_float64_seed_gives_a_float32_gradient_as_pytorch():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).backward(tg.tensor(np.ones(2)))
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_big_endian_data_becomes_native_and_float16_sums_stay_finite():
+    t = tg.tensor(np.ones(70000, dtype=">f2"))
+    assert t.dtype == tg.float16
+    assert float(t.mean()) == 1.0
+
+
+@pytest.mark.parametrize("dim", [5, 1, -2])
+def test_softmax_of_a_0d_tensor_checks_the_dim(dim):
+    x = tg.tensor(2.0)
+    assert float(x.softmax(0)) == 1.0 and float(x.log_softmax(-1)) == 0.0
+    with pytest.raises(IndexError, match="range"):
+        x.softmax(dim)
+    with pytest.raises(IndexError, match="range"):
+        x.log_softmax(dim)
+
+
+def test_retain_grad_follows_a_recorded_in_place_change():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 2
+    a.retain_grad()
+    a.mul_(3)
+    a.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 1.0])  # PyTorch: d sum / d (new a)
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
