@@ -79,6 +79,7 @@ from tinygrad_np.functions import (
     var_mean,
     where,
 )
+from tinygrad_np.counting import bucketize, isin, searchsorted
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
 from tinygrad_np.nn.functional_distance import cdist
 from tinygrad_np.join import (
@@ -161,6 +162,7 @@ __all__ = [
     "arange",
     "argsort",
     "broadcast_to",
+    "bucketize",
     "cat",
     "cdist",
     "chunk",
@@ -188,6 +190,7 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "isin",
     "graph_stats",
     "hstack",
     "index_select",
@@ -227,6 +230,7 @@ __all__ = [
     "set_grad_enabled",
     "scatter",
     "scatter_add",
+    "searchsorted",
     "set_default_dtype",
     "Size",
     "sort",

@@ -50,6 +50,10 @@ METHOD_FORMS: tuple[str, ...] = (
     "outer", "inner",
     "cross", "kron", "clone", "ravel", "t", "nonzero", "unique", "selu", "celu",
     "is_floating_point",
+    # counting, statistics and indexed writes
+    "bincount", "histc", "argwhere", "quantile", "nanquantile", "nansum", "nanmean", "diff",
+    "logcumsumexp", "index_add", "index_copy", "index_put", "index_put_", "scatter_reduce",
+    "bernoulli",
 )
 
 # Methods that take NumPy's `axis=`/`keepdims=` in this version: PyTorch's `dim=`/`keepdim=`

@@ -2270,6 +2270,129 @@ class Tensor:
         axis = _wrap_dim("unbind", dim, self.ndim)
         return tuple(self.select(axis, position) for position in range(self.shape[axis]))
 
+    # Counting, statistics and indexed writes: each method hands over to the module above
+    # the engine that holds it (counting.py, statistics.py, indexed.py).
+    def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        """The sorted distinct values (see tg.unique: inverse indices, counts, dim)."""
+        from tinygrad_np.counting import unique
+        return unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """Counts (or summed weights) of each value of a 1-D non-negative integer tensor."""
+        from tinygrad_np.counting import bincount
+        return bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        """A histogram of equal-width bins over [min, max] (the data's range if equal)."""
+        from tinygrad_np.counting import histc
+        return histc(self, bins, min, max)
+
+    def argwhere(self) -> Tensor:
+        """The indices of the nonzero elements, (count, ndim) int64 (as nonzero())."""
+        return self.nonzero()
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        """(values, indices) of the k-th smallest element along `dim`."""
+        from tinygrad_np.statistics import kthvalue
+        return kthvalue(self, k, dim, keepdim)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        """The q-th quantiles along `dim` (see tg.quantile)."""
+        from tinygrad_np.statistics import quantile
+        return quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> Tensor:
+        """The q-th quantiles along `dim`, NaNs ignored (see tg.nanquantile)."""
+        from tinygrad_np.statistics import nanquantile
+        return nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nansum(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """Sum over `dim` counting NaN as 0 (NaNs get gradient 0)."""
+        from tinygrad_np.statistics import nansum
+        return nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """Mean over `dim` of the non-NaN elements."""
+        from tinygrad_np.statistics import nanmean
+        return nanmean(self, dim, keepdim, dtype=dtype)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None,
+             append: Any = None) -> Tensor:
+        """The n-th forward difference along `dim` (see tg.diff)."""
+        from tinygrad_np.statistics import diff
+        return diff(self, n, dim, prepend, append)
+
+    def cross(self, other: Any, dim: int | None = None) -> Tensor:
+        """The cross product of 3-vectors along `dim` (None: the first dim of size 3)."""
+        from tinygrad_np.statistics import cross
+        return cross(self, other, dim)
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        """log(cumsum(exp(self))) along `dim`, stable for any finite values."""
+        from tinygrad_np.statistics import logcumsumexp
+        return logcumsumexp(self, dim)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """self with alpha * source added at `index` (1-D) along `dim`; repeats accumulate."""
+        from tinygrad_np.indexed import index_add
+        return index_add(self, dim, index, source, alpha)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """`index_add` in place."""
+        from tinygrad_np.indexed import index_add
+        return self._in_place(index_add, dim, index, source, alpha)
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+        """self with the entries `index` (1-D) along `dim` replaced by source's."""
+        from tinygrad_np.indexed import index_copy
+        return index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
+        """`index_copy` in place."""
+        from tinygrad_np.indexed import index_copy
+        return self._in_place(index_copy, dim, index, source)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """self with self[indices] = values (+= with `accumulate`); indices a tuple."""
+        from tinygrad_np.indexed import index_put
+        return index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """`index_put` in place."""
+        from tinygrad_np.indexed import index_put
+        return self._in_place(index_put, indices, values, accumulate)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
+                       include_self: bool = True) -> Tensor:
+        """src scattered by `index` along `dim` and reduced into self ('sum', 'prod',
+        'mean', 'amax', 'amin'; see tg.scatter_reduce)."""
+        from tinygrad_np.indexed import scatter_reduce
+        return scatter_reduce(self, dim, index, src, reduce, include_self)
+
+    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *,
+                        include_self: bool = True) -> Tensor:
+        """`scatter_reduce` in place."""
+        from tinygrad_np.indexed import scatter_reduce
+        return self._in_place(scatter_reduce, dim, index, src, reduce, include_self)
+
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
+        """0/1 draws, 1 with probability self[i] (or `p`), from the seeded generator."""
+        from tinygrad_np.indexed import bernoulli
+        return bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 0/1 draws, 1 with probability `p`, in place."""
+        from tinygrad_np.indexed import bernoulli_
+        return bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with exponential draws of rate `lambd`, in place."""
+        from tinygrad_np.indexed import exponential_
+        return exponential_(self, lambd, generator=generator)
+
 
 def _condition(condition: Any) -> np.ndarray:
     """A condition or mask (Tensor, array, list) as a bool ndarray."""

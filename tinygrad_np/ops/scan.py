@@ -1,4 +1,4 @@
-"""Products and running (cumulative) sums and products along an axis.
+"""Products and running (cumulative) sums, products and log-sum-exps along an axis.
 
 Division by the input would give the product's gradient only where no input is zero, so the
 rules below treat zeros explicitly, as PyTorch does: a gradient of prod or cumprod is the
@@ -20,6 +20,13 @@ def reverse_cumsum(x, axis: int):
     if xp.is_tensor(x):
         return x.flip(axis).cumsum(axis).flip(axis)
     return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+
+
+def reverse_logcumsumexp(x, axis: int):
+    """log sum of exp(x[j]) for j >= i along `axis`, for arrays or Tensors."""
+    if xp.is_tensor(x):
+        return x.flip(axis).logcumsumexp(axis).flip(axis)
+    return np.flip(np.logaddexp.accumulate(np.flip(x, axis), axis=axis), axis)
 
 
 def _cumprod(x, axis: int):
@@ -152,3 +159,31 @@ class Norm2(Function):
         x, y = ctx.saved_tensors
         y = y.reshape(ctx.keep_shape)
         return grad_output.reshape(ctx.keep_shape) * x / (y + ctx.zero)
+
+
+@xp.quiet
+class LogCumSumExp(Function):
+    """y_i = log sum_{j<=i} exp(x_j) along axis;  dx_j = sum_{i>=j} g_i exp(x_j - y_i).
+
+    The forward is NumPy's exact running logaddexp. The backward sums the positive and the
+    negative g_i apart, as exp(x_j + log sum_{i>=j} exp(log|g_i| - y_i)) (PyTorch's way):
+    each term is at most sum |g_i|, so nothing overflows at +-1000.
+    """
+
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        y = np.logaddexp.accumulate(x, axis=axis)
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        grad, lowest = 0, np.finfo(y.dtype).min
+        for sign in (1, -1):
+            part = np.asarray(grad_output * sign > 0)
+            # Where the part is absent: log(1), so its derivative stays finite, replaced by the
+            # lowest float, not -inf (-inf - y would be NaN where y is -inf, in create_graph's
+            # backward of this rule, and a NaN there would hide the other part's gradient)
+            log_part = select(part, xp.log(select(part, grad_output * sign, 1)), lowest)
+            grad = grad + sign * xp.exp(reverse_logcumsumexp(log_part - y, ctx.axis) + x)
+        return grad

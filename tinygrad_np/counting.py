@@ -1,0 +1,144 @@
+"""Counting and searching, as PyTorch's (no gradient: the results are integers, bools or
+counts): unique, bincount, histc, searchsorted, bucketize, isin, argwhere.
+
+Each is NumPy's function with PyTorch's arguments, result dtypes and edge cases; the Tensor
+methods (`x.unique()`, `x.bincount()`, `x.histc()`, `x.argwhere()`) call these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.tensor import Tensor, _data, _wrap_dim
+
+
+def _array(value: Any) -> np.ndarray:
+    return np.asarray(_data(value))
+
+
+def _result(array: Any, dtype: Any = None) -> Tensor:
+    return Tensor(np.asarray(array, dtype=dtype))
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct values of `input`, sorted (also when `sorted=False`, as PyTorch on the
+    CPU); with `return_inverse` the int64 index of each element's value (input's shape), with
+    `return_counts` how often each occurs. Each NaN counts as a value of its own, as in
+    PyTorch. With `dim`, the distinct slices along that dim (sorted lexicographically)."""
+    data = _array(input)
+    if dim is None:
+        values, inverse, counts = np.unique(data.reshape(-1), return_inverse=True,
+                                            return_counts=True, equal_nan=False)
+        inverse = inverse.reshape(data.shape)
+    else:
+        axis = _wrap_dim("unique", dim, data.ndim)
+        values, inverse, counts = np.unique(data, return_inverse=True, return_counts=True,
+                                            axis=axis)
+        inverse = inverse.reshape(-1)
+    results = [_result(values)]
+    if return_inverse:
+        results.append(_result(inverse, np.int64))
+    if return_counts:
+        results.append(_result(counts, np.int64))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor:  # noqa: A002
+    """How often each value 0, 1, ..., max occurs in the 1-D non-negative integer `input`
+    (at least `minlength` bins); int64, or the sums of `weights` per bin (float32 weights
+    stay float32, any other dtype gives float64, as PyTorch)."""
+    data = _array(input)
+    if data.ndim != 1 or data.dtype.kind not in "iub":
+        raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got "
+                           f"{data.dtype} of shape {data.shape}")
+    if data.size and data.min() < 0:
+        raise RuntimeError("bincount: input must be non-negative")
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
+    if weights is None or data.size == 0:  # PyTorch: int64 zeros for no input, weights or not
+        return _result(np.bincount(data, minlength=minlength), np.int64)
+    weights = _array(weights)
+    if weights.shape != data.shape:
+        raise RuntimeError(f"bincount: weights shape {weights.shape} must match the input's "
+                           f"{data.shape}")
+    dtype = np.float32 if weights.dtype == np.float32 else np.float64
+    return _result(np.bincount(data, weights.astype(np.float64), minlength), dtype)
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+    """A histogram of `bins` equal-width bins over [min, max] (the data's range when both are
+    equal; that range widened by 1 on both sides when all values are equal), in the input's
+    float dtype; values outside are ignored, a value equal to max goes to the last bin. The
+    bin arithmetic is PyTorch's, in the input's dtype, so float32 edge values land alike."""
+    data = _array(input)
+    if data.dtype.kind != "f":
+        raise RuntimeError(f"histc: expected a floating-point input, got {data.dtype}")
+    if bins <= 0:
+        raise RuntimeError(f"histc: bins must be > 0, got {bins}")
+    low, high = data.dtype.type(min), data.dtype.type(max)
+    if low > high:
+        raise RuntimeError("histc: max must be larger than min")
+    if low == high and data.size:
+        low, high = data.min(), data.max()
+    if low == high:
+        low, high = low - 1, high + 1
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise RuntimeError(f"histc: range of [{low}, {high}] is not finite")
+    inside = data[(data >= low) & (data <= high)]
+    positions = ((inside - low) * data.dtype.type(bins) / (high - low)).astype(np.int64)
+    positions = np.minimum(positions, bins - 1)  # the right edge belongs to the last bin
+    return _result(np.bincount(positions, minlength=bins), data.dtype)
+
+
+def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  # noqa: A002
+                 right: bool = False, side: str | None = None, sorter: Any = None) -> Tensor:
+    """For each value of `input` the index where it would be inserted into
+    `sorted_sequence` (1-D, or N-D searched row by row with input's matching leading dims) to
+    keep it sorted: before equal values (`side='left'`), after them (`right=True` or
+    `side='right'`). int64 (int32 with `out_int32`); a number gives a 0-d tensor."""
+    if side not in (None, "left", "right"):
+        raise RuntimeError(f"searchsorted: side can only be 'left' or 'right', got {side!r}")
+    if side == "left" and right:
+        raise RuntimeError("searchsorted: side and right can't be set to opposites, got side "
+                           "of left while right was True")
+    side = side or ("right" if right else "left")
+    boundaries, values = _array(sorted_sequence), _array(input)
+    if sorter is not None:
+        boundaries = np.take_along_axis(boundaries, _array(sorter), axis=-1)
+    dtype = np.int32 if out_int32 else np.int64
+    if boundaries.ndim <= 1:
+        return _result(np.searchsorted(boundaries.reshape(-1), values, side=side), dtype)
+    if values.shape[:-1] != boundaries.shape[:-1]:
+        raise RuntimeError(f"searchsorted: boundaries {boundaries.shape} and input "
+                           f"{values.shape} must have the same leading dimensions")
+    rows = [np.searchsorted(row, part, side=side) for row, part in zip(
+        boundaries.reshape(-1, boundaries.shape[-1]), values.reshape(-1, values.shape[-1]))]
+    return _result(np.reshape(rows, values.shape), dtype)
+
+
+def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: A002
+              right: bool = False) -> Tensor:
+    """The bucket of each value given the sorted 1-D `boundaries`: i with
+    boundaries[i-1] < x <= boundaries[i] (`right=True`: boundaries[i-1] <= x < boundaries[i]).
+    int64 (int32 with `out_int32`), input's shape; a number gives a 0-d tensor."""
+    boundaries = _array(boundaries)
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got dim("
+                           f"{boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
+         invert: bool = False) -> Tensor:
+    """A bool tensor of `elements`' shape: True where the element occurs in `test_elements`
+    (False where it does not, with `invert`). Either may be a number."""
+    return _result(np.isin(_array(elements), _array(test_elements),
+                           assume_unique=assume_unique, invert=invert))
+
+
+def argwhere(input: Tensor) -> Tensor:  # noqa: A002
+    """The indices of the nonzero elements, (count, ndim) int64: `input.nonzero()`."""
+    return input.nonzero()

@@ -1,0 +1,197 @@
+"""PyTorch's indexed writes and in-place random fills: index_add, index_copy, index_put,
+scatter_reduce (out of place; the Tensor's `..._` methods run them through `_in_place`, so
+the version counter moves and a write that needs a gradient is recorded), bernoulli,
+exponential_.
+
+All are compositions of recorded ops (IndexAdd, SetItem, indexing, sum/prod/amax/amin), so
+the gradients are those ops' rules: an added or copied source gets g at its places, self gets
+g where nothing overwrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.join import cat
+from tinygrad_np.ops.shape import IndexAdd, SetItem
+from tinygrad_np.rng import numpy_generator
+from tinygrad_np.tensor import Tensor, _along, _copy_from, _data, _index_array, _wrap_dim
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _source(value: Any, like: Tensor) -> Tensor:
+    """`value` as a Tensor of `like`'s dtype (cast, with its gradient, when it differs)."""
+    value = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=like.dtype))
+    return value if value.dtype == like.dtype else value.astype(like.dtype)
+
+
+def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tuple:  # noqa: A002
+    """(the index tuple selecting `index` along `dim`, the source as a Tensor) after checking
+    the 1-D index's range and the source's shape."""
+    index = _index_array(op, index)
+    if index.ndim > 1:
+        raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
+    index = index.reshape(-1)
+    axis = _wrap_dim(op, dim, input.ndim)
+    size = input.shape[axis]
+    if index.size and not (-size <= index.min() and index.max() < size):
+        raise IndexError(f"{op}: index out of range for dim {dim} of size {size}")
+    source = _source(source, input)
+    expected = input.shape[:axis] + (index.size,) + input.shape[axis + 1:]
+    if source.shape != expected:
+        raise RuntimeError(f"{op}: source of shape {source.shape} does not fit: expected "
+                           f"{expected} (self {input.shape}, {index.size} indices along dim "
+                           f"{dim})")
+    return (slice(None),) * axis + (index,), source
+
+
+def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
+              alpha: Any = 1) -> Tensor:
+    """self with alpha * source[..., i, ...] added at self[..., index[i], ...] along `dim`
+    (repeated indices accumulate);  dself = g, dsource = alpha g[..., index, ...]."""
+    if input.ndim == 0:
+        return index_add(input.reshape(1), 0, index, _source(source, input).reshape(-1),
+                         alpha).reshape(())
+    where, source = _along_dim("index_add", input, dim, index, source)
+    source = source if alpha == 1 else source * alpha
+    return input + IndexAdd.apply(source, where, input.shape)
+
+
+def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # noqa: A002
+    """self with self[..., index[i], ...] = source[..., i, ...] along `dim`;  dself = g
+    where nothing was copied, dsource = g[..., index, ...]."""
+    if input.ndim == 0:
+        return index_copy(input.reshape(1), 0, index,
+                          _source(source, input).reshape(-1)).reshape(())
+    where, source = _along_dim("index_copy", input, dim, index, source)
+    return SetItem.apply(input, where, source)
+
+
+def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
+              accumulate: bool = False) -> Tensor:
+    """self with self[indices] = values (a tuple of integer or bool index tensors; values
+    broadcast), or += with `accumulate` (repeated indices then add up)."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put: indices must be a tuple of tensors, got "
+                        f"{type(indices).__name__}")
+    parts: list[np.ndarray] = []
+    for part in indices:
+        array = np.asarray(_data(part))
+        if array.dtype == bool:  # a mask is its nonzero positions (np.add.at needs those)
+            parts.extend(np.nonzero(array))
+        elif array.dtype.kind in "iu":
+            parts.append(array)
+        else:
+            raise IndexError(f"index_put: tensors used as indices must be long, int or bool, "
+                             f"got {array.dtype}")
+    where, values = tuple(parts), _source(values, input)
+    if not accumulate:
+        return SetItem.apply(input, where, values)
+    shape = input.data[where].shape
+    return input + IndexAdd.apply(values.expand(shape), where, input.shape)
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  # noqa: A002
+                   include_self: bool = True) -> Tensor:
+    """self with the src values scattered by `index` along `dim` (as scatter_add) reduced
+    into each place with 'sum', 'prod', 'mean', 'amax' or 'amin', together with self's value
+    unless `include_self=False`; places nothing is scattered to keep self.
+
+    Each place's contributors are gathered into one padded row and reduced by the recorded
+    op, so every gradient is that op's: prod's is exact at zeros, amax/amin share it evenly
+    between ties (as PyTorch), mean divides it by the count. Integer means round down.
+    """
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"scatter_reduce: reduce argument must be one of "
+                           f"{', '.join(_REDUCTIONS)}, got {reduce!r}")
+    index = _index_array("scatter_reduce", index)
+    if input.ndim == 0:
+        return scatter_reduce(input.reshape(1), 0, index.reshape(-1),
+                              _source(src, input).reshape(-1), reduce, include_self).reshape(())
+    axis = _wrap_dim("scatter_reduce", dim, input.ndim)
+    if index.ndim != input.ndim:
+        raise RuntimeError(f"scatter_reduce: index has {index.ndim} dims but self has "
+                           f"{input.ndim} (shapes {index.shape} and {input.shape})")
+    src = _source(src, input)
+    if src.ndim != index.ndim or any(i > s for i, s in zip(index.shape, src.shape)):
+        raise RuntimeError(f"scatter_reduce: index shape {index.shape} is larger than src "
+                           f"shape {src.shape}")
+    src = src[tuple(slice(0, size) for size in index.shape)]
+    try:
+        targets = np.ravel_multi_index(_along(index, axis), input.shape).reshape(-1)
+    except ValueError:
+        raise IndexError(f"scatter_reduce: index out of bounds for dim {dim} of size "
+                         f"{input.shape[axis]}") from None
+    places, count = input.numel(), targets.size
+    scattered = np.bincount(targets, minlength=places) > 0
+    own = np.arange(places) if include_self else np.flatnonzero(~scattered)
+    groups = np.concatenate([own, targets])  # self's value first, then src in index order
+    members = np.concatenate([own, places + np.arange(count)])
+    order = np.argsort(groups, kind="stable")
+    groups, members = groups[order], members[order]
+    sizes = np.bincount(groups, minlength=places)
+    rank = np.arange(groups.size) - (np.cumsum(sizes) - sizes)[groups]
+    table = np.full((places, max(int(sizes.max(initial=0)), 1)), places + count)  # padding
+    table[groups, rank] = members
+    padding = Tensor(np.asarray([_padding(reduce, input.dtype)], dtype=input.dtype))
+    rows = cat([input.reshape(-1), src.reshape(-1), padding])[table]
+    if reduce in ("sum", "mean"):
+        result = rows.sum(1)
+    else:
+        result = getattr(rows, reduce)(1)
+    if reduce == "mean":
+        divisor = sizes.astype(input.dtype)
+        result = result // divisor if input.dtype.kind in "iub" else result / divisor
+    return result.reshape(input.shape)
+
+
+def _padding(reduce: str, dtype: np.dtype) -> Any:
+    """The value that leaves a reduction unchanged: 0, 1, or the dtype's lowest/highest."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce == "amin"
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+def _probabilities(op: str, p: Any, shape: tuple[int, ...]) -> np.ndarray:
+    probabilities = np.broadcast_to(np.asarray(_data(p), dtype=np.float64), shape)
+    if not np.all((probabilities >= 0) & (probabilities <= 1)):
+        raise RuntimeError(f"{op}: expected all probabilities in [0, 1]")
+    return probabilities
+
+
+def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:  # noqa: A002
+    """0/1 draws of input's shape and dtype: 1 with probability input[i] (or `p`), from the
+    library's seeded generator (or `generator`). A constant: no gradient reaches input."""
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"bernoulli: expected a floating-point tensor, got {input.dtype}")
+    probabilities = _probabilities("bernoulli", input.data if p is None else p, input.shape)
+    draws = numpy_generator(generator).random(input.shape) < probabilities
+    return Tensor(draws.astype(input.dtype))
+
+
+def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:  # noqa: A002
+    """Fill `input` with 0/1 draws, 1 with probability `p` (a number or a tensor that
+    broadcasts to input), in place."""
+    probabilities = _probabilities("bernoulli_", p, input.shape)
+    draws = numpy_generator(generator).random(input.shape) < probabilities
+    return input._in_place(_copy_from, draws)
+
+
+def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:  # noqa: A002
+    """Fill `input` with draws of the exponential distribution of rate `lambd`, in place."""
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"exponential_: expected a floating-point tensor, got {input.dtype}")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    samples = numpy_generator(generator).exponential(1 / lambd, input.shape)
+    return input._in_place(_copy_from, samples)

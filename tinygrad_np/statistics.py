@@ -1,0 +1,189 @@
+"""PyTorch's differentiable statistics and differences built from the recorded ops:
+kthvalue, quantile/nanquantile, nansum/nanmean, diff, cross, logcumsumexp.
+
+All but logcumsumexp are compositions (sort, gather, masked_fill, sum, narrow, cat, lerp),
+so their gradients, and gradients of gradients, come from those ops' rules: the gradient of
+a picked value goes to the element it was picked from, a quantile between two elements
+shares it by the interpolation weights, a NaN ignored by nansum gets 0. logcumsumexp is its
+own op (ops/scan.py), stable at +-1000. The Tensor methods call these.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.join import cat
+from tinygrad_np.ops.scan import LogCumSumExp
+from tinygrad_np.tensor import Axis, Tensor, _data, _wrap_dim, _wrap_dims
+
+# As torch.return_types.kthvalue: a (values, indices) named tuple.
+KthValue = namedtuple("kthvalue", ["values", "indices"])
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(np.asarray(value, dtype=None if like is None else like.dtype))
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
+    """(values, indices) of the k-th smallest element (k from 1) along `dim`; NaN counts as
+    the largest value. The gradient goes to the picked element. Among equal values the index
+    is the k-th in input order (PyTorch's quickselect may name another of them)."""
+    axis = _wrap_dim("kthvalue", dim, input.ndim)
+    size = input.shape[axis] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension "
+                           f"{dim} of size {size}")
+    if input.ndim == 0:
+        return KthValue(input.reshape(()), Tensor(np.asarray(0, dtype=np.int64)))
+    index = np.take(np.argsort(input.data, axis=axis, kind="stable"), [k - 1], axis=axis)
+    values = input.gather(axis, index)
+    if not keepdim:
+        values, index = values.squeeze(axis), np.squeeze(index, axis)
+    return KthValue(values, Tensor(index.astype(np.int64)))
+
+
+def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  # noqa: A002
+              interpolation: str, ignore_nan: bool) -> Tensor:
+    """PyTorch's algorithm: sort, rank = q (n - 1) with n the (non-NaN) count, then lerp
+    between the values at floor(rank) and ceil(rank); a NaN in the slice (for quantile) or
+    an all-NaN slice (nanquantile) gives NaN."""
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got "
+                           f"{input.dtype}")
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"{op}() interpolation must be one of {', '.join(_INTERPOLATIONS)}. "
+                         f"Got '{interpolation}'")
+    qs = np.asarray(_data(q), dtype=input.dtype)
+    if qs.ndim > 1:
+        raise RuntimeError(f"{op}() q must be a scalar or 1D tensor, got shape {qs.shape}")
+    if np.any((qs < 0) | (qs > 1)) or np.isnan(qs).any():
+        raise RuntimeError(f"{op}() q values must be in the range [0, 1]")
+    if input.numel() == 0:
+        raise RuntimeError(f"{op}() input tensor must be non-empty")
+    if dim is None:
+        source, kept = input.reshape(-1), (1,) * input.ndim
+    else:
+        axis = _wrap_dim(op, dim, input.ndim)
+        source = input.reshape(1) if input.ndim == 0 else input.movedim(axis, -1)
+        kept = tuple(1 if i == axis else s for i, s in enumerate(input.shape))
+    ordered = source.sort(-1).values  # NaN last
+    nans = np.isnan(ordered.data)
+    last = ordered.shape[-1] - 1
+    count = (~nans).sum(-1, keepdims=True) if ignore_nan else ordered.shape[-1]
+    ranks = qs.reshape(-1) * (np.asarray(count) - 1).astype(input.dtype)
+    ranks = np.where(ranks < 0 if ignore_nan else nans.any(-1, keepdims=True), last, ranks)
+    ranks = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}.get(
+        interpolation, lambda r: r)(ranks).astype(input.dtype)
+    ranks = np.broadcast_to(ranks, ordered.shape[:-1] + (qs.size,))
+    below = np.floor(ranks).astype(np.int64)
+    result = ordered.gather(-1, below)
+    if interpolation in ("linear", "midpoint"):
+        above = ordered.gather(-1, np.ceil(ranks).astype(np.int64))
+        weight = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        result = result.lerp(above, weight.astype(input.dtype))
+    result = result.reshape((kept if keepdim else ordered.shape[:-1]) + (qs.size,))
+    return result.squeeze(-1) if qs.ndim == 0 else result.movedim(-1, 0)
+
+
+def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False,  # noqa: A002
+             *, interpolation: str = "linear") -> Tensor:
+    """The q-th quantiles (q a number or a 1-D tensor in [0, 1], its values as a new first
+    axis) of `input` along `dim` (None: of all elements), interpolating between data points
+    ('linear', 'lower', 'higher', 'midpoint', 'nearest'); a slice with a NaN gives NaN."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input: Tensor, q: Any, dim: int | None = None,  # noqa: A002
+                keepdim: bool = False, *, interpolation: str = "linear") -> Tensor:
+    """`quantile` ignoring NaNs (NaN only for a slice of NaNs)."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+
+
+def nansum(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: A002
+           dtype: Any = None) -> Tensor:
+    """Sum over `dim` counting NaN as 0; the NaNs get gradient 0."""
+    if input.dtype.kind == "f":
+        input = input.masked_fill(np.isnan(input.data), 0)  # noqa: A001
+    return input.sum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """Mean over `dim` of the non-NaN elements (NaN when there are none); floats only."""
+    source = input if dtype is None else input.astype(dtype)
+    if source.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
+                           f"{source.dtype}")
+    dims = _wrap_dims("nanmean", dim, source.ndim)
+    count = np.sum(~np.isnan(source.data), axis=dims, keepdims=keepdim)
+    total = nansum(source, dim, keepdim)
+    mean = total / np.maximum(count, 1).astype(source.dtype)
+    return mean.masked_fill(np.asarray(count == 0), np.nan)
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None,  # noqa: A002
+         append: Any = None) -> Tensor:
+    """The n-th forward difference out[i] = x[i + 1] - x[i] along `dim`, after joining
+    `prepend` and `append` (tensors matching input outside `dim`, or numbers) to input;
+    bool tensors give x[i + 1] != x[i], as PyTorch."""
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"diff expects n to be non-negative, but got {n}")
+    axis = _wrap_dim("diff", dim, input.ndim)
+    if n == 0:  # prepend and append are ignored, as in PyTorch and NumPy
+        return input
+    parts = []
+    for part in (prepend, input, append):
+        if part is None:
+            continue
+        part = _tensor(part, input)
+        if part.ndim == 0:  # a number: one entry along dim, as NumPy
+            part = part.expand(tuple(1 if i == axis else s for i, s in enumerate(input.shape)))
+        parts.append(part)
+    x = cat(parts, axis) if len(parts) > 1 else input
+    for _ in range(n):
+        length = x.shape[axis]
+        if length == 0:
+            break
+        later, earlier = x.narrow(axis, 1, length - 1), x.narrow(axis, 0, length - 1)
+        x = later ^ earlier if x.dtype == np.bool_ else later - earlier
+    return x
+
+
+def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along `dim` (None: the first dim of size 3, PyTorch's
+    deprecated default, here without its warning), broadcasting the two inputs."""
+    other = _tensor(other, input)
+    shape = np.broadcast_shapes(input.shape, other.shape)
+    if dim is None:
+        sizes = [axis for axis, size in enumerate(shape) if size == 3]
+        if not sizes:
+            raise RuntimeError(f"cross: no dimension of size 3 in input of shape {shape}")
+        dim = sizes[0]
+    axis = _wrap_dim("cross", dim, len(shape))
+    position = axis - len(shape)  # from the end: the inputs may have fewer dims
+    if any(t.ndim < -position or t.shape[position] != 3 for t in (input, other)):
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"shapes {input.shape} and {other.shape}")
+    a = [input.expand(shape).narrow(axis, i, 1) for i in range(3)]
+    b = [other.expand(shape).narrow(axis, i, 1) for i in range(3)]
+    return cat([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
+                a[0] * b[1] - a[1] * b[0]], axis)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    """log(cumsum(exp(x))) along `dim`, without overflow (finite at +-1000); integers give
+    the default float dtype (PyTorch refuses them)."""
+    axis = _wrap_dim("logcumsumexp", dim, input.ndim)
+    source = input if input.dtype.kind == "f" else input.astype(get_default_dtype())
+    if source.ndim == 0:
+        return LogCumSumExp.apply(source.reshape(1), 0).reshape(())
+    return LogCumSumExp.apply(source, axis)
