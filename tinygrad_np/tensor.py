@@ -172,6 +172,12 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
         return array, False
     counter = tensor._counter
     if tensor.requires_grad and tensor.grad_fn is None or counter is not None and len(counter) > 1:
+        if 0 in array.strides and array.size > 1 and any(
+                stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
+            raise RuntimeError(  # as PyTorch: elements sharing one memory location
+                f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
+                "expand or broadcast_to): several of its elements are one memory "
+                "location; clone() it first")
         try:
             array.flags.writeable = True
             return array, True
@@ -944,10 +950,11 @@ class Tensor:
         if isinstance(value, Tensor) and value.requires_grad or self.requires_grad:
             self._in_place(_set_item, index, value)
             return
-        array = self.data
-        if not array.flags.writeable:
-            self.data = array = array.copy()
-        array[index] = _data(value)
+        array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
+        try:
+            array[index] = _data(value)
+        finally:
+            array.flags.writeable = not locked
         self._bump_version()
 
     # ----------------------------------------------------------------- comparisons (no grad)
@@ -2130,7 +2137,9 @@ class Tensor:
         interleaved = [value for size in shape for value in (1, size)]
         expanded = [value for count, size in zip(sizes, shape) for value in (count, size)]
         tiled = self.reshape(interleaved).expand(expanded)
-        return tiled.reshape([count * size for count, size in zip(sizes, shape)])
+        result = tiled.reshape([count * size for count, size in zip(sizes, shape)])
+        # A copy, as PyTorch's (NumPy made a view when every count is 1)
+        return Clone.apply(result) if np.may_share_memory(result.data, self.data) else result
 
     def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
@@ -2153,7 +2162,9 @@ class Tensor:
         index = [slice(None)] * self.ndim
         for axis in _wrap_dims("flip", _shape_args(axes), self.ndim) or ():
             index[axis] = slice(None, None, -1)
-        return GetItem.apply(self, tuple(index))
+        # A copy, as PyTorch's: NumPy's reversed view would share memory without sharing
+        # the version counter (a saved flip would change with self, unseen)
+        return Clone.apply(GetItem.apply(self, tuple(index)))
 
     def roll(self, shifts: int | tuple[int, ...], dims: Axis = None) -> Tensor:
         """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
@@ -2209,19 +2220,23 @@ class Tensor:
                                                                           self.ndim)
         if first == second:
             raise RuntimeError(f"diagonal: dim1 and dim2 are the same axis ({dim1}, {dim2})")
+        if first > second:  # the same diagonal, with the axes in memory order (no copy)
+            first, second, offset = second, first, -offset
         rest = [axis for axis in range(self.ndim) if axis not in (first, second)]
         rows, cols = self.shape[first], self.shape[second]
         length = max(min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols), 0)
-        steps = np.arange(length)
-        row_index, col_index = (steps, steps + offset) if offset >= 0 else (steps - offset,
-                                                                            steps)
-        moved = self.permute(tuple(rest) + (first, second))
-        return GetItem.apply(moved, (Ellipsis, row_index, col_index))
+        # A view, as PyTorch's (`a.diagonal().add_(eps)` under no_grad writes into `a`): the
+        # two axes merged, then every (cols + 1)-th element from the first one on the diagonal
+        # (a copy only where NumPy cannot merge them: dims 0 and 2 of a 3-D tensor)
+        flat = self.permute(tuple(rest) + (first, second)).flatten(-2)
+        start = offset if offset >= 0 else -offset * cols
+        return flat[..., start : start + (length - 1) * (cols + 1) + 1 : cols + 1] if length else (
+            flat[..., :0])
 
     def diag(self, diagonal: int = 0) -> Tensor:
         """1-D: a square matrix with self on the `diagonal`; 2-D: that diagonal of self."""
         if self.ndim == 2:
-            return self.diagonal(diagonal)
+            return Clone.apply(self.diagonal(diagonal))  # a copy, as PyTorch's
         if self.ndim != 1:
             raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
         size = self.shape[0] + abs(diagonal)
