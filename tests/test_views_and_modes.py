@@ -300,3 +300,64 @@ def test_diagonal_values_and_gradients_match_pytorch():
             (e * torch.tensor(seed)).sum().backward()
             np.testing.assert_array_equal(d.data, e.detach().numpy())
             np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+
+
+def _copy_then_step(lib):
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    buf = lib.zeros(2, 2)
+    buf.copy_(w)  # recorded: buf holds w's values, not w's memory
+    y = (buf * buf).sum()
+    with lib.no_grad():
+        w.add_(10.0)  # an optimizer step: buf and what y saved stay as they were
+    y.backward()
+    return buf.detach().numpy().copy(), w.grad.numpy().copy()
+
+
+def test_a_recorded_copy_does_not_alias_its_source():
+    values, grad = _copy_then_step(tg)
+    np.testing.assert_array_equal(values, [[1, 2], [1, 2]])
+    np.testing.assert_array_equal(grad, [4.0, 8.0])
+    if torch is not None:
+        for ours, theirs in zip((values, grad), _copy_then_step(torch)):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("method", ["exp_", "sigmoid_", "tanh_", "sqrt_"])
+def test_an_output_saved_by_a_recorded_in_place_op_is_guarded(method):
+    # exp_ saves its output, which is the tensor's new array: an unrecorded change of the
+    # tensor afterwards must be refused at backward, as PyTorch, not silently used
+    for lib in (tg,) if torch is None else (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 1
+        getattr(h, method)()
+        version = h._version
+        with lib.no_grad():
+            h.mul_(3.0)
+        assert h._version == version + 1
+        with pytest.raises(RuntimeError, match="modified by an in"):
+            h.sum().backward()
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    getattr(h, method)()
+    h.sum().backward()  # unchanged: fine
+    assert h._version == 1
+
+
+def _wrap_then_step(lib, wrap):
+    h = lib.tensor([1.0, 2.0])
+    w = lib.ones(2, requires_grad=True)
+    y = (h * w).sum()  # saves h
+    with lib.no_grad():
+        wrap(lib, h).add_(-3.0)  # writes into h's memory, as PyTorch
+    with pytest.raises(RuntimeError, match="modified by an in"):
+        y.backward()
+    return h.numpy().copy()
+
+
+@pytest.mark.parametrize("wrap", [lambda lib, h: lib.Tensor(h),
+                                  lambda lib, h: lib.nn.Parameter(h)], ids=["Tensor", "Parameter"])
+def test_tensor_and_parameter_of_a_tensor_share_its_version_counter(wrap):
+    values = _wrap_then_step(tg, wrap)
+    np.testing.assert_array_equal(values, [-2.0, -1.0])
+    if torch is not None:
+        np.testing.assert_array_equal(values, _wrap_then_step(torch, wrap))

@@ -349,6 +349,11 @@ class Tensor:
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+        if isinstance(data, Tensor) and (requires_grad or self.data.flags.writeable) and (
+                np.may_share_memory(self.data, data.data)):
+            # `Tensor(x)`, `Parameter(x)` write into x's memory, as PyTorch: x's version counter
+            # (`Tensor(w)` of a leaf w holds w's read-only array: it copies at its first write)
+            _share_counter(data, self)
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn: Any) -> Tensor:
@@ -747,14 +752,26 @@ class Tensor:
             if retained:  # retain_grad() follows the tensor to its new node, as in PyTorch
                 self.grad_fn.retained = tuple(reference for reference in self.grad_fn.retained
                                               if reference() is not self)
-            self.data, self.grad_fn, self._requires_grad = result.data, result.grad_fn, True
-            if retained:
-                self.retain_grad()
             # A new array: the old one (which the op itself may have saved: `buf *= w` saves
             # buf) is unchanged, so the version moves on in a counter of the new array's own.
             shared = self._counter or []  # self no longer shares the others' memory
             shared[1:] = [ref for ref in shared[1:] if ref() is not self and ref() is not None]
-            self._counter = [self._version + 1]
+            data, counter = result.data, result._counter
+            if data.base is not None or counter is not None and len(counter) > 1 or any(
+                    isinstance(arg, Tensor) and arg.data is data for arg in (self, *args)):
+                data, counter = data.copy(), None  # memory of self's own, not a view of an
+                # operand's (copy_(w) gives a view of w, which a step of w would change)
+            if counter is None:
+                counter = [self._version + 1]
+            else:  # the op saved its output (exp_): later changes of self must show there
+                counter[0] = self._version + 1
+                node = result.grad_fn
+                node.saved_versions = tuple((i, c, counter[0] if c is counter else v)
+                                            for i, c, v in node.saved_versions)
+            self.data, self.grad_fn, self._requires_grad = data, result.grad_fn, True
+            self._counter = counter
+            if retained:
+                self.retain_grad()
             return self
         elif ufunc is not None:
             array, locked = _unlock(self)
