@@ -193,3 +193,171 @@ def test_retain_grad_follows_a_recorded_in_place_change():
     a.sum().backward()
     np.testing.assert_array_equal(a.grad.data, [1.0, 1.0])  # PyTorch: d sum / d (new a)
     np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+
+
+def _write_through_views_of_a_leaf(lib):
+    w = lib.zeros(2, 3, requires_grad=True)
+    with lib.no_grad():
+        w.view(-1)[0] = 5
+        w[1][2] = 7
+        w.T[2, 0] = 9
+    w.detach()[0, 1] = 3  # outside no_grad too, as PyTorch
+    return w.detach().numpy().copy()
+
+
+def test_item_assignment_through_a_view_of_a_leaf_writes_into_the_leaf():
+    values = _write_through_views_of_a_leaf(tg)
+    np.testing.assert_array_equal(values, [[5, 3, 9], [0, 0, 7]])
+    if torch is not None:
+        np.testing.assert_array_equal(values, _write_through_views_of_a_leaf(torch))
+
+
+@pytest.mark.parametrize("write", [lambda e: e.add_(1.0), lambda e: e.__setitem__(0, 3.0),
+                                   lambda e: e.mul_(tg.tensor([[1.0], [2.0]]))])
+def test_an_in_place_write_into_an_expanded_tensor_is_refused_as_pytorch(write):
+    x = tg.zeros(1, 3)
+    expanded = x.expand(2, 3)
+    with pytest.raises(RuntimeError, match="expanded tensor"):
+        write(expanded)
+    np.testing.assert_array_equal(x.data, [[0, 0, 0]])
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="more than one element"):
+            torch.zeros(1, 3).expand(2, 3).add_(1.0)
+
+
+COPIES = {"flip": lambda t: t.flip(0), "fliplr": lambda t: t.fliplr(),
+          "flipud": lambda t: t.flipud(), "repeat": lambda t: t.repeat(1, 1),
+          "tile": lambda t: t.tile(1, 1), "diag": lambda t: t.diag()}
+
+
+def _saved_copy(lib, name):
+    c = lib.tensor(np.arange(9.0).reshape(3, 3))
+    w = lib.ones(3, 3, dtype=lib.float64, requires_grad=True)
+    piece = COPIES[name](c)
+    y = (piece * w[: piece.shape[0]] if piece.ndim == 2 else piece * w[0]).sum()
+    c.add_(100.0)  # a copy does not change with c: backward uses the old values
+    y.backward()
+    with lib.no_grad():
+        COPIES[name](c).mul_(0.0)  # and writing into a copy leaves c alone
+    return w.grad.numpy().copy(), c.numpy().copy()
+
+
+@pytest.mark.parametrize("name", COPIES)
+def test_flip_repeat_and_diag_copy_as_pytorch(name):
+    grad, base = _saved_copy(tg, name)
+    np.testing.assert_array_equal(base, np.arange(9.0).reshape(3, 3) + 100)
+    old = np.arange(9.0).reshape(3, 3)
+    expected = {"flip": old[::-1], "flipud": old[::-1], "fliplr": old[:, ::-1], "repeat": old,
+                "tile": old, "diag": np.diag(old)}[name]
+    np.testing.assert_array_equal(grad if name != "diag" else grad[0], expected)
+    if torch is not None:
+        expected_grad, expected_base = _saved_copy(torch, name)
+        np.testing.assert_array_equal(grad, expected_grad)
+        np.testing.assert_array_equal(base, expected_base)
+
+
+VIEWS = {"diagonal": lambda t: t.diagonal(), "diagonal offset": lambda t: t.diagonal(1),
+         "diagonal below": lambda t: t.diagonal(-1, 1, 0),
+         "einsum ii->i": lambda t: (torch if isinstance(t, getattr(torch, "Tensor", ()))
+                                    else tg).einsum("ii->i", t),
+         "einsum ij->ji": lambda t: (torch if isinstance(t, getattr(torch, "Tensor", ()))
+                                     else tg).einsum("ij->ji", t)}
+
+
+def _write_and_save_through(lib, name):
+    x = lib.tensor(np.arange(9.0).reshape(3, 3), requires_grad=True)
+    with lib.no_grad():
+        VIEWS[name](x).add_(100.0)  # writes into x, as PyTorch
+    c = lib.tensor(np.arange(9.0).reshape(3, 3))
+    piece = VIEWS[name](c)
+    y = (piece * x[0, : piece.shape[-1]]).sum()
+    c.add_(1.0)
+    with pytest.raises(RuntimeError):
+        y.backward()  # the saved view changed with c: refused
+    return x.detach().numpy().copy()
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_diagonal_and_einsum_are_views_as_pytorch(name):
+    values = _write_and_save_through(tg, name)
+    assert (values >= 100).sum() in (2, 3, 9)
+    if torch is not None:
+        np.testing.assert_array_equal(values, _write_and_save_through(torch, name))
+
+
+def test_diagonal_values_and_gradients_match_pytorch():
+    rng = np.random.default_rng(0)
+    for shape, offset, dims in [((3, 5), 1, (0, 1)), ((5, 3), -2, (0, 1)), ((2, 3, 4), 1, (2, 0)),
+                                ((0, 3), 0, (0, 1)), ((3, 3), 4, (1, 0))]:
+        values, seed = rng.standard_normal(shape), None
+        x = tg.tensor(values, requires_grad=True)
+        d = x.diagonal(offset, *dims)
+        seed = rng.standard_normal(d.shape)
+        (d * tg.tensor(seed)).sum().backward()
+        if torch is not None:
+            t = torch.tensor(values, requires_grad=True)
+            e = t.diagonal(offset, *dims)
+            (e * torch.tensor(seed)).sum().backward()
+            np.testing.assert_array_equal(d.data, e.detach().numpy())
+            np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+
+
+def _copy_then_step(lib):
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    buf = lib.zeros(2, 2)
+    buf.copy_(w)  # recorded: buf holds w's values, not w's memory
+    y = (buf * buf).sum()
+    with lib.no_grad():
+        w.add_(10.0)  # an optimizer step: buf and what y saved stay as they were
+    y.backward()
+    return buf.detach().numpy().copy(), w.grad.numpy().copy()
+
+
+def test_a_recorded_copy_does_not_alias_its_source():
+    values, grad = _copy_then_step(tg)
+    np.testing.assert_array_equal(values, [[1, 2], [1, 2]])
+    np.testing.assert_array_equal(grad, [4.0, 8.0])
+    if torch is not None:
+        for ours, theirs in zip((values, grad), _copy_then_step(torch)):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("method", ["exp_", "sigmoid_", "tanh_", "sqrt_"])
+def test_an_output_saved_by_a_recorded_in_place_op_is_guarded(method):
+    # exp_ saves its output, which is the tensor's new array: an unrecorded change of the
+    # tensor afterwards must be refused at backward, as PyTorch, not silently used
+    for lib in (tg,) if torch is None else (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 1
+        getattr(h, method)()
+        version = h._version
+        with lib.no_grad():
+            h.mul_(3.0)
+        assert h._version == version + 1
+        with pytest.raises(RuntimeError, match="modified by an in"):
+            h.sum().backward()
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    getattr(h, method)()
+    h.sum().backward()  # unchanged: fine
+    assert h._version == 1
+
+
+def _wrap_then_step(lib, wrap):
+    h = lib.tensor([1.0, 2.0])
+    w = lib.ones(2, requires_grad=True)
+    y = (h * w).sum()  # saves h
+    with lib.no_grad():
+        wrap(lib, h).add_(-3.0)  # writes into h's memory, as PyTorch
+    with pytest.raises(RuntimeError, match="modified by an in"):
+        y.backward()
+    return h.numpy().copy()
+
+
+@pytest.mark.parametrize("wrap", [lambda lib, h: lib.Tensor(h),
+                                  lambda lib, h: lib.nn.Parameter(h)], ids=["Tensor", "Parameter"])
+def test_tensor_and_parameter_of_a_tensor_share_its_version_counter(wrap):
+    values = _wrap_then_step(tg, wrap)
+    np.testing.assert_array_equal(values, [-2.0, -1.0])
+    if torch is not None:
+        np.testing.assert_array_equal(values, _wrap_then_step(torch, wrap))

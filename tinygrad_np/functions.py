@@ -10,7 +10,7 @@ from typing import Any
 
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.select import Where
-from tinygrad_np.tensor import Axis, Tensor, _condition
+from tinygrad_np.tensor import Axis, Tensor, _condition, _viewed
 
 
 def _tensor(x: Any) -> Tensor:
@@ -31,7 +31,11 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     each operand's gradient is an einsum of g and the other operands."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return Einsum.apply(equation, *[_tensor(op) for op in operands])
+    operands = [_tensor(op) for op in operands]
+    result = Einsum.apply(equation, *operands)
+    # NumPy returns a view of a lone operand where it can ("ij->ji", "ii->i"), as PyTorch
+    # does: it shares the operand's version counter, so a saved view sees its changes
+    return _viewed(operands[0], result) if len(operands) == 1 else result
 
 
 def maximum(input: Any, other: Any) -> Tensor:

@@ -172,6 +172,12 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
         return array, False
     counter = tensor._counter
     if tensor.requires_grad and tensor.grad_fn is None or counter is not None and len(counter) > 1:
+        if 0 in array.strides and array.size > 1 and any(
+                stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
+            raise RuntimeError(  # as PyTorch: elements sharing one memory location
+                f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
+                "expand or broadcast_to): several of its elements are one memory "
+                "location; clone() it first")
         try:
             array.flags.writeable = True
             return array, True
@@ -343,6 +349,11 @@ class Tensor:
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+        if isinstance(data, Tensor) and (requires_grad or self.data.flags.writeable) and (
+                np.may_share_memory(self.data, data.data)):
+            # `Tensor(x)`, `Parameter(x)` write into x's memory, as PyTorch: x's version counter
+            # (`Tensor(w)` of a leaf w holds w's read-only array: it copies at its first write)
+            _share_counter(data, self)
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn: Any) -> Tensor:
@@ -741,14 +752,26 @@ class Tensor:
             if retained:  # retain_grad() follows the tensor to its new node, as in PyTorch
                 self.grad_fn.retained = tuple(reference for reference in self.grad_fn.retained
                                               if reference() is not self)
-            self.data, self.grad_fn, self._requires_grad = result.data, result.grad_fn, True
-            if retained:
-                self.retain_grad()
             # A new array: the old one (which the op itself may have saved: `buf *= w` saves
             # buf) is unchanged, so the version moves on in a counter of the new array's own.
             shared = self._counter or []  # self no longer shares the others' memory
             shared[1:] = [ref for ref in shared[1:] if ref() is not self and ref() is not None]
-            self._counter = [self._version + 1]
+            data, counter = result.data, result._counter
+            if data.base is not None or counter is not None and len(counter) > 1 or any(
+                    isinstance(arg, Tensor) and arg.data is data for arg in (self, *args)):
+                data, counter = data.copy(), None  # memory of self's own, not a view of an
+                # operand's (copy_(w) gives a view of w, which a step of w would change)
+            if counter is None:
+                counter = [self._version + 1]
+            else:  # the op saved its output (exp_): later changes of self must show there
+                counter[0] = self._version + 1
+                node = result.grad_fn
+                node.saved_versions = tuple((i, c, counter[0] if c is counter else v)
+                                            for i, c, v in node.saved_versions)
+            self.data, self.grad_fn, self._requires_grad = data, result.grad_fn, True
+            self._counter = counter
+            if retained:
+                self.retain_grad()
             return self
         elif ufunc is not None:
             array, locked = _unlock(self)
@@ -944,10 +967,11 @@ class Tensor:
         if isinstance(value, Tensor) and value.requires_grad or self.requires_grad:
             self._in_place(_set_item, index, value)
             return
-        array = self.data
-        if not array.flags.writeable:
-            self.data = array = array.copy()
-        array[index] = _data(value)
+        array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
+        try:
+            array[index] = _data(value)
+        finally:
+            array.flags.writeable = not locked
         self._bump_version()
 
     # ----------------------------------------------------------------- comparisons (no grad)
@@ -2130,7 +2154,9 @@ class Tensor:
         interleaved = [value for size in shape for value in (1, size)]
         expanded = [value for count, size in zip(sizes, shape) for value in (count, size)]
         tiled = self.reshape(interleaved).expand(expanded)
-        return tiled.reshape([count * size for count, size in zip(sizes, shape)])
+        result = tiled.reshape([count * size for count, size in zip(sizes, shape)])
+        # A copy, as PyTorch's (NumPy made a view when every count is 1)
+        return Clone.apply(result) if np.may_share_memory(result.data, self.data) else result
 
     def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
@@ -2153,7 +2179,9 @@ class Tensor:
         index = [slice(None)] * self.ndim
         for axis in _wrap_dims("flip", _shape_args(axes), self.ndim) or ():
             index[axis] = slice(None, None, -1)
-        return GetItem.apply(self, tuple(index))
+        # A copy, as PyTorch's: NumPy's reversed view would share memory without sharing
+        # the version counter (a saved flip would change with self, unseen)
+        return Clone.apply(GetItem.apply(self, tuple(index)))
 
     def roll(self, shifts: int | tuple[int, ...], dims: Axis = None) -> Tensor:
         """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
@@ -2209,19 +2237,23 @@ class Tensor:
                                                                           self.ndim)
         if first == second:
             raise RuntimeError(f"diagonal: dim1 and dim2 are the same axis ({dim1}, {dim2})")
+        if first > second:  # the same diagonal, with the axes in memory order (no copy)
+            first, second, offset = second, first, -offset
         rest = [axis for axis in range(self.ndim) if axis not in (first, second)]
         rows, cols = self.shape[first], self.shape[second]
         length = max(min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols), 0)
-        steps = np.arange(length)
-        row_index, col_index = (steps, steps + offset) if offset >= 0 else (steps - offset,
-                                                                            steps)
-        moved = self.permute(tuple(rest) + (first, second))
-        return GetItem.apply(moved, (Ellipsis, row_index, col_index))
+        # A view, as PyTorch's (`a.diagonal().add_(eps)` under no_grad writes into `a`): the
+        # two axes merged, then every (cols + 1)-th element from the first one on the diagonal
+        # (a copy only where NumPy cannot merge them: dims 0 and 2 of a 3-D tensor)
+        flat = self.permute(tuple(rest) + (first, second)).flatten(-2)
+        start = offset if offset >= 0 else -offset * cols
+        return flat[..., start : start + (length - 1) * (cols + 1) + 1 : cols + 1] if length else (
+            flat[..., :0])
 
     def diag(self, diagonal: int = 0) -> Tensor:
         """1-D: a square matrix with self on the `diagonal`; 2-D: that diagonal of self."""
         if self.ndim == 2:
-            return self.diagonal(diagonal)
+            return Clone.apply(self.diagonal(diagonal))  # a copy, as PyTorch's
         if self.ndim != 1:
             raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
         size = self.shape[0] + abs(diagonal)
