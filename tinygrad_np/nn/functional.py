@@ -182,9 +182,11 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, size_average:
     reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     logits = _tensor(logits)
     target = target if isinstance(target, Tensor) else np.asarray(target)
-    if (weight is not None or label_smoothing or logits.ndim > 2
-            or (target.dtype.kind in "iu" and target.size
-                and (_data(target) == ignore_index).any())):
+    ids = _data(target) if target.dtype.kind in "iu" and target.size else None
+    if (weight is not None or label_smoothing or logits.ndim > 2 or ids is not None and (
+            # a negative ignore_index (-100 by default) can only match a negative id
+            ignore_index >= 0 or np.minimum.reduce(ids, axis=None) < 0)
+            and (ids == ignore_index).any()):
         return cross_entropy_general(logits, target, weight, ignore_index, reduction,
                                      label_smoothing)
     if target.dtype.kind == "f" and not isinstance(target, Tensor):

@@ -10,7 +10,6 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
-    _update_,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -69,5 +68,5 @@ class Adadelta(Optimizer):
                 delta *= grad
                 acc_delta *= rho
                 acc_delta += np.multiply(delta, 1 - rho, scratch) * delta
-                _update_(param, np.multiply(delta, lr, delta))
+                self._update_(param, np.multiply(delta, lr, delta))
         return loss

@@ -10,7 +10,6 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
-    _update_,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -70,5 +69,5 @@ class Adagrad(Optimizer):
                 np.sqrt(total, scratch)
                 scratch += group["eps"]
                 np.divide(grad, scratch, scratch)
-                _update_(param, np.multiply(scratch, lr, scratch))
+                self._update_(param, np.multiply(scratch, lr, scratch))
         return loss

@@ -11,7 +11,6 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
-    _update_,
     check_non_negative,
     check_not_differentiable,
 )
@@ -118,7 +117,7 @@ class Adam(Optimizer):
                 scratch += eps
                 np.divide(m, scratch, scratch)
                 scratch *= lr / (1 - beta1**step)
-                _update_(param, scratch, scale)
+                self._update_(param, scratch, scale)
         return loss
 
 

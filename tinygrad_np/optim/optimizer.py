@@ -19,13 +19,9 @@ from tinygrad_np.tensor import Tensor, _unlock
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
 
-def _update_(param: Tensor, amount: np.ndarray, scale: float | None = None) -> None:
-    """The one place where optimizers change a parameter's values, as an in-place operation
-    (nothing recorded, version counter bumped): values = values * scale - amount.
-
-    `amount` is usually a scratch array of the optimizer's, computed before the call (it may
-    not be computed from the values being changed). `scale` is AdamW's decoupled weight decay.
-    """
+def _update_unlocking(param: Tensor, amount: np.ndarray, scale: float | None = None) -> None:
+    """values = values * scale - amount, making the array writable for the moment (see
+    `Optimizer._update_`, which takes this path only when it knows no writable alias)."""
     array = param.data
     flags = array.flags
     locked = not flags.writeable  # a parameter's array is read-only outside in-place ops
@@ -45,6 +41,20 @@ def _update_(param: Tensor, amount: np.ndarray, scale: float | None = None) -> N
     param._bump_version()  # graphs that saved the old values now refuse to use them
 
 
+def _writable_memory(param: Tensor) -> np.ndarray | None:
+    """The writable array behind a parameter's read-only view (the same memory, layout and
+    dtype: what `requires_grad_` made the view of), or None when there is none."""
+    array = param.data
+    if array.flags.writeable:
+        return array
+    base = array.base
+    if not (param._requires_grad and param.grad_fn is None and type(base) is np.ndarray):
+        return None
+    layout = (array.shape, array.strides, array.dtype, array.__array_interface__["data"][0])
+    same = layout == (base.shape, base.strides, base.dtype, base.__array_interface__["data"][0])
+    return base if same else None
+
+
 class Optimizer:
     """Base class: parameter groups, per-parameter state, zero_grad, state_dict.
 
@@ -55,7 +65,7 @@ class Optimizer:
     warns and updates it twice); one in two groups is an error, as in PyTorch.
 
     Subclasses define `step()`, which changes each parameter's values in place (through
-    `_update_`), so the model sees them, and skips parameters whose `.grad` is None.
+    `self._update_`), so the model sees them, and skips parameters whose `.grad` is None.
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
@@ -64,6 +74,8 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         # Work arrays of the fast step math, per parameter; not part of the state (state_dict).
         self._scratch: dict[Tensor, np.ndarray] = {}
+        # Per parameter: its (read-only) array and the writable array behind it (or None).
+        self._writable: dict[Tensor, tuple[np.ndarray, np.ndarray | None]] = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{type(self).__name__}: params must be an iterable of Tensors or dicts (such "
@@ -163,6 +175,28 @@ class Optimizer:
             return None
         with enable_grad():
             return closure()
+
+    def _update_(self, param: Tensor, amount: np.ndarray, scale: float | None = None) -> None:
+        """The one place where optimizers change a parameter's values, as an in-place operation
+        (nothing recorded, version counter bumped): values = values * scale - amount.
+
+        `amount` is usually a scratch array of the optimizer's, computed before the call (it
+        may not be computed from the values being changed). `scale` is AdamW's decoupled
+        weight decay. A parameter's array is a read-only view; the writable array behind it is
+        looked up once (toggling the flag costs more than a small parameter's arithmetic).
+        """
+        array = param.data
+        known = self._writable.get(param)
+        if known is None or known[0] is not array:  # the first step, or a new array
+            known = self._writable[param] = (array, _writable_memory(param))
+        target = known[1]
+        if target is None or not target.flags.writeable:  # someone locked it since
+            _update_unlocking(param, amount, scale)
+            return
+        if scale is not None:
+            target *= scale
+        target -= amount
+        param._bump_version()  # graphs that saved the old values now refuse to use them
 
     def _scratch_for(self, param: Tensor) -> np.ndarray:
         """One reused work array per parameter (same shape and dtype), so a step allocates

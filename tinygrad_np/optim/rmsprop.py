@@ -11,7 +11,6 @@ from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
-    _update_,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -79,8 +78,8 @@ class RMSprop(Optimizer):
                     buffer = state["momentum_buffer"].data
                     buffer *= momentum
                     buffer += np.divide(grad, denominator, scratch)
-                    _update_(param, np.multiply(buffer, lr, scratch))
+                    self._update_(param, np.multiply(buffer, lr, scratch))
                 else:
                     np.divide(grad, denominator, scratch)
-                    _update_(param, np.multiply(scratch, lr, scratch))
+                    self._update_(param, np.multiply(scratch, lr, scratch))
         return loss

@@ -10,7 +10,6 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
-    _update_,
     check_non_negative,
     check_not_differentiable,
 )
@@ -65,7 +64,7 @@ class SGD(Optimizer):
                     grad = np.negative(grad, scratch)
                 if momentum:
                     grad = self._momentum(param, grad, scratch, momentum, dampening, nesterov)
-                _update_(param, np.multiply(grad, lr, scratch))
+                self._update_(param, np.multiply(grad, lr, scratch))
         return loss
 
     def _momentum(self, param: Tensor, grad: np.ndarray, scratch: np.ndarray, momentum: float,
