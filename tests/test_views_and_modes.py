@@ -361,3 +361,9 @@ def test_tensor_and_parameter_of_a_tensor_share_its_version_counter(wrap):
     np.testing.assert_array_equal(values, [-2.0, -1.0])
     if torch is not None:
         np.testing.assert_array_equal(values, _wrap_then_step(torch, wrap))
+
+
+def test_set_grad_enabled_takes_mode_by_keyword():
+    with tg.set_grad_enabled(mode=False):
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()

@@ -62,8 +62,8 @@ class no_grad(ContextDecorator):
 
     value = False
 
-    def __new__(cls, fn: Any = None) -> Any:  # `@no_grad` without parentheses, as PyTorch
-        return cls()(fn) if callable(fn) else super().__new__(cls)
+    def __new__(cls, fn: Any = None, **_: Any) -> Any:  # `@no_grad` without parentheses, as
+        return cls()(fn) if callable(fn) else super().__new__(cls)  # PyTorch allows
 
     def __enter__(self) -> None:
         self._previous, _mode.grad = _mode.grad, self.value
