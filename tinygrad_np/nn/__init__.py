@@ -55,6 +55,7 @@ from tinygrad_np.nn.conv import (
     Unfold,
 )
 from tinygrad_np.nn.dropout import Dropout, Dropout2d
+from tinygrad_np.nn.layers_extra import Bilinear, EmbeddingBag, RMSNorm
 from tinygrad_np.nn.layers_more import (
     AdaptiveAvgPool1d,
     AdaptiveMaxPool1d,
@@ -110,6 +111,12 @@ from tinygrad_np.nn.shape import (
     UpsamplingNearest2d,
 )
 from tinygrad_np.nn.sparse import Embedding
+from tinygrad_np.nn.transformer import (
+    MultiheadAttention,
+    Transformer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -216,6 +223,13 @@ __all__ = [
     "ZeroPad1d",
     "ZeroPad2d",
     "ZeroPad3d",
+    "Bilinear",
+    "EmbeddingBag",
+    "MultiheadAttention",
+    "RMSNorm",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "functional",
     "init",
     "utils",

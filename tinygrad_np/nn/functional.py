@@ -50,6 +50,11 @@ from tinygrad_np.nn.functional_rare import prelu as prelu
 from tinygrad_np.nn.functional_rare import softshrink as softshrink
 from tinygrad_np.nn.functional_rare import tanhshrink as tanhshrink
 from tinygrad_np.nn.functional_rare import threshold as threshold
+from tinygrad_np.nn.layers_extra import (  # noqa: F401  (re-exported)
+    bilinear,
+    embedding_bag,
+    rms_norm,
+)
 from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     adaptive_avg_pool1d,
     adaptive_max_pool1d,

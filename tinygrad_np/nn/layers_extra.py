@@ -1,0 +1,272 @@
+"""More layers PyTorch models reach for, each a composition of existing Tensor ops:
+`nn.RMSNorm` (F.rms_norm), `nn.Bilinear` (F.bilinear: one matmul and a product summed over
+the second input's features) and `nn.EmbeddingBag` (F.embedding_bag: embedding rows gathered
+into a padded (bags, longest bag, dim) block, then summed, averaged or maxed per bag).
+PyTorch's arguments, parameter names, shapes and initial distributions, so a PyTorch state
+dict loads unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.join import cat
+from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.rng import generator
+from tinygrad_np.tensor import Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _shape(normalized_shape: Any) -> tuple[int, ...]:
+    if isinstance(normalized_shape, (int, np.integer)):
+        return (int(normalized_shape),)
+    return tuple(int(n) for n in normalized_shape)
+
+
+# ----------------------------------------------------------------- RMSNorm
+def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,  # noqa: A002
+             eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2 over the last len(normalized_shape) axes) + eps), times `weight`;
+    `eps=None` is the machine epsilon of x's dtype, as PyTorch."""
+    x = _tensor(input)
+    shape = _shape(normalized_shape)
+    if len(shape) > x.ndim or tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise ValueError(f"rms_norm: normalized_shape={shape} expects an input of shape "
+                         f"(*, {', '.join(map(str, shape))}), got {x.shape}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise ValueError(f"rms_norm: weight must have shape {shape}, got {tuple(weight.shape)}")
+    eps = float(np.finfo(x.dtype).eps) if eps is None else eps
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    y = x * ((x * x).mean(axes, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the last axes (`normalized_shape`), times a
+    `weight` of that shape (ones) when `elementwise_affine`; no bias, as PyTorch."""
+
+    def __init__(self, normalized_shape: Any, eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.normalized_shape = _shape(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dtype = get_default_dtype() if dtype is None else dtype
+        self.weight = (Parameter(np.ones(self.normalized_shape, dtype=dtype))
+                       if elementwise_affine else None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+# ----------------------------------------------------------------- Bilinear
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """y_k = x1^T A_k x2 + b_k for weight A of shape (out, in1, in2): inputs (*, in1) and
+    (*, in2) give (*, out)."""
+    x1, x2, weight = _tensor(input1), _tensor(input2), _tensor(weight)
+    if weight.ndim != 3:
+        raise ValueError(f"bilinear: weight must have shape (out, in1, in2), got {weight.shape}")
+    out, in1, in2 = weight.shape
+    if x1.shape[-1:] != (in1,) or x2.shape[-1:] != (in2,) or x1.shape[:-1] != x2.shape[:-1]:
+        raise ValueError(f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit a "
+                         f"weight of shape {weight.shape} (expected (*, {in1}) and (*, {in2}))")
+    products = x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)   # (*, out * in2)
+    y = (products.reshape(*x1.shape[:-1], out, in2) * x2.unsqueeze(-2)).sum(-1)
+    return y if bias is None else y + bias
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b with `weight` (out, in1, in2) and `bias` (out), both
+    ~ U(-1/sqrt(in1), 1/sqrt(in1)) as PyTorch."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        dtype = get_default_dtype() if dtype is None else dtype
+        bound = 1 / math.sqrt(in1_features) if in1_features > 0 else 0.0
+        shape = (out_features, in1_features, in2_features)
+        self.weight = Parameter(generator().uniform(-bound, bound, shape).astype(dtype))
+        self.bias = (Parameter(generator().uniform(-bound, bound, out_features).astype(dtype))
+                     if bias else None)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+# ----------------------------------------------------------------- EmbeddingBag
+def _bags(ids: np.ndarray, offsets: Any, include_last_offset: bool
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The flat ids and each bag's start and end in them."""
+    if ids.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as "
+                             "input is treated as a mini-batch of fixed length sequences")
+        bags, length = ids.shape
+        starts = np.arange(bags) * length
+        return ids.reshape(-1), starts, starts + length
+    if ids.ndim != 1:
+        raise ValueError(f"embedding_bag: input has to be 1D or 2D, got shape {ids.shape}")
+    if offsets is None:
+        raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None")
+    offs = np.asarray(offsets.data if isinstance(offsets, Tensor) else offsets)
+    if offs.ndim != 1 or offs.dtype.kind not in "iu":
+        raise ValueError(f"embedding_bag: offsets has to be a 1D integer tensor, got "
+                         f"{offs.dtype} of shape {offs.shape}")
+    offs = offs.astype(np.int64)
+    if offs.size and offs[0] != 0:
+        raise ValueError(f"embedding_bag: offsets[0] has to be 0, i.e., the first sequence "
+                         f"in the mini-batch has to start from position 0. However, got "
+                         f"{offs[0]}")
+    if offs.size and (offs[-1] > ids.size or np.any(np.diff(offs) < 0)):
+        raise ValueError(f"embedding_bag: offsets must be non-decreasing and at most the "
+                         f"input's length {ids.size}, got {offs.tolist()}")
+    if include_last_offset:
+        return ids, offs[:-1], offs[1:]
+    return ids, offs, np.append(offs[1:], ids.size)
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Any = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """The sum, mean or max of the embedding rows of each bag: a 2-D input (B, N) is B bags
+    of N ids; a 1-D input is cut into bags at `offsets`. Empty bags give zeros; ids equal to
+    `padding_idx` are left out (and not counted by the mean). `per_sample_weights` (mode
+    'sum' only) scales each id's row. max_norm, scale_grad_by_freq and sparse are not
+    supported."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding_bag: max_norm, scale_grad_by_freq and sparse are "
+                                  "not supported")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' "
+                                  f"(got mode={mode!r}). Please open a feature request on "
+                                  "GitHub.")
+    weight = _tensor(weight)
+    ids = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"embedding_bag: indices must be integers, got {ids.dtype}")
+    flat, starts, ends = _bags(ids, offsets, include_last_offset)
+    if per_sample_weights is not None:
+        per_sample_weights = _tensor(per_sample_weights)
+        if tuple(per_sample_weights.shape) != ids.shape:
+            raise ValueError(f"embedding_bag: per_sample_weights must have the input's shape "
+                             f"{ids.shape}, got {tuple(per_sample_weights.shape)}")
+        per_sample_weights = per_sample_weights.reshape(-1)
+    keep = np.ones(flat.size, dtype=bool)
+    if padding_idx is not None:
+        keep = flat != padding_idx % weight.shape[0]
+    # The padded block: row `size` of the gathered table is -inf (the max's filler), row
+    # `size + 1` zeros (the sum's filler, and a whole empty bag's in every mode).
+    size, dim = flat.size, weight.shape[1]
+    members = [np.flatnonzero(keep[start:end]) + start for start, end in zip(starts, ends)]
+    longest = max([len(m) for m in members] + [1])
+    filler = size if mode == "max" else size + 1
+    index = np.full((len(members), longest), filler, dtype=np.int64)
+    for bag, positions in enumerate(members):
+        index[bag, :len(positions)] = positions
+        if not len(positions):
+            index[bag] = size + 1
+    constant = np.zeros((2, dim), dtype=weight.dtype)
+    constant[0] = -np.inf
+    table = cat([F.embedding(flat, weight), Tensor(constant)])
+    rows = table.index_select(0, index.reshape(-1)).reshape(len(members), longest, dim)
+    if mode == "max":
+        return rows.amax(1)
+    if per_sample_weights is not None:
+        scales = cat([per_sample_weights, Tensor(np.zeros(2, dtype=per_sample_weights.dtype))])
+        rows = rows * scales.index_select(0, index.reshape(-1)).reshape(len(members), longest, 1)
+    total = rows.sum(1)
+    if mode == "sum":
+        return total
+    counts = np.array([max(len(m), 1) for m in members], dtype=weight.dtype).reshape(-1, 1)
+    return total / counts
+
+
+class EmbeddingBag(Module):
+    """Sums, means or maxes of bags of embedding rows (`F.embedding_bag`); `weight`
+    (num_embeddings, embedding_dim) ~ N(0, 1) with the `padding_idx` row zeroed, as PyTorch.
+    forward(input, offsets=None, per_sample_weights=None)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
+                 padding_idx: int | None = None, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise NotImplementedError("EmbeddingBag: max_norm, scale_grad_by_freq and sparse "
+                                      "are not supported")
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got "
+                             f"{mode!r}")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"EmbeddingBag: padding_idx={padding_idx} must be within "
+                                 f"num_embeddings={num_embeddings}")
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        self.mode, self.include_last_offset = mode, include_last_offset
+        self.padding_idx = padding_idx
+        if _weight is None:
+            dtype = get_default_dtype() if dtype is None else dtype
+            table = generator().standard_normal((num_embeddings, embedding_dim)).astype(dtype)
+            if padding_idx is not None:
+                table[padding_idx] = 0
+        else:
+            table = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            if table.shape != (num_embeddings, embedding_dim):
+                raise ValueError(f"EmbeddingBag: _weight has shape {table.shape}, expected "
+                                 f"({num_embeddings}, {embedding_dim})")
+        self.weight = Parameter(table)
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> EmbeddingBag:
+        """An EmbeddingBag holding `embeddings` (2-D); frozen unless `freeze=False`."""
+        table = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if table.ndim != 2:
+            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got "
+                             f"shape {table.shape}")
+        bag = cls(table.shape[0], table.shape[1], max_norm, norm_type, scale_grad_by_freq, mode,
+                  sparse, table, include_last_offset, padding_idx)
+        bag.weight.requires_grad = not freeze
+        return bag
+
+    def forward(self, input: Any, offsets: Any = None,  # noqa: A002
+                per_sample_weights: Any = None) -> Tensor:
+        return embedding_bag(input, self.weight, offsets, mode=self.mode,
+                             per_sample_weights=per_sample_weights,
+                             include_last_offset=self.include_last_offset,
+                             padding_idx=self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"

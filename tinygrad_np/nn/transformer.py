@@ -1,0 +1,283 @@
+"""Attention layers as PyTorch's, composed of existing Tensor ops: `nn.MultiheadAttention`,
+`nn.TransformerEncoderLayer`, `nn.TransformerEncoder` and
+`nn.Transformer.generate_square_subsequent_mask`.
+
+Parameter names, shapes and initialisation are PyTorch's (`in_proj_weight` (3E, E) Xavier-
+uniform, `in_proj_bias` zeros, `out_proj` a Linear with a zero bias; `q_proj_weight`,
+`k_proj_weight`, `v_proj_weight` when kdim or vdim differ from embed_dim), so a PyTorch state
+dict loads unchanged. The arithmetic is PyTorch's slow path (`F.multi_head_attention_forward`):
+masks are made float (a bool True means "masked out", -inf), key padding is added to the
+attention mask, and a query whose keys are all masked gives NaN, as there. PyTorch's fused
+fast path (eval, no gradient) is not imitated: where it returns zeros for padded positions
+(nested tensors in `TransformerEncoder`), this gives the slow path's values.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.nn import functional as F
+from tinygrad_np.nn import init
+from tinygrad_np.nn.container import ModuleList
+from tinygrad_np.nn.dropout import Dropout
+from tinygrad_np.nn.linear import Linear
+from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.normalization import LayerNorm
+from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.tensor import Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _float_mask(mask: Any, name: str, dtype: Any) -> Any:
+    """PyTorch's `_canonical_mask`: a bool mask becomes -inf where True (0 elsewhere), a float
+    mask is kept (a Tensor, so a learnt mask gets its gradient)."""
+    if mask is None:
+        return None
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.dtype == bool:
+        return np.where(array, -np.inf, 0.0).astype(dtype)
+    if array.dtype.kind != "f":
+        raise TypeError(f"only bool and floating types of {name} are supported, got "
+                        f"{array.dtype}")
+    return _tensor(mask)
+
+
+def _causal_mask(size: int, dtype: Any) -> np.ndarray:
+    return np.triu(np.full((size, size), -np.inf, dtype=dtype), 1)
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """PyTorch's name for MultiheadAttention's `out_proj` (a plain Linear), kept for the repr."""
+
+
+class MultiheadAttention(Module):
+    """Attention over `num_heads` heads of embed_dim / num_heads features each.
+
+    forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False) -> (output, weights or None), with inputs
+    (L, N, E) ((N, L, E) when `batch_first`, or unbatched (L, E)). `key_padding_mask` (N, S):
+    True (or -inf) marks keys to ignore; `attn_mask` (L, S) or (N * num_heads, L, S): True
+    (or -inf, or any added float) per query/key pair. `is_causal` is PyTorch's hint: it needs
+    an attn_mask and, without key padding and with need_weights=False, uses the causal mask
+    in its place. add_bias_kv and add_zero_attn are not supported.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
+                 vdim: int | None = None, batch_first: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        if add_bias_kv or add_zero_attn:
+            raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not "
+                                      "supported")
+        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
+            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible "
+                             f"by num_heads ({num_heads}), both positive")
+        dtype = get_default_dtype() if dtype is None else dtype
+        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+        self.kdim = embed_dim if kdim is None else kdim
+        self.vdim = embed_dim if vdim is None else vdim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(np.zeros((3 * embed_dim, embed_dim), dtype=dtype))
+            self.q_proj_weight = self.k_proj_weight = self.v_proj_weight = None
+        else:
+            self.q_proj_weight = Parameter(np.zeros((embed_dim, embed_dim), dtype=dtype))
+            self.k_proj_weight = Parameter(np.zeros((embed_dim, self.kdim), dtype=dtype))
+            self.v_proj_weight = Parameter(np.zeros((embed_dim, self.vdim), dtype=dtype))
+            self.in_proj_weight = None
+        self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype=dtype)) if bias else None
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        dtype=dtype)
+        self.bias_k = self.bias_v = None
+        self.add_zero_attn = False
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+
+    def _projections(self) -> tuple[Any, ...]:
+        """(w_q, w_k, w_v, b_q, b_k, b_v)."""
+        if self._qkv_same_embed_dim:
+            weights = self.in_proj_weight.chunk(3)
+        else:
+            weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
+        biases = (None,) * 3 if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
+        return (*weights, *biases)
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor,
+                key_padding_mask: Any = None, need_weights: bool = True, attn_mask: Any = None,
+                average_attn_weights: bool = True, is_causal: bool = False
+                ) -> tuple[Tensor, Tensor | None]:
+        query, key, value = _tensor(query), _tensor(key), _tensor(value)
+        batched = query.ndim == 3
+        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+            raise ValueError(f"MultiheadAttention: query, key and value must all be 3-D "
+                             f"(batched) or 2-D (unbatched), got shapes {query.shape}, "
+                             f"{key.shape}, {value.shape}")
+        if not batched:
+            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        elif self.batch_first:
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        target, batch, embed = query.shape
+        source = key.shape[0]
+        if embed != self.embed_dim or key.shape[:2] != value.shape[:2] \
+                or key.shape[1] != batch:
+            raise ValueError(f"MultiheadAttention: expected query (L, N, {self.embed_dim}) and "
+                             f"key, value (S, N, ...), got {query.shape}, {key.shape}, "
+                             f"{value.shape} (after batch_first)")
+        if is_causal and attn_mask is None:
+            raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use "
+                               "the Transformer module method `generate_square_subsequent_mask`"
+                               " to create this mask.")
+        heads, size = self.num_heads, self.head_dim
+        w_q, w_k, w_v, b_q, b_k, b_v = self._projections()
+        q = F.linear(query, w_q, b_q).reshape(target, batch, heads, size).permute(1, 2, 0, 3)
+        k = F.linear(key, w_k, b_k).reshape(source, batch, heads, size).permute(1, 2, 0, 3)
+        v = F.linear(value, w_v, b_v).reshape(source, batch, heads, size).permute(1, 2, 0, 3)
+        if is_causal and key_padding_mask is None and not need_weights:
+            mask = _causal_mask(target, query.dtype)
+        else:
+            mask = _float_mask(attn_mask, "attn_mask", query.dtype)
+        if mask is not None:
+            if mask.ndim == 2 and tuple(mask.shape) == (target, source):
+                pass
+            elif mask.ndim == 3 and tuple(mask.shape) == (batch * heads, target, source):
+                mask = mask.reshape(batch, heads, target, source)
+            else:
+                raise ValueError(f"MultiheadAttention: attn_mask must have shape "
+                                 f"({target}, {source}) or ({batch * heads}, {target}, "
+                                 f"{source}), got {tuple(mask.shape)}")
+        padding = _float_mask(key_padding_mask, "key_padding_mask", query.dtype)
+        if padding is not None:
+            if tuple(padding.shape) != ((batch, source) if batched else (source,)):
+                raise ValueError(f"MultiheadAttention: key_padding_mask must have shape "
+                                 f"{(batch, source) if batched else (source,)}, got "
+                                 f"{tuple(padding.shape)}")
+            padding = padding.reshape(batch, 1, 1, source)
+            mask = padding if mask is None else mask + padding
+        scores = (q * (1 / math.sqrt(size))) @ k.transpose(-2, -1)
+        if mask is not None:
+            scores = scores + mask
+        weights = F.dropout(scores.softmax(-1), self.dropout, self.training)
+        output = (weights @ v).permute(2, 0, 1, 3).reshape(target, batch, embed)
+        output = self.out_proj(output)
+        if need_weights:
+            weights = weights.mean(1) if average_attn_weights else weights
+        if not batched:
+            return output.squeeze(1), weights.squeeze(0) if need_weights else None
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        return output, weights if need_weights else None
+
+
+def _activation(activation: Any) -> Any:
+    if activation == "relu":
+        return F.relu
+    if activation == "gelu":
+        return F.gelu
+    if isinstance(activation, str) or not callable(activation):
+        raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+    return activation
+
+
+class TransformerEncoderLayer(Module):
+    """Self-attention then a feed-forward block (linear1, activation, linear2), each with
+    dropout and a residual connection, layer-normed after (or, `norm_first`, before) as
+    PyTorch's. forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: Any = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                            batch_first=batch_first, dtype=dtype)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.activation = _activation(activation)
+
+    def _sa_block(self, x: Tensor, mask: Any, padding: Any, is_causal: bool) -> Tensor:
+        x = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+    def forward(self, src: Tensor, src_mask: Any = None, src_key_padding_mask: Any = None,
+                is_causal: bool = False) -> Tensor:
+        x = _tensor(src)
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._ff_block(self.norm2(x))
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._ff_block(x))
+
+
+class TransformerEncoder(Module):
+    """`num_layers` deep copies of `encoder_layer` in `layers`, then `norm` if given.
+    forward(src, mask=None, src_key_padding_mask=None, is_causal=None). enable_nested_tensor
+    and mask_check are accepted and ignored (no nested tensors here)."""
+
+    def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
+                 enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
+                is_causal: bool | None = None) -> Tensor:
+        output = _tensor(src)
+        if is_causal is None:  # PyTorch's _detect_is_causal_mask
+            is_causal = False
+            if mask is not None:
+                array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+                size = array.shape[-1]
+                is_causal = (array.shape == (size, size) and array.dtype.kind == "f"
+                             and np.array_equal(array, _causal_mask(size, array.dtype)))
+        for layer in self.layers:
+            output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
+                           is_causal=is_causal)
+        return output if self.norm is None else self.norm(output)
+
+
+class Transformer(Module):
+    """Only `Transformer.generate_square_subsequent_mask(sz)` is here: the full
+    encoder-decoder model (TransformerDecoderLayer, TransformerDecoder) is not implemented."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("nn.Transformer (the encoder-decoder model) is not "
+                                  "implemented; nn.TransformerEncoder and "
+                                  "Transformer.generate_square_subsequent_mask are")
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz: int, device: Any = None,
+                                        dtype: Any = None) -> Tensor:
+        """(sz, sz) float mask: 0 on and below the diagonal, -inf above (future positions)."""
+        return Tensor(_causal_mask(sz, get_default_dtype() if dtype is None else dtype))
