@@ -101,7 +101,11 @@ def assert_groups_match(ours, theirs, label):
 # OneCycleLR and CyclicLR cycle Adam's beta1 instead of SGD's momentum.
 CASES = [(name, settings, "SGD") for name, settings in SCHEDULERS] + [
     (name, settings, "Adam") for name, settings in SCHEDULERS
-    if name in ("OneCycleLR", "CyclicLR")]
+    if name in ("OneCycleLR", "CyclicLR")] + [
+    # The other optimizers: their lr follows a schedule, and OneCycleLR cycles their beta1.
+    (name, settings, kind) for name, settings in SCHEDULERS
+    for kind in ("Adamax", "NAdam", "RAdam", "Rprop", "ASGD")
+    if name == "StepLR" or (name == "OneCycleLR" and kind in ("Adamax", "NAdam", "RAdam"))]
 
 
 @pytest.mark.parametrize(("name", "settings", "kind"), CASES,

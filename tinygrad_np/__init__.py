@@ -102,7 +102,12 @@ from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz:
 # PyTorch's front door: `import tinygrad_np as torch` then torch.nn, torch.float32, torch.sin,
 # torch.device("cpu"), torch.utils.data.DataLoader, ... (the layers above the engine; the
 # engine modules never import them).
-from tinygrad_np import nn, optim, utils  # noqa: E402
+from tinygrad_np import linalg, nn, optim, utils  # noqa: E402
+from tinygrad_np.linalg import det, logdet, matrix_power, pinverse  # noqa: E402
+from tinygrad_np.linalg import inv as inverse  # noqa: E402
+from tinygrad_np.linalg import old_cholesky as cholesky  # noqa: E402
+from tinygrad_np.linalg import old_svd as svd  # noqa: E402
+from tinygrad_np.linalg import slogdet  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
     backends,
     cuda,
@@ -198,6 +203,15 @@ __all__ = [
     "is_grad_enabled",
     "linspace",
     "load",
+    "linalg",
+    "det",
+    "logdet",
+    "slogdet",
+    "inverse",
+    "cholesky",
+    "svd",
+    "pinverse",
+    "matrix_power",
     "logspace",
     "logsumexp",
     "manual_seed",

@@ -2362,6 +2362,46 @@ class Tensor:
         from tinygrad_np.statistics import cross
         return cross(self, other, dim)
 
+    def inverse(self) -> Tensor:
+        """The inverse of each square matrix (tg.linalg.inv)."""
+        from tinygrad_np.linalg import inv
+        return inv(self)
+
+    def det(self) -> Tensor:
+        """The determinant of each square matrix (tg.linalg.det)."""
+        from tinygrad_np.linalg import det
+        return det(self)
+
+    def logdet(self) -> Tensor:
+        """log(det), NaN for a negative determinant (tg.logdet)."""
+        from tinygrad_np.linalg import logdet
+        return logdet(self)
+
+    def slogdet(self) -> Any:
+        """(sign, logabsdet) of each square matrix (tg.linalg.slogdet)."""
+        from tinygrad_np.linalg import slogdet
+        return slogdet(self)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        """The Cholesky factor L (U = L^T with upper) (tg.linalg.cholesky)."""
+        from tinygrad_np.linalg import cholesky
+        return cholesky(self, upper=upper)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        """The pseudo-inverse (tg.pinverse)."""
+        from tinygrad_np.linalg import pinverse
+        return pinverse(self, rcond)
+
+    def matrix_power(self, n: int) -> Tensor:
+        """self^n for square matrices (tg.linalg.matrix_power)."""
+        from tinygrad_np.linalg import matrix_power
+        return matrix_power(self, n)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        """(U, S, V) as torch.svd (tg.svd)."""
+        from tinygrad_np.linalg import old_svd
+        return old_svd(self, some, compute_uv)
+
     def logcumsumexp(self, dim: int) -> Tensor:
         """log(cumsum(exp(self))) along `dim`, stable for any finite values."""
         from tinygrad_np.statistics import logcumsumexp

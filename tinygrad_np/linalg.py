@@ -1,0 +1,346 @@
+"""`tinygrad_np.linalg`, PyTorch's `torch.linalg` for real float matrices, batched over leading
+axes (..., m, n). The decompositions are the primitives in `ops/linalg.py`; the rest is
+composed from them and the ordinary ops, so it needs no gradient rule of its own.
+
+    import tinygrad_np as torch
+    torch.linalg.norm(x, dim=-1); torch.linalg.solve(A, b); L = torch.linalg.cholesky(A)
+
+Gradients follow PyTorch: eigh and svd need distinct eigen/singular values (their vectors
+are defined only up to sign), inv/det/solve an invertible matrix; qr and matrix_rank have none.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.ops.linalg import SVD, Cholesky, Det, Eigh, Inv, LogAbsDet, Solve
+from tinygrad_np.tensor import Tensor
+
+__all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+           "svd", "svdvals", "vecdot", "vector_norm"]
+
+SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
+EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+SVDResult = namedtuple("svd", ["U", "S", "Vh"])
+QRResult = namedtuple("qr", ["Q", "R"])
+
+
+def _as_tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+
+
+def _square(name: str, a: Tensor) -> Tensor:
+    a = _as_tensor(a)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{a.shape[-2:] if a.ndim >= 2 else a.shape} matrices")
+    return a
+
+
+def _matrix(name: str, a: Tensor) -> Tensor:
+    a = _as_tensor(a)
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    return a
+
+
+def _float(name: str, a: Tensor) -> Tensor:
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"linalg.{name}: Expected a floating point tensor as input. Got "
+                           f"{a.dtype}")
+    return a
+
+
+# ----------------------------------------------------------------------------- inverses
+def inv(A: Tensor) -> Tensor:  # noqa: N803
+    """The inverse of each square matrix (an error for a singular one, as PyTorch)."""
+    a = _float("inv", _square("inv", A))
+    try:
+        return Inv.apply(a)
+    except ValueError as error:  # LinAlgError, which apply names the op in
+        raise RuntimeError(f"linalg.inv: The diagonal element is zero, the inversion could "
+                           f"not be completed because the input matrix is singular ({error})."
+                           ) from None
+
+
+def det(A: Tensor) -> Tensor:  # noqa: N803
+    """The determinant of each square matrix; gradient det * A^-T (needs A invertible)."""
+    return Det.apply(_float("det", _square("det", A)))
+
+
+def slogdet(A: Tensor) -> SlogdetResult:  # noqa: N803
+    """(sign, logabsdet): det = sign * exp(logabsdet); the gradient flows through logabsdet."""
+    a = _float("slogdet", _square("slogdet", A))
+    sign = np.linalg.slogdet(a.data)[0]
+    return SlogdetResult(Tensor(np.asarray(sign, dtype=a.dtype)), LogAbsDet.apply(a))
+
+
+def logdet(A: Tensor) -> Tensor:  # noqa: N803
+    """log(det(A)): NaN for a negative determinant, -inf for zero, as PyTorch."""
+    sign, logabsdet = slogdet(A)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return logabsdet + Tensor(np.log(sign.data))
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
+    """X with A X = B (left=False: X A = B). B is a batch of vectors when it is 1-D or has
+    A's shape without the last axis, else of matrices; batch axes broadcast."""
+    a, b = _float("solve", _square("solve", A)), _as_tensor(B)
+    if not left:
+        return solve(a.swapaxes(-1, -2), b.swapaxes(-1, -2)).swapaxes(-1, -2)
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    if vector:
+        b = b[..., None]
+    try:
+        x = Solve.apply(a, b)
+    except ValueError as error:  # LinAlgError, which apply names the op in
+        raise RuntimeError(f"linalg.solve: The solver failed because the input matrix is "
+                           f"singular ({error}).") from None
+    return x[..., 0] if vector else x
+
+
+def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # noqa: N803
+         hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse. Full rank: (A^T A)^-1 A^T or A^T (A A^T)^-1, whose
+    gradient needs no distinct singular values; rank deficient: through the SVD, singular
+    values at or under max(atol, rtol * largest) dropped (rtol default: eps * max(m, n))."""
+    a = _float("pinv", _matrix("pinv", A))
+    m, n = a.shape[-2:]
+    s = np.linalg.svd(a.data, compute_uv=False)
+    if rtol is None:
+        rtol = 0.0 if atol else np.finfo(a.dtype).eps * max(m, n)
+    cutoff = np.maximum(atol or 0.0, rtol * (s[..., :1] if s.shape[-1] else 0))
+    if m * n and bool(np.all(s > cutoff)):
+        at = a.swapaxes(-1, -2)
+        if m >= n:
+            return solve(at @ a, at)
+        return solve(a @ at, a).swapaxes(-1, -2)
+    u, s_t, vh = svd(a, full_matrices=False)
+    keep = Tensor((s > cutoff).astype(a.dtype))
+    s_inv = keep / (s_t + (1 - keep))
+    return (vh.swapaxes(-1, -2) * s_inv[..., None, :]) @ u.swapaxes(-1, -2)
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
+    """A^n by repeated squaring (n = 0: the identity; n < 0: inv(A)^-n)."""
+    a = _square("matrix_power", A)
+    if n < 0:
+        a, n = inv(a), -n
+    result = None
+    while n:
+        if n & 1:
+            result = a if result is None else result @ a
+        n >>= 1
+        if n:
+            a = a @ a
+    if result is None:
+        return Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+    return result
+
+
+# ----------------------------------------------------------------------------- decompositions
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:  # noqa: N803
+    """L (lower) with A = L L^T for symmetric positive-definite A (U = L^T with upper)."""
+    a = _float("cholesky", _square("cholesky", A))
+    try:
+        low = Cholesky.apply(a)
+    except ValueError:  # LinAlgError, which apply names the op in
+        raise RuntimeError("linalg.cholesky: The factorization could not be completed because "
+                           "the input is not positive-definite.") from None
+    return low.swapaxes(-1, -2) if upper else low
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> EighResult:  # noqa: N803
+    """(eigenvalues ascending, eigenvectors as columns) of symmetric A, from its lower
+    triangle (UPLO='U': the upper one)."""
+    a = _float("eigh", _square("eigh", A))
+    if UPLO == "U":
+        a = a.swapaxes(-1, -2)
+    packed = Eigh.apply(a, False)
+    return EighResult(packed[..., 0, :], packed[..., 1:, :])
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
+    """The eigenvalues of symmetric A (ascending); gradient V diag(g) V^T."""
+    a = _float("eigvalsh", _square("eigvalsh", A))
+    return Eigh.apply(a.swapaxes(-1, -2) if UPLO == "U" else a, True)[..., 0, :]
+
+
+def _svd_parts(a: Tensor, full_matrices: bool, values_only: bool) -> tuple:
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    cu, rv = (m, n) if full_matrices else (k, k)
+    packed = SVD.apply(a, full_matrices, values_only)
+    batch = a.shape[:-2]
+    u = packed[..., : m * cu].reshape(batch + (m, cu))
+    s = packed[..., m * cu : m * cu + k]
+    vh = packed[..., m * cu + k :].reshape(batch + (rv, n))
+    return u, s, vh
+
+
+def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:  # noqa: N803
+    """(U, S, Vh) with A = U diag(S) Vh, S descending. The gradient (distinct singular values)
+    ignores the extra columns of full matrices, as PyTorch's."""
+    return SVDResult(*_svd_parts(_float("svd", _matrix("svd", A)), full_matrices, False))
+
+
+def svdvals(A: Tensor) -> Tensor:  # noqa: N803
+    """The singular values, descending; gradient U diag(g) Vh."""
+    return _svd_parts(_float("svdvals", _matrix("svdvals", A)), False, True)[1]
+
+
+def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
+    """(Q, R) with A = Q R ('reduced', 'complete', or 'r': R only and an empty Q). Values only:
+    the results do not require grad."""
+    a = _float("qr", _matrix("qr", A))
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    if mode == "r":
+        return QRResult(Tensor(np.empty(0, dtype=a.dtype)),
+                        Tensor(np.linalg.qr(a.data, mode="r")))
+    q, r = np.linalg.qr(a.data, mode=mode)
+    return QRResult(Tensor(q), Tensor(r))
+
+
+def matrix_rank(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # noqa: N803
+                hermitian: bool = False) -> Tensor:
+    """The number of singular values above max(atol, rtol * largest) (int64, no gradient)."""
+    a = _matrix("matrix_rank", A)
+    s = np.linalg.svd(a.data, compute_uv=False)
+    m, n = a.shape[-2:]
+    if rtol is None:
+        rtol = 0.0 if atol else np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps \
+            * max(m, n)
+    cutoff = np.maximum(atol or 0.0, rtol * (s[..., :1] if s.shape[-1] else 0))
+    return Tensor(np.asarray((s > cutoff).sum(-1), dtype=np.int64))
+
+
+# ----------------------------------------------------------------------------- norms
+def vector_norm(x: Tensor, ord: float = 2, dim: Any = None, keepdim: bool = False,  # noqa: A002
+                *, dtype: Any = None) -> Tensor:
+    """(sum |x|^ord)^(1/ord) over `dim` (all elements by default); inf/-inf: max/min |x|,
+    0: the count of nonzeros."""
+    x = _as_tensor(x)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    if dim is not None and not isinstance(dim, int):
+        dim = tuple(dim)
+    return x.norm(ord, dim, keepdim, dtype=dtype)
+
+
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1),  # noqa: A002, N803
+                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """'fro', 'nuc' (sum of singular values), 1/-1 (max/min column sum of |A|), inf/-inf
+    (max/min row sum), 2/-2 (largest/smallest singular value) over the two axes `dim`."""
+    a = _matrix("matrix_norm", A)
+    a = a if dtype is None else a.astype(dtype)
+    rows, cols = (d % a.ndim for d in dim)
+    if rows == cols:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
+                           f"{dim[1]})")
+    if ord == "fro":
+        return a.norm(2, (rows, cols), keepdim)
+    if ord in ("nuc", 2, -2):
+        moved = a.movedim((rows, cols), (-2, -1))
+        s = svdvals(moved)
+        result = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        if keepdim:
+            for axis in sorted((rows, cols)):
+                result = result.unsqueeze(axis)
+        return result
+    if ord in (1, -1, math.inf, -math.inf):
+        summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
+        sums = a.abs().sum(summed, keepdim=True)
+        result = sums.amax(other, keepdim=True) if ord > 0 else sums.amin(other, keepdim=True)
+        return result if keepdim else result.squeeze((rows, cols))
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False,  # noqa: A002, N803
+         *, dtype: Any = None) -> Tensor:
+    """A vector norm (dim an int, or ord None with dim None: all elements) or a matrix norm
+    (dim two axes, or a 2-D input with ord given), as torch.linalg.norm."""
+    a = _as_tensor(A)
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None:
+        dim = tuple(dim)
+    if ord is None:
+        if dim is not None and len(dim) == 2:
+            return matrix_norm(a, "fro", dim, keepdim, dtype=dtype)
+        return vector_norm(a, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if a.ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input "
+                               f"must be 1D or 2D. Got {a.ndim}D.")
+        dim = tuple(range(a.ndim))
+    if len(dim) == 2:
+        return matrix_norm(a, ord, dim, keepdim, dtype=dtype)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.norm: ord={ord!r} needs two dims (a matrix norm)")
+    return vector_norm(a, ord, dim, keepdim, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------- products
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along `dim` (default the last), broadcasting."""
+    from tinygrad_np.statistics import cross as cross_along
+
+    return cross_along(_as_tensor(input), other, dim)
+
+
+def multi_dot(tensors: Any) -> Tensor:
+    """A @ B @ ... ; the first may be 1-D (a row) and the last 1-D (a column)."""
+    tensors = [_as_tensor(t) for t in tensors]
+    if len(tensors) < 2:
+        raise RuntimeError("multi_dot(): expected at least 2 tensors but got "
+                           f"{len(tensors)}")
+    result = tensors[0]
+    for tensor in tensors[1:]:
+        result = result @ tensor
+    return result
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
+    """The diagonal of each matrix (the last two axes by default), as the last axis."""
+    return _as_tensor(A).diagonal(offset, dim1, dim2)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """sum(x * y) along `dim`, broadcasting (real inputs)."""
+    return (_as_tensor(x) * y).sum(dim)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """input @ other."""
+    return _as_tensor(input) @ other
+
+
+# ----------------------------------------------------------------------------- torch.* names
+SVDOldResult = namedtuple("svd", ["U", "S", "V"])
+
+
+def old_svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> SVDOldResult:  # noqa: A002
+    """torch.svd: (U, S, V) with A = U diag(S) V^T (V, not Vh); some=False: full U and V;
+    compute_uv=False: zero U and V, as PyTorch."""
+    u, s, vh = svd(input, full_matrices=not some)
+    if not compute_uv:
+        return SVDOldResult(Tensor(np.zeros(u.shape, dtype=u.dtype)), s,
+                            Tensor(np.zeros(vh.shape[:-2] + vh.shape[:-3:-1], dtype=vh.dtype)))
+    return SVDOldResult(u, s, vh.swapaxes(-1, -2))
+
+
+def old_cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    """torch.cholesky (deprecated in PyTorch): L, or U = L^T with upper=True."""
+    return cholesky(input, upper=upper)
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+    """torch.pinverse: pinv with singular values at or under rcond * largest dropped."""
+    return pinv(input, rtol=rcond)

@@ -1,0 +1,179 @@
+"""Linear algebra primitives (`tinygrad_np.linalg` composes the rest from these).
+
+Rules are written with `@`, `swapaxes`, indexing and masks, so they also run on Tensors
+(create_graph). Decompositions with several results (eigh, svd, qr) return one packed array
+that `tinygrad_np.linalg` slices into its parts; the rule unpacks the gradient the same way.
+Inverses inside a rule go through `_inv`/`_solve`, which record `Inv`/`Solve` on Tensors.
+Real (float) matrices only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np.function import Function
+from tinygrad_np.xp import is_tensor
+
+
+def _mT(x):  # noqa: N802
+    return x.swapaxes(-1, -2)
+
+
+def _eye(n: int, like) -> np.ndarray:
+    return np.eye(n, dtype=like.dtype)
+
+
+def _inv(a):
+    return Inv.apply(a) if is_tensor(a) else np.linalg.inv(a)
+
+
+def _solve(a, b):
+    return Solve.apply(a, b) if is_tensor(a) or is_tensor(b) else np.linalg.solve(a, b)
+
+
+def _tril(x, k: int = 0):
+    n = x.shape[-1]
+    return x * np.tril(np.ones((n, n), dtype=x.dtype), k)
+
+
+class Inv(Function):
+    """Y = A^-1;  dA = -Y^T g Y^T."""
+
+    def forward(ctx, a):
+        y = np.linalg.inv(a)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return -(_mT(y) @ grad_output @ _mT(y))
+
+
+class Det(Function):
+    """d = det(A);  dA = g d A^-T (A must be invertible for the gradient)."""
+
+    def forward(ctx, a):
+        d = np.linalg.det(a)
+        ctx.save_for_backward(a, d)
+        return d
+
+    def backward(ctx, grad_output):
+        a, d = ctx.saved_tensors
+        return (grad_output * d)[..., None, None] * _mT(_inv(a))
+
+
+class LogAbsDet(Function):
+    """log|det(A)|;  dA = g A^-T."""
+
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.linalg.slogdet(a)[1]
+
+    def backward(ctx, grad_output):
+        (a,) = ctx.saved_tensors
+        return grad_output[..., None, None] * _mT(_inv(a))
+
+
+class Solve(Function):
+    """X = A^-1 B (B (..., n, k), batch axes broadcast);  dB = A^-T g,  dA = -dB X^T."""
+
+    def forward(ctx, a, b):
+        x = np.linalg.solve(a, b)
+        ctx.save_for_backward(a, x)
+        return x
+
+    def backward(ctx, grad_output):
+        a, x = ctx.saved_tensors
+        grad_b = _solve(_mT(a), grad_output)
+        return -(grad_b @ _mT(x)) if ctx.needs_input_grad[0] else None, grad_b
+
+
+class Cholesky(Function):
+    """L = cholesky(A), lower (reads A's lower triangle);  with X = tril(L^T g) and
+    P = (X + tril(X, -1)^T) / 2 (symmetric), dA = L^-T P L^-1, PyTorch's symmetric gradient."""
+
+    def forward(ctx, a):
+        out = np.linalg.cholesky(a)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad_output):
+        (low,) = ctx.saved_tensors
+        x = _tril(_mT(low) @ grad_output)
+        inverse = _inv(low)
+        return _mT(inverse) @ ((x + _mT(_tril(x, -1))) * 0.5) @ inverse
+
+
+class Eigh(Function):
+    """w, V = eigh(A) (lower triangle), packed as (..., n + 1, n): row 0 is w, the rest V.
+    dA = V (skew(V^T gV) / 2 / (w_j - w_i) + diag(gw)) V^T (distinct eigenvalues);
+    `values_only` (eigvalsh) drops the eigenvector term, so repeated eigenvalues are fine."""
+
+    def forward(ctx, a, values_only):
+        w, v = np.linalg.eigh(a)
+        out = np.concatenate([w[..., None, :], v], axis=-2)
+        ctx.save_for_backward(out)
+        ctx.values_only = values_only
+        return out
+
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        w, v = out[..., 0, :], out[..., 1:, :]
+        eye = _eye(w.shape[-1], out)
+        inner = grad_output[..., 0, :][..., None, :] * eye
+        if not ctx.values_only:
+            vg = _mT(v) @ grad_output[..., 1:, :]
+            gap = w[..., None, :] - w[..., :, None] + eye
+            inner = inner + (vg - _mT(vg)) * 0.5 / gap
+        return v @ inner @ _mT(v)
+
+
+def _svd_unpack(out, m: int, n: int, full: bool):
+    """U, S, Vh from SVD's packed output (last axis: U flat, S, Vh flat)."""
+    k, batch = min(m, n), out.shape[:-1]
+    cu, rv = (m, n) if full else (k, k)
+    u = out[..., : m * cu].reshape(batch + (m, cu))
+    s = out[..., m * cu : m * cu + k]
+    vh = out[..., m * cu + k :].reshape(batch + (rv, n))
+    return u[..., :k], s, vh[..., :k, :]  # extra columns of full matrices get no gradient
+
+
+def _svd_grad(u, s, vh, gu, gs, gvh):
+    """PyTorch's svd_backward for real matrices (distinct nonzero singular values)."""
+    m, n = u.shape[-2], vh.shape[-1]
+    v, gv = _mT(vh), _mT(gvh)
+    eye = _eye(s.shape[-1], s)
+    uhgu, vhgv = _mT(u) @ gu, vh @ gv
+    uhgu, vhgv = uhgu - _mT(uhgu), vhgv - _mT(vhgv)
+    s2 = s * s
+    gap = s2[..., None, :] - s2[..., :, None] + eye
+    inner = (uhgu * s[..., None, :] + s[..., :, None] * vhgv) / gap + gs[..., None, :] * eye
+    if m > n:
+        gu_s = gu / s[..., None, :]
+        return (u @ inner + gu_s - u @ (_mT(u) @ gu_s)) @ vh
+    if m < n:
+        gv_s = gv / s[..., None, :]
+        return u @ (inner @ vh + _mT(gv_s - v @ (vh @ gv_s)))
+    return u @ inner @ vh
+
+
+class SVD(Function):
+    """U, S, Vh = svd(A) packed in one last axis (see `_svd_unpack`); gradient: `_svd_grad`,
+    or U diag(gS) Vh with `values_only` (svdvals: repeated singular values are fine)."""
+
+    def forward(ctx, a, full_matrices, values_only):
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        batch = a.shape[:-2]
+        out = np.concatenate([u.reshape(batch + (-1,)), s, vh.reshape(batch + (-1,))], -1)
+        ctx.save_for_backward(out)
+        ctx.options = (a.shape[-2], a.shape[-1], full_matrices, values_only)
+        return out
+
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        m, n, full, values_only = ctx.options
+        u, s, vh = _svd_unpack(out, m, n, full)
+        gu, gs, gvh = _svd_unpack(grad_output, m, n, full)
+        if values_only:
+            return u @ (gs[..., :, None] * vh)
+        return _svd_grad(u, s, vh, gu, gs, gvh)

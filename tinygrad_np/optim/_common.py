@@ -1,0 +1,35 @@
+"""What the Adam variants share beyond `optimizer.py`: the betas check, and PyTorch's 0-d
+scalar state (NAdam's mu_product, ASGD's eta and mu), which lives in float32 (float64 when
+that is the default dtype) and is rounded to it after every update, as in PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.tensor import Tensor
+
+
+def check_betas(owner: str, betas: tuple[float, float]) -> tuple[float, float]:
+    """PyTorch's ValueError for a beta outside [0, 1); the betas as floats."""
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{owner}: Invalid beta parameter at index {index}: {beta} "
+                             f"(betas[{index}] must be in [0, 1))")
+    return float(betas[0]), float(betas[1])
+
+
+def scalar_dtype() -> type[np.floating]:
+    """PyTorch's `_get_scalar_dtype()`: float64 when that is the default, else float32."""
+    return np.float64 if get_default_dtype() == np.float64 else np.float32
+
+
+def scalar_state(value: float) -> Tensor:
+    """A 0-d state tensor in the scalar dtype (the value rounded to it)."""
+    return Tensor(np.array(value, dtype=scalar_dtype()))
+
+
+def scalar_value(state: Tensor) -> float:
+    """A scalar state's value as PyTorch's `.item()` gives it (rounded to the scalar dtype,
+    also after `load_state_dict`, which casts state arrays to the parameter's dtype)."""
+    return float(scalar_dtype()(state.data))

@@ -1,0 +1,73 @@
+"""ASGD: SGD with a decaying step size that also keeps a running average of the parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.optim._common import scalar_state, scalar_value
+from tinygrad_np.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    check_non_negative,
+    check_not_differentiable,
+    regularized_grad,
+)
+from tinygrad_np.tensor import Tensor
+
+
+class ASGD(Optimizer):
+    """Averaged SGD (Polyak & Juditsky) in `torch.optim.ASGD`'s order:
+
+        g = -grad if maximize else grad;  g = g + weight_decay * p
+        p = p (1 - lambd eta) - eta g
+        ax = ax + (p - ax) mu             (ax = p while mu is 1)
+        eta = lr / (1 + lambd lr t)^alpha;  mu = 1 / max(1, t - t0)
+
+    State per parameter: "step", "eta" and "mu" (0-d float32 tensors, as PyTorch's, and
+    rounded like them), "ax" (the average, which `step` does not copy into the parameters).
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4,
+                 alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False) -> None:
+        check_non_negative("ASGD", lr=lr, weight_decay=weight_decay)
+        check_not_differentiable("ASGD", differentiable)
+        defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
+                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Apply one update to every parameter that has a gradient."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, lambd = group["lr"], group["lambd"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                state = self.state[param]
+                if not state:
+                    state["step"] = 0.0
+                    state["eta"] = scalar_state(lr)
+                    state["mu"] = scalar_state(1.0)
+                    state["ax"] = Tensor(np.zeros_like(param.data))
+                state["step"] += 1
+                grad = regularized_grad(param, group)
+                eta, mu = scalar_value(state["eta"]), scalar_value(state["mu"])
+                scratch = self._scratch_for(param)
+                self._update_(param, np.multiply(grad, eta, scratch), 1 - lambd * eta)
+                ax = state["ax"].data
+                if mu != 1:
+                    np.subtract(param.data, ax, scratch)
+                    scratch *= mu
+                    ax += scratch
+                else:
+                    ax[...] = param.data
+                step = state["step"]
+                state["eta"] = scalar_state(lr / ((1 + lambd * lr * step) ** group["alpha"]))
+                state["mu"] = scalar_state(1 / max(1, step - group["t0"]))
+        return loss
