@@ -14,7 +14,6 @@ from tinygrad_np.optim.optimizer import (
     check_not_differentiable,
     regularized_grad,
 )
-from tinygrad_np.tensor import Tensor
 
 
 class Adadelta(Optimizer):
@@ -52,12 +51,7 @@ class Adadelta(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0.0
-                    state["square_avg"] = Tensor(np.zeros_like(param.data))
-                    state["acc_delta"] = Tensor(np.zeros_like(param.data))
-                state["step"] += 1
+                state = self._stepped_state(param, "square_avg", "acc_delta")
                 grad = regularized_grad(param, group)
                 square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
                 scratch = self._scratch_for(param)

@@ -16,7 +16,6 @@ from tinygrad_np.optim.optimizer import (
     check_not_differentiable,
     regularized_grad,
 )
-from tinygrad_np.tensor import Tensor
 
 
 class Adamax(Optimizer):
@@ -51,12 +50,7 @@ class Adamax(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0.0
-                    state["exp_avg"] = Tensor(np.zeros_like(param.data))
-                    state["exp_inf"] = Tensor(np.zeros_like(param.data))
-                state["step"] += 1
+                state = self._stepped_state(param, "exp_avg", "exp_inf")
                 grad = regularized_grad(param, group)
                 m, u = state["exp_avg"].data, state["exp_inf"].data
                 scratch = self._scratch_for(param)

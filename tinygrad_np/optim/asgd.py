@@ -15,7 +15,6 @@ from tinygrad_np.optim.optimizer import (
     check_not_differentiable,
     regularized_grad,
 )
-from tinygrad_np.tensor import Tensor
 
 
 class ASGD(Optimizer):
@@ -49,13 +48,7 @@ class ASGD(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0.0
-                    state["eta"] = scalar_state(lr)
-                    state["mu"] = scalar_state(1.0)
-                    state["ax"] = Tensor(np.zeros_like(param.data))
-                state["step"] += 1
+                state = self._stepped_state(param, "ax", eta=scalar_state(lr), mu=scalar_state(1.0))
                 grad = regularized_grad(param, group)
                 eta, mu = scalar_value(state["eta"]), scalar_value(state["mu"])
                 scratch = self._scratch_for(param)

@@ -24,13 +24,7 @@ def _moments(optimizer: Optimizer, param: Tensor, group: dict[str, Any],
     `extra`), step count, the gradient (maximize, L2 or decoupled weight decay), and the
     moments m = lerp(m, g, 1 - beta1), v = beta2 v + (1 - beta2) g g. Returns the state, g,
     and the decoupled decay's scale for `_update_` (None without it)."""
-    state = optimizer.state[param]
-    if not state:
-        state["step"] = 0.0
-        state.update(extra)
-        state["exp_avg"] = Tensor(np.zeros_like(param.data))
-        state["exp_avg_sq"] = Tensor(np.zeros_like(param.data))
-    state["step"] += 1
+    state = optimizer._stepped_state(param, "exp_avg", "exp_avg_sq", **extra)
     p, grad = param.data, param.grad.data
     grad = -grad if group["maximize"] else grad
     lr, weight_decay, scale = group["lr"], group["weight_decay"], None

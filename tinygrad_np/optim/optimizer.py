@@ -198,6 +198,18 @@ class Optimizer:
         target -= amount
         param._bump_version()  # graphs that saved the old values now refuse to use them
 
+    def _stepped_state(self, param: Tensor, *zeros: str, **initial: Any) -> dict[str, Any]:
+        """The parameter's state with this step counted. On its first step `step` starts at 0,
+        then the `initial` entries and a zero tensor (the parameter's shape) per name in
+        `zeros` are put in, in that order (PyTorch's order of the state's keys)."""
+        state = self.state[param]
+        if not state:
+            state["step"] = 0.0
+            state.update(initial)
+            state.update((name, Tensor(np.zeros_like(param.data))) for name in zeros)
+        state["step"] += 1
+        return state
+
     def _scratch_for(self, param: Tensor) -> np.ndarray:
         """One reused work array per parameter (same shape and dtype), so a step allocates
         nothing after the first."""

@@ -15,7 +15,6 @@ from tinygrad_np.optim.optimizer import (
     check_not_differentiable,
     regularized_grad,
 )
-from tinygrad_np.tensor import Tensor
 
 
 class RMSprop(Optimizer):
@@ -53,15 +52,9 @@ class RMSprop(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0.0
-                    state["square_avg"] = Tensor(np.zeros_like(param.data))
-                    if momentum > 0:
-                        state["momentum_buffer"] = Tensor(np.zeros_like(param.data))
-                    if group["centered"]:
-                        state["grad_avg"] = Tensor(np.zeros_like(param.data))
-                state["step"] += 1
+                state = self._stepped_state(
+                    param, "square_avg", *["momentum_buffer"] * (momentum > 0),
+                    *["grad_avg"] * bool(group["centered"]))
                 grad = regularized_grad(param, group)
                 scratch = self._scratch_for(param)
                 square_avg = state["square_avg"].data
