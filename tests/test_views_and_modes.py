@@ -367,3 +367,77 @@ def test_set_grad_enabled_takes_mode_by_keyword():
     with tg.set_grad_enabled(mode=False):
         assert not tg.is_grad_enabled()
     assert tg.is_grad_enabled()
+
+
+def test_overlapping_passes_leave_the_cycle_collector_as_they_found_it():
+    import gc
+
+    from tinygrad_np._decorate import CollectorPause
+
+    pause = CollectorPause()
+    assert gc.isenabled()
+    pause.pause()  # pass A
+    pause.pause()  # pass B starts while A has the collector paused
+    pause.resume()  # A ends first
+    assert not gc.isenabled()  # B still runs
+    pause.resume()
+    assert gc.isenabled()
+
+
+def test_backward_in_four_threads_never_leaves_the_collector_off():
+    import gc
+    import sys
+    import threading
+
+    def work():
+        for _ in range(100):
+            y = tg.tensor([1.0, 2.0], requires_grad=True)
+            (y * 2).sum().backward()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(20):
+            threads = [threading.Thread(target=work) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert gc.isenabled()
+    finally:
+        sys.setswitchinterval(interval)
+        gc.enable()
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_optimizer_updates_the_copied_parameter(how):
+    import copy
+    import pickle
+
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    opt = tg.optim.SGD([w], lr=0.5)
+    w.grad = tg.tensor([1.0, 1.0])
+    opt.step()
+    pair = copy.deepcopy((w, opt)) if how == "deepcopy" else pickle.loads(pickle.dumps((w, opt)))
+    w2, opt2 = pair
+    w2.grad = tg.tensor([1.0, 1.0])
+    opt2.step()
+    np.testing.assert_allclose(w2.data, [0.0, 1.0])
+    np.testing.assert_allclose(w.data, [0.5, 1.5])
+
+
+def test_views_taken_in_a_loop_do_not_pile_up_in_the_version_counter():
+    x = tg.zeros(20000, 3)
+    for i in range(20000):
+        assert x[i].shape == (3,)  # each view dies at once
+    assert len(x._counter) < 200  # dead references are forgotten as the list doubles
+    rows = x.unbind(0)  # live ones are all kept
+    assert len(rows) == 20000 and len(x._counter) >= 20000
+
+
+def test_a_create_graph_seed_of_another_dtype_is_cast_to_the_output_dtype():
+    x = tg.tensor([1.0, 2.0], dtype=tg.float16, requires_grad=True)
+    h = x * 3
+    (h * h).backward(gradient=tg.tensor([1e-8, 1.0], dtype=tg.float32), create_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [0.0, 36.0])  # 1e-8 is 0 in float16
+    assert x.grad.dtype == tg.float16

@@ -1,10 +1,13 @@
-"""Plain Python plumbing: a context manager that also decorates functions and generators."""
+"""Plain Python plumbing: a context manager that also decorates functions and generators, and
+the cycle collector paused across threads."""
 
 from __future__ import annotations
 
 import copy
 import functools
+import gc
 import inspect
+import threading
 from typing import Any
 
 
@@ -41,3 +44,25 @@ class ContextDecorator:
                 except BaseException as error:  # thrown in (or closed): pass it on, in the mode
                     value, resume = error, inner.throw
         return generator
+
+
+class CollectorPause:
+    """Python's cycle collector paused while any caller (in any thread) is between `pause()`
+    and `resume()`, and back to its state before the first after the last: a count under a
+    lock, so two threads never leave it off for good."""
+
+    def __init__(self) -> None:
+        self._lock, self._running, self._was_enabled = threading.Lock(), 0, False
+
+    def pause(self) -> None:
+        with self._lock:
+            if not self._running:
+                self._was_enabled = gc.isenabled()
+            self._running += 1
+            gc.disable()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._running -= 1
+            if not self._running and self._was_enabled:
+                gc.enable()

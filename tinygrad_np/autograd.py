@@ -15,7 +15,6 @@ array is new and nobody else holds it, so a leaf may keep it as `.grad` without 
 
 from __future__ import annotations
 
-import gc
 import threading
 import weakref
 from collections.abc import Sequence
@@ -23,12 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np._decorate import CollectorPause
 from tinygrad_np.function import Function, _mode
 from tinygrad_np.tensor import Tensor
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
 backward_observers: list = []  # functions (node, grad_output, grads) called for every step
 _GRAD_LOCK = threading.Lock()  # one .grad update at a time (threads may share leaves)
+_COLLECTOR = CollectorPause()
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
@@ -78,12 +79,12 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
         key = output.grad_fn or output
         pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
     run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
-    captured, previous, collecting = {}, _mode.grad, gc.isenabled()
+    captured, previous = {}, _mode.grad
     # Grad mode in this thread: on only to record (create_graph). Python's cycle collector
     # waits: the pass makes no cycles, but allocates enough to set off collections that
     # walk the whole graph (a third of the time on a 100,000-op chain).
     _mode.grad = create_graph
-    gc.disable()
+    _COLLECTOR.pause()
     try:
         for node in topological_order([out.grad_fn for out in outputs if out.grad_fn]):
             grad_output, _ = pending.pop(node, (None, False))
@@ -107,8 +108,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                 node.saved_tensors = None  # stays usable)
     finally:
         _mode.grad = previous
-        if collecting:  # a pass in another thread may have paused it first
-            gc.enable()
+        _COLLECTOR.resume()
     pending.update(captured)
     return pending
 
@@ -263,7 +263,7 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
                 raise RuntimeError(f"backward: the output has shape {out.shape}: call .sum() "
                                    "first, or pass gradient= (the output's gradient)")
             seed = np.array(1, out.data.dtype).reshape(out.data.shape)
-        elif not (create_graph and isinstance(seed, Tensor)):  # values, in the output's dtype
+        elif not (create_graph and isinstance(seed, Tensor) and seed.dtype == out.dtype):
             seed = np.asarray(seed.data if isinstance(seed, Tensor) else seed, out.data.dtype)
         if seed.shape != out.data.shape:
             raise ValueError(f"backward: gradient shape {tuple(seed.shape)}, output {out.shape}")

@@ -129,15 +129,16 @@ def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
 def _share_counter(tensor: Tensor, view: Tensor) -> Tensor:
     """Give `view` (which shares `tensor`'s memory) `tensor`'s version counter, as PyTorch's
     views do: an in-place change through either one is seen by graphs that saved the other.
-    The counter's other items are weak references to the tensors sharing it: while another
-    of them is alive, a recorded in-place op refuses the tensor (it writes a new array, which
-    the others would not see)."""
+    A shared counter is [version, length at which to forget dead references, weak references
+    to the tensors sharing it...]: while another of them is alive, a recorded in-place op
+    refuses the tensor (it writes a new array, which the others would not see)."""
     counter = tensor._counter
     if counter is None or len(counter) == 1:
         counter = tensor._counter = counter or [0]
-        counter.append(weakref.ref(tensor))
-    elif len(counter) > 32:  # forget the dead ones now and then (a view taken in a loop)
-        counter[1:] = [reference for reference in counter[1:] if reference() is not None]
+        counter += [64, weakref.ref(tensor)]
+    elif len(counter) > counter[1]:  # forget the dead (views taken in a loop), then wait until
+        counter[2:] = [reference for reference in counter[2:] if reference() is not None]
+        counter[1] = 2 * len(counter)  # the list doubles: linear time overall
     counter.append(weakref.ref(view))
     view._counter = counter
     return view
@@ -147,7 +148,7 @@ def _shares_memory_with_a_live_tensor(tensor: Tensor) -> bool:
     """Is another tensor that shares this one's memory (a view, its base, a detach()) alive?"""
     counter = tensor._counter or ()
     return any(other is not None and other is not tensor
-               for other in (reference() for reference in counter[1:]))
+               for other in (reference() for reference in counter[2:]))
 
 
 def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
@@ -755,7 +756,7 @@ class Tensor:
             # A new array: the old one (which the op itself may have saved: `buf *= w` saves
             # buf) is unchanged, so the version moves on in a counter of the new array's own.
             shared = self._counter or []  # self no longer shares the others' memory
-            shared[1:] = [ref for ref in shared[1:] if ref() is not self and ref() is not None]
+            shared[2:] = [ref for ref in shared[2:] if ref() is not self and ref() is not None]
             data, counter = result.data, result._counter
             if data.base is not None or counter is not None and len(counter) > 1 or any(
                     isinstance(arg, Tensor) and arg.data is data for arg in (self, *args)):

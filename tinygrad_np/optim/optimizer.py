@@ -187,7 +187,8 @@ class Optimizer:
         """
         array = param.data
         known = self._writable.get(param)
-        if known is None or known[0] is not array:  # the first step, or a new array
+        if known is None or known[0] is not array or (  # the first step, a new array, or a
+                known[1] is not array and known[1] is not array.base):  # copied optimizer
             known = self._writable[param] = (array, _writable_memory(param))
         target = known[1]
         if target is None or not target.flags.writeable:  # someone locked it since
