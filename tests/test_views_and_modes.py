@@ -441,3 +441,22 @@ def test_a_create_graph_seed_of_another_dtype_is_cast_to_the_output_dtype():
     (h * h).backward(gradient=tg.tensor([1e-8, 1.0], dtype=tg.float32), create_graph=True)
     np.testing.assert_array_equal(x.grad.data, [0.0, 36.0])  # 1e-8 is 0 in float16
     assert x.grad.dtype == tg.float16
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_a_fully_masked_row_is_nan_without_warnings(name):
+    import warnings
+
+    x = tg.tensor([[-np.inf, -np.inf], [0.0, 1.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = getattr(x, name)(-1)
+        y.sum().backward()
+    assert np.isnan(y.data[0]).all() and np.isfinite(y.data[1]).all()
+    assert np.isfinite(x.grad.data[1]).all()
+    if torch is not None:
+        xt = torch.tensor([[-np.inf, -np.inf], [0.0, 1.0]], requires_grad=True)
+        yt = getattr(xt, name)(-1)
+        yt.sum().backward()
+        np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(x.grad.data[1], xt.grad.numpy()[1], rtol=1e-5, atol=1e-7)

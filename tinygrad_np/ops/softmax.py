@@ -13,6 +13,7 @@ from tinygrad_np.function import Function
 from tinygrad_np.ops.reduce import accumulator
 
 
+@xp.quiet  # a row of -inf only (a fully masked query) is nan, silently, as in PyTorch
 class Softmax(Function):
     """y = exp(x) / sum(exp(x));  dx = y * (g - sum(g * y))."""
 
@@ -32,6 +33,7 @@ class Softmax(Function):
         return y * (grad_output - (grad_output * y).sum(axis=ctx.axis, keepdims=True))
 
 
+@xp.quiet
 class LogSoftmax(Function):
     """y = x - log(sum(exp(x)));  dx = g - exp(y) * sum(g)."""
 
