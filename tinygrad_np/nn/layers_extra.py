@@ -18,6 +18,7 @@ from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.nn.sparse import embedding_table
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor
 
@@ -222,26 +223,13 @@ class EmbeddingBag(Module):
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got "
                              f"{mode!r}")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"EmbeddingBag: padding_idx={padding_idx} must be within "
-                                 f"num_embeddings={num_embeddings}")
-            padding_idx %= num_embeddings
+        table, padding_idx = embedding_table("EmbeddingBag", num_embeddings, embedding_dim,
+                                             padding_idx, _weight, dtype)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         self.mode, self.include_last_offset = mode, include_last_offset
         self.padding_idx = padding_idx
-        if _weight is None:
-            dtype = get_default_dtype() if dtype is None else dtype
-            table = generator().standard_normal((num_embeddings, embedding_dim)).astype(dtype)
-            if padding_idx is not None:
-                table[padding_idx] = 0
-        else:
-            table = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
-            if table.shape != (num_embeddings, embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight has shape {table.shape}, expected "
-                                 f"({num_embeddings}, {embedding_dim})")
         self.weight = Parameter(table)
 
     @classmethod

@@ -40,26 +40,13 @@ class Embedding(Module):
         if max_norm is not None or scale_grad_by_freq or sparse:
             raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are "
                                       "not supported")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx={padding_idx} must be within "
-                                 f"num_embeddings={num_embeddings}")
-            padding_idx %= num_embeddings
+        table, padding_idx = embedding_table("Embedding", num_embeddings, embedding_dim,
+                                             padding_idx, _weight, dtype)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        if _weight is None:
-            dtype = get_default_dtype() if dtype is None else dtype
-            table = generator().standard_normal((num_embeddings, embedding_dim)).astype(dtype)
-            if padding_idx is not None:
-                table[padding_idx] = 0
-        else:
-            table = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
-            if table.shape != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight has shape {table.shape}, expected "
-                                 f"({num_embeddings}, {embedding_dim})")
         self.weight = Parameter(table, requires_grad=not _freeze)
 
     @classmethod
@@ -88,3 +75,25 @@ class Embedding(Module):
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"
+
+
+def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,
+                    padding_idx: int | None, weight: Any, dtype: Any) -> tuple[np.ndarray, Any]:
+    """An embedding layer's table and its padding_idx (checked, made non-negative): `weight`
+    if given (of shape (num_embeddings, embedding_dim)), else N(0, 1) with that row zeroed."""
+    if padding_idx is not None:
+        if not -num_embeddings <= padding_idx < num_embeddings:
+            raise ValueError(f"{layer}: padding_idx={padding_idx} must be within "
+                             f"num_embeddings={num_embeddings}")
+        padding_idx %= num_embeddings
+    if weight is None:
+        dtype = get_default_dtype() if dtype is None else dtype
+        table = generator().standard_normal((num_embeddings, embedding_dim)).astype(dtype)
+        if padding_idx is not None:
+            table[padding_idx] = 0
+        return table, padding_idx
+    table = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    if table.shape != (num_embeddings, embedding_dim):
+        raise ValueError(f"{layer}: _weight has shape {table.shape}, expected "
+                         f"({num_embeddings}, {embedding_dim})")
+    return table, padding_idx
