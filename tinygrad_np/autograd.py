@@ -1,8 +1,9 @@
 """The backward pass: walk the graph from the outputs back to the leaves, applying the chain rule.
 
-`backward_pass` is the one core. It lists the nodes consumers-first (`topological_order`),
-then for each node: take the gradient of its output (complete, since every consumer came
-earlier), apply the node's rule, and add each input's share to that input's pending gradient.
+`backward_pass` is the one core. It takes the nodes newest first (every node was recorded
+after the nodes it consumes), and for each: take the gradient of its output (complete, since
+every consumer came earlier), apply the node's rule, and add each input's share to that
+input's pending gradient.
 It returns the gradients it was asked for, and its callers decide what to do with them:
 `Tensor.backward()` adds them to the leaves' `.grad`, `tg.grad()` hands them back.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -33,28 +35,20 @@ _COLLECTOR = CollectorPause()
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Every node reachable from `roots`, consumers before producers, deterministically.
-
-    Kahn's algorithm with explicit stacks (no recursion: a 100,000-op chain is fine): count
-    how often each node's output is used, then list a node once all its consumers are listed.
-    """
-    roots = list(dict.fromkeys(roots))  # each once, in order; nodes are keyed by identity
-    consumers, stack = dict.fromkeys(roots, 0), roots.copy()  # uses of each node's output
+    """Every node reachable from `roots`, consumers before producers: newest first, since
+    every node was recorded after the nodes it consumes (`Function.sequence`). Iterative
+    (a 100,000-op chain is fine) and deterministic."""
+    seen, stack = set(roots), list(roots)
     while stack:
         for parent in stack.pop().parents:
-            if isinstance(parent, Function):
-                if parent not in consumers:
-                    stack.append(parent)
-                consumers[parent] = consumers.get(parent, 0) + 1
-    ready, order = [root for root in reversed(roots) if not consumers[root]], []
-    while ready:
-        order.append(ready.pop())
-        for parent in order[-1].parents:
-            if isinstance(parent, Function):
-                consumers[parent] -= 1
-                if not consumers[parent]:
-                    ready.append(parent)
-    return order
+            if isinstance(parent, Function) and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return sorted(seen, key=_newest_first)
+
+
+def _newest_first(node: Function) -> int:
+    return -node.sequence
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
@@ -80,30 +74,34 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
         pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
     run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
     captured, previous = {}, _mode.grad
+    # Newest first: a node's consumers were all recorded after it, so when it comes off the
+    # heap its gradient is complete. Only nodes a gradient reaches are visited.
+    heap = sorted((-key.sequence, key) for key in pending if isinstance(key, Function))
     # Grad mode in this thread: on only to record (create_graph). Python's cycle collector
     # waits: the pass makes no cycles, but allocates enough to set off collections that
     # walk the whole graph (a third of the time on a 100,000-op chain).
     _mode.grad = create_graph
     _COLLECTOR.pause()
     try:
-        for node in topological_order([out.grad_fn for out in outputs if out.grad_fn]):
-            grad_output, _ = pending.pop(node, (None, False))
+        while heap:
+            node = heappop(heap)[1]
+            grad_output = pending.pop(node)[0]
             if node in capture:
                 captured[node] = (grad_output, False)
-            if grad_output is not None:
-                grads = run_rule(node, grad_output)
-                for observe in observers:
-                    observe(node, grad_output, grads)
-                for parent, grad in zip(node.parents, grads):
-                    if grad is None or parent is None:
-                        continue
-                    # A node's first gradient at its own shape goes straight in (not owned:
-                    # only leaves keep gradients); sums, leaves and unbroadcasting take the call.
-                    if (parent in pending or type(grad) is not np.ndarray or
-                            isinstance(parent, Tensor) or grad.shape != parent.output_shape):
-                        _add_to_input(pending, parent, grad, node, grad_output, grads)
-                    else:
-                        pending[parent] = (grad, False)
+            grads = run_rule(node, grad_output)
+            for observe in observers:
+                observe(node, grad_output, grads)
+            for parent, grad in zip(node.parents, grads):
+                if grad is None or parent is None:
+                    continue
+                # A node's first gradient at its own shape goes straight in (not owned:
+                # only leaves keep gradients); sums, leaves and unbroadcasting take the call.
+                if (parent in pending or type(grad) is not np.ndarray or
+                        isinstance(parent, Tensor) or grad.shape != parent.output_shape):
+                    _add_to_input(pending, heap, parent, grad, node, grad_output, grads)
+                else:
+                    pending[parent] = (grad, False)
+                    heappush(heap, (-parent.sequence, parent))
             if not retain_graph and node.saved_tensors:  # free them (a node that saved none
                 node.saved_tensors = None  # stays usable)
     finally:
@@ -113,8 +111,8 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     return pending
 
 
-def _add_to_input(pending: dict, parent: Any, grad: Any, node: Function, grad_output: Any,
-                  grads: tuple) -> None:
+def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Function,
+                  grad_output: Any, grads: tuple) -> None:
     """Add a rule's gradient, at its input's shape (unbroadcast), to the input's pending sum,
     with the `owned` flag (a new array nobody else holds, which a leaf may keep)."""
     # NumPy returns scalars from 0-d arithmetic: an array again
@@ -129,6 +127,8 @@ def _add_to_input(pending: dict, parent: Any, grad: Any, node: Function, grad_ou
         owned = [value is grad for value in held].count(True) == 1 and grad.flags.writeable
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
+    if previous is None and isinstance(parent, Function):
+        heappush(heap, (-parent.sequence, parent))
 
 
 def _run_rule(node: Function, grad_output: Any) -> tuple:
@@ -148,7 +148,8 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
                 f"it is at version {counter[0]}, {name} saved version {version}. Change it "
                 "after backward(), or use an out-of-place op (t = t + x).")
     grads = type(node).backward(node, grad_output)
-    grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
+    if type(grads) is not tuple:
+        grads = tuple(grads) if type(grads) is list else (grads,)
     needs = node.needs_input_grad  # trailing ones that need no gradient may be left off, and
     if len(grads) != len(needs):  # extra Nones are dropped (as PyTorch)
         if any(needs[len(grads):]) or any(g is not None for g in grads[len(needs):]):
@@ -206,7 +207,8 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:
     """Accumulate into `.grad`, in the tensor's dtype; an array nobody else holds is kept."""
     if create_graph:
-        grad = _in_dtype(grad if isinstance(grad, Tensor) else Tensor(grad), tensor.dtype)
+        # in the leaf's dtype (a float32 leaf times a float64 constant gives float64)
+        grad = (grad if isinstance(grad, Tensor) else Tensor(grad)).to(tensor.dtype)
         tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad  # no alias
         return
     grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)  # scalars from 0-d sums
@@ -239,14 +241,9 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if unused and not allow_unused:
         raise RuntimeError(f"grad: inputs {unused} were not used to compute the outputs; pass "
                            "allow_unused=True to get None for them")
-    return tuple(None if g is None else _in_dtype(g, tensor.dtype) if isinstance(g, Tensor)
+    return tuple(None if g is None else g.to(tensor.dtype) if isinstance(g, Tensor)
                  else Tensor._make(np.array(g, dtype=tensor.dtype, copy=not owned or None), None)
                  for tensor, (g, owned) in zip(inputs, results))  # arrays: a private copy
-
-
-def _in_dtype(grad: Tensor, dtype: np.dtype) -> Tensor:
-    """A recorded gradient in its input's dtype (a float32 leaf times a float64 constant)."""
-    return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:

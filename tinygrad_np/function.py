@@ -30,6 +30,7 @@ recorded op through `observers`; the engine keeps nothing for them.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -41,6 +42,7 @@ from tinygrad_np.tensor import Tensor
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
 _FLOAT32 = np.dtype(np.float32)
+_next_sequence = itertools.count(1).__next__  # recording order: every node after its inputs'
 
 
 # needs_input_grad looked up, not built per call: _NEEDS[count][mask], bit i for argument i.
@@ -154,7 +156,7 @@ class Function:
             raw, arrays)  # the dtype and 0-d policy, not paid by float32 arrays
         if not recording or output.dtype.kind != "f":  # only float results carry gradients
             return _make_tensor(output, None)
-        ctx.parents = tuple(parents)
+        ctx.parents, ctx.sequence = tuple(parents), _next_sequence()
         ctx.output_shape, ctx.output_dtype = output.shape, output.dtype
         result = _make_tensor(output, ctx)
         if ctx.saved_tensors:
@@ -168,13 +170,14 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
     """Note what each saved value is, and the version of each saved tensor."""
     slots, versions = [], []
     for index, value in enumerate(ctx.saved_tensors):
-        slot = -1 if value is raw else None
-        if slot is None and type(value) is np.ndarray:  # a number is a constant wherever from
-            for position, array in enumerate(arrays):  # (each argument its own object)
+        slot = owner = None
+        if value is raw:
+            slot, owner = -1, result
+        elif type(value) is np.ndarray:  # an argument (each its own object), else derived
+            for position, array in enumerate(arrays):
                 if array is value:
-                    slot = position  # else it stays None: derived in forward
+                    slot, owner = position, args[position]
         slots.append(slot)
-        owner = None if slot is None else result if slot == -1 else args[slot]
         if isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))

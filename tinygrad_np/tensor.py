@@ -313,6 +313,27 @@ def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
     return tuple(first), tuple(second)
 
 
+_FLOAT32 = np.dtype(np.float32)
+_FLOAT32_OPERANDS: dict[float, np.ndarray] = {}  # a few hundred recent ones
+
+
+def _operand(other: Any, data: np.ndarray) -> Any:
+    """`other` for arithmetic with `data`; a nonzero Python float with a float32 array as the
+    same number, a read-only 0-d float32 array (cached). NumPy casts the float to float32
+    either way, but its arithmetic on a 0-d array costs half as much (a `* 1.0001` chain)."""
+    if type(other) is not float or data.dtype is not _FLOAT32 or not other:
+        return other  # (0.0 == -0.0 as keys; their signs differ)
+    array = _FLOAT32_OPERANDS.get(other)
+    if array is None:
+        if len(_FLOAT32_OPERANDS) >= 256:
+            _FLOAT32_OPERANDS.clear()
+        with np.errstate(over="ignore"):  # 1e300 is inf in float32, as in PyTorch
+            array = np.array(other, np.float32)
+        array.flags.writeable = False
+        _FLOAT32_OPERANDS[other] = array
+    return array
+
+
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
@@ -611,28 +632,28 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, other)
+        return Add.apply(self, _operand(other, self.data))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(other, self)
+        return Add.apply(_operand(other, self.data), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, other)
+        return Sub.apply(self, _operand(other, self.data))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(other, self)
+        return Sub.apply(_operand(other, self.data), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, other)
+        return Mul.apply(self, _operand(other, self.data))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(other, self)
+        return Mul.apply(_operand(other, self.data), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, other)
+        return Div.apply(self, _operand(other, self.data))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(other, self)
+        return Div.apply(_operand(other, self.data), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
         return Pow.apply(self, exponent)

@@ -173,9 +173,16 @@ def _constants(function: Function) -> str:
     names = input_names(type(function))
     parts = []
     for position, value in enumerate(small[0]):
-        if type(value) in (int, float) and position < len(names):
-            parts.append(f"{names[position]} = {value:.4g}")
+        if _is_number(value) and position < len(names):
+            parts.append(f"{names[position]} = {float(value):.4g}")
     return ", ".join(parts)
+
+
+def _is_number(value: Any) -> bool:
+    """A Python number operand (`x * 2`); a float with a float32 tensor arrives as the
+    read-only 0-d float32 array `tensor._operand` made of it."""
+    return type(value) in (int, float) or (type(value) is np.ndarray and value.ndim == 0
+                                           and not value.flags.writeable)
 
 
 def _constant_name(array: np.ndarray) -> str | None:
@@ -262,7 +269,7 @@ def trace(tensor: Tensor) -> Graph:
                         data=parent.data, grad=grad, problem=_tensor_problem(parent.data, grad),
                     ).id
                 input_ids.append(sources[id(parent)])
-            elif isinstance(held.get(position), np.ndarray):
+            elif isinstance(held.get(position), np.ndarray) and not _is_number(held[position]):
                 array = held[position]
                 # Keyed by the array itself: `x0` used by two ops is one node.
                 if id(array) not in sources:
