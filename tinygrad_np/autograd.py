@@ -117,17 +117,18 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Funct
     with the `owned` flag (a new array nobody else holds, which a leaf may keep)."""
     # NumPy returns scalars from 0-d arithmetic: an array again
     grad = grad if type(grad) is np.ndarray or isinstance(grad, Tensor) else np.asarray(grad)
-    shape = parent.output_shape if isinstance(parent, Function) else parent.data.shape
+    node_input = isinstance(parent, Function)
+    shape = parent.output_shape if node_input else parent.data.shape
     if grad.shape != shape:
         grad, owned = unbroadcast(grad, shape, type(node).__name__), True
-    elif isinstance(parent, Function) or type(grad) is not np.ndarray or grad.base is not None:
+    elif node_input or type(grad) is not np.ndarray or grad.base is not None:
         owned = False  # only a leaf keeps its gradient, and never a view
     else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold
         held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
         owned = [value is grad for value in held].count(True) == 1 and grad.flags.writeable
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
-    if previous is None and isinstance(parent, Function):
+    if previous is None and node_input:
         heappush(heap, (-parent.sequence, parent))
 
 
@@ -148,8 +149,7 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
                 f"it is at version {counter[0]}, {name} saved version {version}. Change it "
                 "after backward(), or use an out-of-place op (t = t + x).")
     grads = type(node).backward(node, grad_output)
-    if type(grads) is not tuple:
-        grads = tuple(grads) if type(grads) is list else (grads,)
+    grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
     needs = node.needs_input_grad  # trailing ones that need no gradient may be left off, and
     if len(grads) != len(needs):  # extra Nones are dropped (as PyTorch)
         if any(needs[len(grads):]) or any(g is not None for g in grads[len(needs):]):
@@ -197,11 +197,10 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
     only = None if inputs is None else {id(t) for t in inputs}
     with _GRAD_LOCK:  # threads running backward() into shared leaves lose nothing
         for key, (grad, owned) in found.items():
-            targets = [(key, owned)] if isinstance(key, Tensor) else [
-                (reference(), False) for reference in key.retained]
-            for target, owned in targets:
+            for target in (key,) if isinstance(key, Tensor) else map(weakref.ref.__call__,
+                                                                     key.retained):
                 if grad is not None and target is not None and (only is None or id(target) in only):
-                    _add_to_grad(target, grad, owned, create_graph)
+                    _add_to_grad(target, grad, owned and target is key, create_graph)
 
 
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:

@@ -30,8 +30,8 @@ recorded op through `observers`; the engine keeps nothing for them.
 
 from __future__ import annotations
 
-import itertools
 import threading
+from itertools import count
 from typing import Any
 
 import numpy as np
@@ -42,7 +42,7 @@ from tinygrad_np.tensor import Tensor
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
 _FLOAT32 = np.dtype(np.float32)
-_next_sequence = itertools.count(1).__next__  # recording order: every node after its inputs'
+_next_sequence = count(1).__next__  # recording order: every node after its inputs'
 
 
 # needs_input_grad looked up, not built per call: _NEEDS[count][mask], bit i for argument i.
@@ -140,8 +140,9 @@ class Function:
         recording, count = mask and _mode.grad, len(arrays)
         # An array passed twice (`x * x.data`: a graph input and a constant) gets a view, so
         # that each argument position has its own object and a saved value names its position.
-        if recording and count > 1 and (arrays[1] is arrays[0] if count == 2 else
-                                        len(set(map(id, arrays))) < count):
+        if recording and count > 1 and (arrays[1] is arrays[0] or count > 2 and (
+                arrays[2] is arrays[0] or arrays[2] is arrays[1] if count == 3 else
+                len(set(map(id, arrays))) < count)):
             arrays = [a.view() if type(a) is np.ndarray and any(a is b for b in arrays[:i]) else a
                       for i, a in enumerate(arrays)]
         mask = mask >> 1 if recording else 0
@@ -177,8 +178,9 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
             for position, array in enumerate(arrays):
                 if array is value:
                     slot, owner = position, args[position]
+                    break
         slots.append(slot)
-        if isinstance(owner, Tensor):  # a plain array has no version
+        if owner is not None and isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))
     if raw is not result.data and -1 in slots:  # the output as the result holds it (as_result)

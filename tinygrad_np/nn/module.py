@@ -62,6 +62,7 @@ class Module:
     training: bool = True
     # Set once the first call has named the parameters (see named_parameters).
     _parameters_named: bool = False
+    _module_hooks: dict | None = None  # {"pre": {...}, "post": {...}} once a hook is added
 
     def __init__(self) -> None:
         self.training = True
@@ -76,7 +77,7 @@ class Module:
             self._parameters_named = True
             for _ in self.named_parameters():
                 pass
-        hooks = self.__dict__.get("_module_hooks")
+        hooks = self._module_hooks
         if not hooks:
             return self.forward(*args, **kwargs)
         for hook, with_kwargs in list(hooks["pre"].values()):

@@ -159,7 +159,7 @@ class Optimizer:
                 if grad is None:
                     continue
                 if set_to_none:
-                    param.grad = None
+                    param._grad = None  # (the grad setter's checks are for other values)
                 else:
                     if grad.requires_grad:
                         grad = param.grad = grad.detach()
@@ -191,13 +191,18 @@ class Optimizer:
                 known[1] is not array and known[1] is not array.base):  # copied optimizer
             known = self._writable[param] = (array, _writable_memory(param))
         target = known[1]
-        if target is None or not target.flags.writeable:  # someone locked it since
+        try:  # (read-only: the first write raises, before any change)
+            if scale is not None:
+                target *= scale
+            target -= amount
+        except (ValueError, TypeError):  # no writable alias, or someone locked it since
             _update_unlocking(param, amount, scale)
             return
-        if scale is not None:
-            target *= scale
-        target -= amount
-        param._bump_version()  # graphs that saved the old values now refuse to use them
+        counter = param._counter  # graphs that saved the old values now refuse to use them
+        if counter is None:
+            param._counter = [1]
+        else:
+            counter[0] += 1
 
     def _stepped_state(self, param: Tensor, *zeros: str, **initial: Any) -> dict[str, Any]:
         """The parameter's state with this step counted. On its first step `step` starts at 0,
@@ -216,7 +221,7 @@ class Optimizer:
         nothing after the first."""
         scratch = self._scratch.get(param)
         array = param.data
-        if scratch is None or scratch.shape != array.shape or scratch.dtype != array.dtype:
+        if scratch is None or scratch.shape != array.shape or scratch.dtype is not array.dtype:
             scratch = self._scratch[param] = np.empty_like(array)
         return scratch
 

@@ -53,9 +53,9 @@ class SGD(Optimizer):
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             maximize = group["maximize"]
             for param in group["params"]:
-                if param.grad is None:
+                if param._grad is None:
                     continue
-                p, grad = param.data, param.grad.data
+                p, grad = param.data, param._grad.data
                 scratch = self._scratch_for(param)
                 if weight_decay:
                     np.multiply(p, weight_decay, scratch)
