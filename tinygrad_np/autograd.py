@@ -36,7 +36,7 @@ _COLLECTOR = CollectorPause()
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
     """Every node reachable from `roots`, consumers before producers: newest first, since
-    every node was recorded after the nodes it consumes (`Function.sequence`). Iterative
+    every node was recorded after the nodes it consumes (`Function._sequence`). Iterative
     (a 100,000-op chain is fine) and deterministic."""
     seen, stack = set(roots), list(roots)
     while stack:
@@ -48,7 +48,7 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
 
 
 def _newest_first(node: Function) -> int:
-    return -node.sequence
+    return -node._sequence
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
@@ -76,7 +76,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     captured, previous = {}, _mode.grad
     # Newest first: a node's consumers were all recorded after it, so when it comes off the
     # heap its gradient is complete. Only nodes a gradient reaches are visited.
-    heap = sorted((-key.sequence, key) for key in pending if isinstance(key, Function))
+    heap = sorted((-key._sequence, key) for key in pending if isinstance(key, Function))
     # Grad mode in this thread: on only to record (create_graph). Python's cycle collector
     # waits: the pass makes no cycles, but allocates enough to set off collections that
     # walk the whole graph (a third of the time on a 100,000-op chain).
@@ -101,7 +101,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                     _add_to_input(pending, heap, parent, grad, node, grad_output, grads)
                 else:
                     pending[parent] = (grad, False)
-                    heappush(heap, (-parent.sequence, parent))
+                    heappush(heap, (-parent._sequence, parent))
             if not retain_graph and node.saved_tensors:  # free them (a node that saved none
                 node.saved_tensors = None  # stays usable)
     finally:
@@ -129,7 +129,7 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Funct
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
     if previous is None and node_input:
-        heappush(heap, (-parent.sequence, parent))
+        heappush(heap, (-parent._sequence, parent))
 
 
 def _run_rule(node: Function, grad_output: Any) -> tuple:

@@ -114,6 +114,9 @@ class Function:
     saved_versions: tuple = ()
     retained: tuple = ()  # weak references to tensors that asked for retain_grad()
 
+    def __setstate__(self, state: dict) -> None:  # a copied or unpickled node is numbered anew,
+        self.__dict__.update(state, _sequence=_next_sequence())  # after its inputs (copied first)
+
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep forward's inputs or output for `backward` (see the module docstring)."""
         self.saved_tensors = arrays
@@ -140,9 +143,8 @@ class Function:
         recording, count = mask and _mode.grad, len(arrays)
         # An array passed twice (`x * x.data`: a graph input and a constant) gets a view, so
         # that each argument position has its own object and a saved value names its position.
-        if recording and count > 1 and (arrays[1] is arrays[0] or count > 2 and (
-                arrays[2] is arrays[0] or arrays[2] is arrays[1] if count == 3 else
-                len(set(map(id, arrays))) < count)):
+        if recording and count > 1 and (arrays[1] is arrays[0] if count == 2 else
+                                        len(set(map(id, arrays))) < count):
             arrays = [a.view() if type(a) is np.ndarray and any(a is b for b in arrays[:i]) else a
                       for i, a in enumerate(arrays)]
         mask = mask >> 1 if recording else 0
@@ -157,7 +159,7 @@ class Function:
             raw, arrays)  # the dtype and 0-d policy, not paid by float32 arrays
         if not recording or output.dtype.kind != "f":  # only float results carry gradients
             return _make_tensor(output, None)
-        ctx.parents, ctx.sequence = tuple(parents), _next_sequence()
+        ctx.parents, ctx._sequence = tuple(parents), _next_sequence()
         ctx.output_shape, ctx.output_dtype = output.shape, output.dtype
         result = _make_tensor(output, ctx)
         if ctx.saved_tensors:
@@ -178,7 +180,6 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
             for position, array in enumerate(arrays):
                 if array is value:
                     slot, owner = position, args[position]
-                    break
         slots.append(slot)
         if owner is not None and isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
