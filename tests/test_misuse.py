@@ -1420,3 +1420,126 @@ def test_recorded_gradients_have_the_leafs_dtype_in_a_mixed_graph(how):
         (gb,) = lib.autograd.grad(ga.sum(), [b])  # d/db sum(b^2) = 2b
         grads.append(np.asarray(gb.detach().numpy() if lib is torch else gb.data))
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+
+
+# A custom op that saves a view it made of its input or of its output (x[0], x.T, y.ravel()):
+# a derived value, but the memory is the tensor's, so an in-place change of the tensor after
+# forward must be refused as for the tensor itself (PyTorch: views share the version counter).
+SAVED_VIEWS = {
+    "row": (lambda a: a[0], lambda a, g: _scatter(a.shape, lambda m: m.__setitem__(0, g))),
+    "transpose": (lambda a: a.T, lambda a, g: g.T),
+    "reshape": (lambda a: a.reshape(-1), lambda a, g: g.reshape(a.shape)),
+    "strided": (lambda a: a[:, ::2], lambda a, g: _scatter(
+        a.shape, lambda m: m.__setitem__((slice(None), slice(None, None, 2)), g))),
+}
+
+
+def _scatter(shape, put):
+    out = np.zeros(shape, np.float64)
+    put(out)
+    return out
+
+
+def _saving_view_op(view, of_output):
+    make, back = SAVED_VIEWS[view]
+
+    class SquareOfView(tg.Function):
+        """out = sum(v ** 2) with v a view of the input (or, of_output, of exp(x) itself)."""
+
+        def forward(ctx, x):
+            y = np.exp(x) if of_output else x
+            v = make(y)
+            ctx.save_for_backward(v, x) if of_output else ctx.save_for_backward(v)
+            ctx.shape = x.shape
+            return y if of_output else np.asarray((v * v).sum())
+
+        def backward(ctx, g):
+            v = ctx.saved_tensors[0]
+            if of_output:  # d exp(x) = exp(x): rebuild exp(x) from the saved view
+                return g * back(np.zeros(ctx.shape), v)
+            return back(np.zeros(ctx.shape), 2 * v * g)
+
+    return SquareOfView
+
+
+@pytest.mark.parametrize("view", SAVED_VIEWS, ids=str)
+@pytest.mark.parametrize("change", ["whole", "other part", "through a view"])
+def test_a_saved_view_of_an_input_is_version_checked(view, change):
+    x = tg.tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True)
+    y = x * 1.0
+    out = _saving_view_op(view, of_output=False).apply(y)
+    with tg.no_grad():
+        {"whole": lambda: y.add_(5.0), "other part": lambda: y[1].mul_(3.0),
+         "through a view": lambda: y.reshape(6).sub_(1.0)}[change]()
+    with pytest.raises(RuntimeError, match=f"SquareOfView.*a view of an input or output.*{STALE}"):
+        out.backward()
+
+
+@pytest.mark.parametrize("view", SAVED_VIEWS, ids=str)
+def test_a_saved_view_of_the_output_is_version_checked(view):
+    x = tg.tensor(np.arange(6.0).reshape(2, 3) / 10, requires_grad=True)
+    y = _saving_view_op(view, of_output=True).apply(x)
+    with tg.no_grad():
+        y.mul_(2.0)
+    with pytest.raises(RuntimeError, match=f"SquareOfView.*{STALE}"):
+        y.sum().backward()
+
+
+@pytest.mark.parametrize("view", ["row", "transpose", "reshape"])
+def test_a_saved_view_left_alone_gives_the_right_gradient(view):
+    # The check refuses only changes: untouched, the gradient is 2 v (against the formula).
+    data = np.arange(1.0, 7.0).reshape(2, 3)
+    x = tg.tensor(data, requires_grad=True)
+    _saving_view_op(view, of_output=False).apply(x * 1.0).backward()
+    expected = {"row": np.array([[2.0, 4.0, 6.0], [0.0, 0.0, 0.0]]),
+                "transpose": 2 * data, "reshape": 2 * data}[view]
+    np.testing.assert_allclose(x.grad.data, expected)
+    # a plain array input has no version: nothing to check, and nothing refused
+    plain = _saving_view_op(view, of_output=False).apply(tg.tensor(data))
+    assert not plain.requires_grad
+
+
+def test_a_saved_fresh_derived_value_is_not_tied_to_the_input():
+    # np.exp(x) shares no memory with x: changing x after forward is not this op's concern
+    class ExpSaved(tg.Function):
+        def forward(ctx, x):
+            e = np.exp(x)
+            ctx.save_for_backward(e * 1.0)  # derived, fresh memory
+            return e
+
+        def backward(ctx, g):
+            return g * ctx.saved_tensors[0]
+
+    x = tg.tensor([0.0, 1.0], requires_grad=True)
+    base = x * 1.0
+    y = ExpSaved.apply(base)
+    with tg.no_grad():
+        base.add_(100.0)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.exp([0.0, 1.0]), rtol=1e-6)
+
+
+def test_pytorch_also_refuses_a_changed_saved_view():
+    torch = pytest.importorskip("torch")
+
+    class T(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            row = x[0]
+            ctx.save_for_backward(row)
+            return (row * row).sum()
+
+        @staticmethod
+        def backward(ctx, g):
+            (row,) = ctx.saved_tensors
+            out = torch.zeros(2, 3, dtype=row.dtype)
+            out[0] = 2 * row * g
+            return out
+
+    x = torch.ones(2, 3, dtype=torch.float64, requires_grad=True)
+    y = x * 1.0
+    out = T.apply(y)
+    with torch.no_grad():
+        y.add_(5.0)
+    with pytest.raises(RuntimeError):
+        out.backward()

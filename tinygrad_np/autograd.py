@@ -44,11 +44,7 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
             if isinstance(parent, Function) and parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
-    return sorted(seen, key=_newest_first)
-
-
-def _newest_first(node: Function) -> int:
-    return -node._sequence
+    return sorted(seen, key=lambda node: -node._sequence)
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
@@ -125,7 +121,7 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Funct
         owned = False  # only a leaf keeps its gradient, and never a view
     else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold
         held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
-        owned = [value is grad for value in held].count(True) == 1 and grad.flags.writeable
+        owned = [*map(id, held)].count(id(grad)) == 1 and grad.flags.writeable
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
     if previous is None and node_input:
@@ -140,9 +136,9 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
     for index, counter, version in node.saved_versions:
         if counter[0] != version:
             slot, name = node.saved_slots[index], type(node).__name__
-            leaf = node.parents[slot] if slot >= 0 else None  # named, say a parameter: name it
+            leaf = node.parents[slot] if slot in range(len(node.parents)) else None  # its name
             what = f"input {slot} {leaf.name!r}" if isinstance(leaf, Tensor) and leaf.name else (
-                "its output" if slot == -1 else f"input {slot}")
+                {-1: "its output", None: "a view of an input or output"}.get(slot, f"input {slot}"))
             raise RuntimeError(
                 f"a tensor {name} saved for backward ({what}, shape "
                 f"{np.shape(node.saved_tensors[index])}) was modified by an in-place operation: "
@@ -166,8 +162,7 @@ def _run_recorded(node: Function, grad_output: Any) -> tuple:
         node.saved_tensors = tuple(_graph_value(node, value, slot, index) for
                                    index, (value, slot) in enumerate(zip(saved, node.saved_slots)))
     try:
-        grads = _run_rule(node, grad_output if isinstance(grad_output, Tensor)
-                          else Tensor(grad_output))
+        grads = _run_rule(node, grad_output)  # a Tensor: seeds and rules' results are made ones
     finally:
         node.saved_tensors = saved
     return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)

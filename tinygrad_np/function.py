@@ -170,7 +170,8 @@ class Function:
 
 
 def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:
-    """Note what each saved value is, and the version of each saved tensor."""
+    """Note what each saved value is, and the version of each saved tensor; a derived value
+    that views a tensor's memory changes with that tensor (as in PyTorch)."""
     slots, versions = [], []
     for index, value in enumerate(ctx.saved_tensors):
         slot = owner = None
@@ -180,6 +181,9 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
             for position, array in enumerate(arrays):
                 if array is value:
                     slot, owner = position, args[position]
+            if slot is None:  # derived: a view of an argument's or the output's memory counts
+                owner = next((t for a, t in zip((*arrays, result.data), (*args, result))
+                              if isinstance(t, Tensor) and np.may_share_memory(value, a)), None)
         slots.append(slot)
         if owner is not None and isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
