@@ -1543,3 +1543,105 @@ def test_pytorch_also_refuses_a_changed_saved_view():
         y.add_(5.0)
     with pytest.raises(RuntimeError):
         out.backward()
+
+
+# Index tensors, masks and returned indices: an op keeps a private copy for its backward, so
+# changing the caller's tensor in place after forward cannot move the gradient (PyTorch
+# refuses these through the version counter; either way, never a gradient from the new values).
+A_VALUES = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+INDEX_CHANGES = {
+    "max indices": (lambda x: x.max(1), lambda out: out[1].zero_(), lambda out: out[0]),
+    "min indices": (lambda x: x.min(1), lambda out: out[1].fill_(2), lambda out: out[0]),
+    "sort indices": (lambda x: x.sort(1), lambda out: out[1].__setitem__((slice(None), 0), 2),
+                     lambda out: out[0] * tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])),
+    "topk indices": (lambda x: x.topk(2, 1), lambda out: out[1].zero_(),
+                     lambda out: out[0] * tg.tensor([[1.0, 2.0], [3.0, 4.0]])),
+}
+
+
+@pytest.mark.parametrize("case", INDEX_CHANGES, ids=str)
+def test_returned_indices_changed_in_place_do_not_move_the_gradient(case):
+    run, change, loss = INDEX_CHANGES[case]
+    grads = []
+    for mutate in (False, True):
+        x = tg.tensor(A_VALUES, requires_grad=True)
+        out = run(x)
+        if mutate:
+            change(out)
+        loss(out).sum().backward()
+        grads.append(x.grad.data.copy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def _index(values):
+    return tg.tensor(np.array(values))
+
+
+INDEX_ARGS = {
+    "x[idx]": (lambda x, i: x[i], lambda: _index([0])),
+    "x[i, i]": (lambda x, i: x[i, i], lambda: _index([0, 1])),
+    "index_select": (lambda x, i: x.index_select(0, i), lambda: _index([0])),
+    "take": (lambda x, i: x.take(i), lambda: _index([0, 4])),
+    "gather": (lambda x, i: x.gather(1, i), lambda: _index([[0], [1]])),
+    "take_along_dim": (lambda x, i: x.take_along_dim(i, 1), lambda: _index([[0], [1]])),
+    "embedding": (lambda x, i: F.embedding(i, x), lambda: _index([0])),
+    "index_add": (lambda x, i: tg.zeros(2, 3).index_add(0, i, x[:1]) * tg.tensor([[1.0], [5.0]]),
+                  lambda: _index([0])),
+    "where": (lambda x, m: tg.where(m, x, 0 * x), lambda: tg.tensor(A_VALUES > 1)),
+    "masked_fill": (lambda x, m: x.masked_fill(m, 0.0), lambda: tg.tensor(A_VALUES > 1)),
+}
+
+
+@pytest.mark.parametrize("case", INDEX_ARGS, ids=str)
+def test_an_index_or_mask_changed_after_forward_does_not_move_the_gradient(case):
+    op, make_index = INDEX_ARGS[case]
+    grads = []
+    for mutate in (False, True):
+        x = tg.tensor(A_VALUES, requires_grad=True)
+        index = make_index()
+        y = op(x, index)
+        if mutate:
+            with tg.no_grad():
+                index.data[...] = ~index.data if index.dtype == tg.bool else 1 - index.data
+        y.sum().backward()
+        grads.append(x.grad.data.copy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_a_kl_div_target_changed_in_place_is_refused():
+    x = tg.tensor(np.log(A_VALUES / 10 + 0.1), requires_grad=True)
+    target = tg.tensor(A_VALUES / 10)
+    loss = F.kl_div(x, target, reduction="sum")
+    target.mul_(2.0)
+    with pytest.raises(RuntimeError, match=STALE):
+        loss.backward()
+
+
+@pytest.mark.parametrize("make", [lambda a: a.T, lambda a: a[:, 1:], lambda a: a[::2, ::2]],
+                         ids=["transposed", "sliced", "strided"])
+@pytest.mark.parametrize("offset", [0, 1, -1])
+def test_diagonal_of_any_layout_is_a_view_as_in_pytorch(make, offset):
+    base = np.arange(20.0).reshape(4, 5)
+    a = tg.tensor(base.copy())
+    with tg.no_grad():
+        make(a).diagonal(offset).add_(100.0)
+    expected = base.copy()
+    target = make(expected)
+    rows, cols = target.shape
+    for i in range(rows):
+        j = i + offset
+        if 0 <= j < cols:
+            target[i, j] += 100.0
+    np.testing.assert_array_equal(a.data, expected)
+
+
+def test_view_that_needs_a_copy_raises_as_in_pytorch():
+    a = tg.tensor(np.arange(9.0).reshape(3, 3))
+    with pytest.raises(RuntimeError, match=r"view.*shape \(3, 3\).*strides \(1, 3\).*reshape"):
+        a.T.view(9)
+    with pytest.raises(RuntimeError, match="view"):
+        a[::2].view(-1)
+    v = a.view(9)  # contiguous: a view, sharing memory
+    v.add_(1.0)
+    assert a.data[0, 0] == 1.0
+    np.testing.assert_array_equal(a.T.reshape(9).data, np.arange(1.0, 10.0).reshape(3, 3).T.ravel())

@@ -93,8 +93,10 @@ def _index(index: Any) -> Any:
 
 
 def _index_part(part: Tensor) -> Any:
+    """An index Tensor's values: a copy, which the op may keep for its backward (a later
+    in-place change of the index tensor must not move the gradient)."""
     array = part.data
-    return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array
+    return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
 
 
 def _data(x: Any) -> Any:
@@ -254,8 +256,9 @@ def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
 
 
 def _index_array(op: str, index: Any) -> np.ndarray:
-    """An integer index (Tensor, array or list) as an ndarray; floats are refused."""
-    array = np.asarray(_data(index) if not isinstance(index, list) else _unwrap_nested(index))
+    """An integer index (Tensor, array or list) as a new ndarray (the op may keep it for its
+    backward: a later in-place change of the caller's index must not move the gradient)."""
+    array = np.array(_data(index) if not isinstance(index, list) else _unwrap_nested(index))
     if array.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor (int64 or int32), "
                         f"got {array.dtype}")
@@ -944,7 +947,7 @@ class Tensor:
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
         """self with `value` at positions `index` (1-D int64) along `dim`."""
         dim = _wrap_dims("index_fill", dim, max(self.ndim, 1))[0]
-        positions = np.asarray(_data(index))
+        positions = np.array(_data(index))  # a copy: kept for backward
         if positions.ndim > 1 or positions.dtype.kind not in "iu":
             raise IndexError(f"index_fill: index must be a 0-D or 1-D integer tensor, got "
                              f"{positions.dtype} of shape {positions.shape}")
@@ -1567,7 +1570,16 @@ class Tensor:
         """Same elements, new shape (one axis may be -1)."""
         return _viewed(self, Reshape.apply(self, _shape_args(shape)))
 
-    view = reshape
+    def view(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
+        in the new shape (a transpose flattened, say) raises instead of silently copying."""
+        result = self.reshape(*shape)
+        if self.data.size and not np.may_share_memory(result.data, self.data):
+            raise RuntimeError(
+                f"view: a tensor of shape {self.shape} and strides "
+                f"{tuple(step // self.data.itemsize for step in self.data.strides)} cannot be "
+                f"viewed as shape {result.shape} without a copy; use .reshape(...) instead")
+        return result
 
     def transpose(self, *axes: int | tuple[int, ...], dim0: int | None = None,
                   dim1: int | None = None) -> Tensor:
@@ -1776,8 +1788,8 @@ class Tensor:
         return self._new("new_tensor", array, dtype, device, requires_grad)
 
     def view_as(self, other: Tensor) -> Tensor:
-        """Reshape to `other`'s shape."""
-        return self.reshape(other.shape)
+        """View with `other`'s shape."""
+        return self.view(other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
         """Reshape to `other`'s shape."""
@@ -2269,8 +2281,15 @@ class Tensor:
         # (a copy only where NumPy cannot merge them: dims 0 and 2 of a 3-D tensor)
         flat = self.permute(tuple(rest) + (first, second)).flatten(-2)
         start = offset if offset >= 0 else -offset * cols
-        return flat[..., start : start + (length - 1) * (cols + 1) + 1 : cols + 1] if length else (
-            flat[..., :0])
+        stop = start + (length - 1) * (cols + 1) + 1
+        result = flat[..., start : stop : cols + 1] if length else flat[..., :0]
+        if length and not np.may_share_memory(result.data, self.data):  # NumPy copied: the
+            # graph's values are right, but the memory must be self's: NumPy's diagonal view
+            view = self.data.diagonal(offset, first, second)  # (read-only until told)
+            view.flags.writeable = self.data.flags.writeable
+            result.data = view
+            _share_counter(self, result)
+        return result
 
     def diag(self, diagonal: int = 0) -> Tensor:
         """1-D: a square matrix with self on the `diagonal`; 2-D: that diagonal of self."""
@@ -2489,8 +2508,8 @@ class Tensor:
 
 
 def _condition(condition: Any) -> np.ndarray:
-    """A condition or mask (Tensor, array, list) as a bool ndarray."""
-    array = np.asarray(_data(condition))
+    """A condition or mask (Tensor, array, list) as a new bool ndarray (kept for backward)."""
+    array = np.array(_data(condition))
     if array.dtype != bool:
         raise TypeError(f"expected a bool condition or mask, got dtype {array.dtype}")
     return array

@@ -439,7 +439,7 @@ def embedding(
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
                          f"got {weight.shape}")
-    indices = np.asarray(input.data if isinstance(input, Tensor) else input)
+    indices = np.array(input.data if isinstance(input, Tensor) else input)  # a copy: kept
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers (int64 or int32), got "
                         f"{indices.dtype}")

@@ -269,7 +269,9 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
         values = np.asarray(target.data if isinstance(target, Tensor) else target)
         with np.errstate(divide="ignore", invalid="ignore"):
             entropy = np.where(values > 0, values * np.log(np.where(values > 0, values, 1)), 0)
-        losses = Tensor(entropy.astype(input.dtype, copy=False)) - input * values
+        # a Tensor target stays one in the product, so Mul checks its version at backward
+        factor = target if isinstance(target, Tensor) else values
+        losses = Tensor(entropy.astype(input.dtype, copy=False)) - input * factor
     if batch_mean:
         batch = input.shape[0] if input.ndim else 1
         return losses.sum() / batch
