@@ -1580,6 +1580,9 @@ def _index(values):
 INDEX_ARGS = {
     "x[idx]": (lambda x, i: x[i], lambda: _index([0])),
     "x[i, i]": (lambda x, i: x[i, i], lambda: _index([0, 1])),
+    "x[array]": (lambda x, i: x[i.data], lambda: _index([0])),
+    "x[:, array]": (lambda x, i: x[:, i.data], lambda: _index([0, 2])),
+    "x[bool array]": (lambda x, m: x[m.data], lambda: tg.tensor(A_VALUES > 1)),
     "index_select": (lambda x, i: x.index_select(0, i), lambda: _index([0])),
     "take": (lambda x, i: x.take(i), lambda: _index([0, 4])),
     "gather": (lambda x, i: x.gather(1, i), lambda: _index([[0], [1]])),

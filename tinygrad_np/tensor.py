@@ -83,19 +83,20 @@ def _unwrap_nested(data: Any) -> Any:
 def _index(index: Any) -> Any:
     """Tensors inside an index become their arrays (an integer Tensor works as an index); a
     0-d integer Tensor acts as an int, as in PyTorch (a view, where NumPy would copy)."""
-    if isinstance(index, Tensor):
+    if isinstance(index, (Tensor, np.ndarray)):
         return _index_part(index)
     if isinstance(index, tuple):
-        return tuple(_index_part(part) if isinstance(part, Tensor) else part for part in index)
+        return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else part
+                     for part in index)
     if isinstance(index, list):
         return np.asarray(_unwrap_nested(index))
     return index
 
 
-def _index_part(part: Tensor) -> Any:
-    """An index Tensor's values: a copy, which the op may keep for its backward (a later
-    in-place change of the index tensor must not move the gradient)."""
-    array = part.data
+def _index_part(part: Tensor | np.ndarray) -> Any:
+    """An index tensor's or array's values: a copy, which the op may keep for its backward (a
+    later in-place change of the caller's index must not move the gradient)."""
+    array = part.data if isinstance(part, Tensor) else part
     return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
 
 
@@ -2278,7 +2279,7 @@ class Tensor:
         length = max(min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols), 0)
         # A view, as PyTorch's (`a.diagonal().add_(eps)` under no_grad writes into `a`): the
         # two axes merged, then every (cols + 1)-th element from the first one on the diagonal
-        # (a copy only where NumPy cannot merge them: dims 0 and 2 of a 3-D tensor)
+        # (where NumPy cannot merge them, its own diagonal view takes the copy's place below)
         flat = self.permute(tuple(rest) + (first, second)).flatten(-2)
         start = offset if offset >= 0 else -offset * cols
         stop = start + (length - 1) * (cols + 1) + 1
