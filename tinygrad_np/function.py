@@ -172,20 +172,21 @@ class Function:
 def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:
     """Note what each saved value is, and the version of each saved tensor; a derived value
     that views a tensor's memory changes with that tensor (as in PyTorch)."""
-    slots, versions = [], []
+    slots, versions, ids = [], [], [*map(id, arrays)]
     for index, value in enumerate(ctx.saved_tensors):
-        slot = owner = None
         if value is raw:
             slot, owner = -1, result
-        elif type(value) is np.ndarray:  # an argument (each its own object), else derived
-            for position, array in enumerate(arrays):
-                if array is value:
-                    slot, owner = position, args[position]
-            if slot is None:  # derived: a view of an argument's or the output's memory counts
-                owner = next((t for a, t in zip((*arrays, result.data), (*args, result))
-                              if isinstance(t, Tensor) and np.may_share_memory(value, a)), None)
+        elif type(value) is not np.ndarray:
+            slot = owner = None
+        elif id(value) in ids:  # an argument (each its own object), else derived
+            slot = ids.index(id(value))
+            owner = args[slot]
+        else:  # derived: a view of an argument's or the output's memory counts
+            slot, owner = None, next((t for a, t in zip((*arrays, result.data), (*args, result))
+                                      if isinstance(t, Tensor) and np.may_share_memory(value, a)),
+                                     None)
         slots.append(slot)
-        if owner is not None and isinstance(owner, Tensor):  # a plain array has no version
+        if isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))
     if raw is not result.data and -1 in slots:  # the output as the result holds it (as_result)
