@@ -179,8 +179,7 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
         elif type(value) is not np.ndarray:
             slot = owner = None
         elif id(value) in ids:  # an argument (each its own object), else derived
-            slot = ids.index(id(value))
-            owner = args[slot]
+            owner = args[(slot := ids.index(id(value)))]
         else:  # derived: a view of an argument's or the output's memory counts
             slot, owner = None, next((t for a, t in zip((*arrays, result.data), (*args, result))
                                       if isinstance(t, Tensor) and np.may_share_memory(value, a)),
