@@ -509,6 +509,109 @@ def test_changes_the_graph_does_not_depend_on_stay_allowed(change):
     np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
 
 
+# Products whose backward needs each operand only for the OTHER one's gradient: with one
+# operand constant, the parameter itself is not needed, and changing it stays allowed (as in
+# PyTorch, which saves only what the gradient formula reads).
+PRODUCTS = {
+    "linear": lambda x, w: F.linear(x, w),
+    "linear 1-D": lambda x, w: F.linear(x[0], w),
+    "x @ w.T": lambda x, w: x @ w.T,
+    "w @ x.T": lambda x, w: w @ x.T,
+    "matmul 1-D": lambda x, w: x[0] @ w.T,
+    "dot": lambda x, w: tg.dot(x[0], w[0]),
+    "bmm": lambda x, w: tg.bmm(x[None], w.T[None]),
+    "mm": lambda x, w: tg.mm(x, w.t()),
+    "einsum": lambda x, w: tg.einsum("ij,kj->ik", x, w),
+}
+
+
+def _product_case(lib, name, changed):
+    """x (3, 4) and w (5, 4); `changed` ("w" or "x") requires grad and is changed in place
+    after forward; the other is a constant. Returns the gradient of the changed one."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((3, 4)), rng.standard_normal((5, 4))
+    x = lib.tensor(x, requires_grad=changed == "x")
+    w = lib.tensor(w, requires_grad=changed == "w")
+    forward = PRODUCTS[name] if lib is tg else TORCH_PRODUCTS[name]
+    out = forward(x, w).sum()
+    target = w if changed == "w" else x
+    with lib.no_grad():
+        target.mul_(3.0)
+    out.backward()
+    return np.asarray(target.grad.numpy() if lib is tg else target.grad.detach().numpy())
+
+
+TORCH_PRODUCTS = {
+    "linear": lambda x, w: __import__("torch").nn.functional.linear(x, w),
+    "linear 1-D": lambda x, w: __import__("torch").nn.functional.linear(x[0], w),
+    "x @ w.T": lambda x, w: x @ w.T,
+    "w @ x.T": lambda x, w: w @ x.T,
+    "matmul 1-D": lambda x, w: x[0] @ w.T,
+    "dot": lambda x, w: __import__("torch").dot(x[0], w[0]),
+    "bmm": lambda x, w: __import__("torch").bmm(x[None], w.T[None]),
+    "mm": lambda x, w: __import__("torch").mm(x, w.t()),
+    "einsum": lambda x, w: __import__("torch").einsum("ij,kj->ik", x, w),
+}
+
+
+@pytest.mark.parametrize("changed", ["w", "x"])
+@pytest.mark.parametrize("name", list(PRODUCTS))
+def test_a_product_keeps_only_the_operand_the_gradient_needs(name, changed):
+    # the gradient of sum(f(x, w)) with respect to the changed operand reads only the other
+    # one, which did not change: the forward-time constant
+    grad = _product_case(tg, name, changed)
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((3, 4)), rng.standard_normal((5, 4))
+    expected = {  # d/dw sum(x W^T) = column sums of x per row of w; d/dx = column sums of w
+        ("w", "linear"): np.tile(x.sum(0), (5, 1)), ("x", "linear"): np.tile(w.sum(0), (3, 1)),
+    }.get((changed, name))
+    if expected is not None:
+        np.testing.assert_allclose(grad, expected, rtol=1e-12)
+    assert np.all(np.isfinite(grad))
+
+
+@pytest.mark.parametrize("changed", ["w", "x"])
+@pytest.mark.parametrize("name", list(PRODUCTS))
+def test_a_product_keeps_only_the_operand_the_gradient_needs_vs_pytorch(name, changed):
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(_product_case(tg, name, changed),
+                               _product_case(torch, name, changed), rtol=1e-12)
+
+
+def test_an_optimizer_step_between_forward_and_backward_of_a_first_layer_is_fine():
+    # nn.Linear on a batch that needs no gradient reads its weight only for x's gradient:
+    # stepping the optimizer before backward is allowed, as in PyTorch, and the weight's
+    # gradient is g^T x of the forward pass
+    layer = nn.Linear(4, 2)
+    x = tg.tensor(np.arange(12.0, dtype=np.float32).reshape(3, 4))
+    loss = layer(x).sum()
+    layer.weight.grad = tg.zeros(2, 4)
+    optim.SGD(layer.parameters(), lr=0.5).step()
+    loss.backward()
+    np.testing.assert_allclose(layer.weight.grad.numpy(), np.tile(x.numpy().sum(0), (2, 1)))
+    # the second layer's input needs a gradient, so its weight is saved and checked
+    hidden = nn.Linear(4, 3)
+    second = nn.Linear(3, 1)
+    loss = second(hidden(x)).sum()
+    second.weight.grad = tg.zeros(1, 3)
+    optim.SGD(second.parameters(), lr=0.5).step()
+    with pytest.raises(RuntimeError, match="LinearFunction.*modified by an in-place"):
+        loss.backward()
+
+
+def test_a_product_with_one_constant_operand_differentiates_twice():
+    # the saved constant is the other operand: d/dw of (d/dw sum((x w^T)^2)) . v
+    rng = np.random.default_rng(4)
+    x_np, w_np, v_np = rng.standard_normal((3, 4)), rng.standard_normal((2, 4)), \
+        rng.standard_normal((2, 4))
+    for forward in (lambda x, w: x @ w.T, lambda x, w: F.linear(x, w),
+                    lambda x, w: tg.einsum("ij,kj->ik", x, w)):
+        x, w = tg.tensor(x_np), tg.tensor(w_np, requires_grad=True)
+        (g,) = tg.grad((forward(x, w) ** 2).sum(), w, create_graph=True)
+        (hv,) = tg.grad((g * tg.tensor(v_np)).sum(), w)
+        np.testing.assert_allclose(hv.numpy(), 2 * v_np @ x_np.T @ x_np, rtol=1e-10)
+
+
 def test_in_place_after_backward_is_the_normal_training_step():
     w = tg.tensor([1.0, -2.0], requires_grad=True)
     for _ in range(3):

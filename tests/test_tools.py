@@ -358,9 +358,10 @@ def test_graph_stats_of_a_known_mlp():
     assert stats.depth == stats.nodes  # one chain from x @ w1 to the loss
     assert stats.parameters == 4 and stats.parameter_elements == 12 + 4 + 8 + 2
     assert stats.reused == 1  # diff, used twice by diff * diff
-    # Saved arrays: x and w1 (first MatMul), h and w2 (second MatMul), diff (Mul, once),
-    # plus whatever ReLU and the mean keep (a mask: at most 5 * 4 bytes or bools).
-    at_least = x.data.nbytes + w1.data.nbytes + 5 * 4 * 8 + w2.data.nbytes + 5 * 2 * 8
+    # Saved arrays: x (first MatMul: w1 is not needed, x needs no gradient, as in PyTorch),
+    # h and w2 (second MatMul), diff (Mul, once), plus whatever ReLU and the mean keep (a
+    # mask: at most 5 * 4 bytes or bools).
+    at_least = x.data.nbytes + 5 * 4 * 8 + w2.data.nbytes + 5 * 2 * 8
     assert at_least <= stats.saved_bytes <= at_least + 5 * 4 * 8 + 64
     assert "ops" in str(stats)
 

@@ -64,7 +64,9 @@ class Einsum(Function):
         for term, operand in zip(terms, operands):
             for letter, size in zip(term, np.shape(operand)):
                 ctx.sizes[letter] = max(ctx.sizes.get(letter, 1), size)
-        ctx.save_for_backward(*operands)
+        needs = ctx.needs_input_grad[1:]  # an operand is kept only if another's gradient needs it
+        ctx.save_for_backward(*(op if any(needs[:k] + needs[k + 1:]) else None
+                                for k, op in enumerate(operands)))
         equation = ",".join(terms) + "->" + output
         return np.einsum(equation, *operands, optimize=len(operands) > 2)
 

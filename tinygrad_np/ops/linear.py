@@ -27,7 +27,8 @@ class LinearFunction(Function):
                 f"linear: the input's last axis has {x.shape[-1] if x.ndim else 0} features, "
                 f"the weight of shape {weight.shape} expects {weight.shape[1]}"
             )
-        ctx.save_for_backward(x, weight)
+        need_x, need_weight, _ = ctx.needs_input_grad  # each kept only if the other's gradient
+        ctx.save_for_backward(x if need_weight else None, weight if need_x else None)  # needs it
         y = x @ weight.T
         if bias is None:
             return y
@@ -39,12 +40,11 @@ class LinearFunction(Function):
     def backward(ctx, grad_output):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        out_features, in_features = weight.shape
         # Batch axes flattened into one: dW sums the outer products over every sample (the
         # count written out: -1 cannot be inferred for nn.Linear(0, n) or (n, 0)).
         samples = math.prod(grad_output.shape[:-1])
-        rows = grad_output.reshape((samples, out_features))
+        rows = grad_output.reshape((samples, grad_output.shape[-1]))
         grad_x = grad_output @ weight if need_x else None
-        grad_weight = rows.T @ x.reshape((samples, in_features)) if need_weight else None
+        grad_weight = rows.T @ x.reshape((samples, x.shape[-1])) if need_weight else None
         grad_bias = rows.sum(axis=0) if need_bias else None
         return grad_x, grad_weight, grad_bias

@@ -36,27 +36,29 @@ class MatMul(Function):
 
     def forward(ctx, a, b):
         _check_shapes(a, b)
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad  # each kept only if the other's gradient needs it
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.layout = np.ndim(a), np.ndim(b), _fortran(a), _fortran(b)
         return a @ b
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
+        a_ndim, b_ndim, a_fortran, b_fortran = ctx.layout
+        if a_ndim == 2 and b_ndim == 2:  # the common case, without reshapes
             # Each gradient in its input's memory order (BLAS writes either at the same
             # cost): for `x @ W.T` the gradient reaching W is then C-ordered like W, and an
             # optimizer step on the two runs at full speed instead of striding.
             grad_a = grad_b = None
             if need_a:
-                grad_a = (b @ grad_output.T).T if _fortran(a) else grad_output @ b.T
+                grad_a = (b @ grad_output.T).T if a_fortran else grad_output @ b.T
             if need_b:
-                grad_b = (grad_output.T @ a).T if _fortran(b) else a.T @ grad_output
+                grad_b = (grad_output.T @ a).T if b_fortran else a.T @ grad_output
             return grad_a, grad_b
         # A 1-D operand is a (1, k) row or a (k, 1) column; its extra axis goes again after.
-        a2, b2 = (a if a.ndim > 1 else a[None]), (b if b.ndim > 1 else b[:, None])
-        grad = grad_output if b.ndim > 1 else grad_output[..., None]
-        grad = grad if a.ndim > 1 else grad[..., None, :]
-        grad_a = grad @ b2.swapaxes(-1, -2) if need_a else None
-        grad_b = a2.swapaxes(-1, -2) @ grad if need_b else None
-        return (grad_a if a.ndim > 1 or grad_a is None else grad_a[..., 0, :],
-                grad_b if b.ndim > 1 or grad_b is None else grad_b[..., 0])
+        grad = grad_output if b_ndim > 1 else grad_output[..., None]
+        grad = grad if a_ndim > 1 else grad[..., None, :]
+        grad_a = grad @ (b if b_ndim > 1 else b[:, None]).swapaxes(-1, -2) if need_a else None
+        grad_b = (a if a_ndim > 1 else a[None]).swapaxes(-1, -2) @ grad if need_b else None
+        return (grad_a if a_ndim > 1 or grad_a is None else grad_a[..., 0, :],
+                grad_b if b_ndim > 1 or grad_b is None else grad_b[..., 0])
