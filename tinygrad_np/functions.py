@@ -459,7 +459,8 @@ row_stack = vstack
 
 def swapdims(input: Any, dim0: int, dim1: int) -> Tensor:
     """`input` with dims dim0 and dim1 exchanged (alias of transpose)."""
-    return _tensor(input).swapaxes(dim0, dim1)
+    x = _tensor(input)
+    return x.swapaxes(_wrap_dim("swapdims", dim0, x.ndim), _wrap_dim("swapdims", dim1, x.ndim))
 
 
 def adjoint(input: Any) -> Tensor:
