@@ -54,6 +54,9 @@ METHOD_FORMS: tuple[str, ...] = (
     "bincount", "histc", "argwhere", "quantile", "nanquantile", "nansum", "nanmean", "diff",
     "logcumsumexp", "index_add", "index_copy", "index_put", "index_put_", "scatter_reduce",
     "bernoulli",
+    # comparisons, bitwise ops and indexing under PyTorch's other names
+    "arctan2", "greater", "greater_equal", "less", "less_equal", "not_equal", "bitwise_and",
+    "bitwise_or", "bitwise_xor", "bitwise_not", "select", "fix", "unflatten",
 )
 
 # Methods that take NumPy's `axis=`/`keepdims=` in this version: PyTorch's `dim=`/`keepdim=`

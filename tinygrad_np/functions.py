@@ -6,11 +6,21 @@ build the op directly.
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+import math
+import warnings
+from typing import Any, NamedTuple
 
+import numpy as np
+
+from tinygrad_np.device import as_device
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.factories import randint
+from tinygrad_np.functional_forms import ValuesIndices
+from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.select import Where
-from tinygrad_np.tensor import Axis, Tensor, _condition, _viewed
+from tinygrad_np.tensor import Axis, Tensor, _condition, _viewed, _wrap_dim
 
 
 def _tensor(x: Any) -> Tensor:
@@ -233,3 +243,776 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
 def numel(input: Tensor) -> int:
     """The number of elements of `input`."""
     return input.numel()
+
+
+# ----------------------------------------------------------------- dtypes (PyTorch's rules)
+def promote_types(type1: Any, type2: Any) -> np.dtype:
+    """The smallest dtype both convert to, as PyTorch: a float with an integer is the float
+    (int64 with float16 is float16, where NumPy says float64)."""
+    a, b = np.dtype(type1), np.dtype(type2)
+    if (a.kind == "f") != (b.kind == "f"):
+        return a if a.kind == "f" else b
+    return np.promote_types(a, b)
+
+
+def _category(dtype: np.dtype | None) -> int:
+    return -1 if dtype is None else {"b": 0, "f": 2}.get(dtype.kind, 1)
+
+
+def _priority_and_dtype(operand: Any) -> tuple[int, np.dtype]:
+    """2 for an n-d tensor, 1 for a 0-d one, 0 for a Python number (with its dtype)."""
+    if isinstance(operand, (Tensor, np.ndarray)):
+        return (2 if operand.ndim else 1), operand.dtype
+    if isinstance(operand, (bool, np.bool_)):
+        return 0, np.dtype(np.bool_)
+    if isinstance(operand, (int, np.integer)):
+        return 0, np.dtype(np.int64)
+    if isinstance(operand, (float, np.floating)):
+        return 0, np.dtype(get_default_dtype())
+    raise TypeError(f"result_type: expected a Tensor or a number, got {type(operand).__name__}")
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """A lower-priority operand only counts when its category (bool < int < float) is higher."""
+    if higher is None or lower is None:
+        return lower if higher is None else higher
+    if _category(lower) > _category(higher):
+        return promote_types(higher, lower)
+    return higher
+
+
+def _result_type(*operands: Any) -> np.dtype:
+    groups: dict[int, np.dtype | None] = {0: None, 1: None, 2: None}
+    for operand in operands:
+        priority, dtype = _priority_and_dtype(operand)
+        seen = groups[priority]
+        groups[priority] = dtype if seen is None else promote_types(seen, dtype)
+    return _combine(groups[2], _combine(groups[1], groups[0]))
+
+
+def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
+    """The dtype of an arithmetic op on the two operands (tensors or numbers), by PyTorch's
+    rules: n-d tensors first, then 0-d tensors, then numbers, each lower group counting only
+    when its kind (bool < int < float) is higher."""
+    return _result_type(tensor1, tensor2)
+
+
+def can_cast(from_: Any, to: Any) -> bool:
+    """Whether PyTorch's type promotion allows `from_` to `to`: not float to integer, not
+    anything but bool to bool."""
+    source, target = np.dtype(from_), np.dtype(to)
+    if source.kind == "f" and target.kind in "biu":
+        return False
+    return not (source.kind != "b" and target.kind == "b")
+
+
+def _float_dtype(dtype: np.dtype) -> np.dtype:
+    return dtype if dtype.kind == "f" else np.dtype(get_default_dtype())
+
+
+# ----------------------------------------------------------------- elementwise
+def absolute(input: Any) -> Tensor:
+    """|input| (alias of abs)."""
+    return _tensor(input).abs()
+
+
+def negative(input: Any) -> Tensor:
+    """-input (alias of neg)."""
+    return _tensor(input).neg()
+
+
+def positive(input: Any) -> Tensor:
+    """`input` itself; a bool tensor is refused, as PyTorch."""
+    x = _tensor(input)
+    if x.dtype.kind == "b":
+        raise TypeError("positive: the `+` operator on a bool tensor is not supported")
+    return x
+
+
+def deg2rad(input: Any) -> Tensor:
+    """Degrees to radians (integers become the default float)."""
+    return _tensor(input) * (math.pi / 180)
+
+
+def rad2deg(input: Any) -> Tensor:
+    """Radians to degrees (integers become the default float)."""
+    return _tensor(input) * (180 / math.pi)
+
+
+def logaddexp2(input: Any, other: Any) -> Tensor:
+    """log2(2**input + 2**other) without overflow: logaddexp on the values times ln 2."""
+    return _tensor(input).mul(math.log(2)).logaddexp(_tensor(other) * math.log(2)) / math.log(2)
+
+
+def sinc(input: Any) -> Tensor:
+    """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0, as PyTorch's)."""
+    x = _tensor(input)
+    zero = np.asarray(x.data == 0)
+    scaled = where(zero, 1.0, x) * math.pi  # no 0 / 0 in the unused branch's gradient
+    return where(zero, 1.0, scaled.sin() / scaled)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """input ** exponent computed in float64 (the result is float64, as PyTorch)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power: input or exponent must be a Tensor")
+    base = _tensor(input).astype(np.float64) if isinstance(input, Tensor) else Tensor(
+        np.float64(input))
+    power = exponent.astype(np.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return base ** power
+
+
+def copysign(input: Any, other: Any) -> Tensor:
+    """|input| with the sign of `other` (-0.0 counts as negative); a float result. The
+    gradient goes to input only (0 where input is 0), as PyTorch's."""
+    x = _tensor(input)
+    dtype = _float_dtype(_result_type(x, other))
+    sign = np.copysign(np.ones((), dtype), other.data if isinstance(other, Tensor) else other)
+    result = x.abs() * Tensor(np.asarray(sign, dtype=dtype))
+    return result if result.dtype == dtype else result.astype(dtype)
+
+
+def heaviside(input: Any, values: Any) -> Tensor:
+    """0 where input < 0, `values` where input == 0, 1 where input > 0 (NaN gives 0, as
+    PyTorch's kernel). Not differentiable: the result never requires grad."""
+    x, v = _tensor(input), _tensor(values)
+    if x.dtype != v.dtype:
+        raise RuntimeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have "
+                           "the same dtype")
+    _broadcast_shape("heaviside", x.shape, v.shape)
+    return Tensor(np.where(x.data == 0, v.data, x.data > 0).astype(x.dtype))
+
+
+def signbit(input: Any) -> Tensor:
+    """True where the sign bit is set (also for -0.0)."""
+    return Tensor(np.signbit(_tensor(input).data))
+
+
+def isposinf(input: Any) -> Tensor:
+    """True where input is +inf."""
+    return Tensor(np.isposinf(_tensor(input).data))
+
+
+def isneginf(input: Any) -> Tensor:
+    """True where input is -inf."""
+    return Tensor(np.isneginf(_tensor(input).data))
+
+
+def isreal(input: Any) -> Tensor:
+    """True everywhere (complex tensors are not supported, so every value is real)."""
+    return Tensor(np.ones(_tensor(input).shape, dtype=np.bool_))
+
+
+def real(input: Tensor) -> Tensor:
+    """The real part: a real tensor itself."""
+    return _tensor(input)
+
+
+# ----------------------------------------------------------------- shapes
+def _broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(f"{name}: shapes {', '.join(map(str, shapes))} do not broadcast"
+                           ) from None
+
+
+def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common broadcast shape."""
+    tensors = tuple(_tensor(t) for t in tensors)
+    shape = _broadcast_shape("broadcast_tensors", *(t.shape for t in tensors))
+    return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
+
+
+def _atleast(name: str, ndim: int, tensors: tuple) -> Any:
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(_atleast(name, ndim, (t,)) for t in tensors[0])
+    if len(tensors) != 1:
+        return tuple(_atleast(name, ndim, (t,)) for t in tensors)
+    x = _tensor(tensors[0])
+    return x.reshape(1) if ndim == 1 and x.ndim == 0 else _at_least(x, ndim)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least 1 dim (0-d becomes (1,)); a tuple for several tensors."""
+    return _atleast("atleast_1d", 1, tensors)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least 2 dims ((n,) becomes (1, n)); a tuple for several."""
+    return _atleast("atleast_2d", 2, tensors)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least 3 dims ((n,) -> (1, n, 1), (m, n) -> (m, n, 1))."""
+    return _atleast("atleast_3d", 3, tensors)
+
+
+def column_stack(tensors: Any) -> Tensor:
+    """Join along dim 1, 0-d and 1-D tensors taken as columns (n, 1)."""
+    tensors = _tensors("column_stack", tensors)
+    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+row_stack = vstack
+
+
+def swapdims(input: Any, dim0: int, dim1: int) -> Tensor:
+    """`input` with dims dim0 and dim1 exchanged (alias of transpose)."""
+    x = _tensor(input)
+    return x.swapaxes(_wrap_dim("swapdims", dim0, x.ndim), _wrap_dim("swapdims", dim1, x.ndim))
+
+
+def adjoint(input: Any) -> Tensor:
+    """The conjugate transpose of the last two dims (for real tensors, the transpose)."""
+    x = _tensor(input)
+    if x.ndim < 2:
+        raise RuntimeError(f"adjoint: expected a matrix or a batch of matrices, got shape "
+                           f"{x.shape}")
+    return x.transpose(-2, -1)
+
+
+def rot90(input: Any, k: int = 1, dims: Any = (0, 1)) -> Tensor:
+    """`input` rotated by 90 degrees `k` times, from the first of `dims` towards the second."""
+    x = _tensor(input)
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected 2 rotation dims, got dims={tuple(dims)}")
+    if x.ndim < 2:
+        raise RuntimeError(f"rot90: expected a tensor of at least 2 dims, got shape {x.shape}")
+    first, second = (_wrap_dim("rot90", d, x.ndim) for d in dims)
+    if first == second:
+        raise RuntimeError(f"rot90: the rotation dims must differ, got dims={tuple(dims)}")
+    k %= 4
+    if k == 1:
+        return x.flip(second).transpose(first, second)
+    if k == 2:
+        return x.flip((first, second))
+    if k == 3:
+        return x.flip(first).transpose(first, second)
+    return x.clone()
+
+
+def _slices(x: Tensor, axis: int, bounds: list[int]) -> tuple[Tensor, ...]:
+    before = (slice(None),) * axis
+    return tuple(x[before + (slice(start, stop),)] for start, stop in zip(bounds, bounds[1:]))
+
+
+def _sections_or_indices(name: str, spec: Any) -> Any:
+    """An int (a number of sections) or a list of indices, from an int, a sequence or a
+    0-d or 1-D integer tensor."""
+    if isinstance(spec, Tensor):
+        if spec.dtype.kind not in "iu" or spec.ndim > 1:
+            raise RuntimeError(f"{name}: a tensor indices_or_sections must be a 0-d or 1-D "
+                               f"integer tensor, got {spec.dtype} of shape {spec.shape}")
+        spec = spec.tolist()
+    if isinstance(spec, (int, np.integer)):
+        return int(spec)
+    return [int(i) for i in spec]
+
+
+def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of `input` along `dim`: n near-equal sections (the first size % n one longer),
+    or the pieces between the given indices (as NumPy's array_split)."""
+    x = _tensor(input)
+    if x.ndim == 0:
+        raise RuntimeError("tensor_split: expected a tensor of at least 1 dim, got a 0-d one")
+    axis = _wrap_dim("tensor_split", dim, x.ndim)
+    spec, size = _sections_or_indices("tensor_split", indices_or_sections), x.shape[axis]
+    if isinstance(spec, list):
+        return _slices(x, axis, [0, *spec, size])
+    if spec <= 0:
+        raise RuntimeError(f"tensor_split: the number of sections must be > 0, got {spec}")
+    quotient, remainder = divmod(size, spec)
+    bounds = [i * quotient + min(i, remainder) for i in range(spec + 1)]
+    return _slices(x, axis, bounds)
+
+
+def _split_along(name: str, x: Any, spec: Any, dim: int, min_ndim: int) -> tuple:
+    x = _tensor(x)
+    if x.ndim < min_ndim:
+        raise RuntimeError(f"{name}: expected a tensor of at least {min_ndim} dims, got shape "
+                           f"{x.shape}")
+    spec = _sections_or_indices(name, spec)
+    if isinstance(spec, int) and (spec == 0 or x.shape[dim] % spec):
+        raise RuntimeError(f"{name}: dim {dim} of size {x.shape[dim]} does not split into "
+                           f"{spec} equal sections (shape {x.shape})")
+    return tensor_split(x, spec, dim)
+
+
+def hsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """tensor_split along dim 1 (dim 0 for 1-D); sections must be equal."""
+    dim = 1 if _tensor(input).ndim > 1 else 0
+    return _split_along("hsplit", input, indices_or_sections, dim, 1)
+
+
+def vsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """tensor_split along dim 0 of a tensor of at least 2 dims; sections must be equal."""
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    """tensor_split along dim 2 of a tensor of at least 3 dims; sections must be equal."""
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices whose `offset` diagonal (in dims dim1, dim2 of the result) is the last dim of
+    `input`; zeros elsewhere."""
+    x = _tensor(input)
+    first, second = (_wrap_dim("diag_embed", d, x.ndim + 1) for d in (dim1, dim2))
+    if first == second:
+        raise RuntimeError(f"diag_embed: dim1 and dim2 must differ, got {dim1} and {dim2}")
+    vector = x.reshape(1) if x.ndim == 0 else x
+    *batch, n = vector.shape
+    # (.., n, n + 1) rows [v_i, 0, ..] read flat as (.., n, n): v_i lands on the diagonal
+    padded = cat([vector.unsqueeze(-1), _zeros((*batch, n, n), x.dtype)], -1)
+    square = padded.reshape(*batch, n * (n + 1))[..., :n * n].reshape(*batch, n, n)
+    if offset:
+        shift = abs(offset)
+        columns = [_zeros((*batch, n, shift), x.dtype), square]
+        square = cat(columns if offset > 0 else columns[::-1], -1)
+        rows = [square, _zeros((*batch, shift, n + shift), x.dtype)]
+        square = cat(rows if offset > 0 else rows[::-1], -2)
+    return square.movedim((-2, -1), (first, second))
+
+
+def diagflat(input: Any, offset: int = 0) -> Tensor:
+    """A 2-D matrix with the flattened `input` on its `offset` diagonal."""
+    return diag_embed(_tensor(input).reshape(-1), offset)
+
+
+def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
+    return Tensor(np.zeros(shape, dtype=dtype))
+
+
+def block_diag(*tensors: Any) -> Tensor:
+    """The tensors (0-d, 1-D as a row, or 2-D) as blocks on a diagonal, zeros elsewhere."""
+    blocks = []
+    for position, tensor in enumerate(map(_tensor, tensors)):
+        if tensor.ndim > 2:
+            raise RuntimeError(f"block_diag: tensors must have 2 or fewer dims, tensor "
+                               f"{position} has shape {tensor.shape}")
+        blocks.append(tensor.reshape(1, -1) if tensor.ndim < 2 else tensor)
+    if not blocks:
+        return _zeros((1, 0), np.dtype(get_default_dtype()))
+    dtype = _result_type(*map(_tensor, tensors))
+    width, left, rows = sum(b.shape[1] for b in blocks), 0, []
+    for block in blocks:
+        height, cols = block.shape
+        block = block if block.dtype == dtype else block.astype(dtype)
+        rows.append(cat([_zeros((height, left), dtype), block,
+                         _zeros((height, width - left - cols), dtype)], 1))
+        left += cols
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors: Any) -> Tensor:
+    """All tuples of one element from each 1-D tensor, as rows (a lone tensor: itself)."""
+    tensors = [_tensor(t) for t in tensors]
+    if not tensors or any(t.ndim != 1 for t in tensors):
+        raise RuntimeError(f"cartesian_prod: expected 1-D tensors, got shapes "
+                           f"{[t.shape for t in tensors]}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([grid.reshape(-1) for grid in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-r combinations of the elements of 1-D `input`, as rows (itertools order)."""
+    x = _tensor(input)
+    if x.ndim != 1:
+        raise RuntimeError(f"combinations: expected a 1-D input, got shape {x.shape}")
+    if r < 0:
+        raise RuntimeError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:
+        return x[np.zeros(0, dtype=np.int64)]
+    choose = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    index = np.array(list(choose(range(x.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return x[index]
+
+
+def _triangle_indices(name: str, pick: Any, row: int, col: int, offset: int, dtype: Any,
+                      device: Any) -> Tensor:
+    as_device(device, name)
+    if row < 0 or col < 0:
+        raise RuntimeError(f"{name}: row and col must be non-negative, got {row} and {col}")
+    return Tensor(np.stack(pick(row, offset, col)).astype(dtype).reshape(2, -1))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
+                 device: Any = None, layout: Any = None) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle of a row x col matrix."""
+    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
+                 device: Any = None, layout: Any = None) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle of a row x col matrix."""
+    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype, device)
+
+
+def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:  # noqa: N803
+    """The Vandermonde matrix of 1-D `x`: columns x**(N-1), ..., x, 1 (reversed when
+    `increasing`); integers become int64."""
+    x = _tensor(x)
+    if x.ndim != 1:
+        raise RuntimeError(f"vander: x must be 1-D, got shape {x.shape}")
+    columns = x.shape[0] if N is None else N
+    if columns < 0:
+        raise RuntimeError(f"vander: N must be non-negative, got {N}")
+    if x.dtype.kind in "biu" and x.dtype != np.int64:
+        x = x.astype(np.int64)
+    powers = [Tensor(np.ones(x.shape, dtype=x.dtype))][:columns]
+    while len(powers) < columns:
+        powers.append(powers[-1] * x)
+    if not powers:
+        return x.unsqueeze(1)[:, :0]
+    return stack(powers if increasing else powers[::-1], 1)
+
+
+# ----------------------------------------------------------------- products
+def _contraction(a: Tensor, b: Tensor, dims: Any) -> tuple[list[int], list[int]]:
+    if isinstance(dims, Tensor):
+        dims = dims.item() if dims.ndim == 0 else dims.tolist()
+    if isinstance(dims, (int, np.integer)):
+        if not 0 <= dims <= min(a.ndim, b.ndim):
+            raise RuntimeError(f"tensordot: dims={dims} must be in [0, {min(a.ndim, b.ndim)}] "
+                               f"for shapes {a.shape} and {b.shape}")
+        return list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    if len(dims) != 2:
+        raise RuntimeError(f"tensordot: dims must be an int or a pair of dim lists, got {dims}")
+    pair = [[d] if isinstance(d, (int, np.integer)) else list(d) for d in dims]
+    if len(pair[0]) != len(pair[1]):
+        raise RuntimeError(f"tensordot: both dim lists must have the same length, got {dims}")
+    return ([_wrap_dim("tensordot", d, a.ndim) for d in pair[0]],
+            [_wrap_dim("tensordot", d, b.ndim) for d in pair[1]])
+
+
+def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
+    """The sum of a * b over the paired dims: `dims` an int n (the last n of a with the first
+    n of b) or a pair of dim lists; the free dims of a then of b remain. A matrix product of
+    reshaped views, so the gradient is the matmul's."""
+    a, b = _tensor(a), _tensor(b)
+    dims_a, dims_b = _contraction(a, b, dims)
+    if any(a.shape[i] != b.shape[j] for i, j in zip(dims_a, dims_b)) or \
+            len(set(dims_a)) < len(dims_a) or len(set(dims_b)) < len(dims_b):
+        raise RuntimeError(f"tensordot: dims {dims_a} of {a.shape} and {dims_b} of {b.shape} "
+                           "must be distinct and of equal sizes")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    size = math.prod(a.shape[d] for d in dims_a)
+    rows = math.prod(a.shape[d] for d in free_a)
+    cols = math.prod(b.shape[d] for d in free_b)
+    left = a.permute(free_a + dims_a).reshape(rows, size)
+    right = b.permute(dims_b + free_b).reshape(size, cols)
+    return (left @ right).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+
+
+def kron(input: Any, other: Any) -> Tensor:
+    """The Kronecker product: blocks input[i] * other; the shorter shape padded with 1s."""
+    a, b = _tensor(input), _tensor(other)
+    ndim = max(a.ndim, b.ndim)
+    shape_a = (1,) * (ndim - a.ndim) + a.shape
+    shape_b = (1,) * (ndim - b.ndim) + b.shape
+    # (a0, 1, a1, 1, ..) * (1, b0, 1, b1, ..) is (a0, b0, a1, b1, ..): merge each pair
+    product = a.reshape([s for n in shape_a for s in (n, 1)]) * \
+        b.reshape([s for n in shape_b for s in (1, n)])
+    return product.reshape([m * n for m, n in zip(shape_a, shape_b)])
+
+
+def vdot(input: Any, other: Any) -> Tensor:
+    """The dot product of two 1-D tensors of the same size and dtype (a 0-d tensor)."""
+    a, b = _tensor(input), _tensor(other)
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
+        raise RuntimeError(f"vdot: expected two 1-D tensors of the same size, got shapes "
+                           f"{a.shape} and {b.shape}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"vdot: expected both vectors to have the same dtype, got {a.dtype} "
+                           f"and {b.dtype}")
+    return a @ b
+
+
+def _check_dims(name: str, **tensors: tuple[Tensor, int]) -> None:
+    for argument, (tensor, ndim) in tensors.items():
+        if tensor.ndim != ndim:
+            raise RuntimeError(f"{name}: {argument} must be {ndim}-D, got shape {tensor.shape}")
+
+
+def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: float) -> Tensor:
+    """beta * input + alpha * product, input broadcast to the product's shape; beta = 0
+    ignores input (its NaN and inf do not spread), as PyTorch."""
+    x = _tensor(input)
+    if _broadcast_shape(name, x.shape, product.shape) != product.shape:
+        raise RuntimeError(f"{name}: input of shape {x.shape} does not broadcast to the "
+                           f"product's shape {product.shape}")
+    product = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return product
+    return product + (x if beta == 1 else x * beta)
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: float = 1,
+            alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2) for (b, n, m) and (b, m, p) batches."""
+    b1, b2 = _tensor(batch1), _tensor(batch2)
+    _check_dims("baddbmm", batch1=(b1, 3), batch2=(b2, 3))
+    if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
+        raise RuntimeError(f"baddbmm: batch1 {b1.shape} and batch2 {b2.shape} do not multiply")
+    return _add_scaled("baddbmm", input, b1 @ b2, beta, alpha)
+
+
+def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: float = 1,
+           alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (sum over the batch of batch1[i] @ batch2[i])."""
+    b1, b2 = _tensor(batch1), _tensor(batch2)
+    _check_dims("addbmm", batch1=(b1, 3), batch2=(b2, 3))
+    if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
+        raise RuntimeError(f"addbmm: batch1 {b1.shape} and batch2 {b2.shape} do not multiply")
+    return _add_scaled("addbmm", input, (b1 @ b2).sum(0), beta, alpha)
+
+
+def addmv(input: Any, mat: Any, vec: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (mat @ vec) for an (n, m) mat and an (m,) vec."""
+    m, v = _tensor(mat), _tensor(vec)
+    _check_dims("addmv", mat=(m, 2), vec=(v, 1))
+    if m.shape[1] != v.shape[0]:
+        raise RuntimeError(f"addmv: mat {m.shape} and vec {v.shape} do not multiply")
+    return _add_scaled("addmv", input, m @ v, beta, alpha)
+
+
+def addr(input: Any, vec1: Any, vec2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2)."""
+    v1, v2 = _tensor(vec1), _tensor(vec2)
+    _check_dims("addr", vec1=(v1, 1), vec2=(v2, 1))
+    return _add_scaled("addr", input, v1.outer(v2), beta, alpha)
+
+
+def chain_matmul(*matrices: Any) -> Tensor:
+    """The product of 2-D matrices, left to right (PyTorch deprecates it for
+    linalg.multi_dot)."""
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if not matrices:
+        raise RuntimeError("chain_matmul: expected one or more matrices")
+    matrices = [_tensor(m) for m in matrices]
+    for position, matrix in enumerate(matrices):
+        if matrix.ndim != 2:
+            raise RuntimeError(f"chain_matmul: matrix {position} must be 2-D, got shape "
+                               f"{matrix.shape}")
+    result = matrices[0] if len(matrices) > 1 else matrices[0].clone()
+    for matrix in matrices[1:]:
+        if result.shape[1] != matrix.shape[0]:
+            raise RuntimeError(f"chain_matmul: shapes {result.shape} and {matrix.shape} do "
+                               "not multiply")
+        result = result @ matrix
+    return result
+
+
+# ----------------------------------------------------------------- reductions and statistics
+class MinMax(NamedTuple):
+    """What `tg.aminmax` returns, as PyTorch's named tuple."""
+
+    min: Tensor
+    max: Tensor
+
+
+def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
+    """(amin, amax) over `dim` (all elements by default); ties share the gradient."""
+    x = _tensor(input)
+    axis = None if dim is None else _wrap_dim("aminmax", dim, x.ndim)
+    if x.numel() == 0 if axis is None or x.ndim == 0 else x.shape[axis] == 0:
+        raise RuntimeError(f"aminmax: cannot reduce an empty dim (shape {x.shape}, dim={dim})")
+    if x.ndim == 0:
+        return MinMax(x.reshape(()), x.reshape(()))
+    return MinMax(x.amin(axis, keepdim=keepdim), x.amax(axis, keepdim=keepdim))
+
+
+def msort(input: Any) -> Tensor:
+    """`input` sorted along dim 0."""
+    return _tensor(input).sort(0)[0]
+
+
+def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median ignoring NaNs (NaN only when all are NaN). Without dim, a 0-d tensor
+    (ties share the gradient); with dim, (values, indices)."""
+    x = _tensor(input)
+    nans = np.isnan(x.data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
+    if dim is None:
+        if nans.all() or not nans.any():
+            return x.median()
+        return x[np.asarray(~nans)].median()
+    axis = _wrap_dim("nanmedian", dim, x.ndim)
+    if x.ndim == 0:
+        return ValuesIndices(x.reshape(()), Tensor(np.asarray(0)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"nanmedian: cannot pick from an empty dim {dim} of shape {x.shape}")
+    order = np.argsort(x.data, axis=axis, kind="stable")  # NaNs last
+    middle = np.maximum((np.sum(~nans, axis=axis, keepdims=True) - 1) // 2, 0)
+    index = np.take_along_axis(order, middle, axis=axis).astype(np.int64)
+    values = x.gather(axis, index)
+    if not keepdim:
+        values, index = values.squeeze(axis), np.squeeze(index, axis)
+    return ValuesIndices(values, Tensor(index))
+
+
+def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: bool = False,
+                       dim: int | None = None) -> Any:
+    """`input` with each run of equal consecutive elements (or slices along `dim`) kept once;
+    optionally the run number of every element and each run's length. Not differentiable."""
+    data = _tensor(input).data
+    if dim is None:
+        runs = data.reshape(-1)
+        changes = runs[1:] != runs[:-1]
+    else:
+        axis = _wrap_dim("unique_consecutive", dim, data.ndim)
+        runs = np.moveaxis(data, axis, 0) if data.ndim else data.reshape(1)
+        changes = (runs[1:] != runs[:-1]).reshape(max(len(runs) - 1, 0), -1).any(1)
+    starts = np.flatnonzero(np.concatenate([[len(runs) > 0], changes]))
+    values = runs[starts] if dim is None else np.moveaxis(runs[starts], 0, axis) \
+        if data.ndim else data
+    result = [Tensor(values)]
+    if return_inverse:
+        inverse = np.cumsum(np.concatenate([[0], changes]))[:len(runs)].astype(np.int64)
+        result.append(Tensor(inverse.reshape(data.shape) if dim is None else inverse))
+    if return_counts:
+        result.append(Tensor(np.diff(np.append(starts, len(runs))).astype(np.int64)))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule along `dim`: samples `y` at points `x` (1-D of y's length along
+    dim, or broadcasting with y), or spaced `dx` apart (1 by default)."""
+    y = _tensor(y)
+    if y.ndim == 0:
+        raise IndexError("trapezoid: y must have at least 1 dim, got a 0-d tensor")
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid: pass x or dx, not both")
+    axis = _wrap_dim("trapezoid", dim, y.ndim)
+    size = y.shape[axis]
+    pairs = y.narrow(axis, 0, max(size - 1, 0)) + y.narrow(axis, min(size, 1), max(size - 1, 0))
+    if x is None:
+        return pairs.sum(axis) * ((1 if dx is None else dx) / 2)
+    x = _tensor(x)
+    if x.ndim == 1:
+        if x.shape[0] != size:
+            raise RuntimeError(f"trapezoid: x of shape {x.shape} needs {size} points, the size "
+                               f"of dim {dim} of y {y.shape}")
+        spacing = (x[1:] - x[:-1]).reshape([-1 if d == axis else 1 for d in range(y.ndim)])
+    else:
+        spacing = x.diff(dim=dim)
+    return (pairs * spacing).sum(axis) / 2
+
+
+def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule (the older name of trapezoid)."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def dist(input: Any, other: Any, p: float = 2) -> Tensor:
+    """The p-norm of input - other (broadcasting), over all elements."""
+    a, b = _tensor(input), _tensor(other)
+    _broadcast_shape("dist", a.shape, b.shape)
+    return (a - b).norm(p)
+
+
+def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
+    """`input` with each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to it
+    (maxnorm / (norm + 1e-7), as PyTorch; the gradient includes the norm's)."""
+    x = _tensor(input)
+    if p <= 0:
+        raise RuntimeError(f"renorm: p must be positive, got {p}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: maxnorm must be non-negative, got {maxnorm}")
+    if x.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dims, got shape {x.shape}")
+    axis = _wrap_dim("renorm", dim, x.ndim)
+    norms = x.norm(p, [d for d in range(x.ndim) if d != axis], keepdim=True)
+    return x * where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+
+
+def pdist(input: Any, p: float = 2) -> Tensor:
+    """The p-norm distance between each pair of rows i < j of an (N, M) input, as a vector
+    of N (N - 1) / 2 (pairs in row-major order)."""
+    x = _tensor(input)
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist: expected a 2-D input, got shape {x.shape}")
+    if p < 0:
+        raise RuntimeError(f"pdist: p must be non-negative, got {p}")
+    first, second = np.triu_indices(x.shape[0], 1)
+    return (x[first] - x[second]).norm(p, -1)
+
+
+def _weights(name: str, weights: Any, observations: int, kind: str) -> Tensor | None:
+    if weights is None:
+        return None
+    w = _tensor(weights)
+    if w.ndim > 1 or w.numel() != observations:
+        raise RuntimeError(f"cov: {name} must be 1-D with one weight per observation "
+                           f"({observations}), got shape {w.shape}")
+    if w.dtype.kind not in kind:
+        raise RuntimeError(f"cov: {name} must have {'an integer' if kind == 'iu' else 'a float'}"
+                           f" dtype, got {w.dtype}")
+    if (w.data < 0).any():
+        raise RuntimeError(f"cov: {name} cannot be negative")
+    return w.reshape(-1)
+
+
+def cov(input: Any, *, correction: int = 1, fweights: Any = None,
+        aweights: Any = None) -> Tensor:
+    """The covariance matrix of the variables in the rows of `input` (observations in the
+    columns; a 1-D input is one variable), with frequency and observation weights."""
+    x = _tensor(input)
+    if x.ndim > 2:
+        raise RuntimeError(f"cov: expected an input of 2 or fewer dims, got shape {x.shape}")
+    x = x.reshape(1, -1) if x.ndim < 2 else x
+    if x.dtype.kind != "f":
+        x = x.astype(get_default_dtype())
+    observations = x.shape[1]
+    f = _weights("fweights", fweights, observations, "iu")
+    a = _weights("aweights", aweights, observations, "f")
+    w = f if a is None else a if f is None else f * a
+    if w is None:
+        mean, factor = x.mean(1, keepdim=True), observations - correction
+    else:
+        total = w.sum()
+        mean = (x * w).sum(1, keepdim=True) / total
+        factor = total - (correction * (w * a).sum() / total if a is not None and correction
+                          else correction)
+    if float(factor) <= 0:
+        warnings.warn("cov: degrees of freedom is <= 0 (correction too large for the number "
+                      "of observations)", UserWarning, stacklevel=2)
+        factor = 0.0
+    centred = x - mean
+    return ((centred if w is None else centred * w) @ centred.mT / factor).squeeze()
+
+
+def corrcoef(input: Any) -> Tensor:
+    """Pearson correlation coefficients of the rows of `input` (cov normalised by the
+    standard deviations), clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    stddev = c.diagonal().sqrt()
+    return (c / stddev.unsqueeze(1) / stddev.unsqueeze(0)).clamp(-1, 1)
+
+
+# ----------------------------------------------------------------- random
+def dropout(input: Any, p: float, train: bool) -> Tensor:
+    """torch.dropout(input, p, train): nn.functional.dropout with training=train."""
+    from tinygrad_np.nn.functional import dropout as functional_dropout
+
+    return functional_dropout(_tensor(input), p, training=train)
+
+
+def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
+                 dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Integers uniform in [low, high) in `input`'s shape and dtype: randint_like(x, high)
+    or randint_like(x, low, high)."""
+    if high is None:
+        if low is None:
+            raise TypeError("randint_like: missing the high bound")
+        low, high = 0, low
+    x = _tensor(input)
+    return randint(0 if low is None else low, high, x.shape, dtype=dtype or x.dtype,
+                   requires_grad=requires_grad, device=device)
