@@ -92,7 +92,7 @@ def steps(ops: list[int], torch=None) -> dict[str, Callable[[], float]]:
 
 def recorded_ops_tinygrad(ops: list[int]) -> int:
     """How many op nodes tinygrad_np records for the chain (+ the sum)."""
-    from tinygrad_np.autograd import topological_order
+    from tinygrad_np.viz.trace import topological_order
 
     x = Tensor(_start(), requires_grad=True)
     for op in ops:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import tinygrad_np as tg
-from tinygrad_np.autograd import topological_order
 from tinygrad_np.function import Function
+from tinygrad_np.viz.trace import topological_order
 
 try:
     import torch

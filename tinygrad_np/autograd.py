@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import hooks
 from tinygrad_np._decorate import CollectorPause
 from tinygrad_np.function import Function, _mode
 from tinygrad_np.tensor import Tensor
@@ -32,19 +33,6 @@ _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for r
 backward_observers: list = []  # functions (node, grad_output, grads) called for every step
 _GRAD_LOCK = threading.Lock()  # one .grad update at a time (threads may share leaves)
 _COLLECTOR = CollectorPause()
-
-
-def topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Every node reachable from `roots`, consumers before producers: newest first, since
-    every node was recorded after the nodes it consumes (`Function._sequence`). Iterative
-    (a 100,000-op chain is fine) and deterministic."""
-    seen, stack = set(roots), list(roots)
-    while stack:
-        for parent in stack.pop().parents:
-            if isinstance(parent, Function) and parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return sorted(seen, key=lambda node: -node._sequence)
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
@@ -82,6 +70,8 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
         while heap:
             node = heappop(heap)[1]
             grad_output = pending.pop(node)[0]
+            if node.hooks:  # register_hook on the node's output: it may replace the gradient
+                grad_output = hooks.run_hooks(node.hooks, grad_output, create_graph)
             if node in capture:
                 captured[node] = (grad_output, False)
             grads = run_rule(node, grad_output)
@@ -100,6 +90,8 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                     heappush(heap, (-parent._sequence, parent))
             if not retain_graph and node.saved_tensors:  # free them (a node that saved none
                 node.saved_tensors = None  # stays usable)
+        for leaf in [k for k in pending if getattr(k, "_hooks", ())] if hooks.leaves_hooked else ():
+            pending[leaf] = (hooks.run_hooks(leaf._hooks, pending[leaf][0], create_graph), False)
     finally:
         _mode.grad = previous
         _COLLECTOR.resume()

@@ -113,6 +113,7 @@ class Function:
     saved_slots: tuple = ()
     saved_versions: tuple = ()
     retained: tuple = ()  # weak references to tensors that asked for retain_grad()
+    hooks: tuple = ()  # register_hook functions of the output's gradient
 
     def __setstate__(self, state: dict) -> None:  # a copied or unpickled node is numbered anew,
         self.__dict__.update(state, _sequence=_next_sequence())  # after its inputs (copied first)

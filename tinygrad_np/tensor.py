@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections import namedtuple
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -352,7 +352,7 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter",
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
                  "__weakref__")
     # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
     __array_ufunc__ = None
@@ -566,6 +566,12 @@ class Tensor:
         if all(reference() is not self for reference in node.retained):  # once per tensor
             node.retained = node.retained + (weakref.ref(self),)
             _RETAINED.add(node)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """Call `hook(grad)` each time backward computes the gradient with respect to this
+        tensor; a Tensor it returns (same shape and dtype) replaces that gradient. Returns a
+        handle: `handle.remove()` (see `tinygrad_np.hooks`)."""
+        return _register_hook(self, hook)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -2529,6 +2535,7 @@ from tinygrad_np.autograd import _RETAINED, run_backward  # noqa: E402
 from tinygrad_np.device import CPU, as_device, device, is_device  # noqa: E402
 from tinygrad_np.device import _cpu_only as as_device_error  # noqa: E402
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
+from tinygrad_np.hooks import register_hook as _register_hook  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,
     GELU,

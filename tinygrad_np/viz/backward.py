@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.autograd import topological_order, unbroadcast
+from tinygrad_np.autograd import unbroadcast
 from tinygrad_np.function import Function, no_grad
 from tinygrad_np.tensor import Tensor
+from tinygrad_np.viz.trace import topological_order
 
 TINY = 6  # gradients with at most this many elements are shown in full
 

@@ -19,14 +19,28 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_np.autograd import topological_order
 from tinygrad_np.function import Function, observers
 from tinygrad_np.tensor import Tensor, named_tensors
+
+
+def topological_order(roots: Sequence[Function]) -> list[Function]:
+    """Every node reachable from `roots`, consumers before producers: newest first, since
+    every node was recorded after the nodes it consumes (`Function._sequence`), the order
+    backward() takes them in. Iterative (a 100,000-op chain is fine) and deterministic."""
+    seen, stack = set(roots), list(roots)
+    while stack:
+        for parent in stack.pop().parents:
+            if isinstance(parent, Function) and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return sorted(seen, key=lambda node: -node._sequence)
+
 
 # Node kinds.
 LEAF = "leaf"  # a tensor created with requires_grad=True: a parameter (gets a .grad)

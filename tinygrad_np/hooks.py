@@ -1,0 +1,71 @@
+"""`Tensor.register_hook`: functions that see, and may replace, a tensor's gradient in backward.
+
+The engine calls `run_hooks` at two points: for an op's output when its node comes off the
+heap (before `retain_grad` captures it and before the node's rule runs), and for a leaf once
+its gradient is complete (before it reaches `.grad` or `tg.grad`'s result). A node keeps its
+hooks as `hooks`, a leaf in its `_hooks` slot; both go with the object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.tensor import Tensor
+
+leaves_hooked = False  # True once any leaf has a hook: until then backward checks no leaf
+
+
+class RemovableHandle:
+    """What `register_hook` returns: `handle.remove()` unregisters the hook (also as a
+    context manager)."""
+
+    def __init__(self, owner: Any, hook: Callable) -> None:
+        self._owner, self._hook = owner, hook
+
+    def remove(self) -> None:
+        field = "_hooks" if isinstance(self._owner, Tensor) else "hooks"
+        hooks = getattr(self._owner, field, ())
+        setattr(self._owner, field, tuple(h for h in hooks if h is not self._hook))
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def register_hook(tensor: Tensor, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+    """Call `hook(grad)` with the gradient with respect to `tensor` each time backward
+    computes it; a Tensor it returns (same shape and dtype) is used instead."""
+    global leaves_hooked
+    if not callable(hook):
+        raise TypeError(f"register_hook: expected a function of the gradient, got {hook!r}")
+    if not tensor.requires_grad:
+        raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
+                           "require grad")
+    if tensor.grad_fn is None:
+        tensor._hooks = (*getattr(tensor, "_hooks", ()), hook)
+        leaves_hooked = True
+        return RemovableHandle(tensor, hook)
+    tensor.grad_fn.hooks = (*tensor.grad_fn.hooks, hook)
+    return RemovableHandle(tensor.grad_fn, hook)
+
+
+def run_hooks(hooks: tuple, grad: Any, create_graph: bool) -> Any:
+    """Each hook in turn gets the gradient as a Tensor; one it returns replaces it."""
+    value = grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), None)
+    for hook in hooks:
+        result = hook(value)
+        if result is None:
+            continue
+        if not isinstance(result, Tensor) or result.shape != value.shape or \
+                result.dtype != value.dtype:
+            raise RuntimeError(
+                f"hook {getattr(hook, '__name__', hook)!r} changed the gradient: it got "
+                f"{value.dtype} {value.shape} and returned "
+                f"{getattr(result, 'dtype', type(result).__name__)} {np.shape(result)}")
+        value = result
+    return value if create_graph else value.data
