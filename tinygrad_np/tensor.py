@@ -525,6 +525,9 @@ class Tensor:
         """The step in elements between neighbours along each axis (`stride(dim)`: one axis),
         as PyTorch's: (4, 1) for a contiguous (3, 4) tensor, (1, 4) for its transpose."""
         strides = tuple(step // self.data.itemsize for step in self.data.strides)
+        if self.data.size == 0:  # NumPy 2 gives empty arrays zero strides; PyTorch row-major
+            strides = tuple(math.prod(max(n, 1) for n in self.shape[axis + 1:])
+                            for axis in range(self.ndim))
         if dim is None:
             return strides
         if self.ndim == 0:
