@@ -154,6 +154,30 @@ def _shares_memory_with_a_live_tensor(tensor: Tensor) -> bool:
                for other in (reference() for reference in counter[2:]))
 
 
+def _is_view(tensor: Tensor) -> bool:
+    """Does `tensor` see another tensor's memory through a view op (PyTorch's is_view)? The
+    first tensor of a shared version counter is the base; detach() shares its very array."""
+    counter = tensor._counter
+    if counter is None or len(counter) < 3 or counter[2]() is tensor:
+        return False
+    base = counter[2]()
+    return tensor.data.base is not None if base is None else base.data is not tensor.data
+
+
+def _refuse_leaf(op: str, tensor: Tensor) -> None:
+    raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {tensor.shape}) is used "
+                       "in an in-place operation; do it under `with tg.no_grad():` or on a "
+                       "copy")
+
+
+def _broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(f"{op}: shapes {', '.join(map(str, shapes))} do not broadcast "
+                           "together") from None
+
+
 def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     """`result` of a view op (reshape, transpose, indexing) shares the counter of `tensor`
     when NumPy made it a view of `tensor`'s memory (not when it had to copy)."""
@@ -186,7 +210,11 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
             array.flags.writeable = True
             return array, True
         except ValueError:  # a broadcast view, or memory owned by a read-only array
-            pass
+            if array.base is not None and not isinstance(array.base, np.ndarray):
+                raise RuntimeError(  # a copy would silently not write through
+                    f"in-place operation on an unfold() view (shape {tensor.shape}) whose "
+                    "windows overlap or whose tensor is read-only (a leaf that requires "
+                    "grad): not supported; clone() it first") from None
     tensor.data = array = array.copy()
     return array, False
 
@@ -492,6 +520,61 @@ class Tensor:
         """Bytes per element (4 for float32)."""
         return self.data.itemsize
 
+    # PyTorch's layout queries, read from the NumPy array: strides and offsets in elements.
+    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The step in elements between neighbours along each axis (`stride(dim)`: one axis),
+        as PyTorch's: (4, 1) for a contiguous (3, 4) tensor, (1, 4) for its transpose."""
+        strides = tuple(step // self.data.itemsize for step in self.data.strides)
+        if self.data.size == 0:  # NumPy 2 gives empty arrays zero strides; PyTorch row-major
+            strides = tuple(math.prod(max(n, 1) for n in self.shape[axis + 1:])
+                            for axis in range(self.ndim))
+        if dim is None:
+            return strides
+        if self.ndim == 0:
+            raise IndexError(f"stride: dimension specified as {dim} but the tensor has no "
+                             "dimensions")
+        return strides[_wrap_dim("stride", dim, self.ndim)]
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """True when the elements lie in memory in row-major order without gaps."""
+        return bool(self.data.flags.c_contiguous)
+
+    def storage_offset(self) -> int:
+        """Where the first element sits in the memory block it shares with the tensors it is a
+        view of, in elements (0 for a tensor that owns its memory)."""
+        owner, found = self.data, self.data
+        while getattr(found, "base", None) is not None:  # views of views, as_strided's helper
+            found = found.base
+            owner = found if isinstance(found, np.ndarray) else owner
+        start = owner.__array_interface__["data"][0]
+        return (self.data.__array_interface__["data"][0] - start) // self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """The number of bytes of the elements (numel() * itemsize)."""
+        return self.data.size * self.data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self.data.itemsize
+
+    def nelement(self) -> int:
+        """The number of elements (as numel())."""
+        return self.data.size
+
+    def ndimension(self) -> int:
+        """The number of axes (as dim())."""
+        return self.data.ndim
+
+    def is_complex(self) -> bool:
+        """False: tinygrad_np has no complex dtypes."""
+        return False
+
+    def is_signed(self) -> bool:
+        """True for signed integer and float dtypes (not bool or uint8), as PyTorch."""
+        return self.data.dtype.kind in "if"
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
         if requires_grad and self.data.dtype.kind != "f":
@@ -572,6 +655,25 @@ class Tensor:
         tensor; a Tensor it returns (same shape and dtype) replaces that gradient. Returns a
         handle: `handle.remove()` (see `tinygrad_np.hooks`)."""
         return _register_hook(self, hook)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor after retain_grad() (a leaf keeps its gradient anyway:
+        False there, as PyTorch)."""
+        node = self.grad_fn
+        return node is not None and any(reference() is self for reference in node.retained)
+
+    def detach_(self) -> Tensor:
+        """Cut self from the graph in place: it becomes a leaf that does not require grad.
+        A view (of reshape, indexing, transpose, ...) is refused, as PyTorch does."""
+        if _is_view(self):
+            raise RuntimeError(f"detach_: can't detach a view (shape {self.shape}) in-place; "
+                               "use detach() instead")
+        if self.retains_grad:
+            self.grad_fn.retained = tuple(reference for reference in self.grad_fn.retained
+                                          if reference() is not self)
+        self.grad_fn, self._requires_grad = None, False
+        return self
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -813,7 +915,8 @@ class Tensor:
                 raise TypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
                                 f"{error}") from None
             finally:
-                array.flags.writeable = not locked
+                if locked:  # (as_strided's arrays refuse even a no-op writeable = True)
+                    array.flags.writeable = False
         else:
             with no_grad():
                 result = op(self, *args)
@@ -823,7 +926,8 @@ class Tensor:
             except TypeError as error:
                 raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
             finally:
-                array.flags.writeable = not locked
+                if locked:
+                    array.flags.writeable = False
         self._bump_version()
         return self
 
@@ -983,6 +1087,114 @@ class Tensor:
         """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
         return self._in_place(Tensor.scatter_add, dim, index, src)
 
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        """self + weight (end - self), in place."""
+        return self._in_place(Tensor.lerp, end, weight)
+
+    def sign_(self) -> Tensor:
+        """sign(self), in place."""
+        return self._in_place(Tensor.sign)
+
+    def reciprocal_(self) -> Tensor:
+        """1 / self, in place (an integer tensor cannot hold it, as in PyTorch)."""
+        return self._in_place(Tensor.reciprocal)
+
+    def floor_(self) -> Tensor:
+        """floor(self), in place."""
+        return self._in_place(Tensor.floor)
+
+    def ceil_(self) -> Tensor:
+        """ceil(self), in place."""
+        return self._in_place(Tensor.ceil)
+
+    def round_(self, decimals: int = 0) -> Tensor:
+        """round(self, decimals), in place."""
+        return self._in_place(Tensor.round, decimals)
+
+    def trunc_(self) -> Tensor:
+        """trunc(self), in place."""
+        return self._in_place(Tensor.trunc)
+
+    fix_ = trunc_
+
+    def frac_(self) -> Tensor:
+        """self - trunc(self), in place."""
+        return self._in_place(Tensor.frac)
+
+    def fmod_(self, other: Any) -> Tensor:
+        """fmod(self, other) (the sign of self), in place."""
+        return self._in_place(Tensor.fmod, other)
+
+    def remainder_(self, other: Any) -> Tensor:
+        """remainder(self, other) (the sign of other, like %), in place."""
+        return self._in_place(Tensor.remainder, other)
+
+    __imod__ = remainder_
+
+    def logical_not_(self) -> Tensor:
+        """1 where self is zero, else 0, in self's dtype, in place. Not differentiable: as in
+        PyTorch the values change and the graph does not (backward through self is the old
+        op's; it raises if that op saved self)."""
+        if is_grad_enabled() and self.requires_grad and self.grad_fn is None:
+            _refuse_leaf("logical_not_", self)
+        with no_grad():
+            return self._in_place(Tensor.logical_not)
+
+    def renorm_(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        """`renorm` in place."""
+        return self._in_place(Tensor.renorm, p, dim, maxnorm)
+
+    def put_(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        """`put` in place."""
+        return self._in_place(Tensor.put, index, source, accumulate)
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
+        """`masked_scatter` in place (mask broadcast to self's shape)."""
+        mask_shape = np.shape(_data(mask))
+        if _broadcast_shape("masked_scatter_", self.shape, mask_shape) != self.shape:
+            raise RuntimeError(f"masked_scatter_: mask of shape {mask_shape} does not broadcast "
+                               f"to self's shape {self.shape}")
+        return self._in_place(Tensor.masked_scatter, mask, source)
+
+    def _in_place_view(self, op: Any, *args: Any) -> Tensor:
+        """Make self the view `op(self, *args)` of its memory (squeeze_, t_, ...): recorded
+        like the op when self requires grad; the version moves on, as PyTorch's, so a graph
+        that saved self refuses to backpropagate."""
+        record = is_grad_enabled() and self.requires_grad
+        if record and self.grad_fn is None:
+            _refuse_leaf(op.__name__ + "_", self)
+        result = op(self, *args)
+        retained = record and self.retains_grad
+        if retained:  # retain_grad() follows the tensor to its new node, as in _in_place
+            self.grad_fn.retained = tuple(reference for reference in self.grad_fn.retained
+                                          if reference() is not self)
+        self.data = result.data
+        if record:
+            self.grad_fn = result.grad_fn
+        if retained:
+            self.retain_grad()
+        self._bump_version()
+        return self
+
+    def squeeze_(self, dim: Axis = None) -> Tensor:
+        """`squeeze` in place (self's shape changes)."""
+        return self._in_place_view(Tensor.squeeze, dim)
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """`unsqueeze` in place (self's shape changes)."""
+        return self._in_place_view(Tensor.unsqueeze, dim)
+
+    def t_(self) -> Tensor:
+        """`t` in place: a matrix is transposed, 0-d and 1-D tensors are unchanged."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D (shape {self.shape})")
+        return self._in_place_view(Tensor.t)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        """`transpose(dim0, dim1)` in place (self's shape changes)."""
+        return self._in_place_view(Tensor.swapaxes, dim0, dim1)
+
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -1003,7 +1215,8 @@ class Tensor:
         try:
             array[index] = _data(value)
         finally:
-            array.flags.writeable = not locked
+            if locked:
+                array.flags.writeable = False
         self._bump_version()
 
     # ----------------------------------------------------------------- comparisons (no grad)
@@ -1657,6 +1870,40 @@ class Tensor:
                       if size != 1 or (dims is not None and position not in dims))
         return _viewed(self, Reshape.apply(self, shape))
 
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """Every window of `size` elements along `dimension`, `step` apart, as a new last axis:
+        (..., n, ...) -> (..., (n - size) // step + 1, ..., size). A view of self, as
+        PyTorch's (in-place writes through it only where windows do not overlap)."""
+        dim = _wrap_dim("unfold", dimension, self.ndim)
+        length = self.shape[dim] if self.ndim else 1
+        if not isinstance(size, (int, np.integer)) or not isinstance(step, (int, np.integer)):
+            raise TypeError(f"unfold: size and step must be ints, got {size!r} and {step!r}")
+        if step <= 0:
+            raise RuntimeError(f"unfold: step is {step} but must be > 0")
+        if not 0 <= size <= length:
+            raise RuntimeError(f"unfold: maximum size for tensor at dimension {dimension} is "
+                               f"{length} but size is {size} (shape {self.shape})")
+        if self.ndim == 0:
+            return self.reshape(1).unfold(0, size, step).reshape(size)
+        result = Windows.apply(self, dim, int(size), int(step))
+        return _share_counter(self, result) if np.may_share_memory(result.data, self.data) \
+            else result
+
+    def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
+        """Sum to `size`, a shape self broadcasts from (the gradient of `expand`): leading
+        axes and axes of size 1 in `size` are summed. Returns self when the shape is `size`."""
+        size = tuple(_shape_args(size))
+        if size == self.shape:
+            return self
+        if len(size) > self.ndim or any(want not in (1, have) for want, have in
+                                        zip(size[::-1], self.shape[::-1])):
+            raise RuntimeError(f"sum_to_size: size {list(size)} is not expandable to size "
+                               f"{list(self.shape)}")
+        lead = self.ndim - len(size)
+        dims = tuple(range(lead)) + tuple(lead + axis for axis, want in enumerate(size)
+                                          if want == 1 and self.shape[lead + axis] != 1)
+        return (self.sum(dims, keepdim=True) if dims else self).reshape(size)
+
     def __getitem__(self, index: Any) -> Tensor:
         """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
         PyTorch's result layout where it differs from NumPy's (integers apply first, see
@@ -1729,6 +1976,18 @@ class Tensor:
         """Convert to bool (nonzero is True; cuts the graph)."""
         return self.astype(np.bool_)
 
+    def short(self) -> Tensor:
+        """Convert to int16 (cuts the graph)."""
+        return self.astype(np.int16)
+
+    def byte(self) -> Tensor:
+        """Convert to uint8 (cuts the graph)."""
+        return self.astype(np.uint8)
+
+    def char(self) -> Tensor:
+        """Convert to int8 (cuts the graph)."""
+        return self.astype(np.int8)
+
     # ----------------------------------------------------------------- PyTorch vocabulary
     # Conversions and views.
     def clone(self, *, memory_format: Any = None) -> Tensor:
@@ -1793,6 +2052,24 @@ class Tensor:
         `float_tensor.new_tensor([1, 2])` is float)."""
         array = np.array(data.data if isinstance(data, Tensor) else data, copy=True)
         return self._new("new_tensor", array, dtype, device, requires_grad)
+
+    def new(self, *args: Any, device: Any = None) -> Tensor:
+        """PyTorch's legacy constructor in self's dtype: `new()` is empty, `new(2, 3)` or
+        `new(Size)` uninitialised (zeros here), `new(data)` a tensor of a list's values."""
+        as_device(device, "new")
+        if not args:
+            return Tensor(np.zeros((0,), dtype=self.dtype))
+        if all(isinstance(arg, (int, np.integer)) and not isinstance(arg, bool)
+               for arg in args) or len(args) == 1 and isinstance(args[0], Size):
+            return self.new_empty(*args)
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if args[0].dtype != self.dtype:
+                raise TypeError(f"new: expected a tensor of dtype {self.dtype}, got "
+                                f"{args[0].dtype}")
+            return args[0].detach()
+        if len(args) == 1:
+            return self.new_tensor(args[0])
+        raise TypeError(f"new: expected sizes (ints) or one sequence of data, got {args!r}")
 
     def view_as(self, other: Tensor) -> Tensor:
         """View with `other`'s shape."""
@@ -1922,6 +2199,71 @@ class Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
         result = Where.apply(_condition(mask), value, self)
         return result if result.dtype == self.dtype else result.astype(self.dtype)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        """Each slice along `dim` whose p-norm (over the other axes) exceeds `maxnorm` scaled
+        to norm maxnorm (by maxnorm / (norm + 1e-7), as PyTorch); the others unchanged."""
+        if self.ndim < 2:
+            raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {self.ndim} "
+                               f"dimensions (shape {self.shape})")
+        if not p > 0:
+            raise RuntimeError(f"renorm: non-positive norm p={p} is not supported")
+        if not maxnorm >= 0:
+            raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+        axis = _wrap_dim("renorm", dim, self.ndim)
+        norms = self.norm(p, tuple(a for a in range(self.ndim) if a != axis), keepdim=True)
+        return self * (maxnorm / (norms + 1e-7)).where(norms.data > maxnorm, 1.0)
+
+    def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        """self with source's elements written at flat positions `index` (self seen as 1-D,
+        negative positions from the end), or added with `accumulate` (repeats add up)."""
+        if not isinstance(index, Tensor) or index.dtype != np.int64:
+            raise RuntimeError(f"put: expected an int64 tensor for index, got "
+                               f"{getattr(index, 'dtype', type(index).__name__)}")
+        if not isinstance(source, Tensor):
+            raise TypeError(f"put: source must be a Tensor, got {type(source).__name__}")
+        if source.dtype != self.dtype:
+            raise RuntimeError(f"put: self and source expected to have the same dtype, but got "
+                               f"{self.dtype} and {source.dtype}")
+        positions = index.data.reshape(-1).copy()  # kept for backward
+        if positions.size != source.numel():
+            raise IndexError(f"put: expected source and index to have the same number of "
+                             f"elements, but got source {source.shape} ({source.numel()}) and "
+                             f"index {index.shape} ({positions.size})")
+        count = self.numel()
+        wrong = positions[(positions < -count) | (positions >= count)]
+        if wrong.size:
+            raise IndexError(f"put: out of range: tried to access index {wrong[0]} on a tensor "
+                             f"of {count} elements (shape {self.shape})")
+        positions %= max(count, 1)
+        flat, values = self.reshape(-1), source.reshape(-1)
+        if accumulate:
+            return (flat + IndexAdd.apply(values, (positions,), flat.shape)).reshape(self.shape)
+        return SetItem.apply(flat, (positions,), values).reshape(self.shape)
+
+    def masked_scatter(self, mask: Any, source: Any) -> Tensor:
+        """self (broadcast with the bool `mask`) with the positions where mask is True filled,
+        in row-major order, by source's first elements;  dself = g where mask is False,
+        dsource = g at the filled positions (0 for unused source elements)."""
+        mask = np.asarray(_data(mask))
+        if mask.dtype != bool:
+            raise RuntimeError(f"masked_scatter: only supports boolean masks, but got mask "
+                               f"with dtype {mask.dtype}")
+        if not isinstance(source, Tensor):
+            raise TypeError(f"masked_scatter: source must be a Tensor, got "
+                            f"{type(source).__name__}")
+        if source.dtype != self.dtype:
+            raise RuntimeError(f"masked_scatter: expected self and source to have the same "
+                               f"dtype, but got {self.dtype} and {source.dtype}")
+        shape = _broadcast_shape("masked_scatter", self.shape, mask.shape)
+        positions = np.flatnonzero(np.broadcast_to(mask, shape))
+        if positions.size > source.numel():
+            raise RuntimeError(f"masked_scatter: number of elements of source ({source.numel()},"
+                               f" shape {source.shape}) < number of ones in mask "
+                               f"({positions.size})")
+        target = (self if self.shape == shape else self.expand(shape)).reshape(-1)
+        values = source.reshape(-1)[: positions.size]
+        return SetItem.apply(target, (positions,), values).reshape(shape)
 
     def masked_select(self, mask: Any) -> Tensor:
         """The elements where `mask` (broadcast with self) is True, as a 1-D tensor."""
@@ -2607,6 +2949,7 @@ from tinygrad_np.ops.shape import (  # noqa: E402
     Reshape,
     SetItem,
     Transpose,
+    Windows,
 )
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
 from tinygrad_np.rng import numpy_generator  # noqa: E402

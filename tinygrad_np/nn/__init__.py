@@ -22,6 +22,7 @@ from tinygrad_np.nn.activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
@@ -48,13 +49,15 @@ from tinygrad_np.nn.conv import (
     AvgPool2d,
     Conv1d,
     Conv2d,
+    ConvTranspose1d,
     ConvTranspose2d,
     Fold,
     MaxPool1d,
     MaxPool2d,
     Unfold,
 )
-from tinygrad_np.nn.dropout import Dropout, Dropout2d
+from tinygrad_np.nn.distance import CosineSimilarity, PairwiseDistance
+from tinygrad_np.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from tinygrad_np.nn.layers_extra import Bilinear, EmbeddingBag, RMSNorm
 from tinygrad_np.nn.layers_more import (
     AdaptiveAvgPool1d,
@@ -77,7 +80,7 @@ from tinygrad_np.nn.layers_more import (
     ZeroPad2d,
     ZeroPad3d,
 )
-from tinygrad_np.nn.linear import Linear
+from tinygrad_np.nn.linear import LazyLinear, Linear
 from tinygrad_np.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -99,8 +102,14 @@ from tinygrad_np.nn.loss import (
     TripletMarginLoss,
 )
 from tinygrad_np.nn.module import Module
-from tinygrad_np.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    GroupNorm,
+    LayerNorm,
+    LocalResponseNorm,
+)
+from tinygrad_np.nn.parameter import Buffer, Parameter, UninitializedParameter
 from tinygrad_np.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_np.nn.shape import (
     Flatten,
@@ -114,6 +123,8 @@ from tinygrad_np.nn.sparse import Embedding
 from tinygrad_np.nn.transformer import (
     MultiheadAttention,
     Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
     TransformerEncoder,
     TransformerEncoderLayer,
 )
@@ -230,6 +241,19 @@ __all__ = [
     "Transformer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "AlphaDropout",
+    "Buffer",
+    "ConvTranspose1d",
+    "CosineSimilarity",
+    "Dropout1d",
+    "Dropout3d",
+    "LazyLinear",
+    "LocalResponseNorm",
+    "PairwiseDistance",
+    "RReLU",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "UninitializedParameter",
     "functional",
     "init",
     "utils",

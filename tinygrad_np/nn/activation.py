@@ -326,3 +326,20 @@ class Softmax2d(Module):
         if x.ndim not in (3, 4):
             raise ValueError(f"Softmax2d: expected 3-D or 4-D input, got shape {x.shape}")
         return F.softmax(x, -3)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: in training each element <= 0 gets its own slope from
+    U(lower, upper); in eval the fixed slope (lower + upper) / 2 (see F.rrelu)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rrelu(x, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                            else "")

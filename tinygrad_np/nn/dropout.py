@@ -1,4 +1,5 @@
-"""Dropout layers: Dropout (elements) and Dropout2d (whole channels), active only in training."""
+"""Dropout layers: Dropout (elements), Dropout1d/2d/3d (whole channels) and AlphaDropout
+(for SELU), active only in training."""
 
 from __future__ import annotations
 
@@ -30,3 +31,25 @@ class Dropout2d(Dropout):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout2d(x, self.p, self.training, self.inplace)
+
+
+class Dropout1d(Dropout):
+    """Dropout of whole channels of (N, C, L) or unbatched (C, L) inputs."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout1d(x, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """Dropout of whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout3d(x, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(Dropout):
+    """Dropout that keeps SELU's mean 0 and variance 1 (see F.alpha_dropout); the identity
+    in eval."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.alpha_dropout(x, self.p, self.training, self.inplace)

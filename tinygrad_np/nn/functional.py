@@ -22,6 +22,13 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn.functional_distance import cosine_similarity as cosine_similarity
 from tinygrad_np.nn.functional_distance import pairwise_distance as pairwise_distance
+from tinygrad_np.nn.functional_extra import (  # noqa: F401  (re-exported)
+    alpha_dropout,
+    dropout1d,
+    dropout3d,
+    local_response_norm,
+    rrelu,
+)
 from tinygrad_np.nn.functional_interpolate import interpolate as interpolate
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,
@@ -864,6 +871,36 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                          f"empty output {size}")
     geometry = _conv.Geometry((kh, kw), stride, (pad_h, pad_h, pad_w, pad_w), dilation)
     y = _conv.ConvTranspose2d.apply(x, weight, bias, geometry, groups, size)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 1-D convolution, as torch.nn.functional.conv_transpose1d: input (N, C, L) or
+    (C, L), weight (C, O/groups, k); output length (L - 1) s - 2 p + d (k - 1) +
+    output_padding + 1. Computed as conv_transpose2d over a height of 1."""
+    name = "conv_transpose1d"
+    x, unbatched = _batched(input, name, ndim=3)
+    weight = _tensor(weight)
+    if weight.ndim != 3:
+        raise ValueError(f"{name}: weight must be 3-D (in, out/groups, k), got shape "
+                         f"{weight.shape}")
+    single = {"stride": stride, "padding": padding, "output_padding": output_padding,
+              "dilation": dilation}
+    for argument, value in single.items():
+        value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+        if len(value) != 1 or not isinstance(value[0], (int, np.integer)):
+            raise TypeError(f"{name}: {argument} must be an int, got {single[argument]!r}")
+        single[argument] = (1 if argument in ("stride", "dilation") else 0, int(value[0]))
+    try:
+        y = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, single["stride"],
+                             single["padding"], single["output_padding"], groups,
+                             single["dilation"])
+    except ValueError as error:  # the 2-D message, named and sized for 1-D
+        raise ValueError(f"{name} (input {tuple(input.shape)}, weight {weight.shape}): "
+                         f"{str(error).split(': ', 1)[-1]}") from None
+    y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
 
 

@@ -1,14 +1,18 @@
-"""`Linear`: the fully connected layer y = x W^T + b."""
+"""`Linear`: the fully connected layer y = x W^T + b; `LazyLinear`, which learns in_features
+from its first input."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import numpy as np
+
+from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
-from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.nn.parameter import Parameter, UninitializedParameter
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor
 
@@ -43,3 +47,48 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class LazyLinear(Linear):
+    """A Linear whose in_features is the last size of its first input, as PyTorch's: until
+    then `weight` and `bias` are UninitializedParameters (in_features 0); the first call
+    draws them as Linear does and the module becomes a `Linear`."""
+
+    def __init__(self, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        as_device(device, "LazyLinear")
+        Module.__init__(self)
+        self.in_features, self.out_features = 0, out_features
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.bias = UninitializedParameter(dtype=dtype) if bias else None
+
+    def has_uninitialized_params(self) -> bool:
+        return any(isinstance(parameter, UninitializedParameter)
+                   for parameter in (self.weight, self.bias))
+
+    def initialize_parameters(self, input: Tensor) -> None:  # noqa: A002
+        """Give the parameters their shapes from `input` (..., in_features) and values."""
+        if not self.has_uninitialized_params():
+            return
+        if not isinstance(input, Tensor) or input.ndim == 0:
+            raise ValueError(f"LazyLinear: the first input must be a tensor of shape (..., "
+                             f"in_features), got {getattr(input, 'shape', type(input).__name__)}")
+        self.in_features = in_features = input.shape[-1]
+        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
+        self.weight.materialize((self.out_features, in_features))
+        self.weight.data = _read_only(generator().uniform(
+            -bound, bound, (self.out_features, in_features)).astype(self.weight.dtype))
+        if self.bias is not None:
+            self.bias.materialize((self.out_features,))
+            self.bias.data = _read_only(generator().uniform(
+                -bound, bound, self.out_features).astype(self.bias.dtype))
+        self.__class__ = Linear
+
+    def forward(self, x: Tensor) -> Tensor:
+        self.initialize_parameters(x)  # from now on self is a Linear
+        return F.linear(x, self.weight, self.bias)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False  # a leaf that requires grad holds a read-only array
+    return array

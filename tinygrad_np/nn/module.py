@@ -14,8 +14,9 @@ assigned, plus whatever sits inside attributes that are lists, tuples or dicts (
             return self.out(x)
 
 No registration step is needed (`nn.ModuleList` and friends exist for PyTorch code, but a
-plain list works too), and no `__setattr__` magic: the walk reads `vars(self)`, whose order
-Python keeps. Modules are visited depth first in that order; as in PyTorch, a module's own
+plain list works too), and the only `__setattr__` magic is PyTorch's `nn.Buffer` (assigning
+one registers a buffer): the walk reads `vars(self)`, whose order Python keeps. Modules are
+visited depth first in that order; as in PyTorch, a module's own
 parameters come before those of its sub-modules, and a parameter or module reachable twice
 is reported once, under its first name.
 """
@@ -30,7 +31,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device, is_device
 from tinygrad_np.function import no_grad
-from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.nn.parameter import Buffer, Parameter
 from tinygrad_np.tensor import Tensor
 
 
@@ -66,6 +67,17 @@ class Module:
 
     def __init__(self) -> None:
         self.training = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Only an nn.Buffer is special: assigning one registers it as a buffer, as PyTorch.
+        if isinstance(value, Buffer):
+            current = vars(self).get(name)
+            if isinstance(current, (Parameter, Module)):
+                kind = "parameter" if isinstance(current, Parameter) else "child module"
+                raise TypeError(f"cannot assign a Buffer as {name!r}, which holds a {kind} "
+                                "(delete it first)")
+            vars(self).setdefault("_buffer_names", {})[name] = value.persistent
+        object.__setattr__(self, name, value)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")

@@ -1,9 +1,13 @@
-"""`Parameter`: a Tensor that a Module treats as one of its learnable weights."""
+"""`Parameter`: a Tensor that a Module treats as one of its learnable weights;
+`UninitializedParameter` (a lazy module's) and `Buffer` (a tensor to register as a buffer)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.tensor import Tensor
 
 
@@ -27,3 +31,39 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class UninitializedParameter(Parameter):
+    """A Parameter without values yet (a lazy module's, such as LazyLinear's, until its first
+    call): `materialize(shape)` gives it zeros of that shape and makes it a Parameter."""
+
+    __slots__ = ()
+
+    def __init__(self, requires_grad: bool = True, dtype: Any = None) -> None:
+        super().__init__(np.zeros((0,), dtype=get_default_dtype() if dtype is None else dtype),
+                         requires_grad=requires_grad)
+
+    def materialize(self, shape: tuple[int, ...], dtype: Any = None) -> None:
+        array = np.zeros(shape, dtype=self.dtype if dtype is None else dtype)
+        array.flags.writeable = not self.requires_grad  # a leaf's array is read-only
+        self.data = array
+        self.__class__ = Parameter
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+
+class Buffer(Tensor):
+    """torch.nn.Buffer: `module.name = nn.Buffer(tensor, persistent=True)` registers the
+    tensor as a buffer (as `register_buffer` does); it shares the tensor's memory, as
+    PyTorch's `tensor.detach()`, and keeps its requires_grad."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data: Any = None, *, persistent: bool = True) -> None:
+        if data is None:
+            data = np.zeros((0,), dtype=get_default_dtype())
+        requires_grad = isinstance(data, Tensor) and data.requires_grad
+        super().__init__(data.detach() if isinstance(data, Tensor) else data,
+                         requires_grad=requires_grad)
+        self.persistent = persistent

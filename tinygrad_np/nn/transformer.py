@@ -1,6 +1,6 @@
 """Attention layers as PyTorch's, composed of existing Tensor ops: `nn.MultiheadAttention`,
-`nn.TransformerEncoderLayer`, `nn.TransformerEncoder` and
-`nn.Transformer.generate_square_subsequent_mask`.
+`nn.TransformerEncoderLayer`, `nn.TransformerEncoder`, `nn.TransformerDecoderLayer`,
+`nn.TransformerDecoder` and `nn.Transformer.generate_square_subsequent_mask`.
 
 Parameter names, shapes and initialisation are PyTorch's (`in_proj_weight` (3E, E) Xavier-
 uniform, `in_proj_bias` zeros, `out_proj` a Linear with a zero bias; `q_proj_weight`,
@@ -254,27 +254,127 @@ class TransformerEncoder(Module):
     def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Tensor:
         output = _tensor(src)
-        if is_causal is None:  # PyTorch's _detect_is_causal_mask
-            is_causal = False
-            if mask is not None:
-                array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-                size = array.shape[-1]
-                is_causal = (array.shape == (size, size) and array.dtype.kind == "f"
-                             and np.array_equal(array, _causal_mask(size, array.dtype)))
+        if is_causal is None:
+            is_causal = _detect_is_causal_mask(mask)
         for layer in self.layers:
             output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                            is_causal=is_causal)
         return output if self.norm is None else self.norm(output)
 
 
+def _detect_is_causal_mask(mask: Any, size: int | None = None) -> bool:
+    """PyTorch's _detect_is_causal_mask: is `mask` the float causal mask of its size?"""
+    if mask is None:
+        return False
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    size = array.shape[-2] if size is None and array.ndim >= 2 else size
+    return (array.shape == (size, size) and array.dtype.kind == "f"
+            and np.array_equal(array, _causal_mask(size, array.dtype)))
+
+
+class TransformerDecoderLayer(Module):
+    """Self-attention over the target, attention to `memory` (the encoder's output), then a
+    feed-forward block, each with dropout and a residual connection, layer-normed after (or,
+    `norm_first`, before) as PyTorch's. forward(tgt, memory, tgt_mask=None, memory_mask=None,
+    tgt_key_padding_mask=None, memory_key_padding_mask=None, tgt_is_causal=False,
+    memory_is_causal=False)."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: Any = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                            batch_first=batch_first, dtype=dtype)
+        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                 batch_first=batch_first, dtype=dtype)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.dropout3 = Dropout(dropout)
+        self.activation = _activation(activation)
+
+    def _sa_block(self, x: Tensor, mask: Any, padding: Any, is_causal: bool) -> Tensor:
+        x = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding,
+                           is_causal=is_causal, need_weights=False)[0]
+        return self.dropout1(x)
+
+    def _mha_block(self, x: Tensor, memory: Tensor, mask: Any, padding: Any,
+                   is_causal: bool) -> Tensor:
+        x = self.multihead_attn(x, memory, memory, attn_mask=mask, key_padding_mask=padding,
+                                is_causal=is_causal, need_weights=False)[0]
+        return self.dropout2(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Any = None,
+                memory_mask: Any = None, tgt_key_padding_mask: Any = None,
+                memory_key_padding_mask: Any = None, tgt_is_causal: bool = False,
+                memory_is_causal: bool = False) -> Tensor:
+        x, memory = _tensor(tgt), _tensor(memory)
+        if x.ndim != memory.ndim or x.ndim not in (2, 3):
+            raise ValueError(f"TransformerDecoderLayer: tgt and memory must both be 3-D "
+                             f"(batched) or 2-D (unbatched), got shapes {x.shape} and "
+                             f"{memory.shape}")
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask,
+                                   tgt_is_causal)
+            x = x + self._mha_block(self.norm2(x), memory, memory_mask,
+                                    memory_key_padding_mask, memory_is_causal)
+            return x + self._ff_block(self.norm3(x))
+        x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+        x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask,
+                                           memory_is_causal))
+        return self.norm3(x + self._ff_block(x))
+
+
+class TransformerDecoder(Module):
+    """`num_layers` deep copies of `decoder_layer` in `layers`, then `norm` if given.
+    forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False); a None
+    tgt_is_causal is found from tgt_mask, as PyTorch does."""
+
+    def __init__(self, decoder_layer: Module, num_layers: int,
+                 norm: Module | None = None) -> None:
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Any = None,
+                memory_mask: Any = None, tgt_key_padding_mask: Any = None,
+                memory_key_padding_mask: Any = None, tgt_is_causal: bool | None = None,
+                memory_is_causal: bool = False) -> Tensor:
+        output = _tensor(tgt)
+        if tgt_is_causal is None:
+            size = output.shape[1 if getattr(self.layers[0], "self_attn", None) is not None
+                                and self.layers[0].self_attn.batch_first
+                                and output.ndim == 3 else 0]
+            tgt_is_causal = _detect_is_causal_mask(tgt_mask, size)
+        for layer in self.layers:
+            output = layer(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                           tgt_key_padding_mask=tgt_key_padding_mask,
+                           memory_key_padding_mask=memory_key_padding_mask,
+                           tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
+        return output if self.norm is None else self.norm(output)
+
+
 class Transformer(Module):
     """Only `Transformer.generate_square_subsequent_mask(sz)` is here: the full
-    encoder-decoder model (TransformerDecoderLayer, TransformerDecoder) is not implemented."""
+    encoder-decoder model is not implemented (compose TransformerEncoder and
+    TransformerDecoder)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError("nn.Transformer (the encoder-decoder model) is not "
-                                  "implemented; nn.TransformerEncoder and "
-                                  "Transformer.generate_square_subsequent_mask are")
+                                  "implemented; nn.TransformerEncoder, nn.TransformerDecoder "
+                                  "and Transformer.generate_square_subsequent_mask are")
 
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: Any = None,

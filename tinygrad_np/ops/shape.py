@@ -97,3 +97,24 @@ class Cast(Function):
 
     def backward(ctx, grad_output):
         return grad_output.astype(ctx.input_dtype)
+
+
+class Windows(Function):
+    """y = x's windows of `size` every `step` along `dim`, a new last axis (Tensor.unfold: a
+    view);  dx = g added back at each window's place (overlaps accumulate)."""
+
+    def forward(ctx, x, dim, size, step):
+        ctx.input_shape = x.shape
+        count = (x.shape[dim] - size) // step + 1
+        starts = np.arange(count).reshape((count,) + (1,) * (x.ndim - dim))
+        offsets = np.arange(size).reshape((1,) * (x.ndim - dim) + (size,))
+        # The index that x[index] would copy the windows with: the backward adds through it.
+        ctx.index = tuple(starts * step + offsets if axis == dim else np.arange(n).reshape(
+            (1,) * axis + (n,) + (1,) * (x.ndim - axis)) for axis, n in enumerate(x.shape))
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:]
+        return np.lib.stride_tricks.as_strided(
+            x, x.shape[:dim] + (count,) + x.shape[dim + 1:] + (size,), strides + (x.strides[dim],),
+            writeable=step >= size and x.flags.writeable)  # overlapping windows: read-only
+
+    def backward(ctx, grad_output):
+        return xp.index_add(grad_output, ctx.index, ctx.input_shape)

@@ -1,0 +1,108 @@
+"""More of torch.nn.functional, composed from Tensor ops (re-exported by F): dropout1d,
+dropout3d, alpha_dropout, local_response_norm and rrelu. Random masks and slopes come from
+the library generator (`tg.manual_seed`), so they are reproducible but not PyTorch's draws.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.rng import generator
+from tinygrad_np.tensor import Tensor
+
+# PyTorch's alpha_dropout constant: -SELU's negative saturation value, SELU_SCALE * SELU_ALPHA
+_ALPHA = 1.7580993408473766
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _feature_dropout(name: str, input: Any, p: float, training: bool,  # noqa: A002
+                     inplace: bool, spatial: int) -> Tensor:
+    """Dropout of whole channels of (N, C, *spatial) or unbatched (C, *spatial) inputs."""
+    from tinygrad_np.nn import functional as F  # F imports this module
+
+    F._check_probability(p, name)
+    x = _tensor(input)
+    if x.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{name}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
+                         f"input (channels and {spatial} spatial dimension(s), an optional "
+                         f"batch dimension), got shape {x.shape}")
+    if not training or p == 0:
+        return x
+    return F._dropout(x, p, x.shape[:-spatial] + (1,) * spatial, inplace)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of an (N, C, L) or (C, L) input with probability p, scaling the
+    rest by 1/(1-p)."""
+    return _feature_dropout("dropout1d", input, p, training, inplace, 1)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of an (N, C, D, H, W) or (C, D, H, W) input with probability p,
+    scaling the rest by 1/(1-p). (PyTorch warns and goes on for other ranks: they raise here.)"""
+    return _feature_dropout("dropout3d", input, p, training, inplace, 3)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
+                  inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped elements become -1.7581 (SELU's saturation), then
+    a x + b keeps mean 0 and variance 1, as PyTorch (a = ((alpha^2 p + 1)(1 - p))^-1/2).
+    The input itself when not training (the default, as in PyTorch), p = 0 or empty."""
+    from tinygrad_np.nn import functional as F
+
+    F._check_probability(p, "alpha_dropout")
+    x = _tensor(input)
+    if not training or p == 0 or x.numel() == 0:
+        return x
+    dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
+    if p == 1:
+        return x.mul_(0.0) if inplace else x * np.zeros((), dtype=dtype)
+    keep = (generator().random(x.shape, dtype=np.float32) >= p).astype(dtype)
+    a = 1 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+    shift = ((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(dtype)
+    scale = (keep * a).astype(dtype)
+    return x.mul_(scale).add_(shift) if inplace else x * scale + shift
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: A002
+                        beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta, the channel
+    window zero-padded (size // 2 before, (size - 1) // 2 after), as PyTorch's (N, C, ...)."""
+    from tinygrad_np.nn import functional as F
+
+    x = _tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input "
+                         f"(got {x.ndim} dimensions, shape {x.shape})")
+    if not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    if x.numel() == 0:
+        return x
+    padding = (0, 0) * (x.ndim - 2) + (size // 2, (size - 1) // 2)
+    squares = F.pad(x * x, padding)
+    average = squares.unfold(1, size, 1).mean(-1)
+    return x / (average * alpha + k) ** beta
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: in training each element <= 0 is multiplied by its own slope
+    drawn from U(lower, upper) (its gradient), else the fixed slope (lower + upper) / 2."""
+    from tinygrad_np.nn import functional as F
+
+    x = _tensor(input)
+    if not training:
+        return F.leaky_relu(x, (lower + upper) / 2, inplace)
+    dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
+    slopes = generator().uniform(lower, upper, x.shape)
+    noise = np.where(x.data <= 0, slopes, 1.0).astype(dtype)
+    return x.mul_(noise) if inplace else x * noise
