@@ -179,3 +179,17 @@ def test_a_handle_is_a_context_manager_and_hooks_die_with_the_graph():
     del h
     gc.collect()
     assert node() is None  # nothing global keeps a hooked node alive
+
+
+@pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
+def test_copies_drop_hooks_with_a_warning_as_pytorch(copier):
+    import copy
+    import pickle
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g * 100)
+    with pytest.warns(UserWarning, match="backward hook"):
+        y = copy.deepcopy(x) if copier == "deepcopy" else pickle.loads(pickle.dumps(x))
+    (y * 2).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [2.0, 2.0])
+    (x * 2).sum().backward()  # the original keeps its hook
+    np.testing.assert_array_equal(x.grad.numpy(), [200.0, 200.0])

@@ -1751,3 +1751,30 @@ def test_view_that_needs_a_copy_raises_as_in_pytorch():
     v.add_(1.0)
     assert a.data[0, 0] == 1.0
     np.testing.assert_array_equal(a.T.reshape(9).data, np.arange(1.0, 10.0).reshape(3, 3).T.ravel())
+
+
+@pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
+def test_a_copied_model_keeps_its_parameters_arrays_read_only(copier):
+    # copy.deepcopy(model) (a best-model snapshot, a target network) must keep the
+    # guarantee that a parameter's array cannot be written behind autograd's back
+    import copy
+    import pickle
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    twin = copy.deepcopy(model) if copier == "deepcopy" else pickle.loads(pickle.dumps(model))
+    before = model[0].weight.numpy().copy()
+    for param in twin.parameters():
+        assert not np.shares_memory(param.data, model[0].weight.data)
+        with pytest.raises(ValueError, match="read-only"):
+            param.data[...] = 0.0
+    optimizer = optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
+    x = tg.randn(4, 2)
+    for _ in range(2):
+        optimizer.zero_grad()
+        twin(x).pow(2).sum().backward()
+        optimizer.step()
+    assert not np.allclose(twin[0].weight.numpy(), before)
+    np.testing.assert_array_equal(model[0].weight.numpy(), before)
+    loss = twin(x).pow(2).sum()
+    optimizer.step()  # the copy's parameters still carry version counters
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()

@@ -11,6 +11,7 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 from __future__ import annotations
 
 import math
+import warnings
 import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
@@ -655,6 +656,28 @@ class Tensor:
         tensor; a Tensor it returns (same shape and dtype) replaces that gradient. Returns a
         handle: `handle.remove()` (see `tinygrad_np.hooks`)."""
         return _register_hook(self, hook)
+
+    def __getstate__(self) -> tuple[dict | None, dict]:
+        """Pickle and deepcopy keep every slot but the hooks (as in PyTorch, with its
+        warning when there are some)."""
+        if getattr(self, "_hooks", ()):
+            warnings.warn(f"the {len(self._hooks)} backward hook(s) of this tensor are not "
+                          "kept by pickle or deepcopy", UserWarning, stacklevel=2)
+        slots = {name: getattr(self, name) for cls in type(self).__mro__
+                 for name in getattr(cls, "__slots__", ()) if hasattr(self, name) and
+                 name not in ("_hooks", "__weakref__", "__dict__")}
+        return getattr(self, "__dict__", None) or None, slots
+
+    def __setstate__(self, state: tuple[dict | None, dict]) -> None:
+        """The copy's slots; a leaf that requires grad gets a read-only array again."""
+        attributes, slots = state
+        if attributes:
+            self.__dict__.update(attributes)
+        for name, value in slots.items():
+            object.__setattr__(self, name, value)
+        if self._requires_grad and self.grad_fn is None and self.data.flags.writeable:
+            self.data = self.data.view()
+            self.data.flags.writeable = False
 
     @property
     def retains_grad(self) -> bool:
