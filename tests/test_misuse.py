@@ -1778,3 +1778,13 @@ def test_a_copied_model_keeps_its_parameters_arrays_read_only(copier):
     optimizer.step()  # the copy's parameters still carry version counters
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         loss.backward()
+
+
+@pytest.mark.parametrize("expr", ["b - f", "f - b", "b - b", "b - 1", "1 - b", "b.sub(f)",
+                                  "f.sub(b)"])
+def test_subtracting_a_bool_tensor_is_refused_as_in_pytorch(expr):
+    # NumPy silently computes True - 1.0 = 0.0; PyTorch refuses any bool operand of `-`
+    b, f = tg.tensor([True, False]), tg.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="Sub: subtraction .* bool tensor"):
+        eval(expr)
+    np.testing.assert_array_equal((f - True).numpy(), [0.0, 1.0])  # a Python bool is a number

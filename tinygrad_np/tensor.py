@@ -2544,9 +2544,9 @@ class Tensor:
         # PyTorch's gradient is 0 where the norm is 0 and, for p < 1, where x is 0. Adding 1
         # there and taking it away after keeps the values and makes the rules' 0 * inf (NaN)
         # a 0 (the masks are constants, so create_graph sees the same rule).
-        zero = np.asarray(source.data == 0) if p < 1 else 0
+        zero = (source.data == 0).astype(source.dtype) if p < 1 else 0
         total = ((source.abs() + zero) ** p - zero).sum(dims, keepdim=keepdim)
-        empty = np.asarray(total.data == 0)
+        empty = (total.data == 0).astype(total.dtype)
         return (total + empty) ** (1.0 / p) - empty
 
     # Shape.
