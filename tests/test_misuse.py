@@ -1788,3 +1788,29 @@ def test_subtracting_a_bool_tensor_is_refused_as_in_pytorch(expr):
     with pytest.raises(TypeError, match="Sub: subtraction .* bool tensor"):
         eval(expr)
     np.testing.assert_array_equal((f - True).numpy(), [0.0, 1.0])  # a Python bool is a number
+
+
+@pytest.mark.parametrize("write", [
+    lambda c: c.unfold(1, 2, 1)[:, 0].mul_(10),
+    lambda c: c.unfold(1, 2, 1).select(2, 0).zero_(),
+    lambda c: c.unfold(1, 2, 1).transpose(1, 2).add_(1),
+])
+def test_a_write_through_a_view_of_an_overlapping_unfold_is_refused_not_lost(write):
+    # the windows overlap, so the memory cannot be written in place here; a private copy
+    # used to take the write silently while the base kept its values
+    c = tg.tensor(np.arange(12.0).reshape(2, 6))
+    with pytest.raises(RuntimeError, match="whose memory cannot be written.*clone"):
+        write(c)
+    np.testing.assert_array_equal(c.numpy(), np.arange(12.0).reshape(2, 6))
+
+
+def test_a_write_through_a_view_of_a_non_overlapping_unfold_reaches_the_base():
+    c = tg.tensor(np.arange(12.0).reshape(2, 6))
+    c.unfold(1, 2, 2)[0].mul_(10)
+    expected = np.arange(12.0).reshape(2, 6)
+    expected[0] *= 10
+    np.testing.assert_array_equal(c.numpy(), expected)
+    torch = pytest.importorskip("torch")
+    t = torch.arange(12.0, dtype=torch.float64).reshape(2, 6)
+    t.unfold(1, 2, 2)[0].mul_(10)
+    np.testing.assert_array_equal(c.numpy(), t.numpy())

@@ -404,3 +404,9 @@ def test_decoder_errors_and_structure():
         layer(tg.zeros(L, E), tg.zeros(S, N, E))
     stack = nn.TransformerDecoder(layer, 3)
     assert len(stack.layers) == 3 and stack.layers[0] is not layer
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_rrelu_with_lower_above_upper_is_refused_as_in_pytorch(training):
+    with pytest.raises(RuntimeError, match="rrelu: the lower bound"):
+        F.rrelu(tg.randn(3), 0.5, 0.1, training=training)

@@ -510,9 +510,18 @@ def _sections_or_indices(name: str, spec: Any) -> Any:
     return [int(i) for i in spec]
 
 
-def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+def tensor_split(input: Any, indices_or_sections: Any = None, dim: int = 0, *,
+                 sections: Any = None, indices: Any = None,
+                 tensor_indices_or_sections: Any = None) -> tuple[Tensor, ...]:
     """Views of `input` along `dim`: n near-equal sections (the first size % n one longer),
-    or the pieces between the given indices (as NumPy's array_split)."""
+    or the pieces between the given indices (as NumPy's array_split). PyTorch's keyword
+    spellings `sections=`, `indices=`, `tensor_indices_or_sections=` are accepted."""
+    given = [v for v in (indices_or_sections, sections, indices, tensor_indices_or_sections)
+             if v is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split: give exactly one of indices_or_sections, sections, "
+                        f"indices, tensor_indices_or_sections (got {len(given)})")
+    indices_or_sections = given[0]
     x = _tensor(input)
     if x.ndim == 0:
         raise RuntimeError("tensor_split: expected a tensor of at least 1 dim, got a 0-d one")

@@ -9,6 +9,7 @@ hooks as `hooks`, a leaf in its `_hooks` slot; both go with the object.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -46,12 +47,13 @@ def register_hook(tensor: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Re
     if not tensor.requires_grad:
         raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
                            "require grad")
+    entry = partial(hook)  # its own object: a handle removes this registration only
     if tensor.grad_fn is None:
-        tensor._hooks = (*getattr(tensor, "_hooks", ()), hook)
+        tensor._hooks = (*getattr(tensor, "_hooks", ()), entry)
         leaves_hooked = True
-        return RemovableHandle(tensor, hook)
-    tensor.grad_fn.hooks = (*tensor.grad_fn.hooks, hook)
-    return RemovableHandle(tensor.grad_fn, hook)
+        return RemovableHandle(tensor, entry)
+    tensor.grad_fn.hooks = (*tensor.grad_fn.hooks, entry)
+    return RemovableHandle(tensor.grad_fn, entry)
 
 
 def run_hooks(hooks: tuple, grad: Any, create_graph: bool) -> Any:
@@ -61,11 +63,12 @@ def run_hooks(hooks: tuple, grad: Any, create_graph: bool) -> Any:
         result = hook(value)
         if result is None:
             continue
-        if not isinstance(result, Tensor) or result.shape != value.shape or \
-                result.dtype != value.dtype:
-            raise RuntimeError(
-                f"hook {getattr(hook, '__name__', hook)!r} changed the gradient: it got "
-                f"{value.dtype} {value.shape} and returned "
-                f"{getattr(result, 'dtype', type(result).__name__)} {np.shape(result)}")
+        name = getattr(getattr(hook, "func", hook), "__name__", hook)
+        if not isinstance(result, Tensor):
+            raise RuntimeError(f"hook {name!r} returned a {type(result).__name__}: a hook "
+                               "returns None or a Tensor")
+        if result.shape != value.shape or result.dtype != value.dtype:
+            raise RuntimeError(f"hook {name!r} changed the gradient: it got {value.dtype} "
+                               f"{value.shape} and returned {result.dtype} {result.shape}")
         value = result
     return value if create_graph else value.data

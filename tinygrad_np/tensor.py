@@ -210,12 +210,13 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
         try:
             array.flags.writeable = True
             return array, True
-        except ValueError:  # a broadcast view, or memory owned by a read-only array
-            if array.base is not None and not isinstance(array.base, np.ndarray):
-                raise RuntimeError(  # a copy would silently not write through
-                    f"in-place operation on an unfold() view (shape {tensor.shape}) whose "
-                    "windows overlap or whose tensor is read-only (a leaf that requires "
-                    "grad): not supported; clone() it first") from None
+        except ValueError:  # memory a read-only array owns, or an unfold() view (and views
+            # of one): a copy would silently not write through to the tensors sharing it
+            if _shares_memory_with_a_live_tensor(tensor) or array.base is not None and not isinstance(array.base, np.ndarray):
+                raise RuntimeError(
+                    f"in-place operation on a view (shape {tensor.shape}) whose memory cannot be "
+                    "written: an unfold() view with overlapping windows, a view of one, or a "
+                    "view of a read-only array; not supported, clone() it first") from None
     tensor.data = array = array.copy()
     return array, False
 

@@ -100,6 +100,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
     from tinygrad_np.nn import functional as F
 
     x = _tensor(input)
+    if lower > upper:
+        raise RuntimeError(f"rrelu: the lower bound ({lower}) must be <= the upper ({upper})")
     if not training:
         return F.leaky_relu(x, (lower + upper) / 2, inplace)
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
