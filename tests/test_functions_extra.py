@@ -600,7 +600,8 @@ def test_bad_input_is_refused_as_pytorch_refuses_it(name):
 def test_tensor_split_takes_pytorchs_keywords(keyword):
     value = {"sections": 3, "indices": [2, 5], "tensor_indices_or_sections": tg.tensor(3)}[keyword]
     pieces = tg.tensor_split(tg.arange(7), **{keyword: value})
-    expected = {"sections": [3, 2, 2], "indices": [2, 3, 2], "tensor_indices_or_sections": [3, 2, 2]}
+    expected = {"sections": [3, 2, 2], "indices": [2, 3, 2],
+                "tensor_indices_or_sections": [3, 2, 2]}
     assert [p.shape[0] for p in pieces] == expected[keyword]
     with pytest.raises(TypeError, match="tensor_split: give exactly one"):
         tg.tensor_split(tg.arange(7), 2, **{keyword: value})

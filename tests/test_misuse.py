@@ -1784,9 +1784,10 @@ def test_a_copied_model_keeps_its_parameters_arrays_read_only(copier):
                                   "f.sub(b)"])
 def test_subtracting_a_bool_tensor_is_refused_as_in_pytorch(expr):
     # NumPy silently computes True - 1.0 = 0.0; PyTorch refuses any bool operand of `-`
-    b, f = tg.tensor([True, False]), tg.tensor([1.0, 2.0])
+    names = {"b": tg.tensor([True, False]), "f": tg.tensor([1.0, 2.0])}
     with pytest.raises(TypeError, match="Sub: subtraction .* bool tensor"):
-        eval(expr)
+        eval(expr, {}, names)
+    f = names["f"]
     np.testing.assert_array_equal((f - True).numpy(), [0.0, 1.0])  # a Python bool is a number
 
 
