@@ -212,7 +212,8 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
             return array, True
         except ValueError:  # memory a read-only array owns, or an unfold() view (and views
             # of one): a copy would silently not write through to the tensors sharing it
-            if _shares_memory_with_a_live_tensor(tensor) or array.base is not None and not isinstance(array.base, np.ndarray):
+            unfolded = array.base is not None and not isinstance(array.base, np.ndarray)
+            if unfolded or _shares_memory_with_a_live_tensor(tensor):
                 raise RuntimeError(
                     f"in-place operation on a view (shape {tensor.shape}) whose memory cannot be "
                     "written: an unfold() view with overlapping windows, a view of one, or a "

@@ -26,7 +26,7 @@ class Sub(Function):
     """y = a - b;  da = g,  db = -g."""
 
     def forward(ctx, a, b):
-        if getattr(a, "dtype", None) == bool or getattr(b, "dtype", None) == bool:
+        if any(getattr(getattr(x, "dtype", None), "kind", None) == "b" for x in (a, b)):
             raise TypeError("Sub: subtraction (`-`) with a bool tensor is not supported, as in "
                             "PyTorch; use `~` or logical_xor() for bools, or convert with .float()")
         return a - b
