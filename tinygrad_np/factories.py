@@ -14,8 +14,17 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.rng import generator
+from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import Tensor, _shape_args
+
+
+def _shape(op: str, shape: tuple, size: Any) -> tuple[int, ...]:
+    """The shape given positionally (ints or one tuple) or as PyTorch's `size=` keyword."""
+    if size is None:
+        return _shape_args(shape)
+    if shape:
+        raise TypeError(f"{op}: give the shape positionally or as size=, not both")
+    return _shape_args((size,))
 
 
 def _float_tensor(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
@@ -31,18 +40,18 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     return Tensor(copied, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
-          device: Any = None) -> Tensor:
+def zeros(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
+          requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of zeros (default float dtype)."""
     as_device(device, "zeros")
-    return _float_tensor(np.zeros(_shape_args(shape)), dtype, requires_grad)
+    return _float_tensor(np.zeros(_shape("zeros", shape, size)), dtype, requires_grad)
 
 
-def ones(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
-         device: Any = None) -> Tensor:
+def ones(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
+         requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones (default float dtype)."""
     as_device(device, "ones")
-    return _float_tensor(np.ones(_shape_args(shape)), dtype, requires_grad)
+    return _float_tensor(np.ones(_shape("ones", shape, size)), dtype, requires_grad)
 
 
 def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
@@ -59,18 +68,21 @@ def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
     return Tensor(np.ones(other.shape, dtype=dtype or other.dtype), requires_grad=requires_grad)
 
 
-def randn(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
-          device: Any = None) -> Tensor:
-    """Samples from the standard normal distribution N(0, 1)."""
+def randn(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
+          dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Samples from the standard normal distribution N(0, 1) (from `generator`, a
+    tg.Generator or np.random.Generator, if given)."""
     as_device(device, "randn")
-    return _float_tensor(generator().standard_normal(_shape_args(shape)), dtype, requires_grad)
+    values = numpy_generator(generator).standard_normal(_shape("randn", shape, size))
+    return _float_tensor(values, dtype, requires_grad)
 
 
-def rand(*shape: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
-         device: Any = None) -> Tensor:
-    """Samples from the uniform distribution on [0, 1)."""
+def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
+         dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Samples from the uniform distribution on [0, 1) (from `generator`, if given)."""
     as_device(device, "rand")
-    return _float_tensor(generator().random(_shape_args(shape)), dtype, requires_grad)
+    values = numpy_generator(generator).random(_shape("rand", shape, size))
+    return _float_tensor(values, dtype, requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
@@ -131,10 +143,10 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
                  requires_grad, device, "full_like")
 
 
-def empty(*size: int | tuple[int, ...], dtype: Any = None, requires_grad: bool = False,
-          device: Any = None) -> Tensor:
+def empty(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
+          requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of `size` whose values are unspecified (here: zeros, so never garbage)."""
-    return _made(np.zeros(_shape_args(size), dtype=dtype or get_default_dtype()), None,
+    return _made(np.zeros(_shape("empty", shape, size), dtype=dtype or get_default_dtype()), None,
                  requires_grad, device, "empty")
 
 
@@ -148,19 +160,19 @@ def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
 def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
     """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype."""
-    return _made(generator().random(input.shape), dtype or input.dtype, requires_grad,
+    return _made(numpy_generator(None).random(input.shape), dtype or input.dtype, requires_grad,
                  device, "rand_like")
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
                device: Any = None) -> Tensor:
     """Standard normal samples with `input`'s shape and (unless given) dtype."""
-    return _made(generator().standard_normal(input.shape), dtype or input.dtype,
+    return _made(numpy_generator(None).standard_normal(input.shape), dtype or input.dtype,
                  requires_grad, device, "randn_like")
 
 
-def randint(*args: Any, size: Any = None, dtype: Any = None, requires_grad: bool = False,
-            device: Any = None) -> Tensor:
+def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
+            requires_grad: bool = False, device: Any = None) -> Tensor:
     """Integers uniform in [low, high): `randint(high, size)` or `randint(low, high, size)`
     (int64 unless `dtype` says otherwise)."""
     if size is None and args and isinstance(args[-1], (tuple, list)):
@@ -175,14 +187,15 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, requires_grad: bool
         raise TypeError("randint: missing the size (a tuple)")
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    values = generator().integers(low, high, tuple(size), dtype=np.int64)
+    values = numpy_generator(generator).integers(low, high, tuple(size), dtype=np.int64)
     return _made(values, dtype, requires_grad, device, "randint")
 
 
-def randperm(n: int, *, dtype: Any = np.int64, requires_grad: bool = False,
-             device: Any = None) -> Tensor:
+def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
     """A random permutation of 0 .. n-1 (int64)."""
-    return _made(generator().permutation(n), dtype, requires_grad, device, "randperm")
+    values = numpy_generator(generator).permutation(n)
+    return _made(values, dtype, requires_grad, device, "randperm")
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None,

@@ -68,14 +68,24 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    """Write `values` into the tensor in place (cast to its dtype), unrecorded."""
+    """Write `values` into the tensor in place (cast to its dtype), unrecorded. A writable
+    ndarray is filled in place; a parameter's `.data` (read-only here) is refused, naming
+    the fix, rather than failing on a missing `copy_`."""
+    if isinstance(tensor, np.ndarray):
+        if not tensor.flags.writeable:
+            raise TypeError("nn.init: got a read-only NumPy array (here `p.data` is the "
+                            "parameter's array, read-only): pass the tensor itself, e.g. "
+                            "nn.init.normal_(m.weight, 0.0, 0.02)")
+        tensor[...] = values
+        return tensor
     with no_grad():
         tensor.copy_(np.asarray(values))
     return tensor
 
 
-def _generator(generator: np.random.Generator | None) -> np.random.Generator:
-    return rng.generator() if generator is None else generator
+def _generator(generator: Any) -> np.random.Generator:
+    """The NumPy generator to draw from: the library's, or a tg.Generator's, or the given one."""
+    return rng.numpy_generator(generator)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
@@ -105,7 +115,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
     accepted = max(normal_cdf((b - mean) / std) - normal_cdf((a - mean) / std), 1e-6)
     kept: list[np.ndarray] = []
-    needed = tensor.numel()
+    needed = math.prod(tensor.shape)
     while needed > 0:
         draws = source.normal(mean, std, min(int(needed / accepted * 1.1) + 16, 1 << 24))
         draws = draws[(draws >= a) & (draws <= b)][:needed]
@@ -189,10 +199,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
     if tensor.ndim < 2:
         raise ValueError(f"Only tensors with 2 or more dimensions are supported "
                          f"(shape {tensor.shape})")
-    if tensor.numel() == 0:
+    if math.prod(tensor.shape) == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.numel() // rows
+    cols = math.prod(tensor.shape) // rows
     flattened = _generator(generator).normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flattened = flattened.T

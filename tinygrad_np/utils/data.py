@@ -32,9 +32,11 @@ __all__ = [
     "WeightedRandomSampler",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
     "Subset",
     "TensorDataset",
     "default_collate",
+    "get_worker_info",
     "random_split",
 ]
 
@@ -47,6 +49,20 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclass it and define `__iter__()`. A DataLoader batches the
+    samples in the order the iterator gives them (no shuffle, no sampler)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+
+def get_worker_info() -> None:
+    """None: samples are always loaded in the calling process (no worker processes), which
+    PyTorch reports the same way."""
+    return None
 
 
 class TensorDataset(Dataset):
@@ -318,6 +334,10 @@ class DataLoader:
                              f"got {batch_size!r}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler and shuffle=True cannot be used together")
+        if isinstance(dataset, IterableDataset) and (shuffle or sampler is not None
+                                                     or batch_sampler is not None):
+            raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle, "
+                             "sampler and batch_sampler options")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
                                           or drop_last):
             raise ValueError("DataLoader: batch_sampler excludes batch_size, shuffle, sampler "
@@ -339,6 +359,20 @@ class DataLoader:
             return numpy_generator(self.generator).permutation(len(self.dataset))
         return range(len(self.dataset))
 
+    def _stream(self) -> Iterator[Any]:
+        """An IterableDataset's samples, batched in the order they come."""
+        if self.batch_size is None:
+            yield from ((self.collate_fn or _convert)(sample) for sample in self.dataset)
+            return
+        batch: list[Any] = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield (self.collate_fn or default_collate)(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield (self.collate_fn or default_collate)(batch)
+
     def _index_batches(self) -> Iterator[list[int]]:
         if self.batch_sampler is not None:
             yield from self.batch_sampler
@@ -353,6 +387,9 @@ class DataLoader:
             yield batch
 
     def __iter__(self) -> Iterator[Any]:
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream()
+            return
         if self.batch_size is None and self.batch_sampler is None:
             collate = self.collate_fn or _convert
             for index in self._indices():

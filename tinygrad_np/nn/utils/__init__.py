@@ -100,5 +100,29 @@ def clip_grad_value_(parameters: Parameters, clip_value: float,
                 param.grad.clamp_(-clip_value, clip_value)
 
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """All the parameters flattened and concatenated into one 1-D tensor (recorded: a
+    gradient flows back to each parameter)."""
+    from tinygrad_np.join import cat
+
+    return cat([param.reshape(-1) for param in parameters])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """Copy consecutive slices of the 1-D `vec` into the parameters, in place (unrecorded):
+    the inverse of `parameters_to_vector`."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+    if vec.ndim != 1:
+        raise ValueError(f"vector_to_parameters: vec must be 1-D, got shape {tuple(vec.shape)}")
+    start = 0
+    with no_grad():
+        for param in parameters:
+            count = param.numel()
+            param.copy_(vec[start:start + count].reshape(param.shape))
+            start += count
+
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
+           "parameters_to_vector", "vector_to_parameters"]
 from tinygrad_np.nn.utils import rnn  # noqa: E402, F401  (nn.utils.rnn.pad_sequence)
