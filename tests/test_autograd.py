@@ -653,3 +653,32 @@ def test_exp_chain_keeps_each_saved_output_once():
     finally:
         tracemalloc.stop()
     assert held < 6 * 800_000  # five exp outputs (Mul saves the previous one: the same array)
+
+
+def test_grad_takes_pytorchs_keywords_in_pytorchs_order():
+    x = tg.tensor([1.0, float("nan")], requires_grad=True)
+    unused = tg.tensor([[2.0, 3.0]], requires_grad=True)
+    y = (x * 3).sum()
+    gx, gu = tg.autograd.grad(y, [x, unused], None, True, False, True, None, True)
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(gu.numpy(), [[0.0, 0.0]])  # zeros, not None
+    assert gu.dtype == unused.dtype and not gu.requires_grad
+    (gx,) = tg.grad(y, x, retain_graph=True, only_inputs=True)
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 3.0])
+    assert tg.grad(y, [x, unused], allow_unused=True, retain_graph=True)[1] is None
+    z = (x * x).sum()
+    gx, gu = tg.grad(z, [x, unused], create_graph=True, materialize_grads=True)
+    assert gu.shape == (1, 2) and float(gu.sum().item()) == 0.0
+
+
+def test_grad_materialize_grads_vs_pytorch():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        u = lib.tensor([float("nan"), 1.0], requires_grad=True)
+        grads = lib.autograd.grad((x ** 2).sum(), [x, u], materialize_grads=True)
+        results.append([np.asarray(g.detach().numpy() if lib is torch else g.numpy())
+                        for g in grads])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)

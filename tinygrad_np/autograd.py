@@ -209,12 +209,16 @@ def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
-         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+         only_inputs: bool = True, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
     """Gradients of `outputs` with respect to `inputs`, without touching any `.grad`.
 
-    As `torch.autograd.grad`: one gradient per input. With `create_graph=True` the gradients
-    are themselves recorded, so they can be differentiated again (second derivatives,
-    Hessian-vector products, gradient penalties).
+    As `torch.autograd.grad` (same arguments, in its order): one gradient per input. With
+    `create_graph=True` the gradients are themselves recorded, so they can be differentiated
+    again (second derivatives, Hessian-vector products, gradient penalties). An input the
+    outputs do not depend on raises, or gets None (`allow_unused=True`) or zeros
+    (`materialize_grads=True`). `only_inputs` is ignored (deprecated in PyTorch); batched
+    grad_outputs (`is_grads_batched`) are not supported.
     """
     outputs, inputs = ([x] if isinstance(x, Tensor) else list(x) for x in (outputs, inputs))
     if not all(isinstance(tensor, Tensor) and tensor.requires_grad for tensor in inputs):
@@ -224,10 +228,11 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                           retain_graph, {key for key in keys if isinstance(key, Function)})
     results = [found.get(key, (None, False)) for key in keys]
     unused = [position for position, (gradient, _) in enumerate(results) if gradient is None]
-    if unused and not allow_unused:
+    if unused and not (allow_unused or materialize_grads):
         raise RuntimeError(f"grad: inputs {unused} were not used to compute the outputs; pass "
                            "allow_unused=True to get None for them")
-    return tuple(None if g is None else g.to(tensor.dtype) if isinstance(g, Tensor)
+    return tuple((Tensor._make(np.zeros_like(tensor.data), None) if materialize_grads else None)
+                 if g is None else g.to(tensor.dtype) if isinstance(g, Tensor)
                  else Tensor._make(np.array(g, dtype=tensor.dtype, copy=not owned or None), None)
                  for tensor, (g, owned) in zip(inputs, results))  # arrays: a private copy
 
