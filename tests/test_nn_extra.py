@@ -410,3 +410,11 @@ def test_decoder_errors_and_structure():
 def test_rrelu_with_lower_above_upper_is_refused_as_in_pytorch(training):
     with pytest.raises(RuntimeError, match="rrelu: the lower bound"):
         F.rrelu(tg.randn(3), 0.5, 0.1, training=training)
+
+
+def test_an_uninitialized_parameter_has_no_shape_yet_as_in_pytorch():
+    layer = nn.LazyLinear(3)
+    with pytest.raises(RuntimeError, match="shape of an uninitialized parameter"):
+        _ = layer.weight.shape
+    layer(tg.randn(2, 5))
+    assert layer.weight.shape == (3, 5)

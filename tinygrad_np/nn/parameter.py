@@ -52,6 +52,11 @@ class UninitializedParameter(Parameter):
     def __repr__(self) -> str:
         return "<UninitializedParameter>"
 
+    @property
+    def shape(self) -> Any:
+        raise RuntimeError("can't access the shape of an uninitialized parameter (a lazy "
+                           "module's, before its first call), as in PyTorch")
+
 
 class Buffer(Tensor):
     """torch.nn.Buffer: `module.name = nn.Buffer(tensor, persistent=True)` registers the
