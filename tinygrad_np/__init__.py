@@ -211,6 +211,21 @@ from tinygrad_np.settings import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
+
+# torch.autograd's other names (gradcheck, gradgradcheck, Variable, backward, functional, the
+# grad and anomaly modes) are attached to the engine module here: autograd.py stays the
+# engine (backward and grad, importing nothing above it), the front door adds PyTorch's names,
+# so torch.autograd.X and `from tinygrad_np.autograd import X` both work.
+import sys as _sys  # noqa: E402
+
+from tinygrad_np import autograd, autograd_extra, autograd_functional  # noqa: E402
+
+for _name in autograd_extra.__all__:
+    setattr(autograd, _name, getattr(autograd_extra, _name))
+autograd.functional = autograd_functional
+# `import tinygrad_np.autograd.functional` (autograd is a module, not a package)
+_sys.modules["tinygrad_np.autograd.functional"] = autograd_functional
+del _name, _sys
 from tinygrad_np.typed_tensors import (  # noqa: E402
     BoolTensor,
     ByteTensor,

@@ -7,6 +7,8 @@ inputs' ranges: `log(softmax(x))` with extreme logits stops at `log` (softmax un
 0), while `log_softmax(x)` raises nothing. Each op recorded in the block remembers the line
 that created it, and backward() raises at the first op whose backward returns a NaN or Inf,
 naming the op, the input and that line. Outside such blocks it costs nothing.
+`set_detect_anomaly(True)` (PyTorch's switch) turns the same checks on in this thread
+until `set_detect_anomaly(False)`, or, as a context manager, for its block.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tinygrad_np.tensor import Tensor
 
 class _Enabled(threading.local):
     on = False  # per thread, like grad mode
+    hold: Any = None  # this thread's set_detect_anomaly(True): keeps the observers installed
 
 
 _enabled = _Enabled()
@@ -119,21 +122,69 @@ class detect_anomaly(function.no_grad):
         self.check_nan = bool(check_nan)
 
     def __enter__(self) -> None:
-        global _open_blocks
-        with _lock:
-            if _open_blocks == 0:
-                function.observers.append(_remember_creation)
-                function.observers.append(_check_output)
-                autograd.backward_observers.append(_check_gradients)
-            _open_blocks += 1
+        _install()
         self._previous, _enabled.on = _enabled.on, self.check_nan
 
     def __exit__(self, *exc_info: object) -> None:
-        global _open_blocks
         _enabled.on = self._previous
-        with _lock:
-            _open_blocks -= 1
-            if _open_blocks == 0:
-                function.observers.remove(_remember_creation)
-                function.observers.remove(_check_output)
-                autograd.backward_observers.remove(_check_gradients)
+        if not _enabled.on:  # a set_detect_anomaly(True) inside the block ends with it
+            _enabled.hold = None
+        _uninstall()
+
+
+def _install() -> None:
+    """One more holder of the observers (installed for the first)."""
+    global _open_blocks
+    with _lock:
+        if _open_blocks == 0:
+            function.observers.append(_remember_creation)
+            function.observers.append(_check_output)
+            autograd.backward_observers.append(_check_gradients)
+        _open_blocks += 1
+
+
+def _uninstall() -> None:
+    """One holder fewer (the observers removed with the last)."""
+    global _open_blocks
+    with _lock:
+        _open_blocks -= 1
+        if _open_blocks == 0:
+            function.observers.remove(_remember_creation)
+            function.observers.remove(_check_output)
+            autograd.backward_observers.remove(_check_gradients)
+
+
+class _Hold:
+    """The observers installed for one thread's `set_detect_anomaly(True)`, until it is
+    dropped: by `set_detect_anomaly(False)`, or with the thread's locals when it ends."""
+
+    def __init__(self) -> None:
+        _install()
+
+    def __del__(self) -> None:
+        _uninstall()
+
+
+def _set_mode(on: bool) -> None:
+    _enabled.on = on
+    if on and _enabled.hold is None:
+        _enabled.hold = _Hold()
+    elif not on:
+        _enabled.hold = None
+
+
+class set_detect_anomaly:
+    """PyTorch's `set_detect_anomaly(mode, check_nan=True)`: turns `detect_anomaly`'s checks
+    on or off now, in this thread; as a context manager it restores the previous state on
+    exit. With `check_nan=False` the checks are off, as in `detect_anomaly(check_nan=False)`.
+    """
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._previous = _enabled.on
+        _set_mode(bool(mode) and bool(check_nan))
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc_info: object) -> None:
+        _set_mode(self._previous)

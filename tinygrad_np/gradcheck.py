@@ -24,8 +24,9 @@ from tinygrad_np.autograd import grad
 from tinygrad_np.tensor import Tensor
 
 
-class GradcheckError(AssertionError):
-    """Raised by gradcheck when an analytic gradient disagrees with the numerical one.
+class GradcheckError(AssertionError, RuntimeError):
+    """Raised by gradcheck when an analytic gradient disagrees with the numerical one (an
+    AssertionError, and a RuntimeError as PyTorch's GradcheckError is).
 
     After the drill-down, `kind` is "wrong rule" (`op` and `site` name the op and the line
     that created it), "kink" (the difference straddles a point where an op is not

@@ -1,0 +1,256 @@
+"""The rest of `torch.autograd`'s names, above the engine: `gradcheck` and `gradgradcheck` in
+PyTorch's signatures, `Variable`, `backward` for several tensors at once, and the grad and
+anomaly modes. `tinygrad_np/__init__.py` attaches them to the engine module
+`tinygrad_np.autograd`, so `torch.autograd.gradcheck(...)` works after
+`import tinygrad_np as torch`; the engine itself imports nothing from here.
+
+    torch.autograd.gradcheck(lambda x: (x.sin(), x * x), (x,))   # True, or GradcheckError
+    torch.autograd.backward([loss_a, loss_b])                    # one pass, both into .grad
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np import anomaly, function, functional_forms
+from tinygrad_np.autograd import grad
+from tinygrad_np.gradcheck import GradcheckError
+from tinygrad_np.gradcheck import gradcheck as _gradcheck
+from tinygrad_np.tensor import Tensor
+
+
+def _as_tensors(value: Any, name: str, caller: str) -> tuple[Any, ...]:
+    """A Tensor as a 1-tuple, a tuple or list as a tuple; anything else is refused."""
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    raise TypeError(f"{caller}: {name} must be a Tensor or a tuple of Tensors, got "
+                    f"{type(value).__name__}")
+
+
+def _outputs(value: Any, caller: str) -> tuple[Tensor, ...]:
+    """func's result as a tuple of Tensors (PyTorch: a Tensor or a tuple of them)."""
+    outputs = _as_tensors(value, "the value returned by func", caller)
+    for position, output in enumerate(outputs):
+        if not isinstance(output, Tensor):
+            raise TypeError(f"{caller}: func returned {type(output).__name__} at output "
+                            f"{position}: return a Tensor or a tuple of Tensors")
+    return outputs
+
+
+def _reraise(error: GradcheckError, prefix: str) -> GradcheckError:
+    """The same error (kind, op, site kept) with `prefix` before its message."""
+    again = type(error)(f"{prefix}{error}")
+    again.kind, again.op, again.site = error.kind, error.op, error.site
+    return again
+
+
+def gradcheck(
+    func: Callable[..., Any], inputs: Tensor | Sequence[Any], *, eps: float = 1e-6,
+    atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
+    nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+    check_batched_forward_grad: bool = False, check_forward_ad: bool = False,
+    check_backward_ad: bool = True, fast_mode: bool = False, masked: bool | None = None,
+) -> bool:
+    """PyTorch's `torch.autograd.gradcheck`: True if backward agrees with central differences.
+
+    `inputs` is a Tensor or a tuple; `func` may return a Tensor or a tuple of Tensors (each
+    float output is checked; the report names it). Runs `tg.gradcheck` (in float64, with its
+    report of the worst element and the op to blame) and raises its GradcheckError, or
+    returns False with `raise_exception=False`. `fast_mode=True` compares one random
+    projection per input. The keywords about forward AD, batched gradients, undefined
+    gradients, dtypes, nondeterminism and masks are accepted and change nothing here;
+    `check_backward_ad=False` skips the check, as in PyTorch.
+    """
+    inputs = _as_tensors(inputs, "inputs", "gradcheck")
+    if not check_backward_ad:
+        return True
+    options = dict(eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
+                   fast=fast_mode)
+    result = func(*inputs)
+    if isinstance(result, Tensor):
+        return _gradcheck(func, inputs, **options)
+    outputs = _outputs(result, "gradcheck")
+    checked = [k for k, output in enumerate(outputs) if output.dtype.kind == "f"]
+    if not checked:  # still refuse inputs with nothing to check, as tg.gradcheck does
+        if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+            raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing "
+                             "to check")
+        return True
+    for k in checked:
+        try:
+            if not _gradcheck(lambda *args, k=k: func(*args)[k], inputs, **options):
+                return False
+        except GradcheckError as error:
+            raise _reraise(error, f"output {k} of {len(outputs)}: ") from None
+    return True
+
+
+def gradgradcheck(
+    func: Callable[..., Any], inputs: Tensor | Sequence[Any],
+    grad_outputs: Tensor | Sequence[Tensor] | None = None, *, eps: float = 1e-6,
+    atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False, check_rev_over_rev: bool = True,
+    fast_mode: bool = False, masked: bool = False,
+) -> bool:
+    """PyTorch's `torch.autograd.gradgradcheck`: check the second derivatives of `func`.
+
+    The gradients of func's outputs (those that require grad) with respect to its inputs,
+    taken with `create_graph=True` against `grad_outputs` (seeded random normal values
+    needing grad when not given), are gradchecked as a function of the inputs and the
+    grad_outputs: a backward that is right but does not differentiate correctly fails here.
+    """
+    inputs = _as_tensors(inputs, "inputs", "gradgradcheck")
+    if not check_rev_over_rev:
+        return True
+    outputs = _outputs(func(*inputs), "gradgradcheck")
+    differentiable = [k for k, output in enumerate(outputs) if output.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(Tensor(rng.standard_normal(outputs[k].shape), requires_grad=True)
+                             for k in differentiable)
+    else:
+        grad_outputs = _as_tensors(grad_outputs, "grad_outputs", "gradgradcheck")
+        if len(grad_outputs) != len(differentiable):
+            raise ValueError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for "
+                             f"{len(differentiable)} output(s) of func that require grad")
+        for k, seed in zip(differentiable, grad_outputs):
+            if not isinstance(seed, Tensor) or seed.shape != outputs[k].shape:
+                raise ValueError(f"gradgradcheck: the grad_output for output {k} (shape "
+                                 f"{outputs[k].shape}) has shape {np.shape(seed)}")
+    count = len(inputs)
+
+    def first_derivatives(*args: Any) -> tuple[Tensor, ...]:
+        values, seeds = args[:count], args[count:]
+        outs = _outputs(func(*values), "gradgradcheck")
+        outs = [outs[k] for k in differentiable]
+        wrt = [x for x in values if isinstance(x, Tensor) and x.requires_grad]
+        if not outs or not wrt:
+            return ()
+        seeds = [s.to(o.dtype) for s, o in zip(seeds, outs)]  # so seeds stay in the graph
+        found = grad(outs, wrt, seeds, create_graph=True, allow_unused=True)
+        return tuple(g for g in found if g is not None)
+
+    try:
+        return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps=eps, atol=atol,
+                         rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode)
+    except GradcheckError as error:
+        raise _reraise(error, f"gradgradcheck: the first derivatives of func (create_graph="
+                              f"True) disagree with central differences; inputs 0-{count - 1} "
+                              f"are func's, the rest its grad_outputs. ") from None
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, instance: Any) -> bool:  # every Tensor is a Variable
+        return isinstance(instance, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's deprecated `Variable(data, requires_grad=False)`: as in PyTorch 2, a Tensor
+    holding `data`'s values (same memory and version counter, cut from its graph), a leaf
+    needing grad if asked. `Variable()` is an empty float32 Tensor."""
+
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = False,
+                volatile: bool = False) -> Tensor:  # type: ignore[misc]
+        if data is None:
+            data = Tensor(np.zeros(0, dtype=np.float32))
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable: data has to be a Tensor, got {type(data).__name__}")
+        return data.detach().requires_grad_(bool(requires_grad))
+
+
+_GRAD_LOCK = threading.Lock()
+
+
+def _graph_targets(tensors: list[Tensor]) -> list[Tensor]:
+    """Every leaf needing grad behind `tensors`, and every tensor that asked retain_grad()."""
+    seen, stack, found = set(), [t.grad_fn or t for t in tensors], {}
+    while stack:
+        key = stack.pop()
+        if id(key) in seen:
+            continue
+        seen.add(id(key))
+        if isinstance(key, Tensor):
+            if key.requires_grad:
+                found[id(key)] = key
+            continue
+        for reference in key.retained:
+            if (tensor := reference()) is not None:
+                found[id(tensor)] = tensor
+        stack.extend(parent for parent in key.parents if parent is not None)
+    return list(found.values())
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+    retain_graph: bool | None = None, create_graph: bool = False, grad_variables: Any = None,
+    inputs: Tensor | Sequence[Tensor] | None = None,
+) -> None:
+    """PyTorch's `torch.autograd.backward`: the gradients of all `tensors` (each weighted by
+    its `grad_tensors` entry; None for a one-element tensor) summed in one backward pass into
+    the `.grad` of every leaf behind them (or only of `inputs`)."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    grad_tensors = grad_variables if grad_tensors is None else grad_tensors  # the old name
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    grad_tensors = list(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: {len(grad_tensors)} grad_tensors for {len(tensors)} "
+                         "tensors: give one per tensor (None for a one-element tensor)")
+    if not tensors:
+        return
+    if inputs is None:
+        targets = _graph_targets(tensors)
+    else:
+        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not targets:
+            raise ValueError("backward: inputs is empty; leave it None for every leaf")
+    found = grad(tensors, targets, grad_tensors, retain_graph, create_graph, allow_unused=True)
+    with _GRAD_LOCK, function.set_grad_enabled(create_graph):
+        for tensor, gradient in zip(targets, found):
+            if gradient is None:
+                continue
+            if tensor.grad is None:  # never the caller's grad_tensors object itself
+                tensor.grad = gradient.clone() if create_graph else gradient
+            else:
+                tensor.grad = tensor.grad + gradient
+
+
+# torch.autograd.grad_mode: the grad-mode switches under their module's name.
+grad_mode = types.ModuleType("tinygrad_np.autograd.grad_mode", "Grad mode switches.")
+grad_mode.no_grad = function.no_grad
+grad_mode.enable_grad = function.enable_grad
+grad_mode.set_grad_enabled = function.set_grad_enabled
+grad_mode.inference_mode = functional_forms.inference_mode
+anomaly_mode = anomaly  # torch.autograd.anomaly_mode: detect_anomaly, set_detect_anomaly
+
+no_grad, enable_grad = function.no_grad, function.enable_grad
+set_grad_enabled, inference_mode = function.set_grad_enabled, functional_forms.inference_mode
+detect_anomaly, set_detect_anomaly = anomaly.detect_anomaly, anomaly.set_detect_anomaly
+
+__all__ = [
+    "GradcheckError",
+    "Variable",
+    "anomaly_mode",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "grad_mode",
+    "gradcheck",
+    "gradgradcheck",
+    "inference_mode",
+    "no_grad",
+    "set_detect_anomaly",
+    "set_grad_enabled",
+]
