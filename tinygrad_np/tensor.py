@@ -10,6 +10,7 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 import weakref
@@ -200,7 +201,10 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
     if array.flags.writeable:
         return array, False
     counter = tensor._counter
-    if tensor.requires_grad and tensor.grad_fn is None or counter is not None and len(counter) > 1:
+    base = counter[2]() if counter is not None and len(counter) > 2 else None
+    # the engine locked this array: it belongs to a leaf that requires grad (or to a view or
+    # detach() of one, which shares the leaf's version counter)
+    if any(t is not None and t.requires_grad and t.grad_fn is None for t in (tensor, base)):
         if 0 in array.strides and array.size > 1 and any(
                 stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
             raise RuntimeError(  # as PyTorch: elements sharing one memory location
@@ -210,14 +214,18 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
         try:
             array.flags.writeable = True
             return array, True
-        except ValueError:  # memory a read-only array owns, or an unfold() view (and views
-            # of one): a copy would silently not write through to the tensors sharing it
-            unfolded = array.base is not None and not isinstance(array.base, np.ndarray)
-            if unfolded or _shares_memory_with_a_live_tensor(tensor):
-                raise RuntimeError(
-                    f"in-place operation on a view (shape {tensor.shape}) whose memory cannot be "
-                    "written: an unfold() view with overlapping windows, a view of one, or a "
-                    "view of a read-only array; not supported, clone() it first") from None
+        except ValueError:  # memory a read-only array owns, or an unfold() view
+            pass
+    # Otherwise the memory is not this tensor's to unlock (`Tensor(w)` of a leaf, a user's
+    # read-only array, an unfold() view with overlapping windows): a private copy, unless
+    # other tensors share the memory (views), which the write would silently not reach.
+    if _shares_memory_with_a_live_tensor(tensor) or (
+            array.base is not None and not isinstance(array.base, np.ndarray)):
+        raise RuntimeError(
+            f"in-place operation on a tensor of shape {tensor.shape} that shares memory it "
+            "cannot write (an unfold() view, a view of one, a view of `Tensor(w)` of a leaf "
+            "that requires grad, or of a read-only NumPy array): the other tensors would not "
+            "see the change; clone() it first")
     tensor.data = array = array.copy()
     return array, False
 
@@ -660,15 +668,27 @@ class Tensor:
         return _register_hook(self, hook)
 
     def __getstate__(self) -> tuple[dict | None, dict]:
-        """Pickle and deepcopy keep every slot but the hooks (as in PyTorch, with its
-        warning when there are some)."""
+        """What pickle and deepcopy keep, as in PyTorch: the values, dtype, requires_grad,
+        `.grad` and name; not the hooks (with PyTorch's warning), not the graph (a pickled
+        result is a leaf) and not the version counter shared with views (the copy gets its
+        own, at the same version)."""
         if getattr(self, "_hooks", ()):
             warnings.warn(f"the {len(self._hooks)} backward hook(s) of this tensor are not "
-                          "kept by pickle or deepcopy", UserWarning, stacklevel=2)
+                          "kept by pickle or deepcopy", UserWarning, stacklevel=3)
         slots = {name: getattr(self, name) for cls in type(self).__mro__
                  for name in getattr(cls, "__slots__", ()) if hasattr(self, name) and
                  name not in ("_hooks", "__weakref__", "__dict__")}
+        slots["grad_fn"] = None
+        slots["_counter"] = None if self._counter is None else [self._counter[0]]
         return getattr(self, "__dict__", None) or None, slots
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if self.grad_fn is not None:  # as PyTorch: a graph is not copied
+            raise RuntimeError("deepcopy: only tensors created explicitly by the user (graph "
+                               "leaves) can be deep-copied; use .detach().clone() for values")
+        copied = memo[id(self)] = object.__new__(type(self))
+        copied.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        return copied
 
     def __setstate__(self, state: tuple[dict | None, dict]) -> None:
         """The copy's slots; a leaf that requires grad gets a read-only array again."""
