@@ -216,3 +216,28 @@ def test_a_hook_returning_an_array_is_told_to_return_a_tensor():
     x.register_hook(lambda g: g.numpy() * 2)
     with pytest.raises(RuntimeError, match="returned a ndarray: a hook returns None or a Tensor"):
         (x * 2).sum().backward()
+
+
+def test_a_hook_gets_the_gradient_in_the_tensors_dtype_as_pytorch():
+    seen = []
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)  # float32
+    h = x * 1
+    x.register_hook(lambda g: seen.append(g.dtype) or tg.zeros(3))  # float32 zeros: accepted
+    h.register_hook(lambda g: seen.append(g.dtype))
+    (h * tg.tensor([1.0, 1.0, 1.0], dtype=tg.float64)).sum().backward()  # float64 gradients
+    assert seen == [tg.float32, tg.float32]
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    assert x.grad.dtype == tg.float32
+
+
+def test_a_kept_handle_does_not_keep_the_graph_alive():
+    import gc
+    import weakref
+    x = tg.tensor(np.ones(1000), requires_grad=True)
+    y = x.exp()
+    handle = y.register_hook(lambda g: g)
+    node = weakref.ref(y.grad_fn)
+    del y
+    gc.collect()
+    assert node() is None
+    handle.remove()  # a no-op once the tensor is gone

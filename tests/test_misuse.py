@@ -1788,7 +1788,7 @@ def test_subtracting_a_bool_tensor_is_refused_as_in_pytorch(expr):
     with pytest.raises(TypeError, match="Sub: subtraction .* bool tensor"):
         eval(expr, {}, names)
     f = names["f"]
-    np.testing.assert_array_equal((f - True).numpy(), [0.0, 1.0])  # a Python bool is a number
+    np.testing.assert_array_equal((f - 1).numpy(), [0.0, 1.0])
 
 
 @pytest.mark.parametrize("write", [
@@ -1864,3 +1864,14 @@ def test_pickle_and_deepcopy_of_tensors_with_views_and_graphs_as_pytorch():
     assert z.requires_grad and z.grad_fn is None and not z.data.flags.writeable
     (z * 3).sum().backward()
     np.testing.assert_array_equal(z.grad.numpy(), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("write", [lambda x: x.sub_(tg.tensor([True, False])),
+                                   lambda x: x.__isub__(tg.tensor([True, False])),
+                                   lambda x: x.sub_(True), lambda x: x - True,
+                                   lambda x: True - x])
+def test_subtracting_a_bool_in_place_or_a_python_bool_is_refused_too(write):
+    x = tg.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="Sub: subtraction"):
+        write(x)
+    np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])

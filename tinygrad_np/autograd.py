@@ -71,7 +71,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
             node = heappop(heap)[1]
             grad_output = pending.pop(node)[0]
             if node.hooks:  # register_hook on the node's output: it may replace the gradient
-                grad_output = hooks.run_hooks(node.hooks, grad_output, create_graph)
+                grad_output = hooks.run_hooks(node, grad_output, create_graph)
             if node in capture:
                 captured[node] = (grad_output, False)
             grads = run_rule(node, grad_output)
@@ -91,7 +91,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
             if not retain_graph and node.saved_tensors:  # free them (a node that saved none
                 node.saved_tensors = None  # stays usable)
         for leaf in [k for k in pending if getattr(k, "_hooks", ())] if hooks.leaves_hooked else ():
-            pending[leaf] = (hooks.run_hooks(leaf._hooks, pending[leaf][0], create_graph), False)
+            pending[leaf] = (hooks.run_hooks(leaf, pending[leaf][0], create_graph), False)
     finally:
         _mode.grad = previous
         _COLLECTOR.resume()

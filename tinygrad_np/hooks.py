@@ -8,6 +8,7 @@ hooks as `hooks`, a leaf in its `_hooks` slot; both go with the object.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -24,12 +25,14 @@ class RemovableHandle:
     context manager)."""
 
     def __init__(self, owner: Any, hook: Callable) -> None:
-        self._owner, self._hook = owner, hook
+        self._owner, self._hook = weakref.ref(owner), hook  # a kept handle keeps no graph
 
     def remove(self) -> None:
-        field = "_hooks" if isinstance(self._owner, Tensor) else "hooks"
-        hooks = getattr(self._owner, field, ())
-        setattr(self._owner, field, tuple(h for h in hooks if h is not self._hook))
+        owner = self._owner()
+        if owner is not None:
+            field = "_hooks" if isinstance(owner, Tensor) else "hooks"
+            kept = tuple(h for h in getattr(owner, field, ()) if h is not self._hook)
+            setattr(owner, field, kept)
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -56,9 +59,13 @@ def register_hook(tensor: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Re
     return RemovableHandle(tensor.grad_fn, entry)
 
 
-def run_hooks(hooks: tuple, grad: Any, create_graph: bool) -> Any:
-    """Each hook in turn gets the gradient as a Tensor; one it returns replaces it."""
+def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
+    """The hooks of `owner` (a leaf, or the node of an op's output) in turn: each gets the
+    gradient as a Tensor in the tensor's dtype (as PyTorch); one it returns replaces it."""
+    leaf = isinstance(owner, Tensor)
+    hooks, dtype = (owner._hooks, owner.dtype) if leaf else (owner.hooks, owner.output_dtype)
     value = grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), None)
+    value = value if value.dtype == dtype else value.to(dtype)
     for hook in hooks:
         result = hook(value)
         if result is None:

@@ -996,6 +996,9 @@ class Tensor:
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
         other = other if alpha == 1 else _scaled(other, alpha)
+        kinds = self.dtype.kind, getattr(other, "dtype", self.dtype).kind
+        if type(other) is bool or "b" in kinds:
+            _refuse_bool_subtraction()  # the unrecorded path never reaches Sub
         return self._in_place(Tensor.sub, other, ufunc=np.subtract)
 
     def mul_(self, other: Any) -> Tensor:
@@ -2935,7 +2938,15 @@ from tinygrad_np.ops.activation import (  # noqa: E402
     LogSigmoid,
     Softplus,
 )
-from tinygrad_np.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from tinygrad_np.ops.arithmetic import (  # noqa: E402
+    Add,
+    Div,
+    Mul,
+    Neg,
+    Pow,
+    Sub,
+    _refuse_bool_subtraction,
+)
 from tinygrad_np.ops.elementwise import (  # noqa: E402
     Abs,
     Clip,

@@ -26,13 +26,18 @@ class Sub(Function):
     """y = a - b;  da = g,  db = -g."""
 
     def forward(ctx, a, b):
-        if any(getattr(getattr(x, "dtype", None), "kind", None) == "b" for x in (a, b)):
-            raise TypeError("Sub: subtraction (`-`) with a bool tensor is not supported, as in "
-                            "PyTorch; use `~` or logical_xor() for bools, or convert with .float()")
+        if (type(a) is bool or type(b) is bool or type(a) is np.ndarray and a.dtype.kind == "b"
+                or type(b) is np.ndarray and b.dtype.kind == "b"):
+            _refuse_bool_subtraction()
         return a - b
 
     def backward(ctx, grad_output):
         return grad_output, (-grad_output if ctx.needs_input_grad[1] else None)
+
+
+def _refuse_bool_subtraction() -> None:
+    raise TypeError("Sub: subtraction (`-`) with a bool tensor is not supported, as in "
+                    "PyTorch; use `~` or logical_xor() for bools, or convert with .float()")
 
 
 class Mul(Function):

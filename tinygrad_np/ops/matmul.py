@@ -38,7 +38,7 @@ class MatMul(Function):
         _check_shapes(a, b)
         need_a, need_b = ctx.needs_input_grad  # each kept only if the other's gradient needs it
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
-        ctx.layout = np.ndim(a), np.ndim(b), _fortran(a), _fortran(b)
+        ctx.layout = a.ndim, b.ndim, need_a and _fortran(a), need_b and _fortran(b)
         return a @ b
 
     def backward(ctx, grad_output):
