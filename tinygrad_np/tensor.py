@@ -608,7 +608,8 @@ class Tensor:
 
         For a tensor that requires grad the array is a read-only view: writing into it would
         change values a graph may have saved, behind autograd's back (PyTorch refuses
-        numpy() there). `t.detach().numpy()` is writable, as in PyTorch.
+        numpy() there). `t.detach().numpy()` is writable for a tensor computed by ops (a
+        leaf's detach() shares its read-only array: use `t.detach().clone().numpy()`).
         """
         if not self.requires_grad:
             return self.data
