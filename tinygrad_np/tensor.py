@@ -10,7 +10,6 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 
 from __future__ import annotations
 
-import copy
 import math
 import warnings
 import weakref
@@ -202,15 +201,15 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
         return array, False
     counter = tensor._counter
     base = counter[2]() if counter is not None and len(counter) > 2 else None
+    if 0 in array.strides and array.size > 1 and any(
+            stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
+        raise RuntimeError(  # as PyTorch: elements sharing one memory location
+            f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
+            "expand or broadcast_to): several of its elements are one memory "
+            "location; clone() it first")
     # the engine locked this array: it belongs to a leaf that requires grad (or to a view or
     # detach() of one, which shares the leaf's version counter)
     if any(t is not None and t.requires_grad and t.grad_fn is None for t in (tensor, base)):
-        if 0 in array.strides and array.size > 1 and any(
-                stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
-            raise RuntimeError(  # as PyTorch: elements sharing one memory location
-                f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
-                "expand or broadcast_to): several of its elements are one memory "
-                "location; clone() it first")
         try:
             array.flags.writeable = True
             return array, True
@@ -669,27 +668,18 @@ class Tensor:
         return _register_hook(self, hook)
 
     def __getstate__(self) -> tuple[dict | None, dict]:
-        """What pickle and deepcopy keep, as in PyTorch: the values, dtype, requires_grad,
-        `.grad` and name; not the hooks (with PyTorch's warning), not the graph (a pickled
-        result is a leaf) and not the version counter shared with views (the copy gets its
-        own, at the same version)."""
+        """What pickle and deepcopy keep: every slot (the graph too: a copied result keeps a
+        copy of its graph, which PyTorch refuses or drops) but the hooks (left out with
+        PyTorch's warning) and the version counter shared with views (the copy gets its own,
+        at the same version)."""
         if getattr(self, "_hooks", ()):
             warnings.warn(f"the {len(self._hooks)} backward hook(s) of this tensor are not "
                           "kept by pickle or deepcopy", UserWarning, stacklevel=3)
         slots = {name: getattr(self, name) for cls in type(self).__mro__
                  for name in getattr(cls, "__slots__", ()) if hasattr(self, name) and
                  name not in ("_hooks", "__weakref__", "__dict__")}
-        slots["grad_fn"] = None
         slots["_counter"] = None if self._counter is None else [self._counter[0]]
         return getattr(self, "__dict__", None) or None, slots
-
-    def __deepcopy__(self, memo: dict) -> Tensor:
-        if self.grad_fn is not None:  # as PyTorch: a graph is not copied
-            raise RuntimeError("deepcopy: only tensors created explicitly by the user (graph "
-                               "leaves) can be deep-copied; use .detach().clone() for values")
-        copied = memo[id(self)] = object.__new__(type(self))
-        copied.__setstate__(copy.deepcopy(self.__getstate__(), memo))
-        return copied
 
     def __setstate__(self, state: tuple[dict | None, dict]) -> None:
         """The copy's slots; a leaf that requires grad gets a read-only array again."""
