@@ -2553,8 +2553,10 @@ class Tensor:
             return source.abs().amax(dims, keepdim=keepdim)
         if p == -math.inf:
             return source.abs().amin(dims, keepdim=keepdim)
-        if p == 0:
-            return (source != 0).astype(source.dtype).sum(dims, keepdim=keepdim)
+        if p == 0:  # a count: gradient 0, but the result stays in the graph (as PyTorch's)
+            nowhere = np.zeros(source.shape, dtype=bool)
+            return ((source != 0).astype(source.dtype) +
+                    source.where(nowhere, 0.0)).sum(dims, keepdim=keepdim)
         if p < 0:
             return (source.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
         # PyTorch's gradient is 0 where the norm is 0 and, for p < 1, where x is 0. Adding 1
