@@ -605,3 +605,17 @@ def test_tensor_split_takes_pytorchs_keywords(keyword):
     assert [p.shape[0] for p in pieces] == expected[keyword]
     with pytest.raises(TypeError, match="tensor_split: give exactly one"):
         tg.tensor_split(tg.arange(7), 2, **{keyword: value})
+
+
+@pytest.mark.parametrize("name", ["addmm", "addmv", "addr", "baddbmm", "addbmm"])
+def test_beta_zero_ignores_input_but_gives_it_gradient_zero(name):
+    # as PyTorch: NaN in an ignored input does not spread, and its gradient is 0, not None
+    shapes = {"addmm": ((2, 2), (2, 3), (3, 2)), "addmv": ((2,), (2, 3), (3,)),
+              "addr": ((2, 3), (2,), (3,)), "baddbmm": ((2, 2, 2), (2, 2, 3), (2, 3, 2)),
+              "addbmm": ((2, 2), (4, 2, 3), (4, 3, 2))}[name]
+    values = np.full(shapes[0], np.nan)
+    x = tg.tensor(values, requires_grad=True)
+    out = getattr(tg, name)(x, tg.ones(*shapes[1]), tg.ones(*shapes[2]), beta=0)
+    out.sum().backward()
+    assert np.all(np.isfinite(out.numpy()))
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(shapes[0]))

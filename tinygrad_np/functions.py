@@ -757,8 +757,14 @@ def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: floa
                            f"product's shape {product.shape}")
     product = product if alpha == 1 else product * alpha
     if beta == 0:
-        return product
+        return product + _ignored(x)
     return product + (x if beta == 1 else x * beta)
+
+
+def _ignored(x: Tensor) -> Any:
+    """0 in place of `x` (beta = 0): its NaN and inf do not spread, and a tensor that
+    requires grad gets gradient 0 (not None), as in PyTorch."""
+    return x.where(np.zeros(x.shape, dtype=bool), 0.0) if x.requires_grad else 0
 
 
 def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: float = 1,
