@@ -682,3 +682,17 @@ def test_grad_materialize_grads_vs_pytorch():
                         for g in grads])
     for ours, theirs in zip(*results):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_backward_inputs_may_be_intermediate_results_as_in_pytorch():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    (h * h).sum().backward(inputs=[h])
+    np.testing.assert_array_equal(h.grad.numpy(), [4.0, 8.0, 12.0])  # d(h^2)/dh = 2h
+    assert x.grad is None
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()  # retained and asked for: its gradient is added once
+    (h * h).sum().backward(inputs=[h, x])
+    np.testing.assert_array_equal(h.grad.numpy(), [4.0, 8.0, 12.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0, 16.0, 24.0])

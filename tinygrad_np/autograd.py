@@ -178,14 +178,16 @@ def _graph_value(node: Function, value: Any, slot: int | None, index: int) -> An
 
 def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, create_graph: bool,
                  inputs: Sequence[Tensor] | None = None) -> None:
-    """`Tensor.backward`: add d(tensor)/d(leaf) to every leaf's `.grad` (or only `inputs`')."""
+    """`Tensor.backward`: add d(tensor)/d(leaf) to every leaf's `.grad` (or only to those of
+    `inputs`, which may be intermediate results, as in PyTorch)."""
+    asked = {t.grad_fn: t for t in inputs or () if t.grad_fn is not None}  # non-leaf inputs
     found = backward_pass([tensor], _seeds([tensor], [gradient], create_graph), create_graph,
-                          retain_graph, set(_RETAINED) if len(_RETAINED) else ())
+                          retain_graph, {*_RETAINED, *asked} if _RETAINED or asked else ())
     only = None if inputs is None else {id(t) for t in inputs}
     with _GRAD_LOCK:  # threads running backward() into shared leaves lose nothing
         for key, (grad, owned) in found.items():
-            for target in (key,) if isinstance(key, Tensor) else map(weakref.ref.__call__,
-                                                                     key.retained):
+            for target in (key,) if isinstance(key, Tensor) else {asked.get(key), *map(
+                    weakref.ref.__call__, key.retained)}:
                 if grad is not None and target is not None and (only is None or id(target) in only):
                     _add_to_grad(target, grad, owned and target is key, create_graph)
 
@@ -255,6 +257,5 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
             seed = np.asarray(seed.data if isinstance(seed, Tensor) else seed, out.data.dtype)
         if seed.shape != out.data.shape:
             raise ValueError(f"backward: gradient shape {tuple(seed.shape)}, output {out.shape}")
-        seeds.append(Tensor._make(seed, None) if create_graph and not isinstance(seed, Tensor)
-                     else seed)
+        seeds.append(Tensor(seed) if create_graph and type(seed) is np.ndarray else seed)
     return seeds
