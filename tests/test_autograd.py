@@ -696,3 +696,15 @@ def test_backward_inputs_may_be_intermediate_results_as_in_pytorch():
     (h * h).sum().backward(inputs=[h, x])
     np.testing.assert_array_equal(h.grad.numpy(), [4.0, 8.0, 12.0])
     np.testing.assert_array_equal(x.grad.numpy(), [8.0, 16.0, 24.0])
+
+
+def test_a_retained_gradient_is_filled_even_when_backward_is_given_inputs():
+    x = tg.tensor([0.3, -1.2], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    (h * h).sum().backward(inputs=[x])
+    np.testing.assert_allclose(h.grad.numpy(), [1.2, -4.8], rtol=1e-6)  # as PyTorch
+    np.testing.assert_allclose(x.grad.numpy(), [2.4, -9.6], rtol=1e-6)
+    w = tg.tensor([1.0, 1.0], requires_grad=True)
+    (x * w).sum().backward(inputs=[x])
+    assert w.grad is None  # a leaf not asked for stays untouched

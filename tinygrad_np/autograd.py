@@ -186,9 +186,9 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
     only = None if inputs is None else {id(t) for t in inputs}
     with _GRAD_LOCK:  # threads running backward() into shared leaves lose nothing
         for key, (grad, owned) in found.items():
-            for target in (key,) if isinstance(key, Tensor) else {asked.get(key), *map(
-                    weakref.ref.__call__, key.retained)}:
-                if grad is not None and target is not None and (only is None or id(target) in only):
+            for target in ((key,) if only is None or id(key) in only else ()) if isinstance(
+                    key, Tensor) else {asked.get(key), *map(weakref.ref.__call__, key.retained)}:
+                if grad is not None and target is not None:  # retain_grad() ones: always
                     _add_to_grad(target, grad, owned and target is key, create_graph)
 
 

@@ -78,7 +78,8 @@ def gradcheck(
     if isinstance(result, Tensor):
         return _gradcheck(func, inputs, **options)
     outputs = _outputs(result, "gradcheck")
-    checked = [k for k, output in enumerate(outputs) if output.dtype.kind == "f"]
+    checked = [k for k, output in enumerate(outputs)  # outputs outside the graph: skipped,
+               if output.dtype.kind == "f" and output.requires_grad]  # as in PyTorch
     if not checked:  # still refuse inputs with nothing to check, as tg.gradcheck does
         if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
             raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing "
