@@ -190,7 +190,7 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
         product = product * alpha
     if beta == 0:  # as PyTorch: input is ignored (NaN in it does not propagate, gradient 0)
         x = _as_input(input)
-        return product + x.where(np.zeros(x.shape, dtype=bool), 0.0) if x.requires_grad else product
+        return product + x._graph_zero() if x.requires_grad else product
     return product + (_as_input(input) * beta if beta != 1 else _as_input(input))
 
 

@@ -756,35 +756,31 @@ def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: floa
         raise RuntimeError(f"{name}: input of shape {x.shape} does not broadcast to the "
                            f"product's shape {product.shape}")
     product = product if alpha == 1 else product * alpha
-    if beta == 0:
-        return product + _ignored(x)
+    if beta == 0:  # input ignored (its NaN and inf do not spread), gradient 0 as PyTorch's
+        return product + x._graph_zero() if x.requires_grad else product
     return product + (x if beta == 1 else x * beta)
 
 
-def _ignored(x: Tensor) -> Any:
-    """0 in place of `x` (beta = 0): its NaN and inf do not spread, and a tensor that
-    requires grad gets gradient 0 (not None), as in PyTorch."""
-    return x.where(np.zeros(x.shape, dtype=bool), 0.0) if x.requires_grad else 0
+def _batch_product(name: str, batch1: Any, batch2: Any) -> Tensor:
+    """batch1 @ batch2 for (b, n, m) and (b, m, p) batches, checked."""
+    b1, b2 = _tensor(batch1), _tensor(batch2)
+    _check_dims(name, batch1=(b1, 3), batch2=(b2, 3))
+    if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
+        raise RuntimeError(f"{name}: batch1 {b1.shape} and batch2 {b2.shape} do not multiply")
+    return b1 @ b2
 
 
 def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: float = 1,
             alpha: float = 1) -> Tensor:
     """beta * input + alpha * (batch1 @ batch2) for (b, n, m) and (b, m, p) batches."""
-    b1, b2 = _tensor(batch1), _tensor(batch2)
-    _check_dims("baddbmm", batch1=(b1, 3), batch2=(b2, 3))
-    if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
-        raise RuntimeError(f"baddbmm: batch1 {b1.shape} and batch2 {b2.shape} do not multiply")
-    return _add_scaled("baddbmm", input, b1 @ b2, beta, alpha)
+    return _add_scaled("baddbmm", input, _batch_product("baddbmm", batch1, batch2), beta, alpha)
 
 
 def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: float = 1,
            alpha: float = 1) -> Tensor:
     """beta * input + alpha * (sum over the batch of batch1[i] @ batch2[i])."""
-    b1, b2 = _tensor(batch1), _tensor(batch2)
-    _check_dims("addbmm", batch1=(b1, 3), batch2=(b2, 3))
-    if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
-        raise RuntimeError(f"addbmm: batch1 {b1.shape} and batch2 {b2.shape} do not multiply")
-    return _add_scaled("addbmm", input, (b1 @ b2).sum(0), beta, alpha)
+    product = _batch_product("addbmm", batch1, batch2).sum(0)
+    return _add_scaled("addbmm", input, product, beta, alpha)
 
 
 def addmv(input: Any, mat: Any, vec: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:

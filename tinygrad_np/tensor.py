@@ -661,6 +661,11 @@ class Tensor:
             node.retained = node.retained + (weakref.ref(self),)
             _RETAINED.add(node)
 
+    def _graph_zero(self) -> Tensor:
+        """Zeros of self's shape that stay in self's graph with gradient 0 (self's NaN and inf
+        do not spread): a term PyTorch keeps in the graph although its derivative is 0."""
+        return self.where(np.zeros(self.shape, dtype=bool), 0.0)
+
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
         """Call `hook(grad)` each time backward computes the gradient with respect to this
         tensor; a Tensor it returns (same shape and dtype) replaces that gradient. Returns a
@@ -2554,9 +2559,8 @@ class Tensor:
         if p == -math.inf:
             return source.abs().amin(dims, keepdim=keepdim)
         if p == 0:  # a count: gradient 0, but the result stays in the graph (as PyTorch's)
-            nowhere = np.zeros(source.shape, dtype=bool)
-            return ((source != 0).astype(source.dtype) +
-                    source.where(nowhere, 0.0)).sum(dims, keepdim=keepdim)
+            return ((source != 0).astype(source.dtype) + source._graph_zero()).sum(
+                dims, keepdim=keepdim)
         if p < 0:
             return (source.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
         # PyTorch's gradient is 0 where the norm is 0 and, for p < 1, where x is 0. Adding 1
