@@ -45,7 +45,7 @@ def tinygrad_step(function, x, w, b, g):
     def step():
         tensors = [tg.Tensor(a, requires_grad=True) for a in (x, w, b)]
         function(*tensors).backward(tg.Tensor(g))
-        return [t.grad.data for t in tensors]
+        return [t.grad._data for t in tensors]
     return step
 
 

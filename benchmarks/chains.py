@@ -128,7 +128,7 @@ def check_gradients(ops: list[int], torch=None) -> None:
         x = x * SCALE if op == MUL else x + SHIFT if op == ADD else x.tanh()
     x.sum().backward()
     _, grad = numpy_chain(ops)
-    np.testing.assert_allclose(leaf.grad.data, grad, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(leaf.grad._data, grad, rtol=1e-4, atol=1e-6)
     if torch is not None:
         t_leaf = torch.tensor(_start(), requires_grad=True)
         y = t_leaf

@@ -158,8 +158,8 @@ def live_after_backward(batch: int = 128) -> dict:
         after, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    params = sum(p.data.nbytes for p in model.parameters())
-    grads = sum(p.grad.data.nbytes for p in model.parameters())
+    params = sum(p._data.nbytes for p in model.parameters())
+    grads = sum(p.grad._data.nbytes for p in model.parameters())
     return {
         "parameters_bytes": params,
         "grads_bytes": grads,

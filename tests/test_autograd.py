@@ -24,7 +24,7 @@ def test_diamond_sums_both_paths():
     b = a + a
     c = b + b
     c.backward(np.array([1.0, 10.0]))
-    np.testing.assert_array_equal(a.grad.data, [4.0, 40.0])
+    np.testing.assert_array_equal(a.grad._data, [4.0, 40.0])
 
 
 class CountingHalf(Function):
@@ -49,7 +49,7 @@ def test_stacked_diamonds_visit_each_node_once():
         p = CountingHalf.apply(p) + CountingHalf.apply(p)
     p.backward(np.ones(1))
     assert CountingHalf.calls == 50
-    np.testing.assert_allclose(x.grad.data, [1.0])
+    np.testing.assert_allclose(x.grad._data, [1.0])
 
 
 def test_100000_op_chain_backpropagates():
@@ -58,40 +58,40 @@ def test_100000_op_chain_backpropagates():
     for step in range(100_000):
         y = y * 1.0 if step % 2 else y + 1.0
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
-    np.testing.assert_array_equal(y.data, [50_001.0, 50_002.0])
+    np.testing.assert_array_equal(x.grad._data, [1.0, 1.0])
+    np.testing.assert_array_equal(y._data, [50_001.0, 50_002.0])
 
 
 def test_leaves_with_equal_values_are_distinct():
     a = leaf([1.0, 2.0])
     b = leaf([1.0, 2.0])
     (a * 2 + b * 3).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0])
-    np.testing.assert_array_equal(b.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(a.grad._data, [2.0, 2.0])
+    np.testing.assert_array_equal(b.grad._data, [3.0, 3.0])
 
 
 def test_same_leaf_on_both_sides_of_an_op():
     x = leaf([3.0])
     (x * x).backward(np.ones(1))
-    np.testing.assert_array_equal(x.grad.data, [6.0])
+    np.testing.assert_array_equal(x.grad._data, [6.0])
 
 
 def test_gradients_accumulate_over_separate_backward_calls():
     x = leaf([1.0, 2.0])
     (x * 3).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0 + 2.0, 3.0 + 4.0])
+    np.testing.assert_array_equal(x.grad._data, [3.0 + 2.0, 3.0 + 4.0])
     x.grad = None
     (x * 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
 
 
 def test_leaf_gradient_is_not_shared_with_another_leaf():
     """Add hands one array to both inputs; each leaf must still own its gradient."""
     a, b = leaf([1.0]), leaf([2.0])
     (a + b).backward(np.ones(1))
-    a.grad.data[0] = 100.0
-    assert b.grad.data[0] == 1.0
+    a.grad._data[0] = 100.0
+    assert b.grad._data[0] == 1.0
 
 
 def test_backward_on_a_leaf():
@@ -122,13 +122,13 @@ def test_retain_graph_allows_a_second_backward():
     loss = (x * x).sum()
     loss.backward(retain_graph=True)
     loss.backward()
-    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+    np.testing.assert_array_equal(x.grad._data, [4.0, 8.0])
 
 
 def test_saved_arrays_are_released_after_backward():
     x = leaf(np.ones((50, 50)))
     hidden = (x * 2).exp()
-    hidden_array = weakref.ref(hidden.data)
+    hidden_array = weakref.ref(hidden._data)
     loss = hidden.sum()
     del hidden
     gc.collect()
@@ -165,9 +165,9 @@ def test_detach_cuts_the_graph():
     x = leaf([2.0])
     y = x * x.detach()
     y.backward(np.ones(1))
-    np.testing.assert_array_equal(x.grad.data, [2.0])  # only the non-detached path
+    np.testing.assert_array_equal(x.grad._data, [2.0])  # only the non-detached path
     assert not x.detach().requires_grad
-    assert np.shares_memory(x.detach().data, x.data)
+    assert np.shares_memory(x.detach()._data, x._data)
 
 
 # ----------------------------------------------------------------------------- errors
@@ -231,7 +231,7 @@ def test_in_place_on_a_leaf_requiring_grad():
         w -= 1.0
     with tg.no_grad():
         w -= 0.5
-    np.testing.assert_array_equal(w.data, [0.5])
+    np.testing.assert_array_equal(w._data, [0.5])
     assert w.requires_grad and w.is_leaf
 
 
@@ -254,8 +254,8 @@ def test_user_function_first_and_second_order():
     x = leaf([2.0])
     (first,) = tg.grad(Cube.apply(x).sum(), x, create_graph=True)
     (second,) = tg.grad(first.sum(), x)
-    np.testing.assert_allclose(first.data, [12.0])
-    np.testing.assert_allclose(second.data, [12.0])
+    np.testing.assert_allclose(first._data, [12.0])
+    np.testing.assert_allclose(second._data, [12.0])
     assert tg.gradcheck(lambda t: Cube.apply(t), [leaf([0.3, -1.2])])
 
 
@@ -280,7 +280,7 @@ def test_needs_input_grad_skips_unneeded_gradients():
 def test_grad_does_not_touch_dot_grad():
     x = leaf([1.0, 2.0])
     (g,) = tg.grad((x * x).sum(), x)
-    np.testing.assert_array_equal(g.data, [2.0, 4.0])
+    np.testing.assert_array_equal(g._data, [2.0, 4.0])
     assert x.grad is None
 
 
@@ -289,8 +289,8 @@ def test_grad_of_intermediate_and_several_inputs():
     hidden = x * w
     loss = (hidden * hidden).sum()
     g_hidden, g_w = tg.grad(loss, [hidden, w])
-    np.testing.assert_allclose(g_hidden.data, 2 * hidden.data)
-    np.testing.assert_allclose(g_w.data, 2 * hidden.data * x.data)
+    np.testing.assert_allclose(g_hidden._data, 2 * hidden._data)
+    np.testing.assert_allclose(g_w._data, 2 * hidden._data * x._data)
 
 
 def test_grad_unused_input():
@@ -310,7 +310,7 @@ def test_grad_of_an_output_that_does_not_require_grad():
 def test_grad_with_grad_outputs():
     x = leaf([1.0, 2.0])
     (g,) = tg.grad(x * x, x, grad_outputs=Tensor(np.array([10.0, 100.0])))
-    np.testing.assert_array_equal(g.data, [20.0, 400.0])
+    np.testing.assert_array_equal(g._data, [20.0, 400.0])
 
 
 # ----------------------------------------------------------------------------- higher order
@@ -333,8 +333,8 @@ def test_backward_with_create_graph_sets_differentiable_grad():
     assert first.requires_grad
     x.grad = None
     first.sum().backward()
-    expected = 2 * np.cos(x.data) - x.data * np.sin(x.data)  # d2/dx2 of x sin x
-    np.testing.assert_allclose(x.grad.data, expected)
+    expected = 2 * np.cos(x._data) - x._data * np.sin(x._data)  # d2/dx2 of x sin x
+    np.testing.assert_allclose(x.grad._data, expected)
 
 
 def mlp_loss(params, inputs, target):
@@ -363,12 +363,12 @@ def test_hessian_vector_product_matches_finite_differences_of_the_gradient():
     eps = 1e-5
 
     def gradient_at(shift):
-        moved = [leaf(p.data + shift * v) for p, v in zip(params, vector)]
-        return [g.data for g in tg.grad(mlp_loss(moved, inputs, target), moved)]
+        moved = [leaf(p._data + shift * v) for p, v in zip(params, vector)]
+        return [g._data for g in tg.grad(mlp_loss(moved, inputs, target), moved)]
 
     numerical = [(a - b) / (2 * eps) for a, b in zip(gradient_at(eps), gradient_at(-eps))]
     for analytic, expected in zip(hvp, numerical):
-        np.testing.assert_allclose(analytic.data, expected, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(analytic._data, expected, rtol=1e-5, atol=1e-7)
 
 
 def test_hessian_vector_product_matches_pytorch():
@@ -377,15 +377,15 @@ def test_hessian_vector_product_matches_pytorch():
     grads = tg.grad(mlp_loss(params, inputs, target), params, create_graph=True)
     hvp = tg.grad(sum((g * Tensor(v)).sum() for g, v in zip(grads, vector)), params)
 
-    torch_params = [torch.tensor(p.data, requires_grad=True) for p in params]
+    torch_params = [torch.tensor(p._data, requires_grad=True) for p in params]
     w1, b1, w2, b2 = torch_params
-    logits = torch.tanh(torch.tensor(inputs.data) @ w1 + b1) @ w2 + b2
+    logits = torch.tanh(torch.tensor(inputs._data) @ w1 + b1) @ w2 + b2
     loss = torch.nn.functional.cross_entropy(logits, torch.tensor(target))
     torch_grads = torch.autograd.grad(loss, torch_params, create_graph=True)
     dot = sum((g * torch.tensor(v)).sum() for g, v in zip(torch_grads, vector))
     torch_hvp = torch.autograd.grad(dot, torch_params)
     for ours, theirs in zip(hvp, torch_hvp):
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-9, atol=1e-12)
 
 
 def test_gradient_penalty_matches_pytorch():
@@ -402,8 +402,8 @@ def test_gradient_penalty_matches_pytorch():
     tw = torch.tensor(w_value, requires_grad=True)
     (tg_x,) = torch.autograd.grad(torch.sigmoid(tx @ tw).sum(), tx, create_graph=True)
     (tg_x * tg_x).sum().backward()
-    np.testing.assert_allclose(w.grad.data, tw.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(w.grad._data, tw.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=1e-10)
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
@@ -418,14 +418,14 @@ def test_second_derivatives_of_elementwise_ops(name):
 
     def first_derivative(values):
         t = leaf(values)
-        return tg.grad(getattr(t, name)().sum(), t)[0].data
+        return tg.grad(getattr(t, name)().sum(), t)[0]._data
 
     eps = 1e-6
     numerical = np.array([
-        (first_derivative(x.data + eps * e) - first_derivative(x.data - eps * e)) / (2 * eps)
+        (first_derivative(x._data + eps * e) - first_derivative(x._data - eps * e)) / (2 * eps)
         for e in np.eye(3)
     ]).T @ np.array([1.0, -2.0, 0.5])
-    np.testing.assert_allclose(second.data, numerical, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(second._data, numerical, rtol=1e-5, atol=1e-7)
 
 
 # ----------------------------------------------------------------------------- stability
@@ -437,14 +437,14 @@ def test_extreme_logits_are_finite_without_warnings(dtype):
     probabilities = logits.softmax(axis=1)
     log_probabilities = logits.log_softmax(axis=1)
     gates = logits.sigmoid()
-    np.testing.assert_allclose(probabilities.data, [[1, 0, 0], [0, 0, 1]], atol=1e-30)
-    np.testing.assert_allclose(log_probabilities.data, [[0, -2000, -1000], [-2000, -2000, 0]])
-    np.testing.assert_allclose(gates.data, [[1, 0, 0.5], [0, 0, 1]], atol=1e-30)
+    np.testing.assert_allclose(probabilities._data, [[1, 0, 0], [0, 0, 1]], atol=1e-30)
+    np.testing.assert_allclose(log_probabilities._data, [[0, -2000, -1000], [-2000, -2000, 0]])
+    np.testing.assert_allclose(gates._data, [[1, 0, 0.5], [0, 0, 1]], atol=1e-30)
     upstream = np.arange(6.0).reshape(2, 3).astype(dtype)
     for output in (probabilities, log_probabilities, gates):
         logits.grad = None
         output.backward(upstream)
-        assert np.all(np.isfinite(logits.grad.data))
+        assert np.all(np.isfinite(logits.grad._data))
 
 
 def test_grad_outputs_as_a_number_and_as_a_list():
@@ -453,7 +453,7 @@ def test_grad_outputs_as_a_number_and_as_a_list():
     assert g.item() == 12.0
     y = leaf([1.0, 2.0])
     g_y, = tg.grad([y * 2, y * 3], y, grad_outputs=[np.ones(2), np.full(2, 10.0)])
-    np.testing.assert_array_equal(g_y.data, [32.0, 32.0])
+    np.testing.assert_array_equal(g_y._data, [32.0, 32.0])
 
 
 def test_mean_of_an_empty_tensor_is_nan():
@@ -468,8 +468,8 @@ def test_retain_grad_keeps_an_intermediate_gradient():
     hidden = x * 3
     hidden.retain_grad()
     (hidden * hidden).sum().backward()
-    np.testing.assert_allclose(hidden.grad.data, 2 * hidden.data)
-    np.testing.assert_allclose(x.grad.data, 18 * x.data)
+    np.testing.assert_allclose(hidden.grad._data, 2 * hidden._data)
+    np.testing.assert_allclose(x.grad._data, 18 * x._data)
     other = x * 2
     assert other.grad is None  # only tensors that asked
 
@@ -492,7 +492,7 @@ def test_without_detect_anomaly_nan_gradients_pass_silently_like_pytorch():
     loss = (x.sqrt() * 0.0).sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         loss.backward()
-    assert np.isnan(x.grad.data[0])
+    assert np.isnan(x.grad._data[0])
 
 
 def test_backward_restores_the_cycle_collector_state():
@@ -513,7 +513,7 @@ def test_backward_restores_the_cycle_collector_state():
 def test_zero_d_leaf_gradient_is_an_array():
     x = leaf(2.0)
     (x * x).backward()
-    assert isinstance(x.grad.data, np.ndarray)
+    assert isinstance(x.grad._data, np.ndarray)
     x.grad.zero_()
     assert x.grad.item() == 0.0
 
@@ -538,7 +538,7 @@ def test_hessian_of_a_0d_power_is_symmetric():
     x = leaf([0.7, 1.1, 1.6])
     (first,) = tg.grad(x[2].abs() ** x[0], x, create_graph=True)
     rows = [tg.grad(first[i], x, allow_unused=True, retain_graph=True)[0] for i in range(3)]
-    hessian = np.stack([np.zeros(3) if r is None else r.data for r in rows])
+    hessian = np.stack([np.zeros(3) if r is None else r._data for r in rows])
     np.testing.assert_allclose(hessian, hessian.T, atol=1e-12)
     assert hessian[0, 0] == pytest.approx(np.log(1.6) ** 2 * 1.6**0.7)
 
@@ -546,16 +546,16 @@ def test_hessian_of_a_0d_power_is_symmetric():
 def test_pow_gradients_at_zero_are_zero_like_pytorch():
     x = leaf([0.0, 2.0])
     (x**0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 0.0])
     base, exponent = leaf([0.0, 2.0]), leaf([2.0, 3.0])
     (base**exponent).sum().backward()
-    np.testing.assert_allclose(exponent.grad.data, [0.0, 8.0 * np.log(2.0)])
+    np.testing.assert_allclose(exponent.grad._data, [0.0, 8.0 * np.log(2.0)])
 
 
 def test_second_derivative_through_detach_is_zero():
     x = leaf([1.5])
     (first,) = tg.grad((x * x.detach()).sum(), x, create_graph=True)
-    np.testing.assert_array_equal(first.data, [1.5])
+    np.testing.assert_array_equal(first._data, [1.5])
     assert not first.requires_grad  # d/dx of x * const is the constant: no graph
 
 
@@ -589,13 +589,13 @@ def test_permute_with_negative_axes():
     x = leaf(np.arange(27.0).reshape(3, 3, 3))
     upstream = np.random.default_rng(0).standard_normal((3, 3, 3))
     x.permute(-1, 0, 1).backward(upstream)
-    np.testing.assert_array_equal(x.grad.data, upstream.transpose(1, 2, 0))
+    np.testing.assert_array_equal(x.grad._data, upstream.transpose(1, 2, 0))
 
 
 def test_pow_with_an_array_exponent_of_zero_at_zero():
     x = leaf([0.0, 1.0])
     (x ** np.array([0.0, 2.0])).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 2.0])
 
 
 def test_in_place_change_of_a_saved_constant_makes_backward_raise():
@@ -604,7 +604,7 @@ def test_in_place_change_of_a_saved_constant_makes_backward_raise():
     d = Tensor(np.array([3.0, 4.0]))
     y = (w * d).sum()
     d += 100.0
-    np.testing.assert_array_equal(d.data, [103.0, 104.0])
+    np.testing.assert_array_equal(d._data, [103.0, 104.0])
     with pytest.raises(RuntimeError, match="Mul saved for backward .*in-place"):
         y.backward()
 
@@ -635,7 +635,7 @@ def test_a_chain_of_adds_keeps_only_what_backward_needs():
         tracemalloc.stop()
     assert held < 2 * 8_000_000  # the result alone; x was allocated before
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones(1_000_000))
+    np.testing.assert_array_equal(x.grad._data, np.ones(1_000_000))
 
 
 def test_exp_chain_keeps_each_saved_output_once():

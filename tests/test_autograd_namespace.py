@@ -31,7 +31,7 @@ def same(ours, theirs, atol=1e-10):
         return
     assert isinstance(ours, Tensor), type(ours)
     assert tuple(ours.shape) == tuple(theirs.shape)
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), atol=atol)
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), atol=atol)
 
 
 # ----------------------------------------------------------------- the names
@@ -204,11 +204,11 @@ def test_variable_is_a_detached_tensor_as_in_pytorch_2():
     t = tg.ones(2)
     v = Variable(t)
     assert type(v) is Tensor and v is not t and not v.requires_grad and v.grad_fn is None
-    assert np.shares_memory(v.data, t.data)
+    assert np.shares_memory(v._data, t._data)
     w = Variable(t, requires_grad=True)
     assert w.requires_grad and w.is_leaf and not t.requires_grad
     t[0] = 5.0  # same memory, as PyTorch's
-    assert w.data[0] == 5.0 and v.data[0] == 5.0
+    assert w._data[0] == 5.0 and v._data[0] == 5.0
     made = tg.ones(2, requires_grad=True) * 2
     assert not Variable(made).requires_grad and Variable(made).grad_fn is None
     assert isinstance(t, Variable) and tuple(Variable().shape) == (0,)
@@ -231,10 +231,10 @@ def test_backward_several_tensors_in_one_pass():
     y = f64([0.5, -1.0], requires_grad=True)
     a, b = (x * x).sum(), x[:2] * y
     tg.autograd.backward([a, b], [None, f64([1.0, 10.0])])
-    np.testing.assert_allclose(x.grad.data, 2 * x.data + [0.5, -10.0, 0.0])
-    np.testing.assert_allclose(y.grad.data, [1.0, 20.0])
+    np.testing.assert_allclose(x.grad._data, 2 * x._data + [0.5, -10.0, 0.0])
+    np.testing.assert_allclose(y.grad._data, [1.0, 20.0])
     tg.autograd.backward((x * 3).sum())  # accumulates, one tensor alone
-    np.testing.assert_allclose(x.grad.data, 2 * x.data + [3.5, -7.0, 3.0])
+    np.testing.assert_allclose(x.grad._data, 2 * x._data + [3.5, -7.0, 3.0])
 
 
 def test_backward_inputs_retain_grad_and_errors():
@@ -243,11 +243,11 @@ def test_backward_inputs_retain_grad_and_errors():
     h = x * y
     h.retain_grad()
     tg.autograd.backward(h.sum(), inputs=[x], retain_graph=True)
-    np.testing.assert_allclose(x.grad.data, y.data)
+    np.testing.assert_allclose(x.grad._data, y._data)
     assert y.grad is None and h.grad is None
     tg.autograd.backward(h.sum())
-    np.testing.assert_allclose(h.grad.data, [1.0, 1.0])
-    np.testing.assert_allclose(y.grad.data, x.data)
+    np.testing.assert_allclose(h.grad._data, [1.0, 1.0])
+    np.testing.assert_allclose(y.grad._data, x._data)
     with pytest.raises(ValueError, match="backward: 1 grad_tensors for 2 tensors"):
         tg.autograd.backward([(x * 2).sum(), (x * 3).sum()], [f64(1.0)])
     with pytest.raises(RuntimeError, match="does not require grad"):
@@ -259,7 +259,7 @@ def test_backward_create_graph_keeps_the_gradient_differentiable():
     tg.autograd.backward((x ** 3).sum(), create_graph=True)
     assert x.grad.requires_grad
     (second,) = tg.grad(x.grad.sum(), x)
-    np.testing.assert_allclose(second.data, 6 * x.data)
+    np.testing.assert_allclose(second._data, 6 * x._data)
 
 
 def test_backward_matches_pytorch():
@@ -273,7 +273,7 @@ def test_backward_matches_pytorch():
         seed = lib.tensor(weights)
         outputs = [(x * x).sum(), x.sin() @ lib.tensor(weights)]
         lib.autograd.backward(outputs, grad_tensors=[None, seed])
-        results.append(np.asarray(x.grad.detach().numpy() if lib is torch else x.grad.data))
+        results.append(np.asarray(x.grad.detach().numpy() if lib is torch else x.grad._data))
     np.testing.assert_allclose(*results)
 
 
@@ -316,7 +316,7 @@ def test_set_detect_anomaly_in_a_thread_does_not_leak_to_another():
         ready.wait(5)
         seen["other"] = tg.is_anomaly_enabled()
         with np.errstate(divide="ignore"):
-            seen["value"] = tg.tensor([0.0], requires_grad=True).log().data[0]  # no raise
+            seen["value"] = tg.tensor([0.0], requires_grad=True).log()._data[0]  # no raise
         checked.set()
 
     threads = [threading.Thread(target=switcher), threading.Thread(target=other)]
@@ -347,49 +347,49 @@ def test_grad_modes_under_autograd():
 def test_jacobian_by_hand():
     x = f64([1.0, 2.0, -3.0])
     jac = AF.jacobian(lambda t: t * t, x)
-    np.testing.assert_allclose(jac.data, np.diag(2 * x.data))
+    np.testing.assert_allclose(jac._data, np.diag(2 * x._data))
     assert not jac.requires_grad and not x.requires_grad
     a, b = f64([[1.0, 2.0], [3.0, 4.0]]), f64([0.5, -1.0])
     (ja, jb), (ka, kb) = AF.jacobian(lambda p, q: (p @ q, (p * p).sum()), (a, b))
     assert ja.shape == (2, 2, 2) and jb.shape == (2, 2) and ka.shape == (2, 2)
     assert kb.shape == (2,)
-    np.testing.assert_allclose(jb.data, a.data)  # d(a @ b)/db = a
-    np.testing.assert_allclose(ja.data[1], [[0.0, 0.0], [0.5, -1.0]])  # row 1 sees a[1] only
-    np.testing.assert_allclose(ka.data, 2 * a.data)
-    np.testing.assert_allclose(kb.data, [0.0, 0.0])  # independent: zeros (not strict)
+    np.testing.assert_allclose(jb._data, a._data)  # d(a @ b)/db = a
+    np.testing.assert_allclose(ja._data[1], [[0.0, 0.0], [0.5, -1.0]])  # row 1 sees a[1] only
+    np.testing.assert_allclose(ka._data, 2 * a._data)
+    np.testing.assert_allclose(kb._data, [0.0, 0.0])  # independent: zeros (not strict)
 
 
 def test_hessian_by_hand():
     x, y = f64([1.0, 2.0]), f64([3.0])
     hess = AF.hessian(lambda t: (t ** 3).sum(), x)
-    np.testing.assert_allclose(hess.data, np.diag(6 * x.data))
+    np.testing.assert_allclose(hess._data, np.diag(6 * x._data))
     (hxx, hxy), (hyx, hyy) = AF.hessian(lambda a, b: (a * a).sum() * b.sum(), (x, y))
     assert hxx.shape == (2, 2) and hxy.shape == (2, 1) and hyx.shape == (1, 2)
     assert hyy.shape == (1, 1)
-    np.testing.assert_allclose(hxx.data, 2 * 3.0 * np.eye(2))
-    np.testing.assert_allclose(hxy.data, (2 * x.data)[:, None])
-    np.testing.assert_allclose(hyx.data, (2 * x.data)[None, :])
-    np.testing.assert_allclose(hyy.data, [[0.0]])
+    np.testing.assert_allclose(hxx._data, 2 * 3.0 * np.eye(2))
+    np.testing.assert_allclose(hxy._data, (2 * x._data)[:, None])
+    np.testing.assert_allclose(hyx._data, (2 * x._data)[None, :])
+    np.testing.assert_allclose(hyy._data, [[0.0]])
 
 
 def test_products_by_hand():
     x = f64([1.0, 2.0])
     v = f64([1.0, -1.0])
     out, product = AF.vjp(lambda t: t ** 2, x, v)
-    np.testing.assert_allclose(out.data, [1.0, 4.0])
-    np.testing.assert_allclose(product.data, 2 * x.data * v.data)
+    np.testing.assert_allclose(out._data, [1.0, 4.0])
+    np.testing.assert_allclose(product._data, 2 * x._data * v._data)
     matrix = f64([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     out, product = AF.jvp(lambda t: matrix @ t, x, v)
-    np.testing.assert_allclose(product.data, matrix.data @ v.data)
+    np.testing.assert_allclose(product._data, matrix._data @ v._data)
     assert out.shape == (3,) and product.shape == (3,)
     cubic = lambda t: (t[0] ** 2 * t[1]).sum()  # noqa: E731  H = [[2t1, 2t0], [2t0, 0]]
     hess = np.array([[2 * 2.0, 2 * 1.0], [2 * 1.0, 0.0]])
     for product_of in (AF.hvp, AF.vhp):
         out, product = product_of(cubic, x, v)
-        np.testing.assert_allclose(out.data, 2.0)
-        np.testing.assert_allclose(product.data, hess @ v.data)
+        np.testing.assert_allclose(out._data, 2.0)
+        np.testing.assert_allclose(product._data, hess @ v._data)
     _, scalar = AF.jvp(lambda t: t.exp(), f64(0.0))  # v may be left out for one element
-    np.testing.assert_allclose(scalar.data, 1.0)
+    np.testing.assert_allclose(scalar._data, 1.0)
 
 
 def test_create_graph_results_are_differentiable():
@@ -397,16 +397,16 @@ def test_create_graph_results_are_differentiable():
     jac = AF.jacobian(lambda t: t ** 3, x, create_graph=True)
     assert jac.requires_grad
     (second,) = tg.grad(jac.sum(), x)
-    np.testing.assert_allclose(second.data, 6 * x.data)
+    np.testing.assert_allclose(second._data, 6 * x._data)
     _, product = AF.vjp(lambda t: t ** 3, x, f64([1.0, 1.0]), create_graph=True)
     (second,) = tg.grad(product.sum(), x)
-    np.testing.assert_allclose(second.data, 6 * x.data)
+    np.testing.assert_allclose(second._data, 6 * x._data)
     _, product = AF.jvp(lambda t: t ** 3, x, f64([1.0, 1.0]), create_graph=True)
     (second,) = tg.grad(product.sum(), x)
-    np.testing.assert_allclose(second.data, 6 * x.data)
+    np.testing.assert_allclose(second._data, 6 * x._data)
     hess = AF.hessian(lambda t: (t ** 3).sum(), x, create_graph=True)
     (third,) = tg.grad(hess.sum(), x)
-    np.testing.assert_allclose(third.data, [6.0, 6.0])
+    np.testing.assert_allclose(third._data, [6.0, 6.0])
     _, plain = AF.vjp(lambda t: t ** 3, x, f64([1.0, 1.0]))
     assert not plain.requires_grad
 
@@ -423,7 +423,7 @@ def test_strict_raises_for_an_independent_output():
     with pytest.raises(RuntimeError, match="independent of the input"):
         AF.hessian(lambda a: (a * 2).sum(), x, strict=True)  # linear: constant jacobian
     zeros = AF.jacobian(lambda a, b: a * 2, (x, y))[1]
-    np.testing.assert_allclose(zeros.data, np.zeros((2, 1)))
+    np.testing.assert_allclose(zeros._data, np.zeros((2, 1)))
 
 
 def test_functional_errors_name_the_function_argument_and_shapes():

@@ -369,7 +369,7 @@ def test_second_derivatives_match_pytorch(case):
     tgrads = torch.autograd.grad(ty, theirs, create_graph=True)
     tsecond = torch.autograd.grad(sum((g * g).sum() for g in tgrads), theirs)
     for mine, reference in zip(second, tsecond):
-        np.testing.assert_allclose(mine.data, reference.numpy(), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(mine._data, reference.numpy(), rtol=1e-9, atol=1e-9)
 
 
 def test_max_pool_ties_go_to_the_first_maximum_as_in_pytorch():
@@ -384,11 +384,11 @@ def test_max_pool_ties_go_to_the_first_maximum_as_in_pytorch():
         upstream = np.random.default_rng(3).standard_normal(y.shape)
         y.backward(upstream)
         ty.backward(torch.tensor(upstream))
-        np.testing.assert_array_equal(indices.data, tindices.numpy())
-        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+        np.testing.assert_array_equal(indices._data, tindices.numpy())
+        np.testing.assert_allclose(ours.grad._data, theirs.grad.numpy(), rtol=1e-12)
     values, indices = F.adaptive_max_pool2d(Tensor(x), (4, 3), return_indices=True)
     _, tindices = torch.nn.functional.adaptive_max_pool2d(torch.tensor(x), (4, 3), True)
-    np.testing.assert_array_equal(indices.data, tindices.numpy())
+    np.testing.assert_array_equal(indices._data, tindices.numpy())
 
 
 @pytest.mark.parametrize("x, options", [
@@ -409,8 +409,8 @@ def test_max_pool_of_nan_and_minus_inf_picks_pytorchs_element(x, options):
     upstream = np.random.default_rng(3).standard_normal(y.shape)
     y.backward(upstream)
     ty.backward(torch.tensor(upstream))
-    np.testing.assert_array_equal(indices.data, tindices.numpy())
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(indices._data, tindices.numpy())
+    np.testing.assert_allclose(ours.grad._data, theirs.grad.numpy(), rtol=1e-12)
 
 
 def test_extreme_values_stay_finite_and_inputs_unchanged():
@@ -421,7 +421,7 @@ def test_extreme_values_stay_finite_and_inputs_unchanged():
     loss = F.max_pool2d(F.conv2d(xt, wt, padding=1), 2, ceil_mode=True).sum() + \
         F.avg_pool2d(xt, 2, 1).sum()
     loss.backward()
-    assert np.isfinite(loss.item()) and np.isfinite(xt.grad.data).all()
+    assert np.isfinite(loss.item()) and np.isfinite(xt.grad._data).all()
     np.testing.assert_array_equal(x, copy_x)
     np.testing.assert_array_equal(w, copy_w)
 
@@ -431,7 +431,7 @@ def test_unbatched_inputs_and_modules():
     x = rng.standard_normal((3, 8, 8)).astype(np.float32)
     conv = nn.Conv2d(3, 4, 3, padding=1)
     batched = conv(Tensor(x[None]))
-    np.testing.assert_allclose(conv(Tensor(x)).data, batched.data[0], rtol=1e-6)
+    np.testing.assert_allclose(conv(Tensor(x))._data, batched._data[0], rtol=1e-6)
     assert nn.MaxPool2d(2)(Tensor(x)).shape == (3, 4, 4)
     assert nn.AvgPool2d(2, 1)(Tensor(x)).shape == (3, 7, 7)
     assert nn.AdaptiveAvgPool2d((None, 3))(Tensor(x[None])).shape == (1, 3, 8, 3)
@@ -441,7 +441,7 @@ def test_unbatched_inputs_and_modules():
     assert nn.AvgPool1d(3, 1, 1)(Tensor(x[None, :, 0])).shape == (1, 3, 8)
     assert nn.ConvTranspose2d(3, 5, 2, stride=2)(Tensor(x[None])).shape == (1, 5, 16, 16)
     columns = nn.Unfold(2, stride=2)(Tensor(x[None]))
-    np.testing.assert_array_equal(nn.Fold(8, 2, stride=2)(columns).data[0], x)
+    np.testing.assert_array_equal(nn.Fold(8, 2, stride=2)(columns)._data[0], x)
     assert "Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))" == repr(conv)
 
 
@@ -500,8 +500,8 @@ def test_any_memory_layout_in_and_out():
     for x in (view, np.ascontiguousarray(view)):
         xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
         y = F.max_pool2d(F.conv2d(xt, wt, padding=1, stride=(1, 2)).relu(), 2, ceil_mode=True)
-        (y * Tensor(np.arange(y.data.size).reshape(y.shape))).sum().backward()
-        results.append((y.data.copy(), xt.grad.data, wt.grad.data))
+        (y * Tensor(np.arange(y._data.size).reshape(y.shape))).sum().backward()
+        results.append((y._data.copy(), xt.grad._data, wt.grad._data))
     for first, second in zip(*results):
         np.testing.assert_allclose(first, second, rtol=1e-12, atol=1e-12)
     assert results[0][0].reshape(-1).shape == (results[0][0].size,)
@@ -529,14 +529,14 @@ def test_pytorch_state_dict_loads_unchanged(make):
     x = x.astype(np.float32)
     xt, tx = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, ty = ours(xt), theirs(tx)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y._data, ty.detach().numpy(), rtol=1e-5, atol=1e-5)
     upstream = np.random.default_rng(6).standard_normal(y.shape).astype(np.float32)
     y.backward(upstream)
     ty.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(xt.grad.data, tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(xt.grad._data, tx.grad.numpy(), rtol=1e-5, atol=1e-5)
     for name, parameter in ours.named_parameters():
         reference = dict(theirs.named_parameters())[name].grad.numpy()
-        np.testing.assert_allclose(parameter.grad.data, reference, rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(parameter.grad._data, reference, rtol=1e-5, atol=1e-4)
 
 
 def test_default_init_is_pytorchs_and_reproducible():
@@ -548,15 +548,15 @@ def test_default_init_is_pytorchs_and_reproducible():
                           (nn.Conv1d(3, 300, 5), 15)):
         bound = 1 / np.sqrt(fan_in)
         for parameter in (layer.weight, layer.bias):
-            values = parameter.data
+            values = parameter._data
             assert values.dtype == np.float32
             assert np.abs(values).max() <= bound
             assert np.abs(values).max() > 0.9 * bound  # spread over the whole interval
-        assert abs(layer.weight.data.std() - bound / np.sqrt(3)) < 0.1 * bound
+        assert abs(layer.weight._data.std() - bound / np.sqrt(3)) < 0.1 * bound
     tg.manual_seed(7)
-    first = nn.Conv2d(2, 3, 3).weight.data.copy()
+    first = nn.Conv2d(2, 3, 3).weight._data.copy()
     tg.manual_seed(7)
-    np.testing.assert_array_equal(nn.Conv2d(2, 3, 3).weight.data, first)
+    np.testing.assert_array_equal(nn.Conv2d(2, 3, 3).weight._data, first)
 
 
 def test_lenet_step_matches_pytorch():
@@ -579,5 +579,5 @@ def test_lenet_step_matches_pytorch():
     for (name, parameter), (_, reference) in zip(ours.named_parameters(),
                                                  theirs.named_parameters()):
         assert parameter.grad.dtype == np.float32
-        np.testing.assert_allclose(parameter.grad.data, reference.grad.numpy(), rtol=1e-4,
+        np.testing.assert_allclose(parameter.grad._data, reference.grad.numpy(), rtol=1e-4,
                                    atol=1e-5, err_msg=name)

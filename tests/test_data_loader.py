@@ -50,28 +50,28 @@ def test_batches_in_order_with_last_short_batch():
 def test_shuffle_is_a_permutation_new_each_epoch_and_seedable():
     loader = DataLoader(dataset(20), batch_size=5, shuffle=True,
                         generator=tg.Generator().manual_seed(0))
-    first = np.concatenate([y.data for _, y in loader])
-    second = np.concatenate([y.data for _, y in loader])
+    first = np.concatenate([y._data for _, y in loader])
+    second = np.concatenate([y._data for _, y in loader])
     assert sorted(first) == list(range(20)) and sorted(second) == list(range(20))
     assert not np.array_equal(first, second)  # a new order each epoch
     again = DataLoader(dataset(20), batch_size=5, shuffle=True,
                        generator=tg.Generator().manual_seed(0))
-    assert np.array_equal(np.concatenate([y.data for _, y in again]), first)
+    assert np.array_equal(np.concatenate([y._data for _, y in again]), first)
     numpy_seeded = DataLoader(dataset(20), batch_size=5, shuffle=True,
                               generator=np.random.default_rng(1))
-    assert sorted(np.concatenate([y.data for _, y in numpy_seeded])) == list(range(20))
+    assert sorted(np.concatenate([y._data for _, y in numpy_seeded])) == list(range(20))
 
 
 def test_shuffle_without_generator_follows_manual_seed():
     def order():
         tg.manual_seed(7)
-        return np.concatenate([y.data for _, y in DataLoader(dataset(), 3, shuffle=True)])
+        return np.concatenate([y._data for _, y in DataLoader(dataset(), 3, shuffle=True)])
     assert np.array_equal(order(), order())
 
 
 def test_pairs_match_after_shuffle():
     for x, y in DataLoader(dataset(), batch_size=3, shuffle=True):
-        np.testing.assert_array_equal(x.data[:, 0], 2 * y.data)
+        np.testing.assert_array_equal(x._data[:, 0], 2 * y._data)
 
 
 class Squares(Dataset):
@@ -149,5 +149,5 @@ def test_matches_pytorch_batches_without_shuffle():
         torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)), batch_size=3)
     assert len(ours) == len(theirs)
     for (ox, oy), (tx, ty) in zip(ours, theirs):
-        np.testing.assert_array_equal(ox.data, tx.numpy())
-        np.testing.assert_array_equal(oy.data, ty.numpy())
+        np.testing.assert_array_equal(ox._data, tx.numpy())
+        np.testing.assert_array_equal(oy._data, ty.numpy())

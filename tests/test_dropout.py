@@ -20,14 +20,14 @@ SIZE = 200_000
 def test_dropout_zeroes_a_fraction_p_and_preserves_the_mean(p):
     tg.manual_seed(0)
     x = tg.ones(SIZE)
-    y = F.dropout(x, p).data
+    y = F.dropout(x, p)._data
     kept = y != 0
     # the zeroed fraction within 6 binomial standard deviations of p
     assert abs((1 - kept.mean()) - p) < 6 * np.sqrt(p * (1 - p) / SIZE)
     np.testing.assert_allclose(y[kept], 1 / (1 - p), rtol=1e-6)  # inverted scaling
     assert abs(y.mean() - 1) < 6 * np.sqrt(p / (1 - p) / SIZE)  # E[y] = x
     normal = tg.randn(SIZE)
-    assert abs(F.dropout(normal, p).data.mean() - normal.data.mean()) < 0.05
+    assert abs(F.dropout(normal, p)._data.mean() - normal._data.mean()) < 0.05
 
 
 def test_dropout_gradient_is_the_mask():
@@ -36,15 +36,15 @@ def test_dropout_gradient_is_the_mask():
     y = F.dropout(x, 0.3)
     upstream = np.random.default_rng(1).normal(size=x.shape)
     y.backward(Tensor(upstream))
-    mask = (y.data != 0) / 0.7  # what multiplied x
-    np.testing.assert_allclose(y.data, x.data * mask, rtol=1e-12)
-    np.testing.assert_allclose(x.grad.data, upstream * mask, rtol=1e-12)
+    mask = (y._data != 0) / 0.7  # what multiplied x
+    np.testing.assert_allclose(y._data, x._data * mask, rtol=1e-12)
+    np.testing.assert_allclose(x.grad._data, upstream * mask, rtol=1e-12)
 
     def seeded(x):  # the same mask on every call
         tg.manual_seed(5)
         return F.dropout(x, 0.3)
 
-    assert tg.gradcheck(seeded, [Tensor(x.data[:3, :4].copy(), requires_grad=True)])
+    assert tg.gradcheck(seeded, [Tensor(x._data[:3, :4].copy(), requires_grad=True)])
 
 
 def test_dropout_keeps_float32_and_works_under_create_graph():
@@ -53,9 +53,9 @@ def test_dropout_keeps_float32_and_works_under_create_graph():
     assert y.dtype == np.float32
     (g,) = tg.grad((y * y).sum(), x, create_graph=True)
     (second,) = tg.grad(g.sum(), x)
-    mask = y.data / np.where(x.data == 0, 1, x.data)
+    mask = y._data / np.where(x._data == 0, 1, x._data)
     assert second.dtype == np.float32
-    np.testing.assert_allclose(second.data, 2 * mask * mask, rtol=1e-5)
+    np.testing.assert_allclose(second._data, 2 * mask * mask, rtol=1e-5)
 
 
 def test_eval_and_p_zero_are_the_identity():
@@ -66,19 +66,19 @@ def test_eval_and_p_zero_are_the_identity():
     layer.eval()
     assert layer(x) is x
     layer.train()
-    assert (layer(tg.ones(1000)).data == 0).any()
+    assert (layer(tg.ones(1000))._data == 0).any()
     model = nn.Sequential(nn.Linear(5, 5), nn.Dropout(0.9), nn.Dropout2d(0.9))
     model.eval()
     inputs = tg.randn(2, 5, 1, 1)
-    np.testing.assert_array_equal(model[1:](inputs).data, inputs.data)
+    np.testing.assert_array_equal(model[1:](inputs)._data, inputs._data)
 
 
 def test_p_one_gives_zeros_without_nan():
     x = tg.randn(10, 3, 4, 4, requires_grad=True)
     for y in (F.dropout(x, 1.0), F.dropout2d(x, 1.0), nn.Dropout(1)(x)):
-        assert np.array_equal(y.data, np.zeros(x.shape)) and not np.isnan(y.data).any()
+        assert np.array_equal(y._data, np.zeros(x.shape)) and not np.isnan(y._data).any()
         y.sum().backward()
-        np.testing.assert_array_equal(x.grad.data, 0)
+        np.testing.assert_array_equal(x.grad._data, 0)
         x.grad = None
 
 
@@ -96,7 +96,7 @@ def test_probability_outside_zero_one_raises(p):
 
 def test_masks_are_reproducible_with_manual_seed():
     def draw():
-        return nn.Dropout(0.5)(tg.ones(64)).data, F.dropout2d(tg.ones(4, 8, 2, 2), 0.5).data
+        return nn.Dropout(0.5)(tg.ones(64))._data, F.dropout2d(tg.ones(4, 8, 2, 2), 0.5)._data
 
     tg.manual_seed(42)
     first = draw()
@@ -115,16 +115,16 @@ def test_dropout2d_zeroes_whole_channels(shape):
     tg.manual_seed(3)
     x = Tensor(np.random.default_rng(0).normal(size=shape) + 5, requires_grad=True)
     y = nn.Dropout2d(0.25)(x)
-    channels = y.data.reshape(-1, shape[-2] * shape[-1])
+    channels = y._data.reshape(-1, shape[-2] * shape[-1])
     dropped = (channels == 0).all(axis=1)
     kept = (channels != 0).all(axis=1)
     assert (dropped | kept).all()  # every channel is all zeros or all kept
-    np.testing.assert_allclose(channels[kept], x.data.reshape(channels.shape)[kept] / 0.75,
+    np.testing.assert_allclose(channels[kept], x._data.reshape(channels.shape)[kept] / 0.75,
                                rtol=1e-12)
     count = channels.shape[0]
     assert abs(dropped.mean() - 0.25) < 6 * np.sqrt(0.25 * 0.75 / count)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data.reshape(channels.shape),
+    np.testing.assert_allclose(x.grad._data.reshape(channels.shape),
                                np.where(kept, 1 / 0.75, 0.0)[:, None] * np.ones_like(channels))
 
 
@@ -138,7 +138,7 @@ def test_inplace_dropout_writes_into_its_input():
     tg.manual_seed(0)
     x = tg.ones(100)
     y = F.dropout(x, 0.5, inplace=True)
-    assert y is x and (x.data == 0).any() and set(np.unique(x.data)) <= {0.0, 2.0}
+    assert y is x and (x._data == 0).any() and set(np.unique(x._data)) <= {0.0, 2.0}
 
 
 def test_reprs_match_pytorch():
@@ -153,6 +153,6 @@ def test_dropout_statistics_match_pytorch():
     torch.manual_seed(0)
     theirs = torch.nn.functional.dropout(torch.ones(SIZE), 0.3).numpy()
     tg.manual_seed(0)
-    ours = F.dropout(tg.ones(SIZE), 0.3).data
+    ours = F.dropout(tg.ones(SIZE), 0.3)._data
     assert abs((ours == 0).mean() - (theirs == 0).mean()) < 0.01
     np.testing.assert_allclose(np.unique(ours), np.unique(theirs), rtol=1e-6)

@@ -49,7 +49,7 @@ def test_random_graphs_against_finite_differences(seed):
             up[i, j] += eps
             down[i, j] -= eps
             expected = (f(up) - f(down)) / (2 * eps)
-            assert leaves[i].grad.data[j] == pytest.approx(expected, rel=1e-6, abs=1e-8)
+            assert leaves[i].grad._data[j] == pytest.approx(expected, rel=1e-6, abs=1e-8)
 
 
 @pytest.mark.skipif(torch is None, reason="needs PyTorch")
@@ -61,7 +61,7 @@ def test_random_graphs_against_pytorch(seed):
     random_graph(seed, ours).sum().backward()
     random_graph(seed, theirs).sum().backward()
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_topological_order_lists_every_consumer_before_its_producer():
@@ -88,7 +88,7 @@ def test_graphs_built_by_two_threads_at_once_stay_ordered():
         for step in range(300):
             y = y * 1.001 + x * 0.001 if step % 2 else (y - x * 0.5).tanh() + x
         y.sum().backward()
-        results[index] = x.grad.data.copy()
+        results[index] = x.grad._data.copy()
 
     threads = [threading.Thread(target=build, args=(i,)) for i in range(2)]
     for thread in threads:
@@ -100,8 +100,8 @@ def test_graphs_built_by_two_threads_at_once_stay_ordered():
     for step in range(300):
         y = y * 1.001 + x * 0.001 if step % 2 else (y - x * 0.5).tanh() + x
     y.sum().backward()
-    np.testing.assert_array_equal(results[0], x.grad.data)
-    np.testing.assert_array_equal(results[1], x.grad.data)
+    np.testing.assert_array_equal(results[0], x.grad._data)
+    np.testing.assert_array_equal(results[1], x.grad._data)
 
 
 def test_a_branch_no_gradient_reaches_is_not_run():
@@ -125,7 +125,7 @@ def test_a_branch_no_gradient_reaches_is_not_run():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     y = Blocker.apply(Spy.apply(x)) + x * 3
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad._data, [3.0, 3.0])
     assert calls == []
 
 
@@ -157,12 +157,12 @@ def test_float32_arithmetic_with_python_floats_is_float32_arithmetic(op):
             warnings.simplefilter("ignore")
             expected = reference(a, number)
         assert got.dtype == tg.float32
-        np.testing.assert_array_equal(got.data, expected)
-        np.testing.assert_array_equal(np.signbit(got.data), np.signbit(expected))
+        np.testing.assert_array_equal(got._data, expected)
+        np.testing.assert_array_equal(np.signbit(got._data), np.signbit(expected))
         if torch is not None:
             theirs = ours(torch.tensor(a), number).numpy()  # (c / x: PyTorch multiplies
-            np.testing.assert_allclose(got.data, theirs, rtol=2e-7)  # by 1/x, one ulp off)
-            np.testing.assert_array_equal(np.signbit(got.data), np.signbit(theirs))
+            np.testing.assert_allclose(got._data, theirs, rtol=2e-7)  # by 1/x, one ulp off)
+            np.testing.assert_array_equal(np.signbit(got._data), np.signbit(theirs))
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -173,7 +173,7 @@ def test_a_float_beyond_float32_is_inf_without_warnings(op):
         for number in (1e300, -1e300):
             got = ours(tg.tensor([1.5, -2.0]), number)
             if torch is not None:
-                np.testing.assert_array_equal(got.data, ours(torch.tensor([1.5, -2.0]), number))
+                np.testing.assert_array_equal(got._data, ours(torch.tensor([1.5, -2.0]), number))
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float64, np.int64, np.int32])
@@ -187,7 +187,7 @@ def test_other_dtypes_keep_their_arithmetic(dtype):
                 with np.errstate(all="ignore"):
                     theirs = ours(torch.tensor(a), number)
                 assert str(got.dtype) == str(theirs.dtype).replace("torch.", "")
-                np.testing.assert_allclose(got.data, theirs.numpy(), rtol=1e-3)
+                np.testing.assert_allclose(got._data, theirs.numpy(), rtol=1e-3)
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -202,18 +202,18 @@ def test_gradients_with_float_operands(op):
         numeric = [(ours(tg.tensor(x64 + eps * np.eye(3)[i]), number).sum().item()
                     - ours(tg.tensor(x64 - eps * np.eye(3)[i]), number).sum().item()) / (2 * eps)
                    for i in range(3)]
-        np.testing.assert_allclose(x.grad.data, numeric, rtol=1e-4)
+        np.testing.assert_allclose(x.grad._data, numeric, rtol=1e-4)
         if torch is not None:
             t = torch.tensor(start, requires_grad=True)
             ours(t, number).sum().backward()
-            np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=3e-7)
+            np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=3e-7)
 
 
 def test_second_derivative_through_a_float_operand():
     x = tg.tensor([0.5, 2.0], requires_grad=True)
     (g,) = tg.grad(((x * 3.5) * x / 1.5).sum(), x, create_graph=True)
     (h,) = tg.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, [2 * 3.5 / 1.5] * 2, rtol=1e-6)
+    np.testing.assert_allclose(h._data, [2 * 3.5 / 1.5] * 2, rtol=1e-6)
 
 
 def test_many_different_floats_keep_memory_bounded():
@@ -223,7 +223,7 @@ def test_many_different_floats_keep_memory_bounded():
     x = tg.ones(2)
     for i in range(5000):
         y = x * (1.0 + i * 1e-4)
-        assert y.data[0] == np.float32(1.0 + i * 1e-4)
+        assert y._data[0] == np.float32(1.0 + i * 1e-4)
     assert len(tensor_module._FLOAT32_OPERANDS) <= 256
 
 
@@ -234,8 +234,8 @@ def test_a_float_operand_is_never_written():
         y.grad_fn.saved_tensors[1][...] = 7  # read-only
     z = x * 2.5
     z.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.5, 2.5])
-    np.testing.assert_array_equal((tg.ones(1) * 2.5).data, [2.5])
+    np.testing.assert_array_equal(x.grad._data, [2.5, 2.5])
+    np.testing.assert_array_equal((tg.ones(1) * 2.5)._data, [2.5])
 
 
 def test_a_custom_op_may_keep_its_own_sequence_attribute():
@@ -249,7 +249,7 @@ def test_a_custom_op_may_keep_its_own_sequence_attribute():
 
     x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     Scale.apply(x, np.array([10.0, 20.0, 30.0], np.float32)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [10.0, 20.0, 30.0])
+    np.testing.assert_array_equal(x.grad._data, [10.0, 20.0, 30.0])
 
 
 def test_copied_graphs_are_ordered_after_their_inputs():
@@ -261,7 +261,7 @@ def test_copied_graphs_are_ordered_after_their_inputs():
         y = x * 2
         z = duplicate(y)
         (y + z * 3 + z).sum().backward()  # z's graph is a copy: its leaf is a copy of x
-        np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+        np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
 
 
 def test_a_graph_unpickled_in_a_new_process_gets_its_gradients_right(tmp_path):

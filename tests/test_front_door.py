@@ -143,7 +143,7 @@ def test_cpu_device_accepted_everywhere():
 def test_to_keeps_the_graph():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     (x.to(tg.float64) * 3).sum().backward()
-    assert x.grad.dtype == tg.float32 and np.all(x.grad.data == 3)
+    assert x.grad.dtype == tg.float32 and np.all(x.grad._data == 3)
 
 
 # ----------------------------------------------------------------- grad mode and helpers
@@ -165,8 +165,8 @@ def test_set_grad_enabled_as_call_and_context():
 def test_tensor_helpers():
     array = np.arange(6.0).reshape(2, 3)
     shared = tg.from_numpy(array)
-    assert shared.dtype == tg.float64 and shared.data is array
-    assert tg.as_tensor(array).data is array and tg.as_tensor(shared) is shared
+    assert shared.dtype == tg.float64 and shared._data is array
+    assert tg.as_tensor(array)._data is array and tg.as_tensor(shared) is shared
     assert tg.as_tensor([1, 2]).dtype == tg.int64
     assert tg.as_tensor(array, tg.float32).dtype == tg.float32
     assert tg.is_tensor(shared) and not tg.is_tensor(array)
@@ -196,19 +196,19 @@ def test_function_forms_are_the_methods():
         ("clamp", (-0.5, 0.5)), ("argmax", ()),
     ]
     for name, args in checks:
-        np.testing.assert_allclose(getattr(tg, name)(ours, *args).data,
+        np.testing.assert_allclose(getattr(tg, name)(ours, *args)._data,
                                    getattr(torch, name)(theirs, *args).numpy(), rtol=1e-12)
-    np.testing.assert_allclose(tg.sum(ours, dim=1, keepdim=True).data,
+    np.testing.assert_allclose(tg.sum(ours, dim=1, keepdim=True)._data,
                                torch.sum(theirs, dim=1, keepdim=True).numpy())
-    np.testing.assert_allclose(tg.mean(ours, dim=0).data, torch.mean(theirs, dim=0).numpy())
-    np.testing.assert_allclose(tg.softmax(ours, dim=0).data, torch.softmax(theirs, dim=0))
-    np.testing.assert_allclose(tg.clamp(ours, min=0).data, torch.clamp(theirs, min=0).numpy())
-    np.testing.assert_allclose(tg.sqrt(tg.abs(ours)).data, torch.sqrt(torch.abs(theirs)))
-    np.testing.assert_allclose(tg.matmul(ours, ours.T).data, torch.matmul(theirs, theirs.T))
+    np.testing.assert_allclose(tg.mean(ours, dim=0)._data, torch.mean(theirs, dim=0).numpy())
+    np.testing.assert_allclose(tg.softmax(ours, dim=0)._data, torch.softmax(theirs, dim=0))
+    np.testing.assert_allclose(tg.clamp(ours, min=0)._data, torch.clamp(theirs, min=0).numpy())
+    np.testing.assert_allclose(tg.sqrt(tg.abs(ours))._data, torch.sqrt(torch.abs(theirs)))
+    np.testing.assert_allclose(tg.matmul(ours, ours.T)._data, torch.matmul(theirs, theirs.T))
     assert tg.flatten(tg.zeros(2, 3, 4), 1).shape == (2, 12)
     assert tg.squeeze(tg.zeros(2, 1, 3), 1).shape == (2, 3)
     assert tg.sin.__name__ == "sin" and "input.sin" in tg.sin.__doc__
-    assert tg.sin(np.array([0.0])).data[0] == 0.0  # arrays and lists are taken as inputs
+    assert tg.sin(np.array([0.0]))._data[0] == 0.0  # arrays and lists are taken as inputs
 
 
 def test_max_and_min_forms_as_pytorch():
@@ -219,18 +219,18 @@ def test_max_and_min_forms_as_pytorch():
     for dim, keepdim in ((1, False), (0, True), (-1, False)):
         values, indices = tg.max(ours, dim, keepdim=keepdim)
         ref = torch.max(theirs, dim, keepdim=keepdim)
-        np.testing.assert_array_equal(values.data, ref.values.numpy())
-        np.testing.assert_array_equal(indices.data, ref.indices.numpy())
+        np.testing.assert_array_equal(values._data, ref.values.numpy())
+        np.testing.assert_array_equal(indices._data, ref.indices.numpy())
         low = tg.min(ours, dim=dim, keepdim=keepdim)
         ref = torch.min(theirs, dim=dim, keepdim=keepdim)
-        np.testing.assert_array_equal(low.values.data, ref.values.numpy())
-        np.testing.assert_array_equal(low.indices.data, ref.indices.numpy())
-    _, predicted = tg.max(ours.data, 1)  # the classic `torch.max(outputs.data, 1)`
+        np.testing.assert_array_equal(low.values._data, ref.values.numpy())
+        np.testing.assert_array_equal(low.indices._data, ref.indices.numpy())
+    _, predicted = tg.max(ours._data, 1)  # the classic `torch.max(outputs.data, 1)`
     assert predicted.tolist() == [1, 0]
     other = np.array([[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]])
-    np.testing.assert_array_equal(tg.max(ours, tg.tensor(other)).data,
+    np.testing.assert_array_equal(tg.max(ours, tg.tensor(other))._data,
                                   torch.max(theirs, torch.tensor(other)).numpy())
-    np.testing.assert_array_equal(tg.min(ours, tg.tensor(other)).data,
+    np.testing.assert_array_equal(tg.min(ours, tg.tensor(other))._data,
                                   torch.min(theirs, torch.tensor(other)).numpy())
 
 
@@ -249,7 +249,7 @@ def test_matrix_product_forms():
         (tg.addmm(c, a, b, beta=0.5, alpha=2), torch.addmm(t(c), t(a), t(b), beta=0.5, alpha=2)),
     ]
     for ours, theirs in cases:
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-12)
     with pytest.raises(ValueError, match="mm: mat2 must be 2-D"):
         tg.mm(a, v)
     with pytest.raises(ValueError, match="bmm"):
@@ -283,7 +283,7 @@ def test_save_and_load_with_pytorch_arguments(tmp_path):
     restored = tg.nn.Linear(2, 3)
     restored.load_state_dict(tg.load(tmp_path / "model.pth", map_location="cpu",
                                      weights_only=True))
-    assert np.array_equal(restored.weight.data, model.weight.data)
+    assert np.array_equal(restored.weight._data, model.weight._data)
     with pytest.raises(RuntimeError, match="CPU only"):
         tg.load(tmp_path / "model.pth", map_location="cuda:0")
 
@@ -293,10 +293,10 @@ def test_flip_takes_pytorch_dims_keyword():
     x = np.arange(24.0).reshape(2, 3, 4)
     ours, theirs = tg.tensor(x), torch.tensor(x)
     for dims in ([0], (0, 2), [-1, 1]):
-        np.testing.assert_array_equal(ours.flip(dims=dims).data, theirs.flip(dims=dims).numpy())
-        np.testing.assert_array_equal(tg.flip(ours, dims=dims).data,
+        np.testing.assert_array_equal(ours.flip(dims=dims)._data, theirs.flip(dims=dims).numpy())
+        np.testing.assert_array_equal(tg.flip(ours, dims=dims)._data,
                                       torch.flip(theirs, dims=dims).numpy())
-    np.testing.assert_array_equal(ours.flip(0, 2).data, theirs.flip(0, 2).numpy())
+    np.testing.assert_array_equal(ours.flip(0, 2)._data, theirs.flip(0, 2).numpy())
     with pytest.raises(TypeError, match="flip: got the axes"):
         ours.flip(0, dims=1)
 
@@ -308,13 +308,13 @@ def test_add_and_sub_take_alpha_as_pytorch():
     ours, theirs = (tg.tensor(a), tg.tensor(b)), (torch.tensor(a), torch.tensor(b))
     for name in ("add", "sub", "subtract"):
         for other in (1, 2.5):
-            np.testing.assert_allclose(getattr(tg, name)(*ours, alpha=other).data,
+            np.testing.assert_allclose(getattr(tg, name)(*ours, alpha=other)._data,
                                        getattr(torch, name)(*theirs, alpha=other).numpy())
-        np.testing.assert_allclose(getattr(ours[0], name)(3.0, alpha=-2).data,
+        np.testing.assert_allclose(getattr(ours[0], name)(3.0, alpha=-2)._data,
                                    getattr(theirs[0], name)(3.0, alpha=-2).numpy())
     x = tg.tensor(a, requires_grad=True)
     x.sub(ours[1], alpha=0.5).sum().backward()
-    assert np.array_equal(x.grad.data, np.ones_like(a))
+    assert np.array_equal(x.grad._data, np.ones_like(a))
 
 
 def test_is_floating_point_and_new_factories_as_pytorch():
@@ -335,7 +335,7 @@ def test_is_floating_point_and_new_factories_as_pytorch():
             assert mine.shape == tuple(reference.shape)
             assert str(mine.dtype) == str(reference.numpy().dtype), (dtype, mine, reference)
             if reference.numel():
-                np.testing.assert_array_equal(mine.data, reference.numpy())
+                np.testing.assert_array_equal(mine._data, reference.numpy())
     made = tg.zeros(2).new_zeros(2, requires_grad=True)
     assert made.requires_grad and made.is_leaf
     with pytest.raises(RuntimeError, match="CPU only"):
@@ -377,12 +377,12 @@ def test_div_rounding_modes_as_pytorch():
             ours = tg.div(tg.tensor(a), wrap(tg, b), rounding_mode=mode)
             theirs = torch.div(torch.tensor(a), wrap(torch, b), rounding_mode=mode)
             assert str(ours.dtype) == str(theirs.numpy().dtype), (a, b, mode)
-            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
-            np.testing.assert_allclose(tg.tensor(a).div(wrap(tg, b), rounding_mode=mode).data,
+            np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-6)
+            np.testing.assert_allclose(tg.tensor(a).div(wrap(tg, b), rounding_mode=mode)._data,
                                        theirs.numpy(), rtol=1e-6)
     x = tg.tensor(floats, requires_grad=True)
     (x.div(2, rounding_mode="trunc").sum() + x.sum()).backward()
-    assert np.array_equal(x.grad.data, np.ones(5))  # the rounded quotient adds nothing
+    assert np.array_equal(x.grad._data, np.ones(5))  # the rounded quotient adds nothing
     with pytest.raises(ValueError, match="div: rounding_mode"):
         tg.tensor(floats).div(2, rounding_mode="round")
 
@@ -424,14 +424,14 @@ def test_normal_and_uniform_in_place_use_the_seeded_generator():
     a = tg.empty(2000, dtype=tg.float64).normal_(3.0, 0.5)
     tg.manual_seed(5)
     b = tg.empty(2000, dtype=tg.float64).normal_(3.0, 0.5)
-    assert np.array_equal(a.data, b.data) and a.dtype == np.float64
-    assert abs(a.data.mean() - 3.0) < 0.05 and abs(a.data.std() - 0.5) < 0.05
+    assert np.array_equal(a._data, b._data) and a.dtype == np.float64
+    assert abs(a._data.mean() - 3.0) < 0.05 and abs(a._data.std() - 0.5) < 0.05
     u = tg.empty(2000).uniform_(-2, 1)
-    assert u.dtype == np.float32 and u.data.min() >= -2 and u.data.max() < 1
-    assert tg.empty(3).uniform_(**{"from": 5, "to": 6}).data.min() >= 5
+    assert u.dtype == np.float32 and u._data.min() >= -2 and u._data.max() < 1
+    assert tg.empty(3).uniform_(**{"from": 5, "to": 6})._data.min() >= 5
     g = tg.Generator().manual_seed(1)
-    first = tg.empty(3).normal_(generator=g).data
-    assert np.array_equal(first, tg.empty(3).normal_(generator=tg.Generator().manual_seed(1)).data)
+    first = tg.empty(3).normal_(generator=g)._data
+    assert np.array_equal(first, tg.empty(3).normal_(generator=tg.Generator().manual_seed(1))._data)
     with pytest.raises(RuntimeError, match="leaf tensor"):
         tg.zeros(2, requires_grad=True).normal_()
     with tg.no_grad():
@@ -445,25 +445,25 @@ def test_fill_diagonal_and_index_fill_as_pytorch():
         ours, theirs = tg.zeros(*shape), torch.zeros(*shape)
         ours.fill_diagonal_(2.5, wrap=wrap)
         theirs.fill_diagonal_(2.5, wrap=wrap)
-        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        np.testing.assert_array_equal(ours._data, theirs.numpy())
     with pytest.raises(RuntimeError, match=r"fill_diagonal_.*shape \(2, 3, 3\)"):
         tg.zeros(2, 3, 3).fill_diagonal_(1)
     x = np.arange(24.0).reshape(2, 3, 4)
     for dim, index in ((0, [1]), (1, [0, 2]), (-1, [3, 0, 3]), (2, 1)):
         ours = tg.tensor(x).index_fill(dim, tg.tensor(index), -1.0)
         theirs = torch.tensor(x).index_fill(dim, torch.tensor(index), -1.0)
-        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        np.testing.assert_array_equal(ours._data, theirs.numpy())
         t, u = tg.tensor(x), torch.tensor(x)
         assert t.index_fill_(dim, tg.tensor(index), 5) is t
         u.index_fill_(dim, torch.tensor(index), 5)
-        np.testing.assert_array_equal(t.data, u.numpy())
-        np.testing.assert_array_equal(tg.index_fill(tg.tensor(x), dim, tg.tensor(index), 5).data,
+        np.testing.assert_array_equal(t._data, u.numpy())
+        np.testing.assert_array_equal(tg.index_fill(tg.tensor(x), dim, tg.tensor(index), 5)._data,
                                       u.numpy())
     w = tg.tensor(x, requires_grad=True)
     h = w * 1
     h.index_fill_(1, tg.tensor([1]), 0.0)
     h.sum().backward()
-    assert np.array_equal(w.grad.data[:, 1], np.zeros((2, 4))) and w.grad.data[:, 0].all()
+    assert np.array_equal(w.grad._data[:, 1], np.zeros((2, 4))) and w.grad._data[:, 0].all()
     with pytest.raises(IndexError, match=r"index_fill: index out of range for dim 1 of size 3"):
         tg.tensor(x).index_fill(1, tg.tensor([3]), 0.0)
     with pytest.raises(IndexError, match="index_fill: index must be"):
@@ -515,20 +515,20 @@ def test_normal_forms_shapes_dtypes_and_errors_as_pytorch():
 
 def test_normal_statistics_seeding_and_gradient():
     tg.manual_seed(0)
-    samples = tg.normal(tg.full((20000,), 3.0), tg.full((20000,), 2.0)).data
+    samples = tg.normal(tg.full((20000,), 3.0), tg.full((20000,), 2.0))._data
     assert abs(samples.mean() - 3.0) < 0.05 and abs(samples.std() - 2.0) < 0.05
     tg.manual_seed(7)
-    first = tg.normal(1.0, 0.5, size=(10,)).data
+    first = tg.normal(1.0, 0.5, size=(10,))._data
     tg.manual_seed(7)
-    assert np.array_equal(first, tg.normal(1.0, 0.5, size=(10,)).data)
-    assert np.array_equal(tg.normal(0.0, 1.0, (5,), generator=tg.Generator().manual_seed(3)).data,
-                          tg.normal(0.0, 1.0, (5,), generator=tg.Generator().manual_seed(3)).data)
+    assert np.array_equal(first, tg.normal(1.0, 0.5, size=(10,))._data)
+    assert np.array_equal(tg.normal(0.0, 1.0, (5,), generator=tg.Generator().manual_seed(3))._data,
+                          tg.normal(0.0, 1.0, (5,), generator=tg.Generator().manual_seed(3))._data)
     # as PyTorch: mean + std * noise, so d/dmean = 1 and d/dstd = the noise
     mean, std = tg.zeros(4, requires_grad=True), tg.ones(4, requires_grad=True)
     out = tg.normal(mean, std)
     out.sum().backward()
-    assert np.array_equal(mean.grad.data, np.ones(4, np.float32))
-    np.testing.assert_allclose(std.grad.data, out.data)
+    assert np.array_equal(mean.grad._data, np.ones(4, np.float32))
+    np.testing.assert_allclose(std.grad._data, out._data)
 
 
 def test_multinomial_as_pytorch():
@@ -537,17 +537,17 @@ def test_multinomial_as_pytorch():
     tg.manual_seed(0)
     drawn = tg.multinomial(tg.tensor(probs), 30000, replacement=True)
     assert drawn.dtype == tg.int64 and drawn.shape == (30000,)
-    np.testing.assert_allclose(np.bincount(drawn.data, minlength=3) / 30000, probs, atol=0.01)
+    np.testing.assert_allclose(np.bincount(drawn._data, minlength=3) / 30000, probs, atol=0.01)
     rows = tg.multinomial(tg.tensor([[1.0, 0.0, 3.0, 2.0], [0.0, 5.0, 0.0, 1.0]]), 4)
     assert rows.shape == (2, 4) and rows.dtype == tg.int64
-    for row in rows.data:
+    for row in rows._data:
         assert sorted(row) == [0, 1, 2, 3]  # without replacement: each index once
-    assert set(rows.data[1, :2]) == {1, 3}  # zero-weight indices come last
-    assert tg.multinomial(tg.tensor([0.0, 1.0, 0.0]), 5, replacement=True).data.tolist() == [1] * 5
+    assert set(rows._data[1, :2]) == {1, 3}  # zero-weight indices come last
+    assert tg.multinomial(tg.tensor([0.0, 1.0, 0.0]), 5, replacement=True)._data.tolist() == [1] * 5
     tg.manual_seed(5)
-    first = tg.multinomial(tg.ones(10), 4).data
+    first = tg.multinomial(tg.ones(10), 4)._data
     tg.manual_seed(5)
-    assert np.array_equal(first, tg.multinomial(tg.ones(10), 4).data)
+    assert np.array_equal(first, tg.multinomial(tg.ones(10), 4)._data)
     bad = [(lambda m: m.multinomial(m.tensor([0.1, 0.9]), 3)),
            (lambda m: m.multinomial(m.tensor([-0.1, 0.9]), 1)),
            (lambda m: m.multinomial(m.tensor([1.0, float("nan")]), 1)),
@@ -573,14 +573,14 @@ def test_typed_tensor_constructors_as_pytorch():
             a, b = ours(*args), theirs(*their_args)
             assert a.shape == tuple(b.shape) and str(a.dtype) == str(b.dtype).split(".")[1]
             if args and isinstance(args[0], list):
-                np.testing.assert_array_equal(a.data, b.numpy())
+                np.testing.assert_array_equal(a._data, b.numpy())
         assert isinstance(ours([1]), ours) and isinstance(ours([1]), Tensor)
         assert ours([1]).type() == f"tinygrad_np.{name}"
     assert not isinstance(tg.tensor([1.0]), tg.DoubleTensor)
     assert not isinstance(np.zeros(2), tg.DoubleTensor)
     source = tg.tensor([1.0, 2.0])
-    assert tg.FloatTensor(source).data is source.data
-    np.testing.assert_array_equal(tg.FloatTensor(2, 3).data, np.zeros((2, 3)))
+    assert tg.FloatTensor(source)._data is source._data
+    np.testing.assert_array_equal(tg.FloatTensor(2, 3)._data, np.zeros((2, 3)))
     for call in (lambda m: m.LongTensor(m.tensor([1.0])), lambda m: m.FloatTensor(2.5)):
         with pytest.raises(TypeError):
             call(torch)
@@ -611,4 +611,4 @@ def _assert_results_match(ours: tuple, theirs: tuple, rtol: float) -> None:
         if isinstance(other, bool):
             assert mine == other
         else:
-            np.testing.assert_allclose(mine.data, other.numpy(), rtol=rtol)
+            np.testing.assert_allclose(mine._data, other.numpy(), rtol=rtol)

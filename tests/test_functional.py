@@ -64,17 +64,17 @@ def leaf(array) -> Tensor:
 def test_activations_match_numpy(rng):
     x = rng.normal(size=(3, 4))
     t = Tensor(x)
-    np.testing.assert_allclose(F.relu(t).data, np.maximum(x, 0))
-    np.testing.assert_allclose(F.sigmoid(t).data, 1 / (1 + np.exp(-x)))
-    np.testing.assert_allclose(F.tanh(t).data, np.tanh(x))
+    np.testing.assert_allclose(F.relu(t)._data, np.maximum(x, 0))
+    np.testing.assert_allclose(F.sigmoid(t)._data, 1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(F.tanh(t)._data, np.tanh(x))
     expected = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(F.softmax(t).data, expected)
-    np.testing.assert_allclose(F.softmax(t, dim=1).data, expected)
-    np.testing.assert_allclose(F.softmax(t, 1).data, expected)
-    np.testing.assert_allclose(F.log_softmax(t, dim=-1).data, np.log(expected))
+    np.testing.assert_allclose(F.softmax(t)._data, expected)
+    np.testing.assert_allclose(F.softmax(t, dim=1)._data, expected)
+    np.testing.assert_allclose(F.softmax(t, 1)._data, expected)
+    np.testing.assert_allclose(F.log_softmax(t, dim=-1)._data, np.log(expected))
     column = np.exp(x) / np.exp(x).sum(axis=0, keepdims=True)
-    np.testing.assert_allclose(F.softmax(t, axis=0).data, column)
-    np.testing.assert_allclose(F.log_softmax(t, 0).data, np.log(column))
+    np.testing.assert_allclose(F.softmax(t, axis=0)._data, column)
+    np.testing.assert_allclose(F.log_softmax(t, 0)._data, np.log(column))
 
 
 def test_softmax_rejects_conflicting_axis_and_dim():
@@ -84,7 +84,7 @@ def test_softmax_rejects_conflicting_axis_and_dim():
 
 def test_softmax_extreme_logits_finite():
     with np.errstate(all="raise", under="ignore"):
-        probs = F.softmax(Tensor(np.array([[1000.0, -1000.0, 0.0]])), dim=1).data
+        probs = F.softmax(Tensor(np.array([[1000.0, -1000.0, 0.0]])), dim=1)._data
     np.testing.assert_allclose(probs, [[1.0, 0.0, 0.0]])
 
 
@@ -94,8 +94,8 @@ def test_softmax_extreme_logits_finite():
 @pytest.mark.parametrize("x_shape", [(4, 3), (2, 4, 3), (3,)])
 def test_linear_matches_numpy_and_gradcheck(rng, x_shape):
     x, w, b = rng.normal(size=x_shape), rng.normal(size=(2, 3)), rng.normal(size=2)
-    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w), Tensor(b)).data, x @ w.T + b)
-    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w)).data, x @ w.T)
+    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w), Tensor(b))._data, x @ w.T + b)
+    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w))._data, x @ w.T)
     assert tg.gradcheck(F.linear, [leaf(x), leaf(w), leaf(b)])
     assert tg.gradcheck(lambda a, c: F.linear(a, c), [leaf(x), leaf(w)])
 
@@ -116,7 +116,7 @@ def test_linear_weight_gradient_keeps_the_weight_layout(rng):
     # would then mix memory layouts (several times slower in NumPy).
     w = Tensor(rng.normal(size=(5, 3)).astype(np.float32), requires_grad=True)
     F.linear(Tensor(rng.normal(size=(8, 3)).astype(np.float32)), w).sum().backward()
-    assert w.grad.data.flags["C_CONTIGUOUS"] and w.grad.dtype == np.float32
+    assert w.grad._data.flags["C_CONTIGUOUS"] and w.grad.dtype == np.float32
 
 
 def test_linear_feature_mismatch_is_clear():
@@ -133,12 +133,12 @@ def test_cross_entropy_class_ids_match_reference(rng, reduction):
     logits = rng.normal(size=(5, 4)) * 3
     target = rng.integers(0, 4, 5)
     loss = F.cross_entropy(Tensor(logits), target, reduction=reduction)
-    np.testing.assert_allclose(loss.data, ref_cross_entropy(logits, target, reduction))
+    np.testing.assert_allclose(loss._data, ref_cross_entropy(logits, target, reduction))
     # an int Tensor target and a list give the same
     same = F.cross_entropy(Tensor(logits), Tensor(target), reduction=reduction)
-    np.testing.assert_allclose(same.data, loss.data)
+    np.testing.assert_allclose(same._data, loss._data)
     np.testing.assert_allclose(
-        F.cross_entropy(Tensor(logits), target.tolist(), reduction=reduction).data, loss.data
+        F.cross_entropy(Tensor(logits), target.tolist(), reduction=reduction)._data, loss._data
     )
 
 
@@ -147,7 +147,7 @@ def test_cross_entropy_probabilities_match_reference(rng, reduction):
     logits = rng.normal(size=(3, 5))
     probs = rng.dirichlet(np.ones(5), size=3)
     loss = F.cross_entropy(Tensor(logits), probs, reduction=reduction)
-    np.testing.assert_allclose(loss.data, ref_cross_entropy(logits, probs, reduction))
+    np.testing.assert_allclose(loss._data, ref_cross_entropy(logits, probs, reduction))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -164,8 +164,8 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot(rng):
     logits = leaf(rng.normal(size=(4, 3)))
     target = np.array([0, 2, 1, 2])
     F.cross_entropy(logits, target).backward()
-    softmax = np.exp(logits.data) / np.exp(logits.data).sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(logits.grad.data, (softmax - np.eye(3)[target]) / 4)
+    softmax = np.exp(logits._data) / np.exp(logits._data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(logits.grad._data, (softmax - np.eye(3)[target]) / 4)
 
 
 def test_cross_entropy_extreme_logits_finite():
@@ -173,9 +173,9 @@ def test_cross_entropy_extreme_logits_finite():
     with np.errstate(all="raise", under="ignore"):
         loss = F.cross_entropy(logits, np.array([1, 0]), reduction="none")
         loss.sum().backward()
-    np.testing.assert_allclose(loss.data, [2000.0, 2000.0 + np.log(2)])
-    assert np.all(np.isfinite(logits.grad.data))
-    np.testing.assert_allclose(logits.grad.data, [[1, -1, 0], [-1, 0.5, 0.5]], atol=1e-12)
+    np.testing.assert_allclose(loss._data, [2000.0, 2000.0 + np.log(2)])
+    assert np.all(np.isfinite(logits.grad._data))
+    np.testing.assert_allclose(logits.grad._data, [[1, -1, 0], [-1, 0.5, 0.5]], atol=1e-12)
 
 
 def test_cross_entropy_unbatched(rng):
@@ -183,10 +183,10 @@ def test_cross_entropy_unbatched(rng):
     batched = F.cross_entropy(Tensor(logits[None]), np.array([2]), reduction="none")
     loss = F.cross_entropy(Tensor(logits), 2, reduction="none")
     assert loss.shape == ()
-    np.testing.assert_allclose(loss.data, batched.data[0])
+    np.testing.assert_allclose(loss._data, batched._data[0])
     assert F.cross_entropy(Tensor(logits), Tensor(2)).shape == ()
     probs = np.full(4, 0.25)
-    np.testing.assert_allclose(F.cross_entropy(Tensor(logits), probs).data,
+    np.testing.assert_allclose(F.cross_entropy(Tensor(logits), probs)._data,
                                ref_cross_entropy(logits[None], probs[None]))
     assert tg.gradcheck(lambda z: F.cross_entropy(z, 1), [leaf(logits)])
 
@@ -222,7 +222,7 @@ def test_binary_cross_entropy_matches_reference(rng, reduction):
     p = rng.uniform(0.01, 0.99, (3, 4))
     y = rng.uniform(0, 1, (3, 4))
     loss = F.binary_cross_entropy(Tensor(p), y, reduction=reduction)
-    np.testing.assert_allclose(loss.data, ref_bce(p, y, reduction))
+    np.testing.assert_allclose(loss._data, ref_bce(p, y, reduction))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -248,10 +248,10 @@ def test_binary_cross_entropy_clamps_at_zero_and_one():
     with np.errstate(all="raise"):
         loss = F.binary_cross_entropy(p, y, reduction="none")
         loss.sum().backward()
-    np.testing.assert_allclose(loss.data, [100.0, 100.0, 0.0, 0.0])
-    np.testing.assert_allclose(loss.data, ref_bce(p.data, y, "none"))
-    assert np.all(np.isfinite(p.grad.data))
-    np.testing.assert_allclose(p.grad.data, [-1e12, 1e12, 0.0, 0.0])  # as PyTorch
+    np.testing.assert_allclose(loss._data, [100.0, 100.0, 0.0, 0.0])
+    np.testing.assert_allclose(loss._data, ref_bce(p._data, y, "none"))
+    assert np.all(np.isfinite(p.grad._data))
+    np.testing.assert_allclose(p.grad._data, [-1e12, 1e12, 0.0, 0.0])  # as PyTorch
 
 
 def test_binary_cross_entropy_accepts_int_labels(rng):
@@ -259,7 +259,7 @@ def test_binary_cross_entropy_accepts_int_labels(rng):
     labels = np.array([0, 1, 1, 0])
     loss = F.binary_cross_entropy(Tensor(p), labels)
     assert loss.dtype == np.float32
-    np.testing.assert_allclose(loss.data, ref_bce(p.astype(np.float64), labels), rtol=1e-6)
+    np.testing.assert_allclose(loss._data, ref_bce(p.astype(np.float64), labels), rtol=1e-6)
 
 
 def test_binary_cross_entropy_rejects_values_outside_unit_interval():
@@ -275,9 +275,9 @@ def test_bce_with_logits_matches_reference(rng, reduction):
     x = rng.normal(size=(4, 3)) * 4
     y = rng.uniform(0, 1, (4, 3))
     loss = F.binary_cross_entropy_with_logits(Tensor(x), y, reduction=reduction)
-    np.testing.assert_allclose(loss.data, ref_bce_with_logits(x, y, reduction))
+    np.testing.assert_allclose(loss._data, ref_bce_with_logits(x, y, reduction))
     via_probs = F.binary_cross_entropy(F.sigmoid(Tensor(x)), y, reduction=reduction)
-    np.testing.assert_allclose(loss.data, via_probs.data, rtol=1e-9)
+    np.testing.assert_allclose(loss._data, via_probs._data, rtol=1e-9)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -303,7 +303,7 @@ def test_bce_with_logits_gradient_exact_at_zero():
     x = leaf(np.zeros(3))
     y = np.array([0.0, 0.25, 1.0])
     F.binary_cross_entropy_with_logits(x, y, reduction="sum").backward()
-    np.testing.assert_allclose(x.grad.data, 0.5 - y)
+    np.testing.assert_allclose(x.grad._data, 0.5 - y)
 
 
 def test_bce_with_logits_extreme_logits_finite():
@@ -312,8 +312,8 @@ def test_bce_with_logits_extreme_logits_finite():
     with np.errstate(all="raise", under="ignore"):
         loss = F.binary_cross_entropy_with_logits(x, y, reduction="none")
         loss.sum().backward()
-    np.testing.assert_allclose(loss.data, [1000.0, 1000.0, 0.0, 0.0])
-    np.testing.assert_allclose(x.grad.data, [1.0, -1.0, 0.0, 0.0])
+    np.testing.assert_allclose(loss._data, [1000.0, 1000.0, 0.0, 0.0])
+    np.testing.assert_allclose(x.grad._data, [1.0, -1.0, 0.0, 0.0])
 
 
 # ----------------------------------------------------------------- mse_loss
@@ -323,7 +323,7 @@ def test_bce_with_logits_extreme_logits_finite():
 def test_mse_loss_matches_reference_and_gradcheck(rng, reduction):
     pred, target = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
     loss = F.mse_loss(Tensor(pred), target, reduction=reduction)
-    np.testing.assert_allclose(loss.data, ref_mse(pred, target, reduction))
+    np.testing.assert_allclose(loss._data, ref_mse(pred, target, reduction))
     assert tg.gradcheck(lambda a, b: F.mse_loss(a, b, reduction=reduction),
                         [leaf(pred), leaf(target)])
 
@@ -331,7 +331,7 @@ def test_mse_loss_matches_reference_and_gradcheck(rng, reduction):
 def test_mse_loss_gradient(rng):
     pred, target = leaf(rng.normal(size=5)), rng.normal(size=5)
     F.mse_loss(pred, Tensor(target)).backward()
-    np.testing.assert_allclose(pred.grad.data, 2 * (pred.data - target) / 5)
+    np.testing.assert_allclose(pred.grad._data, 2 * (pred._data - target) / 5)
 
 
 # ----------------------------------------------------------------- shared checks
@@ -377,8 +377,8 @@ def test_losses_match_pytorch(rng):
         x_torch = torch.tensor(values, requires_grad=True)
         expected = theirs(x_torch)
         expected.backward()
-        np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-12)
-        np.testing.assert_allclose(x.grad.data, x_torch.grad.numpy(), rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(loss._data, expected.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad._data, x_torch.grad.numpy(), rtol=1e-10, atol=1e-15)
 
 
 @pytest.mark.parametrize("name", ["cosine_similarity", "pairwise_distance"])
@@ -395,9 +395,9 @@ def test_cosine_similarity_and_pairwise_distance_as_pytorch(name):
         theirs = getattr(torch.nn.functional, name)(tx, ty, **kwargs)
         (ours * ours).sum().backward()
         (theirs * theirs).sum().backward()
-        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(y.grad.data, ty.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(y.grad._data, ty.grad.numpy(), rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match=rf"{name}: x1 of shape \(4, 5\) and x2 of shape \(3,\)"):
         getattr(F, name)(tg.tensor(a), tg.tensor(b[:3]))
 
@@ -414,9 +414,9 @@ def test_cdist_as_pytorch_with_gradients(p):
     assert ours.shape == tuple(theirs.shape) == (2, 3, 5)
     ours.sum().backward()
     theirs.sum().backward()
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(y.grad.data, ty.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(y.grad._data, ty.grad.numpy(), rtol=1e-9, atol=1e-12)
     assert tg.cdist(tg.randn(3, 2), tg.randn(4, 2)).dtype == np.float32
     with pytest.raises(ValueError, match=r"cdist: .* got shapes \(3, 2\) and \(4, 3\)"):
         tg.cdist(tg.randn(3, 2), tg.randn(4, 3))
@@ -436,8 +436,8 @@ def test_hstack_vstack_dstack_as_pytorch(name):
             continue
         inputs = [tg.tensor(a, requires_grad=True) for a in arrays]
         ours = getattr(tg, name)(inputs)
-        np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
-        (ours * tg.tensor(np.arange(ours.data.size).reshape(ours.shape))).sum().backward()
+        np.testing.assert_array_equal(ours._data, theirs.detach().numpy())
+        (ours * tg.tensor(np.arange(ours._data.size).reshape(ours.shape))).sum().backward()
         for x, a in zip(inputs, arrays):
             assert x.grad.shape == a.shape
     with pytest.raises(TypeError, match=f"{name}: expected a non-empty list"):

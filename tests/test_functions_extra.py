@@ -32,7 +32,7 @@ def torch_or_skip():
 
 
 def as_numpy(value):
-    return value.detach().numpy() if hasattr(value, "detach") else np.asarray(value.data)
+    return value.detach().numpy() if hasattr(value, "detach") else np.asarray(value._data)
 
 
 def assert_same(mine, theirs, rtol=1e-6, atol=1e-7):
@@ -46,7 +46,7 @@ def assert_same(mine, theirs, rtol=1e-6, atol=1e-7):
     assert isinstance(mine, tg.Tensor)
     assert mine.shape == expected.shape, (mine.shape, expected.shape)
     assert mine.dtype == expected.dtype, (mine.dtype, expected.dtype)
-    np.testing.assert_allclose(mine.data, expected, rtol=rtol, atol=atol, equal_nan=True)
+    np.testing.assert_allclose(mine._data, expected, rtol=rtol, atol=atol, equal_nan=True)
 
 
 # ----------------------------------------------------------------- differentiable: values and
@@ -429,11 +429,11 @@ def test_dropout_as_torch_dropout():
     assert tg.dropout(x, 0.3, False) is x  # not training: the input itself
     tg.manual_seed(0)
     y = tg.dropout(x, p=0.5, train=True)
-    kept = y.data != 0
-    assert 400 < kept.sum() < 600 and np.all(y.data[kept] == 2.0)
+    kept = y._data != 0
+    assert 400 < kept.sum() < 600 and np.all(y._data[kept] == 2.0)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.where(kept, 2.0, 0.0))
-    assert np.all(tg.dropout(x, 1.0, True).data == 0)
+    np.testing.assert_array_equal(x.grad._data, np.where(kept, 2.0, 0.0))
+    assert np.all(tg.dropout(x, 1.0, True)._data == 0)
     with pytest.raises(ValueError, match="dropout"):
         tg.dropout(x, 1.5, True)
 
@@ -443,12 +443,12 @@ def test_randint_like():
     x = tg.zeros(50, 4, dtype=tg.float32)
     high = tg.randint_like(x, 3)
     assert high.shape == (50, 4) and high.dtype == tg.float32
-    assert set(np.unique(high.data)) == {0.0, 1.0, 2.0}
+    assert set(np.unique(high._data)) == {0.0, 1.0, 2.0}
     between = tg.randint_like(x, 5, 7, dtype=tg.int64)
-    assert between.dtype == tg.int64 and set(np.unique(between.data)) == {5, 6}
+    assert between.dtype == tg.int64 and set(np.unique(between._data)) == {5, 6}
     keywords = tg.randint_like(tg.zeros(3, dtype=tg.int32), low=-2, high=-1)
-    assert keywords.dtype == tg.int32 and np.all(keywords.data == -2)
-    assert tg.randint_like(x, high=2).data.max() <= 1
+    assert keywords.dtype == tg.int32 and np.all(keywords._data == -2)
+    assert tg.randint_like(x, high=2)._data.max() <= 1
     with pytest.raises(TypeError, match="randint_like"):
         tg.randint_like(x)
 
@@ -471,11 +471,11 @@ def test_real_is_the_input_and_positive_refuses_bool():
 def test_tensor_split_gives_views_and_rot90_k0_a_copy():
     x = tg.arange(6.0)
     first, _ = tg.tensor_split(x, 2)
-    x.data[0] = 10.0
-    assert first.data[0] == 10.0
+    x._data[0] = 10.0
+    assert first._data[0] == 10.0
     rotated = tg.rot90(x.reshape(2, 3), 4)
-    x.data[1] = 20.0
-    assert rotated.data[0, 1] == 1.0
+    x._data[1] = 20.0
+    assert rotated._data[0, 1] == 1.0
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero")  # NumPy's x / 0 (PyTorch: silent)
@@ -494,7 +494,7 @@ def test_nanmedian_gradient_along_a_dim_goes_to_the_picked_element():
     values, indices = tg.nanmedian(x, dim=1)
     assert indices.tolist() == [3, 3]
     values.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 0, 0, 1], [0, 0, 0, 1]])
+    np.testing.assert_array_equal(x.grad._data, [[0, 0, 0, 1], [0, 0, 0, 1]])
 
 
 # ----------------------------------------------------------------- errors: PyTorch refuses the

@@ -27,9 +27,9 @@ class BadSquare(Function):
 def test_numerical_grad_matches_closed_forms():
     x = Tensor([0.5, -1.0, 2.0], requires_grad=True)
     (grad,) = tg.numerical_grad(lambda t: (t**3).sum(), [x])
-    np.testing.assert_allclose(grad, 3 * x.data.astype(np.float64) ** 2, rtol=1e-7)
+    np.testing.assert_allclose(grad, 3 * x._data.astype(np.float64) ** 2, rtol=1e-7)
     (weighted,) = tg.numerical_grad(lambda t: t.sin(), [x], grad_output=np.array([1.0, 2.0, 3.0]))
-    np.testing.assert_allclose(weighted, np.cos(x.data.astype(np.float64)) * [1, 2, 3], rtol=1e-7)
+    np.testing.assert_allclose(weighted, np.cos(x._data.astype(np.float64)) * [1, 2, 3], rtol=1e-7)
 
 
 def test_gradcheck_passes_correct_ops_on_float32_inputs():
@@ -73,9 +73,9 @@ def test_gradcheck_needs_an_input_requiring_grad():
 
 def test_gradcheck_leaves_inputs_unchanged():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
-    before = x.data.copy()
+    before = x._data.copy()
     tg.gradcheck(lambda t: (t * t).sum(), [x])
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x._data, before)
     assert x.grad is None
 
 

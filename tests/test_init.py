@@ -97,7 +97,7 @@ def test_distribution_statistics(name, kwargs, shape, mean, std, bounds):
     result = getattr(nn.init, name)(tensor, **kwargs)
     assert result is tensor and tensor.requires_grad and tensor.is_leaf
     assert tensor.dtype == np.float32 and tensor._version > 0
-    values = tensor.data.astype(np.float64)
+    values = tensor._data.astype(np.float64)
     standard_error = std / math.sqrt(values.size)
     assert abs(values.mean() - mean) < 5 * standard_error
     assert values.std() == pytest.approx(std, rel=0.02)
@@ -114,13 +114,13 @@ def test_distribution_statistics(name, kwargs, shape, mean, std, bounds):
 
 def test_seeded_and_reproducible():
     tg.manual_seed(7)
-    first = nn.init.kaiming_uniform_(tg.zeros(4, 5)).data.copy()
+    first = nn.init.kaiming_uniform_(tg.zeros(4, 5))._data.copy()
     tg.manual_seed(7)
-    second = nn.init.kaiming_uniform_(tg.zeros(4, 5)).data.copy()
-    third = nn.init.kaiming_uniform_(tg.zeros(4, 5)).data
+    second = nn.init.kaiming_uniform_(tg.zeros(4, 5))._data.copy()
+    third = nn.init.kaiming_uniform_(tg.zeros(4, 5))._data
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, third)
-    own = nn.init.normal_(tg.zeros(3), generator=np.random.default_rng(1)).data
+    own = nn.init.normal_(tg.zeros(3), generator=np.random.default_rng(1))._data
     np.testing.assert_array_equal(own, np.random.default_rng(1).normal(0, 1, 3).astype(np.float32))
 
 
@@ -128,7 +128,7 @@ def test_seeded_and_reproducible():
 def test_orthogonal(shape):
     tg.manual_seed(2)
     tensor = nn.init.orthogonal_(Tensor(np.zeros(shape)), gain=1.5)
-    flat = tensor.data.reshape(shape[0], -1)
+    flat = tensor._data.reshape(shape[0], -1)
     rows, cols = flat.shape
     gram = flat @ flat.T if rows <= cols else flat.T @ flat
     np.testing.assert_allclose(gram, 2.25 * np.eye(min(rows, cols)), atol=1e-12)
@@ -140,17 +140,17 @@ def test_orthogonal_is_uniformly_distributed():
     """Sign-fixed QR: the diagonal of Q has mean ~0 over draws (without the fix, QR's
     convention makes it biased)."""
     tg.manual_seed(3)
-    diagonals = [np.diag(nn.init.orthogonal_(Tensor(np.zeros((4, 4)))).data)
+    diagonals = [np.diag(nn.init.orthogonal_(Tensor(np.zeros((4, 4))))._data)
                  for _ in range(400)]
     assert abs(np.mean(diagonals)) < 0.1
 
 
 def test_constant_fills():
     tensor = tg.zeros(2, 3, requires_grad=True)
-    np.testing.assert_array_equal(nn.init.constant_(tensor, 0.25).data, np.full((2, 3), 0.25))
-    np.testing.assert_array_equal(nn.init.ones_(tensor).data, np.ones((2, 3)))
-    np.testing.assert_array_equal(nn.init.zeros_(tensor).data, np.zeros((2, 3)))
-    np.testing.assert_array_equal(nn.init.eye_(tensor).data, np.eye(2, 3))
+    np.testing.assert_array_equal(nn.init.constant_(tensor, 0.25)._data, np.full((2, 3), 0.25))
+    np.testing.assert_array_equal(nn.init.ones_(tensor)._data, np.ones((2, 3)))
+    np.testing.assert_array_equal(nn.init.zeros_(tensor)._data, np.zeros((2, 3)))
+    np.testing.assert_array_equal(nn.init.eye_(tensor)._data, np.eye(2, 3))
     with pytest.raises(ValueError, match="Only tensors with 2 dimensions"):
         nn.init.eye_(tg.zeros(2, 2, 2))
     assert tensor.grad_fn is None and tensor.dtype == np.float32
@@ -173,4 +173,4 @@ def test_init_a_layer_then_train():
     out = model(tg.ones(1, 3))
     out.sum().backward()
     assert model[0].weight.grad is not None
-    np.testing.assert_array_equal(model[2].bias.data, np.zeros(2))
+    np.testing.assert_array_equal(model[2].bias._data, np.zeros(2))

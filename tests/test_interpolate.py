@@ -43,9 +43,9 @@ def test_matches_pytorch_values_and_gradients(ndim, mode, align_corners, length)
         ours = F.interpolate(ours_x, **options)
         assert ours.shape == tuple(theirs.shape), options
         (ours * Tensor(upstream)).sum().backward()
-        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), atol=1e-10,
+        np.testing.assert_allclose(ours._data, theirs.detach().numpy(), atol=1e-10,
                                    err_msg=str(options))
-        np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), atol=1e-10,
+        np.testing.assert_allclose(ours_x.grad._data, theirs_x.grad.numpy(), atol=1e-10,
                                    err_msg=str(options))
 
 
@@ -57,8 +57,8 @@ def test_nearest_1d_follows_pytorch_forward_where_its_backward_disagrees():
     x = np.arange(6.0).reshape(1, 2, 3)
     theirs = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=1.1)
     ours = F.interpolate(Tensor(x), scale_factor=1.1)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
-    np.testing.assert_array_equal(ours.data[0, 0], [0, 0, 1])
+    np.testing.assert_array_equal(ours._data, theirs.numpy())
+    np.testing.assert_array_equal(ours._data[0, 0], [0, 0, 1])
 
 
 @pytest.mark.parametrize(("shape", "options"), [
@@ -75,11 +75,11 @@ def test_gradcheck_without_pytorch(shape, options):
 
 def test_known_values():
     x = Tensor([[[0.0, 1.0, 2.0]]])
-    np.testing.assert_array_equal(F.interpolate(x, scale_factor=2).data[0, 0],
+    np.testing.assert_array_equal(F.interpolate(x, scale_factor=2)._data[0, 0],
                                   [0, 0, 1, 1, 2, 2])
     np.testing.assert_allclose(F.interpolate(x, size=5, mode="linear", align_corners=True)
-                               .data[0, 0], [0, 0.5, 1, 1.5, 2])
-    np.testing.assert_allclose(F.interpolate(x, size=6, mode="linear").data[0, 0],
+                               ._data[0, 0], [0, 0.5, 1, 1.5, 2])
+    np.testing.assert_allclose(F.interpolate(x, size=6, mode="linear")._data[0, 0],
                                [0, 0.25, 0.75, 1.25, 1.75, 2])
     assert F.interpolate(Tensor(np.ones((1, 1, 2, 2), np.float32)), scale_factor=2,
                          mode="bilinear").dtype == np.float32
@@ -88,8 +88,8 @@ def test_known_values():
 def test_upsample_layer_and_repr():
     layer = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
     x = Tensor(np.random.default_rng(1).standard_normal((1, 2, 3, 3)))
-    np.testing.assert_array_equal(layer(x).data, F.interpolate(
-        x, scale_factor=2.0, mode="bilinear", align_corners=True).data)
+    np.testing.assert_array_equal(layer(x)._data, F.interpolate(
+        x, scale_factor=2.0, mode="bilinear", align_corners=True)._data)
     assert repr(layer) == "Upsample(scale_factor=2.0, mode='bilinear')"
     assert repr(nn.Upsample(size=(3, 4))) == "Upsample(size=(3, 4), mode='nearest')"
     assert repr(nn.Upsample(scale_factor=(2, 1.5))) == \
@@ -141,9 +141,9 @@ def test_older_upsampling_layers_match_pytorch():
         assert repr(ours) == repr(theirs)
         x, tx = tg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
         y, ty = ours(x), theirs(tx)
-        np.testing.assert_allclose(y.data, ty.detach().numpy(), atol=1e-10)
+        np.testing.assert_allclose(y._data, ty.detach().numpy(), atol=1e-10)
         (y * y).sum().backward()
         (ty * ty).sum().backward()
-        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), atol=1e-10)
     assert str(tg.ByteTensor([1, 2]).dtype) == "uint8"
     assert isinstance(tg.tensor(np.array([1], np.uint8)), tg.ByteTensor)

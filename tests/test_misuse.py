@@ -96,7 +96,7 @@ def test_two_models_trained_in_two_threads_match_training_them_one_after_the_oth
         model, opt, x, y = make_run(kind, seed)
         log: list = []
         train(model, opt, x, y, steps, log)
-        alone.append((log, [p.data.copy() for p in model.parameters()]))
+        alone.append((log, [p._data.copy() for p in model.parameters()]))
 
     runs = [make_run(kind, seed) for seed, kind in enumerate(kinds)]
     logs: list[list] = [[], []]
@@ -105,7 +105,7 @@ def test_two_models_trained_in_two_threads_match_training_them_one_after_the_oth
     for (log, params), run, threaded_log in zip(alone, runs, logs):
         assert threaded_log == log  # bit-identical losses
         for expected, param in zip(params, run[0].parameters()):
-            np.testing.assert_array_equal(param.data, expected)
+            np.testing.assert_array_equal(param._data, expected)
 
 
 def test_a_thread_inside_no_grad_does_not_stop_another_from_recording():
@@ -127,7 +127,7 @@ def test_a_thread_inside_no_grad_does_not_stop_another_from_recording():
         y = (x * x).sum()  # recorded here while the other thread sits in no_grad
         assert tg.is_grad_enabled() and y.requires_grad and y.grad_fn is not None
         y.backward()
-        np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+        np.testing.assert_array_equal(x.grad._data, [2.0, 4.0, 6.0])
     finally:
         release.set()
         thread.join()
@@ -286,13 +286,13 @@ def test_no_grad_generator_passes_thrown_errors_and_return_values():
 def test_threads_sharing_one_retained_graph_get_the_gradient_each(fast_switching):
     x = tg.tensor(np.linspace(-1, 1, 200), requires_grad=True)
     y = (x.sin() * x).sum()
-    expected = np.sin(x.data) + x.data * np.cos(x.data)  # float32 math, written out
+    expected = np.sin(x._data) + x._data * np.cos(x._data)  # float32 math, written out
     found = []
 
     def worker():
         for _ in range(10):
             (g,) = tg.grad(y, x, retain_graph=True)
-            found.append(g.data)
+            found.append(g._data)
 
     run_threads(*[worker] * 4)
     assert len(found) == 40
@@ -309,7 +309,7 @@ def test_threads_calling_backward_into_the_same_leaf_lose_no_gradient(fast_switc
             y.backward(retain_graph=True)
 
     run_threads(*[worker] * 4)
-    np.testing.assert_allclose(x.grad.data, 100 * 2 * np.arange(1.0, 301.0), rtol=1e-5)
+    np.testing.assert_allclose(x.grad._data, 100 * 2 * np.arange(1.0, 301.0), rtol=1e-5)
 
 
 # ====================================================================== 2. saved values stay fresh
@@ -333,13 +333,13 @@ def test_zero_grad_between_forward_and_backward_is_fine():
     loss = model(x).sum()
     opt.zero_grad()  # gradients are not saved values
     loss.backward()
-    np.testing.assert_allclose(model.bias.grad.data, [4.0, 4.0])
-    np.testing.assert_allclose(model.weight.grad.data, np.tile(x.data.sum(0), (2, 1)), rtol=1e-6)
+    np.testing.assert_allclose(model.bias.grad._data, [4.0, 4.0])
+    np.testing.assert_allclose(model.weight.grad._data, np.tile(x._data.sum(0), (2, 1)), rtol=1e-6)
 
 
 def test_load_state_dict_between_forward_and_backward_raises():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    state = {key: np.asarray(value.data if isinstance(value, Tensor) else value) * 2
+    state = {key: np.asarray(value._data if isinstance(value, Tensor) else value) * 2
              for key, value in model.state_dict().items()}
     loss = model(tg.randn(6, 3)).pow(2).sum()
     model.load_state_dict(state)
@@ -378,11 +378,11 @@ def test_retain_graph_then_an_in_place_change_then_backward_raises():
     scale = tg.tensor([3.0, 4.0])
     y = (x * scale).sum()
     y.backward(retain_graph=True)
-    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(x.grad._data, [3.0, 4.0])
     scale.mul_(2.0)
     with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
         y.backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])  # nothing half-added
+    np.testing.assert_array_equal(x.grad._data, [3.0, 4.0])  # nothing half-added
 
 
 def test_backward_works_inside_no_grad_as_in_pytorch():
@@ -391,7 +391,7 @@ def test_backward_works_inside_no_grad_as_in_pytorch():
     with tg.no_grad():
         y.backward()
         assert not tg.is_grad_enabled()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 4.0])
 
 
 IN_PLACE = {
@@ -455,7 +455,7 @@ def test_in_place_change_through_a_view_of_a_saved_tensor_raises(view):
         alias = VIEWS[view](base)
         with tg.no_grad():
             alias.add_(1.0)
-        assert base.data.sum() > 15.0  # the memory changed (it summed to 15)
+        assert base._data.sum() > 15.0  # the memory changed (it summed to 15)
         with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
             y.backward()
 
@@ -465,14 +465,14 @@ def test_an_element_is_a_view_as_in_pytorch():
     t = tg.tensor([1.0, 2.0, 3.0])
     t[1].add_(5.0)
     t[-1].zero_()
-    np.testing.assert_array_equal(t.data, [1.0, 7.0, 0.0])
+    np.testing.assert_array_equal(t._data, [1.0, 7.0, 0.0])
     m = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
     m[1, 0].mul_(10.0)
     m[tg.tensor(0)][1].fill_(-1.0)
-    np.testing.assert_array_equal(m.data, [[1.0, -1.0], [30.0, 4.0]])
+    np.testing.assert_array_equal(m._data, [[1.0, -1.0], [30.0, 4.0]])
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     x[1].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 1.0])
 
 
 def test_element_views_vs_pytorch():
@@ -483,7 +483,7 @@ def test_element_views_vs_pytorch():
         t[1, 2].add_(10.0)
         t[0][1].mul_(-3.0)
         t[1].clamp_(0.0, 4.5)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours._data, theirs.numpy())
 
 
 def test_a_copy_made_by_indexing_is_not_a_view():
@@ -493,7 +493,7 @@ def test_a_copy_made_by_indexing_is_not_a_view():
     picked = t[[0, 2]]  # integer-array indexing copies: changing it changes nothing saved
     picked.zero_()
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad._data, [1.0, 2.0, 3.0])
 
 
 @pytest.mark.parametrize("change", IN_PLACE, ids=str)
@@ -506,7 +506,7 @@ def test_changes_the_graph_does_not_depend_on_stay_allowed(change):
     IN_PLACE[change](t)
     IN_PLACE[change](unrelated)
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(x.grad._data, [1.0, 1.0, 1.0])
 
 
 # Products whose backward needs each operand only for the OTHER one's gradient: with one
@@ -620,7 +620,7 @@ def test_in_place_after_backward_is_the_normal_training_step():
         with tg.no_grad():
             w -= 0.25 * w.grad
         w.grad = None
-    np.testing.assert_allclose(w.data, np.array([1.0, -2.0]) * 0.5 ** 3)
+    np.testing.assert_allclose(w._data, np.array([1.0, -2.0]) * 0.5 ** 3)
 
 
 def test_in_place_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
@@ -628,7 +628,7 @@ def test_in_place_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
     for change in ("+=", "t[i] = v", "zero_", "copy_", "clamp_"):
         with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
             IN_PLACE[change](w)
-    np.testing.assert_array_equal(w.data, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(w._data, [1.0, 1.0, 1.0])
     assert w._version == 0
 
 
@@ -645,7 +645,7 @@ def test_backward_twice_through_a_graph_that_saved_nothing(name):
     y = make(x)
     y.backward()
     y.backward()  # allowed, as in PyTorch: nothing was freed
-    np.testing.assert_array_equal(x.grad.data, [2 * slope] * 4)
+    np.testing.assert_array_equal(x.grad._data, [2 * slope] * 4)
 
 
 def test_backward_twice_through_saved_values_needs_retain_graph():
@@ -659,37 +659,37 @@ def test_backward_twice_through_saved_values_needs_retain_graph():
     z.backward(retain_graph=True)
     z.backward()
     e = np.exp(np.float32([1.0, 2.0]))
-    np.testing.assert_allclose(x.grad.data, 2 * np.float32([1.0, 2.0]) + 3 * e * (1 + np.float32(
+    np.testing.assert_allclose(x.grad._data, 2 * np.float32([1.0, 2.0]) + 3 * e * (1 + np.float32(
         [1.0, 2.0])), rtol=1e-6)
 
 
 # ====================================================================== 3. aliasing
 def test_numpy_of_a_tensor_that_requires_grad_is_read_only():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
-    for array in (x.numpy(), (x * 2).numpy(), x.data, x[0:1].numpy(), np.asarray(x * 2),
+    for array in (x.numpy(), (x * 2).numpy(), x._data, x[0:1].numpy(), np.asarray(x * 2),
                   np.asarray(x.exp())):
         assert not array.flags.writeable
         with pytest.raises(ValueError, match="read-only"):
             array[0] = 100.0
-    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    np.testing.assert_array_equal(x._data, [1.0, 2.0])
     y = x.exp()
     (y.sum()).backward()
-    np.testing.assert_allclose(x.grad.data, np.exp(np.float32([1.0, 2.0])))
+    np.testing.assert_allclose(x.grad._data, np.exp(np.float32([1.0, 2.0])))
 
 
 def test_numpy_of_a_plain_tensor_is_writable_and_shared():
     t = tg.tensor([1.0, 2.0])
     t.numpy()[0] = 9.0
-    assert t.data[0] == 9.0
+    assert t._data[0] == 9.0
     y = tg.tensor([1.0, 2.0], requires_grad=True) * 3
     d = y.detach().numpy()
     d[1] = 0.0  # detach() of a non-leaf: writable, as in PyTorch (and as unguarded)
-    assert y.data[1] == 0.0
+    assert y._data[1] == 0.0
 
 
-SHARING = {"Tensor(x.data)": lambda x: Tensor(x.data), "Tensor(x)": lambda x: Tensor(x),
+SHARING = {"Tensor(x.data)": lambda x: Tensor(x._data), "Tensor(x)": lambda x: Tensor(x),
            "Tensor(x.numpy())": lambda x: Tensor(x.numpy()),
-           "tensor(x.data)": lambda x: tg.tensor(x.data)}
+           "tensor(x.data)": lambda x: tg.tensor(x._data)}
 
 
 @pytest.mark.parametrize("make", SHARING, ids=str)
@@ -701,11 +701,11 @@ def test_a_tensor_made_from_a_leafs_array_cannot_change_the_leaf(make, change):
     y = (x * x).sum()
     c = SHARING[make](x)
     IN_PLACE[change](c)
-    assert not np.array_equal(c.data, [1.0, 2.0, 3.0])
-    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
-    assert not x.data.flags.writeable
+    assert not np.array_equal(c._data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x._data, [1.0, 2.0, 3.0])
+    assert not x._data.flags.writeable
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 4.0, 6.0])
 
 
 def test_a_users_read_only_array_stays_read_only_and_unchanged():
@@ -716,15 +716,15 @@ def test_a_users_read_only_array_stays_read_only_and_unchanged():
     t[0] = 7.0
     np.testing.assert_array_equal(array, [0.0, 1.0, 2.0])
     assert not array.flags.writeable
-    np.testing.assert_array_equal(t.data, [7.0, 2.0, 3.0])
+    np.testing.assert_array_equal(t._data, [7.0, 2.0, 3.0])
 
 
 def test_in_place_through_detach_of_a_leaf_is_tracked_like_pytorch():
     w = tg.tensor([1.0, 2.0], requires_grad=True)
     y = (w * w).sum()
     w.detach().zero_()  # shares memory and version counter with w (as in PyTorch)
-    np.testing.assert_array_equal(w.data, [0.0, 0.0])
-    assert not w.data.flags.writeable and w._version == 1
+    np.testing.assert_array_equal(w._data, [0.0, 0.0])
+    assert not w._data.flags.writeable and w._version == 1
     with pytest.raises(RuntimeError, match=f"Mul.*{STALE}"):
         y.backward()
 
@@ -736,20 +736,20 @@ def test_plain_tensor_mixed_in_place_with_one_that_requires_grad_records_the_gra
     buf *= w
     assert buf.requires_grad and buf.grad_fn is not None
     buf.sum().backward()
-    np.testing.assert_allclose(w.grad.data, 2 * w.data)  # d(w*w)/dw
+    np.testing.assert_allclose(w.grad._data, 2 * w._data)  # d(w*w)/dw
 
     w.grad = None
     buf = tg.zeros(4)
     buf[0] = w[1]
     buf[1:4] = w * 2
     (buf * tg.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
-    np.testing.assert_allclose(w.grad.data, [20.0, 201.0, 2000.0])
+    np.testing.assert_allclose(w.grad._data, [20.0, 201.0, 2000.0])
 
     w.grad = None
     buf = tg.ones(3)
     buf.copy_(w)
     (buf * buf).sum().backward()
-    np.testing.assert_allclose(w.grad.data, 2 * w.data)
+    np.testing.assert_allclose(w.grad._data, 2 * w._data)
 
 
 def test_recorded_in_place_on_a_view_is_refused_not_half_done():
@@ -758,10 +758,10 @@ def test_recorded_in_place_on_a_view_is_refused_not_half_done():
     row = base[0]
     with pytest.raises(RuntimeError, match="shares memory"):
         row += w  # PyTorch would rewrite base's graph; here that is refused, not skipped
-    np.testing.assert_array_equal(base.data, np.zeros((2, 2)))
+    np.testing.assert_array_equal(base._data, np.zeros((2, 2)))
     with tg.no_grad():
         row += w  # without recording it writes through, like PyTorch
-    np.testing.assert_array_equal(base.data, [[1.0, 2.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(base._data, [[1.0, 2.0], [0.0, 0.0]])
 
 
 def test_in_place_mixing_vs_pytorch():
@@ -786,7 +786,7 @@ def test_in_place_mixing_vs_pytorch():
         copied = other * 0
         copied.copy_(w * w)
         ((buf * buf).sum() + acc.sum() + copied.sum()).backward()
-        return w.grad.numpy() if lib is torch else w.grad.data
+        return w.grad.numpy() if lib is torch else w.grad._data
 
     np.testing.assert_allclose(run(tg), run(torch), rtol=1e-6)
 
@@ -868,7 +868,7 @@ def re_shape(shape: tuple) -> str:
 def test_a_saved_derived_value_is_refused_under_create_graph_only():
     x = tg.tensor([0.1, 1.0, 2.0], requires_grad=True)
     SavesDerived.apply(x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.cos(x.data), rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, np.cos(x._data), rtol=1e-6)
     for inputs in ([0.1, 1.0, 2.0], [[0.5]]):
         x = tg.tensor(inputs, requires_grad=True)
         with pytest.raises(RuntimeError, match="create_graph through SavesDerived.*neither"):
@@ -878,16 +878,16 @@ def test_a_saved_derived_value_is_refused_under_create_graph_only():
 def test_a_mask_kept_on_ctx_differentiates_twice():
     x = tg.tensor([-1.0, 0.5, 2.0], requires_grad=True)
     (g,) = tg.grad((SavesMask.apply(x) ** 2).sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, [0.0, 1.0, 4.0])  # 2 relu(x)
+    np.testing.assert_allclose(g._data, [0.0, 1.0, 4.0])  # 2 relu(x)
     (h,) = tg.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, [0.0, 2.0, 2.0])
+    np.testing.assert_allclose(h._data, [0.0, 2.0, 2.0])
 
 
 CONSTANTS = {
-    "x.data": lambda x: x.data,
+    "x.data": lambda x: x._data,
     "x.numpy()": lambda x: x.numpy(),
     "x.detach().numpy()": lambda x: x.detach().numpy(),
-    "Tensor(x.data)": lambda x: Tensor(x.data),
+    "Tensor(x.data)": lambda x: Tensor(x._data),
     "x.detach()": lambda x: x.detach(),
 }
 
@@ -901,11 +901,11 @@ def test_a_constant_sharing_memory_with_an_input_is_a_constant_when_differentiat
     (g,) = tg.grad((x * c * x).sum(), x, create_graph=True)  # 2 c x, with c constant
     (h,) = tg.grad(g.sum(), x)  # 2 c
     v = np.asarray(values, np.float32)
-    np.testing.assert_allclose(g.data, 2 * v * v, rtol=1e-6)
-    np.testing.assert_allclose(h.data, 2 * v, rtol=1e-6)
+    np.testing.assert_allclose(g._data, 2 * v * v, rtol=1e-6)
+    np.testing.assert_allclose(h._data, 2 * v, rtol=1e-6)
     (g1,) = tg.grad((x * c).sum(), x, create_graph=True)  # c: no path back to x
     assert not g1.requires_grad
-    np.testing.assert_allclose(g1.data, v)
+    np.testing.assert_allclose(g1._data, v)
 
 
 @pytest.mark.parametrize("constant", CONSTANTS, ids=str)
@@ -920,8 +920,8 @@ def test_second_derivatives_with_shared_memory_constants_vs_pytorch(constant):
     ct = xt.detach()
     (gt,) = torch.autograd.grad(((xt * ct).sin() * xt).sum(), xt, create_graph=True)
     (ht,) = torch.autograd.grad((gt * gt).sum(), xt)
-    np.testing.assert_allclose(g.data, gt.detach().numpy(), rtol=1e-5)
-    np.testing.assert_allclose(h.data, ht.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(g._data, gt.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(h._data, ht.numpy(), rtol=1e-5)
 
 
 # ====================================================================== 5. small semantics
@@ -932,8 +932,8 @@ def test_retain_grad_more_than_once_does_not_multiply_the_gradient(times):
     for _ in range(times):
         h.retain_grad()
     (h * h).sum().backward()
-    np.testing.assert_allclose(h.grad.data, 2 * h.data)
-    np.testing.assert_allclose(x.grad.data, 18 * x.data)
+    np.testing.assert_allclose(h.grad._data, 2 * h._data)
+    np.testing.assert_allclose(x.grad._data, 18 * x._data)
     x.retain_grad()  # a leaf: no-op
     assert x.grad is not None
 
@@ -954,14 +954,14 @@ def test_assigning_a_bad_grad_is_refused():
 def test_zero_clears_nan_and_inf(dtype):
     t = tg.tensor(np.array([np.nan, np.inf, -np.inf, 1.0], dtype))
     t.zero_()
-    np.testing.assert_array_equal(t.data, np.zeros(4, dtype))
+    np.testing.assert_array_equal(t._data, np.zeros(4, dtype))
     assert t.dtype == dtype
     x = tg.tensor(np.array([1.0, 0.0], dtype), requires_grad=True)
     with np.errstate(divide="ignore"):
         x.log().sum().backward()  # 1 / x: inf at 0
-    assert np.isinf(x.grad.data).any()
+    assert np.isinf(x.grad._data).any()
     x.grad.zero_()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 0.0])
 
 
 COMPARISONS = {
@@ -980,7 +980,7 @@ def test_comparisons_of_0d_tensors_are_0d_array_tensors(op, pair):
     for right in (b, pair[1]):
         result = COMPARISONS[op](a, right)
         assert isinstance(result, Tensor)
-        assert type(result.data) is np.ndarray and result.shape == () and result.dtype == bool
+        assert type(result._data) is np.ndarray and result.shape == () and result.dtype == bool
         assert not result.requires_grad
 
 
@@ -1001,7 +1001,7 @@ def test_linear_with_zero_features_trains(sizes):
     assert layer.bias.grad.shape == (fan_out,)
     if fan_in == 0 and fan_out:
         # y = b: the loss pulls the bias towards 0; nothing else moves.
-        np.testing.assert_allclose(layer(x).data, np.tile(layer.bias.data, (4, 1)))
+        np.testing.assert_allclose(layer(x)._data, np.tile(layer.bias._data, (4, 1)))
 
 
 @pytest.mark.parametrize("sizes", [(0, 3), (3, 0), (0, 0), (2, 3)])
@@ -1013,8 +1013,8 @@ def test_linear_with_zero_features_vs_pytorch(sizes):
         warnings.simplefilter("ignore", UserWarning)
         theirs = torch.nn.Linear(fan_in, fan_out)
     with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(ours.weight.data))
-        theirs.bias.copy_(torch.tensor(ours.bias.data))
+        theirs.weight.copy_(torch.tensor(ours.weight._data))
+        theirs.bias.copy_(torch.tensor(ours.bias._data))
     x = np.random.default_rng(0).normal(size=(5, fan_in)).astype(np.float32)
     opt, opt_t = optim.SGD(ours.parameters(), lr=0.5), torch.optim.SGD(theirs.parameters(), lr=0.5)
     for _ in range(3):
@@ -1027,8 +1027,8 @@ def test_linear_with_zero_features_vs_pytorch(sizes):
         np.testing.assert_allclose(loss.item(), loss_t.item(), rtol=1e-5)
         opt.step()
         opt_t.step()
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-5)
-    np.testing.assert_allclose(ours.bias.data, theirs.bias.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.weight._data, theirs.weight.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.bias._data, theirs.bias.detach().numpy(), rtol=1e-5)
 
 
 BIG = 70_000  # more than float16's largest value (65,504) of elements
@@ -1056,11 +1056,11 @@ def test_float16_reductions_accumulate_in_float32(index):
     flat = wide.ravel()
     expected = np.exp(flat - flat.max()) / np.exp(flat - flat.max()).sum()
     assert soft.dtype == np.float16
-    np.testing.assert_allclose(soft.data, expected, rtol=2e-2, atol=1e-7)
-    np.testing.assert_allclose(x.reshape(-1).log_softmax(0).data, np.log(expected), rtol=2e-3)
+    np.testing.assert_allclose(soft._data, expected, rtol=2e-2, atol=1e-7)
+    np.testing.assert_allclose(x.reshape(-1).log_softmax(0)._data, np.log(expected), rtol=2e-3)
     mean.backward()
     assert x.grad.dtype == np.float16
-    np.testing.assert_allclose(x.grad.data, np.float16(1 / values.size), rtol=1e-3)
+    np.testing.assert_allclose(x.grad._data, np.float16(1 / values.size), rtol=1e-3)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
@@ -1082,7 +1082,7 @@ def test_float16_cross_entropy_over_many_samples_accumulates_in_float32(reductio
     np.testing.assert_allclose(loss.item(), expected, rtol=2e-3)
     loss.backward()
     grad = (np.exp(log_probs) - np.eye(3)[classes]) / BIG
-    np.testing.assert_allclose(x.grad.data.astype(np.float64), grad, atol=2e-7)
+    np.testing.assert_allclose(x.grad._data.astype(np.float64), grad, atol=2e-7)
 
 
 def half_images() -> tuple[np.ndarray, np.ndarray]:
@@ -1101,16 +1101,16 @@ def test_float16_batch_and_layer_norm_statistics_accumulate_in_float32():
     mean, var = wide.mean((0, 2, 3), keepdims=True), wide.var((0, 2, 3), keepdims=True)
     x_hat = (wide - mean) / np.sqrt(var + 1e-5)
     assert y.dtype == np.float16
-    np.testing.assert_allclose(y.data, x_hat * np.float64([1.5, 0.5])[:, None, None],
+    np.testing.assert_allclose(y._data, x_hat * np.float64([1.5, 0.5])[:, None, None],
                                atol=2e-2)
     (y * tg.tensor(g)).sum().backward()
-    assert np.isfinite(xt.grad.data).all()
-    np.testing.assert_allclose(weight.grad.data, (g * x_hat).sum((0, 2, 3)), rtol=2e-3)
+    assert np.isfinite(xt.grad._data).all()
+    np.testing.assert_allclose(weight.grad._data, (g * x_hat).sum((0, 2, 3)), rtol=2e-3)
     flat = tg.tensor(x.reshape(2, -1))
     z = F.layer_norm(flat, (flat.shape[1],))
     rows = wide.reshape(2, -1)
     expected = (rows - rows.mean(1, keepdims=True)) / np.sqrt(rows.var(1, keepdims=True) + 1e-5)
-    np.testing.assert_allclose(z.data, expected, atol=2e-2)
+    np.testing.assert_allclose(z._data, expected, atol=2e-2)
 
 
 def test_float16_batch_norm_gradients_vs_pytorch():
@@ -1121,7 +1121,7 @@ def test_float16_batch_norm_gradients_vs_pytorch():
     reference = torch.tensor(x.astype(np.float64), requires_grad=True)
     out = torch.nn.functional.batch_norm(reference, None, None, training=True)
     (out * torch.tensor(g.astype(np.float64))).sum().backward()
-    np.testing.assert_allclose(xt.grad.data, reference.grad.numpy(), atol=1e-2)
+    np.testing.assert_allclose(xt.grad._data, reference.grad.numpy(), atol=1e-2)
 
 
 def test_float16_sum_past_its_range_is_inf_without_a_warning():
@@ -1143,7 +1143,7 @@ def test_float16_reductions_vs_pytorch(index):
     # checked against the formula in the test above.)
     for ours, theirs in pairs:
         assert ours.dtype == np.float16
-        np.testing.assert_allclose(ours.data.astype(np.float64), theirs.double().numpy(),
+        np.testing.assert_allclose(ours._data.astype(np.float64), theirs.double().numpy(),
                                    rtol=2e-3, atol=1e-7)
 
 
@@ -1157,14 +1157,14 @@ def test_max_and_min_with_nan_send_the_gradient_to_the_nan(values):
         assert np.isnan(y.item())
         y.backward()
         expected = np.isnan(v) / np.isnan(v).sum()  # split between the NaNs
-        np.testing.assert_array_equal(x.grad.data, expected.astype(np.float32))
+        np.testing.assert_array_equal(x.grad._data, expected.astype(np.float32))
         x.grad = None
         getattr(x, name)(axis=-1).sum().backward()
         rows = v.reshape(-1, v.shape[-1])
         expected = [np.isnan(r) / np.isnan(r).sum() if np.isnan(r).any()
                     else (r == getattr(r, name)()) / (r == getattr(r, name)()).sum()
                     for r in rows]
-        np.testing.assert_array_equal(x.grad.data.reshape(rows.shape), np.array(expected))
+        np.testing.assert_array_equal(x.grad._data.reshape(rows.shape), np.array(expected))
 
 
 @pytest.mark.parametrize("values", [[1.0, np.nan, 3.0], [[1.0, np.nan], [3.0, 2.0]],
@@ -1175,11 +1175,11 @@ def test_max_with_nan_vs_pytorch(values):
     x, t = tg.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
     x.max().backward()
     t.max().backward()
-    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+    np.testing.assert_array_equal(x.grad._data, t.grad.numpy())
     x.grad, t.grad = None, None
     x.max(axis=-1).sum().backward()
     t.max(dim=-1).values.sum().backward()  # one NaN per row: the same element gets it
-    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+    np.testing.assert_array_equal(x.grad._data, t.grad.numpy())
 
 
 POWERS = [3.0, 2.0, 1.0, 0.5, 0.0, -0.5, -1.0, -2.0, -3.0]
@@ -1208,13 +1208,13 @@ def test_pow_at_zero_base(b):
     a = tg.tensor([0.0, 0.0], requires_grad=True)
     exponent = tg.tensor([b, b], requires_grad=True)
     y = a ** exponent
-    np.testing.assert_array_equal(y.data, [value, value])
+    np.testing.assert_array_equal(y._data, [value, value])
     y.sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [da, da])
-    np.testing.assert_array_equal(exponent.grad.data, [db, db])
+    np.testing.assert_array_equal(a.grad._data, [da, da])
+    np.testing.assert_array_equal(exponent.grad._data, [db, db])
     a2 = tg.tensor([0.0], requires_grad=True)
     (a2 ** b).sum().backward()  # a Python exponent
-    np.testing.assert_array_equal(a2.grad.data, [da])
+    np.testing.assert_array_equal(a2.grad._data, [da])
 
 
 @pytest.mark.parametrize("b", POWERS)
@@ -1226,14 +1226,14 @@ def test_pow_values_and_gradients_vs_pytorch(a, b):
     x, e = tg.tensor([a], requires_grad=True), tg.tensor([b], requires_grad=True)
     xt, et = torch.tensor([a], requires_grad=True), torch.tensor([b], requires_grad=True)
     y, yt = x ** e, xt ** et
-    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    np.testing.assert_array_equal(y._data, yt.detach().numpy())
     y.sum().backward()
     yt.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
-    np.testing.assert_array_equal(e.grad.data, et.grad.numpy())
+    np.testing.assert_array_equal(x.grad._data, xt.grad.numpy())
+    np.testing.assert_array_equal(e.grad._data, et.grad.numpy())
     (g,) = tg.grad((x ** b).sum(), x, create_graph=True)
     (gt,) = torch.autograd.grad((xt ** b).sum(), xt, create_graph=True)
-    np.testing.assert_array_equal(g.data, gt.detach().numpy())
+    np.testing.assert_array_equal(g._data, gt.detach().numpy())
 
 
 BINARY = {
@@ -1319,7 +1319,7 @@ def test_float16_with_int64_or_int32_stays_float16(int_dtype, shapes, op):
         assert result.dtype == np.float16, (op, a.dtype, b.dtype)
         name = {"truediv": "true_divide", "pow": "power", "mul": "multiply"}.get(op, op)
         expected = getattr(np, name)(a.astype(np.float64), b.astype(np.float64))
-        np.testing.assert_allclose(result.data, expected, rtol=1e-3)
+        np.testing.assert_allclose(result._data, expected, rtol=1e-3)
 
 
 def test_float16_leaf_times_int_gets_a_float16_gradient():
@@ -1416,12 +1416,12 @@ def test_setting_the_requires_grad_attribute_gets_the_same_checks():
     assert not t.requires_grad
     w = tg.tensor([1.0, 2.0])
     w.requires_grad = True
-    assert w.requires_grad and w.is_leaf and not w.data.flags.writeable
+    assert w.requires_grad and w.is_leaf and not w._data.flags.writeable
     y = (w * w).sum()
-    c = Tensor(w.data)
+    c = Tensor(w._data)
     c += 1.0
     y.backward()
-    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(w.grad._data, [2.0, 4.0])
     h = w * 2
     with pytest.raises(RuntimeError, match="only for leaves"):
         h.requires_grad = False
@@ -1437,7 +1437,7 @@ def test_in_place_float_into_an_integer_tensor_is_refused_recorded_or_not(target
         with pytest.raises(TypeError, match=f"{np.dtype(target)} tensor"):
             t += value
         assert t.dtype == target and not t.requires_grad
-        np.testing.assert_array_equal(t.data, np.array([1, 0], target))
+        np.testing.assert_array_equal(t._data, np.array([1, 0], target))
 
 
 def test_integers_mixed_with_floats_carry_no_gradient():
@@ -1445,14 +1445,14 @@ def test_integers_mixed_with_floats_carry_no_gradient():
     ids = tg.tensor([1, 3])
     y = (w * ids + ids).sum()
     y.backward()
-    np.testing.assert_array_equal(w.grad.data, [1.0, 3.0])
+    np.testing.assert_array_equal(w.grad._data, [1.0, 3.0])
     assert not ids.requires_grad and ids.grad is None
     assert not w.long().requires_grad  # casting to int cuts the graph
     assert not (w > 1).requires_grad
     assert w.argmax().grad_fn is None
     cut = (w.long() * w).sum()
     cut.backward()
-    np.testing.assert_array_equal(w.grad.data, [1.0, 5.0])  # 0 and 2 added
+    np.testing.assert_array_equal(w.grad._data, [1.0, 5.0])  # 0 and 2 added
 
 
 def test_requires_grad_vs_pytorch_on_integers():
@@ -1477,7 +1477,7 @@ def test_an_operand_no_gradient_needs_is_not_saved_as_pytorch(op):
         with lib.no_grad():
             w.add_(5.0)
         y.backward()
-        results.append(np.array(w.grad.detach().numpy() if lib is torch else w.grad.data))
+        results.append(np.array(w.grad.detach().numpy() if lib is torch else w.grad._data))
         w.grad = None
         y = forms[op](w, c).sum()
         c.add_(1.0)
@@ -1499,7 +1499,7 @@ def test_float_ops_on_small_int_and_bool_tensors_give_pytorchs_dtype(dtype, op):
     ours = getattr(tg.tensor(values), op)()
     theirs = getattr(torch.tensor(values), op)()
     assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-3)
+    np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-3)
 
 
 @pytest.mark.parametrize("how", ["grad", "backward"])
@@ -1521,7 +1521,7 @@ def test_recorded_gradients_have_the_leafs_dtype_in_a_mixed_graph(how):
             ga = a.grad
         assert str(ga.dtype).replace("torch.", "") == "float32"
         (gb,) = lib.autograd.grad(ga.sum(), [b])  # d/db sum(b^2) = 2b
-        grads.append(np.asarray(gb.detach().numpy() if lib is torch else gb.data))
+        grads.append(np.asarray(gb.detach().numpy() if lib is torch else gb._data))
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
 
 
@@ -1596,7 +1596,7 @@ def test_a_saved_view_left_alone_gives_the_right_gradient(view):
     _saving_view_op(view, of_output=False).apply(x * 1.0).backward()
     expected = {"row": np.array([[2.0, 4.0, 6.0], [0.0, 0.0, 0.0]]),
                 "transpose": 2 * data, "reshape": 2 * data}[view]
-    np.testing.assert_allclose(x.grad.data, expected)
+    np.testing.assert_allclose(x.grad._data, expected)
     # a plain array input has no version: nothing to check, and nothing refused
     plain = _saving_view_op(view, of_output=False).apply(tg.tensor(data))
     assert not plain.requires_grad
@@ -1619,7 +1619,7 @@ def test_a_saved_fresh_derived_value_is_not_tied_to_the_input():
     with tg.no_grad():
         base.add_(100.0)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.exp([0.0, 1.0]), rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, np.exp([0.0, 1.0]), rtol=1e-6)
 
 
 def test_pytorch_also_refuses_a_changed_saved_view():
@@ -1672,7 +1672,7 @@ def test_returned_indices_changed_in_place_do_not_move_the_gradient(case):
         if mutate:
             change(out)
         loss(out).sum().backward()
-        grads.append(x.grad.data.copy())
+        grads.append(x.grad._data.copy())
     np.testing.assert_array_equal(grads[1], grads[0])
 
 
@@ -1683,9 +1683,9 @@ def _index(values):
 INDEX_ARGS = {
     "x[idx]": (lambda x, i: x[i], lambda: _index([0])),
     "x[i, i]": (lambda x, i: x[i, i], lambda: _index([0, 1])),
-    "x[array]": (lambda x, i: x[i.data], lambda: _index([0])),
-    "x[:, array]": (lambda x, i: x[:, i.data], lambda: _index([0, 2])),
-    "x[bool array]": (lambda x, m: x[m.data], lambda: tg.tensor(A_VALUES > 1)),
+    "x[array]": (lambda x, i: x[i._data], lambda: _index([0])),
+    "x[:, array]": (lambda x, i: x[:, i._data], lambda: _index([0, 2])),
+    "x[bool array]": (lambda x, m: x[m._data], lambda: tg.tensor(A_VALUES > 1)),
     "index_select": (lambda x, i: x.index_select(0, i), lambda: _index([0])),
     "take": (lambda x, i: x.take(i), lambda: _index([0, 4])),
     "gather": (lambda x, i: x.gather(1, i), lambda: _index([[0], [1]])),
@@ -1708,9 +1708,9 @@ def test_an_index_or_mask_changed_after_forward_does_not_move_the_gradient(case)
         y = op(x, index)
         if mutate:
             with tg.no_grad():
-                index.data[...] = ~index.data if index.dtype == tg.bool else 1 - index.data
+                index._data[...] = ~index._data if index.dtype == tg.bool else 1 - index._data
         y.sum().backward()
-        grads.append(x.grad.data.copy())
+        grads.append(x.grad._data.copy())
     np.testing.assert_array_equal(grads[1], grads[0])
 
 
@@ -1738,7 +1738,7 @@ def test_diagonal_of_any_layout_is_a_view_as_in_pytorch(make, offset):
         j = i + offset
         if 0 <= j < cols:
             target[i, j] += 100.0
-    np.testing.assert_array_equal(a.data, expected)
+    np.testing.assert_array_equal(a._data, expected)
 
 
 def test_view_that_needs_a_copy_raises_as_in_pytorch():
@@ -1749,8 +1749,9 @@ def test_view_that_needs_a_copy_raises_as_in_pytorch():
         a[::2].view(-1)
     v = a.view(9)  # contiguous: a view, sharing memory
     v.add_(1.0)
-    assert a.data[0, 0] == 1.0
-    np.testing.assert_array_equal(a.T.reshape(9).data, np.arange(1.0, 10.0).reshape(3, 3).T.ravel())
+    assert a._data[0, 0] == 1.0
+    np.testing.assert_array_equal(a.T.reshape(9)._data,
+                                  np.arange(1.0, 10.0).reshape(3, 3).T.ravel())
 
 
 @pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
@@ -1763,9 +1764,9 @@ def test_a_copied_model_keeps_its_parameters_arrays_read_only(copier):
     twin = copy.deepcopy(model) if copier == "deepcopy" else pickle.loads(pickle.dumps(model))
     before = model[0].weight.numpy().copy()
     for param in twin.parameters():
-        assert not np.shares_memory(param.data, model[0].weight.data)
+        assert not np.shares_memory(param._data, model[0].weight._data)
         with pytest.raises(ValueError, match="read-only"):
-            param.data[...] = 0.0
+            param._data[...] = 0.0
     optimizer = optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
     x = tg.randn(4, 2)
     for _ in range(2):
@@ -1817,7 +1818,7 @@ def test_a_write_through_a_view_of_a_non_overlapping_unfold_reaches_the_base():
     np.testing.assert_array_equal(c.numpy(), t.numpy())
 
 
-@pytest.mark.parametrize("make", [lambda w: tg.Tensor(w), lambda w: tg.Tensor(w.data)],
+@pytest.mark.parametrize("make", [lambda w: tg.Tensor(w), lambda w: tg.Tensor(w._data)],
                          ids=["Tensor(w)", "Tensor(w.data)"])
 def test_a_view_of_a_tensor_holding_a_leafs_array_cannot_change_the_leaf(make):
     # Tensor(w) holds w's read-only array without w's version counter: a view of it used
@@ -1844,7 +1845,7 @@ def test_pickle_and_deepcopy_of_tensors_that_had_views():
     p = nn.Parameter(tg.randn(3))
     view = p.view(3)
     q = pickle.loads(pickle.dumps(p))
-    assert isinstance(q, nn.Parameter) and q.requires_grad and not q.data.flags.writeable
+    assert isinstance(q, nn.Parameter) and q.requires_grad and not q._data.flags.writeable
     layer = nn.Linear(3, 2)
     (tg.randn(4, 3) @ layer.weight.T).sum()
     pickle.loads(pickle.dumps(layer))

@@ -358,8 +358,8 @@ def test_awkward_arrays_round_trip(tmp_path):
         assert loaded[name].dtype == native and loaded[name].shape == value.shape, name
         assert loaded[name].dtype.isnative, name
         np.testing.assert_array_equal(loaded[name], value)
-    assert loaded["fortran"].data.flags.f_contiguous
-    assert all(value.data.flags.writeable for value in loaded.values())
+    assert loaded["fortran"]._data.flags.f_contiguous
+    assert all(value._data.flags.writeable for value in loaded.values())
 
 
 @pytest.mark.parametrize("fortran", [False, True])
@@ -375,8 +375,8 @@ def test_big_endian_float16_loads_in_native_order_and_accumulates_in_float32(tmp
     assert b"'>f2'" in header
     w = load(path)["w"]
     assert w.dtype == tg.float16 and w.dtype.isnative
-    assert w.data.flags.f_contiguous == fortran
-    np.testing.assert_array_equal(w.data, values)
+    assert w._data.flags.f_contiguous == fortran
+    np.testing.assert_array_equal(w._data, values)
     assert w.mean().item() == 1.0
     model = nn.Linear(2, 1).half()
     weight = np.array([[1.5, -2.25]], dtype=">f2")
@@ -743,7 +743,7 @@ class Net(nn.Module):
 
 def snapshot(model: nn.Module) -> dict[str, tuple]:
     """Every parameter's exact bytes, dtype, shape, array identity and version."""
-    return {name: (p.data.tobytes(), p.dtype, p.shape, id(p.data), p._version)
+    return {name: (p._data.tobytes(), p.dtype, p.shape, id(p._data), p._version)
             for name, p in model.named_parameters()}
 
 
@@ -766,8 +766,8 @@ def test_load_state_dict_copies_in_place_and_bumps_versions():
     model.load_state_dict(state)
     after = snapshot(model)
     for name, p in model.named_parameters():
-        expected = state[name].data if isinstance(state[name], Tensor) else state[name]
-        np.testing.assert_array_equal(p.data, np.asarray(expected).astype(p.dtype))
+        expected = state[name]._data if isinstance(state[name], Tensor) else state[name]
+        np.testing.assert_array_equal(p._data, np.asarray(expected).astype(p.dtype))
         assert after[name][1:4] == before[name][1:4], name  # same dtype, shape and array
         assert after[name][4] > before[name][4], name  # the version counter moved
     assert model.fc1.weight.dtype == np.float32 and model.table.dtype == np.int64
@@ -876,7 +876,7 @@ def test_file_round_trip_into_a_fresh_model(tmp_path):
     save(source.state_dict(), tmp_path / "net.npz")
     target.load_state_dict(load(tmp_path / "net.npz"))
     x = Tensor(np.ones((2, 3), dtype=np.float32))
-    np.testing.assert_array_equal(target(x).data, source(x).data)
+    np.testing.assert_array_equal(target(x)._data, source(x)._data)
 
 
 # ====================================================================== load_mnist

@@ -86,7 +86,7 @@ def test_apply_visits_children_first_then_self():
             with tg.no_grad():
                 module.weight.fill_(0.5)
     model.apply(init)
-    assert np.all(model[1][1].weight.data == 0.5)
+    assert np.all(model[1][1].weight._data == 0.5)
 
 
 def test_requires_grad_freezes_and_unfreezes():
@@ -189,12 +189,12 @@ def test_activation_module_against_pytorch(name, options):
     theirs_x = torch.tensor(x, requires_grad=True)
     ours = getattr(nn, name)(**options).double()(ours_x)
     theirs = getattr(torch.nn, name)(**options).double()(theirs_x)
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=1e-7, atol=1e-10)
     seed = rng.normal(size=tuple(theirs.shape))
     ours.backward(tg.tensor(seed))
     theirs.backward(torch.tensor(seed))
-    np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-7, atol=1e-10)
-    assert np.isfinite(ours_x.grad.data).all()
+    np.testing.assert_allclose(ours_x.grad._data, theirs_x.grad.numpy(), rtol=1e-7, atol=1e-10)
+    assert np.isfinite(ours_x.grad._data).all()
     assert getattr(nn, name)(**options)(tg.ones(2, 3)).dtype == np.float32
 
 
@@ -207,11 +207,11 @@ def test_prelu_per_channel_and_softmax2d_against_pytorch():
     ours = nn.Softmax2d()(ours_layer(ours_x)) * tg.tensor(np.arange(96.0).reshape(2, 3, 4, 4))
     theirs = torch.nn.Softmax2d()(theirs_layer(theirs_x)) * torch.arange(96.0).reshape(
         2, 3, 4, 4).double()
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=1e-10)
     ours.sum().backward()
     theirs.sum().backward()
-    np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(ours_layer.weight.grad.data, theirs_layer.weight.grad.numpy(),
+    np.testing.assert_allclose(ours_x.grad._data, theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours_layer.weight.grad._data, theirs_layer.weight.grad.numpy(),
                                rtol=1e-9)
 
 
@@ -238,13 +238,13 @@ def test_state_dict_values_are_tensors_as_in_pytorch(tmp_path):
     assert model.state_dict()["weight"].size() == (2, 3) and best["bias"].numel() == 2
     with tg.no_grad():
         model.weight.add_(1.0)
-    assert not np.array_equal(model.weight.data, best["weight"].data)
+    assert not np.array_equal(model.weight._data, best["weight"]._data)
     model.load_state_dict(best)
-    np.testing.assert_array_equal(model.weight.data, best["weight"].data)
+    np.testing.assert_array_equal(model.weight._data, best["weight"]._data)
     tg.save(model.state_dict(), tmp_path / "w.pt")
     loaded = tg.load(tmp_path / "w.pt")
     assert isinstance(loaded["weight"], Tensor)
-    np.testing.assert_array_equal(loaded["weight"].clone().data, model.weight.data)
+    np.testing.assert_array_equal(loaded["weight"].clone()._data, model.weight._data)
 
 
 def test_state_dict_keywords_as_pytorch():
@@ -259,4 +259,4 @@ def test_state_dict_keywords_as_pytorch():
             "weight", "bias"]
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()},
                          assign=True)
-    np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
+    np.testing.assert_array_equal(ours.weight._data, theirs.weight.detach().numpy())

@@ -71,10 +71,10 @@ def test_parameter_is_a_tensor_requiring_grad():
     data = np.ones(3, dtype=np.float32)
     p = nn.Parameter(data)
     assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf
-    assert np.shares_memory(p.data, data)  # shared, as torch.nn.Parameter(tensor)
-    assert not p.data.flags.writeable  # written only through in-place methods
+    assert np.shares_memory(p._data, data)  # shared, as torch.nn.Parameter(tensor)
+    assert not p._data.flags.writeable  # written only through in-place methods
     assert not nn.Parameter(data, requires_grad=False).requires_grad
-    assert np.shares_memory(nn.Parameter(Tensor(data)).data, data)
+    assert np.shares_memory(nn.Parameter(Tensor(data))._data, data)
     assert repr(p).startswith("Parameter containing:\ntensor(")
 
 
@@ -213,7 +213,7 @@ def test_state_dict_is_an_ordered_copy():
     state = model.state_dict()
     assert isinstance(state, OrderedDict) and list(state) == MODEL_NAMES
     state["scale"][:] = 5.0
-    assert np.all(model.scale.data == 1.0)
+    assert np.all(model.scale._data == 1.0)
 
 
 def test_load_state_dict_round_trip_in_place_keeping_dtype():
@@ -221,18 +221,18 @@ def test_load_state_dict_round_trip_in_place_keeping_dtype():
     source = mlp()
     tg.manual_seed(1)
     target = mlp()
-    arrays = [p.data for p in target.parameters()]
+    arrays = [p._data for p in target.parameters()]
     x = Tensor(np.random.default_rng(0).normal(size=(2, 4)).astype(np.float32))
-    assert not np.allclose(source(x).data, target(x).data)
+    assert not np.allclose(source(x)._data, target(x)._data)
     float64_state = {name: value.astype(np.float64) for name, value in source.state_dict().items()}
     result = target.load_state_dict(float64_state)
     assert result.missing_keys == [] and result.unexpected_keys == []
-    np.testing.assert_array_equal(source(x).data, target(x).data)
-    assert all(a is p.data for a, p in zip(arrays, target.parameters()))
+    np.testing.assert_array_equal(source(x)._data, target(x)._data)
+    assert all(a is p._data for a, p in zip(arrays, target.parameters()))
     assert all(p.dtype == np.float32 for p in target.parameters())
     # Tensors are accepted as values too
     target.load_state_dict({name: Tensor(v * 0) for name, v in source.state_dict().items()})
-    assert all(np.all(p.data == 0) for p in target.parameters())
+    assert all(np.all(p._data == 0) for p in target.parameters())
 
 
 def test_load_state_dict_strict_names_every_problem_at_once():
@@ -241,7 +241,7 @@ def test_load_state_dict_strict_names_every_problem_at_once():
     del state["0.bias"]
     state["9.weight"] = np.zeros(3)
     state["2.weight"] = np.zeros((4, 4))
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p._data.copy() for p in model.parameters()]
     with pytest.raises(ValueError) as raised:
         model.load_state_dict(state)
     message = str(raised.value)
@@ -249,7 +249,7 @@ def test_load_state_dict_strict_names_every_problem_at_once():
     assert "unexpected keys: 9.weight" in message
     assert "wrong shape for 2.weight: the model has (3, 8), the state dict (4, 4)" in message
     for old, p in zip(before, model.parameters()):
-        np.testing.assert_array_equal(old, p.data)  # nothing was copied
+        np.testing.assert_array_equal(old, p._data)  # nothing was copied
 
 
 def test_load_state_dict_not_strict():
@@ -258,7 +258,7 @@ def test_load_state_dict_not_strict():
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["0.bias", "2.weight", "2.bias"]
     assert result.unexpected_keys == ["extra"]
-    assert np.all(model[0].weight.data == 1)
+    assert np.all(model[0].weight._data == 1)
     with pytest.raises(ValueError, match="wrong shape for 0.weight"):
         model.load_state_dict({"0.weight": np.ones((4, 8))}, strict=False)
 
@@ -309,11 +309,11 @@ def test_linear_shapes_and_forward():
     x = np.random.default_rng(0).normal(size=(4, 5)).astype(np.float32)
     y = layer(Tensor(x))
     assert y.shape == (4, 3) and y.dtype == np.float32
-    np.testing.assert_allclose(y.data, x @ layer.weight.data.T + layer.bias.data, rtol=1e-6)
+    np.testing.assert_allclose(y._data, x @ layer.weight._data.T + layer.bias._data, rtol=1e-6)
     no_bias = nn.Linear(5, 2, bias=False)
     assert no_bias.bias is None
     assert [name for name, _ in no_bias.named_parameters()] == ["weight"]
-    np.testing.assert_allclose(no_bias(Tensor(x)).data, x @ no_bias.weight.data.T, rtol=1e-6)
+    np.testing.assert_allclose(no_bias(Tensor(x))._data, x @ no_bias.weight._data.T, rtol=1e-6)
     assert nn.Linear(2, 2, dtype=np.float64).weight.dtype == np.float64
 
 
@@ -326,11 +326,11 @@ def test_linear_init_range_matches_pytorch_default():
     tg.manual_seed(0)
     layer = nn.Linear(400, 300)
     bound = 1 / np.sqrt(400)
-    for p in (layer.weight.data, layer.bias.data):
+    for p in (layer.weight._data, layer.bias._data):
         assert np.all(np.abs(p) <= bound)
         assert p.max() > 0.95 * bound and p.min() < -0.95 * bound
     # U(-b, b) has standard deviation b / sqrt(3)
-    assert abs(layer.weight.data.std() - bound / np.sqrt(3)) < 0.01 * bound
+    assert abs(layer.weight._data.std() - bound / np.sqrt(3)) < 0.01 * bound
 
 
 def test_linear_init_reproducible_with_manual_seed():
@@ -365,16 +365,16 @@ def test_sequential_container_protocol():
 def test_sequential_forward_chains():
     model = mlp()
     x = Tensor(np.ones((2, 4), dtype=np.float32))
-    np.testing.assert_allclose(model(x).data, model[2](model[1](model[0](x))).data)
+    np.testing.assert_allclose(model(x)._data, model[2](model[1](model[0](x)))._data)
 
 
 def test_small_layers():
     x = np.random.default_rng(0).normal(size=(2, 3, 4))
     t = Tensor(x)
-    np.testing.assert_allclose(nn.ReLU()(t).data, np.maximum(x, 0))
-    np.testing.assert_allclose(nn.Sigmoid()(t).data, 1 / (1 + np.exp(-x)))
-    np.testing.assert_allclose(nn.Tanh()(t).data, np.tanh(x))
-    np.testing.assert_allclose(nn.Softmax(dim=1)(t).data,
+    np.testing.assert_allclose(nn.ReLU()(t)._data, np.maximum(x, 0))
+    np.testing.assert_allclose(nn.Sigmoid()(t)._data, 1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(nn.Tanh()(t)._data, np.tanh(x))
+    np.testing.assert_allclose(nn.Softmax(dim=1)(t)._data,
                                np.exp(x) / np.exp(x).sum(axis=1, keepdims=True))
     assert nn.Softmax().dim == -1
     assert nn.Flatten()(t).shape == (2, 12)

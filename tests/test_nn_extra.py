@@ -46,18 +46,18 @@ def _check(torch, theirs, ours, arrays, call, rtol=1e-9, atol=1e-11):
     torch_leaves = [torch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
     mine, reference = call(ours, leaves), call(theirs, torch_leaves)
     assert mine.shape == tuple(reference.shape)
-    np.testing.assert_allclose(mine.data, reference.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(mine._data, reference.detach().numpy(), rtol=rtol, atol=atol)
     upstream = RNG.standard_normal(mine.shape)
     (mine * Tensor(upstream)).sum().backward()
     (reference * torch.tensor(upstream)).sum().backward()
     for position, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves)):
         if leaf.requires_grad:
-            np.testing.assert_allclose(leaf.grad.data, torch_leaf.grad.numpy(), rtol=rtol,
+            np.testing.assert_allclose(leaf.grad._data, torch_leaf.grad.numpy(), rtol=rtol,
                                        atol=atol, err_msg=f"gradient of input {position}")
     torch_parameters = dict(theirs.named_parameters())
     assert sorted(torch_parameters) == sorted(dict(ours.named_parameters()))
     for name, parameter in ours.named_parameters():
-        np.testing.assert_allclose(parameter.grad.data, torch_parameters[name].grad.numpy(),
+        np.testing.assert_allclose(parameter.grad._data, torch_parameters[name].grad.numpy(),
                                    rtol=rtol, atol=atol, err_msg=name)
 
 
@@ -81,8 +81,8 @@ def test_pairwise_distance_module_matches_pytorch(kwargs):
 
 def test_distance_modules_by_hand():
     x1, x2 = Tensor([[3.0, 4.0]]), Tensor([[4.0, 3.0]])
-    np.testing.assert_allclose(nn.CosineSimilarity()(x1, x2).data, [24 / 25], rtol=1e-6)
-    np.testing.assert_allclose(nn.PairwiseDistance(eps=0.0)(x1, x2).data, [math.sqrt(2)],
+    np.testing.assert_allclose(nn.CosineSimilarity()(x1, x2)._data, [24 / 25], rtol=1e-6)
+    np.testing.assert_allclose(nn.PairwiseDistance(eps=0.0)(x1, x2)._data, [math.sqrt(2)],
                                rtol=1e-6)
 
 
@@ -98,16 +98,16 @@ def test_lazy_linear_infers_in_features_and_becomes_linear():
     assert type(lazy) is nn.Linear and lazy.in_features == 5
     assert type(lazy.weight) is nn.Parameter and lazy.weight.shape == (4, 5)
     assert type(lazy.bias) is nn.Parameter and lazy.bias.shape == (4,)
-    w, b = lazy.weight.data, lazy.bias.data
-    np.testing.assert_allclose(y.data, x @ w.T + b, rtol=1e-5, atol=1e-6)
+    w, b = lazy.weight._data, lazy.bias._data
+    np.testing.assert_allclose(y._data, x @ w.T + b, rtol=1e-5, atol=1e-6)
     assert np.all(np.abs(w) <= 1 / math.sqrt(5))
     # the draws are Linear's: the same seed gives the same weights
     tg.manual_seed(3)
     eager = nn.Linear(5, 4)
-    np.testing.assert_array_equal(eager.weight.data, w)
-    np.testing.assert_array_equal(eager.bias.data, b)
+    np.testing.assert_array_equal(eager.weight._data, w)
+    np.testing.assert_array_equal(eager.bias._data, b)
     y.sum().backward()
-    np.testing.assert_allclose(lazy.weight.grad.data, np.broadcast_to(
+    np.testing.assert_allclose(lazy.weight.grad._data, np.broadcast_to(
         x.reshape(-1, 5).sum(0), (4, 5)), rtol=1e-5)
     with pytest.raises(RuntimeError, match="leaf"):  # a leaf that requires grad, as Linear's
         lazy.weight.add_(1)
@@ -136,13 +136,13 @@ def test_channel_dropout_zeroes_whole_channels(name, shape):
     x = Tensor(RNG.uniform(1, 2, shape), requires_grad=True)
     y = module(x)
     spatial = 1 if name == "Dropout1d" else 3
-    channels = y.data.reshape(y.shape[:-spatial] + (-1,))
-    ratio = channels / x.data.reshape(channels.shape)
+    channels = y._data.reshape(y.shape[:-spatial] + (-1,))
+    ratio = channels / x._data.reshape(channels.shape)
     for row in ratio.reshape(-1, ratio.shape[-1]):  # each channel: all 0 or all 1/(1-p)
         assert np.allclose(row, 0) or np.allclose(row, 1 / 0.6)
     assert 0 < np.mean(ratio == 0) < 1
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, y.data / x.data)
+    np.testing.assert_allclose(x.grad._data, y._data / x._data)
     module.eval()
     assert module(x) is x
     assert getattr(nn, name)(p=0.0)(x) is x
@@ -154,8 +154,8 @@ def test_channel_dropout_matches_pytorch_where_deterministic_and_errors():
         x = RNG.standard_normal(shape)
         ours = getattr(F, name)(Tensor(x), p=1.0)
         theirs = getattr(torch.nn.functional, name)(torch.tensor(x), p=1.0)
-        np.testing.assert_array_equal(ours.data, theirs.numpy())
-        np.testing.assert_array_equal(getattr(F, name)(Tensor(x), 0.5, training=False).data, x)
+        np.testing.assert_array_equal(ours._data, theirs.numpy())
+        np.testing.assert_array_equal(getattr(F, name)(Tensor(x), 0.5, training=False)._data, x)
     with pytest.raises(ValueError, match=r"dropout1d: expected a 2-D .* got shape \(2, 3, 4, 5\)"):
         F.dropout1d(tg.zeros(2, 3, 4, 5))
     with pytest.raises(ValueError, match="dropout3d"):
@@ -185,14 +185,14 @@ def test_alpha_dropout_values_match_pytorchs_formula(p):
     tg.manual_seed(0)
     leaf = Tensor(x, requires_grad=True)
     mine = nn.AlphaDropout(p)(leaf)
-    for out in (theirs, mine.data):  # each element: dropped, or the kept affine map
+    for out in (theirs, mine._data):  # each element: dropped, or the kept affine map
         kept = np.isclose(out, scale * x + shift)
         assert np.all(kept | np.isclose(out, dropped))
         assert abs(np.mean(~kept) - p) < 0.05
     mine.sum().backward()
-    kept = np.isclose(mine.data, scale * x + shift) & ~np.isclose(mine.data, dropped)
-    np.testing.assert_allclose(leaf.grad.data[kept], scale)
-    np.testing.assert_allclose(leaf.grad.data[~kept], 0.0)
+    kept = np.isclose(mine._data, scale * x + shift) & ~np.isclose(mine._data, dropped)
+    np.testing.assert_allclose(leaf.grad._data[kept], scale)
+    np.testing.assert_allclose(leaf.grad._data[~kept], 0.0)
 
 
 def test_alpha_dropout_keeps_mean_and_variance_and_eval_is_identity():
@@ -203,7 +203,7 @@ def test_alpha_dropout_keeps_mean_and_variance_and_eval_is_identity():
     assert F.alpha_dropout(x, 0.3) is x  # PyTorch's default: training=False
     module = nn.AlphaDropout(0.3).eval()
     assert module(x) is x
-    np.testing.assert_array_equal(F.alpha_dropout(x, 1.0, training=True).data, 0.0)
+    np.testing.assert_array_equal(F.alpha_dropout(x, 1.0, training=True)._data, 0.0)
 
 
 # ----------------------------------------------------------------- LocalResponseNorm
@@ -219,7 +219,7 @@ def test_local_response_norm_by_hand_gradcheck_and_errors():
     x = Tensor(np.array([[[1.0], [2.0], [3.0]]]))  # (1, 3, 1), size 3: windows of 3 channels
     squares = np.array([0 + 1 + 4, 1 + 4 + 9, 4 + 9 + 0]) / 3
     expected = np.array([1.0, 2.0, 3.0]) / (1.0 + 0.1 * squares) ** 0.75
-    np.testing.assert_allclose(F.local_response_norm(x, 3, alpha=0.1).data.ravel(), expected)
+    np.testing.assert_allclose(F.local_response_norm(x, 3, alpha=0.1)._data.ravel(), expected)
     w = Tensor(RNG.standard_normal((2, 4, 3)), requires_grad=True)
     assert tg.gradcheck(lambda w: F.local_response_norm(w, 2, alpha=0.5), [w])
     assert nn.LocalResponseNorm(2)(tg.zeros(0, 3, 2)).shape == (0, 3, 2)
@@ -244,15 +244,15 @@ def test_rrelu_training_draws_a_slope_per_negative_element():
     x = Tensor(RNG.standard_normal((100, 50)), requires_grad=True)
     module = nn.RReLU(0.1, 0.4)
     y = module(x)
-    negative = x.data <= 0
-    slopes = y.data[negative] / x.data[negative]
+    negative = x._data <= 0
+    slopes = y._data[negative] / x._data[negative]
     assert slopes.min() >= 0.1 and slopes.max() <= 0.4 and slopes.std() > 0.05
-    np.testing.assert_array_equal(y.data[~negative], x.data[~negative])
+    np.testing.assert_array_equal(y._data[~negative], x._data[~negative])
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data[negative], slopes)
-    np.testing.assert_array_equal(x.grad.data[~negative], 1.0)
+    np.testing.assert_allclose(x.grad._data[negative], slopes)
+    np.testing.assert_array_equal(x.grad._data[~negative], 1.0)
     module.eval()
-    np.testing.assert_allclose(module(x).data[negative], 0.25 * x.data[negative])
+    np.testing.assert_allclose(module(x)._data[negative], 0.25 * x._data[negative])
     z = Tensor([-1.0, 2.0])
     assert F.rrelu(z, 0.5, 0.5, training=True, inplace=True) is z and z.tolist() == [-0.5, 2.0]
 

@@ -25,7 +25,7 @@ TOLERANCE = {np.float64: {"rtol": 1e-10, "atol": 1e-10}, np.float32: {"rtol": 1e
 
 
 def close(ours, theirs, dtype=np.float64):
-    ours = ours.data if isinstance(ours, Tensor) else np.asarray(ours)
+    ours = ours._data if isinstance(ours, Tensor) else np.asarray(ours)
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
     np.testing.assert_allclose(ours, theirs, **TOLERANCE[dtype])
 
@@ -96,10 +96,10 @@ def test_batch_norm_normalises_with_biased_and_tracks_unbiased_variance():
     y = layer(Tensor(x))
     mean = x.mean(axis=(0, 2), keepdims=True)
     biased = ((x - mean) ** 2).mean(axis=(0, 2), keepdims=True)
-    np.testing.assert_allclose(y.data, (x - mean) / np.sqrt(biased + 1e-5), rtol=1e-12)
+    np.testing.assert_allclose(y._data, (x - mean) / np.sqrt(biased + 1e-5), rtol=1e-12)
     unbiased = ((x - mean) ** 2).sum(axis=(0, 2)) / (x.size // 2 - 1)
-    np.testing.assert_allclose(layer.running_mean.data, 0.25 * mean.ravel(), rtol=1e-12)
-    np.testing.assert_allclose(layer.running_var.data, 0.75 + 0.25 * unbiased, rtol=1e-12)
+    np.testing.assert_allclose(layer.running_mean._data, 0.25 * mean.ravel(), rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var._data, 0.75 + 0.25 * unbiased, rtol=1e-12)
     assert layer.num_batches_tracked.dtype == np.int64 and layer.num_batches_tracked.item() == 1
 
 
@@ -109,9 +109,9 @@ def test_batch_norm_cumulative_average_with_momentum_none():
     batches = [rng.normal(size=(4, 3)) + i for i in range(5)]
     for batch in batches:
         layer(Tensor(batch))
-    np.testing.assert_allclose(layer.running_mean.data,
+    np.testing.assert_allclose(layer.running_mean._data,
                                np.mean([b.mean(axis=0) for b in batches], axis=0), rtol=1e-12)
-    np.testing.assert_allclose(layer.running_var.data,
+    np.testing.assert_allclose(layer.running_var._data,
                                np.mean([b.var(axis=0, ddof=1) for b in batches], axis=0),
                                rtol=1e-12)
     assert layer.num_batches_tracked.item() == 5
@@ -152,7 +152,7 @@ def test_eval_mode_uses_running_statistics():
     layer.eval()
     x = np.array([[3.0, -1.0], [1.0, -2.0]])
     expected = (x - [1.0, -2.0]) / np.sqrt(np.array([4.0, 0.25]) + 1e-5) * [2.0, 3.0] + [0.5, -0.5]
-    np.testing.assert_allclose(layer(Tensor(x)).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(layer(Tensor(x))._data, expected, rtol=1e-12)
     layer(Tensor(x[:1]))  # one sample is fine in eval
 
 
@@ -162,7 +162,7 @@ def test_untracked_batch_norm_has_no_buffers_and_always_uses_the_batch():
     assert list(layer.state_dict()) == ["weight", "bias"]
     x = np.array([[1.0, 2.0], [3.0, 6.0]])
     layer.eval()
-    np.testing.assert_allclose(layer(Tensor(x)).data, [[-1, -1], [1, 1]], atol=1e-5)
+    np.testing.assert_allclose(layer(Tensor(x))._data, [[-1, -1], [1, 1]], atol=1e-5)
 
 
 def test_functional_batch_norm_matches_pytorch_without_weight_or_stats():
@@ -189,15 +189,15 @@ def test_batch_norm_float32_stays_float32_and_large_inputs_stay_finite():
         y = layer(inputs)
         assert y.dtype == np.float32
         (y * y).sum().backward()
-        for array in (y.data, inputs.grad.data, layer.weight.grad.data, layer.running_var.data):
+        for array in (y._data, inputs.grad._data, layer.weight.grad._data, layer.running_var._data):
             assert array.dtype == np.float32 and np.isfinite(array).all()
         layer.zero_grad()
     # A spread of 0.01 around 1000: a float32 mean is only known to an ulp of 1000 (6e-5),
     # about 0.5% of the spread, and no worse than that.
-    offset = x.data.astype(np.float64)
+    offset = x._data.astype(np.float64)
     reference = (offset - offset.mean(axis=(0, 2, 3), keepdims=True))
     reference /= np.sqrt(reference.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
-    np.testing.assert_allclose(nn.BatchNorm2d(4)(x).data, reference, atol=2e-2)
+    np.testing.assert_allclose(nn.BatchNorm2d(4)(x)._data, reference, atol=2e-2)
 
 
 def test_batch_norm_errors_name_the_problem():
@@ -314,11 +314,11 @@ def test_layer_norm_numpy_reference_and_stability():
     x = np.array([[1.0, 2.0, 3.0, 6.0], [1000.0, -1000.0, 1000.0, -1000.0]])
     y = F.layer_norm(Tensor(x), 4)
     mean = x.mean(axis=1, keepdims=True)
-    np.testing.assert_allclose(y.data, (x - mean) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5),
+    np.testing.assert_allclose(y._data, (x - mean) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5),
                                rtol=1e-12)
     x32 = Tensor(x.astype(np.float32), requires_grad=True)
     (F.layer_norm(x32, 4) ** 3).sum().backward()
-    assert x32.grad.dtype == np.float32 and np.isfinite(x32.grad.data).all()
+    assert x32.grad.dtype == np.float32 and np.isfinite(x32.grad._data).all()
 
 
 def test_group_norm_numpy_reference():
@@ -330,7 +330,7 @@ def test_group_norm_numpy_reference():
     normalised = (grouped - grouped.mean(axis=2, keepdims=True)) / np.sqrt(
         grouped.var(axis=2, keepdims=True) + 1e-3)
     expected = normalised.reshape(x.shape) * weight[:, None] + bias[:, None]
-    np.testing.assert_allclose(y.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(y._data, expected, rtol=1e-12)
 
 
 def test_layer_and_group_norm_errors():
@@ -401,7 +401,7 @@ def test_second_order_gradients_match_pytorch(kind):
                                  create_graph=True)
     theirs_hvp = torch.autograd.grad((tx * torch.tensor(direction)).sum() + tw.sum(), theirs)
     for a, b_ in zip(ours_hvp, theirs_hvp, strict=True):
-        np.testing.assert_allclose(a.data, b_.numpy(), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(a._data, b_.numpy(), rtol=1e-9, atol=1e-9)
 
 
 # ----------------------------------------------------------------- buffers
@@ -492,7 +492,7 @@ def test_buffers_round_trip_through_save_and_load(tmp_path):
     x = tg.randn(3, 2)
     model.eval()
     fresh.eval()
-    np.testing.assert_array_equal(fresh(x).data, model(x).data)
+    np.testing.assert_array_equal(fresh(x)._data, model(x)._data)
 
 
 def test_strict_load_checks_buffer_keys_and_shapes():
@@ -510,7 +510,7 @@ def test_strict_load_checks_buffer_keys_and_shapes():
     state["scale"] = np.zeros(2)
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["norm.running_var"] and result.unexpected_keys == ["cache"]
-    np.testing.assert_array_equal(model.scale.data, [0, 0])
+    np.testing.assert_array_equal(model.scale._data, [0, 0])
 
 
 # ----------------------------------------------------------------- Embedding
@@ -533,20 +533,20 @@ def test_embedding_matches_pytorch_with_repeats_and_padding():
     # by hand: row 2 is used three times, row 0 three times but it is the padding row
     ours = nn.Embedding(6, 4, padding_idx=0, _weight=Tensor(table.copy()))
     ours(indices).backward(Tensor(upstream))
-    np.testing.assert_allclose(ours.weight.grad.data[2],
+    np.testing.assert_allclose(ours.weight.grad._data[2],
                                upstream[0, 1] + upstream[0, 2] + upstream[1, 0])
-    np.testing.assert_array_equal(ours.weight.grad.data[[0, 1, 4]], 0)
+    np.testing.assert_array_equal(ours.weight.grad._data[[0, 1, 4]], 0)
 
 
 def test_embedding_initialisation_and_padding_row():
     tg.manual_seed(0)
     layer = nn.Embedding(2000, 50, padding_idx=3)
-    weight = layer.weight.data
+    weight = layer.weight._data
     assert weight.dtype == np.float32 and layer.weight.requires_grad
     np.testing.assert_array_equal(weight[3], 0)
     assert abs(weight.mean()) < 0.01 and abs(weight.std() - 1) < 0.01  # N(0, 1), 100,000 draws
     tg.manual_seed(0)
-    np.testing.assert_array_equal(nn.Embedding(2000, 50, padding_idx=3).weight.data, weight)
+    np.testing.assert_array_equal(nn.Embedding(2000, 50, padding_idx=3).weight._data, weight)
 
 
 def test_embedding_shapes_and_index_types():
@@ -579,11 +579,11 @@ def test_embedding_from_pretrained():
     table = np.arange(12, dtype=np.float32).reshape(4, 3)
     frozen = nn.Embedding.from_pretrained(Tensor(table))
     assert not frozen.weight.requires_grad and list(frozen.parameters())[0] is frozen.weight
-    np.testing.assert_array_equal(frozen(np.array([3, 0])).data, table[[3, 0]])
+    np.testing.assert_array_equal(frozen(np.array([3, 0]))._data, table[[3, 0]])
     trainable = nn.Embedding.from_pretrained(table, freeze=False, padding_idx=1)
-    np.testing.assert_array_equal(trainable.weight.data[1], table[1])  # not zeroed, as PyTorch
+    np.testing.assert_array_equal(trainable.weight._data[1], table[1])  # not zeroed, as PyTorch
     trainable(np.array([1, 2])).sum().backward()
-    np.testing.assert_array_equal(trainable.weight.grad.data, [[0] * 3, [0] * 3, [1] * 3, [0] * 3])
+    np.testing.assert_array_equal(trainable.weight.grad._data, [[0] * 3, [0] * 3, [1] * 3, [0] * 3])
     with pytest.raises(ValueError, match="must be 2-D"):
         nn.Embedding.from_pretrained(np.zeros(3))
 
@@ -595,4 +595,4 @@ def test_embedding_gradcheck_and_second_order():
     (g,) = tg.grad((F.embedding(indices, weight) ** 3).sum(), weight, create_graph=True)
     (hvp,) = tg.grad(g.sum(), weight)
     counts = np.bincount(indices.ravel(), minlength=5)[:, None]
-    np.testing.assert_allclose(hvp.data, 6 * weight.data * counts, rtol=1e-12)
+    np.testing.assert_allclose(hvp._data, 6 * weight._data * counts, rtol=1e-12)

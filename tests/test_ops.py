@@ -292,7 +292,7 @@ def check_forward(op, data):
     result = _call(op, [Tensor(a) for a in arrays], options)
     expected = op.reference(*arrays, **options)
     assert result.shape == np.shape(expected)
-    np.testing.assert_allclose(result.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(result._data, expected, rtol=1e-12, atol=1e-12)
 
 
 def check_backward(op, data):

@@ -279,13 +279,13 @@ def test_svd_full_matrices_by_default_and_reconstructs():
     a = Tensor(rng.standard_normal((2, 5, 3)))
     u, s, vh = tg.linalg.svd(a)
     assert u.shape == (2, 5, 5) and s.shape == (2, 3) and vh.shape == (2, 3, 3)
-    np.testing.assert_allclose(np.swapaxes(u.data, -1, -2) @ u.data, np.broadcast_to(
+    np.testing.assert_allclose(np.swapaxes(u._data, -1, -2) @ u._data, np.broadcast_to(
         np.eye(5), (2, 5, 5)), atol=1e-12)
-    np.testing.assert_allclose((u.data[..., :3] * s.data[..., None, :]) @ vh.data, a.data,
+    np.testing.assert_allclose((u._data[..., :3] * s._data[..., None, :]) @ vh._data, a._data,
                                atol=1e-12)
     u_old, s_old, v_old = tg.svd(a)
     assert u_old.shape == (2, 5, 3) and v_old.shape == (2, 3, 3)
-    np.testing.assert_allclose(v_old.data, np.swapaxes(vh.data, -1, -2))
+    np.testing.assert_allclose(v_old._data, np.swapaxes(vh._data, -1, -2))
 
 
 def test_svd_full_matrices_gradient_matches_pytorch():
@@ -297,7 +297,7 @@ def test_svd_full_matrices_gradient_matches_pytorch():
         u, s, vh = lib.linalg.svd(leaf)
         signs = u[..., :1, :2].sign()
         ((u[..., :2] * signs) ** 2 * lib.arange(8.0).reshape(4, 2)).sum().backward()
-    np.testing.assert_allclose(mine.grad.data, theirs.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(mine.grad._data, theirs.grad.numpy(), atol=1e-10)
 
 
 def test_qr_values_and_modes():
@@ -307,9 +307,9 @@ def test_qr_values_and_modes():
         q, r = tg.linalg.qr(Tensor(x), mode=mode)
         tq, tr = torch.linalg.qr(torch.tensor(x), mode=mode)
         assert q.shape == tuple(tq.shape) and r.shape == tuple(tr.shape)
-        np.testing.assert_allclose(np.abs(r.data), np.abs(tr.numpy()), atol=1e-12)
+        np.testing.assert_allclose(np.abs(r._data), np.abs(tr.numpy()), atol=1e-12)
     q, r = tg.linalg.qr(Tensor(x))
-    np.testing.assert_allclose(q.data @ r.data, x, atol=1e-12)
+    np.testing.assert_allclose(q._data @ r._data, x, atol=1e-12)
 
 
 def test_matrix_rank_and_pinv_of_a_rank_deficient_matrix():
@@ -317,7 +317,7 @@ def test_matrix_rank_and_pinv_of_a_rank_deficient_matrix():
     x = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
     assert tg.linalg.matrix_rank(Tensor(x)).item() == 2
     assert tg.linalg.matrix_rank(Tensor(x)).dtype == np.int64
-    np.testing.assert_allclose(tg.linalg.pinv(Tensor(x)).data,
+    np.testing.assert_allclose(tg.linalg.pinv(Tensor(x))._data,
                                torch.linalg.pinv(torch.tensor(x)).numpy(), atol=1e-12)
 
 
@@ -341,7 +341,7 @@ def test_second_derivatives_match_pytorch():
             (gx,) = lib.autograd.grad(case(lib, x, y), [x], create_graph=True) if lib is torch \
                 else tg.grad(case(lib, x, y), [x], create_graph=True)
             (gx * gx).sum().backward()
-            grads.append(x.grad.detach().numpy() if lib is torch else x.grad.data)
+            grads.append(x.grad.detach().numpy() if lib is torch else x.grad._data)
         np.testing.assert_allclose(grads[0], grads[1], rtol=1e-8, atol=1e-10)
 
 

@@ -292,14 +292,14 @@ def test_erf_is_float64_accurate_everywhere():
     x = np.concatenate([np.linspace(-7, 7, 20001), [0.0, -0.0, 1e-300, -5e-324, 1e-8, 5.9, 6.0,
                                                     -27.0, 1e300, np.inf, -np.inf]])
     expected = _erf(x)
-    result = Tensor(x).erf().data
+    result = Tensor(x).erf()._data
     np.testing.assert_allclose(result, expected, rtol=2e-15, atol=2e-15)
     assert np.all(np.sign(result) == np.sign(expected))  # the sign of -0.0 and tiny values
-    assert np.isnan(Tensor(np.array([np.nan, 1.0])).erf().data[0])
+    assert np.isnan(Tensor(np.array([np.nan, 1.0])).erf()._data[0])
     x32 = x[np.abs(x) < 1e30].astype(np.float32)
     result32 = Tensor(x32).erf()
     assert result32.dtype == np.float32
-    np.testing.assert_allclose(result32.data, _erf(x32.astype(np.float64)), rtol=1e-7,
+    np.testing.assert_allclose(result32._data, _erf(x32.astype(np.float64)), rtol=1e-7,
                                atol=1e-7)
 
 
@@ -339,9 +339,9 @@ def test_values_and_gradients_at_kinks_match_pytorch(case):
     torch_x = torch.tensor(points, dtype=torch.float64, requires_grad=True)
     torch_y = theirs(torch_x)
     torch_y.backward(torch.ones(len(points), dtype=torch.float64))
-    np.testing.assert_allclose(y.data, torch_y.detach().numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(y._data, torch_y.detach().numpy(), rtol=1e-12, atol=0)
     # 1e-7: PyTorch's hardsigmoid gradient uses a float32 1/6 (see the table)
-    np.testing.assert_allclose(x.grad.data, torch_x.grad.numpy(), rtol=1e-7, atol=0)
+    np.testing.assert_allclose(x.grad._data, torch_x.grad.numpy(), rtol=1e-7, atol=0)
 
 
 STABLE = [
@@ -378,13 +378,13 @@ def test_stable_at_plus_minus_1000(case, dtype):
         y = ours(x)
         y.backward(np.ones(len(points), dtype=dtype))
     assert y.dtype == dtype and x.grad.dtype == dtype
-    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(x.grad.data))
+    assert np.all(np.isfinite(y._data)) and np.all(np.isfinite(x.grad._data))
     torch_x = torch.tensor(points, dtype=torch.float64, requires_grad=True)
     torch_y = theirs(torch_x)
     torch_y.backward(torch.ones(len(points), dtype=torch.float64))
     tolerance = 1e-12 if dtype == np.float64 else 1e-6
-    np.testing.assert_allclose(y.data, torch_y.detach().numpy(), rtol=tolerance, atol=tolerance)
-    np.testing.assert_allclose(x.grad.data, torch_x.grad.numpy(), rtol=tolerance,
+    np.testing.assert_allclose(y._data, torch_y.detach().numpy(), rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(x.grad._data, torch_x.grad.numpy(), rtol=tolerance,
                                atol=tolerance)
 
 
@@ -440,11 +440,11 @@ def test_integer_ops_match_numpy_and_pytorch(case):
     b = rng.choice([-7, -3, -1, 1, 2, 5], (4,))
     result = fn(Tensor(a), Tensor(b))
     expected = np.asarray(NUMPY_FOR[name](a, b))
-    np.testing.assert_array_equal(result.data, expected)
+    np.testing.assert_array_equal(result._data, expected)
     assert not result.requires_grad
     torch = pytest.importorskip("torch")
     torch_result = fn(torch.tensor(a), torch.tensor(b))
-    np.testing.assert_array_equal(result.data, torch_result.numpy())
+    np.testing.assert_array_equal(result._data, torch_result.numpy())
     assert result.dtype == torch_result.numpy().dtype
 
 
@@ -459,7 +459,7 @@ def test_bool_ops_match_pytorch(case):
     b = np.array([False, True])
     result = fn(Tensor(a), Tensor(b))
     torch_result = fn(torch.tensor(a), torch.tensor(b))
-    np.testing.assert_array_equal(result.data, torch_result.numpy())
+    np.testing.assert_array_equal(result._data, torch_result.numpy())
     assert result.dtype == torch_result.numpy().dtype
 
 
@@ -468,7 +468,7 @@ def test_comparisons_of_0d_tensors_are_0d_arrays():
     for result in (x < 3, x <= 3, x > 3, x >= 3, x == 2, x != 2, x.eq(2), x.gt(Tensor(1.0)),
                    x.isnan(), x.isclose(2.0), Tensor(True) & Tensor(False), ~Tensor(True),
                    Tensor(3).logical_not(), 1 < x):
-        assert isinstance(result, Tensor) and type(result.data) is np.ndarray
+        assert isinstance(result, Tensor) and type(result._data) is np.ndarray
         assert result.shape == () and result.dtype == bool
     assert (x < 3).item() is True and (np.array([1.0, 5.0]) < x).tolist() == [True, False]
 
@@ -478,7 +478,7 @@ def test_float_division_by_zero_gives_inf_and_nan_quietly_as_pytorch():
     a = np.array([5.0, -1.0, 0.0, 2.5])
     b = np.array([0.0, 0.0, 0.0, -2.0])
     for name in ("fmod", "remainder", "floor_divide"):
-        ours = getattr(Tensor(a), name)(Tensor(b)).data
+        ours = getattr(Tensor(a), name)(Tensor(b))._data
         theirs = getattr(torch.tensor(a), name)(torch.tensor(b)).numpy()
         np.testing.assert_array_equal(ours, theirs)
 
@@ -499,7 +499,7 @@ def _quiet_values_and_gradients(call, *arrays):
         inputs = [Tensor(a, requires_grad=True) for a in arrays]
         out = call(*inputs)
         out.backward(Tensor(np.ones(out.shape)))  # (not sum(): inf + -inf warns in NumPy)
-        return out.data, [x.grad.data for x in inputs]
+        return out._data, [x.grad._data for x in inputs]
 
 
 @pytest.mark.parametrize("name", QUIET_UNARY)
@@ -535,10 +535,10 @@ def test_isnan_isinf_isfinite_isclose_allclose_match_pytorch():
     a = np.array([1.0, np.nan, np.inf, -np.inf, 1.0 + 1e-6, 0.0])
     b = np.array([1.0, np.nan, np.inf, np.inf, 1.0, 1e-9])
     for name in ("isnan", "isinf", "isfinite"):
-        np.testing.assert_array_equal(getattr(Tensor(a), name)().data,
+        np.testing.assert_array_equal(getattr(Tensor(a), name)()._data,
                                       getattr(torch.tensor(a), name)().numpy())
     for options in ({}, {"equal_nan": True}, {"rtol": 1e-8, "atol": 0.0}):
-        np.testing.assert_array_equal(Tensor(a).isclose(Tensor(b), **options).data,
+        np.testing.assert_array_equal(Tensor(a).isclose(Tensor(b), **options)._data,
                                       torch.tensor(a).isclose(torch.tensor(b), **options).numpy())
     assert Tensor(a[[0, 4]]).allclose(Tensor(b[[0, 4]])) is True
     assert Tensor(a).allclose(Tensor(b)) is False
@@ -553,7 +553,7 @@ def test_rounding_matches_pytorch_half_to_even_and_decimals():
             ours = Tensor(values.astype(dtype)).round(decimals=decimals)
             theirs = torch.tensor(values.astype(dtype)).round(decimals=decimals).numpy()
             assert ours.dtype == dtype
-            np.testing.assert_array_equal(ours.data, theirs)
+            np.testing.assert_array_equal(ours._data, theirs)
 
 
 def test_bad_dtypes_and_arguments_raise_errors_naming_the_op():
@@ -600,7 +600,7 @@ def test_functional_in_place_and_softmin_options():
     hidden.sum().backward()
     assert leaf.grad.tolist() == [1.0, 2.0]
     logits = Tensor(np.array([[1.0, 2.0], [3.0, 5.0]]))
-    np.testing.assert_allclose(F.softmin(logits, dim=0).data, _softmax(-logits.data, 0))
+    np.testing.assert_allclose(F.softmin(logits, dim=0)._data, _softmax(-logits._data, 0))
     assert F.softmin(logits, 1, dtype=np.float32).dtype == np.float32
 
 
@@ -643,13 +643,13 @@ def test_clamp_with_tensor_bounds_gives_them_pytorchs_gradients():
         ours = [None if v is None else Tensor(v, requires_grad=True) for v in values]
         theirs = [None if v is None else torch.tensor(v, requires_grad=True) for v in values]
         y, torch_y = ours[0].clamp(*ours[1:]), theirs[0].clamp(*theirs[1:])
-        np.testing.assert_array_equal(y.data, torch_y.detach().numpy())
+        np.testing.assert_array_equal(y._data, torch_y.detach().numpy())
         upstream = np.random.default_rng(0).standard_normal(y.shape)
         y.backward(upstream)
         torch_y.backward(torch.tensor(upstream))
         for mine, reference in zip(ours, theirs):
             if mine is not None:
-                np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-12)
+                np.testing.assert_allclose(mine.grad._data, reference.grad.numpy(), rtol=1e-12)
 
 
 def _torch_pair(torch, *arrays):
@@ -658,12 +658,12 @@ def _torch_pair(torch, *arrays):
 
 
 def _compare_with_grads(ours_inputs, theirs_inputs, ours, theirs):
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=1e-12, equal_nan=True)
     assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
     ours.backward(Tensor(np.ones(ours.shape)))
     theirs.backward(theirs.new_ones(theirs.shape))
     for a, b in zip(ours_inputs, theirs_inputs):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-12, equal_nan=True)
 
 
 @pytest.mark.parametrize("eps", [None, 0.1])
@@ -687,12 +687,12 @@ def test_xlogy_is_zero_where_x_is_zero_as_pytorch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ours, theirs = a.xlogy(c), b.xlogy(d)
-        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), equal_nan=True)
+        np.testing.assert_allclose(ours._data, theirs.detach().numpy(), equal_nan=True)
         ours.sum().backward()
     theirs.sum().backward()
-    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), equal_nan=True)
-    np.testing.assert_allclose(c.grad.data, d.grad.numpy(), equal_nan=True)
-    np.testing.assert_allclose(tg.xlogy(Tensor([1, 2]), 3).data,
+    np.testing.assert_allclose(a.grad._data, b.grad.numpy(), equal_nan=True)
+    np.testing.assert_allclose(c.grad._data, d.grad.numpy(), equal_nan=True)
+    np.testing.assert_allclose(tg.xlogy(Tensor([1, 2]), 3)._data,
                                torch.xlogy(torch.tensor([1, 2]), 3).numpy(), rtol=1e-6)
     assert tg.xlogy(Tensor([1, 2]), 3).dtype == np.float32
 
@@ -705,10 +705,10 @@ def test_fmax_fmin_ignore_nan_and_route_gradients_as_pytorch(name):
     (x, y), (tx, ty) = _torch_pair(torch, a, b)
     getattr(tg, name)(x, y).sum().backward()
     getattr(torch, name)(tx, ty).sum().backward()
-    np.testing.assert_array_equal(getattr(x, name)(y).data,
+    np.testing.assert_array_equal(getattr(x, name)(y)._data,
                                   getattr(tx, name)(ty).detach().numpy())
-    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
-    np.testing.assert_array_equal(y.grad.data, ty.grad.numpy())
+    np.testing.assert_array_equal(x.grad._data, tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad._data, ty.grad.numpy())
     ints = getattr(Tensor([1, 5]), name)(Tensor([3, 2]))
     assert ints.dtype == np.int64 and ints.tolist() == getattr(
         torch.tensor([1, 5]), name)(torch.tensor([3, 2])).tolist()

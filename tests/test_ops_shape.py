@@ -554,7 +554,7 @@ OPS = [
     Op("index_none_int_array", lambda x: x[None, 1, ..., np.array([1, 1], dtype=np.int32)],
        lambda x: x[1][..., [1, 1]][None], plain(unary(anywhere, st.just((2, 3, 2)))),
        lambda x: x[None, 1, ..., _torch(np.array([1, 1], dtype=np.int32))]),
-    Op("index_bool_mask", lambda x: x[x.data > 0],
+    Op("index_bool_mask", lambda x: x[x._data > 0],
        lambda x: x[x > 0], plain(unary(away_from_zero, small)), lambda x: x[x > 0]),
     Op("index_int32_tensor", lambda x: x[Tensor(np.array([[0, 0], [1, 0]], dtype=np.int32))],
        lambda x: x[np.array([[0, 0], [1, 0]])], plain(unary(anywhere, at_least_two)),
@@ -585,7 +585,7 @@ def _same(ours, theirs):
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
     assert ours.shape == theirs.shape
     assert ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
-    np.testing.assert_allclose(ours.data, theirs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours._data, theirs, rtol=1e-12, atol=1e-12)
 
 
 def _same_gradient(fn, array, torch_fn=None):
@@ -788,7 +788,7 @@ def test_float16_sums_accumulate_in_float32():
         ours, theirs = Tensor(values), torch.tensor(values)
         for args in ((), (0,)) if values.ndim > 1 else ((),):
             _same(ours.sum(*args), theirs.sum(*args))
-            np.testing.assert_allclose(ours.mean(*args).data.astype(np.float64),
+            np.testing.assert_allclose(ours.mean(*args)._data.astype(np.float64),
                                        theirs.mean(*args).numpy().astype(np.float64),
                                        rtol=1e-3)
             assert ours.mean(*args).dtype == np.float16
@@ -818,12 +818,12 @@ def test_var_std_and_their_means_match_pytorch():
 def test_numpy_spellings_stay_aliases():
     values = np.random.default_rng(0).standard_normal((2, 3, 4))
     x = Tensor(values)
-    np.testing.assert_array_equal(x.sum(axis=1, keepdims=True).data,
-                                  x.sum(dim=1, keepdim=True).data)
+    np.testing.assert_array_equal(x.sum(axis=1, keepdims=True)._data,
+                                  x.sum(dim=1, keepdim=True)._data)
     assert x.max(axis=(0, 2)).shape == (3,)  # NumPy's meaning: amax, a tensor
-    np.testing.assert_array_equal(x.max(axis=1).data, values.max(axis=1))
+    np.testing.assert_array_equal(x.max(axis=1)._data, values.max(axis=1))
     assert x.squeeze(axis=0).shape == (2, 3, 4) and x.unsqueeze(axis=-1).shape == (2, 3, 4, 1)
-    np.testing.assert_allclose(x.softmax(axis=0).data, x.softmax(dim=0).data)
+    np.testing.assert_allclose(x.softmax(axis=0)._data, x.softmax(dim=0)._data)
     assert x.argmax(axis=2).shape == (2, 3)
     with pytest.raises(TypeError, match="dim=1 and axis=2"):
         x.sum(dim=1, axis=2)
@@ -842,11 +842,11 @@ def test_size_numel_dim_and_conversions():
     assert x.view_as(Tensor(np.zeros(6))).shape == (6,)
     assert x.reshape_as(Tensor(np.zeros((3, 2)))).shape == (3, 2)
     assert x.view(3, 2).shape == (3, 2) and x.contiguous() is x
-    assert x.T.contiguous().data.flags.c_contiguous
+    assert x.T.contiguous()._data.flags.c_contiguous
     copy = x.clone()
-    assert copy.data is not x.data and not np.shares_memory(copy.data, x.data)
+    assert copy._data is not x._data and not np.shares_memory(copy._data, x._data)
     (copy * 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(x.grad._data, np.full((2, 3), 2.0))
     with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 2"):
         x.size(2)
 
@@ -950,7 +950,7 @@ def test_attention_with_grouped_heads_and_dropout():
     tg.manual_seed(0)
     ones = Tensor(np.ones((1, 1, 400, 400)))
     dropped = F.scaled_dot_product_attention(ones, ones, ones, dropout_p=0.5)
-    assert 0.9 < dropped.data.mean() < 1.1  # kept weights are scaled by 1 / (1 - p)
+    assert 0.9 < dropped._data.mean() < 1.1  # kept weights are scaled by 1 / (1 - p)
 
 
 def test_factories_follow_pytorchs_dtype_rules():
@@ -979,13 +979,13 @@ def test_random_factories():
     tg.manual_seed(0)
     draws = tg.randint(3, 7, (1000,))
     assert draws.dtype == np.int64 and draws.shape == (1000,)
-    assert set(np.unique(draws.data)) == {3, 4, 5, 6}
+    assert set(np.unique(draws._data)) == {3, 4, 5, 6}
     assert tg.randint(5, (2, 3)).shape == (2, 3)
     assert sorted(tg.randperm(10).tolist()) == list(range(10))
     assert tg.randperm(4).dtype == np.int64
     like = Tensor(np.zeros((2, 3), np.float64))
     assert tg.rand_like(like).dtype == np.float64 and tg.randn_like(like).shape == (2, 3)
-    assert 0 <= tg.rand_like(like).data.min() and tg.rand_like(like).data.max() < 1
+    assert 0 <= tg.rand_like(like)._data.min() and tg.rand_like(like)._data.max() < 1
     assert tg.randn_like(like, dtype=np.float32).dtype == np.float32
     tg.manual_seed(1)
     first = tg.randint(0, 100, (5,)).tolist()
@@ -1030,7 +1030,7 @@ def test_assignment_uses_pytorchs_layout_too():
     target = tg.zeros(2, 3, 4, dtype=np.float64)
     target[1, :, [3, 0]] = source
     (target * Tensor(np.arange(24.0).reshape(2, 3, 4))).sum().backward()
-    np.testing.assert_array_equal(source.grad.data,
+    np.testing.assert_array_equal(source.grad._data,
                                   np.arange(24.0).reshape(2, 3, 4)[1][:, [3, 0]])
 
 
@@ -1048,8 +1048,8 @@ def test_transpose_and_permute_take_pytorchs_keywords():
 
 def test_running_ops_take_axis_or_dim_and_need_one():
     x = Tensor(np.arange(1.0, 7.0).reshape(2, 3))
-    np.testing.assert_array_equal(x.cumsum(axis=1).data, np.cumsum(x.data, axis=1))
-    np.testing.assert_array_equal(x.cumprod(dim=0).data, np.cumprod(x.data, axis=0))
+    np.testing.assert_array_equal(x.cumsum(axis=1)._data, np.cumsum(x._data, axis=1))
+    np.testing.assert_array_equal(x.cumprod(dim=0)._data, np.cumprod(x._data, axis=0))
     with pytest.raises(TypeError, match="cumsum: missing the dim"):
         x.cumsum()
 

@@ -311,14 +311,14 @@ def _numpy_index_copy(x, source, dim, index):
 # ----------------------------------------------------------------------------- written out
 # These need no PyTorch: the values PyTorch 2.x gives, written down.
 def _values(tensor):
-    return tensor.data.tolist(), str(tensor.dtype)
+    return tensor._data.tolist(), str(tensor.dtype)
 
 
 def test_counting_functions_give_pytorchs_values_and_dtypes():
     nan = float("nan")
     values, inverse, counts = tg.unique(tg.tensor([3.0, nan, 1.0, nan, 3.0]),
                                         return_inverse=True, return_counts=True)
-    assert str(values.data.tolist()) == "[1.0, 3.0, nan, nan]"  # each NaN its own value
+    assert str(values._data.tolist()) == "[1.0, 3.0, nan, nan]"  # each NaN its own value
     assert _values(inverse) == ([1, 2, 0, 3, 1], "int64")
     assert _values(counts) == ([1, 2, 1, 1], "int64")
     assert _values(tg.tensor([3, 1, 2, 1]).unique(sorted=False)) == ([1, 2, 3], "int64")
@@ -367,7 +367,7 @@ def test_kthvalue_quantile_and_nan_reductions_written_out():
     with pytest.raises(RuntimeError, match="out of range"):
         tg.tensor([1.0, 2.0]).kthvalue(3)
     x = tg.tensor([[0.0, 1.0, 2.0, 3.0], [4.0, float("nan"), 6.0, 7.0]])
-    assert x.quantile(0.5, dim=1).data[0] == 1.5 and np.isnan(x.quantile(0.5, dim=1).data[1])
+    assert x.quantile(0.5, dim=1)._data[0] == 1.5 and np.isnan(x.quantile(0.5, dim=1)._data[1])
     assert x.nanquantile(0.5, dim=1).tolist() == [1.5, 6.0]
     assert x.quantile(tg.tensor([0.0, 1.0]), dim=1, keepdim=True).shape == (2, 2, 1)
     assert tg.tensor([0.0, 1.0, 2.0, 3.0]).quantile(0.5, interpolation="lower").item() == 1.0
@@ -378,7 +378,7 @@ def test_kthvalue_quantile_and_nan_reductions_written_out():
         tg.tensor([1, 2]).quantile(0.5)
     assert x.nansum(1).tolist() == [6.0, 17.0] and x.nansum().dtype == np.float32
     assert x.nanmean(1).tolist() == [1.5, 17.0 / 3.0] or np.allclose(
-        x.nanmean(1).data, [1.5, 17 / 3])
+        x.nanmean(1)._data, [1.5, 17 / 3])
     assert _values(tg.nansum(tg.tensor([1, 2]))) == (3, "int64")
     empty = tg.tensor([float("nan"), float("nan")], requires_grad=True)
     mean = empty.nanmean()
@@ -397,13 +397,13 @@ def test_logcumsumexp_is_stable_at_plus_minus_1000():
     x = tg.tensor([-1000.0, 1000.0, -1000.0, 999.0], dtype=tg.float64, requires_grad=True)
     y = x.logcumsumexp(0)
     y.backward(np.ones(4))
-    np.testing.assert_allclose(y.data, [-1000.0, 1000.0, 1000.0, 1000.0 + np.log1p(np.exp(-1))])
+    np.testing.assert_allclose(y._data, [-1000.0, 1000.0, 1000.0, 1000.0 + np.log1p(np.exp(-1))])
     # dx_j = sum_{i>=j} exp(x_j - y_i): 1, then 3 terms near 1, then 0, then e^-1 / (1 + e^-1)
     tail = np.exp(-1) / (1 + np.exp(-1))
-    np.testing.assert_allclose(x.grad.data, [1.0, 3.0 - tail, 0.0, tail], rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, [1.0, 3.0 - tail, 0.0, tail], rtol=1e-6)
     negative = tg.tensor([[-1000.0, 2.0]], dtype=tg.float64, requires_grad=True)
     negative.logcumsumexp(1).backward(np.array([[-1.0, 2.0]]))
-    assert np.all(np.isfinite(negative.grad.data))
+    assert np.all(np.isfinite(negative.grad._data))
     assert tg.tensor([1, 2]).logcumsumexp(0).dtype == np.float32
 
 
@@ -451,7 +451,7 @@ def test_in_place_writes_follow_the_in_place_conventions(name, write):
     buffer = tg.zeros(3, 2)
     out_of_place = getattr(buffer, name[:-1])
     assert write(buffer, values) is buffer and buffer._version == 1
-    assert not np.array_equal(buffer.data, np.zeros((3, 2)))
+    assert not np.array_equal(buffer._data, np.zeros((3, 2)))
     assert out_of_place is not None
     weight = tg.ones(3, 2, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf"):
@@ -476,20 +476,20 @@ def test_random_fills_use_the_seeded_generator():
     first = tg.empty(1000).bernoulli_(0.3)
     tg.manual_seed(3)
     again = tg.empty(1000).bernoulli_(0.3)
-    assert np.array_equal(first.data, again.data) and set(np.unique(first.data)) <= {0.0, 1.0}
-    assert first._version == 1 and abs(first.data.mean() - 0.3) < 0.06
+    assert np.array_equal(first._data, again._data) and set(np.unique(first._data)) <= {0.0, 1.0}
+    assert first._version == 1 and abs(first._data.mean() - 0.3) < 0.06
     probabilities = tg.tensor([0.0, 1.0, 0.0, 1.0], dtype=tg.float64)
     assert _values(tg.bernoulli(probabilities)) == ([0.0, 1.0, 0.0, 1.0], "float64")
     assert tg.zeros(5).bernoulli(1.0).tolist() == [1.0] * 5
     generator = tg.Generator().manual_seed(1)
     draws = tg.full((4000,), 0.5).bernoulli(generator=generator)
-    assert abs(draws.data.mean() - 0.5) < 0.05
+    assert abs(draws._data.mean() - 0.5) < 0.05
     with pytest.raises(RuntimeError, match="probabilities"):
         tg.bernoulli(tg.tensor([1.5]))
     tg.manual_seed(5)
     samples = tg.empty(4000, dtype=tg.float64).exponential_(2.0)
-    assert samples.dtype == np.float64 and samples.data.min() > 0
-    assert abs(samples.data.mean() - 0.5) < 0.05 and samples._version == 1
+    assert samples.dtype == np.float64 and samples._data.min() > 0
+    assert abs(samples._data.mean() - 0.5) < 0.05 and samples._version == 1
     with pytest.raises(RuntimeError, match="lambda"):
         tg.empty(2).exponential_(0.0)
     with pytest.raises(RuntimeError, match="leaf"):
@@ -540,9 +540,9 @@ def test_hessian_vector_products_match_pytorch(name):
     (hvp,) = tg.grad((gradient * direction).sum(), ours)
     (torch_gradient,) = torch.autograd.grad(fn(theirs).sin().sum(), theirs, create_graph=True)
     (torch_hvp,) = torch.autograd.grad((torch_gradient * torch.tensor(direction)).sum(), theirs)
-    np.testing.assert_allclose(gradient.data, torch_gradient.detach().numpy(), rtol=1e-10,
+    np.testing.assert_allclose(gradient._data, torch_gradient.detach().numpy(), rtol=1e-10,
                                atol=1e-12)
-    np.testing.assert_allclose(hvp.data, torch_hvp.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(hvp._data, torch_hvp.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_counting_functions_match_pytorch_on_random_data():
@@ -558,40 +558,40 @@ def test_counting_functions_match_pytorch_on_random_data():
                 theirs = torch.unique(torch.tensor(data), return_inverse=inverse,
                                       return_counts=True)
                 for a, b in zip(ours, theirs):
-                    np.testing.assert_array_equal(a.data, b.numpy())
+                    np.testing.assert_array_equal(a._data, b.numpy())
                     assert a.dtype == b.numpy().dtype
         weights = rng.standard_normal(ints.size).astype(np.float32)
         for weight in (None, weights, weights.astype(np.float64)):
             ours = tg.bincount(Tensor(ints), None if weight is None else Tensor(weight), 3)
             theirs = torch.bincount(torch.tensor(ints), None if weight is None
                                     else torch.tensor(weight), 3)
-            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+            np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-6)
             assert ours.dtype == theirs.numpy().dtype
         values = rng.uniform(-2, 2, 50).astype(np.float32)
         values[:5] = [-2, -1, 0, 1, 2]  # exactly on bin edges
         for bins, low, high in ((4, -2, 2), (7, 0, 0), (3, -1, 1.5), (5, -1, -1)):
             np.testing.assert_array_equal(
-                tg.histc(Tensor(values), bins, low, high).data,
+                tg.histc(Tensor(values), bins, low, high)._data,
                 torch.histc(torch.tensor(values), bins, low, high).numpy())
         boundaries = np.sort(rng.integers(0, 8, 6))
         queries = rng.integers(-1, 9, (2, 3))
         for right in (False, True):
             np.testing.assert_array_equal(
-                tg.searchsorted(Tensor(boundaries), Tensor(queries), right=right).data,
+                tg.searchsorted(Tensor(boundaries), Tensor(queries), right=right)._data,
                 torch.searchsorted(torch.tensor(boundaries), torch.tensor(queries),
                                    right=right).numpy())
             np.testing.assert_array_equal(
-                tg.bucketize(Tensor(queries), Tensor(boundaries), right=right).data,
+                tg.bucketize(Tensor(queries), Tensor(boundaries), right=right)._data,
                 torch.bucketize(torch.tensor(queries), torch.tensor(boundaries),
                                 right=right).numpy())
         rows = np.sort(rng.integers(0, 8, (2, 5)), axis=1)
         np.testing.assert_array_equal(
-            tg.searchsorted(Tensor(rows), Tensor(queries), side="right").data,
+            tg.searchsorted(Tensor(rows), Tensor(queries), side="right")._data,
             torch.searchsorted(torch.tensor(rows), torch.tensor(queries), side="right").numpy())
         np.testing.assert_array_equal(
-            tg.isin(Tensor(queries), Tensor(boundaries)).data,
+            tg.isin(Tensor(queries), Tensor(boundaries))._data,
             torch.isin(torch.tensor(queries), torch.tensor(boundaries)).numpy())
-        np.testing.assert_array_equal(Tensor(queries > 3).argwhere().data,
+        np.testing.assert_array_equal(Tensor(queries > 3).argwhere()._data,
                                       torch.tensor(queries > 3).argwhere().numpy())
 
 
@@ -602,14 +602,14 @@ def test_kthvalue_indices_quantile_nans_and_float32_match_pytorch():
     for k in (1, 3, 5):
         ours, theirs = Tensor(values).kthvalue(k, 1, True), torch.tensor(values).kthvalue(k, 1,
                                                                                          True)
-        np.testing.assert_array_equal(ours.indices.data, theirs.indices.numpy())
+        np.testing.assert_array_equal(ours.indices._data, theirs.indices.numpy())
     nans = values.copy()
     nans[0, 1], nans[2, :] = np.nan, np.nan
     for name in ("quantile", "nanquantile"):
         for q in (0.0, 0.5, 1.0):
-            np.testing.assert_allclose(getattr(Tensor(nans), name)(q, 1).data,
+            np.testing.assert_allclose(getattr(Tensor(nans), name)(q, 1)._data,
                                        getattr(torch.tensor(nans), name)(q, 1).numpy())
-    np.testing.assert_allclose(Tensor(nans).nanmean(1).data, torch.tensor(nans).nanmean(1))
+    np.testing.assert_allclose(Tensor(nans).nanmean(1)._data, torch.tensor(nans).nanmean(1))
     single = rng.standard_normal((4, 6)).astype(np.float32) * 300
     for fn in (lambda x: x.logcumsumexp(1), lambda x: x.quantile(0.3, dim=0),
                lambda x: x.nansum(1), lambda x: x.diff(dim=0)):
@@ -617,10 +617,10 @@ def test_kthvalue_indices_quantile_nans_and_float32_match_pytorch():
                                                                         requires_grad=True)
         out, torch_out = fn(ours), fn(theirs)
         assert out.dtype == np.float32
-        np.testing.assert_allclose(out.data, torch_out.detach().numpy(), rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(out._data, torch_out.detach().numpy(), rtol=1e-5, atol=1e-4)
         out.sum().backward()
         torch_out.sum().backward()
-        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(ours.grad._data, theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_scatter_reduce_ties_and_in_place_forms_match_pytorch():
@@ -633,12 +633,12 @@ def test_scatter_reduce_ties_and_in_place_forms_match_pytorch():
         theirs = [torch.tensor(base, requires_grad=True), torch.tensor(src, requires_grad=True)]
         out = ours[0].scatter_reduce(1, index, ours[1], reduce)
         torch_out = theirs[0].scatter_reduce(1, torch.tensor(index), theirs[1], reduce)
-        np.testing.assert_allclose(out.data, torch_out.detach().numpy())
+        np.testing.assert_allclose(out._data, torch_out.detach().numpy())
         upstream = np.array([[1.0, 2.0], [3.0, 4.0]])
         out.backward(upstream)
         torch_out.backward(torch.tensor(upstream))
         for mine, other in zip(ours, theirs):
-            np.testing.assert_allclose(mine.grad.data, other.grad.numpy())
+            np.testing.assert_allclose(mine.grad._data, other.grad.numpy())
     for name, write in IN_PLACE:
         values = np.array([[1.0, -1.0], [3.0, 0.5]])
         ours, theirs = tg.zeros(3, 2, dtype=tg.float64), torch.zeros(3, 2, dtype=torch.float64)
@@ -652,4 +652,4 @@ def test_scatter_reduce_ties_and_in_place_forms_match_pytorch():
                                                               v, "amax"),
         }[name]
         torch_write(theirs, torch.tensor(values))
-        np.testing.assert_array_equal(ours.data, theirs.numpy(), err_msg=name)
+        np.testing.assert_array_equal(ours._data, theirs.numpy(), err_msg=name)

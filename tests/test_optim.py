@@ -56,7 +56,7 @@ def run_against_reference(optimizer_class, reference, dtype=np.float64, steps=6,
     rng = np.random.default_rng(7)
     shapes = [(3, 4), (4,), ()]
     params = [Tensor(rng.normal(size=s).astype(dtype), requires_grad=True) for s in shapes]
-    expected = [p.data.astype(np.float64) for p in params]
+    expected = [p._data.astype(np.float64) for p in params]
     opt = optimizer_class(params, **settings)
     ref = reference(**settings)
     for _ in range(steps):
@@ -85,14 +85,14 @@ ADAM_SETTINGS = [
 def test_sgd_matches_update_equations(settings):
     params, expected = run_against_reference(optim.SGD, ReferenceSGD, **settings)
     for p, e in zip(params, expected):
-        np.testing.assert_allclose(p.data, e, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(p._data, e, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("settings", ADAM_SETTINGS)
 def test_adam_matches_update_equations(settings):
     params, expected = run_against_reference(optim.Adam, ReferenceAdam, **settings)
     for p, e in zip(params, expected):
-        np.testing.assert_allclose(p.data, e, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p._data, e, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize(("optimizer_class", "reference", "settings"), [
@@ -104,36 +104,36 @@ def test_float32_stays_float32(optimizer_class, reference, settings):
                                              **settings)
     for p, e in zip(params, expected):
         assert p.dtype == np.float32
-        np.testing.assert_allclose(p.data, e, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p._data, e, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
                                   lambda ps: optim.Adam(ps)])
 def test_step_is_in_place_records_nothing_and_skips_missing_grads(make):
     used, unused = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
-    array = used.data
+    array = used._data
     opt = make([used, unused])
     (used * used).sum().backward()
     opt.step()
-    assert used.data is array and used.is_leaf and used.grad_fn is None
-    assert np.all(used.data < 1)
-    np.testing.assert_array_equal(unused.data, np.ones(2))
+    assert used._data is array and used.is_leaf and used.grad_fn is None
+    assert np.all(used._data < 1)
+    np.testing.assert_array_equal(unused._data, np.ones(2))
     assert opt.state[unused] == {}
-    np.testing.assert_array_equal(used.grad.data, 2 * np.ones(3))  # the gradient is untouched
+    np.testing.assert_array_equal(used.grad._data, 2 * np.ones(3))  # the gradient is untouched
 
 
 def test_adam_counts_steps_per_parameter():
     first, second = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
     opt = optim.Adam([first, second], lr=0.1)
     ref = ReferenceAdam(lr=0.1)
-    expected_second = second.data.copy()
+    expected_second = second._data.copy()
     first.grad = Tensor(np.ones(2))
     opt.step()  # second has no gradient yet: its bias correction must still start at t = 1
     first.grad = None
     second.grad = Tensor(np.full(2, 0.5))
     opt.step()
     expected_second = ref.step("second", expected_second, np.full(2, 0.5))
-    np.testing.assert_allclose(second.data, expected_second, rtol=1e-12)
+    np.testing.assert_allclose(second._data, expected_second, rtol=1e-12)
     assert opt.state[first]["step"] == 1 and opt.state[second]["step"] == 1
 
 
@@ -151,7 +151,7 @@ def test_duplicate_parameters_are_updated_once():
     opt = optim.SGD([p, p], lr=0.5)
     p.grad = Tensor(np.ones(1))
     opt.step()
-    np.testing.assert_array_equal(p.data, [0.5])
+    np.testing.assert_array_equal(p._data, [0.5])
 
 
 def test_constructor_errors():
@@ -225,7 +225,7 @@ def test_network_loss_and_gradients_match_pytorch():
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
     torch_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, torch_params[name].grad.numpy(), rtol=1e-10,
+        np.testing.assert_allclose(p.grad._data, torch_params[name].grad.numpy(), rtol=1e-10,
                                    atol=1e-14, err_msg=name)
 
 
@@ -251,10 +251,10 @@ def test_five_steps_match_pytorch(ours_class, torch_name, settings):
         torch_opt.step()
     torch_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.data, torch_params[name].detach().numpy(), rtol=0,
+        np.testing.assert_allclose(p._data, torch_params[name].detach().numpy(), rtol=0,
                                    atol=1e-6, err_msg=name)
         # not just close: the same arithmetic, so agreement is to rounding
-        np.testing.assert_allclose(p.data, torch_params[name].detach().numpy(), rtol=1e-9,
+        np.testing.assert_allclose(p._data, torch_params[name].detach().numpy(), rtol=1e-9,
                                    atol=1e-12, err_msg=name)
 
 
@@ -262,7 +262,7 @@ def test_parameter_groups_have_their_own_settings():
     """Dict groups: per-group lr and momentum, defaults for what a group leaves out."""
     rng = np.random.default_rng(1)
     first, second = (Tensor(rng.normal(size=3), requires_grad=True) for _ in range(2))
-    expected = [first.data.copy(), second.data.copy()]
+    expected = [first._data.copy(), second._data.copy()]
     opt = optim.SGD([{"params": [first], "lr": 0.5, "momentum": 0.9}, {"params": [second]}],
                     lr=0.1)
     assert [g["lr"] for g in opt.param_groups] == [0.5, 0.1]
@@ -275,13 +275,13 @@ def test_parameter_groups_have_their_own_settings():
             expected[key] = ref.step(key, expected[key], grad)
         opt.step()
     for p, e in zip((first, second), expected):
-        np.testing.assert_allclose(p.data, e, rtol=1e-12)
+        np.testing.assert_allclose(p._data, e, rtol=1e-12)
     third = Tensor(np.ones(2), requires_grad=True)
     opt.add_param_group({"params": third, "lr": 0.25})
     third.grad = Tensor(np.ones(2))
     first.grad = second.grad = None
     opt.step()
-    np.testing.assert_array_equal(third.data, [0.75, 0.75])
+    np.testing.assert_array_equal(third._data, [0.75, 0.75])
     saved = opt.state_dict()
     assert [g["params"] for g in saved["param_groups"]] == [[0], [1], [2]]
     assert list(saved["state"]) == [0] and "momentum_buffer" in saved["state"][0]
@@ -297,5 +297,5 @@ def test_setting_lr_on_the_optimizer_reaches_every_group():
     assert [group["lr"] for group in opt.param_groups] == [0.01, 0.01] and opt.lr == 0.01
     (a.sum() + b.sum()).backward()
     opt.step()
-    np.testing.assert_allclose(a.data, [0.99, 0.99])
-    np.testing.assert_allclose(b.data, [0.99, 0.99])
+    np.testing.assert_allclose(a._data, [0.99, 0.99])
+    np.testing.assert_allclose(b._data, [0.99, 0.99])

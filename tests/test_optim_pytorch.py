@@ -97,7 +97,7 @@ def torch_loss(model, x, y):
 def assert_params_match(ours, theirs, step, rtol=1e-10, atol=1e-12):
     torch_params = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
-        np.testing.assert_allclose(param.data, torch_params[name].detach().numpy(), rtol=rtol,
+        np.testing.assert_allclose(param._data, torch_params[name].detach().numpy(), rtol=rtol,
                                    atol=atol, err_msg=f"{name} after step {step}")
 
 
@@ -137,7 +137,7 @@ def compare_state_dicts(ours, theirs):
             if key == "step":
                 assert our_state[key] == float(value)
             else:
-                np.testing.assert_allclose(our_state[key].data, value.numpy(), rtol=1e-9,
+                np.testing.assert_allclose(np.asarray(our_state[key]), value.numpy(), rtol=1e-9,
                                            atol=1e-14, err_msg=f"state {index} {key}")
 
 
@@ -159,7 +159,7 @@ def test_resuming_from_a_state_dict_is_bit_exact(name, settings):
                     saved = pickle.loads(pickle.dumps(copy.deepcopy(saved)))
                 opt = getattr(optim, name)(grouped(ours.parameters(), {}))
                 opt.load_state_dict(saved)
-        results.append([p.data.copy() for p in ours.parameters()])
+        results.append([p._data.copy() for p in ours.parameters()])
     for other in results[1:]:
         for expected, actual in zip(results[0], other):
             np.testing.assert_array_equal(actual, expected)
@@ -180,12 +180,12 @@ def test_our_state_dict_loads_into_pytorch_and_back():
     torch_opt.load_state_dict({
         "param_groups": saved["param_groups"],
         "state": {index: {key: torch.tensor(value) if key == "step"
-                          else torch.from_numpy(value.data.copy())
+                          else torch.from_numpy(value._data.copy())
                           for key, value in values.items()}
                   for index, values in saved["state"].items()}})
     with torch.no_grad():
         for mine, theirs_p in zip(ours.parameters(), theirs.parameters()):
-            theirs_p.copy_(torch.from_numpy(mine.data.copy()))
+            theirs_p.copy_(torch.from_numpy(mine._data.copy()))
     for x, y in batches()[1:6]:
         our_opt.zero_grad()
         our_loss(ours, x, y).backward()
@@ -245,9 +245,9 @@ def test_zero_grad_set_to_none_false_keeps_zeroed_gradients():
     opt = optim.SGD([p], lr=0.1)
     (p * p).sum().backward()
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(p.grad.data, np.zeros(3))
+    np.testing.assert_array_equal(p.grad._data, np.zeros(3))
     opt.step()  # a zero gradient is a step (of size zero), not a skip
-    np.testing.assert_array_equal(p.data, np.ones(3))
+    np.testing.assert_array_equal(p._data, np.ones(3))
     opt.zero_grad()
     assert p.grad is None
 
@@ -277,7 +277,7 @@ def test_load_state_dict_casts_to_the_parameters_dtype_and_copies():
     p32.grad = Tensor(np.full(2, 0.5, dtype=np.float32))
     opt32.step()
     assert saved["state"][0]["step"] == 1.0  # the loaded copy moved on, the saved one did not
-    np.testing.assert_allclose(saved["state"][0]["exp_avg"].data, 0.05)
+    np.testing.assert_allclose(saved["state"][0]["exp_avg"]._data, 0.05)
 
 
 def test_load_state_dict_errors():
@@ -297,7 +297,7 @@ def test_scheduler_lr_reaches_the_step():
     opt.step()
     opt.param_groups[0]["lr"] = 0.25
     opt.step()
-    np.testing.assert_array_equal(p.data, [-1.25])
+    np.testing.assert_array_equal(p._data, [-1.25])
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
@@ -315,9 +315,9 @@ def test_defaults_and_validation_match_pytorch(name):
 
 def test_float32_parameters_stay_float32_and_track_pytorch():
     ours, theirs = twin_models()
-    ours_params = [Tensor(p.data.astype(np.float32), requires_grad=True)
+    ours_params = [Tensor(p._data.astype(np.float32), requires_grad=True)
                    for p in ours.parameters()]
-    torch_params = [torch.tensor(p.data.astype(np.float32), requires_grad=True)
+    torch_params = [torch.tensor(p._data.astype(np.float32), requires_grad=True)
                     for p in ours.parameters()]
     opt = optim.Adam(ours_params, lr=0.01, weight_decay=0.01)
     torch_opt = torch.optim.Adam(torch_params, lr=0.01, weight_decay=0.01)
@@ -330,7 +330,7 @@ def test_float32_parameters_stay_float32_and_track_pytorch():
         torch_opt.step()
     for mine, theirs_p in zip(ours_params, torch_params):
         assert mine.dtype == np.float32 and opt.state[mine]["exp_avg"].dtype == np.float32
-        np.testing.assert_allclose(mine.data, theirs_p.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(mine._data, theirs_p.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 # ----------------------------------------------------------------- gradient clipping
@@ -348,7 +348,7 @@ def twin_gradients(scale=1.0):
 def assert_grads_match(ours, theirs):
     torch_params = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
-        np.testing.assert_allclose(param.grad.data, torch_params[name].grad.numpy(),
+        np.testing.assert_allclose(param.grad._data, torch_params[name].grad.numpy(),
                                    rtol=1e-12, atol=1e-15, err_msg=name)
 
 
@@ -363,7 +363,7 @@ def test_clip_grad_norm_matches_pytorch(norm_type, max_norm):
     np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-12)
     assert_grads_match(ours, theirs)
     # The definition, written out: the norm of all the gradients as one vector.
-    grads = np.abs(np.concatenate([p.grad.data.ravel() for p in ours.parameters()]))
+    grads = np.abs(np.concatenate([p.grad._data.ravel() for p in ours.parameters()]))
     norm = grads.max() if norm_type == float("inf") else np.sum(grads**norm_type) ** (
         1 / norm_type)
     if max_norm == 0.01:
@@ -378,7 +378,7 @@ def test_clip_grad_norm_single_tensor_missing_grads_and_float32():
     a.grad = Tensor(np.array([3.0, 4.0], dtype=np.float32))
     total = nn.utils.clip_grad_norm_(a, max_norm=1.0)  # a Tensor, not a list
     assert total.item() == 5.0 and total.dtype == np.float32 and a.grad.dtype == np.float32
-    np.testing.assert_allclose(a.grad.data, [0.6, 0.8], rtol=1e-6)
+    np.testing.assert_allclose(a.grad._data, [0.6, 0.8], rtol=1e-6)
     assert nn.utils.clip_grad_norm_([b], 1.0).item() == 0.0  # no gradients at all
     assert b.grad is None
 
@@ -386,11 +386,11 @@ def test_clip_grad_norm_single_tensor_missing_grads_and_float32():
 def test_clip_grad_norm_nonfinite():
     ours, theirs = twin_gradients()
     first = next(iter(ours.parameters()))
-    first.grad.data[0, 0] = np.inf
+    first.grad._data[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="is non-finite, so it cannot be clipped"):
         nn.utils.clip_grad_norm_(ours.parameters(), 1.0, error_if_nonfinite=True)
     total = nn.utils.clip_grad_norm_(ours.parameters(), 1.0)  # scaled by 1 / inf: zeros
-    assert total.item() == np.inf and not np.isnan(first.grad.data[0, 1])
+    assert total.item() == np.inf and not np.isnan(first.grad._data[0, 1])
 
 
 @pytest.mark.parametrize("clip_value", [1e-3, 0.05, 100])
@@ -400,7 +400,7 @@ def test_clip_grad_value_matches_pytorch(clip_value):
     torch.nn.utils.clip_grad_value_(theirs.parameters(), clip_value)
     assert_grads_match(ours, theirs)
     for param in ours.parameters():
-        assert np.abs(param.grad.data).max() <= clip_value
+        assert np.abs(param.grad._data).max() <= clip_value
 
 
 def test_clipping_inside_a_training_loop_matches_pytorch():

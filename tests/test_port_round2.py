@@ -72,7 +72,7 @@ def test_parameters_to_vector_and_back():
 def test_init_on_arrays_and_with_a_torch_style_generator():
     layer = nn.Linear(4, 3)
     with pytest.raises(TypeError, match=r"pass the tensor itself.*nn.init.normal_\(m.weight"):
-        nn.init.normal_(layer.weight.data, 0.0, 0.02)  # the DCGAN idiom: a clear message
+        nn.init.normal_(layer.weight._data, 0.0, 0.02)  # the DCGAN idiom: a clear message
     array = np.zeros((3, 4), dtype=np.float32)
     assert nn.init.constant_(array, 0.5) is array and (array == 0.5).all()
     nn.init.trunc_normal_(array, std=0.02)

@@ -123,12 +123,12 @@ def test_random_programs_match_pytorch(case):
     our_values = run_program(program, ours, "tg")
     their_values = run_program(program, theirs, "torch")
     for mine, reference in zip(our_values, their_values):
-        np.testing.assert_allclose(mine.data, reference.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(mine._data, reference.detach().numpy(), rtol=1e-10, atol=1e-12)
 
     _weighted_total(our_values, seed, Tensor).backward()
     _weighted_total(their_values, seed, torch.tensor).backward()
     for mine, reference in zip(ours, theirs):
-        np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-9,
+        np.testing.assert_allclose(mine.grad._data, reference.grad.numpy(), rtol=1e-9,
                                    atol=1e-12)
 
 
@@ -171,5 +171,5 @@ def test_random_programs_second_order_matches_pytorch(case):
                                     allow_unused=True)
     for mine, reference in zip(hvp, their_hvp):
         expected = np.zeros((3, 3)) if reference is None else reference.numpy()
-        got = np.zeros((3, 3)) if mine is None else mine.data
+        got = np.zeros((3, 3)) if mine is None else mine._data
         np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-10)

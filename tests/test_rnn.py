@@ -80,15 +80,15 @@ def _compare(torch, theirs, ours, arrays, rtol, atol):
     upstream = [rng.standard_normal(m.shape).astype(m.dtype) for m in mine]
     for m, r in zip(mine, reference):
         assert m.dtype == arrays[0].dtype
-        np.testing.assert_allclose(m.data, r.detach().numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(m._data, r.detach().numpy(), rtol=rtol, atol=atol)
     sum((m * u).sum() for m, u in zip(mine, upstream)).backward()
     sum((r * torch.tensor(u)).sum() for r, u in zip(reference, upstream)).backward()
     for position, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves)):
-        np.testing.assert_allclose(leaf.grad.data, torch_leaf.grad.numpy(), rtol=rtol,
+        np.testing.assert_allclose(leaf.grad._data, torch_leaf.grad.numpy(), rtol=rtol,
                                    atol=atol, err_msg=f"gradient of input {position}")
     torch_parameters = dict(theirs.named_parameters())
     for name, parameter in ours.named_parameters():
-        np.testing.assert_allclose(parameter.grad.data, torch_parameters[name].grad.numpy(),
+        np.testing.assert_allclose(parameter.grad._data, torch_parameters[name].grad.numpy(),
                                    rtol=rtol, atol=atol, err_msg=name)
 
 
@@ -144,15 +144,15 @@ def test_cells_match_pytorch(name, bias, batched, with_state):
     mine, reference = (list(mine), list(reference)) if name == "LSTMCell" else ([mine],
                                                                                 [reference])
     for m, r in zip(mine, reference):
-        np.testing.assert_allclose(m.data, r.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(m._data, r.detach().numpy(), rtol=1e-10, atol=1e-12)
     sum((m * (k + 1.5)).sum() for k, m in enumerate(mine)).backward()
     sum((r * (k + 1.5)).sum() for k, r in enumerate(reference)).backward()
     for leaf, torch_leaf in zip(leaves, torch_leaves):
-        np.testing.assert_allclose(leaf.grad.data, torch_leaf.grad.numpy(), rtol=1e-10,
+        np.testing.assert_allclose(leaf.grad._data, torch_leaf.grad.numpy(), rtol=1e-10,
                                    atol=1e-12)
     torch_parameters = dict(theirs.named_parameters())
     for key, parameter in ours.named_parameters():
-        np.testing.assert_allclose(parameter.grad.data, torch_parameters[key].grad.numpy(),
+        np.testing.assert_allclose(parameter.grad._data, torch_parameters[key].grad.numpy(),
                                    rtol=1e-10, atol=1e-12, err_msg=key)
 
 
@@ -182,7 +182,7 @@ def test_gradcheck_small_lstm_in_float64():
         output, (h_n, c_n) = layer(x, (h0, c0))
         return tg.cat([output.reshape(-1), h_n.reshape(-1), c_n.reshape(-1)])
 
-    weights = [Tensor(p.data.copy(), requires_grad=True) for p in layer.parameters()]
+    weights = [Tensor(p._data.copy(), requires_grad=True) for p in layer.parameters()]
     assert tg.gradcheck(run, [x, h0, c0, *weights], atol=1e-7, rtol=1e-6)
 
 
@@ -211,9 +211,9 @@ def test_lstm_hand_computed_step():
     pre = 0.5 * 2 + 0.5 * 1 + 0.5 + 0.5
     sig = 1 / (1 + np.exp(-pre))
     expected_c = sig * -1.0 + sig * np.tanh(pre)
-    np.testing.assert_allclose(c.data, [[[expected_c]]], rtol=1e-14)
-    np.testing.assert_allclose(h.data, [[[sig * np.tanh(expected_c)]]], rtol=1e-14)
-    np.testing.assert_array_equal(output.data, h.data)
+    np.testing.assert_allclose(c._data, [[[expected_c]]], rtol=1e-14)
+    np.testing.assert_allclose(h._data, [[[sig * np.tanh(expected_c)]]], rtol=1e-14)
+    np.testing.assert_array_equal(output._data, h._data)
 
 
 def test_sequence_layer_equals_its_cell_unrolled():
@@ -225,8 +225,8 @@ def test_sequence_layer_equals_its_cell_unrolled():
     h = None
     for t in range(5):
         h = cell(x[t], h)
-        np.testing.assert_allclose(output.data[t], h.data, rtol=1e-14)
-    np.testing.assert_allclose(h_n.data[0], h.data, rtol=1e-14)
+        np.testing.assert_allclose(output._data[t], h._data, rtol=1e-14)
+    np.testing.assert_allclose(h_n._data[0], h._data, rtol=1e-14)
 
 
 def test_dropout_between_layers_only_in_training():
@@ -236,15 +236,15 @@ def test_dropout_between_layers_only_in_training():
     output, _ = layer(x)
     output.sum().backward()
     # p = 1: the second layer sees zeros, so nothing flows back to the input
-    np.testing.assert_array_equal(x.grad.data, 0)
-    assert np.all(layer.weight_ih_l0.grad.data == 0)
+    np.testing.assert_array_equal(x.grad._data, 0)
+    assert np.all(layer.weight_ih_l0.grad._data == 0)
     layer.eval()
     x.grad = None
     layer(x)[0].sum().backward()
-    assert np.abs(x.grad.data).max() > 0
+    assert np.abs(x.grad._data).max() > 0
     undropped = nn.LSTM(3, 4, num_layers=2, dtype=np.float64)
     undropped.load_state_dict(layer.state_dict())
-    np.testing.assert_array_equal(undropped(x)[0].data, layer(x)[0].data)
+    np.testing.assert_array_equal(undropped(x)[0]._data, layer(x)[0]._data)
 
 
 def test_default_init_is_pytorchs_and_reproducible():
@@ -253,15 +253,15 @@ def test_default_init_is_pytorchs_and_reproducible():
     bound = 1 / np.sqrt(100)
     for name, parameter in layer.named_parameters():
         assert parameter.dtype == np.float32, name
-        assert np.abs(parameter.data).max() <= bound
-        assert np.abs(parameter.data).max() > 0.9 * bound
+        assert np.abs(parameter._data).max() <= bound
+        assert np.abs(parameter._data).max() > 0.9 * bound
     assert layer.weight_ih_l1.shape == (400, 200) and layer.bias_hh_l1_reverse.shape == (400,)
     assert len(layer.all_weights) == 4 and len(layer.all_weights[0]) == 4
     tg.manual_seed(7)
-    first = [p.data.copy() for p in nn.GRUCell(3, 5).parameters()]
+    first = [p._data.copy() for p in nn.GRUCell(3, 5).parameters()]
     tg.manual_seed(7)
     for a, b in zip(first, nn.GRUCell(3, 5).parameters()):
-        np.testing.assert_array_equal(a, b.data)
+        np.testing.assert_array_equal(a, b._data)
     assert [name for name, _ in nn.RNN(2, 3, bias=False).named_parameters()] == [
         "weight_ih_l0", "weight_hh_l0"]
 

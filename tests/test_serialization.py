@@ -36,7 +36,7 @@ def sample_state() -> OrderedDict:
 def assert_same_state(loaded, original):
     assert list(loaded) == list(original)
     for name, value in original.items():
-        value = value.data if isinstance(value, Tensor) else value
+        value = value._data if isinstance(value, Tensor) else value
         assert loaded[name].dtype == value.dtype, name
         assert loaded[name].shape == value.shape, name
         np.testing.assert_array_equal(loaded[name], value, err_msg=name)
@@ -76,7 +76,7 @@ def test_model_round_trip(tmp_path):
     copy = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
     copy.load_state_dict(load(tmp_path / "model.npz"))
     x = Tensor(np.ones((3, 4), dtype=np.float32))
-    np.testing.assert_array_equal(copy(x).data, model(x).data)
+    np.testing.assert_array_equal(copy(x)._data, model(x)._data)
 
 
 def test_file_is_plain_npz_readable_without_pickle(tmp_path):
@@ -273,10 +273,10 @@ def test_tutorial_checkpoint_resumes_bit_for_bit(tmp_path):
     assert checkpoint["loss"] == loss and type(checkpoint["loss"]) is float
     train(fresh, fresh_opt, x, y, 4)
     for (name, p), q in zip(model.named_parameters(), fresh.parameters()):
-        assert p.data.tobytes() == q.data.tobytes(), name
+        assert p._data.tobytes() == q._data.tobytes(), name
     for p, q in zip(model.parameters(), fresh.parameters()):
         for key in ("exp_avg", "exp_avg_sq"):
-            assert opt.state[p][key].data.tobytes() == fresh_opt.state[q][key].data.tobytes()
+            assert opt.state[p][key]._data.tobytes() == fresh_opt.state[q][key]._data.tobytes()
         assert opt.state[p]["step"] == fresh_opt.state[q]["step"]
 
 
@@ -326,7 +326,7 @@ def test_every_leaf_kind_round_trips(tmp_path):
     assert type(w) is nn.Parameter and w.requires_grad and w.dtype == np.float32
     assert type(t) is Tensor and t.requires_grad and t.is_leaf
     assert doubled.requires_grad and doubled.is_leaf  # as torch.load: a leaf that requires grad
-    np.testing.assert_array_equal(doubled.data, [0.0, 2.0, 4.0])
+    np.testing.assert_array_equal(doubled._data, [0.0, 2.0, 4.0])
     assert s1 is s2 and s1.dtype == np.int32 and not s1.requires_grad
 
 
@@ -337,7 +337,7 @@ def test_any_supported_value_may_be_the_root(tmp_path, value):
     loaded = load(tmp_path / "v.pt")
     assert type(loaded) is type(value) or value == {} and type(loaded) is OrderedDict
     if isinstance(value, Tensor):
-        np.testing.assert_array_equal(loaded.data, value.data)
+        np.testing.assert_array_equal(loaded._data, value._data)
 
 
 def test_flat_state_dict_keeps_format_1(tmp_path):
@@ -451,7 +451,7 @@ def test_loaded_checkpoint_matches_torch_load(tmp_path):
     twin = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
     with torch.no_grad():
         for p, q in zip(model.parameters(), twin.parameters()):
-            q.copy_(torch.tensor(p.data))
+            q.copy_(torch.tensor(p._data))
     twin_opt = torch.optim.Adam(twin.parameters(), lr=0.01, betas=(0.8, 0.99), weight_decay=1e-3)
     loss = train(model, opt, x, y, 3)
     for _ in range(3):
@@ -474,7 +474,7 @@ def test_loaded_checkpoint_matches_torch_load(tmp_path):
     assert len(list(structure(ours))) == len(list(structure(theirs)))
     for mine, other in zip(leaves(ours), leaves(theirs)):
         if isinstance(other, torch.Tensor):
-            mine = mine.data if isinstance(mine, Tensor) else np.asarray(mine)
+            mine = mine._data if isinstance(mine, Tensor) else np.asarray(mine)
             np.testing.assert_allclose(mine, other.numpy(), rtol=1e-5, atol=1e-7)
         else:
             assert mine == pytest.approx(other)

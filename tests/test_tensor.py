@@ -43,7 +43,7 @@ def test_attributes():
     assert t.shape == (2, 3) and t.ndim == 2 and t.numel() == 6 and t.size() == (2, 3)
     assert t.is_leaf and t.requires_grad and t.grad is None and t.name == "w"
     assert t.T.shape == (3, 2)
-    assert np.shares_memory(t.numpy(), t.data) and not t.numpy().flags.writeable
+    assert np.shares_memory(t.numpy(), t._data) and not t.numpy().flags.writeable
     assert Tensor([[2.5]]).item() == 2.5
     with pytest.raises(ValueError, match="one-element"):
         t.item()
@@ -69,24 +69,24 @@ def test_factories_take_ints_or_a_tuple(factory):
 
 
 def test_other_factories():
-    np.testing.assert_array_equal(tg.arange(4).data, [0, 1, 2, 3])
+    np.testing.assert_array_equal(tg.arange(4)._data, [0, 1, 2, 3])
     assert tg.arange(4).dtype == np.int64
     assert tg.arange(0.0, 1.0, 0.5).dtype == np.float32
-    np.testing.assert_array_equal(tg.eye(2).data, np.eye(2))
-    np.testing.assert_array_equal(tg.zeros(2).data, [0, 0])
-    np.testing.assert_array_equal(tg.ones(2).data, [1, 1])
-    np.testing.assert_array_equal(tg.full((2,), 7.0).data, [7, 7])
+    np.testing.assert_array_equal(tg.eye(2)._data, np.eye(2))
+    np.testing.assert_array_equal(tg.zeros(2)._data, [0, 0])
+    np.testing.assert_array_equal(tg.ones(2)._data, [1, 1])
+    np.testing.assert_array_equal(tg.full((2,), 7.0)._data, [7, 7])
     source = np.ones(2)
     copied = tg.tensor(source)
     source[0] = 5
-    assert copied.data[0] == 1  # tg.tensor copies
+    assert copied._data[0] == 1  # tg.tensor copies
 
 
 def test_manual_seed_makes_random_factories_reproducible():
     tg.manual_seed(123)
-    first = (tg.randn(3).data, tg.rand(2).data)
+    first = (tg.randn(3)._data, tg.rand(2)._data)
     tg.manual_seed(123)
-    second = (tg.randn(3).data, tg.rand(2).data)
+    second = (tg.randn(3)._data, tg.rand(2)._data)
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
     assert np.all((second[1] >= 0) & (second[1] < 1))
@@ -116,25 +116,25 @@ def test_integer_tensor_as_index():
     x = Tensor(np.arange(10.0) * 2, requires_grad=True)
     index = Tensor([1, 1, 3])
     picked = x[index]
-    np.testing.assert_array_equal(picked.data, [2.0, 2.0, 6.0])
+    np.testing.assert_array_equal(picked._data, [2.0, 2.0, 6.0])
     picked.backward(np.array([1.0, 2.0, 5.0], dtype=np.float32))
     expected = np.zeros(10)
     expected[1], expected[3] = 3.0, 5.0  # repeated indices accumulate
-    np.testing.assert_array_equal(x.grad.data, expected)
+    np.testing.assert_array_equal(x.grad._data, expected)
     rows = Tensor(np.arange(6.0).reshape(3, 2))
-    np.testing.assert_array_equal(rows[Tensor([2, 0]), Tensor([1, 0])].data, [5.0, 0.0])
+    np.testing.assert_array_equal(rows[Tensor([2, 0]), Tensor([1, 0])]._data, [5.0, 0.0])
 
 
 def test_comparisons_and_argmax_are_not_differentiable():
     x = Tensor([1.0, 3.0, 2.0], requires_grad=True)
     for result in (x > 1.5, x < 2, x >= 2, x <= 1, x == 3, x != 3):
         assert result.dtype == np.bool_ and not result.requires_grad
-    np.testing.assert_array_equal((x > 1.5).data, [False, True, True])
+    np.testing.assert_array_equal((x > 1.5)._data, [False, True, True])
     assert x.argmax().item() == 1 and x.argmin().item() == 0
     assert not x.argmax().requires_grad
     m = Tensor([[1.0, 5.0], [7.0, 2.0]])
-    np.testing.assert_array_equal(m.argmax(axis=1).data, [1, 0])
-    np.testing.assert_array_equal(m.argmax(1).data, [1, 0])
+    np.testing.assert_array_equal(m.argmax(axis=1)._data, [1, 0])
+    np.testing.assert_array_equal(m.argmax(1)._data, [1, 0])
 
 
 def test_tensors_are_hashable_by_identity():
@@ -147,10 +147,10 @@ def test_python_protocols():
     assert len(t) == 2
     rows = list(t)
     assert len(rows) == 2 and rows[1].shape == (2,)
-    np.testing.assert_array_equal(np.asarray(t), t.data)
+    np.testing.assert_array_equal(np.asarray(t), t._data)
     copied = np.array(t)
     copied[0, 0] = 99.0
-    assert t.data[0, 0] == 1.0
+    assert t._data[0, 0] == 1.0
     assert float(Tensor(2.5)) == 2.5 and int(Tensor(3)) == 3
 
 
@@ -158,7 +158,7 @@ def test_ndarray_on_the_left_of_an_operator():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = np.array([3.0, 4.0]) * x
     assert isinstance(y, Tensor) and y.requires_grad
-    np.testing.assert_array_equal(y.data, [3.0, 8.0])
+    np.testing.assert_array_equal(y._data, [3.0, 8.0])
 
 
 def test_in_place_operators_and_setitem_without_grad():
@@ -166,7 +166,7 @@ def test_in_place_operators_and_setitem_without_grad():
     t += 1
     t *= 2
     t[0] = 10.0
-    np.testing.assert_array_equal(t.data, [10.0, 6.0])
+    np.testing.assert_array_equal(t._data, [10.0, 6.0])
     w = Tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError):
         w[0] = 5.0
@@ -178,7 +178,7 @@ def test_astype_is_differentiable():
     assert y.dtype == np.float64
     y.sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
 
 
 def test_result_dtypes_follow_pytorch_where_numpy_differs():

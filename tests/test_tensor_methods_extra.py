@@ -29,7 +29,7 @@ def _compare(ours, theirs, arrays, rtol=1e-10, atol=1e-12):
                     for a in arrays]
     mine, reference = ours(*leaves), theirs(*torch_leaves)
     assert mine.shape == tuple(reference.shape)
-    np.testing.assert_allclose(mine.data, reference.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(mine._data, reference.detach().numpy(), rtol=rtol, atol=atol)
     upstream = RNG.standard_normal(mine.shape)
     (mine * Tensor(upstream)).sum().backward()
     (reference * torch.tensor(upstream)).sum().backward()
@@ -37,9 +37,9 @@ def _compare(ours, theirs, arrays, rtol=1e-10, atol=1e-12):
         expected = torch_leaf.grad
         got = leaf.grad
         if expected is None:
-            assert got is None or not np.any(got.data), f"input {position}"
+            assert got is None or not np.any(got._data), f"input {position}"
             continue
-        np.testing.assert_allclose(got.data, expected.numpy(), rtol=rtol, atol=atol,
+        np.testing.assert_allclose(got._data, expected.numpy(), rtol=rtol, atol=atol,
                                    err_msg=f"gradient of input {position}")
 
 
@@ -61,17 +61,17 @@ def test_unfold_matches_pytorch(shape, dim, size, step):
 
 def test_unfold_values_by_hand_and_central_differences():
     x = Tensor(np.arange(10.0))
-    np.testing.assert_array_equal(x.unfold(0, 4, 3).data,
+    np.testing.assert_array_equal(x.unfold(0, 4, 3)._data,
                                   [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]])
     assert x.unfold(0, 4, 4).shape == (2, 4)
-    np.testing.assert_array_equal(Tensor(np.arange(6.0).reshape(2, 3)).unfold(0, 2, 1).data,
+    np.testing.assert_array_equal(Tensor(np.arange(6.0).reshape(2, 3)).unfold(0, 2, 1)._data,
                                   [[[0, 3], [1, 4], [2, 5]]])
     w = Tensor(RNG.standard_normal((3, 6)), requires_grad=True)
     assert tg.gradcheck(lambda w: (w.unfold(1, 3, 2) ** 2).sum(-1), [w])
     # overlapping windows accumulate: each element's gradient counts its windows
     y = Tensor(np.ones(5), requires_grad=True)
     y.unfold(0, 3, 1).sum().backward()
-    np.testing.assert_array_equal(y.grad.data, [1, 2, 3, 2, 1])
+    np.testing.assert_array_equal(y.grad._data, [1, 2, 3, 2, 1])
 
 
 def test_unfold_second_derivative_matches_pytorch():
@@ -82,14 +82,14 @@ def test_unfold_second_derivative_matches_pytorch():
     (h,) = torch.autograd.grad((t.unfold(1, 3, 2) ** 3).sum(), t, create_graph=True)
     (g * g).sum().backward()
     (h * h).sum().backward()
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-10)
 
 
 def test_unfold_is_a_view_sharing_the_version_counter():
     base = tg.zeros(6)
     windows = base.unfold(0, 2, 2)  # no overlap: writes go through, as PyTorch's
     windows.add_(1)
-    np.testing.assert_array_equal(base.data, np.ones(6))
+    np.testing.assert_array_equal(base._data, np.ones(6))
     assert windows.storage_offset() == 0 and base[2:].unfold(0, 2, 2).storage_offset() == 2
     w = Tensor(np.ones((4, 2)), requires_grad=True)
     constant = Tensor(np.arange(5.0))
@@ -188,7 +188,7 @@ def test_detach_in_place():
     assert out is hidden and hidden.is_leaf and not hidden.requires_grad
     assert hidden.grad_fn is None and hidden.tolist() == [3.0, 6.0]
     (hidden * leaf).sum().backward()  # no gradient flows through the detached factor
-    np.testing.assert_array_equal(leaf.grad.data, [3.0, 6.0])
+    np.testing.assert_array_equal(leaf.grad._data, [3.0, 6.0])
     other = Tensor([1.0], requires_grad=True)
     assert other.detach_() is other and not other.requires_grad
     with pytest.raises(RuntimeError, match="detach_: can't detach a view"):
@@ -232,11 +232,11 @@ def test_in_place_view_ops_match_pytorch(name, args, shape):
     assert mine.shape == tuple(theirs.shape)
     assert mine.stride() == theirs.stride() or not theirs.numel()
     assert mine._version == version + 1 == theirs._version
-    np.testing.assert_array_equal(mine.data, theirs.detach().numpy())
+    np.testing.assert_array_equal(mine._data, theirs.detach().numpy())
     upstream = RNG.standard_normal(mine.shape)
     (mine.exp() * Tensor(upstream)).sum().backward()
     (theirs.exp() * torch.tensor(upstream)).sum().backward()
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-12)
 
 
 def test_in_place_view_op_without_grad_shares_memory():
@@ -278,8 +278,8 @@ def test_retain_grad_follows_an_in_place_view_op():
     hidden.unsqueeze_(0)
     assert hidden.retains_grad
     (hidden * 3).sum().backward()
-    np.testing.assert_array_equal(hidden.grad.data, [[3.0, 3.0, 3.0]])
-    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0, 6.0])
+    np.testing.assert_array_equal(hidden.grad._data, [[3.0, 3.0, 3.0]])
+    np.testing.assert_array_equal(x.grad._data, [6.0, 6.0, 6.0])
 
 
 def test_t_in_place_error():
@@ -302,8 +302,8 @@ def test_sum_to_size_matches_pytorch(shape, size):
 def test_sum_to_size_by_hand_and_errors():
     x = Tensor(np.arange(6.0).reshape(2, 3))
     assert x.sum_to_size(2, 3) is x
-    np.testing.assert_array_equal(x.sum_to_size(1, 3).data, [[3.0, 5.0, 7.0]])
-    np.testing.assert_array_equal(x.sum_to_size(2, 1).data, [[3.0], [12.0]])
+    np.testing.assert_array_equal(x.sum_to_size(1, 3)._data, [[3.0, 5.0, 7.0]])
+    np.testing.assert_array_equal(x.sum_to_size(2, 1)._data, [[3.0], [12.0]])
     assert tg.ones(2, 3, dtype=tg.int32).sum_to_size(3).dtype == np.int64  # as PyTorch's sum
     with pytest.raises(RuntimeError, match=r"sum_to_size: size \[3, 3\] is not expandable to "
                                            r"size \[2, 3\]"):
@@ -351,18 +351,18 @@ def test_in_place_elementwise_matches_pytorch(name, args, domain):
     mine, theirs = Tensor(a.copy()), torch.tensor(a.copy())
     assert getattr(mine, name)(*mine_args, **kwargs) is mine
     getattr(theirs, name)(*torch_args, **kwargs)
-    np.testing.assert_allclose(mine.data, theirs.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(mine._data, theirs.numpy(), rtol=1e-12, atol=1e-15)
     assert mine._version == theirs._version == 1
     # recorded on a non-leaf: the gradient through it is PyTorch's
     x, t = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     hidden, torch_hidden = x * 1.5, t * 1.5
     getattr(hidden, name)(*mine_args, **kwargs)
     getattr(torch_hidden, name)(*torch_args, **kwargs)
-    np.testing.assert_allclose(hidden.data, torch_hidden.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(hidden._data, torch_hidden.detach().numpy(), rtol=1e-12)
     upstream = RNG.standard_normal(shape)
     (hidden * Tensor(upstream)).sum().backward()
     (torch_hidden * torch.tensor(upstream)).sum().backward()
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-9, atol=1e-12)
     # a graph that saved the tensor refuses to backpropagate after the change, as PyTorch's
     constant, torch_constant = Tensor(a.copy()), torch.tensor(a.copy())
     product, torch_product = constant * x, torch_constant * t  # Mul saves the constant
@@ -421,10 +421,10 @@ def test_logical_not_in_place():
     torch_hidden.logical_not_()
     assert type(hidden.grad_fn).__name__ == "Mul" and hidden.requires_grad
     assert type(torch_hidden.grad_fn).__name__ == "MulBackward0"
-    np.testing.assert_array_equal(hidden.data, torch_hidden.detach().numpy())
+    np.testing.assert_array_equal(hidden._data, torch_hidden.detach().numpy())
     hidden.sum().backward()
     torch_hidden.sum().backward()
-    np.testing.assert_array_equal(leaf.grad.data, torch_leaf.grad.numpy())
+    np.testing.assert_array_equal(leaf.grad._data, torch_leaf.grad.numpy())
     with pytest.raises(RuntimeError, match="logical_not_: a leaf"):
         Tensor([1.0], requires_grad=True).logical_not_()
 
@@ -441,10 +441,10 @@ def test_renorm_matches_pytorch(p, dim, maxnorm):
 
 def test_renorm_by_hand_gradcheck_and_errors():
     x = Tensor([[3.0, 4.0], [0.3, 0.4]])
-    np.testing.assert_allclose(x.renorm(2, 0, 1.0).data, [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
+    np.testing.assert_allclose(x.renorm(2, 0, 1.0)._data, [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
     zero_row = Tensor(np.array([[0.0, 0.0], [3.0, 4.0]]), requires_grad=True)
     zero_row.renorm(2, 0, 1.0).sum().backward()
-    assert np.all(np.isfinite(zero_row.grad.data))
+    assert np.all(np.isfinite(zero_row.grad._data))
     w = Tensor(RNG.standard_normal((3, 4)) * 2, requires_grad=True)
     assert tg.gradcheck(lambda w: w.renorm(2, 1, 1.0), [w])
     with pytest.raises(RuntimeError, match=r"renorm: input needs at least 2 dimensions.*\(3,\)"):
@@ -470,7 +470,7 @@ def test_put_matches_pytorch(accumulate):
     mine, theirs = Tensor(a.copy()), torch.tensor(a.copy())
     assert mine.put_(index_o, Tensor(s), accumulate) is mine
     theirs.put_(index_t, torch.tensor(s), accumulate)
-    np.testing.assert_array_equal(mine.data, theirs.numpy())
+    np.testing.assert_array_equal(mine._data, theirs.numpy())
 
 
 def test_put_by_hand_gradcheck_and_errors():
@@ -513,7 +513,7 @@ def test_masked_scatter_in_place_matches_pytorch():
     mine, theirs = Tensor(a.copy()), torch.tensor(a.copy())
     assert mine.masked_scatter_(Tensor(mask), Tensor(s)) is mine
     theirs.masked_scatter_(torch.tensor(mask), torch.tensor(s))
-    np.testing.assert_array_equal(mine.data, theirs.numpy())
+    np.testing.assert_array_equal(mine._data, theirs.numpy())
     assert mine._version == theirs._version == 1
     x, t = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     u, v = Tensor(s, requires_grad=True), torch.tensor(s, requires_grad=True)
@@ -523,8 +523,8 @@ def test_masked_scatter_in_place_matches_pytorch():
     upstream = RNG.standard_normal((2, 3))
     (hidden * Tensor(upstream)).sum().backward()
     (torch_hidden * torch.tensor(upstream)).sum().backward()
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy())
-    np.testing.assert_allclose(u.grad.data, v.grad.numpy())
+    np.testing.assert_allclose(x.grad._data, t.grad.numpy())
+    np.testing.assert_allclose(u.grad._data, v.grad.numpy())
 
 
 def test_masked_scatter_by_hand_gradcheck_and_errors():

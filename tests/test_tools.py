@@ -216,7 +216,7 @@ def test_forward_anomaly_stops_at_log_of_an_underflowed_softmax():
     x = Tensor([[1000.0, 0.0, -1000.0]], requires_grad=True)
     with tg.detect_anomaly():
         stable = x.log_softmax(-1)  # raises nothing
-        assert np.all(np.isfinite(stable.data))
+        assert np.all(np.isfinite(stable._data))
         probabilities = x.softmax(-1)
         with np.errstate(divide="ignore"), pytest.raises(RuntimeError) as info:
             probabilities.log()  # the line named
@@ -291,7 +291,7 @@ def test_trace_of_the_lesson_2_neuron():
         np.testing.assert_allclose(row.value, e[6], rtol=1e-12)
     assert x0.grad is None and w.grad is None  # the trace changes nothing
     out.backward()  # and the graph is still there
-    np.testing.assert_allclose(w.grad.data, local * np.array(X0), rtol=1e-12)
+    np.testing.assert_allclose(w.grad._data, local * np.array(X0), rtol=1e-12)
 
 
 def test_trace_of_the_diamond_has_the_accumulation_rows():
@@ -361,7 +361,7 @@ def test_graph_stats_of_a_known_mlp():
     # Saved arrays: x (first MatMul: w1 is not needed, x needs no gradient, as in PyTorch),
     # h and w2 (second MatMul), diff (Mul, once), plus whatever ReLU and the mean keep (a
     # mask: at most 5 * 4 bytes or bools).
-    at_least = x.data.nbytes + 5 * 4 * 8 + w2.data.nbytes + 5 * 2 * 8
+    at_least = x._data.nbytes + 5 * 4 * 8 + w2._data.nbytes + 5 * 2 * 8
     assert at_least <= stats.saved_bytes <= at_least + 5 * 4 * 8 + 64
     assert "ops" in str(stats)
 

@@ -47,17 +47,17 @@ def _check(torch, theirs, ours, arrays, call, rtol=1e-9, atol=1e-11):
     upstream = [rng.standard_normal(r.shape) for _, r in pairs]
     for m, r in pairs:
         assert m.shape == tuple(r.shape)
-        np.testing.assert_allclose(m.data, r.detach().numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(m._data, r.detach().numpy(), rtol=rtol, atol=atol)
     sum((m * u).sum() for (m, _), u in zip(pairs, upstream)).backward()
     sum((r * torch.tensor(u)).sum() for (_, r), u in zip(pairs, upstream)).backward()
     for position, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves)):
         if isinstance(leaf, Tensor):
-            np.testing.assert_allclose(leaf.grad.data, torch_leaf.grad.numpy(), rtol=rtol,
+            np.testing.assert_allclose(leaf.grad._data, torch_leaf.grad.numpy(), rtol=rtol,
                                        atol=atol, err_msg=f"gradient of input {position}")
     torch_parameters = dict(theirs.named_parameters())
     assert sorted(torch_parameters) == sorted(dict(ours.named_parameters()))
     for name, parameter in ours.named_parameters():
-        np.testing.assert_allclose(parameter.grad.data, torch_parameters[name].grad.numpy(),
+        np.testing.assert_allclose(parameter.grad._data, torch_parameters[name].grad.numpy(),
                                    rtol=rtol, atol=atol, err_msg=name)
 
 
@@ -223,8 +223,8 @@ def test_encoder_layers_are_independent_copies():
     encoder = nn.TransformerEncoder(layer, 3)
     weights = [m.linear1.weight for m in encoder.layers]
     assert len({id(w) for w in weights}) == 3 and layer.linear1.weight is not weights[0]
-    np.testing.assert_array_equal(weights[0].data, weights[2].data)
-    assert not np.shares_memory(weights[0].data, weights[1].data)
+    np.testing.assert_array_equal(weights[0]._data, weights[2]._data)
+    assert not np.shares_memory(weights[0]._data, weights[1]._data)
     assert len(list(encoder.parameters())) == 3 * len(list(layer.parameters()))
 
 
@@ -254,12 +254,12 @@ def test_scaled_dot_product_attention_matches_pytorch(kind):
     ref = torch.nn.functional.scaled_dot_product_attention(
         *theirs, attn_mask=None if mask is None else torch.tensor(mask),
         is_causal=kind == "causal", scale=0.3)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     upstream = rng.standard_normal(out.shape)
     (out * upstream).sum().backward()
     (ref * torch.tensor(upstream)).sum().backward()
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 # ----------------------------------------------------------------- RMSNorm, Bilinear, EmbeddingBag
@@ -276,7 +276,7 @@ def test_rms_norm_matches_pytorch(shape, options):
     _check(torch, theirs, ours, [x], lambda m, a: m(a[0]))
     eps = options.get("eps")
     np.testing.assert_allclose(
-        F.rms_norm(Tensor(x), shape, None, eps).data,
+        F.rms_norm(Tensor(x), shape, None, eps)._data,
         torch.nn.functional.rms_norm(torch.tensor(x), shape, None, eps).numpy(), rtol=1e-12)
 
 
@@ -314,7 +314,7 @@ def test_embedding_bag_per_sample_weights_match_pytorch():
     offsets = np.array([0, 3, 3, 7])
     _check(torch, theirs, ours, [BAG_IDS, offsets, weights], lambda m, a: m(*a))
     np.testing.assert_allclose(
-        F.embedding_bag(BAG_IDS.reshape(2, 5), ours.weight, mode="max").data,
+        F.embedding_bag(BAG_IDS.reshape(2, 5), ours.weight, mode="max")._data,
         torch.nn.functional.embedding_bag(torch.tensor(BAG_IDS.reshape(2, 5)), theirs.weight,
                                           mode="max").detach().numpy())
 
@@ -324,24 +324,24 @@ def test_initialisation_distributions():
     tg.manual_seed(0)
     attention = nn.MultiheadAttention(64, 4)
     bound = np.sqrt(6 / (64 + 3 * 64))  # xavier_uniform_ on (3E, E)
-    w = attention.in_proj_weight.data
+    w = attention.in_proj_weight._data
     assert w.shape == (192, 64) and np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
     assert abs(w.std() - bound / np.sqrt(3)) < 0.05 * bound
-    assert not attention.in_proj_bias.data.any() and not attention.out_proj.bias.data.any()
-    out = attention.out_proj.weight.data  # Linear's U(-1/sqrt(E), 1/sqrt(E))
+    assert not attention.in_proj_bias._data.any() and not attention.out_proj.bias._data.any()
+    out = attention.out_proj.weight._data  # Linear's U(-1/sqrt(E), 1/sqrt(E))
     assert np.abs(out).max() <= 1 / 8 and np.abs(out).max() > 0.9 / 8
     separate = nn.MultiheadAttention(8, 2, kdim=3, vdim=5, bias=False)
     assert [n for n, _ in separate.named_parameters()] == [
         "q_proj_weight", "k_proj_weight", "v_proj_weight", "out_proj.weight"]
     assert separate.k_proj_weight.shape == (8, 3) and separate.v_proj_weight.shape == (8, 5)
-    assert np.abs(separate.k_proj_weight.data).max() <= np.sqrt(6 / 11)
+    assert np.abs(separate.k_proj_weight._data).max() <= np.sqrt(6 / 11)
     bilinear = nn.Bilinear(16, 3, 50)
     assert bilinear.weight.shape == (50, 16, 3)
-    assert np.abs(bilinear.weight.data).max() <= 0.25 and np.abs(bilinear.bias.data).max() <= 0.25
-    assert np.abs(bilinear.weight.data).max() > 0.24
+    assert np.abs(bilinear.weight._data).max() <= 0.25 and np.abs(bilinear.bias._data).max() <= 0.25
+    assert np.abs(bilinear.weight._data).max() > 0.24
     bag = nn.EmbeddingBag(1000, 8, padding_idx=3)
-    assert not bag.weight.data[3].any() and abs(bag.weight.data.std() - 1) < 0.05
-    assert nn.RMSNorm([2, 3]).weight.data.tolist() == [[1.0] * 3] * 2
+    assert not bag.weight._data[3].any() and abs(bag.weight._data.std() - 1) < 0.05
+    assert nn.RMSNorm([2, 3]).weight._data.tolist() == [[1.0] * 3] * 2
 
 
 def test_attention_gradcheck_without_pytorch():
@@ -361,10 +361,10 @@ def test_padded_keys_do_not_change_the_output():
     changed = x.copy()
     changed[0, 3] += 10
     padding = np.array([[False, False, False, True]])
-    a = layer(Tensor(x), src_key_padding_mask=padding).data
-    b = layer(Tensor(changed), src_key_padding_mask=padding).data
+    a = layer(Tensor(x), src_key_padding_mask=padding)._data
+    b = layer(Tensor(changed), src_key_padding_mask=padding)._data
     np.testing.assert_allclose(a[0, :3], b[0, :3], rtol=1e-12)
-    assert not np.allclose(layer(Tensor(changed)).data[0, :3], a[0, :3])
+    assert not np.allclose(layer(Tensor(changed))._data[0, :3], a[0, :3])
 
 
 def test_dropout_is_applied_in_training_only():
@@ -372,10 +372,10 @@ def test_dropout_is_applied_in_training_only():
     attention = nn.MultiheadAttention(4, 1, dropout=0.5)
     x = tg.randn(6, 2, 4)
     _, weights = attention(x, x, x, average_attn_weights=False)
-    assert (weights.data == 0).any()
+    assert (weights._data == 0).any()
     attention.eval()
     _, weights = attention(x, x, x)
-    np.testing.assert_allclose(weights.data.sum(-1), 1, rtol=1e-6)
+    np.testing.assert_allclose(weights._data.sum(-1), 1, rtol=1e-6)
 
 
 def test_errors():

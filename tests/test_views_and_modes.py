@@ -30,12 +30,12 @@ def test_writing_through_a_slice_of_a_parameter_changes_the_parameter(name):
         SLICERS[name](p).fill_(1.0)
     expected = {"chunk": [0, 0, 1, 1], "split": [0, 0, 1, 1], "select": [0, 0, 0, 1],
                 "narrow": [0, 0, 1, 1], "unbind": [0, 0, 1, 0]}[name]
-    np.testing.assert_array_equal(p.data, expected)
+    np.testing.assert_array_equal(p._data, expected)
     if torch is not None:
         q = torch.zeros(4, requires_grad=True)
         with torch.no_grad():
             SLICERS[name](q).fill_(1.0)
-        np.testing.assert_array_equal(p.data, q.detach().numpy())
+        np.testing.assert_array_equal(p._data, q.detach().numpy())
 
 
 @pytest.mark.parametrize("name", [*SLICERS, "expand"])
@@ -81,7 +81,7 @@ def test_a_recorded_write_is_refused_while_a_view_is_alive_and_allowed_after():
     del view
     h[1] = w[0] * 5
     h.sum().backward()
-    np.testing.assert_allclose(w.grad.data, [7.0, 0.0])
+    np.testing.assert_allclose(w.grad._data, [7.0, 0.0])
 
 
 def test_second_derivative_refuses_a_saved_intermediate_changed_in_place():
@@ -135,7 +135,7 @@ class _ExtraGradient(_ExtraNone):
 def test_trailing_none_gradients_are_dropped_and_extra_gradients_refused():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     _ExtraNone.apply(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
     with pytest.raises(RuntimeError, match="returned 2 gradient"):
         _ExtraGradient.apply(x).sum().backward()
 
@@ -159,14 +159,14 @@ def test_create_graph_gradient_is_not_the_callers_seed():
     seed = tg.tensor([3.0, 4.0])
     (x + 0).backward(seed, create_graph=True)
     x.grad.zero_()
-    np.testing.assert_array_equal(seed.data, [3.0, 4.0])
+    np.testing.assert_array_equal(seed._data, [3.0, 4.0])
 
 
 def test_a_float64_seed_gives_a_float32_gradient_as_pytorch():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).backward(tg.tensor(np.ones(2)))
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad._data, [3.0, 3.0])
 
 
 def test_big_endian_data_becomes_native_and_float16_sums_stay_finite():
@@ -191,8 +191,8 @@ def test_retain_grad_follows_a_recorded_in_place_change():
     a.retain_grad()
     a.mul_(3)
     a.sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1.0, 1.0])  # PyTorch: d sum / d (new a)
-    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+    np.testing.assert_array_equal(a.grad._data, [1.0, 1.0])  # PyTorch: d sum / d (new a)
+    np.testing.assert_array_equal(x.grad._data, [6.0, 6.0])
 
 
 def _write_through_views_of_a_leaf(lib):
@@ -219,7 +219,7 @@ def test_an_in_place_write_into_an_expanded_tensor_is_refused_as_pytorch(write):
     expanded = x.expand(2, 3)
     with pytest.raises(RuntimeError, match="expanded tensor"):
         write(expanded)
-    np.testing.assert_array_equal(x.data, [[0, 0, 0]])
+    np.testing.assert_array_equal(x._data, [[0, 0, 0]])
     if torch is not None:
         with pytest.raises(RuntimeError, match="more than one element"):
             torch.zeros(1, 3).expand(2, 3).add_(1.0)
@@ -298,8 +298,8 @@ def test_diagonal_values_and_gradients_match_pytorch():
             t = torch.tensor(values, requires_grad=True)
             e = t.diagonal(offset, *dims)
             (e * torch.tensor(seed)).sum().backward()
-            np.testing.assert_array_equal(d.data, e.detach().numpy())
-            np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+            np.testing.assert_array_equal(d._data, e.detach().numpy())
+            np.testing.assert_array_equal(x.grad._data, t.grad.numpy())
 
 
 def _copy_then_step(lib):
@@ -422,8 +422,8 @@ def test_a_copied_optimizer_updates_the_copied_parameter(how):
     w2, opt2 = pair
     w2.grad = tg.tensor([1.0, 1.0])
     opt2.step()
-    np.testing.assert_allclose(w2.data, [0.0, 1.0])
-    np.testing.assert_allclose(w.data, [0.5, 1.5])
+    np.testing.assert_allclose(w2._data, [0.0, 1.0])
+    np.testing.assert_allclose(w._data, [0.5, 1.5])
 
 
 def test_views_taken_in_a_loop_do_not_pile_up_in_the_version_counter():
@@ -439,7 +439,7 @@ def test_a_create_graph_seed_of_another_dtype_is_cast_to_the_output_dtype():
     x = tg.tensor([1.0, 2.0], dtype=tg.float16, requires_grad=True)
     h = x * 3
     (h * h).backward(gradient=tg.tensor([1e-8, 1.0], dtype=tg.float32), create_graph=True)
-    np.testing.assert_array_equal(x.grad.data, [0.0, 36.0])  # 1e-8 is 0 in float16
+    np.testing.assert_array_equal(x.grad._data, [0.0, 36.0])  # 1e-8 is 0 in float16
     assert x.grad.dtype == tg.float16
 
 
@@ -452,11 +452,11 @@ def test_softmax_of_a_fully_masked_row_is_nan_without_warnings(name):
         warnings.simplefilter("error")
         y = getattr(x, name)(-1)
         y.sum().backward()
-    assert np.isnan(y.data[0]).all() and np.isfinite(y.data[1]).all()
-    assert np.isfinite(x.grad.data[1]).all()
+    assert np.isnan(y._data[0]).all() and np.isfinite(y._data[1]).all()
+    assert np.isfinite(x.grad._data[1]).all()
     if torch is not None:
         xt = torch.tensor([[-np.inf, -np.inf], [0.0, 1.0]], requires_grad=True)
         yt = getattr(xt, name)(-1)
         yt.sum().backward()
-        np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-6)
-        np.testing.assert_allclose(x.grad.data[1], xt.grad.numpy()[1], rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(y._data, yt.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(x.grad._data[1], xt.grad.numpy()[1], rtol=1e-5, atol=1e-7)

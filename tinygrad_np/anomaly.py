@@ -99,7 +99,7 @@ def _check_gradients(node: Any, grad_output: Any, grads: tuple) -> None:
     if not _enabled.on:
         return
     for position, grad in enumerate(grads):
-        values = grad.data if isinstance(grad, Tensor) else grad
+        values = grad._data if isinstance(grad, Tensor) else grad
         if values is not None and not np.all(np.isfinite(values)):
             stack = getattr(node, "creation_stack", None) or [
                 "  (created outside detect_anomaly())\n"]

@@ -106,7 +106,7 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Funct
     # NumPy returns scalars from 0-d arithmetic: an array again
     grad = grad if type(grad) is np.ndarray or isinstance(grad, Tensor) else np.asarray(grad)
     node_input = isinstance(parent, Function)
-    shape = parent.output_shape if node_input else parent.data.shape
+    shape = parent.output_shape if node_input else parent._data.shape
     if grad.shape != shape:
         grad, owned = unbroadcast(grad, shape, type(node).__name__), True
     elif node_input or type(grad) is not np.ndarray or grad.base is not None:
@@ -199,12 +199,12 @@ def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> 
         grad = (grad if isinstance(grad, Tensor) else Tensor(grad)).to(tensor.dtype)
         tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad  # no alias
         return
-    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)  # scalars from 0-d sums
+    grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)  # scalars from 0-d sums
     if tensor._grad is not None:
-        tensor._grad.data = np.asarray(tensor._grad.data + grad, dtype=tensor.dtype)
+        tensor._grad._data = np.asarray(tensor._grad._data + grad, dtype=tensor.dtype)
         return
     if not (owned and grad.dtype == tensor.dtype):  # a copy in the tensor's dtype and order
-        grad, values = np.empty_like(tensor.data), grad
+        grad, values = np.empty_like(tensor._data), grad
         np.copyto(grad, values, casting="unsafe")
     tensor._grad = Tensor._make(grad, None)
 
@@ -233,7 +233,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if unused and not (allow_unused or materialize_grads):
         raise RuntimeError(f"grad: inputs {unused} were not used to compute the outputs; pass "
                            "allow_unused=True to get None for them")
-    return tuple((Tensor._make(np.zeros_like(tensor.data), None) if materialize_grads else None)
+    return tuple((Tensor._make(np.zeros_like(tensor._data), None) if materialize_grads else None)
                  if g is None else g.to(tensor.dtype) if isinstance(g, Tensor)
                  else Tensor._make(np.array(g, dtype=tensor.dtype, copy=not owned or None), None)
                  for tensor, (g, owned) in zip(inputs, results))  # arrays: a private copy
@@ -249,13 +249,13 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
             raise RuntimeError(f"backward: output {position} does not require grad (no leaf "
                                "with requires_grad=True, or computed under no_grad())")
         if seed is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(f"backward: the output has shape {out.shape}: call .sum() "
                                    "first, or pass gradient= (the output's gradient)")
-            seed = np.array(1, out.data.dtype).reshape(out.data.shape)
+            seed = np.array(1, out._data.dtype).reshape(out._data.shape)
         elif not (create_graph and isinstance(seed, Tensor) and seed.dtype == out.dtype):
-            seed = np.asarray(seed.data if isinstance(seed, Tensor) else seed, out.data.dtype)
-        if seed.shape != out.data.shape:
+            seed = np.asarray(seed._data if isinstance(seed, Tensor) else seed, out._data.dtype)
+        if seed.shape != out._data.shape:
             raise ValueError(f"backward: gradient shape {tuple(seed.shape)}, output {out.shape}")
         seeds.append(Tensor(seed) if create_graph and type(seed) is np.ndarray else seed)
     return seeds

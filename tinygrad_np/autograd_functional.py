@@ -258,7 +258,7 @@ def _jacobian_of(index: int, output: Tensor, inputs: tuple[Tensor, ...], create_
         elif create_graph:
             result.append(stack(column).reshape(shape))
         else:
-            result.append(Tensor(np.stack([g.data for g in column]).reshape(shape)))
+            result.append(Tensor(np.stack([g._data for g in column]).reshape(shape)))
     return tuple(result)
 
 

@@ -35,7 +35,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
            device: Any = None) -> Tensor:
     """A new tensor holding a copy of `data` (as `torch.tensor`)."""
     as_device(device, "tensor")
-    source = data.data if isinstance(data, Tensor) else data
+    source = data._data if isinstance(data, Tensor) else data
     copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else source
     return Tensor(copied, requires_grad=requires_grad, dtype=dtype, name=name)
 

@@ -133,7 +133,7 @@ class Function:
         for arg in args:
             bit <<= 1
             if isinstance(arg, Tensor):
-                arrays.append(arg.data)
+                arrays.append(arg._data)
                 if arg._requires_grad:  # the slot itself: this is the hot path
                     mask |= bit
                     parents.append(arg.grad_fn or arg)
@@ -182,14 +182,14 @@ def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Ten
         elif id(value) in ids:  # an argument (each its own object), else derived
             owner = args[(slot := ids.index(id(value)))]
         else:  # derived: a view of an argument's or the output's memory counts
-            slot, owner = None, next((t for a, t in zip((*arrays, result.data), (*args, result))
+            slot, owner = None, next((t for a, t in zip((*arrays, result._data), (*args, result))
                                       if isinstance(t, Tensor) and np.may_share_memory(value, a)),
                                      None)
         slots.append(slot)
         if isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))
-    if raw is not result.data and -1 in slots:  # the output as the result holds it (as_result)
-        ctx.saved_tensors = tuple(result.data if slot == -1 else value
+    if raw is not result._data and -1 in slots:  # the output as the result holds it (as_result)
+        ctx.saved_tensors = tuple(result._data if slot == -1 else value
                                   for value, slot in zip(ctx.saved_tensors, slots))
     ctx.saved_slots, ctx.saved_versions = tuple(slots), tuple(versions)

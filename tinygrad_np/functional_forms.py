@@ -202,7 +202,7 @@ def is_tensor(obj: Any) -> bool:
 
 def numel(input: Any) -> int:  # noqa: A002
     """The number of elements."""
-    return int(np.size(input.data if isinstance(input, Tensor) else input))
+    return int(np.size(input._data if isinstance(input, Tensor) else input))
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

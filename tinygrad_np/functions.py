@@ -347,7 +347,7 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
 def sinc(input: Any) -> Tensor:
     """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0, as PyTorch's)."""
     x = _tensor(input)
-    zero = np.asarray(x.data == 0)
+    zero = np.asarray(x._data == 0)
     scaled = where(zero, 1.0, x) * math.pi  # no 0 / 0 in the unused branch's gradient
     return where(zero, 1.0, scaled.sin() / scaled)
 
@@ -367,7 +367,7 @@ def copysign(input: Any, other: Any) -> Tensor:
     gradient goes to input only (0 where input is 0), as PyTorch's."""
     x = _tensor(input)
     dtype = _float_dtype(_result_type(x, other))
-    sign = np.copysign(np.ones((), dtype), other.data if isinstance(other, Tensor) else other)
+    sign = np.copysign(np.ones((), dtype), other._data if isinstance(other, Tensor) else other)
     result = x.abs() * Tensor(np.asarray(sign, dtype=dtype))
     return result if result.dtype == dtype else result.astype(dtype)
 
@@ -380,22 +380,22 @@ def heaviside(input: Any, values: Any) -> Tensor:
         raise RuntimeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have "
                            "the same dtype")
     _broadcast_shape("heaviside", x.shape, v.shape)
-    return Tensor(np.where(x.data == 0, v.data, x.data > 0).astype(x.dtype))
+    return Tensor(np.where(x._data == 0, v._data, x._data > 0).astype(x.dtype))
 
 
 def signbit(input: Any) -> Tensor:
     """True where the sign bit is set (also for -0.0)."""
-    return Tensor(np.signbit(_tensor(input).data))
+    return Tensor(np.signbit(_tensor(input)._data))
 
 
 def isposinf(input: Any) -> Tensor:
     """True where input is +inf."""
-    return Tensor(np.isposinf(_tensor(input).data))
+    return Tensor(np.isposinf(_tensor(input)._data))
 
 
 def isneginf(input: Any) -> Tensor:
     """True where input is -inf."""
-    return Tensor(np.isneginf(_tensor(input).data))
+    return Tensor(np.isneginf(_tensor(input)._data))
 
 
 def isreal(input: Any) -> Tensor:
@@ -848,7 +848,7 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median ignoring NaNs (NaN only when all are NaN). Without dim, a 0-d tensor
     (ties share the gradient); with dim, (values, indices)."""
     x = _tensor(input)
-    nans = np.isnan(x.data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
+    nans = np.isnan(x._data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
     if dim is None:
         if nans.all() or not nans.any():
             return x.median()
@@ -858,7 +858,7 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
         return ValuesIndices(x.reshape(()), Tensor(np.asarray(0)))
     if x.shape[axis] == 0:
         raise IndexError(f"nanmedian: cannot pick from an empty dim {dim} of shape {x.shape}")
-    order = np.argsort(x.data, axis=axis, kind="stable")  # NaNs last
+    order = np.argsort(x._data, axis=axis, kind="stable")  # NaNs last
     middle = np.maximum((np.sum(~nans, axis=axis, keepdims=True) - 1) // 2, 0)
     index = np.take_along_axis(order, middle, axis=axis).astype(np.int64)
     values = x.gather(axis, index)
@@ -871,7 +871,7 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
                        dim: int | None = None) -> Any:
     """`input` with each run of equal consecutive elements (or slices along `dim`) kept once;
     optionally the run number of every element and each run's length. Not differentiable."""
-    data = _tensor(input).data
+    data = _tensor(input)._data
     if dim is None:
         runs = data.reshape(-1)
         changes = runs[1:] != runs[:-1]
@@ -964,7 +964,7 @@ def _weights(name: str, weights: Any, observations: int, kind: str) -> Tensor | 
     if w.dtype.kind not in kind:
         raise RuntimeError(f"cov: {name} must have {'an integer' if kind == 'iu' else 'a float'}"
                            f" dtype, got {w.dtype}")
-    if (w.data < 0).any():
+    if (w._data < 0).any():
         raise RuntimeError(f"cov: {name} cannot be negative")
     return w.reshape(-1)
 

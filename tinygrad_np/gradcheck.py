@@ -44,7 +44,7 @@ def _as_float64(inputs: Sequence[Any]) -> list[Any]:
     for item in inputs:
         if isinstance(item, Tensor) and item.dtype.kind == "f":
             copies.append(
-                Tensor(item.data.astype(np.float64), requires_grad=item.requires_grad,
+                Tensor(item._data.astype(np.float64), requires_grad=item.requires_grad,
                        name=item.name)
             )
         else:
@@ -55,20 +55,20 @@ def _as_float64(inputs: Sequence[Any]) -> list[Any]:
 def _evaluate(fn: Callable[..., Tensor], inputs: list[Any]) -> np.ndarray:
     # Not under no_grad(): fn may itself call tg.grad (checking a second derivative).
     output = fn(*inputs)
-    return np.asarray(output.data if isinstance(output, Tensor) else output, dtype=np.float64)
+    return np.asarray(output._data if isinstance(output, Tensor) else output, dtype=np.float64)
 
 
 def _directional_difference(fn, inputs, position: int, direction: np.ndarray, eps: float):
     """(fn(x + eps d) - fn(x - eps d)) / (2 eps), moving only input `position`."""
     tensor = inputs[position]
-    original = tensor.data
+    original = tensor._data
     try:
-        tensor.data = original + eps * direction
+        tensor._data = original + eps * direction
         plus = _evaluate(fn, inputs)
-        tensor.data = original - eps * direction
+        tensor._data = original - eps * direction
         minus = _evaluate(fn, inputs)
     finally:
-        tensor.data = original
+        tensor._data = original
     return (plus - minus) / (2 * eps)
 
 
@@ -82,7 +82,7 @@ def numerical_grad(
     """
     inputs = _as_float64(inputs)
     weights = None if grad_output is None else np.asarray(
-        grad_output.data if isinstance(grad_output, Tensor) else grad_output, dtype=np.float64
+        grad_output._data if isinstance(grad_output, Tensor) else grad_output, dtype=np.float64
     )
     grads: list[np.ndarray | None] = []
     for position, tensor in enumerate(inputs):
@@ -124,7 +124,7 @@ def _analytic_jacobian(fn, inputs, checked: list[int], output_shape) -> list[np.
                      retain_graph=True, allow_unused=True)
         for jacobian, gradient in zip(jacobians, grads):
             if gradient is not None:
-                jacobian[out_index] = gradient.data
+                jacobian[out_index] = gradient._data
     return jacobians
 
 
@@ -223,7 +223,7 @@ def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill
                  retain_graph=False, allow_unused=True)
     for position, gradient in zip(checked, grads):
         u = rng.standard_normal(inputs[position].shape)
-        analytic = 0.0 if gradient is None else float(np.sum(gradient.data * u))
+        analytic = 0.0 if gradient is None else float(np.sum(gradient._data * u))
         change = _directional_difference(fn, inputs, position, u, eps)
         numerical = float(np.sum(change * v))
         error = abs(analytic - numerical)

@@ -78,4 +78,4 @@ def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
             raise RuntimeError(f"hook {name!r} changed the gradient: it got {value.dtype} "
                                f"{value.shape} and returned {result.dtype} {result.shape}")
         value = result
-    return value if create_graph else value.data
+    return value if create_graph else value._data

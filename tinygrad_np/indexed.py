@@ -90,7 +90,7 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
     where, values = tuple(parts), _source(values, input)
     if not accumulate:
         return SetItem.apply(input, where, values)
-    shape = input.data[where].shape
+    shape = input._data[where].shape
     return input + IndexAdd.apply(values.expand(shape), where, input.shape)
 
 
@@ -174,7 +174,7 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     library's seeded generator (or `generator`). A constant: no gradient reaches input."""
     if input.dtype.kind != "f":
         raise RuntimeError(f"bernoulli: expected a floating-point tensor, got {input.dtype}")
-    probabilities = _probabilities("bernoulli", input.data if p is None else p, input.shape)
+    probabilities = _probabilities("bernoulli", input._data if p is None else p, input.shape)
     draws = numpy_generator(generator).random(input.shape) < probabilities
     return Tensor(draws.astype(input.dtype))
 

@@ -76,7 +76,7 @@ def det(A: Tensor) -> Tensor:  # noqa: N803
 def slogdet(A: Tensor) -> SlogdetResult:  # noqa: N803
     """(sign, logabsdet): det = sign * exp(logabsdet); the gradient flows through logabsdet."""
     a = _float("slogdet", _square("slogdet", A))
-    sign = np.linalg.slogdet(a.data)[0]
+    sign = np.linalg.slogdet(a._data)[0]
     return SlogdetResult(Tensor(np.asarray(sign, dtype=a.dtype)), LogAbsDet.apply(a))
 
 
@@ -84,7 +84,7 @@ def logdet(A: Tensor) -> Tensor:  # noqa: N803
     """log(det(A)): NaN for a negative determinant, -inf for zero, as PyTorch."""
     sign, logabsdet = slogdet(A)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return logabsdet + Tensor(np.log(sign.data))
+        return logabsdet + Tensor(np.log(sign._data))
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
@@ -111,7 +111,7 @@ def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # 
     values at or under max(atol, rtol * largest) dropped (rtol default: eps * max(m, n))."""
     a = _float("pinv", _matrix("pinv", A))
     m, n = a.shape[-2:]
-    s = np.linalg.svd(a.data, compute_uv=False)
+    s = np.linalg.svd(a._data, compute_uv=False)
     if rtol is None:
         rtol = 0.0 if atol else np.finfo(a.dtype).eps * max(m, n)
     cutoff = np.maximum(atol or 0.0, rtol * (s[..., :1] if s.shape[-1] else 0))
@@ -203,8 +203,8 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
                            "'reduced' (default), 'r', or 'complete'")
     if mode == "r":
         return QRResult(Tensor(np.empty(0, dtype=a.dtype)),
-                        Tensor(np.linalg.qr(a.data, mode="r")))
-    q, r = np.linalg.qr(a.data, mode=mode)
+                        Tensor(np.linalg.qr(a._data, mode="r")))
+    q, r = np.linalg.qr(a._data, mode=mode)
     return QRResult(Tensor(q), Tensor(r))
 
 
@@ -212,7 +212,7 @@ def matrix_rank(A: Tensor, *, atol: float | None = None, rtol: float | None = No
                 hermitian: bool = False) -> Tensor:
     """The number of singular values above max(atol, rtol * largest) (int64, no gradient)."""
     a = _matrix("matrix_rank", A)
-    s = np.linalg.svd(a.data, compute_uv=False)
+    s = np.linalg.svd(a._data, compute_uv=False)
     m, n = a.shape[-2:]
     if rtol is None:
         rtol = 0.0 if atol else np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps \

@@ -146,7 +146,7 @@ def _project(record: RecordedOp, args: list, v: np.ndarray, position: int,
         moved[position] = args[position] + sign * eps * direction
         with no_grad():
             out = record.op.apply(*moved)
-        values.append(float(np.sum(np.asarray(out.data, dtype=np.float64) * v)))
+        values.append(float(np.sum(np.asarray(out._data, dtype=np.float64) * v)))
     return values[0], values[1]
 
 
@@ -161,8 +161,8 @@ def check_op(record: RecordedOp, eps: float = 1e-6, atol: float = 1e-5, rtol: fl
     rng = np.random.default_rng(seed)
     with np.errstate(all="ignore"):
         with no_grad():
-            first = record.op.apply(*args).data
-            second = record.op.apply(*args).data
+            first = record.op.apply(*args)._data
+            second = record.op.apply(*args)._data
         if not np.array_equal(first, second, equal_nan=True):
             return None  # random (dropout): cannot be checked by differences
         if first.dtype.kind != "f" or not np.all(np.isfinite(first)):
@@ -172,7 +172,7 @@ def check_op(record: RecordedOp, eps: float = 1e-6, atol: float = 1e-5, rtol: fl
         grads = grad(output, tensors, grad_outputs=Tensor(v), allow_unused=True)
         kink = None
         for position, gradient in zip(positions, grads):
-            analytic = np.zeros(args[position].shape) if gradient is None else gradient.data
+            analytic = np.zeros(args[position].shape) if gradient is None else gradient._data
             u = rng.standard_normal(args[position].shape)
             plus, minus = _project(record, args, v, position, u, eps)
             numerical = (plus - minus) / (2 * eps)
@@ -189,7 +189,7 @@ def check_op(record: RecordedOp, eps: float = 1e-6, atol: float = 1e-5, rtol: fl
 def _find_element(record, args, v, position, analytic, eps, atol, rtol) -> OpFinding | None:
     """Element by element: the worst non-kink mismatch, else the first kink."""
     x = args[position]
-    base = float(np.sum(np.asarray(record.op.apply(*args).data, dtype=np.float64) * v))
+    base = float(np.sum(np.asarray(record.op.apply(*args)._data, dtype=np.float64) * v))
     indices = list(np.ndindex(*x.shape))
     if len(indices) > MAX_ELEMENTS:
         picks = np.random.default_rng(1).choice(len(indices), MAX_ELEMENTS, replace=False)

@@ -37,7 +37,7 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
     if size is not None:
         raise TypeError("normal: size is only for a float mean and std")
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
-    if isinstance(std, Tensor) and np.any(std.data < 0):
+    if isinstance(std, Tensor) and np.any(std._data < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
@@ -54,7 +54,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
 
     Without replacement an index is drawn at most once per row (zero-weight ones last).
     """
-    weights = input.data if isinstance(input, Tensor) else np.asarray(input)
+    weights = input._data if isinstance(input, Tensor) else np.asarray(input)
     if weights.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if weights.dtype.kind != "f":

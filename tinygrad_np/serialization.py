@@ -76,7 +76,7 @@ def _arrays_to_save(state_dict: Mapping[str, Any]) -> dict[str, np.ndarray]:
         name = _check_name(name)
         if name in arrays:  # a Mapping whose items() repeats a key, or a str subclass
             raise ValueError(f"save: two entries are named {name!r}; names must be unique")
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        array = np.asarray(value._data if isinstance(value, Tensor) else value)
         if array.dtype.hasobject:
             raise ValueError(f"save: {name!r} holds Python objects (dtype {array.dtype}); only "
                              "numeric arrays can be saved without pickle")
@@ -242,7 +242,7 @@ class _Encoder:
         return result
 
     def array_node(self, value: np.generic | np.ndarray | Tensor, where: str) -> dict[str, Any]:
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        array = np.asarray(value._data if isinstance(value, Tensor) else value)
         if array.dtype.kind not in _NUMERIC_KINDS:
             raise TypeError(f"save: {where} has dtype {array.dtype}; only bool, integer, float "
                             "and complex arrays can be saved")

@@ -42,7 +42,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
                            f"{dim} of size {size}")
     if input.ndim == 0:
         return KthValue(input.reshape(()), Tensor(np.asarray(0, dtype=np.int64)))
-    index = np.take(np.argsort(input.data, axis=axis, kind="stable"), [k - 1], axis=axis)
+    index = np.take(np.argsort(input._data, axis=axis, kind="stable"), [k - 1], axis=axis)
     values = input.gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)
@@ -74,7 +74,7 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
         source = input.reshape(1) if input.ndim == 0 else input.movedim(axis, -1)
         kept = tuple(1 if i == axis else s for i, s in enumerate(input.shape))
     ordered = source.sort(-1).values  # NaN last
-    nans = np.isnan(ordered.data)
+    nans = np.isnan(ordered._data)
     last = ordered.shape[-1] - 1
     count = (~nans).sum(-1, keepdims=True) if ignore_nan else ordered.shape[-1]
     ranks = qs.reshape(-1) * (np.asarray(count) - 1).astype(input.dtype)
@@ -110,7 +110,7 @@ def nansum(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: A
            dtype: Any = None) -> Tensor:
     """Sum over `dim` counting NaN as 0; the NaNs get gradient 0."""
     if input.dtype.kind == "f":
-        input = input.masked_fill(np.isnan(input.data), 0)  # noqa: A001
+        input = input.masked_fill(np.isnan(input._data), 0)  # noqa: A001
     return input.sum(dim, keepdim, dtype=dtype)
 
 
@@ -122,7 +122,7 @@ def nanmean(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: 
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
                            f"{source.dtype}")
     dims = _wrap_dims("nanmean", dim, source.ndim)
-    count = np.sum(~np.isnan(source.data), axis=dims, keepdims=keepdim)
+    count = np.sum(~np.isnan(source._data), axis=dims, keepdims=keepdim)
     total = nansum(source, dim, keepdim)
     mean = total / np.maximum(count, 1).astype(source.dtype)
     return mean.masked_fill(np.asarray(count == 0), np.nan)

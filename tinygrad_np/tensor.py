@@ -1,6 +1,6 @@
 """`Tensor`: a NumPy array that remembers how it was computed.
 
-A Tensor holds `.data` (an np.ndarray) and, when it came out of an op that needs a gradient,
+A Tensor holds `._data` (an np.ndarray) and, when it came out of an op that needs a gradient,
 `.grad_fn`: the op's node in the graph (see `function.Function`). `.backward()` walks those
 nodes back to the leaves (tensors made with `requires_grad=True`) and fills their `.grad`.
 
@@ -35,7 +35,7 @@ def _shape_args(shape: tuple) -> tuple[int, ...]:
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     """Convert user data to an ndarray with PyTorch's dtype rules (see Tensor)."""
     if isinstance(data, Tensor):
-        array = data.data
+        array = data._data
     elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     elif isinstance(data, bool):
@@ -78,7 +78,7 @@ def _unwrap_nested(data: Any) -> Any:
     """Lists may hold Tensors (`[t1, t2]`); take their arrays."""
     if isinstance(data, (list, tuple)):
         return [_unwrap_nested(item) for item in data]
-    return data.data if isinstance(data, Tensor) else data
+    return data._data if isinstance(data, Tensor) else data
 
 
 def _index(index: Any) -> Any:
@@ -97,12 +97,12 @@ def _index(index: Any) -> Any:
 def _index_part(part: Tensor | np.ndarray) -> Any:
     """An index tensor's or array's values: a copy, which the op may keep for its backward (a
     later in-place change of the caller's index must not move the gradient)."""
-    array = part.data if isinstance(part, Tensor) else part
+    array = part._data if isinstance(part, Tensor) else part
     return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 # Tools above the engine that Tensor methods hand over to (`t.draw_graph()`, Jupyter's
@@ -162,7 +162,7 @@ def _is_view(tensor: Tensor) -> bool:
     if counter is None or len(counter) < 3 or counter[2]() is tensor:
         return False
     base = counter[2]()
-    return tensor.data.base is not None if base is None else base.data is not tensor.data
+    return tensor._data.base is not None if base is None else base._data is not tensor._data
 
 
 def _refuse_leaf(op: str, tensor: Tensor) -> None:
@@ -182,8 +182,8 @@ def _broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
 def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     """`result` of a view op (reshape, transpose, indexing) shares the counter of `tensor`
     when NumPy made it a view of `tensor`'s memory (not when it had to copy)."""
-    base = result.data.base
-    if base is not None and (base is tensor.data or base is tensor.data.base):
+    base = result._data.base
+    if base is not None and (base is tensor._data or base is tensor._data.base):
         _share_counter(tensor, result)
     return result
 
@@ -193,23 +193,24 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
 
     Only a leaf that requires grad, or a tensor sharing its version counter (a view, a
     detach()), may unlock a read-only array: a change is then seen by graphs that saved it.
-    Any other tensor holding one (`Tensor(x.data)` of such a leaf, a user's read-only array)
+    Any other tensor holding one (`Tensor(x.numpy())` of such a leaf, a user's read-only array)
     gets a copy of its own, so it cannot change a leaf's values behind its version counter.
     """
-    array = tensor.data
+    array = tensor._data
     if array.flags.writeable:
         return array, False
     counter = tensor._counter
-    base = counter[2]() if counter is not None and len(counter) > 2 else None
     if 0 in array.strides and array.size > 1 and any(
             stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
         raise RuntimeError(  # as PyTorch: elements sharing one memory location
             f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
             "expand or broadcast_to): several of its elements are one memory "
             "location; clone() it first")
-    # the engine locked this array: it belongs to a leaf that requires grad (or to a view or
-    # detach() of one, which shares the leaf's version counter)
-    if any(t is not None and t.requires_grad and t.grad_fn is None for t in (tensor, base)):
+    # the engine locked this array: it belongs to a leaf that requires grad (or to a view,
+    # a detach() or a `.data` of one, which shares the leaf's version counter)
+    sharers = [reference() for reference in counter[2:]] if counter is not None else ()
+    if any(t is not None and t._requires_grad and t.grad_fn is None
+           for t in (tensor, *sharers)):
         try:
             array.flags.writeable = True
             return array, True
@@ -225,7 +226,7 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
             "cannot write (an unfold() view, a view of one, a view of `Tensor(w)` of a leaf "
             "that requires grad, or of a read-only NumPy array): the other tensors would not "
             "see the change; clone() it first")
-    tensor.data = array = array.copy()
+    tensor._data = array = array.copy()
     return array, False
 
 
@@ -381,6 +382,21 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
+# np.<ufunc>(x, y) with a tensor: x's operator, or y's reflected one when x is not a tensor.
+_NUMPY_OPERATORS = {
+    "add": ("__add__", "__radd__"), "subtract": ("__sub__", "__rsub__"),
+    "multiply": ("__mul__", "__rmul__"), "divide": ("__truediv__", "__rtruediv__"),
+    "floor_divide": ("__floordiv__", "__rfloordiv__"), "remainder": ("__mod__", "__rmod__"),
+    "power": ("__pow__", "__rpow__"), "matmul": ("__matmul__", "__rmatmul__"),
+    "bitwise_and": ("__and__", "__rand__"), "bitwise_or": ("__or__", "__ror__"),
+    "bitwise_xor": ("__xor__", "__rxor__"), "less": ("__lt__", "__gt__"),
+    "less_equal": ("__le__", "__ge__"), "greater": ("__gt__", "__lt__"),
+    "greater_equal": ("__ge__", "__le__"), "equal": ("__eq__", "__eq__"),
+    "not_equal": ("__ne__", "__ne__"), "negative": ("__neg__", None),
+    "positive": ("__pos__", None), "absolute": ("__abs__", None), "invert": ("__invert__", None),
+}
+
+
 class Tensor:
     """An n-dimensional array with automatic differentiation.
 
@@ -390,10 +406,29 @@ class Tensor:
     can require gradients.
     """
 
-    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
                  "__weakref__")
-    # ndarray (op) Tensor must call Tensor's reflected operator, not loop over the Tensor.
-    __array_ufunc__ = None
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
+        tensor's operator (recording the graph). Any other ufunc (`np.exp(t)`, `np.isnan(t)`)
+        runs on the values and gives a tensor, as in PyTorch, and refuses a tensor that
+        requires grad (its gradient would be lost silently) or a tensor as `out=`."""
+        names = _NUMPY_OPERATORS.get(ufunc.__name__) if method == "__call__" else None
+        if names is not None and not kwargs:
+            if isinstance(inputs[0], Tensor):
+                return getattr(inputs[0], names[0])(*inputs[1:])
+            return getattr(inputs[1], names[1])(inputs[0])
+        if any(isinstance(value, Tensor) for value in kwargs.get("out", ())) or any(
+                isinstance(value, Tensor) and value._requires_grad for value in inputs):
+            raise TypeError(
+                f"numpy.{ufunc.__name__} on a tensor that requires grad (or into a tensor "
+                "given as out=) would bypass autograd: use the torch function, or t.detach() "
+                "for the values")
+        result = getattr(ufunc, method)(
+            *(value._data if isinstance(value, Tensor) else value for value in inputs), **kwargs)
+        if isinstance(result, tuple):
+            return tuple(Tensor(part) for part in result)
+        return result if result is None else Tensor(result)
 
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None,
@@ -403,7 +438,7 @@ class Tensor:
             as_device(device, "Tensor")  # only the CPU exists; anything else raises
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
-        self.data: np.ndarray = _to_array(data, dtype)
+        self._data: np.ndarray = _to_array(data, dtype)
         self._grad: Tensor | None = None
         self.grad_fn = None
         self._name = name
@@ -413,8 +448,8 @@ class Tensor:
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
-        if isinstance(data, Tensor) and (requires_grad or self.data.flags.writeable) and (
-                np.may_share_memory(self.data, data.data)):
+        if isinstance(data, Tensor) and (requires_grad or self._data.flags.writeable) and (
+                np.may_share_memory(self._data, data._data)):
             # `Tensor(x)`, `Parameter(x)` write into x's memory, as PyTorch: x's version counter
             # (`Tensor(w)` of a leaf w holds w's read-only array: it copies at its first write)
             _share_counter(data, self)
@@ -423,7 +458,7 @@ class Tensor:
     def _make(cls, data: np.ndarray, grad_fn: Any) -> Tensor:
         """Fast constructor for op results (no conversion): the per-op hot path."""
         tensor = object.__new__(cls)
-        tensor.data = data
+        tensor._data = data
         tensor._grad = None
         tensor._requires_grad = grad_fn is not None
         tensor.grad_fn = grad_fn
@@ -451,31 +486,31 @@ class Tensor:
     @property
     def shape(self) -> tuple[int, ...]:
         """The size of each axis."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
         """The number of axes."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the data."""
-        return self.data.dtype
+        return self._data.dtype
 
     def size(self, dim: int | None = None) -> Size | int:
         """The shape as a `Size` (a tuple), or the length of axis `dim` (PyTorch's size)."""
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_wrap_dim("size", dim, self.ndim)] if self.ndim else 1
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim("size", dim, self.ndim)] if self.ndim else 1
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
         """The number of axes (as `ndim`)."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -528,14 +563,14 @@ class Tensor:
 
     def element_size(self) -> int:
         """Bytes per element (4 for float32)."""
-        return self.data.itemsize
+        return self._data.itemsize
 
     # PyTorch's layout queries, read from the NumPy array: strides and offsets in elements.
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
         """The step in elements between neighbours along each axis (`stride(dim)`: one axis),
         as PyTorch's: (4, 1) for a contiguous (3, 4) tensor, (1, 4) for its transpose."""
-        strides = tuple(step // self.data.itemsize for step in self.data.strides)
-        if self.data.size == 0:  # NumPy 2 gives empty arrays zero strides; PyTorch row-major
+        strides = tuple(step // self._data.itemsize for step in self._data.strides)
+        if self._data.size == 0:  # NumPy 2 gives empty arrays zero strides; PyTorch row-major
             strides = tuple(math.prod(max(n, 1) for n in self.shape[axis + 1:])
                             for axis in range(self.ndim))
         if dim is None:
@@ -547,35 +582,35 @@ class Tensor:
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
         """True when the elements lie in memory in row-major order without gaps."""
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def storage_offset(self) -> int:
         """Where the first element sits in the memory block it shares with the tensors it is a
         view of, in elements (0 for a tensor that owns its memory)."""
-        owner, found = self.data, self.data
+        owner, found = self._data, self._data
         while getattr(found, "base", None) is not None:  # views of views, as_strided's helper
             found = found.base
             owner = found if isinstance(found, np.ndarray) else owner
         start = owner.__array_interface__["data"][0]
-        return (self.data.__array_interface__["data"][0] - start) // self.data.itemsize
+        return (self._data.__array_interface__["data"][0] - start) // self._data.itemsize
 
     @property
     def nbytes(self) -> int:
         """The number of bytes of the elements (numel() * itemsize)."""
-        return self.data.size * self.data.itemsize
+        return self._data.size * self._data.itemsize
 
     @property
     def itemsize(self) -> int:
         """Bytes per element (4 for float32)."""
-        return self.data.itemsize
+        return self._data.itemsize
 
     def nelement(self) -> int:
         """The number of elements (as numel())."""
-        return self.data.size
+        return self._data.size
 
     def ndimension(self) -> int:
         """The number of axes (as dim())."""
-        return self.data.ndim
+        return self._data.ndim
 
     def is_complex(self) -> bool:
         """False: tinygrad_np has no complex dtypes."""
@@ -583,22 +618,22 @@ class Tensor:
 
     def is_signed(self) -> bool:
         """True for signed integer and float dtypes (not bool or uint8), as PyTorch."""
-        return self.data.dtype.kind in "if"
+        return self._data.dtype.kind in "if"
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
                 f"only floating-point tensors can require gradients, this one is "
-                f"{self.data.dtype}; convert it first, e.g. Tensor(data, dtype=np.float32)"
+                f"{self._data.dtype}; convert it first, e.g. Tensor(data, dtype=np.float32)"
             )
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False) is only for leaves; use .detach()")
         if requires_grad and not self.requires_grad and self.grad_fn is None:
             # A leaf's values may be saved by any graph: writes go through the in-place
             # methods (which bump the version), not into the array.
-            self.data = self.data.view()
-            self.data.flags.writeable = False
+            self._data = self._data.view()
+            self._data.flags.writeable = False
         self._requires_grad = requires_grad
         return self
 
@@ -611,20 +646,47 @@ class Tensor:
         leaf's detach() shares its read-only array: use `t.detach().clone().numpy()`).
         """
         if not self.requires_grad:
-            return self.data
-        view = self.data.view()
+            return self._data
+        view = self._data.view()
         view.flags.writeable = False
         return view
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors, this one has shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists."""
-        return self.data.tolist()
+        return self._data.tolist()
+
+    @property
+    def data(self) -> Tensor:
+        """The values outside the graph, as PyTorch's `.data`: a tensor that shares this one's
+        memory, with requires_grad=False (`m.weight.data.normal_(0, 0.02)` initialises the
+        weight). Unlike PyTorch it also shares the version counter, like `detach()`: a write
+        through it after a graph saved these values makes that graph's backward() raise
+        instead of giving a silently wrong gradient."""
+        return _share_counter(self, Tensor._make(self._data, None))
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """`p.data = t` gives p the values, shape and dtype of t (sharing t's memory), as in
+        PyTorch. A graph that saved p's old values refuses backward() afterwards, as after an
+        in-place change (PyTorch would use the new values)."""
+        array = _to_array(value, None)
+        if self._counter is not None:
+            self._counter[0] += 1
+        if self._requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"Tensor.data: a tensor that requires grad needs floating-point "
+                            f"data, got {array.dtype}")
+        if self._requires_grad and self.grad_fn is None:  # a leaf's array is read-only (see
+            array = array.view()  # requires_grad_)
+            array.flags.writeable = False
+        self._data, self._counter = array, None  # other memory: a version counter of its own
+        if isinstance(value, Tensor) and np.may_share_memory(array, value._data):
+            _share_counter(value, self)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph: no gradient flows through the result.
@@ -632,7 +694,7 @@ class Tensor:
         As in PyTorch it shares memory and the version counter with self, so an in-place
         change through either one is seen by graphs that saved the other.
         """
-        return _share_counter(self, Tensor._make(self.data, None))
+        return _share_counter(self, Tensor._make(self._data, None))
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
@@ -689,13 +751,15 @@ class Tensor:
     def __setstate__(self, state: tuple[dict | None, dict]) -> None:
         """The copy's slots; a leaf that requires grad gets a read-only array again."""
         attributes, slots = state
+        if "data" in slots:  # pickled before the array's slot was renamed `_data`
+            slots["_data"] = slots.pop("data")
         if attributes:
             self.__dict__.update(attributes)
         for name, value in slots.items():
             object.__setattr__(self, name, value)
-        if self._requires_grad and self.grad_fn is None and self.data.flags.writeable:
-            self.data = self.data.view()
-            self.data.flags.writeable = False
+        if self._requires_grad and self.grad_fn is None and self._data.flags.writeable:
+            self._data = self._data.view()
+            self._data.flags.writeable = False
 
     @property
     def retains_grad(self) -> bool:
@@ -718,7 +782,7 @@ class Tensor:
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
-        values = np.array2string(self.data, separator=", ", prefix="tensor(", **PRINT_OPTIONS)
+        values = np.array2string(self._data, separator=", ", prefix="tensor(", **PRINT_OPTIONS)
         extras = [f"shape={self.shape}", f"dtype={self.dtype}"]
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
@@ -748,9 +812,9 @@ class Tensor:
     __hash__ = object.__hash__  # identity, so tensors can be dict keys despite __eq__
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
         for position in range(len(self)):
@@ -758,55 +822,55 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if copy:
-            return np.array(self.data, dtype=dtype, copy=True)
-        return self.numpy() if dtype is None else self.data.astype(dtype)  # read-only: numpy()
+            return np.array(self._data, dtype=dtype, copy=True)
+        return self.numpy() if dtype is None else self._data.astype(dtype)  # read-only: numpy()
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self._data)
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._data)
 
     def __index__(self) -> int:
         """A one-element integer tensor as an index (`names[t]`, `range(t)`), as PyTorch."""
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError(f"only integer tensors of a single element can be converted to an "
-                            f"index (this one: {self.data.dtype}, shape {self.shape})")
-        return int(self.data.reshape(()))
+                            f"index (this one: {self._data.dtype}, shape {self.shape})")
+        return int(self._data.reshape(()))
 
     def __format__(self, spec: str) -> str:
         """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch."""
-        if spec and self.data.size == 1:
-            return format(self.data.item(), spec)
+        if spec and self._data.size == 1:
+            return format(self._data.item(), spec)
         return format(repr(self), spec)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, _operand(other, self.data))
+        return Add.apply(self, _operand(other, self._data))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(_operand(other, self.data), self)
+        return Add.apply(_operand(other, self._data), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, _operand(other, self.data))
+        return Sub.apply(self, _operand(other, self._data))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(_operand(other, self.data), self)
+        return Sub.apply(_operand(other, self._data), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, _operand(other, self.data))
+        return Mul.apply(self, _operand(other, self._data))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(_operand(other, self.data), self)
+        return Mul.apply(_operand(other, self._data), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, _operand(other, self.data))
+        return Div.apply(self, _operand(other, self._data))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(_operand(other, self.data), self)
+        return Div.apply(_operand(other, self._data), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
         return Pow.apply(self, exponent)
@@ -819,6 +883,9 @@ class Tensor:
 
     def __pos__(self) -> Tensor:
         return self
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
 
     def __matmul__(self, other: Any) -> Tensor:
         return MatMul.apply(self, other)
@@ -931,9 +998,9 @@ class Tensor:
             # buf) is unchanged, so the version moves on in a counter of the new array's own.
             shared = self._counter or []  # self no longer shares the others' memory
             shared[2:] = [ref for ref in shared[2:] if ref() is not self and ref() is not None]
-            data, counter = result.data, result._counter
+            data, counter = result._data, result._counter
             if data.base is not None or counter is not None and len(counter) > 1 or any(
-                    isinstance(arg, Tensor) and arg.data is data for arg in (self, *args)):
+                    isinstance(arg, Tensor) and arg._data is data for arg in (self, *args)):
                 data, counter = data.copy(), None  # memory of self's own, not a view of an
                 # operand's (copy_(w) gives a view of w, which a step of w would change)
             if counter is None:
@@ -943,7 +1010,7 @@ class Tensor:
                 node = result.grad_fn
                 node.saved_versions = tuple((i, c, counter[0] if c is counter else v)
                                             for i, c, v in node.saved_versions)
-            self.data, self.grad_fn, self._requires_grad = data, result.grad_fn, True
+            self._data, self.grad_fn, self._requires_grad = data, result.grad_fn, True
             self._counter = counter
             if retained:
                 self.retain_grad()
@@ -963,7 +1030,7 @@ class Tensor:
                 result = op(self, *args)
             array, locked = _unlock(self)
             try:
-                np.copyto(array, result.data, casting="same_kind")
+                np.copyto(array, result._data, casting="same_kind")
             except TypeError as error:
                 raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
             finally:
@@ -1212,7 +1279,7 @@ class Tensor:
         if retained:  # retain_grad() follows the tensor to its new node, as in _in_place
             self.grad_fn.retained = tuple(reference for reference in self.grad_fn.retained
                                           if reference() is not self)
-        self.data = result.data
+        self._data = result._data
         if record:
             self.grad_fn = result.grad_fn
         if retained:
@@ -1250,7 +1317,7 @@ class Tensor:
         index = _index(index)
         steps = _torch_layout(index)
         if steps is not None:
-            positions = np.arange(self.data.size).reshape(self.shape)[steps[0]][steps[1]]
+            positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
             index = np.unravel_index(positions, self.shape)
         if isinstance(value, Tensor) and value.requires_grad or self.requires_grad:
             self._in_place(_set_item, index, value)
@@ -1265,22 +1332,22 @@ class Tensor:
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._make(np.asarray(self.data < _data(other)), None)
+        return Tensor._make(np.asarray(self._data < _data(other)), None)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._make(np.asarray(self.data <= _data(other)), None)
+        return Tensor._make(np.asarray(self._data <= _data(other)), None)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._make(np.asarray(self.data > _data(other)), None)
+        return Tensor._make(np.asarray(self._data > _data(other)), None)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._make(np.asarray(self.data >= _data(other)), None)
+        return Tensor._make(np.asarray(self._data >= _data(other)), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._make(np.asarray(self.data == _data(other)), None)
+        return Tensor._make(np.asarray(self._data == _data(other)), None)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._make(np.asarray(self.data != _data(other)), None)
+        return Tensor._make(np.asarray(self._data != _data(other)), None)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
                keepdims: bool | None = None) -> Tensor:
@@ -1296,13 +1363,13 @@ class Tensor:
                      keepdims: bool | None) -> Tensor:
         dim, keepdim = _dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims)
         if dim is None:  # the index into the flattened tensor
-            index = np.asarray(find(self.data))
+            index = np.asarray(find(self._data))
             return Tensor._make(index.reshape((1,) * self.ndim) if keepdim else index, None)
         if self.ndim == 0:
             _wrap_dim(op, dim, 0)
             return Tensor._make(np.asarray(0), None)
         axis = _wrap_dim(op, dim, self.ndim)
-        return Tensor._make(np.asarray(find(self.data, axis=axis, keepdims=keepdim)), None)
+        return Tensor._make(np.asarray(find(self._data, axis=axis, keepdims=keepdim)), None)
 
     # ----------------------------------------------------------------- reductions
     def sum(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
@@ -1329,7 +1396,7 @@ class Tensor:
         half = source.dtype == np.float16  # summed and divided in float32, as PyTorch
         total = Sum.apply(source.astype(np.float32) if half else source, dims,
                           _keep_arg(keepdim, keepdims))
-        count = self.data.size // max(total.data.size, 1)
+        count = self._data.size // max(total._data.size, 1)
         mean = total / count if count else total * np.nan  # the mean of nothing is NaN
         return mean.astype(np.float16) if half else mean
 
@@ -1489,11 +1556,11 @@ class Tensor:
     def equal(self, other: Any) -> bool:
         """True when both have the same shape and the same values."""
         other = _data(other)
-        return self.shape == np.shape(other) and bool(np.array_equal(self.data, other))
+        return self.shape == np.shape(other) and bool(np.array_equal(self._data, other))
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
         """How many elements are not zero (over `dim`), as int64."""
-        return Tensor._make(np.asarray(np.count_nonzero(self.data, axis=dim), np.int64), None)
+        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=dim), np.int64), None)
 
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
@@ -1501,8 +1568,8 @@ class Tensor:
         info = np.finfo(self.dtype) if self.dtype.kind == "f" else None
         high = posinf if posinf is not None else (info.max if info else 0)
         low = neginf if neginf is not None else (info.min if info else 0)
-        finite = Tensor._make(np.isfinite(self.data), None)
-        filled = np.where(np.isnan(self.data), nan, np.where(self.data > 0, high, low))
+        finite = Tensor._make(np.isfinite(self._data), None)
+        filled = np.where(np.isnan(self._data), nan, np.where(self._data > 0, high, low))
         return self.where(finite, Tensor._make(filled.astype(self.dtype), None))
 
     def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
@@ -1728,26 +1795,26 @@ class Tensor:
 
     def isnan(self) -> Tensor:
         """True where the value is NaN (bool, no gradient)."""
-        return Tensor._make(np.asarray(np.isnan(self.data)), None)
+        return Tensor._make(np.asarray(np.isnan(self._data)), None)
 
     def isinf(self) -> Tensor:
         """True where the value is +inf or -inf."""
-        return Tensor._make(np.asarray(np.isinf(self.data)), None)
+        return Tensor._make(np.asarray(np.isinf(self._data)), None)
 
     def isfinite(self) -> Tensor:
         """True where the value is neither NaN nor infinite."""
-        return Tensor._make(np.asarray(np.isfinite(self.data)), None)
+        return Tensor._make(np.asarray(np.isfinite(self._data)), None)
 
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                 equal_nan: bool = False) -> Tensor:
         """|self - other| <= atol + rtol |other|, elementwise (bool)."""
-        return Tensor._make(np.asarray(np.isclose(self.data, _data(other), rtol=rtol, atol=atol,
+        return Tensor._make(np.asarray(np.isclose(self._data, _data(other), rtol=rtol, atol=atol,
                                                   equal_nan=equal_nan)), None)
 
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
         """True when isclose holds everywhere (a Python bool)."""
-        return bool(np.all(self.isclose(other, rtol, atol, equal_nan).data))
+        return bool(np.all(self.isclose(other, rtol, atol, equal_nan)._data))
 
     # Comparisons and logic: bool or integer tensors without gradient.
     def eq(self, other: Any) -> Tensor:
@@ -1778,56 +1845,56 @@ class Tensor:
 
     def bitwise_and(self, other: Any) -> Tensor:
         """self & other for integer or bool tensors (TypeError for floats)."""
-        return Tensor._make(bitwise("bitwise_and", np.bitwise_and, self.data, _data(other)), None)
+        return Tensor._make(bitwise("bitwise_and", np.bitwise_and, self._data, _data(other)), None)
 
     def bitwise_or(self, other: Any) -> Tensor:
         """self | other for integer or bool tensors."""
-        return Tensor._make(bitwise("bitwise_or", np.bitwise_or, self.data, _data(other)), None)
+        return Tensor._make(bitwise("bitwise_or", np.bitwise_or, self._data, _data(other)), None)
 
     def bitwise_xor(self, other: Any) -> Tensor:
         """self ^ other for integer or bool tensors."""
-        return Tensor._make(bitwise("bitwise_xor", np.bitwise_xor, self.data, _data(other)), None)
+        return Tensor._make(bitwise("bitwise_xor", np.bitwise_xor, self._data, _data(other)), None)
 
     def bitwise_not(self) -> Tensor:
         """~self: flips every bit of an integer, negates a bool."""
-        return Tensor._make(bitwise("bitwise_not", np.invert, self.data), None)
+        return Tensor._make(bitwise("bitwise_not", np.invert, self._data), None)
 
     def __and__(self, other: Any) -> Tensor:
         return self.bitwise_and(other)
 
     def __rand__(self, other: Any) -> Tensor:
-        return Tensor._make(bitwise("bitwise_and", np.bitwise_and, _data(other), self.data), None)
+        return Tensor._make(bitwise("bitwise_and", np.bitwise_and, _data(other), self._data), None)
 
     def __or__(self, other: Any) -> Tensor:
         return self.bitwise_or(other)
 
     def __ror__(self, other: Any) -> Tensor:
-        return Tensor._make(bitwise("bitwise_or", np.bitwise_or, _data(other), self.data), None)
+        return Tensor._make(bitwise("bitwise_or", np.bitwise_or, _data(other), self._data), None)
 
     def __xor__(self, other: Any) -> Tensor:
         return self.bitwise_xor(other)
 
     def __rxor__(self, other: Any) -> Tensor:
-        return Tensor._make(bitwise("bitwise_xor", np.bitwise_xor, _data(other), self.data), None)
+        return Tensor._make(bitwise("bitwise_xor", np.bitwise_xor, _data(other), self._data), None)
 
     def __invert__(self) -> Tensor:
         return self.bitwise_not()
 
     def logical_and(self, other: Any) -> Tensor:
         """Both nonzero (bool, any dtype)."""
-        return Tensor._make(np.asarray(np.logical_and(self.data, _data(other))), None)
+        return Tensor._make(np.asarray(np.logical_and(self._data, _data(other))), None)
 
     def logical_or(self, other: Any) -> Tensor:
         """Either nonzero."""
-        return Tensor._make(np.asarray(np.logical_or(self.data, _data(other))), None)
+        return Tensor._make(np.asarray(np.logical_or(self._data, _data(other))), None)
 
     def logical_xor(self, other: Any) -> Tensor:
         """Exactly one nonzero."""
-        return Tensor._make(np.asarray(np.logical_xor(self.data, _data(other))), None)
+        return Tensor._make(np.asarray(np.logical_xor(self._data, _data(other))), None)
 
     def logical_not(self) -> Tensor:
         """True where the value is zero."""
-        return Tensor._make(np.asarray(np.logical_not(self.data)), None)
+        return Tensor._make(np.asarray(np.logical_not(self._data)), None)
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
@@ -1838,10 +1905,10 @@ class Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
         in the new shape (a transpose flattened, say) raises instead of silently copying."""
         result = self.reshape(*shape)
-        if self.data.size and not np.may_share_memory(result.data, self.data):
+        if self._data.size and not np.may_share_memory(result._data, self._data):
             raise RuntimeError(
                 f"view: a tensor of shape {self.shape} and strides "
-                f"{tuple(step // self.data.itemsize for step in self.data.strides)} cannot be "
+                f"{tuple(step // self._data.itemsize for step in self._data.strides)} cannot be "
                 f"viewed as shape {result.shape} without a copy; use .reshape(...) instead")
         return result
 
@@ -1930,7 +1997,7 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1).unfold(0, size, step).reshape(size)
         result = Windows.apply(self, dim, int(size), int(step))
-        return _share_counter(self, result) if np.may_share_memory(result.data, self.data) \
+        return _share_counter(self, result) if np.may_share_memory(result._data, self._data) \
             else result
 
     def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
@@ -2040,7 +2107,7 @@ class Tensor:
 
     def contiguous(self, *, memory_format: Any = None) -> Tensor:
         """Self when its array is C-contiguous, else a contiguous copy (gradient passes)."""
-        return self if self.data.flags.c_contiguous else Clone.apply(self)
+        return self if self._data.flags.c_contiguous else Clone.apply(self)
 
     def type(self, dtype: Any = None) -> Any:
         """With no argument, the type name (`'tinygrad_np.FloatTensor'`); else `to(dtype)`, where
@@ -2094,7 +2161,7 @@ class Tensor:
                    requires_grad: bool = False) -> Tensor:
         """A copy of `data` in self's dtype unless `dtype` is given (PyTorch's rule: even
         `float_tensor.new_tensor([1, 2])` is float)."""
-        array = np.array(data.data if isinstance(data, Tensor) else data, copy=True)
+        array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
         return self._new("new_tensor", array, dtype, device, requires_grad)
 
     def new(self, *args: Any, device: Any = None) -> Tensor:
@@ -2144,7 +2211,7 @@ class Tensor:
             return result_type(self.reshape(()), Tensor._make(np.asarray(0), None))
         if self.shape[axis] == 0:
             raise IndexError(f"{op}: cannot pick from an empty dim {dim} of shape {self.shape}")
-        index = np.asarray(find(self.data, axis), dtype=np.int64)
+        index = np.asarray(find(self._data, axis), dtype=np.int64)
         values = self.gather(axis, index)
         if not keepdim:
             values, index = values.squeeze(axis), np.squeeze(index, axis)
@@ -2256,7 +2323,7 @@ class Tensor:
             raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
         axis = _wrap_dim("renorm", dim, self.ndim)
         norms = self.norm(p, tuple(a for a in range(self.ndim) if a != axis), keepdim=True)
-        return self * (maxnorm / (norms + 1e-7)).where(norms.data > maxnorm, 1.0)
+        return self * (maxnorm / (norms + 1e-7)).where(norms._data > maxnorm, 1.0)
 
     def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
         """self with source's elements written at flat positions `index` (self seen as 1-D,
@@ -2269,7 +2336,7 @@ class Tensor:
         if source.dtype != self.dtype:
             raise RuntimeError(f"put: self and source expected to have the same dtype, but got "
                                f"{self.dtype} and {source.dtype}")
-        positions = index.data.reshape(-1).copy()  # kept for backward
+        positions = index._data.reshape(-1).copy()  # kept for backward
         if positions.size != source.numel():
             raise IndexError(f"put: expected source and index to have the same number of "
                              f"elements, but got source {source.shape} ({source.numel()}) and "
@@ -2318,7 +2385,7 @@ class Tensor:
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """Indices of the nonzero elements: (count, ndim) int64, or a tuple of 1-D tensors."""
-        found = np.argwhere(self.data)
+        found = np.argwhere(self._data)
         if as_tuple:
             return tuple(Tensor._make(np.ascontiguousarray(found[:, axis]), None)
                          for axis in range(max(self.ndim, 1)))
@@ -2377,7 +2444,7 @@ class Tensor:
             _wrap_dim("argsort", dim, 0)
             return Tensor._make(np.asarray(0), None)
         axis = _wrap_dim("argsort", dim, self.ndim)
-        return Tensor._make(_argsort(self.data, axis, descending), None)
+        return Tensor._make(_argsort(self._data, axis, descending), None)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> tuple:
         """(values, indices) of the k largest (or smallest) entries along `dim`."""
@@ -2398,15 +2465,15 @@ class Tensor:
 
         A NaN makes the median NaN, as in PyTorch: without dim the NaNs share the gradient;
         along a dim, a slice with a NaN picks its first NaN."""
-        nans = np.isnan(self.data) if self.dtype.kind == "f" else None
+        nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
-            flat = self.data.reshape(-1)
+            flat = self._data.reshape(-1)
             if flat.size == 0:
                 return Tensor._make(np.asarray(np.nan, dtype=self.dtype), None)
             if nans is not None and nans.any():
                 return PickShared.apply(self, nans)
             value = np.sort(flat)[(flat.size - 1) // 2]
-            return PickShared.apply(self, np.asarray(self.data == value))  # an array when 0-d
+            return PickShared.apply(self, np.asarray(self._data == value))  # an array when 0-d
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             order = np.argsort(data, axis=axis, kind="stable")
@@ -2471,7 +2538,7 @@ class Tensor:
         deviation = self - self.mean(dims, keepdim=True)
         spread = ((deviation * deviation).sum(dims, keepdim=keep) if op == "var"
                   else Norm2.apply(deviation, dims, keep))
-        count = self.data.size // max(spread.data.size, 1)
+        count = self._data.size // max(spread._data.size, 1)
         divisor = max(count - correction, 0)
         if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf
             with np.errstate(invalid="ignore"):
@@ -2484,13 +2551,13 @@ class Tensor:
         so +-1000 is fine;  the gradient is softmax(x)."""
         dims = _wrap_dims("logsumexp", _dim_arg("logsumexp", dim, axis), self.ndim)
         keep = _keep_arg(keepdim, keepdims)
-        if self.data.size == 0:
+        if self._data.size == 0:
             return (self.exp().sum(dims, keepdim=keep)).log()
-        shift = np.max(self.data, axis=dims, keepdims=True)
+        shift = np.max(self._data, axis=dims, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0).astype(self.dtype)
         with np.errstate(divide="ignore"):  # every term -inf: log(0) = -inf, as PyTorch
             total = (self - shift).exp().sum(dims, keepdim=True).log() + shift
-        return total if keep else total.reshape(np.sum(self.data, axis=dims).shape)
+        return total if keep else total.reshape(np.sum(self._data, axis=dims).shape)
 
     def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
                ) -> Tensor:
@@ -2518,12 +2585,12 @@ class Tensor:
         axis = _wrap_dim(op, dim, self.ndim)
         if self.ndim == 0:
             return _RETURN_TYPES[op](self.clone(), Tensor._make(np.asarray(0), None))
-        running = pick.accumulate(self.data, axis=axis)  # a NaN stays once met, as PyTorch
+        running = pick.accumulate(self._data, axis=axis)  # a NaN stays once met, as PyTorch
         positions = np.arange(self.shape[axis]).reshape(
             (-1,) + (1,) * (self.ndim - axis - 1))
-        hits = self.data == running
+        hits = self._data == running
         if self.dtype.kind == "f":  # after a NaN, the index is the latest NaN's (PyTorch's)
-            hits |= np.isnan(self.data)
+            hits |= np.isnan(self._data)
         index = np.maximum.accumulate(np.where(hits, positions, 0), axis=axis)
         return _RETURN_TYPES[op](self.gather(axis, index), Tensor._make(index, None))
 
@@ -2531,14 +2598,14 @@ class Tensor:
             keepdims: bool | None = None) -> Tensor:
         """True where any element over `dim` is nonzero (bool, no gradient)."""
         dims = _wrap_dims("any", _dim_arg("any", dim, axis), self.ndim)
-        return Tensor._make(np.asarray(np.any(self.data, axis=dims,
+        return Tensor._make(np.asarray(np.any(self._data, axis=dims,
                                               keepdims=_keep_arg(keepdim, keepdims))), None)
 
     def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Tensor:
         """True where every element over `dim` is nonzero (bool, no gradient)."""
         dims = _wrap_dims("all", _dim_arg("all", dim, axis), self.ndim)
-        return Tensor._make(np.asarray(np.all(self.data, axis=dims,
+        return Tensor._make(np.asarray(np.all(self._data, axis=dims,
                                               keepdims=_keep_arg(keepdim, keepdims))), None)
 
     def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False,
@@ -2566,9 +2633,9 @@ class Tensor:
         # PyTorch's gradient is 0 where the norm is 0 and, for p < 1, where x is 0. Adding 1
         # there and taking it away after keeps the values and makes the rules' 0 * inf (NaN)
         # a 0 (the masks are constants, so create_graph sees the same rule).
-        zero = (source.data == 0).astype(source.dtype) if p < 1 else 0
+        zero = (source._data == 0).astype(source.dtype) if p < 1 else 0
         total = ((source.abs() + zero) ** p - zero).sum(dims, keepdim=keepdim)
-        empty = (total.data == 0).astype(total.dtype)
+        empty = (total._data == 0).astype(total.dtype)
         return (total + empty) ** (1.0 / p) - empty
 
     # Shape.
@@ -2584,7 +2651,7 @@ class Tensor:
         tiled = self.reshape(interleaved).expand(expanded)
         result = tiled.reshape([count * size for count, size in zip(sizes, shape)])
         # A copy, as PyTorch's (NumPy made a view when every count is 1)
-        return Clone.apply(result) if np.may_share_memory(result.data, self.data) else result
+        return Clone.apply(result) if np.may_share_memory(result._data, self._data) else result
 
     def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
@@ -2677,11 +2744,11 @@ class Tensor:
         start = offset if offset >= 0 else -offset * cols
         stop = start + (length - 1) * (cols + 1) + 1
         result = flat[..., start : stop : cols + 1] if length else flat[..., :0]
-        if length and not np.may_share_memory(result.data, self.data):  # NumPy copied: the
+        if length and not np.may_share_memory(result._data, self._data):  # NumPy copied: the
             # graph's values are right, but the memory must be self's: NumPy's diagonal view
-            view = self.data.diagonal(offset, first, second)  # (read-only until told)
-            view.flags.writeable = self.data.flags.writeable
-            result.data = view
+            view = self._data.diagonal(offset, first, second)  # (read-only until told)
+            view.flags.writeable = self._data.flags.writeable
+            result._data = view
             _share_counter(self, result)
         return result
 

@@ -164,7 +164,7 @@ def _leaves(inputs: Sequence[Any], dtype: Any = np.float64) -> list[Any]:
     grad; other values (Python numbers, int arrays, axes) unchanged."""
     leaves = []
     for item in inputs:
-        data = item.data if isinstance(item, Tensor) else item
+        data = item._data if isinstance(item, Tensor) else item
         if isinstance(data, np.ndarray | np.floating) and data.dtype.kind == "f":
             leaves.append(Tensor(np.array(data, dtype=dtype), requires_grad=True))
         else:
@@ -191,7 +191,7 @@ def assert_gradients_close(fn: Callable[..., Tensor], *inputs: Any, eps: float =
     for position, (leaf, expected) in enumerate(zip(leaves, numerical)):
         if expected is None:
             continue
-        actual = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.data
+        actual = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad._data
         if actual.shape != leaf.shape:
             raise GradcheckError(f"input {position}: gradient shape {actual.shape}, input "
                                  f"shape {leaf.shape}")
@@ -225,18 +225,18 @@ def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | No
     except ImportError:
         raise unittest.SkipTest("PyTorch is not installed") from None
     leaves = _leaves(arrays)
-    torch_leaves = [torch.tensor(a.data, requires_grad=True) if isinstance(a, Tensor) else a
+    torch_leaves = [torch.tensor(a._data, requires_grad=True) if isinstance(a, Tensor) else a
                     for a in leaves]
     output = fn(*leaves)
     torch_output = (torch_fn or fn)(*torch_leaves)
-    np.testing.assert_allclose(output.data, torch_output.detach().numpy(), rtol=rtol, atol=atol,
+    np.testing.assert_allclose(output._data, torch_output.detach().numpy(), rtol=rtol, atol=atol,
                                err_msg="values differ from PyTorch")
     upstream = np.random.default_rng(seed).standard_normal(output.shape)
     output.backward(upstream)
     torch_output.backward(torch.tensor(upstream))
     for position, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves)):
         if isinstance(leaf, Tensor):
-            mine = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.data
+            mine = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad._data
             theirs = (np.zeros(leaf.shape) if torch_leaf.grad is None
                       else torch_leaf.grad.numpy())
             np.testing.assert_allclose(mine, theirs, rtol=rtol, atol=atol,

@@ -36,7 +36,7 @@ class _TypedTensor(type):
             if data.dtype != cls.dtype:
                 raise TypeError(f"{cls.__name__}: expected a {cls.dtype} Tensor, got "
                                 f"{data.dtype} (use .to(dtype))")
-            return Tensor(data.data, device=device)  # shares the memory, as PyTorch's
+            return Tensor(data._data, device=device)  # shares the memory, as PyTorch's
         return Tensor(np.array(data, dtype=cls.dtype), device=device)
 
     def __instancecheck__(cls, obj: Any) -> bool:

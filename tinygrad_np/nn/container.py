@@ -84,7 +84,7 @@ def _parameter(value: Any) -> Parameter:
     if isinstance(value, Parameter):
         return value
     if isinstance(value, Tensor):
-        return Parameter(value.data)
+        return Parameter(value._data)
     raise TypeError(f"expected a Parameter or Tensor, got {type(value).__name__}")
 
 

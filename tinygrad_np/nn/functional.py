@@ -164,7 +164,7 @@ def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 # ----------------------------------------------------------------- layers
@@ -319,10 +319,10 @@ def batch_norm(
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when not "
                              "training")
-        fixed = tuple(stat.data.astype(x.dtype, copy=False).reshape(shape)
+        fixed = tuple(stat._data.astype(x.dtype, copy=False).reshape(shape)
                       for stat in (running_mean, running_var))
         return Normalize.apply(x, weight, bias, axes, eps, fixed)
-    count = x.data.size // channels if channels else 0
+    count = x._data.size // channels if channels else 0
     if count == 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got an input of shape {x.shape}")
@@ -332,10 +332,10 @@ def batch_norm(
         mean, var = (stat.reshape(channels) for stat in batch_stats)
         with no_grad():
             if running_mean is not None:
-                running_mean.copy_(momentum * mean + (1 - momentum) * running_mean.data)
+                running_mean.copy_(momentum * mean + (1 - momentum) * running_mean._data)
             if running_var is not None:
                 unbiased = var * (count / (count - 1))
-                running_var.copy_(momentum * unbiased + (1 - momentum) * running_var.data)
+                running_var.copy_(momentum * unbiased + (1 - momentum) * running_var._data)
     return out
 
 
@@ -446,7 +446,7 @@ def embedding(
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
                          f"got {weight.shape}")
-    indices = np.array(input.data if isinstance(input, Tensor) else input)  # a copy: kept
+    indices = np.array(input._data if isinstance(input, Tensor) else input)  # a copy: kept
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers (int64 or int32), got "
                         f"{indices.dtype}")
@@ -557,7 +557,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
     num_classes=-1 takes the largest id + 1, as PyTorch.
     """
-    ids = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    ids = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if ids.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer tensor of class ids, got {ids.dtype}")
     if num_classes == -1:
@@ -666,7 +666,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                              "not both")
         allowed = np.tril(np.ones((length, source), dtype=bool))
     elif attn_mask is not None:
-        mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
         if mask.dtype == bool:
             allowed = mask
         else:
@@ -941,7 +941,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     geometry = _pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode,
                               "max_pool2d")[0]
     y = _conv.MaxPool2d.apply(x, geometry)
-    indices = (Tensor(_conv.max_pool_indices(geometry, x.data, y.data)) if return_indices
+    indices = (Tensor(_conv.max_pool_indices(geometry, x._data, y._data)) if return_indices
                else None)
     if unbatched:
         y = y.squeeze(0)
@@ -1079,7 +1079,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
     y = _conv.AdaptiveMaxPool2d.apply(x, *positions)
     if return_indices:
         node = _conv.AdaptiveMaxPool2d()
-        node.forward(x.data, *positions)
+        node.forward(x._data, *positions)
         indices = Tensor((node.positions[2] * width + node.positions[3]).astype(np.int64))
     if unbatched:
         y = y.squeeze(0)

@@ -106,5 +106,5 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
         return F.leaky_relu(x, (lower + upper) / 2, inplace)
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
     slopes = generator().uniform(lower, upper, x.shape)
-    noise = np.where(x.data <= 0, slopes, 1.0).astype(dtype)
+    noise = np.where(x._data <= 0, slopes, 1.0).astype(dtype)
     return x.mul_(noise) if inplace else x * noise

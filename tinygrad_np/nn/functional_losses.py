@@ -40,7 +40,7 @@ def _tensor(x: Any) -> Tensor:
 
 def _constant(x: Any, dtype: np.dtype) -> np.ndarray:
     """A weight or similar constant as an array of the input's dtype."""
-    return np.asarray(x.data if isinstance(x, Tensor) else x).astype(dtype, copy=False)
+    return np.asarray(x._data if isinstance(x, Tensor) else x).astype(dtype, copy=False)
 
 
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
@@ -63,7 +63,7 @@ def _classes_last(x: Any) -> Any:
 def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
                function: str) -> np.ndarray:
     """Check integer targets against (N, C, d...) input; returns them flat."""
-    ids = np.asarray(target.data if isinstance(target, Tensor) else target)
+    ids = np.asarray(target._data if isinstance(target, Tensor) else target)
     if ids.dtype.kind not in "iu":
         raise TypeError(f"{function}: class-index targets must be integers, got {ids.dtype}")
     expected = (input_shape[0], *input_shape[2:])
@@ -89,11 +89,11 @@ def _batched(input: Tensor, target: Any, probabilities: bool, function: str
             raise ValueError(f"{function}: input must have a class axis, got a 0-d tensor")
         return input, target, False
     expected = input.shape if probabilities else ()
-    if tuple(np.shape(target.data if isinstance(target, Tensor) else target)) != expected:
+    if tuple(np.shape(target._data if isinstance(target, Tensor) else target)) != expected:
         raise ValueError(f"{function}: for unbatched input of shape {input.shape} the target "
                          f"must have shape {expected}, got {np.shape(target)}")
     target = target.reshape(1, -1) if probabilities else np.reshape(
-        target.data if isinstance(target, Tensor) else target, (1,))
+        target._data if isinstance(target, Tensor) else target, (1,))
     return input.reshape(1, -1), target, True
 
 
@@ -190,7 +190,7 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
 
 
 def _same_shape(input: Tensor, target: Any, function: str) -> None:
-    if tuple(np.shape(target.data if isinstance(target, Tensor) else target)) != input.shape:
+    if tuple(np.shape(target._data if isinstance(target, Tensor) else target)) != input.shape:
         raise ValueError(f"{function}: target shape {tuple(np.shape(target))} must equal the "
                          f"input shape {input.shape}")
 
@@ -263,10 +263,10 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
         losses = target_t.exp() * (target_t - input)
     elif isinstance(target, Tensor) and target.requires_grad:
         # t log t with 0 log 0 = 0: log of (t + [t == 0]) is 0 where t is 0
-        zero = (target.data == 0).astype(target.dtype)
+        zero = (target._data == 0).astype(target.dtype)
         losses = target * ((target + zero).log() - input)
     else:
-        values = np.asarray(target.data if isinstance(target, Tensor) else target)
+        values = np.asarray(target._data if isinstance(target, Tensor) else target)
         with np.errstate(divide="ignore", invalid="ignore"):
             entropy = np.where(values > 0, values * np.log(np.where(values > 0, values, 1)), 0)
         # a Tensor target stays one in the product, so Mul checks its version at backward

@@ -39,7 +39,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noq
     reduction = legacy_reduction(size_average, reduce, reduction, "hinge_embedding_loss")
     input = _tensor(input)
     target = _target(target, input)
-    target = target.data if isinstance(target, Tensor) else target
+    target = target._data if isinstance(target, Tensor) else target
     zeros = input * 0
     losses = (where(target != 1, (margin - input).clamp(min=0), zeros)
               + where(target != -1, input, zeros))
@@ -89,7 +89,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     squares = ((input1 * input1).sum(dim=dim) + epsilon) * ((input2 * input2).sum(dim=dim)
                                                             + epsilon)
     cos = dot / squares.sqrt()
-    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    target = np.asarray(target._data if isinstance(target, Tensor) else target)
     zeros = cos * 0
     losses = (where(target == 1, 1 - cos, zeros)
               + where(target == -1, (cos - margin).clamp(min=0), zeros))
@@ -126,7 +126,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
         elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
             raise ValueError(f"gaussian_nll_loss: var of shape {var.shape} does not fit input "
                              f"of shape {input.shape}")
-    if np.any(var.data < 0):
+    if np.any(var._data < 0):
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
     var = var + (var.clamp(min=eps) - var).detach()  # clamped values, identity gradient
     losses = 0.5 * (var.log() + (input - _target(target, input)) ** 2 / var)
@@ -148,7 +148,7 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa
     else:
         losses = input - target * (input + eps).log()
     if full:
-        counts = np.asarray(target.data if isinstance(target, Tensor) else target)
+        counts = np.asarray(target._data if isinstance(target, Tensor) else target)
         with np.errstate(divide="ignore", invalid="ignore"):
             stirling = (counts * np.log(counts) - counts + 0.5 * np.log(2 * np.pi * counts))
         losses = losses + np.where(counts > 1, stirling, 0).astype(input.dtype)
@@ -166,7 +166,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     input = _tensor(input)
     single = input.ndim == 1
     logits = input.unsqueeze(0) if single else input
-    ids = np.asarray(target.data if isinstance(target, Tensor) else target).reshape(-1)
+    ids = np.asarray(target._data if isinstance(target, Tensor) else target).reshape(-1)
     classes = logits.shape[1]
     if ids.shape[0] != logits.shape[0] or np.any((ids < 0) | (ids >= classes)):
         raise ValueError(f"multi_margin_loss: targets {ids.tolist()} do not fit input of shape "
@@ -176,7 +176,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     if p == 2:
         losses = losses * losses
     if weight is not None:
-        row_weights = np.asarray(weight.data if isinstance(weight, Tensor) else weight)[ids]
+        row_weights = np.asarray(weight._data if isinstance(weight, Tensor) else weight)[ids]
         losses = losses * row_weights.astype(input.dtype)[:, None]
     others = (np.arange(classes)[None, :] != ids[:, None]).astype(input.dtype)
     losses = (losses * others).sum(dim=1) / classes

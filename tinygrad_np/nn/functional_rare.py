@@ -26,7 +26,7 @@ def _mask(condition: np.ndarray, like: Tensor) -> np.ndarray:
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """y = x where |x| > lambd, else 0."""
     x = _tensor(x)
-    return x * _mask(np.abs(x.data) > lambd, x)
+    return x * _mask(np.abs(x._data) > lambd, x)
 
 
 def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
@@ -46,7 +46,7 @@ def tanhshrink(x: Tensor) -> Tensor:
 def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """y = x where x > threshold, else value."""
     x = _tensor(x)
-    keep = _mask(x.data > threshold, x)
+    keep = _mask(x._data > threshold, x)
     return x * keep + (1 - keep) * value
 
 
@@ -72,5 +72,5 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
                          f"{x.shape} (1 or {x.shape[1] if x.ndim > 1 else 1} values)")
     if x.ndim > 1:
         weight = weight.reshape((weight.shape[0],) + (1,) * (x.ndim - 2))
-    positive = _mask(x.data > 0, x)
+    positive = _mask(x._data > 0, x)
     return x * (positive + weight * (1 - positive))

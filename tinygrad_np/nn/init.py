@@ -69,13 +69,13 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Write `values` into the tensor in place (cast to its dtype), unrecorded. A writable
-    ndarray is filled in place; a parameter's `.data` (read-only here) is refused, naming
-    the fix, rather than failing on a missing `copy_`."""
+    ndarray is filled in place; a read-only one (`p.numpy()` of a parameter) is refused,
+    naming the fix, rather than failing on a missing `copy_`."""
     if isinstance(tensor, np.ndarray):
         if not tensor.flags.writeable:
-            raise TypeError("nn.init: got a read-only NumPy array (here `p.data` is the "
-                            "parameter's array, read-only): pass the tensor itself, e.g. "
-                            "nn.init.normal_(m.weight, 0.0, 0.02)")
+            raise TypeError("nn.init: got a read-only NumPy array (a parameter's numpy()): "
+                            "pass the tensor itself, e.g. nn.init.normal_(m.weight, 0.0, "
+                            "0.02), or its .data")
         tensor[...] = values
         return tensor
     with no_grad():

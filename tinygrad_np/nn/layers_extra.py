@@ -129,7 +129,7 @@ def _bags(ids: np.ndarray, offsets: Any, include_last_offset: bool
         raise ValueError(f"embedding_bag: input has to be 1D or 2D, got shape {ids.shape}")
     if offsets is None:
         raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None")
-    offs = np.asarray(offsets.data if isinstance(offsets, Tensor) else offsets)
+    offs = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
     if offs.ndim != 1 or offs.dtype.kind not in "iu":
         raise ValueError(f"embedding_bag: offsets has to be a 1D integer tensor, got "
                          f"{offs.dtype} of shape {offs.shape}")
@@ -167,7 +167,7 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
                                   f"(got mode={mode!r}). Please open a feature request on "
                                   "GitHub.")
     weight = _tensor(weight)
-    ids = np.asarray(input.data if isinstance(input, Tensor) else input)
+    ids = np.asarray(input._data if isinstance(input, Tensor) else input)
     if ids.dtype.kind not in "iu":
         raise TypeError(f"embedding_bag: indices must be integers, got {ids.dtype}")
     flat, starts, ends = _bags(ids, offsets, include_last_offset)
@@ -239,7 +239,7 @@ class EmbeddingBag(Module):
                         include_last_offset: bool = False,
                         padding_idx: int | None = None) -> EmbeddingBag:
         """An EmbeddingBag holding `embeddings` (2-D); frozen unless `freeze=False`."""
-        table = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        table = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if table.ndim != 2:
             raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got "
                              f"shape {table.shape}")

@@ -76,11 +76,11 @@ class LazyLinear(Linear):
         self.in_features = in_features = input.shape[-1]
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         self.weight.materialize((self.out_features, in_features))
-        self.weight.data = _read_only(generator().uniform(
+        self.weight._data = _read_only(generator().uniform(
             -bound, bound, (self.out_features, in_features)).astype(self.weight.dtype))
         if self.bias is not None:
             self.bias.materialize((self.out_features,))
-            self.bias.data = _read_only(generator().uniform(
+            self.bias._data = _read_only(generator().uniform(
                 -bound, bound, self.out_features).astype(self.bias.dtype))
         self.__class__ = Linear
 

@@ -377,9 +377,9 @@ class Module:
             tensors += [buffer for buffer in buffers() if isinstance(buffer, Tensor)]
         for tensor in tensors:
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
-                tensor.data = tensor.data.astype(dtype)
+                tensor._data = tensor._data.astype(dtype)
                 if tensor.grad is not None:
-                    tensor.grad = Tensor(tensor.grad.data.astype(dtype))
+                    tensor.grad = Tensor(tensor.grad._data.astype(dtype))
 
     def float(self) -> Module:
         """Floating-point parameters and buffers to float32, in place; returns self."""
@@ -415,7 +415,7 @@ class Module:
         """
         state = OrderedDict() if destination is None else destination
         for name, tensor in self._unique_state("state_dict").items():
-            state[prefix + name] = tensor if keep_vars else Tensor._make(tensor.data.copy(), None)
+            state[prefix + name] = tensor if keep_vars else Tensor._make(tensor._data.copy(), None)
         return state
 
     def _unique_state(self, caller: str) -> dict[str, Tensor]:
@@ -500,7 +500,7 @@ class Module:
 def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray | str:
     """`value` converted to the parameter's dtype, or the text of what is wrong with it."""
     if isinstance(value, Tensor):
-        array = value.data
+        array = value._data
     elif isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
     elif type(value).__module__.startswith("torch") and hasattr(value, "detach"):

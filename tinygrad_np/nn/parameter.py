@@ -46,7 +46,7 @@ class UninitializedParameter(Parameter):
     def materialize(self, shape: tuple[int, ...], dtype: Any = None) -> None:
         array = np.zeros(shape, dtype=self.dtype if dtype is None else dtype)
         array.flags.writeable = not self.requires_grad  # a leaf's array is read-only
-        self.data = array
+        self._data = array
         self.__class__ = Parameter
 
     def __repr__(self) -> str:

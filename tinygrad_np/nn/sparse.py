@@ -62,7 +62,7 @@ class Embedding(Module):
     ) -> Embedding:
         """An Embedding holding `embeddings` (2-D, shared, not copied); frozen (no gradient)
         unless `freeze=False`. The padding row is not zeroed."""
-        table = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        table = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if table.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{table.shape}")
@@ -92,7 +92,7 @@ def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,
         if padding_idx is not None:
             table[padding_idx] = 0
         return table, padding_idx
-    table = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    table = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
     if table.shape != (num_embeddings, embedding_dim):
         raise ValueError(f"{layer}: _weight has shape {table.shape}, expected "
                          f"({num_embeddings}, {embedding_dim})")

@@ -41,7 +41,7 @@ def _float_mask(mask: Any, name: str, dtype: Any) -> Any:
     mask is kept (a Tensor, so a learnt mask gets its gradient)."""
     if mask is None:
         return None
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if array.dtype == bool:
         return np.where(array, -np.inf, 0.0).astype(dtype)
     if array.dtype.kind != "f":
@@ -266,7 +266,7 @@ def _detect_is_causal_mask(mask: Any, size: int | None = None) -> bool:
     """PyTorch's _detect_is_causal_mask: is `mask` the float causal mask of its size?"""
     if mask is None:
         return False
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     size = array.shape[-2] if size is None and array.ndim >= 2 else size
     return (array.shape == (size, size) and array.dtype.kind == "f"
             and np.array_equal(array, _causal_mask(size, array.dtype)))

@@ -303,7 +303,7 @@ class MaxPool2d(Function):
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
         if xp.is_tensor(grad_output):
-            positions = _winner_positions(ctx.geometry, _winners(ctx.geometry, x.data, y.data))
+            positions = _winner_positions(ctx.geometry, _winners(ctx.geometry, x._data, y._data))
             return xp.index_add(grad_output, positions, x.shape), None
         geometry = ctx.geometry
         g = grad_output.transpose(1, 2, 3, 0)

@@ -117,7 +117,7 @@ class CrossEntropy(Function):
 
 
 def _array(x):
-    return x.data if xp.is_tensor(x) else x
+    return x._data if xp.is_tensor(x) else x
 
 
 # PyTorch clamps each log at -100 so that p = 0 or 1 gives a large finite loss, not inf.

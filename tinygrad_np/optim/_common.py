@@ -32,4 +32,4 @@ def scalar_state(value: float) -> Tensor:
 def scalar_value(state: Tensor) -> float:
     """A scalar state's value as PyTorch's `.item()` gives it (rounded to the scalar dtype,
     also after `load_state_dict`, which casts state arrays to the parameter's dtype)."""
-    return float(scalar_dtype()(state.data))
+    return float(scalar_dtype()(state._data))

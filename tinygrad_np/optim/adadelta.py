@@ -53,7 +53,7 @@ class Adadelta(Optimizer):
                     continue
                 state = self._stepped_state(param, "square_avg", "acc_delta")
                 grad = regularized_grad(param, group)
-                square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
+                square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
                 scratch = self._scratch_for(param)
                 square_avg *= rho
                 square_avg += np.multiply(grad, 1 - rho, scratch) * grad

@@ -48,7 +48,7 @@ class Adagrad(Optimizer):
     def _init_state(self, param: Tensor, initial_value: float) -> None:
         state = self.state[param]
         state["step"] = 0.0
-        state["sum"] = Tensor(np.full_like(param.data, initial_value))
+        state["sum"] = Tensor(np.full_like(param._data, initial_value))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter that has a gradient."""
@@ -63,7 +63,7 @@ class Adagrad(Optimizer):
                 state["step"] += 1
                 grad = regularized_grad(param, group)
                 lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                total = state["sum"].data
+                total = state["sum"]._data
                 scratch = self._scratch_for(param)
                 total += np.multiply(grad, grad, scratch)
                 np.sqrt(total, scratch)

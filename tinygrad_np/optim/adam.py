@@ -81,7 +81,7 @@ class Adam(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                p, grad = param.data, param.grad.data
+                p, grad = param._data, param.grad._data
                 state = self.state[param]
                 if not state:
                     state["step"] = 0.0
@@ -91,7 +91,7 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = Tensor(np.zeros_like(p))
                 state["step"] += 1
                 step = state["step"]
-                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 scratch = self._scratch_for(param)
                 if maximize:
                     grad = -grad
@@ -108,7 +108,7 @@ class Adam(Optimizer):
                 scratch *= grad
                 v += scratch
                 if amsgrad:
-                    v_max = state["max_exp_avg_sq"].data
+                    v_max = state["max_exp_avg_sq"]._data
                     np.maximum(v_max, v, out=v_max)
                     v = v_max
                 # scratch = sqrt(v) / sqrt(1 - beta2^t) + eps; the step: lr / (1 - beta1^t) m / it

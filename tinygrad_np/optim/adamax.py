@@ -52,7 +52,7 @@ class Adamax(Optimizer):
                     continue
                 state = self._stepped_state(param, "exp_avg", "exp_inf")
                 grad = regularized_grad(param, group)
-                m, u = state["exp_avg"].data, state["exp_inf"].data
+                m, u = state["exp_avg"]._data, state["exp_inf"]._data
                 scratch = self._scratch_for(param)
                 lerp_(m, grad, 1 - beta1, scratch)
                 u *= beta2

@@ -53,13 +53,13 @@ class ASGD(Optimizer):
                 eta, mu = scalar_value(state["eta"]), scalar_value(state["mu"])
                 scratch = self._scratch_for(param)
                 self._update_(param, np.multiply(grad, eta, scratch), 1 - lambd * eta)
-                ax = state["ax"].data
+                ax = state["ax"]._data
                 if mu != 1:
-                    np.subtract(param.data, ax, scratch)
+                    np.subtract(param._data, ax, scratch)
                     scratch *= mu
                     ax += scratch
                 else:
-                    ax[...] = param.data
+                    ax[...] = param._data
                 step = state["step"]
                 state["eta"] = scalar_state(lr / ((1 + lambd * lr * step) ** group["alpha"]))
                 state["mu"] = scalar_state(1 / max(1, step - group["t0"]))

@@ -25,7 +25,7 @@ def _moments(optimizer: Optimizer, param: Tensor, group: dict[str, Any],
     moments m = lerp(m, g, 1 - beta1), v = beta2 v + (1 - beta2) g g. Returns the state, g,
     and the decoupled decay's scale for `_update_` (None without it)."""
     state = optimizer._stepped_state(param, "exp_avg", "exp_avg_sq", **extra)
-    p, grad = param.data, param.grad.data
+    p, grad = param._data, param.grad._data
     grad = -grad if group["maximize"] else grad
     lr, weight_decay, scale = group["lr"], group["weight_decay"], None
     if weight_decay:
@@ -35,8 +35,8 @@ def _moments(optimizer: Optimizer, param: Tensor, group: dict[str, Any],
             grad = grad + weight_decay * p
     beta1, beta2 = group["betas"]
     scratch = optimizer._scratch_for(param)
-    lerp_(state["exp_avg"].data, grad, 1 - beta1, scratch)
-    v = state["exp_avg_sq"].data
+    lerp_(state["exp_avg"]._data, grad, 1 - beta1, scratch)
+    v = state["exp_avg_sq"]._data
     v *= beta2
     np.multiply(grad, 1 - beta2, scratch)
     scratch *= grad
@@ -90,11 +90,11 @@ class NAdam(Optimizer):
                 mu_product = float(kind(kind(scalar_value(state["mu_product"])) * kind(mu)))
                 state["mu_product"] = scalar_state(mu_product)
                 scratch = self._scratch_for(param)
-                np.divide(state["exp_avg_sq"].data, 1 - beta2**step, scratch)
+                np.divide(state["exp_avg_sq"]._data, 1 - beta2**step, scratch)
                 np.sqrt(scratch, scratch)
                 scratch += group["eps"]
                 amount = grad * (lr * (1.0 - mu) / (1.0 - mu_product)) / scratch
-                np.divide(state["exp_avg"].data, scratch, scratch)
+                np.divide(state["exp_avg"]._data, scratch, scratch)
                 scratch *= lr * mu_next / (1.0 - mu_product * mu_next)
                 scratch += amount
                 self._update_(param, scratch, scale)
@@ -141,12 +141,12 @@ class RAdam(Optimizer):
                 rho_inf = 2 / (1 - beta2) - 1
                 rho_t = rho_inf - 2 * step * (beta2**step) / correction2
                 scratch = self._scratch_for(param)
-                np.divide(state["exp_avg"].data, 1 - beta1**step, scratch)
+                np.divide(state["exp_avg"]._data, 1 - beta1**step, scratch)
                 scratch *= lr
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                    denominator = np.sqrt(state["exp_avg_sq"].data) + group["eps"]
+                    denominator = np.sqrt(state["exp_avg_sq"]._data) + group["eps"]
                     scratch *= correction2**0.5 / denominator
                     scratch *= rect
                 self._update_(param, scratch, scale)

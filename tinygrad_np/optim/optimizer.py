@@ -22,7 +22,7 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tens
 def _update_unlocking(param: Tensor, amount: np.ndarray, scale: float | None = None) -> None:
     """values = values * scale - amount, making the array writable for the moment (see
     `Optimizer._update_`, which takes this path only when it knows no writable alias)."""
-    array = param.data
+    array = param._data
     flags = array.flags
     locked = not flags.writeable  # a parameter's array is read-only outside in-place ops
     try:
@@ -44,7 +44,7 @@ def _update_unlocking(param: Tensor, amount: np.ndarray, scale: float | None = N
 def _writable_memory(param: Tensor) -> np.ndarray | None:
     """The writable array behind a parameter's read-only view (the same memory, layout and
     dtype: what `requires_grad_` made the view of), or None when there is none."""
-    array = param.data
+    array = param._data
     if array.flags.writeable:
         return array
     base = array.base
@@ -185,7 +185,7 @@ class Optimizer:
         weight decay. A parameter's array is a read-only view; the writable array behind it is
         looked up once (toggling the flag costs more than a small parameter's arithmetic).
         """
-        array = param.data
+        array = param._data
         known = self._writable.get(param)
         if known is None or known[0] is not array or (  # the first step, a new array, or a
                 known[1] is not array and known[1] is not array.base):  # copied optimizer
@@ -212,7 +212,7 @@ class Optimizer:
         if not state:
             state["step"] = 0.0
             state.update(initial)
-            state.update((name, Tensor(np.zeros_like(param.data))) for name in zeros)
+            state.update((name, Tensor(np.zeros_like(param._data))) for name in zeros)
         state["step"] += 1
         return state
 
@@ -220,7 +220,7 @@ class Optimizer:
         """One reused work array per parameter (same shape and dtype), so a step allocates
         nothing after the first."""
         scratch = self._scratch.get(param)
-        array = param.data
+        array = param._data
         if scratch is None or scratch.shape != array.shape or scratch.dtype is not array.dtype:
             scratch = self._scratch[param] = np.empty_like(array)
         return scratch
@@ -293,7 +293,7 @@ def _state_value(key: str, value: Any, param: Tensor) -> Any:
     if key == "step":
         return float(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
     if isinstance(value, (Tensor, np.ndarray)):
-        array = value.data if isinstance(value, Tensor) else value
+        array = value._data if isinstance(value, Tensor) else value
         dtype = param.dtype if array.dtype.kind == "f" and param.dtype.kind == "f" else None
         return Tensor(np.array(array, dtype=dtype, copy=True))
     return copy.deepcopy(value)
@@ -317,9 +317,9 @@ def check_not_differentiable(owner: str, differentiable: bool) -> None:
 def regularized_grad(param: Tensor, group: dict[str, Any]) -> np.ndarray:
     """The gradient the update rules start from: -grad with maximize, plus the L2 penalty
     weight_decay * p (a new array when either applies; never written into)."""
-    grad = param.grad.data
+    grad = param.grad._data
     if group["maximize"]:
         grad = -grad
     if group["weight_decay"]:
-        grad = grad + group["weight_decay"] * param.data
+        grad = grad + group["weight_decay"] * param._data
     return grad

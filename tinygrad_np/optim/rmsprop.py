@@ -57,18 +57,18 @@ class RMSprop(Optimizer):
                     *["grad_avg"] * bool(group["centered"]))
                 grad = regularized_grad(param, group)
                 scratch = self._scratch_for(param)
-                square_avg = state["square_avg"].data
+                square_avg = state["square_avg"]._data
                 square_avg *= alpha
                 square_avg += np.multiply(grad, 1 - alpha, scratch) * grad
                 if group["centered"]:
-                    grad_avg = state["grad_avg"].data
+                    grad_avg = state["grad_avg"]._data
                     lerp_(grad_avg, grad, 1 - alpha, scratch)
                     denominator = np.sqrt(square_avg - grad_avg * grad_avg)
                 else:
                     denominator = np.sqrt(square_avg)
                 denominator += eps
                 if momentum > 0:
-                    buffer = state["momentum_buffer"].data
+                    buffer = state["momentum_buffer"]._data
                     buffer *= momentum
                     buffer += np.divide(grad, denominator, scratch)
                     self._update_(param, np.multiply(buffer, lr, scratch))

@@ -56,12 +56,12 @@ class Rprop(Optimizer):
                 state = self.state[param]
                 if not state:
                     state["step"] = 0.0
-                    state["prev"] = Tensor(np.zeros_like(param.data))
-                    state["step_size"] = Tensor(np.full_like(param.data, group["lr"]))
+                    state["prev"] = Tensor(np.zeros_like(param._data))
+                    state["step_size"] = Tensor(np.full_like(param._data, group["lr"]))
                 state["step"] += 1
-                grad = param.grad.data
+                grad = param.grad._data
                 grad = -grad if group["maximize"] else grad.copy()
-                prev, step_size = state["prev"].data, state["step_size"].data
+                prev, step_size = state["prev"]._data, state["step_size"]._data
                 sign = np.sign(grad * prev)
                 flipped = sign < 0
                 factor = np.where(sign > 0, etaplus, np.where(flipped, etaminus, 1.0))

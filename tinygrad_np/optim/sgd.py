@@ -55,7 +55,7 @@ class SGD(Optimizer):
             for param in group["params"]:
                 if param._grad is None:
                     continue
-                p, grad = param.data, param._grad.data
+                p, grad = param._data, param._grad._data
                 scratch = self._scratch_for(param)
                 if weight_decay:
                     np.multiply(p, weight_decay, scratch)
@@ -74,9 +74,9 @@ class SGD(Optimizer):
         buffer = state.get("momentum_buffer")
         if buffer is None:
             buffer = state["momentum_buffer"] = Tensor(np.array(grad, dtype=param.dtype))
-            b = buffer.data
+            b = buffer._data
         else:
-            b = buffer.data
+            b = buffer._data
             b *= momentum
             if dampening:  # never with nesterov: grad is not needed after this
                 b += np.multiply(grad, 1 - dampening, scratch)

@@ -82,7 +82,7 @@ class TensorDataset(Dataset):
 
     def _batch(self, indices: np.ndarray) -> list[Tensor]:
         """The default-collated batch of `indices` in one indexing per tensor."""
-        return [Tensor(tensor.data[indices]) for tensor in self.tensors]
+        return [Tensor(tensor._data[indices]) for tensor in self.tensors]
 
 
 class Subset(Dataset):
@@ -213,7 +213,7 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
                  generator: Any = None) -> None:
-        weights = np.asarray(weights.data if isinstance(weights, Tensor) else weights,
+        weights = np.asarray(weights._data if isinstance(weights, Tensor) else weights,
                              dtype=np.float64)
         if weights.ndim != 1 or np.any(weights < 0) or not np.all(np.isfinite(weights)):
             raise ValueError("WeightedRandomSampler: weights must be a 1-D sequence of finite, "
@@ -272,7 +272,7 @@ def default_collate(batch: list[Any]) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return Tensor(np.stack([sample.data for sample in batch]))
+        return Tensor(np.stack([sample._data for sample in batch]))
     if isinstance(elem, (np.ndarray, np.generic)):
         return Tensor(np.stack(batch))
     if isinstance(elem, bool):

@@ -83,11 +83,11 @@ def replay(root: Tensor, seed: Any = None, on_step: Any = None) -> dict[Any, np.
     if root.grad_fn is None:
         return {}
     if seed is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(f"trace_backward: the output has shape {root.shape}; pass "
                                "gradient= (or trace a .sum())")
         seed = np.ones(root.shape, root.dtype)
-    seed = np.asarray(seed.data if isinstance(seed, Tensor) else seed, dtype=root.dtype)
+    seed = np.asarray(seed._data if isinstance(seed, Tensor) else seed, dtype=root.dtype)
     report = on_step or (lambda kind, **details: None)
     report("seed", node=root.grad_fn, gradient=seed)
     pending: dict[Any, Any] = {root.grad_fn: seed}
@@ -113,7 +113,7 @@ def replay(root: Tensor, seed: Any = None, on_step: Any = None) -> dict[Any, np.
         for position, (parent, grad) in enumerate(zip(node.parents, grads)):
             if parent is None or grad is None:
                 continue
-            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
             report("send", node=node, position=position, target=parent, gradient=grad)
             shape = _shape_of(parent)
             if grad.shape != shape:
@@ -364,7 +364,7 @@ def graph_stats(tensor: Tensor) -> GraphStats:
         raise TypeError(f"graph_stats: expected a Tensor, got {type(tensor).__name__}")
     if tensor.grad_fn is None:
         leaf = int(tensor.requires_grad)
-        return GraphStats(0, 0, Counter(), leaf, tensor.data.size * leaf, 0, 0, 0)
+        return GraphStats(0, 0, Counter(), leaf, tensor._data.size * leaf, 0, 0, 0)
     order = topological_order([tensor.grad_fn])
     ops = Counter(type(node).__name__ for node in order)
     depth: dict[Any, int] = {}
@@ -399,5 +399,5 @@ def graph_stats(tensor: Tensor) -> GraphStats:
             hold(value)
     return GraphStats(
         nodes=len(order), depth=depth[tensor.grad_fn], ops=ops, parameters=len(leaves),
-        parameter_elements=sum(leaf.data.size for leaf in leaves.values()), inputs=len(inputs),
+        parameter_elements=sum(leaf._data.size for leaf in leaves.values()), inputs=len(inputs),
         saved_bytes=sum(buffers.values()), reused=sum(1 for n in uses.values() if n > 1))

@@ -117,7 +117,7 @@ def _tensor_problem(data: Any, grad: Any) -> str:
 def _grad_array(tensor: Tensor) -> np.ndarray | None:
     """A leaf's gradient as an array (it is a Tensor, possibly one with its own graph)."""
     grad = tensor.grad
-    return None if grad is None else np.asarray(grad.data)
+    return None if grad is None else np.asarray(grad._data)
 
 
 # Drawing keeps the values of micrograd-sized results (at most SMALL_RESULT elements: scalars
@@ -202,7 +202,7 @@ def _is_number(value: Any) -> bool:
 def _constant_name(array: np.ndarray) -> str | None:
     """The name of the named constant Tensor holding `array`, if there is one."""
     for tensor in list(named_tensors.values()):
-        if tensor.data is array and tensor.grad_fn is None:
+        if tensor._data is array and tensor.grad_fn is None:
             return tensor.name
     return None
 
@@ -215,7 +215,7 @@ def _intermediate_grads(tensor: Tensor, order: list[Function]) -> dict[Any, np.n
     only if the replay gives every leaf exactly the `.grad` it holds, that is, when the
     picture is of one backward() from this output.
     """
-    if tensor.data.size != 1 or len(order) > MAX_REPLAY:
+    if tensor._data.size != 1 or len(order) > MAX_REPLAY:
         return {}
     leaves = {id(p): p for node in order for p in node.parents if isinstance(p, Tensor)}
     if not leaves or any(leaf.grad is None for leaf in leaves.values()):
@@ -229,7 +229,7 @@ def _intermediate_grads(tensor: Tensor, order: list[Function]) -> dict[Any, np.n
     for leaf in leaves.values():
         grad = grads.get(leaf)
         if grad is None or grad.shape != leaf.shape or not np.allclose(
-                leaf.grad.data, grad, rtol=1e-6, atol=1e-12, equal_nan=True):
+                leaf.grad._data, grad, rtol=1e-6, atol=1e-12, equal_nan=True):
             return {}
     return grads
 
@@ -260,8 +260,8 @@ def trace(tensor: Tensor) -> Graph:
     if root is None:  # a leaf or a constant: the graph is the tensor alone
         grad = _grad_array(tensor)
         add(LEAF if tensor.requires_grad else INPUT, name=tensor.name, shape=tensor.shape,
-            dtype=tensor.dtype, data=tensor.data, grad=grad,
-            problem=_tensor_problem(tensor.data, grad))
+            dtype=tensor.dtype, data=tensor._data, grad=grad,
+            problem=_tensor_problem(tensor._data, grad))
         return Graph(nodes, edges)
 
     produced: dict[int, str] = {}  # id(op node) -> id of the tensor node it outputs
@@ -280,7 +280,7 @@ def trace(tensor: Tensor) -> Graph:
                     grad = _grad_array(parent)
                     sources[id(parent)] = add(
                         LEAF, name=parent.name, shape=parent.shape, dtype=parent.dtype,
-                        data=parent.data, grad=grad, problem=_tensor_problem(parent.data, grad),
+                        data=parent._data, grad=grad, problem=_tensor_problem(parent._data, grad),
                     ).id
                 input_ids.append(sources[id(parent)])
             elif isinstance(held.get(position), np.ndarray) and not _is_number(held[position]):
@@ -313,7 +313,7 @@ def trace(tensor: Tensor) -> Graph:
         if function is root:
             grad = _grad_array(tensor) if grad is None else grad
             result = add(OUTPUT, name=tensor.name, shape=tensor.shape, dtype=tensor.dtype,
-                         data=tensor.data, grad=grad, problem=_tensor_problem(tensor.data, grad))
+                         data=tensor._data, grad=grad, problem=_tensor_problem(tensor._data, grad))
         elif output is not None:
             result = add(INTERMEDIATE, name=name, shape=output.shape, dtype=output.dtype,
                          data=output, grad=grad, problem=_tensor_problem(output, grad))
