@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
+from tinygrad_np.ops.elementwise import sign
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -441,10 +442,11 @@ class _PiecewiseConstant(Function):
 
 
 class Sign(_PiecewiseConstant):
-    """y = sign(x) (-1, 0 or 1);  dx = 0."""
+    """y = sign(x) (-1, 0 or 1; 0 at NaN, as PyTorch, where NumPy gives NaN);  dx = 0."""
 
     def forward(ctx, x):
-        return x.copy() if x.dtype == bool else np.sign(x)
+        return x.copy() if x.dtype == bool else sign(x)
+
 
 
 class Floor(_PiecewiseConstant):
