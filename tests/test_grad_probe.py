@@ -156,3 +156,21 @@ def test_nan_and_inf_rules_match_torch(name):
     values = [INF, -INF, 3.0, -3.0, 0.0] if name == "hardswish_inf" else [NAN, INF, -INF, 0.0,
                                                                           -1.0, 2.0]
     assert_like_torch(fn, values, second=False)
+
+
+# ---------------------------------------------------------------- logit(eps), twice
+def test_logit_with_eps_differentiates_twice():
+    # was: RuntimeError (it saved the clamped input, a derived value)
+    values = [0.5, 0.9, 0.2, 1e-4, 0.0]
+    _, first, second = ours(lambda lib, x: x.logit(eps=1e-3), values)
+    exact_first = lambda x: 1 / (x * (1 - x))  # noqa: E731
+    np.testing.assert_allclose(first[:3], exact_first(np.array(values[:3])))
+    assert first[3] == first[4] == 0.0  # clamped: constant
+    step = 1e-6
+    central = [(exact_first(x + step) - exact_first(x - step)) / (2 * step) for x in values[:3]]
+    np.testing.assert_allclose(second[:3], central, rtol=1e-6)
+    assert second[3] == second[4] == 0.0
+    torch = pytest.importorskip("torch")
+    theirs = grads(torch, lambda lib, x: x.logit(eps=1e-3), values[:4])
+    for got, expected in zip((first[:4], second[:4]), theirs[1:]):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)

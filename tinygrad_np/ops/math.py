@@ -114,18 +114,22 @@ class Erf(Function):
 @xp.quiet
 class Logit(Function):
     """y = log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given;
-    dx = g / (x (1 - x)), as PyTorch 0 outside [eps, 1 - eps] (with eps), NaN outside [0, 1]."""
+    dx = g / (x (1 - x)), as PyTorch 0 outside [eps, 1 - eps] (with eps), NaN outside [0, 1].
+
+    The input itself is saved (clamped again in backward), so create_graph works with eps.
+    """
 
     def forward(ctx, x, eps):
         lo, hi, outside = (0, 1, np.nan) if eps is None else (eps, 1 - eps, 0)
         ctx.scale = np.where((x < lo) | (x > hi), outside, 1).astype(x.dtype)
-        if eps is not None:
-            x = np.clip(x, lo, hi)
+        ctx.bounds = None if eps is None else (lo, hi)
         ctx.save_for_backward(x)
+        x = x if eps is None else np.clip(x, lo, hi)
         return np.log(x / (1 - x))
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
+        x = x if ctx.bounds is None else x.clip(*ctx.bounds)
         return grad_output * ctx.scale / (x * (1 - x)), None
 
 
