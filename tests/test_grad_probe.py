@@ -174,3 +174,20 @@ def test_logit_with_eps_differentiates_twice():
     theirs = grads(torch, lambda lib, x: x.logit(eps=1e-3), values[:4])
     for got, expected in zip((first[:4], second[:4]), theirs[1:]):
         np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- empty dims
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((3, 0), -1), ((0, 4), 1)])
+def test_sort_and_topk_of_an_empty_dim_are_empty(shape, dim):
+    # was IndexError: sort: cannot pick from an empty dim (PyTorch returns empty tensors)
+    x = tg.zeros(*shape, requires_grad=True)
+    values, indices = x.sort(dim, descending=True)
+    top, top_indices = x.topk(0, dim)
+    assert values.shape == indices.shape == x.argsort(dim).shape == shape
+    assert indices.dtype == top_indices.dtype == tg.int64
+    expected_top = tuple(0 if i == dim % len(shape) else n for i, n in enumerate(shape))
+    assert top.shape == expected_top
+    (grad,) = tg.autograd.grad(values.sum() + top.sum(), x)
+    assert grad.shape == shape
+    with pytest.raises(IndexError, match="max: cannot pick from an empty dim"):
+        x.max(dim)  # a reduction of an empty dim still raises, as PyTorch
