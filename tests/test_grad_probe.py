@@ -189,5 +189,6 @@ def test_sort_and_topk_of_an_empty_dim_are_empty(shape, dim):
     assert top.shape == expected_top
     (grad,) = tg.autograd.grad(values.sum() + top.sum(), x)
     assert grad.shape == shape
-    with pytest.raises(IndexError, match="max: cannot pick from an empty dim"):
-        x.max(dim)  # a reduction of an empty dim still raises, as PyTorch
+    if shape[dim] == 0:
+        with pytest.raises(IndexError, match="max: cannot pick from an empty dim"):
+            x.max(dim)  # a reduction of an empty dim still raises, as PyTorch
