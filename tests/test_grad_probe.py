@@ -192,3 +192,13 @@ def test_sort_and_topk_of_an_empty_dim_are_empty(shape, dim):
     if shape[dim] == 0:
         with pytest.raises(IndexError, match="max: cannot pick from an empty dim"):
             x.max(dim)  # a reduction of an empty dim still raises, as PyTorch
+
+
+def test_hinge_embedding_loss_at_infinity():
+    # was NaN (a zeros tensor made as input * 0)
+    fn = (lambda lib, x: lib.nn.functional.hinge_embedding_loss(  # noqa: E731
+        x, lib.tensor([1.0, 1.0, -1.0, -1.0, 1.0], dtype=lib.float64), reduction="none"))
+    value, first, _ = ours(fn, [INF, -INF, INF, -INF, 2.0], second=False)
+    np.testing.assert_array_equal(value, [INF, -INF, 0.0, INF, 2.0])
+    np.testing.assert_array_equal(first, [1.0, 1.0, 0.0, -1.0, 1.0])
+    assert_like_torch(fn, [INF, -INF, INF, -INF, 2.0, 0.5], second=False)
