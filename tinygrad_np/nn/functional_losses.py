@@ -215,17 +215,21 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
                ) -> Tensor:
     """loss = d^2 / 2 for |d| < delta, else delta (|d| - delta / 2), d = input - target.
 
-    Written as q^2 / 2 + delta (|d| - q) with q = min(|d|, delta): the same values, and
-    a gradient (d inside, delta sign(d) outside) without a branch.
+    The two branches meet in a where() on |d| < delta, as PyTorch's: gradient d inside,
+    delta sign(d) from |d| = delta on; second derivative 1 inside (d = 0 included) and 0 from
+    |d| = delta on. The quadratic sees d clamped to [-delta, delta], so an infinite d gives
+    no inf * 0 in the branch where() drops.
     """
     reduction = legacy_reduction(None, None, reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     input = _tensor(input)
     _same_shape(input, target, "huber_loss")
-    distance = (input - _target(target, input)).abs()
-    inside = distance.clip(None, delta)
-    return _reduce(inside * inside * 0.5 + (distance - inside) * delta, reduction)
+    difference = input - _target(target, input)
+    distance = difference.abs()
+    near = difference.clip(-delta, delta)
+    loss = (near * near * 0.5).where(distance.detach() < delta, (distance - delta * 0.5) * delta)
+    return _reduce(loss, reduction)
 
 
 def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa: A002

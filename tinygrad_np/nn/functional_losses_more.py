@@ -40,7 +40,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noq
     input = _tensor(input)
     target = _target(target, input)
     target = target._data if isinstance(target, Tensor) else target
-    zeros = input * 0
+    zeros = input._graph_zero()  # not input * 0: inf * 0 would make x = +-inf NaN
     losses = (where(target != 1, (margin - input).clamp(min=0), zeros)
               + where(target != -1, input, zeros))
     return _reduce(losses, reduction)

@@ -44,10 +44,10 @@ def tanhshrink(x: Tensor) -> Tensor:
 
 
 def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """y = x where x > threshold, else value."""
+    """y = x where x > threshold, else value: a where(), so x = -inf gives value (not
+    -inf * 0), and NaN keeps x and its gradient, as PyTorch's `x <= threshold ? value : x`."""
     x = _tensor(x)
-    keep = _mask(x._data > threshold, x)
-    return x * keep + (1 - keep) * value
+    return x.where(~(x._data <= threshold), value)
 
 
 def glu(x: Tensor, dim: int = -1) -> Tensor:

@@ -64,6 +64,8 @@ class ELU(Function):
     dx = g scale for x > 0, else g input_scale (y + scale alpha)  (the second at x = 0).
 
     elu is (alpha, 1, 1), selu (1.6733, 1.0507, 1) and celu (alpha, 1, 1 / alpha), as PyTorch.
+    At x = 0 the slope is the constant alpha scale input_scale, so the second derivative
+    there is 0 (PyTorch's elu_double_backward masks x < 0), not the left branch's curvature.
     """
 
     def forward(ctx, x, alpha, scale, input_scale):
@@ -71,15 +73,18 @@ class ELU(Function):
         negative_part = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
         y = np.where(positive, x * scale, negative_part)
         dtype = y.dtype if y.dtype.kind == "f" else np.float64
-        ctx.positive_slope = np.where(positive, scale, 0).astype(dtype)
-        ctx.negative_input_scale = np.where(positive, 0, input_scale).astype(dtype)
+        slope_at_0 = np.where(x == 0, alpha * scale * input_scale, 0)
+        ctx.positive_slope = np.where(positive, scale, slope_at_0).astype(dtype)
+        ctx.negative_input_scale = np.where(x < 0, input_scale, 0).astype(dtype)
         ctx.shift = alpha * scale
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * (ctx.positive_slope + (y + ctx.shift) * ctx.negative_input_scale)
+        # y clipped to <= 0: only x < 0 reads it, and y = inf (x = inf) gives no inf * 0
+        negative = (y.clip(None, 0) + ctx.shift) * ctx.negative_input_scale
+        return grad_output * (ctx.positive_slope + negative)
 
 
 class LeakyReLU(Function):
@@ -119,7 +124,7 @@ class Hardsigmoid(Function):
 @xp.quiet
 class Hardswish(Function):
     """y = x min(max(x + 3, 0), 6) / 6;  dx = g (x/3 + 1/2) for -3 < x < 3, 0 at x <= -3,
-    g at x >= 3."""
+    g at x >= 3 (x/3 + 1/2 reads x clipped to [-3, 3], so x = +-inf gives no inf * 0)."""
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -129,7 +134,7 @@ class Hardswish(Function):
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * ((x / 3 + 0.5) * ctx.middle + ctx.high)
+        return grad_output * ((x.clip(-3, 3) / 3 + 0.5) * ctx.middle + ctx.high)
 
 
 @xp.quiet

@@ -12,6 +12,11 @@ from tinygrad_np import xp
 from tinygrad_np.function import Function
 
 
+def sign(x: np.ndarray) -> np.ndarray:
+    """PyTorch's sign: NumPy's, with 0 (not NaN) at NaN."""
+    return np.nan_to_num(np.sign(x), nan=0.0) if x.dtype.kind in "fc" else np.sign(x)
+
+
 @xp.quiet
 class Exp(Function):
     """y = exp(x);  dx = g * y."""
@@ -82,10 +87,10 @@ class Rsqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dx = g * sign(x)  (0 at x = 0, as PyTorch)."""
+    """y = |x|;  dx = g * sign(x)  (0 at x = 0 and at NaN, as PyTorch)."""
 
     def forward(ctx, x):
-        ctx.sign = np.sign(x)  # piecewise constant: a constant under create_graph too
+        ctx.sign = sign(x)  # piecewise constant: a constant under create_graph too
         return np.abs(x)
 
     def backward(ctx, grad_output):

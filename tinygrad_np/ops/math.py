@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
+from tinygrad_np.ops.elementwise import sign
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -113,18 +114,22 @@ class Erf(Function):
 @xp.quiet
 class Logit(Function):
     """y = log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given;
-    dx = g / (x (1 - x)), as PyTorch 0 outside [eps, 1 - eps] (with eps), NaN outside [0, 1]."""
+    dx = g / (x (1 - x)), as PyTorch 0 outside [eps, 1 - eps] (with eps), NaN outside [0, 1].
+
+    The input itself is saved (clamped again in backward), so create_graph works with eps.
+    """
 
     def forward(ctx, x, eps):
         lo, hi, outside = (0, 1, np.nan) if eps is None else (eps, 1 - eps, 0)
         ctx.scale = np.where((x < lo) | (x > hi), outside, 1).astype(x.dtype)
-        if eps is not None:
-            x = np.clip(x, lo, hi)
+        ctx.bounds = None if eps is None else (lo, hi)
         ctx.save_for_backward(x)
+        x = x if eps is None else np.clip(x, lo, hi)
         return np.log(x / (1 - x))
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
+        x = x if ctx.bounds is None else x.clip(*ctx.bounds)
         return grad_output * ctx.scale / (x * (1 - x)), None
 
 
@@ -441,10 +446,11 @@ class _PiecewiseConstant(Function):
 
 
 class Sign(_PiecewiseConstant):
-    """y = sign(x) (-1, 0 or 1);  dx = 0."""
+    """y = sign(x) (-1, 0 or 1; 0 at NaN, as PyTorch, where NumPy gives NaN);  dx = 0."""
 
     def forward(ctx, x):
-        return x.copy() if x.dtype == bool else np.sign(x)
+        return x.copy() if x.dtype == bool else sign(x)
+
 
 
 class Floor(_PiecewiseConstant):

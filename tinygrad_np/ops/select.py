@@ -33,9 +33,10 @@ class Where(Function):
 
 
 class Maximum(Function):
-    """y = max(a, b) elementwise;  da = g where a > b, db = g where b > a, ties g/2 each.
+    """y = max(a, b) elementwise;  da = g unless a < b, db = g unless b < a, ties g/2 each.
 
-    Ties share the gradient half and half, as in PyTorch.
+    Ties share the gradient half and half, and where a or b is NaN (so is y) both get g, as
+    PyTorch's where(a == b, g / 2, g).masked_fill(a < b, 0).
     """
 
     compare = staticmethod(np.greater)
@@ -44,18 +45,19 @@ class Maximum(Function):
     def forward(ctx, a, b):
         y = ctx.pick(a, b)
         if y.dtype.kind == "f":
-            wins, ties = ctx.compare(a, b), np.equal(a, b)
-            ctx.share_a = (wins + 0.5 * ties).astype(y.dtype)  # a's share of the gradient
+            half_ties = 0.5 * np.equal(a, b)  # each operand's share: 1, less a loss or half a tie
+            ctx.share_a = (1 - ctx.compare(b, a) - half_ties).astype(y.dtype)
+            ctx.share_b = (1 - ctx.compare(a, b) - half_ties).astype(y.dtype)
         return y
 
     def backward(ctx, grad_output):
         grad_a = grad_output * ctx.share_a if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * (1 - ctx.share_a) if ctx.needs_input_grad[1] else None
+        grad_b = grad_output * ctx.share_b if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
 class Minimum(Maximum):
-    """y = min(a, b) elementwise;  da = g where a < b, db = g where b < a, ties g/2 each."""
+    """y = min(a, b) elementwise;  da = g unless a > b, db = g unless b > a, ties g/2 each."""
 
     compare = staticmethod(np.less)
     pick = staticmethod(np.minimum)
