@@ -1,0 +1,112 @@
+"""Gaps found by porting a third round of everyday PyTorch scripts (parameter groups,
+collate_fn, schedulers, checkpoints, CNN, packed LSTM classifier, attention, autoencoder,
+early stopping, metrics, fine-tuning, samplers, seq2seq, mixed precision, spatial
+transformer): each test fails without its fix and compares with PyTorch where it is installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+from tinygrad_np.nn.utils import rnn as rnn_utils
+from tinygrad_np.utils import data
+
+
+# ----------------------------------------------------------------- packed sequences
+def test_pack_padded_sequence_layout():
+    x = tg.arange(12.0).reshape(3, 4, 1)  # (B, T, 1), batch_first
+    packed = rnn_utils.pack_padded_sequence(x, [2, 4, 1], batch_first=True,
+                                            enforce_sorted=False)
+    # PyTorch's layout: steps one after another, each over the sequences still running
+    assert packed.data[:, 0].tolist() == [4.0, 0.0, 8.0, 5.0, 1.0, 6.0, 7.0]
+    assert packed.batch_sizes.tolist() == [3, 2, 1, 1]
+    assert packed.sorted_indices.tolist() == [1, 0, 2]
+    assert packed.unsorted_indices.tolist() == [1, 0, 2]
+    assert packed.batch_sizes.dtype == np.int64
+    padded, lengths = rnn_utils.pad_packed_sequence(packed, batch_first=True,
+                                                    padding_value=-1.0, total_length=5)
+    assert lengths.tolist() == [2, 4, 1] and lengths.dtype == np.int64
+    assert padded[:, :, 0].tolist() == [[0, 1, -1, -1, -1], [4, 5, 6, 7, -1],
+                                        [8, -1, -1, -1, -1]]
+    seqs = rnn_utils.unpack_sequence(rnn_utils.pack_sequence(
+        [tg.ones(1, 2), tg.ones(3, 2)], enforce_sorted=False))
+    assert [tuple(s.shape) for s in seqs] == [(1, 2), (3, 2)]
+    with pytest.raises(RuntimeError, match="sorted in decreasing order"):
+        rnn_utils.pack_padded_sequence(x, [2, 4, 1], batch_first=True)
+    with pytest.raises(RuntimeError, match="every length must be in 1..4"):
+        rnn_utils.pack_padded_sequence(x, [2, 0, 1], batch_first=True, enforce_sorted=False)
+    with pytest.raises(ValueError, match="total_length=3 is less than"):
+        rnn_utils.pad_packed_sequence(packed, total_length=3)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_rnns_take_packed_sequences_as_pytorch(kind):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    theirs = getattr(torch.nn, kind)(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    ours = getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    lengths = [3, 5, 1, 5, 2]  # unsorted, with a tie
+    x = rng.normal(size=(5, 5, 3)).astype(np.float32)
+    h0 = rng.normal(size=(4, 5, 4)).astype(np.float32)
+    tx, ox = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    tp = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, batch_first=True,
+                                                 enforce_sorted=False)
+    op = rnn_utils.pack_padded_sequence(ox, lengths, batch_first=True, enforce_sorted=False)
+    np.testing.assert_array_equal(op.data.numpy(), tp.data.detach().numpy())
+    state_t, state_o = torch.tensor(h0), tg.tensor(h0)
+    if kind == "LSTM":
+        state_t, state_o = (state_t, state_t * 0.5), (state_o, state_o * 0.5)
+    out_t, h_t = theirs(tp, state_t)
+    out_o, h_o = ours(op, state_o)
+    assert isinstance(out_o, rnn_utils.PackedSequence)
+    pad_t, _ = torch.nn.utils.rnn.pad_packed_sequence(out_t, batch_first=True)
+    pad_o, _ = rnn_utils.pad_packed_sequence(out_o, batch_first=True)
+    if kind == "LSTM":
+        h_t, h_o = h_t[0], h_o[0]
+    np.testing.assert_allclose(pad_o.numpy(), pad_t.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(h_o.numpy(), h_t.detach().numpy(), atol=1e-5)
+    weights = rng.normal(size=tuple(pad_t.shape)).astype(np.float32)
+    ((pad_t * torch.tensor(weights)).sum() + h_t.sum()).backward()
+    ((pad_o * tg.tensor(weights)).sum() + h_o.sum()).backward()
+    np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(ours.weight_hh_l0_reverse.grad.numpy(),
+                               theirs.weight_hh_l0_reverse.grad.numpy(), atol=1e-4)
+
+
+def test_packed_final_state_is_each_sequences_last_step():
+    """Without PyTorch: h_n of a packed batch equals running each sequence alone."""
+    tg.manual_seed(0)
+    gru = nn.GRU(2, 3, bidirectional=True)
+    seqs = [tg.randn(n, 2) for n in (2, 4, 3)]
+    _, h_n = gru(rnn_utils.pack_sequence(seqs, enforce_sorted=False))
+    for b, seq in enumerate(seqs):
+        _, alone = gru(seq)  # unbatched (L, H_in)
+        np.testing.assert_allclose(h_n[:, b].numpy(), alone.numpy(), atol=1e-6)
+
+
+# ----------------------------------------------------------------- data, init, state dicts
+def test_default_collate_of_ragged_samples_raises_pytorchs_runtime_error():
+    loader = data.DataLoader([(tg.ones(2), 0), (tg.ones(3), 1)], batch_size=2)
+    with pytest.raises(RuntimeError, match=r"equal size, but got \[2\] at entry 0 and \[3\] at "
+                                           r"entry 1.*collate_fn"):
+        next(iter(loader))
+    with pytest.raises(RuntimeError, match="equal size"):
+        data.default_collate([np.zeros(2), np.zeros(3)])
+
+
+def test_calculate_gain_of_linear_layers_is_the_int_1():
+    for name in ("linear", "conv2d", "sigmoid"):
+        gain = nn.init.calculate_gain(name)
+        assert gain == 1 and type(gain) is int and str(gain) == "1"  # as PyTorch prints it
+
+
+def test_load_state_dict_errors_are_runtime_errors():
+    layer = nn.Linear(4, 8)
+    for bad in ({"weight": np.zeros((3, 4), np.float32), "bias": np.zeros(8, np.float32)}, {}):
+        with pytest.raises(RuntimeError, match="load_state_dict for Linear"):
+            layer.load_state_dict(bad)  # `except RuntimeError` in a PyTorch script
+        with pytest.raises(ValueError):
+            layer.load_state_dict(bad)
