@@ -110,3 +110,64 @@ def test_load_state_dict_errors_are_runtime_errors():
             layer.load_state_dict(bad)  # `except RuntimeError` in a PyTorch script
         with pytest.raises(ValueError):
             layer.load_state_dict(bad)
+
+
+# ----------------------------------------------------------------- mixed precision, compile
+def _scaler_run(torch_module, growth_interval=2):
+    """A CPU GradScaler over steps whose third has an infinite gradient."""
+    layer = torch_module.nn.Linear(2, 1)
+    with torch_module.no_grad():
+        layer.weight.copy_(torch_module.tensor([[0.5, -0.25]]))
+        layer.bias.zero_()
+    opt = torch_module.optim.SGD(layer.parameters(), lr=0.1)
+    scaler = torch_module.amp.GradScaler("cpu", init_scale=8.0, growth_interval=growth_interval)
+    scales, weights = [], []
+    for step in range(5):
+        opt.zero_grad()
+        x = torch_module.tensor([[1.0, float("inf") if step == 2 else 2.0]])
+        with torch_module.autocast(device_type="cpu", enabled=False):
+            loss = layer(x).sum()
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
+        scaler.step(opt)
+        scaler.update()
+        scales.append(scaler.get_scale())
+        weights.append(layer.weight.detach().numpy().copy())
+    return scales, weights, scaler.state_dict()
+
+
+def test_grad_scaler_on_the_cpu_as_pytorch():
+    scales, weights, state = _scaler_run(tg)
+    assert scales == [8.0, 16.0, 8.0, 8.0, 16.0]  # grows every 2 clean steps, halves on inf
+    np.testing.assert_array_equal(weights[2], weights[1])  # the inf step is skipped
+    np.testing.assert_allclose(weights[0], [[0.4, -0.45]])  # unscaled: lr * grad
+    assert state["scale"] == 16.0 and state["_growth_tracker"] == 0
+    torch = pytest.importorskip("torch")
+    their_scales, their_weights, their_state = _scaler_run(torch)
+    assert scales == their_scales
+    np.testing.assert_allclose(np.array(weights), np.array(their_weights), rtol=1e-6)
+    assert state == their_state
+
+
+def test_cuda_amp_spellings_disable_themselves_and_compile_is_the_identity():
+    layer = nn.Linear(2, 1)
+    opt = tg.optim.SGD(layer.parameters(), lr=0.1)
+    with pytest.warns(UserWarning, match="Disabling"):
+        scaler = tg.cuda.amp.GradScaler()  # PyTorch without CUDA: a warning, then off
+    with pytest.warns(UserWarning, match="Disabling"):
+        context = tg.autocast(device_type="cuda", dtype=tg.float16)
+    before = layer.weight.numpy().copy()
+    with context:
+        loss = layer(tg.ones(1, 2)).sum()
+    assert scaler.scale(loss) is loss and scaler.get_scale() == 1.0
+    loss.backward()
+    scaler.step(opt)  # a plain optimizer step
+    scaler.update()
+    assert not np.array_equal(layer.weight.numpy(), before)
+    assert scaler.state_dict() == {} and not scaler.is_enabled()
+    assert not tg.amp.GradScaler("cuda", enabled=False).is_enabled()
+    assert tg.compile(layer) is layer and tg.compile(mode="max-autotune")(len) is len
+    with pytest.raises(RuntimeError, match="already been called"):
+        cpu = tg.amp.GradScaler("cpu")
+        cpu.unscale_(opt)
+        cpu.unscale_(opt)
