@@ -171,3 +171,50 @@ def test_cuda_amp_spellings_disable_themselves_and_compile_is_the_identity():
         cpu = tg.amp.GradScaler("cpu")
         cpu.unscale_(opt)
         cpu.unscale_(opt)
+
+
+# ----------------------------------------------------------------- spatial transformer
+def test_affine_grid_and_grid_sample_without_pytorch():
+    image = tg.arange(12.0).reshape(1, 1, 3, 4)
+    identity = tg.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    for corners in (False, True):
+        grid = nn.functional.affine_grid(identity, (1, 1, 3, 4), align_corners=corners)
+        assert tuple(grid.shape) == (1, 3, 4, 2)
+        same = nn.functional.grid_sample(image, grid, align_corners=corners)
+        np.testing.assert_allclose(same.numpy(), image.numpy(), atol=1e-5)
+    # half a pixel to the right (x + 1/4 of the width 4 ... in [-1, 1] units: 2/4 per pixel)
+    shift = tg.tensor([[[1.0, 0.0, 0.25], [0.0, 1.0, 0.0]]])
+    moved = nn.functional.grid_sample(image, nn.functional.affine_grid(
+        shift, (1, 1, 3, 4), align_corners=False), align_corners=False)
+    np.testing.assert_allclose(moved[0, 0, 0].numpy(), [0.5, 1.5, 2.5, 1.5])  # zeros outside
+    border = nn.functional.grid_sample(image, nn.functional.affine_grid(
+        shift, (1, 1, 3, 4), align_corners=False), padding_mode="border", align_corners=False)
+    np.testing.assert_allclose(border[0, 0, 0].numpy(), [0.5, 1.5, 2.5, 3.0])
+    with pytest.raises(NotImplementedError, match="bicubic"):
+        nn.functional.grid_sample(image, tg.zeros(1, 2, 2, 2), mode="bicubic")
+    with pytest.raises(RuntimeError, match=r"grid of shape \(1, H_out, W_out, 2\)"):
+        nn.functional.grid_sample(image, tg.zeros(1, 2, 2, 3))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_matches_pytorch_with_gradients(mode, padding_mode, align_corners):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    theta = (rng.normal(size=(2, 2, 3)) * 0.4 + [[1, 0, 0], [0, 1, 0]]).astype(np.float32)
+    image = rng.normal(size=(2, 3, 5, 6)).astype(np.float32)
+    ours = [tg.tensor(theta, requires_grad=True), tg.tensor(image, requires_grad=True)]
+    theirs = [torch.tensor(theta, requires_grad=True), torch.tensor(image, requires_grad=True)]
+    outputs = []
+    for (th, im), lib in ((ours, tg), (theirs, torch)):
+        grid = lib.nn.functional.affine_grid(th, (2, 3, 4, 7), align_corners=align_corners)
+        out = lib.nn.functional.grid_sample(im, grid * 1.5, mode=mode, padding_mode=padding_mode,
+                                            align_corners=align_corners)
+        (out * lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)),
+                          dtype=lib.float32)).sum().backward()
+        outputs.append(out.detach().numpy())
+    np.testing.assert_allclose(outputs[0], outputs[1], atol=1e-5)
+    np.testing.assert_allclose(ours[1].grad.numpy(), theirs[1].grad.numpy(), atol=1e-5)
+    if mode == "bilinear":  # nearest: no gradient to the grid
+        np.testing.assert_allclose(ours[0].grad.numpy(), theirs[0].grad.numpy(), atol=1e-4)
