@@ -218,3 +218,15 @@ def test_grid_sample_matches_pytorch_with_gradients(mode, padding_mode, align_co
     np.testing.assert_allclose(ours[1].grad.numpy(), theirs[1].grad.numpy(), atol=1e-5)
     if mode == "bilinear":  # nearest: no gradient to the grid
         np.testing.assert_allclose(ours[0].grad.numpy(), theirs[0].grad.numpy(), atol=1e-4)
+
+
+# ----------------------------------------------------------------- print(optimizer)
+def test_optimizer_defaults_print_as_pytorchs():
+    text = repr(tg.optim.SGD([nn.Parameter(tg.ones(1))], lr=0.1))
+    assert "    momentum: 0\n" in text and "    weight_decay: 0\n" in text  # PyTorch's ints
+    torch = pytest.importorskip("torch")
+    for name in ("SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam",
+                 "RAdam", "Rprop", "ASGD"):
+        ours = getattr(tg.optim, name)([nn.Parameter(tg.ones(1))], lr=0.1)
+        theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+        assert repr(ours) == repr(theirs), name
