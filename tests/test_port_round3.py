@@ -230,3 +230,12 @@ def test_optimizer_defaults_print_as_pytorchs():
         ours = getattr(tg.optim, name)([nn.Parameter(tg.ones(1))], lr=0.1)
         theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(1))], lr=0.1)
         assert repr(ours) == repr(theirs), name
+
+
+def test_function_forms_found_missing():
+    values, indices = tg.mode(tg.tensor([3, 1, 3, 2]))
+    assert (values.item(), indices.item()) == (3, 2)  # PyTorch: the last index of the mode
+    assert tg.clamp_min(tg.tensor([-1.0, 2.0]), 0).tolist() == [0.0, 2.0]
+    assert tg.clamp_max(tg.tensor([-1.0, 2.0]), 0).tolist() == [-1.0, 0.0]
+    np.testing.assert_allclose(tg.arcsin(tg.tensor([0.5])).numpy(), [np.pi / 6], rtol=1e-6)
+    assert tg.is_complex(tg.ones(1)) is False
