@@ -211,6 +211,11 @@ from tinygrad_np.settings import (  # noqa: E402
     use_deterministic_algorithms,
 )
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
+from tinygrad_np import amp  # noqa: E402
+from tinygrad_np import settings as _settings  # noqa: E402
+from tinygrad_np.amp import autocast  # noqa: E402
+
+cuda.amp = amp._cuda_namespace  # torch.cuda.amp.GradScaler / autocast: the older spellings
 
 # torch.autograd's other names (gradcheck, gradgradcheck, Variable, backward, functional, the
 # grad and anomaly modes) are attached to the engine module here: autograd.py stays the
@@ -238,6 +243,7 @@ from tinygrad_np.typed_tensors import (  # noqa: E402
 
 # PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
 bool = bool_  # noqa: A001
+compile = _settings.compile  # noqa: A001
 float = float32  # noqa: A001
 int = int32  # noqa: A001  (torch.int is int32; torch.long is int64)
 dtype = np.dtype  # the class of tg.float32, ...: isinstance(tg.float32, tg.dtype)
@@ -371,8 +377,11 @@ __all__ += [
     "HalfTensor",
     "IntTensor",
     "LongTensor",
+    "amp",
+    "autocast",
     "backends",
     "bool",
+    "compile",
     "bool_",
     "cuda",
     "device",

@@ -57,6 +57,9 @@ METHOD_FORMS: tuple[str, ...] = (
     # comparisons, bitwise ops and indexing under PyTorch's other names
     "arctan2", "greater", "greater_equal", "less", "less_equal", "not_equal", "bitwise_and",
     "bitwise_or", "bitwise_xor", "bitwise_not", "select", "fix", "unflatten",
+    # found missing by porting scripts (torch.mode(x), torch.clamp_min(x, 0), ...)
+    "mode", "clamp_min", "clamp_max", "arcsin", "arccos", "arctan", "arcsinh", "arccosh",
+    "arctanh", "is_complex",
 )
 
 # Methods that take NumPy's `axis=`/`keepdims=` in this version: PyTorch's `dim=`/`keepdim=`

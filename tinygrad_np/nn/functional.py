@@ -29,6 +29,8 @@ from tinygrad_np.nn.functional_extra import (  # noqa: F401  (re-exported)
     local_response_norm,
     rrelu,
 )
+from tinygrad_np.nn.functional_grid import affine_grid as affine_grid
+from tinygrad_np.nn.functional_grid import grid_sample as grid_sample
 from tinygrad_np.nn.functional_interpolate import interpolate as interpolate
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,

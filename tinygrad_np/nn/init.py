@@ -31,7 +31,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     sigmoid, 5/3 for tanh, sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for leaky_relu
     (slope `param`, default 0.01), 3/4 for selu."""
     if nonlinearity in _LINEAR:
-        return 1.0
+        return 1  # an int, as PyTorch's (it prints as 1)
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":

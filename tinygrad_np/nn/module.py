@@ -440,7 +440,8 @@ class Module:
         Each parameter keeps its own array and dtype (values are copied with `copy_` under
         `no_grad`, so version counters move and an optimizer holding the parameter sees the
         new values). Everything is checked before anything is copied, and every problem is
-        reported in one ValueError, leaving the model untouched: keys the model lacks
+        reported in one StateDictError (a RuntimeError, as PyTorch's, and a ValueError),
+        leaving the model untouched: keys the model lacks
         ("unexpected") or that the dict lacks ("missing"), both only when `strict`; and,
         always, values that are not arrays or Tensors, shapes that differ, dtypes that
         cannot be cast to the parameter's without changing kind (float into int, complex into
@@ -473,7 +474,7 @@ class Module:
                 else:
                     values[name] = value
         if problems:
-            raise ValueError(
+            raise StateDictError(
                 f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
             )
         with no_grad():
@@ -495,6 +496,11 @@ class Module:
         lines = [extra] if extra else []
         lines += [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class StateDictError(RuntimeError, ValueError):
+    """What load_state_dict raises: PyTorch raises a RuntimeError (so `except RuntimeError`
+    in a ported script catches it); a ValueError too, as this library raised before."""
 
 
 def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray | str:

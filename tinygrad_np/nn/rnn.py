@@ -27,6 +27,7 @@ from tinygrad_np.nn import functional as F
 from tinygrad_np.nn import init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.nn.utils.rnn import PackedSequence, pad_packed_sequence
 from tinygrad_np.tensor import Tensor
 
 # A step maps (projected input gx, state, W_hh, b_hh) to the new state; the state is h, or
@@ -85,6 +86,14 @@ def _join_directions(outputs: list[Tensor]) -> Tensor:
 
 def _as_tensor(value: Any) -> Tensor:
     return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _keep_finished(new: State, old: State, running: Tensor) -> State:
+    """The new state where `running` (N, 1) holds, else the old one (a packed batch's
+    sequences that have ended, or not yet started in the reverse direction)."""
+    if isinstance(new, tuple):
+        return tuple(a.where(running, b) for a, b in zip(new, old))
+    return new.where(running, old)
 
 
 def _check_shape(name: str, what: str, tensor: Tensor, expected: tuple[int, ...]) -> None:
@@ -163,9 +172,11 @@ class RNNBase(Module):
         return [getattr(self, f"{kind}_l{layer}{suffix}", None)
                 for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
 
-    def _run(self, x: Tensor, state: list[State]) -> tuple[Tensor, list[State]]:
+    def _run(self, x: Tensor, state: list[State], lengths: np.ndarray | None = None
+             ) -> tuple[Tensor, list[State]]:
         """x (L, N, H_in) and a start state per layer and direction -> the last layer's
-        outputs (L, N, D*H) and every final state.
+        outputs (L, N, D*H) and every final state. With `lengths` (a packed batch), sequence
+        n's state stops changing after its lengths[n] steps (and, reversed, starts there).
 
         Each layer's input is kept in blocks of _BLOCK time steps, and each block projected
         by one matmul. Slicing every step out of one whole-sequence projection would send a
@@ -178,6 +189,8 @@ class RNNBase(Module):
         directions = 2 if self.bidirectional else 1
         blocks = x.split(_BLOCK)
         finals = []
+        running = None if lengths is None else [
+            Tensor((lengths > t)[:, None]) for t in range(x.shape[0])]
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0 and self.training:
                 blocks = [F.dropout(block, self.dropout, True) for block in blocks]
@@ -190,7 +203,9 @@ class RNNBase(Module):
                 hidden: list[Any] = [None] * len(projected)
                 times = range(len(projected))
                 for t in reversed(times) if direction else times:
-                    current = step(projected[t], current, w_hh, b_hh)
+                    new = step(projected[t], current, w_hh, b_hh)
+                    current = new if running is None else _keep_finished(new, current,
+                                                                         running[t])
                     hidden[t] = current[0] if self.mode == "LSTM" else current
                 per_direction.append(hidden)
                 finals.append(current)
@@ -199,9 +214,16 @@ class RNNBase(Module):
         return cat(blocks, 0) if len(blocks) > 1 else blocks[0], finals
 
     def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
-        """The input as (L, N, H_in), and whether it had a batch axis."""
-        x = _as_tensor(input)
+        """The input as (L, N, H_in), and whether it had a batch axis. A PackedSequence
+        is padded, its batch left in sorted order (decreasing lengths)."""
         name = type(self).__name__
+        if isinstance(input, PackedSequence):
+            if input.data.ndim != 2 or input.data.shape[-1] != self.input_size:
+                raise ValueError(f"{name}: expected packed data of shape (*, "
+                                 f"{self.input_size}), got {tuple(input.data.shape)}")
+            padded, _ = pad_packed_sequence(input._replace(unsorted_indices=None))
+            return padded, True
+        x = _as_tensor(input)
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             raise ValueError(f"{name}: expected an input of shape (L, N, {self.input_size}), "
                              f"(N, L, {self.input_size}) with batch_first or unbatched "
@@ -210,9 +232,10 @@ class RNNBase(Module):
             return x.unsqueeze(1), False
         return (x.transpose(0, 1) if self.batch_first else x), True
 
-    def _initial(self, given: Any, what: str, x: Tensor, batched: bool) -> list[Tensor]:
+    def _initial(self, given: Any, what: str, x: Tensor, batched: bool,
+                 packed: PackedSequence | None = None) -> list[Tensor]:
         """A start state (D*layers, N, H), or (D*layers, H) unbatched, split per layer and
-        direction; zeros when not given."""
+        direction; zeros when not given. For a packed input, put in the packing's order."""
         count = self.num_layers * (2 if self.bidirectional else 1)
         batch = x.shape[1]
         if given is None:
@@ -223,22 +246,40 @@ class RNNBase(Module):
         _check_shape(type(self).__name__, what, given, expected)
         if not batched:
             given = given.unsqueeze(1)
+        if packed is not None and packed.sorted_indices is not None:
+            given = given[:, np.asarray(packed.sorted_indices._data)]
         return list(given.unbind(0))
 
-    def _output(self, output: Tensor, batched: bool) -> Tensor:
+    def _output(self, output: Tensor, batched: bool, packed: PackedSequence | None = None
+                ) -> Any:
+        if packed is not None:  # packed again, with the input's batch sizes and order
+            sizes = packed.batch_sizes._data.tolist()
+            data = cat([output[t, :size] for t, size in enumerate(sizes)], 0)
+            return packed._replace(data=data)
         if not batched:
             return output.squeeze(1)
         return output.transpose(0, 1) if self.batch_first else output
 
-    def _final(self, states: list[Tensor], batched: bool) -> Tensor:
+    def _final(self, states: list[Tensor], batched: bool,
+               packed: PackedSequence | None = None) -> Tensor:
+        if packed is not None and packed.unsorted_indices is not None:
+            return stack(states)[:, np.asarray(packed.unsorted_indices._data)]
         return stack(states) if batched else stack(states).squeeze(1)
 
-    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+    @staticmethod
+    def _packing(input: Any) -> tuple[PackedSequence | None, np.ndarray | None]:  # noqa: A002
+        if isinstance(input, PackedSequence):
+            return input, input.lengths()
+        return None, None
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Any, Tensor]:  # noqa: A002
         """(output, h_n): output (L, N, D*H) ((N, L, D*H) with batch_first, (L, D*H)
-        unbatched) and h_n (D*num_layers, N, H) ((D*num_layers, H) unbatched)."""
+        unbatched) and h_n (D*num_layers, N, H) ((D*num_layers, H) unbatched). For a
+        PackedSequence input, output is a PackedSequence and h_n each sequence's last state."""
         x, batched = self._prepare(input)
-        output, finals = self._run(x, self._initial(hx, "hx", x, batched))
-        return self._output(output, batched), self._final(finals, batched)
+        packed, lengths = self._packing(input)
+        output, finals = self._run(x, self._initial(hx, "hx", x, batched, packed), lengths)
+        return self._output(output, batched, packed), self._final(finals, batched, packed)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -279,18 +320,19 @@ class LSTM(RNNBase):
                          bidirectional, proj_size, dtype)
 
     def forward(self, input: Any, hx: Any = None  # noqa: A002
-                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+                ) -> tuple[Any, tuple[Tensor, Tensor]]:
         """(output, (h_n, c_n)), shaped as RNN.forward's (output, h_n)."""
         x, batched = self._prepare(input)
+        packed, lengths = self._packing(input)
         if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
             raise ValueError("LSTM: the initial state must be a pair (h_0, c_0)")
         h0, c0 = (None, None) if hx is None else hx
-        start = list(zip(self._initial(h0, "h_0", x, batched),
-                         self._initial(c0, "c_0", x, batched)))
-        output, finals = self._run(x, start)
-        h_n = self._final([h for h, _ in finals], batched)
-        c_n = self._final([c for _, c in finals], batched)
-        return self._output(output, batched), (h_n, c_n)
+        start = list(zip(self._initial(h0, "h_0", x, batched, packed),
+                         self._initial(c0, "c_0", x, batched, packed)))
+        output, finals = self._run(x, start, lengths)
+        h_n = self._final([h for h, _ in finals], batched, packed)
+        c_n = self._final([c for _, c in finals], batched, packed)
+        return self._output(output, batched, packed), (h_n, c_n)
 
 
 class GRU(RNNBase):

@@ -30,8 +30,8 @@ class SGD(Optimizer):
     `foreach` and `fused` are accepted and ignored (there is one implementation).
     """
 
-    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
                  *, maximize: bool = False, foreach: bool | None = None,
                  differentiable: bool = False, fused: bool | None = None) -> None:
         check_non_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)

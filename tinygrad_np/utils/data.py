@@ -272,9 +272,9 @@ def default_collate(batch: list[Any]) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return Tensor(np.stack([sample._data for sample in batch]))
+        return _stack_samples([sample._data for sample in batch])
     if isinstance(elem, (np.ndarray, np.generic)):
-        return Tensor(np.stack(batch))
+        return _stack_samples([np.asarray(sample) for sample in batch])
     if isinstance(elem, bool):
         return Tensor(np.array(batch, dtype=np.bool_))
     if isinstance(elem, int):
@@ -294,6 +294,19 @@ def default_collate(batch: list[Any]) -> Any:
         return [default_collate(list(items)) for items in zip(*batch)]
     raise TypeError(f"default_collate: cannot batch samples of type {type(elem).__name__}; "
                     "pass collate_fn=")
+
+
+def _stack_samples(arrays: list[np.ndarray]) -> Tensor:
+    """The samples stacked on a new first axis; samples of different shapes raise
+    PyTorch's RuntimeError (pass a collate_fn that pads them, e.g. with pad_sequence)."""
+    for position, array in enumerate(arrays):
+        if array.shape != arrays[0].shape:
+            raise RuntimeError(
+                f"default_collate: stack expects each tensor to be equal size, but got "
+                f"{list(arrays[0].shape)} at entry 0 and {list(array.shape)} at entry "
+                f"{position}; pass a collate_fn= that pads the samples (e.g. with "
+                "nn.utils.rnn.pad_sequence)")
+    return Tensor(np.stack(arrays))
 
 
 def _convert(sample: Any) -> Any:

@@ -1,18 +1,59 @@
-"""`torch.nn.utils.rnn`: `pad_sequence` batches sequences of different lengths. Packed
-sequences (`pack_padded_sequence` and friends) are not supported: their functions raise a
-NotImplementedError saying what to do instead.
+"""`torch.nn.utils.rnn`: `pad_sequence` batches sequences of different lengths, and packed
+sequences (`PackedSequence`, `pack_padded_sequence`, `pad_packed_sequence`, `pack_sequence`,
+`unpack_sequence`) as PyTorch's, which RNN, LSTM and GRU take and return.
+
+A PackedSequence holds the time steps of a batch sorted by decreasing length, step after step:
+`data` (sum of lengths, *) holds the batch_sizes[0] first steps, then the batch_sizes[1]
+second steps, ...; `sorted_indices` puts the batch in that order and `unsorted_indices` back.
+Everything is built from differentiable Tensor ops (indexing, cat, stack).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from tinygrad_np.tensor import Tensor
 
-_NO_PACKING = ("packed sequences are not supported by tinygrad_np; pad the batch with "
-               "pad_sequence, run the RNN on the padded tensor and pick each sequence's last "
-               "valid output by its length (e.g. out[range(N), lengths - 1] with batch_first)")
+
+class PackedSequence(NamedTuple):
+    """A batch of sequences of different lengths, packed as PyTorch's (see the module doc).
+    Build one with `pack_padded_sequence` or `pack_sequence`, not by hand."""
+
+    data: Tensor
+    batch_sizes: Tensor
+    sorted_indices: Tensor | None = None
+    unsorted_indices: Tensor | None = None
+
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """The same packing, `data` moved or cast with Tensor.to (the indices stay)."""
+        return self._replace(data=self.data.to(*args, **kwargs))
+
+    def cpu(self) -> PackedSequence:
+        return self
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def lengths(self) -> np.ndarray:
+        """The length of each sequence in sorted (decreasing) order."""
+        sizes = np.asarray(self.batch_sizes._data)
+        return (sizes[None, :] > np.arange(int(sizes[0]))[:, None]).sum(1)
+
+
+def _int_array(op: str, name: str, value: Any) -> np.ndarray:
+    array = np.asarray(value._data if isinstance(value, Tensor) else value)
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+        raise ValueError(f"{op}: {name} must be a 1-D list or tensor of ints, got "
+                         f"{array.dtype} values of shape {array.shape}")
+    return array.astype(np.int64)
+
+
+def _index(array: np.ndarray) -> Tensor:
+    return Tensor(np.asarray(array, dtype=np.int64))
 
 
 def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
@@ -42,18 +83,89 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
     return tg.stack(padded, dim=0 if batch_first else 1)
 
 
-def pack_padded_sequence(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError(f"pack_padded_sequence: {_NO_PACKING}")
+def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,  # noqa: A002
+                         enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a padded batch (T, B, *) ((B, T, *) with batch_first) whose sequence b holds
+    lengths[b] valid steps. With enforce_sorted=True the lengths must be decreasing;
+    otherwise the batch is sorted here and `unsorted_indices` restores its order."""
+    import tinygrad_np as tg
+
+    op = "pack_padded_sequence"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected the padded batch as a Tensor, got "
+                        f"{type(input).__name__}")
+    lengths = _int_array(op, "lengths", lengths)
+    batch_axis = 0 if batch_first else 1
+    if input.ndim < 2 or input.shape[batch_axis] != len(lengths):
+        raise ValueError(f"{op}: got {len(lengths)} lengths for an input of shape "
+                         f"{tuple(input.shape)} (batch axis {batch_axis}, batch_first="
+                         f"{batch_first})")
+    steps = input.shape[1 - batch_axis]
+    if len(lengths) == 0 or lengths.min() <= 0 or lengths.max() > steps:
+        raise RuntimeError(f"{op}: every length must be in 1..{steps} (the padded length), "
+                           f"got {lengths.tolist()}")
+    if enforce_sorted:
+        if np.any(np.diff(lengths) > 0):
+            raise RuntimeError(f"{op}: `lengths` array must be sorted in decreasing order when "
+                               f"`enforce_sorted` is True (got {lengths.tolist()}); pass "
+                               "enforce_sorted=False to pack an unsorted batch")
+        order = None
+    else:
+        order = np.argsort(-lengths, kind="stable")
+        lengths = lengths[order]
+    x = input.transpose(0, 1) if batch_first else input
+    if order is not None:
+        x = x[:, order]
+    batch_sizes = (lengths[None, :] > np.arange(int(lengths[0]))[:, None]).sum(1)
+    data = tg.cat([x[t, :int(size)] for t, size in enumerate(batch_sizes)], 0)
+    if order is None:
+        return PackedSequence(data, _index(batch_sizes))
+    return PackedSequence(data, _index(batch_sizes), _index(order),
+                          _index(np.argsort(order, kind="stable")))
 
 
-def pack_sequence(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError(f"pack_sequence: {_NO_PACKING}")
+def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
+                        padding_value: float = 0.0, total_length: int | None = None
+                        ) -> tuple[Tensor, Tensor]:
+    """(padded, lengths): the batch as (T, B, *) ((B, T, *) with batch_first) in its
+    original order, steps past each length filled with `padding_value`, and the lengths
+    (int64). `total_length` pads T further (it must be at least the longest length)."""
+    import tinygrad_np as tg
+
+    op = "pad_packed_sequence"
+    if not isinstance(sequence, PackedSequence):
+        raise TypeError(f"{op}: expected a PackedSequence, got {type(sequence).__name__}")
+    sizes = np.asarray(sequence.batch_sizes._data)
+    batch, longest, rest = int(sizes[0]), len(sizes), sequence.data.shape[1:]
+    if total_length is not None and total_length < longest:
+        raise ValueError(f"{op}: total_length={total_length} is less than the longest "
+                         f"sequence ({longest})")
+    steps = longest if total_length is None else total_length
+    dtype = sequence.data.dtype
+    rows, start = [], 0
+    for size in sizes.tolist():
+        part = sequence.data[start:start + size]
+        start += size
+        if size < batch:
+            part = tg.cat([part, tg.full((batch - size, *rest), padding_value, dtype=dtype)])
+        rows.append(part)
+    rows += [tg.full((batch, *rest), padding_value, dtype=dtype)] * (steps - longest)
+    padded = tg.stack(rows, 0)
+    lengths = sequence.lengths()
+    if sequence.unsorted_indices is not None:
+        back = np.asarray(sequence.unsorted_indices._data)
+        padded, lengths = padded[:, back], lengths[back]
+    return (padded.transpose(0, 1) if batch_first else padded), _index(lengths)
 
 
-def pad_packed_sequence(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError(f"pad_packed_sequence: {_NO_PACKING}")
+def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a list of (L_i, *) tensors (decreasing lengths unless enforce_sorted=False)."""
+    sequences = list(sequences)
+    lengths = [len(s) for s in sequences]
+    return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
 
-class PackedSequence:
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError(f"PackedSequence: {_NO_PACKING}")
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """The list of (L_i, *) tensors that `pack_sequence` packed, in their original order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return [padded[b, :int(n)] for b, n in enumerate(lengths._data)]

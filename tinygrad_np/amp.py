@@ -1,0 +1,202 @@
+"""`torch.amp` (and `torch.cuda.amp`): mixed-precision training scripts run unchanged.
+
+There is no GPU and no reduced-precision compute here, so `autocast` changes nothing: inside
+it every op runs in its inputs' dtype (PyTorch would run matmuls and convolutions in float16
+or bfloat16). As PyTorch, asking for a CUDA autocast or GradScaler without CUDA warns and
+disables it. An enabled CPU `GradScaler` does what PyTorch's does: scales the loss, unscales
+the gradients, skips the step when one of them is inf or NaN and adjusts its scale.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.function import no_grad
+from tinygrad_np.tensor import Tensor
+
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hpu", "xla", "meta", "mtia")
+
+
+def _usable(what: str, device_type: str, enabled: bool) -> bool:
+    """Whether `what` stays enabled: only on the CPU (PyTorch disables it with a warning
+    when the device it was asked for is not there)."""
+    if device_type not in _DEVICE_TYPES:
+        raise ValueError(f"{what}: unknown device_type {device_type!r}; expected one of "
+                         f"{', '.join(_DEVICE_TYPES)}")
+    if enabled and device_type != "cpu":
+        warnings.warn(f"{what}: device_type {device_type!r} is not available (tinygrad_np "
+                      "runs on the CPU). Disabling", UserWarning, stacklevel=3)
+        return False
+    return bool(enabled)
+
+
+class autocast:  # noqa: N801  (PyTorch's name)
+    """`with torch.autocast(device_type, dtype=None, enabled=True):` and `@autocast(...)`.
+    Accepted and recorded, but ops keep their inputs' dtype (see the module doc)."""
+
+    def __init__(self, device_type: str = "cuda", dtype: Any = None, enabled: bool = True,
+                 cache_enabled: bool | None = None) -> None:
+        if not isinstance(device_type, str):
+            raise TypeError(f"autocast: device_type must be a str such as 'cpu' or 'cuda', "
+                            f"got {type(device_type).__name__}")
+        self.device = device_type
+        self.fast_dtype = dtype
+        self._enabled = _usable("autocast", device_type, enabled)
+
+    def __enter__(self) -> autocast:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    def __call__(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class GradScaler:
+    """PyTorch's loss scaler: `scaler.scale(loss).backward(); scaler.step(opt);
+    scaler.update()`. Disabled (every method a pass-through, get_scale() 1.0) when
+    `enabled=False` or the device is not the CPU."""
+
+    def __init__(self, device: str = "cuda", init_scale: float = 2.0**16,
+                 growth_factor: float = 2.0, backoff_factor: float = 0.5,
+                 growth_interval: int = 2000, enabled: bool = True) -> None:
+        self._enabled = _usable("GradScaler", device, enabled)
+        if self._enabled and not (growth_factor > 1.0 and 0 < backoff_factor < 1.0):
+            raise ValueError(f"GradScaler: need growth_factor > 1 and 0 < backoff_factor < 1, "
+                             f"got {growth_factor} and {backoff_factor}")
+        self._device = device
+        self._scale, self._growth_factor = float(init_scale), float(growth_factor)
+        self._backoff_factor, self._growth_interval = float(backoff_factor), growth_interval
+        self._growth_tracker = 0
+        self._per_optimizer: dict[int, dict[str, Any]] = {}  # id -> stage and found_inf
+
+    def is_enabled(self) -> bool:
+        return self._enabled
+
+    def get_scale(self) -> float:
+        return self._scale if self._enabled else 1.0
+
+    def get_growth_factor(self) -> float:
+        return self._growth_factor
+
+    def get_backoff_factor(self) -> float:
+        return self._backoff_factor
+
+    def get_growth_interval(self) -> int:
+        return self._growth_interval
+
+    def scale(self, outputs: Any) -> Any:
+        """The outputs (a tensor, or a list/tuple of them) times the scale."""
+        if not self._enabled:
+            return outputs
+        if isinstance(outputs, Tensor):
+            return outputs * self._scale
+        if isinstance(outputs, (list, tuple)):
+            return type(outputs)(self.scale(output) for output in outputs)
+        raise TypeError(f"GradScaler.scale: expected a Tensor or a list/tuple of Tensors, got "
+                        f"{type(outputs).__name__}")
+
+    def _state(self, optimizer: Any) -> dict[str, Any]:
+        return self._per_optimizer.setdefault(id(optimizer), {"stage": "ready",
+                                                              "found_inf": False})
+
+    def unscale_(self, optimizer: Any) -> None:
+        """Divide the gradients of `optimizer`'s parameters by the scale (before clipping)."""
+        if not self._enabled:
+            return
+        state = self._state(optimizer)
+        if state["stage"] == "unscaled":
+            raise RuntimeError("GradScaler.unscale_() has already been called on this "
+                               "optimizer since the last update()")
+        if state["stage"] == "stepped":
+            raise RuntimeError("GradScaler.unscale_() is being called after step()")
+        found_inf = False
+        with no_grad():
+            for group in optimizer.param_groups:
+                for parameter in group["params"]:
+                    if parameter.grad is not None:
+                        parameter.grad.mul_(1.0 / self._scale)
+                        found_inf |= not bool(np.isfinite(parameter.grad._data).all())
+        state.update(stage="unscaled", found_inf=found_inf)
+
+    def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
+        """optimizer.step(...) on unscaled gradients, skipped if any is inf or NaN."""
+        if not self._enabled:
+            return optimizer.step(*args, **kwargs)
+        state = self._state(optimizer)
+        if state["stage"] == "stepped":
+            raise RuntimeError("GradScaler.step() has already been called since the last "
+                               "update()")
+        if state["stage"] == "ready":
+            self.unscale_(optimizer)
+        result = None if state["found_inf"] else optimizer.step(*args, **kwargs)
+        state["stage"] = "stepped"
+        return result
+
+    def update(self, new_scale: float | Tensor | None = None) -> None:
+        """Back off the scale after an inf/NaN step, grow it after growth_interval clean
+        steps (or set it to `new_scale`)."""
+        if not self._enabled:
+            return
+        if new_scale is not None:
+            self._scale = float(new_scale.item() if isinstance(new_scale, Tensor) else new_scale)
+        elif self._per_optimizer:
+            if any(state["found_inf"] for state in self._per_optimizer.values()):
+                self._scale *= self._backoff_factor
+                self._growth_tracker = 0
+            else:
+                self._growth_tracker += 1
+                if self._growth_tracker == self._growth_interval:
+                    grown = self._scale * self._growth_factor
+                    self._scale = grown if math.isfinite(grown) else self._scale
+                    self._growth_tracker = 0
+        self._per_optimizer.clear()
+
+    def state_dict(self) -> dict[str, Any]:
+        if not self._enabled:
+            return {}
+        return {"scale": self._scale, "growth_factor": self._growth_factor,
+                "backoff_factor": self._backoff_factor,
+                "growth_interval": self._growth_interval,
+                "_growth_tracker": self._growth_tracker}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if not self._enabled:
+            return
+        if not state_dict:
+            raise RuntimeError("GradScaler.load_state_dict: the state dict is empty (it came "
+                               "from a disabled GradScaler)")
+        self._scale = float(state_dict["scale"])
+        self._growth_factor = float(state_dict["growth_factor"])
+        self._backoff_factor = float(state_dict["backoff_factor"])
+        self._growth_interval = int(state_dict["growth_interval"])
+        self._growth_tracker = int(state_dict["_growth_tracker"])
+
+
+def _cuda_grad_scaler(init_scale: float = 2.0**16, growth_factor: float = 2.0,
+                      backoff_factor: float = 0.5, growth_interval: int = 2000,
+                      enabled: bool = True) -> GradScaler:
+    """`torch.cuda.amp.GradScaler(...)`: PyTorch's older spelling, for CUDA."""
+    return GradScaler("cuda", init_scale, growth_factor, backoff_factor, growth_interval,
+                      enabled)
+
+
+def _cuda_autocast(enabled: bool = True, dtype: Any = None,
+                   cache_enabled: bool | None = None) -> autocast:
+    """`torch.cuda.amp.autocast(...)`: PyTorch's older spelling, for CUDA."""
+    return autocast("cuda", dtype, enabled, cache_enabled)
+
+
+_cuda_namespace = SimpleNamespace(GradScaler=_cuda_grad_scaler, autocast=_cuda_autocast)
