@@ -275,3 +275,68 @@ def test_out_matches_pytorch():
         getattr(tg, name)(ours, *our_args, out=out_ours)
         getattr(torch, name)(theirs, *their_args, out=out_theirs)
         _same(out_ours, out_theirs)
+
+
+# ----------------------------------------------------------------- empty and 0-d inputs
+def test_extremes_of_nothing_raise_pytorchs_classes():
+    with pytest.raises(RuntimeError, match="numel"):
+        tg.zeros(0).max()
+    with pytest.raises(RuntimeError, match="numel"):
+        tg.zeros(0).amin()
+    with pytest.raises(IndexError, match="numel"):
+        tg.zeros(0).argmax()
+    with pytest.raises(IndexError, match="non-zero size"):
+        tg.zeros(2, 0).argmax(1)
+    with pytest.raises(IndexError, match="non-zero size"):
+        tg.zeros(2, 0).amax(1)
+    with pytest.raises(IndexError, match="non-zero size"):
+        tg.zeros(2, 0).max(1)
+
+
+def test_sort_and_topk_of_an_empty_dim_are_empty():
+    values, indices = tg.zeros(2, 0).sort(1)
+    assert values.shape == (2, 0) and indices.shape == (2, 0) and indices.dtype == tg.int64
+    values, indices = tg.zeros(2, 0).topk(0, 1)
+    assert values.shape == (2, 0)
+    torch = _torch()
+    _same(tg.zeros(2, 0).sort(1).indices, torch.zeros(2, 0).sort(1).indices)
+
+
+def test_split_and_chunk_of_a_0d_tensor_raise():
+    for make in (lambda: tg.tensor(5.0).split(1), lambda: tg.tensor(5.0).chunk(1),
+                 lambda: tg.arange(6).split(0), lambda: tg.arange(6).chunk(0)):
+        with pytest.raises(RuntimeError):
+            make()
+
+
+# ----------------------------------------------------------------- indices and in-place
+def test_gather_refuses_negative_and_too_large_indices():
+    x = tg.tensor([[1, 2], [3, 4]])
+    with pytest.raises(IndexError, match="index -1 is out of bounds for dim 1 with size 2"):
+        x.gather(1, tg.tensor([[-1]]))
+    with pytest.raises(IndexError, match="index 2 is out of bounds"):
+        x.gather(1, tg.tensor([[2]]))
+    assert x.gather(1, tg.tensor([[1, 0], [0, 0]])).tolist() == [[2, 1], [3, 3]]
+
+
+def test_in_place_methods_pytorch_has():
+    x = tg.tensor([7.0, -7.0])
+    x.div_(2, rounding_mode="floor")
+    assert x.tolist() == [3.0, -4.0]
+    y = tg.zeros(2)
+    y.addcmul_(tg.ones(2), tg.ones(2), value=3)
+    y.addcdiv_(tg.ones(2), tg.ones(2) * 2)
+    assert y.tolist() == [3.5, 3.5]
+    with pytest.raises(RuntimeError, match="in-place add"):
+        z = tg.zeros(2)
+        z += tg.ones(2, 2)
+
+
+def test_h_mh_msort_float_power():
+    a = tg.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 5.0]])
+    assert a.H.tolist() == a.T.tolist() and a.mH.shape == (3, 2)
+    with pytest.raises(RuntimeError, match="matrices"):
+        tg.zeros(2, 2, 2).H  # noqa: B018
+    assert a.msort().tolist() == [[0.0, 1.0, 2.0], [3.0, 5.0, 5.0]]
+    power = tg.tensor([4]).float_power(2)
+    assert power.dtype == tg.float64 and power.tolist() == [16.0]

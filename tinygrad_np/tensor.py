@@ -86,6 +86,21 @@ def _float_only(op: str, tensor: Tensor) -> None:
                           f"convert it first, e.g. x.float().{op}(...) or pass dtype=")
 
 
+def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
+    """PyTorch's errors for a max, min or arg-extreme over nothing: with no dim a
+    RuntimeError (an IndexError for argmax/argmin), along an empty dim an IndexError."""
+    if tensor.data.size:
+        return
+    if dims is None:
+        error = IndexError if op.startswith("arg") else TensorError
+        raise error(f"{op}(): expected reduction dim to be specified for input.numel() == 0 "
+                    f"(shape {tensor.shape})")
+    for dim in (dims,) if isinstance(dims, (int, np.integer)) else dims:
+        if tensor.ndim and tensor.shape[dim] == 0:
+            raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
+                             f"(shape {tensor.shape})")
+
+
 def _wide_int(tensor: Tensor) -> Tensor:
     """A sum's or a product's input: bool and uint8 widened to int64, as PyTorch's sums of
     any integer dtype are int64 (NumPy sums uint8 into uint64)."""
@@ -588,6 +603,15 @@ class Tensor:
         return self.transpose()
 
     @property
+    def H(self) -> Tensor:  # noqa: N802
+        """The conjugate transpose of a matrix (for real tensors, the transpose), as PyTorch:
+        2-D tensors (and 0-d ones, returned as they are) only."""
+        if self.ndim not in (0, 2):
+            raise RuntimeError(f"H: only supported on matrices (2-D tensors), got shape "
+                               f"{self.shape}; use mH for batches")
+        return self.transpose(0, 1) if self.ndim else _viewed(self, Reshape.apply(self, ()))
+
+    @property
     def mT(self) -> Tensor:  # noqa: N802
         """The last two axes swapped (a batch of matrices transposed)."""
         if self.ndim < 2:
@@ -1054,6 +1078,10 @@ class Tensor:
             except TypeError as error:
                 raise TypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
                                 f"{error}") from None
+            except ValueError as error:  # PyTorch: a RuntimeError naming both shapes
+                raise TensorError(f"in-place {ufunc.__name__}: the result of shapes "
+                                  f"{self.shape} and {np.shape(_data(args[0]))} does not "
+                                  f"fit the tensor's shape {self.shape} ({error})") from None
             finally:
                 if locked:  # (as_strided's arrays refuse even a no-op writeable = True)
                     array.flags.writeable = False
@@ -1100,9 +1128,19 @@ class Tensor:
         """self *= other, in place."""
         return self._in_place(Tensor.mul, other, ufunc=np.multiply)
 
-    def div_(self, other: Any) -> Tensor:
-        """self /= other, in place."""
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self /= other, in place (`rounding_mode` 'trunc' or 'floor' as div)."""
+        if rounding_mode is not None:
+            return self._in_place(lambda x, y: x.div(y, rounding_mode=rounding_mode), other)
         return self._in_place(Tensor.div, other, ufunc=np.true_divide)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """self += value * tensor1 * tensor2, in place."""
+        return self._in_place(Tensor.addcmul, tensor1, tensor2, value)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """self += value * tensor1 / tensor2, in place."""
+        return self._in_place(Tensor.addcdiv, tensor1, tensor2, value)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max], in place."""
@@ -1410,12 +1448,14 @@ class Tensor:
                      keepdims: bool | None) -> Tensor:
         dim, keepdim = _dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims)
         if dim is None:  # the index into the flattened tensor
+            _check_nonempty(op, self, None)
             index = np.asarray(find(self.data))
             return Tensor._make(index.reshape((1,) * self.ndim) if keepdim else index, None)
         if self.ndim == 0:
             _wrap_dim(op, dim, 0)
             return Tensor._make(np.asarray(0), None)
         axis = _wrap_dim(op, dim, self.ndim)
+        _check_nonempty(op, self, axis)
         return Tensor._make(np.asarray(find(self.data, axis=axis, keepdims=keepdim)), None)
 
     # ----------------------------------------------------------------- reductions
@@ -1468,6 +1508,7 @@ class Tensor:
             extreme = self.amax if op == "max" else self.amin
             return extreme(_dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims))
         if dim is None:
+            _check_nonempty(op, self, None)
             return (Max if op == "max" else Min).apply(self, None, False)
         find = np.argmax if op == "max" else np.argmin
         return self._select_along(op, dim, keepdim,
@@ -1477,12 +1518,14 @@ class Tensor:
              keepdims: bool | None = None) -> Tensor:
         """Largest value over `dim` (an int, a tuple, or None); ties share the gradient."""
         dims = _wrap_dims("amax", _dim_arg("amax", dim, axis), self.ndim)
+        _check_nonempty("amax", self, dims)
         return Max.apply(self, dims, _keep_arg(keepdim, keepdims))
 
     def amin(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
              keepdims: bool | None = None) -> Tensor:
         """Smallest value over `dim` (an int, a tuple, or None); ties share the gradient."""
         dims = _wrap_dims("amin", _dim_arg("amin", dim, axis), self.ndim)
+        _check_nonempty("amin", self, dims)
         return Min.apply(self, dims, _keep_arg(keepdim, keepdims))
 
     # ----------------------------------------------------------------- elementwise
@@ -2306,8 +2349,12 @@ class Tensor:
         result_type = _RETURN_TYPES[op]
         if self.ndim == 0:
             return result_type(self.reshape(()), Tensor._make(np.asarray(0), None))
+        if self.shape[axis] == 0 and op in ("sort", "topk"):  # nothing to sort: empty results
+            empty = np.zeros(self.shape, np.int64)
+            return result_type(self.gather(axis, empty), Tensor._make(empty, None))
         if self.shape[axis] == 0:
-            raise IndexError(f"{op}: cannot pick from an empty dim {dim} of shape {self.shape}")
+            raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
+                             f"(shape {self.shape})")
         index = np.asarray(find(self.data, axis), dtype=np.int64)
         values = self.gather(axis, index)
         if not keepdim:
@@ -2319,6 +2366,11 @@ class Tensor:
         adds g back at the gathered places (repeats accumulate)."""
         index = _index_array("gather", index)
         axis = _wrap_dim("gather", dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        if index.size and (index.min() < 0 or index.max() >= size):  # NumPy would wrap -1
+            bad = index.min() if index.min() < 0 else index.max()
+            raise IndexError(f"gather: index {bad} is out of bounds for dim {dim} with size "
+                             f"{size}")
         if self.ndim == 0:
             return self.reshape(1).gather(0, index.reshape(1)).reshape(())
         if index.ndim != self.ndim:
@@ -2894,12 +2946,14 @@ class Tensor:
             split_size_or_sections = split_size
         if split_size_or_sections is None:
             raise TypeError("split: missing the split_size_or_sections argument")
+        if self.ndim == 0:
+            raise TensorError("split: expects at least a 1-dimensional tensor")
         axis = _wrap_dim("split", dim, self.ndim)
         length = self.shape[axis]
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
             if step <= 0:
-                raise ValueError(f"split: split_size must be positive, got {step}")
+                raise TensorError(f"split: split_size must be positive, got {step}")
             sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
         else:
             sizes = [int(size) for size in split_size_or_sections]
@@ -2944,6 +2998,15 @@ class Tensor:
         from tinygrad_np.functions import rot90
         return rot90(self, k, dims)
 
+    def msort(self) -> Tensor:
+        """Sorted along dim 0 (the values of sort(0))."""
+        return self.sort(0)[0]
+
+    def float_power(self, exponent: Any) -> Tensor:
+        """self ** exponent computed in float64 (a float64 result, as PyTorch)."""
+        from tinygrad_np.functions import float_power
+        return float_power(self, exponent)
+
     def swapdims(self, dim0: int, dim1: int) -> Tensor:
         """Dims dim0 and dim1 exchanged (transpose)."""
         return self.swapaxes(dim0, dim1)
@@ -2952,7 +3015,9 @@ class Tensor:
         """`chunks` pieces along `dim` of ceil(length / chunks) each (possibly fewer pieces,
         as PyTorch)."""
         if chunks <= 0:
-            raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+            raise TensorError(f"chunk: chunks must be positive, got {chunks}")
+        if self.ndim == 0:
+            raise TensorError("chunk: expects at least a 1-dimensional tensor")
         length = self.shape[_wrap_dim("chunk", dim, self.ndim)]
         return self.split(max(-(-length // chunks), 1), dim)
 
