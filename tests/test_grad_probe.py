@@ -191,7 +191,7 @@ def test_sort_and_topk_of_an_empty_dim_are_empty(shape, dim):
     (grad,) = tg.autograd.grad(values.sum() + top.sum(), x)
     assert grad.shape == shape
     if shape[dim] == 0:
-        with pytest.raises(IndexError, match="max: cannot pick from an empty dim"):
+        with pytest.raises(IndexError, match=r"max.*(empty|non-zero size)"):
             x.max(dim)  # a reduction of an empty dim still raises, as PyTorch
 
 

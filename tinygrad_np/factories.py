@@ -15,16 +15,30 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, _shape_args
+from tinygrad_np.tensor import Tensor, TensorError, _shape_args
 
 
 def _shape(op: str, shape: tuple, size: Any) -> tuple[int, ...]:
-    """The shape given positionally (ints or one tuple) or as PyTorch's `size=` keyword."""
+    """The shape given positionally (ints or one tuple) or as PyTorch's `size=` keyword; a
+    negative size is PyTorch's RuntimeError naming the op (NumPy's is a ValueError)."""
     if size is None:
-        return _shape_args(shape)
-    if shape:
+        shape = _shape_args(shape)
+    elif shape:
         raise TypeError(f"{op}: give the shape positionally or as size=, not both")
-    return _shape_args((size,))
+    else:
+        shape = _shape_args((size,))
+    if any(isinstance(n, (int, np.integer)) and n < 0 for n in shape):
+        raise TensorError(f"{op}: sizes must be non-negative, got {tuple(shape)}")
+    return shape
+
+
+def _float_dtype(op: str, dtype: Any) -> Any:
+    """`dtype` (None: the default float) for random floats, which PyTorch refuses to draw as
+    integers or bools (`rand(2, dtype=tg.int64)`; use randint)."""
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise TypeError(f"{op}: dtype must be a floating-point dtype, got {np.dtype(dtype)}; "
+                        f"use randint for integers")
+    return dtype
 
 
 def _float_tensor(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
@@ -73,6 +87,7 @@ def randn(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None
     """Samples from the standard normal distribution N(0, 1) (from `generator`, a
     tg.Generator or np.random.Generator, if given)."""
     as_device(device, "randn")
+    dtype = _float_dtype("randn", dtype)
     values = numpy_generator(generator).standard_normal(_shape("randn", shape, size))
     return _float_tensor(values, dtype, requires_grad)
 
@@ -81,20 +96,24 @@ def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
          dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Samples from the uniform distribution on [0, 1) (from `generator`, if given)."""
     as_device(device, "rand")
+    dtype = _float_dtype("rand", dtype)
     values = numpy_generator(generator).random(_shape("rand", shape, size))
     return _float_tensor(values, dtype, requires_grad)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
+def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype: Any = None,
            requires_grad: bool = False, device: Any = None) -> Tensor:
     """Evenly spaced values in [start, end): int64 when start, end and step are all
-    integers, else the default float dtype (PyTorch's rule)."""
+    integers, else the default float dtype (PyTorch's rule). `arange(end=5)` works too."""
     as_device(device, "arange")
     if end is None:
         start, end = 0, start
     start, end, step = _item(start), _item(end), _item(step)
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise TensorError("arange: step must be nonzero")
+    if (end - start) * step < 0:  # PyTorch refuses what NumPy makes an empty range
+        raise TensorError(f"arange: upper bound and lower bound inconsistent with step sign "
+                          f"(start={start}, end={end}, step={step})")
     values = np.arange(start, end, step)
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
@@ -107,6 +126,8 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
         device: Any = None) -> Tensor:
     """The identity matrix (n x m, m defaults to n)."""
     as_device(device, "eye")
+    if n < 0 or m is not None and m < 0:
+        raise TensorError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _float_tensor(np.eye(n, m), dtype, requires_grad)
 
 
@@ -159,22 +180,27 @@ def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
 
 def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Tensor:
-    """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype."""
-    return _made(numpy_generator(None).random(input.shape), dtype or input.dtype, requires_grad,
-                 device, "rand_like")
+    """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype: a float one."""
+    dtype = _float_dtype("rand_like", dtype or input.dtype)
+    return _made(numpy_generator(None).random(input.shape), dtype, requires_grad, device,
+                 "rand_like")
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
                device: Any = None) -> Tensor:
-    """Standard normal samples with `input`'s shape and (unless given) dtype."""
-    return _made(numpy_generator(None).standard_normal(input.shape), dtype or input.dtype,
-                 requires_grad, device, "randn_like")
+    """Standard normal samples with `input`'s shape and (unless given) dtype: a float one."""
+    dtype = _float_dtype("randn_like", dtype or input.dtype)
+    return _made(numpy_generator(None).standard_normal(input.shape), dtype, requires_grad,
+                 device, "randn_like")
 
 
 def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
-            requires_grad: bool = False, device: Any = None) -> Tensor:
+            requires_grad: bool = False, device: Any = None, low: int | None = None,
+            high: int | None = None) -> Tensor:
     """Integers uniform in [low, high): `randint(high, size)` or `randint(low, high, size)`
-    (int64 unless `dtype` says otherwise)."""
+    (also as keywords; int64 unless `dtype` says otherwise)."""
+    if high is not None:  # PyTorch's keywords: randint(low=0, high=3, size=(2,))
+        args = (*args, *(() if low is None else (low,)), high)
     if size is None and args and isinstance(args[-1], (tuple, list)):
         *args, size = args
     if len(args) == 1:
@@ -186,7 +212,7 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
     if size is None:
         raise TypeError("randint: missing the size (a tuple)")
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+        raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
     values = numpy_generator(generator).integers(low, high, tuple(size), dtype=np.int64)
     return _made(values, dtype, requires_grad, device, "randint")
 

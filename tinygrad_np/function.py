@@ -38,7 +38,7 @@ import numpy as np
 
 from tinygrad_np._decorate import ContextDecorator
 from tinygrad_np.dtypes import as_result
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, TensorError
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
 _FLOAT32 = np.dtype(np.float32)
@@ -153,9 +153,9 @@ class Function:
             bool(mask >> i & 1) for i in range(count))
         try:
             raw = cls.forward(ctx, *arrays)
-        except ValueError as error:  # name the op and the operands' shapes
+        except ValueError as error:  # name the op and the operands' shapes (PyTorch's
             shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
-            raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
+            raise TensorError(f"{cls.__name__} on shapes {shapes}: {error}") from None  # class too
         output = raw if type(raw) is np.ndarray and raw.dtype is _FLOAT32 else as_result(
             raw, arrays)  # the dtype and 0-d policy, not paid by float32 arrays
         if not recording or output.dtype.kind != "f":  # only float results carry gradients

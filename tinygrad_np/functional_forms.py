@@ -6,19 +6,23 @@ form cannot drift apart. A name in the list whose method the Tensor class does n
 (yet) is left out. The few forms PyTorch gives a different meaning (`tg.max(x, dim)` returns
 values and indices; `tg.max(a, b)` is the elementwise maximum) and the matrix products
 (`mm`, `bmm`, `dot`, `mv`, `addmm`, compositions of `@`) are written out by hand.
-Also here: `is_tensor`, `numel`, `from_numpy`, `as_tensor`.
+Every form takes PyTorch's `out=` (`write_out`). Also here: `is_tensor`, `numel`,
+`from_numpy`, `as_tensor`.
 """
 
 from __future__ import annotations
 
+import builtins
+import functools
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from tinygrad_np.device import as_device
-from tinygrad_np.function import no_grad
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.function import is_grad_enabled, no_grad
+from tinygrad_np.tensor import Tensor, TensorError
 
 # The Tensor methods that PyTorch also offers as `torch.<name>(input, ...)`. The second
 # group comes with the tensor vocabulary; names whose method is missing are skipped.
@@ -60,6 +64,7 @@ METHOD_FORMS: tuple[str, ...] = (
     # found missing by porting scripts (torch.mode(x), torch.clamp_min(x, 0), ...)
     "mode", "clamp_min", "clamp_max", "arcsin", "arccos", "arctan", "arcsinh", "arccosh",
     "arctanh", "is_complex",
+    "split_with_sizes", "bitwise_left_shift", "bitwise_right_shift",
 )
 
 # Methods that take NumPy's `axis=`/`keepdims=` in this version: PyTorch's `dim=`/`keepdim=`
@@ -79,14 +84,54 @@ def _numpy_axis_names(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def write_out(op: str, out: Any, result: Any) -> Any:
+    """PyTorch's `out=`: `result` (a tensor, or a tuple of them for `max(x, dim)`, `sort`,
+    ...) written into `out` (the same structure), which is returned. As PyTorch: not while
+    recording a graph (out= has no gradient), the result cast to out's dtype only within its
+    kind or wider (no float into int), and an `out` of another shape resized (with a warning
+    when it held elements)."""
+    if out is None:
+        return result
+    results, outs = (result, out) if isinstance(result, tuple) else ((result,), (out,))
+    if not isinstance(outs, (tuple, list)) or len(outs) != len(results) or not builtins.all(
+            isinstance(t, Tensor) for t in outs):
+        wanted = f"a tuple of {len(results)} tensors" if isinstance(result, tuple) else "a Tensor"
+        raise TypeError(f"{op}(): out must be {wanted}, got {type(out).__name__}")
+    if is_grad_enabled() and builtins.any(t.requires_grad for t in (*results, *outs)):
+        raise TensorError(f"{op}(): functions with out=... arguments don't support automatic "
+                          "differentiation, but one of the arguments requires grad")
+    for value, target in zip(results, outs):
+        if not np.can_cast(value.dtype, target.dtype, "same_kind"):
+            raise TensorError(f"{op}(): result type {value.dtype} can't be cast to the "
+                              f"desired output type {target.dtype}")
+        with no_grad():
+            if value.shape == target.shape:
+                target.copy_(value)
+                continue
+            if target.numel():
+                warnings.warn(f"{op}(): an output with one or more elements was resized from "
+                              f"{target.shape} to {value.shape}", UserWarning, stacklevel=3)
+            target._data = np.array(value._data, dtype=target.dtype)
+            target._bump_version()
+    return out
+
+
+def with_out(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` taking PyTorch's `out=` keyword (see write_out)."""
+    @functools.wraps(function)
+    def wrapped(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        return write_out(function.__name__, out, function(*args, **kwargs))
+    return wrapped
+
+
 def _function_form(name: str) -> Callable[..., Any]:
     """`tg.<name>(input, ...)` calling `Tensor.<name>`, with the method's docstring."""
     axis_names = name in _AXIS_METHODS
 
-    def form(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002  (PyTorch's name)
+    def form(input: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
-        return getattr(_as_input(input), name)(*args, **kwargs)
+        return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
 
     form.__name__ = form.__qualname__ = name
     form.__doc__ = (f"`tg.{name}(input, ...)` is `input.{name}(...)`: "
@@ -135,12 +180,14 @@ def _elementwise_extreme(a: Tensor, b: Tensor, largest: bool) -> Tensor:
     return middle + half_gap if largest else middle - half_gap
 
 
+@with_out
 def max(input: Any, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:  # noqa: A001
     """`tg.max(x)`: the largest value; `tg.max(x, dim, keepdim=False)`: (values, indices)
     along `dim` as PyTorch; `tg.max(a, b)` with a Tensor `b`: the elementwise maximum."""
     return _extreme(input, dim, keepdim, kwargs, True, "max")
 
 
+@with_out
 def min(input: Any, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:  # noqa: A001
     """`tg.min(x)`: the smallest value; `tg.min(x, dim, keepdim=False)`: (values, indices)
     along `dim` as PyTorch; `tg.min(a, b)` with a Tensor `b`: the elementwise minimum."""
@@ -155,6 +202,7 @@ def _check_ndim(name: str, **tensors: Tensor) -> None:
             raise ValueError(f"{name}: {argument} must be {wanted}-D, got shape {tensor.shape}")
 
 
+@with_out
 def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Matrix product of two 2-D tensors (n, m) @ (m, p) -> (n, p)."""
     input, mat2 = _as_input(input), _as_input(mat2)
@@ -162,6 +210,7 @@ def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     return input @ mat2
 
 
+@with_out
 def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p) -> (b, n, p)."""
     input, mat2 = _as_input(input), _as_input(mat2)
@@ -171,6 +220,7 @@ def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     return input @ mat2
 
 
+@with_out
 def dot(input: Any, tensor: Any) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors of the same length (a 0-d tensor)."""
     input, tensor = _as_input(input), _as_input(tensor)
@@ -178,6 +228,7 @@ def dot(input: Any, tensor: Any) -> Tensor:  # noqa: A002
     return input @ tensor
 
 
+@with_out
 def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     """Matrix-vector product (n, m) @ (m,) -> (n,)."""
     input, vec = _as_input(input), _as_input(vec)
@@ -185,6 +236,7 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     return input @ vec
 
 
+@with_out
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
           alpha: float = 1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape."""

@@ -169,9 +169,11 @@ def broadcast_to(input: Tensor, shape: tuple[int, ...]) -> Tensor:
     return input.expand(shape)
 
 
-def repeat_interleave(input: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
-    """Each entry of `input` repeated `repeats` times along `dim`."""
-    return input.repeat_interleave(repeats, dim)
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Each entry of `input` repeated `repeats` times along `dim`; with `input` alone, the
+    index i repeated input[i] times (see Tensor.repeat_interleave)."""
+    return _tensor(input).repeat_interleave(repeats, dim, output_size=output_size)
 
 
 def var(input: Tensor, dim: Axis = None, *, correction: float = 1,
@@ -821,11 +823,15 @@ def chain_matmul(*matrices: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------- reductions and statistics
-class MinMax(NamedTuple):
+class aminmax_result(NamedTuple):  # noqa: N801  (named as torch.return_types.aminmax)
     """What `tg.aminmax` returns, as PyTorch's named tuple."""
 
     min: Tensor
     max: Tensor
+
+
+aminmax_result.__name__ = aminmax_result.__qualname__ = "aminmax"
+MinMax = aminmax_result  # the name it had
 
 
 def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> MinMax:

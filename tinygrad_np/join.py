@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat
 from tinygrad_np.tensor import Tensor, _wrap_dim
 
@@ -19,6 +20,7 @@ def _tensors(op: str, tensors: Any) -> list[Tensor]:
     return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
 
 
+@with_out
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along an existing axis `dim` (alias `axis`); the other axes must match.
 
@@ -36,6 +38,7 @@ concat = cat
 concatenate = cat
 
 
+@with_out
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join equal-shaped tensors along a new axis at `dim`."""
     tensors = _tensors("stack", tensors)
@@ -98,17 +101,20 @@ def _at_least(tensor: Tensor, ndim: int) -> Tensor:
     return tensor.reshape(shape + (1,))
 
 
+@with_out
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 1 (dim 0 for 1-D tensors; 0-d ones count as 1-D), as torch.hstack."""
     tensors = [_at_least(t, 1) for t in _tensors("hstack", tensors)]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
+@with_out
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 0, 1-D tensors (n,) taken as rows (1, n), as torch.vstack."""
     return cat([_at_least(t, 2) for t in _tensors("vstack", tensors)], 0)
 
 
+@with_out
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 2, (n,) taken as (1, n, 1) and (m, n) as (m, n, 1), as torch.dstack."""
     return cat([_at_least(t, 3) for t in _tensors("dstack", tensors)], 2)

@@ -25,6 +25,18 @@ from tinygrad_np.settings import PRINT_OPTIONS
 Axis = int | tuple[int, ...] | None
 
 
+def _sized(op: str, shape: tuple, keyword: dict, name: str = "shape") -> tuple:
+    """The positional sizes, or PyTorch's keyword spelling (`view(size=...)`,
+    `reshape(shape=...)`, `repeat(repeats=...)`): one of the two."""
+    if not keyword:
+        return shape
+    value = keyword.pop("size", keyword.pop(name, None))
+    if keyword or value is None or shape:
+        raise TypeError(f"{op}: pass the sizes positionally or as size=/{name}=, got "
+                        f"{sorted(keyword) or 'both'}")
+    return (tuple(value),) if isinstance(value, (tuple, list)) else (value,)
+
+
 def _shape_args(shape: tuple) -> tuple[int, ...]:
     """Accept both `f(2, 3)` and `f((2, 3))`."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -58,6 +70,50 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     return array
+
+
+class TensorError(RuntimeError, ValueError):
+    """A value or a shape the op cannot take where PyTorch raises RuntimeError and NumPy
+    ValueError (`bool()` of several values, `item()` of several, comparing shapes that do not
+    broadcast): both classes, so a PyTorch script's `except RuntimeError` catches it."""
+
+
+def _float_only(op: str, tensor: Tensor) -> None:
+    """PyTorch's refusal of an integer or bool input to an op defined for floats only
+    (`mean`, `var`, `std`, `norm`): it would have to guess the result's dtype."""
+    if tensor._data.dtype.kind not in "fc":
+        raise TensorError(f"{op}(): expected a floating-point input, got {tensor.dtype}; "
+                          f"convert it first, e.g. x.float().{op}(...) or pass dtype=")
+
+
+def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
+    """PyTorch's errors for a max, min or arg-extreme over nothing: with no dim a
+    RuntimeError (an IndexError for argmax/argmin), along an empty dim an IndexError."""
+    if tensor._data.size:
+        return
+    if dims is None:
+        error = IndexError if op.startswith("arg") else TensorError
+        raise error(f"{op}(): expected reduction dim to be specified for input.numel() == 0 "
+                    f"(shape {tensor.shape})")
+    for dim in (dims,) if isinstance(dims, (int, np.integer)) else dims:
+        if tensor.ndim and tensor.shape[dim] == 0:
+            raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
+                             f"(shape {tensor.shape})")
+
+
+def _wide_int(tensor: Tensor) -> Tensor:
+    """A sum's or a product's input: bool and uint8 widened to int64, as PyTorch's sums of
+    any integer dtype are int64 (NumPy sums uint8 into uint64)."""
+    return tensor.astype(np.int64) if tensor._data.dtype.kind in "bu" else tensor
+
+
+def _float_in(x: Any) -> Any:
+    """A bool, uint8 or int8 tensor as the default float dtype before a float-only op:
+    NumPy would compute exp, log, sin, ... of one-byte types in float16 (e.g. exp(True) =
+    2.71875), PyTorch in float32. Anything else as it is."""
+    if isinstance(x, Tensor) and x._data.dtype.itemsize == 1 and x._data.dtype.kind in "biu":
+        return x.astype(get_default_dtype())
+    return x
 
 
 def check_dim(op: str, dim: Any, ndim: int) -> int:
@@ -236,14 +292,41 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
 named_tensors: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 # ----------------------------------------------------------------- PyTorch keywords and dims
 class Size(tuple):
-    """A tensor's shape, as `torch.Size`: a tuple of ints with `numel()`."""
+    """A tensor's shape (`t.shape`, `t.size()`), as `torch.Size`: a tuple of ints with
+    `numel()`; slicing it, adding a tuple to it or repeating it gives a Size again."""
+
+    __slots__ = ()
 
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds."""
         return math.prod(self)
 
+    def __getitem__(self, index: Any) -> Any:
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, times: Any) -> Size:
+        return Size(tuple.__mul__(self, times))
+
+    __rmul__ = __mul__
+
     def __repr__(self) -> str:
         return f"tg.Size({list(self)})"
+
+    def __str__(self) -> str:
+        """print() and f-strings (the error messages among them) show `(2, 3)`, as `.shape`
+        printed before it became a Size; repr() is `tg.Size([2, 3])`."""
+        return tuple.__repr__(self)
 
 
 # The (values, indices) results of dim reductions, named as PyTorch's torch.return_types.
@@ -484,9 +567,9 @@ class Tensor:
 
     # ----------------------------------------------------------------- attributes
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The size of each axis."""
-        return self._data.shape
+    def shape(self) -> Size:
+        """The size of each axis, a `Size` (a tuple with `numel()`), as PyTorch's."""
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -502,7 +585,10 @@ class Tensor:
         """The shape as a `Size` (a tuple), or the length of axis `dim` (PyTorch's size)."""
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim("size", dim, self.ndim)] if self.ndim else 1
+        if not self.ndim:  # PyTorch: a 0-d tensor has no dim to name
+            raise IndexError(f"size: dimension specified as {dim} but the tensor has no "
+                             f"dimensions (shape ())")
+        return self._data.shape[_wrap_dim("size", dim, self.ndim)]
 
     def numel(self) -> int:
         """The number of elements."""
@@ -550,6 +636,15 @@ class Tensor:
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
         return self.transpose()
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802
+        """The conjugate transpose of a matrix (for real tensors, the transpose), as PyTorch:
+        2-D tensors (and 0-d ones, returned as they are) only."""
+        if self.ndim not in (0, 2):
+            raise RuntimeError(f"H: only supported on matrices (2-D tensors), got shape "
+                               f"{self.shape}; use mH for batches")
+        return self.transpose(0, 1) if self.ndim else _viewed(self, Reshape.apply(self, ()))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
@@ -654,7 +749,8 @@ class Tensor:
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
-            raise ValueError(f"item(): only one-element tensors, this one has shape {self.shape}")
+            raise TensorError(f"item(): only one-element tensors, this one has shape "
+                              f"{self.shape}")
         return self._data.item()
 
     def tolist(self) -> Any:
@@ -826,13 +922,35 @@ class Tensor:
         return self.numpy() if dtype is None else self._data.astype(dtype)  # read-only: numpy()
 
     def __bool__(self) -> bool:
-        return bool(self._data)
+        if self._data.size != 1:  # PyTorch's RuntimeError (NumPy's is a ValueError)
+            count = "more than one value" if self._data.size else "no values"
+            raise TensorError(f"Boolean value of Tensor with {count} is ambiguous (shape "
+                              f"{self.shape}); use .any() or .all()")
+        return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self._data)
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self._data)
+        return int(self._scalar("int"))
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def _scalar(self, what: str) -> Any:
+        """The value of a one-element tensor of any shape (`int(t)`, `float(t)`), else
+        PyTorch's ValueError."""
+        if self._data.size != 1:
+            raise ValueError(f"{what}(): only one element tensors can be converted to Python "
+                             f"scalars, this one has shape {self.shape}")
+        return self._data.reshape(()).item()
+
+    def __contains__(self, element: Any) -> bool:
+        """`x in t`: whether any element equals x (a number or a tensor), as PyTorch."""
+        if not isinstance(element, (Tensor, int, float, np.generic, np.ndarray)):
+            raise TensorError(f"Tensor.__contains__ only supports a Tensor or a number, got "
+                              f"{type(element).__name__}")
+        return bool((self == element)._data.any())
 
     def __index__(self) -> int:
         """A one-element integer tensor as an index (`names[t]`, `range(t)`), as PyTorch."""
@@ -842,10 +960,15 @@ class Tensor:
         return int(self._data.reshape(()))
 
     def __format__(self, spec: str) -> str:
-        """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch."""
-        if spec and self._data.size == 1:
+        """`f"{loss:.4f}"` and `f"{loss}"` format a 0-d tensor's value, as PyTorch (a
+        one-element tensor's too, given a spec); a format spec for several values is
+        PyTorch's TypeError."""
+        if self._data.ndim == 0 or spec and self._data.size == 1:
             return format(self._data.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__ "
+                            f"(a tensor of shape {self.shape}); format t.item() or t.tolist()")
+        return repr(self)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -883,9 +1006,6 @@ class Tensor:
 
     def __pos__(self) -> Tensor:
         return self
-
-    def __abs__(self) -> Tensor:
-        return self.abs()
 
     def __matmul__(self, other: Any) -> Tensor:
         return MatMul.apply(self, other)
@@ -1022,6 +1142,10 @@ class Tensor:
             except TypeError as error:
                 raise TypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
                                 f"{error}") from None
+            except ValueError as error:  # PyTorch: a RuntimeError naming both shapes
+                raise TensorError(f"in-place {ufunc.__name__}: the result of shapes "
+                                  f"{self.shape} and {np.shape(_data(args[0]))} does not "
+                                  f"fit the tensor's shape {self.shape} ({error})") from None
             finally:
                 if locked:  # (as_strided's arrays refuse even a no-op writeable = True)
                     array.flags.writeable = False
@@ -1068,9 +1192,19 @@ class Tensor:
         """self *= other, in place."""
         return self._in_place(Tensor.mul, other, ufunc=np.multiply)
 
-    def div_(self, other: Any) -> Tensor:
-        """self /= other, in place."""
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self /= other, in place (`rounding_mode` 'trunc' or 'floor' as div)."""
+        if rounding_mode is not None:
+            return self._in_place(lambda x, y: x.div(y, rounding_mode=rounding_mode), other)
         return self._in_place(Tensor.div, other, ufunc=np.true_divide)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """self += value * tensor1 * tensor2, in place."""
+        return self._in_place(Tensor.addcmul, tensor1, tensor2, value)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """self += value * tensor1 / tensor2, in place."""
+        return self._in_place(Tensor.addcdiv, tensor1, tensor2, value)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max], in place."""
@@ -1332,22 +1466,37 @@ class Tensor:
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._make(np.asarray(self._data < _data(other)), None)
+        return self._compare("lt", np.less, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._make(np.asarray(self._data <= _data(other)), None)
+        return self._compare("le", np.less_equal, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._make(np.asarray(self._data > _data(other)), None)
+        return self._compare("gt", np.greater, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._make(np.asarray(self._data >= _data(other)), None)
+        return self._compare("ge", np.greater_equal, other)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._make(np.asarray(self._data == _data(other)), None)
+        return self._compare("eq", np.equal, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._make(np.asarray(self._data != _data(other)), None)
+        return self._compare("ne", np.not_equal, other)
+
+    def _compare(self, op: str, ufunc: np.ufunc, other: Any) -> Any:
+        """A comparison as a bool tensor. Like PyTorch, only tensors, arrays and numbers
+        compare elementwise: `t == None`, `t == "a"` or `t == [1, 2]` is False (`!=` True,
+        `<` a TypeError) through Python's fallback; shapes that do not broadcast raise
+        naming the op and both shapes."""
+        if isinstance(other, Tensor):
+            other = other._data
+        elif not isinstance(other, (int, float, np.ndarray, np.generic)):
+            return NotImplemented
+        try:
+            return Tensor._make(np.asarray(ufunc(self._data, other)), None)
+        except ValueError as error:
+            raise TensorError(f"{op}: shapes {self.shape} and {np.shape(other)} do not "
+                              f"broadcast ({error})") from None
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
                keepdims: bool | None = None) -> Tensor:
@@ -1363,12 +1512,14 @@ class Tensor:
                      keepdims: bool | None) -> Tensor:
         dim, keepdim = _dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims)
         if dim is None:  # the index into the flattened tensor
+            _check_nonempty(op, self, None)
             index = np.asarray(find(self._data))
             return Tensor._make(index.reshape((1,) * self.ndim) if keepdim else index, None)
         if self.ndim == 0:
             _wrap_dim(op, dim, 0)
             return Tensor._make(np.asarray(0), None)
         axis = _wrap_dim(op, dim, self.ndim)
+        _check_nonempty(op, self, axis)
         return Tensor._make(np.asarray(find(self._data, axis=axis, keepdims=keepdim)), None)
 
     # ----------------------------------------------------------------- reductions
@@ -1381,7 +1532,7 @@ class Tensor:
         """
         dims = _wrap_dims("sum", _dim_arg("sum", dim, axis), self.ndim)
         keep = _keep_arg(keepdim, keepdims)
-        source = self if dtype is None else self.astype(dtype)
+        source = _wide_int(self) if dtype is None else self.astype(dtype)
         if source.dtype == np.float16:
             total = Sum.apply(source.astype(np.float32), dims, keep)
             with np.errstate(over="ignore"):  # past 65504 the float16 result is inf, silently
@@ -1393,6 +1544,7 @@ class Tensor:
         """Average over `dim` (alias `axis`): sum / number of elements summed."""
         dims = _wrap_dims("mean", _dim_arg("mean", dim, axis), self.ndim)
         source = self if dtype is None else self.astype(dtype)
+        _float_only("mean", source)
         half = source.dtype == np.float16  # summed and divided in float32, as PyTorch
         total = Sum.apply(source.astype(np.float32) if half else source, dims,
                           _keep_arg(keepdim, keepdims))
@@ -1420,6 +1572,7 @@ class Tensor:
             extreme = self.amax if op == "max" else self.amin
             return extreme(_dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims))
         if dim is None:
+            _check_nonempty(op, self, None)
             return (Max if op == "max" else Min).apply(self, None, False)
         find = np.argmax if op == "max" else np.argmin
         return self._select_along(op, dim, keepdim,
@@ -1429,26 +1582,28 @@ class Tensor:
              keepdims: bool | None = None) -> Tensor:
         """Largest value over `dim` (an int, a tuple, or None); ties share the gradient."""
         dims = _wrap_dims("amax", _dim_arg("amax", dim, axis), self.ndim)
+        _check_nonempty("amax", self, dims)
         return Max.apply(self, dims, _keep_arg(keepdim, keepdims))
 
     def amin(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
              keepdims: bool | None = None) -> Tensor:
         """Smallest value over `dim` (an int, a tuple, or None); ties share the gradient."""
         dims = _wrap_dims("amin", _dim_arg("amin", dim, axis), self.ndim)
+        _check_nonempty("amin", self, dims)
         return Min.apply(self, dims, _keep_arg(keepdim, keepdims))
 
     # ----------------------------------------------------------------- elementwise
     def exp(self) -> Tensor:
         """e ** x, elementwise;  d/dx = exp(x)."""
-        return Exp.apply(self)
+        return Exp.apply(_float_in(self))
 
     def log(self) -> Tensor:
         """Natural logarithm, elementwise;  d/dx = 1 / x."""
-        return Log.apply(self)
+        return Log.apply(_float_in(self))
 
     def sqrt(self) -> Tensor:
         """Square root, elementwise;  d/dx = 1 / (2 sqrt(x))."""
-        return Sqrt.apply(self)
+        return Sqrt.apply(_float_in(self))
 
     def abs(self) -> Tensor:
         """|x|, elementwise;  d/dx = sign(x)."""
@@ -1456,15 +1611,15 @@ class Tensor:
 
     def sin(self) -> Tensor:
         """Sine, elementwise;  d/dx = cos(x)."""
-        return Sin.apply(self)
+        return Sin.apply(_float_in(self))
 
     def cos(self) -> Tensor:
         """Cosine, elementwise;  d/dx = -sin(x)."""
-        return Cos.apply(self)
+        return Cos.apply(_float_in(self))
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent, elementwise;  d/dx = 1 - tanh(x)**2."""
-        return Tanh.apply(self)
+        return Tanh.apply(_float_in(self))
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + exp(-x)), stable for any x;  d/dx = s (1 - s)."""
@@ -1474,12 +1629,15 @@ class Tensor:
         """max(x, 0);  d/dx = 1 where x > 0, else 0."""
         return ReLU.apply(self)
 
-    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
-        """Limit values to [lo, hi]; the gradient passes where lo <= x <= hi."""
-        return Clip.apply(self, lo, hi)
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Limit values to [min, max]; the gradient passes where min <= x <= max."""
+        return self.clamp(min, max)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        """PyTorch's spelling of clip: limit values to [min, max] (`x.clamp(min=0)`)."""
+        """PyTorch's spelling of clip: limit values to [min, max] (`x.clamp(min=0)`); one
+        bound at least, as PyTorch."""
+        if min is None and max is None:
+            raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
         return Clip.apply(self, min, max)
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
@@ -1513,8 +1671,9 @@ class Tensor:
         return self.sign()
 
     def erfc(self) -> Tensor:
-        """1 - erf(x);  d/dx = -2/sqrt(pi) exp(-x**2)."""
-        return 1 - self.erf()
+        """1 - erf(x), accurate in the tail (erfc(7) = 4.18e-23, not 0);
+        d/dx = -2/sqrt(pi) exp(-x**2)."""
+        return Erfc.apply(_float_in(self))
 
     def t(self) -> Tensor:
         """The transpose of a matrix (0-d and 1-D tensors are returned as they are)."""
@@ -1657,19 +1816,19 @@ class Tensor:
 
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x);  d/dx = -x**-1.5 / 2."""
-        return Rsqrt.apply(self)
+        return Rsqrt.apply(_float_in(self))
 
     def log2(self) -> Tensor:
         """Base-2 logarithm;  d/dx = 1 / (x ln 2)."""
-        return Log2.apply(self)
+        return Log2.apply(_float_in(self))
 
     def log10(self) -> Tensor:
         """Base-10 logarithm;  d/dx = 1 / (x ln 10)."""
-        return Log10.apply(self)
+        return Log10.apply(_float_in(self))
 
     def log1p(self) -> Tensor:
         """log(1 + x), accurate for small x;  d/dx = 1 / (1 + x)."""
-        return Log1p.apply(self)
+        return Log1p.apply(_float_in(self))
 
     def exp2(self) -> Tensor:
         """2 ** x;  d/dx = 2**x ln 2."""
@@ -1677,47 +1836,47 @@ class Tensor:
 
     def expm1(self) -> Tensor:
         """exp(x) - 1, accurate for small x;  d/dx = exp(x)."""
-        return Expm1.apply(self)
+        return Expm1.apply(_float_in(self))
 
     def tan(self) -> Tensor:
         """Tangent;  d/dx = 1 + tan(x)**2."""
-        return Tan.apply(self)
+        return Tan.apply(_float_in(self))
 
     def sinh(self) -> Tensor:
         """Hyperbolic sine;  d/dx = cosh(x)."""
-        return Sinh.apply(self)
+        return Sinh.apply(_float_in(self))
 
     def cosh(self) -> Tensor:
         """Hyperbolic cosine;  d/dx = sinh(x)."""
-        return Cosh.apply(self)
+        return Cosh.apply(_float_in(self))
 
     def asin(self) -> Tensor:
         """Inverse sine;  d/dx = 1 / sqrt(1 - x**2)."""
-        return Asin.apply(self)
+        return Asin.apply(_float_in(self))
 
     def acos(self) -> Tensor:
         """Inverse cosine;  d/dx = -1 / sqrt(1 - x**2)."""
-        return Acos.apply(self)
+        return Acos.apply(_float_in(self))
 
     def atan(self) -> Tensor:
         """Inverse tangent;  d/dx = 1 / (1 + x**2)."""
-        return Atan.apply(self)
+        return Atan.apply(_float_in(self))
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self), in (-pi, pi] (broadcasting)."""
-        return Atan2.apply(self, other)
+        return Atan2.apply(_float_in(self), _float_in(other))
 
     def asinh(self) -> Tensor:
         """Inverse hyperbolic sine;  d/dx = 1 / sqrt(x**2 + 1)."""
-        return Asinh.apply(self)
+        return Asinh.apply(_float_in(self))
 
     def acosh(self) -> Tensor:
         """Inverse hyperbolic cosine (x >= 1);  d/dx = 1 / sqrt(x**2 - 1)."""
-        return Acosh.apply(self)
+        return Acosh.apply(_float_in(self))
 
     def atanh(self) -> Tensor:
         """Inverse hyperbolic tangent (|x| < 1);  d/dx = 1 / (1 - x**2)."""
-        return Atanh.apply(self)
+        return Atanh.apply(_float_in(self))
 
     arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
     arcsinh, arccosh, arctanh = asinh, acosh, atanh
@@ -1819,29 +1978,60 @@ class Tensor:
     # Comparisons and logic: bool or integer tensors without gradient.
     def eq(self, other: Any) -> Tensor:
         """self == other (bool, broadcasting)."""
-        return self.__eq__(other)
+        return self._compared("eq", other)
 
     def ne(self, other: Any) -> Tensor:
         """self != other."""
-        return self.__ne__(other)
+        return self._compared("ne", other)
 
     def lt(self, other: Any) -> Tensor:
         """self < other."""
-        return self.__lt__(other)
+        return self._compared("lt", other)
 
     def le(self, other: Any) -> Tensor:
         """self <= other."""
-        return self.__le__(other)
+        return self._compared("le", other)
 
     def gt(self, other: Any) -> Tensor:
         """self > other."""
-        return self.__gt__(other)
+        return self._compared("gt", other)
 
     def ge(self, other: Any) -> Tensor:
         """self >= other."""
-        return self.__ge__(other)
+        return self._compared("ge", other)
 
     greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def _compared(self, op: str, other: Any) -> Tensor:
+        result = getattr(self, f"__{op}__")(other)
+        if result is NotImplemented:
+            raise TypeError(f"{op}(): other must be a Tensor or a number, got "
+                            f"{type(other).__name__}")
+        return result
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        """self << other for integer tensors: self * 2**other (TypeError for floats)."""
+        return Tensor._make(bitwise("bitwise_left_shift", np.left_shift, self._data,
+                                    _data(other)), None)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        """self >> other for integer tensors: floor(self / 2**other), the sign kept."""
+        return Tensor._make(bitwise("bitwise_right_shift", np.right_shift, self._data,
+                                    _data(other)), None)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return self.bitwise_left_shift(other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return Tensor._make(bitwise("bitwise_left_shift", np.left_shift, _data(other),
+                                    self._data), None)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return self.bitwise_right_shift(other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return Tensor._make(bitwise("bitwise_right_shift", np.right_shift, _data(other),
+                                    self._data), None)
 
     def bitwise_and(self, other: Any) -> Tensor:
         """self & other for integer or bool tensors (TypeError for floats)."""
@@ -1897,13 +2087,27 @@ class Tensor:
         return Tensor._make(np.asarray(np.logical_not(self._data)), None)
 
     # ----------------------------------------------------------------- shape
-    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
-        """Same elements, new shape (one axis may be -1)."""
-        return _viewed(self, Reshape.apply(self, _shape_args(shape)))
+    def reshape(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
+        """Same elements, new shape (one axis may be -1; also as `shape=`)."""
+        return _viewed(self, Reshape.apply(self, _shape_args(_sized("reshape", shape, size))))
 
-    def view(self, *shape: int | tuple[int, ...]) -> Tensor:
+    def view(self, *shape: Any, **size: Any) -> Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
-        in the new shape (a transpose flattened, say) raises instead of silently copying."""
+        in the new shape (a transpose flattened, say) raises instead of silently copying.
+        `view(dtype)` reinterprets the bytes as another dtype of the same item size."""
+        shape = _sized("view", shape, size)
+        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+            dtype = np.dtype(shape[0])
+            if dtype.itemsize != self._data.itemsize:
+                raise TensorError(f"view: dtype {dtype} has another item size than "
+                                  f"{self.dtype} ({dtype.itemsize} and {self.data.itemsize} "
+                                  f"bytes)")
+            if dtype == self.dtype:
+                return _viewed(self, Reshape.apply(self, self.shape))
+            if self.requires_grad:
+                raise TensorError("view(dtype): the bytes reinterpreted have no gradient; "
+                                  "call detach() first")
+            return _share_counter(self, Tensor._make(self._data.view(dtype), None))
         result = self.reshape(*shape)
         if self._data.size and not np.may_share_memory(result._data, self._data):
             raise RuntimeError(
@@ -1957,9 +2161,9 @@ class Tensor:
         shape = self.shape[:start] + (merged,) + self.shape[end + 1 :]
         return _viewed(self, Reshape.apply(self, shape))
 
-    def expand(self, *shape: int | tuple[int, ...]) -> Tensor:
-        """Broadcast to `shape` without copying (-1 keeps an axis)."""
-        shape = _shape_args(shape)
+    def expand(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
+        """Broadcast to `shape` without copying (-1 keeps an axis; also as `size=`)."""
+        shape = _shape_args(_sized("expand", shape, size))
         offset = len(shape) - self.ndim
         shape = tuple(
             self.shape[axis - offset] if size == -1 else size for axis, size in enumerate(shape)
@@ -2209,8 +2413,12 @@ class Tensor:
         result_type = _RETURN_TYPES[op]
         if self.ndim == 0:
             return result_type(self.reshape(()), Tensor._make(np.asarray(0), None))
-        if self.shape[axis] == 0 and op not in ("sort", "topk"):  # those two return it empty
-            raise IndexError(f"{op}: cannot pick from an empty dim {dim} of shape {self.shape}")
+        if self.shape[axis] == 0 and op in ("sort", "topk"):  # nothing to sort: empty results
+            empty = np.zeros(self.shape, np.int64)
+            return result_type(self.gather(axis, empty), Tensor._make(empty, None))
+        if self.shape[axis] == 0:
+            raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
+                             f"(shape {self.shape})")
         index = np.asarray(find(self._data, axis), dtype=np.int64)
         values = self.gather(axis, index)
         if not keepdim:
@@ -2222,6 +2430,11 @@ class Tensor:
         adds g back at the gathered places (repeats accumulate)."""
         index = _index_array("gather", index)
         axis = _wrap_dim("gather", dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        if index.size and (index.min() < 0 or index.max() >= size):  # NumPy would wrap -1
+            bad = index.min() if index.min() < 0 else index.max()
+            raise IndexError(f"gather: index {bad} is out of bounds for dim {dim} with size "
+                             f"{size}")
         if self.ndim == 0:
             return self.reshape(1).gather(0, index.reshape(1)).reshape(())
         if index.ndim != self.ndim:
@@ -2386,6 +2599,8 @@ class Tensor:
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """Indices of the nonzero elements: (count, ndim) int64, or a tuple of 1-D tensors."""
         found = np.argwhere(self._data)
+        if as_tuple and self.ndim == 0:  # PyTorch: one index tensor, as for shape (1,)
+            return (Tensor._make(np.zeros(len(found), np.int64), None),)
         if as_tuple:
             return tuple(Tensor._make(np.ascontiguousarray(found[:, axis]), None)
                          for axis in range(max(self.ndim, 1)))
@@ -2416,7 +2631,7 @@ class Tensor:
     def xlogy(self, other: Any) -> Tensor:
         """self * log(other), 0 where self is 0 (unless other is NaN), as PyTorch;
         d/dself = log(other), d/dother = self / other."""
-        return Xlogy.apply(self, other)
+        return Xlogy.apply(_float_in(self), _float_in(other))
 
     def triu(self, diagonal: int = 0) -> Tensor:
         """The upper triangle of the last two axes (from `diagonal` up); zeros below."""
@@ -2429,8 +2644,10 @@ class Tensor:
     def _triangle(self, op: str, keep: Any, diagonal: int) -> Tensor:
         if self.ndim < 2:
             raise RuntimeError(f"{op}: input must have at least 2 dims, got shape {self.shape}")
+        if not isinstance(diagonal, (int, np.integer)) or isinstance(diagonal, bool):
+            raise TypeError(f"{op}: diagonal must be an int, got {diagonal!r}")
         mask = keep(np.ones(self.shape[-2:], dtype=bool), diagonal)
-        return Where.apply(mask, self, 0)
+        return Where.apply(mask, self, self.dtype.type(0))  # the dtype kept (bool too)
 
     # Sorting.
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> tuple:
@@ -2510,7 +2727,7 @@ class Tensor:
         """Product over `dim`; the gradient is the product of the other elements, also
         where some are zero."""
         dims = _wrap_dims("prod", _dim_arg("prod", dim, axis), self.ndim)
-        source = self if dtype is None else self.astype(dtype)
+        source = _wide_int(self) if dtype is None else self.astype(dtype)
         return Prod.apply(source, dims, _keep_arg(keepdim, keepdims))
 
     def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -2531,6 +2748,7 @@ class Tensor:
                 correction: float | None, axis: Axis, keepdims: bool | None,
                 ddof: float | None) -> Tensor:
         """var, or std as the 2-norm of the deviations over sqrt(N - correction)."""
+        _float_only(op, self)
         dims = _wrap_dims(op, _dim_arg(op, dim, axis), self.ndim)
         if correction is None:
             correction = ddof if ddof is not None else (0 if unbiased is False else 1)
@@ -2562,14 +2780,14 @@ class Tensor:
     def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
                ) -> Tensor:
         """Running sum along `dim`;  the gradient is the reversed running sum of g."""
-        source = self if dtype is None else self.astype(dtype)
+        source = _wide_int(self) if dtype is None else self.astype(dtype)
         axis = _wrap_dim("cumsum", _required_dim("cumsum", dim, axis), self.ndim)
         return Cumsum.apply(source, axis) if self.ndim else source.clone()
 
     def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
                 ) -> Tensor:
         """Running product along `dim`; the gradient is right also where x has zeros."""
-        source = self if dtype is None else self.astype(dtype)
+        source = _wide_int(self) if dtype is None else self.astype(dtype)
         axis = _wrap_dim("cumprod", _required_dim("cumprod", dim, axis), self.ndim)
         return Cumprod.apply(source, axis) if self.ndim else source.clone()
 
@@ -2614,6 +2832,7 @@ class Tensor:
         (sqrt of the sum of squares; gradient x / norm, 0 at 0 as PyTorch), 1, inf, -inf
         (ties share the gradient), 0 (count of nonzeros) or any other number."""
         source = self if dtype is None else self.astype(dtype)
+        _float_only("norm", source)
         dims = _wrap_dims("norm", dim, self.ndim)
         if p in ("fro", 2, 2.0):
             return Norm2.apply(source, dims, keepdim)
@@ -2639,9 +2858,10 @@ class Tensor:
         return (total + empty) ** (1.0 / p) - empty
 
     # Shape.
-    def repeat(self, *sizes: int | tuple[int, ...]) -> Tensor:
-        """Tile self `sizes[i]` times along axis i (PyTorch's repeat, NumPy's tile)."""
-        sizes = _shape_args(sizes)
+    def repeat(self, *sizes: int | tuple[int, ...], **repeats: Any) -> Tensor:
+        """Tile self `sizes[i]` times along axis i (PyTorch's repeat, NumPy's tile; also as
+        `repeats=`)."""
+        sizes = _shape_args(_sized("repeat", sizes, repeats, "repeats"))
         if len(sizes) < self.ndim:
             raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with "
                                f"{self.ndim} dims; give at least one per dim")
@@ -2653,15 +2873,26 @@ class Tensor:
         # A copy, as PyTorch's (NumPy made a view when every count is 1)
         return Clone.apply(result) if np.may_share_memory(result._data, self._data) else result
 
-    def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
         """Each entry along `dim` repeated `repeats` times (an int, or one count per entry);
-        dim None works on the flattened tensor."""
+        dim None works on the flattened tensor. Without `repeats`, self holds the counts
+        (`tg.repeat_interleave(tg.tensor([2, 1]))` is [0, 0, 1], as PyTorch)."""
+        if repeats is None:
+            if self.ndim > 1 or self.dtype.kind not in "iu":
+                raise TensorError(f"repeat_interleave: repeats must be a 0-d or 1-D integer "
+                                  f"tensor, got {self.dtype} of shape {self.shape}")
+            return Tensor(np.arange(self.numel())).repeat_interleave(self.reshape(-1), 0)
         source, axis = (self.flatten(), 0) if dim is None else (
             self, _wrap_dim("repeat_interleave", dim, self.ndim))
         counts = _index_array("repeat_interleave", repeats)
-        positions = np.repeat(np.arange(source.shape[axis] if source.ndim else 1),
-                              counts.reshape(-1) if counts.ndim else int(counts))
+        length = source.shape[axis] if source.ndim else 1
+        if (counts < 0).any() or counts.ndim > 1 or counts.size not in (1, length):
+            raise TensorError(f"repeat_interleave: repeats must be non-negative, one int or "
+                              f"one per entry ({length}) along dim {dim}, got shape "
+                              f"{counts.shape} (min {counts.min(initial=0)})")
+        positions = np.repeat(np.arange(length), counts.reshape(-1) if counts.ndim else
+                              int(counts))
         return source.index_select(axis, positions)
 
     def flip(self, *axes: int | tuple[int, ...], dims: Axis = None) -> Tensor:
@@ -2771,15 +3002,22 @@ class Tensor:
         return self.reshape(-1, 1) * other.reshape(1, -1)
 
     # Splitting.
-    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+    def split(self, split_size_or_sections: int | Sequence[int] | None = None, dim: int = 0,
+              *, split_size: int | Sequence[int] | None = None) -> tuple:
         """Pieces along `dim`: of `split_size` each (the last may be smaller), or of the
         given sizes (which must add up to the axis length)."""
+        if split_size is not None:  # PyTorch's keyword
+            split_size_or_sections = split_size
+        if split_size_or_sections is None:
+            raise TypeError("split: missing the split_size_or_sections argument")
+        if self.ndim == 0:
+            raise TensorError("split: expects at least a 1-dimensional tensor")
         axis = _wrap_dim("split", dim, self.ndim)
         length = self.shape[axis]
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
             if step <= 0:
-                raise ValueError(f"split: split_size must be positive, got {step}")
+                raise TensorError(f"split: split_size must be positive, got {step}")
             sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
         else:
             sizes = [int(size) for size in split_size_or_sections]
@@ -2791,11 +3029,59 @@ class Tensor:
                   for start, stop in zip(bounds, bounds[1:]))
         return tuple(_viewed(self, GetItem.apply(self, index)) for index in pieces)  # views
 
+    def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple:
+        """Pieces along `dim` of the given sizes (which must add up to the axis length)."""
+        if isinstance(split_sizes, (int, np.integer)):
+            raise TypeError("split_with_sizes: split_sizes must be a sequence of ints, got "
+                            f"{split_sizes!r}")
+        return self.split(list(split_sizes), dim)
+
+    def tensor_split(self, indices_or_sections: Any = None, dim: int = 0, **kwargs: Any
+                     ) -> tuple:
+        """Near-equal sections or the pieces between indices along `dim` (tg.tensor_split)."""
+        from tinygrad_np.functions import tensor_split
+        return tensor_split(self, indices_or_sections, dim, **kwargs)
+
+    def hsplit(self, indices_or_sections: Any) -> tuple:
+        """tensor_split along dim 1 (dim 0 for 1-D); sections must be equal."""
+        from tinygrad_np.functions import hsplit
+        return hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections: Any) -> tuple:
+        """tensor_split along dim 0; sections must be equal."""
+        from tinygrad_np.functions import vsplit
+        return vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections: Any) -> tuple:
+        """tensor_split along dim 2; sections must be equal."""
+        from tinygrad_np.functions import dsplit
+        return dsplit(self, indices_or_sections)
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        """Rotated by 90 degrees `k` times in the plane of `dims` (tg.rot90)."""
+        from tinygrad_np.functions import rot90
+        return rot90(self, k, dims)
+
+    def msort(self) -> Tensor:
+        """Sorted along dim 0 (the values of sort(0))."""
+        return self.sort(0)[0]
+
+    def float_power(self, exponent: Any) -> Tensor:
+        """self ** exponent computed in float64 (a float64 result, as PyTorch)."""
+        from tinygrad_np.functions import float_power
+        return float_power(self, exponent)
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        """Dims dim0 and dim1 exchanged (transpose)."""
+        return self.swapaxes(dim0, dim1)
+
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         """`chunks` pieces along `dim` of ceil(length / chunks) each (possibly fewer pieces,
         as PyTorch)."""
         if chunks <= 0:
-            raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+            raise TensorError(f"chunk: chunks must be positive, got {chunks}")
+        if self.ndim == 0:
+            raise TensorError("chunk: expects at least a 1-dimensional tensor")
         length = self.shape[_wrap_dim("chunk", dim, self.ndim)]
         return self.split(max(-(-length // chunks), 1), dim)
 
@@ -3038,6 +3324,7 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Ceil,
     Cosh,
     Erf,
+    Erfc,
     Exp2,
     Expm1,
     Floor,
