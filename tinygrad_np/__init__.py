@@ -11,7 +11,7 @@ built on them (`nn`, `optim`), and tools (`gradcheck`, `viz`, `datasets`).
 
 import numpy as np  # noqa: I001
 
-from tinygrad_np.tensor import Size, Tensor  # (Tensor first: the ops import it)
+from tinygrad_np.tensor import Size, Tensor, TensorError  # (Tensor first: the ops import it)
 from tinygrad_np.autograd import grad
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.factories import (
@@ -342,6 +342,7 @@ __all__ = [
     "take",
     "take_along_dim",
     "Tensor",
+    "TensorError",
     "tensor",
     "trace_backward",
     "topk",
