@@ -147,6 +147,7 @@ from tinygrad_np.functions import (  # noqa: E402
     atleast_3d,
     baddbmm,
     block_diag,
+    polygamma,
     broadcast_tensors,
     can_cast,
     cartesian_prod,
@@ -211,6 +212,7 @@ from tinygrad_np.settings import (  # noqa: E402
 )
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np import amp  # noqa: E402
+from tinygrad_np import special  # noqa: E402
 from tinygrad_np import settings as _settings  # noqa: E402
 from tinygrad_np.amp import autocast  # noqa: E402
 
@@ -426,6 +428,8 @@ __all__ += [
     "atleast_3d",
     "baddbmm",
     "block_diag",
+    "polygamma",
+    "special",
     "broadcast_tensors",
     "can_cast",
     "cartesian_prod",

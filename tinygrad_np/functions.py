@@ -1033,3 +1033,8 @@ def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
     x = _tensor(input)
     return randint(0 if low is None else low, high, x.shape, dtype=dtype or x.dtype,
                    requires_grad=requires_grad, device=device)
+
+
+def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002
+    """The n-th derivative of digamma, PyTorch's argument order (`torch.polygamma(n, x)`)."""
+    return _tensor(input).polygamma(n)

@@ -1814,6 +1814,44 @@ class Tensor:
         d/dx = 2/sqrt(pi) exp(-x^2)."""
         return Erf.apply(self)
 
+    def lgamma(self) -> Tensor:
+        """log |Gamma(x)| (+inf at 0, -1, -2, ...);  d/dx = digamma(x)."""
+        return Lgamma.apply(self)
+
+    def digamma(self) -> Tensor:
+        """psi(x), the derivative of lgamma;  d/dx = polygamma(1, x)."""
+        return Polygamma.apply(self, 0)
+
+    def polygamma(self, n: int) -> Tensor:
+        """The n-th derivative of digamma (`torch.polygamma(n, x)`);  d/dx = polygamma(n+1, x)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"polygamma: n must be a non-negative int, got {n!r}")
+        return Polygamma.apply(self, int(n))
+
+    def mvlgamma(self, p: int) -> Tensor:
+        """The log of the multivariate gamma function of dimension p:
+        p (p - 1)/4 log(pi) + sum_j lgamma(x - j/2), j = 0 .. p-1 (x > (p - 1)/2)."""
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+            raise ValueError(f"mvlgamma: p must be a positive int, got {p!r}")
+        if self._data.size and float(self._data.min()) <= (p - 1) / 2:
+            raise ValueError(f"mvlgamma: all elements must be greater than (p-1)/2 = "
+                             f"{(p - 1) / 2}")
+        offsets = -np.arange(p, dtype=np.float64) / 2
+        terms = (_float_in(self).unsqueeze(-1) + offsets.astype(self.dtype if self.dtype.kind
+                                                                  == "f" else np.float32))
+        return terms.lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+    def erfinv(self) -> Tensor:
+        """The inverse of erf on [-1, 1] (+-inf at +-1);  d/dx = sqrt(pi)/2 exp(erfinv(x)**2)."""
+        return Erfinv.apply(self)
+
+    def sinc(self) -> Tensor:
+        """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0)."""
+        x = _float_in(self)
+        zero = x == 0
+        safe = x.where(~zero, 1.0) * math.pi
+        return (safe.sin() / safe).where(~zero, 1.0)
+
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x);  d/dx = -x**-1.5 / 2."""
         return Rsqrt.apply(_float_in(self))
@@ -3359,4 +3397,5 @@ from tinygrad_np.ops.shape import (  # noqa: E402
     Windows,
 )
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
+from tinygrad_np.ops.special import Erfinv, Lgamma, Polygamma  # noqa: E402
 from tinygrad_np.rng import numpy_generator  # noqa: E402
