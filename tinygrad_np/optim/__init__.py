@@ -9,11 +9,12 @@ from tinygrad_np.optim.adagrad import Adagrad
 from tinygrad_np.optim.adam import Adam, AdamW
 from tinygrad_np.optim.adamax import Adamax
 from tinygrad_np.optim.asgd import ASGD
+from tinygrad_np.optim.lbfgs import LBFGS
 from tinygrad_np.optim.nadam import NAdam, RAdam
 from tinygrad_np.optim.optimizer import Optimizer
 from tinygrad_np.optim.rmsprop import RMSprop
 from tinygrad_np.optim.rprop import Rprop
 from tinygrad_np.optim.sgd import SGD
 
-__all__ = ["ASGD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
+__all__ = ["ASGD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam",
            "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]

@@ -1,0 +1,93 @@
+"""optim.LBFGS: PyTorch's iterates on a float64 problem (hard-coded, and against PyTorch when
+installed), convergence of a least-squares fit, and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+
+def _run(lib, steps: int = 4) -> tuple[list[float], np.ndarray]:
+    rng = np.random.default_rng(0)
+    a, b, w0 = rng.normal(size=(20, 5)), rng.normal(size=20), rng.normal(size=5)
+    w = lib.tensor(w0.copy(), requires_grad=True)
+    x, y = lib.tensor(a), lib.tensor(b)
+    optimizer = lib.optim.LBFGS([w], lr=0.5, max_iter=7, history_size=3)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((x @ w - y) ** 2).mean() + (w ** 4).sum() * 0.01
+        loss.backward()
+        return loss
+
+    losses = [float(optimizer.step(closure).detach()) for _ in range(steps)]
+    return losses, w.detach().numpy().copy()
+
+
+def test_iterates_are_pytorchs() -> None:
+    losses, w = _run(tg)
+    # torch 2.13, same data and settings
+    np.testing.assert_allclose(losses, [1.6864227481233993, 0.41692888642418446,
+                                        0.4164122989822083, 0.4164122861690066], rtol=1e-9)
+    np.testing.assert_allclose(w, [8.34868815e-01, 2.81808899e-01, -6.65455884e-04,
+                                   -2.52353845e-01, 6.21775921e-02], rtol=1e-7)
+
+
+def test_against_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = _run(tg, 6), _run(torch, 6)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-9)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-9, atol=1e-12)
+
+
+def test_fits_a_linear_model_and_keeps_its_state() -> None:
+    tg.manual_seed(0)
+    model = tg.nn.Linear(3, 1)
+    optimizer = tg.optim.LBFGS(model.parameters())
+    x = tg.randn(16, 3)
+    y = x @ tg.tensor([[1.0], [-2.0], [0.5]]) + 0.3
+
+    def closure():
+        optimizer.zero_grad()
+        loss = tg.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        return loss
+
+    first = optimizer.step(closure).item()
+    for _ in range(2):
+        last = optimizer.step(closure).item()
+    assert first > 0.1 and last < 1e-8
+    np.testing.assert_allclose(model.weight.detach().numpy(), [[1.0, -2.0, 0.5]], atol=1e-4)
+    state = optimizer.state_dict()["state"][0]
+    assert state["n_iter"] >= 2 and state["func_evals"] >= 3
+    again = tg.optim.LBFGS(model.parameters())
+    again.load_state_dict(optimizer.state_dict())
+    assert again.state_dict()["state"][0]["n_iter"] == state["n_iter"]
+
+
+def test_closure_clamping_through_data() -> None:
+    image = tg.rand(1, 3, 4, 4, requires_grad=True)
+    optimizer = tg.optim.LBFGS([image])
+
+    def closure():
+        image.data.clamp_(0, 1)  # the style-transfer tutorial's idiom
+        optimizer.zero_grad()
+        loss = ((image - 0.25) ** 2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    optimizer.step(closure)
+    np.testing.assert_allclose(image.detach().numpy(), 0.25, atol=1e-5)
+
+
+def test_errors() -> None:
+    w = tg.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="needs a closure"):
+        tg.optim.LBFGS([w]).step()
+    with pytest.raises(NotImplementedError, match="strong_wolfe"):
+        tg.optim.LBFGS([w], line_search_fn="strong_wolfe")
+    with pytest.raises(ValueError, match="parameter groups"):
+        tg.optim.LBFGS([{"params": [w]}, {"params": [tg.zeros(1, requires_grad=True)]}])
