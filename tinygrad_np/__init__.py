@@ -95,7 +95,7 @@ from tinygrad_np.join import (
     unbind,
     vstack,
 )
-from tinygrad_np.rng import initial_seed, manual_seed, seed
+from tinygrad_np.rng import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from tinygrad_np.serialization import load, save
 from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz: when drawing
 
@@ -148,6 +148,12 @@ from tinygrad_np.functions import (  # noqa: E402
     baddbmm,
     block_diag,
     polygamma,
+    asarray,
+    scalar_tensor,
+    broadcast_shapes,
+    gcd,
+    lcm,
+    clamp_,
     broadcast_tensors,
     can_cast,
     cartesian_prod,
@@ -212,7 +218,7 @@ from tinygrad_np.settings import (  # noqa: E402
 )
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np import amp  # noqa: E402
-from tinygrad_np import special  # noqa: E402
+from tinygrad_np import random, special  # noqa: E402
 from tinygrad_np import settings as _settings  # noqa: E402
 from tinygrad_np.amp import autocast  # noqa: E402
 
@@ -429,6 +435,15 @@ __all__ += [
     "baddbmm",
     "block_diag",
     "polygamma",
+    "random",
+    "get_rng_state",
+    "set_rng_state",
+    "asarray",
+    "scalar_tensor",
+    "broadcast_shapes",
+    "gcd",
+    "lcm",
+    "clamp_",
     "special",
     "broadcast_tensors",
     "can_cast",
@@ -482,3 +497,13 @@ __all__ += [
     "vdot",
     "vsplit",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`tg.testing` (torch.testing.assert_close and the gradient-test helpers) is imported on
+    first use: it loads hypothesis when installed, which the rest of the library never needs."""
+    if name == "testing":
+        import importlib  # noqa: PLC0415
+
+        return importlib.import_module("tinygrad_np.testing")
+    raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")

@@ -20,7 +20,7 @@ from tinygrad_np.functional_forms import ValuesIndices
 from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.select import Where
-from tinygrad_np.tensor import Axis, Tensor, _condition, _viewed, _wrap_dim
+from tinygrad_np.tensor import Axis, Size, Tensor, TensorError, _condition, _viewed, _wrap_dim
 
 
 def _tensor(x: Any) -> Tensor:
@@ -1038,3 +1038,63 @@ def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
 def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002
     """The n-th derivative of digamma, PyTorch's argument order (`torch.polygamma(n, x)`)."""
     return _tensor(input).polygamma(n)
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """`torch.asarray`: a tensor sharing obj's memory when it can (a Tensor, an ndarray of
+    the dtype asked for), a copy when `copy=True` or when it must convert."""
+    if device is not None:
+        as_device(device)
+    if isinstance(obj, Tensor) and not copy and (dtype is None or obj.dtype == np.dtype(dtype)):
+        return obj.requires_grad_(True) if requires_grad else obj
+    if copy is False and not isinstance(obj, (Tensor, np.ndarray)):
+        raise ValueError("asarray: copy=False but a copy is needed to make a tensor of a "
+                         f"{type(obj).__name__}")
+    result = Tensor(obj._data if isinstance(obj, Tensor) else obj, dtype=dtype)
+    if copy:
+        result = Tensor(result._data.copy())
+    return result.requires_grad_(True) if requires_grad else result
+
+
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor of the number s (float32 by default, as PyTorch)."""
+    if device is not None:
+        as_device(device)
+    return Tensor(np.asarray(s, dtype=dtype or get_default_dtype()),
+                  requires_grad=requires_grad)
+
+
+def broadcast_shapes(*shapes: Any) -> Any:
+    """The shape the given shapes broadcast to, as a Size (a RuntimeError if they do not)."""
+    try:
+        return Size(np.broadcast_shapes(*((s,) if isinstance(s, int) else tuple(s)
+                                          for s in shapes)))
+    except ValueError as error:
+        raise TensorError(f"broadcast_shapes: shapes {list(shapes)} do not broadcast "
+                          f"({error})") from None
+
+
+def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    a = _tensor(input)
+    b = other._data if isinstance(other, Tensor) else np.asarray(other)
+    if a.dtype.kind not in "iub" or np.asarray(b).dtype.kind not in "iub":
+        raise TypeError(f"{name}: defined for integer tensors, got {a.dtype} and "
+                        f"{np.asarray(b).dtype}")
+    return Tensor(ufunc(a._data, b))
+
+
+def gcd(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The elementwise greatest common divisor of integer tensors (non-negative)."""
+    return _integer_pair("gcd", np.gcd, input, other)
+
+
+def lcm(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The elementwise least common multiple of integer tensors (non-negative)."""
+    return _integer_pair("lcm", np.lcm, input, other)
+
+
+def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
+    """`torch.clamp_(t, min, max)`: t.clamp_(min, max)."""
+    return input.clamp_(min, max)

@@ -6,6 +6,9 @@ and every layer initialisation reproducible.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 
 _seed = int(np.random.SeedSequence().entropy % 2**63)  # as PyTorch: random until seeded
@@ -37,6 +40,34 @@ def generator() -> np.random.Generator:
     return _generator
 
 
+def _state_bytes(generator: np.random.Generator) -> Any:
+    """A generator's state as a uint8 tensor (PyTorch's get_rng_state gives a ByteTensor)."""
+    from tinygrad_np.tensor import Tensor  # noqa: PLC0415  (rng sits below tensor)
+
+    text = json.dumps(generator.bit_generator.state)
+    return Tensor(np.frombuffer(text.encode(), dtype=np.uint8).copy())
+
+
+def _restore(generator: np.random.Generator, state: Any) -> None:
+    array = np.asarray(state._data if hasattr(state, "_data") else state)
+    if array.dtype != np.uint8 or array.ndim != 1:
+        raise TypeError("set_rng_state: expected the uint8 tensor get_rng_state() returned")
+    try:
+        generator.bit_generator.state = json.loads(array.tobytes().decode())
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"set_rng_state: not a state from get_rng_state() ({error})") from None
+
+
+def get_rng_state() -> Any:
+    """The library generator's state, to restore with set_rng_state."""
+    return _state_bytes(_generator)
+
+
+def set_rng_state(new_state: Any) -> None:
+    """Restore the library generator's state from get_rng_state()."""
+    _restore(_generator, new_state)
+
+
 class Generator:
     """PyTorch's `torch.Generator` on NumPy: a seedable source of randomness of its own.
 
@@ -57,6 +88,20 @@ class Generator:
     def initial_seed(self) -> int | None:
         """The last seed given to manual_seed (None if never seeded)."""
         return self._seed
+
+    def get_state(self) -> Any:
+        """This generator's state as a uint8 tensor (for set_state)."""
+        return _state_bytes(self.numpy)
+
+    def set_state(self, new_state: Any) -> Generator:
+        """Restore a state from get_state(); returns self."""
+        _restore(self.numpy, new_state)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy; returns the seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy % 2**63))
+        return self._seed  # type: ignore[return-value]
 
 
 def numpy_generator(source: Generator | np.random.Generator | None) -> np.random.Generator:

@@ -598,6 +598,18 @@ class Tensor:
         """The number of axes (as `ndim`)."""
         return self._data.ndim
 
+    def data_ptr(self) -> int:
+        """The address of the first element (equal for tensors that share memory there)."""
+        return self._data.__array_interface__["data"][0]
+
+    def pin_memory(self) -> Tensor:
+        """Self: there is no GPU to pin host memory for (PyTorch's call, for portability)."""
+        return self
+
+    def share_memory_(self) -> Tensor:
+        """Self: one process, nothing to move to shared memory (PyTorch's call)."""
+        return self
+
     @property
     def is_leaf(self) -> bool:
         """True unless the tensor came out of a recorded op."""

@@ -242,3 +242,76 @@ def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | No
             np.testing.assert_allclose(mine, theirs, rtol=rtol, atol=atol,
                                        err_msg=f"gradient of input {position} differs from "
                                        "PyTorch")
+
+
+# ----------------------------------------------------------------- torch.testing.assert_close
+_DEFAULT_TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5),
+                       np.dtype(np.float64): (1e-7, 1e-7)}
+
+
+def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
+                 rtol: float | None = None, atol: float | None = None, equal_nan: bool = False,
+                 check_device: bool = True, check_dtype: bool = True, check_layout: bool = True,
+                 check_stride: bool = False, msg: str | None = None) -> None:
+    """`torch.testing.assert_close`: |actual - expected| <= atol + rtol |expected| elementwise,
+    with PyTorch's default tolerances for the dtype (float32: rtol 1.3e-6, atol 1e-5;
+    float64: 1e-7, 1e-7; float16: 1e-3, 1e-5; exact for integers and bools), equal shapes,
+    and equal dtypes unless `check_dtype=False`. Tensors, arrays, numbers and (nested)
+    sequences and mappings of them; an AssertionError says where and by how much."""
+    if (rtol is None) != (atol is None):
+        raise ValueError("assert_close: give both rtol and atol, or neither")
+    if isinstance(expected, dict) or isinstance(actual, dict):
+        if not (isinstance(actual, dict) and isinstance(expected, dict)) or (
+                set(actual) != set(expected)):
+            raise AssertionError(msg or f"assert_close: the keys differ: {list(actual)} and "
+                                        f"{list(expected)}")
+        for key in expected:
+            assert_close(actual[key], expected[key], rtol=rtol, atol=atol, equal_nan=equal_nan,
+                         check_dtype=check_dtype, msg=msg)
+        return
+    if isinstance(expected, (list, tuple)) and any(isinstance(item, (Tensor, np.ndarray, list,
+                                                                     tuple, dict))
+                                                   for item in expected):
+        if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
+            raise AssertionError(msg or "assert_close: the sequences' lengths differ")
+        for mine, theirs in zip(actual, expected):
+            assert_close(mine, theirs, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                         check_dtype=check_dtype, msg=msg)
+        return
+    a = np.asarray(actual._data if isinstance(actual, Tensor) else actual)
+    e = np.asarray(expected._data if isinstance(expected, Tensor) else expected)
+    if a.shape != e.shape:
+        raise AssertionError(msg or f"The values for attribute 'shape' do not match: {a.shape} "
+                                    f"!= {e.shape}.")
+    if check_dtype and a.dtype != e.dtype and isinstance(actual, Tensor):
+        raise AssertionError(msg or f"The values for attribute 'dtype' do not match: {a.dtype} "
+                                    f"!= {e.dtype}.")
+    if rtol is None:
+        pairs = [_DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0)) for dtype in (a.dtype, e.dtype)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    wide = np.result_type(a.dtype, e.dtype, np.float64) if a.dtype.kind in "fc" or (
+        e.dtype.kind in "fc") else np.int64
+    a64, e64 = a.astype(wide), e.astype(wide)
+    with np.errstate(invalid="ignore"):
+        close = np.isclose(a64, e64, rtol=rtol, atol=atol, equal_nan=equal_nan) | (a64 == e64)
+    if close.all():
+        return
+    bad = ~close
+    with np.errstate(invalid="ignore", divide="ignore"):
+        difference = np.abs(a64 - e64)
+        relative = difference / np.abs(e64)
+    worst = np.unravel_index(np.nanargmax(np.where(bad, difference, -np.inf)), a.shape) if (
+        a.ndim) else ()
+    raise AssertionError(msg or (
+        f"Tensor-likes are not close!\n\nMismatched elements: {int(bad.sum())} / {a.size} "
+        f"({100 * bad.sum() / max(a.size, 1):.1f}%)\nGreatest absolute difference: "
+        f"{np.nanmax(np.where(bad, difference, np.nan))} at index {tuple(map(int, worst))} "
+        f"(up to {atol} allowed)\nGreatest relative difference: "
+        f"{np.nanmax(np.where(bad, relative, np.nan))} (up to {rtol} allowed)"))
+
+
+def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
+                    atol: float | None = None, equal_nan: bool = True, msg: str = "") -> None:
+    """PyTorch's deprecated spelling: assert_close without the dtype check, NaNs equal."""
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                 check_dtype=False, msg=msg or None)

@@ -32,6 +32,9 @@ from tinygrad_np.nn.functional_extra import (  # noqa: F401  (re-exported)
 from tinygrad_np.nn.functional_grid import affine_grid as affine_grid
 from tinygrad_np.nn.functional_grid import grid_sample as grid_sample
 from tinygrad_np.nn.functional_interpolate import interpolate as interpolate
+from tinygrad_np.nn.functional_interpolate import upsample as upsample
+from tinygrad_np.nn.functional_interpolate import upsample_bilinear as upsample_bilinear
+from tinygrad_np.nn.functional_interpolate import upsample_nearest as upsample_nearest
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,
     legacy_reduction,
@@ -54,6 +57,7 @@ from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     triplet_margin_loss,
 )
 from tinygrad_np.nn.functional_rare import glu as glu
+from tinygrad_np.nn.functional_rare import gumbel_softmax as gumbel_softmax
 from tinygrad_np.nn.functional_rare import hardshrink as hardshrink
 from tinygrad_np.nn.functional_rare import prelu as prelu
 from tinygrad_np.nn.functional_rare import softshrink as softshrink

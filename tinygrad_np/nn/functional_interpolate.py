@@ -122,3 +122,22 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
         x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners))
     return x
+
+
+def upsample(input: Tensor, size: Any = None, scale_factor: Any = None,  # noqa: A002
+             mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
+    """PyTorch's deprecated name of `interpolate` (same arguments and results)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None  # noqa: A002
+                     ) -> Tensor:
+    """`interpolate(..., mode="nearest")` (PyTorch's deprecated spelling)."""
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None  # noqa: A002
+                      ) -> Tensor:
+    """`interpolate(..., mode="bilinear", align_corners=True)`, as PyTorch's deprecated
+    function (which aligns the corners)."""
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)

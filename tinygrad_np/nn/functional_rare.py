@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import Tensor
 
 
@@ -74,3 +75,24 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
         weight = weight.reshape((weight.shape[0],) + (1,) * (x.ndim - 2))
     positive = _mask(x._data > 0, x)
     return x * (positive + weight * (1 - positive))
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """softmax((logits + g) / tau) with g ~ Gumbel(0, 1) drawn from the library's generator.
+    `hard=True` returns the one-hot argmax in the forward pass and the soft sample's gradient
+    (the straight-through estimator: one_hot - y.detach() + y)."""
+    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    if tau <= 0:
+        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+    uniform = numpy_generator(None).random(logits.shape)
+    with np.errstate(divide="ignore"):
+        gumbels = -np.log(-np.log(uniform))  # uniform 0 gives -inf: probability 0 there
+    gumbels = gumbels.astype(logits.dtype if logits.dtype.kind == "f" else np.float32)
+    soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return soft
+    index = soft.argmax(dim, keepdim=True)
+    one_hot = np.zeros(soft.shape, dtype=soft.dtype)
+    np.put_along_axis(one_hot, index._data, 1.0, axis=dim)
+    return one_hot - soft.detach() + soft

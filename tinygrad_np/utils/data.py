@@ -14,6 +14,8 @@ makes the order reproducible.
 from __future__ import annotations
 
 import math
+import sys
+import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -425,3 +427,19 @@ class DataLoader:
         if self.drop_last:
             return count // self.batch_size
         return -(-count // self.batch_size)
+
+
+# PyTorch's submodule paths for the same names: `torch.utils.data.dataloader.default_collate`,
+# `from tinygrad_np.utils.data.dataloader import default_collate`, `...data.dataset.Dataset`.
+def _submodule(name: str, **members: Any) -> types.ModuleType:
+    module = types.ModuleType(f"{__name__}.{name}")
+    module.__dict__.update(members)
+    sys.modules[module.__name__] = module
+    return module
+
+
+dataloader = _submodule("dataloader", DataLoader=DataLoader, default_collate=default_collate)
+dataset = _submodule("dataset", Dataset=Dataset, TensorDataset=TensorDataset,
+                     Subset=Subset, ConcatDataset=ConcatDataset, random_split=random_split)
+sampler = _submodule("sampler", **{name: value for name, value in globals().items()
+                                   if name.endswith("Sampler")})
