@@ -113,3 +113,20 @@ def test_assert_close() -> None:
     with pytest.raises(AssertionError):
         tg.testing.assert_close(tg.tensor([3]), tg.tensor([4]))  # integers: exact
     tg.testing.assert_close(tg.tensor([1.0]), tg.tensor([1.05]), rtol=0.1, atol=0.0)
+
+
+def test_nn_modules_paths() -> None:
+    from tinygrad_np.nn.modules.loss import MSELoss
+    from tinygrad_np.nn.modules.module import Module
+
+    assert MSELoss is tg.nn.MSELoss and Module is tg.nn.Module
+    assert isinstance(tg.nn.Conv2d(1, 1, 1), tg.nn.modules.conv._ConvNd)
+    assert isinstance(tg.nn.BatchNorm2d(3), tg.nn.modules.batchnorm._BatchNorm)
+    assert tg.nn.modules.Linear is tg.nn.Linear
+
+    class Squared(tg.nn.modules.loss._Loss):
+        def forward(self, a, b):
+            return ((a - b) ** 2).mean() if self.reduction == "mean" else ((a - b) ** 2).sum()
+
+    assert Squared()(tg.ones(2), tg.zeros(2)).item() == 1.0
+    assert Squared(reduction="sum")(tg.ones(2), tg.zeros(2)).item() == 2.0

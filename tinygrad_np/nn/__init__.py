@@ -256,5 +256,8 @@ __all__ = [
     "UninitializedParameter",
     "functional",
     "init",
+    "modules",
     "utils",
 ]
+
+from tinygrad_np.nn import modules  # noqa: E402  (torch.nn.modules' paths; after the layers)

@@ -1,0 +1,57 @@
+"""`torch.nn.modules`: PyTorch's submodule paths for the layer classes, for code that names
+them (`nn.modules.conv._ConvNd`, `nn.modules.batchnorm._BatchNorm`, `nn.modules.loss._Loss`,
+`from tinygrad_np.nn.modules.module import Module`). Every layer is also here directly
+(`nn.modules.Linear`), as in PyTorch."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+from tinygrad_np import nn as _nn
+from tinygrad_np.nn import conv as _conv
+from tinygrad_np.nn import loss as _loss
+from tinygrad_np.nn import normalization as _normalization
+
+_GROUPS = {
+    "module": ["Module"],
+    "linear": ["Linear", "Identity", "Bilinear", "LazyLinear"],
+    "conv": ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "_ConvNd"],
+    "pooling": ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+                "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"],
+    "batchnorm": ["BatchNorm1d", "BatchNorm2d", "_BatchNorm"],
+    "normalization": ["LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"],
+    "instancenorm": ["InstanceNorm1d", "InstanceNorm2d"],
+    "dropout": ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"],
+    "activation": ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU",
+                   "SiLU", "Mish", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softmin",
+                   "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish",
+                   "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "LogSigmoid",
+                   "MultiheadAttention"],
+    "container": ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"],
+    "loss": [name for name in dir(_nn) if name.endswith("Loss")] + ["_Loss"],
+    "rnn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase"],
+    "sparse": ["Embedding", "EmbeddingBag"],
+    "transformer": ["Transformer", "TransformerEncoder", "TransformerEncoderLayer",
+                    "TransformerDecoder", "TransformerDecoderLayer"],
+    "flatten": ["Flatten", "Unflatten"],
+    "padding": [name for name in dir(_nn) if name.endswith(("Pad1d", "Pad2d", "Pad3d"))],
+    "distance": ["CosineSimilarity", "PairwiseDistance"],
+}
+_SOURCES = (_nn, _conv, _loss, _normalization)
+
+
+def _find(name: str) -> object | None:
+    for source in _SOURCES:
+        if hasattr(source, name):
+            return getattr(source, name)
+    return None
+
+
+for _group, _names in _GROUPS.items():
+    _module = types.ModuleType(f"{__name__}.{_group}")
+    _module.__dict__.update({name: _find(name) for name in _names if _find(name) is not None})
+    sys.modules[_module.__name__] = _module
+    globals()[_group] = _module
+    globals().update({name: value for name, value in vars(_module).items()
+                      if not name.startswith("__")})
