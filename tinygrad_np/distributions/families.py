@@ -122,7 +122,7 @@ class Uniform(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
-        return constraints.half_open_interval(self.low, self.high)
+        return constraints.interval(self.low, self.high)
 
     @property
     def mean(self) -> Tensor:
