@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from tinygrad_np.function import no_grad
@@ -30,7 +31,10 @@ class WeightNorm:
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Split `module.<name>` into `<name>_g` (its norm over every dim but `dim`) and
-    `<name>_v` (its direction); returns module."""
+    `<name>_v` (its direction); returns module. Deprecated in PyTorch (a FutureWarning, as
+    there) in favour of nn.utils.parametrizations.weight_norm."""
+    warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
+                  "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
     hooks = vars(module).setdefault("_weight_norms", {})
     if name in hooks:
         raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
