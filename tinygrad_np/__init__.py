@@ -103,6 +103,7 @@ from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz:
 # torch.device("cpu"), torch.utils.data.DataLoader, ... (the layers above the engine; the
 # engine modules never import them).
 from tinygrad_np import linalg, nn, optim, utils  # noqa: E402
+from tinygrad_np import distributions  # noqa: E402  (above nn: its log_probs use F)
 from tinygrad_np.linalg import det, logdet, matrix_power, pinverse  # noqa: E402
 from tinygrad_np.linalg import inv as inverse  # noqa: E402
 from tinygrad_np.linalg import old_cholesky as cholesky  # noqa: E402
@@ -393,6 +394,7 @@ __all__ += [
     "bool_",
     "cuda",
     "device",
+    "distributions",
     "double",
     "e",
     "finfo",

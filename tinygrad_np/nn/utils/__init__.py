@@ -125,4 +125,11 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "vector_to_parameters"]
-from tinygrad_np.nn.utils import rnn  # noqa: E402, F401  (nn.utils.rnn.pad_sequence)
+from tinygrad_np.nn.utils import (  # noqa: E402, F401
+    parametrizations,
+    parametrize,
+    rnn,  # noqa: E402, F401  (nn.utils.rnn.pad_sequence)
+)
+from tinygrad_np.nn.utils.weight_norm_hook import remove_weight_norm, weight_norm  # noqa: E402
+
+__all__ += ["remove_weight_norm", "weight_norm"]

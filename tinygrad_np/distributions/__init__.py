@@ -1,0 +1,27 @@
+"""PyTorch's `torch.distributions` on tinygrad_np: Normal, Uniform, Bernoulli, Categorical,
+MultivariateNormal, Independent and kl_divergence.
+
+    m = Categorical(probs)            # REINFORCE
+    action = m.sample()
+    loss = -m.log_prob(action) * reward
+    loss.backward()
+
+log_prob, entropy, kl_divergence and rsample are compositions of Tensor ops, so their
+gradients are the engine's. Samples draw from the library's generator (`tg.manual_seed`),
+so they are reproducible but not the numbers PyTorch draws.
+"""
+
+from tinygrad_np.distributions import constraints, kl
+from tinygrad_np.distributions.distribution import Distribution
+from tinygrad_np.distributions.families import (
+    Bernoulli,
+    Categorical,
+    Independent,
+    MultivariateNormal,
+    Normal,
+    Uniform,
+)
+from tinygrad_np.distributions.kl import kl_divergence, register_kl
+
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal",
+           "Normal", "Uniform", "constraints", "kl", "kl_divergence", "register_kl"]

@@ -1,0 +1,149 @@
+"""PyTorch's `torch.distributions.constraints`: what a parameter or a sample may be.
+
+Each constraint's `check(value)` is a boolean NumPy array (one entry per batch element, the
+event dims reduced); its repr is PyTorch's, so validation errors read the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.tensor import Tensor
+
+
+def _values(value: Any) -> np.ndarray:
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
+class Constraint:
+    """A region of values; `event_dim` is how many trailing dims one element spans."""
+
+    is_discrete = False
+    event_dim = 0
+
+    def check(self, value: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__.lstrip('_')}()"
+
+
+class _Real(Constraint):
+    def check(self, value: Any) -> np.ndarray:
+        data = _values(value)
+        return data == data  # everything but NaN
+
+
+class _RealVector(_Real):
+    event_dim = 1
+
+    def check(self, value: Any) -> np.ndarray:
+        return np.all(super().check(value), axis=-1)
+
+
+class _GreaterThan(Constraint):
+    def __init__(self, lower_bound: float) -> None:
+        self.lower_bound = lower_bound
+
+    def check(self, value: Any) -> np.ndarray:
+        return _values(value) > self.lower_bound
+
+    def __repr__(self) -> str:
+        return f"GreaterThan(lower_bound={self.lower_bound})"
+
+
+class _Interval(Constraint):
+    """lower <= x <= upper (half_open: x < upper); the bounds may be tensors."""
+
+    def __init__(self, lower_bound: Any, upper_bound: Any, half_open: bool = False) -> None:
+        self.lower_bound, self.upper_bound, self.half_open = lower_bound, upper_bound, half_open
+
+    def check(self, value: Any) -> np.ndarray:
+        data, upper = _values(value), _values(self.upper_bound)
+        below = data < upper if self.half_open else data <= upper
+        return (_values(self.lower_bound) <= data) & below
+
+    def __repr__(self) -> str:
+        name = "HalfOpenInterval" if self.half_open else "Interval"
+        return f"{name}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _IntegerInterval(_Interval):
+    is_discrete = True
+
+    def check(self, value: Any) -> np.ndarray:
+        return super().check(value) & (np.mod(_values(value), 1) == 0)
+
+    def __repr__(self) -> str:
+        return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _Boolean(_IntegerInterval):
+    def __init__(self) -> None:
+        super().__init__(0, 1)
+
+    def __repr__(self) -> str:
+        return "Boolean()"
+
+
+class _Simplex(Constraint):
+    event_dim = 1
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _values(value)
+        return np.all(data >= 0, axis=-1) & (np.abs(data.sum(-1) - 1) < 1e-6)
+
+
+class _LowerCholesky(Constraint):
+    event_dim = 2
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _values(value)
+        lower = np.all(np.tril(data) == data, axis=(-2, -1))
+        return lower & np.all(np.diagonal(data, axis1=-2, axis2=-1) > 0, axis=-1)
+
+
+class _PositiveDefinite(Constraint):
+    event_dim = 2
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _values(value).astype(np.float64)
+        symmetric = np.all(np.isclose(data, np.swapaxes(data, -1, -2), atol=1e-6), axis=(-2, -1))
+        return symmetric & np.all(np.linalg.eigvalsh(data) > 0, axis=-1)
+
+
+real = _Real()
+real_vector = _RealVector()
+positive = _GreaterThan(0.0)
+unit_interval = _Interval(0.0, 1.0)
+boolean = _Boolean()
+simplex = _Simplex()
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
+
+
+def interval(lower_bound: Any, upper_bound: Any) -> Constraint:
+    """lower_bound <= x <= upper_bound."""
+    return _Interval(lower_bound, upper_bound)
+
+
+def half_open_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
+    """lower_bound <= x < upper_bound."""
+    return _Interval(lower_bound, upper_bound, half_open=True)
+
+
+def integer_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
+    """The integers lower_bound..upper_bound (both included)."""
+    return _IntegerInterval(lower_bound, upper_bound)
+
+
+def greater_than(lower_bound: float) -> Constraint:
+    """x > lower_bound."""
+    return _GreaterThan(lower_bound)
+
+
+__all__ = ["Constraint", "boolean", "greater_than", "half_open_interval", "integer_interval",
+           "interval", "lower_cholesky", "positive", "positive_definite", "real", "real_vector",
+           "simplex", "unit_interval"]

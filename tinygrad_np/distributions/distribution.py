@@ -1,0 +1,191 @@
+"""The base of `torch.distributions`: shapes, argument validation and sample().
+
+A distribution holds `batch_shape` independent elements, each over `event_shape`; a draw of
+`sample_shape` has shape `sample_shape + batch_shape + event_shape`. Everything differentiable
+(log_prob, entropy, rsample) is a composition of Tensor ops, so gradients come from the
+engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np import rng
+from tinygrad_np.distributions import constraints
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.function import no_grad
+from tinygrad_np.tensor import Size, Tensor
+
+ShapeLike = Size | tuple[int, ...] | list[int]
+
+
+def as_size(shape: Any) -> Size:
+    """A sample_shape as a Size (an int means a 1-d shape, as PyTorch accepts)."""
+    if isinstance(shape, (int, np.integer)):
+        return Size((int(shape),))
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"sample_shape: expected a tuple of ints (torch.Size), "
+                        f"got {type(shape).__name__}")
+    return Size(int(n) for n in shape)
+
+
+def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
+    """Numbers and tensors as tensors of one broadcast shape (numbers take the tensors' dtype,
+    or the default dtype when there are only numbers)."""
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    for v in values:
+        if not isinstance(v, (Tensor, int, float, np.number)):
+            raise TypeError(f"Input arguments must all be instances of numbers or Tensor, "
+                            f"got {type(v).__name__}")
+    dtype = tensors[0].dtype if tensors else get_default_dtype()
+    if np.dtype(dtype).kind != "f":
+        dtype = get_default_dtype()
+    made = [v if isinstance(v, Tensor) and v.dtype.kind == "f"
+            else Tensor(np.asarray(v._data if isinstance(v, Tensor) else v, dtype=dtype))
+            for v in values]
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in made))
+    except ValueError:
+        shapes = ", ".join(str(tuple(t.shape)) for t in made)
+        raise ValueError(f"distribution parameters have shapes {shapes} that do not "
+                         "broadcast") from None
+    return tuple(t if t.shape == shape else t.expand(shape) for t in made)
+
+
+def standard_normal(shape: tuple[int, ...], dtype: Any) -> Tensor:
+    """A constant tensor of N(0, 1) draws from the library's generator (tg.manual_seed)."""
+    return Tensor(rng.generator().standard_normal(shape).astype(dtype))
+
+
+def standard_uniform(shape: tuple[int, ...], dtype: Any) -> Tensor:
+    """A constant tensor of U[0, 1) draws from the library's generator."""
+    return Tensor(rng.generator().random(shape).astype(dtype))
+
+
+class Distribution:
+    """The base class: subclasses set `arg_constraints`, `support` and the methods they have.
+
+    `validate_args` (default True, as PyTorch; `Distribution.set_default_validate_args(False)`
+    turns it off) checks the parameters at construction and `log_prob`'s value against the
+    support, raising ValueError as PyTorch does.
+    """
+
+    has_rsample = False
+    has_enumerate_support = False
+    arg_constraints: dict[str, constraints.Constraint] = {}
+    support: constraints.Constraint | None = None
+    _validate_default = True
+
+    @staticmethod
+    def set_default_validate_args(value: bool) -> None:
+        """Turn argument validation on or off for distributions made from now on."""
+        if value not in (True, False):
+            raise ValueError("set_default_validate_args: expected True or False")
+        Distribution._validate_default = value
+
+    def __init__(self, batch_shape: ShapeLike = (), event_shape: ShapeLike = (),
+                 validate_args: bool | None = None) -> None:
+        self._batch_shape, self._event_shape = Size(batch_shape), Size(event_shape)
+        self._validate_args = (Distribution._validate_default if validate_args is None
+                               else bool(validate_args))
+        if self._validate_args:
+            for name, constraint in self.arg_constraints.items():
+                if name not in self.__dict__:
+                    continue  # the other parametrisation (probs vs logits): not given
+                value = self.__dict__[name]
+                if not np.all(constraint.check(value)):
+                    raise ValueError(
+                        f"Expected parameter {name} (Tensor of shape {tuple(value.shape)}) of "
+                        f"distribution {self!r} to satisfy the constraint {constraint!r}, but "
+                        f"found invalid values:\n{value}")
+
+    @property
+    def batch_shape(self) -> Size:
+        """The shape of the independent elements (the parameters' broadcast shape)."""
+        return self._batch_shape
+
+    @property
+    def event_shape(self) -> Size:
+        """The shape of one draw of one element."""
+        return self._event_shape
+
+    def _extended_shape(self, sample_shape: ShapeLike = ()) -> Size:
+        return Size(as_size(sample_shape) + self._batch_shape + self._event_shape)
+
+    def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        """A reparameterised draw: gradients flow to the parameters."""
+        raise NotImplementedError(f"{type(self).__name__} has no rsample (has_rsample=False): "
+                                  "use sample(), which carries no gradient")
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        """A draw of shape sample_shape + batch_shape + event_shape, without gradient."""
+        with no_grad():
+            return self.rsample(sample_shape).detach()
+
+    def sample_n(self, n: int) -> Tensor:
+        """n draws (the old spelling of sample((n,)))."""
+        return self.sample(Size((n,)))
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}.log_prob is not implemented")
+
+    def entropy(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}.entropy is not implemented")
+
+    def perplexity(self) -> Tensor:
+        """exp(entropy)."""
+        return self.entropy().exp()
+
+    def cdf(self, value: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}.cdf is not implemented")
+
+    def icdf(self, value: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}.icdf is not implemented")
+
+    @property
+    def mean(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}.mean is not implemented")
+
+    @property
+    def variance(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}.variance is not implemented")
+
+    @property
+    def stddev(self) -> Tensor:
+        """The standard deviation: sqrt(variance)."""
+        return self.variance.sqrt()
+
+    def _value(self, value: Any, name: str = "log_prob") -> Tensor:
+        """`value` as a tensor, checked (with validate_args) to broadcast with the batch and
+        event shapes and to lie in the support."""
+        if not isinstance(value, Tensor):
+            value = Tensor(np.asarray(value, dtype=get_default_dtype()))
+        if not self._validate_args:
+            return value
+        event = len(self._event_shape)
+        if event and tuple(value.shape[-event:]) != tuple(self._event_shape):
+            raise ValueError(f"{type(self).__name__}.{name}: the value's shape "
+                             f"{tuple(value.shape)} does not end with the event shape "
+                             f"{tuple(self._event_shape)}")
+        try:
+            np.broadcast_shapes(tuple(value.shape), tuple(self._extended_shape()))
+        except ValueError:
+            raise ValueError(f"{type(self).__name__}.{name}: the value's shape "
+                             f"{tuple(value.shape)} is not broadcastable with the batch shape "
+                             f"{tuple(self._batch_shape)} (event shape "
+                             f"{tuple(self._event_shape)})") from None
+        if self.support is not None and not np.all(self.support.check(value)):
+            raise ValueError(f"Expected value argument (Tensor of shape {tuple(value.shape)}) "
+                             f"to be within the support ({self.support!r}) of the distribution "
+                             f"{self!r}, but found invalid values:\n{value}")
+        return value
+
+    def __repr__(self) -> str:
+        names = [name for name in self.arg_constraints if name in self.__dict__]
+        parts = []
+        for name in names:
+            value = self.__dict__[name]
+            parts.append(f"{name}: {value.item() if value.numel() == 1 else value.size()}")
+        return f"{type(self).__name__}({', '.join(parts)})"

@@ -1,0 +1,110 @@
+"""`torch.distributions.kl`: kl_divergence(p, q) = KL(p || q), looked up by the pair of
+types in a registry that `@register_kl(P, Q)` extends (the most specific match wins)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_np.distributions.distribution import Distribution
+from tinygrad_np.distributions.families import (
+    Bernoulli,
+    Categorical,
+    Independent,
+    MultivariateNormal,
+    Normal,
+    Uniform,
+)
+from tinygrad_np.functions import where
+from tinygrad_np.linalg import solve
+from tinygrad_np.tensor import Tensor
+
+KLFunction = Callable[[Any, Any], Tensor]
+_REGISTRY: dict[tuple[type, type], KLFunction] = {}
+
+
+def register_kl(type_p: type, type_q: type) -> Callable[[KLFunction], KLFunction]:
+    """Decorator: `@register_kl(MyP, MyQ) def kl(p, q): ...` makes kl_divergence use it."""
+    if not (isinstance(type_p, type) and issubclass(type_p, Distribution)
+            and isinstance(type_q, type) and issubclass(type_q, Distribution)):
+        raise TypeError("register_kl: expected two subclasses of Distribution")
+
+    def decorator(function: KLFunction) -> KLFunction:
+        _REGISTRY[type_p, type_q] = function
+        return function
+
+    return decorator
+
+
+def _lookup(type_p: type, type_q: type) -> KLFunction | None:
+    matches = [(type_p.__mro__.index(p) + type_q.__mro__.index(q), function)
+               for (p, q), function in _REGISTRY.items()
+               if issubclass(type_p, p) and issubclass(type_q, q)]
+    return min(matches, key=lambda match: match[0])[1] if matches else None
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
+    """KL(p || q), one value per batch element (batch shapes broadcast)."""
+    function = _lookup(type(p), type(q))
+    if function is None:
+        raise NotImplementedError(f"No KL(p || q) is implemented for p type "
+                                  f"{type(p).__name__} and q type {type(q).__name__}")
+    return function(p, q)
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal) -> Tensor:
+    var_ratio = (p.scale / q.scale) ** 2
+    t1 = ((p.loc - q.loc) / q.scale) ** 2
+    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
+    t = p.probs * (p.logits - q.logits)
+    t = where((q.probs == 0).expand_as(t), math.inf, t)  # mass where q has none: infinite
+    t = where((p.probs == 0).expand_as(t), 0.0, t)       # 0 log 0 = 0
+    return t.sum(-1)
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
+    softplus_q, softplus_p = (-q.logits).softplus(), (-p.logits).softplus()
+    # p log(p/q) + (1-p) log((1-p)/(1-q)) in logits: log p = -softplus(-l)
+    t1 = p.probs * (softplus_q - softplus_p)
+    t2 = (1 - p.probs) * ((softplus_q + q.logits) - (softplus_p + p.logits))
+    return t1 + t2
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    outside = (q.low > p.low) | (q.high < p.high)
+    return where(outside, math.inf, result)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+    d = p.event_shape[0]
+    if q.event_shape[0] != d:
+        raise ValueError("KL-divergence between two Multivariate Normals with different event "
+                         "shapes cannot be computed")
+    shape = tuple(p.batch_shape) if len(p.batch_shape) >= len(q.batch_shape) \
+        else tuple(q.batch_shape)
+    q_tril, p_tril = q.scale_tril.tril().expand((*shape, d, d)), p.scale_tril.expand((*shape, d, d))
+    trace = (solve(q_tril, p_tril) ** 2).sum((-2, -1))
+    diff = (q.loc - p.loc).expand((*shape, d)).unsqueeze(-1)
+    mahalanobis = (solve(q_tril, diff) ** 2).sum((-2, -1))
+    return q._half_log_det() - p._half_log_det() + 0.5 * (trace + mahalanobis - d)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError("KL between Independents with different "
+                                  "reinterpreted_batch_ndims")
+    return p._sum_rightmost(kl_divergence(p.base_dist, q.base_dist))
+
+
+__all__ = ["kl_divergence", "register_kl"]

@@ -1,0 +1,123 @@
+"""PyTorch's `torch.nn.utils.parametrize`: a module attribute computed from other parameters.
+
+`register_parametrization(module, "weight", P())` replaces the Parameter `module.weight` by
+`module.parametrizations.weight.original` (or original0, original1, ... when P has a
+`right_inverse` returning a tuple); reading `module.weight` then computes `P()(originals)`
+each time, a composition of Tensor ops, so gradients reach the originals. As PyTorch, the
+module's class is swapped for a subclass holding the attribute as a property.
+"""
+
+from __future__ import annotations
+
+from tinygrad_np.function import no_grad
+from tinygrad_np.nn.container import ModuleDict
+from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.parameter import Parameter
+from tinygrad_np.tensor import Tensor
+
+
+class ParametrizationList(Module):
+    """The parametrizations of one attribute and the original tensor(s) they start from."""
+
+    def __init__(self, modules: list[Module], original: Tensor) -> None:
+        super().__init__()
+        self.chain = modules
+        right_inverse = getattr(modules[0], "right_inverse", None)
+        with no_grad():
+            start = right_inverse(original) if right_inverse is not None else original
+        if isinstance(start, (tuple, list)):
+            self.is_tensor = False
+            for index, value in enumerate(start):
+                setattr(self, f"original{index}", Parameter(value.detach().clone()))
+            self.ntensors = len(start)
+        else:
+            self.is_tensor = True
+            if isinstance(original, Parameter):
+                self.original = start if start is original else Parameter(start.detach().clone())
+            else:
+                self.register_buffer("original", start.detach().clone())
+
+    def forward(self) -> Tensor:
+        if self.is_tensor:
+            value = self.chain[0](self.original)
+        else:
+            value = self.chain[0](*(getattr(self, f"original{i}") for i in range(self.ntensors)))
+        for module in self.chain[1:]:
+            value = module(value)
+        return value
+
+
+class _Parametrizations(ModuleDict):
+    """module.parametrizations: a ModuleDict whose entries read as attributes too
+    (`module.parametrizations.weight.original0`), as in PyTorch."""
+
+    def __getattr__(self, name: str) -> ParametrizationList:
+        items = vars(self).get("_items", {})
+        if name in items:
+            return items[name]
+        raise AttributeError(f"'ModuleDict' object has no attribute {name!r}")
+
+
+def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
+    """Whether `module` (or its attribute `tensor_name`) is parametrized."""
+    parametrizations = vars(module).get("parametrizations")
+    if not isinstance(parametrizations, ModuleDict):
+        return False
+    return tensor_name is None or tensor_name in parametrizations
+
+
+def _property(name: str) -> property:
+    def get(module: Module) -> Tensor:
+        return module.parametrizations[name]()
+
+    return property(get)
+
+
+def register_parametrization(module: Module, tensor_name: str, parametrization: Module,
+                             *, unsafe: bool = False) -> Module:
+    """Make `module.<tensor_name>` be `parametrization(original)` (see the module docstring);
+    a second parametrization of the same attribute applies after the first."""
+    if is_parametrized(module, tensor_name):
+        module.parametrizations[tensor_name].chain.append(parametrization)
+        return module
+    original = vars(module).get(tensor_name)
+    if not isinstance(original, Tensor):
+        raise ValueError(f"Module '{type(module).__name__}' does not have a parameter, a buffer, "
+                         f"or a parametrized element with name '{tensor_name}'")
+    delattr(module, tensor_name)
+    if not is_parametrized(module):
+        module.parametrizations = _Parametrizations()
+        base = type(module)
+        module.__class__ = type(f"Parametrized{base.__name__}", (base,), {})
+    module.parametrizations[tensor_name] = ParametrizationList([parametrization], original)
+    setattr(type(module), tensor_name, _property(tensor_name))
+    return module
+
+
+def remove_parametrizations(module: Module, tensor_name: str,
+                            leave_parametrized: bool = True) -> Module:
+    """Undo register_parametrization: `module.<tensor_name>` becomes a Parameter again,
+    holding the parametrized value (leave_parametrized=True) or the original."""
+    if not is_parametrized(module, tensor_name):
+        raise ValueError(f"Module {type(module).__name__} does not have a parametrization on "
+                         f"{tensor_name}")
+    entry = module.parametrizations[tensor_name]
+    if leave_parametrized:
+        with no_grad():
+            value = Parameter(getattr(module, tensor_name).detach().clone())
+    elif entry.is_tensor:
+        value = entry.original
+    else:
+        raise ValueError("Cannot leave unparametrized (`leave_parametrized=False`) a tensor "
+                         "that is parametrized in terms of a sequence of tensors.")
+    delattr(type(module), tensor_name)
+    del module.parametrizations[tensor_name]
+    if len(module.parametrizations) == 0:
+        del module.parametrizations
+        module.__class__ = type(module).__bases__[0]
+    setattr(module, tensor_name, value)
+    return module
+
+
+__all__ = ["ParametrizationList", "is_parametrized", "register_parametrization",
+           "remove_parametrizations"]
