@@ -118,3 +118,12 @@ def test_against_pytorch() -> None:
         np.testing.assert_allclose(getattr(tg.special, name)(Tensor(q)).numpy(),
                                    getattr(torch.special, name)(torch.tensor(q)).numpy(),
                                    rtol=2e-5, atol=1e-6, err_msg=name)
+
+
+def test_normal_icdf_inverts_cdf() -> None:
+    normal = tg.distributions.Normal(tg.tensor([0.5, 1.0], dtype=tg.float64),
+                                     tg.tensor([2.0, 0.5], dtype=tg.float64))
+    p = tg.tensor([0.1, 0.975], dtype=tg.float64)
+    np.testing.assert_allclose(normal.cdf(normal.icdf(p)).numpy(), p.numpy(), rtol=1e-12)
+    # torch 2.13: Normal([0.5, 1.0], [2.0, 0.5]).icdf([0.1, 0.975])
+    np.testing.assert_allclose(normal.icdf(p).numpy(), [-2.0631031311, 1.9799819922], rtol=1e-8)

@@ -103,6 +103,12 @@ class Normal(Distribution):
         value = self._value(value, "cdf")
         return 0.5 * (1 + ((value - self.loc) / (self.scale * math.sqrt(2))).erf())
 
+    def icdf(self, value: Tensor) -> Tensor:
+        """loc + scale sqrt(2) erfinv(2p - 1)."""
+        value = value if isinstance(value, Tensor) else Tensor(np.asarray(value,
+                                                                          self.loc.dtype))
+        return self.loc + self.scale * (2 * value - 1).erfinv() * math.sqrt(2)
+
 
 # ----------------------------------------------------------------- Uniform
 class Uniform(Distribution):
