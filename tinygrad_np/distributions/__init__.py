@@ -1,5 +1,6 @@
 """PyTorch's `torch.distributions` on tinygrad_np: Normal, Uniform, Bernoulli, Categorical,
-MultivariateNormal, Independent and kl_divergence.
+MultivariateNormal, Independent, Exponential, Gamma, Beta, Dirichlet, Poisson, LogNormal and
+kl_divergence.
 
     m = Categorical(probs)            # REINFORCE
     action = m.sample()
@@ -21,7 +22,16 @@ from tinygrad_np.distributions.families import (
     Normal,
     Uniform,
 )
+from tinygrad_np.distributions.gamma_family import (
+    Beta,
+    Dirichlet,
+    Exponential,
+    Gamma,
+    LogNormal,
+    Poisson,
+)
 from tinygrad_np.distributions.kl import kl_divergence, register_kl
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal",
-           "Normal", "Uniform", "constraints", "kl", "kl_divergence", "register_kl"]
+__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential",
+           "Gamma", "Independent", "LogNormal", "MultivariateNormal", "Normal", "Poisson",
+           "Uniform", "constraints", "kl", "kl_divergence", "register_kl"]

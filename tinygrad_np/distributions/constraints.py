@@ -54,6 +54,25 @@ class _GreaterThan(Constraint):
         return f"GreaterThan(lower_bound={self.lower_bound})"
 
 
+class _GreaterThanEq(_GreaterThan):
+    def check(self, value: Any) -> np.ndarray:
+        return _values(value) >= self.lower_bound
+
+    def __repr__(self) -> str:
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _NonnegativeInteger(Constraint):
+    is_discrete = True
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _values(value)
+        return (data >= 0) & (np.mod(data, 1) == 0)
+
+    def __repr__(self) -> str:
+        return "IntegerGreaterThan(lower_bound=0)"
+
+
 class _Interval(Constraint):
     """lower <= x <= upper (half_open: x < upper); the bounds may be tensors."""
 
@@ -117,6 +136,8 @@ class _PositiveDefinite(Constraint):
 real = _Real()
 real_vector = _RealVector()
 positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+nonnegative_integer = _NonnegativeInteger()
 unit_interval = _Interval(0.0, 1.0)
 boolean = _Boolean()
 simplex = _Simplex()
@@ -145,5 +166,5 @@ def greater_than(lower_bound: float) -> Constraint:
 
 
 __all__ = ["Constraint", "boolean", "greater_than", "half_open_interval", "integer_interval",
-           "interval", "lower_cholesky", "positive", "positive_definite", "real", "real_vector",
-           "simplex", "unit_interval"]
+           "interval", "lower_cholesky", "nonnegative", "nonnegative_integer", "positive",
+           "positive_definite", "real", "real_vector", "simplex", "unit_interval"]

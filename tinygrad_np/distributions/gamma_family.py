@@ -1,0 +1,243 @@
+"""Exponential, Gamma, Beta, Dirichlet, Poisson and LogNormal, as in `torch.distributions`.
+
+log_prob and entropy are Tensor-op compositions (lgamma and digamma included), so their
+gradients reach the parameters. `rsample` exists where a reparameterisation is a plain
+composition (Exponential, LogNormal); Gamma, Beta and Dirichlet sample without a gradient
+(PyTorch differentiates their samples implicitly; here `rsample` raises).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinygrad_np import rng
+from tinygrad_np.distributions import constraints
+from tinygrad_np.distributions.distribution import (
+    Distribution,
+    ShapeLike,
+    broadcast_all,
+    standard_normal,
+    standard_uniform,
+)
+from tinygrad_np.tensor import Tensor
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _draw(values: np.ndarray, like: Tensor) -> Tensor:
+    return Tensor(np.asarray(values, dtype=like.dtype))
+
+
+class Exponential(Distribution):
+    """Rate lambda: p(x) = lambda exp(-lambda x), x >= 0."""
+
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, rate: Tensor | float, validate_args: bool | None = None) -> None:
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(self.rate.shape, (), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return 1 / self.rate
+
+    @property
+    def mode(self) -> Tensor:
+        return self.rate * 0
+
+    @property
+    def variance(self) -> Tensor:
+        return self.rate ** -2
+
+    def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        """-log(u) / lambda with u ~ U(0, 1]."""
+        u = standard_uniform(self._extended_shape(sample_shape), self.rate.dtype)
+        return -(1 - u).log() / self.rate
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        return self.rate.log() - self.rate * value
+
+    def entropy(self) -> Tensor:
+        return 1 - self.rate.log()
+
+    def cdf(self, value: Tensor) -> Tensor:
+        return 1 - (-self.rate * self._value(value, "cdf")).exp()
+
+    def icdf(self, value: Tensor) -> Tensor:
+        return -(1 - (value if isinstance(value, Tensor) else Tensor(value))).log() / self.rate
+
+
+class Gamma(Distribution):
+    """Shape alpha (concentration), rate beta: p(x) = b^a x^(a-1) exp(-b x) / Gamma(a)."""
+
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.nonnegative
+
+    def __init__(self, concentration: Tensor | float, rate: Tensor | float,
+                 validate_args: bool | None = None) -> None:
+        self.concentration, self.rate = broadcast_all(concentration, rate)
+        super().__init__(self.rate.shape, (), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.concentration / self.rate
+
+    @property
+    def variance(self) -> Tensor:
+        return self.concentration / self.rate**2
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        shape = tuple(self._extended_shape(sample_shape))
+        draws = rng.generator().gamma(self.concentration._data, 1.0, size=shape)
+        return _draw(draws / self.rate._data, self.rate)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        a, b = self.concentration, self.rate
+        return a * b.log() + (a - 1) * value.log() - b * value - a.lgamma()
+
+    def entropy(self) -> Tensor:
+        a = self.concentration
+        return a - self.rate.log() + a.lgamma() + (1 - a) * a.digamma()
+
+
+class Beta(Distribution):
+    """p(x) = x^(a-1) (1-x)^(b-1) / B(a, b) on [0, 1]."""
+
+    arg_constraints = {"concentration1": constraints.positive,
+                       "concentration0": constraints.positive}
+    support = constraints.unit_interval
+
+    def __init__(self, concentration1: Tensor | float, concentration0: Tensor | float,
+                 validate_args: bool | None = None) -> None:
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        super().__init__(self.concentration1.shape, (), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def variance(self) -> Tensor:
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total**2 * (total + 1))
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        shape = tuple(self._extended_shape(sample_shape))
+        draws = rng.generator().beta(self.concentration1._data, self.concentration0._data, shape)
+        return _draw(draws, self.concentration1)
+
+    def _log_normalizer(self) -> Tensor:
+        a, b = self.concentration1, self.concentration0
+        return a.lgamma() + b.lgamma() - (a + b).lgamma()
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        a, b = self.concentration1, self.concentration0
+        return (a - 1) * value.log() + (b - 1) * (1 - value).log() - self._log_normalizer()
+
+    def entropy(self) -> Tensor:
+        a, b = self.concentration1, self.concentration0
+        return (self._log_normalizer() - (a - 1) * a.digamma() - (b - 1) * b.digamma()
+                + (a + b - 2) * (a + b).digamma())
+
+
+class Dirichlet(Distribution):
+    """p(x) = prod x_i^(a_i - 1) / B(a) on the simplex (the last axis is the event)."""
+
+    arg_constraints = {"concentration": constraints.positive}
+    support = constraints.simplex
+
+    def __init__(self, concentration: Tensor, validate_args: bool | None = None) -> None:
+        (self.concentration,) = broadcast_all(concentration)
+        if self.concentration.ndim < 1:
+            raise ValueError("Dirichlet: `concentration` parameter must be at least "
+                             "one-dimensional.")
+        shape = self.concentration.shape
+        super().__init__(shape[:-1], shape[-1:], validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        shape = tuple(self._extended_shape(sample_shape))
+        gammas = rng.generator().gamma(np.broadcast_to(self.concentration._data, shape))
+        return _draw(gammas / gammas.sum(-1, keepdims=True), self.concentration)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        a = self.concentration
+        return (((a - 1) * value.log()).sum(-1) + a.sum(-1).lgamma() - a.lgamma().sum(-1))
+
+    def entropy(self) -> Tensor:
+        a = self.concentration
+        total, k = a.sum(-1), a.shape[-1]
+        return (a.lgamma().sum(-1) - total.lgamma() + (total - k) * total.digamma()
+                - ((a - 1) * a.digamma()).sum(-1))
+
+
+class Poisson(Distribution):
+    """p(k) = rate^k exp(-rate) / k!, k = 0, 1, 2, ..."""
+
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate: Tensor | float, validate_args: bool | None = None) -> None:
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(self.rate.shape, (), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.rate
+
+    @property
+    def variance(self) -> Tensor:
+        return self.rate
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        shape = tuple(self._extended_shape(sample_shape))
+        return _draw(rng.generator().poisson(self.rate._data, shape), self.rate)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        return value.xlogy(self.rate) - self.rate - (value + 1).lgamma()
+
+
+class LogNormal(Distribution):
+    """exp(X) with X ~ N(loc, scale^2)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
+
+    def __init__(self, loc: Tensor | float, scale: Tensor | float,
+                 validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return (self.loc + self.scale**2 / 2).exp()
+
+    @property
+    def variance(self) -> Tensor:
+        return ((self.scale**2).exp() - 1) * (2 * self.loc + self.scale**2).exp()
+
+    def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        noise = standard_normal(self._extended_shape(sample_shape), self.loc.dtype)
+        return (self.loc + noise * self.scale).exp()
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        log_value = value.log()
+        return (-((log_value - self.loc) ** 2) / (2 * self.scale**2) - self.scale.log()
+                - _LOG_SQRT_2PI - log_value)
+
+    def entropy(self) -> Tensor:
+        return 0.5 + _LOG_SQRT_2PI + self.scale.log() + self.loc
