@@ -211,11 +211,20 @@ def _shares_memory_with_a_live_tensor(tensor: Tensor) -> bool:
                for other in (reference() for reference in counter[2:]))
 
 
+class _SameStorage(weakref.ref):
+    """A shared counter's reference to a tensor given another's memory by `p.data = t`: it
+    shares that memory as PyTorch's set_data does, it is not a view of it."""
+
+    __slots__ = ()
+
+
 def _is_view(tensor: Tensor) -> bool:
     """Does `tensor` see another tensor's memory through a view op (PyTorch's is_view)? The
     first tensor of a shared version counter is the base; detach() shares its very array."""
     counter = tensor._counter
-    if counter is None or len(counter) < 3 or counter[2]() is tensor:
+    if counter is None or len(counter) < 3 or counter[2]() is tensor or any(
+            type(reference) is _SameStorage and reference() is tensor
+            for reference in counter[3:]):
         return False
     base = counter[2]()
     return tensor._data.base is not None if base is None else base._data is not tensor._data
@@ -509,6 +518,8 @@ class Tensor:
                 "for the values")
         result = getattr(ufunc, method)(
             *(value._data if isinstance(value, Tensor) else value for value in inputs), **kwargs)
+        if kwargs.get("out") is not None:  # NumPy's protocol: `out` itself (`array += t`
+            return result  # keeps `array` an ndarray)
         if isinstance(result, tuple):
             return tuple(Tensor(part) for part in result)
         return result if result is None else Tensor(result)
@@ -771,18 +782,25 @@ class Tensor:
         """`p.data = t` gives p the values, shape and dtype of t (sharing t's memory), as in
         PyTorch. A graph that saved p's old values refuses backward() afterwards, as after an
         in-place change (PyTorch would use the new values)."""
-        array = _to_array(value, None)
-        if self._counter is not None:
-            self._counter[0] += 1
+        if not isinstance(value, Tensor):  # as PyTorch: an ndarray written later would change
+            raise TypeError(  # the values behind the version counter
+                f"Tensor.data: data has to be a tensor, but got {type(value).__name__} "
+                "(wrap it: tg.tensor(x))")
+        if value is self:
+            return
+        array = value._data
         if self._requires_grad and array.dtype.kind != "f":
             raise TypeError(f"Tensor.data: a tensor that requires grad needs floating-point "
                             f"data, got {array.dtype}")
+        counter = self._counter
+        if counter is not None:  # graphs that saved the old values refuse them; the tensors
+            counter[0] += 1  # that share the old memory no longer share it with self
+            counter[2:] = [ref for ref in counter[2:] if ref() is not self]
         if self._requires_grad and self.grad_fn is None:  # a leaf's array is read-only (see
             array = array.view()  # requires_grad_)
             array.flags.writeable = False
         self._data, self._counter = array, None  # other memory: a version counter of its own
-        if isinstance(value, Tensor) and np.may_share_memory(array, value._data):
-            _share_counter(value, self)
+        _share_counter(value, self)._counter[-1] = _SameStorage(self)  # (not a view of value)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph: no gradient flows through the result.
