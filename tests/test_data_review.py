@@ -111,3 +111,18 @@ def test_optimizer_step_after_data_setter_matches_pytorch():
         results.append((layer.weight.detach().numpy().copy(), old.numpy().copy()))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6)
+
+
+def test_views_stay_views_after_in_place_through_data():
+    # `w.data -= x` is `w.data = w.data.__isub__(x)`: the setter with w's own memory
+    weight = tg.tensor([1.0, 2.0], requires_grad=True)
+    with tg.no_grad():
+        view = weight[0:1]
+    weight.data -= tg.tensor([1.0, 1.0])
+    assert weight.tolist() == [0.0, 1.0] and view.tolist() == [0.0]
+    with pytest.raises(RuntimeError, match="view"):  # as PyTorch: still a view of weight
+        view.detach_()
+    loss = (weight * weight).sum()
+    view.add_(1)  # a write through the view is seen by weight's graphs
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()

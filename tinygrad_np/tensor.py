@@ -793,14 +793,18 @@ class Tensor:
             raise TypeError(f"Tensor.data: a tensor that requires grad needs floating-point "
                             f"data, got {array.dtype}")
         counter = self._counter
-        if counter is not None:  # graphs that saved the old values refuse them; the tensors
-            counter[0] += 1  # that share the old memory no longer share it with self
-            counter[2:] = [ref for ref in counter[2:] if ref() is not self]
+        if counter is not None:  # graphs that saved the old values refuse them
+            counter[0] += 1
         if self._requires_grad and self.grad_fn is None:  # a leaf's array is read-only (see
             array = array.view()  # requires_grad_)
             array.flags.writeable = False
-        self._data, self._counter = array, None  # other memory: a version counter of its own
-        _share_counter(value, self)._counter[-1] = _SameStorage(self)  # (not a view of value)
+        self._data = array
+        if counter is not None and value._counter is counter:
+            return  # the same memory (`p.data -= x`, `p.data = p.data`): the same counter
+        if counter is not None:  # the tensors sharing the old memory no longer share it
+            counter[2:] = [ref for ref in counter[2:] if ref() is not self]
+        self._counter = None  # t's counter, not as a view of t (p is no view in PyTorch):
+        _share_counter(value, self)._counter[-1] = _SameStorage(self)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph: no gradient flows through the result.
@@ -2118,7 +2122,7 @@ class Tensor:
             dtype = np.dtype(shape[0])
             if dtype.itemsize != self._data.itemsize:
                 raise TensorError(f"view: dtype {dtype} has another item size than "
-                                  f"{self.dtype} ({dtype.itemsize} and {self.data.itemsize} "
+                                  f"{self.dtype} ({dtype.itemsize} and {self._data.itemsize} "
                                   f"bytes)")
             if dtype == self.dtype:
                 return _viewed(self, Reshape.apply(self, self.shape))
