@@ -126,3 +126,53 @@ def test_views_stay_views_after_in_place_through_data():
     view.add_(1)  # a write through the view is seen by weight's graphs
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         loss.backward()
+
+
+def test_ufunc_at_on_a_tensor_is_refused():
+    # np.add.at writes into its first operand: into the tensor's array behind its version
+    # counter (a graph that saved it would give a silently wrong gradient). PyTorch: TypeError
+    weight = tg.tensor([1.0, 2.0], requires_grad=True)
+    factor = tg.tensor([3.0, 4.0])
+    loss = (weight * factor).sum()
+    with pytest.raises(TypeError):
+        np.add.at(factor, [0], 100)
+    with pytest.raises(TypeError):
+        np.add.at((weight * 1).data, [0], 100)
+    loss.backward()
+    assert factor.tolist() == [3.0, 4.0] and weight.grad.tolist() == [3.0, 4.0]
+    array = np.zeros(3, dtype=np.float32)
+    np.add.at(array, tg.tensor([0, 0, 2]), tg.tensor([1.0, 2.0, 3.0]))  # into an ndarray: fine
+    np.testing.assert_array_equal(array, [3.0, 0.0, 3.0])
+
+
+def test_module_double_keeps_parameters_read_only():
+    # A leaf that requires grad holds a read-only array (README): after .double() too, so
+    # that w.detach().numpy() cannot change the values behind the version counter
+    layer = tg.nn.Linear(2, 1).double()
+    assert layer.weight.dtype == np.float64
+    with pytest.raises(ValueError, match="read-only"):
+        layer.weight.detach().numpy()[:] = 0
+    layer.float()
+    with pytest.raises(ValueError, match="read-only"):
+        layer.bias.detach().numpy()[:] = 0
+    optimizer = tg.optim.SGD(layer.parameters(), lr=0.5)
+    layer.weight.sum().backward()  # gradient 1
+    before = layer.weight.tolist()
+    optimizer.step()
+    np.testing.assert_allclose(layer.weight.tolist(), [[v - 0.5 for v in before[0]]], rtol=1e-6)
+
+
+def test_shallow_copy_of_a_leaf_shares_its_version_counter():
+    # copy.copy(w) shares w's memory (as in PyTorch); a write through the copy must make the
+    # graphs that saved w refuse backward instead of silently using the new values
+    import copy
+
+    weight = tg.tensor([1.0, 2.0], requires_grad=True)
+    loss = (weight * weight).sum()
+    twin = copy.copy(weight)
+    assert twin.requires_grad and np.shares_memory(twin._data, weight._data)
+    with tg.no_grad():
+        twin.mul_(10)
+    assert weight.tolist() == [10.0, 20.0]
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()

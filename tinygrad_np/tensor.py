@@ -511,11 +511,12 @@ class Tensor:
                 return getattr(inputs[0], names[0])(*inputs[1:])
             return getattr(inputs[1], names[1])(inputs[0])
         if any(isinstance(value, Tensor) for value in kwargs.get("out", ())) or any(
-                isinstance(value, Tensor) and value._requires_grad for value in inputs):
+                isinstance(value, Tensor) and value._requires_grad for value in inputs) or (
+                method == "at" and isinstance(inputs[0], Tensor)):  # (writes into inputs[0])
             raise TypeError(
                 f"numpy.{ufunc.__name__} on a tensor that requires grad (or into a tensor "
-                "given as out=) would bypass autograd: use the torch function, or t.detach() "
-                "for the values")
+                "given as out=, or ufunc.at into a tensor) would bypass autograd: use the "
+                "torch function, or t.detach() for the values")
         result = getattr(ufunc, method)(
             *(value._data if isinstance(value, Tensor) else value for value in inputs), **kwargs)
         if kwargs.get("out") is not None:  # NumPy's protocol: `out` itself (`array += t`
@@ -865,6 +866,13 @@ class Tensor:
                  name not in ("_hooks", "__weakref__", "__dict__")}
         slots["_counter"] = None if self._counter is None else [self._counter[0]]
         return getattr(self, "__dict__", None) or None, slots
+
+    def __copy__(self) -> Tensor:
+        """copy.copy(t): the same memory, as in PyTorch, and the same version counter, so a
+        write through either one is seen by the graphs that saved the other."""
+        copied = object.__new__(type(self))
+        copied.__setstate__(self.__getstate__())
+        return _share_counter(self, copied)
 
     def __setstate__(self, state: tuple[dict | None, dict]) -> None:
         """The copy's slots; a leaf that requires grad gets a read-only array again."""
