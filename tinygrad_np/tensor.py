@@ -211,11 +211,20 @@ def _shares_memory_with_a_live_tensor(tensor: Tensor) -> bool:
                for other in (reference() for reference in counter[2:]))
 
 
+class _SameStorage(weakref.ref):
+    """A shared counter's reference to a tensor given another's memory by `p.data = t`: it
+    shares that memory as PyTorch's set_data does, it is not a view of it."""
+
+    __slots__ = ()
+
+
 def _is_view(tensor: Tensor) -> bool:
     """Does `tensor` see another tensor's memory through a view op (PyTorch's is_view)? The
     first tensor of a shared version counter is the base; detach() shares its very array."""
     counter = tensor._counter
-    if counter is None or len(counter) < 3 or counter[2]() is tensor:
+    if counter is None or len(counter) < 3 or counter[2]() is tensor or any(
+            type(reference) is _SameStorage and reference() is tensor
+            for reference in counter[3:]):
         return False
     base = counter[2]()
     return tensor._data.base is not None if base is None else base._data is not tensor._data
@@ -502,13 +511,16 @@ class Tensor:
                 return getattr(inputs[0], names[0])(*inputs[1:])
             return getattr(inputs[1], names[1])(inputs[0])
         if any(isinstance(value, Tensor) for value in kwargs.get("out", ())) or any(
-                isinstance(value, Tensor) and value._requires_grad for value in inputs):
+                isinstance(value, Tensor) and value._requires_grad for value in inputs) or (
+                method == "at" and isinstance(inputs[0], Tensor)):  # (writes into inputs[0])
             raise TypeError(
                 f"numpy.{ufunc.__name__} on a tensor that requires grad (or into a tensor "
-                "given as out=) would bypass autograd: use the torch function, or t.detach() "
-                "for the values")
+                "given as out=, or ufunc.at into a tensor) would bypass autograd: use the "
+                "torch function, or t.detach() for the values")
         result = getattr(ufunc, method)(
             *(value._data if isinstance(value, Tensor) else value for value in inputs), **kwargs)
+        if kwargs.get("out") is not None:  # NumPy's protocol: `out` itself (`array += t`
+            return result  # keeps `array` an ndarray)
         if isinstance(result, tuple):
             return tuple(Tensor(part) for part in result)
         return result if result is None else Tensor(result)
@@ -783,18 +795,29 @@ class Tensor:
         """`p.data = t` gives p the values, shape and dtype of t (sharing t's memory), as in
         PyTorch. A graph that saved p's old values refuses backward() afterwards, as after an
         in-place change (PyTorch would use the new values)."""
-        array = _to_array(value, None)
-        if self._counter is not None:
-            self._counter[0] += 1
+        if not isinstance(value, Tensor):  # as PyTorch: an ndarray written later would change
+            raise TypeError(  # the values behind the version counter
+                f"Tensor.data: data has to be a tensor, but got {type(value).__name__} "
+                "(wrap it: tg.tensor(x))")
+        if value is self:
+            return
+        array = value._data
         if self._requires_grad and array.dtype.kind != "f":
             raise TypeError(f"Tensor.data: a tensor that requires grad needs floating-point "
                             f"data, got {array.dtype}")
+        counter = self._counter
+        if counter is not None:  # graphs that saved the old values refuse them
+            counter[0] += 1
         if self._requires_grad and self.grad_fn is None:  # a leaf's array is read-only (see
             array = array.view()  # requires_grad_)
             array.flags.writeable = False
-        self._data, self._counter = array, None  # other memory: a version counter of its own
-        if isinstance(value, Tensor) and np.may_share_memory(array, value._data):
-            _share_counter(value, self)
+        self._data = array
+        if counter is not None and value._counter is counter:
+            return  # the same memory (`p.data -= x`, `p.data = p.data`): the same counter
+        if counter is not None:  # the tensors sharing the old memory no longer share it
+            counter[2:] = [ref for ref in counter[2:] if ref() is not self]
+        self._counter = None  # t's counter, not as a view of t (p is no view in PyTorch):
+        _share_counter(value, self)._counter[-1] = _SameStorage(self)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph: no gradient flows through the result.
@@ -855,6 +878,13 @@ class Tensor:
                  name not in ("_hooks", "__weakref__", "__dict__")}
         slots["_counter"] = None if self._counter is None else [self._counter[0]]
         return getattr(self, "__dict__", None) or None, slots
+
+    def __copy__(self) -> Tensor:
+        """copy.copy(t): the same memory, as in PyTorch, and the same version counter, so a
+        write through either one is seen by the graphs that saved the other."""
+        copied = object.__new__(type(self))
+        copied.__setstate__(self.__getstate__())
+        return _share_counter(self, copied)
 
     def __setstate__(self, state: tuple[dict | None, dict]) -> None:
         """The copy's slots; a leaf that requires grad gets a read-only array again."""
@@ -2150,7 +2180,7 @@ class Tensor:
             dtype = np.dtype(shape[0])
             if dtype.itemsize != self._data.itemsize:
                 raise TensorError(f"view: dtype {dtype} has another item size than "
-                                  f"{self.dtype} ({dtype.itemsize} and {self.data.itemsize} "
+                                  f"{self.dtype} ({dtype.itemsize} and {self._data.itemsize} "
                                   f"bytes)")
             if dtype == self.dtype:
                 return _viewed(self, Reshape.apply(self, self.shape))

@@ -377,7 +377,11 @@ class Module:
             tensors += [buffer for buffer in buffers() if isinstance(buffer, Tensor)]
         for tensor in tensors:
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
-                tensor._data = tensor._data.astype(dtype)
+                array = tensor._data.astype(dtype)
+                if tensor.requires_grad and tensor.grad_fn is None:  # a leaf's array stays
+                    array = array.view()  # read-only (see Tensor.requires_grad_)
+                    array.flags.writeable = False
+                tensor._data = array
                 if tensor.grad is not None:
                     tensor.grad = Tensor(tensor.grad._data.astype(dtype))
 
