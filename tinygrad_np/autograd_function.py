@@ -97,6 +97,9 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
         if not isinstance(output, (Tensor, np.ndarray, int, float, bool, np.generic)):
             raise TypeError(f"{name}.forward returned {type(output).__name__}: return a Tensor")
         raw = output._data if isinstance(output, Tensor) else output
+        if ctx._dirty:  # the positions of the inputs forward changed in place (for apply)
+            ctx._dirty = tuple(i for i, value in enumerate(values)
+                               if any(value is tensor for tensor in ctx._dirty))
         marks = getattr(ctx, "_non_differentiable", ())
         ctx._output_non_differentiable = any(raw is array for array in marks)
         return raw
@@ -182,7 +185,7 @@ class Function(engine.Function):
     def mark_dirty(self, *tensors: Tensor) -> None:
         """Inputs forward changed in place (and returns): apply gives back that very Tensor,
         now the result of this op, as PyTorch does."""
-        self._dirty = (*self._dirty, *(t._data if isinstance(t, Tensor) else t for t in tensors))
+        self._dirty = (*self._dirty, *tensors)
 
     def set_materialize_grads(self, value: bool) -> None:
         """PyTorch's switch for undefined output gradients (None instead of zeros). With one
@@ -225,15 +228,17 @@ _base_setup_context = _function_of(inspect.getattr_static(Function, "setup_conte
 
 
 def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:
-    """mark_dirty: the input Tensor whose array forward changed and returned becomes the
-    result (its grad_fn this op), as PyTorch's in-place custom functions."""
-    for arg in args:
-        if not (isinstance(arg, Tensor) and arg._data is result._data and
-                any(arg._data is array for array in ctx._dirty)):
+    """mark_dirty: the input Tensor forward changed in place and returned becomes the result
+    (its grad_fn this op, its values the output), as PyTorch's in-place custom functions."""
+    positions, ctx._dirty = ctx._dirty, ()
+    for position in positions:
+        arg = args[position]
+        if not isinstance(arg, Tensor):
             continue
         if arg.grad_fn is None and arg._requires_grad:
             raise RuntimeError(f"{type(ctx).__name__}: a leaf Variable that requires grad is "
                                "being used in an in-place operation (mark_dirty)")
+        arg._data = result._data  # the same array, unless forward's write needed a copy
         if result.grad_fn is not None:
             counter = arg._counter = arg._counter or [0]
             ctx.saved_versions = tuple((i, counter, counter[0]) if c is result._counter else
