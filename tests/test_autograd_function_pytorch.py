@@ -107,6 +107,7 @@ def define(torch):
             return x.clone() * 2
 
         @staticmethod
+        @torch.autograd.function.once_differentiable
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
             grad_input = torch.zeros_like(x)
@@ -259,10 +260,35 @@ def test_mark_non_differentiable():
     np.testing.assert_array_equal(x.grad.numpy(), np.round(X * 3))
 
 
-def test_set_materialize_grads():
+def test_set_materialize_grads_and_once_differentiable():
     out, (gx,) = values_of(OURS["SimpleFunc"].apply, X)
     np.testing.assert_array_equal(out, 2 * X)
     np.testing.assert_array_equal(gx, np.full_like(X, 2.0))
+    x = leaf(X)
+    seed = torch_np.ones(4, 3, dtype=torch_np.float64, requires_grad=True)
+    (first,) = grad(OURS["SimpleFunc"].apply(x), x, seed, create_graph=True)
+    np.testing.assert_array_equal(first.detach().numpy(), np.full_like(X, 2.0))
+    with pytest.raises(RuntimeError, match="once_differentiable.*SimpleFunc"):
+        first.sum().backward()
+
+
+def test_gradcheck_names_a_wrong_custom_function():
+    class BadReLU(Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return input.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors
+            grad_input = grad_output.clone() * 1.5
+            grad_input[input < 0] = 0
+            return grad_input
+
+    x = torch_np.tensor([0.5, -1.0, 2.0], dtype=torch_np.float64, requires_grad=True)
+    with pytest.raises(torch_np.autograd.GradcheckError, match="the wrong rule is BadReLU"):
+        gradcheck(lambda t: BadReLU.apply(t * 2).sin(), (x,))
 
 
 def test_setup_context_style():
@@ -398,7 +424,7 @@ def test_same_values_and_gradients_as_pytorch(name, shapes):
         np.testing.assert_allclose(ours, t.grad.numpy(), rtol=1e-12)
     # second derivatives too
     x_ours, x_theirs = leaf(X), torch.tensor(X, requires_grad=True)
-    if shapes == "x":
+    if shapes == "x" and name != "SimpleFunc":  # (once_differentiable: not twice)
         (g_ours,) = grad(OURS[name].apply(x_ours).pow(2).sum(), x_ours, create_graph=True)
         (g_theirs,) = torch.autograd.grad(theirs_cls.apply(x_theirs).pow(2).sum(), x_theirs,
                                           create_graph=True)
@@ -417,6 +443,10 @@ def test_special_cases_as_pytorch():
     assert theirs["DoubleInPlace"].apply(a) is a
     with pytest.raises(RuntimeError, match="leaf"):
         theirs["DoubleInPlace"].apply(torch.tensor(X, requires_grad=True))
+    seed = torch.ones(4, 3, dtype=torch.float64, requires_grad=True)
+    (first,) = torch.autograd.grad(theirs["SimpleFunc"].apply(xt), xt, seed, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        first.sum().backward()
     t_out = theirs["MulConstant"].apply(xt, 2.5, "div")
     t_out.sum().backward()
     out, (gx,) = values_of(lambda t: OURS["MulConstant"].apply(t, 2.5, "div"), X * 3)

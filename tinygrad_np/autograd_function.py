@@ -20,7 +20,8 @@ class is defined:
             return grad_input
 
 `forward` gets each Tensor argument as a Tensor that shares its memory and version counter
-and does not require grad, and runs under `no_grad()`; other arguments come as given. It
+and does not require grad (a NumPy array argument as a Tensor too), and runs under
+`no_grad()`; other arguments (numbers, None, strings) come as given. It
 returns a Tensor or an array. `save_for_backward` hands the engine the arrays behind the
 Tensors it is given, so the engine's checks (in-place changes, which saved value is an input
 or the output, create_graph's refusal of derived values) work unchanged. `backward` gets
@@ -29,11 +30,13 @@ engine's graph Tensors, so the rule is recorded and can be differentiated again.
 
 Also: `setup_context(ctx, inputs, output)` with a `forward` without ctx (PyTorch 2's style),
 `ctx.needs_input_grad`, `ctx.mark_non_differentiable`, `ctx.set_materialize_grads` and
-`ctx.mark_dirty`, `vjp` as another name of `backward`. One output per Function, as the engine.
+`ctx.mark_dirty`, `vjp` as another name of `backward`, and `once_differentiable`
+(`torch.autograd.function.once_differentiable`). One output per Function, as the engine.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from collections.abc import Callable
@@ -76,10 +79,10 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
         frame = stack[-1] if stack else None
         if frame is not None and len(frame[0]) == len(arrays):
             frame[1] = ctx
-            # Tensor arguments (the engine passes their arrays) become Tensors again; any
-            # other argument (numbers, None, strings, a user's own array) comes as given
-            values = tuple(_wrap(a, c) if isinstance(c, Tensor) else a
-                           for a, c in zip(arrays, frame[0]))
+            # Tensor arguments (the engine passes their arrays) become Tensors again, and so
+            # do NumPy arrays (constants to the engine; the tools re-run ops on arrays);
+            # anything else (numbers, None, strings) comes as given
+            values = tuple(_wrap(a, c) for a, c in zip(arrays, frame[0]))
         else:  # called by the engine's apply directly: every array is a Tensor's
             values = tuple(_wrap(a) for a in arrays)
         name = type(ctx).__name__
@@ -248,6 +251,42 @@ def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:
     return result
 
 
+class _DelayedError(engine.Function):
+    """The graph node once_differentiable puts after a gradient computed under create_graph:
+    the value unchanged, and an error if anything differentiates through it."""
+
+    def forward(ctx: Any, value: Any, name: str, *anchors: Any) -> Any:
+        ctx.name = name
+        return np.array(value, copy=True)
+
+    def backward(ctx: Any, grad_output: Any) -> Any:
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           f"@once_differentiable ({ctx.name}.backward)")
+
+
+def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """PyTorch's decorator of a backward that cannot itself be differentiated: it runs under
+    no_grad, and under create_graph its gradients raise if differentiated again."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
+        with engine.no_grad():
+            grads = backward(ctx, *grad_outputs)
+        if not engine.is_grad_enabled():
+            return grads
+        anchors = [t for t in (*grad_outputs, *(ctx.saved_tensors or ()))
+                   if isinstance(t, Tensor) and t.requires_grad]
+        if not anchors:
+            return grads
+        name = type(ctx).__name__
+        several = isinstance(grads, (tuple, list))
+        delayed = tuple(_DelayedError.apply(g._data, name, *anchors) if isinstance(g, Tensor)
+                        else g for g in (grads if several else (grads,)))
+        return delayed if several else delayed[0]
+
+    return wrapper
+
+
 FunctionCtx = Function  # the type of ctx, for annotations (torch.autograd.function.FunctionCtx)
 
-__all__ = ["Function", "FunctionCtx"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable"]
