@@ -375,6 +375,13 @@ def test_contract_errors_name_the_op():
             (s,) = ctx.saved_tensors
             return g * 2 * (1 - s * s) ** 0.5
 
+    class TwoOutputs(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.sort()[0], x.argsort()
+
+    with pytest.raises(TypeError, match="TwoOutputs.forward returned 2 outputs"):
+        TwoOutputs.apply(leaf(X))  # PyTorch allows several; here one output per Function
     with pytest.raises(RuntimeError, match="TooMany.backward returned 2 gradient"):
         TooMany.apply(leaf(X)).sum().backward()
     with pytest.raises(ValueError, match=r"WrongShape.backward returned a gradient of shape"):
