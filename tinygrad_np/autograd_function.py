@@ -87,7 +87,7 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
             values = tuple(_wrap(a) for a in arrays)
         name = type(ctx).__name__
         with engine.no_grad():
-            if _uses_setup_context(type(ctx)):
+            if type(ctx)._setup_style:
                 output = user_forward(*values)
                 type(ctx).setup_context(ctx, values, output)
             else:
@@ -141,10 +141,6 @@ def _unwrap(grad: Any, held: set[int]) -> Any:
     return grad._data.copy() if id(grad._data) in held else grad._data
 
 
-def _uses_setup_context(cls: type) -> bool:
-    return _function_of(inspect.getattr_static(cls, "setup_context")) is not _base_setup_context
-
-
 class Function(engine.Function):
     """PyTorch's `torch.autograd.Function`: subclass it with static `forward(ctx, *args)` (or
     `forward(*args)` and `setup_context(ctx, inputs, output)`) and `backward(ctx, grad)` on
@@ -153,9 +149,12 @@ class Function(engine.Function):
     _non_differentiable: tuple = ()
     _dirty: tuple = ()
     materialize_grads: bool = True
+    _setup_style = False  # forward without ctx, and setup_context (set per subclass)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._setup_style = _function_of(inspect.getattr_static(
+            cls, "setup_context")) is not _base_setup_context
         own = vars(cls)
         if "forward" in own:
             cls.forward = staticmethod(_wrapped_forward(_function_of(own["forward"])))
@@ -201,7 +200,7 @@ class Function(engine.Function):
         if kwargs:  # bound to forward's parameters, as PyTorch does
             forward = getattr(cls.forward, "__wrapped__", cls.forward)
             parameters = list(inspect.signature(forward).parameters.values())
-            if not _uses_setup_context(cls):
+            if not cls._setup_style:
                 parameters = parameters[1:]  # ctx
             signature = inspect.Signature(parameters)
             try:
