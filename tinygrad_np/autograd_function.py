@@ -1,0 +1,291 @@
+"""PyTorch's `torch.autograd.Function`: custom ops whose `forward` and `backward` see Tensors.
+
+The engine's `tinygrad_np.Function` (function.py) runs `forward(ctx, *arrays)` and
+`backward(ctx, grad)` on NumPy arrays: that is how the library's own ops are written. Code
+written for PyTorch calls Tensor methods there (`input.clamp(min=0)`, `grad.clone()`,
+`input.mm(weight.t())`), so `torch.autograd.Function` (this class, attached to
+`tinygrad_np.autograd` by `tinygrad_np/__init__.py`) wraps a subclass's methods when the
+class is defined:
+
+    class MyReLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):            # input: a Tensor (the engine's array, not copied)
+            ctx.save_for_backward(input)
+            return input.clamp(min=0)
+        @staticmethod
+        def backward(ctx, grad_output):     # grad_output and ctx.saved_tensors: Tensors
+            (input,) = ctx.saved_tensors
+            grad_input = grad_output.clone()
+            grad_input[input < 0] = 0
+            return grad_input
+
+`forward` gets each Tensor argument as a Tensor that shares its memory and version counter
+and does not require grad (a NumPy array argument as a Tensor too), and runs under
+`no_grad()`; other arguments (numbers, None, strings) come as given. It
+returns a Tensor or an array. `save_for_backward` hands the engine the arrays behind the
+Tensors it is given, so the engine's checks (in-place changes, which saved value is an input
+or the output, create_graph's refusal of derived values) work unchanged. `backward` gets
+Tensors and returns Tensors, arrays, numbers or None; under `create_graph=True` they are the
+engine's graph Tensors, so the rule is recorded and can be differentiated again.
+
+Also: `setup_context(ctx, inputs, output)` with a `forward` without ctx (PyTorch 2's style),
+`ctx.needs_input_grad`, `ctx.mark_non_differentiable`, `ctx.set_materialize_grads` and
+`ctx.mark_dirty`, `vjp` as another name of `backward`, and `once_differentiable`
+(`torch.autograd.function.once_differentiable`). One output per Function, as the engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np import function as engine
+from tinygrad_np.tensor import Tensor
+
+_calls = threading.local()  # per thread: [args, ctx] of every apply in progress
+
+
+def _stack() -> list:
+    stack = getattr(_calls, "stack", None)
+    if stack is None:
+        stack = _calls.stack = []
+    return stack
+
+
+def _wrap(array: Any, caller: Any = None) -> Any:
+    """`array` as a Tensor that does not require grad (no copy). When it is `caller`'s own
+    array, it shares caller's version counter: an in-place change in forward shows there."""
+    if not isinstance(array, np.ndarray):
+        return array
+    tensor = Tensor._make(array, None)
+    if isinstance(caller, Tensor) and caller._data is array:
+        tensor._counter = caller._counter = caller._counter or [0]
+    return tensor
+
+
+def _function_of(method: Any) -> Callable[..., Any]:
+    """The plain function behind a staticmethod (or a method defined without it)."""
+    return method.__func__ if isinstance(method, (staticmethod, classmethod)) else method
+
+
+def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
+    def forward(ctx: Function, *arrays: Any) -> Any:
+        stack = _stack()
+        frame = stack[-1] if stack else None
+        if frame is not None and len(frame[0]) == len(arrays):
+            frame[1] = ctx
+            # Tensor arguments (the engine passes their arrays) become Tensors again, and so
+            # do NumPy arrays (constants to the engine; the tools re-run ops on arrays);
+            # anything else (numbers, None, strings) comes as given
+            values = tuple(_wrap(a, c) for a, c in zip(arrays, frame[0]))
+        else:  # called by the engine's apply directly: every array is a Tensor's
+            values = tuple(_wrap(a) for a in arrays)
+        name = type(ctx).__name__
+        with engine.no_grad():
+            if type(ctx)._setup_style:
+                output = user_forward(*values)
+                type(ctx).setup_context(ctx, values, output)
+            else:
+                output = user_forward(ctx, *values)
+        if isinstance(output, (tuple, list)):
+            if len(output) != 1:
+                raise TypeError(f"{name}.forward returned {len(output)} outputs: a tinygrad_np "
+                                "Function has one output (return a Tensor, or split the op)")
+            output = output[0]
+        if not isinstance(output, (Tensor, np.ndarray, int, float, bool, np.generic)):
+            raise TypeError(f"{name}.forward returned {type(output).__name__}: return a Tensor")
+        raw = output._data if isinstance(output, Tensor) else output
+        if ctx._dirty:  # the positions of the inputs forward changed in place (for apply)
+            ctx._dirty = tuple(i for i, value in enumerate(values)
+                               if any(value is tensor for tensor in ctx._dirty))
+        marks = getattr(ctx, "_non_differentiable", ())
+        ctx._output_non_differentiable = any(raw is array for array in marks)
+        return raw
+
+    forward.__wrapped__ = user_forward  # type: ignore[attr-defined]
+    return forward
+
+
+def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
+    def backward(ctx: Function, grad_output: Any) -> Any:
+        recording = isinstance(grad_output, Tensor) or engine.is_grad_enabled()  # create_graph
+        saved = ctx.saved_tensors
+        ctx.saved_tensors = tuple(_wrap(value) for value in saved or ())
+        try:
+            if grad_output is not None and not isinstance(grad_output, Tensor):
+                grad_output = Tensor(grad_output) if recording else _wrap(np.asarray(grad_output))
+            grads = user_backward(ctx, grad_output)
+        finally:
+            ctx.saved_tensors = saved
+        if recording:  # the engine takes Tensors (its graph) as they are
+            return grads
+        several = isinstance(grads, (tuple, list))
+        held = {id(value._data) for value in vars(ctx).values() if isinstance(value, Tensor)}
+        arrays = tuple(_unwrap(g, held) for g in (grads if several else (grads,)))
+        return arrays if several else arrays[0]
+
+    backward.__wrapped__ = user_backward  # type: ignore[attr-defined]
+    return backward
+
+
+def _unwrap(grad: Any, held: set[int]) -> Any:
+    """A gradient Tensor's array for the engine; a copy if a ctx attribute holds that array
+    (the engine would otherwise let a leaf keep it as its .grad)."""
+    if not isinstance(grad, Tensor):
+        return grad
+    return grad._data.copy() if id(grad._data) in held else grad._data
+
+
+class Function(engine.Function):
+    """PyTorch's `torch.autograd.Function`: subclass it with static `forward(ctx, *args)` (or
+    `forward(*args)` and `setup_context(ctx, inputs, output)`) and `backward(ctx, grad)` on
+    Tensors, and call `YourOp.apply(*args)`. See the module docstring."""
+
+    _non_differentiable: tuple = ()
+    _dirty: tuple = ()
+    materialize_grads: bool = True
+    _setup_style = False  # forward without ctx, and setup_context (set per subclass)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._setup_style = _function_of(inspect.getattr_static(
+            cls, "setup_context")) is not _base_setup_context
+        own = vars(cls)
+        if "forward" in own:
+            cls.forward = staticmethod(_wrapped_forward(_function_of(own["forward"])))
+        rule = own.get("backward", own.get("vjp"))
+        if rule is not None:
+            cls.backward = staticmethod(_wrapped_backward(_function_of(rule)))
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any) -> Any:
+        raise NotImplementedError("a torch.autograd.Function subclass must define forward")
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
+        raise NotImplementedError("setup_context is not defined")
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
+        for position, value in enumerate(tensors):
+            if not (value is None or isinstance(value, (Tensor, np.ndarray))):
+                raise TypeError(f"{type(self).__name__}.save_for_backward can only save Tensors "
+                                f"(or None), but argument {position} is "
+                                f"{type(value).__name__}")
+        super().save_for_backward(*(t._data if isinstance(t, Tensor) else t for t in tensors))
+
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
+        """The output given here does not require grad (as PyTorch's)."""
+        self._non_differentiable = (*self._non_differentiable, *(
+            t._data if isinstance(t, Tensor) else t for t in tensors))
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """Inputs forward changed in place (and returns): apply gives back that very Tensor,
+        now the result of this op, as PyTorch does."""
+        self._dirty = (*self._dirty, *tensors)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """PyTorch's switch for undefined output gradients (None instead of zeros). With one
+        output per Function, backward always gets a gradient here: kept for compatibility."""
+        self.materialize_grads = bool(value)
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Run the op on Tensors (other arguments are passed to forward as they are)."""
+        if kwargs:  # bound to forward's parameters, as PyTorch does
+            forward = getattr(cls.forward, "__wrapped__", cls.forward)
+            parameters = list(inspect.signature(forward).parameters.values())
+            if not cls._setup_style:
+                parameters = parameters[1:]  # ctx
+            signature = inspect.Signature(parameters)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise TypeError(f"{cls.__name__}.apply: {error}") from None
+            bound.apply_defaults()
+            args = bound.args
+        frame: list = [args, None]
+        stack = _stack()
+        stack.append(frame)
+        try:
+            result = super().apply(*args)
+        finally:
+            stack.pop()
+        ctx = frame[1]
+        if ctx is None:
+            return result
+        if ctx._dirty:
+            result = _rebase(ctx, args, result)
+        if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
+            result = Tensor._make(result._data, None)
+        return result
+
+
+_base_setup_context = _function_of(inspect.getattr_static(Function, "setup_context"))
+
+
+def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:
+    """mark_dirty: the input Tensor forward changed in place and returned becomes the result
+    (its grad_fn this op, its values the output), as PyTorch's in-place custom functions."""
+    positions, ctx._dirty = ctx._dirty, ()
+    for position in positions:
+        arg = args[position]
+        if not isinstance(arg, Tensor):
+            continue
+        if arg.grad_fn is None and arg._requires_grad:
+            raise RuntimeError(f"{type(ctx).__name__}: a leaf Variable that requires grad is "
+                               "being used in an in-place operation (mark_dirty)")
+        arg._data = result._data  # the same array, unless forward's write needed a copy
+        if result.grad_fn is not None:
+            counter = arg._counter = arg._counter or [0]
+            ctx.saved_versions = tuple((i, counter, counter[0]) if c is result._counter else
+                                       (i, c, v) for i, c, v in ctx.saved_versions)
+            arg.grad_fn, arg._requires_grad = result.grad_fn, True
+        return arg
+    return result
+
+
+class _DelayedError(engine.Function):
+    """The graph node once_differentiable puts after a gradient computed under create_graph:
+    the value unchanged, and an error if anything differentiates through it."""
+
+    def forward(ctx: Any, value: Any, name: str, *anchors: Any) -> Any:
+        ctx.name = name
+        return np.array(value, copy=True)
+
+    def backward(ctx: Any, grad_output: Any) -> Any:
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           f"@once_differentiable ({ctx.name}.backward)")
+
+
+def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """PyTorch's decorator of a backward that cannot itself be differentiated: it runs under
+    no_grad, and under create_graph its gradients raise if differentiated again."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
+        with engine.no_grad():
+            grads = backward(ctx, *grad_outputs)
+        if not engine.is_grad_enabled():
+            return grads
+        anchors = [t for t in (*grad_outputs, *(ctx.saved_tensors or ()))
+                   if isinstance(t, Tensor) and t.requires_grad]
+        if not anchors:
+            return grads
+        name = type(ctx).__name__
+        several = isinstance(grads, (tuple, list))
+        delayed = tuple(_DelayedError.apply(g._data, name, *anchors) if isinstance(g, Tensor)
+                        else g for g in (grads if several else (grads,)))
+        return delayed if several else delayed[0]
+
+    return wrapper
+
+
+FunctionCtx = Function  # the type of ctx, for annotations (torch.autograd.function.FunctionCtx)
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable"]
