@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_np as tg
 import tinygrad_np.nn as nn

@@ -34,8 +34,8 @@ from tinygrad_np.testing import (
     distinct,
     integers,
     positive,
+    shapes as kit_shapes,
 )
-from tinygrad_np.testing import shapes as kit_shapes
 
 # ----------------------------------------------------------------------------- input domains
 # The domains and strategies come from tinygrad_np.testing, the kit users test their own ops

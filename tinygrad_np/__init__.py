@@ -237,19 +237,11 @@ for _name in autograd_extra.__all__:
     setattr(autograd, _name, getattr(autograd_extra, _name))
 autograd.functional = autograd_functional
 # torch.autograd.Function: the Tensor-level class (autograd_function.py), not the engine's
-# array-level `tinygrad_np.Function`. autograd.py's own code uses the name `Function` for the
-# engine's class (its module globals), so PyTorch's is a property of the module's type:
-# attribute access (torch.autograd.Function, `from tinygrad_np.autograd import Function`)
-# sees it, the engine's functions do not.
+# array-level `tinygrad_np.Function` (which autograd.py's code calls `Node`).
 from tinygrad_np import autograd_function  # noqa: E402
 
-
-class _AutogradModule(type(autograd)):
-    Function = property(lambda self: autograd_function.Function)
-    function = property(lambda self: autograd_function)
-
-
-autograd.__class__ = _AutogradModule
+autograd.Function = autograd_function.Function
+autograd.function = autograd_function
 _sys.modules["tinygrad_np.autograd.function"] = autograd_function
 # `import tinygrad_np.autograd.functional` (autograd is a module, not a package)
 _sys.modules["tinygrad_np.autograd.functional"] = autograd_functional

@@ -26,7 +26,7 @@ import numpy as np
 
 from tinygrad_np import hooks
 from tinygrad_np._decorate import CollectorPause
-from tinygrad_np.function import Function, _mode
+from tinygrad_np.function import Function as Node, _mode  # (autograd.Function: PyTorch's)
 from tinygrad_np.tensor import Tensor
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
@@ -60,7 +60,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     captured, previous = {}, _mode.grad
     # Newest first: a node's consumers were all recorded after it, so when it comes off the
     # heap its gradient is complete. Only nodes a gradient reaches are visited.
-    heap = sorted((-key._sequence, key) for key in pending if isinstance(key, Function))
+    heap = sorted((-key._sequence, key) for key in pending if isinstance(key, Node))
     # Grad mode in this thread: on only to record (create_graph). Python's cycle collector
     # waits: the pass makes no cycles, but allocates enough to set off collections that
     # walk the whole graph (a third of the time on a 100,000-op chain).
@@ -99,13 +99,13 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     return pending
 
 
-def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Function,
+def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Node,
                   grad_output: Any, grads: tuple) -> None:
     """Add a rule's gradient, at its input's shape (unbroadcast), to the input's pending sum,
     with the `owned` flag (a new array nobody else holds, which a leaf may keep)."""
     # NumPy returns scalars from 0-d arithmetic: an array again
     grad = grad if type(grad) is np.ndarray or isinstance(grad, Tensor) else np.asarray(grad)
-    node_input = isinstance(parent, Function)
+    node_input = isinstance(parent, Node)
     shape = parent.output_shape if node_input else parent._data.shape
     if grad.shape != shape:
         grad, owned = unbroadcast(grad, shape, type(node).__name__), True
@@ -120,7 +120,7 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Funct
         heappush(heap, (-parent._sequence, parent))
 
 
-def _run_rule(node: Function, grad_output: Any) -> tuple:
+def _run_rule(node: Node, grad_output: Any) -> tuple:
     """The node's rule, after checking its saved values; the result checked against the op."""
     if node.saved_tensors is None:
         raise RuntimeError(f"backward through {type(node).__name__} a second time: the first "
@@ -147,7 +147,7 @@ def _run_rule(node: Function, grad_output: Any) -> tuple:
     return grads
 
 
-def _run_recorded(node: Function, grad_output: Any) -> tuple:
+def _run_recorded(node: Node, grad_output: Any) -> tuple:
     """The rule on Tensors, so the gradient computation is itself recorded (create_graph)."""
     saved = node.saved_tensors
     if saved:
@@ -160,11 +160,11 @@ def _run_recorded(node: Function, grad_output: Any) -> tuple:
     return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
 
 
-def _graph_value(node: Function, value: Any, slot: int | None, index: int) -> Any:
+def _graph_value(node: Node, value: Any, slot: int | None, index: int) -> Any:
     """The graph Tensor behind saved value `index`: the node's output, an input, or a constant
     (a new Tensor on the version counter the value had, so in-place changes still show)."""
     parent = node.parents[slot] if slot is not None and 0 <= slot < len(node.parents) else None
-    if slot == -1 or isinstance(parent, Function):
+    if slot == -1 or isinstance(parent, Node):
         tensor = Tensor._make(value, node if slot == -1 else parent)
         tensor._counter = next((c for i, c, _ in node.saved_versions if i == index), None)
         return tensor
@@ -227,7 +227,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         raise ValueError("grad: every input must be a Tensor that requires grad")
     keys = [tensor.grad_fn or tensor for tensor in inputs]
     found = backward_pass(outputs, _seeds(outputs, grad_outputs, create_graph), create_graph,
-                          retain_graph, {key for key in keys if isinstance(key, Function)})
+                          retain_graph, {key for key in keys if isinstance(key, Node)})
     results = [found.get(key, (None, False)) for key in keys]
     unused = [position for position, (gradient, _) in enumerate(results) if gradient is None]
     if unused and not (allow_unused or materialize_grads):

@@ -19,8 +19,7 @@ import numpy as np
 
 from tinygrad_np import anomaly, function, functional_forms
 from tinygrad_np.autograd import grad
-from tinygrad_np.gradcheck import GradcheckError
-from tinygrad_np.gradcheck import gradcheck as _gradcheck
+from tinygrad_np.gradcheck import GradcheckError, gradcheck as _gradcheck
 from tinygrad_np.tensor import Tensor
 
 

@@ -3352,8 +3352,13 @@ def _argsort(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
 
 # The ops need the Tensor class to exist, so they are imported after it.
 from tinygrad_np.autograd import _RETAINED, run_backward  # noqa: E402
-from tinygrad_np.device import CPU, as_device, device, is_device  # noqa: E402
-from tinygrad_np.device import _cpu_only as as_device_error  # noqa: E402
+from tinygrad_np.device import (  # noqa: E402
+    CPU,
+    _cpu_only as as_device_error,  # noqa: E402
+    as_device,
+    device,
+    is_device,
+)
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.hooks import register_hook as _register_hook  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402

@@ -20,8 +20,10 @@ import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import no_grad
-from tinygrad_np.nn.functional_distance import cosine_similarity as cosine_similarity
-from tinygrad_np.nn.functional_distance import pairwise_distance as pairwise_distance
+from tinygrad_np.nn.functional_distance import (
+    cosine_similarity as cosine_similarity,
+    pairwise_distance as pairwise_distance,
+)
 from tinygrad_np.nn.functional_extra import (  # noqa: F401  (re-exported)
     alpha_dropout,
     dropout1d,
@@ -29,22 +31,23 @@ from tinygrad_np.nn.functional_extra import (  # noqa: F401  (re-exported)
     local_response_norm,
     rrelu,
 )
-from tinygrad_np.nn.functional_grid import affine_grid as affine_grid
-from tinygrad_np.nn.functional_grid import grid_sample as grid_sample
-from tinygrad_np.nn.functional_interpolate import interpolate as interpolate
-from tinygrad_np.nn.functional_interpolate import upsample as upsample
-from tinygrad_np.nn.functional_interpolate import upsample_bilinear as upsample_bilinear
-from tinygrad_np.nn.functional_interpolate import upsample_nearest as upsample_nearest
+from tinygrad_np.nn.functional_grid import affine_grid as affine_grid, grid_sample as grid_sample
+from tinygrad_np.nn.functional_interpolate import (
+    interpolate as interpolate,
+    upsample as upsample,
+    upsample_bilinear as upsample_bilinear,
+    upsample_nearest as upsample_nearest,
+)
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,
+    huber_loss as huber_loss,
+    kl_div as kl_div,
+    l1_loss as l1_loss,
     legacy_reduction,
+    nll_loss as nll_loss,
+    smooth_l1_loss as smooth_l1_loss,
     weighted_bce_with_logits,
 )
-from tinygrad_np.nn.functional_losses import huber_loss as huber_loss
-from tinygrad_np.nn.functional_losses import kl_div as kl_div
-from tinygrad_np.nn.functional_losses import l1_loss as l1_loss
-from tinygrad_np.nn.functional_losses import nll_loss as nll_loss
-from tinygrad_np.nn.functional_losses import smooth_l1_loss as smooth_l1_loss
 from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     cosine_embedding_loss,
     gaussian_nll_loss,
@@ -56,13 +59,15 @@ from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     soft_margin_loss,
     triplet_margin_loss,
 )
-from tinygrad_np.nn.functional_rare import glu as glu
-from tinygrad_np.nn.functional_rare import gumbel_softmax as gumbel_softmax
-from tinygrad_np.nn.functional_rare import hardshrink as hardshrink
-from tinygrad_np.nn.functional_rare import prelu as prelu
-from tinygrad_np.nn.functional_rare import softshrink as softshrink
-from tinygrad_np.nn.functional_rare import tanhshrink as tanhshrink
-from tinygrad_np.nn.functional_rare import threshold as threshold
+from tinygrad_np.nn.functional_rare import (
+    glu as glu,
+    gumbel_softmax as gumbel_softmax,
+    hardshrink as hardshrink,
+    prelu as prelu,
+    softshrink as softshrink,
+    tanhshrink as tanhshrink,
+    threshold as threshold,
+)
 from tinygrad_np.nn.layers_extra import (  # noqa: F401  (re-exported)
     bilinear,
     embedding_bag,

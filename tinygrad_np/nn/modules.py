@@ -9,9 +9,7 @@ import sys
 import types
 
 from tinygrad_np import nn as _nn
-from tinygrad_np.nn import conv as _conv
-from tinygrad_np.nn import loss as _loss
-from tinygrad_np.nn import normalization as _normalization
+from tinygrad_np.nn import conv as _conv, loss as _loss, normalization as _normalization
 
 _GROUPS = {
     "module": ["Module"],

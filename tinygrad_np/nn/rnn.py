@@ -23,8 +23,7 @@ import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.join import cat, stack
-from tinygrad_np.nn import functional as F
-from tinygrad_np.nn import init
+from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.utils.rnn import PackedSequence, pad_packed_sequence

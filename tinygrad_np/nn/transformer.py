@@ -21,8 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.nn import functional as F
-from tinygrad_np.nn import init
+from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.container import ModuleList
 from tinygrad_np.nn.dropout import Dropout
 from tinygrad_np.nn.linear import Linear
