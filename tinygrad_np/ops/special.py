@@ -40,6 +40,23 @@ def _float64(values: np.ndarray) -> tuple[np.ndarray, np.dtype]:
     return values.astype(np.float64), dtype
 
 
+def _cast(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The float64 result in the input's dtype: values past float16/float32 become +-inf
+    quietly (no overflow warning), as PyTorch's."""
+    with np.errstate(all="ignore"):
+        return result.astype(dtype)
+
+
+def _cot_derivative(n: int, x: np.ndarray) -> np.ndarray:
+    """d^n/dx^n cot(pi x) = pi^n P_n(cot(pi x)), P_0(c) = c, P_k+1(c) = -(1 + c^2) P_k'(c);
+    the argument reduced to [-1/2, 1/2] first (cot has period 1), exact for large |x|."""
+    c = 1.0 / np.tan(math.pi * (x - np.round(x)))
+    poly = np.polynomial.Polynomial([0.0, 1.0])
+    for _ in range(n):
+        poly = -poly.deriv() * np.polynomial.Polynomial([1.0, 0.0, 1.0])
+    return math.pi**n * poly(c)
+
+
 def lgamma(values: np.ndarray) -> np.ndarray:
     """log |Gamma(x)| elementwise (see the module docstring)."""
     x, dtype = _float64(values)
@@ -51,25 +68,25 @@ def lgamma(values: np.ndarray) -> np.ndarray:
             total += coefficient / (z + i)
         t = z + 7.5
         result = 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(total)
-        sine = np.abs(np.sin(math.pi * (x - np.floor(x))))  # exact zeros at the poles
+        sine = np.abs(np.sin(math.pi * (x - np.round(x))))  # exact zeros at the poles
         result = np.where(reflect, np.log(math.pi / sine) - result, result)
         result = np.where(np.isinf(x) | np.isnan(x), np.abs(x), result)  # inf, NaN stay
         result = np.where((x == 1) | (x == 2), 0.0, result)  # exact zeros, as PyTorch
-    return result.astype(dtype)
+    return _cast(result, dtype)
 
 
 def polygamma(n: int, values: np.ndarray) -> np.ndarray:
     """The n-th derivative of digamma elementwise (n = 0: digamma)."""
     x, dtype = _float64(values)
+    original = x
     with np.errstate(all="ignore"):
-        if n == 0:
-            reflect = x < 0
-            x = np.where(reflect, 1.0 - x, x)
+        reflect = x < 0  # psi_n(1 - x) + (-1)**(n+1) psi_n(x) = (-1)**n pi d^n/dx^n cot(pi x)
+        x = np.where(reflect, 1.0 - x, x)
         sign = 1.0 if n % 2 else -1.0  # (-1)**(n+1)
         total = np.zeros_like(x)
         low = (x < _SHIFT_TO) & np.isfinite(x)
         steps = int(np.ceil(_SHIFT_TO - x[low].min())) if low.any() else 0
-        for _ in range(min(steps, 100_000)):
+        for _ in range(steps):
             small = x < _SHIFT_TO
             if n == 0:
                 total -= np.where(small, 1.0 / x, 0.0)
@@ -86,17 +103,16 @@ def polygamma(n: int, values: np.ndarray) -> np.ndarray:
                 series += (b * math.factorial(2 * k + n - 1) / math.factorial(2 * k)
                            / x ** (2 * k + n))
             series *= sign
-        result = total + series
-        if n == 0:
-            original = np.asarray(values, dtype=np.float64)
-            result = np.where(reflect, result - math.pi / np.tan(math.pi * original), result)
-            integer = (original <= 0) & (original == np.floor(original))
-            result = np.where(integer, np.where(original == 0, -np.inf, np.nan), result)
-        else:  # the poles (+-inf, as PyTorch), and what the recurrence cannot reach
-            original = np.asarray(values, dtype=np.float64)
-            pole = (original <= 0) & (original == np.floor(original))
-            result = np.where(pole, sign * np.inf, np.where(original < -1e5, np.nan, result))
-    return result.astype(dtype)
+        result = np.where(total == 0, series, total + series)  # keeps the sign of a zero
+        cot = (-1.0) ** n * math.pi * _cot_derivative(n, original)
+        result = np.where(reflect, sign * (cot - result), result)
+        pole = (original <= 0) & (original == np.floor(original))
+        if n == 0:  # as PyTorch: -inf at +0, +inf at -0, NaN at the negative integers
+            at_pole = np.where(original == 0, np.copysign(np.inf, -original), np.nan)
+        else:  # (-1)**(n+1) inf at the poles; NaN at -inf (no limit)
+            at_pole = np.where(np.isinf(original), np.nan, sign * np.inf)
+        result = np.where(pole, at_pole, result)
+    return _cast(result, dtype)
 
 
 def erfinv(values: np.ndarray) -> np.ndarray:
@@ -114,7 +130,7 @@ def erfinv(values: np.ndarray) -> np.ndarray:
             x = x - np.where(np.isfinite(x) & (slope != 0), residual / slope, 0.0)
         x = np.where(a == 1.0, np.inf, np.where(a > 1.0, np.nan, x))
         result = np.copysign(x, y)
-    return result.astype(dtype)
+    return _cast(result, dtype)
 
 
 def _polygamma(n: int, x):
