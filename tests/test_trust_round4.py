@@ -86,3 +86,53 @@ def test_special_against_torch():
     w = np.array([-40.0, -12.0, -1.0, 2.0])
     np.testing.assert_allclose(tg.special.log_ndtr(tg.tensor(w)).numpy(),
                                torch.special.log_ndtr(torch.tensor(w)).numpy(), rtol=1e-10)
+
+
+def _lbfgs_closure(opt, p, target=3.0):
+    def closure():
+        opt.zero_grad()
+        loss = ((p - target) ** 2).sum()
+        loss.backward()
+        return loss
+    return closure
+
+
+def test_lbfgs_zero_gradient_with_negative_tolerance_no_warning():
+    p = tg.tensor([1.0, 2.0], requires_grad=True)
+    opt = tg.optim.LBFGS([p], tolerance_grad=-1.0)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * 0).sum()
+        loss.backward()
+        return loss
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.step(closure)
+    assert p.tolist() == [1.0, 2.0]
+
+
+def test_lbfgs_bad_history_size_and_none_loss_are_clear_errors():
+    p = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="history_size"):
+        tg.optim.LBFGS([p], history_size=0)
+    opt = tg.optim.LBFGS([p])
+    with pytest.raises(TypeError, match="closure must return the loss"):
+        opt.step(lambda: None)
+
+
+def test_lbfgs_continues_after_a_closure_raised():
+    p = tg.tensor([1.0, 2.0], requires_grad=True)
+    opt = tg.optim.LBFGS([p], max_iter=3)
+    calls = [0]
+    inner = _lbfgs_closure(opt, p)
+
+    def closure():
+        calls[0] += 1
+        if calls[0] == 2:
+            raise KeyError("boom")
+        return inner()
+    with pytest.raises(KeyError):
+        opt.step(closure)
+    opt.step(closure)  # PyTorch: TypeError (sub() with None); here a fresh start
+    np.testing.assert_allclose(p.tolist(), [3.0, 3.0], rtol=1e-6)
