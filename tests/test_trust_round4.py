@@ -136,3 +136,40 @@ def test_lbfgs_continues_after_a_closure_raised():
         opt.step(closure)
     opt.step(closure)  # PyTorch: TypeError (sub() with None); here a fresh start
     np.testing.assert_allclose(p.tolist(), [3.0, 3.0], rtol=1e-6)
+
+
+def test_beta_dirichlet_gamma_log_prob_use_xlogy():
+    d = tg.distributions
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        beta = d.Beta(tg.tensor([0.5, 2.0]), tg.tensor([1.5, 1.0]), validate_args=False)
+        np.testing.assert_allclose(beta.log_prob(tg.tensor([0.0, 1.0])).numpy(),
+                                   [math.inf, math.log(2.0)], rtol=1e-6)
+        out = beta.log_prob(tg.tensor([-0.1, 1.1])).numpy()
+        assert np.isnan(out[0]) and out[1] == pytest.approx(0.7884574, rel=1e-6)
+        dirichlet = d.Dirichlet(tg.tensor([0.5, 2.0, 1.0]), validate_args=False)
+        assert dirichlet.log_prob(tg.tensor([0.5, 0.6, -0.1])).item() == pytest.approx(
+            0.46435678, rel=1e-6)
+        gamma = d.Gamma(tg.tensor([1.0, 1.0]), tg.tensor([2.0, 2.0]))
+        np.testing.assert_allclose(gamma.log_prob(tg.tensor([0.0, 1.0])).numpy(),
+                                   [math.log(2.0), math.log(2.0) - 2.0], rtol=1e-6)
+
+
+def test_lognormal_log_prob_outside_support_is_quiet_nan():
+    d = tg.distributions.LogNormal(tg.tensor([0.0, 1.0]), tg.tensor([1.0, 0.5]),
+                                   validate_args=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = d.log_prob(tg.tensor([0.0, 2.0])).numpy()
+        assert np.isnan(d.log_prob(tg.tensor([-1.0, 0.0])).numpy()).all()
+    assert np.isnan(out[0]) and out[1] == pytest.approx(-1.1072558, rel=1e-6)
+
+
+def test_distributions_out_of_support_against_torch():
+    torch = pytest.importorskip("torch")
+    value = [0.0, 1.0]
+    ours = tg.distributions.Beta(tg.tensor([0.5, 2.0]), tg.tensor([1.0, 1.0]),
+                                 validate_args=False).log_prob(tg.tensor(value)).numpy()
+    theirs = torch.distributions.Beta(torch.tensor([0.5, 2.0]), torch.tensor([1.0, 1.0]),
+                                      validate_args=False).log_prob(torch.tensor(value)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)

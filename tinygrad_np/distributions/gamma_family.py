@@ -99,7 +99,7 @@ class Gamma(Distribution):
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         a, b = self.concentration, self.rate
-        return a * b.log() + (a - 1) * value.log() - b * value - a.lgamma()
+        return a * b.log() + (a - 1).xlogy(value) - b * value - a.lgamma()
 
     def entropy(self) -> Tensor:
         a = self.concentration
@@ -139,7 +139,8 @@ class Beta(Distribution):
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         a, b = self.concentration1, self.concentration0
-        return (a - 1) * value.log() + (b - 1) * (1 - value).log() - self._log_normalizer()
+        # xlogy: a concentration of 1 ignores its factor (0 log 0 = 0, no 0 * inf), as PyTorch
+        return (a - 1).xlogy(value) + (b - 1).xlogy(1 - value) - self._log_normalizer()
 
     def entropy(self) -> Tensor:
         a, b = self.concentration1, self.concentration0
@@ -173,7 +174,7 @@ class Dirichlet(Distribution):
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         a = self.concentration
-        return (((a - 1) * value.log()).sum(-1) + a.sum(-1).lgamma() - a.lgamma().sum(-1))
+        return ((a - 1).xlogy(value).sum(-1) + a.sum(-1).lgamma() - a.lgamma().sum(-1))
 
     def entropy(self) -> Tensor:
         a = self.concentration
@@ -235,9 +236,11 @@ class LogNormal(Distribution):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
-        log_value = value.log()
-        return (-((log_value - self.loc) ** 2) / (2 * self.scale**2) - self.scale.log()
-                - _LOG_SQRT_2PI - log_value)
+        positive = value > 0  # NaN at x <= 0 (validate_args=False), quietly, as PyTorch
+        log_value = value.where(positive, 1.0).log()
+        result = (-((log_value - self.loc) ** 2) / (2 * self.scale**2) - self.scale.log()
+                  - _LOG_SQRT_2PI - log_value)
+        return result.where(positive | value.isnan(), math.nan)
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_SQRT_2PI + self.scale.log() + self.loc
