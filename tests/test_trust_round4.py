@@ -173,3 +173,42 @@ def test_distributions_out_of_support_against_torch():
     theirs = torch.distributions.Beta(torch.tensor([0.5, 2.0]), torch.tensor([1.0, 1.0]),
                                       validate_args=False).log_prob(torch.tensor(value)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def _custom(forward, backward):
+    return type("Custom", (tg.autograd.Function,), {"forward": staticmethod(forward),
+                                                    "backward": staticmethod(backward)})
+
+
+def test_custom_function_gradient_for_a_number_argument_is_an_error():
+    op = _custom(lambda ctx, a, k: a * k, lambda ctx, g: (g * 2, g))
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="position 1.*not a Tensor"):
+        op.apply(a, 2.0).sum().backward()
+
+
+def test_custom_function_non_tensor_gradient_is_a_type_error():
+    op = _custom(lambda ctx, a: a * 2, lambda ctx, g: "oops")
+    with pytest.raises(TypeError, match="returned str at position 0"):
+        op.apply(tg.tensor([1.0], requires_grad=True)).sum().backward()
+
+
+def test_custom_function_mark_dirty_input_not_returned_is_an_error():
+    def forward(ctx, a, b):
+        a.mul_(2)
+        ctx.mark_dirty(a)
+        return b * 1
+    op = _custom(forward, lambda ctx, g: (g * 2, g))
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="marked as dirty.*not returned"):
+        op.apply(a + 0, a)
+
+
+def test_custom_function_mark_dirty_of_a_non_input_warns():
+    def forward(ctx, a):
+        t = a * 2
+        ctx.mark_dirty(t)
+        return t
+    op = _custom(forward, lambda ctx, g: g * 2)
+    with pytest.warns(UserWarning, match="not an input"):
+        op.apply(tg.tensor([1.0], requires_grad=True))
