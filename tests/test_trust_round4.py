@@ -212,3 +212,36 @@ def test_custom_function_mark_dirty_of_a_non_input_warns():
     op = _custom(forward, lambda ctx, g: g * 2)
     with pytest.warns(UserWarning, match="not an input"):
         op.apply(tg.tensor([1.0], requires_grad=True))
+
+
+def test_assert_close_nan_and_inf_mismatches_are_assertion_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AssertionError, match="Greatest absolute difference: nan"):
+            tg.testing.assert_close(tg.tensor([math.nan]), tg.tensor([math.nan]))
+        with pytest.raises(AssertionError, match="Greatest absolute difference: inf"):
+            tg.testing.assert_close(tg.tensor([math.inf]), tg.tensor([-math.inf]))
+        with pytest.raises(AssertionError, match="not close"):  # inf only equals inf
+            tg.testing.assert_close(tg.tensor([math.inf]), tg.tensor([1.0]), rtol=math.inf,
+                                    atol=0.0)
+
+
+def test_assert_close_large_integers_compared_exactly():
+    with pytest.raises(AssertionError, match="not close"):
+        tg.testing.assert_close(tg.tensor([2**62]), tg.tensor([2**62 + 1]))
+
+
+def test_assert_close_none_strings_and_negative_tolerances():
+    tg.testing.assert_close(None, None)
+    with pytest.raises(AssertionError, match="None mismatch"):
+        tg.testing.assert_close(None, 1.0)
+    with pytest.raises(TypeError, match="no comparison"):
+        tg.testing.assert_close("a", "a")
+    with pytest.raises(ValueError, match="rtol and atol"):
+        tg.testing.assert_close(tg.tensor([1.0]), tg.tensor([1.0]), rtol=-1.0, atol=0.0)
+
+
+def test_assert_close_names_the_nested_item():
+    with pytest.raises(AssertionError, match=r"occurred for item \['a'\]\[1\]\[0\]"):
+        tg.testing.assert_close({"a": [tg.tensor([1.0]), (tg.tensor([2.0]),)]},
+                                {"a": [tg.tensor([1.0]), (tg.tensor([2.5]),)]})
