@@ -245,3 +245,66 @@ def test_assert_close_names_the_nested_item():
     with pytest.raises(AssertionError, match=r"occurred for item \['a'\]\[1\]\[0\]"):
         tg.testing.assert_close({"a": [tg.tensor([1.0]), (tg.tensor([2.0]),)]},
                                 {"a": [tg.tensor([1.0]), (tg.tensor([2.5]),)]})
+
+
+def test_tensor_from_list_with_int_past_int64_is_an_overflow_error():
+    with pytest.raises(OverflowError, match="does not fit in int64"):
+        tg.tensor([2**63])
+    with pytest.raises(OverflowError, match="does not fit in int64"):
+        tg.asarray([1, 2**63])
+    assert tg.tensor([2**63], dtype=tg.float64).item() == 2.0**63
+    assert tg.tensor([2**63 - 1]).item() == 2**63 - 1
+
+
+def test_tensor_of_huge_float_is_inf_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tg.tensor(1e300).item() == math.inf
+        assert tg.tensor([-1e300, 2.0]).numpy()[0] == -math.inf
+
+
+def test_gcd_of_bool_tensors_names_the_op():
+    with pytest.raises(TypeError, match="gcd: defined for integer tensors"):
+        tg.gcd(tg.tensor([True]), tg.tensor([False]))
+
+
+def test_manual_seed_accepts_pytorch_range():
+    assert tg.manual_seed(-1) is not None and tg.initial_seed() == 2**64 - 1
+    tg.manual_seed(1.5)
+    assert tg.initial_seed() == 1
+    assert tg.Generator().manual_seed(-5).initial_seed() == 2**64 - 5
+    with pytest.raises(ValueError, match="outside"):
+        tg.manual_seed(2**64)
+    tg.manual_seed(0)
+
+
+def test_nn_modules_paths_of_every_layer():
+    from tinygrad_np.nn.modules.activation import Softmax2d
+    from tinygrad_np.nn.modules.fold import Fold, Unfold
+    from tinygrad_np.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
+    from tinygrad_np.nn.modules.rnn import RNNCellBase
+    from tinygrad_np.nn.modules.upsampling import Upsample, UpsamplingNearest2d
+
+    assert Fold is tg.nn.Fold and Unfold is tg.nn.Unfold and Upsample is tg.nn.Upsample
+    assert PixelShuffle is tg.nn.PixelShuffle and PixelUnshuffle is tg.nn.PixelUnshuffle
+    assert Softmax2d is tg.nn.Softmax2d and RNNCellBase is tg.nn.RNNCellBase
+    assert UpsamplingNearest2d is tg.nn.UpsamplingNearest2d
+    import tinygrad_np.nn.modules as modules
+    layers = [name for name, value in vars(tg.nn).items()
+              if isinstance(value, type) and issubclass(value, tg.nn.Module)]
+    assert all(hasattr(modules, name) for name in layers)
+
+
+def test_rng_and_special_against_torch():
+    torch = pytest.importorskip("torch")
+    for seed in (-1, 2**64 - 1, 7):
+        tg.manual_seed(seed)
+        torch.manual_seed(seed)
+        assert tg.initial_seed() == torch.initial_seed()
+    tg.manual_seed(0)
+    assert tg.tensor([-(2**63) - 1, 1.5]).dtype == np.float32  # a float: no overflow
+    for data in ([2**63], [1, 2**63], [[-(2**63) - 1], [True]]):
+        with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+            torch.tensor(data)
+        with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+            tg.tensor(data)
