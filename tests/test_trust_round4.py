@@ -308,3 +308,45 @@ def test_rng_and_special_against_torch():
             torch.tensor(data)
         with pytest.raises(ValueError, match="Overflow when unpacking long long"):
             tg.tensor(data)
+
+
+def test_dirichlet_and_gamma_samples_with_tiny_concentration_stay_in_support():
+    tg.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dirichlet = tg.distributions.Dirichlet(tg.tensor([1e-3, 1e-3]))
+        draws = dirichlet.sample((500,))
+        assert not draws.isnan().any().item() and (draws > 0).all().item()
+        assert np.isfinite(dirichlet.log_prob(draws).numpy()).all()
+        gamma = tg.distributions.Gamma(tg.tensor([1e-3]), tg.tensor([1.0]))
+        assert (gamma.sample((500,)) > 0).all().item()
+
+
+def test_kl_of_gamma_family_pairs():
+    d, t = tg.distributions, tg.tensor
+    cases = [
+        (d.Exponential(t([0.5, 2.0])), d.Exponential(t([1.0, 1.0])), [0.30685282, 0.19314718]),
+        (d.Gamma(t([0.5, 2.0]), t([3.0, 1.0])), d.Gamma(t([1.0, 1.0]), t([1.0, 2.0])),
+         [1.17466938, 1.72963703]),
+        (d.Beta(t([0.5, 2.0]), t([3.0, 1.0])), d.Beta(t([1.0, 1.0]), t([1.0, 2.0])),
+         [1.10805035, 1.0]),
+        (d.Dirichlet(t([0.5, 2.0, 1.0])), d.Dirichlet(t([1.0, 1.0, 3.0])), 2.35740852),
+        (d.Poisson(t([0.5, 2.0])), d.Poisson(t([1.0, 1.0])), [0.15342641, 0.38629436]),
+        (d.LogNormal(t([0.0, 1.0]), t([2.0, 0.5])), d.LogNormal(t([1.0, -1.0]), t([1.0, 3.0])),
+         [1.30685282, 1.52787066]),
+    ]
+    for p, q, expected in cases:
+        np.testing.assert_allclose(d.kl_divergence(p, q).numpy(), expected, rtol=1e-5)
+
+
+def test_kl_gamma_gradients_against_torch():
+    torch = pytest.importorskip("torch")
+    values = ([0.5, 2.0], [3.0, 1.0], [1.0, 1.0], [1.0, 2.0])
+    ours = [tg.tensor(v, dtype=tg.float64, requires_grad=True) for v in values]
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+    tg.distributions.kl_divergence(tg.distributions.Gamma(*ours[:2]),
+                                   tg.distributions.Gamma(*ours[2:])).sum().backward()
+    torch.distributions.kl_divergence(torch.distributions.Gamma(*theirs[:2]),
+                                      torch.distributions.Gamma(*theirs[2:])).sum().backward()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-8)

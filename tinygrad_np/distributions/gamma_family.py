@@ -26,8 +26,15 @@ from tinygrad_np.tensor import Tensor
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-def _draw(values: np.ndarray, like: Tensor) -> Tensor:
-    return Tensor(np.asarray(values, dtype=like.dtype))
+def _draw(values: np.ndarray, like: Tensor, positive: bool = False) -> Tensor:
+    """Float64 draws in the parameters' dtype. `positive`: at least the dtype's smallest
+    normal number, as PyTorch clamps its gamma draws (a tiny concentration underflows to 0,
+    where log_prob is inf and the Dirichlet's normalisation 0 / 0)."""
+    with np.errstate(over="ignore", under="ignore"):
+        array = np.asarray(values, dtype=like.dtype)
+    if positive:
+        array = np.maximum(array, np.finfo(array.dtype).tiny)
+    return Tensor(array)
 
 
 class Exponential(Distribution):
@@ -94,7 +101,7 @@ class Gamma(Distribution):
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         draws = rng.generator().gamma(self.concentration._data, 1.0, size=shape)
-        return _draw(draws / self.rate._data, self.rate)
+        return _draw(draws / self.rate._data, self.rate, positive=True)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
@@ -169,7 +176,8 @@ class Dirichlet(Distribution):
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         gammas = rng.generator().gamma(np.broadcast_to(self.concentration._data, shape))
-        return _draw(gammas / gammas.sum(-1, keepdims=True), self.concentration)
+        gammas = np.maximum(gammas, np.finfo(np.float64).tiny)
+        return _draw(gammas / gammas.sum(-1, keepdims=True), self.concentration, positive=True)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
