@@ -350,3 +350,15 @@ def test_kl_gamma_gradients_against_torch():
                                       torch.distributions.Gamma(*theirs[2:])).sum().backward()
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-8)
+
+
+def test_polygamma_high_orders():
+    # psi_30(-0.5): the recurrence's exact cancellation (reflection there lost the sign)
+    x = tg.tensor([-0.5, 1.0, 20.0], dtype=tg.float64)
+    np.testing.assert_allclose(x.polygamma(30).numpy()[0], -9.222127066162129e+26, rtol=1e-8)
+    np.testing.assert_allclose(x.polygamma(100).numpy()[2], -3.707975416337962e+26, rtol=1e-8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was OverflowError: int too large to convert to float
+        out = x.polygamma(170).numpy()
+    np.testing.assert_allclose(out[1:], [-7.257415615308056e+306, -2.4252478874086967e+84],
+                               rtol=1e-8)
