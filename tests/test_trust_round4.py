@@ -362,3 +362,20 @@ def test_polygamma_high_orders():
         out = x.polygamma(170).numpy()
     np.testing.assert_allclose(out[1:], [-7.257415615308056e+306, -2.4252478874086967e+84],
                                rtol=1e-8)
+
+
+def test_special_in_place_variants():
+    a = tg.tensor([1.5, 2.5], requires_grad=True)
+    b = a * 1
+    b.lgamma_()
+    b.sum().backward()
+    np.testing.assert_allclose(b.detach().numpy(), [-0.12078224, 0.28468287], rtol=1e-6)
+    np.testing.assert_allclose(a.grad.numpy(), [0.03648998, 0.70315664], rtol=1e-6)
+    c = tg.tensor([1.5, 2.5])
+    c.polygamma_(1)
+    np.testing.assert_allclose(c.numpy(), [0.93480220, 0.49035776], rtol=1e-6)
+    for method, args, expected in (("digamma_", (), 0.03648998), ("erfinv_", (), math.nan),
+                                   ("mvlgamma_", (2,), 0.85704)):
+        t = tg.tensor([1.5])
+        getattr(t, method)(*args)
+        np.testing.assert_allclose(t.numpy(), [expected], rtol=1e-5)

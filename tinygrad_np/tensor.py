@@ -1343,6 +1343,26 @@ class Tensor:
         """sigmoid(self), in place."""
         return self._in_place(Tensor.sigmoid)
 
+    def lgamma_(self) -> Tensor:
+        """lgamma(self), in place."""
+        return self._in_place(Tensor.lgamma)
+
+    def digamma_(self) -> Tensor:
+        """digamma(self), in place."""
+        return self._in_place(Tensor.digamma)
+
+    def polygamma_(self, n: int) -> Tensor:
+        """polygamma(n, self), in place."""
+        return self._in_place(Tensor.polygamma, n)
+
+    def mvlgamma_(self, p: int) -> Tensor:
+        """mvlgamma(self, p), in place."""
+        return self._in_place(Tensor.mvlgamma, p)
+
+    def erfinv_(self) -> Tensor:
+        """erfinv(self), in place."""
+        return self._in_place(Tensor.erfinv)
+
     def tanh_(self) -> Tensor:
         """tanh(self), in place."""
         return self._in_place(Tensor.tanh)
