@@ -375,7 +375,7 @@ def test_special_in_place_variants():
     c.polygamma_(1)
     np.testing.assert_allclose(c.numpy(), [0.93480220, 0.49035776], rtol=1e-6)
     for method, args, expected in (("digamma_", (), 0.03648998), ("erfinv_", (), math.nan),
-                                   ("mvlgamma_", (2,), 0.85704)):
+                                   ("mvlgamma_", (2,), 0.45158270)):
         t = tg.tensor([1.5])
         getattr(t, method)(*args)
         np.testing.assert_allclose(t.numpy(), [expected], rtol=1e-5)
