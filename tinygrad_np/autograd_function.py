@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -100,7 +101,12 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
         if not isinstance(output, (Tensor, np.ndarray, int, float, bool, np.generic)):
             raise TypeError(f"{name}.forward returned {type(output).__name__}: return a Tensor")
         raw = output._data if isinstance(output, Tensor) else output
+        # positions whose argument is not an array or Tensor (numbers, None, strings):
+        # backward must return None there, as PyTorch checks
+        ctx._constant_positions = tuple(i for i, value in enumerate(values)
+                                        if not isinstance(value, (Tensor, np.ndarray)))
         if ctx._dirty:  # the positions of the inputs forward changed in place (for apply)
+            _check_dirty(name, ctx._dirty, values, output)
             ctx._dirty = tuple(i for i, value in enumerate(values)
                                if any(value is tensor for tensor in ctx._dirty))
         marks = getattr(ctx, "_non_differentiable", ())
@@ -122,15 +128,49 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
             grads = user_backward(ctx, grad_output)
         finally:
             ctx.saved_tensors = saved
+        several = isinstance(grads, (tuple, list))
+        _check_grads(ctx, grads if several else (grads,))
         if recording:  # the engine takes Tensors (its graph) as they are
             return grads
-        several = isinstance(grads, (tuple, list))
         held = {id(value._data) for value in vars(ctx).values() if isinstance(value, Tensor)}
         arrays = tuple(_unwrap(g, held) for g in (grads if several else (grads,)))
         return arrays if several else arrays[0]
 
     backward.__wrapped__ = user_backward  # type: ignore[attr-defined]
     return backward
+
+
+def _check_dirty(name: str, dirty: tuple, values: tuple, output: Any) -> None:
+    """PyTorch's mark_dirty rules: a Tensor that is not an input draws its warning; an input
+    changed in place must be the output (else its history would not show the change, and
+    gradients through it would be silently wrong)."""
+    for tensor in dirty:
+        if not any(tensor is value for value in values):
+            warnings.warn(f"{name}: ctx.mark_dirty() received a tensor that was not an input. "
+                          "Only input Tensors that have been mutated should be passed to "
+                          "ctx.mark_dirty().", UserWarning, stacklevel=4)
+        elif tensor is not output:
+            raise RuntimeError(f"{name}: some elements marked as dirty during the forward "
+                               "method were not returned as output. The inputs that are "
+                               "modified inplace must all be outputs of the Function.")
+
+
+def _check_grads(ctx: Function, grads: tuple) -> None:
+    """Each gradient is a Tensor, an array, a number or None, and None where forward's
+    argument was not a Tensor or array (as PyTorch: no gradient for a number)."""
+    name = type(ctx).__name__
+    constants = getattr(ctx, "_constant_positions", ())
+    for position, grad in enumerate(grads):
+        if grad is None:
+            continue
+        if not isinstance(grad, (Tensor, np.ndarray, int, float, np.generic)) \
+                or isinstance(grad, (bool, np.bool_)):
+            raise TypeError(f"{name}.backward returned {type(grad).__name__} at position "
+                            f"{position}: expected a Tensor or None")
+        if position in constants:
+            raise RuntimeError(f"{name}.backward returned a gradient different than None at "
+                               f"position {position}, but the corresponding forward input "
+                               "was not a Tensor")
 
 
 def _unwrap(grad: Any, held: set[int]) -> Any:

@@ -1079,7 +1079,7 @@ def broadcast_shapes(*shapes: Any) -> Any:
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
-    if a.dtype.kind not in "iub" or np.asarray(b).dtype.kind not in "iub":
+    if a.dtype.kind not in "iu" or np.asarray(b).dtype.kind not in "iu":  # not bool either
         raise TypeError(f"{name}: defined for integer tensors, got {a.dtype} and "
                         f"{np.asarray(b).dtype}")
     return Tensor(ufunc(a._data, b))

@@ -15,11 +15,21 @@ _seed = int(np.random.SeedSequence().entropy % 2**63)  # as PyTorch: random unti
 _generator = np.random.default_rng(_seed)
 
 
+def _seed_value(seed: Any) -> int:
+    """PyTorch's seeds: int(seed) in [-2**63, 2**64); a negative one wraps to 2**64 + seed."""
+    value = int(seed)
+    if not -(2**63) <= value < 2**64:
+        raise ValueError(f"manual_seed: the seed {value} is outside [-2**63, 2**64) "
+                         "(PyTorch: Overflow when unpacking long long)")
+    return value % 2**64
+
+
 def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the library's generator; returns it (PyTorch returns its generator too)."""
     global _generator, _seed
-    _seed = int(seed)
-    _generator = np.random.default_rng(seed)
+    value = _seed_value(seed)
+    _generator = np.random.default_rng(value)
+    _seed = value
     return _generator
 
 
@@ -81,8 +91,9 @@ class Generator:
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed; returns self (so `tg.Generator().manual_seed(0)` reads as in PyTorch)."""
-        self._seed = int(seed)
-        self.numpy = np.random.default_rng(self._seed)
+        value = _seed_value(seed)
+        self.numpy = np.random.default_rng(value)
+        self._seed = value
         return self
 
     def initial_seed(self) -> int | None:

@@ -55,14 +55,25 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     elif isinstance(data, int):
         array = np.asarray(data, dtype=np.int64)
     elif isinstance(data, float):
-        array = np.asarray(data, dtype=get_default_dtype())
+        with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
+            array = np.asarray(data, dtype=get_default_dtype())
     else:
         array = np.asarray(_unwrap_nested(data))
+        if array.dtype == object or array.dtype.kind in "fu" and array.size and (
+                abs(float(array.max())) >= 2.0**63 or float(array.min()) < -(2.0**63)):
+            _check_int64(data, dtype)  # NumPy's float64 or uint64 for ints past int64
+            if array.dtype == object:  # such ints among floats: a float tensor, as PyTorch
+                try:
+                    array = array.astype(np.float64)
+                except (TypeError, ValueError):
+                    pass  # not numbers: the TypeError below
         if array.dtype.kind == "f" and dtype is None:
-            array = array.astype(get_default_dtype())
+            with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
+                array = array.astype(get_default_dtype())
         # Integers become int64 as in PyTorch; uint8 stays, so image data stays compact.
         elif array.dtype.kind in "iu" and array.dtype != np.uint8:
-            array = array.astype(np.int64)
+            if not (array.dtype == np.uint64 and array.max() > np.iinfo(np.int64).max):
+                array = array.astype(np.int64)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: data must be numeric (bool, int or float), not {array.dtype}")
     if not array.dtype.isnative:  # big-endian data ('>f4'): native order, as PyTorch's dtypes
@@ -128,6 +139,32 @@ def check_dim(op: str, dim: Any, ndim: int) -> int:
         raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
                          f"[{-size}, {size - 1}], but got {dim})")
     return int(dim) % size
+
+
+class IntegerOverflowError(OverflowError, ValueError):
+    """A Python int past int64 in a tensor's data (PyTorch's ValueError "Overflow when
+    unpacking long long"; an OverflowError too, as NumPy's)."""
+
+
+def _check_int64(data: Any, dtype: Any) -> None:
+    """Raise when nested data of Python ints holds one outside int64 (NumPy would silently
+    make the whole array float64 or uint64), unless a float dtype was asked for or a float
+    among the data makes it a float tensor anyway (as PyTorch)."""
+    if dtype is not None and np.dtype(dtype).kind == "f":
+        return
+    stack, too_big = [data], None
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (float, np.floating)):
+            return
+        elif isinstance(item, int) and not isinstance(item, bool) and not (
+                -(2**63) <= item < 2**63):
+            too_big = item
+    if too_big is not None:
+        raise IntegerOverflowError(f"Tensor: the integer {too_big} does not fit in int64 (as "
+                                   "PyTorch: Overflow when unpacking long long)")
 
 
 def _unwrap_nested(data: Any) -> Any:
@@ -1305,6 +1342,26 @@ class Tensor:
     def sigmoid_(self) -> Tensor:
         """sigmoid(self), in place."""
         return self._in_place(Tensor.sigmoid)
+
+    def lgamma_(self) -> Tensor:
+        """lgamma(self), in place."""
+        return self._in_place(Tensor.lgamma)
+
+    def digamma_(self) -> Tensor:
+        """digamma(self), in place."""
+        return self._in_place(Tensor.digamma)
+
+    def polygamma_(self, n: int) -> Tensor:
+        """polygamma(n, self), in place."""
+        return self._in_place(Tensor.polygamma, n)
+
+    def mvlgamma_(self, p: int) -> Tensor:
+        """mvlgamma(self, p), in place."""
+        return self._in_place(Tensor.mvlgamma, p)
+
+    def erfinv_(self) -> Tensor:
+        """erfinv(self), in place."""
+        return self._in_place(Tensor.erfinv)
 
     def tanh_(self) -> Tensor:
         """tanh(self), in place."""

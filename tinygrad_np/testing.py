@@ -266,20 +266,33 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
             raise AssertionError(msg or f"assert_close: the keys differ: {list(actual)} and "
                                         f"{list(expected)}")
         for key in expected:
-            assert_close(actual[key], expected[key], rtol=rtol, atol=atol, equal_nan=equal_nan,
-                         check_dtype=check_dtype, msg=msg)
+            try:
+                assert_close(actual[key], expected[key], rtol=rtol, atol=atol,
+                             equal_nan=equal_nan, check_dtype=check_dtype, msg=msg)
+            except AssertionError as error:
+                raise _located(error, key, msg) from None
         return
     if isinstance(expected, (list, tuple)) and any(isinstance(item, (Tensor, np.ndarray, list,
                                                                      tuple, dict))
                                                    for item in expected):
         if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
             raise AssertionError(msg or "assert_close: the sequences' lengths differ")
-        for mine, theirs in zip(actual, expected):
-            assert_close(mine, theirs, rtol=rtol, atol=atol, equal_nan=equal_nan,
-                         check_dtype=check_dtype, msg=msg)
+        for index, (mine, theirs) in enumerate(zip(actual, expected)):
+            try:
+                assert_close(mine, theirs, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                             check_dtype=check_dtype, msg=msg)
+            except AssertionError as error:
+                raise _located(error, index, msg) from None
         return
+    if actual is None or expected is None:
+        if actual is None and expected is None:
+            return
+        raise AssertionError(msg or f"None mismatch: {actual} is not {expected}")
     a = np.asarray(actual._data if isinstance(actual, Tensor) else actual)
     e = np.asarray(expected._data if isinstance(expected, Tensor) else expected)
+    if a.dtype.kind not in "biufc" or e.dtype.kind not in "biufc":
+        raise TypeError(f"assert_close: no comparison for inputs of type "
+                        f"{type(actual).__name__} and {type(expected).__name__}")
     if a.shape != e.shape:
         raise AssertionError(msg or f"The values for attribute 'shape' do not match: {a.shape} "
                                     f"!= {e.shape}.")
@@ -289,25 +302,57 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
     if rtol is None:
         pairs = [_DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0)) for dtype in (a.dtype, e.dtype)]
         rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
-    wide = np.result_type(a.dtype, e.dtype, np.float64) if a.dtype.kind in "fc" or (
-        e.dtype.kind in "fc") else np.int64
-    a64, e64 = a.astype(wide), e.astype(wide)
-    with np.errstate(invalid="ignore"):
-        close = np.isclose(a64, e64, rtol=rtol, atol=atol, equal_nan=equal_nan) | (a64 == e64)
+    if not (rtol >= 0 and atol >= 0):  # NaN fails too
+        raise ValueError(f"assert_close: rtol and atol must be >= 0, got rtol={rtol}, "
+                         f"atol={atol}")
+    close, difference, relative = _closeness(a, e, rtol, atol, equal_nan)
     if close.all():
         return
     bad = ~close
-    with np.errstate(invalid="ignore", divide="ignore"):
-        difference = np.abs(a64 - e64)
-        relative = difference / np.abs(e64)
-    worst = np.unravel_index(np.nanargmax(np.where(bad, difference, -np.inf)), a.shape) if (
-        a.ndim) else ()
+    # the worst mismatch: a NaN difference counts as the largest
+    ranked = np.where(bad, np.where(np.isnan(difference), np.inf, difference), -np.inf)
+    worst = np.unravel_index(int(np.argmax(ranked)), a.shape) if a.ndim else ()
+    ranked = np.where(bad, np.where(np.isnan(relative), np.inf, relative), -np.inf)
+    worst_relative = np.unravel_index(int(np.argmax(ranked)), a.shape) if a.ndim else ()
     raise AssertionError(msg or (
         f"Tensor-likes are not close!\n\nMismatched elements: {int(bad.sum())} / {a.size} "
         f"({100 * bad.sum() / max(a.size, 1):.1f}%)\nGreatest absolute difference: "
-        f"{np.nanmax(np.where(bad, difference, np.nan))} at index {tuple(map(int, worst))} "
-        f"(up to {atol} allowed)\nGreatest relative difference: "
-        f"{np.nanmax(np.where(bad, relative, np.nan))} (up to {rtol} allowed)"))
+        f"{difference[worst]} at index {tuple(map(int, worst))} (up to {atol} allowed)\n"
+        f"Greatest relative difference: {relative[worst_relative]} at index "
+        f"{tuple(map(int, worst_relative))} (up to {rtol} allowed)"))
+
+
+def _located(error: AssertionError, key: Any, msg: Any) -> AssertionError:
+    """The error of a nested item, saying where it is (PyTorch's "The failure occurred for
+    item ['a'][1]"), the path growing as it passes up through the containers."""
+    if msg is not None:
+        return error
+    item = f"[{key!r}]" + getattr(error, "item", "")
+    base = getattr(error, "base", str(error))
+    located = AssertionError(f"{base}\n\nThe failure occurred for item {item}")
+    located.item, located.base = item, base  # type: ignore[attr-defined]
+    return located
+
+
+def _closeness(a: np.ndarray, e: np.ndarray, rtol: float, atol: float,
+               equal_nan: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Elementwise |a - e| <= atol + rtol |e| (non-finite values only equal to themselves;
+    integers compared exactly when there is no tolerance, not through float64), with the
+    absolute and relative differences."""
+    exact = a.dtype.kind in "biu" and e.dtype.kind in "biu" and rtol == 0 and atol == 0
+    wide = np.result_type(a.dtype, e.dtype, np.float64)
+    a64, e64 = a.astype(wide), e.astype(wide)
+    with np.errstate(all="ignore"):
+        difference = np.abs(a64 - e64)
+        relative = difference / np.abs(e64)
+        if exact:
+            close = np.asarray(a == e)
+        else:
+            finite = np.isfinite(a64) & np.isfinite(e64)
+            close = np.where(finite, difference <= atol + rtol * np.abs(e64), a64 == e64)
+            if equal_nan:
+                close = close | (np.isnan(a64) & np.isnan(e64))
+    return np.asarray(close), difference, relative
 
 
 def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,

@@ -26,8 +26,15 @@ from tinygrad_np.tensor import Tensor
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-def _draw(values: np.ndarray, like: Tensor) -> Tensor:
-    return Tensor(np.asarray(values, dtype=like.dtype))
+def _draw(values: np.ndarray, like: Tensor, positive: bool = False) -> Tensor:
+    """Float64 draws in the parameters' dtype. `positive`: at least the dtype's smallest
+    normal number, as PyTorch clamps its gamma draws (a tiny concentration underflows to 0,
+    where log_prob is inf and the Dirichlet's normalisation 0 / 0)."""
+    with np.errstate(over="ignore", under="ignore"):
+        array = np.asarray(values, dtype=like.dtype)
+    if positive:
+        array = np.maximum(array, np.finfo(array.dtype).tiny)
+    return Tensor(array)
 
 
 class Exponential(Distribution):
@@ -94,12 +101,12 @@ class Gamma(Distribution):
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         draws = rng.generator().gamma(self.concentration._data, 1.0, size=shape)
-        return _draw(draws / self.rate._data, self.rate)
+        return _draw(draws / self.rate._data, self.rate, positive=True)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         a, b = self.concentration, self.rate
-        return a * b.log() + (a - 1) * value.log() - b * value - a.lgamma()
+        return a * b.log() + (a - 1).xlogy(value) - b * value - a.lgamma()
 
     def entropy(self) -> Tensor:
         a = self.concentration
@@ -139,7 +146,8 @@ class Beta(Distribution):
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         a, b = self.concentration1, self.concentration0
-        return (a - 1) * value.log() + (b - 1) * (1 - value).log() - self._log_normalizer()
+        # xlogy: a concentration of 1 ignores its factor (0 log 0 = 0, no 0 * inf), as PyTorch
+        return (a - 1).xlogy(value) + (b - 1).xlogy(1 - value) - self._log_normalizer()
 
     def entropy(self) -> Tensor:
         a, b = self.concentration1, self.concentration0
@@ -168,12 +176,13 @@ class Dirichlet(Distribution):
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         gammas = rng.generator().gamma(np.broadcast_to(self.concentration._data, shape))
-        return _draw(gammas / gammas.sum(-1, keepdims=True), self.concentration)
+        gammas = np.maximum(gammas, np.finfo(np.float64).tiny)
+        return _draw(gammas / gammas.sum(-1, keepdims=True), self.concentration, positive=True)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         a = self.concentration
-        return (((a - 1) * value.log()).sum(-1) + a.sum(-1).lgamma() - a.lgamma().sum(-1))
+        return ((a - 1).xlogy(value).sum(-1) + a.sum(-1).lgamma() - a.lgamma().sum(-1))
 
     def entropy(self) -> Tensor:
         a = self.concentration
@@ -235,9 +244,11 @@ class LogNormal(Distribution):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
-        log_value = value.log()
-        return (-((log_value - self.loc) ** 2) / (2 * self.scale**2) - self.scale.log()
-                - _LOG_SQRT_2PI - log_value)
+        positive = value > 0  # NaN at x <= 0 (validate_args=False), quietly, as PyTorch
+        log_value = value.where(positive, 1.0).log()
+        result = (-((log_value - self.loc) ** 2) / (2 * self.scale**2) - self.scale.log()
+                  - _LOG_SQRT_2PI - log_value)
+        return result.where(positive | value.isnan(), math.nan)
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_SQRT_2PI + self.scale.log() + self.loc

@@ -25,16 +25,19 @@ _GROUPS = {
                    "SiLU", "Mish", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softmin",
                    "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish",
                    "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "LogSigmoid",
-                   "MultiheadAttention"],
+                   "MultiheadAttention", "Softmax2d"],
     "container": ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"],
     "loss": [name for name in dir(_nn) if name.endswith("Loss")] + ["_Loss"],
-    "rnn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase"],
+    "rnn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase"],
     "sparse": ["Embedding", "EmbeddingBag"],
     "transformer": ["Transformer", "TransformerEncoder", "TransformerEncoderLayer",
                     "TransformerDecoder", "TransformerDecoderLayer"],
     "flatten": ["Flatten", "Unflatten"],
     "padding": [name for name in dir(_nn) if name.endswith(("Pad1d", "Pad2d", "Pad3d"))],
     "distance": ["CosineSimilarity", "PairwiseDistance"],
+    "fold": ["Fold", "Unfold"],
+    "pixelshuffle": ["PixelShuffle", "PixelUnshuffle"],
+    "upsampling": ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"],
 }
 _SOURCES = (_nn, _conv, _loss, _normalization)
 
@@ -53,3 +56,8 @@ for _group, _names in _GROUPS.items():
     globals()[_group] = _module
     globals().update({name: value for name, value in vars(_module).items()
                       if not name.startswith("__")})
+
+# Every layer of nn is here directly too, even one no submodule above names yet.
+globals().update({name: value for name, value in vars(_nn).items()
+                  if isinstance(value, type) and issubclass(value, _nn.Module)
+                  and name not in globals()})

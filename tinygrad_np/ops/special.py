@@ -6,8 +6,9 @@ float32 inputs), accurate to about 1e-14 relative:
 * lgamma: the Lanczos approximation (g = 7, 9 terms) for x >= 1/2, the reflection formula
   lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x) below; +inf at the poles 0, -1, -2, ...
 * polygamma(n, x): the recurrence psi_n(x) = psi_n(x + 1) - (-1)**n n! / x**(n+1) moves x
-  above 15, where the asymptotic series with Bernoulli numbers is used; digamma uses the
-  reflection psi(x) = psi(1 - x) - pi / tan(pi x) for negative x. As PyTorch: digamma(0) is
+  above max(15, 2n), where the asymptotic series with Bernoulli numbers is used; digamma
+  uses the reflection psi(x) = psi(1 - x) - pi / tan(pi x) for negative x, polygamma its
+  n-th derivative (through cot's derivatives) below -1000. As PyTorch: digamma(0) is
   -inf and a negative integer gives NaN; polygamma(n >= 1) is (-1)**(n+1) inf at the poles.
 * erfinv: an approximation good to 2e-3 refined by Newton steps on erf (erfc in the tail,
   so values near +-1 keep their precision); +-inf at +-1, NaN outside [-1, 1].
@@ -31,6 +32,7 @@ _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.323
             9.9843695780195716e-6, 1.5056327351493116e-7)
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)  # B2, B4, ..., B14
 _SHIFT_TO = 15.0
+_REFLECT_BELOW = -1000.0  # polygamma (n >= 1) reflects below this, recurs above
 _HALF_SQRT_PI = math.sqrt(math.pi) / 2
 
 
@@ -38,6 +40,33 @@ def _float64(values: np.ndarray) -> tuple[np.ndarray, np.dtype]:
     values = np.asarray(values)
     dtype = values.dtype if values.dtype.kind == "f" else np.dtype(np.float32)
     return values.astype(np.float64), dtype
+
+
+def _over_power(top: int, bottom: int, x: np.ndarray, power: int) -> np.ndarray:
+    """Gamma(top) / Gamma(bottom) / x**power (bottom 0: no division); through logarithms
+    past order 100, where the factorials and powers overflow but not their ratio."""
+    if power <= 100:
+        ratio = math.factorial(top - 1) // (math.factorial(bottom - 1) if bottom else 1)
+        return float(ratio) / x**power
+    log_ratio = math.lgamma(top) - (math.lgamma(bottom) if bottom else 0.0)
+    return np.sign(x) ** power * np.exp(log_ratio - power * np.log(np.abs(x)))
+
+
+def _cast(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The float64 result in the input's dtype: values past float16/float32 become +-inf
+    quietly (no overflow warning), as PyTorch's."""
+    with np.errstate(all="ignore"):
+        return result.astype(dtype)
+
+
+def _cot_derivative(n: int, x: np.ndarray) -> np.ndarray:
+    """d^n/dx^n cot(pi x) = pi^n P_n(cot(pi x)), P_0(c) = c, P_k+1(c) = -(1 + c^2) P_k'(c);
+    the argument reduced to [-1/2, 1/2] first (cot has period 1), exact for large |x|."""
+    c = 1.0 / np.tan(math.pi * (x - np.round(x)))
+    poly = np.polynomial.Polynomial([0.0, 1.0])
+    for _ in range(n):
+        poly = -poly.deriv() * np.polynomial.Polynomial([1.0, 0.0, 1.0])
+    return math.pi**n * poly(c)
 
 
 def lgamma(values: np.ndarray) -> np.ndarray:
@@ -51,52 +80,54 @@ def lgamma(values: np.ndarray) -> np.ndarray:
             total += coefficient / (z + i)
         t = z + 7.5
         result = 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(total)
-        sine = np.abs(np.sin(math.pi * (x - np.floor(x))))  # exact zeros at the poles
+        sine = np.abs(np.sin(math.pi * (x - np.round(x))))  # exact zeros at the poles
         result = np.where(reflect, np.log(math.pi / sine) - result, result)
         result = np.where(np.isinf(x) | np.isnan(x), np.abs(x), result)  # inf, NaN stay
         result = np.where((x == 1) | (x == 2), 0.0, result)  # exact zeros, as PyTorch
-    return result.astype(dtype)
+    return _cast(result, dtype)
 
 
 def polygamma(n: int, values: np.ndarray) -> np.ndarray:
     """The n-th derivative of digamma elementwise (n = 0: digamma)."""
     x, dtype = _float64(values)
+    original = x
     with np.errstate(all="ignore"):
-        if n == 0:
-            reflect = x < 0
-            x = np.where(reflect, 1.0 - x, x)
+        # psi_n(1 - x) + (-1)**(n+1) psi_n(x) = (-1)**n pi d^n/dx^n cot(pi x): digamma
+        # below 0; for n >= 1 only far below (the recurrence's sum is exact at half-integers,
+        # where the reflection's cot term would cancel)
+        reflect = x < (0.0 if n == 0 else _REFLECT_BELOW)
+        x = np.where(reflect, 1.0 - x, x)
         sign = 1.0 if n % 2 else -1.0  # (-1)**(n+1)
+        shift_to = max(_SHIFT_TO, 2.0 * n)  # the series needs x well above n
         total = np.zeros_like(x)
-        low = (x < _SHIFT_TO) & np.isfinite(x)
-        steps = int(np.ceil(_SHIFT_TO - x[low].min())) if low.any() else 0
-        for _ in range(min(steps, 100_000)):
-            small = x < _SHIFT_TO
+        low = (x < shift_to) & np.isfinite(x)
+        steps = int(np.ceil(shift_to - x[low].min())) if low.any() else 0
+        for _ in range(steps):
+            small = x < shift_to
             if n == 0:
                 total -= np.where(small, 1.0 / x, 0.0)
             else:
-                total += np.where(small, sign * math.factorial(n) / x ** (n + 1), 0.0)
+                total += np.where(small, sign * _over_power(n + 1, 0, x, n + 1), 0.0)
             x = np.where(small, x + 1.0, x)
         if n == 0:
             series = np.log(x) - 0.5 / x
             for k, b in enumerate(_BERNOULLI, start=1):
                 series -= b / (2 * k * x ** (2 * k))
         else:
-            series = math.factorial(n - 1) / x**n + math.factorial(n) / (2 * x ** (n + 1))
+            series = _over_power(n, 0, x, n) + _over_power(n + 1, 0, x, n + 1) / 2
             for k, b in enumerate(_BERNOULLI, start=1):
-                series += (b * math.factorial(2 * k + n - 1) / math.factorial(2 * k)
-                           / x ** (2 * k + n))
+                series += b * _over_power(2 * k + n, 2 * k + 1, x, 2 * k + n)
             series *= sign
-        result = total + series
-        if n == 0:
-            original = np.asarray(values, dtype=np.float64)
-            result = np.where(reflect, result - math.pi / np.tan(math.pi * original), result)
-            integer = (original <= 0) & (original == np.floor(original))
-            result = np.where(integer, np.where(original == 0, -np.inf, np.nan), result)
-        else:  # the poles (+-inf, as PyTorch), and what the recurrence cannot reach
-            original = np.asarray(values, dtype=np.float64)
-            pole = (original <= 0) & (original == np.floor(original))
-            result = np.where(pole, sign * np.inf, np.where(original < -1e5, np.nan, result))
-    return result.astype(dtype)
+        result = np.where(total == 0, series, total + series)  # keeps the sign of a zero
+        cot = (-1.0) ** n * math.pi * _cot_derivative(n, original)
+        result = np.where(reflect, sign * (cot - result), result)
+        pole = (original <= 0) & (original == np.floor(original))
+        if n == 0:  # as PyTorch: -inf at +0, +inf at -0, NaN at the negative integers
+            at_pole = np.where(original == 0, np.copysign(np.inf, -original), np.nan)
+        else:  # (-1)**(n+1) inf at the poles; NaN at -inf (no limit)
+            at_pole = np.where(np.isinf(original), np.nan, sign * np.inf)
+        result = np.where(pole, at_pole, result)
+    return _cast(result, dtype)
 
 
 def erfinv(values: np.ndarray) -> np.ndarray:
@@ -114,7 +145,7 @@ def erfinv(values: np.ndarray) -> np.ndarray:
             x = x - np.where(np.isfinite(x) & (slope != 0), residual / slope, 0.0)
         x = np.where(a == 1.0, np.inf, np.where(a > 1.0, np.nan, x))
         result = np.copysign(x, y)
-    return result.astype(dtype)
+    return _cast(result, dtype)
 
 
 def _polygamma(n: int, x):

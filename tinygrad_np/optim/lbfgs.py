@@ -37,6 +37,10 @@ class LBFGS(Optimizer):
                  tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
         check_non_negative("LBFGS", lr=lr)
+        if isinstance(history_size, bool) or not isinstance(history_size, int) \
+                or history_size < 1:
+            raise ValueError(f"LBFGS: history_size must be a positive int, got "
+                             f"{history_size!r}")
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got "
                              f"{line_search_fn!r}")
@@ -67,18 +71,32 @@ class LBFGS(Optimizer):
             raise RuntimeError("LBFGS.step needs a closure that re-evaluates the loss (and "
                                "calls backward())")
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
-        tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         state = self.state[self._params[0]]
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
         first_loss = self._closure_loss(closure)
-        loss = float(first_loss)
-        evals = 1
+        if first_loss is None:
+            raise TypeError("LBFGS.step: the closure must return the loss (a number or a "
+                            "one-element Tensor), got None")
+        float(first_loss)  # a clear error now for a loss with more than one element
         state["func_evals"] += 1
         g = self._flat_grad()
-        if np.abs(g).max(initial=0.0) <= tol_grad:
+        if np.abs(g).max(initial=0.0) <= group["tolerance_grad"]:
             return first_loss
+        try:
+            first_loss = self._iterate(closure, state, group, first_loss, g)
+        except BaseException:
+            # The parameters may have moved without a gradient to match: the next step
+            # starts afresh (steepest descent, empty history) rather than from stale pairs.
+            state["prev_flat_grad"] = None
+            raise
+        return first_loss
+
+    def _iterate(self, closure: Callable[[], Any], state: dict, group: dict, first_loss: Any,
+                 g: np.ndarray) -> Any:  # noqa: C901
+        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
+        loss, evals = float(first_loss), 1
         d, t = state.get("d"), state.get("t")
         dirs, steps, rhos = state.setdefault("old_dirs", []), state.setdefault(
             "old_stps", []), state.setdefault("ro", [])
@@ -88,7 +106,7 @@ class LBFGS(Optimizer):
         while iterations < max_iter:
             iterations += 1
             state["n_iter"] += 1
-            if state["n_iter"] == 1:
+            if state["n_iter"] == 1 or prev_g is None:
                 d, h_diag = -g, 1.0
                 dirs.clear(), steps.clear(), rhos.clear()
             else:
@@ -107,7 +125,9 @@ class LBFGS(Optimizer):
                 for y_i, s_i, rho, alpha in zip(dirs, steps, rhos, reversed(alphas)):
                     d = d + s_i * (alpha - rho * float(y_i @ d))
             prev_g, prev_loss = g.copy(), loss
-            t = min(1.0, 1.0 / np.abs(g).sum()) * lr if state["n_iter"] == 1 else lr
+            total = float(np.abs(g).sum())
+            first = state["n_iter"] == 1
+            t = (min(1.0, 1.0 / total) if total > 0 else 1.0) * lr if first else lr
             if float(g @ d) > -tol_change:  # not a descent direction
                 break
             converged = False
