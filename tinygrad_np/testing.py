@@ -269,14 +269,20 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
             assert_close(actual[key], expected[key], rtol=rtol, atol=atol, equal_nan=equal_nan,
                          check_dtype=check_dtype, msg=msg)
         return
-    if isinstance(expected, (list, tuple)) and any(isinstance(item, (Tensor, np.ndarray, list,
-                                                                     tuple, dict))
-                                                   for item in expected):
-        if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
-            raise AssertionError(msg or "assert_close: the sequences' lengths differ")
+    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        if len(actual) != len(expected):
+            raise AssertionError(msg or f"The length of the sequences mismatch: {len(actual)} "
+                                        f"!= {len(expected)}")
         for mine, theirs in zip(actual, expected):
             assert_close(mine, theirs, rtol=rtol, atol=atol, equal_nan=equal_nan,
                          check_dtype=check_dtype, msg=msg)
+        return
+    kinds = (_leaf_kind(actual), _leaf_kind(expected))
+    if kinds[0] != kinds[1] or kinds[0] is None:  # PyTorch pairs a tensor only with a tensor
+        raise TypeError(f"No comparison pair was able to handle inputs of type "
+                        f"{type(actual)} and {type(expected)}.")
+    if kinds[0] == "number":
+        _assert_close_numbers(actual, expected, rtol, atol, equal_nan, check_dtype, msg)
         return
     a = np.asarray(actual._data if isinstance(actual, Tensor) else actual)
     e = np.asarray(expected._data if isinstance(expected, Tensor) else expected)
@@ -297,17 +303,63 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
     if close.all():
         return
     bad = ~close
-    with np.errstate(invalid="ignore", divide="ignore"):
+    if a.dtype.kind in "fc" and e.dtype.kind in "fc":  # the message in the tensors' precision
+        a64, e64 = a.astype(np.result_type(a, e)), e.astype(np.result_type(a, e))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         difference = np.abs(a64 - e64)
         relative = difference / np.abs(e64)
-    worst = np.unravel_index(np.nanargmax(np.where(bad, difference, -np.inf)), a.shape) if (
-        a.ndim) else ()
+    (absolute, at), (rel, rel_at) = _worst(difference, bad), _worst(relative, bad)
     raise AssertionError(msg or (
         f"Tensor-likes are not close!\n\nMismatched elements: {int(bad.sum())} / {a.size} "
         f"({100 * bad.sum() / max(a.size, 1):.1f}%)\nGreatest absolute difference: "
-        f"{np.nanmax(np.where(bad, difference, np.nan))} at index {tuple(map(int, worst))} "
-        f"(up to {atol} allowed)\nGreatest relative difference: "
-        f"{np.nanmax(np.where(bad, relative, np.nan))} (up to {rtol} allowed)"))
+        f"{absolute} at index {at} (up to {atol} allowed)\nGreatest relative difference: "
+        f"{rel} at index {rel_at} (up to {rtol} allowed)"))
+
+
+def _leaf_kind(value: Any) -> str | None:
+    """What assert_close compares a leaf as: PyTorch pairs tensors with tensors, arrays with
+    arrays and numbers (Python's or NumPy's scalars) with numbers, nothing else."""
+    if isinstance(value, Tensor):
+        return "tensor"
+    if isinstance(value, np.ndarray):
+        return "array"
+    if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
+        return "number"
+    return None
+
+
+def _worst(difference: np.ndarray, bad: np.ndarray) -> tuple[float, tuple]:
+    """The largest difference among the mismatched elements and its index; a NaN counts as
+    the largest (PyTorch reports `nan at index (i,)`)."""
+    values = np.where(bad, difference, -np.inf)
+    nans = bad & np.isnan(values)
+    flat = int(np.argmax(nans)) if nans.any() else int(np.argmax(values))
+    index = np.unravel_index(flat, values.shape) if values.ndim else ()
+    return float(values.reshape(-1)[flat]), tuple(map(int, index))
+
+
+def _assert_close_numbers(actual: Any, expected: Any, rtol: float | None, atol: float | None,
+                          equal_nan: bool, check_dtype: bool, msg: str | None) -> None:
+    """assert_close of two Python numbers: their types must agree (int is not float), then
+    the float64 tolerances unless given."""
+    python = {bool: bool, int: int, float: float, complex: complex}
+    kinds = [python.get(type(v), type(v)) for v in (actual, expected)]
+    if check_dtype and kinds[0] is not kinds[1] and all(k in python for k in kinds):
+        raise AssertionError(msg or f"The (d)types do not match: {kinds[0]} != {kinds[1]}.")
+    if rtol is None:
+        rtol, atol = (1e-7, 1e-7) if any(k in (float, complex) or np.issubdtype(k, np.inexact)
+                                        for k in kinds) else (0.0, 0.0)
+    a, e = complex(actual), complex(expected)
+    nan = a != a or e != e
+    if (nan and equal_nan and (a != a) == (e != e)) or (
+            not nan and abs(a - e) <= atol + rtol * abs(e)):
+        return
+    difference = abs(a - e)
+    relative = difference / abs(e) if e else float("inf") if difference else 0.0
+    raise AssertionError(msg or (
+        f"Scalars are not close!\n\nExpected {expected} but got {actual}.\nAbsolute difference: "
+        f"{difference} (up to {atol} allowed)\nRelative difference: {relative} (up to {rtol} "
+        f"allowed)"))
 
 
 def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,

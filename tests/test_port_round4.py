@@ -1,0 +1,49 @@
+"""Round 4 of porting classic PyTorch programs (DCGAN, WGAN-GP, REINFORCE, VAE, style transfer,
+char-RNN, seq2seq, PINN, Transformer classifier, distillation, ...): what they found."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np.testing import assert_close
+
+
+# ----------------------------------------------------------------- torch.testing.assert_close
+@pytest.mark.parametrize("actual, expected", [
+    (tg.zeros(2), np.zeros(2, dtype=np.float32)), (np.zeros(2), tg.zeros(2)),
+    (tg.tensor(1.0), 1.0), (1.0, tg.tensor(1.0)), (tg.zeros(2), [0.0, 0.0])])
+def test_assert_close_pairs_a_tensor_only_with_a_tensor(actual, expected):
+    with pytest.raises(TypeError, match="No comparison pair was able to handle inputs"):
+        assert_close(actual, expected)
+
+
+def test_assert_close_of_numbers_and_sequences_as_pytorch():
+    assert_close([1.0], (1.0,))
+    assert_close(np.float32(1), 1.0)
+    assert_close(float("nan"), float("nan"), equal_nan=True)
+    with pytest.raises(AssertionError, match=r"The \(d\)types do not match: <class 'int'> != "
+                                             r"<class 'float'>"):
+        assert_close(1, 1.0)
+    with pytest.raises(AssertionError, match="Scalars are not close!\n\nExpected 2.0 but got 1.0"
+                                             r".\nAbsolute difference: 1.0 \(up to 1e-07"):
+        assert_close(1.0, 2.0)
+    with pytest.raises(AssertionError, match="length of the sequences mismatch: 1 != 2"):
+        assert_close([1.0], [1.0, 2.0])
+
+
+def test_assert_close_reports_nan_and_the_relative_index_as_pytorch(recwarn):
+    with pytest.raises(AssertionError) as info:
+        assert_close(tg.tensor([math.nan, 1.0]), tg.tensor([0.0, 3.0]))
+    assert str(info.value) == (  # PyTorch 2.x's message, word for word
+        "Tensor-likes are not close!\n\nMismatched elements: 2 / 2 (100.0%)\nGreatest absolute "
+        "difference: nan at index (0,) (up to 1e-05 allowed)\nGreatest relative difference: nan "
+        "at index (0,) (up to 1.3e-06 allowed)")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    with pytest.raises(AssertionError) as info:
+        assert_close(tg.tensor([1.0, 2, 3, 4]), tg.tensor([1.1, 2, 0.001, 4]))
+    assert "Greatest absolute difference: 2.999000072479248 at index (2,)" in str(info.value)
+    assert "Greatest relative difference: 2999.0 at index (2,)" in str(info.value)
