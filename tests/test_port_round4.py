@@ -47,3 +47,46 @@ def test_assert_close_reports_nan_and_the_relative_index_as_pytorch(recwarn):
         assert_close(tg.tensor([1.0, 2, 3, 4]), tg.tensor([1.1, 2, 0.001, 4]))
     assert "Greatest absolute difference: 2.999000072479248 at index (2,)" in str(info.value)
     assert "Greatest relative difference: 2999.0 at index (2,)" in str(info.value)
+
+
+# ----------------------------------------------------------------- frozen parameters
+def _frozen_copies():
+    import copy
+
+    from tinygrad_np import nn
+
+    model = nn.Sequential(nn.Linear(3, 2), nn.LazyLinear(2))
+    model(tg.ones(1, 3))
+    yield model
+    yield copy.deepcopy(model)  # an EMA copy: `ema.requires_grad_(False)`
+    yield model.double()
+
+
+@pytest.mark.parametrize("model", list(_frozen_copies()))
+def test_a_frozen_parameter_is_written_through_data_as_in_pytorch(model):
+    """`p.requires_grad_(False)` then `ema_p.data.mul_(d).add_(p.data, alpha=1 - d)`: PyTorch
+    writes into the parameter; here the frozen leaf's array stayed locked and refused."""
+    model.requires_grad_(False)
+    with tg.no_grad():
+        for p in model.parameters():
+            p.data.mul_(0.5).add_(tg.ones(p.shape, dtype=p.dtype), alpha=0.5)
+            p.numpy()[0] += 1.0  # an ordinary tensor's memory again
+    weight = model[0].weight
+    np.testing.assert_array_less(0, weight.numpy())
+    weight.requires_grad_(True)  # locked again
+    with pytest.raises(ValueError):
+        weight.numpy()[...] = 2.0
+
+
+def test_a_user_read_only_array_stays_read_only_after_requires_grad_false():
+    array = np.ones(3, dtype=np.float32)
+    array.flags.writeable = False
+    leaf = tg.Tensor(array, requires_grad=True)
+    leaf.requires_grad_(False)
+    assert not np.shares_memory(leaf.numpy(), array) or not leaf.numpy().flags.writeable
+
+
+def test_bfloat16_is_refused_with_a_reason():
+    """`torch.autocast("cpu", dtype=torch.bfloat16)` is the CPU spelling: say why it's absent."""
+    with pytest.raises(AttributeError, match="NumPy has no bfloat16 type.*leave the dtype out"):
+        tg.bfloat16  # noqa: B018

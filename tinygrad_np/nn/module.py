@@ -32,7 +32,7 @@ import numpy as np
 from tinygrad_np.device import as_device, is_device
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn.parameter import Buffer, Parameter
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, _lock
 
 
 class IncompatibleKeys(NamedTuple):
@@ -379,8 +379,7 @@ class Module:
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
                 array = tensor._data.astype(dtype)
                 if tensor.requires_grad and tensor.grad_fn is None:  # a leaf's array stays
-                    array = array.view()  # read-only (see Tensor.requires_grad_)
-                    array.flags.writeable = False
+                    array = _lock(array)  # read-only (see Tensor.requires_grad_)
                 tensor._data = array
                 if tensor.grad is not None:
                     tensor.grad = Tensor(tensor.grad._data.astype(dtype))
