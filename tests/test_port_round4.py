@@ -90,3 +90,38 @@ def test_bfloat16_is_refused_with_a_reason():
     """`torch.autocast("cpu", dtype=torch.bfloat16)` is the CPU spelling: say why it's absent."""
     with pytest.raises(AttributeError, match="NumPy has no bfloat16 type.*leave the dtype out"):
         tg.bfloat16  # noqa: B018
+
+
+# ----------------------------------------------------------------- kl_divergence pairs
+_KL_PAIRS = [
+    ("Beta", ([2.0, 0.5], [3.0, 1.5]), ([1.0, 2.0], [1.0, 0.7])),
+    ("Gamma", ([2.0, 0.7], [0.5, 3.0]), ([3.0, 1.0], [2.0, 1.0])),
+    ("Dirichlet", ([[1.0, 2.0, 3.0], [0.5, 0.5, 4.0]],), ([[2.0, 2.0, 2.0], [1.0, 3.0, 1.0]],)),
+    ("Exponential", ([2.0, 0.3],), ([1.0, 4.0],)),
+    ("Poisson", ([2.0, 7.0],), ([1.0, 6.5],)),
+    ("LogNormal", ([0.0, 1.0], [1.0, 0.5]), ([0.5, -1.0], [2.0, 0.3])),
+]
+
+
+@pytest.mark.parametrize("name, p_args, q_args", _KL_PAIRS, ids=[p[0] for p in _KL_PAIRS])
+def test_kl_divergence_of_the_gamma_family_as_pytorch(name, p_args, q_args):
+    torch = pytest.importorskip("torch")
+    ours = getattr(tg.distributions, name)
+    theirs = getattr(torch.distributions, name)
+    p_ours = [tg.tensor(a, dtype=tg.float64, requires_grad=True) for a in p_args]
+    p_theirs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in p_args]
+    kl = tg.distributions.kl_divergence(ours(*p_ours), ours(*(tg.tensor(a, dtype=tg.float64)
+                                                              for a in q_args)))
+    expected = torch.distributions.kl_divergence(
+        theirs(*p_theirs), theirs(*(torch.tensor(a, dtype=torch.float64) for a in q_args)))
+    np.testing.assert_allclose(kl.detach().numpy(), expected.detach().numpy(), rtol=1e-9)
+    kl.sum().backward()
+    expected.sum().backward()
+    for mine, their in zip(p_ours, p_theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), their.grad.numpy(), rtol=1e-7)
+
+
+def test_kl_divergence_of_beta_without_pytorch():
+    beta = tg.distributions.Beta
+    kl = tg.distributions.kl_divergence(beta(2.0, 3.0), beta(1.0, 1.0))
+    assert kl.item() == pytest.approx(0.2349066497879999, rel=1e-6)  # PyTorch 2.x
