@@ -125,3 +125,53 @@ def test_kl_divergence_of_beta_without_pytorch():
     beta = tg.distributions.Beta
     kl = tg.distributions.kl_divergence(beta(2.0, 3.0), beta(1.0, 1.0))
     assert kl.item() == pytest.approx(0.2349066497879999, rel=1e-6)  # PyTorch 2.x
+
+
+# ----------------------------------------------------------------- more distributions
+def _distribution_values(D, torch_like):
+    t = torch_like.tensor
+    values = []
+    for dist, v in [(D.Laplace(t([0.0, 1.0]), t([1.0, 2.0])), t([0.5, -1.0])),
+                    (D.Cauchy(t([0.0, 1.0]), t([1.0, 2.0])), t([0.5, -1.0])),
+                    (D.HalfNormal(t([1.0, 2.0])), t([0.5, 1.0]))]:
+        values += dist.log_prob(v).tolist() + dist.entropy().tolist() + dist.cdf(v).tolist()
+        values += dist.mean.tolist() + dist.variance.tolist()
+        assert tuple(dist.rsample((3,)).shape) == (3, 2)
+    one_hot = D.OneHotCategorical(probs=t([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]))
+    assert tuple(one_hot.sample((4,)).shape) == (4, 2, 3)
+    assert tuple(one_hot.enumerate_support().shape) == (3, 2, 3)
+    values += one_hot.log_prob(t([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])).tolist()
+    values += one_hot.entropy().tolist()
+    mixture = D.MixtureSameFamily(D.Categorical(logits=t([[0.2, -0.3, 0.1], [0.0, 1.0, 2.0]])),
+                                  D.Normal(t([[-1.0, 0.0, 2.0], [0.5, 0.0, -0.5]]),
+                                           t([[0.5, 1.0, 0.3], [1.0, 2.0, 0.5]])))
+    assert tuple(mixture.sample((7,)).shape) == (7, 2)
+    values += mixture.log_prob(t([0.3, 1.9])).tolist() + mixture.mean.tolist()
+    values += mixture.variance.tolist() + mixture.cdf(t([0.3, 1.9])).tolist()
+    gmm = D.MixtureSameFamily(D.Categorical(t([0.2, 0.3, 0.5])),
+                              D.Independent(D.Normal(t([[0.0, 1.0], [2.0, -1.0], [1.0, 1.0]]),
+                                                     t([[1.0, 0.5], [2.0, 1.0], [0.3, 0.3]])), 1))
+    assert tuple(gmm.sample((4,)).shape) == (4, 2)
+    values += gmm.log_prob(t([[0.0, 0.0], [1.0, -1.0]])).tolist() + gmm.mean.tolist()
+    return values
+
+
+def test_laplace_cauchy_halfnormal_onehot_and_mixtures_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ours = _distribution_values(tg.distributions, tg)
+    theirs = _distribution_values(torch.distributions, torch)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_mixture_same_family_log_prob_and_gradient_without_pytorch():
+    logits = tg.tensor([0.2, -0.3, 0.1], requires_grad=True)
+    mixture = tg.distributions.MixtureSameFamily(
+        tg.distributions.Categorical(logits=logits),
+        tg.distributions.Normal(tg.tensor([-1.0, 0.0, 2.0]), tg.tensor([0.5, 1.0, 0.3])))
+    log_prob = mixture.log_prob(tg.tensor(0.3))
+    log_prob.backward()
+    assert log_prob.item() == pytest.approx(-2.2737278938293457, rel=1e-6)  # PyTorch 2.x
+    np.testing.assert_allclose(logits.grad.numpy(), [-0.2931, 0.6534, -0.3603], atol=1e-4)
+    with pytest.raises(ValueError, match="rightmost batch dim"):
+        tg.distributions.MixtureSameFamily(tg.distributions.Categorical(logits=tg.zeros(2)),
+                                           tg.distributions.Normal(tg.zeros(3), tg.ones(3)))
