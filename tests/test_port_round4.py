@@ -175,3 +175,55 @@ def test_mixture_same_family_log_prob_and_gradient_without_pytorch():
     with pytest.raises(ValueError, match="rightmost batch dim"):
         tg.distributions.MixtureSameFamily(tg.distributions.Categorical(logits=tg.zeros(2)),
                                            tg.distributions.Normal(tg.zeros(3), tg.ones(3)))
+
+
+# ----------------------------------------------------------------- optim.swa_utils
+def _swa_run(torch_like, seed=16):
+    nn, F = torch_like.nn, torch_like.nn.functional
+    swa = torch_like.optim.swa_utils
+    rng = np.random.default_rng(seed)
+    X = torch_like.tensor(rng.normal(size=(32, 5)).astype(np.float32))
+    y = (X[:, 0] - X[:, 1] > 0).long()
+    model = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    model.load_state_dict({
+        k: torch_like.tensor(rng.normal(0, 0.4, size=tuple(v.shape)).astype(np.float32))
+        if v.dtype == torch_like.float32 else v for k, v in model.state_dict().items()})
+    opt = torch_like.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    averaged = [swa.AveragedModel(model),
+                swa.AveragedModel(model, multi_avg_fn=swa.get_ema_multi_avg_fn(0.9)),
+                swa.AveragedModel(model, avg_fn=swa.get_ema_avg_fn(0.9), use_buffers=True)]
+    swa_scheduler = swa.SWALR(opt, swa_lr=0.05, anneal_epochs=3, anneal_strategy="cos")
+    rates = []
+    for _ in range(6):
+        for start in (0, 16):
+            opt.zero_grad()
+            F.cross_entropy(model(X[start:start + 16]), y[start:start + 16]).backward()
+            opt.step()
+            for average in averaged:
+                average.update_parameters(model)
+        swa_scheduler.step()
+        rates.append(opt.param_groups[0]["lr"])
+    swa.update_bn([(X[:16], y[:16]), (X[16:], y[16:])], averaged[0])
+    outputs = []
+    for average in averaged:
+        average.eval()
+        with torch_like.no_grad():
+            outputs += average(X[:3]).numpy().ravel().tolist()
+    assert sorted(averaged[0].state_dict())[-1] == "n_averaged"
+    return outputs + rates + averaged[0].module[1].running_var.tolist() + [
+        averaged[0].n_averaged.item()]
+
+
+def test_swa_utils_as_pytorch():
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(_swa_run(tg), _swa_run(torch), rtol=1e-5, atol=1e-6)
+
+
+def test_swalr_anneals_to_swa_lr_without_pytorch():
+    opt = tg.optim.SGD([tg.zeros(1, requires_grad=True)], lr=0.1)
+    scheduler = tg.optim.swa_utils.SWALR(opt, swa_lr=0.05, anneal_epochs=3)
+    rates = []
+    for _ in range(4):
+        scheduler.step()
+        rates.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(rates, [0.0875, 0.0625, 0.05, 0.05], rtol=1e-12)  # PyTorch 2.x
