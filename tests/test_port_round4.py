@@ -227,3 +227,47 @@ def test_swalr_anneals_to_swa_lr_without_pytorch():
         scheduler.step()
         rates.append(opt.param_groups[0]["lr"])
     np.testing.assert_allclose(rates, [0.0875, 0.0625, 0.05, 0.05], rtol=1e-12)  # PyTorch 2.x
+
+
+# ----------------------------------------------------------------- nn.utils.spectral_norm
+def _spectral_norm_run(torch_like):
+    nn = torch_like.nn
+    rng = np.random.default_rng(19)
+    sn = nn.utils.spectral_norm
+    model = nn.Sequential(sn(nn.Conv2d(1, 3, 3, 2, 1)), nn.LeakyReLU(0.1), nn.Flatten(),
+                          sn(nn.Linear(12, 1), n_power_iterations=2),
+                          nn.Unflatten(1, (1, 1, 1)), sn(nn.ConvTranspose2d(1, 2, 2)))
+    keys = list(model.state_dict())
+    model.load_state_dict({k: torch_like.tensor(rng.normal(0, 0.3, size=tuple(v.shape)).astype(
+        np.float32)) for k, v in model.state_dict().items()})
+    opt = torch_like.optim.SGD(model.parameters(), lr=0.1)
+    x = torch_like.tensor(rng.normal(size=(2, 1, 4, 4)).astype(np.float32))
+    values = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = model(x).square().mean()
+        loss.backward()
+        opt.step()
+        values.append(loss.item())
+    model.eval()
+    values += model(x).flatten().tolist() + model[0].weight_u.tolist()
+    values += model[5].weight_v.tolist()
+    nn.utils.remove_spectral_norm(model[0])
+    assert isinstance(model[0].weight, nn.Parameter) and not hasattr(model[0], "weight_u")
+    return keys, values
+
+
+def test_spectral_norm_as_pytorch():
+    torch = pytest.importorskip("torch")
+    (our_keys, ours), (their_keys, theirs) = _spectral_norm_run(tg), _spectral_norm_run(torch)
+    assert our_keys == their_keys  # 0.bias, 0.weight_orig, 0.weight_u, 0.weight_v, ...
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_spectral_norm_divides_by_the_largest_singular_value_without_pytorch():
+    layer = tg.nn.utils.spectral_norm(tg.nn.Linear(5, 4), n_power_iterations=30)
+    layer(tg.zeros(1, 5))
+    assert np.linalg.svd(layer.weight.detach().numpy(), compute_uv=False)[0] == pytest.approx(
+        1.0, rel=1e-4)
+    with pytest.raises(ValueError, match="n_power_iterations to be positive"):
+        tg.nn.utils.spectral_norm(tg.nn.Linear(2, 2), n_power_iterations=0)
