@@ -4,6 +4,7 @@ char-RNN, seq2seq, PINN, Transformer classifier, distillation, ...): what they f
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -271,3 +272,79 @@ def test_spectral_norm_divides_by_the_largest_singular_value_without_pytorch():
         1.0, rel=1e-4)
     with pytest.raises(ValueError, match="n_power_iterations to be positive"):
         tg.nn.utils.spectral_norm(tg.nn.Linear(2, 2), n_power_iterations=0)
+
+
+# ----------------------------------------------------------------- module backward hooks
+def _backward_hook_run(torch_like):
+    nn = torch_like.nn
+    rng = np.random.default_rng(20)
+    model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Conv2d(3, 4, 3),
+                          nn.ReLU(), nn.Flatten(), nn.Linear(16, 3))
+    model.load_state_dict({k: torch_like.tensor(rng.normal(0, 0.5, size=tuple(v.shape)).astype(
+        np.float32)) for k, v in model.state_dict().items()})
+    seen = []
+
+    def record(module, grad_input, grad_output):
+        seen.append([None if g is None else g.detach().numpy().copy() for g in grad_input])
+        seen.append([g.detach().numpy().copy() for g in grad_output])
+
+    def guided(module, grad_input, grad_output):  # guided backprop: positive gradients only
+        return (grad_input[0].clamp(min=0.0),)
+
+    def scale(module, grad_output):
+        return (grad_output[0] * 2,)
+
+    handles = [model[0].register_full_backward_hook(record),  # input without grad: None
+               model[2].register_full_backward_hook(record),
+               model[1].register_full_backward_hook(guided),
+               model[3].register_backward_hook(guided),
+               model[5].register_full_backward_pre_hook(scale),
+               model.register_full_backward_hook(record)]  # a container: several ops
+    x = torch_like.tensor(rng.normal(size=(2, 2, 4, 4)).astype(np.float32))
+    out = model(x)
+    out[:, 1].sum().backward()
+    grads = [model[0].weight.grad.numpy().copy(), model[5].bias.grad.numpy().copy()]
+    x.requires_grad_(True)
+    for handle in handles[2:]:
+        handle.remove()
+    model.zero_grad()
+    model(x).sum().backward()
+    return seen, grads + [x.grad.numpy().copy()]
+
+
+def test_module_backward_hooks_as_pytorch():
+    torch = pytest.importorskip("torch")
+    runs = []
+    for library in (tg, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            runs.append(_backward_hook_run(library))
+        assert any("no inputs require gradients" in str(w.message) for w in caught)
+    (our_seen, ours), (their_seen, theirs) = runs
+    assert len(our_seen) == len(their_seen) == 10
+    for mine, their in zip(our_seen, their_seen):
+        assert [m is None for m in mine] == [t is None for t in their]
+        for m, t in zip(mine, their):
+            if t is not None:
+                np.testing.assert_allclose(m, t, rtol=1e-5, atol=1e-6)
+    for m, t in zip(ours, theirs):
+        np.testing.assert_allclose(m, t, rtol=1e-5, atol=1e-6)
+
+
+def test_a_backward_hook_replacing_one_of_several_early_gradients_raises():
+    class Add(tg.nn.Module):
+        def forward(self, a, b):
+            return a * 2 + b * 3
+
+    module = Add()
+    module.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0, gi[1] * 0))
+    a, b = tg.ones(2, requires_grad=True), tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="replaces only the last input"):
+        module(a, b).sum().backward()
+    calls = []
+    module = Add()
+    module.register_full_backward_hook(lambda m, gi, go: calls.append((gi, go)))
+    module(a, b).sum().backward()
+    (grad_input, grad_output), = calls
+    assert [g.tolist() for g in grad_input] == [[2.0, 2.0], [3.0, 3.0]]
+    assert grad_output[0].tolist() == [1.0, 1.0]
