@@ -348,3 +348,26 @@ def test_a_backward_hook_replacing_one_of_several_early_gradients_raises():
     (grad_input, grad_output), = calls
     assert [g.tolist() for g in grad_input] == [[2.0, 2.0], [3.0, 3.0]]
     assert grad_output[0].tolist() == [1.0, 1.0]
+
+
+# ----------------------------------------------------------------- parametrizations
+def test_parametrizations_spectral_norm_keys_and_values_as_pytorch():
+    torch = pytest.importorskip("torch")
+    runs = []
+    for library in (tg, torch):
+        nn = library.nn
+        spectral_norm = nn.utils.parametrizations.spectral_norm
+        rng = np.random.default_rng(21)
+        model = nn.Sequential(spectral_norm(nn.Conv2d(1, 3, 3)), nn.ReLU(), nn.Flatten(),
+                              spectral_norm(nn.Linear(12, 2), n_power_iterations=2))
+        keys = list(model.state_dict())  # ...parametrizations.weight.0._u (not .chain.0._u)
+        model.load_state_dict({k: library.tensor(rng.normal(0, 0.3, size=tuple(v.shape)).astype(
+            np.float32)) for k, v in model.state_dict().items()})
+        x = library.tensor(rng.normal(size=(2, 1, 4, 4)).astype(np.float32))
+        model(x).square().mean().backward()
+        model.eval()
+        values = (model(x).detach().flatten().tolist() + model[3].parametrizations.weight[0]._u
+                  .tolist() + model[0].parametrizations.weight.original.grad.flatten().tolist())
+        runs.append((keys, values))
+    assert runs[0][0] == runs[1][0]
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-5, atol=1e-6)
