@@ -8,6 +8,7 @@ losses must agree to float32 precision.
 
 from __future__ import annotations
 
+import importlib
 import runpy
 import sys
 from pathlib import Path
@@ -28,6 +29,9 @@ SUBSTITUTES = {
     "torch.autograd": "tinygrad_np.autograd",
     "torch.utils": "tinygrad_np.utils",
     "torch.utils.data": "tinygrad_np.utils.data",
+    "torch.utils.checkpoint": "tinygrad_np.utils.checkpoint",
+    "torch.distributions": "tinygrad_np.distributions",
+    "torch.testing": "tinygrad_np.testing",
 }
 
 
@@ -35,7 +39,7 @@ def run_as_tinygrad_np(path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     """Run the script with every `torch` import resolving to tinygrad_np."""
     with monkeypatch.context() as patch:
         for name, replacement in SUBSTITUTES.items():
-            patch.setitem(sys.modules, name, sys.modules[replacement])
+            patch.setitem(sys.modules, name, importlib.import_module(replacement))
         return runpy.run_path(str(path))
 
 

@@ -235,7 +235,7 @@ def test_assert_close_none_strings_and_negative_tolerances():
     tg.testing.assert_close(None, None)
     with pytest.raises(AssertionError, match="None mismatch"):
         tg.testing.assert_close(None, 1.0)
-    with pytest.raises(TypeError, match="no comparison"):
+    with pytest.raises(TypeError, match="(?i)no comparison"):
         tg.testing.assert_close("a", "a")
     with pytest.raises(ValueError, match="rtol and atol"):
         tg.testing.assert_close(tg.tensor([1.0]), tg.tensor([1.0]), rtol=-1.0, atol=0.0)

@@ -515,4 +515,13 @@ def __getattr__(name: str) -> object:
         import importlib  # noqa: PLC0415
 
         return importlib.import_module("tinygrad_np.testing")
+    if name in _NO_NUMPY_DTYPE:
+        raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}: NumPy has no "
+                             f"{name} type, so tinygrad_np has no {name} tensors; "
+                             f"torch.autocast(dtype=...) changes no dtype here, so leave the "
+                             f"dtype out (or use float16 / float32)")
     raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")
+
+
+# PyTorch dtypes with no NumPy counterpart (named in the AttributeError above)
+_NO_NUMPY_DTYPE = ("bfloat16", "float8_e4m3fn", "float8_e5m2", "chalf", "complex32")

@@ -290,6 +290,22 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     return result
 
 
+# The read-only views the engine made of writable arrays to lock a leaf that requires grad
+# (id -> view): requires_grad_(False) unlocks these, and only these (not a user's read-only
+# array, nor `Tensor(w)` of a leaf w, whose memory stays w's).
+_locked_views: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def _lock(array: np.ndarray) -> np.ndarray:
+    """A read-only view of a leaf's array (see requires_grad_), remembered when the engine's
+    lock is the only thing keeping it from being written."""
+    view = array.view()
+    view.flags.writeable = False
+    if array.flags.writeable:
+        _locked_views[id(view)] = view
+    return view
+
+
 def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
     """The tensor's array made writable for an in-place op, and whether it was locked.
 
@@ -788,8 +804,13 @@ class Tensor:
         if requires_grad and not self.requires_grad and self.grad_fn is None:
             # A leaf's values may be saved by any graph: writes go through the in-place
             # methods (which bump the version), not into the array.
-            self._data = self._data.view()
-            self._data.flags.writeable = False
+            self._data = _lock(self._data)
+        elif not requires_grad and self._requires_grad and (
+                _locked_views.get(id(self._data)) is self._data):
+            # a frozen parameter is an ordinary tensor again: `p.data.mul_(d)` (an EMA copy),
+            # `p.numpy()[...] = v` write into it, as in PyTorch
+            self._data.flags.writeable = True
+            del _locked_views[id(self._data)]
         self._requires_grad = requires_grad
         return self
 
@@ -846,8 +867,7 @@ class Tensor:
         if counter is not None:  # graphs that saved the old values refuse them
             counter[0] += 1
         if self._requires_grad and self.grad_fn is None:  # a leaf's array is read-only (see
-            array = array.view()  # requires_grad_)
-            array.flags.writeable = False
+            array = _lock(array)  # requires_grad_)
         self._data = array
         if counter is not None and value._counter is counter:
             return  # the same memory (`p.data -= x`, `p.data = p.data`): the same counter
@@ -933,8 +953,7 @@ class Tensor:
         for name, value in slots.items():
             object.__setattr__(self, name, value)
         if self._requires_grad and self.grad_fn is None and self._data.flags.writeable:
-            self._data = self._data.view()
-            self._data.flags.writeable = False
+            self._data = _lock(self._data)
 
     @property
     def retains_grad(self) -> bool:

@@ -272,11 +272,10 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
             except AssertionError as error:
                 raise _located(error, key, msg) from None
         return
-    if isinstance(expected, (list, tuple)) and any(isinstance(item, (Tensor, np.ndarray, list,
-                                                                     tuple, dict))
-                                                   for item in expected):
-        if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
-            raise AssertionError(msg or "assert_close: the sequences' lengths differ")
+    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        if len(actual) != len(expected):
+            raise AssertionError(msg or f"The length of the sequences mismatch: {len(actual)} "
+                                        f"!= {len(expected)}")
         for index, (mine, theirs) in enumerate(zip(actual, expected)):
             try:
                 assert_close(mine, theirs, rtol=rtol, atol=atol, equal_nan=equal_nan,
@@ -288,6 +287,13 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
         if actual is None and expected is None:
             return
         raise AssertionError(msg or f"None mismatch: {actual} is not {expected}")
+    kinds = (_leaf_kind(actual), _leaf_kind(expected))
+    if kinds[0] != kinds[1] or kinds[0] is None:  # PyTorch pairs a tensor only with a tensor
+        raise TypeError(f"No comparison pair was able to handle inputs of type "
+                        f"{type(actual)} and {type(expected)}.")
+    if kinds[0] == "number":
+        _assert_close_numbers(actual, expected, rtol, atol, equal_nan, check_dtype, msg)
+        return
     a = np.asarray(actual._data if isinstance(actual, Tensor) else actual)
     e = np.asarray(expected._data if isinstance(expected, Tensor) else expected)
     if a.dtype.kind not in "biufc" or e.dtype.kind not in "biufc":
@@ -309,6 +315,11 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
     if close.all():
         return
     bad = ~close
+    if a.dtype.kind in "fc" and e.dtype.kind in "fc":  # the message in the tensors' precision
+        common = np.result_type(a, e)
+        with np.errstate(all="ignore"):
+            difference = np.abs(a.astype(common) - e.astype(common))
+            relative = difference / np.abs(e.astype(common))
     # the worst mismatch: a NaN difference counts as the largest
     ranked = np.where(bad, np.where(np.isnan(difference), np.inf, difference), -np.inf)
     worst = np.unravel_index(int(np.argmax(ranked)), a.shape) if a.ndim else ()
@@ -320,6 +331,42 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
         f"{difference[worst]} at index {tuple(map(int, worst))} (up to {atol} allowed)\n"
         f"Greatest relative difference: {relative[worst_relative]} at index "
         f"{tuple(map(int, worst_relative))} (up to {rtol} allowed)"))
+
+
+def _leaf_kind(value: Any) -> str | None:
+    """What assert_close compares a leaf as: PyTorch pairs tensors with tensors, arrays with
+    arrays and numbers (Python's or NumPy's scalars) with numbers, nothing else."""
+    if isinstance(value, Tensor):
+        return "tensor"
+    if isinstance(value, np.ndarray):
+        return "array"
+    if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
+        return "number"
+    return None
+
+
+def _assert_close_numbers(actual: Any, expected: Any, rtol: float | None, atol: float | None,
+                          equal_nan: bool, check_dtype: bool, msg: str | None) -> None:
+    """assert_close of two Python numbers: their types must agree (int is not float), then
+    the float64 tolerances unless given."""
+    python = {bool: bool, int: int, float: float, complex: complex}
+    kinds = [python.get(type(v), type(v)) for v in (actual, expected)]
+    if check_dtype and kinds[0] is not kinds[1] and all(k in python for k in kinds):
+        raise AssertionError(msg or f"The (d)types do not match: {kinds[0]} != {kinds[1]}.")
+    if rtol is None:
+        rtol, atol = (1e-7, 1e-7) if any(k in (float, complex) or np.issubdtype(k, np.inexact)
+                                        for k in kinds) else (0.0, 0.0)
+    a, e = complex(actual), complex(expected)
+    nan = a != a or e != e
+    if (nan and equal_nan and (a != a) == (e != e)) or (
+            not nan and abs(a - e) <= atol + rtol * abs(e)):
+        return
+    difference = abs(a - e)
+    relative = difference / abs(e) if e else float("inf") if difference else 0.0
+    raise AssertionError(msg or (
+        f"Scalars are not close!\n\nExpected {expected} but got {actual}.\nAbsolute difference: "
+        f"{difference} (up to {atol} allowed)\nRelative difference: {relative} (up to {rtol} "
+        f"allowed)"))
 
 
 def _located(error: AssertionError, key: Any, msg: Any) -> AssertionError:

@@ -1,6 +1,6 @@
 """PyTorch's `torch.distributions` on tinygrad_np: Normal, Uniform, Bernoulli, Categorical,
-MultivariateNormal, Independent, Exponential, Gamma, Beta, Dirichlet, Poisson, LogNormal and
-kl_divergence.
+MultivariateNormal, Independent, Exponential, Gamma, Beta, Dirichlet, Poisson, LogNormal,
+Laplace, Cauchy, HalfNormal, OneHotCategorical, MixtureSameFamily and kl_divergence.
 
     m = Categorical(probs)            # REINFORCE
     action = m.sample()
@@ -31,7 +31,15 @@ from tinygrad_np.distributions.gamma_family import (
     Poisson,
 )
 from tinygrad_np.distributions.kl import kl_divergence, register_kl
+from tinygrad_np.distributions.mixture import (
+    Cauchy,
+    HalfNormal,
+    Laplace,
+    MixtureSameFamily,
+    OneHotCategorical,
+)
 
-__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential",
-           "Gamma", "Independent", "LogNormal", "MultivariateNormal", "Normal", "Poisson",
+__all__ = ["Bernoulli", "Beta", "Categorical", "Cauchy", "Dirichlet", "Distribution",
+           "Exponential", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
+           "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
            "Uniform", "constraints", "kl", "kl_divergence", "register_kl"]

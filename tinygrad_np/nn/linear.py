@@ -14,7 +14,7 @@ from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter, UninitializedParameter
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, _lock
 
 
 class Linear(Module):
@@ -90,5 +90,4 @@ class LazyLinear(Linear):
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False  # a leaf that requires grad holds a read-only array
-    return array
+    return _lock(array)  # a leaf that requires grad holds a read-only array

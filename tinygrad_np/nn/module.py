@@ -31,8 +31,9 @@ import numpy as np
 
 from tinygrad_np.device import as_device, is_device
 from tinygrad_np.function import no_grad
+from tinygrad_np.nn import backward_hooks
 from tinygrad_np.nn.parameter import Buffer, Parameter
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, _lock
 
 
 class IncompatibleKeys(NamedTuple):
@@ -99,13 +100,16 @@ class Module:
                     args, kwargs = changed
                 else:
                     args = changed if isinstance(changed, tuple) else (changed,)
+        call = None
+        if hooks.get("backward") or hooks.get("backward_pre"):  # see nn/backward_hooks.py
+            args, call = backward_hooks.wrap_inputs(self, hooks, args)
         output = self.forward(*args, **kwargs)
         for hook, with_kwargs in list(hooks["post"].values()):
             changed = (hook(self, args, kwargs, output) if with_kwargs
                        else hook(self, args, output))
             if changed is not None:
                 output = changed
-        return output
+        return backward_hooks.watch_outputs(call, output) if call is not None else output
 
     # ----------------------------------------------------------------- forward hooks
     def _add_hook(self, kind: str, hook: Any, prepend: bool, with_kwargs: bool) -> RemovableHandle:
@@ -113,6 +117,7 @@ class Module:
             raise TypeError(f"register_forward_{'pre_' if kind == 'pre' else ''}hook: expected "
                             f"a callable, got {type(hook).__name__}")
         hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
+        hooks.setdefault(kind, {})
         handle = RemovableHandle(hooks[kind])
         hooks[kind][handle.id] = (hook, with_kwargs)
         if prepend:  # reordered in place: other handles hold this dict
@@ -136,6 +141,40 @@ class Module:
         `remove()` unregisters it. (`always_call` is accepted: a failing forward raises here
         before any hook, as it does in PyTorch without it.)"""
         return self._add_hook("post", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook: Any, prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` when backward has the gradients with
+        respect to this call's positional tensor inputs (None where an input needs none) and
+        outputs; a tuple it returns replaces grad_input (see nn/backward_hooks.py). Returns
+        a handle whose `remove()` unregisters it."""
+        return self._add_backward_hook("backward", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Any, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Call `hook(module, grad_output)` when backward has the gradients with respect to
+        this call's outputs; a tuple it returns replaces them."""
+        return self._add_backward_hook("backward_pre", hook, prepend)
+
+    def register_backward_hook(self, hook: Any) -> RemovableHandle:
+        """PyTorch's deprecated spelling: here the same as register_full_backward_hook
+        (PyTorch's old hook saw only the last op of forward; for one-op modules, such as
+        the ReLU and Conv2d of Grad-CAM code, the two agree)."""
+        return self._add_backward_hook("backward", hook, False)
+
+    def _add_backward_hook(self, kind: str, hook: Any, prepend: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"register_full_{kind}_hook: expected a callable, got "
+                            f"{type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
+        table = hooks.setdefault(kind, {})
+        handle = RemovableHandle(table)
+        table[handle.id] = hook
+        if prepend:
+            rest = [(key, value) for key, value in table.items() if key != handle.id]
+            table.clear()
+            table.update([(handle.id, hook), *rest])
+        return handle
 
     # ----------------------------------------------------------------- the tree walk
     def _direct_members(self) -> Iterator[tuple[str, Module | Parameter]]:
@@ -379,8 +418,7 @@ class Module:
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
                 array = tensor._data.astype(dtype)
                 if tensor.requires_grad and tensor.grad_fn is None:  # a leaf's array stays
-                    array = array.view()  # read-only (see Tensor.requires_grad_)
-                    array.flags.writeable = False
+                    array = _lock(array)  # read-only (see Tensor.requires_grad_)
                 tensor._data = array
                 if tensor.grad is not None:
                     tensor.grad = Tensor(tensor.grad._data.astype(dtype))

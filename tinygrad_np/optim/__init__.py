@@ -1,9 +1,10 @@
 """Optimizers: `import tinygrad_np.optim as optim`; `optim.SGD(model.parameters(), lr=0.1)`.
 
-Learning-rate schedules are in `tinygrad_np.optim.lr_scheduler`, as in PyTorch.
+Learning-rate schedules are in `tinygrad_np.optim.lr_scheduler`, weight averaging (SWA, EMA)
+in `tinygrad_np.optim.swa_utils`, as in PyTorch.
 """
 
-from tinygrad_np.optim import lr_scheduler
+from tinygrad_np.optim import lr_scheduler, swa_utils
 from tinygrad_np.optim.adadelta import Adadelta
 from tinygrad_np.optim.adagrad import Adagrad
 from tinygrad_np.optim.adam import Adam, AdamW
@@ -17,4 +18,4 @@ from tinygrad_np.optim.rprop import Rprop
 from tinygrad_np.optim.sgd import SGD
 
 __all__ = ["ASGD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam",
-           "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]
+           "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler", "swa_utils"]

@@ -130,6 +130,10 @@ from tinygrad_np.nn.utils import (  # noqa: E402, F401
     parametrize,
     rnn,  # noqa: E402, F401  (nn.utils.rnn.pad_sequence)
 )
+from tinygrad_np.nn.utils.spectral_norm_hook import (  # noqa: E402
+    remove_spectral_norm,
+    spectral_norm,
+)
 from tinygrad_np.nn.utils.weight_norm_hook import remove_weight_norm, weight_norm  # noqa: E402
 
-__all__ += ["remove_weight_norm", "weight_norm"]
+__all__ += ["remove_spectral_norm", "remove_weight_norm", "spectral_norm", "weight_norm"]

@@ -1,9 +1,13 @@
 """PyTorch's `torch.nn.utils.parametrizations.weight_norm` (and, in `weight_norm_hook`, the
-older `torch.nn.utils.weight_norm`): weight = g * v / ||v||, the norm over every dim but `dim`.
+older `torch.nn.utils.weight_norm`): weight = g * v / ||v||, the norm over every dim but `dim`;
+and `spectral_norm`: weight / sigma, sigma its largest singular value by power iteration.
 """
 
 from __future__ import annotations
 
+from tinygrad_np.factories import randn
+from tinygrad_np.function import no_grad
+from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.utils.parametrize import register_parametrization
 from tinygrad_np.tensor import Tensor
@@ -40,4 +44,65 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     return register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
 
 
-__all__ = ["weight_norm"]
+class _SpectralNorm(Module):
+    """weight / sigma; the buffers `_u` and `_v` hold the power iteration's singular vectors
+    (15 steps at creation, `n_power_iterations` per call in training, none in eval)."""
+
+    def __init__(self, weight: Tensor, n_power_iterations: int = 1, dim: int = 0,
+                 eps: float = 1e-12) -> None:
+        super().__init__()
+        if n_power_iterations <= 0:
+            raise ValueError(f"Expected n_power_iterations to be positive, but got "
+                             f"n_power_iterations={n_power_iterations}")
+        self.dim = dim if dim >= 0 else dim + weight.ndim
+        self.eps, self.n_power_iterations = eps, n_power_iterations
+        if weight.ndim > 1:
+            matrix = self._reshape_weight_to_matrix(weight.detach())
+            rows, columns = matrix.shape
+            with no_grad():
+                self.register_buffer("_u", F.normalize(randn(rows, dtype=weight.dtype), dim=0,
+                                                       eps=eps))
+                self.register_buffer("_v", F.normalize(randn(columns, dtype=weight.dtype),
+                                                       dim=0, eps=eps))
+            self._power_method(matrix, 15)
+
+    def _reshape_weight_to_matrix(self, weight: Tensor) -> Tensor:
+        if self.dim != 0:
+            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
+        return weight.flatten(1)
+
+    def _power_method(self, matrix: Tensor, iterations: int) -> None:
+        with no_grad():
+            fixed = matrix.detach()
+            for _ in range(iterations):
+                self._u.copy_(F.normalize(fixed @ self._v, dim=0, eps=self.eps))
+                self._v.copy_(F.normalize(fixed.t() @ self._u, dim=0, eps=self.eps))
+
+    def forward(self, weight: Tensor) -> Tensor:
+        if weight.ndim == 1:
+            return F.normalize(weight, dim=0, eps=self.eps)
+        matrix = self._reshape_weight_to_matrix(weight)
+        if self.training:
+            self._power_method(matrix, self.n_power_iterations)
+        u, v = self._u.clone(), self._v.clone()
+        return weight / u.dot(matrix @ v)
+
+    def right_inverse(self, value: Tensor) -> Tensor:
+        return value
+
+
+def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
+                  eps: float = 1e-12, dim: int | None = None) -> Module:
+    """Reparameterise `module.<name>` as weight / sigma (its largest singular value): the
+    learnable tensor becomes `module.parametrizations.<name>.original`, the singular vectors
+    the buffers `...<name>.0._u` and `._v`; `dim` defaults to 1 for ConvTranspose layers."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if dim is None:
+        dim = 1 if type(module).__name__.startswith("ConvTranspose") else 0
+    return register_parametrization(module, name,
+                                    _SpectralNorm(weight, n_power_iterations, dim, eps))
+
+
+__all__ = ["spectral_norm", "weight_norm"]

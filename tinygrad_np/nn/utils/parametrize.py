@@ -9,6 +9,8 @@ module's class is swapped for a subclass holding the attribute as a property.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn.container import ModuleDict
 from tinygrad_np.nn.module import Module
@@ -21,7 +23,8 @@ class ParametrizationList(Module):
 
     def __init__(self, modules: list[Module], original: Tensor) -> None:
         super().__init__()
-        self.chain = modules
+        for module in modules:  # children "0", "1", ...: PyTorch's state-dict keys
+            self.append(module)
         right_inverse = getattr(modules[0], "right_inverse", None)
         with no_grad():
             start = right_inverse(original) if right_inverse is not None else original
@@ -36,6 +39,27 @@ class ParametrizationList(Module):
                 self.original = start if start is original else Parameter(start.detach().clone())
             else:
                 self.register_buffer("original", start.detach().clone())
+
+    @property
+    def chain(self) -> list[Module]:
+        """The parametrizations, in the order they apply."""
+        return [vars(self)[str(i)] for i in range(len(self))]
+
+    def append(self, module: Module) -> None:
+        """Apply `module` after the others."""
+        setattr(self, str(len(self)), module)
+
+    def __len__(self) -> int:
+        count = 0
+        while str(count) in vars(self):
+            count += 1
+        return count
+
+    def __getitem__(self, index: int) -> Module:
+        return self.chain[index]
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.chain)
 
     def forward(self) -> Tensor:
         if self.is_tensor:

@@ -1,0 +1,283 @@
+"""Laplace, Cauchy, HalfNormal, OneHotCategorical and MixtureSameFamily (the mixture density
+network's output), as in `torch.distributions`: log_prob, entropy and rsample are Tensor-op
+compositions, so their gradients are the engine's."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinygrad_np.distributions import constraints
+from tinygrad_np.distributions.distribution import (
+    Distribution,
+    ShapeLike,
+    as_size,
+    broadcast_all,
+    standard_normal,
+    standard_uniform,
+)
+from tinygrad_np.distributions.families import Categorical, Normal
+from tinygrad_np.nn import functional as F
+from tinygrad_np.tensor import Tensor
+from tinygrad_np.typeinfo import finfo
+
+
+class Laplace(Distribution):
+    """p(x) = exp(-|x - loc| / scale) / (2 scale)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc: Tensor | float, scale: Tensor | float,
+                 validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        return 2 * self.scale**2
+
+    @property
+    def stddev(self) -> Tensor:
+        return math.sqrt(2) * self.scale
+
+    def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        """loc - scale sign(u) log(1 - |u|) with u ~ U(-1, 1)."""
+        eps = finfo(self.loc.dtype).eps
+        u = standard_uniform(self._extended_shape(sample_shape), self.loc.dtype) * 2 - 1
+        u = u.clamp(-1 + eps, 1 - eps)
+        return self.loc - self.scale * u.sign() * (1 - u.abs()).log()
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        return -(2 * self.scale).log() - (value - self.loc).abs() / self.scale
+
+    def entropy(self) -> Tensor:
+        return 1 + (2 * self.scale).log()
+
+    def cdf(self, value: Tensor) -> Tensor:
+        value = self._value(value, "cdf")
+        z = (value - self.loc) / self.scale
+        return 0.5 - 0.5 * z.sign() * (-z.abs()).expm1()
+
+
+class Cauchy(Distribution):
+    """p(x) = 1 / (pi scale (1 + ((x - loc) / scale)^2)); no mean or variance."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc: Tensor | float, scale: Tensor | float,
+                 validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.loc.dtype))
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        return Tensor(np.full(self.batch_shape, np.inf, dtype=self.loc.dtype))
+
+    def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        u = standard_uniform(self._extended_shape(sample_shape), self.loc.dtype)
+        return self.loc + self.scale * (math.pi * (u - 0.5)).tan()
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        return -math.log(math.pi) - self.scale.log() - (((value - self.loc) / self.scale) ** 2
+                                                        ).log1p()
+
+    def entropy(self) -> Tensor:
+        return math.log(4 * math.pi) + self.scale.log()
+
+    def cdf(self, value: Tensor) -> Tensor:
+        value = self._value(value, "cdf")
+        return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
+
+
+class HalfNormal(Distribution):
+    """|X| with X ~ N(0, scale^2)."""
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, scale: Tensor | float, validate_args: bool | None = None) -> None:
+        (self.scale,) = broadcast_all(scale)
+        super().__init__(self.scale.shape, (), validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.scale**2 * (1 - 2 / math.pi)
+
+    def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        return (standard_normal(self._extended_shape(sample_shape), self.scale.dtype)
+                * self.scale).abs()
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        log_prob = Normal(0.0, self.scale).log_prob(value) + math.log(2)
+        return log_prob.masked_fill(value < 0, -math.inf)
+
+    def entropy(self) -> Tensor:
+        return 0.5 * math.log(math.pi / 2) + self.scale.log() + 0.5
+
+    def cdf(self, value: Tensor) -> Tensor:
+        value = self._value(value, "cdf")
+        return (value / (self.scale * math.sqrt(2))).erf()
+
+
+class OneHotCategorical(Distribution):
+    """Categorical's draws as one-hot vectors (the last dim is the event)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.simplex  # (PyTorch: one_hot; a one-hot vector is on the simplex)
+    has_enumerate_support = True
+
+    def __init__(self, probs: Tensor | None = None, logits: Tensor | None = None,
+                 validate_args: bool | None = None) -> None:
+        self._categorical = Categorical(probs, logits)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args)
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs
+
+    @property
+    def variance(self) -> Tensor:
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        indices = self._categorical.sample(sample_shape)
+        return F.one_hot(indices, self.event_shape[0]).to(self.probs.dtype)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        return self._categorical.log_prob(value.argmax(-1))
+
+    def entropy(self) -> Tensor:
+        return self._categorical.entropy()
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        k = self.event_shape[0]
+        values = Tensor(np.eye(k, dtype=self.probs.dtype).reshape(
+            (k,) + (1,) * len(self.batch_shape) + (k,)))
+        return values.expand((k, *self.batch_shape, k)) if expand else values
+
+
+class MixtureSameFamily(Distribution):
+    """A mixture whose components are one distribution's rightmost batch dim, weighted by a
+    Categorical: log p(x) = logsumexp_k(log w_k + log p_k(x))."""
+
+    arg_constraints: dict = {}
+    has_rsample = False
+
+    def __init__(self, mixture_distribution: Categorical, component_distribution: Distribution,
+                 validate_args: bool | None = None) -> None:
+        if not isinstance(mixture_distribution, Categorical):
+            raise ValueError("MixtureSameFamily: the mixture distribution needs to be an "
+                             "instance of torch.distributions.Categorical")
+        if not isinstance(component_distribution, Distribution):
+            raise ValueError("MixtureSameFamily: the component distribution needs to be an "
+                             "instance of torch.distributions.Distribution")
+        self._mixture_distribution = mixture_distribution
+        self._component_distribution = component_distribution
+        components = tuple(component_distribution.batch_shape)
+        k = mixture_distribution._num_events
+        if not components or components[-1] != k:
+            raise ValueError(f"MixtureSameFamily: the mixture distribution's last dim ({k}) "
+                             f"must be the component distribution's rightmost batch dim "
+                             f"(batch shape {components})")
+        batch = components[:-1]
+        mixture_batch = tuple(mixture_distribution.batch_shape)
+        if mixture_batch and mixture_batch != batch[len(batch) - len(mixture_batch):]:
+            raise ValueError(f"MixtureSameFamily: mixture batch shape {mixture_batch} does not "
+                             f"match component batch shape {batch}")
+        self._event_ndims = len(component_distribution.event_shape)
+        super().__init__(batch, component_distribution.event_shape, validate_args)
+
+    @property
+    def mixture_distribution(self) -> Categorical:
+        return self._mixture_distribution
+
+    @property
+    def component_distribution(self) -> Distribution:
+        return self._component_distribution
+
+    def _pad_weights(self, probs: Tensor) -> Tensor:
+        return probs.reshape((*probs.shape, *(1,) * self._event_ndims))
+
+    @property
+    def mean(self) -> Tensor:
+        weights = self._pad_weights(self.mixture_distribution.probs)
+        return (weights * self.component_distribution.mean).sum(-1 - self._event_ndims)
+
+    @property
+    def variance(self) -> Tensor:
+        weights = self._pad_weights(self.mixture_distribution.probs)
+        dim = -1 - self._event_ndims
+        mean = self.component_distribution.mean
+        mixture_mean = (weights * mean).sum(dim, keepdim=True)
+        return (weights * (self.component_distribution.variance + (mean - mixture_mean) ** 2)
+                ).sum(dim)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        # the component dim goes in front of the event dims
+        value = value.unsqueeze(-1 - self._event_ndims)
+        log_components = self.component_distribution.log_prob(value)
+        log_weights = self.mixture_distribution.logits
+        return (log_components + log_weights).logsumexp(-1)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        value = self._value(value, "cdf").unsqueeze(-1 - self._event_ndims)
+        return (self.component_distribution.cdf(value) * self.mixture_distribution.probs).sum(-1)
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        """A component index per draw, then that component's draw (no gradient)."""
+        shape = tuple(as_size(sample_shape))
+        indices = self.mixture_distribution.sample(shape)  # (*shape, *mixture batch)
+        draws = self.component_distribution.sample(shape)  # (*shape, *batch, k, *event)
+        axis = len(shape) + len(self.batch_shape)  # the component axis of the draws
+        mixture_batch = tuple(indices.shape[len(shape):])
+        index = indices.reshape((*shape, *(1,) * (len(self.batch_shape) - len(mixture_batch)),
+                                 *mixture_batch, 1, *(1,) * self._event_ndims))
+        index = index.expand((*draws.shape[:axis], 1, *draws.shape[axis + 1:]))
+        return draws.gather(axis, index).squeeze(axis)
+
+    def __repr__(self) -> str:
+        return (f"MixtureSameFamily(\n  {self.mixture_distribution},\n  "
+                f"{self.component_distribution})")
+
+
+__all__ = ["Cauchy", "HalfNormal", "Laplace", "MixtureSameFamily", "OneHotCategorical"]

@@ -1,0 +1,130 @@
+"""Module backward hooks, as PyTorch's `register_full_backward_hook(hook)`:
+`hook(module, grad_input, grad_output)` runs when backward has computed the gradients with
+respect to the module's positional tensor inputs (grad_input, None for an input that needs
+none) given those of its outputs (grad_output); a tuple it returns replaces grad_input.
+`register_full_backward_pre_hook(hook)`: `hook(module, grad_output)` runs when the outputs'
+gradients are known, and a tuple it returns replaces them. (Grad-CAM keeps grad_output[0].)
+
+Built on tensor hooks, as PyTorch builds them on identity functions: each input that requires
+grad enters forward as a clone, whose gradient is exactly the one through this call; each
+output leaves as an identity view, whose gradient a hook catches. A replacement gradient for
+a module with several inputs (or outputs) can only reach the last one computed: that case
+raises instead.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from tinygrad_np.function import is_grad_enabled
+from tinygrad_np.tensor import Tensor
+
+
+class _Call:
+    """The gradients of one forward call, gathered as backward reaches them."""
+
+    def __init__(self, module: Any, hooks: dict, inputs: list[Tensor | None]) -> None:
+        self.module, self.hooks = module, hooks
+        self.grad_inputs: list[Any] = [None] * len(inputs)
+        self.waiting_inputs = sum(x is not None for x in inputs)
+        self.grad_outputs: list[Any] = []
+        self.waiting_outputs = 0
+
+    def input_hook(self, position: int) -> Any:
+        def hook(grad: Tensor) -> Tensor | None:
+            self.grad_inputs[position] = grad
+            self.waiting_inputs -= 1
+            if self.waiting_inputs:
+                return None
+            replaced = self._run_full_hooks()
+            if replaced is None:
+                return None
+            others = [i for i, g in enumerate(self.grad_inputs) if g is not None and i != position]
+            if others and any(replaced[i] is not self.grad_inputs[i] for i in others):
+                raise RuntimeError(
+                    f"backward hook of {type(self.module).__name__}: a replacement grad_input "
+                    f"for input(s) {others} comes after backward used them (tinygrad_np "
+                    "replaces only the last input's gradient)")
+            return replaced[position]
+        return hook
+
+    def output_hook(self, position: int) -> Any:
+        def hook(grad: Tensor) -> Tensor | None:
+            self.grad_outputs[position] = grad
+            self.waiting_outputs -= 1
+            if self.waiting_outputs:
+                return None
+            result = None
+            for pre_hook in list(self.hooks.get("backward_pre", {}).values()):
+                changed = pre_hook(self.module, tuple(self.grad_outputs))
+                if changed is not None:
+                    changed = tuple(changed) if isinstance(changed, (tuple, list)) else (changed,)
+                    if len(self.grad_outputs) > 1 and any(
+                            new is not old for i, (new, old) in enumerate(
+                                zip(changed, self.grad_outputs)) if i != position):
+                        raise RuntimeError(
+                            f"backward pre-hook of {type(self.module).__name__}: tinygrad_np "
+                            "replaces only the last output's gradient")
+                    self.grad_outputs = list(changed)
+                    result = changed[position]
+            if not self.waiting_inputs and not any(g is not None for g in self.grad_inputs):
+                if self.hooks.get("backward"):  # no input needs a gradient: all None
+                    warnings.warn("Full backward hook is firing when gradients are computed "
+                                  "with respect to module outputs since no inputs require "
+                                  "gradients.", UserWarning, stacklevel=2)
+                self._run_full_hooks()
+            return result
+        return hook
+
+    def _run_full_hooks(self) -> tuple | None:
+        replaced = None
+        for hook in list(self.hooks.get("backward", {}).values()):
+            grad_input = tuple(self.grad_inputs) if replaced is None else replaced
+            changed = hook(self.module, grad_input, tuple(self.grad_outputs))
+            if changed is not None:
+                replaced = tuple(changed) if isinstance(changed, (tuple, list)) else (changed,)
+                if len(replaced) != len(self.grad_inputs):
+                    raise RuntimeError(
+                        f"backward hook of {type(self.module).__name__} returned "
+                        f"{len(replaced)} gradients for {len(self.grad_inputs)} inputs")
+        return replaced
+
+
+def wrap_inputs(module: Any, hooks: dict, args: tuple) -> tuple[tuple, _Call | None]:
+    """The arguments forward gets (inputs that need a gradient cloned, with hooks)."""
+    if not is_grad_enabled():
+        return args, None
+    tensors = [arg for arg in args if isinstance(arg, Tensor)]
+    clones = [t.clone() if t.requires_grad else None for t in tensors]
+    call = _Call(module, hooks, clones)
+    for position, clone in enumerate(clones):
+        if clone is not None:
+            clone.register_hook(call.input_hook(position))
+    replacements = iter(clones)
+    new_args = []
+    for arg in args:
+        clone = next(replacements) if isinstance(arg, Tensor) else None
+        new_args.append(arg if clone is None else clone)
+    return tuple(new_args), call
+
+
+def watch_outputs(call: _Call | None, output: Any) -> Any:
+    """Hook the outputs' gradients; returns the output, each tensor as an identity view of
+    its own (so a container's hooks and its last layer's see different gradients)."""
+    if call is None:
+        return output
+    single = isinstance(output, Tensor)
+    items = [output] if single else list(output) if isinstance(output, (tuple, list)) else []
+    tensors = [(i, t) for i, t in enumerate(items) if isinstance(t, Tensor) and t.requires_grad]
+    if not tensors:
+        return output
+    call.grad_outputs = [None] * len(tensors)
+    call.waiting_outputs = len(tensors)
+    for position, (index, tensor) in enumerate(tensors):
+        tensor = tensor.view_as(tensor)  # a node of its own (an outer module hooks its own)
+        items[index] = tensor
+        tensor.register_hook(call.output_hook(position))
+    if single:
+        return items[0]
+    return items if isinstance(output, list) else tuple(items)
