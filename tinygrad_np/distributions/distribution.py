@@ -189,3 +189,17 @@ class Distribution:
             value = self.__dict__[name]
             parts.append(f"{name}: {value.item() if value.numel() == 1 else value.size()}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class LocScale(Distribution):
+    """A family with a location `loc` and a positive `scale`, elementwise over their
+    broadcast shape (Normal, LogNormal, Laplace, Cauchy)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc: Tensor | float, scale: Tensor | float,
+                 validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)

@@ -12,6 +12,7 @@ from tinygrad_np import linalg, rng
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import (
     Distribution,
+    LocScale,
     ShapeLike,
     as_size,
     broadcast_all,
@@ -59,17 +60,8 @@ def _as_float_tensor(value: Any, name: str) -> Tensor:
 
 
 # ----------------------------------------------------------------- Normal
-class Normal(Distribution):
+class Normal(LocScale):
     """N(loc, scale^2), elementwise over the broadcast shape of loc and scale."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Tensor | float, scale: Tensor | float,
-                 validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
 
     @property
     def mean(self) -> Tensor:

@@ -16,6 +16,7 @@ from tinygrad_np import rng
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import (
     Distribution,
+    LocScale,
     ShapeLike,
     broadcast_all,
     standard_normal,
@@ -218,17 +219,10 @@ class Poisson(Distribution):
         return value.xlogy(self.rate) - self.rate - (value + 1).lgamma()
 
 
-class LogNormal(Distribution):
+class LogNormal(LocScale):
     """exp(X) with X ~ N(loc, scale^2)."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
-    has_rsample = True
-
-    def __init__(self, loc: Tensor | float, scale: Tensor | float,
-                 validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
 
     @property
     def mean(self) -> Tensor:

@@ -11,6 +11,7 @@ import numpy as np
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import (
     Distribution,
+    LocScale,
     ShapeLike,
     as_size,
     broadcast_all,
@@ -23,17 +24,8 @@ from tinygrad_np.tensor import Tensor
 from tinygrad_np.typeinfo import finfo
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """p(x) = exp(-|x - loc| / scale) / (2 scale)."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Tensor | float, scale: Tensor | float,
-                 validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
 
     @property
     def mean(self) -> Tensor:
@@ -71,17 +63,8 @@ class Laplace(Distribution):
         return 0.5 - 0.5 * z.sign() * (-z.abs()).expm1()
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScale):
     """p(x) = 1 / (pi scale (1 + ((x - loc) / scale)^2)); no mean or variance."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Tensor | float, scale: Tensor | float,
-                 validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
 
     @property
     def mean(self) -> Tensor:
