@@ -113,51 +113,12 @@ def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
     return _kl_normal_normal(p, q)  # type: ignore[arg-type]
 
 
-@register_kl(Exponential, Exponential)
-def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
-    ratio = q.rate / p.rate
-    return ratio - 1 - ratio.log()
-
-
-@register_kl(Gamma, Gamma)
-def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
-    a, b, c, d = p.concentration, p.rate, q.concentration, q.rate
-    return ((a - c) * a.digamma() - a.lgamma() + c.lgamma() + c * (b.log() - d.log())
-            + a * (d - b) / b)
-
-
-@register_kl(Beta, Beta)
-def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
-    a, b, c, d = p.concentration1, p.concentration0, q.concentration1, q.concentration0
-    return (q._log_normalizer() - p._log_normalizer() + (a - c) * a.digamma()
-            + (b - d) * b.digamma() + (c - a + d - b) * (a + b).digamma())
-
-
-@register_kl(Dirichlet, Dirichlet)
-def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
-    a, b = p.concentration, q.concentration
-    total = a.sum(-1)
-    return (total.lgamma() - b.sum(-1).lgamma() - a.lgamma().sum(-1) + b.lgamma().sum(-1)
-            + ((a - b) * (a.digamma() - total.unsqueeze(-1).digamma())).sum(-1))
-
-
-@register_kl(Poisson, Poisson)
-def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
-    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
-
-
 @register_kl(Independent, Independent)
 def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError("KL between Independents with different "
                                   "reinterpreted_batch_ndims")
     return p._sum_rightmost(kl_divergence(p.base_dist, q.base_dist))
-
-
-@register_kl(LogNormal, LogNormal)
-def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
-    # exp() is one-to-one: the KL of the underlying Normals
-    return _kl_normal_normal(Normal(p.loc, p.scale), Normal(q.loc, q.scale))
 
 
 @register_kl(Exponential, Exponential)
