@@ -182,7 +182,7 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
     `inputs`, which may be intermediate results, as in PyTorch)."""
     asked = {t.grad_fn: t for t in inputs or () if t.grad_fn is not None}  # non-leaf inputs
     found = backward_pass([tensor], _seeds([tensor], [gradient], create_graph), create_graph,
-                          retain_graph, {*_RETAINED, *asked} if _RETAINED or asked else ())
+                          retain_graph, {*_RETAINED, *asked} if _RETAINED.data or asked else ())
     only = None if inputs is None else {id(t) for t in inputs}
     with _GRAD_LOCK:  # threads running backward() into shared leaves lose nothing
         for key, (grad, owned) in found.items():
@@ -201,9 +201,9 @@ def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> 
         return
     grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)  # scalars from 0-d sums
     if tensor._grad is not None:
-        tensor._grad._data = np.asarray(tensor._grad._data + grad, dtype=tensor.dtype)
+        tensor._grad._data = np.asarray(tensor._grad._data + grad, dtype=tensor._data.dtype)
         return
-    if not (owned and grad.dtype == tensor.dtype):  # a copy in the tensor's dtype and order
+    if not (owned and grad.dtype == tensor._data.dtype):  # a copy in its dtype and order
         grad, values = np.empty_like(tensor._data), grad
         np.copyto(grad, values, casting="unsafe")
     tensor._grad = Tensor._make(grad, None)

@@ -47,8 +47,9 @@ class Sequential(Module):
         return [module for _, module in self._named_layers()]
 
     def forward(self, x: Tensor) -> Tensor:
-        for module in self._layers():
-            x = module(x)
+        for value in vars(self).values():  # the layers, in order (see _named_layers)
+            if isinstance(value, Module):
+                x = value(x)
         return x
 
     def __getitem__(self, index: int | slice) -> Module:

@@ -80,6 +80,7 @@ from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     pixel_shuffle,
     pixel_unshuffle,
 )
+from tinygrad_np.ops.elementwise import ReLU
 from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.ops.loss import (
     REDUCTIONS,
@@ -138,7 +139,7 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 # ----------------------------------------------------------------- activations
 def relu(x: Tensor) -> Tensor:
     """y = max(x, 0)."""
-    return _tensor(x).relu()
+    return ReLU.apply(x if isinstance(x, Tensor) else Tensor(x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -203,31 +204,39 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, size_average:
     eps / C), and inputs (N, C, d1, ...) with targets (N, d1, ...), the class axis being 1.
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
-    logits = _tensor(logits)
+    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
     target = target if isinstance(target, Tensor) else np.asarray(target)
-    ids = _data(target) if target.dtype.kind in "iu" and target.size else None
-    if (weight is not None or label_smoothing or logits.ndim > 2 or ids is not None and (
-            # a negative ignore_index (-100 by default) can only match a negative id
-            ignore_index >= 0 or np.minimum.reduce(ids, axis=None) < 0)
-            and (ids == ignore_index).any()):
+    ids = target._data if isinstance(target, Tensor) else target
+    if (weight is not None or label_smoothing or logits._data.ndim > 2 or ignore_index >= 0
+            and _has_id(ids, ignore_index)):
         return cross_entropy_general(logits, target, weight, ignore_index, reduction,
                                      label_smoothing)
     if target.dtype.kind == "f" and not isinstance(target, Tensor):
         target = target.astype(logits.dtype, copy=False)
-    if logits.ndim != 1:
-        return CrossEntropy.apply(logits, target, reduction)
-    # Unbatched: a batch of one, with the result's batch axis removed again for 'none'.
-    classes = logits.shape[0]
-    expected = () if target.dtype.kind in "iu" else (classes,)
-    if target.shape != expected:
-        raise ValueError(
-            f"cross_entropy: for unbatched logits of shape ({classes},) the target must have "
-            f"shape {expected} ({'a class id' if expected == () else 'class probabilities'}), "
-            f"got {tuple(target.shape)}"
-        )
-    loss = CrossEntropy.apply(logits.reshape(1, classes), target.reshape((1,) + expected),
-                              reduction)
-    return loss.reshape(()) if reduction == "none" else loss
+    try:
+        if logits._data.ndim != 1:
+            return CrossEntropy.apply(logits, target, reduction)
+        # Unbatched: a batch of one, with the result's batch axis removed again for 'none'.
+        classes = logits.shape[0]
+        expected = () if target.dtype.kind in "iu" else (classes,)
+        if target.shape != expected:
+            what = "a class id" if expected == () else "class probabilities"
+            raise ValueError(
+                f"cross_entropy: for unbatched logits of shape ({classes},) the target must "
+                f"have shape {expected} ({what}), got {tuple(target.shape)}")
+        loss = CrossEntropy.apply(logits.reshape(1, classes), target.reshape((1,) + expected),
+                                  reduction)
+        return loss.reshape(()) if reduction == "none" else loss
+    except ValueError:  # a negative ignore_index (-100 by default) is an id the op refuses:
+        if ignore_index < 0 and _has_id(ids, ignore_index):  # looked for only then
+            return cross_entropy_general(logits, target, weight, ignore_index, reduction,
+                                         label_smoothing)
+        raise
+
+
+def _has_id(ids: Any, ignore_index: int) -> bool:
+    """True when the class ids `ids` contain `ignore_index`."""
+    return bool(ids.dtype.kind in "iu" and ids.size and (ids == ignore_index).any())
 
 
 def binary_cross_entropy(probs: Tensor, target: Any, weight: Any = None,

@@ -32,7 +32,7 @@ class LinearFunction(Function):
         y = x @ weight.T
         if bias is None:
             return y
-        if np.result_type(y, bias) == y.dtype:
+        if getattr(bias, "dtype", None) == y.dtype or np.result_type(y, bias) == y.dtype:
             y += bias  # in place: y is a fresh array, this saves one output-sized temporary
             return y
         return y + bias

@@ -31,7 +31,8 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
                 f"cross_entropy: class-index target must have shape ({count},) for logits of "
                 f"shape {logits.shape}, got {target.shape}"
             )
-        if count and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= classes):
+        # one pass for both ends: as unsigned integers, negative ids are the largest
+        if count and np.maximum.reduce(target.view(target.dtype.str.replace("i", "u"))) >= classes:
             raise ValueError(
                 f"cross_entropy: target class ids must be in [0, {classes - 1}] for {classes} "
                 f"classes, got values from {target.min()} to {target.max()}"

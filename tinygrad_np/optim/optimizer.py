@@ -72,10 +72,9 @@ class Optimizer:
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        # Work arrays of the fast step math, per parameter; not part of the state (state_dict).
-        self._scratch: dict[Tensor, np.ndarray] = {}
-        # Per parameter: its (read-only) array and the writable array behind it (or None).
-        self._writable: dict[Tensor, tuple[np.ndarray, np.ndarray | None]] = {}
+        # Per parameter, for the fast step math (not state: never saved, copied or pickled):
+        # its (read-only) array, the writable array behind it (or None), a work array.
+        self._work: dict[Tensor, tuple[np.ndarray, np.ndarray | None, np.ndarray]] = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{type(self).__name__}: params must be an iterable of Tensors or dicts (such "
@@ -155,7 +154,7 @@ class Optimizer:
         in place with `set_to_none=False` (the same gradient tensor, detached)."""
         for group in self.param_groups:
             for param in group["params"]:
-                grad = param.grad
+                grad = param._grad
                 if grad is None:
                     continue
                 if set_to_none:
@@ -176,21 +175,21 @@ class Optimizer:
         with enable_grad():
             return closure()
 
-    def _update_(self, param: Tensor, amount: np.ndarray, scale: float | None = None) -> None:
+    def _update_(self, param: Tensor, amount: np.ndarray, scale: float | None = None,
+                 target: np.ndarray | None = None) -> None:
         """The one place where optimizers change a parameter's values, as an in-place operation
         (nothing recorded, version counter bumped): values = values * scale - amount.
 
-        `amount` is usually a scratch array of the optimizer's, computed before the call (it
-        may not be computed from the values being changed). `scale` is AdamW's decoupled
-        weight decay. A parameter's array is a read-only view; the writable array behind it is
-        looked up once (toggling the flag costs more than a small parameter's arithmetic).
+        `amount` is usually the optimizer's work array (`_scratch_for`), computed before the
+        call (it may not be computed from the values being changed). `scale` is AdamW's
+        decoupled weight decay. A parameter's array is a read-only view; the writable array
+        behind it is looked up once (toggling the flag costs more than a small parameter's
+        arithmetic); a caller that has it (`_work_for`) passes it as `target`.
         """
-        array = param._data
-        known = self._writable.get(param)
-        if known is None or known[0] is not array or (  # the first step, a new array, or a
-                known[1] is not array and known[1] is not array.base):  # copied optimizer
-            known = self._writable[param] = (array, _writable_memory(param))
-        target = known[1]
+        if target is None:
+            work = self._work.get(param)
+            target = (work if work is not None and work[0] is param._data else
+                      self._work_for(param))[1]
         try:  # (read-only: the first write raises, before any change)
             if scale is not None:
                 target *= scale
@@ -203,6 +202,9 @@ class Optimizer:
             param._counter = [1]
         else:
             counter[0] += 1
+
+    def __getstate__(self) -> dict[str, Any]:  # the work arrays alias this process's memory
+        return {**self.__dict__, "_work": {}}
 
     def _stepped_state(self, param: Tensor, *zeros: str, **initial: Any) -> dict[str, Any]:
         """The parameter's state with this step counted. On its first step `step` starts at 0,
@@ -219,11 +221,16 @@ class Optimizer:
     def _scratch_for(self, param: Tensor) -> np.ndarray:
         """One reused work array per parameter (same shape and dtype), so a step allocates
         nothing after the first."""
-        scratch = self._scratch.get(param)
+        work = self._work.get(param)
+        return (work if work is not None and work[0] is param._data else
+                self._work_for(param))[2]
+
+    def _work_for(self, param: Tensor) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """A parameter's array, the writable array behind it, and a work array, found again
+        whenever the parameter's array is replaced."""
         array = param._data
-        if scratch is None or scratch.shape != array.shape or scratch.dtype is not array.dtype:
-            scratch = self._scratch[param] = np.empty_like(array)
-        return scratch
+        work = self._work[param] = (array, _writable_memory(param), np.empty_like(array))
+        return work
 
     # ----------------------------------------------------------------- saving and loading
     def state_dict(self) -> dict[str, Any]:

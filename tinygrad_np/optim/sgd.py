@@ -52,19 +52,24 @@ class SGD(Optimizer):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             maximize = group["maximize"]
+            work = self._work
             for param in group["params"]:
-                if param._grad is None:
+                grad = param._grad
+                if grad is None:
                     continue
-                p, grad = param._data, param._grad._data
-                scratch = self._scratch_for(param)
+                grad = grad._data
+                arrays = work.get(param)  # (array, writable array, work array): _work_for
+                if arrays is None or arrays[0] is not param._data:
+                    arrays = self._work_for(param)
+                scratch = arrays[2]
                 if weight_decay:
-                    np.multiply(p, weight_decay, scratch)
+                    np.multiply(param._data, weight_decay, scratch)
                     grad = (np.subtract if maximize else np.add)(scratch, grad, scratch)
                 elif maximize:
                     grad = np.negative(grad, scratch)
                 if momentum:
                     grad = self._momentum(param, grad, scratch, momentum, dampening, nesterov)
-                self._update_(param, np.multiply(grad, lr, scratch))
+                self._update_(param, np.multiply(grad, lr, scratch), None, arrays[1])
         return loss
 
     def _momentum(self, param: Tensor, grad: np.ndarray, scratch: np.ndarray, momentum: float,
