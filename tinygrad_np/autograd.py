@@ -20,6 +20,7 @@ import threading
 import weakref
 from collections.abc import Sequence
 from heapq import heappop, heappush
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -105,15 +106,14 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Node,
     with the `owned` flag (a new array nobody else holds, which a leaf may keep)."""
     # NumPy returns scalars from 0-d arithmetic: an array again
     grad = grad if type(grad) is np.ndarray or isinstance(grad, Tensor) else np.asarray(grad)
-    node_input = isinstance(parent, Node)
-    shape = parent.output_shape if node_input else parent._data.shape
+    shape = parent.output_shape if (node_input := isinstance(parent, Node)) else parent._data.shape
     if grad.shape != shape:
         grad, owned = unbroadcast(grad, shape, type(node).__name__), True
     elif node_input or type(grad) is not np.ndarray or grad.base is not None:
         owned = False  # only a leaf keeps its gradient, and never a view
     else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold
         held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
-        owned = [*map(id, held)].count(id(grad)) == 1 and grad.flags.writeable
+        owned = sum(map(is_, held, (grad,) * len(held))) == 1 and grad.flags.writeable
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
     if previous is None and node_input:
@@ -199,7 +199,7 @@ def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> 
         grad = (grad if isinstance(grad, Tensor) else Tensor(grad)).to(tensor.dtype)
         tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad  # no alias
         return
-    grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)  # scalars from 0-d sums
+    grad = grad if type(grad) is np.ndarray else np.asarray(getattr(grad, "_data", grad))
     if tensor._grad is not None:
         tensor._grad._data = np.asarray(tensor._grad._data + grad, dtype=tensor._data.dtype)
         return

@@ -185,7 +185,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     One fused op: dx = g W, dW = g^T x (C-ordered, like W), db = g summed over the batch.
     """
-    return LinearFunction.apply(_tensor(x), weight, bias)
+    return LinearFunction.apply(x if isinstance(x, Tensor) else Tensor(x), weight, bias)
 
 
 # ----------------------------------------------------------------- losses
@@ -203,7 +203,8 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, size_average:
     (targets with this id add nothing), `label_smoothing` eps (q becomes (1 - eps) q +
     eps / C), and inputs (N, C, d1, ...) with targets (N, d1, ...), the class axis being 1.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
+    if size_average is not None or reduce is not None or reduction not in REDUCTIONS:
+        reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     logits = logits if isinstance(logits, Tensor) else Tensor(logits)
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = target._data if isinstance(target, Tensor) else target

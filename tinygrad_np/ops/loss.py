@@ -101,20 +101,20 @@ class CrossEntropy(Function):
             scale = grad_output
         if ctx.reduction == "mean":  # a count past 65,504 is inf in float16: multiply by 1/N
             scale = grad_output / count if count <= 65504 else grad_output * (1.0 / count)
-        if xp.is_tensor(logits):  # create_graph: recompute through recorded ops
+        if recorded := xp.is_tensor(logits):  # create_graph: recompute through recorded ops
             log_probs = logits.log_softmax(axis=1)
             probs = xp.exp(log_probs)
         grad_target = -log_probs * scale if ctx.needs_input_grad[1] else None
         if target.dtype.kind == "f":
             grad_logits = (probs * target.sum(axis=1, keepdims=True) - target) * scale
-        elif xp.is_tensor(logits):
+        elif recorded:
             onehot = np.zeros(probs.shape, dtype=probs.dtype)
             onehot[np.arange(count), _array(target)] = 1
             grad_logits = (probs - onehot) * scale
         else:  # the hot path: one pass over the logits, then N subtractions
             grad_logits = probs * scale
             grad_logits[ctx.rows, target] -= scale.reshape(-1) if scale.ndim else scale
-        return grad_logits, grad_target
+        return grad_logits, grad_target, None  # one per argument (reduction: none)
 
 
 def _array(x):

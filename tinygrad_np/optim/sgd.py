@@ -45,7 +45,7 @@ class SGD(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter that has a gradient."""
-        loss = self._closure_loss(closure)
+        loss = None if closure is None else self._closure_loss(closure)
         # Outputs are passed positionally and in-place operators used: on small arrays the
         # `out=` keyword's parsing costs as much as the arithmetic.
         for group in self.param_groups:
