@@ -41,7 +41,7 @@ from tinygrad_np.dtypes import as_result
 from tinygrad_np.tensor import Tensor, TensorError
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
-_FLOAT32 = np.dtype(np.float32)
+_F32 = np.dtype(np.float32)
 _next_sequence = count(1).__next__  # recording order: every node after its inputs'
 
 
@@ -156,8 +156,8 @@ class Function:
         except ValueError as error:  # name the op and the operands' shapes (PyTorch's
             shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
             raise TensorError(f"{cls.__name__} on shapes {shapes}: {error}") from None  # class too
-        output = raw if type(raw) is np.ndarray and raw.dtype is _FLOAT32 else as_result(
-            raw, arrays)  # the dtype and 0-d policy, not paid by float32 arrays
+        # the dtype and 0-d policy (as_result), not paid by float32 arrays
+        output = raw if type(raw) is np.ndarray and raw.dtype is _F32 else as_result(raw, arrays)
         if not recording or output.dtype.kind != "f":  # only float results carry gradients
             return _make_tensor(output, None)
         ctx.parents, ctx._sequence = tuple(parents), _next_sequence()
@@ -173,23 +173,23 @@ class Function:
 def _track_saved(ctx: Function, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:
     """Note what each saved value is, and the version of each saved tensor; a derived value
     that views a tensor's memory changes with that tensor (as in PyTorch)."""
-    slots, versions, ids = [], [], [*map(id, arrays)]
-    for index, value in enumerate(ctx.saved_tensors):
+    slots, versions = [], []
+    for index, value in enumerate(saved := ctx.saved_tensors):
+        slot = owner = None
         if value is raw:
             slot, owner = -1, result
-        elif type(value) is not np.ndarray:
-            slot = owner = None
-        elif id(value) in ids:  # an argument (each its own object), else derived
-            owner = args[(slot := ids.index(id(value)))]
-        else:  # derived: a view of an argument's or the output's memory counts
-            slot, owner = None, next((t for a, t in zip((*arrays, result._data), (*args, result))
-                                      if isinstance(t, Tensor) and np.may_share_memory(value, a)),
-                                     None)
+        elif type(value) is np.ndarray:
+            for position, array in enumerate(arrays):  # an argument (each its own object)
+                if array is value:
+                    slot, owner = position, args[position]
+                    break
+            else:  # derived: a view of an argument's or the output's memory counts
+                owner = next((t for a, t in zip((*arrays, result._data), (*args, result))
+                              if isinstance(t, Tensor) and np.may_share_memory(value, a)), None)
         slots.append(slot)
         if isinstance(owner, Tensor):  # a plain array has no version
             counter = owner._counter = owner._counter or [0]
             versions.append((index, counter, counter[0]))
     if raw is not result._data and -1 in slots:  # the output as the result holds it (as_result)
-        ctx.saved_tensors = tuple(result._data if slot == -1 else value
-                                  for value, slot in zip(ctx.saved_tensors, slots))
+        ctx.saved_tensors = tuple(result._data if s == -1 else v for v, s in zip(saved, slots))
     ctx.saved_slots, ctx.saved_versions = tuple(slots), tuple(versions)
