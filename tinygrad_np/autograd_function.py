@@ -295,12 +295,12 @@ class _DelayedError(engine.Function):
     the value unchanged, and an error if anything differentiates through it."""
 
     def forward(ctx: Any, value: Any, name: str, *anchors: Any) -> Any:
-        ctx.name = name
+        ctx.fn_name = name
         return np.array(value, copy=True)
 
     def backward(ctx: Any, grad_output: Any) -> Any:
         raise RuntimeError("trying to differentiate twice a function that was marked with "
-                           f"@once_differentiable ({ctx.name}.backward)")
+                           f"@once_differentiable ({ctx.fn_name}.backward)")
 
 
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:

@@ -38,6 +38,7 @@ import numpy as np
 
 from tinygrad_np._decorate import ContextDecorator
 from tinygrad_np.dtypes import as_result
+from tinygrad_np.node_api import NodeInfo
 from tinygrad_np.tensor import Tensor, TensorError
 
 _make_tensor = Tensor._make  # bound once: builds every op's result Tensor
@@ -100,7 +101,7 @@ def is_grad_enabled() -> bool:
     return _mode.grad
 
 
-class Function:
+class Function(NodeInfo):
     """Base class of every differentiable op; an instance is both `ctx` and the graph node.
 
     A recorded node holds `parents` (per argument: the producing Function, the leaf Tensor,

@@ -1,0 +1,76 @@
+"""What PyTorch users read off a graph node: `grad_fn.name()`, `grad_fn.next_functions`.
+
+A recorded node (`Function`, through this mixin) names itself after its op, PyTorch-style
+(`Mul` -> `"MulBackward0"`; the op names are tinygrad_np's, so a fused op has its own name:
+`F.linear` records `LinearFunctionBackward0` where PyTorch records `AddmmBackward0`), and
+lists where the gradient of each input goes: `(node, 0)` for an input computed by an op,
+`(AccumulateGrad, 0)` for a leaf that requires grad (its `.variable` is the leaf), and
+`(None, 0)` for a constant before the last graph input. Introspection only: the backward
+pass does not use any of it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+# id(leaf) -> weak reference to its AccumulateGrad, which holds the leaf (as in PyTorch: the
+# node keeps its tensor, the tensor only finds the node while somebody holds it)
+_ACCUMULATORS: dict[int, weakref.ref] = {}
+_PYTORCH_SPELLING = {"ReLU": "Relu"}  # the same op, spelled differently
+
+
+class AccumulateGrad:
+    """The end of a path in `next_functions`: the leaf whose `.grad` receives the gradient
+    (one object per leaf, as in PyTorch)."""
+
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class NodeInfo:
+    """Mixin of `Function`: a node's PyTorch-style name and its `next_functions`."""
+
+    parents: tuple = ()
+
+    def name(self) -> str:
+        """The node's name as PyTorch spells it: the op's class name + "Backward0"."""
+        return f"{_PYTORCH_SPELLING.get(type(self).__name__, type(self).__name__)}Backward0"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """One `(node, 0)` pair per forward argument up to the last one in the graph: the
+        node that produced it, an `AccumulateGrad` for a leaf that requires grad, or None for
+        a constant. (PyTorch lists every tensor argument; a node here does not know which
+        constants were tensors, so the settings after the last graph input are left off.)"""
+        parents = list(self.parents)
+        while parents and parents[-1] is None:
+            parents.pop()
+        return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
+                     for p in parents)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+def _accumulator(leaf: Any) -> AccumulateGrad:
+    key = id(leaf)
+    reference = _ACCUMULATORS.get(key)
+    found = reference() if reference is not None else None
+    if found is None:
+        found = AccumulateGrad(leaf)
+
+        def forget(dead: weakref.ref, key: int = key) -> None:
+            if _ACCUMULATORS.get(key) is dead:
+                del _ACCUMULATORS[key]
+
+        _ACCUMULATORS[key] = weakref.ref(found, forget)
+    return found
