@@ -147,3 +147,48 @@ def test_linear_bias_of_a_wider_dtype_promotes():
     b = Tensor(np.array([0.5], dtype=np.float64))
     y = F.linear(x, w, b)
     assert y.dtype == np.float64 and y.item() == 2.5
+
+
+def test_sequential_survives_a_hook_that_adds_attributes():
+    model = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    model[0].register_forward_hook(lambda module, args, out: setattr(model, "act", out.detach()))
+    model[1].register_forward_hook(lambda module, args, out: [model.register_forward_hook(
+        lambda *_: None), None][1])  # a hook registered on the parent mid-forward
+    out = model(Tensor(np.ones((2, 3), dtype=np.float32)))
+    assert out.shape == (2, 3) and model.act.shape == (2, 3)
+
+
+def test_an_optimizer_pickled_by_the_first_caching_layout_still_steps():
+    """Pickles from before the work-array cache hold `_scratch`/`_writable` and no `_work`."""
+    w = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    opt = optim.SGD([w], lr=0.5)
+    old_state = {k: v for k, v in vars(opt).items() if k != "_work"}
+    old_state.update(_scratch={}, _writable={})
+    revived = optim.SGD.__new__(optim.SGD)
+    revived.__setstate__(pickle.loads(pickle.dumps(old_state)))
+    (revived.param_groups[0]["params"][0] * 2.0).sum().backward()
+    revived.step()
+    assert not hasattr(revived, "_scratch")
+    np.testing.assert_array_equal(revived.param_groups[0]["params"][0].numpy(), np.zeros(3))
+
+
+@pytest.mark.parametrize("dtype", [">i8", ">u8", "<i8", ">i4"])
+def test_cross_entropy_ids_in_either_byte_order(dtype):
+    logits = Tensor(np.zeros((3, 4), dtype=np.float32))
+    assert F.cross_entropy(logits, np.array([0, 3, 1], dtype=dtype)).item() == pytest.approx(
+        np.log(4), rel=1e-6)
+    with pytest.raises(ValueError, match="class ids"):
+        F.cross_entropy(logits, np.array([0, 4, 1], dtype=dtype))
+
+
+def test_a_node_repr_survives_an_op_that_keeps_its_own_name():
+    class Named(tg.Function):
+        def forward(ctx, x):
+            ctx.name = "mine"  # shadows the node's name() method
+            return x * 2
+
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    node = Named.apply(Tensor(np.ones(2), requires_grad=True)).grad_fn
+    assert repr(node).startswith("<NamedBackward0 object at 0x")

@@ -57,8 +57,8 @@ class NodeInfo:
         return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
                      for p in parents)
 
-    def __repr__(self) -> str:
-        return f"<{self.name()} object at {id(self):#x}>"
+    def __repr__(self) -> str:  # (NodeInfo.name: an op may keep its own `ctx.name`)
+        return f"<{NodeInfo.name(self)} object at {id(self):#x}>"
 
 
 def _accumulator(leaf: Any) -> AccumulateGrad:

@@ -47,7 +47,7 @@ class Sequential(Module):
         return [module for _, module in self._named_layers()]
 
     def forward(self, x: Tensor) -> Tensor:
-        for value in vars(self).values():  # the layers, in order (see _named_layers)
+        for value in [*vars(self).values()]:  # the layers, in order (a hook may add attributes)
             if isinstance(value, Module):
                 x = value(x)
         return x

@@ -32,7 +32,8 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
                 f"shape {logits.shape}, got {target.shape}"
             )
         # one pass for both ends: as unsigned integers, negative ids are the largest
-        ids = target if target.dtype.itemsize == 8 else target.astype(np.int64)
+        ids = target if target.dtype.itemsize == 8 and target.dtype.isnative else target.astype(
+            np.int64)
         if count and np.maximum.reduce(ids.view(np.uint64)) >= classes:
             raise ValueError(
                 f"cross_entropy: target class ids must be in [0, {classes - 1}] for {classes} "

@@ -206,6 +206,10 @@ class Optimizer:
     def __getstate__(self) -> dict[str, Any]:  # the work arrays alias this process's memory
         return {**self.__dict__, "_work": {}}
 
+    def __setstate__(self, state: dict[str, Any]) -> None:  # older pickles: their own caches
+        self.__dict__.update({k: v for k, v in state.items() if k not in ("_scratch", "_writable")})
+        self.__dict__.setdefault("_work", {})
+
     def _stepped_state(self, param: Tensor, *zeros: str, **initial: Any) -> dict[str, Any]:
         """The parameter's state with this step counted. On its first step `step` starts at 0,
         then the `initial` entries and a zero tensor (the parameter's shape) per name in
