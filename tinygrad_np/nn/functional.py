@@ -80,7 +80,6 @@ from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     pixel_shuffle,
     pixel_unshuffle,
 )
-from tinygrad_np.ops.elementwise import ReLU
 from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.ops.loss import (
     REDUCTIONS,
@@ -139,7 +138,7 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 # ----------------------------------------------------------------- activations
 def relu(x: Tensor) -> Tensor:
     """y = max(x, 0)."""
-    return ReLU.apply(x if isinstance(x, Tensor) else Tensor(x))
+    return _tensor(x).relu()
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -185,7 +184,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     One fused op: dx = g W, dW = g^T x (C-ordered, like W), db = g summed over the batch.
     """
-    return LinearFunction.apply(x if isinstance(x, Tensor) else Tensor(x), weight, bias)
+    return LinearFunction.apply(_tensor(x), weight, bias)
 
 
 # ----------------------------------------------------------------- losses
@@ -203,19 +202,18 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, size_average:
     (targets with this id add nothing), `label_smoothing` eps (q becomes (1 - eps) q +
     eps / C), and inputs (N, C, d1, ...) with targets (N, d1, ...), the class axis being 1.
     """
-    if size_average is not None or reduce is not None or reduction not in REDUCTIONS:
-        reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
-    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
+    logits = _tensor(logits)
     target = target if isinstance(target, Tensor) else np.asarray(target)
-    ids = target._data if isinstance(target, Tensor) else target
-    if (weight is not None or label_smoothing or logits._data.ndim > 2 or ignore_index >= 0
+    ids = _data(target)
+    if (weight is not None or label_smoothing or logits.ndim > 2 or ignore_index >= 0
             and _has_id(ids, ignore_index)):
         return cross_entropy_general(logits, target, weight, ignore_index, reduction,
                                      label_smoothing)
     if target.dtype.kind == "f" and not isinstance(target, Tensor):
         target = target.astype(logits.dtype, copy=False)
     try:
-        if logits._data.ndim != 1:
+        if logits.ndim != 1:
             return CrossEntropy.apply(logits, target, reduction)
         # Unbatched: a batch of one, with the result's batch axis removed again for 'none'.
         classes = logits.shape[0]

@@ -187,9 +187,7 @@ class Optimizer:
         arithmetic); a caller that has it (`_work_for`) passes it as `target`.
         """
         if target is None:
-            work = self._work.get(param)
-            target = (work if work is not None and work[0] is param._data else
-                      self._work_for(param))[1]
+            target = self._work_for(param)[1]
         try:  # (read-only: the first write raises, before any change)
             if scale is not None:
                 target *= scale
@@ -225,15 +223,15 @@ class Optimizer:
     def _scratch_for(self, param: Tensor) -> np.ndarray:
         """One reused work array per parameter (same shape and dtype), so a step allocates
         nothing after the first."""
-        work = self._work.get(param)
-        return (work if work is not None and work[0] is param._data else
-                self._work_for(param))[2]
+        return self._work_for(param)[2]
 
     def _work_for(self, param: Tensor) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-        """A parameter's array, the writable array behind it, and a work array, found again
-        whenever the parameter's array is replaced."""
+        """A parameter's array, the writable array behind it, and a work array: cached, and
+        found again whenever the parameter's array is replaced."""
         array = param._data
-        work = self._work[param] = (array, _writable_memory(param), np.empty_like(array))
+        work = self._work.get(param)
+        if work is None or work[0] is not array:
+            work = self._work[param] = (array, _writable_memory(param), np.empty_like(array))
         return work
 
     # ----------------------------------------------------------------- saving and loading

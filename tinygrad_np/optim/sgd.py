@@ -52,16 +52,12 @@ class SGD(Optimizer):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             maximize = group["maximize"]
-            work = self._work
             for param in group["params"]:
                 grad = param._grad
                 if grad is None:
                     continue
                 grad = grad._data
-                arrays = work.get(param)  # (array, writable array, work array): _work_for
-                if arrays is None or arrays[0] is not param._data:
-                    arrays = self._work_for(param)
-                scratch = arrays[2]
+                _, target, scratch = self._work_for(param)
                 if weight_decay:
                     np.multiply(param._data, weight_decay, scratch)
                     grad = (np.subtract if maximize else np.add)(scratch, grad, scratch)
@@ -69,7 +65,7 @@ class SGD(Optimizer):
                     grad = np.negative(grad, scratch)
                 if momentum:
                     grad = self._momentum(param, grad, scratch, momentum, dampening, nesterov)
-                self._update_(param, np.multiply(grad, lr, scratch), None, arrays[1])
+                self._update_(param, np.multiply(grad, lr, scratch), None, target)
         return loss
 
     def _momentum(self, param: Tensor, grad: np.ndarray, scratch: np.ndarray, momentum: float,
