@@ -1876,3 +1876,88 @@ def test_subtracting_a_bool_in_place_or_a_python_bool_is_refused_too(write):
     with pytest.raises(TypeError, match="Sub: subtraction"):
         write(x)
     np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])
+
+
+# ----------------------------------------------- gradients a custom op keeps elsewhere
+_REUSED: dict = {}
+
+
+class _ScaleIntoBuffer(tg.autograd.Function):
+    """A custom op whose backward writes into one buffer per shape, kept in a module dict."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        buffer = _REUSED.get(grad_output.shape)
+        if buffer is None:
+            buffer = _REUSED[grad_output.shape] = np.empty_like(grad_output)
+        return np.multiply(grad_output, 3, out=buffer)
+
+
+class _KeepInList(tg.autograd.Function):
+    """A custom op that keeps the gradient it returns inside a container on ctx."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.kept = []
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        ctx.kept.append(grad_output * 2)
+        return ctx.kept[-1]
+
+
+def test_a_gradient_kept_in_a_module_cache_is_not_the_leafs_grad():
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    _ScaleIntoBuffer.apply(x).sum().backward()
+    assert not np.shares_memory(x.grad.numpy(), _REUSED[(3,)])
+    x.grad.mul_(0.5)  # what clip_grad_norm_ does: must not reach the op's buffer
+    np.testing.assert_array_equal(_REUSED[(3,)], [3, 3, 3])
+    # the op writes its buffer again for another graph: x.grad keeps its values
+    other = Tensor(np.ones(3, np.float32), requires_grad=True)
+    (_ScaleIntoBuffer.apply(other) * 5).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.5, 1.5, 1.5])
+    np.testing.assert_array_equal(other.grad.numpy(), [15, 15, 15])
+
+
+def test_a_gradient_kept_in_a_list_on_ctx_is_not_the_leafs_grad():
+    x = Tensor(np.ones(4, np.float32), requires_grad=True)
+    y = _KeepInList.apply(x)
+    y.sum().backward(retain_graph=True)
+    kept = y.grad_fn.kept[0]
+    x.grad.zero_()
+    np.testing.assert_array_equal(kept, [2, 2, 2, 2])
+    y.sum().backward()  # accumulates: 0 + 2
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 2, 2, 2])
+
+
+def test_grad_returns_a_private_copy_of_a_custom_ops_gradient():
+    x = Tensor(np.ones(2, np.float32), requires_grad=True)
+    (gradient,) = tg.grad(_ScaleIntoBuffer.apply(x).sum(), x)
+    assert not np.shares_memory(gradient.numpy(), _REUSED[(2,)])
+    _ScaleIntoBuffer.apply(Tensor(np.ones(2, np.float32), requires_grad=True)).mul(7).sum(
+    ).backward()  # rewrites the buffer
+    np.testing.assert_array_equal(gradient.numpy(), [3, 3])
+
+
+def test_a_subclass_of_a_built_in_op_in_user_code_is_a_custom_op():
+    from tinygrad_np.ops.elementwise import Exp
+
+    class CachedExp(Exp):
+        cache = {}
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            out = CachedExp.cache.setdefault(grad_output.shape, np.empty_like(grad_output))
+            return np.multiply(grad_output, y, out=out)
+
+    x = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    CachedExp.apply(x).sum().backward()
+    x.grad.add_(1.0)
+    np.testing.assert_array_equal(CachedExp.cache[(2,)], [1, 1])
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 2])

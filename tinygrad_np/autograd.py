@@ -28,6 +28,7 @@ import numpy as np
 from tinygrad_np import hooks
 from tinygrad_np._decorate import CollectorPause
 from tinygrad_np.function import Function as Node, _mode  # (autograd.Function: PyTorch's)
+from tinygrad_np.ops import masked
 from tinygrad_np.tensor import Tensor
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
@@ -111,9 +112,10 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Node,
         grad, owned = unbroadcast(grad, shape, type(node).__name__), True
     elif node_input or type(grad) is not np.ndarray or grad.base is not None:
         owned = False  # only a leaf keeps its gradient, and never a view
-    else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold
+    else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold,
         held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
-        owned = sum(map(is_, held, (grad,) * len(held))) == 1 and grad.flags.writeable
+        owned = (sum(map(is_, held, (grad,) * len(held))) == 1 and grad.flags.writeable and
+                 type(node).__module__.startswith("tinygrad_np."))  # and a user's op, anywhere
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
     if previous is None and node_input:
@@ -127,15 +129,7 @@ def _run_rule(node: Node, grad_output: Any) -> tuple:
                            "backward freed what it saved (use retain_graph=True the first time)")
     for index, counter, version in node.saved_versions:
         if counter[0] != version:
-            slot, name = node.saved_slots[index], type(node).__name__
-            leaf = node.parents[slot] if slot in range(len(node.parents)) else None  # its name
-            what = f"input {slot} {leaf.name!r}" if isinstance(leaf, Tensor) and leaf.name else (
-                {-1: "its output", None: "a view of an input or output"}.get(slot, f"input {slot}"))
-            raise RuntimeError(
-                f"a tensor {name} saved for backward ({what}, shape "
-                f"{np.shape(node.saved_tensors[index])}) was modified by an in-place operation: "
-                f"it is at version {counter[0]}, {name} saved version {version}. Change it "
-                "after backward(), or use an out-of-place op (t = t + x).")
+            raise node.stale_error(index, counter[0], version)
     grads = type(node).backward(node, grad_output)
     grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
     needs = node.needs_input_grad  # trailing ones that need no gradient may be left off, and
@@ -157,7 +151,8 @@ def _run_recorded(node: Node, grad_output: Any) -> tuple:
         grads = _run_rule(node, grad_output)  # a Tensor: seeds and rules' results are made ones
     finally:
         node.saved_tensors = saved
-    return tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
+    grads = tuple(g if g is None or isinstance(g, Tensor) else Tensor(g) for g in grads)
+    return masked.link(node, grads) if node.mask_only else grads  # derivative 0, as PyTorch
 
 
 def _graph_value(node: Node, value: Any, slot: int | None, index: int) -> Any:

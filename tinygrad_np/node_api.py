@@ -6,7 +6,7 @@ A recorded node (`Function`, through this mixin) names itself after its op, PyTo
 lists where the gradient of each input goes: `(node, 0)` for an input computed by an op,
 `(AccumulateGrad, 0)` for a leaf that requires grad (its `.variable` is the leaf), and
 `(None, 0)` for a constant before the last graph input. Introspection only: the backward
-pass does not use any of it.
+pass does not use any of it, except to word its error about a saved value changed in place.
 """
 
 from __future__ import annotations
@@ -56,6 +56,19 @@ class NodeInfo:
             parents.pop()
         return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
                      for p in parents)
+
+    def stale_error(self, index: int, now: int, saved: int) -> RuntimeError:
+        """The error for saved value `index`, changed in place (version `saved` -> `now`)."""
+        slot, name, parents = self.saved_slots[index], type(self).__name__, self.parents
+        leaf = parents[slot] if slot in range(len(parents)) else None  # a leaf has its name
+        what = (f"input {slot} {leaf.name!r}" if leaf is not None and not isinstance(
+            leaf, NodeInfo) and leaf.name else {-1: "its output", None: "a view of an input or "
+                                                "output"}.get(slot, f"input {slot}"))
+        shape = tuple(getattr(self.saved_tensors[index], "shape", ()))
+        return RuntimeError(
+            f"a tensor {name} saved for backward ({what}, shape {shape}) was modified by an "
+            f"in-place operation: it is at version {now}, {name} saved version {saved}. Change "
+            "it after backward(), or use an out-of-place op (t = t + x).")
 
     def __repr__(self) -> str:  # (NodeInfo.name: an op may keep its own `ctx.name`)
         return f"<{NodeInfo.name(self)} object at {id(self):#x}>"
