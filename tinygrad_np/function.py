@@ -115,6 +115,7 @@ class Function(NodeInfo):
     saved_versions: tuple = ()
     retained: tuple = ()  # weak references to tensors that asked for retain_grad()
     hooks: tuple = ()  # register_hook functions of the output's gradient
+    mask_only = False  # True: the rule uses the inputs only through a mask (ops/masked.py)
 
     def __setstate__(self, state: dict) -> None:  # a copied or unpickled node is numbered anew,
         self.__dict__.update(state, _sequence=_next_sequence())  # after its inputs (copied first)

@@ -90,6 +90,8 @@ class ELU(Function):
 class LeakyReLU(Function):
     """y = x for x > 0, else negative_slope x;  dx = g times the same factor (slope at 0)."""
 
+    mask_only = True  # (ops/masked.py)
+
     def forward(ctx, x, negative_slope):
         factor = np.where(x > 0, 1.0, negative_slope)
         ctx.factor = factor.astype(x.dtype) if x.dtype.kind == "f" else factor
@@ -101,6 +103,8 @@ class LeakyReLU(Function):
 
 class HardTanh(Function):
     """y = min(max(x, lo), hi);  dx = g where lo < x < hi, 0 at and beyond the edges."""
+
+    mask_only = True  # (ops/masked.py)
 
     def forward(ctx, x, lo, hi):
         ctx.inside = (x > lo) & (x < hi)

@@ -288,6 +288,8 @@ class MaxPool2d(Function):
     """y = max over each window;  dx = g sent to the window's first maximum (row-major
     order, as PyTorch), 0 elsewhere."""
 
+    mask_only = True  # (ops/masked.py)
+
     def forward(ctx, x, geometry):
         ctx.geometry = geometry
         padded = _padded_chwn(x, geometry.pads, _lowest(x.dtype))

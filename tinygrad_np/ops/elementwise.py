@@ -89,6 +89,8 @@ class Rsqrt(Function):
 class Abs(Function):
     """y = |x|;  dx = g * sign(x)  (0 at x = 0 and at NaN, as PyTorch)."""
 
+    mask_only = True  # (ops/masked.py)
+
     def forward(ctx, x):
         ctx.sign = sign(x)  # piecewise constant: a constant under create_graph too
         return np.abs(x)
@@ -157,6 +159,8 @@ class Sigmoid(Function):
 class ReLU(Function):
     """y = max(x, 0);  dx = g where x > 0, else 0 (a NaN passes g, as in PyTorch)."""
 
+    mask_only = True  # (ops/masked.py)
+
     def forward(ctx, x):
         y = np.maximum(x, 0)
         ctx.save_for_backward(y)
@@ -173,6 +177,8 @@ class Clip(Function):
     Tensor bounds get gradients as in PyTorch: dlo = g where x < lo < hi, dhi = g where
     x > hi or hi < lo (when lo > hi, y is hi everywhere).
     """
+
+    mask_only = True  # (ops/masked.py)
 
     def forward(ctx, x, lo, hi):
         inside = np.ones(np.broadcast_shapes(*(np.shape(a) for a in (x, lo, hi)

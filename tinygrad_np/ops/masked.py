@@ -1,0 +1,44 @@
+"""Second derivatives through a mask: zero, as in PyTorch, not a disconnected gradient.
+
+The rule of ReLU, abs, leaky_relu, hardtanh/clip or max pooling multiplies the incoming
+gradient by a mask of the input (x > 0, sign x, the window's maximum), a piecewise-constant
+value kept as a `ctx` attribute. Under `create_graph=True` the gradient it computes then
+depends on the input only through that mask, so the recorded gradient would not be connected
+to the input at all, and differentiating it again with respect to the input would raise
+("does not require grad") where PyTorch gives zeros. An op that sets `mask_only = True`
+has each gradient its rule records linked to the op's inputs by `MaskedBy`, whose
+derivative with respect to them is zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np.function import Function
+from tinygrad_np.tensor import Tensor
+
+
+class MaskedBy(Function):
+    """y = g, a gradient computed with a mask of `inputs`;  dg = grad, d(input) = 0."""
+
+    def forward(ctx, g, *inputs):
+        ctx.inputs = [(np.shape(a), getattr(a, "dtype", None)) for a in inputs]
+        return np.array(g, copy=True)
+
+    def backward(ctx, grad_output):
+        return grad_output, *(np.zeros(shape, dtype) for shape, dtype in ctx.inputs)
+
+
+def link(node: Function, grads: tuple) -> tuple:
+    """The recorded gradients of `node` (a `mask_only` op), each linked to its graph inputs."""
+    inputs = [_graph_input(parent) for parent in node.parents if parent is not None]
+    return tuple(g if g is None else MaskedBy.apply(g, *inputs) for g in grads)
+
+
+def _graph_input(parent: Tensor | Function) -> Tensor:
+    """An input as a graph Tensor: the leaf itself, or a stand-in on the node that computed
+    it (only its shape and dtype are read)."""
+    if isinstance(parent, Tensor):
+        return parent
+    stand_in = np.broadcast_to(np.zeros((), parent.output_dtype), parent.output_shape)
+    return Tensor._make(stand_in, parent)
