@@ -115,3 +115,22 @@ def test_a_gradient_penalty_through_leaky_relu_trains_the_weights():
     expected = (2 * (s * norm - 1) * s).mean() * w0 / norm
     np.testing.assert_allclose(w.grad.numpy(), expected)
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((5, 3)))
+
+
+@pytest.mark.parametrize("order", [3, 4])
+def test_higher_derivatives_of_a_masked_leaf_are_zero_and_stay_differentiable(order):
+    x = Tensor(VALUES.copy(), requires_grad=True)
+    (g,) = tg.grad(x.relu().sum(), x, create_graph=True)
+    for _ in range(order - 2):
+        (g,) = tg.grad((g * g).sum(), x, create_graph=True)
+        assert g.requires_grad
+    (last,) = tg.grad((g * g).sum(), x)
+    np.testing.assert_array_equal(last.numpy(), np.zeros(6))
+
+
+def test_anomaly_detection_names_the_masked_op_under_create_graph():
+    x = Tensor(np.array([1.0, -1.0, 2.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"ReLU\.backward returned NaN or Inf"):
+        with tg.autograd.detect_anomaly():
+            tg.grad(x.relu(), x, grad_outputs=Tensor(np.array([np.inf, 1.0, 1.0])),
+                    create_graph=True)

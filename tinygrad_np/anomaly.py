@@ -22,6 +22,7 @@ import numpy as np
 
 from tinygrad_np import autograd, function
 from tinygrad_np.opcheck import _user_site
+from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.tensor import Tensor
 
 
@@ -69,8 +70,8 @@ def _describe(value: Any) -> str:
 
 def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
     """Raise at the first op whose output is not finite (in threads with the check on)."""
-    if not _enabled.on or output.dtype.kind not in "fc":
-        return
+    if not _enabled.on or output.dtype.kind not in "fc" or type(ctx) is MaskedBy:
+        return  # (MaskedBy copies a mask op's gradient: the backward check names that op)
     if output.size == 1:
         if math.isfinite(output.item()):
             return

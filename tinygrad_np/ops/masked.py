@@ -21,6 +21,8 @@ from tinygrad_np.tensor import Tensor
 class MaskedBy(Function):
     """y = g, a gradient computed with a mask of `inputs`;  dg = grad, d(input) = 0."""
 
+    mask_only = True  # its own gradients (grad, zeros) are linked too: third order is 0
+
     def forward(ctx, g, *inputs):
         ctx.inputs = [(np.shape(a), getattr(a, "dtype", None)) for a in inputs]
         return np.array(g, copy=True)
