@@ -1,17 +1,17 @@
-"""W2's floor: what any eager Python engine costs over hand-written NumPy on this machine.
+"""W2's and W3's floor: what any eager Python engine costs over hand-written NumPy here.
 
     python benchmarks/floor.py [--repeats N]
 
-A bare tape engine (about 40 lines, below): a Tensor is an array with a gradient and the
+A bare tape engine (about 60 lines, below): a Tensor is an array with a gradient and the
 node that made it, a node is its inputs and a closure computing their gradients, backward
-is a depth-first order and one loop. It has W2's structure (layer objects called through
-`__call__`, a sequential container, fused linear and cross-entropy ops, an optimizer
-object) and nothing else: no checks, no version counters, no gradient ownership (the
-optimizer scales `.grad` in place), no grad mode, no hooks. Timed in one process against
-the hand-written step and tinygrad_np's W2 step (the benchmark's own), interleaved.
-The difference between this floor and 1.00x is the price of Python objects and calls
-between the NumPy calls, paid with caches cold from the matmuls; the difference between
-tinygrad_np and the floor is what tinygrad_np's features and guarantees cost.
+is a depth-first order and one loop. For W2 it has W2's structure (layer objects called
+through `__call__`, a sequential container, fused linear and cross-entropy ops, an
+optimizer object), for W3 the chain's three ops, and nothing else: no checks, no version
+counters, no gradient ownership (the optimizer scales `.grad` in place), no grad mode, no
+hooks. Each workload is timed in one process against the hand-written version and
+tinygrad_np's (the benchmark's own), interleaved. The difference between this floor and
+1.00x is the price of Python objects and calls between the NumPy calls; the difference
+between tinygrad_np and the floor is what tinygrad_np's features and guarantees cost.
 """
 
 from __future__ import annotations
@@ -25,17 +25,38 @@ import numpy as np
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # as run.py: idle BLAS threads sleep
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import chains  # noqa: E402
 import harness  # noqa: E402
 import mlp  # noqa: E402
 
 
 class Bare:
-    """An array, its gradient, and the node (inputs, rule) that computed it."""
+    """An array, its gradient, and the node (inputs, rule) that computed it; W3's ops."""
 
     __slots__ = ("data", "grad", "inputs", "rule")
 
     def __init__(self, data, inputs=(), rule=None):
         self.data, self.grad, self.inputs, self.rule = data, None, inputs, rule
+
+    def __mul__(self, c):
+        return Bare(self.data * c, (self,), lambda g: (g * c,))
+
+    def __add__(self, c):
+        return Bare(self.data + c, (self,), lambda g: (g,))
+
+    def tanh(self):
+        y = np.tanh(self.data)
+        return Bare(y, (self,), lambda g: (g * (1 - y * y),))
+
+    def sum(self):
+        shape = self.data.shape
+        return Bare(self.data.sum(), (self,), lambda g: (np.broadcast_to(g, shape),))
+
+    def backward(self):
+        bare_backward(self)
+
+    def item(self):
+        return float(self.data)
 
 
 class BareLinear:
@@ -84,16 +105,15 @@ def bare_cross_entropy(logits, labels):
 
 
 def bare_backward(loss):
-    order, seen = [], set()
-
-    def visit(node):  # depth-first: W2's graph is 4 nodes deep
-        if node.rule is not None and id(node) not in seen:
-            seen.add(id(node))
-            for parent in node.inputs:
-                visit(parent)
+    order, seen, stack = [], set(), [(loss, False)]
+    while stack:  # depth-first, without recursion (W3's chain is 1,000 deep)
+        node, finished = stack.pop()
+        if finished:
             order.append(node)
-
-    visit(loss)
+        elif node.rule is not None and id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.inputs)
     loss.grad = np.ones((), np.float32)
     for node in reversed(order):
         for parent, grad in zip(node.inputs, node.rule(node.grad)):
@@ -134,12 +154,9 @@ def floor_step(data: list, arrays: list[np.ndarray], lr: float):
     return step
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=1000)
-    args = parser.parse_args(argv)
+def w2(repeats: int) -> dict:
     steps, _ = mlp.w2_steps(128, 16, names=("tinygrad_np", "numpy"))
-    # the same data and initial parameters as the benchmark's W2 (w2_steps' seeds)
+    # the same data as the benchmark's W2 (w2_steps' seed), parameters from their own seed
     x, labels = mlp.random_images(128 * 16, 0)
     data = [(x[i * 128:(i + 1) * 128], labels[i * 128:(i + 1) * 128]) for i in range(16)]
     rng = np.random.default_rng(1)
@@ -150,11 +167,32 @@ def main(argv: list[str] | None = None) -> dict:
         arrays.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
     steps["bare engine"] = floor_step(data, arrays, 0.1)
     mlp.check_same_step(steps, "W2 floor")
-    timings = harness.interleaved(steps, repeats=args.repeats, warmup=50)
-    reference = timings["numpy"]["median"]
+    return harness.interleaved(steps, repeats=repeats, warmup=50)
+
+
+def w3(repeats: int) -> dict:
+    ops = chains.chain_ops(1000)
+    steps = chains.steps(ops)
+    steps["bare engine"] = chains.autograd_step(Bare(chains._start()), ops)
+    timings = harness.interleaved(steps, repeats=max(repeats // 10, 5), warmup=5)
+    counts = {"tinygrad_np": chains.recorded_ops_tinygrad(ops)}
     for name, timing in timings.items():
-        print(f"{name:12s} {timing['median'] * 1e6:7.0f} µs  {timing['median'] / reference:.3f}x")
+        timing["per_op"] = timing["median"] / counts.get(name, len(ops) + 1)
     return timings
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=1000)
+    args = parser.parse_args(argv)
+    results = {"W2": w2(args.repeats), "W3": w3(args.repeats)}
+    for workload, timings in results.items():
+        reference = timings["numpy"]["median"]
+        for name, timing in timings.items():
+            per = f"  {timing['per_op'] * 1e6:5.2f} µs per op" if "per_op" in timing else ""
+            print(f"{workload} {name:12s} {timing['median'] * 1e6:8.0f} µs  "
+                  f"{timing['median'] / reference:.3f}x{per}")
+    return results
 
 
 if __name__ == "__main__":
