@@ -1961,3 +1961,60 @@ def test_a_subclass_of_a_built_in_op_in_user_code_is_a_custom_op():
     x.grad.add_(1.0)
     np.testing.assert_array_equal(CachedExp.cache[(2,)], [1, 1])
     np.testing.assert_array_equal(x.grad.numpy(), [2, 2])
+
+
+# ------------------------------------- masks keep a 0 gradient 0 when the incoming one is inf
+_AT = np.array([-1.0, 4.0, 0.25, -2.0])  # sqrt/log/1/x at 0 send inf back into the mask
+_SQRT_PAST_RELU = np.where(_AT > 0, 0.5 / np.sqrt(np.maximum(_AT, 1e-300)), 0.0)
+_MASKED_INF = {  # name: (the function of x, the gradient by hand: 0 wherever the mask is 0)
+    "relu then sqrt": (lambda x: x.relu().sqrt(), _SQRT_PAST_RELU),
+    "clamp(min=0) then sqrt": (lambda x: x.clamp(min=0).sqrt(), _SQRT_PAST_RELU),
+    "clamp_min then sqrt": (lambda x: x.clamp_min(0).sqrt(), _SQRT_PAST_RELU),
+    "relu then log": (lambda x: x.relu().log(), np.where(_AT > 0, 1 / _AT, 0.0)),
+    "relu6 then 1/x": (lambda x: 1 / F.relu6(x), np.where(_AT > 0, -1 / _AT ** 2, 0.0)),
+    "hardtanh then 1/x": (lambda x: 1 / F.hardtanh(x - 1),
+                          np.array([0.0, 0.0, -1 / 0.75 ** 2, 0.0])),
+    "maximum with 0 then sqrt": (lambda x: tg.maximum(x, Tensor(np.zeros(4))).sqrt(),
+                                 _SQRT_PAST_RELU),
+    "max() then 1/(m - 4)": (lambda x: 1 / (x.max() - 4), np.array([0, -np.inf, 0, 0])),
+    "max(dim) then 1/(m - 4)": (lambda x: 1 / (x.max(0)[0] - 4), np.array([0, -np.inf, 0, 0])),
+    "median() then 1/(m - m)": (lambda x: 1 / (x.median() - x.median().detach()),
+                                np.array([-np.inf, 0, 0, 0])),
+    "max_pool1d then 1/(m - 4)": (lambda x: 1 / (F.max_pool1d(x.reshape(1, 1, 4), 2) - 4),
+                                  np.array([0, -np.inf, -1 / 3.75 ** 2, 0])),
+}
+
+
+@pytest.mark.parametrize("name", _MASKED_INF)
+def test_a_masked_out_gradient_stays_zero_when_the_incoming_one_is_inf(name):
+    function, expected = _MASKED_INF[name]
+    x = Tensor(_AT.copy(), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        function(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["relu then sqrt", "max() then 1/(m - 4)",
+                                  "max_pool1d then 1/(m - 4)"])
+def test_a_masked_out_gradient_stays_zero_under_create_graph(name):
+    function, expected = _MASKED_INF[name]
+    x = Tensor(_AT.copy(), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (g,) = tg.grad(function(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), expected)
+
+
+def test_masked_out_gradients_match_pytorch():
+    torch = pytest.importorskip("torch")
+    pairs = {"relu": (lambda x: x.relu().sqrt(), lambda t: t.relu().sqrt()),
+             "clamp": (lambda x: 1 / x.clamp(0, 3), lambda t: 1 / t.clamp(0, 3)),
+             "max": (lambda x: 1 / (x.max() - 4), lambda t: 1 / (t.max() - 4)),
+             "pool": (lambda x: 1 / (F.max_pool1d(x.reshape(1, 1, 4), 2) - 4),
+                      lambda t: 1 / (torch.nn.functional.max_pool1d(t.reshape(1, 1, 4), 2) - 4))}
+    for ours, theirs in pairs.values():
+        x = Tensor(_AT.copy(), requires_grad=True)
+        t = torch.tensor(_AT.copy(), requires_grad=True)
+        with np.errstate(divide="ignore"):
+            ours(x).sum().backward()
+        theirs(t).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())

@@ -55,6 +55,14 @@ def sigmoid(x):
     return np.exp(-np.logaddexp(0, -x))
 
 
+def masked(mask, grad):
+    """`grad` where `mask` is True, else 0: a rule's gradient through a mask. A 0 stays 0 where
+    `grad` is inf or NaN (multiplying by the mask would give NaN there), as in PyTorch."""
+    if isinstance(grad, _NUMPY_TYPES):
+        return np.where(mask, grad, 0)
+    return grad.where(mask, 0)
+
+
 def broadcast_to(x, shape: tuple[int, ...]):
     """Repeat `x` along broadcast axes to `shape` (a read-only view for arrays)."""
     return np.broadcast_to(x, shape) if isinstance(x, _NUMPY_TYPES) else x.expand(shape)

@@ -111,7 +111,7 @@ class HardTanh(Function):
         return np.clip(x, lo, hi)
 
     def backward(ctx, grad_output):
-        return grad_output * ctx.inside
+        return xp.masked(ctx.inside, grad_output)
 
 
 class Hardsigmoid(Function):
@@ -122,7 +122,7 @@ class Hardsigmoid(Function):
         return np.clip(x + 3, 0, 6) / 6
 
     def backward(ctx, grad_output):
-        return grad_output * ctx.inside / 6
+        return xp.masked(ctx.inside, grad_output / 6)
 
 
 @xp.quiet

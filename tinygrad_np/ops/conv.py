@@ -318,9 +318,9 @@ class MaxPool2d(Function):
         tiles = geometry.tiles()
         for (rows, cols), mask in _first_max_masks(geometry, padded, y.transpose(1, 2, 3, 0)):
             if tiles:  # each input element is in one window: write instead of add
-                np.multiply(g, mask, out=grad[:, rows, cols])
+                grad[:, rows, cols] = np.where(mask, g, 0)  # (g * mask: NaN where g is inf)
             else:
-                grad[:, rows, cols] += g * mask
+                grad[:, rows, cols] += np.where(mask, g, 0)
         return _crop(grad, geometry.pads, x.shape[2:]), None
 
 

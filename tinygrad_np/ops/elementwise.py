@@ -168,7 +168,7 @@ class ReLU(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * ~(y <= 0)
+        return xp.masked(~(y <= 0), grad_output)
 
 
 class Clip(Function):
@@ -196,6 +196,6 @@ class Clip(Function):
 
     def backward(ctx, grad_output):
         (inside,) = ctx.saved_tensors
-        grad_lo = grad_output * ctx.below if ctx.needs_input_grad[1] else None
-        grad_hi = grad_output * ctx.above if ctx.needs_input_grad[2] else None
-        return grad_output * inside, grad_lo, grad_hi
+        grad_lo = xp.masked(ctx.below, grad_output) if ctx.needs_input_grad[1] else None
+        grad_hi = xp.masked(ctx.above, grad_output) if ctx.needs_input_grad[2] else None
+        return xp.masked(inside, grad_output), grad_lo, grad_hi

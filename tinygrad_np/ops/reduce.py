@@ -79,7 +79,7 @@ class Max(Function):
         return extreme if keepdims else np.squeeze(extreme, axis=axes)
 
     def backward(ctx, grad_output):
-        return grad_output.reshape(ctx.keepdims_shape) * ctx.share
+        return xp.masked(ctx.share != 0, grad_output.reshape(ctx.keepdims_shape)) * ctx.share
 
 
 class Min(Max):

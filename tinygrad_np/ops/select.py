@@ -51,8 +51,10 @@ class Maximum(Function):
         return y
 
     def backward(ctx, grad_output):
-        grad_a = grad_output * ctx.share_a if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * ctx.share_b if ctx.needs_input_grad[1] else None
+        grad_a = xp.masked(ctx.share_a != 0, grad_output) * ctx.share_a if (
+            ctx.needs_input_grad[0]) else None
+        grad_b = xp.masked(ctx.share_b != 0, grad_output) * ctx.share_b if (
+            ctx.needs_input_grad[1]) else None
         return grad_a, grad_b
 
 
@@ -76,7 +78,7 @@ class PickShared(Function):
         return np.asarray(x[hits][0])
 
     def backward(ctx, grad_output):
-        return grad_output * ctx.share, None
+        return xp.masked(ctx.share != 0, grad_output) * ctx.share, None
 
 
 class Fmax(Function):
@@ -90,8 +92,8 @@ class Fmax(Function):
         return ctx.pick(a, b)
 
     def backward(ctx, grad_output):
-        grad_a = grad_output * ctx.to_a if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * ~ctx.to_a if ctx.needs_input_grad[1] else None
+        grad_a = xp.masked(ctx.to_a, grad_output) if ctx.needs_input_grad[0] else None
+        grad_b = xp.masked(~ctx.to_a, grad_output) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
