@@ -337,13 +337,31 @@ def test_mse_loss_gradient(rng):
 # ----------------------------------------------------------------- shared checks
 
 
-@pytest.mark.parametrize("loss", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits,
-                                  F.mse_loss])
-def test_elementwise_losses_reject_shape_mismatch(loss):
-    # (N, 1) against (N,) would broadcast to (N, N) and give a wrong loss without an error.
+@pytest.mark.parametrize("loss", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
+def test_the_bce_losses_reject_shape_mismatch(loss):
+    # (N, 1) against (N,) would broadcast to (N, N): PyTorch refuses it for these two.
     expected = r"target shape \(4,\) must equal the input shape \(4, 1\)"
     with pytest.raises(ValueError, match=expected):
         loss(Tensor(np.full((4, 1), 0.5)), np.zeros(4))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_regression_losses_warn_and_broadcast_a_mismatched_target_as_pytorch(name):
+    prediction = np.array([[0.5], [1.0], [-2.0], [3.0]])
+    target = np.array([1.0, 0.0, 2.0, -1.0])
+    with pytest.warns(UserWarning, match=rf"{name}: the target's shape \(4,\) is not the "
+                      r"input's \(4, 1\)"):
+        loss = getattr(F, name)(Tensor(prediction), target)
+    d = prediction - target  # (4, 4): what broadcasting computes, by hand
+    expected = {"mse_loss": (d ** 2).mean(), "l1_loss": np.abs(d).mean(),
+                "smooth_l1_loss": np.where(np.abs(d) < 1, d ** 2 / 2, np.abs(d) - 0.5).mean(),
+                "huber_loss": np.where(np.abs(d) < 1, d ** 2 / 2, np.abs(d) - 0.5).mean()}[name]
+    np.testing.assert_allclose(loss.item(), expected)
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning):
+        theirs = getattr(torch.nn.functional, name)(torch.tensor(prediction),
+                                                    torch.tensor(target))
+    np.testing.assert_allclose(loss.item(), theirs.item())
 
 
 @pytest.mark.parametrize("loss", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits,

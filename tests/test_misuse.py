@@ -2018,3 +2018,70 @@ def test_masked_out_gradients_match_pytorch():
             ours(x).sum().backward()
         theirs(t).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+# ------------------------------------------------------------------ accumulation into .grad
+def test_a_leafs_grad_grows_in_place_so_its_views_see_the_sum():
+    flat = tg.zeros(4)
+    p = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    p.grad = flat[0:2]  # .grad as a view of a bigger buffer (flat-gradient tricks)
+    (p * p).sum().backward()
+    np.testing.assert_array_equal(flat.numpy(), [2, 4, 0, 0])
+    q = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    (q * q).sum().backward()
+    grad, first, version = q.grad, q.grad[0:1], q.grad._version
+    (q * q).sum().backward()
+    assert q.grad is grad and q.grad._version > version
+    np.testing.assert_array_equal(first.numpy(), [4])
+    np.testing.assert_array_equal(q.grad.numpy(), [4, 8])
+
+
+def test_a_retained_grad_is_replaced_so_one_taken_earlier_keeps_its_values():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    first = h.grad
+    y.backward()
+    np.testing.assert_array_equal(first.numpy(), [4, 8])
+    np.testing.assert_array_equal(h.grad.numpy(), [8, 16])
+
+
+@pytest.mark.parametrize("how", ["Tensor.backward", "autograd.backward"])
+def test_a_leaf_that_stopped_requiring_grad_gets_no_grad(how):
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    y = (w * v).sum()
+    w.requires_grad_(False)  # frozen after the forward pass (GAN-style)
+    y.backward() if how == "Tensor.backward" else tg.autograd.backward(y)
+    assert w.grad is None
+    np.testing.assert_array_equal(v.grad.numpy(), [1, 2])
+
+
+def test_backward_with_empty_inputs_raises():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    for call in (lambda: (x * x).sum().backward(inputs=[]),
+                 lambda: tg.autograd.backward((x * x).sum(), inputs=[])):
+        with pytest.raises(RuntimeError, match="inputs.*cannot be empty"):
+            call()
+    assert x.grad is None
+
+
+def test_create_graph_backward_called_under_no_grad_records_the_gradient():
+    z = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (z ** 3).sum()
+    with tg.no_grad():
+        y.backward(create_graph=True)
+    assert z.grad.requires_grad
+    (second,) = tg.grad(z.grad.sum(), z)
+    np.testing.assert_allclose(second.numpy(), 6 * np.array([1.0, 2.0]))
+
+
+def test_autograd_backward_accumulates_in_place_too():
+    p = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    tg.autograd.backward((p * p).sum())
+    view = p.grad[1:]
+    tg.autograd.backward((p * 3).sum())
+    np.testing.assert_array_equal(view.numpy(), [7])
+    np.testing.assert_array_equal(p.grad.numpy(), [5, 7])

@@ -261,3 +261,61 @@ def test_state_dict_keywords_as_pytorch():
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()},
                          assign=True)
     np.testing.assert_array_equal(ours.weight._data, theirs.weight.detach().numpy())
+
+
+# ------------------------------------------------- editing a Sequential in place (PyTorch's API)
+def _kinds(sequential) -> list[str]:
+    return [type(module).__name__ for module in sequential]
+
+
+def test_sequential_items_can_be_replaced_deleted_popped_inserted_and_extended():
+    import tinygrad_np.nn as tnn
+
+    model = tnn.Sequential(tnn.Linear(2, 3), tnn.ReLU(), tnn.Linear(3, 4), tnn.Tanh())
+    head = tnn.Linear(3, 5)
+    model[2] = head  # the transfer-learning idiom: model.classifier[6] = nn.Linear(...)
+    assert model[2] is head and _kinds(model) == ["Linear", "ReLU", "Linear", "Tanh"]
+    del model[1]
+    assert _kinds(model) == ["Linear", "Linear", "Tanh"]
+    first = model.pop(0)
+    assert isinstance(first, tnn.Linear) and _kinds(model) == ["Linear", "Tanh"]
+    model.insert(0, first)
+    model.extend([tnn.ReLU(), tnn.Identity()])
+    model[-1] = tnn.Sigmoid()
+    assert _kinds(model) == ["Linear", "Linear", "Tanh", "ReLU", "Sigmoid"]
+    assert [name for name, _ in model.named_parameters()] == [
+        "0.weight", "0.bias", "1.weight", "1.bias"]  # renumbered, as PyTorch after a deletion
+    out = model(Tensor(np.ones((1, 2), np.float32)))
+    assert out.shape == (1, 5)
+    with pytest.raises(IndexError):
+        model[10] = tnn.ReLU()
+    with pytest.raises(TypeError, match="not an nn.Module"):
+        model[0] = "a layer"
+
+
+def test_deleting_from_a_named_sequential_renumbers_it_as_pytorch():
+    from collections import OrderedDict
+
+    import tinygrad_np.nn as tnn
+
+    model = tnn.Sequential(OrderedDict(a=tnn.Linear(2, 2), b=tnn.ReLU(), c=tnn.Linear(2, 1)))
+    del model[1]
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Sequential(OrderedDict(a=torch.nn.Linear(2, 2), b=torch.nn.ReLU(),
+                                             c=torch.nn.Linear(2, 1)))
+    del theirs[1]
+    assert [name for name, _ in theirs.named_children()] == ["0", "1"]
+
+
+def test_load_state_dict_result_prints_as_pytorchs():
+    import tinygrad_np.nn as tnn
+
+    layer = tnn.Linear(2, 2)
+    assert repr(layer.load_state_dict(layer.state_dict())) == "<All keys matched successfully>"
+    state = layer.state_dict()
+    state["extra"] = state.pop("weight")
+    result = layer.load_state_dict(state, strict=False)
+    assert repr(result) == ("_IncompatibleKeys(missing_keys=['weight'], "
+                            "unexpected_keys=['extra'])")
+    assert result.missing_keys == ["weight"] and result.unexpected_keys == ["extra"]

@@ -575,3 +575,38 @@ def test_integer_conversions_match_pytorch():
     assert Tensor([1.7]).byte().dtype == np.uint8 and Tensor([1.7]).char().dtype == np.int8
     x = Tensor([1.5], requires_grad=True)
     assert not x.short().requires_grad
+
+
+_IN_PLACE_FORMS = {  # name_: the arguments after self
+    **{name: () for name in (
+        "sin cos tan square log1p expm1 rsqrt erf erfc atan asin acos sinh cosh asinh atanh "
+        "arctan arcsin arccos arcsinh arctanh sgn exp2 log2 log10 nan_to_num logit sinc "
+        "negative absolute").split()},
+    "tril": (0,), "triu": (0,), "cumsum": (1,), "cumprod": (0,), "hypot": (2.0,),
+    "atan2": (2.0,), "true_divide": (4.0,), "multiply": (3.0,), "subtract": (1.0,),
+    "divide": (2.0,), "xlogy": (3.0,),
+}
+_BASE = {"negative": "neg", "absolute": "abs"}
+
+
+@pytest.mark.parametrize("name", sorted(_IN_PLACE_FORMS))
+def test_in_place_forms_equal_their_op_and_move_the_version(name):
+    values = np.array([[0.3, 0.6], [0.2, 0.9]], np.float32)
+    args = _IN_PLACE_FORMS[name]
+    expected = getattr(Tensor(values.copy()), _BASE.get(name, name))(*args).numpy()
+    x = Tensor(values.copy())
+    version = x._version
+    assert getattr(x, name + "_")(*args) is x
+    np.testing.assert_allclose(x.numpy(), expected, rtol=1e-6)
+    assert x.dtype == np.float32 and x._version > version
+
+
+def test_an_in_place_form_on_a_graph_tensor_is_recorded():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * 1
+    y.sin_()
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.cos([1.0, 2.0]))
+    z = Tensor(np.array([np.nan, 1.0, np.inf]))
+    z.nan_to_num_(nan=5.0, posinf=7.0)
+    np.testing.assert_array_equal(z.numpy(), [5.0, 1.0, 7.0])

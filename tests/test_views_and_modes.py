@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_np as tg
+from tinygrad_np import Tensor
 
 try:
     import torch
@@ -460,3 +461,58 @@ def test_softmax_of_a_fully_masked_row_is_nan_without_warnings(name):
         yt.sum().backward()
         np.testing.assert_allclose(y._data, yt.detach().numpy(), rtol=1e-6)
         np.testing.assert_allclose(x.grad._data[1], xt.grad.numpy()[1], rtol=1e-5, atol=1e-7)
+
+
+# ----------------------------------------- view() of conv and pooling results (PyTorch: contiguous)
+def _gram(features):
+    a, b, c, d = features.shape
+    flat = features.view(a * b, c * d)  # the style-transfer tutorial's gram_matrix
+    return flat @ flat.t() / (a * b * c * d)
+
+
+def test_view_works_on_conv_and_pooling_results_as_in_pytorch():
+    import tinygrad_np.nn as tnn
+    import tinygrad_np.nn.functional as F
+
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(2, 3, 6, 6)).astype(np.float32), requires_grad=True)
+    conv = tnn.Conv2d(3, 4, 3)
+    for result in (conv(x), F.max_pool2d(conv(x), 2), F.avg_pool2d(x, 2), F.relu(conv(x)),
+                   F.interpolate(x, scale_factor=2)):
+        expected = result.detach().numpy().reshape(-1)
+        flat = result.view(-1)
+        np.testing.assert_array_equal(flat.detach().numpy(), expected)
+        assert result.is_contiguous() and np.shares_memory(flat.numpy(), result.numpy())
+    loss = _gram(conv(x)).sum()
+    loss.backward()
+    # by hand: d sum(G)/d f = 2 * (sum of the rows of f) broadcast, / (a b c d)
+    features = conv(x).detach().numpy().reshape(8, 16)
+    expected = 2 * np.tile(features.sum(axis=0), (8, 1)) / features.size
+    (grad,) = tg.grad(_gram(conv(x)).sum(), [x])
+    assert grad.shape == x.shape and x.grad is not None
+    y = conv(x)
+    (by_hand,) = tg.grad((y.reshape(8, 16) * Tensor(expected)).sum(), [x])
+    np.testing.assert_allclose(grad.numpy(), by_hand.numpy(), rtol=1e-4, atol=1e-9)  # float32
+
+
+def test_a_view_of_a_relaid_result_writes_through_to_it_and_its_detached_twin():
+    import tinygrad_np.nn as tnn
+
+    y = tnn.Conv2d(1, 1, 1)(Tensor(np.ones((2, 1, 2, 2), np.float32))).detach()
+    twin = y.detach()
+    flat = y.view(-1)
+    flat[0] = 100.0
+    assert y[0, 0, 0, 0].item() == 100.0 and twin[0, 0, 0, 0].item() == 100.0
+
+
+def test_view_still_refuses_a_transpose_and_a_result_with_a_live_slice():
+    base = Tensor(np.ones((2, 3)))
+    with pytest.raises(RuntimeError, match="cannot be viewed"):
+        base.t().view(-1)  # the transpose shares base's memory in another layout
+    import tinygrad_np.nn as tnn
+
+    y = tnn.Conv2d(1, 1, 1)(Tensor(np.ones((2, 1, 2, 2), np.float32)))
+    first = y[0]  # a live view with another layout: relaying y out would cut it off
+    with pytest.raises(RuntimeError, match="use .reshape"):
+        y.view(-1)
+    assert first.shape == (1, 2, 2)

@@ -27,7 +27,7 @@ import numpy as np
 
 from tinygrad_np import hooks
 from tinygrad_np._decorate import CollectorPause
-from tinygrad_np.function import Function as Node, _mode  # (autograd.Function: PyTorch's)
+from tinygrad_np.function import Function as Node, _mode, enable_grad  # (= autograd.Function)
 from tinygrad_np.ops import masked
 from tinygrad_np.tensor import Tensor
 
@@ -92,8 +92,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                     heappush(heap, (-parent._sequence, parent))
             if not retain_graph and node.saved_tensors:  # free them (a node that saved none
                 node.saved_tensors = None  # stays usable)
-        for leaf in [k for k in pending if getattr(k, "_hooks", ())] if hooks.leaves_hooked else ():
-            pending[leaf] = (hooks.run_hooks(leaf, pending[leaf][0], create_graph), False)
+        hooks.run_leaf_hooks(pending, create_graph)  # a leaf's, once its sum is complete
     finally:
         _mode.grad = previous
         _COLLECTOR.resume()
@@ -183,25 +182,29 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
         for key, (grad, owned) in found.items():
             for target in ((key,) if only is None or id(key) in only else ()) if isinstance(
                     key, Tensor) else {asked.get(key), *map(weakref.ref.__call__, key.retained)}:
-                if grad is not None and target is not None:  # retain_grad() ones: always
+                if grad is not None and target is not None and target._requires_grad:
                     _add_to_grad(target, grad, owned and target is key, create_graph)
 
 
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:
     """Accumulate into `.grad`, in the tensor's dtype; an array nobody else holds is kept."""
-    if create_graph:
-        # in the leaf's dtype (a float32 leaf times a float64 constant gives float64)
-        grad = (grad if isinstance(grad, Tensor) else Tensor(grad)).to(tensor.dtype)
-        tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad  # no alias
+    old = tensor._grad
+    if create_graph:  # recorded, even when backward() was called under no_grad()
+        with enable_grad():  # (in the leaf's dtype: a float64 constant gives float64)
+            grad = (grad if isinstance(grad, Tensor) else Tensor(grad)).to(tensor.dtype)
+            tensor._grad = grad.clone() if old is None else old + grad  # no alias
         return
     grad = grad if type(grad) is np.ndarray else np.asarray(getattr(grad, "_data", grad))
-    if tensor._grad is not None:
-        tensor._grad._data = np.asarray(tensor._grad._data + grad, dtype=tensor._data.dtype)
-        return
-    if not (owned and grad.dtype == tensor._data.dtype):  # a copy in its dtype and order
-        grad, values = np.empty_like(tensor._data), grad
-        np.copyto(grad, values, casting="unsafe")
-    tensor._grad = Tensor._make(grad, None)
+    if old is None:
+        if not (owned and grad.dtype == tensor._data.dtype):  # a copy in its dtype and order
+            grad, values = np.empty_like(tensor._data), grad
+            np.copyto(grad, values, casting="unsafe")
+        tensor._grad = Tensor._make(grad, None)
+    elif tensor.grad_fn is None and old._data.flags.writeable:  # a leaf's grows in place, as
+        np.add(old._data, grad, out=old._data, casting="unsafe")  # PyTorch's: views of it
+        old._bump_version()  # see the sum, graphs that saved it refuse it
+    else:  # a retained gradient is replaced: one taken before keeps its values
+        tensor._grad = Tensor._make(np.asarray(old._data + grad, dtype=tensor._data.dtype), None)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

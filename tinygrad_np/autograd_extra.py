@@ -10,7 +10,6 @@ anomaly modes. `tinygrad_np/__init__.py` attaches them to the engine module
 
 from __future__ import annotations
 
-import threading
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import anomaly, function, functional_forms
-from tinygrad_np.autograd import grad
+from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad
 from tinygrad_np.gradcheck import GradcheckError, gradcheck as _gradcheck
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import EMPTY_INPUTS, Tensor
 
 
 def _as_tensors(value: Any, name: str, caller: str) -> tuple[Any, ...]:
@@ -168,7 +167,6 @@ class Variable(metaclass=_VariableMeta):
         return data.detach().requires_grad_(bool(requires_grad))
 
 
-_GRAD_LOCK = threading.Lock()
 
 
 def _graph_targets(tensors: list[Tensor]) -> list[Tensor]:
@@ -215,16 +213,12 @@ def backward(
     else:
         targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         if not targets:
-            raise ValueError("backward: inputs is empty; leave it None for every leaf")
+            raise RuntimeError(EMPTY_INPUTS)
     found = grad(tensors, targets, grad_tensors, retain_graph, create_graph, allow_unused=True)
-    with _GRAD_LOCK, function.set_grad_enabled(create_graph):
+    with _GRAD_LOCK:  # as Tensor.backward: a leaf's .grad grows in place
         for tensor, gradient in zip(targets, found):
-            if gradient is None:
-                continue
-            if tensor.grad is None:  # never the caller's grad_tensors object itself
-                tensor.grad = gradient.clone() if create_graph else gradient
-            else:
-                tensor.grad = tensor.grad + gradient
+            if gradient is not None:  # (a copy: never the caller's grad_tensors object)
+                _add_to_grad(tensor, gradient, False, create_graph)
 
 
 # torch.autograd.grad_mode: the grad-mode switches under their module's name.

@@ -79,3 +79,11 @@ def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
                                f"{value.shape} and returned {result.dtype} {result.shape}")
         value = result
     return value if create_graph else value._data
+
+
+def run_leaf_hooks(pending: dict, create_graph: bool) -> None:
+    """At the end of a pass, each hooked leaf's hooks on its complete gradient (nothing to do
+    until a leaf has had a hook)."""
+    if leaves_hooked:
+        for leaf in [key for key in pending if getattr(key, "_hooks", ())]:
+            pending[leaf] = (run_hooks(leaf, pending[leaf][0], create_graph), False)

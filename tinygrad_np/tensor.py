@@ -83,6 +83,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+EMPTY_INPUTS = "backward: `inputs` cannot be empty (leave it None for every leaf)"
+
+
 class TensorError(RuntimeError, ValueError):
     """A value or a shape the op cannot take where PyTorch raises RuntimeError and NumPy
     ValueError (`bool()` of several values, `item()` of several, comparing shapes that do not
@@ -895,6 +898,8 @@ class Tensor:
         """
         if isinstance(inputs, Tensor):
             inputs = [inputs]
+        if inputs is not None and not len(inputs):
+            raise RuntimeError(EMPTY_INPUTS)
         run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
@@ -2266,11 +2271,36 @@ class Tensor:
             return _share_counter(self, Tensor._make(self._data.view(dtype), None))
         result = self.reshape(*shape)
         if self._data.size and not np.may_share_memory(result._data, self._data):
+            if self._relaid_out():  # (an op's result in its own memory order: now C order)
+                return self.view(*shape)
             raise RuntimeError(
                 f"view: a tensor of shape {self.shape} and strides "
                 f"{tuple(step // self._data.itemsize for step in self._data.strides)} cannot be "
                 f"viewed as shape {result.shape} without a copy; use .reshape(...) instead")
         return result
+
+    def _relaid_out(self) -> bool:
+        """Give self a C-ordered copy of its values when its memory is dense in another axis
+        order: conv and pooling results come out batch-innermost (NumPy's fastest order for
+        them) where PyTorch's are contiguous, and `.view(-1)` must work. Tensors sharing that
+        memory with the same layout (`detach()`) move with it; the values stay; graphs that
+        saved the old array keep it. Not done (False) for a leaf that requires grad or when
+        another tensor views the memory differently (`x.t()`, a slice)."""
+        data, counter = self._data, self._counter or ()
+        order = sorted(range(data.ndim), key=lambda axis: -data.strides[axis])
+        if data.flags.c_contiguous or not data.transpose(order).flags.c_contiguous:
+            return False
+        layout = (data.ctypes.data, data.shape, data.strides)
+        sharing = {id(t): t for t in (r() for r in counter[2:]) if t is not None}
+        sharing[id(self)] = self
+        if any((t._data.ctypes.data, t._data.shape, t._data.strides) != layout or (
+                t._requires_grad and t.grad_fn is None) for t in sharing.values()):
+            return False
+        contiguous = np.ascontiguousarray(data)
+        for tensor in sharing.values():
+            tensor._data, writeable = contiguous.view(), tensor._data.flags.writeable
+            tensor._data.flags.writeable = writeable
+        return True
 
     def transpose(self, *axes: int | tuple[int, ...], dim0: int | None = None,
                   dim1: int | None = None) -> Tensor:
@@ -3522,3 +3552,25 @@ from tinygrad_np.ops.shape import (  # noqa: E402
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
 from tinygrad_np.ops.special import Erfinv, Lgamma, Polygamma  # noqa: E402
 from tinygrad_np.rng import numpy_generator  # noqa: E402
+
+
+# PyTorch's other in-place spellings, each `self = op(self, ...)` through `Tensor._in_place`
+# (recorded like the op when needed, the version moved on, the dtype kept).
+def _in_place_form(name: str, op: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return self._in_place(lambda tensor, *rest: op(tensor, *rest, **kwargs), *args)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"{op.__name__}(self, ...), in place."
+    return method
+
+
+for _op in ("sin cos tan square log1p expm1 rsqrt erf erfc atan asin acos sinh cosh asinh "
+            "acosh atanh arctan arcsin arccos arcsinh arccosh arctanh sgn exp2 log2 log10 "
+            "nan_to_num tril triu xlogy hypot logit sinc atan2 arctan2 logical_and logical_or "
+            "logical_xor bitwise_not true_divide multiply subtract divide cumsum cumprod "
+            "neg:negative abs:absolute").split():
+    _base, _, _alias = _op.partition(":")
+    if hasattr(Tensor, _base) and not hasattr(Tensor, (_alias or _base) + "_"):
+        setattr(Tensor, (_alias or _base) + "_", _in_place_form((_alias or _base) + "_",
+                                                                getattr(Tensor, _base)))

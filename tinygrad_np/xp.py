@@ -58,9 +58,11 @@ def sigmoid(x):
 def masked(mask, grad):
     """`grad` where `mask` is True, else 0: a rule's gradient through a mask. A 0 stays 0 where
     `grad` is inf or NaN (multiplying by the mask would give NaN there), as in PyTorch."""
-    if isinstance(grad, _NUMPY_TYPES):
-        return np.where(mask, grad, 0)
-    return grad.where(mask, 0)
+    if not isinstance(grad, _NUMPY_TYPES):
+        return grad.where(mask, 0)
+    if np.isfinite(grad).all():  # the common case, where a product is many times faster
+        return grad * mask
+    return np.where(mask, grad, 0)
 
 
 def broadcast_to(x, shape: tuple[int, ...]):

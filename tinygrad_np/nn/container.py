@@ -73,6 +73,42 @@ class Sequential(Module):
         setattr(self, str(position), module)
         return self
 
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Add each of `modules` at the end; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the module at `index`, keeping its name (`model.classifier[6] = ...`)."""
+        name = self._named_layers()[index][0]
+        setattr(self, name, _module(module, "Sequential"))
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove the module(s) at `index`; the rest are renumbered 0, 1, ... as in PyTorch."""
+        layers = self._layers()
+        del layers[index]
+        self._renumber(layers)
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the module at `index` (the rest renumbered)."""
+        module = self[index]
+        del self[index]
+        return module
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put `module` before position `index` (the modules renumbered); returns self."""
+        layers = self._layers()
+        layers.insert(index, _module(module, "Sequential.insert"))
+        self._renumber(layers)
+        return self
+
+    def _renumber(self, layers: list[Module]) -> None:
+        for name, _ in self._named_layers():
+            delattr(self, name)
+        for position, module in enumerate(layers):
+            setattr(self, str(position), module)
+
 
 def _module(value: Any, container: str) -> Module:
     if not isinstance(value, Module):

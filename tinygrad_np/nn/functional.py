@@ -45,6 +45,7 @@ from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_
     l1_loss as l1_loss,
     legacy_reduction,
     nll_loss as nll_loss,
+    same_shape,
     smooth_l1_loss as smooth_l1_loss,
     weighted_bce_with_logits,
 )
@@ -115,17 +116,6 @@ def _check_reduction(reduction: str, function: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(
             f"{function}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
-        )
-
-
-def _check_same_shape(prediction: Tensor, target: Any, function: str) -> None:
-    # Broadcasting (N, 1) predictions against (N,) targets would silently give an (N, N)
-    # loss, so, as PyTorch does for the BCE losses, the shapes must match exactly.
-    target_shape = tuple(target.shape)
-    if target_shape != tuple(prediction.shape):
-        raise ValueError(
-            f"{function}: target shape {target_shape} must equal the input shape "
-            f"{tuple(prediction.shape)}"
         )
 
 
@@ -250,7 +240,7 @@ def binary_cross_entropy(probs: Tensor, target: Any, weight: Any = None,
     reduction = legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
     probs = _tensor(probs)
     target = _target(target, probs)
-    _check_same_shape(probs, target, "binary_cross_entropy")
+    same_shape(probs, target, "binary_cross_entropy")
     losses = BinaryCrossEntropy.apply(probs, target)
     if weight is not None:
         losses = losses * _target(weight, probs)
@@ -272,7 +262,7 @@ def binary_cross_entropy_with_logits(
                                  "binary_cross_entropy_with_logits")
     logits = _tensor(logits)
     target = _target(target, logits)
-    _check_same_shape(logits, target, "binary_cross_entropy_with_logits")
+    same_shape(logits, target, "binary_cross_entropy_with_logits")
     if weight is None and pos_weight is None:
         return _reduce(BinaryCrossEntropyWithLogits.apply(logits, target), reduction)
     return _reduce(weighted_bce_with_logits(logits, target, weight, pos_weight), reduction)
@@ -284,7 +274,7 @@ def mse_loss(pred: Tensor, target: Any, size_average: Any = None, reduce: Any = 
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     pred = _tensor(pred)
     target = _target(target, pred)
-    _check_same_shape(pred, target, "mse_loss")
+    same_shape(pred, target, "mse_loss", "warn")
     difference = pred - target
     return _reduce(difference * difference, reduction)
 

@@ -13,6 +13,7 @@ the targets that were not ignored (a weighted average), not by the number of tar
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -189,10 +190,22 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     return losses.reshape(batch_shape)
 
 
-def _same_shape(input: Tensor, target: Any, function: str) -> None:
-    if tuple(np.shape(target._data if isinstance(target, Tensor) else target)) != input.shape:
-        raise ValueError(f"{function}: target shape {tuple(np.shape(target))} must equal the "
-                         f"input shape {input.shape}")
+def same_shape(input: Tensor, target: Any, function: str, mismatch: str = "raise",  # noqa: A002
+               depth: int = 0) -> None:
+    """The target must have the input's shape (`mismatch="raise"`: the BCE losses), or may
+    broadcast against it with a warning (`"warn"`: mse, l1, smooth_l1, huber) or without one
+    (`"allow"`: kl_div), as in PyTorch. (N, 1) against (N,) broadcasts to an (N, N) loss."""
+    shape, target_shape = tuple(input.shape), tuple(np.shape(
+        target._data if isinstance(target, Tensor) else target))
+    if target_shape == shape or mismatch == "allow":
+        return
+    if mismatch == "raise":
+        raise ValueError(f"{function}: target shape {target_shape} must equal the input shape "
+                         f"{shape}")
+    warnings.warn(f"{function}: the target's shape {target_shape} is not the input's {shape}: "
+                  "the two are broadcast together (as PyTorch does), which is rarely what is "
+                  "meant; an (N, 1) input and an (N,) target give an (N, N) loss",
+                  UserWarning, stacklevel=3 + depth)  # depth: calls between it and the user
 
 
 def _target(target: Any, input: Tensor) -> Any:
@@ -207,7 +220,11 @@ def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = 
     """loss = |input - target|;  d input = sign(input - target) (0 where equal)."""
     reduction = legacy_reduction(size_average, reduce, reduction, "l1_loss")
     input = _tensor(input)
-    _same_shape(input, target, "l1_loss")
+    same_shape(input, target, "l1_loss", "warn")
+    return _l1(input, target, reduction)
+
+
+def _l1(input: Tensor, target: Any, reduction: str) -> Tensor:  # noqa: A002
     return _reduce((input - _target(target, input)).abs(), reduction)
 
 
@@ -217,17 +234,20 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
 
     The two branches meet in a where() on |d| < delta, as PyTorch's: gradient d inside,
     delta sign(d) from |d| = delta on; second derivative 1 inside (d = 0 included) and 0 from
-    |d| = delta on. The quadratic sees d clamped to [-delta, delta], so an infinite d gives
-    no inf * 0 in the branch where() drops.
+    |d| = delta on. The quadratic sees 0 for |d| >= delta, so an infinite d gives no inf * 0
+    in the branch where() drops, and a NaN d a NaN gradient (PyTorch's).
     """
     reduction = legacy_reduction(None, None, reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    input = _tensor(input)
-    _same_shape(input, target, "huber_loss")
+    return _huber(_tensor(input), target, reduction, delta, "huber_loss")
+
+
+def _huber(input: Tensor, target: Any, reduction: str, delta: float, function: str) -> Tensor:  # noqa: A002
+    same_shape(input, target, function, "warn", depth=1)
     difference = input - _target(target, input)
     distance = difference.abs()
-    near = difference.clip(-delta, delta)
+    near = difference.where(~(distance._data >= delta), 0.0)  # (NaN stays: its gradient NaN)
     loss = (near * near * 0.5).where(distance.detach() < delta, (distance - delta * 0.5) * delta)
     return _reduce(loss, reduction)
 
@@ -239,9 +259,11 @@ def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa
     reduction = legacy_reduction(size_average, reduce, reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    input = _tensor(input)
     if beta == 0:
-        return l1_loss(input, target, reduction=reduction)
-    return huber_loss(input, target, reduction, beta) / beta
+        same_shape(input, target, "smooth_l1_loss", "warn")
+        return _l1(input, target, reduction)
+    return _huber(input, target, reduction, beta, "smooth_l1_loss") / beta
 
 
 def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
@@ -260,7 +282,7 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
         batch_mean = False
         reduction = legacy_reduction(size_average, reduce, reduction, "kl_div")
     input = _tensor(input)
-    _same_shape(input, target, "kl_div")
+    same_shape(input, target, "kl_div", "allow")
     target = _target(target, input)
     if log_target:
         target_t = _tensor(target)

@@ -42,6 +42,12 @@ class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
 
+    def __repr__(self) -> str:  # what notebooks print after load_state_dict, as PyTorch's
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
+
 
 def _members(value: Any, name: str) -> Iterator[tuple[str, Module | Parameter]]:
     """Every Module or Parameter in `value`, looking inside lists, tuples and dicts."""

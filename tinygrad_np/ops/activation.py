@@ -102,12 +102,13 @@ class LeakyReLU(Function):
 
 
 class HardTanh(Function):
-    """y = min(max(x, lo), hi);  dx = g where lo < x < hi, 0 at and beyond the edges."""
+    """y = min(max(x, lo), hi);  dx = g where lo < x < hi (or x is NaN, as PyTorch), 0 at and
+    beyond the edges."""
 
     mask_only = True  # (ops/masked.py)
 
     def forward(ctx, x, lo, hi):
-        ctx.inside = (x > lo) & (x < hi)
+        ctx.inside = ~((x <= lo) | (x >= hi))  # a NaN passes g, as PyTorch
         return np.clip(x, lo, hi)
 
     def backward(ctx, grad_output):

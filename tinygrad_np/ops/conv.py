@@ -315,12 +315,14 @@ class MaxPool2d(Function):
                  and not any(geometry.pads) and x.shape[2:] == (out_h * kh, out_w * kw))
         # Windows that tile the input exactly write every element once: no zeroing needed.
         grad = (np.empty if exact else np.zeros)(padded.shape, dtype=grad_output.dtype)
-        tiles = geometry.tiles()
+        tiles, finite = geometry.tiles(), np.isfinite(g).all()  # (inf * 0 would be NaN)
         for (rows, cols), mask in _first_max_masks(geometry, padded, y.transpose(1, 2, 3, 0)):
-            if tiles:  # each input element is in one window: write instead of add
-                grad[:, rows, cols] = np.where(mask, g, 0)  # (g * mask: NaN where g is inf)
+            if tiles and finite:  # each input element is in one window: write instead of add
+                np.multiply(g, mask, out=grad[:, rows, cols])
+            elif tiles:
+                grad[:, rows, cols] = np.where(mask, g, 0)
             else:
-                grad[:, rows, cols] += np.where(mask, g, 0)
+                grad[:, rows, cols] += g * mask if finite else np.where(mask, g, 0)
         return _crop(grad, geometry.pads, x.shape[2:]), None
 
 
