@@ -581,3 +581,52 @@ def test_lenet_step_matches_pytorch():
         assert parameter.grad.dtype == np.float32
         np.testing.assert_allclose(parameter.grad._data, reference.grad.numpy(), rtol=1e-4,
                                    atol=1e-5, err_msg=name)
+
+
+# ------------------------------------------------------------ padding modes other than zeros
+@pytest.mark.parametrize("mode, numpy_mode", [("reflect", "reflect"), ("replicate", "edge"),
+                                              ("circular", "wrap")])
+def test_conv2d_padding_modes_pad_the_input_as_numpy_does(mode, numpy_mode):
+    import tinygrad_np.nn as tnn
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 6, 5)).astype(np.float32)
+    conv = tnn.Conv2d(3, 4, 3, padding=2, padding_mode=mode)
+    plain = tnn.Conv2d(3, 4, 3)  # the same weights on the input padded by NumPy
+    plain.load_state_dict(conv.state_dict())
+    padded = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)), mode=numpy_mode)
+    np.testing.assert_allclose(conv(Tensor(x)).numpy(), plain(Tensor(padded)).numpy(),
+                               rtol=1e-5, atol=1e-5)
+    assert f"padding_mode={mode}" in repr(conv)
+
+
+def test_conv_padding_modes_match_pytorch_with_gradients():
+    torch = pytest.importorskip("torch")
+    import tinygrad_np.nn as tnn
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 3, 7, 6)).astype(np.float32)
+    for mode in ("reflect", "replicate", "circular"):
+        for padding, dilation in ((1, 1), ((2, 1), 1), ("same", 2)):
+            theirs = torch.nn.Conv2d(3, 4, 3, padding=padding, dilation=dilation,
+                                     padding_mode=mode)
+            ours = tnn.Conv2d(3, 4, 3, padding=padding, dilation=dilation, padding_mode=mode)
+            ours.load_state_dict({k: Tensor(v.detach().numpy())
+                                  for k, v in theirs.state_dict().items()})
+            tx, ox = torch.tensor(x, requires_grad=True), Tensor(x, requires_grad=True)
+            ty, oy = theirs(tx), ours(ox)
+            (ty * ty).sum().backward()
+            (oy * oy).sum().backward()
+            np.testing.assert_allclose(oy.detach().numpy(), ty.detach().numpy(), atol=1e-5)
+            np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), atol=1e-4)
+            np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
+                                       rtol=1e-4, atol=1e-3)
+
+
+def test_an_unknown_padding_mode_or_one_on_a_transposed_conv_is_refused():
+    import tinygrad_np.nn as tnn
+
+    with pytest.raises(ValueError, match="padding_mode must be"):
+        tnn.Conv2d(1, 1, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match="padding_mode must be 'zeros', got 'reflect'"):
+        tnn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")

@@ -37,9 +37,12 @@ class _ConvNd(Module):
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{name}: only padding_mode='zeros' is supported, got "
-                                      f"{padding_mode!r}")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular") or (
+                padding_mode != "zeros" and self.transposed):
+            raise ValueError(f"{name}: padding_mode must be 'zeros'"
+                             + ("" if self.transposed else ", 'reflect', 'replicate' or "
+                                "'circular'") + f", got {padding_mode!r}")
+        self.padding_mode = padding_mode
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _tuple(kernel_size, self.dims)
         self.stride = _tuple(stride, self.dims)
@@ -56,6 +59,20 @@ class _ConvNd(Module):
         if bias:
             self.bias = Parameter(generator().uniform(-bound, bound, out_channels).astype(dtype))
 
+    def _padded(self, x: Tensor) -> tuple[Tensor, Any]:
+        """x and the padding to give the convolution: a padding_mode other than zeros pads
+        x itself with F.pad (PyTorch's way) and leaves the convolution none."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        if isinstance(self.padding, str):  # "same" / "valid": the amounts PyTorch uses
+            totals = [0 if self.padding == "valid" else d * (k - 1)
+                      for d, k in zip(self.dilation, self.kernel_size)]
+            sides = [(total // 2, total - total // 2) for total in totals]
+        else:
+            sides = [(p, p) for p in self.padding]
+        pads = tuple(amount for side in reversed(sides) for amount in side)  # last dim first
+        return F.pad(x, pads, mode=self.padding_mode), 0
+
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
@@ -65,6 +82,8 @@ class _ConvNd(Module):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text + ("" if self.bias is not None else ", bias=False")
 
 
@@ -72,7 +91,8 @@ class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W): weight (out, in/groups, kh, kw), bias (out,)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        x, padding = self._padded(x)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
 
@@ -82,7 +102,8 @@ class Conv1d(_ConvNd):
     dims = 1
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        x, padding = self._padded(x)
+        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
 
