@@ -610,3 +610,14 @@ def test_an_in_place_form_on_a_graph_tensor_is_recorded():
     z = Tensor(np.array([np.nan, 1.0, np.inf]))
     z.nan_to_num_(nan=5.0, posinf=7.0)
     np.testing.assert_array_equal(z.numpy(), [5.0, 1.0, 7.0])
+
+
+@pytest.mark.parametrize("method, dtype", [("float", np.float32), ("double", np.float64),
+                                           ("half", np.float16), ("long", np.int64),
+                                           ("int", np.int32), ("bool", np.bool_)])
+def test_a_conversion_to_the_same_dtype_returns_the_tensor_itself_as_pytorch(method, dtype):
+    x = Tensor(np.ones(3, dtype))
+    assert getattr(x, method)() is x  # so y = x.float(); y.add_(1) changes x, as in PyTorch
+    other = np.float64 if dtype != np.float64 else np.float32
+    converted = getattr(Tensor(np.ones(3, other)), method)()
+    assert converted.dtype == dtype

@@ -2453,41 +2453,46 @@ class Tensor:
         """Always raises: tinygrad_np has no GPU backend."""
         raise as_device_error("cuda", "Tensor.cuda")
 
+    def _as(self, dtype: Any) -> Tensor:
+        """self itself when it already has `dtype` (as PyTorch's `.float()`, ...), else
+        `astype(dtype)` (a converted copy)."""
+        return self if self._data.dtype == dtype else self.astype(dtype)
+
     def float(self) -> Tensor:
         """Convert to float32."""
-        return self.astype(np.float32)
+        return self._as(np.float32)
 
     def double(self) -> Tensor:
         """Convert to float64."""
-        return self.astype(np.float64)
+        return self._as(np.float64)
 
     def long(self) -> Tensor:
         """Convert to int64 (cuts the graph: integers carry no gradient)."""
-        return self.astype(np.int64)
+        return self._as(np.int64)
 
     def half(self) -> Tensor:
         """Convert to float16."""
-        return self.astype(np.float16)
+        return self._as(np.float16)
 
     def int(self) -> Tensor:
         """Convert to int32 (cuts the graph)."""
-        return self.astype(np.int32)
+        return self._as(np.int32)
 
     def bool(self) -> Tensor:
         """Convert to bool (nonzero is True; cuts the graph)."""
-        return self.astype(np.bool_)
+        return self._as(np.bool_)
 
     def short(self) -> Tensor:
         """Convert to int16 (cuts the graph)."""
-        return self.astype(np.int16)
+        return self._as(np.int16)
 
     def byte(self) -> Tensor:
         """Convert to uint8 (cuts the graph)."""
-        return self.astype(np.uint8)
+        return self._as(np.uint8)
 
     def char(self) -> Tensor:
         """Convert to int8 (cuts the graph)."""
-        return self.astype(np.int8)
+        return self._as(np.int8)
 
     # ----------------------------------------------------------------- PyTorch vocabulary
     # Conversions and views.
