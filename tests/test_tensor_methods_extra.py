@@ -621,3 +621,18 @@ def test_a_conversion_to_the_same_dtype_returns_the_tensor_itself_as_pytorch(met
     other = np.float64 if dtype != np.float64 else np.float32
     converted = getattr(Tensor(np.ones(3, other)), method)()
     assert converted.dtype == dtype
+
+
+@pytest.mark.parametrize("reduce, expected", [
+    ("add", [[3, 1, 1, 3], [1, 3, 1, 1], [1, 1, 3, 1]]),
+    ("multiply", [[2, 1, 1, 2], [1, 2, 1, 1], [1, 1, 2, 1]]),
+])
+def test_scatter_with_pytorchs_older_reduce_argument(reduce, expected):
+    index = Tensor(np.array([[0, 1, 2, 0]]))
+    x = tg.ones(3, 4)
+    assert x.scatter_(0, index, tg.full((1, 4), 2.0), reduce=reduce) is x
+    np.testing.assert_array_equal(x.numpy(), expected)
+    from_number = tg.ones(3, 4).scatter(0, index, 2.0, reduce=reduce)
+    np.testing.assert_array_equal(from_number.numpy(), expected)
+    with pytest.raises(ValueError, match="reduce must be 'add' or 'multiply'"):
+        tg.ones(3, 4).scatter(0, index, 2.0, reduce="mean")

@@ -1447,9 +1447,11 @@ class Tensor:
         """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
         return self._in_place(Tensor.masked_fill, mask, value)
 
-    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                 reduce: str | None = None) -> Tensor:
         """`scatter` in place: self[index[i][j]][j] = src[i][j] for dim 0 (and so on)."""
-        return self._in_place(Tensor.scatter, dim, index, value if src is None else src)
+        return self._in_place(lambda tensor, *args: tensor.scatter(*args, reduce=reduce), dim,
+                              index, value if src is None else src)
 
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
         """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
@@ -2687,15 +2689,24 @@ class Tensor:
         return _viewed(self, GetItem.apply(self, (slice(None),) * axis +
                                            (slice(start, start + length),)))
 
-    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
         """A copy of self with self[index[i][j]][j] = src[i][j] for dim 0 (and so on); `src`
         may be a number (or pass `value=`). Gradients: self gets g where nothing was
-        written, src gets g at the written places."""
+        written, src gets g at the written places. PyTorch's older `reduce='add'` or
+        `'multiply'` combines instead of writing (scatter_reduce's 'sum' / 'prod')."""
         src = value if src is None else src
         index = _index_array("scatter", index)
         axis = _wrap_dim("scatter", dim, self.ndim)
         if isinstance(src, Tensor) and src.ndim:
             src = src[tuple(slice(0, size) for size in index.shape)]
+        if reduce is not None:
+            how = {"add": "sum", "multiply": "prod"}.get(reduce)
+            if how is None:
+                raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+            if not isinstance(src, Tensor) or not src.ndim:  # a number: one per index entry
+                src = Tensor(np.full(index.shape, _data(src), dtype=self.dtype))
+            return self.scatter_reduce(dim, index, src, how)
         return SetItem.apply(self, _along(index, axis), src)
 
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
