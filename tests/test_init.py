@@ -174,3 +174,13 @@ def test_init_a_layer_then_train():
     out.sum().backward()
     assert model[0].weight.grad is not None
     np.testing.assert_array_equal(model[2].bias._data, np.zeros(2))
+
+
+def test_sparse_zeroes_the_same_number_of_entries_in_every_column():
+    weight = tg.empty(10, 7)
+    nn.init.sparse_(weight, 0.3, std=0.5)
+    values = weight.numpy()
+    np.testing.assert_array_equal((values == 0).sum(axis=0), [3] * 7)  # ceil(0.3 * 10)
+    assert 0.2 < values[values != 0].std() < 1.0
+    with pytest.raises(ValueError, match="2 dimensions"):
+        nn.init.sparse_(tg.empty(3), 0.5)

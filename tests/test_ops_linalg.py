@@ -352,3 +352,37 @@ def test_errors_are_pytorchs():
         tg.linalg.cholesky(Tensor(-np.eye(2)))
     with pytest.raises(RuntimeError, match="square"):
         tg.linalg.det(Tensor(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("shapes", [((5, 3), (5, 2)), ((2, 5, 3), (2, 5, 1)), ((3, 5), (3, 2))])
+def test_lstsq_solves_least_squares_with_gradients(shapes):
+    rng = np.random.default_rng(3)
+    a_values, b_values = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    a, b = Tensor(a_values, requires_grad=True), Tensor(b_values, requires_grad=True)
+    result = tg.linalg.lstsq(a, b)
+    expected = np.linalg.pinv(a_values) @ b_values  # minimum-norm least squares, by NumPy
+    np.testing.assert_allclose(result.solution.detach().numpy(), expected, atol=1e-10)
+    assert result.residuals.shape == (0,) and result.singular_values.shape == (0,)
+    np.testing.assert_array_equal(result.rank.numpy(), np.linalg.matrix_rank(a_values))
+    (result.solution * result.solution).sum().backward()
+    numeric = np.zeros_like(b_values)  # d/dB sum(X^2) by central differences
+    for index in np.ndindex(b_values.shape):
+        step = np.zeros_like(b_values)
+        step[index] = 1e-6
+        plus = np.linalg.pinv(a_values) @ (b_values + step)
+        minus = np.linalg.pinv(a_values) @ (b_values - step)
+        numeric[index] = ((plus ** 2).sum() - (minus ** 2).sum()) / 2e-6
+    np.testing.assert_allclose(b.grad.numpy(), numeric, rtol=1e-5, atol=1e-8)
+    assert a.grad is not None and a.grad.shape == a.shape
+
+
+def test_lstsq_gelsd_gives_residuals_and_singular_values():
+    rng = np.random.default_rng(4)
+    a_values, b_values = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    result = tg.linalg.lstsq(Tensor(a_values), Tensor(b_values), driver="gelsd")
+    solution, residuals, _, values = np.linalg.lstsq(a_values, b_values, rcond=None)
+    np.testing.assert_allclose(result.solution.numpy(), solution, atol=1e-12)
+    np.testing.assert_allclose(result.residuals.numpy(), residuals)
+    np.testing.assert_allclose(result.singular_values.numpy(), values)
+    with pytest.raises(ValueError, match="driver must be"):
+        tg.linalg.lstsq(Tensor(a_values), Tensor(b_values), driver="lapack")

@@ -21,13 +21,15 @@ from tinygrad_np.ops.linalg import SVD, Cholesky, Det, Eigh, Inv, LogAbsDet, Sol
 from tinygrad_np.tensor import Tensor
 
 __all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matrix_norm",
-           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+           "lstsq", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
+           "solve",
            "svd", "svdvals", "vecdot", "vector_norm"]
 
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("svd", ["U", "S", "Vh"])
 QRResult = namedtuple("qr", ["Q", "R"])
+LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
 def _as_tensor(value: Any) -> Tensor:
@@ -124,6 +126,34 @@ def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # 
     keep = Tensor((s > cutoff).astype(a.dtype))
     s_inv = keep / (s_t + (1 - keep))
     return (vh.swapaxes(-1, -2) * s_inv[..., None, :]) @ u.swapaxes(-1, -2)
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803
+          driver: str | None = None) -> LstsqResult:
+    """The least-squares solution X of A X = B, pinv(A) @ B, differentiable in A and B; A is
+    (..., m, n), B (..., m, k). As PyTorch's: with driver 'gelsd' or 'gelss' also the
+    residuals (for m > n at full rank) and the singular values, else those are empty (the
+    CPU default, 'gelsy'); rank counts the singular values over rcond times the largest
+    (default eps * max(m, n))."""
+    a, b = _float("lstsq", _matrix("lstsq", _as_tensor(A))), _as_tensor(B)
+    if driver not in (None, "gelsy", "gelsd", "gelss", "gels"):
+        raise ValueError(f"linalg.lstsq: driver must be 'gels', 'gelsy', 'gelsd' or 'gelss', "
+                         f"got {driver!r}")
+    m, n = a.shape[-2:]
+    if b.ndim < 2 or b.shape[-2] != m:
+        raise RuntimeError(f"linalg.lstsq: B of shape {tuple(b.shape)} does not fit A of shape "
+                           f"{tuple(a.shape)} (B must be (..., {m}, k))")
+    s = np.linalg.svd(a._data, compute_uv=False)
+    cutoff = (np.finfo(a.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond)
+    rank = (s > cutoff * s[..., :1]).sum(axis=-1) if s.shape[-1] else np.zeros(s.shape[:-1])
+    solution = pinv(a, rtol=cutoff) @ b.astype(a.dtype)
+    empty = Tensor(np.zeros((0,), a.dtype))
+    residuals, values = empty, empty
+    if driver in ("gelsd", "gelss"):
+        values = Tensor(s)
+        if m > n and bool(np.all(rank == n)):
+            residuals = ((a @ solution - b) ** 2).sum(axis=-2)
+    return LstsqResult(solution, residuals, Tensor(np.asarray(rank, np.int64)), values)
 
 
 def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803

@@ -213,6 +213,21 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
     return _fill(tensor, gain * q.reshape(tensor.shape))
 
 
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """A 2-D tensor drawn from N(0, std^2) with ceil(sparsity * rows) entries of each column
+    set to zero, at random rows (Martens, 2010), as PyTorch's."""
+    if tensor.ndim != 2:
+        raise ValueError(f"Only tensors with 2 dimensions are supported (shape {tensor.shape})")
+    rows, cols = tensor.shape
+    draw = _generator(generator)
+    values = draw.normal(0.0, std, (rows, cols))
+    zeros = math.ceil(sparsity * rows)
+    for column in range(cols):
+        values[draw.permutation(rows)[:zeros], column] = 0
+    return _fill(tensor, values)
+
+
 __all__ = ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_",
-           "normal_", "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_",
-           "xavier_uniform_", "zeros_"]
+           "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_",
+           "xavier_normal_", "xavier_uniform_", "zeros_"]
