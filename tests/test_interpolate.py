@@ -147,3 +147,36 @@ def test_older_upsampling_layers_match_pytorch():
         np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), atol=1e-10)
     assert str(tg.ByteTensor([1, 2]).dtype) == "uint8"
     assert isinstance(tg.tensor(np.array([1], np.uint8)), tg.ByteTensor)
+
+
+def test_area_mode_averages_each_output_cells_share_of_the_input():
+    x = np.arange(2 * 6 * 4, dtype=np.float64).reshape(1, 2, 6, 4)
+    out = F.interpolate(Tensor(x), size=(3, 2), mode="area")
+    expected = x.reshape(1, 2, 3, 2, 2, 2).mean(axis=(3, 5))  # 2x2 blocks, by hand
+    np.testing.assert_allclose(out.numpy(), expected)
+    line = F.interpolate(Tensor(np.arange(6.0).reshape(1, 1, 6)), scale_factor=0.5, mode="area")
+    np.testing.assert_allclose(line.numpy(), [[[0.5, 2.5, 4.5]]])
+
+
+def test_nearest_exact_takes_the_source_whose_centre_is_nearest():
+    x = np.arange(5.0).reshape(1, 1, 5)
+    out = F.interpolate(Tensor(x), size=3, mode="nearest-exact")
+    # centres of 3 outputs over 5 inputs: (d + 0.5) * 5 / 3 = 0.83, 2.5, 4.17 -> 0, 2, 4
+    np.testing.assert_array_equal(out.numpy(), [[[0.0, 2.0, 4.0]]])
+
+
+@pytest.mark.parametrize("mode", ["area", "nearest-exact"])
+def test_area_and_nearest_exact_match_pytorch_with_gradients(mode):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for shape, sizes in (((2, 3, 7, 9), [dict(size=(3, 4)), dict(scale_factor=1.7)]),
+                         ((2, 3, 10), [dict(size=4), dict(scale_factor=0.5)])):
+        x = rng.normal(size=shape)
+        for kwargs in sizes:
+            ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            a = F.interpolate(ours, mode=mode, **kwargs)
+            b = torch.nn.functional.interpolate(theirs, mode=mode, **kwargs)
+            (a * a).sum().backward()
+            (b * b).sum().backward()
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-12)
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)

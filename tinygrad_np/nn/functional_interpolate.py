@@ -18,7 +18,7 @@ import numpy as np
 from tinygrad_np.tensor import Tensor
 
 _LINEAR_MODES = {3: "linear", 4: "bilinear"}
-_PYTORCH_ONLY = ("bicubic", "trilinear", "area", "nearest-exact")
+_PYTORCH_ONLY = ("bicubic", "trilinear")
 
 
 def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> list[Any]:
@@ -35,21 +35,22 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
     if mode in _PYTORCH_ONLY or antialias:
         what = "antialias=True" if antialias else f"mode {mode!r}"
         raise NotImplementedError(f"interpolate: {what} is not implemented (supported: "
-                                  f"'nearest', 'linear' for 3-D, 'bilinear' for 4-D input)")
-    if mode not in ("nearest", "linear", "bilinear"):
+                                  f"'nearest', 'nearest-exact', 'area', 'linear' for 3-D, "
+                                  f"'bilinear' for 4-D input)")
+    if mode not in ("nearest", "nearest-exact", "area", "linear", "bilinear"):
         raise ValueError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
-                         f"'linear', 'bilinear')")
+                         f"'nearest-exact', 'area', 'linear', 'bilinear')")
     if x.ndim not in (3, 4):
         raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L) or 4-D "
                                   f"(N, C, H, W), got shape {x.shape}")
-    if mode != "nearest" and _LINEAR_MODES[x.ndim] != mode:
+    if mode in ("linear", "bilinear") and _LINEAR_MODES[x.ndim] != mode:
         raise NotImplementedError(f"interpolate: mode {mode!r} needs "
                                   f"{3 if mode == 'linear' else 4}-D input, got shape {x.shape}")
     if mode != "nearest" and x.dtype.kind != "f":
         raise TypeError(f"interpolate: mode {mode!r} needs floating-point input, got {x.dtype}")
-    if mode == "nearest" and align_corners is not None:
+    if mode not in ("linear", "bilinear") and align_corners is not None:
         raise ValueError("interpolate: align_corners can only be set with mode 'linear' or "
-                         "'bilinear', not 'nearest'")
+                         f"'bilinear', not {mode!r}")
     if (size is None) == (scale_factor is None):
         which = "neither" if size is None else "both"
         raise ValueError(f"interpolate: give exactly one of size and scale_factor, got {which} "
@@ -89,6 +90,10 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
     n_in = x.shape[axis]
     if mode == "nearest":
         return x.index_select(axis, _nearest_index(n_in, n_out, scale, x.ndim == 4))
+    if mode == "nearest-exact":  # the source pixel whose centre is nearest
+        ratio = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+        source = np.floor((np.arange(n_out) + 0.5) * ratio).astype(np.int64)
+        return x.index_select(axis, np.minimum(source, n_in - 1))
     if n_out == n_in:  # PyTorch copies, whatever the scale
         return x
     left, right, weight = _linear_sources(n_in, n_out, scale, align_corners)
@@ -102,7 +107,9 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 antialias: bool = False) -> Tensor:
     """Resize the last 1 (3-D input) or 2 (4-D input) axes to `size`, or by `scale_factor`
     (output size floor(in * scale)). 'nearest' takes source index floor(dst * in / out)
-    (floor(dst / scale) when scale_factor is given); 'linear' / 'bilinear' blend the two
+    (floor(dst / scale) when scale_factor is given), 'nearest-exact' floor((dst + 0.5) *
+    in / out); 'area' averages each output cell's share of the input (adaptive average
+    pooling); 'linear' / 'bilinear' blend the two
     nearest sources, with half-pixel centres (align_corners=False, the default) or with the
     corner pixels aligned (align_corners=True). recompute_scale_factor=True makes a given
     scale_factor only set the size, positions then use in / out."""
@@ -119,6 +126,11 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     if any(n <= 0 for n in sizes):
         raise ValueError(f"interpolate: output size {tuple(sizes)} must be positive "
                          f"(input shape {x.shape})")
+    if mode == "area":  # the mean of each output cell's share of the input, as PyTorch's
+        from tinygrad_np.nn import functional as F  # (which imports this module)
+
+        pool = F.adaptive_avg_pool1d if spatial == 1 else F.adaptive_avg_pool2d
+        return pool(x, sizes[0] if spatial == 1 else tuple(sizes))
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
         x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners))
     return x
