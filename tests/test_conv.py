@@ -630,3 +630,43 @@ def test_an_unknown_padding_mode_or_one_on_a_transposed_conv_is_refused():
         tnn.Conv2d(1, 1, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="padding_mode must be 'zeros', got 'reflect'"):
         tnn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+
+
+# ------------------------------------------------------------------------------- max unpooling
+def test_max_unpool2d_puts_each_maximum_back_in_place():
+    x = np.array([[[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 7.0, 6.0]]]])
+    pooled, indices = F.max_pool2d(Tensor(x, requires_grad=True), 2, return_indices=True)
+    out = nn.MaxUnpool2d(2)(pooled, indices)
+    np.testing.assert_array_equal(out.detach().numpy(),
+                                  [[[[0.0, 5.0, 0.0, 0.0], [0.0, 0.0, 7.0, 0.0]]]])
+    source = Tensor(np.array([[[[2.0, 3.0]]]]), requires_grad=True)
+    (F.max_unpool2d(source, indices, 2) * Tensor(np.arange(8.0).reshape(1, 1, 2, 4))).sum(
+    ).backward()
+    np.testing.assert_array_equal(source.grad.numpy(), [[[[1.0, 6.0]]]])  # read back at 1, 6
+    with pytest.raises(ValueError, match="outside the output plane"):
+        F.max_unpool2d(pooled, indices, 2, output_size=(1, 2))
+
+
+def test_max_unpool_matches_pytorch_with_gradients():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    for shape, kernel, stride, padding, size in (((2, 3, 6, 8), 2, None, 0, None),
+                                                  ((2, 3, 7, 9), 3, 2, 1, None),
+                                                  ((2, 3, 6, 7), 2, None, 0, (6, 7))):
+        x = rng.normal(size=shape)
+        ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, i = F.max_pool2d(ours, kernel, stride, padding, return_indices=True)
+        ty, ti = torch.nn.functional.max_pool2d(theirs, kernel, stride, padding,
+                                                return_indices=True)
+        a = nn.MaxUnpool2d(kernel, stride, padding)(y, i, output_size=size)
+        b = torch.nn.MaxUnpool2d(kernel, stride, padding)(ty, ti, output_size=size)
+        (a * a).sum().backward()
+        (b * b).sum().backward()
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+    line = rng.normal(size=(2, 3, 9))
+    y, i = F.max_pool1d(Tensor(line), 2, return_indices=True)
+    ty, ti = torch.nn.functional.max_pool1d(torch.tensor(line), 2, return_indices=True)
+    np.testing.assert_array_equal(nn.MaxUnpool1d(2)(y, i, output_size=[9]).numpy(),
+                                  torch.nn.MaxUnpool1d(2)(ty, ti, output_size=[9]).numpy())
+    assert repr(nn.MaxUnpool2d(2)) == repr(torch.nn.MaxUnpool2d(2))

@@ -54,6 +54,8 @@ from tinygrad_np.nn.conv import (
     Fold,
     MaxPool1d,
     MaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
     Unfold,
 )
 from tinygrad_np.nn.distance import CosineSimilarity, PairwiseDistance
@@ -140,6 +142,8 @@ __all__ = [
     "Fold",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "Unfold",
     "BCELoss",
     "BCEWithLogitsLoss",

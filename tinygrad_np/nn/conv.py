@@ -168,6 +168,35 @@ class MaxPool1d(MaxPool2d):
                             self.ceil_mode, self.return_indices)
 
 
+class MaxUnpool2d(Module):
+    """The inverse of MaxPool2d with return_indices=True; see F.max_unpool2d."""
+
+    dims = 2
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = _tuple(kernel_size, self.dims)
+        self.stride = self.kernel_size if stride is None else _tuple(stride, self.dims)
+        self.padding = _tuple(padding, self.dims)
+
+    def forward(self, x: Tensor, indices: Any, output_size: Any = None) -> Tensor:
+        return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """The inverse of MaxPool1d with return_indices=True; see F.max_unpool1d."""
+
+    dims = 1
+
+    def forward(self, x: Tensor, indices: Any, output_size: Any = None) -> Tensor:
+        return F.max_unpool1d(x, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
 class AvgPool2d(Module):
     """Mean over kernel_size windows (stride defaults to kernel_size); see F.avg_pool2d."""
 

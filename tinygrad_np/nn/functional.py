@@ -974,6 +974,47 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return y, indices
 
 
+def max_unpool2d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = None,  # noqa: A002
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The inverse of `max_pool2d(..., return_indices=True)`, as PyTorch's: each value written
+    at its flat index h * W + w in a zero plane of size (H_in - 1) stride - 2 padding + kernel
+    (or `output_size`); the gradient reads the written places back."""
+    x, unbatched = _batched(input, "max_unpool2d")
+    index = _tensor(indices)
+    index = index.unsqueeze(0) if unbatched else index
+    kernel = _pair(kernel_size, "kernel_size", "max_unpool2d")
+    step = kernel if stride is None else _pair(stride, "stride", "max_unpool2d")
+    pad = _pair(padding, "padding", "max_unpool2d")
+    if output_size is not None:
+        size = tuple(int(n) for n in tuple(output_size)[-2:])
+    else:
+        size = tuple((x.shape[2 + i] - 1) * step[i] - 2 * pad[i] + kernel[i] for i in (0, 1))
+    if index.shape != x.shape:
+        raise ValueError(f"max_unpool2d: indices of shape {index.shape} do not match the input's "
+                         f"{x.shape}")
+    n, c, plane = x.shape[0], x.shape[1], size[0] * size[1]
+    flat = index.reshape(n, c, -1)
+    if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= plane):
+        raise ValueError(f"max_unpool2d: an index is outside the output plane of size {size} "
+                         f"(indices in [{int(flat.min())}, {int(flat.max())}])")
+    out = Tensor(np.zeros((n, c, plane), x.dtype)).scatter(2, flat, x.reshape(n, c, -1))
+    out = out.reshape(n, c, *size)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_unpool1d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = None,  # noqa: A002
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The inverse of `max_pool1d(..., return_indices=True)` on (N, C, L) or (C, L)."""
+    x, unbatched = _batched(input, "max_unpool1d", ndim=3)
+    index = _tensor(indices)
+    index = index.unsqueeze(0) if unbatched else index
+    one = _single_args("max_unpool1d", kernel_size=kernel_size, stride=stride, padding=padding)
+    size = None if output_size is None else (1, int(tuple(np.atleast_1d(output_size))[-1]))
+    y = max_unpool2d(x.unsqueeze(2), index.unsqueeze(2), one["kernel_size"], one["stride"],
+                     one["padding"], size).squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
 def _single_args(function: str, **values: Any) -> dict:
     """1-D pooling arguments (int or 1-tuple) as (1, value) pairs for the 2-D op."""
     out = {}
