@@ -2085,3 +2085,23 @@ def test_autograd_backward_accumulates_in_place_too():
     tg.autograd.backward((p * 3).sum())
     np.testing.assert_array_equal(view.numpy(), [7])
     np.testing.assert_array_equal(p.grad.numpy(), [5, 7])
+
+
+def test_backward_shape_and_input_errors_are_runtime_errors_as_in_pytorch():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match="gradient shape"):
+        (x * 2).backward(Tensor(np.ones(3)))
+    with pytest.raises(RuntimeError, match="every input must be a Tensor that requires grad"):
+        tg.grad((x * 2).sum(), Tensor(np.ones(2)))
+
+    class WrongShape(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return np.ones(3)
+
+    with pytest.raises(RuntimeError, match="WrongShape.backward returned a gradient of shape"):
+        WrongShape.apply(x).sum().backward()

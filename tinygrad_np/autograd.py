@@ -29,7 +29,7 @@ from tinygrad_np import hooks
 from tinygrad_np._decorate import CollectorPause
 from tinygrad_np.function import Function as Node, _mode, enable_grad  # (= autograd.Function)
 from tinygrad_np.ops import masked
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, TensorError
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
 backward_observers: list = []  # functions (node, grad_output, grads) called for every step
@@ -41,7 +41,7 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
     """Sum `grad` down to `shape`: the adjoint of broadcasting `shape` up to grad.shape."""
     extra = grad.ndim - len(shape)
     if extra < 0 or any(size not in (1, grad.shape[extra + i]) for i, size in enumerate(shape)):
-        raise ValueError(f"{op_name}.backward returned a gradient of shape {tuple(grad.shape)} "
+        raise TensorError(f"{op_name}.backward returned a gradient of shape {tuple(grad.shape)} "
                          f"for an input of shape {tuple(shape)}")
     axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape)
                                        if size == 1 and grad.shape[extra + i] != 1)
@@ -222,7 +222,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     """
     outputs, inputs = ([x] if isinstance(x, Tensor) else list(x) for x in (outputs, inputs))
     if not all(isinstance(tensor, Tensor) and tensor.requires_grad for tensor in inputs):
-        raise ValueError("grad: every input must be a Tensor that requires grad")
+        raise TensorError("grad: every input must be a Tensor that requires grad")
     keys = [tensor.grad_fn or tensor for tensor in inputs]
     found = backward_pass(outputs, _seeds(outputs, grad_outputs, create_graph), create_graph,
                           retain_graph, {key for key in keys if isinstance(key, Node)})
@@ -254,6 +254,6 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
         elif not (create_graph and isinstance(seed, Tensor) and seed.dtype == out.dtype):
             seed = np.asarray(seed._data if isinstance(seed, Tensor) else seed, out._data.dtype)
         if seed.shape != out._data.shape:
-            raise ValueError(f"backward: gradient shape {tuple(seed.shape)}, output {out.shape}")
+            raise TensorError(f"backward: gradient shape {tuple(seed.shape)}, output {out.shape}")
         seeds.append(Tensor(seed) if create_graph and type(seed) is np.ndarray else seed)
     return seeds
