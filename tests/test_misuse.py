@@ -2105,3 +2105,29 @@ def test_backward_shape_and_input_errors_are_runtime_errors_as_in_pytorch():
 
     with pytest.raises(RuntimeError, match="WrongShape.backward returned a gradient of shape"):
         WrongShape.apply(x).sum().backward()
+
+
+def test_backward_inputs_may_be_a_generator_and_are_counted_once():
+    layer = nn.Linear(2, 1)
+    layer(tg.ones(1, 2)).sum().backward(inputs=layer.parameters())
+    assert layer.weight.grad is not None and layer.bias.grad is not None
+    with pytest.raises(RuntimeError, match="cannot be empty"):
+        layer(tg.ones(1, 2)).sum().backward(inputs=iter([]))
+    x = Tensor(np.ones(2), requires_grad=True)
+    tg.autograd.backward((x * 3).sum(), inputs=[x, x])
+    np.testing.assert_array_equal(x.grad.numpy(), [3, 3])
+
+
+def test_a_grad_that_requires_grad_keeps_growing_as_the_same_tensor():
+    p = Tensor(np.ones(2), requires_grad=True)
+    held = Tensor(np.zeros(2), requires_grad=True)
+    p.grad = held
+    (p * 2).sum().backward()
+    assert p.grad is held and held.requires_grad
+    np.testing.assert_array_equal(held.numpy(), [2, 2])
+
+
+def test_a_grad_of_another_dtype_is_refused_as_in_pytorch():
+    p = Tensor(np.ones(2, np.float32), requires_grad=True)
+    with pytest.raises(RuntimeError, match="dtype float16, but the tensor has dtype float32"):
+        p.grad = Tensor(np.zeros(2, np.float16))

@@ -319,3 +319,10 @@ def test_load_state_dict_result_prints_as_pytorchs():
     assert repr(result) == ("_IncompatibleKeys(missing_keys=['weight'], "
                             "unexpected_keys=['extra'])")
     assert result.missing_keys == ["weight"] and result.unexpected_keys == ["extra"]
+
+
+def test_sequential_insert_refuses_an_index_out_of_range():
+    import tinygrad_np.nn as tnn
+
+    with pytest.raises(IndexError, match="out of range"):
+        tnn.Sequential(tnn.ReLU()).insert(5, tnn.Tanh())

@@ -386,3 +386,90 @@ def test_lstsq_gelsd_gives_residuals_and_singular_values():
     np.testing.assert_allclose(result.singular_values.numpy(), values)
     with pytest.raises(ValueError, match="driver must be"):
         tg.linalg.lstsq(Tensor(a_values), Tensor(b_values), driver="lapack")
+
+
+def _numeric_gradient(function, a, step=1e-5):
+    grad = np.zeros_like(a)
+    for index in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[index] = step
+        grad[index] = (function(a + e) - function(a - e)) / (2 * step)
+    return grad
+
+
+@pytest.mark.parametrize("name", ["eigvalsh", "svdvals", "nuc", "spectral"])
+def test_second_derivatives_of_eigen_and_singular_values(name):
+    """H @ ones for f(A) = sum(values^3) (or a norm squared), against NumPy central
+    differences of NumPy central differences."""
+    a0 = np.array([[2.0, 0.5, 0.1], [0.3, 1.0, 0.2], [0.4, 0.7, 3.0]])
+    ours = {"eigvalsh": lambda a: (tg.linalg.eigvalsh(a @ a.T) ** 3).sum(),
+            "svdvals": lambda a: (tg.linalg.svdvals(a) ** 3).sum(),
+            "nuc": lambda a: tg.linalg.matrix_norm(a, "nuc") ** 2,
+            "spectral": lambda a: tg.linalg.matrix_norm(a, 2) ** 2}[name]
+    exact = {"eigvalsh": lambda a: (np.linalg.eigvalsh(a @ a.T) ** 3).sum(),
+             "svdvals": lambda a: (np.linalg.svd(a, compute_uv=False) ** 3).sum(),
+             "nuc": lambda a: np.linalg.svd(a, compute_uv=False).sum() ** 2,
+             "spectral": lambda a: np.linalg.svd(a, compute_uv=False).max() ** 2}[name]
+    a = Tensor(a0.copy(), requires_grad=True)
+    (g,) = tg.grad(ours(a), a, create_graph=True)
+    (second,) = tg.grad(g.sum(), a)
+    np.testing.assert_allclose(g.detach().numpy(), _numeric_gradient(exact, a0), rtol=1e-6)
+    ones = np.ones_like(a0)
+    numeric = (_numeric_gradient(exact, a0 + 1e-4 * ones, 1e-4)
+               - _numeric_gradient(exact, a0 - 1e-4 * ones, 1e-4)) / 2e-4
+    np.testing.assert_allclose(second.numpy(), numeric, rtol=1e-4, atol=1e-4)
+
+
+def _spd(seed: int, n: int = 4) -> np.ndarray:
+    m = np.random.default_rng(seed).normal(size=(n, n))
+    return m @ m.T + n * np.eye(n)
+
+
+def test_solve_triangular_reads_one_triangle_only():
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=(4, 4)) + 4 * np.eye(4), rng.normal(size=(4, 2))
+    for upper in (True, False):
+        for unit in (False, True):
+            part = np.triu(a, 1 if unit else 0) if upper else np.tril(a, -1 if unit else 0)
+            part = part + np.eye(4) if unit else part
+            x = tg.linalg.solve_triangular(Tensor(a), Tensor(b), upper=upper,
+                                           unitriangular=unit)
+            np.testing.assert_allclose(x.numpy(), np.linalg.solve(part, b), atol=1e-12)
+    right = tg.linalg.solve_triangular(Tensor(a), Tensor(b.T), upper=True, left=False)
+    np.testing.assert_allclose(right.numpy(), b.T @ np.linalg.inv(np.triu(a)), atol=1e-12)
+    solution, copy = tg.triangular_solve(Tensor(b), Tensor(a), upper=False, transpose=True)
+    np.testing.assert_allclose(solution.numpy(), np.linalg.solve(np.tril(a).T, b), atol=1e-12)
+    np.testing.assert_array_equal(copy.numpy(), a)
+
+
+def test_cholesky_solve_and_cholesky_ex():
+    a, b = _spd(7), np.random.default_rng(8).normal(size=(4, 3))
+    low = np.linalg.cholesky(a)
+    x = tg.cholesky_solve(Tensor(b), Tensor(low))
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(a, b), atol=1e-12)
+    np.testing.assert_allclose(tg.cholesky_solve(Tensor(b), Tensor(low.T), upper=True).numpy(),
+                               np.linalg.solve(a, b), atol=1e-12)
+    factor, info = tg.linalg.cholesky_ex(Tensor(a))
+    np.testing.assert_allclose(factor.numpy(), low)
+    assert info.item() == 0
+    _, bad = tg.linalg.cholesky_ex(Tensor(np.array([[1.0, 2.0], [2.0, 1.0]])))
+    assert bad.item() == 2  # the 2x2 leading minor is not positive-definite
+    with pytest.raises(RuntimeError, match="positive-definite"):
+        tg.linalg.cholesky_ex(Tensor(np.array([[1.0, 2.0], [2.0, 1.0]])), check_errors=True)
+
+
+def test_triangular_solvers_match_pytorch_gradients():
+    torch = pytest.importorskip("torch")
+    a, b = _spd(9), np.random.default_rng(10).normal(size=(4, 2))
+    low = np.linalg.cholesky(a)
+    results = []
+    for lib in (tg, torch):
+        factor = lib.tensor(low.copy(), requires_grad=True)
+        rhs = lib.tensor(b.copy(), requires_grad=True)
+        matrix = lib.tensor(a.copy(), requires_grad=True)
+        out = (lib.cholesky_solve(rhs, factor) ** 2).sum() + (
+            lib.linalg.solve_triangular(matrix, rhs, upper=True) ** 2).sum()
+        out.backward()
+        results.append([t.grad.numpy() for t in (factor, rhs, matrix)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-12)

@@ -636,3 +636,17 @@ def test_scatter_with_pytorchs_older_reduce_argument(reduce, expected):
     np.testing.assert_array_equal(from_number.numpy(), expected)
     with pytest.raises(ValueError, match="reduce must be 'add' or 'multiply'"):
         tg.ones(3, 4).scatter(0, index, 2.0, reduce="mean")
+
+
+def test_var_mean_and_std_mean_take_unbiased_as_pytorch():
+    x = Tensor(np.array([[1.0, 2.0, 4.0], [0.0, 1.0, 1.0]]))
+    values = x.numpy()
+    variance, mean = tg.var_mean(x, 1, unbiased=False)
+    np.testing.assert_allclose(variance.numpy(), values.var(axis=1))
+    np.testing.assert_allclose(mean.numpy(), values.mean(axis=1))
+    positional, _ = tg.var_mean(x, 1, False)
+    np.testing.assert_allclose(positional.numpy(), values.var(axis=1))
+    spread, centre = tg.std_mean(x, dim=1, unbiased=True, keepdim=True)
+    np.testing.assert_allclose(spread.numpy(), values.std(axis=1, ddof=1, keepdims=True))
+    assert centre.shape == (2, 1)
+    np.testing.assert_allclose(tg.var_mean(x, 1, correction=0)[0].numpy(), values.var(axis=1))

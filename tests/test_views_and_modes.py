@@ -516,3 +516,36 @@ def test_view_still_refuses_a_transpose_and_a_result_with_a_live_slice():
     with pytest.raises(RuntimeError, match="use .reshape"):
         y.view(-1)
     assert first.shape == (1, 2, 2)
+
+
+def test_views_of_views_and_gradients_of_conv_results_work_as_in_pytorch():
+    import tinygrad_np.nn as tnn
+
+    net = tnn.Sequential(tnn.Conv2d(3, 2, 3), tnn.ReLU(), tnn.MaxPool2d(2))
+    y = net(Tensor(np.random.default_rng(0).normal(size=(2, 3, 6, 6)).astype(np.float32)))
+    flat = y.view(y.size(0), -1)  # y stays alive: its view, then a view of that
+    assert flat.view(-1).shape == (16,) and np.shares_memory(flat.numpy(), y.numpy())
+    feature = tnn.Conv2d(3, 2, 3)(Tensor(np.ones((2, 3, 6, 6), np.float32))).detach()
+    feature.requires_grad_()  # a leaf made from a conv result (adversarial examples)
+    assert feature.view(-1).shape == (64,)
+    # WGAN-GP: a gradient taken through a conv under create_graph, flattened per sample
+    x = Tensor(np.random.default_rng(1).normal(size=(4, 3, 8, 8)), requires_grad=True)
+    conv = tnn.Conv2d(3, 2, 3, padding=1).double()
+    (g,) = tg.grad(conv(x).sum(), x, create_graph=True)
+    penalty = ((g.view(g.size(0), -1).norm(2, dim=1) - 1) ** 2).mean()
+    penalty.backward()
+    assert conv.weight.grad is not None and conv.weight.grad.shape == (2, 3, 3, 3)
+
+
+def test_memory_a_caller_holds_is_never_relaid_out():
+    fortran = np.asfortranarray(np.ones((2, 3), np.float32))
+    shared = tg.from_numpy(fortran)
+    with pytest.raises(RuntimeError, match="use .reshape"):
+        shared.view(-1)  # relaying it out would silently stop sharing `fortran`
+    import tinygrad_np.nn as tnn
+
+    y = tnn.Conv2d(1, 1, 1)(Tensor(np.ones((2, 1, 2, 2), np.float32)))
+    handed_out = y.numpy()
+    with pytest.raises(RuntimeError, match="use .reshape"):
+        y.view(-1)
+    assert np.shares_memory(handed_out, y.numpy())

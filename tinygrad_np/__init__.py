@@ -108,7 +108,7 @@ from tinygrad_np.linalg import det, logdet, matrix_power, pinverse  # noqa: E402
 from tinygrad_np.linalg import inv as inverse  # noqa: E402
 from tinygrad_np.linalg import old_cholesky as cholesky  # noqa: E402
 from tinygrad_np.linalg import old_svd as svd  # noqa: E402
-from tinygrad_np.linalg import slogdet  # noqa: E402
+from tinygrad_np.linalg import cholesky_solve, slogdet, triangular_solve  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
     backends,
     cuda,
@@ -314,6 +314,8 @@ __all__ = [
     "cholesky",
     "svd",
     "pinverse",
+    "cholesky_solve",
+    "triangular_solve",
     "matrix_power",
     "logspace",
     "logsumexp",

@@ -29,7 +29,7 @@ from tinygrad_np import hooks
 from tinygrad_np._decorate import CollectorPause
 from tinygrad_np.function import Function as Node, _mode, enable_grad  # (= autograd.Function)
 from tinygrad_np.ops import masked
-from tinygrad_np.tensor import Tensor, TensorError
+from tinygrad_np.tensor import Tensor, TensorError, copy_like
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
 backward_observers: list = []  # functions (node, grad_output, grads) called for every step
@@ -195,14 +195,13 @@ def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> 
             tensor._grad = grad.clone() if old is None else old + grad  # no alias
         return
     grad = grad if type(grad) is np.ndarray else np.asarray(getattr(grad, "_data", grad))
-    if old is None:
-        if not (owned and grad.dtype == tensor._data.dtype):  # a copy in its dtype and order
-            grad, values = np.empty_like(tensor._data), grad
-            np.copyto(grad, values, casting="unsafe")
-        tensor._grad = Tensor._make(grad, None)
-    elif tensor.grad_fn is None and old._data.flags.writeable:  # a leaf's grows in place, as
-        np.add(old._data, grad, out=old._data, casting="unsafe")  # PyTorch's: views of it
-        old._bump_version()  # see the sum, graphs that saved it refuse it
+    if old is None:  # kept if nobody else holds it, else a copy in the leaf's dtype and order
+        keep = owned and grad.dtype == tensor._data.dtype
+        tensor._grad = Tensor._make(grad if keep else copy_like(tensor._data, grad), None)
+    elif tensor.grad_fn is None:  # a leaf's grows in place, as PyTorch's: views of it see the
+        into = old._data if old._data.flags.writeable else None  # sum (a read-only one: the
+        old._data = np.add(old._data, grad, out=into, dtype=old.dtype, casting="unsafe")  # same
+        old._bump_version()  # tensor takes it); graphs that saved it refuse it
     else:  # a retained gradient is replaced: one taken before keeps its values
         tensor._grad = Tensor._make(np.asarray(old._data + grad, dtype=tensor._data.dtype), None)
 

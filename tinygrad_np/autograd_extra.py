@@ -211,7 +211,8 @@ def backward(
     if inputs is None:
         targets = _graph_targets(tensors)
     else:
-        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        targets = [inputs] if isinstance(inputs, Tensor) else list(
+            {id(t): t for t in inputs}.values())  # each once, as PyTorch
         if not targets:
             raise RuntimeError(EMPTY_INPUTS)
     found = grad(tensors, targets, grad_tensors, retain_graph, create_graph, allow_unused=True)

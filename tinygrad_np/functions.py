@@ -188,17 +188,19 @@ def std(input: Tensor, dim: Axis = None, *, correction: float = 1,
     return input.std(dim, keepdim=keepdim, correction=correction)
 
 
-def var_mean(input: Tensor, dim: Axis = None, *, correction: float = 1,
-             keepdim: bool = False) -> tuple[Tensor, Tensor]:
-    """(variance, mean) over `dim`."""
-    return (input.var(dim, keepdim=keepdim, correction=correction),
+def var_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None,  # noqa: A002
+             keepdim: bool = False, *, correction: float | None = None
+             ) -> tuple[Tensor, Tensor]:
+    """(variance, mean) over `dim`; `unbiased`/`correction` as for `var`."""
+    return (input.var(dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim=keepdim))
 
 
-def std_mean(input: Tensor, dim: Axis = None, *, correction: float = 1,
-             keepdim: bool = False) -> tuple[Tensor, Tensor]:
-    """(standard deviation, mean) over `dim`."""
-    return (input.std(dim, keepdim=keepdim, correction=correction),
+def std_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None,  # noqa: A002
+             keepdim: bool = False, *, correction: float | None = None
+             ) -> tuple[Tensor, Tensor]:
+    """(standard deviation, mean) over `dim`; `unbiased`/`correction` as for `std`."""
+    return (input.std(dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim=keepdim))
 
 

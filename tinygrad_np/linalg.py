@@ -20,15 +20,17 @@ import numpy as np
 from tinygrad_np.ops.linalg import SVD, Cholesky, Det, Eigh, Inv, LogAbsDet, Solve
 from tinygrad_np.tensor import Tensor
 
-__all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matrix_norm",
-           "lstsq", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
-           "solve",
-           "svd", "svdvals", "vecdot", "vector_norm"]
+__all__ = ["cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+           "lstsq", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv",
+           "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot",
+           "vector_norm"]
 
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("svd", ["U", "S", "Vh"])
 QRResult = namedtuple("qr", ["Q", "R"])
+CholeskyExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
+TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
@@ -183,6 +185,59 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:  # noqa: N803
         raise RuntimeError("linalg.cholesky: The factorization could not be completed because "
                            "the input is not positive-definite.") from None
     return low.swapaxes(-1, -2) if upper else low
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False,  # noqa: N803
+                check_errors: bool = False) -> CholeskyExResult:
+    """(L, info): info 0 when A is positive-definite, else the order of the first leading
+    minor that is not (L then holds NaN); `check_errors=True` raises instead."""
+    a = _float("cholesky_ex", _square("cholesky_ex", A))
+    try:
+        return CholeskyExResult(cholesky(a, upper=upper), Tensor(np.zeros(a.shape[:-2], np.int32)))
+    except RuntimeError:
+        if check_errors:
+            raise
+    info = np.zeros(a.shape[:-2], np.int32)
+    for index in np.ndindex(info.shape):
+        for order in range(1, a.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(a._data[index][:order, :order])
+            except np.linalg.LinAlgError:
+                info[index] = order
+                break
+    return CholeskyExResult(Tensor(np.full(a.shape, np.nan, a.dtype)), Tensor(info))
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,  # noqa: N803
+                     unitriangular: bool = False) -> Tensor:
+    """X with A X = B (left=False: X A = B) reading only A's upper or lower triangle (and
+    taking its diagonal as ones with `unitriangular`), as PyTorch's; differentiable."""
+    a = _float("solve_triangular", _square("solve_triangular", _as_tensor(A)))
+    triangle = a.triu(1 if unitriangular else 0) if upper else a.tril(-1 if unitriangular else 0)
+    if unitriangular:
+        triangle = triangle + Tensor(np.eye(a.shape[-1], dtype=a.dtype))
+    return solve(triangle, _as_tensor(B), left=left)
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
+    """X with (L L^T) X = B for the Cholesky factor L (U^T U with `upper`), as
+    torch.cholesky_solve: the values read only L's triangle, and the gradient is PyTorch's,
+    which treats the whole of L as the factor (the other triangle's part flows through)."""
+    factor = _as_tensor(L)
+    factor = factor.swapaxes(-1, -2) if upper else factor
+    low = factor.tril() + (factor - factor.detach()).triu(1)  # value: the triangle alone
+    return solve(low @ low.swapaxes(-1, -2), _as_tensor(B))
+
+
+def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,  # noqa: N803
+                     unitriangular: bool = False) -> TriangularSolveResult:
+    """torch.triangular_solve (the older API): (X with op(A) X = b, a copy of A), op(A) = A or
+    its transpose."""
+    a = _as_tensor(A)
+    coefficient = a.swapaxes(-1, -2) if transpose else a
+    solution = solve_triangular(coefficient, b, upper=upper != transpose,
+                                unitriangular=unitriangular)
+    return TriangularSolveResult(solution, a.clone())
 
 
 def eigh(A: Tensor, UPLO: str = "L") -> EighResult:  # noqa: N803

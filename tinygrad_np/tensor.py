@@ -226,6 +226,13 @@ def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
     return SetItem.apply(target, index, value)
 
 
+def copy_like(like: np.ndarray, values: Any) -> np.ndarray:
+    """A new array with `like`'s shape, dtype and memory order holding `values` (cast)."""
+    out = np.empty_like(like)
+    np.copyto(out, values, casting="unsafe")
+    return out
+
+
 def _share_counter(tensor: Tensor, view: Tensor) -> Tensor:
     """Give `view` (which shares `tensor`'s memory) `tensor`'s version counter, as PyTorch's
     views do: an in-place change through either one is seen by graphs that saved the other.
@@ -241,6 +248,8 @@ def _share_counter(tensor: Tensor, view: Tensor) -> Tensor:
         counter[1] = 2 * len(counter)  # the list doubles: linear time overall
     counter.append(weakref.ref(view))
     view._counter = counter
+    if getattr(tensor, "_user_memory", False):
+        view._user_memory = True
     return view
 
 
@@ -555,7 +564,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
-                 "__weakref__")
+                 "_user_memory", "__weakref__")  # _user_memory: see _relaid_out
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
         tensor's operator (recording the graph). Any other ufunc (`np.exp(t)`, `np.isnan(t)`)
@@ -590,6 +599,8 @@ class Tensor:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self._data: np.ndarray = _to_array(data, dtype)
+        if isinstance(data, np.ndarray) and np.may_share_memory(self._data, data):
+            self._user_memory = True  # the caller's array: never relaid out (see view())
         self._grad: Tensor | None = None
         self.grad_fn = None
         self._name = name
@@ -699,6 +710,9 @@ class Tensor:
                                    f"shape {self.shape}")
             if value.dtype.kind != "f":
                 raise RuntimeError(f"assigned grad has dtype {value.dtype}, not a float dtype")
+            if value.dtype != self.dtype:  # as PyTorch: backward() accumulates in self's dtype
+                raise RuntimeError(f"assigned grad has dtype {value.dtype}, but the tensor has "
+                                   f"dtype {self.dtype}: convert it first (g.to({self.dtype}))")
         self._grad = value
 
     @property
@@ -825,6 +839,7 @@ class Tensor:
         numpy() there). `t.detach().numpy()` is writable for a tensor computed by ops (a
         leaf's detach() shares its read-only array: use `t.detach().clone().numpy()`).
         """
+        self._user_memory = True  # handed out: never relaid out behind the caller's back
         if not self.requires_grad:
             return self._data
         view = self._data.view()
@@ -896,9 +911,9 @@ class Tensor:
         `gradient` is the upstream gradient (required unless self has one element). The
         graph's saved arrays are freed afterwards unless `retain_graph=True`.
         """
-        if isinstance(inputs, Tensor):
-            inputs = [inputs]
-        if inputs is not None and not len(inputs):
+        inputs = [inputs] if isinstance(inputs, Tensor) else (
+            None if inputs is None else list(inputs))  # (model.parameters(): a generator)
+        if inputs is not None and not inputs:
             raise RuntimeError(EMPTY_INPUTS)
         run_backward(self, gradient, retain_graph, create_graph, inputs)
 
@@ -2271,10 +2286,10 @@ class Tensor:
                 raise TensorError("view(dtype): the bytes reinterpreted have no gradient; "
                                   "call detach() first")
             return _share_counter(self, Tensor._make(self._data.view(dtype), None))
+        if self._data.size and not self._data.flags.c_contiguous and self._relaid_out():
+            return self.view(*shape)  # (an op's result in its own memory order: now C order)
         result = self.reshape(*shape)
         if self._data.size and not np.may_share_memory(result._data, self._data):
-            if self._relaid_out():  # (an op's result in its own memory order: now C order)
-                return self.view(*shape)
             raise RuntimeError(
                 f"view: a tensor of shape {self.shape} and strides "
                 f"{tuple(step // self._data.itemsize for step in self._data.strides)} cannot be "
@@ -2282,21 +2297,22 @@ class Tensor:
         return result
 
     def _relaid_out(self) -> bool:
-        """Give self a C-ordered copy of its values when its memory is dense in another axis
-        order: conv and pooling results come out batch-innermost (NumPy's fastest order for
-        them) where PyTorch's are contiguous, and `.view(-1)` must work. Tensors sharing that
+        """Give self a C-ordered copy of its values when its memory is in another order: conv
+        and pooling results (and their gradients) come out batch-innermost or cropped
+        (NumPy's fastest order for them) where PyTorch's are contiguous, and `.view(-1)` must
+        work. Tensors sharing that
         memory with the same layout (`detach()`) move with it; the values stay; graphs that
-        saved the old array keep it. Not done (False) for a leaf that requires grad or when
-        another tensor views the memory differently (`x.t()`, a slice)."""
+        saved the old array keep it. Not done (False) for memory a caller may hold (a NumPy
+        array given to Tensor() or from_numpy(), or handed out by numpy(), and their views)
+        or when another tensor views the memory differently (`x.t()`, a slice)."""
         data, counter = self._data, self._counter or ()
-        order = sorted(range(data.ndim), key=lambda axis: -data.strides[axis])
-        if data.flags.c_contiguous or not data.transpose(order).flags.c_contiguous:
+        if data.flags.c_contiguous:
             return False
         layout = (data.ctypes.data, data.shape, data.strides)
         sharing = {id(t): t for t in (r() for r in counter[2:]) if t is not None}
         sharing[id(self)] = self
-        if any((t._data.ctypes.data, t._data.shape, t._data.strides) != layout or (
-                t._requires_grad and t.grad_fn is None) for t in sharing.values()):
+        if any((t._data.ctypes.data, t._data.shape, t._data.strides) != layout or getattr(
+                t, "_user_memory", False) for t in sharing.values()):
             return False
         contiguous = np.ascontiguousarray(data)
         for tensor in sharing.values():

@@ -99,6 +99,9 @@ class Sequential(Module):
     def insert(self, index: int, module: Module) -> Sequential:
         """Put `module` before position `index` (the modules renumbered); returns self."""
         layers = self._layers()
+        if not -len(layers) <= index <= len(layers):
+            raise IndexError(f"Sequential.insert: index {index} is out of range for "
+                             f"{len(layers)} modules")
         layers.insert(index, _module(module, "Sequential.insert"))
         self._renumber(layers)
         return self

@@ -315,7 +315,7 @@ class MaxPool2d(Function):
                  and not any(geometry.pads) and x.shape[2:] == (out_h * kh, out_w * kw))
         # Windows that tile the input exactly write every element once: no zeroing needed.
         grad = (np.empty if exact else np.zeros)(padded.shape, dtype=grad_output.dtype)
-        tiles, finite = geometry.tiles(), np.isfinite(g).all()  # (inf * 0 would be NaN)
+        tiles, finite = geometry.tiles(), xp.finite(g)  # (inf * 0 would be NaN)
         for (rows, cols), mask in _first_max_masks(geometry, padded, y.transpose(1, 2, 3, 0)):
             if tiles and finite:  # each input element is in one window: write instead of add
                 np.multiply(g, mask, out=grad[:, rows, cols])

@@ -107,7 +107,8 @@ class Cholesky(Function):
 class Eigh(Function):
     """w, V = eigh(A) (lower triangle), packed as (..., n + 1, n): row 0 is w, the rest V.
     dA = V (skew(V^T gV) / 2 / (w_j - w_i) + diag(gw)) V^T (distinct eigenvalues);
-    `values_only` (eigvalsh) drops the eigenvector term, so repeated eigenvalues are fine."""
+    `values_only` (eigvalsh) drops the eigenvector term, so repeated eigenvalues are fine,
+    while no gradient reaches V (second derivatives need it, with distinct eigenvalues)."""
 
     def forward(ctx, a, values_only):
         w, v = np.linalg.eigh(a)
@@ -121,11 +122,16 @@ class Eigh(Function):
         w, v = out[..., 0, :], out[..., 1:, :]
         eye = _eye(w.shape[-1], out)
         inner = grad_output[..., 0, :][..., None, :] * eye
-        if not ctx.values_only:
+        if not ctx.values_only or _any(grad_output[..., 1:, :]):  # (second order: V moves)
             vg = _mT(v) @ grad_output[..., 1:, :]
             gap = w[..., None, :] - w[..., :, None] + eye
             inner = inner + (vg - _mT(vg)) * 0.5 / gap
         return v @ inner @ _mT(v)
+
+
+def _any(values) -> bool:
+    """Any nonzero gradient (arrays, or Tensors under create_graph)?"""
+    return bool(np.any(values._data if is_tensor(values) else values))
 
 
 def _svd_unpack(out, m: int, n: int, full: bool):
@@ -159,7 +165,8 @@ def _svd_grad(u, s, vh, gu, gs, gvh):
 
 class SVD(Function):
     """U, S, Vh = svd(A) packed in one last axis (see `_svd_unpack`); gradient: `_svd_grad`,
-    or U diag(gS) Vh with `values_only` (svdvals: repeated singular values are fine)."""
+    or U diag(gS) Vh with `values_only` (svdvals: repeated singular values are fine) while no
+    gradient reaches U or Vh (second derivatives need them)."""
 
     def forward(ctx, a, full_matrices, values_only):
         u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
@@ -174,6 +181,6 @@ class SVD(Function):
         m, n, full, values_only = ctx.options
         u, s, vh = _svd_unpack(out, m, n, full)
         gu, gs, gvh = _svd_unpack(grad_output, m, n, full)
-        if values_only:
+        if values_only and not (_any(gu) or _any(gvh)):  # (second order: U and V move)
             return u @ (gs[..., :, None] * vh)
         return _svd_grad(u, s, vh, gu, gs, gvh)

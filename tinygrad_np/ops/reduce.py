@@ -79,7 +79,7 @@ class Max(Function):
         return extreme if keepdims else np.squeeze(extreme, axis=axes)
 
     def backward(ctx, grad_output):
-        return xp.masked(ctx.share != 0, grad_output.reshape(ctx.keepdims_shape)) * ctx.share
+        return xp.shared(ctx.share, grad_output.reshape(ctx.keepdims_shape))
 
 
 class Min(Max):

@@ -51,9 +51,9 @@ class Maximum(Function):
         return y
 
     def backward(ctx, grad_output):
-        grad_a = xp.masked(ctx.share_a != 0, grad_output) * ctx.share_a if (
+        grad_a = xp.shared(ctx.share_a, grad_output) if (
             ctx.needs_input_grad[0]) else None
-        grad_b = xp.masked(ctx.share_b != 0, grad_output) * ctx.share_b if (
+        grad_b = xp.shared(ctx.share_b, grad_output) if (
             ctx.needs_input_grad[1]) else None
         return grad_a, grad_b
 
@@ -78,7 +78,7 @@ class PickShared(Function):
         return np.asarray(x[hits][0])
 
     def backward(ctx, grad_output):
-        return xp.masked(ctx.share != 0, grad_output) * ctx.share, None
+        return xp.shared(ctx.share, grad_output), None
 
 
 class Fmax(Function):
