@@ -670,3 +670,15 @@ def test_max_unpool_matches_pytorch_with_gradients():
     np.testing.assert_array_equal(nn.MaxUnpool1d(2)(y, i, output_size=[9]).numpy(),
                                   torch.nn.MaxUnpool1d(2)(ty, ti, output_size=[9]).numpy())
     assert repr(nn.MaxUnpool2d(2)) == repr(torch.nn.MaxUnpool2d(2))
+
+
+def test_convolutions_take_an_empty_batch_as_pytorch():
+    x = Tensor(np.zeros((0, 3, 5, 5), np.float32), requires_grad=True)
+    conv = nn.Conv2d(3, 2, 3)
+    y = conv(x)
+    assert y.shape == (0, 2, 3, 3)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 5, 5)
+    np.testing.assert_array_equal(conv.weight.grad.numpy(), np.zeros((2, 3, 3, 3)))
+    assert nn.ConvTranspose2d(3, 2, 3)(Tensor(np.zeros((0, 3, 4, 4)))).shape == (0, 2, 6, 6)
+    assert nn.Conv1d(3, 2, 3)(Tensor(np.zeros((0, 3, 5)))).shape == (0, 2, 3)

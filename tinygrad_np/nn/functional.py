@@ -20,6 +20,7 @@ import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import no_grad
+from tinygrad_np.join import cat
 from tinygrad_np.nn.functional_distance import (
     cosine_similarity as cosine_similarity,
     pairwise_distance as pairwise_distance,
@@ -804,8 +805,16 @@ def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilati
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise ValueError(f"{function}: bias must have shape ({weight.shape[0]},), got "
                          f"{tuple(bias.shape)}")
-    y = _conv.Conv2d.apply(x, weight, bias, geometry, groups)
+    y = _empty_batch(x, lambda one: _conv.Conv2d.apply(one, weight, bias, geometry, groups))
     return y.squeeze(0) if unbatched else y
+
+
+def _empty_batch(x: Tensor, op: Any) -> Tensor:
+    """op(x), also for a batch of none (which PyTorch allows): op on x plus one zero sample,
+    that sample dropped again, so shapes and (zero) gradients come out as for any batch."""
+    if x.shape[0]:
+        return op(x)
+    return op(cat([x, Tensor(np.zeros((1, *x.shape[1:]), x.dtype))]))[:0]
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
@@ -879,7 +888,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         raise ValueError(f"{name}: input of shape {x.shape} with weight {weight.shape} gives an "
                          f"empty output {size}")
     geometry = _conv.Geometry((kh, kw), stride, (pad_h, pad_h, pad_w, pad_w), dilation)
-    y = _conv.ConvTranspose2d.apply(x, weight, bias, geometry, groups, size)
+    y = _empty_batch(x, lambda one: _conv.ConvTranspose2d.apply(one, weight, bias, geometry,
+                                                                groups, size))
     return y.squeeze(0) if unbatched else y
 
 
