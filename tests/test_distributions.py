@@ -423,3 +423,58 @@ def test_enumerate_support_and_properties():
     n = Normal(tg.tensor([1.0, 2.0]), 2.0)
     np.testing.assert_allclose(n.stddev.numpy(), [2.0, 2.0])
     np.testing.assert_allclose(n.perplexity().numpy(), np.exp(n.entropy().numpy()))
+
+
+# ------------------------------------------------------ transforms and TransformedDistribution
+def _normal_log_prob(x, mu, sigma):
+    return -((x - mu) ** 2) / (2 * sigma ** 2) - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+
+
+def test_tanh_squashed_gaussian_log_prob_by_hand():
+    from tinygrad_np.distributions import Normal, TransformedDistribution
+    from tinygrad_np.distributions.transforms import TanhTransform
+
+    mu, sigma = np.array([0.3, -1.2, 2.0]), np.array([0.5, 1.5, 0.8])
+    dist = TransformedDistribution(Normal(tg.tensor(mu), tg.tensor(sigma)), [TanhTransform()])
+    y = np.array([0.2, -0.5, 0.7])
+    x = np.arctanh(y)
+    expected = _normal_log_prob(x, mu, sigma) - np.log(1 - y ** 2)  # change of variables
+    np.testing.assert_allclose(dist.log_prob(tg.tensor(y)).numpy(), expected, rtol=1e-10)
+
+
+def test_a_cached_tanh_sample_gets_a_finite_log_prob_and_gradients():
+    from tinygrad_np.distributions import Normal, TransformedDistribution
+    from tinygrad_np.distributions.transforms import TanhTransform
+
+    tg.manual_seed(0)
+    mu = tg.tensor(np.array([0.0, 30.0]), requires_grad=True)  # tanh(30) rounds to 1.0
+    sigma = tg.tensor(np.array([1.0, 1.0]), requires_grad=True)
+    dist = TransformedDistribution(Normal(mu, sigma), [TanhTransform(cache_size=1)])
+    action = dist.rsample((5,))
+    log_prob = dist.log_prob(action)  # the cached x: no atanh(1) = inf
+    assert np.isfinite(log_prob.numpy()).all()
+    (log_prob.sum() + action.sum()).backward()
+    assert np.isfinite(mu.grad.numpy()).all() and np.isfinite(sigma.grad.numpy()).all()
+
+
+def test_transformed_distributions_match_pytorch():
+    torch = pytest.importorskip("torch")
+    mu0, sigma0 = np.array([0.3, -1.2, 2.0]), np.array([0.5, 1.5, 0.8])
+    cases = [("TanhTransform", (), np.array([0.2, -0.5, 0.7])),
+             ("ExpTransform", (), np.array([0.2, 0.5, 0.7])),
+             ("SigmoidTransform", (), np.array([0.2, 0.5, 0.7])),
+             ("AffineTransform", (1.0, -2.0), np.array([0.1, 2.0, -1.0]))]
+    for name, args, value in cases:
+        results = []
+        for lib in (tg, torch):
+            mu = lib.tensor(mu0.copy(), requires_grad=True)
+            sigma = lib.tensor(sigma0.copy(), requires_grad=True)
+            transform = getattr(lib.distributions.transforms, name)(*args)
+            dist = lib.distributions.TransformedDistribution(
+                lib.distributions.Normal(mu, sigma), [transform, lib.distributions.transforms.
+                                                      AffineTransform(0.5, 3.0)])
+            log_prob = dist.log_prob(lib.tensor(value * 3.0 + 0.5))
+            log_prob.sum().backward()
+            results.append([log_prob.detach().numpy(), mu.grad.numpy(), sigma.grad.numpy()])
+        for ours, theirs in zip(*results):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10)

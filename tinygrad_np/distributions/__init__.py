@@ -12,7 +12,7 @@ gradients are the engine's. Samples draw from the library's generator (`tg.manua
 so they are reproducible but not the numbers PyTorch draws.
 """
 
-from tinygrad_np.distributions import constraints, kl
+from tinygrad_np.distributions import constraints, kl, transforms
 from tinygrad_np.distributions.distribution import Distribution
 from tinygrad_np.distributions.families import (
     Bernoulli,
@@ -38,8 +38,19 @@ from tinygrad_np.distributions.mixture import (
     MixtureSameFamily,
     OneHotCategorical,
 )
+from tinygrad_np.distributions.transforms import (
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    SigmoidTransform,
+    TanhTransform,
+    Transform,
+    TransformedDistribution,
+)
 
-__all__ = ["Bernoulli", "Beta", "Categorical", "Cauchy", "Dirichlet", "Distribution",
+__all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform",
+           "TanhTransform", "Transform", "TransformedDistribution", "transforms",
+           "Bernoulli", "Beta", "Categorical", "Cauchy", "Dirichlet", "Distribution",
            "Exponential", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
            "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
            "Uniform", "constraints", "kl", "kl_divergence", "register_kl"]

@@ -1,0 +1,206 @@
+"""Bijections and the distributions they make: torch.distributions.transforms and
+TransformedDistribution (a squashed Gaussian policy is `TransformedDistribution(Normal(mu,
+sigma), [TanhTransform(cache_size=1)])`).
+
+A transform maps x to y = t(x), inverts with `t.inv(y)`, and gives log |dy/dx| elementwise
+(`log_abs_det_jacobian(x, y)`); all are compositions of Tensor ops, so gradients (and
+rsample's reparameterisation) come from the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.distributions import constraints
+from tinygrad_np.distributions.distribution import Distribution, ShapeLike
+from tinygrad_np.tensor import Tensor
+
+
+class Transform:
+    """y = self(x), x = self.inv(y), log |dy/dx| = self.log_abs_det_jacobian(x, y).
+
+    `cache_size=1` remembers the last (x, y): inverting that y returns that x exactly (a
+    tanh-squashed sample's log_prob without atanh(+-1) = inf), as PyTorch's cache."""
+
+    event_dim = 0  # elementwise
+    sign = 1
+
+    def __init__(self, cache_size: int = 0) -> None:
+        if cache_size not in (0, 1):
+            raise ValueError(f"{type(self).__name__}: cache_size must be 0 or 1, got "
+                             f"{cache_size}")
+        self._cache_size, self._cached = cache_size, None
+
+    def __call__(self, x: Tensor) -> Tensor:
+        y = self._call(x)
+        if self._cache_size:
+            self._cached = (x, y)
+        return y
+
+    def inv(self, y: Tensor) -> Tensor:
+        """The x with self(x) = y."""
+        if self._cached is not None and self._cached[1] is y:
+            return self._cached[0]
+        return self._inverse(y)
+
+    def _call(self, x: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define _call")
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define _inverse")
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define log_abs_det_jacobian")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class ExpTransform(Transform):
+    """y = exp(x);  log |dy/dx| = x."""
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x.exp()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.log()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        return x
+
+
+class SigmoidTransform(Transform):
+    """y = sigmoid(x);  log |dy/dx| = -softplus(-x) - softplus(x)."""
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.log() - (-y).log1p()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        return -(-x).softplus() - x.softplus()
+
+
+class TanhTransform(Transform):
+    """y = tanh(x);  log |dy/dx| = 2 (log 2 - x - softplus(-2x)), stable for any x."""
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.atanh()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        return 2.0 * (math.log(2.0) - x - (-2.0 * x).softplus())
+
+
+class AffineTransform(Transform):
+    """y = loc + scale x;  log |dy/dx| = log |scale| (over `event_dim` trailing axes summed)."""
+
+    def __init__(self, loc: Any, scale: Any, event_dim: int = 0, cache_size: int = 0) -> None:
+        super().__init__(cache_size)
+        self.loc, self.scale, self.event_dim = loc, scale, event_dim
+
+    @property
+    def sign(self) -> Any:  # type: ignore[override]
+        return self.scale.sign() if isinstance(self.scale, Tensor) else math.copysign(
+            1, self.scale)
+
+    def _call(self, x: Tensor) -> Tensor:
+        return self.loc + self.scale * x
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return (y - self.loc) / self.scale
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        if isinstance(self.scale, Tensor):
+            log_scale = self.scale.abs().log().expand(x.shape)
+        else:
+            log_scale = Tensor(np.full(x.shape, math.log(abs(self.scale)), x.dtype))
+        return _sum_rightmost(log_scale, self.event_dim)
+
+
+class ComposeTransform(Transform):
+    """The transforms applied in order (y = t_n(...t_1(x)))."""
+
+    def __init__(self, parts: list[Transform], cache_size: int = 0) -> None:
+        super().__init__(cache_size)
+        self.parts = list(parts)
+        self.event_dim = max((part.event_dim for part in self.parts), default=0)
+
+    def _call(self, x: Tensor) -> Tensor:
+        for part in self.parts:
+            x = part(x)
+        return x
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        for part in reversed(self.parts):
+            y = part.inv(y)
+        return y
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        total = None
+        for part in self.parts:
+            after = part(x)
+            term = _sum_rightmost(part.log_abs_det_jacobian(x, after),
+                                  self.event_dim - part.event_dim)
+            total = term if total is None else total + term
+            x = after
+        return total if total is not None else x * 0
+
+
+def _sum_rightmost(value: Tensor, dims: int) -> Tensor:
+    return value.sum(tuple(range(-dims, 0))) if dims > 0 else value
+
+
+class TransformedDistribution(Distribution):
+    """The distribution of t_n(...t_1(x)) for x ~ base: sample/rsample push draws through the
+    transforms; log_prob(y) = base.log_prob(x) - sum of log |dt/dx| along the way back."""
+
+    arg_constraints: dict = {}
+
+    def __init__(self, base_distribution: Distribution, transforms: Any,
+                 validate_args: bool | None = None) -> None:
+        self.base_dist = base_distribution
+        self.transforms = [transforms] if isinstance(transforms, Transform) else list(transforms)
+        super().__init__(base_distribution.batch_shape, base_distribution.event_shape,
+                         validate_args)
+
+    @property
+    def has_rsample(self) -> bool:  # type: ignore[override]
+        return self.base_dist.has_rsample
+
+    @property
+    def support(self) -> constraints.Constraint | None:  # type: ignore[override]
+        return None
+
+    def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        x = self.base_dist.rsample(sample_shape)
+        for transform in self.transforms:
+            x = transform(x)
+        return x
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        x = self.base_dist.sample(sample_shape)
+        for transform in self.transforms:
+            x = transform(x)
+        return x.detach()
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        y = self._value(value)
+        event_dim = len(self.event_shape)
+        log_prob: Any = 0.0
+        for transform in reversed(self.transforms):
+            x = transform.inv(y)
+            log_prob = log_prob - _sum_rightmost(transform.log_abs_det_jacobian(x, y),
+                                                 event_dim - transform.event_dim)
+            y = x
+        return log_prob + _sum_rightmost(self.base_dist.log_prob(y),
+                                         event_dim - len(self.base_dist.event_shape))
+
+    def __repr__(self) -> str:
+        return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"
