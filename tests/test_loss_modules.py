@@ -227,3 +227,26 @@ def test_loss_module_repr_and_weights_as_buffers():
                           torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(2))),
                          (nn.NLLLoss(), torch.nn.NLLLoss())):
         assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_triplet_margin_with_distance_loss_by_hand_and_against_pytorch():
+    rng = np.random.default_rng(0)
+    a, p, n = (rng.normal(size=(5, 4)) for _ in range(3))
+
+    def cosine_distance(x, y):
+        return 1.0 - tg.nn.functional.cosine_similarity(x, y)
+
+    loss = tg.nn.TripletMarginWithDistanceLoss(distance_function=cosine_distance, margin=0.5)(
+        tg.tensor(a), tg.tensor(p), tg.tensor(n))
+    cos = lambda x, y: (x * y).sum(1) / np.linalg.norm(x, axis=1) / np.linalg.norm(y, axis=1)  # noqa: E731
+    expected = np.maximum(0.5 + (1 - cos(a, p)) - (1 - cos(a, n)), 0).mean()
+    np.testing.assert_allclose(loss.item(), expected, rtol=1e-10)
+    default = tg.nn.functional.triplet_margin_with_distance_loss(
+        tg.tensor(a), tg.tensor(p), tg.tensor(n), swap=True)
+    d = lambda x, y: np.linalg.norm(x - y + 1e-6, axis=1)  # noqa: E731  (pairwise_distance)
+    expected = np.maximum(1.0 + d(a, p) - np.minimum(d(a, n), d(p, n)), 0).mean()
+    np.testing.assert_allclose(default.item(), expected, rtol=1e-10)
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.TripletMarginWithDistanceLoss(swap=True)(
+        torch.tensor(a), torch.tensor(p), torch.tensor(n))
+    np.testing.assert_allclose(default.item(), theirs.item(), rtol=1e-10)

@@ -102,6 +102,7 @@ from tinygrad_np.nn.loss import (
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import (
@@ -219,6 +220,7 @@ __all__ = [
     "PoissonNLLLoss",
     "SoftMarginLoss",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "AdaptiveAvgPool1d",
     "AdaptiveMaxPool1d",
     "CircularPad1d",

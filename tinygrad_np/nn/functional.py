@@ -60,6 +60,7 @@ from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     poisson_nll_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from tinygrad_np.nn.functional_rare import (
     glu as glu,

@@ -111,6 +111,23 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     return _reduce((margin + positive_distance - negative_distance).clamp(min=0), reduction)
 
 
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin) for any distance d (default: pairwise_distance);
+    `swap` uses min(d(a, n), d(p, n))."""
+    reduction = legacy_reduction(None, None, reduction, "triplet_margin_with_distance_loss")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: margin must be positive, got "
+                         f"{margin}")
+    distance = pairwise_distance if distance_function is None else distance_function
+    positive_distance = distance(anchor, positive)
+    negative_distance = distance(anchor, negative)
+    if swap:
+        negative_distance = negative_distance.minimum(distance(positive, negative))
+    return _reduce((margin + positive_distance - negative_distance).clamp(min=0), reduction)
+
+
 def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,  # noqa: A002
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """0.5 (log(var) + (input - target)^2 / var) (+ 0.5 log(2 pi) when `full`), var clamped
