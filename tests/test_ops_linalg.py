@@ -420,7 +420,7 @@ def test_second_derivatives_of_eigen_and_singular_values(name):
     np.testing.assert_allclose(second.numpy(), numeric, rtol=1e-4, atol=1e-4)
 
 
-def _spd(seed: int, n: int = 4) -> np.ndarray:
+def _positive_definite(seed: int, n: int = 4) -> np.ndarray:
     m = np.random.default_rng(seed).normal(size=(n, n))
     return m @ m.T + n * np.eye(n)
 
@@ -443,7 +443,7 @@ def test_solve_triangular_reads_one_triangle_only():
 
 
 def test_cholesky_solve_and_cholesky_ex():
-    a, b = _spd(7), np.random.default_rng(8).normal(size=(4, 3))
+    a, b = _positive_definite(7), np.random.default_rng(8).normal(size=(4, 3))
     low = np.linalg.cholesky(a)
     x = tg.cholesky_solve(Tensor(b), Tensor(low))
     np.testing.assert_allclose(x.numpy(), np.linalg.solve(a, b), atol=1e-12)
@@ -460,7 +460,7 @@ def test_cholesky_solve_and_cholesky_ex():
 
 def test_triangular_solvers_match_pytorch_gradients():
     torch = pytest.importorskip("torch")
-    a, b = _spd(9), np.random.default_rng(10).normal(size=(4, 2))
+    a, b = _positive_definite(9), np.random.default_rng(10).normal(size=(4, 2))
     low = np.linalg.cholesky(a)
     results = []
     for lib in (tg, torch):
