@@ -75,7 +75,7 @@ def finite(values: Any) -> bool:
     """No inf or NaN in `values`: their dot product with themselves is finite, one BLAS pass
     (half the time of isfinite().all(); an overflow only sends the caller down its slow,
     still right, path)."""
-    flat = np.ravel(values)
+    flat = np.ravel(values, order="K")  # a view whenever the memory is dense in any order
     return bool(np.isfinite(np.dot(flat, flat))) if flat.dtype.kind == "f" else True
 
 
