@@ -478,3 +478,20 @@ def test_transformed_distributions_match_pytorch():
             results.append([log_prob.detach().numpy(), mu.grad.numpy(), sigma.grad.numpy()])
         for ours, theirs in zip(*results):
             np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+def test_transforms_cache_sign_clamp_and_checks():
+    from tinygrad_np.distributions import Normal, TransformedDistribution, transforms as T
+
+    dist = TransformedDistribution(Normal(tg.tensor([0.0]), tg.tensor([100.0])),
+                                   [T.TanhTransform(cache_size=1)])
+    draws = dist.sample((5,))  # mostly +-1.0 in float32: atanh would be inf
+    assert np.isfinite(dist.log_prob(draws).numpy()).all() and not draws.requires_grad
+    assert T.ComposeTransform([T.AffineTransform(0.0, -2.0), T.ExpTransform()]).sign == -1
+    edges = T.SigmoidTransform().inv(tg.tensor([0.0, 1.0]))
+    assert np.isfinite(edges.numpy()).all() and edges[0].item() < -80 and edges[1].item() > 15
+    tanh = T.TanhTransform(cache_size=1)
+    y = tg.tensor([0.5])
+    assert tanh(tanh.inv(y)) is y
+    with pytest.raises(ValueError, match="must be a Transform"):
+        TransformedDistribution(Normal(0.0, 1.0), [lambda v: v])

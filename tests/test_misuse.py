@@ -2131,3 +2131,16 @@ def test_a_grad_of_another_dtype_is_refused_as_in_pytorch():
     p = Tensor(np.ones(2, np.float32), requires_grad=True)
     with pytest.raises(RuntimeError, match="dtype float16, but the tensor has dtype float32"):
         p.grad = Tensor(np.zeros(2, np.float16))
+
+
+def test_masked_gradients_of_huge_finite_values_raise_no_overflow_warning():
+    x = Tensor(np.array([1.0, -2.0, 3.0], np.float32), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning here would fail the test
+        x.relu().backward(Tensor(np.array([3e19, 3e19, -3e19], np.float32)))
+    np.testing.assert_array_equal(x.grad.numpy(), np.array([3e19, 0, -3e19], np.float32))
+    half = Tensor(np.full(1000, 10.0, np.float16), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        half.relu().sum().backward()
+    np.testing.assert_array_equal(half.grad.numpy(), np.ones(1000, np.float16))

@@ -650,3 +650,12 @@ def test_var_mean_and_std_mean_take_unbiased_as_pytorch():
     np.testing.assert_allclose(spread.numpy(), values.std(axis=1, ddof=1, keepdims=True))
     assert centre.shape == (2, 1)
     np.testing.assert_allclose(tg.var_mean(x, 1, correction=0)[0].numpy(), values.var(axis=1))
+
+
+def test_var_and_std_read_a_bool_second_argument_as_unbiased():
+    x = Tensor(np.array([[1.0, 2.0, 4.0], [0.0, 1.0, 1.0]]))
+    values = x.numpy()
+    np.testing.assert_allclose(tg.var_mean(x, False)[0].item(), values.var())
+    np.testing.assert_allclose(tg.std(x, True).item(), values.std(ddof=1))
+    np.testing.assert_allclose(x.var(False).item(), values.var())
+    np.testing.assert_allclose(tg.std_mean(x, True)[1].item(), values.mean())

@@ -549,3 +549,24 @@ def test_memory_a_caller_holds_is_never_relaid_out():
     with pytest.raises(RuntimeError, match="use .reshape"):
         y.view(-1)
     assert np.shares_memory(handed_out, y.numpy())
+
+
+def test_a_relaid_out_leaf_unlocks_again_and_handed_out_memory_is_kept():
+    import tinygrad_np.nn.functional as F
+
+    rng = np.random.default_rng(2)
+    weight = Tensor(rng.normal(size=(2, 3, 3, 3)))
+    x = Tensor(rng.normal(size=(2, 3, 6, 6)))
+    leaf = F.conv2d(x, weight).detach().requires_grad_()
+    leaf.view(-1)  # relaid out while locked
+    leaf.requires_grad_(False)
+    leaf.numpy()[0, 0, 0, 0] = 5.0  # writable again, as without the view()
+    leaf.data.mul_(2.0)
+    assert leaf[0, 0, 0, 0].item() == 10.0
+    for hand_out in (lambda y: y.detach().numpy(), lambda y: y.data.numpy()):
+        y = F.conv2d(x, weight)
+        held = hand_out(y)  # the handing-out tensor is gone; the memory is still held
+        with pytest.raises(RuntimeError, match="use .reshape"):
+            y.view(4, -1)
+        held[0, 0, 0, 0] = 99.0
+        assert y[0, 0, 0, 0].item() == 99.0

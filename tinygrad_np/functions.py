@@ -192,6 +192,8 @@ def var_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None,  # n
              keepdim: bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:
     """(variance, mean) over `dim`; `unbiased`/`correction` as for `var`."""
+    if isinstance(dim, bool):  # (var_mean(x, True): PyTorch's older (input, unbiased) form)
+        dim, unbiased = None, dim
     return (input.var(dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim=keepdim))
 
@@ -200,6 +202,8 @@ def std_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None,  # n
              keepdim: bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:
     """(standard deviation, mean) over `dim`; `unbiased`/`correction` as for `std`."""
+    if isinstance(dim, bool):  # (std_mean(x, True): PyTorch's older (input, unbiased) form)
+        dim, unbiased = None, dim
     return (input.std(dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim=keepdim))
 

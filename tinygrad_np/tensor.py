@@ -226,6 +226,17 @@ def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
     return SetItem.apply(target, index, value)
 
 
+def _mark_user_memory(tensor: Tensor) -> None:
+    """Note that a caller may hold `tensor`'s memory (see Tensor._relaid_out): on it and on
+    every live tensor sharing its version counter (its base, a detach(), `.data`), since any
+    of them may outlive the one that handed the memory out."""
+    tensor._user_memory = True
+    for reference in (tensor._counter or ())[2:]:
+        other = reference()
+        if other is not None:
+            other._user_memory = True
+
+
 def copy_like(like: np.ndarray, values: Any) -> np.ndarray:
     """A new array with `like`'s shape, dtype and memory order holding `values` (cast)."""
     out = np.empty_like(like)
@@ -839,7 +850,7 @@ class Tensor:
         numpy() there). `t.detach().numpy()` is writable for a tensor computed by ops (a
         leaf's detach() shares its read-only array: use `t.detach().clone().numpy()`).
         """
-        self._user_memory = True  # handed out: never relaid out behind the caller's back
+        _mark_user_memory(self)  # handed out: never relaid out behind the caller's back
         if not self.requires_grad:
             return self._data
         view = self._data.view()
@@ -2316,8 +2327,12 @@ class Tensor:
             return False
         contiguous = np.ascontiguousarray(data)
         for tensor in sharing.values():
-            tensor._data, writeable = contiguous.view(), tensor._data.flags.writeable
-            tensor._data.flags.writeable = writeable
+            old = tensor._data
+            if _locked_views.get(id(old)) is old:  # the engine's lock of a leaf: locked anew
+                tensor._data = _lock(contiguous)
+            else:
+                tensor._data = contiguous.view()
+                tensor._data.flags.writeable = old.flags.writeable
         return True
 
     def transpose(self, *axes: int | tuple[int, ...], dim0: int | None = None,
@@ -2967,6 +2982,8 @@ class Tensor:
                 ddof: float | None) -> Tensor:
         """var, or std as the 2-norm of the deviations over sqrt(N - correction)."""
         _float_only(op, self)
+        if isinstance(dim, bool):  # var(True): PyTorch's older (input, unbiased) form
+            dim, unbiased = None, dim
         dims = _wrap_dims(op, _dim_arg(op, dim, axis), self.ndim)
         if correction is None:
             correction = ddof if ddof is not None else (0 if unbiased is False else 1)

@@ -76,7 +76,12 @@ def finite(values: Any) -> bool:
     (half the time of isfinite().all(); an overflow only sends the caller down its slow,
     still right, path)."""
     flat = np.ravel(values, order="K")  # a view whenever the memory is dense in any order
-    return bool(np.isfinite(np.dot(flat, flat))) if flat.dtype.kind == "f" else True
+    if flat.dtype.kind != "f":
+        return True
+    if flat.dtype.itemsize < 4:  # float16 overflows a dot of ordinary values
+        return bool(np.isfinite(flat).all())
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow: the slow path, no warning
+        return bool(np.isfinite(np.dot(flat, flat)))
 
 
 def broadcast_to(x, shape: tuple[int, ...]):

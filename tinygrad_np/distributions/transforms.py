@@ -16,6 +16,7 @@ import numpy as np
 
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import Distribution, ShapeLike
+from tinygrad_np.function import no_grad
 from tinygrad_np.tensor import Tensor
 
 
@@ -35,6 +36,8 @@ class Transform:
         self._cache_size, self._cached = cache_size, None
 
     def __call__(self, x: Tensor) -> Tensor:
+        if self._cached is not None and self._cached[0] is x:
+            return self._cached[1]
         y = self._call(x)
         if self._cache_size:
             self._cached = (x, y)
@@ -44,7 +47,10 @@ class Transform:
         """The x with self(x) = y."""
         if self._cached is not None and self._cached[1] is y:
             return self._cached[0]
-        return self._inverse(y)
+        x = self._inverse(y)
+        if self._cache_size:
+            self._cached = (x, y)
+        return x
 
     def _call(self, x: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define _call")
@@ -76,13 +82,20 @@ class SigmoidTransform(Transform):
     """y = sigmoid(x);  log |dy/dx| = -softplus(-x) - softplus(x)."""
 
     def _call(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return _clip_unit(x.sigmoid())
 
     def _inverse(self, y: Tensor) -> Tensor:
+        y = _clip_unit(y)
         return y.log() - (-y).log1p()
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return -(-x).softplus() - x.softplus()
+
+
+def _clip_unit(y: Tensor) -> Tensor:
+    """y kept inside (0, 1) by the dtype's tiny and eps, as PyTorch's sigmoid transform."""
+    info = np.finfo(y.dtype)
+    return y.clamp(float(info.tiny), float(1 - info.eps))
 
 
 class TanhTransform(Transform):
@@ -132,6 +145,13 @@ class ComposeTransform(Transform):
         self.parts = list(parts)
         self.event_dim = max((part.event_dim for part in self.parts), default=0)
 
+    @property
+    def sign(self) -> Any:  # type: ignore[override]
+        sign = 1
+        for part in self.parts:
+            sign = sign * part.sign
+        return sign
+
     def _call(self, x: Tensor) -> Tensor:
         for part in self.parts:
             x = part(x)
@@ -167,6 +187,9 @@ class TransformedDistribution(Distribution):
                  validate_args: bool | None = None) -> None:
         self.base_dist = base_distribution
         self.transforms = [transforms] if isinstance(transforms, Transform) else list(transforms)
+        if not all(isinstance(t, Transform) for t in self.transforms):
+            raise ValueError("TransformedDistribution: transforms must be a Transform or a list "
+                             "of Transforms")
         super().__init__(base_distribution.batch_shape, base_distribution.event_shape,
                          validate_args)
 
@@ -185,10 +208,11 @@ class TransformedDistribution(Distribution):
         return x
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        x = self.base_dist.sample(sample_shape)
-        for transform in self.transforms:
-            x = transform(x)
-        return x.detach()
+        with no_grad():  # the transforms' own result: a cache of it still hits in log_prob
+            x = self.base_dist.sample(sample_shape)
+            for transform in self.transforms:
+                x = transform(x)
+        return x
 
     def log_prob(self, value: Tensor) -> Tensor:
         y = self._value(value)
