@@ -644,7 +644,7 @@ def test_max_unpool2d_puts_each_maximum_back_in_place():
     ).backward()
     np.testing.assert_array_equal(source.grad.numpy(), [[[[1.0, 6.0]]]])  # read back at 1, 6
     with pytest.raises(ValueError, match="outside the output plane"):
-        F.max_unpool2d(pooled, indices, 2, output_size=(1, 2))
+        F.max_unpool2d(pooled, indices + 100, 2)
 
 
 def test_max_unpool_matches_pytorch_with_gradients():
@@ -682,3 +682,16 @@ def test_convolutions_take_an_empty_batch_as_pytorch():
     np.testing.assert_array_equal(conv.weight.grad.numpy(), np.zeros((2, 3, 3, 3)))
     assert nn.ConvTranspose2d(3, 2, 3)(Tensor(np.zeros((0, 3, 4, 4)))).shape == (0, 2, 6, 6)
     assert nn.Conv1d(3, 2, 3)(Tensor(np.zeros((0, 3, 5)))).shape == (0, 2, 3)
+
+
+def test_max_unpool_checks_output_size_as_pytorch():
+    x = np.random.default_rng(6).normal(size=(2, 3, 6, 7))
+    y, i = F.max_pool2d(Tensor(x), 2, return_indices=True)
+    assert F.max_unpool2d(y, i, 2, output_size=(2, 3, 6, 7)).shape == (2, 3, 6, 7)
+    for bad in ((9, 9), (6, 7, 1), (3, 6, 7)):
+        with pytest.raises(ValueError, match="output_size"):
+            F.max_unpool2d(y, i, 2, output_size=bad)
+    line, index = F.max_pool1d(Tensor(x[0, :, 0]), 2, return_indices=True)
+    assert F.max_unpool1d(line, index, 2, output_size=(1, 3, 7)).shape == (3, 7)
+    with pytest.raises(ValueError, match="output_size"):
+        F.max_unpool1d(line, index, 2, output_size=(3, 7))

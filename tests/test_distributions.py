@@ -495,3 +495,18 @@ def test_transforms_cache_sign_clamp_and_checks():
     assert tanh(tanh.inv(y)) is y
     with pytest.raises(ValueError, match="must be a Transform"):
         TransformedDistribution(Normal(0.0, 1.0), [lambda v: v])
+
+
+def test_an_affine_transform_over_the_last_axis_makes_it_the_event():
+    from tinygrad_np.distributions import Normal, TransformedDistribution
+    from tinygrad_np.distributions.transforms import AffineTransform
+
+    scale = np.array([2.0, -1.0, 0.5])
+    base = Normal(tg.tensor(np.zeros((2, 3))), tg.tensor(np.ones((2, 3))))
+    dist = TransformedDistribution(base, [AffineTransform(tg.tensor(np.ones(3)),
+                                                          tg.tensor(scale), event_dim=1)])
+    assert tuple(dist.batch_shape) == (2,) and tuple(dist.event_shape) == (3,)
+    value = np.arange(6.0).reshape(2, 3)
+    x = (value - 1) / scale
+    expected = (-x ** 2 / 2 - 0.5 * np.log(2 * np.pi)).sum(1) - np.log(np.abs(scale)).sum()
+    np.testing.assert_allclose(dist.log_prob(tg.tensor(value)).numpy(), expected)

@@ -473,3 +473,21 @@ def test_triangular_solvers_match_pytorch_gradients():
         results.append([t.grad.numpy() for t in (factor, rhs, matrix)])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-12)
+
+
+def test_cholesky_ex_factors_the_good_matrices_of_a_mixed_batch():
+    good, bad = np.array([[4.0, 1.0], [1.0, 3.0]]), np.array([[1.0, 2.0], [2.0, 1.0]])
+    factor, info = tg.linalg.cholesky_ex(Tensor(np.stack([good, bad])))
+    np.testing.assert_allclose(factor.numpy()[0], np.linalg.cholesky(good))
+    assert np.isnan(factor.numpy()[1]).all() and info.numpy().tolist() == [0, 2]
+
+
+def test_lstsq_takes_a_vector_and_solve_triangular_checks_b():
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(size=(5, 3)), rng.normal(size=5)
+    result = tg.linalg.lstsq(Tensor(a), Tensor(b))
+    np.testing.assert_allclose(result.solution.numpy(), np.linalg.lstsq(a, b, rcond=None)[0],
+                               atol=1e-12)
+    for bad in (np.ones(3), np.ones((2, 3)), np.ones((4, 2))):
+        with pytest.raises(RuntimeError, match="does not fit A"):
+            tg.linalg.solve_triangular(Tensor(np.eye(3)), Tensor(bad), upper=True)

@@ -479,7 +479,7 @@ def test_view_works_on_conv_and_pooling_results_as_in_pytorch():
     conv = tnn.Conv2d(3, 4, 3)
     for result in (conv(x), F.max_pool2d(conv(x), 2), F.avg_pool2d(x, 2), F.relu(conv(x)),
                    F.interpolate(x, scale_factor=2)):
-        expected = result.detach().numpy().reshape(-1)
+        expected = result.detach().clone().numpy().reshape(-1)  # (numpy() of result: held)
         flat = result.view(-1)
         np.testing.assert_array_equal(flat.detach().numpy(), expected)
         assert result.is_contiguous() and np.shares_memory(flat.numpy(), result.numpy())

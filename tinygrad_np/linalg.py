@@ -142,6 +142,9 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803
         raise ValueError(f"linalg.lstsq: driver must be 'gels', 'gelsy', 'gelsd' or 'gelss', "
                          f"got {driver!r}")
     m, n = a.shape[-2:]
+    if b.ndim == a.ndim - 1 and b.shape[-1:] == (m,):  # a batch of vectors, as PyTorch
+        result = lstsq(a, b[..., None], rcond, driver=driver)  # (residuals: one, as PyTorch)
+        return result._replace(solution=result.solution[..., 0])
     if b.ndim < 2 or b.shape[-2] != m:
         raise RuntimeError(f"linalg.lstsq: B of shape {tuple(b.shape)} does not fit A of shape "
                            f"{tuple(a.shape)} (B must be (..., {m}, k))")
@@ -205,18 +208,26 @@ def cholesky_ex(A: Tensor, *, upper: bool = False,  # noqa: N803
             except np.linalg.LinAlgError:
                 info[index] = order
                 break
-    return CholeskyExResult(Tensor(np.full(a.shape, np.nan, a.dtype)), Tensor(info))
+    valid = (info == 0)[..., None, None]  # factor the good matrices; NaN for the others
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    factor = cholesky(a.where(valid, Tensor(eye)), upper=upper)
+    return CholeskyExResult(factor.where(valid, float("nan")), Tensor(info))
 
 
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,  # noqa: N803
                      unitriangular: bool = False) -> Tensor:
     """X with A X = B (left=False: X A = B) reading only A's upper or lower triangle (and
     taking its diagonal as ones with `unitriangular`), as PyTorch's; differentiable."""
-    a = _float("solve_triangular", _square("solve_triangular", _as_tensor(A)))
+    a, b = _float("solve_triangular", _square("solve_triangular", _as_tensor(A))), _as_tensor(B)
+    rows = a.shape[-1]
+    if b.ndim < 2 or (b.shape[-2] if left else b.shape[-1]) != rows:
+        raise RuntimeError(f"linalg.solve_triangular: B of shape {tuple(b.shape)} does not fit A "
+                           f"of shape {tuple(a.shape)} (B must be at least 2-D, with "
+                           f"{rows} {'rows' if left else 'columns'})")
     triangle = a.triu(1 if unitriangular else 0) if upper else a.tril(-1 if unitriangular else 0)
     if unitriangular:
         triangle = triangle + Tensor(np.eye(a.shape[-1], dtype=a.dtype))
-    return solve(triangle, _as_tensor(B), left=left)
+    return solve(triangle, b, left=left)
 
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803

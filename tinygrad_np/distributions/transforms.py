@@ -190,8 +190,12 @@ class TransformedDistribution(Distribution):
         if not all(isinstance(t, Transform) for t in self.transforms):
             raise ValueError("TransformedDistribution: transforms must be a Transform or a list "
                              "of Transforms")
-        super().__init__(base_distribution.batch_shape, base_distribution.event_shape,
-                         validate_args)
+        # a transform acting on trailing axes (event_dim > 0) makes them part of the event
+        event_dim = max([len(base_distribution.event_shape)]
+                        + [transform.event_dim for transform in self.transforms])
+        shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
+        cut = len(shape) - event_dim
+        super().__init__(shape[:cut], shape[cut:], validate_args)
 
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]

@@ -996,10 +996,15 @@ def max_unpool2d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
     kernel = _pair(kernel_size, "kernel_size", "max_unpool2d")
     step = kernel if stride is None else _pair(stride, "stride", "max_unpool2d")
     pad = _pair(padding, "padding", "max_unpool2d")
-    if output_size is not None:
-        size = tuple(int(n) for n in tuple(output_size)[-2:])
-    else:
-        size = tuple((x.shape[2 + i] - 1) * step[i] - 2 * pad[i] + kernel[i] for i in (0, 1))
+    size = tuple((x.shape[2 + i] - 1) * step[i] - 2 * pad[i] + kernel[i] for i in (0, 1))
+    if output_size is not None:  # (H, W), or with the batch and channel sizes first
+        given = tuple(int(n) for n in tuple(output_size))
+        given = given[-2:] if len(given) == 4 else given
+        if len(given) != 2 or any(not d - s < g < d + s for g, d, s in zip(given, size, step)):
+            raise ValueError(f"max_unpool2d: output_size {tuple(output_size)} must be 2 sizes "
+                             f"(or the input's batch and channels, then 2), each within a "
+                             f"stride of the default {size}")
+        size = given
     if index.shape != x.shape:
         raise ValueError(f"max_unpool2d: indices of shape {index.shape} do not match the input's "
                          f"{x.shape}")
@@ -1020,7 +1025,13 @@ def max_unpool1d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
     index = _tensor(indices)
     index = index.unsqueeze(0) if unbatched else index
     one = _single_args("max_unpool1d", kernel_size=kernel_size, stride=stride, padding=padding)
-    size = None if output_size is None else (1, int(tuple(np.atleast_1d(output_size))[-1]))
+    size = None
+    if output_size is not None:  # (L,), or with the batch and channel sizes first
+        given = tuple(int(n) for n in np.atleast_1d(output_size))
+        if len(given) not in (1, 3):
+            raise ValueError(f"max_unpool1d: output_size {tuple(given)} must be 1 size (or the "
+                             "input's batch and channels, then 1)")
+        size = (1, given[-1])
     y = max_unpool2d(x.unsqueeze(2), index.unsqueeze(2), one["kernel_size"], one["stride"],
                      one["padding"], size).squeeze(2)
     return y.squeeze(0) if unbatched else y
