@@ -192,19 +192,21 @@ def var_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None,  # n
              keepdim: bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:
     """(variance, mean) over `dim`; `unbiased`/`correction` as for `var`."""
-    if isinstance(dim, bool):  # (var_mean(x, True): PyTorch's older (input, unbiased) form)
-        dim, unbiased = None, dim
-    return (input.var(dim, unbiased, keepdim, correction=correction),
-            input.mean(dim, keepdim=keepdim))
+    return _with_mean(Tensor.var, input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None,  # noqa: A002
              keepdim: bool = False, *, correction: float | None = None
              ) -> tuple[Tensor, Tensor]:
     """(standard deviation, mean) over `dim`; `unbiased`/`correction` as for `std`."""
-    if isinstance(dim, bool):  # (std_mean(x, True): PyTorch's older (input, unbiased) form)
+    return _with_mean(Tensor.std, input, dim, unbiased, keepdim, correction)
+
+
+def _with_mean(spread: Any, input: Tensor, dim: Axis, unbiased: bool | None,  # noqa: A002
+               keepdim: bool, correction: float | None) -> tuple[Tensor, Tensor]:
+    if isinstance(dim, bool):  # var_mean(x, True): PyTorch's older (input, unbiased) form
         dim, unbiased = None, dim
-    return (input.std(dim, unbiased, keepdim, correction=correction),
+    return (spread(input, dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim=keepdim))
 
 

@@ -2311,11 +2311,11 @@ class Tensor:
         """Give self a C-ordered copy of its values when its memory is in another order: conv
         and pooling results (and their gradients) come out batch-innermost or cropped
         (NumPy's fastest order for them) where PyTorch's are contiguous, and `.view(-1)` must
-        work. Tensors sharing that
-        memory with the same layout (`detach()`) move with it; the values stay; graphs that
-        saved the old array keep it. Not done (False) for memory a caller may hold (a NumPy
-        array given to Tensor() or from_numpy(), or handed out by numpy(), and their views)
-        or when another tensor views the memory differently (`x.t()`, a slice)."""
+        work. Tensors sharing that memory with the same layout (`detach()`) move with it; the
+        values stay; graphs that saved the old array keep it. Not done (False) for memory a
+        caller may hold (a NumPy array given to Tensor() or from_numpy(), or handed out by
+        numpy(), and their views) or when another tensor views the memory differently
+        (`x.t()`, a slice)."""
         data, counter = self._data, self._counter or ()
         if data.flags.c_contiguous:
             return False
@@ -3620,6 +3620,6 @@ for _op in ("sin cos tan square log1p expm1 rsqrt erf erfc atan asin acos sinh c
             "logical_xor bitwise_not true_divide multiply subtract divide cumsum cumprod "
             "neg:negative abs:absolute").split():
     _base, _, _alias = _op.partition(":")
-    if hasattr(Tensor, _base) and not hasattr(Tensor, (_alias or _base) + "_"):
-        setattr(Tensor, (_alias or _base) + "_", _in_place_form((_alias or _base) + "_",
-                                                                getattr(Tensor, _base)))
+    _name = (_alias or _base) + "_"
+    if hasattr(Tensor, _base) and not hasattr(Tensor, _name):
+        setattr(Tensor, _name, _in_place_form(_name, getattr(Tensor, _base)))
