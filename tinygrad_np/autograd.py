@@ -16,11 +16,13 @@ array is new and nobody else holds it, so a leaf may keep it as `.grad` without 
 
 from __future__ import annotations
 
+import sys
+import sysconfig
 import threading
 import weakref
 from collections.abc import Sequence
 from heapq import heappop, heappush
-from operator import is_
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,11 @@ from tinygrad_np.tensor import Tensor, TensorError, copy_like
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
 backward_observers: list = []  # functions (node, grad_output, grads) called for every step
 _GRAD_LOCK = threading.Lock()  # one .grad update at a time (threads may share leaves)
+# References to a gradient that only the pass holds, seen in _add_to_input: the rule's tuple,
+# zip's pair, the loop's and the function's name, getrefcount's argument (CPython 3.11-3.13;
+# elsewhere every leaf's first gradient is copied).
+_FRESH = 5 if (sys.implementation.name == "cpython" and (3, 11) <= sys.version_info < (3, 14)
+               and not sysconfig.get_config_var("Py_GIL_DISABLED")) else 0
 _COLLECTOR = CollectorPause()
 
 
@@ -86,7 +93,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                 # only leaves keep gradients); sums, leaves and unbroadcasting take the call.
                 if (parent in pending or type(grad) is not np.ndarray or
                         isinstance(parent, Tensor) or grad.shape != parent.output_shape):
-                    _add_to_input(pending, heap, parent, grad, node, grad_output, grads)
+                    _add_to_input(pending, heap, parent, grad, node)
                 else:
                     pending[parent] = (grad, False)
                     heappush(heap, (-parent._sequence, parent))
@@ -100,8 +107,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     return pending
 
 
-def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Node,
-                  grad_output: Any, grads: tuple) -> None:
+def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Node) -> None:
     """Add a rule's gradient, at its input's shape (unbroadcast), to the input's pending sum,
     with the `owned` flag (a new array nobody else holds, which a leaf may keep)."""
     # NumPy returns scalars from 0-d arithmetic: an array again
@@ -109,12 +115,9 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Node,
     shape = parent.output_shape if (node_input := isinstance(parent, Node)) else parent._data.shape
     if grad.shape != shape:
         grad, owned = unbroadcast(grad, shape, type(node).__name__), True
-    elif node_input or type(grad) is not np.ndarray or grad.base is not None:
-        owned = False  # only a leaf keeps its gradient, and never a view
-    else:  # rules may pass on grad_output (add does, to both inputs) or an array they hold,
-        held = (grad_output, *grads, *vars(node).values(), *(node.saved_tensors or ()))
-        owned = (sum(map(is_, held, (grad,) * len(held))) == 1 and grad.flags.writeable and
-                 type(node).__module__.startswith("tinygrad_np."))  # and a user's op, anywhere
+    else:  # only a leaf keeps its gradient, never a view, and only an array nobody else holds
+        owned = (not node_input and type(grad) is np.ndarray and grad.base is None and  # (a
+                 getrefcount(grad) <= _FRESH and grad.flags.writeable)  # rule may keep it)
     previous = pending.get(parent)  # an input used twice gets the sum of both paths
     pending[parent] = (grad, owned) if previous is None else (previous[0] + grad, True)
     if previous is None and node_input:

@@ -168,7 +168,7 @@ class ReLU(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return xp.masked(~(y <= 0), grad_output)
+        return xp.masked(y != 0, grad_output)  # y >= 0 or NaN
 
 
 class Clip(Function):
