@@ -863,10 +863,14 @@ def test_two_parameters_with_one_name_refused(heads):
         model.load_state_dict({})
 
 
-def test_shared_parameter_is_one_name_not_a_clash():
+def test_shared_parameter_is_listed_under_each_name_not_a_clash():
     layer = nn.Linear(2, 2)
     model = Clash({"first": layer, "again": layer})
-    assert list(model.state_dict()) == ["heads.first.weight", "heads.first.bias"]
+    assert list(model.state_dict()) == ["heads.first.weight", "heads.first.bias",
+                                        "heads.again.weight", "heads.again.bias"]  # as PyTorch
+    model.load_state_dict({"heads.first.weight": np.ones((2, 2), np.float32),
+                           "heads.first.bias": np.zeros(2, np.float32)})  # one name is enough
+    np.testing.assert_array_equal(layer.weight.numpy(), np.ones((2, 2)))
 
 
 def test_file_round_trip_into_a_fresh_model(tmp_path):

@@ -4,6 +4,7 @@ repr, train/eval, Linear's shapes and initialisation, and the small layers.
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 
 import numpy as np
@@ -208,12 +209,17 @@ def test_train_and_eval_reach_every_module():
 # ----------------------------------------------------------------- state dicts
 
 
-def test_state_dict_is_an_ordered_copy():
+def test_state_dict_is_ordered_and_shares_the_parameters_memory_as_pytorch():
     model = Model()
     state = model.state_dict()
     assert isinstance(state, OrderedDict) and list(state) == MODEL_NAMES
-    state["scale"][:] = 5.0
-    assert np.all(model.scale._data == 1.0)
+    assert not state["scale"].requires_grad and state["scale"].grad_fn is None
+    state["scale"][:] = 5.0  # PyTorch's state_dict holds detached aliases of the parameters
+    assert np.all(model.scale._data == 5.0)
+    snapshot = copy.deepcopy(model.state_dict())  # the way to keep a copy, as in PyTorch
+    with tg.no_grad():
+        model.scale.fill_(2.0)
+    assert np.all(snapshot["scale"]._data == 5.0)
 
 
 def test_load_state_dict_round_trip_in_place_keeping_dtype():

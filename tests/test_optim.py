@@ -209,7 +209,7 @@ def twin_networks(torch):
                          nn.Linear(7, 3, dtype=np.float64))
     theirs = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.ReLU(), torch.nn.Linear(7, 3))
     theirs = theirs.double()
-    theirs.load_state_dict({name: torch.from_numpy(value.numpy())
+    theirs.load_state_dict({name: torch.tensor(value.numpy())
                             for name, value in ours.state_dict().items()})
     rng = np.random.default_rng(3)
     return ours, theirs, rng.normal(size=(8, 5)), rng.integers(0, 3, 8)

@@ -12,6 +12,7 @@ built on them (`nn`, `optim`), and tools (`gradcheck`, `viz`, `datasets`).
 import numpy as np  # noqa: I001
 
 from tinygrad_np.tensor import Size, Tensor, TensorError  # (Tensor first: the ops import it)
+from tinygrad_np import tensor as _tensor_module  # noqa: E402
 from tinygrad_np.autograd import grad
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.factories import (
@@ -114,7 +115,15 @@ from tinygrad_np.device import (  # noqa: E402
     cuda,
     device,
     get_default_device,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    get_float32_matmul_precision,
+    memory_format,
+    preserve_format,
     set_default_device,
+    set_float32_matmul_precision,
+    version,
 )
 from tinygrad_np.dtypes import (  # noqa: E402
     bool_,
@@ -255,6 +264,19 @@ from tinygrad_np.typed_tensors import (  # noqa: E402
     IntTensor,
     LongTensor,
 )
+
+# Tensor methods that are the functions above (`x.kron(y)` is `tg.kron(x, y)`), and in-place
+# forms of them (`x.copysign_(y)`), as PyTorch's Tensor has them.
+for _name in ("positive negative absolute signbit isposinf isneginf isreal deg2rad rad2deg "
+              "copysign heaviside logaddexp2 aminmax nanmedian diag_embed unique_consecutive "
+              "gcd lcm kron corrcoef cov triangular_solve").split():
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, globals()[_name])
+for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad rad2deg gcd lcm "
+              "float_power").split():
+    if not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _tensor_module._in_place_form(_name + "_",
+                                                                    getattr(Tensor, _name)))
 
 # PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
 bool = bool_  # noqa: A001
@@ -398,6 +420,14 @@ __all__ += [
     "amp",
     "autocast",
     "backends",
+    "channels_last",
+    "channels_last_3d",
+    "contiguous_format",
+    "get_float32_matmul_precision",
+    "memory_format",
+    "preserve_format",
+    "set_float32_matmul_precision",
+    "version",
     "bool",
     "compile",
     "bool_",

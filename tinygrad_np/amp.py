@@ -13,11 +13,11 @@ import functools
 import math
 import warnings
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import _module
 from tinygrad_np.function import no_grad
 from tinygrad_np.tensor import Tensor
 
@@ -199,4 +199,4 @@ def _cuda_autocast(enabled: bool = True, dtype: Any = None,
     return autocast("cuda", dtype, enabled, cache_enabled)
 
 
-_cuda_namespace = SimpleNamespace(GradScaler=_cuda_grad_scaler, autocast=_cuda_autocast)
+_cuda_namespace = _module("cuda.amp", GradScaler=_cuda_grad_scaler, autocast=_cuda_autocast)

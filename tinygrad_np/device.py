@@ -8,7 +8,8 @@ False, which is what a PyTorch script checks before choosing its device.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import sys
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 
@@ -106,6 +107,10 @@ def _zero() -> int:
     return 0
 
 
+def _none() -> None:
+    """None: there is no cuDNN."""
+
+
 def _no_op(*args: Any, **kwargs: Any) -> None:
     """Nothing to do without a GPU (seeding, synchronising)."""
 
@@ -115,7 +120,17 @@ def _no_cuda(*args: Any, **kwargs: Any) -> Any:
 
 
 # `tg.cuda` and `tg.backends`: what PyTorch scripts ask before they choose a device.
-cuda = SimpleNamespace(
+def _module(name: str, **members: Any) -> ModuleType:
+    """A module `tinygrad_np.<name>` holding `members`, importable (`import torch.backends.cudnn
+    as cudnn`, `from torch.cuda.amp import autocast`) as well as reachable as an attribute."""
+    module = ModuleType(f"tinygrad_np.{name}")
+    module.__dict__.update(members)
+    sys.modules[module.__name__] = module
+    return module
+
+
+cuda = _module(
+    "cuda",
     is_available=_false,
     device_count=_zero,
     manual_seed=_no_op,
@@ -124,10 +139,48 @@ cuda = SimpleNamespace(
     empty_cache=_no_op,
     current_device=_no_cuda,
     get_device_name=_no_cuda,
+    is_bf16_supported=_false,
 )
-backends = SimpleNamespace(
-    mps=SimpleNamespace(is_available=_false, is_built=_false),
-    cuda=SimpleNamespace(is_built=_false),
-    cudnn=SimpleNamespace(is_available=_false, enabled=False, deterministic=False,
-                          benchmark=False),
+backends = _module(
+    "backends",
+    mps=_module("backends.mps", is_available=_false, is_built=_false),
+    cuda=_module("backends.cuda", is_built=_false, matmul=SimpleNamespace(
+        allow_tf32=False, allow_fp16_reduced_precision_reduction=True,
+        allow_bf16_reduced_precision_reduction=True)),
+    cudnn=_module("backends.cudnn", is_available=_false, enabled=False, deterministic=False,
+                  benchmark=False, allow_tf32=True, version=_none),
 )
+version = _module("version", cuda=None, hip=None, debug=False)
+_matmul_precision = ["highest"]
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Accepted, as PyTorch's ('highest', 'high', 'medium'); NumPy computes float32 matmuls
+    in float32 whatever it is."""
+    if precision not in ("highest", "high", "medium"):
+        raise ValueError(f"set_float32_matmul_precision: {precision!r} is not one of "
+                         "'highest', 'high', 'medium'")
+    _matmul_precision[0] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    """What `set_float32_matmul_precision` last set ('highest' at first)."""
+    return _matmul_precision[0]
+
+
+class memory_format:  # noqa: N801 (PyTorch's name)
+    """PyTorch's memory layouts (`torch.channels_last`, ...): accepted wherever PyTorch takes
+    `memory_format=` (`contiguous`, `clone`, `to`, the `*_like` factories) and ignored: NumPy
+    arrays here keep the layout each op gives them."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+
+contiguous_format, preserve_format = memory_format("contiguous_format"), memory_format(
+    "preserve_format")
+channels_last, channels_last_3d = memory_format("channels_last"), memory_format(
+    "channels_last_3d")

@@ -28,6 +28,13 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
     """
     tensors = _tensors("cat", tensors)
     dim = dim if axis is None else axis
+    if any(t.ndim != 1 for t in tensors) and any(t.shape == (0,) for t in tensors):
+        # PyTorch's legacy rule: an empty 1-D tensor (the accumulator torch.tensor([])) is
+        # skipped, but takes part in the dtype (with an int tensor the result is float)
+        result = cat([t for t in tensors if t.shape != (0,)], dim)
+        floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+        return result if result.dtype.kind == "f" or not floats else result.to(
+            max(floats, key=lambda dtype: dtype.itemsize))
     if any(t.ndim == 0 for t in tensors):
         raise RuntimeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
     axis = _wrap_dim("cat", dim, tensors[0].ndim)

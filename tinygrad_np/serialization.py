@@ -364,6 +364,12 @@ def _entry_name(info: zipfile.ZipInfo, path: str, seen: set[str]) -> str:
     if info.is_dir():
         raise ValueError(f"load: {path}: the archive holds a folder entry {member!r}; a weights "
                          "file holds only .npy arrays")
+    if member.endswith("data.pkl"):  # torch.save's zip: a pickle, which this never runs
+        raise ValueError(
+            f"load: {path} is a PyTorch checkpoint (a pickle inside a zip), which tg.load does "
+            "not read: unpickling runs code from the file. In PyTorch, save the weights as "
+            "arrays: np.savez(path, **{k: v.cpu().numpy() for k, v in sd.items()}), then "
+            "model.load_state_dict(dict(np.load(path))) here")
     if not member.endswith(".npy"):
         raise ValueError(f"load: {path}: entry {member!r} is not a .npy array")
     if member in seen:

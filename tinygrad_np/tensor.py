@@ -58,7 +58,10 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
             array = np.asarray(data, dtype=get_default_dtype())
     else:
-        array = np.asarray(_unwrap_nested(data))
+        try:
+            array = np.asarray(_unwrap_nested(data))
+        except ValueError as error:  # a ragged list: PyTorch's message names the dim
+            raise ValueError(_ragged(data) or str(error)) from None
         if array.dtype == object or array.dtype.kind in "fu" and array.size and (
                 abs(float(array.max())) >= 2.0**63 or float(array.min()) < -(2.0**63)):
             _check_int64(data, dtype)  # NumPy's float64 or uint64 for ints past int64
@@ -170,6 +173,20 @@ def _check_int64(data: Any, dtype: Any) -> None:
                                    "PyTorch: Overflow when unpacking long long)")
 
 
+def _ragged(data: Any, dim: int = 0) -> str | None:
+    """Where nested lists stop being rectangular, in PyTorch's words."""
+    items = [item for item in data if isinstance(item, (list, tuple))]
+    if not items:
+        return None
+    lengths = [len(item) if isinstance(item, (list, tuple)) else None for item in data]
+    if len(set(lengths)) > 1:
+        bad = next(n for n in lengths if n != lengths[0])
+        return (f"expected sequence of length {lengths[0]} at dim {dim + 1} (got {bad})"
+                if bad is not None and lengths[0] is not None else
+                f"a number and a sequence mixed at dim {dim + 1}")
+    return next((found for item in items if (found := _ragged(item, dim + 1))), None)
+
+
 def _unwrap_nested(data: Any) -> Any:
     """Lists may hold Tensors (`[t1, t2]`); take their arrays."""
     if isinstance(data, (list, tuple)):
@@ -186,14 +203,18 @@ def _index(index: Any) -> Any:
         return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else part
                      for part in index)
     if isinstance(index, list):
-        return np.asarray(_unwrap_nested(index))
+        array = np.asarray(_unwrap_nested(index))
+        return array.astype(np.int64) if array.size == 0 else _index_part(array)  # x[[]]: empty
     return index
 
 
 def _index_part(part: Tensor | np.ndarray) -> Any:
     """An index tensor's or array's values: a copy, which the op may keep for its backward (a
-    later in-place change of the caller's index must not move the gradient)."""
+    later in-place change of the caller's index must not move the gradient). A uint8 tensor
+    is a mask, as in PyTorch (its deprecated spelling of a bool mask)."""
     array = part._data if isinstance(part, Tensor) else part
+    if array.dtype == np.uint8 and isinstance(part, Tensor):
+        return array != 0
     return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
 
 
@@ -528,12 +549,33 @@ _FLOAT32 = np.dtype(np.float32)
 _FLOAT32_OPERANDS: dict[float, np.ndarray] = {}  # a few hundred recent ones
 
 
-def _operand(other: Any, data: np.ndarray) -> Any:
+_KIND = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # PyTorch's categories of dtypes
+_INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max) for t in (
+    np.uint8, np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint32, np.uint64)}
+
+
+def _float_input(op: str, tensor: Tensor) -> Tensor:
+    """A float tensor, or PyTorch's error for an op with no integer kernel (softmax of ints)."""
+    if tensor._data.dtype.kind not in "fc":
+        raise TypeError(f"{op}: not implemented for {tensor._data.dtype} tensors; pass "
+                        f"dtype=torch.float32 or convert with .float()")
+    return tensor
+
+
+def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
     """`other` for arithmetic with `data`; a nonzero Python float with a float32 array as the
     same number, a read-only 0-d float32 array (cached). NumPy casts the float to float32
     either way, but its arithmetic on a 0-d array costs half as much (a `* 1.0001` chain)."""
     if type(other) is not float or data.dtype is not _FLOAT32 or not other:
-        return other  # (0.0 == -0.0 as keys; their signs differ)
+        if isinstance(other, Tensor) and not other._data.ndim and data.ndim and (
+                other._data.dtype != data.dtype and _KIND[other._data.dtype.kind] ==
+                _KIND[data.dtype.kind] and not (divide and data.dtype.kind in "iu")):
+            return other.to(data.dtype)  # a 0-d tensor of the same kind (ints, floats) takes
+            # the n-d operand's dtype, as PyTorch's result_type (ints divide as floats)
+        if type(other) is int and data.dtype.kind in "iu" and not divide and not (
+                _INT_RANGES[data.dtype][0] <= other <= _INT_RANGES[data.dtype][1]):
+            return np.array(other).astype(data.dtype)  # uint8 - 1 wraps, as PyTorch (NumPy
+        return other  # raises) (and for floats: 0.0 == -0.0 as keys; their signs differ)
     array = _FLOAT32_OPERANDS.get(other)
     if array is None:
         if len(_FLOAT32_OPERANDS) >= 256:
@@ -602,9 +644,17 @@ class Tensor:
         return result if result is None else Tensor(result)
 
     def __init__(
-        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None,
-        device: Any = None,
+        self, data: Any = (), requires_grad: bool = False, *sizes: int, dtype: Any = None,
+        name: str | None = None, device: Any = None,
     ) -> None:
+        if type(data) is int and type(requires_grad) is int:  # PyTorch's legacy Tensor(2, 3):
+            sizes, requires_grad = (data, requires_grad, *sizes), False  # uninitialised (zeros
+            data = np.zeros(sizes, dtype if dtype is not None else get_default_dtype())  # here)
+        elif sizes:
+            raise TypeError(f"Tensor: got {2 + len(sizes)} positional arguments; sizes are "
+                            "ints (Tensor(2, 3)), data is one argument (Tensor([[1, 2]]))")
+        elif type(data) is tuple and not data:
+            data = np.zeros(0, get_default_dtype())  # Tensor(): an empty float tensor
         if device is not None:
             as_device(device, "Tensor")  # only the CPU exists; anything else raises
         if name is not None and not isinstance(name, str):
@@ -1119,10 +1169,10 @@ class Tensor:
         return Mul.apply(_operand(other, self._data), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, _operand(other, self._data))
+        return Div.apply(self, _operand(other, self._data, True))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(_operand(other, self._data), self)
+        return Div.apply(_operand(other, self._data, True), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
         return Pow.apply(self, exponent)
@@ -1801,7 +1851,7 @@ class Tensor:
 
     def softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None) -> Tensor:
         """exp(x) / sum(exp(x)) along `dim` (alias `axis`), stable for any finite values."""
-        source = self if dtype is None else self.astype(dtype)
+        source = _float_input("softmax", self if dtype is None else self.astype(dtype))
         dim = _dim_arg("softmax", dim if axis is None else None, axis)
         axis = _wrap_dim("softmax", dim, self.ndim)  # a 0-d tensor takes dim -1 or 0
         return Softmax.apply(source, axis if self.ndim else -1)
@@ -1809,7 +1859,7 @@ class Tensor:
     def log_softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None
                     ) -> Tensor:
         """x - log(sum(exp(x))) along `dim` (alias `axis`), stable for any finite values."""
-        source = self if dtype is None else self.astype(dtype)
+        source = _float_input("log_softmax", self if dtype is None else self.astype(dtype))
         dim = _dim_arg("log_softmax", dim if axis is None else None, axis)
         axis = _wrap_dim("log_softmax", dim, self.ndim)  # a 0-d tensor takes dim -1 or 0
         return LogSoftmax.apply(source, axis if self.ndim else -1)
@@ -2460,7 +2510,7 @@ class Tensor:
     is_cuda = False
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
-           non_blocking: bool = False) -> Tensor:
+           non_blocking: bool = False, memory_format: Any = None) -> Tensor:
         """PyTorch's `to`: `t.to(dtype)`, `t.to("cpu")`, `t.to("cpu", dtype)`, `t.to(other)`
         (other's dtype), also as keywords. Only the CPU exists: any other device raises.
 
@@ -3184,6 +3234,8 @@ class Tensor:
         targets = [_wrap_dim("movedim", axis, self.ndim) for axis in targets]
         if len(set(sources)) != len(sources) or len(set(targets)) != len(targets):
             raise RuntimeError("movedim: repeated dim in source or destination")
+        if not self.ndim:  # a 0-d tensor: dim 0 (or -1) to itself
+            return self.view(())
         order: list[int | None] = [None] * self.ndim
         for axis, target in zip(sources, targets):
             order[target] = axis

@@ -12,6 +12,9 @@ gradients are the engine's. Samples draw from the library's generator (`tg.manua
 so they are reproducible but not the numbers PyTorch draws.
 """
 
+import sys as _sys
+import types as _types
+
 from tinygrad_np.distributions import constraints, kl, transforms
 from tinygrad_np.distributions.distribution import Distribution
 from tinygrad_np.distributions.families import (
@@ -54,3 +57,16 @@ __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransf
            "Exponential", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
            "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
            "Uniform", "constraints", "kl", "kl_divergence", "register_kl"]
+
+# PyTorch's module paths for each family (`from torch.distributions.normal import Normal`).
+_PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernoulli",
+          "beta": "Beta", "cauchy": "Cauchy", "dirichlet": "Dirichlet",
+          "exponential": "Exponential", "gamma": "Gamma", "half_normal": "HalfNormal",
+          "independent": "Independent", "laplace": "Laplace", "log_normal": "LogNormal",
+          "mixture_same_family": "MixtureSameFamily", "poisson": "Poisson",
+          "multivariate_normal": "MultivariateNormal", "one_hot_categorical": "OneHotCategorical",
+          "uniform": "Uniform", "transformed_distribution": "TransformedDistribution"}
+for _path, _name in _PATHS.items():
+    _module = _types.ModuleType(f"{__name__}.{_path}")
+    _module.__dict__[_name] = globals()[_name]
+    _sys.modules[_module.__name__] = _module

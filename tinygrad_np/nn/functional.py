@@ -128,9 +128,14 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 
 
 # ----------------------------------------------------------------- activations
-def relu(x: Tensor) -> Tensor:
-    """y = max(x, 0)."""
-    return _tensor(x).relu()
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    """y = max(x, 0); `inplace=True` writes it into x (see `_activation`)."""
+    return _activation(x, inplace, Tensor.relu)
+
+
+def relu_(x: Tensor) -> Tensor:
+    """relu written into x."""
+    return _activation(x, True, Tensor.relu)
 
 
 def sigmoid(x: Tensor) -> Tensor:

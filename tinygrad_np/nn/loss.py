@@ -29,6 +29,16 @@ class _Loss(Module):
         self.reduction = reduction
 
 
+class _WeightedLoss(_Loss):
+    """PyTorch's base of the losses with class weights: `weight` is a buffer (for a loss of
+    your own written as theirs are)."""
+
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", _optional_tensor(weight))
+
+
 class MSELoss(_Loss):
     """loss = (input - target)^2, reduced."""
 

@@ -355,12 +355,16 @@ class Module:
         members.sort(key=lambda item: position.get(item[0].split(".")[0], len(position)))
         return members
 
-    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool | None]]:
+    def _named_state(self, prefix: str = "", every_name: bool = False
+                     ) -> Iterator[tuple[str, Tensor, bool | None]]:
         """Every parameter and buffer below this module in PyTorch's state_dict order:
         modules depth first in definition order, each module's own parameters and then its
-        buffers, as (dotted name, tensor, persistent) with None for parameters."""
+        buffers, as (dotted name, tensor, persistent) with None for parameters. A tensor (or
+        module) shared by two modules comes once, or under each of its names (`every_name`,
+        as PyTorch's state_dict lists tied weights)."""
         seen: set[int] = set()
-        for module_name, module in self.named_modules(prefix):
+        for module_name, module in (_every_path(self, prefix, ()) if every_name
+                                    else self.named_modules(prefix)):
             attributes = vars(module)
             own: list[tuple[str, Tensor, bool | None]] = [
                 (name, member, None) for name, member in module._direct_members()
@@ -369,7 +373,7 @@ class Module:
                     for name, persistent in attributes.get("_buffer_names", {}).items()
                     if isinstance(attributes.get(name), Tensor)]
             for name, tensor, persistent in own:
-                if id(tensor) not in seen:
+                if every_name or id(tensor) not in seen:
                     seen.add(id(tensor))
                     yield _join(module_name, name), tensor, persistent
 
@@ -452,27 +456,29 @@ class Module:
     # ----------------------------------------------------------------- weights in and out
     def state_dict(self, *, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
-        """Dotted name -> a Tensor (a copy: no graph, its own memory) of every parameter and
+        """Dotted name -> a detached Tensor sharing the memory of every parameter and
         persistent buffer, in definition order (for a BatchNorm: weight, bias, running_mean,
-        running_var, num_batches_tracked, as in PyTorch, whose tensors share the parameters'
-        memory instead). PyTorch's keywords: `prefix` goes before every name, `keep_vars=True`
-        gives the parameters and buffers themselves, `destination` is filled and returned.
+        running_var, num_batches_tracked), as PyTorch: `state_dict()[name].copy_(v)` changes
+        the model, and a copy to keep is `copy.deepcopy(model.state_dict())`. A tensor shared
+        by two modules (tied weights) is listed under each name. PyTorch's keywords: `prefix`
+        goes before every name, `keep_vars=True` gives the parameters and buffers themselves,
+        `destination` is filled and returned.
 
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
         state = OrderedDict() if destination is None else destination
         for name, tensor in self._unique_state("state_dict").items():
-            state[prefix + name] = tensor if keep_vars else Tensor._make(tensor._data.copy(), None)
+            state[prefix + name] = tensor if keep_vars else tensor.detach()
         return state
 
     def _unique_state(self, caller: str) -> dict[str, Tensor]:
         """Parameters and persistent buffers by name, refusing two under one name."""
         named: dict[str, Tensor] = {}
-        for name, tensor, persistent in self._named_state():
+        for name, tensor, persistent in self._named_state(every_name=True):
             if persistent is False:
                 continue
-            if name in named:
+            if name in named and named[name] is not tensor:
                 raise ValueError(
                     f"{caller} for {type(self).__name__}: two different parameters are both "
                     f"named {name!r} (a dict attribute with keys such as 0 and '0', or a key "
@@ -505,8 +511,10 @@ class Module:
                     if not isinstance(key, str)]
         # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
         # PyTorch 0.4.1) loads, and the counter keeps its value.
-        missing = [name for name in parameters if name not in state_dict
-                   and name.rsplit(".", 1)[-1] != "num_batches_tracked"]
+        given = {id(tensor) for name, tensor in parameters.items() if name in state_dict}
+        missing = [name for name, tensor in parameters.items() if name not in state_dict
+                   and name.rsplit(".", 1)[-1] != "num_batches_tracked"
+                   and id(tensor) not in given]  # a tied weight under one of its names loads
         unexpected = [name for name in state_dict
                       if isinstance(name, str) and name not in parameters]
         if strict and missing:
@@ -544,6 +552,15 @@ class Module:
         lines = [extra] if extra else []
         lines += [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, Module]]:
+    """`module` and every module below it under each name it has, depth first (a module that
+    contains itself is not entered again)."""
+    yield name, module
+    for child_name, child in module._direct_members():  # (named_children: each once)
+        if isinstance(child, Module) and child is not module and child not in above:
+            yield from _every_path(child, _join(name, child_name), (*above, module))
 
 
 class StateDictError(RuntimeError, ValueError):

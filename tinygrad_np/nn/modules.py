@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from tinygrad_np import nn as _nn
 from tinygrad_np.nn import conv as _conv, loss as _loss, normalization as _normalization
@@ -27,7 +29,7 @@ _GROUPS = {
                    "Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "GLU", "LogSigmoid",
                    "MultiheadAttention", "Softmax2d"],
     "container": ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"],
-    "loss": [name for name in dir(_nn) if name.endswith("Loss")] + ["_Loss"],
+    "loss": [name for name in dir(_nn) if name.endswith("Loss")] + ["_Loss", "_WeightedLoss"],
     "rnn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase"],
     "sparse": ["Embedding", "EmbeddingBag"],
     "transformer": ["Transformer", "TransformerEncoder", "TransformerEncoderLayer",
@@ -56,6 +58,26 @@ for _group, _names in _GROUPS.items():
     globals()[_group] = _module
     globals().update({name: value for name, value in vars(_module).items()
                       if not name.startswith("__")})
+
+
+
+def _ntuple(count: int, name: str = "parse") -> Callable[[Any], tuple]:
+    """PyTorch's `nn.modules.utils._ntuple`: an int (or any non-iterable) repeated `count`
+    times, an iterable as a tuple (what layers do with `kernel_size=3`)."""
+    def parse(value: Any) -> tuple:
+        if isinstance(value, Iterable) and not isinstance(value, str):
+            return tuple(value)
+        return (value,) * count
+
+    parse.__name__ = name
+    return parse
+
+
+utils = types.ModuleType(f"{__name__}.utils")
+utils.__dict__.update(_ntuple=_ntuple, _single=_ntuple(1, "_single"),
+                      _pair=_ntuple(2, "_pair"), _triple=_ntuple(3, "_triple"),
+                      _quadruple=_ntuple(4, "_quadruple"))
+sys.modules[utils.__name__] = utils
 
 # Every layer of nn is here directly too, even one no submodule above names yet.
 globals().update({name: value for name, value in vars(_nn).items()

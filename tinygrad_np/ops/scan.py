@@ -14,12 +14,22 @@ from tinygrad_np.function import Function
 from tinygrad_np.ops.join import Cat
 from tinygrad_np.ops.select import select
 
+# Running sums and products accumulate in a wider float, as PyTorch's CPU kernels (float32 in
+# float64, float16 in float32): a million float32 steps of 0.1 end at 100000, not 100958.
+_WIDER = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
+
+
+def _accumulated(accumulate, x, axis: int):
+    wider = _WIDER.get(x.dtype)
+    return accumulate(x, axis=axis) if wider is None else accumulate(
+        x, axis=axis, dtype=wider).astype(x.dtype)
+
 
 def reverse_cumsum(x, axis: int):
     """sum of x[j] for j >= i along `axis` (the transpose of cumsum), for arrays or Tensors."""
     if xp.is_tensor(x):
         return x.flip(axis).cumsum(axis).flip(axis)
-    return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    return np.flip(_accumulated(np.cumsum, np.flip(x, axis), axis), axis)
 
 
 def reverse_logcumsumexp(x, axis: int):
@@ -79,7 +89,7 @@ class Cumsum(Function):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
-        return np.cumsum(x, axis=axis)
+        return _accumulated(np.cumsum, x, axis)
 
     def backward(ctx, grad_output):
         return reverse_cumsum(grad_output, ctx.axis)
@@ -94,7 +104,7 @@ class Cumprod(Function):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
-        y = np.cumprod(x, axis=axis)
+        y = _accumulated(np.cumprod, x, axis)
         zeros_so_far = np.cumsum(x == 0, axis=axis)
         ctx.before = zeros_so_far == 0  # positions before the first zero
         ctx.first = (x == 0) & (zeros_so_far == 1)  # the first zero itself

@@ -13,7 +13,11 @@ class Reshape(Function):
 
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
-        return x.reshape(shape)
+        try:
+            return x.reshape(shape)
+        except ValueError:  # PyTorch's words, not NumPy's "(4,newaxis)"
+            asked = [int(n) for n in np.atleast_1d(shape)]
+            raise ValueError(f"shape {asked} is invalid for input of size {x.size}") from None
 
     def backward(ctx, grad_output):
         return grad_output.reshape(ctx.input_shape)

@@ -10,6 +10,7 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    Step,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -47,7 +48,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, param: Tensor, initial_value: float) -> None:
         state = self.state[param]
-        state["step"] = 0.0
+        state["step"] = Step(0.0)
         state["sum"] = Tensor(np.full_like(param._data, initial_value))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

@@ -11,6 +11,7 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    Step,
     check_non_negative,
     check_not_differentiable,
 )
@@ -41,10 +42,10 @@ class Adam(Optimizer):
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
     which is p - lr * m_hat / (sqrt(v_hat) + eps) with the bias-corrected moments. t counts
-    this parameter's own steps. State per parameter: "step" (a float; a float32 0-d tensor
-    in PyTorch), "exp_avg", "exp_avg_sq", and "max_exp_avg_sq" with amsgrad. The arithmetic
-    runs on one reused scratch array per parameter. `foreach`, `capturable` and `fused` are
-    accepted and ignored.
+    this parameter's own steps. State per parameter: "step" (a `Step`: a float with
+    `.item()`; a float32 0-d tensor in PyTorch), "exp_avg", "exp_avg_sq", and "max_exp_avg_sq"
+    with amsgrad. The arithmetic runs on one reused scratch array per parameter. `foreach`,
+    `capturable` and `fused` are accepted and ignored.
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,
@@ -84,7 +85,7 @@ class Adam(Optimizer):
                 p, grad = param._data, param.grad._data
                 state = self.state[param]
                 if not state:
-                    state["step"] = 0.0
+                    state["step"] = Step(0.0)
                     state["exp_avg"] = Tensor(np.zeros_like(p))
                     state["exp_avg_sq"] = Tensor(np.zeros_like(p))
                     if amsgrad:

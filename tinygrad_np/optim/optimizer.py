@@ -214,7 +214,7 @@ class Optimizer:
         `zeros` are put in, in that order (PyTorch's order of the state's keys)."""
         state = self.state[param]
         if not state:
-            state["step"] = 0.0
+            state["step"] = Step(0.0)
             state.update(initial)
             state.update((name, Tensor(np.zeros_like(param._data))) for name in zeros)
         state["step"] += 1
@@ -297,10 +297,25 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+class Step(float):
+    """The step count in an optimizer's state: a number (the update's arithmetic stays Python
+    arithmetic) that answers `.item()` and `.tolist()` as PyTorch's 0-d float32 tensor does."""
+
+    def item(self) -> float:
+        return float(self)
+
+    tolist = item
+
+    def __add__(self, other: Any) -> Step:  # `state["step"] += 1` keeps a Step
+        return Step(float(self) + other)
+
+    __radd__ = __add__
+
+
 def _state_value(key: str, value: Any, param: Tensor) -> Any:
-    """A loaded state entry: `step` as a float, arrays as new Tensors in the parameter's dtype."""
+    """A loaded state entry: `step` as a Step, arrays as new Tensors in the parameter's dtype."""
     if key == "step":
-        return float(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
+        return Step(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
         dtype = param.dtype if array.dtype.kind == "f" and param.dtype.kind == "f" else None

@@ -11,6 +11,7 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    Step,
     check_non_negative,
     check_not_differentiable,
 )
@@ -55,7 +56,7 @@ class Rprop(Optimizer):
                     continue
                 state = self.state[param]
                 if not state:
-                    state["step"] = 0.0
+                    state["step"] = Step(0.0)
                     state["prev"] = Tensor(np.zeros_like(param._data))
                     state["step_size"] = Tensor(np.full_like(param._data, group["lr"]))
                 state["step"] += 1

@@ -26,6 +26,7 @@ from tinygrad_np.tensor import Tensor
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "RandomSampler",
     "Sampler",
@@ -59,6 +60,20 @@ class IterableDataset(Dataset):
 
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after the other (`+` of two iterable datasets gives one)."""
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(dataset) for dataset in self.datasets)  # type: ignore[arg-type]
 
 
 def get_worker_info() -> None:

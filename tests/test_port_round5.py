@@ -1,0 +1,338 @@
+"""Round 5 of porting PyTorch scripts and of a differential probe against PyTorch: legacy
+constructors, import paths, in-place relu, accumulating with cat, empty and uint8 indices,
+running sums in a wider float, 0-d operands in arithmetic, softmax of integers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+import tinygrad_np.nn.functional as F
+
+try:
+    import torch
+except ImportError:  # the oracle is optional: the expected values below are written out
+    torch = None
+
+
+# ----------------------------------------------------------------- legacy Tensor(sizes)
+def test_legacy_sizes_constructor_makes_a_float_parameter_to_initialise():
+    weight = nn.Parameter(tg.Tensor(3, 2))
+    nn.init.kaiming_uniform_(weight, a=math.sqrt(5))
+    assert weight.shape == (3, 2) and weight.dtype == np.float32 and weight.requires_grad
+    assert np.abs(weight.numpy()).max() <= 1 / math.sqrt(2) + 1e-6  # the init's bound
+    assert tg.Tensor(2, 3, 4).shape == (2, 3, 4)
+    assert tg.Tensor().shape == (0,) and tg.Tensor().dtype == np.float32
+
+
+def test_data_constructor_keeps_requires_grad_positional_and_refuses_extra_arguments():
+    assert tg.Tensor([1.0], True).requires_grad
+    with pytest.raises(TypeError, match="sizes are ints"):
+        tg.Tensor([1.0], True, 3)
+
+
+# ----------------------------------------------------------------- import paths
+def test_cuda_and_backends_import_as_modules():
+    import tinygrad_np.backends.cudnn as cudnn
+    from tinygrad_np.cuda.amp import GradScaler, autocast
+
+    assert cudnn is tg.backends.cudnn and GradScaler is tg.cuda.amp.GradScaler
+    assert callable(autocast)
+    tg.backends.cudnn.benchmark = False
+    tg.backends.cuda.matmul.allow_tf32 = True
+    assert tg.version.cuda is None and not tg.cuda.is_available()
+
+
+def test_float32_matmul_precision_is_accepted_and_checked():
+    tg.set_float32_matmul_precision("high")
+    assert tg.get_float32_matmul_precision() == "high"
+    tg.set_float32_matmul_precision("highest")
+    with pytest.raises(ValueError, match="'highest', 'high', 'medium'"):
+        tg.set_float32_matmul_precision("fast")
+
+
+# ----------------------------------------------------------------- in-place relu
+def test_relu_inplace_writes_into_x_and_keeps_the_gradient():
+    x = tg.tensor([-1.0, 2.0, -3.0])
+    assert F.relu(x, inplace=True) is x
+    np.testing.assert_array_equal(x.numpy(), [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(F.relu_(tg.tensor([-3.0, 1.0])).numpy(), [0.0, 1.0])
+    w = tg.tensor([-1.0, 2.0], requires_grad=True)
+    y = w * 3
+    F.relu(y, inplace=True)
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 3.0])
+
+
+# ----------------------------------------------------------------- cat with an accumulator
+def test_cat_skips_the_legacy_empty_accumulator():
+    x = tg.ones(2, 3, requires_grad=True)
+    acc = tg.tensor([])
+    for _ in range(2):
+        acc = tg.cat([acc, x * 2])
+    assert acc.shape == (4, 3) and acc.dtype == np.float32
+    acc.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 4.0))
+    ints = tg.cat([tg.tensor([]), tg.ones(2, 2, dtype=tg.int64)], 1)
+    assert ints.shape == (2, 2) and ints.dtype == np.float32  # the empty one's dtype counts
+    np.testing.assert_array_equal(tg.cat([tg.tensor([]), tg.tensor([1.0, 2.0])]).numpy(), [1, 2])
+
+
+# ----------------------------------------------------------------- indices
+def test_an_empty_list_index_selects_nothing():
+    x = tg.ones(3, 4)
+    assert x[[]].shape == (0, 4)
+    assert x[tg.tensor([], dtype=tg.int64)].shape == (0, 4)
+
+
+def test_a_uint8_index_tensor_is_a_mask():
+    t = tg.tensor([10.0, 20.0, 30.0])
+    mask = tg.tensor([1, 0, 1], dtype=tg.uint8)
+    np.testing.assert_array_equal(t[mask].numpy(), [10.0, 30.0])
+    assert t[[0, 2]].shape == (2,)
+
+
+# ----------------------------------------------------------------- wider running sums
+def test_cumsum_and_cumprod_accumulate_in_a_wider_float():
+    # float32 steps of 0.1 summed in float64: 100000 (float32 running sum: 100958.3)
+    assert tg.full((10**6,), 0.1).cumsum(0)[-1].item() == 100000.0
+    assert tg.full((3000,), 0.1, dtype=tg.float16).cumsum(0)[-1].item() == 300.0
+    product = tg.full((10**6,), 1.000001).cumprod(0)[-1].item()
+    assert product == pytest.approx(np.prod(np.full(10**6, np.float32(1.000001), np.float64)),
+                                    rel=1e-6)
+    assert tg.arange(5).cumsum(0).dtype == np.int64
+    x = tg.tensor(np.linspace(0.5, 2, 6), requires_grad=True)
+    x.cumprod(0).sum().backward()
+    expected = [sum(np.prod(np.delete(x.numpy()[:j + 1], i)) for j in range(i, 6))
+                for i in range(6)]
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-5)
+
+
+# ----------------------------------------------------------------- 0-d operands
+@pytest.mark.parametrize("make, expected_dtype, expected", [
+    (lambda: tg.ones(2, dtype=tg.int16) + tg.tensor(1), np.int16, [2, 2]),
+    (lambda: tg.ones(2, dtype=tg.float16) * tg.tensor(2.0), np.float16, [2, 2]),
+    (lambda: tg.tensor([2], dtype=tg.uint8) * tg.tensor(-5), np.uint8, [246]),
+    (lambda: tg.tensor([250], dtype=tg.uint8) + tg.tensor(10), np.uint8, [4]),
+    (lambda: tg.ones(2, dtype=tg.int32) - tg.tensor(3), np.int32, [-2, -2]),
+    (lambda: tg.ones(2) / tg.tensor(2.0, dtype=tg.float64), np.float32, [0.5, 0.5]),
+    (lambda: tg.ones(2, dtype=tg.int64) + tg.tensor(1.5), np.float32, [2.5, 2.5]),
+])
+def test_a_0d_tensor_of_the_same_kind_takes_the_other_operands_dtype(make, expected_dtype,
+                                                                      expected):
+    result = make()
+    assert result.dtype == expected_dtype
+    np.testing.assert_array_equal(result.numpy(), expected)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+def test_0d_operands_match_pytorch():
+    for dtype in ("int16", "int32", "uint8", "float16", "float32"):
+        for scalar in (3, -2, 2.5):
+            for op in ("__add__", "__sub__", "__mul__", "__truediv__"):
+                ours = getattr(tg.ones(3, dtype=getattr(tg, dtype)) * 4, op)(tg.tensor(scalar))
+                theirs = getattr(torch.ones(3, dtype=getattr(torch, dtype)) * 4, op)(
+                    torch.tensor(scalar))
+                assert str(theirs.dtype) == f"torch.{ours.dtype}", (dtype, scalar, op)
+                np.testing.assert_allclose(ours.numpy().astype(float),
+                                           theirs.numpy().astype(float), rtol=1e-3)
+
+
+def test_a_0d_scale_keeps_its_gradient_through_the_cast():
+    w = tg.tensor(2.0, requires_grad=True)
+    (tg.ones(3, dtype=tg.float16) * w).sum().backward()
+    assert w.grad.dtype == np.float32 and w.grad.item() == 3.0
+
+
+# ----------------------------------------------------------------- softmax of integers
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_an_integer_tensor_is_refused_unless_a_dtype_is_given(name):
+    with pytest.raises(TypeError, match=f"{name}: not implemented for int64"):
+        getattr(F, name)(tg.tensor([1, 2, 3]), 0)
+    values = getattr(F, name)(tg.tensor([1, 2, 3]), 0, dtype=tg.float32).numpy()
+    expected = np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum()
+    np.testing.assert_allclose(values, expected if name == "softmax" else np.log(expected),
+                               rtol=1e-6)
+
+
+# ----------------------------------------------------------------- factories and messages
+@pytest.mark.parametrize("bounds, expected", [
+    ((0, 5, 1.5), [0, 1, 2, 3, 4]), ((0.5, 5.5, 1.5), [0, 1, 2, 3, 4]),
+    ((0, 3.7, 1), [0, 1, 2]), ((5, -1.5, -1.5), [5, 4, 3, 2, 1, 0])])
+def test_arange_with_an_integer_dtype_truncates_bounds_and_step(bounds, expected):
+    assert tg.arange(*bounds, dtype=tg.int64).tolist() == expected  # PyTorch 2.13's values
+
+
+def test_impossible_shapes_and_ragged_lists_are_named_as_pytorch():
+    with pytest.raises(ValueError, match=r"shape \[4, -1\] is invalid for input of size 6"):
+        tg.zeros(2, 3).view(4, -1)
+    with pytest.raises(ValueError, match=r"shape \[5\] is invalid for input of size 6"):
+        tg.zeros(2, 3).reshape(5)
+    with pytest.raises(ValueError, match="expected sequence of length 2 at dim 1 \\(got 1\\)"):
+        tg.tensor([[1, 2], [3]])
+    with pytest.raises(ValueError, match="at dim 2"):
+        tg.tensor([[[1, 2], [3, 4]], [[1, 2], [3]]])
+
+
+def test_movedim_of_a_0d_tensor():
+    assert tg.tensor(3.0).movedim(0, 0).shape == ()
+    assert tg.tensor(3.0).movedim(-1, 0).item() == 3.0
+
+
+# ----------------------------------------------------------------- Tensor methods
+def test_function_methods_and_their_in_place_forms():
+    x = tg.tensor([1.5, -2.0, 0.0])
+    y = tg.tensor([-1.0, 1.0, -1.0])
+    np.testing.assert_array_equal(x.negative().numpy(), [-1.5, 2.0, -0.0])
+    np.testing.assert_array_equal(x.absolute().numpy(), [1.5, 2.0, 0.0])
+    np.testing.assert_array_equal(x.signbit().numpy(), [False, True, False])
+    np.testing.assert_array_equal(x.copysign(y).numpy(), [-1.5, 2.0, -0.0])
+    assert x.aminmax().min.item() == -2.0 and x.aminmax().max.item() == 1.5
+    assert tg.tensor([1, 1, 2, 2, 3]).unique_consecutive().tolist() == [1, 2, 3]
+    a = tg.tensor([6, 4])
+    assert a.gcd_(tg.tensor([4, 6])) is a and a.tolist() == [2, 2]
+    b = tg.tensor([5, 3])
+    b.bitwise_and_(tg.tensor([1, 1]))
+    assert b.tolist() == [1, 1]
+    z = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = z * 1
+    w.copysign_(tg.tensor([-1.0, 1.0]))
+    w.sum().backward()
+    np.testing.assert_array_equal(z.grad.numpy(), [-1.0, 1.0])
+
+
+# ----------------------------------------------------------------- state_dict
+def test_state_dict_aliases_the_parameters_as_pytorch():
+    model = nn.Linear(2, 2)
+    own = model.state_dict()
+    own["bias"].copy_(tg.ones(2))  # the weight-surgery idiom
+    np.testing.assert_array_equal(model.bias.numpy(), [1.0, 1.0])
+    assert not own["bias"].requires_grad
+
+
+def _tied(ns):
+    class Tied(ns.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = ns.Linear(3, 3, bias=False)
+            self.dec = ns.Linear(3, 3, bias=False)
+            self.dec.weight = self.enc.weight
+
+    return Tied()
+
+
+def test_tied_weights_are_listed_under_each_name_and_load_from_either():
+    model = _tied(nn)
+    assert list(model.state_dict()) == ["enc.weight", "dec.weight"]
+    assert len(list(model.parameters())) == 1
+    model.load_state_dict({"enc.weight": np.zeros((3, 3), np.float32)})
+    assert model.dec.weight.sum().item() == 0.0
+    shared = nn.Linear(2, 2)
+    assert list(nn.Sequential(shared, nn.ReLU(), shared).state_dict()) == [
+        "0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+def test_a_pytorch_state_dict_of_a_tied_model_loads():
+    theirs = _tied(torch.nn)
+    ours = _tied(nn)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(theirs.state_dict())
+    np.testing.assert_array_equal(ours.dec.weight.numpy(), theirs.dec.weight.detach().numpy())
+
+
+# ----------------------------------------------------------------- optimizer step counts
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+                                  "NAdam", "RAdam", "ASGD", "Rprop"])
+def test_the_step_count_answers_item_as_pytorchs_tensor(name):
+    param = nn.Parameter(tg.ones(2))
+    optimizer = getattr(tg.optim, name)([param], lr=0.1)
+    for _ in range(3):
+        param.grad = tg.ones(2)
+        optimizer.step()
+    step = optimizer.state[param]["step"]
+    assert step.item() == 3.0 and step == 3 and step.tolist() == 3.0
+    restored = getattr(tg.optim, name)([param], lr=0.1)
+    restored.load_state_dict(optimizer.state_dict())
+    assert restored.state[param]["step"].item() == 3.0
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+def test_a_pytorch_checkpoint_is_named_and_the_advice_works(tmp_path):
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "w.pt")
+    with pytest.raises(ValueError, match="is a PyTorch checkpoint"):
+        tg.load(tmp_path / "w.pt")
+    state = torch.nn.Linear(2, 2).state_dict()
+    np.savez(tmp_path / "w.npz", **{k: v.cpu().numpy() for k, v in state.items()})
+    model = nn.Linear(2, 2)
+    model.load_state_dict(dict(np.load(tmp_path / "w.npz")))
+    np.testing.assert_array_equal(model.weight.numpy(), state["weight"].numpy())
+
+
+# ----------------------------------------------------------------- names scripts import
+def test_memory_formats_are_accepted_and_ignored():
+    x = tg.ones(2, 3)
+    for result in (x.contiguous(memory_format=tg.contiguous_format),
+                   x.clone(memory_format=tg.preserve_format),
+                   x.to(memory_format=tg.channels_last),
+                   tg.zeros_like(x, memory_format=tg.preserve_format),
+                   tg.empty_like(x, memory_format=tg.preserve_format),
+                   tg.randn_like(x, memory_format=tg.preserve_format)):
+        assert result.shape == (2, 3)
+    assert repr(tg.channels_last) == "torch.channels_last"
+    assert isinstance(tg.preserve_format, tg.memory_format)
+
+
+def test_module_paths_of_layer_helpers_losses_and_distributions():
+    from tinygrad_np.distributions.categorical import Categorical
+    from tinygrad_np.distributions.normal import Normal
+    from tinygrad_np.nn.modules.loss import _WeightedLoss
+    from tinygrad_np.nn.modules.utils import _pair, _single, _triple
+
+    assert _pair(3) == (3, 3) and _pair((1, 2)) == (1, 2) and _single(4) == (4,)
+    assert _triple(2) == (2, 2, 2)
+    assert Normal is tg.distributions.Normal and Categorical is tg.distributions.Categorical
+
+    class Weighted(_WeightedLoss):
+        def forward(self, x, y):
+            return F.cross_entropy(x, y, weight=self.weight, reduction=self.reduction)
+
+    loss = Weighted(tg.tensor([1.0, 2.0, 0.5]))
+    assert list(loss.state_dict()) == ["weight"]
+    logits, target = tg.randn(4, 3), tg.tensor([0, 1, 2, 1])
+    expected = F.cross_entropy(logits, target, weight=tg.tensor([1.0, 2.0, 0.5]))
+    assert loss(logits, target).item() == pytest.approx(expected.item())
+
+
+def test_chain_dataset_iterates_each_in_turn():
+    from tinygrad_np.utils.data import ChainDataset, DataLoader, IterableDataset
+
+    class Count(IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n))
+
+        def __len__(self):
+            return self.n
+
+    chain = ChainDataset([Count(3), Count(2)])
+    assert list(chain) == [0, 1, 2, 0, 1] and len(chain) == 5
+    assert [b.tolist() for b in DataLoader(chain, batch_size=2)] == [[0, 1], [2, 0], [1]]
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: tg.tensor([7], dtype=tg.uint8) + (-1), [6]),
+    (lambda: tg.tensor([7], dtype=tg.uint8) - 300, [219]),
+    (lambda: tg.tensor([7], dtype=tg.uint8) * -2, [242]),
+    (lambda: tg.tensor([7], dtype=tg.int8) + 200, [-49]),
+    (lambda: 5 - tg.tensor([7], dtype=tg.uint8), [254]),
+    (lambda: tg.tensor([7], dtype=tg.uint8) / -2, [-3.5]),
+])
+def test_python_ints_out_of_an_integer_dtypes_range_wrap_as_pytorch(make, expected):
+    assert make().tolist() == expected  # PyTorch 2.13's values (NumPy raises OverflowError)
