@@ -120,5 +120,54 @@ def test_strong_wolfe_line_search_solves_rosenbrock() -> None:
 def test_strong_wolfe_against_pytorch() -> None:
     torch = pytest.importorskip("torch")
     ours, theirs = _rosenbrock(tg), _rosenbrock(torch)
-    np.testing.assert_allclose(ours[0], theirs[0], atol=1e-6)
-    assert abs(ours[1] - theirs[1]) <= 5
+    np.testing.assert_allclose(ours[0], theirs[0], atol=1e-10)
+    assert ours[1] == theirs[1]  # the same closure calls: PyTorch's line search, step by step
+
+
+def _iterates(lib, loss_of, start, steps=5, **settings):
+    x = lib.tensor(start.copy(), requires_grad=True)
+    optimizer = lib.optim.LBFGS([x], line_search_fn="strong_wolfe", **settings)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_of(lib, x)
+        loss.backward()
+        return loss
+
+    path = []
+    for _ in range(steps):
+        optimizer.step(closure)
+        path.append(x.detach().numpy().copy())
+    state = optimizer.state[x] if lib is tg else next(iter(optimizer.state.values()))
+    return np.array(path), state["func_evals"], state["n_iter"]
+
+
+def _tiny_net(lib, x):
+    inputs = lib.tensor(np.linspace(-1, 1, 20).reshape(5, 4))
+    hidden = lib.tanh(inputs @ x[:12].reshape(3, 4).T)
+    return ((hidden @ x[12:15] - lib.tensor(np.arange(5.0))) ** 2).mean()
+
+
+@pytest.mark.parametrize("loss_of, start, settings", [
+    (lambda lib, x: 0.005 * (x ** 2).sum(), np.ones(2), dict(lr=1, max_iter=1, max_eval=10)),
+    (lambda lib, x: ((1 - x[:-1]) ** 2).sum() + 100 * ((x[1:] - x[:-1] ** 2) ** 2).sum(),
+     np.array([-1.2, 1.0, -0.5, 0.3]), dict(lr=1, max_iter=20)),
+    (lambda lib, x: ((1 - x[:-1]) ** 2).sum() + 100 * ((x[1:] - x[:-1] ** 2) ** 2).sum(),
+     np.array([-1.2, 1.0]), dict(lr=0.5, max_iter=7, history_size=3)),
+    (_tiny_net, np.random.default_rng(0).normal(size=15) * 0.5, dict(lr=1, max_iter=10)),
+], ids=["quadratic-extrapolates", "rosenbrock-4d", "rosenbrock-small-lr", "tiny-net"])
+def test_strong_wolfe_iterates_and_counts_are_pytorchs(loss_of, start, settings) -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = _iterates(tg, loss_of, start, **settings), _iterates(torch, loss_of, start,
+                                                                        **settings)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6, atol=1e-7)
+    assert ours[1:] == theirs[1:]  # closure calls and iterations
+
+
+def test_strong_wolfe_extrapolates_by_cubic_within_ten_times() -> None:
+    # f = 0.005 |x|^2 from (1, 1): the first step t = 1 is too short; the cubic through t = 0
+    # and t = 1 has its minimum at t = 100, clamped to 10 t: x = (0.9, 0.9) after 3 calls.
+    path, calls, _ = _iterates(tg, lambda lib, x: 0.005 * (x ** 2).sum(), np.ones(2), steps=1,
+                               lr=1, max_iter=1, max_eval=10)
+    np.testing.assert_allclose(path[0], [0.9, 0.9], rtol=1e-12)
+    assert calls == 3

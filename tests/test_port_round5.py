@@ -336,3 +336,65 @@ def test_chain_dataset_iterates_each_in_turn():
 ])
 def test_python_ints_out_of_an_integer_dtypes_range_wrap_as_pytorch(make, expected):
     assert make().tolist() == expected  # PyTorch 2.13's values (NumPy raises OverflowError)
+
+
+# ----------------------------------------------------------------- layers and functions added
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("max_norm, norm_type", [(1.0, 2.0), (0.5, 1.0), (2.0, float("inf"))])
+def test_embedding_max_norm_renormalises_looked_up_rows_as_pytorch(max_norm, norm_type):
+    table = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32) * 2
+    theirs = torch.nn.Embedding(5, 3, max_norm=max_norm, norm_type=norm_type)
+    theirs.weight.data = torch.tensor(table.copy())
+    ours = nn.Embedding(5, 3, max_norm=max_norm, norm_type=norm_type, _weight=table.copy())
+    ids = [[0, 2, 2], [4, 0, 1]]
+    expected, got = theirs(torch.tensor(ids)), ours(tg.tensor(ids))
+    (expected * torch.arange(3.0)).sum().backward()
+    (got * tg.arange(3.0)).sum().backward()
+    np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-6,
+                               atol=1e-7)  # row 3 was not looked up: unchanged
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("norm_type, kernel, stride, ceil", [
+    (2, 2, None, False), (3, (3, 2), 2, True), (1.5, 2, 1, False)])
+def test_lp_pool_matches_pytorch_values_and_gradients(norm_type, kernel, stride, ceil):
+    x = np.abs(np.random.default_rng(0).normal(size=(2, 3, 7, 6))) + 0.1
+    theirs_x = torch.tensor(x, requires_grad=True)
+    ours_x = tg.tensor(x, requires_grad=True)
+    expected = torch.nn.LPPool2d(norm_type, kernel, stride, ceil)(theirs_x)
+    got = nn.LPPool2d(norm_type, kernel, stride, ceil)(ours_x)
+    expected.sum().backward()
+    got.sum().backward()
+    np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-10)
+    line = np.random.default_rng(1).normal(size=(2, 3, 9))
+    np.testing.assert_allclose(F.lp_pool1d(tg.tensor(line), 2, 3).numpy(),
+                               torch.nn.functional.lp_pool1d(torch.tensor(line), 2, 3).numpy())
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 5.0])
+def test_matrix_exp_values_and_gradients(scale):
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 4, 4)) * scale
+    weights = rng.normal(size=(2, 4, 4))
+    got = tg.matrix_exp(tg.tensor(a))
+    # the series summed term by term in float64 with many terms (exact for these norms)
+    expected = np.zeros_like(a)
+    term = np.broadcast_to(np.eye(4), a.shape).copy()
+    for k in range(1, 200):
+        expected += term
+        term = term @ a / k
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-11, atol=1e-11)
+    x = tg.tensor(a, requires_grad=True)
+    (tg.linalg.matrix_exp(x) * tg.tensor(weights)).sum().backward()
+    eps, numeric = 1e-6, np.zeros_like(a)
+    for index in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[index] = eps
+        plus = (tg.matrix_exp(tg.tensor(a + step)).numpy() * weights).sum()
+        minus = (tg.matrix_exp(tg.tensor(a - step)).numpy() * weights).sum()
+        numeric[index] = (plus - minus) / (2 * eps)
+    np.testing.assert_allclose(x.grad.numpy(), numeric, rtol=1e-5, atol=1e-6)
+    assert tg.tensor(a).matrix_exp().shape == (2, 4, 4)

@@ -105,7 +105,7 @@ from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz:
 # engine modules never import them).
 from tinygrad_np import linalg, nn, optim, utils  # noqa: E402
 from tinygrad_np import distributions  # noqa: E402  (above nn: its log_probs use F)
-from tinygrad_np.linalg import det, logdet, matrix_power, pinverse  # noqa: E402
+from tinygrad_np.linalg import det, logdet, matrix_exp, matrix_power, pinverse  # noqa: E402
 from tinygrad_np.linalg import inv as inverse  # noqa: E402
 from tinygrad_np.linalg import old_cholesky as cholesky  # noqa: E402
 from tinygrad_np.linalg import old_svd as svd  # noqa: E402
@@ -269,7 +269,7 @@ from tinygrad_np.typed_tensors import (  # noqa: E402
 # forms of them (`x.copysign_(y)`), as PyTorch's Tensor has them.
 for _name in ("positive negative absolute signbit isposinf isneginf isreal deg2rad rad2deg "
               "copysign heaviside logaddexp2 aminmax nanmedian diag_embed unique_consecutive "
-              "gcd lcm kron corrcoef cov triangular_solve").split():
+              "gcd lcm kron corrcoef cov triangular_solve matrix_exp").split():
     if not hasattr(Tensor, _name):
         setattr(Tensor, _name, globals()[_name])
 for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad rad2deg gcd lcm "
@@ -338,6 +338,7 @@ __all__ = [
     "pinverse",
     "cholesky_solve",
     "triangular_solve",
+    "matrix_exp",
     "matrix_power",
     "logspace",
     "logsumexp",

@@ -21,9 +21,9 @@ from tinygrad_np.ops.linalg import SVD, Cholesky, Det, Eigh, Inv, LogAbsDet, Sol
 from tinygrad_np.tensor import Tensor
 
 __all__ = ["cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
-           "lstsq", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv",
-           "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot",
-           "vector_norm"]
+           "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot",
+           "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals",
+           "vecdot", "vector_norm"]
 
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
@@ -175,6 +175,24 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
             a = a @ a
     if result is None:
         return Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+    return result
+
+
+def matrix_exp(A: Tensor) -> Tensor:  # noqa: N803
+    """exp(A) = sum A^k / k!, by scaling and squaring: exp(A) = exp(A / 2^s)^(2^s), with s
+    chosen so that A / 2^s has a 1-norm of at most 1/2, where 16 terms of the series are exact
+    to float64's precision. Composed from matmuls, so the gradient (and its gradient) is the
+    engine's."""
+    a = _float("matrix_exp", _square("matrix_exp", A))
+    size = float(np.abs(a._data).sum(axis=-2).max()) if a._data.size else 0.0
+    squarings = max(0, math.ceil(math.log2(size / 0.5))) if size > 0.5 else 0
+    scaled = a / 2.0 ** squarings if squarings else a
+    term = result = Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+    for k in range(1, 17):
+        term = term @ scaled / k
+        result = result + term
+    for _ in range(squarings):
+        result = result @ result
     return result
 
 

@@ -80,6 +80,8 @@ from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
     instance_norm,
+    lp_pool1d,
+    lp_pool2d,
     pixel_shuffle,
     pixel_unshuffle,
 )
@@ -454,10 +456,11 @@ def embedding(
 ) -> Tensor:
     """Rows of `weight` (num_embeddings, embedding_dim) at integer `input` of any shape:
     (N, L) -> (N, L, embedding_dim). Repeated indices accumulate their gradients; the row
-    `padding_idx` gets none. max_norm, scale_grad_by_freq and sparse are not supported."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
-                                  "supported")
+    `padding_idx` gets none. `max_norm` first scales each looked-up row whose `norm_type`
+    norm exceeds it down to that norm, in place in `weight` (as PyTorch); `sparse=True` gives
+    the same gradient as a dense array. scale_grad_by_freq is not supported."""
+    if scale_grad_by_freq:
+        raise NotImplementedError("embedding: scale_grad_by_freq is not supported")
     weight = _tensor(weight)
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
@@ -476,7 +479,20 @@ def embedding(
             raise ValueError(f"embedding: padding_idx={padding_idx} must be within "
                              f"num_embeddings={rows}")
         padding_idx %= rows
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
     return EmbeddingLookup.apply(weight, indices, padding_idx)
+
+
+def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Rows of `weight` longer than max_norm scaled to max_norm / (norm + 1e-7) of themselves,
+    in place and unrecorded (PyTorch's embedding_renorm_)."""
+    norms = np.linalg.norm(weight._data[rows].astype(np.float64), ord=norm_type, axis=1)
+    long_rows = norms > max_norm
+    if long_rows.any():
+        scale = (max_norm / (norms[long_rows] + 1e-7))[:, None].astype(weight.dtype)
+        with no_grad():
+            weight[rows[long_rows]] = weight[rows[long_rows]] * Tensor(scale)
 
 
 # ----------------------------------------------------------------- more activations

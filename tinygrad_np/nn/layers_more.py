@@ -228,3 +228,53 @@ class AdaptiveMaxPool1d(AdaptiveAvgPool1d):
 
     def forward(self, x: Tensor) -> Any:
         return adaptive_max_pool1d(x, self.output_size, self.return_indices)
+
+
+# ----------------------------------------------------------------- power-average pooling
+def _window_size(kernel_size: Any, count: int) -> int:
+    sizes = (kernel_size,) * count if isinstance(kernel_size, int) else tuple(kernel_size)
+    return int(np.prod(sizes))
+
+
+def _lp_of_means(means: Tensor, norm_type: float, window: int) -> Tensor:
+    """(window * mean of x^p)^(1/p): the p-norm of each window; a window summing to 0 (or
+    below, for odd p) gives 0 (PyTorch's sign(s) relu(|s|) form, and its gradient there)."""
+    return (means.sign() * means.abs().relu() * window) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: Any = None,  # noqa: A002
+              ceil_mode: bool = False) -> Tensor:
+    """The p-norm over windows along the last axis of (N, C, L): (sum of x^p)^(1/p)."""
+    means = F.avg_pool1d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return _lp_of_means(means, norm_type, _window_size(kernel_size, 1))
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,  # noqa: A002
+              ceil_mode: bool = False) -> Tensor:
+    """The p-norm over kernel_size windows of (N, C, H, W): (sum of x^p)^(1/p)."""
+    means = F.avg_pool2d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return _lp_of_means(means, norm_type, _window_size(kernel_size, 2))
+
+
+class LPPool2d(Module):
+    """p-norm pooling over windows of (N, C, H, W); see F.lp_pool2d."""
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        return lp_pool2d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(LPPool2d):
+    """p-norm pooling over windows along the last axis of (N, C, L); see F.lp_pool1d."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return lp_pool1d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)

@@ -20,7 +20,8 @@ class Embedding(Module):
 
     The weight starts as N(0, 1) samples (from the library generator), as in PyTorch, with the
     row `padding_idx` zeroed; that row never receives a gradient. `_weight` supplies the
-    initial table instead. max_norm, scale_grad_by_freq and sparse are not supported.
+    initial table instead. `max_norm` renormalises the looked-up rows in place (as PyTorch);
+    `sparse=True` gives a dense gradient; scale_grad_by_freq is not supported.
     """
 
     def __init__(
@@ -37,9 +38,8 @@ class Embedding(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are "
-                                      "not supported")
+        if scale_grad_by_freq:
+            raise NotImplementedError("Embedding: scale_grad_by_freq is not supported")
         table, padding_idx = embedding_table("Embedding", num_embeddings, embedding_dim,
                                              padding_idx, _weight, dtype)
         self.num_embeddings = num_embeddings
@@ -70,7 +70,7 @@ class Embedding(Module):
                    scale_grad_by_freq, sparse, _weight=table, _freeze=freeze)
 
     def forward(self, indices: Any) -> Tensor:
-        return F.embedding(indices, self.weight, self.padding_idx)
+        return F.embedding(indices, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"

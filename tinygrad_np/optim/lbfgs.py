@@ -3,10 +3,9 @@
 
 `step(closure)` needs the closure (it re-evaluates the loss and gradients up to `max_iter`
 times per call). All parameters are treated as one flat vector; only one parameter group.
-`line_search_fn="strong_wolfe"` picks each step length by a line search of this library's
-own (Nocedal and Wright's bracketing and zoom with cubic interpolation, c1 = 1e-4,
-c2 = 0.9, at most 25 evaluations): it converges as PyTorch's does, but its iterates are not
-PyTorch's to the last digit.
+`line_search_fn="strong_wolfe"` picks each step length by Nocedal and Wright's bracketing
+and zoom with cubic interpolation (c1 = 1e-4, c2 = 0.9, at most 25 tries after the first
+evaluation), making PyTorch's choices along the way, so the iterates are PyTorch's.
 """
 
 from __future__ import annotations
@@ -154,68 +153,87 @@ class LBFGS(Optimizer):
 
     def _strong_wolfe(self, closure: Callable[[], Any], d: np.ndarray, t: float, loss: float,
                       g: np.ndarray, tol_change: float, c1: float = 1e-4, c2: float = 0.9,
-                      max_evals: int = 25) -> tuple[float, float, np.ndarray, int]:
+                      max_tries: int = 25) -> tuple[float, float, np.ndarray, int]:
         """A step length t along d meeting the strong Wolfe conditions
-        f(t) <= f(0) + c1 t f'(0) and |f'(t)| <= c2 |f'(0)|: grow t until the minimum is
-        bracketed, then shrink the bracket by cubic interpolation. The parameters end at
-        p + t d; returns t, the loss and gradient there, and the closure calls made."""
+        f(t) <= f(0) + c1 t f'(0) and |f'(t)| <= c2 |f'(0)| (Nocedal and Wright, algorithms
+        3.5 and 3.6, with the choices PyTorch's LBFGS makes, so the iterates are its): while
+        the minimum is not bracketed, t moves to the minimiser of the cubic through the last
+        two points, kept within [t + 0.01 (t - t_before), 10 t]; then the bracket shrinks by
+        cubic interpolation, nudged 10 % inside it when progress stalls. The parameters end
+        at p + t d; returns t, the loss and gradient there, and the closure calls made."""
         at = [0.0]  # where the parameters are now, as a multiple of d
 
-        def evaluate(step: float) -> tuple[float, np.ndarray, float]:
+        def point(step: float) -> tuple[float, float, float, np.ndarray]:
             self._add(step - at[0], d)
             at[0] = step
             value = float(self._closure_loss(closure))
             grad = self._flat_grad()
-            return value, grad, float(grad @ d)
+            return step, value, float(grad @ d), grad  # (t, f, f', gradient)
 
-        f0, slope0 = loss, float(g @ d)
-        previous = (0.0, f0, slope0, g)
-        evals, bracket = 0, None
-        while evals < max_evals:
-            f, grad, slope = evaluate(t)
-            evals += 1
-            if f > f0 + c1 * t * slope0 or (evals > 1 and f >= previous[1]):
-                bracket = [previous, (t, f, slope, grad)]
+        f0, slope0, reach = loss, float(g @ d), float(np.abs(d).max(initial=0.0))
+        before, now = (0.0, f0, slope0, g), point(t)
+        evals, tries, bracket, done = 1, 0, None, False
+        while tries < max_tries:  # 1. grow t until [before, now] holds a minimum
+            if now[1] > f0 + c1 * now[0] * slope0 or (tries > 1 and now[1] >= before[1]):
+                bracket = [before, now]
                 break
-            if abs(slope) <= -c2 * slope0:
-                return t, f, grad, evals
-            if slope >= 0:
-                bracket = [(t, f, slope, grad), previous]
+            if abs(now[2]) <= -c2 * slope0:
+                bracket, done = [now], True
                 break
-            previous, t = (t, f, slope, grad), t * 2.0
-        if bracket is None:
-            return t, f, grad, evals
-        low, high = bracket
-        while evals < max_evals and abs(high[0] - low[0]) * np.abs(d).max() > tol_change:
-            t = _cubic_minimum(low[:3], high[:3])
-            f, grad, slope = evaluate(t)
-            evals += 1
-            if f > f0 + c1 * t * slope0 or f >= low[1]:
-                high = (t, f, slope, grad)
+            if now[2] >= 0:
+                bracket = [before, now]
+                break
+            step = _cubic_minimum(before[:3], now[:3], (
+                now[0] + 0.01 * (now[0] - before[0]), now[0] * 10))
+            before, now = now, point(step)
+            evals, tries = evals + 1, tries + 1
+        if bracket is None:  # out of tries: the better of the start and the last point
+            bracket = [(0.0, f0, slope0, g), now]
+        low = 0 if bracket[0][1] <= bracket[-1][1] else 1
+        stalled = False
+        while not done and tries < max_tries:  # 2. shrink the bracket around the minimum
+            (a, b), high = (bracket[0][0], bracket[1][0]), 1 - low
+            if abs(b - a) * reach < tol_change:
+                break
+            step, lo, hi = _cubic_minimum(bracket[0][:3], bracket[1][:3]), min(a, b), max(a, b)
+            margin = 0.1 * (hi - lo)
+            if min(hi - step, step - lo) < margin:  # too close to an end
+                if stalled or step >= hi or step <= lo:
+                    step = hi - margin if abs(step - hi) < abs(step - lo) else lo + margin
+                    stalled = False
+                else:
+                    stalled = True
             else:
-                if abs(slope) <= -c2 * slope0:
-                    return t, f, grad, evals
-                if slope * (high[0] - low[0]) >= 0:
-                    high = low
-                low = (t, f, slope, grad)
-        if at[0] != low[0]:  # end at the best point found
-            f, grad, _ = evaluate(low[0])
-            evals += 1
-        return low[0], low[1], low[3], evals
+                stalled = False
+            now = point(step)
+            evals, tries = evals + 1, tries + 1
+            if now[1] > f0 + c1 * now[0] * slope0 or now[1] >= bracket[low][1]:
+                bracket[high] = now
+                low = 0 if bracket[0][1] <= bracket[1][1] else 1
+            else:
+                if abs(now[2]) <= -c2 * slope0:
+                    done = True
+                elif now[2] * (bracket[high][0] - bracket[low][0]) >= 0:
+                    bracket[high] = bracket[low]
+                bracket[low] = now
+        best = bracket[low]
+        self._add(best[0] - at[0], d)  # end at the best point (already evaluated there)
+        return best[0], best[1], best[3], evals
 
 
-def _cubic_minimum(a: tuple, b: tuple) -> float:
-    """The minimiser of the cubic through (x, f, f') at a and b, kept inside the middle 80 %
-    of the interval (the midpoint when the cubic has no minimum there)."""
+def _cubic_minimum(a: tuple, b: tuple, bounds: tuple | None = None) -> float:
+    """The minimiser of the cubic through (x, f, f') at a and b, clamped to `bounds` (the
+    interval between a and b by default); their midpoint when the cubic has no minimum."""
     (x1, f1, g1), (x2, f2, g2) = a, b
-    lo, hi = min(x1, x2), max(x1, x2)
+    lo, hi = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     square = d1 * d1 - g1 * g2
-    if square >= 0:
-        d2 = np.copysign(np.sqrt(square), x2 - x1)
-        denominator = g2 - g1 + 2 * d2
-        if denominator != 0:
-            x = x2 - (x2 - x1) * (g2 + d2 - d1) / denominator
-            margin = 0.1 * (hi - lo)
-            return float(min(max(x, lo + margin), hi - margin))
-    return (lo + hi) / 2
+    if square < 0:
+        return (lo + hi) / 2
+    d2 = square ** 0.5
+    if x1 > x2:  # written from the left point
+        (x1, g1), (x2, g2) = (x2, g2), (x1, g1)
+    denominator = g2 - g1 + 2 * d2
+    if denominator == 0:
+        return (lo + hi) / 2
+    return float(min(max(x2 - (x2 - x1) * (g2 + d2 - d1) / denominator, lo), hi))
