@@ -398,3 +398,20 @@ def test_matrix_exp_values_and_gradients(scale):
         numeric[index] = (plus - minus) / (2 * eps)
     np.testing.assert_allclose(x.grad.numpy(), numeric, rtol=1e-5, atol=1e-6)
     assert tg.tensor(a).matrix_exp().shape == (2, 4, 4)
+
+
+# ----------------------------------------------------------------- learners' slips, named
+@pytest.mark.parametrize("make, op, position", [
+    (lambda: tg.zeros(2.5), "zeros", 0), (lambda: tg.empty(2, 1.0), "empty", 1),
+    (lambda: tg.randn(3.0), "randn", 0), (lambda: tg.ones((2, 1.5)), "ones", 1)])
+def test_a_float_size_is_a_type_error_naming_op_and_position(make, op, position):
+    with pytest.raises(TypeError, match=f"{op}: the size must be ints, but found float .* at "
+                                        f"position {position}"):
+        make()
+    assert tg.zeros(tg.tensor(3)).shape == (3,) and tg.zeros(np.int64(2), 3).shape == (2, 3)
+
+
+def test_negating_a_bool_tensor_points_to_logical_not():
+    with pytest.raises(TypeError, match="logical_not"):
+        -tg.tensor([True, False])
+    assert (~tg.tensor([True, False])).tolist() == [False, True]

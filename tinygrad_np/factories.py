@@ -8,6 +8,7 @@ ones draw from the library generator, so `tg.manual_seed(n)` makes them reproduc
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -27,9 +28,20 @@ def _shape(op: str, shape: tuple, size: Any) -> tuple[int, ...]:
         raise TypeError(f"{op}: give the shape positionally or as size=, not both")
     else:
         shape = _shape_args((size,))
-    if any(isinstance(n, (int, np.integer)) and n < 0 for n in shape):
+    shape = tuple(_size_entry(op, n, position) for position, n in enumerate(shape))
+    if any(n < 0 for n in shape):
         raise TensorError(f"{op}: sizes must be non-negative, got {tuple(shape)}")
     return shape
+
+
+def _size_entry(op: str, n: Any, position: int) -> int:
+    """One size as an int (an int, a NumPy integer, a one-element integer tensor), else
+    PyTorch's TypeError naming the position."""
+    try:
+        return operator.index(n)
+    except TypeError:
+        raise TypeError(f"{op}: the size must be ints, but found {type(n).__name__} {n!r} at "
+                        f"position {position} (`n // 2`, not `n / 2`)") from None
 
 
 def _float_dtype(op: str, dtype: Any) -> Any:

@@ -1181,6 +1181,9 @@ class Tensor:
         return Pow.apply(base, self)
 
     def __neg__(self) -> Tensor:
+        if self._data.dtype == np.bool_:
+            raise TypeError("negation (-) of a bool tensor is not supported, as in PyTorch; "
+                            "to invert a mask use ~ or logical_not()")
         return Neg.apply(self)
 
     def __pos__(self) -> Tensor:
