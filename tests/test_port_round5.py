@@ -415,3 +415,21 @@ def test_negating_a_bool_tensor_points_to_logical_not():
     with pytest.raises(TypeError, match="logical_not"):
         -tg.tensor([True, False])
     assert (~tg.tensor([True, False])).tolist() == [False, True]
+
+
+# ----------------------------------------------------------------- empty dims
+def test_an_empty_dim_tuple_means_what_it_means_in_pytorch():
+    x = tg.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.count_nonzero(dim=()).item() == 5  # all elements
+    mask = x.bool()
+    assert mask.all(dim=()).tolist() == [[False, True, True], [True, True, True]]  # each one
+    assert mask.any(dim=()).shape == (2, 3)
+    assert x.sum(dim=()).item() == 15.0
+
+
+def test_chunk_of_an_empty_dim_gives_each_chunk_empty():
+    assert [t.shape for t in tg.ones(2, 0).chunk(3, dim=1)] == [(2, 0)] * 3
+    assert [t.shape for t in tg.ones(7).chunk(3)] == [(3,), (3,), (1,)]
+    x = tg.ones(2, 0, requires_grad=True)
+    sum(piece.sum() for piece in x.chunk(2, 1)).backward()
+    assert x.grad.shape == (2, 0)

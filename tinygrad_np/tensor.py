@@ -1923,6 +1923,7 @@ class Tensor:
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
         """How many elements are not zero (over `dim`), as int64."""
+        dim = None if isinstance(dim, (tuple, list)) and not dim else dim  # (): all, as PyTorch
         return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=dim), np.int64), None)
 
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
@@ -3103,14 +3104,20 @@ class Tensor:
     def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Tensor:
         """True where any element over `dim` is nonzero (bool, no gradient)."""
-        dims = _wrap_dims("any", _dim_arg("any", dim, axis), self.ndim)
+        given = _dim_arg("any", dim, axis)
+        if isinstance(given, (tuple, list)) and not given:  # dim=(): each element, as PyTorch
+            return Tensor._make(self._data.astype(np.bool_), None)
+        dims = _wrap_dims("any", given, self.ndim)
         return Tensor._make(np.asarray(np.any(self._data, axis=dims,
                                               keepdims=_keep_arg(keepdim, keepdims))), None)
 
     def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Tensor:
         """True where every element over `dim` is nonzero (bool, no gradient)."""
-        dims = _wrap_dims("all", _dim_arg("all", dim, axis), self.ndim)
+        given = _dim_arg("all", dim, axis)
+        if isinstance(given, (tuple, list)) and not given:  # dim=(): each element, as PyTorch
+            return Tensor._make(self._data.astype(np.bool_), None)
+        dims = _wrap_dims("all", given, self.ndim)
         return Tensor._make(np.asarray(np.all(self._data, axis=dims,
                                               keepdims=_keep_arg(keepdim, keepdims))), None)
 
@@ -3372,8 +3379,11 @@ class Tensor:
             raise TensorError(f"chunk: chunks must be positive, got {chunks}")
         if self.ndim == 0:
             raise TensorError("chunk: expects at least a 1-dimensional tensor")
-        length = self.shape[_wrap_dim("chunk", dim, self.ndim)]
-        return self.split(max(-(-length // chunks), 1), dim)
+        axis = _wrap_dim("chunk", dim, self.ndim)
+        length = self.shape[axis]
+        if not length:  # an empty dim gives `chunks` empty pieces, as PyTorch
+            return tuple(self.narrow(axis, 0, 0) for _ in range(chunks))
+        return self.split(-(-length // chunks), dim)
 
     def unbind(self, dim: int = 0) -> tuple:
         """The slices along `dim`, that axis removed."""
