@@ -433,3 +433,13 @@ def test_chunk_of_an_empty_dim_gives_each_chunk_empty():
     x = tg.ones(2, 0, requires_grad=True)
     sum(piece.sum() for piece in x.chunk(2, 1)).backward()
     assert x.grad.shape == (2, 0)
+
+
+@pytest.mark.parametrize("data, expected", [
+    ([np.float64(1.5)], np.float64), ([np.int32(1), np.int32(2)], np.int32),
+    ([np.ones(2), np.ones(2)], np.float64), ([np.float32(1.5), 2.0], np.float32),
+    ([1.5, 2.0], np.float32), ([[1, 2]], np.int64), ([np.uint8(3)], np.uint8),
+    ([np.mean([1.0, 2.0]), np.std([1.0, 2.0])], np.float64)])
+def test_numpy_values_in_a_list_carry_their_dtype_as_pytorch(data, expected):
+    assert tg.tensor(data).dtype == expected  # PyTorch 2.13's dtypes for the same lists
+    assert tg.tensor([tg.ones(2, dtype=tg.float64)] * 2).dtype == np.float64

@@ -70,7 +70,13 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                     array = array.astype(np.float64)
                 except (TypeError, ValueError):
                     pass  # not numbers: the TypeError below
-        if array.dtype.kind == "f" and dtype is None:
+        leaf = data
+        while isinstance(leaf, (list, tuple)) and leaf:
+            leaf = leaf[0]
+        leaf = leaf._data if isinstance(leaf, Tensor) else leaf  # NumPy values and tensors
+        if isinstance(leaf, (np.generic, np.ndarray)) and leaf.dtype == array.dtype:  # carry
+            pass  # their dtype, as PyTorch reads them: [np.float64(1.5)] is float64
+        elif array.dtype.kind == "f" and dtype is None:
             with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
                 array = array.astype(get_default_dtype())
         # Integers become int64 as in PyTorch; uint8 stays, so image data stays compact.
