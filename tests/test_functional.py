@@ -68,7 +68,8 @@ def test_activations_match_numpy(rng):
     np.testing.assert_allclose(F.sigmoid(t)._data, 1 / (1 + np.exp(-x)))
     np.testing.assert_allclose(F.tanh(t)._data, np.tanh(x))
     expected = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(F.softmax(t)._data, expected)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        np.testing.assert_allclose(F.softmax(t)._data, expected)  # 2-D: dim 1, as PyTorch
     np.testing.assert_allclose(F.softmax(t, dim=1)._data, expected)
     np.testing.assert_allclose(F.softmax(t, 1)._data, expected)
     np.testing.assert_allclose(F.log_softmax(t, dim=-1)._data, np.log(expected))

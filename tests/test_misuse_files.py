@@ -869,8 +869,11 @@ def test_shared_parameter_is_listed_under_each_name_not_a_clash():
     assert list(model.state_dict()) == ["heads.first.weight", "heads.first.bias",
                                         "heads.again.weight", "heads.again.bias"]  # as PyTorch
     model.load_state_dict({"heads.first.weight": np.ones((2, 2), np.float32),
-                           "heads.first.bias": np.zeros(2, np.float32)})  # one name is enough
+                           "heads.first.bias": np.zeros(2, np.float32)}, strict=False)
     np.testing.assert_array_equal(layer.weight.numpy(), np.ones((2, 2)))
+    with pytest.raises(RuntimeError, match="missing keys: heads.again.weight, heads.again.bias"):
+        model.load_state_dict({"heads.first.weight": np.ones((2, 2), np.float32),
+                               "heads.first.bias": np.zeros(2, np.float32)})  # as PyTorch
 
 
 def test_file_round_trip_into_a_fresh_model(tmp_path):

@@ -74,3 +74,49 @@ def test_add_passing_one_gradient_to_both_sides_gives_each_its_own():
     a.grad.mul_(3)
     np.testing.assert_array_equal(b.grad.numpy(), np.ones(4))
     np.testing.assert_array_equal(a.grad.numpy(), 3 * np.ones(4))
+
+
+def test_a_tuple_the_rule_keeps_is_not_handed_over():
+    class Saved(tg.Function):  # backward returns the tuple it saved (review finding)
+        def forward(ctx, x):
+            ctx.save_for_backward(np.full(x.shape, 2.0, np.float32))
+            return x * 2
+
+        def backward(ctx, grad_output):
+            return ctx.saved_tensors
+
+    x = _leaf()
+    y = Saved.apply(x)
+    for _ in range(3):
+        y.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(4, 6.0))  # PyTorch: 6, not 8
+
+
+def test_a_class_level_gradient_constant_is_not_handed_over():
+    class Constant(tg.Function):
+        GRADS = (np.ones(4, np.float32),)
+
+        def forward(ctx, x):
+            return x * 1
+
+        def backward(ctx, grad_output):
+            return Constant.GRADS
+
+    x = _leaf()
+    Constant.apply(x).sum().backward()
+    x.grad.mul_(5)
+    np.testing.assert_array_equal(Constant.GRADS[0], np.ones(4))
+
+
+def test_an_observer_keeping_the_gradients_sees_no_later_change():
+    from tinygrad_np import autograd
+
+    kept = []
+    autograd.backward_observers.append(lambda node, grad_output, grads: kept.append(grads))
+    try:
+        x = _leaf()
+        (x * 3).sum().backward()
+    finally:
+        autograd.backward_observers.pop()
+    x.grad.mul_(0)
+    assert any(g is not None and np.array_equal(g, np.full(4, 3.0)) for t in kept for g in t)

@@ -225,12 +225,14 @@ def _tied(ns):
     return Tied()
 
 
-def test_tied_weights_are_listed_under_each_name_and_load_from_either():
+def test_tied_weights_are_listed_under_each_name_and_both_are_expected():
     model = _tied(nn)
     assert list(model.state_dict()) == ["enc.weight", "dec.weight"]
     assert len(list(model.parameters())) == 1
-    model.load_state_dict({"enc.weight": np.zeros((3, 3), np.float32)})
-    assert model.dec.weight.sum().item() == 0.0
+    result = model.load_state_dict({"enc.weight": np.zeros((3, 3), np.float32)}, strict=False)
+    assert model.dec.weight.sum().item() == 0.0 and result.missing_keys == ["dec.weight"]
+    with pytest.raises(RuntimeError, match="missing keys: dec.weight"):
+        model.load_state_dict({"enc.weight": np.zeros((3, 3), np.float32)})
     shared = nn.Linear(2, 2)
     assert list(nn.Sequential(shared, nn.ReLU(), shared).state_dict()) == [
         "0.weight", "0.bias", "2.weight", "2.bias"]
@@ -443,3 +445,56 @@ def test_chunk_of_an_empty_dim_gives_each_chunk_empty():
 def test_numpy_values_in_a_list_carry_their_dtype_as_pytorch(data, expected):
     assert tg.tensor(data).dtype == expected  # PyTorch 2.13's dtypes for the same lists
     assert tg.tensor([tg.ones(2, dtype=tg.float64)] * 2).dtype == np.float64
+
+
+# ----------------------------------------------------------------- 0-d scatter and gather indices
+def test_a_0d_index_is_one_entry_of_a_1d_tensor_as_pytorch():
+    # the Transforms tutorial's one-hot: zeros(10).scatter_(0, tensor(y), value=1)
+    assert tg.zeros(5).scatter_(0, tg.tensor(3), value=1).tolist() == [0, 0, 0, 1, 0]
+    assert tg.zeros(5).scatter(0, tg.tensor(3), tg.tensor(7.0)).tolist() == [0, 0, 0, 7, 0]
+    w = tg.tensor(2.0, requires_grad=True)
+    added = tg.zeros(5).scatter_add(0, tg.tensor(3), w)
+    assert added.tolist() == [0, 0, 0, 2, 0]
+    added.sum().backward()
+    assert w.grad.item() == 1.0
+    picked = tg.arange(5.0).gather(0, tg.tensor(3))
+    assert picked.shape == () and picked.item() == 3.0
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        tg.zeros(2, 3).scatter(0, tg.tensor(1), 5.0)  # (PyTorch refuses this too)
+
+
+# ----------------------------------------------------------------- from the official tutorials
+def test_softmax_without_dim_takes_pytorchs_implicit_choice_and_warns():
+    for shape, total in (((2, 3, 4), 12.0), ((2, 3, 4, 5), 40.0), ((4,), 1.0), ((2, 3), 2.0)):
+        with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+            assert F.softmax(tg.ones(*shape)).sum().item() == pytest.approx(total)
+    with pytest.warns(UserWarning, match="log_softmax"):
+        F.log_softmax(tg.ones(2, 3))
+    assert F.softmax(tg.ones(2, 3, 4), -1).sum().item() == pytest.approx(6.0)
+
+
+def test_assigning_a_plain_tensor_to_a_parameter_is_refused():
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="as parameter 'weight'"):
+        model.weight = tg.ones(2, 2)  # it would silently stop being trained
+    model.weight = nn.Parameter(tg.ones(2, 2))
+    model.bias = None
+    assert [name for name, _ in model.named_parameters()] == ["weight"]
+
+
+def test_accelerator_module_level_in_place_functions_and_factory_out():
+    device = (tg.accelerator.current_accelerator().type if tg.accelerator.is_available()
+              else "cpu")
+    assert device == "cpu" and tg.accelerator.device_count() == 0
+    x = tg.ones(2)
+    assert tg.sin_(x) is x and np.allclose(x.numpy(), np.sin(1.0))
+    assert tg.relu_(tg.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0]
+    assert tg.zero_(tg.ones(2)).tolist() == [0.0, 0.0]
+    c = tg.zeros(2, 2)
+    assert tg.rand(2, 2, out=c) is c and c.sum().item() > 0
+    d = tg.zeros(2, dtype=tg.float64)
+    tg.ones(2, out=d)
+    assert d.dtype == np.float64 and d.tolist() == [1.0, 1.0]
+    out = tg.zeros(2)
+    tg.where(tg.tensor([True, False]), tg.ones(2), tg.zeros(2), out=out)
+    assert out.tolist() == [1.0, 0.0]

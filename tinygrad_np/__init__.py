@@ -9,7 +9,9 @@ Layers: the engine (`tensor`, `function`, `autograd`), the primitive ops (`ops/`
 built on them (`nn`, `optim`), and tools (`gradcheck`, `viz`, `datasets`).
 """
 
-import numpy as np  # noqa: I001
+from typing import Any as _Any  # noqa: I001
+
+import numpy as np
 
 from tinygrad_np.tensor import Size, Tensor, TensorError  # (Tensor first: the ops import it)
 from tinygrad_np import tensor as _tensor_module  # noqa: E402
@@ -111,6 +113,7 @@ from tinygrad_np.linalg import old_cholesky as cholesky  # noqa: E402
 from tinygrad_np.linalg import old_svd as svd  # noqa: E402
 from tinygrad_np.linalg import cholesky_solve, slogdet, triangular_solve  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
+    accelerator,
     backends,
     cuda,
     device,
@@ -278,6 +281,32 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
         setattr(Tensor, _name + "_", _tensor_module._in_place_form(_name + "_",
                                                                     getattr(Tensor, _name)))
 
+
+
+def _module_level(name: str) -> _Any:
+    def function(input: Tensor, *args: _Any, **kwargs: _Any) -> _Any:  # noqa: A002
+        return getattr(input, name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"`input.{name}(...)`: {name[:-1]} written into `input`, as PyTorch's."
+    return function
+
+
+# PyTorch's factories write into `out=` too (`torch.rand(2, 2, out=c)`).
+for _name in ("arange empty eye full linspace logspace ones rand randint randn randperm zeros "
+              "where").split():
+    globals()[_name] = functional_forms.with_out(globals()[_name])
+
+# PyTorch's module-level in-place functions (`torch.sin_(x)`, `torch.relu_(x)`): the methods.
+for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ "
+              "atan_ atanh_ ceil_ clamp_ clamp_max_ clamp_min_ clip_ cos_ cosh_ deg2rad_ "
+              "detach_ erf_ erfc_ exp2_ exp_ expm1_ fill_ fix_ floor_ frac_ gcd_ lcm_ log10_ "
+              "log1p_ log2_ log_ logit_ nan_to_num_ neg_ negative_ rad2deg_ reciprocal_ relu_ "
+              "round_ rsqrt_ sigmoid_ sin_ sinc_ sinh_ sqrt_ square_ tan_ tanh_ trunc_ xlogy_ "
+              "zero_").split():
+    if hasattr(Tensor, _name) and _name not in globals():
+        globals()[_name] = _module_level(_name)
+
 # PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
 bool = bool_  # noqa: A001
 compile = _settings.compile  # noqa: A001
@@ -420,6 +449,7 @@ __all__ += [
     "LongTensor",
     "amp",
     "autocast",
+    "accelerator",
     "backends",
     "channels_last",
     "channels_last_3d",

@@ -84,8 +84,8 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
             if node in capture:
                 captured[node] = (grad_output, False)
             grads = run_rule(node, grad_output)
-            for observe in observers:
-                observe(node, grad_output, grads)
+            for observe in observers:  # (its own tuple: one it keeps holds the arrays)
+                observe(node, grad_output, (*grads,))
             for parent, grad in zip(node.parents, grads):
                 if grad is None or parent is None:
                     continue
@@ -132,8 +132,8 @@ def _run_rule(node: Node, grad_output: Any) -> tuple:
     for index, counter, version in node.saved_versions:
         if counter[0] != version:
             raise node.stale_error(index, counter[0], version)
-    grads = type(node).backward(node, grad_output)
-    grads = grads if type(grads) is tuple else tuple(grads) if type(grads) is list else (grads,)
+    grads = type(node).backward(node, grad_output)  # a new tuple: one the rule keeps (its
+    grads = (*grads,) if type(grads) in (tuple, list) else (grads,)  # saved values) counts
     needs = node.needs_input_grad  # trailing ones that need no gradient may be left off, and
     if len(grads) != len(needs):  # extra Nones are dropped (as PyTorch)
         if any(needs[len(grads):]) or any(g is not None for g in grads[len(needs):]):

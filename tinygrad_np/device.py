@@ -151,6 +151,11 @@ backends = _module(
                   benchmark=False, allow_tf32=True, version=_none),
 )
 version = _module("version", cuda=None, hip=None, debug=False)
+# torch.accelerator (the tutorials' device choice): none is available here
+accelerator = _module("accelerator", is_available=_false, current_accelerator=_none,
+                      device_count=_zero, current_device_index=_no_cuda,
+                      current_device_idx=_no_cuda, set_device_index=_no_cuda,
+                      set_device_idx=_no_cuda, synchronize=_no_op, empty_cache=_no_op)
 _matmul_precision = ["highest"]
 
 

@@ -35,7 +35,7 @@ def _dtype_of(operand: Any) -> np.dtype | None:
     return operand if isinstance(operand, np.dtype) else getattr(operand, "dtype", None)
 
 
-def as_result(output: Any, operands: Any) -> np.ndarray:
+def as_result(output: Any, operands: Any, op: Any = None) -> np.ndarray:
     """The one home of the result policy: what an op's forward returned, as its result array.
 
     An ndarray always (NumPy returns scalars from 0-d operations), and PyTorch's dtype where
@@ -48,6 +48,8 @@ def as_result(output: Any, operands: Any) -> np.ndarray:
             raise TypeError(f"Function.forward returned a {type(output).__name__} of "
                             f"{len(output)}: an op has one output, an ndarray (or a number)")
         output = np.asarray(output)
+    if output.dtype.kind in "iu" and getattr(op, "promotes", False):
+        return _promoted(output, operands)
     if output.dtype is _FLOAT16 and not any(_dtype_of(a) is _FLOAT16 for a in operands):
         return output.astype(_default_float)  # exp(bool), sqrt(uint8): NumPy's float16
     if output.dtype is not _FLOAT64 or _default_float is np.float64:
@@ -65,6 +67,20 @@ def as_result(output: Any, operands: Any) -> np.ndarray:
     floats = [dtype for dtype in map(_dtype_of, operands)
               if dtype is not None and dtype.kind == "f"]
     return output.astype(max(floats, key=lambda dtype: dtype.itemsize) if floats else np.float32)
+
+
+def _promoted(output: np.ndarray, operands: Any) -> np.ndarray:
+    """An integer result of an op that promotes its operands (`promotes = True`: arithmetic,
+    where, maximum, ...) in PyTorch's dtype: a 0-d tensor does not widen the n-d operands of
+    its kind (int16 + tensor(1) is int16, uint8 * tensor(-5) wraps in uint8)."""
+    arrays = [a for a in operands if type(a) is np.ndarray and a.dtype.kind in "biu"]
+    shaped = [a.dtype for a in arrays if a.ndim]
+    if len(shaped) == len(arrays) or not shaped:
+        return output
+    kind = max(dtype.kind != "b" for dtype in shaped)  # 0: only bools, 1: integers
+    wider = [a.dtype for a in arrays if not a.ndim and (a.dtype.kind != "b") > kind]
+    target = np.result_type(*shaped, *wider)
+    return output if target == output.dtype else output.astype(target)
 
 
 # PyTorch's dtype names (`tg.float32`, `tg.long`, ...). They are NumPy dtype objects, so

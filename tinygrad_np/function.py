@@ -159,7 +159,8 @@ class Function(NodeInfo):
             shapes = ", ".join(str(np.shape(a)) for a in arrays if hasattr(a, "shape"))
             raise TensorError(f"{cls.__name__} on shapes {shapes}: {error}") from None  # class too
         # the dtype and 0-d policy (as_result), not paid by float32 arrays
-        output = raw if type(raw) is np.ndarray and raw.dtype is _F32 else as_result(raw, arrays)
+        fast = type(raw) is np.ndarray and raw.dtype is _F32
+        output = raw if fast else as_result(raw, arrays, cls)
         if not recording or output.dtype.kind != "f":  # only float results carry gradients
             return _make_tensor(output, None)
         ctx.parents, ctx._sequence = tuple(parents), _next_sequence()

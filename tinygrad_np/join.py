@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat
 from tinygrad_np.tensor import Tensor, _wrap_dim
@@ -33,8 +35,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
         # skipped, but takes part in the dtype (with an int tensor the result is float)
         result = cat([t for t in tensors if t.shape != (0,)], dim)
         floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
-        return result if result.dtype.kind == "f" or not floats else result.to(
-            max(floats, key=lambda dtype: dtype.itemsize))
+        dtype = max(floats, key=lambda d: d.itemsize) if floats else np.result_type(
+            *(t.dtype for t in tensors))  # PyTorch's promotion over all of them
+        return result.to(dtype)
     if any(t.ndim == 0 for t in tensors):
         raise RuntimeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
     axis = _wrap_dim("cat", dim, tensors[0].ndim)

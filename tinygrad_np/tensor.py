@@ -219,7 +219,7 @@ def _index_part(part: Tensor | np.ndarray) -> Any:
     later in-place change of the caller's index must not move the gradient). A uint8 tensor
     is a mask, as in PyTorch (its deprecated spelling of a bool mask)."""
     array = part._data if isinstance(part, Tensor) else part
-    if array.dtype == np.uint8 and isinstance(part, Tensor):
+    if array.dtype == np.uint8:
         return array != 0
     return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
 
@@ -500,6 +500,17 @@ def _index_array(op: str, index: Any) -> np.ndarray:
     return array
 
 
+def _same_dims(op: str, index: np.ndarray, tensor: Tensor) -> np.ndarray:
+    """A scatter index with as many dims as the tensor written into (a 0-d index of a 1-D
+    tensor is one entry, as PyTorch); anything else is PyTorch's error."""
+    if index.ndim == 0 and tensor.ndim <= 1:
+        return index.reshape(1)
+    if index.ndim != max(tensor.ndim, 1):
+        raise RuntimeError(f"{op}: the index must have the same number of dimensions as self "
+                           f"(index {index.shape}, self {tuple(tensor.shape)})")
+    return index
+
+
 def _along(index: np.ndarray, dim: int) -> tuple:
     """The advanced index that reads x[i_0, ..., index[i], ..., i_n] at `dim`, as gather."""
     parts = []
@@ -555,7 +566,6 @@ _FLOAT32 = np.dtype(np.float32)
 _FLOAT32_OPERANDS: dict[float, np.ndarray] = {}  # a few hundred recent ones
 
 
-_KIND = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # PyTorch's categories of dtypes
 _INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max) for t in (
     np.uint8, np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint32, np.uint64)}
 
@@ -574,10 +584,10 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
     either way, but its arithmetic on a 0-d array costs half as much (a `* 1.0001` chain)."""
     if type(other) is not float or data.dtype is not _FLOAT32 or not other:
         if isinstance(other, Tensor) and not other._data.ndim and data.ndim and (
-                other._data.dtype != data.dtype and _KIND[other._data.dtype.kind] ==
-                _KIND[data.dtype.kind] and not (divide and data.dtype.kind in "iu")):
-            return other.to(data.dtype)  # a 0-d tensor of the same kind (ints, floats) takes
-            # the n-d operand's dtype, as PyTorch's result_type (ints divide as floats)
+                other._data.dtype.kind == data.dtype.kind == "f" and other.dtype != data.dtype):
+            cast = other.to(data.dtype)  # a 0-d float tensor takes the n-d operand's dtype, as
+            cast._counter = other._counter = other._counter or [0]  # PyTorch's result_type
+            return cast  # (saved by the op, it still shows in-place changes of `other`)
         if type(other) is int and data.dtype.kind in "iu" and not divide and not (
                 _INT_RANGES[data.dtype][0] <= other <= _INT_RANGES[data.dtype][1]):
             return np.array(other).astype(data.dtype)  # uint8 - 1 wraps, as PyTorch (NumPy
@@ -1159,8 +1169,8 @@ class Tensor:
     def __add__(self, other: Any) -> Tensor:
         return Add.apply(self, _operand(other, self._data))
 
-    def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(_operand(other, self._data), self)
+    def __radd__(self, other: Any) -> Tensor:  # the tensor first (commutative), so that
+        return Add.apply(self, _operand(other, self._data))  # next_functions[0] is its path
 
     def __sub__(self, other: Any) -> Tensor:
         return Sub.apply(self, _operand(other, self._data))
@@ -1171,8 +1181,8 @@ class Tensor:
     def __mul__(self, other: Any) -> Tensor:
         return Mul.apply(self, _operand(other, self._data))
 
-    def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(_operand(other, self._data), self)
+    def __rmul__(self, other: Any) -> Tensor:  # (as __radd__)
+        return Mul.apply(self, _operand(other, self._data))
 
     def __truediv__(self, other: Any) -> Tensor:
         return Div.apply(self, _operand(other, self._data, True))
@@ -2719,6 +2729,8 @@ class Tensor:
             bad = index.min() if index.min() < 0 else index.max()
             raise IndexError(f"gather: index {bad} is out of bounds for dim {dim} with size "
                              f"{size}")
+        if self.ndim <= 1 and index.ndim == 0:  # one entry: a 0-d result, as PyTorch
+            return self.reshape(-1).gather(0, index.reshape(1)).reshape(())
         if self.ndim == 0:
             return self.reshape(1).gather(0, index.reshape(1)).reshape(())
         if index.ndim != self.ndim:
@@ -2787,7 +2799,7 @@ class Tensor:
         written, src gets g at the written places. PyTorch's older `reduce='add'` or
         `'multiply'` combines instead of writing (scatter_reduce's 'sum' / 'prod')."""
         src = value if src is None else src
-        index = _index_array("scatter", index)
+        index = _same_dims("scatter", _index_array("scatter", index), self)
         axis = _wrap_dim("scatter", dim, self.ndim)
         if isinstance(src, Tensor) and src.ndim:
             src = src[tuple(slice(0, size) for size in index.shape)]
@@ -2802,10 +2814,11 @@ class Tensor:
 
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
         """self with src[i][j] added at self[index[i][j]][j] (dim 0; repeats accumulate)."""
-        index = _index_array("scatter_add", index)
+        index = _same_dims("scatter_add", _index_array("scatter_add", index), self)
         axis = _wrap_dim("scatter_add", dim, self.ndim)
         src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
-        src = src[tuple(slice(0, size) for size in index.shape)]
+        src = src.reshape(index.shape) if src.ndim == 0 else src[
+            tuple(slice(0, size) for size in index.shape)]
         return self + IndexAdd.apply(src, _along(index, axis), self.shape)
 
     def where(self, condition: Any, other: Any) -> Tensor:

@@ -50,14 +50,15 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """y = exp(x) / sum(exp(x)) along `dim` (stable for any finite x)."""
+    """y = exp(x) / sum(exp(x)) along `dim` (stable for any finite x); dim=None: PyTorch's
+    deprecated implicit choice (see _dim)."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, self.dim)
+        return F.softmax(x, _dim(self.dim, x))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

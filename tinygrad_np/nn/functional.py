@@ -13,6 +13,7 @@ smooth_l1_loss, kl_div.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -150,27 +151,35 @@ def tanh(x: Tensor) -> Tensor:
     return _tensor(x).tanh()
 
 
-def _pick_axis(axis: int, dim: int | None, function: str) -> int:
-    """PyTorch users write `dim=`, NumPy users `axis=`; both mean the same thing."""
+def _pick_axis(axis: int | None, dim: int | None, function: str, x: Tensor) -> int:
+    """PyTorch users write `dim=`, NumPy users `axis=`; both mean the same thing. Neither:
+    PyTorch's deprecated implicit choice (0 for 0-, 1- and 3-D input, else 1), with its
+    warning."""
+    if dim is None and axis is None:
+        warnings.warn(f"Implicit dimension choice for {function} has been deprecated. Change "
+                      "the call to include dim=X as an argument.", UserWarning, stacklevel=3)
+        return 0 if x.ndim in (0, 1, 3) else 1
     if dim is None:
         return axis
-    if axis not in (-1, dim):
+    if axis not in (None, dim):
         raise TypeError(f"{function}: got both axis={axis} and dim={dim}; pass one of them")
     return dim
 
 
-def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any = None
+def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
             ) -> Tensor:
     """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x; `dtype`
     casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`)."""
-    return _tensor(x).softmax(_pick_axis(axis, dim, "softmax"), dtype)
+    x = _tensor(x)
+    return x.softmax(_pick_axis(axis, dim, "softmax", x), dtype)
 
 
-def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any = None
+def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
                 ) -> Tensor:
     """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x; `dtype`
     casts x first."""
-    return _tensor(x).log_softmax(_pick_axis(axis, dim, "log_softmax"), dtype)
+    x = _tensor(x)
+    return x.log_softmax(_pick_axis(axis, dim, "log_softmax", x), dtype)
 
 
 def _data(x: Any) -> Any:
@@ -203,6 +212,9 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, size_average:
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     logits = _tensor(logits)
+    if logits.dtype.kind != "f":  # PyTorch has no integer kernel for it either
+        raise TypeError(f"cross_entropy: the input (logits) must be a float tensor, got "
+                        f"{logits.dtype}; convert it with .float()")
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = _data(target)
     if (weight is not None or label_smoothing or logits.ndim > 2 or ignore_index >= 0
@@ -575,12 +587,13 @@ def softsign(x: Tensor) -> Tensor:
     return _tensor(x).softsign()
 
 
-def softmin(x: Tensor, axis: int = -1, *, dim: int | None = None, dtype: Any = None) -> Tensor:
+def softmin(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
+            ) -> Tensor:
     """y = softmax(-x) along `axis` (or `dim`); `dtype` converts x first, as in PyTorch."""
     x = _tensor(x)
     if dtype is not None:
         x = x.astype(dtype)
-    return x.softmin(_pick_axis(axis, dim, "softmin"))
+    return x.softmin(_pick_axis(axis, dim, "softmin", x))
 
 
 # ----------------------------------------------------------------- tensor vocabulary

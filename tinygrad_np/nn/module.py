@@ -84,6 +84,11 @@ class Module:
                 raise TypeError(f"cannot assign a Buffer as {name!r}, which holds a {kind} "
                                 "(delete it first)")
             vars(self).setdefault("_buffer_names", {})[name] = value.persistent
+        elif isinstance(vars(self).get(name), Parameter) and isinstance(value, Tensor) and (
+                not isinstance(value, Parameter)):  # it would silently stop being trained
+            raise TypeError(f"cannot assign a {type(value).__name__} ({value.dtype}) as parameter "
+                            f"{name!r} (a Parameter or None expected, as PyTorch); to change "
+                            f"its values: with torch.no_grad(): module.{name}.copy_(value)")
         object.__setattr__(self, name, value)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -400,7 +405,7 @@ class Module:
 
     # ----------------------------------------------------------------- dtype and device
     def to(self, *args: Any, dtype: Any = None, device: Any = None,
-           non_blocking: bool = False) -> Module:
+           non_blocking: bool = False, memory_format: Any = None) -> Module:
         """`model.to("cpu")`, `model.to(tg.float64)`, `model.to("cpu", tg.float64)`,
         `model.to(tensor)`: converts the floating-point parameters (and buffers) in place, so
         each Parameter object stays the same one (an optimizer holding it sees the change).
@@ -511,10 +516,8 @@ class Module:
                     if not isinstance(key, str)]
         # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
         # PyTorch 0.4.1) loads, and the counter keeps its value.
-        given = {id(tensor) for name, tensor in parameters.items() if name in state_dict}
-        missing = [name for name, tensor in parameters.items() if name not in state_dict
-                   and name.rsplit(".", 1)[-1] != "num_batches_tracked"
-                   and id(tensor) not in given]  # a tied weight under one of its names loads
+        missing = [name for name in parameters if name not in state_dict  # (a tied weight:
+                   and name.rsplit(".", 1)[-1] != "num_batches_tracked"]  # each of its names)
         unexpected = [name for name in state_dict
                       if isinstance(name, str) and name not in parameters]
         if strict and missing:

@@ -15,6 +15,8 @@ from tinygrad_np.function import Function
 class Add(Function):
     """y = a + b;  da = g,  db = g."""
 
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
+
     def forward(ctx, a, b):
         return a + b
 
@@ -24,6 +26,8 @@ class Add(Function):
 
 class Sub(Function):
     """y = a - b;  da = g,  db = -g."""
+
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
 
     def forward(ctx, a, b):
         if (type(a) is bool or type(b) is bool or type(a) is np.ndarray and a.dtype.kind == "b"
@@ -43,6 +47,8 @@ def _refuse_bool_subtraction() -> None:
 class Mul(Function):
     """y = a * b;  da = g * b,  db = g * a."""
 
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
+
     def forward(ctx, a, b):  # each operand is kept only when the other's gradient needs it
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
@@ -57,6 +63,8 @@ class Mul(Function):
 
 class Div(Function):
     """y = a / b;  da = g / b,  db = -g * a / b**2."""
+
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # a: only for db
@@ -85,6 +93,8 @@ class Pow(Function):
     At a = 0 as PyTorch: y and da are inf (or 0) without warnings, da = 0 where b = 0, and
     db = 0 where b >= 0 (y is 0 or 1 there) but y log(0) = -inf where b < 0.
     """
+
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
 
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -178,6 +178,8 @@ class Clip(Function):
     x > hi or hi < lo (when lo > hi, y is hi everywhere).
     """
 
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
+
     mask_only = True  # (ops/masked.py)
 
     def forward(ctx, x, lo, hi):

@@ -418,6 +418,8 @@ def _check_integer_divisor(a, b, op: str) -> None:
 class Fmod(Function):
     """y = a - b trunc(a / b) (sign of a, C's fmod);  da = g,  db = -g trunc(a / b)."""
 
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
+
     def forward(ctx, a, b):
         _check_integer_divisor(a, b, "fmod")
         with np.errstate(divide="ignore", invalid="ignore"):  # x fmod 0 is NaN, as PyTorch
@@ -434,6 +436,8 @@ class Fmod(Function):
 class Remainder(Function):
     """y = a - b floor(a / b) (sign of b, Python's %);  da = g,  db = -g floor(a / b)."""
 
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
+
     def forward(ctx, a, b):
         _check_integer_divisor(a, b, "remainder")
         with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is NaN, as PyTorch
@@ -448,6 +452,8 @@ class Remainder(Function):
 
 class FloorDivide(Function):
     """y = floor(a / b);  not differentiable (PyTorch raises too: its derivative is 0 a.e.)."""
+
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
 
     def forward(ctx, a, b):
         _check_integer_divisor(a, b, "floor_divide")

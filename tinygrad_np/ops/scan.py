@@ -182,7 +182,7 @@ class LogCumSumExp(Function):
 
     def forward(ctx, x, axis):
         ctx.axis = axis
-        y = np.logaddexp.accumulate(x, axis=axis)
+        y = _accumulated(np.logaddexp.accumulate, x, axis)
         ctx.save_for_backward(x, y)
         return y
 

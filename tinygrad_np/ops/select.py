@@ -22,6 +22,8 @@ def select(condition: np.ndarray, value, other=0):
 class Where(Function):
     """y = a where c else b;  da = g where c (else 0),  db = g where not c."""
 
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
+
     def forward(ctx, condition, a, b):
         ctx.condition = np.asarray(condition, dtype=bool)
         return np.where(ctx.condition, a, b)
@@ -38,6 +40,8 @@ class Maximum(Function):
     Ties share the gradient half and half, and where a or b is NaN (so is y) both get g, as
     PyTorch's where(a == b, g / 2, g).masked_fill(a < b, 0).
     """
+
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
 
     compare = staticmethod(np.greater)
     pick = staticmethod(np.maximum)
@@ -84,6 +88,8 @@ class PickShared(Function):
 class Fmax(Function):
     """y = max(a, b) ignoring NaN (NaN only where both are);  da = g where a >= b or b is NaN,
     db = g elsewhere (at ties a takes all of it, as PyTorch)."""
+
+    promotes = True  # PyTorch's type promotion (dtypes._promoted)
 
     pick, compare = staticmethod(np.fmax), staticmethod(np.greater_equal)
 

@@ -306,8 +306,9 @@ class Step(float):
 
     tolist = item
 
-    def __add__(self, other: Any) -> Step:  # `state["step"] += 1` keeps a Step
-        return Step(float(self) + other)
+    def __add__(self, other: Any) -> Any:  # `state["step"] += 1` keeps a Step; with an
+        total = float(self) + other  # array or a tensor, the sum is theirs
+        return Step(total) if type(total) is float else total
 
     __radd__ = __add__
 
