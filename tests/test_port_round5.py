@@ -498,3 +498,15 @@ def test_accelerator_module_level_in_place_functions_and_factory_out():
     out = tg.zeros(2)
     tg.where(tg.tensor([True, False]), tg.ones(2), tg.zeros(2), out=out)
     assert out.tolist() == [1.0, 0.0]
+
+
+def test_saved_values_read_off_a_node_as_pytorch():
+    a = tg.tensor([2.0, 3.0], requires_grad=True)
+    y = a.exp()
+    assert tg.equal(y.grad_fn._saved_result, y)
+    z = a * a.sin()
+    np.testing.assert_array_equal(z.grad_fn._saved_self.numpy(), a.numpy())
+    np.testing.assert_allclose(z.grad_fn._saved_other.numpy(), np.sin(a.numpy()))
+    with pytest.raises(AttributeError, match="no saved value for self"):
+        (a + 1).grad_fn._saved_self
+    assert not a.is_inference()

@@ -57,6 +57,23 @@ class NodeInfo:
         return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
                      for p in parents)
 
+    def _saved(self, slot: int) -> Any:
+        """The value saved for backward from argument `slot` (-1: the output), as a Tensor;
+        PyTorch's `_saved_self`, `_saved_other`, `_saved_result` (an AttributeError if the
+        op did not save it, or backward freed it)."""
+        for value, where in zip(self.saved_tensors or (), self.saved_slots):
+            if where == slot and value is not None:
+                from tinygrad_np.tensor import Tensor  # noqa: PLC0415 (tensor imports this)
+
+                return Tensor._make(value, None)
+        raise AttributeError(f"{self.name()} has no saved value for "
+                             f"{ {-1: 'its result', 0: 'self', 1: 'other'}[slot]} (not saved, or "
+                             "freed by backward(); use retain_graph=True)")
+
+    _saved_self = property(lambda self: self._saved(0))
+    _saved_other = property(lambda self: self._saved(1))
+    _saved_result = property(lambda self: self._saved(-1))
+
     def stale_error(self, index: int, now: int, saved: int) -> RuntimeError:
         """The error for saved value `index`, changed in place (version `saved` -> `now`)."""
         slot, name, parents = self.saved_slots[index], type(self).__name__, self.parents

@@ -846,6 +846,10 @@ class Tensor:
                              "dimensions")
         return strides[_wrap_dim("stride", dim, self.ndim)]
 
+    def is_inference(self) -> bool:
+        """False: `inference_mode` here is `no_grad`, which makes no inference tensors."""
+        return False
+
     def is_contiguous(self, memory_format: Any = None) -> bool:
         """True when the elements lie in memory in row-major order without gaps."""
         return bool(self._data.flags.c_contiguous)
