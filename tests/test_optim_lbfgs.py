@@ -171,3 +171,29 @@ def test_strong_wolfe_extrapolates_by_cubic_within_ten_times() -> None:
                                lr=1, max_iter=1, max_eval=10)
     np.testing.assert_allclose(path[0], [0.9, 0.9], rtol=1e-12)
     assert calls == 3
+
+
+@pytest.mark.parametrize("settings", [dict(lr=100), dict(lr=100, max_iter=1),
+                                      dict(lr=1, max_eval=7), dict(lr=10, max_iter=5, max_eval=9)],
+                         ids=["lr100", "lr100-one-iteration", "max-eval-7", "max-eval-9"])
+def test_strong_wolfe_keeps_to_the_max_eval_budget_as_pytorch(settings) -> None:
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.tensor([-1.2, 1.0], dtype=lib.float64, requires_grad=True)
+        optimizer = lib.optim.LBFGS([x], line_search_fn="strong_wolfe", **settings)
+        calls = [0]
+
+        def closure():
+            calls[0] += 1
+            optimizer.zero_grad()
+            loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        return x.detach().numpy().copy(), calls[0]
+
+    (ours, our_calls), (theirs, their_calls) = run(tg), run(torch)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    assert our_calls == their_calls <= settings.get("max_eval", 25)

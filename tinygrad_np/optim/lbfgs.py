@@ -4,8 +4,11 @@
 `step(closure)` needs the closure (it re-evaluates the loss and gradients up to `max_iter`
 times per call). All parameters are treated as one flat vector; only one parameter group.
 `line_search_fn="strong_wolfe"` picks each step length by Nocedal and Wright's bracketing
-and zoom with cubic interpolation (c1 = 1e-4, c2 = 0.9, at most 25 tries after the first
-evaluation), making PyTorch's choices along the way, so the iterates are PyTorch's.
+and zoom with cubic interpolation (c1 = 1e-4, c2 = 0.9, as many tries after the first
+evaluation as `max_eval` leaves), making PyTorch's choices along the way: in float64 the
+iterates are PyTorch's. The arithmetic here is float64 whatever the parameters' dtype, so
+float32 iterates differ from PyTorch's, which computes in float32, in the last digits (and
+a line search may then take different branches).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.function import no_grad
 from tinygrad_np.optim.optimizer import Optimizer, ParamsT, check_non_negative
+from tinygrad_np.tensor import Tensor
 
 
 class LBFGS(Optimizer):
@@ -131,7 +136,8 @@ class LBFGS(Optimizer):
                 break
             converged = False
             if group["line_search_fn"] == "strong_wolfe":
-                t, loss, g, used = self._strong_wolfe(closure, d, t, loss, g, tol_change)
+                t, loss, g, used = self._strong_wolfe(closure, d, t, loss, g, tol_change,
+                                                      max_tries=max_eval - evals)
                 evals += used
                 state["func_evals"] += used
                 converged = np.abs(g).max(initial=0.0) <= tol_grad
@@ -161,11 +167,10 @@ class LBFGS(Optimizer):
         two points, kept within [t + 0.01 (t - t_before), 10 t]; then the bracket shrinks by
         cubic interpolation, nudged 10 % inside it when progress stalls. The parameters end
         at p + t d; returns t, the loss and gradient there, and the closure calls made."""
-        at = [0.0]  # where the parameters are now, as a multiple of d
+        start = [p._data.copy() for p in self._params]  # each point is start + t d
 
         def point(step: float) -> tuple[float, float, float, np.ndarray]:
-            self._add(step - at[0], d)
-            at[0] = step
+            self._move(start, step, d)
             value = float(self._closure_loss(closure))
             grad = self._flat_grad()
             return step, value, float(grad @ d), grad  # (t, f, f', gradient)
@@ -217,8 +222,18 @@ class LBFGS(Optimizer):
                     bracket[high] = bracket[low]
                 bracket[low] = now
         best = bracket[low]
-        self._add(best[0] - at[0], d)  # end at the best point (already evaluated there)
+        self._move(start, best[0], d)  # end at the best point (already evaluated there)
         return best[0], best[1], best[3], evals
+
+    def _move(self, start: list, step: float, direction: np.ndarray) -> None:
+        """Every parameter set to start + step * direction (from the same start each time,
+        as PyTorch's line search: no rounding piles up over the tries)."""
+        offset = 0
+        with no_grad():
+            for p, first in zip(self._params, start):
+                part = direction[offset:offset + first.size].reshape(first.shape)
+                p.copy_(Tensor((first + step * part).astype(p.dtype)))
+                offset += first.size
 
 
 def _cubic_minimum(a: tuple, b: tuple, bounds: tuple | None = None) -> float:
