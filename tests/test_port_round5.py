@@ -441,7 +441,10 @@ def test_chunk_of_an_empty_dim_gives_each_chunk_empty():
     ([np.float64(1.5)], np.float64), ([np.int32(1), np.int32(2)], np.int32),
     ([np.ones(2), np.ones(2)], np.float64), ([np.float32(1.5), 2.0], np.float32),
     ([1.5, 2.0], np.float32), ([[1, 2]], np.int64), ([np.uint8(3)], np.uint8),
-    ([np.mean([1.0, 2.0]), np.std([1.0, 2.0])], np.float64)])
+    ([np.mean([1.0, 2.0]), np.std([1.0, 2.0])], np.float64),
+    ([2.5, np.float64(1.5)], np.float64), ([[1.5], [np.float64(2.5)]], np.float64),
+    ([np.int8(3), np.uint8(4)], np.int16), ([np.int32(1), 2], np.int64),
+    ([np.int64(2), 3.5], np.float32), ([True, np.int8(2)], np.int8)])
 def test_numpy_values_in_a_list_carry_their_dtype_as_pytorch(data, expected):
     assert tg.tensor(data).dtype == expected  # PyTorch 2.13's dtypes for the same lists
     assert tg.tensor([tg.ones(2, dtype=tg.float64)] * 2).dtype == np.float64
@@ -510,3 +513,25 @@ def test_saved_values_read_off_a_node_as_pytorch():
     with pytest.raises(AttributeError, match="no saved value for self"):
         _ = (a + 1).grad_fn._saved_self
     assert not a.is_inference()
+
+
+def test_in_place_integer_arithmetic_wraps_as_pytorch():
+    a = tg.tensor([3, 200], dtype=tg.uint8)
+    a += tg.tensor(1)
+    b = tg.tensor([3, 200], dtype=tg.uint8)
+    b.add_(300)
+    c = tg.tensor([3, 200], dtype=tg.uint8)
+    c -= 300
+    d = tg.tensor([3, 200], dtype=tg.uint8)
+    d.mul_(-1)
+    # PyTorch 2.13's values
+    assert (a.tolist(), b.tolist(), c.tolist(), d.tolist()) == (
+        [4, 201], [47, 244], [215, 156], [253, 56])
+    with pytest.raises(TypeError, match="in-place add on a uint8 tensor"):
+        a += 0.5  # a float into an integer tensor stays refused, as PyTorch
+
+
+def test_scatter_into_a_0d_tensor_still_writes_its_one_place():
+    assert tg.tensor(3.0).scatter(0, tg.tensor(0), 5.0).item() == 5.0
+    assert tg.tensor(3.0).scatter_add(0, tg.tensor(0), tg.tensor(5.0)).item() == 8.0
+    assert tg.tensor(3.0).scatter(0, tg.tensor([0]), 5.0).item() == 5.0

@@ -70,12 +70,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                     array = array.astype(np.float64)
                 except (TypeError, ValueError):
                     pass  # not numbers: the TypeError below
-        leaf = data
-        while isinstance(leaf, (list, tuple)) and leaf:
-            leaf = leaf[0]
-        leaf = leaf._data if isinstance(leaf, Tensor) else leaf  # NumPy values and tensors
-        if isinstance(leaf, (np.generic, np.ndarray)) and leaf.dtype == array.dtype:  # carry
-            pass  # their dtype, as PyTorch reads them: [np.float64(1.5)] is float64
+        typed = _listed_dtype(data) if dtype is None and array.dtype.kind in "biuf" else None
+        if typed is not None:  # NumPy values and tensors in the list carry their dtype, as
+            array = array.astype(typed, copy=False)  # PyTorch reads them ([np.float64(1.5)])
         elif array.dtype.kind == "f" and dtype is None:
             with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
                 array = array.astype(get_default_dtype())
@@ -177,6 +174,31 @@ def _check_int64(data: Any, dtype: Any) -> None:
     if too_big is not None:
         raise IntegerOverflowError(f"Tensor: the integer {too_big} does not fit in int64 (as "
                                    "PyTorch: Overflow when unpacking long long)")
+
+
+_PLAIN = {float, int, bool, list, tuple}
+
+
+def _listed_dtype(data: Any) -> np.dtype | None:
+    """The dtype PyTorch gives a nested list holding NumPy values or tensors (each counts with
+    its dtype; Python floats as the default float, ints as int64): floats win over integers,
+    the widest float, else NumPy's promotion of the integers. None for plain Python numbers."""
+    found, plain, stack = set(), set(), [data]
+    while stack:
+        items = stack.pop()
+        kinds = set(map(type, items))
+        plain |= kinds & {float, int, bool}
+        if kinds & {list, tuple}:
+            stack.extend(item for item in items if type(item) in (list, tuple))
+        if kinds - _PLAIN:
+            found |= {(item._data if isinstance(item, Tensor) else item).dtype for item in items
+                      if isinstance(item, (Tensor, np.generic, np.ndarray))}
+    if not found:
+        return None
+    found |= {np.dtype(get_default_dtype() if kind is float else np.int64 if kind is int
+                       else np.bool_) for kind in plain}
+    floats = [dtype for dtype in found if dtype.kind == "f"]
+    return max(floats, key=lambda dtype: dtype.itemsize) if floats else np.result_type(*found)
 
 
 def _ragged(data: Any, dim: int = 0) -> str | None:
@@ -503,9 +525,9 @@ def _index_array(op: str, index: Any) -> np.ndarray:
 def _same_dims(op: str, index: np.ndarray, tensor: Tensor) -> np.ndarray:
     """A scatter index with as many dims as the tensor written into (a 0-d index of a 1-D
     tensor is one entry, as PyTorch); anything else is PyTorch's error."""
-    if index.ndim == 0 and tensor.ndim <= 1:
-        return index.reshape(1)
-    if index.ndim != max(tensor.ndim, 1):
+    if tensor.ndim <= 1 and index.ndim <= 1 and (tensor.ndim or index.size == 1):
+        return index.reshape(-1 if tensor.ndim else ())  # 0-d and one-entry 1-D: the same
+    if index.ndim != tensor.ndim:
         raise RuntimeError(f"{op}: the index must have the same number of dimensions as self "
                            f"(index {index.shape}, self {tuple(tensor.shape)})")
     return index
@@ -1339,8 +1361,12 @@ class Tensor:
             return self
         elif ufunc is not None:
             array, locked = _unlock(self)
-            try:
-                ufunc(array, _data(args[0]), out=array, casting="same_kind")
+            other = _data(args[0])
+            wrap = array.dtype.kind in "iu" and np.asarray(other).dtype.kind in "iub"
+            if wrap and type(other) is int:  # uint8 += 300 or += -1 wraps, as PyTorch
+                other = np.array(other).astype(array.dtype)
+            try:  # (an integer operand of another dtype wraps too; a float into ints: refused)
+                ufunc(array, other, out=array, casting="unsafe" if wrap else "same_kind")
             except TypeError as error:
                 raise TypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
                                 f"{error}") from None
