@@ -383,7 +383,8 @@ def test_small_layers():
     np.testing.assert_allclose(nn.Softmax(dim=1)(t)._data,
                                np.exp(x) / np.exp(x).sum(axis=1, keepdims=True))
     assert nn.Softmax().dim is None  # PyTorch's default: the implicit choice (dim 0 for 3-D)
-    np.testing.assert_allclose(nn.Softmax()(t)._data, np.exp(x) / np.exp(x).sum(axis=0))
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        np.testing.assert_allclose(nn.Softmax()(t)._data, np.exp(x) / np.exp(x).sum(axis=0))
     assert nn.Flatten()(t).shape == (2, 12)
     assert nn.Flatten(0, 1)(t).shape == (6, 4)
     assert nn.Identity(54, unused="x")(t) is t

@@ -31,8 +31,12 @@ def test_legacy_sizes_constructor_makes_a_float_parameter_to_initialise():
 
 def test_data_constructor_keeps_requires_grad_positional_and_refuses_extra_arguments():
     assert tg.Tensor([1.0], True).requires_grad
-    with pytest.raises(TypeError, match="sizes are ints"):
+    with pytest.raises(TypeError, match="sizes are all ints"):
         tg.Tensor([1.0], True, 3)
+    with pytest.raises(TypeError, match="sizes are all ints"):
+        tg.Tensor(2.0, 3)  # not a scalar that requires grad (PyTorch raises too)
+    assert tg.Tensor(np.int64(2), 3).shape == (2, 3)
+    assert tg.Tensor([1.0], False, np.float64).dtype == np.float64  # the older positional dtype
 
 
 # ----------------------------------------------------------------- import paths
@@ -42,9 +46,14 @@ def test_cuda_and_backends_import_as_modules():
 
     assert cudnn is tg.backends.cudnn and GradScaler is tg.cuda.amp.GradScaler
     assert callable(autocast)
-    tg.backends.cudnn.benchmark = False
-    tg.backends.cuda.matmul.allow_tf32 = True
+    before = tg.backends.cudnn.benchmark, tg.backends.cuda.matmul.allow_tf32
+    try:
+        tg.backends.cudnn.benchmark = True
+        tg.backends.cuda.matmul.allow_tf32 = True
+    finally:
+        tg.backends.cudnn.benchmark, tg.backends.cuda.matmul.allow_tf32 = before
     assert tg.version.cuda is None and not tg.cuda.is_available()
+    assert tg.accelerator.current_accelerator(check_available=True) is None
 
 
 def test_float32_matmul_precision_is_accepted_and_checked():
@@ -535,3 +544,16 @@ def test_scatter_into_a_0d_tensor_still_writes_its_one_place():
     assert tg.tensor(3.0).scatter(0, tg.tensor(0), 5.0).item() == 5.0
     assert tg.tensor(3.0).scatter_add(0, tg.tensor(0), tg.tensor(5.0)).item() == 8.0
     assert tg.tensor(3.0).scatter(0, tg.tensor([0]), 5.0).item() == 5.0
+
+
+def test_matrix_exp_scales_each_matrix_of_a_batch_and_gives_nan_for_inf():
+    rng = np.random.default_rng(0)
+    small = rng.normal(size=(3, 3)) * 0.003
+    batch = np.stack([small, rng.normal(size=(3, 3)) * 10]).astype(np.float32)
+    expected = np.eye(3) + small + small @ small / 2 + small @ small @ small / 6
+    np.testing.assert_allclose(tg.matrix_exp(tg.tensor(batch)).numpy()[0], expected, rtol=1e-6)
+    bad = np.eye(2)
+    bad[0, 1] = np.inf
+    result = tg.matrix_exp(tg.tensor(np.stack([bad, np.eye(2)]))).numpy()
+    assert np.isnan(result[0]).all()
+    np.testing.assert_allclose(result[1], np.e * np.eye(2), rtol=1e-15)

@@ -9,7 +9,8 @@ Layers: the engine (`tensor`, `function`, `autograd`), the primitive ops (`ops/`
 built on them (`nn`, `optim`), and tools (`gradcheck`, `viz`, `datasets`).
 """
 
-from typing import Any as _Any  # noqa: I001
+import functools  # noqa: I001
+from typing import Any as _Any
 
 import numpy as np
 
@@ -292,10 +293,24 @@ def _module_level(name: str) -> _Any:
     return function
 
 
-# PyTorch's factories write into `out=` too (`torch.rand(2, 2, out=c)`).
-for _name in ("arange empty eye full linspace logspace ones rand randint randn randperm zeros "
-              "where").split():
-    globals()[_name] = functional_forms.with_out(globals()[_name])
+
+
+def _factory_with_out(factory: _Any) -> _Any:
+    """A factory that also writes into PyTorch's `out=`, in out's dtype unless `dtype=`."""
+    @functools.wraps(factory)
+    def wrapped(*args: _Any, out: _Any = None, **kwargs: _Any) -> _Any:
+        if isinstance(out, Tensor) and kwargs.get("dtype") is None:
+            kwargs["dtype"] = out.dtype
+        return functional_forms.write_out(factory.__name__, out, factory(*args, **kwargs))
+
+    return wrapped
+
+
+# PyTorch's factories write into `out=` too (`torch.rand(2, 2, out=c)`), and `where`.
+for _name in ("arange empty eye full linspace logspace ones rand randint randn randperm "
+              "zeros").split():
+    globals()[_name] = _factory_with_out(globals()[_name])
+where = functional_forms.with_out(where)
 
 # PyTorch's module-level in-place functions (`torch.sin_(x)`, `torch.relu_(x)`): the methods.
 for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ "

@@ -111,6 +111,10 @@ def _none() -> None:
     """None: there is no cuDNN."""
 
 
+def _no_accelerator(check_available: bool = False) -> None:
+    """None: there is no accelerator (PyTorch's answer on a CPU-only machine)."""
+
+
 def _no_op(*args: Any, **kwargs: Any) -> None:
     """Nothing to do without a GPU (seeding, synchronising)."""
 
@@ -152,7 +156,7 @@ backends = _module(
 )
 version = _module("version", cuda=None, hip=None, debug=False)
 # torch.accelerator (the tutorials' device choice): none is available here
-accelerator = _module("accelerator", is_available=_false, current_accelerator=_none,
+accelerator = _module("accelerator", is_available=_false, current_accelerator=_no_accelerator,
                       device_count=_zero, current_device_index=_no_cuda,
                       current_device_idx=_no_cuda, set_device_index=_no_cuda,
                       set_device_idx=_no_cuda, synchronize=_no_op, empty_cache=_no_op)

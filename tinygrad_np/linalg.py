@@ -180,20 +180,25 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
 
 def matrix_exp(A: Tensor) -> Tensor:  # noqa: N803
     """exp(A) = sum A^k / k!, by scaling and squaring: exp(A) = exp(A / 2^s)^(2^s), with s
-    chosen so that A / 2^s has a 1-norm of at most 1/2, where 16 terms of the series are exact
-    to float64's precision. Composed from matmuls, so the gradient (and its gradient) is the
-    engine's."""
+    chosen for each matrix of a batch so that A / 2^s has a 1-norm of at most 1/2, where 16
+    terms of the series are exact to float64's precision. Composed from matmuls, so the
+    gradient (and its gradient) is the engine's. A matrix holding inf or NaN gives NaN."""
     a = _float("matrix_exp", _square("matrix_exp", A))
-    size = float(np.abs(a._data).sum(axis=-2).max()) if a._data.size else 0.0
-    squarings = max(0, math.ceil(math.log2(size / 0.5))) if size > 0.5 else 0
-    scaled = a / 2.0 ** squarings if squarings else a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sizes = np.abs(a._data).sum(axis=-2).max(axis=-1, initial=0.0)  # per matrix
+        finite = np.isfinite(sizes)
+        squarings = np.where(finite & (sizes > 0.5), np.ceil(np.log2(
+            np.where(finite, sizes, 1.0) / 0.5)), 0).astype(np.int64)
+    scale = Tensor((0.5 ** squarings)[..., None, None].astype(a.dtype))
+    scaled = (a * scale).where(Tensor(finite[..., None, None]), 0.0)  # (no inf in the sums)
     term = result = Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
     for k in range(1, 17):
         term = term @ scaled / k
         result = result + term
-    for _ in range(squarings):
-        result = result @ result
-    return result
+    for k in range(int(squarings.max(initial=0))):
+        more = Tensor((squarings > k)[..., None, None])  # this matrix still squares
+        result = (result @ result).where(more, result)
+    return result.where(Tensor(finite[..., None, None]), float("nan"))
 
 
 # ----------------------------------------------------------------------------- decompositions

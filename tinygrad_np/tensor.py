@@ -179,6 +179,10 @@ def _check_int64(data: Any, dtype: Any) -> None:
 _PLAIN = {float, int, bool, list, tuple}
 
 
+def _is_size(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def _listed_dtype(data: Any) -> np.dtype | None:
     """The dtype PyTorch gives a nested list holding NumPy values or tensors (each counts with
     its dtype; Python floats as the default float, ints as int64): floats win over integers,
@@ -522,6 +526,14 @@ def _index_array(op: str, index: Any) -> np.ndarray:
     return array
 
 
+def _in_range(op: str, index: np.ndarray, tensor: Tensor, axis: int, dim: Any) -> None:
+    """PyTorch's IndexError for an index outside the dim (NumPy would wrap -1 silently)."""
+    size = tensor.shape[axis] if tensor.ndim else 1
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexError(f"{op}: index {bad} is out of bounds for dim {dim} with size {size}")
+
+
 def _same_dims(op: str, index: np.ndarray, tensor: Tensor) -> np.ndarray:
     """A scatter index with as many dims as the tensor written into (a 0-d index of a 1-D
     tensor is one entry, as PyTorch); anything else is PyTorch's error."""
@@ -685,12 +697,14 @@ class Tensor:
         self, data: Any = (), requires_grad: bool = False, *sizes: int, dtype: Any = None,
         name: str | None = None, device: Any = None,
     ) -> None:
-        if type(data) is int and type(requires_grad) is int:  # PyTorch's legacy Tensor(2, 3):
+        if _is_size(data) and _is_size(requires_grad):  # PyTorch's legacy Tensor(2, 3):
             sizes, requires_grad = (data, requires_grad, *sizes), False  # uninitialised (zeros
             data = np.zeros(sizes, dtype if dtype is not None else get_default_dtype())  # here)
-        elif sizes:
-            raise TypeError(f"Tensor: got {2 + len(sizes)} positional arguments; sizes are "
-                            "ints (Tensor(2, 3)), data is one argument (Tensor([[1, 2]]))")
+        elif sizes and len(sizes) <= 3 and not any(map(_is_size, sizes)) and dtype is None:
+            dtype, name, device = (*sizes, None, None)[:3]  # the older positional dtype, ...
+        elif sizes or _is_size(requires_grad) and requires_grad not in (0, 1):
+            raise TypeError(f"Tensor: sizes are all ints (Tensor(2, 3)); data is one argument "
+                            f"(Tensor([[1, 2]])), then requires_grad (got {requires_grad!r})")
         elif type(data) is tuple and not data:
             data = np.zeros(0, get_default_dtype())  # Tensor(): an empty float tensor
         if device is not None:
@@ -1272,7 +1286,7 @@ class Tensor:
 
     def neg(self) -> Tensor:
         """-self."""
-        return Neg.apply(self)
+        return -self
 
     def matmul(self, other: Any) -> Tensor:
         """NumPy matmul semantics: 1-D, 2-D and batched N-D with broadcast batch axes."""
@@ -2754,11 +2768,7 @@ class Tensor:
         adds g back at the gathered places (repeats accumulate)."""
         index = _index_array("gather", index)
         axis = _wrap_dim("gather", dim, self.ndim)
-        size = self.shape[axis] if self.ndim else 1
-        if index.size and (index.min() < 0 or index.max() >= size):  # NumPy would wrap -1
-            bad = index.min() if index.min() < 0 else index.max()
-            raise IndexError(f"gather: index {bad} is out of bounds for dim {dim} with size "
-                             f"{size}")
+        _in_range("gather", index, self, axis, dim)
         if self.ndim <= 1 and index.ndim == 0:  # one entry: a 0-d result, as PyTorch
             return self.reshape(-1).gather(0, index.reshape(1)).reshape(())
         if self.ndim == 0:
@@ -2831,6 +2841,7 @@ class Tensor:
         src = value if src is None else src
         index = _same_dims("scatter", _index_array("scatter", index), self)
         axis = _wrap_dim("scatter", dim, self.ndim)
+        _in_range("scatter", index, self, axis, dim)
         if isinstance(src, Tensor) and src.ndim:
             src = src[tuple(slice(0, size) for size in index.shape)]
         if reduce is not None:
@@ -2846,6 +2857,7 @@ class Tensor:
         """self with src[i][j] added at self[index[i][j]][j] (dim 0; repeats accumulate)."""
         index = _same_dims("scatter_add", _index_array("scatter_add", index), self)
         axis = _wrap_dim("scatter_add", dim, self.ndim)
+        _in_range("scatter_add", index, self, axis, dim)
         src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
         src = src.reshape(index.shape) if src.ndim == 0 else src[
             tuple(slice(0, size) for size in index.shape)]

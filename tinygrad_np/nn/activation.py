@@ -51,14 +51,14 @@ class Tanh(Module):
 
 class Softmax(Module):
     """y = exp(x) / sum(exp(x)) along `dim` (stable for any finite x); dim=None: PyTorch's
-    deprecated implicit choice (see _dim)."""
+    deprecated implicit choice, with its warning (F.softmax)."""
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, _dim(self.dim, x))
+        return F.softmax(x, self.dim)  # (None: the implicit dim, with PyTorch's warning)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -73,25 +73,18 @@ class _WithDim(Module):
         return f"dim={self.dim}"
 
 
-def _dim(dim: int | None, x: Tensor) -> int:
-    # PyTorch's old implicit choice for dim=None: 0 for 0-, 1- and 3-D input, else 1
-    if dim is not None:
-        return dim
-    return 0 if x.ndim in (0, 1, 3) else 1
-
-
 class LogSoftmax(_WithDim):
     """y = x - log(sum(exp(x))) along `dim`."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.log_softmax(x, _dim(self.dim, x))
+        return F.log_softmax(x, self.dim)
 
 
 class Softmin(_WithDim):
     """y = softmax(-x) along `dim`."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.softmin(x, _dim(self.dim, x))
+        return F.softmin(x, self.dim)
 
 
 class GELU(Module):

@@ -166,16 +166,16 @@ def _pick_axis(axis: int | None, dim: int | None, function: str, x: Tensor) -> i
     return dim
 
 
-def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
-            ) -> Tensor:
+def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,
+            _stacklevel: int = 3) -> Tensor:
     """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x; `dtype`
     casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`)."""
     x = _tensor(x)
     return x.softmax(_pick_axis(axis, dim, "softmax", x), dtype)
 
 
-def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
-                ) -> Tensor:
+def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,
+                _stacklevel: int = 3) -> Tensor:
     """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x; `dtype`
     casts x first."""
     x = _tensor(x)
@@ -587,8 +587,8 @@ def softsign(x: Tensor) -> Tensor:
     return _tensor(x).softsign()
 
 
-def softmin(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
-            ) -> Tensor:
+def softmin(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,
+            _stacklevel: int = 3) -> Tensor:
     """y = softmax(-x) along `axis` (or `dim`); `dtype` converts x first, as in PyTorch."""
     x = _tensor(x)
     if dtype is not None:

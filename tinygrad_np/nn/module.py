@@ -14,11 +14,13 @@ assigned, plus whatever sits inside attributes that are lists, tuples or dicts (
             return self.out(x)
 
 No registration step is needed (`nn.ModuleList` and friends exist for PyTorch code, but a
-plain list works too), and the only `__setattr__` magic is PyTorch's `nn.Buffer` (assigning
-one registers a buffer): the walk reads `vars(self)`, whose order Python keeps. Modules are
-visited depth first in that order; as in PyTorch, a module's own
-parameters come before those of its sub-modules, and a parameter or module reachable twice
-is reported once, under its first name.
+plain list works too). `__setattr__` does two things, both PyTorch's: assigning an
+`nn.Buffer` registers a buffer, and assigning anything but a Parameter or None to a
+parameter's attribute is refused (the parameter would silently stop being trained). The walk
+reads `vars(self)`, whose order Python keeps. Modules are visited depth first in that order;
+as in PyTorch, a module's own parameters come before those of its sub-modules, and a
+parameter or module reachable twice is reported once by `parameters()` and
+`named_modules()`, under its first name (`state_dict()` lists it under every name).
 """
 
 from __future__ import annotations
@@ -84,11 +86,11 @@ class Module:
                 raise TypeError(f"cannot assign a Buffer as {name!r}, which holds a {kind} "
                                 "(delete it first)")
             vars(self).setdefault("_buffer_names", {})[name] = value.persistent
-        elif isinstance(vars(self).get(name), Parameter) and isinstance(value, Tensor) and (
-                not isinstance(value, Parameter)):  # it would silently stop being trained
-            raise TypeError(f"cannot assign a {type(value).__name__} ({value.dtype}) as parameter "
-                            f"{name!r} (a Parameter or None expected, as PyTorch); to change "
-                            f"its values: with torch.no_grad(): module.{name}.copy_(value)")
+        elif isinstance(vars(self).get(name), Parameter) and not (
+                value is None or isinstance(value, Parameter)):  # it would silently stop
+            raise TypeError(f"cannot assign a {type(value).__name__} as parameter {name!r} (a "
+                            "Parameter or None expected, as PyTorch); to change its values: "
+                            f"with torch.no_grad(): module.{name}.copy_(value)")  # being trained
         object.__setattr__(self, name, value)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
