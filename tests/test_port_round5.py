@@ -557,3 +557,12 @@ def test_matrix_exp_scales_each_matrix_of_a_batch_and_gives_nan_for_inf():
     result = tg.matrix_exp(tg.tensor(np.stack([bad, np.eye(2)]))).numpy()
     assert np.isnan(result[0]).all()
     np.testing.assert_allclose(result[1], np.e * np.eye(2), rtol=1e-15)
+
+
+def test_bitwise_ops_follow_the_0d_promotion_rule():
+    a = tg.tensor([3, 200], dtype=tg.uint8)
+    results = [a & tg.tensor(1), a | tg.tensor(256), a << tg.tensor(1), a >> tg.tensor(1),
+               tg.tensor(1) & a, a ^ tg.tensor(-1)]
+    assert all(r.dtype == np.uint8 for r in results)  # PyTorch 2.13's dtypes and values
+    assert [r.tolist() for r in results] == [[1, 0], [3, 200], [6, 144], [1, 100], [1, 0],
+                                             [252, 55]]

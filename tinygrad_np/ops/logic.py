@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.dtypes import _promoted
+
 
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
@@ -27,5 +29,5 @@ def bitwise(op: str, function: Any, *operands: Any) -> np.ndarray:
             dtype = "float" if isinstance(operand, float) else np.asarray(operand).dtype
             raise TypeError(f"{op}: expected integer or bool tensors, got {dtype}; "
                             "compare first (x > 0) or convert with .long()")
-    return np.asarray(function(*operands))
+    return _promoted(np.asarray(function(*operands)), operands)  # PyTorch's 0-d rule
 
