@@ -81,16 +81,16 @@ def ones(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
 
 
 def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
-               device: Any = None,
-        memory_format: Any = None, layout: Any = None) -> Tensor:
+               device: Any = None, memory_format: Any = None,
+               layout: Any = None) -> Tensor:
     """Zeros with `other`'s shape and (unless given) dtype."""
     as_device(device, "zeros_like")
     return Tensor(np.zeros(other.shape, dtype=dtype or other.dtype), requires_grad=requires_grad)
 
 
 def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
-              device: Any = None,
-        memory_format: Any = None, layout: Any = None) -> Tensor:
+              device: Any = None, memory_format: Any = None,
+              layout: Any = None) -> Tensor:
     """Ones with `other`'s shape and (unless given) dtype."""
     as_device(device, "ones_like")
     return Tensor(np.ones(other.shape, dtype=dtype or other.dtype), requires_grad=requires_grad)
@@ -174,8 +174,8 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
-              requires_grad: bool = False, device: Any = None,
-        memory_format: Any = None, layout: Any = None) -> Tensor:
+              requires_grad: bool = False, device: Any = None, memory_format: Any = None,
+              layout: Any = None) -> Tensor:
     """`fill_value` everywhere, with `input`'s shape and (unless given) dtype."""
     return _made(np.full(input.shape, fill_value, dtype=dtype or input.dtype), None,
                  requires_grad, device, "full_like")
@@ -189,16 +189,16 @@ def empty(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
-               device: Any = None,
-        memory_format: Any = None, layout: Any = None) -> Tensor:
+               device: Any = None, memory_format: Any = None,
+               layout: Any = None) -> Tensor:
     """Like `empty`, with `input`'s shape and (unless given) dtype."""
     return _made(np.zeros(input.shape, dtype=dtype or input.dtype), None, requires_grad,
                  device, "empty_like")
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
-              device: Any = None,
-        memory_format: Any = None, layout: Any = None) -> Tensor:
+              device: Any = None, memory_format: Any = None,
+              layout: Any = None) -> Tensor:
     """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("rand_like", dtype or input.dtype)
     return _made(numpy_generator(None).random(input.shape), dtype, requires_grad, device,
@@ -206,8 +206,8 @@ def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
-               device: Any = None,
-        memory_format: Any = None, layout: Any = None) -> Tensor:
+               device: Any = None, memory_format: Any = None,
+               layout: Any = None) -> Tensor:
     """Standard normal samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("randn_like", dtype or input.dtype)
     return _made(numpy_generator(None).standard_normal(input.shape), dtype, requires_grad,
