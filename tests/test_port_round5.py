@@ -566,3 +566,41 @@ def test_bitwise_ops_follow_the_0d_promotion_rule():
     assert all(r.dtype == np.uint8 for r in results)  # PyTorch 2.13's dtypes and values
     assert [r.tolist() for r in results] == [[1, 0], [3, 200], [6, 144], [1, 100], [1, 0],
                                              [252, 55]]
+
+
+# ----------------------------------------------------------------- round 6 (ML scripts)
+def test_a_saved_dict_of_tensors_keeps_requires_grad_and_parameters(tmp_path):
+    import io
+
+    weights = tg.zeros(3, 1, requires_grad=True)
+    buffer = io.BytesIO()
+    tg.save({"W": weights, "p": nn.Parameter(tg.ones(2))}, buffer)
+    buffer.seek(0)
+    loaded = tg.load(buffer)
+    assert loaded["W"].requires_grad and type(loaded["W"]) is tg.Tensor
+    assert isinstance(loaded["p"], nn.Parameter) and loaded["p"].requires_grad
+    optimizer = tg.optim.SGD([loaded["W"]], lr=0.1)
+    (tg.ones(2, 3) @ loaded["W"]).sum().backward()
+    optimizer.step()
+    np.testing.assert_allclose(loaded["W"].numpy(), np.full((3, 1), -0.2), rtol=1e-6)
+    model = nn.Linear(2, 2)  # a state dict (detached tensors) is still the flat format
+    tg.save(model.state_dict(), tmp_path / "w.npz")
+    assert list(tg.load(tmp_path / "w.npz")) == ["weight", "bias"]
+
+
+def test_einsum_sublist_form_as_pytorch():
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = tg.tensor([[1.0, 0.0], [2.0, 1.0]])
+    result = tg.einsum(a, [0, 1], b, [1, 2], [0, 2])
+    assert result.tolist() == [[5.0, 2.0], [11.0, 4.0]]  # PyTorch 2.13's values
+    result.sum().backward()
+    assert a.grad.tolist() == [[1.0, 3.0], [1.0, 3.0]]
+    assert tg.einsum(a, [Ellipsis, 1], [Ellipsis]).tolist() == [3.0, 7.0]
+    with pytest.raises(TypeError, match="sublist holds dims as ints"):
+        tg.einsum(tg.ones(2), ["a"])
+
+
+def test_sparse_adam_is_refused_naming_the_alternative():
+    with pytest.raises(NotImplementedError, match="use optim.Adam"):
+        tg.optim.SparseAdam([nn.Parameter(tg.ones(2))])
+    assert repr(nn.Embedding(5, 2, sparse=True)) == "Embedding(5, 2, sparse=True)"

@@ -36,9 +36,12 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     return Where.apply(_condition(condition), input, other)
 
 
-def einsum(equation: str, *operands: Any) -> Tensor:
-    """Einstein summation (`"ij,jk->ik"`, `"bii->bi"`, `"...ij->...ji"`, implicit output);
-    each operand's gradient is an einsum of g and the other operands."""
+def einsum(equation: Any, *operands: Any) -> Tensor:
+    """Einstein summation (`"ij,jk->ik"`, `"bii->bi"`, `"...ij->...ji"`, implicit output,
+    or PyTorch's sublist form `einsum(a, [0, 1], b, [1, 2], [0, 2])`); each operand's
+    gradient is an einsum of g and the other operands."""
+    if not isinstance(equation, str):  # the sublist form: operand, its dims, operand, ...
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     operands = [_tensor(op) for op in operands]
@@ -46,6 +49,22 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     # NumPy returns a view of a lone operand where it can ("ij->ji", "ii->i"), as PyTorch
     # does: it shares the operand's version counter, so a saved view sees its changes
     return _viewed(operands[0], result) if len(operands) == 1 else result
+
+
+def _sublist_equation(arguments: tuple) -> tuple[str, list]:
+    """`(a, [0, 1], b, [1, 2], [0, 2])` as `("ab,bc->ac", [a, b])` (Ellipsis as `...`)."""
+    def letters(dims: Any) -> str:
+        if not isinstance(dims, (list, tuple)) or not all(
+                d is Ellipsis or isinstance(d, int) and 0 <= d < 52 for d in dims):
+            raise TypeError(f"einsum: a sublist holds dims as ints in [0, 52) or ..., got "
+                            f"{dims!r}")
+        return "".join("..." if d is Ellipsis else
+                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[d] for d in dims)
+
+    pairs, output = arguments[:len(arguments) // 2 * 2], arguments[len(arguments) // 2 * 2:]
+    operands = list(pairs[0::2])
+    equation = ",".join(letters(dims) for dims in pairs[1::2])
+    return equation + ("->" + letters(output[0]) if output else ""), operands
 
 
 def maximum(input: Any, other: Any) -> Tensor:

@@ -185,9 +185,12 @@ def _as_path(path: Any, caller: str) -> str:
 
 
 def _is_flat_state_dict(obj: Any) -> bool:
-    """A mapping of str names to arrays or Tensors: saved in format 1, as always."""
+    """A mapping of str names to arrays or plain Tensors: saved in format 1, as always (a
+    tensor that requires grad, or a Parameter, needs format 2, which keeps both, as
+    torch.save does)."""
     return isinstance(obj, Mapping) and all(
-        isinstance(name, str) and isinstance(value, np.ndarray | np.generic | Tensor)
+        isinstance(name, str) and isinstance(value, np.ndarray | np.generic | Tensor) and not (
+            isinstance(value, Tensor) and (value.requires_grad or isinstance(value, Parameter)))
         for name, value in obj.items())
 
 

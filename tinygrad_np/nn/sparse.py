@@ -75,7 +75,8 @@ class Embedding(Module):
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         text += "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return text if self.max_norm is None else text + f", max_norm={self.max_norm}"
+        text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
+        return text + (", sparse=True" if self.sparse else "")
 
 
 def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,
