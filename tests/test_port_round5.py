@@ -473,6 +473,10 @@ def test_a_0d_index_is_one_entry_of_a_1d_tensor_as_pytorch():
     assert picked.shape == () and picked.item() == 3.0
     with pytest.raises(RuntimeError, match="same number of dimensions"):
         tg.zeros(2, 3).scatter(0, tg.tensor(1), 5.0)  # (PyTorch refuses this too)
+    for call in (lambda: tg.zeros(3).scatter(0, tg.tensor([-1]), 5.0),
+                 lambda: tg.zeros(2, 3).gather(-1, tg.tensor([[3]]))):
+        with pytest.raises(RuntimeError, match="out of bounds for dimension . with size 3"):
+            call()  # PyTorch's class and words (also an IndexError); NumPy would wrap -1
 
 
 # ----------------------------------------------------------------- from the official tutorials
@@ -538,6 +542,10 @@ def test_in_place_integer_arithmetic_wraps_as_pytorch():
         [4, 201], [47, 244], [215, 156], [253, 56])
     with pytest.raises(TypeError, match="in-place add on a uint8 tensor"):
         a += 0.5  # a float into an integer tensor stays refused, as PyTorch
+    ints = tg.tensor([1, 2, 3])
+    with pytest.raises(TypeError, match="in-place divide on a int64 tensor"):
+        ints /= 2  # true division of ints: a float result, refused in place (review finding)
+    assert ints.tolist() == [1, 2, 3]
 
 
 def test_scatter_into_a_0d_tensor_still_writes_its_one_place():

@@ -55,9 +55,10 @@ def _sublist_equation(arguments: tuple) -> tuple[str, list]:
     """`(a, [0, 1], b, [1, 2], [0, 2])` as `("ab,bc->ac", [a, b])` (Ellipsis as `...`)."""
     def letters(dims: Any) -> str:
         if not isinstance(dims, (list, tuple)) or not all(
-                d is Ellipsis or isinstance(d, int) and 0 <= d < 52 for d in dims):
-            raise TypeError(f"einsum: a sublist holds dims as ints in [0, 52) or ..., got "
-                            f"{dims!r}")
+                d is Ellipsis or isinstance(d, (int, np.integer)) for d in dims):
+            raise TypeError(f"einsum: a sublist holds dims as ints or ..., got {dims!r}")
+        if not all(d is Ellipsis or 0 <= d < 52 for d in dims):
+            raise ValueError(f"einsum: sublist dims must be in [0, 52), got {dims!r}")
         return "".join("..." if d is Ellipsis else
                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[d] for d in dims)
 

@@ -183,7 +183,11 @@ def matrix_exp(A: Tensor) -> Tensor:  # noqa: N803
     chosen for each matrix of a batch so that A / 2^s has a 1-norm of at most 1/2, where 16
     terms of the series are exact to float64's precision. Composed from matmuls, so the
     gradient (and its gradient) is the engine's. A matrix holding inf or NaN gives NaN."""
-    a = _float("matrix_exp", _square("matrix_exp", A))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge: inf or NaN,
+        return _matrix_exp(_float("matrix_exp", _square("matrix_exp", A)))  # as PyTorch
+
+
+def _matrix_exp(a: Tensor) -> Tensor:
     with np.errstate(invalid="ignore", divide="ignore"):
         sizes = np.abs(a._data).sum(axis=-2).max(axis=-1, initial=0.0)  # per matrix
         finite = np.isfinite(sizes)

@@ -179,6 +179,13 @@ def _check_int64(data: Any, dtype: Any) -> None:
 _PLAIN = {float, int, bool, list, tuple}
 
 
+def _is_dtype(value: Any) -> bool:
+    try:
+        return not isinstance(value, str) and np.dtype(value).kind in "biuf"
+    except TypeError:
+        return False
+
+
 def _is_size(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
@@ -526,12 +533,18 @@ def _index_array(op: str, index: Any) -> np.ndarray:
     return array
 
 
+class IndexOutOfBounds(IndexError, RuntimeError):
+    """An index outside its dim: PyTorch raises RuntimeError (scatter, gather) or IndexError
+    (indexing); this is both, so either `except` of a ported script catches it."""
+
+
 def _in_range(op: str, index: np.ndarray, tensor: Tensor, axis: int, dim: Any) -> None:
-    """PyTorch's IndexError for an index outside the dim (NumPy would wrap -1 silently)."""
+    """PyTorch's error for an index outside the dim (NumPy would wrap -1 silently)."""
     size = tensor.shape[axis] if tensor.ndim else 1
     if index.size and (index.min() < 0 or index.max() >= size):
         bad = index.min() if index.min() < 0 else index.max()
-        raise IndexError(f"{op}: index {bad} is out of bounds for dim {dim} with size {size}")
+        raise IndexOutOfBounds(f"{op}: index {bad} is out of bounds for dimension {axis} with "
+                               f"size {size}")
 
 
 def _same_dims(op: str, index: np.ndarray, tensor: Tensor) -> np.ndarray:
@@ -700,9 +713,10 @@ class Tensor:
         if _is_size(data) and _is_size(requires_grad):  # PyTorch's legacy Tensor(2, 3):
             sizes, requires_grad = (data, requires_grad, *sizes), False  # uninitialised (zeros
             data = np.zeros(sizes, dtype if dtype is not None else get_default_dtype())  # here)
-        elif sizes and len(sizes) <= 3 and not any(map(_is_size, sizes)) and dtype is None:
+        elif sizes and len(sizes) <= 3 and _is_dtype(sizes[0]) and dtype is None:
             dtype, name, device = (*sizes, None, None)[:3]  # the older positional dtype, ...
-        elif sizes or _is_size(requires_grad) and requires_grad not in (0, 1):
+        elif sizes or not isinstance(requires_grad, (bool, np.bool_, int)) or (
+                requires_grad not in (0, 1)):
             raise TypeError(f"Tensor: sizes are all ints (Tensor(2, 3)); data is one argument "
                             f"(Tensor([[1, 2]])), then requires_grad (got {requires_grad!r})")
         elif type(data) is tuple and not data:
@@ -1376,7 +1390,8 @@ class Tensor:
         elif ufunc is not None:
             array, locked = _unlock(self)
             other = _data(args[0])
-            wrap = array.dtype.kind in "iu" and np.asarray(other).dtype.kind in "iub"
+            wrap = array.dtype.kind in "iu" and np.asarray(other).dtype.kind in "iub" and (
+                ufunc is not np.true_divide)  # (x /= 2 of ints: refused below, as PyTorch)
             if wrap and type(other) is int:  # uint8 += 300 or += -1 wraps, as PyTorch
                 other = np.array(other).astype(array.dtype)
             try:  # (an integer operand of another dtype wraps too; a float into ints: refused)

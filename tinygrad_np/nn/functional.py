@@ -151,13 +151,15 @@ def tanh(x: Tensor) -> Tensor:
     return _tensor(x).tanh()
 
 
-def _pick_axis(axis: int | None, dim: int | None, function: str, x: Tensor) -> int:
+def _pick_axis(axis: int | None, dim: int | None, function: str, x: Tensor,
+               stacklevel: int = 3) -> int:
     """PyTorch users write `dim=`, NumPy users `axis=`; both mean the same thing. Neither:
     PyTorch's deprecated implicit choice (0 for 0-, 1- and 3-D input, else 1), with its
     warning."""
     if dim is None and axis is None:
         warnings.warn(f"Implicit dimension choice for {function} has been deprecated. Change "
-                      "the call to include dim=X as an argument.", UserWarning, stacklevel=3)
+                      "the call to include dim=X as an argument.", UserWarning,
+                      stacklevel=stacklevel)
         return 0 if x.ndim in (0, 1, 3) else 1
     if dim is None:
         return axis
@@ -171,7 +173,7 @@ def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype
     """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x; `dtype`
     casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`)."""
     x = _tensor(x)
-    return x.softmax(_pick_axis(axis, dim, "softmax", x), dtype)
+    return x.softmax(_pick_axis(axis, dim, "softmax", x, _stacklevel), dtype)
 
 
 def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,
@@ -179,7 +181,7 @@ def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, d
     """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x; `dtype`
     casts x first."""
     x = _tensor(x)
-    return x.log_softmax(_pick_axis(axis, dim, "log_softmax", x), dtype)
+    return x.log_softmax(_pick_axis(axis, dim, "log_softmax", x, _stacklevel), dtype)
 
 
 def _data(x: Any) -> Any:
@@ -593,7 +595,7 @@ def softmin(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype
     x = _tensor(x)
     if dtype is not None:
         x = x.astype(dtype)
-    return x.softmin(_pick_axis(axis, dim, "softmin", x))
+    return x.softmin(_pick_axis(axis, dim, "softmin", x, _stacklevel))
 
 
 # ----------------------------------------------------------------- tensor vocabulary
