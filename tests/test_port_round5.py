@@ -612,3 +612,12 @@ def test_sparse_adam_is_refused_naming_the_alternative():
     with pytest.raises(NotImplementedError, match="use optim.Adam"):
         tg.optim.SparseAdam([nn.Parameter(tg.ones(2))])
     assert repr(nn.Embedding(5, 2, sparse=True)) == "Embedding(5, 2, sparse=True)"
+
+
+def test_index_add_copy_select_refuse_negative_indices_as_pytorch():
+    for call in (lambda: tg.zeros(3).index_add(0, tg.tensor([-1]), tg.ones(1)),
+                 lambda: tg.zeros(3).index_copy(0, tg.tensor([-1]), tg.ones(1)),
+                 lambda: tg.zeros(3).index_select(0, tg.tensor([-1]))):
+        with pytest.raises(IndexError, match="index -1 is out of bounds for dimension 0"):
+            call()  # NumPy would wrap -1 to the last entry
+    assert tg.zeros(3).index_fill(0, tg.tensor([-1]), 1.0).tolist() == [0, 0, 1]  # (allowed)

@@ -37,8 +37,10 @@ def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tup
     index = index.reshape(-1)
     axis = _wrap_dim(op, dim, input.ndim)
     size = input.shape[axis]
-    if index.size and not (-size <= index.min() and index.max() < size):
-        raise IndexError(f"{op}: index out of range for dim {dim} of size {size}")
+    if index.size and not (0 <= index.min() and index.max() < size):  # no -1, as PyTorch
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {axis} with size "
+                         f"{size}")
     source = _source(source, input)
     expected = input.shape[:axis] + (index.size,) + input.shape[axis + 1:]
     if source.shape != expected:

@@ -2823,6 +2823,7 @@ class Tensor:
         if index.ndim > 1:
             raise IndexError(f"index_select: index must be 1-D, got shape {index.shape}")
         axis = _wrap_dim("index_select", dim, self.ndim)
+        _in_range("index_select", index, self, axis, dim)  # (NumPy would wrap -1)
         if self.ndim == 0:
             return self.reshape(1)[index.reshape(-1)].reshape(())
         return GetItem.apply(self, (slice(None),) * axis + (index.reshape(-1),))
