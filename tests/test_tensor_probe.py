@@ -312,7 +312,7 @@ def test_split_and_chunk_of_a_0d_tensor_raise():
 # ----------------------------------------------------------------- indices and in-place
 def test_gather_refuses_negative_and_too_large_indices():
     x = tg.tensor([[1, 2], [3, 4]])
-    with pytest.raises(IndexError, match="index -1 is out of bounds for dim 1 with size 2"):
+    with pytest.raises(IndexError, match="index -1 is out of bounds for dimension 1 with size 2"):
         x.gather(1, tg.tensor([[-1]]))
     with pytest.raises(IndexError, match="index 2 is out of bounds"):
         x.gather(1, tg.tensor([[2]]))
