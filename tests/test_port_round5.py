@@ -574,6 +574,8 @@ def test_bitwise_ops_follow_the_0d_promotion_rule():
     assert all(r.dtype == np.uint8 for r in results)  # PyTorch 2.13's dtypes and values
     assert [r.tolist() for r in results] == [[1, 0], [3, 200], [6, 144], [1, 100], [1, 0],
                                              [252, 55]]
+    wrapped = [a | 256, a & -1, a ^ 300, 256 | a]  # Python ints out of uint8's range wrap
+    assert [r.tolist() for r in wrapped] == [[3, 200], [3, 200], [47, 228], [3, 200]]
 
 
 # ----------------------------------------------------------------- round 6 (ML scripts)
