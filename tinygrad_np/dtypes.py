@@ -69,6 +69,20 @@ def as_result(output: Any, operands: Any, op: Any = None) -> np.ndarray:
     return output.astype(max(floats, key=lambda dtype: dtype.itemsize) if floats else np.float32)
 
 
+_INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max) for t in (
+    np.uint8, np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint32, np.uint64)}
+
+
+def wrapped_int(value: Any, dtype: np.dtype) -> Any:
+    """A Python int outside integer `dtype`'s range as that dtype's wrapped value (uint8:
+    -1 -> 255, 300 -> 44), as PyTorch computes (NumPy raises OverflowError); anything else
+    unchanged."""
+    bounds = _INT_RANGES.get(dtype) if type(value) is int else None
+    if bounds is None or bounds[0] <= value <= bounds[1]:
+        return value
+    return np.array(value).astype(dtype)
+
+
 def _promoted(output: np.ndarray, operands: Any) -> np.ndarray:
     """An integer result of an op that promotes its operands (`promotes = True`: arithmetic,
     where, maximum, ...) in PyTorch's dtype: a 0-d tensor does not widen the n-d operands of

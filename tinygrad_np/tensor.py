@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.dtypes import get_default_dtype, wrapped_int
 from tinygrad_np.settings import PRINT_OPTIONS
 
 Axis = int | tuple[int, ...] | None
@@ -613,10 +613,6 @@ _FLOAT32 = np.dtype(np.float32)
 _FLOAT32_OPERANDS: dict[float, np.ndarray] = {}  # a few hundred recent ones
 
 
-_INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max) for t in (
-    np.uint8, np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint32, np.uint64)}
-
-
 def _float_input(op: str, tensor: Tensor) -> Tensor:
     """A float tensor, or PyTorch's error for an op with no integer kernel (softmax of ints)."""
     if tensor._data.dtype.kind not in "fc":
@@ -635,10 +631,9 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
             cast = other.to(data.dtype)  # a 0-d float tensor takes the n-d operand's dtype, as
             cast._counter = other._counter = other._counter or [0]  # PyTorch's result_type
             return cast  # (saved by the op, it still shows in-place changes of `other`)
-        if type(other) is int and data.dtype.kind in "iu" and not divide and not (
-                _INT_RANGES[data.dtype][0] <= other <= _INT_RANGES[data.dtype][1]):
-            return np.array(other).astype(data.dtype)  # uint8 - 1 wraps, as PyTorch (NumPy
-        return other  # raises) (and for floats: 0.0 == -0.0 as keys; their signs differ)
+        if type(other) is int and data.dtype.kind in "iu" and not divide:  # uint8 - 1 wraps
+            return wrapped_int(other, data.dtype)
+        return other  # (and for floats: 0.0 == -0.0 as keys; their signs differ)
     array = _FLOAT32_OPERANDS.get(other)
     if array is None:
         if len(_FLOAT32_OPERANDS) >= 256:
@@ -1392,8 +1387,8 @@ class Tensor:
             other = _data(args[0])
             wrap = array.dtype.kind in "iu" and np.asarray(other).dtype.kind in "iub" and (
                 ufunc is not np.true_divide)  # (x /= 2 of ints: refused below, as PyTorch)
-            if wrap and type(other) is int:  # uint8 += 300 or += -1 wraps, as PyTorch
-                other = np.array(other).astype(array.dtype)
+            if wrap:  # uint8 += 300 or += -1 wraps, as PyTorch
+                other = wrapped_int(other, array.dtype)
             try:  # (an integer operand of another dtype wraps too; a float into ints: refused)
                 ufunc(array, other, out=array, casting="unsafe" if wrap else "same_kind")
             except TypeError as error:

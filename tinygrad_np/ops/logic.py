@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.dtypes import _promoted
+from tinygrad_np.dtypes import _promoted, wrapped_int
 
 
 def _kind(value: Any) -> str:
@@ -31,9 +31,7 @@ def bitwise(op: str, function: Any, *operands: Any) -> np.ndarray:
                             "compare first (x > 0) or convert with .long()")
     integer = next((a.dtype for a in operands if isinstance(a, np.ndarray) and a.ndim
                     and a.dtype.kind in "iu"), None)
-    if integer is not None:  # a Python int out of the tensor's range wraps (uint8 | 256), as
-        info = np.iinfo(integer)  # PyTorch (NumPy raises OverflowError)
-        operands = tuple(np.array(a).astype(integer) if type(a) is int and not (
-            info.min <= a <= info.max) else a for a in operands)
+    if integer is not None:  # a Python int out of the tensor's range wraps (uint8 | 256)
+        operands = tuple(wrapped_int(a, integer) for a in operands)
     return _promoted(np.asarray(function(*operands)), operands)  # PyTorch's 0-d rule
 
