@@ -9,8 +9,7 @@ Layers: the engine (`tensor`, `function`, `autograd`), the primitive ops (`ops/`
 built on them (`nn`, `optim`), and tools (`gradcheck`, `viz`, `datasets`).
 """
 
-import functools  # noqa: I001
-from typing import Any as _Any
+from typing import Any as _Any  # noqa: I001
 
 import numpy as np
 
@@ -283,7 +282,6 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
                                                                     getattr(Tensor, _name)))
 
 
-
 def _module_level(name: str) -> _Any:
     def function(input: Tensor, *args: _Any, **kwargs: _Any) -> _Any:  # noqa: A002
         return getattr(input, name)(*args, **kwargs)
@@ -293,23 +291,10 @@ def _module_level(name: str) -> _Any:
     return function
 
 
-
-
-def _factory_with_out(factory: _Any) -> _Any:
-    """A factory that also writes into PyTorch's `out=`, in out's dtype unless `dtype=`."""
-    @functools.wraps(factory)
-    def wrapped(*args: _Any, out: _Any = None, **kwargs: _Any) -> _Any:
-        if isinstance(out, Tensor) and kwargs.get("dtype") is None:
-            kwargs["dtype"] = out.dtype
-        return functional_forms.write_out(factory.__name__, out, factory(*args, **kwargs))
-
-    return wrapped
-
-
 # PyTorch's factories write into `out=` too (`torch.rand(2, 2, out=c)`), and `where`.
 for _name in ("arange empty eye full linspace logspace ones rand randint randn randperm "
               "zeros").split():
-    globals()[_name] = _factory_with_out(globals()[_name])
+    globals()[_name] = functional_forms.with_out(globals()[_name], dtype_of_out=True)
 where = functional_forms.with_out(where)
 
 # PyTorch's module-level in-place functions (`torch.sin_(x)`, `torch.relu_(x)`): the methods.

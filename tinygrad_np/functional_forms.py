@@ -117,10 +117,13 @@ def write_out(op: str, out: Any, result: Any) -> Any:
     return out
 
 
-def with_out(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`function` taking PyTorch's `out=` keyword (see write_out)."""
+def with_out(function: Callable[..., Any], dtype_of_out: bool = False) -> Callable[..., Any]:
+    """`function` taking PyTorch's `out=` keyword (see write_out); a factory
+    (`dtype_of_out`) makes its result in out's dtype unless given `dtype=`."""
     @functools.wraps(function)
     def wrapped(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if dtype_of_out and isinstance(out, Tensor) and kwargs.get("dtype") is None:
+            kwargs["dtype"] = out.dtype
         return write_out(function.__name__, out, function(*args, **kwargs))
     return wrapped
 
