@@ -17,7 +17,15 @@ import numpy as np
 from tinygrad_np.join import cat
 from tinygrad_np.ops.shape import IndexAdd, SetItem
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, _along, _copy_from, _data, _index_array, _wrap_dim
+from tinygrad_np.tensor import (
+    Tensor,
+    _along,
+    _copy_from,
+    _data,
+    _in_range,
+    _index_array,
+    _wrap_dim,
+)
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
@@ -36,11 +44,7 @@ def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tup
         raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
     index = index.reshape(-1)
     axis = _wrap_dim(op, dim, input.ndim)
-    size = input.shape[axis]
-    if index.size and not (0 <= index.min() and index.max() < size):  # no -1, as PyTorch
-        bad = index.min() if index.min() < 0 else index.max()
-        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {axis} with size "
-                         f"{size}")
+    _in_range(op, index, input, axis, dim)  # no -1, as PyTorch
     source = _source(source, input)
     expected = input.shape[:axis] + (index.size,) + input.shape[axis + 1:]
     if source.shape != expected:
