@@ -280,6 +280,12 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
     if not hasattr(Tensor, _name + "_"):
         setattr(Tensor, _name + "_", _tensor_module._in_place_form(_name + "_",
                                                                     getattr(Tensor, _name)))
+# Python's augmented assignments change the tensor itself (and what views it), as PyTorch's:
+# without these, `a //= 2` would quietly rebind `a` to a new tensor.
+for _name, _method in (("floordiv", "floor_divide_"), ("pow", "pow_"), ("and", "bitwise_and_"),
+                       ("or", "bitwise_or_"), ("xor", "bitwise_xor_"),
+                       ("lshift", "bitwise_left_shift_"), ("rshift", "bitwise_right_shift_")):
+    setattr(Tensor, f"__i{_name}__", getattr(Tensor, _method))
 
 
 def _module_level(name: str) -> _Any:

@@ -3754,8 +3754,8 @@ def _in_place_form(name: str, op: Callable[..., Tensor]) -> Callable[..., Tensor
 for _op in ("sin cos tan square log1p expm1 rsqrt erf erfc atan asin acos sinh cosh asinh "
             "acosh atanh arctan arcsin arccos arcsinh arccosh arctanh sgn exp2 log2 log10 "
             "nan_to_num tril triu xlogy hypot logit sinc atan2 arctan2 logical_and logical_or "
-            "logical_xor bitwise_not true_divide multiply subtract divide cumsum cumprod "
-            "neg:negative abs:absolute").split():
+            "logical_xor bitwise_not bitwise_left_shift bitwise_right_shift true_divide multiply "
+            "subtract divide cumsum cumprod neg:negative abs:absolute").split():
     _base, _, _alias = _op.partition(":")
     _name = (_alias or _base) + "_"
     if hasattr(Tensor, _base) and not hasattr(Tensor, _name):

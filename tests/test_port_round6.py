@@ -1,0 +1,62 @@
+"""Round 6 of the differential probes against PyTorch: augmented assignments that must change
+the tensor itself, xlogy's gradient at 0, einsum over broadcast or empty dims, lists of lists
+as indices, std/var accumulated in float64, integer dtype= of reductions, and gradients at
+special values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:  # the oracle is optional: the expected values below are written out
+    torch = None
+
+
+# ------------------------------------------------------------- augmented assignments
+@pytest.mark.parametrize("op, values, other, expected", [
+    ("//=", [7, -7, 5], 2, [3, -4, 2]),
+    ("**=", [1.0, 2.0, 3.0], 2, [1.0, 4.0, 9.0]),
+    ("&=", [1, 2, 3], 6, [0, 2, 2]),
+    ("|=", [1, 2, 3], 4, [5, 6, 7]),
+    ("^=", [1, 2, 3], 3, [2, 1, 0]),
+    ("<<=", [1, 2, 3], 1, [2, 4, 6]),
+    (">>=", [4, 5, -8], 1, [2, 2, -4]),
+])
+def test_augmented_assignment_changes_the_tensor_and_what_shares_it(op, values, other, expected):
+    a = tg.tensor(values)
+    alias, view = a, a[1:]
+    namespace = {"a": a, "other": other}
+    exec(f"a {op} other", namespace)  # noqa: S102 (the operator under test, spelled out)
+    assert namespace["a"] is alias  # the same tensor, changed in place
+    np.testing.assert_array_equal(alias.numpy(), expected)
+    np.testing.assert_array_equal(view.numpy(), expected[1:])
+    if torch is not None:
+        t = torch.tensor(values)
+        scope = {"a": t, "other": other}
+        exec(f"a {op} other", scope)  # noqa: S102
+        np.testing.assert_array_equal(alias.numpy(), t.numpy())
+
+
+def test_augmented_bool_or_and_power_through_a_view():
+    mask = tg.tensor([True, False])
+    alias = mask
+    mask |= tg.tensor([False, True])
+    assert alias.numpy().tolist() == [True, True]
+    base = tg.tensor([1.0, 2.0, 3.0])
+    tail = base[1:]
+    tail **= 2
+    assert base.numpy().tolist() == [1.0, 4.0, 9.0]
+
+
+def test_augmented_power_is_recorded_on_a_result_and_refused_on_a_leaf():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 1
+    h **= 3
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [3.0, 12.0])  # d(w^3)/dw = 3 w^2
+    with pytest.raises(RuntimeError, match="leaf"):
+        w **= 2
