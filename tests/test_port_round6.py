@@ -60,3 +60,43 @@ def test_augmented_power_is_recorded_on_a_result_and_refused_on_a_leaf():
     np.testing.assert_allclose(w.grad.numpy(), [3.0, 12.0])  # d(w^3)/dw = 3 w^2
     with pytest.raises(RuntimeError, match="leaf"):
         w **= 2
+
+
+# ------------------------------------------------------------------ xlogy's gradient
+XS = [0.0, 0.0, 0.0, 1.0, 2.0, 0.0, -1.0, 3.0]
+YS = [0.0, -1.0, float("nan"), 0.0, 3.0, 2.0, float("inf"), 0.5]
+# PyTorch: d/dx = xlogy(g, y), 0 where x == 0 and y <= 0;  d/dy = g x / y
+XLOGY_DX = [0.0, 0.0, float("nan"), -float("inf"), np.log(3.0), np.log(2.0), float("inf"),
+            np.log(0.5)]
+XLOGY_DY = [float("nan"), -0.0, float("nan"), float("inf"), 2 / 3, 0.0, -0.0, 6.0]
+
+
+@pytest.mark.parametrize("xlogy", [tg.xlogy, tg.special.xlogy, tg.Tensor.xlogy])
+def test_xlogy_gradient_at_zero_follows_pytorch(xlogy):
+    x = tg.tensor(XS, requires_grad=True)
+    y = tg.tensor(YS, requires_grad=True)
+    xlogy(x, y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), XLOGY_DX, rtol=1e-6)
+    np.testing.assert_allclose(y.grad.numpy(), XLOGY_DY, rtol=1e-6)
+    if torch is not None:
+        tx = torch.tensor(XS, requires_grad=True)
+        ty = torch.tensor(YS, requires_grad=True)
+        torch.xlogy(tx, ty).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-6)
+
+
+def test_xlogy_zero_incoming_gradient_gives_zero_even_where_log_is_infinite():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.tensor([0.0, 0.0])
+    tg.xlogy(x, y).backward(tg.tensor([0.0, 1.0]))
+    assert x.grad.numpy().tolist() == [0.0, -float("inf")]  # xlogy(0, 0) = 0, as PyTorch
+
+
+def test_xlogy_second_derivative_with_respect_to_y():
+    x = tg.tensor([0.5, 2.0], dtype=tg.float64, requires_grad=True)
+    y = tg.tensor([1.5, 3.0], dtype=tg.float64, requires_grad=True)
+    (gy,) = tg.autograd.grad(tg.xlogy(x, y).sum(), y, create_graph=True)
+    (gyy,) = tg.autograd.grad(gy.sum(), y)
+    np.testing.assert_allclose(gyy.numpy(), [-0.5 / 1.5**2, -2.0 / 9.0])  # d2/dy2 = -x / y^2
+    assert tg.autograd.gradcheck(tg.xlogy, (x, y))

@@ -161,8 +161,8 @@ class Logit(Function):
 
 @xp.quiet
 class Xlogy(Function):
-    """y = a log(b), 0 where a = 0 unless b is NaN;  da = g log(b),  db = g a / b (PyTorch's
-    gradients: not masked where a = 0)."""
+    """y = a log(b), 0 where a = 0 unless b is NaN;  da = xlogy(g, b), 0 where a = 0 and
+    b <= 0;  db = g a / b (PyTorch's gradients)."""
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -171,7 +171,8 @@ class Xlogy(Function):
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        grad_a = grad_output * xp.log(b) if ctx.needs_input_grad[0] else None
+        keep = ((grad_output != 0) | (b != b)) & ((a != 0) | ~(b <= 0))  # b != b: NaN
+        grad_a = xp.masked(keep, grad_output * xp.log(b)) if ctx.needs_input_grad[0] else None
         grad_b = grad_output * a / b if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
