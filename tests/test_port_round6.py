@@ -100,3 +100,40 @@ def test_xlogy_second_derivative_with_respect_to_y():
     (gyy,) = tg.autograd.grad(gy.sum(), y)
     np.testing.assert_allclose(gyy.numpy(), [-0.5 / 1.5**2, -2.0 / 9.0])  # d2/dy2 = -x / y^2
     assert tg.autograd.gradcheck(tg.xlogy, (x, y))
+
+
+# ------------------------------------------------------------------------------ einsum
+@pytest.mark.parametrize("equation, shapes", [
+    ("ij,j->i", [(3, 4), (1,)]),  # j summed, size 1 in one operand: broadcast
+    ("ij,jk->ik", [(2, 1), (3, 4)]),
+    ("ij,ij->", [(3, 1), (1, 4)]),
+    ("bij,bjk->bik", [(1, 2, 3), (4, 3, 5)]),
+    ("ij->j", [(0, 3)]),  # an empty summed dim
+    ("ij,kj->ik", [(0, 2), (3, 2)]),
+])
+def test_einsum_gradients_over_broadcast_and_empty_dims(equation, shapes):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    tensors = [tg.tensor(a, requires_grad=True) for a in arrays]
+    out = tg.einsum(equation, *tensors)
+    weight = rng.standard_normal(out.shape)
+    (out * tg.tensor(weight)).sum().backward()
+    for tensor, array in zip(tensors, arrays):
+        assert tensor.grad.shape == array.shape
+    if len(arrays) == 2 and all(a.size for a in arrays):  # float64 central differences
+        assert tg.autograd.gradcheck(lambda *t: tg.einsum(equation, *t), tuple(
+            tg.tensor(a, requires_grad=True) for a in arrays))
+    if torch is not None:
+        reference = [torch.tensor(a, requires_grad=True) for a in arrays]
+        (torch.einsum(equation, *reference) * torch.tensor(weight)).sum().backward()
+        for tensor, ref in zip(tensors, reference):
+            np.testing.assert_allclose(tensor.grad.numpy(), ref.grad.numpy(), atol=1e-12)
+
+
+def test_einsum_broadcast_gradient_under_create_graph():
+    x = tg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    w = tg.tensor([2.0], requires_grad=True)
+    (gx,) = tg.autograd.grad(tg.einsum("ij,j->i", x, w).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(gx.numpy(), np.full((3, 4), 2.0))
+    (gw,) = tg.autograd.grad(gx.sum(), w)
+    assert gw.numpy().tolist() == [12.0]  # d/dw of sum(w broadcast over 12 entries)

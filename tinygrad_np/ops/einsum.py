@@ -63,7 +63,7 @@ class Einsum(Function):
         ctx.sizes = {}
         for term, operand in zip(terms, operands):
             for letter, size in zip(term, np.shape(operand)):
-                ctx.sizes[letter] = max(ctx.sizes.get(letter, 1), size)
+                ctx.sizes[letter] = size if ctx.sizes.get(letter, 1) == 1 else ctx.sizes[letter]
         needs = ctx.needs_input_grad[1:]  # an operand is kept only if another's gradient needs it
         ctx.save_for_backward(*(op if any(needs[:k] + needs[k + 1:]) else None
                                 for k, op in enumerate(operands)))
@@ -95,4 +95,6 @@ def _operand_grad(ctx: Einsum, k: int, grad_output, operands):
     for letter in set(term) - present:  # summed away only here: broadcast back
         parts.append((letter, np.ones(ctx.sizes[letter], dtype=dtype)))
     equation = ",".join(t for t, _ in parts) + "->" + target
-    return einsum_any(equation, *[op for _, op in parts])
+    grad = einsum_any(equation, *[op for _, op in parts])  # a letter of size 1 in the others
+    shape = tuple(ctx.sizes[letter] for letter in term)  # broadcast: back to its full size
+    return grad if grad.shape == shape else xp.broadcast_to(grad, shape)
