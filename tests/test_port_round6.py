@@ -137,3 +137,98 @@ def test_einsum_broadcast_gradient_under_create_graph():
     np.testing.assert_array_equal(gx.numpy(), np.full((3, 4), 2.0))
     (gw,) = tg.autograd.grad(gx.sum(), w)
     assert gw.numpy().tolist() == [12.0]  # d/dw of sum(w broadcast over 12 entries)
+
+
+# ------------------------------------------------------------ inplace=True activations
+ACTIVATIONS = [("ReLU", ()), ("ReLU6", ()), ("LeakyReLU", (0.1,)), ("ELU", (1.0,)),
+               ("CELU", (1.0,)), ("SELU", ()), ("SiLU", ()), ("Hardtanh", (-1.0, 1.0)),
+               ("Hardsigmoid", ()), ("Hardswish", ()), ("Mish", ()), ("Threshold", (0.1, 9.0))]
+
+
+@pytest.mark.parametrize("name, args", ACTIVATIONS)
+def test_activation_module_inplace_writes_into_its_input_and_records_it(name, args):
+    x = tg.tensor([-1.0, 0.5, 2.0, -0.2], requires_grad=True)
+    h = x * 2
+    before = h.detach().numpy().copy()
+    module = getattr(tg.nn, name)(*args, inplace=True)
+    out = module(h)
+    expected = getattr(tg.nn, name)(*args)(tg.tensor(before)).numpy()
+    np.testing.assert_allclose(h.detach().numpy(), expected, rtol=1e-6)  # the input changed
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
+    h.sum().backward()  # through the activation that now produces h
+    if torch is not None:
+        tx = torch.tensor([-1.0, 0.5, 2.0, -0.2], requires_grad=True)
+        th = tx * 2
+        getattr(torch.nn, name)(*args, inplace=True)(th)
+        th.sum().backward()
+        np.testing.assert_allclose(h.detach().numpy(), th.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_threshold_inplace_and_leaky_relu_inplace_gradient():
+    y = tg.tensor([-2.0, 3.0])
+    tg.nn.functional.threshold(y, 0.0, 9.0, inplace=True)
+    assert y.numpy().tolist() == [9.0, 3.0]
+    x = tg.tensor([-1.0, 0.5], requires_grad=True)
+    h = x * 1
+    tg.nn.LeakyReLU(0.1, inplace=True)(h)
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.1, 1.0])
+
+
+@pytest.mark.parametrize("name, args", [("elu_", ()), ("leaky_relu_", (0.2,)), ("hardtanh_", ()),
+                                        ("threshold_", (0.5, 7.0)), ("celu_", ()),
+                                        ("selu_", ()), ("rrelu_", ())])
+def test_functional_in_place_activation_spellings(name, args):
+    x = tg.tensor([-2.0, 0.3, 3.0])
+    expected = getattr(tg.nn.functional, name[:-1])(tg.tensor([-2.0, 0.3, 3.0]), *args)
+    assert getattr(tg.nn.functional, name)(x, *args) is x
+    np.testing.assert_allclose(x.numpy(), expected.numpy(), rtol=1e-6)
+    if torch is not None:
+        t = torch.tensor([-2.0, 0.3, 3.0])
+        getattr(torch.nn.functional, name)(t, *args)
+        np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-6)
+
+
+# -------------------------------------------------- unbatched fold/unfold, output_size=
+def test_unfold_and_fold_take_unbatched_inputs():
+    rng = np.random.default_rng(0)
+    image = rng.standard_normal((3, 5, 5))
+    x = tg.tensor(image, requires_grad=True)
+    columns = tg.nn.functional.unfold(x, 2, padding=1, stride=2)
+    batched = tg.nn.functional.unfold(tg.tensor(image[None]), 2, padding=1, stride=2)
+    assert columns.shape == (12, 9)
+    np.testing.assert_array_equal(columns.detach().numpy(), batched.numpy()[0])
+    (columns * columns).sum().backward()
+    assert x.grad.shape == (3, 5, 5)
+    blocks = rng.standard_normal((12, 4))
+    folded = tg.nn.Fold((3, 3), 2)(tg.tensor(blocks))
+    assert folded.shape == (3, 3, 3)
+    np.testing.assert_array_equal(folded.numpy(), tg.nn.functional.fold(
+        tg.tensor(blocks[None]), (3, 3), 2).numpy()[0])
+    if torch is not None:
+        reference = torch.nn.functional.unfold(torch.tensor(image), 2, padding=1, stride=2)
+        np.testing.assert_allclose(columns.detach().numpy(), reference.numpy())
+
+
+@pytest.mark.parametrize("cls, size", [("ConvTranspose2d", [10, 10]), ("ConvTranspose2d", [9, 10]),
+                                       ("ConvTranspose2d", [2, 8, 10, 9]),
+                                       ("ConvTranspose1d", [10]), ("ConvTranspose1d", (2, 8, 9))])
+def test_conv_transpose_forward_takes_output_size(cls, size):
+    dims = 2 if cls.endswith("2d") else 1
+    layer = getattr(tg.nn, cls)(4, 8, 3, stride=2, padding=1)
+    x = np.random.default_rng(0).standard_normal((2, 4) + (5,) * dims).astype(np.float32)
+    out = layer(tg.tensor(x), output_size=size)
+    assert out.shape == (2, 8) + tuple(size[-dims:])
+    if torch is not None:
+        reference = getattr(torch.nn, cls)(4, 8, 3, stride=2, padding=1)
+        layer.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
+        np.testing.assert_allclose(layer(tg.tensor(x), output_size=size).detach().numpy(),
+                                   reference(torch.tensor(x), output_size=size).detach().numpy(),
+                                   atol=1e-5)
+
+
+def test_conv_transpose_output_size_out_of_range_names_the_valid_range():
+    layer = tg.nn.ConvTranspose2d(4, 8, 3, stride=2, padding=1)
+    with pytest.raises(ValueError, match=r"valid sizes range from \[9, 9\] to \[10, 10\]"):
+        layer(tg.randn(1, 4, 5, 5), output_size=[12, 12])

@@ -1,7 +1,8 @@
 """Activation layers: the module forms of the activation functions in F.
 
-Each layer calls `F.<name>` when it is called. `inplace=True` is accepted where PyTorch
-has it and changes nothing: results are always new tensors (the values are the same).
+Each layer calls `F.<name>` when it is called. `inplace=True` (where PyTorch has it) writes
+the result into the input, as PyTorch's (recorded when the input requires grad; a leaf that
+requires grad is refused).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class ReLU(_Activation):
     """y = max(x, 0)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
+        return F.relu(x, self.inplace)
 
 
 class Sigmoid(Module):
@@ -105,35 +106,35 @@ class SiLU(_Activation):
     """y = x * sigmoid(x) (swish)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.silu(x)
+        return F.silu(x, self.inplace)
 
 
 class Mish(_Activation):
     """y = x * tanh(softplus(x))."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.mish(x)
+        return F.mish(x, self.inplace)
 
 
 class SELU(_Activation):
     """y = scale * (max(0, x) + min(0, alpha * (exp(x) - 1))), PyTorch's fixed constants."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.selu(x)
+        return F.selu(x, self.inplace)
 
 
 class ReLU6(_Activation):
     """y = min(max(x, 0), 6)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu6(x)
+        return F.relu6(x, self.inplace)
 
 
 class Hardsigmoid(_Activation):
     """y = clamp(x / 6 + 1 / 2, 0, 1)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.hardsigmoid(x)
+        return F.hardsigmoid(x, self.inplace)
 
     def extra_repr(self) -> str:
         return ""  # PyTorch does not show inplace here
@@ -143,7 +144,7 @@ class Hardswish(_Activation):
     """y = x * hardsigmoid(x)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.hardswish(x)
+        return F.hardswish(x, self.inplace)
 
     def extra_repr(self) -> str:
         return ""  # PyTorch does not show inplace here
@@ -172,7 +173,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -192,14 +193,14 @@ class ELU(_Alpha):
     """y = x for x > 0, alpha * (exp(x) - 1) below."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.elu(x, self.alpha)
+        return F.elu(x, self.alpha, self.inplace)
 
 
 class CELU(_Alpha):
     """y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.celu(x, self.alpha)
+        return F.celu(x, self.alpha, self.inplace)
 
 
 class Softplus(Module):
@@ -228,7 +229,7 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.hardtanh(x, self.min_val, self.max_val)
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return (f"min_val={self.min_val}, max_val={self.max_val}"
@@ -275,7 +276,7 @@ class Threshold(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.threshold(x, self.threshold, self.value)
+        return F.threshold(x, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + (

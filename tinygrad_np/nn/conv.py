@@ -119,9 +119,27 @@ class ConvTranspose2d(_ConvNd):
                          groups, bias, padding_mode, dtype)
         self.output_padding = _tuple(output_padding, 2)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+                                  self._output_padding(x, output_size), self.groups,
+                                  self.dilation)
+
+    def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
+        """`output_padding`, or the one that gives `output_size` (PyTorch's forward argument:
+        the spatial sizes, optionally after the batch and channel sizes)."""
+        if output_size is None:
+            return self.output_padding
+        sizes = [int(size) for size in output_size][-self.dims:]
+        spatial = tuple(x.shape[-self.dims:])
+        smallest = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+            spatial, self.stride, self.padding, self.dilation, self.kernel_size)]
+        if len(sizes) != self.dims or not all(
+                low <= size < low + s for size, low, s in zip(sizes, smallest, self.stride)):
+            largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
+            raise ValueError(f"{type(self).__name__}: requested an output size of "
+                             f"{list(output_size)}, but valid sizes range from {smallest} to "
+                             f"{largest} (for an input of {list(spatial)})")
+        return tuple(size - low for size, low in zip(sizes, smallest))
 
 
 class ConvTranspose1d(ConvTranspose2d):
@@ -136,9 +154,10 @@ class ConvTranspose1d(ConvTranspose2d):
                          output_padding, groups, bias, dilation, padding_mode, dtype)
         self.output_padding = _tuple(output_padding, 1)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
         return F.conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+                                  self._output_padding(x, output_size), self.groups,
+                                  self.dilation)
 
 
 class MaxPool2d(Module):

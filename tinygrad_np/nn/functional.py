@@ -141,6 +141,36 @@ def relu_(x: Tensor) -> Tensor:
     return _activation(x, True, Tensor.relu)
 
 
+def elu_(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """elu written into x (PyTorch's in-place spellings of the activations follow)."""
+    return elu(x, alpha, True)
+
+
+def leaky_relu_(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(x, negative_slope, True)
+
+
+def hardtanh_(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(x, min_val, max_val, True)
+
+
+def threshold_(x: Tensor, threshold: float, value: float) -> Tensor:
+    return globals()["threshold"](x, threshold, value, True)
+
+
+def celu_(x: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(x, alpha, True)
+
+
+def selu_(x: Tensor) -> Tensor:
+    return selu(x, True)
+
+
+def rrelu_(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    return rrelu(x, lower, upper, training, True)
+
+
 def sigmoid(x: Tensor) -> Tensor:
     """y = 1 / (1 + exp(-x)), without overflow for any x."""
     return _tensor(x).sigmoid()
@@ -1200,8 +1230,11 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     """im2col, as torch.nn.functional.unfold: (N, C, H, W) -> (N, C*kh*kw, L), one column per
     window position (row-major), each column the window's pixels (channel-major)."""
     x = _tensor(input)
+    if x.ndim == 3:  # unbatched (C, H, W) -> (C*kh*kw, L), as PyTorch
+        return unfold(x.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
     if x.ndim != 4:
-        raise ValueError(f"unfold: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"unfold: expected a 3-D or 4-D input ((N,) C, H, W), got shape "
+                         f"{x.shape}")
     kernel = _pair(kernel_size, "kernel_size", "unfold")
     dilation, stride = _pair(dilation, "dilation", "unfold"), _pair(stride, "stride", "unfold")
     _check_positive("unfold", kernel_size=kernel, dilation=dilation, stride=stride)
@@ -1215,6 +1248,8 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
     """col2im, as torch.nn.functional.fold: (N, C*kh*kw, L) -> (N, C, *output_size), summing
     where windows overlap. The inverse arrangement of unfold (and its adjoint)."""
     x = _tensor(input)
+    if x.ndim == 2:  # unbatched (C*kh*kw, L) -> (C, *output_size), as PyTorch
+        return fold(x.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
     size = _pair(output_size, "output_size", "fold")
     kernel = _pair(kernel_size, "kernel_size", "fold")
     dilation, stride = _pair(dilation, "dilation", "fold"), _pair(stride, "stride", "fold")

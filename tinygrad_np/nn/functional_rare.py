@@ -47,8 +47,11 @@ def tanhshrink(x: Tensor) -> Tensor:
 def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """y = x where x > threshold, else value: a where(), so x = -inf gives value (not
     -inf * 0), and NaN keeps x and its gradient, as PyTorch's `x <= threshold ? value : x`."""
+    def keep_above(t: Tensor) -> Tensor:
+        return t.where(~(t._data <= threshold), value)
+
     x = _tensor(x)
-    return x.where(~(x._data <= threshold), value)
+    return x._in_place(keep_above) if inplace else keep_above(x)
 
 
 def glu(x: Tensor, dim: int = -1) -> Tensor:
