@@ -232,3 +232,41 @@ def test_conv_transpose_output_size_out_of_range_names_the_valid_range():
     layer = tg.nn.ConvTranspose2d(4, 8, 3, stride=2, padding=1)
     with pytest.raises(ValueError, match=r"valid sizes range from \[9, 9\] to \[10, 10\]"):
         layer(tg.randn(1, 4, 5, 5), output_size=[12, 12])
+
+
+# ------------------------------------------------------ PyTorch's `input=` keyword in F
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softsign", "tanhshrink", "silu",
+                                  "mish", "selu", "celu", "elu", "hardtanh", "hardswish",
+                                  "hardsigmoid", "relu6", "leaky_relu"])
+def test_functional_activations_take_input_as_a_keyword(name):
+    values = [-2.0, -0.5, 0.0, 0.7, 3.0]
+    function = getattr(tg.nn.functional, name)
+    np.testing.assert_allclose(function(input=tg.tensor(values)).numpy(),
+                               function(tg.tensor(values)).numpy())
+
+
+def test_functional_losses_and_softmax_take_input_as_a_keyword():
+    F = tg.nn.functional
+    logits = tg.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 2.0]])
+    labels = tg.tensor([1, 2])
+    probs = tg.tensor([[0.2, 0.9, 0.5], [0.3, 0.4, 0.6]])
+    targets = tg.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]])
+    pairs = [
+        (F.cross_entropy(input=logits, target=labels), F.cross_entropy(logits, labels)),
+        (F.mse_loss(input=probs, target=targets), F.mse_loss(probs, targets)),
+        (F.binary_cross_entropy(input=probs, target=targets),
+         F.binary_cross_entropy(probs, targets)),
+        (F.binary_cross_entropy_with_logits(input=logits, target=targets),
+         F.binary_cross_entropy_with_logits(logits, targets)),
+        (F.softmax(input=logits, dim=1), F.softmax(logits, dim=1)),
+        (F.log_softmax(input=logits, dim=1), F.log_softmax(logits, dim=1)),
+        (F.softmin(input=logits, dim=1), F.softmin(logits, dim=1)),
+        (F.glu(input=logits[:, :2], dim=1), F.glu(logits[:, :2], dim=1)),
+        (F.threshold(input=logits, threshold=0.5, value=-1.0), F.threshold(logits, 0.5, -1.0)),
+    ]
+    for by_keyword, positional in pairs:
+        np.testing.assert_allclose(by_keyword.numpy(), positional.numpy())
+    if torch is not None:
+        reference = torch.nn.functional.cross_entropy(
+            input=torch.tensor(logits.numpy()), target=torch.tensor(labels.numpy()))
+        np.testing.assert_allclose(pairs[0][0].numpy(), reference.numpy(), rtol=1e-6)

@@ -131,9 +131,9 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 
 
 # ----------------------------------------------------------------- activations
-def relu(x: Tensor, inplace: bool = False) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = max(x, 0); `inplace=True` writes it into x (see `_activation`)."""
-    return _activation(x, inplace, Tensor.relu)
+    return _activation(input, inplace, Tensor.relu)
 
 
 def relu_(x: Tensor) -> Tensor:
@@ -171,14 +171,14 @@ def rrelu_(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     return rrelu(x, lower, upper, training, True)
 
 
-def sigmoid(x: Tensor) -> Tensor:
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """y = 1 / (1 + exp(-x)), without overflow for any x."""
-    return _tensor(x).sigmoid()
+    return _tensor(input).sigmoid()
 
 
-def tanh(x: Tensor) -> Tensor:
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
     """y = tanh(x)."""
-    return _tensor(x).tanh()
+    return _tensor(input).tanh()
 
 
 def _pick_axis(axis: int | None, dim: int | None, function: str, x: Tensor,
@@ -198,20 +198,20 @@ def _pick_axis(axis: int | None, dim: int | None, function: str, x: Tensor,
     return dim
 
 
-def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,
+def softmax(input: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,  # noqa: A002
             _stacklevel: int = 3) -> Tensor:
     """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x; `dtype`
     casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`)."""
-    x = _tensor(x)
-    return x.softmax(_pick_axis(axis, dim, "softmax", x, _stacklevel), dtype)
+    input = _tensor(input)
+    return input.softmax(_pick_axis(axis, dim, "softmax", input, _stacklevel), dtype)
 
 
-def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,
-                _stacklevel: int = 3) -> Tensor:
+def log_softmax(input: Tensor, axis: int | None = None, *,  # noqa: A002
+                dim: int | None = None, dtype: Any = None, _stacklevel: int = 3) -> Tensor:
     """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x; `dtype`
     casts x first."""
-    x = _tensor(x)
-    return x.log_softmax(_pick_axis(axis, dim, "log_softmax", x, _stacklevel), dtype)
+    input = _tensor(input)
+    return input.log_softmax(_pick_axis(axis, dim, "log_softmax", input, _stacklevel), dtype)
 
 
 def _data(x: Any) -> Any:
@@ -228,7 +228,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 # ----------------------------------------------------------------- losses
-def cross_entropy(logits: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
                   ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy: loss_i = -sum_c q_ic log softmax(z_i)_c, fused and stable.
@@ -243,35 +243,35 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, size_average:
     eps / C), and inputs (N, C, d1, ...) with targets (N, d1, ...), the class axis being 1.
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
-    logits = _tensor(logits)
-    if logits.dtype.kind != "f":  # PyTorch has no integer kernel for it either
+    input = _tensor(input)
+    if input.dtype.kind != "f":  # PyTorch has no integer kernel for it either
         raise TypeError(f"cross_entropy: the input (logits) must be a float tensor, got "
-                        f"{logits.dtype}; convert it with .float()")
+                        f"{input.dtype}; convert it with .float()")
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = _data(target)
-    if (weight is not None or label_smoothing or logits.ndim > 2 or ignore_index >= 0
+    if (weight is not None or label_smoothing or input.ndim > 2 or ignore_index >= 0
             and _has_id(ids, ignore_index)):
-        return cross_entropy_general(logits, target, weight, ignore_index, reduction,
+        return cross_entropy_general(input, target, weight, ignore_index, reduction,
                                      label_smoothing)
     if target.dtype.kind == "f" and not isinstance(target, Tensor):
-        target = target.astype(logits.dtype, copy=False)
+        target = target.astype(input.dtype, copy=False)
     try:
-        if logits.ndim != 1:
-            return CrossEntropy.apply(logits, target, reduction)
+        if input.ndim != 1:
+            return CrossEntropy.apply(input, target, reduction)
         # Unbatched: a batch of one, with the result's batch axis removed again for 'none'.
-        classes = logits.shape[0]
+        classes = input.shape[0]
         expected = () if target.dtype.kind in "iu" else (classes,)
         if target.shape != expected:
             what = "a class id" if expected == () else "class probabilities"
             raise ValueError(
                 f"cross_entropy: for unbatched logits of shape ({classes},) the target must "
                 f"have shape {expected} ({what}), got {tuple(target.shape)}")
-        loss = CrossEntropy.apply(logits.reshape(1, classes), target.reshape((1,) + expected),
+        loss = CrossEntropy.apply(input.reshape(1, classes), target.reshape((1,) + expected),
                                   reduction)
         return loss.reshape(()) if reduction == "none" else loss
     except ValueError:  # a negative ignore_index (-100 by default) is an id the op refuses:
         if ignore_index < 0 and _has_id(ids, ignore_index):  # looked for only then
-            return cross_entropy_general(logits, target, weight, ignore_index, reduction,
+            return cross_entropy_general(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
         raise
 
@@ -281,7 +281,7 @@ def _has_id(ids: Any, ignore_index: int) -> bool:
     return bool(ids.dtype.kind in "iu" and ids.size and (ids == ignore_index).any())
 
 
-def binary_cross_entropy(probs: Tensor, target: Any, weight: Any = None,
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
                          size_average: Any = None, reduce: Any = None,
                          reduction: str = "mean") -> Tensor:
     """loss = -(y log p + (1 - y) log(1 - p)) elementwise, each log clamped at -100.
@@ -291,17 +291,17 @@ def binary_cross_entropy(probs: Tensor, target: Any, weight: Any = None,
     (broadcast to the input's shape) multiplies each element's loss.
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
-    probs = _tensor(probs)
-    target = _target(target, probs)
-    same_shape(probs, target, "binary_cross_entropy")
-    losses = BinaryCrossEntropy.apply(probs, target)
+    input = _tensor(input)
+    target = _target(target, input)
+    same_shape(input, target, "binary_cross_entropy")
+    losses = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        losses = losses * _target(weight, probs)
+        losses = losses * _target(weight, input)
     return _reduce(losses, reduction)
 
 
-def binary_cross_entropy_with_logits(
-    logits: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+def binary_cross_entropy_with_logits(  # noqa: A002
+    input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
     reduce: Any = None, reduction: str = "mean", pos_weight: Any = None,
 ) -> Tensor:
     """BCE of sigmoid(x) against y, computed stably as max(x, 0) - x y + log(1 + exp(-|x|)).
@@ -313,22 +313,22 @@ def binary_cross_entropy_with_logits(
     """
     reduction = legacy_reduction(size_average, reduce, reduction,
                                  "binary_cross_entropy_with_logits")
-    logits = _tensor(logits)
-    target = _target(target, logits)
-    same_shape(logits, target, "binary_cross_entropy_with_logits")
+    input = _tensor(input)
+    target = _target(target, input)
+    same_shape(input, target, "binary_cross_entropy_with_logits")
     if weight is None and pos_weight is None:
-        return _reduce(BinaryCrossEntropyWithLogits.apply(logits, target), reduction)
-    return _reduce(weighted_bce_with_logits(logits, target, weight, pos_weight), reduction)
+        return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)
+    return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction)
 
 
-def mse_loss(pred: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
              reduction: str = "mean") -> Tensor:
     """loss = (pred - target)^2 elementwise;  d pred = 2 (pred - target) (over N for 'mean')."""
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
-    pred = _tensor(pred)
-    target = _target(target, pred)
-    same_shape(pred, target, "mse_loss", "warn")
-    difference = pred - target
+    input = _tensor(input)
+    target = _target(target, input)
+    same_shape(input, target, "mse_loss", "warn")
+    difference = input - target
     return _reduce(difference * difference, reduction)
 
 
@@ -552,30 +552,30 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return _tensor(x).gelu(approximate)
 
 
-def silu(x: Tensor, inplace: bool = False) -> Tensor:
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x sigmoid(x)."""
-    return _activation(x, inplace, Tensor.silu)
+    return _activation(input, inplace, Tensor.silu)
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01,
+def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
                inplace: bool = False) -> Tensor:
     """y = x for x > 0, else negative_slope x."""
-    return _activation(x, inplace, Tensor.leaky_relu, negative_slope)
+    return _activation(input, inplace, Tensor.leaky_relu, negative_slope)
 
 
-def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x for x > 0, else alpha (exp(x) - 1)."""
-    return _activation(x, inplace, Tensor.elu, alpha)
+    return _activation(input, inplace, Tensor.elu, alpha)
 
 
-def selu(x: Tensor, inplace: bool = False) -> Tensor:
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = 1.0507 elu(x, 1.6733) (PyTorch's constants)."""
-    return _activation(x, inplace, Tensor.selu)
+    return _activation(input, inplace, Tensor.selu)
 
 
-def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x for x > 0, else alpha (exp(x / alpha) - 1)."""
-    return _activation(x, inplace, Tensor.celu, alpha)
+    return _activation(input, inplace, Tensor.celu, alpha)
 
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -583,30 +583,30 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return _tensor(x).softplus(beta, threshold)
 
 
-def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = min(max(x, 0), 6)."""
-    return _activation(x, inplace, Tensor.relu6)
+    return _activation(input, inplace, Tensor.relu6)
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
              inplace: bool = False) -> Tensor:
     """y = min(max(x, min_val), max_val)."""
-    return _activation(x, inplace, Tensor.hardtanh, min_val, max_val)
+    return _activation(input, inplace, Tensor.hardtanh, min_val, max_val)
 
 
-def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = min(max(x + 3, 0), 6) / 6."""
-    return _activation(x, inplace, Tensor.hardsigmoid)
+    return _activation(input, inplace, Tensor.hardsigmoid)
 
 
-def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x min(max(x + 3, 0), 6) / 6."""
-    return _activation(x, inplace, Tensor.hardswish)
+    return _activation(input, inplace, Tensor.hardswish)
 
 
-def mish(x: Tensor, inplace: bool = False) -> Tensor:
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x tanh(softplus(x))."""
-    return _activation(x, inplace, Tensor.mish)
+    return _activation(input, inplace, Tensor.mish)
 
 
 def logsigmoid(x: Tensor) -> Tensor:
@@ -614,18 +614,18 @@ def logsigmoid(x: Tensor) -> Tensor:
     return _tensor(x).logsigmoid()
 
 
-def softsign(x: Tensor) -> Tensor:
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
     """y = x / (1 + |x|)."""
-    return _tensor(x).softsign()
+    return _tensor(input).softsign()
 
 
-def softmin(x: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,
+def softmin(input: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,  # noqa: A002
             _stacklevel: int = 3) -> Tensor:
     """y = softmax(-x) along `axis` (or `dim`); `dtype` converts x first, as in PyTorch."""
-    x = _tensor(x)
+    input = _tensor(input)
     if dtype is not None:
-        x = x.astype(dtype)
-    return x.softmin(_pick_axis(axis, dim, "softmin", x, _stacklevel))
+        input = input.astype(dtype)
+    return input.softmin(_pick_axis(axis, dim, "softmin", input, _stacklevel))
 
 
 # ----------------------------------------------------------------- tensor vocabulary

@@ -38,32 +38,32 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     return x - x.clip(-lambd, lambd)
 
 
-def tanhshrink(x: Tensor) -> Tensor:
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
     """y = x - tanh(x)."""
-    x = _tensor(x)
-    return x - x.tanh()
+    input = _tensor(input)
+    return input - input.tanh()
 
 
-def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
     """y = x where x > threshold, else value: a where(), so x = -inf gives value (not
     -inf * 0), and NaN keeps x and its gradient, as PyTorch's `x <= threshold ? value : x`."""
     def keep_above(t: Tensor) -> Tensor:
         return t.where(~(t._data <= threshold), value)
 
-    x = _tensor(x)
-    return x._in_place(keep_above) if inplace else keep_above(x)
+    input = _tensor(input)
+    return input._in_place(keep_above) if inplace else keep_above(input)
 
 
-def glu(x: Tensor, dim: int = -1) -> Tensor:
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """Gated linear unit: split `dim` into halves a, b; y = a * sigmoid(b)."""
-    x = _tensor(x)
-    size = x.shape[dim]
+    input = _tensor(input)
+    size = input.shape[dim]
     if size % 2:
-        raise ValueError(f"glu: dimension {dim} must have an even size, got shape {x.shape}")
-    axis = dim % x.ndim
+        raise ValueError(f"glu: dimension {dim} must have an even size, got shape {input.shape}")
+    axis = dim % input.ndim
     before = (slice(None),) * axis
-    first = x[(*before, slice(0, size // 2))]
-    second = x[(*before, slice(size // 2, size))]
+    first = input[(*before, slice(0, size // 2))]
+    second = input[(*before, slice(size // 2, size))]
     return first * second.sigmoid()
 
 
