@@ -270,3 +270,30 @@ def test_functional_losses_and_softmax_take_input_as_a_keyword():
         reference = torch.nn.functional.cross_entropy(
             input=torch.tensor(logits.numpy()), target=torch.tensor(labels.numpy()))
         np.testing.assert_allclose(pairs[0][0].numpy(), reference.numpy(), rtol=1e-6)
+
+
+# ------------------------------------------------------------- lists of lists as indices
+@pytest.mark.parametrize("make, shape, first", [
+    (lambda: [[0, 1], [2, 2]], (2,), [2.0, 6.0]),  # the tuple ([0, 1], [2, 2])
+    (lambda: [[0, 2], [1, 3]], (2,), [1.0, 11.0]),
+    (lambda: [0, slice(None)], (4,), [0.0, 1.0, 2.0, 3.0]),
+    (lambda: [None, 0], (1, 4), [0.0, 1.0, 2.0, 3.0]),
+    (lambda: [Ellipsis, 1], (3,), [1.0, 5.0, 9.0]),
+    (lambda: [tg.tensor(0), tg.tensor(1)], (), [1.0]),
+    (lambda: [0, 1], (2, 4), [0.0, 1.0, 2.0, 3.0]),  # plain ints: one index array
+    (lambda: [True, False, True], (2, 4), [0.0, 1.0, 2.0, 3.0]),  # a mask
+])
+def test_a_list_holding_sequences_slices_or_none_indexes_as_a_tuple(make, shape, first):
+    x = tg.arange(12.0).reshape(3, 4)
+    result = x[make()]
+    assert result.shape == shape
+    assert result.numpy().ravel()[:4].tolist() == first
+
+
+def test_list_of_lists_index_assignment_and_gradient():
+    target = tg.zeros(3, 4)
+    target[[[0, 1], [2, 2]]] = 5.0
+    assert target.numpy()[[0, 1], [2, 2]].tolist() == [5.0, 5.0] and target.numpy().sum() == 10
+    w = tg.arange(12.0).reshape(3, 4).requires_grad_()
+    w[[[0, 2], [1, 3]]].sum().backward()
+    assert w.grad.numpy()[0, 1] == 1 and w.grad.numpy()[2, 3] == 1 and w.grad.numpy().sum() == 2

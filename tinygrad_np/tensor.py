@@ -242,6 +242,9 @@ def _index(index: Any) -> Any:
         return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else part
                      for part in index)
     if isinstance(index, list):
+        if len(index) < 32 and any(part is None or part is Ellipsis or isinstance(  # PyTorch's
+                part, (list, tuple, slice, Tensor, np.ndarray)) for part in index):  # legacy
+            return _index(tuple(index))  # rule: such a list is the tuple of its parts
         array = np.asarray(_unwrap_nested(index))
         return array.astype(np.int64) if array.size == 0 else _index_part(array)  # x[[]]: empty
     return index
