@@ -297,3 +297,32 @@ def test_list_of_lists_index_assignment_and_gradient():
     w = tg.arange(12.0).reshape(3, 4).requires_grad_()
     w[[[0, 2], [1, 3]]].sum().backward()
     assert w.grad.numpy()[0, 1] == 1 and w.grad.numpy()[2, 3] == 1 and w.grad.numpy().sum() == 2
+
+
+# ------------------------------------------------------- std/var accumulate in float64
+@pytest.mark.parametrize("values, expected", [
+    ([1e20, -1e20, 3e20, 0.0], 1.707825127659933e20),  # the squares overflow float32
+    ([1e-25, -1e-25, 3e-25, 0.0], 1.707825127659933e-25),  # and vanish below it
+])
+def test_float32_std_at_extreme_scales_accumulates_in_float64(values, expected):
+    x = tg.tensor(values, requires_grad=True)
+    spread = x.std()
+    assert spread.dtype == np.float32
+    np.testing.assert_allclose(spread.item(), expected, rtol=1e-6)
+    spread.backward()
+    deviation = np.array(values) - np.mean(values)  # d std/dx = (x - mean) / (std (N - 1))
+    np.testing.assert_allclose(x.grad.numpy(), deviation / (expected * 3), rtol=1e-5)
+    assert x.grad.dtype == np.float32
+    if torch is not None:
+        reference = torch.tensor(values).std()
+        np.testing.assert_allclose(spread.item(), reference.item(), rtol=1e-6)
+
+
+def test_var_whose_value_overflows_float32_is_inf_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = tg.tensor([1e20, -1e20, 3e20, 0.0]).var()
+        assert value.item() == float("inf") and value.dtype == np.float32
+        assert tg.tensor([1e300], dtype=tg.float64).float().item() == float("inf")

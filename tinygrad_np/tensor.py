@@ -233,6 +233,9 @@ def _unwrap_nested(data: Any) -> Any:
     return data._data if isinstance(data, Tensor) else data
 
 
+_WIDER_SPREAD = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}
+
+
 def _index(index: Any) -> Any:
     """Tensors inside an index become their arrays (an integer Tensor works as an index); a
     0-d integer Tensor acts as an int, as in PyTorch (a view, where NumPy would copy)."""
@@ -3109,8 +3112,13 @@ class Tensor:
     def _spread(self, op: str, dim: Axis, unbiased: bool | None, keepdim: bool,
                 correction: float | None, axis: Axis, keepdims: bool | None,
                 ddof: float | None) -> Tensor:
-        """var, or std as the 2-norm of the deviations over sqrt(N - correction)."""
+        """var, or std as the 2-norm of the deviations over sqrt(N - correction); float32 is
+        computed in float64 and float16 in float32, as PyTorch accumulates (1e20 and 1e-25
+        spreads neither overflow nor vanish), the result in the input's dtype."""
         _float_only(op, self)
+        if (wide := _WIDER_SPREAD.get(self.dtype)) is not None:
+            return self.to(wide)._spread(op, dim, unbiased, keepdim, correction, axis, keepdims,
+                                         ddof).to(self.dtype)
         if isinstance(dim, bool):  # var(True): PyTorch's older (input, unbiased) form
             dim, unbiased = None, dim
         dims = _wrap_dims(op, _dim_arg(op, dim, axis), self.ndim)

@@ -92,6 +92,7 @@ class SetItem(Function):
         return grad_x, None, grad_output[ctx.index] if ctx.needs_input_grad[2] else None
 
 
+@xp.quiet  # float64 -> float32 past 3.4e38 is inf, NaN -> int: silent, as PyTorch's casts
 class Cast(Function):
     """y = x as `dtype`;  dx = g as x's dtype."""
 
