@@ -326,3 +326,23 @@ def test_var_whose_value_overflows_float32_is_inf_without_a_warning():
         value = tg.tensor([1e20, -1e20, 3e20, 0.0]).var()
         assert value.item() == float("inf") and value.dtype == np.float32
         assert tg.tensor([1e300], dtype=tg.float64).float().item() == float("inf")
+
+
+# ---------------------------------------- double backward through a mask: zeros, not None
+def test_gradient_penalty_through_prelu_gives_zero_gradients_not_none():
+    tg.manual_seed(0)
+    x = tg.randn(4, 3, requires_grad=True)
+    model = tg.nn.Sequential(tg.nn.Linear(3, 5), tg.nn.PReLU(), tg.nn.Linear(5, 1))
+    (g,) = tg.autograd.grad(model(x).sum(), x, create_graph=True)
+    (g**2).sum().backward()  # depends on x and the first bias only through PReLU's mask
+    assert x.grad is not None and not x.grad.numpy().any()
+    assert model[0].bias.grad is not None and not model[0].bias.grad.numpy().any()
+    assert model[1].weight.grad is not None and model[1].weight.grad.numpy().any()
+
+
+def test_hardshrink_second_derivative_is_zero():
+    x = tg.tensor([-2.0, -0.3, 0.4, 1.5], dtype=tg.float64, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.nn.functional.hardshrink(x, 0.5).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.detach().numpy(), [1.0, 0.0, 0.0, 1.0])
+    g.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(4))

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.function import is_grad_enabled
+from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import Tensor
 
@@ -20,8 +22,13 @@ def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _mask(condition: np.ndarray, like: Tensor) -> np.ndarray:
-    return condition.astype(like.dtype)
+def _mask(condition: np.ndarray, like: Tensor) -> Any:
+    """The piece chosen at each element, as `like`'s dtype. When `like` is in a graph the
+    mask is tied to it with derivative zero (ops/masked.py), so a gradient computed with it
+    under create_graph still depends on `like`: differentiated again, it gives zeros, as
+    PyTorch's rules do, not a gradient of None."""
+    mask = condition.astype(like.dtype)
+    return MaskedBy.apply(mask, like) if like.requires_grad and is_grad_enabled() else mask
 
 
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
