@@ -346,3 +346,18 @@ def test_hardshrink_second_derivative_is_zero():
     np.testing.assert_array_equal(g.detach().numpy(), [1.0, 0.0, 0.0, 1.0])
     g.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros(4))
+
+
+def test_poisson_nll_loss_full_gives_the_target_stirling_gradient():
+    target = tg.tensor([3.0, 5.0, 0.5], requires_grad=True)
+    rate = tg.tensor([1.0, 2.0, 0.3])
+    tg.nn.functional.poisson_nll_loss(rate, target, full=True, reduction="sum").backward()
+    t, x = np.array([3.0, 5.0, 0.5]), np.array([1.0, 2.0, 0.3])
+    # d/dt (exp(x) - t x + [t > 1] (t log t - t + log(2 pi t) / 2)) = -x + [t > 1](log t + 1/(2t))
+    expected = -x + np.where(t > 1, np.log(t) + 0.5 / t, 0.0)
+    np.testing.assert_allclose(target.grad.numpy(), expected, rtol=1e-5)
+    if torch is not None:
+        reference = torch.tensor(t, dtype=torch.float32, requires_grad=True)
+        torch.nn.functional.poisson_nll_loss(torch.tensor(x, dtype=torch.float32), reference,
+                                             full=True, reduction="sum").backward()
+        np.testing.assert_allclose(target.grad.numpy(), reference.grad.numpy(), rtol=1e-5)

@@ -164,11 +164,12 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa
         losses = input.exp() - target * input
     else:
         losses = input - target * (input + eps).log()
-    if full:
-        counts = np.asarray(target._data if isinstance(target, Tensor) else target)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stirling = (counts * np.log(counts) - counts + 0.5 * np.log(2 * np.pi * counts))
-        losses = losses + np.where(counts > 1, stirling, 0).astype(input.dtype)
+    if full:  # recorded: a target that requires grad gets Stirling's term's gradient too
+        counts = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+        above = counts._data > 1
+        safe = counts.where(above, 2.0)  # (no log of targets <= 1, where the term is 0)
+        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        losses = losses + stirling.where(above, 0.0).to(input.dtype)
     return _reduce(losses, reduction)
 
 
