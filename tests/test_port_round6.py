@@ -361,3 +361,24 @@ def test_poisson_nll_loss_full_gives_the_target_stirling_gradient():
         torch.nn.functional.poisson_nll_loss(torch.tensor(x, dtype=torch.float32), reference,
                                              full=True, reduction="sum").backward()
         np.testing.assert_allclose(target.grad.numpy(), reference.grad.numpy(), rtol=1e-5)
+
+
+# -------------------------------------------------------- remove_duplicate=False, memo
+def test_named_modules_parameters_buffers_with_remove_duplicate_false():
+    shared = tg.nn.Linear(2, 2)
+    model = tg.nn.Sequential(shared, tg.nn.ReLU(), shared, tg.nn.BatchNorm1d(2))
+    model.add_module("again", model[3])
+    assert [n for n, _ in model.named_modules()] == ["", "0", "1", "3"]
+    assert [n for n, _ in model.named_modules(remove_duplicate=False)] == [
+        "", "0", "1", "2", "3", "again"]
+    assert [n for n, _ in model.named_parameters(remove_duplicate=False)] == [
+        "0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias", "again.weight",
+        "again.bias"]
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "3.weight",
+                                                         "3.bias"]
+    assert [n for n, _ in model.named_buffers(remove_duplicate=False)][3:] == [
+        "again.running_mean", "again.running_var", "again.num_batches_tracked"]
+    assert [n for n, _ in model.named_modules(memo={shared})] == ["", "1", "3"]
+    assert [n for n, _ in model.named_modules(prefix="top")][:2] == ["top", "top.0"]
+    assert [n for n, _ in model.named_modules("top")][:2] == ["top", "top.0"]  # older form
+    assert len(list(model.parameters())) == 4  # an optimizer still gets each once

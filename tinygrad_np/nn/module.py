@@ -232,18 +232,25 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module (named `prefix`, "" at the top) and every module below it, depth first."""
-        seen: set[int] = set()
+    def named_modules(self, memo: set | str | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module (named `prefix`, "" at the top) and every module below it, depth first;
+        a module reached twice is listed once (under every path with remove_duplicate=False).
+        `memo`: modules not to list, as PyTorch's (a string there is the prefix)."""
+        if isinstance(memo, str):  # this library's older signature: named_modules(prefix)
+            memo, prefix = None, memo
+        seen: set[int] = {id(module) for module in memo or ()}
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
             if id(module) in seen:
                 continue
-            seen.add(id(module))
+            if remove_duplicate:
+                seen.add(id(module))
             yield name, module
-            children = [(_join(name, child_name), child)
-                        for child_name, child in module.named_children()]
+            children = [(_join(name, child_name), child) for child_name, child in (
+                module.named_children() if remove_duplicate else module._direct_members())
+                if isinstance(child, Module)]
             stack.extend(reversed(children))  # reversed: pop them in definition order
 
     def modules(self) -> Iterator[Module]:
@@ -251,8 +258,8 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """Every Parameter below this module as (dotted name, parameter), in PyTorch's order:
         modules depth first in definition order, each module's own parameters (in definition
         order) before those of its sub-modules.
@@ -260,14 +267,17 @@ class Module:
         Names follow the attribute path: `0.weight` in a Sequential, `encoder.fc1.bias`.
         A parameter without a name gets this one as its `.name` (graph drawings show it);
         this also happens on a module's first call. A later walk from a module further up
-        may lengthen such a name, never replace a name the user set.
+        may lengthen such a name, never replace a name the user set. A shared (tied)
+        parameter is listed once, or under every name with remove_duplicate=False.
         """
         seen: set[int] = set()
-        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if (
+            recurse) else iter([(prefix, self)])
         for module_name, module in modules:
             for name, member in module._direct_members():
                 if isinstance(member, Parameter) and id(member) not in seen:
-                    seen.add(id(member))
+                    if remove_duplicate:
+                        seen.add(id(member))
                     name = _join(module_name, name)
                     _give_name(member, name)
                     yield name, member
@@ -331,16 +341,17 @@ class Module:
         setattr(self, name, tensor)
         buffer_names[name] = persistent
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True
-                      ) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         """Every buffer below this module (only its own if not `recurse`) as (dotted name,
-        tensor), in definition order, persistent or not; None buffers are skipped."""
+        tensor), in definition order, persistent or not; None buffers are skipped. A shared
+        one comes once, or under every name with remove_duplicate=False."""
         if not recurse:
             for name, tensor, persistent in self._direct_state():
                 if persistent is not None:
                     yield _join(prefix, name), tensor
             return
-        for name, tensor, persistent in self._named_state(prefix):
+        for name, tensor, persistent in self._named_state(prefix, not remove_duplicate):
             if persistent is not None:
                 yield name, tensor
 
@@ -371,7 +382,7 @@ class Module:
         as PyTorch's state_dict lists tied weights)."""
         seen: set[int] = set()
         for module_name, module in (_every_path(self, prefix, ()) if every_name
-                                    else self.named_modules(prefix)):
+                                    else self.named_modules(prefix=prefix)):
             attributes = vars(module)
             own: list[tuple[str, Tensor, bool | None]] = [
                 (name, member, None) for name, member in module._direct_members()
