@@ -382,3 +382,50 @@ def test_named_modules_parameters_buffers_with_remove_duplicate_false():
     assert [n for n, _ in model.named_modules(prefix="top")][:2] == ["top", "top.0"]
     assert [n for n, _ in model.named_modules("top")][:2] == ["top", "top.0"]  # older form
     assert len(list(model.parameters())) == 4  # an optimizer still gets each once
+
+
+# ---------------------------------------------------------------------- integer dtypes
+@pytest.mark.parametrize("dtype, value", [(tg.int32, 2**31), (tg.int32, -(2**31) - 1),
+                                          (tg.uint8, 256), (tg.uint8, -256), (tg.int8, 128),
+                                          (tg.int32, 2.5e9), (tg.int32, float("nan")),
+                                          (tg.int16, float("inf"))])
+def test_a_number_the_integer_dtype_cannot_hold_is_refused_not_wrapped(dtype, value):
+    with pytest.raises(RuntimeError, match="without overflow"):
+        tg.tensor([value], dtype=dtype)
+    with pytest.raises(OverflowError):
+        tg.tensor(value, dtype=dtype)
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            torch.tensor([value], dtype=getattr(torch, str(np.dtype(dtype))))
+
+
+def test_numbers_at_the_integer_limits_are_kept():
+    assert tg.tensor([2**31 - 1, -(2**31)], dtype=tg.int32).numpy().tolist() == [
+        2**31 - 1, -(2**31)]
+    assert tg.tensor([-1, -255, 255], dtype=tg.uint8).numpy().tolist() == [255, 1, 255]  # as
+    assert tg.tensor([True, 2.7], dtype=tg.int64).numpy().tolist() == [1, 2]  # PyTorch
+    assert tg.tensor(np.array([2**31]), dtype=tg.int32).numpy().tolist() == [-(2**31)]  # an
+    # array is cast as NumPy casts it (PyTorch: the same)
+
+
+def test_integer_dtype_of_sum_prod_cumsum_cumprod_is_kept():
+    x = tg.tensor([100, 100], dtype=tg.int32)
+    assert x.sum(dtype=tg.int8).dtype == np.int8 and x.sum(dtype=tg.int8).item() == -56
+    assert x.cumsum(0, dtype=tg.int8).numpy().tolist() == [100, -56]
+    assert x.prod(dtype=tg.int16).dtype == np.int16 and x.prod(dtype=tg.int16).item() == 10000
+    assert x.cumprod(0, dtype=tg.int16).dtype == np.int16
+    assert x.sum().dtype == np.int64 and tg.tensor([1, 2], dtype=tg.int16).sum().dtype == np.int64
+    assert tg.tensor([200, 100], dtype=tg.uint8).sum().item() == 300
+    assert x.cumsum(0).dtype == np.int64 and x.prod().dtype == np.int64
+
+
+def test_integer_tensor_to_negative_integer_tensor_powers_is_elementwise():
+    base = tg.tensor([0, 1, -1, 2, -2, 3, 0, 5])
+    exponent = tg.tensor([-1, -2, -3, -1, -1, -2, 0, 2])
+    assert (base**exponent).numpy().tolist() == [0, 1, -1, 0, 0, 0, 1, 25]
+    assert (tg.tensor([2, 3]) ** tg.tensor(-1)).numpy().tolist() == [0, 0]
+    with pytest.raises(ValueError, match="negative integer powers"):
+        tg.tensor([2]) ** -1  # a Python int exponent: refused, as PyTorch
+    if torch is not None:
+        expected = torch.tensor(base.numpy()) ** torch.tensor(exponent.numpy())
+        assert (base**exponent).numpy().tolist() == expected.tolist()

@@ -85,8 +85,25 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if not array.dtype.isnative:  # big-endian data ('>f4'): native order, as PyTorch's dtypes
         array = array.astype(array.dtype.newbyteorder("="))
     if dtype is not None:
+        if not isinstance(data, (Tensor, np.ndarray, np.generic)) and array.size:
+            _check_fits(array, np.dtype(dtype))
         array = array.astype(dtype, copy=False)
     return array
+
+
+def _check_fits(array: np.ndarray, target: np.dtype) -> None:
+    """PyTorch's refusal of Python numbers that an integer dtype cannot hold (int32 2**31,
+    uint8 256, 1e10 or NaN as int32) rather than NumPy's silent wrap; like PyTorch, an
+    unsigned type takes negatives down to -max (uint8 -1 is 255)."""
+    if target.kind not in "iu" or array.dtype.kind not in "iuf":
+        return
+    info = np.iinfo(target)
+    low = -int(info.max) if target.kind == "u" else int(info.min)
+    with np.errstate(invalid="ignore"):
+        bad = array[~((array >= low) & (array <= info.max))]  # NaN fails both
+    if bad.size:
+        raise IntegerOverflowError(f"Tensor: value {bad.flat[0]} cannot be converted to type "
+                                   f"{target} without overflow (as PyTorch)")
 
 
 EMPTY_INPUTS = "backward: `inputs` cannot be empty (leave it None for every leaf)"
@@ -122,9 +139,10 @@ def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
 
 
 def _wide_int(tensor: Tensor) -> Tensor:
-    """A sum's or a product's input: bool and uint8 widened to int64, as PyTorch's sums of
-    any integer dtype are int64 (NumPy sums uint8 into uint64)."""
-    return tensor.astype(np.int64) if tensor._data.dtype.kind in "bu" else tensor
+    """A sum's or a product's input: bool and every integer dtype widened to int64, as
+    PyTorch's sums of any integer dtype are int64 (a dtype= asked for is kept instead)."""
+    kind = tensor._data.dtype
+    return tensor.astype(np.int64) if kind.kind in "biu" and kind != np.int64 else tensor
 
 
 def _float_in(x: Any) -> Any:
@@ -150,9 +168,10 @@ def check_dim(op: str, dim: Any, ndim: int) -> int:
     return int(dim) % size
 
 
-class IntegerOverflowError(OverflowError, ValueError):
+class IntegerOverflowError(OverflowError, ValueError, RuntimeError):
     """A Python int past int64 in a tensor's data (PyTorch's ValueError "Overflow when
-    unpacking long long"; an OverflowError too, as NumPy's)."""
+    unpacking long long"; an OverflowError too, as NumPy's), or a number that the integer
+    dtype asked for cannot hold (PyTorch's RuntimeError)."""
 
 
 def _check_int64(data: Any, dtype: Any) -> None:

@@ -98,7 +98,14 @@ class Pow(Function):
 
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y = a**b
+            try:
+                y = a**b
+            except ValueError:  # integers to negative integer powers: a tensor of exponents
+                if not isinstance(b, np.ndarray):  # is elementwise, as PyTorch (a Python
+                    raise  # int exponent is refused by both)
+                y = a ** np.maximum(b, 0)  # 1 and -1 keep a value, the rest truncate to 0
+                y[...] = np.where(b >= 0, y, np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (
+                    b & 1), 0)))
         ctx.save_for_backward(a, b, y)
         return y
 

@@ -50,7 +50,8 @@ class Sum(Function):
         if x.dtype is _HALF:
             with np.errstate(over="ignore"):  # a total past 65,504 is inf, as in PyTorch
                 return np.sum(x, axis=ctx.axes, keepdims=keepdims, dtype=np.float32).astype(_HALF)
-        return np.sum(x, axis=ctx.axes, keepdims=keepdims)
+        return np.sum(x, axis=ctx.axes, keepdims=keepdims,  # an integer dtype asked for is
+                      dtype=x.dtype if x.dtype.kind in "iu" else None)  # kept (NumPy: int64)
 
     def backward(ctx, grad_output):
         if not ctx.keepdims:

@@ -20,9 +20,9 @@ _WIDER = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
 
 
 def _accumulated(accumulate, x, axis: int):
-    wider = _WIDER.get(x.dtype)
-    return accumulate(x, axis=axis) if wider is None else accumulate(
-        x, axis=axis, dtype=wider).astype(x.dtype)
+    wider = _WIDER.get(x.dtype)  # an integer dtype is kept (NumPy would give int64)
+    return accumulate(x, axis=axis, dtype=x.dtype if x.dtype.kind in "iu" else None) if (
+        wider is None) else accumulate(x, axis=axis, dtype=wider).astype(x.dtype)
 
 
 def reverse_cumsum(x, axis: int):
@@ -134,7 +134,8 @@ class Prod(Function):
 
     def forward(ctx, x, axes, keepdims):
         ctx.axes = tuple(range(x.ndim)) if axes is None else axes
-        y = np.prod(x, axis=ctx.axes, keepdims=True)
+        y = np.prod(x, axis=ctx.axes, keepdims=True, dtype=x.dtype if x.dtype.kind in "iu"
+                    else None)  # an integer dtype asked for is kept
         ctx.zero = x == 0
         ctx.zero_count = ctx.zero.sum(axis=ctx.axes, keepdims=True)
         ctx.keep_shape = y.shape
