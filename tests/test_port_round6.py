@@ -429,3 +429,79 @@ def test_integer_tensor_to_negative_integer_tensor_powers_is_elementwise():
     if torch is not None:
         expected = torch.tensor(base.numpy()) ** torch.tensor(exponent.numpy())
         assert (base**exponent).numpy().tolist() == expected.tolist()
+
+
+# -------------------------------------------------------------------- names from scripts
+def test_jit_script_and_trace_hand_back_what_they_were_given():
+    model = tg.nn.Linear(2, 3)
+    assert tg.jit.script(model) is model
+    assert tg.jit.trace(model, tg.ones(1, 2)) is model
+
+    @tg.jit.script
+    def double(x):
+        return x * 2
+
+    @tg.jit.ignore
+    def same(x):
+        return x
+
+    assert double(tg.ones(2)).numpy().tolist() == [2.0, 2.0] and same(3) == 3
+    assert tg.jit.is_scripting() is False and tg.jit.annotate(int, 5) == 5
+    with pytest.raises(NotImplementedError, match="state_dict"):
+        tg.jit.save(model, "model.pt")
+
+
+@pytest.mark.parametrize("name, make", [
+    ("ldexp", lambda L: L.ldexp(L.tensor([1.0, 2.0, 3.0]), L.tensor([1, 2, -1]))),
+    ("angle", lambda L: L.angle(L.tensor([-2.5, 0.0, 3.0, float("nan"), -0.0]))),
+    ("frexp", lambda L: L.frexp(L.tensor([8.0, -0.3, 0.0, 1e-30]))),
+    ("nextafter", lambda L: L.nextafter(L.tensor([1.0, 2.0]), L.tensor([2.0, 0.0]))),
+    ("ger", lambda L: L.ger(L.tensor([1.0, 2.0]), L.tensor([3.0, 4.0, 5.0]))),
+    ("histogram", lambda L: L.histogram(L.tensor([1.0, 2.0, 1.0, 4.0, 2.5]), bins=4)),
+    ("histogram weighted", lambda L: L.histogram(
+        L.tensor([1.0, 2.0, 1.0, 4.0, 2.5]), bins=L.tensor([0.0, 1.5, 5.0]),
+        weight=L.tensor([1.0, 2.0, 3.0, 4.0, 5.0]), density=True)),
+    ("cumulative_trapezoid", lambda L: L.cumulative_trapezoid(
+        L.tensor([1.0, 2.0, 4.0]), L.tensor([0.0, 0.5, 2.0]))),
+    ("cumulative_trapezoid dx", lambda L: L.cumulative_trapezoid(
+        L.tensor([[1.0, 2.0], [4.0, 0.0]]), dx=0.5, dim=0)),
+    ("channel_shuffle", lambda L: L.nn.functional.channel_shuffle(
+        L.arange(24.0).reshape(2, 6, 2, 1), 3)),
+    ("pdist", lambda L: L.nn.functional.pdist(L.tensor([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0]]))),
+])
+def test_names_found_missing_by_the_probes(name, make):
+    results = make(tg)
+    results = results if isinstance(results, tuple) else (results,)
+    expected = {
+        "ldexp": [[2.0, 8.0, 1.5]], "angle": [[np.pi, 0.0, 0.0, np.nan, 0.0]],
+        "frexp": [[0.5, -0.6, 0.0, 0.6338253], [4, -1, 0, -99]], "ger": [[[3, 4, 5], [6, 8, 10]]],
+        "histogram": [[2.0, 1.0, 1.0, 1.0], [1.0, 1.75, 2.5, 3.25, 4.0]],
+        "cumulative_trapezoid": [[0.75, 5.25]], "cumulative_trapezoid dx": [[[1.25, 0.5]]],
+        "pdist": [[5.0, np.sqrt(2.0), np.sqrt(13.0)]],
+    }.get(name)
+    if expected is not None:
+        for result, values in zip(results, expected):
+            np.testing.assert_allclose(result.numpy(), values, rtol=1e-6, equal_nan=True)
+    if torch is not None:
+        reference = make(torch)
+        reference = reference if isinstance(reference, tuple) else (reference,)
+        for result, ref in zip(results, reference):
+            assert str(result.dtype) == str(ref.dtype).replace("torch.", "")
+            np.testing.assert_allclose(result.numpy(), ref.numpy(), rtol=1e-6, equal_nan=True)
+
+
+def test_dirac_init_poisson_and_empty_strided():
+    weight = tg.empty(6, 3, 3, 3)
+    tg.nn.init.dirac_(weight, groups=2)
+    values = weight.numpy()
+    assert values.sum() == 6 and all(values[g * 3 + c, c, 1, 1] == 1 for g in (0, 1)
+                                     for c in range(3))
+    conv = tg.nn.Conv2d(3, 3, 3, padding=1, bias=False)
+    tg.nn.init.dirac_(conv.weight)
+    image = tg.randn(1, 3, 5, 5)
+    np.testing.assert_allclose(conv(image).detach().numpy(), image.numpy(), atol=1e-6)
+    tg.manual_seed(0)
+    counts = tg.poisson(tg.tensor([0.0, 4.0, 100.0]))
+    assert counts.dtype == np.float32 and counts.numpy()[0] == 0
+    assert np.all(counts.numpy() == np.round(counts.numpy()))
+    assert tg.empty_strided((2, 3), (3, 1)).shape == (2, 3)

@@ -21,6 +21,7 @@ from tinygrad_np.factories import (
     arange,
     empty,
     empty_like,
+    empty_strided,
     eye,
     full,
     full_like,
@@ -105,7 +106,7 @@ from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz:
 # PyTorch's front door: `import tinygrad_np as torch` then torch.nn, torch.float32, torch.sin,
 # torch.device("cpu"), torch.utils.data.DataLoader, ... (the layers above the engine; the
 # engine modules never import them).
-from tinygrad_np import linalg, nn, optim, utils  # noqa: E402
+from tinygrad_np import jit, linalg, nn, optim, utils  # noqa: E402
 from tinygrad_np import distributions  # noqa: E402  (above nn: its log_probs use F)
 from tinygrad_np.linalg import det, logdet, matrix_exp, matrix_power, pinverse  # noqa: E402
 from tinygrad_np.linalg import inv as inverse  # noqa: E402
@@ -208,6 +209,13 @@ from tinygrad_np.functions import (  # noqa: E402
     swapdims,
     tensordot,
     trapezoid,
+    cumulative_trapezoid,
+    ldexp,
+    angle,
+    frexp,
+    nextafter,
+    ger,
+    histogram,
     trapz,
     triu_indices,
     tril_indices,
@@ -218,7 +226,7 @@ from tinygrad_np.functions import (  # noqa: E402
 )
 from tinygrad_np.nn.functional_distance import cosine_similarity, pairwise_distance  # noqa: E402
 from tinygrad_np.rng import Generator  # noqa: E402
-from tinygrad_np.sampling import multinomial, normal  # noqa: E402
+from tinygrad_np.sampling import multinomial, normal, poisson  # noqa: E402
 from tinygrad_np.settings import (  # noqa: E402
     are_deterministic_algorithms_enabled,
     get_num_interop_threads,
@@ -330,6 +338,8 @@ __all__ = [
     "bucketize",
     "cat",
     "cdist",
+    "poisson",
+    "empty_strided",
     "chunk",
     "concat",
     "concatenate",
@@ -456,6 +466,7 @@ __all__ += [
     "amp",
     "autocast",
     "accelerator",
+    "jit",
     "backends",
     "channels_last",
     "channels_last_3d",
@@ -567,6 +578,13 @@ __all__ += [
     "swapdims",
     "tensordot",
     "trapezoid",
+    "cumulative_trapezoid",
+    "ldexp",
+    "angle",
+    "frexp",
+    "nextafter",
+    "ger",
+    "histogram",
     "trapz",
     "tril_indices",
     "triu_indices",

@@ -188,6 +188,16 @@ def empty(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
                  requires_grad, device, "empty")
 
 
+def empty_strided(size: Any, stride: Any, *, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None, **kwargs: Any) -> Tensor:
+    """`empty(size)`: NumPy lays the memory out itself, so `stride` is only checked to have
+    one entry per dim."""
+    if len(tuple(stride)) != len(tuple(size)):
+        raise RuntimeError(f"empty_strided: size {tuple(size)} and stride {tuple(stride)} must "
+                           "have the same length")
+    return empty(tuple(size), dtype=dtype, requires_grad=requires_grad, device=device)
+
+
 def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
                device: Any = None, memory_format: Any = None,
                layout: Any = None) -> Tensor:

@@ -925,28 +925,41 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
     return result[0] if len(result) == 1 else tuple(result)
 
 
-def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
-    """The trapezoidal rule along `dim`: samples `y` at points `x` (1-D of y's length along
-    dim, or broadcasting with y), or spaced `dx` apart (1 by default)."""
+def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Tensor, int]:
+    """The area of each interval between neighbouring samples along `dim`, and that axis."""
     y = _tensor(y)
     if y.ndim == 0:
-        raise IndexError("trapezoid: y must have at least 1 dim, got a 0-d tensor")
+        raise IndexError(f"{op}: y must have at least 1 dim, got a 0-d tensor")
     if x is not None and dx is not None:
-        raise TypeError("trapezoid: pass x or dx, not both")
-    axis = _wrap_dim("trapezoid", dim, y.ndim)
+        raise TypeError(f"{op}: pass x or dx, not both")
+    axis = _wrap_dim(op, dim, y.ndim)
     size = y.shape[axis]
     pairs = y.narrow(axis, 0, max(size - 1, 0)) + y.narrow(axis, min(size, 1), max(size - 1, 0))
     if x is None:
-        return pairs.sum(axis) * ((1 if dx is None else dx) / 2)
+        return pairs * ((1 if dx is None else dx) / 2), axis
     x = _tensor(x)
     if x.ndim == 1:
         if x.shape[0] != size:
-            raise RuntimeError(f"trapezoid: x of shape {x.shape} needs {size} points, the size "
+            raise RuntimeError(f"{op}: x of shape {x.shape} needs {size} points, the size "
                                f"of dim {dim} of y {y.shape}")
         spacing = (x[1:] - x[:-1]).reshape([-1 if d == axis else 1 for d in range(y.ndim)])
     else:
         spacing = x.diff(dim=dim)
-    return (pairs * spacing).sum(axis) / 2
+    return pairs * spacing / 2, axis
+
+
+def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule along `dim`: samples `y` at points `x` (1-D of y's length along
+    dim, or broadcasting with y), or spaced `dx` apart (1 by default)."""
+    areas, axis = _trapezoids("trapezoid", y, x, dx, dim)
+    return areas.sum(axis)
+
+
+def cumulative_trapezoid(y: Any, x: Any = None, *, dx: float | None = None,
+                         dim: int = -1) -> Tensor:
+    """The running trapezoidal rule along `dim` (one value fewer than y has there)."""
+    areas, axis = _trapezoids("cumulative_trapezoid", y, x, dx, dim)
+    return areas.cumsum(axis)
 
 
 def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
@@ -1126,3 +1139,54 @@ def lcm(input: Any, other: Any) -> Tensor:  # noqa: A002
 def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
     """`torch.clamp_(t, min, max)`: t.clamp_(min, max)."""
     return input.clamp_(min, max)
+
+
+def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input * 2**other, a float result (gradient to both, as the product)."""
+    x = _tensor(input)
+    x = x if x.dtype.kind == "f" else x.to(get_default_dtype())
+    return x * (2.0 ** _tensor(other).to(x.dtype))
+
+
+def angle(input: Any) -> Tensor:  # noqa: A002
+    """The argument of a real number: 0 where input >= 0, pi where it is negative (NaN
+    stays NaN), a float result; its gradient is 0, as PyTorch's for real inputs."""
+    x = _tensor(input)
+    data = x._data.astype(get_default_dtype()) if x.dtype.kind != "f" else x._data
+    return Tensor(np.where(np.isnan(data), data, np.where(data < 0, np.pi, 0.0)).astype(
+        data.dtype))
+
+
+def frexp(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """(mantissa, exponent) with input = mantissa * 2**exponent, |mantissa| in [0.5, 1)
+    (int32 exponents, as PyTorch); no gradient."""
+    x = _tensor(input)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"frexp: expected a floating-point input, got {x.dtype}")
+    mantissa, exponent = np.frexp(x._data)
+    return Tensor(mantissa), Tensor(exponent.astype(np.int32))
+
+
+def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The next representable float after input in the direction of other; no gradient."""
+    x, y = _tensor(input), _tensor(other)
+    return Tensor(np.nextafter(x._data, y._data.astype(x.dtype)))
+
+
+def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002
+    """The outer product of two vectors (PyTorch's older name of outer)."""
+    return _tensor(input).outer(vec2)
+
+
+def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
+              weight: Any = None, density: bool = False) -> tuple[Tensor, Tensor]:
+    """(hist, bin_edges) of a float tensor: `bins` equal bins over `range` (the data's range
+    by default) or the given edges; `weight` per value; `density` normalises the area to 1.
+    As torch.histogram; no gradient."""
+    data = _tensor(input)._data
+    if data.dtype.kind != "f":
+        raise RuntimeError(f"histogram: expected a floating-point input, got {data.dtype}")
+    edges = _tensor(bins)._data if isinstance(bins, (Tensor, np.ndarray, list)) else int(bins)
+    counts, bin_edges = np.histogram(data, edges, range=range, density=density, weights=(
+        None if weight is None else _tensor(weight)._data))
+    return Tensor(counts.astype(data.dtype)), Tensor(np.asarray(bin_edges, dtype=data.dtype))

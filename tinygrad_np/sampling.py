@@ -83,3 +83,15 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     picks = np.minimum(picks, rows.shape[1] - 1).astype(np.int64)
     return Tensor(picks if weights.ndim == 2 else picks[0])
+
+
+def poisson(input: Tensor, generator: Source = None) -> Tensor:  # noqa: A002
+    """Counts drawn from Poisson(rate) for each rate in `input` (non-negative floats), in its
+    dtype, from the library's seeded generator (or `generator`); no gradient."""
+    rates = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if rates.dtype.kind != "f":
+        raise RuntimeError(f"poisson: expected a floating-point tensor of rates, got "
+                           f"{rates.dtype}")
+    if (rates < 0).any() or np.isnan(rates).any():
+        raise RuntimeError("poisson: the rates must be non-negative (and not NaN)")
+    return Tensor(numpy_generator(generator).poisson(rates).astype(rates.dtype))

@@ -64,6 +64,7 @@ from tinygrad_np.nn.layers_extra import Bilinear, EmbeddingBag, RMSNorm
 from tinygrad_np.nn.layers_more import (
     AdaptiveAvgPool1d,
     AdaptiveMaxPool1d,
+    ChannelShuffle,
     CircularPad1d,
     CircularPad2d,
     ConstantPad1d,
@@ -224,6 +225,7 @@ __all__ = [
     "TripletMarginLoss",
     "TripletMarginWithDistanceLoss",
     "AdaptiveAvgPool1d",
+    "ChannelShuffle",
     "AdaptiveMaxPool1d",
     "CircularPad1d",
     "CircularPad2d",

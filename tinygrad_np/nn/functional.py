@@ -21,6 +21,7 @@ import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import no_grad
+from tinygrad_np.functions import pdist as pdist
 from tinygrad_np.join import cat
 from tinygrad_np.nn.functional_distance import (
     cosine_similarity as cosine_similarity,
@@ -80,6 +81,7 @@ from tinygrad_np.nn.layers_extra import (  # noqa: F401  (re-exported)
 from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
+    channel_shuffle,
     instance_norm,
     lp_pool1d,
     lp_pool2d,

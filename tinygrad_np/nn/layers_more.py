@@ -113,6 +113,32 @@ class PixelShuffle(Module):
         return f"upscale_factor={self.upscale_factor}"
 
 
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """(N, C, *) with the channels of `groups` groups interleaved (ShuffleNet): channel
+    g * (C / groups) + i moves to i * groups + g."""
+    channels = input.shape[1] if input.ndim > 1 else 0
+    if groups <= 0 or input.ndim < 3 or channels % groups:
+        raise ValueError(f"channel_shuffle: expected an input (N, C, *) of 3 or more dims with "
+                         f"C divisible by groups ({groups}), got shape {input.shape}")
+    batch, rest = input.shape[0], input.shape[2:]
+    x = input.reshape(batch, groups, channels // groups, *rest).transpose(1, 2)
+    return x.reshape(batch, channels, *rest)
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of `groups` groups (F.channel_shuffle)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: Tensor) -> Tensor:
+        return channel_shuffle(x, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
+
+
 class PixelUnshuffle(Module):
     """(N, C, H r, W r) -> (N, C r^2, H, W) (F.pixel_unshuffle)."""
 
