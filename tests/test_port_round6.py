@@ -505,3 +505,30 @@ def test_dirac_init_poisson_and_empty_strided():
     assert counts.dtype == np.float32 and counts.numpy()[0] == 0
     assert np.all(counts.numpy() == np.round(counts.numpy()))
     assert tg.empty_strided((2, 3), (3, 1)).shape == (2, 3)
+
+
+# ------------------------------------------------------- gradients at special values
+def test_logaddexp_gradient_with_infinite_arguments():
+    inf = float("inf")
+    a = tg.tensor([inf, -inf, 1.0, 1000.0, -1000.0, 0.5], requires_grad=True)
+    b = tg.tensor([1.0, 1.0, -inf, -1000.0, 1000.0, 0.25], requires_grad=True)
+    tg.logaddexp(a, b).backward(tg.ones(6))
+    share = 1 / (1 + np.exp(-0.25))  # sigmoid(a - b) at the finite pair
+    np.testing.assert_allclose(a.grad.numpy(), [1, 0, 1, 1, 0, share], rtol=1e-6)
+    np.testing.assert_allclose(b.grad.numpy(), [0, 1, 0, 0, 1, 1 - share], rtol=1e-6)
+    x = tg.tensor([0.3, -1.2], dtype=tg.float64, requires_grad=True)
+    y = tg.tensor([0.7, 2.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(tg.logaddexp, (x, y))
+    assert tg.autograd.gradgradcheck(tg.logaddexp, (x, y))
+
+
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64])
+def test_sinc_gradient_is_zero_at_and_near_zero(dtype):
+    x = tg.tensor([1e-40, 0.0, 1e-20, 0.3, -2.5], dtype=dtype, requires_grad=True)
+    y = tg.sinc(x)
+    y.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy()[:3], [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(x.grad.numpy()[:3], [0.0, 0.0, 0.0], atol=1e-15)
+    s = np.pi * np.array([0.3, -2.5])  # d/dx sin(pi x)/(pi x) = pi (cos s / s - sin s / s^2)
+    np.testing.assert_allclose(x.grad.numpy()[3:], np.pi * (np.cos(s) / s - np.sin(s) / s**2),
+                               rtol=1e-5)

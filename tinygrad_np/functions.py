@@ -375,9 +375,11 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
 
 
 def sinc(input: Any) -> Tensor:
-    """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0, as PyTorch's)."""
+    """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0, as PyTorch's), and so where
+    (pi x)^2 would underflow (|x| below sqrt of the dtype's tiny: the values are 1 there)."""
     x = _tensor(input)
-    zero = np.asarray(x._data == 0)
+    tiny = np.finfo(x.dtype).tiny ** 0.5 if x.dtype.kind == "f" else 0
+    zero = np.asarray(np.abs(x._data) <= tiny)
     scaled = where(zero, 1.0, x) * math.pi  # no 0 / 0 in the unused branch's gradient
     return where(zero, 1.0, scaled.sin() / scaled)
 

@@ -380,17 +380,17 @@ class Atan2(Function):
 # ----------------------------------------------------------------------------- two operands
 @xp.quiet
 class LogAddExp(Function):
-    """y = log(exp(a) + exp(b)), stable;  da = g exp(a - y),  db = g exp(b - y)."""
+    """y = log(exp(a) + exp(b)), stable;  da = g sigmoid(a - b),  db = g sigmoid(b - a)
+    (= g exp(a - y): also 1 and 0 where a = inf and b is finite, as PyTorch's)."""
 
     def forward(ctx, a, b):
-        y = np.logaddexp(a, b)
-        ctx.save_for_backward(a, b, y)
-        return y
+        ctx.save_for_backward(a, b)
+        return np.logaddexp(a, b)
 
     def backward(ctx, grad_output):
-        a, b, y = ctx.saved_tensors
-        grad_a = grad_output * xp.exp(a - y) if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * xp.exp(b - y) if ctx.needs_input_grad[1] else None
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * xp.sigmoid(a - b) if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * xp.sigmoid(b - a) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
