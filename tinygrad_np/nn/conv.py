@@ -80,11 +80,14 @@ class _ConvNd(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self.dims:
             text += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", (0,) * self.dims) != (0,) * self.dims:
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        if self.padding_mode != "zeros":
-            text += f", padding_mode={self.padding_mode}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        if self.bias is None:
+            text += ", bias=False"
+        return text + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros"
+                       else "")
 
 
 class Conv2d(_ConvNd):
@@ -107,6 +110,17 @@ class Conv1d(_ConvNd):
                         self.groups)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C, D, H, W): weight (out, in/groups, kd, kh, kw), bias (out,)."""
+
+    dims = 3
+
+    def forward(self, x: Tensor) -> Tensor:
+        x, padding = self._padded(x)
+        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
+
+
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution: weight (in, out/groups, kh, kw), as PyTorch."""
 
@@ -117,7 +131,7 @@ class ConvTranspose2d(_ConvNd):
                  dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, dtype)
-        self.output_padding = _tuple(output_padding, 2)
+        self.output_padding = _tuple(output_padding, self.dims)
 
     def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
@@ -160,6 +174,17 @@ class ConvTranspose1d(ConvTranspose2d):
                                   self.dilation)
 
 
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-D convolution over (N, C, D, H, W): weight (in, out/groups, kd, kh, kw)."""
+
+    dims = 3
+
+    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
+        return F.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(x, output_size), self.groups,
+                                  self.dilation)
+
+
 class MaxPool2d(Module):
     """Max over kernel_size windows (stride defaults to kernel_size); see F.max_pool2d."""
 
@@ -184,6 +209,14 @@ class MaxPool1d(MaxPool2d):
 
     def forward(self, x: Tensor) -> Any:
         return F.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode, self.return_indices)
+
+
+class MaxPool3d(MaxPool2d):
+    """Max over (kd, kh, kw) windows of (N, C, D, H, W); see F.max_pool3d."""
+
+    def forward(self, x: Tensor) -> Any:
+        return F.max_pool3d(x, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
 
 
@@ -244,6 +277,14 @@ class AvgPool1d(AvgPool2d):
                             self.count_include_pad)
 
 
+class AvgPool3d(AvgPool2d):
+    """Mean over (kd, kh, kw) windows of (N, C, D, H, W); see F.avg_pool3d."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
 class AdaptiveAvgPool2d(Module):
     """Mean pooling to a fixed output size (h, w) whatever the input size."""
 
@@ -267,6 +308,20 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
 
     def forward(self, x: Tensor) -> Any:
         return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    """Mean pooling to a fixed output size (d, h, w) whatever the input size."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(x, self.output_size)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """Max pooling to a fixed output size (d, h, w) whatever the input size."""
+
+    def forward(self, x: Tensor) -> Any:
+        return F.adaptive_max_pool3d(x, self.output_size, self.return_indices)
 
 
 class Unfold(Module):

@@ -23,6 +23,14 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import no_grad
 from tinygrad_np.functions import pdist as pdist
 from tinygrad_np.join import cat
+from tinygrad_np.nn.functional_3d import (  # noqa: F401  (re-exported)
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    avg_pool3d,
+    conv3d,
+    conv_transpose3d,
+    max_pool3d,
+)
 from tinygrad_np.nn.functional_distance import (
     cosine_similarity as cosine_similarity,
     pairwise_distance as pairwise_distance,

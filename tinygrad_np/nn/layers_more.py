@@ -1,7 +1,7 @@
 """Small layers PyTorch scripts reach for, each a composition of existing functions:
 padding modules (`nn.ZeroPad2d`, `ConstantPad*d`, `ReflectionPad*d`, `ReplicationPad*d`,
 `CircularPad*d`: F.pad), `nn.PixelShuffle` / `nn.PixelUnshuffle` (F.pixel_shuffle: a reshape
-and a permute), `nn.InstanceNorm1d/2d` (F.instance_norm: group norm with one channel per
+and a permute), `nn.InstanceNorm1d/2d/3d` (F.instance_norm: group norm with one channel per
 group) and `nn.AdaptiveAvgPool1d` / `nn.AdaptiveMaxPool1d` (the 2-D pools on a height of 1).
 """
 
@@ -212,6 +212,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Per-sample, per-channel normalisation of (N, C, H, W) (F.instance_norm)."""
 
     dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Per-sample, per-channel normalisation of (N, C, D, H, W) (F.instance_norm)."""
+
+    dims = 3
 
 
 # ----------------------------------------------------------------- 1-D adaptive pooling

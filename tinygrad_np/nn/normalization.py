@@ -1,5 +1,5 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, LocalResponseNorm
-(as PyTorch's)."""
+"""Normalisation layers: BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm,
+LocalResponseNorm (as PyTorch's)."""
 
 from __future__ import annotations
 
@@ -98,6 +98,12 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) inputs, per channel C."""
 
     _expected_dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) inputs, per channel C."""
+
+    _expected_dims = (5,)
 
 
 class LayerNorm(Module):
