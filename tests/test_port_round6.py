@@ -532,3 +532,28 @@ def test_sinc_gradient_is_zero_at_and_near_zero(dtype):
     s = np.pi * np.array([0.3, -2.5])  # d/dx sin(pi x)/(pi x) = pi (cos s / s - sin s / s^2)
     np.testing.assert_allclose(x.grad.numpy()[3:], np.pi * (np.cos(s) / s - np.sin(s) / s**2),
                                rtol=1e-5)
+
+
+# --------------------------------------------------------------- device= on the layers
+@pytest.mark.parametrize("make", [
+    lambda d: tg.nn.Linear(2, 3, device=d), lambda d: tg.nn.Conv1d(1, 2, 3, device=d),
+    lambda d: tg.nn.Conv2d(1, 2, 3, device=d), lambda d: tg.nn.Conv3d(1, 2, 3, device=d),
+    lambda d: tg.nn.ConvTranspose2d(1, 2, 3, device=d), lambda d: tg.nn.BatchNorm1d(3, device=d),
+    lambda d: tg.nn.BatchNorm2d(3, device=d), lambda d: tg.nn.LayerNorm(3, device=d),
+    lambda d: tg.nn.GroupNorm(1, 3, device=d), lambda d: tg.nn.Embedding(4, 2, device=d),
+    lambda d: tg.nn.LSTM(2, 3, device=d), lambda d: tg.nn.GRU(2, 3, device=d),
+    lambda d: tg.nn.RNN(2, 3, device=d), lambda d: tg.nn.LSTMCell(2, 3, device=d),
+    lambda d: tg.nn.GRUCell(2, 3, device=d), lambda d: tg.nn.PReLU(device=d),
+])
+def test_layers_take_device_as_pytorch_and_refuse_a_gpu(make):
+    layer = make("cpu")
+    assert all(p.dtype == np.float32 for p in layer.parameters())
+    make(tg.device("cpu"))
+    with pytest.raises(RuntimeError, match="CPU only"):
+        make("cuda")
+
+
+def test_device_keyword_keeps_the_positional_dtype_order():
+    layer = tg.nn.ConvTranspose1d(1, 2, 3, 1, 0, 0, 1, True, 1, "zeros", "cpu", tg.float64)
+    assert layer.weight.dtype == np.float64
+    assert tg.nn.Linear(2, 3, True, None, tg.float64).weight.dtype == np.float64

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
@@ -301,7 +302,9 @@ class PReLU(Module):
     """y = x for x > 0, a * x else, with a learned slope `weight` (1 or one per channel,
     initialised to `init`)."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25,
+                 device: Any = None, dtype: Any = None) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         self.num_parameters = num_parameters
         self.weight = Parameter(np.full(num_parameters, init,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
@@ -31,7 +32,8 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         name = type(self).__name__
         if groups < 1 or in_channels % groups or out_channels % groups:
@@ -128,9 +130,10 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None) -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype)
+                         groups, bias, padding_mode, device=device, dtype=dtype)
         self.output_padding = _tuple(output_padding, self.dims)
 
     def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
@@ -163,9 +166,11 @@ class ConvTranspose1d(ConvTranspose2d):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None) -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros",
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding,
-                         output_padding, groups, bias, dilation, padding_mode, dtype)
+                         output_padding, groups, bias, dilation, padding_mode, device=device,
+                         dtype=dtype)
         self.output_padding = _tuple(output_padding, 1)
 
     def forward(self, x: Tensor, output_size: Any = None) -> Tensor:

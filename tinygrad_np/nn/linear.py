@@ -27,8 +27,10 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None
+        self, in_features: int, out_features: int, bias: bool = True,
+        device: Any = None, dtype: Any = None
     ) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F
@@ -35,10 +36,11 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
-        dtype: Any = None,
+        device: Any = None, dtype: Any = None,
         *,
         bias: bool = True,
     ) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -119,8 +121,9 @@ class LayerNorm(Module):
         eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
-        dtype: Any = None,
+        device: Any = None, dtype: Any = None,
     ) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
         self.normalized_shape = tuple(shape)
@@ -151,10 +154,11 @@ class GroupNorm(Module):
         num_channels: int,
         eps: float = 1e-5,
         affine: bool = True,
-        dtype: Any = None,
+        device: Any = None, dtype: Any = None,
         *,
         bias: bool = True,
     ) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.join import cat, stack
 from tinygrad_np.nn import functional as F, init
@@ -113,7 +114,9 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, proj_size: int = 0, dtype: Any = None) -> None:
+                 bidirectional: bool = False, proj_size: int = 0,
+                 device: Any = None, dtype: Any = None) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         name = type(self).__name__
         if proj_size != 0:
@@ -301,10 +304,11 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, dtype: Any = None) -> None:
+                 dropout: float = 0.0, bidirectional: bool = False,
+                 device: Any = None, dtype: Any = None) -> None:
         mode = _activation_mode(type(self).__name__, nonlinearity)
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype=dtype)
+                         bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
 
@@ -314,9 +318,10 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, proj_size: int = 0, dtype: Any = None) -> None:
+                 bidirectional: bool = False, proj_size: int = 0,
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size, dtype)
+                         bidirectional, proj_size, device=device, dtype=dtype)
 
     def forward(self, input: Any, hx: Any = None  # noqa: A002
                 ) -> tuple[Any, tuple[Tensor, Tensor]]:
@@ -339,9 +344,9 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, dtype: Any = None) -> None:
+                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype=dtype)
+                         bidirectional, device=device, dtype=dtype)
 
 
 # ----------------------------------------------------------------------------- one step
@@ -350,7 +355,8 @@ class RNNCellBase(Module):
     bias_hh (G*H,), all ~ U(-1/sqrt(H), 1/sqrt(H)) as PyTorch."""
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True,
-                 dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         self.mode = mode
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
@@ -408,9 +414,9 @@ class RNNCell(RNNCellBase):
     """One Elman step: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", dtype: Any = None) -> None:
+                 nonlinearity: str = "tanh", device: Any = None, dtype: Any = None) -> None:
         mode = _activation_mode(type(self).__name__, nonlinearity)
-        super().__init__(mode, input_size, hidden_size, bias, dtype)
+        super().__init__(mode, input_size, hidden_size, bias, device, dtype)
         self.nonlinearity = nonlinearity
 
 
@@ -418,8 +424,8 @@ class LSTMCell(RNNCellBase):
     """One LSTM step: forward(input, (h, c)) returns (h', c'); the state defaults to zeros."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 dtype: Any = None) -> None:
-        super().__init__("LSTM", input_size, hidden_size, bias, dtype)
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         """(h', c'), each (N, H), or (H,) for an unbatched input."""
@@ -436,5 +442,5 @@ class GRUCell(RNNCellBase):
     """One GRU step, gates r, z, n as PyTorch: h' = (1 - z) n + z h."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 dtype: Any = None) -> None:
-        super().__init__("GRU", input_size, hidden_size, bias, dtype)
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__("GRU", input_size, hidden_size, bias, device, dtype)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
@@ -35,8 +36,9 @@ class Embedding(Module):
         sparse: bool = False,
         _weight: Any = None,
         _freeze: bool = False,
-        dtype: Any = None,
+        device: Any = None, dtype: Any = None,
     ) -> None:
+        as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         if scale_grad_by_freq:
             raise NotImplementedError("Embedding: scale_grad_by_freq is not supported")
