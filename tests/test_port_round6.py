@@ -557,3 +557,75 @@ def test_device_keyword_keeps_the_positional_dtype_order():
     layer = tg.nn.ConvTranspose1d(1, 2, 3, 1, 0, 0, 1, True, 1, "zeros", "cpu", tg.float64)
     assert layer.weight.dtype == np.float64
     assert tg.nn.Linear(2, 3, True, None, tg.float64).weight.dtype == np.float64
+
+
+# ------------------------------------------------- autograd.Function with several outputs
+def _split_function(L):
+    class Split(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            (x,) = ctx.saved_tensors
+            return g1 * 2 * x + g2 * 3
+
+    return Split
+
+
+def test_custom_function_with_two_outputs_gets_a_gradient_for_each():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    a, b = _split_function(tg).apply(x)
+    (a.sum() + 10 * (b * b).sum()).backward()
+    # d/dx [sum(2x) + 10 sum(9 x^2)], through the rule: g1 * 2x + g2 * 3 with g2 = 10 * 2 * 3x
+    np.testing.assert_allclose(x.grad.numpy(), [182.0, 364.0])
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    a, b = _split_function(tg).apply(x)
+    (gx,) = tg.autograd.grad((a * a).sum() + b.sum(), x, create_graph=True)
+    (gxx,) = tg.autograd.grad(gx.sum(), x)
+    np.testing.assert_allclose(gx.detach().numpy(), [11.0, 35.0])
+    np.testing.assert_allclose(gxx.numpy(), [16.0, 48.0])
+    if torch is not None:
+        t = torch.tensor([1.0, 2.0], requires_grad=True)
+        ta, tb = _split_function(torch).apply(t)
+        (ta.sum() + 10 * (tb * tb).sum()).backward()
+        assert t.grad.tolist() == [182.0, 364.0]
+
+
+def test_custom_function_outputs_non_differentiable_and_non_tensor():
+    class Max(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            values, indices = x.max(0)
+            ctx.mark_non_differentiable(indices)
+            ctx.save_for_backward(x, indices)
+            return values, indices, x.shape[0]
+
+        @staticmethod
+        def backward(ctx, grad_values, grad_indices, grad_count):
+            assert grad_indices.numpy().tolist() == 0 and grad_count is None
+            x, indices = ctx.saved_tensors
+            grad = tg.zeros_like(x)
+            grad[indices] = grad_values
+            return grad
+
+    x = tg.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    values, indices, count = Max.apply(x)
+    assert values.requires_grad and not indices.requires_grad and indices.dtype == np.int64
+    assert count == 3
+    values.backward()
+    assert x.grad.numpy().tolist() == [0.0, 1.0, 0.0]
+
+    class One(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return (x * 2,)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    (single,) = One.apply(tg.ones(2, requires_grad=True))  # a 1-tuple stays a tuple
+    assert single.requires_grad

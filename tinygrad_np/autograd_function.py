@@ -31,7 +31,10 @@ engine's graph Tensors, so the rule is recorded and can be differentiated again.
 Also: `setup_context(ctx, inputs, output)` with a `forward` without ctx (PyTorch 2's style),
 `ctx.needs_input_grad`, `ctx.mark_non_differentiable`, `ctx.set_materialize_grads` and
 `ctx.mark_dirty`, `vjp` as another name of `backward`, and `once_differentiable`
-(`torch.autograd.function.once_differentiable`). One output per Function, as the engine.
+(`torch.autograd.function.once_differentiable`). A `forward` returning several outputs (a
+tuple) gives a tuple back: the engine records one node whose output packs the float ones
+(the others, and those marked non-differentiable, are constants), and `backward` gets one
+gradient per output (zeros for a constant or unused one, as PyTorch's materialized grads).
 """
 
 from __future__ import annotations
@@ -93,18 +96,15 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
                 type(ctx).setup_context(ctx, values, output)
             else:
                 output = user_forward(ctx, *values)
-        if isinstance(output, (tuple, list)):
-            if len(output) != 1:
-                raise TypeError(f"{name}.forward returned {len(output)} outputs: a tinygrad_np "
-                                "Function has one output (return a Tensor, or split the op)")
-            output = output[0]
-        if not isinstance(output, (Tensor, np.ndarray, int, float, bool, np.generic)):
-            raise TypeError(f"{name}.forward returned {type(output).__name__}: return a Tensor")
-        raw = output._data if isinstance(output, Tensor) else output
         # positions whose argument is not an array or Tensor (numbers, None, strings):
         # backward must return None there, as PyTorch checks
         ctx._constant_positions = tuple(i for i, value in enumerate(values)
                                         if not isinstance(value, (Tensor, np.ndarray)))
+        if isinstance(output, (tuple, list)):  # several outputs: one packed array (apply
+            return _pack(ctx, name, output)  # hands back the outputs, views of it)
+        if not isinstance(output, (Tensor, np.ndarray, int, float, bool, np.generic)):
+            raise TypeError(f"{name}.forward returned {type(output).__name__}: return a Tensor")
+        raw = output._data if isinstance(output, Tensor) else output
         if ctx._dirty:  # the positions of the inputs forward changed in place (for apply)
             _check_dirty(name, ctx._dirty, values, output)
             ctx._dirty = tuple(i for i, value in enumerate(values)
@@ -117,6 +117,45 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
     return forward
 
 
+def _pack(ctx: Function, name: str, outputs: tuple | list) -> np.ndarray:
+    """Several outputs as the engine's one: the differentiable ones (float, not marked
+    non-differentiable) raveled into one array; the others kept on ctx as constants."""
+    if ctx._dirty:
+        raise NotImplementedError(f"{name}: mark_dirty with several outputs is not supported")
+    marks, layout, parts = getattr(ctx, "_non_differentiable", ()), [], []
+    for output in outputs:
+        if not isinstance(output, (Tensor, np.ndarray)):  # a number, None, ...: handed back
+            layout.append((None, None, output))  # as it is (its gradient: None)
+            continue
+        array = output._data if isinstance(output, Tensor) else output
+        differentiable = array.dtype.kind == "f" and not any(array is m for m in marks)
+        layout.append((array.shape, array.dtype, None if differentiable else array))
+        if differentiable:
+            parts.append(array.ravel())
+    ctx._outputs = tuple(layout)
+    dtype = np.result_type(*parts) if parts else np.dtype(np.float32)
+    return np.concatenate([part.astype(dtype, copy=False) for part in parts] or [
+        np.zeros(0, dtype)])
+
+
+def _unpack(ctx: Function, packed: Any, gradients: bool = False) -> tuple:
+    """The outputs (or their gradients) from the packed array or Tensor: each a view of its
+    slice, in its dtype; a constant output (its gradient: zeros, as PyTorch's) as it was."""
+    parts, offset = [], 0
+    for shape, dtype, constant in ctx._outputs:
+        if dtype is None:  # not a tensor
+            parts.append(None if gradients else constant)
+            continue
+        if constant is not None:
+            parts.append(np.zeros(shape, dtype) if gradients else Tensor._make(constant, None))
+            continue
+        size = int(np.prod(shape))
+        part = packed[offset:offset + size].reshape(shape)
+        parts.append(part if part.dtype == dtype else part.astype(dtype))
+        offset += size
+    return tuple(parts)
+
+
 def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
     def backward(ctx: Function, grad_output: Any) -> Any:
         recording = isinstance(grad_output, Tensor) or engine.is_grad_enabled()  # create_graph
@@ -125,7 +164,11 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
         try:
             if grad_output is not None and not isinstance(grad_output, Tensor):
                 grad_output = Tensor(grad_output) if recording else _wrap(np.asarray(grad_output))
-            grads = user_backward(ctx, grad_output)
+            if getattr(ctx, "_outputs", None) is None:
+                grads = user_backward(ctx, grad_output)
+            else:  # several outputs: one gradient each
+                grads = user_backward(ctx, *(g if g is None or isinstance(g, Tensor) else (
+                    Tensor(g) if recording else _wrap(g)) for g in _unpack(ctx, grad_output, True)))
         finally:
             ctx.saved_tensors = saved
         several = isinstance(grads, (tuple, list))
@@ -259,6 +302,8 @@ class Function(engine.Function):
         ctx = frame[1]
         if ctx is None:
             return result
+        if getattr(ctx, "_outputs", None) is not None:
+            return _unpack(ctx, result)
         if ctx._dirty:
             result = _rebase(ctx, args, result)
         if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
