@@ -393,8 +393,9 @@ def test_errors():
         attention(x, x, x, attn_mask=np.zeros((3, 3), dtype=np.int64))
     with pytest.raises(RuntimeError, match="relu/gelu"):
         nn.TransformerEncoderLayer(4, 2, activation="tanh")
-    with pytest.raises(NotImplementedError):
-        nn.Transformer()
+    with pytest.raises(RuntimeError, match="feature number"):
+        nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1)(
+            tg.zeros(3, 1, 8), tg.zeros(2, 1, 4))
     with pytest.raises(NotImplementedError):
         nn.MultiheadAttention(4, 2, add_bias_kv=True)
     bag = nn.EmbeddingBag(10, 3)
@@ -412,3 +413,46 @@ def test_errors():
         F.rms_norm(tg.randn(2, 3), (4,))
     with pytest.raises(ValueError, match="bilinear"):
         nn.Bilinear(2, 3, 4)(tg.randn(5, 2), tg.randn(4, 3))
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor")  # PyTorch's own, on building it
+@pytest.mark.parametrize("batch_first, norm_first", [(False, False), (True, True)])
+def test_encoder_decoder_transformer_matches_pytorch(batch_first, norm_first):
+    model = nn.Transformer(d_model=16, nhead=4, num_encoder_layers=2, num_decoder_layers=2,
+                           dim_feedforward=32, dropout=0.0, batch_first=batch_first,
+                           norm_first=norm_first)
+    rng = np.random.default_rng(0)
+    src_shape, tgt_shape = ((2, 5, 16), (2, 4, 16)) if batch_first else ((5, 2, 16), (4, 2, 16))
+    src = rng.standard_normal(src_shape).astype(np.float32)
+    tgt = rng.standard_normal(tgt_shape).astype(np.float32)
+    padding = np.array([[False] * 5, [False, False, False, True, True]])
+    x = tg.tensor(src, requires_grad=True)
+    out = model(x, tg.tensor(tgt), tgt_mask=nn.Transformer.generate_square_subsequent_mask(4),
+                src_key_padding_mask=tg.tensor(padding),
+                memory_key_padding_mask=tg.tensor(padding))
+    assert out.shape == tgt_shape
+    out.sum().backward()
+    assert x.grad.shape == src_shape and np.isfinite(x.grad.numpy()).all()
+    weights = [p for p in model.parameters() if p.ndim > 1]
+    assert all(np.abs(p.detach().numpy()).max() <= np.sqrt(6 / sum(p.shape[:2])) + 1e-6
+               for p in weights)  # xavier-uniform bounds
+    torch = pytest.importorskip("torch")
+    reference = torch.nn.Transformer(d_model=16, nhead=4, num_encoder_layers=2,
+                                     num_decoder_layers=2, dim_feedforward=32, dropout=0.0,
+                                     batch_first=batch_first, norm_first=norm_first)
+    state = {k: v.detach().numpy() for k, v in reference.state_dict().items()}
+    assert sorted(state) == sorted(model.state_dict())
+    model.load_state_dict(state)
+    x = tg.tensor(src, requires_grad=True)
+    out = model(x, tg.tensor(tgt), tgt_mask=nn.Transformer.generate_square_subsequent_mask(4),
+                src_key_padding_mask=tg.tensor(padding),
+                memory_key_padding_mask=tg.tensor(padding))
+    out.sum().backward()
+    t = torch.tensor(src, requires_grad=True)
+    expected = reference(t, torch.tensor(tgt),
+                         tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(4),
+                         src_key_padding_mask=torch.tensor(padding),
+                         memory_key_padding_mask=torch.tensor(padding))
+    expected.sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=1e-4)

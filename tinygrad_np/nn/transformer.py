@@ -366,14 +366,51 @@ class TransformerDecoder(Module):
 
 
 class Transformer(Module):
-    """Only `Transformer.generate_square_subsequent_mask(sz)` is here: the full
-    encoder-decoder model is not implemented (compose TransformerEncoder and
-    TransformerDecoder)."""
+    """The encoder-decoder model of "Attention is all you need", as PyTorch's: `encoder` (a
+    TransformerEncoder of `num_encoder_layers` layers and a final LayerNorm) reads `src`,
+    `decoder` (likewise) reads `tgt` and the encoder's output. Weight matrices start
+    xavier-uniform. forward(src, tgt, src_mask, tgt_mask, memory_mask, the three key padding
+    masks, src_is_causal, tgt_is_causal, memory_is_causal)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("nn.Transformer (the encoder-decoder model) is not "
-                                  "implemented; nn.TransformerEncoder, nn.TransformerDecoder "
-                                  "and Transformer.generate_square_subsequent_mask are")
+    def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
+                 num_decoder_layers: int = 6, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: Any = "relu", custom_encoder: Any = None,
+                 custom_decoder: Any = None, layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        settings = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                    batch_first, norm_first, bias)
+        self.encoder = custom_encoder if custom_encoder is not None else TransformerEncoder(
+            TransformerEncoderLayer(*settings, device=device, dtype=dtype), num_encoder_layers,
+            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        self.decoder = custom_decoder if custom_decoder is not None else TransformerDecoder(
+            TransformerDecoderLayer(*settings, device=device, dtype=dtype), num_decoder_layers,
+            LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for parameter in self.parameters():
+            if parameter.ndim > 1:
+                init.xavier_uniform_(parameter)
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
+
+    def forward(self, src: Tensor, tgt: Tensor, src_mask: Any = None, tgt_mask: Any = None,
+                memory_mask: Any = None, src_key_padding_mask: Any = None,
+                tgt_key_padding_mask: Any = None, memory_key_padding_mask: Any = None,
+                src_is_causal: bool | None = None, tgt_is_causal: bool | None = None,
+                memory_is_causal: bool = False) -> Tensor:
+        src, tgt = _tensor(src), _tensor(tgt)
+        batch = 0 if self.batch_first else 1
+        if src.ndim == 3 and tgt.ndim == 3 and src.shape[batch] != tgt.shape[batch]:
+            raise RuntimeError(f"Transformer: the batch number of src {src.shape} and tgt "
+                               f"{tgt.shape} must be equal")
+        if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
+            raise RuntimeError(f"Transformer: the feature number of src {src.shape} and tgt "
+                               f"{tgt.shape} must be equal to d_model ({self.d_model})")
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+                              is_causal=src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                            tgt_key_padding_mask=tgt_key_padding_mask,
+                            memory_key_padding_mask=memory_key_padding_mask,
+                            tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
 
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: Any = None,
