@@ -31,6 +31,7 @@ from tinygrad_np.nn.functional_3d import (  # noqa: F401  (re-exported)
     conv_transpose3d,
     max_pool3d,
 )
+from tinygrad_np.nn.functional_ctc import ctc_loss as ctc_loss
 from tinygrad_np.nn.functional_distance import (
     cosine_similarity as cosine_similarity,
     pairwise_distance as pairwise_distance,

@@ -264,6 +264,21 @@ class PoissonNLLLoss(_Loss):
                                   eps=self.eps, reduction=self.reduction)
 
 
+class CTCLoss(_Loss):
+    """Connectionist temporal classification of (T, N, C) log-probabilities against label
+    sequences (F.ctc_loss): forward(log_probs, targets, input_lengths, target_lengths)."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean",
+                 zero_infinity: bool = False) -> None:
+        super().__init__(None, None, reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Any, input_lengths: Any,
+                target_lengths: Any) -> Tensor:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)
+
+
 class MultiMarginLoss(_Loss):
     """The multi-class hinge loss of logits against class ids (F.multi_margin_loss)."""
 
