@@ -837,7 +837,7 @@ def test_size_numel_dim_and_conversions():
     assert x.int().dtype == np.int32 and x.long().dtype == np.int64
     assert x.half().dtype == np.float16 and x.double().dtype == np.float64
     assert x.bool().dtype == np.bool_ and x.double().float().dtype == np.float32
-    assert x.type() == "tinygrad_np.DoubleTensor" and x.type(np.float32).dtype == np.float32
+    assert x.type() == "torch.DoubleTensor" and x.type(np.float32).dtype == np.float32
     assert x.type_as(Tensor(np.zeros(1, np.float32))).dtype == np.float32
     assert x.view_as(Tensor(np.zeros(6))).shape == (6,)
     assert x.reshape_as(Tensor(np.zeros((3, 2)))).shape == (3, 2)

@@ -2687,10 +2687,11 @@ class Tensor:
         return self if self._data.flags.c_contiguous else Clone.apply(self)
 
     def type(self, dtype: Any = None) -> Any:
-        """With no argument, the type name (`'tinygrad_np.FloatTensor'`); else `to(dtype)`, where
-        dtype may also be a type name (`'torch.FloatTensor'`) or class (`tg.FloatTensor`)."""
+        """With no argument, PyTorch's type name (`'torch.FloatTensor'`, so that scripts
+        comparing it keep working); else `to(dtype)`, where dtype may also be a type name
+        (`'torch.FloatTensor'`) or class (`tg.FloatTensor`)."""
         if dtype is None:
-            return f"tinygrad_np.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+            return f"torch.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
         if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_NAMES.values():
             dtype = next(name for name, kind in _TYPE_NAMES.items()
                          if kind == dtype.rsplit(".", 1)[-1])
