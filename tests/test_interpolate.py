@@ -106,10 +106,14 @@ def test_upsample_repr_matches_pytorch():
 
 @pytest.mark.parametrize(("shape", "options", "error", "words"), [
     ((1, 2), dict(size=3), NotImplementedError, ["interpolate", "(1, 2)"]),
-    ((1, 1, 2, 2, 2), dict(size=3), NotImplementedError, ["interpolate", "(1, 1, 2, 2, 2)"]),
+    ((1, 1, 2, 2, 2, 2), dict(size=3), NotImplementedError,
+     ["interpolate", "(1, 1, 2, 2, 2, 2)"]),
     ((1, 1, 4), dict(), ValueError, ["interpolate", "size", "scale_factor", "neither"]),
     ((1, 1, 4), dict(size=2, scale_factor=2), ValueError, ["interpolate", "both"]),
-    ((1, 1, 4, 4), dict(size=2, mode="bicubic"), NotImplementedError, ["interpolate", "bicubic"]),
+    ((1, 1, 4), dict(size=2, mode="bicubic"), NotImplementedError,
+     ["interpolate", "bicubic", "4-D"]),
+    ((1, 1, 4, 4), dict(size=2, mode="trilinear"), NotImplementedError,
+     ["interpolate", "trilinear", "5-D"]),
     ((1, 1, 4), dict(size=2, mode="cubic"), ValueError, ["interpolate", "cubic"]),
     ((1, 1, 4, 4), dict(size=2, mode="linear"), NotImplementedError,
      ["interpolate", "linear", "3-D", "(1, 1, 4, 4)"]),
@@ -180,3 +184,60 @@ def test_area_and_nearest_exact_match_pytorch_with_gradients(mode):
             (b * b).sum().backward()
             np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-12)
             np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)
+
+
+def _cubic_reference(row: np.ndarray, n_out: int) -> np.ndarray:
+    """Keys' cubic convolution (a = -0.75) of one row at half-pixel centres, border repeated:
+    written out per output pixel, independently of the library's vectorised weights."""
+    a, n_in, out = -0.75, len(row), []
+    for dst in range(n_out):
+        source = (dst + 0.5) * n_in / n_out - 0.5
+        base = int(np.floor(source))
+        total = 0.0
+        for k in range(-1, 3):
+            d = abs(source - (base + k))
+            w = ((a + 2) * d - (a + 3)) * d * d + 1 if d <= 1 else (
+                ((a * d - 5 * a) * d + 8 * a) * d - 4 * a)
+            total += w * row[min(max(base + k, 0), n_in - 1)]
+        out.append(total)
+    return np.array(out)
+
+
+def test_bicubic_follows_the_cubic_convolution_and_keeps_constants():
+    rng = np.random.default_rng(0)
+    row = rng.standard_normal(6)
+    image = tg.tensor(row.reshape(1, 1, 1, 6))
+    out = F.interpolate(image, size=(1, 11), mode="bicubic")
+    np.testing.assert_allclose(out.numpy().ravel(), _cubic_reference(row, 11), rtol=1e-10)
+    flat = F.interpolate(tg.full((1, 2, 3, 4), 2.5, dtype=tg.float64), scale_factor=2.5,
+                         mode="bicubic")
+    np.testing.assert_allclose(flat.numpy(), 2.5)  # the four weights sum to 1
+    x = tg.tensor(rng.standard_normal((1, 1, 3, 4)), requires_grad=True)
+    assert tg.autograd.gradcheck(lambda t: F.interpolate(t, size=(5, 3), mode="bicubic"), (x,))
+
+
+@pytest.mark.parametrize(("shape", "options"), [
+    ((2, 3, 5, 7), dict(scale_factor=2, mode="bicubic")),
+    ((1, 2, 6, 6), dict(size=(9, 4), mode="bicubic", align_corners=True)),
+    ((1, 2, 6, 6), dict(scale_factor=1.7, mode="bicubic")),
+    ((1, 1, 1, 5), dict(size=(3, 2), mode="bicubic")),
+    ((1, 2, 3, 4, 5), dict(scale_factor=2, mode="trilinear")),
+    ((1, 2, 3, 4, 5), dict(size=(5, 3, 7), mode="trilinear", align_corners=True)),
+    ((1, 2, 3, 4, 5), dict(scale_factor=2)),
+    ((1, 2, 3, 4, 5), dict(size=(5, 3, 7))),
+    ((1, 2, 3, 4, 5), dict(size=(2, 3, 2), mode="area")),
+    ((1, 2, 3, 4, 5), dict(size=(5, 3, 7), mode="nearest-exact")),
+])
+def test_bicubic_trilinear_and_5d_match_pytorch(shape, options):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal(shape).astype(np.float32)
+    x = tg.tensor(values, requires_grad=True)
+    t = torch.tensor(values, requires_grad=True)
+    ours = F.interpolate(x, **options)
+    theirs = torch.nn.functional.interpolate(t, **options)
+    weight = rng.standard_normal(tuple(theirs.shape)).astype(np.float32)
+    (ours * tg.tensor(weight)).sum().backward()
+    (theirs * torch.tensor(weight)).sum().backward()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=1e-4)

@@ -1,9 +1,11 @@
-"""`F.interpolate` for (N, C, L) and (N, C, H, W) inputs: modes 'nearest', 'linear' (3-D)
-and 'bilinear' (4-D). Re-exported by F; `nn.Upsample` is the layer form.
+"""`F.interpolate` for (N, C, L), (N, C, H, W) and (N, C, D, H, W) inputs: modes 'nearest',
+'nearest-exact', 'area', 'linear' (3-D), 'bilinear' and 'bicubic' (4-D), 'trilinear' (5-D).
+Re-exported by F; `nn.Upsample` is the layer form.
 
 Each spatial axis is resized on its own. The source positions and weights depend only on the
 sizes, so they are computed once in NumPy; the tensor work is `index_select` (nearest) or a
-weighted sum of two `index_select`s (linear), and the engine supplies the gradients (repeated
+weighted sum of two (linear) or four (cubic: PyTorch's cubic convolution, A = -0.75, the
+border pixels repeated) `index_select`s, and the engine supplies the gradients (repeated
 indices accumulate, as in PyTorch's backward).
 """
 
@@ -17,8 +19,9 @@ import numpy as np
 
 from tinygrad_np.tensor import Tensor
 
-_LINEAR_MODES = {3: "linear", 4: "bilinear"}
-_PYTORCH_ONLY = ("bicubic", "trilinear")
+_LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
+_WEIGHTED = ("linear", "bilinear", "trilinear", "bicubic")
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
 def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> list[Any]:
@@ -32,25 +35,24 @@ def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> li
 
 def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bool | None,
            antialias: bool) -> None:
-    if mode in _PYTORCH_ONLY or antialias:
-        what = "antialias=True" if antialias else f"mode {mode!r}"
-        raise NotImplementedError(f"interpolate: {what} is not implemented (supported: "
-                                  f"'nearest', 'nearest-exact', 'area', 'linear' for 3-D, "
-                                  f"'bilinear' for 4-D input)")
-    if mode not in ("nearest", "nearest-exact", "area", "linear", "bilinear"):
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not implemented")
+    if mode not in ("nearest", "nearest-exact", "area", *_WEIGHTED):
         raise ValueError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
-                         f"'nearest-exact', 'area', 'linear', 'bilinear')")
-    if x.ndim not in (3, 4):
-        raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L) or 4-D "
-                                  f"(N, C, H, W), got shape {x.shape}")
-    if mode in ("linear", "bilinear") and _LINEAR_MODES[x.ndim] != mode:
-        raise NotImplementedError(f"interpolate: mode {mode!r} needs "
-                                  f"{3 if mode == 'linear' else 4}-D input, got shape {x.shape}")
+                         f"'nearest-exact', 'area', 'linear', 'bilinear', 'bicubic', "
+                         f"'trilinear')")
+    if x.ndim not in (3, 4, 5):
+        raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L), 4-D (N, C, H, W) "
+                                  f"or 5-D (N, C, D, H, W), got shape {x.shape}")
+    needs = 4 if mode == "bicubic" else {v: k for k, v in _LINEAR_MODES.items()}.get(mode)
+    if needs is not None and needs != x.ndim:
+        raise NotImplementedError(f"interpolate: mode {mode!r} needs {needs}-D input, got "
+                                  f"shape {x.shape}")
     if mode != "nearest" and x.dtype.kind != "f":
         raise TypeError(f"interpolate: mode {mode!r} needs floating-point input, got {x.dtype}")
-    if mode not in ("linear", "bilinear") and align_corners is not None:
-        raise ValueError("interpolate: align_corners can only be set with mode 'linear' or "
-                         f"'bilinear', not {mode!r}")
+    if mode not in _WEIGHTED and align_corners is not None:
+        raise ValueError("interpolate: align_corners can only be set with mode 'linear', "
+                         f"'bilinear', 'bicubic' or 'trilinear', not {mode!r}")
     if (size is None) == (scale_factor is None):
         which = "neither" if size is None else "both"
         raise ValueError(f"interpolate: give exactly one of size and scale_factor, got {which} "
@@ -85,6 +87,25 @@ def _linear_sources(n_in: int, n_out: int, scale: float | None,
     return left, right, source - left
 
 
+def _cubic_sources(n_in: int, n_out: int, scale: float | None,
+                   align_corners: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """For each output position: the four source indices (clamped to the border) and their
+    cubic-convolution weights, at PyTorch's source positions (not clamped at 0 for cubic)."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        source = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:
+        ratio = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+        source = ratio * (dst + 0.5) - 0.5
+    base = np.floor(source)
+    t, a = source - base, _CUBIC_A
+    near = lambda d: ((a + 2) * d - (a + 3)) * d * d + 1  # noqa: E731 (|d| <= 1)
+    far = lambda d: ((a * d - 5 * a) * d + 8 * a) * d - 4 * a  # noqa: E731 (1 < |d| < 2)
+    weights = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    indices = [np.clip(base.astype(np.int64) + k, 0, n_in - 1) for k in (-1, 0, 1, 2)]
+    return indices, weights
+
+
 def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str,
                  align_corners: bool) -> Tensor:
     n_in = x.shape[axis]
@@ -96,8 +117,14 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
         return x.index_select(axis, np.minimum(source, n_in - 1))
     if n_out == n_in:  # PyTorch copies, whatever the scale
         return x
+    shape = (n_out,) + (1,) * (x.ndim - axis - 1)
+    if mode == "bicubic":
+        indices, weights = _cubic_sources(n_in, n_out, scale, align_corners)
+        terms = [x.index_select(axis, i) * w.astype(x.dtype).reshape(shape)
+                 for i, w in zip(indices, weights)]
+        return terms[0] + terms[1] + terms[2] + terms[3]
     left, right, weight = _linear_sources(n_in, n_out, scale, align_corners)
-    weight = weight.astype(x.dtype).reshape((n_out,) + (1,) * (x.ndim - axis - 1))
+    weight = weight.astype(x.dtype).reshape(shape)
     return x.index_select(axis, left) * (1 - weight) + x.index_select(axis, right) * weight
 
 
@@ -129,7 +156,8 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     if mode == "area":  # the mean of each output cell's share of the input, as PyTorch's
         from tinygrad_np.nn import functional as F  # (which imports this module)
 
-        pool = F.adaptive_avg_pool1d if spatial == 1 else F.adaptive_avg_pool2d
+        pool = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d,
+                3: F.adaptive_avg_pool3d}[spatial]
         return pool(x, sizes[0] if spatial == 1 else tuple(sizes))
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
         x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners))
