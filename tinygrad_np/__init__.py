@@ -258,7 +258,9 @@ for _name in autograd_extra.__all__:
 autograd.functional = autograd_functional
 # torch.autograd.Function: the Tensor-level class (autograd_function.py), not the engine's
 # array-level `tinygrad_np.Function` (which autograd.py's code calls `Node`).
-from tinygrad_np import autograd_function  # noqa: E402
+from tinygrad_np import autograd_function, func  # noqa: E402  (func: torch.func's transforms)
+
+vmap = func.vmap
 
 autograd.Function = autograd_function.Function
 autograd.function = autograd_function
@@ -467,6 +469,8 @@ __all__ += [
     "autocast",
     "accelerator",
     "jit",
+    "func",
+    "vmap",
     "backends",
     "channels_last",
     "channels_last_3d",
