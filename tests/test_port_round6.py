@@ -629,3 +629,11 @@ def test_custom_function_outputs_non_differentiable_and_non_tensor():
 
     (single,) = One.apply(tg.ones(2, requires_grad=True))  # a 1-tuple stays a tuple
     assert single.requires_grad
+
+
+def test_hardshrink_passes_nan_and_its_gradient_as_pytorch():
+    x = tg.tensor([float("nan"), 0.2, -3.0], requires_grad=True)
+    y = tg.nn.functional.hardshrink(x)
+    y.backward(tg.ones(3))
+    assert np.isnan(y.detach().numpy()[0]) and y.detach().numpy()[1:].tolist() == [0.0, -3.0]
+    assert x.grad.numpy().tolist() == [1.0, 0.0, 1.0]  # PyTorch: NaN is not inside [-l, l]

@@ -34,7 +34,7 @@ def _mask(condition: np.ndarray, like: Tensor) -> Any:
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """y = x where |x| > lambd, else 0."""
     x = _tensor(x)
-    return x * _mask(np.abs(x._data) > lambd, x)
+    return x * _mask(~(np.abs(x._data) <= lambd), x)  # NaN passes, as PyTorch
 
 
 def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
