@@ -637,3 +637,78 @@ def test_hardshrink_passes_nan_and_its_gradient_as_pytorch():
     y.backward(tg.ones(3))
     assert np.isnan(y.detach().numpy()[0]) and y.detach().numpy()[1:].tolist() == [0.0, -3.0]
     assert x.grad.numpy().tolist() == [1.0, 0.0, 1.0]  # PyTorch: NaN is not inside [-l, l]
+
+
+# ------------------------------------------------------------- the review's findings
+def test_review_findings_zero_d_power_bicubic_scale_and_multi_output_in_place():
+    assert (tg.tensor(2) ** tg.tensor(-1)).item() == 0
+    assert (tg.tensor(-1) ** tg.tensor(-3)).item() == -1
+    x = np.random.default_rng(0).standard_normal((1, 1, 4, 4))
+    resized = tg.nn.functional.interpolate(tg.tensor(x), scale_factor=1.2, mode="bicubic")
+    assert resized.shape == (1, 1, 4, 4) and not np.allclose(resized.numpy(), x)  # resampled
+
+    class SinCos(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.sin(), x.cos()
+
+        @staticmethod
+        def backward(ctx, grad_sin, grad_cos):
+            (x,) = ctx.saved_tensors
+            return grad_sin * x.cos() - grad_cos * x.sin()
+
+    values = np.array([0.3, -1.2, 2.0])
+    leaf = tg.tensor(values, requires_grad=True)
+    s, c = SinCos.apply(leaf)
+    s.add_(1)  # its own memory: the other output is untouched
+    np.testing.assert_allclose(c.detach().numpy(), np.cos(values))
+    (s * c).sum().backward()
+    expected = np.cos(values) ** 2 - (np.sin(values) + 1) * np.sin(values)  # d/dx (sin+1) cos
+    np.testing.assert_allclose(leaf.grad.numpy(), expected)
+
+
+def test_review_findings_ldexp_angle_poisson_and_device():
+    assert tg.ldexp(tg.tensor([1e-3], dtype=tg.float16), tg.tensor([20])).item() == 1049.0
+    assert tg.ldexp(tg.tensor([1e-30]), tg.tensor([130])).item() == pytest.approx(1.3611e9, 1e-4)
+    assert tg.ldexp(tg.tensor([1.0]), tg.tensor([1.0], dtype=tg.float64)).dtype == np.float64
+    x = tg.tensor([-1.0, 2.0], requires_grad=True)
+    tg.angle(x).sum().backward()  # in the graph, with derivative 0, as PyTorch
+    assert x.grad.numpy().tolist() == [0.0, 0.0]
+    rates = tg.tensor([1.0, 3.0], requires_grad=True)
+    assert tg.poisson(rates).requires_grad
+    for make in (lambda d: tg.nn.Bilinear(2, 2, 2, device=d),
+                 lambda d: tg.nn.EmbeddingBag(4, 2, device=d),
+                 lambda d: tg.nn.RMSNorm(3, device=d),
+                 lambda d: tg.nn.MultiheadAttention(4, 2, device=d),
+                 lambda d: tg.nn.Transformer(8, 2, 1, 1, 16, device=d)):
+        make("cpu")
+        with pytest.raises(RuntimeError, match="CPU only"):
+            make("cuda")
+
+
+@pytest.mark.parametrize("name", ["gelu", "softplus", "logsigmoid", "hardshrink", "softshrink",
+                                  "relu_", "elu_", "selu_", "celu_", "leaky_relu_",
+                                  "hardtanh_"])
+def test_more_functional_forms_take_input_as_a_keyword(name):
+    values = [-2.0, -0.5, 0.7, 3.0]
+    function = getattr(tg.nn.functional, name)
+    np.testing.assert_allclose(function(input=tg.tensor(values)).numpy(),
+                               function(tg.tensor(values)).numpy())
+
+
+def test_linear_prelu_and_threshold_in_place_take_input_keyword_and_named_modules_memo():
+    F = tg.nn.functional
+    x, w = tg.tensor([[1.0, 2.0]]), tg.tensor([[0.5, -1.0]])
+    np.testing.assert_allclose(F.linear(input=x, weight=w).numpy(), [[-1.5]])
+    np.testing.assert_allclose(F.prelu(input=tg.tensor([-2.0, 1.0]), weight=tg.tensor([0.25])
+                                       ).numpy(), [-0.5, 1.0])
+    y = tg.tensor([-2.0, 3.0])
+    assert F.threshold_(input=y, threshold=0.0, value=9.0) is y and y.numpy().tolist() == [9, 3]
+    model = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.ReLU(),
+                             tg.nn.Sequential(tg.nn.Linear(2, 2)))
+    memo: set = set()
+    assert [n for n, _ in model.named_modules(memo)] == ["", "0", "1", "2", "2.0"]
+    assert len(memo) == 5  # the caller's set is filled, as PyTorch's
+    with pytest.raises(ValueError, match="must not be empty"):
+        F.ctc_loss(tg.zeros(0, 2, 3), tg.tensor([[1], [1]]), [0, 0], [1, 1])

@@ -340,8 +340,6 @@ __all__ = [
     "bucketize",
     "cat",
     "cdist",
-    "poisson",
-    "empty_strided",
     "chunk",
     "concat",
     "concatenate",
@@ -357,6 +355,7 @@ __all__ = [
     "einsum",
     "empty",
     "empty_like",
+    "empty_strided",
     "enable_grad",
     "eye",
     "flip",
@@ -568,6 +567,7 @@ __all__ += [
     "negative",
     "pairwise_distance",
     "pdist",
+    "poisson",
     "positive",
     "promote_types",
     "rad2deg",
@@ -597,6 +597,7 @@ __all__ += [
     "vdot",
     "vsplit",
 ]
+__all__ = list(dict.fromkeys(__all__))  # each name once (the forms above overlap)
 
 
 def __getattr__(name: str) -> object:

@@ -150,8 +150,9 @@ def _unpack(ctx: Function, packed: Any, gradients: bool = False) -> tuple:
             parts.append(np.zeros(shape, dtype) if gradients else Tensor._make(constant, None))
             continue
         size = int(np.prod(shape))
-        part = packed[offset:offset + size].reshape(shape)
-        parts.append(part if part.dtype == dtype else part.astype(dtype))
+        part = packed[offset:offset + size].reshape(shape)  # each output its own memory
+        parts.append(part.astype(dtype) if part.dtype != dtype else part if gradients
+                     else part.clone())  # (an in-place change of one is its own)
         offset += size
     return tuple(parts)
 
@@ -273,8 +274,8 @@ class Function(engine.Function):
         self._dirty = (*self._dirty, *tensors)
 
     def set_materialize_grads(self, value: bool) -> None:
-        """PyTorch's switch for undefined output gradients (None instead of zeros). With one
-        output per Function, backward always gets a gradient here: kept for compatibility."""
+        """PyTorch's switch for undefined output gradients (None instead of zeros). Here
+        backward always gets a gradient (zeros for an unused output): kept for compatibility."""
         self.materialize_grads = bool(value)
 
     @classmethod

@@ -73,6 +73,11 @@ _INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max) for t in (
     np.uint8, np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint32, np.uint64)}
 
 
+# The dtype that running sums (cumsum, cumprod) and spreads (var, std) of a float dtype are
+# computed in, as PyTorch's CPU kernels accumulate: a float32 sum of 1e6 values of 0.1 drifts.
+WIDER_ACCUMULATOR = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
+
+
 def wrapped_int(value: Any, dtype: np.dtype) -> Any:
     """A Python int outside integer `dtype`'s range as that dtype's wrapped value (uint8:
     -1 -> 255, 300 -> 44), as PyTorch computes (NumPy raises OverflowError); anything else

@@ -19,6 +19,7 @@ from tinygrad_np.factories import randint
 from tinygrad_np.functional_forms import ValuesIndices
 from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
+from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.select import Where
 from tinygrad_np.tensor import Axis, Size, Tensor, TensorError, _condition, _viewed, _wrap_dim
 
@@ -1144,10 +1145,14 @@ def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: 
 
 
 def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """input * 2**other, a float result (gradient to both, as the product)."""
-    x = _tensor(input)
-    x = x if x.dtype.kind == "f" else x.to(get_default_dtype())
-    return x * (2.0 ** _tensor(other).to(x.dtype))
+    """input * 2**other, a float result in the promoted float dtype (gradient to both, as the
+    product); the power is applied in two halves, so a result that fits does not overflow
+    on the way (1e-30 * 2**130)."""
+    x, exponent = _tensor(input), _tensor(other)
+    dtype = _float_dtype(_result_type(x, exponent))
+    x, exponent = x.to(dtype), exponent.to(dtype)
+    half = (exponent / 2).floor()
+    return x * 2.0**half * 2.0 ** (exponent - half)
 
 
 def angle(input: Any) -> Tensor:  # noqa: A002
@@ -1155,8 +1160,9 @@ def angle(input: Any) -> Tensor:  # noqa: A002
     stays NaN), a float result; its gradient is 0, as PyTorch's for real inputs."""
     x = _tensor(input)
     data = x._data.astype(get_default_dtype()) if x.dtype.kind != "f" else x._data
-    return Tensor(np.where(np.isnan(data), data, np.where(data < 0, np.pi, 0.0)).astype(
-        data.dtype))
+    values = np.where(np.isnan(data), data, np.where(data < 0, np.pi, 0.0)).astype(data.dtype)
+    return MaskedBy.apply(values, x) if x.requires_grad and x.dtype.kind == "f" else Tensor(
+        values)  # (MaskedBy: the result depends on x with derivative 0)
 
 
 def frexp(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002

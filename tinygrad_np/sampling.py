@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import Generator, numpy_generator
 from tinygrad_np.tensor import Tensor
 
@@ -94,4 +95,7 @@ def poisson(input: Tensor, generator: Source = None) -> Tensor:  # noqa: A002
                            f"{rates.dtype}")
     if (rates < 0).any() or np.isnan(rates).any():
         raise RuntimeError("poisson: the rates must be non-negative (and not NaN)")
-    return Tensor(numpy_generator(generator).poisson(rates).astype(rates.dtype))
+    counts = numpy_generator(generator).poisson(rates).astype(rates.dtype)
+    if isinstance(input, Tensor) and input.requires_grad:  # as PyTorch: in the graph, with
+        return MaskedBy.apply(counts, input)  # derivative 0
+    return Tensor(counts)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.dtypes import get_default_dtype, wrapped_int
+from tinygrad_np.dtypes import WIDER_ACCUMULATOR, get_default_dtype, wrapped_int
 from tinygrad_np.settings import PRINT_OPTIONS
 
 Axis = int | tuple[int, ...] | None
@@ -86,21 +86,30 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         array = array.astype(array.dtype.newbyteorder("="))
     if dtype is not None:
         if not isinstance(data, (Tensor, np.ndarray, np.generic)) and array.size:
-            _check_fits(array, np.dtype(dtype))
+            _check_int_range(array, np.dtype(dtype))
         array = array.astype(dtype, copy=False)
     return array
 
 
-def _check_fits(array: np.ndarray, target: np.dtype) -> None:
+_INT_RANGE: dict[np.dtype, tuple[int, int]] = {}  # the Python numbers each integer dtype takes
+
+
+def _check_int_range(array: np.ndarray, target: np.dtype) -> None:
     """PyTorch's refusal of Python numbers that an integer dtype cannot hold (int32 2**31,
     uint8 256, 1e10 or NaN as int32) rather than NumPy's silent wrap; like PyTorch, an
     unsigned type takes negatives down to -max (uint8 -1 is 255)."""
-    if target.kind not in "iu" or array.dtype.kind not in "iuf":
+    if target.kind not in "iu" or array.dtype.kind not in "iuf" or (
+            array.dtype.kind != "f" and np.can_cast(array.dtype, target)):
         return
-    info = np.iinfo(target)
-    low = -int(info.max) if target.kind == "u" else int(info.min)
+    if target not in _INT_RANGE:
+        info = np.iinfo(target)
+        _INT_RANGE[target] = (-int(info.max) if target.kind == "u" else int(info.min),
+                              int(info.max))
+    low, high = _INT_RANGE[target]
+    if array.dtype.kind != "f" and array.min() >= low and array.max() <= high:
+        return
     with np.errstate(invalid="ignore"):
-        bad = array[~((array >= low) & (array <= info.max))]  # NaN fails both
+        bad = array[~((array >= low) & (array <= high))]  # NaN fails both
     if bad.size:
         raise IntegerOverflowError(f"Tensor: value {bad.flat[0]} cannot be converted to type "
                                    f"{target} without overflow (as PyTorch)")
@@ -252,9 +261,6 @@ def _unwrap_nested(data: Any) -> Any:
     return data._data if isinstance(data, Tensor) else data
 
 
-_WIDER_SPREAD = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}
-
-
 def _index(index: Any) -> Any:
     """Tensors inside an index become their arrays (an integer Tensor works as an index); a
     0-d integer Tensor acts as an int, as in PyTorch (a view, where NumPy would copy)."""
@@ -264,9 +270,10 @@ def _index(index: Any) -> Any:
         return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else part
                      for part in index)
     if isinstance(index, list):
-        if len(index) < 32 and any(part is None or part is Ellipsis or isinstance(  # PyTorch's
-                part, (list, tuple, slice, Tensor, np.ndarray)) for part in index):  # legacy
-            return _index(tuple(index))  # rule: such a list is the tuple of its parts
+        if len(index) < 32 and not set(map(type, index)) <= {int, bool} and any(  # (ints:
+                part is None or part is Ellipsis or isinstance(  # one index array, at once)
+                    part, (list, tuple, slice, Tensor, np.ndarray)) for part in index):
+            return _index(tuple(index))  # PyTorch's legacy rule: the tuple of its parts
         array = np.asarray(_unwrap_nested(index))
         return array.astype(np.int64) if array.size == 0 else _index_part(array)  # x[[]]: empty
     return index
@@ -3136,7 +3143,7 @@ class Tensor:
         computed in float64 and float16 in float32, as PyTorch accumulates (1e20 and 1e-25
         spreads neither overflow nor vanish), the result in the input's dtype."""
         _float_only(op, self)
-        if (wide := _WIDER_SPREAD.get(self.dtype)) is not None:
+        if (wide := WIDER_ACCUMULATOR.get(self.dtype)) is not None:
             return self.to(wide)._spread(op, dim, unbiased, keepdim, correction, axis, keepdims,
                                          ddof).to(self.dtype)
         if isinstance(dim, bool):  # var(True): PyTorch's older (input, unbiased) form

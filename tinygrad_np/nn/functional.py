@@ -80,6 +80,7 @@ from tinygrad_np.nn.functional_rare import (
     prelu as prelu,
     softshrink as softshrink,
     tanhshrink as tanhshrink,
+    threshold as _threshold,
     threshold as threshold,
 )
 from tinygrad_np.nn.layers_extra import (  # noqa: F401  (re-exported)
@@ -147,39 +148,45 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _activation(input, inplace, Tensor.relu)
 
 
-def relu_(x: Tensor) -> Tensor:
-    """relu written into x."""
-    return _activation(x, True, Tensor.relu)
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """relu written into input (PyTorch's in-place spellings of the activations follow)."""
+    return _activation(input, True, Tensor.relu)
 
 
-def elu_(x: Tensor, alpha: float = 1.0) -> Tensor:
-    """elu written into x (PyTorch's in-place spellings of the activations follow)."""
-    return elu(x, alpha, True)
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """elu written into input."""
+    return elu(input, alpha, True)
 
 
-def leaky_relu_(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return leaky_relu(x, negative_slope, True)
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """leaky_relu written into input."""
+    return leaky_relu(input, negative_slope, True)
 
 
-def hardtanh_(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    return hardtanh(x, min_val, max_val, True)
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """hardtanh written into input."""
+    return hardtanh(input, min_val, max_val, True)
 
 
-def threshold_(x: Tensor, threshold: float, value: float) -> Tensor:
-    return globals()["threshold"](x, threshold, value, True)
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """threshold written into input (the argument shadows the function: its alias is used)."""
+    return _threshold(input, threshold, value, True)
 
 
-def celu_(x: Tensor, alpha: float = 1.0) -> Tensor:
-    return celu(x, alpha, True)
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """celu written into input."""
+    return celu(input, alpha, True)
 
 
-def selu_(x: Tensor) -> Tensor:
-    return selu(x, True)
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """selu written into input."""
+    return selu(input, True)
 
 
-def rrelu_(x: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
            training: bool = False) -> Tensor:
-    return rrelu(x, lower, upper, training, True)
+    """rrelu written into input."""
+    return rrelu(input, lower, upper, training, True)
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
@@ -230,12 +237,12 @@ def _data(x: Any) -> Any:
 
 
 # ----------------------------------------------------------------- layers
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch.
 
     One fused op: dx = g W, dW = g^T x (C-ordered, like W), db = g summed over the batch.
     """
-    return LinearFunction.apply(_tensor(x), weight, bias)
+    return LinearFunction.apply(_tensor(input), weight, bias)
 
 
 # ----------------------------------------------------------------- losses
@@ -558,9 +565,9 @@ def _activation(x: Any, inplace: bool, method: Any, *args: Any) -> Tensor:
     return x._in_place(method, *args) if inplace else method(x, *args)
 
 
-def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """y = x Phi(x) (Phi the normal CDF, via erf); approximate='tanh' for the tanh formula."""
-    return _tensor(x).gelu(approximate)
+    return _tensor(input).gelu(approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -589,9 +596,9 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     return _activation(input, inplace, Tensor.celu, alpha)
 
 
-def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """y = log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
-    return _tensor(x).softplus(beta, threshold)
+    return _tensor(input).softplus(beta, threshold)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -620,9 +627,9 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _activation(input, inplace, Tensor.mish)
 
 
-def logsigmoid(x: Tensor) -> Tensor:
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """y = log(sigmoid(x)), stable for any x."""
-    return _tensor(x).logsigmoid()
+    return _tensor(input).logsigmoid()
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002

@@ -129,6 +129,8 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
         raise ValueError(f"ctc_loss: log_probs must be a float tensor (T, N, C) or (T, C), got "
                          f"shape {tuple(log_probs.shape)} and dtype {log_probs.dtype}")
     steps, batch, classes = x.shape
+    if x.numel() == 0:
+        raise ValueError(f"ctc_loss: log_probs must not be empty, got shape {x.shape}")
     lengths_in = np.atleast_1d(np.asarray(_array(input_lengths), dtype=np.int64))
     lengths_out = np.atleast_1d(np.asarray(_array(target_lengths), dtype=np.int64))
     labels = np.asarray(_array(targets), dtype=np.int64)

@@ -55,4 +55,3 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     if p < 0:
         raise ValueError(f"cdist: p must be >= 0, got {p}")
     return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
-

@@ -115,8 +115,8 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
         ratio = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
         source = np.floor((np.arange(n_out) + 0.5) * ratio).astype(np.int64)
         return x.index_select(axis, np.minimum(source, n_in - 1))
-    if n_out == n_in:  # PyTorch copies, whatever the scale
-        return x
+    if n_out == n_in and (mode != "bicubic" or align_corners or scale in (None, 1.0)):
+        return x  # PyTorch copies, whatever the scale (bicubic only at a ratio of 1)
     shape = (n_out,) + (1,) * (x.ndim - axis - 1)
     if mode == "bicubic":
         indices, weights = _cubic_sources(n_in, n_out, scale, align_corners)

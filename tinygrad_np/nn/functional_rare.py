@@ -31,18 +31,18 @@ def _mask(condition: np.ndarray, like: Tensor) -> Any:
     return MaskedBy.apply(mask, like) if like.requires_grad and is_grad_enabled() else mask
 
 
-def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x where |x| > lambd, else 0."""
-    x = _tensor(x)
-    return x * _mask(~(np.abs(x._data) <= lambd), x)  # NaN passes, as PyTorch
+    input = _tensor(input)
+    return input * _mask(~(np.abs(input._data) <= lambd), input)  # NaN passes, as PyTorch
 
 
-def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x - lambd above lambd, x + lambd below -lambd, else 0: x - clamp(x, -lambd, lambd)."""
     if lambd < 0:
         raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
-    x = _tensor(x)
-    return x - x.clip(-lambd, lambd)
+    input = _tensor(input)
+    return input - input.clip(-lambd, lambd)
 
 
 def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
@@ -74,17 +74,17 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     return first * second.sigmoid()
 
 
-def prelu(x: Tensor, weight: Tensor) -> Tensor:
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """y = x for x > 0, weight * x else; `weight` has 1 entry or one per channel (dim 1)."""
-    x = _tensor(x)
+    input = _tensor(input)
     weight = _tensor(weight)
-    if weight.ndim != 1 or weight.shape[0] not in (1, x.shape[1] if x.ndim > 1 else 1):
+    if weight.ndim != 1 or weight.shape[0] not in (1, input.shape[1] if input.ndim > 1 else 1):
         raise ValueError(f"prelu: weight of shape {weight.shape} does not fit input of shape "
-                         f"{x.shape} (1 or {x.shape[1] if x.ndim > 1 else 1} values)")
-    if x.ndim > 1:
-        weight = weight.reshape((weight.shape[0],) + (1,) * (x.ndim - 2))
-    positive = _mask(x._data > 0, x)
-    return x * (positive + weight * (1 - positive))
+                         f"{input.shape} (1 or {input.shape[1] if input.ndim > 1 else 1} values)")
+    if input.ndim > 1:
+        weight = weight.reshape((weight.shape[0],) + (1,) * (input.ndim - 2))
+    positive = _mask(input._data > 0, input)
+    return input * (positive + weight * (1 - positive))
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,

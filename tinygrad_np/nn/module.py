@@ -239,14 +239,14 @@ class Module:
         `memo`: modules not to list, as PyTorch's (a string there is the prefix)."""
         if isinstance(memo, str):  # this library's older signature: named_modules(prefix)
             memo, prefix = None, memo
-        seen: set[int] = {id(module) for module in memo or ()}
+        seen = set() if memo is None else memo  # the caller's set, added to (as PyTorch)
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if module in seen:
                 continue
             if remove_duplicate:
-                seen.add(id(module))
+                seen.add(module)
             yield name, module
             children = [(_join(name, child_name), child) for child_name, child in (
                 module.named_children() if remove_duplicate else module._direct_members())

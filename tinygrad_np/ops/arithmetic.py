@@ -87,6 +87,13 @@ class Neg(Function):
         return -grad_output
 
 
+def _integer_power(a, b):
+    """a ** b for integers, b < 0 too: 1 ** b is 1, (-1) ** b is -1 for odd b, else 0."""
+    negative = np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (b & 1), 0))
+    return np.asarray(np.where(b >= 0, a ** np.maximum(b, 0), negative)).astype(
+        np.result_type(a, b), copy=False)
+
+
 class Pow(Function):
     """y = a ** b;  da = g * b * a**(b-1),  db = g * y * log(a).
 
@@ -103,9 +110,7 @@ class Pow(Function):
             except ValueError:  # integers to negative integer powers: a tensor of exponents
                 if not isinstance(b, np.ndarray):  # is elementwise, as PyTorch (a Python
                     raise  # int exponent is refused by both)
-                y = a ** np.maximum(b, 0)  # 1 and -1 keep a value, the rest truncate to 0
-                y[...] = np.where(b >= 0, y, np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (
-                    b & 1), 0)))
+                y = _integer_power(a, b)
         ctx.save_for_backward(a, b, y)
         return y
 

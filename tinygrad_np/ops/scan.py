@@ -10,17 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.dtypes import WIDER_ACCUMULATOR
 from tinygrad_np.function import Function
 from tinygrad_np.ops.join import Cat
 from tinygrad_np.ops.select import select
 
-# Running sums and products accumulate in a wider float, as PyTorch's CPU kernels (float32 in
-# float64, float16 in float32): a million float32 steps of 0.1 end at 100000, not 100958.
-_WIDER = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
-
 
 def _accumulated(accumulate, x, axis: int):
-    wider = _WIDER.get(x.dtype)  # an integer dtype is kept (NumPy would give int64)
+    """A running sum or product in a wider float, as PyTorch's CPU kernels (float32 in
+    float64, float16 in float32): a million float32 steps of 0.1 end at 100000, not 100958."""
+    wider = WIDER_ACCUMULATOR.get(x.dtype)  # an integer dtype is kept (NumPy would give int64)
     return accumulate(x, axis=axis, dtype=x.dtype if x.dtype.kind in "iu" else None) if (
         wider is None) else accumulate(x, axis=axis, dtype=wider).astype(x.dtype)
 
