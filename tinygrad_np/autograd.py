@@ -241,8 +241,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
 
 def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:
     """The starting gradient of each output: 1 for a one-element output, else the one given."""
-    if not isinstance(grad_outputs, (list, tuple)):  # one gradient (or None) for every output
-        grad_outputs = [grad_outputs] * len(outputs)
+    if not isinstance(grad_outputs, (list, tuple)):  # None for every output, or one gradient
+        grad_outputs = [grad_outputs] * (len(outputs) if grad_outputs is None else 1)
+    if len(grad_outputs) != len(outputs):  # as PyTorch: never a silently dropped output
+        raise RuntimeError(f"grad: got {len(outputs)} outputs and {len(grad_outputs)} gradients")
     seeds = []
     for position, (out, seed) in enumerate(zip(outputs, grad_outputs)):
         if not out._requires_grad:

@@ -105,16 +105,15 @@ class Function(NodeInfo):
     """Base class of every differentiable op; an instance is both `ctx` and the graph node.
 
     A recorded node holds `parents` (per argument: the producing Function, the leaf Tensor,
-    or None), `needs_input_grad`, `saved_tensors`, what each saved
-    value is (`saved_slots`: argument index, -1 for the output, None if derived), the version
-    each saved tensor had (`saved_versions`), and `output_shape`, `output_dtype`.
+    or None), `needs_input_grad`, `saved_tensors` (None once backward has freed them), what
+    each saved value is (`saved_slots`: argument index, -1 for the output, None if derived),
+    the version each saved tensor had (`saved_versions`), `output_shape`, `output_dtype`,
+    and, when asked for, `retained` (weak references to tensors that called retain_grad())
+    and `hooks` (register_hook functions of the output's gradient).
     """
 
-    saved_tensors: tuple | None = ()  # None once backward has freed them
-    saved_slots: tuple = ()
-    saved_versions: tuple = ()
-    retained: tuple = ()  # weak references to tensors that asked for retain_grad()
-    hooks: tuple = ()  # register_hook functions of the output's gradient
+    saved_tensors: tuple | None = ()
+    saved_slots = saved_versions = retained = hooks = ()  # (see above)
     mask_only = False  # True: the rule uses the inputs only through a mask (ops/masked.py)
 
     def __setstate__(self, state: dict) -> None:  # a copied or unpickled node is numbered anew,

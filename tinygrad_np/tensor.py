@@ -10,6 +10,7 @@ backward of that op sit side by side. Names and semantics follow PyTorch.
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 import weakref
@@ -1112,7 +1113,20 @@ class Tensor:
                  for name in getattr(cls, "__slots__", ()) if hasattr(self, name) and
                  name not in ("_hooks", "__weakref__", "__dict__")}
         slots["_counter"] = None if self._counter is None else [self._counter[0]]
+        slots["_grad"] = None  # pickle drops `.grad`, as PyTorch (deepcopy: see below)
         return getattr(self, "__dict__", None) or None, slots
+
+    _deepcopy_keeps_grad = True  # nn.Parameter: False (PyTorch's Parameter.__deepcopy__)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """copy.deepcopy(t): new memory and a copy of `.grad` (an nn.Parameter's is dropped,
+        as PyTorch's); hooks and the version counter as pickle (see __getstate__)."""
+        copied = object.__new__(type(self))
+        memo[id(self)] = copied
+        copied.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        if self._deepcopy_keeps_grad and self._grad is not None:
+            copied._grad = copy.deepcopy(self._grad, memo)
+        return copied
 
     def __copy__(self) -> Tensor:
         """copy.copy(t): the same memory, as in PyTorch, and the same version counter, so a
@@ -1363,7 +1377,7 @@ class Tensor:
     def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
         computes the same in place on arrays, without a temporary)."""
-        if is_grad_enabled() and (self.requires_grad or any(
+        if is_grad_enabled() and (self.requires_grad or self._data.dtype.kind == "f" and any(
                 isinstance(arg, Tensor) and arg.requires_grad for arg in args)):
             if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
@@ -1759,7 +1773,8 @@ class Tensor:
         if steps is not None:
             positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
             index = np.unravel_index(positions, self.shape)
-        if isinstance(value, Tensor) and value.requires_grad or self.requires_grad:
+        if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
+                self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
             self._in_place(_set_item, index, value)
             return
         array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch

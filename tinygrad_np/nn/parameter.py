@@ -23,6 +23,8 @@ class Parameter(Tensor):
     # higher up may lengthen it, while a name the user chose is never replaced.
     __slots__ = ("_auto_name",)
 
+    _deepcopy_keeps_grad = False  # copy.deepcopy(parameter) has no .grad, as PyTorch
+
     def __init__(
         self, data: Any, requires_grad: bool = True, dtype: Any = None, name: str | None = None
     ) -> None:
