@@ -712,3 +712,42 @@ def test_linear_prelu_and_threshold_in_place_take_input_keyword_and_named_module
     assert len(memo) == 5  # the caller's set is filled, as PyTorch's
     with pytest.raises(ValueError, match="must not be empty"):
         F.ctc_loss(tg.zeros(0, 2, 3), tg.tensor([[1], [1]]), [0, 0], [1, 1])
+
+
+def test_full_backward_hook_grad_input_has_one_entry_per_positional_argument():
+    class Scale(tg.nn.Module):
+        def forward(self, x, factor, y):
+            return x * factor + y
+
+    module, seen = Scale(), []
+    module.register_full_backward_hook(
+        lambda mod, grad_input, grad_output: seen.append(grad_input))
+    x, y = tg.ones(2, requires_grad=True), tg.ones(2, requires_grad=True)
+    module(x, 5.0, y).sum().backward()
+    (grad_x, grad_factor, grad_y), = seen  # PyTorch: None for the number, positions kept
+    assert grad_factor is None and grad_x.numpy().tolist() == [5.0, 5.0]
+    assert grad_y.numpy().tolist() == [1.0, 1.0]
+
+
+def test_copies_and_gradients_follow_pytorch():
+    import copy
+    import pickle
+
+    weight = tg.nn.Parameter(tg.ones(2))
+    (weight * 2).sum().backward()
+    assert copy.deepcopy(weight).grad is None  # an nn.Parameter's copy starts without one
+    assert pickle.loads(pickle.dumps(weight)).grad is None
+    plain = tg.ones(2, requires_grad=True)
+    (plain * 2).sum().backward()
+    assert copy.deepcopy(plain).grad.numpy().tolist() == [2.0, 2.0]  # a tensor's keeps it
+    model = tg.nn.Linear(2, 1)
+    model(tg.ones(1, 2)).sum().backward()
+    assert copy.deepcopy(model).weight.grad is None
+    w = tg.tensor([1.7, 2.2], requires_grad=True)
+    buffer = tg.zeros(3, dtype=tg.int64)
+    buffer[:2] = w
+    assert not buffer.requires_grad and buffer.numpy().tolist() == [1, 2, 0]
+    x = tg.ones(2, requires_grad=True)
+    a, b = (x * 2).sum(), (x * 5).sum()
+    with pytest.raises(RuntimeError, match="2 outputs and 1 gradients"):
+        tg.autograd.grad([a, b], x, grad_outputs=[tg.tensor(1.0)])

@@ -95,18 +95,13 @@ def wrap_inputs(module: Any, hooks: dict, args: tuple) -> tuple[tuple, _Call | N
     """The arguments forward gets (inputs that need a gradient cloned, with hooks)."""
     if not is_grad_enabled():
         return args, None
-    tensors = [arg for arg in args if isinstance(arg, Tensor)]
-    clones = [t.clone() if t.requires_grad else None for t in tensors]
+    clones = [arg.clone() if isinstance(arg, Tensor) and arg.requires_grad else None
+              for arg in args]  # one grad_input per positional argument (None: no gradient)
     call = _Call(module, hooks, clones)
     for position, clone in enumerate(clones):
         if clone is not None:
             clone.register_hook(call.input_hook(position))
-    replacements = iter(clones)
-    new_args = []
-    for arg in args:
-        clone = next(replacements) if isinstance(arg, Tensor) else None
-        new_args.append(arg if clone is None else clone)
-    return tuple(new_args), call
+    return tuple(arg if clone is None else clone for arg, clone in zip(args, clones)), call
 
 
 def watch_outputs(call: _Call | None, output: Any) -> Any:
