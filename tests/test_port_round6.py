@@ -751,3 +751,14 @@ def test_copies_and_gradients_follow_pytorch():
     a, b = (x * 2).sum(), (x * 5).sum()
     with pytest.raises(RuntimeError, match="2 outputs and 1 gradients"):
         tg.autograd.grad([a, b], x, grad_outputs=[tg.tensor(1.0)])
+
+
+@pytest.mark.parametrize("write", [lambda y: y.fill_(3.0), lambda y: y.zero_(),
+                                   lambda y: y.copy_(tg.tensor([5.0, 6.0])),
+                                   lambda y: y.copy_(tg.tensor([5.0, 6.0], requires_grad=True))])
+def test_overwriting_a_result_gives_its_inputs_zero_gradients_not_none(write):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    write(y)
+    (y * y).sum().backward()
+    assert x.grad is not None and x.grad.numpy().tolist() == [0.0, 0.0]  # as PyTorch

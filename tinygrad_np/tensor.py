@@ -304,15 +304,19 @@ def _scaled(other: Any, alpha: float) -> Any:
 
 
 def _copy_from(target: Tensor, src: Any) -> Tensor:
-    """`src` broadcast to `target`'s shape and cast to its dtype (the value of copy_/fill_)."""
+    """`src` broadcast to `target`'s shape and cast to its dtype (the value of copy_/fill_).
+    Written into a target in a graph, a constant stays tied to it with derivative 0, so the
+    target's inputs get zero gradients (PyTorch's), not none."""
     if not isinstance(src, Tensor):
-        return Tensor._make(np.broadcast_to(np.asarray(src, dtype=target.dtype), target.shape),
-                            None)
-    if src.dtype != target.dtype:
-        src = src.astype(target.dtype)
-    # Always an op's result (Expand of the same shape included), never `src` itself: a
-    # recorded copy_ must take a graph node from it, not a leaf's array without one.
-    return Expand.apply(src, target.shape)
+        value = Tensor._make(np.broadcast_to(np.asarray(src, dtype=target.dtype),
+                                             target.shape), None)
+    else:  # always an op's result (Expand of the same shape included), never `src` itself:
+        # a recorded copy_ must take a graph node from it, not a leaf's array without one
+        value = Expand.apply(src if src.dtype == target.dtype else src.astype(target.dtype),
+                             target.shape)
+    if target.requires_grad and is_grad_enabled():
+        return target._graph_zero() + value
+    return value
 
 
 def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
