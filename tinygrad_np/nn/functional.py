@@ -262,19 +262,20 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     input = _tensor(input)
-    if input.dtype.kind != "f":  # PyTorch has no integer kernel for it either
+    logits = input._data  # (the array's attributes: cheaper than the Tensor properties)
+    if logits.dtype.kind != "f":  # PyTorch has no integer kernel for it either
         raise TypeError(f"cross_entropy: the input (logits) must be a float tensor, got "
-                        f"{input.dtype}; convert it with .float()")
+                        f"{logits.dtype}; convert it with .float()")
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = _data(target)
-    if (weight is not None or label_smoothing or input.ndim > 2 or ignore_index >= 0
+    if (weight is not None or label_smoothing or logits.ndim > 2 or ignore_index >= 0
             and _has_id(ids, ignore_index)):
         return cross_entropy_general(input, target, weight, ignore_index, reduction,
                                      label_smoothing)
     if target.dtype.kind == "f" and not isinstance(target, Tensor):
         target = target.astype(input.dtype, copy=False)
     try:
-        if input.ndim != 1:
+        if logits.ndim != 1:
             return CrossEntropy.apply(input, target, reduction)
         # Unbatched: a batch of one, with the result's batch axis removed again for 'none'.
         classes = input.shape[0]

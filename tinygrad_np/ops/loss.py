@@ -87,8 +87,8 @@ class CrossEntropy(Function):
                 total = np.add.reduce(losses, dtype=np.float32)
                 total = total / len(losses) if reduction == "mean" else total
                 return np.asarray(total, dtype=losses.dtype)
-        if reduction == "mean" and len(losses):
-            return np.add.reduce(losses) / len(losses)  # losses.mean() without its wrapper
+        if reduction == "mean" and len(losses):  # losses.mean() without its wrapper, as a
+            return np.asarray(np.add.reduce(losses) / len(losses))  # 0-d array (not a scalar)
         if reduction == "mean":
             return losses.mean()  # nan, with NumPy's warning, as for any empty mean
         return np.add.reduce(losses) if reduction == "sum" else losses
