@@ -762,3 +762,19 @@ def test_overwriting_a_result_gives_its_inputs_zero_gradients_not_none(write):
     write(y)
     (y * y).sum().backward()
     assert x.grad is not None and x.grad.numpy().tolist() == [0.0, 0.0]  # as PyTorch
+
+
+def test_tensor_hooks_on_a_module_output_run_before_the_module_backward_hooks():
+    layer = tg.nn.Linear(2, 1, bias=False)
+    with tg.no_grad():
+        layer.weight.fill_(1.0)
+    seen = []
+    layer.register_full_backward_pre_hook(lambda module, grad_output: (grad_output[0] * 10,))
+    layer.register_full_backward_hook(lambda module, gi, go: seen.append(go[0].tolist()))
+    x = tg.ones(1, 2, requires_grad=True)
+    y = layer(x)
+    y.register_hook(lambda g: g * 2)  # runs first: 3 -> 6, then the pre-hook: 6 -> 60
+    y.retain_grad()
+    (y * 3).sum().backward()
+    assert y.grad.tolist() == [[6.0]] and seen == [[[60.0]]]
+    assert x.grad.tolist() == [[60.0, 60.0]]  # PyTorch's numbers

@@ -117,9 +117,10 @@ def watch_outputs(call: _Call | None, output: Any) -> Any:
     call.grad_outputs = [None] * len(tensors)
     call.waiting_outputs = len(tensors)
     for position, (index, tensor) in enumerate(tensors):
-        tensor = tensor.view_as(tensor)  # a node of its own (an outer module hooks its own)
-        items[index] = tensor
-        tensor.register_hook(call.output_hook(position))
+        watched = tensor.view_as(tensor)  # a node of its own (an outer module hooks its own)
+        watched.register_hook(call.output_hook(position))
+        items[index] = watched.view_as(watched)  # the caller's: its own hooks run first, as
+        # PyTorch's tensor hooks on a module's output run before the module's backward hooks
     if single:
         return items[0]
     return items if isinstance(output, list) else tuple(items)
