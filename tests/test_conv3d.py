@@ -602,3 +602,17 @@ def test_names_are_exported_where_pytorch_has_them():
     if torch is not None:
         assert all(hasattr(torch.nn, name) for name in NAMES[nn])
         assert all(hasattr(torch.nn.functional, name) for name in NAMES[F])
+
+
+@pytest.mark.parametrize("name, mode", [("ReflectionPad3d", "reflect"),
+                                        ("CircularPad3d", "circular")])
+def test_reflection_and_circular_3d_padding_layers(name, mode):
+    values = np.random.default_rng(0).standard_normal((1, 2, 3, 4, 5))
+    layer = getattr(nn, name)((1, 2, 1, 0, 2, 1))
+    x = tg.tensor(values, requires_grad=True)
+    out = layer(x)
+    expected = np.pad(values, ((0, 0), (0, 0), (2, 1), (1, 0), (1, 2)),
+                      mode="reflect" if mode == "reflect" else "wrap")
+    np.testing.assert_allclose(out.detach().numpy(), expected)
+    (out * out).sum().backward()
+    assert x.grad.shape == values.shape

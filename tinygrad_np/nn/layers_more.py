@@ -65,11 +65,13 @@ ConstantPad2d = _pad_class("ConstantPad2d", 2, "constant", True)
 ConstantPad3d = _pad_class("ConstantPad3d", 3, "constant", True)
 ReflectionPad1d = _pad_class("ReflectionPad1d", 1, "reflect", False)
 ReflectionPad2d = _pad_class("ReflectionPad2d", 2, "reflect", False)
+ReflectionPad3d = _pad_class("ReflectionPad3d", 3, "reflect", False)
 ReplicationPad1d = _pad_class("ReplicationPad1d", 1, "replicate", False)
 ReplicationPad2d = _pad_class("ReplicationPad2d", 2, "replicate", False)
 ReplicationPad3d = _pad_class("ReplicationPad3d", 3, "replicate", False)
 CircularPad1d = _pad_class("CircularPad1d", 1, "circular", False)
 CircularPad2d = _pad_class("CircularPad2d", 2, "circular", False)
+CircularPad3d = _pad_class("CircularPad3d", 3, "circular", False)
 
 
 # ----------------------------------------------------------------- pixel shuffle
