@@ -616,3 +616,13 @@ def test_reflection_and_circular_3d_padding_layers(name, mode):
     np.testing.assert_allclose(out.detach().numpy(), expected)
     (out * out).sum().backward()
     assert x.grad.shape == values.shape
+
+
+def test_lp_pool3d_is_the_p_norm_of_each_window():
+    values = np.abs(np.random.default_rng(1).standard_normal((1, 2, 4, 4, 4))) + 0.1
+    x = tg.tensor(values, requires_grad=True)
+    out = nn.LPPool3d(3, 2)(x)
+    windows = values.reshape(1, 2, 2, 2, 2, 2, 2, 2).transpose(0, 1, 2, 4, 6, 3, 5, 7)
+    expected = (windows.reshape(1, 2, 2, 2, 2, 8) ** 3).sum(-1) ** (1 / 3)
+    np.testing.assert_allclose(out.detach().numpy(), expected)
+    assert tg.autograd.gradcheck(lambda t: F.lp_pool3d(t, 3, 2), (x,))

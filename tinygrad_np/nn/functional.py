@@ -95,6 +95,7 @@ from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     instance_norm,
     lp_pool1d,
     lp_pool2d,
+    lp_pool3d,
     pixel_shuffle,
     pixel_unshuffle,
 )

@@ -290,6 +290,13 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
     return _lp_of_means(means, norm_type, _window_size(kernel_size, 2))
 
 
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,  # noqa: A002
+              ceil_mode: bool = False) -> Tensor:
+    """The p-norm over kernel_size windows of (N, C, D, H, W): (sum of x^p)^(1/p)."""
+    means = F.avg_pool3d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return _lp_of_means(means, norm_type, _window_size(kernel_size, 3))
+
+
 class LPPool2d(Module):
     """p-norm pooling over windows of (N, C, H, W); see F.lp_pool2d."""
 
@@ -312,3 +319,10 @@ class LPPool1d(LPPool2d):
 
     def forward(self, x: Tensor) -> Tensor:
         return lp_pool1d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(LPPool2d):
+    """p-norm pooling over windows of (N, C, D, H, W); see F.lp_pool3d."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return lp_pool3d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
