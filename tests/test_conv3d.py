@@ -626,3 +626,18 @@ def test_lp_pool3d_is_the_p_norm_of_each_window():
     expected = (windows.reshape(1, 2, 2, 2, 2, 8) ** 3).sum(-1) ** (1 / 3)
     np.testing.assert_allclose(out.detach().numpy(), expected)
     assert tg.autograd.gradcheck(lambda t: F.lp_pool3d(t, 3, 2), (x,))
+
+
+def test_max_unpool3d_puts_each_maximum_back_in_place():
+    values = np.random.default_rng(2).standard_normal((2, 3, 4, 6, 6))
+    x = tg.tensor(values, requires_grad=True)
+    pooled, indices = F.max_pool3d(x, 2, return_indices=True)
+    restored = nn.MaxUnpool3d(2)(pooled, indices)
+    kept = restored.detach().numpy()
+    assert kept.shape == values.shape and np.count_nonzero(kept) == pooled.numel()
+    np.testing.assert_array_equal(kept[kept != 0], values[kept != 0])  # maxima in place
+    (restored * restored).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.where(kept != 0, 2 * values, 0.0))
+    assert F.max_unpool3d(pooled, indices, 2, output_size=(5, 7, 7)).shape == (2, 3, 5, 7, 7)
+    with pytest.raises(ValueError, match="max_unpool3d: output_size"):
+        F.max_unpool3d(pooled, indices, 2, output_size=(9, 9, 9))

@@ -62,6 +62,7 @@ from tinygrad_np.nn.conv import (
     MaxPool3d,
     MaxUnpool1d,
     MaxUnpool2d,
+    MaxUnpool3d,
     Unfold,
 )
 from tinygrad_np.nn.distance import CosineSimilarity, PairwiseDistance
@@ -166,6 +167,7 @@ __all__ = [
     "MaxPool3d",
     "MaxUnpool1d",
     "MaxUnpool2d",
+    "MaxUnpool3d",
     "Unfold",
     "BCELoss",
     "BCEWithLogitsLoss",

@@ -235,6 +235,16 @@ class MaxUnpool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class MaxUnpool3d(MaxUnpool2d):
+    """The inverse of MaxPool3d with return_indices=True; see F.max_unpool3d."""
+
+    dims = 3
+
+    def forward(self, x: Tensor, indices: Any, output_size: Any = None) -> Tensor:
+        return F.max_unpool3d(x, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
 class MaxUnpool1d(MaxUnpool2d):
     """The inverse of MaxPool1d with return_indices=True; see F.max_unpool1d."""
 

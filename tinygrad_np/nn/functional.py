@@ -1076,28 +1076,50 @@ def max_unpool2d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
     """The inverse of `max_pool2d(..., return_indices=True)`, as PyTorch's: each value written
     at its flat index h * W + w in a zero plane of size (H_in - 1) stride - 2 padding + kernel
     (or `output_size`); the gradient reads the written places back."""
-    x, unbatched = _batched(input, "max_unpool2d")
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool3d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = None,  # noqa: A002
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The inverse of `max_pool3d(..., return_indices=True)`: each value written at its flat
+    index (d H + h) W + w in a zero volume (see max_unpool2d)."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def _sizes(value: Any, dims: int, argument: str, function: str) -> tuple[int, ...]:
+    """An int or `dims` ints; anything else is a TypeError."""
+    values = (value,) * dims if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != dims or not all(isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"{function}: {argument} must be an int or {dims} ints, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any,  # noqa: A002
+                stride: Any, padding: Any, output_size: Any) -> Tensor:
+    x, unbatched = _batched(input, name, ndim=dims + 2)
     index = _tensor(indices)
     index = index.unsqueeze(0) if unbatched else index
-    kernel = _pair(kernel_size, "kernel_size", "max_unpool2d")
-    step = kernel if stride is None else _pair(stride, "stride", "max_unpool2d")
-    pad = _pair(padding, "padding", "max_unpool2d")
-    size = tuple((x.shape[2 + i] - 1) * step[i] - 2 * pad[i] + kernel[i] for i in (0, 1))
-    if output_size is not None:  # (H, W), or with the batch and channel sizes first
+    kernel = _sizes(kernel_size, dims, "kernel_size", name)
+    step = kernel if stride is None else _sizes(stride, dims, "stride", name)
+    pad = _sizes(padding, dims, "padding", name)
+    size = tuple((x.shape[2 + i] - 1) * step[i] - 2 * pad[i] + kernel[i] for i in range(dims))
+    if output_size is not None:  # the sizes, or with the batch and channel sizes first
         given = tuple(int(n) for n in tuple(output_size))
-        given = given[-2:] if len(given) == 4 else given
-        if len(given) != 2 or any(not d - s < g < d + s for g, d, s in zip(given, size, step)):
-            raise ValueError(f"max_unpool2d: output_size {tuple(output_size)} must be 2 sizes "
-                             f"(or the input's batch and channels, then 2), each within a "
+        given = given[-dims:] if len(given) == dims + 2 else given
+        if len(given) != dims or any(not d - s < g < d + s for g, d, s in zip(given, size, step)):
+            raise ValueError(f"{name}: output_size {tuple(output_size)} must be {dims} sizes "
+                             f"(or the input's batch and channels, then {dims}), each within a "
                              f"stride of the default {size}")
         size = given
     if index.shape != x.shape:
-        raise ValueError(f"max_unpool2d: indices of shape {index.shape} do not match the input's "
+        raise ValueError(f"{name}: indices of shape {index.shape} do not match the input's "
                          f"{x.shape}")
-    n, c, plane = x.shape[0], x.shape[1], size[0] * size[1]
+    n, c, plane = x.shape[0], x.shape[1], int(np.prod(size))
     flat = index.reshape(n, c, -1)
     if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= plane):
-        raise ValueError(f"max_unpool2d: an index is outside the output plane of size {size} "
+        raise ValueError(f"{name}: an index is outside the output plane of size {size} "
                          f"(indices in [{int(flat.min())}, {int(flat.max())}])")
     out = Tensor(np.zeros((n, c, plane), x.dtype)).scatter(2, flat, x.reshape(n, c, -1))
     out = out.reshape(n, c, *size)
