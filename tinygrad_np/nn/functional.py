@@ -861,6 +861,21 @@ def _memoized(function):
     return call
 
 
+def _check_channels(function: str, x_shape: tuple, weight_shape: tuple, groups: int,
+                    transposed: bool) -> None:
+    """groups divides the weight's first dim, and the input has the channels the weight
+    expects: (out, in/groups, ...) for a convolution, (in, out/groups, ...) transposed."""
+    channels, per_group, weight_shape = weight_shape[0], weight_shape[1], tuple(weight_shape)
+    if groups < 1 or channels % groups:
+        raise ValueError(f"{function}: groups={groups} must be positive and divide the weight's "
+                         f"{'in' if transposed else 'out'}_channels (weight {weight_shape})")
+    expected = channels if transposed else per_group * groups
+    if x_shape[1] != expected:
+        raise ValueError(f"{function}: input of shape {tuple(x_shape)} has {x_shape[1]} channels, "
+                         f"but weight of shape {weight_shape}"
+                         f"{'' if transposed else f' with groups={groups}'} expects {expected}")
+
+
 @_memoized
 def _conv_geometry(x_shape: tuple, weight_shape: tuple, stride: Any, padding: Any,
                    dilation: Any, groups: int, function: str):
@@ -871,14 +886,8 @@ def _conv_geometry(x_shape: tuple, weight_shape: tuple, stride: Any, padding: An
     stride = _pair(stride, "stride", function)
     dilation = _pair(dilation, "dilation", function)
     _check_positive(function, stride=stride, dilation=dilation)
-    out_channels, group_channels, kh, kw = weight_shape
-    if groups < 1 or out_channels % groups:
-        raise ValueError(f"{function}: groups={groups} must be positive and divide the weight's "
-                         f"out_channels (weight {weight_shape})")
-    if x_shape[1] != group_channels * groups:
-        raise ValueError(
-            f"{function}: input of shape {x_shape} has {x_shape[1]} channels, but weight of "
-            f"shape {weight_shape} with groups={groups} expects {group_channels * groups}")
+    kh, kw = weight_shape[2:]
+    _check_channels(function, x_shape, weight_shape, groups, transposed=False)
     pads = _conv_pads(padding, (kh, kw), dilation, stride, function)
     _check_fits(function, x_shape, pads, (kh, kw), dilation)
     return _conv.Geometry((kh, kw), stride, pads, dilation)
@@ -956,12 +965,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     pad_h, pad_w = _pair(padding, "padding", name)
     extra = _pair(output_padding, "output_padding", name)
     in_channels, out_per_group, kh, kw = weight.shape
-    if groups < 1 or in_channels % groups:
-        raise ValueError(f"{name}: groups={groups} must be positive and divide the weight's "
-                         f"in_channels (weight {weight.shape})")
-    if x.shape[1] != in_channels:
-        raise ValueError(f"{name}: input of shape {x.shape} has {x.shape[1]} channels, but "
-                         f"weight of shape {weight.shape} expects {in_channels}")
+    _check_channels(name, x.shape, weight.shape, groups, transposed=True)
     if min(pad_h, pad_w, *extra) < 0 or any(
             e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
         raise ValueError(f"{name}: padding must be non-negative and output_padding "

@@ -98,13 +98,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     dilation = _triple(dilation, "dilation", name)
     F._check_positive(name, stride=stride, dilation=dilation)
     out_channels, group_channels, *kernel = weight.shape
-    if groups < 1 or out_channels % groups:
-        raise ValueError(f"{name}: groups={groups} must be positive and divide the weight's "
-                         f"out_channels (weight {tuple(weight.shape)})")
-    if x.shape[1] != group_channels * groups:
-        raise ValueError(
-            f"{name}: input of shape {tuple(x.shape)} has {x.shape[1]} channels, but weight of "
-            f"shape {tuple(weight.shape)} with groups={groups} expects {group_channels * groups}")
+    F._check_channels(name, x.shape, weight.shape, groups, transposed=False)
     pads = _conv_pads(padding, kernel, dilation, stride, name)
     _check_fits(name, x.shape, pads, kernel, dilation)
     if bias is not None and tuple(bias.shape) != (out_channels,):
@@ -141,12 +135,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     pads = _triple(padding, "padding", name)
     extra = _triple(output_padding, "output_padding", name)
     in_channels, out_per_group, *kernel = weight.shape
-    if groups < 1 or in_channels % groups:
-        raise ValueError(f"{name}: groups={groups} must be positive and divide the weight's "
-                         f"in_channels (weight {tuple(weight.shape)})")
-    if x.shape[1] != in_channels:
-        raise ValueError(f"{name}: input of shape {tuple(x.shape)} has {x.shape[1]} channels, "
-                         f"but weight of shape {tuple(weight.shape)} expects {in_channels}")
+    F._check_channels(name, x.shape, weight.shape, groups, transposed=True)
     if min(*pads, *extra) < 0 or any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
         raise ValueError(f"{name}: padding must be non-negative and output_padding "
                          f"{extra} smaller than either stride {stride} or dilation {dilation}")
