@@ -64,6 +64,20 @@ def _conv_pads(padding: Any, kernel: tuple, dilation: tuple, stride: tuple,
     return tuple((p, p) for p in pads)
 
 
+def _arguments(name: str, input: Any, weight: Any, stride: Any, dilation: Any,  # noqa: A002
+               layout: str) -> tuple:
+    """The input as a batch (and whether it was one), the 5-D weight, stride and dilation as
+    positive triples: the checks conv3d and conv_transpose3d share."""
+    x, unbatched = F._batched(input, name, ndim=5)
+    weight = F._tensor(weight)
+    if weight.ndim != 5:
+        raise ValueError(f"{name}: weight must be 5-D ({layout}, kd, kh, kw), got shape "
+                         f"{tuple(weight.shape)}")
+    stride, dilation = _triple(stride, "stride", name), _triple(dilation, "dilation", name)
+    F._check_positive(name, stride=stride, dilation=dilation)
+    return x, unbatched, weight, stride, dilation
+
+
 def _depth_taps_as_channels(x: Tensor, taps: int, stride: int, dilation: int, groups: int,
                             out_depth: int) -> Tensor:
     """(N, C, D, H, W) -> (N Do, C taps, H, W): sample (n, z) holds the planes z s + t d of
@@ -89,14 +103,8 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     or 'same' (stride 1 only). Computed as one conv2d over the depth taps as channels.
     """
     name = "conv3d"
-    x, unbatched = F._batched(input, name, ndim=5)
-    weight = F._tensor(weight)
-    if weight.ndim != 5:
-        raise ValueError(f"{name}: weight must be 5-D (out, in/groups, kd, kh, kw), got shape "
-                         f"{tuple(weight.shape)}")
-    stride = _triple(stride, "stride", name)
-    dilation = _triple(dilation, "dilation", name)
-    F._check_positive(name, stride=stride, dilation=dilation)
+    x, unbatched, weight, stride, dilation = _arguments(name, input, weight, stride, dilation,
+                                                        "out, in/groups")
     out_channels, group_channels, *kernel = weight.shape
     F._check_channels(name, x.shape, weight.shape, groups, transposed=False)
     pads = _conv_pads(padding, kernel, dilation, stride, name)
@@ -124,14 +132,8 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     torch.nn.functional.conv_transpose3d: weight (C, O/groups, kd, kh, kw); output depth
     (D - 1) s - 2 p + d (kd - 1) + output_padding + 1, likewise height and width."""
     name = "conv_transpose3d"
-    x, unbatched = F._batched(input, name, ndim=5)
-    weight = F._tensor(weight)
-    if weight.ndim != 5:
-        raise ValueError(f"{name}: weight must be 5-D (in, out/groups, kd, kh, kw), got shape "
-                         f"{tuple(weight.shape)}")
-    stride = _triple(stride, "stride", name)
-    dilation = _triple(dilation, "dilation", name)
-    F._check_positive(name, stride=stride, dilation=dilation)
+    x, unbatched, weight, stride, dilation = _arguments(name, input, weight, stride, dilation,
+                                                        "in, out/groups")
     pads = _triple(padding, "padding", name)
     extra = _triple(output_padding, "output_padding", name)
     in_channels, out_per_group, *kernel = weight.shape
