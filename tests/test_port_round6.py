@@ -778,3 +778,66 @@ def test_tensor_hooks_on_a_module_output_run_before_the_module_backward_hooks():
     (y * 3).sum().backward()
     assert y.grad.tolist() == [[6.0]] and seen == [[[60.0]]]
     assert x.grad.tolist() == [[60.0, 60.0]]  # PyTorch's numbers
+
+
+# ------------------------------------------------------------------------- data loading
+def test_default_collate_takes_the_dtype_from_every_number():
+    from tinygrad_np.utils.data import default_collate
+
+    mixed = default_collate([0, 0.5, 1.5])  # an int first: floats are not truncated
+    assert mixed.dtype == np.float32 and mixed.numpy().tolist() == [0.0, 0.5, 1.5]
+    assert default_collate([True, 2]).numpy().tolist() == [1, 2]
+    assert default_collate([True, False]).dtype == np.bool_
+    assert default_collate([{"y": 1}, {"y": 2.5}])["y"].numpy().tolist() == [1.0, 2.5]
+    x = tg.ones(2, requires_grad=True)
+    assert default_collate([x * 2, x * 3]).requires_grad  # stacked in the graph
+    if torch is not None:
+        from torch.utils.data import default_collate as reference
+
+        for batch in ([0, 0.5, 1.5], [True, 2], [3, 4], [1.5, 2]):
+            ours, theirs = default_collate(batch), reference(batch)
+            assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+            assert ours.numpy().tolist() == theirs.tolist()
+
+
+def test_data_loader_samplers_getitems_chaining_and_generic_classes():
+    from tinygrad_np.utils.data import (
+        BatchSampler,
+        DataLoader,
+        Dataset,
+        IterableDataset,
+        SequentialSampler,
+    )
+
+    class Batched(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, index):
+            return index
+
+        def __getitems__(self, indices):
+            return [i * 100 for i in indices]
+
+    assert [b.numpy().tolist() for b in DataLoader(Batched(), batch_size=3)] == [[0, 100, 200]]
+
+    class ByList(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, indices):  # a whole batch of indices at once
+            return sum(indices)
+
+    loader = DataLoader(ByList(), sampler=BatchSampler(SequentialSampler(range(4)), 2, False),
+                        batch_size=None)
+    assert list(loader) == [1, 5]
+    shuffled = DataLoader(list(range(5)), batch_size=2, shuffle=True)
+    assert type(shuffled.sampler).__name__ == "RandomSampler" and len(shuffled.sampler) == 5
+    assert len(shuffled.batch_sampler) == 3 == len(shuffled)
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            return iter([1, 2])
+
+    assert list(Stream() + Stream()) == [1, 2, 1, 2]
+    assert Dataset[int] is Dataset and DataLoader[int] is DataLoader

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.factories import tensor
+from tinygrad_np.join import stack
 from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import Tensor
 
@@ -44,8 +46,16 @@ __all__ = [
 ]
 
 
+def _generic(cls: type, item: Any) -> type:
+    """`Dataset[int]`, `DataLoader[Tensor]`: PyTorch's classes are generic; the type argument
+    is only an annotation."""
+    return cls
+
+
 class Dataset:
     """A map-style dataset: subclass it and define `__getitem__(index)` and `__len__()`."""
+
+    __class_getitem__ = classmethod(_generic)
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
@@ -57,6 +67,9 @@ class Dataset:
 class IterableDataset(Dataset):
     """A stream of samples: subclass it and define `__iter__()`. A DataLoader batches the
     samples in the order the iterator gives them (no shuffle, no sampler)."""
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])  # one stream after the other, as PyTorch
 
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
@@ -164,6 +177,8 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
 
 class Sampler:
     """Base class of the samplers: an iterable of dataset indices (define __iter__, __len__)."""
+
+    __class_getitem__ = classmethod(_generic)
 
     def __init__(self, data_source: Any = None) -> None:
         pass
@@ -283,19 +298,20 @@ def default_collate(batch: list[Any]) -> Any:
     """Stack a list of samples into a batch, as PyTorch's default collate.
 
     Tensors and ndarrays are stacked into a Tensor (along a new first axis); Python floats
-    become a float64 Tensor, ints int64, bools bool; dicts are collated key by key, tuples
+    become a float64 Tensor; ints and bools a tensor whose dtype comes from every value (int64,
+    bool, or float32 when floats follow an int); dicts are collated key by key, tuples
     and lists position by position (giving a list; a namedtuple stays one); strings stay
     a list.
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
+        if any(isinstance(sample, Tensor) and sample.requires_grad for sample in batch):
+            return stack(batch)  # recorded, as PyTorch's torch.stack
         return _stack_samples([sample._data for sample in batch])
     if isinstance(elem, (np.ndarray, np.generic)):
         return _stack_samples([np.asarray(sample) for sample in batch])
-    if isinstance(elem, bool):
-        return Tensor(np.array(batch, dtype=np.bool_))
-    if isinstance(elem, int):
-        return Tensor(np.array(batch, dtype=np.int64))
+    if isinstance(elem, int):  # bools and ints: the dtype from every value (torch.tensor's),
+        return tensor(batch)  # so [0, 0.5, 1.5] is float32, not truncated to int64
     if isinstance(elem, float):
         return Tensor(np.array(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
@@ -351,6 +367,8 @@ class DataLoader:
     calling process. `len(loader)` is the number of batches.
     """
 
+    __class_getitem__ = classmethod(_generic)
+
     def __init__(
         self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None,
         sampler: Iterable[int] | None = None, batch_sampler: Iterable[list[int]] | None = None,
@@ -375,18 +393,22 @@ class DataLoader:
         self.dataset = dataset
         self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle = bool(shuffle)
-        self.sampler = sampler
-        self.batch_sampler = batch_sampler
+        self._sampler, self._batch_sampler = sampler, batch_sampler  # as given: they drive
+        iterable = isinstance(dataset, IterableDataset)  # the batches (the attributes below
+        self.sampler = sampler if sampler is not None or iterable else (  # show PyTorch's)
+            RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset))
+        self.batch_sampler = batch_sampler if batch_sampler is not None or iterable or (
+            batch_size is None) else BatchSampler(self.sampler, batch_size, drop_last)
         self.drop_last = drop_last
         self.collate_fn = collate_fn
         self.generator = generator
         self.num_workers = num_workers
 
     def _indices(self) -> Iterable[int]:
-        if self.sampler is not None:
-            return self.sampler
+        if self._sampler is not None:
+            return self._sampler
         if self.shuffle:
-            return numpy_generator(self.generator).permutation(len(self.dataset))
+            return numpy_generator(self.generator).permutation(len(self.dataset)).tolist()
         return range(len(self.dataset))
 
     def _stream(self) -> Iterator[Any]:
@@ -404,12 +426,12 @@ class DataLoader:
             yield (self.collate_fn or default_collate)(batch)
 
     def _index_batches(self) -> Iterator[list[int]]:
-        if self.batch_sampler is not None:
-            yield from self.batch_sampler
+        if self._batch_sampler is not None:
+            yield from self._batch_sampler
             return
         batch: list[int] = []
         for index in self._indices():
-            batch.append(int(index))
+            batch.append(index)  # as the sampler gives it (PyTorch: any key the dataset takes)
             if len(batch) == self.batch_size:
                 yield batch
                 batch = []
@@ -420,23 +442,24 @@ class DataLoader:
         if isinstance(self.dataset, IterableDataset):
             yield from self._stream()
             return
-        if self.batch_size is None and self.batch_sampler is None:
+        if self.batch_size is None and self._batch_sampler is None:
             collate = self.collate_fn or _convert
             for index in self._indices():
-                yield collate(self.dataset[int(index)])
+                yield collate(self.dataset[index])
             return
         fast = type(self.dataset) is TensorDataset and self.collate_fn is None
+        many = getattr(self.dataset, "__getitems__", None)  # PyTorch's batched fetch
         for indices in self._index_batches():
             if fast:  # one indexing per tensor instead of a Tensor per sample
                 yield self.dataset._batch(np.asarray(indices, dtype=np.int64))
             else:
-                samples = [self.dataset[index] for index in indices]
+                samples = many(indices) if many else [self.dataset[i] for i in indices]
                 yield (self.collate_fn or default_collate)(samples)
 
     def __len__(self) -> int:
-        if self.batch_sampler is not None:
-            return len(self.batch_sampler)  # type: ignore[arg-type]
-        count = len(self.sampler) if self.sampler is not None else len(self.dataset)  # type: ignore[arg-type]
+        if self._batch_sampler is not None:
+            return len(self._batch_sampler)  # type: ignore[arg-type]
+        count = len(self._sampler) if self._sampler is not None else len(self.dataset)  # type: ignore[arg-type]
         if self.batch_size is None:
             return count
         if self.drop_last:
