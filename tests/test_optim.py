@@ -148,7 +148,8 @@ def test_zero_grad_and_parameters_from_a_generator():
 
 def test_duplicate_parameters_are_updated_once():
     p = Tensor(np.ones(1), requires_grad=True)
-    opt = optim.SGD([p, p], lr=0.5)
+    with pytest.warns(UserWarning, match="lists a parameter twice"):  # as PyTorch warns
+        opt = optim.SGD([p, p], lr=0.5)
     p.grad = Tensor(np.ones(1))
     opt.step()
     np.testing.assert_array_equal(p._data, [0.5])

@@ -841,3 +841,84 @@ def test_data_loader_samplers_getitems_chaining_and_generic_classes():
 
     assert list(Stream() + Stream()) == [1, 2, 1, 2]
     assert Dataset[int] is Dataset and DataLoader[int] is DataLoader
+
+
+# ------------------------------------------------------------------------- optimizers
+def test_optimizer_step_and_state_dict_hooks():
+    from tinygrad_np.optim.optimizer import register_optimizer_step_pre_hook
+
+    w = tg.nn.Parameter(tg.tensor([1.0, 2.0]))
+    opt = tg.optim.SGD([w], lr=0.1)
+    log = []
+    pre = opt.register_step_pre_hook(lambda o, args, kwargs: log.append("pre"))
+    post = opt.register_step_post_hook(lambda o, args, kwargs: log.append("post"))
+    every = register_optimizer_step_pre_hook(lambda o, args, kwargs: log.append("global"))
+    w.grad = tg.ones(2)
+    opt.step()
+    pre.remove()
+    every.remove()
+    opt.step()
+    post.remove()
+    opt.step()
+    assert log == ["global", "pre", "post", "post"]  # PyTorch's order
+    np.testing.assert_allclose(w.detach().numpy(), [0.7, 1.7], rtol=1e-6)
+    opt.register_state_dict_post_hook(lambda o, state: {**state, "extra": 1})
+    state = opt.state_dict()
+    assert state["extra"] == 1
+    opt.register_load_state_dict_pre_hook(
+        lambda o, state: {k: v for k, v in state.items() if k != "extra"})
+    loaded = []
+    opt.register_load_state_dict_post_hook(lambda o: loaded.append(True))
+    opt.load_state_dict(state)
+    assert loaded == [True]
+
+
+def test_optimizer_state_reloads_lbfgs_old_group_keys_and_user_step_tensors():
+    import copy
+
+    x = tg.nn.Parameter(tg.tensor([1.5, -0.5], dtype=tg.float64))
+
+    def closure():
+        opt.zero_grad()
+        loss = ((x - 3) ** 2).sum() + (x[0] * x[1]) ** 2
+        loss.backward()
+        return loss
+
+    opt = tg.optim.LBFGS([x], lr=0.5, max_iter=3)
+    opt.step(closure)
+    reloaded = tg.optim.LBFGS([x], lr=0.5, max_iter=3)
+    reloaded.load_state_dict(copy.deepcopy(opt.state_dict()))  # it crashed here
+    opt = reloaded
+    opt.step(closure)
+    np.testing.assert_allclose(x.detach().numpy(), [2.660325, 0.303349], atol=1e-6)  # PyTorch
+    p = tg.nn.Parameter(tg.tensor([1.0]))
+    adam = tg.optim.Adam([p])
+    p.grad = tg.ones(1)
+    adam.step()
+    state = adam.state_dict()
+    for group in state["param_groups"]:  # a dict saved before these settings existed
+        for key in ("maximize", "foreach", "capturable", "differentiable", "fused"):
+            group.pop(key)
+    adam.load_state_dict(state)
+    p.grad = tg.ones(1)
+    adam.step()
+    np.testing.assert_allclose(p.detach().numpy(), [0.998], rtol=1e-6)
+
+    class Counting(tg.optim.Optimizer):  # a user's optimizer keeps its step a tensor
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+        @tg.no_grad()
+        def step(self):
+            for group in self.param_groups:
+                for param in group["params"]:
+                    state = self.state[param]
+                    state.setdefault("step", tg.tensor(0.0)).add_(1)
+
+    q = tg.nn.Parameter(tg.ones(1))
+    counting = Counting([q])
+    counting.step()
+    counting.load_state_dict(counting.state_dict())
+    counting.step()
+    assert isinstance(counting.state[q]["step"], tg.Tensor)
+    assert counting.state[q]["step"].item() == 2.0

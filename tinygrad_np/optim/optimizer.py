@@ -6,6 +6,8 @@ dicts, each with its own "params" and settings), `state` (a dict per parameter),
 from __future__ import annotations
 
 import copy
+import functools
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from itertools import chain
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.function import enable_grad
+from tinygrad_np.nn.module import RemovableHandle
 from tinygrad_np.tensor import Tensor, _unlock
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
@@ -69,6 +72,8 @@ class Optimizer:
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        if not getattr(type(self).step, "hooked", False):  # the step hooks, wrapped once per
+            type(self).step = _with_step_hooks(type(self).step)  # class (as PyTorch's)
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -117,6 +122,9 @@ class Optimizer:
             if id(param) not in seen:
                 seen.add(id(param))
                 tensors.append(param)
+            else:  # PyTorch's warning; here the parameter is updated once, not twice
+                warnings.warn(f"{name}: a parameter group lists a parameter twice (position "
+                              f"{position}); it is kept once", UserWarning, stacklevel=3)
         if names:
             if len(names) != len(params):
                 raise ValueError(f"{name}: all parameters should be with or without names; "
@@ -234,6 +242,58 @@ class Optimizer:
             work = self._work[param] = (array, _writable_memory(param), np.empty_like(array))
         return work
 
+    # ----------------------------------------------------------------- hooks
+    def _hooks(self, kind: str) -> dict:
+        return self.__dict__.setdefault("_optimizer_hooks", {}).setdefault(kind, {})
+
+    def _register(self, kind: str, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        hooks = self._hooks(kind)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.update({key: hooks.pop(key) for key in list(hooks) if key != handle.id})
+        return handle
+
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(optimizer, args, kwargs)` before each step; returning (args, kwargs) replaces
+        step's arguments."""
+        return self._register("step_pre", hook)
+
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(optimizer, args, kwargs)` after each step."""
+        return self._register("step_post", hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
+                                     ) -> RemovableHandle:
+        """`hook(optimizer)` before state_dict() builds the dict."""
+        return self._register("state_dict_pre", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False
+                                      ) -> RemovableHandle:
+        """`hook(optimizer, state_dict)` after; a dict it returns is state_dict()'s result."""
+        return self._register("state_dict_post", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
+                                          ) -> RemovableHandle:
+        """`hook(optimizer, state_dict)` before loading; a dict it returns is loaded instead."""
+        return self._register("load_pre", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False
+                                           ) -> RemovableHandle:
+        """`hook(optimizer)` after load_state_dict()."""
+        return self._register("load_post", hook, prepend)
+
+    def _run_hooks(self, kind: str, *args: Any) -> Any:
+        """Each hook of `kind` in turn; the last non-None result (None if there was none)."""
+        result = None
+        for hook in list(self.__dict__.get("_optimizer_hooks", {}).get(kind, {}).values()):
+            returned = hook(self, *args)
+            if returned is not None:
+                result = returned
+                if kind in ("state_dict_post", "load_pre"):
+                    args = (returned,)
+        return result
+
     # ----------------------------------------------------------------- saving and loading
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in torch.optim's layout:
@@ -246,6 +306,7 @@ class Optimizer:
         the optimizer's own, not copies (they change as training goes on: save the dict, or
         `copy.deepcopy` it, before stepping again); `load_state_dict` copies them.
         """
+        self._run_hooks("state_dict_pre")
         index_of: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -256,13 +317,15 @@ class Optimizer:
             groups.append(packed)
         state = {index_of[id(param)]: values for param, values in self.state.items()
                  if values and id(param) in index_of}
-        return {"state": dict(sorted(state.items())), "param_groups": groups}
+        result = {"state": dict(sorted(state.items())), "param_groups": groups}
+        return self._run_hooks("state_dict_post", result) or result
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the state saved by `state_dict()` (of an optimizer of the same kind over
         parameters of the same shapes, grouped the same way). Tensors are copied and cast to
         their parameter's dtype, so training continues exactly where it stopped."""
         name = type(self).__name__
+        state_dict = self._run_hooks("load_pre", state_dict) or state_dict
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
@@ -273,6 +336,7 @@ class Optimizer:
                     f"{name}.load_state_dict: parameter group {position} has "
                     f"{len(saved['params'])} parameters in the state dict, "
                     f"{len(group['params'])} in the optimizer")
+        builtin = type(self).__module__.startswith("tinygrad_np.optim")
         param_of = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
                             chain.from_iterable(g["params"] for g in self.param_groups)))
         state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
@@ -280,14 +344,17 @@ class Optimizer:
             param = param_of.get(int(index))
             if param is None:
                 continue
-            state[param] = {key: _state_value(key, value, param)
+            state[param] = {key: _state_value(key, value, param, builtin)
                             for key, value in values.items()}
         for group, saved in zip(self.param_groups, saved_groups):
             saved["params"] = group["params"]
+            for key, default in self.defaults.items():  # a dict from an older version, as
+                saved.setdefault(key, default)  # PyTorch fills in the settings it lacks
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
         self.state = state
         self.param_groups = saved_groups
+        self._run_hooks("load_post")
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -295,6 +362,45 @@ class Optimizer:
             lines.append(f"Parameter Group {position}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         return "\n".join(lines) + "\n)"
+
+
+_GLOBAL_STEP_HOOKS: dict[str, dict] = {"step_pre": {}, "step_post": {}}
+
+
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
+    """`hook(optimizer, args, kwargs)` before every optimizer's step (all optimizers)."""
+    handle = RemovableHandle(_GLOBAL_STEP_HOOKS["step_pre"])
+    _GLOBAL_STEP_HOOKS["step_pre"][handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
+    """`hook(optimizer, args, kwargs)` after every optimizer's step."""
+    handle = RemovableHandle(_GLOBAL_STEP_HOOKS["step_post"])
+    _GLOBAL_STEP_HOOKS["step_post"][handle.id] = hook
+    return handle
+
+
+def _with_step_hooks(step: Callable) -> Callable:
+    """`step` running the global and the optimizer's own step hooks around it."""
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        own = self.__dict__.get("_optimizer_hooks")
+        if not own and not _GLOBAL_STEP_HOOKS["step_pre"] and not _GLOBAL_STEP_HOOKS[
+                "step_post"]:
+            return step(self, *args, **kwargs)
+        own = own or {}
+        for hook in (*_GLOBAL_STEP_HOOKS["step_pre"].values(), *own.get("step_pre", {}).values()):
+            changed = hook(self, args, kwargs)
+            if changed is not None:
+                args, kwargs = changed
+        result = step(self, *args, **kwargs)
+        for hook in (*own.get("step_post", {}).values(), *_GLOBAL_STEP_HOOKS["step_post"].values()):
+            hook(self, args, kwargs)
+        return result
+
+    wrapper.hooked = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 class Step(float):
@@ -313,14 +419,16 @@ class Step(float):
     __radd__ = __add__
 
 
-def _state_value(key: str, value: Any, param: Tensor) -> Any:
-    """A loaded state entry: `step` as a Step, arrays as new Tensors in the parameter's dtype."""
-    if key == "step":
+def _state_value(key: str, value: Any, param: Tensor, builtin: bool) -> Any:
+    """A loaded state entry: a built-in optimizer's `step` as a Step; tensors and arrays as
+    new ones of the same kind, in the parameter's float dtype; anything else a deep copy."""
+    if key == "step" and (builtin or not isinstance(value, Tensor)):
         return Step(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
         dtype = param.dtype if array.dtype.kind == "f" and param.dtype.kind == "f" else None
-        return Tensor(np.array(array, dtype=dtype, copy=True))
+        array = np.array(array, dtype=dtype, copy=True)
+        return Tensor(array) if isinstance(value, Tensor) else array
     return copy.deepcopy(value)
 
 
