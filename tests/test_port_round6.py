@@ -922,3 +922,18 @@ def test_optimizer_state_reloads_lbfgs_old_group_keys_and_user_step_tensors():
     counting.step()
     assert isinstance(counting.state[q]["step"], tg.Tensor)
     assert counting.state[q]["step"].item() == 2.0
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                                  "RAdam", "RMSprop", "Rprop", "ASGD", "SGD"])
+def test_an_infinite_or_nan_gradient_steps_without_numpy_warnings(name):
+    import warnings
+
+    p = tg.nn.Parameter(tg.tensor([1.0, 2.0]))
+    opt = getattr(tg.optim, name)([p], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PyTorch is silent; the values are its (NaN, then
+        for grad in ([float("inf"), 1.0], [float("nan"), 1.0], [1.0, 1.0]):  # NaN stays)
+            p.grad = tg.tensor(grad)
+            opt.step()
+    assert np.isnan(p.detach().numpy()[0]) and np.isfinite(p.detach().numpy()[1])

@@ -18,6 +18,7 @@ import numpy as np
 from tinygrad_np.function import enable_grad
 from tinygrad_np.nn.module import RemovableHandle
 from tinygrad_np.tensor import Tensor, _unlock
+from tinygrad_np.xp import _quietly
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
@@ -70,6 +71,8 @@ class Optimizer:
     Subclasses define `step()`, which changes each parameter's values in place (through
     `self._update_`), so the model sees them, and skips parameters whose `.grad` is None.
     """
+
+    quiet_step = True  # NumPy's invalid/overflow warnings off in step (SGD: never needed)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         if not getattr(type(self).step, "hooked", False):  # the step hooks, wrapped once per
@@ -382,19 +385,23 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
 
 
 def _with_step_hooks(step: Callable) -> Callable:
-    """`step` running the global and the optimizer's own step hooks around it."""
+    """`step` running the global and the optimizer's own step hooks around it, and without
+    NumPy's warnings where an inf or NaN gradient makes inf - inf (PyTorch is silent)."""
+    quiet = _quietly(step)
+
     @functools.wraps(step)
     def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
         own = self.__dict__.get("_optimizer_hooks")
+        step_ = quiet if self.quiet_step else step
         if not own and not _GLOBAL_STEP_HOOKS["step_pre"] and not _GLOBAL_STEP_HOOKS[
                 "step_post"]:
-            return step(self, *args, **kwargs)
+            return step_(self, *args, **kwargs)
         own = own or {}
         for hook in (*_GLOBAL_STEP_HOOKS["step_pre"].values(), *own.get("step_pre", {}).values()):
             changed = hook(self, args, kwargs)
             if changed is not None:
                 args, kwargs = changed
-        result = step(self, *args, **kwargs)
+        result = step_(self, *args, **kwargs)
         for hook in (*own.get("step_post", {}).values(), *_GLOBAL_STEP_HOOKS["step_post"].values()):
             hook(self, args, kwargs)
         return result

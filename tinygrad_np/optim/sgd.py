@@ -30,6 +30,8 @@ class SGD(Optimizer):
     `foreach` and `fused` are accepted and ignored (there is one implementation).
     """
 
+    quiet_step = False  # its arithmetic never warns: the hot path keeps NumPy's state as is
+
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
                  *, maximize: bool = False, foreach: bool | None = None,
