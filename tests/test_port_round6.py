@@ -936,4 +936,7 @@ def test_an_infinite_or_nan_gradient_steps_without_numpy_warnings(name):
         for grad in ([float("inf"), 1.0], [float("nan"), 1.0], [1.0, 1.0]):  # NaN stays)
             p.grad = tg.tensor(grad)
             opt.step()
-    assert np.isnan(p.detach().numpy()[0]) and np.isfinite(p.detach().numpy()[1])
+    if name == "Rprop":  # its update is a sign: PyTorch's sign of NaN is 0, no step there
+        np.testing.assert_allclose(p.detach().numpy(), [0.8, 1.636], rtol=1e-6)  # PyTorch's
+    else:
+        assert np.isnan(p.detach().numpy()[0]) and np.isfinite(p.detach().numpy()[1])

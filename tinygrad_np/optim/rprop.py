@@ -71,6 +71,7 @@ class Rprop(Optimizer):
                 grad[flipped] = 0
                 scratch = self._scratch_for(param)
                 np.sign(grad, scratch)
+                scratch[scratch != scratch] = 0  # PyTorch's sign of NaN is 0: no step there
                 scratch *= step_size
                 self._update_(param, scratch)
                 prev[...] = grad
