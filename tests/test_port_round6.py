@@ -940,3 +940,13 @@ def test_an_infinite_or_nan_gradient_steps_without_numpy_warnings(name):
         np.testing.assert_allclose(p.detach().numpy(), [0.8, 1.636], rtol=1e-6)  # PyTorch's
     else:
         assert np.isnan(p.detach().numpy()[0]) and np.isfinite(p.detach().numpy()[1])
+
+
+def test_adagrad_starts_every_sum_at_the_constructors_value_as_pytorch():
+    a, b = tg.nn.Parameter(tg.tensor([1.0])), tg.nn.Parameter(tg.tensor([1.0]))
+    opt = tg.optim.Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 3.0}],
+                           lr=0.1)
+    a.grad, b.grad = tg.ones(1), tg.ones(1)
+    opt.step()
+    assert opt.state[b]["sum"].tolist() == [1.0]  # 0 + 1^2: the group's 3.0 is not used
+    np.testing.assert_allclose(b.detach().numpy(), [0.9], rtol=1e-6)

@@ -42,9 +42,9 @@ class Adagrad(Optimizer):
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
-        for group in self.param_groups:
-            for param in group["params"]:
-                self._init_state(param, group["initial_accumulator_value"])
+        for group in self.param_groups:  # the constructor's value, whatever a group says
+            for param in group["params"]:  # (as PyTorch)
+                self._init_state(param, initial_accumulator_value)
 
     def _init_state(self, param: Tensor, initial_value: float) -> None:
         state = self.state[param]
