@@ -257,7 +257,8 @@ def test_errors():
     with pytest.raises(ValueError, match="momentum or beta1"):
         lr_scheduler.OneCycleLR(adagrad, max_lr=0.1, total_steps=5)
     scheduler = lr_scheduler.OneCycleLR(our_opt, max_lr=0.1, total_steps=2)
-    scheduler.step()
+    with pytest.warns(UserWarning, match="before `optimizer.step"):  # as PyTorch warns
+        scheduler.step()
     scheduler.step()
     with pytest.raises(ValueError, match="Tried to step 3 times"):
         scheduler.step()

@@ -950,3 +950,20 @@ def test_adagrad_starts_every_sum_at_the_constructors_value_as_pytorch():
     opt.step()
     assert opt.state[b]["sum"].tolist() == [1.0]  # 0 + 1^2: the group's 3.0 is not used
     np.testing.assert_allclose(b.detach().numpy(), [0.9], rtol=1e-6)
+
+
+def test_a_scheduler_stepped_before_its_optimizer_warns_as_pytorch():
+    import warnings
+
+    w = tg.nn.Parameter(tg.ones(1))
+    opt = tg.optim.SGD([w], lr=0.1)
+    scheduler = tg.optim.lr_scheduler.StepLR(opt, step_size=1)
+    with pytest.warns(UserWarning, match="before `optimizer.step"):
+        scheduler.step()
+    opt = tg.optim.SGD([w], lr=0.1)
+    scheduler = tg.optim.lr_scheduler.StepLR(opt, step_size=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w.grad = tg.ones(1)
+        opt.step()
+        scheduler.step()  # the right order: silent

@@ -52,6 +52,12 @@ def _check_optimizer(optimizer: Any) -> None:
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
+_ORDER_WARNING = ("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In "
+                  "PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                  "`optimizer.step()` before `lr_scheduler.step()`. Failure to do this will "
+                  "result in PyTorch skipping the first value of the learning rate schedule.")
+
+
 class LRScheduler:
     """Base class: subclasses define `get_lr()`, the new rate of every group given
     `self.last_epoch` (already advanced), the groups' current "lr" and `self.base_lrs`.
@@ -96,6 +102,8 @@ class LRScheduler:
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or step) and set every group's "lr". Passing `epoch` is
         deprecated, as in PyTorch (it jumps there, using the closed form when there is one)."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", True):
+            warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is not None:
             warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)

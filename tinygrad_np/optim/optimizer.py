@@ -75,6 +75,7 @@ class Optimizer:
     quiet_step = True  # NumPy's invalid/overflow warnings off in step (SGD: never needed)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self._opt_called = False
         if not getattr(type(self).step, "hooked", False):  # the step hooks, wrapped once per
             type(self).step = _with_step_hooks(type(self).step)  # class (as PyTorch's)
         self.defaults = defaults
@@ -393,6 +394,7 @@ def _with_step_hooks(step: Callable) -> Callable:
     def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
         own = self.__dict__.get("_optimizer_hooks")
         step_ = quiet if self.quiet_step else step
+        self._opt_called = True  # (a scheduler stepped before this warns, as PyTorch's)
         if not own and not _GLOBAL_STEP_HOOKS["step_pre"] and not _GLOBAL_STEP_HOOKS[
                 "step_post"]:
             return step_(self, *args, **kwargs)
