@@ -967,3 +967,17 @@ def test_a_scheduler_stepped_before_its_optimizer_warns_as_pytorch():
         w.grad = tg.ones(1)
         opt.step()
         scheduler.step()  # the right order: silent
+
+
+def test_inference_mode_query_and_deleting_grad():
+    assert not tg.is_inference_mode_enabled()
+    with tg.inference_mode():
+        assert tg.is_inference_mode_enabled()
+        with tg.inference_mode(False):
+            assert not tg.is_inference_mode_enabled()
+        assert tg.is_inference_mode_enabled()
+    assert not tg.is_inference_mode_enabled()
+    x = tg.ones(2, requires_grad=True)
+    (x * 2).sum().backward()
+    del x.grad  # as PyTorch: None again
+    assert x.grad is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -290,7 +291,23 @@ class inference_mode(no_grad):
         return super().__new__(cls)
 
     def __init__(self, mode: bool = True) -> None:
-        self.value = not mode
+        self.value, self.mode = not mode, bool(mode)
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self._was_inference, _INFERENCE.on = getattr(_INFERENCE, "on", False), self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        _INFERENCE.on = self._was_inference
+        super().__exit__(*exc_info)
+
+
+_INFERENCE = threading.local()  # inside inference_mode(True), in this thread
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside `inference_mode()` (in this thread), as PyTorch's."""
+    return getattr(_INFERENCE, "on", False)
 
 
 __all__ = [
@@ -302,6 +319,7 @@ __all__ = [
     "dot",
     "from_numpy",
     "inference_mode",
+    "is_inference_mode_enabled",
     "is_tensor",
     "max",
     "min",

@@ -874,6 +874,10 @@ class Tensor:
                                    f"dtype {self.dtype}: convert it first (g.to({self.dtype}))")
         self._grad = value
 
+    @grad.deleter
+    def grad(self) -> None:  # `del p.grad`: None again, as PyTorch
+        self._grad = None
+
     @property
     def requires_grad(self) -> bool:
         """Whether a gradient is computed for this tensor (a leaf's `.grad`, or a graph node)."""
