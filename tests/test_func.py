@@ -105,3 +105,14 @@ def test_transforms_match_pytorch():
 
     for ours, theirs in zip(run(tg), run(torch)):
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-12)
+
+
+def test_results_are_detached_unless_an_input_is_in_a_graph():
+    x = tg.tensor(X)
+    assert not func.grad(lambda t: (t**2).sum())(x).requires_grad  # as PyTorch
+    assert not func.jacrev(lambda t: t.exp())(x).requires_grad
+    w = tg.tensor(X, requires_grad=True)  # an outer graph: the result stays in it
+    inner = func.grad(lambda t: (t**3).sum())(w)
+    assert inner.requires_grad
+    inner.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 6 * X)

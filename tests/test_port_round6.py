@@ -981,3 +981,31 @@ def test_inference_mode_query_and_deleting_grad():
     (x * 2).sum().backward()
     del x.grad  # as PyTorch: None again
     assert x.grad is None
+
+
+def test_in_place_activation_or_augmented_power_on_a_view_of_a_live_result():
+    layer = tg.nn.Linear(4, 8)
+    h = layer(tg.ones(3, 4))
+    g = tg.nn.ReLU(inplace=True)(h[:, :4])  # a view of h, which is still in use: the result
+    (g * h[:, 4:]).sum().backward()  # is computed out of place (no error), as before
+    assert layer.weight.grad is not None
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    h = a * 1
+    h[:, 0] **= 2  # Python assigns h[:, 0] ** 2 back: recorded, PyTorch's gradient
+    h.sum().backward()
+    assert a.grad.numpy().tolist() == [[2.0, 1.0], [6.0, 1.0]]
+    b = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    whole = b * 1
+    alias = whole
+    whole **= 2  # no view in use: in place
+    assert alias is whole and alias.detach().numpy().tolist() == [[1.0, 4.0], [9.0, 16.0]]
+
+
+def test_poisson_nll_full_with_an_infinite_target_is_nan_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = tg.nn.functional.poisson_nll_loss(tg.tensor([0.5]), tg.tensor([float("inf")]),
+                                                 full=True)
+    assert np.isnan(loss.item())

@@ -292,10 +292,22 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
                                                                     getattr(Tensor, _name)))
 # Python's augmented assignments change the tensor itself (and what views it), as PyTorch's:
 # without these, `a //= 2` would quietly rebind `a` to a new tensor.
+# Where the write would be refused (a view of a result whose base is still in use), they
+# give Python's fallback instead (`h[:, 0] **= 2` then assigns `h[:, 0] ** 2` back).
+
+
+def _augmented(method: _Any) -> _Any:
+    def dunder(self: Tensor, other: _Any) -> _Any:
+        return NotImplemented if self._in_place_refused(other) else method(self, other)
+
+    dunder.__name__ = dunder.__qualname__ = method.__name__
+    return dunder
+
+
 for _name, _method in (("floordiv", "floor_divide_"), ("pow", "pow_"), ("and", "bitwise_and_"),
                        ("or", "bitwise_or_"), ("xor", "bitwise_xor_"),
                        ("lshift", "bitwise_left_shift_"), ("rshift", "bitwise_right_shift_")):
-    setattr(Tensor, f"__i{_name}__", getattr(Tensor, _method))
+    setattr(Tensor, f"__i{_name}__", _augmented(getattr(Tensor, _method)))
 
 
 def _module_level(name: str) -> _Any:

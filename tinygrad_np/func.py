@@ -43,6 +43,16 @@ def _differentiable(tree: Any) -> Any:
                 else t.detach().requires_grad_(True), tree)
 
 
+def _in_graph(tree: Any) -> bool:
+    """Does any tensor in `tree` require grad already (an outer transform, or the caller's
+    graph)? If none does, a transform's results are handed back detached, as PyTorch's."""
+    return any(isinstance(t, Tensor) and t.requires_grad for t in _leaves(tree))
+
+
+def _released(tree: Any, keep: bool) -> Any:
+    return tree if keep else _map(lambda t: t.detach() if isinstance(t, Tensor) else t, tree)
+
+
 def _gradients(output: Tensor, inputs: list, cotangent: Any = None) -> list:
     found = _engine_grad([output], inputs, None if cotangent is None else [cotangent],
                          retain_graph=True, create_graph=True, allow_unused=True)
@@ -55,6 +65,7 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     `argnums`, the output); with has_aux, func returns (output, aux) and so does the value."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         numbers = argnums if isinstance(argnums, tuple) else (argnums,)
+        keep = _in_graph(args) or _in_graph(kwargs)
         args = tuple(_differentiable(a) if i in numbers else a for i, a in enumerate(args))
         result = func(*args, **kwargs)
         output, aux = result if has_aux else (result, None)
@@ -70,7 +81,7 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
             rebuilt.append(_map(lambda _, values=values: next(values), tree))
             position += count
         gradients = tuple(rebuilt) if isinstance(argnums, tuple) else rebuilt[0]
-        return gradients, ((output, aux) if has_aux else output)
+        return _released((gradients, (output, aux) if has_aux else output), keep)
 
     return wrapper
 
@@ -91,14 +102,16 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
     """(func(*primals), vjp_fn): vjp_fn(cotangent) gives the vector-Jacobian product with
     respect to each primal, as a tuple (with has_aux: (output, vjp_fn, aux))."""
+    keep = _in_graph(primals)
     primals = tuple(_differentiable(p) for p in primals)
     result = func(*primals)
     output, aux = result if has_aux else (result, None)
 
     def vjp_fn(cotangent: Any) -> tuple:
-        return tuple(_gradients(output, list(primals), cotangent))
+        return _released(tuple(_gradients(output, list(primals), cotangent)), keep)
 
-    return (output, vjp_fn, aux) if has_aux else (output, vjp_fn)
+    shown = _released(output, keep)
+    return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
 
 
 def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
@@ -119,9 +132,10 @@ def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                 return result[0]
             return result
 
+        keep = _in_graph(args) or _in_graph(kwargs)
         inputs = tuple(_differentiable(args[i]) for i in numbers)
         jac = autograd_functional.jacobian(partial, inputs, create_graph=True)
-        jac = jac if isinstance(argnums, tuple) else _first_input(jac)
+        jac = _released(jac if isinstance(argnums, tuple) else _first_input(jac), keep)
         return (jac, aux[0]) if has_aux else jac
 
     return wrapper

@@ -1382,11 +1382,22 @@ class Tensor:
     # instead of using changed data. When the result needs a gradient (`buf += w` for a
     # w that requires grad) they are recorded like the out-of-place op and self takes on
     # the result's array and graph node. A leaf that requires grad is refused, as in PyTorch.
+    def _recorded_in_place(self, args: tuple) -> bool:
+        """Would an in-place op with these operands be recorded (self or an operand in the
+        graph, grad mode on)?"""
+        return is_grad_enabled() and (self.requires_grad or self._data.dtype.kind == "f" and any(
+            isinstance(arg, Tensor) and arg.requires_grad for arg in args))
+
+    def _in_place_refused(self, *args: Any) -> bool:
+        """Would `_in_place` refuse (a recorded write into a non-leaf whose memory another
+        live tensor shares)? The callers that have an out-of-place answer use it then."""
+        return (self._recorded_in_place(args) and self.grad_fn is not None
+                and _shares_memory_with_a_live_tensor(self))
+
     def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
         computes the same in place on arrays, without a temporary)."""
-        if is_grad_enabled() and (self.requires_grad or self._data.dtype.kind == "f" and any(
-                isinstance(arg, Tensor) and arg.requires_grad for arg in args)):
+        if self._recorded_in_place(args):
             if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
                     f"a leaf tensor that requires grad (shape {self.shape}) is used in an "

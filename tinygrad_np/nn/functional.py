@@ -563,8 +563,10 @@ def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: f
 # PyTorch's signatures. `inplace=True` writes the result into x (as x.copy_(result) would,
 # recorded when x is part of a graph) and returns x.
 def _activation(x: Any, inplace: bool, method: Any, *args: Any) -> Tensor:
-    x = _tensor(x)
-    return x._in_place(method, *args) if inplace else method(x, *args)
+    x = _tensor(x)  # (a view of a result still in use cannot take a recorded write here:
+    if inplace and not x._in_place_refused(*args):  # the result is then a new tensor, as
+        return x._in_place(method, *args)  # before inplace= was honoured)
+    return method(x, *args)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002

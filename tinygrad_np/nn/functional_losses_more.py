@@ -168,7 +168,8 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa
         counts = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
         above = counts._data > 1
         safe = counts.where(above, 2.0)  # (no log of targets <= 1, where the term is 0)
-        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        with np.errstate(invalid="ignore"):  # an infinite target: NaN, silently (PyTorch)
+            stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
         losses = losses + stirling.where(above, 0.0).to(input.dtype)
     return _reduce(losses, reduction)
 

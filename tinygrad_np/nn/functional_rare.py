@@ -57,8 +57,10 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     def keep_above(t: Tensor) -> Tensor:
         return t.where(~(t._data <= threshold), value)
 
-    input = _tensor(input)
-    return input._in_place(keep_above) if inplace else keep_above(input)
+    input = _tensor(input)  # (in place unless a recorded write would be refused there)
+    if inplace and not input._in_place_refused():
+        return input._in_place(keep_above)
+    return keep_above(input)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
