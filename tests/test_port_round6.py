@@ -1009,3 +1009,12 @@ def test_poisson_nll_full_with_an_infinite_target_is_nan_without_a_warning():
         loss = tg.nn.functional.poisson_nll_loss(tg.tensor([0.5]), tg.tensor([float("inf")]),
                                                  full=True)
     assert np.isnan(loss.item())
+
+
+def test_bare_inference_mode_decorator_notes_the_mode():
+    @tg.inference_mode
+    def inside():
+        return tg.is_inference_mode_enabled(), tg.is_grad_enabled()
+
+    assert inside() == (True, False)
+    assert not tg.is_inference_mode_enabled() and tg.is_grad_enabled()

@@ -290,12 +290,14 @@ class inference_mode(no_grad):
             return super().__new__(cls)(mode)
         return super().__new__(cls)
 
+    mode = True  # (a bare `@inference_mode` decorator builds the object without __init__)
+
     def __init__(self, mode: bool = True) -> None:
         self.value, self.mode = not mode, bool(mode)
 
     def __enter__(self) -> None:
-        super().__enter__()
         self._was_inference, _INFERENCE.on = getattr(_INFERENCE, "on", False), self.mode
+        super().__enter__()
 
     def __exit__(self, *exc_info: object) -> None:
         _INFERENCE.on = self._was_inference
