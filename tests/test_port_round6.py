@@ -1018,3 +1018,14 @@ def test_bare_inference_mode_decorator_notes_the_mode():
 
     assert inside() == (True, False)
     assert not tg.is_inference_mode_enabled() and tg.is_grad_enabled()
+
+
+def test_full_and_float_values_in_integer_dtypes_follow_pytorch():
+    assert tg.full((2,), -1, dtype=tg.uint8).numpy().tolist() == [255, 255]  # a wrapped int
+    for value in (256, -1.0, 255.5):
+        with pytest.raises(RuntimeError, match="without overflow"):
+            tg.full((2,), value, dtype=tg.uint8)
+    assert tg.tensor(2147483647.0, dtype=tg.int32).item() == 2147483647  # exact (float64)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        tg.tensor([-0.5], dtype=tg.uint8)  # a negative float does not wrap, as in PyTorch
+    assert tg.full((2,), 3.0, dtype=tg.uint8).numpy().tolist() == [3, 3]

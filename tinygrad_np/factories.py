@@ -16,7 +16,7 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, TensorError, _shape_args
+from tinygrad_np.tensor import Tensor, TensorError, _check_int_range, _shape_args
 
 
 def _shape(op: str, shape: tuple, size: Any) -> tuple[int, ...]:
@@ -169,8 +169,12 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
     PyTorch (True -> bool, 3 -> int64, 3.0 -> the default float) unless given."""
     size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
     value = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
-    return _made(np.full(size, value, dtype=dtype or _fill_dtype(value)), None,
-                 requires_grad, device, "full")
+    dtype = np.dtype(dtype or _fill_dtype(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # PyTorch's range
+        source = np.asarray(value, dtype=np.float64 if isinstance(value, float) else None)
+        _check_int_range(source, dtype)  # check; then uint8 -1 is 255, as there
+        value = source.astype(dtype) if dtype.kind in "iu" else value
+    return _made(np.full(size, value, dtype=dtype), None, requires_grad, device, "full")
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,

@@ -55,9 +55,10 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         array = np.asarray(data)
     elif isinstance(data, int):
         array = np.asarray(data, dtype=np.int64)
-    elif isinstance(data, float):
+    elif isinstance(data, float):  # (for an integer dtype, via float64: 2**31 - 1 is exact)
+        wide = dtype is not None and np.dtype(dtype).kind in "iub"
         with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
-            array = np.asarray(data, dtype=get_default_dtype())
+            array = np.asarray(data, dtype=np.float64 if wide else get_default_dtype())
     else:
         try:
             array = np.asarray(_unwrap_nested(data))
@@ -98,7 +99,7 @@ _INT_RANGE: dict[np.dtype, tuple[int, int]] = {}  # the Python numbers each inte
 def _check_int_range(array: np.ndarray, target: np.dtype) -> None:
     """PyTorch's refusal of Python numbers that an integer dtype cannot hold (int32 2**31,
     uint8 256, 1e10 or NaN as int32) rather than NumPy's silent wrap; like PyTorch, an
-    unsigned type takes negatives down to -max (uint8 -1 is 255)."""
+    unsigned type takes negative ints down to -max (uint8 -1 is 255), not negative floats."""
     if target.kind not in "iu" or array.dtype.kind not in "iuf" or (
             array.dtype.kind != "f" and np.can_cast(array.dtype, target)):
         return
@@ -107,6 +108,7 @@ def _check_int_range(array: np.ndarray, target: np.dtype) -> None:
         _INT_RANGE[target] = (-int(info.max) if target.kind == "u" else int(info.min),
                               int(info.max))
     low, high = _INT_RANGE[target]
+    low = 0 if array.dtype.kind == "f" and target.kind == "u" else low  # (a float: no wrap)
     if array.dtype.kind != "f" and array.min() >= low and array.max() <= high:
         return
     with np.errstate(invalid="ignore"):
