@@ -1029,3 +1029,14 @@ def test_full_and_float_values_in_integer_dtypes_follow_pytorch():
     with pytest.raises(RuntimeError, match="without overflow"):
         tg.tensor([-0.5], dtype=tg.uint8)  # a negative float does not wrap, as in PyTorch
     assert tg.full((2,), 3.0, dtype=tg.uint8).numpy().tolist() == [3, 3]
+
+
+def test_default_collate_keeps_mapping_types_and_string_tuples():
+    import collections
+
+    from tinygrad_np.utils.data import default_collate
+
+    pairs = default_collate([("a", 1), ("b", 2)])
+    assert pairs[0] == ("a", "b") and pairs[1].numpy().tolist() == [1, 2]  # as PyTorch
+    ordered = default_collate([collections.OrderedDict(x=1.0), collections.OrderedDict(x=2.0)])
+    assert type(ordered) is collections.OrderedDict

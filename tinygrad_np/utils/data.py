@@ -315,16 +315,20 @@ def default_collate(batch: list[Any]) -> Any:
     if isinstance(elem, float):
         return Tensor(np.array(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch  # as given: a list, or a tuple inside a collated tuple (as PyTorch)
     if isinstance(elem, Mapping):
-        return {key: default_collate([sample[key] for sample in batch]) for key in elem}
+        collated = {key: default_collate([sample[key] for sample in batch]) for key in elem}
+        try:  # the sample's own mapping type (an OrderedDict stays one), as PyTorch
+            return type(elem)(collated)
+        except TypeError:
+            return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple
-        return type(elem)(*(default_collate(list(items)) for items in zip(*batch)))
+        return type(elem)(*(default_collate(items) for items in zip(*batch)))
     if isinstance(elem, (tuple, list)):
         if any(len(sample) != len(elem) for sample in batch):
             raise RuntimeError("default_collate: each sample in a batch must have the same "
                                "number of parts")
-        return [default_collate(list(items)) for items in zip(*batch)]
+        return [default_collate(items) for items in zip(*batch)]
     raise TypeError(f"default_collate: cannot batch samples of type {type(elem).__name__}; "
                     "pass collate_fn=")
 
