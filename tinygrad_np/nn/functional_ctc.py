@@ -61,7 +61,7 @@ class CTC(Function):
             loss = -np.logaddexp(final[rows, last], np.where(
                 last > 0, final[rows, np.maximum(last - 1, 0)], _NEG_INF))
         loss = np.where(input_lengths > 0, loss, np.where(target_lengths > 0, np.inf, 0.0))
-        ctx.keep = (extended, valid, skip, emit, alpha, input_lengths, loss, blank)
+        ctx.keep = (extended, valid, skip, emit, alpha, input_lengths, loss)
         ctx.zero_infinity = zero_infinity
         ctx.save_for_backward(log_probs)
         finite = np.isfinite(loss) | (not zero_infinity)
@@ -70,46 +70,46 @@ class CTC(Function):
     def backward(ctx, grad_output):
         (log_probs,) = ctx.saved_tensors
         if xp.is_tensor(grad_output):  # create_graph: the gradient is computed, and raises
-            grad = CTC.backward(_Arrays(ctx, log_probs._data), grad_output._data)[0]  # if
-            return (_DelayedError.apply(grad, "ctc_loss", grad_output, log_probs),  # it is
+            grad = _gradient(ctx.keep, ctx.zero_infinity, log_probs._data, grad_output._data)
+            return (_DelayedError.apply(grad, "ctc_loss", grad_output, log_probs),  # if it is
                     None, None, None, None, None)  # differentiated again, as PyTorch's
-        extended, valid, skip, emit, alpha, lengths, loss, _ = ctx.keep
-        steps, batch, classes = log_probs.shape
-        beta = np.full_like(alpha, _NEG_INF)
-        rows, last = np.arange(batch), 2 * ((valid.sum(1) - 1) // 2)
-        for t in range(steps - 1, -1, -1):
-            ending = lengths - 1 == t  # each sequence's beta starts at its own last frame
-            start = np.full(alpha.shape[1:], _NEG_INF)
-            start[rows, last] = emit[t, rows, last]
-            start[rows, np.maximum(last - 1, 0)] = np.where(
-                last > 0, emit[t, rows, np.maximum(last - 1, 0)], start[rows, 0])
-            following = beta[t + 1] if t + 1 < steps else np.full_like(start, _NEG_INF)
-            one = np.pad(following[:, 1:], ((0, 0), (0, 1)), constant_values=_NEG_INF)
-            two = np.pad(np.where(skip[:, 2:], following[:, 2:], _NEG_INF), ((0, 0), (0, 2)),
-                         constant_values=_NEG_INF)
-            inner = emit[t] + _logsumexp3(following, one, two)
-            beta[t] = np.where(ending[:, None], start, np.where((t < lengths - 1)[:, None],
-                                                                inner, _NEG_INF))
-        occupancy = np.full((steps, batch, classes), _NEG_INF)  # log sum of alpha beta per c
-        with np.errstate(invalid="ignore", over="ignore"):
-            both = alpha + beta
-            for s in range(extended.shape[1]):
-                index = (slice(None), rows, extended[:, s])
-                occupancy[index] = np.logaddexp(occupancy[index], both[:, :, s])
-            lp = log_probs.astype(np.float64)
-            grad = np.exp(lp) - np.exp(occupancy + loss[None, :, None] - lp)
-        active = np.arange(steps)[:, None] < lengths[None, :]
-        keep = active & (np.isfinite(loss) | (not ctx.zero_infinity))[None, :]
-        grad = np.where(keep[:, :, None], grad, 0.0) * np.reshape(grad_output, (1, -1, 1))
-        return grad.astype(log_probs.dtype), None, None, None, None, None
+        return (_gradient(ctx.keep, ctx.zero_infinity, log_probs, grad_output),
+                None, None, None, None, None)
 
 
-class _Arrays:
-    """The node as its rule sees it on arrays (for the gradient under create_graph)."""
-
-    def __init__(self, node: CTC, log_probs: np.ndarray) -> None:
-        self.keep, self.zero_infinity, self.saved_tensors = node.keep, node.zero_infinity, (
-            log_probs,)
+def _gradient(keep: tuple, zero_infinity: bool, log_probs: np.ndarray,
+              grad_output: np.ndarray) -> np.ndarray:
+    """PyTorch's gradient with respect to log_probs (see the module docstring), from the
+    forward's alpha and the beta recursion run here."""
+    extended, valid, skip, emit, alpha, lengths, loss = keep
+    steps, batch, classes = log_probs.shape
+    beta = np.full_like(alpha, _NEG_INF)
+    rows, last = np.arange(batch), 2 * ((valid.sum(1) - 1) // 2)
+    for t in range(steps - 1, -1, -1):
+        ending = lengths - 1 == t  # each sequence's beta starts at its own last frame
+        start = np.full(alpha.shape[1:], _NEG_INF)
+        start[rows, last] = emit[t, rows, last]
+        start[rows, np.maximum(last - 1, 0)] = np.where(
+            last > 0, emit[t, rows, np.maximum(last - 1, 0)], start[rows, 0])
+        following = beta[t + 1] if t + 1 < steps else np.full_like(start, _NEG_INF)
+        one = np.pad(following[:, 1:], ((0, 0), (0, 1)), constant_values=_NEG_INF)
+        two = np.pad(np.where(skip[:, 2:], following[:, 2:], _NEG_INF), ((0, 0), (0, 2)),
+                     constant_values=_NEG_INF)
+        inner = emit[t] + _logsumexp3(following, one, two)
+        beta[t] = np.where(ending[:, None], start, np.where((t < lengths - 1)[:, None],
+                                                            inner, _NEG_INF))
+    occupancy = np.full((steps, batch, classes), _NEG_INF)  # log sum of alpha beta per c
+    with np.errstate(invalid="ignore", over="ignore"):
+        both = alpha + beta
+        for s in range(extended.shape[1]):
+            index = (slice(None), rows, extended[:, s])
+            occupancy[index] = np.logaddexp(occupancy[index], both[:, :, s])
+        lp = log_probs.astype(np.float64)
+        grad = np.exp(lp) - np.exp(occupancy + loss[None, :, None] - lp)
+    active = np.arange(steps)[:, None] < lengths[None, :]
+    kept = active & (np.isfinite(loss) | (not zero_infinity))[None, :]
+    grad = np.where(kept[:, :, None], grad, 0.0) * np.reshape(grad_output, (1, -1, 1))
+    return grad.astype(log_probs.dtype)
 
 
 def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any,
