@@ -150,9 +150,12 @@ def _unpack(ctx: Function, packed: Any, gradients: bool = False) -> tuple:
             parts.append(np.zeros(shape, dtype) if gradients else Tensor._make(constant, None))
             continue
         size = int(np.prod(shape))
-        part = packed[offset:offset + size].reshape(shape)  # each output its own memory
-        parts.append(part.astype(dtype) if part.dtype != dtype else part if gradients
-                     else part.clone())  # (an in-place change of one is its own)
+        part = packed[offset:offset + size].reshape(shape)
+        if part.dtype != dtype:
+            part = part.astype(dtype)
+        elif not gradients:  # each output its own memory: an in-place change of one stays
+            part = part.clone()  # its own
+        parts.append(part)
         offset += size
     return tuple(parts)
 

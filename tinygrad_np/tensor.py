@@ -153,8 +153,8 @@ def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
 def _wide_int(tensor: Tensor) -> Tensor:
     """A sum's or a product's input: bool and every integer dtype widened to int64, as
     PyTorch's sums of any integer dtype are int64 (a dtype= asked for is kept instead)."""
-    kind = tensor._data.dtype
-    return tensor.astype(np.int64) if kind.kind in "biu" and kind != np.int64 else tensor
+    dtype = tensor._data.dtype
+    return tensor.astype(np.int64) if dtype.kind in "biu" and dtype != np.int64 else tensor
 
 
 def _float_in(x: Any) -> Any:
