@@ -175,7 +175,7 @@ def test_detach_cuts_the_graph():
 
 def test_requires_grad_on_integer_tensor():
     with pytest.raises(TypeError, match="floating-point"):
-        Tensor([1, 2], requires_grad=True)
+        Tensor(np.array([1, 2]), requires_grad=True)
 
 
 def test_backward_of_non_scalar_needs_gradient():

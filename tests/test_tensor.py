@@ -12,9 +12,11 @@ from tinygrad_np import Tensor
 def test_dtype_rules():
     assert Tensor(1.5).dtype == np.float32
     assert Tensor([1.0, 2.0]).dtype == np.float32
-    assert Tensor(3).dtype == np.int64
-    assert Tensor([1, 2]).dtype == np.int64
-    assert Tensor([[1, 2], [3, 4]]).shape == (2, 2)
+    assert Tensor(np.array(3)).dtype == np.int64  # an array keeps its dtype
+    assert Tensor(np.array([1, 2])).dtype == np.int64
+    assert Tensor(np.array([[1, 2], [3, 4]])).shape == (2, 2)
+    assert Tensor([1, 2]).dtype == np.float32  # a list: PyTorch's legacy constructor
+    assert Tensor(3).shape == (3,) and Tensor(3).dtype == np.float32  # an int: a size
     assert Tensor(True).dtype == np.bool_
     assert Tensor(np.zeros(3)).dtype == np.float64  # an ndarray keeps its dtype
     assert Tensor(np.zeros(3, np.float32)).dtype == np.float32
@@ -114,7 +116,7 @@ def test_shape_methods_take_ints_or_a_tuple():
 
 def test_integer_tensor_as_index():
     x = Tensor(np.arange(10.0) * 2, requires_grad=True)
-    index = Tensor([1, 1, 3])
+    index = Tensor(np.array([1, 1, 3]))
     picked = x[index]
     np.testing.assert_array_equal(picked._data, [2.0, 2.0, 6.0])
     picked.backward(np.array([1.0, 2.0, 5.0], dtype=np.float32))
@@ -122,7 +124,7 @@ def test_integer_tensor_as_index():
     expected[1], expected[3] = 3.0, 5.0  # repeated indices accumulate
     np.testing.assert_array_equal(x.grad._data, expected)
     rows = Tensor(np.arange(6.0).reshape(3, 2))
-    np.testing.assert_array_equal(rows[Tensor([2, 0]), Tensor([1, 0])]._data, [5.0, 0.0])
+    np.testing.assert_array_equal(rows[Tensor(np.array([2, 0])), Tensor(np.array([1, 0]))]._data, [5.0, 0.0])
 
 
 def test_comparisons_and_argmax_are_not_differentiable():
@@ -151,7 +153,7 @@ def test_python_protocols():
     copied = np.array(t)
     copied[0, 0] = 99.0
     assert t._data[0, 0] == 1.0
-    assert float(Tensor(2.5)) == 2.5 and int(Tensor(3)) == 3
+    assert float(Tensor(2.5)) == 2.5 and int(Tensor(np.array(3))) == 3
 
 
 def test_ndarray_on_the_left_of_an_operator():
@@ -183,7 +185,7 @@ def test_astype_is_differentiable():
 
 def test_result_dtypes_follow_pytorch_where_numpy_differs():
     x32 = Tensor(np.ones(3, np.float32))
-    ints = Tensor([1, 2, 3])
+    ints = Tensor(np.array([1, 2, 3]))
     assert (x32 + ints).dtype == np.float32  # NumPy: float64
     assert (x32 * np.float64(2.0)).dtype == np.float32  # a NumPy scalar acts as a number
     assert (x32 / np.sqrt(4)).dtype == np.float32

@@ -16,7 +16,7 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, TensorError, _check_int_range, _shape_args
+from tinygrad_np.tensor import Tensor, TensorError, _check_int_range, _shape_args, _to_array
 
 
 def _shape(op: str, shape: tuple, size: Any) -> tuple[int, ...]:
@@ -62,7 +62,9 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     """A new tensor holding a copy of `data` (as `torch.tensor`)."""
     as_device(device, "tensor")
     source = data._data if isinstance(data, Tensor) else data
-    copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else source
+    # (an array first: `Tensor` reads a list or an int in PyTorch's legacy way)
+    copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else _to_array(
+        source, dtype)
     return Tensor(copied, requires_grad=requires_grad, dtype=dtype, name=name)
 
 

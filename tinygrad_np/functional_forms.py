@@ -23,7 +23,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.function import is_grad_enabled, no_grad
-from tinygrad_np.tensor import Tensor, TensorError
+from tinygrad_np.tensor import Tensor, TensorError, to_tensor
 
 # The Tensor methods that PyTorch also offers as `torch.<name>(input, ...)`. The second
 # group comes with the tensor vocabulary; names whose method is missing are skipped.
@@ -75,7 +75,7 @@ _AXIS_METHODS = frozenset({"sum", "mean", "argmax", "argmin", "softmax", "log_so
 
 
 def _as_input(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(value)
+    return to_tensor(value)
 
 
 def _numpy_axis_names(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -277,7 +277,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     as_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
-    return Tensor(data, dtype=dtype)
+    return to_tensor(data, dtype)
 
 
 class inference_mode(no_grad):

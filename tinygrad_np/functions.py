@@ -21,11 +21,16 @@ from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.select import Where
-from tinygrad_np.tensor import Axis, Size, Tensor, TensorError, _condition, _viewed, _wrap_dim
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from tinygrad_np.tensor import (
+    Axis,
+    Size,
+    Tensor,
+    TensorError,
+    _condition,
+    _viewed,
+    _wrap_dim,
+    to_tensor as _tensor,
+)
 
 
 def where(condition: Any, input: Any = None, other: Any = None) -> Any:
@@ -1095,7 +1100,7 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
     if copy is False and not isinstance(obj, (Tensor, np.ndarray)):
         raise ValueError("asarray: copy=False but a copy is needed to make a tensor of a "
                          f"{type(obj).__name__}")
-    result = Tensor(obj._data if isinstance(obj, Tensor) else obj, dtype=dtype)
+    result = _tensor(obj._data if isinstance(obj, Tensor) else obj, dtype)
     if copy:
         result = Tensor(result._data.copy())
     return result.requires_grad_(True) if requires_grad else result

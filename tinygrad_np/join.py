@@ -13,13 +13,13 @@ import numpy as np
 
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat
-from tinygrad_np.tensor import Tensor, _wrap_dim
+from tinygrad_np.tensor import Tensor, _wrap_dim, to_tensor
 
 
 def _tensors(op: str, tensors: Any) -> list[Tensor]:
     if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence) or not tensors:
         raise TypeError(f"{op}: expected a non-empty list or tuple of tensors")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    return [to_tensor(t) for t in tensors]
 
 
 @with_out

@@ -13,15 +13,11 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.nn.functional import log_softmax, softmax
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 _SQRT_HALF = math.sqrt(0.5)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _LOG_NDTR_SPLIT = -10.0
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def expit(input: Any) -> Tensor:  # noqa: A002

@@ -93,6 +93,15 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+def to_tensor(x: Any, dtype: Any = None) -> Tensor:
+    """`x` as a Tensor for a function that takes tensors or plain data: data follows
+    `tensor()`'s dtype rules (Python ints int64, arrays keep theirs), not the legacy
+    `Tensor([1, 2])` (float32) or `Tensor(3)` (three elements)."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x if isinstance(x, np.ndarray) else _to_array(x, dtype), dtype=dtype)
+
+
 _INT_RANGE: dict[np.dtype, tuple[int, int]] = {}  # the Python numbers each integer dtype takes
 
 
@@ -708,9 +717,9 @@ class Tensor:
     """An n-dimensional array with automatic differentiation.
 
     `Tensor(data, requires_grad=False, dtype=None, name=None)`: `data` is an ndarray (kept as
-    is, sharing memory, dtype preserved), a Python scalar or a nested list. Python floats
-    become the default float dtype (float32), Python ints int64. Only floating-point tensors
-    can require gradients.
+    is, sharing memory, dtype preserved), a Python scalar or a nested list. A list is float32
+    and one int is a size (`Tensor([1, 2])`, `Tensor(3)`: PyTorch's legacy constructor;
+    `tensor()` infers ints as int64). Only floating-point tensors can require gradients.
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
@@ -744,9 +753,12 @@ class Tensor:
         self, data: Any = (), requires_grad: bool = False, *sizes: int, dtype: Any = None,
         name: str | None = None, device: Any = None,
     ) -> None:
-        if _is_size(data) and _is_size(requires_grad):  # PyTorch's legacy Tensor(2, 3):
-            sizes, requires_grad = (data, requires_grad, *sizes), False  # uninitialised (zeros
-            data = np.zeros(sizes, dtype if dtype is not None else get_default_dtype())  # here)
+        if _is_size(data) and (_is_size(requires_grad) or type(requires_grad) is bool and (
+                not sizes and type(data) is int)):  # PyTorch's legacy Tensor(3), Tensor(2, 3):
+            sizes = (data, *(() if type(requires_grad) is bool else (requires_grad,)), *sizes)
+            requires_grad = requires_grad if type(requires_grad) is bool else False  # (zeros
+            data = np.zeros(sizes, dtype if dtype is not None else get_default_dtype())  # here,
+            # PyTorch's are uninitialised)
         elif sizes and len(sizes) <= 3 and _is_dtype(sizes[0]) and dtype is None:
             dtype, name, device = (*sizes, None, None)[:3]  # the older positional dtype, ...
         elif sizes or not isinstance(requires_grad, (bool, np.bool_, int)) or (
@@ -760,6 +772,8 @@ class Tensor:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self._data: np.ndarray = _to_array(data, dtype)
+        if dtype is None and type(data) in (list, tuple) and self._data.dtype.kind in "biu":
+            self._data = self._data.astype(get_default_dtype())  # PyTorch's legacy Tensor([1])
         if isinstance(data, np.ndarray) and np.may_share_memory(self._data, data):
             self._user_memory = True  # the caller's array: never relaid out (see view())
         self._grad: Tensor | None = None
@@ -2048,7 +2062,7 @@ class Tensor:
     def inner(self, other: Any) -> Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
-        other = other if isinstance(other, Tensor) else Tensor(other)
+        other = to_tensor(other)
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])

@@ -22,7 +22,7 @@ from tinygrad_np.distributions.distribution import (
     standard_normal,
     standard_uniform,
 )
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -77,7 +77,7 @@ class Exponential(Distribution):
         return 1 - (-self.rate * self._value(value, "cdf")).exp()
 
     def icdf(self, value: Tensor) -> Tensor:
-        return -(1 - (value if isinstance(value, Tensor) else Tensor(value))).log() / self.rate
+        return -(1 - to_tensor(value)).log() / self.rate
 
 
 class Gamma(Distribution):

@@ -109,11 +109,7 @@ from tinygrad_np.ops.loss import (
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
 from tinygrad_np.ops.shape import IndexAdd
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
 def _target(target: Any, like: Tensor) -> Any:

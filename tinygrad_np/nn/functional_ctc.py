@@ -23,7 +23,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.autograd_function import _DelayedError
 from tinygrad_np.function import Function
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor
 
 _NEG_INF = -np.inf
 
@@ -121,7 +121,7 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
     from tinygrad_np.nn.functional_losses import legacy_reduction  # noqa: PLC0415 (cycle)
 
     reduction = legacy_reduction(None, None, reduction, "ctc_loss")
-    x = log_probs if isinstance(log_probs, Tensor) else Tensor(log_probs)
+    x = to_tensor(log_probs)
     unbatched = x.ndim == 2
     if unbatched:
         x = x.unsqueeze(1)

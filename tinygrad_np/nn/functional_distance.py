@@ -4,15 +4,9 @@ is the ops' own): F.cosine_similarity, F.pairwise_distance (re-exported by F) an
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from tinygrad_np.tensor import Tensor
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
 def _broadcast(function: str, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:

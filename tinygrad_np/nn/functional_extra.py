@@ -12,14 +12,10 @@ import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 # PyTorch's alpha_dropout constant: -SELU's negative saturation value, SELU_SCALE * SELU_ALPHA
 _ALPHA = 1.7580993408473766
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _feature_dropout(name: str, input: Any, p: float, training: bool,  # noqa: A002

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor
 
 _LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
 _WEIGHTED = ("linear", "bilinear", "trilinear", "bicubic")
@@ -140,7 +140,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     nearest sources, with half-pixel centres (align_corners=False, the default) or with the
     corner pixels aligned (align_corners=True). recompute_scale_factor=True makes a given
     scale_factor only set the size, positions then use in / out."""
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = to_tensor(input)
     _check(x, size, scale_factor, mode, align_corners, antialias)
     spatial = x.ndim - 2
     if size is not None:

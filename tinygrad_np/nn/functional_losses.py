@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
 def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: str) -> str:
@@ -33,10 +33,6 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: s
         raise ValueError(f"{function}: reduction must be 'mean', 'sum' or 'none', "
                          f"got {reduction!r}")
     return reduction
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _constant(x: Any, dtype: np.dtype) -> np.ndarray:

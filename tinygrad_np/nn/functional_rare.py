@@ -15,11 +15,7 @@ import numpy as np
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
 def _mask(condition: np.ndarray, like: Tensor) -> Any:
@@ -94,7 +90,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     """softmax((logits + g) / tau) with g ~ Gumbel(0, 1) drawn from the library's generator.
     `hard=True` returns the one-hot argmax in the forward pass and the soft sample's gradient
     (the straight-through estimator: one_hot - y.detach() + y)."""
-    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    logits = _tensor(logits)
     if tau <= 0:
         raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
     uniform = numpy_generator(None).random(logits.shape)

@@ -21,11 +21,7 @@ from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import embedding_table
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
 def _shape(normalized_shape: Any) -> tuple[int, ...]:

@@ -13,11 +13,11 @@ from typing import Any
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.functional_losses import legacy_reduction
 from tinygrad_np.nn.module import Module
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor
 
 
 def _optional_tensor(value: Any) -> Tensor | None:
-    return value if value is None or isinstance(value, Tensor) else Tensor(value)
+    return value if value is None else to_tensor(value)
 
 
 class _Loss(Module):

@@ -28,7 +28,7 @@ from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.utils.rnn import PackedSequence, pad_packed_sequence
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor as _as_tensor
 
 # A step maps (projected input gx, state, W_hh, b_hh) to the new state; the state is h, or
 # (h, c) for an LSTM.
@@ -82,10 +82,6 @@ def _activation_mode(name: str, nonlinearity: str) -> str:
 def _join_directions(outputs: list[Tensor]) -> Tensor:
     """Forward (and reverse) outputs side by side on the feature axis, as PyTorch."""
     return outputs[0] if len(outputs) == 1 else cat(outputs, -1)
-
-
-def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(value)
 
 
 def _keep_finished(new: State, old: State, running: Tensor) -> State:

@@ -29,11 +29,7 @@ from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import LayerNorm
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.tensor import Tensor
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
 def _float_mask(mask: Any, name: str, dtype: Any) -> Any:

@@ -24,7 +24,7 @@ import numpy as np
 from tinygrad_np.factories import tensor
 from tinygrad_np.join import stack
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, to_tensor
 
 __all__ = [
     "BatchSampler",
@@ -102,7 +102,7 @@ class TensorDataset(Dataset):
         sizes = [len(tensor) for tensor in tensors]
         if len(set(sizes)) > 1:
             raise ValueError(f"TensorDataset: the tensors' first dimensions differ: {sizes}")
-        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        self.tensors = tuple(map(to_tensor, tensors))
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         return tuple(tensor[index] for tensor in self.tensors)
