@@ -54,3 +54,50 @@ def test_functions_taking_plain_lists_keep_their_dtype():
     assert tg.cat([[1, 2], [3]]).dtype == np.int64
     assert tg.special.xlogy([1, 2], 3).dtype == np.float32  # int64 in, float out
     assert tg.ones(3).inner([1, 2, 3]).item() == 6
+
+
+# --------------------------------------------------------------- float16 statistics
+import tinygrad_np.nn.functional as F  # noqa: E402
+
+
+def _half(values, requires_grad=True):
+    return tg.tensor(np.array(values), dtype=tg.float16, requires_grad=requires_grad)
+
+
+@pytest.mark.parametrize("op, values, expected", [
+    (lambda x: x.norm(), [300.0], [300.0]),
+    (lambda x: F.cosine_similarity(x, x, dim=0), [300.0, 1.0], [1.0]),
+    (lambda x: F.normalize(x, dim=0), [1e-4, 1e-4, 0, 0], [0.7071, 0.7071, 0, 0]),
+    (lambda x: F.pairwise_distance(x[None], 0 * x[None]), [300.0, 1.0], [300.0]),
+    (lambda x: F.rms_norm(x, (4,)), [1000.0, -1000.0, 0, 1], [1.4142, -1.4142, 0, 0.0014]),
+    (lambda x: F.rms_norm(x, (4,)), [0.01, -0.01, 0.02, 0], [0.8165, -0.8165, 1.633, 0]),
+    (lambda x: F.layer_norm(x[None], (4,)), [1000.0, -1000.0, 0, 1], [1.4142, -1.4142, 0, 0.0014]),
+])
+def test_float16_norms_and_statistics_accumulate_in_float32(op, values, expected):
+    # squares of |x| >= 256 overflow float16, and variances past 65,504 did too
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        y = op(_half(values))
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.detach().numpy().astype(float).ravel(), expected, atol=2e-3,
+                               rtol=2e-3)
+
+
+def test_float16_batch_norm_running_variance_updates_in_float32():
+    x = tg.tensor(np.array([[-300.0], [300.0]]), dtype=tg.float16)
+    layer = tg.nn.BatchNorm1d(1).half()
+    y = layer(x)
+    np.testing.assert_allclose(y.numpy().astype(float).ravel(), [-1, 1], atol=1e-3)
+    # unbiased variance 180,000 is past float16; the momentum update is not (0.9 + 18,000)
+    np.testing.assert_allclose(float(layer.running_var.numpy()[0]), 18000.9, rtol=1e-3)
+
+
+def test_float16_layer_norm_gradient_matches_float64():
+    values = np.array([[900.0, -700.0, 20.0, 1.0], [0.5, -0.25, 0.125, 3.0]])
+    weights = np.array([[1.0, -2.0, 0.5, 3.0], [2.0, 1.0, -1.0, 0.5]])
+    x = _half(values)
+    (F.layer_norm(x, (4,)) * tg.tensor(weights, dtype=tg.float16)).sum().backward()
+    exact = tg.tensor(values, requires_grad=True, dtype=tg.float64)
+    (F.layer_norm(exact, (4,)) * tg.tensor(weights)).sum().backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.numpy().astype(float), exact.grad.numpy(), atol=2e-3,
+                               rtol=1e-2)

@@ -42,9 +42,10 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
                          f"(*, {', '.join(map(str, shape))}), got {x.shape}")
     if weight is not None and tuple(weight.shape) != shape:
         raise ValueError(f"rms_norm: weight must have shape {shape}, got {tuple(weight.shape)}")
-    eps = float(np.finfo(x.dtype).eps) if eps is None else eps
+    wide = x.float() if x.dtype == np.float16 else x  # float16 computes in float32, as PyTorch
+    eps = float(np.finfo(wide.dtype).eps) if eps is None else eps
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    y = x * ((x * x).mean(axes, keepdim=True) + eps).rsqrt()
+    y = (wide * ((wide * wide).mean(axes, keepdim=True) + eps).rsqrt()).to(x.dtype)
     return y if weight is None else y * weight
 
 

@@ -41,13 +41,12 @@ class Normalize(Function):
         stat_shape = tuple(1 if axis in axes else size for axis, size in enumerate(x.shape))
         ctx.axes, ctx.eps, ctx.batch = axes, eps, fixed is None
         ctx.count = max(x.size // max(math.prod(stat_shape), 1), 1)
-        if fixed is None:
-            mean = (_sum(x, None, stat_shape) / ctx.count).astype(x.dtype, copy=False)
+        if fixed is None:  # (float16: statistics and arithmetic in float32, as PyTorch's)
+            mean = _sum(x, None, stat_shape) / ctx.count
             normalized = x - mean
-            var = (_sum(normalized, normalized, stat_shape) / ctx.count).astype(x.dtype,
-                                                                                copy=False)
+            var = _sum(normalized, normalized, stat_shape) / ctx.count
             if report is not None:
-                report.extend((mean, var))
+                report.extend((mean, var))  # (the running update casts)
         else:
             mean, var = fixed
             normalized = x - mean
@@ -62,7 +61,7 @@ class Normalize(Function):
         if bias is not None:
             normalized += bias
         ctx.save_for_backward(x, weight)
-        return normalized
+        return normalized.astype(x.dtype, copy=False)
 
     def backward(ctx, grad_output):
         x, weight = ctx.saved_tensors
@@ -122,7 +121,7 @@ def _normalize_backward(ctx, x, weight, grad_output):
         grad_x -= sum_h * scale
         x_hat *= sum_h_x_hat * scale
         grad_x -= x_hat
-    return grad_x, grad_weight, grad_bias
+    return grad_x.astype(x.dtype, copy=False), grad_weight, grad_bias
 
 
 class EmbeddingLookup(Function):

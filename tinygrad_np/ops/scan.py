@@ -157,8 +157,9 @@ class Prod(Function):
 class Norm2(Function):
     """y = sqrt(sum x^2 over axes);  dx = g x / y  (0 where y = 0, as PyTorch)."""
 
-    def forward(ctx, x, axes, keepdims):
-        y = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+    def forward(ctx, x, axes, keepdims):  # float16 squares and sums in float32, as PyTorch
+        wide = x.astype(np.float32) if x.dtype == np.float16 else x
+        y = np.sqrt(np.sum(wide * wide, axis=axes, keepdims=True)).astype(x.dtype, copy=False)
         ctx.keep_shape = y.shape
         ctx.zero = y == 0
         y = y if keepdims else y.reshape(reduced_shape(x.shape, axes))
