@@ -674,7 +674,7 @@ def test_logit_with_and_without_eps_as_pytorch(eps):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _compare_with_grads([a], [b], a.logit(eps), b.logit(eps))
-    assert tg.logit(Tensor(np.array([0, 1]))).dtype == np.float32  # integers become the default float
+    assert tg.logit(Tensor(np.array([0, 1]))).dtype == np.float32  # ints: the default float
     inside = Tensor(np.array([0.2, 0.5, 0.7, 0.95]), requires_grad=True)
     assert tg.gradcheck(lambda t: tg.logit(t, eps), (inside,))
 

@@ -101,3 +101,63 @@ def test_float16_layer_norm_gradient_matches_float64():
     assert x.grad.dtype == np.float16
     np.testing.assert_allclose(x.grad.numpy().astype(float), exact.grad.numpy(), atol=2e-3,
                                rtol=1e-2)
+
+
+# --------------------------------------------------------------- values and gradients
+INF = float("inf")
+
+
+def _value_and_grad(fn, first, *rest):
+    x = tg.tensor(first, requires_grad=True)
+    y = fn(x, *(tg.tensor(r) for r in rest))
+    y.sum().backward()
+    return y.detach().numpy().tolist(), x.grad.numpy().tolist()
+
+
+def test_squeeze_of_an_empty_dim_tuple_removes_nothing():
+    assert tg.zeros(1, 3, 1).squeeze(()).shape == (1, 3, 1)
+    assert tg.zeros(1, 3, 1).squeeze(dim=()).shape == (1, 3, 1)
+    assert tg.zeros(1, 3, 1).squeeze().shape == (3,)
+
+
+def test_logsumexp_of_integers_is_in_the_default_float():
+    result = tg.tensor([1, 3], dtype=tg.uint8).logsumexp(0)  # x - max wrapped in uint8
+    assert result.dtype == np.float32
+    np.testing.assert_allclose(result.item(), np.log(np.e + np.e**3), rtol=1e-6)
+    np.testing.assert_allclose(tg.tensor([True, False]).logsumexp(0).item(), np.log(np.e + 1),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("a, b, value, grad", [
+    ([[3.0, -3.0, 1.0]], [[0.0, 0.0, 0.0]], [[3.0]], [[1.0, -1.0, 0.0]]),
+    ([[0.0, 0.0]], [[1.0, 1.0]], [[1.0]], [[-1.0, -1.0]]),
+])
+def test_cdist_infinity_norm_gives_each_tie_the_whole_gradient(a, b, value, grad):
+    assert _value_and_grad(lambda x, y: tg.cdist(x, y, p=INF), a, b) == (value, grad)
+
+
+@pytest.mark.parametrize("mode, value", [("trunc", [INF, -1.0]), ("floor", [INF, -2.0])])
+def test_rounded_division_is_recorded_with_gradient_zero(mode, value):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # x / 0 is inf without NumPy's warning
+        result = _value_and_grad(lambda x, y: tg.div(x, y, rounding_mode=mode), [2.0, -3.0],
+                                 [0.0, 2.0])
+    assert result == (value, [0.0, 0.0])  # was NaN where the divisor is 0
+    assert tg.div(tg.tensor([5, -3]), 2, rounding_mode="trunc").tolist() == [2, -1]
+
+
+@pytest.mark.parametrize("logits, target, kwargs, value, grad", [
+    ([[1.0, 2.0, 3.0, 4.0]], [1], {}, 1.25, [[0.0, -0.5, 0.25, 0.25]]),  # a zero margin
+    ([[1.0, 2.0, 3.0, 4.0]], [1], {"p": 2}, 3.25, [[0.0, -2.5, 1.0, 1.5]]),
+    ([[INF, 0.0, 1.0, 2.0]], [0], {}, 0.0, [[0.0, 0.0, 0.0, 0.0]]),
+    ([[-INF, 0.0, 1.0, 2.0]], [0], {}, INF, [[-0.75, 0.25, 0.25, 0.25]]),
+])
+def test_multi_margin_loss_subgradients_and_infinite_logits_as_pytorch(logits, target, kwargs,
+                                                                        value, grad):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = _value_and_grad(
+            lambda x, t: F.multi_margin_loss(x, t, **kwargs), logits, target)
+    assert result == (value, grad)

@@ -124,7 +124,8 @@ def test_integer_tensor_as_index():
     expected[1], expected[3] = 3.0, 5.0  # repeated indices accumulate
     np.testing.assert_array_equal(x.grad._data, expected)
     rows = Tensor(np.arange(6.0).reshape(3, 2))
-    np.testing.assert_array_equal(rows[Tensor(np.array([2, 0])), Tensor(np.array([1, 0]))]._data, [5.0, 0.0])
+    picked = rows[Tensor(np.array([2, 0])), Tensor(np.array([1, 0]))]
+    np.testing.assert_array_equal(picked._data, [5.0, 0.0])
 
 
 def test_comparisons_and_argmax_are_not_differentiable():

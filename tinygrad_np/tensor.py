@@ -1345,19 +1345,22 @@ class Tensor:
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self / other, elementwise (broadcasting). PyTorch's `rounding_mode`: 'trunc' rounds
         the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
-        quotient has gradient 0: 'trunc' of floats is recorded, the others are not."""
+        quotient is recorded with gradient 0."""
         if rounding_mode is None:
             return Div.apply(self, other)
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
-        floored = FloorDivide.apply(self.detach(), _data(other))
-        if rounding_mode == "floor":
-            return floored
-        if floored.dtype.kind == "f":
-            return Div.apply(self, other).trunc()
-        inexact = floored * _data(other) != self.detach()  # negative, inexact: round up
-        return floored + (inexact & (floored < 0)).astype(floored.dtype)
+        rounded = FloorDivide.apply(self.detach(), _data(other))
+        if rounding_mode == "trunc" and rounded.dtype.kind == "f":
+            rounded = Div.apply(self.detach(), _data(other)).trunc()
+        elif rounding_mode == "trunc":  # negative, inexact: round up
+            inexact = rounded * _data(other) != self.detach()
+            rounded = rounded + (inexact & (rounded < 0)).astype(rounded.dtype)
+        for operand in (self, other):  # in the graph with gradient 0, as PyTorch
+            if isinstance(operand, Tensor) and operand.requires_grad:
+                rounded = rounded + operand._graph_zero()
+        return rounded
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent, elementwise (broadcasting)."""
@@ -2604,8 +2607,8 @@ class Tensor:
         """Remove size-1 axes: all of them, or those among `dim` (an int or a tuple, alias
         `axis`) that have size 1; others named in `dim` stay, as in PyTorch."""
         dims = _wrap_dims("squeeze", _dim_arg("squeeze", dim, axis), self.ndim)
-        if dims is None and _dim_arg("squeeze", dim, axis) not in (None, ()):
-            dims = ()  # a 0-d tensor: nothing to remove
+        if dims is None and _dim_arg("squeeze", dim, axis) is not None:
+            dims = ()  # dim=() or a 0-d tensor: nothing to remove
         shape = tuple(size for position, size in enumerate(self.shape)
                       if size != 1 or (dims is not None and position not in dims))
         return _viewed(self, Reshape.apply(self, shape))
@@ -3218,6 +3221,8 @@ class Tensor:
         so +-1000 is fine;  the gradient is softmax(x)."""
         dims = _wrap_dims("logsumexp", _dim_arg("logsumexp", dim, axis), self.ndim)
         keep = _keep_arg(keepdim, keepdims)
+        if self.dtype.kind != "f":  # integers and bools as the default float (x - max wraps)
+            return self.to(get_default_dtype()).logsumexp(dims, keep)
         if self._data.size == 0:
             return (self.exp().sum(dims, keepdim=keep)).log()
         shift = np.max(self._data, axis=dims, keepdims=True)

@@ -4,6 +4,8 @@ is the ops' own): F.cosine_similarity, F.pairwise_distance (re-exported by F) an
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
@@ -48,4 +50,11 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
                          f"the same M, got shapes {x1.shape} and {x2.shape}")
     if p < 0:
         raise ValueError(f"cdist: p must be >= 0, got {p}")
-    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
+    difference = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p != math.inf:
+        return difference.norm(p, -1)
+    # max |d|, each tied coordinate taking the whole gradient (PyTorch's cdist; norm splits it)
+    size = difference.abs()
+    largest = size.amax(-1).detach()
+    ties = size._data == largest._data[..., None]
+    return (size * ties).sum(-1) - (ties.sum(-1) - 1).astype(size.dtype) * largest

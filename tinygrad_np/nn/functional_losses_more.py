@@ -191,12 +191,13 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
         raise ValueError(f"multi_margin_loss: targets {ids.tolist()} do not fit input of shape "
                          f"{input.shape}")
     picked = logits.gather(1, ids[:, None].astype(np.int64))
-    losses = (margin - picked + logits).clamp(min=0)
+    others = np.arange(classes)[None, :] != ids[:, None]  # the target's own term left out
+    gaps = margin + (logits.where(others, 0.0) - picked)  # (an infinite logit: no inf - inf)
+    losses = gaps.where(others, 0.0).relu()  # gradient 0 at a zero margin, as PyTorch's
     if p == 2:
         losses = losses * losses
     if weight is not None:
         row_weights = np.asarray(weight._data if isinstance(weight, Tensor) else weight)[ids]
         losses = losses * row_weights.astype(input.dtype)[:, None]
-    others = (np.arange(classes)[None, :] != ids[:, None]).astype(input.dtype)
-    losses = (losses * others).sum(dim=1) / classes
+    losses = losses.sum(dim=1) / classes
     return _reduce(losses[0] if single else losses, reduction)

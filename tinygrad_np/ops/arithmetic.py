@@ -61,6 +61,7 @@ class Mul(Function):
         return grad_a, grad_b
 
 
+@xp.quiet  # x / 0 is inf (0 / 0 NaN) without NumPy's warning, as PyTorch
 class Div(Function):
     """y = a / b;  da = g / b,  db = -g * a / b**2."""
 
