@@ -161,3 +161,42 @@ def test_multi_margin_loss_subgradients_and_infinite_logits_as_pytorch(logits, t
         result = _value_and_grad(
             lambda x, t: F.multi_margin_loss(x, t, **kwargs), logits, target)
     assert result == (value, grad)
+
+
+# --------------------------------------------------------------- names ported scripts use
+def test_module_private_dicts_are_live_views_as_pytorchs():
+    nn = tg.nn
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert list(model._modules) == ["0", "1", "2"]
+    model._modules["1"] = nn.Tanh()  # replacing a layer, as feature-extraction code does
+    assert isinstance(model[1], nn.Tanh)
+    np.testing.assert_allclose(model(tg.ones(1, 2)).numpy(),
+                               model[2](model[0](tg.ones(1, 2)).tanh()).numpy())
+    norm = nn.BatchNorm1d(3)
+    assert list(norm._parameters) == ["weight", "bias"]
+    assert list(norm._buffers) == ["running_mean", "running_var", "num_batches_tracked"]
+    assert norm._parameters["weight"] is norm.weight
+    del model._modules["2"]
+    assert len(model._modules) == 2
+    with pytest.raises(KeyError):
+        del model._modules["7"]
+
+
+def test_names_ported_scripts_reach_for():
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        values = tg.range(1, 4)  # the deprecated inclusive range, float
+    assert values.tolist() == [1.0, 2.0, 3.0, 4.0] and values.dtype == np.float32
+    assert any("deprecated" in str(w.message) for w in caught)
+    assert tg.range(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    rows, cols = tg.unravel_index(tg.tensor([4, 1, -1]), (2, 3))
+    assert rows.tolist() == [1, 0, 1] and cols.tolist() == [1, 1, 2]
+    x = tg.ones(2, 3)
+    assert x.is_cpu and not x.is_cuda
+    np.testing.assert_allclose(x.dist(tg.zeros(2, 3)).item(), np.sqrt(6), rtol=1e-6)
+    np.testing.assert_allclose(tg.zeros(2, 2).addmm(tg.ones(2, 3), tg.ones(3, 2)).numpy(), 3.0)
+    assert tg.zeros(1, 2, 2).baddbmm(tg.ones(1, 2, 3), tg.ones(1, 3, 2)).shape == (1, 2, 2)
+    weight = tg.empty(4, 5)
+    assert tg.nn.init.xavier_uniform(weight) is weight  # the deprecated spellings
+    assert tg.nn.utils.clip_grad_norm is tg.nn.utils.clip_grad_norm_

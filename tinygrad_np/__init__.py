@@ -212,6 +212,8 @@ from tinygrad_np.functions import (  # noqa: E402
     cumulative_trapezoid,
     ldexp,
     angle,
+    unravel_index,
+    range_,
     frexp,
     nextafter,
     ger,
@@ -278,11 +280,14 @@ from tinygrad_np.typed_tensors import (  # noqa: E402
     LongTensor,
 )
 
+range = range_  # noqa: A001 (torch.range, deprecated there too)
+
 # Tensor methods that are the functions above (`x.kron(y)` is `tg.kron(x, y)`), and in-place
 # forms of them (`x.copysign_(y)`), as PyTorch's Tensor has them.
 for _name in ("positive negative absolute signbit isposinf isneginf isreal deg2rad rad2deg "
               "copysign heaviside logaddexp2 aminmax nanmedian diag_embed unique_consecutive "
-              "gcd lcm kron corrcoef cov triangular_solve matrix_exp").split():
+              "gcd lcm kron corrcoef cov triangular_solve matrix_exp addmm baddbmm addbmm addmv "
+              "addr dist ldexp angle nextafter frexp").split():
     if not hasattr(Tensor, _name):
         setattr(Tensor, _name, globals()[_name])
 for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad rad2deg gcd lcm "
@@ -597,6 +602,8 @@ __all__ += [
     "cumulative_trapezoid",
     "ldexp",
     "angle",
+    "unravel_index",
+    "range",
     "frexp",
     "nextafter",
     "ger",

@@ -1203,3 +1203,31 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     counts, bin_edges = np.histogram(data, edges, range=range, density=density, weights=(
         None if weight is None else _tensor(weight)._data))
     return Tensor(counts.astype(data.dtype)), Tensor(np.asarray(bin_edges, dtype=data.dtype))
+
+
+def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
+    """The coordinates in `shape` of flat indices (int64 tensors, one per dim), as
+    `torch.unravel_index`; negative indices count from the end."""
+    flat = _tensor(indices)._data
+    if flat.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index: expected integer indices, got {flat.dtype}")
+    dims = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(map(int, shape))
+    size = math.prod(dims)
+    if flat.size and (flat.max() >= size or flat.min() < -size):
+        raise RuntimeError(f"unravel_index: indices out of range for shape {dims}")
+    return tuple(Tensor(part.astype(np.int64)) for part in np.unravel_index(flat % max(size, 1),
+                                                                            dims))
+
+
+def range_(start: float = 0, end: float | None = None, step: float = 1, *, dtype: Any = None,
+           requires_grad: bool = False, device: Any = None) -> Tensor:
+    """PyTorch's deprecated `torch.range`: start to end *inclusive*, in the default float
+    dtype (warns, as PyTorch; use `arange`, which excludes the end)."""
+    as_device(device, "range")
+    warnings.warn("torch.range is deprecated in favor of torch.arange, which excludes the end",
+                  UserWarning, stacklevel=2)
+    start, end = (0, start) if end is None else (start, end)
+    count = max(math.floor((end - start) / step) + 1, 0)
+    values = start + step * np.arange(count, dtype=np.float64)
+    return Tensor(values.astype(dtype if dtype is not None else get_default_dtype()),
+                  requires_grad=requires_grad)

@@ -2667,6 +2667,7 @@ class Tensor:
         return CPU
 
     is_cuda = False
+    is_cpu = True
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
            non_blocking: bool = False, memory_format: Any = None) -> Tensor:

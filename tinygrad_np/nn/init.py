@@ -250,3 +250,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
 __all__ = ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_",
            "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_",
            "xavier_normal_", "xavier_uniform_", "zeros_"]
+
+# PyTorch's deprecated spellings without the trailing underscore (`nn.init.xavier_uniform(w)`)
+uniform, normal, constant, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal = (
+    uniform_, normal_, constant_, xavier_uniform_, xavier_normal_, kaiming_uniform_,
+    kaiming_normal_)
+eye, dirac, orthogonal, sparse = eye_, dirac_, orthogonal_, sparse_

@@ -26,7 +26,7 @@ parameter or module reachable twice is reported once by `parameters()` and
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -61,6 +61,38 @@ def _members(value: Any, name: str) -> Iterator[tuple[str, Module | Parameter]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _members(item, f"{name}.{key}")
+
+
+class _Members(MutableMapping):
+    """PyTorch's private `module._modules`, `_parameters` and `_buffers` dicts, as a live view
+    of the module's attributes: reading lists the direct members, writing sets the attribute
+    (`model._modules["fc"] = nn.Identity()` replaces the layer, as in PyTorch)."""
+
+    def __init__(self, module: Module, kind: str) -> None:
+        self._module, self._kind = module, kind
+
+    def _current(self) -> dict[str, Any]:
+        module = self._module
+        if self._kind == "modules":
+            return dict(module.named_children())
+        members = module.named_parameters if self._kind == "parameters" else module.named_buffers
+        return dict(members(recurse=False))
+
+    def __getitem__(self, name: str) -> Any:
+        return self._current()[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        setattr(self._module, name, value)
+
+    def __delitem__(self, name: str) -> None:
+        self._current()[name]  # a KeyError for a name that is not one
+        delattr(self._module, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
 
 
 class Module:
@@ -218,6 +250,18 @@ class Module:
         if target not in buffers:
             raise AttributeError(f"{type(self).__name__} has no buffer {target!r}")
         return buffers[target]
+
+    @property
+    def _modules(self) -> _Members:
+        return _Members(self, "modules")
+
+    @property
+    def _parameters(self) -> _Members:
+        return _Members(self, "parameters")
+
+    @property
+    def _buffers(self) -> _Members:
+        return _Members(self, "buffers")
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules as (name, module); names inside lists read `layers.0`."""

@@ -123,8 +123,10 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
             start += count
 
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-           "parameters_to_vector", "vector_to_parameters"]
+clip_grad_norm = clip_grad_norm_  # PyTorch's deprecated spelling
+
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
+           "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
 from tinygrad_np.nn.utils import (  # noqa: E402, F401
     parametrizations,
     parametrize,
