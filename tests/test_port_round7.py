@@ -183,13 +183,11 @@ def test_module_private_dicts_are_live_views_as_pytorchs():
 
 
 def test_names_ported_scripts_reach_for():
-    import warnings
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with pytest.warns(UserWarning, match="deprecated"):
         values = tg.range(1, 4)  # the deprecated inclusive range, float
     assert values.tolist() == [1.0, 2.0, 3.0, 4.0] and values.dtype == np.float32
-    assert any("deprecated" in str(w.message) for w in caught)
-    assert tg.range(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    with pytest.warns(UserWarning, match="deprecated"):
+        assert tg.range(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
     rows, cols = tg.unravel_index(tg.tensor([4, 1, -1]), (2, 3))
     assert rows.tolist() == [1, 0, 1] and cols.tolist() == [1, 1, 2]
     x = tg.ones(2, 3)
