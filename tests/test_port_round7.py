@@ -188,6 +188,12 @@ def test_names_ported_scripts_reach_for():
     assert values.tolist() == [1.0, 2.0, 3.0, 4.0] and values.dtype == np.float32
     with pytest.warns(UserWarning, match="deprecated"):
         assert tg.range(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="range: step"):
+        tg.range(0, 1, 0)
+    with pytest.raises(TypeError, match="unravel_index"):
+        tg.unravel_index(tg.tensor([1.5]), (2,))
+    with pytest.raises(RuntimeError, match="out of range"):
+        tg.unravel_index(tg.tensor([9]), (2, 3))
     rows, cols = tg.unravel_index(tg.tensor([4, 1, -1]), (2, 3))
     assert rows.tolist() == [1, 0, 1] and cols.tolist() == [1, 1, 2]
     x = tg.ones(2, 3)
