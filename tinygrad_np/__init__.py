@@ -11,10 +11,12 @@ built on them (`nn`, `optim`), and tools (`gradcheck`, `viz`, `datasets`).
 
 from typing import Any as _Any  # noqa: I001
 
+import inspect as _inspect
+
 import numpy as np
 
 from tinygrad_np.tensor import Size, Tensor, TensorError  # (Tensor first: the ops import it)
-from tinygrad_np import tensor as _tensor_module  # noqa: E402
+from tinygrad_np import _decorate, tensor as _tensor_module  # noqa: E402
 from tinygrad_np.autograd import grad
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.factories import (
@@ -339,6 +341,14 @@ for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arcta
               "zero_").split():
     if hasattr(Tensor, _name) and _name not in globals():
         globals()[_name] = _module_level(_name)
+
+# NumPy's `axis=` for `dim=` on every op that has a `dim` (PyTorch accepts both everywhere).
+for _name, _value in list(vars(Tensor).items()):
+    if _inspect.isfunction(_value) and not _name.startswith("_"):
+        setattr(Tensor, _name, _decorate.accepts_axis(_value))
+for _name, _value in list(globals().items()):
+    if _inspect.isfunction(_value) and not _name.startswith("_"):
+        globals()[_name] = _decorate.accepts_axis(_value)
 
 # PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
 bool = bool_  # noqa: A001

@@ -66,3 +66,25 @@ class CollectorPause:
             self._running -= 1
             if not self._running and self._was_enabled:
                 gc.enable()
+
+
+def accepts_axis(fn: Any) -> Any:
+    """`fn` also taking NumPy's `axis=` for its `dim=` (PyTorch's alias on every op with a
+    `dim`); `fn` itself when it has no `dim` or already takes `axis` (or `**kwargs`)."""
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    if "dim" not in parameters or "axis" in parameters or any(
+            p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return fn
+
+    @functools.wraps(fn)
+    def aliased(*args: Any, axis: Any = None, **kwargs: Any) -> Any:
+        if axis is not None:
+            if kwargs.get("dim", axis) != axis:
+                raise TypeError(f"{fn.__name__}: got dim={kwargs['dim']} and axis={axis}; "
+                                f"pass one of them")
+            kwargs["dim"] = axis
+        return fn(*args, **kwargs)
+    return aliased
