@@ -63,3 +63,37 @@ def test_axis_and_dim_that_disagree_are_refused():
         x.sort(1, axis=1)  # dim twice, as Python says
     assert x.sort(dim=1, axis=1).values.shape == (3, 4)  # agreeing is fine
     np.testing.assert_array_equal(x.size(axis=1), 4)
+
+
+# ---------------------------------------------------------------------------- numerics
+_XS = [0.0, 0.0, 0.0, 1.0, 2.0, 0.0, -1.0]
+_YS = [0.5, -1.0, -2.0, -1.0, 3.0, float("nan"), 0.0]
+# PyTorch 2.13's values: d/dx = log1p(y), 0 where x = 0 and y <= -1; d/dy = x / (1 + y)
+_XLOG1PY = ([0.0, 0.0, 0.0, -np.inf, 2 * np.log(4), np.nan, -0.0],
+            [np.log1p(0.5), 0.0, 0.0, -np.inf, np.log(4), np.nan, 0.0],
+            [0.0, np.nan, -0.0, np.inf, 0.5, np.nan, -1.0])
+
+
+def test_xlog1py_values_and_gradients_at_x_zero_follow_pytorch():
+    x = tg.tensor(_XS, dtype=tg.float64, requires_grad=True)
+    y = tg.tensor(_YS, dtype=tg.float64, requires_grad=True)
+    out = tg.special.xlog1py(x, y)
+    out.sum().backward()
+    for got, want in zip((out.numpy(), x.grad.numpy(), y.grad.numpy()), _XLOG1PY):
+        np.testing.assert_array_equal(got, np.array(want))
+    if _torch is not None:
+        xt = _torch.tensor(_XS, dtype=_torch.float64, requires_grad=True)
+        yt = _torch.tensor(_YS, dtype=_torch.float64, requires_grad=True)
+        _torch.special.xlog1py(xt, yt).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+        np.testing.assert_array_equal(y.grad.numpy(), yt.grad.numpy())
+
+
+def test_xlog1py_second_derivatives_and_dtypes():
+    x = tg.tensor([0.0, 1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    y = tg.tensor([0.5, 0.3, -0.2], dtype=tg.float64, requires_grad=True)
+    assert tg.gradcheck(tg.special.xlog1py, (x, y))
+    assert tg.autograd.gradgradcheck(tg.special.xlog1py, (x, y))
+    assert tg.special.xlog1py(tg.tensor([1, 2]), tg.tensor([3, 4])).dtype == np.float32
+    np.testing.assert_allclose(tg.special.xlog1py(2, tg.tensor([0.5, 1.0])).numpy(),
+                               2 * np.log1p([0.5, 1.0]), rtol=1e-6)

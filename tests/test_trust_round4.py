@@ -72,7 +72,8 @@ def test_xlog1py_zero_times_pole_no_warning():
         out.sum().backward()
     assert out.numpy()[0] == 0.0 and out.numpy()[1] == pytest.approx(2 * math.log(4))
     assert np.isnan(out.numpy()[2])
-    assert y.grad.numpy()[0] == 0.0 and y.grad.numpy()[1] == pytest.approx(0.5)
+    # d/dy = x / (1 + y) is 0 / 0 at x = 0, y = -1: NaN, as PyTorch 2.13 gives (quietly)
+    assert np.isnan(y.grad.numpy()[0]) and y.grad.numpy()[1] == pytest.approx(0.5)
 
 
 def test_special_against_torch():

@@ -342,13 +342,15 @@ for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arcta
     if hasattr(Tensor, _name) and _name not in globals():
         globals()[_name] = _module_level(_name)
 
-# NumPy's `axis=` for `dim=` on every op that has a `dim` (PyTorch accepts both everywhere).
-for _name, _value in list(vars(Tensor).items()):
-    if _inspect.isfunction(_value) and not _name.startswith("_"):
-        setattr(Tensor, _name, _decorate.accepts_axis(_value))
+# NumPy's `axis=` for `dim=` on every op that has a `dim` (PyTorch accepts both everywhere);
+# a method that is one of the functions (x.aminmax is tg.aminmax) stays that function.
+_aliased: dict = {}
 for _name, _value in list(globals().items()):
     if _inspect.isfunction(_value) and not _name.startswith("_"):
-        globals()[_name] = _decorate.accepts_axis(_value)
+        globals()[_name] = _aliased.setdefault(_value, _decorate.accepts_axis(_value))
+for _name, _value in list(vars(Tensor).items()):
+    if _inspect.isfunction(_value) and not _name.startswith("_"):
+        setattr(Tensor, _name, _aliased.get(_value) or _decorate.accepts_axis(_value))
 
 # PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
 bool = bool_  # noqa: A001

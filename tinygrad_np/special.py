@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.nn.functional import log_softmax, softmax
-from tinygrad_np.tensor import Tensor, to_tensor as _tensor
+from tinygrad_np.ops.math import Xlog1py
+from tinygrad_np.tensor import Tensor, _float_in, to_tensor as _tensor
 
 _SQRT_HALF = math.sqrt(0.5)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -104,12 +105,9 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """x log(1 + y): 0 where x is 0 (NaN where y is NaN), as PyTorch; the product is never
-    formed at x = 0, so y = -1 there gives no 0 * inf warning and no NaN gradient."""
-    x, y = _tensor(input), _tensor(other)
-    zero = x == 0
-    result = x * y.where(~zero, 0.0).log1p()
-    return result.where(~y.isnan(), math.nan)
+    """x log(1 + y): 0 where x is 0 (NaN where y is NaN), as PyTorch (y = -1 at x = 0 gives 0,
+    and a gradient log(1 + y) for x)."""
+    return Xlog1py.apply(_float_in(_tensor(input)), _float_in(other))
 
 
 def sinc(input: Any) -> Tensor:  # noqa: A002

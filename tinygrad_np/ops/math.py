@@ -164,17 +164,27 @@ class Xlogy(Function):
     """y = a log(b), 0 where a = 0 unless b is NaN;  da = xlogy(g, b), 0 where a = 0 and
     b <= 0;  db = g a / b (PyTorch's gradients)."""
 
+    log, edge = "log", 0  # Xlog1py: log1p, whose argument 1 + b is 0 at b = -1
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.where((a == 0) & ~np.isnan(b), 0, a * np.log(b)).astype(np.result_type(
-            a, b, np.float16))
+        return np.where((a == 0) & ~np.isnan(b), 0, a * getattr(np, ctx.log)(b)).astype(
+            np.result_type(a, b, np.float16))
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        keep = ((grad_output != 0) | (b != b)) & ((a != 0) | ~(b <= 0))  # b != b: NaN
-        grad_a = xp.masked(keep, grad_output * xp.log(b)) if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * a / b if ctx.needs_input_grad[1] else None
+        keep = ((grad_output != 0) | (b != b)) & ((a != 0) | ~(b <= ctx.edge))  # b != b: NaN
+        grad_a = xp.masked(keep, grad_output * _call(ctx.log, b)) if ctx.needs_input_grad[0] \
+            else None
+        grad_b = grad_output * a / (b - ctx.edge) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+
+class Xlog1py(Xlogy):  # (quiet: the methods are Xlogy's)
+    """y = a log(1 + b), 0 where a = 0 unless b is NaN;  da = g log(1 + b), 0 where a = 0
+    and b <= -1;  db = g a / (1 + b) (PyTorch's gradients)."""
+
+    log, edge = "log1p", -1
 
 
 @xp.quiet
