@@ -97,3 +97,71 @@ def test_xlog1py_second_derivatives_and_dtypes():
     assert tg.special.xlog1py(tg.tensor([1, 2]), tg.tensor([3, 4])).dtype == np.float32
     np.testing.assert_allclose(tg.special.xlog1py(2, tg.tensor([0.5, 1.0])).numpy(),
                                2 * np.log1p([0.5, 1.0]), rtol=1e-6)
+
+
+# PyTorch 2.13's gradients of prod: with a zero, each element's exact product of the others
+# (0 * inf is NaN); over all elements with two or more zeros, 0 everywhere.
+@pytest.mark.parametrize(("values", "want"), [
+    ([2.0, np.inf, 0.0, 3.0], [np.nan, 0.0, np.inf, np.nan]),
+    ([np.inf, 0.0, 0.0], [0.0, 0.0, 0.0]),
+    ([np.nan, 0.0, 2.0], [0.0, np.nan, np.nan]),
+    ([0.0, 2.0, 3.0], [6.0, 0.0, 0.0]),
+    ([np.inf, 2.0], [np.nan, np.inf]),
+])
+def test_prod_gradient_with_zeros_and_infinities(values, want):
+    x = tg.tensor(values, dtype=tg.float64, requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+def test_prod_gradient_along_a_dim_against_pytorch():
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        v = rng.choice([0.0, 1.5, -2.0, np.inf, np.nan, 3.0], size=(3, 4),
+                       p=[0.3, 0.2, 0.2, 0.1, 0.05, 0.15])
+        g = rng.normal(size=4)
+        x = tg.tensor(v, requires_grad=True)
+        x.prod(0).backward(tg.tensor(g.astype(np.float32)))
+        # two zeros in a column: the others' product is 0 (NaN beside an inf or NaN)
+        with np.errstate(invalid="ignore"):
+            want = np.stack([np.prod(np.delete(v, i, axis=0), axis=0) for i in range(3)]) * g
+        np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-6)
+        if _torch is not None:
+            xt = _torch.tensor(v, dtype=_torch.float32, requires_grad=True)
+            xt.prod(0).backward(_torch.tensor(g, dtype=_torch.float32))
+            np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6)
+
+
+def test_prod_second_derivative_at_zeros():
+    x = tg.tensor([[0.0, 2.0, 3.0], [0.0, 0.0, 1.0]], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradgradcheck(lambda t: t.prod(1), (x,))
+    assert tg.autograd.gradgradcheck(lambda t: t.prod(), (x,))
+
+
+@pytest.mark.parametrize("p", [-1, -2, -0.5])
+def test_negative_p_norm_with_a_zero_is_zero_with_gradient_zero(p):
+    x = tg.tensor([[0.0, 1.0, 2.0], [1.0, 2.0, 2.0]], dtype=tg.float64, requires_grad=True)
+    out = x.norm(p, dim=1)
+    out.sum().backward()
+    want = (np.array([1.0, 2.0, 2.0]) ** p).sum() ** (1 / p)
+    np.testing.assert_allclose(out.numpy(), [0.0, want])
+    assert not np.isnan(x.grad.numpy()).any()
+    np.testing.assert_array_equal(x.grad.numpy()[0], 0.0)
+    if _torch is not None:
+        xt = _torch.tensor(x.numpy(), requires_grad=True)
+        xt.norm(p, dim=1).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("p", [-1.5, 0.5, 3])
+def test_general_p_norm_of_float32_extremes_is_computed_in_float64(p):
+    x = tg.tensor([1e30, 2e30] if p > 0 else [1e-30, 2e-30], requires_grad=True)
+    out = x.norm(p)
+    out.backward()
+    big = np.array(x.numpy(), dtype=np.float64)
+    want = (np.abs(big) ** p).sum() ** (1 / p)
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), big ** (p - 1) * want ** (1 - p), rtol=1e-5)
+    y = tg.tensor([[0.3, 2.0], [1.0, 0.5]], dtype=tg.float64, requires_grad=True)
+    assert tg.gradcheck(lambda t: t.norm(p, 1), (y,))

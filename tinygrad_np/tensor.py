@@ -3308,13 +3308,23 @@ class Tensor:
         if p == 0:  # a count: gradient 0, but the result stays in the graph (as PyTorch's)
             return ((source != 0).astype(source.dtype) + source._graph_zero()).sum(
                 dims, keepdim=keepdim)
-        if p < 0:
-            return (source.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
+        # Any other p: |x|^p in float64 (float32's range ends at |x|^p = 3e38; PyTorch
+        # accumulates in double too), the result cast back.
+        return source._p_norm(p, dims, keepdim) if source.dtype == np.float64 else \
+            source.double()._p_norm(p, dims, keepdim).astype(source.dtype)
+
+    def _p_norm(self, p: float, dims: tuple[int, ...], keepdim: bool) -> Tensor:
+        if p < 0:  # 0 where an element is 0 (or |x|^p overflows), with PyTorch's gradient 0
+            with np.errstate(divide="ignore", over="ignore"):
+                dead = np.sum(np.abs(self._data) ** p, axis=dims, keepdims=True) == np.inf
+            total = (self.abs().where(~dead, 1.0) ** p).sum(dims, keepdim=True)
+            result = (total ** (1.0 / p)).where(~dead, 0.0)
+            return result if keepdim else result.squeeze(dims)
         # PyTorch's gradient is 0 where the norm is 0 and, for p < 1, where x is 0. Adding 1
         # there and taking it away after keeps the values and makes the rules' 0 * inf (NaN)
         # a 0 (the masks are constants, so create_graph sees the same rule).
-        zero = (source._data == 0).astype(source.dtype) if p < 1 else 0
-        total = ((source.abs() + zero) ** p - zero).sum(dims, keepdim=keepdim)
+        zero = (self._data == 0).astype(self.dtype) if p < 1 else 0
+        total = ((self.abs() + zero) ** p - zero).sum(dims, keepdim=keepdim)
         empty = (total._data == 0).astype(total.dtype)
         return (total + empty) ** (1.0 / p) - empty
 

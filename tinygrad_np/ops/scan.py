@@ -47,10 +47,6 @@ def reduced_shape(shape: tuple[int, ...], axes) -> tuple[int, ...]:
     return () if axes is None else tuple(s for i, s in enumerate(shape) if i not in axes)
 
 
-def _prod(x, axes: tuple[int, ...]):
-    return x.prod(axes, keepdim=True) if xp.is_tensor(x) else np.prod(x, axis=axes, keepdims=True)
-
-
 def _others_along_last(x):
     """Tensor x: out[..., i] = prod of x[..., k] for k != i, as exclusive running products
     from both ends (no division, so exact and differentiable at zeros)."""
@@ -61,13 +57,24 @@ def _others_along_last(x):
     return left * right
 
 
+def _array_others_along_last(x: np.ndarray) -> np.ndarray:
+    """`_others_along_last` for an array (exact where an element is 0 or inf, as PyTorch)."""
+    ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return left * right
+
+
 def _product_of_others(x, axes: tuple[int, ...]):
-    """Tensor x: each element's product of the other elements over `axes` (create_graph)."""
+    """Each element's product of the other elements over `axes` (a Tensor: create_graph)."""
     rest = [axis for axis in range(x.ndim) if axis not in axes]
-    moved = x.permute(tuple(rest) + axes)
+    moved = x.transpose(tuple(rest) + axes) if isinstance(x, np.ndarray) else \
+        x.permute(tuple(rest) + axes)
     flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
-    others = _others_along_last(flat).reshape(moved.shape)
-    return others.permute(tuple(np.argsort(rest + list(axes))))
+    others = (_array_others_along_last(flat) if isinstance(x, np.ndarray) else
+              _others_along_last(flat)).reshape(moved.shape)
+    back = tuple(np.argsort(rest + list(axes)))
+    return others.transpose(back) if isinstance(x, np.ndarray) else others.permute(back)
 
 
 def _cumprod_grad_with_zeros(x, grad_output, axis: int):
@@ -124,14 +131,17 @@ class Cumprod(Function):
                       select(ctx.first, at_zero, 0))
 
 
+@xp.quiet
 class Prod(Function):
     """y = prod(x over axes);  dx = g * (product of the other elements).
 
-    That is g y / x where no element is zero; with one zero, the product of the nonzero
-    elements at the zero and 0 elsewhere; with two or more zeros, 0 everywhere.
+    That is g y / x where no element is zero; with a zero, the exact product of the others
+    (0 * inf is NaN there, as PyTorch); PyTorch's prod over all elements with two or more zeros
+    gives 0 everywhere.
     """
 
     def forward(ctx, x, axes, keepdims):
+        ctx.every = axes is None
         ctx.axes = tuple(range(x.ndim)) if axes is None else axes
         y = np.prod(x, axis=ctx.axes, keepdims=True, dtype=x.dtype if x.dtype.kind in "iu"
                     else None)  # an integer dtype asked for is kept
@@ -147,11 +157,9 @@ class Prod(Function):
         grad_output, y = grad_output.reshape(ctx.keep_shape), y.reshape(ctx.keep_shape)
         if not ctx.zero_count.any():
             return grad_output * y / x
-        if xp.is_tensor(x):  # create_graph: the form that stays differentiable at zeros
-            return grad_output * _product_of_others(x, ctx.axes)
-        ones_at_zeros = select(ctx.zero, 1, x)
-        at_zero = select(ctx.zero_count == 1, _prod(ones_at_zeros, ctx.axes), 0)
-        return grad_output * select(ctx.zero, at_zero, y / ones_at_zeros)
+        if ctx.every and ctx.zero_count.item() > 1 and not xp.is_tensor(x):
+            return np.zeros_like(x)
+        return grad_output * _product_of_others(x, ctx.axes)
 
 
 class Norm2(Function):
