@@ -165,3 +165,40 @@ def test_general_p_norm_of_float32_extremes_is_computed_in_float64(p):
     np.testing.assert_allclose(x.grad.numpy(), big ** (p - 1) * want ** (1 - p), rtol=1e-5)
     y = tg.tensor([[0.3, 2.0], [1.0, 0.5]], dtype=tg.float64, requires_grad=True)
     assert tg.gradcheck(lambda t: t.norm(p, 1), (y,))
+
+
+def test_log_ndtr_far_in_the_tail_follows_the_asymptote():
+    x = tg.tensor([-1e16, -1e20, -1e200, -np.inf, -1e6], dtype=tg.float64, requires_grad=True)
+    out = tg.special.log_ndtr(x)
+    out.sum().backward()
+    big = np.array([-1e16, -1e20], dtype=np.float64)
+    np.testing.assert_allclose(out.numpy()[:2], -0.5 * big * big - np.log(-big)
+                               - 0.5 * np.log(2 * np.pi), rtol=1e-15)
+    assert out.numpy()[2] == out.numpy()[3] == -np.inf  # x^2 past float64's range
+    np.testing.assert_allclose(x.grad.numpy(), [1e16, 1e20, 1e200, 0.0, 1e6 + 1e-6], rtol=1e-12)
+    if _torch is not None:  # PyTorch's values (its gradients there are inf or NaN)
+        np.testing.assert_allclose(out.numpy(), _torch.special.log_ndtr(
+            _torch.tensor(x.numpy())).numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_log_ndtr_in_narrow_dtypes_is_finite_where_it_can_be(dtype):
+    v = [-3e4 if dtype == "float32" else -150.0, -300.0, -40.0, -5.0, 0.0, 3.0]
+    x = tg.tensor(v, dtype=getattr(tg, dtype), requires_grad=True)
+    out = tg.special.log_ndtr(x)
+    out.sum().backward()
+    assert out.dtype == x.dtype and x.grad.dtype == x.dtype
+    want = tg.special.log_ndtr(tg.tensor(v, dtype=tg.float64)).numpy()
+    np.testing.assert_allclose(out.numpy().astype(np.float64), want, rtol=1e-3)
+    assert np.isfinite(x.grad.numpy()).all() and (x.grad.numpy() > 0).all()
+
+
+def test_clamp_with_a_bound_past_the_dtype_range_is_refused_as_pytorch():
+    h = tg.tensor([1.0, -2.0, 6e4], dtype=tg.float16)
+    for bounds in ((-1e15, None), (None, 1e10), (1e6, None)):
+        with pytest.raises(RuntimeError, match="cannot be converted to float16"):
+            h.clamp(*bounds)
+    with pytest.raises(RuntimeError, match="float32"):
+        tg.tensor([1.0]).clamp(min=-1e40)
+    np.testing.assert_array_equal(h.clamp(-np.inf, np.inf).numpy(), h.numpy())
+    np.testing.assert_array_equal(h.clamp(-6e4, 1).numpy(), [1.0, -2.0, 1.0])

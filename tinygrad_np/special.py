@@ -75,15 +75,21 @@ def log_ndtr(input: Any) -> Tensor:  # noqa: A002
     """log of the standard normal CDF; below x = -10 (where ndtr underflows in float32, and
     at -38 in float64) the asymptotic series log(phi(x)/-x (1 - 1/x^2 + 3/x^4 - ...)),
     20 terms: its error there is under 1e-16. Each branch sees only its own range of x
-    (clamped), so neither puts a NaN into the other's gradient."""
+    (clamped), so neither puts a NaN into the other's gradient; past x = -1e15 the series is
+    1, and where x^2 overflows the value is -inf with a finite gradient (about -x)."""
     x = _tensor(input)
-    low = x.clamp(min=-1e15, max=_LOG_NDTR_SPLIT)  # -inf: no inf * 0 in the gradient
-    inverse_square = 1.0 / (low * low)
+    if x.dtype == np.float16:  # in float32 (x^2 leaves float16's range at |x| = 256)
+        return log_ndtr(x.float()).half()
+    low = x.clamp(min=float(np.finfo(x.dtype).min) if x.dtype.kind == "f" else -1e300,
+                  max=_LOG_NDTR_SPLIT)  # -inf is clamped: no inf * 0 in the gradient
+    near = low.clamp(min=-1e15)
+    inverse_square = 1.0 / (near * near)
     series, term = 1.0, 1.0
     for k in range(1, 21):
         term = term * inverse_square * -(2 * k - 1)
         series = series + term
-    tail = -0.5 * low * low - (-low).log() - _HALF_LOG_2PI + series.log()
+    with np.errstate(over="ignore"):  # x^2 past the dtype's range: -inf, as PyTorch
+        tail = -0.5 * low * low - (-low).log() - _HALF_LOG_2PI + series.log()
     tail = tail.where(~(x == -math.inf), -math.inf)
     return ndtr(x.clamp(min=_LOG_NDTR_SPLIT)).log().where(x > _LOG_NDTR_SPLIT, tail)
 

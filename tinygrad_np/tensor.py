@@ -1997,6 +1997,12 @@ class Tensor:
         bound at least, as PyTorch."""
         if min is None and max is None:
             raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
+        if self._data.dtype.kind == "f":  # PyTorch refuses a number past the dtype's range
+            top = float(np.finfo(self._data.dtype).max)
+            for bound in (min, max):
+                if isinstance(bound, (int, float)) and math.isfinite(bound) and abs(bound) > top:
+                    raise RuntimeError(f"clamp: value {bound} cannot be converted to "
+                                       f"{self._data.dtype} without overflow")
         return Clip.apply(self, min, max)
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
