@@ -202,3 +202,32 @@ def test_clamp_with_a_bound_past_the_dtype_range_is_refused_as_pytorch():
         tg.tensor([1.0]).clamp(min=-1e40)
     np.testing.assert_array_equal(h.clamp(-np.inf, np.inf).numpy(), h.numpy())
     np.testing.assert_array_equal(h.clamp(-6e4, 1).numpy(), [1.0, -2.0, 1.0])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_gelu_tanh_gradient_is_finite_at_extremes(dtype):
+    v = [-1000.0, -60.0, -10.5, -3.0, 0.0, 0.7, 9.5, 10.0, 11.0, 60.0, 1000.0]
+    x = tg.tensor(v, dtype=getattr(tg, dtype), requires_grad=True)
+    tg.nn.functional.gelu(x, approximate="tanh").sum().backward()
+    grad = x.grad.numpy()
+    assert np.isfinite(grad).all()
+    np.testing.assert_array_equal(grad[[0, 1, -2, -1]], [0.0, 0.0, 1.0, 1.0])
+    if _torch is not None:
+        xt = _torch.tensor(v, dtype=getattr(_torch, dtype), requires_grad=True)
+        _torch.nn.functional.gelu(xt, approximate="tanh").sum().backward()
+        np.testing.assert_allclose(grad, xt.grad.numpy(), atol=1e-3 if dtype == "float16" else 1e-6)
+    y = tg.tensor([-12.0, -9.0, 0.3, 9.9, 12.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradgradcheck(lambda t: tg.nn.functional.gelu(t, approximate="tanh"), (y,))
+
+
+def test_ctc_loss_with_n_by_0_targets_is_the_all_blank_path():
+    rng = np.random.default_rng(0)
+    lp = rng.normal(size=(6, 3, 4)).astype(np.float32)
+    x = tg.tensor(lp, requires_grad=True)
+    loss = tg.nn.functional.ctc_loss(x.log_softmax(2), tg.tensor(np.zeros((3, 0), np.int64)),
+                                     tg.tensor([6, 4, 6]), tg.tensor([0, 0, 0]), reduction="none")
+    loss.sum().backward()
+    log_probs = lp - np.log(np.exp(lp).sum(2, keepdims=True))
+    blanks = [-log_probs[:n, i, 0].sum() for i, n in enumerate([6, 4, 6])]
+    np.testing.assert_allclose(loss.numpy(), blanks, rtol=1e-5)
+    assert np.isfinite(x.grad.numpy()).all()

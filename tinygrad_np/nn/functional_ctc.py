@@ -159,9 +159,9 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
         raise ValueError(f"ctc_loss: targets must be (N, S) with S >= every target length, or "
                          f"1-D concatenated; got shape {labels.shape} for {batch} sequences "
                          f"and target_lengths {lengths_out.tolist()}")
-    else:
+    else:  # (N, 0) targets (every target empty): one column of blanks
         labels = np.where(np.arange(labels.shape[1])[None, :] < lengths_out[:, None], labels,
-                          blank)
+                          blank) if labels.shape[1] else np.full((batch, 1), blank, np.int64)
     if ((labels < 0) | (labels >= classes)).any():
         raise ValueError(f"ctc_loss: target labels must be in [0, {classes}), got values from "
                          f"{labels.min()} to {labels.max()}")

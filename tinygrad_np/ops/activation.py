@@ -49,11 +49,13 @@ class GELU(Function):
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        square = x * x
-        if ctx.approximate == "tanh":
+        if ctx.approximate == "tanh":  # past |x| = 10, t = +-1 in every dtype: x clipped
+            x = x.clamp(-10, 10) if xp.is_tensor(x) else np.clip(x, -10, 10)  # (x^3 finite)
+            square = x * x
             t = _tanh(_TANH_SCALE * (x + _TANH_CUBIC * square * x))
             inner_slope = _TANH_SCALE * (1 + 3 * _TANH_CUBIC * square)
             return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_slope)
+        square = x * x
         cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
         return grad_output * (cdf + x * xp.exp(-0.5 * square) * _INV_SQRT_2PI)
 
