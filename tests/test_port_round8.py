@@ -231,3 +231,70 @@ def test_ctc_loss_with_n_by_0_targets_is_the_all_blank_path():
     blanks = [-log_probs[:n, i, 0].sum() for i, n in enumerate([6, 4, 6])]
     np.testing.assert_allclose(loss.numpy(), blanks, rtol=1e-5)
     assert np.isfinite(x.grad.numpy()).all()
+
+
+# ------------------------------------------------------------------ scalars and dtypes
+@pytest.mark.parametrize("form", ["add", "sub", "mul", "remainder", "fmod", "floor_divide"])
+@pytest.mark.parametrize("k", [-1, -3, 300])
+def test_function_forms_wrap_a_python_int_into_uint8_like_the_operators(form, k):
+    x = tg.tensor([5, 7, 200], dtype=tg.uint8)
+    got = getattr(tg, form)(x, k)
+    wrapped = np.array(k).astype(np.uint8).astype(np.int64)
+    values = np.array([5, 7, 200])
+    want = {"add": values + wrapped, "sub": values - wrapped, "mul": values * wrapped,
+            "remainder": values % wrapped, "fmod": np.fmod(values, wrapped),
+            "floor_divide": values // wrapped}[form] % 256
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got.numpy(), want)
+    if _torch is not None:
+        t = getattr(_torch, form)(_torch.tensor([5, 7, 200], dtype=_torch.uint8), k)
+        np.testing.assert_array_equal(got.numpy(), t.numpy())
+    assert (x % k).tolist() == tg.remainder(x, k).tolist()
+    assert (x // k).tolist() == tg.floor_divide(x, k).tolist()
+
+
+@pytest.mark.parametrize(("dim", "want"), [([0, 1], 3), ((0,), [2, 1]), ([], 3), (None, 3),
+                                           (-1, [1, 2])])
+def test_count_nonzero_takes_a_list_of_dims(dim, want):
+    assert tg.tensor([[1, 0], [2, 3]]).count_nonzero(dim=dim).tolist() == want
+    with pytest.raises(IndexError):
+        tg.tensor([[1, 0], [2, 3]]).count_nonzero(dim=[0, 2])
+
+
+def test_nuclear_norm_through_tensor_norm():
+    a = np.arange(8.0).reshape(2, 2, 2)
+    x = tg.tensor(a, requires_grad=True)
+    out = x.norm(p="nuc", dim=(1, 2))
+    out.sum().backward()
+    np.testing.assert_allclose(out.numpy(), [np.linalg.svd(m, compute_uv=False).sum() for m in a])
+    u, _, vt = np.linalg.svd(a)
+    np.testing.assert_allclose(x.grad.numpy(), u @ vt, atol=1e-12)  # d nuc / dA = U V^T
+    assert tg.norm(tg.tensor([[1.0, 0.0], [2.0, 3.0]]), p="nuc").item() == pytest.approx(20 ** 0.5)
+    assert x.norm("nuc", [0, 2], keepdim=True).shape == (1, 2, 1)
+    for dim in (None, 1, (0, 1, 2)):
+        with pytest.raises(RuntimeError, match="nuc"):
+            x.norm("nuc", dim)
+
+
+@pytest.mark.parametrize(("dtype", "value"), [
+    ("int8", 300), ("int8", 127.9), ("int64", float("nan")), ("int32", 2 ** 31),
+    ("uint8", 255.5), ("uint8", -0.5), ("uint8", -256), ("float16", 1e10), ("float32", 1e40)])
+def test_writing_a_number_the_dtype_cannot_hold_is_refused(dtype, value):
+    x = tg.tensor([1, 2], dtype=getattr(tg, dtype))
+    for write in (lambda: x.masked_fill(tg.tensor([True, False]), value),
+                  lambda: x.index_fill(0, tg.tensor([1]), value), lambda: x.fill_(value)):
+        with pytest.raises(RuntimeError, match="cannot be converted"):
+            write()
+    assert x.tolist() == [1, 2]  # nothing written
+    if _torch is not None:
+        with pytest.raises(RuntimeError):
+            _torch.tensor([1, 2], dtype=getattr(_torch, dtype)).fill_(value)
+
+
+def test_numbers_the_dtype_holds_are_written_as_pytorch():
+    m = tg.tensor([True, False])
+    assert tg.tensor([1, 2], dtype=tg.uint8).masked_fill(m, -1).tolist() == [255, 2]
+    assert tg.tensor([1, 2], dtype=tg.uint8).fill_(-255).tolist() == [1, 1]
+    assert tg.tensor([1, 2], dtype=tg.int8).masked_fill(m, 2.5).tolist() == [2, 2]
+    assert tg.tensor([1.0, 2.0], dtype=tg.float16).masked_fill(m, np.inf).tolist() == [np.inf, 2]
+    assert tg.tensor([True, False]).masked_fill(~m, 1e40).tolist() == [True, True]

@@ -342,6 +342,22 @@ for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arcta
     if hasattr(Tensor, _name) and _name not in globals():
         globals()[_name] = _module_level(_name)
 
+def _norm(self: Tensor, p: _Any = "fro", dim: _Any = None, keepdim: bool = False,
+          dtype: _Any = None) -> Tensor:
+    if p == "nuc":  # (the engine's norm does not reach linalg)
+        dims = (-2, -1) if dim is None and self.ndim == 2 else tuple(np.atleast_1d(dim))
+        if len(dims) != 2:
+            raise RuntimeError(f"norm: p='nuc' needs a matrix: a 2-D input or dim a 2-tuple, "
+                               f"got shape {self.shape} and dim={dim}")
+        return linalg.matrix_norm(self, "nuc", dims, keepdim, dtype=dtype)
+    return _vector_norm(self, p, dim, keepdim, dtype)
+
+
+_norm.__doc__, _vector_norm = Tensor.norm.__doc__ + " p='nuc': the nuclear norm of a matrix " \
+    "(the sum of its singular values).", Tensor.norm
+Tensor.norm = _norm
+
+
 # NumPy's `axis=` for `dim=` on every op that has a `dim` (PyTorch accepts both everywhere);
 # a method that is one of the functions (x.aminmax is tg.aminmax) stays that function.
 _aliased: dict = {}

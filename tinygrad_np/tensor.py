@@ -314,12 +314,32 @@ def _scaled(other: Any, alpha: float) -> Any:
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
 
 
+def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
+    """A Python number written into (or compared with) a `dtype` tensor: PyTorch's RuntimeError
+    when the dtype cannot hold it (NaN or inf in an integer dtype, 300 in int8, 1e10 in
+    float16); a negative int in uint8 wraps (-1 is 255), as PyTorch. Anything else as it is."""
+    if type(value) not in (int, float):
+        return value
+    if dtype.kind == "b":
+        return bool(value)
+    if dtype.kind == "f":
+        fits = not math.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    else:
+        info = np.iinfo(dtype)
+        low = -info.max if dtype.kind == "u" and type(value) is int else info.min
+        fits = math.isfinite(value) and low <= value <= info.max
+    if not fits:
+        raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without overflow")
+    return wrapped_int(value, dtype)
+
+
 def _copy_from(target: Tensor, src: Any) -> Tensor:
     """`src` broadcast to `target`'s shape and cast to its dtype (the value of copy_/fill_).
     Written into a target in a graph, a constant stays tied to it with derivative 0, so the
     target's inputs get zero gradients (PyTorch's), not none."""
     if not isinstance(src, Tensor):
-        value = Tensor._make(np.broadcast_to(np.asarray(src, dtype=target.dtype),
+        src = _scalar_for("fill_", src, target._data.dtype)
+        value = Tensor._make(np.broadcast_to(np.asarray(src).astype(target.dtype),
                                              target.shape), None)
     else:  # always an op's result (Expand of the same shape included), never `src` itself:
         # a recorded copy_ must take a graph node from it, not a leaf's array without one
@@ -1332,15 +1352,15 @@ class Tensor:
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (broadcasting)."""
-        return Add.apply(self, other if alpha == 1 else _scaled(other, alpha))
+        return Add.apply(self, _operand(other, self._data) if alpha == 1 else _scaled(other, alpha))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self - alpha * other (broadcasting)."""
-        return Sub.apply(self, other if alpha == 1 else _scaled(other, alpha))
+        return Sub.apply(self, _operand(other, self._data) if alpha == 1 else _scaled(other, alpha))
 
     def mul(self, other: Any) -> Tensor:
         """self * other, elementwise (broadcasting)."""
-        return Mul.apply(self, other)
+        return Mul.apply(self, _operand(other, self._data))
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self / other, elementwise (broadcasting). PyTorch's `rounding_mode`: 'trunc' rounds
@@ -1998,11 +2018,7 @@ class Tensor:
         if min is None and max is None:
             raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
         if self._data.dtype.kind == "f":  # PyTorch refuses a number past the dtype's range
-            top = float(np.finfo(self._data.dtype).max)
-            for bound in (min, max):
-                if isinstance(bound, (int, float)) and math.isfinite(bound) and abs(bound) > top:
-                    raise RuntimeError(f"clamp: value {bound} cannot be converted to "
-                                       f"{self._data.dtype} without overflow")
+            min, max = (_scalar_for("clamp", bound, self._data.dtype) for bound in (min, max))
         return Clip.apply(self, min, max)
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
@@ -2084,8 +2100,8 @@ class Tensor:
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
         """How many elements are not zero (over `dim`), as int64."""
-        dim = None if isinstance(dim, (tuple, list)) and not dim else dim  # (): all, as PyTorch
-        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=dim), np.int64), None)
+        dims = _wrap_dims("count_nonzero", dim, self.ndim)  # () or None: all, as PyTorch
+        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=dims), np.int64), None)
 
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
@@ -2334,27 +2350,27 @@ class Tensor:
 
     def fmod(self, other: Any) -> Tensor:
         """C's remainder self - other trunc(self / other): the sign of self (broadcasting)."""
-        return Fmod.apply(self, other)
+        return Fmod.apply(self, _operand(other, self._data))
 
     def remainder(self, other: Any) -> Tensor:
         """Python's remainder self - other floor(self / other): the sign of other, like `%`."""
-        return Remainder.apply(self, other)
+        return Remainder.apply(self, _operand(other, self._data))
 
     def floor_divide(self, other: Any) -> Tensor:
         """floor(self / other), like `//`; not differentiable (as in PyTorch)."""
-        return FloorDivide.apply(self, other)
+        return FloorDivide.apply(self, _operand(other, self._data))
 
-    def __mod__(self, other: Any) -> Tensor:
-        return Remainder.apply(self, other)
+    def __mod__(self, other: Any) -> Tensor:  # (a Python int wraps to an integer dtype, as
+        return Remainder.apply(self, _operand(other, self._data))  # PyTorch: uint8 % -3)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return Remainder.apply(other, self)
+        return Remainder.apply(_operand(other, self._data), self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(self, other)
+        return FloorDivide.apply(self, _operand(other, self._data))
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(other, self)
+        return FloorDivide.apply(_operand(other, self._data), self)
 
     def isnan(self) -> Tensor:
         """True where the value is NaN (bool, no gradient)."""
@@ -2973,6 +2989,7 @@ class Tensor:
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
+        value = _scalar_for("masked_fill", value, self._data.dtype)
         result = Where.apply(_condition(mask), value, self)
         return result if result.dtype == self.dtype else result.astype(self.dtype)
 
