@@ -298,3 +298,81 @@ def test_numbers_the_dtype_holds_are_written_as_pytorch():
     assert tg.tensor([1, 2], dtype=tg.int8).masked_fill(m, 2.5).tolist() == [2, 2]
     assert tg.tensor([1.0, 2.0], dtype=tg.float16).masked_fill(m, np.inf).tolist() == [np.inf, 2]
     assert tg.tensor([True, False]).masked_fill(~m, 1e40).tolist() == [True, True]
+
+
+@pytest.mark.parametrize(("call", "dtype", "values"), [
+    (lambda x: x ** 2, "int64", [1, 0]), (lambda x: x.pow(2), "int64", [1, 0]),
+    (lambda x: tg.pow(x, 2), "int64", [1, 0]), (lambda x: x + 1, "int64", [2, 1]),
+    (lambda x: x & 1, "int64", [1, 0])])
+def test_bool_with_a_python_int_is_int64(call, dtype, values):
+    got = call(tg.tensor([True, False]))
+    assert got.dtype == np.dtype(dtype) and got.tolist() == values
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int64", "bool", "float32"])
+def test_all_and_any_of_uint8_are_uint8_as_pytorch(dtype):
+    x = tg.tensor([[1, 0], [2, 3]], dtype=getattr(tg, dtype))
+    want = np.uint8 if dtype == "uint8" else np.bool_
+    for result, values in ((x.all(), False), (x.any(0), [True, True]),
+                           (x.all(dim=()), [[1, 0], [1, 1]]), (tg.any(x, dim=1), [True, True])):
+        assert result.dtype == want
+        np.testing.assert_array_equal(result.numpy(), np.array(values, dtype=want))
+
+
+@pytest.mark.parametrize("scalar", [np.int64(3), np.uint8(3), np.int16(3)])
+def test_bitwise_with_a_numpy_scalar_keeps_the_tensor_dtype(scalar):
+    y = tg.tensor([1, 2], dtype=tg.int8)
+    for result, values in ((y & scalar, [1, 2]), (y ^ scalar, [2, 1]), (scalar | y, [3, 3]),
+                           (tg.bitwise_and(y, scalar), [1, 2]), (y << scalar, [8, 16])):
+        assert result.dtype == np.int8 and result.tolist() == values
+    assert (tg.tensor([1, 2], dtype=tg.uint8) * np.int64(300)).tolist() == [44, 88]
+
+
+@pytest.mark.parametrize("op", ["atan2", "xlogy"])
+def test_float16_with_uint8_stays_float16(op):
+    h, u = tg.tensor([1.0, 2.0], dtype=tg.float16), tg.tensor([1, 2], dtype=tg.uint8)
+    assert getattr(tg, op)(h, u).dtype == np.float16
+    assert getattr(tg, op)(u, h).dtype == np.float16
+    assert getattr(tg, op)(u, u).dtype == np.float32
+    assert tg.special.xlog1py(h, u).dtype == np.float16
+
+
+def test_take_along_dim_counts_negative_indices_from_the_end():
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    out = tg.take_along_dim(x, tg.tensor([[-1], [-2]]), dim=1)
+    assert out.tolist() == [[2.0], [3.0]]
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    with pytest.raises(RuntimeError):
+        tg.take_along_dim(x, tg.tensor([-1]))  # flattened: PyTorch refuses negatives
+
+
+def test_copysign_of_bool_and_int_inputs_is_float():
+    got = tg.copysign(tg.tensor([True, False]), -1)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got.numpy(), [-1.0, -0.0])
+    assert np.signbit(got.numpy()[1])
+    assert tg.copysign(tg.tensor([1, -2]), tg.tensor([-1.0, 2.0])).tolist() == [-1.0, 2.0]
+
+
+def test_keyword_spellings_of_tile_outer_and_gather():
+    v = tg.tensor([1, 2])
+    assert tg.tile(v, dims=(2,)).tolist() == [1, 2, 1, 2]
+    assert v.tile(dims=(2, 1)).tolist() == [[1, 2], [1, 2]]
+    assert tg.outer(v, vec2=v).tolist() == [[1, 2], [2, 4]]
+    assert v.outer(vec2=v).tolist() == [[1, 2], [2, 4]]
+    with pytest.raises(TypeError):
+        v.outer(v, vec2=v + 1)
+    m = tg.ones(2, 3, requires_grad=True)
+    m.gather(1, tg.tensor([[1], [0]]), sparse_grad=True).sum().backward()
+    assert m.grad.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+
+
+def test_default_dtype_is_the_dtype_object():
+    assert tg.get_default_dtype() is tg.float32
+    try:
+        tg.set_default_dtype(tg.float64)
+        assert tg.get_default_dtype() is tg.float64
+        assert tg.tensor(1.5).dtype is tg.get_default_dtype()
+    finally:
+        tg.set_default_dtype(tg.float32)

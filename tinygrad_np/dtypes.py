@@ -22,9 +22,10 @@ def set_default_dtype(dtype: type[np.floating] | np.dtype) -> None:
     _default_float = kind.type
 
 
-def get_default_dtype() -> type[np.floating]:
-    """The dtype that Python floats become: np.float32 unless set_default_dtype changed it."""
-    return _default_float
+def get_default_dtype() -> np.dtype:
+    """The dtype that Python floats become: float32 unless set_default_dtype changed it (the
+    dtype object itself: `get_default_dtype() is torch.float32`, as PyTorch)."""
+    return np.dtype(_default_float)
 
 
 _FLOAT64, _FLOAT16 = np.dtype(np.float64), np.dtype(np.float16)
@@ -93,6 +94,8 @@ def _promoted(output: np.ndarray, operands: Any) -> np.ndarray:
     where, maximum, ...) in PyTorch's dtype: a 0-d tensor does not widen the n-d operands of
     its kind (int16 + tensor(1) is int16, uint8 * tensor(-5) wraps in uint8)."""
     arrays = [a for a in operands if type(a) is np.ndarray and a.dtype.kind in "biu"]
+    if any(type(a) is int for a in operands) and all(a.dtype.kind == "b" for a in arrays):
+        return output.astype(np.int64)  # bool ** 2 is int64 (NumPy: int8), as bool + 1
     shaped = [a.dtype for a in arrays if a.ndim]
     if len(shaped) == len(arrays) or not shaped:
         return output

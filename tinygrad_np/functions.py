@@ -406,8 +406,7 @@ def copysign(input: Any, other: Any) -> Tensor:
     x = _tensor(input)
     dtype = _float_dtype(_result_type(x, other))
     sign = np.copysign(np.ones((), dtype), other._data if isinstance(other, Tensor) else other)
-    result = x.abs() * Tensor(np.asarray(sign, dtype=dtype))
-    return result if result.dtype == dtype else result.astype(dtype)
+    return (x if x.dtype == dtype else x.astype(dtype)).abs() * Tensor(np.asarray(sign, dtype))
 
 
 def heaviside(input: Any, values: Any) -> Tensor:

@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_np.nn.functional import log_softmax, softmax
 from tinygrad_np.ops.math import Xlog1py
-from tinygrad_np.tensor import Tensor, _float_in, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, _floats_in, to_tensor as _tensor
 
 _SQRT_HALF = math.sqrt(0.5)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -113,7 +113,7 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x log(1 + y): 0 where x is 0 (NaN where y is NaN), as PyTorch (y = -1 at x = 0 gives 0,
     and a gradient log(1 + y) for x)."""
-    return Xlog1py.apply(_float_in(_tensor(input)), _float_in(other))
+    return Xlog1py.apply(*_floats_in(_tensor(input), other))
 
 
 def sinc(input: Any) -> Tensor:  # noqa: A002

@@ -166,6 +166,14 @@ def _wide_int(tensor: Tensor) -> Tensor:
     return tensor.astype(np.int64) if dtype.kind in "biu" and dtype != np.int64 else tensor
 
 
+def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
+    """`_float_in` of two operands, unless one is a float tensor (float16 with uint8 stays
+    float16, as PyTorch's promotion)."""
+    if any(isinstance(x, Tensor) and x._data.dtype.kind == "f" for x in (a, b)):
+        return a, b
+    return _float_in(a), _float_in(b)
+
+
 def _float_in(x: Any) -> Any:
     """A bool, uint8 or int8 tensor as the default float dtype before a float-only op:
     NumPy would compute exp, log, sin, ... of one-byte types in float16 (e.g. exp(True) =
@@ -699,8 +707,9 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
             cast = other.to(data.dtype)  # a 0-d float tensor takes the n-d operand's dtype, as
             cast._counter = other._counter = other._counter or [0]  # PyTorch's result_type
             return cast  # (saved by the op, it still shows in-place changes of `other`)
-        if type(other) is int and data.dtype.kind in "iu" and not divide:  # uint8 - 1 wraps
-            return wrapped_int(other, data.dtype)
+        if data.dtype.kind in "iu" and not divide and (  # uint8 - 1 wraps (np.int64 too)
+                type(other) is int or isinstance(other, np.integer)):
+            return wrapped_int(int(other), data.dtype)
         return other  # (and for floats: 0.0 == -0.0 as keys; their signs differ)
     array = _FLOAT32_OPERANDS.get(other)
     if array is None:
@@ -2074,9 +2083,10 @@ class Tensor:
         """Reverse the order along axis 0."""
         return self.flip(0)
 
-    def tile(self, *dims: int | tuple[int, ...]) -> Tensor:
-        """Repeat the tensor `dims` times along each axis (leading 1s added as needed)."""
-        dims = _shape_args(dims)
+    def tile(self, *dims: int | tuple[int, ...], **named: Any) -> Tensor:
+        """Repeat the tensor `dims` times along each axis (leading 1s added as needed; also as
+        `dims=`)."""
+        dims = _shape_args(_sized("tile", dims, named, "dims"))
         dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
         return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(*dims)
 
@@ -2284,7 +2294,7 @@ class Tensor:
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self), in (-pi, pi] (broadcasting)."""
-        return Atan2.apply(_float_in(self), _float_in(other))
+        return Atan2.apply(*_floats_in(self, other))
 
     def asinh(self) -> Tensor:
         """Inverse hyperbolic sine;  d/dx = 1 / sqrt(x**2 + 1)."""
@@ -2882,9 +2892,10 @@ class Tensor:
             values, index = values.squeeze(axis), np.squeeze(index, axis)
         return result_type(values, Tensor._make(index, None))
 
-    def gather(self, dim: int, index: Any) -> Tensor:
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
         """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (and so on);  the gradient
-        adds g back at the gathered places (repeats accumulate)."""
+        adds g back at the gathered places (repeats accumulate; dense even with
+        `sparse_grad=True`, which PyTorch's gather also takes)."""
         index = _index_array("gather", index)
         axis = _wrap_dim("gather", dim, self.ndim)
         _in_range("gather", index, self, axis, dim)
@@ -2905,8 +2916,10 @@ class Tensor:
         index the flattened tensor)."""
         indices = _index_array("take_along_dim", indices)
         if dim is None:
-            return self.flatten().gather(0, indices.reshape(-1))
+            return self.flatten().gather(0, indices.reshape(-1))  # (no negatives: PyTorch)
         axis = _wrap_dim("take_along_dim", dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        indices = np.where(indices < 0, indices + size, indices)  # from the end, as PyTorch
         if indices.ndim != self.ndim:
             raise RuntimeError(f"take_along_dim: indices has {indices.ndim} dims but the input "
                                f"has {self.ndim}")
@@ -3100,7 +3113,7 @@ class Tensor:
     def xlogy(self, other: Any) -> Tensor:
         """self * log(other), 0 where self is 0 (unless other is NaN), as PyTorch;
         d/dself = log(other), d/dother = self / other."""
-        return Xlogy.apply(_float_in(self), _float_in(other))
+        return Xlogy.apply(*_floats_in(self, other))
 
     def triu(self, diagonal: int = 0) -> Tensor:
         """The upper triangle of the last two axes (from `diagonal` up); zeros below."""
@@ -3293,22 +3306,22 @@ class Tensor:
     def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Tensor:
         """True where any element over `dim` is nonzero (bool, no gradient)."""
-        given = _dim_arg("any", dim, axis)
-        if isinstance(given, (tuple, list)) and not given:  # dim=(): each element, as PyTorch
-            return Tensor._make(self._data.astype(np.bool_), None)
-        dims = _wrap_dims("any", given, self.ndim)
-        return Tensor._make(np.asarray(np.any(self._data, axis=dims,
-                                              keepdims=_keep_arg(keepdim, keepdims))), None)
+        return self._truth("any", np.any, _dim_arg("any", dim, axis), keepdim, keepdims)
 
     def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Tensor:
         """True where every element over `dim` is nonzero (bool, no gradient)."""
-        given = _dim_arg("all", dim, axis)
-        if isinstance(given, (tuple, list)) and not given:  # dim=(): each element, as PyTorch
-            return Tensor._make(self._data.astype(np.bool_), None)
-        dims = _wrap_dims("all", given, self.ndim)
-        return Tensor._make(np.asarray(np.all(self._data, axis=dims,
-                                              keepdims=_keep_arg(keepdim, keepdims))), None)
+        return self._truth("all", np.all, _dim_arg("all", dim, axis), keepdim, keepdims)
+
+    def _truth(self, op: str, reduce: Any, dim: Axis, keepdim: bool, keepdims: Any) -> Tensor:
+        """any/all: bool, or uint8 for a uint8 tensor (PyTorch's legacy byte masks)."""
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=(): each element, as PyTorch
+            result = self._data.astype(np.bool_)
+        else:
+            result = reduce(self._data, axis=_wrap_dims(op, dim, self.ndim),
+                            keepdims=_keep_arg(keepdim, keepdims))
+        return Tensor._make(np.asarray(result, np.uint8 if self._data.dtype == np.uint8
+                                       else np.bool_), None)
 
     def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False,
              dtype: Any = None) -> Tensor:
@@ -3490,8 +3503,15 @@ class Tensor:
         index = (steps, steps + diagonal) if diagonal >= 0 else (steps - diagonal, steps)
         return IndexAdd.apply(self, index, (size, size))
 
-    def outer(self, other: Tensor) -> Tensor:
-        """The outer product of two 1-D tensors: out[i, j] = self[i] * other[j]."""
+    def outer(self, other: Tensor = None, *, vec2: Tensor = None) -> Tensor:
+        """The outer product of two 1-D tensors: out[i, j] = self[i] * other[j] (`other`
+        also as PyTorch's `vec2=`)."""
+        if vec2 is not None and other is not None:
+            raise TypeError("outer: got the second vector twice (positionally and as vec2=)")
+        other = other if vec2 is None else vec2
+        if not isinstance(other, Tensor):
+            raise TypeError(f"outer: expected a Tensor as the second vector, got "
+                            f"{type(other).__name__}")
         if self.ndim != 1 or other.ndim != 1:
             raise RuntimeError(f"outer: expected 1-D tensors, got shapes {self.shape} and "
                                f"{tuple(other.shape)}")
