@@ -203,9 +203,9 @@ def test_cross_entropy_target_errors_name_shape_and_classes():
     logits = Tensor(np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"shape \(4,\)"):
         F.cross_entropy(logits, np.array([0, 1, 2]))
-    with pytest.raises(ValueError, match=r"\[0, 2\] for 3 classes"):
+    with pytest.raises(IndexError, match=r"\[0, 2\] for 3 classes"):  # PyTorch's class
         F.cross_entropy(logits, np.array([0, 1, 2, 3]))
-    with pytest.raises(ValueError, match=r"\[0, 2\] for 3 classes"):
+    with pytest.raises(IndexError, match=r"\[0, 2\] for 3 classes"):
         F.cross_entropy(logits, np.array([0, -1, 2, 1]))
     with pytest.raises(ValueError, match=r"\(4, 3\)"):
         F.cross_entropy(logits, np.full((4, 2), 0.5))
@@ -459,5 +459,5 @@ def test_hstack_vstack_dstack_as_pytorch(name):
         (ours * tg.tensor(np.arange(ours._data.size).reshape(ours.shape))).sum().backward()
         for x, a in zip(inputs, arrays):
             assert x.grad.shape == a.shape
-    with pytest.raises(TypeError, match=f"{name}: expected a non-empty list"):
+    with pytest.raises(RuntimeError, match=f"{name}: expected a non-empty list"):  # PyTorch's
         getattr(tg, name)([])

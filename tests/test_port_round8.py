@@ -376,3 +376,47 @@ def test_default_dtype_is_the_dtype_object():
         assert tg.tensor(1.5).dtype is tg.get_default_dtype()
     finally:
         tg.set_default_dtype(tg.float32)
+
+
+# ------------------------------------------------------------- PyTorch's exception classes
+_REFUSALS = [
+    (lambda T: T.ones(2, 3, 4).t(), RuntimeError),
+    (lambda T: T.cdist(T.ones(2, 3), T.ones(2, 4)), RuntimeError),
+    (lambda T: T.gather(T.ones(2, 3), 1, T.tensor([[0.0]])), RuntimeError),
+    (lambda T: T.cat([]), ValueError),
+    (lambda T: T.stack([]), RuntimeError),
+    (lambda T: T.hstack([]), RuntimeError),
+    (lambda T: T.nn.functional.cross_entropy(T.ones(2, 3), T.tensor([0, 3])), IndexError),
+    (lambda T: T.nn.functional.nll_loss(T.ones(2, 3), T.tensor([0, -2])), IndexError),
+    (lambda T: T.tensor([1, 2]).requires_grad_(), RuntimeError),
+    (lambda T: T.nn.Conv2d(3, 4, 3)(T.ones(1, 2, 5, 5)), RuntimeError),
+    (lambda T: T.nn.functional.one_hot(T.tensor([0, 5]), 3), RuntimeError),
+    (lambda T: T.ones(2, 3) & T.ones(2, 3), RuntimeError),
+    (lambda T: T.tensor([True]) - T.tensor([True]), RuntimeError),
+    (lambda T: T.where(T.tensor([1, 0]), T.ones(2), T.zeros(2)), RuntimeError),
+    (lambda T: T.ones(2, 3).long().mean(), RuntimeError),
+    (lambda T: T.nn.functional.embedding(T.tensor([0.0]), T.ones(3, 2)), RuntimeError),
+    (lambda T: T.gcd(T.ones(2), T.ones(2)), RuntimeError),
+    (lambda T: T.randn(2, dtype=T.int64), RuntimeError),
+    (lambda T: T.mm(T.ones(2, 3), T.ones(2, 3)), RuntimeError),
+]
+
+
+@pytest.mark.parametrize(("call", "kind"), _REFUSALS)
+def test_refusals_raise_pytorchs_exception_class(call, kind):
+    with pytest.raises(kind):
+        call(tg)
+    if _torch is not None:
+        with pytest.raises(kind):
+            call(_torch)
+
+
+def test_the_error_classes_are_also_the_python_ones():
+    with pytest.raises(ValueError):  # a NumPy user's except still catches a shape error
+        tg.ones(2, 3, 4).t()
+    with pytest.raises(TypeError):  # and a dtype refusal
+        tg.tensor([1, 2]).requires_grad_()
+    with pytest.raises(NotImplementedError):  # PyTorch's "not implemented for 'Float'"
+        tg.ones(2) & tg.ones(2)
+    with pytest.raises(RuntimeError):
+        tg.nn.functional.cross_entropy(tg.ones(2, 3), tg.tensor([0, 3]))

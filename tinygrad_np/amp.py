@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.device import _module
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.tensor import Tensor
 
@@ -28,8 +29,8 @@ def _usable(what: str, device_type: str, enabled: bool) -> bool:
     """Whether `what` stays enabled: only on the CPU (PyTorch disables it with a warning
     when the device it was asked for is not there)."""
     if device_type not in _DEVICE_TYPES:
-        raise ValueError(f"{what}: unknown device_type {device_type!r}; expected one of "
-                         f"{', '.join(_DEVICE_TYPES)}")
+        raise TensorError(f"{what}: unknown device_type {device_type!r}; expected one of "
+                          f"{', '.join(_DEVICE_TYPES)}")
     if enabled and device_type != "cpu":
         warnings.warn(f"{what}: device_type {device_type!r} is not available (tinygrad_np "
                       "runs on the CPU). Disabling", UserWarning, stacklevel=3)
@@ -74,8 +75,8 @@ class GradScaler:
                  growth_interval: int = 2000, enabled: bool = True) -> None:
         self._enabled = _usable("GradScaler", device, enabled)
         if self._enabled and not (growth_factor > 1.0 and 0 < backoff_factor < 1.0):
-            raise ValueError(f"GradScaler: need growth_factor > 1 and 0 < backoff_factor < 1, "
-                             f"got {growth_factor} and {backoff_factor}")
+            raise TensorError(f"GradScaler: need growth_factor > 1 and 0 < backoff_factor < 1, "
+                              f"got {growth_factor} and {backoff_factor}")
         self._device = device
         self._scale, self._growth_factor = float(init_scale), float(growth_factor)
         self._backoff_factor, self._growth_interval = float(backoff_factor), growth_interval

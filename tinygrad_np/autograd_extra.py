@@ -18,6 +18,7 @@ import numpy as np
 
 from tinygrad_np import anomaly, function, functional_forms
 from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad
+from tinygrad_np.errors import TensorError
 from tinygrad_np.gradcheck import GradcheckError, gradcheck as _gradcheck
 from tinygrad_np.tensor import EMPTY_INPUTS, Tensor
 
@@ -80,8 +81,8 @@ def gradcheck(
                if output.dtype.kind == "f" and output.requires_grad]  # as in PyTorch
     if not checked:  # still refuse inputs with nothing to check, as tg.gradcheck does
         if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
-            raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing "
-                             "to check")
+            raise TensorError("gradcheck: no input has requires_grad=True, so there is nothing "
+                              "to check")
         return True
     for k in checked:
         try:
@@ -120,12 +121,12 @@ def gradgradcheck(
     else:
         grad_outputs = _as_tensors(grad_outputs, "grad_outputs", "gradgradcheck")
         if len(grad_outputs) != len(differentiable):
-            raise ValueError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for "
-                             f"{len(differentiable)} output(s) of func that require grad")
+            raise TensorError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for "
+                              f"{len(differentiable)} output(s) of func that require grad")
         for k, seed in zip(differentiable, grad_outputs):
             if not isinstance(seed, Tensor) or seed.shape != outputs[k].shape:
-                raise ValueError(f"gradgradcheck: the grad_output for output {k} (shape "
-                                 f"{outputs[k].shape}) has shape {np.shape(seed)}")
+                raise TensorError(f"gradgradcheck: the grad_output for output {k} (shape "
+                                  f"{outputs[k].shape}) has shape {np.shape(seed)}")
     count = len(inputs)
 
     def first_derivatives(*args: Any) -> tuple[Tensor, ...]:
@@ -204,8 +205,8 @@ def backward(
         grad_tensors = [grad_tensors]
     grad_tensors = list(grad_tensors)
     if len(grad_tensors) != len(tensors):
-        raise ValueError(f"backward: {len(grad_tensors)} grad_tensors for {len(tensors)} "
-                         "tensors: give one per tensor (None for a one-element tensor)")
+        raise TensorError(f"backward: {len(grad_tensors)} grad_tensors for {len(tensors)} "
+                          "tensors: give one per tensor (None for a one-element tensor)")
     if not tensors:
         return
     if inputs is None:

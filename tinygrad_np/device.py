@@ -12,6 +12,8 @@ import sys
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
+from tinygrad_np.errors import TensorError
+
 
 def _cpu_only(name: Any, where: str) -> RuntimeError:
     return RuntimeError(
@@ -167,8 +169,8 @@ def set_float32_matmul_precision(precision: str) -> None:
     """Accepted, as PyTorch's ('highest', 'high', 'medium'); NumPy computes float32 matmuls
     in float32 whatever it is."""
     if precision not in ("highest", "high", "medium"):
-        raise ValueError(f"set_float32_matmul_precision: {precision!r} is not one of "
-                         "'highest', 'high', 'medium'")
+        raise TensorError(f"set_float32_matmul_precision: {precision!r} is not one of "
+                          "'highest', 'high', 'medium'")
     _matmul_precision[0] = precision
 
 

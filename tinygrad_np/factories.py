@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import DtypeError
 from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import Tensor, TensorError, _check_int_range, _shape_args, _to_array
 
@@ -48,8 +49,8 @@ def _float_dtype(op: str, dtype: Any) -> Any:
     """`dtype` (None: the default float) for random floats, which PyTorch refuses to draw as
     integers or bools (`rand(2, dtype=tg.int64)`; use randint)."""
     if dtype is not None and np.dtype(dtype).kind != "f":
-        raise TypeError(f"{op}: dtype must be a floating-point dtype, got {np.dtype(dtype)}; "
-                        f"use randint for integers")
+        raise DtypeError(f"{op}: dtype must be a floating-point dtype, got {np.dtype(dtype)}; "
+                         f"use randint for integers")
     return dtype
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from tinygrad_np import autograd_functional
 from tinygrad_np.autograd import grad as _engine_grad
+from tinygrad_np.errors import TensorError
 from tinygrad_np.join import stack
 from tinygrad_np.tensor import Tensor
 
@@ -163,13 +164,13 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
         if len(dims) != len(args):
-            raise ValueError(f"vmap: in_dims {in_dims} must have one entry per argument "
-                             f"({len(args)})")
+            raise TensorError(f"vmap: in_dims {in_dims} must have one entry per argument "
+                              f"({len(args)})")
         sizes = {t.shape[d] for a, d in zip(args, dims) if d is not None
                  for t in _leaves(a) if isinstance(t, Tensor)}
         if len(sizes) != 1:
-            raise ValueError(f"vmap: the mapped dims must all have the same size (and at least "
-                             f"one input must be mapped), got sizes {sorted(sizes)}")
+            raise TensorError(f"vmap: the mapped dims must all have the same size (and at least "
+                              f"one input must be mapped), got sizes {sorted(sizes)}")
         results = [func(*(a if d is None else _map(
             lambda t, d=d, i=i: t.select(d, i) if isinstance(t, Tensor) else t, a)
             for a, d in zip(args, dims)), **kwargs) for i in range(sizes.pop())]
@@ -187,7 +188,7 @@ def _stacked(results: list, out_dims: Any) -> Any:
     if isinstance(first, dict):
         return {key: _stacked([r[key] for r in results], out_dims) for key in first}
     if not isinstance(first, Tensor):
-        raise ValueError(f"vmap: func must return tensors, got {type(first).__name__}")
+        raise TensorError(f"vmap: func must return tensors, got {type(first).__name__}")
     return stack(results, dim=out_dims)
 
 

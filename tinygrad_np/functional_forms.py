@@ -204,7 +204,7 @@ def _check_ndim(name: str, **tensors: Tensor) -> None:
     for argument, tensor in tensors.items():
         wanted = expected.get(name, 2 if argument == "mat" else 1)
         if tensor.ndim != wanted:
-            raise ValueError(f"{name}: {argument} must be {wanted}-D, got shape {tensor.shape}")
+            raise TensorError(f"{name}: {argument} must be {wanted}-D, got shape {tensor.shape}")
 
 
 @with_out
@@ -221,7 +221,7 @@ def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     input, mat2 = _as_input(input), _as_input(mat2)
     _check_ndim("bmm", input=input, mat2=mat2)
     if input.shape[0] != mat2.shape[0]:
-        raise ValueError(f"bmm: batch sizes differ: {input.shape} and {mat2.shape}")
+        raise TensorError(f"bmm: batch sizes differ: {input.shape} and {mat2.shape}")
     return input @ mat2
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import DtypeError
 from tinygrad_np.factories import randint
 from tinygrad_np.functional_forms import ValuesIndices
 from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
@@ -64,7 +65,7 @@ def _sublist_equation(arguments: tuple) -> tuple[str, list]:
                 d is Ellipsis or isinstance(d, (int, np.integer)) for d in dims):
             raise TypeError(f"einsum: a sublist holds dims as ints or ..., got {dims!r}")
         if not all(d is Ellipsis or 0 <= d < 52 for d in dims):
-            raise ValueError(f"einsum: sublist dims must be in [0, 52), got {dims!r}")
+            raise TensorError(f"einsum: sublist dims must be in [0, 52), got {dims!r}")
         return "".join("..." if d is Ellipsis else
                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[d] for d in dims)
 
@@ -361,7 +362,7 @@ def positive(input: Any) -> Tensor:
     """`input` itself; a bool tensor is refused, as PyTorch."""
     x = _tensor(input)
     if x.dtype.kind == "b":
-        raise TypeError("positive: the `+` operator on a bool tensor is not supported")
+        raise DtypeError("positive: the `+` operator on a bool tensor is not supported")
     return x
 
 
@@ -1097,8 +1098,8 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
     if isinstance(obj, Tensor) and not copy and (dtype is None or obj.dtype == np.dtype(dtype)):
         return obj.requires_grad_(True) if requires_grad else obj
     if copy is False and not isinstance(obj, (Tensor, np.ndarray)):
-        raise ValueError("asarray: copy=False but a copy is needed to make a tensor of a "
-                         f"{type(obj).__name__}")
+        raise TensorError("asarray: copy=False but a copy is needed to make a tensor of a "
+                          f"{type(obj).__name__}")
     result = _tensor(obj._data if isinstance(obj, Tensor) else obj, dtype)
     if copy:
         result = Tensor(result._data.copy())
@@ -1128,8 +1129,8 @@ def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # n
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     if a.dtype.kind not in "iu" or np.asarray(b).dtype.kind not in "iu":  # not bool either
-        raise TypeError(f"{name}: defined for integer tensors, got {a.dtype} and "
-                        f"{np.asarray(b).dtype}")
+        raise DtypeError(f"{name}: defined for integer tensors, got {a.dtype} and "
+                         f"{np.asarray(b).dtype}")
     return Tensor(ufunc(a._data, b))
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.autograd import grad
+from tinygrad_np.errors import TensorError
 from tinygrad_np.tensor import Tensor
 
 
@@ -178,7 +179,8 @@ def gradcheck(
     inputs = _as_float64(inputs)
     checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+        raise TensorError("gradcheck: no input has requires_grad=True, so there is nothing to "
+                          "check")
     drill = (fn, inputs, (eps, atol, rtol)) if drill_down else ()
     if fast:
         return _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill)

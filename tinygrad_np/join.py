@@ -11,14 +11,17 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat
 from tinygrad_np.tensor import Tensor, _wrap_dim, to_tensor
 
 
 def _tensors(op: str, tensors: Any) -> list[Tensor]:
-    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence) or not tensors:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence):
         raise TypeError(f"{op}: expected a non-empty list or tuple of tensors")
+    if not tensors:
+        raise TensorError(f"{op}: expected a non-empty list or tuple of tensors, got an empty one")
     return [to_tensor(t) for t in tensors]
 
 
@@ -82,7 +85,7 @@ def meshgrid(*tensors: Tensor, indexing: str = "ij") -> tuple:
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise TensorError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     tensors = [t.reshape(-1) if t.ndim == 0 else t for t in _tensors("meshgrid", tensors)]
     if any(t.ndim != 1 for t in tensors):
         raise RuntimeError("meshgrid: expects 0-D or 1-D tensors")

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.ops.linalg import SVD, Cholesky, Det, Eigh, Inv, LogAbsDet, Solve
 from tinygrad_np.tensor import Tensor
 
@@ -139,8 +140,8 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803
     (default eps * max(m, n))."""
     a, b = _float("lstsq", _matrix("lstsq", _as_tensor(A))), _as_tensor(B)
     if driver not in (None, "gelsy", "gelsd", "gelss", "gels"):
-        raise ValueError(f"linalg.lstsq: driver must be 'gels', 'gelsy', 'gelsd' or 'gelss', "
-                         f"got {driver!r}")
+        raise TensorError(f"linalg.lstsq: driver must be 'gels', 'gelsy', 'gelsd' or 'gelss', "
+                          f"got {driver!r}")
     m, n = a.shape[-2:]
     if b.ndim == a.ndim - 1 and b.shape[-1:] == (m,):  # a batch of vectors, as PyTorch
         result = lstsq(a, b[..., None], rcond, driver=driver)  # (residuals: one, as PyTorch)

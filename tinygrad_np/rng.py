@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
+
 _seed = int(np.random.SeedSequence().entropy % 2**63)  # as PyTorch: random until seeded
 _generator = np.random.default_rng(_seed)
 
@@ -19,7 +21,7 @@ def _seed_value(seed: Any) -> int:
     """PyTorch's seeds: int(seed) in [-2**63, 2**64); a negative one wraps to 2**64 + seed."""
     value = int(seed)
     if not -(2**63) <= value < 2**64:
-        raise ValueError(f"manual_seed: the seed {value} is outside [-2**63, 2**64) "
+        raise TensorError(f"manual_seed: the seed {value} is outside [-2**63, 2**64) "
                          "(PyTorch: Overflow when unpacking long long)")
     return value % 2**64
 
@@ -65,7 +67,7 @@ def _restore(generator: np.random.Generator, state: Any) -> None:
     try:
         generator.bit_generator.state = json.loads(array.tobytes().decode())
     except (ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"set_rng_state: not a state from get_rng_state() ({error})") from None
+        raise TensorError(f"set_rng_state: not a state from get_rng_state() ({error})") from None
 
 
 def get_rng_state() -> Any:

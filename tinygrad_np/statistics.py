@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.ops.scan import LogCumSumExp
 from tinygrad_np.tensor import Axis, Tensor, _data, _wrap_dim, _wrap_dims
@@ -58,8 +59,8 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got "
                            f"{input.dtype}")
     if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"{op}() interpolation must be one of {', '.join(_INTERPOLATIONS)}. "
-                         f"Got '{interpolation}'")
+        raise TensorError(f"{op}() interpolation must be one of {', '.join(_INTERPOLATIONS)}. "
+                          f"Got '{interpolation}'")
     qs = np.asarray(_data(q), dtype=input.dtype)
     if qs.ndim > 1:
         raise RuntimeError(f"{op}() q must be a scalar or 1D tensor, got shape {qs.shape}")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import WIDER_ACCUMULATOR, get_default_dtype, wrapped_int
+from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
 from tinygrad_np.settings import PRINT_OPTIONS
 
 Axis = int | tuple[int, ...] | None
@@ -63,7 +64,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         try:
             array = np.asarray(_unwrap_nested(data))
         except ValueError as error:  # a ragged list: PyTorch's message names the dim
-            raise ValueError(_ragged(data) or str(error)) from None
+            raise TensorError(_ragged(data) or str(error)) from None
         if array.dtype == object or array.dtype.kind in "fu" and array.size and (
                 abs(float(array.max())) >= 2.0**63 or float(array.min()) < -(2.0**63)):
             _check_int64(data, dtype)  # NumPy's float64 or uint64 for ints past int64
@@ -128,12 +129,6 @@ def _check_int_range(array: np.ndarray, target: np.dtype) -> None:
 
 
 EMPTY_INPUTS = "backward: `inputs` cannot be empty (leave it None for every leaf)"
-
-
-class TensorError(RuntimeError, ValueError):
-    """A value or a shape the op cannot take where PyTorch raises RuntimeError and NumPy
-    ValueError (`bool()` of several values, `item()` of several, comparing shapes that do not
-    broadcast): both classes, so a PyTorch script's `except RuntimeError` catches it."""
 
 
 def _float_only(op: str, tensor: Tensor) -> None:
@@ -604,14 +599,9 @@ def _index_array(op: str, index: Any) -> np.ndarray:
     backward: a later in-place change of the caller's index must not move the gradient)."""
     array = np.array(_data(index) if not isinstance(index, list) else _unwrap_nested(index))
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must be an integer tensor (int64 or int32), "
-                        f"got {array.dtype}")
+        raise DtypeError(f"{op}: index must be an integer tensor (int64 or int32), "
+                         f"got {array.dtype}")
     return array
-
-
-class IndexOutOfBounds(IndexError, RuntimeError):
-    """An index outside its dim: PyTorch raises RuntimeError (scatter, gather) or IndexError
-    (indexing); this is both, so either `except` of a ported script catches it."""
 
 
 def _in_range(op: str, index: np.ndarray, tensor: Tensor, axis: int, dim: Any) -> None:
@@ -692,8 +682,8 @@ _FLOAT32_OPERANDS: dict[float, np.ndarray] = {}  # a few hundred recent ones
 def _float_input(op: str, tensor: Tensor) -> Tensor:
     """A float tensor, or PyTorch's error for an op with no integer kernel (softmax of ints)."""
     if tensor._data.dtype.kind not in "fc":
-        raise TypeError(f"{op}: not implemented for {tensor._data.dtype} tensors; pass "
-                        f"dtype=torch.float32 or convert with .float()")
+        raise DtypeError(f"{op}: not implemented for {tensor._data.dtype} tensors; pass "
+                         f"dtype=torch.float32 or convert with .float()")
     return tensor
 
 
@@ -1024,7 +1014,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
         if requires_grad and self._data.dtype.kind != "f":
-            raise TypeError(
+            raise DtypeError(
                 f"only floating-point tensors can require gradients, this one is "
                 f"{self._data.dtype}; convert it first, e.g. Tensor(data, dtype=np.float32)"
             )
@@ -1091,8 +1081,8 @@ class Tensor:
             return
         array = value._data
         if self._requires_grad and array.dtype.kind != "f":
-            raise TypeError(f"Tensor.data: a tensor that requires grad needs floating-point "
-                            f"data, got {array.dtype}")
+            raise DtypeError(f"Tensor.data: a tensor that requires grad needs floating-point "
+                             f"data, got {array.dtype}")
         counter = self._counter
         if counter is not None:  # graphs that saved the old values refuse them
             counter[0] += 1
@@ -1284,8 +1274,8 @@ class Tensor:
         """The value of a one-element tensor of any shape (`int(t)`, `float(t)`), else
         PyTorch's ValueError."""
         if self._data.size != 1:
-            raise ValueError(f"{what}(): only one element tensors can be converted to Python "
-                             f"scalars, this one has shape {self.shape}")
+            raise TensorError(f"{what}(): only one element tensors can be converted to Python "
+                              f"scalars, this one has shape {self.shape}")
         return self._data.reshape(()).item()
 
     def __contains__(self, element: Any) -> bool:
@@ -1346,8 +1336,8 @@ class Tensor:
 
     def __neg__(self) -> Tensor:
         if self._data.dtype == np.bool_:
-            raise TypeError("negation (-) of a bool tensor is not supported, as in PyTorch; "
-                            "to invert a mask use ~ or logical_not()")
+            raise DtypeError("negation (-) of a bool tensor is not supported, as in PyTorch; "
+                             "to invert a mask use ~ or logical_not()")
         return Neg.apply(self)
 
     def __pos__(self) -> Tensor:
@@ -1378,8 +1368,8 @@ class Tensor:
         if rounding_mode is None:
             return Div.apply(self, other)
         if rounding_mode not in ("trunc", "floor"):
-            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
-                             f"{rounding_mode!r}")
+            raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                              f"{rounding_mode!r}")
         rounded = FloorDivide.apply(self.detach(), _data(other))
         if rounding_mode == "trunc" and rounded.dtype.kind == "f":
             rounded = Div.apply(self.detach(), _data(other)).trunc()
@@ -1462,9 +1452,9 @@ class Tensor:
             result = op(self, *args)
             if result.dtype != self.dtype:
                 if not np.can_cast(result.dtype, self.dtype, "same_kind"):  # as unrecorded
-                    raise TypeError(f"in-place operation on a {self.dtype} tensor: its "
-                                    f"{result.dtype} result cannot be stored in it (and a "
-                                    f"{self.dtype} tensor carries no gradient)")
+                    raise DtypeError(f"in-place operation on a {self.dtype} tensor: its "
+                                     f"{result.dtype} result cannot be stored in it (and a "
+                                     f"{self.dtype} tensor carries no gradient)")
                 result = result.astype(self.dtype)
             if result.shape != self.shape:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
@@ -1505,8 +1495,8 @@ class Tensor:
             try:  # (an integer operand of another dtype wraps too; a float into ints: refused)
                 ufunc(array, other, out=array, casting="unsafe" if wrap else "same_kind")
             except TypeError as error:
-                raise TypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
-                                f"{error}") from None
+                raise DtypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
+                                 f"{error}") from None
             except ValueError as error:  # PyTorch: a RuntimeError naming both shapes
                 raise TensorError(f"in-place {ufunc.__name__}: the result of shapes "
                                   f"{self.shape} and {np.shape(_data(args[0]))} does not "
@@ -1521,7 +1511,7 @@ class Tensor:
             try:
                 np.copyto(array, result._data, casting="same_kind")
             except TypeError as error:
-                raise TypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
+                raise DtypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
             finally:
                 if locked:
                     array.flags.writeable = False
@@ -2068,7 +2058,7 @@ class Tensor:
     def t(self) -> Tensor:
         """The transpose of a matrix (0-d and 1-D tensors are returned as they are)."""
         if self.ndim > 2:
-            raise ValueError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}")
+            raise TensorError(f"t() expects a tensor with <= 2 dims, got shape {self.shape}")
         return self.transpose() if self.ndim == 2 else self
 
     def ravel(self) -> Tensor:
@@ -2137,7 +2127,7 @@ class Tensor:
     def gelu(self, approximate: str = "none") -> Tensor:
         """x Phi(x) with Phi the normal CDF (erf); approximate='tanh' uses the tanh formula."""
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise TensorError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         return GELU.apply(self, approximate)
 
     def silu(self) -> Tensor:
@@ -2159,7 +2149,7 @@ class Tensor:
     def celu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, else alpha (exp(x / alpha) - 1);  d/dx at 0 is 1."""
         if alpha == 0:
-            raise ValueError("celu: alpha must not be 0 (it divides x)")
+            raise TensorError("celu: alpha must not be 0 (it divides x)")
         return ELU.apply(self, alpha, 1.0, 1.0 / alpha)
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -2173,7 +2163,7 @@ class Tensor:
     def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
         """min(max(x, min_val), max_val);  d/dx is 1 strictly inside, 0 at the edges."""
         if min_val > max_val:
-            raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+            raise TensorError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
         return HardTanh.apply(self, min_val, max_val)
 
     def hardsigmoid(self) -> Tensor:
@@ -2217,17 +2207,17 @@ class Tensor:
     def polygamma(self, n: int) -> Tensor:
         """The n-th derivative of digamma (`torch.polygamma(n, x)`);  d/dx = polygamma(n+1, x)."""
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"polygamma: n must be a non-negative int, got {n!r}")
+            raise TensorError(f"polygamma: n must be a non-negative int, got {n!r}")
         return Polygamma.apply(self, int(n))
 
     def mvlgamma(self, p: int) -> Tensor:
         """The log of the multivariate gamma function of dimension p:
         p (p - 1)/4 log(pi) + sum_j lgamma(x - j/2), j = 0 .. p-1 (x > (p - 1)/2)."""
         if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
-            raise ValueError(f"mvlgamma: p must be a positive int, got {p!r}")
+            raise TensorError(f"mvlgamma: p must be a positive int, got {p!r}")
         if self._data.size and float(self._data.min()) <= (p - 1) / 2:
-            raise ValueError(f"mvlgamma: all elements must be greater than (p-1)/2 = "
-                             f"{(p - 1) / 2}")
+            raise TensorError(f"mvlgamma: all elements must be greater than (p-1)/2 = "
+                              f"{(p - 1) / 2}")
         offsets = -np.arange(p, dtype=np.float64) / 2
         terms = (_float_in(self).unsqueeze(-1) + offsets.astype(self.dtype if self.dtype.kind
                                                                   == "f" else np.float32))
@@ -2980,7 +2970,7 @@ class Tensor:
         if reduce is not None:
             how = {"add": "sum", "multiply": "prod"}.get(reduce)
             if how is None:
-                raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+                raise TensorError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
             if not isinstance(src, Tensor) or not src.ndim:  # a number: one per index entry
                 src = Tensor(np.full(index.shape, _data(src), dtype=self.dtype))
             return self.scatter_reduce(dim, index, src, how)
@@ -3334,7 +3324,7 @@ class Tensor:
         if p in ("fro", 2, 2.0):
             return Norm2.apply(source, dims, keepdim)
         if p == "nuc" or isinstance(p, str):
-            raise ValueError(f"norm: p={p!r} is not supported (use 2, 'fro', 1, inf, ...)")
+            raise TensorError(f"norm: p={p!r} is not supported (use 2, 'fro', 1, inf, ...)")
         if p == 1:
             return source.abs().sum(dims, keepdim=keepdim)
         if p == math.inf:
@@ -3777,7 +3767,7 @@ def _condition(condition: Any) -> np.ndarray:
     """A condition or mask (Tensor, array, list) as a new bool ndarray (kept for backward)."""
     array = np.array(_data(condition))
     if array.dtype != bool:
-        raise TypeError(f"expected a bool condition or mask, got dtype {array.dtype}")
+        raise DtypeError(f"expected a bool condition or mask, got dtype {array.dtype}")
     return array
 
 

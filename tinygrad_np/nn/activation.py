@@ -13,6 +13,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
@@ -322,7 +323,7 @@ class Softmax2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in (3, 4):
-            raise ValueError(f"Softmax2d: expected 3-D or 4-D input, got shape {x.shape}")
+            raise TensorError(f"Softmax2d: expected 3-D or 4-D input, got shape {x.shape}")
         return F.softmax(x, -3)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
@@ -37,12 +38,12 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must be divisible by groups ({groups})")
+            raise TensorError(f"{name}: in_channels ({in_channels}) and out_channels "
+                              f"({out_channels}) must be divisible by groups ({groups})")
         if padding_mode not in ("zeros", "reflect", "replicate", "circular") or (
                 padding_mode != "zeros" and self.transposed):
-            raise ValueError(f"{name}: padding_mode must be 'zeros'"
-                             + ("" if self.transposed else ", 'reflect', 'replicate' or "
+            raise TensorError(f"{name}: padding_mode must be 'zeros'"
+                              + ("" if self.transposed else ", 'reflect', 'replicate' or "
                                 "'circular'") + f", got {padding_mode!r}")
         self.padding_mode = padding_mode
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -153,9 +154,9 @@ class ConvTranspose2d(_ConvNd):
         if len(sizes) != self.dims or not all(
                 low <= size < low + s for size, low, s in zip(sizes, smallest, self.stride)):
             largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
-            raise ValueError(f"{type(self).__name__}: requested an output size of "
-                             f"{list(output_size)}, but valid sizes range from {smallest} to "
-                             f"{largest} (for an input of {list(spatial)})")
+            raise TensorError(f"{type(self).__name__}: requested an output size of "
+                              f"{list(output_size)}, but valid sizes range from {smallest} to "
+                              f"{largest} (for an input of {list(spatial)})")
         return tuple(size - low for size, low in zip(sizes, smallest))
 
 

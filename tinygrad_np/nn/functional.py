@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.functions import pdist as pdist
 from tinygrad_np.join import cat
@@ -128,7 +129,7 @@ def _target(target: Any, like: Tensor) -> Any:
 
 def _check_reduction(reduction: str, function: str) -> None:
     if reduction not in REDUCTIONS:
-        raise ValueError(
+        raise TensorError(
             f"{function}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
         )
 
@@ -261,8 +262,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     input = _tensor(input)
     logits = input._data  # (the array's attributes: cheaper than the Tensor properties)
     if logits.dtype.kind != "f":  # PyTorch has no integer kernel for it either
-        raise TypeError(f"cross_entropy: the input (logits) must be a float tensor, got "
-                        f"{logits.dtype}; convert it with .float()")
+        raise DtypeError(f"cross_entropy: the input (logits) must be a float tensor, got "
+                         f"{logits.dtype}; convert it with .float()")
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = _data(target)
     if (weight is not None or label_smoothing or logits.ndim > 2 or ignore_index >= 0
@@ -279,14 +280,15 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         expected = () if target.dtype.kind in "iu" else (classes,)
         if target.shape != expected:
             what = "a class id" if expected == () else "class probabilities"
-            raise ValueError(
+            raise TensorError(
                 f"cross_entropy: for unbatched logits of shape ({classes},) the target must "
                 f"have shape {expected} ({what}), got {tuple(target.shape)}")
         loss = CrossEntropy.apply(input.reshape(1, classes), target.reshape((1,) + expected),
                                   reduction)
         return loss.reshape(()) if reduction == "none" else loss
-    except ValueError:  # a negative ignore_index (-100 by default) is an id the op refuses:
-        if ignore_index < 0 and _has_id(ids, ignore_index):  # looked for only then
+    except (ValueError, IndexError):  # the op refuses a negative ignore_index (-100 by
+        # default) as a class id: only then is it looked for
+        if ignore_index < 0 and _has_id(ids, ignore_index):
             return cross_entropy_general(input, target, weight, ignore_index, reduction,
                                          label_smoothing)
         raise
@@ -356,8 +358,8 @@ def _param(value: Any, shape: tuple[int, ...], expected: tuple[int, ...], name: 
         return None
     value = _tensor(value)
     if tuple(value.shape) != expected:
-        raise ValueError(f"{function}: {name} should have shape {expected}, got "
-                         f"{tuple(value.shape)}")
+        raise TensorError(f"{function}: {name} should have shape {expected}, got "
+                          f"{tuple(value.shape)}")
     return value if expected == shape else value.reshape(shape)
 
 
@@ -380,7 +382,7 @@ def batch_norm(
     """
     x = _tensor(input)
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+        raise TensorError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]
     shape = (channels,) + (1,) * (x.ndim - 2)
     for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
@@ -388,22 +390,22 @@ def batch_norm(
             raise TypeError(f"batch_norm: {name} must be a Tensor or None, got a "
                             f"{type(stat).__name__}")
         if stat is not None and stat.shape != (channels,):
-            raise ValueError(f"batch_norm: {name} should have shape ({channels},) for an input "
-                             f"of shape {x.shape}, got {stat.shape}")
+            raise TensorError(f"batch_norm: {name} should have shape ({channels},) for an input "
+                              f"of shape {x.shape}, got {stat.shape}")
     weight = _param(weight, shape, (channels,), "weight", "batch_norm")
     bias = _param(bias, shape, (channels,), "bias", "batch_norm")
     axes = (0,) + tuple(range(2, x.ndim))
     if not training:
         if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: running_mean and running_var are required when not "
-                             "training")
+            raise TensorError("batch_norm: running_mean and running_var are required when not "
+                              "training")
         fixed = tuple(stat._data.astype(x.dtype, copy=False).reshape(shape)
                       for stat in (running_mean, running_var))
         return Normalize.apply(x, weight, bias, axes, eps, fixed)
     count = x._data.size // channels if channels else 0
     if count == 1:
-        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
-                         f"got an input of shape {x.shape}")
+        raise TensorError(f"batch_norm: expected more than 1 value per channel when training, "
+                          f"got an input of shape {x.shape}")
     batch_stats: list[np.ndarray] = []
     out = Normalize.apply(x, weight, bias, axes, eps, None, batch_stats)
     if count > 1:
@@ -429,8 +431,8 @@ def layer_norm(
     x = _tensor(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
-        raise ValueError(f"layer_norm: normalized_shape={shape} expects an input of shape "
-                         f"(*, {', '.join(map(str, shape))}), got {x.shape}")
+        raise TensorError(f"layer_norm: normalized_shape={shape} expects an input of shape "
+                          f"(*, {', '.join(map(str, shape))}), got {x.shape}")
     weight = _param(weight, shape, shape, "weight", "layer_norm")
     bias = _param(bias, shape, shape, "bias", "layer_norm")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
@@ -448,8 +450,8 @@ def group_norm(
     group of each sample, then apply the per-channel weight and bias (shape (C,))."""
     x = _tensor(input)
     if x.ndim < 2 or num_groups <= 0 or x.shape[1] % num_groups:
-        raise ValueError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
-                         f"by num_groups={num_groups}, got {x.shape}")
+        raise TensorError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
+                          f"by num_groups={num_groups}, got {x.shape}")
     batch, channels = x.shape[:2]
     per_group = channels // num_groups
     shape = (num_groups, per_group, 1)
@@ -461,8 +463,8 @@ def group_norm(
 
 def _check_probability(p: float, function: str) -> None:
     if not 0 <= p <= 1:
-        raise ValueError(f"{function}: dropout probability has to be between 0 and 1, "
-                         f"but got {p}")
+        raise TensorError(f"{function}: dropout probability has to be between 0 and 1, "
+                          f"but got {p}")
 
 
 def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) -> Tensor:
@@ -498,8 +500,8 @@ def dropout2d(
     _check_probability(p, "dropout2d")
     x = _tensor(input)
     if x.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected an input of shape (N, C, H, W) or (C, H, W), "
-                         f"got {x.shape}")
+        raise TensorError(f"dropout2d: expected an input of shape (N, C, H, W) or (C, H, W), "
+                          f"got {x.shape}")
     if not training or p == 0:
         return x
     return _dropout(x, p, x.shape[:-2] + (1, 1), inplace)
@@ -523,12 +525,12 @@ def embedding(
         raise NotImplementedError("embedding: scale_grad_by_freq is not supported")
     weight = _tensor(weight)
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
-                         f"got {weight.shape}")
+        raise TensorError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
+                          f"got {weight.shape}")
     indices = np.array(input._data if isinstance(input, Tensor) else input)  # a copy: kept
     if indices.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers (int64 or int32), got "
-                        f"{indices.dtype}")
+        raise DtypeError(f"embedding: indices must be integers (int64 or int32), got "
+                         f"{indices.dtype}")
     rows = weight.shape[0]
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
         bad = indices.min() if indices.min() < 0 else indices.max()
@@ -536,8 +538,8 @@ def embedding(
                          f"(valid indices 0 to {rows - 1})")
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
-            raise ValueError(f"embedding: padding_idx={padding_idx} must be within "
-                             f"num_embeddings={rows}")
+            raise TensorError(f"embedding: padding_idx={padding_idx} must be within "
+                              f"num_embeddings={rows}")
         padding_idx %= rows
     if max_norm is not None:
         _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
@@ -654,11 +656,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     ids = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if ids.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: expected an integer tensor of class ids, got {ids.dtype}")
+        raise DtypeError(f"one_hot: expected an integer tensor of class ids, got {ids.dtype}")
     if num_classes == -1:
         num_classes = int(ids.max()) + 1 if ids.size else 0
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
-        raise ValueError(f"one_hot: class values must lie in [0, {num_classes}), got values "
+        raise TensorError(f"one_hot: class values must lie in [0, {num_classes}), got values "
                          f"from {ids.min()} to {ids.max()}")
     return Tensor(np.arange(num_classes) == ids[..., None], dtype=np.int64)
 
@@ -677,12 +679,12 @@ def _pad_positions(mode: str, size: int, before: int, after: int) -> np.ndarray:
         return np.clip(positions, 0, size - 1)
     if mode == "circular":
         if before > size or after > size:
-            raise ValueError(f"pad: circular padding ({before}, {after}) is larger than the "
-                             f"dim of size {size}")
+            raise TensorError(f"pad: circular padding ({before}, {after}) is larger than the "
+                              f"dim of size {size}")
         return positions % size
     if before >= size or after >= size:
-        raise ValueError(f"pad: reflect padding ({before}, {after}) must be less than the dim "
-                         f"of size {size}")
+        raise TensorError(f"pad: reflect padding ({before}, {after}) must be less than the dim "
+                          f"of size {size}")
     positions = np.abs(positions)  # reflect: mirror at both ends, edges not repeated
     return np.where(positions > size - 1, 2 * (size - 1) - positions, positions)
 
@@ -696,21 +698,21 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     input = _tensor(input)
     pad = [int(amount) for amount in pad]
     if len(pad) % 2:
-        raise ValueError(f"pad: padding length must be divisible by 2, got {len(pad)}")
+        raise TensorError(f"pad: padding length must be divisible by 2, got {len(pad)}")
     if len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: padding length {len(pad)} is too large for an input with "
-                         f"{input.ndim} dims")
+        raise TensorError(f"pad: padding length {len(pad)} is too large for an input with "
+                          f"{input.ndim} dims")
     pairs = {input.ndim - 1 - i: (pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)}
     if mode != "constant":
         if mode not in ("reflect", "replicate", "circular"):
-            raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
-                             f"'circular', got {mode!r}")
+            raise TensorError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                              f"'circular', got {mode!r}")
         if value:
-            raise ValueError(f"pad: a padding value only goes with mode='constant', not {mode!r}")
+            raise TensorError(f"pad: a padding value only goes with mode='constant', not {mode!r}")
         result = input
         for axis, (before, after) in pairs.items():
             if input.shape[axis] == 0:
-                raise ValueError(f"pad: cannot {mode}-pad an empty dim (shape {input.shape})")
+                raise TensorError(f"pad: cannot {mode}-pad an empty dim (shape {input.shape})")
             result = result.index_select(axis, _pad_positions(mode, input.shape[axis],
                                                               before, after))
         return result
@@ -720,8 +722,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     for axis, (before, after) in pairs.items():
         start, stop = max(-before, 0), input.shape[axis] - max(-after, 0)
         if stop < start:
-            raise ValueError(f"pad: negative padding {before, after} removes more than the "
-                             f"dim of size {input.shape[axis]}")
+            raise TensorError(f"pad: negative padding {before, after} removes more than the "
+                              f"dim of size {input.shape[axis]}")
         crop[axis] = slice(start, stop)
         inner[axis] = slice(max(before, 0), max(before, 0) + stop - start)
         shape[axis] = max(before, 0) + stop - start + max(after, 0)
@@ -757,8 +759,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     allowed = None
     if is_causal:
         if attn_mask is not None:
-            raise ValueError("scaled_dot_product_attention: pass attn_mask or is_causal, "
-                             "not both")
+            raise TensorError("scaled_dot_product_attention: pass attn_mask or is_causal, "
+                              "not both")
         allowed = np.tril(np.ones((length, source), dtype=bool))
     elif attn_mask is not None:
         mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
@@ -800,7 +802,7 @@ def _pair(value: Any, argument: str, function: str) -> tuple[int, int]:
 def _check_positive(function: str, **values: tuple[int, int]) -> None:
     for argument, pair in values.items():
         if min(pair) < 1:
-            raise ValueError(f"{function}: {argument} must be positive, got {pair}")
+            raise TensorError(f"{function}: {argument} must be positive, got {pair}")
 
 
 def _batched(x: Any, function: str, ndim: int = 4) -> tuple[Tensor, bool]:
@@ -809,8 +811,8 @@ def _batched(x: Any, function: str, ndim: int = 4) -> tuple[Tensor, bool]:
     if x.ndim == ndim - 1:
         return x.unsqueeze(0), True
     if x.ndim != ndim:
-        raise ValueError(f"{function}: expected a {ndim - 1}-D (unbatched) or {ndim}-D input, "
-                         f"got shape {x.shape}")
+        raise TensorError(f"{function}: expected a {ndim - 1}-D (unbatched) or {ndim}-D input, "
+                          f"got shape {x.shape}")
     return x, False
 
 
@@ -820,7 +822,7 @@ def _check_fits(function: str, shape: tuple, pads: tuple, kernel: tuple, dilatio
     height, width = shape[-2] + pads[0] + pads[1], shape[-1] + pads[2] + pads[3]
     span = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
     if height < span[0] or width < span[1] or 0 in shape[1:]:
-        raise ValueError(
+        raise TensorError(
             f"{function}: the input of shape {tuple(shape)}, padded to {height}x{width}, is "
             f"smaller than the kernel {kernel[0]}x{kernel[1]} (dilated: {span[0]}x{span[1]})")
 
@@ -831,17 +833,17 @@ def _conv_pads(padding: Any, kernel: tuple, dilation: tuple, stride: tuple, func
         if padding == "valid":
             return (0, 0, 0, 0)
         if padding != "same":
-            raise ValueError(f"{function}: padding must be 'valid', 'same', an int or a pair, "
-                             f"got {padding!r}")
+            raise TensorError(f"{function}: padding must be 'valid', 'same', an int or a pair, "
+                              f"got {padding!r}")
         if stride != (1, 1):
-            raise ValueError(f"{function}: padding='same' is not supported for strided "
-                             f"convolutions (stride={stride})")
+            raise TensorError(f"{function}: padding='same' is not supported for strided "
+                              f"convolutions (stride={stride})")
         # PyTorch's split: the odd pixel of an even-sized (dilated) kernel goes after.
         total = [d * (k - 1) for k, d in zip(kernel, dilation)]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
     pad_h, pad_w = _pair(padding, "padding", function)
     if min(pad_h, pad_w) < 0:
-        raise ValueError(f"{function}: padding must be non-negative, got {padding!r}")
+        raise TensorError(f"{function}: padding must be non-negative, got {padding!r}")
     return (pad_h, pad_h, pad_w, pad_w)
 
 
@@ -865,13 +867,13 @@ def _check_channels(function: str, x_shape: tuple, weight_shape: tuple, groups: 
     expects: (out, in/groups, ...) for a convolution, (in, out/groups, ...) transposed."""
     channels, per_group, weight_shape = weight_shape[0], weight_shape[1], tuple(weight_shape)
     if groups < 1 or channels % groups:
-        raise ValueError(f"{function}: groups={groups} must be positive and divide the weight's "
-                         f"{'in' if transposed else 'out'}_channels (weight {weight_shape})")
+        raise TensorError(f"{function}: groups={groups} must be positive and divide the weight's "
+                          f"{'in' if transposed else 'out'}_channels (weight {weight_shape})")
     expected = channels if transposed else per_group * groups
     if x_shape[1] != expected:
-        raise ValueError(f"{function}: input of shape {tuple(x_shape)} has {x_shape[1]} channels, "
-                         f"but weight of shape {weight_shape}"
-                         f"{'' if transposed else f' with groups={groups}'} expects {expected}")
+        raise TensorError(f"{function}: input of shape {tuple(x_shape)} has {x_shape[1]} channels, "
+                          f"but weight of shape {weight_shape}"
+                          f"{'' if transposed else f' with groups={groups}'} expects {expected}")
 
 
 @_memoized
@@ -879,8 +881,8 @@ def _conv_geometry(x_shape: tuple, weight_shape: tuple, stride: Any, padding: An
                    dilation: Any, groups: int, function: str):
     """Check a convolution's arguments against the shapes; the windows' Geometry."""
     if len(weight_shape) != 4:
-        raise ValueError(f"{function}: weight must be 4-D (out, in/groups, kh, kw), got shape "
-                         f"{weight_shape}")
+        raise TensorError(f"{function}: weight must be 4-D (out, in/groups, kh, kw), got shape "
+                          f"{weight_shape}")
     stride = _pair(stride, "stride", function)
     dilation = _pair(dilation, "dilation", function)
     _check_positive(function, stride=stride, dilation=dilation)
@@ -897,8 +899,8 @@ def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilati
     geometry = _conv_geometry(x.shape, tuple(weight.shape), stride, padding, dilation, groups,
                               function)
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"{function}: bias must have shape ({weight.shape[0]},), got "
-                         f"{tuple(bias.shape)}")
+        raise TensorError(f"{function}: bias must have shape ({weight.shape[0]},), got "
+                          f"{tuple(bias.shape)}")
     y = _empty_batch(x, lambda one: _conv.Conv2d.apply(one, weight, bias, geometry, groups))
     return y.squeeze(0) if unbatched else y
 
@@ -930,8 +932,8 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     weight (O, C/groups, k). Computed as conv2d over a height of 1."""
     x, unbatched = _batched(input, "conv1d", ndim=3)
     if weight.ndim != 3:
-        raise ValueError(f"conv1d: weight must be 3-D (out, in/groups, k), got shape "
-                         f"{weight.shape}")
+        raise TensorError(f"conv1d: weight must be 3-D (out, in/groups, k), got shape "
+                          f"{weight.shape}")
     single = {"stride": stride, "dilation": dilation}
     for argument, value in single.items():
         value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
@@ -956,8 +958,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     name = "conv_transpose2d"
     x, unbatched = _batched(input, name)
     if weight.ndim != 4:
-        raise ValueError(f"{name}: weight must be 4-D (in, out/groups, kh, kw), got shape "
-                         f"{weight.shape}")
+        raise TensorError(f"{name}: weight must be 4-D (in, out/groups, kh, kw), got shape "
+                          f"{weight.shape}")
     stride, dilation = _pair(stride, "stride", name), _pair(dilation, "dilation", name)
     _check_positive(name, stride=stride, dilation=dilation)
     pad_h, pad_w = _pair(padding, "padding", name)
@@ -966,16 +968,16 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     _check_channels(name, x.shape, weight.shape, groups, transposed=True)
     if min(pad_h, pad_w, *extra) < 0 or any(
             e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{name}: padding must be non-negative and output_padding "
-                         f"{extra} smaller than either stride {stride} or dilation {dilation}")
+        raise TensorError(f"{name}: padding must be non-negative and output_padding "
+                          f"{extra} smaller than either stride {stride} or dilation {dilation}")
     if bias is not None and tuple(bias.shape) != (out_per_group * groups,):
-        raise ValueError(f"{name}: bias must have shape ({out_per_group * groups},), got "
-                         f"{tuple(bias.shape)}")
+        raise TensorError(f"{name}: bias must have shape ({out_per_group * groups},), got "
+                          f"{tuple(bias.shape)}")
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
         x.shape[2:], stride, (pad_h, pad_w), dilation, (kh, kw), extra))
     if min(size) < 1 or 0 in x.shape[1:]:
-        raise ValueError(f"{name}: input of shape {x.shape} with weight {weight.shape} gives an "
-                         f"empty output {size}")
+        raise TensorError(f"{name}: input of shape {x.shape} with weight {weight.shape} gives an "
+                          f"empty output {size}")
     geometry = _conv.Geometry((kh, kw), stride, (pad_h, pad_h, pad_w, pad_w), dilation)
     y = _empty_batch(x, lambda one: _conv.ConvTranspose2d.apply(one, weight, bias, geometry,
                                                                 groups, size))
@@ -992,8 +994,8 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     x, unbatched = _batched(input, name, ndim=3)
     weight = _tensor(weight)
     if weight.ndim != 3:
-        raise ValueError(f"{name}: weight must be 3-D (in, out/groups, k), got shape "
-                         f"{weight.shape}")
+        raise TensorError(f"{name}: weight must be 3-D (in, out/groups, k), got shape "
+                          f"{weight.shape}")
     single = {"stride": stride, "padding": padding, "output_padding": output_padding,
               "dilation": dilation}
     for argument, value in single.items():
@@ -1006,8 +1008,8 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                              single["padding"], single["output_padding"], groups,
                              single["dilation"])
     except ValueError as error:  # the 2-D message, named and sized for 1-D
-        raise ValueError(f"{name} (input {tuple(input.shape)}, weight {weight.shape}): "
-                         f"{str(error).split(': ', 1)[-1]}") from None
+        raise TensorError(f"{name} (input {tuple(input.shape)}, weight {weight.shape}): "
+                          f"{str(error).split(': ', 1)[-1]}") from None
     y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
 
@@ -1022,8 +1024,8 @@ def _pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, di
     padding, dilation = _pair(padding, "padding", function), _pair(dilation, "dilation", function)
     _check_positive(function, kernel_size=kernel, stride=stride, dilation=dilation)
     if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"{function}: padding {padding} must be non-negative and at most half "
-                         f"the kernel size {kernel}")
+        raise TensorError(f"{function}: padding {padding} must be non-negative and at most half "
+                          f"the kernel size {kernel}")
     _check_fits(function, shape, (padding[0],) * 2 + (padding[1],) * 2, kernel, dilation)
     sizes, pads = [], []
     for n, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation):
@@ -1111,18 +1113,18 @@ def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any
         given = tuple(int(n) for n in tuple(output_size))
         given = given[-dims:] if len(given) == dims + 2 else given
         if len(given) != dims or any(not d - s < g < d + s for g, d, s in zip(given, size, step)):
-            raise ValueError(f"{name}: output_size {tuple(output_size)} must be {dims} sizes "
-                             f"(or the input's batch and channels, then {dims}), each within a "
-                             f"stride of the default {size}")
+            raise TensorError(f"{name}: output_size {tuple(output_size)} must be {dims} sizes "
+                              f"(or the input's batch and channels, then {dims}), each within a "
+                              f"stride of the default {size}")
         size = given
     if index.shape != x.shape:
-        raise ValueError(f"{name}: indices of shape {index.shape} do not match the input's "
-                         f"{x.shape}")
+        raise TensorError(f"{name}: indices of shape {index.shape} do not match the input's "
+                          f"{x.shape}")
     n, c, plane = x.shape[0], x.shape[1], int(np.prod(size))
     flat = index.reshape(n, c, -1)
     if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= plane):
-        raise ValueError(f"{name}: an index is outside the output plane of size {size} "
-                         f"(indices in [{int(flat.min())}, {int(flat.max())}])")
+        raise TensorError(f"{name}: an index is outside the output plane of size {size} "
+                          f"(indices in [{int(flat.min())}, {int(flat.max())}])")
     out = Tensor(np.zeros((n, c, plane), x.dtype)).scatter(2, flat, x.reshape(n, c, -1))
     out = out.reshape(n, c, *size)
     return out.squeeze(0) if unbatched else out
@@ -1139,8 +1141,8 @@ def max_unpool1d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
     if output_size is not None:  # (L,), or with the batch and channel sizes first
         given = tuple(int(n) for n in np.atleast_1d(output_size))
         if len(given) not in (1, 3):
-            raise ValueError(f"max_unpool1d: output_size {tuple(given)} must be 1 size (or the "
-                             "input's batch and channels, then 1)")
+            raise TensorError(f"max_unpool1d: output_size {tuple(given)} must be 1 size (or the "
+                              "input's batch and channels, then 1)")
         size = (1, given[-1])
     y = max_unpool2d(x.unsqueeze(2), index.unsqueeze(2), one["kernel_size"], one["stride"],
                      one["padding"], size).squeeze(2)
@@ -1172,12 +1174,12 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """
     x, unbatched = _batched(input, "avg_pool2d")
     if x.dtype.kind != "f":
-        raise TypeError(f"avg_pool2d: input must be a float tensor, got {x.dtype}")
+        raise DtypeError(f"avg_pool2d: input must be a float tensor, got {x.dtype}")
     geometry, sizes, padding = _pool_geometry(x.shape, kernel_size, stride, padding, 1,
                                               ceil_mode, "avg_pool2d")
     if divisor_override is not None:
         if divisor_override == 0:
-            raise ValueError("avg_pool2d: divisor_override must not be zero")
+            raise TensorError("avg_pool2d: divisor_override must not be zero")
         divisor = divisor_override
     else:
         counts = []
@@ -1212,8 +1214,8 @@ def _adaptive_size(x: Tensor, output_size: Any, function: str) -> tuple[int, int
         raise TypeError(f"{function}: output_size must be an int or a pair, got {output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
     if min(sizes) < 1 or 0 in x.shape[1:]:
-        raise ValueError(f"{function}: output_size {sizes} must be positive and the input "
-                         f"{x.shape} non-empty")
+        raise TensorError(f"{function}: output_size {sizes} must be positive and the input "
+                          f"{x.shape} non-empty")
     return sizes
 
 
@@ -1277,8 +1279,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     if x.ndim == 3:  # unbatched (C, H, W) -> (C*kh*kw, L), as PyTorch
         return unfold(x.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
     if x.ndim != 4:
-        raise ValueError(f"unfold: expected a 3-D or 4-D input ((N,) C, H, W), got shape "
-                         f"{x.shape}")
+        raise TensorError(f"unfold: expected a 3-D or 4-D input ((N,) C, H, W), got shape "
+                          f"{x.shape}")
     kernel = _pair(kernel_size, "kernel_size", "unfold")
     dilation, stride = _pair(dilation, "dilation", "unfold"), _pair(stride, "stride", "unfold")
     _check_positive("unfold", kernel_size=kernel, dilation=dilation, stride=stride)
@@ -1303,7 +1305,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
     blocks = geometry.output_size(*size)
     if (x.ndim != 3 or x.shape[1] % (kernel[0] * kernel[1])
             or x.shape[2] != blocks[0] * blocks[1] or min(blocks) < 1):
-        raise ValueError(
+        raise TensorError(
             f"fold: expected input (N, C*{kernel[0]}*{kernel[1]}, {max(blocks[0], 0)}*"
             f"{max(blocks[1], 0)}) for output_size {size}, kernel {kernel}, got shape {x.shape}")
     return _conv.Fold.apply(x, size, geometry)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.join import stack
 from tinygrad_np.nn import functional as F
 from tinygrad_np.ops.shape import IndexAdd
@@ -39,7 +40,7 @@ def _check_fits(function: str, shape: tuple, pads: tuple, kernel: tuple,
     padded = [n + before + after for n, (before, after) in zip(shape[2:], pads)]
     span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     if any(n < s for n, s in zip(padded, span)) or 0 in shape[1:]:
-        raise ValueError(
+        raise TensorError(
             f"{function}: the input of shape {tuple(shape)}, padded to "
             f"{'x'.join(map(str, padded))}, is smaller than the kernel "
             f"{'x'.join(map(str, kernel))} (dilated: {'x'.join(map(str, span))})")
@@ -50,17 +51,17 @@ def _conv_pads(padding: Any, kernel: tuple, dilation: tuple, stride: tuple,
     """(before, after) per spatial axis for an int, 3 ints, 'valid' or 'same'."""
     if isinstance(padding, str):
         if padding not in ("valid", "same"):
-            raise ValueError(f"{function}: padding must be 'valid', 'same', an int or 3 ints, "
-                             f"got {padding!r}")
+            raise TensorError(f"{function}: padding must be 'valid', 'same', an int or 3 ints, "
+                              f"got {padding!r}")
         if padding == "same" and stride != (1, 1, 1):
-            raise ValueError(f"{function}: padding='same' is not supported for strided "
-                             f"convolutions (stride={stride})")
+            raise TensorError(f"{function}: padding='same' is not supported for strided "
+                              f"convolutions (stride={stride})")
         # PyTorch's split: the odd voxel of an even-sized (dilated) kernel goes after.
         totals = [d * (k - 1) if padding == "same" else 0 for k, d in zip(kernel, dilation)]
         return tuple((total // 2, total - total // 2) for total in totals)
     pads = _triple(padding, "padding", function)
     if min(pads) < 0:
-        raise ValueError(f"{function}: padding must be non-negative, got {padding!r}")
+        raise TensorError(f"{function}: padding must be non-negative, got {padding!r}")
     return tuple((p, p) for p in pads)
 
 
@@ -71,8 +72,8 @@ def _arguments(name: str, input: Any, weight: Any, stride: Any, dilation: Any,  
     x, unbatched = F._batched(input, name, ndim=5)
     weight = F._tensor(weight)
     if weight.ndim != 5:
-        raise ValueError(f"{name}: weight must be 5-D ({layout}, kd, kh, kw), got shape "
-                         f"{tuple(weight.shape)}")
+        raise TensorError(f"{name}: weight must be 5-D ({layout}, kd, kh, kw), got shape "
+                          f"{tuple(weight.shape)}")
     stride, dilation = _triple(stride, "stride", name), _triple(dilation, "dilation", name)
     F._check_positive(name, stride=stride, dilation=dilation)
     return x, unbatched, weight, stride, dilation
@@ -110,8 +111,8 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     pads = _conv_pads(padding, kernel, dilation, stride, name)
     _check_fits(name, x.shape, pads, kernel, dilation)
     if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ValueError(f"{name}: bias must have shape ({out_channels},), got "
-                         f"{tuple(bias.shape)}")
+        raise TensorError(f"{name}: bias must have shape ({out_channels},), got "
+                          f"{tuple(bias.shape)}")
     if any(pads[0]):
         x = F.pad(x, (0, 0, 0, 0, *pads[0]))
     out_depth = (x.shape[2] - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
@@ -139,17 +140,17 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     in_channels, out_per_group, *kernel = weight.shape
     F._check_channels(name, x.shape, weight.shape, groups, transposed=True)
     if min(*pads, *extra) < 0 or any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{name}: padding must be non-negative and output_padding "
-                         f"{extra} smaller than either stride {stride} or dilation {dilation}")
+        raise TensorError(f"{name}: padding must be non-negative and output_padding "
+                          f"{extra} smaller than either stride {stride} or dilation {dilation}")
     out_channels = out_per_group * groups
     if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ValueError(f"{name}: bias must have shape ({out_channels},), got "
-                         f"{tuple(bias.shape)}")
+        raise TensorError(f"{name}: bias must have shape ({out_channels},), got "
+                          f"{tuple(bias.shape)}")
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
         x.shape[2:], stride, pads, dilation, kernel, extra))
     if min(size) < 1 or 0 in x.shape[1:]:
-        raise ValueError(f"{name}: input of shape {tuple(x.shape)} with weight "
-                         f"{tuple(weight.shape)} gives an empty output {size}")
+        raise TensorError(f"{name}: input of shape {tuple(x.shape)} with weight "
+                          f"{tuple(weight.shape)} gives an empty output {size}")
     n, _, depth, height, width = x.shape
     planes = x.permute(0, 2, 1, 3, 4).reshape(n * depth, in_channels, height, width)
     # Output channel o * kd + t of the 2-D op is channel o's contribution from depth tap t.
@@ -181,8 +182,8 @@ def _pool_args(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilati
     dilation = _triple(dilation, "dilation", function)
     F._check_positive(function, kernel_size=kernel, stride=stride, dilation=dilation)
     if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"{function}: padding {padding} must be non-negative and at most half "
-                         f"the kernel size {kernel}")
+        raise TensorError(f"{function}: padding {padding} must be non-negative and at most half "
+                          f"the kernel size {kernel}")
     _check_fits(function, shape, tuple((p, p) for p in padding), kernel, dilation)
     return kernel, stride, padding, dilation
 
@@ -255,9 +256,9 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     name = "avg_pool3d"
     x, unbatched = F._batched(input, name, ndim=5)
     if x.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be a float tensor, got {x.dtype}")
+        raise DtypeError(f"{name}: input must be a float tensor, got {x.dtype}")
     if divisor_override is not None and divisor_override == 0:
-        raise ValueError(f"{name}: divisor_override must not be zero")
+        raise TensorError(f"{name}: divisor_override must not be zero")
     kernel, stride, padding, _ = _pool_args(x.shape, kernel_size, stride, padding, 1, name)
     plane_divisor = None if divisor_override is None else 1  # a plain sum, then divide once
     y = _separable(
@@ -279,8 +280,8 @@ def _adaptive_sizes(x: Tensor, output_size: Any, function: str) -> tuple[int, in
                         f"{output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
     if min(sizes) < 1 or 0 in x.shape[1:]:
-        raise ValueError(f"{function}: output_size {sizes} must be positive and the input "
-                         f"{tuple(x.shape)} non-empty")
+        raise TensorError(f"{function}: output_size {sizes} must be positive and the input "
+                          f"{tuple(x.shape)} non-empty")
     return sizes
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.autograd_function import _DelayedError
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 from tinygrad_np.tensor import Tensor, to_tensor
 
@@ -126,29 +127,29 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
     if unbatched:
         x = x.unsqueeze(1)
     if x.ndim != 3 or x.dtype.kind != "f":
-        raise ValueError(f"ctc_loss: log_probs must be a float tensor (T, N, C) or (T, C), got "
-                         f"shape {tuple(log_probs.shape)} and dtype {log_probs.dtype}")
+        raise TensorError(f"ctc_loss: log_probs must be a float tensor (T, N, C) or (T, C), got "
+                          f"shape {tuple(log_probs.shape)} and dtype {log_probs.dtype}")
     steps, batch, classes = x.shape
     if x.numel() == 0:
-        raise ValueError(f"ctc_loss: log_probs must not be empty, got shape {x.shape}")
+        raise TensorError(f"ctc_loss: log_probs must not be empty, got shape {x.shape}")
     lengths_in = np.atleast_1d(np.asarray(_array(input_lengths), dtype=np.int64))
     lengths_out = np.atleast_1d(np.asarray(_array(target_lengths), dtype=np.int64))
     labels = np.asarray(_array(targets), dtype=np.int64)
     if unbatched and labels.ndim == 1 and lengths_out.size == 1 and labels.size >= lengths_out[0]:
         labels = labels[None, :]
     if lengths_in.shape != (batch,) or lengths_out.shape != (batch,):
-        raise ValueError(f"ctc_loss: input_lengths and target_lengths must have {batch} "
-                         f"entries (the batch), got {lengths_in.size} and {lengths_out.size}")
+        raise TensorError(f"ctc_loss: input_lengths and target_lengths must have {batch} "
+                          f"entries (the batch), got {lengths_in.size} and {lengths_out.size}")
     if (lengths_in < 0).any() or (lengths_in > steps).any() or (lengths_out < 0).any():
-        raise ValueError(f"ctc_loss: input_lengths must be in [0, {steps}] (T) and "
-                         f"target_lengths >= 0, got {lengths_in.tolist()} and "
-                         f"{lengths_out.tolist()}")
+        raise TensorError(f"ctc_loss: input_lengths must be in [0, {steps}] (T) and "
+                          f"target_lengths >= 0, got {lengths_in.tolist()} and "
+                          f"{lengths_out.tolist()}")
     if not 0 <= blank < classes:
-        raise ValueError(f"ctc_loss: blank must be in [0, {classes}), got {blank}")
+        raise TensorError(f"ctc_loss: blank must be in [0, {classes}), got {blank}")
     if labels.ndim == 1:  # concatenated targets: one row each, padded with the blank
         if labels.size != lengths_out.sum():
-            raise ValueError(f"ctc_loss: 1-D targets must hold sum(target_lengths) = "
-                             f"{lengths_out.sum()} labels, got {labels.size}")
+            raise TensorError(f"ctc_loss: 1-D targets must hold sum(target_lengths) = "
+                              f"{lengths_out.sum()} labels, got {labels.size}")
         padded = np.full((batch, max(int(lengths_out.max(initial=0)), 1)), blank, np.int64)
         for row, (begin, size) in enumerate(zip(np.cumsum(lengths_out) - lengths_out,
                                                 lengths_out)):
@@ -156,14 +157,14 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
         labels = padded
     elif labels.ndim != 2 or labels.shape[0] != batch or (
             lengths_out > labels.shape[1]).any():
-        raise ValueError(f"ctc_loss: targets must be (N, S) with S >= every target length, or "
-                         f"1-D concatenated; got shape {labels.shape} for {batch} sequences "
-                         f"and target_lengths {lengths_out.tolist()}")
+        raise TensorError(f"ctc_loss: targets must be (N, S) with S >= every target length, or "
+                          f"1-D concatenated; got shape {labels.shape} for {batch} sequences "
+                          f"and target_lengths {lengths_out.tolist()}")
     else:  # (N, 0) targets (every target empty): one column of blanks
         labels = np.where(np.arange(labels.shape[1])[None, :] < lengths_out[:, None], labels,
                           blank) if labels.shape[1] else np.full((batch, 1), blank, np.int64)
     if ((labels < 0) | (labels >= classes)).any():
-        raise ValueError(f"ctc_loss: target labels must be in [0, {classes}), got values from "
+        raise TensorError(f"ctc_loss: target labels must be in [0, {classes}), got values from "
                          f"{labels.min()} to {labels.max()}")
     losses = CTC.apply(x, labels, lengths_in, lengths_out, blank, zero_infinity)
     if reduction == "none":

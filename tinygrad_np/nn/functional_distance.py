@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
@@ -15,8 +16,8 @@ def _broadcast(function: str, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
     try:
         shape = np.broadcast_shapes(x1.shape, x2.shape)
     except ValueError:
-        raise ValueError(f"{function}: x1 of shape {x1.shape} and x2 of shape {x2.shape} do "
-                         "not broadcast") from None
+        raise TensorError(f"{function}: x1 of shape {x1.shape} and x2 of shape {x2.shape} do "
+                          "not broadcast") from None
     return (x1 if x1.shape == shape else x1.expand(shape),
             x2 if x2.shape == shape else x2.expand(shape))
 
@@ -36,7 +37,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """The p-norm of x1 - x2 + eps along the last dim, broadcasting, as PyTorch."""
     x1, x2 = _broadcast("pairwise_distance", _tensor(x1), _tensor(x2))
     if x1.ndim == 0:
-        raise ValueError("pairwise_distance: inputs must have at least 1 dimension, got 0-d")
+        raise TensorError("pairwise_distance: inputs must have at least 1 dimension, got 0-d")
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
 
 
@@ -46,10 +47,10 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     (..., P, R), batch dims broadcasting (computed exactly: no matrix-product shortcut)."""
     x1, x2 = _tensor(x1), _tensor(x2)
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
-        raise ValueError(f"cdist: x1 (..., P, M) and x2 (..., R, M) need at least 2 dims and "
-                         f"the same M, got shapes {x1.shape} and {x2.shape}")
+        raise TensorError(f"cdist: x1 (..., P, M) and x2 (..., R, M) need at least 2 dims and "
+                          f"the same M, got shapes {x1.shape} and {x2.shape}")
     if p < 0:
-        raise ValueError(f"cdist: p must be >= 0, got {p}")
+        raise TensorError(f"cdist: p must be >= 0, got {p}")
     difference = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     if p != math.inf:
         return difference.norm(p, -1)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
@@ -26,9 +27,9 @@ def _feature_dropout(name: str, input: Any, p: float, training: bool,  # noqa: A
     F._check_probability(p, name)
     x = _tensor(input)
     if x.ndim not in (spatial + 1, spatial + 2):
-        raise ValueError(f"{name}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
-                         f"input (channels and {spatial} spatial dimension(s), an optional "
-                         f"batch dimension), got shape {x.shape}")
+        raise TensorError(f"{name}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
+                          f"input (channels and {spatial} spatial dimension(s), an optional "
+                          f"batch dimension), got shape {x.shape}")
     if not training or p == 0:
         return x
     return F._dropout(x, p, x.shape[:-spatial] + (1,) * spatial, inplace)
@@ -77,10 +78,10 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
 
     x = _tensor(input)
     if x.ndim < 3:
-        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input "
-                         f"(got {x.ndim} dimensions, shape {x.shape})")
+        raise TensorError(f"local_response_norm: expected 3D or higher dimensionality input "
+                          f"(got {x.ndim} dimensions, shape {x.shape})")
     if not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+        raise TensorError(f"local_response_norm: size must be a positive int, got {size!r}")
     if x.numel() == 0:
         return x
     padding = (0, 0) * (x.ndim - 2) + (size // 2, (size - 1) // 2)

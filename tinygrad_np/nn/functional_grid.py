@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affine_grid uses
 from tinygrad_np.tensor import Tensor
 
@@ -38,9 +39,9 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
         raise NotImplementedError(f"affine_grid: only 4-D sizes (N, C, H, W) are supported, "
                                   f"got {size}")
     if theta.dtype.kind != "f" or tuple(theta.shape) != (size[0], 2, 3):
-        raise ValueError(f"affine_grid: expected a floating-point theta of shape "
-                         f"({size[0]}, 2, 3) for size {size}, got {theta.dtype} of shape "
-                         f"{tuple(theta.shape)}")
+        raise TensorError(f"affine_grid: expected a floating-point theta of shape "
+                          f"({size[0]}, 2, 3) for size {size}, got {theta.dtype} of shape "
+                          f"{tuple(theta.shape)}")
     height, width = size[2], size[3]
     base = np.ones((height, width, 3), dtype=theta.dtype)
     base[..., 0] = _base_axis(width, bool(align_corners), theta.dtype)[None, :]
@@ -88,8 +89,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
         raise (NotImplementedError if mode == "bicubic" else ValueError)(
             f"grid_sample: mode {mode!r} is not supported (use 'bilinear' or 'nearest')")
     if padding_mode not in _PADDINGS:
-        raise ValueError(f"grid_sample: padding_mode must be one of {_PADDINGS}, got "
-                         f"{padding_mode!r}")
+        raise TensorError(f"grid_sample: padding_mode must be one of {_PADDINGS}, got "
+                          f"{padding_mode!r}")
     if input.ndim != 4:
         raise NotImplementedError(f"grid_sample: only 4-D inputs (N, C, H, W) are supported, "
                                   f"got shape {tuple(input.shape)}")

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.tensor import Tensor, to_tensor
 
 _LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
@@ -27,8 +28,8 @@ _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> list[Any]:
     if isinstance(value, Sequence):
         if len(value) != spatial:
-            raise ValueError(f"interpolate: {name} {tuple(value)} must have {spatial} "
-                             f"entries for input of shape {shape}")
+            raise TensorError(f"interpolate: {name} {tuple(value)} must have {spatial} "
+                              f"entries for input of shape {shape}")
         return list(value)
     return [value] * spatial
 
@@ -38,9 +39,9 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not implemented")
     if mode not in ("nearest", "nearest-exact", "area", *_WEIGHTED):
-        raise ValueError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
-                         f"'nearest-exact', 'area', 'linear', 'bilinear', 'bicubic', "
-                         f"'trilinear')")
+        raise TensorError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
+                          f"'nearest-exact', 'area', 'linear', 'bilinear', 'bicubic', "
+                          f"'trilinear')")
     if x.ndim not in (3, 4, 5):
         raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L), 4-D (N, C, H, W) "
                                   f"or 5-D (N, C, D, H, W), got shape {x.shape}")
@@ -49,14 +50,14 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
         raise NotImplementedError(f"interpolate: mode {mode!r} needs {needs}-D input, got "
                                   f"shape {x.shape}")
     if mode != "nearest" and x.dtype.kind != "f":
-        raise TypeError(f"interpolate: mode {mode!r} needs floating-point input, got {x.dtype}")
+        raise DtypeError(f"interpolate: mode {mode!r} needs floating-point input, got {x.dtype}")
     if mode not in _WEIGHTED and align_corners is not None:
-        raise ValueError("interpolate: align_corners can only be set with mode 'linear', "
-                         f"'bilinear', 'bicubic' or 'trilinear', not {mode!r}")
+        raise TensorError("interpolate: align_corners can only be set with mode 'linear', "
+                          f"'bilinear', 'bicubic' or 'trilinear', not {mode!r}")
     if (size is None) == (scale_factor is None):
         which = "neither" if size is None else "both"
-        raise ValueError(f"interpolate: give exactly one of size and scale_factor, got {which} "
-                         f"(input shape {x.shape})")
+        raise TensorError(f"interpolate: give exactly one of size and scale_factor, got {which} "
+                          f"(input shape {x.shape})")
 
 
 def _nearest_index(n_in: int, n_out: int, scale: float | None, shortcut: bool) -> np.ndarray:
@@ -151,8 +152,8 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         sizes = [math.floor(n * s) for n, s in zip(x.shape[2:], factors)]
         scales = [None] * spatial if recompute_scale_factor else list(factors)
     if any(n <= 0 for n in sizes):
-        raise ValueError(f"interpolate: output size {tuple(sizes)} must be positive "
-                         f"(input shape {x.shape})")
+        raise TensorError(f"interpolate: output size {tuple(sizes)} must be positive "
+                          f"(input shape {x.shape})")
     if mode == "area":  # the mean of each output cell's share of the input, as PyTorch's
         from tinygrad_np.nn import functional as F  # (which imports this module)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
@@ -30,8 +31,8 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: s
         else:
             reduction = "sum" if size_average is False else "mean"
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{function}: reduction must be 'mean', 'sum' or 'none', "
-                         f"got {reduction!r}")
+        raise TensorError(f"{function}: reduction must be 'mean', 'sum' or 'none', "
+                          f"got {reduction!r}")
     return reduction
 
 
@@ -62,19 +63,19 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
     """Check integer targets against (N, C, d...) input; returns them flat."""
     ids = np.asarray(target._data if isinstance(target, Tensor) else target)
     if ids.dtype.kind not in "iu":
-        raise TypeError(f"{function}: class-index targets must be integers, got {ids.dtype}")
+        raise DtypeError(f"{function}: class-index targets must be integers, got {ids.dtype}")
     expected = (input_shape[0], *input_shape[2:])
     if ids.shape != expected:
-        raise ValueError(f"{function}: target shape {ids.shape} does not fit input shape "
-                         f"{input_shape}: expected {expected}")
+        raise TensorError(f"{function}: target shape {ids.shape} does not fit input shape "
+                          f"{input_shape}: expected {expected}")
     ids = ids.reshape(-1)
     classes = input_shape[1]
     valid = ids != ignore_index
     bad = valid & ((ids < 0) | (ids >= classes))
     if bad.any():
-        raise ValueError(f"{function}: target class ids must be in [0, {classes - 1}] for "
-                         f"{classes} classes (or ignore_index={ignore_index}), got "
-                         f"{ids[bad][0]}")
+        raise IndexOutOfBounds(f"{function}: target class ids must be in [0, {classes - 1}] for "
+                               f"{classes} classes (or ignore_index={ignore_index}), got "
+                               f"{ids[bad][0]}")
     return ids
 
 
@@ -83,12 +84,12 @@ def _batched(input: Tensor, target: Any, probabilities: bool, function: str
     """Unbatched input (C,) as a batch of one (N=1); says whether it was unbatched."""
     if input.ndim != 1:
         if input.ndim == 0:
-            raise ValueError(f"{function}: input must have a class axis, got a 0-d tensor")
+            raise TensorError(f"{function}: input must have a class axis, got a 0-d tensor")
         return input, target, False
     expected = input.shape if probabilities else ()
     if tuple(np.shape(target._data if isinstance(target, Tensor) else target)) != expected:
-        raise ValueError(f"{function}: for unbatched input of shape {input.shape} the target "
-                         f"must have shape {expected}, got {np.shape(target)}")
+        raise TensorError(f"{function}: for unbatched input of shape {input.shape} the target "
+                          f"must have shape {expected}, got {np.shape(target)}")
     target = target.reshape(1, -1) if probabilities else np.reshape(
         target._data if isinstance(target, Tensor) else target, (1,))
     return input.reshape(1, -1), target, True
@@ -115,8 +116,8 @@ def _weighted_mean(losses: Tensor, row_weights: np.ndarray) -> Tensor:
 
 def _check_weight(weight: Any, classes: int, function: str) -> None:
     if weight is not None and np.shape(weight) != (classes,):
-        raise ValueError(f"{function}: weight must have shape ({classes},) for {classes} "
-                         f"classes, got {np.shape(weight)}")
+        raise TensorError(f"{function}: weight must have shape ({classes},) for {classes} "
+                          f"classes, got {np.shape(weight)}")
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
@@ -147,8 +148,8 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     log_softmax over the class axis (1), then the weighted NLL and, with label smoothing
     eps, (1 - eps) NLL + eps / C * (the loss against the uniform distribution)."""
     if not 0 <= label_smoothing <= 1:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], "
-                         f"got {label_smoothing}")
+        raise TensorError(f"cross_entropy: label_smoothing must be in [0, 1], "
+                          f"got {label_smoothing}")
     input = _tensor(input)
     target_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
     probabilities = target_dtype.kind == "f"
@@ -163,8 +164,8 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
 
     if probabilities:
         if tuple(target.shape) != tuple(input.shape):
-            raise ValueError(f"cross_entropy: probability target shape {tuple(target.shape)} "
-                             f"must equal the input shape {tuple(input.shape)}")
+            raise TensorError(f"cross_entropy: probability target shape {tuple(target.shape)} "
+                              f"must equal the input shape {tuple(input.shape)}")
         q = _classes_last(target)
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / classes
@@ -196,8 +197,8 @@ def same_shape(input: Tensor, target: Any, function: str, mismatch: str = "raise
     if target_shape == shape or mismatch == "allow":
         return
     if mismatch == "raise":
-        raise ValueError(f"{function}: target shape {target_shape} must equal the input shape "
-                         f"{shape}")
+        raise TensorError(f"{function}: target shape {target_shape} must equal the input shape "
+                          f"{shape}")
     warnings.warn(f"{function}: the target's shape {target_shape} is not the input's {shape}: "
                   "the two are broadcast together (as PyTorch does), which is rarely what is "
                   "meant; an (N, 1) input and an (N,) target give an (N, N) loss",
@@ -235,7 +236,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     """
     reduction = legacy_reduction(None, None, reduction, "huber_loss")
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise TensorError(f"huber_loss: delta must be positive, got {delta}")
     return _huber(_tensor(input), target, reduction, delta, "huber_loss")
 
 
@@ -254,7 +255,7 @@ def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa
     (beta = 0 is the L1 loss)."""
     reduction = legacy_reduction(size_average, reduce, reduction, "smooth_l1_loss")
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+        raise TensorError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     input = _tensor(input)
     if beta == 0:
         same_shape(input, target, "smooth_l1_loss", "warn")

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.functions import where
 from tinygrad_np.nn.functional_distance import pairwise_distance
 from tinygrad_np.nn.functional_losses import _reduce, _target, _tensor, legacy_reduction
@@ -81,8 +82,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     reduction = legacy_reduction(size_average, reduce, reduction, "cosine_embedding_loss")
     input1, input2 = _tensor(input1), _tensor(input2)
     if input1.shape != input2.shape or input1.ndim not in (1, 2):
-        raise ValueError(f"cosine_embedding_loss: inputs must be 1-D or 2-D of one shape, got "
-                         f"{input1.shape} and {input2.shape}")
+        raise TensorError(f"cosine_embedding_loss: inputs must be 1-D or 2-D of one shape, got "
+                          f"{input1.shape} and {input2.shape}")
     dim = input1.ndim - 1
     epsilon = 1e-12
     dot = (input1 * input2).sum(dim=dim)
@@ -118,8 +119,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     `swap` uses min(d(a, n), d(p, n))."""
     reduction = legacy_reduction(None, None, reduction, "triplet_margin_with_distance_loss")
     if margin <= 0:
-        raise ValueError(f"triplet_margin_with_distance_loss: margin must be positive, got "
-                         f"{margin}")
+        raise TensorError(f"triplet_margin_with_distance_loss: margin must be positive, got "
+                          f"{margin}")
     distance = pairwise_distance if distance_function is None else distance_function
     positive_distance = distance(anchor, positive)
     negative_distance = distance(anchor, negative)
@@ -134,17 +135,17 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     to at least eps with the gradient passing the clamp, as PyTorch's. `var` may have one
     dimension less than input, or size 1 there (one variance for all)."""
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"gaussian_nll_loss: {reduction!r} is not a valid reduction")
+        raise TensorError(f"gaussian_nll_loss: {reduction!r} is not a valid reduction")
     input = _tensor(input)
     var = _tensor(var)
     if var.shape != input.shape:
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
         elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
-            raise ValueError(f"gaussian_nll_loss: var of shape {var.shape} does not fit input "
-                             f"of shape {input.shape}")
+            raise TensorError(f"gaussian_nll_loss: var of shape {var.shape} does not fit input "
+                              f"of shape {input.shape}")
     if np.any(var._data < 0):
-        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        raise TensorError("gaussian_nll_loss: var has negative entry/entries")
     var = var + (var.clamp(min=eps) - var).detach()  # clamped values, identity gradient
     losses = 0.5 * (var.log() + (input - _target(target, input)) ** 2 / var)
     if full:
@@ -181,15 +182,15 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     the multi-class hinge loss of logits (N, C) or (C,) against class ids."""
     reduction = legacy_reduction(size_average, reduce, reduction, "multi_margin_loss")
     if p not in (1, 2):
-        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
+        raise TensorError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
     input = _tensor(input)
     single = input.ndim == 1
     logits = input.unsqueeze(0) if single else input
     ids = np.asarray(target._data if isinstance(target, Tensor) else target).reshape(-1)
     classes = logits.shape[1]
     if ids.shape[0] != logits.shape[0] or np.any((ids < 0) | (ids >= classes)):
-        raise ValueError(f"multi_margin_loss: targets {ids.tolist()} do not fit input of shape "
-                         f"{input.shape}")
+        raise TensorError(f"multi_margin_loss: targets {ids.tolist()} do not fit input of shape "
+                          f"{input.shape}")
     picked = logits.gather(1, ids[:, None].astype(np.int64))
     others = np.arange(classes)[None, :] != ids[:, None]  # the target's own term left out
     gaps = margin + (logits.where(others, 0.0) - picked)  # (an infinite logit: no inf - inf)

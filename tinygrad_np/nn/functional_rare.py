@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import numpy_generator
@@ -36,7 +37,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x - lambd above lambd, x + lambd below -lambd, else 0: x - clamp(x, -lambd, lambd)."""
     if lambd < 0:
-        raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
+        raise TensorError(f"softshrink: lambd must be non-negative, got {lambd}")
     input = _tensor(input)
     return input - input.clip(-lambd, lambd)
 
@@ -64,7 +65,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     input = _tensor(input)
     size = input.shape[dim]
     if size % 2:
-        raise ValueError(f"glu: dimension {dim} must have an even size, got shape {input.shape}")
+        raise TensorError(f"glu: dimension {dim} must have an even size, got shape {input.shape}")
     axis = dim % input.ndim
     before = (slice(None),) * axis
     first = input[(*before, slice(0, size // 2))]
@@ -77,8 +78,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     input = _tensor(input)
     weight = _tensor(weight)
     if weight.ndim != 1 or weight.shape[0] not in (1, input.shape[1] if input.ndim > 1 else 1):
-        raise ValueError(f"prelu: weight of shape {weight.shape} does not fit input of shape "
-                         f"{input.shape} (1 or {input.shape[1] if input.ndim > 1 else 1} values)")
+        raise TensorError(f"prelu: weight of shape {weight.shape} does not fit input of shape "
+                          f"{input.shape} (1 or {input.shape[1] if input.ndim > 1 else 1} values)")
     if input.ndim > 1:
         weight = weight.reshape((weight.shape[0],) + (1,) * (input.ndim - 2))
     positive = _mask(input._data > 0, input)
@@ -92,7 +93,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     (the straight-through estimator: one_hot - y.detach() + y)."""
     logits = _tensor(logits)
     if tau <= 0:
-        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+        raise TensorError(f"gumbel_softmax: tau must be positive, got {tau}")
     uniform = numpy_generator(None).random(logits.shape)
     with np.errstate(divide="ignore"):
         gumbels = -np.log(-np.log(uniform))  # uniform 0 gives -inf: probability 0 there

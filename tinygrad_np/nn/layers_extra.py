@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
@@ -38,10 +39,10 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     x = _tensor(input)
     shape = _shape(normalized_shape)
     if len(shape) > x.ndim or tuple(x.shape[x.ndim - len(shape):]) != shape:
-        raise ValueError(f"rms_norm: normalized_shape={shape} expects an input of shape "
-                         f"(*, {', '.join(map(str, shape))}), got {x.shape}")
+        raise TensorError(f"rms_norm: normalized_shape={shape} expects an input of shape "
+                          f"(*, {', '.join(map(str, shape))}), got {x.shape}")
     if weight is not None and tuple(weight.shape) != shape:
-        raise ValueError(f"rms_norm: weight must have shape {shape}, got {tuple(weight.shape)}")
+        raise TensorError(f"rms_norm: weight must have shape {shape}, got {tuple(weight.shape)}")
     wide = x.float() if x.dtype == np.float16 else x  # float16 computes in float32, as PyTorch
     eps = float(np.finfo(wide.dtype).eps) if eps is None else eps
     axes = tuple(range(x.ndim - len(shape), x.ndim))
@@ -79,11 +80,11 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     (*, in2) give (*, out)."""
     x1, x2, weight = _tensor(input1), _tensor(input2), _tensor(weight)
     if weight.ndim != 3:
-        raise ValueError(f"bilinear: weight must have shape (out, in1, in2), got {weight.shape}")
+        raise TensorError(f"bilinear: weight must have shape (out, in1, in2), got {weight.shape}")
     out, in1, in2 = weight.shape
     if x1.shape[-1:] != (in1,) or x2.shape[-1:] != (in2,) or x1.shape[:-1] != x2.shape[:-1]:
-        raise ValueError(f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit a "
-                         f"weight of shape {weight.shape} (expected (*, {in1}) and (*, {in2}))")
+        raise TensorError(f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit a "
+                          f"weight of shape {weight.shape} (expected (*, {in1}) and (*, {in2}))")
     products = x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)   # (*, out * in2)
     y = (products.reshape(*x1.shape[:-1], out, in2) * x2.unsqueeze(-2)).sum(-1)
     return y if bias is None else y + bias
@@ -120,27 +121,27 @@ def _bags(ids: np.ndarray, offsets: Any, include_last_offset: bool
     """The flat ids and each bag's start and end in them."""
     if ids.ndim == 2:
         if offsets is not None:
-            raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as "
-                             "input is treated as a mini-batch of fixed length sequences")
+            raise TensorError("embedding_bag: if input is 2D, then offsets has to be None, as "
+                              "input is treated as a mini-batch of fixed length sequences")
         bags, length = ids.shape
         starts = np.arange(bags) * length
         return ids.reshape(-1), starts, starts + length
     if ids.ndim != 1:
-        raise ValueError(f"embedding_bag: input has to be 1D or 2D, got shape {ids.shape}")
+        raise TensorError(f"embedding_bag: input has to be 1D or 2D, got shape {ids.shape}")
     if offsets is None:
-        raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None")
+        raise TensorError("embedding_bag: offsets has to be a 1D Tensor but got None")
     offs = np.asarray(offsets._data if isinstance(offsets, Tensor) else offsets)
     if offs.ndim != 1 or offs.dtype.kind not in "iu":
-        raise ValueError(f"embedding_bag: offsets has to be a 1D integer tensor, got "
-                         f"{offs.dtype} of shape {offs.shape}")
+        raise TensorError(f"embedding_bag: offsets has to be a 1D integer tensor, got "
+                          f"{offs.dtype} of shape {offs.shape}")
     offs = offs.astype(np.int64)
     if offs.size and offs[0] != 0:
-        raise ValueError(f"embedding_bag: offsets[0] has to be 0, i.e., the first sequence "
-                         f"in the mini-batch has to start from position 0. However, got "
-                         f"{offs[0]}")
+        raise TensorError(f"embedding_bag: offsets[0] has to be 0, i.e., the first sequence "
+                          f"in the mini-batch has to start from position 0. However, got "
+                          f"{offs[0]}")
     if offs.size and (offs[-1] > ids.size or np.any(np.diff(offs) < 0)):
-        raise ValueError(f"embedding_bag: offsets must be non-decreasing and at most the "
-                         f"input's length {ids.size}, got {offs.tolist()}")
+        raise TensorError(f"embedding_bag: offsets must be non-decreasing and at most the "
+                          f"input's length {ids.size}, got {offs.tolist()}")
     if include_last_offset:
         return ids, offs[:-1], offs[1:]
     return ids, offs, np.append(offs[1:], ids.size)
@@ -160,7 +161,7 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
         raise NotImplementedError("embedding_bag: max_norm, scale_grad_by_freq and sparse are "
                                   "not supported")
     if mode not in ("sum", "mean", "max"):
-        raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
+        raise TensorError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
                                   f"per_sample_weights is only supported for mode='sum' "
@@ -169,13 +170,13 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
     weight = _tensor(weight)
     ids = np.asarray(input._data if isinstance(input, Tensor) else input)
     if ids.dtype.kind not in "iu":
-        raise TypeError(f"embedding_bag: indices must be integers, got {ids.dtype}")
+        raise DtypeError(f"embedding_bag: indices must be integers, got {ids.dtype}")
     flat, starts, ends = _bags(ids, offsets, include_last_offset)
     if per_sample_weights is not None:
         per_sample_weights = _tensor(per_sample_weights)
         if tuple(per_sample_weights.shape) != ids.shape:
-            raise ValueError(f"embedding_bag: per_sample_weights must have the input's shape "
-                             f"{ids.shape}, got {tuple(per_sample_weights.shape)}")
+            raise TensorError(f"embedding_bag: per_sample_weights must have the input's shape "
+                              f"{ids.shape}, got {tuple(per_sample_weights.shape)}")
         per_sample_weights = per_sample_weights.reshape(-1)
     keep = np.ones(flat.size, dtype=bool)
     if padding_idx is not None:
@@ -222,8 +223,8 @@ class EmbeddingBag(Module):
             raise NotImplementedError("EmbeddingBag: max_norm, scale_grad_by_freq and sparse "
                                       "are not supported")
         if mode not in ("sum", "mean", "max"):
-            raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got "
-                             f"{mode!r}")
+            raise TensorError(f"EmbeddingBag: mode has to be one of sum, mean or max, got "
+                              f"{mode!r}")
         table, padding_idx = embedding_table("EmbeddingBag", num_embeddings, embedding_dim,
                                              padding_idx, _weight, dtype)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
@@ -242,8 +243,8 @@ class EmbeddingBag(Module):
         """An EmbeddingBag holding `embeddings` (2-D); frozen unless `freeze=False`."""
         table = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if table.ndim != 2:
-            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got "
-                             f"shape {table.shape}")
+            raise TensorError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got "
+                              f"shape {table.shape}")
         bag = cls(table.shape[0], table.shape[1], max_norm, norm_type, scale_grad_by_freq, mode,
                   sparse, table, include_last_offset, padding_idx)
         bag.weight.requires_grad = not freeze

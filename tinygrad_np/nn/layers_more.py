@@ -13,6 +13,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
@@ -29,8 +30,8 @@ class _Pad(Module):
         self.padding = (tuple(int(p) for p in padding) if isinstance(padding, (tuple, list))
                         else (int(padding),) * (2 * self.dims))
         if len(self.padding) != 2 * self.dims:
-            raise ValueError(f"{type(self).__name__}: padding must be an int or "
-                             f"{2 * self.dims} ints, got {padding!r}")
+            raise TensorError(f"{type(self).__name__}: padding must be an int or "
+                              f"{2 * self.dims} ints, got {padding!r}")
         self.value = value
 
     def forward(self, x: Tensor) -> Tensor:
@@ -80,8 +81,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     r = int(upscale_factor)
     *batch, channels, height, width = input.shape
     if channels % (r * r):
-        raise ValueError(f"pixel_shuffle: the channels ({channels}) must be divisible by the "
-                         f"square of upscale_factor ({r * r})")
+        raise TensorError(f"pixel_shuffle: the channels ({channels}) must be divisible by the "
+                          f"square of upscale_factor ({r * r})")
     n = len(batch)
     x = input.reshape(*batch, channels // (r * r), r, r, height, width)
     x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
@@ -93,8 +94,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
     r = int(downscale_factor)
     *batch, channels, height, width = input.shape
     if height % r or width % r:
-        raise ValueError(f"pixel_unshuffle: height ({height}) and width ({width}) must be "
-                         f"divisible by downscale_factor ({r})")
+        raise TensorError(f"pixel_unshuffle: height ({height}) and width ({width}) must be "
+                          f"divisible by downscale_factor ({r})")
     n = len(batch)
     x = input.reshape(*batch, channels, height // r, r, width // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
@@ -120,8 +121,8 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
     g * (C / groups) + i moves to i * groups + g."""
     channels = input.shape[1] if input.ndim > 1 else 0
     if groups <= 0 or input.ndim < 3 or channels % groups:
-        raise ValueError(f"channel_shuffle: expected an input (N, C, *) of 3 or more dims with "
-                         f"C divisible by groups ({groups}), got shape {input.shape}")
+        raise TensorError(f"channel_shuffle: expected an input (N, C, *) of 3 or more dims with "
+                          f"C divisible by groups ({groups}), got shape {input.shape}")
     batch, rest = input.shape[0], input.shape[2:]
     x = input.reshape(batch, groups, channels // groups, *rest).transpose(1, 2)
     return x.reshape(batch, channels, *rest)
@@ -166,8 +167,8 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
         raise NotImplementedError("instance_norm: running statistics (track_running_stats) "
                                   "are not supported")
     if input.ndim < 3:
-        raise ValueError(f"instance_norm: expected (N, C, ...) with spatial axes, got shape "
-                         f"{input.shape}")
+        raise TensorError(f"instance_norm: expected (N, C, ...) with spatial axes, got shape "
+                          f"{input.shape}")
     return F.group_norm(input, input.shape[1], weight, bias, eps)
 
 
@@ -192,8 +193,8 @@ class _InstanceNorm(Module):
     def forward(self, x: Tensor) -> Tensor:
         unbatched = x.ndim == self.dims + 1  # (C, L) or (C, H, W), as PyTorch
         if x.ndim != self.dims + 2 and not unbatched:
-            raise ValueError(f"{type(self).__name__}: expected {self.dims + 1}-D or "
-                             f"{self.dims + 2}-D input, got shape {x.shape}")
+            raise TensorError(f"{type(self).__name__}: expected {self.dims + 1}-D or "
+                              f"{self.dims + 2}-D input, got shape {x.shape}")
         y = instance_norm(x.unsqueeze(0) if unbatched else x, weight=self.weight,
                           bias=self.bias, eps=self.eps)
         return y.squeeze(0) if unbatched else y

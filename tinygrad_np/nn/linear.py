@@ -10,6 +10,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter, UninitializedParameter
@@ -73,8 +74,8 @@ class LazyLinear(Linear):
         if not self.has_uninitialized_params():
             return
         if not isinstance(input, Tensor) or input.ndim == 0:
-            raise ValueError(f"LazyLinear: the first input must be a tensor of shape (..., "
-                             f"in_features), got {getattr(input, 'shape', type(input).__name__)}")
+            raise TensorError(f"LazyLinear: the first input must be a tensor of shape (..., "
+                              f"in_features), got {getattr(input, 'shape', type(input).__name__)}")
         self.in_features = in_features = input.shape[-1]
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         self.weight.materialize((self.out_features, in_features))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.functional_losses import legacy_reduction
 from tinygrad_np.nn.module import Module
@@ -286,7 +287,7 @@ class MultiMarginLoss(_Loss):
                  size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         if p not in (1, 2):
-            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p}")
+            raise TensorError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p}")
         self.p, self.margin = p, margin
         self.register_buffer("weight", _optional_tensor(weight))
 

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_np.device import as_device, is_device
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import backward_hooks
 from tinygrad_np.nn.parameter import Buffer, Parameter
@@ -541,7 +542,7 @@ class Module:
             if persistent is False:
                 continue
             if name in named and named[name] is not tensor:
-                raise ValueError(
+                raise TensorError(
                     f"{caller} for {type(self).__name__}: two different parameters are both "
                     f"named {name!r} (a dict attribute with keys such as 0 and '0', or a key "
                     "holding a dot?); rename one so that saved weights load back correctly")

@@ -9,6 +9,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
@@ -70,8 +71,8 @@ class _BatchNorm(Module):
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self._expected_dims:
             dims = " or ".join(f"{d}D" for d in self._expected_dims)
-            raise ValueError(f"{type(self).__name__}: expected {dims} input, got shape "
-                             f"{tuple(x.shape)}")
+            raise TensorError(f"{type(self).__name__}: expected {dims} input, got shape "
+                              f"{tuple(x.shape)}")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             with no_grad():
@@ -161,8 +162,8 @@ class GroupNorm(Module):
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
-            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
-                             f"num_groups ({num_groups})")
+            raise TensorError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                              f"num_groups ({num_groups})")
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps

@@ -23,6 +23,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.join import cat, stack
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
@@ -75,7 +76,7 @@ def _step_for(mode: str) -> Step:
 
 def _activation_mode(name: str, nonlinearity: str) -> str:
     if nonlinearity not in _ACTIVATIONS:
-        raise ValueError(f"{name}: unknown nonlinearity {nonlinearity!r} (use 'tanh' or 'relu')")
+        raise TensorError(f"{name}: unknown nonlinearity {nonlinearity!r} (use 'tanh' or 'relu')")
     return "RNN_" + nonlinearity.upper()
 
 
@@ -94,7 +95,7 @@ def _keep_finished(new: State, old: State, running: Tensor) -> State:
 
 def _check_shape(name: str, what: str, tensor: Tensor, expected: tuple[int, ...]) -> None:
     if tuple(tensor.shape) != expected:
-        raise ValueError(f"{name}: expected {what} of shape {expected}, got {tuple(tensor.shape)}")
+        raise TensorError(f"{name}: expected {what} of shape {expected}, got {tuple(tensor.shape)}")
 
 
 # ----------------------------------------------------------------------------- full sequences
@@ -118,11 +119,11 @@ class RNNBase(Module):
         if proj_size != 0:
             raise NotImplementedError(f"{name}: proj_size is not supported, got {proj_size}")
         if num_layers < 1:
-            raise ValueError(f"{name}: num_layers must be at least 1, got {num_layers}")
+            raise TensorError(f"{name}: num_layers must be at least 1, got {num_layers}")
         if hidden_size < 1:
-            raise ValueError(f"{name}: hidden_size must be positive, got {hidden_size}")
+            raise TensorError(f"{name}: hidden_size must be positive, got {hidden_size}")
         if isinstance(dropout, bool) or not 0 <= dropout <= 1:
-            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout}")
+            raise TensorError(f"{name}: dropout must be a number in [0, 1], got {dropout}")
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"{name}: dropout is applied between layers, so dropout={dropout} "
                           f"does nothing with num_layers=1", stacklevel=3)
@@ -182,7 +183,7 @@ class RNNBase(Module):
         """
         name = type(self).__name__
         if x.shape[0] == 0:
-            raise ValueError(f"{name}: the input sequence is empty")
+            raise TensorError(f"{name}: the input sequence is empty")
         step = _step_for(self.mode)
         directions = 2 if self.bidirectional else 1
         blocks = x.split(_BLOCK)
@@ -217,15 +218,15 @@ class RNNBase(Module):
         name = type(self).__name__
         if isinstance(input, PackedSequence):
             if input.data.ndim != 2 or input.data.shape[-1] != self.input_size:
-                raise ValueError(f"{name}: expected packed data of shape (*, "
-                                 f"{self.input_size}), got {tuple(input.data.shape)}")
+                raise TensorError(f"{name}: expected packed data of shape (*, "
+                                  f"{self.input_size}), got {tuple(input.data.shape)}")
             padded, _ = pad_packed_sequence(input._replace(unsorted_indices=None))
             return padded, True
         x = _as_tensor(input)
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: expected an input of shape (L, N, {self.input_size}), "
-                             f"(N, L, {self.input_size}) with batch_first or unbatched "
-                             f"(L, {self.input_size}), got {tuple(x.shape)}")
+            raise TensorError(f"{name}: expected an input of shape (L, N, {self.input_size}), "
+                              f"(N, L, {self.input_size}) with batch_first or unbatched "
+                              f"(L, {self.input_size}), got {tuple(x.shape)}")
         if x.ndim == 2:
             return x.unsqueeze(1), False
         return (x.transpose(0, 1) if self.batch_first else x), True
@@ -325,7 +326,7 @@ class LSTM(RNNBase):
         x, batched = self._prepare(input)
         packed, lengths = self._packing(input)
         if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-            raise ValueError("LSTM: the initial state must be a pair (h_0, c_0)")
+            raise TensorError("LSTM: the initial state must be a pair (h_0, c_0)")
         h0, c0 = (None, None) if hx is None else hx
         start = list(zip(self._initial(h0, "h_0", x, batched, packed),
                          self._initial(c0, "c_0", x, batched, packed)))
@@ -374,9 +375,9 @@ class RNNCellBase(Module):
         """The input as (N, H_in), and whether it had a batch axis."""
         x = _as_tensor(input)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ValueError(f"{type(self).__name__}: expected an input of shape "
-                             f"(N, {self.input_size}) or ({self.input_size},), got "
-                             f"{tuple(x.shape)}")
+            raise TensorError(f"{type(self).__name__}: expected an input of shape "
+                              f"(N, {self.input_size}) or ({self.input_size},), got "
+                              f"{tuple(x.shape)}")
         return (x if x.ndim == 2 else x.unsqueeze(0)), x.ndim == 2
 
     def _initial(self, given: Any, what: str, x: Tensor, batched: bool) -> Tensor:
@@ -427,7 +428,7 @@ class LSTMCell(RNNCellBase):
         """(h', c'), each (N, H), or (H,) for an unbatched input."""
         x, batched = self._prepare(input)
         if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
-            raise ValueError("LSTMCell: the state must be a pair (h, c)")
+            raise TensorError("LSTMCell: the state must be a pair (h, c)")
         h, c = (None, None) if hx is None else hx
         h, c = self._step(x, (self._initial(h, "h", x, batched),
                               self._initial(c, "c", x, batched)))

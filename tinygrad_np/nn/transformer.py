@@ -22,6 +22,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.container import ModuleList
 from tinygrad_np.nn.dropout import Dropout
@@ -76,8 +77,8 @@ class MultiheadAttention(Module):
             raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not "
                                       "supported")
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible "
-                             f"by num_heads ({num_heads}), both positive")
+            raise TensorError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible "
+                              f"by num_heads ({num_heads}), both positive")
         dtype = get_default_dtype() if dtype is None else dtype
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = embed_dim if kdim is None else kdim
@@ -127,9 +128,9 @@ class MultiheadAttention(Module):
         query, key, value = _tensor(query), _tensor(key), _tensor(value)
         batched = query.ndim == 3
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-            raise ValueError(f"MultiheadAttention: query, key and value must all be 3-D "
-                             f"(batched) or 2-D (unbatched), got shapes {query.shape}, "
-                             f"{key.shape}, {value.shape}")
+            raise TensorError(f"MultiheadAttention: query, key and value must all be 3-D "
+                              f"(batched) or 2-D (unbatched), got shapes {query.shape}, "
+                              f"{key.shape}, {value.shape}")
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
         elif self.batch_first:
@@ -138,9 +139,9 @@ class MultiheadAttention(Module):
         source = key.shape[0]
         if embed != self.embed_dim or key.shape[:2] != value.shape[:2] \
                 or key.shape[1] != batch:
-            raise ValueError(f"MultiheadAttention: expected query (L, N, {self.embed_dim}) and "
-                             f"key, value (S, N, ...), got {query.shape}, {key.shape}, "
-                             f"{value.shape} (after batch_first)")
+            raise TensorError(f"MultiheadAttention: expected query (L, N, {self.embed_dim}) and "
+                              f"key, value (S, N, ...), got {query.shape}, {key.shape}, "
+                              f"{value.shape} (after batch_first)")
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use "
                                "the Transformer module method `generate_square_subsequent_mask`"
@@ -160,15 +161,15 @@ class MultiheadAttention(Module):
             elif mask.ndim == 3 and tuple(mask.shape) == (batch * heads, target, source):
                 mask = mask.reshape(batch, heads, target, source)
             else:
-                raise ValueError(f"MultiheadAttention: attn_mask must have shape "
-                                 f"({target}, {source}) or ({batch * heads}, {target}, "
-                                 f"{source}), got {tuple(mask.shape)}")
+                raise TensorError(f"MultiheadAttention: attn_mask must have shape "
+                                  f"({target}, {source}) or ({batch * heads}, {target}, "
+                                  f"{source}), got {tuple(mask.shape)}")
         padding = _float_mask(key_padding_mask, "key_padding_mask", query.dtype)
         if padding is not None:
             if tuple(padding.shape) != ((batch, source) if batched else (source,)):
-                raise ValueError(f"MultiheadAttention: key_padding_mask must have shape "
-                                 f"{(batch, source) if batched else (source,)}, got "
-                                 f"{tuple(padding.shape)}")
+                raise TensorError(f"MultiheadAttention: key_padding_mask must have shape "
+                                  f"{(batch, source) if batched else (source,)}, got "
+                                  f"{tuple(padding.shape)}")
             padding = padding.reshape(batch, 1, 1, source)
             mask = padding if mask is None else mask + padding
         scores = (q * (1 / math.sqrt(size))) @ k.transpose(-2, -1)
@@ -319,9 +320,9 @@ class TransformerDecoderLayer(Module):
                 memory_is_causal: bool = False) -> Tensor:
         x, memory = _tensor(tgt), _tensor(memory)
         if x.ndim != memory.ndim or x.ndim not in (2, 3):
-            raise ValueError(f"TransformerDecoderLayer: tgt and memory must both be 3-D "
-                             f"(batched) or 2-D (unbatched), got shapes {x.shape} and "
-                             f"{memory.shape}")
+            raise TensorError(f"TransformerDecoderLayer: tgt and memory must both be 3-D "
+                              f"(batched) or 2-D (unbatched), got shapes {x.shape} and "
+                              f"{memory.shape}")
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask,
                                    tgt_is_causal)

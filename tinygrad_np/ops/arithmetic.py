@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.errors import DtypeError
 from tinygrad_np.function import Function
 
 
@@ -40,8 +41,8 @@ class Sub(Function):
 
 
 def _refuse_bool_subtraction() -> None:
-    raise TypeError("Sub: subtraction (`-`) with a bool tensor is not supported, as in "
-                    "PyTorch; use `~` or logical_xor() for bools, or convert with .float()")
+    raise DtypeError("Sub: subtraction (`-`) with a bool tensor is not supported, as in "
+                     "PyTorch; use `~` or logical_xor() for bools, or convert with .float()")
 
 
 class Mul(Function):

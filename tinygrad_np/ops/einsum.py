@@ -14,6 +14,7 @@ import string
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
 
@@ -23,8 +24,8 @@ def parse(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]
     inputs, arrow, output = equation.partition("->")
     terms = inputs.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(f"einsum: the equation {equation!r} has {len(terms)} operand terms, "
-                         f"but {len(shapes)} operands were given")
+        raise TensorError(f"einsum: the equation {equation!r} has {len(terms)} operand terms, "
+                          f"but {len(shapes)} operands were given")
     spare = [c for c in string.ascii_letters if c not in equation]
     widest = max((len(shape) - len(term.replace("...", "")) for term, shape in
                   zip(terms, shapes) if "..." in term), default=0)
@@ -35,8 +36,8 @@ def parse(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]
             count = len(shape) - len(term.replace("...", ""))
             term = term.replace("...", broadcast[widest - count:])
         if len(term) != len(shape) or not all(c in string.ascii_letters for c in term):
-            raise ValueError(f"einsum: subscripts {term!r} do not fit an operand of shape "
-                             f"{shape}")
+            raise TensorError(f"einsum: subscripts {term!r} do not fit an operand of shape "
+                              f"{shape}")
         expanded.append(term)
     if not arrow:
         letters = "".join(expanded)

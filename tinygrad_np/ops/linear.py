@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
 
@@ -23,7 +24,7 @@ class LinearFunction(Function):
 
     def forward(ctx, x, weight, bias):
         if x.shape[-1:] != weight.shape[1:]:
-            raise ValueError(
+            raise TensorError(
                 f"linear: the input's last axis has {x.shape[-1] if x.ndim else 0} features, "
                 f"the weight of shape {weight.shape} expects {weight.shape[1]}"
             )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import _promoted, wrapped_int
+from tinygrad_np.errors import DtypeError
 
 
 def _kind(value: Any) -> str:
@@ -29,8 +30,8 @@ def bitwise(op: str, function: Any, *operands: Any) -> np.ndarray:
         kind = _kind(operand)
         if kind not in "biu":
             dtype = "float" if isinstance(operand, float) else np.asarray(operand).dtype
-            raise TypeError(f"{op}: expected integer or bool tensors, got {dtype}; "
-                            "compare first (x > 0) or convert with .long()")
+            raise DtypeError(f"{op}: expected integer or bool tensors, got {dtype}; "
+                             "compare first (x > 0) or convert with .long()")
     integer = next((a.dtype for a in operands if isinstance(a, np.ndarray) and a.ndim
                     and a.dtype.kind in "iu"), None)
     if integer is not None:  # a Python int out of the tensor's range wraps (uint8 | 256)

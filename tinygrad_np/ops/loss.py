@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import Function
 from tinygrad_np.ops.reduce import accumulator
 
@@ -23,11 +24,11 @@ REDUCTIONS = ("mean", "sum", "none")
 def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
     """Raise a clear error unless `target` fits (N, C) logits: class ids (N,) or probs (N, C)."""
     if logits.ndim != 2:
-        raise ValueError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
+        raise TensorError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
     count, classes = logits.shape
     if target.dtype.kind in "iu":
         if target.shape != (count,):
-            raise ValueError(
+            raise TensorError(
                 f"cross_entropy: class-index target must have shape ({count},) for logits of "
                 f"shape {logits.shape}, got {target.shape}"
             )
@@ -35,19 +36,19 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
         ids = target if target.dtype.itemsize == 8 and target.dtype.isnative else target.astype(
             np.int64)
         if count and np.maximum.reduce(ids.view(np.uint64)) >= classes:
-            raise ValueError(
+            raise IndexOutOfBounds(
                 f"cross_entropy: target class ids must be in [0, {classes - 1}] for {classes} "
                 f"classes, got values from {target.min()} to {target.max()}"
             )
     elif target.dtype.kind == "f":
         if target.shape != logits.shape:
-            raise ValueError(
+            raise TensorError(
                 f"cross_entropy: probability target must have the logits' shape {logits.shape}, "
                 f"got {target.shape}"
             )
     else:
-        raise TypeError(f"cross_entropy: target must be int class ids or float probabilities, "
-                        f"got dtype {target.dtype}")
+        raise DtypeError(f"cross_entropy: target must be int class ids or float probabilities, "
+                         f"got dtype {target.dtype}")
 
 
 class CrossEntropy(Function):
@@ -144,7 +145,7 @@ class BinaryCrossEntropy(Function):
 
     def forward(ctx, p, y):
         if p.size and not (p.min() >= 0 and p.max() <= 1):
-            raise ValueError(
+            raise TensorError(
                 "binary_cross_entropy: probabilities must lie in [0, 1], got values from "
                 f"{p.min()} to {p.max()}; for raw scores use binary_cross_entropy_with_logits"
             )

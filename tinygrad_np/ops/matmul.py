@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
 
@@ -11,11 +12,11 @@ def _check_shapes(a, b) -> None:
     """Raise a clear error naming both shapes when `a @ b` is undefined."""
     a_shape, b_shape = getattr(a, "shape", ()), getattr(b, "shape", ())
     if len(a_shape) == 0 or len(b_shape) == 0:
-        raise ValueError(f"matmul needs at least 1-D operands, got shapes {a_shape} and {b_shape}")
+        raise TensorError(f"matmul needs at least 1-D operands, got shapes {a_shape} and {b_shape}")
     inner_a = a_shape[-1]
     inner_b = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
     if inner_a != inner_b:
-        raise ValueError(
+        raise TensorError(
             f"shapes {a_shape} @ {b_shape}: the last axis of the left operand ({inner_a}) must "
             f"equal the {'second-to-last' if len(b_shape) > 1 else 'only'} axis of the right "
             f"one ({inner_b})"

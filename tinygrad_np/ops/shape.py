@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
 
@@ -17,7 +18,7 @@ class Reshape(Function):
             return x.reshape(shape)
         except ValueError:  # PyTorch's words, not NumPy's "(4,newaxis)"
             asked = [int(n) for n in np.atleast_1d(shape)]
-            raise ValueError(f"shape {asked} is invalid for input of size {x.size}") from None
+            raise TensorError(f"shape {asked} is invalid for input of size {x.size}") from None
 
     def backward(ctx, grad_output):
         return grad_output.reshape(ctx.input_shape)

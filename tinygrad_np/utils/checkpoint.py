@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.tensor import Tensor
 
 
@@ -23,10 +24,10 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
         raise TypeError(f"checkpoint: expected a callable as the function, "
                         f"got {type(function).__name__}")
     if use_reentrant and kwargs:
-        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+        raise TensorError("Unexpected keyword arguments: " + ",".join(kwargs))
     if use_reentrant and context_fn is not None:
-        raise ValueError("Passing `context_fn` or `debug` is only supported when "
-                         "use_reentrant=False.")
+        raise TensorError("Passing `context_fn` or `debug` is only supported when "
+                          "use_reentrant=False.")
     return function(*args, **kwargs)
 
 
@@ -35,8 +36,8 @@ def checkpoint_sequential(functions: Any, segments: int, input: Tensor,  # noqa:
     """Run `functions` (an nn.Sequential or a list of modules) one after another on `input`,
     as PyTorch's checkpoint_sequential does in `segments` checkpointed chunks."""
     if isinstance(segments, bool) or not isinstance(segments, int) or segments < 1:
-        raise ValueError(f"checkpoint_sequential: segments must be a positive int, "
-                         f"got {segments!r}")
+        raise TensorError(f"checkpoint_sequential: segments must be a positive int, "
+                          f"got {segments!r}")
     modules: Iterable[Any] = functions.children() if hasattr(functions, "children") \
         else functions
     for module in modules:

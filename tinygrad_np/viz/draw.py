@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.tensor import Tensor
 from tinygrad_np.viz.trace import (
     COLLAPSED,
@@ -265,8 +266,8 @@ def _check_draw_arguments(tensor: Any, show_data: Any, show_grad: Any, max_nodes
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int | np.integer):
         raise TypeError(f"draw_graph: max_nodes must be an int, got {type(max_nodes).__name__}")
     if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_graph: rankdir must be one of {', '.join(RANKDIRS)}, got "
-                         f"{rankdir!r}")
+        raise TensorError(f"draw_graph: rankdir must be one of {', '.join(RANKDIRS)}, got "
+                          f"{rankdir!r}")
 
 
 INSTALL_ADVICE = (

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function, observers
 from tinygrad_np.tensor import Tensor, named_tensors
 
@@ -357,7 +358,7 @@ def collapse(graph: Graph, max_nodes: int, keep_ends: int = 2) -> Graph:
     are gathered into one COLLAPSED node, so the part nearest the result stays readable.
     """
     if max_nodes < 2:
-        raise ValueError(f"max_nodes must be at least 2, got {max_nodes}")
+        raise TensorError(f"max_nodes must be at least 2, got {max_nodes}")
     if len(graph.nodes) <= max_nodes:
         return graph
     inputs, outputs = _neighbours(graph)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.tensor import Tensor
 
@@ -114,7 +115,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     if vec.ndim != 1:
-        raise ValueError(f"vector_to_parameters: vec must be 1-D, got shape {tuple(vec.shape)}")
+        raise TensorError(f"vector_to_parameters: vec must be 1-D, got shape {tuple(vec.shape)}")
     start = 0
     with no_grad():
         for param in parameters:

@@ -5,6 +5,7 @@ and `spectral_norm`: weight / sigma, sigma its largest singular value by power i
 
 from __future__ import annotations
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.factories import randn
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F
@@ -52,8 +53,8 @@ class _SpectralNorm(Module):
                  eps: float = 1e-12) -> None:
         super().__init__()
         if n_power_iterations <= 0:
-            raise ValueError(f"Expected n_power_iterations to be positive, but got "
-                             f"n_power_iterations={n_power_iterations}")
+            raise TensorError(f"Expected n_power_iterations to be positive, but got "
+                              f"n_power_iterations={n_power_iterations}")
         self.dim = dim if dim >= 0 else dim + weight.ndim
         self.eps, self.n_power_iterations = eps, n_power_iterations
         if weight.ndim > 1:
@@ -98,7 +99,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     the buffers `...<name>.0._u` and `._v`; `dim` defaults to 1 for ConvTranspose layers."""
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
-        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+        raise TensorError(f"Module '{module}' has no parameter or buffer with name '{name}'")
     if dim is None:
         dim = 1 if type(module).__name__.startswith("ConvTranspose") else 0
     return register_parametrization(module, name,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn.container import ModuleDict
 from tinygrad_np.nn.module import Module
@@ -106,8 +107,8 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         return module
     original = vars(module).get(tensor_name)
     if not isinstance(original, Tensor):
-        raise ValueError(f"Module '{type(module).__name__}' does not have a parameter, a buffer, "
-                         f"or a parametrized element with name '{tensor_name}'")
+        raise TensorError(f"Module '{type(module).__name__}' does not have a parameter, a buffer, "
+                          f"or a parametrized element with name '{tensor_name}'")
     delattr(module, tensor_name)
     if not is_parametrized(module):
         module.parametrizations = _Parametrizations()
@@ -123,8 +124,8 @@ def remove_parametrizations(module: Module, tensor_name: str,
     """Undo register_parametrization: `module.<tensor_name>` becomes a Parameter again,
     holding the parametrized value (leave_parametrized=True) or the original."""
     if not is_parametrized(module, tensor_name):
-        raise ValueError(f"Module {type(module).__name__} does not have a parametrization on "
-                         f"{tensor_name}")
+        raise TensorError(f"Module {type(module).__name__} does not have a parametrization on "
+                          f"{tensor_name}")
     entry = module.parametrizations[tensor_name]
     if leave_parametrized:
         with no_grad():
@@ -132,8 +133,8 @@ def remove_parametrizations(module: Module, tensor_name: str,
     elif entry.is_tensor:
         value = entry.original
     else:
-        raise ValueError("Cannot leave unparametrized (`leave_parametrized=False`) a tensor "
-                         "that is parametrized in terms of a sequence of tensors.")
+        raise TensorError("Cannot leave unparametrized (`leave_parametrized=False`) a tensor "
+                          "that is parametrized in terms of a sequence of tensors.")
     delattr(type(module), tensor_name)
     del module.parametrizations[tensor_name]
     if len(module.parametrizations) == 0:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.tensor import Tensor
 
 
@@ -47,8 +48,8 @@ class PackedSequence(NamedTuple):
 def _int_array(op: str, name: str, value: Any) -> np.ndarray:
     array = np.asarray(value._data if isinstance(value, Tensor) else value)
     if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
-        raise ValueError(f"{op}: {name} must be a 1-D list or tensor of ints, got "
-                         f"{array.dtype} values of shape {array.shape}")
+        raise TensorError(f"{op}: {name} must be a 1-D list or tensor of ints, got "
+                          f"{array.dtype} values of shape {array.shape}")
     return array.astype(np.int64)
 
 
@@ -67,13 +68,13 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
     if not sequences or not all(isinstance(s, Tensor) for s in sequences):
         raise TypeError("pad_sequence: expected a non-empty list of Tensors")
     if padding_side not in ("left", "right"):
-        raise ValueError(f"pad_sequence: padding_side must be 'left' or 'right', got "
-                         f"{padding_side!r}")
+        raise TensorError(f"pad_sequence: padding_side must be 'left' or 'right', got "
+                          f"{padding_side!r}")
     rest = sequences[0].shape[1:]
     for position, sequence in enumerate(sequences):
         if sequence.ndim == 0 or sequence.shape[1:] != rest:
-            raise ValueError(f"pad_sequence: every sequence must have shape (L, *{rest}); "
-                             f"sequence {position} has shape {tuple(sequence.shape)}")
+            raise TensorError(f"pad_sequence: every sequence must have shape (L, *{rest}); "
+                              f"sequence {position} has shape {tuple(sequence.shape)}")
     longest = max(s.shape[0] for s in sequences)
     padded = []
     for sequence in sequences:
@@ -97,9 +98,9 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
     lengths = _int_array(op, "lengths", lengths)
     batch_axis = 0 if batch_first else 1
     if input.ndim < 2 or input.shape[batch_axis] != len(lengths):
-        raise ValueError(f"{op}: got {len(lengths)} lengths for an input of shape "
-                         f"{tuple(input.shape)} (batch axis {batch_axis}, batch_first="
-                         f"{batch_first})")
+        raise TensorError(f"{op}: got {len(lengths)} lengths for an input of shape "
+                          f"{tuple(input.shape)} (batch axis {batch_axis}, batch_first="
+                          f"{batch_first})")
     steps = input.shape[1 - batch_axis]
     if len(lengths) == 0 or lengths.min() <= 0 or lengths.max() > steps:
         raise RuntimeError(f"{op}: every length must be in 1..{steps} (the padded length), "
@@ -138,8 +139,8 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     sizes = np.asarray(sequence.batch_sizes._data)
     batch, longest, rest = int(sizes[0]), len(sizes), sequence.data.shape[1:]
     if total_length is not None and total_length < longest:
-        raise ValueError(f"{op}: total_length={total_length} is less than the longest "
-                         f"sequence ({longest})")
+        raise TensorError(f"{op}: total_length={total_length} is less than the longest "
+                          f"sequence ({longest})")
     steps = longest if total_length is None else total_length
     dtype = sequence.data.dtype
     rows, start = [], 0

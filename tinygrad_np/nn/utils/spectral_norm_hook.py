@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.factories import randn
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F
@@ -23,8 +24,8 @@ class SpectralNorm:
 
     def __init__(self, name: str, n_power_iterations: int, dim: int, eps: float) -> None:
         if n_power_iterations <= 0:
-            raise ValueError(f"Expected n_power_iterations to be positive, but got "
-                             f"n_power_iterations={n_power_iterations}")
+            raise TensorError(f"Expected n_power_iterations to be positive, but got "
+                              f"n_power_iterations={n_power_iterations}")
         self.name, self.n_power_iterations, self.dim, self.eps = (
             name, n_power_iterations, dim, eps)
         self.handle: Any = None
@@ -65,7 +66,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
                            f"{name}")
     weight = vars(module).get(name)
     if not isinstance(weight, Parameter):
-        raise ValueError(f"spectral_norm: {type(module).__name__} has no parameter {name!r}")
+        raise TensorError(f"spectral_norm: {type(module).__name__} has no parameter {name!r}")
     if dim is None:
         dim = 1 if type(module).__name__.startswith("ConvTranspose") else 0
     hook = SpectralNorm(name, n_power_iterations, dim, eps)
@@ -87,7 +88,7 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Undo spectral_norm: `module.<name>` is a Parameter again (the normalised weight)."""
     hook = vars(module).get("_spectral_norms", {}).pop(name, None)
     if hook is None:
-        raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+        raise TensorError(f"spectral_norm of '{name}' not found in {module}")
     with no_grad():
         weight = hook.compute_weight(module, do_power_iteration=False).detach().clone()
     hook.handle.remove()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
@@ -40,7 +41,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
         raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
     weight = vars(module).get(name)
     if not isinstance(weight, Parameter):
-        raise ValueError(f"weight_norm: {type(module).__name__} has no parameter {name!r}")
+        raise TensorError(f"weight_norm: {type(module).__name__} has no parameter {name!r}")
     hook = WeightNorm(name, dim)
     delattr(module, name)
     with no_grad():
@@ -56,7 +57,7 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Undo weight_norm: `module.<name>` is a Parameter again (holding g * v / ||v||)."""
     hook = vars(module).get("_weight_norms", {}).pop(name, None)
     if hook is None:
-        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+        raise TensorError(f"weight_norm of '{name}' not found in {module}")
     with no_grad():
         weight = Parameter(hook.compute_weight(module).detach())
     hook.handle.remove()

@@ -1,0 +1,20 @@
+"""The library's exception classes. PyTorch raises RuntimeError where NumPy and Python code
+raise ValueError, TypeError or IndexError; each class here is both, so a ported script's
+`except RuntimeError` and a NumPy user's `except ValueError` catch the same error."""
+
+
+class TensorError(RuntimeError, ValueError):
+    """A value or a shape the op cannot take where PyTorch raises RuntimeError and NumPy
+    ValueError (`bool()` of several values, `item()` of several, comparing shapes that do not
+    broadcast, a matrix product of mismatched shapes)."""
+
+
+class DtypeError(NotImplementedError, TypeError):
+    """A dtype the op refuses (an index that is not integer, an integer tensor asked to
+    require grad): PyTorch raises RuntimeError or its subclass NotImplementedError ("not
+    implemented for 'Long'"), Python code TypeError."""
+
+
+class IndexOutOfBounds(IndexError, RuntimeError):
+    """An index outside its dim: PyTorch raises RuntimeError (scatter, gather) or IndexError
+    (indexing, a class id past the classes in a loss)."""
