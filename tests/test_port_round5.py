@@ -456,7 +456,8 @@ def test_chunk_of_an_empty_dim_gives_each_chunk_empty():
     ([np.int64(2), 3.5], np.float32), ([True, np.int8(2)], np.int8)])
 def test_numpy_values_in_a_list_carry_their_dtype_as_pytorch(data, expected):
     assert tg.tensor(data).dtype == expected  # PyTorch 2.13's dtypes for the same lists
-    assert tg.tensor([tg.ones(2, dtype=tg.float64)] * 2).dtype == np.float64
+    assert tg.tensor([tg.ones(1, dtype=tg.float64)] * 2).dtype == np.float64  # (one element
+    # each: tensors in the list are read as numbers, as PyTorch)
 
 
 # ----------------------------------------------------------------- 0-d scatter and gather indices

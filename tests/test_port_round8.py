@@ -420,3 +420,16 @@ def test_the_error_classes_are_also_the_python_ones():
         tg.ones(2) & tg.ones(2)
     with pytest.raises(RuntimeError):
         tg.nn.functional.cross_entropy(tg.ones(2, 3), tg.tensor([0, 3]))
+
+
+def test_tensors_inside_a_list_are_read_as_numbers():
+    assert tg.tensor([tg.tensor([1.0]), tg.tensor([2.0])]).shape == (2,)
+    assert tg.tensor([[tg.tensor([1.0])], [tg.tensor([2.0])]]).shape == (2, 1)
+    losses = [tg.tensor(0.5, requires_grad=True) * 2, tg.tensor(1.5)]
+    assert tg.tensor(losses).tolist() == [1.0, 1.5]
+    with pytest.raises(ValueError, match="one element"):
+        tg.tensor([tg.ones(2), tg.ones(2)])
+    if _torch is not None:
+        assert tuple(_torch.tensor([_torch.tensor([1.0]), _torch.tensor([2.0])]).shape) == (2,)
+        with pytest.raises(ValueError):
+            _torch.tensor([_torch.ones(2), _torch.ones(2)])

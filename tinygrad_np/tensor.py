@@ -62,7 +62,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             array = np.asarray(data, dtype=np.float64 if wide else get_default_dtype())
     else:
         try:
-            array = np.asarray(_unwrap_nested(data))
+            array = np.asarray(_unwrap_nested(data, scalars=True))
+        except TensorError:
+            raise
         except ValueError as error:  # a ragged list: PyTorch's message names the dim
             raise TensorError(_ragged(data) or str(error)) from None
         if array.dtype == object or array.dtype.kind in "fu" and array.size and (
@@ -269,11 +271,19 @@ def _ragged(data: Any, dim: int = 0) -> str | None:
     return next((found for item in items if (found := _ragged(item, dim + 1))), None)
 
 
-def _unwrap_nested(data: Any) -> Any:
-    """Lists may hold Tensors (`[t1, t2]`); take their arrays."""
+def _unwrap_nested(data: Any, scalars: bool = False) -> Any:
+    """Lists may hold Tensors (`[t1, t2]`); take their arrays (with `scalars`, as `tensor()`
+    reads them: each one a number, so `[tensor([1.]), tensor([2.])]` has shape (2,), and one
+    of several elements is PyTorch's ValueError)."""
     if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(item) for item in data]
-    return data._data if isinstance(data, Tensor) else data
+        return [_unwrap_nested(item, scalars) for item in data]
+    if not isinstance(data, Tensor):
+        return data
+    if scalars and data._data.size != 1:
+        raise TensorError(f"tensor: a tensor inside the data must have one element (it is "
+                          f"read as a number, as PyTorch), got shape {data.shape}; use "
+                          f"torch.stack to join tensors")
+    return data._data.reshape(()) if scalars else data._data
 
 
 def _index(index: Any) -> Any:
