@@ -433,3 +433,97 @@ def test_tensors_inside_a_list_are_read_as_numbers():
         assert tuple(_torch.tensor([_torch.tensor([1.0]), _torch.tensor([2.0])]).shape) == (2,)
         with pytest.raises(ValueError):
             _torch.tensor([_torch.ones(2), _torch.ones(2)])
+
+
+# ----------------------------------------------------------------- what the ported programs hit
+def test_parameter_dict_from_a_plain_dict_is_in_sorted_key_order():
+    from collections import OrderedDict
+
+    def z():
+        return tg.nn.Parameter(tg.zeros(1))
+
+    pd = tg.nn.ParameterDict({"z": z(), "y": z()})
+    pd.update({"c": z(), "a": z()})
+    pd.update([("m", z()), ("b", z())])  # pairs and OrderedDicts keep their order
+    pd.update(OrderedDict([("q", z()), ("d", z())]))
+    want = ["y", "z", "a", "c", "m", "b", "q", "d"]
+    assert list(pd.keys()) == want
+    assert [name for name, _ in pd.named_parameters()] == want
+    if _torch is not None:
+        tz = lambda: _torch.nn.Parameter(_torch.zeros(1))  # noqa: E731
+        tpd = _torch.nn.ParameterDict({"z": tz(), "y": tz()})
+        tpd.update({"c": tz(), "a": tz()})
+        tpd.update([("m", tz()), ("b", tz())])
+        tpd.update(OrderedDict([("q", tz()), ("d", tz())]))
+        assert list(tpd.keys()) == want
+
+
+def test_binary_cross_entropy_target_gradient_is_not_clamped():
+    x = tg.tensor([0.0, 1.0, 0.5, 1e-300, 0.3], dtype=tg.float64, requires_grad=True)
+    y = tg.tensor([1.0, 0.0, 1.0, 1.0, 0.2], dtype=tg.float64, requires_grad=True)
+    tg.nn.functional.binary_cross_entropy(x, y, reduction="sum").backward()
+    want = [np.inf, -np.inf, 0.0, 300 * np.log(10), np.log(0.7) - np.log(0.3)]
+    np.testing.assert_allclose(y.grad.numpy(), want, rtol=1e-12)
+    assert np.isfinite(x.grad.numpy()).all()  # the input's gradient keeps PyTorch's floor
+
+
+def test_tensor_layout_device_and_storage_flags():
+    t = tg.zeros(3)
+    assert t.get_device() == -1 and t.layout is tg.strided and repr(tg.strided) == "torch.strided"
+    assert not (t.is_sparse or t.is_quantized or t.is_meta or t.is_pinned())
+
+
+def test_random_fills_in_place():
+    tg.manual_seed(0)
+    t = tg.zeros(2000)
+    r = t.random_(3, 7)
+    assert r is t and set(np.unique(t.numpy())) == {3.0, 4.0, 5.0, 6.0}
+    assert set(np.unique(t.random_(5).numpy())) == {0.0, 1.0, 2.0, 3.0, 4.0}
+    big = t.random_().numpy()
+    assert big.min() >= 0 and big.max() <= 2 ** 24 and (big == np.round(big)).all()
+    assert tg.zeros(3000, dtype=tg.uint8).random_().numpy().max() == 255
+    assert t.geometric_(0.5).numpy().min() == 1.0 and abs(t.numpy().mean() - 2) < 0.2
+    assert abs(np.log(t.log_normal_(0.0, 0.5).numpy()).std() - 0.5) < 0.05
+    assert abs(np.median(t.cauchy_(2.0, 1.0).numpy()) - 2.0) < 0.2
+    with pytest.raises(RuntimeError):
+        t.random_(5, 2)
+    with pytest.raises(RuntimeError):
+        tg.zeros(2, dtype=tg.int64).log_normal_()
+
+
+def test_apply_map_and_resize_in_place():
+    x = tg.tensor([1.0, 2.0, 3.0])
+    assert x.apply_(lambda v: v * 10) is x and x.tolist() == [10.0, 20.0, 30.0]
+    assert x.map_(tg.tensor([1.0, 1.0, 2.0]), lambda a, b: a - b).tolist() == [9.0, 19.0, 28.0]
+    y = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    assert y.resize_(2, 3).shape == (2, 3) and y.reshape(-1)[:4].tolist() == [1, 2, 3, 4]
+    assert y.resize_(2).tolist() == [1.0, 2.0]
+    with pytest.raises(RuntimeError):
+        tg.ones(2, requires_grad=True).resize_(3)
+    with pytest.raises(RuntimeError):
+        tg.ones(2, requires_grad=True).apply_(lambda v: v)
+
+
+def test_dataloader_without_batching_converts_numpy_numbers():
+    from collections import namedtuple
+
+    from tinygrad_np.utils import data
+
+    pair = namedtuple("pair", "x label")
+
+    class Samples(data.Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return {"a": np.float32(i), "b": np.int64(i), "c": np.arange(2.0) * i,
+                    "d": pair(np.float64(1.0), "text")}
+
+    sample = list(data.DataLoader(Samples(), batch_size=None))[1]
+    assert isinstance(sample["a"], tg.Tensor) and sample["a"].dtype == np.float32
+    assert sample["b"].dtype == np.int64 and sample["c"].tolist() == [0.0, 1.0]
+    assert type(sample["d"]) is pair and isinstance(sample["d"].x, tg.Tensor)
+    assert sample["d"].label == "text"
+    assert data.default_convert(np.int64(3)).tolist() == 3
+    sizes = data.ConcatDataset([list(range(3)), list(range(10))]).cumulative_sizes
+    assert sizes == [3, 13] and all(type(n) is int for n in sizes)

@@ -17,6 +17,7 @@ import numpy as np
 
 from tinygrad_np.tensor import Size, Tensor, TensorError  # (Tensor first: the ops import it)
 from tinygrad_np import _decorate, tensor as _tensor_module  # noqa: E402
+from tinygrad_np import indexed as _indexed  # noqa: E402
 from tinygrad_np.autograd import grad
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.factories import (
@@ -125,9 +126,12 @@ from tinygrad_np.device import (  # noqa: E402
     channels_last_3d,
     contiguous_format,
     get_float32_matmul_precision,
+    layout,
     memory_format,
     preserve_format,
     set_default_device,
+    sparse_coo,
+    strided,
     set_float32_matmul_precision,
     version,
 )
@@ -297,6 +301,10 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
     if not hasattr(Tensor, _name + "_"):
         setattr(Tensor, _name + "_", _tensor_module._in_place_form(_name + "_",
                                                                     getattr(Tensor, _name)))
+# PyTorch's element-by-element and resizing in-place methods (tinygrad_np/indexed.py)
+Tensor.apply_, Tensor.map_, Tensor.resize_ = _indexed.apply_, _indexed.map_, _indexed.resize_
+
+
 # Python's augmented assignments change the tensor itself (and what views it), as PyTorch's:
 # without these, `a //= 2` would quietly rebind `a` to a new tensor.
 # Where the write would be refused (a view of a result whose base is still in use), they
@@ -521,6 +529,9 @@ __all__ += [
     "contiguous_format",
     "get_float32_matmul_precision",
     "memory_format",
+    "layout",
+    "strided",
+    "sparse_coo",
     "preserve_format",
     "set_float32_matmul_precision",
     "version",

@@ -195,3 +195,10 @@ contiguous_format, preserve_format = memory_format("contiguous_format"), memory_
     "preserve_format")
 channels_last, channels_last_3d = memory_format("channels_last"), memory_format(
     "channels_last_3d")
+
+
+class layout(memory_format):  # noqa: N801
+    """PyTorch's tensor layouts: every tensor here is dense (`t.layout is torch.strided`)."""
+
+
+strided, sparse_coo = layout("strided"), layout("sparse_coo")

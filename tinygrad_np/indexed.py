@@ -1,7 +1,8 @@
 """PyTorch's indexed writes and in-place random fills: index_add, index_copy, index_put,
 scatter_reduce (out of place; the Tensor's `..._` methods run them through `_in_place`, so
-the version counter moves and a write that needs a gradient is recorded), bernoulli,
-exponential_.
+the version counter moves and a write that needs a gradient is recorded), the random fills
+(bernoulli_, exponential_, log_normal_, cauchy_, geometric_, random_), and apply_, map_ and
+resize_.
 
 All are compositions of recorded ops (IndexAdd, SetItem, indexing, sum/prod/amax/amin), so
 the gradients are those ops' rules: an added or copied source gets g at its places, self gets
@@ -201,3 +202,59 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     samples = numpy_generator(generator).exponential(1 / lambd, input.shape)
     return input._in_place(_copy_from, samples)
+
+
+def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # noqa: A002
+          shift: float = 0.0, scale: float = 1.0) -> Tensor:
+    """Fill a float tensor with `shift + scale * generator.<method>(*args)`, in place."""
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point tensor, got {input.dtype}")
+    samples = getattr(numpy_generator(generator), method)(*args, size=input.shape)
+    return input._in_place(_copy_from, shift + scale * samples)
+
+
+def random_(input: Tensor, low: int, high: int | None, generator: Any,  # noqa: A002
+            **unexpected: Any) -> Tensor:
+    """PyTorch's `random_`: integers from [low, high - 1], in place (see Tensor.random_)."""
+    if unexpected:
+        raise TypeError(f"random_: unexpected keyword arguments {sorted(unexpected)}")
+    dtype = input.dtype
+    if high is None and low != 0:  # random_(to)
+        low, high = 0, low
+    top = high - 1 if high is not None else 1 if dtype.kind == "b" else int(
+        np.iinfo(dtype).max) if dtype.kind in "iu" else 2 ** (np.finfo(dtype).nmant + 1)
+    if not low <= top:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    samples = numpy_generator(generator).integers(low, top, size=input.shape, endpoint=True)
+    return input._in_place(_copy_from, samples)
+
+
+def apply_(self: Tensor, callable: Any) -> Tensor:  # noqa: A002
+    """`callable` applied to each element (a Python number), in place (slow: a Python call
+    per element, as PyTorch's CPU-only apply_)."""
+    values = np.vectorize(callable, otypes=[self.dtype])(self._data) if self.numel() else \
+        self._data
+    return self.copy_(Tensor(values))
+
+
+def map_(self: Tensor, other: Tensor, callable: Any) -> Tensor:  # noqa: A002
+    """self[i] = callable(self[i], other[i]) for each element (other broadcast), in place."""
+    values = np.vectorize(callable, otypes=[self.dtype])(
+        self._data, np.broadcast_to(_data(other), self.shape)) if self.numel() else \
+        self._data
+    return self.copy_(Tensor(values))
+
+
+def resize_(self: Tensor, *sizes: Any) -> Tensor:
+    """A new shape in place: the first elements kept in order, new ones 0 (PyTorch leaves
+    them uninitialised); refused for a tensor that requires grad, as PyTorch."""
+    if self.requires_grad:
+        raise RuntimeError("resize_: cannot resize a tensor that requires grad")
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else \
+        sizes
+    values = np.zeros(shape, self.dtype)
+    kept = min(values.size, self.numel())
+    values.reshape(-1)[:kept] = self._data.reshape(-1)[:kept]
+    self.data = Tensor(values)
+    return self

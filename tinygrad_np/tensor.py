@@ -2700,6 +2700,20 @@ class Tensor:
 
     is_cuda = False
     is_cpu = True
+    is_sparse = is_quantized = is_meta = False  # dense NumPy arrays on the CPU, always
+
+    @property
+    def layout(self) -> Any:
+        """`torch.strided`: every tensor is a dense array."""
+        return strided
+
+    def get_device(self) -> int:
+        """-1: the CPU (PyTorch's answer for CPU tensors)."""
+        return -1
+
+    def is_pinned(self) -> bool:
+        """False: no pinned memory without a GPU."""
+        return False
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
            non_blocking: bool = False, memory_format: Any = None) -> Tensor:
@@ -3772,6 +3786,30 @@ class Tensor:
         from tinygrad_np.indexed import exponential_
         return exponential_(self, lambd, generator=generator)
 
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: Any = None
+                    ) -> Tensor:
+        """Fill with exp(N(mean, std**2)) draws, in place."""
+        from tinygrad_np.indexed import draw_
+        return draw_(self, "log_normal_", "lognormal", (mean, std), generator)
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None
+                ) -> Tensor:
+        """Fill with Cauchy draws (location `median`, scale `sigma`), in place."""
+        from tinygrad_np.indexed import draw_
+        return draw_(self, "cauchy_", "standard_cauchy", (), generator, median, sigma)
+
+    def geometric_(self, p: float, *, generator: Any = None) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        from tinygrad_np.indexed import draw_
+        return draw_(self, "geometric_", "geometric", (p,), generator)
+
+    def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None,
+                **kwargs: Any) -> Tensor:
+        """Fill with integers drawn uniformly from [from, to - 1] (`random_(to)`: [0, to - 1];
+        no bounds: [0, 2**mantissa] for floats, the dtype's range for integers), in place."""
+        from tinygrad_np.indexed import random_
+        return random_(self, kwargs.pop("from", from_), to, generator, **kwargs)
+
 
 def _condition(condition: Any) -> np.ndarray:
     """A condition or mask (Tensor, array, list) as a new bool ndarray (kept for backward)."""
@@ -3797,6 +3835,7 @@ from tinygrad_np.device import (  # noqa: E402
     as_device,
     device,
     is_device,
+    strided,
 )
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.hooks import register_hook as _register_hook  # noqa: E402

@@ -333,6 +333,15 @@ class ParameterDict(_KeyedMembers):
     def convert(self, value: Any) -> Parameter:
         return _parameter(value)
 
+    def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace entries; a plain dict's in sorted key order, as PyTorch's
+        ParameterDict (an OrderedDict, a ParameterDict or pairs keep their order), so the
+        parameters' order and a converted optimizer state line up."""
+        if isinstance(entries, Mapping) and not isinstance(entries, (OrderedDict,
+                                                                      ParameterDict)):
+            entries = sorted(entries.items())
+        super().update(entries)
+
     def extra_repr(self) -> str:
         return "\n".join(_parameter_line(key, p) for key, p in self._items.items())
 

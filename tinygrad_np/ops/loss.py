@@ -130,17 +130,18 @@ LOG_FLOOR = -100.0
 DENOMINATOR_FLOOR = 1e-12
 
 
-def _clamped_logs(p):
-    """log p and log(1 - p), each at least LOG_FLOOR, without a divide-by-zero warning."""
+def _clamped_logs(p, floor: float = LOG_FLOOR):
+    """log p and log(1 - p), each at least `floor`, without a divide-by-zero warning."""
     with np.errstate(divide="ignore"):  # log(0) = -inf is expected; the clamp handles it
         if xp.is_tensor(p):  # create_graph: recorded, so second derivatives see them
-            return xp.log(p).clip(LOG_FLOOR, None), xp.log(1 - p).clip(LOG_FLOOR, None)
-        return np.maximum(np.log(p), LOG_FLOOR), np.maximum(np.log1p(-p), LOG_FLOOR)
+            return xp.log(p).clip(floor, None), xp.log(1 - p).clip(floor, None)
+        return np.maximum(np.log(p), floor), np.maximum(np.log1p(-p), floor)
 
 
 class BinaryCrossEntropy(Function):
     """loss = -(y log p + (1 - y) log(1 - p)), each log clamped at -100 (as PyTorch);
-    dp = g (p - y) / max(p (1 - p), 1e-12),   dy = g (log(1 - p) - log p).
+    dp = g (p - y) / max(p (1 - p), 1e-12),   dy = g (log(1 - p) - log p) (not clamped, as
+    PyTorch's: +-inf at p = 0 or 1).
     """
 
     def forward(ctx, p, y):
@@ -159,7 +160,7 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             grad_p = grad_output * (p - y) / (p * (1 - p)).clip(DENOMINATOR_FLOOR, None)
         if ctx.needs_input_grad[1]:
-            log_p, log_q = _clamped_logs(p)
+            log_p, log_q = _clamped_logs(p, -np.inf)
             grad_y = grad_output * (log_q - log_p)
         return grad_p, grad_y
 

@@ -13,6 +13,7 @@ makes the order reproducible.
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 import types
@@ -41,6 +42,7 @@ __all__ = [
     "Subset",
     "TensorDataset",
     "default_collate",
+    "default_convert",
     "get_worker_info",
     "random_split",
 ]
@@ -136,7 +138,7 @@ class ConcatDataset(Dataset):
 
     def __init__(self, datasets: Iterable[Any]) -> None:
         self.datasets = list(datasets)
-        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
 
     def __len__(self) -> int:
         return int(self.cumulative_sizes[-1]) if self.datasets else 0
@@ -346,16 +348,19 @@ def _stack_samples(arrays: list[np.ndarray]) -> Tensor:
     return Tensor(np.stack(arrays))
 
 
-def _convert(sample: Any) -> Any:
-    """batch_size=None: each sample as it is, with ndarrays turned into Tensors."""
-    if isinstance(sample, np.ndarray):
-        return Tensor(sample)
-    if isinstance(sample, tuple) and not hasattr(sample, "_fields"):
-        return tuple(_convert(item) for item in sample)
+def default_convert(sample: Any) -> Any:
+    """batch_size=None: each sample as it is, with NumPy arrays and NumPy numbers turned into
+    Tensors (inside tuples, named tuples, lists and dicts too), as PyTorch's default_convert."""
+    if isinstance(sample, (np.ndarray, np.generic)) and np.asarray(sample).dtype.kind in "biuf":
+        return Tensor(np.asarray(sample))
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
+        return type(sample)(*(default_convert(item) for item in sample))
+    if isinstance(sample, tuple):
+        return tuple(default_convert(item) for item in sample)
     if isinstance(sample, list):
-        return [_convert(item) for item in sample]
+        return [default_convert(item) for item in sample]
     if isinstance(sample, Mapping):
-        return {key: _convert(item) for key, item in sample.items()}
+        return {key: default_convert(item) for key, item in sample.items()}
     return sample
 
 
@@ -418,7 +423,7 @@ class DataLoader:
     def _stream(self) -> Iterator[Any]:
         """An IterableDataset's samples, batched in the order they come."""
         if self.batch_size is None:
-            yield from ((self.collate_fn or _convert)(sample) for sample in self.dataset)
+            yield from ((self.collate_fn or default_convert)(sample) for sample in self.dataset)
             return
         batch: list[Any] = []
         for sample in self.dataset:
@@ -447,7 +452,7 @@ class DataLoader:
             yield from self._stream()
             return
         if self.batch_size is None and self._batch_sampler is None:
-            collate = self.collate_fn or _convert
+            collate = self.collate_fn or default_convert
             for index in self._indices():
                 yield collate(self.dataset[index])
             return
