@@ -527,3 +527,93 @@ def test_dataloader_without_batching_converts_numpy_numbers():
     assert data.default_convert(np.int64(3)).tolist() == 3
     sizes = data.ConcatDataset([list(range(3)), list(range(10))]).cumulative_sizes
     assert sizes == [3, 13] and all(type(n) is int for n in sizes)
+
+
+# --------------------------------------------------------------- top-level names (toplevel.py)
+_X4 = np.random.default_rng(0).normal(size=(2, 3, 6, 6)).astype(np.float32)
+_W4 = np.random.default_rng(1).normal(size=(4, 3, 3, 3)).astype(np.float32)
+_G = np.random.default_rng(2).normal(size=(4, 5))
+_SPD = _G @ _G.T + np.eye(4)
+_TOPLEVEL = {
+    "conv2d": lambda T: T.conv2d(T.tensor(_X4), T.tensor(_W4), None, 1, 1),
+    "max_pool2d": lambda T: T.max_pool2d(T.tensor(_X4), 2),
+    "avg_pool1d": lambda T: T.avg_pool1d(T.tensor(_X4[0]), 2),
+    "layer_norm": lambda T: T.layer_norm(T.tensor(_X4), (6,)),
+    "group_norm": lambda T: T.group_norm(T.tensor(_X4), 3),
+    "embedding": lambda T: T.embedding(T.tensor(_W4.reshape(12, 9)), T.tensor([[1, 2], [0, 11]])),
+    "threshold": lambda T: T.threshold(T.tensor(_X4), 0.1, 20.0),
+    "hardshrink": lambda T: T.hardshrink(T.tensor(_X4), 0.3),
+    "prelu": lambda T: T.prelu(T.tensor(_X4), T.tensor([0.25])),
+    "hann": lambda T: T.hann_window(8),
+    "hann_symmetric": lambda T: T.hann_window(7, False, dtype=T.float64),
+    "hamming": lambda T: T.hamming_window(8, True, alpha=0.5, beta=0.5),
+    "bartlett": lambda T: T.bartlett_window(7),
+    "blackman": lambda T: T.blackman_window(8, False),
+    "kaiser": lambda T: T.kaiser_window(8, True, beta=5.0),
+    "window_of_1": lambda T: T.hann_window(1),
+    "gradient": lambda T: T.gradient(T.tensor(_G)),
+    "gradient_spacing": lambda T: T.gradient(T.tensor(_G), dim=[0, 1], spacing=[0.5, 3.0],
+                                             edge_order=2),
+    "select_scatter": lambda T: T.select_scatter(T.zeros(3, 4), T.ones(3), 1, -1),
+    "slice_scatter": lambda T: T.slice_scatter(T.zeros(6, 4), T.ones(2, 4), 0, 1, 5, 2),
+    "diagonal_scatter": lambda T: T.diagonal_scatter(T.zeros(4, 5), T.arange(1.0, 4.0), 2),
+    "diagonal_scatter_3d": lambda T: T.diagonal_scatter(T.zeros(2, 3, 4),
+                                                        T.arange(1.0, 7.0).reshape(3, 2), 1, 0, 2),
+    "narrow_copy": lambda T: T.narrow_copy(T.arange(10), 0, 2, 3),
+    "frombuffer": lambda T: T.frombuffer(bytearray(b"\x01\x00\x00\x00\x02\x00\x00\x00"),
+                                         dtype=T.int32),
+    "cholesky_inverse": lambda T: T.cholesky_inverse(T.linalg.cholesky(T.tensor(_SPD))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_TOPLEVEL))
+def test_top_level_names_against_pytorch(name):
+    got = _TOPLEVEL[name](tg)
+    got = got if isinstance(got, tuple) else (got,)
+    assert all(isinstance(g, tg.Tensor) for g in got)
+    if name == "cholesky_inverse":
+        np.testing.assert_allclose(got[0].numpy(), np.linalg.inv(_SPD), rtol=1e-6, atol=1e-9)
+    if _torch is None:
+        return
+    want = _TOPLEVEL[name](_torch)
+    want = want if isinstance(want, tuple) else (want,)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == tuple(w.shape)
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_and_scatters_are_differentiable():
+    x = tg.tensor(_G, requires_grad=True)
+    assert tg.gradcheck(lambda t: tg.gradient(t, edge_order=2)[1], (x,))
+    base, src = tg.zeros(3, 4, requires_grad=True), tg.ones(4, requires_grad=True)
+    (tg.select_scatter(base, src * 2, 0, 1) * tg.arange(12.0).reshape(3, 4)).sum().backward()
+    assert base.grad.tolist() == [[0, 1, 2, 3], [0, 0, 0, 0], [8, 9, 10, 11]]
+    assert src.grad.tolist() == [8.0, 10.0, 12.0, 14.0]
+    with pytest.raises(RuntimeError, match="at least"):
+        tg.gradient(tg.ones(1))
+
+
+def test_small_top_level_checks():
+    assert tg.is_nonzero(tg.tensor([1.5])) and not tg.is_nonzero(tg.tensor(0))
+    with pytest.raises(RuntimeError):
+        tg.is_nonzero(tg.ones(2))
+    assert tg.typename(tg.ones(2)) == "torch.FloatTensor" and tg.typename(3) == "int"
+    assert tg.typename(tg.ones(2).long()) == "torch.LongTensor"
+    assert not tg.is_storage(tg.ones(1))
+    tg.set_warn_always(True)
+    assert tg.is_warn_always_enabled()
+    tg.set_warn_always(False)
+    try:
+        tg.set_default_tensor_type(tg.DoubleTensor)
+        assert tg.tensor(1.5).dtype == np.float64
+        tg.set_default_tensor_type("torch.FloatTensor")
+        assert tg.tensor(1.5).dtype == np.float32
+    finally:
+        tg.set_default_dtype(tg.float32)
+    with pytest.raises(TypeError):
+        tg.set_default_tensor_type(tg.LongTensor)
+    q, r = tg.qr(tg.tensor(_G.T), some=False)
+    assert q.shape == (5, 5) and r.shape == (5, 4)
+    np.testing.assert_allclose((q @ r).numpy(), _G.T, atol=1e-12)
+    assert tg.GradScaler is tg.amp.GradScaler

@@ -151,6 +151,8 @@ from tinygrad_np.dtypes import (  # noqa: E402
     uint8,
 )
 from tinygrad_np import functional_forms  # noqa: E402
+from tinygrad_np import toplevel as _toplevel  # noqa: E402
+from tinygrad_np.toplevel import *  # noqa: E402, F403  (torch.conv2d, torch.hann_window, ...)
 from tinygrad_np.functional_forms import *  # noqa: E402, F403  (tg.sin, tg.sum, tg.max, ...)
 
 # The rest of PyTorch's module-level vocabulary (compositions of Tensor ops; bound after the
@@ -249,7 +251,7 @@ from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np import amp  # noqa: E402
 from tinygrad_np import random, special  # noqa: E402
 from tinygrad_np import settings as _settings  # noqa: E402
-from tinygrad_np.amp import autocast  # noqa: E402
+from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
 
 cuda.amp = amp._cuda_namespace  # torch.cuda.amp.GradScaler / autocast: the older spellings
 
@@ -519,6 +521,7 @@ __all__ += [
     "LongTensor",
     "amp",
     "autocast",
+    "GradScaler",
     "accelerator",
     "jit",
     "func",
@@ -570,6 +573,7 @@ __all__ += [
     "utils",
 ]
 __all__ += functional_forms.__all__
+__all__ += _toplevel.__all__
 __all__ += [
     "absolute",
     "addbmm",

@@ -1,0 +1,287 @@
+"""PyTorch's top-level names that are other names under a second spelling or small
+compositions: `torch.conv2d` (F.conv2d), `torch.alpha_dropout(x, p, train)`, the window functions,
+`torch.gradient`, the `*_scatter` functions, `torch.qr`, and the small checks and set-up
+calls older scripts make (`torch.set_default_tensor_type`, `torch.typename`, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
+from tinygrad_np.errors import TensorError
+from tinygrad_np.join import cat
+from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.layers_extra import bilinear, rms_norm
+from tinygrad_np.nn.layers_more import (
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    channel_shuffle,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
+from tinygrad_np.tensor import Tensor, _wrap_dim, to_tensor
+
+# The same functions as torch.nn.functional's (PyTorch binds them at the top level too).
+conv1d, conv2d, conv3d = F.conv1d, F.conv2d, F.conv3d
+conv_transpose1d, conv_transpose2d, conv_transpose3d = (
+    F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)
+max_pool1d, max_pool2d, max_pool3d, avg_pool1d = (F.max_pool1d, F.max_pool2d, F.max_pool3d,
+                                                  F.avg_pool1d)
+hardshrink, prelu, rrelu = F.hardshrink, F.prelu, F.rrelu
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d",
+           "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear", "pixel_shuffle",
+           "pixel_unshuffle", "channel_shuffle", "hardshrink", "prelu", "rrelu",
+           "rms_norm"]
+
+
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """`value` where input <= threshold, else input (F.threshold)."""
+    return F.threshold(input, threshold, value)
+
+
+def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """torch.alpha_dropout(input, p, train): F.alpha_dropout."""
+    return F.alpha_dropout(input, p, train)
+
+
+def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """Whole channels (dim 1) zeroed with probability p (F.dropout2d's rule)."""
+    return F.dropout2d(input, p, train)
+
+
+def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,  # noqa: A002
+               bias: Tensor | None = None, eps: float = 1e-5, cudnn_enable: bool = True
+               ) -> Tensor:
+    """torch.layer_norm: F.layer_norm (cudnn_enable is ignored)."""
+    return F.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
+               bias: Tensor | None = None, eps: float = 1e-5, cudnn_enabled: bool = True
+               ) -> Tensor:
+    """torch.group_norm: F.group_norm (cudnn_enabled is ignored)."""
+    return F.group_norm(input, num_groups, weight, bias, eps)
+
+
+def embedding(weight: Tensor, indices: Any, padding_idx: int = -1,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """torch.embedding(weight, indices): the weight first, padding_idx -1 for none."""
+    return F.embedding(indices, weight, None if padding_idx == -1 else padding_idx)
+
+
+__all__ += ["threshold", "alpha_dropout", "feature_dropout", "layer_norm",
+            "group_norm", "embedding"]
+
+
+# ------------------------------------------------------------------------ window functions
+def _window(name: str, length: int, periodic: bool, dtype: Any, requires_grad: bool,
+            values: Any) -> Tensor:
+    if not isinstance(length, (int, np.integer)) or length < 0:
+        raise TensorError(f"{name}: window_length must be a non-negative int, got {length!r}")
+    if length <= 1:
+        return Tensor(np.ones(length, dtype or get_default_dtype()), requires_grad)
+    points = values(length + 1)[:-1] if periodic else values(length)
+    return Tensor(np.asarray(points, dtype or get_default_dtype()), requires_grad)
+
+
+def hann_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
+                layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """0.5 - 0.5 cos(2 pi n / (N - 1)); `periodic` drops the last point of N + 1."""
+    return _window("hann_window", window_length, periodic, dtype, requires_grad, np.hanning)
+
+
+def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
+                   beta: float = 0.46, *, dtype: Any = None, layout: Any = None,
+                   device: Any = None, requires_grad: bool = False) -> Tensor:
+    """alpha - beta cos(2 pi n / (N - 1))."""
+    def values(n: int) -> np.ndarray:
+        return alpha - beta * np.cos(2 * np.pi * np.arange(n) / (n - 1))
+    return _window("hamming_window", window_length, periodic, dtype, requires_grad, values)
+
+
+def bartlett_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
+                    layout: Any = None, device: Any = None,
+                    requires_grad: bool = False) -> Tensor:
+    """The triangular window 1 - |2n / (N - 1) - 1|."""
+    return _window("bartlett_window", window_length, periodic, dtype, requires_grad,
+                   np.bartlett)
+
+
+def blackman_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
+                    layout: Any = None, device: Any = None,
+                    requires_grad: bool = False) -> Tensor:
+    """0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))."""
+    return _window("blackman_window", window_length, periodic, dtype, requires_grad,
+                   np.blackman)
+
+
+def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
+                  dtype: Any = None, layout: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+    """I0(beta sqrt(1 - (2n / (N - 1) - 1)^2)) / I0(beta)."""
+    return _window("kaiser_window", window_length, periodic, dtype, requires_grad,
+                   lambda n: np.kaiser(n, beta))
+
+
+__all__ += ["hann_window", "hamming_window", "bartlett_window", "blackman_window",
+            "kaiser_window"]
+
+
+# ---------------------------------------------------------------- gradient and scatters
+def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
+             edge_order: int = 1) -> tuple[Tensor, ...]:
+    """Central differences (f[i+1] - f[i-1]) / 2h inside, one-sided at the edges (first
+    order, or second with `edge_order=2`), along each dim in `dim` (all by default); a
+    composition of slices, so it is differentiable. `spacing`: one number, or one per dim."""
+    x = to_tensor(input)
+    dims = tuple(range(x.ndim)) if dim is None else tuple(
+        _wrap_dim("gradient", d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim))
+    steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    if len(steps) != len(dims) or any(isinstance(h, Tensor) for h in steps):
+        raise TensorError(f"gradient: spacing must be one number or one number per dim "
+                          f"({len(dims)}), got {spacing!r}")
+    if edge_order not in (1, 2):
+        raise TensorError(f"gradient: edge_order must be 1 or 2, got {edge_order}")
+    return tuple(_differences(x, axis, h, edge_order) for axis, h in zip(dims, steps))
+
+
+def _differences(x: Tensor, axis: int, h: float, edge_order: int) -> Tensor:
+    """torch.gradient along one axis of spacing h."""
+    size = x.shape[axis]
+    if size < edge_order + 1:
+        raise TensorError(f"gradient: each dim needs at least edge_order + 1 = "
+                          f"{edge_order + 1} points, dim {axis} has {size}")
+
+    def part(start: int, stop: int) -> Tensor:
+        return x.narrow(axis, start, stop - start)
+
+    inner = (part(2, size) - part(0, size - 2)) / (2 * h)
+    if edge_order == 1:
+        first = (part(1, 2) - part(0, 1)) / h
+        last = (part(size - 1, size) - part(size - 2, size - 1)) / h
+    else:
+        first = (-1.5 * part(0, 1) + 2 * part(1, 2) - 0.5 * part(2, 3)) / h
+        last = (0.5 * part(size - 3, size - 2) - 2 * part(size - 2, size - 1)
+                + 1.5 * part(size - 1, size)) / h
+    return cat([first, inner, last], axis)
+
+
+def _scattered(input: Tensor, src: Any, where: tuple) -> Tensor:  # noqa: A002
+    """A copy of `input` with `src` written at `where` (recorded: gradients reach both)."""
+    out = to_tensor(input).clone()
+    out[where] = src
+    return out
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    """`input` with `input.select(dim, index)` replaced by `src`."""
+    axis = _wrap_dim("select_scatter", dim, input.ndim)
+    return _scattered(input, src, (slice(None),) * axis + (index,))
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None,  # noqa: A002
+                  end: int | None = None, step: int = 1) -> Tensor:
+    """`input` with `input[start:end:step]` along `dim` replaced by `src`."""
+    axis = _wrap_dim("slice_scatter", dim, input.ndim)
+    return _scattered(input, src, (slice(None),) * axis + (slice(start, end, step),))
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,  # noqa: A002
+                     dim2: int = 1) -> Tensor:
+    """`input` with `input.diagonal(offset, dim1, dim2)` replaced by `src` (whose last dim
+    runs along the diagonal, as `diagonal` gives it)."""
+    x = to_tensor(input)
+    first, second = (_wrap_dim("diagonal_scatter", d, x.ndim) for d in (dim1, dim2))
+    rows, cols = x.shape[first], x.shape[second]
+    length = max(0, min(rows - max(-offset, 0), cols - max(offset, 0)))
+    positions = np.arange(length)
+    moved = x.movedim((first, second), (-2, -1))
+    out = _scattered(moved, src, (Ellipsis, positions + max(-offset, 0),
+                                  positions + max(offset, 0)))
+    return out.movedim((-2, -1), (first, second))
+
+
+__all__ += ["gradient", "select_scatter", "slice_scatter", "diagonal_scatter"]
+
+
+# ------------------------------------------------------------- checks and set-up calls
+def is_nonzero(input: Tensor) -> bool:  # noqa: A002
+    """The truth of a one-element tensor (PyTorch's RuntimeError for any other size)."""
+    if input.numel() != 1:
+        raise TensorError(f"is_nonzero: expected a tensor with one element, got "
+                          f"{input.numel()} elements (shape {tuple(input.shape)})")
+    return bool(input.reshape(()).item() != 0)
+
+
+def typename(obj: Any) -> str:
+    """'torch.FloatTensor' and its kin for a tensor, else the object's type name."""
+    if isinstance(obj, Tensor):
+        return f"torch.{obj.type().split('.')[-1]}"
+    kind = type(obj)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+
+
+def is_storage(obj: Any) -> bool:
+    """False: tensors here keep their values in NumPy arrays, not storages."""
+    return False
+
+
+_WARN_ALWAYS = [False]
+
+
+def set_warn_always(b: bool) -> None:
+    """Recorded (`is_warn_always_enabled()`); the library's warnings show once each, as
+    Python's default filter decides."""
+    _WARN_ALWAYS[0] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    """What set_warn_always last set."""
+    return _WARN_ALWAYS[0]
+
+
+def set_default_tensor_type(t: Any) -> None:
+    """PyTorch's older spelling of set_default_dtype: `torch.DoubleTensor` (or the string
+    'torch.DoubleTensor') makes float64 the default, `torch.FloatTensor` float32."""
+    name = t if isinstance(t, str) else getattr(t, "__name__", repr(t))
+    dtypes = {"FloatTensor": np.float32, "DoubleTensor": np.float64}
+    key = name.split(".")[-1]
+    if key not in dtypes:
+        raise TypeError(f"set_default_tensor_type: only torch.FloatTensor and "
+                        f"torch.DoubleTensor (CPU floats), got {name}")
+    set_default_dtype(dtypes[key])
+
+
+def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
+               requires_grad: bool = False) -> Tensor:
+    """A 1-D tensor of `buffer`'s bytes read as `dtype` (a copy: NumPy's view of the buffer
+    would be read-only for bytes)."""
+    values = np.frombuffer(buffer, dtype=np.dtype(dtype), count=count, offset=offset)
+    return Tensor(values.copy(), requires_grad)
+
+
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
+    """`narrow` as a new tensor (not a view)."""
+    return input.narrow(dim, start, length).clone()
+
+
+def qr(input: Tensor, some: bool = True) -> Any:  # noqa: A002
+    """torch.qr (deprecated there): linalg.qr, 'reduced' when `some` else 'complete'."""
+    from tinygrad_np.linalg import qr as linalg_qr  # noqa: PLC0415 (linalg is above)
+
+    return linalg_qr(input, "reduced" if some else "complete")
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
+    """The inverse of A = L L^T (or U^T U with `upper`) from its Cholesky factor."""
+    from tinygrad_np.linalg import inv  # noqa: PLC0415
+
+    factor = L.mT if upper else L
+    return inv(factor @ factor.mT)
+
+
+__all__ += ["is_nonzero", "typename", "is_storage", "set_warn_always", "is_warn_always_enabled",
+            "set_default_tensor_type", "frombuffer", "narrow_copy", "qr", "cholesky_inverse"]
