@@ -617,3 +617,76 @@ def test_small_top_level_checks():
     assert q.shape == (5, 5) and r.shape == (5, 4)
     np.testing.assert_allclose((q @ r).numpy(), _G.T, atol=1e-12)
     assert tg.GradScaler is tg.amp.GradScaler
+
+
+# ----------------------------------------------------------------- nn names the probes missed
+@pytest.mark.parametrize("target", [[[3, 0, -1, 1, 2], [1, 2, 3, 4, 0], [-1, 0, 0, 0, 0]],
+                                    [[4, 4, -1, 0, 0], [0, -1, 2, 3, 3], [2, 1, 0, -1, 4]]])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_multilabel_margin_loss(target, reduction):
+    x = np.random.default_rng(0).normal(size=(3, 5))
+    xi = tg.tensor(x, requires_grad=True)
+    loss = tg.nn.functional.multilabel_margin_loss(xi, tg.tensor(target), reduction=reduction)
+    loss.sum().backward()
+    want = []  # the definition, written out: each listed j (repeats count) against each i
+    for row, ids in zip(x, target):
+        listed = ids[:ids.index(-1)] if -1 in ids else ids
+        want.append(sum(max(0.0, 1 - (row[j] - row[i])) for j in listed for i in range(5)
+                        if i not in listed) / 5)
+    want = np.array(want)
+    want = {"mean": want.mean(), "sum": want.sum(), "none": want}[reduction]
+    np.testing.assert_allclose(loss.numpy(), want, rtol=1e-12)
+    if _torch is not None:
+        xt = _torch.tensor(x, requires_grad=True)
+        lt = _torch.nn.functional.multilabel_margin_loss(xt, _torch.tensor(target),
+                                                         reduction=reduction)
+        lt.sum().backward()
+        np.testing.assert_allclose(xi.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    assert isinstance(tg.nn.MultiLabelMarginLoss()(xi[0], tg.tensor(target[0])), tg.Tensor)
+    with pytest.raises(RuntimeError):
+        tg.nn.functional.multilabel_margin_loss(tg.ones(1, 2), tg.tensor([[5, -1]]))
+
+
+def test_feature_alpha_dropout_drops_whole_channels():
+    tg.manual_seed(0)
+    m = tg.nn.FeatureAlphaDropout(0.5)
+    y = m(tg.ones(4, 6, 3, 3)).numpy()
+    assert (y == y[:, :, :1, :1]).all() and np.unique(y.round(4)).size == 2
+    m.eval()
+    assert (m(tg.ones(2, 2, 2)).numpy() == 1).all()
+
+
+def test_pools_with_indices_and_lazy_modules():
+    F = tg.nn.functional
+    values, indices = F.max_pool2d_with_indices(tg.arange(16.0).reshape(1, 1, 4, 4), 2)
+    assert values.flatten().tolist() == indices.flatten().tolist() == [5, 7, 13, 15]
+    values, indices = F.adaptive_max_pool1d_with_indices(tg.arange(8.0).reshape(1, 1, 8), 2)
+    assert indices.flatten().tolist() == [3, 7]
+    for lazy, full, args, x in ((tg.nn.LazyConv2d, tg.nn.Conv2d, (4, 3), tg.ones(2, 3, 8, 8)),
+                                (tg.nn.LazyConvTranspose1d, tg.nn.ConvTranspose1d, (4, 3),
+                                 tg.ones(2, 3, 8)),
+                                (tg.nn.LazyBatchNorm2d, tg.nn.BatchNorm2d, (), tg.ones(2, 3, 4, 4)),
+                                (tg.nn.LazyInstanceNorm1d, tg.nn.InstanceNorm1d, (),
+                                 tg.ones(2, 3, 5))):
+        m = lazy(*args)
+        held = list(m.parameters())
+        optimizer = tg.optim.SGD(m.parameters(), lr=0.1)
+        out = m(x)
+        out.sum().backward()
+        optimizer.step()
+        assert type(m) is full and all(a is b for a, b in zip(held, m.parameters()))
+        assert len(held) == 2 and held[0].shape[:2] in ((4, 3), (3, 4), (3,))
+    assert len(list(tg.nn.LazyConv2d(4, 3, bias=False).parameters())) == 1
+    assert not list(tg.nn.LazyBatchNorm1d(affine=False).parameters())
+
+
+def test_data_parallel_and_sync_batch_norm_run_the_module():
+    net = tg.nn.DataParallel(tg.nn.Linear(2, 3))
+    assert list(net.state_dict()) == ["module.weight", "module.bias"]
+    assert net(tg.ones(4, 2)).shape == (4, 3) and isinstance(net.module, tg.nn.Linear)
+    assert tg.nn.parallel.DistributedDataParallel(tg.nn.Linear(2, 3)).module.out_features == 3
+    model = tg.nn.Sequential(tg.nn.Conv2d(1, 2, 1), tg.nn.BatchNorm2d(2))
+    weight = model[1].weight
+    converted = tg.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert type(converted[1]) is tg.nn.SyncBatchNorm and converted[1].weight is weight
+    assert tg.nn.SyncBatchNorm(3)(tg.ones(2, 3, 4)).shape == (2, 3, 4)

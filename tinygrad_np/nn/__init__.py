@@ -4,7 +4,7 @@ Built only on the public Tensor ops, including the fused ones in `tinygrad_np/op
 (linear, the losses).
 """
 
-from tinygrad_np.nn import functional, init, utils
+from tinygrad_np.nn import functional, init, parallel, utils  # noqa: F401 (nn.parallel)
 from tinygrad_np.nn.activation import (
     CELU,
     ELU,
@@ -66,7 +66,14 @@ from tinygrad_np.nn.conv import (
     Unfold,
 )
 from tinygrad_np.nn.distance import CosineSimilarity, PairwiseDistance
-from tinygrad_np.nn.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
+from tinygrad_np.nn.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from tinygrad_np.nn.layers_extra import Bilinear, EmbeddingBag, RMSNorm
 from tinygrad_np.nn.layers_more import (
     AdaptiveAvgPool1d,
@@ -96,6 +103,20 @@ from tinygrad_np.nn.layers_more import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from tinygrad_np.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+)
 from tinygrad_np.nn.linear import LazyLinear, Linear
 from tinygrad_np.nn.loss import (
     BCELoss,
@@ -110,6 +131,7 @@ from tinygrad_np.nn.loss import (
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     NLLLoss,
@@ -127,7 +149,9 @@ from tinygrad_np.nn.normalization import (
     GroupNorm,
     LayerNorm,
     LocalResponseNorm,
+    SyncBatchNorm,
 )
+from tinygrad_np.nn.parallel import DataParallel
 from tinygrad_np.nn.parameter import Buffer, Parameter, UninitializedParameter
 from tinygrad_np.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_np.nn.shape import (
@@ -241,6 +265,10 @@ __all__ = [
     "HingeEmbeddingLoss",
     "MarginRankingLoss",
     "MultiLabelSoftMarginLoss",
+    "MultiLabelMarginLoss",
+    "FeatureAlphaDropout",
+    "SyncBatchNorm",
+    "DataParallel",
     "MultiMarginLoss",
     "PoissonNLLLoss",
     "SoftMarginLoss",
@@ -286,6 +314,18 @@ __all__ = [
     "Dropout1d",
     "Dropout3d",
     "LazyLinear",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
     "LocalResponseNorm",
     "PairwiseDistance",
     "RReLU",

@@ -41,6 +41,7 @@ from tinygrad_np.nn.functional_extra import (  # noqa: F401  (re-exported)
     alpha_dropout,
     dropout1d,
     dropout3d,
+    feature_alpha_dropout,
     local_response_norm,
     rrelu,
 )
@@ -68,6 +69,7 @@ from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     hinge_embedding_loss,
     margin_ranking_loss,
     multi_margin_loss,
+    multilabel_margin_loss,
     multilabel_soft_margin_loss,
     poisson_nll_loss,
     soft_margin_loss,
@@ -1310,3 +1312,19 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
             f"{max(blocks[1], 0)}) for output_size {size}, kernel {kernel}, got shape {x.shape}")
     return _conv.Fold.apply(x, size, geometry)
 
+
+def _with_indices(pool: Any) -> Any:
+    def pooled(*args: Any, **kwargs: Any) -> Any:
+        return pool(*args, **{**kwargs, "return_indices": True})
+
+    pooled.__name__ = pooled.__qualname__ = f"{pool.__name__}_with_indices"
+    pooled.__doc__ = f"`{pool.__name__}(..., return_indices=True)`: (values, indices)."
+    return pooled
+
+
+# PyTorch's names for the pools that always return their indices
+max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices = map(
+    _with_indices, (max_pool1d, max_pool2d, max_pool3d))
+adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, \
+    adaptive_max_pool3d_with_indices = map(_with_indices, (
+        adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d))

@@ -54,16 +54,29 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa
     """Dropout for SELU networks: dropped elements become -1.7581 (SELU's saturation), then
     a x + b keeps mean 0 and variance 1, as PyTorch (a = ((alpha^2 p + 1)(1 - p))^-1/2).
     The input itself when not training (the default, as in PyTorch), p = 0 or empty."""
+    return _alpha_dropout("alpha_dropout", input, p, training, inplace, False)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
+                          inplace: bool = False) -> Tensor:
+    """alpha_dropout of whole channels: one draw per (sample, channel) of an (N, C, ...)
+    input, as PyTorch's."""
+    return _alpha_dropout("feature_alpha_dropout", input, p, training, inplace, True)
+
+
+def _alpha_dropout(op: str, input: Tensor, p: float, training: bool,  # noqa: A002
+                   inplace: bool, channels: bool) -> Tensor:
     from tinygrad_np.nn import functional as F
 
-    F._check_probability(p, "alpha_dropout")
+    F._check_probability(p, op)
     x = _tensor(input)
     if not training or p == 0 or x.numel() == 0:
         return x
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
     if p == 1:
         return x.mul_(0.0) if inplace else x * np.zeros((), dtype=dtype)
-    keep = (generator().random(x.shape, dtype=np.float32) >= p).astype(dtype)
+    shape = x.shape[:2] + (1,) * (x.ndim - 2) if channels else x.shape
+    keep = (generator().random(shape, dtype=np.float32) >= p).astype(dtype)
     a = 1 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
     shift = ((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(dtype)
     scale = (keep * a).astype(dtype)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.functions import where
 from tinygrad_np.nn.functional_distance import pairwise_distance
 from tinygrad_np.nn.functional_losses import _reduce, _target, _tensor, legacy_reduction
@@ -72,6 +72,33 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
         losses = losses * weight
     losses = losses.sum(dim=input.ndim - 1) / input.shape[-1]
     return _reduce(losses, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa: A002
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Hinge loss between each target class j and each other class i of a sample:
+    sum max(0, 1 - (x[j] - x[i])) / C. `target` (N, C) lists class ids up to the first -1."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_margin_loss")
+    input = _tensor(input)
+    ids = np.asarray(target._data if isinstance(target, Tensor) else target)
+    if ids.shape != input.shape or input.ndim not in (1, 2) or ids.dtype.kind not in "iu":
+        raise TensorError(f"multilabel_margin_loss: target must be integer class ids of the "
+                          f"input's shape (C,) or (N, C), got {ids.dtype} {ids.shape} for "
+                          f"input {input.shape}")
+    rows, classes = ids.reshape(-1, input.shape[-1]), input.shape[-1]
+    listed = np.cumprod(rows >= 0, axis=1).astype(bool)  # the ids before the first -1
+    if ((rows >= classes) & listed).any():
+        raise IndexOutOfBounds(f"multilabel_margin_loss: target class ids must be in [0, "
+                               f"{classes - 1}] (or -1 to end the list), got "
+                               f"{rows[listed].max()}")
+    listings = np.zeros(rows.shape, dtype=np.int64)  # how often each class is listed
+    hit = np.nonzero(listed)
+    np.add.at(listings, (hit[0], rows[hit]), 1)
+    x = input.reshape(-1, classes)
+    margins = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)  # [n, j, i]
+    pairs = (listings[:, :, None] * (listings[:, None, :] == 0)).astype(x.dtype)
+    losses = (margins * pairs).sum((1, 2)) / classes
+    return _reduce(losses if input.ndim == 2 else losses[0], reduction)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,

@@ -183,6 +183,14 @@ class SoftMarginLoss(_Loss):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
+class MultiLabelMarginLoss(_Loss):
+    """Hinge loss of each listed target class against every other class
+    (F.multilabel_margin_loss)."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
 class MultiLabelSoftMarginLoss(_Loss):
     """Per-class binary cross-entropy of logits, averaged over the classes
     (F.multilabel_soft_margin_loss)."""

@@ -109,6 +109,28 @@ class BatchNorm3d(_BatchNorm):
     _expected_dims = (5,)
 
 
+class SyncBatchNorm(_BatchNorm):
+    """PyTorch's batch norm synchronised across processes: with one process (the only kind
+    here) it is a batch norm of any (N, C, ...) input."""
+
+    _expected_dims = (2, 3, 4, 5)
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 process_group: Any = None, device: Any = None, dtype: Any = None) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """`module` with each batch norm in it made a SyncBatchNorm (the same parameters and
+        buffers; the module's own class changes, as PyTorch replaces its children)."""
+        for member in module.modules():
+            if isinstance(member, _BatchNorm) and not isinstance(member, SyncBatchNorm):
+                member.__class__ = SyncBatchNorm
+        return module
+
+
 class LayerNorm(Module):
     """Normalise each sample over its last axes (`normalized_shape`), then x̂ weight + bias.
 
