@@ -352,9 +352,13 @@ for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arcta
     if hasattr(Tensor, _name) and _name not in globals():
         globals()[_name] = _module_level(_name)
 
+
+_vector_norm = Tensor.norm  # the engine's, which does not reach linalg
+
+
 def _norm(self: Tensor, p: _Any = "fro", dim: _Any = None, keepdim: bool = False,
           dtype: _Any = None) -> Tensor:
-    if p == "nuc":  # (the engine's norm does not reach linalg)
+    if p == "nuc":
         dims = (-2, -1) if dim is None and self.ndim == 2 else tuple(np.atleast_1d(dim))
         if len(dims) != 2:
             raise RuntimeError(f"norm: p='nuc' needs a matrix: a 2-D input or dim a 2-tuple, "
@@ -363,8 +367,8 @@ def _norm(self: Tensor, p: _Any = "fro", dim: _Any = None, keepdim: bool = False
     return _vector_norm(self, p, dim, keepdim, dtype)
 
 
-_norm.__doc__, _vector_norm = Tensor.norm.__doc__ + " p='nuc': the nuclear norm of a matrix " \
-    "(the sum of its singular values).", Tensor.norm
+_norm.__doc__ = (f"{_vector_norm.__doc__} p='nuc': the nuclear norm of a matrix (the sum of "
+                 f"its singular values).")
 Tensor.norm = _norm
 
 
