@@ -690,3 +690,68 @@ def test_data_parallel_and_sync_batch_norm_run_the_module():
     converted = tg.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     assert type(converted[1]) is tg.nn.SyncBatchNorm and converted[1].weight is weight
     assert tg.nn.SyncBatchNorm(3)(tg.ones(2, 3, 4)).shape == (2, 3, 4)
+
+
+# ------------------------------------------------------------------- indexing and setitem
+def _index_parts(T, combo):
+    return tuple(T.tensor([0, 1]) if p == "t" else [1, 0] if p == "l" else
+                 T.tensor([True, False]) if p == "m" else p for p in combo)
+
+
+@pytest.mark.parametrize("combo", [
+    (1, slice(None), True), (0, True, True), (0, True, "t"), (0, "t", True),
+    (False, slice(None), 1), ("t", slice(None), True), (Ellipsis, False), (True, 0, Ellipsis),
+    (None, 1, True)])
+def test_python_bools_in_an_index_are_new_axes_indexed_as_pytorch(combo):
+    x = tg.arange(24.0).reshape(2, 3, 4)
+    got = x[_index_parts(tg, combo)]
+    base = np.arange(24.0).reshape(2, 3, 4)
+    if _torch is not None:
+        want = _torch.arange(24.0).reshape(2, 3, 4)[_index_parts(_torch, combo)]
+        assert got.shape == tuple(want.shape)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        written, expected = tg.tensor(base), _torch.tensor(base)
+        written[_index_parts(tg, combo)] = -1.0
+        expected[_index_parts(_torch, combo)] = -1.0
+        np.testing.assert_array_equal(written.numpy(), expected.numpy())
+    leaf = tg.tensor(base, requires_grad=True)
+    leaf[_index_parts(tg, combo)].sum().backward()
+    assert leaf.grad.shape == (2, 3, 4)
+
+
+def test_bool_index_layouts_written_out():
+    x = tg.zeros(2, 3, 1)
+    assert x[1, :, True, -1].shape == (3, 1)  # NumPy: (1, 3)
+    assert tg.zeros(4, 3)[tg.tensor(0), :, False].shape == (3, 0)  # NumPy: (0, 3)
+    assert tg.zeros(2, 3, 4)[0, True, True].shape == (1, 3, 4)
+
+
+def test_setitem_drops_a_values_leading_ones_and_names_mismatches():
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    x[-3] = tg.tensor([9.0])
+    assert x.tolist() == [1.0, 9.0, 3.0, 4.0]
+    y = tg.zeros(2, 3)
+    y[0] = tg.ones(1, 1, 3)
+    assert y.tolist() == [[1, 1, 1], [0, 0, 0]]
+    a = tg.zeros(3, requires_grad=True) * 1
+    b = tg.tensor([[7.0]], requires_grad=True)
+    a[1] = b
+    a.sum().backward()
+    assert b.grad.tolist() == [[1.0]]
+    with pytest.raises(RuntimeError, match="cannot be written"):
+        x[0:2] = tg.ones(3)
+
+
+def test_where_takes_a_uint8_condition_with_a_warning():
+    with pytest.warns(UserWarning, match="uint8"):
+        got = tg.where(tg.tensor([1, 0], dtype=tg.uint8), tg.ones(2), tg.zeros(2))
+    assert got.tolist() == [1.0, 0.0]
+    with pytest.raises(RuntimeError):
+        tg.ones(2).masked_fill(tg.tensor([1, 0], dtype=tg.uint8), 5.0)  # PyTorch refuses too
+
+
+def test_narrow_and_take_along_dim_errors_are_runtime_errors():
+    with pytest.raises(RuntimeError):
+        tg.ones(3).narrow(0, 2, 5)
+    with pytest.raises(RuntimeError, match="do not broadcast"):
+        tg.take_along_dim(tg.ones(2, 3), tg.zeros(3, 1).long(), 1)

@@ -40,7 +40,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     """
     if input is None and other is None:
         return _tensor(condition).nonzero(as_tuple=True)
-    return Where.apply(_condition(condition), input, other)
+    return Where.apply(_condition(condition, where=True), input, other)
 
 
 def einsum(equation: Any, *operands: Any) -> Tensor:

@@ -318,6 +318,16 @@ def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
+def _without_leading_ones(value: Any, shape: tuple, index: Any) -> Any:
+    """A value written at `index` without the leading size-1 dims it has beyond the indexed
+    part's (`x[i] = tensor([9.])` for a 1-D x), as PyTorch drops them."""
+    target = np.broadcast_to(np.zeros((), np.int8), shape)[index]  # (a view, or a small copy)
+    extra = value.ndim - np.ndim(target)
+    if extra > 0 and all(size == 1 for size in value.shape[:extra]):
+        return value.reshape(value.shape[extra:])
+    return value
+
+
 # Tools above the engine that Tensor methods hand over to (`t.draw_graph()`, Jupyter's
 # display) register themselves here when imported: the engine imports none of them.
 tool_hooks: dict[str, Any] = {}
@@ -660,17 +670,22 @@ def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
     PyTorch applies integers first (each removes its axis, like `select`), then the index
     arrays, with NumPy's rules among the arrays alone. NumPy counts the integers as index
     arrays too, which moves the result's axes when a slice separates them: for x of shape
-    (A, B, C), `x[0, :, [1, 2]]` is (B, 2) in PyTorch and (2, B) in NumPy. None when the two
-    agree (no mix).
+    (A, B, C), `x[0, :, [1, 2]]` is (B, 2) in PyTorch and (2, B) in NumPy. A Python bool is
+    a new axis (first step) indexed by [0] (True) or [] (False) in the second, as PyTorch
+    reads it. None when the two agree (no mix).
     """
-    if not isinstance(index, tuple) or not any(map(_is_int_index, index)):
+    if not isinstance(index, tuple):
         return None
+    bools = [type(part) is bool for part in index]
     arrays = [isinstance(part, (list, np.ndarray)) and not _is_int_index(part) for part in index]
-    if not any(arrays):
+    if not (any(bools) or any(arrays) and any(map(_is_int_index, index))):
         return None
     first, second = [], []
-    for part, is_array in zip(index, arrays):
-        if _is_int_index(part):
+    for part, is_bool, is_array in zip(index, bools, arrays):
+        if is_bool:
+            first.append(None)
+            second.append(np.zeros(1 if part else 0, np.int64))
+        elif _is_int_index(part):
             first.append(part)
         elif is_array:
             array = np.asarray(part)
@@ -1840,6 +1855,8 @@ class Tensor:
         if steps is not None:
             positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
             index = np.unravel_index(positions, self.shape)
+        if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
+            value = _without_leading_ones(value, self.shape, index)  # as PyTorch drops them
         if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
                 self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
             self._in_place(_set_item, index, value)
@@ -1847,6 +1864,10 @@ class Tensor:
         array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
         try:
             array[index] = _data(value)
+        except ValueError as error:  # NumPy's broadcasting error: PyTorch's RuntimeError
+            raise TensorError(f"setitem: a value of shape {np.shape(_data(value))} cannot be "
+                              f"written into the indexed part of a tensor of shape "
+                              f"{self.shape} ({error})") from None
         finally:
             if locked:
                 array.flags.writeable = False
@@ -2937,8 +2958,13 @@ class Tensor:
         if indices.ndim != self.ndim:
             raise RuntimeError(f"take_along_dim: indices has {indices.ndim} dims but the input "
                                f"has {self.ndim}")
-        shape = np.broadcast_shapes(*[tuple(1 if d == axis else s for d, s in enumerate(t))
-                                      for t in (self.shape, indices.shape)])
+        outside = [tuple(1 if d == axis else s for d, s in enumerate(t))
+                   for t in (self.shape, indices.shape)]
+        try:
+            shape = np.broadcast_shapes(*outside)
+        except ValueError:
+            raise TensorError(f"take_along_dim: the input {self.shape} and indices "
+                              f"{indices.shape} do not broadcast outside dim {dim}") from None
         source = self.expand(shape[:axis] + (self.shape[axis],) + shape[axis + 1:])
         indices = np.broadcast_to(indices, shape[:axis] + (indices.shape[axis],)
                                   + shape[axis + 1:])
@@ -2974,8 +3000,8 @@ class Tensor:
         start = int(_data(start))
         start = start + size if start < 0 else start
         if not (0 <= start <= size and 0 <= length <= size - start):
-            raise IndexError(f"narrow: start {start} and length {length} do not fit dim {dim} "
-                             f"of size {size}")
+            raise IndexOutOfBounds(f"narrow: start {start} and length {length} do not fit "
+                                   f"dim {dim} of size {size}")
         return _viewed(self, GetItem.apply(self, (slice(None),) * axis +
                                            (slice(start, start + length),)))
 
@@ -3012,7 +3038,7 @@ class Tensor:
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
-        return Where.apply(_condition(condition), self, other)
+        return Where.apply(_condition(condition, where=True), self, other)
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
@@ -3811,9 +3837,14 @@ class Tensor:
         return random_(self, kwargs.pop("from", from_), to, generator, **kwargs)
 
 
-def _condition(condition: Any) -> np.ndarray:
-    """A condition or mask (Tensor, array, list) as a new bool ndarray (kept for backward)."""
+def _condition(condition: Any, where: bool = False) -> np.ndarray:
+    """A condition or mask (Tensor, array, list) as a new bool ndarray (kept for backward);
+    `where` also takes a uint8 condition, with PyTorch's deprecation warning."""
     array = np.array(_data(condition))
+    if where and array.dtype == np.uint8:
+        warnings.warn("where received a uint8 condition tensor; this is deprecated (as in "
+                      "PyTorch): use a bool condition", UserWarning, stacklevel=3)
+        return array != 0
     if array.dtype != bool:
         raise DtypeError(f"expected a bool condition or mask, got dtype {array.dtype}")
     return array
