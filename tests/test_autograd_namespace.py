@@ -86,12 +86,13 @@ class WrongSquare(tg.autograd.Function):
 
 
 class FrozenCube(tg.autograd.Function):
-    """x ** 3 with a right backward that is not differentiable correctly: x is kept as a
-    ctx attribute, a constant to create_graph, so the second derivative loses 6x."""
+    """x ** 3 with a right backward that is not differentiable correctly: x is kept detached
+    on ctx, a constant to create_graph, so the second derivative loses 6x (kept as it is,
+    `ctx.x = x` would be the graph's x, as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.x = x
+        ctx.x = x.detach()
         return x * x * x
 
     @staticmethod

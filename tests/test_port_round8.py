@@ -755,3 +755,40 @@ def test_narrow_and_take_along_dim_errors_are_runtime_errors():
         tg.ones(3).narrow(0, 2, 5)
     with pytest.raises(RuntimeError, match="do not broadcast"):
         tg.take_along_dim(tg.ones(2, 3), tg.zeros(3, 1).long(), 1)
+
+
+# ------------------------------------------------------------------ custom Functions, linalg
+def test_an_input_kept_on_ctx_is_differentiated_through_under_create_graph():
+    class Cube(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.x = x
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (saved,) = ctx.saved_tensors
+            return 3 * ctx.x * saved * grad_output
+
+    class Scale(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.w = w
+            ctx.save_for_backward(x)
+            return x * w
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * ctx.w, grad_output * x
+
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    (g,) = tg.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    (h,) = tg.autograd.grad(g.sum(), x)
+    assert g.tolist() == [3.0, 12.0] and h.tolist() == [6.0, 12.0]  # PyTorch's; 6x, not 3x
+    w = tg.tensor([3.0, 4.0], dtype=tg.float64, requires_grad=True)
+    (gx,) = tg.autograd.grad(Scale.apply(x, w).sum(), x, create_graph=True)
+    assert tg.autograd.grad(gx.sum(), w)[0].tolist() == [1.0, 1.0]
+    Scale.apply(x, w).sum().backward()
+    assert x.grad.tolist() == [3.0, 4.0] and w.grad.tolist() == [1.0, 2.0]

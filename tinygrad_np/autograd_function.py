@@ -21,7 +21,9 @@ class is defined:
 
 `forward` gets each Tensor argument as a Tensor that shares its memory and version counter
 and does not require grad (a NumPy array argument as a Tensor too), and runs under
-`no_grad()`; other arguments (numbers, None, strings) come as given. It
+`no_grad()`; other arguments (numbers, None, strings) come as given. An input it keeps as a
+ctx attribute (`ctx.x = x`) is the caller's Tensor afterwards, so under create_graph the
+backward differentiates through it, as PyTorch's (keep `x.detach()` for a constant). It
 returns a Tensor or an array. `save_for_backward` hands the engine the arrays behind the
 Tensors it is given, so the engine's checks (in-place changes, which saved value is an input
 or the output, create_graph's refusal of derived values) work unchanged. `backward` gets
@@ -72,6 +74,18 @@ def _wrap(array: Any, caller: Any = None) -> Any:
     return tensor
 
 
+def _keep_callers(ctx: Function, values: tuple, callers: tuple) -> None:
+    """Replace each of forward's input Tensors that ctx keeps as an attribute by the Tensor
+    the caller passed (the one in the graph), as PyTorch's forward gets the caller's."""
+    originals = {id(value): caller for value, caller in zip(values, callers)
+                 if isinstance(value, Tensor) and isinstance(caller, Tensor)
+                 and value is not caller}
+    if originals:
+        for key, value in vars(ctx).items():
+            if id(value) in originals:
+                setattr(ctx, key, originals[id(value)])
+
+
 def _function_of(method: Any) -> Callable[..., Any]:
     """The plain function behind a staticmethod (or a method defined without it)."""
     return method.__func__ if isinstance(method, (staticmethod, classmethod)) else method
@@ -96,6 +110,8 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
                 type(ctx).setup_context(ctx, values, output)
             else:
                 output = user_forward(ctx, *values)
+        if frame is not None:  # an input kept on ctx (`ctx.x = x`) is the caller's Tensor,
+            _keep_callers(ctx, values, frame[0])  # so create_graph differentiates through it
         # positions whose argument is not an array or Tensor (numbers, None, strings):
         # backward must return None there, as PyTorch checks
         ctx._constant_positions = tuple(i for i, value in enumerate(values)
