@@ -792,3 +792,19 @@ def test_an_input_kept_on_ctx_is_differentiated_through_under_create_graph():
     assert tg.autograd.grad(gx.sum(), w)[0].tolist() == [1.0, 1.0]
     Scale.apply(x, w).sum().backward()
     assert x.grad.tolist() == [3.0, 4.0] and w.grad.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(("matrix", "cofactors"), [
+    ([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]],
+     [[4.0, 4.0, -4.0], [-2.0, -2.0, 2.0], [0.0, 0.0, 0.0]]),
+    ([[0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]),
+    ([[1.0, 2.0], [2.0, 4.0]], [[4.0, -2.0], [-2.0, 1.0]]),
+    ([[2.0, 1.0], [1.0, 3.0]], [[3.0, -1.0], [-1.0, 2.0]])])
+def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix(matrix, cofactors):
+    a = tg.tensor(matrix, dtype=tg.float64, requires_grad=True)
+    tg.linalg.det(a).backward()  # (raised LinAlgError for a singular matrix)
+    np.testing.assert_allclose(a.grad.numpy(), cofactors, atol=1e-12)
+    assert tg.gradcheck(tg.linalg.det, (tg.tensor(matrix, dtype=tg.float64, requires_grad=True),))
+    batch = tg.tensor([matrix, np.eye(len(matrix))], dtype=tg.float64, requires_grad=True)
+    tg.linalg.det(batch).sum().backward()
+    np.testing.assert_allclose(batch.grad.numpy()[0], cofactors, atol=1e-12)

@@ -50,7 +50,8 @@ class Inv(Function):
 
 
 class Det(Function):
-    """d = det(A);  dA = g d A^-T (A must be invertible for the gradient)."""
+    """d = det(A);  dA = g cof(A) = g d A^-T; for a singular A the cofactors from the SVD
+    (U diag(prod of the other singular values) V^T, signed by det U det V)."""
 
     def forward(ctx, a):
         d = np.linalg.det(a)
@@ -59,7 +60,19 @@ class Det(Function):
 
     def backward(ctx, grad_output):
         a, d = ctx.saved_tensors
-        return (grad_output * d)[..., None, None] * _mT(_inv(a))
+        if is_tensor(a) or np.all(d != 0):
+            return (grad_output * d)[..., None, None] * _mT(_inv(a))
+        return grad_output[..., None, None] * _cofactors(a)
+
+
+def _cofactors(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix of each (possibly singular) square matrix, from its SVD."""
+    u, s, vt = np.linalg.svd(a)
+    ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return sign[..., None, None] * (u * (before * after)[..., None, :]) @ vt
 
 
 class LogAbsDet(Function):
