@@ -1423,7 +1423,7 @@ def test_setting_the_requires_grad_attribute_gets_the_same_checks():
     y.backward()
     np.testing.assert_array_equal(w.grad._data, [2.0, 4.0])
     h = w * 2
-    with pytest.raises(RuntimeError, match="only for leaves"):
+    with pytest.raises(RuntimeError, match="leaf tensors"):  # PyTorch's words
         h.requires_grad = False
     w.requires_grad = False
     assert not (w * 2).requires_grad

@@ -808,3 +808,11 @@ def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix(matrix, cofact
     batch = tg.tensor([matrix, np.eye(len(matrix))], dtype=tg.float64, requires_grad=True)
     tg.linalg.det(batch).sum().backward()
     np.testing.assert_allclose(batch.grad.numpy()[0], cofactors, atol=1e-12)
+
+
+def test_setting_requires_grad_of_a_result_is_refused_as_pytorch():
+    y = tg.ones(2, requires_grad=True) * 2
+    for value in (True, False):
+        with pytest.raises(RuntimeError, match="leaf"):
+            y.requires_grad = value
+    assert y.requires_grad_(True) is y  # the method form is a no-op there, as PyTorch

@@ -947,6 +947,9 @@ class Tensor:
     def requires_grad(self, value: bool) -> None:
         # `w.requires_grad = True` (PyTorch's spelling) gets requires_grad_()'s checks: float
         # dtypes only, leaves only, and the leaf's array becomes read-only.
+        if self.grad_fn is not None:  # (requires_grad_(True) of a result is a no-op there)
+            raise RuntimeError("you can only change requires_grad flags of leaf tensors; use "
+                               "detach() for a value outside the graph")
         self.requires_grad_(bool(value))
 
     @property
