@@ -816,3 +816,29 @@ def test_setting_requires_grad_of_a_result_is_refused_as_pytorch():
         with pytest.raises(RuntimeError, match="leaf"):
             y.requires_grad = value
     assert y.requires_grad_(True) is y  # the method form is a no-op there, as PyTorch
+
+
+def test_a_custom_functions_node_is_named_as_pytorch():
+    class Twice(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    node = Twice.apply(tg.ones(2, requires_grad=True)).grad_fn
+    assert node.name() == "TwiceBackward" and repr(node).startswith("<TwiceBackward object")
+    if _torch is not None:
+        class TorchTwice(_torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                return grad_output * 2
+
+        assert TorchTwice.apply(_torch.ones(2, requires_grad=True)).grad_fn.name() == \
+            "TorchTwiceBackward"

@@ -273,6 +273,13 @@ class Function(engine.Function):
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
         raise NotImplementedError("setup_context is not defined")
 
+    def name(self) -> str:
+        """`<YourOp>Backward`, as PyTorch names a custom function's node."""
+        return f"{type(self).__name__}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward object at {id(self):#x}>"
+
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
         for position, value in enumerate(tensors):
