@@ -842,3 +842,47 @@ def test_a_custom_functions_node_is_named_as_pytorch():
 
         assert TorchTwice.apply(_torch.ones(2, requires_grad=True)).grad_fn.name() == \
             "TorchTwiceBackward"
+
+
+def test_linalg_errors_and_inv_ex():
+    with pytest.raises(tg.linalg.LinAlgError):
+        tg.linalg.cholesky(-tg.eye(2))
+    with pytest.raises(RuntimeError):  # a RuntimeError, as PyTorch's LinAlgError
+        tg.linalg.inv(tg.zeros(2, 2))
+    result = tg.linalg.inv_ex(tg.tensor([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 2.0]]]))
+    assert result.info.tolist()[1] == 0 and result.info.tolist()[0] > 0
+    assert result.inverse[1].tolist() == [[0.5, 0.0], [0.0, 0.5]]
+    with pytest.raises(tg.linalg.LinAlgError):
+        tg.linalg.inv_ex(tg.zeros(2, 2), check_errors=True)
+
+
+def test_svd_and_pca_lowrank_are_the_leading_singular_triples():
+    a = np.random.default_rng(0).normal(size=(20, 5))
+    u, s, v = tg.svd_lowrank(tg.tensor(a), q=2)
+    np.testing.assert_allclose(s.numpy(), np.linalg.svd(a, compute_uv=False)[:2])
+    left, values, right = np.linalg.svd(a)
+    np.testing.assert_allclose(((u * s) @ v.mT).numpy(),
+                               (left[:, :2] * values[:2]) @ right[:2], atol=1e-12)
+    u, s, v = tg.pca_lowrank(tg.tensor(a), q=3)
+    centred = a - a.mean(0)
+    np.testing.assert_allclose(s.numpy(), np.linalg.svd(centred, compute_uv=False)[:3])
+    assert u.shape == (20, 3) and v.shape == (5, 3)
+
+
+def test_func_jvp_and_linearize():
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64)
+    v = tg.tensor([1.0, 0.5], dtype=tg.float64)
+    out, product = tg.func.jvp(lambda a: a ** 2 * a.sin(), (x,), (v,))
+    want = (2 * x.numpy() * np.sin(x.numpy()) + x.numpy() ** 2 * np.cos(x.numpy())) * v.numpy()
+    np.testing.assert_allclose(product.numpy(), want)
+    assert not product.requires_grad and not out.requires_grad
+    _, product, aux = tg.func.jvp(lambda a, b: (a * b, a.sum()), (x, x), (v, v), has_aux=True)
+    assert product.tolist() == [2.0, 2.0] and aux.item() == 3.0
+    _, jvp_fn = tg.func.linearize(lambda a: a.exp(), x)
+    np.testing.assert_allclose(jvp_fn(v).numpy(), np.exp(x.numpy()) * v.numpy())
+    w = tg.tensor([0.5, 1.5], dtype=tg.float64, requires_grad=True)
+    _, product = tg.func.jvp(lambda a: a * a * w, (x,), (v,))  # w read by func: kept
+    product.sum().backward()
+    assert w.grad.tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="tuples"):
+        tg.func.jvp(lambda a: a, x, v)

@@ -1,6 +1,6 @@
 """`torch.func`'s transforms, written with the engine's reverse mode: `grad`, `grad_and_value`,
-`vjp`, `jacrev` (and `jacfwd`, the same Jacobian), `hessian`, `vmap`, `functional_call` and
-`stack_module_state`.
+`vjp`, `jvp`, `linearize`, `jacrev` (and `jacfwd`, the same Jacobian), `hessian`, `vmap`,
+`functional_call` and `stack_module_state`.
 
 `vmap` runs the function once per slice along the mapped dims and stacks the results: the
 same values and gradients as PyTorch's batching rules, at a Python loop's speed (and random
@@ -113,6 +113,60 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
 
     shown = _released(output, keep)
     return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
+
+
+def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bool = False,
+        has_aux: bool = False) -> tuple:
+    """(func(*primals), J tangents): the Jacobian-vector product (forward mode in PyTorch;
+    here reverse mode twice, autograd.functional.jvp's trick), recorded so it nests."""
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise TensorError(f"jvp: primals and tangents must be tuples, got "
+                          f"{type(primals).__name__} and {type(tangents).__name__}")
+    auxiliary: list = []
+
+    def plain(*args: Any) -> Any:
+        result = func(*args)
+        if has_aux:
+            result, aux = result
+            auxiliary.append(aux)
+        return result
+
+    leaves = _differentiable(primals)
+    output, product = autograd_functional.jvp(plain, leaves, tangents, create_graph=True,
+                                              strict=strict)
+    # kept in the graph when the primals are, or when func reads other tensors that require
+    # grad (a model's parameters): the product is then differentiable with respect to them
+    keep = _in_graph(primals) or _reaches_other_leaves(_leaves(product), _leaves(leaves))
+    output, product = _released(output, keep), _released(product, keep)
+    return (output, product, auxiliary[0]) if has_aux else (output, product)
+
+
+def _reaches_other_leaves(results: list, private: list) -> bool:
+    """Does the graph behind `results` reach a leaf that requires grad other than `private`?"""
+    mine = {id(t) for t in private}
+    stack = [t.grad_fn for t in results if isinstance(t, Tensor) and t.grad_fn is not None]
+    seen: set = set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        leaf = getattr(node, "variable", None)
+        if leaf is not None and id(leaf) not in mine:
+            return True
+        stack.extend(parent for parent, _ in getattr(node, "next_functions", ()))
+    return False
+
+
+def linearize(func: Callable[..., Any], *primals: Any) -> tuple:
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) is the Jacobian-vector product at the
+    primals (func runs again per call, where PyTorch keeps a linearised graph)."""
+    output = _released(func(*primals), _in_graph(primals))
+
+    def jvp_fn(*tangents: Any) -> Any:
+        return jvp(func, primals, tangents)[1]
+
+    return output, jvp_fn
 
 
 def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,

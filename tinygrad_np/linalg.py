@@ -21,7 +21,8 @@ from tinygrad_np.errors import TensorError
 from tinygrad_np.ops.linalg import SVD, Cholesky, Det, Eigh, Inv, LogAbsDet, Solve
 from tinygrad_np.tensor import Tensor
 
-__all__ = ["cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh",
+           "eigvalsh", "inv", "inv_ex",
            "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot",
            "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals",
            "vecdot", "vector_norm"]
@@ -31,8 +32,14 @@ EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("svd", ["U", "S", "Vh"])
 QRResult = namedtuple("qr", ["Q", "R"])
 CholeskyExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
+InvExResult = namedtuple("linalg_inv_ex", ["inverse", "info"])
 TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
 LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a matrix the decomposition or solve cannot take (singular,
+    not positive-definite); a RuntimeError, as PyTorch's."""
 
 
 def _as_tensor(value: Any) -> Tensor:
@@ -68,9 +75,25 @@ def inv(A: Tensor) -> Tensor:  # noqa: N803
     try:
         return Inv.apply(a)
     except ValueError as error:  # LinAlgError, which apply names the op in
-        raise RuntimeError(f"linalg.inv: The diagonal element is zero, the inversion could "
-                           f"not be completed because the input matrix is singular ({error})."
-                           ) from None
+        raise LinAlgError(f"linalg.inv: The diagonal element is zero, the inversion could "
+                          f"not be completed because the input matrix is singular ({error})."
+                          ) from None
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N803
+    """(inverse, info): info 0 for an invertible matrix; for a singular one (without
+    `check_errors`, which raises) info > 0 and the inverse NaN, as PyTorch's."""
+    a = _float("inv_ex", _square("inv_ex", A))
+    info = np.zeros(a.shape[:-2], np.int32)
+    for index in np.ndindex(info.shape):
+        info[index] = a.shape[-1] if np.linalg.matrix_rank(a._data[index]) < a.shape[-1] else 0
+    if check_errors and info.any():
+        raise LinAlgError("linalg.inv_ex: The diagonal element is zero, the inversion could "
+                          "not be completed because the input matrix is singular.")
+    valid = (info == 0)[..., None, None]
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    inverse = inv(a.where(valid, Tensor(eye)))
+    return InvExResult(inverse.where(valid, float("nan")), Tensor(info))
 
 
 def det(A: Tensor) -> Tensor:  # noqa: N803
@@ -104,8 +127,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
     try:
         x = Solve.apply(a, b)
     except ValueError as error:  # LinAlgError, which apply names the op in
-        raise RuntimeError(f"linalg.solve: The solver failed because the input matrix is "
-                           f"singular ({error}).") from None
+        raise LinAlgError(f"linalg.solve: The solver failed because the input matrix is "
+                          f"singular ({error}).") from None
     return x[..., 0] if vector else x
 
 
@@ -213,8 +236,8 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:  # noqa: N803
     try:
         low = Cholesky.apply(a)
     except ValueError:  # LinAlgError, which apply names the op in
-        raise RuntimeError("linalg.cholesky: The factorization could not be completed because "
-                           "the input is not positive-definite.") from None
+        raise LinAlgError("linalg.cholesky: The factorization could not be completed because "
+                          "the input is not positive-definite.") from None
     return low.swapaxes(-1, -2) if upper else low
 
 

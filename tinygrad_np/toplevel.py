@@ -285,3 +285,28 @@ def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
 
 __all__ += ["is_nonzero", "typename", "is_storage", "set_warn_always", "is_warn_always_enabled",
             "set_default_tensor_type", "frombuffer", "narrow_copy", "qr", "cholesky_inverse"]
+
+
+def svd_lowrank(A: Tensor, q: int | None = 6, niter: int = 2, M: Tensor | None = None  # noqa: N803
+                ) -> tuple[Tensor, Tensor, Tensor]:
+    """(U, S, V) of the q largest singular values of A (or A - M): here from the exact SVD,
+    where PyTorch's randomised method approximates it (so the same up to the signs of the
+    singular vectors); differentiable through linalg.svd."""
+    from tinygrad_np.linalg import svd  # noqa: PLC0415 (linalg is above)
+
+    a = to_tensor(A) if M is None else to_tensor(A) - M
+    q = min(a.shape[-2:]) if q is None else q
+    u, s, vh = svd(a, full_matrices=False)
+    return u[..., :q], s[..., :q], vh[..., :q, :].mT
+
+
+def pca_lowrank(A: Tensor, q: int | None = None, center: bool = True,  # noqa: N803
+                niter: int = 2) -> tuple[Tensor, Tensor, Tensor]:
+    """svd_lowrank of the columns-centred A (`center`), q = min(6, rows, columns) by default:
+    V's columns are the principal directions, S**2 / (rows - 1) their variances."""
+    a = to_tensor(A)
+    q = min(6, *a.shape[-2:]) if q is None else q
+    return svd_lowrank(a - a.mean(-2, keepdim=True) if center else a, q)
+
+
+__all__ += ["svd_lowrank", "pca_lowrank"]
