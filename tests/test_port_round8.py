@@ -886,3 +886,68 @@ def test_func_jvp_and_linearize():
     assert w.grad.tolist() == [2.0, 2.0]
     with pytest.raises(RuntimeError, match="tuples"):
         tg.func.jvp(lambda a: a, x, v)
+
+
+# ------------------------------------------------------------ promotion, from the dtype fuzz
+_PROMOTION_CASES = {
+    "add_alpha_int8": (lambda T: T.add(T.tensor([1.0]), T.tensor([100], dtype=T.int8), alpha=3),
+                       "float32", [301.0]),
+    "sub_alpha_uint8": (lambda T: T.sub(T.tensor([1.0]), T.tensor([200], dtype=T.uint8),
+                                        alpha=1000), "float32", [-199999.0]),
+    "add_alpha_half": (lambda T: T.add(T.tensor([1.0], dtype=T.float16),
+                                       T.tensor([3], dtype=T.int8), alpha=0.5), "float16", [2.5]),
+    "number_first_half": (lambda T: T.add(2.5, T.tensor([1.0, 2.0], dtype=T.float16)),
+                          "float16", [3.5, 4.5]),
+    "numpy_number_first": (lambda T: T.mul(np.float64(2.5), T.tensor([1, 2])), "float32",
+                           [2.5, 5.0]),
+    "number_first_sub": (lambda T: T.sub(2.5, T.tensor([1.0], dtype=T.float16)), "float16",
+                         [1.5]),
+    "number_first_0d_int8": (lambda T: T.add(3, T.tensor(2, dtype=T.int8)), "int8", 5),
+    "exp2_int8": (lambda T: T.exp2(T.tensor([16], dtype=T.int8)), "float32", [65536.0]),
+    "nextafter_bool": (lambda T: T.nextafter(T.tensor([False]), T.tensor([-1.0])), "float32",
+                       [-1.401298464324817e-45]),
+    "mean_int_as_half": (lambda T: T.mean(T.tensor([2 ** 31 - 1, -2 ** 31 + 1, 60000],
+                                                   dtype=T.int32), dtype=T.float16),
+                         "float16", 20000.0),
+    "round_half_decimals": (lambda T: T.round(T.tensor([65504.0], dtype=T.float16), decimals=1),
+                            "float16", [65504.0]),
+    "bitwise_0d_uint8": (lambda T: T.tensor(1, dtype=T.uint8) | -3, "uint8", 253),
+    "full_like_wraps": (lambda T: T.full_like(T.tensor([5, 200], dtype=T.uint8), -1), "uint8",
+                        [255, 255]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PROMOTION_CASES))
+def test_promotion_and_scaling_as_pytorch(name):
+    call, dtype, values = _PROMOTION_CASES[name]
+    got = call(tg)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(got.tolist(), values, rtol=1e-3)
+    if _torch is not None:
+        want = call(_torch)
+        assert str(want.dtype) == f"torch.{dtype}"
+        np.testing.assert_allclose(got.tolist(), want.tolist(), rtol=1e-3)
+
+
+@pytest.mark.parametrize("write", [
+    lambda u, i: u.__ior__(i), lambda u, i: u.__iand__(i), lambda u, i: u.__ifloordiv__(i),
+    lambda u, i: u.__imod__(i), lambda u, i: u.bitwise_and_(i), lambda u, i: u.clamp_(min=i)])
+def test_in_place_integer_ops_store_another_integer_dtype_as_pytorch(write):
+    u, i = tg.tensor([5, 200], dtype=tg.uint8), tg.tensor([3, -1], dtype=tg.int8)
+    got = write(u, i)
+    assert got is u and u.dtype == np.uint8
+    if _torch is not None:
+        tu = _torch.tensor([5, 200], dtype=_torch.uint8)
+        write(tu, _torch.tensor([3, -1], dtype=_torch.int8))
+        assert u.tolist() == tu.tolist()
+    with pytest.raises(RuntimeError):
+        tg.tensor([1, 2], dtype=tg.uint8).add_(tg.tensor([1.5]))  # a float into ints: refused
+
+
+@pytest.mark.parametrize(("size", "value", "dtype"), [((2,), 1e6, "float16"), ((2,), 300, "int8"),
+                                                    ((2,), float("nan"), "int64")])
+def test_full_refuses_a_value_its_dtype_cannot_hold(size, value, dtype):
+    with pytest.raises(RuntimeError, match="cannot be converted"):
+        tg.full(size, value, dtype=getattr(tg, dtype))
+    assert tg.full((2,), -1, dtype=tg.uint8).tolist() == [255, 255]
+    assert tg.full((2,), 2.7, dtype=tg.int64).tolist() == [2, 2]

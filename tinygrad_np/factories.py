@@ -17,7 +17,13 @@ from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, TensorError, _check_int_range, _shape_args, _to_array
+from tinygrad_np.tensor import (
+    Tensor,
+    TensorError,
+    _scalar_for,
+    _shape_args,
+    _to_array,
+)
 
 
 def _shape(op: str, shape: tuple, size: Any) -> tuple[int, ...]:
@@ -173,19 +179,19 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
     size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
     value = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
     dtype = np.dtype(dtype or _fill_dtype(value))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):  # PyTorch's range
-        source = np.asarray(value, dtype=np.float64 if isinstance(value, float) else None)
-        _check_int_range(source, dtype)  # check; then uint8 -1 is 255, as there
-        value = source.astype(dtype) if dtype.kind in "iu" else value
+    value = _scalar_for("full", value, dtype)  # PyTorch's range check; uint8 -1 is 255
     return _made(np.full(size, value, dtype=dtype), None, requires_grad, device, "full")
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
               requires_grad: bool = False, device: Any = None, memory_format: Any = None,
               layout: Any = None) -> Tensor:
-    """`fill_value` everywhere, with `input`'s shape and (unless given) dtype."""
-    return _made(np.full(input.shape, fill_value, dtype=dtype or input.dtype), None,
-                 requires_grad, device, "full_like")
+    """`fill_value` everywhere, with `input`'s shape and (unless given) dtype (a number the
+    dtype cannot hold refused, a negative int wrapping into uint8, as PyTorch)."""
+    target = np.dtype(dtype or input.dtype)
+    value = _scalar_for("full_like", fill_value, target)
+    return _made(np.full(input.shape, value, dtype=target), None, requires_grad, device,
+                 "full_like")
 
 
 def empty(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,

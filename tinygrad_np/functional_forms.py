@@ -129,13 +129,27 @@ def with_out(function: Callable[..., Any], dtype_of_out: bool = False) -> Callab
     return wrapped
 
 
+# A number first (`torch.add(2.5, t)`) is a number to PyTorch's promotion, as in `2.5 + t`:
+# these forms then call the tensor's reflected operator (a 0-d tensor would widen float16).
+_REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub": "__rsub__",
+              "subtract": "__rsub__", "div": "__rtruediv__", "divide": "__rtruediv__",
+              "true_divide": "__rtruediv__", "floor_divide": "__rfloordiv__",
+              "remainder": "__rmod__", "pow": "__rpow__", "bitwise_and": "__rand__",
+              "bitwise_or": "__ror__", "bitwise_xor": "__rxor__"}
+
+
 def _function_form(name: str) -> Callable[..., Any]:
     """`tg.<name>(input, ...)` calling `Tensor.<name>`, with the method's docstring."""
     axis_names = name in _AXIS_METHODS
+    reflected = _REFLECTED.get(name)
 
     def form(input: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
+        if reflected and len(args) == 1 and not kwargs and isinstance(args[0], Tensor) and (
+                isinstance(input, (int, float, np.number, np.bool_))):
+            number = input.item() if isinstance(input, np.generic) else input
+            return write_out(name, out, getattr(args[0], reflected)(number))
         return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
 
     form.__name__ = form.__qualname__ = name

@@ -1183,7 +1183,8 @@ def frexp(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
 def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
     """The next representable float after input in the direction of other; no gradient."""
     x, y = _tensor(input), _tensor(other)
-    return Tensor(np.nextafter(x._data, y._data.astype(x.dtype)))
+    dtype = _float_dtype(_result_type(x, y))  # PyTorch's promotion (ints: the default float)
+    return Tensor(np.nextafter(x._data.astype(dtype), y._data.astype(dtype)))
 
 
 def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002

@@ -333,7 +333,15 @@ def _without_leading_ones(value: Any, shape: tuple, index: Any) -> Any:
 tool_hooks: dict[str, Any] = {}
 
 
-def _scaled(other: Any, alpha: float) -> Any:
+def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
+    """alpha * other for add/sub (other as an operand of `like` when alpha is 1): an integer
+    `other` beside a float self is scaled in self's dtype (PyTorch computes in the result's
+    dtype; int8 100 * 3 must not wrap to 44)."""
+    if alpha == 1:
+        return _operand(other, like)
+    if like.dtype.kind == "f" and getattr(other, "dtype", like.dtype).kind in "biu":
+        other = other.astype(like.dtype) if isinstance(other, Tensor) else np.asarray(
+            other, like.dtype)
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
 
 
@@ -1379,11 +1387,11 @@ class Tensor:
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (broadcasting)."""
-        return Add.apply(self, _operand(other, self._data) if alpha == 1 else _scaled(other, alpha))
+        return Add.apply(self, _scaled(other, alpha, self._data))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self - alpha * other (broadcasting)."""
-        return Sub.apply(self, _operand(other, self._data) if alpha == 1 else _scaled(other, alpha))
+        return Sub.apply(self, _scaled(other, alpha, self._data))
 
     def mul(self, other: Any) -> Tensor:
         """self * other, elementwise (broadcasting)."""
@@ -1479,7 +1487,8 @@ class Tensor:
                     "or drop the other tensor first")
             result = op(self, *args)
             if result.dtype != self.dtype:
-                if not np.can_cast(result.dtype, self.dtype, "same_kind"):  # as unrecorded
+                if not (np.can_cast(result.dtype, self.dtype, "same_kind") or (  # integers
+                        result.dtype.kind in "biu" and self.dtype.kind in "iu")):  # wrap
                     raise DtypeError(f"in-place operation on a {self.dtype} tensor: its "
                                      f"{result.dtype} result cannot be stored in it (and a "
                                      f"{self.dtype} tensor carries no gradient)")
@@ -1536,8 +1545,9 @@ class Tensor:
             with no_grad():
                 result = op(self, *args)
             array, locked = _unlock(self)
-            try:
-                np.copyto(array, result._data, casting="same_kind")
+            integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"  # wrap, as
+            try:  # PyTorch stores uint8 |= int8's int16 result (float into ints: refused)
+                np.copyto(array, result._data, casting="unsafe" if integers else "same_kind")
             except TypeError as error:
                 raise DtypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
             finally:
@@ -1560,12 +1570,12 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
-        other = other if alpha == 1 else _scaled(other, alpha)
+        other = other if alpha == 1 else _scaled(other, alpha, self._data)
         return self._in_place(Tensor.add, other, ufunc=np.add)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
-        other = other if alpha == 1 else _scaled(other, alpha)
+        other = other if alpha == 1 else _scaled(other, alpha, self._data)
         kinds = self.dtype.kind, getattr(other, "dtype", self.dtype).kind
         if type(other) is bool or "b" in kinds:
             _refuse_bool_subtraction()  # the unrecorded path never reaches Sub
@@ -1957,8 +1967,8 @@ class Tensor:
         dims = _wrap_dims("mean", _dim_arg("mean", dim, axis), self.ndim)
         source = self if dtype is None else self.astype(dtype)
         _float_only("mean", source)
-        half = source.dtype == np.float16  # summed and divided in float32, as PyTorch
-        total = Sum.apply(source.astype(np.float32) if half else source, dims,
+        half = source.dtype == np.float16  # summed and divided in float32, as PyTorch (each
+        total = Sum.apply(self.astype(np.float32) if half else source, dims,  # element too)
                           _keep_arg(keepdim, keepdims))
         count = self._data.size // max(total._data.size, 1)
         mean = total / count if count else total * np.nan  # the mean of nothing is NaN
@@ -2286,7 +2296,7 @@ class Tensor:
 
     def exp2(self) -> Tensor:
         """2 ** x;  d/dx = 2**x ln 2."""
-        return Exp2.apply(self)
+        return Exp2.apply(_float_in(self))
 
     def expm1(self) -> Tensor:
         """exp(x) - 1, accurate for small x;  d/dx = exp(x)."""
@@ -2348,7 +2358,10 @@ class Tensor:
         return Ceil.apply(self)
 
     def round(self, decimals: int = 0) -> Tensor:
-        """Round half to even (2.5 -> 2) at `decimals` digits (negative: tens, ...);  gradient 0."""
+        """Round half to even (2.5 -> 2) at `decimals` digits (negative: tens, ...);  gradient 0.
+        float16 is scaled in float32 (65504 * 10 would be inf), as PyTorch."""
+        if decimals and self._data.dtype == np.float16:
+            return Round.apply(self.float(), int(decimals)).half()
         return Round.apply(self, int(decimals))
 
     def trunc(self) -> Tensor:

@@ -32,8 +32,8 @@ def bitwise(op: str, function: Any, *operands: Any) -> np.ndarray:
             dtype = "float" if isinstance(operand, float) else np.asarray(operand).dtype
             raise DtypeError(f"{op}: expected integer or bool tensors, got {dtype}; "
                              "compare first (x > 0) or convert with .long()")
-    integer = next((a.dtype for a in operands if isinstance(a, np.ndarray) and a.ndim
-                    and a.dtype.kind in "iu"), None)
+    integers = [a for a in operands if isinstance(a, np.ndarray) and a.dtype.kind in "iu"]
+    integer = next((a.dtype for a in integers if a.ndim), integers[0].dtype if integers else None)
     if integer is not None:  # a Python int out of the tensor's range wraps (uint8 | 256)
         operands = tuple(wrapped_int(a, integer) for a in operands)
     return _promoted(np.asarray(function(*operands)), operands)  # PyTorch's 0-d rule
