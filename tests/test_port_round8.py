@@ -951,3 +951,14 @@ def test_full_refuses_a_value_its_dtype_cannot_hold(size, value, dtype):
         tg.full(size, value, dtype=getattr(tg, dtype))
     assert tg.full((2,), -1, dtype=tg.uint8).tolist() == [255, 255]
     assert tg.full((2,), 2.7, dtype=tg.int64).tolist() == [2, 2]
+
+
+def test_a_lazy_module_keeps_its_hooks_and_mode_and_runs_them_once():
+    calls = []
+    m = tg.nn.LazyBatchNorm2d()
+    m.register_forward_hook(lambda module, args, output: calls.append(type(module).__name__))
+    m.eval()
+    m(tg.ones(2, 3, 4, 4))
+    assert calls == ["BatchNorm2d"] and not m.training and type(m) is tg.nn.BatchNorm2d
+    m(tg.ones(2, 3, 4, 4))
+    assert calls == ["BatchNorm2d", "BatchNorm2d"]

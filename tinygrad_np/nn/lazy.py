@@ -59,14 +59,17 @@ class _Lazy(Module):
                 mine.materialize(theirs.shape)
                 mine._data = theirs._data  # the drawn values, in the parameter already held
                 setattr(full, name, mine)
-        members = vars(full)
+        hooks, training = self.__dict__.get("_module_hooks"), self.training
         vars(self).clear()
-        vars(self).update(members)
+        vars(self).update(vars(full))
+        if hooks is not None:  # hooks registered before the first call stay
+            self._module_hooks = hooks
+        self.train(training)
         self.__class__ = self.full
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         self.initialize_parameters(input)
-        return self(input)
+        return self.forward(input)  # the full module's (hooks already ran around this call)
 
 
 def _lazy(full: type, **defaults: Any) -> type:
