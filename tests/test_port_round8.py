@@ -959,3 +959,24 @@ def test_a_lazy_module_keeps_its_hooks_and_mode_and_runs_them_once():
     assert calls == ["BatchNorm2d"] and not m.training and type(m) is tg.nn.BatchNorm2d
     m(tg.ones(2, 3, 4, 4))
     assert calls == ["BatchNorm2d", "BatchNorm2d"]
+
+
+def test_distribution_expand_broadcasts_the_parameters():
+    D = tg.distributions
+    x = tg.tensor([0.5, -1.0, 2.0])
+    normal = D.Normal(0.0, 1.0).expand([3])
+    assert normal.batch_shape == (3,) and normal.sample().shape == (3,)
+    np.testing.assert_allclose(normal.log_prob(x).numpy(),
+                               -0.5 * x.numpy() ** 2 - 0.5 * np.log(2 * np.pi), rtol=1e-6)
+    loc = tg.tensor(0.25, requires_grad=True)
+    D.Normal(loc, 2.0).expand([3]).log_prob(x).sum().backward()
+    assert loc.grad.item() == pytest.approx(((x.numpy() - 0.25) / 4).sum())  # reaches loc
+    categorical = D.Categorical(probs=tg.tensor([0.2, 0.3, 0.5])).expand([2])
+    np.testing.assert_allclose(categorical.log_prob(tg.tensor([0, 2])).numpy(),
+                               np.log([0.2, 0.5]), rtol=1e-6)
+    independent = D.Independent(D.Normal(tg.zeros(3), tg.ones(3)), 1).expand([5])
+    assert independent.batch_shape == (5,) and independent.sample().shape == (5, 3)
+    mvn = D.MultivariateNormal(tg.zeros(2), tg.eye(2)).expand([4])
+    assert mvn.sample().shape == (4, 2) and mvn.log_prob(tg.zeros(4, 2)).shape == (4,)
+    with pytest.raises(ValueError):
+        D.Normal(tg.zeros(2), 1.0).expand([3])

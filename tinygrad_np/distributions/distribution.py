@@ -111,6 +111,26 @@ class Distribution:
         """The shape of one draw of one element."""
         return self._event_shape
 
+    def expand(self, batch_shape: ShapeLike, _instance: Any = None) -> Distribution:
+        """The same distribution with its parameters broadcast to `batch_shape` (PyTorch's
+        `prior.expand([n])`): each tensor attribute's batch dims are expanded (a view, so
+        gradients reach the original parameters); a distribution inside is expanded too."""
+        shape, old = as_size(batch_shape), tuple(self._batch_shape)
+        try:
+            np.broadcast_shapes(old, shape)
+        except ValueError:
+            raise ValueError(f"{type(self).__name__}.expand: batch shape {old} cannot be "
+                             f"expanded to {shape}") from None
+        new = type(self).__new__(type(self))
+        for name, value in vars(self).items():
+            if isinstance(value, Tensor) and tuple(value.shape[:len(old)]) == old:
+                value = value.expand(shape + tuple(value.shape[len(old):]))  # batch + rest
+            elif isinstance(value, Distribution):
+                value = value.expand(shape + tuple(value.batch_shape)[len(old):])
+            setattr(new, name, value)
+        new._batch_shape = Size(shape)
+        return new
+
     def _extended_shape(self, sample_shape: ShapeLike = ()) -> Size:
         return Size(as_size(sample_shape) + self._batch_shape + self._event_shape)
 
