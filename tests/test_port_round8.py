@@ -980,3 +980,61 @@ def test_distribution_expand_broadcasts_the_parameters():
     assert mvn.sample().shape == (4, 2) and mvn.log_prob(tg.zeros(4, 2)).shape == (4,)
     with pytest.raises(ValueError):
         D.Normal(tg.zeros(2), 1.0).expand([3])
+
+
+def test_empty_reductions_and_infinite_ranges_raise_pytorchs_classes():
+    with pytest.raises(IndexError):
+        tg.zeros(0, 3).aminmax(dim=0)
+    with pytest.raises(RuntimeError):  # PyTorch: RuntimeError here, IndexError for amax
+        tg.zeros(0, 3).norm(p=float("inf"), dim=0)
+    with pytest.raises(IndexError):
+        tg.zeros(0, 3).amax(0)
+    with pytest.raises(RuntimeError, match="unsupported range"):
+        tg.arange(0, float("inf"))
+
+
+# ---------------------------------------------------- in-place writes through a whole reshape
+def _d2l_attention(T, q_values, k_values, v_values):
+    def sequence_mask(X, valid_len, value=0.0):
+        mask = T.arange(X.size(1), dtype=T.float32)[None, :] < valid_len[:, None]
+        X[~mask] = value  # X is a reshape of the caller's scores, which stay alive
+        return X
+
+    def masked_softmax(X, valid_lens):
+        shape = X.shape
+        valid_lens = T.repeat_interleave(valid_lens, shape[1])
+        X = sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)
+        return T.nn.functional.softmax(X.reshape(shape), dim=-1)
+
+    q, k, v = (T.tensor(a, requires_grad=True) for a in (q_values, k_values, v_values))
+    scores = T.bmm(q, k.transpose(1, 2)) / 2.0
+    out = T.bmm(masked_softmax(scores, T.tensor([2, 3])), v)
+    (out * T.tensor(np.arange(36.0).reshape(2, 3, 6))).sum().backward()
+    return [a.detach().numpy() for a in (out, scores, q.grad, k.grad, v.grad)]
+
+
+def test_d2l_masked_softmax_writes_through_a_reshape_as_pytorch():
+    rng = np.random.default_rng(0)
+    arrays = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 4)), rng.normal(size=(2, 5, 6))
+    got = _d2l_attention(tg, *arrays)
+    assert (got[1][0, :, 2:] == -1e6).all() and (got[1][1, :, 3:] == -1e6).all()  # the base
+    if _torch is not None:
+        for mine, theirs in zip(got, _d2l_attention(_torch, *arrays)):
+            np.testing.assert_allclose(mine, theirs, atol=1e-10)
+
+
+def test_writes_through_reshapes_differentiate_correctly():
+    def f(w):
+        x = w.exp()
+        v = x.reshape(3, 2)
+        x[1, 1] = 0.5  # into the base: the reshape sees it
+        v[0, 0] = v[0, 1] * 2  # into the reshape: the base sees it
+        return (x ** 2).sum() + v.sum()
+
+    w = tg.tensor(np.random.default_rng(1).normal(size=(2, 3)), requires_grad=True)
+    assert tg.gradcheck(f, (w,))
+    x = w * 1
+    v, u = x.reshape(-1), x.reshape(6, 1)
+    with pytest.raises(RuntimeError, match="whole reshape"):
+        v[0] = 1.0  # two others alive: refused, as before
+    assert u.shape == (6, 1)

@@ -8,6 +8,7 @@ ones draw from the library generator, so `tg.manual_seed(n)` makes them reproduc
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -136,6 +137,8 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
         start, end, step = int(start), int(end), int(step)  # each bound truncated first
     if step == 0:
         raise TensorError("arange: step must be nonzero")
+    if not all(map(math.isfinite, (start, end, step))):
+        raise TensorError(f"arange: unsupported range: {start} -> {end} (step {step})")
     if (end - start) * step < 0:  # PyTorch refuses what NumPy makes an empty range
         raise TensorError(f"arange: upper bound and lower bound inconsistent with step sign "
                           f"(start={start}, end={end}, step={step})")

@@ -15,7 +15,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import DtypeError
+from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import randint
 from tinygrad_np.functional_forms import ValuesIndices
 from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
@@ -875,7 +875,8 @@ def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> Min
     x = _tensor(input)
     axis = None if dim is None else _wrap_dim("aminmax", dim, x.ndim)
     if x.numel() == 0 if axis is None or x.ndim == 0 else x.shape[axis] == 0:
-        raise RuntimeError(f"aminmax: cannot reduce an empty dim (shape {x.shape}, dim={dim})")
+        raise IndexOutOfBounds(f"aminmax: cannot reduce an empty dim (shape {x.shape}, "
+                               f"dim={dim})")
     if x.ndim == 0:
         return MinMax(x.reshape(()), x.reshape(()))
     return MinMax(x.amin(axis, keepdim=keepdim), x.amax(axis, keepdim=keepdim))

@@ -152,8 +152,8 @@ def _check_nonempty(op: str, tensor: Tensor, dims: Any) -> None:
                     f"(shape {tensor.shape})")
     for dim in (dims,) if isinstance(dims, (int, np.integer)) else dims:
         if tensor.ndim and tensor.shape[dim] == 0:
-            raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
-                             f"(shape {tensor.shape})")
+            raise IndexOutOfBounds(f"{op}(): expected reduction dim {dim} to have non-zero "
+                                   f"size (shape {tensor.shape})")
 
 
 def _wide_int(tensor: Tensor) -> Tensor:
@@ -428,6 +428,30 @@ def _shares_memory_with_a_live_tensor(tensor: Tensor) -> bool:
     counter = tensor._counter or ()
     return any(other is not None and other is not tensor
                for other in (reference() for reference in counter[2:]))
+
+
+def _reshaped_partner(tensor: Tensor) -> Tensor | None:
+    """The one other live tensor sharing `tensor`'s memory when the two are whole reshapes of
+    each other (d2l's `X.reshape(-1, d)[~mask] = v` while X is in use) and it is not a leaf
+    that requires grad; None otherwise (a partial view, a transpose, several others)."""
+    others = [t for t in (reference() for reference in tensor._counter[2:])
+              if t is not None and t is not tensor]
+    if len(others) != 1:
+        return None
+    other, a = others[0], tensor._data
+    b = other._data
+    same = a.size == b.size and a.flags.c_contiguous and b.flags.c_contiguous and (
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+    return other if same and not (other.requires_grad and other.grad_fn is None) else None
+
+
+def _rebase(partner: Tensor, written: Tensor) -> None:
+    """After a recorded in-place write into `written`, its reshape `partner` holds the new
+    values too: recorded as a reshape of `written` (partner keeps its identity, as PyTorch
+    rebases the base of a view written in place), sharing its memory and counter again."""
+    new = written.reshape(partner.shape)
+    partner._data, partner.grad_fn, partner._requires_grad = new._data, new.grad_fn, True
+    _share_counter(written, partner)
 
 
 class _SameStorage(weakref.ref):
@@ -1477,14 +1501,18 @@ class Tensor:
                     f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
                     "in-place operation; do it under `with tg.no_grad():` (a parameter "
                     "update) or write `t = t + x`")
+            partner = None
             if _shares_memory_with_a_live_tensor(self):
-                raise RuntimeError(
-                    f"an in-place operation that must be recorded (an operand requires grad) "
-                    f"on a tensor of shape {self.shape} that shares memory with another one "
-                    "still in use (a view made by reshape, indexing, transpose or detach, or "
-                    "the tensor such a view came from): PyTorch would rewrite the other's "
-                    "graph, tinygrad_np does not; write `t = t + x` (out of place) instead, "
-                    "or drop the other tensor first")
+                partner = _reshaped_partner(self)
+                if partner is None:
+                    raise RuntimeError(
+                        f"an in-place operation that must be recorded (an operand requires "
+                        f"grad) on a tensor of shape {self.shape} that shares memory with "
+                        "another one still in use (a view made by indexing, transpose or "
+                        "detach, or the tensor such a view came from): PyTorch would rewrite "
+                        "the other's graph, tinygrad_np does so only for a whole reshape; "
+                        "write `t = t + x` or `t = t.masked_fill(mask, v)` (out of place) "
+                        "instead, or drop the other tensor first")
             result = op(self, *args)
             if result.dtype != self.dtype:
                 if not (np.can_cast(result.dtype, self.dtype, "same_kind") or (  # integers
@@ -1521,6 +1549,8 @@ class Tensor:
             self._counter = counter
             if retained:
                 self.retain_grad()
+            if partner is not None:  # the reshape's other side sees the write, recorded
+                _rebase(partner, self)
             return self
         elif ufunc is not None:
             array, locked = _unlock(self)
