@@ -4,6 +4,8 @@ expected values are written out otherwise."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -1038,3 +1040,21 @@ def test_writes_through_reshapes_differentiate_correctly():
     with pytest.raises(RuntimeError, match="whole reshape"):
         v[0] = 1.0  # two others alive: refused, as before
     assert u.shape == (6, 1)
+
+
+def test_multinomial_as_d2l_uses_it():
+    from tinygrad_np.distributions import multinomial
+
+    fair = tg.ones(6) / 6
+    one = multinomial.Multinomial(1, fair).sample()
+    assert one.shape == (6,) and one.sum().item() == 1.0 and one.dtype == np.float32
+    counts = multinomial.Multinomial(10, fair).sample((500,))
+    assert counts.shape == (500, 6) and (counts.sum(1).numpy() == 10).all()
+    assert abs(counts.numpy().mean(0) - 10 / 6).max() < 0.25
+    m = tg.distributions.Multinomial(5, probs=tg.tensor([0.2, 0.3, 0.5]))
+    want = math.log(30) + math.log(0.2) + 2 * math.log(0.3) + 2 * math.log(0.5)  # 5!/(1!2!2!)
+    assert m.log_prob(tg.tensor([1.0, 2.0, 2.0])).item() == pytest.approx(want, rel=1e-6)
+    assert m.mean.tolist() == pytest.approx([1.0, 1.5, 2.5])
+    zero = tg.distributions.Multinomial(3, probs=tg.tensor([0.2, 0.0, 0.8]))
+    assert zero.log_prob(tg.tensor([1.0, 0.0, 2.0])).item() == pytest.approx(
+        math.log(3 * 0.2 * 0.64), rel=1e-6)  # a zero probability with a zero count: no NaN

@@ -1,6 +1,7 @@
 """PyTorch's `torch.distributions` on tinygrad_np: Normal, Uniform, Bernoulli, Categorical,
 MultivariateNormal, Independent, Exponential, Gamma, Beta, Dirichlet, Poisson, LogNormal,
-Laplace, Cauchy, HalfNormal, OneHotCategorical, MixtureSameFamily and kl_divergence.
+Laplace, Cauchy, HalfNormal, OneHotCategorical, Multinomial, MixtureSameFamily and
+kl_divergence.
 
     m = Categorical(probs)            # REINFORCE
     action = m.sample()
@@ -39,6 +40,7 @@ from tinygrad_np.distributions.mixture import (
     HalfNormal,
     Laplace,
     MixtureSameFamily,
+    Multinomial,
     OneHotCategorical,
 )
 from tinygrad_np.distributions.transforms import (
@@ -55,8 +57,9 @@ __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransf
            "TanhTransform", "Transform", "TransformedDistribution", "transforms",
            "Bernoulli", "Beta", "Categorical", "Cauchy", "Dirichlet", "Distribution",
            "Exponential", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
-           "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
-           "Uniform", "constraints", "kl", "kl_divergence", "register_kl"]
+           "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
+           "OneHotCategorical", "Poisson", "Uniform", "constraints", "kl", "kl_divergence",
+           "register_kl"]
 
 # PyTorch's module paths for each family (`from torch.distributions.normal import Normal`).
 _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernoulli",
@@ -64,6 +67,7 @@ _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernou
           "exponential": "Exponential", "gamma": "Gamma", "half_normal": "HalfNormal",
           "independent": "Independent", "laplace": "Laplace", "log_normal": "LogNormal",
           "mixture_same_family": "MixtureSameFamily", "poisson": "Poisson",
+          "multinomial": "Multinomial",
           "multivariate_normal": "MultivariateNormal", "one_hot_categorical": "OneHotCategorical",
           "uniform": "Uniform", "transformed_distribution": "TransformedDistribution"}
 for _path, _name in _PATHS.items():

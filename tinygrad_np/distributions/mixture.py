@@ -264,3 +264,52 @@ class MixtureSameFamily(Distribution):
 
 
 __all__ = ["Cauchy", "HalfNormal", "Laplace", "MixtureSameFamily", "OneHotCategorical"]
+
+
+class Multinomial(Distribution):
+    """Counts of `total_count` independent Categorical(probs) draws over the last dim (the
+    event): log_prob = log n! - sum log x_k! + sum x_k log p_k."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    def __init__(self, total_count: int = 1, probs: Tensor | None = None,
+                 logits: Tensor | None = None, validate_args: bool | None = None) -> None:
+        if not isinstance(total_count, (int, np.integer)) or total_count < 0:
+            raise ValueError(f"Multinomial: total_count must be a non-negative int (one count "
+                             f"for the batch), got {total_count!r}")
+        self.total_count = int(total_count)
+        self._categorical = Categorical(probs, logits)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args)
+
+    @property
+    def support(self) -> constraints.Constraint:  # type: ignore[override]
+        return constraints.integer_interval(0, self.total_count)
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs * self.total_count
+
+    @property
+    def variance(self) -> Tensor:
+        return self.probs * (1 - self.probs) * self.total_count
+
+    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        draws = self._categorical.sample((self.total_count, *as_size(sample_shape)))
+        counts = F.one_hot(draws, self.event_shape[0]).sum(0) if self.total_count else (
+            Tensor(np.zeros(self._extended_shape(sample_shape), np.int64)))
+        return counts.to(self.probs.dtype)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        logits = self.logits.clamp(min=float(finfo(self.logits.dtype).min))
+        terms = (value * logits).where(value != 0, 0.0)  # 0 * -inf is 0 here
+        return ((value.sum(-1) + 1).lgamma() - (value + 1).lgamma().sum(-1) + terms.sum(-1))
