@@ -1058,3 +1058,45 @@ def test_multinomial_as_d2l_uses_it():
     zero = tg.distributions.Multinomial(3, probs=tg.tensor([0.2, 0.0, 0.8]))
     assert zero.log_prob(tg.tensor([1.0, 0.0, 2.0])).item() == pytest.approx(
         math.log(3 * 0.2 * 0.64), rel=1e-6)  # a zero probability with a zero count: no NaN
+
+
+# ------------------------------------------------------------------------------- printing
+_RNG = np.random.default_rng(0)
+_PRINTED = [np.array([1.0, 2.5, 3.0]), np.array([1.0, 2.0, 3.0]), np.array([1e-5, 1.0]),
+            np.array([1e9, 1.0]), np.array([0.0, 0.0]), np.array([np.nan, 1.0, np.inf, -np.inf]),
+            np.array(1.5), np.array(3.0), _RNG.normal(size=(3, 4)), _RNG.normal(size=(2, 3, 4)),
+            _RNG.normal(size=(1500,)), _RNG.normal(size=(40, 40)), np.arange(30.0),
+            np.arange(12).reshape(3, 4), np.array([True, False]), np.array([1, 2], np.int32),
+            np.array([1.5, 2.0], np.float16), np.zeros((0,)), np.zeros((0, 3)),
+            np.zeros((0,), np.int64), np.array([123456.789, 0.001]), np.array([-0.0, 1.5]),
+            np.arange(1200).reshape(30, 40), np.array([[1e-10]]), np.array(5)]
+
+
+@pytest.mark.parametrize("index", range(len(_PRINTED)))
+def test_tensors_print_as_pytorch_prints_them(index):
+    values = _PRINTED[index]
+    text = repr(tg.tensor(values))
+    assert text.startswith("tensor(") and "shape=" not in text
+    if _torch is not None:
+        assert text == repr(_torch.tensor(values))
+
+
+@pytest.mark.parametrize("options", [{"precision": 2}, {"sci_mode": False}, {"sci_mode": True},
+                                     {"profile": "short"}, {"linewidth": 40},
+                                     {"threshold": 10, "edgeitems": 2}])
+def test_print_options_as_pytorch(options):
+    values = [np.array([1.0, 2.5, 3.0]), np.array([1e-5, 1.0]), _RNG.normal(size=(3, 4)),
+              _RNG.normal(size=(50,)), np.array([123456.789, 0.001])]
+    try:
+        tg.set_printoptions(**options)
+        mine = [repr(tg.tensor(v, dtype=tg.float32)) for v in values]
+    finally:
+        tg.set_printoptions(profile="default")
+    if _torch is not None:
+        try:
+            _torch.set_printoptions(**options)
+            assert mine == [repr(_torch.tensor(v, dtype=_torch.float32)) for v in values]
+        finally:
+            _torch.set_printoptions(profile="default")
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"

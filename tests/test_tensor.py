@@ -53,12 +53,17 @@ def test_attributes():
     assert not y.is_leaf and y.requires_grad
 
 
-def test_repr_shows_values_shape_dtype_and_grad_fn():
+def test_repr_is_pytorchs_layout():
     t = Tensor([1.0, 2.0], requires_grad=True)
-    text = repr(t * 2)
-    assert "2." in text and "4." in text and "shape=(2,)" in text
-    assert "dtype=float32" in text and "grad_fn=<Mul>" in text
-    assert "requires_grad=True" in repr(t)
+    assert repr(t * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
+    assert repr(t) == "tensor([1., 2.], requires_grad=True)"
+    assert repr(tg.tensor([1.0, 2.5, 3.0])) == "tensor([1.0000, 2.5000, 3.0000])"
+    assert repr(tg.tensor([1e-5, 1.0])) == "tensor([1.0000e-05, 1.0000e+00])"
+    assert repr(tg.tensor([1, 2], dtype=tg.int32)) == "tensor([1, 2], dtype=torch.int32)"
+    assert repr(tg.tensor(1.5, dtype=tg.float64)) == "tensor(1.5000, dtype=torch.float64)"
+    assert repr(tg.zeros(0, 3)) == "tensor([], size=(0, 3))"
+    assert repr(tg.tensor([[1.0, 2.0], [3.0, 4.0]])) == "tensor([[1., 2.],\n        [3., 4.]])"
+    assert repr(tg.arange(2000.0)).count("...") == 1  # summarised past 1000 elements
 
 
 @pytest.mark.parametrize("factory", [tg.zeros, tg.ones, tg.randn, tg.rand])

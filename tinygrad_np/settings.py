@@ -9,15 +9,11 @@ print options change how `repr(tensor)` shows values.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
-# Read by Tensor.__repr__ (np.array2string's arguments; None: NumPy's own print options).
-PRINT_OPTIONS: dict[str, Any] = {"precision": 4, "threshold": 20, "edgeitems": None,
-                                 "max_line_width": None, "suppress_small": None}
-_PROFILES = {"default": dict(PRINT_OPTIONS),  # this library's own defaults
-             "short": {**PRINT_OPTIONS, "precision": 2, "edgeitems": 2},  # as PyTorch's
-             "full": {**PRINT_OPTIONS, "threshold": 2**63 - 1}}
+from tinygrad_np.printing import OPTIONS as PRINT_OPTIONS, PROFILES as _PROFILES
 
 _state: dict[str, Any] = {"threads": None, "deterministic": False, "warn_only": False,
                           "limiter": None}
@@ -72,19 +68,20 @@ def is_deterministic_algorithms_warn_only_enabled() -> bool:
 def set_printoptions(precision: int | None = None, threshold: int | None = None,
                      edgeitems: int | None = None, linewidth: int | None = None,
                      profile: str | None = None, sci_mode: bool | None = None) -> None:
-    """How repr(tensor) shows values, with PyTorch's arguments (`sci_mode=False` suppresses
-    scientific notation for small numbers)."""
+    """How repr(tensor) shows values, with PyTorch's arguments and defaults (precision 4,
+    threshold 1000, edgeitems 3, linewidth 80; `sci_mode` True/False forces or forbids
+    scientific notation, None chooses it from the values; profiles 'default', 'short',
+    'full')."""
     if profile is not None:
         if profile not in _PROFILES:
             raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, "
                              f"got {profile!r}")
         PRINT_OPTIONS.update(_PROFILES[profile])
     for key, value in (("precision", precision), ("threshold", threshold),
-                       ("edgeitems", edgeitems), ("max_line_width", linewidth)):
+                       ("edgeitems", edgeitems), ("linewidth", linewidth)):
         if value is not None:
-            PRINT_OPTIONS[key] = int(value)
-    if sci_mode is not None:
-        PRINT_OPTIONS["suppress_small"] = not sci_mode
+            PRINT_OPTIONS[key] = value if value == math.inf else int(value)
+    PRINT_OPTIONS["sci_mode"] = sci_mode
 
 
 def compile(model: Any = None, **options: Any) -> Any:  # noqa: A001  (PyTorch's name)

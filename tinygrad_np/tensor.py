@@ -22,7 +22,7 @@ import numpy as np
 
 from tinygrad_np.dtypes import WIDER_ACCUMULATOR, get_default_dtype, wrapped_int
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
-from tinygrad_np.settings import PRINT_OPTIONS
+from tinygrad_np.printing import tensor_text
 
 Axis = int | tuple[int, ...] | None
 
@@ -1271,15 +1271,17 @@ class Tensor:
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
-        values = np.array2string(self._data, separator=", ", prefix="tensor(", **PRINT_OPTIONS)
-        extras = [f"shape={self.shape}", f"dtype={self.dtype}"]
+        """PyTorch's layout (printing.py): `tensor([1.0000, 2.5000], grad_fn=<MulBackward0>)`,
+        the dtype shown when it is not a default one; a name given for drawing comes last."""
+        extras = []
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>" if hasattr(self.grad_fn, "name")
+                          else f"grad_fn=<{type(self.grad_fn).__name__}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return f"tensor({values}, {', '.join(extras)})"
+        return tensor_text(self._data, extras, get_default_dtype())
 
     def draw_graph(self, **options: Any) -> Any:
         """The graph that produced this tensor as a graphviz.Digraph (the viz package)."""
