@@ -131,12 +131,11 @@ class HalfNormal(Distribution):
         return (value / (self.scale * math.sqrt(2))).erf()
 
 
-class OneHotCategorical(Distribution):
-    """Categorical's draws as one-hot vectors (the last dim is the event)."""
+class _OverCategories(Distribution):
+    """What OneHotCategorical and Multinomial share: a Categorical over the last dim (the
+    event), its probs and logits."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.simplex  # (PyTorch: one_hot; a one-hot vector is on the simplex)
-    has_enumerate_support = True
 
     def __init__(self, probs: Tensor | None = None, logits: Tensor | None = None,
                  validate_args: bool | None = None) -> None:
@@ -151,6 +150,13 @@ class OneHotCategorical(Distribution):
     @property
     def logits(self) -> Tensor:
         return self._categorical.logits
+
+
+class OneHotCategorical(_OverCategories):
+    """Categorical's draws as one-hot vectors (the last dim is the event)."""
+
+    support = constraints.simplex  # (PyTorch: one_hot; a one-hot vector is on the simplex)
+    has_enumerate_support = True
 
     @property
     def mean(self) -> Tensor:
@@ -266,11 +272,9 @@ class MixtureSameFamily(Distribution):
 __all__ = ["Cauchy", "HalfNormal", "Laplace", "MixtureSameFamily", "OneHotCategorical"]
 
 
-class Multinomial(Distribution):
+class Multinomial(_OverCategories):
     """Counts of `total_count` independent Categorical(probs) draws over the last dim (the
     event): log_prob = log n! - sum log x_k! + sum x_k log p_k."""
-
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
 
     def __init__(self, total_count: int = 1, probs: Tensor | None = None,
                  logits: Tensor | None = None, validate_args: bool | None = None) -> None:
@@ -278,21 +282,11 @@ class Multinomial(Distribution):
             raise ValueError(f"Multinomial: total_count must be a non-negative int (one count "
                              f"for the batch), got {total_count!r}")
         self.total_count = int(total_count)
-        self._categorical = Categorical(probs, logits)
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
-                         validate_args)
+        super().__init__(probs, logits, validate_args)
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
         return constraints.integer_interval(0, self.total_count)
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
 
     @property
     def mean(self) -> Tensor:
