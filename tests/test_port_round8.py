@@ -1100,3 +1100,12 @@ def test_print_options_as_pytorch(options):
             _torch.set_printoptions(profile="default")
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
+
+
+@pytest.mark.parametrize("shape", [(4, 6, 5), (4, 6, 3, 3)])
+def test_feature_dropout_zeroes_whole_channels_of_any_rank(shape):
+    tg.manual_seed(0)
+    y = tg.feature_dropout(tg.ones(*shape), 0.5, True).numpy()
+    flat = y.reshape(shape[0], shape[1], -1)
+    assert set(np.unique(y)) == {0.0, 2.0} and (flat == flat[:, :, :1]).all()
+    assert (tg.feature_dropout(tg.ones(*shape), 0.5, False).numpy() == 1).all()

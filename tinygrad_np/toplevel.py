@@ -48,8 +48,13 @@ def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
 
 
 def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
-    """Whole channels (dim 1) zeroed with probability p (F.dropout2d's rule)."""
-    return F.dropout2d(input, p, train)
+    """Whole channels (dim 1 of an (N, C, ...) input) zeroed with probability p, the rest
+    scaled by 1 / (1 - p), as torch.feature_dropout (any number of trailing dims)."""
+    x = to_tensor(input)
+    F._check_probability(p, "feature_dropout")
+    if not train or p == 0 or x.ndim < 2:
+        return x
+    return F._dropout(x, p, x.shape[:2] + (1,) * (x.ndim - 2), False)
 
 
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,  # noqa: A002
