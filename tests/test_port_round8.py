@@ -1109,3 +1109,24 @@ def test_feature_dropout_zeroes_whole_channels_of_any_rank(shape):
     flat = y.reshape(shape[0], shape[1], -1)
     assert set(np.unique(y)) == {0.0, 2.0} and (flat == flat[:, :, :1]).all()
     assert (tg.feature_dropout(tg.ones(*shape), 0.5, False).numpy() == 1).all()
+
+
+@pytest.mark.parametrize("make", [lambda x: x.detach(), lambda x: x.detach().reshape(2, 3),
+                                  lambda x: x.data])
+def test_a_write_into_a_detached_view_never_rewrites_the_graph(make):
+    a = tg.arange(6.0).requires_grad_()
+    x = a * 1
+    other = make(x)
+    w = tg.tensor(5.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="shares memory"):  # refused, never a wrong graph
+        other[(0,) * other.ndim] = w
+    (x * tg.arange(6.0)).sum().backward()
+    assert a.grad.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0] and w.grad is None
+
+
+def test_a_write_beside_a_dtype_view_is_no_reshape():
+    x = tg.zeros(4)
+    bits = x.view(tg.int32)
+    with pytest.raises(RuntimeError, match="shares memory"):
+        x[0] = tg.tensor(1.5, requires_grad=True)
+    assert bits.dtype == np.int32 and bits.tolist() == [0, 0, 0, 0]

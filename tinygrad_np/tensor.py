@@ -434,15 +434,17 @@ def _reshaped_partner(tensor: Tensor) -> Tensor | None:
     """The one other live tensor sharing `tensor`'s memory when the two are whole reshapes of
     each other (d2l's `X.reshape(-1, d)[~mask] = v` while X is in use) and it is not a leaf
     that requires grad; None otherwise (a partial view, a transpose, several others)."""
-    others = [t for t in (reference() for reference in tensor._counter[2:])
-              if t is not None and t is not tensor]
-    if len(others) != 1:
+    references = [r for r in tensor._counter[2:] if r() is not None and r() is not tensor]
+    if len(references) != 1 or type(references[0]) is _SameStorage:  # (`.data = t`)
         return None
-    other, a = others[0], tensor._data
+    other, a = references[0](), tensor._data
     b = other._data
-    same = a.size == b.size and a.flags.c_contiguous and b.flags.c_contiguous and (
+    same = b is not a and a.dtype == b.dtype and a.size == b.size and (  # not a detach()
+        a.flags.c_contiguous and b.flags.c_contiguous) and (
         a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
-    return other if same and not (other.requires_grad and other.grad_fn is None) else None
+    # both in the graph or both outside it: a detach() (one in, one out) is no reshape
+    return other if same and other.requires_grad == tensor.requires_grad and not (
+        other.requires_grad and other.grad_fn is None) else None
 
 
 def _rebase(partner: Tensor, written: Tensor) -> None:
