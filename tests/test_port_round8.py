@@ -1130,3 +1130,42 @@ def test_a_write_beside_a_dtype_view_is_no_reshape():
     with pytest.raises(RuntimeError, match="shares memory"):
         x[0] = tg.tensor(1.5, requires_grad=True)
     assert bits.dtype == np.int32 and bits.tolist() == [0, 0, 0, 0]
+
+
+def test_review_findings_on_the_new_names():
+    assert tg.nn.LazyConv2d(4, 3)(tg.ones(2, 5, 5)).shape == (4, 3, 3)  # unbatched: dim 0
+    assert tg.nn.LazyConv1d(4, 3)(tg.ones(2, 5)).shape == (4, 3)
+    with pytest.raises(RuntimeError, match="cannot be converted"):
+        tg.tensor([1, 2], dtype=tg.uint8).masked_fill(tg.tensor([True, False]), tg.tensor(300))
+    with pytest.raises(RuntimeError, match="floating-point"):
+        tg.hann_window(4, dtype=tg.int64)
+    with pytest.raises(RuntimeError):
+        tg.feature_dropout(tg.ones(3), 0.5, True)
+    buffer = bytearray(b"\x01\x00\x00\x00")
+    shared = tg.frombuffer(buffer, dtype=tg.int32)
+    buffer[0] = 7
+    assert shared.tolist() == [7]  # the buffer's memory, as PyTorch
+    with pytest.raises(ValueError):  # LinAlgError: a RuntimeError and (as NumPy's) ValueError
+        tg.linalg.inv(tg.zeros(2, 2))
+    u = tg.tensor([5, 200], dtype=tg.uint8)
+    assert u.clamp(-1).tolist() == [255, 255] and u.clamp(None, -5).tolist() == [5, 200]
+    with pytest.raises(RuntimeError, match="cannot be converted"):
+        u.clamp(300)
+
+
+def test_inputs_kept_on_ctx_in_containers_are_differentiated_through():
+    class Product(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.both, ctx.named = [x, w], {"x": x}
+            return x * w
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, w = ctx.both
+            return grad_output * w, grad_output * ctx.named["x"]
+
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    w = tg.tensor([3.0, 4.0], dtype=tg.float64, requires_grad=True)
+    (gx,) = tg.autograd.grad(Product.apply(x, w).sum(), x, create_graph=True)
+    assert tg.autograd.grad(gx.sum(), w)[0].tolist() == [1.0, 1.0]

@@ -82,8 +82,14 @@ def _keep_callers(ctx: Function, values: tuple, callers: tuple) -> None:
                  and value is not caller}
     if originals:
         for key, value in vars(ctx).items():
+            if key.startswith("_"):  # the machinery's own (mark_dirty's inputs, ...)
+                continue
             if id(value) in originals:
                 setattr(ctx, key, originals[id(value)])
+            elif isinstance(value, (list, tuple)) and any(id(v) in originals for v in value):
+                setattr(ctx, key, type(value)(originals.get(id(v), v) for v in value))
+            elif isinstance(value, dict) and any(id(v) in originals for v in value.values()):
+                setattr(ctx, key, {k: originals.get(id(v), v) for k, v in value.items()})
 
 
 def _function_of(method: Any) -> Callable[..., Any]:

@@ -37,9 +37,9 @@ TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coef
 LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
-class LinAlgError(RuntimeError):
+class LinAlgError(TensorError):
     """torch.linalg.LinAlgError: a matrix the decomposition or solve cannot take (singular,
-    not positive-definite); a RuntimeError, as PyTorch's."""
+    not positive-definite); a RuntimeError, as PyTorch's (and a ValueError, as NumPy's)."""
 
 
 def _as_tensor(value: Any) -> Tensor:

@@ -2094,8 +2094,12 @@ class Tensor:
         bound at least, as PyTorch."""
         if min is None and max is None:
             raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
-        if self._data.dtype.kind == "f":  # PyTorch refuses a number past the dtype's range
-            min, max = (_scalar_for("clamp", bound, self._data.dtype) for bound in (min, max))
+        # PyTorch refuses a number past the dtype's range; for integer tensors only a Python
+        # int is checked (-1 wraps into uint8, as there) and a float bound promotes
+        kind = self._data.dtype.kind
+        if kind in "fiu":
+            min, max = (_scalar_for("clamp", bound, self._data.dtype)
+                        if kind == "f" or type(bound) is int else bound for bound in (min, max))
         return Clip.apply(self, min, max)
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
@@ -3093,6 +3097,8 @@ class Tensor:
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
         value = _scalar_for("masked_fill", value, self._data.dtype)
+        if isinstance(value, Tensor) and value.ndim == 0 and self._data.dtype.kind in "iu":
+            _scalar_for("masked_fill", value.item(), self._data.dtype)  # (checked, as PyTorch)
         result = Where.apply(_condition(mask), value, self)
         return result if result.dtype == self.dtype else result.astype(self.dtype)
 

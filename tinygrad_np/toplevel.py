@@ -52,7 +52,10 @@ def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A0
     scaled by 1 / (1 - p), as torch.feature_dropout (any number of trailing dims)."""
     x = to_tensor(input)
     F._check_probability(p, "feature_dropout")
-    if not train or p == 0 or x.ndim < 2:
+    if x.ndim < 2:
+        raise TensorError(f"feature_dropout: expected an (N, C, ...) input of at least 2 "
+                          f"dims, got shape {x.shape}")
+    if not train or p == 0:
         return x
     return F._dropout(x, p, x.shape[:2] + (1,) * (x.ndim - 2), False)
 
@@ -86,6 +89,8 @@ def _window(name: str, length: int, periodic: bool, dtype: Any, requires_grad: b
             values: Any) -> Tensor:
     if not isinstance(length, (int, np.integer)) or length < 0:
         raise TensorError(f"{name}: window_length must be a non-negative int, got {length!r}")
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise TensorError(f"{name}: expects a floating-point dtype, got {np.dtype(dtype)}")
     if length <= 1:
         return Tensor(np.ones(length, dtype or get_default_dtype()), requires_grad)
     points = values(length + 1)[:-1] if periodic else values(length)
@@ -262,10 +267,10 @@ def set_default_tensor_type(t: Any) -> None:
 
 def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
                requires_grad: bool = False) -> Tensor:
-    """A 1-D tensor of `buffer`'s bytes read as `dtype` (a copy: NumPy's view of the buffer
-    would be read-only for bytes)."""
+    """A 1-D tensor of `buffer`'s bytes read as `dtype`, sharing the buffer's memory as
+    PyTorch's (a read-only buffer, such as bytes, is copied)."""
     values = np.frombuffer(buffer, dtype=np.dtype(dtype), count=count, offset=offset)
-    return Tensor(values.copy(), requires_grad)
+    return Tensor(values if values.flags.writeable else values.copy(), requires_grad)
 
 
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002

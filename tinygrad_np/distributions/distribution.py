@@ -15,6 +15,7 @@ import numpy as np
 from tinygrad_np import rng
 from tinygrad_np.distributions import constraints
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.tensor import Size, Tensor
 
@@ -119,8 +120,8 @@ class Distribution:
         try:
             np.broadcast_shapes(old, shape)
         except ValueError:
-            raise ValueError(f"{type(self).__name__}.expand: batch shape {old} cannot be "
-                             f"expanded to {shape}") from None
+            raise TensorError(f"{type(self).__name__}.expand: batch shape {old} cannot be "
+                              f"expanded to {shape}") from None
         new = type(self).__new__(type(self))
         for name, value in vars(self).items():
             if isinstance(value, Tensor) and tuple(value.shape[:len(old)]) == old:

@@ -30,6 +30,7 @@ class _Lazy(Module):
 
     full: type = Module
     defaults: dict = {}  # noqa: RUF012 (read only)
+    spatial = 0  # a conv's spatial dims: an input with one dim more is unbatched (C, ...)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
@@ -52,7 +53,8 @@ class _Lazy(Module):
             raise TensorError(f"{type(self).__name__}: the first input must be a tensor of "
                               f"shape (N, C, ...), got {getattr(input, 'shape', input)!r}")
         args, kwargs = self._arguments
-        full = self.full(input.shape[1], *args, **kwargs)
+        unbatched = self.spatial and input.ndim == self.spatial + 1  # (C, ...): no batch dim
+        full = self.full(input.shape[0 if unbatched else 1], *args, **kwargs)
         for name in ("weight", "bias"):
             mine, theirs = getattr(self, name), getattr(full, name, None)
             if isinstance(mine, Parameter) and isinstance(theirs, Parameter):
@@ -72,15 +74,17 @@ class _Lazy(Module):
         return self.forward(input)  # the full module's (hooks already ran around this call)
 
 
-def _lazy(full: type, **defaults: Any) -> type:
+def _lazy(full: type, spatial: int = 0, **defaults: Any) -> type:
     return type(f"Lazy{full.__name__}", (_Lazy,), {
-        "full": full, "defaults": defaults, "__module__": __name__,
+        "full": full, "defaults": defaults, "spatial": spatial, "__module__": __name__,
         "__doc__": f"{full.__name__} whose input channels come from its first input."})
 
 
-LazyConv1d, LazyConv2d, LazyConv3d = map(_lazy, (Conv1d, Conv2d, Conv3d))
-LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d = map(
-    _lazy, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d))
+LazyConv1d, LazyConv2d, LazyConv3d = (
+    _lazy(conv, n) for n, conv in enumerate((Conv1d, Conv2d, Conv3d), 1))
+LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d = (
+    _lazy(conv, n) for n, conv in enumerate((ConvTranspose1d, ConvTranspose2d,
+                                             ConvTranspose3d), 1))
 LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d = map(
     _lazy, (BatchNorm1d, BatchNorm2d, BatchNorm3d))
 # PyTorch's lazy instance norms are affine by default (its InstanceNorms are not); their
