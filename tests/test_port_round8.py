@@ -1169,3 +1169,29 @@ def test_inputs_kept_on_ctx_in_containers_are_differentiated_through():
     w = tg.tensor([3.0, 4.0], dtype=tg.float64, requires_grad=True)
     (gx,) = tg.autograd.grad(Product.apply(x, w).sum(), x, create_graph=True)
     assert tg.autograd.grad(gx.sum(), w)[0].tolist() == [1.0, 1.0]
+
+
+# ----------------------------------------------------------- NumPy functions on tensors
+@pytest.mark.parametrize("call", [lambda w, x: np.dot(w, x), lambda w, x: np.transpose(w),
+                                  lambda w, x: np.clip(w, 0, 1), lambda w, x: np.where(w > 1, w, 0),
+                                  lambda w, x: np.sum(w), lambda w, x: np.concatenate([w, w]),
+                                  lambda w, x: np.reshape(w, -1), lambda w, x: np.linalg.norm(w)])
+def test_numpy_functions_that_would_drop_a_gradient_are_refused(call):
+    w = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = tg.tensor([1.0, 1.0])
+    with pytest.raises(TypeError, match="would bypass autograd"):
+        call(w, x)
+    with tg.no_grad():  # nothing to lose there: NumPy's answer on the values
+        np.testing.assert_allclose(np.asarray(call(w, x)), np.asarray(call(w.numpy(),
+                                                                           x.numpy())))
+
+
+def test_numpy_functions_run_on_the_values_of_other_tensors():
+    pred, labels = tg.tensor([1, 2, 3]), tg.tensor([1, 0, 3])
+    assert np.sum(pred == labels) == 2 and np.mean(tg.tensor([1.0, 3.0])) == 2.0
+    w = tg.tensor([[1.0, np.nan]], requires_grad=True)
+    assert np.shape(w) == (1, 2) and np.argmax(tg.tensor([1.0, 5.0])) == 1
+    assert np.isnan(w).tolist() == [[False, True]]  # a check, not a value to differentiate
+    assert np.allclose(w.detach(), w.detach(), equal_nan=True)
+    with pytest.raises(TypeError, match=r"t\.exp\(\) or tg\.exp\(t\)"):
+        np.exp(w)

@@ -771,6 +771,25 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
     return array
 
 
+# NumPy functions whose result is a computed value a gradient would flow through: refused for
+# a tensor that requires grad (Tensor.__array_function__); the others (np.shape, np.allclose,
+# np.argmax, np.array_equal, ...) just run on the values.
+_NUMPY_COMPUTING = frozenset((
+    "dot vdot inner outer tensordot einsum kron cross matmul transpose swapaxes moveaxis "
+    "reshape ravel squeeze expand_dims concatenate stack hstack vstack dstack column_stack "
+    "tile repeat flip roll pad clip where select sum mean prod max min amax amin average std "
+    "var median cumsum cumprod diff trace diagonal sort partition take take_along_axis "
+    "broadcast_to append insert delete norm inv det solve pinv cholesky svd eigh qr lstsq "
+    "matrix_power multi_dot logsumexp nansum nanmean nanmax nanmin").split())
+
+
+def _as_arrays(values: tuple) -> tuple:
+    """Tensors (also inside a list or tuple argument) as their arrays, for a NumPy function."""
+    return tuple(value._data if isinstance(value, Tensor) else type(value)(
+        part._data if isinstance(part, Tensor) else part for part in value)
+        if isinstance(value, (list, tuple)) else value for value in values)
+
+
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
@@ -813,12 +832,15 @@ class Tensor:
                 return getattr(inputs[0], names[0])(*inputs[1:])
             return getattr(inputs[1], names[1])(inputs[0])
         if any(isinstance(value, Tensor) for value in kwargs.get("out", ())) or any(
-                isinstance(value, Tensor) and value._requires_grad for value in inputs) or (
+                isinstance(value, Tensor) and value._requires_grad for value in inputs) and (
+                ufunc.__name__ not in ("isnan", "isinf", "isfinite", "signbit")) or (
                 method == "at" and isinstance(inputs[0], Tensor)):  # (writes into inputs[0])
             raise TypeError(
                 f"numpy.{ufunc.__name__} on a tensor that requires grad (or into a tensor "
                 "given as out=, or ufunc.at into a tensor) would bypass autograd: use the "
-                "torch function, or t.detach() for the values")
+                f"tensor's own operation (t.{ufunc.__name__}() or tg.{ufunc.__name__}(t), "
+                "tg.maximum, tg.where, ...); t.detach() only for values you do not "
+                "differentiate through")
         result = getattr(ufunc, method)(
             *(value._data if isinstance(value, Tensor) else value for value in inputs), **kwargs)
         if kwargs.get("out") is not None:  # NumPy's protocol: `out` itself (`array += t`
@@ -826,6 +848,23 @@ class Tensor:
         if isinstance(result, tuple):
             return tuple(Tensor(part) for part in result)
         return result if result is None else Tensor(result)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """NumPy's functions on tensors (`np.sum(pred == y)`, `np.dot(a, b)`) run on the values
+        and give NumPy's result. One that computes values a gradient would have to flow
+        through (`np.dot`, `np.transpose`, `np.clip`, `np.where`, `np.sum`, ...) is refused for
+        a tensor that requires grad while grad mode is on: its gradient would be lost silently."""
+        if func.__name__ in _NUMPY_COMPUTING and is_grad_enabled() and any(
+                isinstance(part, Tensor) and part._requires_grad
+                for value in (*args, *kwargs.values())
+                for part in (value if isinstance(value, (list, tuple)) else (value,))):
+            raise TypeError(
+                f"numpy.{func.__name__} on a tensor that requires grad would bypass autograd "
+                f"(the result would have no gradient): use the tensor's own operation "
+                f"(`a @ b`, t.T, t.sum(), t.clamp(...), tg.where(...), tg.cat([...]), "
+                f"tg.{func.__name__}(...) where it exists), or t.detach() for values you do "
+                f"not differentiate through")
+        return func(*_as_arrays(args), **dict(zip(kwargs, _as_arrays(tuple(kwargs.values())))))
 
     def __init__(
         self, data: Any = (), requires_grad: bool = False, *sizes: int, dtype: Any = None,
