@@ -1195,3 +1195,19 @@ def test_numpy_functions_run_on_the_values_of_other_tensors():
     assert np.allclose(w.detach(), w.detach(), equal_nan=True)
     with pytest.raises(TypeError, match=r"t\.exp\(\) or tg\.exp\(t\)"):
         np.exp(w)
+
+
+def test_an_optimizer_refuses_a_tuple_of_tensors_as_a_name_parameter_pair():
+    w1, b1 = tg.ones(2, requires_grad=True), tg.ones(1, requires_grad=True)
+    with pytest.raises(TypeError, match=r"\(name, parameter\) pair"):
+        tg.optim.SGD([(w1, b1)], lr=0.1)  # PyTorch silently trains b1 only
+    optimizer = tg.optim.SGD([("w1", w1), ("b1", b1)], lr=0.1)
+    assert len(optimizer.param_groups[0]["params"]) == 2
+
+
+def test_arithmetic_with_a_values_indices_pair_is_refused():
+    z = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(TypeError, match=r"\.values"):
+        z - z.max(0)  # silently stacked the pair before; PyTorch raises too
+    assert (z - z.max(0).values).tolist() == [[-2.0, -2.0], [0.0, 0.0]]
+    assert (z - [1.0, 2.0]).tolist() == [[0.0, 0.0], [2.0, 2.0]]  # lists of numbers still work

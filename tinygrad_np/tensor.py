@@ -759,6 +759,10 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
         if data.dtype.kind in "iu" and not divide and (  # uint8 - 1 wraps (np.int64 too)
                 type(other) is int or isinstance(other, np.integer)):
             return wrapped_int(int(other), data.dtype)
+        if isinstance(other, tuple) and any(isinstance(part, Tensor) for part in other):
+            raise TypeError(f"arithmetic with a tuple of tensors (a (values, indices) pair of "
+                            f"max/min/sort along a dim?): take `.values`, or use "
+                            f"amax/amin ({type(other).__name__} of {len(other)})")
         return other  # (and for floats: 0.0 == -0.0 as keys; their signs differ)
     array = _FLOAT32_OPERANDS.get(other)
     if array is None:
