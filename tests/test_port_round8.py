@@ -1211,3 +1211,15 @@ def test_arithmetic_with_a_values_indices_pair_is_refused():
         z - z.max(0)  # silently stacked the pair before; PyTorch raises too
     assert (z - z.max(0).values).tolist() == [[-2.0, -2.0], [0.0, 0.0]]
     assert (z - [1.0, 2.0]).tolist() == [[0.0, 0.0], [2.0, 2.0]]  # lists of numbers still work
+
+
+def test_messages_and_round_for_numpy_habits():
+    assert round(tg.tensor(2.5)) == 2 and round(tg.tensor(3.7)) == 4
+    assert round(tg.tensor([1.23456, 2.5]), 3).tolist() == pytest.approx([1.235, 2.5])
+    with pytest.raises(RuntimeError, match="write a @ b"):
+        tg.tensor([[1.0, 2.0], [3.0, 4.0]]).dot(tg.ones(2))
+    one_hot = tg.nn.functional.one_hot(tg.tensor([0, 1, 2]), 4)
+    with pytest.raises(RuntimeError, match=r"target\.float\(\)"):
+        tg.nn.functional.cross_entropy(tg.ones(3, 4), one_hot)
+    loss = tg.nn.functional.cross_entropy(tg.ones(3, 4), one_hot.float())
+    assert loss.item() == pytest.approx(np.log(4))

@@ -218,7 +218,9 @@ def _check_ndim(name: str, **tensors: Tensor) -> None:
     for argument, tensor in tensors.items():
         wanted = expected.get(name, 2 if argument == "mat" else 1)
         if tensor.ndim != wanted:
-            raise TensorError(f"{name}: {argument} must be {wanted}-D, got shape {tensor.shape}")
+            hint = "; for matrices (NumPy's a.dot(b)) write a @ b" if name == "dot" else ""
+            raise TensorError(f"{name}: {argument} must be {wanted}-D, got shape "
+                              f"{tensor.shape}{hint}")
 
 
 @with_out

@@ -1371,6 +1371,11 @@ class Tensor:
     def __float__(self) -> float:
         return float(self._scalar("float"))
 
+    def __round__(self, ndigits: int | None = None) -> Any:
+        """round(t) of a one-element tensor is a Python int, as round(float); round(t, n)
+        is the tensor rounded to n decimals (half to even), as NumPy's."""
+        return round(self._scalar("round")) if ndigits is None else self.round(ndigits)
+
     def __int__(self) -> int:
         return int(self._scalar("int"))
 

@@ -28,9 +28,12 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
     count, classes = logits.shape
     if target.dtype.kind in "iu":
         if target.shape != (count,):
+            one_hot = target.shape == logits.shape
             raise TensorError(
                 f"cross_entropy: class-index target must have shape ({count},) for logits of "
                 f"shape {logits.shape}, got {target.shape}"
+                + ("; a one-hot target is class probabilities: pass it as float "
+                   "(target.float()), or its class ids (target.argmax(1))" if one_hot else "")
             )
         # one pass for both ends: as unsigned integers, negative ids are the largest
         ids = target if target.dtype.itemsize == 8 and target.dtype.isnative else target.astype(
