@@ -27,7 +27,7 @@ class _Formatter:
         self.int_mode, self.sci_mode, self.width = True, False, 1
         precision = OPTIONS["precision"]
         if not self.floating:
-            self.width = max((len(self._plain(v)) for v in values.ravel().tolist()), default=1)
+            self.width = max((len(str(v)) for v in values.ravel().tolist()), default=1)
             return
         finite = values[np.isfinite(values) & (values != 0)].astype(np.float64)
         if finite.size:
@@ -47,13 +47,9 @@ class _Formatter:
                 texts = [f"{v:.{precision}f}" for v in finite.tolist()]
             self.width = max(len(text) for text in texts)
 
-    @staticmethod
-    def _plain(value: Any) -> str:
-        return str(value)
-
     def format(self, value: Any) -> str:
         if not self.floating:
-            text = self._plain(value)
+            text = str(value)
         elif self.sci_mode:
             text = f"{value:{self.width}.{OPTIONS['precision']}e}"
         elif self.int_mode:
