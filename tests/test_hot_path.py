@@ -190,5 +190,7 @@ def test_a_node_repr_survives_an_op_that_keeps_its_own_name():
         def backward(ctx, grad_output):
             return grad_output * 2
 
-    node = Named.apply(Tensor(np.ones(2), requires_grad=True)).grad_fn
+    result = Named.apply(Tensor(np.ones(2), requires_grad=True))
+    node = result.grad_fn
     assert repr(node).startswith("<NamedBackward0 object at 0x")
+    assert repr(result) == "tensor([2., 2.], dtype=torch.float64, grad_fn=<NamedBackward0>)"

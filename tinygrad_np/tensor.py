@@ -1320,8 +1320,8 @@ class Tensor:
         the dtype shown when it is not a default one; a name given for drawing comes last."""
         extras = []
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name()}>" if hasattr(self.grad_fn, "name")
-                          else f"grad_fn=<{type(self.grad_fn).__name__}>")
+            node = self.grad_fn  # (the class's name(): an op may keep its own `ctx.name`)
+            extras.append(f"grad_fn=<{type(node).name(node)}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
