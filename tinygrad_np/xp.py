@@ -20,6 +20,7 @@ from tinygrad_np.dtypes import get_default_dtype
 
 _NUMPY_TYPES = (np.ndarray, np.generic, int, float)
 _ALL = np.logical_and.reduce  # without ndarray.all's Python wrapper
+_SAME_SIZE_INT = {np.dtype(f): np.dtype(i) for f, i in (("f2", "i2"), ("f4", "i4"), ("f8", "i8"))}
 
 
 def is_tensor(x: Any) -> bool:
@@ -61,7 +62,12 @@ def masked(mask, grad):
     `grad` is inf or NaN (multiplying by the mask would give NaN there), as in PyTorch."""
     if not isinstance(grad, _NUMPY_TYPES):
         return grad.where(mask, 0)
-    return grad * mask if finite(grad) else np.where(mask, grad, 0)
+    bits = _SAME_SIZE_INT.get(getattr(grad, "dtype", None))
+    if bits is None:
+        return grad * mask if finite(grad) else np.where(mask, grad, 0)
+    keep = np.asarray(mask).astype(bits)  # all bits of grad where the mask is set (-1), none
+    np.negative(keep, out=keep)  # elsewhere: exactly +0, as fast as `grad * mask`
+    return np.bitwise_and(grad.view(bits), keep).view(grad.dtype)
 
 
 def shared(share, grad):
