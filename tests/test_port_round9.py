@@ -3,6 +3,8 @@ PyTorch is the oracle where installed; the expected values are written out other
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -47,3 +49,179 @@ def test_a_masked_gradient_blocks_nan_and_inf(bad):
         t = _torch.tensor([[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
         t.relu().backward(_torch.tensor([[bad, bad], [1.0, bad]]))
         assert np.array_equal(t.grad.numpy(), got, equal_nan=True)
+
+
+# ---------------------------------------------------------------- linalg.qr's gradient
+def _qr_loss(lib, a, mode):
+    q, r = lib.linalg.qr(a, mode=mode)
+    weights_q = np.cos(np.arange(q.numel())).reshape(tuple(q.shape))
+    weights_r = np.sin(np.arange(r.numel())).reshape(tuple(r.shape))
+    return (q * lib.tensor(weights_q)).sum() + (r * lib.tensor(weights_r)).sum()
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 4, 3), (2, 3, 4), (1, 1), (1, 3)])
+@pytest.mark.parametrize("mode", ["reduced", "complete"])
+def test_qr_has_pytorchs_gradient(shape, mode):
+    values = np.random.default_rng(sum(shape)).standard_normal(shape)
+    a = tg.tensor(values, requires_grad=True)
+    if mode == "complete" and shape[-2] > shape[-1]:
+        with pytest.raises(RuntimeError, match="not differentiable when mode='complete'"):
+            _qr_loss(tg, a, mode).backward()
+        return
+    _qr_loss(tg, a, mode).backward()
+    # float64 central differences of the same loss
+    flat, numeric = values.reshape(-1), np.zeros(values.size)
+    for i in range(values.size):
+        shifted = []
+        for step in (1e-6, -1e-6):
+            moved = flat.copy()
+            moved[i] += step
+            shifted.append(_qr_loss(tg, tg.tensor(moved.reshape(shape)), mode).item())
+        numeric[i] = (shifted[0] - shifted[1]) / 2e-6
+    assert np.allclose(a.grad.numpy().reshape(-1), numeric, atol=1e-6)
+    if _torch is not None:
+        t = _torch.tensor(values, requires_grad=True)
+        _qr_loss(_torch, t, mode).backward()
+        assert np.allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-10)
+
+
+def test_qr_second_derivatives_and_refusals():
+    rng = np.random.default_rng(3)
+    for shape in [(3, 5), (5, 3), (2, 3, 3)]:
+        a = tg.tensor(rng.standard_normal(shape), requires_grad=True)
+        assert tg.autograd.gradgradcheck(lambda m: tg.linalg.qr(m), (a,))
+    a = tg.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    q, r = tg.linalg.qr(a, mode="r")
+    assert q.numel() == 0 and r.requires_grad
+    with pytest.raises(RuntimeError, match="mode='r'"):
+        r.sum().backward()
+    q, r = tg.qr(a)  # the deprecated torch.qr and Tensor.qr go the same way
+    assert q.requires_grad and a.qr()[1].requires_grad
+
+
+# ------------------------------------------------- names from PyTorch's top level and Tensor
+def _compare(make, grad=True):
+    """make(lib, x, y) with x requiring grad: the same values (and x's gradient of the sum of
+    the results, weighted by position) in PyTorch and here."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 3)).astype(np.float32)
+    b = rng.standard_normal((3, 3)).astype(np.float32)
+    seen = []
+    for lib in (_torch, tg):
+        x, y = lib.tensor(a, requires_grad=grad), lib.tensor(b)
+        with warnings.catch_warnings():
+            if lib is _torch:  # its deprecation and beta notes (frobenius_norm, index_reduce)
+                warnings.simplefilter("ignore", UserWarning)
+            results = make(lib, x, y)
+        results = results if isinstance(results, (tuple, list)) else (results,)
+        values = [r if isinstance(r, (bool, int)) else r.detach().numpy().astype(np.float64)
+                  for r in results]
+        graded = [r for r in results if getattr(r, "requires_grad", False)]
+        if graded:
+            sum((r.double() * (i + 1)).sum() for i, r in enumerate(graded)).backward()
+        seen.append((values, None if x.grad is None else x.grad.numpy()))
+    (want, want_grad), (got, got_grad) = seen
+    assert len(want) == len(got)
+    for w, g in zip(want, got):
+        assert w == g if isinstance(w, (bool, int)) else np.allclose(w, g, atol=1e-5)
+    assert (want_grad is None) == (got_grad is None)
+    if want_grad is not None:
+        assert np.allclose(want_grad, got_grad, atol=1e-5)
+
+
+_NAMES = {
+    "binary_cross_entropy_with_logits": lambda L, x, y: L.binary_cross_entropy_with_logits(
+        x, y.sigmoid()),
+    "bce_sum_pos_weight": lambda L, x, y: L.binary_cross_entropy_with_logits(
+        x, y.sigmoid(), None, L.tensor([1.0, 2.0, 3.0]), 2),
+    "kl_div": lambda L, x, y: L.kl_div(x, y.sigmoid()),
+    "kl_div_mean_log_target": lambda L, x, y: L.kl_div(x, y, 1, log_target=True),
+    "cosine_embedding_loss": lambda L, x, y: L.cosine_embedding_loss(
+        x, x * 0.5 + y, L.tensor([1.0, -1.0, 1.0])),
+    "hinge_embedding_loss": lambda L, x, y: L.hinge_embedding_loss(x, L.ones(3, 3), 1.0, 1),
+    "margin_ranking_loss": lambda L, x, y: L.margin_ranking_loss(x[:, 0], x[:, 1],
+                                                                 L.tensor([1.0, -1.0, 1.0])),
+    "poisson_nll_loss": lambda L, x, y: L.poisson_nll_loss(x, y.abs(), True, False, 1e-8, 1),
+    "triplet_margin_loss": lambda L, x, y: L.triplet_margin_loss(x, x + y, x - 2 * y),
+    "batch_norm": lambda L, x, y: L.batch_norm(x, None, None, None, None, True, 0.1, 1e-5,
+                                               False),
+    "batch_norm_eval": lambda L, x, y: L.batch_norm(
+        x, L.tensor([1.0, 2, 3]), L.tensor([0.0, 1, 0]), L.zeros(3), L.ones(3), False, 0.1,
+        1e-5, False),
+    "instance_norm": lambda L, x, y: L.instance_norm(x[None], None, None, None, None, True,
+                                                     0.1, 1e-5, False),
+    "rsub": lambda L, x, y: (L.rsub(x, 2.0, alpha=3), L.rsub(x, y)),
+    "fill": lambda L, x, y: L.fill(x.detach(), 2),
+    "frobenius_norm": lambda L, x, y: (L.frobenius_norm(x, [0, 1]),
+                                       L.frobenius_norm(x, [1], True)),
+    "nuclear_norm": lambda L, x, y: (L.nuclear_norm(x), L.nuclear_norm(x, [0, 1], True)),
+    "constant_pad_nd": lambda L, x, y: L.constant_pad_nd(x, [1, 2], 3.0),
+    "in_place_activations": lambda L, x, y: (L.selu_(x * 1), L.celu_(x * 1, 0.5),
+                                             L.threshold_(x * 1, 0.1, 7.0)),
+    "nonzero_static": lambda L, x, y: (
+        L.nonzero_static(L.tensor([0, 1, 0, 2]), size=3).float(),
+        L.nonzero_static(L.tensor([[0, 1], [3, 2]]), size=2, fill_value=7).float()),
+    "conj_and_friends": lambda L, x, y: (L.conj(x), L.resolve_conj(x), x.is_conj(),
+                                         L.is_same_size(x, y), x.conj_physical()),
+    "methods_that_are_functions": lambda L, x, y: (
+        x.adjoint(), x.diagflat(1), x[0].ger(y[1]), x.hardshrink(0.3), x.narrow_copy(1, 1, 2),
+        x.prelu(L.tensor([0.25])), x.select_scatter(y[0] * 2, 0, 1), x[0].vdot(y[0]),
+        x.slice_scatter(y[:, :1], 1, 1, 2), x.diagonal_scatter(y[0]), x[0, 0].is_nonzero(),
+        x.cholesky_solve(L.eye(3) + 0.1 * y.tril())),
+    "in_place_comparisons": lambda L, x, y: (
+        x.detach().clone().eq_(0.5 * x.detach()), x.detach().clone().lt_(y),
+        x.detach().clone().ge_(0.0), x.detach().int().not_equal_(0).float(),
+        x.detach().clone().greater_equal_(y), x.detach().clone().less_(y)),
+    "in_place_forms": lambda L, x, y: (
+        x.detach().clone().heaviside_(y), (x * 1).ldexp_(L.tensor([1, 2, 3])),
+        (x * 1).addmm_(y, y, beta=0.5, alpha=2), (x * 1).addr_(y[0], y[1]),
+        (x[0] * 1).addmv_(y, y[1]), (x[None] * 1).baddbmm_(y[None], y[None]),
+        (x * 1).swapaxes_(0, 1), (x * 1).swapdims_(1, 0) + 0),
+    "resize_as_": lambda L, x, y: x.detach().clone().resize_as_(y[:2]),
+    "unsafe_split": lambda L, x, y: (*x.unsafe_chunk(2, 1), *L.unsafe_split(x, 2)),
+    "index_reduce": lambda L, x, y: (
+        x.index_reduce(0, L.tensor([0, 2, 0]), y + 2, "prod"),
+        x.index_reduce(1, L.tensor([1, 1, 0]), y, "mean", include_self=False),
+        x.index_reduce(0, L.tensor([2, 2, 0]), y, "amax"),
+        (x * 1).index_reduce_(0, L.tensor([2, 2, 0]), y, "amin")),
+    "as_strided": lambda L, x, y: (x.as_strided((2, 3), (1, 2)),
+                                   L.as_strided(x, (2, 2), (3, 1), 4),
+                                   x.reshape(-1).as_strided((7, 3), (1, 1))),
+    "copies": lambda L, x, y: (
+        L.diagonal_copy(x, 1), L.permute_copy(x, (1, 0)), *L.split_copy(x, 2, 1), L.t_copy(x),
+        *L.unbind_copy(x, 1), L.unfold_copy(x, 1, 2, 1), L.view_copy(x, (9,)),
+        L.expand_copy(x[:1], (2, 3, 3)), L.slice_copy(x, 1, 0, 3, 2), L.alias_copy(x),
+        L.select_copy(x, 1, 2), L.squeeze_copy(x[None], 0), L.unsqueeze_copy(x, 0),
+        L.transpose_copy(x, 0, 1), L.as_strided_copy(x, (2,), (4,))),
+}
+
+
+@pytest.mark.skipif(_torch is None, reason="compares with PyTorch")
+@pytest.mark.parametrize("name", sorted(_NAMES))
+def test_pytorch_names_give_pytorchs_values_and_gradients(name):
+    _compare(_NAMES[name])
+
+
+def test_names_without_pytorch():
+    x = tg.tensor([[1.0, -2.0], [0.0, 4.0]], requires_grad=True)
+    assert tg.rsub(x, 1.0).tolist() == [[0.0, 3.0], [1.0, -3.0]]
+    assert tg.nonzero_static(x, size=4, fill_value=9).tolist() == [[0, 0], [0, 1], [1, 1],
+                                                                   [9, 9]]
+    windows = tg.arange(5.0).as_strided((3, 3), (1, 1))
+    assert windows.tolist() == [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+    w = tg.arange(5.0, requires_grad=True)
+    w.as_strided((3, 3), (1, 1)).sum().backward()
+    assert w.grad.tolist() == [1, 2, 3, 2, 1]  # overlapping windows sum their gradients
+    assert x.detach().clone().gt_(0).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert x.real is not None and tg.is_same_size(x, x.T) and not tg.is_conj(x)
+    with pytest.raises(RuntimeError, match="non-complex"):
+        _ = x.imag
+    with pytest.raises(RuntimeError, match="not contiguous"):
+        tg.arange(6.0).reshape(2, 3).T.as_strided((2,), (1,))
+    with pytest.raises(RuntimeError, match="past the input"):
+        tg.arange(4.0).as_strided((2, 2), (2, 2))
+    with pytest.raises(TypeError, match="reduction must be 0"):
+        tg.kl_div(x, x, "batchmean")
+    counts = tg.binomial(tg.tensor([5.0, 10.0, 7.0]), tg.tensor([0.0, 1.0, 0.5]))
+    assert counts.dtype == tg.float32 and counts.tolist()[:2] == [0.0, 10.0]
+    assert 0 <= counts.tolist()[2] <= 7

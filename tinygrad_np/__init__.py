@@ -305,6 +305,83 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
                                                                     getattr(Tensor, _name)))
 # PyTorch's element-by-element and resizing in-place methods (tinygrad_np/indexed.py)
 Tensor.apply_, Tensor.map_, Tensor.resize_ = _indexed.apply_, _indexed.map_, _indexed.resize_
+Tensor.index_reduce = index_reduce = _indexed.index_reduce
+Tensor.as_strided = as_strided = _indexed.as_strided
+for _name in ("adjoint diagflat ger hardshrink is_nonzero is_same_size narrow_copy prelu qr "
+              "select_scatter slice_scatter diagonal_scatter cholesky_inverse cholesky_solve "
+              "vdot histogram conj conj_physical resolve_conj resolve_neg is_conj is_neg").split():
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, globals()[_name])
+for _name in ("eq ne lt le gt ge greater greater_equal less less_equal not_equal heaviside "
+              "ldexp nextafter addmm addbmm baddbmm addmv addr conj_physical index_reduce").split():
+    if not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _tensor_module._in_place_form(_name + "_",
+                                                                    getattr(Tensor, _name)))
+ldexp_ = Tensor.ldexp_
+
+
+def _swapped_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    """`transpose_(dim0, dim1)`: self's two dims swapped in place."""
+    return self.transpose_(dim0, dim1)
+
+
+def _resize_as_(self: Tensor, other: Tensor) -> Tensor:
+    """`resize_(other.shape)`."""
+    return self.resize_(other.shape)
+
+
+def _new_empty_strided(self: Tensor, size: _Any, stride: _Any, **kwargs: _Any) -> Tensor:
+    """`new_empty(size)`: tensors here are laid out contiguously whatever the stride asked."""
+    return self.new_empty(tuple(size), **kwargs)
+
+
+Tensor.swapaxes_ = Tensor.swapdims_ = _swapped_
+Tensor.resize_as_, Tensor.new_empty_strided = _resize_as_, _new_empty_strided
+Tensor.to_dense = Tensor.resolve_conj  # a dense tensor itself
+Tensor.real = property(real, doc="The real part: a real tensor itself.")
+
+
+def _imag(self: Tensor) -> Tensor:
+    raise RuntimeError(f"imag is not implemented for tensors with non-complex dtypes "
+                       f"({self.dtype}): tinygrad_np has no complex tensors")
+
+
+Tensor.imag = property(_imag, doc="Refused: tinygrad_np has no complex tensors.")
+# PyTorch's unchecked spellings (the checks are cheap here, so they are the checked ones)
+Tensor.unsafe_chunk, Tensor.unsafe_split, Tensor.unsafe_split_with_sizes = (
+    Tensor.chunk, Tensor.split, Tensor.split_with_sizes)
+unsafe_chunk, unsafe_split, unsafe_split_with_sizes = (
+    Tensor.chunk, Tensor.split, Tensor.split_with_sizes)
+
+
+def _copying(name: str) -> _Any:
+    def function(input: Tensor, *args: _Any, **kwargs: _Any) -> _Any:  # noqa: A002
+        result = getattr(_tensor_module.to_tensor(input), name)(*args, **kwargs)
+        return result.clone() if isinstance(result, Tensor) else \
+            tuple(part.clone() for part in result)
+
+    function.__name__ = function.__qualname__ = name + "_copy"
+    function.__doc__ = f"`input.{name}(...)`, copied (never a view of input), as PyTorch's."
+    return function
+
+
+# PyTorch's `*_copy` functions: the view ops, returning copies
+for _name in ("detach diagonal expand permute select split split_with_sizes squeeze t "
+              "transpose unbind unfold unsqueeze view as_strided").split():
+    globals()[_name + "_copy"] = _copying(_name)
+
+
+def alias_copy(input: Tensor) -> Tensor:  # noqa: A002
+    """A copy of input."""
+    return _tensor_module.to_tensor(input).clone()
+
+
+def slice_copy(input: Tensor, dim: int = 0, start: _Any = None, end: _Any = None,  # noqa: A002
+               step: int = 1) -> Tensor:
+    """input[start:end:step] along `dim`, copied."""
+    x = _tensor_module.to_tensor(input)
+    axis = _tensor_module._wrap_dim("slice_copy", dim, x.ndim)
+    return x[(slice(None),) * axis + (slice(start, end, step),)].clone()
 
 
 # Python's augmented assignments change the tensor itself (and what views it), as PyTorch's:

@@ -26,6 +26,7 @@ from tinygrad_np.tensor import (
     _in_range,
     _index_array,
     _wrap_dim,
+    to_tensor,
 )
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
@@ -258,3 +259,43 @@ def resize_(self: Tensor, *sizes: Any) -> Tensor:
     values.reshape(-1)[:kept] = self._data.reshape(-1)[:kept]
     self.data = Tensor(values)
     return self
+
+
+def index_reduce(input: Tensor, dim: int, index: Any, source: Any, reduce: str,  # noqa: A002
+                 *, include_self: bool = True) -> Tensor:
+    """self with source[..., i, ...] reduced into self[..., index[i], ...] along `dim` by
+    'prod', 'mean', 'amax' or 'amin' (with self's value unless include_self=False): the
+    scatter_reduce whose index repeats index[i] across the other axes of source."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce: reduce must be 'prod', 'mean', 'amax' or 'amin', "
+                           f"got {reduce!r}")
+    where, source = _along_dim("index_reduce", input, dim, index, source)
+    axis = len(where) - 1
+    spread = np.expand_dims(where[-1], tuple(i for i in range(source.ndim) if i != axis))
+    return scatter_reduce(input, axis, np.broadcast_to(spread, source.shape), source, reduce,
+                          include_self)
+
+
+def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
+               storage_offset: int | None = None) -> Tensor:
+    """The elements at storage_offset + sum(i_k * stride[k]) of input's elements in order (a
+    copy here: recorded, overlapping windows sum their gradients). PyTorch reads the storage a
+    view shares with its base; here a non-contiguous input is refused, a contiguous one is its
+    own storage."""
+    x = to_tensor(input)
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride) or any(s < 0 for s in size + stride):
+        raise RuntimeError(f"as_strided: size {size} and stride {stride} must be as long as "
+                           f"each other and not negative")
+    if not x.is_contiguous():
+        raise RuntimeError(f"as_strided: the input (shape {x.shape}) is not contiguous, and "
+                           f"tinygrad_np has no storage shared between views: call "
+                           f".contiguous() first")
+    start = 0 if storage_offset is None else int(storage_offset)
+    places = start + sum(np.arange(n).reshape((-1,) + (1,) * (len(size) - k - 1)) * step
+                         for k, (n, step) in enumerate(zip(size, stride)))
+    places = np.broadcast_to(np.asarray(places, dtype=np.int64), size)
+    if places.size and (places.max() >= x.numel() or start < 0):
+        raise RuntimeError(f"as_strided: size {size}, stride {stride} and offset {start} reach "
+                           f"element {places.max()}, past the input's {x.numel()} elements")
+    return x.reshape(-1)[places] if places.size else x.reshape(-1)[:0].reshape(size)

@@ -18,7 +18,17 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.errors import TensorError
-from tinygrad_np.ops.linalg import SVD, Cholesky, Det, Eigh, Inv, LogAbsDet, Solve
+from tinygrad_np.ops.linalg import (
+    QR,
+    SVD,
+    Cholesky,
+    Det,
+    Eigh,
+    Inv,
+    LogAbsDet,
+    Solve,
+    _qr_unpack,
+)
 from tinygrad_np.tensor import Tensor
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh",
@@ -342,17 +352,18 @@ def svdvals(A: Tensor) -> Tensor:  # noqa: N803
 
 
 def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
-    """(Q, R) with A = Q R ('reduced', 'complete', or 'r': R only and an empty Q). Values only:
-    the results do not require grad."""
+    """(Q, R) with A = Q R ('reduced', 'complete', or 'r': R only and an empty Q), with
+    PyTorch's gradient (none for 'r', or 'complete' with more rows than columns: refused)."""
     a = _float("qr", _matrix("qr", A))
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
+    m, n = a.shape[-2:]
+    k = m if mode != "reduced" else min(m, n)
+    q, r = _qr_unpack(QR.apply(a, mode), m, k)
     if mode == "r":
-        return QRResult(Tensor(np.empty(0, dtype=a.dtype)),
-                        Tensor(np.linalg.qr(a._data, mode="r")))
-    q, r = np.linalg.qr(a._data, mode=mode)
-    return QRResult(Tensor(q), Tensor(r))
+        return QRResult(Tensor(np.empty(0, dtype=a.dtype)), r[..., : min(m, n), :])
+    return QRResult(q, r)
 
 
 def matrix_rank(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # noqa: N803

@@ -21,6 +21,7 @@ from tinygrad_np.nn.layers_more import (
     pixel_shuffle,
     pixel_unshuffle,
 )
+from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import Tensor, _wrap_dim, to_tensor
 
 # The same functions as torch.nn.functional's (PyTorch binds them at the top level too).
@@ -320,3 +321,183 @@ def pca_lowrank(A: Tensor, q: int | None = None, center: bool = True,  # noqa: N
 
 
 __all__ += ["svd_lowrank", "pca_lowrank"]
+
+
+# ------------------------------------------- ATen's spellings of nn.functional's functions
+# torch.binary_cross_entropy_with_logits(x, y) and friends take the reduction as an int
+# (0 'none', 1 'mean', 2 'sum') and, called without one, reduce nothing (PyTorch 2.13).
+_REDUCTIONS = {0: "none", 1: "mean", 2: "sum", "none": "none", "mean": "mean", "sum": "sum"}
+
+
+def _reduction(name: str, reduction: Any) -> str:
+    if isinstance(reduction, bool) or reduction not in _REDUCTIONS:
+        raise TypeError(f"{name}: reduction must be 0 (none), 1 (mean) or 2 (sum), got "
+                        f"{reduction!r}")
+    return _REDUCTIONS[reduction]
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+                                     pos_weight: Any = None, reduction: Any = 0) -> Tensor:
+    """F.binary_cross_entropy_with_logits with ATen's argument order and int reduction."""
+    return F.binary_cross_entropy_with_logits(
+        input, target, weight, reduction=_reduction("binary_cross_entropy_with_logits",
+                                                    reduction), pos_weight=pos_weight)
+
+
+def kl_div(input: Tensor, target: Any, reduction: Any = 0, *,  # noqa: A002
+           log_target: bool = False) -> Tensor:
+    """F.kl_div with an int reduction ('mean' is the mean over all elements, as F's)."""
+    return F.kl_div(input, target, reduction=_reduction("kl_div", reduction),
+                    log_target=log_target)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          reduction: Any = 0) -> Tensor:
+    """F.cosine_embedding_loss with an int reduction."""
+    return F.cosine_embedding_loss(input1, input2, target, margin,
+                                   reduction=_reduction("cosine_embedding_loss", reduction))
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noqa: A002
+                         reduction: Any = 0) -> Tensor:
+    """F.hinge_embedding_loss with an int reduction."""
+    return F.hinge_embedding_loss(input, target, margin,
+                                  reduction=_reduction("hinge_embedding_loss", reduction))
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        reduction: Any = 0) -> Tensor:
+    """F.margin_ranking_loss with an int reduction."""
+    return F.margin_ranking_loss(input1, input2, target, margin,
+                                 reduction=_reduction("margin_ranking_loss", reduction))
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool, full: bool,  # noqa: A002
+                     eps: float, reduction: Any) -> Tensor:
+    """F.poisson_nll_loss with every argument given, the reduction as an int."""
+    return F.poisson_nll_loss(input, target, log_input, full, eps=eps,
+                              reduction=_reduction("poisson_nll_loss", reduction))
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        reduction: Any = 0) -> Tensor:
+    """F.triplet_margin_loss with an int reduction."""
+    return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                 reduction=_reduction("triplet_margin_loss", reduction))
+
+
+def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: Any = 1, zero_infinity: bool = False) -> Tensor:
+    """F.ctc_loss with an int reduction (mean by default, as PyTorch's torch.ctc_loss)."""
+    return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                      _reduction("ctc_loss", reduction), zero_infinity)
+
+
+def batch_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any,  # noqa: A002
+               running_var: Any, training: bool, momentum: float, eps: float,
+               cudnn_enabled: bool = False) -> Tensor:
+    """F.batch_norm with ATen's argument order (weight and bias first)."""
+    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any,  # noqa: A002
+                  running_var: Any, use_input_stats: bool, momentum: float, eps: float,
+                  cudnn_enabled: bool = False) -> Tensor:
+    """F.instance_norm with ATen's argument order (weight and bias first)."""
+    return F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                           momentum, eps)
+
+
+def constant_pad_nd(input: Tensor, pad: Any, value: float = 0) -> Tensor:  # noqa: A002
+    """F.pad(input, pad, value=value)."""
+    return F.pad(input, pad, value=value)
+
+
+def dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """torch.dropout written into input."""
+    return F.dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """torch.feature_alpha_dropout(input, p, train): F.feature_alpha_dropout."""
+    return F.feature_alpha_dropout(input, p, train)
+
+
+selu_, celu_, rrelu_, threshold_ = F.selu_, F.celu_, F.rrelu_, F.threshold_
+__all__ += ["binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
+            "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
+            "triplet_margin_loss", "ctc_loss", "batch_norm", "instance_norm", "constant_pad_nd",
+            "dropout_", "feature_alpha_dropout", "selu_", "celu_", "rrelu_", "threshold_"]
+
+
+# ------------------------------------------------------- small functions of one tensor
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """other - alpha * input (the reflected subtraction)."""
+    x = to_tensor(input)
+    return other - (x if alpha == 1 else x * alpha)
+
+
+def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002
+    """A new tensor of input's shape and dtype, every element `value`."""
+    return to_tensor(input).new_full(to_tensor(input).shape, value)
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    """True when the two tensors have the same shape."""
+    return to_tensor(input).shape == to_tensor(other).shape
+
+
+def conj(input: Tensor) -> Tensor:  # noqa: A002
+    """The complex conjugate: a real tensor itself (tinygrad_np has no complex tensors)."""
+    return to_tensor(input)
+
+
+conj_physical = resolve_conj = resolve_neg = conj
+
+
+def is_conj(input: Tensor) -> bool:  # noqa: A002
+    """False: no tensor here carries a lazy conjugation."""
+    to_tensor(input)
+    return False
+
+
+is_neg = is_conj
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:  # noqa: A002
+    """nonzero() as exactly `size` rows: cut off past `size`, padded with `fill_value`."""
+    found = to_tensor(input).nonzero()._data[:size]
+    rows = np.full((size, found.shape[1]), fill_value, dtype=np.int64)
+    rows[:len(found)] = found
+    return Tensor(rows)
+
+
+def frobenius_norm(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
+    """sqrt of the sum of squares over `dim`."""
+    return to_tensor(input).norm(2, dim=tuple(np.atleast_1d(dim).tolist()), keepdim=keepdim)
+
+
+def nuclear_norm(input: Tensor, dim: Any = (-2, -1), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """The sum of the singular values of the matrices over `dim` (two dims)."""
+    if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
+        dim, keepdim = (-2, -1), dim
+    return to_tensor(input).norm("nuc", dim=tuple(dim), keepdim=keepdim)
+
+
+def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:
+    """Successes in `count` trials of probability `prob` (elementwise, float), drawn from the
+    library's generator; no gradient."""
+    n, p = to_tensor(count), to_tensor(prob)
+    if n.dtype.kind != "f" or p.dtype.kind != "f":
+        raise TensorError(f"binomial: count and prob must be floating-point tensors, got "
+                          f"{n.dtype} and {p.dtype}")
+    if ((p._data < 0) | (p._data > 1) | np.isnan(p._data)).any():
+        raise TensorError("binomial: prob must be in [0, 1]")
+    draws = numpy_generator(generator).binomial(n._data.astype(np.int64), p._data)
+    return Tensor(draws.astype(n.dtype))
+
+
+__all__ += ["rsub", "fill", "is_same_size", "conj", "conj_physical", "resolve_conj",
+            "resolve_neg", "is_conj", "is_neg", "nonzero_static", "frobenius_norm",
+            "nuclear_norm", "binomial"]

@@ -197,3 +197,50 @@ class SVD(Function):
         if values_only and not (_any(gu) or _any(gvh)):  # (second order: U and V move)
             return u @ (gs[..., :, None] * vh)
         return _svd_grad(u, s, vh, gu, gs, gvh)
+
+
+def _qr_unpack(packed, m: int, k: int):
+    """Q (m, k) and R (k, n) from QR's packed output (last axis: Q flat, then R flat)."""
+    batch = packed.shape[:-1]
+    return (packed[..., : m * k].reshape(batch + (m, k)),
+            packed[..., m * k :].reshape(batch + (k, -1)))
+
+
+def _qr_grad(q, r, gq, gr):
+    """dA of A = QR for a square or tall A (R square, invertible): with M = R gR^T - gQ^T Q
+    made symmetric from its lower triangle, dA = (gQ + Q M) R^-T."""
+    m = r @ _mT(gr) - _mT(gq) @ q
+    b = gq + q @ (_tril(m) + _mT(_tril(m, -1)))
+    return _mT(_solve(r, _mT(b)))
+
+
+class QR(Function):
+    """Q, R = qr(A) packed in one last axis (see `_qr_unpack`). Tall or square A: `_qr_grad`;
+    wide A = Q [U | V]: the square rule for [Q, U] with gQ + A[:, m:] gV^T, and dA[:, m:] = Q gV.
+    As PyTorch: no gradient for mode 'r' (no Q) or 'complete' with more rows than columns."""
+
+    def forward(ctx, a, mode):
+        q, r = np.linalg.qr(a, mode="complete" if mode == "r" else mode)
+        out = np.concatenate([q.reshape(a.shape[:-2] + (-1,)), r.reshape(a.shape[:-2] + (-1,))],
+                             -1)
+        ctx.save_for_backward(out)
+        ctx.mode, ctx.q_shape = mode, q.shape[-2:]
+        return out
+
+    def backward(ctx, grad_output):
+        m, k = ctx.q_shape
+        q, r = _qr_unpack(ctx.saved_tensors[0], m, k)
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Use linalg.qr(A, mode='reduced') to "
+                               "differentiate through it.")
+        if k > r.shape[-1]:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.")
+        gq, gr = _qr_unpack(grad_output, m, k)
+        if r.shape[-1] == k:
+            return _qr_grad(q, r, gq, gr)
+        gv = gr[..., k:]
+        grad_u = _qr_grad(q, r[..., :k], gq + q @ r[..., k:] @ _mT(gv), gr[..., :k])
+        place = np.eye(r.shape[-1], dtype=r.dtype)  # [dX | dY] = dX [I 0] + dY [0 I]
+        return grad_u @ place[:k] + (q @ gv) @ place[k:]
