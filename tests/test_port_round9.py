@@ -225,3 +225,22 @@ def test_names_without_pytorch():
     counts = tg.binomial(tg.tensor([5.0, 10.0, 7.0]), tg.tensor([0.0, 1.0, 0.5]))
     assert counts.dtype == tg.float32 and counts.tolist()[:2] == [0.0, 10.0]
     assert 0 <= counts.tolist()[2] <= 7
+
+
+# ---------------------------------------- gradients PyTorch defines where none flowed here
+def test_frexp_nextafter_copysign_gradients():
+    x = tg.tensor([3.0, -5.0, 0.75], requires_grad=True)
+    mantissa, exponent = tg.frexp(x)
+    (mantissa * tg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [0.25, 0.25, 3.0] and exponent.tolist() == [2, 3, 0]
+    x = tg.tensor([[3.0], [-5.0]], requires_grad=True)
+    y = tg.tensor([-1.0, 2.0, 0.0], requires_grad=True)
+    tg.nextafter(x, y).sum().backward()
+    assert x.grad.tolist() == [[3.0], [3.0]] and y.grad.tolist() == [0.0, 0.0, 0.0]
+    x = tg.tensor([[3.0], [-5.0]], requires_grad=True)
+    y = tg.tensor([-1.0, 2.0, 0.0], requires_grad=True)
+    tg.copysign(x, y).sum().backward()
+    assert x.grad.tolist() == [[1.0], [-1.0]] and y.grad.tolist() == [0.0, 0.0, 0.0]
+    assert tg.autograd.gradgradcheck(lambda t: tg.frexp(t)[0] * t,
+                                     (tg.tensor([3.0, -5.0], dtype=tg.float64,
+                                                requires_grad=True),))

@@ -20,7 +20,7 @@ from tinygrad_np.factories import randint
 from tinygrad_np.functional_forms import ValuesIndices
 from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
-from tinygrad_np.ops.masked import MaskedBy
+from tinygrad_np.ops.masked import MaskedBy, ScaledCopy
 from tinygrad_np.ops.select import Where
 from tinygrad_np.tensor import (
     Axis,
@@ -407,7 +407,10 @@ def copysign(input: Any, other: Any) -> Tensor:
     x = _tensor(input)
     dtype = _float_dtype(_result_type(x, other))
     sign = np.copysign(np.ones((), dtype), other._data if isinstance(other, Tensor) else other)
-    return (x if x.dtype == dtype else x.astype(dtype)).abs() * Tensor(np.asarray(sign, dtype))
+    result = (x if x.dtype == dtype else x.astype(dtype)).abs() * Tensor(np.asarray(sign, dtype))
+    if isinstance(other, Tensor) and other.requires_grad:  # other's gradient: zeros, as PyTorch
+        return ScaledCopy.apply(result._data, result, 1, other)
+    return result
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
@@ -1173,19 +1176,27 @@ def angle(input: Any) -> Tensor:  # noqa: A002
 
 def frexp(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
     """(mantissa, exponent) with input = mantissa * 2**exponent, |mantissa| in [0.5, 1)
-    (int32 exponents, as PyTorch); no gradient."""
+    (int32 exponents, as PyTorch); d mantissa = g * 2**-exponent."""
     x = _tensor(input)
     if x.dtype.kind != "f":
         raise RuntimeError(f"frexp: expected a floating-point input, got {x.dtype}")
     mantissa, exponent = np.frexp(x._data)
+    if x.requires_grad:
+        with np.errstate(over="ignore"):  # (the slope past a tiny subnormal: inf)
+            scale = np.ldexp(np.ones((), x.dtype), -exponent)
+        return ScaledCopy.apply(mantissa, x, scale), Tensor(exponent.astype(np.int32))
     return Tensor(mantissa), Tensor(exponent.astype(np.int32))
 
 
 def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """The next representable float after input in the direction of other; no gradient."""
+    """The next representable float after input in the direction of other;  dinput = g,
+    dother = 0, as PyTorch's."""
     x, y = _tensor(input), _tensor(other)
     dtype = _float_dtype(_result_type(x, y))  # PyTorch's promotion (ints: the default float)
-    return Tensor(np.nextafter(x._data.astype(dtype), y._data.astype(dtype)))
+    values = np.nextafter(x._data.astype(dtype), y._data.astype(dtype))
+    if x.requires_grad or y.requires_grad:
+        return ScaledCopy.apply(values, x.astype(dtype), 1, y)
+    return Tensor(values)
 
 
 def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002

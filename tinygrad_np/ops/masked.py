@@ -44,3 +44,16 @@ def _graph_input(parent: Tensor | Function) -> Tensor:
         return parent
     stand_in = np.broadcast_to(np.zeros((), parent.output_dtype), parent.output_shape)
     return Tensor._make(stand_in, parent)
+
+
+class ScaledCopy(Function):
+    """y = values computed outside from x (nextafter, frexp's mantissa);  dx = g * scale (a
+    constant, per element or one number), d(others) = 0, as PyTorch's."""
+
+    def forward(ctx, values, x, scale, *others):
+        ctx.scale, ctx.others = scale, [(np.shape(a), getattr(a, "dtype", None)) for a in others]
+        return np.array(values, copy=True)
+
+    def backward(ctx, grad_output):
+        zeros = (np.zeros(shape, dtype) for shape, dtype in ctx.others)
+        return None, grad_output * ctx.scale, None, *zeros
