@@ -244,3 +244,87 @@ def test_frexp_nextafter_copysign_gradients():
     assert tg.autograd.gradgradcheck(lambda t: tg.frexp(t)[0] * t,
                                      (tg.tensor([3.0, -5.0], dtype=tg.float64,
                                                 requires_grad=True),))
+
+
+# ------------------------------------------------------------ the LU family and friends
+def _lu_matrices():
+    rng = np.random.default_rng(7)
+    return rng.standard_normal((4, 4)), rng.standard_normal((2, 3, 3)), rng.standard_normal((4, 2))
+
+
+def test_lu_factor_reconstructs_and_pivots_like_lapack():
+    a, batch, _ = _lu_matrices()
+    for values in (a, batch, np.array([[0.0, 1.0], [2.0, 3.0]])):
+        packed, pivots = tg.linalg.lu_factor(tg.tensor(values))
+        p, low, up = tg.linalg.lu(tg.tensor(values))
+        assert np.allclose((p @ low @ up).numpy(), values)
+        assert pivots.dtype == tg.int32 and pivots.min().item() >= 1
+        assert np.allclose((low - tg.eye(low.shape[-1])).numpy() + up.numpy(), packed.numpy())
+        assert np.abs(low.numpy()).max() <= 1.0  # partial pivoting: |L| <= 1
+    packed, pivots = tg.linalg.lu_factor(tg.tensor([[0.0, 1.0], [2.0, 3.0]]))
+    assert pivots.tolist() == [2, 2] and packed.tolist() == [[2.0, 3.0], [0.0, 1.0]]
+    packed, pivots, info = tg.linalg.lu_factor_ex(tg.tensor([[1.0, 2.0], [2.0, 4.0]]))
+    assert info.item() == 2
+    with pytest.raises(tg.linalg.LinAlgError, match=r"U\[2,2\] is zero"):
+        tg.linalg.lu_factor(tg.tensor([[1.0, 2.0], [2.0, 4.0]]))
+
+
+_LU_CASES = {
+    "lu_factor": lambda L, a, b: L.linalg.lu_factor(a),
+    "lu": lambda L, a, b: L.linalg.lu(a),
+    "lu_solve": lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b),
+    "lu_solve_adjoint": lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b,
+                                                          adjoint=True),
+    "lu_solve_right": lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b.mT,
+                                                        left=False),
+    "torch.lu_unpack": lambda L, a, b: L.lu_unpack(*L.linalg.lu_factor(a)),
+    "torch.lu_solve": lambda L, a, b: L.lu_solve(b, *L.lu(a)),
+    "Tensor.lu_solve": lambda L, a, b: b.lu_solve(*a.lu()),
+    "cond": lambda L, a, b: (L.linalg.cond(a), L.linalg.cond(a, -2), L.linalg.cond(a, "nuc")),
+    "vander": lambda L, a, b: (L.linalg.vander(a[0]), L.linalg.vander(b, N=4)),
+    "solve_ex": lambda L, a, b: L.linalg.solve_ex(a, b),
+    "tensorsolve": lambda L, a, b: L.linalg.tensorsolve(a.reshape(2, 2, 4), b.reshape(2, 4)[0]
+                                                        .reshape(2, 2)),
+    "tensorinv": lambda L, a, b: L.linalg.tensorinv(a.reshape(2, 2, 2, 2)),
+    "householder_product": lambda L, a, b: L.linalg.householder_product(a[:, :3], b[:2, 0]),
+}
+
+
+@pytest.mark.skipif(_torch is None, reason="compares with PyTorch")
+@pytest.mark.parametrize("name", sorted(_LU_CASES))
+def test_lu_family_matches_pytorch(name):
+    a_values, _, b_values = _lu_matrices()
+    seen = []
+    for lib in (_torch, tg):
+        a = lib.tensor(a_values, requires_grad=True)
+        b = lib.tensor(b_values, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # torch.lu's deprecation note
+            results = _LU_CASES[name](lib, a, b)
+        results = results if isinstance(results, tuple) else (results,)
+        graded = [r for r in results if r.requires_grad]
+        sum((r * lib.tensor(np.cos(np.arange(r.numel())).reshape(tuple(r.shape)))).sum()
+            for r in graded).backward()
+        seen.append(([r.detach().numpy() for r in results],
+                     [None if t.grad is None else t.grad.numpy() for t in (a, b)]))
+    (want, want_grads), (got, got_grads) = seen
+    assert all(w.shape == g.shape and np.allclose(w, g, atol=1e-8) for w, g in zip(want, got))
+    for w, g in zip(want_grads, got_grads):
+        assert (w is None) == (g is None) and (w is None or np.allclose(w, g, atol=1e-8))
+
+
+def test_lu_gradients_against_central_differences():
+    a_values, batch, b_values = _lu_matrices()
+    for values in (a_values, batch):
+        a = tg.tensor(values, requires_grad=True)
+        assert tg.autograd.gradcheck(lambda m: tg.linalg.lu_factor(m)[0], (a,))
+        assert tg.autograd.gradgradcheck(lambda m: tg.linalg.lu(m)[1:], (a,))
+    a = tg.tensor(a_values, requires_grad=True)
+    b = tg.tensor(b_values, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda m, r: tg.linalg.lu_solve(*tg.linalg.lu_factor(m), r),
+                                 (a, b))
+    with pytest.raises(RuntimeError, match="square matrices only"):
+        tg.linalg.lu_factor(tg.tensor([[1.0, 2, 3], [4, 5, 7]], requires_grad=True))[0].sum() \
+            .backward()
+    with pytest.raises(RuntimeError, match="N must be greater than 1"):
+        tg.linalg.vander(tg.ones(3), N=1)

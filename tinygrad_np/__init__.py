@@ -306,6 +306,10 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
 # PyTorch's element-by-element and resizing in-place methods (tinygrad_np/indexed.py)
 Tensor.apply_, Tensor.map_, Tensor.resize_ = _indexed.apply_, _indexed.map_, _indexed.resize_
 Tensor.index_reduce = index_reduce = _indexed.index_reduce
+from tinygrad_np import linalg_lu as _linalg_lu  # noqa: E402
+
+lu, lu_solve, lu_unpack = _linalg_lu.old_lu, _linalg_lu.old_lu_solve, _linalg_lu.lu_unpack
+Tensor.lu, Tensor.lu_solve = lu, lu_solve
 Tensor.as_strided = as_strided = _indexed.as_strided
 for _name in ("adjoint diagflat ger hardshrink is_nonzero is_same_size narrow_copy prelu qr "
               "select_scatter slice_scatter diagonal_scatter cholesky_inverse cholesky_solve "

@@ -6,7 +6,8 @@ composed from them and the ordinary ops, so it needs no gradient rule of its own
     torch.linalg.norm(x, dim=-1); torch.linalg.solve(A, b); L = torch.linalg.cholesky(A)
 
 Gradients follow PyTorch: eigh and svd need distinct eigen/singular values (their vectors
-are defined only up to sign), inv/det/solve an invertible matrix; qr and matrix_rank have none.
+are defined only up to sign), inv/det/solve an invertible matrix; matrix_rank has none.
+The LU family, cond, vander and the tensor solves are in `linalg_lu.py`.
 """
 
 from __future__ import annotations
@@ -502,3 +503,20 @@ def old_cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
     """torch.pinverse: pinv with singular values at or under rcond * largest dropped."""
     return pinv(input, rtol=rcond)
+
+
+from tinygrad_np.linalg_lu import (  # noqa: E402  (it composes the functions above)
+    cond,
+    householder_product,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+    solve_ex,
+    tensorinv,
+    tensorsolve,
+    vander,
+)
+
+__all__ += ["cond", "householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+            "solve_ex", "tensorinv", "tensorsolve", "vander"]

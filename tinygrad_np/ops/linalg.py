@@ -244,3 +244,63 @@ class QR(Function):
         grad_u = _qr_grad(q, r[..., :k], gq + q @ r[..., k:] @ _mT(gv), gr[..., :k])
         place = np.eye(r.shape[-1], dtype=r.dtype)  # [dX | dY] = dX [I 0] + dY [0 I]
         return grad_u @ place[:k] + (q @ gv) @ place[k:]
+
+
+def lu_packed(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian elimination with partial pivoting (the largest |value| of each column, the
+    first on ties, as LAPACK): (L below the diagonal and U on and above it, packed; the
+    1-based row swaps, LAPACK's `pivots`). A zero pivot leaves its column unscaled."""
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    work = a.reshape((-1, m, n)).copy()
+    pivots = np.empty((work.shape[0], min(m, n)), dtype=np.int32)
+    every = np.arange(work.shape[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(min(m, n)):
+            best = j + np.argmax(np.abs(work[:, j:, j]), axis=1)
+            pivots[:, j] = best + 1
+            work[every, j], work[every, best] = work[every, best], work[every, j].copy()
+            pivot = work[:, j, j : j + 1]
+            work[:, j + 1 :, j] = np.where(pivot != 0, work[:, j + 1 :, j] / pivot,
+                                           work[:, j + 1 :, j])
+            work[:, j + 1 :, j + 1 :] -= work[:, j + 1 :, j : j + 1] * work[:, j : j + 1, j + 1 :]
+    return work.reshape(a.shape), pivots.reshape(batch + (min(m, n),))
+
+
+def permutation(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
+    """P with A = P L U from LAPACK's 1-based row swaps (..., k) of an m-row matrix."""
+    order = np.broadcast_to(np.arange(m), pivots.shape[:-1] + (m,)).copy()
+    flat, swaps = order.reshape(-1, m), pivots.reshape(-1, pivots.shape[-1]) - 1
+    every = np.arange(flat.shape[0])
+    for j in range(swaps.shape[-1]):
+        flat[every, j], flat[every, swaps[:, j]] = flat[every, swaps[:, j]], flat[every, j].copy()
+    p = np.zeros(order.shape + (m,), dtype=dtype)
+    np.put_along_axis(p, order[..., :, None], 1, axis=-1)  # row i of P^T picks A[order[i]]
+    return np.swapaxes(p, -1, -2)
+
+
+class LU(Function):
+    """PA = LU packed (see `lu_packed`), given the factorization found outside (the pivots
+    are not differentiable). Square A:  with phi = tril(L^T gL, -1) + triu(gU U^T),
+    dA = P L^-T phi U^-T."""
+
+    def forward(ctx, a, packed, p):
+        ctx.p = p
+        out = np.array(packed, copy=True)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad_output):
+        (packed,) = ctx.saved_tensors
+        m, n = packed.shape[-2:]
+        if m != n:
+            raise RuntimeError(f"linalg.lu_factor / lu: the gradient is implemented for square "
+                               f"matrices only here, got {m} x {n}")
+        low = _tril(packed, -1) + _eye(n, packed)
+        up = packed - _tril(packed, -1)
+        grad_up = (grad_output - _tril(grad_output, -1)) @ _mT(up)
+        phi = _tril(_mT(low) @ _tril(grad_output, -1), -1) + grad_up - _tril(grad_up, -1)
+        try:
+            return ctx.p @ _mT(_solve(up, _mT(_solve(_mT(low), phi)))), None, None
+        except np.linalg.LinAlgError:
+            raise np.linalg.LinAlgError("the LU factorization has a zero pivot (U is "
+                                        "singular): its gradient is not defined") from None

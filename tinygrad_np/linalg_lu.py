@@ -1,0 +1,207 @@
+"""PyTorch's LU family and the smaller linalg functions built on the rest of `linalg`:
+lu_factor(_ex), lu, lu_solve, torch.lu / lu_unpack / lu_solve, cond, vander, solve_ex,
+tensorsolve, tensorinv and householder_product.
+
+The factorization (partial pivoting, LAPACK's pivots) is `ops/linalg.lu_packed`; its gradient
+is the `LU` op's, and everything else is composed from differentiable ops, so `lu_solve` is
+differentiable in both LU and B as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from tinygrad_np.join import cat
+from tinygrad_np.linalg import (
+    LinAlgError,
+    _float,
+    _matrix,
+    _square,
+    inv,
+    matrix_norm,
+    solve,
+    solve_triangular,
+    svdvals,
+)
+from tinygrad_np.ops.linalg import LU, lu_packed, permutation
+from tinygrad_np.tensor import Tensor, to_tensor
+
+LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
+LUFactorExResult = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+LUResult = namedtuple("linalg_lu", ["P", "L", "U"])
+SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
+
+
+def _zero_pivot(packed: np.ndarray) -> np.ndarray:
+    """LAPACK's info per matrix: 1 + the first j with U[j, j] == 0, else 0 (int32)."""
+    diagonal = np.diagonal(packed, axis1=-2, axis2=-1) == 0
+    return np.where(diagonal.any(-1), diagonal.argmax(-1) + 1, 0).astype(np.int32)
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True,  # noqa: N803
+                 check_errors: bool = False) -> LUFactorExResult:
+    """(LU, pivots, info): P A = L U with L (unit diagonal) below U in one matrix, pivots the
+    1-based row swaps (int32), info > 0 where U has a zero on its diagonal."""
+    a = _float("lu_factor_ex", _matrix("lu_factor_ex", A))
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    packed, pivots = lu_packed(a._data)
+    info = _zero_pivot(packed)
+    if check_errors and info.any():
+        raise LinAlgError(f"linalg.lu_factor_ex: U[{info.max()},{info.max()}] is zero")
+    p = permutation(pivots, a.shape[-2], a.dtype)
+    return LUFactorExResult(LU.apply(a, packed, p), Tensor(pivots), Tensor(info))
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True) -> LUFactorResult:  # noqa: N803
+    """(LU, pivots) as lu_factor_ex; a zero on U's diagonal is an error (LinAlgError), as
+    solving with it would divide by zero."""
+    packed, pivots, info = lu_factor_ex(A, pivot=pivot)
+    if info._data.any():
+        j = int(info._data.max())
+        raise LinAlgError(f"linalg.lu_factor: U[{j},{j}] is zero and using it on lu_solve "
+                          f"would result in a division by zero. To factor it anyway, call "
+                          f"linalg.lu(A) or linalg.lu_factor_ex(A)")
+    return LUFactorResult(packed, pivots)
+
+
+def _unpacked(packed: Tensor) -> tuple[Tensor, Tensor]:
+    """L (m, k) with ones on its diagonal and U (k, n) from a packed LU (k = min(m, n))."""
+    m, n = packed.shape[-2:]
+    k = min(m, n)
+    low = packed[..., :, :k].tril(-1) + Tensor(np.eye(m, k, dtype=packed.dtype))
+    return low, packed[..., :k, :].triu()
+
+
+def lu(A: Tensor, *, pivot: bool = True) -> LUResult:  # noqa: N803
+    """(P, L, U) with A = P L U: P a permutation matrix (A's dtype), L (m, k) unit lower
+    triangular, U (k, n) upper triangular."""
+    packed, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    return LUResult(Tensor(permutation(pivots._data, packed.shape[-2], packed.dtype)),
+                    *_unpacked(packed))
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,  # noqa: N803
+              unpack_pivots: bool = True) -> LUResult:
+    """torch.lu_unpack: (P, L, U) from lu_factor's (LU, pivots); empty tensors for the parts
+    not asked for."""
+    packed, pivots = to_tensor(LU_data), to_tensor(LU_pivots)
+    empty = Tensor(np.empty(0, dtype=packed.dtype))
+    p = Tensor(permutation(pivots._data.astype(np.int64), packed.shape[-2], packed.dtype)) \
+        if unpack_pivots else empty
+    return LUResult(p, *(_unpacked(packed) if unpack_data else (empty, empty)))
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
+             adjoint: bool = False) -> Tensor:
+    """X with A X = B for A = P L U given as lu_factor's (LU, pivots) (left=False: X A = B;
+    adjoint: A^T in place of A); differentiable in LU and B."""
+    packed, b = _square("lu_solve", to_tensor(LU)), to_tensor(B)
+    p = Tensor(permutation(to_tensor(pivots)._data.astype(np.int64), packed.shape[-1],
+                           packed.dtype))
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return lu_solve(packed, pivots, b.mT, adjoint=not adjoint).mT
+    if adjoint:  # U^T L^T P^T X = B
+        y = solve_triangular(packed.mT, b, upper=False)
+        return p @ solve_triangular(packed.mT, y, upper=True, unitriangular=True)
+    y = solve_triangular(packed, p.mT @ b, upper=False, unitriangular=True)
+    return solve_triangular(packed, y, upper=True)
+
+
+def old_lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:  # noqa: N803
+    """torch.lu (deprecated there): (LU, pivots), with the infos when `get_infos`."""
+    packed, pivots, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
+    return (packed, pivots, info) if get_infos else (packed, pivots)
+
+
+def old_lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: N803
+    """torch.lu_solve(b, LU_data, LU_pivots): linalg.lu_solve(LU_data, LU_pivots, b)."""
+    return lu_solve(LU_data, LU_pivots, b)
+
+
+# ------------------------------------------------------------------ the smaller functions
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
+             check_errors: bool = False) -> SolveExResult:
+    """(solve(A, B), info): info 0 (an error for a singular A, which is raised either way)."""
+    result = solve(A, B, left=left)
+    return SolveExResult(result, Tensor(np.zeros(to_tensor(A).shape[:-2], dtype=np.int32)))
+
+
+def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
+    """The condition number: largest / smallest singular value (p None or 2; -2 the inverse),
+    else ||A||_p ||A^-1||_p for 'fro', 'nuc', inf, -inf, 1, -1."""
+    a = _float("cond", _matrix("cond", A))
+    if p in (None, 2, -2):
+        s = svdvals(a)
+        ratio = s[..., 0] / s[..., -1]
+        return ratio if p != -2 else s[..., -1] / s[..., 0]
+    if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p!r}")
+    return matrix_norm(a, p) * matrix_norm(inv(_square("cond", a)), p)
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
+    """The Vandermonde matrix of the last axis: columns x^0, x^1, ..., x^(N-1) (increasing
+    powers, as PyTorch's; N = x's length by default)."""
+    x = to_tensor(x)
+    if x.ndim < 1:
+        raise RuntimeError("linalg.vander: x must have at least one dimension")
+    if N is not None and N <= 1:
+        raise RuntimeError(f"linalg.vander: N must be greater than 1, got {N}")
+    count = x.shape[-1] if N is None else N
+    if count <= 1:  # (a 0- or 1-element x)
+        return x[..., None].new_ones(x.shape + (count,))
+    ones = x[..., None].new_ones(x.shape + (1,))
+    return cat([ones, x[..., None].expand(x.shape + (count - 1,))], -1).cumprod(-1)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:  # noqa: N803
+    """X with tensordot(A, X, X.ndim) = B; `dims` of A move to the end first."""
+    a, b = to_tensor(A), to_tensor(B)
+    if dims is not None:
+        moved = [d % a.ndim for d in dims]
+        a = a.permute([d for d in range(a.ndim) if d not in moved] + moved)
+    rest = a.shape[b.ndim:]
+    if a.shape[: b.ndim] != b.shape or math.prod(rest) != b.numel():
+        raise RuntimeError(f"linalg.tensorsolve: A of shape {a.shape} does not fit B of shape "
+                           f"{b.shape} (A's leading dims must be B's, and the rest hold as "
+                           f"many elements)")
+    return solve(a.reshape(b.numel(), b.numel()), b.reshape(-1)).reshape(rest)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803
+    """The inverse of A for tensordot(.., ind): A's first `ind` dims against the rest."""
+    a = to_tensor(A)
+    if ind <= 0:
+        raise RuntimeError(f"linalg.tensorinv: ind must be a positive integer, got {ind}")
+    left, right = a.shape[:ind], a.shape[ind:]
+    if math.prod(left) != math.prod(right):
+        raise RuntimeError(f"linalg.tensorinv: A of shape {a.shape} with ind={ind}: the "
+                           f"product of the first {ind} dims must equal that of the rest")
+    return inv(a.reshape(math.prod(left), -1)).reshape(right + left)
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:  # noqa: N803
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i column i of A
+    below the diagonal and 1 on it (LAPACK's orgqr); differentiable in A and tau."""
+    a, t = to_tensor(A), to_tensor(tau)
+    m, n = a.shape[-2:]
+    k = t.shape[-1]
+    if a.ndim < 2 or not k <= n <= m or t.shape[:-1] != a.shape[:-2]:
+        raise RuntimeError(f"linalg.householder_product: A of shape {a.shape} and tau of shape "
+                           f"{t.shape} do not fit (need m >= n >= k and the same batch)")
+    q = Tensor(np.broadcast_to(np.eye(m, dtype=a.dtype), a.shape[:-2] + (m, m)).copy())
+    for i in range(k):
+        below = np.arange(m) > i
+        v = a[..., :, i] * Tensor(below.astype(a.dtype)) + Tensor(
+            (np.arange(m) == i).astype(a.dtype))
+        q = q - (q @ v[..., :, None]) * t[..., i, None, None] @ v[..., None, :]
+    return q[..., :, :n]
+
+
+__all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "solve_ex", "cond", "vander",
+           "tensorsolve", "tensorinv", "householder_product"]
