@@ -328,3 +328,22 @@ def test_lu_gradients_against_central_differences():
             .backward()
     with pytest.raises(RuntimeError, match="N must be greater than 1"):
         tg.linalg.vander(tg.ones(3), N=1)
+
+
+# ------------------------------------------------------------------ detect_anomaly's rules
+def test_anomaly_lets_masks_and_infinite_slopes_through():
+    q = tg.tensor(np.random.default_rng(0).standard_normal((1, 4, 8)), requires_grad=True)
+    with tg.autograd.detect_anomaly():  # a -inf mask is data, not an anomaly (PyTorch too)
+        F.scaled_dot_product_attention(q, q, q, is_causal=True).sum().backward()
+        scores = q @ q.mT
+        mask = tg.ones(4, 4, dtype=tg.bool).triu(1)
+        scores.masked_fill(mask, float("-inf")).softmax(-1).sum().backward()
+        x = tg.tensor([0.0, 1.0], requires_grad=True)
+        x.sqrt().sum().backward()  # an infinite slope is no NaN: PyTorch's check passes it
+    assert x.grad.tolist() == [np.inf, 0.5]
+    with pytest.raises(RuntimeError, match="Log produced Inf in the forward pass from finite"):
+        with tg.autograd.detect_anomaly():  # softmax underflowed to 0: log made the -inf
+            tg.tensor([[1000.0, 0.0]], requires_grad=True).softmax(-1).log()
+    with pytest.raises(RuntimeError, match="produced NaN"):
+        with tg.autograd.detect_anomaly():
+            (tg.tensor([float("inf")], requires_grad=True) * 0).sum()

@@ -130,7 +130,7 @@ def test_higher_derivatives_of_a_masked_leaf_are_zero_and_stay_differentiable(or
 
 def test_anomaly_detection_names_the_masked_op_under_create_graph():
     x = Tensor(np.array([1.0, -1.0, 2.0]), requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"ReLU\.backward returned NaN or Inf"):
+    with pytest.raises(RuntimeError, match=r"ReLU\.backward returned NaN"):
         with tg.autograd.detect_anomaly():
-            tg.grad(x.relu(), x, grad_outputs=Tensor(np.array([np.inf, 1.0, 1.0])),
+            tg.grad(x.relu(), x, grad_outputs=Tensor(np.array([np.nan, 1.0, 1.0])),
                     create_graph=True)

@@ -1,4 +1,5 @@
-"""`detect_anomaly()`: find the op where a NaN or Inf starts, in forward and in backward.
+"""`detect_anomaly()`: find the op where a NaN (or, in forward, an Inf made from finite
+inputs) starts, in forward and in backward.
 
 A tool above the engine: while a `detect_anomaly()` block is open (in any thread) it watches
 through the engine's observer lists. In forward, the first recorded op whose output holds a
@@ -68,6 +69,9 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+_F = np.dtype(float)
+
+
 def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
     """Raise at the first op whose output is not finite (in threads with the check on)."""
     if not _enabled.on or output.dtype.kind not in "fc" or type(ctx) is MaskedBy:
@@ -77,16 +81,20 @@ def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
             return
     elif np.isfinite(output).all():
         return
+    # An Inf that came in (a -inf mask filled in, a log-probability of 0) is data; one that
+    # an op makes from finite inputs (overflow, log(0), x / 0) is flagged, and every NaN.
+    finite = all(np.all(np.isfinite(a)) for a in arrays
+                 if isinstance(a, np.ndarray | float) and getattr(a, "dtype", _F).kind in "fc")
+    if not finite and not np.isnan(output).any():
+        return
     name = type(ctx).__name__
-    bad = ~np.isfinite(output)
+    bad = np.isnan(output) if not finite else ~np.isfinite(output)
     kinds = " and ".join(kind for kind, mask in (("NaN", np.isnan(output)),
                                                  ("Inf", np.isinf(output))) if mask.any())
     first = np.unravel_index(np.argmax(bad), output.shape) if output.ndim else ()
     site, code = _user_site()
     inputs = "; ".join(f"input {i}: {_describe(a)}" for i, a in enumerate(arrays)
                        if isinstance(a, np.ndarray | float | int) and not isinstance(a, bool))
-    finite = all(np.all(np.isfinite(a)) for a in arrays
-                 if isinstance(a, np.ndarray) and a.dtype.kind in "fc")
     origin = "from finite inputs" if finite else "(an input was already not finite)"
     hint = HINTS.get(name)
     raise RuntimeError(
@@ -99,13 +107,13 @@ def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
 def _check_gradients(node: Any, grad_output: Any, grads: tuple) -> None:
     if not _enabled.on:
         return
-    for position, grad in enumerate(grads):
+    for position, grad in enumerate(grads):  # NaN only, as PyTorch (an Inf slope is data)
         values = grad._data if isinstance(grad, Tensor) else grad
-        if values is not None and not np.all(np.isfinite(values)):
+        if values is not None and np.isnan(values).any():
             stack = getattr(node, "creation_stack", None) or [
                 "  (created outside detect_anomaly())\n"]
             raise RuntimeError(
-                f"detect_anomaly: {type(node).__name__}.backward returned NaN or Inf in the "
+                f"detect_anomaly: {type(node).__name__}.backward returned NaN in the "
                 f"gradient of input {position} (shape {np.shape(values)}). The op was "
                 f"created here:\n{''.join(stack)}")
 
