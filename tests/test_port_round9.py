@@ -347,3 +347,57 @@ def test_anomaly_lets_masks_and_infinite_slopes_through():
     with pytest.raises(RuntimeError, match="produced NaN"):
         with tg.autograd.detect_anomaly():
             tg.tensor([-1.0], requires_grad=True).sqrt()
+
+
+# ------------------------------------------------------------------------ gradcheck's reach
+class _DoubledWeightGrad(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x @ w
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        return g @ w.T, 2 * (x.T @ g)  # wrong: twice the weight's gradient
+
+
+def test_gradcheck_perturbs_the_tensors_themselves():
+    # A function that reads its input from a closure (or a module's parameter) must see the
+    # perturbations, as PyTorch's in-place perturbation gives; float32 inputs too.
+    for dtype in (tg.float64, tg.float32):
+        x = tg.tensor(np.arange(6.0).reshape(2, 3) / 7, dtype=dtype)
+        w = tg.tensor(np.arange(6.0).reshape(3, 2) / 5 - 0.4, dtype=dtype, requires_grad=True)
+        with pytest.raises(tg.autograd.GradcheckError, match="wrong rule is _DoubledWeightGrad"):
+            tg.autograd.gradcheck(lambda _w: _DoubledWeightGrad.apply(x, w).sum(),  # noqa: B023
+                                  (w,))
+        assert w.dtype == dtype  # its own array back
+    layer = tg.nn.Linear(3, 2)
+    before = layer.weight.detach().clone()
+    assert tg.gradcheck(lambda _w: layer(tg.ones(4, 3)).tanh().sum(), [layer.weight])
+    assert layer.weight.dtype == tg.float32 and tg.equal(layer.weight, before)
+
+
+class _TwoOutputs(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.save_for_backward(x)
+        ctx.k = k
+        return x * k, x * x
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        (x,) = ctx.saved_tensors
+        return g1 * ctx.k + g2 * x, None  # wrong: d(x*x) is 2x
+
+
+def test_gradcheck_with_several_outputs_and_bad_tolerances():
+    x = tg.tensor([0.5, -1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    with pytest.raises(tg.autograd.GradcheckError, match="(?s)output 1 of 2.*wrong rule is _Two"):
+        tg.autograd.gradcheck(lambda t: _TwoOutputs.apply(t, 3.0), (x,))
+    assert tg.gradcheck(lambda t: (t.sin(), t * t), [x])
+    with pytest.raises(tg.autograd.GradcheckError, match="output 1 of 2"):
+        tg.gradcheck(lambda t: (t.sin(), _TwoOutputs.apply(t, 2.0)[1]), [x])
+    for bad in (dict(eps=0), dict(atol=-1), dict(rtol=-0.5)):
+        with pytest.raises(RuntimeError, match="eps must be positive"):
+            tg.autograd.gradcheck(lambda t: t.sin(), (x,), **bad)

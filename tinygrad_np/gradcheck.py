@@ -15,7 +15,8 @@ passes and one backward instead of one per element, for large inputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,18 +40,21 @@ class GradcheckError(AssertionError, RuntimeError):
     site: str | None = None
 
 
-def _as_float64(inputs: Sequence[Any]) -> list[Any]:
-    """Detached float64 copies of the float tensors (other inputs pass through unchanged)."""
-    copies = []
-    for item in inputs:
-        if isinstance(item, Tensor) and item.dtype.kind == "f":
-            copies.append(
-                Tensor(item._data.astype(np.float64), requires_grad=item.requires_grad,
-                       name=item.name)
-            )
-        else:
-            copies.append(item)
-    return copies
+@contextlib.contextmanager
+def _in_float64(inputs: Sequence[Any]) -> Iterator[list[Any]]:
+    """The float tensors among `inputs` hold their values in float64 for the block, in place
+    (as PyTorch perturbs its inputs), so a function that reads a tensor from a closure or a
+    module's parameter sees every perturbation; their own arrays come back after."""
+    swapped = []
+    try:
+        for item in inputs:
+            if isinstance(item, Tensor) and item.dtype.kind == "f" and item.dtype != np.float64:
+                swapped.append((item, item._data))
+                item._data = item._data.astype(np.float64)
+        yield list(inputs)
+    finally:
+        for item, data in reversed(swapped):
+            item._data = data
 
 
 def _evaluate(fn: Callable[..., Tensor], inputs: list[Any]) -> np.ndarray:
@@ -81,7 +85,11 @@ def numerical_grad(
     `grad_output` defaults to ones (so for a scalar `fn` this is its plain gradient).
     Returns one float64 array per input, None for inputs that are not float tensors.
     """
-    inputs = _as_float64(inputs)
+    with _in_float64(inputs) as inputs:
+        return _numerical_grad(fn, inputs, eps, grad_output)
+
+
+def _numerical_grad(fn, inputs, eps, grad_output):
     weights = None if grad_output is None else np.asarray(
         grad_output._data if isinstance(grad_output, Tensor) else grad_output, dtype=np.float64
     )
@@ -162,7 +170,8 @@ def gradcheck(
     fast: bool = False,
     drill_down: bool = True,
 ) -> bool:
-    """True if backward() agrees with central differences for every input needing grad.
+    """True if backward() agrees with central differences for every input needing grad (for
+    each float output in the graph when `fn` returns a tuple).
 
     Otherwise raises GradcheckError (or returns False with `raise_exception=False`) with a
     report naming the input, the worst element, the analytic and numerical values and the
@@ -176,11 +185,36 @@ def gradcheck(
     straddles a point where an op is not differentiable (ReLU or abs at 0, a max/min tie, a
     clip edge), where backward's value is a valid choice. `fast=True` drills down too.
     """
-    inputs = _as_float64(inputs)
-    checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
-    if not checked:
+    if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise TensorError("gradcheck: no input has requires_grad=True, so there is nothing to "
                           "check")
+    if not eps > 0 or not atol >= 0 or not rtol >= 0:
+        raise TensorError(f"gradcheck: eps must be positive and atol, rtol not negative, got "
+                          f"eps={eps}, atol={atol}, rtol={rtol}")
+    with _in_float64(inputs) as inputs:
+        result = fn(*inputs)
+        if not isinstance(result, (tuple, list)):
+            return _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down)
+        for k, output in enumerate(result):  # each float output in the graph, as PyTorch
+            if isinstance(output, Tensor) and output.dtype.kind == "f" and output.requires_grad:
+                try:
+                    if not _gradcheck(lambda *args, k=k: fn(*args)[k], inputs, eps, atol, rtol,
+                                      raise_exception, fast, drill_down):
+                        return False
+                except GradcheckError as error:
+                    raise _reraise(error, f"output {k} of {len(result)}: ") from None
+        return True
+
+
+def _reraise(error: GradcheckError, prefix: str) -> GradcheckError:
+    """The same error (kind, op, site kept) with `prefix` before its message."""
+    again = type(error)(f"{prefix}{error}")
+    again.kind, again.op, again.site = error.kind, error.op, error.site
+    return again
+
+
+def _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down) -> bool:
+    checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     drill = (fn, inputs, (eps, atol, rtol)) if drill_down else ()
     if fast:
         return _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill)

@@ -132,12 +132,23 @@ def _as64(value: Any) -> Any:
     return value
 
 
-def _run(record: RecordedOp, args: list, positions: list[int]) -> tuple[Tensor, list]:
+def _outputs(result: Any) -> tuple[Tensor, ...]:
+    """An op's outputs as a tuple (a custom Function may return several)."""
+    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+
+def _dot(result: Any, v: list[np.ndarray]) -> float:
+    """<v, op's outputs>, summed over the outputs."""
+    return sum(float(np.sum(np.asarray(out._data, dtype=np.float64) * weights))
+               for out, weights in zip(_outputs(result), v))
+
+
+def _run(record: RecordedOp, args: list, positions: list[int]) -> tuple[tuple, list]:
     tensors = [Tensor(a, requires_grad=True) if i in positions else a for i, a in enumerate(args)]
-    return record.op.apply(*tensors), [tensors[i] for i in positions]
+    return _outputs(record.op.apply(*tensors)), [tensors[i] for i in positions]
 
 
-def _project(record: RecordedOp, args: list, v: np.ndarray, position: int,
+def _project(record: RecordedOp, args: list, v: list[np.ndarray], position: int,
              direction: np.ndarray, eps: float) -> float:
     """<v, op(x + t d)> at t = +eps and -eps, as (plus, minus)."""
     values = []
@@ -145,8 +156,7 @@ def _project(record: RecordedOp, args: list, v: np.ndarray, position: int,
         moved = list(args)
         moved[position] = args[position] + sign * eps * direction
         with no_grad():
-            out = record.op.apply(*moved)
-        values.append(float(np.sum(np.asarray(out._data, dtype=np.float64) * v)))
+            values.append(_dot(record.op.apply(*moved), v))
     return values[0], values[1]
 
 
@@ -161,15 +171,19 @@ def check_op(record: RecordedOp, eps: float = 1e-6, atol: float = 1e-5, rtol: fl
     rng = np.random.default_rng(seed)
     with np.errstate(all="ignore"):
         with no_grad():
-            first = record.op.apply(*args)._data
-            second = record.op.apply(*args)._data
-        if not np.array_equal(first, second, equal_nan=True):
+            first = [out._data for out in _outputs(record.op.apply(*args))]
+            second = [out._data for out in _outputs(record.op.apply(*args))]
+        if not all(np.array_equal(a, b, equal_nan=True) for a, b in zip(first, second)):
             return None  # random (dropout): cannot be checked by differences
-        if first.dtype.kind != "f" or not np.all(np.isfinite(first)):
+        if any(a.dtype.kind != "f" or not np.all(np.isfinite(a)) for a in first):
             return None
-        output, tensors = _run(record, args, positions)
-        v = rng.standard_normal(output.shape)
-        grads = grad(output, tensors, grad_outputs=Tensor(v), allow_unused=True)
+        outputs, tensors = _run(record, args, positions)
+        v = [rng.standard_normal(out.shape) for out in outputs]
+        graded = [(out, Tensor(w)) for out, w in zip(outputs, v) if out.requires_grad]
+        if not graded:
+            return None
+        grads = grad([out for out, _ in graded], tensors,
+                     grad_outputs=[w for _, w in graded], allow_unused=True)
         kink = None
         for position, gradient in zip(positions, grads):
             analytic = np.zeros(args[position].shape) if gradient is None else gradient._data
@@ -189,7 +203,7 @@ def check_op(record: RecordedOp, eps: float = 1e-6, atol: float = 1e-5, rtol: fl
 def _find_element(record, args, v, position, analytic, eps, atol, rtol) -> OpFinding | None:
     """Element by element: the worst non-kink mismatch, else the first kink."""
     x = args[position]
-    base = float(np.sum(np.asarray(record.op.apply(*args)._data, dtype=np.float64) * v))
+    base = _dot(record.op.apply(*args), v)
     indices = list(np.ndindex(*x.shape))
     if len(indices) > MAX_ELEMENTS:
         picks = np.random.default_rng(1).choice(len(indices), MAX_ELEMENTS, replace=False)
