@@ -337,6 +337,9 @@ class TransformedDistribution(Distribution):
 
     def _monotonize(self, p: Tensor) -> Tensor:
         """p where the transforms increase, 1 - p where they decrease."""
+        if any(transform.input_event_dim for transform in self.transforms):
+            raise NotImplementedError("TransformedDistribution: cdf/icdf need elementwise "
+                                      "(monotonic) transforms")
         sign: Any = 1
         for transform in self.transforms:
             sign = sign * transform.sign
@@ -345,10 +348,10 @@ class TransformedDistribution(Distribution):
     def cdf(self, value: Tensor) -> Tensor:
         """base.cdf(t^-1(y)), or 1 - that where the transforms decrease."""
         value = self._value(value, "cdf")
+        self._monotonize(value)  # (refuses non-elementwise transforms first)
         for transform in reversed(self.transforms):
             value = transform.inv(value)
-        cdf = self.base_dist.cdf(value)
-        return self._monotonize(cdf)
+        return self._monotonize(self.base_dist.cdf(value))
 
     def icdf(self, value: Tensor) -> Tensor:
         """t(base.icdf(p)), with p flipped to 1 - p where the transforms decrease."""
