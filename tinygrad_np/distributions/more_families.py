@@ -377,8 +377,8 @@ class Geometric(_ProbsOrLogits):
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         p = self.probs
-        failures = (value * (-p).log1p()).where((p != 1) | (value != 0), 0.0)
-        return failures + p.log()
+        certain = (p == 1) & (value == 0)  # 0 failures at p = 1: 0 log 0 = 0, no NaN gradient
+        return value * (-p.where(~certain, 0.0)).log1p() + p.log()
 
     def entropy(self) -> Tensor:
         bce = F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
