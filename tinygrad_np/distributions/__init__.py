@@ -1,7 +1,11 @@
 """PyTorch's `torch.distributions` on tinygrad_np: Normal, Uniform, Bernoulli, Categorical,
 MultivariateNormal, Independent, Exponential, Gamma, Beta, Dirichlet, Poisson, LogNormal,
-Laplace, Cauchy, HalfNormal, OneHotCategorical, Multinomial, MixtureSameFamily and
-kl_divergence.
+Laplace, Cauchy, HalfNormal, OneHotCategorical, Multinomial, MixtureSameFamily, StudentT,
+Chi2, FisherSnedecor, VonMises, Gumbel, HalfCauchy, Pareto, Weibull, InverseGamma,
+Kumaraswamy, Geometric, Binomial, NegativeBinomial, ContinuousBernoulli, RelaxedBernoulli,
+RelaxedOneHotCategorical, OneHotCategoricalStraightThrough, LowRankMultivariateNormal,
+LogisticNormal, the transforms (more_transforms: Power, Softmax, StickBreaking, ...), the
+`biject_to` / `transform_to` registries and kl_divergence.
 
     m = Categorical(probs)            # REINFORCE
     action = m.sample()
@@ -16,7 +20,7 @@ so they are reproducible but not the numbers PyTorch draws.
 import sys as _sys
 import types as _types
 
-from tinygrad_np.distributions import constraints, kl, transforms
+from tinygrad_np.distributions import constraints, kl, more_kl, transforms  # noqa: F401
 from tinygrad_np.distributions.distribution import Distribution
 from tinygrad_np.distributions.families import (
     Bernoulli,
@@ -43,6 +47,44 @@ from tinygrad_np.distributions.mixture import (
     Multinomial,
     OneHotCategorical,
 )
+from tinygrad_np.distributions.more_families import (
+    Binomial,
+    Chi2,
+    ContinuousBernoulli,
+    ExpRelaxedCategorical,
+    FisherSnedecor,
+    Geometric,
+    Gumbel,
+    HalfCauchy,
+    InverseGamma,
+    Kumaraswamy,
+    LogisticNormal,
+    LogitRelaxedBernoulli,
+    LowRankMultivariateNormal,
+    NegativeBinomial,
+    OneHotCategoricalStraightThrough,
+    Pareto,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+    StudentT,
+    VonMises,
+    Weibull,
+)
+from tinygrad_np.distributions.more_transforms import (
+    AbsTransform,
+    CatTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PowerTransform,
+    ReshapeTransform,
+    SoftmaxTransform,
+    SoftplusTransform,
+    StackTransform,
+    StickBreakingTransform,
+    biject_to,
+    identity_transform,
+    transform_to,
+)
 from tinygrad_np.distributions.transforms import (
     AffineTransform,
     ComposeTransform,
@@ -59,7 +101,15 @@ __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransf
            "Exponential", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
            "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
            "OneHotCategorical", "Poisson", "Uniform", "constraints", "kl", "kl_divergence",
-           "register_kl"]
+           "register_kl",
+           "AbsTransform", "CatTransform", "IndependentTransform", "LowerCholeskyTransform",
+           "PowerTransform", "ReshapeTransform", "SoftmaxTransform", "SoftplusTransform",
+           "StackTransform", "StickBreakingTransform", "biject_to", "identity_transform",
+           "transform_to", "Binomial", "Chi2", "ContinuousBernoulli", "ExpRelaxedCategorical",
+           "FisherSnedecor", "Geometric", "Gumbel", "HalfCauchy", "InverseGamma", "Kumaraswamy",
+           "LogisticNormal", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
+           "NegativeBinomial", "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli",
+           "RelaxedOneHotCategorical", "StudentT", "VonMises", "Weibull"]
 
 # PyTorch's module paths for each family (`from torch.distributions.normal import Normal`).
 _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernoulli",
@@ -69,7 +119,16 @@ _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernou
           "mixture_same_family": "MixtureSameFamily", "poisson": "Poisson",
           "multinomial": "Multinomial",
           "multivariate_normal": "MultivariateNormal", "one_hot_categorical": "OneHotCategorical",
-          "uniform": "Uniform", "transformed_distribution": "TransformedDistribution"}
+          "uniform": "Uniform", "transformed_distribution": "TransformedDistribution",
+          "studentT": "StudentT", "chi2": "Chi2", "fishersnedecor": "FisherSnedecor",
+          "von_mises": "VonMises", "gumbel": "Gumbel", "half_cauchy": "HalfCauchy",
+          "pareto": "Pareto", "weibull": "Weibull", "inverse_gamma": "InverseGamma",
+          "kumaraswamy": "Kumaraswamy", "geometric": "Geometric", "binomial": "Binomial",
+          "negative_binomial": "NegativeBinomial", "continuous_bernoulli": "ContinuousBernoulli",
+          "relaxed_bernoulli": "RelaxedBernoulli",
+          "relaxed_categorical": "RelaxedOneHotCategorical",
+          "lowrank_multivariate_normal": "LowRankMultivariateNormal",
+          "logistic_normal": "LogisticNormal"}
 for _path, _name in _PATHS.items():
     _module = _types.ModuleType(f"{__name__}.{_path}")
     _module.__dict__[_name] = globals()[_name]

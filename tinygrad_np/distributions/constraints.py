@@ -48,7 +48,7 @@ class _GreaterThan(Constraint):
         self.lower_bound = lower_bound
 
     def check(self, value: Any) -> np.ndarray:
-        return _values(value) > self.lower_bound
+        return _values(value) > _values(self.lower_bound)
 
     def __repr__(self) -> str:
         return f"GreaterThan(lower_bound={self.lower_bound})"
@@ -56,10 +56,65 @@ class _GreaterThan(Constraint):
 
 class _GreaterThanEq(_GreaterThan):
     def check(self, value: Any) -> np.ndarray:
-        return _values(value) >= self.lower_bound
+        return _values(value) >= _values(self.lower_bound)
 
     def __repr__(self) -> str:
         return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _LessThan(Constraint):
+    def __init__(self, upper_bound: float) -> None:
+        self.upper_bound = upper_bound
+
+    def check(self, value: Any) -> np.ndarray:
+        return _values(value) < _values(self.upper_bound)
+
+    def __repr__(self) -> str:
+        return f"LessThan(upper_bound={self.upper_bound})"
+
+
+class _Independent(Constraint):
+    """`base` on each element, the last `reinterpreted_batch_ndims` dims reduced (all of
+    them must hold)."""
+
+    def __init__(self, base: Constraint, reinterpreted_batch_ndims: int) -> None:
+        self.base, self.reinterpreted_batch_ndims = base, reinterpreted_batch_ndims
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return self.base.is_discrete
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return self.base.event_dim + self.reinterpreted_batch_ndims
+
+    def check(self, value: Any) -> np.ndarray:
+        result = np.asarray(self.base.check(value))
+        n = self.reinterpreted_batch_ndims
+        return result.all(axis=tuple(range(-n, 0))) if n else result
+
+    def __repr__(self) -> str:
+        return f"IndependentConstraint({self.base!r}, {self.reinterpreted_batch_ndims})"
+
+
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _values(value)
+        return np.all((data == 0) | (data == 1), axis=-1) & (data.sum(-1) == 1)
+
+
+class _PositiveInteger(Constraint):
+    is_discrete = True
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _values(value)
+        return (data >= 1) & (np.mod(data, 1) == 0)
+
+    def __repr__(self) -> str:
+        return "IntegerGreaterThan(lower_bound=1)"
 
 
 class _NonnegativeInteger(Constraint):
@@ -138,6 +193,8 @@ real_vector = _RealVector()
 positive = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
 nonnegative_integer = _NonnegativeInteger()
+positive_integer = _PositiveInteger()
+one_hot = _OneHot()
 unit_interval = _Interval(0.0, 1.0)
 boolean = _Boolean()
 simplex = _Simplex()
@@ -165,6 +222,22 @@ def greater_than(lower_bound: float) -> Constraint:
     return _GreaterThan(lower_bound)
 
 
-__all__ = ["Constraint", "boolean", "greater_than", "half_open_interval", "integer_interval",
-           "interval", "lower_cholesky", "nonnegative", "nonnegative_integer", "positive",
-           "positive_definite", "real", "real_vector", "simplex", "unit_interval"]
+def greater_than_eq(lower_bound: Any) -> Constraint:
+    """x >= lower_bound."""
+    return _GreaterThanEq(lower_bound)
+
+
+def less_than(upper_bound: Any) -> Constraint:
+    """x < upper_bound."""
+    return _LessThan(upper_bound)
+
+
+def independent(base: Constraint, reinterpreted_batch_ndims: int) -> Constraint:
+    """`base` holding over the last `reinterpreted_batch_ndims` dims as one event."""
+    return _Independent(base, reinterpreted_batch_ndims)
+
+
+__all__ = ["Constraint", "boolean", "greater_than", "greater_than_eq", "half_open_interval",
+           "independent", "integer_interval", "interval", "less_than", "lower_cholesky",
+           "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
+           "positive_integer", "real", "real_vector", "simplex", "unit_interval"]

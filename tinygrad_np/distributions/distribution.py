@@ -170,6 +170,10 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__}.mean is not implemented")
 
     @property
+    def mode(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}.mode is not implemented")
+
+    @property
     def variance(self) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__}.variance is not implemented")
 

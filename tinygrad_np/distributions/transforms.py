@@ -23,11 +23,18 @@ from tinygrad_np.tensor import Tensor
 class Transform:
     """y = self(x), x = self.inv(y), log |dy/dx| = self.log_abs_det_jacobian(x, y).
 
-    `cache_size=1` remembers the last (x, y): inverting that y returns that x exactly (a
-    tanh-squashed sample's log_prob without atanh(+-1) = inf), as PyTorch's cache."""
+    `t.inv` is itself a Transform (the inverse), so `t.inv(y)` inverts and `t.inv` can go in
+    a list of transforms, as PyTorch's. `cache_size=1` remembers the last (x, y): inverting
+    that y returns that x exactly (a tanh-squashed sample's log_prob without atanh(+-1) =
+    inf), as PyTorch's cache. `domain` and `codomain` are the constraints x and y satisfy;
+    `input_event_dim` / `output_event_dim` how many trailing dims one x / one y spans (both
+    `event_dim` unless the transform reshapes)."""
 
     event_dim = 0  # elementwise
     sign = 1
+    bijective = True
+    domain: constraints.Constraint = constraints.real
+    codomain: constraints.Constraint = constraints.real
 
     def __init__(self, cache_size: int = 0) -> None:
         if cache_size not in (0, 1):
@@ -43,8 +50,29 @@ class Transform:
             self._cached = (x, y)
         return y
 
-    def inv(self, y: Tensor) -> Tensor:
-        """The x with self(x) = y."""
+    @property
+    def input_event_dim(self) -> int:
+        return self.event_dim
+
+    @property
+    def output_event_dim(self) -> int:
+        return self.event_dim
+
+    @property
+    def inv(self) -> Transform:
+        """The inverse transform: `t.inv(y)` is the x with t(x) = y."""
+        return _InverseTransform(self)
+
+    def forward_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of y for an x of `shape` (the same unless the transform reshapes)."""
+        return tuple(shape)
+
+    def inverse_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of x for a y of `shape`."""
+        return tuple(shape)
+
+    def _inv_call(self, y: Tensor) -> Tensor:
+        """The x with self(x) = y (through the cache)."""
         if self._cached is not None and self._cached[1] is y:
             return self._cached[0]
         x = self._inverse(y)
@@ -65,8 +93,54 @@ class Transform:
         return f"{type(self).__name__}()"
 
 
+class _InverseTransform(Transform):
+    """t.inv: x = t^-1(y), log |dx/dy| = -log |dy/dx| at (x, y); its own inverse is t."""
+
+    def __init__(self, transform: Transform) -> None:
+        super().__init__(0)
+        self._inverse_of = transform
+
+    event_dim = property(lambda self: self._inverse_of.event_dim)  # type: ignore[assignment]
+    sign = property(lambda self: self._inverse_of.sign)  # type: ignore[assignment]
+    bijective = property(lambda self: self._inverse_of.bijective)  # type: ignore[assignment]
+    domain = property(lambda self: self._inverse_of.codomain)  # type: ignore[assignment]
+    codomain = property(lambda self: self._inverse_of.domain)  # type: ignore[assignment]
+
+    @property
+    def input_event_dim(self) -> int:
+        return self._inverse_of.output_event_dim
+
+    @property
+    def output_event_dim(self) -> int:
+        return self._inverse_of.input_event_dim
+
+    @property
+    def inv(self) -> Transform:
+        return self._inverse_of
+
+    def __call__(self, y: Tensor) -> Tensor:
+        return self._inverse_of._inv_call(y)
+
+    def _inv_call(self, x: Tensor) -> Tensor:
+        return self._inverse_of(x)
+
+    def forward_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return self._inverse_of.inverse_shape(shape)
+
+    def inverse_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return self._inverse_of.forward_shape(shape)
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        return -self._inverse_of.log_abs_det_jacobian(y, x)
+
+    def __repr__(self) -> str:
+        return f"{self._inverse_of!r}.inv"
+
+
 class ExpTransform(Transform):
     """y = exp(x);  log |dy/dx| = x."""
+
+    codomain = constraints.positive
 
     def _call(self, x: Tensor) -> Tensor:
         return x.exp()
@@ -80,6 +154,8 @@ class ExpTransform(Transform):
 
 class SigmoidTransform(Transform):
     """y = sigmoid(x);  log |dy/dx| = -softplus(-x) - softplus(x)."""
+
+    codomain = constraints.unit_interval
 
     def _call(self, x: Tensor) -> Tensor:
         return _clip_unit(x.sigmoid())
@@ -100,6 +176,8 @@ def _clip_unit(y: Tensor) -> Tensor:
 
 class TanhTransform(Transform):
     """y = tanh(x);  log |dy/dx| = 2 (log 2 - x - softplus(-2x)), stable for any x."""
+
+    codomain = constraints.interval(-1.0, 1.0)
 
     def _call(self, x: Tensor) -> Tensor:
         return x.tanh()
@@ -152,6 +230,28 @@ class ComposeTransform(Transform):
             sign = sign * part.sign
         return sign
 
+    @property
+    def domain(self) -> constraints.Constraint:  # type: ignore[override]
+        return self.parts[0].domain if self.parts else constraints.real
+
+    @property
+    def codomain(self) -> constraints.Constraint:  # type: ignore[override]
+        return self.parts[-1].codomain if self.parts else constraints.real
+
+    @property
+    def bijective(self) -> bool:  # type: ignore[override]
+        return all(part.bijective for part in self.parts)
+
+    def forward_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        for part in self.parts:
+            shape = part.forward_shape(shape)
+        return tuple(shape)
+
+    def inverse_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        for part in reversed(self.parts):
+            shape = part.inverse_shape(shape)
+        return tuple(shape)
+
     def _call(self, x: Tensor) -> Tensor:
         for part in self.parts:
             x = part(x)
@@ -190,10 +290,14 @@ class TransformedDistribution(Distribution):
         if not all(isinstance(t, Transform) for t in self.transforms):
             raise ValueError("TransformedDistribution: transforms must be a Transform or a list "
                              "of Transforms")
-        # a transform acting on trailing axes (event_dim > 0) makes them part of the event
-        event_dim = max([len(base_distribution.event_shape)]
-                        + [transform.event_dim for transform in self.transforms])
+        # a transform acting on trailing axes (input_event_dim > 0) makes them part of the
+        # event; a reshaping one changes the shape and the number of event dims
+        event_dim = len(base_distribution.event_shape)
         shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
+        for transform in self.transforms:
+            event_dim = (max(event_dim, transform.input_event_dim) - transform.input_event_dim
+                         + transform.output_event_dim)
+            shape = transform.forward_shape(shape)
         cut = len(shape) - event_dim
         super().__init__(shape[:cut], shape[cut:], validate_args)
 
@@ -224,11 +328,38 @@ class TransformedDistribution(Distribution):
         log_prob: Any = 0.0
         for transform in reversed(self.transforms):
             x = transform.inv(y)
+            event_dim += transform.input_event_dim - transform.output_event_dim
             log_prob = log_prob - _sum_rightmost(transform.log_abs_det_jacobian(x, y),
-                                                 event_dim - transform.event_dim)
+                                                 event_dim - transform.input_event_dim)
             y = x
         return log_prob + _sum_rightmost(self.base_dist.log_prob(y),
                                          event_dim - len(self.base_dist.event_shape))
+
+    def _monotonize(self, p: Tensor) -> Tensor:
+        """p where the transforms increase, 1 - p where they decrease."""
+        if any(transform.input_event_dim for transform in self.transforms):
+            raise NotImplementedError("TransformedDistribution: cdf/icdf need elementwise "
+                                      "(monotonic) transforms")
+        sign: Any = 1
+        for transform in self.transforms:
+            sign = sign * transform.sign
+        return p if isinstance(sign, int) and sign == 1 else sign * (p - 0.5) + 0.5
+
+    def cdf(self, value: Tensor) -> Tensor:
+        """base.cdf(t^-1(y)), or 1 - that where the transforms decrease."""
+        value = self._value(value, "cdf")
+        self._monotonize(value)  # (refuses non-elementwise transforms first)
+        for transform in reversed(self.transforms):
+            value = transform.inv(value)
+        return self._monotonize(self.base_dist.cdf(value))
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """t(base.icdf(p)), with p flipped to 1 - p where the transforms decrease."""
+        value = value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+        value = self.base_dist.icdf(self._monotonize(value))
+        for transform in self.transforms:
+            value = transform(value)
+        return value
 
     def __repr__(self) -> str:
         return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"
