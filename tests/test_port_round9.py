@@ -401,3 +401,11 @@ def test_gradcheck_with_several_outputs_and_bad_tolerances():
     for bad in (dict(eps=0), dict(atol=-1), dict(rtol=-0.5)):
         with pytest.raises(RuntimeError, match="eps must be positive"):
             tg.autograd.gradcheck(lambda t: t.sin(), (x,), **bad)
+
+
+def test_a_python_float_keeps_float64_precision_when_asked():
+    assert tg.tensor(0.7, dtype=tg.float64).item() == 0.7  # was rounded through float32
+    assert tg.Tensor(0.1, dtype=tg.float64).item() == 0.1
+    assert tg.tensor(0.7, dtype=tg.float32).item() == float(np.float32(0.7))
+    assert tg.tensor(1e300, dtype=tg.float32).item() == np.inf  # as PyTorch, no warning
+    assert tg.tensor(0.7).dtype == tg.float32

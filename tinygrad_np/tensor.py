@@ -56,8 +56,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         array = np.asarray(data)
     elif isinstance(data, int):
         array = np.asarray(data, dtype=np.int64)
-    elif isinstance(data, float):  # (for an integer dtype, via float64: 2**31 - 1 is exact)
-        wide = dtype is not None and np.dtype(dtype).kind in "iub"
+    elif isinstance(data, float):  # (a dtype given: via float64, so 2**31 - 1 and 0.7 are exact)
+        wide = dtype is not None and np.dtype(dtype).kind in "iubf"
         with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
             array = np.asarray(data, dtype=np.float64 if wide else get_default_dtype())
     else:
@@ -92,6 +92,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     if dtype is not None:
         if not isinstance(data, (Tensor, np.ndarray, np.generic)) and array.size:
             _check_int_range(array, np.dtype(dtype))
+            with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
+                return array.astype(dtype, copy=False)
         array = array.astype(dtype, copy=False)
     return array
 
