@@ -409,3 +409,28 @@ def test_a_python_float_keeps_float64_precision_when_asked():
     assert tg.tensor(0.7, dtype=tg.float32).item() == float(np.float32(0.7))
     assert tg.tensor(1e300, dtype=tg.float32).item() == np.inf  # as PyTorch, no warning
     assert tg.tensor(0.7).dtype == tg.float32
+
+
+# --------------------------------------------------------------------- testing.assert_close
+def _message_of(*args, **kwargs):
+    with pytest.raises(AssertionError) as caught:
+        tg.testing.assert_close(*args, **kwargs)
+    return str(caught.value)
+
+
+def test_assert_close_as_pytorchs():
+    assert _message_of(np.array([1.0], np.float32), np.array([1.0])).startswith(
+        "The values for attribute 'dtype' do not match")  # arrays' dtypes are checked too
+    assert "dtype" in _message_of(np.array([1]), np.array([1.0]))
+    tg.testing.assert_close(np.array([1 + 1j], np.complex64),
+                            np.array([1 + 1.000001j], np.complex64))  # complex tolerances
+    assert _message_of(tg.tensor([1, 2]), tg.tensor([1, 3])).startswith(
+        "Tensor-likes are not equal!")
+    assert _message_of(tg.tensor(3), tg.tensor(4)).startswith(
+        "Scalars are not equal!\n\nExpected 4 but got 3.")
+    assert _message_of(tg.tensor(1.0), tg.tensor(2.0)).startswith(
+        "Scalars are not close!\n\nExpected 2.0 but got 1.0.")
+    assert "Greatest absolute difference: 1 at" in _message_of(tg.tensor([2**62 + 1]),
+                                                               tg.tensor([2**62]))
+    assert _message_of(tg.tensor([1.0]), tg.tensor([2.0]), msg=lambda m: "mine: " + m[:9]) == \
+        "mine: Tensor-li"

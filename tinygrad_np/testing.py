@@ -246,7 +246,8 @@ def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | No
 
 # ----------------------------------------------------------------- torch.testing.assert_close
 _DEFAULT_TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5),
-                       np.dtype(np.float64): (1e-7, 1e-7)}
+                       np.dtype(np.float64): (1e-7, 1e-7), np.dtype(np.complex64): (1.3e-6, 1e-5),
+                       np.dtype(np.complex128): (1e-7, 1e-7)}
 
 
 def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
@@ -300,11 +301,11 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
         raise TypeError(f"assert_close: no comparison for inputs of type "
                         f"{type(actual).__name__} and {type(expected).__name__}")
     if a.shape != e.shape:
-        raise AssertionError(msg or f"The values for attribute 'shape' do not match: {a.shape} "
-                                    f"!= {e.shape}.")
-    if check_dtype and a.dtype != e.dtype and isinstance(actual, Tensor):
-        raise AssertionError(msg or f"The values for attribute 'dtype' do not match: {a.dtype} "
-                                    f"!= {e.dtype}.")
+        raise AssertionError(_message(msg, f"The values for attribute 'shape' do not match: "
+                                           f"{a.shape} != {e.shape}."))
+    if check_dtype and a.dtype != e.dtype:
+        raise AssertionError(_message(msg, f"The values for attribute 'dtype' do not match: "
+                                           f"{a.dtype} != {e.dtype}."))
     if rtol is None:
         pairs = [_DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0)) for dtype in (a.dtype, e.dtype)]
         rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
@@ -325,12 +326,27 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
     worst = np.unravel_index(int(np.argmax(ranked)), a.shape) if a.ndim else ()
     ranked = np.where(bad, np.where(np.isnan(relative), np.inf, relative), -np.inf)
     worst_relative = np.unravel_index(int(np.argmax(ranked)), a.shape) if a.ndim else ()
-    raise AssertionError(msg or (
-        f"Tensor-likes are not close!\n\nMismatched elements: {int(bad.sum())} / {a.size} "
+    exact = a.dtype.kind in "biu" and e.dtype.kind in "biu" and rtol == atol == 0
+    if exact:  # integers: the difference exactly, not through float64
+        difference = np.abs(a.astype(object) - e.astype(object))
+    verdict = "equal" if exact else "close"
+    allowed = ("", "") if exact else (f" (up to {atol} allowed)", f" (up to {rtol} allowed)")
+    if a.ndim == 0:
+        raise AssertionError(_message(msg, (
+            f"Scalars are not {verdict}!\n\nExpected {e.item()} but got {a.item()}.\n"
+            f"Absolute difference: {difference[()]}{allowed[0]}\nRelative difference: "
+            f"{relative[()]}{allowed[1]}")))
+    raise AssertionError(_message(msg, (
+        f"Tensor-likes are not {verdict}!\n\nMismatched elements: {int(bad.sum())} / {a.size} "
         f"({100 * bad.sum() / max(a.size, 1):.1f}%)\nGreatest absolute difference: "
-        f"{difference[worst]} at index {tuple(map(int, worst))} (up to {atol} allowed)\n"
+        f"{difference[worst]} at index {tuple(map(int, worst))}{allowed[0]}\n"
         f"Greatest relative difference: {relative[worst_relative]} at index "
-        f"{tuple(map(int, worst_relative))} (up to {rtol} allowed)"))
+        f"{tuple(map(int, worst_relative))}{allowed[1]}")))
+
+
+def _message(msg: Any, generated: str) -> str:
+    """PyTorch's `msg=`: a string replaces the message, a callable receives it."""
+    return msg(generated) if callable(msg) else msg or generated
 
 
 def _leaf_kind(value: Any) -> str | None:
@@ -363,10 +379,10 @@ def _assert_close_numbers(actual: Any, expected: Any, rtol: float | None, atol: 
         return
     difference = abs(a - e)
     relative = difference / abs(e) if e else float("inf") if difference else 0.0
-    raise AssertionError(msg or (
+    raise AssertionError(_message(msg, (
         f"Scalars are not close!\n\nExpected {expected} but got {actual}.\nAbsolute difference: "
         f"{difference} (up to {atol} allowed)\nRelative difference: {relative} (up to {rtol} "
-        f"allowed)"))
+        f"allowed)")))
 
 
 def _located(error: AssertionError, key: Any, msg: Any) -> AssertionError:
