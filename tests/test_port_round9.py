@@ -434,3 +434,15 @@ def test_assert_close_as_pytorchs():
                                                                tg.tensor([2**62]))
     assert _message_of(tg.tensor([1.0]), tg.tensor([2.0]), msg=lambda m: "mine: " + m[:9]) == \
         "mine: Tensor-li"
+
+
+# ------------------------------------------------------- from ported programs (nanoGPT, ...)
+def test_module_dict_members_as_attributes_and_device_blocks():
+    blocks = tg.nn.ModuleDict(dict(wte=tg.nn.Embedding(3, 2), h=tg.nn.ModuleList()))
+    assert blocks.wte is blocks["wte"] and blocks.h is blocks["h"]  # nanoGPT's transformer.wte
+    weights = tg.nn.ParameterDict({"alpha": tg.nn.Parameter(tg.ones(2))})
+    assert weights.alpha is weights["alpha"]
+    with pytest.raises(AttributeError, match="'ModuleDict' object has no attribute 'nope'"):
+        _ = blocks.nope
+    with tg.device("cpu") as where:
+        assert tg.ones(1).device == where

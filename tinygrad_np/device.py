@@ -60,6 +60,14 @@ class device:  # noqa: N801  (PyTorch's name)
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    def __enter__(self) -> device:
+        """`with torch.device("cpu"):` (PyTorch's default-device block): every tensor is on
+        the CPU already, so the block changes nothing."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
 
 CPU = device("cpu")
 

@@ -219,6 +219,12 @@ class _KeyedMembers(Module):
     def __getitem__(self, key: str) -> Any:
         return self._items[key]
 
+    def __getattr__(self, name: str) -> Any:  # (only when the usual lookup fails)
+        items = self.__dict__.get("_items")  # `blocks.wte` for blocks["wte"], as PyTorch's
+        if items is not None and name in items:
+            return items[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
             raise TypeError(f"{self.kind}: keys must be strings, got {type(key).__name__}")
