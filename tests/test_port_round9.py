@@ -446,3 +446,16 @@ def test_module_dict_members_as_attributes_and_device_blocks():
         _ = blocks.nope
     with tg.device("cpu") as where:
         assert tg.ones(1).device == where
+
+
+def test_misused_new_names_give_clear_errors():
+    packed, pivots, info = tg.linalg.lu_factor_ex(tg.zeros(0, 0))
+    assert packed.shape == (0, 0) and pivots.shape == (0,)
+    with pytest.raises(RuntimeError, match="size must be a non-negative integer"):
+        tg.nonzero_static(tg.ones(3), size=-1)
+    with pytest.raises(RuntimeError, match="floating point"):
+        tg.linalg.lu_factor(tg.tensor([[1, 2], [3, 4]]))
+    with pytest.raises(RuntimeError, match="reduce must be 'prod'"):
+        tg.ones(3).index_reduce(0, tg.tensor([0]), tg.ones(1), "sum")
+    with pytest.raises(RuntimeError, match="as long as each other"):
+        tg.arange(4.0).as_strided((2,), (1, 1))

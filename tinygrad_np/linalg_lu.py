@@ -39,6 +39,8 @@ SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
 def _zero_pivot(packed: np.ndarray) -> np.ndarray:
     """LAPACK's info per matrix: 1 + the first j with U[j, j] == 0, else 0 (int32)."""
     diagonal = np.diagonal(packed, axis1=-2, axis2=-1) == 0
+    if diagonal.shape[-1] == 0:  # (an empty matrix)
+        return np.zeros(diagonal.shape[:-1], dtype=np.int32)
     return np.where(diagonal.any(-1), diagonal.argmax(-1) + 1, 0).astype(np.int32)
 
 

@@ -467,6 +467,8 @@ is_neg = is_conj
 
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:  # noqa: A002
     """nonzero() as exactly `size` rows: cut off past `size`, padded with `fill_value`."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
+        raise TensorError(f"nonzero_static: size must be a non-negative integer, got {size!r}")
     found = to_tensor(input).nonzero()._data[:size]
     rows = np.full((size, found.shape[1]), fill_value, dtype=np.int64)
     rows[:len(found)] = found

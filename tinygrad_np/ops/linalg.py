@@ -251,7 +251,7 @@ def lu_packed(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first on ties, as LAPACK): (L below the diagonal and U on and above it, packed; the
     1-based row swaps, LAPACK's `pivots`). A zero pivot leaves its column unscaled."""
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
-    work = a.reshape((-1, m, n)).copy()
+    work = a.reshape((int(np.prod(batch)), m, n)).copy()
     pivots = np.empty((work.shape[0], min(m, n)), dtype=np.int32)
     every = np.arange(work.shape[0])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -269,7 +269,8 @@ def lu_packed(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def permutation(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
     """P with A = P L U from LAPACK's 1-based row swaps (..., k) of an m-row matrix."""
     order = np.broadcast_to(np.arange(m), pivots.shape[:-1] + (m,)).copy()
-    flat, swaps = order.reshape(-1, m), pivots.reshape(-1, pivots.shape[-1]) - 1
+    count = int(np.prod(order.shape[:-1]))
+    flat, swaps = order.reshape(count, m), pivots.reshape(count, pivots.shape[-1]) - 1
     every = np.arange(flat.shape[0])
     for j in range(swaps.shape[-1]):
         flat[every, j], flat[every, swaps[:, j]] = flat[every, swaps[:, j]], flat[every, j].copy()
