@@ -459,3 +459,58 @@ def test_misused_new_names_give_clear_errors():
         tg.ones(3).index_reduce(0, tg.tensor([0]), tg.ones(1), "sum")
     with pytest.raises(RuntimeError, match="as long as each other"):
         tg.arange(4.0).as_strided((2,), (1, 1))
+
+
+# --------------------------------------- augmented assignment into an item of a live result
+def _augmented_cases(lib):
+    found = {}
+    w = lib.ones(3, requires_grad=True)
+    h = w * 2
+    h[0] += 1
+    h.sum().backward()
+    found["h[0] += 1"] = (h.detach().numpy(), w.grad.numpy())
+    w = lib.ones(3, requires_grad=True)
+    z = lib.zeros(2, 3)
+    z[1] += w * 2  # a plain tensor takes a recorded write
+    (z * lib.arange(6.0).reshape(2, 3)).sum().backward()
+    found["z[1] += w * 2"] = (z.detach().numpy(), w.grad.numpy())
+    w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 1
+    h[1:] /= 2
+    h[0] -= 5
+    h[:, None][2] *= 3
+    (h * h).sum().backward()
+    found["/=, -=, *="] = (h.detach().numpy(), w.grad.numpy())
+    rng = np.random.default_rng(0)  # makemore part 4's `dC[ix] += demb[k, j]`
+    C = lib.tensor(rng.standard_normal((5, 2)), requires_grad=True)
+    W = lib.tensor(rng.standard_normal((2, 2)), requires_grad=True)
+    Xb = lib.tensor([[0, 3], [3, 4]])
+    demb = C[Xb] @ W
+    dC = lib.zeros_like(C)
+    for k in range(Xb.shape[0]):
+        for j in range(Xb.shape[1]):
+            ix = Xb[k, j]
+            dC[ix] += demb[k, j]
+    (dC**2).sum().backward()
+    found["dC[ix] += demb[k, j]"] = (dC.detach().numpy(), W.grad.numpy(), C.grad.numpy())
+    return found
+
+
+def test_augmented_assignment_into_an_item_of_a_live_result():
+    got = _augmented_cases(tg)
+    assert got["h[0] += 1"][0].tolist() == [3.0, 2.0, 2.0]
+    assert got["h[0] += 1"][1].tolist() == [2.0, 2.0, 2.0]
+    assert got["z[1] += w * 2"][1].tolist() == [6.0, 8.0, 10.0]
+    if _torch is not None:
+        want = _augmented_cases(_torch)
+        for case, values in want.items():
+            for w, g in zip(values, got[case]):
+                assert np.allclose(w, g), case
+    w = tg.ones(3, requires_grad=True)
+    h = w * 2
+    view = h[0]
+    with pytest.raises(RuntimeError, match="shares memory with another one still in use"):
+        view += 1  # not stored back into h: refused, never silently skipped
+    with pytest.raises(RuntimeError, match="shares memory"):
+        exponent = h[:2]
+        exponent **= 2

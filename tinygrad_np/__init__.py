@@ -259,7 +259,9 @@ cuda.amp = amp._cuda_namespace  # torch.cuda.amp.GradScaler / autocast: the olde
 # grad and anomaly modes) are attached to the engine module here: autograd.py stays the
 # engine (backward and grad, importing nothing above it), the front door adds PyTorch's names,
 # so torch.autograd.X and `from tinygrad_np.autograd import X` both work.
+import dis as _dis  # noqa: E402
 import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
 
 from tinygrad_np import autograd, autograd_extra, autograd_functional  # noqa: E402
 
@@ -277,7 +279,12 @@ autograd.function = autograd_function
 _sys.modules["tinygrad_np.autograd.function"] = autograd_function
 # `import tinygrad_np.autograd.functional` (autograd is a module, not a package)
 _sys.modules["tinygrad_np.autograd.functional"] = autograd_functional
-del _name, _sys
+# `from torch.autograd.gradcheck import GradcheckError` (a module there, its function here)
+_sys.modules["tinygrad_np.autograd.gradcheck"] = _types.ModuleType(
+    "tinygrad_np.autograd.gradcheck", "torch.autograd.gradcheck's names.")
+for _name in ("gradcheck", "gradgradcheck", "GradcheckError"):
+    setattr(_sys.modules["tinygrad_np.autograd.gradcheck"], _name, getattr(autograd, _name))
+del _name
 from tinygrad_np.typed_tensors import (  # noqa: E402
     BoolTensor,
     ByteTensor,
@@ -390,13 +397,31 @@ def slice_copy(input: Tensor, dim: int = 0, start: _Any = None, end: _Any = None
 
 # Python's augmented assignments change the tensor itself (and what views it), as PyTorch's:
 # without these, `a //= 2` would quietly rebind `a` to a new tensor.
-# Where the write would be refused (a view of a result whose base is still in use), they
-# give Python's fallback instead (`h[:, 0] **= 2` then assigns `h[:, 0] ** 2` back).
+# Where the write would be refused (a view of a result whose base is still in use) and the
+# statement stores its result back into an item (`h[0] += 1`, `dC[ix] += d`), they give
+# Python's fallback: `h[0] + 1` is computed and assigned back by a recorded setitem, which is
+# PyTorch's result. Elsewhere (`v = h[0]; v += 1`) the write is refused, never skipped.
+_SHUFFLES = frozenset(("SWAP", "COPY", "ROT_TWO", "ROT_THREE", "ROT_FOUR", "NOP", "CACHE",
+                       "EXTENDED_ARG"))
+
+
+def _stored_back(frame: _Any) -> bool:
+    """Does the augmented assignment running in `frame` store into an item (CPython's
+    STORE_SUBSCR is the next instruction that is not a stack shuffle)?"""
+    try:
+        for instruction in _dis.get_instructions(frame.f_code):
+            if instruction.offset > frame.f_lasti and instruction.opname not in _SHUFFLES:
+                return instruction.opname == "STORE_SUBSCR"
+    except Exception:  # noqa: BLE001 (another interpreter: refuse, as without the fallback)
+        return False
+    return False
 
 
 def _augmented(method: _Any) -> _Any:
     def dunder(self: Tensor, other: _Any) -> _Any:
-        return NotImplemented if self._in_place_refused(other) else method(self, other)
+        if self._in_place_refused(other) and _stored_back(_sys._getframe(1)):
+            return NotImplemented
+        return method(self, other)
 
     dunder.__name__ = dunder.__qualname__ = method.__name__
     return dunder
@@ -404,7 +429,8 @@ def _augmented(method: _Any) -> _Any:
 
 for _name, _method in (("floordiv", "floor_divide_"), ("pow", "pow_"), ("and", "bitwise_and_"),
                        ("or", "bitwise_or_"), ("xor", "bitwise_xor_"),
-                       ("lshift", "bitwise_left_shift_"), ("rshift", "bitwise_right_shift_")):
+                       ("lshift", "bitwise_left_shift_"), ("rshift", "bitwise_right_shift_"),
+                       ("add", "add_"), ("sub", "sub_"), ("mul", "mul_"), ("truediv", "div_")):
     setattr(Tensor, f"__i{_name}__", _augmented(getattr(Tensor, _method)))
 
 

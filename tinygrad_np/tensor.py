@@ -1541,10 +1541,11 @@ class Tensor:
             isinstance(arg, Tensor) and arg.requires_grad for arg in args))
 
     def _in_place_refused(self, *args: Any) -> bool:
-        """Would `_in_place` refuse (a recorded write into a non-leaf whose memory another
-        live tensor shares)? The callers that have an out-of-place answer use it then."""
-        return (self._recorded_in_place(args) and self.grad_fn is not None
-                and _shares_memory_with_a_live_tensor(self))
+        """Would `_in_place` refuse (a recorded write into a tensor, not a leaf that requires
+        grad, whose memory another live tensor shares, other than as a whole reshape)? The
+        callers that have an out-of-place answer use it then."""
+        return (self._recorded_in_place(args) and not (self.requires_grad and self.grad_fn is None)
+                and _shares_memory_with_a_live_tensor(self) and _reshaped_partner(self) is None)
 
     def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
