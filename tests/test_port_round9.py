@@ -514,3 +514,18 @@ def test_augmented_assignment_into_an_item_of_a_live_result():
     with pytest.raises(RuntimeError, match="shares memory"):
         exponent = h[:2]
         exponent **= 2
+
+
+def test_small_names_from_the_tools_probe():
+    from tinygrad_np.autograd.gradcheck import GradcheckError, gradcheck
+    from tinygrad_np.nn.utils import parametrize
+
+    assert GradcheckError is tg.autograd.GradcheckError and gradcheck is tg.autograd.gradcheck
+    assert tg.is_anomaly_check_nan_enabled() and tg.autograd.is_anomaly_check_nan_enabled()
+    with tg.autograd.detect_anomaly(check_nan=False):
+        assert not tg.is_anomaly_check_nan_enabled()
+    assert tg.is_anomaly_check_nan_enabled()
+    layer = tg.nn.Linear(2, 2)
+    parametrize.register_parametrization(layer, "weight", tg.nn.Identity())
+    with parametrize.cached():
+        assert tg.equal(layer.weight, layer.parametrizations.weight.original)

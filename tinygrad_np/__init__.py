@@ -43,7 +43,7 @@ from tinygrad_np.factories import (
     zeros_like,
 )
 from tinygrad_np.function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from tinygrad_np.anomaly import detect_anomaly, is_anomaly_enabled
+from tinygrad_np.anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled
 from tinygrad_np.functions import (
     argsort,
     broadcast_to,
@@ -536,6 +536,7 @@ __all__ = [
     "graph_stats",
     "hstack",
     "index_select",
+    "is_anomaly_check_nan_enabled",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "linspace",

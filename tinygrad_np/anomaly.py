@@ -29,6 +29,7 @@ from tinygrad_np.tensor import Tensor
 
 class _Enabled(threading.local):
     on = False  # per thread, like grad mode
+    check_nan = True  # PyTorch's flag: False inside detect_anomaly(check_nan=False)
     hold: Any = None  # this thread's set_detect_anomaly(True): keeps the observers installed
 
 
@@ -40,6 +41,12 @@ _lock = threading.Lock()
 def is_anomaly_enabled() -> bool:
     """True inside `detect_anomaly()` in this thread."""
     return _enabled.on
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """PyTorch's flag: False only inside `detect_anomaly(check_nan=False)` or after
+    `set_detect_anomaly(mode, check_nan=False)` (then the checks are off here)."""
+    return _enabled.check_nan
 
 
 def _remember_creation(ctx: Any, arrays: list, output: np.ndarray) -> None:
@@ -133,9 +140,10 @@ class detect_anomaly(function.no_grad):
     def __enter__(self) -> None:
         _install()
         self._previous, _enabled.on = _enabled.on, self.check_nan
+        self._previous_flag, _enabled.check_nan = _enabled.check_nan, self.check_nan
 
     def __exit__(self, *exc_info: object) -> None:
-        _enabled.on = self._previous
+        _enabled.on, _enabled.check_nan = self._previous, self._previous_flag
         if not _enabled.on:  # a set_detect_anomaly(True) inside the block ends with it
             _enabled.hold = None
         _uninstall()
@@ -189,11 +197,13 @@ class set_detect_anomaly:
     """
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        self._previous = _enabled.on
+        self._previous, self._previous_flag = _enabled.on, _enabled.check_nan
+        _enabled.check_nan = bool(check_nan)
         _set_mode(bool(mode) and bool(check_nan))
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc_info: object) -> None:
+        _enabled.check_nan = self._previous_flag
         _set_mode(self._previous)

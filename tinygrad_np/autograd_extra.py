@@ -211,6 +211,7 @@ anomaly_mode = anomaly  # torch.autograd.anomaly_mode: detect_anomaly, set_detec
 no_grad, enable_grad = function.no_grad, function.enable_grad
 set_grad_enabled, inference_mode = function.set_grad_enabled, functional_forms.inference_mode
 detect_anomaly, set_detect_anomaly = anomaly.detect_anomaly, anomaly.set_detect_anomaly
+is_anomaly_check_nan_enabled = anomaly.is_anomaly_check_nan_enabled
 
 __all__ = [
     "GradcheckError",
@@ -218,6 +219,7 @@ __all__ = [
     "anomaly_mode",
     "backward",
     "detect_anomaly",
+    "is_anomaly_check_nan_enabled",
     "enable_grad",
     "grad_mode",
     "gradcheck",

@@ -9,6 +9,7 @@ module's class is swapped for a subclass holding the attribute as a property.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 from tinygrad_np.errors import TensorError
@@ -144,5 +145,12 @@ def remove_parametrizations(module: Module, tensor_name: str,
     return module
 
 
-__all__ = ["ParametrizationList", "is_parametrized", "register_parametrization",
+@contextlib.contextmanager
+def cached() -> Iterator[None]:
+    """PyTorch's block in which each parametrized tensor is computed once: here it is
+    computed on every read, the same values and gradients (the cache only saves time)."""
+    yield
+
+
+__all__ = ["ParametrizationList", "cached", "is_parametrized", "register_parametrization",
            "remove_parametrizations"]
