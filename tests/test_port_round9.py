@@ -518,6 +518,7 @@ def test_augmented_assignment_into_an_item_of_a_live_result():
 
 def test_small_names_from_the_tools_probe():
     from tinygrad_np.autograd.gradcheck import GradcheckError, gradcheck
+
     from tinygrad_np.nn.utils import parametrize
 
     assert GradcheckError is tg.autograd.GradcheckError and gradcheck is tg.autograd.gradcheck
