@@ -356,25 +356,103 @@ def airy_ai(values) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the ops
-def _derivative_error(op: str) -> NotImplementedError:
+def _derivative_error(op: str, why: str = "as in PyTorch") -> NotImplementedError:
     """PyTorch's error for an input its autograd has no formula for."""
-    return NotImplementedError(f"the derivative for '{op}' is not implemented (as in PyTorch "
-                               f"2.13); detach() the input to use {op} as a constant")
+    return NotImplementedError(f"the derivative for '{op}' is not implemented ({why}); "
+                               f"detach() the input to use {op.split(':')[0]} as a constant")
 
 
 class NoGradient(Function):
-    """y = kernel(*inputs) for a function torch.special gives no derivative (Bessel J, Y, K,
-    Airy, the orthogonal polynomials); backward raises naming the op.
+    """Base of the functions torch.special gives no derivative (Bessel J, Y, K, Airy, the
+    orthogonal polynomials): y = kernel(*inputs); backward raises naming the op.
 
     (PyTorch returns a result that does not require grad, so a larger expression silently
-    treats it as a constant; here the gradient reaching it is an error instead.)"""
+    treats it as a constant; here a gradient reaching it is an error instead.)"""
 
-    def forward(ctx, name, kernel, *inputs):
-        ctx.op = name
-        return cast(kernel(*inputs), *inputs)
+    op = ""
+
+    @staticmethod
+    def kernel(*inputs):
+        raise NotImplementedError
+
+    def forward(ctx, *inputs):
+        return cast(type(ctx).kernel(*inputs), *inputs)
 
     def backward(ctx, grad_output):
-        raise _derivative_error(ctx.op)
+        raise _derivative_error(type(ctx).op, "torch.special has no formula for it: its "
+                                "result does not require grad")
+
+
+class BesselJ0(NoGradient):
+    """y = J0(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "bessel_j0", staticmethod(lambda x: bessel_j(0, x))
+
+
+class BesselJ1(NoGradient):
+    """y = J1(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "bessel_j1", staticmethod(lambda x: bessel_j(1, x))
+
+
+class BesselY0(NoGradient):
+    """y = Y0(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "bessel_y0", staticmethod(lambda x: bessel_y(0, x))
+
+
+class BesselY1(NoGradient):
+    """y = Y1(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "bessel_y1", staticmethod(lambda x: bessel_y(1, x))
+
+
+class ModifiedBesselI0(NoGradient):
+    """y = I0(x) (torch.special.modified_bessel_i0: unlike i0, no derivative)."""
+
+    op, kernel = "modified_bessel_i0", staticmethod(lambda x: bessel_i(0, x))
+
+
+class ModifiedBesselI1(NoGradient):
+    """y = I1(x) (torch.special.modified_bessel_i1: unlike i1, no derivative)."""
+
+    op, kernel = "modified_bessel_i1", staticmethod(lambda x: bessel_i(1, x))
+
+
+class ModifiedBesselK0(NoGradient):
+    """y = K0(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "modified_bessel_k0", staticmethod(lambda x: bessel_k(0, x))
+
+
+class ModifiedBesselK1(NoGradient):
+    """y = K1(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "modified_bessel_k1", staticmethod(lambda x: bessel_k(1, x))
+
+
+class ScaledModifiedBesselK0(NoGradient):
+    """y = exp(x) K0(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "scaled_modified_bessel_k0", staticmethod(lambda x: bessel_k(0, x, True))
+
+
+class ScaledModifiedBesselK1(NoGradient):
+    """y = exp(x) K1(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "scaled_modified_bessel_k1", staticmethod(lambda x: bessel_k(1, x, True))
+
+
+class SphericalBesselJ0(NoGradient):
+    """y = sin(x) / x;  no derivative (as PyTorch)."""
+
+    op, kernel = "spherical_bessel_j0", staticmethod(spherical_j0)
+
+
+class AiryAi(NoGradient):
+    """y = Ai(x);  no derivative (as PyTorch)."""
+
+    op, kernel = "airy_ai", staticmethod(airy_ai)
 
 
 def _recorded(op: type, kernel, x, *args):
