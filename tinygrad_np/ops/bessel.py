@@ -256,7 +256,8 @@ def _k_series(nu: int, x: np.ndarray) -> np.ndarray:
 def _scaled_k_integral(nu: float, x: np.ndarray) -> np.ndarray:
     """exp(x) K_nu(x) = int_0^inf exp(-x (cosh t - 1)) cosh(nu t) dt (x >= about 1), with
     cosh t - 1 as 2 sinh(t/2)^2 (no cancellation near t = 0)."""
-    top = np.arccosh(1.0 + 60.0 / x)
+    excess = 60.0 / x  # top = arccosh(1 + excess), exact for tiny excess (huge x)
+    top = np.log1p(excess + np.sqrt(excess * (2.0 + excess)))
     return _quadrature(lambda t, z: np.exp(-2 * z * np.sinh(t / 2) ** 2) * np.cosh(nu * t),
                        np.zeros_like(x), top, x)
 
@@ -468,6 +469,12 @@ def _zero_mask(ctx, x) -> None:
     ctx.sign = np.sign(x)
 
 
+def _over_x(i1, x, at_zero):
+    """i1(x)/x, 1/2 at x = 0, as (i1 + z/2) / (x + z) with z = 1 at 0: the right value
+    there and, as i1'(0) = 1/2, the right (zero) derivative for a second backward."""
+    return (i1 + 0.5 * at_zero) / (x + at_zero)
+
+
 @xp.quiet
 class I0(Function):
     """y = I0(x);  dx = g * I1(x)."""
@@ -509,7 +516,7 @@ class I1(Function):
         (x,) = ctx.saved_tensors
         i0 = _recorded(I0, lambda v: bessel_i(0, v), x)
         i1 = _recorded(I1, lambda v: bessel_i(1, v), x)
-        return grad_output * (i0 - i1 / (x + ctx.at_zero) - 0.5 * ctx.at_zero)
+        return grad_output * (i0 - _over_x(i1, x, ctx.at_zero))
 
 
 @xp.quiet
@@ -525,5 +532,4 @@ class I1e(Function):
         (x,) = ctx.saved_tensors
         i0e = _recorded(I0e, lambda v: bessel_i(0, v, True), x)
         i1e = _recorded(I1e, lambda v: bessel_i(1, v, True), x)
-        return grad_output * (i0e - i1e * ctx.sign - i1e / (x + ctx.at_zero)
-                              - 0.5 * ctx.at_zero)
+        return grad_output * (i0e - i1e * ctx.sign - _over_x(i1e, x, ctx.at_zero))
