@@ -150,7 +150,7 @@ def test_unary_against_pytorch(name: str, rtol: float, atol: float) -> None:
     assert (np.isnan(ours) == np.isnan(theirs)).all() and (ours[np.isinf(theirs)]
                                                           == theirs[np.isinf(theirs)]).all()
     if name in _OSCILLATING:
-        huge = np.array([1e10, 1e300]) * (1 if name.startswith("bessel_y") else -1)
+        huge = np.array([1e10, 1e100]) * (1 if name.startswith("bessel_y") else -1)
         assert np.isfinite(getattr(SP, name)(_f64(huge)).numpy()).all()
     single = np.linspace(-30, 30, 241).astype(np.float32)
     ours32 = getattr(SP, name)(tg.tensor(single))
