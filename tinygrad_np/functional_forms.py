@@ -66,7 +66,7 @@ METHOD_FORMS: tuple[str, ...] = (
     "mode", "clamp_min", "clamp_max", "arcsin", "arccos", "arctan", "arcsinh", "arccosh",
     "arctanh", "is_complex",
     "split_with_sizes", "bitwise_left_shift", "bitwise_right_shift",
-    "lgamma", "digamma", "erfinv", "mvlgamma",
+    "lgamma", "digamma", "erfinv", "mvlgamma", "i0", "igamma", "igammac",
 )
 
 # Methods that take NumPy's `axis=`/`keepdims=` in this version: PyTorch's `dim=`/`keepdim=`

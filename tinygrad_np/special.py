@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.nn.functional import log_softmax, softmax
+from tinygrad_np.ops import bessel as _bessel, polynomials as _polynomials
 from tinygrad_np.ops.math import Xlog1py
-from tinygrad_np.tensor import Tensor, _floats_in, to_tensor as _tensor
+from tinygrad_np.ops.special_more import Erfcx, Zeta
+from tinygrad_np.tensor import Tensor, _float_in, _floats_in, to_tensor as _tensor
 
 _SQRT_HALF = math.sqrt(0.5)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -140,6 +142,195 @@ def round(input: Any, decimals: int = 0) -> Tensor:  # noqa: A001, A002
     return _tensor(input).round(decimals=decimals)
 
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln",
-           "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr",
-           "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
+# ----------------------------------------------------------------------------- Bessel and friends
+def i0(input: Any) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the first kind of order 0;  d/dx = i1(x)."""
+    return _tensor(input).i0()
+
+
+def i0e(input: Any) -> Tensor:  # noqa: A002
+    """exp(-|x|) i0(x), finite for every finite x;  d/dx = i1e(x) - sign(x) i0e(x)."""
+    return _bessel.I0e.apply(_float_in(_tensor(input)))
+
+
+def i1(input: Any) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the first kind of order 1;  d/dx = i0(x) - i1(x)/x."""
+    return _bessel.I1.apply(_float_in(_tensor(input)))
+
+
+def i1e(input: Any) -> Tensor:  # noqa: A002
+    """exp(-|x|) i1(x);  d/dx = i0e(x) - i1e(x) (sign(x) + 1/x)."""
+    return _bessel.I1e.apply(_float_in(_tensor(input)))
+
+
+def erfcx(input: Any) -> Tensor:  # noqa: A002
+    """The scaled complementary error function exp(x^2) erfc(x);
+    d/dx = 2x erfcx(x) - 2/sqrt(pi)."""
+    return Erfcx.apply(_float_in(_tensor(input)))
+
+
+def zeta(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The Hurwitz zeta function sum_k (other + k)^-input (the Riemann zeta at other = 1);
+    a gradient for `other` only, as PyTorch."""
+    return Zeta.apply(*_floats_in(*_tensors(input, other)))
+
+
+def gammainc(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The regularized lower incomplete gamma function P(input, other) (torch.igamma)."""
+    return _tensor(input).igamma(other)
+
+
+def gammaincc(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The regularized upper incomplete gamma function Q(input, other) (torch.igammac)."""
+    return _tensor(input).igammac(other)
+
+
+def _tensors(input: Any, other: Any) -> tuple[Any, Any]:  # noqa: A002
+    """Two operands of a binary special function: at least one a Tensor (numbers stay
+    numbers, as PyTorch's Scalar overloads)."""
+    if isinstance(input, Tensor) or isinstance(other, Tensor):
+        return input, other
+    return _tensor(input), other
+
+
+def _unary(op: type, input: Any) -> Tensor:  # noqa: A002
+    return op.apply(_float_in(_tensor(input)))
+
+
+def bessel_j0(input: Any) -> Tensor:  # noqa: A002
+    """The Bessel function of the first kind of order 0 (no gradient, as PyTorch)."""
+    return _unary(_bessel.BesselJ0, input)
+
+
+def bessel_j1(input: Any) -> Tensor:  # noqa: A002
+    """The Bessel function of the first kind of order 1 (no gradient, as PyTorch)."""
+    return _unary(_bessel.BesselJ1, input)
+
+
+def bessel_y0(input: Any) -> Tensor:  # noqa: A002
+    """The Bessel function of the second kind of order 0 (no gradient, as PyTorch)."""
+    return _unary(_bessel.BesselY0, input)
+
+
+def bessel_y1(input: Any) -> Tensor:  # noqa: A002
+    """The Bessel function of the second kind of order 1 (no gradient, as PyTorch)."""
+    return _unary(_bessel.BesselY1, input)
+
+
+def modified_bessel_i0(input: Any) -> Tensor:  # noqa: A002
+    """I0(x), as i0 but without a gradient (as PyTorch)."""
+    return _unary(_bessel.ModifiedBesselI0, input)
+
+
+def modified_bessel_i1(input: Any) -> Tensor:  # noqa: A002
+    """I1(x), as i1 but without a gradient (as PyTorch)."""
+    return _unary(_bessel.ModifiedBesselI1, input)
+
+
+def modified_bessel_k0(input: Any) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the second kind of order 0 (no gradient)."""
+    return _unary(_bessel.ModifiedBesselK0, input)
+
+
+def modified_bessel_k1(input: Any) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the second kind of order 1 (no gradient)."""
+    return _unary(_bessel.ModifiedBesselK1, input)
+
+
+def scaled_modified_bessel_k0(input: Any) -> Tensor:  # noqa: A002
+    """exp(x) K0(x) (no gradient, as PyTorch)."""
+    return _unary(_bessel.ScaledModifiedBesselK0, input)
+
+
+def scaled_modified_bessel_k1(input: Any) -> Tensor:  # noqa: A002
+    """exp(x) K1(x) (no gradient, as PyTorch)."""
+    return _unary(_bessel.ScaledModifiedBesselK1, input)
+
+
+def spherical_bessel_j0(input: Any) -> Tensor:  # noqa: A002
+    """sin(x) / x, 1 at 0 (no gradient, as PyTorch)."""
+    return _unary(_bessel.SphericalBesselJ0, input)
+
+
+def airy_ai(input: Any) -> Tensor:  # noqa: A002
+    """The Airy function Ai(x) (no gradient, as PyTorch)."""
+    return _unary(_bessel.AiryAi, input)
+
+
+# ----------------------------------------------------------------------------- polynomials
+def _polynomial(op: type, input: Any, n: Any) -> Tensor:  # noqa: A002
+    return op.apply(*_tensors(input, n))
+
+
+def chebyshev_polynomial_t(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """The Chebyshev polynomial of the first kind T_n(x) (no gradient, as PyTorch)."""
+    return _polynomial(_polynomials.ChebyshevT, input, n)
+
+
+def chebyshev_polynomial_u(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """The Chebyshev polynomial of the second kind U_n(x) (no gradient, as PyTorch)."""
+    return _polynomial(_polynomials.ChebyshevU, input, n)
+
+
+def chebyshev_polynomial_v(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """The Chebyshev polynomial of the third kind V_n(x) (no gradient, as PyTorch)."""
+    return _polynomial(_polynomials.ChebyshevV, input, n)
+
+
+def chebyshev_polynomial_w(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """The Chebyshev polynomial of the fourth kind W_n(x) (no gradient, as PyTorch)."""
+    return _polynomial(_polynomials.ChebyshevW, input, n)
+
+
+def shifted_chebyshev_polynomial_t(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """T_n(2x - 1), the shifted Chebyshev polynomial of the first kind (no gradient)."""
+    return _polynomial(_polynomials.ShiftedChebyshevT, input, n)
+
+
+def shifted_chebyshev_polynomial_u(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """U_n(2x - 1), the shifted Chebyshev polynomial of the second kind (no gradient)."""
+    return _polynomial(_polynomials.ShiftedChebyshevU, input, n)
+
+
+def shifted_chebyshev_polynomial_v(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """V_n(2x - 1), the shifted Chebyshev polynomial of the third kind (no gradient)."""
+    return _polynomial(_polynomials.ShiftedChebyshevV, input, n)
+
+
+def shifted_chebyshev_polynomial_w(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """W_n(2x - 1), the shifted Chebyshev polynomial of the fourth kind (no gradient)."""
+    return _polynomial(_polynomials.ShiftedChebyshevW, input, n)
+
+
+def hermite_polynomial_h(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """The physicists' Hermite polynomial H_n(x) (no gradient, as PyTorch)."""
+    return _polynomial(_polynomials.HermiteH, input, n)
+
+
+def hermite_polynomial_he(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """The probabilists' Hermite polynomial He_n(x) (no gradient, as PyTorch)."""
+    return _polynomial(_polynomials.HermiteHe, input, n)
+
+
+def laguerre_polynomial_l(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """The Laguerre polynomial L_n(x) (no gradient, as PyTorch)."""
+    return _polynomial(_polynomials.LaguerreL, input, n)
+
+
+def legendre_polynomial_p(input: Any, n: Any) -> Tensor:  # noqa: A002
+    """The Legendre polynomial P_n(x) (no gradient, as PyTorch)."""
+    return _polynomial(_polynomials.LegendreP, input, n)
+
+
+__all__ = ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+           "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+           "chebyshev_polynomial_w", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2",
+           "expit", "expm1", "gammainc", "gammaincc", "gammaln", "hermite_polynomial_h",
+           "hermite_polynomial_he", "i0", "i0e", "i1", "i1e", "laguerre_polynomial_l",
+           "legendre_polynomial_p", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+           "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
+           "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
+           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+           "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+           "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "sinc",
+           "softmax", "spherical_bessel_j0", "xlog1py", "xlogy", "zeta"]

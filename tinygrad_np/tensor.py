@@ -1762,6 +1762,18 @@ class Tensor:
         """erfinv(self), in place."""
         return self._in_place(Tensor.erfinv)
 
+    def i0_(self) -> Tensor:
+        """i0(self), in place."""
+        return self._in_place(Tensor.i0)
+
+    def igamma_(self, other: Any) -> Tensor:
+        """igamma(self, other), in place."""
+        return self._in_place(Tensor.igamma, other)
+
+    def igammac_(self, other: Any) -> Tensor:
+        """igammac(self, other), in place."""
+        return self._in_place(Tensor.igammac, other)
+
     def tanh_(self) -> Tensor:
         """tanh(self), in place."""
         return self._in_place(Tensor.tanh)
@@ -2359,6 +2371,20 @@ class Tensor:
     def erfinv(self) -> Tensor:
         """The inverse of erf on [-1, 1] (+-inf at +-1);  d/dx = sqrt(pi)/2 exp(erfinv(x)**2)."""
         return Erfinv.apply(self)
+
+    def i0(self) -> Tensor:
+        """The modified Bessel function I0(x) (NaN at +-inf, as PyTorch);  d/dx = I1(x)."""
+        return I0.apply(_float_in(self))
+
+    def igamma(self, other: Any) -> Tensor:
+        """The regularized lower incomplete gamma function P(self, other);  a gradient for
+        `other` only (x^(a-1) e^-x / Gamma(a)), as PyTorch."""
+        return Igamma.apply(*_floats_in(self, other))
+
+    def igammac(self, other: Any) -> Tensor:
+        """The regularized upper incomplete gamma function Q(self, other) = 1 - P;  a
+        gradient for `other` only, as PyTorch."""
+        return Igammac.apply(*_floats_in(self, other))
 
     def sinc(self) -> Tensor:
         """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0)."""
@@ -3998,6 +4024,7 @@ from tinygrad_np.ops.arithmetic import (  # noqa: E402
     Sub,
     _refuse_bool_subtraction,
 )
+from tinygrad_np.ops.bessel import I0  # noqa: E402
 from tinygrad_np.ops.elementwise import (  # noqa: E402
     Abs,
     Clip,
@@ -4061,6 +4088,7 @@ from tinygrad_np.ops.shape import (  # noqa: E402
 )
 from tinygrad_np.ops.softmax import LogSoftmax, Softmax  # noqa: E402
 from tinygrad_np.ops.special import Erfinv, Lgamma, Polygamma  # noqa: E402
+from tinygrad_np.ops.special_more import Igamma, Igammac  # noqa: E402
 from tinygrad_np.rng import numpy_generator  # noqa: E402
 
 
