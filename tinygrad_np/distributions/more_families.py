@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import linalg, rng
+from tinygrad_np import linalg, rng, special
 from tinygrad_np.distributions import constraints
-from tinygrad_np.distributions._bessel import bessel_ratio, log_bessel_i0
 from tinygrad_np.distributions.distribution import (
     Distribution,
     ShapeLike,
@@ -67,6 +66,16 @@ def _softplus(x: Tensor) -> Tensor:
 def _as_tensor(value: Any, like: Tensor) -> Tensor:
     return value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=like.dtype))
 
+
+
+def _log_bessel_i0(k: Tensor) -> Tensor:
+    """log I0(k) = k + log(exp(-k) I0(k)) for k >= 0 (the scaled function never overflows)."""
+    return k + special.i0e(k).log()
+
+
+def _bessel_ratio(k: Tensor) -> Tensor:
+    """I1(k) / I0(k) for k >= 0, as the ratio of the scaled functions."""
+    return special.i1e(k) / special.i0e(k)
 
 class _ProbsOrLogits(Distribution):
     """A family given `probs` in [0, 1] or `logits` (log-odds), each computed from the other
@@ -230,12 +239,12 @@ class VonMises(Distribution):
 
     @property
     def variance(self) -> Tensor:
-        return 1 - bessel_ratio(self.concentration)
+        return 1 - _bessel_ratio(self.concentration)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         return (self.concentration * (value - self.loc).cos() - math.log(2 * math.pi)
-                - log_bessel_i0(self.concentration))
+                - _log_bessel_i0(self.concentration))
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
