@@ -530,3 +530,42 @@ def test_small_names_from_the_tools_probe():
     parametrize.register_parametrization(layer, "weight", tg.nn.Identity())
     with parametrize.cached():
         assert tg.equal(layer.weight, layer.parametrizations.weight.original)
+
+
+# -------------------------------------------------------- the learner's trace and drawing
+def test_trace_backward_runs_hooks_where_backward_runs_them():
+    x = tg.tensor([1.0, 2.0], requires_grad=True, name="x\nsecond line")
+    h = x * 3
+    h.register_hook(lambda g: g * 10)
+    x.register_hook(lambda g: g * 10)
+    y = (h * h).sum()
+    trace = tg.trace_backward(y)
+    assert trace.grads["x\\nsecond line"].tolist() == [1800.0, 3600.0]
+    assert [row.kind for row in trace.rows].count("hook") == 2
+    assert all("\n" not in line for line in str(trace).splitlines())  # a name on one line
+    y.backward()
+    assert x.grad.tolist() == [1800.0, 3600.0]
+
+
+def test_module_backward_hooks_fire_on_every_pass():
+    layer = tg.nn.Linear(2, 1)
+    with tg.no_grad():
+        layer.weight.copy_(tg.tensor([[0.5, -1.0]]))
+        layer.bias.zero_()
+    calls = []
+    layer.register_full_backward_hook(lambda m, gi, go: (calls.append(1), (gi[0] * 100,))[1])
+    x = tg.tensor([[1.0, 2.0]], requires_grad=True)
+    out = layer(x).sum()
+    assert tg.trace_backward(out).grads["leaf1"].tolist() == [[50.0, -100.0]]
+    out.backward(retain_graph=True)  # PyTorch fires the hook on each backward
+    assert x.grad.tolist() == [[50.0, -100.0]]
+    out.backward()
+    assert x.grad.tolist() == [[100.0, -200.0]] and len(calls) == 3
+
+
+def test_the_nan_origin_is_still_marked_after_backward():
+    pytest.importorskip("graphviz")
+    x = tg.tensor([0.0, -1.0, 2.0], requires_grad=True)
+    y = (x.log() * 2).sum()
+    y.backward()  # x.grad holds inf: the log's input values are still finite
+    assert "NaN/Inf starts here" in tg.draw_graph(y, show_data=True).source

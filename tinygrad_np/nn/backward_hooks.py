@@ -27,9 +27,14 @@ class _Call:
     def __init__(self, module: Any, hooks: dict, inputs: list[Tensor | None]) -> None:
         self.module, self.hooks = module, hooks
         self.grad_inputs: list[Any] = [None] * len(inputs)
-        self.waiting_inputs = sum(x is not None for x in inputs)
+        self.waiting_inputs = self.input_count = sum(x is not None for x in inputs)
         self.grad_outputs: list[Any] = []
-        self.waiting_outputs = 0
+        self.waiting_outputs = self.output_count = 0
+
+    def _next_pass(self) -> None:
+        """Ready for another backward through the same graph (retain_graph=True, or a
+        trace_backward before backward): the counts start again."""
+        self.waiting_inputs, self.grad_inputs = self.input_count, [None] * len(self.grad_inputs)
 
     def input_hook(self, position: int) -> Any:
         def hook(grad: Tensor) -> Tensor | None:
@@ -37,11 +42,12 @@ class _Call:
             self.waiting_inputs -= 1
             if self.waiting_inputs:
                 return None
-            replaced = self._run_full_hooks()
+            grad_inputs, replaced = self.grad_inputs, self._run_full_hooks()
+            self._next_pass()
             if replaced is None:
                 return None
-            others = [i for i, g in enumerate(self.grad_inputs) if g is not None and i != position]
-            if others and any(replaced[i] is not self.grad_inputs[i] for i in others):
+            others = [i for i, g in enumerate(grad_inputs) if g is not None and i != position]
+            if others and any(replaced[i] is not grad_inputs[i] for i in others):
                 raise RuntimeError(
                     f"backward hook of {type(self.module).__name__}: a replacement grad_input "
                     f"for input(s) {others} comes after backward used them (tinygrad_np "
@@ -55,6 +61,7 @@ class _Call:
             self.waiting_outputs -= 1
             if self.waiting_outputs:
                 return None
+            self.waiting_outputs = self.output_count  # (the next pass counts again)
             result = None
             for pre_hook in list(self.hooks.get("backward_pre", {}).values()):
                 changed = pre_hook(self.module, tuple(self.grad_outputs))
@@ -68,7 +75,7 @@ class _Call:
                             "replaces only the last output's gradient")
                     self.grad_outputs = list(changed)
                     result = changed[position]
-            if not self.waiting_inputs and not any(g is not None for g in self.grad_inputs):
+            if not self.input_count:
                 if self.hooks.get("backward"):  # no input needs a gradient: all None
                     warnings.warn("Full backward hook is firing when gradients are computed "
                                   "with respect to module outputs since no inputs require "
@@ -115,7 +122,7 @@ def watch_outputs(call: _Call | None, output: Any) -> Any:
     if not tensors:
         return output
     call.grad_outputs = [None] * len(tensors)
-    call.waiting_outputs = len(tensors)
+    call.waiting_outputs = call.output_count = len(tensors)
     for position, (index, tensor) in enumerate(tensors):
         watched = tensor.view_as(tensor)  # a node of its own (an outer module hooks its own)
         watched.register_hook(call.output_hook(position))

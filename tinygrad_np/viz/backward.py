@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import hooks
 from tinygrad_np.autograd import unbroadcast
 from tinygrad_np.function import Function, no_grad
 from tinygrad_np.tensor import Tensor
@@ -73,12 +74,15 @@ def _shape_of(parent: Any) -> tuple:
     return parent.output_shape if isinstance(parent, Function) else parent.shape
 
 
-def replay(root: Tensor, seed: Any = None, on_step: Any = None) -> dict[Any, np.ndarray]:
+def replay(root: Tensor, seed: Any = None, on_step: Any = None,
+           with_hooks: bool = False) -> dict[Any, np.ndarray]:
     """Run backward's chain rule from `root` without touching `.grad` or freeing anything.
 
     Returns {node or leaf Tensor: gradient of its output}. A part of the graph whose rules
     cannot run any more (freed by backward()) is left out, with everything below it.
-    `on_step(kind, **details)` is told every step (used by `trace_backward`).
+    `on_step(kind, **details)` is told every step (used by `trace_backward`). `with_hooks`
+    runs the tensors' hooks where backward() runs them (module backward hooks included), so
+    the gradients are the ones backward() gives.
     """
     if root.grad_fn is None:
         return {}
@@ -101,6 +105,9 @@ def replay(root: Tensor, seed: Any = None, on_step: Any = None) -> dict[Any, np.
             continue
         if grad_output is None:  # its consumers' rules gave it no gradient
             continue
+        if with_hooks and node.hooks:  # as the engine: an op output's hooks, then its rule
+            grad_output = np.asarray(hooks.run_hooks(node, grad_output, False))
+            report("hook", node=node, gradient=grad_output)
         done[node] = grad_output
         try:
             grads = _run_rule(node, grad_output)
@@ -130,6 +137,9 @@ def replay(root: Tensor, seed: Any = None, on_step: Any = None) -> dict[Any, np.
                 pending[parent] = grad
     for key, grad in pending.items():  # what is left: the leaves
         if key not in lost:
+            if with_hooks and getattr(key, "_hooks", ()):  # a leaf's, on its complete sum
+                grad = np.asarray(hooks.run_hooks(key, grad, False))
+                report("hook", node=key, gradient=grad)
             done[key] = grad
     return done
 
@@ -177,10 +187,11 @@ class TraceRow:
     """One step of backward.
 
     `step` numbers the node visits (the seed is 0, the leaves' results have None); `kind`
-    is "seed", "rule" (a node receives its upstream gradient `grad` and applies `text`, its
-    rule), "send" (the rule's `text` gradient goes to tensor `to`), "sum" (a broadcast
-    gradient summed back to `to`'s shape), "accumulate" (`to` receives another
-    contribution: `grad` is its running total) or "leaf" (a leaf's final gradient).
+    is "seed", "hook" (a tensor's hooks gave `grad` as its gradient), "rule" (a node
+    receives its upstream gradient `grad` and applies `text`, its rule), "send" (the rule's
+    `text` gradient goes to tensor `to`), "sum" (a broadcast gradient summed back to `to`'s
+    shape), "accumulate" (`to` receives another contribution: `grad` is its running total)
+    or "leaf" (a leaf's final gradient).
     """
 
     step: int | None
@@ -254,13 +265,19 @@ class _Labels:
             for parent in node.parents:
                 if isinstance(parent, Tensor) and parent not in self.labels:
                     leaves += 1
-                    self.labels[parent] = parent.name or f"leaf{leaves}"
+                    self.labels[parent] = _printable(parent.name) or f"leaf{leaves}"
             name = root.name if node is root.grad_fn else getattr(node, "output_name", None)
             results += 1
-            self.labels[node] = name or f"v{results}"
+            self.labels[node] = _printable(name) or f"v{results}"
 
     def __getitem__(self, key: Any) -> str:
         return self.labels[key]
+
+
+def _printable(name: str | None) -> str | None:
+    """A name on one line of the table: control characters written as escapes ("\\n")."""
+    return None if name is None else "".join(
+        c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 def trace_backward(output: Tensor, gradient: Any = None) -> BackwardTrace:
@@ -274,6 +291,8 @@ def trace_backward(output: Tensor, gradient: Any = None) -> BackwardTrace:
 
     Nothing changes: no `.grad` is written and the graph is not freed (call it before
     `backward()`; a micrograd-sized graph can also be traced after a plain `backward()`).
+    The tensors' hooks (and modules' backward hooks) run where backward() runs them, each
+    a "hook" row, so the table's gradients are backward()'s.
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"trace_backward: expected a Tensor, got {type(output).__name__}")
@@ -291,6 +310,10 @@ def trace_backward(output: Tensor, gradient: Any = None) -> BackwardTrace:
                                  f"{labels[node]} = 1" if gradient.size == 1 and
                                  np.all(gradient == 1) else "the gradient given", "",
                                  summarize(gradient), gradient))
+            return
+        if kind == "hook":
+            rows.append(TraceRow(step[0], "hook", labels[node], "", f"hooks of {labels[node]} "
+                                 f"give its gradient", "", summarize(gradient), gradient))
             return
         if kind == "rule":
             step[0] += 1
@@ -318,7 +341,7 @@ def trace_backward(output: Tensor, gradient: Any = None) -> BackwardTrace:
                                  f"{_ordinal(details['count'])} contribution, running total",
                                  target, summarize(gradient), gradient))
 
-    grads = replay(output, gradient, on_step)
+    grads = replay(output, gradient, on_step, with_hooks=True)
     leaf_grads = {}
     for key, grad in grads.items():
         if isinstance(key, Tensor):

@@ -300,9 +300,9 @@ def trace(tensor: Tensor) -> Graph:
         op_problem = ""
         # The first non-finite value appears here if every input is known to be finite
         # (an input whose values are not kept any more cannot vouch for itself).
-        inputs_known_finite = all(
-            by_id[i].data is not None and "NaN" not in by_id[i].problem
-            and "Inf" not in by_id[i].problem for i in input_ids)
+        inputs_known_finite = all(  # (their values: a gradient's Inf is no input's)
+            by_id[i].data is not None and "in data" not in by_id[i].problem
+            for i in input_ids)
         if output_problem and inputs_known_finite:
             op_problem = f"{output_problem} starts here"
         op = add(OP, op=type(function).__name__, problem=op_problem,
