@@ -569,3 +569,21 @@ def test_the_nan_origin_is_still_marked_after_backward():
     y = (x.log() * 2).sum()
     y.backward()  # x.grad holds inf: the log's input values are still finite
     assert "NaN/Inf starts here" in tg.draw_graph(y, show_data=True).source
+
+
+def test_testing_domains_keep_their_promises_and_compare_takes_tuples():
+    from tinygrad_np import testing
+
+    rng = np.random.default_rng(0)
+    values = testing.away_from(0.0, 0.15)(rng, (20000,))
+    assert np.abs(values).min() >= 0.1 and np.abs(values - 0.15).min() >= 0.1
+    assert values.min() >= -2 and values.max() <= 2 and (values > 0.25).any()
+    gaps = np.diff(np.sort(testing.distinct(rng, (200,))))
+    assert gaps.min() >= 0.3
+    with pytest.raises(ValueError, match="nothing in"):
+        testing.away_from(0.0, margin=5)
+    if _torch is not None:
+        testing.compare_with_torch(lambda t: (t.exp(), t * 2), None, np.array([0.5, 1.5]))
+        with pytest.raises(AssertionError, match="output 1"):
+            testing.compare_with_torch(lambda t: (t.exp(), t * 2), lambda t: (t.exp(), t * 3),
+                                       np.array([0.5, 1.5]))

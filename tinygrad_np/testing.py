@@ -60,13 +60,25 @@ def bounded(lo: float, hi: float) -> Domain:
 
 
 def away_from(*points: float, margin: float = 0.1, lo: float = -2.0, hi: float = 2.0) -> Domain:
-    """Uniform in [lo, hi] but at least `margin` from each of `points` (kinks, clip edges)."""
+    """Uniform over the parts of [lo, hi] at least `margin` from each of `points` (kinks,
+    clip edges)."""
+    segments, start = [], lo  # the allowed intervals, left to right
+    for point in sorted(points):
+        if point - margin > start:
+            segments.append((start, min(point - margin, hi)))
+        start = max(start, point + margin)
+    if start < hi:
+        segments.append((start, hi))
+    segments = [(a, b) for a, b in segments if b > a]
+    if not segments:
+        raise ValueError(f"away_from: nothing in [{lo}, {hi}] is {margin} from {points}")
+    lengths = np.array([b - a for a, b in segments])
+    edges = np.concatenate([[0.0], np.cumsum(lengths)])
+
     def domain(rng: np.random.Generator, shape: tuple) -> np.ndarray:
-        values = rng.uniform(lo, hi, shape)
-        for point in points:
-            close = np.abs(values - point) < margin
-            values = np.where(close, point + 2 * margin * np.sign(values - point + 1e-9), values)
-        return values
+        position = rng.uniform(0, edges[-1], shape)  # along the allowed parts laid end to end
+        part = np.clip(np.searchsorted(edges, position, side="right") - 1, 0, len(segments) - 1)
+        return np.array([a for a, _ in segments])[part] + position - edges[part]
 
     return domain
 
@@ -74,7 +86,7 @@ def away_from(*points: float, margin: float = 0.1, lo: float = -2.0, hi: float =
 def distinct(rng: np.random.Generator, shape: tuple) -> np.ndarray:
     """No two values closer than 0.3, so max and min have no ties."""
     size = int(np.prod(shape, dtype=int))
-    values = rng.permutation(size) * 0.3 - 0.15 * size + rng.uniform(0, 0.05, size)
+    values = rng.permutation(size) * 0.35 - 0.175 * size + rng.uniform(0, 0.05, size)
     return values.reshape(shape)
 
 
@@ -227,13 +239,24 @@ def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | No
     leaves = _leaves(arrays)
     torch_leaves = [torch.tensor(a._data, requires_grad=True) if isinstance(a, Tensor) else a
                     for a in leaves]
-    output = fn(*leaves)
-    torch_output = (torch_fn or fn)(*torch_leaves)
-    np.testing.assert_allclose(output._data, torch_output.detach().numpy(), rtol=rtol, atol=atol,
-                               err_msg="values differ from PyTorch")
-    upstream = np.random.default_rng(seed).standard_normal(output.shape)
-    output.backward(upstream)
-    torch_output.backward(torch.tensor(upstream))
+    outputs, torch_outputs = fn(*leaves), (torch_fn or fn)(*torch_leaves)
+    several = isinstance(outputs, (tuple, list))  # each output compared, each gets a gradient
+    outputs = list(outputs) if several else [outputs]
+    torch_outputs = list(torch_outputs) if several else [torch_outputs]
+    if len(outputs) != len(torch_outputs):
+        raise AssertionError(f"{len(outputs)} outputs, PyTorch's function gave "
+                             f"{len(torch_outputs)}")
+    rng = np.random.default_rng(seed)
+    graded = []
+    for k, (output, torch_output) in enumerate(zip(outputs, torch_outputs)):
+        np.testing.assert_allclose(output._data, torch_output.detach().numpy(), rtol=rtol,
+                                   atol=atol, err_msg=f"values differ from PyTorch"
+                                   f"{f' (output {k})' if several else ''}")
+        if output.requires_grad and torch_output.requires_grad:
+            graded.append((output, torch_output, rng.standard_normal(output.shape)))
+    if graded:
+        sum((out * Tensor(up)).sum() for out, _, up in graded).backward()
+        sum((out * torch.tensor(up)).sum() for _, out, up in graded).backward()
     for position, (leaf, torch_leaf) in enumerate(zip(leaves, torch_leaves)):
         if isinstance(leaf, Tensor):
             mine = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad._data
