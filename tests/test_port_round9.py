@@ -587,3 +587,11 @@ def test_testing_domains_keep_their_promises_and_compare_takes_tuples():
         with pytest.raises(AssertionError, match="output 1"):
             testing.compare_with_torch(lambda t: (t.exp(), t * 2), lambda t: (t.exp(), t * 3),
                                        np.array([0.5, 1.5]))
+
+
+def test_gradcheck_at_the_edge_of_a_domain_blames_no_rule():
+    for fn in (lambda t: t.sqrt(), lambda t: t.log(), lambda t: (t * 2).log().sum()):
+        x = tg.tensor([0.0, 1.0], dtype=tg.float64, requires_grad=True)
+        with pytest.raises(tg.autograd.GradcheckError, match="edge of a domain") as caught:
+            tg.autograd.gradcheck(fn, (x,))  # no RuntimeWarning from inf - inf either
+        assert caught.value.kind == "edge" and "wrong rule is" not in str(caught.value)

@@ -32,7 +32,8 @@ class GradcheckError(AssertionError, RuntimeError):
 
     After the drill-down, `kind` is "wrong rule" (`op` and `site` name the op and the line
     that created it), "kink" (the difference straddles a point where an op is not
-    differentiable) or "unexplained" (every op checks out alone).
+    differentiable), "edge" (an op is at the edge of its domain: sqrt or log at 0) or
+    "unexplained" (every op checks out alone).
     """
 
     kind: str = "unexplained"
@@ -74,7 +75,8 @@ def _directional_difference(fn, inputs, position: int, direction: np.ndarray, ep
         minus = _evaluate(fn, inputs)
     finally:
         tensor._data = original
-    return (plus - minus) / (2 * eps)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf at a domain's edge: NaN
+        return (plus - minus) / (2 * eps)
 
 
 def numerical_grad(

@@ -47,7 +47,8 @@ class RecordedOp:
 
 @dataclass
 class OpFinding:
-    """What checking one op alone found: `kind` is "wrong rule" or "kink"."""
+    """What checking one op alone found: `kind` is "wrong rule", "kink" or "edge" (a step
+    of eps leaves the op's domain: the central difference is not a number)."""
 
     kind: str
     record: RecordedOp
@@ -66,6 +67,18 @@ class OpFinding:
         shapes = ", ".join(str(np.shape(a)) for a in self.record.args
                            if isinstance(a, np.ndarray))
         point = f"input {self.position} at element {self.element} (value {self.value:.6g})"
+        if self.kind == "edge" and not self.element:
+            return (f"not a wrong rule but the edge of a domain: {name} (created at {where}) "
+                    f"gives a value that is not finite (inf or NaN) on the inputs it saw, so "
+                    f"its derivative cannot be checked there. Move the inputs inside the "
+                    f"domain (log or sqrt at 0, a division by 0, ...) to check the gradient.")
+        if self.kind == "edge":
+            return (
+                f"not a wrong rule but the edge of a domain: at its {point}, {name} (created at "
+                f"{where}) is not defined a step of eps away (the central difference is "
+                f"{self.numerical:.6g}), so its derivative {self.analytic:.6g} cannot be "
+                "checked there. Move the inputs inside the domain (sqrt or log at 0, acos at "
+                "+-1, ...) to check the gradient.")
         if self.kind == "kink":
             return (
                 f"not a wrong rule but a kink: {name} (created at {where}) is not "
@@ -175,8 +188,11 @@ def check_op(record: RecordedOp, eps: float = 1e-6, atol: float = 1e-5, rtol: fl
             second = [out._data for out in _outputs(record.op.apply(*args))]
         if not all(np.array_equal(a, b, equal_nan=True) for a, b in zip(first, second)):
             return None  # random (dropout): cannot be checked by differences
-        if any(a.dtype.kind != "f" or not np.all(np.isfinite(a)) for a in first):
+        if any(a.dtype.kind != "f" for a in first):
             return None
+        if not all(np.all(np.isfinite(a)) for a in first):  # log(0): outside the domain
+            return OpFinding("edge", record, positions[0], (), np.nan, np.nan, np.nan, np.nan,
+                             np.nan)
         outputs, tensors = _run(record, args, positions)
         v = [rng.standard_normal(out.shape) for out in outputs]
         graded = [(out, Tensor(w)) for out, w in zip(outputs, v) if out.requires_grad]
@@ -222,6 +238,10 @@ def _find_element(record, args, v, position, analytic, eps, atol, rtol) -> OpFin
         right, left = (plus - base) / eps, (base - minus) / eps
         finding = OpFinding("wrong rule", record, position, tuple(int(i) for i in index), value,
                             numerical, left, right, float(x[index]))
+        if not np.isfinite(numerical):  # a step of eps leaves the domain: nothing to compare
+            finding.kind = "edge"
+            kink = kink or finding
+            continue
         if abs(right - left) > 10 * tolerance:  # not differentiable here
             low, high = min(left, right), max(left, right)
             if low - tolerance <= value <= high + tolerance:
