@@ -595,3 +595,35 @@ def test_gradcheck_at_the_edge_of_a_domain_blames_no_rule():
         with pytest.raises(tg.autograd.GradcheckError, match="edge of a domain") as caught:
             tg.autograd.gradcheck(fn, (x,))  # no RuntimeWarning from inf - inf either
         assert caught.value.kind == "edge" and "wrong rule is" not in str(caught.value)
+
+
+@pytest.mark.parametrize("options", [dict(proj_size=3), dict(proj_size=2, num_layers=2,
+                                                             bidirectional=True, batch_first=True)])
+def test_lstm_with_a_projection(options):
+    lstm = tg.nn.LSTM(4, 5, **options)
+    names = [name for name, _ in lstm.named_parameters()]
+    assert names[:5] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                         "weight_hr_l0"]
+    assert lstm.weight_hr_l0.shape == (options["proj_size"], 5)
+    assert lstm.weight_hh_l0.shape == (20, options["proj_size"])
+    x = tg.tensor(np.random.default_rng(0).standard_normal((6, 2, 4)), dtype=tg.float32,
+                  requires_grad=True)
+    output, (h, c) = lstm(x)
+    directions = 2 if options.get("bidirectional") else 1
+    layers = options.get("num_layers", 1) * directions
+    assert h.shape == (layers, 6 if options.get("batch_first") else 2, options["proj_size"])
+    assert c.shape[-1] == 5 and output.shape[-1] == options["proj_size"] * directions
+    if _torch is not None:
+        reference = _torch.nn.LSTM(4, 5, **options)
+        reference.load_state_dict({k: _torch.tensor(v.numpy()) for k, v in
+                                   lstm.state_dict().items()})
+        xt = _torch.tensor(x.detach().numpy(), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # PyTorch's note on oneDNN
+            out_t, (h_t, c_t) = reference(xt)
+        (out_t.sum() + 2 * h_t.sum() + 3 * c_t.sum()).backward()
+        (output.sum() + 2 * h.sum() + 3 * c.sum()).backward()
+        assert np.allclose(output.detach().numpy(), out_t.detach().numpy(), atol=1e-5)
+        assert np.allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-5)
+        for mine, theirs in zip(lstm.parameters(), reference.parameters()):
+            assert np.allclose(mine.grad.numpy(), theirs.grad.numpy(), atol=1e-4)

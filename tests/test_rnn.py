@@ -285,7 +285,7 @@ def test_an_lstm_learns_to_sum_a_sequence():
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: nn.LSTM(3, 4, proj_size=2), NotImplementedError, "proj_size"),
+    (lambda: nn.LSTM(3, 4, proj_size=4), ValueError, "proj_size"),  # must be < hidden_size
     (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "nonlinearity"),
     (lambda: nn.RNNCell(3, 4, nonlinearity="gelu"), ValueError, "nonlinearity"),
     (lambda: nn.GRU(3, 4, dropout=1.5), ValueError, "dropout"),

@@ -51,6 +51,15 @@ def _lstm_step(gx: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor,
     return o.sigmoid() * c.tanh(), c
 
 
+def _projected(w_hr: Tensor) -> Step:
+    """An LSTM step whose output h is projected by w_hr (LSTM's proj_size)."""
+    def step(gx: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor,
+             b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
+        h, c = _lstm_step(gx, state, w_hh, b_hh)
+        return F.linear(h, w_hr), c
+    return step
+
+
 def _gru_step(gx: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
     x_r, x_z, x_n = gx.chunk(3, -1)
     h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, -1)
@@ -104,8 +113,9 @@ class RNNBase(Module):
     directions and time steps.
 
     For layer k and direction suffix s ('' or '_reverse'): weight_ih_l{k}{s} (G*H, in_k),
-    weight_hh_l{k}{s} (G*H, H), bias_ih_l{k}{s} and bias_hh_l{k}{s} (G*H,), with G gates
-    (1, 4, 3), in_0 = input_size and in_k = H * directions above. All start as
+    weight_hh_l{k}{s} (G*H, P), bias_ih_l{k}{s} and bias_hh_l{k}{s} (G*H,), with G gates
+    (1, 4, 3), in_0 = input_size and in_k = P * directions above, P = H (an LSTM with
+    proj_size: P = proj_size, and weight_hr_l{k}{s} (P, H) projects h). All start as
     U(-1/sqrt(H), 1/sqrt(H)), drawn from the library generator in PyTorch's parameter order.
     """
 
@@ -116,8 +126,12 @@ class RNNBase(Module):
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         name = type(self).__name__
-        if proj_size != 0:
-            raise NotImplementedError(f"{name}: proj_size is not supported, got {proj_size}")
+        if proj_size != 0 and mode != "LSTM":
+            raise TensorError(f"{name}: proj_size argument is only supported for LSTM, not RNN "
+                              f"or GRU")
+        if isinstance(proj_size, bool) or not 0 <= proj_size < hidden_size:
+            raise TensorError(f"{name}: proj_size must be 0 or in [1, hidden_size), got "
+                              f"{proj_size} with hidden_size {hidden_size}")
         if num_layers < 1:
             raise TensorError(f"{name}: num_layers must be at least 1, got {num_layers}")
         if hidden_size < 1:
@@ -135,13 +149,16 @@ class RNNBase(Module):
         dtype = get_default_dtype() if dtype is None else dtype
         gates = _GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
+        out = proj_size or hidden_size  # h's size: projected by weight_hr when proj_size > 0
         self._flat_weights_names: list[str] = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else out * directions
             for suffix in ("", "_reverse")[:directions]:
-                shapes = {"weight_ih": (gates, layer_input), "weight_hh": (gates, hidden_size)}
+                shapes = {"weight_ih": (gates, layer_input), "weight_hh": (gates, out)}
                 if bias:
                     shapes.update(bias_ih=(gates,), bias_hh=(gates,))
+                if proj_size:
+                    shapes.update(weight_hr=(proj_size, hidden_size))
                 for kind, shape in shapes.items():
                     parameter_name = f"{kind}_l{layer}{suffix}"
                     setattr(self, parameter_name, Parameter(np.zeros(shape, dtype=dtype)))
@@ -161,15 +178,16 @@ class RNNBase(Module):
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters of each layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""
-        per_group = 4 if self.bias else 2
+        per_group = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         weights = [getattr(self, name) for name in self._flat_weights_names]
         return [weights[i:i + per_group] for i in range(0, len(weights), per_group)]
 
     def _weights(self, layer: int, direction: int) -> list[Any]:
-        """[w_ih, w_hh, b_ih, b_hh] of one layer and direction (biases None without bias)."""
+        """[w_ih, w_hh, b_ih, b_hh, w_hr] of one layer and direction (biases None without
+        bias, w_hr None without proj_size)."""
         suffix = "_reverse" if direction else ""
         return [getattr(self, f"{kind}_l{layer}{suffix}", None)
-                for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+                for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
 
     def _run(self, x: Tensor, state: list[State], lengths: np.ndarray | None = None
              ) -> tuple[Tensor, list[State]]:
@@ -184,7 +202,6 @@ class RNNBase(Module):
         name = type(self).__name__
         if x.shape[0] == 0:
             raise TensorError(f"{name}: the input sequence is empty")
-        step = _step_for(self.mode)
         directions = 2 if self.bidirectional else 1
         blocks = x.split(_BLOCK)
         finals = []
@@ -195,7 +212,8 @@ class RNNBase(Module):
                 blocks = [F.dropout(block, self.dropout, True) for block in blocks]
             per_direction = []
             for direction in range(directions):
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
+                step = _step_for(self.mode) if w_hr is None else _projected(w_hr)
                 projected = [gx for block in blocks
                              for gx in F.linear(block, w_ih, b_ih).unbind(0)]
                 current = state[layer * directions + direction]
@@ -232,16 +250,17 @@ class RNNBase(Module):
         return (x.transpose(0, 1) if self.batch_first else x), True
 
     def _initial(self, given: Any, what: str, x: Tensor, batched: bool,
-                 packed: PackedSequence | None = None) -> list[Tensor]:
+                 packed: PackedSequence | None = None, size: int | None = None) -> list[Tensor]:
         """A start state (D*layers, N, H), or (D*layers, H) unbatched, split per layer and
-        direction; zeros when not given. For a packed input, put in the packing's order."""
+        direction; zeros when not given. For a packed input, put in the packing's order.
+        H is `size` (the hidden size by default; an LSTM's h_0 with proj_size: proj_size)."""
         count = self.num_layers * (2 if self.bidirectional else 1)
-        batch = x.shape[1]
+        batch, size = x.shape[1], size or self.hidden_size
         if given is None:
-            zeros = Tensor(np.zeros((batch, self.hidden_size), dtype=x.dtype))
+            zeros = Tensor(np.zeros((batch, size), dtype=x.dtype))
             return [zeros] * count
         given = _as_tensor(given)
-        expected = (count, batch, self.hidden_size) if batched else (count, self.hidden_size)
+        expected = (count, batch, size) if batched else (count, size)
         _check_shape(type(self).__name__, what, given, expected)
         if not batched:
             given = given.unsqueeze(1)
@@ -292,6 +311,8 @@ class RNNBase(Module):
             text += f", dropout={self.dropout}"
         if self.bidirectional is not False:
             text += f", bidirectional={self.bidirectional}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         return text
 
 
@@ -311,7 +332,8 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """Long short-term memory, gates i, f, g, o as PyTorch. forward(input, (h_0, c_0)) returns
-    (output, (h_n, c_n)); h_0 and c_0 default to zeros. proj_size is not supported."""
+    (output, (h_n, c_n)); h_0 and c_0 default to zeros. With proj_size > 0, h is projected
+    to proj_size features by weight_hr_l{k} (proj_size, hidden_size) each step, as PyTorch."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -328,7 +350,7 @@ class LSTM(RNNBase):
         if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
             raise TensorError("LSTM: the initial state must be a pair (h_0, c_0)")
         h0, c0 = (None, None) if hx is None else hx
-        start = list(zip(self._initial(h0, "h_0", x, batched, packed),
+        start = list(zip(self._initial(h0, "h_0", x, batched, packed, self.proj_size),
                          self._initial(c0, "c_0", x, batched, packed)))
         output, finals = self._run(x, start, lengths)
         h_n = self._final([h for h, _ in finals], batched, packed)
