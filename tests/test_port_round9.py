@@ -627,3 +627,27 @@ def test_lstm_with_a_projection(options):
         assert np.allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-5)
         for mine, theirs in zip(lstm.parameters(), reference.parameters()):
             assert np.allclose(mine.grad.numpy(), theirs.grad.numpy(), atol=1e-4)
+
+
+def test_post_accumulate_grad_hooks_step_each_parameter_in_backward():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+    (w * 3).sum().backward()
+    (w * 3).sum().backward()
+    handle.remove()
+    (w * 3).sum().backward()
+    tg.autograd.grad((w * w).sum(), w)  # tg.grad adds to no .grad: no hook, as PyTorch
+    assert seen == [[3.0, 3.0], [6.0, 6.0]]
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (w * 2).register_post_accumulate_grad_hook(lambda t: None)
+    p = tg.nn.Parameter(tg.ones(2))
+    optimizer = tg.optim.SGD([p], lr=0.1)
+
+    def step(parameter):
+        optimizer.step()
+        optimizer.zero_grad()
+
+    p.register_post_accumulate_grad_hook(step)
+    (p * p).sum().backward()
+    assert np.allclose(p.detach().numpy(), [0.8, 0.8]) and p.grad is None

@@ -187,6 +187,7 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
                     key, Tensor) else {asked.get(key), *map(weakref.ref.__call__, key.retained)}:
                 if grad is not None and target is not None and target._requires_grad:
                     _add_to_grad(target, grad, owned and target is key, create_graph)
+    hooks.run_post_accumulate_hooks(found, only)  # (PyTorch's, once .grad holds the sum)
 
 
 def _add_to_grad(tensor: Tensor, grad: Any, owned: bool, create_graph: bool) -> None:

@@ -87,3 +87,56 @@ def run_leaf_hooks(pending: dict, create_graph: bool) -> None:
     if leaves_hooked:
         for leaf in [key for key in pending if getattr(key, "_hooks", ())]:
             pending[leaf] = (run_hooks(leaf, pending[leaf][0], create_graph), False)
+
+
+# PyTorch's post-accumulate-grad hooks: hook(leaf) after backward() added to leaf.grad
+# (an optimizer step per parameter during backward). Kept here by the leaf's id, with a weak
+# reference, since a Tensor has no slot for them; nothing runs until one is registered.
+_post_accumulate: dict[int, tuple[weakref.ref, tuple]] = {}
+
+
+class _PostAccumulateHandle:
+    """What `register_post_accumulate_grad_hook` returns: `remove()` unregisters it."""
+
+    def __init__(self, key: int, hook: Callable) -> None:
+        self._key, self._hook = key, hook
+
+    def remove(self) -> None:
+        ref, hooks = _post_accumulate.get(self._key, (None, ()))
+        if ref is not None:
+            _post_accumulate[self._key] = (ref, tuple(h for h in hooks if h is not self._hook))
+
+    def __enter__(self) -> _PostAccumulateHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def register_post_accumulate_grad_hook(tensor: Tensor, hook: Callable[[Tensor], None]
+                                       ) -> _PostAccumulateHandle:
+    """Call `hook(tensor)` each time backward() has added to this leaf's `.grad`."""
+    if not callable(hook):
+        raise TypeError(f"register_post_accumulate_grad_hook: expected a function of the "
+                        f"tensor, got {hook!r}")
+    if tensor.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    key, entry = id(tensor), partial(hook)
+    ref, hooks = _post_accumulate.get(key, (None, ()))
+    if ref is None or ref() is not tensor:
+        ref = weakref.ref(tensor, lambda _, key=key, table=_post_accumulate: table.pop(key, None))
+        hooks = ()
+    _post_accumulate[key] = (ref, (*hooks, entry))
+    return _PostAccumulateHandle(key, entry)
+
+
+def run_post_accumulate_hooks(found: dict, only: set | None) -> None:
+    """After backward() accumulated into the leaves: each hooked leaf's hooks, in order."""
+    if _post_accumulate:
+        for key in list(found):
+            ref, hooks = _post_accumulate.get(id(key), (None, ()))
+            if ref is not None and ref() is key and (only is None or id(key) in only):
+                for hook in hooks:
+                    hook(key)

@@ -1251,6 +1251,11 @@ class Tensor:
         handle: `handle.remove()` (see `tinygrad_np.hooks`)."""
         return _register_hook(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Any:
+        """Call `hook(self)` each time backward() has added to this leaf's `.grad` (PyTorch's:
+        an optimizer can step each parameter as soon as its gradient is complete)."""
+        return _register_post_accumulate_grad_hook(self, hook)
+
     def __getstate__(self) -> tuple[dict | None, dict]:
         """What pickle and deepcopy keep: every slot (the graph too: a copied result keeps a
         copy of its graph, which PyTorch refuses or drops) but the hooks (left out with
@@ -4002,7 +4007,10 @@ from tinygrad_np.device import (  # noqa: E402
     strided,
 )
 from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
-from tinygrad_np.hooks import register_hook as _register_hook  # noqa: E402
+from tinygrad_np.hooks import (  # noqa: E402
+    register_hook as _register_hook,  # noqa: E402
+    register_post_accumulate_grad_hook as _register_post_accumulate_grad_hook,
+)
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,
     GELU,
