@@ -651,3 +651,24 @@ def test_post_accumulate_grad_hooks_step_each_parameter_in_backward():
     p.register_post_accumulate_grad_hook(step)
     (p * p).sum().backward()
     assert np.allclose(p.detach().numpy(), [0.8, 0.8]) and p.grad is None
+
+
+def test_profiler_times_record_function_blocks_and_counts_ops(tmp_path):
+    import json
+
+    layer = tg.nn.Linear(3, 2)
+    with tg.profiler.profile(activities=[tg.profiler.ProfilerActivity.CPU]) as prof:
+        with tg.profiler.record_function("outer"):
+            with tg.autograd.profiler.record_function("inner"):
+                layer(tg.ones(4, 3)).relu().sum()
+    rows = {row.key: row for row in prof.key_averages()}
+    assert rows["outer"].count == rows["inner"].count == rows["ReLU"].count == 1
+    assert rows["outer"].cpu_time_total >= rows["inner"].cpu_time_total > 0
+    assert rows["outer"].self_cpu_time_total <= rows["outer"].cpu_time_total
+    table = prof.key_averages().table(sort_by="cpu_time_total")
+    assert table.index("outer") < table.index("inner") and "# of Calls" in table
+    prof.export_chrome_trace(str(tmp_path / "trace.json"))
+    names = [e["name"] for e in json.loads((tmp_path / "trace.json").read_text())["traceEvents"]]
+    assert sorted(names) == ["inner", "outer"]
+    tg.ones(1) + 1  # outside the block: nothing recorded, no error
+    assert "Add" not in {row.key for row in prof.key_averages()}

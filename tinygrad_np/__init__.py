@@ -279,6 +279,11 @@ autograd.function = autograd_function
 _sys.modules["tinygrad_np.autograd.function"] = autograd_function
 # `import tinygrad_np.autograd.functional` (autograd is a module, not a package)
 _sys.modules["tinygrad_np.autograd.functional"] = autograd_functional
+# torch.profiler and torch.autograd.profiler (record_function blocks timed, ops counted)
+from tinygrad_np import profiler  # noqa: E402
+
+autograd.profiler = profiler
+_sys.modules["tinygrad_np.autograd.profiler"] = profiler
 # `from torch.autograd.gradcheck import GradcheckError` (a module there, its function here)
 _sys.modules["tinygrad_np.autograd.gradcheck"] = _types.ModuleType(
     "tinygrad_np.autograd.gradcheck", "torch.autograd.gradcheck's names.")

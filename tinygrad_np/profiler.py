@@ -1,0 +1,195 @@
+"""PyTorch's `torch.profiler` / `torch.autograd.profiler`, small: `record_function` blocks
+are timed (wall clock, nested: self and total time), and every op recorded inside a
+`profile()` is counted by name. Op times are not measured (that would cost every op a
+timer); the table shows their counts.
+
+    with tg.profiler.profile() as prof:
+        with tg.profiler.record_function("forward"):
+            loss = model(x).sum()
+    print(prof.key_averages().table(sort_by="cpu_time_total"))
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_np.function import observers
+
+
+class ProfilerActivity(enum.Enum):
+    """What to profile: only the CPU exists here."""
+
+    CPU = 0
+    CUDA = 1
+
+
+class _Active(threading.local):
+    profile: Any = None  # this thread's open profile()
+    stack: list | None = None  # its open record_function blocks
+
+
+_active = _Active()
+
+
+class FunctionEventAvg:
+    """One row of `key_averages()`: a name, its call count and times in microseconds."""
+
+    def __init__(self, key: str) -> None:
+        self.key, self.count = key, 0
+        self.cpu_time_total = self.self_cpu_time_total = 0.0
+        self.is_user_annotation = False
+
+    @property
+    def cpu_time(self) -> float:
+        """The mean time per call (microseconds)."""
+        return self.cpu_time_total / self.count if self.count else 0.0
+
+
+class EventList(list):
+    """`key_averages()`'s rows, with PyTorch's `table()`."""
+
+    def table(self, sort_by: str | None = None, row_limit: int = 100, **_: Any) -> str:
+        """The rows as an aligned text table (sorted by an attribute, largest first)."""
+        rows = sorted(self, key=lambda r: -getattr(r, sort_by.replace("cuda", "cpu")
+                                                   .replace("device", "cpu"), 0)) \
+            if sort_by else list(self)
+        total = sum(r.self_cpu_time_total for r in self) or 1.0
+        header = ("Name", "Self CPU %", "Self CPU", "CPU total", "CPU time avg", "# of Calls")
+        lines = [header] + [(r.key, *((f"{100 * r.self_cpu_time_total / total:.2f}%",
+                             _us(r.self_cpu_time_total), _us(r.cpu_time_total), _us(r.cpu_time))
+                             if r.is_user_annotation else ("-",) * 4), str(r.count))
+                            for r in rows[:row_limit]]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        rule = "  ".join("-" * w for w in widths)
+        text = [rule] + ["  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in lines]
+        text.insert(2, rule)
+        return "\n".join([*text, rule, f"Self CPU time total: {_us(total)}",
+                          "(ops are counted, not timed; record_function blocks are timed)"])
+
+
+def _us(microseconds: float) -> str:
+    return f"{microseconds / 1000:.3f}ms" if microseconds >= 1000 else f"{microseconds:.3f}us"
+
+
+class profile:  # noqa: N801  (PyTorch's name)
+    """Collects this thread's record_function times and op counts while open."""
+
+    def __init__(self, activities: Any = None, *, schedule: Any = None,
+                 on_trace_ready: Callable[[profile], Any] | None = None, **options: Any) -> None:
+        self.on_trace_ready = on_trace_ready
+        self._rows: dict[str, FunctionEventAvg] = {}
+        self._events: list[tuple[str, float, float]] = []  # (name, start, duration) in us
+        self._origin = 0.0
+
+    def _row(self, name: str) -> FunctionEventAvg:
+        return self._rows.setdefault(name, FunctionEventAvg(name))
+
+    def _count_op(self, ctx: Any, arrays: list, output: Any) -> None:
+        if _active.profile is self:
+            self._row(type(ctx).__name__).count += 1
+
+    def __enter__(self) -> profile:
+        self._previous, _active.profile, _active.stack = _active.profile, self, []
+        self._origin = time.perf_counter()
+        observers.append(self._count_op)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        observers.remove(self._count_op)
+        _active.profile, _active.stack = self._previous, None
+        if self.on_trace_ready is not None:
+            self.on_trace_ready(self)
+
+    def step(self) -> None:
+        """A training step ended (PyTorch's schedules use it; nothing to do here)."""
+
+    def key_averages(self, **_: Any) -> EventList:
+        """One row per record_function name and per op."""
+        return EventList(self._rows.values())
+
+    def events(self) -> EventList:
+        """The timed blocks, in order."""
+        return self.key_averages()
+
+    def export_chrome_trace(self, path: str) -> None:
+        """The timed blocks as a Chrome trace (chrome://tracing, Perfetto)."""
+        with open(path, "w") as file:
+            json.dump({"traceEvents": [{"name": name, "ph": "X", "ts": start, "dur": duration,
+                                        "pid": 0, "tid": 0}
+                                       for name, start, duration in self._events]}, file)
+
+
+class record_function:  # noqa: N801  (PyTorch's name)
+    """A named block (context manager or decorator) timed by the open profile()."""
+
+    def __init__(self, name: str, args: str | None = None) -> None:
+        self.name = name
+
+    def __enter__(self) -> record_function:
+        self._start, self._children = time.perf_counter(), 0.0
+        if _active.stack is not None:
+            _active.stack.append(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        owner = _active.profile
+        if owner is None or not _active.stack or _active.stack[-1] is not self:
+            return
+        _active.stack.pop()
+        elapsed = (time.perf_counter() - self._start) * 1e6
+        if _active.stack:
+            _active.stack[-1]._children += elapsed
+        row = owner._row(self.name)
+        row.is_user_annotation = True
+        row.count += 1
+        row.cpu_time_total += elapsed
+        row.self_cpu_time_total += elapsed - self._children
+        owner._events.append((self.name, (self._start - owner._origin) * 1e6, elapsed))
+
+    def __call__(self, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with record_function(self.name):
+                return function(*args, **kwargs)
+        return timed
+
+
+def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0,
+             skip_first: int = 0) -> Callable[[int], str]:
+    """PyTorch's step schedule (accepted; every step is recorded here)."""
+    return lambda step: "RECORD"
+
+
+def tensorboard_trace_handler(dir_name: str, worker_name: str | None = None,
+                              use_gzip: bool = False) -> Callable[[profile], None]:
+    """on_trace_ready that writes a Chrome trace into `dir_name`."""
+    import os
+
+    def write(prof: profile) -> None:
+        os.makedirs(dir_name, exist_ok=True)
+        prof.export_chrome_trace(os.path.join(dir_name, f"{worker_name or 'trace'}.pt.trace"
+                                                        f".json"))
+    return write
+
+
+class emit_nvtx:  # noqa: N801
+    """PyTorch's NVTX ranges for GPU profilers: nothing to emit on the CPU."""
+
+    def __init__(self, enabled: bool = True, record_shapes: bool = False) -> None:
+        pass
+
+    def __enter__(self) -> emit_nvtx:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+__all__ = ["EventList", "FunctionEventAvg", "ProfilerActivity", "emit_nvtx", "profile",
+           "record_function", "schedule", "tensorboard_trace_handler"]
