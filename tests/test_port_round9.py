@@ -672,3 +672,12 @@ def test_profiler_times_record_function_blocks_and_counts_ops(tmp_path):
     assert sorted(names) == ["inner", "outer"]
     tg.ones(1) + 1  # outside the block: nothing recorded, no error
     assert "Add" not in {row.key for row in prof.key_averages()}
+
+
+def test_small_tensor_attributes_code_checks():
+    x = tg.randn(4, 3, dtype=tg.float64)
+    assert not (x.is_mps or x.is_xla or x.is_xpu or x.is_nested or x.is_shared())
+    assert x.dim_order() == (0, 1) and x.output_nr == 0 and x.const_data_ptr() == x.data_ptr()
+    tau = tg.randn(2, dtype=tg.float64)
+    assert tg.allclose(x.orgqr(tau), tg.linalg.householder_product(x, tau))
+    assert tg.tensor([0, 1, 2]).nonzero_static(size=3).tolist() == [[1], [2], [-1]]

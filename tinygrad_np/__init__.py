@@ -322,6 +322,8 @@ from tinygrad_np import linalg_lu as _linalg_lu  # noqa: E402
 
 lu, lu_solve, lu_unpack = _linalg_lu.old_lu, _linalg_lu.old_lu_solve, _linalg_lu.lu_unpack
 Tensor.lu, Tensor.lu_solve = lu, lu_solve
+Tensor.nonzero_static = _toplevel.nonzero_static
+Tensor.orgqr = linalg.householder_product
 Tensor.as_strided = as_strided = _indexed.as_strided
 for _name in ("adjoint diagflat ger hardshrink is_nonzero is_same_size narrow_copy prelu qr "
               "select_scatter slice_scatter diagonal_scatter cholesky_inverse cholesky_solve "

@@ -2858,6 +2858,22 @@ class Tensor:
     is_cuda = False
     is_cpu = True
     is_sparse = is_quantized = is_meta = False  # dense NumPy arrays on the CPU, always
+    is_mps = is_xla = is_xpu = is_ipu = is_mtia = is_maia = is_vulkan = is_mkldnn = False
+    is_nested = is_sparse_csr = False
+    output_nr = 0  # (the index among its op's outputs: one output per op here)
+
+    def is_shared(self) -> bool:
+        """False: no tensor here lives in shared memory."""
+        return False
+
+    def dim_order(self) -> tuple[int, ...]:
+        """The dims from outermost to innermost in memory: (0, 1, ..., ndim - 1), every tensor
+        being laid out as a C-contiguous array for this purpose."""
+        return tuple(range(self.ndim))
+
+    def const_data_ptr(self) -> int:
+        """`data_ptr()` (PyTorch's read-only spelling)."""
+        return self.data_ptr()
 
     @property
     def layout(self) -> Any:
