@@ -260,6 +260,7 @@ cuda.amp = amp._cuda_namespace  # torch.cuda.amp.GradScaler / autocast: the olde
 # engine (backward and grad, importing nothing above it), the front door adds PyTorch's names,
 # so torch.autograd.X and `from tinygrad_np.autograd import X` both work.
 import dis as _dis  # noqa: E402
+import functools as _functools  # noqa: E402
 import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
@@ -415,9 +416,14 @@ _SHUFFLES = frozenset(("SWAP", "COPY", "ROT_TWO", "ROT_THREE", "ROT_FOUR", "NOP"
 def _stored_back(frame: _Any) -> bool:
     """Does the augmented assignment running in `frame` store into an item (CPython's
     STORE_SUBSCR is the next instruction that is not a stack shuffle)?"""
+    return _stores_into_item(frame.f_code, frame.f_lasti)
+
+
+@_functools.lru_cache(maxsize=256)  # (a loop of `dC[ix] += d` reads its code once)
+def _stores_into_item(code: _Any, offset: int) -> bool:
     try:
-        for instruction in _dis.get_instructions(frame.f_code):
-            if instruction.offset > frame.f_lasti and instruction.opname not in _SHUFFLES:
+        for instruction in _dis.get_instructions(code):
+            if instruction.offset > offset and instruction.opname not in _SHUFFLES:
                 return instruction.opname == "STORE_SUBSCR"
     except Exception:  # noqa: BLE001 (another interpreter: refuse, as without the fallback)
         return False
