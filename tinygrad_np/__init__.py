@@ -413,6 +413,13 @@ _SHUFFLES = frozenset(("SWAP", "COPY", "ROT_TWO", "ROT_THREE", "ROT_FOUR", "NOP"
                        "EXTENDED_ARG"))
 
 
+# A view made by the statement itself (`h[0]` in `h[0] += 1`) is referenced only by the
+# interpreter's stack and this call (getrefcount's argument adds one): CPython 3.11-3.13.
+# One held elsewhere (`rows[0] += 1` with rows a list of views of h) has more, and is
+# refused: assigning back would rebind the list's slot and leave h unchanged.
+_FRESH = 3
+
+
 def _stored_back(frame: _Any) -> bool:
     """Does the augmented assignment running in `frame` store into an item (CPython's
     STORE_SUBSCR is the next instruction that is not a stack shuffle)?"""
@@ -432,7 +439,8 @@ def _stores_into_item(code: _Any, offset: int) -> bool:
 
 def _augmented(method: _Any) -> _Any:
     def dunder(self: Tensor, other: _Any) -> _Any:
-        if self._in_place_refused(other) and _stored_back(_sys._getframe(1)):
+        if self._in_place_refused(other) and _sys.getrefcount(self) <= _FRESH and \
+                _stored_back(_sys._getframe(1)):
             return NotImplemented
         return method(self, other)
 
