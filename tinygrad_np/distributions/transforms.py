@@ -30,7 +30,6 @@ class Transform:
     `input_event_dim` / `output_event_dim` how many trailing dims one x / one y spans (both
     `event_dim` unless the transform reshapes)."""
 
-    event_dim = 0  # elementwise
     sign = 1
     bijective = True
     domain: constraints.Constraint = constraints.real
@@ -49,6 +48,17 @@ class Transform:
         if self._cache_size:
             self._cached = (x, y)
         return y
+
+    @property
+    def event_dim(self) -> int:
+        """How many trailing dims one x spans: as set, else the domain's (PyTorch's rule, so
+        a subclass with `domain = constraints.real_vector` acts on vectors)."""
+        own = self.__dict__.get("_event_dim")
+        return self.domain.event_dim if own is None else own
+
+    @event_dim.setter
+    def event_dim(self, value: int) -> None:
+        self.__dict__["_event_dim"] = value
 
     @property
     def input_event_dim(self) -> int:
