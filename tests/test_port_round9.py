@@ -97,6 +97,11 @@ def test_qr_second_derivatives_and_refusals():
         r.sum().backward()
     q, r = tg.qr(a)  # the deprecated torch.qr and Tensor.qr go the same way
     assert q.requires_grad and a.qr()[1].requires_grad
+    for shape, mode, q_shape, r_shape in [((0, 3), "reduced", (0, 0), (0, 3)),
+                                          ((3, 0), "complete", (3, 3), (3, 0)),
+                                          ((2, 0, 0), "r", (0,), (2, 0, 0))]:
+        q, r = tg.linalg.qr(tg.zeros(*shape), mode=mode)  # empty matrices, as PyTorch
+        assert q.shape == q_shape and r.shape == r_shape
 
 
 # ------------------------------------------------- names from PyTorch's top level and Tensor
@@ -708,3 +713,19 @@ def test_a_custom_transform_acts_on_its_domains_event_dims():
     values = flow.log_prob(tg.tensor([[0.5, -1.0], [1.0, 2.0]]))
     # log N((y - 1) / 2) - 2 log 2 for each sample alone (PyTorch: -3.7554, -3.3492)
     assert np.allclose(values.numpy(), [-3.7554, -3.3492], atol=1e-4)
+
+
+def test_module_dict_attribute_assignment_is_the_entry():
+    blocks = tg.nn.ModuleDict({"wte": tg.nn.Linear(2, 2)})
+    blocks.wte = tg.nn.Linear(3, 3)  # one member: attribute, item and parameters agree
+    blocks.head = tg.nn.Linear(1, 1)  # a new module is a new entry, as PyTorch's
+    assert blocks["wte"].weight.shape == (3, 3) and list(blocks.keys()) == ["wte", "head"]
+    assert [tuple(p.shape) for p in blocks.parameters()] == [(3, 3), (3,), (1, 1), (1,)]
+    del blocks.head
+    assert list(blocks.keys()) == ["wte"] and list(blocks.state_dict()) == ["wte.weight",
+                                                                            "wte.bias"]
+    blocks.training = False
+    assert "training" not in blocks and not blocks.training
+    weights = tg.nn.ParameterDict({"a": tg.nn.Parameter(tg.ones(2))})
+    weights.a = tg.nn.Parameter(tg.zeros(3))
+    assert weights["a"].shape == (3,)

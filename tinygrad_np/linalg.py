@@ -361,7 +361,7 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
                            "'reduced' (default), 'r', or 'complete'")
     m, n = a.shape[-2:]
     k = m if mode != "reduced" else min(m, n)
-    q, r = _qr_unpack(QR.apply(a, mode), m, k)
+    q, r = _qr_unpack(QR.apply(a, mode), m, k, n)
     if mode == "r":
         return QRResult(Tensor(np.empty(0, dtype=a.dtype)), r[..., : min(m, n), :])
     return QRResult(q, r)

@@ -202,6 +202,7 @@ class _KeyedMembers(Module):
     the model sees under their keys; `convert` checks (and converts) each value put in."""
 
     kind = "ModuleDict"
+    member_type: Any = Module  # a new attribute of this type becomes an entry
 
     def __init__(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
                  ) -> None:
@@ -224,6 +225,23 @@ class _KeyedMembers(Module):
         if items is not None and name in items:
             return items[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """`blocks.wte = m` is `blocks["wte"] = m` for an entry or a new member, as PyTorch's
+        (one place for the member: its parameters and state dict follow)."""
+        items = self.__dict__.get("_items")
+        if items is not None and not name.startswith("_") and (
+                name in items or isinstance(value, self.member_type)):
+            self[name] = value
+        else:
+            super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        items = self.__dict__.get("_items")
+        if items is not None and name in items:
+            del items[name]
+        else:
+            super().__delattr__(name)
 
     def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
@@ -275,6 +293,8 @@ class ModuleDict(_KeyedMembers):
     Index by key, `in`, `len()`, iterate over keys, `keys()`, `values()`, `items()`,
     `update()`, `pop()`, `clear()`.
     """
+
+    member_type = Module
 
     def convert(self, value: Any) -> Module:
         return _module(value, "ModuleDict")
@@ -335,6 +355,7 @@ class ParameterDict(_KeyedMembers):
     """An ordered dict of Parameters (str keys) a model learns; Tensors become Parameters."""
 
     kind = "ParameterDict"
+    member_type = ()  # a new attribute is a plain parameter of it, not an entry (PyTorch)
 
     def convert(self, value: Any) -> Parameter:
         return _parameter(value)

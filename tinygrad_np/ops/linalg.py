@@ -199,11 +199,11 @@ class SVD(Function):
         return _svd_grad(u, s, vh, gu, gs, gvh)
 
 
-def _qr_unpack(packed, m: int, k: int):
+def _qr_unpack(packed, m: int, k: int, n: int):
     """Q (m, k) and R (k, n) from QR's packed output (last axis: Q flat, then R flat)."""
     batch = packed.shape[:-1]
     return (packed[..., : m * k].reshape(batch + (m, k)),
-            packed[..., m * k :].reshape(batch + (k, -1)))
+            packed[..., m * k :].reshape(batch + (k, n)))
 
 
 def _qr_grad(q, r, gq, gr):
@@ -224,12 +224,12 @@ class QR(Function):
         out = np.concatenate([q.reshape(a.shape[:-2] + (-1,)), r.reshape(a.shape[:-2] + (-1,))],
                              -1)
         ctx.save_for_backward(out)
-        ctx.mode, ctx.q_shape = mode, q.shape[-2:]
+        ctx.mode, ctx.sizes = mode, (*q.shape[-2:], r.shape[-1])
         return out
 
     def backward(ctx, grad_output):
-        m, k = ctx.q_shape
-        q, r = _qr_unpack(ctx.saved_tensors[0], m, k)
+        m, k, n = ctx.sizes
+        q, r = _qr_unpack(ctx.saved_tensors[0], m, k, n)
         if ctx.mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
                                "when mode='r'. Use linalg.qr(A, mode='reduced') to "
@@ -237,7 +237,7 @@ class QR(Function):
         if k > r.shape[-1]:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                                "and nrows > ncols.")
-        gq, gr = _qr_unpack(grad_output, m, k)
+        gq, gr = _qr_unpack(grad_output, m, k, n)
         if r.shape[-1] == k:
             return _qr_grad(q, r, gq, gr)
         gv = gr[..., k:]
