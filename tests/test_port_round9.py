@@ -729,3 +729,15 @@ def test_module_dict_attribute_assignment_is_the_entry():
     weights = tg.nn.ParameterDict({"a": tg.nn.Parameter(tg.ones(2))})
     weights.a = tg.nn.Parameter(tg.zeros(3))
     assert weights["a"].shape == (3,)
+
+
+def test_in_place_comparisons_keep_a_result_in_the_graph():
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 2
+    h.eq_(4.0)  # PyTorch: EqBackward, a zero derivative; h stays a result, not a leaf
+    assert not h.is_leaf and h.grad_fn is not None and h.tolist() == [0.0, 1.0, 0.0]
+    h.add_(1)
+    (h * w).sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0, 1.0] and h.grad is None
+    with pytest.raises(RuntimeError, match="leaf"):
+        tg.tensor([1.0, 2.0], requires_grad=True).lt_(2)

@@ -320,6 +320,7 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
 Tensor.apply_, Tensor.map_, Tensor.resize_ = _indexed.apply_, _indexed.map_, _indexed.resize_
 Tensor.index_reduce = index_reduce = _indexed.index_reduce
 from tinygrad_np import linalg_lu as _linalg_lu  # noqa: E402
+from tinygrad_np.ops.masked import MaskedBy as _MaskedBy  # noqa: E402
 
 lu, lu_solve, lu_unpack = _linalg_lu.old_lu, _linalg_lu.old_lu_solve, _linalg_lu.lu_unpack
 Tensor.lu, Tensor.lu_solve = lu, lu_solve
@@ -331,11 +332,31 @@ for _name in ("adjoint diagflat ger hardshrink is_nonzero is_same_size narrow_co
               "vdot histogram conj conj_physical resolve_conj resolve_neg is_conj is_neg").split():
     if not hasattr(Tensor, _name):
         setattr(Tensor, _name, globals()[_name])
-for _name in ("eq ne lt le gt ge greater greater_equal less less_equal not_equal heaviside "
-              "ldexp nextafter addmm addbmm baddbmm addmv addr conj_physical index_reduce").split():
+for _name in "ldexp nextafter addmm addbmm baddbmm addmv addr conj_physical index_reduce".split():
     if not hasattr(Tensor, _name + "_"):
         setattr(Tensor, _name + "_", _tensor_module._in_place_form(_name + "_",
                                                                     getattr(Tensor, _name)))
+
+
+def _flat_in_place(name: str) -> _Any:
+    """`x.eq_(y)`: the comparison written into x in x's dtype; on a tensor in the graph it
+    stays in the graph with a zero derivative, as PyTorch's (not a new leaf)."""
+    def compare(t: Tensor, other: _Any) -> Tensor:
+        values = getattr(t, name)(other).to(t.dtype)
+        return _MaskedBy.apply(values._data, t) if t.requires_grad else values
+
+    def method(self: Tensor, other: _Any) -> Tensor:
+        return self._in_place(compare, other)
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"`{name}(self, other)` written into self, in self's dtype."
+    return method
+
+
+for _name in ("eq ne lt le gt ge greater greater_equal less less_equal not_equal "
+              "heaviside").split():
+    if not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _flat_in_place(_name))
 ldexp_ = Tensor.ldexp_
 
 
