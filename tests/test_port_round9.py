@@ -741,3 +741,11 @@ def test_in_place_comparisons_keep_a_result_in_the_graph():
     assert w.grad.tolist() == [1.0, 2.0, 1.0] and h.grad is None
     with pytest.raises(RuntimeError, match="leaf"):
         tg.tensor([1.0, 2.0], requires_grad=True).lt_(2)
+
+
+def test_as_strided_offsets_count_from_the_shared_storage():
+    x = tg.arange(12.0)
+    assert x[2:].as_strided((2, 2), (1, 1), 2).tolist() == [[2.0, 3.0], [3.0, 4.0]]
+    assert x.reshape(3, 4)[1].as_strided((2,), (2,), 4).tolist() == [4.0, 6.0]
+    with pytest.raises(RuntimeError, match="reach outside"):
+        x[2:].as_strided((2, 2), (1, 1), 0)  # PyTorch reads x's elements 0-2 here

@@ -291,11 +291,26 @@ def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
         raise RuntimeError(f"as_strided: the input (shape {x.shape}) is not contiguous, and "
                            f"tinygrad_np has no storage shared between views: call "
                            f".contiguous() first")
-    start = 0 if storage_offset is None else int(storage_offset)
-    places = start + sum(np.arange(n).reshape((-1,) + (1,) * (len(size) - k - 1)) * step
-                         for k, (n, step) in enumerate(zip(size, stride)))
+    own = _storage_offset(x._data)  # where x starts in the memory it shares (PyTorch's
+    start = own if storage_offset is None else int(storage_offset)  # offsets count from there)
+    places = start - own + sum(np.arange(n).reshape((-1,) + (1,) * (len(size) - k - 1)) * step
+                               for k, (n, step) in enumerate(zip(size, stride)))
     places = np.broadcast_to(np.asarray(places, dtype=np.int64), size)
-    if places.size and (places.max() >= x.numel() or start < 0):
-        raise RuntimeError(f"as_strided: size {size}, stride {stride} and offset {start} reach "
-                           f"element {places.max()}, past the input's {x.numel()} elements")
+    if places.size and (places.max() >= x.numel() or places.min() < 0):
+        raise RuntimeError(f"as_strided: size {size}, stride {stride} and storage offset "
+                           f"{start} reach outside the input's {x.numel()} elements (which "
+                           f"start at offset {own} of its storage); PyTorch would read the "
+                           f"memory of the tensor it is a view of, tinygrad_np only its own")
     return x.reshape(-1)[places] if places.size else x.reshape(-1)[:0].reshape(size)
+
+
+def _storage_offset(array: np.ndarray) -> int:
+    """The position of `array`'s first element in the contiguous array it is a view of (0
+    when it is no such view)."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root is array or not root.flags.c_contiguous or root.itemsize != array.itemsize:
+        return 0
+    distance = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return distance // array.itemsize if 0 <= distance < root.nbytes else 0
