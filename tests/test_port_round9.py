@@ -242,6 +242,9 @@ def test_frexp_nextafter_copysign_gradients():
     y = tg.tensor([-1.0, 2.0, 0.0], requires_grad=True)
     tg.nextafter(x, y).sum().backward()
     assert x.grad.tolist() == [[3.0], [3.0]] and y.grad.tolist() == [0.0, 0.0, 0.0]
+    a = tg.tensor([1.0, 3.0, float("inf"), float("nan")], requires_grad=True)
+    tg.nextafter(a, tg.tensor([0.0, 3.0, float("inf"), 1.0])).sum().backward()
+    assert a.grad.tolist() == [1.0, 0.0, 0.0, 1.0]  # 0 where input == other, as PyTorch
     x = tg.tensor([[3.0], [-5.0]], requires_grad=True)
     y = tg.tensor([-1.0, 2.0, 0.0], requires_grad=True)
     tg.copysign(x, y).sum().backward()

@@ -1189,13 +1189,15 @@ def frexp(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
 
 
 def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """The next representable float after input in the direction of other;  dinput = g,
-    dother = 0, as PyTorch's."""
+    """The next representable float after input in the direction of other;  dinput = g
+    where input != other (0 where they are equal: the result is other), dother = 0, as
+    PyTorch's."""
     x, y = _tensor(input), _tensor(other)
     dtype = _float_dtype(_result_type(x, y))  # PyTorch's promotion (ints: the default float)
     values = np.nextafter(x._data.astype(dtype), y._data.astype(dtype))
     if x.requires_grad or y.requires_grad:
-        return ScaledCopy.apply(values, x.astype(dtype), 1, y)
+        moved = (x._data != y._data).astype(dtype)
+        return ScaledCopy.apply(values, x.astype(dtype), moved, y)
     return Tensor(values)
 
 
