@@ -759,3 +759,19 @@ def test_gradcheck_of_a_tuple_with_nothing_in_the_graph_checks_it_does_not_move(
     with pytest.raises(tg.autograd.GradcheckError, match="numerical 2"):
         tg.autograd.gradcheck(lambda a: (a.detach() * 2,), [x])  # PyTorch raises too
     assert tg.autograd.gradcheck(lambda a: (a.sin(), a.detach() * 2), [x])  # skipped there
+
+
+def test_ndtri_and_log_ndtr_far_into_the_tails():
+    cases = [(tg.special.ndtri, 1e-300, tg.float64, -37.0470962993612),
+             (tg.special.ndtri, 1e-8, tg.float32, -5.612001),
+             (tg.special.ndtri, 1e-45, tg.float32, -14.121427),
+             (tg.special.ndtri, 1 - 1e-7, tg.float64, 5.199337582),
+             (tg.special.log_ndtr, 10.0, tg.float64, -7.619853024160498e-24),
+             (tg.special.log_ndtr, 5.0, tg.float32, -2.8665161e-07)]
+    for fn, value, dtype, expected in cases:  # (PyTorch's values)
+        got = fn(tg.tensor([value], dtype=dtype)).item()
+        assert np.isclose(got, expected, rtol=2e-6), (fn, value, got)
+    p = tg.tensor([0.01, 0.3, 0.9], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradgradcheck(lambda q: tg.special.ndtri(q), (p,))
+    x = tg.tensor([-20.0, 1.0, 9.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradgradcheck(lambda v: tg.special.log_ndtr(v), (x,))

@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn.functional import log_softmax, softmax
 from tinygrad_np.ops import bessel as _bessel, polynomials as _polynomials
 from tinygrad_np.ops.math import Xlog1py
+from tinygrad_np.ops.special import Ndtri
 from tinygrad_np.ops.special_more import Erfcx, Zeta
 from tinygrad_np.tensor import Tensor, _float_in, _floats_in, to_tensor as _tensor
 
@@ -93,12 +95,15 @@ def log_ndtr(input: Any) -> Tensor:  # noqa: A002
     with np.errstate(over="ignore"):  # x^2 past the dtype's range: -inf, as PyTorch
         tail = -0.5 * low * low - (-low).log() - _HALF_LOG_2PI + series.log()
     tail = tail.where(~(x == -math.inf), -math.inf)
-    return ndtr(x.clamp(min=_LOG_NDTR_SPLIT)).log().where(x > _LOG_NDTR_SPLIT, tail)
+    middle = ndtr(x.clamp(min=_LOG_NDTR_SPLIT, max=0.0)).log()
+    right = (-ndtr(-x.clamp(min=0.0))).log1p()  # log(1 - ndtr(-x)): -7.6e-24 at x = 10, not 0
+    return right.where(x > 0, middle.where(x > _LOG_NDTR_SPLIT, tail))
 
 
 def ndtri(input: Any) -> Tensor:  # noqa: A002
-    """The inverse of ndtr: sqrt(2) erfinv(2p - 1)."""
-    return (_tensor(input) * 2 - 1).erfinv() * math.sqrt(2.0)
+    """The inverse of ndtr, accurate in both tails (see ops/special.py `ndtri`)."""
+    p = _tensor(input)
+    return Ndtri.apply(p if p.dtype.kind == "f" else p.astype(get_default_dtype()))
 
 
 def entr(input: Any) -> Tensor:  # noqa: A002

@@ -148,6 +148,27 @@ def erfinv(values: np.ndarray) -> np.ndarray:
     return _cast(result, dtype)
 
 
+def ndtri(values: np.ndarray) -> np.ndarray:
+    """The inverse of the standard normal CDF elementwise. Within [0.25, 0.75]:
+    sqrt(2) erfinv(2p - 1); in the tails, the root t of erfc(t) = 2q (q the smaller of p and
+    1 - p) by Newton steps on log erfc, so p = 1e-300 gives -37.05 where 2p - 1 would round
+    to -1."""
+    p, dtype = _float64(values)
+    with np.errstate(all="ignore"):
+        q = np.minimum(p, 1.0 - p)
+        t = np.sqrt(-np.log(np.where((q > 0) & (q < 0.25), 2 * q, 0.5)))  # a start above 0
+        for _ in range(12):  # log erfc is smooth and nearly quadratic: a few steps suffice
+            tail = erfc(t)
+            slope = -np.exp(-t * t - np.log(tail)) / _HALF_SQRT_PI  # d log erfc / dt
+            t = np.maximum(t - (np.log(tail) - np.log(2 * q)) / slope, 0.0)
+        tails = np.sqrt(2.0) * np.where(p < 0.5, -t, t)
+        middle = np.sqrt(2.0) * erfinv(2 * p - 1)
+        result = np.where((q > 0) & (q < 0.25), tails, middle)
+        result = np.where(p == 0, -np.inf, np.where(p == 1, np.inf, result))
+        result = np.where((p < 0) | (p > 1) | np.isnan(p), np.nan, result)
+    return _cast(result, dtype)
+
+
 def _polygamma(n: int, x):
     """polygamma on an array, or the recorded op on a Tensor (create_graph)."""
     return Polygamma.apply(x, n) if xp.is_tensor(x) else polygamma(n, x)
@@ -189,3 +210,16 @@ class Erfinv(Function):
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
         return grad_output * _HALF_SQRT_PI * xp.exp(y * y)
+
+
+class Ndtri(Function):
+    """y = ndtri(p) (the standard normal quantile);  dp = g * sqrt(2 pi) * exp(y**2 / 2)."""
+
+    def forward(ctx, p):
+        y = ndtri(p)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return grad_output * math.sqrt(2 * math.pi) * xp.exp(y * y * 0.5)
