@@ -775,3 +775,20 @@ def test_ndtri_and_log_ndtr_far_into_the_tails():
     assert tg.autograd.gradgradcheck(lambda q: tg.special.ndtri(q), (p,))
     x = tg.tensor([-20.0, 1.0, 9.0], dtype=tg.float64, requires_grad=True)
     assert tg.autograd.gradgradcheck(lambda v: tg.special.log_ndtr(v), (x,))
+
+
+def test_singular_matrices_in_the_ex_functions_cond_and_torch_lu():
+    singular = tg.tensor([[1.0, 2.0], [2.0, 4.0]])
+    result, info = tg.linalg.solve_ex(singular, tg.tensor([[1.0], [1.0]]))
+    assert info.item() == 2 and not np.isfinite(result.numpy()).any()  # PyTorch: -inf, inf
+    result, info = tg.linalg.solve_ex(tg.stack([singular, tg.eye(2)]), tg.ones(2, 2))
+    assert info.tolist() == [2, 0] and result[1].tolist() == [1.0, 1.0]
+    assert tg.linalg.inv_ex(tg.tensor([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]])).info.item() == 3
+    near = tg.tensor([[1.0, 2.0], [2.0, 4.0001]], dtype=tg.float64)  # no zero pivot: invertible
+    assert tg.linalg.inv_ex(near).info.item() == 0
+    assert tg.linalg.cond(singular, "fro").item() == np.inf
+    assert tg.linalg.cond(tg.stack([singular, tg.eye(2)]), 1).tolist() == [np.inf, 1.0]
+    packed, pivots = tg.lu(singular)  # factored, no error (PyTorch)
+    assert packed.tolist() == [[2.0, 4.0], [0.5, 0.0]] and pivots.tolist() == [2, 2]
+    with pytest.raises(tg.linalg.LinAlgError):
+        tg.linalg.solve_ex(singular, tg.ones(2, 1), check_errors=True)

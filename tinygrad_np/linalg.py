@@ -29,6 +29,8 @@ from tinygrad_np.ops.linalg import (
     LogAbsDet,
     Solve,
     _qr_unpack,
+    lu_packed,
+    zero_pivot,
 )
 from tinygrad_np.tensor import Tensor
 
@@ -95,9 +97,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N8
     """(inverse, info): info 0 for an invertible matrix; for a singular one (without
     `check_errors`, which raises) info > 0 and the inverse NaN, as PyTorch's."""
     a = _float("inv_ex", _square("inv_ex", A))
-    info = np.zeros(a.shape[:-2], np.int32)
-    for index in np.ndindex(info.shape):
-        info[index] = a.shape[-1] if np.linalg.matrix_rank(a._data[index]) < a.shape[-1] else 0
+    info = zero_pivot(lu_packed(a._data)[0])  # LAPACK's: 1 + the first zero pivot of LU
     if check_errors and info.any():
         raise LinAlgError("linalg.inv_ex: The diagonal element is zero, the inversion could "
                           "not be completed because the input matrix is singular.")

@@ -22,26 +22,19 @@ from tinygrad_np.linalg import (
     _matrix,
     _square,
     inv,
+    inv_ex,
     matrix_norm,
     solve,
     solve_triangular,
     svdvals,
 )
-from tinygrad_np.ops.linalg import LU, lu_packed, permutation
+from tinygrad_np.ops.linalg import LU, lu_packed, permutation, zero_pivot
 from tinygrad_np.tensor import Tensor, to_tensor
 
 LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
 LUFactorExResult = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 LUResult = namedtuple("linalg_lu", ["P", "L", "U"])
 SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
-
-
-def _zero_pivot(packed: np.ndarray) -> np.ndarray:
-    """LAPACK's info per matrix: 1 + the first j with U[j, j] == 0, else 0 (int32)."""
-    diagonal = np.diagonal(packed, axis1=-2, axis2=-1) == 0
-    if diagonal.shape[-1] == 0:  # (an empty matrix)
-        return np.zeros(diagonal.shape[:-1], dtype=np.int32)
-    return np.where(diagonal.any(-1), diagonal.argmax(-1) + 1, 0).astype(np.int32)
 
 
 def lu_factor_ex(A: Tensor, *, pivot: bool = True,  # noqa: N803
@@ -52,7 +45,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True,  # noqa: N803
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     packed, pivots = lu_packed(a._data)
-    info = _zero_pivot(packed)
+    info = zero_pivot(packed)
     if check_errors and info.any():
         raise LinAlgError(f"linalg.lu_factor_ex: U[{info.max()},{info.max()}] is zero")
     p = permutation(pivots, a.shape[-2], a.dtype)
@@ -115,8 +108,9 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,  # noq
 
 
 def old_lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:  # noqa: N803
-    """torch.lu (deprecated there): (LU, pivots), with the infos when `get_infos`."""
-    packed, pivots, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
+    """torch.lu (deprecated there): (LU, pivots), with the infos when `get_infos`; a singular
+    matrix is factored without an error, as PyTorch's."""
+    packed, pivots, info = lu_factor_ex(A, pivot=pivot)
     return (packed, pivots, info) if get_infos else (packed, pivots)
 
 
@@ -128,9 +122,37 @@ def old_lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # no
 # ------------------------------------------------------------------ the smaller functions
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
              check_errors: bool = False) -> SolveExResult:
-    """(solve(A, B), info): info 0 (an error for a singular A, which is raised either way)."""
-    result = solve(A, B, left=left)
-    return SolveExResult(result, Tensor(np.zeros(to_tensor(A).shape[:-2], dtype=np.int32)))
+    """(solve(A, B), info): info 0, or LAPACK's 1 + the first zero pivot of a singular A,
+    whose result is then not finite (inf or NaN, no gradient), as PyTorch's."""
+    a = _float("solve_ex", _square("solve_ex", to_tensor(A)))
+    info = zero_pivot(lu_packed(a._data)[0])
+    if not info.any():
+        return SolveExResult(solve(a, B, left=left), Tensor(info))
+    if check_errors:
+        raise LinAlgError(f"linalg.solve_ex: The solver failed because the input matrix is "
+                          f"singular (U[{info.max()},{info.max()}] is zero)")
+    with np.errstate(all="ignore"):  # the LU solve runs into its zero pivot: inf and NaN
+        values = _singular_solve(a._data, to_tensor(B)._data, left)
+    return SolveExResult(Tensor(values), Tensor(info))
+
+
+def _singular_solve(a: np.ndarray, b: np.ndarray, left: bool) -> np.ndarray:
+    """A^-1 B (B A^-1 when not left) by the LU substitutions, through a zero pivot (LAPACK's
+    inf and NaN: PyTorch's values for a singular A)."""
+    if not left:
+        return np.swapaxes(_singular_solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2),
+                                           True), -1, -2)
+    vector = b.ndim == a.ndim - 1
+    packed, pivots = lu_packed(a)
+    x = np.swapaxes(permutation(pivots, a.shape[-1], a.dtype), -1, -2) @ (
+        b[..., None] if vector else b)
+    n = a.shape[-1]
+    for i in range(n):  # L y = P^T b (unit diagonal)
+        x[..., i, :] -= np.einsum("...j,...jk->...k", packed[..., i, :i], x[..., :i, :])
+    for i in reversed(range(n)):  # U x = y
+        x[..., i, :] = (x[..., i, :] - np.einsum("...j,...jk->...k", packed[..., i, i + 1:],
+                                                 x[..., i + 1:, :])) / packed[..., i, i, None]
+    return x[..., 0] if vector else x
 
 
 def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
@@ -143,7 +165,8 @@ def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
         return ratio if p != -2 else s[..., -1] / s[..., 0]
     if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p!r}")
-    return matrix_norm(a, p) * matrix_norm(inv(_square("cond", a)), p)
+    inverse, info = inv_ex(_square("cond", a))  # a singular matrix's condition number: inf
+    return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(Tensor(info._data == 0), math.inf)
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803

@@ -266,6 +266,14 @@ def lu_packed(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return work.reshape(a.shape), pivots.reshape(batch + (min(m, n),))
 
 
+def zero_pivot(packed: np.ndarray) -> np.ndarray:
+    """LAPACK's info per matrix: 1 + the first j with U[j, j] == 0, else 0 (int32)."""
+    diagonal = np.diagonal(packed, axis1=-2, axis2=-1) == 0
+    if diagonal.shape[-1] == 0:  # (an empty matrix)
+        return np.zeros(diagonal.shape[:-1], dtype=np.int32)
+    return np.where(diagonal.any(-1), diagonal.argmax(-1) + 1, 0).astype(np.int32)
+
+
 def permutation(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
     """P with A = P L U from LAPACK's 1-based row swaps (..., k) of an m-row matrix."""
     order = np.broadcast_to(np.arange(m), pivots.shape[:-1] + (m,)).copy()
