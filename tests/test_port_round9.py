@@ -522,6 +522,12 @@ def test_augmented_assignment_into_an_item_of_a_live_result():
     with pytest.raises(RuntimeError, match="shares memory"):
         exponent = h[:2]
         exponent **= 2
+    rows = [h[1]]
+    with pytest.raises(RuntimeError, match="shares memory"):
+        rows[0] += 10  # a view held by a list: assigning back would rebind the list's slot
+    del rows
+    with pytest.raises(RuntimeError, match="shares memory|does not fit"):
+        h[0] += tg.ones(1, 1)  # a value that does not broadcast to the item's own shape
 
 
 def test_small_names_from_the_tools_probe():

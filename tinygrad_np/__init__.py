@@ -458,10 +458,18 @@ def _stores_into_item(code: _Any, offset: int) -> bool:
     return False
 
 
+def _fits(view: Tensor, other: _Any) -> bool:
+    """Does `other` broadcast to the view's own shape (an in-place op's rule)?"""
+    try:
+        return np.broadcast_shapes(view.shape, np.shape(other)) == view.shape
+    except ValueError:
+        return False
+
+
 def _augmented(method: _Any) -> _Any:
     def dunder(self: Tensor, other: _Any) -> _Any:
         if self._in_place_refused(other) and _sys.getrefcount(self) <= _FRESH and \
-                _stored_back(_sys._getframe(1)):
+                _fits(self, other) and _stored_back(_sys._getframe(1)):
             return NotImplemented
         return method(self, other)
 
