@@ -227,6 +227,11 @@ def test_names_without_pytorch():
         tg.arange(4.0).as_strided((2, 2), (2, 2))
     with pytest.raises(TypeError, match="reduction must be 0"):
         tg.kl_div(x, x, "batchmean")
+    value = tg.tensor(2.0, requires_grad=True)
+    tg.fill(tg.zeros(2, 3), value).sum().backward()
+    assert value.grad.item() == 6.0
+    with pytest.raises(RuntimeError, match="0-dimension value"):
+        tg.fill(tg.zeros(2), tg.ones(2))
     counts = tg.binomial(tg.tensor([5.0, 10.0, 7.0]), tg.tensor([0.0, 1.0, 0.5]))
     assert counts.dtype == tg.float32 and counts.tolist()[:2] == [0.0, 10.0]
     assert 0 <= counts.tolist()[2] <= 7

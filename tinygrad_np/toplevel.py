@@ -439,8 +439,15 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
 
 
 def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002
-    """A new tensor of input's shape and dtype, every element `value`."""
-    return to_tensor(input).new_full(to_tensor(input).shape, value)
+    """A new tensor of input's shape and dtype, every element `value` (a 0-d tensor value
+    gets the summed gradient, as PyTorch's)."""
+    x = to_tensor(input)
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise TensorError(f"fill only supports 0-dimension value tensor but got tensor "
+                              f"with {value.ndim} dimensions")
+        return value.to(x.dtype).expand(x.shape).clone()
+    return x.new_full(x.shape, value)
 
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:  # noqa: A002
