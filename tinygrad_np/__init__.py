@@ -435,10 +435,30 @@ _SHUFFLES = frozenset(("SWAP", "COPY", "ROT_TWO", "ROT_THREE", "ROT_FOUR", "NOP"
 
 
 # A view made by the statement itself (`h[0]` in `h[0] += 1`) is referenced only by the
-# interpreter's stack and this call (getrefcount's argument adds one): CPython 3.11-3.13.
-# One held elsewhere (`rows[0] += 1` with rows a list of views of h) has more, and is
-# refused: assigning back would rebind the list's slot and leave h unchanged.
-_FRESH = 3
+# interpreter's stack and this call; one held elsewhere (`rows[0] += 1` with rows a list of
+# views of h) has one reference more, and is refused: assigning back would rebind the list's
+# slot and leave h unchanged. The count for a fresh item is measured once, here.
+
+
+class _Item:
+    def __iadd__(self, other: _Any) -> _Any:
+        global _FRESH
+        _FRESH = _sys.getrefcount(self)
+        return self
+
+
+class _Items:
+    def __getitem__(self, key: _Any) -> _Item:
+        return _Item()
+
+    def __setitem__(self, key: _Any, value: _Any) -> None:
+        pass
+
+
+_FRESH = 0
+_probe = _Items()
+_probe[0] += 0
+del _probe
 
 
 def _stored_back(frame: _Any) -> bool:
