@@ -156,25 +156,17 @@ class Uniform(Distribution):
 
 
 # ----------------------------------------------------------------- Bernoulli
-class Bernoulli(Distribution):
-    """1 with probability `probs` (or sigmoid(`logits`)), else 0; samples are floats."""
+class _ProbsOrLogits(Distribution):
+    """A family given `probs` in [0, 1] or `logits` (log-odds), each computed from the other
+    on first read (Bernoulli, Geometric, Binomial, NegativeBinomial, ContinuousBernoulli...)."""
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.boolean
-    has_enumerate_support = True
-
-    def __init__(self, probs: Tensor | float | None = None, logits: Tensor | float | None = None,
-                 validate_args: bool | None = None) -> None:
-        _exactly_one("Bernoulli", probs, logits)
-        if probs is not None:
-            self.probs = broadcast_all(probs)[0]
-        else:
-            self.logits = broadcast_all(logits)[0]
-        super().__init__(self._param.shape, (), validate_args)
-
-    @property
-    def _param(self) -> Tensor:
-        return self.__dict__.get("probs", self.__dict__.get("logits"))
+    def _set_param(self, name: str, probs: Any, logits: Any, *others: Any) -> tuple:
+        _exactly_one(name, probs, logits)
+        given = "probs" if probs is not None else "logits"
+        values = broadcast_all(probs if probs is not None else logits, *others)
+        setattr(self, given, values[0])
+        self._param = values[0]
+        return values[1:]
 
     @_Lazy
     def probs(self) -> Tensor:
@@ -184,6 +176,23 @@ class Bernoulli(Distribution):
     def logits(self) -> Tensor:
         p = _clamped_probs(self.probs)
         return p.log() - (-p).log1p()
+
+    @property
+    def param_shape(self) -> Size:
+        return Size(self._param.shape)
+
+
+class Bernoulli(_ProbsOrLogits):
+    """1 with probability `probs` (or sigmoid(`logits`)), else 0; samples are floats."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs: Tensor | float | None = None, logits: Tensor | float | None = None,
+                 validate_args: bool | None = None) -> None:
+        self._set_param("Bernoulli", probs, logits)
+        super().__init__(self._param.shape, (), validate_args)
 
     @property
     def mean(self) -> Tensor:

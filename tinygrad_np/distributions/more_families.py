@@ -29,8 +29,8 @@ from tinygrad_np.distributions.families import (
     Normal,
     Uniform,
     _clamped_probs,
-    _exactly_one,
     _Lazy,
+    _ProbsOrLogits,
 )
 from tinygrad_np.distributions.gamma_family import Exponential, Gamma, _draw
 from tinygrad_np.distributions.mixture import Cauchy, OneHotCategorical
@@ -47,7 +47,7 @@ from tinygrad_np.distributions.transforms import (
 )
 from tinygrad_np.functions import broadcast_tensors
 from tinygrad_np.nn import functional as F
-from tinygrad_np.tensor import Size, Tensor
+from tinygrad_np.tensor import Tensor
 from tinygrad_np.typeinfo import finfo
 
 EULER = 0.57721566490153286060651209
@@ -76,32 +76,6 @@ def _log_bessel_i0(k: Tensor) -> Tensor:
 def _bessel_ratio(k: Tensor) -> Tensor:
     """I1(k) / I0(k) for k >= 0, as the ratio of the scaled functions."""
     return special.i1e(k) / special.i0e(k)
-
-class _ProbsOrLogits(Distribution):
-    """A family given `probs` in [0, 1] or `logits` (log-odds), each computed from the other
-    on first read (Geometric, Binomial, NegativeBinomial, ContinuousBernoulli...)."""
-
-    def _set_param(self, name: str, probs: Any, logits: Any, *others: Any) -> tuple:
-        _exactly_one(name, probs, logits)
-        given = "probs" if probs is not None else "logits"
-        values = broadcast_all(probs if probs is not None else logits, *others)
-        setattr(self, given, values[0])
-        self._param = values[0]
-        return values[1:]
-
-    @_Lazy
-    def probs(self) -> Tensor:
-        return self.logits.sigmoid()
-
-    @_Lazy
-    def logits(self) -> Tensor:
-        p = _clamped_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @property
-    def param_shape(self) -> Size:
-        return Size(self._param.shape)
-
 
 # ----------------------------------------------------------------- StudentT, Chi2, F
 class Chi2(Gamma):
