@@ -679,11 +679,12 @@ def _pad_positions(mode: str, size: int, before: int, after: int) -> np.ndarray:
     positions = np.arange(-before, size + after)
     if mode == "replicate":
         return np.clip(positions, 0, size - 1)
-    if mode == "circular":
-        if before > size or after > size:
-            raise TensorError(f"pad: circular padding ({before}, {after}) is larger than the "
-                              f"dim of size {size}")
-        return positions % size
+    if mode == "circular":  # wraps around what a negative pad leaves, as PyTorch
+        start, kept = max(-before, 0), size - max(-before, 0) - max(-after, 0)
+        if kept <= 0 or before > kept or after > kept:
+            raise TensorError(f"pad: circular padding ({before}, {after}) wraps around more "
+                              f"than once a dim of size {size}")
+        return start + (positions - start) % kept
     if before >= size or after >= size:
         raise TensorError(f"pad: reflect padding ({before}, {after}) must be less than the dim "
                           f"of size {size}")

@@ -84,8 +84,10 @@ class ELU(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        # y clipped to <= 0: only x < 0 reads it, and y = inf (x = inf) gives no inf * 0
-        negative = (y.clip(None, 0) + ctx.shift) * ctx.negative_input_scale
+        # y only where x < 0 (a negative alpha makes it positive there), so y = inf at
+        # x = inf gives no inf * 0
+        negative = (xp.masked(ctx.negative_input_scale != 0, y) + ctx.shift) * \
+            ctx.negative_input_scale
         return grad_output * (ctx.positive_slope + negative)
 
 
