@@ -272,12 +272,11 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
     reduction: 'batchmean' (sum / batch size: the true KL divergence, recommended), 'sum',
     'none', or 'mean' (PyTorch's default: the average over every element).
     """
-    if reduction == "batchmean":
-        batch_mean = True
-        reduction = legacy_reduction(size_average, reduce, "sum", "kl_div")
-    else:
-        batch_mean = False
-        reduction = legacy_reduction(size_average, reduce, reduction, "kl_div")
+    # 'batchmean' sums, then divides by the batch size; the legacy flags, when given, choose
+    # the reduction instead, and the division still follows (PyTorch's rule)
+    batch_mean = reduction == "batchmean"
+    reduction = legacy_reduction(size_average, reduce, "sum" if batch_mean else reduction,
+                                 "kl_div")
     input = _tensor(input)
     same_shape(input, target, "kl_div", "allow")
     target = _target(target, input)
@@ -295,10 +294,8 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
         # a Tensor target stays one in the product, so Mul checks its version at backward
         factor = target if isinstance(target, Tensor) else values
         losses = Tensor(entropy.astype(input.dtype, copy=False)) - input * factor
-    if batch_mean:
-        batch = input.shape[0] if input.ndim else 1
-        return losses.sum() / batch
-    return _reduce(losses, reduction)
+    reduced = _reduce(losses, reduction)
+    return reduced / input.shape[0] if batch_mean and input.ndim else reduced
 
 
 def softplus_of_minus(logits: Tensor) -> Tensor:

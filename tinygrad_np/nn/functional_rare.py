@@ -82,6 +82,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
                           f"{input.shape} (1 or {input.shape[1] if input.ndim > 1 else 1} values)")
     if input.ndim > 1:
         weight = weight.reshape((weight.shape[0],) + (1,) * (input.ndim - 2))
+    elif input.ndim == 0:  # a 0-d input gives a 0-d result, as PyTorch
+        weight = weight.reshape(())
     positive = _mask(input._data > 0, input)
     return input * (positive + weight * (1 - positive))
 
