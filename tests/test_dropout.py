@@ -128,10 +128,17 @@ def test_dropout2d_zeroes_whole_channels(shape):
                                np.where(kept, 1 / 0.75, 0.0)[:, None] * np.ones_like(channels))
 
 
-def test_dropout2d_rejects_other_ranks():
-    with pytest.raises(ValueError, match=r"dropout2d: expected .*\(N, C, H, W\) or \(C, H, W\), "
-                                         r"got \(4, 5\)"):
-        nn.Dropout2d()(tg.ones(4, 5))
+def test_dropout2d_warns_on_other_ranks_and_drops_dim_1_as_pytorch():
+    tg.manual_seed(0)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        out = nn.Dropout2d()(tg.ones(40, 50))
+    assert set(np.unique(out.numpy())) <= {0.0, 2.0} and 0 < (out.numpy() == 0).mean() < 1
+    with pytest.warns(UserWarning, match="Received a 5-D input to dropout2d"):
+        out = F.dropout2d(tg.ones(4, 6, 3, 2, 2))
+    per_channel = out.numpy().reshape(4, 6, -1)
+    assert (per_channel == per_channel[..., :1]).all()  # whole (N, C) channels
+    with pytest.raises(ValueError, match="dropout2d: expected"):
+        nn.Dropout2d()(tg.ones(4))
 
 
 def test_inplace_dropout_writes_into_its_input():

@@ -803,3 +803,23 @@ def test_singular_matrices_in_the_ex_functions_cond_and_torch_lu():
     assert packed.tolist() == [[2.0, 4.0], [0.5, 0.0]] and pivots.tolist() == [2, 2]
     with pytest.raises(tg.linalg.LinAlgError):
         tg.linalg.solve_ex(singular, tg.ones(2, 1), check_errors=True)
+
+
+# ------------------------------------------------ from the nn.functional fuzz against PyTorch
+def test_functional_fixes_from_the_fuzz():
+    x = tg.tensor([-1.0, 1.0], requires_grad=True)
+    F.elu(x, alpha=-1.0).sum().backward()
+    assert np.allclose(x.grad.numpy(), [-np.exp(-1.0), 1.0])  # alpha exp(x), not alpha
+    padded = F.pad(tg.arange(5.0).reshape(1, 1, 5), (-1, 3), mode="circular")
+    assert padded.tolist() == [[[1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0]]]  # wraps the cropped dim
+    assert F.prelu(tg.tensor(-2.0), tg.tensor([0.25])).shape == ()
+    inputs, targets = tg.log(tg.tensor([[0.3], [0.6]])), tg.tensor([[0.5], [0.2]])
+    legacy = F.kl_div(inputs, targets, reduce=True, reduction="batchmean")
+    assert np.isclose(legacy.item(), F.kl_div(inputs, targets).item() / 2)
+    assert F.adaptive_avg_pool1d(tg.ones(1, 3, 5), (3,)).shape == (1, 3, 3)
+    assert F.avg_pool1d(tg.ones(1, 3, 1), 2, 2, ceil_mode=True).shape == (1, 3, 1)
+    assert F.max_pool2d(tg.arange(7.0).reshape(1, 1, 7, 1), 2, 3, ceil_mode=True).tolist() == \
+        [[[[1.0], [4.0], [6.0]]]]
+    assert F.linear(tg.ones(3, 5), tg.ones(5)).tolist() == [5.0, 5.0, 5.0]
+    assert F.scaled_dot_product_attention(tg.zeros(1, 1, 0), tg.zeros(1, 2, 0),
+                                          tg.ones(1, 2, 3)).tolist() == [[[1.0, 1.0, 1.0]]]

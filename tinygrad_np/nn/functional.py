@@ -241,7 +241,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch.
 
     One fused op: dx = g W, dW = g^T x (C-ordered, like W), db = g summed over the batch.
+    A 1-D weight is one output feature without its axis (x @ w), as PyTorch's.
     """
+    if isinstance(weight, Tensor) and weight.ndim == 1:
+        if bias is not None:
+            raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes no bias")
+        return _tensor(input) @ weight
     return LinearFunction.apply(_tensor(input), weight, bias)
 
 
@@ -499,14 +504,9 @@ def dropout2d(
     """Zero whole channels of an (N, C, H, W) or (C, H, W) input with probability p, scaling
     the rest by 1/(1-p). A 3-D input is one unbatched sample (PyTorch 2.x reads it as
     (N, C, L) with a warning, and announces this reading for a future release)."""
-    _check_probability(p, "dropout2d")
-    x = _tensor(input)
-    if x.ndim not in (3, 4):
-        raise TensorError(f"dropout2d: expected an input of shape (N, C, H, W) or (C, H, W), "
-                          f"got {x.shape}")
-    if not training or p == 0:
-        return x
-    return _dropout(x, p, x.shape[:-2] + (1, 1), inplace)
+    from tinygrad_np.nn.functional_extra import _feature_dropout  # (it imports this module)
+
+    return _feature_dropout("dropout2d", input, p, training, inplace, 2)
 
 
 def embedding(
@@ -757,7 +757,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         key = key.repeat_interleave(repeats, -3)
         value = value.repeat_interleave(repeats, -3)
     length, source = query.shape[-2], key.shape[-2]
-    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if scale is None:  # (no features: the scores are 0 whatever the scale)
+        scale = 1 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
     scores = (query @ key.transpose(-2, -1)) * scale
     allowed = None
     if is_causal:
@@ -1029,7 +1030,8 @@ def _pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, di
     if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
         raise TensorError(f"{function}: padding {padding} must be non-negative and at most half "
                           f"the kernel size {kernel}")
-    _check_fits(function, shape, (padding[0],) * 2 + (padding[1],) * 2, kernel, dilation)
+    if not ceil_mode:  # (with ceil_mode a window may run past the input's end)
+        _check_fits(function, shape, (padding[0],) * 2 + (padding[1],) * 2, kernel, dilation)
     sizes, pads = [], []
     for n, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation):
         span = n + 2 * p - d * (k - 1) - 1
@@ -1039,6 +1041,10 @@ def _pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, di
         sizes.append(out)
         # Pad after only as far as the last window reaches (ceil_mode may reach past p).
         pads += [p, max((out - 1) * s + d * (k - 1) + 1 - n - p, 0)]
+    if min(sizes) < 1 or 0 in shape[1:]:
+        raise TensorError(f"{function}: the input of shape {tuple(shape)} gives an output of "
+                          f"size {tuple(sizes)} with kernel {kernel}, stride {stride} and "
+                          f"padding {padding}")
     return _conv.Geometry(kernel, stride, tuple(pads), dilation), tuple(sizes), padding
 
 

@@ -6,6 +6,7 @@ the library generator (`tg.manual_seed`), so they are reproducible but not PyTor
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,17 @@ def _feature_dropout(name: str, input: Any, p: float, training: bool,  # noqa: A
 
     F._check_probability(p, name)
     x = _tensor(input)
+    if x.ndim not in (spatial + 1, spatial + 2) and spatial > 1 and x.ndim >= 2:
+        warnings.warn(f"{name}: Received a {x.ndim}-D input to {name}, which is deprecated "
+                      f"and will result in an error in a future release. To retain the "
+                      f"behavior and silence this warning, please use dropout instead. Note "
+                      f"that {name} exists to provide channel-wise dropout on inputs with "
+                      f"{spatial} spatial dimensions, a channel dimension, and an optional "
+                      f"batch dimension (i.e. {spatial + 1}D or {spatial + 2}D inputs).",
+                      UserWarning, stacklevel=3)  # PyTorch's: then dim 1's channels go
+        if not training or p == 0:
+            return x
+        return F._dropout(x, p, x.shape[:2] + (1,) * (x.ndim - 2), inplace)
     if x.ndim not in (spatial + 1, spatial + 2):
         raise TensorError(f"{name}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
                           f"input (channels and {spatial} spatial dimension(s), an optional "
