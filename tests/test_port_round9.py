@@ -385,6 +385,10 @@ def test_gradcheck_perturbs_the_tensors_themselves():
             tg.autograd.gradcheck(lambda _w: _DoubledWeightGrad.apply(x, w).sum(),  # noqa: B023
                                   (w,))
         assert w.dtype == dtype  # its own array back
+    w = tg.tensor(np.arange(6.0).reshape(2, 3) / 5, dtype=tg.float64, requires_grad=True)
+    wt = w.t()  # a view taken outside the function moves with the perturbation, as PyTorch's
+    assert tg.autograd.gradcheck(lambda a: (wt * a.t()).sum(), [w])
+    assert not w._data.flags.writeable and w.tolist() == [[0.0, 0.2, 0.4], [0.6, 0.8, 1.0]]
     layer = tg.nn.Linear(3, 2)
     before = layer.weight.detach().clone()
     assert tg.gradcheck(lambda _w: layer(tg.ones(4, 3)).tanh().sum(), [layer.weight])

@@ -65,18 +65,45 @@ def _evaluate(fn: Callable[..., Tensor], inputs: list[Any]) -> np.ndarray:
 
 
 def _directional_difference(fn, inputs, position: int, direction: np.ndarray, eps: float):
-    """(fn(x + eps d) - fn(x - eps d)) / (2 eps), moving only input `position`."""
+    """(fn(x + eps d) - fn(x - eps d)) / (2 eps), moving only input `position`: a float64
+    input in its own memory (so a view of it taken outside, `w.t()` in a closure, moves too,
+    as with PyTorch's in-place perturbation), any other as a new array."""
     tensor = inputs[position]
     original = tensor._data
-    try:
-        tensor._data = original + eps * direction
-        plus = _evaluate(fn, inputs)
-        tensor._data = original - eps * direction
-        minus = _evaluate(fn, inputs)
-    finally:
-        tensor._data = original
+    values = []
+    with _writable(original) as in_place:
+        in_place = in_place and original.dtype == np.float64
+        kept = original.copy()
+        try:
+            for sign in (1.0, -1.0):
+                moved = kept + sign * eps * direction
+                if in_place:
+                    original[...] = moved
+                else:
+                    tensor._data = moved
+                values.append(_evaluate(fn, inputs))
+        finally:
+            if in_place:
+                original[...] = kept  # the very values back
+            tensor._data = original
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf at a domain's edge: NaN
-        return (plus - minus) / (2 * eps)
+        return (values[0] - values[1]) / (2 * eps)
+
+
+@contextlib.contextmanager
+def _writable(array: np.ndarray) -> Iterator[bool]:
+    """Whether `array` can be written for the block (a leaf's read-only array is, for the
+    block only); False for one that cannot (a broadcast view)."""
+    was = array.flags.writeable
+    try:
+        array.flags.writeable = True
+    except ValueError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        array.flags.writeable = was
 
 
 def numerical_grad(
