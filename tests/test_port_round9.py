@@ -827,3 +827,16 @@ def test_functional_fixes_from_the_fuzz():
     assert F.linear(tg.ones(3, 5), tg.ones(5)).tolist() == [5.0, 5.0, 5.0]
     assert F.scaled_dot_product_attention(tg.zeros(1, 1, 0), tg.zeros(1, 2, 0),
                                           tg.ones(1, 2, 3)).tolist() == [[[1.0, 1.0, 1.0]]]
+
+
+# ------------------------------------------------------ from the tensor-vocabulary fuzz
+def test_logcumsumexp_gradient_at_large_values():
+    for shape in [(), (1,)]:
+        x = tg.tensor(np.full(shape, 1e10), dtype=tg.float32, requires_grad=True)
+        (tg.logcumsumexp(x, 0) * 0.5).sum().backward()
+        assert np.allclose(x.grad.numpy(), 0.5)  # exp(x - y) g with y = x (was 1)
+    x = tg.tensor([1e10, 1e10 + 2e4, 3.0], dtype=tg.float32, requires_grad=True)
+    (tg.logcumsumexp(x, 0) * 0.5).sum().backward()
+    assert np.allclose(x.grad.numpy(), [0.5, 1.0, 0.0], atol=1e-3)
+    x = tg.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    assert tg.autograd.gradgradcheck(lambda t: tg.logcumsumexp(t, 1), (x,))

@@ -198,11 +198,16 @@ class LogCumSumExp(Function):
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
         grad, lowest = 0, np.finfo(y.dtype).min
+        # Measured from the largest y (a constant: the sum does not depend on it), so that
+        # x and y of 1e10 do not swallow log|g| (exp(log 0.5 - 1e10 + 1e10) would be 1)
+        top = np.max(np.asarray(getattr(y, "_data", y)), axis=ctx.axis, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0).astype(y.dtype)
         for sign in (1, -1):
             part = np.asarray(grad_output * sign > 0)
             # Where the part is absent: log(1), so its derivative stays finite, replaced by the
             # lowest float, not -inf (-inf - y would be NaN where y is -inf, in create_graph's
             # backward of this rule, and a NaN there would hide the other part's gradient)
             log_part = select(part, xp.log(select(part, grad_output * sign, 1)), lowest)
-            grad = grad + sign * xp.exp(reverse_logcumsumexp(log_part - y, ctx.axis) + x)
+            grad = grad + sign * xp.exp(
+                reverse_logcumsumexp(log_part - (y - top), ctx.axis) + (x - top))
         return grad
