@@ -840,3 +840,17 @@ def test_logcumsumexp_gradient_at_large_values():
     assert np.allclose(x.grad.numpy(), [0.5, 1.0, 0.0], atol=1e-3)
     x = tg.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
     assert tg.autograd.gradgradcheck(lambda t: tg.logcumsumexp(t, 1), (x,))
+
+
+def test_mixed_dtype_precision_ldexp_and_trapezoid():
+    value = tg.xlogy(tg.tensor([1.0], dtype=tg.float64), tg.tensor([3], dtype=tg.uint8)).item()
+    assert value == float(np.log(3.0))  # was log in float16 (1.0986328125)
+    inf = float("inf")
+    assert tg.ldexp(tg.tensor([-0.11, 3.0]), tg.tensor([-inf, inf])).tolist() == [-0.0, inf]
+    assert tg.ldexp(tg.tensor([0.0], dtype=tg.float16), tg.tensor([997], dtype=tg.int16)).tolist() \
+        == [0.0]
+    assert tg.ldexp(tg.tensor([1e-30]), tg.tensor([130])).item() == np.float32(1e-30) * 2.0**130
+    uint8 = tg.tensor([[195, 166, 85], [155, 94, 109]], dtype=tg.uint8)
+    assert tg.trapezoid(uint8, dim=0).tolist() == [303.0, 258.0, 97.0]  # (uint8 sums wrapped)
+    w = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda a: tg.cartesian_prod(a), [w])  # returns its input

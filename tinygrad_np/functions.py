@@ -942,6 +942,8 @@ def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Te
     y = _tensor(y)
     if y.ndim == 0:
         raise IndexError(f"{op}: y must have at least 1 dim, got a 0-d tensor")
+    if y.dtype.kind in "biu":  # in the default float dtype, as PyTorch (uint8 sums wrapped)
+        y = y.to(get_default_dtype())
     if x is not None and dx is not None:
         raise TypeError(f"{op}: pass x or dx, not both")
     axis = _wrap_dim(op, dim, y.ndim)
@@ -1155,13 +1157,18 @@ def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: 
 
 def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     """input * 2**other, a float result in the promoted float dtype (gradient to both, as the
-    product); the power is applied in two halves, so a result that fits does not overflow
-    on the way (1e-30 * 2**130)."""
+    product). The power is applied in three parts, so a result that fits does not overflow
+    on the way (1e-30 * 2**130), and an exponent past any the dtype can use (inf, or 997 in
+    float16) is clamped to one that gives the same 0 or inf."""
     x, exponent = _tensor(input), _tensor(other)
     dtype = _float_dtype(_result_type(x, exponent))
-    x, exponent = x.to(dtype), exponent.to(dtype)
-    half = (exponent / 2).floor()
-    return x * 2.0**half * 2.0 ** (exponent - half)
+    info = np.finfo(dtype)
+    reach = float(info.maxexp - info.minexp + info.nmant)  # 2**reach takes 0 to inf
+    x, exponent = x.to(dtype), exponent.to(dtype).clamp(-reach, reach)
+    first = (exponent / 3).floor()
+    second = ((exponent - first) / 2).floor()
+    with np.errstate(over="ignore", under="ignore"):  # a result past the range: inf or 0
+        return x * 2.0**first * 2.0**second * 2.0 ** (exponent - first - second)
 
 
 def angle(input: Any) -> Tensor:  # noqa: A002

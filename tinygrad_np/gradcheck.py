@@ -60,8 +60,8 @@ def _in_float64(inputs: Sequence[Any]) -> Iterator[list[Any]]:
 
 def _evaluate(fn: Callable[..., Tensor], inputs: list[Any]) -> np.ndarray:
     # Not under no_grad(): fn may itself call tg.grad (checking a second derivative).
-    output = fn(*inputs)
-    return np.asarray(output._data if isinstance(output, Tensor) else output, dtype=np.float64)
+    output = fn(*inputs)  # (a copy: an output may be the perturbed input's own memory)
+    return np.array(output._data if isinstance(output, Tensor) else output, dtype=np.float64)
 
 
 def _directional_difference(fn, inputs, position: int, direction: np.ndarray, eps: float):

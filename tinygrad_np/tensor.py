@@ -166,10 +166,13 @@ def _wide_int(tensor: Tensor) -> Tensor:
 
 
 def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
-    """`_float_in` of two operands, unless one is a float tensor (float16 with uint8 stays
-    float16, as PyTorch's promotion)."""
-    if any(isinstance(x, Tensor) and x._data.dtype.kind == "f" for x in (a, b)):
-        return a, b
+    """`_float_in` of two operands; next to a float tensor a one-byte integer one takes that
+    float dtype instead (float16 with uint8 stays float16, as PyTorch's promotion, and
+    float64's log of a uint8 is not NumPy's float16 one)."""
+    floats = [x for x in (a, b) if isinstance(x, Tensor) and x._data.dtype.kind == "f"]
+    if floats:
+        return tuple(x.astype(floats[0]._data.dtype) if isinstance(x, Tensor) and (
+            x._data.dtype.itemsize == 1 and x._data.dtype.kind in "biu") else x for x in (a, b))
     return _float_in(a), _float_in(b)
 
 
