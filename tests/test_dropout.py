@@ -110,12 +110,16 @@ def test_masks_are_reproducible_with_manual_seed():
     assert not np.array_equal(first[0], draw()[0])  # without reseeding, a new mask
 
 
-@pytest.mark.parametrize("shape", [(16, 32, 3, 4), (512, 2, 3)], ids=["NCHW", "CHW"])
+@pytest.mark.parametrize("shape", [(16, 32, 3, 4), (512, 2, 3)], ids=["NCHW", "NCL"])
 def test_dropout2d_zeroes_whole_channels(shape):
     tg.manual_seed(3)
     x = Tensor(np.random.default_rng(0).normal(size=shape) + 5, requires_grad=True)
-    y = nn.Dropout2d(0.25)(x)
-    channels = y._data.reshape(-1, shape[-2] * shape[-1])
+    if len(shape) == 3:  # PyTorch 2.13 reads a 3-D input as (N, C, L), with a warning
+        with pytest.warns(UserWarning, match=r"interpreted as shape \(N, C, L\)"):
+            y = nn.Dropout2d(0.25)(x)
+    else:
+        y = nn.Dropout2d(0.25)(x)
+    channels = y._data.reshape(-1, int(np.prod(shape[2:])))
     dropped = (channels == 0).all(axis=1)
     kept = (channels != 0).all(axis=1)
     assert (dropped | kept).all()  # every channel is all zeros or all kept

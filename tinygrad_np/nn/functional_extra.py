@@ -22,29 +22,45 @@ _ALPHA = 1.7580993408473766
 
 def _feature_dropout(name: str, input: Any, p: float, training: bool,  # noqa: A002
                      inplace: bool, spatial: int) -> Tensor:
-    """Dropout of whole channels of (N, C, *spatial) or unbatched (C, *spatial) inputs."""
+    """Dropout of whole channels of (N, C, *spatial) or unbatched (C, *spatial) inputs.
+
+    Other ranks, as PyTorch 2.13 (after its warning): dropout2d reads a 3-D input as (N, C, L)
+    and any other rank's dim 1 as the channels; dropout3d adds a batch dim to anything not
+    5-D, so dim 0 holds the channels."""
     from tinygrad_np.nn import functional as F  # F imports this module
 
     F._check_probability(p, name)
     x = _tensor(input)
-    if x.ndim not in (spatial + 1, spatial + 2) and spatial > 1 and x.ndim >= 2:
-        warnings.warn(f"{name}: Received a {x.ndim}-D input to {name}, which is deprecated "
-                      f"and will result in an error in a future release. To retain the "
-                      f"behavior and silence this warning, please use dropout instead. Note "
-                      f"that {name} exists to provide channel-wise dropout on inputs with "
-                      f"{spatial} spatial dimensions, a channel dimension, and an optional "
-                      f"batch dimension (i.e. {spatial + 1}D or {spatial + 2}D inputs).",
-                      UserWarning, stacklevel=3)  # PyTorch's: then dim 1's channels go
-        if not training or p == 0:
-            return x
-        return F._dropout(x, p, x.shape[:2] + (1,) * (x.ndim - 2), inplace)
-    if x.ndim not in (spatial + 1, spatial + 2):
+    usual = (spatial + 1, spatial + 2)
+    if spatial > 1 and x.ndim >= 2 and (x.ndim not in usual or (spatial == 2 and x.ndim == 3)):
+        warnings.warn(_odd_rank_warning(name, x.ndim, spatial), UserWarning, stacklevel=3)
+        channels = 1 if spatial == 3 and x.ndim != 5 else 2  # dims that keep their own mask
+    elif x.ndim in usual:
+        channels = x.ndim - spatial
+    else:
         raise TensorError(f"{name}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "
                           f"input (channels and {spatial} spatial dimension(s), an optional "
                           f"batch dimension), got shape {x.shape}")
     if not training or p == 0:
         return x
-    return F._dropout(x, p, x.shape[:-spatial] + (1,) * spatial, inplace)
+    return F._dropout(x, p, x.shape[:channels] + (1,) * (x.ndim - channels), inplace)
+
+
+def _odd_rank_warning(name: str, ndim: int, spatial: int) -> str:
+    """PyTorch's warning for a channel dropout given an input of another rank."""
+    if spatial == 2 and ndim == 3:
+        return ("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+                "dropout behavior is desired - input is interpreted as shape (N, C, L), where "
+                "C is the channel dim. This behavior will change in a future release to "
+                "interpret the input as one without a batch dimension, i.e. shape (C, H, W). "
+                "To maintain the 1D channel-wise dropout behavior, please switch to using "
+                "dropout1d instead.")
+    return (f"{name}: Received a {ndim}-D input to {name}, which is deprecated and will result "
+            f"in an error in a future release. To retain the behavior and silence this "
+            f"warning, please use dropout instead. Note that {name} exists to provide "
+            f"channel-wise dropout on inputs with {spatial} spatial dimensions, a channel "
+            f"dimension, and an optional batch dimension (i.e. {spatial + 1}D or "
+            f"{spatial + 2}D inputs).")
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
