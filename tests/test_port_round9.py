@@ -854,3 +854,26 @@ def test_mixed_dtype_precision_ldexp_and_trapezoid():
     assert tg.trapezoid(uint8, dim=0).tolist() == [175.0, 130.0, 97.0]  # (uint8 sums wrapped)
     w = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
     assert tg.autograd.gradcheck(lambda a: tg.cartesian_prod(a), [w])  # returns its input
+
+
+# ------------------------------------------------------------ from the second review
+def test_second_review_fixes():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    log = []
+    w.register_post_accumulate_grad_hook(lambda t: log.append(t.grad.tolist()))
+    tg.autograd.backward((w * 2).sum())  # torch.autograd.backward fires them too
+    assert log == [[2.0, 2.0]]
+    blocks = tg.nn.ModuleDict({"a": tg.nn.Linear(2, 2)})
+    blocks.scale = tg.nn.Parameter(tg.ones(1))  # an attribute parameter is a parameter
+    weights = tg.nn.ParameterDict()
+    weights.w = tg.nn.Parameter(tg.ones(1))
+    assert "scale" in dict(blocks.named_parameters()) and "scale" in blocks.state_dict()
+    assert [name for name, _ in weights.named_parameters()] == ["w"]
+    inputs, targets = tg.log(tg.tensor([[0.3, 0.2, 0.5]])), tg.tensor([[0.5, 0.2, 0.3]])
+    elementwise = tg.nn.KLDivLoss(reduce=False, reduction="batchmean")  # the flag decides
+    assert elementwise(inputs, targets).shape == (1, 3)
+    x, y = tg.tensor([1.0, 5.0]), tg.tensor([2.0, 2.0], requires_grad=True)
+    x.lt_(y)  # y in the graph: x becomes a result with a zero derivative, not a leaf
+    assert not x.is_leaf and x.grad_fn is not None
+    (x * y).sum().backward()
+    assert y.grad.tolist() == [1.0, 0.0]

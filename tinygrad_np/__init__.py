@@ -343,7 +343,8 @@ def _flat_in_place(name: str) -> _Any:
     stays in the graph with a zero derivative, as PyTorch's (not a new leaf)."""
     def compare(t: Tensor, other: _Any) -> Tensor:
         values = getattr(t, name)(other).to(t.dtype)
-        return _MaskedBy.apply(values._data, t) if t.requires_grad else values
+        graded = [x for x in (t, other) if isinstance(x, Tensor) and x.requires_grad]
+        return _MaskedBy.apply(values._data, *graded) if graded else values
 
     def method(self: Tensor, other: _Any) -> Tensor:
         return self._in_place(compare, other)

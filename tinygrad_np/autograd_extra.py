@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import anomaly, function, functional_forms
+from tinygrad_np import anomaly, function, functional_forms, hooks
 from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad
 from tinygrad_np.errors import TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
@@ -198,6 +198,8 @@ def backward(
         for tensor, gradient in zip(targets, found):
             if gradient is not None:  # (a copy: never the caller's grad_tensors object)
                 _add_to_grad(tensor, gradient, False, create_graph)
+    hooks.run_post_accumulate_hooks(  # (the leaves that received a gradient)
+        {t: None for t, g in zip(targets, found) if g is not None and t.grad_fn is None}, None)
 
 
 # torch.autograd.grad_mode: the grad-mode switches under their module's name.

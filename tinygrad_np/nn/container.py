@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.module import Module, _members
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -216,6 +216,9 @@ class _KeyedMembers(Module):
 
     def _direct_members(self) -> Iterator[tuple[str, Any]]:
         yield from self._items.items()
+        for name, value in vars(self).items():  # a parameter or module set as an attribute
+            if name not in ("_items", "_module_hooks"):
+                yield from _members(value, name)
 
     def __getitem__(self, key: str) -> Any:
         return self._items[key]
@@ -230,8 +233,7 @@ class _KeyedMembers(Module):
         """`blocks.wte = m` is `blocks["wte"] = m` for an entry or a new member, as PyTorch's
         (one place for the member: its parameters and state dict follow)."""
         items = self.__dict__.get("_items")
-        if items is not None and not name.startswith("_") and (
-                name in items or isinstance(value, self.member_type)):
+        if items is not None and (name in items or isinstance(value, self.member_type)):
             self[name] = value
         else:
             super().__setattr__(name, value)

@@ -25,8 +25,12 @@ class _Loss(Module):
     def __init__(self, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__()
-        if reduction != "batchmean":  # only KLDivLoss takes it; F.kl_div checks
-            reduction = legacy_reduction(size_average, reduce, reduction, type(self).__name__)
+        if reduction != "batchmean" or size_average is not None or reduce is not None:
+            # (only KLDivLoss takes 'batchmean', F.kl_div checks it; the legacy flags, when
+            # given, replace any reduction, as PyTorch's _Loss)
+            reduction = legacy_reduction(size_average, reduce,
+                                         "mean" if reduction == "batchmean" else reduction,
+                                         type(self).__name__)
         self.reduction = reduction
 
 
