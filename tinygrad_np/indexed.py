@@ -25,6 +25,7 @@ from tinygrad_np.tensor import (
     _data,
     _in_range,
     _index_array,
+    _is_view,
     _wrap_dim,
     to_tensor,
 )
@@ -291,7 +292,7 @@ def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
         raise RuntimeError(f"as_strided: the input (shape {x.shape}) is not contiguous, and "
                            f"tinygrad_np has no storage shared between views: call "
                            f".contiguous() first")
-    own = _storage_offset(x._data)  # where x starts in the memory it shares (PyTorch's
+    own = _storage_offset(x)  # where x starts in the memory it shares (PyTorch's
     start = own if storage_offset is None else int(storage_offset)  # offsets count from there)
     places = start - own + sum(np.arange(n).reshape((-1,) + (1,) * (len(size) - k - 1)) * step
                                for k, (n, step) in enumerate(zip(size, stride)))
@@ -304,13 +305,12 @@ def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
     return x.reshape(-1)[places] if places.size else x.reshape(-1)[:0].reshape(size)
 
 
-def _storage_offset(array: np.ndarray) -> int:
-    """The position of `array`'s first element in the contiguous array it is a view of (0
-    when it is no such view)."""
-    root = array
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    if root is array or not root.flags.c_contiguous or root.itemsize != array.itemsize:
+def _storage_offset(x: Tensor) -> int:
+    """Where x's first element lies in the storage it shares: 0 unless x is a view (by
+    PyTorch's rule, the library's own view tracking: indexing, reshape, ...) of a contiguous
+    base, then its distance from the base's first element."""
+    base = x._counter[2]() if _is_view(x) else None
+    if base is None or not base._data.flags.c_contiguous or base.dtype != x.dtype:
         return 0
-    distance = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    return distance // array.itemsize if 0 <= distance < root.nbytes else 0
+    distance = x._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]
+    return distance // x._data.itemsize if 0 <= distance < base._data.nbytes else 0
