@@ -812,6 +812,11 @@ def test_singular_matrices_in_the_ex_functions_cond_and_torch_lu():
     assert packed.tolist() == [[2.0, 4.0], [0.5, 0.0]] and pivots.tolist() == [2, 2]
     with pytest.raises(tg.linalg.LinAlgError):
         tg.linalg.solve_ex(singular, tg.ones(2, 1), check_errors=True)
+    result, info = tg.linalg.solve_ex(tg.stack([singular, tg.eye(2)]), tg.tensor([1.0, 2.0]))
+    assert info.tolist() == [2, 0] and result[1].tolist() == [1.0, 2.0]  # batched A, 1-D B
+    ones = tg.tensor(np.arange(1.0, 10.0).reshape(3, 3), dtype=tg.float64)  # rank 2
+    inverse, info = tg.linalg.inv_ex(ones)  # never raises without check_errors
+    assert info.item() in (0, 3) and tg.linalg.cond(ones, "nuc").item() > 1e15
 
 
 # ------------------------------------------------ from the nn.functional fuzz against PyTorch

@@ -97,7 +97,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N8
     """(inverse, info): info 0 for an invertible matrix; for a singular one (without
     `check_errors`, which raises) info > 0 and the inverse NaN, as PyTorch's."""
     a = _float("inv_ex", _square("inv_ex", A))
-    info = zero_pivot(lu_packed(a._data)[0])  # LAPACK's: 1 + the first zero pivot of LU
+    info = singular_info(a._data)
     if check_errors and info.any():
         raise LinAlgError("linalg.inv_ex: The diagonal element is zero, the inversion could "
                           "not be completed because the input matrix is singular.")
@@ -105,6 +105,25 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N8
     eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
     inverse = inv(a.where(valid, Tensor(eye)))
     return InvExResult(inverse.where(valid, float("nan")), Tensor(info))
+
+
+def singular_info(a: np.ndarray) -> np.ndarray:
+    """LAPACK's info per matrix (int32): 0 for one LAPACK inverts, else 1 + its first zero
+    pivot (our LU's, or n where only LAPACK's rounding found one). Whether a matrix is
+    singular is LAPACK's decision, as PyTorch's, not a tolerance."""
+    info = np.zeros(a.shape[:-2], np.int32)
+    try:
+        np.linalg.inv(a)
+        return info
+    except np.linalg.LinAlgError:
+        pass
+    pivots = zero_pivot(lu_packed(a)[0])
+    for index in np.ndindex(info.shape):
+        try:
+            np.linalg.inv(a[index])
+        except np.linalg.LinAlgError:
+            info[index] = pivots[index] or a.shape[-1]
+    return info
 
 
 def det(A: Tensor) -> Tensor:  # noqa: N803

@@ -24,6 +24,7 @@ from tinygrad_np.linalg import (
     inv,
     inv_ex,
     matrix_norm,
+    singular_info,
     solve,
     solve_triangular,
     svdvals,
@@ -125,7 +126,7 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
     """(solve(A, B), info): info 0, or LAPACK's 1 + the first zero pivot of a singular A,
     whose result is then not finite (inf or NaN, no gradient), as PyTorch's."""
     a = _float("solve_ex", _square("solve_ex", to_tensor(A)))
-    info = zero_pivot(lu_packed(a._data)[0])
+    info = singular_info(a._data)
     if not info.any():
         return SolveExResult(solve(a, B, left=left), Tensor(info))
     if check_errors:
@@ -142,7 +143,7 @@ def _singular_solve(a: np.ndarray, b: np.ndarray, left: bool) -> np.ndarray:
     if not left:
         return np.swapaxes(_singular_solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2),
                                            True), -1, -2)
-    vector = b.ndim == a.ndim - 1
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     packed, pivots = lu_packed(a)
     x = np.swapaxes(permutation(pivots, a.shape[-1], a.dtype), -1, -2) @ (
         b[..., None] if vector else b)
@@ -166,7 +167,9 @@ def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
     if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p!r}")
     inverse, info = inv_ex(_square("cond", a))  # a singular matrix's condition number: inf
-    return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(Tensor(info._data == 0), math.inf)
+    valid = Tensor((info._data == 0)[..., None, None])
+    norms = matrix_norm(a, p) * matrix_norm(inverse.where(valid, 0.0), p)
+    return norms.where(Tensor(info._data == 0), math.inf)
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
