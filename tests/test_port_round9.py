@@ -783,6 +783,7 @@ def test_gradcheck_of_a_tuple_with_nothing_in_the_graph_checks_it_does_not_move(
 
 def test_ndtri_and_log_ndtr_far_into_the_tails():
     cases = [(tg.special.ndtri, 1e-300, tg.float64, -37.0470962993612),
+             (tg.special.ndtri, 5e-324, tg.float64, -38.46740562),  # the smallest subnormal
              (tg.special.ndtri, 1e-8, tg.float32, -5.612001),
              (tg.special.ndtri, 1e-45, tg.float32, -14.121427),
              (tg.special.ndtri, 1 - 1e-7, tg.float64, 5.199337582),

@@ -158,15 +158,25 @@ def ndtri(values: np.ndarray) -> np.ndarray:
         q = np.minimum(p, 1.0 - p)
         t = np.sqrt(-np.log(np.where((q > 0) & (q < 0.25), 2 * q, 0.5)))  # a start above 0
         for _ in range(12):  # log erfc is smooth and nearly quadratic: a few steps suffice
-            tail = erfc(t)
-            slope = -np.exp(-t * t - np.log(tail)) / _HALF_SQRT_PI  # d log erfc / dt
-            t = np.maximum(t - (np.log(tail) - np.log(2 * q)) / slope, 0.0)
+            log_tail = _log_erfc(t)
+            slope = -np.exp(-t * t - log_tail) / _HALF_SQRT_PI  # d log erfc / dt
+            t = np.maximum(t - (log_tail - np.log(2 * q)) / slope, 0.0)
         tails = np.sqrt(2.0) * np.where(p < 0.5, -t, t)
         middle = np.sqrt(2.0) * erfinv(2 * p - 1)
         result = np.where((q > 0) & (q < 0.25), tails, middle)
         result = np.where(p == 0, -np.inf, np.where(p == 1, np.inf, result))
         result = np.where((p < 0) | (p > 1) | np.isnan(p), np.nan, result)
     return _cast(result, dtype)
+
+
+def _log_erfc(t: np.ndarray) -> np.ndarray:
+    """log erfc(t) for t >= 0; past t = 26 (where erfc nears float64's smallest numbers) its
+    asymptotic series -t^2 - log(t sqrt(pi)) + log(1 - 1/(2t^2) + 3/(4t^4) - ...)."""
+    far = np.maximum(t, 26.0)
+    u = 1 / (2 * far * far)
+    series = 1 - u * (1 - 3 * u * (1 - 5 * u * (1 - 7 * u)))
+    asymptotic = -far * far - np.log(far * math.sqrt(math.pi)) + np.log(series)
+    return np.where(t < 26, np.log(erfc(np.minimum(t, 26.0))), asymptotic)
 
 
 def _polygamma(n: int, x):
