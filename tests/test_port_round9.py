@@ -889,3 +889,10 @@ def test_second_review_fixes():
     assert not x.is_leaf and x.grad_fn is not None
     (x * y).sum().backward()
     assert y.grad.tolist() == [1.0, 0.0]
+
+
+def test_pool3d_ceil_mode_prelu_0d_weight():
+    x = tg.tensor(np.arange(18.0).reshape(1, 1, 2, 3, 3), requires_grad=True)
+    y = F.max_pool3d(x, 2, 2, dilation=2, ceil_mode=True)  # PyTorch: shape (1, 1, 1, 1, 1)
+    assert y.shape == (1, 1, 1, 1, 1) and y.item() == 8.0
+    assert F.prelu(tg.tensor([-2.0, 3.0]), tg.tensor(0.25)).tolist() == [-0.5, 3.0]

@@ -244,9 +244,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     A 1-D weight is one output feature without its axis (x @ w), as PyTorch's.
     """
     if isinstance(weight, Tensor) and weight.ndim == 1:
-        if bias is not None:
-            raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes no bias")
-        return _tensor(input) @ weight
+        if bias is not None and np.ndim(bias) != 0:
+            raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes a 0-d bias, "
+                              f"got shape {np.shape(bias)}")
+        return _tensor(input) @ weight if bias is None else _tensor(input) @ weight + bias
     return LinearFunction.apply(_tensor(input), weight, bias)
 
 

@@ -173,7 +173,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 
 # ----------------------------------------------------------------------------- pooling
 def _pool_args(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-               function: str) -> tuple[tuple[int, int, int], ...]:
+               function: str, ceil_mode: bool = False) -> tuple[tuple[int, int, int], ...]:
     """kernel, stride (kernel_size by default), padding and dilation as triples, checked."""
     kernel = _triple(kernel_size, "kernel_size", function)
     stride = kernel if stride is None or stride == [] or stride == () else _triple(
@@ -184,7 +184,8 @@ def _pool_args(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilati
     if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
         raise TensorError(f"{function}: padding {padding} must be non-negative and at most half "
                           f"the kernel size {kernel}")
-    _check_fits(function, shape, tuple((p, p) for p in padding), kernel, dilation)
+    if not ceil_mode:  # (with ceil_mode a window may run past the end: the 2-D pools check)
+        _check_fits(function, shape, tuple((p, p) for p in padding), kernel, dilation)
     return kernel, stride, padding, dilation
 
 
@@ -234,7 +235,7 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     name = "max_pool3d"
     x, unbatched = F._batched(input, name, ndim=5)
     kernel, stride, padding, dilation = _pool_args(x.shape, kernel_size, stride, padding,
-                                                   dilation, name)
+                                                   dilation, name, ceil_mode)
     result = _separable(
         x,
         lambda planes: F.max_pool2d(planes, kernel[1:], stride[1:], padding[1:], dilation[1:],
@@ -260,6 +261,7 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if divisor_override is not None and divisor_override == 0:
         raise TensorError(f"{name}: divisor_override must not be zero")
     kernel, stride, padding, _ = _pool_args(x.shape, kernel_size, stride, padding, 1, name)
+    # (PyTorch's avg_pool3d refuses an input smaller than the kernel even with ceil_mode)
     plane_divisor = None if divisor_override is None else 1  # a plain sum, then divide once
     y = _separable(
         x,

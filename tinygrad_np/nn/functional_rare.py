@@ -77,6 +77,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """y = x for x > 0, weight * x else; `weight` has 1 entry or one per channel (dim 1)."""
     input = _tensor(input)
     weight = _tensor(weight)
+    if weight.ndim == 0:  # one slope for every channel (PyTorch takes a 0-d weight too)
+        weight = weight.reshape(1)
     if weight.ndim != 1 or weight.shape[0] not in (1, input.shape[1] if input.ndim > 1 else 1):
         raise TensorError(f"prelu: weight of shape {weight.shape} does not fit input of shape "
                           f"{input.shape} (1 or {input.shape[1] if input.ndim > 1 else 1} values)")
