@@ -896,3 +896,16 @@ def test_pool3d_ceil_mode_prelu_0d_weight():
     y = F.max_pool3d(x, 2, 2, dilation=2, ceil_mode=True)  # PyTorch: shape (1, 1, 1, 1, 1)
     assert y.shape == (1, 1, 1, 1, 1) and y.item() == 8.0
     assert F.prelu(tg.tensor([-2.0, 3.0]), tg.tensor(0.25)).tolist() == [-0.5, 3.0]
+
+
+def test_integer_dtypes_kept_and_histc_of_a_huge_constant():
+    int32 = tg.tensor([1, 2, 3], dtype=tg.int32)
+    source = tg.tensor([5, 6], dtype=tg.int32)
+    assert tg.scatter_reduce(int32, 0, tg.tensor([0, 0]), source, "sum").dtype == tg.int32
+    assert int32.scatter(0, tg.tensor([0]), source[:1], reduce="add").dtype == tg.int32
+    uint8 = tg.addbmm(tg.tensor([[10]], dtype=tg.uint8), tg.tensor([[[30, 30]]], dtype=tg.uint8),
+                      tg.tensor([[[5], [5]]], dtype=tg.uint8))
+    assert uint8.dtype == tg.uint8 and uint8.tolist() == [[54]]  # wraps, as PyTorch's
+    assert tg.histc(tg.tensor([1e30, 1e30]), bins=5).tolist() == [0.0, 0.0, 2.0, 0.0, 0.0]
+    assert tg.masked_scatter(tg.zeros(3), tg.tensor([True, False, True]),
+                             tg.tensor([1.0, 2.0])).tolist() == [1.0, 0.0, 2.0]

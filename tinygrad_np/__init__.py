@@ -327,6 +327,7 @@ Tensor.lu, Tensor.lu_solve = lu, lu_solve
 Tensor.nonzero_static = _toplevel.nonzero_static
 Tensor.orgqr = linalg.householder_product
 Tensor.as_strided = as_strided = _indexed.as_strided
+masked_scatter = Tensor.masked_scatter
 for _name in ("adjoint diagflat ger hardshrink is_nonzero is_same_size narrow_copy prelu qr "
               "select_scatter slice_scatter diagonal_scatter cholesky_inverse cholesky_solve "
               "vdot histogram conj conj_physical resolve_conj resolve_neg is_conj is_neg").split():

@@ -88,7 +88,13 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     if not (np.isfinite(low) and np.isfinite(high)):
         raise RuntimeError(f"histc: range of [{low}, {high}] is not finite")
     inside = data[(data >= low) & (data <= high)]
-    positions = ((inside - low) * data.dtype.type(bins) / (high - low)).astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):  # a range past the dtype's: inf
+        span = high - low
+        scaled = (inside - low) * data.dtype.type(bins) / span
+    if span == 0:  # widening by 1 did not move 1e30: one bin in the middle, as PyTorch
+        positions = np.full(inside.shape, bins // 2, dtype=np.int64)
+    else:  # (an overflowing span counts nothing, as PyTorch)
+        positions = scaled[np.isfinite(scaled)].astype(np.int64)
     positions = np.minimum(positions, bins - 1)  # the right edge belongs to the last bin
     return _result(np.bincount(positions, minlength=bins), data.dtype)
 

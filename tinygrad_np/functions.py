@@ -820,7 +820,8 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: float = 1,
 def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: float = 1,
            alpha: float = 1) -> Tensor:
     """beta * input + alpha * (sum over the batch of batch1[i] @ batch2[i])."""
-    product = _batch_product("addbmm", batch1, batch2).sum(0)
+    batched = _batch_product("addbmm", batch1, batch2)
+    product = batched.sum(0, dtype=batched.dtype)  # (integers stay in their dtype, as PyTorch)
     return _add_scaled("addbmm", input, product, beta, alpha)
 
 

@@ -154,6 +154,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     if reduce == "mean":
         divisor = sizes.astype(input.dtype)
         result = result // divisor if input.dtype.kind in "iub" else result / divisor
+    if result.dtype != input.dtype:  # (an integer sum widens to int64: self's dtype, as PyTorch)
+        result = result.astype(input.dtype)
     return result.reshape(input.shape)
 
 
