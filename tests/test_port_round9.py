@@ -909,3 +909,14 @@ def test_integer_dtypes_kept_and_histc_of_a_huge_constant():
     assert tg.histc(tg.tensor([1e30, 1e30]), bins=5).tolist() == [0.0, 0.0, 2.0, 0.0, 0.0]
     assert tg.masked_scatter(tg.zeros(3), tg.tensor([True, False, True]),
                              tg.tensor([1.0, 2.0])).tolist() == [1.0, 0.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+def test_arange_with_integer_dtypes_as_pytorch(dtype):
+    # PyTorch 2.13: int64 ranges come from the truncated bounds and step; the other integer
+    # dtypes take their length from the bounds as given
+    cases = [((0, 5, 1.5), [0, 1, 2, 3, 4], [0, 1, 2, 3]), ((3.5,), [0, 1, 2], [0, 1, 2, 3]),
+             ((5, -1.5, -1.5), [5, 4, 3, 2, 1, 0], [5, 4, 3, 2, 1])]
+    for bounds, wide, narrow in cases:
+        got = tg.arange(*bounds, dtype=getattr(tg, dtype)).tolist()
+        assert got == (wide if dtype == "int64" else narrow)

@@ -133,8 +133,6 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
     if end is None:
         start, end = 0, start
     start, end, step = _item(start), _item(end), _item(step)
-    if dtype is not None and np.dtype(dtype).kind in "iu":  # PyTorch computes in the dtype:
-        start, end, step = int(start), int(end), int(step)  # each bound truncated first
     if step == 0:
         raise TensorError("arange: step must be nonzero")
     if not all(map(math.isfinite, (start, end, step))):
@@ -142,6 +140,14 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
     if (end - start) * step < 0:  # PyTorch refuses what NumPy makes an empty range
         raise TensorError(f"arange: upper bound and lower bound inconsistent with step sign "
                           f"(start={start}, end={end}, step={step})")
+    if dtype is not None and np.dtype(dtype).kind in "iu":  # PyTorch 2.13 computes int64
+        if np.dtype(dtype) == np.int64:  # ranges from the truncated bounds and step, other
+            start, end, step = int(start), int(end), int(step)  # integer dtypes' length from
+            if step == 0:  # the bounds as given (each value from the truncated start, step)
+                raise TensorError("arange: step must be nonzero")
+        count = max(math.ceil((end - start) / step), 0)
+        values = int(start) + np.arange(count, dtype=np.int64) * int(step)
+        return Tensor(values.astype(dtype), requires_grad=requires_grad)
     values = np.arange(start, end, step)
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
