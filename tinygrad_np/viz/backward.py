@@ -292,7 +292,8 @@ def trace_backward(output: Tensor, gradient: Any = None) -> BackwardTrace:
     Nothing changes: no `.grad` is written and the graph is not freed (call it before
     `backward()`; a micrograd-sized graph can also be traced after a plain `backward()`).
     The tensors' hooks (and modules' backward hooks) run where backward() runs them, each
-    a "hook" row, so the table's gradients are backward()'s.
+    a "hook" row, so the table's gradients are backward()'s; a hook with side effects (one
+    that counts its calls or removes itself) sees the trace as one more pass.
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"trace_backward: expected a Tensor, got {type(output).__name__}")
