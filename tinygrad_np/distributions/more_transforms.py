@@ -279,7 +279,24 @@ def _elementwise(parts: Sequence[Transform], name: str) -> list[Transform]:
     return parts
 
 
-class CatTransform(Transform):
+class _Piecewise(Transform):
+    """A transform per piece of `dim` (CatTransform's slices, StackTransform's entries):
+    `_each(apply, *values)` applies each transform to its piece and joins the results."""
+
+    def _each(self, apply: Callable[..., Tensor], *values: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _call(self, x: Tensor) -> Tensor:
+        return self._each(lambda t, piece: t(piece), x)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return self._each(lambda t, piece: t.inv(piece), y)
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        return self._each(lambda t, a, b: t.log_abs_det_jacobian(a, b), x, y)
+
+
+class CatTransform(_Piecewise):
     """Each of `tseq` applied to its slice of `dim` (slice i has `lengths[i]` entries, 1 by
     default), the results concatenated; elementwise parts only."""
 
@@ -302,17 +319,9 @@ class CatTransform(Transform):
             start += length
         return cat(out, self.dim)
 
-    def _call(self, x: Tensor) -> Tensor:
-        return self._each(lambda t, piece: t(piece), x)
-
-    def _inverse(self, y: Tensor) -> Tensor:
-        return self._each(lambda t, piece: t.inv(piece), y)
-
-    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        return self._each(lambda t, a, b: t.log_abs_det_jacobian(a, b), x, y)
 
 
-class StackTransform(Transform):
+class StackTransform(_Piecewise):
     """Transform i applied to index i of `dim`, the results stacked; elementwise parts only."""
 
     def __init__(self, tseq: Sequence[Transform], dim: int = 0, cache_size: int = 0) -> None:
@@ -327,14 +336,6 @@ class StackTransform(Transform):
         return stack([apply(t, *(v.select(self.dim, i) for v in values))
                       for i, t in enumerate(self.transforms)], self.dim)
 
-    def _call(self, x: Tensor) -> Tensor:
-        return self._each(lambda t, piece: t(piece), x)
-
-    def _inverse(self, y: Tensor) -> Tensor:
-        return self._each(lambda t, piece: t.inv(piece), y)
-
-    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        return self._each(lambda t, a, b: t.log_abs_det_jacobian(a, b), x, y)
 
 
 identity_transform = ComposeTransform([])
