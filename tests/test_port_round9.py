@@ -767,11 +767,14 @@ def test_as_strided_offsets_count_from_the_shared_storage():
     assert x.reshape(3, 4)[1].as_strided((2,), (2,), 4).tolist() == [4.0, 6.0]
     with pytest.raises(RuntimeError, match="reach outside"):
         x[2:].as_strided((2, 2), (1, 1), 0)  # PyTorch reads x's elements 0-2 here
-    # a tensor over a user's sliced array, or a result held in a packed array, is its own
-    # storage (PyTorch's from_numpy and eigh), whatever NumPy's bases say
+    # a tensor over a user's sliced array is its own storage (PyTorch's from_numpy), whatever
+    # NumPy's bases say; a view whose base is gone starts at its own offset, and another
+    # offset is refused (where that storage starts is not known any more)
     assert tg.from_numpy(np.arange(30.0)[6:]).as_strided((2,), (1,), 8).tolist() == [14.0, 15.0]
-    vectors = tg.linalg.eigh(tg.eye(3) * 2)[1]
-    assert vectors.as_strided((2,), (1,), 4).tolist() == [1.0, 0.0]
+    view = tg.arange(10.0)[3:]
+    assert view.as_strided((3,), (1,), view.storage_offset()).tolist() == [3.0, 4.0, 5.0]
+    with pytest.raises(RuntimeError, match="is gone"):
+        tg.arange(12.0)[3:].as_strided((2, 2), (1, 2), 0)
 
 
 def test_gradcheck_of_a_tuple_with_nothing_in_the_graph_checks_it_does_not_move():

@@ -294,8 +294,10 @@ def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
         raise RuntimeError(f"as_strided: the input (shape {x.shape}) is not contiguous, and "
                            f"tinygrad_np has no storage shared between views: call "
                            f".contiguous() first")
-    own = _storage_offset(x)  # where x starts in the memory it shares (PyTorch's
-    start = own if storage_offset is None else int(storage_offset)  # offsets count from there)
+    if storage_offset is None or int(storage_offset) == x.storage_offset():
+        own = start = 0  # from x's first element (also `x.as_strided(s, t, x.storage_offset())`)
+    else:  # PyTorch's offsets count from the start of the storage x shares
+        own, start = _storage_offset(x), int(storage_offset)
     places = start - own + sum(np.arange(n).reshape((-1,) + (1,) * (len(size) - k - 1)) * step
                                for k, (n, step) in enumerate(zip(size, stride)))
     places = np.broadcast_to(np.asarray(places, dtype=np.int64), size)
@@ -310,9 +312,16 @@ def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
 def _storage_offset(x: Tensor) -> int:
     """Where x's first element lies in the storage it shares: 0 unless x is a view (by
     PyTorch's rule, the library's own view tracking: indexing, reshape, ...) of a contiguous
-    base, then its distance from the base's first element."""
-    base = x._counter[2]() if _is_view(x) else None
-    if base is None or not base._data.flags.c_contiguous or base.dtype != x.dtype:
+    base, then its distance from the base's first element (refused once the base is gone)."""
+    if not _is_view(x):
+        return 0
+    base = x._counter[2]()
+    if base is None:
+        raise RuntimeError("as_strided: the tensor this one is a view of is gone, so where its "
+                           "storage starts is not known here: keep that tensor alive, or give "
+                           "no storage_offset (or x.storage_offset()) to start at x's first "
+                           "element")
+    if not base._data.flags.c_contiguous or base.dtype != x.dtype:
         return 0
     distance = x._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]
     return distance // x._data.itemsize if 0 <= distance < base._data.nbytes else 0
