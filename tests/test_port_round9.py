@@ -865,6 +865,11 @@ def test_mixed_dtype_precision_ldexp_and_trapezoid():
         == [0.0]
     expected = float(np.float32(1e-30)) * 2**130
     assert tg.ldexp(tg.tensor([1e-30]), tg.tensor([130])).item() == expected
+    x = tg.tensor([1.0, 0.5], requires_grad=True)
+    exponent = tg.tensor([2000.0, 3.0], requires_grad=True)
+    tg.ldexp(x, exponent).sum().backward()  # gradients through a clamped exponent, as PyTorch
+    assert x.grad.tolist() == [inf, 8.0] and np.allclose(exponent.grad.numpy(),
+                                                          [inf, 4 * np.log(2)])
     uint8 = tg.tensor([[195, 166, 85], [155, 94, 109]], dtype=tg.uint8)
     assert tg.trapezoid(uint8, dim=0).tolist() == [175.0, 130.0, 97.0]  # (uint8 sums wrapped)
     w = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)

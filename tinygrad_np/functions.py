@@ -1165,11 +1165,19 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     dtype = _float_dtype(_result_type(x, exponent))
     info = np.finfo(dtype)
     reach = float(info.maxexp - info.minexp + info.nmant)  # 2**reach takes 0 to inf
-    x, exponent = x.to(dtype), exponent.to(dtype).clamp(-reach, reach)
-    first = (exponent / 3).floor()
-    second = ((exponent - first) / 2).floor()
-    with np.errstate(over="ignore", under="ignore"):  # a result past the range: inf or 0
-        return x * 2.0**first * 2.0**second * 2.0 ** (exponent - first - second)
+    x, given = x.to(dtype), exponent.to(dtype)
+    e = np.clip(given._data, -reach, reach)  # (NaN stays NaN)
+    with np.errstate(all="ignore"):  # a result past the range is inf or 0, quietly
+        first = np.floor(e / 3)
+        second = np.floor((e - first) / 2)
+        values = (x._data * 2.0**first * 2.0**second * 2.0 ** (e - first - second)).astype(dtype)
+        if not (x.requires_grad or given.requires_grad):
+            return Tensor(values)
+        slope = values * np.log(2.0).astype(dtype)  # d/de x 2**e = x 2**e log 2
+        result = ScaledCopy.apply(values, x, np.exp2(given._data))  # dx = g 2**e
+    if given.requires_grad:
+        result = result + ScaledCopy.apply(np.zeros_like(values), given, slope)
+    return result
 
 
 def angle(input: Any) -> Tensor:  # noqa: A002
