@@ -93,8 +93,9 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         scaled = (inside - low) * data.dtype.type(bins) / span
     if span == 0:  # widening by 1 did not move 1e30: one bin in the middle, as PyTorch
         positions = np.full(inside.shape, bins // 2, dtype=np.int64)
-    else:  # (an overflowing span counts nothing, as PyTorch)
-        positions = scaled[np.isfinite(scaled)].astype(np.int64)
+    else:  # where the dtype's arithmetic overflowed (float16 * bins): in float64 instead
+        wide = (inside.astype(np.float64) - float(low)) * bins / (float(high) - float(low))
+        positions = np.where(np.isfinite(scaled), scaled, wide).astype(np.int64)
     positions = np.minimum(positions, bins - 1)  # the right edge belongs to the last bin
     return _result(np.bincount(positions, minlength=bins), data.dtype)
 
