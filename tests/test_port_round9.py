@@ -915,6 +915,12 @@ def test_integer_dtypes_kept_and_histc_of_a_huge_constant():
                       tg.tensor([[[5], [5]]], dtype=tg.uint8))
     assert uint8.dtype == tg.uint8 and uint8.tolist() == [[54]]  # wraps, as PyTorch's
     assert tg.histc(tg.tensor([1e30, 1e30]), bins=5).tolist() == [0.0, 0.0, 2.0, 0.0, 0.0]
+    spread = tg.tensor([-5000.0, 0.0, 5000.0], dtype=tg.float16)  # (x - low) * bins overflows
+    assert tg.histc(spread, bins=10).tolist() == [1, 0, 0, 0, 0, 1, 0, 0, 0, 1]
+    int8 = tg.tensor([[100, 1, 0]], dtype=tg.int8)  # the sum wraps in int8, then the mean
+    assert int8.scatter_reduce(1, tg.tensor([[0, 0, 1]]), tg.tensor([[100, 100, 1]],
+                                                                    dtype=tg.int8),
+                               "mean").tolist() == [[14, 1, 0]]
     assert tg.masked_scatter(tg.zeros(3), tg.tensor([True, False, True]),
                              tg.tensor([1.0, 2.0])).tolist() == [1.0, 0.0, 2.0]
 

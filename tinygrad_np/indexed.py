@@ -148,8 +148,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     padding = Tensor(np.asarray([_padding(reduce, input.dtype)], dtype=input.dtype))
     rows = cat([input.reshape(-1), src.reshape(-1), padding])[table]
     if reduce in ("sum", "mean"):
-        result = rows.sum(1)
-    else:
+        result = rows.sum(1, dtype=input.dtype)  # (an integer sum wraps in self's dtype first,
+    else:  # as PyTorch, even before a mean's division)
         result = getattr(rows, reduce)(1)
     if reduce == "mean":
         divisor = sizes.astype(input.dtype)
