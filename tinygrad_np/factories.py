@@ -146,8 +146,13 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
             if step == 0:  # the bounds as given (each value from the truncated start, step)
                 raise TensorError("arange: step must be nonzero")
         count = max(math.ceil((end - start) / step), 0)
+        if count and not -(2**63) <= int(start) + (count - 1) * int(step) < 2**63:
+            raise TensorError(f"arange: the range {start} -> {end} (step {step}) does not fit "
+                              f"in int64")
         values = int(start) + np.arange(count, dtype=np.int64) * int(step)
         return Tensor(values.astype(dtype), requires_grad=requires_grad)
+    if dtype is not None and np.dtype(dtype).kind == "b":
+        raise DtypeError('arange: "arange_cpu" not implemented for \'Bool\'')
     values = np.arange(start, end, step)
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
