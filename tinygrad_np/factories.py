@@ -151,8 +151,6 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
                               f"in int64")
         values = int(start) + np.arange(count, dtype=np.int64) * int(step)
         return Tensor(values.astype(dtype), requires_grad=requires_grad)
-    if dtype is not None and np.dtype(dtype).kind == "b":
-        raise DtypeError('arange: "arange_cpu" not implemented for \'Bool\'')
     values = np.arange(start, end, step)
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
