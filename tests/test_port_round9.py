@@ -934,3 +934,12 @@ def test_arange_with_integer_dtypes_as_pytorch(dtype):
     for bounds, wide, narrow in cases:
         got = tg.arange(*bounds, dtype=getattr(tg, dtype)).tolist()
         assert got == (wide if dtype == "int64" else narrow)
+
+
+def test_a_number_first_in_the_function_forms_keeps_a_0d_tensors_dtype():
+    int8, int16 = tg.tensor(2, dtype=tg.int8), tg.tensor(1, dtype=tg.int16)
+    assert tg.bitwise_left_shift(5, int8).dtype == tg.int8  # as 5 << t (PyTorch: int8)
+    assert tg.bitwise_right_shift(64, int8).item() == 16
+    difference = tg.subtract(-3, int16, alpha=-1)
+    assert difference.dtype == tg.int16 and difference.item() == -2
+    assert tg.add(2.5, tg.tensor([1.0, 2.0]), alpha=2).tolist() == [4.5, 6.5]

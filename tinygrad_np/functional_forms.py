@@ -135,7 +135,8 @@ _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub
               "subtract": "__rsub__", "div": "__rtruediv__", "divide": "__rtruediv__",
               "true_divide": "__rtruediv__", "floor_divide": "__rfloordiv__",
               "remainder": "__rmod__", "pow": "__rpow__", "bitwise_and": "__rand__",
-              "bitwise_or": "__ror__", "bitwise_xor": "__rxor__"}
+              "bitwise_or": "__ror__", "bitwise_xor": "__rxor__",
+              "bitwise_left_shift": "__rlshift__", "bitwise_right_shift": "__rrshift__"}
 
 
 def _function_form(name: str) -> Callable[..., Any]:
@@ -146,10 +147,13 @@ def _function_form(name: str) -> Callable[..., Any]:
     def form(input: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
-        if reflected and len(args) == 1 and not kwargs and isinstance(args[0], Tensor) and (
-                isinstance(input, (int, float, np.number, np.bool_))):
+        if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(
+                args[0], Tensor) and isinstance(input, (int, float, np.number, np.bool_)):
             number = input.item() if isinstance(input, np.generic) else input
-            return write_out(name, out, getattr(args[0], reflected)(number))
+            other = args[0] if kwargs.get("alpha", 1) == 1 else args[0] * kwargs["alpha"]
+            if "alpha" in kwargs and name not in ("add", "sub", "subtract"):
+                return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
+            return write_out(name, out, getattr(other, reflected)(number))
         return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
 
     form.__name__ = form.__qualname__ = name
