@@ -141,8 +141,11 @@ def test_dropout2d_warns_on_other_ranks_and_drops_dim_1_as_pytorch():
         out = F.dropout2d(tg.ones(4, 6, 3, 2, 2))
     per_channel = out.numpy().reshape(4, 6, -1)
     assert (per_channel == per_channel[..., :1]).all()  # whole (N, C) channels
-    with pytest.raises(ValueError, match="dropout2d: expected"):
-        nn.Dropout2d()(tg.ones(4))
+    with pytest.warns(UserWarning, match="1-D input"), pytest.raises(
+            ValueError, match="Feature dropout requires at least 2 dimensions"):
+        nn.Dropout2d()(tg.ones(4))  # in training, as PyTorch
+    with pytest.warns(UserWarning, match="1-D input"):
+        assert nn.Dropout2d().eval()(tg.ones(4)).shape == (4,)  # in eval: the input
 
 
 def test_inplace_dropout_writes_into_its_input():

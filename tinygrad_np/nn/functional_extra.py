@@ -32,7 +32,15 @@ def _feature_dropout(name: str, input: Any, p: float, training: bool,  # noqa: A
     F._check_probability(p, name)
     x = _tensor(input)
     usual = (spatial + 1, spatial + 2)
-    if spatial > 1 and x.ndim >= 2 and (x.ndim not in usual or (spatial == 2 and x.ndim == 3)):
+    if spatial > 1 and x.ndim < 2:  # PyTorch: a warning; in eval the input, in training an
+        warnings.warn(_odd_rank_warning(name, x.ndim, spatial), UserWarning, stacklevel=3)
+        if not training or p == 0:  # error (dropout3d adds its batch dim first: 1-D works)
+            return x
+        if spatial == 2 or x.ndim == 0:
+            raise TensorError(f"{name}: Feature dropout requires at least 2 dimensions in the "
+                              f"input, got shape {x.shape}")
+        return F._dropout(x, p, x.shape[:1], inplace)
+    if spatial > 1 and (x.ndim not in usual or (spatial == 2 and x.ndim == 3)):
         warnings.warn(_odd_rank_warning(name, x.ndim, spatial), UserWarning, stacklevel=3)
         channels = 1 if spatial == 3 and x.ndim != 5 else 2  # dims that keep their own mask
     elif x.ndim in usual:
