@@ -244,10 +244,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     A 1-D weight is one output feature without its axis (x @ w), as PyTorch's.
     """
     if isinstance(weight, Tensor) and weight.ndim == 1:
-        if bias is not None and np.ndim(bias) != 0:
-            raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes a 0-d bias, "
-                              f"got shape {np.shape(bias)}")
-        return _tensor(input) @ weight if bias is None else _tensor(input) @ weight + bias
+        x = _tensor(input)
+        if bias is not None and (np.ndim(bias) != 0 or x.ndim != 1):
+            raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes a bias only "
+                              f"as a 0-d one with a 1-D input, got input {x.shape} and bias "
+                              f"{np.shape(bias)} (PyTorch: mat2 must be a matrix)")
+        return x @ weight if bias is None else x @ weight + bias
     return LinearFunction.apply(_tensor(input), weight, bias)
 
 
