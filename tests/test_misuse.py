@@ -752,16 +752,19 @@ def test_plain_tensor_mixed_in_place_with_one_that_requires_grad_records_the_gra
     np.testing.assert_allclose(w.grad._data, 2 * w._data)
 
 
-def test_recorded_in_place_on_a_view_is_refused_not_half_done():
+def test_recorded_in_place_on_a_view_writes_through_to_the_base():
     w = tg.tensor([1.0, 2.0], requires_grad=True)
     base = tg.zeros(2, 2)
     row = base[0]
-    with pytest.raises(RuntimeError, match="shares memory"):
-        row += w  # PyTorch would rewrite base's graph; here that is refused, not skipped
-    np.testing.assert_array_equal(base._data, np.zeros((2, 2)))
-    with tg.no_grad():
-        row += w  # without recording it writes through, like PyTorch
+    row += w  # as PyTorch: base's graph records the write (a setitem at row's place)
     np.testing.assert_array_equal(base._data, [[1.0, 2.0], [0.0, 0.0]])
+    assert base.requires_grad and row.requires_grad
+    (base * tg.tensor([[3.0, 4.0], [5.0, 6.0]])).sum().backward()
+    np.testing.assert_array_equal(w.grad._data, [3.0, 4.0])
+    with tg.no_grad():
+        base[1] += 7  # without recording it writes through, like PyTorch
+    np.testing.assert_array_equal(row._data, [1.0, 2.0])
+    np.testing.assert_array_equal(base._data, [[1.0, 2.0], [7.0, 7.0]])
 
 
 def test_in_place_mixing_vs_pytorch():

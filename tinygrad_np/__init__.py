@@ -259,8 +259,6 @@ cuda.amp = amp._cuda_namespace  # torch.cuda.amp.GradScaler / autocast: the olde
 # grad and anomaly modes) are attached to the engine module here: autograd.py stays the
 # engine (backward and grad, importing nothing above it), the front door adds PyTorch's names,
 # so torch.autograd.X and `from tinygrad_np.autograd import X` both work.
-import dis as _dis  # noqa: E402
-import functools as _functools  # noqa: E402
 import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
@@ -428,82 +426,11 @@ def slice_copy(input: Tensor, dim: int = 0, start: _Any = None, end: _Any = None
 
 # Python's augmented assignments change the tensor itself (and what views it), as PyTorch's:
 # without these, `a //= 2` would quietly rebind `a` to a new tensor.
-# Where the write would be refused (a view of a result whose base is still in use) and the
-# statement stores its result back into an item (`h[0] += 1`, `dC[ix] += d`), they give
-# Python's fallback: `h[0] + 1` is computed and assigned back by a recorded setitem, which is
-# PyTorch's result. Elsewhere (`v = h[0]; v += 1`) the write is refused, never skipped.
-_SHUFFLES = frozenset(("SWAP", "COPY", "ROT_TWO", "ROT_THREE", "ROT_FOUR", "NOP", "CACHE",
-                       "EXTENDED_ARG"))
-
-
-# A view made by the statement itself (`h[0]` in `h[0] += 1`) is referenced only by the
-# interpreter's stack and this call; one held elsewhere (`rows[0] += 1` with rows a list of
-# views of h) has one reference more, and is refused: assigning back would rebind the list's
-# slot and leave h unchanged. The count for a fresh item is measured once, here.
-
-
-class _Item:
-    def __iadd__(self, other: _Any) -> _Any:
-        global _FRESH
-        _FRESH = _sys.getrefcount(self)
-        return self
-
-
-class _Items:
-    def __getitem__(self, key: _Any) -> _Item:
-        return _Item()
-
-    def __setitem__(self, key: _Any, value: _Any) -> None:
-        pass
-
-
-_FRESH = 0
-_probe = _Items()
-_probe[0] += 0
-del _probe
-
-
-def _stored_back(frame: _Any) -> bool:
-    """Does the augmented assignment running in `frame` store into an item (CPython's
-    STORE_SUBSCR is the next instruction that is not a stack shuffle)?"""
-    return _stores_into_item(frame.f_code, frame.f_lasti)
-
-
-@_functools.lru_cache(maxsize=256)  # (a loop of `dC[ix] += d` reads its code once)
-def _stores_into_item(code: _Any, offset: int) -> bool:
-    try:
-        for instruction in _dis.get_instructions(code):
-            if instruction.offset > offset and instruction.opname not in _SHUFFLES:
-                return instruction.opname == "STORE_SUBSCR"
-    except Exception:  # noqa: BLE001 (another interpreter: refuse, as without the fallback)
-        return False
-    return False
-
-
-def _fits(view: Tensor, other: _Any) -> bool:
-    """Does `other` broadcast to the view's own shape (an in-place op's rule)?"""
-    try:
-        return np.broadcast_shapes(view.shape, np.shape(other)) == view.shape
-    except ValueError:
-        return False
-
-
-def _augmented(method: _Any) -> _Any:
-    def dunder(self: Tensor, other: _Any) -> _Any:
-        if self._in_place_refused(other) and _sys.getrefcount(self) <= _FRESH and \
-                _fits(self, other) and _stored_back(_sys._getframe(1)):
-            return NotImplemented
-        return method(self, other)
-
-    dunder.__name__ = dunder.__qualname__ = method.__name__
-    return dunder
-
-
 for _name, _method in (("floordiv", "floor_divide_"), ("pow", "pow_"), ("and", "bitwise_and_"),
                        ("or", "bitwise_or_"), ("xor", "bitwise_xor_"),
                        ("lshift", "bitwise_left_shift_"), ("rshift", "bitwise_right_shift_"),
                        ("add", "add_"), ("sub", "sub_"), ("mul", "mul_"), ("truediv", "div_")):
-    setattr(Tensor, f"__i{_name}__", _augmented(getattr(Tensor, _method)))
+    setattr(Tensor, f"__i{_name}__", getattr(Tensor, _method))
 
 
 def _module_level(name: str) -> _Any:

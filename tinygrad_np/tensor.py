@@ -435,30 +435,88 @@ def _shares_memory_with_a_live_tensor(tensor: Tensor) -> bool:
                for other in (reference() for reference in counter[2:]))
 
 
-def _reshaped_partner(tensor: Tensor) -> Tensor | None:
-    """The one other live tensor sharing `tensor`'s memory when the two are whole reshapes of
-    each other (d2l's `X.reshape(-1, d)[~mask] = v` while X is in use) and it is not a leaf
-    that requires grad; None otherwise (a partial view, a transpose, several others)."""
-    references = [r for r in tensor._counter[2:] if r() is not None and r() is not tensor]
-    if len(references) != 1 or type(references[0]) is _SameStorage:  # (`.data = t`)
+def _positions(base: np.ndarray, view: np.ndarray) -> tuple | None:
+    """Where each element of `view` sits in `base` (an index into base, of view's shape), when
+    view sees base's memory; None when it does not (or base repeats elements: an expand)."""
+    item = base.itemsize
+    if view.dtype != base.dtype or any(s % item for s in (*base.strides, *view.strides)):
         return None
-    other, a = references[0](), tensor._data
-    b = other._data
-    same = b is not a and a.dtype == b.dtype and a.size == b.size and (  # not a detach()
-        a.flags.c_contiguous and b.flags.c_contiguous) and (
-        a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
-    # both in the graph or both outside it: a detach() (one in, one out) is no reshape
-    return other if same and other.requires_grad == tensor.requires_grad and not (
-        other.requires_grad and other.grad_fn is None) else None
+
+    def offsets(a: np.ndarray) -> np.ndarray:  # each element's place in memory, in items
+        start = a.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        found = np.full(a.shape, start // item if start % item == 0 else -(2**62), np.int64)
+        for axis, (size, stride) in enumerate(zip(a.shape, a.strides)):
+            found += np.arange(size).reshape((-1,) + (1,) * (a.ndim - 1 - axis)) * (stride // item)
+        return found
+
+    held, seen = offsets(base).ravel(), offsets(view)
+    low = held.min(initial=0)
+    table = np.full(held.max(initial=0) - low + 1, -1)
+    table[held - low] = np.arange(base.size)
+    seen = seen - low
+    if base.size and np.unique(held).size != base.size or seen.size and (
+            seen.min() < 0 or seen.max() >= table.size or (table[seen] < 0).any()):
+        return None
+    return np.unravel_index(table[seen], base.shape)
 
 
-def _rebase(partner: Tensor, written: Tensor) -> None:
-    """After a recorded in-place write into `written`, its reshape `partner` holds the new
-    values too: recorded as a reshape of `written` (partner keeps its identity, as PyTorch
-    rebases the base of a view written in place), sharing its memory and counter again."""
-    new = written.reshape(partner.shape)
-    partner._data, partner.grad_fn, partner._requires_grad = new._data, new.grad_fn, True
-    _share_counter(written, partner)
+def _write_plan(tensor: Tensor) -> tuple | None:
+    """For a recorded in-place write into `tensor` while other live tensors share its memory:
+    (base, [views and where each sits in base]) when all of them view the base's memory (as
+    PyTorch's views do), else None. The base is the first tensor of the shared counter; a
+    detach() (the very array of one before it) and `.data` sharers are left as they are."""
+    counter = tensor._counter
+    base = counter[2]()
+    if base is None or type(counter[2]) is _SameStorage:
+        return None
+    views, arrays = [], [base._data]
+    for reference in counter[3:]:
+        other = reference()
+        if other is None or type(reference) is _SameStorage or any(
+                other._data is array for array in arrays) or base._requires_grad and not (
+                other._requires_grad):  # (a view of a detach(), or one made under no_grad)
+            continue
+        if other._requires_grad and other.grad_fn is None:
+            return None
+        arrays.append(other._data)
+        views.append((other, _positions(base._data, other._data)))
+    if base._requires_grad and base.grad_fn is None:  # PyTorch's error
+        raise RuntimeError(f"a view (shape {tensor.shape}) of a leaf tensor that requires grad "
+                           f"(shape {base.shape}) is used in an in-place operation; do it "
+                           "under `with tg.no_grad():` or work on a clone()")
+    if tensor is not base and all(view is not tensor for view, _ in views):
+        return None  # the tensor written is one of those left out
+    return None if any(where is None for _, where in views) else (base, views)
+
+
+def _write_through(tensor: Tensor, plan: tuple, result: Tensor) -> None:
+    """Write `result` into `tensor`'s memory, which its base and other views share, as
+    PyTorch's in-place write through a view: the base's graph records it as a setitem at the
+    tensor's place, and every live view of the base is re-derived from the new base."""
+    base, views = plan
+    array, locked = _unlock(tensor)
+    try:
+        np.copyto(array, result._data)
+    finally:
+        if locked:
+            array.flags.writeable = False
+    tensor._counter[0] += 1  # graphs that saved the old values refuse them
+    place = next((where for view, where in views if view is tensor), Ellipsis)
+    with enable_grad():
+        _rebind(base, SetItem.apply(base, place, result).grad_fn)
+        for view, where in views:
+            _rebind(view, GetItem.apply(base, where).grad_fn)
+
+
+def _rebind(tensor: Tensor, node: Any) -> None:
+    """`tensor` now comes from `node` (an in-place op); retain_grad() follows it, as PyTorch's."""
+    old = tensor.grad_fn
+    retained = old is not None and any(reference() is tensor for reference in old.retained)
+    if retained:
+        old.retained = tuple(reference for reference in old.retained if reference() is not tensor)
+    tensor.grad_fn, tensor._requires_grad = node, True
+    if retained:
+        tensor.retain_grad()
 
 
 class _SameStorage(weakref.ref):
@@ -519,6 +577,16 @@ def _lock(array: np.ndarray) -> np.ndarray:
     return view
 
 
+def _refuse_expanded(tensor: Tensor) -> None:
+    array = tensor._data
+    if 0 in array.strides and array.size > 1 and any(
+            stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
+        raise RuntimeError(  # as PyTorch: elements sharing one memory location
+            f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
+            "expand or broadcast_to): several of its elements are one memory "
+            "location; clone() it first")
+
+
 def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
     """The tensor's array made writable for an in-place op, and whether it was locked.
 
@@ -531,12 +599,7 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
     if array.flags.writeable:
         return array, False
     counter = tensor._counter
-    if 0 in array.strides and array.size > 1 and any(
-            stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
-        raise RuntimeError(  # as PyTorch: elements sharing one memory location
-            f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
-            "expand or broadcast_to): several of its elements are one memory "
-            "location; clone() it first")
+    _refuse_expanded(tensor)
     # the engine locked this array: it belongs to a leaf that requires grad (or to a view,
     # a detach() or a `.data` of one, which shares the leaf's version counter)
     sharers = [reference() for reference in counter[2:]] if counter is not None else ()
@@ -1550,10 +1613,10 @@ class Tensor:
 
     def _in_place_refused(self, *args: Any) -> bool:
         """Would `_in_place` refuse (a recorded write into a tensor, not a leaf that requires
-        grad, whose memory another live tensor shares, other than as a whole reshape)? The
+        grad, whose memory other live tensors share, not all as views of one base)? The
         callers that have an out-of-place answer use it then."""
         return (self._recorded_in_place(args) and not (self.requires_grad and self.grad_fn is None)
-                and _shares_memory_with_a_live_tensor(self) and _reshaped_partner(self) is None)
+                and _shares_memory_with_a_live_tensor(self) and _write_plan(self) is None)
 
     def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
@@ -1564,19 +1627,22 @@ class Tensor:
                     f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
                     "in-place operation; do it under `with tg.no_grad():` (a parameter "
                     "update) or write `t = t + x`")
-            partner = None
+            _refuse_expanded(self)  # (one memory location for several elements)
+            plan = None
             if _shares_memory_with_a_live_tensor(self):
-                partner = _reshaped_partner(self)
-                if partner is None:
+                plan = _write_plan(self)
+                if plan is None:
                     raise RuntimeError(
                         f"an in-place operation that must be recorded (an operand requires "
                         f"grad) on a tensor of shape {self.shape} that shares memory with "
-                        "another one still in use (a view made by indexing, transpose or "
-                        "detach, or the tensor such a view came from): PyTorch would rewrite "
-                        "the other's graph, tinygrad_np does so only for a whole reshape; "
-                        "write `t = t + x` or `t = t.masked_fill(mask, v)` (out of place) "
-                        "instead, or drop the other tensor first")
-            result = op(self, *args)
+                        "other tensors still in use that are not all views of one base (a "
+                        "detach(), a `.data`, or a view whose base is gone): write `t = t + "
+                        "x` or `t = t.masked_fill(mask, v)` (out of place) instead, or drop "
+                        "the other tensor first")
+                # the op reads a copy: what it saves must not change when the memory does
+                result = op(Tensor._make(self._data.copy(), self.grad_fn), *args)
+            else:
+                result = op(self, *args)
             if result.dtype != self.dtype:
                 if not (np.can_cast(result.dtype, self.dtype, "same_kind") or (  # integers
                         result.dtype.kind in "biu" and self.dtype.kind in "iu")):  # wrap
@@ -1587,11 +1653,9 @@ class Tensor:
             if result.shape != self.shape:
                 raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
                                    f"which does not fit the tensor's shape {self.shape}")
-            retained = self.grad_fn is not None and any(
-                reference() is self for reference in self.grad_fn.retained)
-            if retained:  # retain_grad() follows the tensor to its new node, as in PyTorch
-                self.grad_fn.retained = tuple(reference for reference in self.grad_fn.retained
-                                              if reference() is not self)
+            if plan is not None:
+                _write_through(self, plan, result)
+                return self
             # A new array: the old one (which the op itself may have saved: `buf *= w` saves
             # buf) is unchanged, so the version moves on in a counter of the new array's own.
             shared = self._counter or []  # self no longer shares the others' memory
@@ -1608,12 +1672,8 @@ class Tensor:
                 node = result.grad_fn
                 node.saved_versions = tuple((i, c, counter[0] if c is counter else v)
                                             for i, c, v in node.saved_versions)
-            self._data, self.grad_fn, self._requires_grad = data, result.grad_fn, True
-            self._counter = counter
-            if retained:
-                self.retain_grad()
-            if partner is not None:  # the reshape's other side sees the write, recorded
-                _rebase(partner, self)
+            self._data, self._counter = data, counter
+            _rebind(self, result.grad_fn)
             return self
         elif ufunc is not None:
             array, locked = _unlock(self)
@@ -4025,7 +4085,7 @@ from tinygrad_np.device import (  # noqa: E402
     is_device,
     strided,
 )
-from tinygrad_np.function import is_grad_enabled, no_grad  # noqa: E402
+from tinygrad_np.function import enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from tinygrad_np.hooks import (  # noqa: E402
     register_hook as _register_hook,  # noqa: E402
     register_post_accumulate_grad_hook as _register_post_accumulate_grad_hook,
