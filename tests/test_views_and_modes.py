@@ -373,16 +373,19 @@ def test_set_grad_enabled_takes_mode_by_keyword():
 def test_overlapping_passes_leave_the_cycle_collector_as_they_found_it():
     import gc
 
-    from tinygrad_np._decorate import CollectorPause
+    import numpy as np
 
-    pause = CollectorPause()
+    from tinygrad_np._decorate import QuietPass
+
+    pause = QuietPass()
     assert gc.isenabled()
-    pause.pause()  # pass A
-    pause.pause()  # pass B starts while A has the collector paused
-    pause.resume()  # A ends first
-    assert not gc.isenabled()  # B still runs
-    pause.resume()
-    assert gc.isenabled()
+    first = pause.pause()  # pass A
+    assert np.geterr()["invalid"] == "ignore"  # NumPy quiet while a pass runs
+    second = pause.pause()  # pass B starts while A has the collector paused
+    pause.resume(second)  # B ends first in this thread (nested); in another thread, A could
+    assert not gc.isenabled()  # A still runs
+    pause.resume(first)
+    assert gc.isenabled() and np.geterr()["invalid"] == "warn"
 
 
 def test_backward_in_four_threads_never_leaves_the_collector_off():

@@ -10,6 +10,8 @@ import inspect
 import threading
 from typing import Any
 
+from tinygrad_np.xp import _ERROR_STATE, _QUIET
+
 
 class ContextDecorator:
     """`with Mode():` and `@Mode()`; on a generator function the mode holds each time the
@@ -46,22 +48,26 @@ class ContextDecorator:
         return generator
 
 
-class CollectorPause:
-    """Python's cycle collector paused while any caller (in any thread) is between `pause()`
-    and `resume()`, and back to its state before the first after the last: a count under a
-    lock, so two threads never leave it off for good."""
+class QuietPass:
+    """For a backward pass: Python's cycle collector paused while any caller (in any thread)
+    is between `pause()` and `resume()`, and back to its state before the first after the
+    last (a count under a lock, so two threads never leave it off for good); and NumPy's
+    divide, invalid and overflow warnings off in the calling thread (PyTorch's backward
+    never warns: 0 * inf in a chain rule is nan, silently)."""
 
     def __init__(self) -> None:
         self._lock, self._running, self._was_enabled = threading.Lock(), 0, False
 
-    def pause(self) -> None:
+    def pause(self) -> Any:
         with self._lock:
             if not self._running:
                 self._was_enabled = gc.isenabled()
             self._running += 1
             gc.disable()
+        return _ERROR_STATE.set(_QUIET)
 
-    def resume(self) -> None:
+    def resume(self, token: Any) -> None:
+        _ERROR_STATE.reset(token)
         with self._lock:
             self._running -= 1
             if not self._running and self._was_enabled:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import hooks
-from tinygrad_np._decorate import CollectorPause
+from tinygrad_np._decorate import QuietPass
 from tinygrad_np.function import Function as Node, _mode, enable_grad  # (= autograd.Function)
 from tinygrad_np.ops import masked
 from tinygrad_np.tensor import Tensor, TensorError, copy_like
@@ -41,7 +41,7 @@ _GRAD_LOCK = threading.Lock()  # one .grad update at a time (threads may share l
 # elsewhere every leaf's first gradient is copied).
 _FRESH = 5 if (sys.implementation.name == "cpython" and (3, 11) <= sys.version_info < (3, 14)
                and not sysconfig.get_config_var("Py_GIL_DISABLED")) else 0
-_COLLECTOR = CollectorPause()
+_PASS = QuietPass()
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
@@ -72,9 +72,9 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     heap = sorted((-key._sequence, key) for key in pending if isinstance(key, Node))
     # Grad mode in this thread: on only to record (create_graph). Python's cycle collector
     # waits: the pass makes no cycles, but allocates enough to set off collections that
-    # walk the whole graph (a third of the time on a 100,000-op chain).
+    # walk the whole graph (a third of the time on a 100,000-op chain). NumPy is quiet.
     _mode.grad = create_graph
-    _COLLECTOR.pause()
+    token = _PASS.pause()
     try:
         while heap:
             node = heappop(heap)[1]
@@ -102,7 +102,7 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
         hooks.run_leaf_hooks(pending, create_graph)  # a leaf's, once its sum is complete
     finally:
         _mode.grad = previous
-        _COLLECTOR.resume()
+        _PASS.resume(token)
     pending.update(captured)
     return pending
 

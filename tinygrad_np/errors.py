@@ -18,3 +18,8 @@ class DtypeError(NotImplementedError, TypeError):
 class IndexOutOfBounds(IndexError, RuntimeError):
     """An index outside its dim: PyTorch raises RuntimeError (scatter, gather) or IndexError
     (indexing, a class id past the classes in a loss)."""
+
+
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """An integer division or remainder by zero: PyTorch raises RuntimeError ("ZeroDivisionError")
+    where Python raises ZeroDivisionError; this class is both."""

@@ -1703,6 +1703,9 @@ class Tensor:
                 np.copyto(array, result._data, casting="unsafe" if integers else "same_kind")
             except TypeError as error:
                 raise DtypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
+            except ValueError:  # PyTorch: a RuntimeError naming both shapes
+                raise TensorError(f"in-place operation: the result has shape {result.shape}, "
+                                  f"which does not fit the tensor's shape {self.shape}") from None
             finally:
                 if locked:
                     array.flags.writeable = False
@@ -2567,8 +2570,15 @@ class Tensor:
         return source * source
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
-        """self + weight (end - self), broadcasting; weight is a number or a tensor."""
-        return self + weight * (end - self)
+        """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)
+        (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor."""
+        with np.errstate(invalid="ignore", over="ignore"):  # (an infinite end: silently)
+            if isinstance(weight, (Tensor, np.ndarray)) and np.ndim(weight):
+                return Where.apply(_data(weight) < 0.5, self + weight * (end - self),
+                                   end - (end - self) * (1 - weight))
+            if _data(weight) < 0.5:
+                return self + weight * (end - self)
+            return end - (end - self) * (1 - weight)
 
     def logaddexp(self, other: Any) -> Tensor:
         """log(exp(self) + exp(other)) without overflow (broadcasting)."""

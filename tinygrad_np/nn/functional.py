@@ -763,7 +763,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if scale is None:  # (no features: the scores are 0 whatever the scale)
         scale = 1 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
     scores = (query @ key.transpose(-2, -1)) * scale
-    allowed = None
+    allowed = empty_rows = None
     if is_causal:
         if attn_mask is not None:
             raise TensorError("scaled_dot_product_attention: pass attn_mask or is_causal, "
@@ -776,14 +776,17 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         else:
             scores = scores + (attn_mask if isinstance(attn_mask, Tensor)
                                else mask.astype(scores.dtype))
+            empty_rows = np.broadcast_to(np.isneginf(scores._data).all(-1, keepdims=True),
+                                         scores.shape)
+            scores = scores.masked_fill(empty_rows, 0) if empty_rows.any() else scores
     if allowed is not None:
         allowed = np.broadcast_to(allowed, scores.shape)
-        empty_rows = ~allowed.any(axis=-1, keepdims=True)
-        # An all-masked row would be softmax(-inf, ..., -inf) = NaN: give it zeros instead.
+        empty_rows = np.broadcast_to(~allowed.any(axis=-1, keepdims=True), scores.shape)
         scores = scores.masked_fill(~allowed & ~empty_rows, -math.inf)
-        weights = scores.softmax(-1).masked_fill(np.broadcast_to(empty_rows, scores.shape), 0)
-    else:
-        weights = scores.softmax(-1)
+    # An all-masked row would be softmax(-inf, ..., -inf) = NaN: zeros instead (PyTorch 2.5+).
+    weights = scores.softmax(-1)
+    if empty_rows is not None and empty_rows.any():
+        weights = weights.masked_fill(empty_rows, 0)
     if dropout_p > 0:
         keep = generator().random(weights.shape) >= dropout_p
         weights = weights * (keep / (1 - dropout_p)).astype(weights.dtype)

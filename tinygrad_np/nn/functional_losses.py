@@ -104,8 +104,10 @@ def _weighted_nll(log_probs: Tensor, ids: np.ndarray, weight: Any, ignore_index:
     row_weights = valid.astype(log_probs.dtype)
     if weight is not None:
         row_weights = row_weights * _constant(weight, log_probs.dtype)[safe]
-    picked = log_probs[np.arange(len(ids)), safe]
-    return -picked * row_weights, row_weights
+    losses = -log_probs[np.arange(len(ids)), safe] * row_weights
+    if not valid.all():  # an ignored row adds an exact 0 (also when its logits are inf/NaN)
+        losses = losses.masked_fill(~valid, 0.0)
+    return losses, row_weights
 
 
 def _weighted_mean(losses: Tensor, row_weights: np.ndarray) -> Tensor:

@@ -168,15 +168,16 @@ class BinaryCrossEntropy(Function):
         return grad_p, grad_y
 
 
+@xp.quiet  # x = +-inf: inf or nan, as PyTorch, silently
 class BinaryCrossEntropyWithLogits(Function):
-    """loss = max(x, 0) - x y + log(1 + exp(-|x|))   (= -(y log s + (1 - y) log(1 - s)),
-    s = sigmoid(x), rearranged so no exp can overflow);
+    """loss = (1 - y) x + max(-x, 0) + log(1 + exp(-|x|))   (= -(y log s + (1 - y) log(1 - s)),
+    s = sigmoid(x), rearranged so no exp can overflow: PyTorch's form, inf at x = inf, y < 1);
     dx = g (sigmoid(x) - y),   dy = -g x.
     """
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        return np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+        return (1 - y) * x + np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
 
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors

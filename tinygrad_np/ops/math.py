@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.errors import IntegerDivisionByZero
 from tinygrad_np.function import Function
 from tinygrad_np.ops.elementwise import sign
 
@@ -422,7 +423,7 @@ class Hypot(Function):
 def _check_integer_divisor(a, b, op: str) -> None:
     """PyTorch refuses integer division by zero (NumPy warns and returns 0)."""
     if np.result_type(a, b).kind in "iub" and np.any(np.asarray(b) == 0):
-        raise ZeroDivisionError(f"{op}: integer division by zero")
+        raise IntegerDivisionByZero(f"{op}: integer division by zero")
 
 
 @xp.quiet
