@@ -131,3 +131,50 @@ def test_backward_never_warns_where_pytorch_is_silent():
         loss.backward()  # 0 * inf inside Mul's rule: nan, silently (as PyTorch)
     assert np.isnan(x.grad.numpy()[0]) and x.grad.numpy()[1] == pytest.approx(2 * np.e)
     assert np.geterr()["invalid"] == "warn"  # NumPy's state is back after the pass
+
+
+def _sinh_function(lib):
+    class Sinh(lib.autograd.Function):  # the "saving intermediate results" tutorial's form:
+        @staticmethod  # the intermediates are outputs too, so they can be saved
+        def forward(ctx, x):
+            ex, emx = x.exp(), (-x).exp()
+            ctx.save_for_backward(ex, emx)
+            return (ex - emx) / 2, ex, emx
+
+        @staticmethod
+        def backward(ctx, grad, grad_ex, grad_emx):
+            ex, emx = ctx.saved_tensors
+            return grad * (ex + emx) / 2 + grad_ex * ex - grad_emx * emx
+
+    return Sinh
+
+
+def test_a_function_with_several_outputs_that_saves_them_differentiates_twice():
+    sinh = _sinh_function(tg)
+    x = tg.tensor([0.5, -0.3], dtype=tg.float64, requires_grad=True)
+    s, ex, _ = sinh.apply(x)
+    (g,) = tg.autograd.grad((s * ex).sum(), x, create_graph=True)
+    g.sum().backward()
+    v = np.array([0.5, -0.3])  # s ex = (e^2x - 1) / 2: first derivative e^2x, second 2 e^2x
+    np.testing.assert_allclose(g.detach().numpy(), np.exp(2 * v), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2 * v), rtol=1e-12)
+    assert tg.autograd.gradgradcheck(lambda t: sinh.apply(t)[0], (x.detach().requires_grad_(),))
+
+
+def test_nll_loss_takes_uint8_class_ids_as_ids_not_a_mask():
+    logp = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    ids = tg.tensor(np.array([1, 0], np.uint8))
+    assert F.nll_loss(logp, ids).item() == -3.0  # -(2 + 4) / 2
+    weighted = F.cross_entropy(logp, ids, weight=tg.tensor([1.0, 2.0, 3.0]))
+    want = (2 * (np.log(np.exp([1, 2, 3]).sum()) - 2) + (np.log(np.exp([4, 5, 6]).sum()) - 4)) / 3
+    assert weighted.item() == pytest.approx(want, rel=1e-6)
+
+
+def test_std_of_one_value_warns_as_pytorch_and_is_nan():
+    x = tg.tensor([1.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        s = x.std()
+    assert np.isnan(s.item())
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        assert np.isnan(tg.ones(2, 3).var(dim=1, correction=3).numpy()).all()
+    assert x.var(correction=0).item() == 0.0

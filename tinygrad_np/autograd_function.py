@@ -156,8 +156,27 @@ def _pack(ctx: Function, name: str, outputs: tuple | list) -> np.ndarray:
             parts.append(array.ravel())
     ctx._outputs = tuple(layout)
     dtype = np.result_type(*parts) if parts else np.dtype(np.float32)
-    return np.concatenate([part.astype(dtype, copy=False) for part in parts] or [
+    packed = np.concatenate([part.astype(dtype, copy=False) for part in parts] or [
         np.zeros(0, dtype)])
+    # A saved output is saved as the packed array (the engine's output, so create_graph
+    # differentiates through it) and unpacked for backward (`_saved_parts`: index -> output).
+    arrays = [output._data if isinstance(output, Tensor) else output for output in outputs]
+    ctx._saved_parts = {index: position for index, value in enumerate(ctx.saved_tensors or ())
+                        for position, array in enumerate(arrays) if value is array and (
+                            layout[position][2] is None and layout[position][1] is not None)}
+    if ctx._saved_parts:
+        ctx.saved_tensors = tuple(packed if index in ctx._saved_parts else value
+                                  for index, value in enumerate(ctx.saved_tensors))
+    return packed
+
+
+def _part(ctx: Function, packed: Any, position: int) -> Any:
+    """Output `position` (a differentiable one) from the packed array or Tensor."""
+    offset = sum(int(np.prod(shape)) for shape, dtype, constant in ctx._outputs[:position]
+                 if dtype is not None and constant is None)
+    shape, dtype, _ = ctx._outputs[position]
+    part = packed[offset:offset + int(np.prod(shape))].reshape(shape)
+    return part if part.dtype == dtype else part.astype(dtype)
 
 
 def _unpack(ctx: Function, packed: Any, gradients: bool = False) -> tuple:
@@ -185,8 +204,9 @@ def _unpack(ctx: Function, packed: Any, gradients: bool = False) -> tuple:
 def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
     def backward(ctx: Function, grad_output: Any) -> Any:
         recording = isinstance(grad_output, Tensor) or engine.is_grad_enabled()  # create_graph
-        saved = ctx.saved_tensors
-        ctx.saved_tensors = tuple(_wrap(value) for value in saved or ())
+        saved, parts = ctx.saved_tensors, getattr(ctx, "_saved_parts", {})
+        ctx.saved_tensors = tuple(_wrap(_part(ctx, value, parts[index]) if index in parts else
+                                        value) for index, value in enumerate(saved or ()))
         try:
             if grad_output is not None and not isinstance(grad_output, Tensor):
                 grad_output = Tensor(grad_output) if recording else _wrap(np.asarray(grad_output))

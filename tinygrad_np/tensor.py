@@ -3514,7 +3514,10 @@ class Tensor:
                   else Norm2.apply(deviation, dims, keep))
         count = self._data.size // max(spread._data.size, 1)
         divisor = max(count - correction, 0)
-        if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf
+        if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf, with its warning
+            warnings.warn(f"{op}(): degrees of freedom is <= 0 ({count} values per result, "
+                          f"correction {correction}): the result is nan or inf", UserWarning,
+                          stacklevel=3)
             with np.errstate(invalid="ignore"):
                 return spread * np.inf
         return spread / (divisor if op == "var" else math.sqrt(divisor))

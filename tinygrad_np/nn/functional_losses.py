@@ -68,7 +68,7 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
     if ids.shape != expected:
         raise TensorError(f"{function}: target shape {ids.shape} does not fit input shape "
                           f"{input_shape}: expected {expected}")
-    ids = ids.reshape(-1)
+    ids = ids.reshape(-1).astype(np.int64, copy=False)  # (uint8 ids index, not mask)
     classes = input_shape[1]
     valid = ids != ignore_index
     bad = valid & ((ids < 0) | (ids >= classes))
