@@ -131,6 +131,7 @@ __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_
 from tinygrad_np.nn.utils import (  # noqa: E402, F401
     parametrizations,
     parametrize,
+    prune,
     rnn,  # noqa: E402, F401  (nn.utils.rnn.pad_sequence)
 )
 from tinygrad_np.nn.utils.spectral_norm_hook import (  # noqa: E402
