@@ -178,3 +178,20 @@ def test_std_of_one_value_warns_as_pytorch_and_is_nan():
     with pytest.warns(UserWarning, match="degrees of freedom"):
         assert np.isnan(tg.ones(2, 3).var(dim=1, correction=3).numpy()).all()
     assert x.var(correction=0).item() == 0.0
+
+
+def test_a_pruned_module_shows_its_hook_as_the_pruning_tutorial_prints_it():
+    from tinygrad_np.nn.utils import prune
+
+    layer = tg.nn.Linear(4, 3)
+    assert layer._forward_pre_hooks == {} and layer._forward_hooks == {}
+    prune.l1_unstructured(layer, "weight", amount=0.5)
+    (hook,) = layer._forward_pre_hooks.values()
+    assert isinstance(hook, prune.L1Unstructured) and hook._tensor_name == "weight"
+    handle = layer.register_forward_hook(lambda m, a, o: None)
+    assert len(layer._forward_hooks) == 1
+    handle.remove()
+    assert layer._forward_hooks == {}
+    prune.remove(layer, "weight")
+    assert layer._forward_pre_hooks == {}
+    assert int((layer.weight.detach().numpy() == 0).sum()) == 6

@@ -172,6 +172,16 @@ class Module:
             hooks[kind].update([(handle.id, (hook, with_kwargs)), *rest])
         return handle
 
+    def _hooks_view(self, kind: str) -> dict:
+        return {key: hook for key, (hook, _) in
+                self.__dict__.get("_module_hooks", {}).get(kind, {}).items()}
+
+    _forward_pre_hooks = property(lambda self: self._hooks_view("pre"),
+                                  doc="PyTorch's {handle id: hook} of the forward pre-hooks (a "
+                                      "snapshot: register and remove through the handles)")
+    _forward_hooks = property(lambda self: self._hooks_view("post"),
+                              doc="PyTorch's {handle id: hook} of the forward hooks (a snapshot)")
+
     def register_forward_pre_hook(self, hook: Any, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
         """Call `hook(module, args)` before each forward; a non-None result replaces the
