@@ -5,8 +5,9 @@ composed from them and the ordinary ops, so it needs no gradient rule of its own
     import tinygrad_np as torch
     torch.linalg.norm(x, dim=-1); torch.linalg.solve(A, b); L = torch.linalg.cholesky(A)
 
-Gradients follow PyTorch: eigh and svd need distinct eigen/singular values (their vectors
-are defined only up to sign), inv/det/solve an invertible matrix; matrix_rank has none.
+Gradients follow PyTorch: eigh and svd need distinct eigen/singular values when their vectors
+are used (they are defined only up to sign), inv/solve an invertible matrix; matrix_rank has
+none. Singular and degenerate inputs give PyTorch's values (inf and NaN where it has them).
 The LU family, cond, vander and the tensor solves are in `linalg_lu.py`.
 """
 
@@ -27,7 +28,9 @@ from tinygrad_np.ops.linalg import (
     Eigh,
     Inv,
     LogAbsDet,
+    Pinv,
     Solve,
+    SolveTriangular,
     _qr_unpack,
     lu_packed,
     zero_pivot,
@@ -95,16 +98,14 @@ def inv(A: Tensor) -> Tensor:  # noqa: N803
 
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N803
     """(inverse, info): info 0 for an invertible matrix; for a singular one (without
-    `check_errors`, which raises) info > 0 and the inverse NaN, as PyTorch's."""
+    `check_errors`, which raises) info > 0 and the inverse LAPACK's inf and NaN (gradient
+    NaN), as PyTorch's."""
     a = _float("inv_ex", _square("inv_ex", A))
     info = singular_info(a._data)
     if check_errors and info.any():
         raise LinAlgError("linalg.inv_ex: The diagonal element is zero, the inversion could "
                           "not be completed because the input matrix is singular.")
-    valid = (info == 0)[..., None, None]
-    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
-    inverse = inv(a.where(valid, Tensor(eye)))
-    return InvExResult(inverse.where(valid, float("nan")), Tensor(info))
+    return InvExResult(Inv.apply(a, True), Tensor(info))
 
 
 def singular_info(a: np.ndarray) -> np.ndarray:
@@ -139,34 +140,37 @@ def slogdet(A: Tensor) -> SlogdetResult:  # noqa: N803
 
 
 def logdet(A: Tensor) -> Tensor:  # noqa: N803
-    """log(det(A)): NaN for a negative determinant, -inf for zero, as PyTorch."""
+    """log(det(A)): NaN (gradient 0) for a negative determinant, -inf for zero, as PyTorch."""
     sign, logabsdet = slogdet(A)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return logabsdet + Tensor(np.log(sign._data))
+    return logabsdet.where(Tensor(sign._data != -1), float("nan"))
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
     """X with A X = B (left=False: X A = B). B is a batch of vectors when it is 1-D or has
     A's shape without the last axis, else of matrices; batch axes broadcast."""
     a, b = _float("solve", _square("solve", A)), _as_tensor(B)
-    if not left:
-        return solve(a.swapaxes(-1, -2), b.swapaxes(-1, -2)).swapaxes(-1, -2)
-    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
-    if vector:
-        b = b[..., None]
     try:
-        x = Solve.apply(a, b)
+        return solve_system(a, b, left, False)
     except ValueError as error:  # LinAlgError, which apply names the op in
         raise LinAlgError(f"linalg.solve: The solver failed because the input matrix is "
                           f"singular ({error}).") from None
+
+
+def solve_system(a: Tensor, b: Tensor, left: bool, through_singular: bool) -> Tensor:
+    """solve's X; `through_singular` (solve_ex): a singular A gives LAPACK's inf and NaN."""
+    if not left:
+        return solve_system(a.mT, b.mT, True, through_singular).mT
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    x = Solve.apply(a, b[..., None] if vector else b, through_singular)
     return x[..., 0] if vector else x
 
 
 def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # noqa: N803
          hermitian: bool = False) -> Tensor:
-    """The Moore-Penrose pseudo-inverse. Full rank: (A^T A)^-1 A^T or A^T (A A^T)^-1, whose
-    gradient needs no distinct singular values; rank deficient: through the SVD, singular
-    values at or under max(atol, rtol * largest) dropped (rtol default: eps * max(m, n))."""
+    """The Moore-Penrose pseudo-inverse. Full rank: (A^T A)^-1 A^T or A^T (A A^T)^-1; rank
+    deficient: the `Pinv` op, through the SVD with the singular values at or under
+    max(atol, rtol * largest) dropped (rtol default: eps * max(m, n)). Neither gradient needs
+    distinct singular values (a zero matrix's is finite, as PyTorch's)."""
     a = _float("pinv", _matrix("pinv", A))
     m, n = a.shape[-2:]
     s = np.linalg.svd(a._data, compute_uv=False)
@@ -178,10 +182,7 @@ def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # 
         if m >= n:
             return solve(at @ a, at)
         return solve(a @ at, a).swapaxes(-1, -2)
-    u, s_t, vh = svd(a, full_matrices=False)
-    keep = Tensor((s > cutoff).astype(a.dtype))
-    s_inv = keep / (s_t + (1 - keep))
-    return (vh.swapaxes(-1, -2) * s_inv[..., None, :]) @ u.swapaxes(-1, -2)
+    return Pinv.apply(a, cutoff)
 
 
 def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803
@@ -216,7 +217,8 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803
 
 
 def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
-    """A^n by repeated squaring (n = 0: the identity; n < 0: inv(A)^-n)."""
+    """A^n by repeated squaring (n = 0: the identity, with a zero gradient as PyTorch's;
+    n < 0: inv(A)^-n)."""
     a = _square("matrix_power", A)
     if n < 0:
         a, n = inv(a), -n
@@ -227,8 +229,8 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
         n >>= 1
         if n:
             a = a @ a
-    if result is None:
-        return Tensor(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy())
+    if result is None:  # (A's where nothing is taken from it: a zero gradient, never NaN)
+        return a.where(Tensor(np.zeros((), dtype=bool)), Tensor(np.eye(a.shape[-1], dtype=a.dtype)))
     return result
 
 
@@ -298,17 +300,17 @@ def cholesky_ex(A: Tensor, *, upper: bool = False,  # noqa: N803
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,  # noqa: N803
                      unitriangular: bool = False) -> Tensor:
     """X with A X = B (left=False: X A = B) reading only A's upper or lower triangle (and
-    taking its diagonal as ones with `unitriangular`), as PyTorch's; differentiable."""
+    taking its diagonal as ones with `unitriangular`), as PyTorch's: by substitution, so a zero
+    on the diagonal gives inf and NaN (and so does the gradient), not an error."""
     a, b = _float("solve_triangular", _square("solve_triangular", _as_tensor(A))), _as_tensor(B)
     rows = a.shape[-1]
     if b.ndim < 2 or (b.shape[-2] if left else b.shape[-1]) != rows:
         raise RuntimeError(f"linalg.solve_triangular: B of shape {tuple(b.shape)} does not fit A "
                            f"of shape {tuple(a.shape)} (B must be at least 2-D, with "
                            f"{rows} {'rows' if left else 'columns'})")
-    triangle = a.triu(1 if unitriangular else 0) if upper else a.tril(-1 if unitriangular else 0)
-    if unitriangular:
-        triangle = triangle + Tensor(np.eye(a.shape[-1], dtype=a.dtype))
-    return solve(triangle, b, left=left)
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return SolveTriangular.apply(a.mT, b.mT, not upper, unitriangular).mT
+    return SolveTriangular.apply(a, b, upper, unitriangular)
 
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
@@ -338,21 +340,21 @@ def eigh(A: Tensor, UPLO: str = "L") -> EighResult:  # noqa: N803
     a = _float("eigh", _square("eigh", A))
     if UPLO == "U":
         a = a.swapaxes(-1, -2)
-    packed = Eigh.apply(a, False)
+    packed = Eigh.apply(a)
     return EighResult(packed[..., 0, :], packed[..., 1:, :])
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
     """The eigenvalues of symmetric A (ascending); gradient V diag(g) V^T."""
     a = _float("eigvalsh", _square("eigvalsh", A))
-    return Eigh.apply(a.swapaxes(-1, -2) if UPLO == "U" else a, True)[..., 0, :]
+    return Eigh.apply(a.swapaxes(-1, -2) if UPLO == "U" else a)[..., 0, :]
 
 
-def _svd_parts(a: Tensor, full_matrices: bool, values_only: bool) -> tuple:
+def _svd_parts(a: Tensor, full_matrices: bool) -> tuple:
     m, n = a.shape[-2:]
     k = min(m, n)
     cu, rv = (m, n) if full_matrices else (k, k)
-    packed = SVD.apply(a, full_matrices, values_only)
+    packed = SVD.apply(a, full_matrices)
     batch = a.shape[:-2]
     u = packed[..., : m * cu].reshape(batch + (m, cu))
     s = packed[..., m * cu : m * cu + k]
@@ -361,14 +363,15 @@ def _svd_parts(a: Tensor, full_matrices: bool, values_only: bool) -> tuple:
 
 
 def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:  # noqa: N803
-    """(U, S, Vh) with A = U diag(S) Vh, S descending. The gradient (distinct singular values)
-    ignores the extra columns of full matrices, as PyTorch's."""
-    return SVDResult(*_svd_parts(_float("svd", _matrix("svd", A)), full_matrices, False))
+    """(U, S, Vh) with A = U diag(S) Vh, S descending. The gradient (which needs distinct
+    singular values when U or Vh is used) ignores the extra columns of full matrices, as
+    PyTorch's."""
+    return SVDResult(*_svd_parts(_float("svd", _matrix("svd", A)), full_matrices))
 
 
 def svdvals(A: Tensor) -> Tensor:  # noqa: N803
     """The singular values, descending; gradient U diag(g) Vh."""
-    return _svd_parts(_float("svdvals", _matrix("svdvals", A)), False, True)[1]
+    return _svd_parts(_float("svdvals", _matrix("svdvals", A)), False)[1]
 
 
 def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
@@ -424,6 +427,9 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1),  #
                            f"{dim[1]})")
     if ord == "fro":
         return a.norm(2, (rows, cols), keepdim)
+    maxed = {2: min(a.shape[rows], a.shape[cols]), 1: a.shape[cols], math.inf: a.shape[rows]}
+    if maxed.get(ord) == 0:  # the largest of no values: 0, as PyTorch
+        return Tensor(np.zeros(a.shape, a.dtype)).sum((rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
         moved = a.movedim((rows, cols), (-2, -1))
         s = svdvals(moved)

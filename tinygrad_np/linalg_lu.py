@@ -22,10 +22,10 @@ from tinygrad_np.linalg import (
     _matrix,
     _square,
     inv,
-    inv_ex,
     matrix_norm,
     singular_info,
     solve,
+    solve_system,
     solve_triangular,
     svdvals,
 )
@@ -124,52 +124,34 @@ def old_lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # no
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
              check_errors: bool = False) -> SolveExResult:
     """(solve(A, B), info): info 0, or LAPACK's 1 + the first zero pivot of a singular A,
-    whose result is then not finite (inf or NaN, no gradient), as PyTorch's."""
+    whose result is then not finite (LAPACK's inf and NaN, and so is the gradient), as
+    PyTorch's."""
     a = _float("solve_ex", _square("solve_ex", to_tensor(A)))
     info = singular_info(a._data)
-    if not info.any():
-        return SolveExResult(solve(a, B, left=left), Tensor(info))
-    if check_errors:
+    if check_errors and info.any():
         raise LinAlgError(f"linalg.solve_ex: The solver failed because the input matrix is "
                           f"singular (U[{info.max()},{info.max()}] is zero)")
-    with np.errstate(all="ignore"):  # the LU solve runs into its zero pivot: inf and NaN
-        values = _singular_solve(a._data, to_tensor(B)._data, left)
-    return SolveExResult(Tensor(values), Tensor(info))
-
-
-def _singular_solve(a: np.ndarray, b: np.ndarray, left: bool) -> np.ndarray:
-    """A^-1 B (B A^-1 when not left) by the LU substitutions, through a zero pivot (LAPACK's
-    inf and NaN: PyTorch's values for a singular A)."""
-    if not left:
-        return np.swapaxes(_singular_solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2),
-                                           True), -1, -2)
-    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
-    packed, pivots = lu_packed(a)
-    x = np.swapaxes(permutation(pivots, a.shape[-1], a.dtype), -1, -2) @ (
-        b[..., None] if vector else b)
-    n = a.shape[-1]
-    for i in range(n):  # L y = P^T b (unit diagonal)
-        x[..., i, :] -= np.einsum("...j,...jk->...k", packed[..., i, :i], x[..., :i, :])
-    for i in reversed(range(n)):  # U x = y
-        x[..., i, :] = (x[..., i, :] - np.einsum("...j,...jk->...k", packed[..., i, i + 1:],
-                                                 x[..., i + 1:, :])) / packed[..., i, i, None]
-    return x[..., 0] if vector else x
+    return SolveExResult(solve_system(a, to_tensor(B), left, True), Tensor(info))
 
 
 def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
     """The condition number: largest / smallest singular value (p None or 2; -2 the inverse),
     else ||A||_p ||A^-1||_p for 'fro', 'nuc', inf, -inf, 1, -1."""
     a = _float("cond", _matrix("cond", A))
+    if p not in (None, 2, -2, "fro", "nuc", math.inf, -math.inf, 1, -1):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p!r}")
+    if p not in (None, 2, -2):
+        _square("cond", a)
+    if a.numel() == 0:  # an empty matrix or batch: 0 for each, as PyTorch
+        return Tensor(np.zeros(a.shape[:-2], a.dtype))
     if p in (None, 2, -2):
         s = svdvals(a)
         ratio = s[..., 0] / s[..., -1]
         return ratio if p != -2 else s[..., -1] / s[..., 0]
-    if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
-        raise RuntimeError(f"linalg.cond got an invalid norm type: {p!r}")
-    inverse, info = inv_ex(_square("cond", a))  # a singular matrix's condition number: inf
-    valid = Tensor((info._data == 0)[..., None, None])
-    norms = matrix_norm(a, p) * matrix_norm(inverse.where(valid, 0.0), p)
-    return norms.where(Tensor(info._data == 0), math.inf)
+    valid = singular_info(a._data) == 0  # a singular matrix's condition number: inf (and
+    eye = Tensor(np.eye(a.shape[-1], dtype=a.dtype))  # gradient 0; its inverse never formed)
+    inverse = inv(a.where(Tensor(valid[..., None, None]), eye))
+    return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(Tensor(valid), math.inf)
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803

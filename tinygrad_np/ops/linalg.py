@@ -3,14 +3,18 @@
 Rules are written with `@`, `swapaxes`, indexing and masks, so they also run on Tensors
 (create_graph). Decompositions with several results (eigh, svd, qr) return one packed array
 that `tinygrad_np.linalg` slices into its parts; the rule unpacks the gradient the same way.
-Inverses inside a rule go through `_inv`/`_solve`, which record `Inv`/`Solve` on Tensors.
-Real (float) matrices only.
+Inverses inside a rule go through `_inv`/`_solve`/`_solve_triangular`, which record
+`Inv`/`Solve`/`SolveTriangular` on Tensors. Singular and degenerate inputs give PyTorch's values
+without NumPy's warnings: inf and NaN through a zero pivot (`lapack_solve`, `substitute`),
+and no eigen/singular gap term while no gradient reaches the vectors. Real (float) matrices
+only.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.function import Function
 from tinygrad_np.xp import is_tensor
 
@@ -27,8 +31,60 @@ def _inv(a):
     return Inv.apply(a) if is_tensor(a) else np.linalg.inv(a)
 
 
-def _solve(a, b):
-    return Solve.apply(a, b) if is_tensor(a) or is_tensor(b) else np.linalg.solve(a, b)
+def _solve(a, b, transpose: bool = False):
+    """A^-1 B, or A^-T B with `transpose` (on arrays from A's own LU, as LAPACK's getrs 'T')."""
+    if is_tensor(a) or is_tensor(b):
+        return Solve.apply(_mT(a) if transpose else a, b)
+    return lapack_solve(a, b, transpose)
+
+
+def _solve_triangular(a, b, upper: bool, unit: bool = False):
+    if is_tensor(a) or is_tensor(b):
+        return SolveTriangular.apply(a, b, upper, unit)
+    return substitute(a, b, upper, unit)
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    """(..., r, c) -> (..., r * c), empty batches too."""
+    return x.reshape(x.shape[:-2] + (x.shape[-2] * x.shape[-1],))
+
+
+def substitute(a: np.ndarray, b: np.ndarray, upper: bool, unit: bool = False) -> np.ndarray:
+    """X with A X = B for triangular A (its upper or lower triangle; `unit`: ones taken on its
+    diagonal), batch axes broadcast, row by row as LAPACK's trsm: a zero on the diagonal gives
+    its inf and NaN (PyTorch's values), quietly."""
+    n = a.shape[-1]
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:]
+    x = np.array(np.broadcast_to(b, shape), dtype=np.result_type(a, b))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in reversed(range(n)) if upper else range(n):
+            done = slice(i + 1, n) if upper else slice(0, i)
+            x[..., i, :] -= (a[..., i, None, done] @ x[..., done, :])[..., 0, :]
+            if not unit:
+                x[..., i, :] /= a[..., i, i, None]
+    return x
+
+
+def lapack_solve(a: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """A^-1 B, or A^-T B with `transpose` (B (..., n, k)), by LAPACK; for a singular A, through
+    its zero pivot with our LU P L U as LAPACK's getrs does: inf and NaN, PyTorch's values,
+    and no error."""
+    try:
+        return np.linalg.solve(_mT(a) if transpose else a, b)
+    except np.linalg.LinAlgError:
+        packed, pivots = lu_packed(a)
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:]
+    b = np.broadcast_to(b, shape)
+    rows = np.argmax(permutation(pivots, a.shape[-1], np.int8), axis=-2)  # P^T b = b[rows]
+    rows = np.broadcast_to(rows[..., None], shape[:-1] + (1,))
+    if transpose:  # A^T = U^T L^T P^T (no products with P: inf and NaN stay where they are)
+        z = substitute(_mT(packed), substitute(_mT(packed), b, upper=False), upper=True,
+                       unit=True)
+        out = np.empty_like(z)
+        np.put_along_axis(out, rows, z, axis=-2)  # x = P z
+        return out
+    lower = substitute(packed, np.take_along_axis(b, rows, axis=-2), upper=False, unit=True)
+    return substitute(packed, lower, upper=True)
 
 
 def _tril(x, k: int = 0):
@@ -36,11 +92,13 @@ def _tril(x, k: int = 0):
     return x * np.tril(np.ones((n, n), dtype=x.dtype), k)
 
 
+@xp.quiet
 class Inv(Function):
-    """Y = A^-1;  dA = -Y^T g Y^T."""
+    """Y = A^-1;  dA = -Y^T g Y^T. `through_singular` (inv_ex): a singular A gives LAPACK's inf
+    and NaN (`lapack_solve`), not an error."""
 
-    def forward(ctx, a):
-        y = np.linalg.inv(a)
+    def forward(ctx, a, through_singular=False):
+        y = lapack_solve(a, _eye(a.shape[-1], a)) if through_singular else np.linalg.inv(a)
         ctx.save_for_backward(y)
         return y
 
@@ -75,8 +133,10 @@ def _cofactors(a: np.ndarray) -> np.ndarray:
     return sign[..., None, None] * (u * (before * after)[..., None, :]) @ vt
 
 
+@xp.quiet
 class LogAbsDet(Function):
-    """log|det(A)|;  dA = g A^-T."""
+    """log|det(A)|;  dA = g A^-T, solved from A^T dA = g I as PyTorch (a singular A: its inf and
+    NaN)."""
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -84,21 +144,46 @@ class LogAbsDet(Function):
 
     def backward(ctx, grad_output):
         (a,) = ctx.saved_tensors
-        return grad_output[..., None, None] * _mT(_inv(a))
+        return _solve(_mT(a), grad_output[..., None, None] * _eye(a.shape[-1], a))
 
 
+@xp.quiet
 class Solve(Function):
-    """X = A^-1 B (B (..., n, k), batch axes broadcast);  dB = A^-T g,  dA = -dB X^T."""
+    """X = A^-1 B (B (..., n, k), batch axes broadcast);  dB = A^-T g,  dA = -dB X^T.
+    `through_singular` (solve_ex): a singular A gives LAPACK's inf and NaN, not an error."""
 
-    def forward(ctx, a, b):
-        x = np.linalg.solve(a, b)
+    def forward(ctx, a, b, through_singular=False):
+        x = lapack_solve(a, b) if through_singular else np.linalg.solve(a, b)
         ctx.save_for_backward(a, x)
         return x
 
     def backward(ctx, grad_output):
         a, x = ctx.saved_tensors
-        grad_b = _solve(_mT(a), grad_output)
+        grad_b = _solve(a, grad_output, transpose=True)
         return -(grad_b @ _mT(x)) if ctx.needs_input_grad[0] else None, grad_b
+
+
+@xp.quiet
+class SolveTriangular(Function):
+    """X = A^-1 B reading only A's `upper` (else lower) triangle, its diagonal ones with `unit`,
+    by substitution as LAPACK's trsm (`substitute`: a zero on the diagonal gives inf and NaN);
+    dB = A^-T g,  dA = -dB X^T on that triangle, PyTorch's."""
+
+    def forward(ctx, a, b, upper, unit):
+        x = substitute(a, b, upper, unit)
+        ctx.save_for_backward(a, x)
+        ctx.triangle = upper, unit
+        return x
+
+    def backward(ctx, grad_output):
+        a, x = ctx.saved_tensors
+        upper, unit = ctx.triangle
+        grad_b = _solve_triangular(_mT(a), grad_output, not upper, unit)
+        if not ctx.needs_input_grad[0]:
+            return None, grad_b
+        ones = np.ones(a.shape[-2:], dtype=bool)
+        read = np.triu(ones, int(unit)) if upper else np.tril(ones, -int(unit))
+        return xp.masked(read, -(grad_b @ _mT(x))), grad_b
 
 
 class Cholesky(Function):
@@ -117,17 +202,17 @@ class Cholesky(Function):
         return _mT(inverse) @ ((x + _mT(_tril(x, -1))) * 0.5) @ inverse
 
 
+@xp.quiet
 class Eigh(Function):
     """w, V = eigh(A) (lower triangle), packed as (..., n + 1, n): row 0 is w, the rest V.
-    dA = V (skew(V^T gV) / 2 / (w_j - w_i) + diag(gw)) V^T (distinct eigenvalues);
-    `values_only` (eigvalsh) drops the eigenvector term, so repeated eigenvalues are fine,
-    while no gradient reaches V (second derivatives need it, with distinct eigenvalues)."""
+    dA = V (skew(V^T gV) / 2 / (w_j - w_i) + diag(gw)) V^T, as PyTorch: the gap term is left
+    out while no gradient reaches V (eigenvalues only: repeated ones are fine), else it needs
+    distinct eigenvalues (inf and NaN for repeated ones)."""
 
-    def forward(ctx, a, values_only):
+    def forward(ctx, a):
         w, v = np.linalg.eigh(a)
         out = np.concatenate([w[..., None, :], v], axis=-2)
         ctx.save_for_backward(out)
-        ctx.values_only = values_only
         return out
 
     def backward(ctx, grad_output):
@@ -135,7 +220,7 @@ class Eigh(Function):
         w, v = out[..., 0, :], out[..., 1:, :]
         eye = _eye(w.shape[-1], out)
         inner = grad_output[..., 0, :][..., None, :] * eye
-        if not ctx.values_only or _any(grad_output[..., 1:, :]):  # (second order: V moves)
+        if _any(grad_output[..., 1:, :]):  # (second derivatives of eigvalsh too: V moves)
             vg = _mT(v) @ grad_output[..., 1:, :]
             gap = w[..., None, :] - w[..., :, None] + eye
             inner = inner + (vg - _mT(vg)) * 0.5 / gap
@@ -158,45 +243,76 @@ def _svd_unpack(out, m: int, n: int, full: bool):
 
 
 def _svd_grad(u, s, vh, gu, gs, gvh):
-    """PyTorch's svd_backward for real matrices (distinct nonzero singular values)."""
+    """PyTorch's svd_backward for real matrices: U diag(gS) Vh while no gradient reaches U or
+    Vh (singular values only: repeated or zero ones are fine), else with the terms of the
+    vectors that get one, which need distinct nonzero singular values (else inf and NaN)."""
+    with_u, with_v = _any(gu), _any(gvh)
+    if not (with_u or with_v):
+        return u @ (gs[..., :, None] * vh)
     m, n = u.shape[-2], vh.shape[-1]
-    v, gv = _mT(vh), _mT(gvh)
     eye = _eye(s.shape[-1], s)
-    uhgu, vhgv = _mT(u) @ gu, vh @ gv
-    uhgu, vhgv = uhgu - _mT(uhgu), vhgv - _mT(vhgv)
     s2 = s * s
     gap = s2[..., None, :] - s2[..., :, None] + eye
-    inner = (uhgu * s[..., None, :] + s[..., :, None] * vhgv) / gap + gs[..., None, :] * eye
-    if m > n:
+    inner = gs[..., None, :] * eye
+    if with_u:
+        uhgu = _mT(u) @ gu
+        inner = inner + (uhgu - _mT(uhgu)) * s[..., None, :] / gap
+    if with_v:
+        vhgv = vh @ _mT(gvh)
+        inner = inner + s[..., :, None] * (vhgv - _mT(vhgv)) / gap
+    if m > n and with_u:
         gu_s = gu / s[..., None, :]
         return (u @ inner + gu_s - u @ (_mT(u) @ gu_s)) @ vh
-    if m < n:
-        gv_s = gv / s[..., None, :]
-        return u @ (inner @ vh + _mT(gv_s - v @ (vh @ gv_s)))
+    if m < n and with_v:
+        gv_s = _mT(gvh) / s[..., None, :]
+        return u @ (inner @ vh + _mT(gv_s - _mT(vh) @ (vh @ gv_s)))
     return u @ inner @ vh
 
 
+@xp.quiet
 class SVD(Function):
-    """U, S, Vh = svd(A) packed in one last axis (see `_svd_unpack`); gradient: `_svd_grad`,
-    or U diag(gS) Vh with `values_only` (svdvals: repeated singular values are fine) while no
-    gradient reaches U or Vh (second derivatives need them)."""
+    """U, S, Vh = svd(A) packed in one last axis (see `_svd_unpack`); gradient: `_svd_grad`."""
 
-    def forward(ctx, a, full_matrices, values_only):
+    def forward(ctx, a, full_matrices):
         u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
-        batch = a.shape[:-2]
-        out = np.concatenate([u.reshape(batch + (-1,)), s, vh.reshape(batch + (-1,))], -1)
+        out = np.concatenate([_flat(u), s, _flat(vh)], -1)
         ctx.save_for_backward(out)
-        ctx.options = (a.shape[-2], a.shape[-1], full_matrices, values_only)
+        ctx.options = (a.shape[-2], a.shape[-1], full_matrices)
         return out
 
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        m, n, full, values_only = ctx.options
-        u, s, vh = _svd_unpack(out, m, n, full)
-        gu, gs, gvh = _svd_unpack(grad_output, m, n, full)
-        if values_only and not (_any(gu) or _any(gvh)):  # (second order: U and V move)
-            return u @ (gs[..., :, None] * vh)
-        return _svd_grad(u, s, vh, gu, gs, gvh)
+        m, n, full = ctx.options
+        return _svd_grad(*_svd_unpack(out, m, n, full), *_svd_unpack(grad_output, m, n, full))
+
+
+def _pinv_grad(a, p, g):
+    """PyTorch's pinv_backward: the derivative of P = pinv(A) where A's rank stays the same,
+    with no division (a zero or rank-deficient A is fine)."""
+    gt, pt = _mT(g), _mT(p)
+    if a.shape[-2] <= a.shape[-1]:
+        k = gt @ p
+        kpt = k @ pt
+        return -_mT(p @ k) + kpt - (a @ p) @ kpt + (pt @ p) @ (gt - k @ a)
+    k = p @ gt
+    ptk = pt @ k
+    return -_mT(k @ p) + (gt - a @ k) @ p @ pt + ptk - ptk @ p @ a
+
+
+@xp.quiet
+class Pinv(Function):
+    """P = pinv(A) from the SVD, dropping the singular values at or under `cutoff` (per matrix,
+    (..., 1)); gradient: `_pinv_grad` (PyTorch's), which needs no distinct singular values."""
+
+    def forward(ctx, a, cutoff):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        keep = s > cutoff
+        out = (_mT(vh) * np.where(keep, 1 / np.where(keep, s, 1), 0)[..., None, :]) @ _mT(u)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad_output):
+        return _pinv_grad(*ctx.saved_tensors, grad_output), None
 
 
 def _qr_unpack(packed, m: int, k: int, n: int):
@@ -207,22 +323,31 @@ def _qr_unpack(packed, m: int, k: int, n: int):
 
 
 def _qr_grad(q, r, gq, gr):
-    """dA of A = QR for a square or tall A (R square, invertible): with M = R gR^T - gQ^T Q
-    made symmetric from its lower triangle, dA = (gQ + Q M) R^-T."""
+    """dA of A = QR for a square or tall A (R square), PyTorch's: with M = R gR^T - gQ^T Q made
+    symmetric from its lower triangle, dA = (gQ + Q M) R^-T (a singular R: inf and NaN)."""
     m = r @ _mT(gr) - _mT(gq) @ q
     b = gq + q @ (_tril(m) + _mT(_tril(m, -1)))
-    return _mT(_solve(r, _mT(b)))
+    return _mT(_solve_triangular(r, _mT(b), upper=True))
 
 
+def _qr_wide_grad(q, r, gq, gr):
+    """dA of a wide A = QR (m < n; R1 the square first m columns of R), PyTorch's: with
+    X = gR R^T - Q^T gQ,  dA = [Q tril(X^T - X) R1^-T | 0] + Q gR."""
+    m, n = r.shape[-2:]
+    x = gr @ _mT(r) - _mT(q) @ gq
+    left = _mT(_solve_triangular(r[..., :m], _mT(q @ _tril(_mT(x) - x)), upper=True))
+    return xp.index_add(left, (..., slice(None, m)), tuple(left.shape[:-1]) + (n,)) + q @ gr
+
+
+@xp.quiet
 class QR(Function):
-    """Q, R = qr(A) packed in one last axis (see `_qr_unpack`). Tall or square A: `_qr_grad`;
-    wide A = Q [U | V]: the square rule for [Q, U] with gQ + A[:, m:] gV^T, and dA[:, m:] = Q gV.
-    As PyTorch: no gradient for mode 'r' (no Q) or 'complete' with more rows than columns."""
+    """Q, R = qr(A) packed in one last axis (see `_qr_unpack`), with PyTorch's gradient:
+    `_qr_grad` for a tall or square A, `_qr_wide_grad` for a wide one; none for mode 'r' (no
+    Q) or 'complete' with more rows than columns (refused, as PyTorch)."""
 
     def forward(ctx, a, mode):
         q, r = np.linalg.qr(a, mode="complete" if mode == "r" else mode)
-        out = np.concatenate([q.reshape(a.shape[:-2] + (-1,)), r.reshape(a.shape[:-2] + (-1,))],
-                             -1)
+        out = np.concatenate([_flat(q), _flat(r)], -1)
         ctx.save_for_backward(out)
         ctx.mode, ctx.sizes = mode, (*q.shape[-2:], r.shape[-1])
         return out
@@ -238,12 +363,7 @@ class QR(Function):
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                                "and nrows > ncols.")
         gq, gr = _qr_unpack(grad_output, m, k, n)
-        if r.shape[-1] == k:
-            return _qr_grad(q, r, gq, gr)
-        gv = gr[..., k:]
-        grad_u = _qr_grad(q, r[..., :k], gq + q @ r[..., k:] @ _mT(gv), gr[..., :k])
-        place = np.eye(r.shape[-1], dtype=r.dtype)  # [dX | dY] = dX [I 0] + dY [0 I]
-        return grad_u @ place[:k] + (q @ gv) @ place[k:]
+        return _qr_grad(q, r, gq, gr) if n == k else _qr_wide_grad(q, r, gq, gr)
 
 
 def lu_packed(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,10 +407,11 @@ def permutation(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
     return np.swapaxes(p, -1, -2)
 
 
+@xp.quiet
 class LU(Function):
     """PA = LU packed (see `lu_packed`), given the factorization found outside (the pivots
     are not differentiable). Square A:  with phi = tril(L^T gL, -1) + triu(gU U^T),
-    dA = P L^-T phi U^-T."""
+    dA = P L^-T (phi U^-T), PyTorch's (a zero pivot: inf and NaN)."""
 
     def forward(ctx, a, packed, p):
         ctx.p = p
@@ -308,8 +429,5 @@ class LU(Function):
         up = packed - _tril(packed, -1)
         grad_up = (grad_output - _tril(grad_output, -1)) @ _mT(up)
         phi = _tril(_mT(low) @ _tril(grad_output, -1), -1) + grad_up - _tril(grad_up, -1)
-        try:
-            return ctx.p @ _mT(_solve(up, _mT(_solve(_mT(low), phi)))), None, None
-        except np.linalg.LinAlgError:
-            raise np.linalg.LinAlgError("the LU factorization has a zero pivot (U is "
-                                        "singular): its gradient is not defined") from None
+        right = _mT(_solve_triangular(up, _mT(phi), upper=True))
+        return ctx.p @ _solve_triangular(_mT(low), right, upper=True, unit=True), None, None
