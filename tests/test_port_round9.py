@@ -767,7 +767,7 @@ def test_as_strided_offsets_count_from_the_shared_storage():
     assert tg.from_numpy(np.arange(30.0)[6:]).as_strided((2,), (1,), 8).tolist() == [14.0, 15.0]
     view = tg.arange(10.0)[3:]
     assert view.as_strided((3,), (1,), view.storage_offset()).tolist() == [3.0, 4.0, 5.0]
-    with pytest.raises(RuntimeError, match="is gone"):
+    with pytest.raises(RuntimeError, match="is gone|reach outside"):
         tg.arange(12.0)[3:].as_strided((2, 2), (1, 2), 0)
 
 

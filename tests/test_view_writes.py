@@ -187,14 +187,17 @@ def test_views_the_graph_cannot_follow_are_refused_untouched():
     with pytest.raises(RuntimeError, match="leaf"):
         leaf[0].add_(w)  # a view of a leaf: PyTorch's error
     h = w * 1
-    detached = h.detach().reshape(3, 1)  # not a view for the graph: refused, never rewired
-    with pytest.raises(RuntimeError, match="shares memory"):
-        detached[0] = w[0]
+    detached = h.detach().reshape(3, 1)  # a view of a detach(): its own graph, h keeps its
+    detached[0] = w[0] * 2
+    assert detached.requires_grad and h.tolist()[0] == 1.0  # (the values: shared memory)
+    h.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0, 1.0])
+    h = w * 1
     with tg.no_grad():
         quiet = h[:2]
     with pytest.raises(RuntimeError, match="shares memory"):
         quiet.mul_(w[:2])  # made under no_grad (PyTorch refuses it too)
-    assert h.tolist() == W and quiet.tolist() == W[:2]
+    assert quiet.tolist() == h.tolist()[:2]
     expanded = (w * 1).expand(2, 3)
     with pytest.raises(RuntimeError, match="expand"):
         expanded.add_(w)
@@ -208,3 +211,37 @@ def test_plain_views_of_a_buffer_join_the_graph():
     assert buf.requires_grad and first.requires_grad and second.requires_grad
     (second + buf[0] * 2).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_detached_views_of_a_buffer_keep_their_own_graphs():
+    w = tg.tensor(W, requires_grad=True)
+    buf = tg.zeros(2, 3)
+    loose = buf.detach()[0]
+    buf[0] = w
+    (buf.sum() + loose.sum()).backward()  # loose sees the values, not the graph (PyTorch)
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0, 1.0])
+    assert not loose.requires_grad and loose.tolist() == W
+    w.grad = None
+    buf = tg.zeros(2, 3)
+    d = buf.detach()
+    d[0].add_(w)  # d's graph records it; buf stays a plain tensor
+    ((buf * 2).sum() + (d * 3).sum()).backward()
+    np.testing.assert_allclose(w.grad.numpy(), [3.0, 3.0, 3.0])
+    assert not buf.requires_grad and d.requires_grad
+
+
+def test_a_view_of_a_temporary_writes_through_as_pytorch():
+    x = tg.tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+    h = (x * 1).view(4)  # the temporary x * 1 is kept alive by its view (PyTorch's _base)
+    tg.nn.functional.relu(h[1:3], inplace=True)
+    (h * h).sum().backward()
+    assert h.tolist() == [1.0, 0.0, 3.0, -4.0]
+    np.testing.assert_allclose(x.grad.numpy(), [[2.0, 0.0], [6.0, -8.0]])
+
+
+def test_a_zero_dimensional_base_is_refused_cleanly():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x.sum() * 1
+    v = h.view(1)
+    with pytest.raises(RuntimeError, match="shares memory"):
+        v.mul_(x[0])

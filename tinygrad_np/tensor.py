@@ -449,7 +449,12 @@ def _positions(base: np.ndarray, view: np.ndarray) -> tuple | None:
             found += np.arange(size).reshape((-1,) + (1,) * (a.ndim - 1 - axis)) * (stride // item)
         return found
 
-    held, seen = offsets(base).ravel(), offsets(view)
+    seen = offsets(view)
+    if base.flags.c_contiguous:  # memory order is index order: no table needed
+        if seen.size and (seen.min() < 0 or seen.max() >= base.size):
+            return None
+        return np.unravel_index(seen, base.shape)
+    held = offsets(base).ravel()
     low = held.min(initial=0)
     table = np.full(held.max(initial=0) - low + 1, -1)
     table[held - low] = np.arange(base.size)
@@ -462,30 +467,24 @@ def _positions(base: np.ndarray, view: np.ndarray) -> tuple | None:
 
 def _write_plan(tensor: Tensor) -> tuple | None:
     """For a recorded in-place write into `tensor` while other live tensors share its memory:
-    (base, [views and where each sits in base]) when all of them view the base's memory (as
-    PyTorch's views do), else None. The base is the first tensor of the shared counter; a
-    detach() (the very array of one before it) and `.data` sharers are left as they are."""
-    counter = tensor._counter
-    base = counter[2]()
-    if base is None or type(counter[2]) is _SameStorage:
+    (base, [live views of the base in the graph, and where each sits in it]), or None when
+    the graph cannot follow (PyTorch's `._base`: the tensor a view op was applied to, kept
+    alive by its views). Other sharers (a detach(), `.data`, `Tensor(x)`, views of those)
+    see the new values but keep their graphs, as in PyTorch; a view made under no_grad of a
+    base in the graph is refused when written (PyTorch's error) and otherwise left as is."""
+    base = _base_of(tensor)
+    if base._data.ndim == 0 or base._requires_grad and not tensor._requires_grad:
         return None
-    views, arrays = [], [base._data]
-    for reference in counter[3:]:
-        other = reference()
-        if other is None or type(reference) is _SameStorage or any(
-                other._data is array for array in arrays) or base._requires_grad and not (
-                other._requires_grad):  # (a view of a detach(), or one made under no_grad)
-            continue
-        if other._requires_grad and other.grad_fn is None:
-            return None
-        arrays.append(other._data)
-        views.append((other, _positions(base._data, other._data)))
     if base._requires_grad and base.grad_fn is None:  # PyTorch's error
         raise RuntimeError(f"a view (shape {tensor.shape}) of a leaf tensor that requires grad "
                            f"(shape {base.shape}) is used in an in-place operation; do it "
                            "under `with tg.no_grad():` or work on a clone()")
-    if tensor is not base and all(view is not tensor for view, _ in views):
-        return None  # the tensor written is one of those left out
+    views = []
+    for reference in tensor._counter[2:]:
+        other = reference()
+        if other is not None and other is not base and getattr(other, "_view_of", None) is base \
+                and (other._requires_grad or not base._requires_grad):
+            views.append((other, _positions(base._data, other._data)))
     return None if any(where is None for _, where in views) else (base, views)
 
 
@@ -557,8 +556,14 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     when NumPy made it a view of `tensor`'s memory (not when it had to copy)."""
     base = result._data.base
     if base is not None and (base is tensor._data or base is tensor._data.base):
-        _share_counter(tensor, result)
+        _share_counter(tensor, result)._view_of = _base_of(tensor)
     return result
+
+
+def _base_of(tensor: Tensor) -> Tensor:
+    """The tensor whose memory `tensor` views (itself unless a view op made it)."""
+    base = getattr(tensor, "_view_of", None)
+    return tensor if base is None else base
 
 
 # The read-only views the engine made of writable arrays to lock a leaf that requires grad
@@ -892,7 +897,8 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
-                 "_user_memory", "__weakref__")  # _user_memory: see _relaid_out
+                 "_user_memory", "_view_of", "__weakref__")  # _user_memory: see _relaid_out;
+    # _view_of: the tensor a view op's result views (PyTorch's ._base; kept alive, as there)
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
         tensor's operator (recording the graph). Any other ufunc (`np.exp(t)`, `np.isnan(t)`)
@@ -1332,7 +1338,7 @@ class Tensor:
                           "kept by pickle or deepcopy", UserWarning, stacklevel=3)
         slots = {name: getattr(self, name) for cls in type(self).__mro__
                  for name in getattr(cls, "__slots__", ()) if hasattr(self, name) and
-                 name not in ("_hooks", "__weakref__", "__dict__")}
+                 name not in ("_hooks", "__weakref__", "__dict__", "_view_of")}
         slots["_counter"] = None if self._counter is None else [self._counter[0]]
         slots["_grad"] = None  # pickle drops `.grad`, as PyTorch (deepcopy: see below)
         return getattr(self, "__dict__", None) or None, slots
@@ -2891,8 +2897,9 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1).unfold(0, size, step).reshape(size)
         result = Windows.apply(self, dim, int(size), int(step))
-        return _share_counter(self, result) if np.may_share_memory(result._data, self._data) \
-            else result
+        if np.may_share_memory(result._data, self._data):
+            _share_counter(self, result)._view_of = _base_of(self)
+        return result
 
     def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
         """Sum to `size`, a shape self broadcasts from (the gradient of `expand`): leading
@@ -3759,7 +3766,7 @@ class Tensor:
             view = self._data.diagonal(offset, first, second)  # (read-only until told)
             view.flags.writeable = self._data.flags.writeable
             result._data = view
-            _share_counter(self, result)
+            _share_counter(self, result)._view_of = _base_of(self)
         return result
 
     def diag(self, diagonal: int = 0) -> Tensor:
