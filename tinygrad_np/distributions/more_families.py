@@ -609,22 +609,30 @@ class LogitRelaxedBernoulli(_ProbsOrLogits):
         return self.temperature.log() + diff - 2 * _softplus(diff)
 
 
-class RelaxedBernoulli(TransformedDistribution):
-    """The Concrete relaxation of Bernoulli on (0, 1): sigmoid of a LogitRelaxedBernoulli."""
+class _Relaxed(TransformedDistribution):
+    """A relaxation: `_transform` of a `_base` draw, with the base's parameters."""
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.unit_interval
     has_rsample = True
+    _base: type
+    _transform: type
 
     def __init__(self, temperature: Tensor | float, probs: Tensor | float | None = None,
                  logits: Tensor | float | None = None,
                  validate_args: bool | None = None) -> None:
-        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args)
-        super().__init__(base, SigmoidTransform(), validate_args)
+        super().__init__(self._base(temperature, probs, logits, validate_args),
+                         self._transform(), validate_args)
 
     temperature = property(lambda self: self.base_dist.temperature)
     probs = property(lambda self: self.base_dist.probs)
     logits = property(lambda self: self.base_dist.logits)
+
+
+class RelaxedBernoulli(_Relaxed):
+    """The Concrete relaxation of Bernoulli on (0, 1): sigmoid of a LogitRelaxedBernoulli."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    _base, _transform = LogitRelaxedBernoulli, SigmoidTransform
 
 
 class ExpRelaxedCategorical(Distribution):
@@ -660,21 +668,12 @@ class ExpRelaxedCategorical(Distribution):
         return score + math.lgamma(k) + (k - 1) * self.temperature.log()
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(_Relaxed):
     """The Concrete / Gumbel-softmax relaxation of OneHotCategorical on the simplex."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.simplex
-    has_rsample = True
-
-    def __init__(self, temperature: Tensor | float, probs: Tensor | None = None,
-                 logits: Tensor | None = None, validate_args: bool | None = None) -> None:
-        base = ExpRelaxedCategorical(temperature, probs, logits, validate_args)
-        super().__init__(base, ExpTransform(), validate_args)
-
-    temperature = property(lambda self: self.base_dist.temperature)
-    probs = property(lambda self: self.base_dist.probs)
-    logits = property(lambda self: self.base_dist.logits)
+    _base, _transform = ExpRelaxedCategorical, ExpTransform
 
 
 # ----------------------------------------------------------------- transformed families
