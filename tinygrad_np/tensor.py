@@ -499,7 +499,7 @@ def _write_through(tensor: Tensor, plan: tuple, result: Tensor) -> None:
     finally:
         if locked:
             array.flags.writeable = False
-    tensor._counter[0] += 1  # graphs that saved the old values refuse them
+    tensor._bump_version()  # graphs that saved the old values refuse them
     place = next((where for view, where in views if view is tensor), Ellipsis)
     with enable_grad():
         _rebind(base, SetItem.apply(base, place, result).grad_fn)
