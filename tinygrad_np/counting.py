@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.tensor import Tensor, _data, _wrap_dim
 
 
@@ -68,6 +69,7 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor: 
     return _result(np.bincount(data, weights.astype(np.float64), minlength), dtype)
 
 
+@xp.quiet
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
     """A histogram of `bins` equal-width bins over [min, max] (the data's range when both are
     equal; that range widened by 1 on both sides when all values are equal), in the input's

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
@@ -366,11 +367,13 @@ def positive(input: Any) -> Tensor:
     return x
 
 
+@xp.quiet
 def deg2rad(input: Any) -> Tensor:
     """Degrees to radians (integers become the default float)."""
     return _tensor(input) * (math.pi / 180)
 
 
+@xp.quiet
 def rad2deg(input: Any) -> Tensor:
     """Radians to degrees (integers become the default float)."""
     return _tensor(input) * (180 / math.pi)
@@ -381,6 +384,7 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
     return _tensor(input).mul(math.log(2)).logaddexp(_tensor(other) * math.log(2)) / math.log(2)
 
 
+@xp.quiet
 def sinc(input: Any) -> Tensor:
     """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0, as PyTorch's), and so where
     (pi x)^2 would underflow (|x| below sqrt of the dtype's tiny: the values are 1 there)."""
@@ -702,6 +706,7 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
     return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype, device)
 
 
+@xp.quiet
 def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:  # noqa: N803
     """The Vandermonde matrix of 1-D `x`: columns x**(N-1), ..., x, 1 (reversed when
     `increasing`); integers become int64."""
@@ -759,6 +764,7 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     return (left @ right).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
 
 
+@xp.quiet
 def kron(input: Any, other: Any) -> Tensor:
     """The Kronecker product: blocks input[i] * other; the shorter shape padded with 1s."""
     a, b = _tensor(input), _tensor(other)
@@ -963,6 +969,7 @@ def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Te
     return pairs * spacing / 2, axis
 
 
+@xp.quiet
 def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
     """The trapezoidal rule along `dim`: samples `y` at points `x` (1-D of y's length along
     dim, or broadcasting with y), or spaced `dx` apart (1 by default)."""
@@ -970,6 +977,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) 
     return areas.sum(axis)
 
 
+@xp.quiet
 def cumulative_trapezoid(y: Any, x: Any = None, *, dx: float | None = None,
                          dim: int = -1) -> Tensor:
     """The running trapezoidal rule along `dim` (one value fewer than y has there)."""
@@ -982,6 +990,7 @@ def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> T
     return trapezoid(y, x, dx=dx, dim=dim)
 
 
+@xp.quiet
 def dist(input: Any, other: Any, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcasting), over all elements."""
     a, b = _tensor(input), _tensor(other)
@@ -1222,6 +1231,7 @@ def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002
     return _tensor(input).outer(vec2)
 
 
+@xp.quiet
 def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
               weight: Any = None, density: bool = False) -> tuple[Tensor, Tensor]:
     """(hist, bin_edges) of a float tensor: `bins` equal bins over `range` (the data's range

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.ops.linalg import (
     QR,
@@ -525,6 +526,7 @@ def old_cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
     return cholesky(input, upper=upper)
 
 
+@xp.quiet
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
     """torch.pinverse: pinv with singular values at or under rcond * largest dropped."""
     return pinv(input, rtol=rcond)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.dtypes import WIDER_ACCUMULATOR, get_default_dtype, wrapped_int
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
 from tinygrad_np.printing import tensor_text
@@ -2165,8 +2166,7 @@ class Tensor:
         if isinstance(dim, Tensor):
             return self.maximum(dim) if op == "max" else self.minimum(dim)
         if axis is not None or keepdims is not None or isinstance(dim, (tuple, list)):
-            extreme = self.amax if op == "max" else self.amin
-            return extreme(_dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims))
+            return self._extreme(Max if op == "max" else Min, op, dim, axis, keepdim, keepdims)
         if dim is None:
             _check_nonempty(op, self, None)
             return (Max if op == "max" else Min).apply(self, None, False)
@@ -2177,16 +2177,18 @@ class Tensor:
     def amax(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
              keepdims: bool | None = None) -> Tensor:
         """Largest value over `dim` (an int, a tuple, or None); ties share the gradient."""
-        dims = _wrap_dims("amax", _dim_arg("amax", dim, axis), self.ndim)
-        _check_nonempty("amax", self, dims)
-        return Max.apply(self, dims, _keep_arg(keepdim, keepdims))
+        return self._extreme(AMax, "amax", dim, axis, keepdim, keepdims)
 
     def amin(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
              keepdims: bool | None = None) -> Tensor:
         """Smallest value over `dim` (an int, a tuple, or None); ties share the gradient."""
-        dims = _wrap_dims("amin", _dim_arg("amin", dim, axis), self.ndim)
-        _check_nonempty("amin", self, dims)
-        return Min.apply(self, dims, _keep_arg(keepdim, keepdims))
+        return self._extreme(AMin, "amin", dim, axis, keepdim, keepdims)
+
+    def _extreme(self, op: type, name: str, dim: Axis, axis: Axis, keepdim: bool,
+                 keepdims: bool | None) -> Tensor:
+        dims = _wrap_dims(name, _dim_arg(name, dim, axis), self.ndim)
+        _check_nonempty(name, self, dims)
+        return op.apply(self, dims, _keep_arg(keepdim, keepdims))
 
     # ----------------------------------------------------------------- elementwise
     def exp(self) -> Tensor:
@@ -2306,6 +2308,7 @@ class Tensor:
         """The sum of the main diagonal of a matrix."""
         return self.diagonal().sum()
 
+    @xp.quiet
     def inner(self, other: Any) -> Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
@@ -2335,10 +2338,12 @@ class Tensor:
         filled = np.where(np.isnan(self._data), nan, np.where(self._data > 0, high, low))
         return self.where(finite, Tensor._make(filled.astype(self.dtype), None))
 
+    @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """self + value * tensor1 * tensor2."""
         return self + value * tensor1 * tensor2
 
+    @xp.quiet
     def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """self + value * tensor1 / tensor2."""
         return self + value * tensor1 / tensor2
@@ -2352,6 +2357,7 @@ class Tensor:
             raise TensorError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         return GELU.apply(self, approximate)
 
+    @xp.quiet
     def silu(self) -> Tensor:
         """x sigmoid(x) (swish);  d/dx = s (1 + x (1 - s))."""
         return self * self.sigmoid()
@@ -2396,6 +2402,7 @@ class Tensor:
         """x hardsigmoid(x);  d/dx is 0 at x <= -3, 1 at x >= 3, x/3 + 1/2 between."""
         return Hardswish.apply(self)
 
+    @xp.quiet
     def mish(self) -> Tensor:
         """x tanh(softplus(x))."""
         return self * self.softplus().tanh()
@@ -2463,6 +2470,7 @@ class Tensor:
         gradient for `other` only, as PyTorch."""
         return Igammac.apply(*_floats_in(self, other))
 
+    @xp.quiet
     def sinc(self) -> Tensor:
         """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0)."""
         x = _float_in(self)
@@ -2570,6 +2578,7 @@ class Tensor:
         """1 / x (float for integer tensors, as PyTorch);  d/dx = -1 / x**2."""
         return Reciprocal.apply(self)
 
+    @xp.quiet
     def square(self) -> Tensor:
         """x * x (integer tensors stay integer, bool becomes int64 as in PyTorch);  d/dx = 2 x."""
         source = self.astype(np.int64) if self.dtype == np.bool_ else self
@@ -3280,6 +3289,7 @@ class Tensor:
         result = Where.apply(_condition(mask), value, self)
         return result if result.dtype == self.dtype else result.astype(self.dtype)
 
+    @xp.quiet
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
         """Each slice along `dim` whose p-norm (over the other axes) exceeds `maxnorm` scaled
         to norm maxnorm (by maxnorm / (norm + 1e-7), as PyTorch); the others unchanged."""
@@ -3529,6 +3539,7 @@ class Tensor:
                 return spread * np.inf
         return spread / (divisor if op == "var" else math.sqrt(divisor))
 
+    @xp.quiet
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                   keepdims: bool | None = None) -> Tensor:
         """log(sum(exp(x))) over `dim`, computed as m + log(sum(exp(x - m))) with m the max,
@@ -3780,6 +3791,7 @@ class Tensor:
         index = (steps, steps + diagonal) if diagonal >= 0 else (steps - diagonal, steps)
         return IndexAdd.apply(self, index, (size, size))
 
+    @xp.quiet
     def outer(self, other: Tensor = None, *, vec2: Tensor = None) -> Tensor:
         """The outer product of two 1-D tensors: out[i, j] = self[i] * other[j] (`other`
         also as PyTorch's `vec2=`)."""
@@ -4180,7 +4192,7 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Xlogy,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import Max, Min, Sum  # noqa: E402
+from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Sum  # noqa: E402
 from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
 from tinygrad_np.ops.select import Fmax, Fmin, Maximum, Minimum, PickShared, Where  # noqa: E402
 from tinygrad_np.ops.shape import (  # noqa: E402

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import no_grad
@@ -349,6 +350,7 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction)
 
 
+@xp.quiet
 def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
              reduction: str = "mean") -> Tensor:
     """loss = (pred - target)^2 elementwise;  d pred = 2 (pred - target) (over N for 'mean')."""
@@ -489,6 +491,7 @@ def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) ->
     return x.mul_(mask) if inplace else x * mask
 
 
+@xp.quiet
 def dropout(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False  # noqa: A002
 ) -> Tensor:
@@ -501,6 +504,7 @@ def dropout(
     return _dropout(x, p, x.shape, inplace)
 
 
+@xp.quiet
 def dropout2d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False  # noqa: A002
 ) -> Tensor:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.rng import generator
@@ -71,6 +72,7 @@ def _odd_rank_warning(name: str, ndim: int, spatial: int) -> str:
             f"{spatial + 2}D inputs).")
 
 
+@xp.quiet
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
               inplace: bool = False) -> Tensor:
     """Zero whole channels of an (N, C, L) or (C, L) input with probability p, scaling the
@@ -78,6 +80,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
     return _feature_dropout("dropout1d", input, p, training, inplace, 1)
 
 
+@xp.quiet
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
               inplace: bool = False) -> Tensor:
     """Zero whole channels of an (N, C, D, H, W) or (C, D, H, W) input with probability p,

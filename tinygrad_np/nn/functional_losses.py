@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
@@ -265,6 +266,7 @@ def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa
     return _huber(input, target, reduction, beta, "smooth_l1_loss") / beta
 
 
+@xp.quiet
 def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || exp(input)) per element: loss = target (log target - input), 0 where

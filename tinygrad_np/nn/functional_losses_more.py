@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.functions import where
 from tinygrad_np.nn.functional_distance import pairwise_distance
@@ -33,6 +34,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
+@xp.quiet
 def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noqa: A002
                          size_average: Any = None, reduce: Any = None,
                          reduction: str = "mean") -> Tensor:
@@ -47,6 +49,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noq
     return _reduce(losses, reduction)
 
 
+@xp.quiet
 def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa: A002
                      reduce: Any = None, reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)), y = 1 or -1 (a logistic loss), stable for any x."""
@@ -57,6 +60,7 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # no
     return _reduce(-logsigmoid(_sign_target(target, input) * input), reduction)
 
 
+@xp.quiet
 def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
                                 size_average: Any = None, reduce: Any = None,
                                 reduction: str = "mean") -> Tensor:
@@ -180,6 +184,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     return _reduce(losses, reduction)
 
 
+@xp.quiet
 def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa: A002
                      full: bool = False, size_average: Any = None, eps: float = 1e-8,
                      reduce: Any = None, reduction: str = "mean") -> Tensor:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.masked import MaskedBy
@@ -28,6 +29,7 @@ def _mask(condition: np.ndarray, like: Tensor) -> Any:
     return MaskedBy.apply(mask, like) if like.requires_grad and is_grad_enabled() else mask
 
 
+@xp.quiet
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x where |x| > lambd, else 0."""
     input = _tensor(input)
@@ -60,6 +62,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     return keep_above(input)
 
 
+@xp.quiet
 def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """Gated linear unit: split `dim` into halves a, b; y = a * sigmoid(b)."""
     input = _tensor(input)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
@@ -32,6 +33,7 @@ def _shape(normalized_shape: Any) -> tuple[int, ...]:
 
 
 # ----------------------------------------------------------------- RMSNorm
+@xp.quiet
 def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,  # noqa: A002
              eps: float | None = None) -> Tensor:
     """x / sqrt(mean(x^2 over the last len(normalized_shape) axes) + eps), times `weight`;

@@ -91,6 +91,7 @@ class ELU(Function):
         return grad_output * (ctx.positive_slope + negative)
 
 
+@xp.quiet
 class LeakyReLU(Function):
     """y = x for x > 0, else negative_slope x;  dx = g times the same factor (slope at 0)."""
 

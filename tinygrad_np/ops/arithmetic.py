@@ -25,6 +25,7 @@ class Add(Function):
         return grad_output, grad_output
 
 
+@xp.quiet  # inf - inf is NaN, silently, as in PyTorch (Add and Mul, the hot ones, warn)
 class Sub(Function):
     """y = a - b;  da = g,  db = -g."""
 

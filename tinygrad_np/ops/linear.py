@@ -12,10 +12,12 @@ import math
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
 
+@xp.quiet  # overflow is inf, silently, as in PyTorch
 class LinearFunction(Function):
     """y = x W^T + b;  dx = g W,  dW = g^T x,  db = g summed over all but the last axis.
 

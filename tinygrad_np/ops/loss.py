@@ -54,6 +54,7 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
                          f"got dtype {target.dtype}")
 
 
+@xp.quiet
 class CrossEntropy(Function):
     """loss_i = -sum_c q_ic log softmax(z_i)_c  (q = one-hot of the class id, or given probs).
 

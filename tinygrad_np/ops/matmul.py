@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
@@ -28,6 +29,7 @@ def _fortran(x) -> bool:
     return isinstance(x, np.ndarray) and x.flags.f_contiguous and not x.flags.c_contiguous
 
 
+@xp.quiet  # overflow is inf, silently, as in PyTorch
 class MatMul(Function):
     """y = a @ b;  da = g @ b^T,  db = a^T @ g.
 

@@ -27,6 +27,7 @@ def _sum(a: np.ndarray, b: np.ndarray | None, shape: tuple[int, ...]) -> np.ndar
     return np.einsum(*operands, kept, dtype=accumulator(a.dtype)).reshape(shape)
 
 
+@xp.quiet  # inf - inf is NaN, silently, as in PyTorch
 class Normalize(Function):
     """y = x̂ w + b, x̂ = (x - mean) / sqrt(var + eps) over `axes`;  with h = g w:
     dx = (h - mean(h) - x̂ mean(h x̂)) / sqrt(var + eps),  dw = g x̂,  db = g.

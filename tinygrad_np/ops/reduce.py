@@ -40,6 +40,7 @@ def _keepdims_shape(input_shape: tuple[int, ...], axes: tuple[int, ...] | None) 
     return tuple(1 if axis in axes else size for axis, size in enumerate(input_shape))
 
 
+@xp.quiet  # inf + -inf is NaN, silently, as in PyTorch
 class Sum(Function):
     """y = sum(x, axis);  dx = g broadcast back over the summed axes."""
 
@@ -67,15 +68,17 @@ class Max(Function):
     """
 
     reduce = staticmethod(np.max)
+    nan_hits = True  # a NaN equals a NaN max here; amax compares with == (no hit: 0/0 = NaN)
 
     def forward(ctx, x, axis, keepdims):
         axes = _normalize_axis(axis, x.ndim, type(ctx).__name__.lower())
         extreme = ctx.reduce(x, axis=axes, keepdims=True)
         hits = x == extreme
-        if extreme.dtype.kind == "f" and np.isnan(extreme).any():
+        if ctx.nan_hits and extreme.dtype.kind == "f" and np.isnan(extreme).any():
             hits |= np.isnan(x) & np.isnan(extreme)
         # The share of the gradient each element gets: 1/ties where it is the max, else 0.
-        ctx.share = (hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype)
+        with np.errstate(invalid="ignore"):
+            ctx.share = (hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype)
         ctx.keepdims_shape = extreme.shape
         return extreme if keepdims else np.squeeze(extreme, axis=axes)
 
@@ -87,3 +90,15 @@ class Min(Max):
     """y = min(x, axis);  dx = g at the elements equal to the min, split evenly between ties."""
 
     reduce = staticmethod(np.min)
+
+
+class AMax(Max):
+    """y = amax(x, axis);  as max, but a slice whose max is NaN gets NaN gradients (PyTorch)."""
+
+    nan_hits = False
+
+
+class AMin(Min):
+    """y = amin(x, axis);  as min, but a slice whose min is NaN gets NaN gradients (PyTorch)."""
+
+    nan_hits = False

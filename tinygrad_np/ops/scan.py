@@ -90,6 +90,7 @@ def _cumprod_grad_with_zeros(x, grad_output, axis: int):
     return (head * tail.sum(-1)).movedim(-1, axis)
 
 
+@xp.quiet  # inf + -inf is NaN, silently, as in PyTorch
 class Cumsum(Function):
     """y_i = sum_{j<=i} x_j along axis;  dx_i = sum_{j>=i} g_j."""
 
@@ -101,6 +102,7 @@ class Cumsum(Function):
         return reverse_cumsum(grad_output, ctx.axis)
 
 
+@xp.quiet
 class Cumprod(Function):
     """y_i = prod_{j<=i} x_j along axis;  dx_i = sum_{j>=i} g_j prod_{k<=j, k!=i} x_k.
 
@@ -162,6 +164,7 @@ class Prod(Function):
         return grad_output * _product_of_others(x, ctx.axes)
 
 
+@xp.quiet
 class Norm2(Function):
     """y = sqrt(sum x^2 over axes);  dx = g x / y  (0 where y = 0, as PyTorch)."""
 
