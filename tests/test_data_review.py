@@ -123,7 +123,10 @@ def test_views_stay_views_after_in_place_through_data():
     with pytest.raises(RuntimeError, match="view"):  # as PyTorch: still a view of weight
         view.detach_()
     loss = (weight * weight).sum()
-    view.add_(1)  # a write through the view is seen by weight's graphs
+    with pytest.raises(RuntimeError, match="no_grad"):  # as PyTorch: made under no_grad
+        view.add_(1)
+    with tg.no_grad():
+        view.add_(1)  # a write through the view is seen by weight's graphs
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         loss.backward()
 

@@ -114,3 +114,120 @@ def test_max_with_numpy_axis_keeps_max_semantics_for_nan():
     x = tg.tensor([[1.0, np.nan, np.nan], [2.0, 5.0, 5.0]], requires_grad=True)
     x.max(axis=-1).sum().backward()  # NumPy's spelling: max's rule, split between the NaNs
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 0.5, 0.5], [0, 0.5, 0.5]])
+
+
+# ----------------------------------------------------------------- found by the fuzz
+def _same(fn):
+    """fn(library) in both libraries: the same values and dtype (or the same error class)."""
+    ours = fn(tg)
+    if torch is not None:
+        theirs = fn(torch)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    return ours
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.add(L.tensor([1000, 1], dtype=L.int32), L.tensor([100, 3], dtype=L.int8), alpha=2),
+    lambda L: L.tensor([-4, 1]).add(L.tensor([232, 3], dtype=L.uint8), alpha=2),
+    lambda L: L.tensor([-2]).sub(L.tensor([130], dtype=L.uint8), alpha=-1),
+    lambda L: L.add(L.tensor([1, 2], dtype=L.int32), L.tensor([True, False]), alpha=2),
+    lambda L: L.add(L.tensor(5), L.tensor([100, 2], dtype=L.int8), alpha=2),
+    lambda L: L.add(L.tensor([1, 2], dtype=L.int8), 100, alpha=2),
+    lambda L: L.tensor([1, 2], dtype=L.int32).add_(L.tensor([100, 3], dtype=L.int8), alpha=3),
+    lambda L: L.add(L.tensor([1.0, 2.0], dtype=L.float64), L.tensor([1.1, 2.0]), alpha=0.3),
+])
+def test_add_and_sub_scale_by_alpha_in_the_result_dtype(case):
+    _same(case)
+
+
+def test_a_float_alpha_with_integer_tensors_is_refused_as_pytorch():
+    with pytest.raises(RuntimeError, match="alpha"):
+        tg.add(tg.tensor([1, 2]), tg.tensor([1, 2]), alpha=0.5)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.tensor([161, 12], dtype=L.uint8).clamp_min(-1),
+    lambda L: L.tensor([161, 12], dtype=L.uint8).clamp_max(-1),
+    lambda L: L.inner(L.tensor([1, 2], dtype=L.int32), L.tensor([5, 1], dtype=L.int32)),
+    lambda L: L.inner(L.tensor([1, 2], dtype=L.uint8), L.tensor([5, 1], dtype=L.uint8)),
+    lambda L: L.zeros(3, dtype=L.uint8).scatter(0, L.tensor([1]), -1),
+    lambda L: L.tensor([], dtype=L.int64) // 0,
+    lambda L: L.tensor([], dtype=L.int64) % 0,
+])
+def test_integer_corners_as_pytorch(case):
+    _same(case)
+
+
+def test_a_python_int_written_into_a_small_int_tensor_wraps_or_is_refused_as_pytorch():
+    x = tg.zeros(3, dtype=tg.uint8)
+    x[0] = -2  # PyTorch wraps a negative int into uint8
+    assert x.tolist() == [254, 0, 0]
+    for dtype, value in ((tg.uint8, 300), (tg.int32, 2**40), (tg.int32, 1e10)):
+        with pytest.raises(RuntimeError, match="setitem"):  # not NumPy's OverflowError
+            tg.zeros(3, dtype=dtype)[0] = value
+
+
+@pytest.mark.parametrize("base", ["int8", "uint8", "float16", "int16", "float32"])
+def test_the_exponent_gradient_of_pow_uses_the_result_dtype(base):
+    def run(L):
+        x = L.tensor([0.5, 1.5], dtype=L.float64, requires_grad=True)
+        (L.tensor([7, 3], dtype=getattr(L, base)) ** x).sum().backward()
+        return x.grad
+    got = run(tg).numpy()
+    np.testing.assert_allclose(got, np.array([7.0, 3.0]) ** [0.5, 1.5] * np.log([7.0, 3.0]),
+                               rtol=1e-12)
+
+
+def test_mixed_float_dtypes_in_logaddexp2_and_xlogy_compute_in_the_result_dtype():
+    got = tg.logaddexp2(tg.tensor([1.1], dtype=tg.float64), tg.tensor([3]))
+    assert got.item() == pytest.approx(np.logaddexp2(1.1, 3.0), rel=1e-14)
+    got = tg.xlogy(tg.tensor([1.1], dtype=tg.float64), tg.tensor([3.0], dtype=tg.float16))
+    assert got.item() == pytest.approx(1.1 * np.log(3.0), rel=1e-14)
+    got = tg.special.xlog1py(tg.tensor([1.1], dtype=tg.float64), tg.tensor([3.3]))
+    assert got.item() == pytest.approx(1.1 * np.log1p(np.float32(3.3)), rel=1e-14)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.ones(1, 3).unflatten(0, (0, -1)),
+    lambda L: L.tensor(1.0).narrow(0, 0, 1),
+    lambda L: L.tensor([1.0, 2.0]).fliplr(),
+    lambda L: L.tensor([1.0, 2.0]).trace(),
+])
+def test_bad_shapes_raise_runtime_errors_as_pytorch(case):
+    with pytest.raises(RuntimeError):
+        case(tg)
+
+
+def test_logcumsumexp_of_an_empty_tensor_has_an_empty_gradient():
+    x = tg.tensor([], requires_grad=True)
+    tg.logcumsumexp(x, 0).sum().backward()
+    assert x.grad.shape == (0,)
+
+
+@pytest.mark.parametrize("make", [lambda w: w.mean(), lambda w: (w - w.mean()).sum(),
+                                  lambda w: (w * 2).sum(), lambda w: (w / 2).sum()])
+def test_a_graph_that_saved_only_numbers_takes_a_second_backward_as_pytorch(make):
+    w = tg.ones(3, requires_grad=True)
+    y = make(w)
+    y.backward()
+    first = w.grad.numpy().copy()
+    y.backward()  # nothing was freed: PyTorch allows it
+    np.testing.assert_allclose(w.grad.numpy(), 2 * first)
+    y = (w * w).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):  # this one saved tensors
+        y.backward()
+
+
+def test_a_view_made_under_no_grad_is_not_written_with_grad_mode_on():
+    w = tg.ones(3, requires_grad=True)
+    with tg.no_grad():
+        view = w[0:1]
+    for write in (lambda: view.mul_(2), lambda: view.__setitem__(0, 5.0), view.zero_):
+        with pytest.raises(RuntimeError, match="no_grad mode"):
+            write()
+    assert w.tolist() == [1.0, 1.0, 1.0]
+    with tg.no_grad():
+        view.mul_(2)  # under no_grad as well: allowed, as PyTorch
+    assert w.tolist() == [2.0, 1.0, 1.0]

@@ -195,7 +195,7 @@ def test_views_the_graph_cannot_follow_are_refused_untouched():
     h = w * 1
     with tg.no_grad():
         quiet = h[:2]
-    with pytest.raises(RuntimeError, match="shares memory"):
+    with pytest.raises(RuntimeError, match="no_grad mode"):
         quiet.mul_(w[:2])  # made under no_grad (PyTorch refuses it too)
     assert quiet.tolist() == h.tolist()[:2]
     expanded = (w * 1).expand(2, 3)

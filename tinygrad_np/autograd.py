@@ -97,8 +97,8 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
                 else:
                     pending[parent] = (grad, False)
                     heappush(heap, (-parent._sequence, parent))
-            if not retain_graph and node.saved_tensors:  # free them (a node that saved none
-                node.saved_tensors = None  # stays usable)
+            if not retain_graph and node.saved_versions:  # free saved tensors (a node that
+                node.saved_tensors = None  # saved only numbers, as `x / 2`, stays usable)
         hooks.run_leaf_hooks(pending, create_graph)  # a leaf's, once its sum is complete
     finally:
         _mode.grad = previous

@@ -167,14 +167,17 @@ def _wide_int(tensor: Tensor) -> Tensor:
 
 
 def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
-    """`_float_in` of two operands; next to a float tensor a one-byte integer one takes that
-    float dtype instead (float16 with uint8 stays float16, as PyTorch's promotion, and
-    float64's log of a uint8 is not NumPy's float16 one)."""
+    """`_float_in` of two operands; next to a float tensor, a one-byte integer tensor and a
+    float tensor of another dtype take the result's float dtype (PyTorch's promotion: a 0-d
+    one follows an n-d one), so that float64's log of a uint8 or float32 operand is not
+    NumPy's float16 or float32 one."""
     floats = [x for x in (a, b) if isinstance(x, Tensor) and x._data.dtype.kind == "f"]
-    if floats:
-        return tuple(x.astype(floats[0]._data.dtype) if isinstance(x, Tensor) and (
-            x._data.dtype.itemsize == 1 and x._data.dtype.kind in "biu") else x for x in (a, b))
-    return _float_in(a), _float_in(b)
+    if not floats:
+        return _float_in(a), _float_in(b)
+    target = np.result_type(*(x._data.dtype for x in ([x for x in floats if x.ndim] or floats)))
+    return tuple(x.astype(target) if isinstance(x, Tensor) and x._data.dtype != target and (
+        x._data.dtype.kind == "f" or x._data.dtype.itemsize == 1 and x._data.dtype.kind in "biu")
+        else x for x in (a, b))
 
 
 def _float_in(x: Any) -> Any:
@@ -339,15 +342,28 @@ def _without_leading_ones(value: Any, shape: tuple, index: Any) -> Any:
 tool_hooks: dict[str, Any] = {}
 
 
+_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2}
+
+
 def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
-    """alpha * other for add/sub (other as an operand of `like` when alpha is 1): an integer
-    `other` beside a float self is scaled in self's dtype (PyTorch computes in the result's
-    dtype; int8 100 * 3 must not wrap to 44)."""
+    """alpha * other for add/sub (other as an operand of `like` when alpha is 1), computed in
+    the result's dtype as PyTorch does (an int8 `other` beside int32 or float self must not
+    wrap: 100 * 3 is 300, not 44); a float alpha with integer operands is refused."""
     if alpha == 1:
         return _operand(other, like)
-    if like.dtype.kind == "f" and getattr(other, "dtype", like.dtype).kind in "biu":
-        other = other.astype(like.dtype) if isinstance(other, Tensor) else np.asarray(
-            other, like.dtype)
+    dtype = getattr(other, "dtype", None)
+    if isinstance(alpha, float) and like.dtype.kind in "biu" and (dtype is None or
+                                                                  dtype.kind in "biu"):
+        raise TensorError(f"add/sub: for integral input tensors, argument alpha must not be "
+                          f"a floating point number (got {alpha})")
+    if dtype is not None:
+        mine, theirs = _KIND_RANK.get(like.dtype.kind, 2), _KIND_RANK.get(dtype.kind, 2)
+        if mine > theirs or mine == theirs and (like.ndim or not np.ndim(_data(other))):
+            target = like.dtype if mine > theirs else np.promote_types(like.dtype, dtype)
+            other = other.astype(target) if isinstance(other, Tensor) else np.asarray(
+                _data(other), target)
+    if isinstance(other, (int, float)):  # a number: scaled as a number (uint8 - 2 * 200 wraps)
+        return _operand(other * alpha, like)
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
 
 
@@ -536,6 +552,18 @@ def _is_view(tensor: Tensor) -> bool:
         return False
     base = counter[2]()
     return tensor._data.base is not None if base is None else base._data is not tensor._data
+
+
+def _refuse_no_grad_view(tensor: Tensor) -> None:
+    """PyTorch's error for an in-place write, with grad mode on, into a view made under
+    no_grad of a tensor that requires grad (the write would bypass the base's graph)."""
+    base = getattr(tensor, "_view_of", None)
+    if base is not None and base._requires_grad and not tensor._requires_grad and (
+            is_grad_enabled()):
+        raise RuntimeError(f"a view (shape {tensor.shape}) was created in no_grad mode of a "
+                           f"tensor that requires grad (shape {base.shape}) and is being "
+                           "modified in place with grad mode enabled: write it under `with "
+                           "tg.no_grad():` too, or take the view outside no_grad")
 
 
 def _refuse_leaf(op: str, tensor: Tensor) -> None:
@@ -1628,6 +1656,7 @@ class Tensor:
     def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
         computes the same in place on arrays, without a temporary)."""
+        _refuse_no_grad_view(self)
         if self._recorded_in_place(args):
             if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
@@ -2038,7 +2067,7 @@ class Tensor:
         An index mixing integers and index arrays selects PyTorch's layout (see
         `_torch_layout`), written as the equivalent pure index-array form.
         """
-        index = _index(index)
+        index, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
         steps = _torch_layout(index)
         if steps is not None:
             positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
@@ -2049,6 +2078,7 @@ class Tensor:
                 self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
             self._in_place(_set_item, index, value)
             return
+        _refuse_no_grad_view(self)
         array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
         try:
             array[index] = _data(value)
@@ -2246,11 +2276,11 @@ class Tensor:
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
         """clamp(min=min)."""
-        return Clip.apply(self, min, None)
+        return self.clamp(min=min)
 
     def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
         """clamp(max=max)."""
-        return Clip.apply(self, None, max)
+        return self.clamp(max=max)
 
     def softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None) -> Tensor:
         """exp(x) / sum(exp(x)) along `dim` (alias `axis`), stable for any finite values."""
@@ -2290,7 +2320,9 @@ class Tensor:
         return self.flatten()
 
     def fliplr(self) -> Tensor:
-        """Reverse the order along axis 1."""
+        """Reverse the order along axis 1 (of a tensor of 2 or more dims)."""
+        if self.ndim < 2:
+            raise TensorError(f"fliplr: input must be >= 2-d, got shape {self.shape}")
         return self.flip(1)
 
     def flipud(self) -> Tensor:
@@ -2306,6 +2338,8 @@ class Tensor:
 
     def trace(self) -> Tensor:
         """The sum of the main diagonal of a matrix."""
+        if self.ndim != 2:
+            raise TensorError(f"trace: expected a matrix, got shape {self.shape}")
         return self.diagonal().sum()
 
     @xp.quiet
@@ -2316,7 +2350,8 @@ class Tensor:
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
-        return (spread * other).sum(-1)
+        products = spread * other
+        return products.sum(-1, dtype=products.dtype)  # int32 stays int32 (sum: int64)
 
     def equal(self, other: Any) -> bool:
         """True when both have the same shape and the same values."""
@@ -3236,6 +3271,8 @@ class Tensor:
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         """The `length` entries from `start` along `dim`."""
+        if not self.ndim:
+            raise TensorError("narrow() cannot be applied to a 0-dim tensor")
         axis = _wrap_dim("narrow", dim, self.ndim)
         size = self.shape[axis]
         start = int(_data(start))
@@ -3252,7 +3289,7 @@ class Tensor:
         may be a number (or pass `value=`). Gradients: self gets g where nothing was
         written, src gets g at the written places. PyTorch's older `reduce='add'` or
         `'multiply'` combines instead of writing (scatter_reduce's 'sum' / 'prod')."""
-        src = value if src is None else src
+        src = _scalar_for("scatter", value if src is None else src, self._data.dtype)
         index = _same_dims("scatter", _index_array("scatter", index), self)
         axis = _wrap_dim("scatter", dim, self.ndim)
         _in_range("scatter", index, self, axis, dim)
@@ -3726,7 +3763,8 @@ class Tensor:
         sizes = tuple(sizes)
         if -1 in sizes:
             known = math.prod(size for size in sizes if size != -1)
-            sizes = tuple(self.shape[axis] // known if size == -1 else size for size in sizes)
+            sizes = tuple(self.shape[axis] // known if size == -1 and known else size
+                          for size in sizes)  # (-1 beside a 0 stays -1: refused below)
         if math.prod(sizes) != self.shape[axis]:
             raise RuntimeError(f"unflatten: sizes {sizes} do not multiply to dim {dim}'s "
                                f"size {self.shape[axis]}")

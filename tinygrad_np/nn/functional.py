@@ -113,7 +113,7 @@ from tinygrad_np.ops.loss import (
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
 from tinygrad_np.ops.shape import IndexAdd
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, _scalar_for, to_tensor as _tensor
 
 
 def _target(target: Any, like: Tensor) -> Any:
@@ -740,7 +740,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     kept = input[tuple(crop)] if any(part != slice(None) for part in crop) else input
     result = IndexAdd.apply(kept, tuple(inner), tuple(shape))
     if value:
-        border = np.full(shape, value, dtype=result.dtype)
+        border = np.full(shape, _scalar_for("pad", value, result.dtype), dtype=result.dtype)
         border[tuple(inner)] = 0
         result = result + border
     return result

@@ -127,5 +127,6 @@ class Pow(Function):
             if ctx.needs_input_grad[1]:
                 # Where a = 0 and b >= 0, y log(a) is taken as 0 (log(a + 1) there avoids
                 # 0 * log(0) = NaN, and works on Tensors too, for create_graph).
-                grad_b = grad_output * y * xp.log(a + ((a == 0) & (b >= 0)))
+                wide = a.astype(y.dtype) if getattr(a, "dtype", y.dtype) != y.dtype else a
+                grad_b = grad_output * y * xp.log(wide + ((a == 0) & (b >= 0)))  # y's dtype
         return grad_a, grad_b

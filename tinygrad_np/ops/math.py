@@ -422,7 +422,8 @@ class Hypot(Function):
 
 def _check_integer_divisor(a, b, op: str) -> None:
     """PyTorch refuses integer division by zero (NumPy warns and returns 0)."""
-    if np.result_type(a, b).kind in "iub" and np.any(np.asarray(b) == 0):
+    if (np.result_type(a, b).kind in "iub" and np.any(np.asarray(b) == 0)
+            and np.broadcast(a, b).size):  # an empty result divides nothing
         raise IntegerDivisionByZero(f"{op}: integer division by zero")
 
 

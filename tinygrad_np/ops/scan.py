@@ -200,6 +200,8 @@ class LogCumSumExp(Function):
 
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
+        if not y.size:  # (np.max of nothing fails)
+            return grad_output, None
         grad, lowest = 0, np.finfo(y.dtype).min
         # Measured from the largest y (a constant: the sum does not depend on it), so that
         # x and y of 1e10 do not swallow log|g| (exp(log 0.5 - 1e10 + 1e10) would be 1)
