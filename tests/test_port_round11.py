@@ -231,3 +231,29 @@ def test_a_view_made_under_no_grad_is_not_written_with_grad_mode_on():
     with tg.no_grad():
         view.mul_(2)  # under no_grad as well: allowed, as PyTorch
     assert w.tolist() == [2.0, 1.0, 1.0]
+
+
+def _attention_with_a_fully_padded_row(lib, state=None):
+    lib.manual_seed(0)
+    m = lib.nn.MultiheadAttention(4, 2, batch_first=True)
+    if state is not None:
+        m.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+    x = lib.tensor(np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float32),
+                   requires_grad=True)
+    padding = lib.tensor([[True, True, True], [False, True, False]])
+    out, _ = m(x, x, x, key_padding_mask=padding, need_weights=False)
+    (out * lib.tensor(np.arange(24.0, dtype=np.float32).reshape(2, 3, 4))).sum().backward()
+    state = {k: v.detach().numpy() for k, v in m.state_dict().items()}
+    return [out.detach().numpy(), x.grad.numpy(), m.in_proj_weight.grad.numpy()], state
+
+
+def test_attention_without_weights_gives_zeros_for_a_query_with_every_key_masked():
+    ours, state = _attention_with_a_fully_padded_row(tg)
+    assert all(np.isfinite(a).all() for a in ours)  # PyTorch's SDPA path: no NaN anywhere
+    bias = state["out_proj.bias"]
+    np.testing.assert_allclose(ours[0][0], np.broadcast_to(bias, (3, 4)), atol=1e-7)
+    if torch is not None:
+        torch_state = dict(state)  # arrays: the helper wraps them
+        theirs, _ = _attention_with_a_fully_padded_row(torch, torch_state)
+        for mine, want in zip(ours, theirs):
+            np.testing.assert_allclose(mine, want, rtol=1e-5, atol=1e-5)

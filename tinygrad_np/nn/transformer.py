@@ -7,7 +7,8 @@ uniform, `in_proj_bias` zeros, `out_proj` a Linear with a zero bias; `q_proj_wei
 `k_proj_weight`, `v_proj_weight` when kdim or vdim differ from embed_dim), so a PyTorch state
 dict loads unchanged. The arithmetic is PyTorch's slow path (`F.multi_head_attention_forward`):
 masks are made float (a bool True means "masked out", -inf), key padding is added to the
-attention mask, and a query whose keys are all masked gives NaN, as there. PyTorch's fused
+attention mask. A query whose keys are all masked gives NaN with `need_weights=True` and
+zeros without (PyTorch computes that case with scaled_dot_product_attention). PyTorch's fused
 fast path (eval, no gradient) is not imitated: where it returns zeros for padded positions
 (nested tensors in `TransformerEncoder`), this gives the slow path's values.
 """
@@ -172,11 +173,16 @@ class MultiheadAttention(Module):
                                   f"{tuple(padding.shape)}")
             padding = padding.reshape(batch, 1, 1, source)
             mask = padding if mask is None else mask + padding
-        scores = (q * (1 / math.sqrt(size))) @ k.transpose(-2, -1)
-        if mask is not None:
-            scores = scores + mask
-        weights = F.dropout(scores.softmax(-1), self.dropout, self.training)
-        output = (weights @ v).permute(2, 0, 1, 3).reshape(target, batch, embed)
+        if need_weights:
+            scores = (q * (1 / math.sqrt(size))) @ k.transpose(-2, -1)
+            if mask is not None:
+                scores = scores + mask
+            weights = F.dropout(scores.softmax(-1), self.dropout, self.training)
+            output = weights @ v
+        else:  # PyTorch's path then: a row with every key masked gives zeros, not NaN
+            output = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
+        output = output.permute(2, 0, 1, 3).reshape(target, batch, embed)
         output = self.out_proj(output)
         if need_weights:
             weights = weights.mean(1) if average_attn_weights else weights
