@@ -1,0 +1,154 @@
+"""Eleventh round of probes against PyTorch, autograd side: torch.func's transforms keep the
+graph to tensors func reads from outside its arguments and turn grad mode on inside, and
+autograd.Function's materialize_grads, saved tensors, once_differentiable, hooks and the
+grad_fn API behave as PyTorch's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the reference")
+
+
+def torch_func_warns(test):
+    """torch.func's forward mode (jacfwd, jvp, hessian) and linearize warn from inside torch."""
+    test = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")(test)
+    return pytest.mark.filterwarnings("ignore:Attempted to insert a get_attr Node")(test)
+
+
+def _values(tensor):
+    return None if tensor is None else tensor.detach().numpy()
+
+
+# ---------------------------------------------------------------- torch.func and outside leaves
+
+def _model_gradient_penalty(L):
+    """The probe's case: grad through a model's parameters, differentiated again."""
+    m = L.nn.Linear(3, 1).double()
+    with L.no_grad():
+        m.weight.copy_(L.tensor([[1.0, 2.0, 3.0]], dtype=L.float64))
+        m.bias.zero_()
+    x = L.tensor([[0.5, -1.0, 2.0]], dtype=L.float64)
+    gx = L.func.grad(lambda z: (m(z) ** 2).sum())(x)
+    (m(x).sum() + (gx ** 2).sum()).backward()
+    return gx.requires_grad, _values(m.weight.grad), _values(m.bias.grad)
+
+
+@needs_torch
+def test_func_grad_keeps_the_graph_to_a_models_parameters():
+    ours, theirs = _model_gradient_penalty(tg), _model_gradient_penalty(torch)
+    assert ours[0] is theirs[0] is True
+    np.testing.assert_allclose(ours[1], theirs[1])
+    np.testing.assert_allclose(ours[2], theirs[2])
+
+
+# Each: a function of (library, w, x, xr) returning the tensors a transform hands back; w is
+# an outside leaf needing grad, x an argument that does not need grad, xr one that does.
+TRANSFORMS = {
+    "grad_mul": lambda L, w, x, xr: L.func.grad_and_value(lambda z: (z * w).sum())(x),
+    "grad_add": lambda L, w, x, xr: L.func.grad_and_value(lambda z: (z + w).sum())(x),
+    "grad_private": lambda L, w, x, xr: L.func.grad_and_value(lambda z: (z * z).sum())(x),
+    "grad_caller": lambda L, w, x, xr: L.func.grad_and_value(lambda z: z.sum())(xr),
+    "grad_argnums": lambda L, w, x, xr: L.func.grad(lambda a, b: (a * b * w).sum(),
+                                                    argnums=(0, 1))(xr, x),
+    "grad_aux": lambda L, w, x, xr: L.func.grad(lambda z: ((z * z).sum(), (z * 2, z * w)),
+                                                has_aux=True)(x),
+    "vjp": lambda L, w, x, xr: (lambda o, fn: (o, *fn(L.ones(2))))(
+        *L.func.vjp(lambda z: z * w, x)),
+    "vjp_private": lambda L, w, x, xr: (lambda o, fn: (o, *fn(L.ones(2))))(
+        *L.func.vjp(lambda z: z * z, x)),
+    "vjp_aux": lambda L, w, x, xr: L.func.vjp(lambda z: (z * z, (z * 2, z * w)), x,
+                                              has_aux=True)[2],
+    "jacrev": lambda L, w, x, xr: L.func.jacrev(lambda z: z * z * w)(x),
+    "jacrev_aux": lambda L, w, x, xr: L.func.jacrev(lambda z: (z * z, (z * 2, z * w)),
+                                                    has_aux=True)(x),
+    "jacfwd": lambda L, w, x, xr: L.func.jacfwd(lambda z: z * z * w)(x),
+    "hessian": lambda L, w, x, xr: L.func.hessian(lambda z: (z * z * z * w).sum())(x),
+    "grad_of_grad": lambda L, w, x, xr: L.func.grad(
+        lambda z: L.func.grad(lambda y: (y ** 3 * w).sum())(z).sum())(x),
+    "jvp_aux": lambda L, w, x, xr: L.func.jvp(lambda z: (z * z, (z * 2, z * w)), (x,),
+                                              (L.ones(2),), has_aux=True),
+    "linearize": lambda L, w, x, xr: (lambda o, fn: (o, fn(L.ones(2))))(
+        *L.func.linearize(lambda z: z * w, x)),
+}
+
+
+def _flat(tree):
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _flat(item)]
+    return [tree]
+
+
+def _transform(L, name):
+    w = L.tensor([1.0, 2.0], requires_grad=True)
+    x = L.tensor([3.0, 4.0])
+    xr = x.clone().requires_grad_()
+    results = _flat(TRANSFORMS[name](L, w, x, xr))
+    return [(t.requires_grad, _values(t)) for t in results]
+
+
+@needs_torch
+@torch_func_warns
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_func_results_require_grad_as_pytorchs(name):
+    ours, theirs = _transform(tg, name), _transform(torch, name)
+    assert [r for r, _ in ours] == [r for r, _ in theirs]
+    for (_, mine), (_, reference) in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference)
+
+
+def _nested_into_outside_leaf(L):
+    w = L.tensor([1.0, 2.0], requires_grad=True)
+    x = L.tensor([3.0, 4.0])
+    second = L.func.grad(lambda z: L.func.grad(lambda y: (y ** 3 * w).sum())(z).sum())(x)
+    hess = L.func.hessian(lambda z: (z * z * z * w).sum())(x)
+    (second.sum() + hess.sum()).backward()
+    return _values(w.grad)
+
+
+@needs_torch
+@torch_func_warns
+def test_func_nested_transforms_backpropagate_into_an_outside_leaf():
+    np.testing.assert_allclose(_nested_into_outside_leaf(tg), _nested_into_outside_leaf(torch))
+
+
+# Each: a transform called under no_grad() (PyTorch turns grad mode on inside).
+UNDER_NO_GRAD = {
+    "grad": lambda L, w, x, xr: L.func.grad(lambda z: z.sin().sum())(x),
+    "grad_outside": lambda L, w, x, xr: L.func.grad(lambda z: (z.sin() * w).sum())(x),
+    "grad_caller": lambda L, w, x, xr: L.func.grad_and_value(lambda z: z.sin().sum())(xr),
+    "vjp": lambda L, w, x, xr: (lambda o, fn: (o, *fn(L.ones(2))))(
+        *L.func.vjp(lambda z: z.sin() * w, xr)),
+    "jacrev": lambda L, w, x, xr: L.func.jacrev(lambda z: z.sin())(x),
+    "hessian": lambda L, w, x, xr: L.func.hessian(lambda z: z.sin().sum())(x),
+    "jvp": lambda L, w, x, xr: L.func.jvp(lambda z: z.sin() * w, (x,), (L.ones(2),)),
+    "grad_mode_inside": lambda L, w, x, xr: L.func.grad(
+        lambda z: z.sum() * float(L.is_grad_enabled()))(x),
+}
+
+
+def _under_no_grad(L, name):
+    w = L.tensor([1.0, 2.0], requires_grad=True)
+    x = L.tensor([1.0, 2.0])
+    xr = x.clone().requires_grad_()
+    with L.no_grad():
+        results = _flat(UNDER_NO_GRAD[name](L, w, x, xr))
+    return [(t.requires_grad, _values(t)) for t in results]
+
+
+@needs_torch
+@torch_func_warns
+@pytest.mark.parametrize("name", sorted(UNDER_NO_GRAD))
+def test_func_transforms_work_under_no_grad(name):
+    ours, theirs = _under_no_grad(tg, name), _under_no_grad(torch, name)
+    assert [r for r, _ in ours] == [r for r, _ in theirs]
+    for (_, mine), (_, reference) in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, atol=1e-6)
