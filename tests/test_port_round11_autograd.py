@@ -152,3 +152,59 @@ def test_func_transforms_work_under_no_grad(name):
     assert [r for r, _ in ours] == [r for r, _ in theirs]
     for (_, mine), (_, reference) in zip(ours, theirs):
         np.testing.assert_allclose(mine, reference, atol=1e-6)
+
+
+# ---------------------------------------------------------------- autograd.Function
+
+def _materialize_false(L):
+    """backward's gradients (None or values) for outputs used in turn, with
+    ctx.set_materialize_grads(False), and for an int and a non-differentiable output."""
+    seen = []
+
+    class Two(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.set_materialize_grads(False)
+            return a * 2, a * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            seen.append((g1, g2))
+            return (0 if g1 is None else g1 * 2) + (0 if g2 is None else g2 * 3)
+
+    class WithConstants(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.set_materialize_grads(False)
+            fixed = a * 4
+            ctx.mark_non_differentiable(fixed)
+            return a * 2, L.tensor([1, 2]), fixed
+
+        @staticmethod
+        def backward(ctx, g1, g2, g3):
+            seen.append((g1, g2, g3))
+            return g1 * 2
+
+    a = L.tensor([1.0, 2.0], requires_grad=True)
+    p, q = Two.apply(a)
+    p.sum().backward()
+    p, q = Two.apply(a)
+    (q * 2).sum().backward(retain_graph=True)
+    (p.sum() + q.sum()).backward()
+    p, _, _ = WithConstants.apply(a)
+    p.sum().backward()
+    p, q = Two.apply(a)
+    L.autograd.grad(p.sum(), a, create_graph=True)
+    return [[_values(g) for g in call] for call in seen], _values(a.grad)
+
+
+@needs_torch
+def test_set_materialize_grads_false_gives_none_for_outputs_without_gradient():
+    (ours, our_grad), (theirs, their_grad) = _materialize_false(tg), _materialize_false(torch)
+    assert [[g is None for g in call] for call in ours] == [
+        [g is None for g in call] for call in theirs]
+    for mine, reference in zip(ours, theirs):
+        for g, h in zip(mine, reference):
+            if h is not None:
+                np.testing.assert_allclose(g, h)
+    np.testing.assert_allclose(our_grad, their_grad)

@@ -36,7 +36,8 @@ Also: `setup_context(ctx, inputs, output)` with a `forward` without ctx (PyTorch
 (`torch.autograd.function.once_differentiable`). A `forward` returning several outputs (a
 tuple) gives a tuple back: the engine records one node whose output packs the float ones
 (the others, and those marked non-differentiable, are constants), and `backward` gets one
-gradient per output (zeros for a constant or unused one, as PyTorch's materialized grads).
+gradient per output (zeros for a constant or unused one, as PyTorch's materialized grads;
+None after `ctx.set_materialize_grads(False)`).
 """
 
 from __future__ import annotations
@@ -201,6 +202,19 @@ def _unpack(ctx: Function, packed: Any, gradients: bool = False) -> tuple:
     return tuple(parts)
 
 
+def _note_reached(ctx: Function, outputs: tuple) -> None:
+    """set_materialize_grads(False) with several outputs: a hook on each differentiable
+    output's node notes, in `ctx._reached`, that a backward pass brought it a gradient (the
+    others get None in backward, as PyTorch's, rather than zeros)."""
+    ctx._reached = set()
+    for position, output in enumerate(outputs):
+        if isinstance(output, Tensor) and output.grad_fn is not None:
+            def note(grad: Tensor, position: int = position) -> None:
+                ctx._reached.add(position)
+
+            output.grad_fn.hooks = (*output.grad_fn.hooks, note)
+
+
 def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
     def backward(ctx: Function, grad_output: Any) -> Any:
         recording = isinstance(grad_output, Tensor) or engine.is_grad_enabled()  # create_graph
@@ -212,9 +226,13 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
                 grad_output = Tensor(grad_output) if recording else _wrap(np.asarray(grad_output))
             if getattr(ctx, "_outputs", None) is None:
                 grads = user_backward(ctx, grad_output)
-            else:  # several outputs: one gradient each
+            else:  # several outputs: one gradient each (None for those that got none, if
+                parts = _unpack(ctx, grad_output, True)  # ctx.set_materialize_grads(False))
+                if not ctx.materialize_grads:
+                    reached, ctx._reached = ctx._reached, set()
+                    parts = tuple(g if i in reached else None for i, g in enumerate(parts))
                 grads = user_backward(ctx, *(g if g is None or isinstance(g, Tensor) else (
-                    Tensor(g) if recording else _wrap(g)) for g in _unpack(ctx, grad_output, True)))
+                    Tensor(g) if recording else _wrap(g)) for g in parts))
         finally:
             ctx.saved_tensors = saved
         several = isinstance(grads, (tuple, list))
@@ -326,8 +344,8 @@ class Function(engine.Function):
         self._dirty = (*self._dirty, *tensors)
 
     def set_materialize_grads(self, value: bool) -> None:
-        """PyTorch's switch for undefined output gradients (None instead of zeros). Here
-        backward always gets a gradient (zeros for an unused output): kept for compatibility."""
+        """With False, backward gets None (not zeros) for an output that received no
+        gradient, or is not differentiable, as PyTorch's."""
         self.materialize_grads = bool(value)
 
     @classmethod
@@ -356,7 +374,10 @@ class Function(engine.Function):
         if ctx is None:
             return result
         if getattr(ctx, "_outputs", None) is not None:
-            return _unpack(ctx, result)
+            outputs = _unpack(ctx, result)
+            if not ctx.materialize_grads:
+                _note_reached(ctx, outputs)
+            return outputs
         if ctx._dirty:
             result = _rebase(ctx, args, result)
         if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
