@@ -253,3 +253,17 @@ def test_saved_tensors_are_tensors_from_outside_and_raise_once_freed():
     for key in ("values", "retained"):
         for mine, reference in zip(ours[key], theirs[key]):
             np.testing.assert_allclose(mine, reference)
+
+
+# ---------------------------------------------------------------- exception classes
+
+@needs_torch
+@pytest.mark.parametrize("leaf", [True, False], ids=["leaf", "intermediate"])
+@pytest.mark.parametrize("returned", [lambda g: 3.0, lambda g: g.numpy()], ids=["float", "array"])
+def test_a_hook_returning_a_non_tensor_raises_type_error(leaf, returned):
+    for L in (tg, torch):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        hooked = x if leaf else x * 3
+        hooked.register_hook(returned)
+        with pytest.raises(TypeError, match="expected Variable, but hook returned"):
+            (hooked * 2).sum().backward()

@@ -71,9 +71,12 @@ def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
         if result is None:
             continue
         name = getattr(getattr(hook, "func", hook), "__name__", hook)
-        if not isinstance(result, Tensor):
-            raise RuntimeError(f"hook {name!r} returned a {type(result).__name__}: a hook "
-                               "returns None or a Tensor")
+        if not isinstance(result, Tensor):  # (PyTorch's class and wording)
+            kind = type(result)
+            kind = kind.__qualname__ if kind.__module__ == "builtins" else (
+                f"{kind.__module__}.{kind.__qualname__}")
+            raise TypeError(f"expected Variable, but hook returned {kind!r} (hook {name!r}: "
+                            "a hook returns None or a Tensor)")
         if result.shape != value.shape or result.dtype != value.dtype:
             raise RuntimeError(f"hook {name!r} changed the gradient: it got {value.dtype} "
                                f"{value.shape} and returned {result.dtype} {result.shape}")
