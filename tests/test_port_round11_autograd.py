@@ -267,3 +267,54 @@ def test_a_hook_returning_a_non_tensor_raises_type_error(leaf, returned):
         hooked.register_hook(returned)
         with pytest.raises(TypeError, match="expected Variable, but hook returned"):
             (hooked * 2).sum().backward()
+
+
+# ---------------------------------------------------------------- once_differentiable
+
+def _once_differentiable(L):
+    """requires_grad of create_graph gradients through a once_differentiable backward, and
+    whether differentiating them again works (values) or raises (the class)."""
+    class Square(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        @L.autograd.function.once_differentiable
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2 * a * g
+
+    report = []
+    for build in (lambda x, w: Square.apply(x),  # the seed flows in: plain gradients
+                  lambda x, w: Square.apply(x) * x,  # a gradient that requires grad flows in
+                  lambda x, w: Square.apply(x * w)):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        w = L.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = L.autograd.grad(build(x, w).sum(), x, create_graph=True)
+        report.append((g.requires_grad, _values(g)))
+        if g.requires_grad:
+            try:
+                g.sum().backward()
+                report.append((_values(x.grad), _values(w.grad)))
+            except RuntimeError as error:
+                report.append("once_differentiable" in str(error))
+    return report
+
+
+def _assert_same(mine, reference):
+    """The same nesting of tuples, bools and None, and the same arrays."""
+    if isinstance(reference, (tuple, list)):
+        assert len(mine) == len(reference)
+        for a, b in zip(mine, reference):
+            _assert_same(a, b)
+    elif reference is None or isinstance(reference, bool):
+        assert mine is reference
+    else:
+        np.testing.assert_allclose(mine, reference)
+
+
+@needs_torch
+def test_once_differentiable_gradients_require_grad_only_when_incoming_ones_do():
+    _assert_same(_once_differentiable(tg), _once_differentiable(torch))

@@ -466,7 +466,8 @@ class _DelayedError(engine.Function):
 
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
     """PyTorch's decorator of a backward that cannot itself be differentiated: it runs under
-    no_grad, and under create_graph its gradients raise if differentiated again."""
+    no_grad; under create_graph its gradients require grad only when a gradient it received
+    does, and then raise if differentiated again."""
 
     @functools.wraps(backward)
     def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
@@ -474,8 +475,9 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
             grads = backward(ctx, *grad_outputs)
         if not engine.is_grad_enabled():
             return grads
-        anchors = [t for t in (*grad_outputs, *(ctx.saved_tensors or ()))
-                   if isinstance(t, Tensor) and t.requires_grad]
+        # as PyTorch's: only gradients flowing in that require grad make the results
+        # differentiable (and raise when differentiated); the saved inputs do not
+        anchors = [t for t in grad_outputs if isinstance(t, Tensor) and t.requires_grad]
         if not anchors:
             return grads
         name = type(ctx).__name__
