@@ -25,7 +25,7 @@ def torch_func_warns(test):
 
 
 def _values(tensor):
-    return None if tensor is None else tensor.detach().numpy()
+    return None if tensor is None else tensor.detach().numpy().copy()
 
 
 # ---------------------------------------------------------------- torch.func and outside leaves
@@ -318,3 +318,94 @@ def _assert_same(mine, reference):
 @needs_torch
 def test_once_differentiable_gradients_require_grad_only_when_incoming_ones_do():
     _assert_same(_once_differentiable(tg), _once_differentiable(torch))
+
+
+# ---------------------------------------------------------------- grad_fn hooks and metadata
+
+def _node_hooks(L):
+    """The order and arguments of a tensor hook, grad_fn.register_prehook and register_hook
+    (the latter two replacing gradients), then removed; metadata; a leaf's AccumulateGrad."""
+    log = []
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    w = L.tensor([3.0, 4.0], requires_grad=True)
+    y = x * w
+    z = y.exp()
+    y.grad_fn.metadata["note"] = 1
+
+    def post(grad_inputs, grad_outputs):
+        log.append(("post", [_values(g) for g in grad_inputs], [_values(g) for g in grad_outputs]))
+        return grad_inputs[0] * 10, grad_inputs[1]
+
+    def pre(grad_outputs):
+        log.append(("pre", [_values(g) for g in grad_outputs]))
+        return (grad_outputs[0] * 2,)
+
+    first = y.grad_fn.register_hook(post)
+    second = y.grad_fn.register_prehook(pre)
+    y.register_hook(lambda g: log.append(("tensor", _values(g))))
+    z.sum().backward(retain_graph=True)
+    grads = [_values(x.grad), _values(w.grad)]
+    first.remove()
+    second.remove()
+    x.grad = None
+    z.sum().backward()
+    grads.append(_values(x.grad))
+    accumulator = y.grad_fn.next_functions[0][0]
+    accumulator.register_prehook(lambda g: log.append(("accumulator pre", _values(g[0]))))
+    accumulator.register_hook(lambda gi, go: log.append(("accumulator post", gi, _values(go[0]))))
+    (x * 3).sum().backward()
+    return log, grads, y.grad_fn.metadata, accumulator.metadata
+
+
+@needs_torch
+def test_grad_fn_prehook_hook_and_metadata_as_pytorch():
+    ours, theirs = _node_hooks(tg), _node_hooks(torch)
+    assert [entry[0] for entry in ours[0]] == [entry[0] for entry in theirs[0]]
+    _assert_same([entry[1:] for entry in ours[0]], [entry[1:] for entry in theirs[0]])
+    _assert_same(ours[1], theirs[1])
+    assert ours[2:] == theirs[2:] == ({"note": 1}, {})
+
+
+def _node_hook_errors(L):
+    found = []
+    for hook in (lambda gi, go: 3.0, lambda gi, go: (gi[0], gi[0])):
+        b = L.tensor([1.0], requires_grad=True)
+        m = b * 2
+        m.grad_fn.register_hook(hook)
+        try:
+            m.sum().backward()
+        except (TypeError, RuntimeError) as error:
+            found.append((type(error), str(error)))
+    return found
+
+
+@needs_torch
+def test_grad_fn_hook_errors_as_pytorch():
+    assert _node_hook_errors(tg) == _node_hook_errors(torch)
+
+
+def _node_hook_create_graph(L):
+    class Square(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2 * a * g
+
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    y = Square.apply(x)
+    y.grad_fn.register_hook(lambda gi, go: (gi[0] * 3,))
+    (g,) = L.autograd.grad(y.sum(), x, create_graph=True)
+    (h,) = L.autograd.grad(g.sum(), x)
+    return y.grad_fn.name(), _values(g), _values(h)
+
+
+@needs_torch
+def test_grad_fn_hook_on_a_custom_function_under_create_graph():
+    ours, theirs = _node_hook_create_graph(tg), _node_hook_create_graph(torch)
+    assert ours[0] == theirs[0]
+    _assert_same(ours[1:], theirs[1:])
