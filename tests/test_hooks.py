@@ -145,11 +145,12 @@ def test_register_hook_on_a_tensor_without_grad_is_refused():
 def test_a_hook_that_changes_shape_or_dtype_is_refused(bad):
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     x.register_hook(bad)
-    with pytest.raises(RuntimeError, match="hook .<lambda>. (changed the gradient|returned a)"):
+    error = TypeError if bad(tg.ones(2)).__class__ is not tg.Tensor else RuntimeError
+    with pytest.raises(error, match="hook .<lambda>. changed the gradient|hook returned"):
         (x * 2).sum().backward()
     h = tg.tensor([1.0, 2.0], requires_grad=True) * 3
     h.register_hook(bad)
-    with pytest.raises(RuntimeError, match="changed the gradient|returned a"):
+    with pytest.raises(error, match="changed the gradient|hook returned"):
         (h * 2).sum().backward()
 
 
@@ -214,7 +215,7 @@ def test_a_handle_removes_only_its_own_registration():
 def test_a_hook_returning_an_array_is_told_to_return_a_tensor():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     x.register_hook(lambda g: g.numpy() * 2)
-    with pytest.raises(RuntimeError, match="returned a ndarray: a hook returns None or a Tensor"):
+    with pytest.raises(TypeError, match="hook returned 'numpy.ndarray'.*returns None or a Tensor"):
         (x * 2).sum().backward()
 
 

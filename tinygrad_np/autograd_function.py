@@ -36,13 +36,15 @@ Also: `setup_context(ctx, inputs, output)` with a `forward` without ctx (PyTorch
 (`torch.autograd.function.once_differentiable`). A `forward` returning several outputs (a
 tuple) gives a tuple back: the engine records one node whose output packs the float ones
 (the others, and those marked non-differentiable, are constants), and `backward` gets one
-gradient per output (zeros for a constant or unused one, as PyTorch's materialized grads).
+gradient per output (zeros for a constant or unused one, as PyTorch's materialized grads;
+None after `ctx.set_materialize_grads(False)`).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -201,6 +203,19 @@ def _unpack(ctx: Function, packed: Any, gradients: bool = False) -> tuple:
     return tuple(parts)
 
 
+def _note_reached(ctx: Function, outputs: tuple) -> None:
+    """set_materialize_grads(False) with several outputs: a hook on each differentiable
+    output's node notes, in `ctx._reached`, that a backward pass brought it a gradient (the
+    others get None in backward, as PyTorch's, rather than zeros)."""
+    ctx._reached = set()
+    for position, output in enumerate(outputs):
+        if isinstance(output, Tensor) and output.grad_fn is not None:
+            def note(grad: Tensor, position: int = position) -> None:
+                ctx._reached.add(position)
+
+            output.grad_fn.hooks = (*output.grad_fn.hooks, note)
+
+
 def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
     def backward(ctx: Function, grad_output: Any) -> Any:
         recording = isinstance(grad_output, Tensor) or engine.is_grad_enabled()  # create_graph
@@ -212,9 +227,13 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
                 grad_output = Tensor(grad_output) if recording else _wrap(np.asarray(grad_output))
             if getattr(ctx, "_outputs", None) is None:
                 grads = user_backward(ctx, grad_output)
-            else:  # several outputs: one gradient each
+            else:  # several outputs: one gradient each (None for those that got none, if
+                parts = _unpack(ctx, grad_output, True)  # ctx.set_materialize_grads(False))
+                if not ctx.materialize_grads:
+                    reached, ctx._reached = ctx._reached, set()
+                    parts = tuple(g if i in reached else None for i, g in enumerate(parts))
                 grads = user_backward(ctx, *(g if g is None or isinstance(g, Tensor) else (
-                    Tensor(g) if recording else _wrap(g)) for g in _unpack(ctx, grad_output, True)))
+                    Tensor(g) if recording else _wrap(g)) for g in parts))
         finally:
             ctx.saved_tensors = saved
         several = isinstance(grads, (tuple, list))
@@ -306,6 +325,24 @@ class Function(engine.Function):
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward object at {id(self):#x}>"
 
+    @property
+    def saved_tensors(self) -> tuple | None:
+        """What save_for_backward kept. Your code gets Tensors, as PyTorch's: in backward,
+        as the wrapper hands them; from outside (`y.grad_fn.saved_tensors`) the graph's own
+        (an input as the caller's Tensor, the output with this node as grad_fn), and a
+        RuntimeError once backward freed them. The engine and the package's tools, which
+        run rules on arrays, read the arrays (None once freed)."""
+        saved = self.__dict__.get("_saved_values", ())
+        if sys._getframe(1).f_globals.get("__name__", "").startswith("tinygrad_np."):
+            return saved
+        if saved is None:
+            raise RuntimeError(_FREED)
+        return _graph_saved(self, saved)
+
+    @saved_tensors.setter
+    def saved_tensors(self, values: tuple | None) -> None:
+        self._saved_values = values
+
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
         for position, value in enumerate(tensors):
@@ -326,8 +363,8 @@ class Function(engine.Function):
         self._dirty = (*self._dirty, *tensors)
 
     def set_materialize_grads(self, value: bool) -> None:
-        """PyTorch's switch for undefined output gradients (None instead of zeros). Here
-        backward always gets a gradient (zeros for an unused output): kept for compatibility."""
+        """With False, backward gets None (not zeros) for an output that received no
+        gradient, or is not differentiable, as PyTorch's."""
         self.materialize_grads = bool(value)
 
     @classmethod
@@ -356,12 +393,38 @@ class Function(engine.Function):
         if ctx is None:
             return result
         if getattr(ctx, "_outputs", None) is not None:
-            return _unpack(ctx, result)
+            outputs = _unpack(ctx, result)
+            if not ctx.materialize_grads:
+                _note_reached(ctx, outputs)
+            return outputs
         if ctx._dirty:
             result = _rebase(ctx, args, result)
         if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
             result = Tensor._make(result._data, None)
         return result
+
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved "
+          "tensors after they have already been freed). Saved intermediate values of the graph "
+          "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
+          "you need to backward through the graph a second time or if you need to access saved "
+          "tensors after calling backward.")
+
+
+def _graph_saved(ctx: Function, saved: tuple) -> tuple:
+    """The saved values as the graph's Tensors: an input the caller's Tensor (a new Tensor on
+    its node for a computed one), the output a Tensor whose grad_fn is ctx, anything else a
+    Tensor that does not require grad."""
+    if any(isinstance(value, Tensor) for value in saved):  # in backward: the wrapper's
+        return saved
+    slots, parents = ctx.saved_slots or (None,) * len(saved), ctx.parents
+    parts, found = getattr(ctx, "_saved_parts", {}), []
+    for index, (value, slot) in enumerate(zip(saved, slots)):
+        owner = ctx if slot == -1 else parents[slot] if slot in range(len(parents)) else None
+        tensor = owner if isinstance(owner, Tensor) else _wrap(value) if owner is None else (
+            Tensor._make(value, owner))
+        found.append(_part(ctx, tensor, parts[index]) if index in parts else tensor)
+    return tuple(found)
 
 
 _base_setup_context = _function_of(inspect.getattr_static(Function, "setup_context"))
@@ -403,7 +466,8 @@ class _DelayedError(engine.Function):
 
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
     """PyTorch's decorator of a backward that cannot itself be differentiated: it runs under
-    no_grad, and under create_graph its gradients raise if differentiated again."""
+    no_grad; under create_graph its gradients require grad only when a gradient it received
+    does, and then raise if differentiated again."""
 
     @functools.wraps(backward)
     def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
@@ -411,8 +475,9 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
             grads = backward(ctx, *grad_outputs)
         if not engine.is_grad_enabled():
             return grads
-        anchors = [t for t in (*grad_outputs, *(ctx.saved_tensors or ()))
-                   if isinstance(t, Tensor) and t.requires_grad]
+        # as PyTorch's: only gradients flowing in that require grad make the results
+        # differentiable (and raise when differentiated); the saved inputs do not
+        anchors = [t for t in grad_outputs if isinstance(t, Tensor) and t.requires_grad]
         if not anchors:
             return grads
         name = type(ctx).__name__

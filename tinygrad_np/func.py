@@ -6,7 +6,11 @@
 same values and gradients as PyTorch's batching rules, at a Python loop's speed (and random
 ops draw per slice, as PyTorch's randomness='different'). The derivative transforms record
 their gradients (create_graph), so they nest: `grad(grad(f))`, `vmap(grad(f))`,
-`jacrev(jacrev(f))`.
+`jacrev(jacrev(f))`. As PyTorch's, they turn grad mode on inside (they work under
+`no_grad()`, their results then requiring no grad), and each result stays in the caller's
+graph when it depends on a tensor that requires grad other than the transform's own copies
+of the arguments: the caller's arguments, or what func reads from outside (a model's
+parameters, so a gradient penalty `grad(f)(x)` backpropagates into them).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from tinygrad_np import autograd_functional
 from tinygrad_np.autograd import grad as _engine_grad
 from tinygrad_np.errors import TensorError
+from tinygrad_np.function import enable_grad, is_grad_enabled
 from tinygrad_np.join import stack
 from tinygrad_np.tensor import Tensor
 
@@ -44,14 +49,37 @@ def _differentiable(tree: Any) -> Any:
                 else t.detach().requires_grad_(True), tree)
 
 
-def _in_graph(tree: Any) -> bool:
-    """Does any tensor in `tree` require grad already (an outer transform, or the caller's
-    graph)? If none does, a transform's results are handed back detached, as PyTorch's."""
-    return any(isinstance(t, Tensor) and t.requires_grad for t in _leaves(tree))
+def _made_here(before: Any, after: Any) -> set[int]:
+    """The ids of the leaves `_differentiable` made (the transform's own, private leaves)."""
+    return {id(new) for old, new in zip(_leaves(before), _leaves(after)) if new is not old}
 
 
-def _released(tree: Any, keep: bool) -> Any:
-    return tree if keep else _map(lambda t: t.detach() if isinstance(t, Tensor) else t, tree)
+def _handed_back(tree: Any, private: set[int], grad_mode: bool) -> Any:
+    """Each tensor of a transform's result as PyTorch hands it back: still in the graph when
+    it depends on a tensor requiring grad other than the transform's own leaves (the caller's
+    arguments, or what func reads from outside: a model's parameters), else detached; all
+    detached when the transform was called under no_grad()."""
+    clean: set[int] = set()  # nodes known to reach no outside leaf
+
+    def reaches_outside(tensor: Tensor) -> bool:
+        if tensor.grad_fn is None:
+            return tensor.requires_grad and id(tensor) not in private
+        stack, seen = [tensor.grad_fn], {id(tensor.grad_fn)}
+        while stack:
+            for parent in stack.pop().parents:
+                if parent is None or id(parent) in seen or id(parent) in clean:
+                    continue
+                if isinstance(parent, Tensor):
+                    if id(parent) not in private:
+                        return True
+                else:
+                    stack.append(parent)
+                seen.add(id(parent))
+        clean.update(seen)  # fully walked: none of these reaches outside
+        return False
+
+    return _map(lambda t: t.detach() if isinstance(t, Tensor) and not (
+        grad_mode and reaches_outside(t)) else t, tree)
 
 
 def _gradients(output: Tensor, inputs: list, cotangent: Any = None) -> list:
@@ -66,15 +94,16 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     `argnums`, the output); with has_aux, func returns (output, aux) and so does the value."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         numbers = argnums if isinstance(argnums, tuple) else (argnums,)
-        keep = _in_graph(args) or _in_graph(kwargs)
+        grad_mode, given = is_grad_enabled(), args
         args = tuple(_differentiable(a) if i in numbers else a for i, a in enumerate(args))
-        result = func(*args, **kwargs)
-        output, aux = result if has_aux else (result, None)
-        if not isinstance(output, Tensor) or output.numel() != 1:
-            raise RuntimeError(f"grad: func must return a one-element tensor, got "
-                               f"{getattr(output, 'shape', type(output).__name__)}")
-        chosen = [args[i] for i in numbers]
-        flat = _gradients(output, [leaf for tree in chosen for leaf in _leaves(tree)])
+        with enable_grad():  # as PyTorch's: on inside, also under no_grad()
+            result = func(*args, **kwargs)
+            output, aux = result if has_aux else (result, None)
+            if not isinstance(output, Tensor) or output.numel() != 1:
+                raise RuntimeError(f"grad: func must return a one-element tensor, got "
+                                   f"{getattr(output, 'shape', type(output).__name__)}")
+            chosen = [args[i] for i in numbers]
+            flat = _gradients(output, [leaf for tree in chosen for leaf in _leaves(tree)])
         rebuilt, position = [], 0
         for tree in chosen:
             count = len(_leaves(tree))
@@ -82,7 +111,8 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
             rebuilt.append(_map(lambda _, values=values: next(values), tree))
             position += count
         gradients = tuple(rebuilt) if isinstance(argnums, tuple) else rebuilt[0]
-        return _released((gradients, (output, aux) if has_aux else output), keep)
+        return _handed_back((gradients, (output, aux) if has_aux else output),
+                            _made_here(given, args), grad_mode)
 
     return wrapper
 
@@ -103,16 +133,19 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
     """(func(*primals), vjp_fn): vjp_fn(cotangent) gives the vector-Jacobian product with
     respect to each primal, as a tuple (with has_aux: (output, vjp_fn, aux))."""
-    keep = _in_graph(primals)
-    primals = tuple(_differentiable(p) for p in primals)
-    result = func(*primals)
+    grad_mode, leaves = is_grad_enabled(), tuple(_differentiable(p) for p in primals)
+    private = _made_here(primals, leaves)
+    with enable_grad():
+        result = func(*leaves)
     output, aux = result if has_aux else (result, None)
 
     def vjp_fn(cotangent: Any) -> tuple:
-        return _released(tuple(_gradients(output, list(primals), cotangent)), keep)
+        with enable_grad():
+            found = tuple(_gradients(output, list(leaves), cotangent))
+        return _handed_back(found, private, grad_mode)
 
-    shown = _released(output, keep)
-    return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
+    shown = _handed_back(output, private, grad_mode)
+    return (shown, vjp_fn, _handed_back(aux, private, grad_mode)) if has_aux else (shown, vjp_fn)
 
 
 def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bool = False,
@@ -131,37 +164,20 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
             auxiliary.append(aux)
         return result
 
-    leaves = _differentiable(primals)
-    output, product = autograd_functional.jvp(plain, leaves, tangents, create_graph=True,
-                                              strict=strict)
-    # kept in the graph when the primals are, or when func reads other tensors that require
-    # grad (a model's parameters): the product is then differentiable with respect to them
-    keep = _in_graph(primals) or _reaches_other_leaves(_leaves(product), _leaves(leaves))
-    output, product = _released(output, keep), _released(product, keep)
-    return (output, product, auxiliary[0]) if has_aux else (output, product)
-
-
-def _reaches_other_leaves(results: list, private: list) -> bool:
-    """Does the graph behind `results` reach a leaf that requires grad other than `private`?"""
-    mine = {id(t) for t in private}
-    stack = [t.grad_fn for t in results if isinstance(t, Tensor) and t.grad_fn is not None]
-    seen: set = set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        leaf = getattr(node, "variable", None)
-        if leaf is not None and id(leaf) not in mine:
-            return True
-        stack.extend(parent for parent, _ in getattr(node, "next_functions", ()))
-    return False
+    grad_mode, leaves = is_grad_enabled(), _differentiable(primals)
+    with enable_grad():
+        found = autograd_functional.jvp(plain, leaves, tangents, create_graph=True,
+                                        strict=strict)
+    # each result kept in the graph when it depends on the caller's graph (the primals, or
+    # tensors func reads that require grad: a model's parameters), else detached
+    found = _handed_back((*found, *auxiliary[:1]), _made_here(primals, leaves), grad_mode)
+    return found if has_aux else found[:2]
 
 
 def linearize(func: Callable[..., Any], *primals: Any) -> tuple:
     """(func(*primals), jvp_fn): jvp_fn(*tangents) is the Jacobian-vector product at the
     primals (func runs again per call, where PyTorch keeps a linearised graph)."""
-    output = _released(func(*primals), _in_graph(primals))
+    output = func(*primals)  # in the caller's graph exactly when PyTorch's is
 
     def jvp_fn(*tangents: Any) -> Any:
         return jvp(func, primals, tangents)[1]
@@ -187,11 +203,14 @@ def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                 return result[0]
             return result
 
-        keep = _in_graph(args) or _in_graph(kwargs)
+        grad_mode = is_grad_enabled()
         inputs = tuple(_differentiable(args[i]) for i in numbers)
-        jac = autograd_functional.jacobian(partial, inputs, create_graph=True)
-        jac = _released(jac if isinstance(argnums, tuple) else _first_input(jac), keep)
-        return (jac, aux[0]) if has_aux else jac
+        with enable_grad():
+            jac = autograd_functional.jacobian(partial, inputs, create_graph=True)
+        jac = jac if isinstance(argnums, tuple) else _first_input(jac)
+        found = _handed_back((jac, *aux[:1]), _made_here(tuple(args[i] for i in numbers),
+                                                         inputs), grad_mode)
+        return found if has_aux else found[0]
 
     return wrapper
 

@@ -24,13 +24,14 @@ class RemovableHandle:
     """What `register_hook` returns: `handle.remove()` unregisters the hook (also as a
     context manager)."""
 
-    def __init__(self, owner: Any, hook: Callable) -> None:
+    def __init__(self, owner: Any, hook: Callable, field: str | None = None) -> None:
         self._owner, self._hook = weakref.ref(owner), hook  # a kept handle keeps no graph
+        self._field = field or ("_hooks" if isinstance(owner, Tensor) else "hooks")
 
     def remove(self) -> None:
         owner = self._owner()
         if owner is not None:
-            field = "_hooks" if isinstance(owner, Tensor) else "hooks"
+            field = self._field
             kept = tuple(h for h in getattr(owner, field, ()) if h is not self._hook)
             setattr(owner, field, kept)
 
@@ -55,8 +56,10 @@ def register_hook(tensor: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Re
         tensor._hooks = (*getattr(tensor, "_hooks", ()), entry)
         leaves_hooked = True
         return RemovableHandle(tensor, entry)
-    tensor.grad_fn.hooks = (*tensor.grad_fn.hooks, entry)
-    return RemovableHandle(tensor.grad_fn, entry)
+    node = tensor.grad_fn  # (before the node's own prehooks, as PyTorch runs them)
+    node.hooks = (*(h for h in node.hooks if not isinstance(h, _NodePrehook)), entry,
+                  *(h for h in node.hooks if isinstance(h, _NodePrehook)))
+    return RemovableHandle(node, entry)
 
 
 def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
@@ -71,9 +74,12 @@ def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
         if result is None:
             continue
         name = getattr(getattr(hook, "func", hook), "__name__", hook)
-        if not isinstance(result, Tensor):
-            raise RuntimeError(f"hook {name!r} returned a {type(result).__name__}: a hook "
-                               "returns None or a Tensor")
+        if not isinstance(result, Tensor):  # (PyTorch's class and wording)
+            kind = type(result)
+            kind = kind.__qualname__ if kind.__module__ == "builtins" else (
+                f"{kind.__module__}.{kind.__qualname__}")
+            raise TypeError(f"expected Variable, but hook returned {kind!r} (hook {name!r}: "
+                            "a hook returns None or a Tensor)")
         if result.shape != value.shape or result.dtype != value.dtype:
             raise RuntimeError(f"hook {name!r} changed the gradient: it got {value.dtype} "
                                f"{value.shape} and returned {result.dtype} {result.shape}")
@@ -140,3 +146,112 @@ def run_post_accumulate_hooks(found: dict, only: set | None) -> None:
             if ref is not None and ref() is key and (only is None or id(key) in only):
                 for hook in hooks:
                     hook(key)
+
+
+# grad_fn.register_prehook and grad_fn.register_hook (node_api.py's NodeInfo calls these).
+class _NodePrehook(partial):
+    """A `grad_fn.register_prehook(fn)` entry among the node's hooks: fn(grad_outputs) gets
+    the 1-tuple of the output's gradient and may return a new 1-tuple."""
+
+    def __call__(self, grad: Tensor) -> Tensor | None:
+        result = self.func((grad,))
+        if result is None:
+            return None
+        if not isinstance(result, (tuple, list)) or len(result) != 1:
+            raise TypeError(f"prehook {getattr(self.func, '__name__', self.func)!r} returned "
+                            f"{result!r}: expected None or a 1-tuple of gradients")
+        return result[0]
+
+
+def register_node_prehook(node: Any, hook: Callable[[tuple], tuple | None]
+                          ) -> RemovableHandle:
+    """`grad_fn.register_prehook`: hook(grad_outputs) before the node's rule, after the
+    hooks registered on its output tensor; a tuple it returns replaces grad_outputs."""
+    if not callable(hook):
+        raise TypeError(f"register_prehook: expected a function, got {hook!r}")
+    if isinstance(node, _AccumulateGrad):  # a leaf's: the leaf's complete gradient
+        return register_hook(node.variable, _NodePrehook(hook))
+    entry = _NodePrehook(hook)
+    node.hooks = (*node.hooks, entry)
+    return RemovableHandle(node, entry)
+
+
+def register_node_posthook(node: Any, hook: Callable[[tuple, tuple], tuple | None]
+                           ) -> RemovableHandle:
+    """`grad_fn.register_hook`: hook(grad_inputs, grad_outputs) after the node's rule (one
+    gradient per forward argument, None where there is none); a tuple it returns replaces
+    grad_inputs. The node becomes an instance of a subclass of its op (same name) whose
+    backward runs the rule and then these hooks: the engine calls `type(node).backward`."""
+    if not callable(hook):
+        raise TypeError(f"register_hook: expected a function, got {hook!r}")
+    if isinstance(node, _AccumulateGrad):  # told the leaf's gradient, before accumulation
+        return register_hook(node.variable, partial(_tell_accumulator_hook, hook))
+    entry = partial(hook)
+    if not getattr(type(node), "_runs_post_hooks", False):
+        node.__class__ = _with_post_hooks(type(node))
+    node.post_hooks = (*getattr(node, "post_hooks", ()), entry)
+    return RemovableHandle(node, entry, "post_hooks")
+
+
+def _tell_accumulator_hook(hook: Callable, grad: Tensor) -> None:
+    hook((), (grad,))
+
+
+_HOOKED_OPS: dict[type, type] = {}
+
+
+def _with_post_hooks(op: type) -> type:
+    """The subclass of `op` whose backward runs the rule, then the node's post_hooks."""
+    hooked = _HOOKED_OPS.get(op)
+    if hooked is None:
+        hooked = type(op.__name__, (op,), {"__qualname__": op.__qualname__,
+                                           "__module__": op.__module__,
+                                           "_runs_post_hooks": True})
+        rule = op.backward
+
+        def backward(ctx: Any, grad_output: Any) -> Any:
+            return _run_post_hooks(ctx, rule(ctx, grad_output), grad_output)
+
+        hooked.backward = backward  # after the class is made (no __init_subclass__ wrapping)
+        _HOOKED_OPS[op] = hooked
+    return hooked
+
+
+def _run_post_hooks(node: Any, grads: Any, grad_output: Any) -> tuple:
+    from tinygrad_np.autograd import unbroadcast  # noqa: PLC0415 (autograd imports this)
+    from tinygrad_np.function import is_grad_enabled  # noqa: PLC0415
+
+    recording = is_grad_enabled()  # (the engine's mode in a pass: create_graph)
+    grads = (*grads,) if type(grads) in (tuple, list) else (grads,)
+    parents = node.parents
+    grads = (*grads, *(None,) * (len(parents) - len(grads)))
+    inputs = []
+    for grad, parent in zip(grads, parents):
+        if grad is None or parent is None:
+            inputs.append(None)
+            continue
+        shape = parent.shape if isinstance(parent, Tensor) else parent.output_shape
+        grad = unbroadcast(grad, tuple(shape), type(node).__name__)
+        inputs.append(grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), None))
+    inputs = tuple(inputs)
+    outputs = (grad_output if isinstance(grad_output, Tensor) else
+               Tensor._make(np.asarray(grad_output), None),)
+    for hook in node.post_hooks:
+        result = hook(inputs, outputs)
+        if result is None:
+            continue
+        if not isinstance(result, (tuple, list)):
+            kind = type(result)
+            kind = kind.__qualname__ if kind.__module__ == "builtins" else (
+                f"{kind.__module__}.{kind.__qualname__}")
+            raise TypeError(f"expected tuple, but hook returned {kind!r}")
+        if len(result) != len(inputs):
+            raise RuntimeError(f"hook returned {len(result)} gradients: expected "
+                               f"{len(inputs)} (one per input of {node.name()})")
+        if any(old is None and new is not None for old, new in zip(inputs, result)):
+            raise RuntimeError("can't replace a None gradient with a non-None value")
+        inputs = tuple(result)
+    return tuple(g if g is None or recording else g._data for g in inputs)
+
+
+from tinygrad_np.node_api import AccumulateGrad as _AccumulateGrad  # noqa: E402

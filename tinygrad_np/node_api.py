@@ -32,6 +32,23 @@ class AccumulateGrad:
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
+    @property
+    def metadata(self) -> dict:
+        """A dict for your own notes on this node (kept while the node is)."""
+        return self.__dict__.setdefault("_metadata", {})
+
+    def register_prehook(self, hook: Any) -> Any:
+        """hook((grad,)) with the leaf's complete gradient; a 1-tuple it returns replaces it."""
+        from tinygrad_np import hooks  # noqa: PLC0415 (hooks imports this module)
+
+        return hooks.register_node_prehook(self, hook)
+
+    def register_hook(self, hook: Any) -> Any:
+        """hook((), (grad,)) with the leaf's complete gradient (what it returns is ignored)."""
+        from tinygrad_np import hooks  # noqa: PLC0415
+
+        return hooks.register_node_posthook(self, hook)
+
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
@@ -56,6 +73,25 @@ class NodeInfo:
             parents.pop()
         return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
                      for p in parents)
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for your own notes on this node, as PyTorch's `grad_fn.metadata`."""
+        return self.__dict__.setdefault("_metadata", {})
+
+    def register_prehook(self, hook: Any) -> Any:
+        """hook(grad_outputs) before this node's rule (after the hooks registered on its
+        output tensor); a tuple it returns replaces grad_outputs. Returns a handle."""
+        from tinygrad_np import hooks  # noqa: PLC0415 (hooks imports tensor, which imports this)
+
+        return hooks.register_node_prehook(self, hook)
+
+    def register_hook(self, hook: Any) -> Any:
+        """hook(grad_inputs, grad_outputs) after this node's rule; a tuple it returns
+        replaces grad_inputs (one per forward argument, None where there is none)."""
+        from tinygrad_np import hooks  # noqa: PLC0415
+
+        return hooks.register_node_posthook(self, hook)
 
     def _saved(self, slot: int) -> Any:
         """The value saved for backward from argument `slot` (-1: the output), as a Tensor;
