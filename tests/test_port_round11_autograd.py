@@ -210,51 +210,6 @@ def test_set_materialize_grads_false_gives_none_for_outputs_without_gradient():
     np.testing.assert_allclose(our_grad, their_grad)
 
 
-def _saved_from_outside(L):
-    """grad_fn.saved_tensors before backward (Tensors of the graph), and the errors of
-    ctx.saved_tensors and grad_fn.saved_tensors once backward freed them."""
-    kept = {}
-
-    class Square(L.autograd.Function):
-        @staticmethod
-        def forward(ctx, a):
-            y = a * a
-            ctx.save_for_backward(a, y)
-            kept["ctx"] = ctx
-            return y
-
-        @staticmethod
-        def backward(ctx, g):
-            a, _ = ctx.saved_tensors
-            return 2 * a * g
-
-    x = L.tensor([1.0, 2.0], requires_grad=True)
-    y = Square.apply(x)
-    before = y.grad_fn.saved_tensors
-    report = {"before": [(type(t).__name__, t.requires_grad) for t in before],
-              "values": [_values(t) for t in before], "input is x": before[0] is x}
-    y.sum().backward()
-    for key, read in (("ctx", lambda: kept["ctx"].saved_tensors),
-                      ("grad_fn", lambda: y.grad_fn.saved_tensors)):
-        with pytest.raises(RuntimeError) as error:
-            read()
-        report[key] = str(error.value)
-    y = Square.apply(x)
-    y.sum().backward(retain_graph=True)
-    report["retained"] = [_values(t) for t in y.grad_fn.saved_tensors]
-    return report
-
-
-@needs_torch
-def test_saved_tensors_are_tensors_from_outside_and_raise_once_freed():
-    ours, theirs = _saved_from_outside(tg), _saved_from_outside(torch)
-    for key in ("before", "input is x", "ctx", "grad_fn"):
-        assert ours[key] == theirs[key]
-    for key in ("values", "retained"):
-        for mine, reference in zip(ours[key], theirs[key]):
-            np.testing.assert_allclose(mine, reference)
-
-
 # ---------------------------------------------------------------- exception classes
 
 @needs_torch

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -325,24 +324,6 @@ class Function(engine.Function):
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward object at {id(self):#x}>"
 
-    @property
-    def saved_tensors(self) -> tuple | None:
-        """What save_for_backward kept. Your code gets Tensors, as PyTorch's: in backward,
-        as the wrapper hands them; from outside (`y.grad_fn.saved_tensors`) the graph's own
-        (an input as the caller's Tensor, the output with this node as grad_fn), and a
-        RuntimeError once backward freed them. The engine and the package's tools, which
-        run rules on arrays, read the arrays (None once freed)."""
-        saved = self.__dict__.get("_saved_values", ())
-        if sys._getframe(1).f_globals.get("__name__", "").startswith("tinygrad_np."):
-            return saved
-        if saved is None:
-            raise RuntimeError(_FREED)
-        return _graph_saved(self, saved)
-
-    @saved_tensors.setter
-    def saved_tensors(self, values: tuple | None) -> None:
-        self._saved_values = values
-
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
         for position, value in enumerate(tensors):
@@ -402,29 +383,6 @@ class Function(engine.Function):
         if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
             result = Tensor._make(result._data, None)
         return result
-
-
-_FREED = ("Trying to backward through the graph a second time (or directly access saved "
-          "tensors after they have already been freed). Saved intermediate values of the graph "
-          "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
-          "you need to backward through the graph a second time or if you need to access saved "
-          "tensors after calling backward.")
-
-
-def _graph_saved(ctx: Function, saved: tuple) -> tuple:
-    """The saved values as the graph's Tensors: an input the caller's Tensor (a new Tensor on
-    its node for a computed one), the output a Tensor whose grad_fn is ctx, anything else a
-    Tensor that does not require grad."""
-    if any(isinstance(value, Tensor) for value in saved):  # in backward: the wrapper's
-        return saved
-    slots, parents = ctx.saved_slots or (None,) * len(saved), ctx.parents
-    parts, found = getattr(ctx, "_saved_parts", {}), []
-    for index, (value, slot) in enumerate(zip(saved, slots)):
-        owner = ctx if slot == -1 else parents[slot] if slot in range(len(parents)) else None
-        tensor = owner if isinstance(owner, Tensor) else _wrap(value) if owner is None else (
-            Tensor._make(value, owner))
-        found.append(_part(ctx, tensor, parts[index]) if index in parts else tensor)
-    return tuple(found)
 
 
 _base_setup_context = _function_of(inspect.getattr_static(Function, "setup_context"))
