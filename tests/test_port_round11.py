@@ -257,3 +257,15 @@ def test_attention_without_weights_gives_zeros_for_a_query_with_every_key_masked
         theirs, _ = _attention_with_a_fully_padded_row(torch, torch_state)
         for mine, want in zip(ours, theirs):
             np.testing.assert_allclose(mine, want, rtol=1e-5, atol=1e-5)
+
+
+def test_reading_grad_of_a_result_warns_as_pytorch_unless_it_retains_it():
+    x = tg.ones(2, requires_grad=True)
+    y = x * 2
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert y.grad is None
+    y.retain_grad()
+    assert y.grad is None  # asked for: no warning (warnings are errors here)
+    assert (tg.ones(2) * 2).grad is None and x.grad is None  # not in a graph, or a leaf
+    with tg.no_grad():
+        assert (x * 2).grad is None

@@ -1095,8 +1095,16 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        """The gradient accumulated by backward() (None until then, or after zero_grad())."""
-        return self._grad
+        """The gradient accumulated by backward() (None until then, or after zero_grad()).
+        Read on a result that did not call retain_grad(), it is None with PyTorch's warning."""
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and all(
+                reference() is not self for reference in self.grad_fn.retained):
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being "
+                          "accessed. Its .grad attribute won't be populated during "
+                          "backward(); call .retain_grad() on it first if you want it, or read "
+                          "the leaf tensor's .grad instead.", UserWarning, stacklevel=2)
+        return grad
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:

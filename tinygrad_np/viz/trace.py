@@ -117,7 +117,7 @@ def _tensor_problem(data: Any, grad: Any) -> str:
 
 def _grad_array(tensor: Tensor) -> np.ndarray | None:
     """A leaf's gradient as an array (it is a Tensor, possibly one with its own graph)."""
-    grad = tensor.grad
+    grad = tensor._grad
     return None if grad is None else np.asarray(grad._data)
 
 
