@@ -1,0 +1,113 @@
+"""Eleventh round of probes against PyTorch, the nn side: parametrize chains, modules
+registered twice, state-dict extension points and hooks, containers, optimizers and the
+DataLoader. Each test runs the same code on tinygrad_np and on PyTorch when it is installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+
+
+def libraries() -> list:
+    """tinygrad_np, and PyTorch when installed: each test runs on both."""
+    return [tg] if torch is None else [tg, torch]
+
+
+def both(function):
+    """Run `function(L)` on both libraries; the results as NumPy-friendly values."""
+    return [function(L) for L in libraries()]
+
+
+def same(function) -> None:
+    """`function(L)` returns the same value (nested lists and arrays) on both libraries."""
+    results = both(function)
+    for result in results[1:]:
+        np.testing.assert_equal(_plain(result), _plain(results[0]))
+
+
+def _plain(value):
+    if hasattr(value, "detach"):
+        return np.asarray(value.detach().numpy())
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+# ----------------------------------------------------------------- 1. parametrize
+def _double_add_one(L, inverse: bool):
+    nn = L.nn
+
+    class Double(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    class AddOne(nn.Module):
+        def forward(self, x):
+            return x + 1
+
+        def right_inverse(self, x):
+            return x - 1
+
+    if inverse:
+        Double.right_inverse = lambda self, x: x / 2
+    m = nn.Linear(2, 2)
+    with L.no_grad():
+        m.weight.fill_(1.0)
+    nn.utils.parametrize.register_parametrization(m, "weight", Double())
+    nn.utils.parametrize.register_parametrization(m, "weight", AddOne())
+    return m
+
+
+def test_parametrizations_chain():
+    def run(L):
+        m = _double_add_one(L, inverse=False)
+        m.weight.sum().backward()
+        original = m.parametrizations.weight.original
+        return [m.weight, len(m.parametrizations.weight), original.grad, list(m.state_dict())]
+    same(run)
+
+
+def test_parametrized_assignment_calls_right_inverse():
+    def run(L):
+        m = _double_add_one(L, inverse=True)
+        m.weight = L.ones(2, 2) * 5
+        return [m.weight, m.parametrizations.weight.original,
+                L.nn.utils.parametrize.type_before_parametrizations(m) is L.nn.Linear]
+    same(run)
+    m = _double_add_one(tg, inverse=False)
+    with pytest.raises(RuntimeError, match="right_inverse"):
+        m.weight = tg.ones(2, 2)
+
+
+def test_parametrization_changing_shape_needs_unsafe():
+    def run(L):
+        class First(L.nn.Module):
+            def forward(self, x):
+                return x[0]
+        register = L.nn.utils.parametrize.register_parametrization
+        with pytest.raises(ValueError):
+            register(L.nn.Linear(2, 2), "weight", First())
+        m = register(L.nn.Linear(2, 2), "weight", First(), unsafe=True)
+        return list(m.weight.shape)
+    same(run)
+
+
+def test_transfer_parametrizations_and_params():
+    def run(L):
+        parametrize = L.nn.utils.parametrize
+        source = _double_add_one(L, inverse=False)
+        target = L.nn.Linear(2, 2)
+        parametrize.transfer_parametrizations_and_params(source, target)
+        return [target.weight, parametrize.is_parametrized(target, "weight"),
+                target.parametrizations.weight.original is
+                source.parametrizations.weight.original]
+    same(run)
