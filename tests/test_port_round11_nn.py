@@ -111,3 +111,17 @@ def test_transfer_parametrizations_and_params():
                 target.parametrizations.weight.original is
                 source.parametrizations.weight.original]
     same(run)
+
+
+# ----------------------------------------------------------------- 2. a module under two names
+def test_module_registered_twice():
+    def run(L):
+        shared = L.nn.Linear(2, 2)
+        m = L.nn.Sequential(shared, L.nn.ReLU(), shared)
+        norms = L.nn.Sequential(L.nn.BatchNorm1d(2), L.nn.BatchNorm1d(2))
+        return [m.get_submodule("2") is shared, m.get_parameter("2.weight") is shared.weight,
+                repr(m), list(m.state_dict()), len(list(m.parameters())),
+                norms.get_buffer("1.running_mean")]
+    same(run)
+    with pytest.raises(AttributeError):
+        tg.nn.Sequential(tg.nn.ReLU()).get_parameter("0.weight")

@@ -239,28 +239,37 @@ class Module:
             if name != "_module_hooks":
                 yield from _members(value, name)
 
+    def _child_items(self) -> list[tuple[str, Module]]:
+        """The direct sub-modules under every name they have (a module registered twice comes
+        twice, as in PyTorch's `_modules`), in definition order."""
+        return [(name, member) for name, member in self._direct_members()
+                if isinstance(member, Module)]
+
     def get_submodule(self, target: str) -> Module:
         """The module at dotted path `target` (`"encoder.layers.0"`; "" is this module)."""
         if target == "":
             return self
-        modules = dict(self.named_modules())
-        if target not in modules:
-            raise AttributeError(f"{type(self).__name__} has no submodule {target!r}")
-        return modules[target]
+        for name, module in _every_path(self, "", ()):
+            if name == target:
+                return module
+        raise AttributeError(f"{type(self).__name__} has no submodule {target!r}")
+
+    def _get_tensor(self, target: str, buffer: bool) -> Tensor:
+        """The parameter (or buffer) at dotted path `target`, by any name it has."""
+        for module_name, module in _every_path(self, "", ()):
+            for name, member, persistent in module._own_tensors():
+                if (persistent is not None) == buffer and _join(module_name, name) == target:
+                    return member
+        kind = "buffer" if buffer else "parameter"
+        raise AttributeError(f"{type(self).__name__} has no {kind} {target!r}")
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at dotted path `target` (`"0.weight"`)."""
-        parameters = dict(self.named_parameters())
-        if target not in parameters:
-            raise AttributeError(f"{type(self).__name__} has no parameter {target!r}")
-        return parameters[target]
+        return self._get_tensor(target, buffer=False)
 
     def get_buffer(self, target: str) -> Tensor:
         """The buffer at dotted path `target` (`"1.running_mean"`)."""
-        buffers = dict(self.named_buffers())
-        if target not in buffers:
-            raise AttributeError(f"{type(self).__name__} has no buffer {target!r}")
-        return buffers[target]
+        return self._get_tensor(target, buffer=True)
 
     @property
     def _modules(self) -> _Members:
@@ -428,6 +437,18 @@ class Module:
         members.sort(key=lambda item: position.get(item[0].split(".")[0], len(position)))
         return members
 
+    def _own_tensors(self) -> list[tuple[str, Tensor, bool | None]]:
+        """This module's own parameters and then its buffers (None ones skipped), as (name,
+        tensor, persistent) with None for parameters."""
+        attributes = vars(self)
+        own: list[tuple[str, Tensor, bool | None]] = [
+            (name, member, None) for name, member in self._direct_members()
+            if isinstance(member, Parameter)]
+        own += [(name, attributes[name], persistent)
+                for name, persistent in attributes.get("_buffer_names", {}).items()
+                if isinstance(attributes.get(name), Tensor)]
+        return own
+
     def _named_state(self, prefix: str = "", every_name: bool = False
                      ) -> Iterator[tuple[str, Tensor, bool | None]]:
         """Every parameter and buffer below this module in PyTorch's state_dict order:
@@ -438,14 +459,7 @@ class Module:
         seen: set[int] = set()
         for module_name, module in (_every_path(self, prefix, ()) if every_name
                                     else self.named_modules(prefix=prefix)):
-            attributes = vars(module)
-            own: list[tuple[str, Tensor, bool | None]] = [
-                (name, member, None) for name, member in module._direct_members()
-                if isinstance(member, Parameter)]
-            own += [(name, attributes[name], persistent)
-                    for name, persistent in attributes.get("_buffer_names", {}).items()
-                    if isinstance(attributes.get(name), Tensor)]
-            for name, tensor, persistent in own:
+            for name, tensor, persistent in module._own_tensors():
                 if every_name or id(tensor) not in seen:
                     seen.add(id(tensor))
                     yield _join(module_name, name), tensor, persistent
@@ -617,7 +631,7 @@ class Module:
     def __repr__(self) -> str:
         # PyTorch's layout: one "(name): child" line per child, nested children indented.
         extra = self.extra_repr()
-        children = list(self.named_children())
+        children = self._child_items()
         if not children:
             return f"{type(self).__name__}({extra})"
         lines = [extra] if extra else []
