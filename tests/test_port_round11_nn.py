@@ -125,3 +125,88 @@ def test_module_registered_twice():
     same(run)
     with pytest.raises(AttributeError):
         tg.nn.Sequential(tg.nn.ReLU()).get_parameter("0.weight")
+
+
+# ----------------------------------------------------------------- 3. state-dict extension points
+def _renaming_net(L):
+    """A layer that renamed `w` to `weight` and loads old checkpoints through the usual shim,
+    with extra state."""
+    nn = L.nn
+
+    class Renamed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(L.zeros(2))
+            self.calls = 0
+            self.note = "fresh"
+
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                                  missing_keys, unexpected_keys, error_msgs):
+            self.calls += 1
+            if prefix + "w" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "w")
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                          missing_keys, unexpected_keys, error_msgs)
+
+        def get_extra_state(self):
+            return {"note": self.note}
+
+        def set_extra_state(self, state):
+            self.note = state["note"]
+
+    return nn.Sequential(nn.Linear(2, 2), Renamed())
+
+
+def test_load_from_state_dict_override_and_extra_state():
+    def run(L):
+        net = _renaming_net(L)
+        net[1].note = "saved"
+        state = net.state_dict()
+        keys = list(state)
+        old = {"0.weight": L.ones(2, 2), "0.bias": L.ones(2), "1.w": L.full((2,), 3.0),
+               "1._extra_state": {"note": "loaded"}}
+        target = _renaming_net(L)
+        result = target.load_state_dict(old)
+        return [keys, state["1._extra_state"], target[1].weight, target[1].note,
+                target[1].calls, list(result.missing_keys), list(result.unexpected_keys),
+                state._metadata["1"]["version"]]
+    same(run)
+
+
+def test_state_dict_hooks():
+    def run(L):
+        calls = []
+        net = L.nn.Sequential(L.nn.Linear(2, 2))
+        handles = [
+            net[0].register_state_dict_pre_hook(
+                lambda module, prefix, keep_vars: calls.append(("pre", prefix, keep_vars))),
+            net[0].register_state_dict_post_hook(
+                lambda module, state, prefix, meta: state.__delitem__(prefix + "bias")),
+        ]
+        keys = list(net.state_dict(keep_vars=True))
+        handles[1].remove()
+        keys_after = list(net.state_dict())
+        net[0].register_load_state_dict_pre_hook(
+            lambda module, state, prefix, *rest: calls.append(("load_pre", prefix, len(state))))
+        net.register_load_state_dict_post_hook(
+            lambda module, incompatible: incompatible.missing_keys.clear())
+        result = net.load_state_dict({"0.weight": L.ones(2, 2)})  # bias missing: cleared
+        return [calls, keys, keys_after, list(result.missing_keys), net[0].weight]
+    same(run)
+
+
+def test_failed_load_with_overrides_leaves_the_model_untouched():
+    net = _renaming_net(tg)
+    before = [p.detach().clone() for p in net.parameters()]
+    bad = {"0.weight": tg.ones(2, 2), "0.bias": tg.ones(3), "1.w": tg.ones(2),
+           "1._extra_state": {"note": "loaded"}}
+    with pytest.raises(RuntimeError, match="wrong shape for 0.bias"):
+        net.load_state_dict(bad)
+    for parameter, value in zip(net.parameters(), before):
+        np.testing.assert_array_equal(parameter.detach().numpy(), value.numpy())
+    assert net[1].note == "fresh"
+    net.register_load_state_dict_post_hook(lambda module, keys: None)
+    with pytest.raises(RuntimeError, match="missing keys: 0.bias"):  # hooks ran, then undone
+        net.load_state_dict({"0.weight": tg.ones(2, 2), "1.w": tg.ones(2),
+                             "1._extra_state": {"note": "x"}})
+    np.testing.assert_array_equal(net[0].weight.detach().numpy(), before[0].numpy())

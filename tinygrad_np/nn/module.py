@@ -106,6 +106,7 @@ class Module:
     # Set once the first call has named the parameters (see named_parameters).
     _parameters_named: bool = False
     _module_hooks: dict | None = None  # {"pre": {...}, "post": {...}} once a hook is added
+    _version: int = 1  # saved in state_dict()._metadata, for _load_from_state_dict overrides
 
     def __init__(self) -> None:
         self.training = True
@@ -551,13 +552,59 @@ class Module:
         goes before every name, `keep_vars=True` gives the parameters and buffers themselves,
         `destination` is filled and returned.
 
+        As PyTorch, each module runs its state-dict pre-hooks, `_save_to_state_dict` (its own
+        tensors and `get_extra_state()`), its children's `state_dict`, then its post-hooks;
+        `destination._metadata` holds each module's `_version`.
+
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
-        state = OrderedDict() if destination is None else destination
-        for name, tensor in self._unique_state("state_dict").items():
-            state[prefix + name] = tensor if keep_vars else tensor.detach()
-        return state
+        if not _SAVING:  # the outermost call checks the whole tree once
+            self._unique_state("state_dict")
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in list(self._hook_table("state_dict_pre").values()):
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        _SAVING.add(id(self))
+        try:
+            for name, child in self._child_items():
+                if id(child) not in _SAVING:  # (a module that contains itself: once)
+                    child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
+                                     keep_vars=keep_vars)
+        finally:
+            _SAVING.discard(id(self))
+        for hook, public in list(self._hook_table("state_dict_post").values()):
+            result = hook(self, destination, prefix, local_metadata)
+            if public and result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+            if result is not None:  # the older _register_state_dict_hook may return a dict
+                destination = result
+        return destination
+
+    def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
+        """Put this module's own parameters, persistent buffers and extra state (not its
+        children's) into `destination` (override to change what is saved, as in PyTorch)."""
+        for name, tensor, persistent in self._own_tensors():
+            if persistent is not False:
+                destination[prefix + name] = tensor if keep_vars else tensor.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+
+    def get_extra_state(self) -> Any:
+        """Override (with set_extra_state) to save any picklable value in the state dict,
+        under `<prefix>_extra_state`."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never "
+                           "be called: override get_extra_state to use it")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Override (with get_extra_state) to load what get_extra_state saved."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never "
+                           "be called: override set_extra_state to use it")
 
     def _unique_state(self, caller: str) -> dict[str, Tensor]:
         """Parameters and persistent buffers by name, refusing two under one name."""
@@ -572,6 +619,54 @@ class Module:
                     "holding a dot?); rename one so that saved weights load back correctly")
             named[name] = tensor
         return named
+
+    # ----------------------------------------------------------------- state-dict hooks
+    def _hook_table(self, kind: str) -> dict:
+        hooks = self.__dict__.get("_module_hooks")
+        return hooks.get(kind, {}) if hooks else {}
+
+    def _add_state_hook(self, kind: str, entry: Any) -> RemovableHandle:
+        hook = entry[0] if isinstance(entry, tuple) else entry
+        if not callable(hook):
+            raise TypeError(f"expected a callable hook, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
+        table = hooks.setdefault(kind, {})
+        handle = RemovableHandle(table)
+        table[handle.id] = entry
+        return handle
+
+    def register_state_dict_pre_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, prefix, keep_vars)` before this module's state_dict."""
+        return self._add_state_hook("state_dict_pre", hook)
+
+    def register_state_dict_post_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, state_dict, prefix, local_metadata)` after this module's
+        state_dict; it may change state_dict in place (and must return None)."""
+        return self._add_state_hook("state_dict_post", (hook, True))
+
+    def _register_state_dict_hook(self, hook: Any) -> RemovableHandle:
+        """PyTorch's older spelling: as register_state_dict_post_hook, but a dict the hook
+        returns replaces the state dict."""
+        return self._add_state_hook("state_dict_post", (hook, False))
+
+    def register_load_state_dict_pre_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)` before this module loads its part of a state dict (it
+        may rename keys of state_dict in place)."""
+        return self._add_state_hook("load_pre", hook)
+
+    def _register_load_state_dict_pre_hook(self, hook: Any, with_module: bool = False
+                                           ) -> RemovableHandle:
+        """PyTorch's older spelling: without `with_module`, the hook gets no module argument."""
+        if with_module:
+            return self.register_load_state_dict_pre_hook(hook)
+        return self.register_load_state_dict_pre_hook(lambda module, *args: hook(*args))
+
+    def register_load_state_dict_post_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, incompatible_keys)` after load_state_dict has loaded this module;
+        changing `incompatible_keys.missing_keys` (or unexpected_keys) in place changes
+        what strict loading refuses."""
+        return self._add_state_hook("load_post", hook)
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
@@ -588,40 +683,101 @@ class Module:
         cannot be cast to the parameter's without changing kind (float into int, complex into
         float, strings, objects) and values too large for the parameter's dtype.
         `assign=True` (PyTorch: take the given tensors as the parameters) copies too.
+
+        As PyTorch, each module loads its part through `_load_from_state_dict` (override it to
+        rename old keys; the base runs the load pre-hooks) and then its children; the load
+        post-hooks run last and may change the missing and unexpected keys.
         """
+        global _STAGED
         if not isinstance(state_dict, Mapping):
             hint = " (call .state_dict() on it)" if isinstance(state_dict, Module) else ""
             raise TypeError(f"load_state_dict for {type(self).__name__}: expected a dict of "
                             f"name -> array, got a {type(state_dict).__name__}{hint}")
-        parameters = self._unique_state("load_state_dict")  # and persistent buffers
+        self._unique_state("load_state_dict")  # two tensors under one name: refused
         problems = [f"key {key!r} is not a string" for key in state_dict
                     if not isinstance(key, str)]
-        # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
-        # PyTorch 0.4.1) loads, and the counter keeps its value.
-        missing = [name for name in parameters if name not in state_dict  # (a tied weight:
-                   and name.rsplit(".", 1)[-1] != "num_batches_tracked"]  # each of its names)
-        unexpected = [name for name in state_dict
-                      if isinstance(name, str) and name not in parameters]
-        if strict and missing:
-            problems.append(f"missing keys: {', '.join(missing)}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys: {', '.join(unexpected)}")
-        values = {}
-        for name, parameter in parameters.items():
-            if name in state_dict:
-                value = _loadable_value(name, state_dict[name], parameter)
+        metadata = getattr(state_dict, "_metadata", None)
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
+        loaded: list[Module] = []
+        outer, _STAGED = _STAGED, []
+        try:
+            _load_tree(self, dict(state_dict), "", metadata, assign,
+                       (missing, unexpected, errors), loaded, ())
+            staged = _STAGED
+        finally:
+            _STAGED = outer
+        post_hooks = [(module, hook) for module in loaded
+                      for hook in list(module._hook_table("load_post").values())]
+        saved = [(tensor, tensor._data.copy()) for tensor, _ in staged if tensor is not None] \
+            if post_hooks and strict else []
+
+        def refuse(problems: list[str]) -> None:
+            raise StateDictError(f"load_state_dict for {type(self).__name__}: "
+                                 + "; ".join(problems))
+
+        keys = IncompatibleKeys(missing, unexpected)
+
+        def strict_problems() -> list[str]:
+            if not strict:
+                return []
+            found = [f"missing keys: {', '.join(missing)}"] if missing else []
+            return found + ([f"unexpected keys: {', '.join(unexpected)}"] if unexpected else [])
+
+        if problems + errors or (not post_hooks and strict_problems()):
+            refuse(problems + strict_problems() + errors)
+        _apply(staged)
+        for module, hook in post_hooks:
+            if hook(module, keys) is not None:
+                raise AssertionError("load_state_dict post-hooks must return None (change "
+                                     "incompatible_keys in place)")
+        if strict_problems():
+            with no_grad():  # as if never loaded (the post-hooks ran on the new values)
+                for tensor, array in saved:
+                    tensor.copy_(array)
+            refuse(strict_problems())
+        return keys
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: list[str], unexpected_keys: list[str],
+                              error_msgs: list[str]) -> None:
+        """Load this module's own tensors (not its children's) from the keys `prefix + name`
+        of `state_dict`, adding to the three lists what is missing, unexpected or wrong
+        (override to rename keys of old checkpoints first, then call this)."""
+        for hook in list(self._hook_table("load_pre").values()):
+            hook(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                 unexpected_keys, error_msgs)
+        own = [(name, tensor) for name, tensor, persistent in self._own_tensors()
+               if persistent is not False]
+        for name, tensor in own:
+            key = prefix + name
+            if key in state_dict:
+                value = _loadable_value(key, state_dict[key], tensor)
                 if isinstance(value, str):
-                    problems.append(value)
+                    error_msgs.append(value)
                 else:
-                    values[name] = value
-        if problems:
-            raise StateDictError(
-                f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
-            )
-        with no_grad():
-            for name, value in values.items():
-                parameters[name].copy_(value)
-        return IncompatibleKeys(missing, unexpected)
+                    _stage(tensor, value)
+            # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
+            # PyTorch 0.4.1) loads, and the counter keeps its value.
+            elif strict and name != "num_batches_tracked":
+                missing_keys.append(key)
+        extra_key = prefix + "_extra_state"
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_key in state_dict:
+                _stage(None, lambda value=state_dict[extra_key]: self.set_extra_state(value))
+            elif strict:
+                missing_keys.append(extra_key)
+        if strict:
+            names = {name for name, _ in own}
+            children = [name + "." for name, _ in self._child_items()]
+            for key in state_dict:
+                if not isinstance(key, str) or not key.startswith(prefix) or key == extra_key:
+                    continue
+                rest = key[len(prefix):]
+                if rest not in names and not any(rest.startswith(child) for child in children):
+                    unexpected_keys.append(key)
+
 
     # ----------------------------------------------------------------- display
     def extra_repr(self) -> str:
@@ -646,6 +802,48 @@ def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, 
     for child_name, child in module._direct_members():  # (named_children: each once)
         if isinstance(child, Module) and child is not module and child not in above:
             yield from _every_path(child, _join(name, child_name), (*above, module))
+
+
+# The ids of the modules whose state_dict is running (a module that contains itself is saved
+# once), and the copies load_state_dict has checked but not yet made.
+_SAVING: set[int] = set()
+_STAGED: list | None = None
+
+
+def _stage(tensor: Tensor | None, value: Any) -> None:
+    """Copy `value` into `tensor` (or call `value` when tensor is None), now or, inside
+    load_state_dict, once everything has been checked."""
+    if _STAGED is None:
+        _apply([(tensor, value)])
+    else:
+        _STAGED.append((tensor, value))
+
+
+def _apply(staged: list) -> None:
+    with no_grad():
+        for tensor, value in staged:
+            if tensor is None:
+                value()
+            else:
+                tensor.copy_(value)
+
+
+def _load_tree(module: Module, state: dict, prefix: str, metadata: Mapping | None,
+               assign: bool, lists: tuple[list, list, list], loaded: list, above: tuple) -> None:
+    """PyTorch's recursion of load_state_dict: the module's own part, then each child with
+    the keys under its name."""
+    local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+    if assign:
+        local_metadata["assign_to_params_buffers"] = True
+    module._load_from_state_dict(state, prefix, local_metadata, True, *lists)
+    for name, child in module._child_items():
+        if child is not module and child not in above:
+            child_prefix = f"{prefix}{name}."
+            part = {key: value for key, value in state.items()
+                    if isinstance(key, str) and key.startswith(child_prefix)}
+            _load_tree(child, part, child_prefix, metadata, assign, lists, loaded,
+                       (*above, module))
+    loaded.append(module)
 
 
 class StateDictError(RuntimeError, ValueError):
