@@ -210,3 +210,51 @@ def test_failed_load_with_overrides_leaves_the_model_untouched():
         net.load_state_dict({"0.weight": tg.ones(2, 2), "1.w": tg.ones(2),
                              "1._extra_state": {"note": "x"}})
     np.testing.assert_array_equal(net[0].weight.detach().numpy(), before[0].numpy())
+
+
+# ----------------------------------------------------------------- 4. containers
+def test_module_list_pop_and_iadd():
+    def run(L):
+        nn = L.nn
+        layers = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
+        popped = layers.pop(1)
+        layers += [nn.ELU()]
+        return [type(popped).__name__, repr(layers)]
+    same(run)
+
+
+def test_sequential_add_mul_iadd():
+    def run(L):
+        nn = L.nn
+        first, second = nn.Sequential(nn.ReLU()), nn.Sequential(nn.Tanh())
+        added, times, rtimes = first + second, first * 2, 2 * second
+        first += second
+        with pytest.raises(ValueError):
+            first + nn.ReLU()
+        return [repr(added), repr(times), repr(rtimes), repr(first), times[1] is times[0]]
+    same(run)
+
+
+def test_parameter_list_slices_and_plain_values():
+    def run(L):
+        nn = L.nn
+        values = nn.ParameterList([L.ones(2), L.zeros(3), "hi", 4])
+        part = values[0:2]
+        values += [L.ones(1)]
+        return [type(part).__name__, len(part), len(values), values[2], values[3],
+                [name for name, _ in values.named_parameters()], list(values.state_dict())]
+    same(run)
+
+
+def test_parameter_dict_setdefault_copy_or():
+    def run(L):
+        nn = L.nn
+        params = nn.ParameterDict({"a": L.ones(2)})
+        default = params.setdefault("b", L.zeros(1))
+        copied = params.copy()
+        merged = params | {"c": L.ones(3)}
+        params["s"] = "text"
+        return [default is params["b"], type(copied).__name__, list(copied.keys()),
+                type(merged).__name__, list(merged.keys()), copied["a"] is params["a"],
+                params["s"], list(dict(params.named_parameters())), params.get("zz")]
+    same(run)
