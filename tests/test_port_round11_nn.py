@@ -4,6 +4,8 @@ DataLoader. Each test runs the same code on tinygrad_np and on PyTorch when it i
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -258,3 +260,56 @@ def test_parameter_dict_setdefault_copy_or():
                 type(merged).__name__, list(merged.keys()), copied["a"] is params["a"],
                 params["s"], list(dict(params.named_parameters())), params.get("zz")]
     same(run)
+
+
+# ----------------------------------------------------------------- 5, 10. optimizers
+def _custom_sgd(L):
+    optimizer_module = importlib.import_module(f"{L.__name__}.optim.optimizer")
+
+    class OldSGD(optimizer_module.Optimizer):
+        def __init__(self, params, lr=optimizer_module.required):
+            super().__init__(params, {"lr": lr})
+
+        def step(self, closure=None):
+            with L.no_grad():
+                for group in self.param_groups:
+                    for param in group["params"]:
+                        param.sub_(param.grad * group["lr"])
+
+    return OldSGD
+
+
+def test_optimizer_required_sentinel():
+    def run(L):
+        OldSGD = _custom_sgd(L)
+        param = L.nn.Parameter(L.ones(2))
+        optimizer = OldSGD([param], lr=0.5)
+        param.grad = L.ones(2)
+        optimizer.step()
+        with pytest.raises(ValueError, match="required"):
+            OldSGD([L.nn.Parameter(L.ones(2))])
+        return [param, repr(importlib.import_module(f"{L.__name__}.optim.optimizer").required)]
+    same(run)
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD", "RMSprop", "Adagrad", "NAdam", "ASGD", "Rprop"])
+def test_optimizer_state_given_as_arrays(name):
+    def run(L):
+        param = L.nn.Parameter(L.tensor([1.0, -2.0, 3.0]))
+        settings = {"momentum": 0.9} if name == "SGD" else {}
+        optimizer = getattr(L.optim, name)([param], lr=0.1, **settings)
+        param.grad = L.tensor([1.0, 1.0, -1.0])
+        optimizer.step()
+        saved = optimizer.state_dict()
+        # NumPy arrays here, tensors for PyTorch (whose load_state_dict takes only those)
+        arrays = {key: {entry: value.numpy().copy() if L is tg and entry != "step"
+                        and hasattr(value, "numpy") else value
+                        for entry, value in values.items()}
+                  for key, values in saved["state"].items()}
+        fresh = getattr(L.optim, name)([param], lr=0.1, **settings)
+        fresh.load_state_dict({"state": arrays, "param_groups": saved["param_groups"]})
+        fresh.step()
+        return param
+    results = both(run)
+    for result in results[1:]:
+        np.testing.assert_allclose(_plain(result), _plain(results[0]), rtol=1e-5)
