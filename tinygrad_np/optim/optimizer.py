@@ -84,6 +84,7 @@ class Optimizer:
     """
 
     quiet_step = True  # NumPy's invalid/overflow warnings off in step (SGD: never needed)
+    _array_state = False  # a built-in optimizer's state arrays are Tensors (see load_state_dict)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._opt_called = False
@@ -368,7 +369,8 @@ class Optimizer:
             param = param_of.get(int(index))
             if param is None:
                 continue
-            state[param] = {key: _state_value(key, value, param, builtin)
+            state[param] = {key: _state_value(key, value, param, builtin,
+                                              builtin and not self._array_state)
                             for key, value in values.items()}
         for group, saved in zip(self.param_groups, saved_groups):
             saved["params"] = group["params"]
@@ -448,10 +450,10 @@ class Step(float):
     __radd__ = __add__
 
 
-def _state_value(key: str, value: Any, param: Tensor, builtin: bool) -> Any:
+def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
     """A loaded state entry: a built-in optimizer's `step` as a Step; tensors and arrays as
-    new ones of the same kind, in the parameter's float dtype (a built-in optimizer's arrays,
-    and PyTorch's tensors, as Tensors: its step reads tensors); anything else a deep copy."""
+    new ones of the same kind, in the parameter's float dtype (arrays as Tensors with
+    `as_tensor`: most built-in steps read Tensors); anything else a deep copy."""
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
         value = Tensor(value.detach().cpu().numpy())  # a torch.optim state dict loads as is
     if key == "step" and (builtin or not isinstance(value, Tensor)):
@@ -460,7 +462,7 @@ def _state_value(key: str, value: Any, param: Tensor, builtin: bool) -> Any:
         array = value._data if isinstance(value, Tensor) else value
         dtype = param.dtype if array.dtype.kind == "f" and param.dtype.kind == "f" else None
         array = np.array(array, dtype=dtype, copy=True)
-        return Tensor(array) if builtin or isinstance(value, Tensor) else array
+        return Tensor(array) if as_tensor or isinstance(value, Tensor) else array
     return copy.deepcopy(value)
 
 
