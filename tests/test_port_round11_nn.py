@@ -41,6 +41,8 @@ def _plain(value):
         return np.asarray(value.detach().numpy())
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
     return value
 
 
@@ -313,3 +315,54 @@ def test_optimizer_state_given_as_arrays(name):
     results = both(run)
     for result in results[1:]:
         np.testing.assert_allclose(_plain(result), _plain(results[0]), rtol=1e-5)
+
+
+# ----------------------------------------------------------------- 6. DataLoader
+def _data(L):
+    return importlib.import_module(f"{L.__name__}.utils.data")
+
+
+def test_data_loader_options_and_iterator_length():
+    def run(L):
+        data = _data(L)
+        dataset = data.TensorDataset(L.arange(5.0))
+        loader = data.DataLoader(dataset, batch_size=2, multiprocessing_context=None,
+                                 in_order=True, pin_memory_device="")
+        errors = []
+        for settings in [{"batch_size": None, "drop_last": True}, {"persistent_workers": True},
+                         {"prefetch_factor": 2}, {"timeout": -1}, {"num_workers": -1}]:
+            with pytest.raises(ValueError) as raised:
+                data.DataLoader(dataset, **settings)
+            errors.append(str(raised.value))
+        with pytest.raises(ValueError, match="batch_size attribute should not be set"):
+            loader.batch_size = 3
+        loader.num_workers = 0
+        return [len(iter(loader)), errors]
+    same(run)
+
+
+def test_collate_and_convert_as_pytorch():
+    def run(L):
+        data = _data(L)
+        strings = next(iter(data.DataLoader([np.str_("a"), np.str_("b")], batch_size=2)))
+        single = next(iter(data.DataLoader([(1, 2.0)], batch_size=None)))
+        with pytest.raises(TypeError, match="expected Tensor as element 1"):
+            next(iter(data.DataLoader([L.ones(2), 3], batch_size=2)))
+        with pytest.raises(TypeError, match="found <U1"):
+            next(iter(data.DataLoader([np.array(["a"]), np.array(["b"])], batch_size=2)))
+        with pytest.raises(AssertionError, match="Size mismatch between tensors"):
+            data.TensorDataset(L.ones(2), L.ones(3))
+        return [strings, single, type(single).__name__]
+    same(run)
+
+
+def test_stack_dataset():
+    def run(L):
+        data = _data(L)
+        by_position = data.StackDataset(data.TensorDataset(L.arange(5.0)), L.arange(5))
+        by_key = data.StackDataset(a=data.TensorDataset(L.arange(5.0)), b=L.arange(5))
+        with pytest.raises(ValueError, match="Size mismatch between datasets"):
+            data.StackDataset(L.arange(5), L.arange(4))
+        return [len(by_position), by_position[1], by_key[1],
+                next(iter(data.DataLoader(by_key, batch_size=2)))]
+    same(run)
