@@ -366,3 +366,38 @@ def test_stack_dataset():
         return [len(by_position), by_position[1], by_key[1],
                 next(iter(data.DataLoader(by_key, batch_size=2)))]
     same(run)
+
+
+# ----------------------------------------------------------------- 7. forward's parameter names
+LAYERS_TAKING_INPUT = {
+    "Linear": (2, 3), "Conv1d": (2, 1, 1), "Conv2d": (1, 1, 1), "ConvTranspose2d": (1, 1, 1),
+    "ReLU": (), "GELU": (), "Softmax": (1,), "LogSoftmax": (1,), "Tanh": (), "Sigmoid": (),
+    "LeakyReLU": (), "LayerNorm": (2,), "BatchNorm1d": (2,), "GroupNorm": (1, 2),
+    "Dropout": (0.0,), "Identity": (), "Flatten": (), "MaxPool1d": (1,), "AvgPool2d": (1,),
+    "AdaptiveAvgPool2d": (1,), "Embedding": (4, 2), "ZeroPad2d": (1,), "PixelShuffle": (1,),
+    "Upsample": (None, 2.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS_TAKING_INPUT))
+def test_layers_take_input_by_keyword(name):
+    def run(L):
+        L.manual_seed(0)
+        layer = getattr(L.nn, name)(*LAYERS_TAKING_INPUT[name]).eval()
+        if name == "Embedding":
+            value = L.tensor([[0, 3]])
+        elif "1d" in name or name in ("LayerNorm", "GroupNorm", "Linear"):
+            value = L.ones(1, 2, 2)
+        else:
+            value = L.ones(1, 1, 2, 2)
+        if name == "Linear":
+            layer = L.nn.Sequential(layer)
+        return list(layer(input=value).shape)
+    same(run)
+
+
+def test_lazy_transposed_conv_takes_output_size():
+    def run(L):
+        layer = L.nn.LazyConvTranspose1d(1, 2, stride=2)
+        return list(layer(L.ones(1, 1, 3), output_size=[7]).shape)
+    same(run)
