@@ -401,3 +401,64 @@ def test_lazy_transposed_conv_takes_output_size():
         layer = L.nn.LazyConvTranspose1d(1, 2, stride=2)
         return list(layer(L.ones(1, 1, 3), output_size=[7]).shape)
     same(run)
+
+
+# ----------------------------------------------------------------- 8. module hooks
+def _grads(values):
+    return [None if value is None else value.tolist() for value in values]
+
+
+def test_backward_pre_hook_with_an_unused_output():
+    def run(L):
+        class TwoOutputs(L.nn.Module):
+            def forward(self, x):
+                return x * 2, x * 3
+
+        module, seen = TwoOutputs(), []
+
+        def pre_hook(module, grad_output):
+            seen.append(_grads(grad_output))
+            return tuple(None if g is None else g * 10 for g in grad_output)
+
+        module.register_full_backward_pre_hook(pre_hook)
+        module.register_full_backward_hook(
+            lambda module, grad_input, grad_output: seen.append(
+                (_grads(grad_input), _grads(grad_output))))
+        a = L.ones(2, requires_grad=True)
+        first, _ = module(a)
+        first.sum().backward()
+        only_first = a.grad.clone()
+        a.grad = None
+        first, second = module(a)
+        (first.sum() + second.sum()).backward()
+        return [only_first, a.grad, seen]
+    same(run)
+
+
+def test_backward_pre_hook_on_multihead_attention():
+    def run(L):
+        L.manual_seed(0)
+        attention, calls = L.nn.MultiheadAttention(4, 2, batch_first=True), []
+        attention.register_full_backward_pre_hook(
+            lambda module, grad_output: calls.append([g is None for g in grad_output]))
+        x = L.ones(1, 3, 4, requires_grad=True)
+        output, _ = attention(x, x, x)
+        output.sum().backward()
+        return [calls, list(x.grad.shape)]
+    same(run)
+
+
+def test_forward_hook_always_call():
+    def run(L):
+        class Failing(L.nn.Module):
+            def forward(self, x):
+                raise ValueError("boom")
+
+        module, seen = Failing(), []
+        module.register_forward_hook(lambda m, args, output: seen.append(output),
+                                     always_call=True)
+        module.register_forward_hook(lambda m, args, output: seen.append("not always"))
+        with pytest.raises(ValueError, match="boom"):
+            module(L.ones(1))
+        return seen
+    same(run)

@@ -150,7 +150,16 @@ class Module:
         call = None
         if hooks.get("backward") or hooks.get("backward_pre"):  # see nn/backward_hooks.py
             args, call = backward_hooks.wrap_inputs(self, hooks, args)
-        output = self.forward(*args, **kwargs)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            for hook, with_kwargs in [entry for key, entry in hooks["post"].items()
+                                      if key in hooks.get("always", ())]:
+                try:  # always_call=True: the hook runs, then forward's error goes on
+                    hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+                except Exception:
+                    pass
+            raise
         for hook, with_kwargs in list(hooks["post"].values()):
             changed = (hook(self, args, kwargs, output) if with_kwargs
                        else hook(self, args, output))
@@ -195,9 +204,12 @@ class Module:
                               ) -> RemovableHandle:
         """Call `hook(module, args, output)` after each forward (feature extraction: keep
         `output.detach()`); a non-None result replaces the output. Returns a handle whose
-        `remove()` unregisters it. (`always_call` is accepted: a failing forward raises here
-        before any hook, as it does in PyTorch without it.)"""
-        return self._add_hook("post", hook, prepend, with_kwargs)
+        `remove()` unregisters it. With `always_call`, the hook also runs (with output None)
+        when forward raises, before the error goes on."""
+        handle = self._add_hook("post", hook, prepend, with_kwargs)
+        if always_call:
+            self._module_hooks.setdefault("always", set()).add(handle.id)
+        return handle
 
     def register_full_backward_hook(self, hook: Any, prepend: bool = False
                                     ) -> RemovableHandle:
