@@ -462,3 +462,45 @@ def test_forward_hook_always_call():
             module(L.ones(1))
         return seen
     same(run)
+
+
+# ----------------------------------------------------------------- 9. Module API gaps
+def test_none_parameters_stay_registered():
+    def run(L):
+        m = L.nn.Linear(2, 2)
+        m.register_parameter("extra", None)
+        m.bias = None
+        names = [list(m._parameters), [n for n, _ in m.named_parameters()], list(m.state_dict()),
+                 m.bias, m._parameters["extra"]]
+        m.bias = L.nn.Parameter(L.zeros(2))
+        with pytest.raises(TypeError):
+            m.extra = L.ones(2)  # a plain tensor where a parameter was registered
+        return [*names, list(m._parameters), [n for n, _ in m.named_parameters()]]
+    same(run)
+
+
+def test_assigning_a_non_tensor_to_a_buffer():
+    def run(L):
+        norm = L.nn.BatchNorm1d(2)
+        with pytest.raises(TypeError) as raised:
+            norm.running_mean = 3
+        norm.running_mean = None
+        return [str(raised.value), list(norm.state_dict())]
+    same(run)
+
+
+def test_set_submodule_and_small_module_methods():
+    def run(L):
+        nn = L.nn
+        model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU(), nn.Tanh()),
+                              nn.ModuleList([nn.ReLU()]))
+        model.set_submodule("1.0", nn.GELU())
+        model.set_submodule("2.0", nn.Tanh())
+        with pytest.raises(AttributeError):
+            model.set_submodule("1.missing", nn.ReLU(), strict=True)
+        linear = model[0]
+        empty = nn.Parameter()
+        return [repr(model), linear._get_name(), linear.share_memory() is linear,
+                linear.to_empty(device="cpu") is linear, list(linear.weight.shape),
+                list(empty.shape), str(empty.dtype).replace("torch.", ""), empty.requires_grad]
+    same(run)

@@ -76,8 +76,17 @@ class _Members(MutableMapping):
         module = self._module
         if self._kind == "modules":
             return dict(module.named_children())
-        members = module.named_parameters if self._kind == "parameters" else module.named_buffers
-        return dict(members(recurse=False))
+        if self._kind == "buffers":
+            return dict(module.named_buffers(recurse=False))
+        found = dict(module.named_parameters(recurse=False))
+        attributes = vars(module)
+        empty = [name for name in attributes.get("_none_parameters", ())
+                 if name in attributes and attributes[name] is None]
+        if not empty:
+            return found
+        position = {name: index for index, name in enumerate(attributes)}
+        items = [*found.items(), *((name, None) for name in empty)]  # in attribute order
+        return dict(sorted(items, key=lambda item: position.get(item[0].split(".")[0], 0)))
 
     def __getitem__(self, name: str) -> Any:
         return self._current()[name]
@@ -120,11 +129,19 @@ class Module:
                 raise TypeError(f"cannot assign a Buffer as {name!r}, which holds a {kind} "
                                 "(delete it first)")
             vars(self).setdefault("_buffer_names", {})[name] = value.persistent
-        elif isinstance(vars(self).get(name), Parameter) and not (
-                value is None or isinstance(value, Parameter)):  # it would silently stop
-            raise TypeError(f"cannot assign a {type(value).__name__} as parameter {name!r} (a "
-                            "Parameter or None expected, as PyTorch); to change its values: "
-                            f"with torch.no_grad(): module.{name}.copy_(value)")  # being trained
+        elif isinstance(vars(self).get(name), Parameter) or name in vars(self).get(
+                "_none_parameters", ()):
+            if not (value is None or isinstance(value, Parameter)):  # it would silently stop
+                raise TypeError(  # being trained
+                    f"cannot assign a {type(value).__name__} as parameter {name!r} (a "
+                    "Parameter or None expected, as PyTorch); to change its values: "
+                    f"with torch.no_grad(): module.{name}.copy_(value)")
+            if value is None:  # PyTorch keeps the name, holding None (see _parameters)
+                vars(self).setdefault("_none_parameters", set()).add(name)
+        elif name in vars(self).get("_buffer_names", ()) and not (
+                value is None or isinstance(value, Tensor)):
+            raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                            "(torch.nn.Buffer, torch.Tensor or None expected)")
         object.__setattr__(self, name, value)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -380,7 +397,48 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} is a {type(param).__name__}, "
                             "not an nn.Parameter")
+        if param is None:  # listed in _parameters as None, as PyTorch
+            vars(self).setdefault("_none_parameters", set()).add(name)
         setattr(self, name, param)
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put `module` at dotted path `target` (`"encoder.layers.0"`), replacing what is
+        there; with `strict`, only an existing sub-module may be replaced."""
+        if not target:
+            raise ValueError("Cannot set the submodule without a target name!")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        items = vars(parent).get("_items")
+        if isinstance(items, list) and name.lstrip("-").isdigit():  # a ModuleList
+            parent[int(name)] = module
+            return
+        current = getattr(parent, name, None)
+        if current is None and strict:
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if current is not None and not isinstance(current, Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
+    def _get_name(self) -> str:
+        """The class name the repr shows (PyTorch's hook for a different one)."""
+        return type(self).__name__
+
+    def share_memory(self) -> Module:
+        """Self: tensors already live in this process's memory (no other process shares them)."""
+        return self
+
+    def to_empty(self, *, device: Any = None, recurse: bool = True) -> Module:
+        """Give every parameter and buffer new, uninitialized memory of the same shape and
+        dtype, as PyTorch's (to fill in afterwards, e.g. by load_state_dict); returns self."""
+        as_device(device, "Module.to_empty")
+        tensors = [*self.parameters(recurse=recurse), *self.buffers(recurse=recurse)]
+        for tensor in tensors:
+            array = np.empty_like(tensor._data)
+            tensor._data = _lock(array) if tensor.requires_grad and tensor.grad_fn is None \
+                else array
+        return self
 
     def apply(self, fn: Any) -> Module:
         """Call `fn(module)` on every sub-module (children first) and then on self; returns
@@ -801,10 +859,10 @@ class Module:
         extra = self.extra_repr()
         children = self._child_items()
         if not children:
-            return f"{type(self).__name__}({extra})"
+            return f"{self._get_name()}({extra})"
         lines = [extra] if extra else []
         lines += [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, Module]]:

@@ -101,6 +101,9 @@ class _Parametrizations(ModuleDict):
     """module.parametrizations: a ModuleDict whose entries read as attributes too
     (`module.parametrizations.weight.original0`), as in PyTorch."""
 
+    def _get_name(self) -> str:
+        return "ModuleDict"
+
     def __getattr__(self, name: str) -> ParametrizationList:
         items = vars(self).get("_items", {})
         if name in items:
