@@ -504,3 +504,59 @@ def test_set_submodule_and_small_module_methods():
                 linear.to_empty(device="cpu") is linear, list(linear.weight.shape),
                 list(empty.shape), str(empty.dtype).replace("torch.", ""), empty.requires_grad]
     same(run)
+
+
+# ----------------------------------------------------------------- 11. small nn.utils names
+def test_unpad_sequence_and_invert_permutation():
+    def run(L):
+        rnn = L.nn.utils.rnn
+        sequences = [L.ones(3, 2), L.ones(1, 2) * 2, L.ones(2, 2) * 3]
+        lengths = L.tensor([3, 1, 2])
+        unpadded = rnn.unpad_sequence(rnn.pad_sequence(sequences), lengths)
+        first = rnn.unpad_sequence(rnn.pad_sequence(sequences, batch_first=True), lengths,
+                                   batch_first=True)
+        return [unpadded, first, rnn.invert_permutation(L.tensor([2, 0, 3, 1])),
+                rnn.invert_permutation(None)]
+    same(run)
+
+
+def test_skip_init_keeps_the_random_stream():
+    tg.manual_seed(0)
+    expected = tg.rand(3)
+    tg.manual_seed(0)
+    layer = tg.nn.utils.skip_init(tg.nn.Linear, 3, 2)
+    np.testing.assert_array_equal(tg.rand(3).numpy(), expected.numpy())
+    assert layer.weight.shape == (2, 3) and layer.weight.requires_grad
+    with pytest.raises(RuntimeError, match="device"):
+        tg.nn.utils.skip_init(tg.nn.ReLU)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_fuse_conv_bn_eval(transpose):
+    x = np.random.default_rng(0).standard_normal((1, 2, 5, 5)).astype(np.float32)
+
+    def run(L):
+        L.manual_seed(0)
+        conv = (L.nn.ConvTranspose2d(2, 3, 3) if transpose else L.nn.Conv2d(2, 3, 3)).eval()
+        norm = L.nn.BatchNorm2d(3).eval()
+        with L.no_grad():
+            norm.running_mean.copy_(L.tensor([0.1, -0.2, 0.3]))
+            norm.running_var.copy_(L.tensor([1.5, 0.5, 2.0]))
+            norm.weight.copy_(L.tensor([1.0, 2.0, -1.0]))
+            norm.bias.copy_(L.tensor([0.5, 0.0, 1.0]))
+            conv.weight.copy_(L.tensor(np.linspace(-1, 1, conv.weight.numel(),
+                                                   dtype=np.float32).reshape(conv.weight.shape)))
+            conv.bias.fill_(0.25)
+        fused = L.nn.utils.fuse_conv_bn_eval(conv, norm, transpose=transpose)
+        with pytest.raises(AssertionError):
+            L.nn.utils.fuse_conv_bn_eval(conv.train(), norm)
+        with L.no_grad():
+            return [fused(L.tensor(x)), norm(conv.eval()(L.tensor(x))), fused.weight.requires_grad,
+                    type(fused).__name__]
+    results = both(run)
+    for result in results:
+        np.testing.assert_allclose(_plain(result[0]), _plain(result[1]), rtol=1e-5, atol=1e-5)
+    for result in results[1:]:
+        np.testing.assert_allclose(_plain(result[0]), _plain(results[0][0]), rtol=1e-5,
+                                   atol=1e-5)
+        assert result[2:] == results[0][2:]
