@@ -34,22 +34,22 @@ class _Activation(Module):
 class ReLU(_Activation):
     """y = max(x, 0)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.relu(input, self.inplace)
 
 
 class Sigmoid(Module):
     """y = 1 / (1 + exp(-x))."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.sigmoid(x)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.sigmoid(input)
 
 
 class Tanh(Module):
     """y = tanh(x)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanh(x)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.tanh(input)
 
 
 class Softmax(Module):
@@ -60,8 +60,8 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, self.dim)  # (None: the implicit dim, with PyTorch's warning)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softmax(input, self.dim)  # (None: the implicit dim, with PyTorch's warning)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -79,15 +79,15 @@ class _WithDim(Module):
 class LogSoftmax(_WithDim):
     """y = x - log(sum(exp(x))) along `dim`."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.log_softmax(x, self.dim)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.log_softmax(input, self.dim)
 
 
 class Softmin(_WithDim):
     """y = softmax(-x) along `dim`."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softmin(x, self.dim)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softmin(input, self.dim)
 
 
 class GELU(Module):
@@ -97,8 +97,8 @@ class GELU(Module):
         super().__init__()
         self.approximate = approximate
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.gelu(x, approximate=self.approximate)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -107,36 +107,36 @@ class GELU(Module):
 class SiLU(_Activation):
     """y = x * sigmoid(x) (swish)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.silu(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.silu(input, self.inplace)
 
 
 class Mish(_Activation):
     """y = x * tanh(softplus(x))."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.mish(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.mish(input, self.inplace)
 
 
 class SELU(_Activation):
     """y = scale * (max(0, x) + min(0, alpha * (exp(x) - 1))), PyTorch's fixed constants."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.selu(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.selu(input, self.inplace)
 
 
 class ReLU6(_Activation):
     """y = min(max(x, 0), 6)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu6(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.relu6(input, self.inplace)
 
 
 class Hardsigmoid(_Activation):
     """y = clamp(x / 6 + 1 / 2, 0, 1)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardsigmoid(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardsigmoid(input, self.inplace)
 
     def extra_repr(self) -> str:
         return ""  # PyTorch does not show inplace here
@@ -145,8 +145,8 @@ class Hardsigmoid(_Activation):
 class Hardswish(_Activation):
     """y = x * hardsigmoid(x)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardswish(x, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardswish(input, self.inplace)
 
     def extra_repr(self) -> str:
         return ""  # PyTorch does not show inplace here
@@ -155,15 +155,15 @@ class Hardswish(_Activation):
 class LogSigmoid(Module):
     """y = log(sigmoid(x)) = -softplus(-x), stable for any x."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.logsigmoid(x)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.logsigmoid(input)
 
 
 class Softsign(Module):
     """y = x / (1 + |x|)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softsign(x)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softsign(input)
 
 
 class LeakyReLU(Module):
@@ -174,8 +174,8 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.leaky_relu(x, self.negative_slope, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -194,15 +194,15 @@ class _Alpha(Module):
 class ELU(_Alpha):
     """y = x for x > 0, alpha * (exp(x) - 1) below."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.elu(x, self.alpha, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.elu(input, self.alpha, self.inplace)
 
 
 class CELU(_Alpha):
     """y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.celu(x, self.alpha, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.celu(input, self.alpha, self.inplace)
 
 
 class Softplus(Module):
@@ -213,8 +213,8 @@ class Softplus(Module):
         self.beta = beta
         self.threshold = threshold
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softplus(x, self.beta, self.threshold)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -230,8 +230,8 @@ class Hardtanh(Module):
         self.max_val = max_val
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardtanh(x, self.min_val, self.max_val, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return (f"min_val={self.min_val}, max_val={self.max_val}"
@@ -250,22 +250,22 @@ class _Lambda(Module):
 class Hardshrink(_Lambda):
     """y = x where |x| > lambd, else 0."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.hardshrink(x, self.lambd)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardshrink(input, self.lambd)
 
 
 class Softshrink(_Lambda):
     """y = x - clamp(x, -lambd, lambd)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.softshrink(x, self.lambd)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softshrink(input, self.lambd)
 
 
 class Tanhshrink(Module):
     """y = x - tanh(x)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanhshrink(x)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.tanhshrink(input)
 
 
 class Threshold(Module):
@@ -277,8 +277,8 @@ class Threshold(Module):
         self.value = value
         self.inplace = inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.threshold(x, self.threshold, self.value, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + (
@@ -292,8 +292,8 @@ class GLU(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.glu(x, self.dim)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.glu(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -311,8 +311,8 @@ class PReLU(Module):
         self.weight = Parameter(np.full(num_parameters, init,
                                         dtype=get_default_dtype() if dtype is None else dtype))
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.prelu(x, self.weight)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.prelu(input, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -321,10 +321,10 @@ class PReLU(Module):
 class Softmax2d(Module):
     """Softmax over the channels of (N, C, H, W) or (C, H, W) input (dim -3)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        if x.ndim not in (3, 4):
-            raise TensorError(f"Softmax2d: expected 3-D or 4-D input, got shape {x.shape}")
-        return F.softmax(x, -3)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.ndim not in (3, 4):
+            raise TensorError(f"Softmax2d: expected 3-D or 4-D input, got shape {input.shape}")
+        return F.softmax(input, -3)
 
 
 class RReLU(Module):
@@ -336,8 +336,8 @@ class RReLU(Module):
         super().__init__()
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.rrelu(x, self.lower, self.upper, self.training, self.inplace)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace

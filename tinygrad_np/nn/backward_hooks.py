@@ -5,11 +5,11 @@ none) given those of its outputs (grad_output); a tuple it returns replaces grad
 `register_full_backward_pre_hook(hook)`: `hook(module, grad_output)` runs when the outputs'
 gradients are known, and a tuple it returns replaces them. (Grad-CAM keeps grad_output[0].)
 
-Built on tensor hooks, as PyTorch builds them on identity functions: each input that requires
-grad enters forward as a clone, whose gradient is exactly the one through this call; each
-output leaves as an identity view, whose gradient a hook catches. A replacement gradient for
-a module with several inputs (or outputs) can only reach the last one computed: that case
-raises instead.
+Built as PyTorch builds them, on identity functions: each input that requires grad enters
+forward as a clone, whose gradient (caught by a tensor hook) is exactly the one through this
+call; the outputs leave through one joint node (_Gate), which backward reaches once all of
+their gradients are known, None for an output the loss does not use. A replacement gradient
+for a module with several inputs can only reach the last one computed: that case raises.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from tinygrad_np.function import is_grad_enabled
-from tinygrad_np.tensor import Tensor
+import numpy as np
+
+from tinygrad_np.function import Function, is_grad_enabled
+from tinygrad_np.tensor import Tensor, _viewed
 
 
 class _Call:
@@ -29,7 +31,8 @@ class _Call:
         self.grad_inputs: list[Any] = [None] * len(inputs)
         self.waiting_inputs = self.input_count = sum(x is not None for x in inputs)
         self.grad_outputs: list[Any] = []
-        self.waiting_outputs = self.output_count = 0
+        self.incoming: list[Any] = []  # the outputs' gradients, as backward reaches them
+        self.output_dtypes: list[Any] = []
 
     def _next_pass(self) -> None:
         """Ready for another backward through the same graph (retain_graph=True, or a
@@ -55,34 +58,31 @@ class _Call:
             return replaced[position]
         return hook
 
-    def output_hook(self, position: int) -> Any:
-        def hook(grad: Tensor) -> Tensor | None:
-            self.grad_outputs[position] = grad
-            self.waiting_outputs -= 1
-            if self.waiting_outputs:
-                return None
-            self.waiting_outputs = self.output_count  # (the next pass counts again)
-            result = None
-            for pre_hook in list(self.hooks.get("backward_pre", {}).values()):
-                changed = pre_hook(self.module, tuple(self.grad_outputs))
-                if changed is not None:
-                    changed = tuple(changed) if isinstance(changed, (tuple, list)) else (changed,)
-                    if len(self.grad_outputs) > 1 and any(
-                            new is not old for i, (new, old) in enumerate(
-                                zip(changed, self.grad_outputs)) if i != position):
-                        raise RuntimeError(
-                            f"backward pre-hook of {type(self.module).__name__}: tinygrad_np "
-                            "replaces only the last output's gradient")
-                    self.grad_outputs = list(changed)
-                    result = changed[position]
-            if not self.input_count:
-                if self.hooks.get("backward"):  # no input needs a gradient: all None
-                    warnings.warn("Full backward hook is firing when gradients are computed "
-                                  "with respect to module outputs since no inputs require "
-                                  "gradients.", UserWarning, stacklevel=2)
-                self._run_full_hooks()
-            return result
-        return hook
+    def outputs_reached(self, recording: bool) -> tuple:
+        """Backward has every output's gradient (None for one it did not reach): run the
+        pre-hooks once; returns the gradients to send into forward's graph."""
+        dtypes = self.output_dtypes
+        grads: list[Any] = [None if g is None else g if isinstance(g, Tensor) else
+                            Tensor._make(np.asarray(g, dtype=dtype), None)
+                            for g, dtype in zip(self.incoming, dtypes)]
+        self.incoming = [None] * len(grads)  # (the next pass gathers again)
+        for pre_hook in list(self.hooks.get("backward_pre", {}).values()):
+            changed = pre_hook(self.module, tuple(grads))
+            if changed is not None:
+                changed = list(changed) if isinstance(changed, (tuple, list)) else [changed]
+                if len(changed) != len(grads):
+                    raise RuntimeError(
+                        f"backward pre-hook of {type(self.module).__name__} returned "
+                        f"{len(changed)} gradients for {len(grads)} outputs")
+                grads = changed
+        self.grad_outputs = grads
+        if not self.input_count:
+            if self.hooks.get("backward"):  # no input needs a gradient: all None
+                warnings.warn("Full backward hook is firing when gradients are computed "
+                              "with respect to module outputs since no inputs require "
+                              "gradients.", UserWarning, stacklevel=2)
+            self._run_full_hooks()
+        return tuple(g if g is None or recording else g._data for g in grads)
 
     def _run_full_hooks(self) -> tuple | None:
         replaced = None
@@ -111,9 +111,34 @@ def wrap_inputs(module: Any, hooks: dict, args: tuple) -> tuple[tuple, _Call | N
     return tuple(arg if clone is None else clone for arg, clone in zip(args, clones)), call
 
 
+class _Gate(Function):
+    """A zero-size node after all of a call's outputs: backward reaches it once, after every
+    output's gradient is known (each output's _Pass hands its gradient over, not on), so the
+    pre-hooks run once, with None for an output the loss does not use (as PyTorch's)."""
+
+    def forward(ctx, *outputs: np.ndarray) -> np.ndarray:
+        return np.zeros(0, np.result_type(*outputs))
+
+    def backward(ctx, grad_output: Any) -> tuple:
+        return ctx.call.outputs_reached(isinstance(grad_output, Tensor))
+
+
+class _Pass(Function):
+    """Output `position` of a call, as a view of it: its gradient goes to the call's _Gate."""
+
+    def forward(ctx, output: np.ndarray, gate: np.ndarray) -> np.ndarray:
+        return output.view()
+
+    def backward(ctx, grad_output: Any) -> tuple:
+        ctx.call.incoming[ctx.position] = grad_output
+        gate = ctx.gate_zeros
+        return None, (Tensor(gate) if isinstance(grad_output, Tensor) else gate)
+
+
 def watch_outputs(call: _Call | None, output: Any) -> Any:
-    """Hook the outputs' gradients; returns the output, each tensor as an identity view of
-    its own (so a container's hooks and its last layer's see different gradients)."""
+    """Route the outputs' gradients through the call's pre-hooks; returns the output, each
+    tensor as an identity view of its own (so a container's hooks and its last layer's see
+    different gradients)."""
     if call is None:
         return output
     single = isinstance(output, Tensor)
@@ -121,11 +146,15 @@ def watch_outputs(call: _Call | None, output: Any) -> Any:
     tensors = [(i, t) for i, t in enumerate(items) if isinstance(t, Tensor) and t.requires_grad]
     if not tensors:
         return output
+    call.incoming = [None] * len(tensors)
     call.grad_outputs = [None] * len(tensors)
-    call.waiting_outputs = call.output_count = len(tensors)
+    call.output_dtypes = [tensor.dtype for _, tensor in tensors]
+    gate = _Gate.apply(*(tensor for _, tensor in tensors))
+    gate.grad_fn.call = call
     for position, (index, tensor) in enumerate(tensors):
-        watched = tensor.view_as(tensor)  # a node of its own (an outer module hooks its own)
-        watched.register_hook(call.output_hook(position))
+        watched = _viewed(tensor, _Pass.apply(tensor, gate))  # shares tensor's memory
+        watched.grad_fn.call, watched.grad_fn.position = call, position
+        watched.grad_fn.gate_zeros = np.zeros(0, gate.dtype)
         items[index] = watched.view_as(watched)  # the caller's: its own hooks run first, as
         # PyTorch's tensor hooks on a module's output run before the module's backward hooks
     if single:

@@ -46,11 +46,11 @@ class Sequential(Module):
     def _layers(self) -> list[Module]:
         return [module for _, module in self._named_layers()]
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 (PyTorch's name)
         for value in [*vars(self).values()]:  # the layers, in order (a hook may add attributes)
             if isinstance(value, Module):
-                x = value(x)
-        return x
+                input = value(input)
+        return input
 
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
@@ -106,6 +106,33 @@ class Sequential(Module):
         self._renumber(layers)
         return self
 
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of this one's modules and then other's (the same objects)."""
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return self.extend(list(other))
+
+    def __mul__(self, times: int) -> Sequential:
+        """A new Sequential holding this one's modules `times` over (the same objects)."""
+        if not isinstance(times, int) or isinstance(times, bool) or times <= 0:
+            raise (TypeError if not isinstance(times, int) else ValueError)(
+                f"Non-positive multiplication factor {times} for Sequential")
+        return Sequential(*(list(self) * times))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times: int) -> Sequential:
+        layers = list(self * times)
+        self._renumber(layers)
+        return self
+
     def _renumber(self, layers: list[Module]) -> None:
         for name, _ in self._named_layers():
             delattr(self, name)
@@ -119,13 +146,12 @@ def _module(value: Any, container: str) -> Module:
     return value
 
 
-def _parameter(value: Any) -> Parameter:
-    """As PyTorch's ParameterList: a Tensor that is not yet a Parameter becomes one."""
-    if isinstance(value, Parameter):
-        return value
-    if isinstance(value, Tensor):
+def _parameter(value: Any) -> Any:
+    """As PyTorch's ParameterList: a Tensor that is not yet a Parameter becomes one; any other
+    value is kept as it is (a Module is a sub-module, the rest plain values)."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
         return Parameter(value._data)
-    raise TypeError(f"expected a Parameter or Tensor, got {type(value).__name__}")
+    return value
 
 
 class ModuleList(Module):
@@ -164,6 +190,13 @@ class ModuleList(Module):
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList([*self._items, *other])
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the module at `index`."""
+        return self._items.pop(index)
 
     def append(self, module: Module) -> ModuleList:
         """Add `module` at the end; returns self."""
@@ -215,7 +248,9 @@ class _KeyedMembers(Module):
         raise NotImplementedError
 
     def _direct_members(self) -> Iterator[tuple[str, Any]]:
-        yield from self._items.items()
+        for key, value in self._items.items():
+            if isinstance(value, (Parameter, Module)):  # (plain values are not members)
+                yield key, value
         for name, value in vars(self).items():  # a parameter or module set as an attribute
             if name not in ("_items", "_module_hooks"):
                 yield from _members(value, name)
@@ -284,6 +319,10 @@ class _KeyedMembers(Module):
         """Remove the entry `key` and return its member."""
         return self._items.pop(key)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The member under `key`, or `default`."""
+        return self._items.get(key, default)
+
     def clear(self) -> None:
         """Remove every entry."""
         self._items.clear()
@@ -302,7 +341,9 @@ class ModuleDict(_KeyedMembers):
         return _module(value, "ModuleDict")
 
 
-def _parameter_line(key: str, parameter: Parameter) -> str:
+def _parameter_line(key: str, parameter: Any) -> str:
+    if not isinstance(parameter, Tensor):
+        return f"({key}): Object of type: {type(parameter).__name__}"
     size = "x".join(str(n) for n in parameter.shape)
     return f"({key}): Parameter containing: [{parameter.dtype} of size {size}]"
 
@@ -318,11 +359,17 @@ class ParameterList(Module):
             self.extend(values)
 
     def _direct_members(self) -> Iterator[tuple[str, Parameter]]:
-        for position, parameter in enumerate(self._items):
-            yield str(position), parameter
+        for position, value in enumerate(self._items):
+            if isinstance(value, (Parameter, Module)):  # (plain values are not members)
+                yield str(position), value
 
-    def __getitem__(self, index: int) -> Parameter:
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return ParameterList(self._items[index])
         return self._items[index]
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
 
     def __setitem__(self, index: int, value: Any) -> None:
         self._items[index] = _parameter(value)
@@ -373,6 +420,30 @@ class ParameterDict(_KeyedMembers):
 
     def extra_repr(self) -> str:
         return "\n".join(_parameter_line(key, p) for key, p in self._items.items())
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """The entry `key`, first set to `default` if it is missing."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same Parameters."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def __or__(self, other: Mapping[str, Any]) -> ParameterDict:
+        result = self.copy()
+        result.update(other)
+        return result
+
+    def __ror__(self, other: Mapping[str, Any]) -> ParameterDict:
+        result = ParameterDict(other)
+        result.update(self)
+        return result
+
+    def __ior__(self, other: Mapping[str, Any]) -> ParameterDict:
+        self.update(other)
+        return self
 
     def __repr__(self) -> str:
         body = self.extra_repr()

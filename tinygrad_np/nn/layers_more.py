@@ -34,10 +34,10 @@ class _Pad(Module):
                               f"{2 * self.dims} ints, got {padding!r}")
         self.value = value
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if self.mode == "constant":
-            return F.pad(x, self.padding, "constant", self.value)
-        return F.pad(x, self.padding, self.mode)
+            return F.pad(input, self.padding, "constant", self.value)
+        return F.pad(input, self.padding, self.mode)
 
     def extra_repr(self) -> str:
         if type(self).__name__.startswith("ConstantPad"):
@@ -109,8 +109,8 @@ class PixelShuffle(Module):
         super().__init__()
         self.upscale_factor = upscale_factor
 
-    def forward(self, x: Tensor) -> Tensor:
-        return pixel_shuffle(x, self.upscale_factor)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self) -> str:
         return f"upscale_factor={self.upscale_factor}"
@@ -135,8 +135,8 @@ class ChannelShuffle(Module):
         super().__init__()
         self.groups = groups
 
-    def forward(self, x: Tensor) -> Tensor:
-        return channel_shuffle(x, self.groups)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return channel_shuffle(input, self.groups)
 
     def extra_repr(self) -> str:
         return f"groups={self.groups}"
@@ -149,8 +149,8 @@ class PixelUnshuffle(Module):
         super().__init__()
         self.downscale_factor = downscale_factor
 
-    def forward(self, x: Tensor) -> Tensor:
-        return pixel_unshuffle(x, self.downscale_factor)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
@@ -190,12 +190,12 @@ class _InstanceNorm(Module):
         self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if self._bias else None
 
-    def forward(self, x: Tensor) -> Tensor:
-        unbatched = x.ndim == self.dims + 1  # (C, L) or (C, H, W), as PyTorch
-        if x.ndim != self.dims + 2 and not unbatched:
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        unbatched = input.ndim == self.dims + 1  # (C, L) or (C, H, W), as PyTorch
+        if input.ndim != self.dims + 2 and not unbatched:
             raise TensorError(f"{type(self).__name__}: expected {self.dims + 1}-D or "
-                              f"{self.dims + 2}-D input, got shape {x.shape}")
-        y = instance_norm(x.unsqueeze(0) if unbatched else x, weight=self.weight,
+                              f"{self.dims + 2}-D input, got shape {input.shape}")
+        y = instance_norm(input.unsqueeze(0) if unbatched else input, weight=self.weight,
                           bias=self.bias, eps=self.eps)
         return y.squeeze(0) if unbatched else y
 
@@ -253,8 +253,8 @@ class AdaptiveAvgPool1d(Module):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x: Tensor) -> Tensor:
-        return adaptive_avg_pool1d(x, self.output_size)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return adaptive_avg_pool1d(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -267,8 +267,8 @@ class AdaptiveMaxPool1d(AdaptiveAvgPool1d):
         super().__init__(output_size)
         self.return_indices = return_indices
 
-    def forward(self, x: Tensor) -> Any:
-        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 # ----------------------------------------------------------------- power-average pooling
@@ -313,8 +313,8 @@ class LPPool2d(Module):
         self.norm_type, self.kernel_size = norm_type, kernel_size
         self.stride, self.ceil_mode = stride, ceil_mode
 
-    def forward(self, x: Tensor) -> Tensor:
-        return lp_pool2d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self) -> str:
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
@@ -324,12 +324,12 @@ class LPPool2d(Module):
 class LPPool1d(LPPool2d):
     """p-norm pooling over windows along the last axis of (N, C, L); see F.lp_pool1d."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return lp_pool1d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
 
 class LPPool3d(LPPool2d):
     """p-norm pooling over windows of (N, C, D, H, W); see F.lp_pool3d."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return lp_pool3d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)

@@ -69,9 +69,9 @@ class _Lazy(Module):
         self.train(training)
         self.__class__ = self.full
 
-    def forward(self, input: Tensor) -> Any:  # noqa: A002
-        self.initialize_parameters(input)
-        return self.forward(input)  # the full module's (hooks already ran around this call)
+    def forward(self, input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        self.initialize_parameters(input)  # (the rest: a transposed conv's output_size)
+        return self.forward(input, *args, **kwargs)  # the full module's (hooks already ran)
 
 
 def _lazy(full: type, spatial: int = 0, **defaults: Any) -> type:

@@ -43,9 +43,9 @@ class Linear(Module):
         if bias:
             self.bias = Parameter(generator().uniform(-bound, bound, out_features).astype(dtype))
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         # x @ W.T + b as one op (F.linear), so W's gradient comes out in W's memory layout
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -87,9 +87,9 @@ class LazyLinear(Linear):
                 -bound, bound, self.out_features).astype(self.bias.dtype))
         self.__class__ = Linear
 
-    def forward(self, x: Tensor) -> Tensor:
-        self.initialize_parameters(x)  # from now on self is a Linear
-        return F.linear(x, self.weight, self.bias)
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        self.initialize_parameters(input)  # from now on self is a Linear
+        return F.linear(input, self.weight, self.bias)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -76,8 +76,17 @@ class _Members(MutableMapping):
         module = self._module
         if self._kind == "modules":
             return dict(module.named_children())
-        members = module.named_parameters if self._kind == "parameters" else module.named_buffers
-        return dict(members(recurse=False))
+        if self._kind == "buffers":
+            return dict(module.named_buffers(recurse=False))
+        found = dict(module.named_parameters(recurse=False))
+        attributes = vars(module)
+        empty = [name for name in attributes.get("_none_parameters", ())
+                 if name in attributes and attributes[name] is None]
+        if not empty:
+            return found
+        position = {name: index for index, name in enumerate(attributes)}
+        items = [*found.items(), *((name, None) for name in empty)]  # in attribute order
+        return dict(sorted(items, key=lambda item: position.get(item[0].split(".")[0], 0)))
 
     def __getitem__(self, name: str) -> Any:
         return self._current()[name]
@@ -106,6 +115,7 @@ class Module:
     # Set once the first call has named the parameters (see named_parameters).
     _parameters_named: bool = False
     _module_hooks: dict | None = None  # {"pre": {...}, "post": {...}} once a hook is added
+    _version: int = 1  # saved in state_dict()._metadata, for _load_from_state_dict overrides
 
     def __init__(self) -> None:
         self.training = True
@@ -119,11 +129,19 @@ class Module:
                 raise TypeError(f"cannot assign a Buffer as {name!r}, which holds a {kind} "
                                 "(delete it first)")
             vars(self).setdefault("_buffer_names", {})[name] = value.persistent
-        elif isinstance(vars(self).get(name), Parameter) and not (
-                value is None or isinstance(value, Parameter)):  # it would silently stop
-            raise TypeError(f"cannot assign a {type(value).__name__} as parameter {name!r} (a "
-                            "Parameter or None expected, as PyTorch); to change its values: "
-                            f"with torch.no_grad(): module.{name}.copy_(value)")  # being trained
+        elif isinstance(vars(self).get(name), Parameter) or name in vars(self).get(
+                "_none_parameters", ()):
+            if not (value is None or isinstance(value, Parameter)):  # it would silently stop
+                raise TypeError(  # being trained
+                    f"cannot assign a {type(value).__name__} as parameter {name!r} (a "
+                    "Parameter or None expected, as PyTorch); to change its values: "
+                    f"with torch.no_grad(): module.{name}.copy_(value)")
+            if value is None:  # PyTorch keeps the name, holding None (see _parameters)
+                vars(self).setdefault("_none_parameters", set()).add(name)
+        elif name in vars(self).get("_buffer_names", ()) and not (
+                value is None or isinstance(value, Tensor)):
+            raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                            "(torch.nn.Buffer, torch.Tensor or None expected)")
         object.__setattr__(self, name, value)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -149,7 +167,16 @@ class Module:
         call = None
         if hooks.get("backward") or hooks.get("backward_pre"):  # see nn/backward_hooks.py
             args, call = backward_hooks.wrap_inputs(self, hooks, args)
-        output = self.forward(*args, **kwargs)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            for hook, with_kwargs in [entry for key, entry in hooks["post"].items()
+                                      if key in hooks.get("always", ())]:
+                try:  # always_call=True: the hook runs, then forward's error goes on
+                    hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+                except Exception:
+                    pass
+            raise
         for hook, with_kwargs in list(hooks["post"].values()):
             changed = (hook(self, args, kwargs, output) if with_kwargs
                        else hook(self, args, output))
@@ -194,9 +221,12 @@ class Module:
                               ) -> RemovableHandle:
         """Call `hook(module, args, output)` after each forward (feature extraction: keep
         `output.detach()`); a non-None result replaces the output. Returns a handle whose
-        `remove()` unregisters it. (`always_call` is accepted: a failing forward raises here
-        before any hook, as it does in PyTorch without it.)"""
-        return self._add_hook("post", hook, prepend, with_kwargs)
+        `remove()` unregisters it. With `always_call`, the hook also runs (with output None)
+        when forward raises, before the error goes on."""
+        handle = self._add_hook("post", hook, prepend, with_kwargs)
+        if always_call:
+            self._module_hooks.setdefault("always", set()).add(handle.id)
+        return handle
 
     def register_full_backward_hook(self, hook: Any, prepend: bool = False
                                     ) -> RemovableHandle:
@@ -239,28 +269,37 @@ class Module:
             if name != "_module_hooks":
                 yield from _members(value, name)
 
+    def _child_items(self) -> list[tuple[str, Module]]:
+        """The direct sub-modules under every name they have (a module registered twice comes
+        twice, as in PyTorch's `_modules`), in definition order."""
+        return [(name, member) for name, member in self._direct_members()
+                if isinstance(member, Module)]
+
     def get_submodule(self, target: str) -> Module:
         """The module at dotted path `target` (`"encoder.layers.0"`; "" is this module)."""
         if target == "":
             return self
-        modules = dict(self.named_modules())
-        if target not in modules:
-            raise AttributeError(f"{type(self).__name__} has no submodule {target!r}")
-        return modules[target]
+        for name, module in _every_path(self, "", ()):
+            if name == target:
+                return module
+        raise AttributeError(f"{type(self).__name__} has no submodule {target!r}")
+
+    def _get_tensor(self, target: str, buffer: bool) -> Tensor:
+        """The parameter (or buffer) at dotted path `target`, by any name it has."""
+        for module_name, module in _every_path(self, "", ()):
+            for name, member, persistent in module._own_tensors():
+                if (persistent is not None) == buffer and _join(module_name, name) == target:
+                    return member
+        kind = "buffer" if buffer else "parameter"
+        raise AttributeError(f"{type(self).__name__} has no {kind} {target!r}")
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at dotted path `target` (`"0.weight"`)."""
-        parameters = dict(self.named_parameters())
-        if target not in parameters:
-            raise AttributeError(f"{type(self).__name__} has no parameter {target!r}")
-        return parameters[target]
+        return self._get_tensor(target, buffer=False)
 
     def get_buffer(self, target: str) -> Tensor:
         """The buffer at dotted path `target` (`"1.running_mean"`)."""
-        buffers = dict(self.named_buffers())
-        if target not in buffers:
-            raise AttributeError(f"{type(self).__name__} has no buffer {target!r}")
-        return buffers[target]
+        return self._get_tensor(target, buffer=True)
 
     @property
     def _modules(self) -> _Members:
@@ -358,7 +397,48 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} is a {type(param).__name__}, "
                             "not an nn.Parameter")
+        if param is None:  # listed in _parameters as None, as PyTorch
+            vars(self).setdefault("_none_parameters", set()).add(name)
         setattr(self, name, param)
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put `module` at dotted path `target` (`"encoder.layers.0"`), replacing what is
+        there; with `strict`, only an existing sub-module may be replaced."""
+        if not target:
+            raise ValueError("Cannot set the submodule without a target name!")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        items = vars(parent).get("_items")
+        if isinstance(items, list) and name.lstrip("-").isdigit():  # a ModuleList
+            parent[int(name)] = module
+            return
+        current = getattr(parent, name, None)
+        if current is None and strict:
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if current is not None and not isinstance(current, Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
+    def _get_name(self) -> str:
+        """The class name the repr shows (PyTorch's hook for a different one)."""
+        return type(self).__name__
+
+    def share_memory(self) -> Module:
+        """Self: tensors already live in this process's memory (no other process shares them)."""
+        return self
+
+    def to_empty(self, *, device: Any = None, recurse: bool = True) -> Module:
+        """Give every parameter and buffer new, uninitialized memory of the same shape and
+        dtype, as PyTorch's (to fill in afterwards, e.g. by load_state_dict); returns self."""
+        as_device(device, "Module.to_empty")
+        tensors = [*self.parameters(recurse=recurse), *self.buffers(recurse=recurse)]
+        for tensor in tensors:
+            array = np.empty_like(tensor._data)
+            tensor._data = _lock(array) if tensor.requires_grad and tensor.grad_fn is None \
+                else array
+        return self
 
     def apply(self, fn: Any) -> Module:
         """Call `fn(module)` on every sub-module (children first) and then on self; returns
@@ -428,6 +508,18 @@ class Module:
         members.sort(key=lambda item: position.get(item[0].split(".")[0], len(position)))
         return members
 
+    def _own_tensors(self) -> list[tuple[str, Tensor, bool | None]]:
+        """This module's own parameters and then its buffers (None ones skipped), as (name,
+        tensor, persistent) with None for parameters."""
+        attributes = vars(self)
+        own: list[tuple[str, Tensor, bool | None]] = [
+            (name, member, None) for name, member in self._direct_members()
+            if isinstance(member, Parameter)]
+        own += [(name, attributes[name], persistent)
+                for name, persistent in attributes.get("_buffer_names", {}).items()
+                if isinstance(attributes.get(name), Tensor)]
+        return own
+
     def _named_state(self, prefix: str = "", every_name: bool = False
                      ) -> Iterator[tuple[str, Tensor, bool | None]]:
         """Every parameter and buffer below this module in PyTorch's state_dict order:
@@ -438,14 +530,7 @@ class Module:
         seen: set[int] = set()
         for module_name, module in (_every_path(self, prefix, ()) if every_name
                                     else self.named_modules(prefix=prefix)):
-            attributes = vars(module)
-            own: list[tuple[str, Tensor, bool | None]] = [
-                (name, member, None) for name, member in module._direct_members()
-                if isinstance(member, Parameter)]
-            own += [(name, attributes[name], persistent)
-                    for name, persistent in attributes.get("_buffer_names", {}).items()
-                    if isinstance(attributes.get(name), Tensor)]
-            for name, tensor, persistent in own:
+            for name, tensor, persistent in module._own_tensors():
                 if every_name or id(tensor) not in seen:
                     seen.add(id(tensor))
                     yield _join(module_name, name), tensor, persistent
@@ -537,13 +622,59 @@ class Module:
         goes before every name, `keep_vars=True` gives the parameters and buffers themselves,
         `destination` is filled and returned.
 
+        As PyTorch, each module runs its state-dict pre-hooks, `_save_to_state_dict` (its own
+        tensors and `get_extra_state()`), its children's `state_dict`, then its post-hooks;
+        `destination._metadata` holds each module's `_version`.
+
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
-        state = OrderedDict() if destination is None else destination
-        for name, tensor in self._unique_state("state_dict").items():
-            state[prefix + name] = tensor if keep_vars else tensor.detach()
-        return state
+        if not _SAVING:  # the outermost call checks the whole tree once
+            self._unique_state("state_dict")
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in list(self._hook_table("state_dict_pre").values()):
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        _SAVING.add(id(self))
+        try:
+            for name, child in self._child_items():
+                if id(child) not in _SAVING:  # (a module that contains itself: once)
+                    child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
+                                     keep_vars=keep_vars)
+        finally:
+            _SAVING.discard(id(self))
+        for hook, public in list(self._hook_table("state_dict_post").values()):
+            result = hook(self, destination, prefix, local_metadata)
+            if public and result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+            if result is not None:  # the older _register_state_dict_hook may return a dict
+                destination = result
+        return destination
+
+    def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
+        """Put this module's own parameters, persistent buffers and extra state (not its
+        children's) into `destination` (override to change what is saved, as in PyTorch)."""
+        for name, tensor, persistent in self._own_tensors():
+            if persistent is not False:
+                destination[prefix + name] = tensor if keep_vars else tensor.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+
+    def get_extra_state(self) -> Any:
+        """Override (with set_extra_state) to save any picklable value in the state dict,
+        under `<prefix>_extra_state`."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never "
+                           "be called: override get_extra_state to use it")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Override (with get_extra_state) to load what get_extra_state saved."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never "
+                           "be called: override set_extra_state to use it")
 
     def _unique_state(self, caller: str) -> dict[str, Tensor]:
         """Parameters and persistent buffers by name, refusing two under one name."""
@@ -558,6 +689,54 @@ class Module:
                     "holding a dot?); rename one so that saved weights load back correctly")
             named[name] = tensor
         return named
+
+    # ----------------------------------------------------------------- state-dict hooks
+    def _hook_table(self, kind: str) -> dict:
+        hooks = self.__dict__.get("_module_hooks")
+        return hooks.get(kind, {}) if hooks else {}
+
+    def _add_state_hook(self, kind: str, entry: Any) -> RemovableHandle:
+        hook = entry[0] if isinstance(entry, tuple) else entry
+        if not callable(hook):
+            raise TypeError(f"expected a callable hook, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
+        table = hooks.setdefault(kind, {})
+        handle = RemovableHandle(table)
+        table[handle.id] = entry
+        return handle
+
+    def register_state_dict_pre_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, prefix, keep_vars)` before this module's state_dict."""
+        return self._add_state_hook("state_dict_pre", hook)
+
+    def register_state_dict_post_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, state_dict, prefix, local_metadata)` after this module's
+        state_dict; it may change state_dict in place (and must return None)."""
+        return self._add_state_hook("state_dict_post", (hook, True))
+
+    def _register_state_dict_hook(self, hook: Any) -> RemovableHandle:
+        """PyTorch's older spelling: as register_state_dict_post_hook, but a dict the hook
+        returns replaces the state dict."""
+        return self._add_state_hook("state_dict_post", (hook, False))
+
+    def register_load_state_dict_pre_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)` before this module loads its part of a state dict (it
+        may rename keys of state_dict in place)."""
+        return self._add_state_hook("load_pre", hook)
+
+    def _register_load_state_dict_pre_hook(self, hook: Any, with_module: bool = False
+                                           ) -> RemovableHandle:
+        """PyTorch's older spelling: without `with_module`, the hook gets no module argument."""
+        if with_module:
+            return self.register_load_state_dict_pre_hook(hook)
+        return self.register_load_state_dict_pre_hook(lambda module, *args: hook(*args))
+
+    def register_load_state_dict_post_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, incompatible_keys)` after load_state_dict has loaded this module;
+        changing `incompatible_keys.missing_keys` (or unexpected_keys) in place changes
+        what strict loading refuses."""
+        return self._add_state_hook("load_post", hook)
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
@@ -574,40 +753,101 @@ class Module:
         cannot be cast to the parameter's without changing kind (float into int, complex into
         float, strings, objects) and values too large for the parameter's dtype.
         `assign=True` (PyTorch: take the given tensors as the parameters) copies too.
+
+        As PyTorch, each module loads its part through `_load_from_state_dict` (override it to
+        rename old keys; the base runs the load pre-hooks) and then its children; the load
+        post-hooks run last and may change the missing and unexpected keys.
         """
+        global _STAGED
         if not isinstance(state_dict, Mapping):
             hint = " (call .state_dict() on it)" if isinstance(state_dict, Module) else ""
             raise TypeError(f"load_state_dict for {type(self).__name__}: expected a dict of "
                             f"name -> array, got a {type(state_dict).__name__}{hint}")
-        parameters = self._unique_state("load_state_dict")  # and persistent buffers
+        self._unique_state("load_state_dict")  # two tensors under one name: refused
         problems = [f"key {key!r} is not a string" for key in state_dict
                     if not isinstance(key, str)]
-        # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
-        # PyTorch 0.4.1) loads, and the counter keeps its value.
-        missing = [name for name in parameters if name not in state_dict  # (a tied weight:
-                   and name.rsplit(".", 1)[-1] != "num_batches_tracked"]  # each of its names)
-        unexpected = [name for name in state_dict
-                      if isinstance(name, str) and name not in parameters]
-        if strict and missing:
-            problems.append(f"missing keys: {', '.join(missing)}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys: {', '.join(unexpected)}")
-        values = {}
-        for name, parameter in parameters.items():
-            if name in state_dict:
-                value = _loadable_value(name, state_dict[name], parameter)
+        metadata = getattr(state_dict, "_metadata", None)
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
+        loaded: list[Module] = []
+        outer, _STAGED = _STAGED, []
+        try:
+            _load_tree(self, dict(state_dict), "", metadata, assign,
+                       (missing, unexpected, errors), loaded, ())
+            staged = _STAGED
+        finally:
+            _STAGED = outer
+        post_hooks = [(module, hook) for module in loaded
+                      for hook in list(module._hook_table("load_post").values())]
+        saved = [(tensor, tensor._data.copy()) for tensor, _ in staged if tensor is not None] \
+            if post_hooks and strict else []
+
+        def refuse(problems: list[str]) -> None:
+            raise StateDictError(f"load_state_dict for {type(self).__name__}: "
+                                 + "; ".join(problems))
+
+        keys = IncompatibleKeys(missing, unexpected)
+
+        def strict_problems() -> list[str]:
+            if not strict:
+                return []
+            found = [f"missing keys: {', '.join(missing)}"] if missing else []
+            return found + ([f"unexpected keys: {', '.join(unexpected)}"] if unexpected else [])
+
+        if problems + errors or (not post_hooks and strict_problems()):
+            refuse(problems + strict_problems() + errors)
+        _apply(staged)
+        for module, hook in post_hooks:
+            if hook(module, keys) is not None:
+                raise AssertionError("load_state_dict post-hooks must return None (change "
+                                     "incompatible_keys in place)")
+        if strict_problems():
+            with no_grad():  # as if never loaded (the post-hooks ran on the new values)
+                for tensor, array in saved:
+                    tensor.copy_(array)
+            refuse(strict_problems())
+        return keys
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: list[str], unexpected_keys: list[str],
+                              error_msgs: list[str]) -> None:
+        """Load this module's own tensors (not its children's) from the keys `prefix + name`
+        of `state_dict`, adding to the three lists what is missing, unexpected or wrong
+        (override to rename keys of old checkpoints first, then call this)."""
+        for hook in list(self._hook_table("load_pre").values()):
+            hook(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                 unexpected_keys, error_msgs)
+        own = [(name, tensor) for name, tensor, persistent in self._own_tensors()
+               if persistent is not False]
+        for name, tensor in own:
+            key = prefix + name
+            if key in state_dict:
+                value = _loadable_value(key, state_dict[key], tensor)
                 if isinstance(value, str):
-                    problems.append(value)
+                    error_msgs.append(value)
                 else:
-                    values[name] = value
-        if problems:
-            raise StateDictError(
-                f"load_state_dict for {type(self).__name__}: " + "; ".join(problems)
-            )
-        with no_grad():
-            for name, value in values.items():
-                parameters[name].copy_(value)
-        return IncompatibleKeys(missing, unexpected)
+                    _stage(tensor, value)
+            # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
+            # PyTorch 0.4.1) loads, and the counter keeps its value.
+            elif strict and name != "num_batches_tracked":
+                missing_keys.append(key)
+        extra_key = prefix + "_extra_state"
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_key in state_dict:
+                _stage(None, lambda value=state_dict[extra_key]: self.set_extra_state(value))
+            elif strict:
+                missing_keys.append(extra_key)
+        if strict:
+            names = {name for name, _ in own}
+            children = [name + "." for name, _ in self._child_items()]
+            for key in state_dict:
+                if not isinstance(key, str) or not key.startswith(prefix) or key == extra_key:
+                    continue
+                rest = key[len(prefix):]
+                if rest not in names and not any(rest.startswith(child) for child in children):
+                    unexpected_keys.append(key)
+
 
     # ----------------------------------------------------------------- display
     def extra_repr(self) -> str:
@@ -617,12 +857,12 @@ class Module:
     def __repr__(self) -> str:
         # PyTorch's layout: one "(name): child" line per child, nested children indented.
         extra = self.extra_repr()
-        children = list(self.named_children())
+        children = self._child_items()
         if not children:
-            return f"{type(self).__name__}({extra})"
+            return f"{self._get_name()}({extra})"
         lines = [extra] if extra else []
         lines += [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, Module]]:
@@ -632,6 +872,48 @@ def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, 
     for child_name, child in module._direct_members():  # (named_children: each once)
         if isinstance(child, Module) and child is not module and child not in above:
             yield from _every_path(child, _join(name, child_name), (*above, module))
+
+
+# The ids of the modules whose state_dict is running (a module that contains itself is saved
+# once), and the copies load_state_dict has checked but not yet made.
+_SAVING: set[int] = set()
+_STAGED: list | None = None
+
+
+def _stage(tensor: Tensor | None, value: Any) -> None:
+    """Copy `value` into `tensor` (or call `value` when tensor is None), now or, inside
+    load_state_dict, once everything has been checked."""
+    if _STAGED is None:
+        _apply([(tensor, value)])
+    else:
+        _STAGED.append((tensor, value))
+
+
+def _apply(staged: list) -> None:
+    with no_grad():
+        for tensor, value in staged:
+            if tensor is None:
+                value()
+            else:
+                tensor.copy_(value)
+
+
+def _load_tree(module: Module, state: dict, prefix: str, metadata: Mapping | None,
+               assign: bool, lists: tuple[list, list, list], loaded: list, above: tuple) -> None:
+    """PyTorch's recursion of load_state_dict: the module's own part, then each child with
+    the keys under its name."""
+    local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+    if assign:
+        local_metadata["assign_to_params_buffers"] = True
+    module._load_from_state_dict(state, prefix, local_metadata, True, *lists)
+    for name, child in module._child_items():
+        if child is not module and child not in above:
+            child_prefix = f"{prefix}{name}."
+            part = {key: value for key, value in state.items()
+                    if isinstance(key, str) and key.startswith(child_prefix)}
+            _load_tree(child, part, child_prefix, metadata, assign, lists, loaded,
+                       (*above, module))
+    loaded.append(module)
 
 
 class StateDictError(RuntimeError, ValueError):

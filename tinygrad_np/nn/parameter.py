@@ -26,8 +26,11 @@ class Parameter(Tensor):
     _deepcopy_keeps_grad = False  # copy.deepcopy(parameter) has no .grad, as PyTorch
 
     def __init__(
-        self, data: Any, requires_grad: bool = True, dtype: Any = None, name: str | None = None
+        self, data: Any = None, requires_grad: bool = True, dtype: Any = None,
+        name: str | None = None,
     ) -> None:
+        if data is None:  # nn.Parameter(): an empty float tensor, as PyTorch's
+            data = np.zeros((0,), dtype=get_default_dtype() if dtype is None else dtype)
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
         self._auto_name: str | None = None
 

@@ -72,8 +72,8 @@ class Embedding(Module):
         return cls(table.shape[0], table.shape[1], padding_idx, max_norm, norm_type,
                    scale_grad_by_freq, sparse, _weight=table, _freeze=freeze)
 
-    def forward(self, indices: Any) -> Tensor:
-        return F.embedding(indices, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -36,6 +36,8 @@ class LBFGS(Optimizer):
     (see the module docstring) instead of the fixed lr.
     """
 
+    _array_state = True  # its state holds NumPy arrays (a loaded state keeps them so)
+
     def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,

@@ -59,6 +59,17 @@ def _writable_memory(param: Tensor) -> np.ndarray | None:
     return base if same else None
 
 
+class _RequiredParameter:
+    """PyTorch's `required`: the default of a setting the caller must give (`lr=required` in
+    older custom optimizers)."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
 class Optimizer:
     """Base class: parameter groups, per-parameter state, zero_grad, state_dict.
 
@@ -73,6 +84,7 @@ class Optimizer:
     """
 
     quiet_step = True  # NumPy's invalid/overflow warnings off in step (SGD: never needed)
+    _array_state = False  # a built-in optimizer's state arrays are Tensors (see load_state_dict)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._opt_called = False
@@ -142,6 +154,9 @@ class Optimizer:
             param_group["param_names"] = names
         param_group["params"] = tensors
         for key, default in self.defaults.items():
+            if default is required and key not in param_group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {key}")
             param_group.setdefault(key, default)
         present = {id(p) for group in self.param_groups for p in group["params"]}
         if any(id(p) in present for p in tensors):
@@ -354,7 +369,8 @@ class Optimizer:
             param = param_of.get(int(index))
             if param is None:
                 continue
-            state[param] = {key: _state_value(key, value, param, builtin)
+            state[param] = {key: _state_value(key, value, param, builtin,
+                                              builtin and not self._array_state)
                             for key, value in values.items()}
         for group, saved in zip(self.param_groups, saved_groups):
             saved["params"] = group["params"]
@@ -434,16 +450,19 @@ class Step(float):
     __radd__ = __add__
 
 
-def _state_value(key: str, value: Any, param: Tensor, builtin: bool) -> Any:
+def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
     """A loaded state entry: a built-in optimizer's `step` as a Step; tensors and arrays as
-    new ones of the same kind, in the parameter's float dtype; anything else a deep copy."""
+    new ones of the same kind, in the parameter's float dtype (arrays as Tensors with
+    `as_tensor`: most built-in steps read Tensors); anything else a deep copy."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        value = Tensor(value.detach().cpu().numpy())  # a torch.optim state dict loads as is
     if key == "step" and (builtin or not isinstance(value, Tensor)):
         return Step(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
         dtype = param.dtype if array.dtype.kind == "f" and param.dtype.kind == "f" else None
         array = np.array(array, dtype=dtype, copy=True)
-        return Tensor(array) if isinstance(value, Tensor) else array
+        return Tensor(array) if as_tensor or isinstance(value, Tensor) else array
     return copy.deepcopy(value)
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "ChainDataset",
     "ConcatDataset",
     "RandomSampler",
+    "StackDataset",
     "Sampler",
     "SequentialSampler",
     "SubsetRandomSampler",
@@ -97,13 +98,19 @@ def get_worker_info() -> None:
     return None
 
 
+class SizeMismatchError(AssertionError, ValueError):
+    """TensorDataset's tensors differ in length: PyTorch's AssertionError (a ValueError too,
+    as this library raised before)."""
+
+
 class TensorDataset(Dataset):
     """Sample i is `(t[i] for t in tensors)`; every tensor has the same first dimension."""
 
     def __init__(self, *tensors: Tensor) -> None:
         sizes = [len(tensor) for tensor in tensors]
         if len(set(sizes)) > 1:
-            raise ValueError(f"TensorDataset: the tensors' first dimensions differ: {sizes}")
+            raise SizeMismatchError(f"Size mismatch between tensors: TensorDataset's tensors' "
+                                    f"first dimensions differ: {sizes}")
         self.tensors = tuple(map(to_tensor, tensors))
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
@@ -115,6 +122,31 @@ class TensorDataset(Dataset):
     def _batch(self, indices: np.ndarray) -> list[Tensor]:
         """The default-collated batch of `indices` in one indexing per tensor."""
         return [Tensor(tensor._data[indices]) for tensor in self.tensors]
+
+
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: sample i is the tuple of their samples
+    (datasets given by position) or the dict of them (given by keyword)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        self.datasets: Any = args or kwargs
+        parts = list(args or kwargs.values())
+        if not parts:
+            raise ValueError("At least one dataset should be passed")
+        self._length = len(parts[0])
+        if any(len(part) != self._length for part in parts):
+            raise ValueError("Size mismatch between datasets")
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {key: dataset[index] for key, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class Subset(Dataset):
@@ -307,10 +339,17 @@ def default_collate(batch: list[Any]) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        if any(isinstance(sample, Tensor) and sample.requires_grad for sample in batch):
+        for position, sample in enumerate(batch):
+            if not isinstance(sample, Tensor):
+                raise TypeError(f"expected Tensor as element {position} in argument 0, but "
+                                f"got {type(sample).__name__}")
+        if any(sample.requires_grad for sample in batch):
             return stack(batch)  # recorded, as PyTorch's torch.stack
         return _stack_samples([sample._data for sample in batch])
-    if isinstance(elem, (np.ndarray, np.generic)):
+    if isinstance(elem, (np.ndarray, np.generic)) and not isinstance(elem, (str, bytes)):
+        if np.asarray(elem).dtype.kind in "SaUO":
+            raise TypeError("default_collate: batch must contain tensors, numpy arrays, "
+                            f"numbers, dicts or lists; found {np.asarray(elem).dtype}")
         return _stack_samples([np.asarray(sample) for sample in batch])
     if isinstance(elem, int):  # bools and ints: the dtype from every value (torch.tensor's),
         return tensor(batch)  # so [0, 0.5, 1.5] is float32, not truncated to int64
@@ -355,8 +394,8 @@ def default_convert(sample: Any) -> Any:
         return Tensor(np.asarray(sample))
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):
         return type(sample)(*(default_convert(item) for item in sample))
-    if isinstance(sample, tuple):
-        return tuple(default_convert(item) for item in sample)
+    if isinstance(sample, tuple):  # a list, as PyTorch's
+        return [default_convert(item) for item in sample]
     if isinstance(sample, list):
         return [default_convert(item) for item in sample]
     if isinstance(sample, Mapping):
@@ -372,9 +411,13 @@ class DataLoader:
     iterable of index lists), `drop_last` (skip a short last batch), `collate_fn`
     (default: `default_collate`), `generator` (tg.Generator or np.random.Generator, for
     `shuffle`). `num_workers`, `pin_memory`, `timeout`, `worker_init_fn`,
-    `prefetch_factor`, `persistent_workers` are accepted and ignored: everything runs in the
-    calling process. `len(loader)` is the number of batches.
+    `prefetch_factor`, `persistent_workers`, `multiprocessing_context`, `in_order`,
+    `pin_memory_device` are accepted and ignored (checked as PyTorch checks them): everything
+    runs in the calling process. `len(loader)` is the number of batches.
     """
+
+    _fixed = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+              "persistent_workers")  # PyTorch refuses to change these after construction
 
     __class_getitem__ = classmethod(_generic)
 
@@ -384,8 +427,13 @@ class DataLoader:
         num_workers: int = 0, collate_fn: Any = None, pin_memory: bool = False,
         drop_last: bool = False, timeout: float = 0, worker_init_fn: Any = None,
         generator: Any = None, *, prefetch_factor: int | None = None,
-        persistent_workers: bool = False,
+        persistent_workers: bool = False, multiprocessing_context: Any = None,
+        pin_memory_device: str = "", in_order: bool = True,
     ) -> None:
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
+        if batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                             "exclusive with drop_last")
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
             raise ValueError(f"DataLoader: batch_size must be a positive int or None, "
                              f"got {batch_size!r}")
@@ -412,6 +460,17 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.generator = generator
         self.num_workers = num_workers
+        self.persistent_workers = persistent_workers
+        self.prefetch_factor = prefetch_factor
+        self.timeout = timeout
+        self.pin_memory = pin_memory
+        self.__dict__["_initialized"] = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_initialized") and name in self._fixed:
+            raise ValueError(f"{name} attribute should not be set after "
+                             f"{type(self).__name__} is initialized")
+        super().__setattr__(name, value)
 
     def _indices(self) -> Iterable[int]:
         if self._sampler is not None:
@@ -447,7 +506,10 @@ class DataLoader:
         if batch and not self.drop_last:
             yield batch
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> _LoaderIterator:
+        return _LoaderIterator(self._batches(), self)
+
+    def _batches(self) -> Iterator[Any]:
         if isinstance(self.dataset, IterableDataset):
             yield from self._stream()
             return
@@ -476,6 +538,38 @@ class DataLoader:
         return -(-count // self.batch_size)
 
 
+def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int | None,
+                          persistent_workers: bool) -> None:
+    """The worker options are ignored, but their misuse is refused as in PyTorch."""
+    if num_workers < 0:
+        raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                         "disable multiprocessing.")
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                         "let num_workers > 0 to enable multiprocessing, otherwise set "
+                         "prefetch_factor to None.")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+
+
+class _LoaderIterator:
+    """What iter(loader) gives: the batches, with len() as PyTorch's iterator has."""
+
+    def __init__(self, batches: Iterator[Any], loader: DataLoader) -> None:
+        self._batches, self._loader = batches, loader
+
+    def __iter__(self) -> _LoaderIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)
+
+
 # PyTorch's submodule paths for the same names: `torch.utils.data.dataloader.default_collate`,
 # `from tinygrad_np.utils.data.dataloader import default_collate`, `...data.dataset.Dataset`.
 def _submodule(name: str, **members: Any) -> types.ModuleType:
@@ -487,6 +581,7 @@ def _submodule(name: str, **members: Any) -> types.ModuleType:
 
 dataloader = _submodule("dataloader", DataLoader=DataLoader, default_collate=default_collate)
 dataset = _submodule("dataset", Dataset=Dataset, TensorDataset=TensorDataset,
+                     StackDataset=StackDataset,
                      Subset=Subset, ConcatDataset=ConcatDataset, random_split=random_split)
 sampler = _submodule("sampler", **{name: value for name, value in globals().items()
                                    if name.endswith("Sampler")})

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterable
 
@@ -15,6 +16,8 @@ import numpy as np
 
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
+from tinygrad_np.nn.module import Module
+from tinygrad_np.rng import get_rng_state, set_rng_state
 from tinygrad_np.tensor import Tensor
 
 Parameters = Tensor | Iterable[Tensor]
@@ -129,10 +132,17 @@ clip_grad_norm = clip_grad_norm_  # PyTorch's deprecated spelling
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
 from tinygrad_np.nn.utils import (  # noqa: E402, F401
+    fusion,
     parametrizations,
     parametrize,
     prune,
     rnn,  # noqa: E402, F401  (nn.utils.rnn.pad_sequence)
+)
+from tinygrad_np.nn.utils.fusion import (  # noqa: E402
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
 )
 from tinygrad_np.nn.utils.spectral_norm_hook import (  # noqa: E402
     remove_spectral_norm,
@@ -140,4 +150,22 @@ from tinygrad_np.nn.utils.spectral_norm_hook import (  # noqa: E402
 )
 from tinygrad_np.nn.utils.weight_norm_hook import remove_weight_norm, weight_norm  # noqa: E402
 
-__all__ += ["remove_spectral_norm", "remove_weight_norm", "spectral_norm", "weight_norm"]
+__all__ += ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+            "fuse_linear_bn_weights", "remove_spectral_norm", "remove_weight_norm", "skip_init",
+            "spectral_norm", "weight_norm"]
+
+
+def skip_init(module_cls: type, *args: object, **kwargs: object) -> Module:
+    """`module_cls(*args, **kwargs)` with uninitialized parameters and buffers (as PyTorch's:
+    the class must take a `device` argument); the random generator is left as it was."""
+    if not (isinstance(module_cls, type) and issubclass(module_cls, Module)):
+        raise RuntimeError(f"Expected a Module; got {module_cls}")
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    device = kwargs.pop("device", "cpu")
+    state = get_rng_state()
+    try:
+        module = module_cls(*args, **kwargs)
+    finally:
+        set_rng_state(state)  # (PyTorch builds it on the meta device: no numbers drawn)
+    return module.to_empty(device=device)

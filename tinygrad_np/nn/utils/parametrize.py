@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
@@ -63,6 +64,29 @@ class ParametrizationList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self.chain)
 
+    def right_inverse(self, value: Tensor) -> None:
+        """Set the originals so that the chain gives `value` (what `module.weight = value`
+        does): each parametrization's right_inverse, last to first."""
+        with no_grad():
+            for module in reversed(self.chain):
+                if not hasattr(module, "right_inverse"):
+                    raise TensorError(f"parametrization {type(module).__name__} does not "
+                                      "implement right_inverse.")
+                value = module.right_inverse(value)
+            values = [value] if self.is_tensor else list(value)
+            names = ["original"] if self.is_tensor else [f"original{i}"
+                                                         for i in range(self.ntensors)]
+            for name, new in zip(names, values):
+                original = getattr(self, name)
+                if new.dtype != original.dtype:
+                    raise ValueError(f"When `right_inverse` outputs one tensor, it may not "
+                                     f"change the dtype. original.dtype: {original.dtype} "
+                                     f"right_inverse(original).dtype: {new.dtype}")
+                if new.shape == original.shape:
+                    original.copy_(new)
+                else:  # (unsafe parametrizations may change the shape)
+                    original.data = new.detach().clone()
+
     def forward(self) -> Tensor:
         if self.is_tensor:
             value = self.chain[0](self.original)
@@ -76,6 +100,9 @@ class ParametrizationList(Module):
 class _Parametrizations(ModuleDict):
     """module.parametrizations: a ModuleDict whose entries read as attributes too
     (`module.parametrizations.weight.original0`), as in PyTorch."""
+
+    def _get_name(self) -> str:
+        return "ModuleDict"
 
     def __getattr__(self, name: str) -> ParametrizationList:
         items = vars(self).get("_items", {})
@@ -96,26 +123,52 @@ def _property(name: str) -> property:
     def get(module: Module) -> Tensor:
         return module.parametrizations[name]()
 
-    return property(get)
+    def set(module: Module, value: Tensor) -> None:
+        module.parametrizations[name].right_inverse(value)
+
+    return property(get, set)
+
+
+def _check_shape(before: Tensor, after: Any) -> None:
+    """PyTorch's rule without unsafe=True: a parametrization keeps the shape and dtype."""
+    if not isinstance(after, Tensor):
+        raise ValueError(f"A parametrization must return a tensor. Got {type(after).__name__}.")
+    if after.shape != before.shape or after.dtype != before.dtype:
+        raise ValueError("Registering a parametrization may not change the shape or dtype of "
+                         "the tensor, unless `unsafe` flag is enabled.\n"
+                         f"unparametrized shape: {before.shape}, dtype {before.dtype}\n"
+                         f"parametrized shape: {after.shape}, dtype {after.dtype}")
 
 
 def register_parametrization(module: Module, tensor_name: str, parametrization: Module,
                              *, unsafe: bool = False) -> Module:
     """Make `module.<tensor_name>` be `parametrization(original)` (see the module docstring);
-    a second parametrization of the same attribute applies after the first."""
+    a second parametrization of the same attribute applies after the first. Unless `unsafe`,
+    the parametrized tensor must keep the shape and dtype of the original (ValueError)."""
     if is_parametrized(module, tensor_name):
-        module.parametrizations[tensor_name].chain.append(parametrization)
+        before = getattr(module, tensor_name)
+        entries = module.parametrizations[tensor_name]
+        entries.append(parametrization)
+        if not unsafe:
+            try:
+                _check_shape(before, getattr(module, tensor_name))
+            except ValueError:
+                delattr(entries, str(len(entries) - 1))
+                raise
         return module
     original = vars(module).get(tensor_name)
     if not isinstance(original, Tensor):
         raise TensorError(f"Module '{type(module).__name__}' does not have a parameter, a buffer, "
                           f"or a parametrized element with name '{tensor_name}'")
+    entries = ParametrizationList([parametrization], original)
+    if not unsafe:
+        _check_shape(original, entries())
     delattr(module, tensor_name)
     if not is_parametrized(module):
         module.parametrizations = _Parametrizations()
         base = type(module)
         module.__class__ = type(f"Parametrized{base.__name__}", (base,), {})
-    module.parametrizations[tensor_name] = ParametrizationList([parametrization], original)
+    module.parametrizations[tensor_name] = entries
     setattr(type(module), tensor_name, _property(tensor_name))
     return module
 
@@ -145,6 +198,33 @@ def remove_parametrizations(module: Module, tensor_name: str,
     return module
 
 
+def type_before_parametrizations(module: Module) -> type:
+    """The module's class as it was before register_parametrization swapped it."""
+    return type(module).__bases__[0] if is_parametrized(module) else type(module)
+
+
+def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
+                                         tensor_name: str | None = None) -> Module:
+    """Give `to_module` the parametrizations of `from_module` (all, or those of `tensor_name`),
+    sharing the parametrization modules and the original Parameters."""
+    if not is_parametrized(from_module):
+        raise ValueError(f"{type(from_module).__name__} has no parametrizations")
+    names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
+    for name in names:
+        source = from_module.parametrizations[name]
+        if not hasattr(to_module, name):
+            setattr(to_module, name, Parameter(getattr(from_module, name).detach().clone()))
+        if not is_parametrized(to_module, name):
+            for parametrization in source:
+                register_parametrization(to_module, name, parametrization, unsafe=True)
+        target = to_module.parametrizations[name]
+        originals = ["original"] if source.is_tensor else [f"original{i}"
+                                                            for i in range(source.ntensors)]
+        for original in originals:
+            setattr(target, original, getattr(source, original))
+    return to_module
+
+
 @contextlib.contextmanager
 def cached() -> Iterator[None]:
     """PyTorch's block in which each parametrized tensor is computed once: here it is
@@ -153,4 +233,5 @@ def cached() -> Iterator[None]:
 
 
 __all__ = ["ParametrizationList", "cached", "is_parametrized", "register_parametrization",
-           "remove_parametrizations"]
+           "remove_parametrizations", "transfer_parametrizations_and_params",
+           "type_before_parametrizations"]

@@ -170,3 +170,23 @@ def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
     """The list of (L_i, *) tensors that `pack_sequence` packed, in their original order."""
     padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
     return [padded[b, :int(n)] for b, n in enumerate(lengths._data)]
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = False
+                   ) -> list[Tensor]:
+    """The list of (L_i, *) tensors that `pad_sequence` padded (the inverse of it), given
+    each one's length."""
+    if not batch_first:
+        padded_sequences = padded_sequences.transpose(0, 1)
+    counts = _int_array("unpad_sequence", "lengths", lengths)
+    return [sequence[:int(count)] for sequence, count in zip(padded_sequences, counts)]
+
+
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """The permutation that undoes `permutation` (None stays None)."""
+    if permutation is None:
+        return None
+    order = _int_array("invert_permutation", "permutation", permutation)
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order), dtype=order.dtype)
+    return _index(inverse)
