@@ -269,3 +269,23 @@ def test_reading_grad_of_a_result_warns_as_pytorch_unless_it_retains_it():
     assert (tg.ones(2) * 2).grad is None and x.grad is None  # not in a graph, or a leaf
     with tg.no_grad():
         assert (x * 2).grad is None
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.nn.AvgPool1d(3), lambda L: L.nn.AvgPool1d(3, 2, 1),
+    lambda L: L.nn.Embedding(5, 3, max_norm=1, norm_type=1.0), lambda L: L.nn.Unfold(2),
+    lambda L: L.nn.Fold((4, 4), 2, padding=1),
+])
+def test_layer_reprs_as_pytorch(make):
+    text = repr(make(tg))
+    if torch is not None:
+        assert text == repr(make(torch))
+    assert "(" in text and text.count("(") == text.count(")")
+
+
+def test_instance_norm_refuses_one_spatial_element_as_pytorch():
+    with pytest.raises(ValueError, match="more than 1 spatial element"):
+        tg.nn.InstanceNorm1d(3)(tg.ones(2, 3, 1))
+    with pytest.raises(ValueError, match="more than 1 spatial element"):
+        F.instance_norm(tg.ones(2, 3, 1, 1))
+    assert F.instance_norm(tg.ones(2, 3, 2)).shape == (2, 3, 2)

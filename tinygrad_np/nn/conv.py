@@ -279,6 +279,12 @@ class AvgPool2d(Module):
 class AvgPool1d(AvgPool2d):
     """Mean over windows along the last axis of (N, C, L); see F.avg_pool1d."""
 
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        one = (lambda v: v if isinstance(v, tuple) else (v,))  # PyTorch keeps 1-tuples
+        super().__init__(one(kernel_size), None if stride is None else one(stride), one(padding),
+                         ceil_mode, count_include_pad)
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad)
@@ -343,6 +349,10 @@ class Unfold(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
 
 class Fold(Module):
     """col2im as a layer: (N, C*kh*kw, L) -> (N, C, *output_size); see F.fold."""
@@ -356,3 +366,6 @@ class Fold(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
                       self.stride)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}, " + Unfold.extra_repr(self)

@@ -7,6 +7,7 @@ group) and `nn.AdaptiveAvgPool1d` / `nn.AdaptiveMaxPool1d` (the 2-D pools on a h
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -169,6 +170,9 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
     if input.ndim < 3:
         raise TensorError(f"instance_norm: expected (N, C, ...) with spatial axes, got shape "
                           f"{input.shape}")
+    if math.prod(input.shape[2:]) == 1:  # one value per channel: its variance is 0 (PyTorch)
+        raise TensorError(f"instance_norm: expected more than 1 spatial element when "
+                          f"training, got an input of shape {input.shape}")
     return F.group_norm(input, input.shape[1], weight, bias, eps)
 
 

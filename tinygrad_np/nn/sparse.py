@@ -79,6 +79,7 @@ class Embedding(Module):
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         text += "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
+        text += "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
         return text + (", sparse=True" if self.sparse else "")
 
 
