@@ -289,3 +289,12 @@ def test_instance_norm_refuses_one_spatial_element_as_pytorch():
     with pytest.raises(ValueError, match="more than 1 spatial element"):
         F.instance_norm(tg.ones(2, 3, 1, 1))
     assert F.instance_norm(tg.ones(2, 3, 2)).shape == (2, 3, 2)
+
+
+@pytest.mark.parametrize("target", [lambda: tg.ones(0, dtype=tg.int64), lambda: tg.ones(0, 3)])
+def test_cross_entropy_of_an_empty_batch_is_nan_silently(target):
+    x = tg.ones(0, 3, requires_grad=True)
+    loss = F.cross_entropy(x, target())  # (warnings are errors here)
+    assert np.isnan(loss.item())
+    loss.backward()
+    assert x.grad.shape == (0, 3)

@@ -94,8 +94,8 @@ class CrossEntropy(Function):
                 return np.asarray(total, dtype=losses.dtype)
         if reduction == "mean" and len(losses):  # losses.mean() without its wrapper, as a
             return np.asarray(np.add.reduce(losses) / len(losses))  # 0-d array (not a scalar)
-        if reduction == "mean":
-            return losses.mean()  # nan, with NumPy's warning, as for any empty mean
+        if reduction == "mean":  # the mean of nothing: NaN, silently, as PyTorch's
+            return np.full((), np.nan, dtype=losses.dtype)
         return np.add.reduce(losses) if reduction == "sum" else losses
 
     def backward(ctx, grad_output):
