@@ -298,3 +298,20 @@ def test_cross_entropy_of_an_empty_batch_is_nan_silently(target):
     assert np.isnan(loss.item())
     loss.backward()
     assert x.grad.shape == (0, 3)
+
+
+def test_a_module_with_the_old_weight_norm_pickles_as_pytorch():
+    import pickle
+    with pytest.warns(FutureWarning):
+        model = tg.nn.utils.weight_norm(tg.nn.Linear(3, 2))
+    copy = pickle.loads(pickle.dumps(model))  # its weight is a result whose inputs have views
+    x = tg.ones(1, 3)
+    np.testing.assert_array_equal(copy(x).detach().numpy(), model(x).detach().numpy())
+    copy(x).sum().backward()
+    assert copy.weight_g.grad is not None and model.weight_g.grad is None
+    w = tg.ones(3, requires_grad=True)
+    h = w * 2
+    h.retain_grad()
+    view = h[1:]
+    total = pickle.loads(pickle.dumps((h * view.sum()).sum()))  # views and retain_grad too
+    assert total.item() == 24.0

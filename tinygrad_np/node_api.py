@@ -74,6 +74,17 @@ class NodeInfo:
         return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
                      for p in parents)
 
+    def __getstate__(self) -> dict:
+        """pickle and deepcopy of a graph: the saved tensors' version counters without the weak
+        references to their views, and no retain_grad() references (a copied graph has
+        versions and tensors of its own, as a copied tensor has)."""
+        state = dict(self.__dict__)
+        if state.get("saved_versions"):
+            state["saved_versions"] = tuple((index, counter[:1], version)
+                                            for index, counter, version in state["saved_versions"])
+        state.pop("retained", None)
+        return state
+
     @property
     def metadata(self) -> dict:
         """A dict for your own notes on this node, as PyTorch's `grad_fn.metadata`."""

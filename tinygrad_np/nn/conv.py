@@ -281,9 +281,8 @@ class AvgPool1d(AvgPool2d):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
-        one = (lambda v: v if isinstance(v, tuple) else (v,))  # PyTorch keeps 1-tuples
-        super().__init__(one(kernel_size), None if stride is None else one(stride), one(padding),
-                         ceil_mode, count_include_pad)
+        super().__init__(_tuple(kernel_size, 1), None if stride is None else _tuple(stride, 1),
+                         _tuple(padding, 1), ceil_mode, count_include_pad)  # 1-tuples: PyTorch
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
