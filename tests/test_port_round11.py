@@ -315,3 +315,18 @@ def test_a_module_with_the_old_weight_norm_pickles_as_pytorch():
     view = h[1:]
     total = pickle.loads(pickle.dumps((h * view.sum()).sum()))  # views and retain_grad too
     assert total.item() == 24.0
+
+
+@pytest.mark.parametrize("pool", [
+    lambda L, t: L.nn.functional.adaptive_avg_pool2d(t, (3, 3)),
+    lambda L, t: L.nn.functional.adaptive_avg_pool2d(t, (None, 3)),
+    lambda L, t: L.nn.functional.interpolate(t, size=(3, 3), mode="area"),
+])
+def test_uneven_adaptive_average_pools_keep_an_inf_in_its_windows(pool):
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 0] = INF
+    got = pool(tg, tg.tensor(x)).numpy()
+    assert not np.isnan(got).any()  # (a matrix product would give 0 * inf = NaN elsewhere)
+    assert np.isinf(got[0, 0, 0, 0]) and np.isfinite(got[0, 0, 1:]).all()
+    if torch is not None:
+        np.testing.assert_allclose(got, pool(torch, torch.tensor(x)).numpy(), rtol=1e-12)

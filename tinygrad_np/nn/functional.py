@@ -1247,21 +1247,28 @@ def _adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Mean over output_size (h, w) windows that cover the input as evenly as possible, as
     torch.nn.functional.adaptive_avg_pool2d (None keeps that axis). When the sizes divide,
-    this is avg_pool2d; otherwise two matrix products P_h @ x @ P_w^T."""
+    this is avg_pool2d; otherwise the mean over each axis's windows in turn (gathered, not
+    matrix products, whose 0 * inf would spread an inf into other windows as NaN)."""
     x, unbatched = _batched(input, "adaptive_avg_pool2d")
     out_h, out_w = _adaptive_size(x, output_size, "adaptive_avg_pool2d")
     height, width = x.shape[2:]
     if height % out_h == 0 and width % out_w == 0:
         y = avg_pool2d(x, (height // out_h, width // out_w))
     else:
-        matrices = []
-        for size, out in ((height, out_h), (width, out_w)):
-            start, end = _adaptive_bounds(size, out)
-            position = np.arange(size)
-            inside = (position >= start[:, None]) & (position < end[:, None])
-            matrices.append((inside / (end - start)[:, None]).astype(x.dtype))
-        y = matrices[0] @ x @ matrices[1].T
+        y = _adaptive_mean(_adaptive_mean(x, 2, out_h), 3, out_w)
     return y.squeeze(0) if unbatched else y
+
+
+def _adaptive_mean(x: Tensor, axis: int, out: int) -> Tensor:
+    """The mean of each of `out` adaptive windows along `axis` (each window's elements are
+    gathered, padded to the longest window and masked)."""
+    start, end = _adaptive_bounds(x.shape[axis], out)
+    positions = start[:, None] + np.arange(int((end - start).max()))
+    inside = positions < end[:, None]
+    moved = x.movedim(axis, -1)
+    windows = moved.index_select(-1, Tensor(np.where(inside, positions, 0).ravel()))
+    windows = windows.reshape(moved.shape[:-1] + inside.shape).masked_fill(~Tensor(inside), 0)
+    return (windows.sum(-1) / Tensor((end - start).astype(x.dtype))).movedim(-1, axis)
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
