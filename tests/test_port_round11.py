@@ -330,3 +330,28 @@ def test_uneven_adaptive_average_pools_keep_an_inf_in_its_windows(pool):
     assert np.isinf(got[0, 0, 0, 0]) and np.isfinite(got[0, 0, 1:]).all()
     if torch is not None:
         np.testing.assert_allclose(got, pool(torch, torch.tensor(x)).numpy(), rtol=1e-12)
+
+
+def _second_derivatives_at_zero(lib):
+    """The Hessian of a norm at 0, pair-distance forces with the self-pairs' zero vectors,
+    std of a constant, and a norm away from zero."""
+    f64 = lib.float64
+    hessian = lib.autograd.functional.hessian(lambda v: v.norm(), lib.zeros(3, dtype=f64))
+    x = lib.tensor([[0.0, 0.0], [1.0, 2.0]], dtype=f64, requires_grad=True)
+    forces, = lib.autograd.grad((x[:, None] - x[None]).norm(dim=-1).sum(), x, create_graph=True)
+    pairs, = lib.autograd.grad(forces.pow(2).sum(), x)
+    c = lib.ones(3, dtype=f64, requires_grad=True)
+    g, = lib.autograd.grad(c.std(), c, create_graph=True)
+    spread, = lib.autograd.grad((g * lib.tensor([1.0, 2.0, 3.0], dtype=f64)).sum(), c)
+    away = lib.autograd.functional.hessian(lambda v: v.norm(), lib.tensor([3.0, 4.0], dtype=f64))
+    return [t.detach().numpy() for t in (hessian, pairs, spread, away)]
+
+
+def test_second_derivatives_of_a_norm_at_zero_are_nan_as_pytorch_and_std_of_a_constant_zero():
+    hessian, pairs, spread, away = _second_derivatives_at_zero(tg)
+    assert np.isnan(hessian).all() and np.isnan(pairs).all()  # (was the identity: made up)
+    np.testing.assert_array_equal(spread, 0.0)
+    np.testing.assert_allclose(away, (np.eye(2) * 25 - np.outer([3, 4], [3, 4])) / 125)
+    if torch is not None:
+        for mine, theirs in zip((hessian, pairs, spread, away), _second_derivatives_at_zero(torch)):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12, equal_nan=True)

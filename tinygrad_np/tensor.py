@@ -3573,7 +3573,7 @@ class Tensor:
         keep = _keep_arg(keepdim, keepdims)
         deviation = self - self.mean(dims, keepdim=True)
         spread = ((deviation * deviation).sum(dims, keepdim=keep) if op == "var"
-                  else Norm2.apply(deviation, dims, keep))
+                  else Norm2.apply(deviation, dims, keep, True))
         count = self._data.size // max(spread._data.size, 1)
         divisor = max(count - correction, 0)
         if divisor == 0:  # as PyTorch: 0/0 is NaN, anything else over 0 is Inf, with its warning

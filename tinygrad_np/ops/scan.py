@@ -166,9 +166,14 @@ class Prod(Function):
 
 @xp.quiet
 class Norm2(Function):
-    """y = sqrt(sum x^2 over axes);  dx = g x / y  (0 where y = 0, as PyTorch)."""
+    """y = sqrt(sum x^2 over axes);  dx = g x / y  (0 where y = 0, as PyTorch).
 
-    def forward(ctx, x, axes, keepdims):  # float16 squares and sums in float32, as PyTorch
+    At y = 0 the second derivative does not exist: NaN under create_graph, as PyTorch's norm;
+    with `flat` (std's use, as PyTorch's std) 0 there.
+    """
+
+    def forward(ctx, x, axes, keepdims, flat=False):  # float16: x^2 summed in float32 (PyTorch)
+        ctx.flat = flat
         wide = x.astype(np.float32) if x.dtype == np.float16 else x
         y = np.sqrt(np.sum(wide * wide, axis=axes, keepdims=True)).astype(x.dtype, copy=False)
         ctx.keep_shape = y.shape
@@ -180,7 +185,9 @@ class Norm2(Function):
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
         y = y.reshape(ctx.keep_shape)
-        return grad_output.reshape(ctx.keep_shape) * x / (y + ctx.zero)
+        ratio = grad_output.reshape(ctx.keep_shape) * x / (y + ctx.zero if ctx.flat or not
+                                                            xp.is_tensor(x) else y)
+        return select(ctx.zero, 0, ratio) if xp.is_tensor(x) else ratio
 
 
 @xp.quiet
