@@ -355,3 +355,19 @@ def test_second_derivatives_of_a_norm_at_zero_are_nan_as_pytorch_and_std_of_a_co
     if torch is not None:
         for mine, theirs in zip((hessian, pairs, spread, away), _second_derivatives_at_zero(torch)):
             np.testing.assert_allclose(mine, theirs, rtol=1e-12, equal_nan=True)
+
+
+def test_kl_of_masked_categoricals_and_weighted_bce_at_inf_are_silent():
+    D = tg.distributions
+    logits = tg.tensor([[0.1, 0.2, 0.3]])
+    masked = logits.masked_fill(tg.tensor([[False, True, False]]), -INF)  # a masked action
+    for family in (D.Categorical, D.OneHotCategorical):
+        kl = D.kl_divergence(family(logits=masked), family(logits=logits))
+        p = np.exp([0.1, 0.3]) / np.exp([0.1, 0.3]).sum()
+        q = np.exp([0.1, 0.2, 0.3]) / np.exp([0.1, 0.2, 0.3]).sum()
+        assert kl.item() == pytest.approx((p * np.log(p / q[[0, 2]])).sum(), rel=1e-5)
+    x = tg.tensor([INF, -INF, 1.0], requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(x, tg.tensor([1.0, 0.0, 1.0]),
+                                              pos_weight=tg.tensor([2.0, 2.0, 2.0]))
+    loss.backward()  # nan, as PyTorch's, without NumPy's warning
+    assert np.isnan(loss.item()) and x.grad.tolist()[:2] == [0.0, 0.0]

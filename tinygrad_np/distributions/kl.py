@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from tinygrad_np import xp
 from tinygrad_np.distributions.distribution import Distribution
 from tinygrad_np.distributions.families import (
     Bernoulli,
@@ -52,6 +53,7 @@ def _lookup(type_p: type, type_q: type) -> KLFunction | None:
     return min(matches, key=lambda match: match[0])[1] if matches else None
 
 
+@xp.quiet
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     """KL(p || q), one value per batch element (batch shapes broadcast)."""
     function = _lookup(type(p), type(q))

@@ -329,6 +329,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     return _reduce(losses, reduction)
 
 
+@xp.quiet
 def binary_cross_entropy_with_logits(  # noqa: A002
     input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
     reduce: Any = None, reduction: str = "mean", pos_weight: Any = None,
