@@ -371,3 +371,55 @@ def test_kl_of_masked_categoricals_and_weighted_bce_at_inf_are_silent():
                                               pos_weight=tg.tensor([2.0, 2.0, 2.0]))
     loss.backward()  # nan, as PyTorch's, without NumPy's warning
     assert np.isnan(loss.item()) and x.grad.tolist()[:2] == [0.0, 0.0]
+
+
+def _foreach_ema(lib):
+    params = [lib.tensor([1.0, 2.0]), lib.tensor([[3.0], [4.0]])]
+    ema = [lib.zeros(2), lib.ones(2, 1)]
+    lib._foreach_lerp_(ema, params, 0.1)
+    lib._foreach_mul_(params, 2.0)
+    lib._foreach_add_(params, [lib.ones(2), lib.ones(2, 1)], alpha=0.5)
+    lib._foreach_sub_(ema, 0.25)
+    lib._foreach_addcmul_(ema, params, params, value=0.1)
+    outs = lib._foreach_add(params, 1.0) + lib._foreach_div(params, 2.0) + lib._foreach_sqrt(params)
+    return [t.numpy() for t in (*ema, *params, *outs, *lib._foreach_norm(params))]
+
+
+def test_foreach_functions_as_pytorch():
+    got = _foreach_ema(tg)
+    np.testing.assert_allclose(got[0], [0.1 - 0.25 + 0.1 * 2.5 ** 2, 0.2 - 0.25 + 0.1 * 4.5 ** 2],
+                               rtol=1e-6)
+    if torch is not None:
+        for mine, theirs in zip(got, _foreach_ema(torch)):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-6)
+
+
+def test_attention_backend_switches_compiler_and_distribution_utils_exist():
+    from tinygrad_np.distributions.utils import broadcast_all, logits_to_probs, probs_to_logits
+    from tinygrad_np.nn.attention import SDPBackend, sdpa_kernel
+    q = tg.ones(1, 2, 3)
+    with sdpa_kernel([SDPBackend.MATH, SDPBackend.FLASH_ATTENTION]):
+        out = F.scaled_dot_product_attention(q, q, q)
+    with tg.backends.cuda.sdp_kernel(enable_flash=False):
+        tg.backends.cuda.enable_flash_sdp(False)
+    np.testing.assert_allclose(out.numpy(), q.numpy())
+    with pytest.raises(TypeError):
+        with sdpa_kernel("math"):
+            pass
+
+    @tg.compiler.disable
+    def double(x):
+        return x * 2
+
+    assert double(tg.ones(2)).tolist() == [2.0, 2.0] and not tg.compiler.is_compiling()
+    assert tg.compiler.disable(recursive=False)(double) is double
+    a, b = broadcast_all(tg.ones(2, 1), 3.0)
+    assert a.shape == b.shape == (2, 1) and b.tolist() == [[3.0], [3.0]]
+    p = tg.tensor([0.2, 0.8])
+    np.testing.assert_allclose(probs_to_logits(p, is_binary=True).numpy(), np.log([0.25, 4.0]),
+                               rtol=1e-6)
+    np.testing.assert_allclose(logits_to_probs(probs_to_logits(p)).numpy(), p.numpy(), rtol=1e-6)
+    if torch is not None:
+        from torch.distributions import utils as theirs
+        np.testing.assert_allclose(probs_to_logits(p).numpy(),
+                                   theirs.probs_to_logits(torch.tensor([0.2, 0.8])).numpy())

@@ -279,7 +279,8 @@ _sys.modules["tinygrad_np.autograd.function"] = autograd_function
 # `import tinygrad_np.autograd.functional` (autograd is a module, not a package)
 _sys.modules["tinygrad_np.autograd.functional"] = autograd_functional
 # torch.profiler and torch.autograd.profiler (record_function blocks timed, ops counted)
-from tinygrad_np import profiler  # noqa: E402
+from tinygrad_np import compiler, profiler  # noqa: E402  (torch.compiler: runs as written)
+from tinygrad_np.foreach import *  # noqa: E402, F403  (torch._foreach_add_, ...)
 
 autograd.profiler = profiler
 _sys.modules["tinygrad_np.autograd.profiler"] = profiler
@@ -685,6 +686,7 @@ __all__ += [
 ]
 __all__ += functional_forms.__all__
 __all__ += _toplevel.__all__
+__all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler"]
 __all__ += [
     "absolute",
     "addbmm",

@@ -8,6 +8,7 @@ False, which is what a PyTorch script checks before choosing its device.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -160,7 +161,12 @@ backends = _module(
     mps=_module("backends.mps", is_available=_false, is_built=_false),
     cuda=_module("backends.cuda", is_built=_false, matmul=SimpleNamespace(
         allow_tf32=False, allow_fp16_reduced_precision_reduction=True,
-        allow_bf16_reduced_precision_reduction=True)),
+        allow_bf16_reduced_precision_reduction=True),
+        # the attention-kernel switches: one implementation here, so they change nothing
+        **{f"enable_{kind}_sdp": _no_op for kind in ("flash", "mem_efficient", "math", "cudnn")},
+        **{f"{kind}_sdp_enabled": (lambda: True) for kind in ("flash", "mem_efficient", "math",
+                                                               "cudnn")},
+        sdp_kernel=lambda *args, **kwargs: contextlib.nullcontext()),
     cudnn=_module("backends.cudnn", is_available=_false, enabled=False, deterministic=False,
                   benchmark=False, allow_tf32=True, version=_none),
 )

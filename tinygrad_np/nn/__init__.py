@@ -4,7 +4,7 @@ Built only on the public Tensor ops, including the fused ones in `tinygrad_np/op
 (linear, the losses).
 """
 
-from tinygrad_np.nn import functional, init, parallel, utils  # noqa: F401 (nn.parallel)
+from tinygrad_np.nn import attention, functional, init, parallel, utils  # noqa: F401 (nn.parallel)
 from tinygrad_np.nn.activation import (
     CELU,
     ELU,
