@@ -423,3 +423,128 @@ def test_attention_backend_switches_compiler_and_distribution_utils_exist():
         from torch.distributions import utils as theirs
         np.testing.assert_allclose(probs_to_logits(p).numpy(),
                                    theirs.probs_to_logits(torch.tensor([0.2, 0.8])).numpy())
+
+
+# ----------------------------------------------------------------- PyTorch's checkpoint files
+def _checkpoint(objects) -> bytes:
+    import io
+    buffer = io.BytesIO()
+    torch.save(objects, buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch writes the files")
+def test_a_pytorch_training_checkpoint_loads_into_the_same_model():
+    import io
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2),
+                                 torch.nn.Flatten(), torch.nn.Linear(32, 3))
+    optimizer = torch.optim.Adam(theirs.parameters())
+    theirs(torch.randn(2, 1, 6, 6)).sum().backward()
+    optimizer.step()
+    data = _checkpoint({"model": theirs.state_dict(), "optimizer": optimizer.state_dict(),
+                        "epoch": 3, "names": ["a", "b"]})
+    checkpoint = tg.load(io.BytesIO(data))
+    assert checkpoint["epoch"] == 3 and checkpoint["names"] == ["a", "b"]
+    ours = tg.nn.Sequential(tg.nn.Conv2d(1, 2, 3), tg.nn.BatchNorm2d(2), tg.nn.Flatten(),
+                            tg.nn.Linear(32, 3))
+    ours.load_state_dict(checkpoint["model"])
+    tg.optim.Adam(ours.parameters()).load_state_dict(checkpoint["optimizer"])
+    x = np.random.default_rng(0).normal(size=(2, 1, 6, 6)).astype(np.float32)
+    theirs.eval()
+    ours.eval()
+    np.testing.assert_allclose(ours(tg.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch writes the files")
+@pytest.mark.parametrize("make", [
+    lambda: torch.arange(12.0).reshape(3, 4).t(), lambda: torch.arange(10)[2:7:2],
+    lambda: torch.tensor([1, 2], dtype=torch.int8), lambda: torch.tensor([True, False]),
+    lambda: torch.tensor([1.5, -2.25], dtype=torch.bfloat16), lambda: torch.zeros(0, 3),
+    lambda: torch.tensor([1.0, 2.0], dtype=torch.float16), lambda: torch.tensor(5.0),
+    lambda: torch.nn.Parameter(torch.ones(2)),
+])
+def test_pytorch_tensors_of_every_layout_and_dtype_load(make):
+    import io
+    tensor = make()
+    got = tg.load(io.BytesIO(_checkpoint(tensor)))
+    want = tensor.detach().float() if tensor.dtype == torch.bfloat16 else tensor.detach()
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert got.shape == tuple(tensor.shape)
+    assert got.requires_grad == tensor.requires_grad
+
+
+def _zip(entries: dict) -> bytes:
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _pickled_storage(size, stride, count, offset=0):
+    """A data.pkl of one float tensor, written opcode by opcode (protocol 2; no torch needed):
+    _rebuild_tensor_v2(storage 0 of `count` floats, offset, size, stride, False, None)."""
+    import struct
+
+    def number(n):
+        return b"J" + struct.pack("<i", n)
+
+    def text(s):
+        return b"X" + struct.pack("<I", len(s)) + s.encode()
+
+    def tuple_of(values):
+        return b"(" + b"".join(map(number, values)) + b"t"
+
+    storage = (b"(" + text("storage") + b"ctorch\nFloatStorage\n" + text("0") + text("cpu")
+               + number(count) + b"tQ")
+    return (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n(" + storage + number(offset)
+            + tuple_of(size) + tuple_of(stride) + b"\x89Nt" + b"R.")
+
+
+def test_a_checkpoint_that_names_anything_else_is_refused_without_running_it(tmp_path):
+    import os
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+
+    data = _zip({"w/data.pkl": pickle.dumps(Evil(), protocol=2), "w/byteorder": b"little"})
+    with pytest.raises(ValueError, match="system"):
+        tg.load(__import__("io").BytesIO(data))
+    assert not (tmp_path / "ran").exists()
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch writes the files")
+def test_a_checkpoint_whose_sizes_disagree_or_are_too_big_is_refused():
+    import io
+    import zipfile
+    data = _checkpoint(torch.arange(6.0))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    storage = next(name for name in entries if name.endswith("data/0"))
+    short = dict(entries, **{storage: entries[storage][:8]})
+    with pytest.raises(ValueError, match="bytes"):
+        tg.load(io.BytesIO(_zip(short)))
+    with pytest.raises(ValueError, match="max_bytes"):
+        tg.load(io.BytesIO(data), max_bytes=16)
+    missing = {name: value for name, value in entries.items() if name != storage}
+    with pytest.raises(ValueError, match="missing"):
+        tg.load(io.BytesIO(_zip(missing)))
+    with pytest.raises(ValueError):
+        tg.load(io.BytesIO(data[: len(data) // 2]))
+
+
+def test_a_tensor_reaching_past_its_storage_is_refused():
+    import io
+    storage = np.arange(4, dtype="<f4").tobytes()
+    good = _zip({"w/data.pkl": _pickled_storage((2, 2), (2, 1), 4), "w/data/0": storage})
+    np.testing.assert_array_equal(tg.load(io.BytesIO(good)).numpy(), [[0, 1], [2, 3]])
+    for size, stride, offset in (((4,), (2,), 0), ((2, 2), (2, 1), 1), ((2,), (-1,), 0)):
+        bad = _zip({"w/data.pkl": _pickled_storage(size, stride, 4, offset), "w/data/0": storage})
+        with pytest.raises(ValueError, match="size"):
+            tg.load(io.BytesIO(bad))

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import torch_checkpoint
 from tinygrad_np.device import as_device
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
@@ -330,6 +331,8 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
                              f"({type(error).__name__}: {error})") from None
         with archive:
             _check_entry_count(archive, handle, path)
+            if torch_checkpoint.is_torch_checkpoint(archive):  # torch.save's own file
+                return torch_checkpoint.read(archive, path, int(max_bytes))
             entries = {entry.name: entry for entry in _check_entries(archive, path,
                                                                      int(max_bytes))}
             version = _read_format(archive, path, entries.pop(FORMAT_KEY))
@@ -367,12 +370,6 @@ def _entry_name(info: zipfile.ZipInfo, path: str, seen: set[str]) -> str:
     if info.is_dir():
         raise ValueError(f"load: {path}: the archive holds a folder entry {member!r}; a weights "
                          "file holds only .npy arrays")
-    if member.endswith("data.pkl"):  # torch.save's zip: a pickle, which this never runs
-        raise ValueError(
-            f"load: {path} is a PyTorch checkpoint (a pickle inside a zip), which tg.load does "
-            "not read: unpickling runs code from the file. In PyTorch, save the weights as "
-            "arrays: np.savez(path, **{k: v.cpu().numpy() for k, v in sd.items()}), then "
-            "model.load_state_dict(dict(np.load(path))) here")
     if not member.endswith(".npy"):
         raise ValueError(f"load: {path}: entry {member!r} is not a .npy array")
     if member in seen:
