@@ -99,10 +99,14 @@ def _transform(L, name):
 @torch_func_warns
 @pytest.mark.parametrize("name", sorted(TRANSFORMS))
 def test_func_results_require_grad_as_pytorchs(name):
-    ours, theirs = _transform(tg, name), _transform(torch, name)
+    _assert_same_results(_transform(tg, name), _transform(torch, name))
+
+
+def _assert_same_results(ours, theirs, atol=0.0):
+    """The same requires_grad flags and values, result by result."""
     assert [r for r, _ in ours] == [r for r, _ in theirs]
     for (_, mine), (_, reference) in zip(ours, theirs):
-        np.testing.assert_allclose(mine, reference)
+        np.testing.assert_allclose(mine, reference, atol=atol)
 
 
 def _nested_into_outside_leaf(L):
@@ -148,10 +152,7 @@ def _under_no_grad(L, name):
 @torch_func_warns
 @pytest.mark.parametrize("name", sorted(UNDER_NO_GRAD))
 def test_func_transforms_work_under_no_grad(name):
-    ours, theirs = _under_no_grad(tg, name), _under_no_grad(torch, name)
-    assert [r for r, _ in ours] == [r for r, _ in theirs]
-    for (_, mine), (_, reference) in zip(ours, theirs):
-        np.testing.assert_allclose(mine, reference, atol=1e-6)
+    _assert_same_results(_under_no_grad(tg, name), _under_no_grad(torch, name), atol=1e-6)
 
 
 # ---------------------------------------------------------------- autograd.Function
