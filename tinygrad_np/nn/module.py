@@ -629,32 +629,8 @@ class Module:
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
-        if not _SAVING:  # the outermost call checks the whole tree once
-            self._unique_state("state_dict")
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
-        local_metadata = {"version": self._version}
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = local_metadata
-        for hook in list(self._hook_table("state_dict_pre").values()):
-            hook(self, prefix, keep_vars)
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        _SAVING.add(id(self))
-        try:
-            for name, child in self._child_items():
-                if id(child) not in _SAVING:  # (a module that contains itself: once)
-                    child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
-                                     keep_vars=keep_vars)
-        finally:
-            _SAVING.discard(id(self))
-        for hook, public in list(self._hook_table("state_dict_post").values()):
-            result = hook(self, destination, prefix, local_metadata)
-            if public and result is not None:
-                raise RuntimeError("state_dict post-hook must return None")
-            if result is not None:  # the older _register_state_dict_hook may return a dict
-                destination = result
-        return destination
+        self._unique_state("state_dict")
+        return _save_tree(self, destination, prefix, keep_vars, ())
 
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         """Put this module's own parameters, persistent buffers and extra state (not its
@@ -745,20 +721,20 @@ class Module:
 
         Each parameter keeps its own array and dtype (values are copied with `copy_` under
         `no_grad`, so version counters move and an optimizer holding the parameter sees the
-        new values). Everything is checked before anything is copied, and every problem is
-        reported in one StateDictError (a RuntimeError, as PyTorch's, and a ValueError),
-        leaving the model untouched: keys the model lacks
-        ("unexpected") or that the dict lacks ("missing"), both only when `strict`; and,
-        always, values that are not arrays or Tensors, shapes that differ, dtypes that
-        cannot be cast to the parameter's without changing kind (float into int, complex into
-        float, strings, objects) and values too large for the parameter's dtype.
+        new values). Every problem is reported in one StateDictError (a RuntimeError, as
+        PyTorch's, and a ValueError): keys the model lacks ("unexpected") or that the dict
+        lacks ("missing"), both only when `strict`; and, always, values that are not arrays
+        or Tensors, shapes that differ, dtypes that cannot be cast to the parameter's without
+        changing kind (float into int, complex into float, strings, objects) and values too
+        large for the parameter's dtype. A failure (or any exception) leaves the model as it
+        was: every tensor of the tree (and the extra state) is restored before raising.
         `assign=True` (PyTorch: take the given tensors as the parameters) copies too.
 
         As PyTorch, each module loads its part through `_load_from_state_dict` (override it to
-        rename old keys; the base runs the load pre-hooks) and then its children; the load
-        post-hooks run last and may change the missing and unexpected keys.
+        rename old keys; the base runs the load pre-hooks and copies each checked value at
+        once, so an override sees the loaded values after its super() call), then its
+        children; its load post-hooks run next and may change the missing and unexpected keys.
         """
-        global _STAGED
         if not isinstance(state_dict, Mapping):
             hint = " (call .state_dict() on it)" if isinstance(state_dict, Module) else ""
             raise TypeError(f"load_state_dict for {type(self).__name__}: expected a dict of "
@@ -766,68 +742,42 @@ class Module:
         self._unique_state("load_state_dict")  # two tensors under one name: refused
         problems = [f"key {key!r} is not a string" for key in state_dict
                     if not isinstance(key, str)]
-        metadata = getattr(state_dict, "_metadata", None)
-        missing: list[str] = []
-        unexpected: list[str] = []
-        errors: list[str] = []
-        loaded: list[Module] = []
-        outer, _STAGED = _STAGED, []
+        state = {key: value for key, value in state_dict.items() if isinstance(key, str)}
+        keys = IncompatibleKeys([], [])
+        run = _LoadRun(getattr(state_dict, "_metadata", None), assign, keys, [], [])
+        snapshot = _snapshot(self)
         try:
-            _load_tree(self, dict(state_dict), "", metadata, assign,
-                       (missing, unexpected, errors), loaded, ())
-            staged = _STAGED
-        finally:
-            _STAGED = outer
-        post_hooks = [(module, hook) for module in loaded
-                      for hook in list(module._hook_table("load_post").values())]
-        saved = [(tensor, tensor._data.copy()) for tensor, _ in staged if tensor is not None] \
-            if post_hooks and strict else []
-
-        def refuse(problems: list[str]) -> None:
-            raise StateDictError(f"load_state_dict for {type(self).__name__}: "
-                                 + "; ".join(problems))
-
-        keys = IncompatibleKeys(missing, unexpected)
-
-        def strict_problems() -> list[str]:
-            if not strict:
-                return []
-            found = [f"missing keys: {', '.join(missing)}"] if missing else []
-            return found + ([f"unexpected keys: {', '.join(unexpected)}"] if unexpected else [])
-
-        if problems + errors or (not post_hooks and strict_problems()):
-            refuse(problems + strict_problems() + errors)
-        _apply(staged)
-        for module, hook in post_hooks:
-            if hook(module, keys) is not None:
-                raise AssertionError("load_state_dict post-hooks must return None (change "
-                                     "incompatible_keys in place)")
-        if strict_problems():
-            with no_grad():  # as if never loaded (the post-hooks ran on the new values)
-                for tensor, array in saved:
-                    tensor.copy_(array)
-            refuse(strict_problems())
+            _load_tree(self, state, "", run, ())
+            found = problems + _strict_problems(keys, strict) + run.errors
+            if found:
+                raise StateDictError(f"load_state_dict for {type(self).__name__}: "
+                                     + "; ".join(found))
+        except BaseException:
+            _restore(snapshot, run.extra_set)
+            raise
         return keys
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: list[str], unexpected_keys: list[str],
                               error_msgs: list[str]) -> None:
         """Load this module's own tensors (not its children's) from the keys `prefix + name`
-        of `state_dict`, adding to the three lists what is missing, unexpected or wrong
-        (override to rename keys of old checkpoints first, then call this)."""
+        of `state_dict`, copying each checked value at once and adding to the three lists
+        what is missing, unexpected or wrong (override to rename keys of old checkpoints
+        first, then call this)."""
         for hook in list(self._hook_table("load_pre").values()):
             hook(self, state_dict, prefix, local_metadata, strict, missing_keys,
                  unexpected_keys, error_msgs)
-        own = [(name, tensor) for name, tensor, persistent in self._own_tensors()
-               if persistent is not False]
-        for name, tensor in own:
+        own = {name: tensor for name, tensor, persistent in self._own_tensors()
+               if persistent is not False}
+        for name, tensor in own.items():
             key = prefix + name
             if key in state_dict:
                 value = _loadable_value(key, state_dict[key], tensor)
                 if isinstance(value, str):
                     error_msgs.append(value)
                 else:
-                    _stage(tensor, value)
+                    with no_grad():
+                        tensor.copy_(value)
             # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
             # PyTorch 0.4.1) loads, and the counter keeps its value.
             elif strict and name != "num_batches_tracked":
@@ -835,19 +785,18 @@ class Module:
         extra_key = prefix + "_extra_state"
         if type(self).set_extra_state is not Module.set_extra_state:
             if extra_key in state_dict:
-                _stage(None, lambda value=state_dict[extra_key]: self.set_extra_state(value))
+                self.set_extra_state(state_dict[extra_key])
             elif strict:
                 missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
         if strict:
-            names = {name for name, _ in own}
-            children = [name + "." for name, _ in self._child_items()]
+            children = {name for name, _ in self._child_items()}
             for key in state_dict:
-                if not isinstance(key, str) or not key.startswith(prefix) or key == extra_key:
-                    continue
-                rest = key[len(prefix):]
-                if rest not in names and not any(rest.startswith(child) for child in children):
-                    unexpected_keys.append(key)
-
+                if key.startswith(prefix) and key != extra_key:
+                    rest = key[len(prefix):]
+                    if rest not in own and _owner(rest, children) is None:
+                        unexpected_keys.append(key)
 
     # ----------------------------------------------------------------- display
     def extra_repr(self) -> str:
@@ -874,46 +823,137 @@ def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, 
             yield from _every_path(child, _join(name, child_name), (*above, module))
 
 
-# The ids of the modules whose state_dict is running (a module that contains itself is saved
-# once), and the copies load_state_dict has checked but not yet made.
-_SAVING: set[int] = set()
-_STAGED: list | None = None
+class _LoadRun(NamedTuple):
+    """What one load_state_dict call carries down the tree."""
+
+    metadata: Mapping | None
+    assign: bool
+    keys: IncompatibleKeys
+    errors: list[str]
+    extra_set: list[Module]  # modules whose set_extra_state may have been called
 
 
-def _stage(tensor: Tensor | None, value: Any) -> None:
-    """Copy `value` into `tensor` (or call `value` when tensor is None), now or, inside
-    load_state_dict, once everything has been checked."""
-    if _STAGED is None:
-        _apply([(tensor, value)])
-    else:
-        _STAGED.append((tensor, value))
-
-
-def _apply(staged: list) -> None:
-    with no_grad():
-        for tensor, value in staged:
-            if tensor is None:
-                value()
-            else:
-                tensor.copy_(value)
-
-
-def _load_tree(module: Module, state: dict, prefix: str, metadata: Mapping | None,
-               assign: bool, lists: tuple[list, list, list], loaded: list, above: tuple) -> None:
-    """PyTorch's recursion of load_state_dict: the module's own part, then each child with
-    the keys under its name."""
-    local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
-    if assign:
-        local_metadata["assign_to_params_buffers"] = True
-    module._load_from_state_dict(state, prefix, local_metadata, True, *lists)
+def _save_tree(module: Module, destination: dict | None, prefix: str, keep_vars: bool,
+               above: tuple) -> dict:
+    """PyTorch's recursion of state_dict: pre-hooks, the module's own part, its children
+    (through their own state_dict if a class overrides it), post-hooks. `above`: the modules
+    being saved, so that a module containing itself is saved once."""
+    if destination is None:
+        destination = OrderedDict()
+        destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+    local_metadata = {"version": module._version}
+    if hasattr(destination, "_metadata"):
+        destination._metadata[prefix[:-1]] = local_metadata
+    for hook in list(module._hook_table("state_dict_pre").values()):
+        hook(module, prefix, keep_vars)
+    module._save_to_state_dict(destination, prefix, keep_vars)
+    inside = (*above, module)
     for name, child in module._child_items():
+        if child in inside:  # (a module that contains itself: once)
+            continue
+        if type(child).state_dict is Module.state_dict:
+            _save_tree(child, destination, f"{prefix}{name}.", keep_vars, inside)
+        else:
+            child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
+                             keep_vars=keep_vars)
+    for hook, public in list(module._hook_table("state_dict_post").values()):
+        result = hook(module, destination, prefix, local_metadata)
+        if public and result is not None:
+            raise RuntimeError("state_dict post-hook must return None")
+        if result is not None:  # the older _register_state_dict_hook may return a dict
+            destination = result
+    return destination
+
+
+def _load_tree(module: Module, state: dict, prefix: str, run: _LoadRun, above: tuple) -> None:
+    """PyTorch's recursion of load_state_dict: the module's own part, then each child with
+    the keys under its name (grouped in one pass), then the module's load post-hooks."""
+    local_metadata = {} if run.metadata is None else dict(run.metadata.get(prefix[:-1], {}))
+    if run.assign:
+        local_metadata["assign_to_params_buffers"] = True
+    extra_key = prefix + "_extra_state"
+    if extra_key in state:
+        run.extra_set.append(module)
+    module._load_from_state_dict(state, prefix, local_metadata, True, run.keys.missing_keys,
+                                 run.keys.unexpected_keys, run.errors)
+    if extra_key in state and (not run.extra_set or run.extra_set[-1] is not module):
+        run.extra_set.append(module)  # (an override may have put the key there)
+    children = module._child_items()
+    groups = _group_by_child(state, prefix, {name for name, _ in children})
+    for name, child in children:
         if child is not module and child not in above:
-            child_prefix = f"{prefix}{name}."
-            part = {key: value for key, value in state.items()
-                    if isinstance(key, str) and key.startswith(child_prefix)}
-            _load_tree(child, part, child_prefix, metadata, assign, lists, loaded,
-                       (*above, module))
-    loaded.append(module)
+            _load_tree(child, groups.get(name, {}), f"{prefix}{name}.", run, (*above, module))
+    for hook in list(module._hook_table("load_post").values()):
+        if hook(module, run.keys) is not None:
+            raise AssertionError("load_state_dict post-hooks must return None (change "
+                                 "incompatible_keys in place)")
+
+
+def _owner(rest: str, children: set[str]) -> str | None:
+    """The child name that key `rest` (relative to its module) falls under, or None. A child
+    name may hold dots (a module inside a list attribute is `layers.0`)."""
+    head, dot, _ = rest.partition(".")
+    if not dot:
+        return None
+    if head in children:
+        return head
+    parts = rest.split(".")
+    for end in range(2, len(parts)):
+        candidate = ".".join(parts[:end])
+        if candidate in children:
+            return candidate
+    return None
+
+
+def _group_by_child(state: dict, prefix: str, children: set[str]) -> dict[str, dict]:
+    """The keys of `state` under `prefix`, grouped by the child they fall under (one pass)."""
+    groups: dict[str, dict] = {}
+    if not children:
+        return groups
+    for key, value in state.items():
+        if isinstance(key, str) and key.startswith(prefix):
+            owner = _owner(key[len(prefix):], children)
+            if owner is not None:
+                groups.setdefault(owner, {})[key] = value
+    return groups
+
+
+def _strict_problems(keys: IncompatibleKeys, strict: bool) -> list[str]:
+    if not strict:
+        return []
+    found = [f"missing keys: {', '.join(keys.missing_keys)}"] if keys.missing_keys else []
+    if keys.unexpected_keys:
+        found.append(f"unexpected keys: {', '.join(keys.unexpected_keys)}")
+    return found
+
+
+def _snapshot(module: Module) -> tuple[list, list]:
+    """Copies of every tensor below `module` and the extra state of the modules that have
+    one, for load_state_dict to put back on failure."""
+    tensors = [(tensor, tensor._data.copy(), tensor._version)
+               for _, tensor, _ in module._named_state()]
+    extra = [(each, each.get_extra_state()) for each in module.modules()
+             if type(each).set_extra_state is not Module.set_extra_state
+             and type(each).get_extra_state is not Module.get_extra_state]
+    return tensors, extra
+
+
+def _restore(snapshot: tuple[list, list], extra_set: list[Module]) -> None:
+    """Put back what `_snapshot` saved (the extra state only where it may have changed)."""
+    tensors, extra = snapshot
+    with no_grad():
+        for tensor, values, version in tensors:
+            if tensor.shape == values.shape and tensor.dtype == values.dtype:
+                tensor.copy_(values)
+            else:  # an override gave it another array: the old one back
+                leaf = tensor.requires_grad and tensor.grad_fn is None
+                tensor._data = _lock(values) if leaf else values
+            if tensor._counter is not None:  # the same values: the same version, untouched
+                tensor._counter[0] = version
+    changed = {id(each) for each in extra_set}
+    for each, state in extra:
+        if id(each) in changed:
+            each.set_extra_state(state)
 
 
 class StateDictError(RuntimeError, ValueError):

@@ -1,0 +1,178 @@
+"""Review fixes of round eleven: loading state dicts the PyTorch way (an override sees the
+loaded values), linear-time state dicts, Module bookkeeping on delete, ParameterDict
+operators, the DataLoader's sampler, grad_fn hooks and always-call forward hooks. Each test
+runs the same code on tinygrad_np and on PyTorch when it is installed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def libraries() -> list:
+    """tinygrad_np, and PyTorch when installed: each test runs on both."""
+    return [tg] if torch is None else [tg, torch]
+
+
+def same(function) -> None:
+    """`function(L)` returns the same value (nested lists and arrays) on both libraries."""
+    results = [function(L) for L in libraries()]
+    for result in results[1:]:
+        np.testing.assert_equal(_plain(result), _plain(results[0]))
+
+
+def _plain(value):
+    if hasattr(value, "detach"):
+        return np.asarray(value.detach().numpy())
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+# ----------------------------------------------------------------- 1. loading, PyTorch's way
+def _scaling_layer(L, seen: list):
+    """A layer whose _load_from_state_dict override reads and then changes what it loaded."""
+    nn = L.nn
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(L.zeros(2))
+
+        def _load_from_state_dict(self, state_dict, prefix, *args):
+            super()._load_from_state_dict(state_dict, prefix, *args)
+            seen.append(self.weight.detach().clone())
+            with L.no_grad():
+                self.weight.mul_(10)
+
+    return Scaled
+
+
+def test_override_sees_and_changes_the_loaded_values():
+    def run(L):
+        seen = []
+        model = L.nn.Sequential(_scaling_layer(L, seen)())
+        model.load_state_dict({"0.weight": L.tensor([1.0, 2.0])})
+        return [seen, model[0].weight]
+    same(run)
+
+
+def test_failure_restores_values_and_extra_state():
+    class Noted(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = tg.nn.Parameter(tg.zeros(2))
+            self.note = "before"
+
+        def get_extra_state(self):
+            return self.note
+
+        def set_extra_state(self, state):
+            self.note = state
+
+    model = tg.nn.Sequential(Noted(), tg.nn.Linear(2, 2))
+    version = model[0].weight._version
+    bad = {"0.weight": np.ones(2), "0._extra_state": "after", "1.weight": np.ones((3, 3)),
+           "1.bias": np.ones(2)}
+    with pytest.raises(RuntimeError, match="wrong shape for 1.weight"):
+        model.load_state_dict(bad)
+    assert model[0].weight.tolist() == [0.0, 0.0] and model[0].note == "before"
+    assert model[0].weight._version == version
+    with pytest.raises(RuntimeError, match="missing keys: 1.bias"):  # strict errors too
+        model.load_state_dict({"0.weight": np.ones(2), "0._extra_state": "after",
+                               "1.weight": np.ones((2, 2))})
+    assert model[0].weight.tolist() == [0.0, 0.0] and model[0].note == "before"
+
+
+def test_exception_in_a_post_hook_restores_the_model():
+    model = tg.nn.Linear(2, 2)
+    before = model.weight.tolist()
+
+    def failing(module, keys):
+        raise KeyError("hook")
+
+    model.register_load_state_dict_post_hook(failing)
+    with pytest.raises(KeyError):
+        model.load_state_dict({"weight": np.ones((2, 2)), "bias": np.ones(2)})
+    assert model.weight.tolist() == before
+
+
+def test_post_hooks_run_after_each_module_and_its_children():
+    def run(L):
+        calls = []
+        model = L.nn.Sequential(L.nn.Sequential(L.nn.Linear(2, 2)), L.nn.Linear(2, 2))
+        for name, module in model.named_modules():
+            module.register_load_state_dict_post_hook(
+                lambda module, keys, name=name: calls.append((name, list(keys.missing_keys))))
+        model.load_state_dict({"0.0.weight": L.ones(2, 2)}, strict=False)
+        return calls
+    same(run)
+
+
+# ----------------------------------------------------------------- 2. linear time
+def _load_time(size: int) -> float:
+    model = tg.nn.Sequential(*[tg.nn.Linear(2, 2) for _ in range(size)])
+    state = model.state_dict()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        model.load_state_dict(state)
+        model.state_dict()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def test_state_dict_round_trip_is_linear_in_the_number_of_keys():
+    small, large = _load_time(200), _load_time(1600)
+    assert large < 8 * small * 2.5  # quadratic would be 64 times
+
+
+def test_modules_in_a_list_attribute_load():
+    def run(L):
+        class Holder(L.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = L.nn.ModuleList([L.nn.Linear(1, 1), L.nn.Linear(1, 1)])
+
+        model = Holder()
+        result = model.load_state_dict({"layers.1.weight": L.ones(1, 1), "layers.9.bias":
+                                        L.ones(1), "other.x": L.ones(1)}, strict=False)
+        return [model.layers[1].weight, sorted(result.missing_keys),
+                sorted(result.unexpected_keys)]
+    same(run)
+
+
+def test_plain_list_of_modules_loads():
+    class Holder(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [tg.nn.Linear(1, 1), tg.nn.Linear(1, 1)]
+
+    model = Holder()
+    result = model.load_state_dict({"layers.1.weight": np.ones((1, 1)), "layers.9.bias":
+                                    np.ones(1)}, strict=False)
+    assert model.layers[1].weight.tolist() == [[1.0]]
+    assert result.unexpected_keys == ["layers.9.bias"]
+    assert sorted(result.missing_keys) == ["layers.0.bias", "layers.0.weight", "layers.1.bias"]
+
+
+# ----------------------------------------------------------------- 3. _extra_state, unexpected
+def test_extra_state_without_set_extra_state_is_unexpected():
+    def run(L):
+        model = L.nn.Sequential(L.nn.Linear(1, 1))
+        state = {**model.state_dict(), "0._extra_state": 3}
+        with pytest.raises(RuntimeError, match="nexpected"):
+            model.load_state_dict(state)
+        return list(model.load_state_dict(state, strict=False).unexpected_keys)
+    same(run)
