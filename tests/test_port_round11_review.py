@@ -6,6 +6,7 @@ runs the same code on tinygrad_np and on PyTorch when it is installed."""
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -176,3 +177,91 @@ def test_extra_state_without_set_extra_state_is_unexpected():
             model.load_state_dict(state)
         return list(model.load_state_dict(state, strict=False).unexpected_keys)
     same(run)
+
+
+# ----------------------------------------------------------------- 4. del forgets the bookkeeping
+def test_deleting_a_buffer_or_parameter_forgets_it():
+    def run(L):
+        m = L.nn.Module()
+        m.register_buffer("b", L.ones(1))
+        del m.b
+        m.b = 3
+        m.p = L.nn.Parameter(L.ones(1))
+        m.p = None
+        del m.p
+        m.p = 4
+        m.register_parameter("q", None)
+        del m.q
+        m.q = "text"
+        return [m.b, m.p, m.q, list(m.state_dict()), [n for n, _ in m.named_buffers()],
+                list(m._parameters)]
+    same(run)
+
+
+# ----------------------------------------------------------------- 5. state-dict hooks apart
+def test_state_dict_hooks_keep_the_forward_fast_path():
+    model = tg.nn.Linear(2, 2)
+    model.register_state_dict_pre_hook(lambda module, prefix, keep_vars: None)
+    model.register_load_state_dict_post_hook(lambda module, keys: None)
+    assert not model._module_hooks
+    assert list(model.state_dict()) == ["weight", "bias"]
+
+
+def test_a_module_as_state_dict_hook_is_no_child():
+    class Hook(tg.nn.Module):
+        def __call__(self, module, keys):
+            return None
+
+    model = tg.nn.Linear(2, 2)
+    model.register_load_state_dict_post_hook(Hook())
+    assert list(model.children()) == []
+
+
+# ----------------------------------------------------------------- 9. always_call hooks
+def _always_call_run(L, where: str):
+    class Plain(L.nn.Module):
+        def forward(self, x):
+            return x + 1
+
+    module, seen = Plain(), []
+    if where == "pre":
+        module.register_forward_pre_hook(lambda m, args: 1 / 0)
+    module.register_forward_hook(lambda m, args, output: seen.append(("always", output is None)),
+                                 always_call=True)
+    if where == "hook":
+        module.register_forward_hook(lambda m, args, output: 1 / 0)
+    module.register_forward_hook(lambda m, args, output: seen.append("late always"),
+                                 always_call=True)
+    with pytest.raises(ZeroDivisionError):
+        module(L.ones(1))
+    return seen
+
+
+@pytest.mark.parametrize("where", ["pre", "hook"])
+def test_always_call_hooks_run_when_a_hook_raises(where):
+    same(lambda L: _always_call_run(L, where))
+
+
+def test_always_call_hook_that_raises_warns():
+    def run(L):
+        class Failing(L.nn.Module):
+            def forward(self, x):
+                raise ValueError("boom")
+
+        module = Failing()
+        module.register_forward_hook(lambda m, args, output: 1 / 0, always_call=True)
+        with pytest.warns(UserWarning, match="always_call=True"), \
+                pytest.raises(ValueError, match="boom"):
+            module(L.ones(1))
+        return True
+    same(run)
+
+
+def test_removing_an_always_call_hook_forgets_its_id():
+    module = tg.nn.Identity()
+    handle = module.register_forward_hook(lambda m, args, output: None, always_call=True)
+    handle.remove()
+    assert not module._module_hooks["always"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        module(tg.ones(1))

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from tinygrad_np.nn.module import Module, _members
+from tinygrad_np.nn.module import HOOK_ATTRIBUTES, Module, _members
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -252,7 +252,7 @@ class _KeyedMembers(Module):
             if isinstance(value, (Parameter, Module)):  # (plain values are not members)
                 yield key, value
         for name, value in vars(self).items():  # a parameter or module set as an attribute
-            if name not in ("_items", "_module_hooks"):
+            if name != "_items" and name not in HOOK_ATTRIBUTES:
                 yield from _members(value, name)
 
     def __getitem__(self, key: str) -> Any:

@@ -25,6 +25,7 @@ parameter or module reachable twice is reported once by `parameters()` and
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, NamedTuple
@@ -37,6 +38,9 @@ from tinygrad_np.function import no_grad
 from tinygrad_np.nn import backward_hooks
 from tinygrad_np.nn.parameter import Buffer, Parameter
 from tinygrad_np.tensor import Tensor, _lock
+
+# The attributes holding hooks, not members (a hook may be a callable Module).
+HOOK_ATTRIBUTES = ("_module_hooks", "_state_dict_hooks")
 
 
 class IncompatibleKeys(NamedTuple):
@@ -115,6 +119,8 @@ class Module:
     # Set once the first call has named the parameters (see named_parameters).
     _parameters_named: bool = False
     _module_hooks: dict | None = None  # {"pre": {...}, "post": {...}} once a hook is added
+    # {"state_dict_pre": {...}, "load_post": {...}, ...}: apart, so that forward stays fast
+    _state_dict_hooks: dict | None = None
     _version: int = 1  # saved in state_dict()._metadata, for _load_from_state_dict overrides
 
     def __init__(self) -> None:
@@ -144,6 +150,14 @@ class Module:
                             "(torch.nn.Buffer, torch.Tensor or None expected)")
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name: str) -> None:
+        # Deleting a buffer or parameter forgets it as one, as PyTorch: the name may then
+        # hold anything (`del m.running_mean; m.running_mean = 3`).
+        object.__delattr__(self, name)
+        attributes = vars(self)
+        attributes.get("_buffer_names", {}).pop(name, None)
+        attributes.get("_none_parameters", set()).discard(name)
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
@@ -157,32 +171,54 @@ class Module:
         hooks = self._module_hooks
         if not hooks:
             return self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(hooks["pre"].values()):
-            changed = hook(self, args, kwargs) if with_kwargs else hook(self, args)
-            if changed is not None:
-                if with_kwargs:
-                    args, kwargs = changed
-                else:
-                    args = changed if isinstance(changed, tuple) else (changed,)
-        call = None
-        if hooks.get("backward") or hooks.get("backward_pre"):  # see nn/backward_hooks.py
-            args, call = backward_hooks.wrap_inputs(self, hooks, args)
+        return self._call_with_hooks(hooks, args, kwargs)
+
+    def _call_with_hooks(self, hooks: dict, args: tuple, kwargs: dict) -> Any:
+        """Forward with the pre-hooks, forward hooks and backward hooks, as PyTorch's
+        `_call_impl`: if anything raises, the always_call forward hooks not yet run still run
+        (their own errors become warnings), then the error goes on."""
+        output, called = None, set()
+        always = hooks.get("always", set())
         try:
+            for hook, with_kwargs in list(hooks["pre"].values()):
+                changed = hook(self, args, kwargs) if with_kwargs else hook(self, args)
+                if changed is not None:
+                    if with_kwargs:
+                        args, kwargs = changed
+                    else:
+                        args = changed if isinstance(changed, tuple) else (changed,)
+            call = None
+            if hooks.get("backward") or hooks.get("backward_pre"):  # see nn/backward_hooks.py
+                args, call = backward_hooks.wrap_inputs(self, hooks, args)
             output = self.forward(*args, **kwargs)
+            for key, (hook, with_kwargs) in list(hooks["post"].items()):
+                if key in always:
+                    called.add(key)
+                changed = (hook(self, args, kwargs, output) if with_kwargs
+                           else hook(self, args, output))
+                if changed is not None:
+                    output = changed
+            return backward_hooks.watch_outputs(call, output) if call is not None else output
         except Exception:
-            for hook, with_kwargs in [entry for key, entry in hooks["post"].items()
-                                      if key in hooks.get("always", ())]:
-                try:  # always_call=True: the hook runs, then forward's error goes on
-                    hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
-                except Exception:
-                    pass
+            self._run_always_hooks(hooks, args, kwargs, output, called)
             raise
-        for hook, with_kwargs in list(hooks["post"].values()):
-            changed = (hook(self, args, kwargs, output) if with_kwargs
-                       else hook(self, args, output))
-            if changed is not None:
-                output = changed
-        return backward_hooks.watch_outputs(call, output) if call is not None else output
+
+    def _run_always_hooks(self, hooks: dict, args: tuple, kwargs: dict, output: Any,
+                          called: set) -> None:
+        """The always_call forward hooks not yet run, after an error (PyTorch's order)."""
+        always = hooks.get("always", set())
+        for key, (hook, with_kwargs) in list(hooks["post"].items()):
+            if key not in always or key in called:
+                continue
+            try:
+                changed = (hook(self, args, kwargs, output) if with_kwargs
+                           else hook(self, args, output))
+                if changed is not None:
+                    output = changed
+            except Exception as error:  # the first error goes on; this one is a warning
+                warnings.warn("module forward hook with ``always_call=True`` raised an "
+                              "exception that was silenced as another error was raised in "
+                              f"forward: {error}", stacklevel=3)
 
     # ----------------------------------------------------------------- forward hooks
     def _add_hook(self, kind: str, hook: Any, prepend: bool, with_kwargs: bool) -> RemovableHandle:
@@ -225,7 +261,9 @@ class Module:
         when forward raises, before the error goes on."""
         handle = self._add_hook("post", hook, prepend, with_kwargs)
         if always_call:
-            self._module_hooks.setdefault("always", set()).add(handle.id)
+            always = self._module_hooks.setdefault("always", set())
+            always.add(handle.id)
+            handle._also.append(always)  # remove() forgets the id there too
         return handle
 
     def register_full_backward_hook(self, hook: Any, prepend: bool = False
@@ -266,7 +304,7 @@ class Module:
     def _direct_members(self) -> Iterator[tuple[str, Module | Parameter]]:
         """This module's own parameters and children, by attribute, in definition order."""
         for name, value in vars(self).items():
-            if name != "_module_hooks":
+            if name not in HOOK_ATTRIBUTES:
                 yield from _members(value, name)
 
     def _child_items(self) -> list[tuple[str, Module]]:
@@ -668,15 +706,14 @@ class Module:
 
     # ----------------------------------------------------------------- state-dict hooks
     def _hook_table(self, kind: str) -> dict:
-        hooks = self.__dict__.get("_module_hooks")
+        hooks = self.__dict__.get("_state_dict_hooks")
         return hooks.get(kind, {}) if hooks else {}
 
     def _add_state_hook(self, kind: str, entry: Any) -> RemovableHandle:
         hook = entry[0] if isinstance(entry, tuple) else entry
         if not callable(hook):
             raise TypeError(f"expected a callable hook, got {type(hook).__name__}")
-        hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
-        table = hooks.setdefault(kind, {})
+        table = self.__dict__.setdefault("_state_dict_hooks", {}).setdefault(kind, {})
         handle = RemovableHandle(table)
         table[handle.id] = entry
         return handle
@@ -999,11 +1036,14 @@ class RemovableHandle:
 
     def __init__(self, hooks: dict) -> None:
         self._hooks = hooks
+        self._also: list[set] = []  # other tables holding the id (the always-call ids)
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self) -> None:
         self._hooks.pop(self.id, None)
+        for table in self._also:
+            table.discard(self.id)
 
     def __enter__(self) -> RemovableHandle:
         return self
