@@ -265,3 +265,30 @@ def test_removing_an_always_call_hook_forgets_its_id():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         module(tg.ones(1))
+
+
+# ----------------------------------------------------------------- 6. ParameterDict operators
+def test_parameter_dict_from_and_with_another():
+    def run(L):
+        def fresh():
+            return L.nn.ParameterDict({"b": L.nn.Parameter(L.ones(1)),
+                                       "a": L.nn.Parameter(L.zeros(1))})
+
+        pd, other = fresh(), L.nn.ParameterDict({"c": L.nn.Parameter(L.full((2,), 2.0))})
+        updated = fresh()
+        updated.update(other)
+        copied = L.nn.ParameterDict(pd)
+        merged, left, right = pd | other, {"z": L.ones(1)} | pd, pd | {"z": L.ones(1)}
+        assert copied["a"] is pd["a"] and merged["c"] is other["c"] and left["a"] is pd["a"]
+        return [list(updated), list(copied), type(merged).__name__, list(merged),
+                type(left).__name__, list(left), type(right).__name__, list(right),
+                isinstance(right["z"], L.nn.Parameter), isinstance(left["z"], L.nn.Parameter)]
+    same(run)
+
+
+def test_module_dict_update_from_another():
+    def run(L):
+        first = L.nn.ModuleDict({"x": L.nn.ReLU()})
+        first.update(L.nn.ModuleDict({"y": L.nn.Tanh()}))
+        return list(first)
+    same(run)
