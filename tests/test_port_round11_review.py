@@ -292,3 +292,32 @@ def test_module_dict_update_from_another():
         first.update(L.nn.ModuleDict({"y": L.nn.Tanh()}))
         return list(first)
     same(run)
+
+
+# ----------------------------------------------------------------- 7. DataLoader's samplers
+def test_setting_shuffle_later_changes_nothing():
+    def run(L):
+        loader = L.utils.data.DataLoader(list(range(6)), batch_size=2)
+        loader.shuffle = True
+        return [[batch.tolist() for batch in loader], type(loader.sampler).__name__]
+    same(run)
+
+
+def test_the_sampler_gives_the_loader_order():
+    # tinygrad_np only: PyTorch's iterator first draws a worker seed from the generator
+    generator = tg.Generator().manual_seed(0)
+    loader = tg.utils.data.DataLoader(list(range(8)), batch_size=3, shuffle=True,
+                                      generator=generator)
+    order = list(loader.sampler)
+    generator.manual_seed(0)
+    batches = [batch.tolist() for batch in loader]
+    assert sum(batches, []) == order and sorted(order) == list(range(8))
+    assert len(loader) == 3 and [len(batch) for batch in batches] == [3, 3, 2]
+
+
+def test_multiprocessing_context_needs_workers():
+    def run(L):
+        with pytest.raises(ValueError, match="multiprocessing_context can only be used"):
+            L.utils.data.DataLoader(list(range(3)), multiprocessing_context="spawn")
+        return True
+    same(run)
