@@ -321,3 +321,26 @@ def test_multiprocessing_context_needs_workers():
             L.utils.data.DataLoader(list(range(3)), multiprocessing_context="spawn")
         return True
     same(run)
+
+
+# ----------------------------------------------------------------- 8. grad_fn hooks' inputs
+def _node_hook_inputs(L, case: str):
+    x = L.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = L.tensor([[5.0, 6.0], [7.0, 8.0]], requires_grad=True)
+    made = {"sum": lambda: x.sum(0), "reshape": lambda: x.reshape(4), "index": lambda: x[0],
+            "mul": lambda: x * y, "scalar": lambda: x * 2,
+            "where": lambda: L.where(x > 2, x, y)}[case]()
+    seen = []
+
+    def hook(grad_inputs, grad_outputs):
+        seen.append([None if g is None else g.tolist() for g in grad_inputs])
+        return tuple(None if g is None else g * 10 for g in grad_inputs)
+
+    made.grad_fn.register_hook(hook)
+    (made * L.arange(made.numel()).reshape(made.shape)).sum().backward()
+    return [seen, x.grad, y.grad]
+
+
+@pytest.mark.parametrize("case", ["sum", "reshape", "index", "mul", "scalar", "where"])
+def test_grad_fn_hook_inputs_as_pytorch(case):
+    same(lambda L: _node_hook_inputs(L, case))
