@@ -179,9 +179,12 @@ def register_node_prehook(node: Any, hook: Callable[[tuple], tuple | None]
 def register_node_posthook(node: Any, hook: Callable[[tuple, tuple], tuple | None]
                            ) -> RemovableHandle:
     """`grad_fn.register_hook`: hook(grad_inputs, grad_outputs) after the node's rule (one
-    gradient per forward argument, None where there is none); a tuple it returns replaces
-    grad_inputs. The node becomes an instance of a subclass of its op (same name) whose
-    backward runs the rule and then these hooks: the engine calls `type(node).backward`."""
+    gradient per tensor input, None where there is none (NodeInfo._input_positions: as
+    PyTorch's, but in our op's argument order, so a fused op differs: `F.linear` gives
+    (input, weight, bias), PyTorch's AddmmBackward0 (bias, input, weight.T))); a tuple of that
+    length it returns replaces grad_inputs. The node becomes an instance of a subclass of
+    its op (same name) whose backward runs the rule and then these hooks: the engine calls
+    `type(node).backward`."""
     if not callable(hook):
         raise TypeError(f"register_hook: expected a function, got {hook!r}")
     if isinstance(node, _AccumulateGrad):  # told the leaf's gradient, before accumulation
@@ -218,40 +221,51 @@ def _with_post_hooks(op: type) -> type:
 
 
 def _run_post_hooks(node: Any, grads: Any, grad_output: Any) -> tuple:
-    from tinygrad_np.autograd import unbroadcast  # noqa: PLC0415 (autograd imports this)
-    from tinygrad_np.function import is_grad_enabled  # noqa: PLC0415
+    """The node's rule gave `grads` (one per forward argument): the hooks see and may
+    replace those of PyTorch's inputs (`_input_positions`); the rest stay as they were."""
+    from tinygrad_np.function import is_grad_enabled  # noqa: PLC0415 (function imports this)
 
     recording = is_grad_enabled()  # (the engine's mode in a pass: create_graph)
     grads = (*grads,) if type(grads) in (tuple, list) else (grads,)
     parents = node.parents
-    grads = (*grads, *(None,) * (len(parents) - len(grads)))
-    inputs = []
-    for grad, parent in zip(grads, parents):
-        if grad is None or parent is None:
-            inputs.append(None)
-            continue
-        shape = parent.shape if isinstance(parent, Tensor) else parent.output_shape
-        grad = unbroadcast(grad, tuple(shape), type(node).__name__)
-        inputs.append(grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), None))
-    inputs = tuple(inputs)
+    grads = [*grads, *(None,) * (len(parents) - len(grads))]
+    positions = node._input_positions()
+    inputs = tuple(_input_gradient(node, grads[i], parents[i]) for i in positions)
     outputs = (grad_output if isinstance(grad_output, Tensor) else
                Tensor._make(np.asarray(grad_output), None),)
     for hook in node.post_hooks:
         result = hook(inputs, outputs)
-        if result is None:
-            continue
-        if not isinstance(result, (tuple, list)):
-            kind = type(result)
-            kind = kind.__qualname__ if kind.__module__ == "builtins" else (
-                f"{kind.__module__}.{kind.__qualname__}")
-            raise TypeError(f"expected tuple, but hook returned {kind!r}")
-        if len(result) != len(inputs):
-            raise RuntimeError(f"hook returned {len(result)} gradients: expected "
-                               f"{len(inputs)} (one per input of {node.name()})")
-        if any(old is None and new is not None for old, new in zip(inputs, result)):
-            raise RuntimeError("can't replace a None gradient with a non-None value")
-        inputs = tuple(result)
-    return tuple(g if g is None or recording else g._data for g in inputs)
+        if result is not None:
+            inputs = _checked_result(node, result, inputs)
+    for position, grad in zip(positions, inputs):
+        grads[position] = grad if grad is None or recording else grad._data
+    return tuple(grads)
+
+
+def _input_gradient(node: Any, grad: Any, parent: Any) -> Tensor | None:
+    """The rule's gradient for one input, as a Tensor of the input's shape (None: none)."""
+    from tinygrad_np.autograd import unbroadcast  # noqa: PLC0415 (autograd imports this)
+
+    if grad is None or parent is None:
+        return None
+    shape = parent.shape if isinstance(parent, Tensor) else parent.output_shape
+    grad = unbroadcast(grad, tuple(shape), type(node).__name__)
+    return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), None)
+
+
+def _checked_result(node: Any, result: Any, inputs: tuple) -> tuple:
+    """A post-hook's replacement for grad_inputs, refused as PyTorch refuses it."""
+    if not isinstance(result, (tuple, list)):
+        kind = type(result)
+        kind = kind.__qualname__ if kind.__module__ == "builtins" else (
+            f"{kind.__module__}.{kind.__qualname__}")
+        raise TypeError(f"expected tuple, but hook returned {kind!r}")
+    if len(result) != len(inputs):
+        raise RuntimeError(f"hook returned {len(result)} gradients: expected "
+                           f"{len(inputs)} (one per input of {node.name()})")
+    if any(old is None and new is not None for old, new in zip(inputs, result)):
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    return tuple(result)
 
 
 from tinygrad_np.node_api import AccumulateGrad as _AccumulateGrad  # noqa: E402

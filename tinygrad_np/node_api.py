@@ -18,6 +18,14 @@ from typing import Any
 # node keeps its tensor, the tensor only finds the node while somebody holds it)
 _ACCUMULATORS: dict[int, weakref.ref] = {}
 _PYTORCH_SPELLING = {"ReLU": "Relu"}  # the same op, spelled differently
+# Which forward arguments PyTorch's node has as inputs (what grad_fn.register_hook's hooks
+# see). Trailing constants are settings (`x.sum(0)`: the 0), left off; except for these ops,
+# whose every argument is an operand (PyTorch wraps a number operand in a tensor: `x * 2`
+# has two inputs, the second None).
+_OPERAND_OPS = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Xlogy", "Atan2", "LogAddExp",
+                          "Hypot", "Fmod", "Remainder", "FloorDivide", "Maximum", "Fmax",
+                          "Zeta"})
+_LEADING_CONSTANTS = {"Where": 1}  # the bool condition is no input of PyTorch's node
 
 
 class AccumulateGrad:
@@ -74,6 +82,20 @@ class NodeInfo:
         return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
                      for p in parents)
 
+    def _input_positions(self) -> range:
+        """The positions of the forward arguments PyTorch's node has as inputs: up to the last
+        one in the graph (a node here does not know which constants were tensors, so the
+        settings after it are left off), every one for arithmetic, without where's
+        condition. (next_functions keeps its own, older rule.)"""
+        parents, name = self.parents, type(self).__name__
+        end = len(parents)
+        if name not in _OPERAND_OPS:
+            while end and parents[end - 1] is None:
+                end -= 1
+        start = _LEADING_CONSTANTS.get(name, 0)
+        start = start if end > start and all(p is None for p in parents[:start]) else 0
+        return range(start, end)
+
     def __getstate__(self) -> dict:
         """pickle and deepcopy of a graph: the saved tensors' version counters without the weak
         references to their views, and no retain_grad() references (a copied graph has
@@ -99,7 +121,7 @@ class NodeInfo:
 
     def register_hook(self, hook: Any) -> Any:
         """hook(grad_inputs, grad_outputs) after this node's rule; a tuple it returns
-        replaces grad_inputs (one per forward argument, None where there is none)."""
+        replaces grad_inputs (one per tensor input, None where there is none)."""
         from tinygrad_np import hooks  # noqa: PLC0415
 
         return hooks.register_node_posthook(self, hook)

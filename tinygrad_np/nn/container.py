@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from tinygrad_np.nn.module import Module, _members
+from tinygrad_np.nn.module import HOOK_ATTRIBUTES, Module, _members
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -252,7 +252,7 @@ class _KeyedMembers(Module):
             if isinstance(value, (Parameter, Module)):  # (plain values are not members)
                 yield key, value
         for name, value in vars(self).items():  # a parameter or module set as an attribute
-            if name not in ("_items", "_module_hooks"):
+            if name != "_items" and name not in HOOK_ATTRIBUTES:
                 yield from _members(value, name)
 
     def __getitem__(self, key: str) -> Any:
@@ -310,8 +310,9 @@ class _KeyedMembers(Module):
         return self._items.items()
 
     def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        """Add or replace entries from a mapping or from (key, value) pairs."""
-        pairs = entries.items() if isinstance(entries, Mapping) else entries
+        """Add or replace entries from a mapping (another ModuleDict or ParameterDict too) or
+        from (key, value) pairs."""
+        pairs = entries.items() if isinstance(entries, (Mapping, _KeyedMembers)) else entries
         for key, value in pairs:
             self[key] = value
 
@@ -436,9 +437,10 @@ class ParameterDict(_KeyedMembers):
         result.update(other)
         return result
 
-    def __ror__(self, other: Mapping[str, Any]) -> ParameterDict:
-        result = ParameterDict(other)
-        result.update(self)
+    def __ror__(self, other: Mapping[str, Any]) -> dict:
+        """`dict | parameter_dict`: a copy of the plain dict, updated (PyTorch's)."""
+        result = other.copy()
+        result.update(self.items())
         return result
 
     def __ior__(self, other: Mapping[str, Any]) -> ParameterDict:

@@ -25,6 +25,7 @@ parameter or module reachable twice is reported once by `parameters()` and
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, NamedTuple
@@ -37,6 +38,9 @@ from tinygrad_np.function import no_grad
 from tinygrad_np.nn import backward_hooks
 from tinygrad_np.nn.parameter import Buffer, Parameter
 from tinygrad_np.tensor import Tensor, _lock
+
+# The attributes holding hooks, not members (a hook may be a callable Module).
+HOOK_ATTRIBUTES = ("_module_hooks", "_state_dict_hooks")
 
 
 class IncompatibleKeys(NamedTuple):
@@ -115,6 +119,8 @@ class Module:
     # Set once the first call has named the parameters (see named_parameters).
     _parameters_named: bool = False
     _module_hooks: dict | None = None  # {"pre": {...}, "post": {...}} once a hook is added
+    # {"state_dict_pre": {...}, "load_post": {...}, ...}: apart, so that forward stays fast
+    _state_dict_hooks: dict | None = None
     _version: int = 1  # saved in state_dict()._metadata, for _load_from_state_dict overrides
 
     def __init__(self) -> None:
@@ -144,6 +150,14 @@ class Module:
                             "(torch.nn.Buffer, torch.Tensor or None expected)")
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name: str) -> None:
+        # Deleting a buffer or parameter forgets it as one, as PyTorch: the name may then
+        # hold anything (`del m.running_mean; m.running_mean = 3`).
+        object.__delattr__(self, name)
+        attributes = vars(self)
+        attributes.get("_buffer_names", {}).pop(name, None)
+        attributes.get("_none_parameters", set()).discard(name)
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
@@ -157,32 +171,54 @@ class Module:
         hooks = self._module_hooks
         if not hooks:
             return self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(hooks["pre"].values()):
-            changed = hook(self, args, kwargs) if with_kwargs else hook(self, args)
-            if changed is not None:
-                if with_kwargs:
-                    args, kwargs = changed
-                else:
-                    args = changed if isinstance(changed, tuple) else (changed,)
-        call = None
-        if hooks.get("backward") or hooks.get("backward_pre"):  # see nn/backward_hooks.py
-            args, call = backward_hooks.wrap_inputs(self, hooks, args)
+        return self._call_with_hooks(hooks, args, kwargs)
+
+    def _call_with_hooks(self, hooks: dict, args: tuple, kwargs: dict) -> Any:
+        """Forward with the pre-hooks, forward hooks and backward hooks, as PyTorch's
+        `_call_impl`: if anything raises, the always_call forward hooks not yet run still run
+        (their own errors become warnings), then the error goes on."""
+        output, called = None, set()
+        always = hooks.get("always", set())
         try:
+            for hook, with_kwargs in list(hooks["pre"].values()):
+                changed = hook(self, args, kwargs) if with_kwargs else hook(self, args)
+                if changed is not None:
+                    if with_kwargs:
+                        args, kwargs = changed
+                    else:
+                        args = changed if isinstance(changed, tuple) else (changed,)
+            call = None
+            if hooks.get("backward") or hooks.get("backward_pre"):  # see nn/backward_hooks.py
+                args, call = backward_hooks.wrap_inputs(self, hooks, args)
             output = self.forward(*args, **kwargs)
+            for key, (hook, with_kwargs) in list(hooks["post"].items()):
+                if key in always:
+                    called.add(key)
+                changed = (hook(self, args, kwargs, output) if with_kwargs
+                           else hook(self, args, output))
+                if changed is not None:
+                    output = changed
+            return backward_hooks.watch_outputs(call, output) if call is not None else output
         except Exception:
-            for hook, with_kwargs in [entry for key, entry in hooks["post"].items()
-                                      if key in hooks.get("always", ())]:
-                try:  # always_call=True: the hook runs, then forward's error goes on
-                    hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
-                except Exception:
-                    pass
+            self._run_always_hooks(hooks, args, kwargs, output, called)
             raise
-        for hook, with_kwargs in list(hooks["post"].values()):
-            changed = (hook(self, args, kwargs, output) if with_kwargs
-                       else hook(self, args, output))
-            if changed is not None:
-                output = changed
-        return backward_hooks.watch_outputs(call, output) if call is not None else output
+
+    def _run_always_hooks(self, hooks: dict, args: tuple, kwargs: dict, output: Any,
+                          called: set) -> None:
+        """The always_call forward hooks not yet run, after an error (PyTorch's order)."""
+        always = hooks.get("always", set())
+        for key, (hook, with_kwargs) in list(hooks["post"].items()):
+            if key not in always or key in called:
+                continue
+            try:
+                changed = (hook(self, args, kwargs, output) if with_kwargs
+                           else hook(self, args, output))
+                if changed is not None:
+                    output = changed
+            except Exception as error:  # the first error goes on; this one is a warning
+                warnings.warn("module forward hook with ``always_call=True`` raised an "
+                              "exception that was silenced as another error was raised in "
+                              f"forward: {error}", stacklevel=3)
 
     # ----------------------------------------------------------------- forward hooks
     def _add_hook(self, kind: str, hook: Any, prepend: bool, with_kwargs: bool) -> RemovableHandle:
@@ -225,7 +261,9 @@ class Module:
         when forward raises, before the error goes on."""
         handle = self._add_hook("post", hook, prepend, with_kwargs)
         if always_call:
-            self._module_hooks.setdefault("always", set()).add(handle.id)
+            always = self._module_hooks.setdefault("always", set())
+            always.add(handle.id)
+            handle._also.append(always)  # remove() forgets the id there too
         return handle
 
     def register_full_backward_hook(self, hook: Any, prepend: bool = False
@@ -266,7 +304,7 @@ class Module:
     def _direct_members(self) -> Iterator[tuple[str, Module | Parameter]]:
         """This module's own parameters and children, by attribute, in definition order."""
         for name, value in vars(self).items():
-            if name != "_module_hooks":
+            if name not in HOOK_ATTRIBUTES:
                 yield from _members(value, name)
 
     def _child_items(self) -> list[tuple[str, Module]]:
@@ -629,32 +667,8 @@ class Module:
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
-        if not _SAVING:  # the outermost call checks the whole tree once
-            self._unique_state("state_dict")
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
-        local_metadata = {"version": self._version}
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = local_metadata
-        for hook in list(self._hook_table("state_dict_pre").values()):
-            hook(self, prefix, keep_vars)
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        _SAVING.add(id(self))
-        try:
-            for name, child in self._child_items():
-                if id(child) not in _SAVING:  # (a module that contains itself: once)
-                    child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
-                                     keep_vars=keep_vars)
-        finally:
-            _SAVING.discard(id(self))
-        for hook, public in list(self._hook_table("state_dict_post").values()):
-            result = hook(self, destination, prefix, local_metadata)
-            if public and result is not None:
-                raise RuntimeError("state_dict post-hook must return None")
-            if result is not None:  # the older _register_state_dict_hook may return a dict
-                destination = result
-        return destination
+        self._unique_state("state_dict")
+        return _save_tree(self, destination, prefix, keep_vars, ())
 
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         """Put this module's own parameters, persistent buffers and extra state (not its
@@ -692,15 +706,14 @@ class Module:
 
     # ----------------------------------------------------------------- state-dict hooks
     def _hook_table(self, kind: str) -> dict:
-        hooks = self.__dict__.get("_module_hooks")
+        hooks = self.__dict__.get("_state_dict_hooks")
         return hooks.get(kind, {}) if hooks else {}
 
     def _add_state_hook(self, kind: str, entry: Any) -> RemovableHandle:
         hook = entry[0] if isinstance(entry, tuple) else entry
         if not callable(hook):
             raise TypeError(f"expected a callable hook, got {type(hook).__name__}")
-        hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
-        table = hooks.setdefault(kind, {})
+        table = self.__dict__.setdefault("_state_dict_hooks", {}).setdefault(kind, {})
         handle = RemovableHandle(table)
         table[handle.id] = entry
         return handle
@@ -745,20 +758,20 @@ class Module:
 
         Each parameter keeps its own array and dtype (values are copied with `copy_` under
         `no_grad`, so version counters move and an optimizer holding the parameter sees the
-        new values). Everything is checked before anything is copied, and every problem is
-        reported in one StateDictError (a RuntimeError, as PyTorch's, and a ValueError),
-        leaving the model untouched: keys the model lacks
-        ("unexpected") or that the dict lacks ("missing"), both only when `strict`; and,
-        always, values that are not arrays or Tensors, shapes that differ, dtypes that
-        cannot be cast to the parameter's without changing kind (float into int, complex into
-        float, strings, objects) and values too large for the parameter's dtype.
+        new values). Every problem is reported in one StateDictError (a RuntimeError, as
+        PyTorch's, and a ValueError): keys the model lacks ("unexpected") or that the dict
+        lacks ("missing"), both only when `strict`; and, always, values that are not arrays
+        or Tensors, shapes that differ, dtypes that cannot be cast to the parameter's without
+        changing kind (float into int, complex into float, strings, objects) and values too
+        large for the parameter's dtype. A failure (or any exception) leaves the model as it
+        was: every tensor of the tree (and the extra state) is restored before raising.
         `assign=True` (PyTorch: take the given tensors as the parameters) copies too.
 
         As PyTorch, each module loads its part through `_load_from_state_dict` (override it to
-        rename old keys; the base runs the load pre-hooks) and then its children; the load
-        post-hooks run last and may change the missing and unexpected keys.
+        rename old keys; the base runs the load pre-hooks and copies each checked value at
+        once, so an override sees the loaded values after its super() call), then its
+        children; its load post-hooks run next and may change the missing and unexpected keys.
         """
-        global _STAGED
         if not isinstance(state_dict, Mapping):
             hint = " (call .state_dict() on it)" if isinstance(state_dict, Module) else ""
             raise TypeError(f"load_state_dict for {type(self).__name__}: expected a dict of "
@@ -766,68 +779,42 @@ class Module:
         self._unique_state("load_state_dict")  # two tensors under one name: refused
         problems = [f"key {key!r} is not a string" for key in state_dict
                     if not isinstance(key, str)]
-        metadata = getattr(state_dict, "_metadata", None)
-        missing: list[str] = []
-        unexpected: list[str] = []
-        errors: list[str] = []
-        loaded: list[Module] = []
-        outer, _STAGED = _STAGED, []
+        state = {key: value for key, value in state_dict.items() if isinstance(key, str)}
+        keys = IncompatibleKeys([], [])
+        run = _LoadRun(getattr(state_dict, "_metadata", None), assign, keys, [], [])
+        snapshot = _snapshot(self)
         try:
-            _load_tree(self, dict(state_dict), "", metadata, assign,
-                       (missing, unexpected, errors), loaded, ())
-            staged = _STAGED
-        finally:
-            _STAGED = outer
-        post_hooks = [(module, hook) for module in loaded
-                      for hook in list(module._hook_table("load_post").values())]
-        saved = [(tensor, tensor._data.copy()) for tensor, _ in staged if tensor is not None] \
-            if post_hooks and strict else []
-
-        def refuse(problems: list[str]) -> None:
-            raise StateDictError(f"load_state_dict for {type(self).__name__}: "
-                                 + "; ".join(problems))
-
-        keys = IncompatibleKeys(missing, unexpected)
-
-        def strict_problems() -> list[str]:
-            if not strict:
-                return []
-            found = [f"missing keys: {', '.join(missing)}"] if missing else []
-            return found + ([f"unexpected keys: {', '.join(unexpected)}"] if unexpected else [])
-
-        if problems + errors or (not post_hooks and strict_problems()):
-            refuse(problems + strict_problems() + errors)
-        _apply(staged)
-        for module, hook in post_hooks:
-            if hook(module, keys) is not None:
-                raise AssertionError("load_state_dict post-hooks must return None (change "
-                                     "incompatible_keys in place)")
-        if strict_problems():
-            with no_grad():  # as if never loaded (the post-hooks ran on the new values)
-                for tensor, array in saved:
-                    tensor.copy_(array)
-            refuse(strict_problems())
+            _load_tree(self, state, "", run, ())
+            found = problems + _strict_problems(keys, strict) + run.errors
+            if found:
+                raise StateDictError(f"load_state_dict for {type(self).__name__}: "
+                                     + "; ".join(found))
+        except BaseException:
+            _restore(snapshot, run.extra_set)
+            raise
         return keys
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: list[str], unexpected_keys: list[str],
                               error_msgs: list[str]) -> None:
         """Load this module's own tensors (not its children's) from the keys `prefix + name`
-        of `state_dict`, adding to the three lists what is missing, unexpected or wrong
-        (override to rename keys of old checkpoints first, then call this)."""
+        of `state_dict`, copying each checked value at once and adding to the three lists
+        what is missing, unexpected or wrong (override to rename keys of old checkpoints
+        first, then call this)."""
         for hook in list(self._hook_table("load_pre").values()):
             hook(self, state_dict, prefix, local_metadata, strict, missing_keys,
                  unexpected_keys, error_msgs)
-        own = [(name, tensor) for name, tensor, persistent in self._own_tensors()
-               if persistent is not False]
-        for name, tensor in own:
+        own = {name: tensor for name, tensor, persistent in self._own_tensors()
+               if persistent is not False}
+        for name, tensor in own.items():
             key = prefix + name
             if key in state_dict:
                 value = _loadable_value(key, state_dict[key], tensor)
                 if isinstance(value, str):
                     error_msgs.append(value)
                 else:
-                    _stage(tensor, value)
+                    with no_grad():
+                        tensor.copy_(value)
             # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
             # PyTorch 0.4.1) loads, and the counter keeps its value.
             elif strict and name != "num_batches_tracked":
@@ -835,19 +822,18 @@ class Module:
         extra_key = prefix + "_extra_state"
         if type(self).set_extra_state is not Module.set_extra_state:
             if extra_key in state_dict:
-                _stage(None, lambda value=state_dict[extra_key]: self.set_extra_state(value))
+                self.set_extra_state(state_dict[extra_key])
             elif strict:
                 missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
         if strict:
-            names = {name for name, _ in own}
-            children = [name + "." for name, _ in self._child_items()]
+            children = {name for name, _ in self._child_items()}
             for key in state_dict:
-                if not isinstance(key, str) or not key.startswith(prefix) or key == extra_key:
-                    continue
-                rest = key[len(prefix):]
-                if rest not in names and not any(rest.startswith(child) for child in children):
-                    unexpected_keys.append(key)
-
+                if key.startswith(prefix) and key != extra_key:
+                    rest = key[len(prefix):]
+                    if rest not in own and _owner(rest, children) is None:
+                        unexpected_keys.append(key)
 
     # ----------------------------------------------------------------- display
     def extra_repr(self) -> str:
@@ -874,46 +860,137 @@ def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, 
             yield from _every_path(child, _join(name, child_name), (*above, module))
 
 
-# The ids of the modules whose state_dict is running (a module that contains itself is saved
-# once), and the copies load_state_dict has checked but not yet made.
-_SAVING: set[int] = set()
-_STAGED: list | None = None
+class _LoadRun(NamedTuple):
+    """What one load_state_dict call carries down the tree."""
+
+    metadata: Mapping | None
+    assign: bool
+    keys: IncompatibleKeys
+    errors: list[str]
+    extra_set: list[Module]  # modules whose set_extra_state may have been called
 
 
-def _stage(tensor: Tensor | None, value: Any) -> None:
-    """Copy `value` into `tensor` (or call `value` when tensor is None), now or, inside
-    load_state_dict, once everything has been checked."""
-    if _STAGED is None:
-        _apply([(tensor, value)])
-    else:
-        _STAGED.append((tensor, value))
-
-
-def _apply(staged: list) -> None:
-    with no_grad():
-        for tensor, value in staged:
-            if tensor is None:
-                value()
-            else:
-                tensor.copy_(value)
-
-
-def _load_tree(module: Module, state: dict, prefix: str, metadata: Mapping | None,
-               assign: bool, lists: tuple[list, list, list], loaded: list, above: tuple) -> None:
-    """PyTorch's recursion of load_state_dict: the module's own part, then each child with
-    the keys under its name."""
-    local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
-    if assign:
-        local_metadata["assign_to_params_buffers"] = True
-    module._load_from_state_dict(state, prefix, local_metadata, True, *lists)
+def _save_tree(module: Module, destination: dict | None, prefix: str, keep_vars: bool,
+               above: tuple) -> dict:
+    """PyTorch's recursion of state_dict: pre-hooks, the module's own part, its children
+    (through their own state_dict if a class overrides it), post-hooks. `above`: the modules
+    being saved, so that a module containing itself is saved once."""
+    if destination is None:
+        destination = OrderedDict()
+        destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+    local_metadata = {"version": module._version}
+    if hasattr(destination, "_metadata"):
+        destination._metadata[prefix[:-1]] = local_metadata
+    for hook in list(module._hook_table("state_dict_pre").values()):
+        hook(module, prefix, keep_vars)
+    module._save_to_state_dict(destination, prefix, keep_vars)
+    inside = (*above, module)
     for name, child in module._child_items():
+        if child in inside:  # (a module that contains itself: once)
+            continue
+        if type(child).state_dict is Module.state_dict:
+            _save_tree(child, destination, f"{prefix}{name}.", keep_vars, inside)
+        else:
+            child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
+                             keep_vars=keep_vars)
+    for hook, public in list(module._hook_table("state_dict_post").values()):
+        result = hook(module, destination, prefix, local_metadata)
+        if public and result is not None:
+            raise RuntimeError("state_dict post-hook must return None")
+        if result is not None:  # the older _register_state_dict_hook may return a dict
+            destination = result
+    return destination
+
+
+def _load_tree(module: Module, state: dict, prefix: str, run: _LoadRun, above: tuple) -> None:
+    """PyTorch's recursion of load_state_dict: the module's own part, then each child with
+    the keys under its name (grouped in one pass), then the module's load post-hooks."""
+    local_metadata = {} if run.metadata is None else dict(run.metadata.get(prefix[:-1], {}))
+    if run.assign:
+        local_metadata["assign_to_params_buffers"] = True
+    extra_key = prefix + "_extra_state"
+    if extra_key in state:
+        run.extra_set.append(module)
+    module._load_from_state_dict(state, prefix, local_metadata, True, run.keys.missing_keys,
+                                 run.keys.unexpected_keys, run.errors)
+    if extra_key in state and (not run.extra_set or run.extra_set[-1] is not module):
+        run.extra_set.append(module)  # (an override may have put the key there)
+    children = module._child_items()
+    groups = _group_by_child(state, prefix, {name for name, _ in children})
+    for name, child in children:
         if child is not module and child not in above:
-            child_prefix = f"{prefix}{name}."
-            part = {key: value for key, value in state.items()
-                    if isinstance(key, str) and key.startswith(child_prefix)}
-            _load_tree(child, part, child_prefix, metadata, assign, lists, loaded,
-                       (*above, module))
-    loaded.append(module)
+            _load_tree(child, groups.get(name, {}), f"{prefix}{name}.", run, (*above, module))
+    for hook in list(module._hook_table("load_post").values()):
+        if hook(module, run.keys) is not None:
+            raise AssertionError("load_state_dict post-hooks must return None (change "
+                                 "incompatible_keys in place)")
+
+
+def _owner(rest: str, children: set[str]) -> str | None:
+    """The child name that key `rest` (relative to its module) falls under, or None. A child
+    name may hold dots (a module inside a list attribute is `layers.0`)."""
+    head, dot, _ = rest.partition(".")
+    if not dot:
+        return None
+    if head in children:
+        return head
+    parts = rest.split(".")
+    for end in range(2, len(parts)):
+        candidate = ".".join(parts[:end])
+        if candidate in children:
+            return candidate
+    return None
+
+
+def _group_by_child(state: dict, prefix: str, children: set[str]) -> dict[str, dict]:
+    """The keys of `state` under `prefix`, grouped by the child they fall under (one pass)."""
+    groups: dict[str, dict] = {}
+    if not children:
+        return groups
+    for key, value in state.items():
+        if isinstance(key, str) and key.startswith(prefix):
+            owner = _owner(key[len(prefix):], children)
+            if owner is not None:
+                groups.setdefault(owner, {})[key] = value
+    return groups
+
+
+def _strict_problems(keys: IncompatibleKeys, strict: bool) -> list[str]:
+    if not strict:
+        return []
+    found = [f"missing keys: {', '.join(keys.missing_keys)}"] if keys.missing_keys else []
+    if keys.unexpected_keys:
+        found.append(f"unexpected keys: {', '.join(keys.unexpected_keys)}")
+    return found
+
+
+def _snapshot(module: Module) -> tuple[list, list]:
+    """Copies of every tensor below `module` and the extra state of the modules that have
+    one, for load_state_dict to put back on failure."""
+    tensors = [(tensor, tensor._data.copy(), tensor._version)
+               for _, tensor, _ in module._named_state()]
+    extra = [(each, each.get_extra_state()) for each in module.modules()
+             if type(each).set_extra_state is not Module.set_extra_state
+             and type(each).get_extra_state is not Module.get_extra_state]
+    return tensors, extra
+
+
+def _restore(snapshot: tuple[list, list], extra_set: list[Module]) -> None:
+    """Put back what `_snapshot` saved (the extra state only where it may have changed)."""
+    tensors, extra = snapshot
+    with no_grad():
+        for tensor, values, version in tensors:
+            if tensor.shape == values.shape and tensor.dtype == values.dtype:
+                tensor.copy_(values)
+            else:  # an override gave it another array: the old one back
+                leaf = tensor.requires_grad and tensor.grad_fn is None
+                tensor._data = _lock(values) if leaf else values
+            if tensor._counter is not None:  # the same values: the same version, untouched
+                tensor._counter[0] = version
+    changed = {id(each) for each in extra_set}
+    for each, state in extra:
+        if id(each) in changed:
+            each.set_extra_state(state)
 
 
 class StateDictError(RuntimeError, ValueError):
@@ -959,11 +1036,14 @@ class RemovableHandle:
 
     def __init__(self, hooks: dict) -> None:
         self._hooks = hooks
+        self._also: list[set] = []  # other tables holding the id (the always-call ids)
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self) -> None:
         self._hooks.pop(self.id, None)
+        for table in self._also:
+            table.discard(self.id)
 
     def __enter__(self) -> RemovableHandle:
         return self

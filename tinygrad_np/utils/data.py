@@ -431,6 +431,9 @@ class DataLoader:
         pin_memory_device: str = "", in_order: bool = True,
     ) -> None:
         _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
+        if multiprocessing_context is not None and num_workers == 0:
+            raise ValueError("multiprocessing_context can only be used with multi-process "
+                             f"loading (num_workers > 0), but got num_workers={num_workers}")
         if batch_size is None and drop_last:
             raise ValueError("batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
@@ -449,10 +452,9 @@ class DataLoader:
                              "and drop_last")
         self.dataset = dataset
         self.batch_size = None if batch_sampler is not None else batch_size
-        self.shuffle = bool(shuffle)
-        self._sampler, self._batch_sampler = sampler, batch_sampler  # as given: they drive
-        iterable = isinstance(dataset, IterableDataset)  # the batches (the attributes below
-        self.sampler = sampler if sampler is not None or iterable else (  # show PyTorch's)
+        self.shuffle = bool(shuffle)  # (read once, here: PyTorch ignores a later change)
+        iterable = isinstance(dataset, IterableDataset)  # the samplers drive the batches
+        self.sampler = sampler if sampler is not None or iterable else (
             RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset))
         self.batch_sampler = batch_sampler if batch_sampler is not None or iterable or (
             batch_size is None) else BatchSampler(self.sampler, batch_size, drop_last)
@@ -472,13 +474,6 @@ class DataLoader:
                              f"{type(self).__name__} is initialized")
         super().__setattr__(name, value)
 
-    def _indices(self) -> Iterable[int]:
-        if self._sampler is not None:
-            return self._sampler
-        if self.shuffle:
-            return numpy_generator(self.generator).permutation(len(self.dataset)).tolist()
-        return range(len(self.dataset))
-
     def _stream(self) -> Iterator[Any]:
         """An IterableDataset's samples, batched in the order they come."""
         if self.batch_size is None:
@@ -493,19 +488,6 @@ class DataLoader:
         if batch and not self.drop_last:
             yield (self.collate_fn or default_collate)(batch)
 
-    def _index_batches(self) -> Iterator[list[int]]:
-        if self._batch_sampler is not None:
-            yield from self._batch_sampler
-            return
-        batch: list[int] = []
-        for index in self._indices():
-            batch.append(index)  # as the sampler gives it (PyTorch: any key the dataset takes)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
-            yield batch
-
     def __iter__(self) -> _LoaderIterator:
         return _LoaderIterator(self._batches(), self)
 
@@ -513,14 +495,14 @@ class DataLoader:
         if isinstance(self.dataset, IterableDataset):
             yield from self._stream()
             return
-        if self.batch_size is None and self._batch_sampler is None:
+        if self.batch_sampler is None:  # batch_size=None: single samples
             collate = self.collate_fn or default_convert
-            for index in self._indices():
+            for index in self.sampler:
                 yield collate(self.dataset[index])
             return
         fast = type(self.dataset) is TensorDataset and self.collate_fn is None
         many = getattr(self.dataset, "__getitems__", None)  # PyTorch's batched fetch
-        for indices in self._index_batches():
+        for indices in self.batch_sampler:
             if fast:  # one indexing per tensor instead of a Tensor per sample
                 yield self.dataset._batch(np.asarray(indices, dtype=np.int64))
             else:
@@ -528,14 +510,14 @@ class DataLoader:
                 yield (self.collate_fn or default_collate)(samples)
 
     def __len__(self) -> int:
-        if self._batch_sampler is not None:
-            return len(self._batch_sampler)  # type: ignore[arg-type]
-        count = len(self._sampler) if self._sampler is not None else len(self.dataset)  # type: ignore[arg-type]
-        if self.batch_size is None:
-            return count
-        if self.drop_last:
-            return count // self.batch_size
-        return -(-count // self.batch_size)
+        if isinstance(self.dataset, IterableDataset):
+            count = len(self.dataset)
+            if self.batch_size is None:
+                return count
+            return count // self.batch_size if self.drop_last else -(-count // self.batch_size)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
+        return len(self.sampler)  # type: ignore[arg-type]
 
 
 def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int | None,
