@@ -548,3 +548,100 @@ def test_a_tensor_reaching_past_its_storage_is_refused():
         bad = _zip({"w/data.pkl": _pickled_storage(size, stride, 4, offset), "w/data/0": storage})
         with pytest.raises(ValueError, match="size"):
             tg.load(io.BytesIO(bad))
+
+
+def _op_global(module, name):
+    return b"c%s\n%s\n" % (module, name)
+
+
+def _op_int(n):
+    import struct
+    return b"J" + struct.pack("<i", n)
+
+
+def _op_tuple(*parts):
+    return b"(" + b"".join(parts) + b"t"
+
+
+def _op_text(s):
+    import struct
+    return b"X" + struct.pack("<I", len(s)) + s
+
+
+def _rebuild(storage_or_tensor, size, stride, offset=0, extra=b""):
+    hooks = _op_global(b"collections", b"OrderedDict") + b")R"
+    return (_op_global(b"torch._utils", b"_rebuild_tensor_v2")
+            + _op_tuple(storage_or_tensor, _op_int(offset), _op_tuple(*map(_op_int, size)),
+                        _op_tuple(*map(_op_int, stride)), b"\x89", hooks, extra) + b"R")
+
+
+_STORAGE_REF = _op_tuple(_op_text(b"storage"), _op_global(b"torch", b"FloatStorage"),
+                         _op_text(b"0"), _op_text(b"cpu"), _op_int(4)) + b"Q"
+
+
+def _crafted(body, storage=bytes(16)):
+    import io
+    return io.BytesIO(_zip({"a/data.pkl": b"\x80\x02" + body + b".", "a/data/0": storage}))
+
+
+def test_a_crafted_checkpoint_cannot_read_memory_it_does_not_own():
+    empty = _rebuild(_STORAGE_REF, (100000, 0), (1, 1))  # a tensor with len() but no bytes
+    with pytest.raises(ValueError, match="storage of the file"):
+        tg.load(_crafted(_rebuild(empty, (100000,), (1,))))
+
+
+def test_a_crafted_checkpoint_cannot_expand_a_tiny_storage_past_max_bytes():
+    with pytest.raises(ValueError, match="max_bytes"):
+        tg.load(_crafted(_rebuild(_STORAGE_REF, (16384, 16384), (0, 0))), max_bytes=1024)
+    assert tg.load(_crafted(_rebuild(_STORAGE_REF, (3, 2), (0, 1)))).shape == (3, 2)
+
+
+def test_a_crafted_checkpoint_cannot_set_a_tensors_state():
+    state = _op_tuple(b"N", b"}" + _op_text(b"_data") + _op_text(b"hello") + b"s")
+    with pytest.raises(ValueError, match="state"):
+        tg.load(_crafted(_rebuild(_STORAGE_REF, (4,), (1,)) + state + b"b"))
+
+
+@pytest.mark.parametrize("damage", ["flip storage", "flip pickle", "truncate", "byteorder"])
+def test_a_damaged_checkpoint_is_a_value_error_naming_the_file(damage):
+    import io
+    body = _rebuild(_STORAGE_REF, (4,), (1,))
+    entries = {"a/data.pkl": b"\x80\x02" + body + b".", "a/data/0": bytes(range(16))}
+    if damage == "byteorder":
+        entries["a/byteorder"] = b"\xff\xfe"
+    data = bytearray(_zip(entries))
+    if damage == "flip storage":
+        data[data.index(bytes(range(16))) + 3] ^= 0xFF  # a bad CRC
+    elif damage == "flip pickle":
+        data[data.index(b"_rebuild_tensor_v2") + 2] ^= 0xFF
+    elif damage == "truncate":
+        del data[len(data) // 2:]
+    with pytest.raises(ValueError, match="load: "):
+        tg.load(io.BytesIO(bytes(data)))
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch writes the files")
+def test_what_torch_load_with_weights_only_reads_loads_the_same():
+    import io
+    imag = torch.tensor([1 + 2j, 3 - 4j]).conj().imag  # a float tensor with the neg bit set
+    weights = torch.randn(3, requires_grad=True)
+    objects = {"imag": imag, "weights": weights, "size": torch.Size([2, 3]),
+               "device": torch.device("cpu"), "dtype": torch.float32, "raw": b"\x00\x01",
+               "tags": {1, 2}, "expanded": torch.zeros(1).expand(4, 3)}
+    got = tg.load(io.BytesIO(_checkpoint(objects)))
+    np.testing.assert_array_equal(got["imag"].numpy(), [-2.0, 4.0])
+    assert got["weights"].requires_grad and got["size"] == (2, 3)
+    assert str(got["device"]) == "cpu" and got["dtype"] == tg.float32
+    assert got["raw"] == b"\x00\x01" and got["tags"] == {1, 2}
+    assert got["expanded"].shape == (4, 3)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch writes the files")
+def test_legacy_and_torchscript_files_are_refused_with_their_names(tmp_path):
+    torch.save({"w": torch.ones(2)}, tmp_path / "old.pt", _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match="legacy format"):
+        tg.load(tmp_path / "old.pt")
+    with pytest.warns(DeprecationWarning):  # (PyTorch 2.13 on torch.jit.script)
+        torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), tmp_path / "script.pt")
+    with pytest.raises(ValueError, match="TorchScript"):
+        tg.load(tmp_path / "script.pt")

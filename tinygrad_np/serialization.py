@@ -321,6 +321,10 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
         if head == _NPY_MAGIC:
             raise ValueError(f"load: {path} holds a single .npy array, not an .npz archive "
                              "written by tinygrad_np.save")
+        if head.startswith(b"\x80") and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+            raise ValueError(f"load: {path} is a PyTorch file in the legacy format "
+                             "(_use_new_zipfile_serialization=False), which is not read; save "
+                             "it again with torch.save's default format")
         if not head.startswith(_ZIP_MAGICS):
             raise ValueError(f"load: {path} is not a weights file written by tinygrad_np.save: "
                              f"{'it is empty' if not head else 'it is not an .npz (zip) archive'}")

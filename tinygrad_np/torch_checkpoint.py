@@ -1,84 +1,157 @@
 """Reading PyTorch's own checkpoint files (`torch.save`'s zip: a pickle `data.pkl` beside one
-raw entry per storage), as PyTorch's `torch.load(weights_only=True)` reads them: the pickle is
-run by an unpickler that knows only the few names a weights file uses (ordered dicts, tensor
-and parameter rebuilding, storage types), so a file cannot run code. Every storage's size is
-checked against the archive and the byte limit before it is read, and every tensor's view
-against its storage before it is made; anything else is a ValueError naming the file.
+raw entry per storage), as PyTorch's `torch.load(weights_only=True)` reads them.
+
+The pickle runs through an unpickler that knows only the names a weights file uses (ordered
+dicts, tensor and parameter rebuilding, storage types, `torch.Size`, dtypes and devices, a
+few builtins), so a file cannot run code; storages reach the rebuild functions only as
+`_Storage` objects made here (a file cannot hand them anything else), and a pickle's BUILD
+step (setting state) is refused on everything but ordered dicts. Before anything is
+allocated its bytes are counted against `max_bytes`: each storage (its size checked against
+the archive) and each tensor (a view copied out of its storage, checked to lie inside it).
+Anything wrong is a ValueError naming the file. Views come back as copies: tensors that
+shared a storage in PyTorch do not share memory here.
 """
 
 from __future__ import annotations
 
 import collections
+import math
 import pickle
 import zipfile
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np.tensor import Tensor
+from tinygrad_np import dtypes
+from tinygrad_np.device import device
+from tinygrad_np.tensor import Size, Tensor
 
-_BFLOAT16 = object()  # NumPy has no bfloat16: such storages are widened to float32
+_BFLOAT16 = "bfloat16"  # NumPy has no bfloat16: such storages are widened to float32
 _STORAGES = {"DoubleStorage": np.float64, "FloatStorage": np.float32, "HalfStorage": np.float16,
              "LongStorage": np.int64, "IntStorage": np.int32, "ShortStorage": np.int16,
              "CharStorage": np.int8, "ByteStorage": np.uint8, "BoolStorage": np.bool_,
              "BFloat16Storage": _BFLOAT16}
+_DTYPES = {name: getattr(dtypes, name) for name in (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "half", "double",
+    "short", "long")} | {"float": dtypes.float32, "int": dtypes.int32, "bool": dtypes.bool_}
 
 
-def is_torch_checkpoint(archive: zipfile.ZipFile) -> bool:
-    return any(name == "data.pkl" or name.endswith("/data.pkl") for name in archive.namelist())
+class _Storage:
+    """A storage read from the archive: the only thing the rebuild functions take."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
 
 
-def _rebuild_tensor(storage: np.ndarray, offset: int, size: tuple, stride: tuple, *_: Any
-                    ) -> Tensor:
-    """A tensor of `size` viewing `storage` from `offset` with `stride` (in elements), copied."""
-    size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
-    if len(size) != len(stride) or min(size + stride + (offset,), default=0) < 0:
-        raise ValueError(f"a tensor of size {size} and stride {stride} is malformed")
-    last = offset + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else -1
-    if last >= len(storage):
-        raise ValueError(f"a tensor of size {size} reaches element {last} of a storage of "
-                         f"{len(storage)}")
-    itemsize = storage.dtype.itemsize
-    view = np.lib.stride_tricks.as_strided(storage[offset:] if all(size) else storage, size,
-                                           tuple(s * itemsize for s in stride), writeable=False)
-    return Tensor(np.array(view))
+class _Budget:
+    """The bytes a load may still allocate (`max_bytes`)."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self, count: int, what: str) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise ValueError(f"{what} brings the arrays over the limit of max_bytes; if you "
+                             "trust this file, pass load(path, max_bytes=...) a larger limit")
 
 
-def _rebuild_parameter(data: Tensor, requires_grad: bool, *_: Any) -> Any:
+def _ints(values: Any, what: str) -> tuple[int, ...]:
+    if not isinstance(values, tuple) or not all(type(v) is int for v in values):
+        raise ValueError(f"a tensor's {what} is not a tuple of ints")
+    return values
+
+
+def _make_rebuild(budget: _Budget) -> Any:
+    def rebuild(storage: Any, offset: Any, size: Any, stride: Any, requires_grad: Any = False,
+                hooks: Any = None, metadata: Any = None) -> Tensor:
+        """A tensor of `size` viewing `storage` from `offset` with `stride` (in elements),
+        copied; `metadata` may only say the values are negated (PyTorch's neg bit)."""
+        if not isinstance(storage, _Storage) or type(offset) is not int:
+            raise ValueError("a tensor is not built from a storage of the file")
+        size, stride = _ints(size, "size"), _ints(stride, "stride")
+        array = storage.array
+        if len(size) != len(stride) or min(size + stride + (offset,), default=0) < 0:
+            raise ValueError(f"a tensor of size {size} and stride {stride} is malformed")
+        count = math.prod(size)
+        last = offset + sum((n - 1) * s for n, s in zip(size, stride)) if count else 0
+        if count and last >= len(array) or offset > len(array):
+            raise ValueError(f"a tensor of size {size} reaches past its storage of "
+                             f"{len(array)} elements")
+        budget.take(count * array.dtype.itemsize, f"a tensor of size {size}")
+        view = np.lib.stride_tricks.as_strided(
+            array[offset:], size, tuple(s * array.dtype.itemsize for s in stride),
+            writeable=False) if count else np.empty(size, array.dtype)
+        values = np.array(view)
+        if isinstance(metadata, dict) and metadata and set(metadata) != {"neg"}:
+            raise ValueError(f"a tensor carries metadata {sorted(metadata)[:4]} that is not read")
+        if isinstance(metadata, dict) and metadata.get("neg"):
+            np.negative(values, out=values)
+        tensor = Tensor(values)
+        return tensor.requires_grad_(True) if requires_grad is True and (
+            values.dtype.kind == "f") else tensor
+    return rebuild
+
+
+def _rebuild_parameter(data: Any, requires_grad: Any, *_: Any) -> Any:
     from tinygrad_np.nn.parameter import Parameter  # noqa: PLC0415 (nn sits above this)
-    return Parameter(data, requires_grad=bool(requires_grad))
+    if type(data) is not Tensor:
+        raise ValueError("a parameter is not built from a tensor of the file")
+    return Parameter(data, requires_grad=requires_grad is True)
 
 
-_ALLOWED = {("collections", "OrderedDict"): collections.OrderedDict,
-            ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-            ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
+def _allowed(budget: _Budget) -> dict:
+    rebuild = _make_rebuild(budget)
+    return {("collections", "OrderedDict"): collections.OrderedDict,
+            ("torch._utils", "_rebuild_tensor_v2"): rebuild,
+            ("torch._utils", "_rebuild_tensor"): rebuild,
             ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+            ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+            ("torch", "Size"): Size, ("torch", "device"): device,
+            ("_codecs", "encode"): lambda text, encoding="utf-8": str(text).encode(encoding),
+            **{(module, name): kind for module in ("builtins", "__builtin__")  # (protocol 2)
+               for name, kind in (("set", set), ("complex", complex), ("bytearray", bytearray))},
+            **{("torch", name): dtype for name, dtype in _DTYPES.items()},
             **{("torch", name): name for name in _STORAGES}}
 
 
-class _Unpickler(pickle.Unpickler):
-    """Knows only `_ALLOWED`; storages come from the archive's entries, size-checked."""
+class _Unpickler(pickle._Unpickler):
+    """The pure-Python unpickler (its BUILD step can be restricted), knowing only
+    `_allowed`; storages come from the archive's entries, size-checked."""
 
-    def __init__(self, archive: zipfile.ZipFile, prefix: str, path: str, budget: list,
+    def __init__(self, stream: Any, archive: zipfile.ZipFile, prefix: str, budget: _Budget,
                  byteorder: str) -> None:
-        super().__init__(archive.open(prefix + "data.pkl"))
-        self.archive, self.prefix, self.path, self.budget = archive, prefix, path, budget
-        self.byteorder, self.storages = byteorder, {}
+        super().__init__(stream)
+        self.archive, self.prefix, self.budget, self.byteorder = archive, prefix, budget, byteorder
+        self.allowed, self.storages = _allowed(budget), {}
+        self.dispatch = dict(self.dispatch)
+        self.dispatch[pickle.BUILD[0]] = _Unpickler._build
+
+    def _build(self) -> None:
+        if type(self.stack[-2]) is not collections.OrderedDict:  # (the object the state is for)
+            raise ValueError(f"the pickle sets the state of a {type(self.stack[-2]).__name__}, "
+                             "which a weights file does not")
+        pickle._Unpickler.load_build(self)
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
-            raise ValueError(f"load: {self.path} is a PyTorch checkpoint that needs "
-                             f"{module}.{name}, which a weights file does not: it is not read "
+        if (module, name) not in self.allowed:
+            if module.startswith("__torch__"):
+                raise ValueError("it is a TorchScript archive (torch.jit.save), which is not "
+                                 "read; save the model's state_dict() with torch.save instead")
+            raise ValueError(f"it needs {module[:60]}.{name[:60]}, which is not read "
                              "(unpickling arbitrary names would run code from the file)")
-        return _ALLOWED[module, name]
+        return self.allowed[module, name]
 
-    def persistent_load(self, pid: Any) -> np.ndarray:
-        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
-                and pid[1] in _STORAGES and isinstance(pid[4], int)):
-            raise ValueError(f"load: {self.path}: a storage reference {pid!r} is malformed")
+    def persistent_load(self, pid: Any) -> _Storage:
+        if not (type(pid) is tuple and len(pid) == 5 and pid[0] == "storage"
+                and isinstance(pid[1], str) and pid[1] in _STORAGES and type(pid[2]) is str
+                and len(pid[2]) <= 40 and type(pid[4]) is int):
+            raise ValueError("a storage reference is malformed")
         _, kind, key, _, count = pid
         if key not in self.storages:
-            self.storages[key] = self._storage(str(key), _STORAGES[kind], count)
+            self.storages[key] = _Storage(self._storage(key, _STORAGES[kind], count))
         return self.storages[key]
 
     def _storage(self, key: str, dtype: Any, count: int) -> np.ndarray:
@@ -88,41 +161,47 @@ class _Unpickler(pickle.Unpickler):
         try:
             info = self.archive.getinfo(f"{self.prefix}data/{key}")
         except KeyError:
-            raise ValueError(f"load: {self.path}: storage {key} is missing") from None
+            raise ValueError(f"storage {key} is missing") from None
         if count < 0 or info.file_size != count * stored.itemsize:
-            raise ValueError(f"load: {self.path}: storage {key} holds {info.file_size} bytes, "
-                             f"not the {count} x {stored.itemsize} its tensors need")
-        self.budget[0] -= info.file_size * (2 if wide else 1)
-        if self.budget[0] < 0:
-            raise ValueError(f"load: {self.path}: the storages are over the limit of max_bytes; "
-                             "if you trust this file, pass load(path, max_bytes=...) a larger "
-                             "limit")
+            raise ValueError(f"storage {key} holds {info.file_size} bytes, not the {count} x "
+                             f"{stored.itemsize} its tensors need")
+        self.budget.take(info.file_size * (2 if wide else 1), f"storage {key}")
         raw = np.frombuffer(self.archive.read(info), dtype=stored)
         if wide:  # bfloat16 is the top half of a float32
             return (raw.astype(np.uint32) << 16).view(np.float32)
         return raw.astype(stored.newbyteorder("="))
 
 
+def is_torch_checkpoint(archive: zipfile.ZipFile) -> bool:
+    return any(name == "data.pkl" or name.endswith("/data.pkl") for name in archive.namelist())
+
+
 def read(archive: zipfile.ZipFile, path: str, max_bytes: int) -> Any:
     """The object a PyTorch checkpoint holds, with Tensors (and Parameters) of this library."""
-    pickles = [name for name in archive.namelist()
-               if name == "data.pkl" or name.endswith("/data.pkl")]
-    if len(pickles) != 1:
-        raise ValueError(f"load: {path}: a PyTorch checkpoint holds one data.pkl, this "
-                         f"{len(pickles)}")
-    prefix = pickles[0][: -len("data.pkl")]
     try:
-        byteorder = archive.read(prefix + "byteorder").decode().strip()
-    except KeyError:
-        byteorder = "little"
-    if byteorder not in ("little", "big"):
-        raise ValueError(f"load: {path}: unknown byte order {byteorder!r}")
-    try:
-        return _Unpickler(archive, prefix, path, [max_bytes], byteorder).load()
+        return _read(archive, max_bytes)
     except ValueError as error:
-        raise ValueError(str(error) if str(error).startswith("load: ") else
-                         f"load: {path}: {error}") from None
-    except (pickle.UnpicklingError, EOFError, TypeError, IndexError, KeyError,
-            AttributeError) as error:
-        raise ValueError(f"load: {path} is a damaged PyTorch checkpoint ({type(error).__name__}: "
-                         f"{error})") from None
+        raise ValueError(f"load: {path} is a PyTorch checkpoint that cannot be read: "
+                         f"{str(error)[:300]}") from None
+    except Exception as error:  # a damaged file: zip, zlib, pickle, recursion, memory, ...
+        raise ValueError(f"load: {path} is a damaged PyTorch checkpoint "
+                         f"({type(error).__name__}: {str(error)[:200]})") from None
+
+
+def _read(archive: zipfile.ZipFile, max_bytes: int) -> Any:
+    pickles = [info for info in archive.infolist()
+               if info.filename == "data.pkl" or info.filename.endswith("/data.pkl")]
+    if len(pickles) != 1:
+        raise ValueError(f"a checkpoint holds one data.pkl, this {len(pickles)}")
+    prefix = pickles[0].filename[: -len("data.pkl")]
+    names = [info.filename for info in archive.infolist()]
+    if len(names) != len(set(names)):
+        raise ValueError("the archive holds two entries of the same name")
+    budget = _Budget(max_bytes)
+    budget.take(pickles[0].file_size, "data.pkl")
+    byteorder = archive.read(prefix + "byteorder") if prefix + "byteorder" in names else b"little"
+    if byteorder not in (b"little", b"big"):
+        raise ValueError(f"unknown byte order {byteorder[:20]!r}")
+    with archive.open(pickles[0]) as stream:
+        result = _Unpickler(stream, archive, prefix, budget, byteorder.decode()).load()
+    return Tensor(result.array) if isinstance(result, _Storage) else result  # torch.save(storage)
