@@ -645,3 +645,13 @@ def test_legacy_and_torchscript_files_are_refused_with_their_names(tmp_path):
         torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), tmp_path / "script.pt")
     with pytest.raises(ValueError, match="TorchScript"):
         tg.load(tmp_path / "script.pt")
+
+
+def test_small_corners_of_median_kthvalue_and_abs_as_pytorch():
+    for dtype in (tg.int64, tg.int32, tg.uint8):  # PyTorch: the dtype's smallest value
+        assert tg.tensor([], dtype=dtype).median().item() == np.iinfo(dtype).min
+    assert np.isnan(tg.tensor([]).median().item())
+    with pytest.raises(IndexError, match="non-zero size"):
+        tg.empty(0, 3).kthvalue(1, dim=0)
+    with pytest.raises(NotImplementedError, match="bool"):  # (a RuntimeError too)
+        tg.tensor([True]).abs()

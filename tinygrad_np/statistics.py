@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.ops.scan import LogCumSumExp
 from tinygrad_np.tensor import Axis, Tensor, _data, _wrap_dim, _wrap_dims
@@ -38,6 +38,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     is the k-th in input order (PyTorch's quickselect may name another of them)."""
     axis = _wrap_dim("kthvalue", dim, input.ndim)
     size = input.shape[axis] if input.ndim else 1
+    if not size:  # PyTorch: an IndexError for an empty dim
+        raise IndexOutOfBounds(f"kthvalue(): expected reduction dim {dim} to have non-zero size")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension "
                            f"{dim} of size {size}")

@@ -2242,7 +2242,9 @@ class Tensor:
         return Sqrt.apply(_float_in(self))
 
     def abs(self) -> Tensor:
-        """|x|, elementwise;  d/dx = sign(x)."""
+        """|x|, elementwise;  d/dx = sign(x). Not for bool tensors, as PyTorch."""
+        if self.dtype.kind == "b":
+            raise DtypeError("abs: not implemented for bool tensors, as in PyTorch")
         return Abs.apply(self)
 
     def sin(self) -> Tensor:
@@ -3496,8 +3498,10 @@ class Tensor:
         nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self._data.reshape(-1)
-            if flat.size == 0:
-                return Tensor._make(np.asarray(np.nan, dtype=self.dtype), None)
+            if flat.size == 0:  # NaN; an integer dtype's smallest value (PyTorch's answer)
+                empty = np.nan if self.dtype.kind == "f" else np.iinfo(self.dtype).min if (
+                    self.dtype.kind in "iu") else False
+                return Tensor._make(np.asarray(empty, dtype=self.dtype), None)
             if nans is not None and nans.any():
                 return PickShared.apply(self, nans)
             value = np.sort(flat)[(flat.size - 1) // 2]
