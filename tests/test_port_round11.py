@@ -655,3 +655,11 @@ def test_small_corners_of_median_kthvalue_and_abs_as_pytorch():
         tg.empty(0, 3).kthvalue(1, dim=0)
     with pytest.raises(NotImplementedError, match="bool"):  # (a RuntimeError too)
         tg.tensor([True]).abs()
+
+
+@pytest.mark.parametrize("ask", [lambda: tg.ones(1).cuda(), lambda: tg.ones(1).to("cuda"),
+                                 lambda: tg.ones(1, device="cuda"),
+                                 lambda: tg.nn.Linear(1, 1).cuda(), tg.cuda.current_device])
+def test_asking_for_cuda_raises_what_pytorch_without_cuda_raises(ask):
+    with pytest.raises(AssertionError):  # PyTorch's class; a RuntimeError too
+        ask()

@@ -16,8 +16,13 @@ from typing import Any
 from tinygrad_np.errors import TensorError
 
 
+class DeviceUnavailable(RuntimeError, AssertionError):
+    """A device other than the CPU: PyTorch without CUDA raises AssertionError ("Torch not
+    compiled with CUDA enabled"), other libraries RuntimeError; this class is both."""
+
+
 def _cpu_only(name: Any, where: str) -> RuntimeError:
-    return RuntimeError(
+    return DeviceUnavailable(
         f"{where}: device {str(name)!r} is not available; tinygrad_np runs on the CPU only "
         "(NumPy), so use 'cpu' (scripts that check torch.cuda.is_available() pick it)"
     )
