@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_port_round11_nn import _plain
 
 import tinygrad_np as tg
 
@@ -29,16 +30,6 @@ def same(function) -> None:
     results = [function(L) for L in libraries()]
     for result in results[1:]:
         np.testing.assert_equal(_plain(result), _plain(results[0]))
-
-
-def _plain(value):
-    if hasattr(value, "detach"):
-        return np.asarray(value.detach().numpy())
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
 
 
 # ----------------------------------------------------------------- 1. loading, PyTorch's way
