@@ -314,8 +314,7 @@ def test_dropout_with_one_layer_warns_as_pytorch():
 
 
 def test_pad_sequence_as_pytorch():
-    import torch
-
+    torch = pytest.importorskip("torch")
     from tinygrad_np.nn.utils.rnn import pad_sequence
 
     arrays = [np.arange(6.0).reshape(3, 2), np.ones((1, 2)), np.full((2, 2), 5.0)]

@@ -498,7 +498,7 @@ def test_save_and_load_through_file_objects_as_torch_does(tmp_path):
 
 
 def test_saving_a_pytorch_state_dict_names_the_pytorch_tensor(tmp_path):
-    import torch
+    torch = pytest.importorskip("torch")
     state = torch.nn.Linear(2, 1).state_dict()
     with pytest.raises(TypeError, match=r"obj\['weight'\] is a PyTorch tensor .*\.numpy\(\)"):
         tg.save(state, tmp_path / "w.pt")
