@@ -663,3 +663,65 @@ def test_small_corners_of_median_kthvalue_and_abs_as_pytorch():
 def test_asking_for_cuda_raises_what_pytorch_without_cuda_raises(ask):
     with pytest.raises(AssertionError):  # PyTorch's class; a RuntimeError too
         ask()
+
+
+# ----------------------------------------------------------------- creation and random
+def test_uniform_samples_never_reach_their_upper_bound():
+    from tinygrad_np.distributions import Exponential, Uniform
+    tg.manual_seed(15)  # (this seed drew a float64 that rounded to 1.0 in float32)
+    assert tg.rand(2**22).max().item() < 1.0
+    tg.manual_seed(15)
+    assert tg.rand_like(tg.zeros(2**22)).max().item() < 1.0
+    tg.manual_seed(15)
+    assert tg.zeros(2**22).uniform_(-2, 3).max().item() < 3.0
+    tg.manual_seed(15)
+    assert tg.nn.init.uniform_(tg.zeros(2**22), -2, 3).max().item() < 3.0
+    tg.manual_seed(0)
+    assert tg.rand(100000, dtype=tg.float16).max().item() < 1.0
+    tg.manual_seed(15)
+    assert not Exponential(tg.tensor(1.0)).sample((2**22,)).isinf().any()
+    tg.manual_seed(15)
+    assert Uniform(tg.tensor(0.0), tg.tensor(1.0)).sample((2**22,)).max().item() < 1.0
+
+
+def test_random_fills_refuse_what_pytorch_refuses():
+    with pytest.raises(NotImplementedError):
+        tg.zeros(3, dtype=tg.int64).uniform_(2, 3)
+    with pytest.raises(RuntimeError, match="from=3"):
+        tg.zeros(3).uniform_(3, 2)
+    for make in (lambda: tg.randint(0, 300, (8,), dtype=tg.uint8),
+                 lambda: tg.randperm(300, dtype=tg.uint8), lambda: tg.randperm(-1)):
+        with pytest.raises(RuntimeError):
+            make()
+    assert sorted(tg.randperm(256, dtype=tg.uint8).tolist()) == list(range(256))
+
+
+def test_none_in_the_data_is_refused_not_nan():
+    for data in ([1, None], [[1.0, 2.0], [None, 3.0]]):
+        for make in (tg.tensor, tg.as_tensor, tg.Tensor):
+            with pytest.raises(TypeError):  # PyTorch: "Could not infer dtype of NoneType"
+                make(data)
+
+
+def test_the_legacy_constructor_reads_a_size_as_sizes_and_numpy_takes_force():
+    x = tg.ones(2, 3)
+    for sizes in (x.size(), x.shape, tg.Size([2, 3])):
+        made = tg.Tensor(sizes)
+        assert made.shape == (2, 3) and made.dtype == tg.float32
+    w = tg.ones(2, requires_grad=True)
+    array = w.numpy(force=True)  # PyTorch's: a writable array, detached
+    array[0] = 5.0
+    assert w.tolist() == [1.0, 1.0]
+
+
+def test_integer_linspace_truncates_pytorchs_float64_values():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        start, end = (int(v) for v in rng.integers(-100, 100, 2))
+        steps = int(rng.integers(0, 50))
+        got = tg.linspace(start, end, steps, dtype=tg.int64).tolist()
+        want = np.trunc(tg.linspace(start, end, steps, dtype=tg.float64).numpy()).tolist()
+        assert got == want
+        if torch is not None:
+            assert got == torch.linspace(start, end, steps, dtype=torch.int64).tolist()
+    assert tg.linspace(72, -96, 27, dtype=tg.int64)[13].item() == -11  # PyTorch's (-11.99...)

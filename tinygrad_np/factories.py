@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import rng
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
@@ -121,7 +122,8 @@ def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
     """Samples from the uniform distribution on [0, 1) (from `generator`, if given)."""
     as_device(device, "rand")
     dtype = _float_dtype("rand", dtype)
-    values = numpy_generator(generator).random(_shape("rand", shape, size))
+    values = rng.uniform(numpy_generator(generator), 0.0, 1.0, _shape("rand", shape, size),
+                         dtype or get_default_dtype())
     return _float_tensor(values, dtype, requires_grad)
 
 
@@ -236,8 +238,8 @@ def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
               layout: Any = None) -> Tensor:
     """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("rand_like", dtype or input.dtype)
-    return _made(numpy_generator(None).random(input.shape), dtype, requires_grad, device,
-                 "rand_like")
+    return _made(rng.uniform(numpy_generator(None), 0.0, 1.0, input.shape, dtype), dtype,
+                 requires_grad, device, "rand_like")
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
@@ -268,13 +270,26 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
         raise TypeError("randint: missing the size (a tuple)")
     if high <= low:
         raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
+    _check_range("randint", low, high - 1, dtype)
     values = numpy_generator(generator).integers(low, high, tuple(size), dtype=np.int64)
     return _made(values, dtype, requires_grad, device, "randint")
+
+
+def _check_range(op: str, low: int, high: int, dtype: Any) -> None:
+    """PyTorch refuses values the integer dtype cannot hold (randint(0, 300) as uint8 would
+    wrap, randperm(300) as uint8 would repeat values)."""
+    target = np.dtype(dtype) if dtype is not None else None
+    if target is not None and target.kind in "iu" and high >= low and not (
+            np.iinfo(target).min <= low and high <= np.iinfo(target).max):
+        raise TensorError(f"{op}: values from {low} to {high} do not fit in {target}")
 
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64,
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """A random permutation of 0 .. n-1 (int64)."""
+    if n < 0:
+        raise TensorError(f"randperm: n must be non-negative, got {n}")
+    _check_range("randperm", 0, n - 1, dtype)
     values = numpy_generator(generator).permutation(n)
     return _made(values, dtype, requires_grad, device, "randperm")
 
@@ -297,6 +312,8 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
         values = np.concatenate([
             (wide(first) + wide(step) * index[:half]).astype(target),
             (wide(last) - wide(step) * (wide(steps - 1) - index[half:])).astype(target)])
+    elif target.kind in "iu" and steps > 1:  # float64's values truncated, as PyTorch
+        values = linspace(start, end, steps, dtype=np.float64).numpy()
     else:
         values = np.linspace(start, end, steps)
     return _made(values, target, requires_grad, device, "linspace")

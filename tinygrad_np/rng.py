@@ -127,3 +127,19 @@ def numpy_generator(source: Generator | np.random.Generator | None) -> np.random
         return source
     raise TypeError(f"generator: expected a tg.Generator or np.random.Generator, "
                     f"got {type(source).__name__}")
+
+
+def uniform(generator: np.random.Generator, low: float, high: float, shape: Any,
+            dtype: Any) -> np.ndarray:
+    """Samples of U[low, high) in `dtype`, drawn in float64; one that rounds up to `high` in a
+    narrower dtype becomes the largest value below it (PyTorch's interval is half-open: a
+    float32 rand() that gave 1.0 once in 33 million draws made Exponential samples inf)."""
+    if not high >= low:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={low} > to={high}")
+    dtype = np.dtype(dtype)
+    values = (low + (high - low) * generator.random(shape)).astype(dtype)
+    if dtype.kind == "f" and high > low:
+        np.minimum(values, np.nextafter(dtype.type(high), dtype.type(low)), out=values)
+    return values
+

@@ -72,6 +72,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                 abs(float(array.max())) >= 2.0**63 or float(array.min()) < -(2.0**63)):
             _check_int64(data, dtype)  # NumPy's float64 or uint64 for ints past int64
             if array.dtype == object:  # such ints among floats: a float tensor, as PyTorch
+                if any(item is None for item in array.flat):  # (NumPy would make it NaN)
+                    raise DtypeError("tensor: could not infer the dtype of None in the data")
                 try:
                     array = array.astype(np.float64)
                 except (TypeError, ValueError):
@@ -977,7 +979,9 @@ class Tensor:
         self, data: Any = (), requires_grad: bool = False, *sizes: int, dtype: Any = None,
         name: str | None = None, device: Any = None,
     ) -> None:
-        if _is_size(data) and (_is_size(requires_grad) or type(requires_grad) is bool and (
+        if type(data) is Size and type(requires_grad) is bool and not sizes:  # Tensor(x.size())
+            data = np.zeros(tuple(data), dtype if dtype is not None else get_default_dtype())
+        elif _is_size(data) and (_is_size(requires_grad) or type(requires_grad) is bool and (
                 not sizes and type(data) is int)):  # PyTorch's legacy Tensor(3), Tensor(2, 3):
             sizes = (data, *(() if type(requires_grad) is bool else (requires_grad,)), *sizes)
             requires_grad = requires_grad if type(requires_grad) is bool else False  # (zeros
@@ -1249,14 +1253,17 @@ class Tensor:
         self._requires_grad = requires_grad
         return self
 
-    def numpy(self) -> np.ndarray:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
         """The values as an ndarray, sharing memory.
 
         For a tensor that requires grad the array is a read-only view: writing into it would
         change values a graph may have saved, behind autograd's back (PyTorch refuses
         numpy() there). `t.detach().numpy()` is writable for a tensor computed by ops (a
         leaf's detach() shares its read-only array: use `t.detach().clone().numpy()`).
+        `force=True` (PyTorch's) gives a writable copy for a tensor that requires grad.
         """
+        if force and self.requires_grad:
+            return self._data.copy()
         _mark_user_memory(self)  # handed out: never relaid out behind the caller's back
         if not self.requires_grad:
             return self._data
@@ -1912,7 +1919,9 @@ class Tensor:
         from_ = kwargs.pop("from", from_)
         if kwargs:
             raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kwargs)}")
-        samples = numpy_generator(generator).uniform(from_, to, self.shape)
+        if self.dtype.kind != "f":
+            raise DtypeError(f"uniform_: not implemented for {self.dtype} tensors, as in PyTorch")
+        samples = rng.uniform(numpy_generator(generator), from_, to, self.shape, self.dtype)
         return self._in_place(_copy_from, samples)
 
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
@@ -4158,6 +4167,7 @@ def _argsort(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
 
 
 # The ops need the Tensor class to exist, so they are imported after it.
+from tinygrad_np import rng  # noqa: E402
 from tinygrad_np.autograd import _RETAINED, run_backward  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
     CPU,

@@ -62,7 +62,7 @@ def standard_normal(shape: tuple[int, ...], dtype: Any) -> Tensor:
 
 def standard_uniform(shape: tuple[int, ...], dtype: Any) -> Tensor:
     """A constant tensor of U[0, 1) draws from the library's generator."""
-    return Tensor(rng.generator().random(shape).astype(dtype))
+    return Tensor(rng.uniform(rng.generator(), 0.0, 1.0, shape, dtype))
 
 
 class Distribution:

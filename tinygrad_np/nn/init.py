@@ -91,7 +91,8 @@ def _generator(generator: Any) -> np.random.Generator:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Tensor:
     """Fill with values drawn uniformly from [a, b)."""
-    return _fill(tensor, _generator(generator).uniform(a, b, tensor.shape))
+    dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
+    return _fill(tensor, rng.uniform(_generator(generator), a, b, tensor.shape, dtype))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
