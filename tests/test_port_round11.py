@@ -725,3 +725,12 @@ def test_integer_linspace_truncates_pytorchs_float64_values():
         if torch is not None:
             assert got == torch.linspace(start, end, steps, dtype=torch.int64).tolist()
     assert tg.linspace(72, -96, 27, dtype=tg.int64)[13].item() == -11  # PyTorch's (-11.99...)
+
+
+@pytest.mark.parametrize("fill", [lambda t: t.normal_(0, -1), lambda t: t.geometric_(1),
+                                  lambda t: t.geometric_(0), lambda t: t.cauchy_(0, -1),
+                                  lambda t: t.log_normal_(0, -1),
+                                  lambda t: t.to(tg.uint8).normal_()])
+def test_random_fills_with_bad_parameters_are_runtime_errors_as_pytorch(fill):
+    with pytest.raises(RuntimeError):
+        fill(tg.zeros(3))

@@ -213,7 +213,13 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
     """Fill a float tensor with `shift + scale * generator.<method>(*args)`, in place."""
     if input.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating-point tensor, got {input.dtype}")
-    samples = getattr(numpy_generator(generator), method)(*args, size=input.shape)
+    if scale <= 0 or method == "geometric" and not 0 < args[0] < 1:
+        raise RuntimeError(f"{op}: expects a positive scale and 0 < p < 1 (PyTorch's ranges), "
+                           f"got {args or (shift, scale)}")
+    try:
+        samples = getattr(numpy_generator(generator), method)(*args, size=input.shape)
+    except ValueError as error:  # NumPy's check of a parameter (std < 0): PyTorch's class
+        raise RuntimeError(f"{op}: {error}") from None
     return input._in_place(_copy_from, shift + scale * samples)
 
 
