@@ -734,3 +734,16 @@ def test_integer_linspace_truncates_pytorchs_float64_values():
 def test_random_fills_with_bad_parameters_are_runtime_errors_as_pytorch(fill):
     with pytest.raises(RuntimeError):
         fill(tg.zeros(3))
+
+
+def test_module_type_converts_every_parameter_and_buffer_as_pytorch():
+    def converted(lib):
+        layer = lib.nn.BatchNorm1d(2)
+        layer.type(lib.float64)
+        linear = lib.nn.Linear(2, 2).type("torch.DoubleTensor")
+        return [str(t.dtype).replace("torch.", "") for t in (
+            layer.weight, layer.running_mean, layer.num_batches_tracked, linear.weight)]
+    assert converted(tg) == ["float64"] * 4
+    if torch is not None:
+        assert converted(torch) == ["float64"] * 4
+    assert tg.Generator().initial_seed() == 67280421310721  # PyTorch's default seed

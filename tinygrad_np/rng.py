@@ -98,9 +98,10 @@ class Generator:
         self._seed = value
         return self
 
-    def initial_seed(self) -> int | None:
-        """The last seed given to manual_seed (None if never seeded)."""
-        return self._seed
+    def initial_seed(self) -> int:
+        """The last seed given to manual_seed (PyTorch's default seed, 67280421310721, before
+        any: the draws are then from fresh entropy here)."""
+        return 67280421310721 if self._seed is None else self._seed
 
     def get_state(self) -> Any:
         """This generator's state as a uint8 tensor (for set_state)."""

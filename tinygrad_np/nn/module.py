@@ -629,6 +629,20 @@ class Module:
                 if tensor.grad is not None:
                     tensor.grad = Tensor(tensor.grad._data.astype(dtype))
 
+    def type(self, dst_type: Any) -> Module:
+        """Every parameter and buffer to `dst_type` (a dtype or a type name such as
+        'torch.DoubleTensor'), integer ones too, as PyTorch's; in place, returns self."""
+        dtype = Tensor(np.zeros(0, np.float32)).type(dst_type).dtype
+        if dtype.kind != "f" and any(p.requires_grad for p in self.parameters()):
+            raise RuntimeError(f"Module.type: parameters that require grad cannot be {dtype}")
+        if dtype.kind == "f":
+            self._convert_floats(dtype)  # (leaves' arrays stay read-only, gradients cast)
+        buffers = getattr(self, "buffers", None)
+        for tensor in [*self.parameters(), *(buffers() if buffers is not None else ())]:
+            if isinstance(tensor, Tensor) and tensor.dtype != dtype:
+                tensor._data = tensor._data.astype(dtype)
+        return self
+
     def float(self) -> Module:
         """Floating-point parameters and buffers to float32, in place; returns self."""
         return self.to(np.float32)
