@@ -747,3 +747,18 @@ def test_module_type_converts_every_parameter_and_buffer_as_pytorch():
     if torch is not None:
         assert converted(torch) == ["float64"] * 4
     assert tg.Generator().initial_seed() == 67280421310721  # PyTorch's default seed
+
+
+@pytest.mark.parametrize("data", [[[1, 2], 3], [1, [2, 3]], [[1, 2], [3]], ["a"]])
+def test_data_a_tensor_cannot_hold_is_refused_with_pytorchs_classes(data):
+    with pytest.raises(TypeError):  # PyTorch: TypeError or ValueError; ours is both
+        tg.tensor(data)
+    with pytest.raises(ValueError):
+        tg.tensor(data)
+
+
+def test_negative_sizes_and_steps_are_runtime_errors():
+    with pytest.raises(RuntimeError):
+        tg.linspace(0, 1, -1)
+    with pytest.raises(RuntimeError):
+        tg.Tensor(-1)

@@ -9,6 +9,12 @@ class TensorError(RuntimeError, ValueError):
     broadcast, a matrix product of mismatched shapes)."""
 
 
+class DataError(TensorError, TypeError):
+    """Data a tensor cannot be made of: ragged nested lists or strings. PyTorch raises
+    ValueError or TypeError depending on the shape of the mistake; this class is both (and a
+    RuntimeError)."""
+
+
 class DtypeError(NotImplementedError, TypeError):
     """A dtype the op refuses (an index that is not integer, an integer tensor asked to
     require grad): PyTorch raises RuntimeError or its subclass NotImplementedError ("not

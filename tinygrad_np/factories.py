@@ -303,6 +303,8 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     NumPy's, which differs in the last bit (`linspace(-1, 1, 7)[3]` is -2.98e-08 there).
     """
     start, end, steps = float(_item(start)), float(_item(end)), int(steps)
+    if steps < 0:
+        raise TensorError(f"linspace: number of steps must be non-negative, got {steps}")
     target = np.dtype(dtype or get_default_dtype())
     if target in (np.float32, np.float64) and steps > 1:
         wide = np.float64 if target == np.float32 else np.longdouble  # one rounding per value

@@ -22,7 +22,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.dtypes import WIDER_ACCUMULATOR, get_default_dtype, wrapped_int
-from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
+from tinygrad_np.errors import DataError, DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
 from tinygrad_np.printing import tensor_text
 
 Axis = int | tuple[int, ...] | None
@@ -67,7 +67,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         except TensorError:
             raise
         except ValueError as error:  # a ragged list: PyTorch's message names the dim
-            raise TensorError(_ragged(data) or str(error)) from None
+            raise DataError(_ragged(data) or str(error)) from None
         if array.dtype == object or array.dtype.kind in "fu" and array.size and (
                 abs(float(array.max())) >= 2.0**63 or float(array.min()) < -(2.0**63)):
             _check_int64(data, dtype)  # NumPy's float64 or uint64 for ints past int64
@@ -89,7 +89,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             if not (array.dtype == np.uint64 and array.max() > np.iinfo(np.int64).max):
                 array = array.astype(np.int64)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor: data must be numeric (bool, int or float), not {array.dtype}")
+        raise DataError(f"Tensor: data must be numeric (bool, int or float), not {array.dtype}")
     if not array.dtype.isnative:  # big-endian data ('>f4'): native order, as PyTorch's dtypes
         array = array.astype(array.dtype.newbyteorder("="))
     if dtype is not None:
@@ -985,6 +985,8 @@ class Tensor:
                 not sizes and type(data) is int)):  # PyTorch's legacy Tensor(3), Tensor(2, 3):
             sizes = (data, *(() if type(requires_grad) is bool else (requires_grad,)), *sizes)
             requires_grad = requires_grad if type(requires_grad) is bool else False  # (zeros
+            if min(sizes) < 0:
+                raise TensorError(f"Tensor: negative dimension in sizes {sizes}")
             data = np.zeros(sizes, dtype if dtype is not None else get_default_dtype())  # here,
             # PyTorch's are uninitialised)
         elif sizes and len(sizes) <= 3 and _is_dtype(sizes[0]) and dtype is None:
