@@ -762,3 +762,56 @@ def test_negative_sizes_and_steps_are_runtime_errors():
         tg.linspace(0, 1, -1)
     with pytest.raises(RuntimeError):
         tg.Tensor(-1)
+
+
+# ----------------------------------------------------------------- testing utilities
+@pytest.mark.parametrize("pair", [(1.0, INF), (INF, -INF), ([1.0, 2.0], [INF, 2.0]),
+                                  (np.float32(5), np.float32(-np.inf))])
+def test_assert_close_of_numbers_fails_against_an_infinity(pair):
+    with pytest.raises(AssertionError):  # (an infinite expected value allowed any gap)
+        tg.testing.assert_close(*pair)
+
+
+def test_assert_close_stride_messages_and_the_deprecated_spelling():
+    tg.testing.assert_close(INF, INF)
+    tg.testing.assert_close(-INF, -INF)
+    a, b = tg.tensor([[1.0, 2.0], [3.0, 4.0]]).t(), tg.tensor([[1.0, 3.0], [2.0, 4.0]])
+    tg.testing.assert_close(a, b)
+    with pytest.raises(AssertionError, match="stride"):
+        tg.testing.assert_close(a, b, check_stride=True)
+    with pytest.raises(AssertionError, match="^X:The keys"):
+        tg.testing.assert_close({"a": 1.0}, {"b": 1.0}, msg=lambda m: "X:" + m)
+    with pytest.raises(AssertionError, match="^X:The length"):
+        tg.testing.assert_close([1.0], [1.0, 2.0], msg=lambda m: "X:" + m)
+    with pytest.warns(FutureWarning):
+        tg.testing.assert_allclose(tg.tensor([1.0]), [1.0])
+
+
+def test_make_tensor_as_pytorch_describes_it():
+    make = tg.testing.make_tensor
+    tg.manual_seed(0)
+    x = make(2, 3, dtype=tg.float32)
+    assert x.shape == (2, 3) and x.dtype == tg.float32
+    assert -9 <= x.min().item() and x.max().item() < 9
+    assert make((50,), dtype=tg.uint8).min().item() >= 0
+    ints = make(200, dtype=tg.int64, low=-2, high=2)
+    assert set(ints.tolist()) <= {-2, -1, 0, 1}
+    assert (make(200, dtype=tg.int64, low=-1, high=2, exclude_zero=True) != 0).all()
+    strided = make(3, 4, dtype=tg.float64, noncontiguous=True, requires_grad=True)
+    assert not strided.is_contiguous() and strided.requires_grad and strided.shape == (3, 4)
+    assert make(3, dtype=tg.bool).dtype == tg.bool
+    with pytest.raises(ValueError):
+        make(2, dtype=tg.int64, requires_grad=True)
+    with pytest.raises(ValueError):
+        make(2, dtype=tg.float32, low=3, high=1)
+
+
+def test_determinism_switches_tests_set():
+    with tg.backends.cudnn.flags(enabled=False, benchmark=False, deterministic=True):
+        assert tg.backends.cudnn.enabled  # (PyTorch on the CPU reports True)
+    tg.set_deterministic_debug_mode("warn")
+    assert tg.get_deterministic_debug_mode() == 1 and tg.are_deterministic_algorithms_enabled()
+    tg.set_deterministic_debug_mode(0)
+    assert not tg.are_deterministic_algorithms_enabled()
+    with pytest.raises(TypeError):
+        tg.use_deterministic_algorithms("yes")

@@ -239,9 +239,11 @@ from tinygrad_np.rng import Generator  # noqa: E402
 from tinygrad_np.sampling import multinomial, normal, poisson  # noqa: E402
 from tinygrad_np.settings import (  # noqa: E402
     are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
     get_num_interop_threads,
     get_num_threads,
     is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
     set_num_interop_threads,
     set_num_threads,
     set_printoptions,
@@ -614,6 +616,8 @@ __all__ = [
 # The PyTorch front door (see above).
 __all__ += [
     "are_deterministic_algorithms_enabled",
+    "get_deterministic_debug_mode",
+    "set_deterministic_debug_mode",
     "get_num_interop_threads",
     "get_num_threads",
     "initial_seed",

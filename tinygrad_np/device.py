@@ -172,8 +172,9 @@ backends = _module(
         **{f"{kind}_sdp_enabled": (lambda: True) for kind in ("flash", "mem_efficient", "math",
                                                                "cudnn")},
         sdp_kernel=lambda *args, **kwargs: contextlib.nullcontext()),
-    cudnn=_module("backends.cudnn", is_available=_false, enabled=False, deterministic=False,
-                  benchmark=False, allow_tf32=True, version=_none),
+    cudnn=_module("backends.cudnn", is_available=_false, enabled=True, deterministic=False,
+                  benchmark=False, allow_tf32=True, version=_none,
+                  flags=lambda *args, **kwargs: contextlib.nullcontext()),
 )
 version = _module("version", cuda=None, hip=None, debug=False)
 # torch.accelerator (the tutorials' device choice): none is available here

@@ -54,7 +54,24 @@ def get_num_interop_threads() -> int:
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
     """Recorded only: every op here is deterministic already."""
+    if not isinstance(mode, (bool, int)):
+        raise TypeError(f"use_deterministic_algorithms: mode must be a bool, got {mode!r}")
     _state["deterministic"], _state["warn_only"] = bool(mode), bool(warn_only)
+
+
+def set_deterministic_debug_mode(debug_mode: int | str) -> None:
+    """PyTorch's 0/"default", 1/"warn", 2/"error": use_deterministic_algorithms by level."""
+    levels = {"default": 0, "warn": 1, "error": 2}
+    level = levels.get(debug_mode, debug_mode) if isinstance(debug_mode, str) else debug_mode
+    if level not in (0, 1, 2):
+        raise RuntimeError(f"invalid debug_mode {debug_mode!r}: expected 0, 1, 2, 'default', "
+                           "'warn' or 'error'")
+    use_deterministic_algorithms(level > 0, warn_only=level == 1)
+
+
+def get_deterministic_debug_mode() -> int:
+    """0, 1 or 2, as set_deterministic_debug_mode takes them."""
+    return 0 if not _state["deterministic"] else 1 if _state["warn_only"] else 2
 
 
 def are_deterministic_algorithms_enabled() -> bool:

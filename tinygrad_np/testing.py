@@ -19,7 +19,10 @@ not installed).
 
 from __future__ import annotations
 
+import cmath
+import math
 import unittest
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -287,30 +290,31 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
     if isinstance(expected, dict) or isinstance(actual, dict):
         if not (isinstance(actual, dict) and isinstance(expected, dict)) or (
                 set(actual) != set(expected)):
-            raise AssertionError(msg or f"assert_close: the keys differ: {list(actual)} and "
-                                        f"{list(expected)}")
+            raise AssertionError(_message(msg, f"The keys of the mappings do not match: "
+                                               f"{list(actual)} and {list(expected)}"))
         for key in expected:
             try:
                 assert_close(actual[key], expected[key], rtol=rtol, atol=atol,
-                             equal_nan=equal_nan, check_dtype=check_dtype, msg=msg)
+                             equal_nan=equal_nan, check_dtype=check_dtype,
+                             check_stride=check_stride, msg=msg)
             except AssertionError as error:
                 raise _located(error, key, msg) from None
         return
     if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
         if len(actual) != len(expected):
-            raise AssertionError(msg or f"The length of the sequences mismatch: {len(actual)} "
-                                        f"!= {len(expected)}")
+            raise AssertionError(_message(msg, f"The length of the sequences mismatch: "
+                                               f"{len(actual)} != {len(expected)}"))
         for index, (mine, theirs) in enumerate(zip(actual, expected)):
             try:
                 assert_close(mine, theirs, rtol=rtol, atol=atol, equal_nan=equal_nan,
-                             check_dtype=check_dtype, msg=msg)
+                             check_dtype=check_dtype, check_stride=check_stride, msg=msg)
             except AssertionError as error:
                 raise _located(error, index, msg) from None
         return
     if actual is None or expected is None:
         if actual is None and expected is None:
             return
-        raise AssertionError(msg or f"None mismatch: {actual} is not {expected}")
+        raise AssertionError(_message(msg, f"None mismatch: {actual} is not {expected}"))
     kinds = (_leaf_kind(actual), _leaf_kind(expected))
     if kinds[0] != kinds[1] or kinds[0] is None:  # PyTorch pairs a tensor only with a tensor
         raise TypeError(f"No comparison pair was able to handle inputs of type "
@@ -329,6 +333,9 @@ def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
     if check_dtype and a.dtype != e.dtype:
         raise AssertionError(_message(msg, f"The values for attribute 'dtype' do not match: "
                                            f"{a.dtype} != {e.dtype}."))
+    if check_stride and isinstance(actual, Tensor) and actual.stride() != expected.stride():
+        raise AssertionError(_message(msg, f"The values for attribute 'stride()' do not match: "
+                                           f"{actual.stride()} != {expected.stride()}."))
     if rtol is None:
         pairs = [_DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0)) for dtype in (a.dtype, e.dtype)]
         rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
@@ -391,14 +398,16 @@ def _assert_close_numbers(actual: Any, expected: Any, rtol: float | None, atol: 
     python = {bool: bool, int: int, float: float, complex: complex}
     kinds = [python.get(type(v), type(v)) for v in (actual, expected)]
     if check_dtype and kinds[0] is not kinds[1] and all(k in python for k in kinds):
-        raise AssertionError(msg or f"The (d)types do not match: {kinds[0]} != {kinds[1]}.")
+        raise AssertionError(_message(msg, f"The (d)types do not match: {kinds[0]} != "
+                                           f"{kinds[1]}."))
     if rtol is None:
         rtol, atol = (1e-7, 1e-7) if any(k in (float, complex) or np.issubdtype(k, np.inexact)
                                         for k in kinds) else (0.0, 0.0)
     a, e = complex(actual), complex(expected)
     nan = a != a or e != e
-    if (nan and equal_nan and (a != a) == (e != e)) or (
-            not nan and abs(a - e) <= atol + rtol * abs(e)):
+    finite = cmath.isfinite(a) and cmath.isfinite(e)  # an inf is close only to itself
+    if (nan and equal_nan and (a != a) == (e != e)) or (not nan and (
+            abs(a - e) <= atol + rtol * abs(e) if finite else a == e)):
         return
     difference = abs(a - e)
     relative = difference / abs(e) if e else float("inf") if difference else 0.0
@@ -443,6 +452,50 @@ def _closeness(a: np.ndarray, e: np.ndarray, rtol: float, atol: float,
 
 def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
                     atol: float | None = None, equal_nan: bool = True, msg: str = "") -> None:
-    """PyTorch's deprecated spelling: assert_close without the dtype check, NaNs equal."""
+    """PyTorch's deprecated spelling (with its FutureWarning): assert_close without the dtype
+    check, NaNs equal, `expected` made a tensor like `actual` (a list or number too)."""
+    warnings.warn("testing.assert_allclose is deprecated, as in PyTorch: use "
+                  "testing.assert_close", FutureWarning, stacklevel=2)
+    if isinstance(actual, Tensor) and not isinstance(expected, Tensor):
+        expected = Tensor(np.asarray(expected, dtype=actual.dtype))
     assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
                  check_dtype=False, msg=msg or None)
+
+
+def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None = None,
+                high: float | None = None, requires_grad: bool = False,
+                noncontiguous: bool = False, exclude_zero: bool = False,
+                memory_format: Any = None) -> Tensor:
+    """`torch.testing.make_tensor`: values drawn uniformly from [low, high) (by default
+    [-9, 9), from 0 for unsigned dtypes; bools at random) from the library's generator;
+    `exclude_zero` replaces zeros (1 for integers, the dtype's smallest normal for floats);
+    `noncontiguous` gives a strided view (a one-element tensor stays contiguous)."""
+    from tinygrad_np import rng  # noqa: PLC0415 (testing sits above the engine)
+    from tinygrad_np.device import as_device  # noqa: PLC0415
+    as_device(device, "make_tensor")
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    dtype = np.dtype(dtype)
+    if requires_grad and dtype.kind != "f":
+        raise ValueError(f"make_tensor: requires_grad=True is not supported for {dtype}")
+    if any(v is not None and v != v for v in (low, high)):
+        raise ValueError(f"make_tensor: low and high cannot be NaN, got low={low}, high={high}")
+    generator = rng.generator()
+    if dtype.kind == "b":
+        values = generator.integers(0, 2, shape).astype(bool)
+    else:
+        info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
+        low = max(-9 if low is None else low, float(info.min))
+        high = min(9 if high is None else high, float(info.max))
+        if low > high or low == high and dtype.kind in "iu":
+            raise ValueError(f"make_tensor: low must be less than high, got low={low}, "
+                             f"high={high}")
+        values = (generator.integers(math.ceil(low), math.ceil(high), shape)
+                  if dtype.kind in "iu" else rng.uniform(generator, low, high, shape, dtype))
+        values = values.astype(dtype)
+        if exclude_zero:
+            values[values == 0] = 1 if dtype.kind in "iu" else np.finfo(dtype).tiny
+    if noncontiguous and values.size > 1:
+        spread = np.repeat(values[..., None], 2, axis=-1).reshape(*shape[:-1], -1)
+        values = spread[..., ::2]
+    return Tensor(values, requires_grad=requires_grad)
+
