@@ -815,3 +815,20 @@ def test_determinism_switches_tests_set():
     assert not tg.are_deterministic_algorithms_enabled()
     with pytest.raises(TypeError):
         tg.use_deterministic_algorithms("yes")
+
+
+def test_a_gradcheck_failure_matches_pytorchs_words():
+    class Wrong(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad  # (should be 2 x grad)
+
+    x = tg.tensor([0.3, 0.7], dtype=tg.float64, requires_grad=True)
+    for fast in (False, True):
+        with pytest.raises(RuntimeError, match="Jacobian mismatch for output 0 with respect to "
+                                               "input 0"):
+            tg.autograd.gradcheck(Wrong.apply, (x,), fast_mode=fast)

@@ -266,8 +266,9 @@ def _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down) -
         if output_shape:
             where += f" (output element {tuple(int(i) for i in out_index)})"
         return _fail(
-            f"gradcheck failed for {_describe(inputs, position)} of shape {tensor.shape}: "
-            f"worst at {where}: analytic {jacobian[worst]:.8g}, numerical "
+            f"gradcheck failed for {_describe(inputs, position)} of shape {tensor.shape} "
+            f"(Jacobian mismatch for output 0 with respect to input {position}, in PyTorch's "
+            f"words): worst at {where}: analytic {jacobian[worst]:.8g}, numerical "
             f"{numerical[worst]:.8g}, absolute error {error[worst]:.3g}, relative error "
             f"{_relative(error[worst], numerical[worst])} "
             f"(atol={atol}, rtol={rtol})",
@@ -297,7 +298,8 @@ def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill
         if not error <= atol + rtol * abs(numerical):
             return _fail(
                 f"gradcheck (fast) failed for {_describe(inputs, position)} of shape "
-                f"{inputs[position].shape}: random projection <v, J u>: analytic "
+                f"{inputs[position].shape} (Jacobian mismatch for output 0 with respect to "
+                f"input {position}): random projection <v, J u>: analytic "
                 f"{analytic:.8g}, numerical {numerical:.8g}, absolute error {error:.3g}, "
                 f"relative error {_relative(error, numerical)} "
                 f"(atol={atol}, rtol={rtol}); run without fast=True to find the element",
