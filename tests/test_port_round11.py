@@ -832,3 +832,17 @@ def test_a_gradcheck_failure_matches_pytorchs_words():
         with pytest.raises(RuntimeError, match="Jacobian mismatch for output 0 with respect to "
                                                "input 0"):
             tg.autograd.gradcheck(Wrong.apply, (x,), fast_mode=fast)
+
+
+def test_manual_seed_returns_the_default_generator_as_pytorch():
+    g = tg.manual_seed(3)
+    assert g is tg.default_generator and isinstance(g, tg.Generator) and g.initial_seed() == 3
+    first = tg.rand(3, generator=g)
+    tg.manual_seed(3)
+    assert tg.rand(3).tolist() == first.tolist()  # the same stream as the global draws
+    state = g.get_state()
+    drawn = tg.rand(2).tolist()
+    g.set_state(state)
+    assert tg.rand(2).tolist() == drawn
+    if torch is not None:
+        assert isinstance(torch.manual_seed(3), torch.Generator)

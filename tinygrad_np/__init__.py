@@ -235,7 +235,7 @@ from tinygrad_np.functions import (  # noqa: E402
     vsplit,
 )
 from tinygrad_np.nn.functional_distance import cosine_similarity, pairwise_distance  # noqa: E402
-from tinygrad_np.rng import Generator  # noqa: E402
+from tinygrad_np.rng import Generator, default_generator  # noqa: E402
 from tinygrad_np.sampling import multinomial, normal, poisson  # noqa: E402
 from tinygrad_np.settings import (  # noqa: E402
     are_deterministic_algorithms_enabled,
@@ -632,6 +632,7 @@ __all__ += [
     "DoubleTensor",
     "FloatTensor",
     "Generator",
+    "default_generator",
     "HalfTensor",
     "IntTensor",
     "LongTensor",

@@ -26,13 +26,14 @@ def _seed_value(seed: Any) -> int:
     return value % 2**64
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the library's generator; returns it (PyTorch returns its generator too)."""
+def manual_seed(seed: int) -> Generator:
+    """Reseed the library's generator; returns it as a Generator (PyTorch's default
+    generator: `.initial_seed()`, `.get_state()`, and usable as `generator=`)."""
     global _generator, _seed
     value = _seed_value(seed)
     _generator = np.random.default_rng(value)
     _seed = value
-    return _generator
+    return default_generator
 
 
 def seed() -> int:
@@ -143,4 +144,26 @@ def uniform(generator: np.random.Generator, low: float, high: float, shape: Any,
     if dtype.kind == "f" and high > low:
         np.minimum(values, np.nextafter(dtype.type(high), dtype.type(low)), out=values)
     return values
+
+
+class _DefaultGenerator(Generator):
+    """The library's own generator seen as a Generator (PyTorch's `torch.default_generator`):
+    it draws from, and reseeds, the one every random factory uses."""
+
+    def __init__(self) -> None:  # (no state of its own)
+        pass
+
+    @property
+    def numpy(self) -> np.random.Generator:  # type: ignore[override]
+        return _generator
+
+    @property
+    def _seed(self) -> int | None:  # type: ignore[override]
+        return _seed
+
+    def manual_seed(self, seed: int) -> Generator:
+        return manual_seed(seed)
+
+
+default_generator = _DefaultGenerator()
 
