@@ -846,3 +846,11 @@ def test_manual_seed_returns_the_default_generator_as_pytorch():
     assert tg.rand(2).tolist() == drawn
     if torch is not None:
         assert isinstance(torch.manual_seed(3), torch.Generator)
+
+
+def test_grid_sample_with_an_inf_coordinate_is_silent():
+    x = tg.tensor(np.arange(16.0, dtype=np.float32).reshape(1, 1, 4, 4))
+    grid = np.zeros((1, 2, 2, 2), np.float32)
+    grid[0, 0, 0, 0] = INF
+    out = F.grid_sample(x, tg.tensor(grid), align_corners=False)  # (warnings are errors here)
+    assert np.isfinite(out.numpy()[0, 0, 1]).all()

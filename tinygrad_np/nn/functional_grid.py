@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affine_grid uses
 from tinygrad_np.tensor import Tensor
@@ -78,6 +79,7 @@ def _source(coord: Tensor, steps: int, padding_mode: str, align_corners: bool) -
     return position
 
 
+@xp.quiet  # an inf or NaN coordinate samples NaN, silently, as PyTorch
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A002
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """Sample input (N, C, H, W) at grid (N, H_out, W_out, 2) positions ((x, y) in [-1, 1])
