@@ -854,3 +854,13 @@ def test_grid_sample_with_an_inf_coordinate_is_silent():
     grid[0, 0, 0, 0] = INF
     out = F.grid_sample(x, tg.tensor(grid), align_corners=False)  # (warnings are errors here)
     assert np.isfinite(out.numpy()[0, 0, 1]).all()
+
+
+def test_isclose_allclose_and_equal_refuse_what_pytorch_refuses():
+    with pytest.raises(RuntimeError):  # (NumPy's plain ValueError before)
+        tg.allclose(tg.tensor([1.0, 1.0]), tg.tensor([1.0, 1.0, 1.0]))
+    with pytest.raises(RuntimeError):
+        tg.isclose(tg.ones(2), tg.ones(2), rtol=-1)
+    with pytest.raises(TypeError):
+        tg.tensor([1]).equal(1)
+    assert tg.allclose(tg.ones(2), tg.ones(2)) and tg.isclose(tg.ones(2, 1), tg.ones(3)).all()

@@ -2378,7 +2378,11 @@ class Tensor:
         return products.sum(-1, dtype=products.dtype)  # int32 stays int32 (sum: int64)
 
     def equal(self, other: Any) -> bool:
-        """True when both have the same shape and the same values."""
+        """True when both have the same shape and the same values (`other` a tensor, as in
+        PyTorch)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"equal(): argument 'other' must be a Tensor, not "
+                            f"{type(other).__name__}")
         other = _data(other)
         return self.shape == np.shape(other) and bool(np.array_equal(self._data, other))
 
@@ -2700,7 +2704,12 @@ class Tensor:
 
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                 equal_nan: bool = False) -> Tensor:
-        """|self - other| <= atol + rtol |other|, elementwise (bool)."""
+        """|self - other| <= atol + rtol |other|, elementwise (bool); shapes that do not
+        broadcast are a RuntimeError as in PyTorch, negative tolerances refused."""
+        if rtol < 0 or atol < 0:
+            raise TensorError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, "
+                              f"atol={atol}")
+        _broadcast_shape("isclose", self.shape, np.shape(_data(other)))
         return Tensor._make(np.asarray(np.isclose(self._data, _data(other), rtol=rtol, atol=atol,
                                                   equal_nan=equal_nan)), None)
 
