@@ -5,6 +5,8 @@ grad_fn API behave as PyTorch's."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -87,11 +89,14 @@ def _flat(tree):
     return [tree]
 
 
-def _transform(L, name):
+def _transform(L, name, table=None, x=(3.0, 4.0), mode=contextlib.nullcontext):
+    """Run table[name] on an outside leaf w, data x and x requiring grad (under `mode`):
+    each result's requires_grad flag and values."""
     w = L.tensor([1.0, 2.0], requires_grad=True)
-    x = L.tensor([3.0, 4.0])
+    x = L.tensor(list(x))
     xr = x.clone().requires_grad_()
-    results = _flat(TRANSFORMS[name](L, w, x, xr))
+    with mode():
+        results = _flat((table or TRANSFORMS)[name](L, w, x, xr))
     return [(t.requires_grad, _values(t)) for t in results]
 
 
@@ -140,12 +145,7 @@ UNDER_NO_GRAD = {
 
 
 def _under_no_grad(L, name):
-    w = L.tensor([1.0, 2.0], requires_grad=True)
-    x = L.tensor([1.0, 2.0])
-    xr = x.clone().requires_grad_()
-    with L.no_grad():
-        results = _flat(UNDER_NO_GRAD[name](L, w, x, xr))
-    return [(t.requires_grad, _values(t)) for t in results]
+    return _transform(L, name, UNDER_NO_GRAD, (1.0, 2.0), L.no_grad)
 
 
 @needs_torch

@@ -185,9 +185,11 @@ class Norm2(Function):
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
         y = y.reshape(ctx.keep_shape)
-        ratio = grad_output.reshape(ctx.keep_shape) * x / (y + ctx.zero if ctx.flat or not
-                                                            xp.is_tensor(x) else y)
-        return select(ctx.zero, 0, ratio) if xp.is_tensor(x) else ratio
+        grad_output = grad_output.reshape(ctx.keep_shape)
+        if not xp.is_tensor(x):
+            return grad_output * x / (y + ctx.zero)
+        # create_graph: the unselected branch's derivative is 0/0 = NaN at y = 0 (flat: 0)
+        return select(ctx.zero, 0, grad_output * x / (y + ctx.zero if ctx.flat else y))
 
 
 @xp.quiet
