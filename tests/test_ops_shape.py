@@ -532,7 +532,7 @@ OPS = [
        lambda a, b: np.outer(a, b), plain(broadcast_pair()),
        lambda a, b: __import__("torch").outer(a.reshape(-1), b.reshape(-1))),
     Op("meshgrid", lambda a, b: sum(g * (i + 1) for i, g in enumerate(
-        tg.meshgrid(a.reshape(-1), b.reshape(-1)))),
+        tg.meshgrid(a.reshape(-1), b.reshape(-1), indexing="ij"))),
        lambda a, b: sum(g * (i + 1) for i, g in enumerate(
            np.meshgrid(a.reshape(-1), b.reshape(-1), indexing="ij"))),
        plain(broadcast_pair()),

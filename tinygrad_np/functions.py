@@ -1064,7 +1064,7 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None,
         mean = (x * w).sum(1, keepdim=True) / total
         factor = total - (correction * (w * a).sum() / total if a is not None and correction
                           else correction)
-    if float(factor) <= 0:
+    if factor <= 0:
         warnings.warn("cov: degrees of freedom is <= 0 (correction too large for the number "
                       "of observations)", UserWarning, stacklevel=2)
         factor = 0.0

@@ -6,6 +6,7 @@ meshgrid.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,12 +79,16 @@ def unbind(tensor: Tensor, dim: int = 0) -> tuple:
     return tensor.unbind(dim)
 
 
-def meshgrid(*tensors: Tensor, indexing: str = "ij") -> tuple:
+def meshgrid(*tensors: Tensor, indexing: str | None = None) -> tuple:
     """Coordinate grids from 1-D tensors. indexing='ij' (the default, as PyTorch's current
-    behaviour) gives shape (len0, len1, ...); 'xy' swaps the first two axes (NumPy's
-    default)."""
+    behaviour, which warns when it is not given) gives shape (len0, len1, ...); 'xy' swaps
+    the first two axes (NumPy's default)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("meshgrid: in an upcoming release it will be required to pass the "
+                      "indexing argument ('ij' is used, as before)", UserWarning, stacklevel=2)
+        indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise TensorError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     tensors = [t.reshape(-1) if t.ndim == 0 else t for t in _tensors("meshgrid", tensors)]

@@ -588,7 +588,40 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     base = result._data.base
     if base is not None and (base is tensor._data or base is tensor._data.base):
         _share_counter(tensor, result)._view_of = _base_of(tensor)
+        if _is_multi_view(tensor):
+            _mark_multi_view(result)
     return result
+
+
+# Outputs of split/chunk/unbind, and views of them (id -> weak reference): PyTorch refuses a
+# recorded in-place write into these (the op's one node cannot record a write into one
+# piece). (Not a WeakSet: its lookups compare tensors with ==.)
+_MULTI_VIEWS: dict[int, weakref.ref] = {}
+
+
+def _mark_multi_view(tensor: Tensor) -> None:
+    key = id(tensor)
+    _MULTI_VIEWS[key] = weakref.ref(tensor, lambda ref: _MULTI_VIEWS.get(key) is ref and
+                                    _MULTI_VIEWS.pop(key))
+
+
+def _is_multi_view(tensor: Tensor) -> bool:
+    reference = _MULTI_VIEWS.get(id(tensor)) if _MULTI_VIEWS else None
+    return reference is not None and reference() is tensor
+
+
+def _multi_output(pieces: tuple) -> tuple:
+    for piece in pieces:
+        _mark_multi_view(piece)
+    return pieces
+
+
+def _refuse_multi_view(tensor: Tensor) -> None:
+    if _is_multi_view(tensor):
+        raise RuntimeError(f"a view (shape {tensor.shape}) that is one output of a function "
+                           "returning multiple views (split, chunk, unbind) is being modified "
+                           "inplace with grad mode on; such views cannot be modified inplace: "
+                           "use an out-of-place op, or clone() the piece first")
 
 
 def _base_of(tensor: Tensor) -> Tensor:
@@ -1494,6 +1527,10 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
+        if self._requires_grad and is_grad_enabled():  # PyTorch's warning
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior. Consider using tensor.detach() first.",
+                          UserWarning, stacklevel=2)
         return float(self._scalar("float"))
 
     def __round__(self, ndigits: int | None = None) -> Any:
@@ -1680,6 +1717,7 @@ class Tensor:
                     f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
                     "in-place operation; do it under `with tg.no_grad():` (a parameter "
                     "update) or write `t = t + x`")
+            _refuse_multi_view(self)
             _refuse_expanded(self)  # (one memory location for several elements)
             plan = None
             if _shares_memory_with_a_live_tensor(self):
@@ -3905,7 +3943,8 @@ class Tensor:
         bounds = np.cumsum([0] + sizes).tolist()
         pieces = ((slice(None),) * axis + (slice(start, stop),)
                   for start, stop in zip(bounds, bounds[1:]))
-        return tuple(_viewed(self, GetItem.apply(self, index)) for index in pieces)  # views
+        return _multi_output(tuple(_viewed(self, GetItem.apply(self, index))
+                                   for index in pieces))  # views
 
     def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple:
         """Pieces along `dim` of the given sizes (which must add up to the axis length)."""
@@ -3969,7 +4008,8 @@ class Tensor:
     def unbind(self, dim: int = 0) -> tuple:
         """The slices along `dim`, that axis removed."""
         axis = _wrap_dim("unbind", dim, self.ndim)
-        return tuple(self.select(axis, position) for position in range(self.shape[axis]))
+        return _multi_output(tuple(self.select(axis, position)
+                                   for position in range(self.shape[axis])))
 
     # Counting, statistics and indexed writes: each method hands over to the module above
     # the engine that holds it (counting.py, statistics.py, indexed.py).

@@ -23,6 +23,12 @@ from tinygrad_np.optim.optimizer import Optimizer, ParamsT, check_non_negative
 from tinygrad_np.tensor import Tensor
 
 
+def _number(loss: Any) -> float:
+    """The closure's loss as a float (under no_grad: no warning for a loss in a graph)."""
+    with no_grad():
+        return float(loss)
+
+
 class LBFGS(Optimizer):
     """One `step(closure)` runs up to `max_iter` L-BFGS iterations:
 
@@ -84,7 +90,7 @@ class LBFGS(Optimizer):
         if first_loss is None:
             raise TypeError("LBFGS.step: the closure must return the loss (a number or a "
                             "one-element Tensor), got None")
-        float(first_loss)  # a clear error now for a loss with more than one element
+        _number(first_loss)  # a clear error now for a loss with more than one element
         state["func_evals"] += 1
         g = self._flat_grad()
         if np.abs(g).max(initial=0.0) <= group["tolerance_grad"]:
@@ -102,7 +108,7 @@ class LBFGS(Optimizer):
                  g: np.ndarray) -> Any:  # noqa: C901
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
-        loss, evals = float(first_loss), 1
+        loss, evals = _number(first_loss), 1
         d, t = state.get("d"), state.get("t")
         dirs, steps, rhos = state.setdefault("old_dirs", []), state.setdefault(
             "old_stps", []), state.setdefault("ro", [])
@@ -146,7 +152,7 @@ class LBFGS(Optimizer):
             else:
                 self._add(t, d)
             if iterations != max_iter and group["line_search_fn"] is None:
-                loss = float(self._closure_loss(closure))
+                loss = _number(self._closure_loss(closure))
                 g = self._flat_grad()
                 converged = np.abs(g).max(initial=0.0) <= tol_grad
                 evals += 1
@@ -173,7 +179,7 @@ class LBFGS(Optimizer):
 
         def point(step: float) -> tuple[float, float, float, np.ndarray]:
             self._move(start, step, d)
-            value = float(self._closure_loss(closure))
+            value = _number(self._closure_loss(closure))
             grad = self._flat_grad()
             return step, value, float(grad @ d), grad  # (t, f, f', gradient)
 

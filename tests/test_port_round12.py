@@ -1,0 +1,99 @@
+"""Twelfth round of probes against PyTorch (session 18): writes into the outputs of
+split/chunk/unbind, float() of a tensor that requires grad, meshgrid without indexing=, and
+what the probes of this round found."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+LIBS = [tg] if torch is None else [tg, torch]
+
+# Writes into one output of a function returning several views, recorded because the piece
+# or an operand requires grad: PyTorch refuses them all.
+MULTI_VIEW_WRITES = {
+    "unbind add_": lambda L, x, w: (x * 2).unbind(0)[0].add_(1),
+    "split mul_": lambda L, x, w: (x * 2).split(1)[0].mul_(2),
+    "split sizes": lambda L, x, w: (x * 2).split([1, 2])[0].add_(1),
+    "chunk": lambda L, x, w: (x * 2).chunk(3)[0].add_(1),
+    "one piece": lambda L, x, w: (x * 2).split(3)[0].add_(1),
+    "leaf unbind": lambda L, x, w: x.unbind(0)[0].add_(1),
+    "setitem": lambda L, x, w: (x * 2).unbind(0)[1].__setitem__(..., 3.0),
+    "view of piece": lambda L, x, w: (x * 2).unbind(0)[0].view(1).add_(1),
+    "other dim": lambda L, x, w: (x * 2).reshape(3, 1).unbind(1)[0].add_(1),
+    "plain buffer, grad operand": lambda L, x, w: L.zeros(4).split(2)[0].copy_(w * 3),
+    "plain unbind mul_": lambda L, x, w: L.zeros(2, 2).unbind(0)[0].mul_(w),
+    "plain unbind setitem": lambda L, x, w: L.zeros(2, 2).unbind(0)[0].__setitem__(0, w[0]),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+@pytest.mark.parametrize("name", list(MULTI_VIEW_WRITES))
+def test_writes_into_multi_output_views_are_refused(lib, name):
+    x = lib.ones(3, requires_grad=True)
+    w = lib.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="inplace|in-place"):
+        MULTI_VIEW_WRITES[name](lib, x, w)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_multi_output_views_written_when_nothing_is_recorded(lib):
+    x = lib.ones(3, requires_grad=True)
+    with lib.no_grad():  # made and written under no_grad
+        piece = (x * 2).unbind(0)[0]
+        piece.add_(1)
+    assert float(piece) == 3.0
+    y = x * 2
+    pieces = y.unbind(0)
+    with lib.no_grad():  # made with grad, written under no_grad
+        pieces[0].add_(1)
+    assert y.tolist() == [3.0, 2.0, 2.0]
+    buffer = lib.zeros(4)  # nothing requires grad
+    buffer.split(2)[1].fill_(5)
+    assert buffer.tolist() == [0.0, 0.0, 5.0, 5.0]
+    detached = [piece.detach().add_(1) for piece in (x * 2).split(2)]
+    assert [t.tolist() for t in detached] == [[3.0, 3.0], [3.0]]
+    sections = (x * 2).tensor_split(3)  # not a multi-output view op in PyTorch
+    sections[0].add_(1)
+    assert sections[0].tolist() == [3.0]
+
+
+def test_multi_output_write_refused_keeps_gradients_right():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a, b = (x * 2).split([1, 2])
+    with pytest.raises(RuntimeError):
+        a.mul_(10)
+    (a.sum() + 3 * b.sum()).backward()
+    assert x.grad.tolist() == [2.0, 6.0, 6.0]
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_float_of_a_tensor_that_requires_grad_warns(lib):
+    x = lib.ones(3, requires_grad=True)
+    with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):
+        assert float(x.sum()) == 3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(x.sum().detach()) == 3.0
+        assert x.sum().item() == 3.0
+        assert int(x.sum()) == 3
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_meshgrid_without_indexing_warns_and_uses_ij(lib):
+    a, b = lib.arange(2), lib.arange(3)
+    with pytest.warns(UserWarning, match="indexing"):
+        grids = lib.meshgrid(a, b)
+    assert tuple(grids[0].shape) == (2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tuple(lib.meshgrid(a, b, indexing="xy")[0].shape) == (3, 2)
