@@ -97,3 +97,37 @@ def test_meshgrid_without_indexing_warns_and_uses_ij(lib):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert tuple(lib.meshgrid(a, b, indexing="xy")[0].shape) == (3, 2)
+
+
+# ------------------------------------------------ indexing, iteration, format, joins
+ERRORS = {
+    "negative step": (lambda L: L.ones(3)[::-1], ValueError, "step must be greater than zero"),
+    "negative step in tuple": (lambda L: L.ones(2, 3)[:, ::-2], ValueError, "step must be"),
+    "float index": (lambda L: L.ones(3)[L.tensor([0.0])], IndexError,
+                    "tensors used as indices must be long, int, byte or bool"),
+    "index out of range": (lambda L: L.ones(3, 2)[:, 5], IndexError, "for dimension 1"),
+    "iterate 0-d": (lambda L: iter(L.tensor(1.0)), TypeError, "iteration over a 0-d tensor"),
+    "format 1-d": (lambda L: f"{L.tensor([3.14159]):.2f}", TypeError, "unsupported format"),
+    "stack numbers": (lambda L: L.stack([1, 2]), TypeError, "expected Tensor as element 0"),
+    "cat array": (lambda L: L.cat([L.ones(2), np.ones(2)]), TypeError,
+                  "expected Tensor as element 1"),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_errors_as_pytorch(lib, name):
+    make, kind, words = ERRORS[name]
+    with pytest.raises(kind, match=words):
+        make(lib)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_flatten_without_anything_to_merge_is_the_tensor_itself(lib):
+    x = lib.ones(3, requires_grad=True)
+    assert x.flatten() is x
+    y = lib.ones(2, 3)
+    assert y.flatten(1, 1) is y and y.flatten(-1) is y
+    assert tuple(y.flatten().shape) == (6,)
+    assert f"{lib.tensor(3.14159):.2f}" == "3.14"
+    assert [float(t) for t in lib.tensor([1.0, 2.0])] == [1.0, 2.0]

@@ -46,12 +46,16 @@ def test_tensor_function_and_as_tensor_keep_integer_lists_int64():
     for make in (tg.tensor, tg.as_tensor, tg.asarray):
         assert make([1, 2]).dtype == np.int64
         assert make(3).shape == () and make(3).dtype == np.int64
-    assert tg.stack([[1, 2], [3, 4]]).dtype == np.int64
+    assert tg.stack([tg.tensor([1, 2]), tg.tensor([3, 4])]).dtype == np.int64
     assert tg.utils.data.TensorDataset([1, 2, 3])[0][0].dtype == np.int64
 
 
 def test_functions_taking_plain_lists_keep_their_dtype():
-    assert tg.cat([[1, 2], [3]]).dtype == np.int64
+    for join in (tg.cat, tg.stack):  # lists of lists or numbers: PyTorch's TypeError
+        with pytest.raises(TypeError, match="expected Tensor as element 0"):
+            join([[1, 2], [3]])
+        with pytest.raises(TypeError, match="expected Tensor as element 1"):
+            join([tg.ones(1), 2])
     assert tg.special.xlogy([1, 2], 3).dtype == np.float32  # int64 in, float out
     assert tg.ones(3).inner([1, 2, 3]).item() == 6
 

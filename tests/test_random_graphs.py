@@ -66,7 +66,7 @@ def apply(op, x, y, lib):
     if op == "transpose":
         return x.T if lib == "tg" else x.permute(1, 0)
     if op == "flip":
-        return x[::-1] if lib == "tg" else x.flip(0)
+        return x.flip(0)
     if op == "add":
         return x + y
     if op == "sub":

@@ -15,7 +15,7 @@ import numpy as np
 from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat
-from tinygrad_np.tensor import Tensor, _wrap_dim, to_tensor
+from tinygrad_np.tensor import Tensor, _wrap_dim
 
 
 def _tensors(op: str, tensors: Any) -> list[Tensor]:
@@ -23,7 +23,11 @@ def _tensors(op: str, tensors: Any) -> list[Tensor]:
         raise TypeError(f"{op}: expected a non-empty list or tuple of tensors")
     if not tensors:
         raise TensorError(f"{op}: expected a non-empty list or tuple of tensors, got an empty one")
-    return [to_tensor(t) for t in tensors]
+    for position, tensor in enumerate(tensors):
+        if not isinstance(tensor, Tensor):  # PyTorch's TypeError
+            raise TypeError(f"{op}: expected Tensor as element {position} in argument 0, but "
+                            f"got {type(tensor).__name__}")
+    return list(tensors)
 
 
 @with_out

@@ -302,8 +302,11 @@ def _index(index: Any) -> Any:
     0-d integer Tensor acts as an int, as in PyTorch (a view, where NumPy would copy)."""
     if isinstance(index, (Tensor, np.ndarray)):
         return _index_part(index)
+    if isinstance(index, slice):
+        return _positive_step(index)
     if isinstance(index, tuple):
-        return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else part
+        return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else
+                     _positive_step(part) if isinstance(part, slice) else part
                      for part in index)
     if isinstance(index, list):
         if len(index) < 32 and not set(map(type, index)) <= {int, bool} and any(  # (ints:
@@ -315,11 +318,22 @@ def _index(index: Any) -> Any:
     return index
 
 
+def _positive_step(part: slice) -> slice:
+    """A slice of an index: PyTorch refuses negative steps (use flip)."""
+    if part.step is not None and part.step <= 0:  # (operator.index: a 0-d Tensor step too)
+        raise ValueError(f"step must be greater than zero, got {part.step} (for a reversed "
+                         "order use .flip(dim))")
+    return part
+
+
 def _index_part(part: Tensor | np.ndarray) -> Any:
     """An index tensor's or array's values: a copy, which the op may keep for its backward (a
     later in-place change of the caller's index must not move the gradient). A uint8 tensor
     is a mask, as in PyTorch (its deprecated spelling of a bool mask)."""
     array = part._data if isinstance(part, Tensor) else part
+    if array.dtype.kind not in "biu":
+        raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
+                         f"got {array.dtype}")
     if array.dtype == np.uint8:
         return array != 0
     return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
@@ -1511,8 +1525,9 @@ class Tensor:
         return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        for position in range(len(self)):
-            yield self[position]
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[position] for position in range(self._data.shape[0]))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if copy:
@@ -1567,14 +1582,13 @@ class Tensor:
         return int(self._data.reshape(()))
 
     def __format__(self, spec: str) -> str:
-        """`f"{loss:.4f}"` and `f"{loss}"` format a 0-d tensor's value, as PyTorch (a
-        one-element tensor's too, given a spec); a format spec for several values is
-        PyTorch's TypeError."""
-        if self._data.ndim == 0 or spec and self._data.size == 1:
+        """`f"{loss:.4f}"` and `f"{loss}"` format a 0-d tensor's value, as PyTorch; a format
+        spec for a tensor of one or more dims is PyTorch's TypeError."""
+        if self._data.ndim == 0:
             return format(self._data.item(), spec)
         if spec:
-            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__ "
-                            f"(a tensor of shape {self.shape}); format t.item() or t.tolist()")
+            raise TypeError(f"unsupported format string passed to Tensor.__format__ ({spec!r}, "
+                            f"a tensor of shape {self.shape}); format t.item() or t.tolist()")
         return repr(self)
 
     # ----------------------------------------------------------------- arithmetic
@@ -2966,6 +2980,8 @@ class Tensor:
         end = _wrap_dim("flatten", end_dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)
+        if start == end:  # nothing to merge: self itself, as PyTorch
+            return self
         if start > end:
             raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = math.prod(self.shape[start : end + 1])  # not -1: works for empty tensors too
@@ -3037,9 +3053,12 @@ class Tensor:
         `_torch_layout`). Repeated indices accumulate gradient."""
         index = _index(index)
         steps = _torch_layout(index)
-        if steps is None:
-            return _viewed(self, GetItem.apply(self, index))
-        return _viewed(self, GetItem.apply(GetItem.apply(self, steps[0]), steps[1]))
+        try:
+            if steps is None:
+                return _viewed(self, GetItem.apply(self, index))
+            return _viewed(self, GetItem.apply(GetItem.apply(self, steps[0]), steps[1]))
+        except IndexError as error:  # NumPy's words, PyTorch's "dimension"
+            raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
 
     def astype(self, dtype: Any) -> Tensor:
         """Convert to `dtype`; the gradient converts back."""
