@@ -5,7 +5,9 @@
 1. A custom op with a wrong backward (the weight gradient transposed): `tg.gradcheck` fails
    and its drill-down names the op and the line that created it.
 2. `log(softmax(logits))` with large logits: softmax underflows to 0 and log gives -inf.
-   `tg.detect_anomaly()` stops at the log, in the forward pass, with the inputs' ranges.
+   Under `tg.detect_anomaly()` backward stops at the first NaN gradient, as PyTorch's, and
+   names the op of the forward pass that made the first -inf: the log, with its inputs'
+   ranges.
 3. Standardising a feature whose variance is 0: a division by zero. `detect_anomaly` names
    the division; `tg.draw_graph` of the NaN loss marks where the NaN starts and its path.
 """
@@ -54,11 +56,12 @@ def find_wrong_op(x: np.ndarray, w1: Tensor, w2: Tensor) -> str:
 
 
 def find_underflow(x: np.ndarray, w1: Tensor, w2: Tensor) -> str:
-    """Break 2, found in the forward pass by detect_anomaly."""
+    """Break 2, found by detect_anomaly: backward's NaN names the log of the forward pass."""
     logits = net(Tensor(x), w1, w2) * 1e4  # large logits: softmax underflows
-    with tg.detect_anomaly(), np.errstate(divide="ignore"):
+    with tg.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"):
         try:
-            logits.softmax(-1).log()             # break 2: use logits.log_softmax(-1)
+            log_probabilities = logits.softmax(-1).log()   # break 2: use logits.log_softmax(-1)
+            (-log_probabilities.mean()).backward()
         except RuntimeError as error:
             return str(error)
     return "no anomaly"
@@ -74,7 +77,7 @@ def find_zero_variance(x: np.ndarray) -> tuple[str, str]:
     feature = Tensor(x[:3, 2].copy(), requires_grad=True, name="feature")  # all 5.0
     with tg.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"):
         try:
-            standardise(feature)
+            standardise(feature).sum().backward()
             message = "no anomaly"
         except RuntimeError as error:
             message = str(error)

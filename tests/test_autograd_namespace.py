@@ -13,6 +13,7 @@ import pytest
 
 import tinygrad_np as tg
 from tinygrad_np import function
+from tinygrad_np.anomaly import forward_anomaly
 from tinygrad_np.tensor import Tensor
 
 AF = tg.autograd.functional
@@ -285,9 +286,9 @@ def test_set_detect_anomaly_sets_now_and_restores_as_a_context():
     tg.autograd.set_detect_anomaly(True)
     try:
         assert tg.is_anomaly_enabled()
-        with pytest.raises(RuntimeError, match="detect_anomaly: Log produced"):
-            with np.errstate(divide="ignore"):
-                tg.tensor([0.0, 1.0], requires_grad=True).log()
+        with np.errstate(divide="ignore"):  # the forward pass does not raise (PyTorch)
+            y = tg.tensor([0.0, 1.0], requires_grad=True).log()
+        assert forward_anomaly(y).startswith("Log produced Inf")
         with tg.autograd.set_detect_anomaly(False):
             assert not tg.is_anomaly_enabled()
         assert tg.is_anomaly_enabled()

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 
 import tinygrad_np as tg
 from tinygrad_np import Tensor, function, testing
+from tinygrad_np.anomaly import forward_anomaly
 from tinygrad_np.gradcheck import GradcheckError
 
 HERE = Path(__file__).name
@@ -212,29 +213,51 @@ def test_compare_with_torch_agrees_and_skips_without_torch(monkeypatch):
 
 
 # ----------------------------------------------------------------------------- anomalies
-def test_forward_anomaly_stops_at_log_of_an_underflowed_softmax():
+def test_anomaly_names_the_log_of_an_underflowed_softmax_at_backward():
     x = Tensor([[1000.0, 0.0, -1000.0]], requires_grad=True)
     with tg.detect_anomaly():
-        stable = x.log_softmax(-1)  # raises nothing
-        assert np.all(np.isfinite(stable._data))
+        stable = x.log_softmax(-1)  # nothing to report
+        assert np.all(np.isfinite(stable._data)) and forward_anomaly(stable) is None
         probabilities = x.softmax(-1)
-        with np.errstate(divide="ignore"), pytest.raises(RuntimeError) as info:
-            probabilities.log()  # the line named
+        with np.errstate(divide="ignore"):
+            logs = probabilities.log()  # the line named; the forward pass goes on (PyTorch)
+        loss = -logs.sum()
+        assert forward_anomaly(loss).startswith("Log produced Inf")
+        with np.errstate(invalid="ignore"), pytest.raises(RuntimeError) as info:
+            loss.backward()
     message = str(info.value)
+    assert "Function 'SoftmaxBackward0' returned nan values in its 0th output" in message
     assert "Log produced Inf" in message and "from finite inputs" in message
-    assert f"{HERE}:{line_of('probabilities.log()  # the line named')}" in message
+    assert f"{HERE}:{line_of('logs = probabilities.log()  # the line named')}" in message
     assert "values in [0, 1]" in message and "log_softmax" in message
     assert all(getattr(o, "__name__", "") != "_check_output" for o in function.observers)
     with np.errstate(divide="ignore"):
-        x.softmax(-1).log()  # outside the block: no check, no error
+        assert forward_anomaly(x.softmax(-1).log()) is None  # outside the block: no check
 
 
-def test_forward_anomaly_names_a_division_by_zero_variance():
+def test_anomaly_names_a_division_by_zero_variance():
     x = Tensor([2.0, 2.0, 2.0], requires_grad=True)
     with tg.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"):
         centred = x - x.mean()
-        with pytest.raises(RuntimeError, match="Div produced NaN"):
-            centred / (centred * centred).mean().sqrt()
+        standardised = centred / (centred * centred).mean().sqrt()  # no error here
+        with pytest.raises(RuntimeError, match="(?s)returned nan.*Div produced NaN"):
+            standardised.sum().backward()
+
+
+def test_anomaly_lets_a_forward_inf_through_when_backward_is_finite():
+    # PyTorch checks backward only: an Inf the forward pass clamps away is no error
+    x = Tensor([0.0, 2.0], requires_grad=True)
+    with tg.detect_anomaly(), np.errstate(divide="ignore"):
+        logs = x.log()  # -inf, not used by the loss: raised here before, not in PyTorch
+        assert forward_anomaly(logs).startswith("Log produced Inf")
+        (x * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    with tg.detect_anomaly():
+        z = Tensor([-1.0, 4.0], requires_grad=True)
+        with np.errstate(invalid="ignore"):
+            root = z.sqrt()
+        with pytest.raises(RuntimeError, match="Function 'SqrtBackward0' returned nan"):
+            root.sum().backward()
 
 
 def test_backward_anomaly_still_works():
@@ -467,6 +490,7 @@ def test_debugging_example_finds_each_break(capsys):
     assert "the wrong rule is MyLinear" in found["gradcheck"]
     assert "debugging.py:" in found["gradcheck"] and "break 1" in found["gradcheck"]
     assert "Log produced Inf" in found["forward anomaly"] and "break 2" in found["forward anomaly"]
+    assert "SoftmaxBackward0" in found["forward anomaly"]
     assert "Div produced NaN" in found["zero variance"] and "break 3" in found["zero variance"]
     assert "NaN starts here" in found["drawing"]
     assert "--- draw_graph" in capsys.readouterr().out

@@ -1,15 +1,17 @@
-"""`detect_anomaly()`: find the op where a NaN (or, in forward, an Inf made from finite
-inputs) starts, in forward and in backward.
+"""`detect_anomaly()`: find the op where a NaN starts, in backward as PyTorch, and where
+the forward pass first made a NaN or Inf.
 
 A tool above the engine: while a `detect_anomaly()` block is open (in any thread) it watches
-through the engine's observer lists. In forward, the first recorded op whose output holds a
-NaN or Inf raises at once, naming the op, the line of user code that created it and its
-inputs' ranges: `log(softmax(x))` with extreme logits stops at `log` (softmax underflowed to
-0), while `log_softmax(x)` raises nothing. Each op recorded in the block remembers the line
-that created it, and backward() raises at the first op whose backward returns a NaN or Inf,
-naming the op, the input and that line. Outside such blocks it costs nothing.
+through the engine's observer lists. backward() raises at the first op whose backward
+returns a NaN, naming the op (PyTorch's words: "Function 'LogBackward0' returned nan
+values in its 0th output"), the input and the line of user code that created it. The
+forward pass never raises (PyTorch's does not: an Inf that a later op clamps is fine), but
+the first recorded op whose output holds a NaN, or an Inf it made from finite inputs, is
+remembered with its line, inputs' ranges and a hint, and the backward error names it too:
+`log(softmax(x))` with extreme logits points at `log` (softmax underflowed to 0).
 `set_detect_anomaly(True)` (PyTorch's switch) turns the same checks on in this thread
-until `set_detect_anomaly(False)`, or, as a context manager, for its block.
+until `set_detect_anomaly(False)`, or, as a context manager, for its block. Outside them
+nothing is checked and nothing costs.
 """
 
 from __future__ import annotations
@@ -79,8 +81,29 @@ def _describe(value: Any) -> str:
 _F = np.dtype(float)
 
 
+def forward_anomaly(tensor: Any) -> str | None:
+    """Where the forward pass that computed `tensor` (inside a detect_anomaly block) first
+    made a NaN or an Inf from finite inputs: the op, the line that created it, its inputs'
+    ranges and a hint; None if it made none."""
+    return _first_in_forward(getattr(tensor, "grad_fn", None))
+
+
+def _first_in_forward(node: Any) -> str | None:
+    """The anomaly furthest upstream of `node` (breadth first: the last one met)."""
+    found, seen, queue = None, set(), [node]
+    while queue:
+        node = queue.pop(0)
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        found = getattr(node, "forward_anomaly", None) or found
+        queue.extend(parent for parent, _ in getattr(node, "next_functions", ()))
+    return found
+
+
 def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
-    """Raise at the first op whose output is not finite (in threads with the check on)."""
+    """Mark an op that made a NaN or Inf (in threads with the check on): backward's error
+    names the one furthest upstream."""
     if not _enabled.on or output.dtype.kind not in "fc" or type(ctx) is MaskedBy:
         return  # (MaskedBy copies a mask op's gradient: the backward check names that op)
     if output.size == 1:
@@ -89,11 +112,13 @@ def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
     elif np.isfinite(output).all():
         return
     # An Inf that came in (a -inf mask filled in, a log-probability of 0) is data; one that
-    # an op makes from finite inputs (overflow, log(0), x / 0) is flagged, and every NaN.
-    finite = all(np.all(np.isfinite(a)) for a in arrays
-                 if isinstance(a, np.ndarray | float) and getattr(a, "dtype", _F).kind in "fc")
-    if not finite and not np.isnan(output).any():
-        return
+    # an op makes from finite inputs (overflow, log(0), x / 0) is flagged, and a NaN made
+    # from inputs without one (inf - inf: a softmax over a row masked whole).
+    floats = [a for a in arrays
+              if isinstance(a, np.ndarray | float) and getattr(a, "dtype", _F).kind in "fc"]
+    finite = all(np.all(np.isfinite(a)) for a in floats)
+    if not finite and (not np.isnan(output).any() or any(np.isnan(a).any() for a in floats)):
+        return  # (it came in: an op upstream made it, or it is data)
     name = type(ctx).__name__
     bad = np.isnan(output) if not finite else ~np.isfinite(output)
     kinds = " and ".join(kind for kind, mask in (("NaN", np.isnan(output)),
@@ -104,8 +129,8 @@ def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
                        if isinstance(a, np.ndarray | float | int) and not isinstance(a, bool))
     origin = "from finite inputs" if finite else "(an input was already not finite)"
     hint = HINTS.get(name)
-    raise RuntimeError(
-        f"detect_anomaly: {name} produced {kinds} in the forward pass {origin}, at "
+    ctx.forward_anomaly = (
+        f"{name} produced {kinds} in the forward pass {origin}, at "
         f"{int(bad.sum())} of {output.size} elements (first at {tuple(int(i) for i in first)})."
         f"\n  created at {site}" + (f": {code}" if code else "") + f"\n  {inputs}"
         + (f"\n  hint: {hint}" if hint else ""))
@@ -114,24 +139,34 @@ def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
 def _check_gradients(node: Any, grad_output: Any, grads: tuple) -> None:
     if not _enabled.on:
         return
+    # The message: PyTorch's words ("its 1th output" too), then ours, with the forward
+    # anomaly this gradient flowed through (downstream), else one upstream.
+    carried = getattr(node, "forward_anomaly", None) or getattr(node, "anomaly_below", None)
     for position, grad in enumerate(grads):  # NaN only, as PyTorch (an Inf slope is data)
         values = grad._data if isinstance(grad, Tensor) else grad
         if values is not None and np.isnan(values).any():
             stack = getattr(node, "creation_stack", None) or [
                 "  (created outside detect_anomaly())\n"]
+            forward = carried or _first_in_forward(node)
             raise RuntimeError(
-                f"detect_anomaly: {type(node).__name__}.backward returned NaN in the "
-                f"gradient of input {position} (shape {np.shape(values)}). The op was "
-                f"created here:\n{''.join(stack)}")
+                f"Function '{node.name()}' returned nan values in its {position}th output "
+                f"(detect_anomaly: {type(node).__name__}.backward returned NaN in the "
+                f"gradient of input {position}, shape {np.shape(values)}). The op was created "
+                f"here:\n{''.join(stack)}" + (f"\nThe forward pass made the first non-finite "
+                                             f"value here: {forward}" if forward else ""))
+    if carried:
+        for parent, _ in node.next_functions:
+            if parent is not None and not getattr(parent, "anomaly_below", None):
+                parent.anomaly_below = carried
 
 
 class detect_anomaly(function.no_grad):
     """Context manager (and decorator): name the op where a NaN or Inf starts.
 
-    In forward, the first recorded op whose output holds a NaN or Inf raises RuntimeError
-    naming the op, the line that created it and its inputs' ranges; in backward, the first
-    op whose backward returns one, with the line that created it. `check_nan=False` turns
-    the checks off inside a block. Outside the blocks it costs nothing.
+    backward() raises RuntimeError at the first op whose backward returns a NaN, naming
+    it, the line that created it and the first NaN or Inf the forward pass made (which does
+    not raise, as in PyTorch; `forward_anomaly(t)` describes it). `check_nan=False` turns the
+    checks off inside a block. Outside the blocks it costs nothing.
     """
 
     def __init__(self, check_nan: bool = True) -> None:

@@ -3191,11 +3191,11 @@ class Tensor:
                          if kind == dtype.rsplit(".", 1)[-1])
         elif isinstance(getattr(dtype, "dtype", None), np.dtype):  # tg.FloatTensor, a Tensor
             dtype = dtype.dtype
-        return self.astype(dtype)
+        return self.to(dtype)  # (self itself when it has that dtype, as PyTorch)
 
     def type_as(self, other: Tensor) -> Tensor:
-        """Convert to `other`'s dtype."""
-        return self.astype(other.dtype)
+        """Convert to `other`'s dtype (self itself when it has it, as PyTorch)."""
+        return self.to(other.dtype)
 
     def is_floating_point(self) -> bool:
         """True for a float dtype (float16/32/64)."""
