@@ -131,3 +131,100 @@ def test_flatten_without_anything_to_merge_is_the_tensor_itself(lib):
     assert tuple(y.flatten().shape) == (6,)
     assert f"{lib.tensor(3.14159):.2f}" == "3.14"
     assert [float(t) for t in lib.tensor([1.0, 2.0])] == [1.0, 2.0]
+
+
+# ------------------------------------------------ the op sweep's findings
+def test_svd_of_a_matrix_with_an_infinity_returns_nans_at_once():
+    inf = np.inf
+    a = [[-0.6576478081159254, -inf, 1.5, -0.1983961034347759],
+         [1.0905774279293634, -1.2143713997412742, 0.25365569422373974, -1.7845480868595807],
+         [1.6829299447402861, 0.37607017396137193, -0.0, 0.8210078259405257]]
+    for lib in LIBS:
+        x = lib.tensor(a, dtype=lib.float64)
+        u, s, vh = lib.linalg.svd(x)
+        assert (tuple(u.shape), tuple(s.shape), tuple(vh.shape)) == ((3, 3), (3,), (4, 4))
+        assert np.isnan(s.numpy()).all()  # (PyTorch's u is not all NaN)
+        assert tuple(lib.linalg.svd(x, full_matrices=False)[2].shape) == (3, 4)
+        assert np.isnan(lib.linalg.svdvals(x).numpy()).all()
+        assert tuple(lib.linalg.pinv(x).shape) == (4, 3)
+        assert int(lib.linalg.matrix_rank(x)) == 0
+        assert np.isnan(float(lib.linalg.matrix_norm(x, "nuc")))
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_corners_that_crashed(lib):
+    assert tuple(lib.rand(()).shape) == () and tuple(lib.rand([]).shape) == ()
+    x = lib.tensor(float("nan"), requires_grad=True)
+    median = x.median()
+    median.backward()
+    assert np.isnan(median.item()) and x.grad.item() == 1.0
+    assert np.isnan(float(lib.tensor(float("nan")).nanmedian()))
+    empty = lib.unique_consecutive(lib.tensor([], dtype=lib.int64), dim=0)
+    assert tuple(empty.shape) == (0,) and empty.dtype == lib.int64
+
+
+BROADCAST_ERRORS = {
+    "bitwise_and": lambda L, a, b, af, bf: L.bitwise_and(a, b),
+    "&": lambda L, a, b, af, bf: a & b,
+    "^": lambda L, a, b, af, bf: a ^ b,
+    "left_shift": lambda L, a, b, af, bf: L.bitwise_left_shift(a, b),
+    "gcd": lambda L, a, b, af, bf: L.gcd(a, b),
+    "lcm": lambda L, a, b, af, bf: L.lcm(a, b),
+    "ldexp": lambda L, a, b, af, bf: L.ldexp(af, b),
+    "logical_and": lambda L, a, b, af, bf: L.logical_and(af, bf),
+    "logical_xor": lambda L, a, b, af, bf: af.logical_xor(bf),
+    "nextafter": lambda L, a, b, af, bf: L.nextafter(af, bf),
+    "masked_select": lambda L, a, b, af, bf: L.masked_select(af, bf > 0),
+    "pow": lambda L, a, b, af, bf: L.pow(af, bf),
+    "pow ints": lambda L, a, b, af, bf: a ** b,
+    "float_power": lambda L, a, b, af, bf: L.float_power(af, bf),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+@pytest.mark.parametrize("name", list(BROADCAST_ERRORS))
+def test_shapes_that_do_not_broadcast_are_runtime_errors(lib, name):
+    a, b = lib.ones(2, 3, dtype=lib.int64), lib.ones(4, dtype=lib.int64)
+    with pytest.raises(RuntimeError):
+        BROADCAST_ERRORS[name](lib, a, b, lib.ones(2, 3), lib.ones(4))
+
+
+MORE_ERRORS = {
+    "scatter_reduce out of range": lambda L: L.zeros(3).scatter_reduce(
+        0, L.tensor([5]), L.ones(1), "sum"),
+    "expand -1 in a new dim": lambda L: L.ones(3).expand(-1, 3),
+    "logspace negative steps": lambda L: L.logspace(0, 1, -1),
+    "repeat_interleave output_size": lambda L: L.repeat_interleave(L.ones(3), 1, output_size=5),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+@pytest.mark.parametrize("name", list(MORE_ERRORS))
+def test_more_runtime_errors(lib, name):
+    with pytest.raises(RuntimeError):
+        MORE_ERRORS[name](lib)
+
+
+HALF_WITH_ZERO_D = {
+    "div": lambda L, h, t: L.div(h, t),
+    "true_divide": lambda L, h, t: L.true_divide(h, t),
+    "method div": lambda L, h, t: h.div(t),
+    "pow": lambda L, h, t: L.pow(h, t),
+    "**": lambda L, h, t: h ** t,
+    "maximum": lambda L, h, t: L.maximum(h, t),
+    "minimum": lambda L, h, t: h.minimum(t),
+    "fmax": lambda L, h, t: L.fmax(h, t),
+    "fmin": lambda L, h, t: L.fmin(h, t),
+    "hypot": lambda L, h, t: L.hypot(h, t),
+    "logaddexp": lambda L, h, t: L.logaddexp(h, t),
+    "logaddexp2": lambda L, h, t: L.logaddexp2(h, t),
+    "/": lambda L, h, t: h / t,
+}
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+@pytest.mark.parametrize("name", list(HALF_WITH_ZERO_D))
+def test_float16_with_a_0d_float32_tensor_stays_float16(lib, name):
+    h = lib.tensor([1.5, 3.0], dtype=lib.float16)
+    result = HALF_WITH_ZERO_D[name](lib, h, lib.tensor(2.0))
+    assert result.dtype == lib.float16

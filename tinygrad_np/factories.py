@@ -324,6 +324,8 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Tensor:
     """base ** linspace(start, end, steps)."""
+    if int(steps) < 0:
+        raise TensorError(f"logspace: number of steps must be non-negative, got {steps}")
     values = np.logspace(float(_item(start)), float(_item(end)), int(steps), base=base)
     return _made(values, dtype or get_default_dtype(), requires_grad, device, "logspace")
 

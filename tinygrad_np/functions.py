@@ -934,7 +934,8 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
     else:
         axis = _wrap_dim("unique_consecutive", dim, data.ndim)
         runs = np.moveaxis(data, axis, 0) if data.ndim else data.reshape(1)
-        changes = (runs[1:] != runs[:-1]).reshape(max(len(runs) - 1, 0), -1).any(1)
+        changes = (runs[1:] != runs[:-1]).reshape(max(len(runs) - 1, 0),
+                                                  math.prod(runs.shape[1:])).any(1)
     starts = np.flatnonzero(np.concatenate([[len(runs) > 0], changes]))
     values = runs[starts] if dim is None else np.moveaxis(runs[starts], 0, axis) \
         if data.ndim else data
@@ -1150,6 +1151,7 @@ def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # n
     if a.dtype.kind not in "iu" or np.asarray(b).dtype.kind not in "iu":  # not bool either
         raise DtypeError(f"{name}: defined for integer tensors, got {a.dtype} and "
                          f"{np.asarray(b).dtype}")
+    _broadcast_shape(name, a.shape, np.shape(b))
     return Tensor(ufunc(a._data, b))
 
 
@@ -1174,6 +1176,7 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     on the way (1e-30 * 2**130), and an exponent past any the dtype can use (inf, or 997 in
     float16) is clamped to one that gives the same 0 or inf."""
     x, exponent = _tensor(input), _tensor(other)
+    _broadcast_shape("ldexp", x.shape, exponent.shape)
     dtype = _float_dtype(_result_type(x, exponent))
     info = np.finfo(dtype)
     reach = float(info.maxexp - info.minexp + info.nmant)  # 2**reach takes 0 to inf
@@ -1221,6 +1224,7 @@ def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
     where input != other (0 where they are equal: the result is other), dother = 0, as
     PyTorch's."""
     x, y = _tensor(input), _tensor(other)
+    _broadcast_shape("nextafter", x.shape, y.shape)
     dtype = _float_dtype(_result_type(x, y))  # PyTorch's promotion (ints: the default float)
     values = np.nextafter(x._data.astype(dtype), y._data.astype(dtype))
     if x.requires_grad or y.requires_grad:

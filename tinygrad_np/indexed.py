@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import IndexOutOfBounds
 from tinygrad_np.join import cat
 from tinygrad_np.ops.shape import IndexAdd, SetItem
 from tinygrad_np.rng import numpy_generator
@@ -132,7 +133,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     try:
         targets = np.ravel_multi_index(_along(index, axis), input.shape).reshape(-1)
     except ValueError:
-        raise IndexError(f"scatter_reduce: index out of bounds for dim {dim} of size "
+        raise IndexOutOfBounds(f"scatter_reduce: index out of bounds for dim {dim} of size "
                          f"{input.shape[axis]}") from None
     places, count = input.numel(), targets.size
     scattered = np.bincount(targets, minlength=places) > 0

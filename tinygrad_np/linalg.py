@@ -34,6 +34,7 @@ from tinygrad_np.ops.linalg import (
     SolveTriangular,
     _qr_unpack,
     lu_packed,
+    svd as _svd,
     zero_pivot,
 )
 from tinygrad_np.tensor import Tensor
@@ -174,7 +175,7 @@ def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # 
     distinct singular values (a zero matrix's is finite, as PyTorch's)."""
     a = _float("pinv", _matrix("pinv", A))
     m, n = a.shape[-2:]
-    s = np.linalg.svd(a._data, compute_uv=False)
+    s = _svd(a._data, compute_uv=False)
     if rtol is None:
         rtol = 0.0 if atol else np.finfo(a.dtype).eps * max(m, n)
     cutoff = np.maximum(atol or 0.0, rtol * (s[..., :1] if s.shape[-1] else 0))
@@ -204,7 +205,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803
     if b.ndim < 2 or b.shape[-2] != m:
         raise RuntimeError(f"linalg.lstsq: B of shape {tuple(b.shape)} does not fit A of shape "
                            f"{tuple(a.shape)} (B must be (..., {m}, k))")
-    s = np.linalg.svd(a._data, compute_uv=False)
+    s = _svd(a._data, compute_uv=False)
     cutoff = (np.finfo(a.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond)
     rank = (s > cutoff * s[..., :1]).sum(axis=-1) if s.shape[-1] else np.zeros(s.shape[:-1])
     solution = pinv(a, rtol=cutoff) @ b.astype(a.dtype)
@@ -394,7 +395,7 @@ def matrix_rank(A: Tensor, *, atol: float | None = None, rtol: float | None = No
                 hermitian: bool = False) -> Tensor:
     """The number of singular values above max(atol, rtol * largest) (int64, no gradient)."""
     a = _matrix("matrix_rank", A)
-    s = np.linalg.svd(a._data, compute_uv=False)
+    s = _svd(a._data, compute_uv=False)
     m, n = a.shape[-2:]
     if rtol is None:
         rtol = 0.0 if atol else np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps \

@@ -140,7 +140,7 @@ def uniform(generator: np.random.Generator, low: float, high: float, shape: Any,
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={low} > to={high}")
     dtype = np.dtype(dtype)
-    values = (low + (high - low) * generator.random(shape)).astype(dtype)
+    values = np.asarray(low + (high - low) * generator.random(shape)).astype(dtype)  # (shape ())
     if dtype.kind == "f" and high > low:
         np.minimum(values, np.nextafter(dtype.type(high), dtype.type(low)), out=values)
     return values

@@ -897,16 +897,24 @@ def _float_input(op: str, tensor: Tensor) -> Tensor:
     return tensor
 
 
+def _float_kept(other: Any, data: np.ndarray) -> Any:
+    """A 0-d float tensor `other` in the dtype of the n-d float array `data` it meets (PyTorch's
+    result_type: float16 / tensor(2.) is float16); anything else as it is."""
+    if isinstance(other, Tensor) and not other._data.ndim and data.ndim and (
+            other._data.dtype.kind == data.dtype.kind == "f" and other.dtype != data.dtype):
+        cast = other.to(data.dtype)
+        cast._counter = other._counter = other._counter or [0]  # (saved by the op, it still
+        return cast  # shows in-place changes of `other`)
+    return other
+
+
 def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
     """`other` for arithmetic with `data`; a nonzero Python float with a float32 array as the
     same number, a read-only 0-d float32 array (cached). NumPy casts the float to float32
     either way, but its arithmetic on a 0-d array costs half as much (a `* 1.0001` chain)."""
     if type(other) is not float or data.dtype is not _FLOAT32 or not other:
-        if isinstance(other, Tensor) and not other._data.ndim and data.ndim and (
-                other._data.dtype.kind == data.dtype.kind == "f" and other.dtype != data.dtype):
-            cast = other.to(data.dtype)  # a 0-d float tensor takes the n-d operand's dtype, as
-            cast._counter = other._counter = other._counter or [0]  # PyTorch's result_type
-            return cast  # (saved by the op, it still shows in-place changes of `other`)
+        if isinstance(other, Tensor):
+            return _float_kept(other, data)
         if data.dtype.kind in "iu" and not divide and (  # uint8 - 1 wraps (np.int64 too)
                 type(other) is int or isinstance(other, np.integer)):
             return wrapped_int(int(other), data.dtype)
@@ -1617,10 +1625,10 @@ class Tensor:
         return Div.apply(_operand(other, self._data, True), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return Pow.apply(self, exponent)
+        return Pow.apply(self, _float_kept(exponent, self._data))
 
     def __rpow__(self, base: Any) -> Tensor:
-        return Pow.apply(base, self)
+        return Pow.apply(_float_kept(base, self._data), self)
 
     def __neg__(self) -> Tensor:
         if self._data.dtype == np.bool_:
@@ -1654,7 +1662,7 @@ class Tensor:
         the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
         quotient is recorded with gradient 0."""
         if rounding_mode is None:
-            return Div.apply(self, other)
+            return Div.apply(self, _float_kept(other, self._data))
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
@@ -1671,7 +1679,7 @@ class Tensor:
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent, elementwise (broadcasting)."""
-        return Pow.apply(self, exponent)
+        return Pow.apply(self, _float_kept(exponent, self._data))
 
     def neg(self) -> Tensor:
         """-self."""
@@ -2712,11 +2720,11 @@ class Tensor:
 
     def logaddexp(self, other: Any) -> Tensor:
         """log(exp(self) + exp(other)) without overflow (broadcasting)."""
-        return LogAddExp.apply(self, other)
+        return LogAddExp.apply(self, _float_kept(other, self._data))
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(self**2 + other**2) without overflow (broadcasting)."""
-        return Hypot.apply(self, other)
+        return Hypot.apply(self, _float_kept(other, self._data))
 
     def fmod(self, other: Any) -> Tensor:
         """C's remainder self - other trunc(self / other): the sign of self (broadcasting)."""
@@ -2867,15 +2875,19 @@ class Tensor:
 
     def logical_and(self, other: Any) -> Tensor:
         """Both nonzero (bool, any dtype)."""
-        return Tensor._make(np.asarray(np.logical_and(self._data, _data(other))), None)
+        return self._logical("logical_and", np.logical_and, other)
 
     def logical_or(self, other: Any) -> Tensor:
         """Either nonzero."""
-        return Tensor._make(np.asarray(np.logical_or(self._data, _data(other))), None)
+        return self._logical("logical_or", np.logical_or, other)
 
     def logical_xor(self, other: Any) -> Tensor:
         """Exactly one nonzero."""
-        return Tensor._make(np.asarray(np.logical_xor(self._data, _data(other))), None)
+        return self._logical("logical_xor", np.logical_xor, other)
+
+    def _logical(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        _broadcast_shape(op, self.shape, np.shape(_data(other)))
+        return Tensor._make(np.asarray(ufunc(self._data, _data(other))), None)
 
     def logical_not(self) -> Tensor:
         """True where the value is zero."""
@@ -2992,6 +3004,10 @@ class Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis; also as `size=`)."""
         shape = _shape_args(_sized("expand", shape, size))
         offset = len(shape) - self.ndim
+        if -1 in shape[:max(offset, 0)]:
+            raise RuntimeError(f"expand: the expanded size of the tensor (-1) isn't allowed in a "
+                               f"leading, non-existing dimension {shape.index(-1)} (shape "
+                               f"{self.shape} to {shape})")
         shape = tuple(
             self.shape[axis - offset] if size == -1 else size for axis, size in enumerate(shape)
         )
@@ -3485,7 +3501,7 @@ class Tensor:
     def masked_select(self, mask: Any) -> Tensor:
         """The elements where `mask` (broadcast with self) is True, as a 1-D tensor."""
         mask = _condition(mask)
-        shape = np.broadcast_shapes(self.shape, mask.shape)
+        shape = _broadcast_shape("masked_select", self.shape, mask.shape)
         source = self if self.shape == shape else self.expand(shape)
         return GetItem.apply(source, np.broadcast_to(mask, shape))
 
@@ -3501,19 +3517,19 @@ class Tensor:
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max(self, other); ties give each side half the gradient (PyTorch)."""
-        return Maximum.apply(self, other)
+        return Maximum.apply(self, _float_kept(other, self._data))
 
     def minimum(self, other: Any) -> Tensor:
         """Elementwise min(self, other); ties give each side half the gradient (PyTorch)."""
-        return Minimum.apply(self, other)
+        return Minimum.apply(self, _float_kept(other, self._data))
 
     def fmax(self, other: Any) -> Tensor:
         """Elementwise max(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmax.apply(self, other)
+        return Fmax.apply(self, _float_kept(other, self._data))
 
     def fmin(self, other: Any) -> Tensor:
         """Elementwise min(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmin.apply(self, other)
+        return Fmin.apply(self, _float_kept(other, self._data))
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given (the gradient
@@ -3583,7 +3599,7 @@ class Tensor:
                     self.dtype.kind in "iu") else False
                 return Tensor._make(np.asarray(empty, dtype=self.dtype), None)
             if nans is not None and nans.any():
-                return PickShared.apply(self, nans)
+                return PickShared.apply(self, np.asarray(nans))  # (an array when 0-d)
             value = np.sort(flat)[(flat.size - 1) // 2]
             return PickShared.apply(self, np.asarray(self._data == value))  # an array when 0-d
 
@@ -3817,6 +3833,9 @@ class Tensor:
                               f"{counts.shape} (min {counts.min(initial=0)})")
         positions = np.repeat(np.arange(length), counts.reshape(-1) if counts.ndim else
                               int(counts))
+        if output_size is not None and output_size != positions.size:  # PyTorch's check
+            raise RuntimeError(f"repeat_interleave: output_size={output_size}, but the repeats "
+                               f"give {positions.size} entries")
         return source.index_select(axis, positions)
 
     def flip(self, *axes: int | tuple[int, ...], dims: Axis = None) -> Tensor:

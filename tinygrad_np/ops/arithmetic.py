@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import DtypeError
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import Function
 
 
@@ -110,10 +110,10 @@ class Pow(Function):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             try:
                 y = a**b
-            except ValueError:  # integers to negative integer powers: a tensor of exponents
-                if not isinstance(b, np.ndarray):  # is elementwise, as PyTorch (a Python
-                    raise  # int exponent is refused by both)
-                y = _integer_power(a, b)
+            except ValueError as error:  # integers to negative integer powers: a tensor of
+                if not isinstance(b, np.ndarray) or "broadcast" in str(error):  # exponents is
+                    raise TensorError(f"pow: {error}") from None  # elementwise, as PyTorch
+                y = _integer_power(a, b)  # (a Python int exponent is refused by both)
         ctx.save_for_backward(a, b, y)
         return y
 

@@ -12,6 +12,8 @@ only.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_np import xp
@@ -123,9 +125,24 @@ class Det(Function):
         return grad_output[..., None, None] * _cofactors(a)
 
 
+def svd(a: np.ndarray, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+    """np.linalg.svd, but NaN factors of the right shapes for a matrix with an Inf or NaN
+    (as PyTorch; LAPACK may never return on one)."""
+    if np.isfinite(a).all():
+        return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    m, n = a.shape[-2:]
+    k, dtype, batch = min(m, n), np.result_type(a.dtype, np.float32), a.shape[:-2]
+    s = np.full(batch + (k,), np.nan, dtype)
+    if not compute_uv:
+        return s
+    rows, columns = (m, n) if full_matrices else (k, k)
+    return (np.full(batch + (m, rows), np.nan, dtype), s,
+            np.full(batch + (columns, n), np.nan, dtype))
+
+
 def _cofactors(a: np.ndarray) -> np.ndarray:
     """The cofactor matrix of each (possibly singular) square matrix, from its SVD."""
-    u, s, vt = np.linalg.svd(a)
+    u, s, vt = svd(a)
     ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
@@ -274,7 +291,7 @@ class SVD(Function):
     """U, S, Vh = svd(A) packed in one last axis (see `_svd_unpack`); gradient: `_svd_grad`."""
 
     def forward(ctx, a, full_matrices):
-        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        u, s, vh = svd(a, full_matrices=full_matrices)
         out = np.concatenate([_flat(u), s, _flat(vh)], -1)
         ctx.save_for_backward(out)
         ctx.options = (a.shape[-2], a.shape[-1], full_matrices)
@@ -305,7 +322,7 @@ class Pinv(Function):
     (..., 1)); gradient: `_pinv_grad` (PyTorch's), which needs no distinct singular values."""
 
     def forward(ctx, a, cutoff):
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = svd(a, full_matrices=False)
         keep = s > cutoff
         out = (_mT(vh) * np.where(keep, 1 / np.where(keep, s, 1), 0)[..., None, :]) @ _mT(u)
         ctx.save_for_backward(a, out)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import _promoted, wrapped_int
-from tinygrad_np.errors import DtypeError
+from tinygrad_np.errors import DtypeError, TensorError
 
 
 def _kind(value: Any) -> str:
@@ -36,5 +36,9 @@ def bitwise(op: str, function: Any, *operands: Any) -> np.ndarray:
     integer = next((a.dtype for a in integers if a.ndim), integers[0].dtype if integers else None)
     if integer is not None:  # a Python int out of the tensor's range wraps (uint8 | 256)
         operands = tuple(wrapped_int(a, integer) for a in operands)
-    return _promoted(np.asarray(function(*operands)), operands)  # PyTorch's 0-d rule
+    try:
+        result = function(*operands)
+    except ValueError as error:  # shapes that do not broadcast: PyTorch's RuntimeError
+        raise TensorError(f"{op}: {error}") from None
+    return _promoted(np.asarray(result), operands)  # PyTorch's 0-d rule
 
