@@ -449,7 +449,9 @@ def test_extreme_logits_are_finite_without_warnings(dtype):
 
 def test_grad_outputs_as_a_number_and_as_a_list():
     x = leaf(3.0)
-    (g,) = tg.grad(x * x, x, grad_outputs=2.0)
+    with pytest.raises(TypeError, match="gradients can be either Tensors or None"):
+        tg.grad(x * x, x, grad_outputs=2.0)  # a number: PyTorch's TypeError
+    (g,) = tg.grad(x * x, x, grad_outputs=tg.tensor(2.0))
     assert g.item() == 12.0
     y = leaf([1.0, 2.0])
     g_y, = tg.grad([y * 2, y * 3], y, grad_outputs=[np.ones(2), np.full(2, 10.0)])

@@ -113,7 +113,11 @@ def test_cpu_device_like_pytorch():
 @pytest.mark.parametrize("name", ["cuda", "cuda:0", "mps", "xpu"])
 def test_other_devices_raise_a_clear_error(name):
     x = tg.ones(2)
-    calls = [lambda: tg.device(name), lambda: x.to(name), lambda: tg.zeros(2, device=name),
+    device = tg.device(name)  # the object can be made, as in PyTorch; using it raises
+    assert str(device) == name and device.type == name.partition(":")[0]
+    assert device != tg.device("cpu")
+    calls = [lambda: x.to(device), lambda: tg.ones(2, device=device), lambda: x.to(name),
+             lambda: tg.zeros(2, device=name),
              lambda: tg.tensor([1.0], device=name), lambda: Tensor([1.0], device=name),
              lambda: tg.randn(2, device=name), lambda: tg.set_default_device(name),
              lambda: tg.nn.Linear(2, 2).to(name), lambda: x.to(device=name)]
@@ -122,6 +126,8 @@ def test_other_devices_raise_a_clear_error(name):
             call()
     with pytest.raises(RuntimeError, match="CPU only"):
         x.cuda()
+    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
+        tg.device("gpu")
 
 
 def test_cpu_device_accepted_everywhere():

@@ -228,3 +228,90 @@ def test_float16_with_a_0d_float32_tensor_stays_float16(lib, name):
     h = lib.tensor([1.5, 3.0], dtype=lib.float16)
     result = HALF_WITH_ZERO_D[name](lib, h, lib.tensor(2.0))
     assert result.dtype == lib.float16
+
+
+# ------------------------------------------------ autograd arguments, losses, devices
+def _grad_checks(L):
+    x = L.tensor([[1.0, 2.0, 0.5], [0.3, 0.2, 0.1]], requires_grad=True)
+    return x, {
+        "backward(2.0)": (lambda: (x * 2).sum().backward(2.0), TypeError),
+        "backward(2)": (lambda: (x * 2).sum().backward(2), TypeError),
+        "autograd.backward number": (lambda: L.autograd.backward((x * 2).sum(), 2.0), TypeError),
+        "grad number": (lambda: L.autograd.grad((x * 2).sum(), x, 2.0), TypeError),
+        "grad list of numbers": (lambda: L.autograd.grad((x * 2).sum(), x, [2.0]), TypeError),
+        "grad empty inputs": (lambda: L.autograd.grad((x * 2).sum(), []), RuntimeError),
+        "backward inputs without grad": (
+            lambda: (x * 2).sum().backward(inputs=[L.ones(2)]), RuntimeError),
+        "materialize with allow_unused=False": (lambda: L.autograd.grad(
+            (x * 2).sum(), x, allow_unused=False, materialize_grads=True), ValueError),
+    }
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_autograd_argument_errors(lib):
+    x, checks = _grad_checks(lib)
+    for call, kind in checks.values():
+        with pytest.raises(kind):
+            call()
+    (x * 2).sum().backward([lib.tensor(1.0)])  # a sequence of one tensor is fine
+    assert x.grad.tolist() == [[2.0] * 3] * 2
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_post_accumulate_grad_hook_must_return_none(lib):
+    p = lib.ones(2, requires_grad=True)
+    p.register_post_accumulate_grad_hook(lambda t: t * 2)
+    with pytest.raises(RuntimeError, match="should return None"):
+        (p * 2).sum().backward()
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_class_weights_that_require_grad(lib):
+    F = lib.nn.functional
+    x = lib.tensor([[1.0, 2.0, 0.5], [0.3, 0.2, 0.1]], requires_grad=True)
+    w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    ids = lib.tensor([0, 2])
+    for call in (lambda: F.cross_entropy(x, ids, weight=w), lambda: F.nll_loss(x, ids, weight=w),
+                 lambda: F.multi_margin_loss(x, ids, weight=w),
+                 lambda: F.batch_norm(x, w, lib.ones(3), training=False),
+                 lambda: F.batch_norm(x, lib.zeros(3), w, training=False)):
+        with pytest.raises(RuntimeError, match="not differentiable with respect to argument"):
+            call()
+    with lib.no_grad():
+        F.cross_entropy(x, ids, weight=w)  # nothing recorded: fine
+    # with class probabilities the weights are differentiated (was: no gradient at all)
+    target = lib.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    F.cross_entropy(x, target, weight=w).backward()
+    logits = np.array([[1.0, 2.0, 0.5], [0.3, 0.2, 0.1]])
+    log_softmax = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    expected = -(np.array(target.tolist()) * log_softmax).mean(0)  # d mean_i -sum_c w q logp
+    np.testing.assert_allclose(w.grad.tolist(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_other_device_objects_can_be_made_but_not_used(lib):
+    cuda = lib.device("cuda", 1)
+    assert (cuda.type, cuda.index, str(cuda)) == ("cuda", 1, "cuda:1")
+    assert repr(lib.device("mps")) == "device(type='mps')"
+    for call in (lambda: lib.ones(2, device="cuda"), lambda: lib.ones(2).to(cuda)):
+        with pytest.raises((RuntimeError, AssertionError)):
+            call()
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_calling_an_autograd_function_instance_is_the_legacy_error(lib):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # (PyTorch warns on creation)
+        instance = Double()
+    with pytest.raises(RuntimeError, match="Legacy autograd function"):
+        instance(lib.ones(1))
+    assert Double.apply(lib.ones(1)).tolist() == [2.0]

@@ -18,7 +18,6 @@ import numpy as np
 from tinygrad_np.tensor import Size, Tensor, TensorError  # (Tensor first: the ops import it)
 from tinygrad_np import _decorate, tensor as _tensor_module  # noqa: E402
 from tinygrad_np import indexed as _indexed  # noqa: E402
-from tinygrad_np.autograd import grad
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.factories import (
     arange,
@@ -268,6 +267,7 @@ from tinygrad_np import autograd, autograd_extra, autograd_functional  # noqa: E
 
 for _name in autograd_extra.__all__:
     setattr(autograd, _name, getattr(autograd_extra, _name))
+grad = autograd_extra.grad  # the engine's grad after PyTorch's argument checks
 autograd.functional = autograd_functional
 # torch.autograd.Function: the Tensor-level class (autograd_function.py), not the engine's
 # array-level `tinygrad_np.Function` (which autograd.py's code calls `Node`).

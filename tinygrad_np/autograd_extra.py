@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import anomaly, function, functional_forms, hooks
-from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad
+from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
 from tinygrad_np.errors import TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
 from tinygrad_np.tensor import EMPTY_INPUTS, Tensor
@@ -166,6 +166,32 @@ def _graph_targets(tensors: list[Tensor]) -> list[Tensor]:
     return list(found.values())
 
 
+def given_gradients(gradients: Any) -> None:
+    """PyTorch's TypeError for a gradient passed as a number (`backward(2.0)`, `grad(y, x,
+    [1.0])`): gradients are Tensors (NumPy arrays are taken here too) or None."""
+    for gradient in gradients if isinstance(gradients, (list, tuple)) else (gradients,):
+        if isinstance(gradient, (int, float, complex, np.generic)):
+            raise TypeError(f"gradients can be either Tensors or None, but got "
+                            f"{type(gradient).__name__}")
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         only_inputs: bool = True, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
+    """`tg.grad` / `torch.autograd.grad`: the engine's grad (autograd.py, which documents the
+    arguments) after PyTorch's argument checks (`tinygrad_np/__init__.py` puts this one in
+    its place under both names)."""
+    if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    given_gradients(grad_outputs)
+    return engine_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                         only_inputs, allow_unused, materialize_grads)
+
+
 def backward(
     tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     retain_graph: bool | None = None, create_graph: bool = False, grad_variables: Any = None,
@@ -176,6 +202,7 @@ def backward(
     the `.grad` of every leaf behind them (or only of `inputs`)."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     grad_tensors = grad_variables if grad_tensors is None else grad_tensors  # the old name
+    given_gradients(grad_tensors)
     if grad_tensors is None:
         grad_tensors = [None] * len(tensors)
     elif isinstance(grad_tensors, Tensor):
@@ -193,7 +220,8 @@ def backward(
             {id(t): t for t in inputs}.values())  # each once, as PyTorch
         if not targets:
             raise RuntimeError(EMPTY_INPUTS)
-    found = grad(tensors, targets, grad_tensors, retain_graph, create_graph, allow_unused=True)
+    found = engine_grad(tensors, targets, grad_tensors, retain_graph, create_graph,
+                        allow_unused=True)
     with _GRAD_LOCK:  # as Tensor.backward: a leaf's .grad grows in place
         for tensor, gradient in zip(targets, found):
             if gradient is not None:  # (a copy: never the caller's grad_tensors object)
@@ -220,6 +248,7 @@ __all__ = [
     "Variable",
     "anomaly_mode",
     "backward",
+    "grad",
     "detect_anomaly",
     "is_anomaly_check_nan_enabled",
     "enable_grad",

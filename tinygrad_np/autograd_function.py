@@ -324,6 +324,12 @@ class Function(engine.Function):
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward object at {id(self):#x}>"
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """`MyOp()(x)`, the old style: PyTorch's error, pointing at `MyOp.apply(x)`."""
+        raise RuntimeError(f"Legacy autograd function with non-static forward method is "
+                           f"deprecated. Please use new-style autograd function with static "
+                           f"forward method: call {type(self).__name__}.apply(...)")
+
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
         for position, value in enumerate(tensors):

@@ -28,8 +28,13 @@ def _cpu_only(name: Any, where: str) -> RuntimeError:
     )
 
 
+_KINDS = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "mtia", "hpu")
+
+
 class device:  # noqa: N801  (PyTorch's name)
-    """A device: only `device("cpu")` (also "cpu:0" or `device("cpu", 0)`) can be made.
+    """A device: "cpu" (also "cpu:0" or `device("cpu", 0)`), the only one tensors live on.
+    A device object of another kind (`device("cuda")`) can be made, as in PyTorch, but
+    putting a tensor on it raises DeviceUnavailable.
 
     As in PyTorch, `str(d)` is "cpu", `repr(d)` is "device(type='cpu')", `d.type` is "cpu"
     and `d.index` is None unless given; a device equals a device, not a string.
@@ -42,23 +47,24 @@ class device:  # noqa: N801  (PyTorch's name)
             type, index = type.type, type.index if index is None else index
         name = str(type)
         kind, _, number = name.partition(":")
-        if kind != "cpu" or (number and not number.isdigit()):
-            raise _cpu_only(name if index is None else f"{name}:{index}", "device")
+        if kind not in _KINDS or (number and not number.isdigit()):
+            raise RuntimeError(f"Expected one of {', '.join(_KINDS)} device type at start of "
+                               f"device string: {name}")
         if number:
             if index is not None:
                 raise RuntimeError(f"device: type {name!r} already names an index; "
                                    f"do not pass index={index} too")
             index = int(number)
-        self.type = "cpu"
+        self.type = kind
         self.index = index
 
     def __str__(self) -> str:
-        return "cpu" if self.index is None else f"cpu:{self.index}"
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self) -> str:
         if self.index is None:
-            return "device(type='cpu')"
-        return f"device(type='cpu', index={self.index})"
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, device) and (other.type, other.index) == (self.type, self.index)
@@ -69,6 +75,8 @@ class device:  # noqa: N801  (PyTorch's name)
     def __enter__(self) -> device:
         """`with torch.device("cpu"):` (PyTorch's default-device block): every tensor is on
         the CPU already, so the block changes nothing."""
+        if self.type != "cpu":
+            raise _cpu_only(self, "device")
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -83,6 +91,8 @@ def as_device(value: Any, where: str) -> device:
     if value is None:
         return CPU
     if isinstance(value, device):
+        if value.type != "cpu":
+            raise _cpu_only(value, where)
         return value
     if isinstance(value, int) and not isinstance(value, bool):  # PyTorch: an int is a GPU index
         raise _cpu_only(f"cuda:{value}", where)
@@ -99,7 +109,7 @@ def is_device(value: Any) -> bool:
     if isinstance(value, device):
         return True
     if isinstance(value, str):
-        return value.partition(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla")
+        return value.partition(":")[0] in _KINDS
     return False
 
 

@@ -145,7 +145,9 @@ def run_post_accumulate_hooks(found: dict, only: set | None) -> None:
             ref, hooks = _post_accumulate.get(id(key), (None, ()))
             if ref is not None and ref() is key and (only is None or id(key) in only):
                 for hook in hooks:
-                    hook(key)
+                    if hook(key) is not None:
+                        raise RuntimeError("Tensor post accumulate grad hooks should return "
+                                           f"None (the hook {getattr(hook, '__name__', hook)!r})")
 
 
 # grad_fn.register_prehook and grad_fn.register_hook (node_api.py's NodeInfo calls these).

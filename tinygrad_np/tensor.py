@@ -1397,6 +1397,16 @@ class Tensor:
             None if inputs is None else list(inputs))  # (model.parameters(): a generator)
         if inputs is not None and not inputs:
             raise RuntimeError(EMPTY_INPUTS)
+        if isinstance(gradient, (list, tuple)) and len(gradient) == 1 and isinstance(
+                gradient[0], (Tensor, type(None))):  # PyTorch takes a sequence of one
+            gradient = gradient[0]
+        if isinstance(gradient, (int, float, complex, np.generic, list, tuple)):  # PyTorch's
+            raise TypeError(f"backward: gradient must be a Tensor or None, got "
+                            f"{type(gradient).__name__}")
+        if inputs is not None and not all(t.requires_grad for t in inputs):
+            raise RuntimeError("backward: an input in `inputs` does not require grad "
+                               "(PyTorch: can't retain_grad on Tensor that has "
+                               "requires_grad=False)")
         run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:

@@ -60,6 +60,7 @@ from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_
     l1_loss as l1_loss,
     legacy_reduction,
     nll_loss as nll_loss,
+    not_differentiable,
     same_shape,
     smooth_l1_loss as smooth_l1_loss,
     weighted_bce_with_logits,
@@ -405,6 +406,7 @@ def batch_norm(
         if stat is not None and stat.shape != (channels,):
             raise TensorError(f"batch_norm: {name} should have shape ({channels},) for an input "
                               f"of shape {x.shape}, got {stat.shape}")
+        not_differentiable("native_batch_norm", name, stat)
     weight = _param(weight, shape, (channels,), "weight", "batch_norm")
     bias = _param(bias, shape, (channels,), "bias", "batch_norm")
     axes = (0,) + tuple(range(2, x.ndim))

@@ -20,6 +20,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
+from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
@@ -117,6 +118,14 @@ def _weighted_mean(losses: Tensor, row_weights: np.ndarray) -> Tensor:
     return losses.sum() / total if total else losses.sum() + np.nan  # gradient 0 as PyTorch
 
 
+def not_differentiable(function: str, name: str, value: Any) -> None:
+    """PyTorch's error for an argument it takes as a constant (class weights of an NLL,
+    running statistics) given as a tensor that requires grad: no silently missing gradient."""
+    if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"The function '{function}' is not differentiable with respect to "
+                           f"argument '{name}'. This input cannot have requires_grad True.")
+
+
 def _check_weight(weight: Any, classes: int, function: str) -> None:
     if weight is not None and np.shape(weight) != (classes,):
         raise TensorError(f"{function}: weight must have shape ({classes},) for {classes} "
@@ -135,6 +144,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     input = _tensor(input)
     input, target, unbatched = _batched(input, target, False, "nll_loss")
     _check_weight(weight, input.shape[1], "nll_loss")
+    not_differentiable("nll_loss_forward", "weight", weight)
     ids = _class_ids(target, input.shape, ignore_index, "nll_loss")
     losses, row_weights = _weighted_nll(_classes_last(input), ids, weight, ignore_index)
     if reduction == "mean":
@@ -162,7 +172,8 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     classes = input.shape[1]
     _check_weight(weight, classes, "cross_entropy")
     log_probs = _classes_last(input.log_softmax(axis=1))
-    class_weights = None if weight is None else _constant(weight, input.dtype)
+    class_weights = None if weight is None else weight.to(input.dtype) if (
+        probabilities and isinstance(weight, Tensor)) else _constant(weight, input.dtype)
     batch_shape = () if unbatched else (input.shape[0], *input.shape[2:])
 
     if probabilities:
@@ -176,6 +187,7 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         losses = -weighted.sum(axis=1)
         return losses.reshape(batch_shape) if reduction == "none" else _reduce(losses, reduction)
 
+    not_differentiable("nll_loss_forward", "weight", weight)
     ids = _class_ids(target, input.shape, ignore_index, "cross_entropy")
     losses, row_weights = _weighted_nll(log_probs, ids, weight, ignore_index)
     if label_smoothing:

@@ -16,7 +16,13 @@ from tinygrad_np import xp
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.functions import where
 from tinygrad_np.nn.functional_distance import pairwise_distance
-from tinygrad_np.nn.functional_losses import _reduce, _target, _tensor, legacy_reduction
+from tinygrad_np.nn.functional_losses import (
+    _reduce,
+    _target,
+    _tensor,
+    legacy_reduction,
+    not_differentiable,
+)
 from tinygrad_np.tensor import Tensor
 
 
@@ -230,6 +236,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     if p == 2:
         losses = losses * losses
     if weight is not None:
+        not_differentiable("multi_margin_loss", "weight", weight)
         row_weights = np.asarray(weight._data if isinstance(weight, Tensor) else weight)[ids]
         losses = losses * row_weights.astype(input.dtype)[:, None]
     losses = losses.sum(dim=1) / classes
