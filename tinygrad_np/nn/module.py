@@ -829,9 +829,7 @@ class Module:
                 else:
                     with no_grad():
                         tensor.copy_(value)
-            # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
-            # PyTorch 0.4.1) loads, and the counter keeps its value.
-            elif strict and name != "num_batches_tracked":
+            elif strict:
                 missing_keys.append(key)
         extra_key = prefix + "_extra_state"
         if type(self).set_extra_state is not Module.set_extra_state:
