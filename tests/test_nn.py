@@ -161,18 +161,24 @@ def test_children_and_modules():
     assert len(list(model.modules())) == 8 and next(model.modules()) is model
 
 
-def test_module_without_super_init_still_works():
+def test_module_without_super_init_refuses_layers_as_pytorch():
     class Bare(nn.Module):
         def __init__(self):
             self.fc = nn.Linear(2, 1)
 
-        def forward(self, x):
-            return self.fc(x)
+    with pytest.raises(AttributeError, match=r"cannot assign module before Module.__init__"):
+        Bare()
 
-    bare = Bare()
-    assert bare.training
-    assert [name for name, _ in bare.named_parameters()] == ["fc.weight", "fc.bias"]
-    assert bare(Tensor(np.ones((3, 2)))).shape == (3, 1)
+    class Plain(nn.Module):  # plain attributes need no super().__init__(), as in PyTorch
+        def __init__(self):
+            self.size = 3
+
+        def forward(self, x):
+            return x * self.size
+
+    plain = Plain()
+    assert plain.training
+    assert plain(Tensor(np.ones(2))).tolist() == [3.0, 3.0]
 
 
 def test_forward_is_required():

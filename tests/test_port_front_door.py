@@ -316,5 +316,3 @@ def test_pixel_shuffle_round_trip_and_errors():
     assert F.pixel_unshuffle(F.pixel_shuffle(x, 2), 2).tolist() == x.tolist()
     with pytest.raises(ValueError, match="divisible"):
         F.pixel_shuffle(tg.ones(1, 3, 2, 2), 2)
-    with pytest.raises(NotImplementedError):
-        nn.InstanceNorm2d(3, track_running_stats=True)

@@ -29,3 +29,8 @@ class IndexOutOfBounds(IndexError, RuntimeError):
 class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
     """An integer division or remainder by zero: PyTorch raises RuntimeError ("ZeroDivisionError")
     where Python raises ZeroDivisionError; this class is both."""
+
+
+class AssertionTensorError(TensorError, AssertionError):
+    """A check PyTorch makes with `assert` (MultiheadAttention's embed_dim and shapes): an
+    AssertionError there, a TensorError (RuntimeError, ValueError) here as well."""

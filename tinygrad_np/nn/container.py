@@ -342,11 +342,18 @@ class ModuleDict(_KeyedMembers):
         return _module(value, "ModuleDict")
 
 
-def _parameter_line(key: str, parameter: Any) -> str:
-    if not isinstance(parameter, Tensor):
-        return f"({key}): Object of type: {type(parameter).__name__}"
-    size = "x".join(str(n) for n in parameter.shape)
-    return f"({key}): Parameter containing: [{parameter.dtype} of size {size}]"
+def _parameter_lines(items: Iterable[tuple[Any, Any]], type_name: Any) -> str:
+    """PyTorch's extra_repr of ParameterList / ParameterDict: one indented line per entry,
+    `type_name(tensor)` naming its type (the two classes name it differently, as there)."""
+    lines = []
+    for key, value in items:
+        if isinstance(value, Tensor):
+            kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+            size = "x".join(str(n) for n in value.shape)
+            lines.append(f"  ({key}): {kind} containing: [{type_name(value)} of size {size}]")
+        else:
+            lines.append(f"  ({key}): Object of type: {type(value).__name__}")
+    return "\n".join(lines)
 
 
 class ParameterList(Module):
@@ -393,12 +400,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(_parameter_line(str(i), p) for i, p in enumerate(self._items))
-
-    def __repr__(self) -> str:
-        body = self.extra_repr()
-        return f"ParameterList(\n  {body.replace(chr(10), chr(10) + '  ')}\n)" if body else (
-            "ParameterList()")
+        return _parameter_lines(enumerate(self._items), lambda p: f"torch.{p.dtype}")
 
 
 class ParameterDict(_KeyedMembers):
@@ -420,7 +422,7 @@ class ParameterDict(_KeyedMembers):
         super().update(entries)
 
     def extra_repr(self) -> str:
-        return "\n".join(_parameter_line(key, p) for key, p in self._items.items())
+        return _parameter_lines(self._items.items(), lambda p: p.type())
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         """The entry `key`, first set to `default` if it is missing."""
@@ -446,8 +448,3 @@ class ParameterDict(_KeyedMembers):
     def __ior__(self, other: Mapping[str, Any]) -> ParameterDict:
         self.update(other)
         return self
-
-    def __repr__(self) -> str:
-        body = self.extra_repr()
-        return f"ParameterDict(\n  {body.replace(chr(10), chr(10) + '  ')}\n)" if body else (
-            "ParameterDict()")

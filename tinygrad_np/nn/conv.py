@@ -20,6 +20,29 @@ def _tuple(value: Any, count: int) -> tuple:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * count
 
 
+def _check_arguments(name: str, transposed: bool, in_channels: int, out_channels: int,
+                     stride: tuple, padding: Any, groups: int, padding_mode: str) -> None:
+    """PyTorch's checks at construction, with its ValueErrors and words. (A transposed
+    conv takes a padding string here and fails in forward with a TypeError, as PyTorch's.)"""
+    if transposed and padding_mode != "zeros":
+        raise ValueError(f'Only "zeros" padding mode is supported for {name}')
+    if groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups:
+        raise ValueError("out_channels must be divisible by groups")
+    if isinstance(padding, str) and not transposed:
+        if padding not in ("same", "valid"):
+            raise ValueError(f"Invalid padding string {padding!r}, should be one of "
+                             "{'valid', 'same'}")
+        if padding == "same" and any(step != 1 for step in stride):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+    if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+        raise ValueError("padding_mode must be one of {'zeros', 'reflect', 'replicate', "
+                         f"'circular'}}, but got padding_mode={padding_mode!r}")
+
+
 class _ConvNd(Module):
     """Shared by the convolutions: the parameters and PyTorch's default initialisation.
 
@@ -36,15 +59,8 @@ class _ConvNd(Module):
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        name = type(self).__name__
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise TensorError(f"{name}: in_channels ({in_channels}) and out_channels "
-                              f"({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode not in ("zeros", "reflect", "replicate", "circular") or (
-                padding_mode != "zeros" and self.transposed):
-            raise TensorError(f"{name}: padding_mode must be 'zeros'"
-                              + ("" if self.transposed else ", 'reflect', 'replicate' or "
-                                "'circular'") + f", got {padding_mode!r}")
+        _check_arguments(type(self).__name__, self.transposed, in_channels, out_channels,
+                         _tuple(stride, self.dims), padding, groups, padding_mode)
         self.padding_mode = padding_mode
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _tuple(kernel_size, self.dims)

@@ -1235,10 +1235,21 @@ def _adaptive_size(x: Tensor, output_size: Any, function: str) -> tuple[int, int
     if len(sizes) != 2:
         raise TypeError(f"{function}: output_size must be an int or a pair, got {output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
-    if min(sizes) < 1 or 0 in x.shape[1:]:
-        raise TensorError(f"{function}: output_size {sizes} must be positive and the input "
+    if min(sizes) < 0 or 0 in x.shape[1:]:
+        raise TensorError(f"{function}: output_size {sizes} must be >= 0 and the input "
                           f"{x.shape} non-empty")
     return sizes
+
+
+def _empty_pool(x: Tensor, output_shape: tuple[int, ...], function: str,
+                return_indices: bool = False, unbatched: bool = False) -> Any:
+    """An adaptive pool's output for an output size with a 0, as PyTorch's: empty, and its
+    backward an error (and empty int64 indices)."""
+    y = _conv.EmptyAdaptivePool.apply(x, output_shape, function)
+    indices = Tensor(np.zeros(output_shape, dtype=np.int64))
+    if unbatched:
+        y, indices = y.squeeze(0), indices.squeeze(0)
+    return (y, indices) if return_indices else y
 
 
 def _adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1254,6 +1265,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     matrix products, whose 0 * inf would spread an inf into other windows as NaN)."""
     x, unbatched = _batched(input, "adaptive_avg_pool2d")
     out_h, out_w = _adaptive_size(x, output_size, "adaptive_avg_pool2d")
+    if not out_h or not out_w:
+        return _empty_pool(x, (*x.shape[:2], out_h, out_w), "adaptive_avg_pool2d",
+                           unbatched=unbatched)
     height, width = x.shape[2:]
     if height % out_h == 0 and width % out_w == 0:
         y = avg_pool2d(x, (height // out_h, width // out_w))
@@ -1280,6 +1294,9 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
     to each window's first maximum. return_indices as in max_pool2d."""
     x, unbatched = _batched(input, "adaptive_max_pool2d")
     out_h, out_w = _adaptive_size(x, output_size, "adaptive_max_pool2d")
+    if not out_h or not out_w:
+        return _empty_pool(x, (*x.shape[:2], out_h, out_w), "adaptive_max_pool2d",
+                           return_indices, unbatched)
     height, width = x.shape[2:]
     if height % out_h == 0 and width % out_w == 0:
         return max_pool2d(input, (height // out_h, width // out_w),

@@ -281,8 +281,8 @@ def _adaptive_sizes(x: Tensor, output_size: Any, function: str) -> tuple[int, in
         raise TypeError(f"{function}: output_size must be an int or 3 sizes, got "
                         f"{output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
-    if min(sizes) < 1 or 0 in x.shape[1:]:
-        raise TensorError(f"{function}: output_size {sizes} must be positive and the input "
+    if min(sizes) < 0 or 0 in x.shape[1:]:
+        raise TensorError(f"{function}: output_size {sizes} must be >= 0 and the input "
                           f"{tuple(x.shape)} non-empty")
     return sizes
 
@@ -294,6 +294,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     name = "adaptive_avg_pool3d"
     x, unbatched = F._batched(input, name, ndim=5)
     sizes = _adaptive_sizes(x, output_size, name)
+    if 0 in sizes:
+        return F._empty_pool(x, (*x.shape[:2], *sizes), name, unbatched=unbatched)
     y = _separable(x, lambda planes: F.adaptive_avg_pool2d(planes, sizes[1:]),
                    lambda columns: F.adaptive_avg_pool2d(columns, (sizes[0], None)))
     return _unbatch(y, unbatched)
@@ -306,6 +308,8 @@ def adaptive_max_pool3d(input: Tensor, output_size: Any,  # noqa: A002
     name = "adaptive_max_pool3d"
     x, unbatched = F._batched(input, name, ndim=5)
     sizes = _adaptive_sizes(x, output_size, name)
+    if 0 in sizes:
+        return F._empty_pool(x, (*x.shape[:2], *sizes), name, return_indices, unbatched)
     result = _separable(
         x, lambda planes: F.adaptive_max_pool2d(planes, sizes[1:], return_indices),
         lambda columns: F.adaptive_max_pool2d(columns, (sizes[0], None), return_indices),

@@ -15,8 +15,10 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
+from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.normalization import _RunningStats, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -162,30 +164,47 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
                   weight: Any = None, bias: Any = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each channel of each sample over its spatial axes (biased variance), then
-    scale and shift per channel: group norm with one channel per group. Running statistics
-    are not supported (NotImplementedError)."""
-    if running_mean is not None or running_var is not None or not use_input_stats:
-        raise NotImplementedError("instance_norm: running statistics (track_running_stats) "
-                                  "are not supported")
-    if input.ndim < 3:
-        raise TensorError(f"instance_norm: expected (N, C, ...) with spatial axes, got shape "
-                          f"{input.shape}")
-    if math.prod(input.shape[2:]) == 1:  # one value per channel: its variance is 0 (PyTorch)
+    scale and shift per channel: group norm with one channel per group.
+
+    With running statistics, as PyTorch: `use_input_stats` normalises with each instance's
+    own and moves running_mean / running_var towards the batch average of the instances'
+    means and unbiased variances (running = (1 - momentum) running + momentum average);
+    otherwise the running statistics normalise.
+    """
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither "
+                         "be None")
+    if not use_input_stats:
+        if running_mean is None:
+            raise TensorError("Expected running_mean and running_var to be defined when "
+                              "use_input_stats is false")
+        return F.batch_norm(input, running_mean, running_var, weight, bias, False, 0.0, eps)
+    if input.ndim < 3 or math.prod(input.shape[2:]) == 1:  # its variance would be 0
         raise TensorError(f"instance_norm: expected more than 1 spatial element when "
                           f"training, got an input of shape {input.shape}")
-    return F.group_norm(input, input.shape[1], weight, bias, eps)
+    output = F.group_norm(input, input.shape[1], weight, bias, eps)
+    if running_mean is not None:
+        channels = input.shape[1]
+        for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+            if stat.shape != (channels,):
+                raise TensorError(f"instance_norm: {name} should have shape ({channels},) "
+                                  f"for an input of shape {input.shape}, got {stat.shape}")
+        spatial = tuple(range(2, input.ndim))
+        with no_grad():
+            mean = input._data.mean(axis=spatial).mean(axis=0)
+            var = input._data.var(axis=spatial, ddof=1).mean(axis=0)
+            running_mean.copy_((1 - momentum) * running_mean._data + momentum * mean)
+            running_var.copy_((1 - momentum) * running_var._data + momentum * var)
+    return output
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_RunningStats):
     dims = 2
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False,
                  device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
-        if track_running_stats:
-            raise NotImplementedError(f"{type(self).__name__}: track_running_stats=True is "
-                                      "not supported")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self._bias = affine and bias
@@ -193,14 +212,19 @@ class _InstanceNorm(Module):
         dtype = get_default_dtype() if dtype is None else dtype
         self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if self._bias else None
+        register_running_stats(self, num_features, dtype, track_running_stats)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         unbatched = input.ndim == self.dims + 1  # (C, L) or (C, H, W), as PyTorch
         if input.ndim != self.dims + 2 and not unbatched:
             raise TensorError(f"{type(self).__name__}: expected {self.dims + 1}-D or "
                               f"{self.dims + 2}-D input, got shape {input.shape}")
-        y = instance_norm(input.unsqueeze(0) if unbatched else input, weight=self.weight,
-                          bias=self.bias, eps=self.eps)
+        # As PyTorch: momentum=None leaves the running statistics as they are, and
+        # num_batches_tracked (kept for the state dict) stays 0.
+        y = instance_norm(input.unsqueeze(0) if unbatched else input, self.running_mean,
+                          self.running_var, self.weight, self.bias,
+                          self.training or not self.track_running_stats,
+                          0.0 if self.momentum is None else self.momentum, self.eps)
         return y.squeeze(0) if unbatched else y
 
     def extra_repr(self) -> str:

@@ -1,14 +1,17 @@
 """PyTorch's lazy modules beyond LazyLinear: `LazyConv2d(out_channels, kernel_size, ...)`,
 `LazyBatchNorm2d()`, ...: the input channels come from the first input (its dim 1). Until
-then the parameters are UninitializedParameters (an optimizer may already hold them); the
-first call builds the full module with the same arguments, moves its drawn values into those
-same parameter objects, and the module becomes that class."""
+then the parameters are UninitializedParameters (an optimizer may already hold them) and a
+norm's running statistics empty buffers; `.double()`, `.to(dtype)`, ... convert these
+placeholders, and their dtype is the one the module gets. The first call builds the full
+module with the same arguments, moves its values into those same tensor objects, and the
+module becomes that class."""
 
 from __future__ import annotations
 
 import inspect
 from typing import Any
 
+from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.nn.conv import (
     Conv1d,
@@ -20,9 +23,16 @@ from tinygrad_np.nn.conv import (
 )
 from tinygrad_np.nn.layers_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from tinygrad_np.nn.module import Module
-from tinygrad_np.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from tinygrad_np.nn.parameter import Parameter, UninitializedParameter
+from tinygrad_np.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    register_running_stats,
+)
+from tinygrad_np.nn.parameter import UninitializedParameter
 from tinygrad_np.tensor import Tensor
+
+_TENSORS = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
 
 
 class _Lazy(Module):
@@ -39,10 +49,26 @@ class _Lazy(Module):
         given = inspect.signature(self.full.__init__).bind(None, 0, *args, **kwargs)
         given.apply_defaults()  # (0: the input channels, known at the first call)
         options = given.arguments
+        dtype = options.get("dtype")
         weight = options.get("affine", True)  # a conv always has a weight
         bias = weight and options.get("bias", True)
-        self.weight = UninitializedParameter(dtype=options.get("dtype")) if weight else None
-        self.bias = UninitializedParameter(dtype=options.get("dtype")) if bias else None
+        self.weight = UninitializedParameter(dtype=dtype) if weight else None
+        self.bias = UninitializedParameter(dtype=dtype) if bias else None
+        for name in ("eps", "momentum", "affine", "track_running_stats"):  # a norm's options
+            if name in options:
+                setattr(self, name, options[name])
+        if options.get("track_running_stats"):  # empty until the first call, as PyTorch's
+            register_running_stats(self, 0, get_default_dtype() if dtype is None else dtype,
+                                   True)
+
+    def _dtype(self) -> Any:
+        """The dtype the parameters and buffers take: the placeholders' (which `.double()`,
+        `.to(dtype)` and the like convert), else None (nothing to convert)."""
+        for name in _TENSORS:
+            tensor = getattr(self, name, None)
+            if isinstance(tensor, Tensor) and tensor.dtype.kind == "f":
+                return tensor.dtype
+        return None
 
     def has_uninitialized_params(self) -> bool:
         return isinstance(self.weight, UninitializedParameter)
@@ -54,12 +80,15 @@ class _Lazy(Module):
                               f"shape (N, C, ...), got {getattr(input, 'shape', input)!r}")
         args, kwargs = self._arguments
         unbatched = self.spatial and input.ndim == self.spatial + 1  # (C, ...): no batch dim
-        full = self.full(input.shape[0 if unbatched else 1], *args, **kwargs)
-        for name in ("weight", "bias"):
-            mine, theirs = getattr(self, name), getattr(full, name, None)
-            if isinstance(mine, Parameter) and isinstance(theirs, Parameter):
-                mine.materialize(theirs.shape)
-                mine._data = theirs._data  # the drawn values, in the parameter already held
+        dtype = self._dtype()
+        full = self.full(input.shape[0 if unbatched else 1], *args,
+                         **{**kwargs, **({} if dtype is None else {"dtype": dtype})})
+        for name in _TENSORS:  # the values drawn, in the tensors already held (an optimizer's)
+            mine, theirs = getattr(self, name, None), getattr(full, name, None)
+            if isinstance(mine, Tensor) and isinstance(theirs, Tensor):
+                if isinstance(mine, UninitializedParameter):
+                    mine.materialize(theirs.shape)
+                mine._data = theirs._data
                 setattr(full, name, mine)
         hooks, training = self.__dict__.get("_module_hooks"), self.training
         vars(self).clear()
@@ -87,7 +116,8 @@ LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d = (
                                              ConvTranspose3d), 1))
 LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d = map(
     _lazy, (BatchNorm1d, BatchNorm2d, BatchNorm3d))
-# PyTorch's lazy instance norms are affine by default (its InstanceNorms are not); their
-# running statistics stay off here, as InstanceNorm's (see the README).
+# PyTorch's lazy instance norms are affine and track running statistics by default (its
+# InstanceNorms do neither).
 LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d = (
-    _lazy(norm, affine=True) for norm in (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d))
+    _lazy(norm, affine=True, track_running_stats=True)
+    for norm in (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d))

@@ -8,6 +8,7 @@ not in `parameters()`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from tinygrad_np.errors import TensorError
@@ -87,6 +88,18 @@ class NLLLoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """PyTorch's deprecated name of NLLLoss: the same loss, with its FutureWarning."""
+
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                 reduce: Any = None, reduction: str = "mean") -> None:
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a "
+                      "drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.",
+                      FutureWarning, stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class BCELoss(_Loss):

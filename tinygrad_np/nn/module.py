@@ -114,7 +114,8 @@ class Module:
     attributes in `__init__`, and define `forward`. Calling the module calls `forward`.
     """
 
-    # A class attribute, so a subclass that forgets super().__init__() still works.
+    # A class attribute, so a subclass that forgets super().__init__() and keeps only plain
+    # attributes still works (layers and Parameters then raise, as PyTorch).
     training: bool = True
     # Set once the first call has named the parameters (see named_parameters).
     _parameters_named: bool = False
@@ -127,6 +128,10 @@ class Module:
         self.training = True
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, (Module, Parameter, Buffer)) and "training" not in vars(self):
+            # Module.__init__ has not run (it sets `training`): PyTorch's AttributeError
+            _refuse_before_init("module" if isinstance(value, Module) else
+                                "parameters" if isinstance(value, Parameter) else "buffer")
         # Only an nn.Buffer is special: assigning one registers it as a buffer, as PyTorch.
         if isinstance(value, Buffer):
             current = vars(self).get(name)
@@ -435,6 +440,8 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} is a {type(param).__name__}, "
                             "not an nn.Parameter")
+        if "training" not in vars(self):
+            _refuse_before_init("parameter")
         if param is None:  # listed in _parameters as None, as PyTorch
             vars(self).setdefault("_none_parameters", set()).add(name)
         setattr(self, name, param)
@@ -505,6 +512,8 @@ class Module:
         if not name or "." in name:
             raise KeyError(f"register_buffer: the name must be non-empty and contain no '.', "
                            f"got {name!r}")
+        if "training" not in vars(self):
+            _refuse_before_init("buffer")
         buffer_names = vars(self).setdefault("_buffer_names", {})
         if hasattr(self, name) and name not in buffer_names:
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
@@ -829,9 +838,7 @@ class Module:
                 else:
                     with no_grad():
                         tensor.copy_(value)
-            # As PyTorch's batch norms: a checkpoint without num_batches_tracked (saved before
-            # PyTorch 0.4.1) loads, and the counter keeps its value.
-            elif strict and name != "num_batches_tracked":
+            elif strict:
                 missing_keys.append(key)
         extra_key = prefix + "_extra_state"
         if type(self).set_extra_state is not Module.set_extra_state:
@@ -855,14 +862,23 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        # PyTorch's layout: one "(name): child" line per child, nested children indented.
+        # PyTorch's layout: the extra_repr's lines, then one "(name): child" line per child,
+        # nested children indented; a one-line extra_repr alone stays inside the parentheses.
         extra = self.extra_repr()
-        children = self._child_items()
-        if not children:
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
+                       for name, child in self._child_items()]
+        if len(extra_lines) == 1 and not child_lines:
             return f"{self._get_name()}({extra})"
-        lines = [extra] if extra else []
-        lines += [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
-        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+        lines = extra_lines + child_lines
+        body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
+        return f"{self._get_name()}({body})"
+
+
+def _refuse_before_init(kind: str) -> None:
+    """A sub-module, Parameter or buffer given to a module before Module.__init__() ran:
+    PyTorch's AttributeError, in its words (plain attributes are fine, there as here)."""
+    raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
 
 
 def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, Module]]:

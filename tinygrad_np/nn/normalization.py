@@ -17,7 +17,36 @@ from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
 
-class _BatchNorm(Module):
+class _RunningStats(Module):
+    """What batch and instance norms share (PyTorch's _NormBase): state-dict version 2, in
+    which num_batches_tracked appeared. A state dict without version 2 in its metadata (older
+    PyTorch, or a plain dict) may lack the key: the counter then keeps its value. With
+    version 2 it is a missing key, as any other."""
+
+    _version = 2
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: list[str], unexpected_keys: list[str],
+                              error_msgs: list[str]) -> None:
+        version = local_metadata.get("version")
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats \
+                and key not in state_dict and self.num_batches_tracked is not None:
+            state_dict[key] = self.num_batches_tracked
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
+
+def register_running_stats(module: Module, num_features: int, dtype: Any, track: bool) -> None:
+    """The buffers running_mean (zeros), running_var (ones) and num_batches_tracked (int64),
+    or None in each when not `track` (batch and instance norms, as PyTorch's)."""
+    stats = ((np.zeros(num_features, dtype=dtype), np.ones(num_features, dtype=dtype),
+              np.array(0, dtype=np.int64)) if track else (None, None, None))
+    for name, value in zip(("running_mean", "running_var", "num_batches_tracked"), stats):
+        module.register_buffer(name, None if value is None else Tensor(value))
+
+
+class _BatchNorm(_RunningStats):
     """Batch normalisation over axis 1 (channels); see `F.batch_norm` for the arithmetic.
 
     Parameters `weight` (ones) and `bias` (zeros) when `affine`; buffers `running_mean`
@@ -51,14 +80,7 @@ class _BatchNorm(Module):
         dtype = get_default_dtype() if dtype is None else dtype
         self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        register_running_stats(self, num_features, dtype, track_running_stats)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked."""

@@ -108,6 +108,19 @@ def _check_shape(name: str, what: str, tensor: Tensor, expected: tuple[int, ...]
 
 
 # ----------------------------------------------------------------------------- full sequences
+_PROJ_SIZE_ONLY_LSTM = "proj_size argument is only supported for LSTM, not RNN or GRU"
+
+
+def _refuse_proj_size(name: str, unknown: dict) -> None:
+    """RNN and GRU take no proj_size (any value: a ValueError, as PyTorch's) and no other
+    unknown keyword (a TypeError, as Python's)."""
+    if "proj_size" in unknown:
+        raise ValueError(_PROJ_SIZE_ONLY_LSTM)
+    if unknown:
+        raise TypeError(f"{name}.__init__() got an unexpected keyword argument "
+                        f"{next(iter(unknown))!r}")
+
+
 class RNNBase(Module):
     """Shared by RNN, LSTM and GRU: the parameters, their init, and the loop over layers,
     directions and time steps.
@@ -127,11 +140,12 @@ class RNNBase(Module):
         super().__init__()
         name = type(self).__name__
         if proj_size != 0 and mode != "LSTM":
-            raise TensorError(f"{name}: proj_size argument is only supported for LSTM, not RNN "
-                              f"or GRU")
-        if isinstance(proj_size, bool) or not 0 <= proj_size < hidden_size:
-            raise TensorError(f"{name}: proj_size must be 0 or in [1, hidden_size), got "
-                              f"{proj_size} with hidden_size {hidden_size}")
+            raise ValueError(_PROJ_SIZE_ONLY_LSTM)
+        if isinstance(proj_size, bool) or proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         if num_layers < 1:
             raise TensorError(f"{name}: num_layers must be at least 1, got {num_layers}")
         if hidden_size < 1:
@@ -301,6 +315,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -311,8 +327,6 @@ class RNNBase(Module):
             text += f", dropout={self.dropout}"
         if self.bidirectional is not False:
             text += f", bidirectional={self.bidirectional}"
-        if self.proj_size:
-            text += f", proj_size={self.proj_size}"
         return text
 
 
@@ -323,7 +337,8 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False,
-                 device: Any = None, dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, **unknown: Any) -> None:
+        _refuse_proj_size(type(self).__name__, unknown)
         mode = _activation_mode(type(self).__name__, nonlinearity)
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
@@ -363,7 +378,9 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
+                 bidirectional: bool = False, device: Any = None, dtype: Any = None,
+                 **unknown: Any) -> None:
+        _refuse_proj_size(type(self).__name__, unknown)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import AssertionTensorError, TensorError
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.container import ModuleList
 from tinygrad_np.nn.dropout import Dropout
@@ -78,8 +78,8 @@ class MultiheadAttention(Module):
             raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not "
                                       "supported")
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
-            raise TensorError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible "
-                              f"by num_heads ({num_heads}), both positive")
+            raise AssertionTensorError(f"embed_dim must be divisible by num_heads (embed_dim "
+                                       f"{embed_dim}, num_heads {num_heads}, both positive)")
         dtype = get_default_dtype() if dtype is None else dtype
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = embed_dim if kdim is None else kdim
@@ -138,11 +138,14 @@ class MultiheadAttention(Module):
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
         target, batch, embed = query.shape
         source = key.shape[0]
-        if embed != self.embed_dim or key.shape[:2] != value.shape[:2] \
-                or key.shape[1] != batch:
-            raise TensorError(f"MultiheadAttention: expected query (L, N, {self.embed_dim}) and "
-                              f"key, value (S, N, ...), got {query.shape}, {key.shape}, "
-                              f"{value.shape} (after batch_first)")
+        if embed != self.embed_dim:
+            raise AssertionTensorError(f"was expecting embedding dimension of "
+                                       f"{self.embed_dim}, but got {embed}")
+        if key.shape[:2] != value.shape[:2] or key.shape[1] != batch:
+            raise AssertionTensorError(
+                f"MultiheadAttention: expected query (L, N, {self.embed_dim}) and key, value "
+                f"(S, N, ...), got {query.shape}, {key.shape}, {value.shape} (after "
+                "batch_first)")
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use "
                                "the Transformer module method `generate_square_subsequent_mask`"

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
 as_strided = np.lib.stride_tricks.as_strided
@@ -441,3 +442,18 @@ class AdaptiveMaxPool2d(Function):
 
     def backward(ctx, grad_output):
         return xp.index_add(grad_output, ctx.positions, ctx.input_shape), None, None
+
+
+class EmptyAdaptivePool(Function):
+    """An adaptive pool to an output size with a 0: y is empty;  no backward (PyTorch's
+    refuses an empty grad_output, so this does too)."""
+
+    def forward(ctx, x, output_shape, name):
+        ctx.output_shape, ctx.name = output_shape, name
+        return np.zeros(output_shape, dtype=x.dtype)
+
+    def backward(ctx, grad_output):
+        empty = next(axis for axis, size in enumerate(ctx.output_shape) if axis and not size)
+        raise TensorError(f"{ctx.name}_backward(): Expected grad_output to have non-zero size "
+                          f"for non-batch dimensions, but grad_output has sizes "
+                          f"{list(ctx.output_shape)} with dimension {empty} being empty")

@@ -39,6 +39,7 @@ __all__ = [
     "WeightedRandomSampler",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "Subset",
     "TensorDataset",
@@ -552,6 +553,51 @@ class _LoaderIterator:
         return len(self._loader)
 
 
+class DistributedSampler(Sampler):
+    """Replica `rank` of `num_replicas`'s share of the indices, as PyTorch's: the (shuffled,
+    with seed + epoch) order padded by repeating its start to a multiple of `num_replicas`
+    (or, `drop_last`, cut to one), then every num_replicas-th index from `rank`. There is
+    no process group here, so `num_replicas` and `rank` must be given. Unshuffled, the
+    indices are PyTorch's; shuffled, the order comes from NumPy's generator, not PyTorch's,
+    so it differs (each seed + epoch still gives one fixed order, the same on every replica).
+    """
+
+    def __init__(self, dataset: Any, num_replicas: int | None = None, rank: int | None = None,
+                 shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
+        if num_replicas is None or rank is None:  # PyTorch asks the default process group
+            raise ValueError("Default process group has not been initialized, please make "
+                             "sure to call init_process_group.")
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.epoch, self.drop_last, self.shuffle, self.seed = 0, drop_last, shuffle, seed
+        size = len(dataset)
+        if drop_last and size % num_replicas:
+            self.num_samples = math.ceil((size - num_replicas) / num_replicas)
+        else:
+            self.num_samples = math.ceil(size / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self) -> Iterator[int]:
+        size = len(self.dataset)
+        indices = (np.random.default_rng(self.seed + self.epoch).permutation(size).tolist()
+                   if self.shuffle else list(range(size)))
+        if self.drop_last:
+            indices = indices[:self.total_size]
+        elif indices:  # pad with the start, repeated as often as needed
+            padding = self.total_size - len(indices)
+            indices += (indices * math.ceil(padding / len(indices)))[:padding]
+        return iter(indices[self.rank:self.total_size:self.num_replicas])
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch whose order the next iteration uses (shuffle: a new one each epoch)."""
+        self.epoch = epoch
+
+
 # PyTorch's submodule paths for the same names: `torch.utils.data.dataloader.default_collate`,
 # `from tinygrad_np.utils.data.dataloader import default_collate`, `...data.dataset.Dataset`.
 def _submodule(name: str, **members: Any) -> types.ModuleType:
@@ -567,3 +613,4 @@ dataset = _submodule("dataset", Dataset=Dataset, TensorDataset=TensorDataset,
                      Subset=Subset, ConcatDataset=ConcatDataset, random_split=random_split)
 sampler = _submodule("sampler", **{name: value for name, value in globals().items()
                                    if name.endswith("Sampler")})
+distributed = _submodule("distributed", DistributedSampler=DistributedSampler)
