@@ -315,3 +315,43 @@ def test_calling_an_autograd_function_instance_is_the_legacy_error(lib):
     with pytest.raises(RuntimeError, match="Legacy autograd function"):
         instance(lib.ones(1))
     assert Double.apply(lib.ones(1)).tolist() == [2.0]
+
+
+# ------------------------------------------------ recorded writes into the caller's memory
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_recorded_in_place_writes_reach_the_callers_array(lib):
+    array = np.zeros(3, np.float32)
+    t = lib.from_numpy(array)
+    w = lib.ones(3, requires_grad=True)
+    t += w  # recorded (w requires grad): the array sees it, as PyTorch's
+    t.sum().backward()
+    assert array.tolist() == [1.0, 1.0, 1.0] and w.grad.tolist() == [1.0, 1.0, 1.0]
+    array[0] = 7.0  # and the tensor sees later writes to the array
+    assert t.tolist() == [7.0, 1.0, 1.0]
+    scalar = np.ones((), np.float32)
+    s = lib.from_numpy(scalar)
+    v = lib.tensor(2.0, requires_grad=True)
+    s *= v
+    s.backward()
+    assert scalar.item() == 2.0 and v.grad.item() == 1.0
+    twice = np.ones(3, np.float32)
+    u = lib.from_numpy(twice)
+    g = lib.full((3,), 2.0, requires_grad=True)
+    u *= g
+    u *= g
+    u.sum().backward()
+    assert twice.tolist() == [4.0] * 3 and g.grad.tolist() == [4.0] * 3
+    x = lib.zeros(3)
+    handed_out = x.numpy()
+    x += w
+    assert handed_out.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_a_saved_array_of_the_caller_changed_in_place_is_refused(lib):
+    t = lib.from_numpy(np.ones(3, np.float32))
+    w = lib.full((3,), 2.0, requires_grad=True)
+    y = t * w  # saves t for w's gradient
+    t += w
+    with pytest.raises(RuntimeError, match="modified by an inplace operation|in-place"):
+        y.sum().backward()

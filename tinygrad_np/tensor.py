@@ -1762,9 +1762,12 @@ class Tensor:
                         "detach(), a `.data`, or a view whose base is gone): write `t = t + "
                         "x` or `t = t.masked_fill(mask, v)` (out of place) instead, or drop "
                         "the other tensor first")
-                # the op reads a copy: what it saves must not change when the memory does
-                result = op(Tensor._make(self._data.copy(), self.grad_fn), *args)
-            else:
+            elif getattr(self, "_user_memory", False) and self._data.flags.writeable and (
+                    _base_of(self) is self):  # the caller's array (from_numpy, numpy()) sees
+                plan = (self, [])  # the write, as in PyTorch
+            if plan is not None:  # (written into the memory: the op reads a copy, so what
+                result = op(Tensor._make(self._data.copy(), self.grad_fn), *args)  # it saves
+            else:  # does not change with the memory)
                 result = op(self, *args)
             if result.dtype != self.dtype:
                 if not (np.can_cast(result.dtype, self.dtype, "same_kind") or (  # integers
