@@ -533,12 +533,13 @@ def test_normal_statistics_seeding_and_gradient():
     assert np.array_equal(first, tg.normal(1.0, 0.5, size=(10,))._data)
     assert np.array_equal(tg.normal(0.0, 1.0, (5,), generator=tg.Generator().manual_seed(3))._data,
                           tg.normal(0.0, 1.0, (5,), generator=tg.Generator().manual_seed(3))._data)
-    # as PyTorch: mean + std * noise, so d/dmean = 1 and d/dstd = the noise
+    # as PyTorch (torch 2.13 gives NormalBackward3 with zero gradients): in the graph, with
+    # gradient 0 for the mean and the std (no reparameterisation)
     mean, std = tg.zeros(4, requires_grad=True), tg.ones(4, requires_grad=True)
     out = tg.normal(mean, std)
+    assert out.requires_grad
     out.sum().backward()
-    assert np.array_equal(mean.grad._data, np.ones(4, np.float32))
-    np.testing.assert_allclose(std.grad._data, out._data)
+    assert mean.grad.tolist() == [0.0] * 4 and std.grad.tolist() == [0.0] * 4
 
 
 def test_multinomial_as_pytorch():

@@ -22,8 +22,9 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
     """Samples of N(mean, std): `normal(mean_tensor, std_tensor)` (broadcast),
     `normal(mean_tensor, std=1.0)`, `normal(mean, std_tensor)` or `normal(mean, std, size)`.
 
-    As in PyTorch the result is `mean + std * noise`, so gradients reach tensor means and stds
-    (d/dmean = 1, d/dstd = the noise); the noise itself is a constant.
+    As in PyTorch the result is in the graph of tensor means and stds with gradient 0 (no
+    reparameterisation: for that, use `mean + std * tg.randn_like(mean)` or a
+    distribution's `rsample`).
     """
     draw = numpy_generator(generator)
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
@@ -44,8 +45,16 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     shape = np.broadcast_shapes(*(t.shape for t in tensors))
     kind = np.result_type(*(t.dtype for t in tensors))
-    noise = Tensor(draw.standard_normal(shape).astype(kind))
-    return mean + std * noise
+    noise = draw.standard_normal(shape).astype(kind)
+    samples = Tensor(_data_of(mean) + _data_of(std) * noise)
+    for tensor in tensors:  # in the graph with gradient 0, as PyTorch's
+        if tensor.requires_grad:
+            samples = samples + tensor._graph_zero()
+    return samples.to(kind)
+
+
+def _data_of(value: Any) -> Any:
+    return value._data if isinstance(value, Tensor) else value
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
