@@ -462,7 +462,7 @@ def test_unbatched_inputs_and_modules():
      r"conv2d: bias must have shape \(1,\)"),
     (lambda: F.conv2d(tg.zeros(1, 4, 4), tg.zeros(1, 1, 3)), r"conv2d: weight must be 4-D"),
     (lambda: F.conv1d(tg.zeros(1, 1, 2), tg.zeros(1, 1, 3)),
-     r"conv1d: the input of shape \(1, 1, 1, 2\)"),
+     r"conv1d: the input of shape \(1, 1, 2\), padded to 2"),
     (lambda: F.conv2d(tg.zeros(1, 1, 4, 4), tg.zeros(1, 1, 3, 3), stride=0),
      r"conv2d: stride must be positive"),
     (lambda: F.conv_transpose2d(tg.zeros(1, 2, 3, 3), tg.zeros(2, 1, 3, 3), stride=2,

@@ -355,3 +355,15 @@ def test_a_saved_array_of_the_caller_changed_in_place_is_refused(lib):
     t += w
     with pytest.raises(RuntimeError, match="modified by an inplace operation|in-place"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda F, L: F.conv1d(L.ones(2, 5, 5), L.ones(1, 2, 2)), "conv1d: input of shape (2, 5, 5)"),
+    (lambda F, L: F.conv1d(L.ones(5, 5), L.ones(1, 2, 2)), "weight of shape (1, 2, 2)"),
+    (lambda F, L: F.max_pool1d(L.ones(2, 5, 5), 9), "max_pool1d: the input of shape (2, 5, 5)"),
+    (lambda F, L: F.avg_pool1d(L.ones(2, 5, 5), 9), "kernel 9"),
+])
+def test_one_d_errors_name_the_callers_shapes(call, words):
+    with pytest.raises(RuntimeError) as info:
+        call(tg.nn.functional, tg)
+    assert words in str(info.value) and "(2, 5, 1, 5)" not in str(info.value)

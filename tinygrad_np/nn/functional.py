@@ -13,6 +13,7 @@ smooth_l1_loss, kl_div.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -943,6 +944,19 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     return _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d")
 
 
+def _one_d(name: str, compute: Any, *pairs: tuple[Tensor, Tensor]) -> Any:
+    """`compute()`, an op done in 2-D over a height of 1, with its errors worded in 1-D: the
+    1-D op's name and the caller's shapes (pairs: (the 1-D tensor, its 2-D form))."""
+    try:
+        return compute()
+    except ValueError as error:
+        message = str(error).split(": ", 1)[-1]
+        for one, two in pairs:
+            message = message.replace(str(tuple(two.shape)), str(tuple(one.shape)))
+        message = re.sub(r"\b1x(\d+)", r"\1", message)  # (a window 1x5: 5)
+        raise TensorError(f"{name}: {message}") from None
+
+
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """1-D cross-correlation, as torch.nn.functional.conv1d: input (N, C, L) or (C, L),
@@ -960,8 +974,10 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if not isinstance(padding, str):
         padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
         padding = (0, padding[0]) if len(padding) == 1 else padding
-    y = _conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, single["stride"], padding,
-                single["dilation"], groups, "conv1d")
+    x2, weight2 = x.unsqueeze(2), weight.unsqueeze(2)
+    y = _one_d("conv1d", lambda: _conv2d(x2, weight2, bias, single["stride"], padding,
+                                         single["dilation"], groups, "conv1d"),
+               (x, x2), (weight, weight2), (_tensor(input), x))
     y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
 
@@ -1087,8 +1103,10 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     x, unbatched = _batched(input, "max_pool1d", ndim=3)
     one = _single_args("max_pool1d", kernel_size=kernel_size, stride=stride, padding=padding,
                        dilation=dilation)
-    result = max_pool2d(x.unsqueeze(2), one["kernel_size"], one["stride"], one["padding"],
-                        one["dilation"], ceil_mode, return_indices)
+    x2 = x.unsqueeze(2)
+    result = _one_d("max_pool1d", lambda: max_pool2d(
+        x2, one["kernel_size"], one["stride"], one["padding"], one["dilation"], ceil_mode,
+        return_indices), (x, x2))
     y, indices = result if return_indices else (result, None)
     y = y.squeeze(2).squeeze(0) if unbatched else y.squeeze(2)
     if not return_indices:
@@ -1224,8 +1242,10 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """Mean over windows along the last axis of (N, C, L) or (C, L); see avg_pool2d."""
     x, unbatched = _batched(input, "avg_pool1d", ndim=3)
     one = _single_args("avg_pool1d", kernel_size=kernel_size, stride=stride, padding=padding)
-    y = avg_pool2d(x.unsqueeze(2), one["kernel_size"], one["stride"], one["padding"],
-                   ceil_mode, count_include_pad).squeeze(2)
+    x2 = x.unsqueeze(2)
+    y = _one_d("avg_pool1d", lambda: avg_pool2d(x2, one["kernel_size"], one["stride"],
+                                                one["padding"], ceil_mode, count_include_pad),
+               (x, x2)).squeeze(2)
     return y.squeeze(0) if unbatched else y
 
 
