@@ -367,3 +367,28 @@ def test_one_d_errors_name_the_callers_shapes(call, words):
     with pytest.raises(RuntimeError) as info:
         call(tg.nn.functional, tg)
     assert words in str(info.value) and "(2, 5, 1, 5)" not in str(info.value)
+
+
+@pytest.mark.parametrize("matrix, weights", [
+    ([[0.0, 0.0], [1.0, -1.0]], [[1.0, 2.0], [3.0, 4.0]]),
+    ([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]], None),
+    ([[[2.0, 1.0], [1.0, 3.0]], [[1.0, 2.0], [2.0, 4.0]]], None),  # a batch, one singular
+])
+def test_second_derivative_of_det_at_a_singular_matrix(matrix, weights):
+    # central differences of the first derivative (the cofactors: polynomial, exact enough)
+    def first(values):
+        x = tg.tensor(values, dtype=tg.float64, requires_grad=True)
+        (g,) = tg.autograd.grad(tg.linalg.det(x).sum(), x, create_graph=True)
+        return x, g
+
+    values = np.array(matrix)
+    w = np.ones(values.shape) if weights is None else np.array(weights)
+    x, g = first(values)
+    (h,) = tg.autograd.grad((g * tg.tensor(w)).sum(), x)
+    numeric = np.zeros(values.shape)
+    for index in np.ndindex(values.shape):
+        step = np.zeros(values.shape)
+        step[index] = 1e-4
+        numeric[index] = ((first(values + step)[1].numpy() * w).sum()
+                          - (first(values - step)[1].numpy() * w).sum()) / 2e-4
+    np.testing.assert_allclose(h.numpy(), numeric, atol=1e-6)

@@ -120,9 +120,25 @@ class Det(Function):
 
     def backward(ctx, grad_output):
         a, d = ctx.saved_tensors
-        if is_tensor(a) or np.all(d != 0):
+        if np.all(getattr(d, "_data", d) != 0):
             return (grad_output * d)[..., None, None] * _mT(_inv(a))
-        return grad_output[..., None, None] * _cofactors(a)
+        return grad_output[..., None, None] * (_minor_cofactors(a) if is_tensor(a) else
+                                               _cofactors(a))
+
+
+def _minor_cofactors(a):
+    """The cofactor matrix of a Tensor of (possibly singular) square matrices, from the
+    determinants of its minors: recorded, so create_graph differentiates it again."""
+    n = a.shape[-1]
+    cofactors = np.ones(a.shape, a.dtype) if n == 1 else 0
+    for i in range(n if n > 1 else 0):
+        rows = [k for k in range(n) if k != i]
+        for j in range(n):
+            place = np.zeros((n, n), a.dtype)
+            place[i, j] = (-1) ** (i + j)
+            minor = a[..., rows, :][..., [k for k in range(n) if k != j]]
+            cofactors = cofactors + Det.apply(minor)[..., None, None] * place
+    return cofactors
 
 
 def svd(a: np.ndarray, full_matrices: bool = True, compute_uv: bool = True) -> Any:
