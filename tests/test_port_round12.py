@@ -392,3 +392,22 @@ def test_second_derivative_of_det_at_a_singular_matrix(matrix, weights):
         numeric[index] = ((first(values + step)[1].numpy() * w).sum()
                           - (first(values - step)[1].numpy() * w).sum()) / 2e-4
     np.testing.assert_allclose(h.numpy(), numeric, atol=1e-6)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_loss_values_at_the_edges(lib):
+    F = lib.nn.functional
+    inf = float("inf")
+    loss = F.binary_cross_entropy_with_logits(lib.tensor([inf, 3.0]), lib.tensor([0.0, 1.0]),
+                                              pos_weight=lib.tensor([2.0, 2.0]),
+                                              reduction="none")
+    assert loss[0].item() == inf
+    np.testing.assert_allclose(loss[1].item(), 2 * np.log1p(np.exp(-3.0)), rtol=1e-6)
+    x = lib.tensor([0.5, -inf, 2.0], requires_grad=True)
+    F.binary_cross_entropy_with_logits(x, lib.tensor([1.0, 1.0, 0.0]),
+                                       pos_weight=lib.tensor([3.0, 3.0, 3.0])).backward()
+    np.testing.assert_allclose(x.grad.tolist()[0], (3 * (1 / (1 + np.exp(-0.5)) - 1)) / 3,
+                               rtol=1e-5)
+    # t log t is NaN for a negative target (PyTorch's xlogy), 0 at t = 0
+    assert np.isnan(F.kl_div(lib.zeros(2), lib.tensor([-0.5, 0.5]), reduction="sum").item())
+    assert F.kl_div(lib.zeros(2), lib.tensor([0.0, 1.0]), reduction="sum").item() == 0.0

@@ -21,6 +21,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import is_grad_enabled
+from tinygrad_np.ops.activation import LogSigmoid
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
@@ -305,8 +306,9 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
         losses = target * ((target + zero).log() - input)
     else:
         values = np.asarray(target._data if isinstance(target, Tensor) else target)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            entropy = np.where(values > 0, values * np.log(np.where(values > 0, values, 1)), 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # (t log t: 0 at 0, NaN below
+            entropy = np.where(values != 0, values * np.log(np.where(values != 0, values, 1)),
+                               0)  # 0, as PyTorch's xlogy)
         # a Tensor target stays one in the product, so Mul checks its version at backward
         factor = target if isinstance(target, Tensor) else values
         losses = Tensor(entropy.astype(input.dtype, copy=False)) - input * factor
@@ -316,8 +318,8 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
 
 def softplus_of_minus(logits: Tensor) -> Tensor:
     """log(1 + exp(-x)) = -log sigmoid(x), stable, with gradient sigmoid(x) - 1 everywhere
-    (the fused binary cross-entropy with logits against a target of 1)."""
-    return BinaryCrossEntropyWithLogits.apply(logits, np.ones((), dtype=logits.dtype))
+    (-log sigmoid: 0 at x = inf, where the cross-entropy against 1 has PyTorch's 0 * inf)."""
+    return -LogSigmoid.apply(logits)
 
 
 def weighted_bce_with_logits(logits: Tensor, target: Any, weight: Any, pos_weight: Any
