@@ -662,7 +662,8 @@ def test_grad_takes_pytorchs_keywords_in_pytorchs_order():
     x = tg.tensor([1.0, float("nan")], requires_grad=True)
     unused = tg.tensor([[2.0, 3.0]], requires_grad=True)
     y = (x * 3).sum()
-    gx, gu = tg.autograd.grad(y, [x, unused], None, True, False, True, None, True)
+    # PyTorch's order: ..., allow_unused, is_grads_batched, materialize_grads
+    gx, gu = tg.autograd.grad(y, [x, unused], None, True, False, True, None, False, True)
     np.testing.assert_array_equal(gx.numpy(), [3.0, 3.0])
     np.testing.assert_array_equal(gu.numpy(), [[0.0, 0.0]])  # zeros, not None
     assert gu.dtype == unused.dtype and not gu.requires_grad

@@ -411,3 +411,66 @@ def test_loss_values_at_the_edges(lib):
     # t log t is NaN for a negative target (PyTorch's xlogy), 0 at t = 0
     assert np.isnan(F.kl_div(lib.zeros(2), lib.tensor([-0.5, 0.5]), reduction="sum").item())
     assert F.kl_div(lib.zeros(2), lib.tensor([0.0, 1.0]), reduction="sum").item() == 0.0
+
+
+# ------------------------------------------------ the review's findings
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_svd_of_a_matrix_with_nan_is_an_error(lib):
+    a = lib.tensor([[float("nan"), 1.0], [1.0, 1.0]])
+    for call in (lib.linalg.svd, lib.linalg.svdvals, lib.linalg.pinv, lib.linalg.matrix_rank,
+                 lambda m: lib.linalg.matrix_norm(m, "nuc")):
+        with pytest.raises(RuntimeError, match="failed to converge"):
+            call(a)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_unsafe_split_pieces_may_be_written(lib):
+    x = lib.zeros(4, requires_grad=True).clone()
+    x.unsafe_split(2)[0].add_(1)
+    lib.unsafe_chunk(x, 2)[1].mul_(3)
+    assert x.tolist() == [1.0, 1.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError):
+        x.split(2)[0].add_(1)
+    rows = lib.ones(2, 3, requires_grad=True) * 1
+    with pytest.raises(RuntimeError):  # iterating unbinds, as PyTorch
+        for row in rows:
+            row.add_(1)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_a_recorded_custom_node_is_not_callable(lib):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    y = Double.apply(lib.ones(2, requires_grad=True))
+    with pytest.raises(TypeError, match="not callable"):
+        y.grad_fn(lib.ones(2))
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_grad_with_batched_seeds_and_pytorchs_positional_order(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x ** 2
+    (jacobian,) = lib.autograd.grad(y, x, lib.eye(3), is_grads_batched=True)
+    np.testing.assert_allclose(jacobian.tolist(), np.diag([2.0, 4.0, 6.0]))
+    unused = lib.ones(2, requires_grad=True)
+    # PyTorch's order: ..., allow_unused, is_grads_batched, materialize_grads
+    _, zeros = lib.autograd.grad((x * x).sum(), [x, unused], None, None, False, True, None,
+                                 False, True)
+    assert zeros.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_device_strings_and_indices_checked(lib):
+    for bad in ("cuda:01", "cuda:-1", "gpu"):
+        with pytest.raises(RuntimeError):
+            lib.device(bad)
+    with pytest.raises(RuntimeError):
+        lib.device("cuda", -1)
+    assert str(lib.device("cpu:0")) == "cpu:0"

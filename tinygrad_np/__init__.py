@@ -390,11 +390,24 @@ def _imag(self: Tensor) -> Tensor:
 
 
 Tensor.imag = property(_imag, doc="Refused: tinygrad_np has no complex tensors.")
-# PyTorch's unchecked spellings (the checks are cheap here, so they are the checked ones)
+# PyTorch's unchecked spellings: the same pieces, which may be written in place (split's
+# and chunk's may not, with grad mode on: see tensor.py's _MULTI_VIEWS)
+def _unsafe(method: _Any) -> _Any:
+    def unsafe(self: Tensor, *args: _Any, **kwargs: _Any) -> tuple:
+        pieces = method(self, *args, **kwargs)
+        for piece in pieces:
+            _tensor_module._MULTI_VIEWS.pop(id(piece), None)
+        return pieces
+
+    unsafe.__name__ = f"unsafe_{method.__name__}"
+    unsafe.__doc__ = f"{method.__name__}, with pieces that may be written in place."
+    return unsafe
+
+
 Tensor.unsafe_chunk, Tensor.unsafe_split, Tensor.unsafe_split_with_sizes = (
-    Tensor.chunk, Tensor.split, Tensor.split_with_sizes)
+    _unsafe(Tensor.chunk), _unsafe(Tensor.split), _unsafe(Tensor.split_with_sizes))
 unsafe_chunk, unsafe_split, unsafe_split_with_sizes = (
-    Tensor.chunk, Tensor.split, Tensor.split_with_sizes)
+    Tensor.unsafe_chunk, Tensor.unsafe_split, Tensor.unsafe_split_with_sizes)
 
 
 def _copying(name: str) -> _Any:

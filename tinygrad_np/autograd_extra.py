@@ -20,6 +20,7 @@ from tinygrad_np import anomaly, function, functional_forms, hooks
 from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
 from tinygrad_np.errors import TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
+from tinygrad_np.join import stack
 from tinygrad_np.tensor import EMPTY_INPUTS, Tensor
 
 
@@ -178,18 +179,31 @@ def given_gradients(gradients: Any) -> None:
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
          only_inputs: bool = True, allow_unused: bool | None = None,
-         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
-    """`tg.grad` / `torch.autograd.grad`: the engine's grad (autograd.py, which documents the
-    arguments) after PyTorch's argument checks (`tinygrad_np/__init__.py` puts this one in
-    its place under both names)."""
+         is_grads_batched: bool = False, materialize_grads: bool = False
+         ) -> tuple[Tensor | None, ...]:
+    """`tg.grad` / `torch.autograd.grad`, in its argument order: the engine's grad
+    (autograd.py, which documents the arguments) after PyTorch's argument checks
+    (`tinygrad_np/__init__.py` puts this one in its place under both names).
+    `is_grads_batched=True`: the first dim of each grad_output is a batch of seeds, and each
+    gradient gets that dim too (one backward pass per seed here; PyTorch vmaps them)."""
     if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
     given_gradients(grad_outputs)
-    return engine_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
-                         only_inputs, allow_unused, materialize_grads)
+    if not is_grads_batched:
+        return engine_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                           only_inputs, allow_unused, materialize_grads)
+    seeds = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs or ())
+    if not seeds or any(not isinstance(s, Tensor) or s.ndim == 0 for s in seeds):
+        raise RuntimeError("grad: is_grads_batched=True needs grad_outputs, each a Tensor with "
+                           "a leading batch dim")
+    count = seeds[0].shape[0]
+    rows = [engine_grad(outputs, inputs, [s[b] for s in seeds],
+                        True if b + 1 < count else retain_graph, create_graph, only_inputs,
+                        allow_unused, materialize_grads) for b in range(count)]
+    return tuple(None if row[0] is None else stack(list(row)) for row in zip(*rows))
 
 
 def backward(

@@ -325,7 +325,10 @@ class Function(engine.Function):
         return f"<{type(self).__name__}Backward object at {id(self):#x}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """`MyOp()(x)`, the old style: PyTorch's error, pointing at `MyOp.apply(x)`."""
+        """`MyOp()(x)`, the old style: PyTorch's error, pointing at `MyOp.apply(x)` (a node
+        that apply recorded, `y.grad_fn`, is not callable: PyTorch's TypeError)."""
+        if "parents" in self.__dict__:
+            raise TypeError(f"'{type(self).__name__}Backward' object is not callable")
         raise RuntimeError(f"Legacy autograd function with non-static forward method is "
                            f"deprecated. Please use new-style autograd function with static "
                            f"forward method: call {type(self).__name__}.apply(...)")

@@ -47,9 +47,13 @@ class device:  # noqa: N801  (PyTorch's name)
             type, index = type.type, type.index if index is None else index
         name = str(type)
         kind, _, number = name.partition(":")
-        if kind not in _KINDS or (number and not number.isdigit()):
+        if kind not in _KINDS:
             raise RuntimeError(f"Expected one of {', '.join(_KINDS)} device type at start of "
                                f"device string: {name}")
+        if number and not (number.isdigit() and str(int(number)) == number) or ":" in number:
+            raise RuntimeError(f"Invalid device string: {name!r}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
         if number:
             if index is not None:
                 raise RuntimeError(f"device: type {name!r} already names an index; "

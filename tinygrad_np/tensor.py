@@ -1545,7 +1545,7 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[position] for position in range(self._data.shape[0]))
+        return iter(self.unbind(0))  # (as PyTorch: rows that a recorded write may not change)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if copy:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 from tinygrad_np.xp import is_tensor
 
@@ -142,10 +143,13 @@ def _minor_cofactors(a):
 
 
 def svd(a: np.ndarray, full_matrices: bool = True, compute_uv: bool = True) -> Any:
-    """np.linalg.svd, but NaN factors of the right shapes for a matrix with an Inf or NaN
-    (as PyTorch; LAPACK may never return on one)."""
+    """np.linalg.svd, but NaN factors of the right shapes for a matrix with an Inf (as
+    PyTorch; LAPACK may never return on one), and PyTorch's error for one with a NaN."""
     if np.isfinite(a).all():
         return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    if np.isnan(a).any():
+        raise TensorError("linalg.svd: The algorithm failed to converge because the "
+                                    "input matrix contained non-finite values.")
     m, n = a.shape[-2:]
     k, dtype, batch = min(m, n), np.result_type(a.dtype, np.float32), a.shape[:-2]
     s = np.full(batch + (k,), np.nan, dtype)
