@@ -274,7 +274,10 @@ def test_class_weights_that_require_grad(lib):
     for call in (lambda: F.cross_entropy(x, ids, weight=w), lambda: F.nll_loss(x, ids, weight=w),
                  lambda: F.multi_margin_loss(x, ids, weight=w),
                  lambda: F.batch_norm(x, w, lib.ones(3), training=False),
-                 lambda: F.batch_norm(x, lib.zeros(3), w, training=False)):
+                 lambda: F.batch_norm(x, lib.zeros(3), w, training=False),
+                 lambda: F.binary_cross_entropy(x.sigmoid(), lib.ones(2, 3), weight=w),
+                 lambda: F.binary_cross_entropy_with_logits(x, lib.ones(2, 3), weight=w),
+                 lambda: F.binary_cross_entropy_with_logits(x, lib.ones(2, 3), pos_weight=w)):
         with pytest.raises(RuntimeError, match="not differentiable with respect to argument"):
             call()
     with lib.no_grad():

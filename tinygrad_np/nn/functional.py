@@ -325,6 +325,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     input = _tensor(input)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy")
+    not_differentiable("binary_cross_entropy", "weight", weight)
     losses = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         losses = losses * _target(weight, input)
@@ -348,6 +349,8 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     input = _tensor(input)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy_with_logits")
+    not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
+    not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     if weight is None and pos_weight is None:
         return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)
     return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction)
