@@ -33,6 +33,10 @@ MULTI_VIEW_WRITES = {
     "plain buffer, grad operand": lambda L, x, w: L.zeros(4).split(2)[0].copy_(w * 3),
     "plain unbind mul_": lambda L, x, w: L.zeros(2, 2).unbind(0)[0].mul_(w),
     "plain unbind setitem": lambda L, x, w: L.zeros(2, 2).unbind(0)[0].__setitem__(0, w[0]),
+    "squeeze_": lambda L, x, w: (x * 2).reshape(3, 1).split(2)[0].squeeze_(),
+    "unsqueeze_": lambda L, x, w: (x * 2).chunk(3)[0].unsqueeze_(0),
+    "t_": lambda L, x, w: (x * 2).reshape(3, 1).split(2)[0].t_(),
+    "transpose_": lambda L, x, w: (x * 2).reshape(3, 1).split(2)[0].transpose_(0, 1),
 }
 
 

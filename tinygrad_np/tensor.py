@@ -2122,6 +2122,8 @@ class Tensor:
         record = is_grad_enabled() and self.requires_grad
         if record and self.grad_fn is None:
             _refuse_leaf(op.__name__ + "_", self)
+        if record:
+            _refuse_multi_view(self)
         result = op(self, *args)
         retained = record and self.retains_grad
         if retained:  # retain_grad() follows the tensor to its new node, as in _in_place
