@@ -306,7 +306,7 @@ def test_other_device_objects_can_be_made_but_not_used(lib):
 
 
 @pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
-def test_calling_an_autograd_function_instance_is_the_legacy_error(lib):
+def test_calling_an_autograd_function_instance_or_its_node(lib):
     class Double(lib.autograd.Function):
         @staticmethod
         def forward(ctx, a):
@@ -321,7 +321,10 @@ def test_calling_an_autograd_function_instance_is_the_legacy_error(lib):
         instance = Double()
     with pytest.raises(RuntimeError, match="Legacy autograd function"):
         instance(lib.ones(1))
-    assert Double.apply(lib.ones(1)).tolist() == [2.0]
+    y = Double.apply(lib.ones(2, requires_grad=True))
+    assert y.tolist() == [2.0, 2.0]
+    with pytest.raises(TypeError, match="not callable"):  # a recorded node: PyTorch's TypeError
+        y.grad_fn(lib.ones(2))
 
 
 # ------------------------------------------------ recorded writes into the caller's memory
@@ -442,22 +445,6 @@ def test_unsafe_split_pieces_may_be_written(lib):
     with pytest.raises(RuntimeError):  # iterating unbinds, as PyTorch
         for row in rows:
             row.add_(1)
-
-
-@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
-def test_a_recorded_custom_node_is_not_callable(lib):
-    class Double(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, a):
-            return a * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
-
-    y = Double.apply(lib.ones(2, requires_grad=True))
-    with pytest.raises(TypeError, match="not callable"):
-        y.grad_fn(lib.ones(2))
 
 
 @pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
