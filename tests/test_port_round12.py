@@ -468,3 +468,9 @@ def test_device_strings_and_indices_checked(lib):
     with pytest.raises(RuntimeError):
         lib.device("cuda", -1)
     assert str(lib.device("cpu:0")) == "cpu:0"
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_count_nonzero_takes_dims_as_arguments(lib):
+    x = lib.tensor([[0.0, 1.0], [2.0, 0.0]])
+    assert x.count_nonzero(0, 1).item() == 2 and x.count_nonzero(1).tolist() == [1, 1]

@@ -2461,8 +2461,11 @@ class Tensor:
         other = _data(other)
         return self.shape == np.shape(other) and bool(np.array_equal(self._data, other))
 
-    def count_nonzero(self, dim: Any = None) -> Tensor:
-        """How many elements are not zero (over `dim`), as int64."""
+    def count_nonzero(self, dim: Any = None, *more_dims: int) -> Tensor:
+        """How many elements are not zero (over `dim`, or the dims `count_nonzero(0, 1)`), as
+        int64."""
+        if more_dims:
+            dim = (dim, *more_dims)
         dims = _wrap_dims("count_nonzero", dim, self.ndim)  # () or None: all, as PyTorch
         return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=dims), np.int64), None)
 
