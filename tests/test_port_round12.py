@@ -474,3 +474,19 @@ def test_device_strings_and_indices_checked(lib):
 def test_count_nonzero_takes_dims_as_arguments(lib):
     x = lib.tensor([[0.0, 1.0], [2.0, 0.0]])
     assert x.count_nonzero(0, 1).item() == 2 and x.count_nonzero(1).tolist() == [1, 1]
+
+
+def test_multi_output_flag_is_per_tensor_and_follows_views():
+    x = tg.ones(4, requires_grad=True) * 1
+    piece = x.split(2)[0]
+    view = piece.view(2)[:1]  # a view of a piece is one too
+    with pytest.raises(RuntimeError):
+        view.add_(1)
+    import gc
+
+    del piece, view
+    gc.collect()
+    fresh = [x.clone() for _ in range(50)]  # new tensors (ids reused) carry no flag
+    for tensor in fresh:
+        tensor.add_(1)
+    assert all(t.tolist() == [2.0] * 4 for t in fresh)

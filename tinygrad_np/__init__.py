@@ -391,12 +391,12 @@ def _imag(self: Tensor) -> Tensor:
 
 Tensor.imag = property(_imag, doc="Refused: tinygrad_np has no complex tensors.")
 # PyTorch's unchecked spellings: the same pieces, which may be written in place (split's
-# and chunk's may not, with grad mode on: see tensor.py's _MULTI_VIEWS)
+# and chunk's may not, with grad mode on: see tensor.py's _mark_multi_view)
 def _unsafe(method: _Any) -> _Any:
     def unsafe(self: Tensor, *args: _Any, **kwargs: _Any) -> tuple:
         pieces = method(self, *args, **kwargs)
         for piece in pieces:
-            _tensor_module._MULTI_VIEWS.pop(id(piece), None)
+            piece._multi_view = False
         return pieces
 
     unsafe.__name__ = f"unsafe_{method.__name__}"

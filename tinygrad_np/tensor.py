@@ -607,21 +607,15 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     return result
 
 
-# Outputs of split/chunk/unbind, and views of them (id -> weak reference): PyTorch refuses a
-# recorded in-place write into these (the op's one node cannot record a write into one
-# piece). (Not a WeakSet: its lookups compare tensors with ==.)
-_MULTI_VIEWS: dict[int, weakref.ref] = {}
-
-
+# Outputs of split/chunk/unbind (and rows of iteration), and views of them, carry the
+# `_multi_view` flag: PyTorch refuses a recorded in-place write into these (the op's one node
+# cannot record a write into one piece).
 def _mark_multi_view(tensor: Tensor) -> None:
-    key = id(tensor)
-    _MULTI_VIEWS[key] = weakref.ref(tensor, lambda ref: _MULTI_VIEWS.get(key) is ref and
-                                    _MULTI_VIEWS.pop(key))
+    tensor._multi_view = True
 
 
 def _is_multi_view(tensor: Tensor) -> bool:
-    reference = _MULTI_VIEWS.get(id(tensor)) if _MULTI_VIEWS else None
-    return reference is not None and reference() is tensor
+    return getattr(tensor, "_multi_view", False)
 
 
 def _multi_output(pieces: tuple) -> tuple:
@@ -983,7 +977,8 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
-                 "_user_memory", "_view_of", "__weakref__")  # _user_memory: see _relaid_out;
+                 "_user_memory", "_view_of", "_multi_view", "__weakref__")  # _user_memory:
+    # see _relaid_out; _multi_view: see _mark_multi_view;
     # _view_of: the tensor a view op's result views (PyTorch's ._base; kept alive, as there)
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
@@ -1545,7 +1540,15 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return iter(self.unbind(0))  # (as PyTorch: rows that a recorded write may not change)
+        return self._rows()
+
+    def _rows(self) -> Iterator[Tensor]:
+        """The rows, one at a time: as PyTorch's unbind(0), rows a recorded write may not
+        change (see _mark_multi_view)."""
+        for position in range(self._data.shape[0]):
+            row = self[position]
+            _mark_multi_view(row)
+            yield row
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if copy:
