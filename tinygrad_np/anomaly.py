@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import threading
 import traceback
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -90,9 +91,9 @@ def forward_anomaly(tensor: Any) -> str | None:
 
 def _first_in_forward(node: Any) -> str | None:
     """The anomaly furthest upstream of `node` (breadth first: the last one met)."""
-    found, seen, queue = None, set(), [node]
+    found, seen, queue = None, set(), deque([node])
     while queue:
-        node = queue.pop(0)
+        node = queue.popleft()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
