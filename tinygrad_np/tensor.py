@@ -1766,11 +1766,14 @@ class Tensor:
                         "x` or `t = t.masked_fill(mask, v)` (out of place) instead, or drop "
                         "the other tensor first")
             elif getattr(self, "_user_memory", False) and self._data.flags.writeable and (
-                    _base_of(self) is self):  # the caller's array (from_numpy, numpy()) sees
-                plan = (self, [])  # the write, as in PyTorch
-            if plan is not None:  # (written into the memory: the op reads a copy, so what
-                result = op(Tensor._make(self._data.copy(), self.grad_fn), *args)  # it saves
-            else:  # does not change with the memory)
+                    _base_of(self) is self):
+                # the caller's array (from_numpy, numpy()) sees the write, as in PyTorch
+                plan = (self, [])
+            # A write into the memory: the op reads a copy, so what it saves does not change
+            # with the memory.
+            if plan is not None:
+                result = op(Tensor._make(self._data.copy(), self.grad_fn), *args)
+            else:
                 result = op(self, *args)
             if result.dtype != self.dtype:
                 if not (np.can_cast(result.dtype, self.dtype, "same_kind") or (  # integers
