@@ -21,7 +21,7 @@ from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
 from tinygrad_np.errors import TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
 from tinygrad_np.join import stack
-from tinygrad_np.tensor import EMPTY_INPUTS, Tensor
+from tinygrad_np.tensor import EMPTY_INPUTS, Tensor, given_gradients
 
 
 def _as_tensors(value: Any, name: str, caller: str) -> tuple[Any, ...]:
@@ -165,15 +165,6 @@ def _graph_targets(tensors: list[Tensor]) -> list[Tensor]:
                 found[id(tensor)] = tensor
         stack.extend(parent for parent in key.parents if parent is not None)
     return list(found.values())
-
-
-def given_gradients(gradients: Any) -> None:
-    """PyTorch's TypeError for a gradient passed as a number (`backward(2.0)`, `grad(y, x,
-    [1.0])`): gradients are Tensors (NumPy arrays are taken here too) or None."""
-    for gradient in gradients if isinstance(gradients, (list, tuple)) else (gradients,):
-        if isinstance(gradient, (int, float, complex, np.generic)):
-            raise TypeError(f"gradients can be either Tensors or None, but got "
-                            f"{type(gradient).__name__}")
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

@@ -11,7 +11,7 @@ import numpy as np
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import Generator, numpy_generator
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, _data
 
 Source = Generator | np.random.Generator | None
 
@@ -46,15 +46,11 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
     shape = np.broadcast_shapes(*(t.shape for t in tensors))
     kind = np.result_type(*(t.dtype for t in tensors))
     noise = draw.standard_normal(shape).astype(kind)
-    samples = Tensor(_data_of(mean) + _data_of(std) * noise)
+    samples = Tensor(_data(mean) + _data(std) * noise)
     for tensor in tensors:  # in the graph with gradient 0, as PyTorch's
         if tensor.requires_grad:
             samples = samples + tensor._graph_zero()
     return samples.to(kind)
-
-
-def _data_of(value: Any) -> Any:
-    return value._data if isinstance(value, Tensor) else value
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,

@@ -339,6 +339,15 @@ def _index_part(part: Tensor | np.ndarray) -> Any:
     return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
 
 
+def given_gradients(gradients: Any) -> None:
+    """PyTorch's TypeError for a gradient passed as a number (`backward(2.0)`, `grad(y, x,
+    [1.0])`): gradients are Tensors (NumPy arrays are taken here too) or None."""
+    for gradient in gradients if isinstance(gradients, (list, tuple)) else (gradients,):
+        if isinstance(gradient, (int, float, complex, np.generic)):
+            raise TypeError(f"gradients can be either Tensors or None, but got "
+                            f"{type(gradient).__name__}")
+
+
 def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
@@ -1392,10 +1401,10 @@ class Tensor:
             None if inputs is None else list(inputs))  # (model.parameters(): a generator)
         if inputs is not None and not inputs:
             raise RuntimeError(EMPTY_INPUTS)
-        if isinstance(gradient, (list, tuple)) and len(gradient) == 1 and isinstance(
-                gradient[0], (Tensor, type(None))):  # PyTorch takes a sequence of one
-            gradient = gradient[0]
-        if isinstance(gradient, (int, float, complex, np.generic, list, tuple)):  # PyTorch's
+        if isinstance(gradient, (list, tuple)) and len(gradient) == 1:
+            gradient = gradient[0]  # PyTorch takes a sequence of one
+        given_gradients(gradient)
+        if isinstance(gradient, (list, tuple)):
             raise TypeError(f"backward: gradient must be a Tensor or None, got "
                             f"{type(gradient).__name__}")
         if inputs is not None and not all(t.requires_grad for t in inputs):

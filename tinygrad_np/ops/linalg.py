@@ -131,8 +131,10 @@ def _minor_cofactors(a):
     """The cofactor matrix of a Tensor of (possibly singular) square matrices, from the
     determinants of its minors: recorded, so create_graph differentiates it again."""
     n = a.shape[-1]
-    cofactors = np.ones(a.shape, a.dtype) if n == 1 else 0
-    for i in range(n if n > 1 else 0):
+    if n == 1:
+        return np.ones(a.shape, a.dtype)
+    cofactors = 0
+    for i in range(n):
         rows = [k for k in range(n) if k != i]
         for j in range(n):
             place = np.zeros((n, n), a.dtype)
@@ -148,8 +150,8 @@ def svd(a: np.ndarray, full_matrices: bool = True, compute_uv: bool = True) -> A
     if np.isfinite(a).all():
         return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
     if np.isnan(a).any():
-        raise TensorError("linalg.svd: The algorithm failed to converge because the "
-                                    "input matrix contained non-finite values.")
+        raise TensorError("linalg.svd: The algorithm failed to converge because the input "
+                          "matrix contained non-finite values.")
     m, n = a.shape[-2:]
     k, dtype, batch = min(m, n), np.result_type(a.dtype, np.float32), a.shape[:-2]
     s = np.full(batch + (k,), np.nan, dtype)
