@@ -15,7 +15,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.device import as_device
-from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.dtypes import as_result, get_default_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import randint
 from tinygrad_np.functional_forms import ValuesIndices
@@ -29,6 +29,7 @@ from tinygrad_np.tensor import (
     Tensor,
     TensorError,
     _condition,
+    _float_pair,
     _viewed,
     _wrap_dim,
     to_tensor as _tensor,
@@ -41,6 +42,8 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     """
     if input is None and other is None:
         return _tensor(condition).nonzero(as_tuple=True)
+    if isinstance(input, Tensor):  # a 0-d float tensor takes the n-d one's float dtype
+        input, other = _float_pair(input, other)
     return Where.apply(_condition(condition, where=True), input, other)
 
 
@@ -1151,8 +1154,12 @@ def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # n
     if a.dtype.kind not in "iu" or np.asarray(b).dtype.kind not in "iu":  # not bool either
         raise DtypeError(f"{name}: defined for integer tensors, got {a.dtype} and "
                          f"{np.asarray(b).dtype}")
-    _broadcast_shape(name, a.shape, np.shape(b))
-    return Tensor(ufunc(a._data, b))
+    _broadcast_shape(name, a.shape, np.shape(b))  # PyTorch's integer promotion: a 0-d
+    return Tensor(as_result(ufunc(a._data, b), (a._data, b), _PROMOTES))  # tensor does not widen
+
+
+class _PROMOTES:  # (as_result's flag for integer results in PyTorch's dtype)
+    promotes = True
 
 
 def gcd(input: Any, other: Any) -> Tensor:  # noqa: A002

@@ -911,6 +911,15 @@ def _float_kept(other: Any, data: np.ndarray) -> Any:
     return other
 
 
+def _float_pair(tensor: Tensor, other: Any, convert: Any = _float_kept) -> tuple:
+    """(tensor, other) with a 0-d float tensor on either side in the dtype of the n-d float
+    tensor it meets (tensor(2.) / float16 is float16, as float16 / tensor(2.)); `other`
+    through `convert` otherwise."""
+    if not tensor._data.ndim and isinstance(other, Tensor):
+        return _float_kept(tensor, other._data), other
+    return tensor, convert(other, tensor._data)
+
+
 def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
     """`other` for arithmetic with `data`; a nonzero Python float with a float32 array as the
     same number, a read-only 0-d float32 array (cached). NumPy casts the float to float32
@@ -1623,31 +1632,39 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
+        if not self._data.ndim and isinstance(other, Tensor):  # (see _float_pair)
+            return Add.apply(*_float_pair(self, other))
         return Add.apply(self, _operand(other, self._data))
 
     def __radd__(self, other: Any) -> Tensor:  # the tensor first (commutative), so that
         return Add.apply(self, _operand(other, self._data))  # next_functions[0] is its path
 
     def __sub__(self, other: Any) -> Tensor:
+        if not self._data.ndim and isinstance(other, Tensor):  # (see _float_pair)
+            return Sub.apply(*_float_pair(self, other))
         return Sub.apply(self, _operand(other, self._data))
 
     def __rsub__(self, other: Any) -> Tensor:
         return Sub.apply(_operand(other, self._data), self)
 
     def __mul__(self, other: Any) -> Tensor:
+        if not self._data.ndim and isinstance(other, Tensor):  # (see _float_pair)
+            return Mul.apply(*_float_pair(self, other))
         return Mul.apply(self, _operand(other, self._data))
 
     def __rmul__(self, other: Any) -> Tensor:  # (as __radd__)
         return Mul.apply(self, _operand(other, self._data))
 
     def __truediv__(self, other: Any) -> Tensor:
+        if not self._data.ndim and isinstance(other, Tensor):  # (see _float_pair)
+            return Div.apply(*_float_pair(self, other))
         return Div.apply(self, _operand(other, self._data, True))
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return Div.apply(_operand(other, self._data, True), self)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return Pow.apply(self, _float_kept(exponent, self._data))
+        return Pow.apply(*_float_pair(self, exponent))
 
     def __rpow__(self, base: Any) -> Tensor:
         return Pow.apply(_float_kept(base, self._data), self)
@@ -1669,22 +1686,22 @@ class Tensor:
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (broadcasting)."""
-        return Add.apply(self, _scaled(other, alpha, self._data))
+        return self + (other if alpha == 1 else _scaled(other, alpha, self._data))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self - alpha * other (broadcasting)."""
-        return Sub.apply(self, _scaled(other, alpha, self._data))
+        return self - (other if alpha == 1 else _scaled(other, alpha, self._data))
 
     def mul(self, other: Any) -> Tensor:
         """self * other, elementwise (broadcasting)."""
-        return Mul.apply(self, _operand(other, self._data))
+        return self * other
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self / other, elementwise (broadcasting). PyTorch's `rounding_mode`: 'trunc' rounds
         the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
         quotient is recorded with gradient 0."""
         if rounding_mode is None:
-            return Div.apply(self, _float_kept(other, self._data))
+            return Div.apply(*_float_pair(self, other))
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
@@ -1701,7 +1718,7 @@ class Tensor:
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent, elementwise (broadcasting)."""
-        return Pow.apply(self, _float_kept(exponent, self._data))
+        return Pow.apply(*_float_pair(self, exponent))
 
     def neg(self) -> Tensor:
         """-self."""
@@ -2753,32 +2770,32 @@ class Tensor:
 
     def logaddexp(self, other: Any) -> Tensor:
         """log(exp(self) + exp(other)) without overflow (broadcasting)."""
-        return LogAddExp.apply(self, _float_kept(other, self._data))
+        return LogAddExp.apply(*_float_pair(self, other))
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(self**2 + other**2) without overflow (broadcasting)."""
-        return Hypot.apply(self, _float_kept(other, self._data))
+        return Hypot.apply(*_float_pair(self, other))
 
     def fmod(self, other: Any) -> Tensor:
         """C's remainder self - other trunc(self / other): the sign of self (broadcasting)."""
-        return Fmod.apply(self, _operand(other, self._data))
+        return Fmod.apply(*_float_pair(self, other, _operand))
 
     def remainder(self, other: Any) -> Tensor:
         """Python's remainder self - other floor(self / other): the sign of other, like `%`."""
-        return Remainder.apply(self, _operand(other, self._data))
+        return Remainder.apply(*_float_pair(self, other, _operand))
 
     def floor_divide(self, other: Any) -> Tensor:
         """floor(self / other), like `//`; not differentiable (as in PyTorch)."""
-        return FloorDivide.apply(self, _operand(other, self._data))
+        return FloorDivide.apply(*_float_pair(self, other, _operand))
 
     def __mod__(self, other: Any) -> Tensor:  # (a Python int wraps to an integer dtype, as
-        return Remainder.apply(self, _operand(other, self._data))  # PyTorch: uint8 % -3)
+        return Remainder.apply(*_float_pair(self, other, _operand))  # PyTorch: uint8 % -3)
 
     def __rmod__(self, other: Any) -> Tensor:
         return Remainder.apply(_operand(other, self._data), self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(self, _operand(other, self._data))
+        return FloorDivide.apply(*_float_pair(self, other, _operand))
 
     def __rfloordiv__(self, other: Any) -> Tensor:
         return FloorDivide.apply(_operand(other, self._data), self)
@@ -3455,7 +3472,7 @@ class Tensor:
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
-        return Where.apply(_condition(condition, where=True), self, other)
+        return Where.apply(_condition(condition, where=True), *_float_pair(self, other))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
@@ -3550,19 +3567,19 @@ class Tensor:
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max(self, other); ties give each side half the gradient (PyTorch)."""
-        return Maximum.apply(self, _float_kept(other, self._data))
+        return Maximum.apply(*_float_pair(self, other))
 
     def minimum(self, other: Any) -> Tensor:
         """Elementwise min(self, other); ties give each side half the gradient (PyTorch)."""
-        return Minimum.apply(self, _float_kept(other, self._data))
+        return Minimum.apply(*_float_pair(self, other))
 
     def fmax(self, other: Any) -> Tensor:
         """Elementwise max(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmax.apply(self, _float_kept(other, self._data))
+        return Fmax.apply(*_float_pair(self, other))
 
     def fmin(self, other: Any) -> Tensor:
         """Elementwise min(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmin.apply(self, _float_kept(other, self._data))
+        return Fmin.apply(*_float_pair(self, other))
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given (the gradient
