@@ -28,9 +28,10 @@ def _name(dtype) -> str:
 ZERO_D_FIRST = {
     "+": lambda s, a: s + a, "-": lambda s, a: s - a, "*": lambda s, a: s * a,
     "/": lambda s, a: s / a, "**": lambda s, a: s ** a, "%": lambda s, a: s % a,
-    "//": lambda s, a: s // a, "add": lambda s, a: s.add(a), "add alpha": lambda s, a: s.add(a, alpha=2),
-    "sub alpha": lambda s, a: s.sub(a, alpha=2), "mul": lambda s, a: s.mul(a),
-    "div": lambda s, a: s.div(a), "pow": lambda s, a: s.pow(a), "maximum": lambda s, a: s.maximum(a),
+    "//": lambda s, a: s // a, "add": lambda s, a: s.add(a),
+    "add alpha": lambda s, a: s.add(a, alpha=2), "sub alpha": lambda s, a: s.sub(a, alpha=2),
+    "mul": lambda s, a: s.mul(a), "div": lambda s, a: s.div(a), "pow": lambda s, a: s.pow(a),
+    "maximum": lambda s, a: s.maximum(a),
     "minimum": lambda s, a: s.minimum(a), "fmax": lambda s, a: s.fmax(a),
     "hypot": lambda s, a: s.hypot(a), "logaddexp": lambda s, a: s.logaddexp(a),
     "fmod": lambda s, a: s.fmod(a), "remainder": lambda s, a: s.remainder(a),
