@@ -87,3 +87,79 @@ def test_gcd_lcm_integer_promotion(lib, fn):
     assert _name(f(lib.tensor([4, 6]), lib.tensor(4, dtype=lib.int32)).dtype) == "int64"
     assert _name(f(i32, lib.tensor([4, 4])).dtype) == "int64"
     assert f(i32, lib.tensor(4)).tolist() == ([4, 2] if fn == "gcd" else [4, 12])
+
+
+def test_neuron_drawing_shows_no_graph_input_as_a_constant():
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    b = tg.tensor(-0.5, dtype=tg.float64, requires_grad=True, name="b")
+    out = ((x @ x) + b).sigmoid()
+    out.backward()
+    source = tg.draw_graph(out, show_data=True).source
+    assert "b = -0.5" not in source  # b is a node of its own, not Add's constant
+    source = tg.draw_graph(x * 2, show_data=True).source
+    assert "b = 2" in source  # a Python number still is
+
+
+def test_trace_rule_of_ops_without_a_rule_in_their_own_docstring():
+    from tinygrad_np.viz.backward import rule_in_words
+
+    class Twice(tg.Function):
+        def forward(ctx, x):
+            return x * 2
+
+        def backward(ctx, g):
+            return g * 2
+
+    assert rule_in_words(Twice) == "Twice.backward (no rule in its docstring)"
+    z = tg.tensor([[1.0, 2.0]], requires_grad=True)
+    loss = tg.nn.functional.cross_entropy(z, tg.tensor([1]))
+    assert rule_in_words(type(loss.grad_fn)).startswith("dz_i = (softmax(z_i)")
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_optimizer_step_count_answers_as_a_0_d_float32_tensor(lib):
+    p = lib.nn.Parameter(lib.ones(2))
+    opt = lib.optim.Adam([p], lr=0.1)
+    for _ in range(3):
+        p.sum().backward()
+        opt.step()
+    step = opt.state[p]["step"]
+    assert _name(step.dtype) == "float32" and tuple(step.shape) == () and step.dim() == 0
+    assert step.item() == 3.0 and int(step) == 3 and step.numel() == 1
+    assert float(step.cpu()) == 3.0 and float(step.detach()) == 3.0
+    assert step.numpy().dtype == np.float32 and step.is_floating_point()
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_numpy_ufunc_on_a_tensor_that_requires_grad_is_a_runtime_error(lib):
+    t = lib.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        np.maximum(t, 0)
+    with pytest.raises(RuntimeError):
+        np.exp(t)
+
+
+def test_numpy_bypass_error_is_still_a_type_error():
+    t = tg.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match="bypass autograd"):
+        np.exp(t)
+    with pytest.raises(TypeError, match="bypass autograd"):
+        np.dot(t, t)
+
+
+def test_batches_of_tensors_are_tensors_in_the_graph():
+    from tinygrad_np.datasets import batches
+
+    x = tg.arange(10.0).reshape(5, 2).requires_grad_()
+    y = tg.arange(5)
+    seen = []
+    for xb, yb in batches(x, y, 2, seed=0):
+        assert isinstance(xb, tg.Tensor) and isinstance(yb, tg.Tensor)
+        assert xb.requires_grad
+        np.testing.assert_array_equal(xb.detach().numpy()[:, 0], 2.0 * yb.numpy())
+        seen += yb.tolist()
+        xb.sum().backward()
+    assert sorted(seen) == [0, 1, 2, 3, 4]
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((5, 2)))
+    xs, ys = next(batches(np.ones((3, 2)), [0, 1, 2], 2, shuffle=False))
+    assert type(xs) is np.ndarray and type(ys) is np.ndarray

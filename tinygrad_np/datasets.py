@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.tensor import Tensor
+
 __all__ = ["load_mnist", "load_diabetes", "batches"]
 
 # --------------------------------------------------------------------------- MNIST
@@ -490,7 +492,8 @@ def batches(
     except possibly the last, which holds the remainder. With ``shuffle`` the order is a
     random permutation from ``np.random.default_rng(seed)``, so a fixed integer ``seed``
     gives the same batches on every call (pass a ``Generator`` to get a fresh order each
-    epoch). Without ``shuffle`` the batches are views in the original order.
+    epoch). Without ``shuffle`` the batches are views in the original order. Tensors give
+    Tensor batches (in the graph, as indexing them is), arrays and lists array batches.
 
     The arguments are checked when ``batches`` is called, not at the first batch.
 
@@ -499,7 +502,7 @@ def batches(
         ValueError: ``batch_size`` is not positive, or ``x`` and ``y`` have different
             first dimensions (or are 0-dimensional).
     """
-    x, y = np.asarray(x), np.asarray(y)
+    x, y = (v if isinstance(v, Tensor) else np.asarray(v) for v in (x, y))  # Tensors stay
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
         raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
     if batch_size <= 0:

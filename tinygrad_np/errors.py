@@ -34,3 +34,9 @@ class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
 class AssertionTensorError(TensorError, AssertionError):
     """A check PyTorch makes with `assert` (MultiheadAttention's embed_dim and shapes): an
     AssertionError there, a TensorError (RuntimeError, ValueError) here as well."""
+
+
+class AutogradBypass(RuntimeError, TypeError):
+    """A NumPy function or ufunc on a tensor that requires grad, whose gradient would be lost:
+    PyTorch raises RuntimeError ("Can't call numpy() on Tensor that requires grad"), a NumPy
+    user expects TypeError."""

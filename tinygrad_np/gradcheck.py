@@ -302,7 +302,8 @@ def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill
                 f"input {position}): random projection <v, J u>: analytic "
                 f"{analytic:.8g}, numerical {numerical:.8g}, absolute error {error:.3g}, "
                 f"relative error {_relative(error, numerical)} "
-                f"(atol={atol}, rtol={rtol}); run without fast=True to find the element",
+                f"(atol={atol}, rtol={rtol}); run without fast=True (fast_mode=True) to find "
+                f"the element",
                 raise_exception, *drill,
             )
     return True

@@ -22,7 +22,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.dtypes import WIDER_ACCUMULATOR, get_default_dtype, wrapped_int
-from tinygrad_np.errors import DataError, DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
+from tinygrad_np.errors import AutogradBypass, DataError, DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
 from tinygrad_np.printing import tensor_text
 
 Axis = int | tuple[int, ...] | None
@@ -1012,7 +1012,7 @@ class Tensor:
                 isinstance(value, Tensor) and value._requires_grad for value in inputs) and (
                 ufunc.__name__ not in ("isnan", "isinf", "isfinite", "signbit")) or (
                 method == "at" and isinstance(inputs[0], Tensor)):  # (writes into inputs[0])
-            raise TypeError(
+            raise AutogradBypass(
                 f"numpy.{ufunc.__name__} on a tensor that requires grad (or into a tensor "
                 "given as out=, or ufunc.at into a tensor) would bypass autograd: use the "
                 f"tensor's own operation (t.{ufunc.__name__}() or tg.{ufunc.__name__}(t), "
@@ -1035,7 +1035,7 @@ class Tensor:
                 isinstance(part, Tensor) and part._requires_grad
                 for value in (*args, *kwargs.values())
                 for part in (value if isinstance(value, (list, tuple)) else (value,))):
-            raise TypeError(
+            raise AutogradBypass(
                 f"numpy.{func.__name__} on a tensor that requires grad would bypass autograd "
                 f"(the result would have no gradient): use the tensor's own operation "
                 f"(`a @ b`, t.T, t.sum(), t.clamp(...), tg.where(...), tg.cat([...]), "

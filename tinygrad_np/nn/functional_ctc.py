@@ -35,7 +35,8 @@ def _logsumexp3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 class CTC(Function):
-    """loss_n = -log sum over alignments of prod_t p(t, l'(s_t)) (see the module docstring)."""
+    """loss_n = -log sum over alignments of prod_t p(t, l'(s_t)); dlog_probs = exp(log_probs)
+    - the alignments' posteriors, from the alpha-beta recursions (see the module docstring)."""
 
     def forward(ctx, log_probs, labels, input_lengths, target_lengths, blank, zero_infinity):
         steps, batch, _ = log_probs.shape

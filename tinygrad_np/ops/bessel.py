@@ -409,13 +409,13 @@ class BesselY1(NoGradient):
 
 
 class ModifiedBesselI0(NoGradient):
-    """y = I0(x) (torch.special.modified_bessel_i0: unlike i0, no derivative)."""
+    """y = I0(x); no derivative (torch.special.modified_bessel_i0, unlike i0)."""
 
     op, kernel = "modified_bessel_i0", staticmethod(lambda x: bessel_i(0, x))
 
 
 class ModifiedBesselI1(NoGradient):
-    """y = I1(x) (torch.special.modified_bessel_i1: unlike i1, no derivative)."""
+    """y = I1(x); no derivative (torch.special.modified_bessel_i1, unlike i1)."""
 
     op, kernel = "modified_bessel_i1", staticmethod(lambda x: bessel_i(1, x))
 

@@ -243,7 +243,7 @@ class Cholesky(Function):
 
 @xp.quiet
 class Eigh(Function):
-    """w, V = eigh(A) (lower triangle), packed as (..., n + 1, n): row 0 is w, the rest V.
+    """w, V = eigh(A) (lower triangle), packed as (..., n + 1, n): row 0 is w, the rest V;
     dA = V (skew(V^T gV) / 2 / (w_j - w_i) + diag(gw)) V^T, as PyTorch: the gap term is left
     out while no gradient reaches V (eigenvalues only: repeated ones are fine), else it needs
     distinct eigenvalues (inf and NaN for repeated ones)."""
@@ -449,8 +449,8 @@ def permutation(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
 @xp.quiet
 class LU(Function):
     """PA = LU packed (see `lu_packed`), given the factorization found outside (the pivots
-    are not differentiable). Square A:  with phi = tril(L^T gL, -1) + triu(gU U^T),
-    dA = P L^-T (phi U^-T), PyTorch's (a zero pivot: inf and NaN)."""
+    are not differentiable); square A: dA = P L^-T (phi U^-T) with
+    phi = tril(L^T gL, -1) + triu(gU U^T), PyTorch's (a zero pivot: inf and NaN)."""
 
     def forward(ctx, a, packed, p):
         ctx.p = p

@@ -56,9 +56,8 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
 
 @xp.quiet
 class CrossEntropy(Function):
-    """loss_i = -sum_c q_ic log softmax(z_i)_c  (q = one-hot of the class id, or given probs).
-
-    dz_i = (softmax(z_i) * sum_c q_ic - q_i) * g_i,   dq_i = -log softmax(z_i) * g_i,
+    """loss_i = -sum_c q_ic log softmax(z_i)_c (q = one-hot of the class id, or given probs);
+    dz_i = (softmax(z_i) * sum_c q_ic - q_i) * g_i, dq_i = -log softmax(z_i) * g_i,
     with g_i = g / N for reduction='mean', g for 'sum', g_i for 'none'.
     """
 

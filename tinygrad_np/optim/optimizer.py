@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import device
 from tinygrad_np.function import enable_grad
 from tinygrad_np.nn.module import RemovableHandle
-from tinygrad_np.tensor import Tensor, _unlock
+from tinygrad_np.tensor import Size, Tensor, _unlock
 from tinygrad_np.xp import _quietly
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
@@ -436,12 +437,33 @@ def _with_step_hooks(step: Callable) -> Callable:
 
 class Step(float):
     """The step count in an optimizer's state: a number (the update's arithmetic stays Python
-    arithmetic) that answers `.item()` and `.tolist()` as PyTorch's 0-d float32 tensor does."""
+    arithmetic) that answers `.item()`, `.tolist()`, `.dtype`, `.shape`, `.numpy()`, `.cpu()`
+    ... as PyTorch's 0-d float32 tensor does (`torch.is_tensor` is False for it)."""
+
+    dtype, shape, ndim, device = np.dtype(np.float32), Size(()), 0, device("cpu")
+    requires_grad = is_cuda = False
 
     def item(self) -> float:
         return float(self)
 
     tolist = item
+
+    def numel(self) -> int:
+        return 1
+
+    def dim(self) -> int:
+        return 0
+
+    def is_floating_point(self) -> bool:
+        return True
+
+    def numpy(self) -> np.ndarray:
+        return np.array(float(self), np.float32)
+
+    def cpu(self, *_: Any, **__: Any) -> Step:  # (and .to(...), .detach(), .clone(), .float())
+        return Step(self)
+
+    to = detach = clone = float = cpu
 
     def __add__(self, other: Any) -> Any:  # `state["step"] += 1` keeps a Step; with an
         total = float(self) + other  # array or a tensor, the sum is theirs

@@ -146,11 +146,12 @@ def replay(root: Tensor, seed: Any = None, on_step: Any = None,
 
 # ----------------------------------------------------------------------------- the table
 def rule_in_words(op: type) -> str:
-    """The rule from an op's docstring: the text after the first `;` of its first paragraph."""
-    doc = inspect.getdoc(op) or ""
+    """The rule from an op's own docstring (not a base class's): the text after the first `;`
+    of its first paragraph; for an op without one (a user's Function), its backward's name."""
+    doc = inspect.cleandoc(op.__dict__.get("__doc__") or "")
     first = " ".join(doc.split("\n\n")[0].split())
     if ";" not in first:
-        return ""
+        return f"{op.__name__}.backward (no rule in its docstring)"
     return first.split(";", 1)[1].strip().rstrip(".")
 
 

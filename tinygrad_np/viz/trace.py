@@ -185,10 +185,10 @@ def _constants(function: Function) -> str:
         return ""
     from tinygrad_np.viz.backward import input_names
 
-    names = input_names(type(function))
+    names, parents = input_names(type(function)), function.parents
     parts = []
-    for position, value in enumerate(small[0]):
-        if _is_number(value) and position < len(names):
+    for position, value in enumerate(small[0]):  # (a 0-d tensor in the graph is no constant)
+        if _is_number(value) and position < len(names) and parents[position] is None:
             parts.append(f"{names[position]} = {float(value):.4g}")
     return ", ".join(parts)
 
