@@ -223,7 +223,7 @@ def test_forward_and_backward_get_tensors():
 
     x = leaf(X)
     Probe.apply(x, 2).sum().backward()
-    assert seen["forward"] == (torch_np.Tensor, False, False, 2)
+    assert seen["forward"] == (torch_np.Tensor, True, False, 2)  # the caller's x, as PyTorch
     assert seen["backward"] == (torch_np.Tensor, torch_np.Tensor)
     np.testing.assert_array_equal(x.grad.numpy(), np.full_like(X, 2.0))
 

@@ -163,3 +163,34 @@ def test_batches_of_tensors_are_tensors_in_the_graph():
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((5, 2)))
     xs, ys = next(batches(np.ones((3, 2)), [0, 1, 2], 2, shuffle=False))
     assert type(xs) is np.ndarray and type(ys) is np.ndarray
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_custom_function_forward_gets_the_callers_tensor(lib):
+    seen = {}
+
+    class Twice(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            seen["x"] = x
+            ctx.flag = x.requires_grad  # PyTorch code reads it in forward
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2 if ctx.flag else None
+
+    x = lib.ones(3, requires_grad=True)
+    Twice.apply(x).sum().backward()
+    assert seen["x"] is x
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+    y = x * 1
+    Twice.apply(y).sum().backward()
+    assert seen["x"] is y
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0, 4.0])
+
+
+def test_numpy_ufunc_on_a_tensor_that_requires_grad_runs_under_no_grad():
+    t = tg.ones(2, requires_grad=True)
+    with tg.no_grad():
+        np.testing.assert_allclose(np.exp(t).numpy(), np.exp(np.ones(2)), rtol=1e-6)

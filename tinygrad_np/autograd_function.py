@@ -19,11 +19,11 @@ class is defined:
             grad_input[input < 0] = 0
             return grad_input
 
-`forward` gets each Tensor argument as a Tensor that shares its memory and version counter
-and does not require grad (a NumPy array argument as a Tensor too), and runs under
-`no_grad()`; other arguments (numbers, None, strings) come as given. An input it keeps as a
-ctx attribute (`ctx.x = x`) is the caller's Tensor afterwards, so under create_graph the
-backward differentiates through it, as PyTorch's (keep `x.detach()` for a constant). It
+`forward` gets each Tensor argument as the caller's Tensor (`x.requires_grad` as the
+caller's, as in PyTorch; a NumPy array argument as a Tensor that shares its memory), and runs
+under `no_grad()`; other arguments (numbers, None, strings) come as given. An input it keeps
+as a ctx attribute (`ctx.x = x`) is the caller's Tensor, so under create_graph the backward
+differentiates through it, as PyTorch's (keep `x.detach()` for a constant). It
 returns a Tensor or an array. `save_for_backward` hands the engine the arrays behind the
 Tensors it is given, so the engine's checks (in-place changes, which saved value is an input
 or the output, create_graph's refusal of derived values) work unchanged. `backward` gets
@@ -107,7 +107,8 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
             # Tensor arguments (the engine passes their arrays) become Tensors again, and so
             # do NumPy arrays (constants to the engine; the tools re-run ops on arrays);
             # anything else (numbers, None, strings) comes as given
-            values = tuple(_wrap(a, c) for a, c in zip(arrays, frame[0]))
+            values = tuple(c if isinstance(c, Tensor) and c._data is a else _wrap(a, c)
+                           for a, c in zip(arrays, frame[0]))  # the caller's own Tensor
         else:  # called by the engine's apply directly: every array is a Tensor's
             values = tuple(_wrap(a) for a in arrays)
         name = type(ctx).__name__

@@ -1002,7 +1002,8 @@ class Tensor:
         """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
         tensor's operator (recording the graph). Any other ufunc (`np.exp(t)`, `np.isnan(t)`)
         runs on the values and gives a tensor, as in PyTorch, and refuses a tensor that
-        requires grad (its gradient would be lost silently) or a tensor as `out=`."""
+        requires grad while grad mode is on (its gradient would be lost silently) or a tensor
+        as `out=`."""
         names = _NUMPY_OPERATORS.get(ufunc.__name__) if method == "__call__" else None
         if names is not None and not kwargs:
             if isinstance(inputs[0], Tensor):
@@ -1010,7 +1011,8 @@ class Tensor:
             return getattr(inputs[1], names[1])(inputs[0])
         if any(isinstance(value, Tensor) for value in kwargs.get("out", ())) or any(
                 isinstance(value, Tensor) and value._requires_grad for value in inputs) and (
-                ufunc.__name__ not in ("isnan", "isinf", "isfinite", "signbit")) or (
+                ufunc.__name__ not in ("isnan", "isinf", "isfinite", "signbit")) and (
+                is_grad_enabled()) or (
                 method == "at" and isinstance(inputs[0], Tensor)):  # (writes into inputs[0])
             raise AutogradBypass(
                 f"numpy.{ufunc.__name__} on a tensor that requires grad (or into a tensor "
