@@ -1162,7 +1162,7 @@ def test_max_and_min_with_nan_send_the_gradient_to_the_nan(values):
         expected = np.isnan(v) / np.isnan(v).sum()  # split between the NaNs
         np.testing.assert_array_equal(x.grad._data, expected.astype(np.float32))
         x.grad = None
-        getattr(x, name)(axis=-1).sum().backward()
+        getattr(x, name)(axis=(-1,)).sum().backward()  # a tuple of dims: max's rule, split
         rows = v.reshape(-1, v.shape[-1])
         expected = [np.isnan(r) / np.isnan(r).sum() if np.isnan(r).any()
                     else (r == getattr(r, name)()) / (r == getattr(r, name)()).sum()
@@ -1180,7 +1180,7 @@ def test_max_with_nan_vs_pytorch(values):
     t.max().backward()
     np.testing.assert_array_equal(x.grad._data, t.grad.numpy())
     x.grad, t.grad = None, None
-    x.max(axis=-1).sum().backward()
+    x.max(axis=-1).values.sum().backward()  # axis: PyTorch's alias of dim
     t.max(dim=-1).values.sum().backward()  # one NaN per row: the same element gets it
     np.testing.assert_array_equal(x.grad._data, t.grad.numpy())
 

@@ -174,6 +174,11 @@ def _torch_axis(axis):
     return tuple(range(0)) if axis is None else axis
 
 
+def _values(result):
+    """max/min along one dim (axis= is PyTorch's alias of dim) give a (values, indices) pair."""
+    return getattr(result, "values", result)
+
+
 def _torch_reduce(name):
     def call(x, axis, keepdims):
         if axis is None:
@@ -212,10 +217,10 @@ OPS = [
     Op("mean", lambda x, axis, keepdims: x.mean(axis=axis, keepdims=keepdims),
        lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims), with_axis(),
        _torch_reduce("mean")),
-    Op("max", lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
+    Op("max", lambda x, axis, keepdims: _values(x.max(axis=axis, keepdims=keepdims)),
        lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims), with_axis(distinct),
        _torch_reduce("max")),
-    Op("min", lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+    Op("min", lambda x, axis, keepdims: _values(x.min(axis=axis, keepdims=keepdims)),
        lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims), with_axis(distinct),
        _torch_reduce("min")),
     # elementwise

@@ -821,7 +821,7 @@ def test_numpy_spellings_stay_aliases():
     np.testing.assert_array_equal(x.sum(axis=1, keepdims=True)._data,
                                   x.sum(dim=1, keepdim=True)._data)
     assert x.max(axis=(0, 2)).shape == (3,)  # NumPy's meaning: amax, a tensor
-    np.testing.assert_array_equal(x.max(axis=1)._data, values.max(axis=1))
+    np.testing.assert_array_equal(x.max(axis=1).values._data, values.max(axis=1))  # (a pair)
     assert x.squeeze(axis=0).shape == (2, 3, 4) and x.unsqueeze(axis=-1).shape == (2, 3, 4, 1)
     np.testing.assert_allclose(x.softmax(axis=0)._data, x.softmax(dim=0)._data)
     assert x.argmax(axis=2).shape == (2, 3)

@@ -110,10 +110,13 @@ def test_amax_and_amin_give_nan_gradients_in_a_nan_slice_as_pytorch(name, values
         np.testing.assert_array_equal(grad, t.grad.numpy().reshape(rows.shape))
 
 
-def test_max_with_numpy_axis_keeps_max_semantics_for_nan():
+def test_max_with_axis_is_max_along_a_dim_for_nan():
     x = tg.tensor([[1.0, np.nan, np.nan], [2.0, 5.0, 5.0]], requires_grad=True)
-    x.max(axis=-1).sum().backward()  # NumPy's spelling: max's rule, split between the NaNs
-    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0.5, 0.5], [0, 0.5, 0.5]])
+    x.max(axis=-1).values.sum().backward()  # PyTorch's alias of dim: the selected index
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [0, 1, 0]])
+    y = tg.tensor([[1.0, np.nan, np.nan], [2.0, 5.0, 5.0]], requires_grad=True)
+    y.max(axis=(-1,)).sum().backward()  # a tuple of dims: values, max's rule split between NaNs
+    np.testing.assert_array_equal(y.grad.numpy(), [[0, 0.5, 0.5], [0, 0.5, 0.5]])
 
 
 # ----------------------------------------------------------------- found by the fuzz

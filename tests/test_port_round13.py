@@ -194,3 +194,15 @@ def test_numpy_ufunc_on_a_tensor_that_requires_grad_runs_under_no_grad():
     t = tg.ones(2, requires_grad=True)
     with tg.no_grad():
         np.testing.assert_allclose(np.exp(t).numpy(), np.exp(np.ones(2)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_with_axis_give_values_and_indices(lib, name):
+    x = lib.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    values, indices = getattr(x, name)(axis=1)  # axis: PyTorch's alias of dim
+    expected = {"max": ([5.0, 7.0], [1, 0]), "min": ([1.0, 0.0], [0, 1])}[name]
+    assert values.tolist() == expected[0] and indices.tolist() == expected[1]
+    kept = getattr(x, name)(axis=1, keepdims=True)
+    assert tuple(kept.values.shape) == (2, 1) and tuple(kept.indices.shape) == (2, 1)
+    assert tuple(getattr(x, name)(1, keepdims=True).values.shape) == (2, 1)

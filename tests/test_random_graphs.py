@@ -62,7 +62,7 @@ def apply(op, x, y, lib):
     if op == "mean_last":
         return x.mean(**_axis_kwargs(lib, -1))
     if op == "max_last":
-        return x.max(axis=-1, keepdims=True) if lib == "tg" else x.amax(dim=-1, keepdim=True)
+        return x.max(axis=-1, keepdims=True).values if lib == "tg" else x.amax(dim=-1, keepdim=True)
     if op == "transpose":
         return x.T if lib == "tg" else x.permute(1, 0)
     if op == "flip":

@@ -2312,10 +2312,9 @@ class Tensor:
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Any:
-        """PyTorch's max: of everything (ties share the gradient), or along `dim` a
-        `(values, indices)` pair whose gradient goes to the selected index; `max(other)` is
-        `maximum`. NumPy's spelling `max(axis=..., keepdims=...)` is `amax` (tuples allowed).
-        """
+        """PyTorch's max: of everything (ties share the gradient), or along `dim` (or its
+        alias `axis`, with `keepdims`) a `(values, indices)` pair whose gradient goes to the
+        selected index; `max(other)` is `maximum`. A tuple of dims gives `amax`'s values."""
         return self._max_or_min("max", dim, keepdim, axis, keepdims)
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
@@ -2326,6 +2325,10 @@ class Tensor:
     def _max_or_min(self, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Any:
         if isinstance(dim, Tensor):
             return self.maximum(dim) if op == "max" else self.minimum(dim)
+        if dim is None and isinstance(axis, (int, np.integer)):  # PyTorch's alias of dim
+            dim, axis = axis, None
+        if isinstance(dim, (int, np.integer)) and keepdims is not None:  # (and of keepdim)
+            keepdim, keepdims = keepdims, None
         if axis is not None or keepdims is not None or isinstance(dim, (tuple, list)):
             return self._extreme(Max if op == "max" else Min, op, dim, axis, keepdim, keepdims)
         if dim is None:
