@@ -165,6 +165,14 @@ def test_code_and_other_objects_stay_refused(tmp_path, obj, match):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_what_load_would_refuse_is_not_written(tmp_path):
+    big = b"x" * (33 << 20)  # as hex in the manifest: over its 64 MiB
+    with pytest.raises(ValueError, match="over the limit of 67,108,864 that load reads"):
+        save({"blob": big}, tmp_path / "big.pt")
+    assert list(tmp_path.iterdir()) == []
+    assert tg_round_trip({"blob": b"x" * (1 << 20)})["blob"] == b"x" * (1 << 20)
+
+
 def write_manifest(path: Any, manifest: str, version: int = 2, **arrays: np.ndarray) -> None:
     np.savez(path, **{FORMAT_KEY: np.array(version),
                       MANIFEST: np.frombuffer(manifest.encode(), dtype=np.uint8), **arrays})

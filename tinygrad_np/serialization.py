@@ -209,6 +209,10 @@ class _Encoder:
 
     def entries(self, obj: Any) -> dict[str, np.ndarray]:
         manifest = json.dumps(self.node(obj, "obj", 0), ensure_ascii=True, allow_nan=True)
+        if len(manifest) > MAX_MANIFEST_BYTES:  # load would refuse it: bytes are hex in there
+            raise ValueError(f"save: the structure's description takes {len(manifest):,} bytes, "
+                             f"over the limit of {MAX_MANIFEST_BYTES:,} that load reads; save "
+                             "large bytes or many values as a NumPy array instead")
         version = NAMED_FORMAT_VERSION if self.named else NESTED_FORMAT_VERSION
         return {FORMAT_KEY: np.array(version),
                 MANIFEST_KEY: np.frombuffer(manifest.encode("ascii"), dtype=np.uint8),
