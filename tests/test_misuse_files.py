@@ -200,10 +200,12 @@ def test_member_whose_stream_is_shorter_than_the_directory_says(tmp_path):
 
 def test_limit_argument_checked_and_exact(tmp_path):
     path = tmp_path / "w.npz"
-    tiny_weights(path)  # 48 + 8 bytes of arrays, plus the 8-byte format marker
-    assert list(load(path, max_bytes=64)) == ["w", "b"]
+    tiny_weights(path)  # 48 + 8 bytes of arrays, plus the 8-byte format marker and the manifest
+    with np.load(path) as archive:
+        exact = 64 + archive["__tinygrad_np_manifest__"].size
+    assert list(load(path, max_bytes=exact)) == ["w", "b"]
     with pytest.raises(ValueError, match="entry 'b'"):
-        load(path, max_bytes=63)
+        load(path, max_bytes=exact - 1)
     with pytest.raises(TypeError, match="max_bytes must be an int"):
         load(path, max_bytes=1e9)
     with pytest.raises(ValueError, match="max_bytes must be >= 0"):
@@ -321,7 +323,7 @@ def test_damaged_directory_record_that_hides_entries_refused(tmp_path):
     data[start + 33] = 1  # the high byte of its comment length: 256 bytes
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match=r"w.npz is a damaged .npz archive: its directory "
-                                         r"should list 3 entries, but 1 could be read"):
+                                         r"should list 4 entries, but 1 could be read"):
         load(path)
 
 
@@ -357,8 +359,9 @@ def test_awkward_arrays_round_trip(tmp_path):
         assert loaded[name].dtype == native and loaded[name].shape == value.shape, name
         assert loaded[name].dtype.isnative, name
         np.testing.assert_array_equal(loaded[name], value)
-    assert loaded["fortran"]._data.flags.f_contiguous
-    assert all(value._data.flags.writeable for value in loaded.values())
+    assert all(type(value) is np.ndarray for value in loaded.values())  # as saved
+    assert loaded["fortran"].flags.f_contiguous
+    assert all(value.flags.writeable for value in loaded.values())
 
 
 @pytest.mark.parametrize("fortran", [False, True])
@@ -372,11 +375,11 @@ def test_big_endian_float16_loads_in_native_order_and_accumulates_in_float32(tmp
     with zipfile.ZipFile(path) as archive:  # save keeps the byte order: check the file
         header = archive.read("w.npy")[:128]
     assert b"'>f2'" in header
-    w = load(path)["w"]
+    w = load(path)["w"]  # an ndarray, as saved
     assert w.dtype == tg.float16 and w.dtype.isnative
-    assert w._data.flags.f_contiguous == fortran
-    np.testing.assert_array_equal(w._data, values)
-    assert w.mean().item() == 1.0
+    assert w.flags.f_contiguous == fortran
+    np.testing.assert_array_equal(w, values)
+    assert tg.from_numpy(w).mean().item() == 1.0
     model = nn.Linear(2, 1).half()
     weight = np.array([[1.5, -2.25]], dtype=">f2")
     model.load_state_dict({"weight": weight, "bias": np.array([0.5], dtype=">f4")})
@@ -398,23 +401,17 @@ def test_plain_zipfile_rewrite_of_a_saved_file_still_loads(tmp_path):
 # ====================================================================== save: names
 
 
-@pytest.mark.parametrize(("name", "error", "match"), [
-    (3.0, TypeError, "obj has a key 3.0 .float.; keys must be str or int"),
-    (("a", "b"), TypeError, "keys must be str or int"),
-    ("a\0b", ValueError, "'a\\\\x00b' contains a NUL character"),
-    ("layer/weight", ValueError, "'layer/weight' contains '/' or"),
-    ("..\\evil", ValueError, "contains '/' or"),
-    ("x" * 1025, ValueError, "is 1025 characters long .at most 1024."),
-    ("\ud800", ValueError, "lone surrogate"),
-    (FORMAT_KEY, ValueError, "reserved"),
-])
-def test_bad_names_refused_before_writing(tmp_path, name, error, match):
+@pytest.mark.parametrize("name", [3.0, ("a", "b"), "a\0b", "layer/weight", "..\\evil", "x" * 1025,
+                                  "\ud800", FORMAT_KEY, "__tinygrad_np_manifest__", "file"])
+def test_names_that_cannot_name_an_entry_use_numbered_entries(tmp_path, name):
+    # As torch.save: any such key is kept; the arrays go into entries 0.npy, 1.npy, ...
     path = tmp_path / "w.npz"
-    tiny_weights(path)
-    before = path.read_bytes()
-    with pytest.raises(error, match=match):
-        save({"ok": np.ones(1), name: np.ones(1)}, path)
-    assert path.read_bytes() == before and files_in(tmp_path) == ["w.npz"]
+    save({"ok": np.ones(1), name: np.arange(2)}, path)
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist())[:2] == ["0.npy", "1.npy"]
+    loaded = load(path)
+    assert list(loaded) == ["ok", name]
+    np.testing.assert_array_equal(loaded[name], [0, 1])
 
 
 class SameText(str):
@@ -445,11 +442,11 @@ def test_two_entries_with_one_archive_name_refused(tmp_path, state):
 
 
 @pytest.mark.parametrize(("value", "error", "match"), [
-    (np.array(["abc"]), TypeError, "'v' has dtype <U3"),
-    (np.array([None]), ValueError, "'v' holds Python objects"),
-    (np.array(["2020-01-01"], dtype="M8[D]"), TypeError, "'v' has dtype datetime64"),
-    ({"w": np.ones(1), "b": b"bytes"}, TypeError, r"obj\['v'\]\['b'\] is an object of type "
-     "bytes; only dict, list, tuple, str, int, float, bool, None, Tensor, ndarray"),
+    (np.array(["abc"]), TypeError, r"\['v'\] has dtype <U3"),
+    (np.array([None]), ValueError, r"\['v'\] holds Python objects"),
+    (np.array(["2020-01-01"], dtype="M8[D]"), TypeError, r"\['v'\] has dtype datetime64"),
+    ({"w": np.ones(1), "b": memoryview(b"x")}, TypeError, r"obj\['v'\]\['b'\] is an object of "
+     "type memoryview; only dict, list, tuple, str, int, float, bool, None, Tensor, ndarray"),
     ([np.ones(1), np.datetime64("2020-01-01")], TypeError, r"obj\['v'\]\[1\] has dtype "
      "datetime64"),
 ])
@@ -597,15 +594,16 @@ def test_hand_written_checkpoint_loads(tmp_path):
 
 
 @pytest.mark.parametrize(("manifest", "match"), [
-    ('{"set": [1, 2]}', 'at obj holds {"set": \\[1, 2\\]}, not a value tinygrad_np.save writes'),
+    ('{"code": [1, 2]}', 'at obj holds {"code": \\[1, 2\\]}, not a value tinygrad_np.save writes'),
     ("[1, 2]", "at obj holds \\[1, 2\\], not a value"),
     ('{"__class__": "os.system", "args": ["echo pwned"]}', "at obj holds .*not a value"),
     ('{"list": [{"array": 0, "extra": 1}]}', r"at obj\[0\] holds .*not a value"),
     ('{"tuple": {"a": 1}}', "has a tuple whose items are .*, not a list"),
     ('{"dict": [["a"]]}', 'has a dict item \\["a"\\], not a \\[key, value\\] pair'),
-    ('{"dict": [[1.5, 2]]}', "has a key 1.5; keys are str or int"),
-    ('{"dict": [[true, 2]]}', "has a key true; keys are str or int"),
-    ('{"dict": [[null, 2]]}', "has a key null; keys are str or int"),
+    ('{"dict": [[[1], 2]]}', r"at obj key \[1\] holds \[1\], not a value"),
+    ('{"dict": [[{"list": [1]}, 2]]}', "key .* holds .*, not a value .* as a dict key or set item"),
+    ('{"set": [{"array": 0}]}', r"at obj\[0\] holds .*, not a value .* as a dict key or set"),
+    ('{"dict": [[1, 2], [true, 3]]}', "has the key True twice"),
     ('{"odict": [["k", 1], ["k", 2]]}', "has the key 'k' twice"),
     ('{"dict": [["x", {"tensor": 0}]]}', r"at obj\['x'\] holds .*not a value"),
     ('{"tensor": 0, "requires_grad": 1}', "has requires_grad 1, not true or false"),

@@ -168,8 +168,8 @@ def test_pickled_object_array_rejected_and_not_executed(tmp_path, monkeypatch):
 
 def test_newer_format_rejected(tmp_path):
     path = tmp_path / "future.npz"
-    np.savez(path, **{FORMAT_KEY: np.array(3), "w": np.ones(1)})
-    with pytest.raises(ValueError, match="has format 3; this tinygrad_np reads formats 1 and 2"):
+    np.savez(path, **{FORMAT_KEY: np.array(4), "w": np.ones(1)})
+    with pytest.raises(ValueError, match="has format 4; this tinygrad_np reads formats 1 to 3"):
         load(path)
 
 
@@ -183,12 +183,10 @@ def test_missing_file_is_file_not_found(tmp_path):
 
 def test_save_rejects_what_cannot_be_stored_without_pickle(tmp_path):
     path = tmp_path / "w.npz"
-    with pytest.raises(ValueError, match="'bad' holds Python objects"):
+    with pytest.raises(ValueError, match=r"\['bad'\] holds Python objects"):
         save({"bad": np.array([{"a": 1}], dtype=object)}, path)
-    with pytest.raises(TypeError, match=r"obj has a key 1.5 \(float\); keys must be str or int"):
-        save({1.5: np.ones(1)}, path)
-    with pytest.raises(ValueError, match="reserved"):
-        save({FORMAT_KEY: np.ones(1)}, path)
+    with pytest.raises(TypeError, match=r"obj key <class 'int'> is a class \(int\); a dict key"):
+        save({int: np.ones(1)}, path)
     with pytest.raises(TypeError, match=r"call .state_dict\(\)"):
         save(nn.Linear(2, 2), path)
     assert files_in(tmp_path) == []
@@ -340,12 +338,14 @@ def test_any_supported_value_may_be_the_root(tmp_path, value):
         np.testing.assert_array_equal(loaded._data, value._data)
 
 
-def test_flat_state_dict_keeps_format_1(tmp_path):
+def test_flat_state_dict_has_an_entry_per_name(tmp_path):
     save({"w": Tensor(np.ones(2)), "b": np.zeros(1)}, tmp_path / "flat.npz")
     with zipfile.ZipFile(tmp_path / "flat.npz") as archive:
-        assert archive.namelist() == [f"{FORMAT_KEY}.npy", "w.npy", "b.npy"]
-    loaded = load(tmp_path / "flat.npz")
-    assert type(loaded) is OrderedDict and type(loaded["w"]) is Tensor  # as torch.load
+        assert archive.namelist() == [f"{FORMAT_KEY}.npy", "__tinygrad_np_manifest__.npy",
+                                      "w.npy", "b.npy"]
+    loaded = load(tmp_path / "flat.npz")  # as torch.load: a dict, a Tensor, an ndarray
+    assert type(loaded) is dict and type(loaded["w"]) is Tensor
+    assert type(loaded["b"]) is np.ndarray
     save({"w": np.ones(2), "epoch": 1}, tmp_path / "nested.npz")  # a Python int: format 2
     assert load(tmp_path / "nested.npz") == {"w": pytest.approx(np.ones(2)), "epoch": 1}
 
@@ -380,19 +380,25 @@ class Thing:
     pass
 
 
+class Unhashable(tuple):
+    """A tuple holding a list that a dict still takes as a key."""
+
+    __hash__ = object.__hash__
+
+
 @pytest.mark.parametrize(("value", "where", "what"), [
     ({"opt": {"state": {0: {"fn": a_function}}}}, "obj['opt']['state'][0]['fn']",
      "a function (a_function)"),
     ({"hook": lambda: 1}, "obj['hook']", "a function (<lambda>)"),
-    ({"tags": {"a", "b"}}, "obj['tags']", "a set"),
-    ([1, (2, frozenset())], "obj[1][1]", "a frozenset"),
+    ({"tags": {"a", print}}, "obj['tags'] item", "a function (print)"),
+    ([1, (2, frozenset({Thing}))], "obj[1][1] item", "a class (Thing)"),
     ({"x": Thing()}, "obj['x']", "an object of type Thing"),
     ({"cls": Thing}, "obj['cls']", "a class (Thing)"),
     ({"model": nn.Linear(2, 2)}, "obj['model']", "a Linear (call .state_dict() on it first)"),
-    ({"raw": b"bytes"}, "obj['raw']", "an object of type bytes"),
+    ({"raw": memoryview(b"bytes")}, "obj['raw']", "an object of type memoryview"),
 ])
 def test_unsupported_values_are_named_by_their_path(tmp_path, value, where, what):
-    with pytest.raises(TypeError, match=re.escape(f"save: {where} is {what}; only dict")):
+    with pytest.raises(TypeError, match=re.escape(f"save: {where} is {what}; ")):
         save(value, tmp_path / "c.pt")
     assert files_in(tmp_path) == []
 
@@ -408,8 +414,9 @@ def test_structures_that_cannot_be_written(tmp_path):
     save(deep, tmp_path / "ok.pt")  # 64 lists inside one another: the limit
     with pytest.raises(ValueError, match="nested more than 64 containers deep"):
         save([deep], tmp_path / "c.pt")
-    with pytest.raises(TypeError, match=r"obj\['a'\] has a key True \(bool\)"):
-        save({"a": {True: 1}}, tmp_path / "c.pt")
+    with pytest.raises(TypeError, match=r"obj\['a'\] key \(1, \[2\]\)\[1\] is a list "
+                       r"\(not hashable\); a dict key or set item must be str"):
+        save({"a": {Unhashable((1, [2])): 1}}, tmp_path / "c.pt")
     with pytest.raises(ValueError, match=r"obj\['a'\] has two keys equal to 'k'"):
         save({"a": {"k": 1, SameText("k"): 2}}, tmp_path / "c.pt")
     assert files_in(tmp_path) == ["ok.pt"]

@@ -2,19 +2,28 @@
 `model.load_state_dict(load(path))`; or `save({"model": ..., "opt": ..., "epoch": 5}, path)`.
 
 The file is a plain NumPy `.npz` archive plus a format marker entry, so that `load` can tell
-its own files from any other `.npz`. Two layouts:
+its own files from any other `.npz`. Arrays are `.npy` entries; a JSON manifest (UTF-8 bytes
+in one more `.npy` entry) describes the structure around them, its leaves pointing at those
+entries. `load` gives the same structure back, as torch.load does: Tensors as Tensors with
+their requires_grad (Parameters as Parameters), ndarrays as ndarrays, NumPy scalars as NumPy
+scalars, tuples as tuples, a `tg.Size` as a Size, keys as they were, an OrderedDict's
+`_metadata` (what `Module.state_dict()` records) as it was, an object met twice as one object.
+What can be saved is plain data: dict (keys str, int, float, bool, None, bytes, complex or
+tuples of those), list, tuple, set, frozenset, str, bytes, bytearray, int, float, complex,
+bool, None, slice, range, NumPy dtypes (`tg.float32`), `tg.Size`, Tensor, ndarray and NumPy
+scalars. Three layouts:
 
-- format 1, for a flat state dict (str names -> arrays or Tensors): one `.npy` entry per
-  name; `load` gives an OrderedDict name -> Tensor (as torch.load gives tensors).
-- format 2, for anything else built from dict (str or int keys), list, tuple, str, int,
-  float, bool, None, Tensor, ndarray and NumPy scalars: arrays in entries `0.npy`, `1.npy`,
-  ... and a JSON manifest (UTF-8 bytes in one more `.npy` entry) that describes the
-  structure, its leaves pointing at those entries by number. `load` gives the same
-  structure back (Tensors as Tensors with their requires_grad, tuples as tuples, int keys
-  as ints, an object met twice as one object).
+- format 3 (written for a flat state dict, a mapping of str names to arrays, NumPy scalars or
+  Tensors): one entry `<name>.npy` per name, so `np.load` shows the names, and the manifest.
+  A name that cannot name an archive entry (holding '/', '\\' or NUL, longer than 1024
+  characters, or reserved) makes the dict a format 2 file instead.
+- format 2 (anything else): entries `0.npy`, `1.npy`, ... and the manifest.
+- format 1 (written by earlier versions for flat state dicts): one entry per name and no
+  manifest; still read, as an OrderedDict name -> Tensor.
 
 Nothing is pickled: `load` reads the zip members itself, builds only numeric arrays from
-their bytes and only plain values from the JSON (checked strictly: known node kinds,
+their bytes and only plain values from the JSON (checked strictly: known node kinds, keys
+and set items only of hashable kinds, dtypes only from a list of numeric dtype names,
 references to existing entries, at most 64 levels deep, a manifest of at most 64 MiB), so a
 file from an untrusted source cannot run code; at worst it is refused with a ValueError.
 
@@ -40,23 +49,24 @@ import stat
 import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from tinygrad_np import torch_checkpoint
 from tinygrad_np.device import as_device
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Size, Tensor
 
 FORMAT_KEY = "__tinygrad_np_format__"
-FORMAT_VERSION = 1  # a flat state dict: one entry per name
-NESTED_FORMAT_VERSION = 2  # any nested structure: a JSON manifest and numbered arrays
+FORMAT_VERSION = 1  # a flat state dict, one entry per name, no manifest (read, not written)
+NESTED_FORMAT_VERSION = 2  # any structure: a JSON manifest and numbered arrays
+NAMED_FORMAT_VERSION = 3  # a flat state dict: a JSON manifest and arrays named after its keys
 MANIFEST_KEY = "__tinygrad_np_manifest__"
 MAX_DEPTH = 64  # containers inside containers, in a saved structure
 MAX_MANIFEST_BYTES = 64 << 20
 # np.savez takes the arrays as keyword arguments, so these names would collide with its own.
-_RESERVED = (FORMAT_KEY, "file", "allow_pickle")
+_RESERVED = (FORMAT_KEY, MANIFEST_KEY, "file", "allow_pickle")
 
 # The first bytes of an .npy file, and of a zip archive (an empty one has no local header).
 _NPY_MAGIC = b"\x93NUMPY"
@@ -68,47 +78,42 @@ DEFAULT_MAX_BYTES = 4 << 30  # 4 GiB: what `load` may allocate unless told other
 MAX_NAME_LENGTH = 1024
 # bool, signed and unsigned integers, floats, complex: what a weights file holds.
 _NUMERIC_KINDS = "biufc"
+# The dtypes a manifest may name (`tg.float32` saved as a value): nothing else is built.
+_DTYPE_NAMES = frozenset(("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                          "uint64", "float16", "float32", "float64", "complex64", "complex128"))
+# What pickle.Unpickler takes, passed by torch.load users as **pickle_load_args.
+_PICKLE_LOAD_ARGS = frozenset(("encoding", "errors", "fix_imports", "buffers"))
+_SAVABLE = ("dict, list, tuple, str, int, float, bool, None, Tensor, ndarray, NumPy scalars, "
+            "set, frozenset, bytes, bytearray, complex, slice, range, dtype and Size")
 
 
-def _arrays_to_save(state_dict: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """A flat state dict's values as arrays (a Tensor gives its data), with clear errors."""
-    arrays: dict[str, np.ndarray] = {}
-    for name, value in state_dict.items():
-        name = _check_name(name)
-        if name in arrays:  # a Mapping whose items() repeats a key, or a str subclass
-            raise ValueError(f"save: two entries are named {name!r}; names must be unique")
-        array = np.asarray(value._data if isinstance(value, Tensor) else value)
-        if array.dtype.hasobject:
-            raise ValueError(f"save: {name!r} holds Python objects (dtype {array.dtype}); only "
-                             "numeric arrays can be saved without pickle")
-        if array.dtype.kind not in _NUMERIC_KINDS:
-            raise TypeError(f"save: {name!r} has dtype {array.dtype}; only bool, integer, float "
-                            "and complex arrays can be saved")
-        arrays[name] = array
-    return arrays
+def _entry_name_ok(name: str) -> bool:
+    """Whether a state-dict name round-trips as an archive entry `<name>.npy`."""
+    if name in _RESERVED or "\0" in name or "/" in name or "\\" in name:
+        return False  # (zip cuts names at NUL; archives read '/' and '\\' as folders)
+    if len(name) > MAX_NAME_LENGTH:
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
 
 
-def _check_name(name: str) -> str:
-    """A name that round-trips as an archive entry `<name>.npy`, or a clear error."""
-    name = str(name)  # a str subclass becomes a plain str
-    problem = None
-    if name in _RESERVED:
-        raise ValueError(f"save: the name {name!r} is reserved by the file format")
-    if "\0" in name:
-        problem = "contains a NUL character (zip archives cut names there)"
-    elif "/" in name or "\\" in name:
-        problem = "contains '/' or '\\' (archives read them as folders)"
-    elif len(name) > MAX_NAME_LENGTH:
-        problem = f"is {len(name)} characters long (at most {MAX_NAME_LENGTH})"
-    else:
-        try:
-            name.encode("utf-8")
-        except UnicodeEncodeError:
-            problem = "is not valid Unicode (it holds a lone surrogate)"
-    if problem:
-        shown = name if len(name) <= 60 else name[:57] + "..."
-        raise ValueError(f"save: the name {shown!r} {problem}")
-    return name
+def _flat_state_dict(obj: Any) -> bool:
+    """A mapping of str names, each one an archive entry name, to arrays, NumPy scalars or
+    Tensors: saved in format 3, an entry per name. Two names that are one str: a ValueError."""
+    if not isinstance(obj, Mapping):
+        return False
+    names: set[str] = set()
+    for name, value in obj.items():
+        if not (isinstance(name, str) and _entry_name_ok(str(name))
+                and isinstance(value, np.ndarray | np.generic | Tensor)):
+            return False
+        if str(name) in names:  # a Mapping whose items() repeats a key, or a str subclass
+            raise ValueError(f"save: two entries are named {str(name)!r}; names must be unique")
+        names.add(str(name))
+    return True
 
 
 def _target_of(path: str) -> tuple[str, int | None]:
@@ -129,35 +134,42 @@ def _target_of(path: str) -> tuple[str, int | None]:
     return target, mode
 
 
-def save(obj: Any, path: PathLike) -> None:
-    """Write `obj` to `path` as an .npz archive, atomically; `load(path)` gives it back.
+def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_protocol: int = 2,
+         _use_new_zipfile_serialization: bool = True,
+         _disable_byteorder_record: bool = False) -> None:
+    """Write `obj` to `f` as an .npz archive, atomically; `load(f)` gives it back.
 
-    `obj` is a state dict (name -> ndarray or Tensor), or a structure of dicts (str or int
-    keys), lists, tuples, str, int, float, bool, None, Tensors, ndarrays and NumPy scalars,
-    such as `{"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 5}`. Anything
-    else (a function, a set, a Module, any other object) is a TypeError naming where it sits
-    in `obj`, raised before anything is written: nothing is pickled.
+    `obj` is a state dict (name -> Tensor, ndarray or NumPy scalar), or plain data such as
+    `{"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 5}`: dicts (keys str,
+    int, float, bool, None, bytes, complex or tuples of those), lists, tuples, sets,
+    frozensets, str, bytes, bytearray, int, float, complex, bool, None, slices, ranges, NumPy
+    dtypes (`tg.float32`), `tg.Size`, Tensors, ndarrays and NumPy scalars. An OrderedDict's
+    `_metadata` (set by `Module.state_dict()`) is saved with it. Anything else (a function,
+    a class, a Module, any other object) is a TypeError naming where it sits in `obj`, raised
+    before anything is written: nothing is pickled. Subclasses come back as their plain type
+    (a defaultdict as a dict, a namedtuple as a tuple), except `tg.Size` and OrderedDict.
 
-    The file is written exactly at `path` (no extension is added). Names, dtypes, shapes and
-    values round-trip exactly through `load`. The names of a flat state dict must be str
-    without NUL, '/' or '\\', at most 1024 characters (each names an archive entry); values
-    bool, integer, float or complex arrays (or Tensors).
+    The file is written exactly at `f` (no extension is added). Names, dtypes, shapes and
+    values round-trip exactly through `load`. A flat state dict's arrays are entries named
+    after its keys (`np.load(f)["fc.weight"]`); a name that cannot be one (holding NUL, '/'
+    or '\\', over 1024 characters) makes the file use numbered entries instead.
 
-    `path` may also be a binary file object (`io.BytesIO`, `open(path, "wb")`), written
+    `f` may also be a binary file object (`io.BytesIO`, `open(path, "wb")`), written
     from its current position; only a path gets the atomic replace.
+
+    PyTorch's `pickle_module`, `pickle_protocol`, `_use_new_zipfile_serialization` and
+    `_disable_byteorder_record` are accepted and ignored: nothing is pickled, and the file is
+    always this .npz format (which torch.load cannot read, in either of its formats).
 
     Replacing a file keeps its permission bits (a read-only file is refused with
     PermissionError) and writes through a symbolic link. An error or interruption while
     writing leaves the previous file untouched and no temporary file behind.
     """
-    if _is_flat_state_dict(obj):
-        entries = {FORMAT_KEY: np.array(FORMAT_VERSION), **_arrays_to_save(obj)}
-    else:
-        entries = _Encoder().entries(obj)
-    if hasattr(path, "write"):  # a file object, as torch.save accepts (io.BytesIO, open(.., "wb"))
-        np.savez(path, **entries)
+    entries = _Encoder(named=_flat_state_dict(obj)).entries(obj)
+    if hasattr(f, "write"):  # a file object, as torch.save accepts (io.BytesIO, open(.., "wb"))
+        np.savez(f, **entries)
         return
-    path = _as_path(path, "save")
+    path = _as_path(f, "save")
     target, mode = _target_of(path)
     directory, base = os.path.split(target)
     # Same directory as the target, so os.replace is a rename within one file system.
@@ -185,86 +197,132 @@ def _as_path(path: Any, caller: str) -> str:
                         f"object, got {type(path).__name__}") from None
 
 
-def _is_flat_state_dict(obj: Any) -> bool:
-    """A mapping of str names to arrays or plain Tensors: saved in format 1, as always (a
-    tensor that requires grad, or a Parameter, needs format 2, which keeps both, as
-    torch.save does)."""
-    return isinstance(obj, Mapping) and all(
-        isinstance(name, str) and isinstance(value, np.ndarray | np.generic | Tensor) and not (
-            isinstance(value, Tensor) and (value.requires_grad or isinstance(value, Parameter)))
-        for name, value in obj.items())
-
-
 class _Encoder:
-    """Turns a nested structure into a JSON manifest plus numbered arrays (format 2)."""
+    """Turns a structure into a JSON manifest plus arrays: numbered (format 2) or, for a flat
+    state dict (`named`), named after its keys (format 3)."""
 
-    def __init__(self) -> None:
+    def __init__(self, named: bool) -> None:
+        self.named = named
         self.arrays: dict[str, np.ndarray] = {}
-        self.numbers: dict[int, int] = {}  # id of an array or Tensor -> its entry number
+        self.names: dict[int, str] = {}  # id of an array or Tensor -> its entry name
         self.open: set[int] = set()  # ids of the containers around the value being encoded
 
     def entries(self, obj: Any) -> dict[str, np.ndarray]:
         manifest = json.dumps(self.node(obj, "obj", 0), ensure_ascii=True, allow_nan=True)
-        return {FORMAT_KEY: np.array(NESTED_FORMAT_VERSION),
+        if len(manifest) > MAX_MANIFEST_BYTES:  # load would refuse it: bytes are hex in there
+            raise ValueError(f"save: the structure's description takes {len(manifest):,} bytes, "
+                             f"over the limit of {MAX_MANIFEST_BYTES:,} that load reads; save "
+                             "large bytes or many values as a NumPy array instead")
+        version = NAMED_FORMAT_VERSION if self.named else NESTED_FORMAT_VERSION
+        return {FORMAT_KEY: np.array(version),
                 MANIFEST_KEY: np.frombuffer(manifest.encode("ascii"), dtype=np.uint8),
                 **self.arrays}
 
-    def node(self, value: Any, where: str, depth: int) -> Any:
-        if value is None or isinstance(value, bool):
-            return value
+    def node(self, value: Any, where: str, depth: int, limit: str = "",
+             entry: str | None = None) -> Any:
+        """`value`'s manifest node. `limit`: "key" for a dict key or set item (hashable plain
+        values only), "plain" for values that hold no arrays (an OrderedDict's _metadata)."""
+        if value is None or isinstance(value, bool | str):
+            return str(value) if isinstance(value, str) else value
         if isinstance(value, np.generic | np.ndarray | Tensor):
-            return self.array_node(value, where)
+            if limit:
+                raise self.refused(value, where, limit)
+            return self.array_node(value, where, entry)
         if isinstance(value, int):
             return int(value)  # an int subclass (IntEnum) is saved as its value
         if isinstance(value, float):
             return float(value)
-        if isinstance(value, str):
-            return str(value)
-        if not isinstance(value, list | tuple | dict):
-            raise TypeError(f"save: {where} is {_describe(value)}; only dict, list, tuple, str, "
-                            "int, float, bool, None, Tensor, ndarray and NumPy scalars can be "
-                            "saved (nothing is pickled)")
+        if isinstance(value, complex):
+            return {"complex": [value.real, value.imag]}
+        if isinstance(value, bytes):
+            return {"bytes": value.hex()}
+        if isinstance(value, bytearray) and limit != "key":
+            return {"bytearray": value.hex()}
+        if isinstance(value, range):
+            return {"range": [value.start, value.stop, value.step]}
+        if isinstance(value, np.dtype):
+            if value.name not in _DTYPE_NAMES or not value.isnative:
+                raise TypeError(f"save: {where} is the dtype {value}; only the numeric dtypes "
+                                f"{', '.join(sorted(_DTYPE_NAMES))} can be saved")
+            return {"dtype": value.name}
+        if isinstance(value, Size) and all(type(size) is int for size in value):
+            return {"size": list(value)}
+        hashable = isinstance(value, tuple | frozenset)
+        root = depth == 0 and self.named  # the flat state dict: any Mapping
+        if not (hashable or limit != "key" and (root or isinstance(value, list | dict | set
+                                                                     | slice))):
+            raise self.refused(value, where, limit)
         if depth >= MAX_DEPTH:
             raise ValueError(f"save: {where} is nested more than {MAX_DEPTH} containers deep")
         if id(value) in self.open:
             raise ValueError(f"save: {where} contains itself; a saved structure cannot")
         self.open.add(id(value))
-        if isinstance(value, dict):
-            pairs: dict[str | int, Any] = {}
-            for key, item in value.items():
-                key = _check_key(key, where)
-                if key in pairs:  # a str subclass equal to another key
-                    raise ValueError(f"save: {where} has two keys equal to {key!r}")
-                pairs[key] = self.node(item, f"{where}[{key!r}]", depth + 1)
-            kind = "odict" if isinstance(value, OrderedDict) else "dict"
-            result = {kind: [[key, item] for key, item in pairs.items()]}
+        if isinstance(value, dict) or root:
+            result = self.mapping_node(value, where, depth, limit)
+        elif isinstance(value, set | frozenset):
+            items = [self.node(item, f"{where} item", depth + 1, "key")
+                     for item in value]
+            result = {"frozenset" if hashable else "set": sorted(items, key=json.dumps)}
+        elif isinstance(value, slice):
+            result = {"slice": [self.node(getattr(value, part), f"{where}.{part}", depth + 1,
+                                          limit) for part in ("start", "stop", "step")]}
         else:
-            kind = "tuple" if isinstance(value, tuple) else "list"
-            result = {kind: [self.node(item, f"{where}[{position}]", depth + 1)
+            kind = "tuple" if hashable else "list"
+            result = {kind: [self.node(item, f"{where}[{position}]", depth + 1, limit)
                              for position, item in enumerate(value)]}
         self.open.discard(id(value))
         return result
 
-    def array_node(self, value: np.generic | np.ndarray | Tensor, where: str) -> dict[str, Any]:
+    def mapping_node(self, value: Mapping, where: str, depth: int, limit: str) -> dict:
+        pairs: list[list[Any]] = []
+        seen: set[str] = set()
+        for key, item in value.items():
+            key_node = self.node(key, f"{where} key {key!r}", depth + 1, "key")
+            if json.dumps(key_node) in seen:  # a str subclass equal to another key
+                raise ValueError(f"save: {where} has two keys equal to {key!r}")
+            seen.add(json.dumps(key_node))
+            entry = str(key) if self.named and depth == 0 else None
+            pairs.append([key_node, self.node(item, f"{where}[{key!r}]", depth + 1, limit,
+                                              entry)])
+        if not isinstance(value, OrderedDict):
+            return {"dict": pairs}
+        result: dict[str, Any] = {"odict": pairs}
+        metadata = getattr(value, "_metadata", None)
+        if metadata is not None:
+            if not isinstance(metadata, dict):
+                raise TypeError(f"save: {where}._metadata is {_describe(metadata)}, not a dict")
+            result["metadata"] = self.node(metadata, f"{where}._metadata", depth + 1, "plain")
+        return result
+
+    def refused(self, value: Any, where: str, limit: str) -> TypeError:
+        if limit == "key":
+            return TypeError(f"save: {where} is {_describe(value)}; a dict key or set item must "
+                             "be str, int, float, bool, None, bytes, complex, range, dtype, "
+                             "Size, or a tuple or frozenset of those")
+        if limit == "plain":
+            return TypeError(f"save: {where} is {_describe(value)}; an OrderedDict's "
+                             "_metadata may hold plain values only (no arrays)")
+        return TypeError(f"save: {where} is {_describe(value)}; only {_SAVABLE} can be saved "
+                         "(nothing is pickled)")
+
+    def array_node(self, value: np.generic | np.ndarray | Tensor, where: str,
+                   entry: str | None) -> dict[str, Any]:
         array = np.asarray(value._data if isinstance(value, Tensor) else value)
+        if array.dtype.hasobject:
+            raise ValueError(f"save: {where} holds Python objects (dtype {array.dtype}); only "
+                             "numeric arrays can be saved without pickle")
         if array.dtype.kind not in _NUMERIC_KINDS:
             raise TypeError(f"save: {where} has dtype {array.dtype}; only bool, integer, float "
                             "and complex arrays can be saved")
-        number = self.numbers.get(id(value))
-        if number is None:  # an object met twice is stored once, and loads as one object
-            number = self.numbers[id(value)] = len(self.arrays)
-            self.arrays[str(number)] = array
+        name = self.names.get(id(value))
+        if name is None:  # an object met twice is stored once, and loads as one object
+            name = self.names[id(value)] = str(len(self.arrays)) if entry is None else entry
+            self.arrays[name] = array
+        reference: str | int = name if self.named else int(name)
         if isinstance(value, Tensor):
             kind = "parameter" if isinstance(value, Parameter) else "tensor"
-            return {kind: number, "requires_grad": value.requires_grad}
-        return {"scalar" if isinstance(value, np.generic) else "array": number}
-
-
-def _check_key(key: Any, where: str) -> str | int:
-    if isinstance(key, bool) or not isinstance(key, str | int):
-        raise TypeError(f"save: {where} has a key {key!r} ({type(key).__name__}); keys must "
-                        "be str or int")
-    return str(key) if isinstance(key, str) else int(key)
+            return {kind: reference, "requires_grad": value.requires_grad}
+        return {"scalar" if isinstance(value, np.generic) else "array": reference}
 
 
 def _describe(value: Any) -> str:
@@ -274,18 +332,23 @@ def _describe(value: Any) -> str:
         return f"a class ({value.__name__})"
     if callable(value) and hasattr(value, "__name__") and not hasattr(value, "state_dict"):
         return f"a function ({value.__name__})"
-    if isinstance(value, set | frozenset):
-        return f"a {type(value).__name__}"
+    if isinstance(value, list | dict | set | bytearray | slice):
+        return f"a {type(value).__name__} (not hashable)"
+    if isinstance(value, np.ndarray | np.generic | Tensor):
+        return f"an array ({type(value).__name__})"
     if hasattr(value, "state_dict"):
         return f"a {type(value).__name__} (call .state_dict() on it first)"
     return f"an object of type {type(value).__name__}"
 
 
-def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
-         weights_only: bool = True) -> Any:
-    """Read a file written by `save`. A flat state dict comes back as an ordered dict
-    name -> ndarray, in the saved order; any other saved structure as itself (Tensors as
-    Tensors, with requires_grad as saved).
+def load(f: PathLike | IO[bytes], map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None,
+         max_bytes: int = DEFAULT_MAX_BYTES, **pickle_load_args: Any) -> Any:
+    """Read a file written by `save`: the saved object back, as torch.load gives it (a state
+    dict as an OrderedDict in the saved order, with its `_metadata`; Tensors as Tensors with
+    requires_grad as saved, Parameters as Parameters; ndarrays as ndarrays, NumPy scalars as
+    NumPy scalars; every other value as its plain type, see `save`). A format 1 file (a flat
+    state dict from an earlier version) comes back as an OrderedDict name -> Tensor.
 
     Every entry's .npy header is read and checked before any array is allocated; when the
     arrays together would take more than `max_bytes` (default 4 GiB) the file is refused.
@@ -293,11 +356,18 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
     and the reason, for anything else that is not such a file: random or truncated bytes, a
     `.npz` from elsewhere, pickled objects (never unpickled), an entry whose size disagrees
     with its header, duplicate entries, or arrays over the size limit.
-    `path` may also be a binary file object (`io.BytesIO`, `open(path, "rb")`).
-    PyTorch's `map_location` and `weights_only` are accepted: files hold arrays only, so
-    loading is always weights-only, and everything lands on the CPU (a device, a dict whose
-    targets are the CPU, or a function such as `lambda storage, loc: storage`).
+    `f` may also be a binary file object (`io.BytesIO`, `open(path, "rb")`).
+    PyTorch's `map_location`, `pickle_module`, `weights_only`, `mmap` and the pickle
+    arguments (`encoding`, `errors`, `fix_imports`, `buffers`) are accepted: files hold arrays
+    and plain values only, so loading is always weights-only (never unpickled, whatever
+    `weights_only` says), arrays are read into memory (`mmap` is ignored), and everything
+    lands on the CPU (a device, a dict whose targets are the CPU, or a function such as
+    `lambda storage, loc: storage`). Any other keyword is a TypeError, as in torch.load.
     """
+    unknown = sorted(set(pickle_load_args) - _PICKLE_LOAD_ARGS)
+    if unknown:
+        raise TypeError(f"load() got an unexpected keyword argument {unknown[0]!r}")
+    path = f
     if isinstance(map_location, dict):
         for target in map_location.values():
             as_device(target, "load")
@@ -343,7 +413,7 @@ def load(path: PathLike, map_location: Any = None, *, max_bytes: int = DEFAULT_M
             if version == FORMAT_VERSION:
                 return OrderedDict((name, Tensor._make(_read_checked(archive, path, entry), None))
                                    for name, entry in entries.items())
-            return _read_nested(archive, path, entries)
+            return _read_nested(archive, path, entries, version == NAMED_FORMAT_VERSION)
 
 
 def _check_entry_count(archive: zipfile.ZipFile, handle: Any, path: str) -> None:
@@ -482,19 +552,20 @@ def _read_format(archive: zipfile.ZipFile, path: str, entry: _Entry) -> int:
         raise ValueError(f"load: {path}: the format entry has shape {entry.shape} and dtype "
                          f"{entry.dtype}, not one integer")
     version = int(_read_checked(archive, path, entry))
-    if version not in (FORMAT_VERSION, NESTED_FORMAT_VERSION):
+    if version not in (FORMAT_VERSION, NESTED_FORMAT_VERSION, NAMED_FORMAT_VERSION):
         raise ValueError(f"load: {path} has format {version}; this tinygrad_np reads formats "
-                         f"{FORMAT_VERSION} and {NESTED_FORMAT_VERSION} (was it written by a "
+                         f"{FORMAT_VERSION} to {NAMED_FORMAT_VERSION} (was it written by a "
                          "newer version?)")
     return version
 
 
-def _read_nested(archive: zipfile.ZipFile, path: str, entries: dict[str, _Entry]) -> Any:
-    """A format 2 file: the manifest is read and checked whole before any array is."""
+def _read_nested(archive: zipfile.ZipFile, path: str, entries: dict[str, _Entry],
+                 named: bool) -> Any:
+    """A format 2 or 3 file: the manifest is read and checked whole before any array is."""
+    version = NAMED_FORMAT_VERSION if named else NESTED_FORMAT_VERSION
     manifest = entries.pop(MANIFEST_KEY, None)
     if manifest is None:
-        raise ValueError(f"load: {path} has format {NESTED_FORMAT_VERSION} but no "
-                         f"{MANIFEST_KEY!r} entry")
+        raise ValueError(f"load: {path} has format {version} but no {MANIFEST_KEY!r} entry")
     if len(manifest.shape) != 1 or manifest.dtype != np.uint8:
         raise ValueError(f"load: {path}: the manifest entry has shape {manifest.shape} and "
                          f"dtype {manifest.dtype}, not a 1-d uint8 array")
@@ -502,7 +573,7 @@ def _read_nested(archive: zipfile.ZipFile, path: str, entries: dict[str, _Entry]
         raise ValueError(f"load: {path}: the manifest is {manifest.shape[0]:,} bytes, over the "
                          f"limit of {MAX_MANIFEST_BYTES:,}")
     expected = {str(number) for number in range(len(entries))}
-    if set(entries) != expected:
+    if not named and set(entries) != expected:
         odd = sorted(set(entries) - expected)[0]
         raise ValueError(f"load: {path}: entry {odd!r} is not one of the numbered arrays "
                          f"0 to {len(entries) - 1} a format {NESTED_FORMAT_VERSION} file holds")
@@ -511,12 +582,12 @@ def _read_nested(archive: zipfile.ZipFile, path: str, entries: dict[str, _Entry]
         root = json.loads(text.decode("utf-8"), object_pairs_hook=_unique_pairs)
     except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, duplicate keys
         raise ValueError(f"load: {path}: the manifest is not valid JSON: {error}") from None
-    kinds: dict[str, str] = {}
-    _check_node(root, "obj", 0, entries, kinds, path)
-    if len(kinds) != len(entries):
-        unused = sorted(set(entries) - set(kinds), key=int)[0]
+    checker = _Checker(entries, path, named)
+    checker.check(root, "obj", 0, "")
+    if len(checker.kinds) != len(entries):
+        unused = sorted(set(entries) - set(checker.kinds), key=str if named else int)[0]
         raise ValueError(f"load: {path}: entry {unused!r} is not referenced by the manifest")
-    arrays = {name: _read_checked(archive, path, entries[name]) for name in sorted(kinds, key=int)}
+    arrays = {name: _read_checked(archive, path, entries[name]) for name in checker.kinds}
     return _build(root, arrays, {})
 
 
@@ -527,65 +598,115 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-# The manifest's node kinds: {kind: entry number, ...} for arrays, {kind: [...]} otherwise.
+# The manifest's node kinds: {kind: entry, ...} for arrays (the entry's number in format 2,
+# its name in format 3); {kind: [...]} for containers; {kind: content} for other values.
 _ARRAY_NODES = {"array": {"array"}, "scalar": {"scalar"},
                 "tensor": {"tensor", "requires_grad"}, "parameter": {"parameter", "requires_grad"}}
-_CONTAINER_NODES = ("list", "tuple", "dict", "odict")
+_CONTAINER_NODES = ("list", "tuple", "dict", "odict", "set", "frozenset", "slice")
+_VALUE_NODES = ("complex", "bytes", "bytearray", "range", "dtype", "size")
+# What may be a dict key or a set item (besides JSON's null, bool, numbers and strings).
+_HASHABLE_NODES = ("tuple", "frozenset", "complex", "bytes", "range", "dtype", "size")
 
 
-def _check_node(node: Any, where: str, depth: int, entries: dict[str, _Entry],
-                kinds: dict[str, str], path: str) -> None:
-    """Refuse anything in the manifest that is not a node `save` writes; note the entries used."""
-    def bad(reason: str) -> ValueError:
-        return ValueError(f"load: {path}: the manifest at {where} {reason}")
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
-    if node is None or isinstance(node, bool | int | float | str):
-        return
-    if not isinstance(node, dict) or len(node) not in (1, 2):
-        raise bad(f"holds {_short(node)}, not a value tinygrad_np.save writes")
-    kind = next(iter(node))
-    if kind in _CONTAINER_NODES and len(node) == 1:
+
+class _Checker:
+    """Refuses anything in a manifest that is not a node `save` writes; notes the entries
+    used (`kinds`: entry name -> how it is read)."""
+
+    def __init__(self, entries: dict[str, _Entry], path: str, named: bool) -> None:
+        self.entries, self.path, self.named = entries, path, named
+        self.kinds: dict[str, str] = {}
+
+    def check(self, node: Any, where: str, depth: int, limit: str) -> None:
+        """`limit`: "key" inside a dict key or set item, "plain" inside _metadata."""
+        def bad(reason: str) -> ValueError:
+            return ValueError(f"load: {self.path}: the manifest at {where} {reason}")
+
+        if node is None or isinstance(node, bool | int | float | str):
+            return
+        kind = next(iter(node)) if isinstance(node, dict) and node else None
+        if kind in _ARRAY_NODES and set(node) == _ARRAY_NODES[kind] and not limit:
+            return self.check_array(node, kind, bad)
+        fields = {kind, "metadata"} if kind == "odict" and "metadata" in node else {kind}
+        known = kind in _CONTAINER_NODES + _VALUE_NODES and set(node) == fields
+        if not known or limit == "key" and kind not in _HASHABLE_NODES:
+            there = {"key": " as a dict key or set item", "plain": " in _metadata"}.get(limit, "")
+            raise bad(f"holds {_short(node)}, not a value tinygrad_np.save writes{there}")
+        content = node[kind]
+        if kind in _VALUE_NODES:
+            if not self.value_ok(kind, content):
+                raise bad(f"has a {kind} {_short(content)}, not one tinygrad_np.save writes")
+            return
         if depth >= MAX_DEPTH:
             raise bad(f"is nested more than {MAX_DEPTH} containers deep")
-        items = node[kind]
-        if not isinstance(items, list):
-            raise bad(f"has a {kind} whose items are {_short(items)}, not a list")
-        if kind in ("list", "tuple"):
-            for position, item in enumerate(items):
-                _check_node(item, f"{where}[{position}]", depth + 1, entries, kinds, path)
+        if not isinstance(content, list):
+            raise bad(f"has a {kind} whose items are {_short(content)}, not a list")
+        if kind == "slice" and len(content) != 3:
+            raise bad(f"has a slice of {len(content)} items, not start, stop and step")
+        if kind not in ("dict", "odict"):
+            inner = "key" if kind in ("set", "frozenset") else limit
+            for position, item in enumerate(content):
+                self.check(item, f"{where}[{position}]", depth + 1, inner)
             return
-        seen: set[str | int] = set()
-        for pair in items:
+        seen: set[Any] = set()
+        for pair in content:
             if not (isinstance(pair, list) and len(pair) == 2):
                 raise bad(f"has a {kind} item {_short(pair)}, not a [key, value] pair")
-            key = pair[0]
-            if isinstance(key, bool) or not isinstance(key, str | int):
-                raise bad(f"has a key {_short(key)}; keys are str or int")
-            if key in seen:
+            key_where = f"{where} key {_short(pair[0])}"
+            self.check(pair[0], key_where, depth + 1, "key")
+            key = _build(pair[0], {}, {})  # (a key holds no arrays)
+            if key in seen:  # (1, 1.0 and True are one key, as in a dict)
                 raise bad(f"has the key {key!r} twice")
             seen.add(key)
-            _check_node(pair[1], f"{where}[{key!r}]", depth + 1, entries, kinds, path)
-        return
-    if kind not in _ARRAY_NODES or set(node) != _ARRAY_NODES[kind]:
-        raise bad(f"holds {_short(node)}, not a value tinygrad_np.save writes")
-    number = node[kind]
-    if isinstance(number, bool) or not isinstance(number, int) or str(number) not in entries:
-        raise bad(f"refers to array {_short(number)}, which the file does not hold")
-    entry = entries[str(number)]
-    if kinds.setdefault(str(number), kind) != kind:
-        raise bad(f"reads array {number} as a {kind}, elsewhere as a {kinds[str(number)]}")
-    if kind == "scalar" and entry.shape != ():
-        raise bad(f"reads array {number} of shape {entry.shape} as a scalar")
-    if kind in ("tensor", "parameter"):
-        if entry.dtype.kind not in "biuf":
-            raise bad(f"reads array {number} of dtype {entry.dtype} as a tensor; tensors hold "
-                      "bool, integer or float numbers")
-        requires_grad = node["requires_grad"]
-        if not isinstance(requires_grad, bool):
-            raise bad(f"has requires_grad {_short(requires_grad)}, not true or false")
-        if requires_grad and entry.dtype.kind != "f":
-            raise bad(f"asks for requires_grad on array {number} of dtype {entry.dtype}; only "
-                      "float tensors require grad")
+            self.check(pair[1], f"{where}[{key!r}]", depth + 1, limit)
+        if "metadata" in node:
+            metadata = node["metadata"]
+            if not (isinstance(metadata, dict) and set(metadata) & {"dict", "odict"}):
+                raise bad(f"has _metadata {_short(metadata)}, not a dict")
+            self.check(metadata, f"{where}._metadata", depth + 1, "plain")
+
+    @staticmethod
+    def value_ok(kind: str, content: Any) -> bool:
+        if kind == "complex":
+            return (isinstance(content, list) and len(content) == 2
+                    and all(isinstance(part, float) for part in content))
+        if kind in ("bytes", "bytearray"):
+            try:
+                return isinstance(content, str) and bytes.fromhex(content).hex() == content
+            except ValueError:
+                return False
+        if kind == "dtype":
+            return isinstance(content, str) and content in _DTYPE_NAMES
+        if kind == "range":
+            return (isinstance(content, list) and len(content) == 3
+                    and all(_is_int(part) for part in content) and content[2] != 0)
+        return isinstance(content, list) and all(_is_int(size) for size in content)  # size
+
+    def check_array(self, node: dict, kind: str, bad: Any) -> None:
+        reference = node[kind]
+        name = reference if self.named else str(reference)
+        if not (isinstance(reference, str) if self.named else _is_int(reference)) or (
+                name not in self.entries):
+            raise bad(f"refers to array {_short(reference)}, which the file does not hold")
+        entry = self.entries[name]
+        if self.kinds.setdefault(name, kind) != kind:
+            raise bad(f"reads array {reference!r} as a {kind}, elsewhere as a "
+                      f"{self.kinds[name]}")
+        if kind == "scalar" and entry.shape != ():
+            raise bad(f"reads array {reference!r} of shape {entry.shape} as a scalar")
+        if kind in ("tensor", "parameter"):
+            if entry.dtype.kind not in "biuf":
+                raise bad(f"reads array {reference!r} of dtype {entry.dtype} as a tensor; "
+                          "tensors hold bool, integer or float numbers")
+            requires_grad = node["requires_grad"]
+            if not isinstance(requires_grad, bool):
+                raise bad(f"has requires_grad {_short(requires_grad)}, not true or false")
+            if requires_grad and entry.dtype.kind != "f":
+                raise bad(f"asks for requires_grad on array {reference!r} of dtype "
+                          f"{entry.dtype}; only float tensors require grad")
 
 
 def _short(value: Any) -> str:
@@ -593,17 +714,30 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_VALUE_BUILDERS = {"complex": lambda parts: complex(*parts), "bytes": bytes.fromhex,
+                   "bytearray": bytearray.fromhex, "range": lambda parts: range(*parts),
+                   "dtype": np.dtype, "size": Size}
+_CONTAINER_BUILDERS = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
+                       "slice": lambda items: slice(*items)}
+
+
 def _build(node: Any, arrays: dict[str, np.ndarray], made: dict[str, Any]) -> Any:
     """The value a checked manifest node describes; an entry used twice gives one object."""
     if not isinstance(node, dict):
         return node
     kind, content = next(iter(node.items()))
-    if kind in ("list", "tuple"):
-        items = [_build(item, arrays, made) for item in content]
-        return items if kind == "list" else tuple(items)
+    if kind in _VALUE_BUILDERS:
+        return _VALUE_BUILDERS[kind](content)
+    if kind in _CONTAINER_BUILDERS:
+        return _CONTAINER_BUILDERS[kind]([_build(item, arrays, made) for item in content])
     if kind in ("dict", "odict"):
-        pairs = ((key, _build(item, arrays, made)) for key, item in content)
-        return OrderedDict(pairs) if kind == "odict" else dict(pairs)
+        pairs = ((_build(key, arrays, made), _build(item, arrays, made)) for key, item in content)
+        if kind == "dict":
+            return dict(pairs)
+        result = OrderedDict(pairs)
+        if "metadata" in node:
+            result._metadata = _build(node["metadata"], arrays, made)  # type: ignore[attr-defined]
+        return result
     name = str(content)
     if name not in made:
         array = arrays[name]

@@ -787,8 +787,18 @@ class Module:
         or Tensors, shapes that differ, dtypes that cannot be cast to the parameter's without
         changing kind (float into int, complex into float, strings, objects) and values too
         large for the parameter's dtype. A failure (or any exception) leaves the model as it
-        was: every tensor of the tree (and the extra state) is restored before raising.
-        `assign=True` (PyTorch: take the given tensors as the parameters) copies too.
+        was: every tensor of the tree (and the extra state) is restored before raising. As
+        PyTorch, a 1-element tensor of shape (1,) loads into a 0-d one (old checkpoints'
+        `num_batches_tracked`).
+
+        `assign=True`, as PyTorch: the given tensors become the parameters and buffers, with
+        their dtype and memory (a later in-place change of a given tensor shows in the model);
+        a given Parameter becomes the module's parameter itself (`m.weight is p`), a given
+        Tensor or array is wrapped in a new Parameter sharing its memory; either way the
+        parameter keeps the requires_grad of the one it replaces (a given Parameter's is set
+        to it). Shapes are checked as without `assign`; a non-float value for a parameter
+        that requires grad is refused. A given Parameter for a buffer stays a buffer (its
+        detached tensor; PyTorch would turn the buffer into a parameter).
 
         As PyTorch, each module loads its part through `_load_from_state_dict` (override it to
         rename old keys; the base runs the load pre-hooks and copies each checked value at
@@ -829,12 +839,15 @@ class Module:
                  unexpected_keys, error_msgs)
         own = {name: tensor for name, tensor, persistent in self._own_tensors()
                if persistent is not False}
+        assign = bool(local_metadata.get("assign_to_params_buffers", False))
         for name, tensor in own.items():
             key = prefix + name
             if key in state_dict:
-                value = _loadable_value(key, state_dict[key], tensor)
+                value = _loadable_value(key, state_dict[key], tensor, assign)
                 if isinstance(value, str):
                     error_msgs.append(value)
+                elif isinstance(value, Tensor):  # assign=True: the given tensor itself
+                    _assign(self, name, tensor, value)
                 else:
                     with no_grad():
                         tensor.copy_(value)
@@ -994,20 +1007,27 @@ def _strict_problems(keys: IncompatibleKeys, strict: bool) -> list[str]:
     return found
 
 
-def _snapshot(module: Module) -> tuple[list, list]:
-    """Copies of every tensor below `module` and the extra state of the modules that have
-    one, for load_state_dict to put back on failure."""
+def _snapshot(module: Module) -> tuple[list, list, list]:
+    """Copies of every tensor below `module`, which module holds it under which name, and
+    the extra state of the modules that have one, for load_state_dict to put back on
+    failure."""
     tensors = [(tensor, tensor._data.copy(), tensor._version)
                for _, tensor, _ in module._named_state()]
     extra = [(each, each.get_extra_state()) for each in module.modules()
              if type(each).set_extra_state is not Module.set_extra_state
              and type(each).get_extra_state is not Module.get_extra_state]
-    return tensors, extra
+    held = [(each, name, tensor) for each in module.modules()
+            for name, tensor, _ in each._own_tensors()]
+    return tensors, extra, held
 
 
-def _restore(snapshot: tuple[list, list], extra_set: list[Module]) -> None:
+def _restore(snapshot: tuple[list, list, list], extra_set: list[Module]) -> None:
     """Put back what `_snapshot` saved (the extra state only where it may have changed)."""
-    tensors, extra = snapshot
+    tensors, extra, held = snapshot
+    for each, name, tensor in held:  # tensors that assign=True replaced
+        current = {own: value for own, value, _ in each._own_tensors()}.get(name)
+        if current is not None and current is not tensor:
+            _replace_member(each, name, current, tensor)
     with no_grad():
         for tensor, values, version in tensors:
             if tensor.shape == values.shape and tensor.dtype == values.dtype:
@@ -1028,8 +1048,11 @@ class StateDictError(RuntimeError, ValueError):
     in a ported script catches it); a ValueError too, as this library raised before."""
 
 
-def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray | str:
-    """`value` converted to the parameter's dtype, or the text of what is wrong with it."""
+def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = False
+                    ) -> np.ndarray | Tensor | str:
+    """`value` converted to the parameter's dtype (with `assign`: as a Tensor sharing its
+    memory, `value` itself when it is one), or the text of what is wrong with it."""
+    given = value if isinstance(value, Tensor) else None
     if isinstance(value, Tensor):
         array = value._data
     elif isinstance(value, (np.ndarray, np.generic)):
@@ -1038,12 +1061,20 @@ def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray |
         array = value.detach().cpu().numpy()  # a PyTorch state dict loads unchanged
     else:
         return f"{name}: expected an array or a Tensor, got {type(value).__name__}"
+    if parameter.shape == () and array.shape == (1,):  # PyTorch's rule for old checkpoints
+        array, given = array.reshape(()), None
     if array.shape != parameter.shape:
         return (f"wrong shape for {name}: the model has {parameter.shape}, the state dict "
                 f"{array.shape}")
     target = parameter.dtype
     if array.dtype.kind not in "biufc":
         return f"{name}: holds {array.dtype} values, not numbers"
+    if assign:
+        if isinstance(parameter, Parameter) and parameter.requires_grad and (
+                array.dtype.kind != "f"):
+            return (f"{name}: cannot assign {array.dtype} values to a parameter that requires "
+                    "grad (only floating-point tensors can)")
+        return given if given is not None else Tensor(array)
     if not np.can_cast(array.dtype, target, casting="same_kind"):
         return (f"{name}: cannot load {array.dtype} values into a {target} parameter (the "
                 "cast would change the kind of number)")
@@ -1056,6 +1087,59 @@ def _loadable_value(name: str, value: Any, parameter: Parameter) -> np.ndarray |
             return array.astype(target)
     except FloatingPointError:
         return f"{name}: values too large for a {target} parameter"
+
+
+def _assign(module: Module, name: str, old: Tensor, given: Tensor) -> None:
+    """load_state_dict(assign=True): `given` becomes `module`'s parameter or buffer `name`."""
+    if isinstance(old, Parameter):
+        if isinstance(given, Parameter):
+            given.requires_grad_(old.requires_grad)
+        else:
+            given = Parameter(given, requires_grad=old.requires_grad)
+    elif isinstance(given, Parameter):
+        given = given.detach()
+    _replace_member(module, name, old, given)
+
+
+def _replace_member(module: Module, name: str, old: Tensor, new: Tensor) -> None:
+    """Put `new` where `module` holds its own tensor `name` (now `old`): an attribute, an item
+    of a container module, or an item inside list, dict or tuple attributes (a tuple is
+    rebuilt)."""
+    attributes = vars(module)
+    items = attributes.get("_items")  # ParameterList, ParameterDict
+    keys = range(len(items)) if isinstance(items, list) else items if isinstance(
+        items, dict) else ()
+    for key in keys:
+        if str(key) == name and items[key] is old:
+            items[key] = new
+            return
+    for attribute, value in list(attributes.items()):
+        if attribute not in HOOK_ATTRIBUTES:
+            replaced = _swapped(value, attribute, name, old, new)
+            if replaced is not value:
+                attributes[attribute] = replaced  # (not __setattr__: nothing to register)
+                return
+    old.data = new  # held somewhere else: the old tensor shares the new one's memory
+
+
+def _swapped(value: Any, path: str, name: str, old: Tensor, new: Tensor) -> Any:
+    """`value` (at dotted `path`) with `old` at `name` replaced by `new`; `value` itself when
+    `name` is not inside it."""
+    if value is old:
+        return new if path == name else value
+    if not (isinstance(value, (list, tuple, dict)) and name.startswith(path + ".")):
+        return value
+    pairs = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+    for key, item in pairs:
+        replaced = _swapped(item, f"{path}.{key}", name, old, new)
+        if replaced is item:
+            continue
+        if not isinstance(value, tuple):
+            value[key] = replaced
+            return value
+        items = [replaced if position == key else each for position, each in pairs]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    return value
 
 
 class RemovableHandle:

@@ -77,10 +77,28 @@ def _ntuple(count: int, name: str = "parse") -> Callable[[Any], tuple]:
     return parse
 
 
+def consume_prefix_in_state_dict_if_present(state_dict: dict[str, Any], prefix: str) -> None:
+    """PyTorch's `nn.modules.utils.consume_prefix_in_state_dict_if_present`: strip `prefix`
+    (such as "module." from a DataParallel model's state dict) from every key that starts
+    with it, in place (renamed keys move to the end, in their order), and from the keys of
+    `state_dict._metadata` if it has one (there, as PyTorch's, the key equal to the prefix
+    with its dots removed becomes "")."""
+    for key in [key for key in state_dict if key.startswith(prefix)]:
+        state_dict[key[len(prefix):]] = state_dict.pop(key)
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is None:
+        return
+    own_key = prefix.replace(".", "")  # the prefixed module's own entry (PyTorch's rule)
+    for key in [key for key in metadata if key and (key == own_key or key.startswith(prefix))]:
+        metadata[key[len(prefix):]] = metadata.pop(key)
+
+
 utils = types.ModuleType(f"{__name__}.utils")
 utils.__dict__.update(_ntuple=_ntuple, _single=_ntuple(1, "_single"),
                       _pair=_ntuple(2, "_pair"), _triple=_ntuple(3, "_triple"),
-                      _quadruple=_ntuple(4, "_quadruple"))
+                      _quadruple=_ntuple(4, "_quadruple"),
+                      consume_prefix_in_state_dict_if_present=(
+                          consume_prefix_in_state_dict_if_present))
 sys.modules[utils.__name__] = utils
 
 # Every layer of nn is here directly too, even one no submodule above names yet.
