@@ -7,6 +7,8 @@ against values worked out by hand, so it fails on either side."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -254,3 +256,192 @@ def test_jacfwd_randomness_error(lib):
         lib.func.jacfwd(lambda t: t * lib.randn(3))(lib.tensor(X))
     assert tuple(lib.func.jacfwd(lambda t: t * lib.randn(3), randomness="same")(
         lib.tensor(X)).shape) == (3, 3)
+
+
+# ----------------------------------------------------------------- checkpoint recomputes
+def _block(lib):
+    lib.manual_seed(0)
+    lin = lib.nn.Linear(3, 3).double()
+    with lib.no_grad():
+        lin.weight.copy_(lib.tensor(np.arange(9.0).reshape(3, 3) / 10 - 0.3))
+        lin.bias.fill_(0.1)
+    return lin, lib.nn.BatchNorm1d(3).double()
+
+
+def _input(lib):
+    return lib.tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+
+
+def _direct_gradients(lib):
+    lin, norm = _block(lib)
+    x = _input(lib)
+    (((norm(lin(x * 1.5)).tanh() * 2) ** 2).sum()).backward()
+    return _np(x.grad), _np(lin.weight.grad)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_checkpoint_runs_the_function_again_in_backward(lib, reentrant):
+    lin, norm = _block(lib)
+    calls = []
+
+    def f(h):
+        calls.append(h.requires_grad)
+        return norm(lin(h)).tanh() * 2
+
+    x = _input(lib)
+    y = lib.utils.checkpoint.checkpoint(f, x * 1.5, use_reentrant=reentrant)
+    assert len(calls) == 1 and y.requires_grad
+    (y ** 2).sum().backward()
+    assert len(calls) == 2 and int(norm.num_batches_tracked) == 2  # as PyTorch: twice
+    want_x, want_w = _direct_gradients(lib)
+    _close(x.grad, want_x)
+    _close(lin.weight.grad, want_w)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_checkpoint_keeps_only_the_inputs(lib):
+    import gc
+    import weakref
+
+    inner = []
+
+    def f(h):
+        middle = h.exp()
+        inner.append(weakref.ref(middle))
+        return middle.sin()
+
+    x = _input(lib)
+    for reentrant in (True, False):
+        y = lib.utils.checkpoint.checkpoint(f, x, use_reentrant=reentrant)
+        gc.collect()
+        assert inner[-1]() is None  # fn's intermediate value is gone after forward
+        y.sum().backward()
+    _close(x.grad, 2 * np.exp(_np(x)) * np.cos(np.exp(_np(x))))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_checkpoint_replays_the_random_state_for_dropout(lib, reentrant):
+    lib.manual_seed(3)
+    x = lib.tensor(np.ones((4, 50)), requires_grad=True)
+    y = lib.utils.checkpoint.checkpoint(lambda t: lib.nn.functional.dropout(t * 3, 0.5), x,
+                                        use_reentrant=reentrant)
+    lib.rand(7)  # the generator moves on between forward and backward
+    state = _np(lib.get_rng_state())
+    y.sum().backward()
+    _close(x.grad, 6 * (_np(y) != 0))  # the recomputed mask is forward's
+    assert np.array_equal(_np(lib.get_rng_state()), state)  # and the state is put back
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_non_reentrant_checkpoint_grad_create_graph_and_double_backward(lib):
+    lin, _ = _block(lib)
+    x = _input(lib)
+
+    def f(h, *, power):
+        return (lin(h).tanh() ** power).sum()
+
+    loss = lib.utils.checkpoint.checkpoint(f, x * 1.5, use_reentrant=False, power=3)
+    gx, gw = lib.autograd.grad(loss, (x, lin.weight), create_graph=True)
+    (gx.sum() + (gw ** 2).sum()).backward()
+    lin2, _ = _block(lib)
+    x2 = _input(lib)
+    loss2 = (lin2(x2 * 1.5).tanh() ** 3).sum()
+    gx2, gw2 = lib.autograd.grad(loss2, (x2, lin2.weight), create_graph=True)
+    (gx2.sum() + (gw2 ** 2).sum()).backward()
+    _close(gx, _np(gx2))
+    _close(x.grad, _np(x2.grad))
+    _close(lin.weight.grad, _np(lin2.weight.grad))
+    _close(lin.bias.grad, _np(lin2.bias.grad))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_reentrant_checkpoint_refuses_grad_and_inputs_without_grad(lib):
+    lin, _ = _block(lib)
+    x = _input(lib)
+    y = lib.utils.checkpoint.checkpoint(lambda h: lin(h).sum(), x, use_reentrant=True)
+    with pytest.raises(RuntimeError, match="incompatible with .grad()"):
+        lib.autograd.grad(y, x)
+    plain = lib.tensor(np.ones((2, 3)))
+    with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
+        out = lib.utils.checkpoint.checkpoint(lin, plain, use_reentrant=True)
+    assert out.requires_grad is False  # (PyTorch: although lin's weight requires grad)
+    out = lib.utils.checkpoint.checkpoint(lin, plain, use_reentrant=False)
+    assert out.requires_grad is True
+    out.sum().backward()
+    _close(lin.bias.grad, [2.0, 2.0, 2.0])
+    with pytest.warns(UserWarning, match="use_reentrant parameter should be passed"):
+        lib.utils.checkpoint.checkpoint(lin, x)
+    with pytest.raises(ValueError, match="Unexpected keyword arguments: power"):
+        lib.utils.checkpoint.checkpoint(lin, x, use_reentrant=True, power=2)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_checkpoint_tuple_outputs_non_tensor_arguments_and_nesting(lib, reentrant):
+    x = _input(lib)
+
+    def f(h, scale, name):
+        return h.sin() * scale, name, h.cos()
+
+    a, name, b = lib.utils.checkpoint.checkpoint(f, x, 2.0, "n", use_reentrant=reentrant)
+    assert name == "n"
+    (a.sum() + (b * b).sum()).backward()
+    v = _np(x)
+    _close(x.grad, 2 * np.cos(v) - 2 * np.cos(v) * np.sin(v))
+    x.grad = None
+
+    def outer(h):
+        return lib.utils.checkpoint.checkpoint(lambda t: t.exp(), h * h,
+                                               use_reentrant=reentrant).sum()
+
+    # (the inner reentrant one runs under the outer's no_grad: PyTorch's warning)
+    with pytest.warns(UserWarning, match="None of the inputs") if reentrant else \
+            contextlib.nullcontext():
+        total = lib.utils.checkpoint.checkpoint(outer, x, use_reentrant=reentrant)
+    total.backward()
+    _close(x.grad, 2 * v * np.exp(v * v))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_checkpoint_sequential_recomputes(lib, reentrant):
+    calls = []
+
+    class Count(lib.nn.Module):
+        def forward(self, t):
+            calls.append(1)
+            return t * 2
+
+    model = lib.nn.Sequential(Count(), lib.nn.Tanh(), Count(), Count())
+    x = _input(lib)
+    y = lib.utils.checkpoint.checkpoint_sequential(model, 2, x, use_reentrant=reentrant)
+    assert len(calls) == 3
+    y.sum().backward()
+    assert len(calls) == 4  # the first segment (Count, Tanh) ran again; not the last
+    _close(x.grad, 8 * (1 - np.tanh(2 * _np(x)) ** 2))
+
+
+def test_checkpoint_names():
+    from tinygrad_np.utils import checkpoint as ck
+
+    assert issubclass(ck.CheckpointError, RuntimeError)
+    assert [p.name for p in ck.CheckpointPolicy][:4] == [
+        "MUST_SAVE", "PREFER_SAVE", "MUST_RECOMPUTE", "PREFER_RECOMPUTE"]
+    with ck.set_checkpoint_debug_enabled(True):
+        pass
+    forward, recompute = ck.create_selective_checkpoint_contexts(
+        lambda ctx, op, *args, **kwargs: ck.CheckpointPolicy.PREFER_RECOMPUTE)
+    with forward, recompute:
+        pass
+    x = tg.ones(2, requires_grad=True)
+    y = ck.checkpoint(lambda t: t * 3, x, use_reentrant=False,
+                      context_fn=lambda: ck.create_selective_checkpoint_contexts([]))
+    y.sum().backward()
+    _close(x.grad, [3.0, 3.0])
+    detached = ck.detach_variable((x, 2, tg.ones(1)))
+    assert detached[0].requires_grad and detached[0].grad_fn is None and detached[1] == 2
+    assert not detached[2].requires_grad
+    with pytest.raises(RuntimeError, match="Only tuple of tensors is supported"):
+        ck.detach_variable([x])
