@@ -1,10 +1,15 @@
 """`torch.func`'s transforms, written with the engine's reverse mode: `grad`, `grad_and_value`,
 `vjp`, `jvp`, `linearize`, `jacrev` (and `jacfwd`, the same Jacobian), `hessian`, `vmap`,
-`functional_call` and `stack_module_state`.
+`functional_call`, `stack_module_state`, `replace_all_batch_norm_modules_` and
+`functionalize`. Arguments and results may be tensors or (nested) tuples, lists and dicts of
+them (PyTorch's pytrees), and results have PyTorch's structure: `jacrev(f)(params, x)` of a
+dict of parameters is a dict of Jacobians.
 
 `vmap` runs the function once per slice along the mapped dims and stacks the results: the
-same values and gradients as PyTorch's batching rules, at a Python loop's speed (and random
-ops draw per slice, as PyTorch's randomness='different'). The derivative transforms record
+same values and gradients as PyTorch's batching rules, at a Python loop's speed. A random op
+inside raises under randomness='error' (the default), draws the same values for every slice
+under 'same' and its own per slice under 'different' (checked where every draw gets its
+generator: rng.py). The derivative transforms record
 their gradients (create_graph), so they nest: `grad(grad(f))`, `vmap(grad(f))`,
 `jacrev(jacrev(f))`. As PyTorch's, they turn grad mode on inside (they work under
 `no_grad()`, their results then requiring no grad), and each result stays in the caller's
