@@ -1,6 +1,7 @@
-"""torch.utils.checkpoint (runs the function directly: same values and gradients, no memory
-saved) and weight normalisation: nn.utils.weight_norm / remove_weight_norm (a forward
-pre-hook) and nn.utils.parametrizations.weight_norm (nn.utils.parametrize)."""
+"""torch.utils.checkpoint (the same values and gradients as the direct call; recomputation is
+tested in test_func_round13.py) and weight normalisation: nn.utils.weight_norm /
+remove_weight_norm (a forward pre-hook) and nn.utils.parametrizations.weight_norm
+(nn.utils.parametrize)."""
 
 from __future__ import annotations
 
@@ -50,8 +51,9 @@ def test_checkpoint_keyword_arguments_and_sequential():
     y = tg.randn(2, 3)
     np.testing.assert_allclose(checkpoint_sequential(model, 2, y, use_reentrant=False).numpy(),
                                model(y).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(checkpoint_sequential(list(model), 1, y).numpy(),
-                               model(y).numpy(), rtol=1e-6)
+    with pytest.warns(UserWarning, match="use_reentrant parameter should be passed"):
+        np.testing.assert_allclose(checkpoint_sequential(list(model), 1, y).numpy(),
+                                   model(y).numpy(), rtol=1e-6)
 
 
 # ----------------------------------------------------------------- weight_norm

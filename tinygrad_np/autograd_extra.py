@@ -10,6 +10,7 @@ anomaly modes. `tinygrad_np/__init__.py` attaches them to the engine module
 
 from __future__ import annotations
 
+import threading
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -167,6 +168,19 @@ def _graph_targets(tensors: list[Tensor]) -> list[Tensor]:
     return list(found.values())
 
 
+class _GradCalls(threading.local):
+    depth = 0  # grad() calls (and backward(inputs=...)) running in this thread
+
+
+_grad_calls = _GradCalls()
+
+
+def in_grad_call() -> bool:
+    """Whether a `grad()` (or a `backward(inputs=...)`) is running in this thread: a
+    reentrant checkpoint refuses to run its backward inside one, as PyTorch's."""
+    return _grad_calls.depth > 0
+
+
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
          only_inputs: bool = True, allow_unused: bool | None = None,
@@ -177,6 +191,18 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     (`tinygrad_np/__init__.py` puts this one in its place under both names).
     `is_grads_batched=True`: the first dim of each grad_output is a batch of seeds, and each
     gradient gets that dim too (one backward pass per seed here; PyTorch vmaps them)."""
+    _grad_calls.depth += 1
+    try:
+        return _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, only_inputs,
+                     allow_unused, is_grads_batched, materialize_grads)
+    finally:
+        _grad_calls.depth -= 1
+
+
+def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | None,
+          create_graph: bool, only_inputs: bool, allow_unused: bool | None,
+          is_grads_batched: bool, materialize_grads: bool) -> tuple[Tensor | None, ...]:
+    """grad() after its count in this thread is raised (for `in_grad_call`)."""
     if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if materialize_grads and allow_unused is False:
@@ -225,8 +251,12 @@ def backward(
             {id(t): t for t in inputs}.values())  # each once, as PyTorch
         if not targets:
             raise RuntimeError(EMPTY_INPUTS)
-    found = engine_grad(tensors, targets, grad_tensors, retain_graph, create_graph,
-                        allow_unused=True)
+    _grad_calls.depth += inputs is not None
+    try:
+        found = engine_grad(tensors, targets, grad_tensors, retain_graph, create_graph,
+                            allow_unused=True)
+    finally:
+        _grad_calls.depth -= inputs is not None
     with _GRAD_LOCK:  # as Tensor.backward: a leaf's .grad grows in place
         for tensor, gradient in zip(targets, found):
             if gradient is not None:  # (a copy: never the caller's grad_tensors object)

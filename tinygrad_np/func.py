@@ -1,10 +1,15 @@
 """`torch.func`'s transforms, written with the engine's reverse mode: `grad`, `grad_and_value`,
 `vjp`, `jvp`, `linearize`, `jacrev` (and `jacfwd`, the same Jacobian), `hessian`, `vmap`,
-`functional_call` and `stack_module_state`.
+`functional_call`, `stack_module_state`, `replace_all_batch_norm_modules_` and
+`functionalize`. Arguments and results may be tensors or (nested) tuples, lists and dicts of
+them (PyTorch's pytrees), and results have PyTorch's structure: `jacrev(f)(params, x)` of a
+dict of parameters is a dict of Jacobians.
 
 `vmap` runs the function once per slice along the mapped dims and stacks the results: the
-same values and gradients as PyTorch's batching rules, at a Python loop's speed (and random
-ops draw per slice, as PyTorch's randomness='different'). The derivative transforms record
+same values and gradients as PyTorch's batching rules, at a Python loop's speed. A random op
+inside raises under randomness='error' (the default), draws the same values for every slice
+under 'same' and its own per slice under 'different' (checked where every draw gets its
+generator: rng.py). The derivative transforms record
 their gradients (create_graph), so they nest: `grad(grad(f))`, `vmap(grad(f))`,
 `jacrev(jacrev(f))`. As PyTorch's, they turn grad mode on inside (they work under
 `no_grad()`, their results then requiring no grad), and each result stays in the caller's
@@ -18,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_np import autograd_functional
+import numpy as np
+
+from tinygrad_np import autograd_functional, rng
 from tinygrad_np.autograd import grad as _engine_grad
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import enable_grad, is_grad_enabled
@@ -36,10 +43,27 @@ def _leaves(tree: Any) -> list:
 
 def _map(function: Callable[[Any], Any], tree: Any) -> Any:
     if isinstance(tree, (tuple, list)):
-        return type(tree)(_map(function, item) for item in tree)
+        items = [_map(function, item) for item in tree]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
     if isinstance(tree, dict):
         return {key: _map(function, item) for key, item in tree.items()}
     return function(tree)
+
+
+def _rebuilt(tree: Any, leaves: Any) -> Any:
+    """`tree`'s structure with its leaves replaced, in order, by `leaves`."""
+    values = iter(leaves)
+    return _map(lambda _: next(values), tree)
+
+
+def _spec(tree: Any) -> str:
+    """A tree's structure as PyTorch's messages show it: `(*, [*], {'a': *})`."""
+    if isinstance(tree, dict):
+        return "{" + ", ".join(f"{key!r}: {_spec(v)}" for key, v in tree.items()) + "}"
+    if isinstance(tree, (tuple, list)):
+        inner = ", ".join(_spec(item) for item in tree)
+        return f"[{inner}]" if isinstance(tree, list) else f"({inner}{',' * (len(tree) == 1)})"
+    return "*"
 
 
 def _differentiable(tree: Any) -> Any:
@@ -82,16 +106,48 @@ def _handed_back(tree: Any, private: set[int], grad_mode: bool) -> Any:
         grad_mode and reaches_outside(t)) else t, tree)
 
 
-def _gradients(output: Tensor, inputs: list, cotangent: Any = None) -> list:
-    found = _engine_grad([output], inputs, None if cotangent is None else [cotangent],
-                         retain_graph=True, create_graph=True, allow_unused=True)
-    return [g if g is not None else x.detach() * 0 for g, x in zip(found, inputs)]
+def _gradients(outputs: list, inputs: list, cotangents: list | None = None) -> list:
+    """d outputs / d inputs (against `cotangents`), recorded; zeros where nothing reaches
+    an input, also when no output depends on any (PyTorch's func transforms give zeros)."""
+    seeds = cotangents or [None] * len(outputs)
+    pairs = [(o, c) for o, c in zip(outputs, seeds) if o.requires_grad]
+    found = _engine_grad([o for o, _ in pairs], inputs, [c for _, c in pairs],
+                         retain_graph=True, create_graph=True,
+                         allow_unused=True) if pairs else [None] * len(inputs)
+    return [g if g is not None else Tensor._make(np.zeros_like(x._data), None)
+            for g, x in zip(found, inputs)]
+
+
+def _split_output(result: Any, has_aux: bool, caller: str) -> tuple[Any, Any]:
+    """(output, aux) of func's result, its output's leaves checked to be tensors."""
+    if has_aux and not (isinstance(result, tuple) and len(result) == 2):
+        raise RuntimeError(f"{caller}: output of function f should be a tuple: (output, aux) "
+                           "if has_aux is True")
+    output, aux = result if has_aux else (result, None)
+    for leaf in _leaves(output):
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(f"{caller}: expected f(*primals) to return only tensors, got "
+                               f"unsupported type {type(leaf)}")
+    return output, aux
+
+
+def _argnums(argnums: int | tuple[int, ...], count: int) -> tuple[int, ...]:
+    """The argument positions `argnums` names (negative ones counted from the end)."""
+    numbers = argnums if isinstance(argnums, tuple) else (argnums,)
+    for number in numbers:
+        if not isinstance(number, int) or not -count <= number < count:
+            raise RuntimeError(f"Got argnum={number}, but only {count} positional inputs")
+    numbers = tuple(number % count for number in numbers)
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"argnums elements must be unique, got {argnums}")
+    return numbers
 
 
 def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False) -> Callable[..., Any]:
     """A function returning (gradient of func's scalar output with respect to the arguments
-    `argnums`, the output); with has_aux, func returns (output, aux) and so does the value."""
+    `argnums`, the output); with has_aux, func returns (output, aux) and so does the value.
+    An output that does not depend on the arguments has zero gradients, as in PyTorch."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         numbers = argnums if isinstance(argnums, tuple) else (argnums,)
         grad_mode, given = is_grad_enabled(), args
@@ -102,15 +158,10 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
             if not isinstance(output, Tensor) or output.numel() != 1:
                 raise RuntimeError(f"grad: func must return a one-element tensor, got "
                                    f"{getattr(output, 'shape', type(output).__name__)}")
-            chosen = [args[i] for i in numbers]
-            flat = _gradients(output, [leaf for tree in chosen for leaf in _leaves(tree)])
-        rebuilt, position = [], 0
-        for tree in chosen:
-            count = len(_leaves(tree))
-            values = iter(flat[position:position + count])
-            rebuilt.append(_map(lambda _, values=values: next(values), tree))
-            position += count
-        gradients = tuple(rebuilt) if isinstance(argnums, tuple) else rebuilt[0]
+            chosen = tuple(args[i] for i in numbers)
+            flat = _gradients([output], _leaves(chosen))
+        gradients = _rebuilt(chosen, flat)
+        gradients = gradients if isinstance(argnums, tuple) else gradients[0]
         return _handed_back((gradients, (output, aux) if has_aux else output),
                             _made_here(given, args), grad_mode)
 
@@ -131,47 +182,93 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
 
 
 def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
-    """(func(*primals), vjp_fn): vjp_fn(cotangent) gives the vector-Jacobian product with
-    respect to each primal, as a tuple (with has_aux: (output, vjp_fn, aux))."""
+    """(func(*primals), vjp_fn): vjp_fn(cotangents) gives the vector-Jacobian product with
+    respect to each primal, as a tuple (with has_aux: (output, vjp_fn, aux)). Primals,
+    outputs and cotangents may be tensors or (nested) tuples, lists and dicts of them."""
     grad_mode, leaves = is_grad_enabled(), tuple(_differentiable(p) for p in primals)
     private = _made_here(primals, leaves)
     with enable_grad():
-        result = func(*leaves)
-    output, aux = result if has_aux else (result, None)
+        output, aux = _split_output(func(*leaves), has_aux, "vjp(f, *primals)")
 
-    def vjp_fn(cotangent: Any) -> tuple:
+    def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None
+               ) -> tuple:
+        """The vector-Jacobian product: a tuple of one gradient per primal, each shaped as
+        that primal (the graph is always kept and recorded here)."""
+        if _spec(cotangents) != _spec(output):
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure of "
+                f"outputs to the function. cotangents: {_spec(cotangents)}, primal output: "
+                f"{_spec(output)}")
+        outputs, seeds = _leaves(output), _leaves(cotangents)
+        for position, (out, seed) in enumerate(zip(outputs, seeds)):
+            if tuple(seed.shape) != tuple(out.shape):
+                raise RuntimeError(f"Mismatch in shape: grad_output[{position}] has a shape of "
+                                   f"{seed.shape} and output[{position}] has a shape of "
+                                   f"{out.shape}.")
         with enable_grad():
-            found = tuple(_gradients(output, list(leaves), cotangent))
-        return _handed_back(found, private, grad_mode)
+            found = _gradients(outputs, _leaves(leaves), seeds)
+        return _handed_back(_rebuilt(leaves, found), private, grad_mode)
 
     shown = _handed_back(output, private, grad_mode)
     return (shown, vjp_fn, _handed_back(aux, private, grad_mode)) if has_aux else (shown, vjp_fn)
 
 
+def _flat_function(func: Callable[..., Any], args: tuple, numbers: tuple[int, ...],
+                   has_aux: bool, caller: str, kwargs: dict | None = None) -> tuple:
+    """func as a function of the leaves of its arguments `numbers`, returning its output's
+    leaves as a tuple; and a list that gets (output, aux) of each call."""
+    chosen, calls = tuple(args[i] for i in numbers), []
+
+    def flat(*values: Tensor) -> tuple:
+        full = list(args)
+        for number, value in zip(numbers, _rebuilt(chosen, values)):
+            full[number] = value
+        output, aux = _split_output(func(*full, **(kwargs or {})), has_aux, caller)
+        calls.append((output, aux))
+        return tuple(_leaves(output))
+
+    return flat, calls
+
+
+def _inputs(chosen: Any, caller: str) -> tuple:
+    """The leaves of the arguments to differentiate: float tensors, made differentiable."""
+    for leaf in _leaves(chosen):
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(f"{caller}: expected the arguments to differentiate to be "
+                               f"tensors, got {type(leaf).__name__}")
+        if leaf.dtype.kind != "f":
+            if caller.startswith("jvp"):
+                raise ValueError(f"Expected primal to be floating point or complex, but got: "
+                                 f"{leaf.dtype}")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    return tuple(_differentiable(leaf) for leaf in _leaves(chosen))
+
+
 def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bool = False,
         has_aux: bool = False) -> tuple:
     """(func(*primals), J tangents): the Jacobian-vector product (forward mode in PyTorch;
-    here reverse mode twice, autograd.functional.jvp's trick), recorded so it nests."""
+    here reverse mode twice, autograd.functional.jvp's trick), recorded so it nests. Primals
+    and tangents: tuples of tensors or of (nested) tuples, lists and dicts of them."""
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
         raise TensorError(f"jvp: primals and tangents must be tuples, got "
                           f"{type(primals).__name__} and {type(tangents).__name__}")
-    auxiliary: list = []
-
-    def plain(*args: Any) -> Any:
-        result = func(*args)
-        if has_aux:
-            result, aux = result
-            auxiliary.append(aux)
-        return result
-
-    grad_mode, leaves = is_grad_enabled(), _differentiable(primals)
+    if _spec(primals) != _spec(tangents):
+        raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have "
+                           f"the same python structure. For example, if primals is a tuple "
+                           f"of 3 tensors, tangents also must be. Got primals with structure "
+                           f"{_spec(primals)} and tangents with structure {_spec(tangents)}")
+    grad_mode, leaves = is_grad_enabled(), _inputs(primals, "jvp(f, primals, tangents)")
+    flat, calls = _flat_function(func, primals, tuple(range(len(primals))), has_aux,
+                                 "jvp(f, primals, tangents)")
     with enable_grad():
-        found = autograd_functional.jvp(plain, leaves, tangents, create_graph=True,
-                                        strict=strict)
+        _, found = autograd_functional.jvp(flat, leaves, tuple(_leaves(tangents)),
+                                           create_graph=True, strict=strict)
+    output, aux = calls[0]
     # each result kept in the graph when it depends on the caller's graph (the primals, or
     # tensors func reads that require grad: a model's parameters), else detached
-    found = _handed_back((*found, *auxiliary[:1]), _made_here(primals, leaves), grad_mode)
-    return found if has_aux else found[:2]
+    result = _handed_back((output, _rebuilt(output, found), aux),
+                          _made_here(primals, leaves), grad_mode)
+    return result if has_aux else result[:2]
 
 
 def linearize(func: Callable[..., Any], *primals: Any) -> tuple:
@@ -185,68 +282,112 @@ def linearize(func: Callable[..., Any], *primals: Any) -> tuple:
     return output, jvp_fn
 
 
-def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
-           has_aux: bool = False) -> Callable[..., Any]:
-    """A function returning the Jacobian of func with respect to the arguments `argnums`:
-    output.shape + input.shape (a tuple over argnums when it is a tuple)."""
+def _jacobian(func: Callable[..., Any], argnums: int | tuple[int, ...], has_aux: bool,
+              caller: str) -> Callable[..., Any]:
+    """jacrev and jacfwd: the Jacobian of every output leaf with respect to every leaf of
+    the arguments `argnums`, arranged as PyTorch does: the output's structure, each leaf
+    replaced by the arguments' structure (a tuple over argnums when it is a tuple), each
+    entry of shape output.shape + input.shape."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        numbers = argnums if isinstance(argnums, tuple) else (argnums,)
-        aux: list = []
-
-        def partial(*chosen: Tensor) -> Any:
-            full = list(args)
-            for i, value in zip(numbers, chosen):
-                full[i] = value
-            result = func(*full, **kwargs)
-            if has_aux:
-                aux.append(result[1])
-                return result[0]
-            return result
-
-        grad_mode = is_grad_enabled()
-        inputs = tuple(_differentiable(args[i]) for i in numbers)
+        numbers = _argnums(argnums, len(args))
+        chosen = tuple(args[i] for i in numbers)
+        grad_mode, inputs = is_grad_enabled(), _inputs(chosen, caller)
+        flat, calls = _flat_function(func, args, numbers, has_aux, caller, kwargs)
         with enable_grad():
-            jac = autograd_functional.jacobian(partial, inputs, create_graph=True)
-        jac = jac if isinstance(argnums, tuple) else _first_input(jac)
-        found = _handed_back((jac, *aux[:1]), _made_here(tuple(args[i] for i in numbers),
-                                                         inputs), grad_mode)
+            rows = autograd_functional.jacobian(flat, inputs, create_graph=True)
+        output, aux = calls[0]
+        layout = chosen if isinstance(argnums, tuple) else chosen[0]
+        rows = iter(rows)
+        jac = _map(lambda _: _rebuilt(layout, next(rows)), output)
+        found = _handed_back((jac, aux), _made_here(chosen, inputs), grad_mode)
         return found if has_aux else found[0]
 
     return wrapper
 
 
-def _first_input(jac: Any) -> Any:
-    """The Jacobian with respect to the one input (per output, for several outputs)."""
-    if isinstance(jac, tuple) and jac and isinstance(jac[0], tuple):
-        return tuple(per_output[0] for per_output in jac)
-    return jac[0] if isinstance(jac, tuple) else jac
+def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
+           has_aux: bool = False, *, chunk_size: int | None = None,
+           _preallocate_and_copy: bool = False) -> Callable[..., Any]:
+    """A function returning the Jacobian of func with respect to the arguments `argnums`
+    (see `_jacobian` for its structure); func may take and return (nested) tuples, lists
+    and dicts of tensors. `chunk_size` is accepted (one backward pass per output element
+    here whatever it is)."""
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+    return _jacobian(func, argnums, has_aux, "vjp(f, *primals)")
 
 
-jacfwd = jacrev  # the same matrix (computed in reverse mode here)
+def jacfwd(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
+           has_aux: bool = False, *, randomness: str = "error") -> Callable[..., Any]:
+    """The same Jacobian as jacrev (computed in reverse mode here). As PyTorch's (a vmap over
+    the tangents), a random op inside func raises under randomness='error'."""
+    inner = _jacobian(func, argnums, has_aux, "jvp(f, primals, tangents)")
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with rng.vmap_randomness(randomness):
+            return inner(*args, **kwargs)
+
+    return wrapper
 
 
 def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
-    """The Jacobian of the Jacobian: for a scalar func, input.shape + input.shape."""
-    return jacrev(jacrev(func, argnums), argnums)
+    """The Jacobian of the Jacobian: for a scalar func, input.shape + input.shape (for a dict
+    input, a dict of dicts)."""
+    return jacfwd(jacrev(func, argnums), argnums)
+
+
+def _mapped(args: Any, dims: Any, index: int | None, sizes: set) -> Any:
+    """`args` with each leaf that `dims` maps (an int for all the leaves below it, None for
+    none, or a tree matching args' structure) sliced at `index`; with index None, only the
+    mapped sizes are noted in `sizes`."""
+    if dims is None:
+        return args
+    if isinstance(dims, int):
+        def take(leaf: Any) -> Any:
+            if not isinstance(leaf, Tensor):
+                raise ValueError(f"vmap: Got in_dim={dims} for an input but the input is of "
+                                 f"type {type(leaf).__name__}. We cannot vmap over non-Tensor "
+                                 "arguments, please use None as the respective in_dim")
+            if not -leaf.ndim <= dims < leaf.ndim:
+                raise ValueError(f"vmap: Got in_dim={dims} for an input but the input has "
+                                 f"{leaf.ndim} dims")
+            sizes.add(leaf.shape[dims])
+            return leaf if index is None else leaf.select(dims, index)
+        return _map(take, args)
+    if isinstance(dims, dict) and isinstance(args, dict) and set(dims) == set(args):
+        return {key: _mapped(value, dims[key], index, sizes) for key, value in args.items()}
+    if isinstance(dims, (tuple, list)) and isinstance(args, (tuple, list)) \
+            and len(dims) == len(args):
+        items = [_mapped(a, d, index, sizes) for a, d in zip(args, dims)]
+        return type(args)(*items) if hasattr(args, "_fields") else type(args)(items)
+    raise ValueError(f"vmap: in_dim {dims!r} does not match the structure of its input "
+                     f"{_spec(args)}: give an int or None, or a tree of them shaped as the input")
 
 
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
          randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
-    """func mapped over a dim of its inputs (`in_dims`: one per argument, None for one that is
-    not mapped, or one for all), the results stacked along `out_dims`."""
+    """func mapped over a dim of its inputs (`in_dims`: one for all, or one per argument, each
+    an int, None for not mapped, or a tree of them matching that argument's tuples, lists and
+    dicts), the results stacked along `out_dims`. `randomness`: 'error' (PyTorch's default)
+    raises when func draws random numbers, 'same' gives every slice the same ones,
+    'different' draws per slice."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise TensorError(f"vmap: in_dims {in_dims} must have one entry per argument "
                               f"({len(args)})")
-        sizes = {t.shape[d] for a, d in zip(args, dims) if d is not None
-                 for t in _leaves(a) if isinstance(t, Tensor)}
+        sizes: set = set()
+        _mapped(tuple(args), tuple(dims), None, sizes)
         if len(sizes) != 1:
             raise TensorError(f"vmap: the mapped dims must all have the same size (and at least "
                               f"one input must be mapped), got sizes {sorted(sizes)}")
-        results = [func(*(a if d is None else _map(
-            lambda t, d=d, i=i: t.select(d, i) if isinstance(t, Tensor) else t, a)
-            for a, d in zip(args, dims)), **kwargs) for i in range(sizes.pop())]
+        results = []
+        with rng.vmap_randomness(randomness) as restart:
+            for index in range(sizes.pop()):
+                if index:
+                    restart()
+                results.append(func(*_mapped(tuple(args), tuple(dims), index, set()),
+                                    **kwargs))
         return _stacked(results, out_dims)
 
     return wrapper
@@ -303,3 +444,26 @@ def stack_module_state(models: Any) -> tuple[dict, dict]:
     buffers = {name: stack([dict(m.named_buffers())[name] for m in models])
                for name, _ in models[0].named_buffers()}
     return params, buffers
+
+
+def replace_all_batch_norm_modules_(root: Any) -> Any:
+    """Every BatchNorm in `root` (itself included) made to use the batch's statistics, as
+    PyTorch's: track_running_stats False and its running stats None (for vmap over models).
+    Returns root, changed in place."""
+    from tinygrad_np.nn.normalization import _BatchNorm  # noqa: PLC0415 (nn sits above func)
+
+    for module in root.modules():
+        if isinstance(module, _BatchNorm) and module.track_running_stats:
+            module.running_mean = module.running_var = module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root
+
+
+def functionalize(func: Callable[..., Any], *, remove: str = "mutations") -> Callable[..., Any]:
+    """PyTorch's functionalize rewrites a function's in-place ops and views as out-of-place
+    ones for its compilers; here every op already runs eagerly on NumPy, so the function's
+    results are the same and func itself is returned."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(f"functionalize(f, remove='mutations'): `remove` should be either "
+                           f"'mutations' or 'mutations_and_views', got {remove!r}")
+    return func

@@ -2,11 +2,18 @@
 
 One NumPy Generator for the whole library, so `tg.manual_seed(n)` makes every random factory
 and every layer initialisation reproducible.
+
+Every draw gets its NumPy generator from `generator()` or `numpy_generator()`: the one place
+`func.vmap`'s `randomness` is enforced (see `vmap_randomness`). Outside vmap that costs one
+attribute test.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -50,7 +57,51 @@ def initial_seed() -> int:
 
 def generator() -> np.random.Generator:
     """The generator random factories and initialisers draw from."""
+    if _vmap.levels:
+        _drawing(_generator)
     return _generator
+
+
+class _Vmap(threading.local):
+    levels: tuple = ()  # per vmap running in this thread: (randomness, {id: (gen, state)})
+
+
+_vmap = _Vmap()
+_RANDOM_IN_VMAP = ("vmap: called random operation while in randomness error mode. Please "
+                   "either use the 'same' or 'different' randomness flags on vmap or perform "
+                   "the randomness operation out of vmap")
+
+
+def _drawing(source: np.random.Generator) -> None:
+    """A random op is about to draw from `source` inside vmap: PyTorch's error under
+    randomness='error'; under 'same', the state it starts from is noted (once per vmap)."""
+    for randomness, states in _vmap.levels:
+        if randomness == "error":
+            raise RuntimeError(_RANDOM_IN_VMAP)
+        if randomness == "same" and id(source) not in states:
+            states[id(source)] = (source, source.bit_generator.state)
+
+
+@contextmanager
+def vmap_randomness(randomness: str) -> Iterator[Callable[[], None]]:
+    """The context func.vmap runs its slices in; it yields `restart`, called before each
+    slice after the first: under 'same' it puts every generator drawn from back where the
+    first slice found it, so each slice draws the same values ('different': each its own)."""
+    if randomness not in ("error", "same", "different"):
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}")
+    level: tuple = (randomness, {})
+    previous = _vmap.levels
+    _vmap.levels = (*previous, level)
+
+    def restart() -> None:
+        for source, state in level[1].values():
+            source.bit_generator.state = state
+
+    try:
+        yield restart
+    finally:
+        _vmap.levels = previous
 
 
 def _state_bytes(generator: np.random.Generator) -> Any:
@@ -122,13 +173,17 @@ class Generator:
 def numpy_generator(source: Generator | np.random.Generator | None) -> np.random.Generator:
     """The np.random.Generator behind `source`; None means the library's global one."""
     if source is None:
-        return _generator
-    if isinstance(source, Generator):
-        return source.numpy
-    if isinstance(source, np.random.Generator):
-        return source
-    raise TypeError(f"generator: expected a tg.Generator or np.random.Generator, "
-                    f"got {type(source).__name__}")
+        chosen = _generator
+    elif isinstance(source, Generator):
+        chosen = source.numpy
+    elif isinstance(source, np.random.Generator):
+        chosen = source
+    else:
+        raise TypeError(f"generator: expected a tg.Generator or np.random.Generator, "
+                        f"got {type(source).__name__}")
+    if _vmap.levels:
+        _drawing(chosen)
+    return chosen
 
 
 def uniform(generator: np.random.Generator, low: float, high: float, shape: Any,

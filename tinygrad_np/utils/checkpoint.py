@@ -1,48 +1,318 @@
-"""PyTorch's `torch.utils.checkpoint`: `checkpoint(fn, *args, use_reentrant=False)` and
-`checkpoint_sequential`.
+"""PyTorch's `torch.utils.checkpoint`: `checkpoint(fn, *args, use_reentrant=...)` and
+`checkpoint_sequential`, which save memory by keeping only fn's inputs and running fn again
+during backward.
 
-PyTorch's checkpoint saves memory by dropping fn's intermediate values and running fn again
-during backward. Here fn simply runs once, keeping its graph: the values and gradients are the
-same as PyTorch's, but no memory is saved. Scripts that use it run unchanged.
+`checkpoint` records one node, `_Checkpoint` (an `autograd.Function`), in place of fn's graph;
+its backward runs fn again under enable_grad (with the random state fn first saw, so dropout
+masks match) and backpropagates through the recomputed graph. fn therefore runs twice, as in
+PyTorch (a BatchNorm inside updates its running stats twice).
+
+- `use_reentrant=True` (PyTorch's default when it is not given, with its warning): fn runs
+  under no_grad; the output requires grad only if an input tensor does; the backward adds
+  into the `.grad` of the parameters fn reads, and `autograd.grad` through it raises.
+- `use_reentrant=False`: fn first runs recording, to find the tensors requiring grad it reads
+  besides its arguments (a model's parameters), and that graph is dropped: those tensors
+  become the node's inputs, so `autograd.grad`, `create_graph` and double backward work.
+  Keyword arguments are passed to fn.
+
+`create_selective_checkpoint_contexts` accepts a policy but saves nothing selectively:
+everything is recomputed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import enum
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from tinygrad_np.errors import TensorError
+import numpy as np
+
+from tinygrad_np import autograd_extra, rng
+from tinygrad_np.autograd import grad as engine_grad
+from tinygrad_np.autograd_function import Function
+from tinygrad_np.function import Function as EngineFunction, enable_grad, is_grad_enabled
 from tinygrad_np.tensor import Tensor
+
+
+class CheckpointError(RuntimeError):
+    """PyTorch's error for a recomputation that differs from the forward."""
+
+
+class CheckpointPolicy(enum.Enum):
+    """What selective checkpointing does with an op's output (here: always recomputed)."""
+
+    MUST_SAVE = 0
+    PREFER_SAVE = 1
+    MUST_RECOMPUTE = 2
+    PREFER_RECOMPUTE = 3
+    MUST_CPU_OFFLOAD = 4
+    PREFER_CPU_OFFLOAD = 5
+
+
+_debug: bool | None = None  # set_checkpoint_debug_enabled's setting (no debug output here)
+
+
+@contextlib.contextmanager
+def set_checkpoint_debug_enabled(enabled: bool | None) -> Iterator[None]:
+    """Within the block, checkpoint's `debug` is `enabled` (None: each call's own)."""
+    global _debug
+    previous, _debug = _debug, enabled
+    try:
+        yield
+    finally:
+        _debug = previous
+
+
+def create_selective_checkpoint_contexts(policy_fn_or_list: Any,
+                                         allow_cache_entry_mutation: bool = False) -> tuple:
+    """PyTorch's (forward context, recompute context) for `checkpoint(context_fn=...)`: two
+    null contexts here, as no op's output is saved selectively (everything recomputes)."""
+    if not (callable(policy_fn_or_list) or isinstance(policy_fn_or_list, list)):
+        raise TypeError("policy_fn_or_list must be either a function or a list of ops.")
+    return contextlib.nullcontext(), contextlib.nullcontext()
+
+
+def detach_variable(inputs: tuple) -> tuple:
+    """Each tensor of `inputs` detached, requiring grad as it did; the rest as given."""
+    if not isinstance(inputs, tuple):
+        raise RuntimeError(f"Only tuple of tensors is supported. Got Unsupported input type: "
+                           f"{type(inputs).__name__}")
+    return tuple(x.detach().requires_grad_(x.requires_grad) if isinstance(x, Tensor) else x
+                 for x in inputs)
+
+
+class _Bridge(EngineFunction):
+    """The identity between an input and its recomputed use: while the checkpoint's own
+    gradient pass runs (`stop`), the gradient stops here; later passes (double backward
+    through the gradients) go on into the input's graph."""
+
+    stop = True
+
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        return x.view()
+
+    def backward(ctx: Any, grad_output: Any) -> Any:
+        return None if ctx.stop else grad_output
+
+
+def _leaves(tree: Any) -> list:
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    if isinstance(tree, dict):
+        return [leaf for item in tree.values() for leaf in _leaves(item)]
+    return [tree]
+
+
+def _rebuilt(tree: Any, values: Any) -> Any:
+    if isinstance(tree, (tuple, list)):
+        items = [_rebuilt(item, values) for item in tree]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+    if isinstance(tree, dict):
+        return {key: _rebuilt(item, values) for key, item in tree.items()}
+    return next(values)
+
+
+def _outside_leaves(outputs: list, private: set[int]) -> list[Tensor]:
+    """The leaves requiring grad that `outputs` were computed from, other than `private`."""
+    found: dict[int, Tensor] = {}
+    stack = [o.grad_fn or o for o in outputs if isinstance(o, Tensor) and o.requires_grad]
+    seen: set[int] = set()
+    while stack:
+        key = stack.pop()
+        if id(key) in seen or id(key) in private:
+            continue
+        seen.add(id(key))
+        if isinstance(key, Tensor):
+            found[id(key)] = key
+        else:
+            stack.extend(parent for parent in key.parents if parent is not None)
+    return list(found.values())
+
+
+class _Run:
+    """One checkpointed call: fn, its arguments (the only tensors kept until backward), the
+    random state it started from, and how to run it again."""
+
+    def __init__(self, function: Callable[..., Any], args: tuple, kwargs: dict,
+                 reentrant: bool, preserve_rng_state: bool, recompute_context: Any) -> None:
+        self.function, self.args, self.kwargs = function, args, kwargs
+        self.reentrant, self.recompute_context = reentrant, recompute_context
+        self.rng_state = rng.get_rng_state() if preserve_rng_state else None
+        self.tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        self.outside: list[Tensor] = []  # (use_reentrant=False) what fn reads requiring grad
+        self.output: Any = None  # fn's result, until _Checkpoint.forward takes its leaves
+        self.structure: Any = None  # its structure (its leaves None), to rebuild the result
+
+    def call(self, swap: Callable[[Tensor], Any]) -> Any:
+        """fn on the arguments with each tensor argument replaced by swap(tensor)."""
+        args = tuple(swap(a) if isinstance(a, Tensor) else a for a in self.args)
+        kwargs = {k: swap(v) if isinstance(v, Tensor) else v for k, v in self.kwargs.items()}
+        return self.function(*args, **kwargs)
+
+    def recompute(self, swap: Callable[[Tensor], Any]) -> Any:
+        """fn again, recording, with the random state of the first run (then put back)."""
+        state = rng.get_rng_state() if self.rng_state is not None else None
+        if self.rng_state is not None:
+            rng.set_rng_state(self.rng_state)
+        try:
+            with enable_grad(), self.recompute_context:
+                return self.call(swap)
+        finally:
+            if state is not None:
+                rng.set_rng_state(state)
+
+    def backward(self, grads: tuple) -> tuple:
+        """The gradients of the node's inputs: fn's tensor arguments, then `outside`."""
+        if self.reentrant and autograd_extra.in_grad_call():
+            raise RuntimeError(
+                "When use_reentrant=True, torch.utils.checkpoint is incompatible with .grad() "
+                "or passing an `inputs` parameter to .backward(). To resolve this error, you "
+                "can either set use_reentrant=False, or call .backward() without passing the "
+                "`inputs` argument.")
+        create_graph = is_grad_enabled()
+        inputs: dict[int, Tensor] = {}
+
+        def swap(tensor: Tensor) -> Tensor:
+            if self.reentrant:
+                inputs[id(tensor)] = detach_variable((tensor,))[0]
+            elif tensor.requires_grad:
+                inputs[id(tensor)] = _Bridge.apply(tensor)
+            return inputs.get(id(tensor), tensor)
+
+        outputs = _leaves(self.recompute(swap))
+        pairs = [(o, g) for o, g in zip(outputs, grads)
+                 if isinstance(o, Tensor) and o.requires_grad and g is not None]
+        first = {id(t): position for position, t in reversed(list(enumerate(self.tensors)))}
+        chosen = [inputs.get(id(t)) if first[id(t)] == position else None  # (once for a
+                  for position, t in enumerate(self.tensors)]  # tensor passed twice)
+        if self.reentrant:
+            if not pairs:
+                raise RuntimeError("none of output has requires_grad=True, this checkpoint() "
+                                   "is not necessary")
+            autograd_extra.backward([o for o, _ in pairs], [g for _, g in pairs])
+            return (None, *(x.grad if x is not None else None for x in chosen))
+        targets = [x for x in chosen if x is not None] + self.outside
+        if not pairs or not targets:
+            return (None,) * (1 + len(chosen) + len(self.outside))
+        try:
+            found = iter(engine_grad([o for o, _ in pairs], targets, [g for _, g in pairs],
+                                     retain_graph=True, create_graph=create_graph,
+                                     allow_unused=True))
+        finally:
+            for x in chosen:
+                if x is not None:
+                    x.grad_fn.stop = False  # later passes go through to the inputs
+        return (None, *(None if x is None else next(found) for x in chosen), *found)
+
+
+class _Checkpoint(Function):
+    """The node a checkpoint records: forward hands back fn's result (computed there under
+    no_grad with use_reentrant=True, before otherwise); backward runs fn again."""
+
+    @staticmethod
+    def forward(ctx: Any, run: _Run, *tensors: Tensor) -> Any:
+        ctx.run = run
+        if run.output is None:
+            run.output = run.call(lambda t: t)
+        outputs = _leaves(run.output)
+        run.structure = _rebuilt(run.output, iter([None] * len(outputs)))
+        run.output = None
+        single = len(outputs) == 1 and isinstance(outputs[0], Tensor)
+        return outputs[0] if single else tuple(outputs)
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        return ctx.run.backward(grads)
+
+
+def _reentrant(use_reentrant: bool | None, caller: str) -> bool:
+    """use_reentrant, True when not given (with PyTorch's warning)."""
+    if use_reentrant is None:
+        when = ("Starting in PyTorch 2.9, calling checkpoint without use_reentrant will raise "
+                "an exception." if caller == "checkpoint" else
+                "In version 2.9 we will raise an exception if use_reentrant is not passed.")
+        warnings.warn(f"torch.utils.checkpoint{'' if caller == 'checkpoint' else '.' + caller}: "
+                      f"the use_reentrant parameter should be passed explicitly. {when} "
+                      "use_reentrant=False is recommended, but if you need to preserve the "
+                      "current default behavior, you can pass use_reentrant=True. Refer to "
+                      "docs for more details on the differences between the two variants.",
+                      stacklevel=3)
+        return True
+    return bool(use_reentrant)
 
 
 def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | None = None,
                context_fn: Callable[[], Any] | None = None, determinism_check: str = "default",
-               debug: bool = False, preserve_rng_state: bool = True, **kwargs: Any) -> Any:
-    """`function(*args, **kwargs)`, with its graph kept (no recomputation: see the module
-    docstring). As PyTorch, keyword arguments for `function` need use_reentrant=False."""
+               debug: bool = False, early_stop: bool = True, preserve_rng_state: bool = True,
+               **kwargs: Any) -> Any:
+    """`function(*args, **kwargs)` with only its inputs kept: backward runs it again (see the
+    module docstring). As PyTorch's, keyword arguments for function need use_reentrant=False,
+    and leaving use_reentrant out warns and means True."""
     if not callable(function):
         raise TypeError(f"checkpoint: expected a callable as the function, "
                         f"got {type(function).__name__}")
-    if use_reentrant and kwargs:
-        raise TensorError("Unexpected keyword arguments: " + ",".join(kwargs))
-    if use_reentrant and context_fn is not None:
-        raise TensorError("Passing `context_fn` or `debug` is only supported when "
-                          "use_reentrant=False.")
-    return function(*args, **kwargs)
+    reentrant = _reentrant(use_reentrant, "checkpoint")
+    if reentrant and kwargs:
+        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+    if reentrant and (context_fn is not None or debug):
+        raise ValueError("Passing `context_fn` or `debug` is only supported when "
+                         "use_reentrant=False.")
+    forward_context, recompute_context = context_fn() if context_fn is not None else (
+        contextlib.nullcontext(), contextlib.nullcontext())
+    run = _Run(function, args, kwargs, reentrant, preserve_rng_state, recompute_context)
+    if reentrant:
+        if not any(t.requires_grad for t in run.tensors):
+            warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
+                          stacklevel=2)
+        return _rebuild_like(run, _Checkpoint.apply(run, *run.tensors))
+    with forward_context:
+        if not is_grad_enabled():
+            return run.call(lambda t: t)
+        copies = {id(t): detach_variable((t,))[0] for t in run.tensors}
+        run.output = run.call(lambda t: copies[id(t)])
+    leaves = _leaves(run.output)
+    run.outside = _outside_leaves(leaves, {id(c) for c in copies.values()})
+    if not any(isinstance(o, Tensor) and o.requires_grad for o in leaves):
+        return run.output  # nothing to differentiate: no node, no recomputation
+    return _rebuild_like(run, _Checkpoint.apply(run, *run.tensors, *run.outside))
+
+
+def _rebuild_like(run: _Run, result: Any) -> Any:
+    """_Checkpoint's result (one tensor, or a tuple of fn's output leaves) in the structure
+    of fn's output, noted on the run before forward took it."""
+    return _rebuilt(run.structure, iter([result] if isinstance(result, Tensor) else result))
 
 
 def checkpoint_sequential(functions: Any, segments: int, input: Tensor,  # noqa: A002
                           use_reentrant: bool | None = None, **kwargs: Any) -> Any:
     """Run `functions` (an nn.Sequential or a list of modules) one after another on `input`,
-    as PyTorch's checkpoint_sequential does in `segments` checkpointed chunks."""
+    every chunk but the last of `segments` chunks under checkpoint, as PyTorch's."""
+    reentrant = _reentrant(use_reentrant, "checkpoint_sequential")
+    preserve = kwargs.pop("preserve_rng_state", True)
+    if kwargs:
+        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
     if isinstance(segments, bool) or not isinstance(segments, int) or segments < 1:
-        raise TensorError(f"checkpoint_sequential: segments must be a positive int, "
-                          f"got {segments!r}")
-    modules: Iterable[Any] = functions.children() if hasattr(functions, "children") \
-        else functions
-    for module in modules:
-        input = module(input)  # noqa: A001
-    return input
+        raise ValueError(f"checkpoint_sequential: segments must be a positive int, "
+                         f"got {segments!r}")
+    modules = list(functions.children() if hasattr(functions, "children") else functions)
+
+    def run(start: int, end: int) -> Callable[[Any], Any]:
+        def forward(value: Any) -> Any:
+            for module in modules[start:end]:
+                value = module(value)
+            return value
+        return forward
+
+    size, end = len(modules) // segments, 0
+    for start in range(0, size * (segments - 1), size):
+        end = start + size
+        input = checkpoint(run(start, end), input, use_reentrant=reentrant,  # noqa: A001
+                           preserve_rng_state=preserve)
+    return run(end, len(modules))(input)
 
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["CheckpointError", "CheckpointPolicy", "checkpoint", "checkpoint_sequential",
+           "create_selective_checkpoint_contexts", "detach_variable",
+           "set_checkpoint_debug_enabled"]
