@@ -214,3 +214,184 @@ def test_transformer_reset_parameters_matches_pytorch_bounds():
             fan_out, fan_in = parameter.shape[:2]
             bound = math.sqrt(6 / (fan_in + fan_out))
             assert np.abs(parameter.detach().numpy()).max() <= bound, name
+
+
+# ----------------------------------------------------------------- 2. MultiheadAttention
+def _attention_pair(**options):
+    torch.manual_seed(0)
+    theirs = torch.nn.MultiheadAttention(6, 2, dtype=torch.float64, **options)
+    mine = tg.nn.MultiheadAttention(6, 2, dtype=tg.float64, **options)
+    _copy_state(theirs, mine)
+    return mine, theirs
+
+
+@needs_torch
+@pytest.mark.parametrize("bias_kv", [False, True])
+@pytest.mark.parametrize("zero_attn", [False, True])
+@pytest.mark.parametrize("need_weights", [False, True])
+@pytest.mark.parametrize("masks", ["none", "bool", "float", "3d"])
+def test_multihead_attention_bias_kv_and_zero_attn_match_pytorch(bias_kv, zero_attn,
+                                                                 need_weights, masks):
+    mine, theirs = _attention_pair(add_bias_kv=bias_kv, add_zero_attn=zero_attn)
+    if bias_kv:
+        assert tuple(mine.bias_k.shape) == (1, 1, 6) and tuple(mine.bias_v.shape) == (1, 1, 6)
+    rng = np.random.default_rng(1)
+    q, k, v = (rng.standard_normal(shape) for shape in ((3, 2, 6), (4, 2, 6), (4, 2, 6)))
+    attn = {"none": None, "bool": np.triu(np.ones((3, 4), dtype=bool), 2),
+            "float": rng.standard_normal((3, 4)), "3d": rng.standard_normal((4, 3, 4))}[masks]
+    padding = None if masks == "none" else np.array([[0, 0, 0, 1], [0, 1, 0, 0]], dtype=bool)
+    if masks in ("float", "3d"):  # (the same kind as attn_mask: PyTorch warns otherwise)
+        padding = np.where(padding, -np.inf, 0.0)
+    results = []
+    for lib, module in ((tg, mine), (torch, theirs)):
+        inputs = [lib.tensor(array, requires_grad=True) for array in (q, k, v)]
+        masks_given = [None if m is None else lib.tensor(m) for m in (attn, padding)]
+        output, weights = module(*inputs, key_padding_mask=masks_given[1],
+                                 need_weights=need_weights, attn_mask=masks_given[0])
+        loss = (output * lib.tensor(np.linspace(-1, 1, output.numel()).reshape(
+            output.shape))).sum() + (0 if weights is None else (weights ** 2).sum())
+        loss.backward()
+        grads = [_np(t.grad) for t in inputs]
+        grads += [_np(dict(module.named_parameters())[name].grad)
+                  for name in ("in_proj_weight", "bias_k", "bias_v") if
+                  getattr(module, name) is not None]
+        results.append((_np(output), None if weights is None else _np(weights), grads))
+    (out, weights, grads), (out_t, weights_t, grads_t) = results
+    np.testing.assert_allclose(out, out_t, rtol=1e-10, atol=1e-12)
+    if need_weights:
+        assert weights.shape == (2, 3, 4 + bias_kv + zero_attn)
+        np.testing.assert_allclose(weights, weights_t, rtol=1e-10, atol=1e-12)
+    for g, g_t in zip(grads, grads_t):
+        np.testing.assert_allclose(g, g_t, rtol=1e-9, atol=1e-12)
+
+
+@needs_torch
+def test_multihead_attention_bias_kv_batch_first_and_unbatched():
+    mine, theirs = _attention_pair(add_bias_kv=True, add_zero_attn=True)
+    x = np.random.default_rng(2).standard_normal((3, 6))
+    out, weights = mine(tg.tensor(x), tg.tensor(x), tg.tensor(x))
+    out_t, weights_t = theirs(*(torch.tensor(x),) * 3)
+    np.testing.assert_allclose(_np(out), _np(out_t), rtol=1e-10)
+    np.testing.assert_allclose(_np(weights), _np(weights_t), rtol=1e-10)
+    torch.manual_seed(0)
+    theirs = torch.nn.MultiheadAttention(6, 3, add_bias_kv=True, batch_first=True,
+                                         dtype=torch.float64)
+    mine = tg.nn.MultiheadAttention(6, 3, add_bias_kv=True, batch_first=True, dtype=tg.float64)
+    _copy_state(theirs, mine)
+    x = np.random.default_rng(3).standard_normal((2, 5, 6))
+    np.testing.assert_allclose(_np(mine(*(tg.tensor(x),) * 3)[0]),
+                               _np(theirs(*(torch.tensor(x),) * 3)[0]), rtol=1e-10)
+
+
+def test_multihead_attention_zero_attn_fixed_values():
+    """With zero query/key projections every score is 0: add_zero_attn's zero value gets a
+    share 1 / (S + 1) of the average of the values, and add_bias_kv's bias_v one more."""
+    attention = tg.nn.MultiheadAttention(2, 1, bias=False, add_bias_kv=True, add_zero_attn=True)
+    with tg.no_grad():
+        attention.in_proj_weight.copy_(np.vstack([np.zeros((4, 2)), np.eye(2)]))
+        attention.out_proj.weight.copy_(np.eye(2))
+        attention.bias_k.fill_(0.0)
+        attention.bias_v.copy_(np.array([[[3.0, 6.0]]]))
+    values = np.array([[[1.0, 2.0]], [[3.0, 4.0]]])  # (S=2, N=1, E=2)
+    output, weights = attention(tg.tensor(values[:1]), tg.tensor(values), tg.tensor(values))
+    np.testing.assert_allclose(weights.numpy(), [[[0.25] * 4]])
+    np.testing.assert_allclose(output.numpy(), [[[7 / 4, 3.0]]], rtol=1e-6)
+
+
+@needs_torch
+@pytest.mark.parametrize("case", ["none", "padding", "attn2d", "both", "both_bool", "attn3d"])
+def test_multihead_attention_merge_masks(case):
+    rng = np.random.default_rng(4)
+    query = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    attn = {"attn2d": rng.standard_normal((3, 3)), "both": rng.standard_normal((3, 3)),
+            "both_bool": rng.random((3, 3)) > 0.5,
+            "attn3d": rng.standard_normal((4, 3, 3))}.get(case)
+    padding = {"padding": rng.random((2, 3)) > 0.5, "both": rng.standard_normal((2, 3)),
+               "both_bool": rng.random((2, 3)) > 0.5}.get(case)
+    results = []
+    for lib in (tg, torch):
+        module = lib.nn.MultiheadAttention(4, 2)
+        mask, kind = module.merge_masks(None if attn is None else lib.tensor(attn),
+                                        None if padding is None else lib.tensor(padding),
+                                        lib.tensor(query))
+        results.append((None if mask is None else _np(mask), kind))
+    (mask, kind), (mask_t, kind_t) = results
+    assert kind == kind_t
+    if mask_t is None:
+        assert mask is None
+    else:
+        assert mask.dtype == mask_t.dtype and mask.shape == mask_t.shape
+        np.testing.assert_allclose(mask, mask_t, rtol=1e-12)
+
+
+# ----------------------------------------------------------------- 3. embeddings
+def test_embedding_scale_grad_by_freq_fixed_values():
+    layer = tg.nn.Embedding(4, 2, scale_grad_by_freq=True, padding_idx=3)
+    assert "scale_grad_by_freq=True" in repr(layer)
+    ids = np.array([[0, 2, 0], [0, 3, 3]])
+    layer(ids).sum().backward()
+    # index 0 three times: 3 * 1/3; index 2 once: 1; index 3 is the padding row: 0
+    np.testing.assert_allclose(layer.weight.grad.numpy(), [[1, 1], [0, 0], [1, 1], [0, 0]])
+
+
+@needs_torch
+@pytest.mark.parametrize("padding_idx", [None, 1])
+def test_embedding_scale_grad_by_freq_matches_pytorch(padding_idx):
+    table = np.random.default_rng(5).standard_normal((5, 3))
+    ids = np.array([[1, 2, 2, 4], [2, 1, 0, 2]])
+    upstream = np.random.default_rng(6).standard_normal((2, 4, 3))
+    grads = []
+    for lib, F in ((tg, tg.nn.functional), (torch, torch.nn.functional)):
+        weight = lib.tensor(table, requires_grad=True)
+        out = F.embedding(lib.tensor(ids), weight, padding_idx, scale_grad_by_freq=True)
+        (out * lib.tensor(upstream)).sum().backward()
+        grads.append(_np(weight.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0])
+def test_embedding_bag_max_norm_and_scale_grad_match_pytorch(mode, norm_type):
+    table = np.random.default_rng(7).standard_normal((6, 3)) * 2
+    # every id twice: PyTorch 2.13's CPU embedding_bag divides by a wrong count when the
+    # counts differ (pytorch/pytorch#190063); see the fixed values below for that case
+    ids = np.array([1, 2, 2, 4, 4, 1])
+    offsets = np.array([0, 3, 5])
+    results = []
+    for lib in (tg, torch):
+        bag = lib.nn.EmbeddingBag(6, 3, max_norm=1.5, norm_type=norm_type,
+                                  scale_grad_by_freq=mode != "max", mode=mode,
+                                  dtype=lib.float64)
+        with lib.no_grad():
+            bag.weight.copy_(lib.tensor(table))
+        out = bag(lib.tensor(ids), lib.tensor(offsets))
+        (out * lib.tensor(np.arange(out.numel(), dtype=np.float64).reshape(out.shape))
+         ).sum().backward()
+        results.append((_np(out), _np(bag.weight), _np(bag.weight.grad), repr(bag)))
+    for mine, theirs in zip(*results):
+        if isinstance(mine, str):
+            assert mine == theirs
+        else:
+            np.testing.assert_allclose(mine, theirs, rtol=1e-7, atol=1e-12)
+
+
+def test_embedding_bag_max_norm_renormalises_in_place():
+    weight = tg.tensor([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
+    out = tg.nn.functional.embedding_bag(tg.tensor([0, 1]), weight, tg.tensor([0]),
+                                         max_norm=1.0, mode="sum")
+    np.testing.assert_allclose(weight.numpy()[:2], [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
+    np.testing.assert_allclose(weight.numpy()[2], [6.0, 8.0])  # not looked up: left
+    np.testing.assert_allclose(out.numpy(), [[0.9, 1.2]], rtol=1e-6)
+    sparse = tg.nn.EmbeddingBag(3, 2, mode="sum", sparse=True)  # a dense gradient
+    sparse(tg.tensor([[0, 2]])).sum().backward()
+    np.testing.assert_array_equal(sparse.weight.grad.numpy(), [[1, 1], [0, 0], [1, 1]])
+
+
+def test_embedding_bag_scale_grad_by_freq_fixed_values():
+    """Each row's gradient divided by its id's count in the input (the documented rule, as
+    F.embedding and PyTorch's CUDA; its 2.13 CPU kernel gives [0, 1, 0, 0.5] here)."""
+    weight = tg.ones(4, 3, requires_grad=True)
+    tg.nn.functional.embedding_bag(tg.tensor([1, 1, 3]), weight, tg.tensor([0]), mode="sum",
+                                   scale_grad_by_freq=True).sum().backward()
+    np.testing.assert_allclose(weight.grad.numpy()[:, 0], [0.0, 1.0, 0.0, 1.0])
