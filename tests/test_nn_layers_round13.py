@@ -395,3 +395,38 @@ def test_embedding_bag_scale_grad_by_freq_fixed_values():
     tg.nn.functional.embedding_bag(tg.tensor([1, 1, 3]), weight, tg.tensor([0]), mode="sum",
                                    scale_grad_by_freq=True).sum().backward()
     np.testing.assert_allclose(weight.grad.numpy()[:, 0], [0.0, 1.0, 0.0, 1.0])
+
+
+# ----------------------------------------------------------------- 4. LP pooling
+def test_lp_pool_inf_is_max_of_abs_fixed_values():
+    x = tg.tensor([[[1.0, -3.0, 2.0, 0.5, -0.25, 4.0]]])
+    np.testing.assert_array_equal(tg.nn.functional.lp_pool1d(x, math.inf, 2).numpy(),
+                                  [[[3.0, 2.0, 4.0]]])
+    np.testing.assert_array_equal(tg.nn.functional.lp_pool1d(x, -math.inf, 3).numpy(),
+                                  [[[1.0, 0.25]]])
+    np.testing.assert_array_equal(tg.nn.LPPool2d(float("inf"), 2)(x.reshape(1, 1, 2, 3)
+                                                                  ).numpy(), [[[[3.0]]]])
+
+
+@needs_torch
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("norm_type", [math.inf, -math.inf, 1, 2, 3, 1.5, 0.5])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_lp_pool_norm_types_match_pytorch(dims, norm_type, ceil_mode):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 2) + (5,) * dims)
+    if norm_type not in (1, 2, 3, math.inf, -math.inf):
+        x = np.abs(x) + 0.1  # (a fractional power of a negative number is NaN in both)
+    results = []
+    for lib in (tg, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        layer = getattr(lib.nn, f"LPPool{dims}d")(norm_type, 2, stride=2, ceil_mode=ceil_mode)
+        out = layer(xt)
+        functional = getattr(lib.nn.functional, f"lp_pool{dims}d")(
+            xt, norm_type, 2, 2, ceil_mode)
+        (out * lib.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(out.shape))
+         ).sum().backward()
+        results.append((_np(out), _np(functional), _np(xt.grad)))
+    for mine, theirs in zip(*results):
+        assert mine.shape == theirs.shape
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
