@@ -430,3 +430,70 @@ def test_lp_pool_norm_types_match_pytorch(dims, norm_type, ceil_mode):
     for mine, theirs in zip(*results):
         assert mine.shape == theirs.shape
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+# ----------------------------------------------------------------- 5. activations on integers
+def test_hardtanh_and_relu6_keep_integer_dtypes_fixed_values():
+    F = tg.nn.functional
+    x = tg.tensor([-3, -1, 0, 2, 5, 7])
+    for result in (F.hardtanh(x), tg.nn.Hardtanh()(x)):
+        assert result.dtype == tg.int64 and result.tolist() == [-1, -1, 0, 1, 1, 1]
+    for result in (F.relu6(x.int()), tg.nn.ReLU6()(x.int())):
+        assert result.dtype == tg.int32 and result.tolist() == [0, 0, 0, 2, 5, 6]
+    assert F.hardtanh(x, -1.5, 2.7).tolist() == [-1, -1, 0, 2, 2, 2]  # limits truncated
+    F.hardtanh(x, inplace=True)
+    assert x.dtype == tg.int64 and x.tolist() == [-1, -1, 0, 1, 1, 1]
+    with pytest.raises(RuntimeError, match="Bool inputs not supported for hardtanh"):
+        F.relu6(tg.tensor([True]))
+    with pytest.raises(RuntimeError, match="unsigned type with negative limits"):
+        F.hardtanh(tg.tensor([3], dtype=tg.uint8))
+    assert F.relu6(tg.tensor([3, 250], dtype=tg.uint8)).tolist() == [3, 6]
+
+
+ACTIVATIONS = {
+    "relu": (), "relu6": (), "hardtanh": (), "elu": (), "selu": (), "celu": (),
+    "leaky_relu": (), "gelu": (), "silu": (), "mish": (), "sigmoid": (), "tanh": (),
+    "hardsigmoid": (), "hardswish": (), "softplus": (), "softsign": (), "logsigmoid": (),
+    "softshrink": (), "hardshrink": (), "threshold": (1, 20), "glu": (), "rrelu": (),
+    "prelu": "weight",
+}
+
+
+def _activation_outcome(lib, name, args, dtype):
+    x = lib.tensor(np.array([[-3, -1, 0, 2, 5, 7]]).astype(dtype))
+    if args == "weight":
+        args = (lib.tensor([0.25]),)
+    try:
+        result = getattr(lib.nn.functional, name)(x, *args)
+    except NotImplementedError:
+        return "NotImplementedError"
+    except RuntimeError:
+        return "RuntimeError"
+    return str(result.dtype).replace("torch.", ""), np.asarray(result.numpy()).tolist()
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_activations_on_integers_as_pytorch(name, dtype):
+    mine = _activation_outcome(tg, name, ACTIVATIONS[name], dtype)
+    if name in ("elu", "gelu", "softplus", "glu", "hardshrink") and dtype != "bool":
+        assert mine == "NotImplementedError"  # (PyTorch: "elu_cpu" not implemented for 'Long')
+    if torch is None:
+        return
+    theirs = _activation_outcome(torch, name, ACTIVATIONS[name], dtype)
+    if isinstance(theirs, tuple) and isinstance(mine, tuple):
+        assert mine[0] == theirs[0]
+        np.testing.assert_allclose(mine[1], theirs[1], rtol=1e-6)
+    else:
+        assert mine == theirs
+
+
+def test_hardtanh_deprecated_limit_names():
+    with pytest.warns(FutureWarning, match="`min_value` is deprecated"):
+        layer = tg.nn.Hardtanh(min_value=-2.0)
+    with pytest.warns(FutureWarning, match="`max_value` is deprecated"):
+        other = tg.nn.Hardtanh(max_value=3.0)
+    assert (layer.min_val, layer.max_val, other.min_val, other.max_val) == (-2, 1, -1, 3)
+    assert repr(layer) == "Hardtanh(min_val=-2.0, max_val=1.0)"
+    with pytest.raises(AssertionError):
+        tg.nn.Hardtanh(2.0, 1.0)
