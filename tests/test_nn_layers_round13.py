@@ -497,3 +497,166 @@ def test_hardtanh_deprecated_limit_names():
     assert repr(layer) == "Hardtanh(min_val=-2.0, max_val=1.0)"
     with pytest.raises(AssertionError):
         tg.nn.Hardtanh(2.0, 1.0)
+
+
+# ----------------------------------------------------------------- 6. Module API and hooks
+def _module_api_run(lib):
+    model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.ReLU())
+    log = []
+    handles = [
+        lib.nn.modules.module.register_module_forward_pre_hook(
+            lambda m, args: log.append(("pre", type(m).__name__))),
+        lib.nn.modules.module.register_module_forward_hook(
+            lambda m, args, out: log.append(("post", type(m).__name__))),
+        lib.nn.modules.module.register_module_full_backward_hook(
+            lambda m, gi, go: log.append(("backward", type(m).__name__))),
+        lib.nn.modules.module.register_module_full_backward_pre_hook(
+            lambda m, go: log.append(("backward_pre", type(m).__name__))),
+    ]
+    own = model[0].register_forward_hook(lambda m, args, out: log.append(("own", "Linear")))
+    try:
+        model(lib.ones(1, 2, requires_grad=True)).sum().backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+    own.remove()
+    model(lib.ones(1, 2))  # removed: no more calls
+    return log
+
+
+def test_global_module_hooks_as_pytorch():
+    log = _module_api_run(tg)
+    assert log[:6] == [("pre", "Sequential"), ("pre", "Linear"), ("post", "Linear"),
+                       ("own", "Linear"), ("pre", "ReLU"), ("post", "ReLU")]
+    assert ("backward", "Linear") in log and ("backward_pre", "Sequential") in log
+    if torch is not None:
+        assert log == _module_api_run(torch)
+
+
+def _registration_run(lib):
+    log = []
+    module_file = lib.nn.modules.module
+    handles = [
+        module_file.register_module_parameter_registration_hook(
+            lambda m, name, p: log.append(("parameter", name, tuple(p.shape)))),
+        module_file.register_module_buffer_registration_hook(
+            lambda m, name, b: log.append(("buffer", name, tuple(b.shape)))),
+        module_file.register_module_module_registration_hook(
+            lambda m, name, sub: log.append(("module", name, type(sub).__name__))),
+    ]
+    try:
+        layer = lib.nn.BatchNorm1d(2)
+        layer.add_module("extra", lib.nn.Identity())
+        layer.register_parameter("scale", lib.nn.Parameter(lib.ones(4)))
+        layer.register_buffer("count", lib.zeros(1))
+    finally:
+        for handle in handles:
+            handle.remove()
+    lib.nn.Linear(2, 2)
+    return log
+
+
+def test_global_registration_hooks_as_pytorch():
+    log = _registration_run(tg)
+    assert log == [("parameter", "weight", (2,)), ("parameter", "bias", (2,)),
+                   ("buffer", "running_mean", (2,)), ("buffer", "running_var", (2,)),
+                   ("buffer", "num_batches_tracked", ()), ("module", "extra", "Identity"),
+                   ("parameter", "scale", (4,)), ("buffer", "count", (1,))]
+    if torch is not None:
+        assert log == _registration_run(torch)
+
+
+def test_registration_hook_replaces_the_value():
+    replacement = tg.nn.Parameter(tg.zeros(3))
+    handle = tg.nn.modules.module.register_module_parameter_registration_hook(
+        lambda m, name, p: replacement if name == "weight" else None)
+    try:
+        layer = tg.nn.PReLU(3)
+    finally:
+        handle.remove()
+    assert layer.weight is replacement
+
+
+def test_module_compile_apply_named_members_call_impl():
+    layer = tg.nn.Linear(2, 3)
+    assert layer.compile(mode="max-autotune") is None
+    assert tg.nn.Module.call_super_init is False
+    x = tg.ones(1, 2)
+    np.testing.assert_array_equal(layer._call_impl(x).numpy(), layer(x).numpy())
+    weight = layer.weight
+    optimizer = tg.optim.SGD(layer.parameters(), lr=1.0)
+    assert layer._apply(lambda t: t.double()) is layer
+    assert layer.weight is weight and weight.dtype == tg.float64 and weight.requires_grad
+    layer(x.double()).sum().backward()
+    optimizer.step()
+    assert weight.dtype == tg.float64
+    model = tg.nn.Sequential(layer, tg.nn.BatchNorm1d(3))
+    names = [name for name, _ in model._named_members(lambda m: m._parameters.items())]
+    assert names == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    names = [name for name, _ in model._named_members(lambda m: m._buffers.items(),
+                                                       prefix="m")]
+    assert names == ["m.1.running_mean", "m.1.running_var", "m.1.num_batches_tracked"]
+    if torch is not None:
+        theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3))
+        assert [n for n, _ in theirs._named_members(lambda m: m._buffers.items(),
+                                                    prefix="m")] == names
+        assert callable(theirs.compile) and torch.nn.Module.call_super_init is False
+
+
+# ----------------------------------------------------------------- 7. backward hooks
+def _unused_output_run(lib):
+    class Two(lib.nn.Module):
+        def forward(self, a, b):
+            return a * 2, b * 3
+
+    module, log = Two(), []
+    module.register_full_backward_hook(
+        lambda m, gi, go: log.append(([g is None for g in go],
+                                      [None if g is None else g.tolist() for g in gi])))
+    module.register_full_backward_pre_hook(lambda m, go: log.append("pre"))
+    a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = lib.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    first, _ = module(a, b)
+    first.sum().backward()
+    return log, a.grad.tolist(), None if b.grad is None else b.grad.tolist()
+
+
+def test_full_backward_hook_with_an_unused_output():
+    result = _unused_output_run(tg)
+    assert result == (["pre", ([False, True], [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]])],
+                      [2.0, 2.0, 2.0], [0.0, 0.0, 0.0])
+    if torch is not None:
+        assert result == _unused_output_run(torch)
+
+
+def _dict_output_run(lib):
+    class Named(lib.nn.Module):
+        def forward(self, a):
+            return {"x": a * 2}
+
+    module, log = Named(), []
+    module.register_full_backward_hook(lambda m, gi, go: log.append("full"))
+    a = lib.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match="For backward hooks to be called"):
+        output = module(a)
+    output["x"].sum().backward()
+    return log, a.grad.tolist()
+
+
+def test_full_backward_hook_on_a_dict_output_does_not_run():
+    assert _dict_output_run(tg) == ([], [2.0, 2.0])
+    if torch is not None:
+        assert _dict_output_run(torch) == ([], [2.0, 2.0])
+
+
+# ----------------------------------------------------------------- 9. names with dots
+@pytest.mark.parametrize("name", ["a.b", ""])
+def test_registering_names_with_dots_or_empty_raises_key_error(name):
+    for lib in [tg] + ([torch] if torch is not None else []):
+        module = lib.nn.Module()
+        with pytest.raises(KeyError):
+            module.register_parameter(name, lib.nn.Parameter(lib.ones(1)))
+        with pytest.raises(KeyError):
+            module.register_buffer(name, lib.ones(1))
+        with pytest.raises(KeyError):
+            module.add_module(name, lib.nn.Identity())
