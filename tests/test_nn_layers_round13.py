@@ -660,3 +660,100 @@ def test_registering_names_with_dots_or_empty_raises_key_error(name):
             module.register_buffer(name, lib.ones(1))
         with pytest.raises(KeyError):
             module.add_module(name, lib.nn.Identity())
+
+
+# ----------------------------------------------------------------- 8. attributes and kwargs
+def test_container_keywords_fromkeys_popitem():
+    for lib in [tg] + ([torch] if torch is not None else []):
+        modules = lib.nn.ModuleDict(modules={"act": lib.nn.ReLU()})
+        assert list(modules.keys()) == ["act"]
+        parameters = lib.nn.ParameterDict(parameters={"a": lib.ones(1), "b": lib.zeros(2)})
+        key, value = parameters.popitem()
+        assert key == "b" and isinstance(value, lib.nn.Parameter) and list(parameters) == ["a"]
+        made = parameters.fromkeys(["x", "y"], lib.ones(2))
+        assert isinstance(made, lib.nn.ParameterDict) and list(made) == ["x", "y"]
+        assert isinstance(made["x"], lib.nn.Parameter) and made["x"] is not made["y"]
+        with pytest.raises(KeyError):
+            lib.nn.ParameterDict().popitem()
+
+
+def test_layer_attributes_as_pytorch():
+    for lib in [tg] + ([torch] if torch is not None else []):
+        assert lib.nn.Conv1d(1, 1, 1).output_padding == (0,)
+        assert lib.nn.Conv3d(1, 1, 1).output_padding == (0, 0, 0)
+        assert lib.nn.ConvTranspose2d(1, 1, 3, stride=2, output_padding=1).output_padding \
+            == (1, 1)
+        assert lib.nn.PReLU(init=0.1).init == 0.1
+        assert lib.nn.Upsample(scale_factor=2).name == "Upsample"
+        layer = lib.nn.TransformerEncoderLayer(4, 2, batch_first=True)
+        assert layer.activation is lib.nn.functional.relu and layer.activation_relu_or_gelu == 1
+        assert lib.nn.TransformerEncoderLayer(4, 2, activation="gelu").activation_relu_or_gelu \
+            == 2
+        assert lib.nn.TransformerEncoderLayer(
+            4, 2, activation=lib.nn.functional.tanh).activation_relu_or_gelu == 0
+        assert lib.nn.TransformerDecoderLayer(4, 2).activation is lib.nn.functional.relu
+
+
+def _rnn_checks(lib):
+    lstm = lib.nn.LSTM(3, 4, num_layers=2, proj_size=2)
+    x = lib.zeros(5, 6, 3)
+    outcomes = [lstm.get_expected_hidden_size(x, None)]
+    lstm.check_forward_args(x, (lib.zeros(2, 6, 2), lib.zeros(2, 6, 4)), None)
+    for bad in ((lib.zeros(2, 6, 4), lib.zeros(2, 6, 4)), (lib.zeros(2, 6, 2),
+                                                          lib.zeros(2, 6, 2))):
+        with pytest.raises(RuntimeError) as error:
+            lstm.check_forward_args(x, bad, None)
+        outcomes.append(str(error.value))
+    gru = lib.nn.GRU(3, 4, batch_first=True, bidirectional=True)
+    outcomes.append(gru.get_expected_hidden_size(x, None))
+    with pytest.raises(RuntimeError):
+        gru.check_input(lib.zeros(5, 6, 2), None)
+    with pytest.raises(RuntimeError):
+        gru.check_input(lib.zeros(5, 3), None)
+    gru.check_input(lib.zeros(5, 3), lib.tensor([3, 2]))
+    hidden = lib.arange(6.0).reshape(1, 3, 2)
+    permuted = gru.permute_hidden(hidden, lib.tensor([2, 0, 1]))
+    outcomes.append(permuted.tolist())
+    assert gru.permute_hidden(hidden, None) is hidden
+    return outcomes
+
+
+def test_rnn_check_methods():
+    outcomes = _rnn_checks(tg)
+    assert outcomes[0] == (2, 6, 2) and outcomes[3] == (2, 5, 4)
+    assert outcomes[1] == "Expected hidden[0] size (2, 6, 2), got [2, 6, 4]"
+    assert outcomes[4] == [[[4.0, 5.0], [0.0, 1.0], [2.0, 3.0]]]
+    if torch is not None:
+        assert outcomes == _rnn_checks(torch)
+
+
+# ----------------------------------------------------------------- 10. PackedSequence
+@pytest.mark.parametrize("method, dtype", [("double", "float64"), ("float", "float32"),
+                                           ("half", "float16"), ("long", "int64"),
+                                           ("int", "int32"), ("short", "int16"),
+                                           ("char", "int8"), ("byte", "uint8")])
+def test_packed_sequence_conversions(method, dtype):
+    for lib in [tg] + ([torch] if torch is not None else []):
+        packed = lib.nn.utils.rnn.pack_sequence([lib.ones(3, 2), lib.ones(2, 2)])
+        converted = getattr(packed, method)()
+        assert type(converted).__name__ == "PackedSequence"
+        assert str(converted.data.dtype).replace("torch.", "") == dtype
+        assert converted.batch_sizes.tolist() == [2, 2, 1]
+        assert packed.is_pinned() is False
+
+
+def test_packed_sequence_pin_memory_is_itself():
+    packed = tg.nn.utils.rnn.pack_sequence([tg.ones(3, 2), tg.ones(2, 2)])
+    assert packed.pin_memory() is packed
+
+
+# ----------------------------------------------------------------- 11. optimizers
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_adam_refuses_a_tensor_lr_with_foreach(name):
+    for lib in [tg] + ([torch] if torch is not None else []):
+        parameters = [lib.nn.Parameter(lib.ones(2))]
+        optimizer_class = getattr(lib.optim, name)
+        with pytest.raises(ValueError, match="lr as a Tensor is not supported"):
+            optimizer_class(parameters, lr=lib.tensor(0.1), foreach=True)
+        optimizer_class(parameters, lr=lib.tensor(0.1), foreach=False)
+        optimizer_class(parameters, lr=lib.tensor(0.1), foreach=True, capturable=True)
