@@ -569,8 +569,6 @@ def test_embedding_errors_name_index_and_range():
         layer(np.array([1.0]))
     with pytest.raises(ValueError, match="padding_idx=10 must be within num_embeddings=10"):
         nn.Embedding(10, 3, padding_idx=10)
-    with pytest.raises(NotImplementedError, match="scale_grad_by_freq"):
-        nn.Embedding(10, 3, scale_grad_by_freq=True)
     with pytest.raises(ValueError, match=r"_weight has shape \(2, 2\), expected \(10, 3\)"):
         nn.Embedding(10, 3, _weight=np.zeros((2, 2)))
 

@@ -900,6 +900,27 @@ def _float_input(op: str, tensor: Tensor) -> Tensor:
     return tensor
 
 
+def refuse_integers(op: str, tensor: Tensor) -> Tensor:
+    """`tensor`, or PyTorch's NotImplementedError for an activation with no integer or bool
+    kernel (gelu, elu, softplus, ... of an int64 tensor)."""
+    if tensor._data.dtype.kind not in "fc":
+        raise DtypeError(f'"{op}" not implemented for {tensor._data.dtype} tensors, as in '
+                         f"PyTorch (convert with .float())")
+    return tensor
+
+
+def _integer_hardtanh(tensor: Tensor, op: str, min_val: float, max_val: float) -> Tensor:
+    """hardtanh of an integer tensor, as PyTorch's: the limits truncated to integers and the
+    dtype kept; bool, and an unsigned dtype with a negative limit, refused."""
+    kind = tensor._data.dtype.kind
+    if kind == "b":
+        raise TensorError(f"Bool inputs not supported for hardtanh ({op})")
+    if kind == "u" and min(min_val, max_val) < 0:
+        raise TensorError(f"cannot do hardtanh on an unsigned type with negative limits ({op}: "
+                          f"min_val={min_val}, max_val={max_val}, dtype {tensor._data.dtype})")
+    return Tensor(np.clip(tensor._data, int(min_val), int(max_val)).astype(tensor._data.dtype))
+
+
 def _float_kept(other: Any, data: np.ndarray) -> Any:
     """A 0-d float tensor `other` in the dtype of the n-d float array `data` it meets (PyTorch's
     result_type: float16 / tensor(2.) is float16); anything else as it is."""
@@ -2391,6 +2412,8 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """max(x, 0);  d/dx = 1 where x > 0, else 0."""
+        if self._data.dtype == np.bool_:
+            raise TensorError("relu: Boolean inputs not supported for relu, as in PyTorch")
         return ReLU.apply(self)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
@@ -2533,61 +2556,66 @@ class Tensor:
         """x Phi(x) with Phi the normal CDF (erf); approximate='tanh' uses the tanh formula."""
         if approximate not in ("none", "tanh"):
             raise TensorError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-        return GELU.apply(self, approximate)
+        return GELU.apply(refuse_integers("gelu", self), approximate)
 
     @xp.quiet
     def silu(self) -> Tensor:
         """x sigmoid(x) (swish);  d/dx = s (1 + x (1 - s))."""
-        return self * self.sigmoid()
+        return refuse_integers("silu", self) * self.sigmoid()
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x for x > 0, else negative_slope x;  d/dx at 0 is negative_slope (PyTorch)."""
-        return LeakyReLU.apply(self, negative_slope)
+        return LeakyReLU.apply(refuse_integers("leaky_relu", self), negative_slope)
 
     def elu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, else alpha (exp(x) - 1);  d/dx at 0 is alpha (PyTorch)."""
-        return ELU.apply(self, alpha, 1.0, 1.0)
+        return ELU.apply(refuse_integers("elu", self), alpha, 1.0, 1.0)
 
     def selu(self) -> Tensor:
         """scale elu(x, alpha), PyTorch's scale = 1.0507009873554805, alpha = 1.6732632423543772."""
-        return ELU.apply(self, SELU_ALPHA, SELU_SCALE, 1.0)
+        return ELU.apply(refuse_integers("selu", self), SELU_ALPHA, SELU_SCALE, 1.0)
 
     def celu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, else alpha (exp(x / alpha) - 1);  d/dx at 0 is 1."""
         if alpha == 0:
             raise TensorError("celu: alpha must not be 0 (it divides x)")
-        return ELU.apply(self, alpha, 1.0, 1.0 / alpha)
+        return ELU.apply(refuse_integers("celu", self), alpha, 1.0, 1.0 / alpha)
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-        return Softplus.apply(self, beta, threshold)
+        return Softplus.apply(refuse_integers("softplus", self), beta, threshold)
 
     def relu6(self) -> Tensor:
-        """min(max(x, 0), 6);  d/dx is 0 at 0 and 6 (hardtanh's rule, as PyTorch)."""
+        """min(max(x, 0), 6);  d/dx is 0 at 0 and 6 (hardtanh's rule, as PyTorch). An
+        integer tensor keeps its dtype."""
+        if self._data.dtype.kind in "biu":
+            return _integer_hardtanh(self, "relu6", 0, 6)
         return HardTanh.apply(self, 0.0, 6.0)
 
     def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
         """min(max(x, min_val), max_val);  d/dx is 1 strictly inside, 0 at the edges."""
         if min_val > max_val:
             raise TensorError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        if self._data.dtype.kind in "biu":  # the dtype kept, as PyTorch
+            return _integer_hardtanh(self, "hardtanh", min_val, max_val)
         return HardTanh.apply(self, min_val, max_val)
 
     def hardsigmoid(self) -> Tensor:
         """min(max(x + 3, 0), 6) / 6;  d/dx is 1/6 strictly inside (-3, 3), else 0."""
-        return Hardsigmoid.apply(self)
+        return Hardsigmoid.apply(refuse_integers("hardsigmoid", self))
 
     def hardswish(self) -> Tensor:
         """x hardsigmoid(x);  d/dx is 0 at x <= -3, 1 at x >= 3, x/3 + 1/2 between."""
-        return Hardswish.apply(self)
+        return Hardswish.apply(refuse_integers("hardswish", self))
 
     @xp.quiet
     def mish(self) -> Tensor:
         """x tanh(softplus(x))."""
-        return self * self.softplus().tanh()
+        return refuse_integers("mish", self) * self.softplus().tanh()
 
     def logsigmoid(self) -> Tensor:
         """log(sigmoid(x)) = -softplus(-x), stable for any x;  d/dx = sigmoid(-x)."""
-        return LogSigmoid.apply(self)
+        return LogSigmoid.apply(refuse_integers("log_sigmoid", self))
 
     def softsign(self) -> Tensor:
         """x / (1 + |x|);  d/dx = 1 / (1 + |x|)**2."""

@@ -7,14 +7,15 @@ requires grad is refused).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import TensorError
-from tinygrad_np.nn import functional as F
+from tinygrad_np.errors import AssertionTensorError, TensorError
+from tinygrad_np.nn import functional as F, init as nn_init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
@@ -221,11 +222,23 @@ class Softplus(Module):
 
 
 class Hardtanh(Module):
-    """y = clamp(x, min_val, max_val)."""
+    """y = clamp(x, min_val, max_val). `min_value` and `max_value` are PyTorch's deprecated
+    names of the limits (a FutureWarning, as PyTorch's)."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
-                 ) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
         super().__init__()
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`",
+                          FutureWarning, stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`",
+                          FutureWarning, stacklevel=2)
+            max_val = max_value
+        if max_val <= min_val:
+            raise AssertionTensorError(f"Hardtanh: max_val ({max_val}) must be greater than "
+                                       f"min_val ({min_val})")
         self.min_val = min_val
         self.max_val = max_val
         self.inplace = inplace
@@ -307,9 +320,14 @@ class PReLU(Module):
                  device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        self.num_parameters = num_parameters
-        self.weight = Parameter(np.full(num_parameters, init,
-                                        dtype=get_default_dtype() if dtype is None else dtype))
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(np.empty(num_parameters,
+                                         dtype=get_default_dtype() if dtype is None else dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every slope back to `init`, in place."""
+        nn_init.constant_(self.weight, self.init)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.prelu(input, self.weight)

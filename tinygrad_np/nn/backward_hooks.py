@@ -8,7 +8,9 @@ gradients are known, and a tuple it returns replaces them. (Grad-CAM keeps grad_
 Built as PyTorch builds them, on identity functions: each input that requires grad enters
 forward as a clone, whose gradient (caught by a tensor hook) is exactly the one through this
 call; the outputs leave through one joint node (_Gate), which backward reaches once all of
-their gradients are known, None for an output the loss does not use. A replacement gradient
+their gradients are known, None for an output the loss does not use (zeros then go on into
+forward's graph, so the inputs that fed only that output get zero gradients, as PyTorch's;
+a module returning a dict gets no backward hook calls, as PyTorch's). A replacement gradient
 for a module with several inputs can only reach the last one computed: that case raises.
 """
 
@@ -33,6 +35,7 @@ class _Call:
         self.grad_outputs: list[Any] = []
         self.incoming: list[Any] = []  # the outputs' gradients, as backward reaches them
         self.output_dtypes: list[Any] = []
+        self.output_shapes: list[tuple] = []
 
     def _next_pass(self) -> None:
         """Ready for another backward through the same graph (retain_graph=True, or a
@@ -82,7 +85,11 @@ class _Call:
                               "with respect to module outputs since no inputs require "
                               "gradients.", UserWarning, stacklevel=2)
             self._run_full_hooks()
-        return tuple(g if g is None or recording else g._data for g in grads)
+        # An output the loss does not use sends zeros into forward's graph (the hooks saw
+        # None), so every input gets its gradient and the full hooks run, as PyTorch's.
+        grads = [Tensor._make(np.zeros(shape, dtype), None) if g is None else g
+                 for g, shape, dtype in zip(grads, self.output_shapes, dtypes)]
+        return tuple(g if recording else g._data for g in grads)
 
     def _run_full_hooks(self) -> tuple | None:
         replaced = None
@@ -142,13 +149,18 @@ def watch_outputs(call: _Call | None, output: Any) -> Any:
     if call is None:
         return output
     single = isinstance(output, Tensor)
+    if not isinstance(output, (Tensor, tuple, list)):
+        warnings.warn("For backward hooks to be called, module output should be a Tensor or a "
+                      f"tuple of Tensors but received {type(output)}", UserWarning, stacklevel=3)
     items = [output] if single else list(output) if isinstance(output, (tuple, list)) else []
     tensors = [(i, t) for i, t in enumerate(items) if isinstance(t, Tensor) and t.requires_grad]
-    if not tensors:
+    if not tensors:  # (a dict, or nothing that needs a gradient): PyTorch's hooks do not run
+        call.hooks = {}
         return output
     call.incoming = [None] * len(tensors)
     call.grad_outputs = [None] * len(tensors)
     call.output_dtypes = [tensor.dtype for _, tensor in tensors]
+    call.output_shapes = [tuple(tensor.shape) for _, tensor in tensors]
     gate = _Gate.apply(*(tensor for _, tensor in tensors))
     gate.grad_fn.call = call
     for position, (index, tensor) in enumerate(tensors):

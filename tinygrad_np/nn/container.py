@@ -338,6 +338,10 @@ class ModuleDict(_KeyedMembers):
 
     member_type = Module
 
+    def __init__(self, modules: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
+                 ) -> None:
+        super().__init__(modules)
+
     def convert(self, value: Any) -> Module:
         return _module(value, "ModuleDict")
 
@@ -409,8 +413,24 @@ class ParameterDict(_KeyedMembers):
     kind = "ParameterDict"
     member_type = ()  # a new attribute is a plain parameter of it, not an entry (PyTorch)
 
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
+                 ) -> None:
+        super().__init__(parameters)
+
     def convert(self, value: Any) -> Parameter:
         return _parameter(value)
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ParameterDict with each key holding `default` (a Tensor becomes one
+        Parameter per key, as PyTorch's)."""
+        return ParameterDict([(key, default) for key in keys])
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last (key, value) added; KeyError when empty."""
+        if not self._items:
+            raise KeyError("popitem(): dictionary is empty")
+        key = next(reversed(self._items))
+        return key, self._items.pop(key)
 
     def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
         """Add or replace entries; a plain dict's in sorted key order, as PyTorch's

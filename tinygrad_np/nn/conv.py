@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
-from tinygrad_np.nn import functional as F
+from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor
 
 
@@ -71,12 +72,17 @@ class _ConvNd(Module):
         dtype = get_default_dtype() if dtype is None else dtype
         shape = ((in_channels, out_channels // groups) if self.transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
-        fan_in = shape[1] * math.prod(self.kernel_size)
+        self.output_padding = (0,) * self.dims  # (a transposed conv's own, as PyTorch's)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw weight and bias anew, in place, from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        self.weight = Parameter(generator().uniform(-bound, bound, shape).astype(dtype))
-        self.bias = None
-        if bias:
-            self.bias = Parameter(generator().uniform(-bound, bound, out_channels).astype(dtype))
+        init.layer_uniform_(self.weight, bound)
+        init.layer_uniform_(self.bias, bound)
 
     def _padded(self, x: Tensor) -> tuple[Tensor, Any]:
         """x and the padding to give the convolution: a padding_mode other than zeros pads
@@ -99,7 +105,7 @@ class _ConvNd(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self.dims:
             text += f", dilation={self.dilation}"
-        if getattr(self, "output_padding", (0,) * self.dims) != (0,) * self.dims:
+        if self.output_padding != (0,) * self.dims:
             text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"

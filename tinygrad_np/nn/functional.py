@@ -536,9 +536,8 @@ def embedding(
     (N, L) -> (N, L, embedding_dim). Repeated indices accumulate their gradients; the row
     `padding_idx` gets none. `max_norm` first scales each looked-up row whose `norm_type`
     norm exceeds it down to that norm, in place in `weight` (as PyTorch); `sparse=True` gives
-    the same gradient as a dense array. scale_grad_by_freq is not supported."""
-    if scale_grad_by_freq:
-        raise NotImplementedError("embedding: scale_grad_by_freq is not supported")
+    the same gradient as a dense array; `scale_grad_by_freq` divides the gradient of each
+    looked-up row by how often its index occurs in `input`."""
     weight = _tensor(weight)
     if weight.ndim != 2:
         raise TensorError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
@@ -559,7 +558,7 @@ def embedding(
         padding_idx %= rows
     if max_norm is not None:
         _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
-    return EmbeddingLookup.apply(weight, indices, padding_idx)
+    return EmbeddingLookup.apply(weight, indices, padding_idx, scale_grad_by_freq)
 
 
 def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:

@@ -15,7 +15,7 @@ from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
 # PyTorch's alpha_dropout constant: -SELU's negative saturation value, SELU_SCALE * SELU_ALPHA
 _ALPHA = 1.7580993408473766
@@ -148,7 +148,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
     drawn from U(lower, upper) (its gradient), else the fixed slope (lower + upper) / 2."""
     from tinygrad_np.nn import functional as F
 
-    x = _tensor(input)
+    x = refuse_integers("rrelu", _tensor(input))
     if lower > upper:
         raise RuntimeError(f"rrelu: the lower bound ({lower}) must be <= the upper ({upper})")
     if not training:

@@ -17,7 +17,7 @@ from tinygrad_np.errors import TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
 
 def _mask(condition: np.ndarray, like: Tensor) -> Any:
@@ -32,7 +32,7 @@ def _mask(condition: np.ndarray, like: Tensor) -> Any:
 @xp.quiet
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x where |x| > lambd, else 0."""
-    input = _tensor(input)
+    input = refuse_integers("hardshrink", _tensor(input))
     return input * _mask(~(np.abs(input._data) <= lambd), input)  # NaN passes, as PyTorch
 
 
@@ -40,7 +40,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """y = x - lambd above lambd, x + lambd below -lambd, else 0: x - clamp(x, -lambd, lambd)."""
     if lambd < 0:
         raise TensorError(f"softshrink: lambd must be non-negative, got {lambd}")
-    input = _tensor(input)
+    input = refuse_integers("softshrink", _tensor(input))
     return input - input.clip(-lambd, lambd)
 
 
@@ -57,6 +57,8 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
         return t.where(~(t._data <= threshold), value)
 
     input = _tensor(input)  # (in place unless a recorded write would be refused there)
+    if input.dtype == np.bool_:
+        refuse_integers("threshold", input)
     if inplace and not input._in_place_refused():
         return input._in_place(keep_above)
     return keep_above(input)
@@ -65,7 +67,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 @xp.quiet
 def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """Gated linear unit: split `dim` into halves a, b; y = a * sigmoid(b)."""
-    input = _tensor(input)
+    input = refuse_integers("glu", _tensor(input))
     size = input.shape[dim]
     if size % 2:
         raise TensorError(f"glu: dimension {dim} must have an even size, got shape {input.shape}")
@@ -80,6 +82,9 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """y = x for x > 0, weight * x else; `weight` has 1 entry or one per channel (dim 1)."""
     input = _tensor(input)
     weight = _tensor(weight)
+    if input.dtype.kind not in "fc" or weight.dtype != input.dtype:
+        raise TensorError(f"prelu: Type promoting not supported. Got {input.dtype} and "
+                          f"{weight.dtype}")
     if weight.ndim == 0:  # one slope for every channel (PyTorch takes a 0-d weight too)
         weight = weight.reshape(1)
     if weight.ndim != 1 or weight.shape[0] not in (1, input.shape[1] if input.ndim > 1 else 1):

@@ -88,6 +88,21 @@ def _generator(generator: Any) -> np.random.Generator:
     return rng.numpy_generator(generator)
 
 
+def layer_uniform_(tensor: Tensor | None, bound: float) -> Tensor | None:
+    """A layer's reset_parameters draw: U(-bound, bound) from the library generator, drawn in
+    float64 then cast (the draws the layers' constructors always made, so a seed gives the
+    values it gave before). None (a layer without bias) is left as it is."""
+    if tensor is None:
+        return None
+    return _fill(tensor, rng.generator().uniform(-bound, bound, tensor.shape))
+
+
+def layer_fill_(tensor: Tensor | None, value: Any) -> Tensor | None:
+    """Fill with `value` (a number or an array of the tensor's shape) unless None (a norm
+    layer's weight or bias left out)."""
+    return None if tensor is None else _fill(tensor, value)
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Tensor:
     """Fill with values drawn uniformly from [a, b)."""

@@ -18,11 +18,10 @@ from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.join import cat
-from tinygrad_np.nn import functional as F
+from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.nn.sparse import embedding_table
-from tinygrad_np.rng import generator
+from tinygrad_np.nn.sparse import embedding_table, reset_table
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
@@ -67,6 +66,10 @@ class RMSNorm(Module):
         self.weight = (Parameter(np.ones(self.normalized_shape, dtype=dtype))
                        if elementwise_affine else None)
 
+    def reset_parameters(self) -> None:
+        """weight ones (in place)."""
+        init.layer_fill_(self.weight, 1)
+
     def forward(self, x: Tensor) -> Tensor:
         return rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
@@ -103,11 +106,16 @@ class Bilinear(Module):
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         dtype = get_default_dtype() if dtype is None else dtype
-        bound = 1 / math.sqrt(in1_features) if in1_features > 0 else 0.0
         shape = (out_features, in1_features, in2_features)
-        self.weight = Parameter(generator().uniform(-bound, bound, shape).astype(dtype))
-        self.bias = (Parameter(generator().uniform(-bound, bound, out_features).astype(dtype))
-                     if bias else None)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw weight and bias anew, in place, from U(-1/sqrt(in1), 1/sqrt(in1))."""
+        bound = 1 / math.sqrt(self.in1_features) if self.in1_features > 0 else 0.0
+        init.layer_uniform_(self.weight, bound)
+        init.layer_uniform_(self.bias, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
         return bilinear(input1, input2, self.weight, self.bias)
@@ -157,11 +165,9 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
     """The sum, mean or max of the embedding rows of each bag: a 2-D input (B, N) is B bags
     of N ids; a 1-D input is cut into bags at `offsets`. Empty bags give zeros; ids equal to
     `padding_idx` are left out (and not counted by the mean). `per_sample_weights` (mode
-    'sum' only) scales each id's row. max_norm, scale_grad_by_freq and sparse are not
-    supported."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding_bag: max_norm, scale_grad_by_freq and sparse are "
-                                  "not supported")
+    'sum' only) scales each id's row. `max_norm` renormalises the looked-up rows of `weight`
+    in place and `scale_grad_by_freq` divides each row's gradient by its id's count, as
+    F.embedding; `sparse=True` gives a dense gradient (the same values)."""
     if mode not in ("sum", "mean", "max"):
         raise TensorError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
     if per_sample_weights is not None and mode != "sum":
@@ -196,7 +202,8 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
             index[bag] = size + 1
     constant = np.zeros((2, dim), dtype=weight.dtype)
     constant[0] = -np.inf
-    table = cat([F.embedding(flat, weight), Tensor(constant)])
+    looked_up = F.embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)
+    table = cat([looked_up, Tensor(constant)])
     rows = table.index_select(0, index.reshape(-1)).reshape(len(members), longest, dim)
     if mode == "max":
         return rows.amax(1)
@@ -221,9 +228,6 @@ class EmbeddingBag(Module):
                  padding_idx: int | None = None, device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError("EmbeddingBag: max_norm, scale_grad_by_freq and sparse "
-                                      "are not supported")
         if mode not in ("sum", "mean", "max"):
             raise TensorError(f"EmbeddingBag: mode has to be one of sum, mean or max, got "
                               f"{mode!r}")
@@ -252,13 +256,22 @@ class EmbeddingBag(Module):
         bag.weight.requires_grad = not freeze
         return bag
 
+    def reset_parameters(self) -> None:
+        """weight drawn anew from N(0, 1), in place, the padding_idx row zeroed."""
+        reset_table(self.weight, self.padding_idx)
+
     def forward(self, input: Any, offsets: Any = None,  # noqa: A002
                 per_sample_weights: Any = None) -> Tensor:
-        return embedding_bag(input, self.weight, offsets, mode=self.mode,
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                             self.scale_grad_by_freq, self.mode, self.sparse,
                              per_sample_weights=per_sample_weights,
                              include_last_offset=self.include_last_offset,
                              padding_idx=self.padding_idx)
 
     def extra_repr(self) -> str:
-        text = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
+        text += "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
+        text += ", scale_grad_by_freq=True" if self.scale_grad_by_freq else ""
+        text += f", mode={self.mode!r}"
         return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"

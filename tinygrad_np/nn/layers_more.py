@@ -311,25 +311,38 @@ def _lp_of_means(means: Tensor, norm_type: float, window: int) -> Tensor:
     return (means.sign() * means.abs().relu() * window) ** (1.0 / norm_type)
 
 
+def _lp_pool(input: Tensor, norm_type: float, kernel_size: Any, stride: Any,  # noqa: A002
+             ceil_mode: bool, dims: int) -> Tensor:
+    """The p-norm of each window, (sum of x^p)^(1/p); p = inf is the window's largest |x|
+    and p = -inf its smallest (max pooling of |x|, as PyTorch)."""
+    if norm_type in (math.inf, -math.inf):
+        max_pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[dims - 1]
+        sign = 1 if norm_type > 0 else -1
+        return sign * max_pool(sign * input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    avg_pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[dims - 1]
+    means = avg_pool(input ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return _lp_of_means(means, norm_type, _window_size(kernel_size, dims))
+
+
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: Any = None,  # noqa: A002
               ceil_mode: bool = False) -> Tensor:
-    """The p-norm over windows along the last axis of (N, C, L): (sum of x^p)^(1/p)."""
-    means = F.avg_pool1d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
-    return _lp_of_means(means, norm_type, _window_size(kernel_size, 1))
+    """The p-norm over windows along the last axis of (N, C, L): (sum of x^p)^(1/p);
+    norm_type inf: the largest |x| of each window (-inf: the smallest)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
 
 
 def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,  # noqa: A002
               ceil_mode: bool = False) -> Tensor:
-    """The p-norm over kernel_size windows of (N, C, H, W): (sum of x^p)^(1/p)."""
-    means = F.avg_pool2d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
-    return _lp_of_means(means, norm_type, _window_size(kernel_size, 2))
+    """The p-norm over kernel_size windows of (N, C, H, W): (sum of x^p)^(1/p);
+    norm_type inf: the largest |x| of each window (-inf: the smallest)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
 
 
 def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,  # noqa: A002
               ceil_mode: bool = False) -> Tensor:
-    """The p-norm over kernel_size windows of (N, C, D, H, W): (sum of x^p)^(1/p)."""
-    means = F.avg_pool3d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
-    return _lp_of_means(means, norm_type, _window_size(kernel_size, 3))
+    """The p-norm over kernel_size windows of (N, C, D, H, W): (sum of x^p)^(1/p);
+    norm_type inf: the largest |x| of each window (-inf: the smallest)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3)
 
 
 class LPPool2d(Module):

@@ -73,6 +73,10 @@ class _Lazy(Module):
     def has_uninitialized_params(self) -> bool:
         return isinstance(self.weight, UninitializedParameter)
 
+    def reset_parameters(self) -> None:
+        """Nothing until the first call has built the module (as PyTorch's lazy modules);
+        the module is then the full class, with that class's reset_parameters."""
+
     def initialize_parameters(self, input: Tensor) -> None:  # noqa: A002
         """Build the full module for `input`'s channels (dim 1) and become it."""
         if not isinstance(input, Tensor) or input.ndim < 2:
@@ -103,8 +107,16 @@ class _Lazy(Module):
         return self.forward(input, *args, **kwargs)  # the full module's (hooks already ran)
 
 
+class _LazyNorm(_Lazy):
+    """A lazy batch or instance norm."""
+
+    def reset_running_stats(self) -> None:
+        """Nothing until the first call (the buffers are still empty), as PyTorch's."""
+
+
 def _lazy(full: type, spatial: int = 0, **defaults: Any) -> type:
-    return type(f"Lazy{full.__name__}", (_Lazy,), {
+    base = _LazyNorm if hasattr(full, "reset_running_stats") else _Lazy
+    return type(f"Lazy{full.__name__}", (base,), {
         "full": full, "defaults": defaults, "spatial": spatial, "__module__": __name__,
         "__doc__": f"{full.__name__} whose input channels come from its first input."})
 

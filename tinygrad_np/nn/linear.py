@@ -11,10 +11,9 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
-from tinygrad_np.nn import functional as F
+from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter, UninitializedParameter
-from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, _lock
 
 
@@ -36,12 +35,16 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         dtype = get_default_dtype() if dtype is None else dtype
-        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
-        weight = generator().uniform(-bound, bound, (out_features, in_features))
-        self.weight = Parameter(weight.astype(dtype))
-        self.bias = None
-        if bias:
-            self.bias = Parameter(generator().uniform(-bound, bound, out_features).astype(dtype))
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw W and b anew (in place: the Parameter objects stay) from U(-1/sqrt(in),
+        1/sqrt(in)), W first."""
+        bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+        init.layer_uniform_(self.weight, bound)
+        init.layer_uniform_(self.bias, bound)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         # x @ W.T + b as one op (F.linear), so W's gradient comes out in W's memory layout
@@ -77,15 +80,19 @@ class LazyLinear(Linear):
             raise TensorError(f"LazyLinear: the first input must be a tensor of shape (..., "
                               f"in_features), got {getattr(input, 'shape', type(input).__name__)}")
         self.in_features = in_features = input.shape[-1]
-        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         self.weight.materialize((self.out_features, in_features))
-        self.weight._data = _read_only(generator().uniform(
-            -bound, bound, (self.out_features, in_features)).astype(self.weight.dtype))
+        self.weight._data = _read_only(np.zeros((self.out_features, in_features),
+                                                dtype=self.weight.dtype))
         if self.bias is not None:
             self.bias.materialize((self.out_features,))
-            self.bias._data = _read_only(generator().uniform(
-                -bound, bound, self.out_features).astype(self.bias.dtype))
+            self.bias._data = _read_only(np.zeros(self.out_features, dtype=self.bias.dtype))
         self.__class__ = Linear
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Nothing while the parameters are uninitialised (as PyTorch's); then Linear's."""
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            Linear.reset_parameters(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         self.initialize_parameters(input)  # from now on self is a Linear

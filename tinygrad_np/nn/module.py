@@ -42,6 +42,31 @@ from tinygrad_np.tensor import Tensor, _lock
 # The attributes holding hooks, not members (a hook may be a callable Module).
 HOOK_ATTRIBUTES = ("_module_hooks", "_state_dict_hooks")
 
+# The global hooks of `register_module_forward_hook` and friends, which apply to every module
+# (before the module's own, as PyTorch's): the tables of Module._module_hooks, and the
+# registration hooks {"buffer": {id: hook}, "module": ..., "parameter": ...}.
+_GLOBAL_HOOKS: dict = {"pre": {}, "post": {}, "always": set(), "backward": {},
+                       "backward_pre": {}}
+_REGISTRATION_HOOKS: dict = {"buffer": {}, "module": {}, "parameter": {}}
+_CALL_KINDS = ("pre", "post", "backward", "backward_pre")
+
+
+def _with_global_hooks(own: dict | None) -> dict:
+    """The global call hooks, then the module's own, as one table of Module._module_hooks."""
+    own = own or {}
+    merged: dict = {kind: {**_GLOBAL_HOOKS[kind], **own.get(kind, {})} for kind in _CALL_KINDS}
+    merged["always"] = _GLOBAL_HOOKS["always"] | own.get("always", set())
+    return merged
+
+
+def _registered(kind: str, module: Module, name: str, value: Any) -> Any:
+    """`value` after the global registration hooks of `kind` (each may return a new one)."""
+    for hook in list(_REGISTRATION_HOOKS[kind].values()):
+        changed = hook(module, name, value)
+        if changed is not None:
+            value = changed
+    return value
+
 
 class IncompatibleKeys(NamedTuple):
     """What `load_state_dict(strict=False)` skipped (as PyTorch returns it)."""
@@ -123,6 +148,8 @@ class Module:
     # {"state_dict_pre": {...}, "load_post": {...}, ...}: apart, so that forward stays fast
     _state_dict_hooks: dict | None = None
     _version: int = 1  # saved in state_dict()._metadata, for _load_from_state_dict overrides
+    # PyTorch's flag: True makes Module.__init__ call super().__init__ with the arguments
+    call_super_init: bool = False
 
     def __init__(self) -> None:
         self.training = True
@@ -132,6 +159,12 @@ class Module:
             # Module.__init__ has not run (it sets `training`): PyTorch's AttributeError
             _refuse_before_init("module" if isinstance(value, Module) else
                                 "parameters" if isinstance(value, Parameter) else "buffer")
+        if _REGISTRATION_HOOKS["parameter"] and isinstance(value, Parameter):
+            value = _registered("parameter", self, name, value)
+        elif _REGISTRATION_HOOKS["module"] and isinstance(value, Module):
+            value = _registered("module", self, name, value)
+        elif _REGISTRATION_HOOKS["buffer"] and isinstance(value, Buffer):
+            value = _registered("buffer", self, name, value)
         # Only an nn.Buffer is special: assigning one registers it as a buffer, as PyTorch.
         if isinstance(value, Buffer):
             current = vars(self).get(name)
@@ -174,9 +207,21 @@ class Module:
             for _ in self.named_parameters():
                 pass
         hooks = self._module_hooks
+        if any(_GLOBAL_HOOKS[kind] for kind in _CALL_KINDS):
+            hooks = _with_global_hooks(hooks)
         if not hooks:
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(hooks, args, kwargs)
+
+    def _call_impl(self, *args: Any, **kwargs: Any) -> Any:
+        """PyTorch's name for calling the module with its hooks (what __call__ does)."""
+        return Module.__call__(self, *args, **kwargs)
+
+    _wrapped_call_impl = _call_impl
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """PyTorch compiles the module's forward in place here; tinygrad_np runs it as it is
+        (as `tg.compile`), so this does nothing and returns None, as PyTorch's."""
 
     def _call_with_hooks(self, hooks: dict, args: tuple, kwargs: dict) -> Any:
         """Forward with the pre-hooks, forward hooks and backward hooks, as PyTorch's
@@ -440,6 +485,11 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} is a {type(param).__name__}, "
                             "not an nn.Parameter")
+        if not isinstance(name, str):
+            raise TypeError(f"parameter name should be a string. Got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"register_parameter: the name must be non-empty and contain no "
+                           f"'.', got {name!r}")
         if "training" not in vars(self):
             _refuse_before_init("parameter")
         if param is None:  # listed in _parameters as None, as PyTorch
@@ -493,6 +543,41 @@ class Module:
         fn(self)
         return self
 
+    def _apply(self, fn: Any, recurse: bool = True) -> Module:
+        """PyTorch's conversion walk: each parameter (and its gradient) and buffer replaced by
+        `fn(tensor)`, below first; a parameter keeps its object (its data is swapped), so an
+        optimizer holding it sees the change. Returns self."""
+        if recurse:
+            for child in self.children():
+                child._apply(fn)
+        with no_grad():
+            for _, parameter in self._parameters.items():
+                if parameter is None:
+                    continue
+                array = np.asarray(fn(parameter)._data)
+                parameter._data = _lock(array.copy()) if parameter.requires_grad else array
+                if parameter.grad is not None:
+                    parameter.grad = fn(parameter.grad)
+            for name, buffer in self._buffers.items():
+                if buffer is not None:
+                    setattr(self, name, fn(buffer))
+        return self
+
+    def _named_members(self, get_members_fn: Any, prefix: str = "", recurse: bool = True,
+                       remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+        """PyTorch's helper behind named_parameters/named_buffers: (dotted name, member) for
+        the (name, member) pairs `get_members_fn(module)` gives on each module (self only
+        unless `recurse`); None members skipped, each once unless not `remove_duplicate`."""
+        seen: set[int] = set()
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
+        for module_prefix, module in modules:
+            for name, member in get_members_fn(module):
+                if member is None or (remove_duplicate and id(member) in seen):
+                    continue
+                seen.add(id(member))
+                yield _join(module_prefix, name), member
+
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set requires_grad on every parameter (False freezes them); returns self."""
         for parameter in self.parameters():
@@ -520,6 +605,9 @@ class Module:
         if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor, Parameter)):
             raise TypeError(f"register_buffer: cannot register a {type(tensor).__name__} as "
                             f"buffer {name!r} (a Tensor or None is required)")
+        if _REGISTRATION_HOOKS["buffer"] and isinstance(tensor, Tensor) \
+                and not isinstance(tensor, Buffer):  # (a Buffer's run in __setattr__)
+            tensor = _registered("buffer", self, name, tensor)
         setattr(self, name, tensor)
         buffer_names[name] = persistent
 
@@ -1179,3 +1267,78 @@ def _give_name(parameter: Parameter, name: str) -> None:
     if current is None or (current == auto_name and name.endswith("." + current)):
         parameter.name = name
         parameter._auto_name = name
+
+
+# ----------------------------------------------------------------- global hooks
+def _add_global(table: dict, hook: Any, what: str) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"{what}: expected a callable, got {type(hook).__name__}")
+    return RemovableHandle(table)
+
+
+def register_module_forward_pre_hook(hook: Any) -> RemovableHandle:
+    """`hook(module, args)` before every module's forward (before the module's own pre-hooks);
+    a non-None result replaces the arguments. Returns a handle whose remove() unregisters it."""
+    handle = _add_global(_GLOBAL_HOOKS["pre"], hook, "register_module_forward_pre_hook")
+    _GLOBAL_HOOKS["pre"][handle.id] = (hook, False)
+    return handle
+
+
+def register_module_forward_hook(hook: Any, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """`hook(module, args, output)` after every module's forward (before the module's own
+    forward hooks); a non-None result replaces the output. Returns a removable handle."""
+    handle = _add_global(_GLOBAL_HOOKS["post"], hook, "register_module_forward_hook")
+    _GLOBAL_HOOKS["post"][handle.id] = (hook, with_kwargs)
+    if always_call:
+        _GLOBAL_HOOKS["always"].add(handle.id)
+        handle._also.append(_GLOBAL_HOOKS["always"])
+    return handle
+
+
+def register_module_full_backward_hook(hook: Any) -> RemovableHandle:
+    """`hook(module, grad_input, grad_output)` for every module, as
+    Module.register_full_backward_hook (before the module's own). Returns a removable handle."""
+    handle = _add_global(_GLOBAL_HOOKS["backward"], hook, "register_module_full_backward_hook")
+    _GLOBAL_HOOKS["backward"][handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook: Any) -> RemovableHandle:
+    """`hook(module, grad_output)` for every module, as
+    Module.register_full_backward_pre_hook. Returns a removable handle."""
+    handle = _add_global(_GLOBAL_HOOKS["backward_pre"], hook,
+                         "register_module_full_backward_pre_hook")
+    _GLOBAL_HOOKS["backward_pre"][handle.id] = hook
+    return handle
+
+
+def register_module_backward_hook(hook: Any) -> RemovableHandle:
+    """PyTorch's deprecated global backward hook: here the same as
+    register_module_full_backward_hook (see Module.register_backward_hook)."""
+    return register_module_full_backward_hook(hook)
+
+
+def _registration(kind: str, hook: Any) -> RemovableHandle:
+    handle = _add_global(_REGISTRATION_HOOKS[kind], hook,
+                         f"register_module_{kind}_registration_hook")
+    _REGISTRATION_HOOKS[kind][handle.id] = hook
+    return handle
+
+
+def register_module_buffer_registration_hook(hook: Any) -> RemovableHandle:
+    """`hook(module, name, buffer)` whenever any module registers a buffer; a non-None result
+    is registered instead. Returns a removable handle."""
+    return _registration("buffer", hook)
+
+
+def register_module_module_registration_hook(hook: Any) -> RemovableHandle:
+    """`hook(module, name, submodule)` whenever any module gets a sub-module; a non-None
+    result is registered instead. Returns a removable handle."""
+    return _registration("module", hook)
+
+
+def register_module_parameter_registration_hook(hook: Any) -> RemovableHandle:
+    """`hook(module, name, param)` whenever any module gets a Parameter; a non-None result
+    is registered instead. Returns a removable handle."""
+    return _registration("parameter", hook)

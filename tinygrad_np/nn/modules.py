@@ -11,10 +11,19 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tinygrad_np import nn as _nn
-from tinygrad_np.nn import conv as _conv, loss as _loss, normalization as _normalization
+from tinygrad_np.nn import (
+    conv as _conv,
+    loss as _loss,
+    module as _module_file,
+    normalization as _normalization,
+)
 
 _GROUPS = {
-    "module": ["Module"],
+    "module": ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+               "register_module_full_backward_hook", "register_module_full_backward_pre_hook",
+               "register_module_backward_hook", "register_module_buffer_registration_hook",
+               "register_module_module_registration_hook",
+               "register_module_parameter_registration_hook"],
     "linear": ["Linear", "Identity", "Bilinear", "LazyLinear"],
     "conv": ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
              "ConvTranspose3d", "_ConvNd"],
@@ -45,7 +54,7 @@ _GROUPS = {
     "pixelshuffle": ["PixelShuffle", "PixelUnshuffle"],
     "upsampling": ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"],
 }
-_SOURCES = (_nn, _conv, _loss, _normalization)
+_SOURCES = (_nn, _conv, _loss, _normalization, _module_file)
 
 
 def _find(name: str) -> object | None:

@@ -11,7 +11,7 @@ from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
-from tinygrad_np.nn import functional as F
+from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
@@ -24,6 +24,20 @@ class _RunningStats(Module):
     version 2 it is a missing key, as any other."""
 
     _version = 2
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked."""
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """The running statistics reset, weight ones and bias zeros (in place)."""
+        self.reset_running_stats()
+        init.layer_fill_(self.weight, 1)
+        init.layer_fill_(self.bias, 0)
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: list[str], unexpected_keys: list[str],
@@ -81,14 +95,6 @@ class _BatchNorm(_RunningStats):
         self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
         register_running_stats(self, num_features, dtype, track_running_stats)
-
-    def reset_running_stats(self) -> None:
-        """Running mean 0, running variance 1, no batches tracked."""
-        if self.track_running_stats:
-            with no_grad():
-                self.running_mean.zero_()
-                self.running_var.fill_(1)
-                self.num_batches_tracked.zero_()
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.ndim not in self._expected_dims:
@@ -180,6 +186,11 @@ class LayerNorm(Module):
         self.bias = (Parameter(np.zeros(self.normalized_shape, dtype=dtype))
                      if affine and bias else None)
 
+    def reset_parameters(self) -> None:
+        """weight ones, bias zeros (in place)."""
+        init.layer_fill_(self.weight, 1)
+        init.layer_fill_(self.bias, 0)
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
@@ -215,6 +226,11 @@ class GroupNorm(Module):
         dtype = get_default_dtype() if dtype is None else dtype
         self.weight = Parameter(np.ones(num_channels, dtype=dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_channels, dtype=dtype)) if affine and bias else None
+
+    def reset_parameters(self) -> None:
+        """weight ones, bias zeros (in place)."""
+        init.layer_fill_(self.weight, 1)
+        init.layer_fill_(self.bias, 0)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

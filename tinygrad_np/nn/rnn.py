@@ -185,6 +185,54 @@ class RNNBase(Module):
         for parameter in self.parameters():
             init.uniform_(parameter, -bound, bound)
 
+    # PyTorch's argument checks, public on RNNBase (code that subclasses RNN calls them)
+    def check_input(self, input: Tensor, batch_sizes: Any) -> None:  # noqa: A002
+        """RuntimeError unless `input` is 3-D (2-D when packed: batch_sizes given) with
+        input_size features."""
+        expected = 2 if batch_sizes is not None else 3
+        if input.ndim != expected:
+            raise TensorError(f"input must have {expected} dimensions, got {input.ndim}")
+        if input.shape[-1] != self.input_size:
+            raise TensorError(f"input.size(-1) must be equal to input_size. Expected "
+                              f"{self.input_size}, got {input.shape[-1]}")
+
+    def get_expected_hidden_size(self, input: Tensor, batch_sizes: Any  # noqa: A002
+                                 ) -> tuple[int, int, int]:
+        """(num_layers * directions, batch, proj_size or hidden_size): the shape of h0."""
+        if batch_sizes is not None:
+            batch = int(np.asarray(getattr(batch_sizes, "_data", batch_sizes))[0])
+        else:
+            batch = input.shape[0] if self.batch_first else input.shape[1]
+        layers = self.num_layers * (2 if self.bidirectional else 1)
+        return layers, batch, self.proj_size or self.hidden_size
+
+    def check_hidden_size(self, hx: Tensor, expected_hidden_size: tuple[int, int, int],
+                          msg: str = "Expected hidden size {}, got {}") -> None:
+        """RuntimeError (`msg` formatted) unless hx has the expected shape."""
+        if tuple(hx.shape) != tuple(expected_hidden_size):
+            raise TensorError(msg.format(tuple(expected_hidden_size), list(hx.shape)))
+
+    def check_forward_args(self, input: Tensor, hidden: Any,  # noqa: A002
+                           batch_sizes: Any) -> None:
+        """check_input, then the hidden state's shape (an LSTM's (h, c): c has hidden_size)."""
+        self.check_input(input, batch_sizes)
+        expected = self.get_expected_hidden_size(input, batch_sizes)
+        if self.mode != "LSTM":
+            self.check_hidden_size(hidden, expected)
+            return
+        self.check_hidden_size(hidden[0], expected, "Expected hidden[0] size {}, got {}")
+        self.check_hidden_size(hidden[1], (*expected[:2], self.hidden_size),
+                               "Expected hidden[1] size {}, got {}")
+
+    def permute_hidden(self, hx: Any, permutation: Any) -> Any:
+        """The hidden state with its batch (dim 1) in `permutation`'s order (None: as is);
+        an LSTM's (h, c) both."""
+        if permutation is None:
+            return hx
+        if isinstance(hx, tuple):
+            return tuple(state.index_select(1, permutation) for state in hx)
+        return hx.index_select(1, permutation)
+
     def flatten_parameters(self) -> None:
         """Nothing to do: PyTorch packs the weights for cuDNN here; tinygrad_np needs no such
         step (kept so that models calling it in forward run unchanged)."""

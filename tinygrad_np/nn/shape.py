@@ -60,6 +60,7 @@ class Upsample(Module):
                  align_corners: bool | None = None,
                  recompute_scale_factor: bool | None = None) -> None:
         super().__init__()
+        self.name = type(self).__name__  # (PyTorch's attribute)
         self.size = size
         if isinstance(scale_factor, (tuple, list)):
             self.scale_factor: float | tuple[float, ...] | None = tuple(

@@ -9,7 +9,7 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
-from tinygrad_np.nn import functional as F
+from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.rng import generator
@@ -23,7 +23,8 @@ class Embedding(Module):
     The weight starts as N(0, 1) samples (from the library generator), as in PyTorch, with the
     row `padding_idx` zeroed; that row never receives a gradient. `_weight` supplies the
     initial table instead. `max_norm` renormalises the looked-up rows in place (as PyTorch);
-    `sparse=True` gives a dense gradient; scale_grad_by_freq is not supported.
+    `scale_grad_by_freq` divides each row's gradient by its index's count in the batch;
+    `sparse=True` gives a dense gradient (no sparse tensors here: the same values).
     """
 
     def __init__(
@@ -41,8 +42,6 @@ class Embedding(Module):
     ) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        if scale_grad_by_freq:
-            raise NotImplementedError("Embedding: scale_grad_by_freq is not supported")
         table, padding_idx = embedding_table("Embedding", num_embeddings, embedding_dim,
                                              padding_idx, _weight, dtype)
         self.num_embeddings = num_embeddings
@@ -72,15 +71,30 @@ class Embedding(Module):
         return cls(table.shape[0], table.shape[1], padding_idx, max_norm, norm_type,
                    scale_grad_by_freq, sparse, _weight=table, _freeze=freeze)
 
+    def reset_parameters(self) -> None:
+        """weight drawn anew from N(0, 1), in place, the padding_idx row zeroed."""
+        reset_table(self.weight, self.padding_idx)
+
     def forward(self, input: Any) -> Tensor:  # noqa: A002
-        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         text += "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
         text += "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
+        text += ", scale_grad_by_freq=True" if self.scale_grad_by_freq else ""
         return text + (", sparse=True" if self.sparse else "")
+
+
+def reset_table(weight: Tensor, padding_idx: int | None) -> None:
+    """An embedding table drawn anew in place from N(0, 1) (the library generator), its
+    padding_idx row zeroed (Embedding's and EmbeddingBag's reset_parameters)."""
+    table = generator().standard_normal(weight.shape)
+    if padding_idx is not None:
+        table[padding_idx] = 0
+    init.layer_fill_(weight, table)
 
 
 def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,

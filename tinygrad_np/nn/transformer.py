@@ -24,7 +24,9 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import AssertionTensorError, TensorError
+from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
+from tinygrad_np.nn.activation import GELU, ReLU
 from tinygrad_np.nn.container import ModuleList
 from tinygrad_np.nn.dropout import Dropout
 from tinygrad_np.nn.linear import Linear
@@ -48,8 +50,19 @@ def _float_mask(mask: Any, name: str, dtype: Any) -> Any:
     return _tensor(mask)
 
 
-def _causal_mask(size: int, dtype: Any) -> np.ndarray:
-    return np.triu(np.full((size, size), -np.inf, dtype=dtype), 1)
+def _causal_mask(size: int, dtype: Any, source: int | None = None) -> np.ndarray:
+    """-inf above the diagonal of a (size, source) mask (source: size by default)."""
+    return np.triu(np.full((size, size if source is None else source), -np.inf, dtype=dtype), 1)
+
+
+def _pad_keys(mask: Any, count: int) -> Any:
+    """A float mask (an array or a Tensor) with `count` zero columns after its last (the keys
+    that add_bias_kv and add_zero_attn append: never masked)."""
+    if mask is None or not count:
+        return mask
+    if isinstance(mask, Tensor):
+        return cat([mask, Tensor(np.zeros((*mask.shape[:-1], count), dtype=mask.dtype))], -1)
+    return np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, count)])
 
 
 class NonDynamicallyQuantizableLinear(Linear):
@@ -65,7 +78,9 @@ class MultiheadAttention(Module):
     True (or -inf) marks keys to ignore; `attn_mask` (L, S) or (N * num_heads, L, S): True
     (or -inf, or any added float) per query/key pair. `is_causal` is PyTorch's hint: it needs
     an attn_mask and, without key padding and with need_weights=False, uses the causal mask
-    in its place. add_bias_kv and add_zero_attn are not supported.
+    in its place. `add_bias_kv`: learnt `bias_k`, `bias_v` (1, 1, E) appended to the keys
+    and values of every batch entry; `add_zero_attn`: a zero key and value appended after
+    that (per head); masks get unmasked columns for them, as PyTorch's.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
@@ -74,9 +89,6 @@ class MultiheadAttention(Module):
                  dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not "
-                                      "supported")
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
             raise AssertionTensorError(f"embed_dim must be divisible by num_heads (embed_dim "
                                        f"{embed_dim}, num_heads {num_heads}, both positive)")
@@ -99,7 +111,10 @@ class MultiheadAttention(Module):
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
                                                         dtype=dtype)
         self.bias_k = self.bias_v = None
-        self.add_zero_attn = False
+        if add_bias_kv:
+            self.bias_k = Parameter(np.empty((1, 1, embed_dim), dtype=dtype))
+            self.bias_v = Parameter(np.empty((1, 1, embed_dim), dtype=dtype))
+        self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -112,6 +127,31 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
+
+    def merge_masks(self, attn_mask: Any, key_padding_mask: Any, query: Tensor
+                    ) -> tuple[Any, int | None]:
+        """PyTorch's helper for its fused path: (mask, mask_type) with mask_type 1 for a key
+        padding mask alone (returned as it is), 2 when there is an attn_mask ((L, L) or
+        (N * heads, L, L)), which comes back (N, heads, L, L), plus the padding mask
+        (logical or for two bool masks); (None, None) without masks. `query` is (N, L, E)."""
+        if attn_mask is None:
+            return key_padding_mask, None if key_padding_mask is None else 1
+        batch, length = query.shape[0], query.shape[1]
+        heads = self.num_heads
+        attn_mask = _tensor(attn_mask)
+        if attn_mask.ndim == 3:
+            merged = attn_mask.reshape(batch, -1, length, length)
+        else:
+            merged = attn_mask.reshape(1, 1, length, length).expand(batch, heads, -1, -1)
+        if key_padding_mask is not None:
+            padding = _tensor(key_padding_mask).reshape(batch, 1, 1, length).expand(
+                -1, heads, -1, -1)
+            both_bool = merged.dtype == bool and padding.dtype == bool
+            merged = merged | padding if both_bool else merged + padding
+        return merged, 2
 
     def _projections(self) -> tuple[Any, ...]:
         """(w_q, w_k, w_v, b_q, b_k, b_v)."""
@@ -153,14 +193,12 @@ class MultiheadAttention(Module):
         heads, size = self.num_heads, self.head_dim
         w_q, w_k, w_v, b_q, b_k, b_v = self._projections()
         q = F.linear(query, w_q, b_q).reshape(target, batch, heads, size).permute(1, 2, 0, 3)
-        k = F.linear(key, w_k, b_k).reshape(source, batch, heads, size).permute(1, 2, 0, 3)
-        v = F.linear(value, w_v, b_v).reshape(source, batch, heads, size).permute(1, 2, 0, 3)
+        k, v, extra = self._extra_keys(F.linear(key, w_k, b_k), F.linear(value, w_v, b_v))
         if is_causal and key_padding_mask is None and not need_weights:
-            mask = _causal_mask(target, query.dtype)
+            mask = _causal_mask(target, query.dtype, source + extra)  # (over the extra keys too)
         else:
             mask = _float_mask(attn_mask, "attn_mask", query.dtype)
-        if mask is not None:
-            if mask.ndim == 2 and tuple(mask.shape) == (target, source):
+            if mask is None or mask.ndim == 2 and tuple(mask.shape) == (target, source):
                 pass
             elif mask.ndim == 3 and tuple(mask.shape) == (batch * heads, target, source):
                 mask = mask.reshape(batch, heads, target, source)
@@ -168,13 +206,14 @@ class MultiheadAttention(Module):
                 raise TensorError(f"MultiheadAttention: attn_mask must have shape "
                                   f"({target}, {source}) or ({batch * heads}, {target}, "
                                   f"{source}), got {tuple(mask.shape)}")
+            mask = _pad_keys(mask, extra)
         padding = _float_mask(key_padding_mask, "key_padding_mask", query.dtype)
         if padding is not None:
             if tuple(padding.shape) != ((batch, source) if batched else (source,)):
                 raise TensorError(f"MultiheadAttention: key_padding_mask must have shape "
                                   f"{(batch, source) if batched else (source,)}, got "
                                   f"{tuple(padding.shape)}")
-            padding = padding.reshape(batch, 1, 1, source)
+            padding = _pad_keys(padding.reshape(batch, 1, 1, source), extra)
             mask = padding if mask is None else mask + padding
         if need_weights:
             scores = (q * (1 / math.sqrt(size))) @ k.transpose(-2, -1)
@@ -195,6 +234,23 @@ class MultiheadAttention(Module):
             output = output.transpose(0, 1)
         return output, weights if need_weights else None
 
+    def _extra_keys(self, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor, int]:
+        """The projected keys and values (S, N, E) split into heads (N, heads, S', head_dim),
+        with bias_k/bias_v and a zero key/value appended as configured; S' - S."""
+        source, batch, _ = k.shape
+        extra = 0
+        if self.bias_k is not None:
+            k = cat([k, self.bias_k.expand(1, batch, self.embed_dim)])
+            v = cat([v, self.bias_v.expand(1, batch, self.embed_dim)])
+            extra += 1
+        heads, size = self.num_heads, self.head_dim
+        k, v = (t.reshape(source + extra, batch, heads, size).permute(1, 2, 0, 3) for t in (k, v))
+        if self.add_zero_attn:
+            zeros = Tensor(np.zeros((batch, heads, 1, size), dtype=k.dtype))
+            k, v = cat([k, zeros], 2), cat([v, zeros], 2)
+            extra += 1
+        return k, v, extra
+
 
 def _activation(activation: Any) -> Any:
     if activation == "relu":
@@ -212,7 +268,7 @@ class TransformerEncoderLayer(Module):
     PyTorch's. forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)."""
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: Any = "relu", layer_norm_eps: float = 1e-5,
+                 dropout: float = 0.1, activation: Any = F.relu, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
@@ -228,6 +284,10 @@ class TransformerEncoderLayer(Module):
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation)
+        # PyTorch's fast-path flag: 1 for relu, 2 for gelu (function or module), else 0
+        self.activation_relu_or_gelu = (1 if self.activation is F.relu or isinstance(
+            self.activation, ReLU) else 2 if self.activation is F.gelu or isinstance(
+            self.activation, GELU) else 0)
 
     def _sa_block(self, x: Tensor, mask: Any, padding: Any, is_causal: bool) -> Tensor:
         x = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding,
@@ -288,7 +348,7 @@ class TransformerDecoderLayer(Module):
     memory_is_causal=False)."""
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: Any = "relu", layer_norm_eps: float = 1e-5,
+                 dropout: float = 0.1, activation: Any = F.relu, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
@@ -384,7 +444,7 @@ class Transformer(Module):
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
                  num_decoder_layers: int = 6, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: Any = "relu", custom_encoder: Any = None,
+                 dropout: float = 0.1, activation: Any = F.relu, custom_encoder: Any = None,
                  custom_decoder: Any = None, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
@@ -397,10 +457,14 @@ class Transformer(Module):
         self.decoder = custom_decoder if custom_decoder is not None else TransformerDecoder(
             TransformerDecoderLayer(*settings, device=device, dtype=dtype), num_decoder_layers,
             LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        self._reset_parameters()
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
+
+    def _reset_parameters(self) -> None:
+        """Every parameter of more than one dimension drawn anew, in place, xavier-uniform."""
         for parameter in self.parameters():
             if parameter.ndim > 1:
                 init.xavier_uniform_(parameter)
-        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
 
     def forward(self, src: Tensor, tgt: Tensor, src_mask: Any = None, tgt_mask: Any = None,
                 memory_mask: Any = None, src_key_padding_mask: Any = None,

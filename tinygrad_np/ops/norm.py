@@ -126,11 +126,16 @@ def _normalize_backward(ctx, x, weight, grad_output):
 
 
 class EmbeddingLookup(Function):
-    """y = W[i];  dW = g summed into the rows i (repeats accumulate), none for `padding_idx`."""
+    """y = W[i];  dW = g summed into the rows i (repeats accumulate), none for `padding_idx`;
+    `by_freq`: each position's g divided by how often its index occurs in i."""
 
-    def forward(ctx, weight, indices, padding_idx):
+    def forward(ctx, weight, indices, padding_idx, by_freq=False):
         ctx.indices, ctx.shape = indices, weight.shape
         ctx.keep = None if padding_idx is None else (indices != padding_idx)[..., None]
+        if by_freq:
+            _, where, counts = np.unique(indices, return_inverse=True, return_counts=True)
+            share = (1.0 / counts[where]).reshape(indices.shape + (1,)).astype(weight.dtype)
+            ctx.keep = share if ctx.keep is None else share * ctx.keep
         return weight[indices]
 
     def backward(ctx, grad_output):

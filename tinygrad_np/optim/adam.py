@@ -62,6 +62,9 @@ class Adam(Optimizer):
                                  f"(betas[{index}] must be in [0, 1))")
         check_non_negative(name, weight_decay=weight_decay)
         check_not_differentiable(name, differentiable)
+        if isinstance(lr, Tensor) and foreach and not capturable:  # PyTorch's check
+            raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                             "foreach=True")
         defaults = {"lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
                     "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
                     "foreach": foreach, "capturable": capturable,

@@ -35,6 +35,39 @@ class PackedSequence(NamedTuple):
     def cpu(self) -> PackedSequence:
         return self
 
+    # PyTorch's dtype conversions: `data` cast, the sizes and indices kept
+    def double(self) -> PackedSequence:
+        return self.to(np.float64)
+
+    def float(self) -> PackedSequence:
+        return self.to(np.float32)
+
+    def half(self) -> PackedSequence:
+        return self.to(np.float16)
+
+    def long(self) -> PackedSequence:
+        return self.to(np.int64)
+
+    def int(self) -> PackedSequence:
+        return self.to(np.int32)
+
+    def short(self) -> PackedSequence:
+        return self.to(np.int16)
+
+    def char(self) -> PackedSequence:
+        return self.to(np.int8)
+
+    def byte(self) -> PackedSequence:
+        return self.to(np.uint8)
+
+    def is_pinned(self) -> bool:
+        """False: there is no pinned (page-locked) memory here."""
+        return False
+
+    def pin_memory(self) -> PackedSequence:
+        """Self: pinning is for copies to a GPU, which does not exist here."""
+        return self
+
     @property
     def is_cuda(self) -> bool:
         return False
