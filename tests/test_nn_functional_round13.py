@@ -1,0 +1,164 @@
+"""nn.functional against PyTorch, round 13: grid_sample's gradient at the clip point, bicubic
+and 5-D grid_sample / affine_grid, antialiased interpolate, the losses' weight=, positional
+signatures as PyTorch's, and the names PyTorch has that were missing."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn.functional as F
+from tinygrad_np import nn
+
+try:
+    import torch
+    import torch.nn.functional as TF
+except ImportError:
+    torch = None
+    TF = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the oracle")
+
+
+def _run_grid_sample(lib, functional, image, grid, **kwargs):
+    """Output, input gradient and grid gradient of a weighted sum of grid_sample's output."""
+    x = lib.tensor(image, requires_grad=True)
+    g = lib.tensor(grid, requires_grad=True)
+    out = functional.grid_sample(x, g, **kwargs)
+    weight = np.linspace(-1.0, 2.0, out.numel()).reshape(tuple(out.shape))
+    (out * lib.tensor(weight)).sum().backward()
+    return out.detach().numpy(), x.grad.numpy(), g.grad.numpy()
+
+
+# ---------------------------------------------------------------- grid_sample at the clip point
+def test_grid_sample_border_identity_theta_gradient_without_torch():
+    # identity theta, align_corners=True: every border pixel sits on the clip point, where
+    # the clip passes no gradient; image[i, j] = j + 10 i, so inside the image the sample
+    # grows by 1.5 per unit of x and by 15 per unit of y (pixels are 2/3 apart)
+    image = tg.tensor(np.add.outer(10.0 * np.arange(4), np.arange(4.0)).reshape(1, 1, 4, 4))
+    for padding_mode in ("border", "reflection"):
+        theta = tg.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], requires_grad=True)
+        grid = F.affine_grid(theta, (1, 1, 4, 4), align_corners=True)
+        F.grid_sample(image, grid, padding_mode=padding_mode, align_corners=True).sum().backward()
+        # d/dtheta[0, 2] (x shift): 1.5 for each of the 8 samples off the left/right columns
+        np.testing.assert_allclose(theta.grad.numpy()[0, :, 2], [12.0, 120.0])
+        # x gradient times x: the inner columns at x = -1/3 and 1/3 cancel
+        np.testing.assert_allclose(theta.grad.numpy()[0, :, :2], 0.0, atol=1e-12)
+
+
+@needs_torch
+def test_grid_sample_border_identity_theta_matches_torch():
+    rng = np.random.default_rng(0)
+    image = rng.standard_normal((1, 1, 4, 4))
+    for padding_mode, corners in itertools.product(("border", "reflection"), (True, False)):
+        grads = []
+        for lib in (tg, torch):
+            theta = lib.tensor([[[1.0, 0, 0], [0, 1.0, 0]]], dtype=lib.float64,
+                               requires_grad=True)
+            grid = lib.nn.functional.affine_grid(theta, (1, 1, 4, 4), align_corners=corners)
+            lib.nn.functional.grid_sample(lib.tensor(image), grid, padding_mode=padding_mode,
+                                          align_corners=corners).sum().backward()
+            grads.append(theta.grad.numpy())
+        np.testing.assert_allclose(grads[0], grads[1], atol=1e-12)
+
+
+EDGES = np.array([-1.0, 1.0, -5 / 3, 5 / 3, -1 / 3, 0.0, -1.5, 1.5, -1.25, 1.25, -3.0, 3.0,
+                  -0.75, 0.75, 0.25, 2.0, -2.0])
+GRID_CASES = [(4, mode) for mode in ("bilinear", "nearest", "bicubic")] + [
+    (5, mode) for mode in ("bilinear", "nearest")]
+
+
+@needs_torch
+@pytest.mark.parametrize("ndim,mode", GRID_CASES)
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_values_and_gradients_match_torch(ndim, mode, padding_mode, align_corners):
+    rng = np.random.default_rng(ndim * 7 + len(mode) + len(padding_mode) + align_corners)
+    spatial = ndim - 2
+    image = rng.standard_normal((2, 3) + (4, 5, 3)[:spatial])
+    out_shape = (2,) + (3, 4, 2)[:spatial] + (spatial,)
+    grids = [rng.uniform(-1.6, 1.6, out_shape), rng.choice(EDGES, out_shape)]
+    for grid in grids:  # random positions, and pixel centres / clip points / reflection edges
+        kwargs = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+        ours = _run_grid_sample(tg, F, image, grid, **kwargs)
+        theirs = _run_grid_sample(torch, TF, image, grid, **kwargs)
+        for a, b, what in zip(ours, theirs, ("output", "input grad", "grid grad")):
+            np.testing.assert_allclose(a, b, atol=1e-10, err_msg=what)
+
+
+def test_grid_sample_nan_coordinate_gives_the_pixels_no_nan_gradient():
+    # PyTorch (zeros padding): the NaN sample is NaN, the pixels get no gradient from it
+    image = tg.arange(16.0, dtype=tg.float64).reshape(1, 1, 4, 4).requires_grad_()
+    grid = tg.tensor([[[[float("nan"), 0.3], [0.2, 0.5]]]], dtype=tg.float64,
+                     requires_grad=True)
+    out = F.grid_sample(image, grid, align_corners=False)
+    out.sum().backward()
+    assert np.isnan(out.numpy()[0, 0, 0, 0]) and out.numpy()[0, 0, 0, 1] == pytest.approx(11.9)
+    expected = np.zeros(16)
+    expected[[9, 10, 13, 14]] = [0.05, 0.45, 0.05, 0.45]  # the second sample's only
+    np.testing.assert_allclose(image.grad.numpy().ravel(), expected, atol=1e-12)
+    assert grid.grad.numpy()[0, 0, 0, 0] == 0 and np.isnan(grid.grad.numpy()[0, 0, 0, 1])
+
+
+def test_grid_sample_nearest_gives_the_grid_a_zero_gradient():
+    image = tg.arange(16.0).reshape(1, 1, 4, 4)
+    for ndim in (4, 5):
+        x = image if ndim == 4 else image.unsqueeze(2)
+        grid = tg.full((1,) + (1,) * (ndim - 4) + (2, 2, ndim - 2), 0.3, requires_grad=True)
+        F.grid_sample(x, grid, mode="nearest").sum().backward()
+        assert grid.grad is not None and grid.grad.tolist() == tg.zeros_like(grid).tolist()
+
+
+def _keys_kernel(d: float, a: float = -0.75) -> float:
+    d = abs(d)
+    if d <= 1:
+        return (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1
+    return a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a if d < 2 else 0.0
+
+
+def test_grid_sample_bicubic_without_torch():
+    # inside the image: the sum of the 4 x 4 neighbours, each weighted by Keys' kernel
+    # (a = -0.75) of its x and y distances
+    values = np.random.default_rng(3).standard_normal((5, 6))
+    image = tg.tensor(values.reshape(1, 1, 5, 6))
+    grid = tg.tensor([[[[0.1, -0.2], [-0.3, 0.25]]]], dtype=tg.float64)
+    out = F.grid_sample(image, grid, mode="bicubic", align_corners=True).numpy().ravel()
+    for k, (gx, gy) in enumerate(grid.numpy()[0, 0]):
+        x, y = (gx + 1) * 2.5, (gy + 1) * 2
+        expected = sum(_keys_kernel(x - i) * _keys_kernel(y - j) * values[j, i]
+                       for i in range(6) for j in range(5))
+        assert out[k] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(RuntimeError, match="bicubic.*4-D"):
+        F.grid_sample(image.unsqueeze(2), tg.zeros(1, 1, 1, 1, 3), mode="bicubic")
+
+
+def test_affine_grid_5d_without_torch():
+    identity = tg.tensor([[[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, 1.0, 0]]])
+    grid = F.affine_grid(identity, (1, 1, 2, 3, 4), align_corners=True)
+    assert tuple(grid.shape) == (1, 2, 3, 4, 3)
+    np.testing.assert_allclose(grid.numpy()[0, 1, 2, 3], [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(grid.numpy()[0, 0, 1, 0], [-1.0, 0.0, -1.0])
+    volume = tg.arange(24.0).reshape(1, 1, 2, 3, 4)
+    same = F.grid_sample(volume, grid, align_corners=True)
+    np.testing.assert_allclose(same.numpy(), volume.numpy(), atol=1e-5)
+    with pytest.raises(tg.TensorError, match=r"theta of shape \(1, 3, 4\)"):
+        F.affine_grid(tg.zeros(1, 2, 3), (1, 1, 2, 3, 4))
+
+
+@needs_torch
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_5d_matches_torch_with_gradients(align_corners):
+    rng = np.random.default_rng(5)
+    theta = rng.standard_normal((2, 3, 4))
+    weight = rng.standard_normal((2, 3, 4, 5, 3))
+    results = []
+    for lib in (tg, torch):
+        th = lib.tensor(theta, requires_grad=True)
+        grid = lib.nn.functional.affine_grid(th, (2, 1, 3, 4, 5), align_corners=align_corners)
+        (grid * lib.tensor(weight)).sum().backward()
+        results.append((grid.detach().numpy(), th.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-10)
