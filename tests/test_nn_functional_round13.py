@@ -162,3 +162,78 @@ def test_affine_grid_5d_matches_torch_with_gradients(align_corners):
         results.append((grid.detach().numpy(), th.grad.numpy()))
     np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-10)
+
+
+# ---------------------------------------------------------------- the losses' weight=
+WEIGHTED_LOSSES = {
+    "mse_loss": lambda F_, x, t, w, r: F_.mse_loss(x, t, reduction=r, weight=w),
+    "l1_loss": lambda F_, x, t, w, r: F_.l1_loss(x, t, reduction=r, weight=w),
+    "huber_loss": lambda F_, x, t, w, r: F_.huber_loss(x, t, reduction=r, delta=0.7, weight=w),
+}
+
+
+def test_weighted_losses_without_torch():
+    x = tg.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    t = tg.tensor([0.0, 0.0, 0.0])
+    w = tg.tensor([1.0, 0.5, 0.25])
+    loss = F.mse_loss(x, t, weight=w)  # (1 + 2 + 4) / 1.75
+    assert loss.item() == pytest.approx(4.0)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2 / 1.75, 2 / 1.75, 2 / 1.75])
+    assert F.l1_loss(x, t, weight=w, reduction="sum").item() == pytest.approx(3.0)
+    assert F.huber_loss(x, t, weight=w).item() == pytest.approx((0.5 + 0.75 + 0.875) / 3)
+    with pytest.raises(ValueError, match=r"mse_loss: weight must have the input's shape"):
+        F.mse_loss(x, t, weight=tg.ones(2))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", sorted(WEIGHTED_LOSSES))
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_weighted_losses_match_torch(name, reduction):
+    rng = np.random.default_rng(4)
+    x, t, w = rng.standard_normal((3, 4, 5)), rng.standard_normal((3, 4, 5)), rng.random((3, 4, 5))
+    results = []
+    for lib in (tg, torch):
+        xs, ws = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        loss = WEIGHTED_LOSSES[name](lib.nn.functional, xs, lib.tensor(t), ws, reduction)
+        (loss * lib.tensor(np.linspace(1, 2, loss.numel()).reshape(tuple(loss.shape)))
+         ).sum().backward()
+        results.append((loss.detach().numpy(), xs.grad.numpy(), ws.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+# ---------------------------------------------------------------- positional signatures
+def test_softmax_family_takes_pytorchs_positional_form():
+    x = tg.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]], dtype=tg.float64)
+    row = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    out = F.softmax(x, 1, 3, tg.float32)  # (input, dim, _stacklevel, dtype)
+    assert out.dtype == tg.float32
+    np.testing.assert_allclose(out.numpy()[0], row, rtol=1e-6)
+    np.testing.assert_allclose(F.log_softmax(x, 1, 3, tg.float64).numpy()[0], np.log(row))
+    np.testing.assert_allclose(F.softmin(-x, 1, 3, None).numpy()[0], row)
+    np.testing.assert_allclose(F.softmax(x, axis=1).numpy()[0], row)  # (NumPy's spelling)
+
+
+@needs_torch
+def test_functional_positional_parameters_match_torch():
+    import inspect
+
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    checked = 0
+    for name in dir(TF):
+        theirs, ours = getattr(TF, name), getattr(F, name, None)
+        if name.startswith("_") or ours is None or not inspect.isfunction(theirs):
+            continue
+        try:
+            expected = inspect.signature(theirs).parameters.values()
+        except ValueError:
+            continue
+        got = inspect.signature(ours).parameters.values()
+        if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in got):
+            continue  # (*args: PyTorch's order by construction)
+        want = [p.name for p in expected if p.kind in positional]
+        have = [p.name for p in got if p.kind in positional]
+        assert have[:len(want)] == want, name
+        checked += 1
+    assert checked > 70

@@ -24,6 +24,7 @@ from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import no_grad
+from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
 from tinygrad_np.join import cat
 from tinygrad_np.nn.functional_3d import (  # noqa: F401  (re-exported)
@@ -65,6 +66,7 @@ from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_
     same_shape,
     smooth_l1_loss as smooth_l1_loss,
     weighted_bce_with_logits,
+    weighted_reduce,
 )
 from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     cosine_embedding_loss,
@@ -219,18 +221,19 @@ def _pick_axis(axis: int | None, dim: int | None, function: str, x: Tensor,
     return dim
 
 
-def softmax(input: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,  # noqa: A002
-            _stacklevel: int = 3) -> Tensor:
-    """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x; `dtype`
-    casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`)."""
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """y = exp(x) / sum(exp(x)) along `dim` (or `axis`), stable for any finite x; `dtype`
+    casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`). The positional
+    order is PyTorch's (input, dim, _stacklevel, dtype)."""
     input = _tensor(input)
     return input.softmax(_pick_axis(axis, dim, "softmax", input, _stacklevel), dtype)
 
 
-def log_softmax(input: Tensor, axis: int | None = None, *,  # noqa: A002
-                dim: int | None = None, dtype: Any = None, _stacklevel: int = 3) -> Tensor:
-    """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x; `dtype`
-    casts x first."""
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+                dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """y = x - log(sum(exp(x))) along `dim` (or `axis`), stable for any finite x; `dtype`
+    casts x first. Positional order as PyTorch's (input, dim, _stacklevel, dtype)."""
     input = _tensor(input)
     return input.log_softmax(_pick_axis(axis, dim, "log_softmax", input, _stacklevel), dtype)
 
@@ -358,13 +361,16 @@ def binary_cross_entropy_with_logits(  # noqa: A002
 
 @xp.quiet
 def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
-             reduction: str = "mean") -> Tensor:
-    """loss = (pred - target)^2 elementwise;  d pred = 2 (pred - target) (over N for 'mean')."""
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """loss = (pred - target)^2 elementwise;  d pred = 2 (pred - target) (over N for 'mean').
+    `weight` (the input's shape) weighs each element; 'mean' then divides by its sum."""
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     input = _tensor(input)
     target = _target(target, input)
     same_shape(input, target, "mse_loss", "warn")
     difference = input - target
+    if weight is not None:
+        return weighted_reduce(difference * difference, weight, input, reduction, "mse_loss")
     return _reduce(difference * difference, reduction)
 
 
@@ -655,9 +661,10 @@ def softsign(input: Tensor) -> Tensor:  # noqa: A002
     return _tensor(input).softsign()
 
 
-def softmin(input: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,  # noqa: A002
-            _stacklevel: int = 3) -> Tensor:
-    """y = softmax(-x) along `axis` (or `dim`); `dtype` converts x first, as in PyTorch."""
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """y = softmax(-x) along `dim` (or `axis`); `dtype` converts x first, as in PyTorch
+    (positional order (input, dim, _stacklevel, dtype), as PyTorch's)."""
     input = _tensor(input)
     if dtype is not None:
         input = input.astype(dtype)
@@ -681,11 +688,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor(np.arange(num_classes) == ids[..., None], dtype=np.int64)
 
 
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
-    """input / max(||input||_p over dim, eps): unit vectors along `dim`."""
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  # noqa: A002
+              out: Tensor | None = None) -> Tensor:
+    """input / max(||input||_p over dim, eps): unit vectors along `dim` (written into `out`
+    when given, as PyTorch's out=)."""
     input = _tensor(input)
     norms = input.norm(p, dim, keepdim=True).clip(eps, None)
-    return input / norms.expand_as(input)
+    return write_out("normalize", out, input / norms.expand_as(input))
 
 
 def _pad_positions(mode: str, size: int, before: int, after: int) -> np.ndarray:
