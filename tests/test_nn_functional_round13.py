@@ -237,3 +237,117 @@ def test_functional_positional_parameters_match_torch():
         assert have[:len(want)] == want, name
         checked += 1
     assert checked > 70
+
+
+# ---------------------------------------------------------------- multi_head_attention_forward
+def _mha_arguments(lib, case: str, rng: np.random.Generator) -> tuple[list, dict, list]:
+    """Positional and keyword arguments of F.multi_head_attention_forward for one case, and
+    the tensors whose gradients are compared (the same numbers for both libraries)."""
+    seed = int(rng.integers(1 << 30))
+    draw = np.random.default_rng(seed)
+    embed, heads, length, source, batch = 6, 2, 3, 4, 2
+    kdim = 5 if case == "separate" else embed
+    leaf = lambda *shape: lib.tensor(draw.standard_normal(shape), requires_grad=True)  # noqa: E731
+    unbatched = case == "unbatched"
+    query = leaf(length, embed) if unbatched else leaf(length, batch, embed)
+    key = leaf(source, kdim) if unbatched else leaf(source, batch, kdim)
+    value = leaf(source, kdim) if unbatched else leaf(source, batch, kdim)
+    in_w, in_b = leaf(3 * embed, embed), leaf(3 * embed)
+    out_w, out_b = leaf(embed, embed), leaf(embed)
+    bias_k = leaf(1, 1, embed) if case == "bias_kv" else None
+    bias_v = leaf(1, 1, embed) if case == "bias_kv" else None
+    kwargs: dict = {"training": False}
+    grads = [query, key, value, out_w, out_b]
+    if case == "separate":
+        kwargs.update(use_separate_proj_weight=True, q_proj_weight=leaf(embed, embed),
+                      k_proj_weight=leaf(embed, kdim), v_proj_weight=leaf(embed, kdim))
+        grads += [kwargs["q_proj_weight"], kwargs["k_proj_weight"], kwargs["v_proj_weight"]]
+        in_w = None
+    else:
+        grads.append(in_w)
+    if case == "static":
+        kwargs.update(static_k=leaf(batch * heads, 5, embed // heads),
+                      static_v=leaf(batch * heads, 5, embed // heads))
+        grads += [kwargs["static_k"], kwargs["static_v"]]
+    if case in ("masks", "bias_kv", "zero_attn", "no_weights"):
+        padding = np.zeros((batch, source))
+        padding[1, -1] = -np.inf  # (float, as attn_mask: PyTorch warns at mixed types)
+        kwargs["key_padding_mask"] = lib.tensor(padding)
+        kwargs["attn_mask"] = lib.tensor(draw.standard_normal((batch * heads, length, source)))
+    if case == "no_weights":
+        kwargs["need_weights"] = False
+    if case == "per_head":
+        kwargs["average_attn_weights"] = False
+    if bias_k is not None:
+        grads += [bias_k, bias_v]
+    args = [query, key, value, embed, heads, in_w, in_b, bias_k, bias_v, case == "zero_attn",
+            0.0, out_w, out_b]
+    return args, kwargs, grads
+
+
+MHA_CASES = ["plain", "separate", "static", "masks", "bias_kv", "zero_attn", "no_weights",
+             "per_head", "unbatched"]
+
+
+@needs_torch
+@pytest.mark.parametrize("case", MHA_CASES)
+def test_multi_head_attention_forward_matches_torch(case):
+    results = []
+    for lib in (tg, torch):
+        args, kwargs, grads = _mha_arguments(lib, case, np.random.default_rng(len(case)))
+        output, weights = lib.nn.functional.multi_head_attention_forward(*args, **kwargs)
+        total = (output * output).sum() + (0 if weights is None else (weights * 3).sum())
+        total.backward()
+        results.append([output.detach().numpy(), None if weights is None
+                        else weights.detach().numpy()]
+                       + [None if g.grad is None else g.grad.numpy() for g in grads])
+    for ours, theirs in zip(*results):
+        if theirs is None:
+            assert ours is None
+        else:
+            np.testing.assert_allclose(ours, theirs, atol=1e-10)
+
+
+def test_multi_head_attention_forward_without_torch():
+    # one head, identity projections: softmax(q k^T / sqrt(E)) v
+    embed = 2
+    q = tg.tensor([[[1.0, 0.0]]], dtype=tg.float64)  # (L=1, N=1, E)
+    kv = tg.tensor([[[1.0, 0.0]], [[0.0, 1.0]]], dtype=tg.float64)  # (S=2, N=1, E)
+    eye = tg.tensor(np.eye(embed))
+    output, weights = F.multi_head_attention_forward(
+        q, kv, kv, embed, 1, tg.cat([eye, eye, eye]), None, None, None, False, 0.0, eye, None)
+    scores = np.exp([1 / np.sqrt(2), 0.0])
+    expected = scores / scores.sum()
+    np.testing.assert_allclose(weights.numpy().ravel(), expected)
+    np.testing.assert_allclose(output.numpy().ravel(), expected)
+    # add_zero_attn: a third key of zeros (score 0) and value 0
+    output, weights = F.multi_head_attention_forward(
+        q, kv, kv, embed, 1, tg.cat([eye, eye, eye]), None, None, None, True, 0.0, eye, None)
+    scores = np.exp([1 / np.sqrt(2), 0.0, 0.0])
+    np.testing.assert_allclose(weights.numpy().ravel(), scores / scores.sum())
+    np.testing.assert_allclose(output.numpy().ravel(), scores[:2] / scores.sum())
+    with pytest.raises(AssertionError, match="expecting embedding dimension of 3"):
+        F.multi_head_attention_forward(q, kv, kv, 3, 1, None, None, None, None, False, 0.0, eye,
+                                       None)
+
+
+@needs_torch
+@pytest.mark.parametrize("options", [dict(add_bias_kv=True), dict(add_zero_attn=True),
+                                     dict(add_bias_kv=True, add_zero_attn=True, kdim=3, vdim=3)])
+def test_multihead_attention_bias_kv_and_zero_attn_match_torch(options):
+    torch.manual_seed(0)
+    theirs = torch.nn.MultiheadAttention(4, 2, batch_first=True, dtype=torch.float64, **options)
+    ours = nn.MultiheadAttention(4, 2, batch_first=True, dtype=tg.float64, **options)
+    state = {name: value.detach().numpy() for name, value in theirs.state_dict().items()}
+    assert sorted(state) == sorted(ours.state_dict())
+    ours.load_state_dict({name: tg.tensor(value) for name, value in state.items()})
+    rng = np.random.default_rng(2)
+    query, key = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, options.get("kdim", 4)))
+    results = []
+    for lib, module in ((tg, ours), (torch, theirs)):
+        output, weights = module(lib.tensor(query), lib.tensor(key), lib.tensor(key))
+        (output.sum() + weights.sum()).backward()
+        results.append([output.detach().numpy(), weights.detach().numpy()]
+                       + [p.grad.numpy() for _, p in sorted(module.named_parameters())])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, atol=1e-10)

@@ -81,6 +81,9 @@ from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
+from tinygrad_np.nn.functional_mha import (
+    multi_head_attention_forward as multi_head_attention_forward,
+)
 from tinygrad_np.nn.functional_rare import (
     glu as glu,
     gumbel_softmax as gumbel_softmax,
@@ -992,6 +995,25 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                (x, x2), (weight, weight2), (_tensor(input), x))
     y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
+    """PyTorch's time-batch-channel 1-D convolution: input (T, N, C_in), weight (k, C_in,
+    C_out), bias (C_out,), `pad` steps of zeros at both ends of time -> (T + 2 pad - k + 1,
+    N, C_out). conv1d on the transposed tensors, so the gradients are conv1d's."""
+    input, weight, bias = _tensor(input), _tensor(weight), _tensor(bias)
+    if input.ndim != 3 or weight.ndim != 3 or bias.ndim != 1 or \
+            weight.shape[1] != input.shape[2] or bias.shape[0] != weight.shape[2]:
+        raise TensorError(f"conv_tbc: expected input (T, N, C_in), weight (k, C_in, C_out) and "
+                          f"bias (C_out,), got shapes {input.shape}, {weight.shape} and "
+                          f"{bias.shape}")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=int(pad))
+    return out.permute(2, 0, 1)
+
+
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """PyTorch's native kernel name of `channel_shuffle` (the same result)."""
+    return channel_shuffle(input, groups)
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
