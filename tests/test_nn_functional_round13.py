@@ -351,3 +351,138 @@ def test_multihead_attention_bias_kv_and_zero_attn_match_torch(options):
                        + [p.grad.numpy() for _, p in sorted(module.named_parameters())])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+# ---------------------------------------------------------------- conv_tbc, native_channel_shuffle
+def test_conv_tbc_without_torch():
+    # one input channel, kernel (1, 2) summing neighbours, output channel 2 doubling them
+    x = tg.tensor(np.arange(4.0).reshape(4, 1, 1))  # (T=4, N=1, C_in=1)
+    weight = tg.tensor([[[1.0, 2.0]], [[1.0, 2.0]]])  # (k=2, C_in=1, C_out=2)
+    out = F.conv_tbc(x, weight, tg.tensor([0.5, 0.0]), 1)
+    assert tuple(out.shape) == (5, 1, 2)
+    np.testing.assert_allclose(out.numpy()[:, 0, 0], [0.5, 1.5, 3.5, 5.5, 3.5])
+    np.testing.assert_allclose(out.numpy()[:, 0, 1], [0.0, 2.0, 6.0, 10.0, 6.0])
+    with pytest.raises(TypeError):
+        F.conv_tbc(x, weight)  # bias is required, as PyTorch's
+    with pytest.raises(tg.TensorError, match=r"conv_tbc: expected input \(T, N, C_in\)"):
+        F.conv_tbc(x, weight.permute(0, 2, 1), tg.zeros(2))
+
+
+@needs_torch
+@pytest.mark.parametrize("pad", [0, 2])
+def test_conv_tbc_matches_torch(pad):
+    rng = np.random.default_rng(pad)
+    arrays = [rng.standard_normal((7, 2, 3)), rng.standard_normal((3, 3, 4)),
+              rng.standard_normal(4)]
+    results = []
+    for lib in (tg, torch):
+        tensors = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = lib.nn.functional.conv_tbc(*tensors, pad)
+        (out * lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))
+         ).sum().backward()
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in tensors])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_native_channel_shuffle():
+    x = tg.arange(12.0).reshape(1, 12, 1)
+    assert F.native_channel_shuffle(x, 3).reshape(-1).tolist() == [
+        0.0, 4.0, 8.0, 1.0, 5.0, 9.0, 2.0, 6.0, 10.0, 3.0, 7.0, 11.0]
+
+
+# ---------------------------------------------------------------- linear_cross_entropy
+def test_linear_cross_entropy_without_torch():
+    x = tg.tensor([[1.0, 0.0], [0.0, 2.0]], dtype=tg.float64)
+    weight = tg.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=tg.float64)  # logits = x|0
+    loss = F.linear_cross_entropy(x, weight, tg.tensor([0, 1]), reduction="none")
+    expected = [np.log(np.e + 2) - 1, np.log(np.e ** 2 + 2) - 2]
+    np.testing.assert_allclose(loss.numpy(), expected)
+    with pytest.raises(RuntimeError, match="ignore_index cannot be specified"):
+        F.linear_cross_entropy(x, weight, tg.full((2, 3), 1 / 3), ignore_index=0)
+    with pytest.raises(RuntimeError, match="linear_bias shape"):
+        F.linear_cross_entropy(x, weight, tg.tensor([0, 1]), linear_bias=tg.zeros(2))
+    module = nn.LinearCrossEntropyLoss(5, 10, out_features=(4, 3), bias=True)
+    assert tuple(module.linear.weight.shape) == (120, 5) and module.linear.bias.shape == (120,)
+    assert module(tg.randn(2, 5), tg.randint(0, 10, (2, 4, 3))).ndim == 0
+
+
+LCE_CASES = {
+    "ids": dict(shape=(6, 5), weight=(4, 5), target="ids"),
+    "ids bias weight smoothing": dict(shape=(6, 5), weight=(4, 5), target="ids", bias=True,
+                                      class_weight=True, label_smoothing=0.1),
+    "ignore": dict(shape=(6, 5), weight=(4, 5), target="ids", ignore_index=2),
+    "unbatched": dict(shape=(5,), weight=(4, 5), target="ids"),
+    "k-dim": dict(shape=(3, 5), weight=(4, 2, 3, 5), target="ids", bias=True),
+    "probabilities": dict(shape=(6, 5), weight=(4, 5), target="probs"),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("case", sorted(LCE_CASES))
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_linear_cross_entropy_matches_torch(case, reduction):
+    spec = LCE_CASES[case]
+    rng = np.random.default_rng(len(case))
+    x, w = rng.standard_normal(spec["shape"]), rng.standard_normal(spec["weight"])
+    logits_shape = spec["shape"][:-1] + spec["weight"][:-1]
+    bias = rng.standard_normal(spec["weight"][:-1]) if spec.get("bias") else None
+    if spec["target"] == "ids":
+        target = rng.integers(0, 4, logits_shape[:1] + logits_shape[2:] if len(
+            spec["shape"]) == 2 else ())
+    else:
+        target = rng.dirichlet(np.ones(4), spec["shape"][0])
+    class_weight = rng.random(4) + 0.5 if spec.get("class_weight") else None
+    results = []
+    for lib in (tg, torch):
+        xs, ws = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        bs = None if bias is None else lib.tensor(bias, requires_grad=True)
+        loss = lib.nn.functional.linear_cross_entropy(
+            xs, ws, lib.tensor(target), linear_bias=bs, reduction=reduction,
+            weight=None if class_weight is None else lib.tensor(class_weight),
+            ignore_index=spec.get("ignore_index"),
+            label_smoothing=spec.get("label_smoothing", 0.0))
+        (loss * lib.tensor(np.linspace(1, 2, loss.numel()).reshape(tuple(loss.shape)))
+         ).sum().backward()
+        results.append([loss.detach().numpy(), xs.grad.numpy(), ws.grad.numpy()]
+                       + ([] if bs is None else [bs.grad.numpy()]))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+@needs_torch
+def test_linear_cross_entropy_loss_module_matches_torch():
+    torch.manual_seed(0)
+    options = dict(out_features=(2,), bias=True, label_smoothing=0.2, dtype=torch.float64)
+    theirs = torch.nn.LinearCrossEntropyLoss(3, 4, **options)
+    ours = nn.LinearCrossEntropyLoss(3, 4, **{**options, "dtype": tg.float64})
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(0)
+    x, target = rng.standard_normal((5, 3)), rng.integers(0, 4, (5, 2))
+    values = [module(lib.tensor(x), lib.tensor(target)).item()
+              for lib, module in ((tg, ours), (torch, theirs))]
+    assert values[0] == pytest.approx(values[1], abs=1e-12)
+
+
+# ---------------------------------------------------------------- nn.utils submodules
+def test_nn_utils_submodules_import_as_pytorchs():
+    from tinygrad_np.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
+    from tinygrad_np.nn.utils.convert_parameters import (
+        parameters_to_vector,
+        vector_to_parameters,
+    )
+    from tinygrad_np.nn.utils.init import skip_init
+    from tinygrad_np.nn.utils.stateless import functional_call
+
+    assert clip_grad_norm_ is nn.utils.clip_grad_norm_
+    assert clip_grad_value_ is nn.utils.clip_grad_value_
+    assert parameters_to_vector is nn.utils.parameters_to_vector
+    assert vector_to_parameters is nn.utils.vector_to_parameters
+    assert skip_init is nn.utils.skip_init
+    layer = nn.Linear(2, 1)
+    x = tg.tensor([[1.0, 2.0]])
+    with pytest.warns(FutureWarning, match="torch.func.functional_call"):  # (as PyTorch's)
+        out = functional_call(layer, {"weight": tg.tensor([[1.0, 1.0]]), "bias": tg.zeros(1)},
+                              (x,))
+    assert out.item() == 3.0

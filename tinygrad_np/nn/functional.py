@@ -313,6 +313,42 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         raise
 
 
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Any, *,  # noqa: A002
+                         linear_bias: Tensor | None = None, weight: Any = None,
+                         reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0, options: Any = None) -> Tensor:
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...) as PyTorch 2.13's:
+    input (in,) or (N, in); linear_weight (C, in), or (C, d1, ..., dK, in) for logits
+    (N, C, d1, ..., dK); ignore_index None means -100 (and may not be set with class
+    probabilities). `options` (PyTorch's chunking, a memory saving) changes nothing here."""
+    input, linear_weight = _tensor(input), _tensor(linear_weight)
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"linear_cross_entropy: expected input with dimensionality 1 or 2, "
+                           f"got shape {input.shape}")
+    if linear_weight.ndim < 2 or linear_weight.shape[-1] != input.shape[-1]:
+        raise RuntimeError(f"linear_cross_entropy: expected linear_weight (C, ..., "
+                           f"{input.shape[-1]}) for input of shape {input.shape}, got shape "
+                           f"{linear_weight.shape}")
+    classes, features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *features):
+        raise RuntimeError(f"linear_cross_entropy: expected linear_bias shape "
+                           f"{(classes, *features)}, got {tuple(linear_bias.shape)}")
+    if features and input.ndim == 1:
+        raise RuntimeError(f"linear_cross_entropy: K-dimensional loss (linear_weight of shape "
+                           f"{linear_weight.shape}) needs batched input (N, {input.shape[-1]}), "
+                           f"got shape {input.shape}")
+    logits_shape = (*input.shape[:-1], classes, *features)
+    if tuple(np.shape(_data(target))) == logits_shape and ignore_index is not None:
+        raise RuntimeError("linear_cross_entropy: ignore_index cannot be specified when target "
+                           "contains probabilities")
+    outputs = int(np.prod(logits_shape[input.ndim - 1:]))
+    logits = linear(input, linear_weight.reshape(outputs, input.shape[-1]),
+                    None if linear_bias is None else linear_bias.reshape(outputs))
+    return cross_entropy(logits.reshape(logits_shape), target, weight=weight,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)
+
+
 def _has_id(ids: Any, ignore_index: int) -> bool:
     """True when the class ids `ids` contain `ignore_index`."""
     return bool(ids.dtype.kind in "iu" and ids.size and (ids == ignore_index).any())
