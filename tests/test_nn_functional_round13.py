@@ -486,3 +486,63 @@ def test_nn_utils_submodules_import_as_pytorchs():
         out = functional_call(layer, {"weight": tg.tensor([[1.0, 1.0]]), "bias": tg.zeros(1)},
                               (x,))
     assert out.item() == 3.0
+
+
+# ---------------------------------------------------------------- interpolate(antialias=True)
+def test_interpolate_antialias_without_torch():
+    # halving with the triangle filter widened to 2 pixels: output i averages inputs
+    # 2i - 1 .. 2i + 2 with weights 1, 3, 3, 1 (renormalised where the border cuts them)
+    row = np.arange(8.0)
+    x = tg.tensor(np.tile(row, (2, 1)).reshape(1, 1, 2, 8))
+    out = F.interpolate(x, size=(2, 4), mode="bilinear", antialias=True).numpy()[0, 0, 0]
+    padded = np.concatenate([[np.nan], row, [np.nan]])
+    expected = []
+    for i in range(4):
+        values, weights = padded[2 * i:2 * i + 4], np.array([1.0, 3.0, 3.0, 1.0])
+        keep = ~np.isnan(values)
+        expected.append((values[keep] * weights[keep]).sum() / weights[keep].sum())
+    np.testing.assert_allclose(out, expected)
+    # a constant image stays constant, for every filter (the weights are normalised)
+    ones = tg.ones(1, 1, 9, 7, dtype=tg.float64)
+    for mode in ("bilinear", "bicubic", "lanczos"):
+        for size in ((4, 3), (13, 11)):
+            out = F.interpolate(ones, size=size, mode=mode, antialias=True)
+            np.testing.assert_allclose(out.numpy(), 1.0)
+    with pytest.raises(ValueError, match="antialias=True is restricted"):
+        F.interpolate(tg.ones(1, 1, 4), size=2, mode="linear", antialias=True)
+    with pytest.raises(ValueError, match="'lanczos' needs antialias=True"):
+        F.interpolate(ones, size=(2, 2), mode="lanczos")
+
+
+ANTIALIAS_SIZES = [((8, 9), (3, 4), None), ((8, 9), (5, 13), None), ((7, 7), (7, 7), None),
+                   ((10, 12), None, (0.5, 0.3)), ((5, 6), None, (2.5, 1.7)),
+                   ((9, 9), (1, 2), None), ((3, 17), (8, 5), None)]
+
+
+@needs_torch
+@pytest.mark.parametrize("mode,align_corners", [("bilinear", False), ("bilinear", True),
+                                                ("bicubic", False), ("bicubic", True),
+                                                ("lanczos", None)])
+@pytest.mark.parametrize("shape,size,scale", ANTIALIAS_SIZES)
+def test_interpolate_antialias_matches_torch(mode, align_corners, shape, size, scale):
+    image = np.random.default_rng(sum(shape)).standard_normal((2, 3, *shape))
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor(image, requires_grad=True)
+        out = lib.nn.functional.interpolate(x, size=size, scale_factor=scale, mode=mode,
+                                            align_corners=align_corners, antialias=True)
+        (out * lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))
+         ).sum().backward()
+        results.append((out.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+@needs_torch
+def test_interpolate_antialias_float32_matches_torch():
+    image = np.random.default_rng(0).standard_normal((1, 2, 11, 10)).astype(np.float32)
+    ours = F.interpolate(tg.tensor(image), scale_factor=0.4, mode="bicubic", antialias=True)
+    theirs = TF.interpolate(torch.tensor(image), scale_factor=0.4, mode="bicubic",
+                            antialias=True)
+    assert ours.dtype == tg.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-5)
