@@ -56,7 +56,8 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
     if x.ndim not in (3, 4, 5):
         raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L), 4-D (N, C, H, W) "
                                   f"or 5-D (N, C, D, H, W), got shape {x.shape}")
-    needs = 4 if mode in ("bicubic", "lanczos") else {v: k for k, v in _LINEAR_MODES.items()}.get(mode)
+    linear_ndim = {v: k for k, v in _LINEAR_MODES.items()}.get(mode)
+    needs = 4 if mode in ("bicubic", "lanczos") else linear_ndim
     if needs is not None and needs != x.ndim:
         raise NotImplementedError(f"interpolate: mode {mode!r} needs {needs}-D input, got "
                                   f"shape {x.shape}")
