@@ -546,3 +546,43 @@ def test_interpolate_antialias_float32_matches_torch():
                             antialias=True)
     assert ours.dtype == tg.float32
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-5)
+
+
+# ---------------------------------------------------------------- nn.grad
+CONV_GRAD_CASES = [  # (dims, input shape, weight shape, options)
+    (1, (2, 4, 9), (6, 2, 3), dict(stride=2, padding=1, groups=2)),
+    (2, (1, 3, 7, 8), (4, 3, 3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))),
+    (2, (2, 2, 6, 6), (2, 2, 3, 3), {}),
+    (3, (1, 2, 5, 4, 6), (3, 2, 2, 3, 2), dict(stride=2, padding=1)),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("dims,input_shape,weight_shape,options", CONV_GRAD_CASES)
+def test_nn_grad_conv_input_and_weight_match_torch(dims, input_shape, weight_shape, options):
+    rng = np.random.default_rng(dims)
+    image, weight = rng.standard_normal(input_shape), rng.standard_normal(weight_shape)
+    conv = getattr(TF, f"conv{dims}d")
+    out_shape = tuple(conv(torch.tensor(image), torch.tensor(weight), **options).shape)
+    grad_output = rng.standard_normal(out_shape)
+    results = []
+    for lib, grads in ((tg, nn.grad), (torch, torch.nn.grad)):
+        got_input = getattr(grads, f"conv{dims}d_input")(
+            input_shape, lib.tensor(weight), lib.tensor(grad_output), **options)
+        got_weight = getattr(grads, f"conv{dims}d_weight")(
+            lib.tensor(image), weight_shape, lib.tensor(grad_output), **options)
+        results.append((got_input.numpy(), got_weight.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def test_nn_grad_without_torch():
+    # a 1x1 kernel of 2: the input gradient is 2 * grad_output; the weight gradient the sum
+    # of input * grad_output
+    x = tg.tensor(np.arange(4.0).reshape(1, 1, 2, 2))
+    g = tg.tensor(np.ones((1, 1, 2, 2)))
+    assert F.grad.conv2d_input(x.shape, tg.full((1, 1, 1, 1), 2.0), g).tolist() == (
+        [[[[2.0, 2.0], [2.0, 2.0]]]])
+    assert F.grad.conv2d_weight(x, (1, 1, 1, 1), g).item() == 6.0
+    with pytest.raises(RuntimeError, match=r"conv2d_input: grad_output has shape"):
+        nn.grad.conv2d_input(x.shape, tg.ones(1, 1, 1, 1), tg.ones(1, 1, 3, 3))

@@ -4,7 +4,14 @@ Built only on the public Tensor ops, including the fused ones in `tinygrad_np/op
 (linear, the losses).
 """
 
-from tinygrad_np.nn import attention, functional, init, parallel, utils  # noqa: F401 (nn.parallel)
+from tinygrad_np.nn import (  # noqa: F401 (nn.parallel)
+    attention,
+    functional,
+    grad,
+    init,
+    parallel,
+    utils,
+)
 from tinygrad_np.nn.activation import (
     CELU,
     ELU,

@@ -1462,3 +1462,6 @@ max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices = map(
 adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, \
     adaptive_max_pool3d_with_indices = map(_with_indices, (
         adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d))
+
+
+from tinygrad_np.nn import grad as grad  # noqa: E402  (torch.nn.grad, as F.grad in PyTorch)
