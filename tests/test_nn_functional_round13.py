@@ -586,3 +586,54 @@ def test_nn_grad_without_torch():
     assert F.grad.conv2d_weight(x, (1, 1, 1, 1), g).item() == 6.0
     with pytest.raises(RuntimeError, match=r"conv2d_input: grad_output has shape"):
         nn.grad.conv2d_input(x.shape, tg.ones(1, 1, 1, 1), tg.ones(1, 1, 3, 3))
+
+
+# ---------------------------------------------------------------- fractional max pooling
+def test_fractional_max_pool2d_without_torch():
+    # 5 -> 3 with 2-wide windows: alpha = (5 - 2) / 2 = 1.5; u = 0.5 gives starts
+    # int(0.75) - int(0.75) = 0, int(2.25) - 0 = 2, and the last 5 - 2 = 3
+    x = tg.tensor(np.arange(25.0).reshape(1, 1, 5, 5), requires_grad=True)
+    samples = tg.full((1, 1, 2), 0.5)
+    out, indices = F.fractional_max_pool2d(x, 2, output_size=3, return_indices=True,
+                                           _random_samples=samples)
+    starts = [0, 2, 3]
+    expected = [[(r + 1) * 5 + c + 1 for c in starts] for r in starts]
+    assert indices.tolist() == [[expected]] and out.tolist() == [[expected]]
+    out.sum().backward()
+    grad = np.zeros(25)
+    grad[np.ravel(expected)] = 1
+    assert x.grad.numpy().ravel().tolist() == grad.tolist()
+    pool = nn.FractionalMaxPool2d(2, output_ratio=0.5)
+    assert tuple(pool(tg.randn(2, 3, 8, 6)).shape) == (2, 3, 4, 3)
+    with pytest.raises(ValueError, match="either an output size, or a pooling ratio"):
+        nn.FractionalMaxPool2d(2)
+    with pytest.raises(RuntimeError, match="does not fit"):
+        F.fractional_max_pool2d(x, 3, output_size=4)
+
+
+FRACTIONAL_CASES = [(2, (7, 9), (2, 3), (4, 5), "plain"), (2, (6, 6), 2, 5, "ties"),
+                    (2, (8, 5), (3, 1), (6, 3), "nan"), (3, (5, 6, 7), 2, (3, 4, 5), "plain"),
+                    (3, (6, 5, 5), (1, 2, 3), (4, 3, 2), "ties")]
+
+
+@needs_torch
+@pytest.mark.parametrize("dims,spatial,kernel,size,values", FRACTIONAL_CASES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fractional_max_pool_matches_torch(dims, spatial, kernel, size, values, dtype):
+    rng = np.random.default_rng(dims + len(values))
+    image = rng.standard_normal((2, 3, *spatial)).astype(dtype)
+    if values == "ties":
+        image = np.round(image)
+    if values == "nan":
+        image[0, 0].flat[[3, 4, 11]] = np.nan
+    samples = rng.random((2, 3, dims)).astype(dtype)
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor(image, requires_grad=True)
+        pool = getattr(lib.nn.functional, f"fractional_max_pool{dims}d_with_indices")
+        out, indices = pool(x, kernel, output_size=size, _random_samples=lib.tensor(samples))
+        weight = np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)).astype(dtype)
+        (out * lib.tensor(weight)).sum().backward()
+        results.append((out.detach().numpy(), indices.numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, atol=1e-6)

@@ -81,6 +81,7 @@ from tinygrad_np.nn.dropout import (
     Dropout3d,
     FeatureAlphaDropout,
 )
+from tinygrad_np.nn.fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d
 from tinygrad_np.nn.layers_extra import Bilinear, EmbeddingBag, RMSNorm
 from tinygrad_np.nn.layers_more import (
     AdaptiveAvgPool1d,
@@ -228,6 +229,8 @@ __all__ = [
     "HuberLoss",
     "Identity",
     "KLDivLoss",
+    "FractionalMaxPool2d",
+    "FractionalMaxPool3d",
     "L1Loss",
     "LinearCrossEntropyLoss",
     "LinearCrossEntropyOptions",

@@ -27,6 +27,12 @@ from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
 from tinygrad_np.join import cat
+from tinygrad_np.nn.fractional_pool import (  # noqa: F401  (re-exported)
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from tinygrad_np.nn.functional_3d import (  # noqa: F401  (re-exported)
     adaptive_avg_pool3d,
     adaptive_max_pool3d,
