@@ -637,3 +637,15 @@ def test_fractional_max_pool_matches_torch(dims, spatial, kernel, size, values, 
         results.append((out.detach().numpy(), indices.numpy(), x.grad.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, atol=1e-6)
+
+
+def test_nn_utils_memory_format_returns_the_module_unchanged():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3))
+    before = model[0].weight.numpy().copy()
+    assert nn.utils.convert_conv2d_weight_memory_format(model, tg.channels_last) is model
+    from tinygrad_np.nn.utils.memory_format import convert_conv3d_weight_memory_format
+
+    assert convert_conv3d_weight_memory_format(model, tg.channels_last_3d) is model
+    assert model[0].weight.numpy().tolist() == before.tolist()
+    with pytest.raises(TypeError, match="expected an nn.Module"):
+        nn.utils.convert_conv2d_weight_memory_format(tg.ones(1), tg.channels_last)

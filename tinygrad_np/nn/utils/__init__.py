@@ -176,5 +176,12 @@ from tinygrad_np.nn.utils import (  # noqa: E402, F401
     clip_grad,
     convert_parameters,
     init,
+    memory_format,
     stateless,
 )
+from tinygrad_np.nn.utils.memory_format import (  # noqa: E402
+    convert_conv2d_weight_memory_format,
+    convert_conv3d_weight_memory_format,
+)
+
+__all__ += ["convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_format"]
