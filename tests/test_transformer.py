@@ -396,6 +396,7 @@ def test_errors():
     with pytest.raises(RuntimeError, match="feature number"):
         nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1)(
             tg.zeros(3, 1, 8), tg.zeros(2, 1, 4))
+    assert nn.MultiheadAttention(4, 2, add_bias_kv=True).bias_k.shape == (1, 1, 4)  # (round 13)
     bag = nn.EmbeddingBag(10, 3)
     with pytest.raises(ValueError, match="offsets has to be None"):
         bag(np.zeros((2, 2), dtype=np.int64), np.array([0, 1]))

@@ -4,7 +4,14 @@ Built only on the public Tensor ops, including the fused ones in `tinygrad_np/op
 (linear, the losses).
 """
 
-from tinygrad_np.nn import attention, functional, init, parallel, utils  # noqa: F401 (nn.parallel)
+from tinygrad_np.nn import (  # noqa: F401 (nn.parallel)
+    attention,
+    functional,
+    grad,
+    init,
+    parallel,
+    utils,
+)
 from tinygrad_np.nn.activation import (
     CELU,
     ELU,
@@ -74,6 +81,7 @@ from tinygrad_np.nn.dropout import (
     Dropout3d,
     FeatureAlphaDropout,
 )
+from tinygrad_np.nn.fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d
 from tinygrad_np.nn.layers_extra import Bilinear, EmbeddingBag, RMSNorm
 from tinygrad_np.nn.layers_more import (
     AdaptiveAvgPool1d,
@@ -129,6 +137,8 @@ from tinygrad_np.nn.loss import (
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    LinearCrossEntropyLoss,
+    LinearCrossEntropyOptions,
     MarginRankingLoss,
     MSELoss,
     MultiLabelMarginLoss,
@@ -219,7 +229,11 @@ __all__ = [
     "HuberLoss",
     "Identity",
     "KLDivLoss",
+    "FractionalMaxPool2d",
+    "FractionalMaxPool3d",
     "L1Loss",
+    "LinearCrossEntropyLoss",
+    "LinearCrossEntropyOptions",
     "LayerNorm",
     "LeakyReLU",
     "LSTM",

@@ -24,8 +24,15 @@ from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import no_grad
+from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
 from tinygrad_np.join import cat
+from tinygrad_np.nn.fractional_pool import (  # noqa: F401  (re-exported)
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from tinygrad_np.nn.functional_3d import (  # noqa: F401  (re-exported)
     adaptive_avg_pool3d,
     adaptive_max_pool3d,
@@ -65,6 +72,7 @@ from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_
     same_shape,
     smooth_l1_loss as smooth_l1_loss,
     weighted_bce_with_logits,
+    weighted_reduce,
 )
 from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     cosine_embedding_loss,
@@ -78,6 +86,9 @@ from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     soft_margin_loss,
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
+)
+from tinygrad_np.nn.functional_mha import (
+    multi_head_attention_forward as multi_head_attention_forward,
 )
 from tinygrad_np.nn.functional_rare import (
     glu as glu,
@@ -219,18 +230,19 @@ def _pick_axis(axis: int | None, dim: int | None, function: str, x: Tensor,
     return dim
 
 
-def softmax(input: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,  # noqa: A002
-            _stacklevel: int = 3) -> Tensor:
-    """y = exp(x) / sum(exp(x)) along `axis` (or `dim`), stable for any finite x; `dtype`
-    casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`)."""
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """y = exp(x) / sum(exp(x)) along `dim` (or `axis`), stable for any finite x; `dtype`
+    casts x first (PyTorch's `F.softmax(x, dim=-1, dtype=torch.float32)`). The positional
+    order is PyTorch's (input, dim, _stacklevel, dtype)."""
     input = _tensor(input)
     return input.softmax(_pick_axis(axis, dim, "softmax", input, _stacklevel), dtype)
 
 
-def log_softmax(input: Tensor, axis: int | None = None, *,  # noqa: A002
-                dim: int | None = None, dtype: Any = None, _stacklevel: int = 3) -> Tensor:
-    """y = x - log(sum(exp(x))) along `axis` (or `dim`), stable for any finite x; `dtype`
-    casts x first."""
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+                dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """y = x - log(sum(exp(x))) along `dim` (or `axis`), stable for any finite x; `dtype`
+    casts x first. Positional order as PyTorch's (input, dim, _stacklevel, dtype)."""
     input = _tensor(input)
     return input.log_softmax(_pick_axis(axis, dim, "log_softmax", input, _stacklevel), dtype)
 
@@ -307,6 +319,42 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         raise
 
 
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Any, *,  # noqa: A002
+                         linear_bias: Tensor | None = None, weight: Any = None,
+                         reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0, options: Any = None) -> Tensor:
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...) as PyTorch 2.13's:
+    input (in,) or (N, in); linear_weight (C, in), or (C, d1, ..., dK, in) for logits
+    (N, C, d1, ..., dK); ignore_index None means -100 (and may not be set with class
+    probabilities). `options` (PyTorch's chunking, a memory saving) changes nothing here."""
+    input, linear_weight = _tensor(input), _tensor(linear_weight)
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"linear_cross_entropy: expected input with dimensionality 1 or 2, "
+                           f"got shape {input.shape}")
+    if linear_weight.ndim < 2 or linear_weight.shape[-1] != input.shape[-1]:
+        raise RuntimeError(f"linear_cross_entropy: expected linear_weight (C, ..., "
+                           f"{input.shape[-1]}) for input of shape {input.shape}, got shape "
+                           f"{linear_weight.shape}")
+    classes, features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *features):
+        raise RuntimeError(f"linear_cross_entropy: expected linear_bias shape "
+                           f"{(classes, *features)}, got {tuple(linear_bias.shape)}")
+    if features and input.ndim == 1:
+        raise RuntimeError(f"linear_cross_entropy: K-dimensional loss (linear_weight of shape "
+                           f"{linear_weight.shape}) needs batched input (N, {input.shape[-1]}), "
+                           f"got shape {input.shape}")
+    logits_shape = (*input.shape[:-1], classes, *features)
+    if tuple(np.shape(_data(target))) == logits_shape and ignore_index is not None:
+        raise RuntimeError("linear_cross_entropy: ignore_index cannot be specified when target "
+                           "contains probabilities")
+    outputs = int(np.prod(logits_shape[input.ndim - 1:]))
+    logits = linear(input, linear_weight.reshape(outputs, input.shape[-1]),
+                    None if linear_bias is None else linear_bias.reshape(outputs))
+    return cross_entropy(logits.reshape(logits_shape), target, weight=weight,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)
+
+
 def _has_id(ids: Any, ignore_index: int) -> bool:
     """True when the class ids `ids` contain `ignore_index`."""
     return bool(ids.dtype.kind in "iu" and ids.size and (ids == ignore_index).any())
@@ -358,13 +406,16 @@ def binary_cross_entropy_with_logits(  # noqa: A002
 
 @xp.quiet
 def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
-             reduction: str = "mean") -> Tensor:
-    """loss = (pred - target)^2 elementwise;  d pred = 2 (pred - target) (over N for 'mean')."""
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """loss = (pred - target)^2 elementwise;  d pred = 2 (pred - target) (over N for 'mean').
+    `weight` (the input's shape) weighs each element; 'mean' then divides by its sum."""
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     input = _tensor(input)
     target = _target(target, input)
     same_shape(input, target, "mse_loss", "warn")
     difference = input - target
+    if weight is not None:
+        return weighted_reduce(difference * difference, weight, input, reduction, "mse_loss")
     return _reduce(difference * difference, reduction)
 
 
@@ -654,9 +705,10 @@ def softsign(input: Tensor) -> Tensor:  # noqa: A002
     return _tensor(input).softsign()
 
 
-def softmin(input: Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None,  # noqa: A002
-            _stacklevel: int = 3) -> Tensor:
-    """y = softmax(-x) along `axis` (or `dim`); `dtype` converts x first, as in PyTorch."""
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """y = softmax(-x) along `dim` (or `axis`); `dtype` converts x first, as in PyTorch
+    (positional order (input, dim, _stacklevel, dtype), as PyTorch's)."""
     input = _tensor(input)
     if dtype is not None:
         input = input.astype(dtype)
@@ -680,11 +732,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor(np.arange(num_classes) == ids[..., None], dtype=np.int64)
 
 
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
-    """input / max(||input||_p over dim, eps): unit vectors along `dim`."""
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  # noqa: A002
+              out: Tensor | None = None) -> Tensor:
+    """input / max(||input||_p over dim, eps): unit vectors along `dim` (written into `out`
+    when given, as PyTorch's out=)."""
     input = _tensor(input)
     norms = input.norm(p, dim, keepdim=True).clip(eps, None)
-    return input / norms.expand_as(input)
+    return write_out("normalize", out, input / norms.expand_as(input))
 
 
 def _pad_positions(mode: str, size: int, before: int, after: int) -> np.ndarray:
@@ -982,6 +1036,25 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                (x, x2), (weight, weight2), (_tensor(input), x))
     y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
+    """PyTorch's time-batch-channel 1-D convolution: input (T, N, C_in), weight (k, C_in,
+    C_out), bias (C_out,), `pad` steps of zeros at both ends of time -> (T + 2 pad - k + 1,
+    N, C_out). conv1d on the transposed tensors, so the gradients are conv1d's."""
+    input, weight, bias = _tensor(input), _tensor(weight), _tensor(bias)
+    if input.ndim != 3 or weight.ndim != 3 or bias.ndim != 1 or \
+            weight.shape[1] != input.shape[2] or bias.shape[0] != weight.shape[2]:
+        raise TensorError(f"conv_tbc: expected input (T, N, C_in), weight (k, C_in, C_out) and "
+                          f"bias (C_out,), got shapes {input.shape}, {weight.shape} and "
+                          f"{bias.shape}")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=int(pad))
+    return out.permute(2, 0, 1)
+
+
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """PyTorch's native kernel name of `channel_shuffle` (the same result)."""
+    return channel_shuffle(input, groups)
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
@@ -1394,3 +1467,6 @@ max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices = map(
 adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, \
     adaptive_max_pool3d_with_indices = map(_with_indices, (
         adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d))
+
+
+from tinygrad_np.nn import grad as grad  # noqa: E402  (torch.nn.grad, as F.grad in PyTorch)

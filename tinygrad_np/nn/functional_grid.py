@@ -1,14 +1,17 @@
-"""`F.affine_grid` and `F.grid_sample` for 4-D inputs, as PyTorch's (the spatial transformer
-tutorial's pair). Re-exported by F.
+"""`F.affine_grid` and `F.grid_sample` for 4-D (N, C, H, W) and 5-D (N, C, D, H, W) inputs, as
+PyTorch's (the spatial transformer tutorial's pair). Re-exported by F.
 
 Both are composed from Tensor ops, so the engine gives the gradients: with respect to theta
 (a matmul), the input (the sampled pixels are gathered by indexing, and repeated pixels
-accumulate) and the grid (through the bilinear weights; the corners' integer positions are
-constants, as in PyTorch).
+accumulate) and the grid (through the bilinear or bicubic weights; the corners' integer
+positions are constants, as in PyTorch). As PyTorch's, the 'border' and 'reflection' clip
+passes no gradient to a coordinate on or past the clip point, and 'nearest' gives the grid
+a zero gradient.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -18,8 +21,9 @@ from tinygrad_np.errors import TensorError
 from tinygrad_np.factories import linspace  # PyTorch's to the bit, as its affine_grid uses
 from tinygrad_np.tensor import Tensor
 
-_MODES = ("bilinear", "nearest")
+_MODES = ("bilinear", "nearest", "bicubic")
 _PADDINGS = ("zeros", "border", "reflection")
+_CUBIC_A = -0.75  # PyTorch's cubic convolution coefficient (as in F.interpolate)
 
 
 def _base_axis(steps: int, align_corners: bool, dtype: Any) -> np.ndarray:
@@ -31,24 +35,28 @@ def _base_axis(steps: int, align_corners: bool, dtype: Any) -> np.ndarray:
 
 
 def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
-    """The sampling grid (N, H, W, 2) of the affine maps theta (N, 2, 3) for an output of
-    size (N, C, H, W): grid[n, i, j] = theta[n] @ (x_j, y_i, 1), x and y in [-1, 1]."""
+    """The sampling grid of the affine maps theta for an output of `size`: (N, H, W, 2) from
+    theta (N, 2, 3) and size (N, C, H, W), grid[n, i, j] = theta[n] @ (x_j, y_i, 1); or
+    (N, D, H, W, 3) from theta (N, 3, 4) and size (N, C, D, H, W). x, y, z in [-1, 1]."""
     if not isinstance(theta, Tensor):
         raise TypeError(f"affine_grid: expected theta as a Tensor, got {type(theta).__name__}")
     size = tuple(int(s) for s in size)
-    if len(size) != 4:
-        raise NotImplementedError(f"affine_grid: only 4-D sizes (N, C, H, W) are supported, "
-                                  f"got {size}")
-    if theta.dtype.kind != "f" or tuple(theta.shape) != (size[0], 2, 3):
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"affine_grid: only 4-D sizes (N, C, H, W) and 5-D sizes "
+                                  f"(N, C, D, H, W) are supported, got {size}")
+    spatial = len(size) - 2
+    if theta.dtype.kind != "f" or tuple(theta.shape) != (size[0], spatial, spatial + 1):
         raise TensorError(f"affine_grid: expected a floating-point theta of shape "
-                          f"({size[0]}, 2, 3) for size {size}, got {theta.dtype} of shape "
-                          f"{tuple(theta.shape)}")
-    height, width = size[2], size[3]
-    base = np.ones((height, width, 3), dtype=theta.dtype)
-    base[..., 0] = _base_axis(width, bool(align_corners), theta.dtype)[None, :]
-    base[..., 1] = _base_axis(height, bool(align_corners), theta.dtype)[:, None]
-    grid = Tensor(base.reshape(1, height * width, 3)) @ theta.transpose(1, 2)
-    return grid.reshape(size[0], height, width, 2)
+                          f"({size[0]}, {spatial}, {spatial + 1}) for size {size}, got "
+                          f"{theta.dtype} of shape {tuple(theta.shape)}")
+    steps = size[:1:-1]  # (W, H) or (W, H, D): the grid's x, y (, z) order
+    base = np.ones((*size[2:], spatial + 1), dtype=theta.dtype)
+    for k, n in enumerate(steps):
+        shape = [1] * spatial
+        shape[spatial - 1 - k] = n
+        base[..., k] = _base_axis(n, bool(align_corners), theta.dtype).reshape(shape)
+    grid = Tensor(base.reshape(1, -1, spatial + 1)) @ theta.transpose(1, 2)
+    return grid.reshape(*size[:1], *size[2:], spatial)
 
 
 def _unnormalize(coord: Tensor, steps: int, align_corners: bool) -> Tensor:
@@ -66,60 +74,107 @@ def _reflect(coord: Tensor, low: float, high: float) -> Tensor:
     distance = (coord - low).abs()
     flips = np.floor(distance._data / span)
     extra = distance - flips * span
-    return extra.where(Tensor(flips % 2 == 0), span - extra) + low
+    return extra.where(flips % 2 == 0, span - extra) + low
 
 
-def _source(coord: Tensor, steps: int, padding_mode: str, align_corners: bool) -> Tensor:
-    position = _unnormalize(coord, steps, align_corners)
+def _clip(position: Tensor, steps: int) -> Tensor:
+    """position limited to [0, steps - 1], with no gradient on or past either bound (as
+    PyTorch's clip_coordinates_set_grad; Tensor.clamp would pass one there)."""
+    data = position._data
+    inside = (data > 0) & (data < steps - 1)
+    if inside.all():
+        return position
+    return position.where(inside, Tensor(np.clip(data, 0, steps - 1)))
+
+
+def _pad(position: Tensor, steps: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """A pixel position moved inside by the padding mode (left as it is for 'zeros')."""
     if padding_mode == "reflection":
         position = (_reflect(position, 0.0, steps - 1.0) if align_corners
                     else _reflect(position, -0.5, steps - 0.5))
-    if padding_mode in ("border", "reflection"):
-        position = position.clamp(0, steps - 1)
-    return position
+    return position if padding_mode == "zeros" else _clip(position, steps)
+
+
+def _cubic_weights(t: Tensor) -> list[Tensor]:
+    """The cubic-convolution weights of the four neighbours at offsets -1, 0, 1, 2 from
+    floor(x), t = x - floor(x) (a tensor, so the grid gets their gradients)."""
+    a = _CUBIC_A
+    near = lambda d: ((d * (a + 2) - (a + 3)) * d * d) + 1  # noqa: E731 (|d| <= 1)
+    far = lambda d: ((d * a - 5 * a) * d + 8 * a) * d - 4 * a  # noqa: E731 (1 < |d| < 2)
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _check(input: Tensor, grid: Tensor, mode: str, padding_mode: str) -> None:  # noqa: A002
+    if not isinstance(input, Tensor) or not isinstance(grid, Tensor):
+        raise TypeError("grid_sample: expected the input and the grid as Tensors")
+    if mode not in _MODES:
+        raise ValueError(f"grid_sample: mode must be one of {_MODES}, got {mode!r}")
+    if padding_mode not in _PADDINGS:
+        raise TensorError(f"grid_sample: padding_mode must be one of {_PADDINGS}, got "
+                          f"{padding_mode!r}")
+    if input.ndim not in (4, 5):
+        raise NotImplementedError(f"grid_sample: only 4-D inputs (N, C, H, W) and 5-D inputs "
+                                  f"(N, C, D, H, W) are supported, got shape "
+                                  f"{tuple(input.shape)}")
+    if mode == "bicubic" and input.ndim != 4:
+        raise RuntimeError(f"grid_sample: mode 'bicubic' only supports 4-D input, got shape "
+                           f"{tuple(input.shape)}")
+    spatial = input.ndim - 2
+    if grid.ndim != input.ndim or grid.shape[0] != input.shape[0] or grid.shape[-1] != spatial:
+        outs = ("D_out, " if spatial == 3 else "") + "H_out, W_out"
+        raise RuntimeError(f"grid_sample: expected a grid of shape ({input.shape[0]}, {outs}, "
+                           f"{spatial}) for an input of shape {tuple(input.shape)}, got "
+                           f"{tuple(grid.shape)}")
 
 
 @xp.quiet  # an inf or NaN coordinate samples NaN, silently, as PyTorch
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A002
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """Sample input (N, C, H, W) at grid (N, H_out, W_out, 2) positions ((x, y) in [-1, 1])
-    into (N, C, H_out, W_out): mode 'bilinear' or 'nearest'; padding_mode 'zeros' (outside
-    pixels are 0), 'border' or 'reflection'; align_corners as PyTorch (default False)."""
-    if not isinstance(input, Tensor) or not isinstance(grid, Tensor):
-        raise TypeError("grid_sample: expected the input and the grid as Tensors")
-    if mode not in _MODES:
-        raise (NotImplementedError if mode == "bicubic" else ValueError)(
-            f"grid_sample: mode {mode!r} is not supported (use 'bilinear' or 'nearest')")
-    if padding_mode not in _PADDINGS:
-        raise TensorError(f"grid_sample: padding_mode must be one of {_PADDINGS}, got "
-                          f"{padding_mode!r}")
-    if input.ndim != 4:
-        raise NotImplementedError(f"grid_sample: only 4-D inputs (N, C, H, W) are supported, "
-                                  f"got shape {tuple(input.shape)}")
-    n, _, height, width = input.shape
-    if grid.ndim != 4 or grid.shape[0] != n or grid.shape[3] != 2:
-        raise RuntimeError(f"grid_sample: expected a grid of shape ({n}, H_out, W_out, 2) "
-                           f"for an input of shape {tuple(input.shape)}, got "
-                           f"{tuple(grid.shape)}")
+    into (N, C, H_out, W_out), or input (N, C, D, H, W) at grid (N, D_out, H_out, W_out, 3)
+    ((x, y, z)) into (N, C, D_out, H_out, W_out): mode 'bilinear' (trilinear for 5-D),
+    'nearest' or 'bicubic' (4-D); padding_mode 'zeros' (outside pixels are 0), 'border' or
+    'reflection'; align_corners as PyTorch (default False)."""
+    _check(input, grid, mode, padding_mode)
     corners = bool(align_corners)
-    x = _source(grid[..., 0], width, padding_mode, corners)
-    y = _source(grid[..., 1], height, padding_mode, corners)
-    pixels = input.permute(0, 2, 3, 1)  # (N, H, W, C): a gather gives (N, H_out, W_out, C)
-    batch = np.arange(n).reshape(n, 1, 1)
+    steps = input.shape[:1:-1]  # the sizes along x, y (, z): W, H (, D)
+    pixels = input.movedim(1, -1)  # (N, [D,] H, W, C): a gather gives (N, *grid[1:-1], C)
+    batch = np.arange(input.shape[0]).reshape((-1,) + (1,) * (grid.ndim - 2))
 
-    def gather(xi: np.ndarray, yi: np.ndarray) -> Tensor:
-        inside = (xi >= 0) & (xi < width) & (yi >= 0) & (yi < height)
-        values = pixels[batch, np.clip(yi, 0, height - 1), np.clip(xi, 0, width - 1)]
-        return values if inside.all() else values * Tensor(inside[..., None].astype(
-            input.dtype))
+    def gather(index: list[np.ndarray]) -> Tensor:  # index in x, y (, z) order
+        inside = np.logical_and.reduce([(i >= 0) & (i < n) for i, n in zip(index, steps)])
+        where = tuple(np.clip(i, 0, n - 1) for i, n in zip(index, steps))[::-1]
+        values = pixels[(batch, *where)]
+        # masked by where (not by a product): a NaN weight must not reach a pixel's gradient
+        return values if inside.all() else values.where(inside[..., None], 0.0)
 
+    position = [_unnormalize(grid[..., k], n, corners) for k, n in enumerate(steps)]
+    if mode == "bicubic":  # the 4 x 4 neighbours, each moved inside by the padding mode
+        base = [np.floor(p._data) for p in position]
+        weights = [_cubic_weights(p - Tensor(b)) for p, b in zip(position, base)]
+        output: Tensor | None = None
+        for i, j in itertools.product(range(4), range(4)):
+            index = [_pad(Tensor(b + k - 1), n, padding_mode, corners)._data.astype(np.int64)
+                     for b, k, n in zip(base, (i, j), steps)]
+            term = gather(index) * (
+                weights[0][i] * weights[1][j]).unsqueeze(-1)
+            output = term if output is None else output + term
+        return output.movedim(-1, 1)
+    position = [_pad(p, n, padding_mode, corners) for p, n in zip(position, steps)]
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
-        output = gather(np.rint(x._data).astype(np.int64), np.rint(y._data).astype(np.int64))
-    else:
-        x0, y0 = np.floor(x._data), np.floor(y._data)
-        wx1, wy1 = (x - Tensor(x0)).unsqueeze(-1), (y - Tensor(y0)).unsqueeze(-1)
-        wx0, wy0 = 1 - wx1, 1 - wy1
-        x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
-        output = (gather(x0, y0) * (wx0 * wy0) + gather(x0 + 1, y0) * (wx1 * wy0)
-                  + gather(x0, y0 + 1) * (wx0 * wy1) + gather(x0 + 1, y0 + 1) * (wx1 * wy1))
-    return output.permute(0, 3, 1, 2)
+        output = gather([np.rint(p._data).astype(np.int64) for p in position])
+        if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None
+            output = output + grid[..., :1].where(np.zeros(1, bool), 0.0)
+        return output.movedim(-1, 1)
+    low = [np.floor(p._data) for p in position]
+    upper = [(p - Tensor(b)).unsqueeze(-1) for p, b in zip(position, low)]
+    low = [b.astype(np.int64) for b in low]
+    output = None
+    for corner in itertools.product((0, 1), repeat=len(steps)):
+        weight = None
+        for k, up in enumerate(corner):
+            w = upper[k] if up else 1 - upper[k]
+            weight = w if weight is None else weight * w
+        term = gather([b + up for b, up in zip(low, corner)]) * weight
+        output = term if output is None else output + term
+    return output.movedim(-1, 1)

@@ -2,6 +2,11 @@
 'nearest-exact', 'area', 'linear' (3-D), 'bilinear' and 'bicubic' (4-D), 'trilinear' (5-D).
 Re-exported by F; `nn.Upsample` is the layer form.
 
+`antialias=True` ('bilinear', 'bicubic' and 'lanczos', 4-D, as PyTorch's and Pillow's):
+each output pixel is a normalised weighted sum of the inputs under a filter (triangle, cubic
+with a = -0.5, or Lanczos-3) widened by the downsampling ratio, so every input pixel counts;
+it is a (out, in) matrix per axis, applied by matmul.
+
 Each spatial axis is resized on its own. The source positions and weights depend only on the
 sizes, so they are computed once in NumPy; the tensor work is `index_select` (nearest) or a
 weighted sum of two (linear) or four (cubic: PyTorch's cubic convolution, A = -0.75, the
@@ -21,7 +26,8 @@ from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.tensor import Tensor, to_tensor
 
 _LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
-_WEIGHTED = ("linear", "bilinear", "trilinear", "bicubic")
+_WEIGHTED = ("linear", "bilinear", "trilinear", "bicubic", "lanczos")
+_ANTIALIASED = ("bilinear", "bicubic", "lanczos")
 _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
@@ -36,16 +42,22 @@ def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> li
 
 def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bool | None,
            antialias: bool) -> None:
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not implemented")
     if mode not in ("nearest", "nearest-exact", "area", *_WEIGHTED):
         raise TensorError(f"interpolate: unknown mode {mode!r} (supported: 'nearest', "
                           f"'nearest-exact', 'area', 'linear', 'bilinear', 'bicubic', "
-                          f"'trilinear')")
+                          f"'trilinear', 'lanczos')")
+    if antialias and (mode not in _ANTIALIASED or x.ndim != 4):
+        raise ValueError(f"interpolate: antialias=True is restricted to modes 'bilinear', "
+                         f"'bicubic' and 'lanczos' and a 4-D input, got mode {mode!r} and "
+                         f"shape {x.shape}")
+    if mode == "lanczos" and (align_corners or not antialias):
+        raise ValueError("interpolate: mode 'lanczos' needs antialias=True and does not "
+                         "support align_corners=True")
     if x.ndim not in (3, 4, 5):
         raise NotImplementedError(f"interpolate: input must be 3-D (N, C, L), 4-D (N, C, H, W) "
                                   f"or 5-D (N, C, D, H, W), got shape {x.shape}")
-    needs = 4 if mode == "bicubic" else {v: k for k, v in _LINEAR_MODES.items()}.get(mode)
+    linear_ndim = {v: k for k, v in _LINEAR_MODES.items()}.get(mode)
+    needs = 4 if mode in ("bicubic", "lanczos") else linear_ndim
     if needs is not None and needs != x.ndim:
         raise NotImplementedError(f"interpolate: mode {mode!r} needs {needs}-D input, got "
                                   f"shape {x.shape}")
@@ -107,8 +119,52 @@ def _cubic_sources(n_in: int, n_out: int, scale: float | None,
     return indices, weights
 
 
+def _triangle(d: np.ndarray) -> np.ndarray:
+    return np.maximum(1 - np.abs(d), 0.0)
+
+
+def _keys_half(d: np.ndarray) -> np.ndarray:
+    """Keys' cubic with a = -0.5 (Pillow's and PyTorch's antialiased bicubic)."""
+    d, a = np.abs(d), -0.5
+    near = ((a + 2) * d - (a + 3)) * d * d + 1
+    far = (((d - 5) * d + 8) * d - 4) * a
+    return np.where(d < 1, near, np.where(d < 2, far, 0.0))
+
+
+def _lanczos3(d: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(d) < 3, np.sinc(d) * np.sinc(d / 3), 0.0)
+
+
+_FILTERS = {"bilinear": (_triangle, 1.0), "bicubic": (_keys_half, 2.0),
+            "lanczos": (_lanczos3, 3.0)}  # (filter, half its support at ratio 1)
+
+
+def _antialias_matrix(n_in: int, n_out: int, scale: float | None, mode: str,
+                      align_corners: bool) -> np.ndarray:
+    """(n_out, n_in) weights of PyTorch's antialiased resize: output i is centred at
+    ratio * (i + 0.5); its inputs are those within the filter's support (widened by the ratio
+    when downsampling), weighted by the filter at (j + 0.5 - centre) / max(ratio, 1) and
+    normalised to sum 1."""
+    if align_corners:
+        ratio = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        ratio = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+    kernel, half = _FILTERS[mode]
+    support = half * ratio if ratio >= 1 else half
+    centre = ratio * (np.arange(n_out) + 0.5)
+    low = np.maximum(np.trunc(centre - support + 0.5), 0)[:, None]
+    high = np.minimum(np.trunc(centre + support + 0.5), n_in)[:, None]
+    j = np.arange(n_in)[None, :]
+    weights = kernel((j - centre[:, None] + 0.5) / max(ratio, 1.0)) * ((j >= low) & (j < high))
+    total = weights.sum(1, keepdims=True)
+    return np.divide(weights, total, out=weights, where=total != 0)
+
+
 def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str,
-                 align_corners: bool) -> Tensor:
+                 align_corners: bool, antialias: bool = False) -> Tensor:
+    if antialias:
+        matrix = _antialias_matrix(x.shape[axis], n_out, scale, mode, align_corners)
+        return (x.movedim(axis, -1) @ Tensor(matrix.T.astype(x.dtype))).movedim(-1, axis)
     n_in = x.shape[axis]
     if mode == "nearest":
         return x.index_select(axis, _nearest_index(n_in, n_out, scale, x.ndim == 4))
@@ -140,7 +196,8 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     pooling); 'linear' / 'bilinear' blend the two
     nearest sources, with half-pixel centres (align_corners=False, the default) or with the
     corner pixels aligned (align_corners=True). recompute_scale_factor=True makes a given
-    scale_factor only set the size, positions then use in / out."""
+    scale_factor only set the size, positions then use in / out. antialias=True (modes
+    'bilinear', 'bicubic', 'lanczos' (which needs it), 4-D) filters as PyTorch's and Pillow's."""
     x = to_tensor(input)
     _check(x, size, scale_factor, mode, align_corners, antialias)
     spatial = x.ndim - 2
@@ -161,7 +218,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 3: F.adaptive_avg_pool3d}[spatial]
         return pool(x, sizes[0] if spatial == 1 else tuple(sizes))
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
-        x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners))
+        x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners), antialias)
     return x
 
 

@@ -50,6 +50,21 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
     return losses.sum() if reduction == "sum" else losses
 
 
+def weighted_reduce(losses: Tensor, weight: Any, input: Tensor, reduction: str,  # noqa: A002
+                    function: str, mean_by_weight: bool = True) -> Tensor:
+    """PyTorch's per-element `weight=` of mse_loss, l1_loss and huber_loss: weight (the input's
+    shape) times each loss, then the reduction; 'mean' is sum(w * loss) / sum(w) for mse and l1
+    (a weighted average) and mean(w * loss) for huber (`mean_by_weight=False`), as PyTorch."""
+    weight = _tensor(weight)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{function}: weight must have the input's shape "
+                         f"{tuple(input.shape)}, got {tuple(weight.shape)}")
+    losses = losses * weight
+    if reduction == "mean" and mean_by_weight:
+        return losses.sum() / weight.sum()
+    return _reduce(losses, reduction)
+
+
 def _classes_last(x: Any) -> Any:
     """(N, C, d1, ..., dk) -> (N d1 ... dk, C): one row per prediction (Tensor or array)."""
     if x.ndim == 2:
@@ -229,11 +244,14 @@ def _target(target: Any, input: Tensor) -> Any:
 
 
 def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
-            reduction: str = "mean") -> Tensor:
-    """loss = |input - target|;  d input = sign(input - target) (0 where equal)."""
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """loss = |input - target|;  d input = sign(input - target) (0 where equal). `weight` (the
+    input's shape) weighs each element; 'mean' then divides by its sum."""
     reduction = legacy_reduction(size_average, reduce, reduction, "l1_loss")
     input = _tensor(input)
     same_shape(input, target, "l1_loss", "warn")
+    if weight is not None:
+        return weighted_reduce(_l1(input, target, "none"), weight, input, reduction, "l1_loss")
     return _l1(input, target, reduction)
 
 
@@ -241,19 +259,24 @@ def _l1(input: Tensor, target: Any, reduction: str) -> Tensor:  # noqa: A002
     return _reduce((input - _target(target, input)).abs(), reduction)
 
 
-def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0  # noqa: A002
-               ) -> Tensor:
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0,  # noqa: A002
+               weight: Tensor | None = None) -> Tensor:
     """loss = d^2 / 2 for |d| < delta, else delta (|d| - delta / 2), d = input - target.
 
     The two branches meet in a where() on |d| < delta, as PyTorch's: gradient d inside,
     delta sign(d) from |d| = delta on; second derivative 1 inside (d = 0 included) and 0 from
     |d| = delta on. The quadratic sees 0 for |d| >= delta, so an infinite d gives no inf * 0
-    in the branch where() drops, and a NaN d a NaN gradient (PyTorch's).
+    in the branch where() drops, and a NaN d a NaN gradient (PyTorch's). `weight` (the
+    input's shape) weighs each element ('mean' stays the mean, as PyTorch's).
     """
     reduction = legacy_reduction(None, None, reduction, "huber_loss")
     if delta <= 0:
         raise TensorError(f"huber_loss: delta must be positive, got {delta}")
-    return _huber(_tensor(input), target, reduction, delta, "huber_loss")
+    input = _tensor(input)
+    if weight is not None:
+        losses = _huber(input, target, "none", delta, "huber_loss")
+        return weighted_reduce(losses, weight, input, reduction, "huber_loss", False)
+    return _huber(input, target, reduction, delta, "huber_loss")
 
 
 def _huber(input: Tensor, target: Any, reduction: str, delta: float, function: str) -> Tensor:  # noqa: A002

@@ -8,12 +8,15 @@ not in `parameters()`.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import warnings
 from typing import Any
 
 from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.functional_losses import legacy_reduction
+from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.module import Module
 from tinygrad_np.tensor import Tensor, to_tensor
 
@@ -319,3 +322,52 @@ class MultiMarginLoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
                                    weight=self.weight, reduction=self.reduction)
+
+
+@dataclasses.dataclass
+class LinearCrossEntropyOptions:
+    """PyTorch 2.13's chunking options of linear_cross_entropy: accepted, and ignored here
+    (chunking saves memory; the loss and its gradients are the same without it)."""
+
+    allow_retain_graph: bool = False
+    batch_chunk_size: int | None = None
+    chunking_method: str | None = "auto"
+    acc_policy: str = "auto"
+    acc_dtype: Any = None
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """Cross-entropy of the logits of its own `linear` layer (in_features -> num_classes *
+    prod(out_features), PyTorch's flat storage), as PyTorch 2.13's: F.linear_cross_entropy."""
+
+    def __init__(self, in_features: int, num_classes: int, *, out_features: tuple[int, ...] = (),
+                 bias: bool = False, device: Any = None, dtype: Any = None,
+                 reduction: str = "mean", weight: Any = None, ignore_index: int | None = None,
+                 label_smoothing: float = 0.0, options: Any = None) -> None:
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise RuntimeError(f"LinearCrossEntropyLoss: expected weight shape to be "
+                               f"{(num_classes,)}, got {tuple(weight.shape)}")
+        if not 0 <= label_smoothing <= 1:
+            raise RuntimeError(f"LinearCrossEntropyLoss: expected label_smoothing to be in "
+                               f"range [0, 1], got {label_smoothing}")
+        super().__init__(weight, reduction=reduction)
+        self.num_classes, self.out_features = num_classes, tuple(out_features)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        self.linear = Linear(in_features, math.prod(self.out_features, start=num_classes),
+                             bias=bias, device=device, dtype=dtype)
+        self.options = options
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        shape = (self.num_classes, *self.out_features)
+        bias = None if self.linear.bias is None else self.linear.bias.reshape(shape)
+        return F.linear_cross_entropy(
+            input, self.linear.weight.reshape(*shape, self.linear.in_features), target,
+            linear_bias=bias, weight=self.weight, reduction=self.reduction,
+            ignore_index=self.ignore_index, label_smoothing=self.label_smoothing,
+            options=self.options)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+                f"out_features={self.out_features}, bias={self.linear.bias is not None}, "
+                f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
+                f"label_smoothing={self.label_smoothing}, options={self.options}")

@@ -16,7 +16,6 @@ fast path (eval, no gradient) is not imitated: where it returns zeros for padded
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import numpy as np
@@ -24,45 +23,16 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import AssertionTensorError, TensorError
-from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.activation import GELU, ReLU
 from tinygrad_np.nn.container import ModuleList
 from tinygrad_np.nn.dropout import Dropout
+from tinygrad_np.nn.functional_mha import causal_mask as _causal_mask
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import LayerNorm
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
-
-
-def _float_mask(mask: Any, name: str, dtype: Any) -> Any:
-    """PyTorch's `_canonical_mask`: a bool mask becomes -inf where True (0 elsewhere), a float
-    mask is kept (a Tensor, so a learnt mask gets its gradient)."""
-    if mask is None:
-        return None
-    array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if array.dtype == bool:
-        return np.where(array, -np.inf, 0.0).astype(dtype)
-    if array.dtype.kind != "f":
-        raise TypeError(f"only bool and floating types of {name} are supported, got "
-                        f"{array.dtype}")
-    return _tensor(mask)
-
-
-def _causal_mask(size: int, dtype: Any, source: int | None = None) -> np.ndarray:
-    """-inf above the diagonal of a (size, source) mask (source: size by default)."""
-    return np.triu(np.full((size, size if source is None else source), -np.inf, dtype=dtype), 1)
-
-
-def _pad_keys(mask: Any, count: int) -> Any:
-    """A float mask (an array or a Tensor) with `count` zero columns after its last (the keys
-    that add_bias_kv and add_zero_attn append: never masked)."""
-    if mask is None or not count:
-        return mask
-    if isinstance(mask, Tensor):
-        return cat([mask, Tensor(np.zeros((*mask.shape[:-1], count), dtype=mask.dtype))], -1)
-    return np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, count)])
 
 
 class NonDynamicallyQuantizableLinear(Linear):
@@ -167,89 +137,20 @@ class MultiheadAttention(Module):
                 average_attn_weights: bool = True, is_causal: bool = False
                 ) -> tuple[Tensor, Tensor | None]:
         query, key, value = _tensor(query), _tensor(key), _tensor(value)
-        batched = query.ndim == 3
-        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-            raise TensorError(f"MultiheadAttention: query, key and value must all be 3-D "
-                              f"(batched) or 2-D (unbatched), got shapes {query.shape}, "
-                              f"{key.shape}, {value.shape}")
-        if not batched:
-            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
-        elif self.batch_first:
+        transpose = self.batch_first and query.ndim == 3
+        if transpose:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
-        target, batch, embed = query.shape
-        source = key.shape[0]
-        if embed != self.embed_dim:
-            raise AssertionTensorError(f"was expecting embedding dimension of "
-                                       f"{self.embed_dim}, but got {embed}")
-        if key.shape[:2] != value.shape[:2] or key.shape[1] != batch:
-            raise AssertionTensorError(
-                f"MultiheadAttention: expected query (L, N, {self.embed_dim}) and key, value "
-                f"(S, N, ...), got {query.shape}, {key.shape}, {value.shape} (after "
-                "batch_first)")
-        if is_causal and attn_mask is None:
-            raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use "
-                               "the Transformer module method `generate_square_subsequent_mask`"
-                               " to create this mask.")
-        heads, size = self.num_heads, self.head_dim
-        w_q, w_k, w_v, b_q, b_k, b_v = self._projections()
-        q = F.linear(query, w_q, b_q).reshape(target, batch, heads, size).permute(1, 2, 0, 3)
-        k, v, extra = self._extra_keys(F.linear(key, w_k, b_k), F.linear(value, w_v, b_v))
-        if is_causal and key_padding_mask is None and not need_weights:
-            mask = _causal_mask(target, query.dtype, source + extra)  # (over the extra keys too)
-        else:
-            mask = _float_mask(attn_mask, "attn_mask", query.dtype)
-            if mask is None or mask.ndim == 2 and tuple(mask.shape) == (target, source):
-                pass
-            elif mask.ndim == 3 and tuple(mask.shape) == (batch * heads, target, source):
-                mask = mask.reshape(batch, heads, target, source)
-            else:
-                raise TensorError(f"MultiheadAttention: attn_mask must have shape "
-                                  f"({target}, {source}) or ({batch * heads}, {target}, "
-                                  f"{source}), got {tuple(mask.shape)}")
-            mask = _pad_keys(mask, extra)
-        padding = _float_mask(key_padding_mask, "key_padding_mask", query.dtype)
-        if padding is not None:
-            if tuple(padding.shape) != ((batch, source) if batched else (source,)):
-                raise TensorError(f"MultiheadAttention: key_padding_mask must have shape "
-                                  f"{(batch, source) if batched else (source,)}, got "
-                                  f"{tuple(padding.shape)}")
-            padding = _pad_keys(padding.reshape(batch, 1, 1, source), extra)
-            mask = padding if mask is None else mask + padding
-        if need_weights:
-            scores = (q * (1 / math.sqrt(size))) @ k.transpose(-2, -1)
-            if mask is not None:
-                scores = scores + mask
-            weights = F.dropout(scores.softmax(-1), self.dropout, self.training)
-            output = weights @ v
-        else:  # PyTorch's path then: a row with every key masked gives zeros, not NaN
-            output = F.scaled_dot_product_attention(
-                q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
-        output = output.permute(2, 0, 1, 3).reshape(target, batch, embed)
-        output = self.out_proj(output)
-        if need_weights:
-            weights = weights.mean(1) if average_attn_weights else weights
-        if not batched:
-            return output.squeeze(1), weights.squeeze(0) if need_weights else None
-        if self.batch_first:
-            output = output.transpose(0, 1)
-        return output, weights if need_weights else None
+        output, weights = F.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight, self.out_proj.bias, training=self.training,
+            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            use_separate_proj_weight=not self._qkv_same_embed_dim,
+            q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight,
+            v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
+            is_causal=is_causal)
+        return (output.transpose(0, 1) if transpose else output), weights
 
-    def _extra_keys(self, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor, int]:
-        """The projected keys and values (S, N, E) split into heads (N, heads, S', head_dim),
-        with bias_k/bias_v and a zero key/value appended as configured; S' - S."""
-        source, batch, _ = k.shape
-        extra = 0
-        if self.bias_k is not None:
-            k = cat([k, self.bias_k.expand(1, batch, self.embed_dim)])
-            v = cat([v, self.bias_v.expand(1, batch, self.embed_dim)])
-            extra += 1
-        heads, size = self.num_heads, self.head_dim
-        k, v = (t.reshape(source + extra, batch, heads, size).permute(1, 2, 0, 3) for t in (k, v))
-        if self.add_zero_attn:
-            zeros = Tensor(np.zeros((batch, heads, 1, size), dtype=k.dtype))
-            k, v = cat([k, zeros], 2), cat([v, zeros], 2)
-            extra += 1
-        return k, v, extra
 
 
 def _activation(activation: Any) -> Any:

@@ -169,3 +169,19 @@ def skip_init(module_cls: type, *args: object, **kwargs: object) -> Module:
     finally:
         set_rng_state(state)  # (PyTorch builds it on the meta device: no numbers drawn)
     return module.to_empty(device=device)
+
+
+# PyTorch's submodules of the functions above (`from torch.nn.utils.clip_grad import ...`)
+from tinygrad_np.nn.utils import (  # noqa: E402, F401
+    clip_grad,
+    convert_parameters,
+    init,
+    memory_format,
+    stateless,
+)
+from tinygrad_np.nn.utils.memory_format import (  # noqa: E402
+    convert_conv2d_weight_memory_format,
+    convert_conv3d_weight_memory_format,
+)
+
+__all__ += ["convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_format"]
