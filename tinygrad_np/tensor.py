@@ -900,6 +900,9 @@ def _float_input(op: str, tensor: Tensor) -> Tensor:
     return tensor
 
 
+_BOOL = np.dtype(np.bool_)
+
+
 def refuse_integers(op: str, tensor: Tensor) -> Tensor:
     """`tensor`, or PyTorch's NotImplementedError for an activation with no integer or bool
     kernel (gelu, elu, softplus, ... of an int64 tensor)."""
@@ -2412,7 +2415,7 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """max(x, 0);  d/dx = 1 where x > 0, else 0."""
-        if self._data.dtype == np.bool_:
+        if self._data.dtype is _BOOL:  # (an identity test: relu is on the hot path)
             raise TensorError("relu: Boolean inputs not supported for relu, as in PyTorch")
         return ReLU.apply(self)
 
