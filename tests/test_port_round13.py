@@ -206,3 +206,48 @@ def test_max_min_with_axis_give_values_and_indices(lib, name):
     kept = getattr(x, name)(axis=1, keepdims=True)
     assert tuple(kept.values.shape) == (2, 1) and tuple(kept.indices.shape) == (2, 1)
     assert tuple(getattr(x, name)(1, keepdims=True).values.shape) == (2, 1)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_custom_optimizer_int_step_stays_an_int_through_load_state_dict(lib):
+    class Counting(lib.optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 1.0})
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    state = self.state[p]
+                    state["step"] = state.get("step", 0) + 1
+
+    w = lib.nn.Parameter(lib.ones(2))
+    first = Counting([w])
+    first.step()
+    second = Counting([w])
+    second.load_state_dict(first.state_dict())
+    step = second.state[w]["step"]
+    assert type(step) is int and step == 1
+    second.step()
+    assert second.state[w]["step"] == 2 and type(second.state[w]["step"]) is int
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_serialization_safe_globals_allow_list(lib, tmp_path):
+    class Config:
+        pass
+
+    serialization = lib.serialization
+    before = serialization.get_safe_globals()
+    serialization.add_safe_globals([Config])
+    try:
+        assert Config in serialization.get_safe_globals()
+        with serialization.safe_globals([int]):
+            assert int in serialization.get_safe_globals()
+        assert int not in serialization.get_safe_globals()
+        lib.save({"w": lib.ones(2)}, tmp_path / "f.pt")
+        with serialization.safe_globals([Config]):
+            loaded = lib.load(tmp_path / "f.pt", weights_only=True)
+        assert loaded["w"].tolist() == [1.0, 1.0]
+    finally:
+        serialization.clear_safe_globals()
+        serialization.add_safe_globals(before)

@@ -748,3 +748,41 @@ def _build(node: Any, arrays: dict[str, np.ndarray], made: dict[str, Any]) -> An
         else:
             made[name] = array[()] if kind == "scalar" else array
     return made[name]
+
+
+# PyTorch's allow-list for weights_only unpickling. Nothing is unpickled here (a file holds
+# plain data and arrays only), so the list changes nothing; it is kept so that code written
+# for torch >= 2.6 (`torch.serialization.add_safe_globals([MyConfig])`) runs unchanged.
+_safe_globals: list = []
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """PyTorch's allow-list of classes for weights_only loading; recorded, has no effect."""
+    _safe_globals.extend(safe_globals)
+
+
+def get_safe_globals() -> list:
+    """The classes given to add_safe_globals (and safe_globals while it is active)."""
+    return list(_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    """Empty the list add_safe_globals filled."""
+    _safe_globals.clear()
+
+
+def get_unsafe_globals_in_checkpoint(f: Any) -> list[str]:
+    """PyTorch's list of classes a checkpoint would need unpickled: none, in a file `load`
+    reads (a torch file's are refused by `load` itself, naming them)."""
+    return []
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals: list) -> Any:
+    """`with safe_globals([...]):` add_safe_globals for the block only."""
+    before = list(_safe_globals)
+    _safe_globals.extend(safe_globals)
+    try:
+        yield
+    finally:
+        _safe_globals[:] = before

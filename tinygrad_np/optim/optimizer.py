@@ -473,12 +473,13 @@ class Step(float):
 
 
 def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
-    """A loaded state entry: a built-in optimizer's `step` as a Step; tensors and arrays as
-    new ones of the same kind, in the parameter's float dtype (arrays as Tensors with
-    `as_tensor`: most built-in steps read Tensors); anything else a deep copy."""
+    """A loaded state entry: a built-in optimizer's `step` (or a custom one's float) as a Step;
+    tensors and arrays as new ones of the same kind, in the parameter's float dtype (arrays as
+    Tensors with `as_tensor`: most built-in steps read Tensors); anything else a deep copy."""
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
         value = Tensor(value.detach().cpu().numpy())  # a torch.optim state dict loads as is
-    if key == "step" and (builtin or not isinstance(value, Tensor)):
+    if key == "step" and (builtin or isinstance(value, float | np.ndarray)):  # a custom
+        # optimizer's int step stays an int (range(step)), its Tensor step a Tensor
         return Step(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
