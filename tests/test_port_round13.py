@@ -251,3 +251,9 @@ def test_serialization_safe_globals_allow_list(lib, tmp_path):
     finally:
         serialization.clear_safe_globals()
         serialization.add_safe_globals(before)
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_jacobian_of_an_integer_input_is_a_runtime_error(lib):
+    with pytest.raises(RuntimeError):
+        lib.autograd.functional.jacobian(lambda x: x * 2, lib.tensor([1, 2]))

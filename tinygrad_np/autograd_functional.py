@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.autograd import grad
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import enable_grad
 from tinygrad_np.join import stack
 from tinygrad_np.tensor import Tensor
@@ -49,8 +49,8 @@ def _prepare_inputs(inputs: tuple[Tensor, ...], create_graph: bool, caller: str)
     prepared = []
     for position, tensor in enumerate(inputs):
         if tensor.dtype.kind != "f":
-            raise TypeError(f"{caller}: input {position} has dtype {tensor.dtype}; only "
-                            "floating-point inputs can be differentiated")
+            raise DtypeError(f"{caller}: input {position} has dtype {tensor.dtype}; only "
+                             "floating-point inputs can be differentiated")  # (a RuntimeError)
         if create_graph and tensor.requires_grad:
             prepared.append(tensor.view_as(tensor))
         else:
