@@ -257,3 +257,21 @@ def test_serialization_safe_globals_allow_list(lib, tmp_path):
 def test_jacobian_of_an_integer_input_is_a_runtime_error(lib):
     with pytest.raises(RuntimeError):
         lib.autograd.functional.jacobian(lambda x: x * 2, lib.tensor([1, 2]))
+
+
+def test_gradgradcheck_names_a_custom_function_whose_backward_is_not_differentiable():
+    class Cube(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * 3 * (a.detach() ** 2)  # a constant under create_graph
+
+    x = tg.tensor([0.5, 1.5], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(Cube.apply, [x])
+    with pytest.raises(AssertionError, match="custom Function\\(s\\) Cube"):
+        tg.autograd.gradgradcheck(Cube.apply, [x])

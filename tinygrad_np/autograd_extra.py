@@ -123,9 +123,28 @@ def gradgradcheck(
         return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps=eps, atol=atol,
                          rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode)
     except GradcheckError as error:
-        raise _reraise(error, f"gradgradcheck: the first derivatives of func (create_graph="
-                              f"True) disagree with central differences; inputs 0-{count - 1} "
-                              f"are func's, the rest its grad_outputs. ") from None
+        error = _reraise(error, f"gradgradcheck: the first derivatives of func (create_graph="
+                                f"True) disagree with central differences; inputs 0-{count - 1} "
+                                f"are func's, the rest its grad_outputs. ")
+        raise _with_custom_suspects(error, func, inputs) from None
+
+
+def _with_custom_suspects(error: GradcheckError, func: Callable[..., Any],
+                          inputs: tuple) -> GradcheckError:
+    """When no op's rule was found wrong: name the custom Functions func uses, whose backward
+    runs on Tensors under create_graph and is the likely culprit (a .detach() in it)."""
+    from tinygrad_np.opcheck import record_ops
+
+    custom = sorted({record.op.__name__ for record in record_ops(func, inputs)
+                     if not record.op.__module__.startswith("tinygrad_np")})
+    if error.op is not None or not custom:
+        return error
+    suspects = _reraise(error, "")
+    suspects.args = (f"{error}\nfunc uses custom Function(s) {', '.join(custom)}: under "
+                     f"create_graph their backward is recorded like any code, so it must be "
+                     f"differentiable itself (a .detach(), .data, .numpy() or .item() in it "
+                     f"makes a constant of what it reads).",)
+    return suspects
 
 
 class _VariableMeta(type):
