@@ -275,3 +275,16 @@ def test_gradgradcheck_names_a_custom_function_whose_backward_is_not_differentia
     assert tg.autograd.gradcheck(Cube.apply, [x])
     with pytest.raises(AssertionError, match="custom Function\\(s\\) Cube"):
         tg.autograd.gradgradcheck(Cube.apply, [x])
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_entr_values_and_gradient_at_the_edges(lib):
+    x = lib.tensor([0.0, 0.5, 2.0, -1.0], dtype=lib.float64, requires_grad=True)
+    y = lib.special.entr(x)
+    np.testing.assert_allclose(y.detach().numpy(), [0.0, 0.5 * np.log(2), -2 * np.log(2),
+                                                    -np.inf])
+    y.sum().backward()
+    grad = x.grad.numpy()
+    assert grad[0] == np.inf and np.isnan(grad[3])  # -(log x + 1): inf at 0, NaN below
+    np.testing.assert_allclose(grad[1:3], [np.log(2) - 1, -np.log(2) - 1])
+    assert _name(lib.special.entr(lib.tensor([1, 0, 2])).dtype) == "float32"

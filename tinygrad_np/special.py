@@ -16,7 +16,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn.functional import log_softmax, softmax
 from tinygrad_np.ops import bessel as _bessel, polynomials as _polynomials
 from tinygrad_np.ops.math import Xlog1py
-from tinygrad_np.ops.special import Ndtri
+from tinygrad_np.ops.special import Entr, Ndtri
 from tinygrad_np.ops.special_more import Erfcx, Zeta
 from tinygrad_np.tensor import Tensor, _float_in, _floats_in, to_tensor as _tensor
 
@@ -109,7 +109,7 @@ def ndtri(input: Any) -> Tensor:  # noqa: A002
 def entr(input: Any) -> Tensor:  # noqa: A002
     """-x log x elementwise: 0 at x = 0 and -inf for x < 0, as PyTorch."""
     x = _tensor(input)
-    return (0.0 - x.xlogy(x)).where(~(x < 0), -np.inf)
+    return Entr.apply(x if x.dtype.kind == "f" else x.astype(get_default_dtype()))
 
 
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002

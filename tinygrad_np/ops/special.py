@@ -233,3 +233,17 @@ class Ndtri(Function):
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
         return grad_output * math.sqrt(2 * math.pi) * xp.exp(y * y * 0.5)
+
+
+class Entr(Function):
+    """y = -x log x (0 at 0, -inf below);  dx = -g (log x + 1) (inf at 0, NaN below: PyTorch's)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x > 0, -x * np.log(np.where(x > 0, x, 1)),
+                            np.where(x == 0, 0, np.where(np.isnan(x), x, -np.inf))).astype(x.dtype)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return -grad_output * (xp.log(x) + 1)
