@@ -288,3 +288,22 @@ def test_entr_values_and_gradient_at_the_edges(lib):
     assert grad[0] == np.inf and np.isnan(grad[3])  # -(log x + 1): inf at 0, NaN below
     np.testing.assert_allclose(grad[1:3], [np.log(2) - 1, -np.log(2) - 1])
     assert _name(lib.special.entr(lib.tensor([1, 0, 2])).dtype) == "float32"
+
+
+@pytest.mark.parametrize("mode, antialias", [("bilinear", False), ("bilinear", True),
+                                             ("bicubic", False), ("bicubic", True),
+                                             ("nearest-exact", False)])
+def test_interpolate_uint8_images(mode, antialias):
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 256, (1, 3, 5, 7), dtype=np.uint8)
+    out = tg.nn.functional.interpolate(tg.tensor(img), size=(8, 4), mode=mode,
+                                       antialias=antialias)
+    assert out.dtype == np.uint8 and tuple(out.shape) == (1, 3, 8, 4)
+    as_float = tg.nn.functional.interpolate(tg.tensor(img.astype(np.float32)), size=(8, 4),
+                                            mode=mode, antialias=antialias).numpy()
+    assert np.abs(out.numpy().astype(int) - np.clip(np.rint(as_float), 0, 255)).max() <= 20
+    if torch is not None:
+        theirs = torch.nn.functional.interpolate(torch.tensor(img), size=(8, 4), mode=mode,
+                                                 antialias=antialias).numpy()
+        assert theirs.dtype == np.uint8
+        assert np.abs(out.numpy().astype(int) - theirs.astype(int)).max() <= 2

@@ -199,6 +199,10 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     scale_factor only set the size, positions then use in / out. antialias=True (modes
     'bilinear', 'bicubic', 'lanczos' (which needs it), 4-D) filters as PyTorch's and Pillow's."""
     x = to_tensor(input)
+    if x.dtype == np.uint8 and (mode == "nearest-exact" or x.ndim == 4 and mode in (
+            "bilinear", "bicubic")):  # images: PyTorch's uint8 kernels, within 1-2 levels
+        return _uint8_image(x, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                            antialias)
     _check(x, size, scale_factor, mode, align_corners, antialias)
     spatial = x.ndim - 2
     if size is not None:
@@ -220,6 +224,21 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
         x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners), antialias)
     return x
+
+
+def _uint8_image(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: Any,
+                 recompute: Any, antialias: bool) -> Tensor:
+    """A uint8 image resized in float32 and rounded, bicubic as PyTorch's fixed-point kernel:
+    along the width first, rounded and clamped to 0..255, then along the height."""
+    resized = interpolate(x.float(), size, scale_factor, mode, align_corners, recompute,
+                          antialias)
+    if mode == "bicubic":
+        height, width = resized.shape[2:]
+        across = interpolate(x.float(), (x.shape[2], width), None, mode, align_corners,
+                             None, antialias).round().clamp(0, 255)
+        resized = interpolate(across, (height, width), None, mode, align_corners, None,
+                              antialias)
+    return resized.round().clamp(0, 255).to(np.uint8)
 
 
 def upsample(input: Tensor, size: Any = None, scale_factor: Any = None,  # noqa: A002
