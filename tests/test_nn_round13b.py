@@ -1,0 +1,157 @@
+"""Round 13b of probes against PyTorch 2.13: `nn.utils.parametrizations.orthogonal` (its three
+maps, with and without trivialization, square, tall, wide and batched weights, assignment),
+and names PyTorch's nn, optim and utils have that were missing (UninitializedBuffer,
+Container, CrossMapLRN2d, ...).
+
+Each test checks fixed expected values or properties on tinygrad_np, then (where PyTorch is
+installed) compares with PyTorch: values and, in float64, gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import nn
+from tinygrad_np.nn.utils import parametrizations, parametrize
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+
+def _np(value):
+    return np.asarray(value.detach().numpy())
+
+
+def test_loads_this_checkout():
+    import pathlib
+
+    assert pathlib.Path(tg.__file__).parent.parent == pathlib.Path(__file__).parent.parent
+
+
+# --- orthogonal ---------------------------------------------------------------------------
+
+SHAPES = [(4, 4), (5, 3), (3, 5)]
+MAPS = [None, "matrix_exp", "cayley", "householder"]
+
+
+def _off_diagonal_noise(shape, seed=0):
+    noise = np.random.default_rng(seed).normal(scale=0.3, size=shape)
+    rows = np.arange(min(shape[-2:]))
+    noise[..., rows, rows] = 0.0  # (householder reads the diagonal as signs)
+    return noise
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("orthogonal_map", MAPS)
+@pytest.mark.parametrize("trivial", [True, False])
+def test_orthogonal_weight_is_orthogonal(shape, orthogonal_map, trivial):
+    layer = nn.Linear(shape[1], shape[0], dtype=tg.float64)
+    parametrizations.orthogonal(layer, orthogonal_map=orthogonal_map,
+                                use_trivialization=trivial)
+    original = layer.parametrizations.weight.original
+    with tg.no_grad():
+        original.add_(tg.tensor(_off_diagonal_noise(shape)))
+    weight = _np(layer.weight)
+    assert weight.shape == shape
+    tall = weight if shape[0] >= shape[1] else weight.T
+    np.testing.assert_allclose(tall.T @ tall, np.eye(tall.shape[1]), atol=1e-12)
+    layer.weight.sum().backward()
+    assert original.grad is not None and np.abs(_np(original.grad)).sum() > 0
+
+
+def test_orthogonal_names_and_default_maps():
+    square, tall = nn.Linear(3, 3), nn.Linear(2, 4)
+    parametrizations.orthogonal(square)
+    parametrizations.orthogonal(tall, use_trivialization=False)
+    assert square.parametrizations.weight[0].orthogonal_map == "matrix_exp"
+    assert tall.parametrizations.weight[0].orthogonal_map == "householder"
+    assert sorted(square.state_dict()) == ["bias", "parametrizations.weight.0.base",
+                                           "parametrizations.weight.original"]
+    assert sorted(tall.state_dict()) == ["bias", "parametrizations.weight.original"]
+    assert parametrize.is_parametrized(square, "weight")
+    # with trivialization the original starts at -I and the weight is the base
+    np.testing.assert_array_equal(_np(square.parametrizations.weight.original), -np.eye(3))
+
+
+def test_orthogonal_errors():
+    with pytest.raises(ValueError, match="orthogonal_map has to be one of"):
+        parametrizations.orthogonal(nn.Linear(3, 3), orthogonal_map="qr")
+    with pytest.raises(ValueError, match="1 dimensions"):
+        parametrizations.orthogonal(nn.Linear(3, 3), name="bias")
+    with pytest.raises(ValueError, match="no parameter or buffer with name 'kernel'"):
+        parametrizations.orthogonal(nn.Linear(3, 3), name="kernel")
+    layer = parametrizations.orthogonal(nn.Linear(3, 3), use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="use_trivialization=False"):
+        layer.weight = tg.eye(3)
+    with pytest.raises(ValueError, match=r"shape \(3, 3\), got a tensor of shape \(2, 2\)"):
+        parametrizations.orthogonal(nn.Linear(3, 3)).weight = tg.eye(2)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5)])
+@pytest.mark.parametrize("trivial", [True, False])
+def test_orthogonal_assign_an_orthogonal_matrix(shape, trivial):
+    q = np.linalg.qr(np.random.default_rng(1).normal(size=(max(shape), min(shape))))[0]
+    q = q if shape[0] >= shape[1] else q.T
+    layer = nn.Linear(shape[1], shape[0], dtype=tg.float64)
+    parametrizations.orthogonal(layer, orthogonal_map="householder",
+                                use_trivialization=trivial)
+    layer.weight = tg.tensor(q)
+    np.testing.assert_allclose(_np(layer.weight), q, atol=1e-12)
+
+
+def test_orthogonal_assign_a_square_matrix_takes_its_qr_factor():
+    matrix = np.array([[2.0, 1.0], [0.0, 3.0]])  # QR: Q = I, R = matrix (diagonal > 0)
+    layer = parametrizations.orthogonal(nn.Linear(2, 2, dtype=tg.float64))
+    layer.weight = tg.tensor(matrix)
+    np.testing.assert_allclose(_np(layer.weight), np.eye(2), atol=1e-15)
+    layer.weight = tg.tensor(-matrix)  # Q = -I
+    np.testing.assert_allclose(_np(layer.weight), -np.eye(2), atol=1e-15)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", SHAPES + [(2, 4, 3), (2, 3, 4)])
+@pytest.mark.parametrize("orthogonal_map", MAPS)
+@pytest.mark.parametrize("trivial", [True, False])
+def test_orthogonal_matches_torch(shape, orthogonal_map, trivial):
+    torch.manual_seed(0)
+    theirs, mine = torch.nn.Module(), nn.Module()
+    start = np.random.default_rng(2).normal(size=shape)
+    theirs.weight = torch.nn.Parameter(torch.tensor(start))
+    mine.weight = nn.Parameter(tg.tensor(start))
+    torch.nn.utils.parametrizations.orthogonal(theirs, orthogonal_map=orthogonal_map,
+                                               use_trivialization=trivial)
+    parametrizations.orthogonal(mine, orthogonal_map=orthogonal_map,
+                                use_trivialization=trivial)
+    with torch.no_grad():
+        theirs.parametrizations.weight.original.add_(torch.tensor(_off_diagonal_noise(shape)))
+    state = {key: tg.tensor(value.numpy()) for key, value in theirs.state_dict().items()}
+    assert sorted(state) == sorted(mine.state_dict())
+    mine.load_state_dict(state)  # (the base of a tall weight is completed at random)
+    np.testing.assert_allclose(_np(mine.weight), theirs.weight.detach().numpy(), atol=1e-12)
+    upstream = np.random.default_rng(3).normal(size=shape)
+    (theirs.weight * torch.tensor(upstream)).sum().backward()
+    (mine.weight * tg.tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(_np(mine.parametrizations.weight.original.grad),
+                               theirs.parametrizations.weight.original.grad.numpy(), atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5)])
+def test_orthogonal_householder_start_matches_torch(shape):
+    """Without trivialization, registering keeps the weight (geqrf's reflectors)."""
+    start = np.random.default_rng(4).normal(size=shape)
+    theirs, mine = torch.nn.Module(), nn.Module()
+    theirs.weight = torch.nn.Parameter(torch.tensor(start))
+    mine.weight = nn.Parameter(tg.tensor(start))
+    torch.nn.utils.parametrizations.orthogonal(theirs, use_trivialization=False,
+                                               orthogonal_map="householder")
+    parametrizations.orthogonal(mine, use_trivialization=False, orthogonal_map="householder")
+    np.testing.assert_allclose(_np(mine.parametrizations.weight.original),
+                               theirs.parametrizations.weight.original.detach().numpy(),
+                               atol=1e-12)
+    np.testing.assert_allclose(_np(mine.weight), theirs.weight.detach().numpy(), atol=1e-12)
