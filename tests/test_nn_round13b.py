@@ -155,3 +155,98 @@ def test_orthogonal_householder_start_matches_torch(shape):
                                theirs.parametrizations.weight.original.detach().numpy(),
                                atol=1e-12)
     np.testing.assert_allclose(_np(mine.weight), theirs.weight.detach().numpy(), atol=1e-12)
+
+
+# --- UninitializedBuffer, Container, CrossMapLRN2d -----------------------------------------
+
+
+def test_uninitialized_buffer():
+    buffer = nn.UninitializedBuffer(dtype=tg.float64)
+    assert repr(buffer) == "<UninitializedBuffer>" and not buffer.requires_grad
+    assert nn.parameter.is_lazy(buffer) and not nn.parameter.is_lazy(tg.zeros(1))
+    with pytest.raises(RuntimeError, match="uninitialized buffer"):
+        buffer.shape  # noqa: B018
+    module = nn.Module()
+    module.stats = buffer
+    module.hidden = nn.UninitializedBuffer(persistent=False)
+    assert [name for name, _ in module.named_buffers()] == ["stats", "hidden"]
+    buffer.materialize((2, 3))
+    assert buffer.shape == (2, 3) and buffer.dtype == tg.float64
+    assert not nn.parameter.is_lazy(buffer)
+    np.testing.assert_array_equal(_np(buffer), np.zeros((2, 3)))
+    assert list(module.state_dict()) == ["stats"]
+
+
+def test_lazy_norm_running_stats_are_uninitialized_buffers():
+    norm = nn.LazyBatchNorm1d().double()
+    assert isinstance(norm.running_mean, nn.UninitializedBuffer)
+    assert isinstance(norm.running_var, nn.UninitializedBuffer)
+    norm(tg.tensor([[1.0, 2.0], [3.0, 6.0]], dtype=tg.float64))
+    assert not isinstance(norm.running_mean, nn.UninitializedBuffer)
+    np.testing.assert_allclose(_np(norm.running_mean), [0.2, 0.4])
+    assert norm.running_var.dtype == tg.float64
+
+
+@needs_torch
+def test_uninitialized_buffer_matches_torch():
+    assert isinstance(torch.nn.LazyBatchNorm1d().running_mean, torch.nn.UninitializedBuffer)
+    assert repr(torch.nn.UninitializedBuffer()) == repr(nn.UninitializedBuffer())
+    theirs = torch.nn.Module()
+    theirs.hidden = torch.nn.UninitializedBuffer(persistent=False)
+    assert list(theirs._non_persistent_buffers_set) == ["hidden"]
+
+
+def test_container_adds_children_and_warns():
+    with pytest.warns(FutureWarning, match="nn.Container` is deprecated"):
+        container = nn.Container(fc=nn.Linear(2, 3), act=nn.ReLU())
+    assert [name for name, _ in container.named_children()] == ["fc", "act"]
+    assert sorted(container.state_dict()) == ["fc.bias", "fc.weight"]
+    with pytest.warns(FutureWarning, match="Subclass that instead"):
+        class Mine(nn.Container):
+            pass
+    assert isinstance(Mine(fc=nn.Linear(1, 1)), nn.Module)
+
+
+@needs_torch
+def test_container_matches_torch():
+    with pytest.warns(FutureWarning) as theirs:
+        torch.nn.Container(fc=torch.nn.Linear(2, 3))
+    with pytest.warns(FutureWarning) as mine:
+        nn.Container(fc=nn.Linear(2, 3))
+    assert str(mine[0].message) == str(theirs[0].message)
+
+
+def test_cross_map_lrn2d_fixed_values():
+    # size 3: channel 0's window is channels {0, 1}, channels 1 and 2 sum all three;
+    # alpha / size = 1, so scale = 1 + the sum of squares, and beta = 1 divides by it
+    layer = nn.CrossMapLRN2d(3, alpha=3.0, beta=1.0, k=1.0)
+    assert repr(layer) == "CrossMapLRN2d(3, alpha=3.0, beta=1.0, k=1.0)"
+    out = layer(tg.tensor([1.0, 2.0, 3.0], dtype=tg.float64).reshape(1, 3, 1, 1))
+    np.testing.assert_allclose(_np(out).ravel(), [1 / 6, 2 / 15, 3 / 15])
+    with pytest.raises(RuntimeError, match=r"Expected input to be 4D, got 3D"):
+        layer(tg.ones(3, 1, 1))
+
+
+@needs_torch
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 8])
+@pytest.mark.parametrize("channels", [1, 3, 7])
+def test_cross_map_lrn2d_matches_torch(size, channels):
+    x = np.random.default_rng(size * 10 + channels).normal(size=(2, channels, 3, 2))
+    upstream = np.random.default_rng(5).normal(size=x.shape)
+    theirs_x = torch.tensor(x, requires_grad=True)
+    mine_x = tg.tensor(x, requires_grad=True)
+    theirs = torch.nn.CrossMapLRN2d(size, alpha=0.5, beta=0.75, k=1.5)(theirs_x)
+    mine = nn.CrossMapLRN2d(size, alpha=0.5, beta=0.75, k=1.5)(mine_x)
+    np.testing.assert_allclose(_np(mine), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    (theirs * torch.tensor(upstream)).sum().backward()
+    (mine * tg.tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(_np(mine_x.grad), theirs_x.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@needs_torch
+def test_cross_map_lrn2d_float32_default_options_match_torch():
+    x = np.random.default_rng(6).normal(size=(1, 6, 2, 2)).astype(np.float32)
+    theirs = torch.nn.CrossMapLRN2d(5)(torch.tensor(x))
+    mine = nn.CrossMapLRN2d(5)(tg.tensor(x))
+    assert mine.dtype == tg.float32
+    np.testing.assert_allclose(_np(mine), theirs.numpy(), rtol=1e-6)

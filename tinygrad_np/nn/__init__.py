@@ -125,6 +125,7 @@ from tinygrad_np.nn.lazy import (
     LazyInstanceNorm2d,
     LazyInstanceNorm3d,
 )
+from tinygrad_np.nn.legacy import Container, CrossMapLRN2d
 from tinygrad_np.nn.linear import LazyLinear, Linear
 from tinygrad_np.nn.loss import (
     BCELoss,
@@ -163,7 +164,12 @@ from tinygrad_np.nn.normalization import (
     SyncBatchNorm,
 )
 from tinygrad_np.nn.parallel import DataParallel
-from tinygrad_np.nn.parameter import Buffer, Parameter, UninitializedParameter
+from tinygrad_np.nn.parameter import (
+    Buffer,
+    Parameter,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from tinygrad_np.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_np.nn.shape import (
     Flatten,
@@ -347,7 +353,10 @@ __all__ = [
     "RReLU",
     "TransformerDecoder",
     "TransformerDecoderLayer",
+    "UninitializedBuffer",
     "UninitializedParameter",
+    "Container",
+    "CrossMapLRN2d",
     "functional",
     "init",
     "modules",
