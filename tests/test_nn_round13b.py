@@ -250,3 +250,89 @@ def test_cross_map_lrn2d_float32_default_options_match_torch():
     mine = nn.CrossMapLRN2d(5)(tg.tensor(x))
     assert mine.dtype == tg.float32
     np.testing.assert_allclose(_np(mine), theirs.numpy(), rtol=1e-6)
+
+
+# --- AdaptiveLogSoftmaxWithLoss and small names -------------------------------------------
+
+
+def _asm(dtype=tg.float64):
+    return nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], div_value=2.0, head_bias=True,
+                                         dtype=dtype)
+
+
+def test_adaptive_log_softmax_shapes_and_probabilities():
+    layer = _asm()
+    assert [tuple(p.shape) for p in layer.parameters()] == [(5, 8), (5,), (4, 8), (3, 4),
+                                                            (2, 8), (4, 2)]
+    x = tg.tensor(np.random.default_rng(7).normal(size=(6, 8)))
+    full = layer.log_prob(x)
+    np.testing.assert_allclose(np.exp(_np(full)).sum(1), np.ones(6))  # a distribution
+    target = np.array([0, 9, 4, 2, 7, 5])
+    result = layer(x, tg.tensor(target))
+    np.testing.assert_allclose(_np(result.output), _np(full)[np.arange(6), target])
+    np.testing.assert_allclose(result.loss.item(), -_np(result.output).mean())
+    output, loss = result  # a namedtuple (output, loss)
+    assert type(result).__name__ == "_ASMoutput" and output.shape == (6,)
+    np.testing.assert_array_equal(_np(layer.predict(x)), _np(full).argmax(1))
+    single = layer(x[1], tg.tensor(target[1]))
+    assert single.output.shape == () and np.isclose(single.output.item(), _np(full)[1, 9])
+    with pytest.raises(RuntimeError, match=r"Target values should be in \[0, 9\]"):
+        layer(x, tg.tensor([0, 1, 2, 3, 4, 10]))
+    with pytest.raises(ValueError, match="cutoffs should be a sequence of unique"):
+        nn.AdaptiveLogSoftmaxWithLoss(8, 10, [6, 3])
+    with pytest.raises(ValueError, match="between 1 and n_classes-1"):
+        nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 10])
+
+
+@needs_torch
+def test_adaptive_log_softmax_matches_torch():
+    theirs = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], div_value=2.0, head_bias=True,
+                                                 dtype=torch.float64)
+    mine = _asm()
+    assert repr(mine) == repr(theirs)
+    mine.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(8).normal(size=(7, 8))
+    target = np.array([0, 9, 4, 2, 7, 5, 3])
+    theirs_x, mine_x = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    a, b = theirs(theirs_x, torch.tensor(target)), mine(mine_x, tg.tensor(target))
+    np.testing.assert_allclose(_np(b.output), a.output.detach().numpy(), atol=1e-13)
+    np.testing.assert_allclose(b.loss.item(), a.loss.item(), atol=1e-13)
+    a.loss.backward()
+    b.loss.backward()
+    np.testing.assert_allclose(_np(mine_x.grad), theirs_x.grad.numpy(), atol=1e-13)
+    for p, q in zip(mine.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(_np(p.grad), q.grad.numpy(), atol=1e-13)
+    np.testing.assert_allclose(_np(mine.log_prob(mine_x)), theirs.log_prob(theirs_x).detach(),
+                               atol=1e-13)
+    np.testing.assert_array_equal(_np(mine.predict(mine_x)), theirs.predict(theirs_x).numpy())
+    unbatched = theirs(theirs_x[2], torch.tensor(target[2])).output
+    assert np.isclose(mine(mine_x[2], tg.tensor(target[2])).output.item(), unbatched.item())
+
+
+def test_factory_kwargs():
+    assert nn.factory_kwargs(None) == {}
+    assert nn.factory_kwargs({"dtype": tg.float64, "factory_kwargs": {"device": "cpu"}}) == {
+        "dtype": tg.float64, "device": "cpu"}
+    with pytest.raises(TypeError, match="unexpected kwargs"):
+        nn.factory_kwargs({"shape": 3})
+    with pytest.raises(TypeError, match="dtype specified twice"):
+        nn.factory_kwargs({"dtype": tg.float64, "factory_kwargs": {"dtype": tg.float32}})
+
+
+def test_constants():
+    from tinygrad_np.nn import functional as F
+    from tinygrad_np.optim import lr_scheduler
+
+    assert F.GRID_SAMPLE_INTERPOLATION_MODES == {"bilinear": 0, "nearest": 1, "bicubic": 2}
+    assert F.GRID_SAMPLE_PADDING_MODES == {"zeros": 0, "border": 1, "reflection": 2}
+    assert "epoch parameter" in lr_scheduler.EPOCH_DEPRECATION_WARNING
+
+
+@needs_torch
+def test_small_names_match_torch():
+    from tinygrad_np.nn import functional as F
+
+    assert F.GRID_SAMPLE_INTERPOLATION_MODES == torch.nn.functional.GRID_SAMPLE_INTERPOLATION_MODES
+    assert F.GRID_SAMPLE_PADDING_MODES == torch.nn.functional.GRID_SAMPLE_PADDING_MODES
+    kwargs = {"device": "cpu", "factory_kwargs": {"memory_format": None}}
+    assert nn.factory_kwargs(kwargs) == torch.nn.factory_kwargs(kwargs)

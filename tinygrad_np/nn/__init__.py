@@ -42,6 +42,7 @@ from tinygrad_np.nn.activation import (
     Tanhshrink,
     Threshold,
 )
+from tinygrad_np.nn.adaptive import AdaptiveLogSoftmaxWithLoss
 from tinygrad_np.nn.container import (
     ModuleDict,
     ModuleList,
@@ -125,7 +126,7 @@ from tinygrad_np.nn.lazy import (
     LazyInstanceNorm2d,
     LazyInstanceNorm3d,
 )
-from tinygrad_np.nn.legacy import Container, CrossMapLRN2d
+from tinygrad_np.nn.legacy import Container, CrossMapLRN2d, factory_kwargs
 from tinygrad_np.nn.linear import LazyLinear, Linear
 from tinygrad_np.nn.loss import (
     BCELoss,
@@ -354,9 +355,11 @@ __all__ = [
     "TransformerDecoder",
     "TransformerDecoderLayer",
     "UninitializedBuffer",
+    "AdaptiveLogSoftmaxWithLoss",
     "UninitializedParameter",
     "Container",
     "CrossMapLRN2d",
+    "factory_kwargs",
     "functional",
     "init",
     "modules",

@@ -1,6 +1,7 @@
 """PyTorch's legacy modules kept for old code: `nn.Container` (deprecated: a Module whose
 keyword arguments become its children) and `nn.CrossMapLRN2d` (Lua Torch's local response
-normalization across channels, with its own window and its own backward rule)."""
+normalization across channels, with its own window and its own backward rule); and
+`nn.factory_kwargs`, the helper older modules use to pass device and dtype on."""
 
 from __future__ import annotations
 
@@ -100,3 +101,21 @@ class CrossMapLRN2d(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def factory_kwargs(kwargs: dict[str, Any] | None) -> dict[str, Any]:
+    """PyTorch's `nn.factory_kwargs`: the `device`, `dtype` and `memory_format` of `kwargs`
+    (merged with its `factory_kwargs` dict) to pass on to a factory such as `torch.empty`;
+    TypeError for any other key, or one given both ways."""
+    if kwargs is None:
+        return {}
+    known = {"device", "dtype", "memory_format"}
+    unexpected = set(kwargs) - known - {"factory_kwargs"}
+    if unexpected:
+        raise TypeError(f"unexpected kwargs {unexpected}")
+    result = dict(kwargs.get("factory_kwargs", {}))
+    for key in known & set(kwargs):
+        if key in result:
+            raise TypeError(f"{key} specified twice, in **kwargs and in factory_kwargs")
+        result[key] = kwargs[key]
+    return result
