@@ -42,6 +42,7 @@ from tinygrad_np.nn.activation import (
     Tanhshrink,
     Threshold,
 )
+from tinygrad_np.nn.adaptive import AdaptiveLogSoftmaxWithLoss
 from tinygrad_np.nn.container import (
     ModuleDict,
     ModuleList,
@@ -125,6 +126,7 @@ from tinygrad_np.nn.lazy import (
     LazyInstanceNorm2d,
     LazyInstanceNorm3d,
 )
+from tinygrad_np.nn.legacy import Container, CrossMapLRN2d, factory_kwargs
 from tinygrad_np.nn.linear import LazyLinear, Linear
 from tinygrad_np.nn.loss import (
     BCELoss,
@@ -163,7 +165,12 @@ from tinygrad_np.nn.normalization import (
     SyncBatchNorm,
 )
 from tinygrad_np.nn.parallel import DataParallel
-from tinygrad_np.nn.parameter import Buffer, Parameter, UninitializedParameter
+from tinygrad_np.nn.parameter import (
+    Buffer,
+    Parameter,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from tinygrad_np.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_np.nn.shape import (
     Flatten,
@@ -347,7 +354,12 @@ __all__ = [
     "RReLU",
     "TransformerDecoder",
     "TransformerDecoderLayer",
+    "UninitializedBuffer",
+    "AdaptiveLogSoftmaxWithLoss",
     "UninitializedParameter",
+    "Container",
+    "CrossMapLRN2d",
+    "factory_kwargs",
     "functional",
     "init",
     "modules",

@@ -128,6 +128,10 @@ from tinygrad_np.ops.shape import IndexAdd
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, _scalar_for, to_tensor as _tensor
 
+# PyTorch's names for grid_sample's modes (the numbers its kernels use)
+GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+GRID_SAMPLE_PADDING_MODES = {"zeros": 0, "border": 1, "reflection": 2}
+
 
 def _target(target: Any, like: Tensor) -> Any:
     """A Tensor target stays one (it may need a gradient); other data becomes an array.

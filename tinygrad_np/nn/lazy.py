@@ -1,7 +1,7 @@
 """PyTorch's lazy modules beyond LazyLinear: `LazyConv2d(out_channels, kernel_size, ...)`,
 `LazyBatchNorm2d()`, ...: the input channels come from the first input (its dim 1). Until
 then the parameters are UninitializedParameters (an optimizer may already hold them) and a
-norm's running statistics empty buffers; `.double()`, `.to(dtype)`, ... convert these
+norm's running statistics UninitializedBuffers; `.double()`, `.to(dtype)`, ... convert these
 placeholders, and their dtype is the one the module gets. The first call builds the full
 module with the same arguments, moves its values into those same tensor objects, and the
 module becomes that class."""
@@ -29,7 +29,7 @@ from tinygrad_np.nn.normalization import (
     BatchNorm3d,
     register_running_stats,
 )
-from tinygrad_np.nn.parameter import UninitializedParameter
+from tinygrad_np.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 from tinygrad_np.tensor import Tensor
 
 _TENSORS = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
@@ -58,8 +58,10 @@ class _Lazy(Module):
             if name in options:
                 setattr(self, name, options[name])
         if options.get("track_running_stats"):  # empty until the first call, as PyTorch's
-            register_running_stats(self, 0, get_default_dtype() if dtype is None else dtype,
-                                   True)
+            dtype = get_default_dtype() if dtype is None else dtype
+            register_running_stats(self, 0, dtype, True)
+            self.running_mean = UninitializedBuffer(dtype=dtype)
+            self.running_var = UninitializedBuffer(dtype=dtype)
 
     def _dtype(self) -> Any:
         """The dtype the parameters and buffers take: the placeholders' (which `.double()`,
@@ -90,7 +92,7 @@ class _Lazy(Module):
         for name in _TENSORS:  # the values drawn, in the tensors already held (an optimizer's)
             mine, theirs = getattr(self, name, None), getattr(full, name, None)
             if isinstance(mine, Tensor) and isinstance(theirs, Tensor):
-                if isinstance(mine, UninitializedParameter):
+                if is_lazy(mine):
                     mine.materialize(theirs.shape)
                 mine._data = theirs._data
                 setattr(full, name, mine)

@@ -1,5 +1,6 @@
 """`Parameter`: a Tensor that a Module treats as one of its learnable weights;
-`UninitializedParameter` (a lazy module's) and `Buffer` (a tensor to register as a buffer)."""
+`UninitializedParameter` and `UninitializedBuffer` (a lazy module's, until its first call),
+and `Buffer` (a tensor to register as a buffer)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,36 @@ class Buffer(Tensor):
         super().__init__(data.detach() if isinstance(data, Tensor) else data,
                          requires_grad=requires_grad)
         self.persistent = persistent
+
+
+class UninitializedBuffer(Buffer):
+    """A buffer without values yet (a lazy norm's running statistics, until its first call);
+    assigned to a module it registers as a buffer (`persistent` or not), as a Buffer does.
+    `materialize(shape)` gives it zeros of that shape and makes it a Buffer (PyTorch: a
+    Tensor; here a Buffer is one)."""
+
+    __slots__ = ()
+
+    def __init__(self, requires_grad: bool = False, device: Any = None, dtype: Any = None,
+                 persistent: bool = True) -> None:
+        empty = np.zeros((0,), dtype=get_default_dtype() if dtype is None else dtype)
+        super().__init__(Tensor(empty, requires_grad=requires_grad), persistent=persistent)
+
+    def materialize(self, shape: tuple[int, ...], device: Any = None, dtype: Any = None) -> None:
+        array = np.zeros(shape, dtype=self.dtype if dtype is None else dtype)
+        array.flags.writeable = not self.requires_grad  # a leaf's array is read-only
+        self._data = array
+        self.__class__ = Buffer
+
+    def __repr__(self) -> str:
+        return "<UninitializedBuffer>"
+
+    @property
+    def shape(self) -> Any:
+        raise RuntimeError("can't access the shape of an uninitialized buffer (a lazy "
+                           "module's, before its first call), as in PyTorch")
+
+
+def is_lazy(param: Any) -> bool:
+    """Whether `param` is an UninitializedParameter or UninitializedBuffer."""
+    return isinstance(param, (UninitializedParameter, UninitializedBuffer))

@@ -26,6 +26,7 @@ from tinygrad_np.optim.optimizer import Optimizer
 
 _EPOCH_DEPRECATION = ("The epoch parameter in `scheduler.step()` is deprecated (as in PyTorch); "
                       "call `scheduler.step()` without it")
+EPOCH_DEPRECATION_WARNING = _EPOCH_DEPRECATION  # (PyTorch's public name for the message)
 
 
 def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:

@@ -1,6 +1,7 @@
 """PyTorch's `torch.nn.utils.parametrizations.weight_norm` (and, in `weight_norm_hook`, the
 older `torch.nn.utils.weight_norm`): weight = g * v / ||v||, the norm over every dim but `dim`;
-and `spectral_norm`: weight / sigma, sigma its largest singular value by power iteration.
+`spectral_norm`: weight / sigma, sigma its largest singular value by power iteration; and
+`orthogonal` (in `orthogonal.py`): an orthogonal weight by matrix_exp, cayley or householder.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from tinygrad_np.factories import randn
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.utils.orthogonal import orthogonal
 from tinygrad_np.nn.utils.parametrize import register_parametrization
 from tinygrad_np.tensor import Tensor
 
@@ -106,4 +108,4 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
                                     _SpectralNorm(weight, n_power_iterations, dim, eps))
 
 
-__all__ = ["spectral_norm", "weight_norm"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]

@@ -29,8 +29,9 @@ class ParametrizationList(Module):
         for module in modules:  # children "0", "1", ...: PyTorch's state-dict keys
             self.append(module)
         right_inverse = getattr(modules[0], "right_inverse", None)
-        with no_grad():
-            start = right_inverse(original) if right_inverse is not None else original
+        start = original
+        with no_grad(), contextlib.suppress(NotImplementedError):  # (not implemented: the
+            start = right_inverse(original) if right_inverse is not None else original  # id)
         if isinstance(start, (tuple, list)):
             self.is_tensor = False
             for index, value in enumerate(start):
