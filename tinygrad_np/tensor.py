@@ -47,6 +47,17 @@ def _shape_args(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _new_size(op: str, size: tuple, kwargs: dict) -> tuple:
+    """The shape of `x.new_ones(2, 3)`, `x.new_ones((2, 3))` or `x.new_ones(size=(2, 3))`."""
+    if kwargs.keys() - {"size"}:
+        raise TypeError(f"{op}: unexpected keyword arguments {sorted(kwargs.keys() - {'size'})}")
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{op}: got the size both positionally {size} and as size=")
+        size = (kwargs["size"],)
+    return _shape_args(size)
+
+
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     """Convert user data to an ndarray with PyTorch's dtype rules (see Tensor)."""
     if isinstance(data, Tensor):
@@ -191,12 +202,34 @@ def _float_in(x: Any) -> Any:
     return x
 
 
+def int_arg(value: Any) -> Any:
+    """A 0-d integer tensor where PyTorch takes an int (`x.sum(dim=torch.tensor(0))`,
+    `x.chunk(torch.tensor(2))`) as that int; anything else as it is."""
+    if isinstance(value, Tensor) and not value._data.ndim and value._data.dtype.kind in "iu":
+        return int(value._data)
+    return value
+
+
+def int_tuple(value: Any) -> tuple:
+    """An int, an integer tensor of one element (PyTorch's int lists take `tensor([1])`) or a
+    sequence of ints and 0-d integer tensors (dims, shifts) as a tuple of its items."""
+    if isinstance(value, (int, np.integer)):
+        return (value,)
+    if isinstance(value, Tensor):
+        if value._data.size == 1 and value._data.dtype.kind in "iu":
+            return (int(value._data.reshape(())),)
+        raise TypeError(f"expected an int or a sequence of ints, got a {value.dtype} tensor of "
+                        f"shape {value.shape}")
+    return tuple(int_arg(item) for item in value)
+
+
 def check_dim(op: str, dim: Any, ndim: int) -> int:
     """`dim` as a non-negative axis of an `ndim`-dimensional tensor, or PyTorch's IndexError
     naming the op, the dim and the valid range (a 0-d tensor takes dims -1 and 0)."""
     size = ndim or 1
     if type(dim) is int and -size <= dim < size:  # the common case, first
         return dim % size
+    dim = int_arg(dim)
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     if not -size <= dim < size:
@@ -793,7 +826,7 @@ def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     """An int, a sequence or None (all axes) as sorted non-negative axes (None for all)."""
     if dim is None:
         return None
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else int_tuple(dim)
     wrapped = tuple(sorted(_wrap_dim(op, item, ndim) for item in dims))
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"{op}: dim {dims} names an axis more than once")
@@ -2987,20 +3020,10 @@ class Tensor:
     def view(self, *shape: Any, **size: Any) -> Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
         in the new shape (a transpose flattened, say) raises instead of silently copying.
-        `view(dtype)` reinterprets the bytes as another dtype of the same item size."""
+        `view(dtype)` reinterprets the bytes as another dtype (see _view_dtype)."""
         shape = _sized("view", shape, size)
         if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
-            dtype = np.dtype(shape[0])
-            if dtype.itemsize != self._data.itemsize:
-                raise TensorError(f"view: dtype {dtype} has another item size than "
-                                  f"{self.dtype} ({dtype.itemsize} and {self._data.itemsize} "
-                                  f"bytes)")
-            if dtype == self.dtype:
-                return _viewed(self, Reshape.apply(self, self.shape))
-            if self.requires_grad:
-                raise TensorError("view(dtype): the bytes reinterpreted have no gradient; "
-                                  "call detach() first")
-            return _share_counter(self, Tensor._make(self._data.view(dtype), None))
+            return self._view_dtype(np.dtype(shape[0]))
         if self._data.size and not self._data.flags.c_contiguous and self._relaid_out():
             return self.view(*shape)  # (an op's result in its own memory order: now C order)
         result = self.reshape(*shape)
@@ -3010,6 +3033,32 @@ class Tensor:
                 f"{tuple(step // self._data.itemsize for step in self._data.strides)} cannot be "
                 f"viewed as shape {result.shape} without a copy; use .reshape(...) instead")
         return result
+
+    def _view_dtype(self, dtype: np.dtype) -> Tensor:
+        """The bytes read as `dtype`, as PyTorch: with another item size the last dim scales
+        (float32 (2, 4) as float16 is (2, 8)), which needs stride 1 there and, to a wider
+        dtype, a last dim of a multiple of the ratio. Not differentiable: the result of a
+        tensor that requires grad does not (as PyTorch's), except viewed as its own dtype."""
+        if dtype == self.dtype:
+            return _viewed(self, Reshape.apply(self, self.shape))
+        if self._data.size and not self._data.flags.c_contiguous:
+            self._relaid_out()  # (an op's result in its own memory order: now C order)
+        data, what = self._data, f"view: {self.dtype} as {dtype} (different element sizes)"
+        if dtype.itemsize != data.itemsize and self._data.size:
+            if not data.ndim:
+                raise TensorError(f"{what}: a 0-d tensor cannot be viewed so")
+            if data.shape[-1] != 1 and data.strides[-1] != data.itemsize:
+                raise TensorError(f"{what}: the last dim must have stride 1, got "
+                                  f"{data.strides[-1] // data.itemsize}")
+            if data.shape[-1] * data.itemsize % dtype.itemsize:
+                raise TensorError(f"{what}: the last dim must be divisible by "
+                                  f"{dtype.itemsize // data.itemsize}, got shape {self.shape}")
+        try:
+            viewed = data.view(dtype)
+        except ValueError as error:  # (other strides not a multiple of the new item size)
+            raise TensorError(f"{what}: not possible for shape {self.shape} and strides "
+                              f"{data.strides} (bytes): {error}") from None
+        return _share_counter(self, Tensor._make(viewed, None))
 
     def _relaid_out(self) -> bool:
         """Give self a C-ordered copy of its values when its memory is in another order: conv
@@ -3045,6 +3094,8 @@ class Tensor:
         two ints swap those two axes (PyTorch's transpose(dim0, dim1))."""
         if dim0 is not None or dim1 is not None:
             axes = axes + tuple(dim for dim in (dim0, dim1) if dim is not None)
+        if len(axes) == 2:  # (0-d integer tensors as ints)
+            axes = (int_arg(axes[0]), int_arg(axes[1]))
         if len(axes) == 2 and all(isinstance(axis, (int, np.integer)) for axis in axes):
             return self.swapaxes(*axes)
         axes = _shape_args(axes)
@@ -3311,19 +3362,23 @@ class Tensor:
                       requires_grad=requires_grad)
 
     def new_zeros(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
-        """Zeros of shape `size`, in self's dtype unless `dtype` is given."""
-        return self._new("new_zeros", np.zeros(_shape_args(size)), dtype, device, requires_grad)
+                  requires_grad: bool = False, **kwargs: Any) -> Tensor:
+        """Zeros of shape `size` (or `size=`), in self's dtype unless `dtype` is given."""
+        shape = _new_size("new_zeros", size, kwargs)
+        return self._new("new_zeros", np.zeros(shape), dtype, device, requires_grad)
 
     def new_ones(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
-        """Ones of shape `size`, in self's dtype unless `dtype` is given."""
-        return self._new("new_ones", np.ones(_shape_args(size)), dtype, device, requires_grad)
+                 requires_grad: bool = False, **kwargs: Any) -> Tensor:
+        """Ones of shape `size` (or `size=`), in self's dtype unless `dtype` is given."""
+        shape = _new_size("new_ones", size, kwargs)
+        return self._new("new_ones", np.ones(shape), dtype, device, requires_grad)
 
     def new_empty(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
-        """An uninitialised tensor of shape `size` (zeros here), in self's dtype by default."""
-        return self._new("new_empty", np.zeros(_shape_args(size)), dtype, device, requires_grad)
+                  requires_grad: bool = False, **kwargs: Any) -> Tensor:
+        """An uninitialised tensor of shape `size` (or `size=`; zeros here), in self's dtype
+        by default."""
+        shape = _new_size("new_empty", size, kwargs)
+        return self._new("new_empty", np.zeros(shape), dtype, device, requires_grad)
 
     def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
                  device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -3639,6 +3694,7 @@ class Tensor:
     def _triangle(self, op: str, keep: Any, diagonal: int) -> Tensor:
         if self.ndim < 2:
             raise RuntimeError(f"{op}: input must have at least 2 dims, got shape {self.shape}")
+        diagonal = int_arg(diagonal)
         if not isinstance(diagonal, (int, np.integer)) or isinstance(diagonal, bool):
             raise TypeError(f"{op}: diagonal must be an int, got {diagonal!r}")
         mask = keep(np.ones(self.shape[-2:], dtype=bool), diagonal)
@@ -3942,8 +3998,8 @@ class Tensor:
         """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
         if dims is None:
             return self.flatten().roll(shifts, 0).reshape(self.shape)
-        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
-        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        shifts = int_tuple(shifts)
+        dims = int_tuple(dims)
         if len(shifts) != len(dims):
             raise RuntimeError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
         result = self
@@ -3969,9 +4025,8 @@ class Tensor:
 
     def movedim(self, source: Axis, destination: Axis) -> Tensor:
         """Move the axes `source` to positions `destination`; the others keep their order."""
-        sources = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
-        targets = (destination,) if isinstance(destination, (int, np.integer)) else tuple(
-            destination)
+        sources = int_tuple(source)
+        targets = int_tuple(destination)
         if len(sources) != len(targets):
             raise RuntimeError(f"movedim: {len(sources)} source dims for {len(targets)} "
                                "destinations")
@@ -4050,6 +4105,7 @@ class Tensor:
             split_size_or_sections = split_size
         if split_size_or_sections is None:
             raise TypeError("split: missing the split_size_or_sections argument")
+        split_size_or_sections = int_arg(split_size_or_sections)
         if self.ndim == 0:
             raise TensorError("split: expects at least a 1-dimensional tensor")
         axis = _wrap_dim("split", dim, self.ndim)
@@ -4119,6 +4175,7 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         """`chunks` pieces along `dim` of ceil(length / chunks) each (possibly fewer pieces,
         as PyTorch)."""
+        chunks = int_arg(chunks)
         if chunks <= 0:
             raise TensorError(f"chunk: chunks must be positive, got {chunks}")
         if self.ndim == 0:

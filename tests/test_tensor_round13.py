@@ -1,0 +1,143 @@
+"""Round 13 of the tensor probes against PyTorch: keyword and 0-d tensor argument forms,
+view(dtype) across item sizes, missing torch names, addcmul's integer operands, empty
+medians, and the 0-d float rule in comparisons, clamp, lerp, rsub and div."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+LIBS = [tg] if torch is None else [tg, torch]
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+
+
+def _np(value):
+    return value.detach().numpy() if hasattr(value, "detach") else np.asarray(value)
+
+
+# 1. Keyword and 0-d tensor argument forms.
+@pytest.mark.parametrize("lib", LIBS)
+def test_searchsorted_and_bucketize_out(lib):
+    out = lib.zeros(2, dtype=lib.int64)
+    result = lib.searchsorted(lib.tensor([1.0, 2.0, 3.0]), lib.tensor([2.5, 0.0]), out=out)
+    assert result is out and out.tolist() == [2, 0]
+    out32 = lib.zeros(0, dtype=lib.int32)  # resized
+    lib.bucketize(lib.tensor([2.5, 3.0]), lib.tensor([1.0, 2.0, 3.0]), out_int32=True,
+                  right=True, out=out32)
+    assert out32.tolist() == [2, 3] and out32.dtype == lib.int32
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_searchsorted_out_of_another_dtype_raises(lib):
+    with pytest.raises(RuntimeError):
+        lib.searchsorted(lib.tensor([1.0, 2.0]), lib.tensor([1.5]), out=lib.zeros(1))
+    with pytest.raises(RuntimeError):
+        lib.bucketize(lib.tensor([1.5]), lib.tensor([1.0, 2.0]), out=lib.zeros(1, dtype=lib.int32))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", ["new_ones", "new_zeros", "new_empty"])
+def test_new_factories_take_size_keyword(lib, name):
+    x = lib.ones(3, dtype=lib.float64)
+    made = getattr(x, name)(size=(2, 4), dtype=lib.int32)
+    assert tuple(made.shape) == (2, 4) and made.dtype == lib.int32
+    assert tuple(getattr(x, name)(size=[3]).shape) == (3,)
+    assert getattr(x, name)(size=[3]).dtype == lib.float64
+
+
+def test_new_factories_size_twice_raises():
+    with pytest.raises(TypeError, match="new_ones"):
+        tg.ones(3).new_ones(2, size=(2,))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_pow_scalar_first_keyword_self(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float16)
+    result = lib.pow(self=2, exponent=x)
+    assert result.dtype == lib.float16 and result.tolist() == [2.0, 4.0, 8.0]
+    out = lib.zeros(3, dtype=lib.float16)
+    lib.pow(self=2, exponent=x, out=out)
+    assert out.tolist() == [2.0, 4.0, 8.0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_zero_d_int_tensor_as_dim(lib):
+    x = lib.arange(6.0).reshape(2, 3)
+    zero, one = lib.tensor(0), lib.tensor(1)
+    assert x.sum(dim=zero).tolist() == [3.0, 5.0, 7.0]
+    assert x.sum(dim=[zero, one]).item() == 15.0
+    assert x.mean(one).tolist() == [1.0, 4.0]
+    assert x.argmax(one).tolist() == [2, 2]
+    assert x.cumsum(zero).tolist() == [[0, 1, 2], [3, 5, 7]]
+    assert tuple(x.unsqueeze(one).shape) == (2, 1, 3)
+    assert tuple(x.transpose(zero, one).shape) == (3, 2)
+    assert x.flip(one).tolist() == [[2, 1, 0], [5, 4, 3]]
+    assert x.roll(one, one).tolist() == [[2, 0, 1], [5, 3, 4]]
+    assert tuple(x.movedim(zero, 1).shape) == (3, 2)
+    assert x.tril(lib.tensor(-1)).tolist() == [[0, 0, 0], [3, 0, 0]]
+    assert lib.cat([x, x], one).shape[1] == 6
+    assert x.select(zero, 1).tolist() == [3.0, 4.0, 5.0]
+    assert x.sum(lib.tensor([[1]])).tolist() == [3.0, 12.0]  # one element: an int list
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_zero_d_int_tensor_as_chunk_and_split_size(lib):
+    x = lib.arange(5.0)
+    assert [p.tolist() for p in x.chunk(lib.tensor(2))] == [[0, 1, 2], [3, 4]]
+    assert [p.tolist() for p in x.split(lib.tensor(2))] == [[0, 1], [2, 3], [4]]
+    assert [p.tolist() for p in x.chunk(2, lib.tensor(0))] == [[0, 1, 2], [3, 4]]
+
+
+def test_float_tensor_as_dim_raises():
+    with pytest.raises(TypeError, match="int"):
+        tg.ones(2, 2).sum(tg.tensor(0.0))
+    with pytest.raises(TypeError, match="int"):
+        tg.ones(2, 2).sum(tg.tensor([0, 1]))
+
+
+# 2. view(dtype) with another item size.
+@pytest.mark.parametrize("lib", LIBS)
+def test_view_dtype_of_another_item_size(lib):
+    x = lib.tensor([[1.5, -2.0], [3.0, 4.0]], requires_grad=True)
+    half = x.view(lib.float16)
+    assert tuple(half.shape) == (2, 4) and half.dtype == lib.float16
+    assert not half.requires_grad  # the bytes reinterpreted: no gradient (PyTorch)
+    expected = np.array([[1.5, -2.0], [3.0, 4.0]], np.float32).view(np.float16)
+    np.testing.assert_array_equal(_np(half), expected)
+    back = half.view(lib.float32)
+    assert tuple(back.shape) == (2, 2) and back.tolist() == [[1.5, -2.0], [3.0, 4.0]]
+    assert tuple(lib.tensor([1.0]).view(lib.uint8).shape) == (4,)
+    assert lib.tensor([1.0]).view(lib.uint8).tolist() == [0, 0, 128, 63]
+    assert tuple(lib.arange(8, dtype=lib.float16).reshape(2, 4).view(lib.int64).shape) == (2, 1)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_view_dtype_shares_memory(lib):
+    x = lib.zeros(2)
+    bits = x.view(lib.int8)
+    x[1] = 1.0
+    assert bits.tolist()[4:] == [0, 0, -128, 63]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.ones(2, 4, dtype=lib.float16).t(),  # stride of the last dim not 1
+    lambda lib: lib.ones(2, 3, dtype=lib.float16),  # last dim not divisible by 2
+    lambda lib: lib.ones((), dtype=lib.float16),  # 0-d
+])
+def test_view_dtype_of_another_item_size_refusals(lib, make):
+    with pytest.raises(RuntimeError):
+        make(lib).view(lib.float32)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_view_same_item_size_of_a_grad_tensor_is_a_constant(lib):
+    bits = lib.tensor([1.0], requires_grad=True).view(lib.int32)
+    assert bits.tolist() == [1065353216] and not bits.requires_grad
