@@ -141,3 +141,70 @@ def test_view_dtype_of_another_item_size_refusals(lib, make):
 def test_view_same_item_size_of_a_grad_tensor_is_a_constant(lib):
     bits = lib.tensor([1.0], requires_grad=True).view(lib.int32)
     assert bits.tolist() == [1065353216] and not bits.requires_grad
+
+
+# 6. A 0-d float tensor beside an n-d float tensor of another dtype takes the n-d dtype.
+COMPARISONS = {  # name: (NumPy's ufunc for the expected values, the form under test)
+    "==": (np.equal, lambda a, b: a == b), "!=": (np.not_equal, lambda a, b: a != b),
+    "<": (np.less, lambda a, b: a < b), "<=": (np.less_equal, lambda a, b: a <= b),
+    ">": (np.greater, lambda a, b: a > b), ">=": (np.greater_equal, lambda a, b: a >= b),
+    "eq": (np.equal, lambda a, b: a.eq(b)), "ne": (np.not_equal, lambda a, b: a.ne(b)),
+    "lt": (np.less, lambda a, b: a.lt(b)), "le": (np.less_equal, lambda a, b: a.le(b)),
+    "gt": (np.greater, lambda a, b: a.gt(b)), "ge": (np.greater_equal, lambda a, b: a.ge(b)),
+}
+
+
+@pytest.mark.parametrize("op", COMPARISONS)
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float16", "float32")])
+def test_comparison_with_a_zero_d_float_of_another_dtype(op, dtypes):
+    narrow, wide = dtypes
+    ufunc, form = COMPARISONS[op]
+    values = np.array([0.1, 0.2, 0.3], dtype=narrow)
+    scalar = np.array(0.1, dtype=wide)  # equal to values[0] only after the cast to `narrow`
+    expected = ufunc(values, scalar.astype(narrow)).tolist()
+    if ufunc is np.equal:  # the case matters: compared in the wider dtype it differs
+        assert expected != ufunc(values, scalar).tolist()
+    for lib in LIBS:
+        n_d = lib.tensor(values.tolist(), dtype=getattr(lib, narrow))
+        zero_d = lib.tensor(0.1, dtype=getattr(lib, wide))
+        assert form(n_d, zero_d).tolist() == expected
+        assert form(zero_d, n_d).tolist() == ufunc(scalar.astype(narrow), values).tolist()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_function_comparisons_with_a_zero_d_float(lib):
+    x = lib.tensor([0.1, 0.2])
+    assert lib.eq(x, lib.tensor(0.1, dtype=lib.float64)).tolist() == [True, False]
+    assert lib.ne(lib.tensor(0.1, dtype=lib.float64), x).tolist() == [False, True]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("form", [
+    lambda lib, h, s: h.clamp(min=s), lambda lib, h, s: lib.clamp(h, max=s),
+    lambda lib, h, s: h.clamp_min(s), lambda lib, h, s: h.clamp_max(s),
+    lambda lib, h, s: h.clamp(s, s * 2), lambda lib, h, s: lib.rsub(h, s),
+    lambda lib, h, s: lib.lerp(h, h * 2, s),
+    lambda lib, h, s: lib.div(h, s, rounding_mode="floor"),
+    lambda lib, h, s: lib.div(h, s, rounding_mode="trunc"),
+    lambda lib, h, s: lib.div(s, h, rounding_mode="floor"),
+])
+def test_zero_d_float32_keeps_float16(lib, form):
+    h = lib.tensor([0.5, 1.0, 3.0], dtype=lib.float16)
+    result = form(lib, h, lib.tensor(0.75))
+    assert result.dtype == lib.float16
+
+
+def test_clamp_with_zero_d_tensor_bounds_values_and_gradients():
+    values = [-1.0, 0.25, 0.5, 2.0]
+    x = tg.tensor(values, dtype=tg.float64, requires_grad=True)
+    low, high = tg.tensor(0.0, requires_grad=True), tg.tensor(1.0, requires_grad=True)
+    result = x.clamp(low, high)
+    assert result.dtype == tg.float64 and result.tolist() == [0.0, 0.25, 0.5, 1.0]
+    result.sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 0.0]
+    if torch is not None:
+        tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        tlow, thigh = torch.tensor(0.0, requires_grad=True), torch.tensor(1.0, requires_grad=True)
+        tx.clamp(tlow, thigh).sum().backward()
+        assert tx.grad.tolist() == x.grad.tolist()
+        assert low.grad.item() == tlow.grad.item() and high.grad.item() == thigh.grad.item()

@@ -968,6 +968,18 @@ def _float_kept(other: Any, data: np.ndarray) -> Any:
     return other
 
 
+def _kept_floats(first: np.ndarray, second: np.ndarray) -> tuple:
+    """The arrays of a comparison, a 0-d float one beside an n-d float one of another dtype
+    cast to that dtype first, as PyTorch's result_type (float32 [0.1] == float64 0.1 is
+    True)."""
+    if (not first.ndim) != (not second.ndim) and first.dtype != second.dtype and (
+            first.dtype.kind == second.dtype.kind == "f"):
+        if first.ndim:
+            return first, second.astype(first.dtype)
+        return first.astype(second.dtype), second
+    return first, second
+
+
 def _float_pair(tensor: Tensor, other: Any, convert: Any = _float_kept) -> tuple:
     """(tensor, other) with a 0-d float tensor on either side in the dtype of the n-d float
     tensor it meets (tensor(2.) / float16 is float16, as float16 / tensor(2.)); `other`
@@ -1764,6 +1776,7 @@ class Tensor:
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
+        self, other = _float_pair(self, other)  # (a 0-d float tensor in the n-d one's dtype)
         rounded = FloorDivide.apply(self.detach(), _data(other))
         if rounding_mode == "trunc" and rounded.dtype.kind == "f":
             rounded = Div.apply(self.detach(), _data(other)).trunc()
@@ -2303,12 +2316,13 @@ class Tensor:
         compare elementwise: `t == None`, `t == "a"` or `t == [1, 2]` is False (`!=` True,
         `<` a TypeError) through Python's fallback; shapes that do not broadcast raise
         naming the op and both shapes."""
+        mine = self._data
         if isinstance(other, Tensor):
-            other = other._data
+            mine, other = _kept_floats(mine, other._data)
         elif not isinstance(other, (int, float, np.ndarray, np.generic)):
             return NotImplemented
         try:
-            return Tensor._make(np.asarray(ufunc(self._data, other)), None)
+            return Tensor._make(np.asarray(ufunc(mine, other)), None)
         except ValueError as error:
             raise TensorError(f"{op}: shapes {self.shape} and {np.shape(other)} do not "
                               f"broadcast ({error})") from None
@@ -2464,6 +2478,7 @@ class Tensor:
         # PyTorch refuses a number past the dtype's range; for integer tensors only a Python
         # int is checked (-1 wraps into uint8, as there) and a float bound promotes
         kind = self._data.dtype.kind
+        min, max = _float_kept(min, self._data), _float_kept(max, self._data)  # (0-d tensors)
         if kind in "fiu":
             min, max = (_scalar_for("clamp", bound, self._data.dtype)
                         if kind == "f" or type(bound) is int else bound for bound in (min, max))
