@@ -208,3 +208,80 @@ def test_clamp_with_zero_d_tensor_bounds_values_and_gradients():
         tx.clamp(tlow, thigh).sum().backward()
         assert tx.grad.tolist() == x.grad.tolist()
         assert low.grad.item() == tlow.grad.item() and high.grad.item() == thigh.grad.item()
+
+
+# 5. The median of no elements.
+EMPTY_MEDIANS = [("int16", 0), ("int8", 0), ("uint8", 0), ("int32", -2**31), ("int64", -2**63),
+                 ("bool", True)]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize("dtype, expected", EMPTY_MEDIANS)
+def test_empty_median_of_integers_and_bools(lib, name, dtype, expected):
+    result = getattr(lib.ones(0, dtype=getattr(lib, dtype)), name)()
+    assert result.dtype == getattr(lib, dtype) and result.item() == expected and result.ndim == 0
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_empty_median_of_floats_is_nan_in_the_graph(lib, name, dtype):
+    x = lib.ones(2, 0, dtype=getattr(lib, dtype), requires_grad=True)
+    result = getattr(x, name)()
+    assert result.dtype == getattr(lib, dtype) and np.isnan(result.item())
+    assert result.grad_fn is not None
+    result.backward()
+    assert tuple(x.grad.shape) == (2, 0)
+
+
+# 4. addcmul / addcdiv compute in the result dtype of the three operands.
+@pytest.mark.parametrize("lib", LIBS)
+def test_addcmul_narrow_integer_operands_do_not_wrap(lib):
+    u8 = lib.tensor([16, 20], dtype=lib.uint8)
+    assert lib.addcmul(lib.zeros(2), u8, u8).tolist() == [256.0, 400.0]
+    assert lib.zeros(2).addcmul_(u8, u8).tolist() == [256.0, 400.0]
+    assert lib.addcmul(lib.zeros(2), u8, u8, value=2).tolist() == [512.0, 800.0]
+    i8 = lib.tensor([2, 2], dtype=lib.int8)
+    wide = lib.addcmul(lib.zeros(2, dtype=lib.int8), lib.tensor([100, 100]), i8)
+    assert wide.dtype == lib.int64 and wide.tolist() == [200, 200]
+    narrow = lib.addcmul(lib.zeros(2, dtype=lib.uint8), u8, u8)  # all uint8: wraps, as there
+    assert narrow.dtype == lib.uint8 and narrow.tolist() == [0, 144]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_addcmul_result_dtype(lib):
+    flags = lib.tensor([True])
+    result = lib.addcmul(lib.tensor(1, dtype=lib.int32), flags, flags)
+    assert result.dtype == lib.int32 and result.tolist() == [2]
+    ints = lib.addcmul(lib.zeros(2, dtype=lib.int32), lib.tensor([1, 2]), lib.tensor([1, 2]),
+                       value=0.5)  # a float value with integers: truncated to 0
+    assert ints.dtype == lib.int64 and ints.tolist() == [0, 0]
+    half = lib.addcmul(lib.zeros(2, dtype=lib.float16), lib.tensor(300.0), lib.tensor(300.0))
+    assert half.dtype == lib.float16 and half.tolist() == [float("inf")] * 2
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_addcdiv_integer_operands(lib):
+    quotient = lib.addcdiv(lib.zeros(2), lib.tensor([16, 20], dtype=lib.uint8),
+                           lib.tensor([2.0, 4.0]), value=20)  # 20 * uint8 does not wrap
+    assert quotient.tolist() == [160.0, 100.0]
+    with pytest.raises(RuntimeError):
+        lib.addcdiv(lib.zeros(2), lib.tensor([1, 2]), lib.tensor([3, 7]))
+
+
+def test_addcmul_addcdiv_gradients_match_torch():
+    values = {"x": [0.5, -1.0, 2.0], "a": [1.5, 2.0, -0.5], "b": [0.25, 4.0, 3.0]}
+    results = {}
+    for lib in LIBS:
+        leaves = {k: lib.tensor(v, dtype=lib.float64, requires_grad=True)
+                  for k, v in values.items()}
+        out = lib.addcmul(leaves["x"], leaves["a"], leaves["b"], value=0.5)
+        out = out + lib.addcdiv(leaves["x"], leaves["a"], leaves["b"], value=3)
+        out.pow(2).sum().backward()
+        results[lib.__name__] = [out.tolist()] + [leaves[k].grad.tolist() for k in values]
+    expected_x = np.array(values["x"]) * 2 + 0.5 * np.multiply(values["a"], values["b"]) + 3 * (
+        np.divide(values["a"], values["b"]))
+    np.testing.assert_allclose(results["tinygrad_np"][0], expected_x)
+    if torch is not None:
+        np.testing.assert_allclose(results["tinygrad_np"], results["torch"])

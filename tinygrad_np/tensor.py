@@ -2592,13 +2592,37 @@ class Tensor:
 
     @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        """self + value * tensor1 * tensor2."""
+        """self + value * tensor1 * tensor2, computed in the result dtype of the three (uint8
+        operands beside a float input do not wrap, as PyTorch)."""
+        tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
         return self + value * tensor1 * tensor2
 
     @xp.quiet
     def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        """self + value * tensor1 / tensor2."""
+        """self + value * tensor1 / tensor2, in the result dtype of the three; two integer
+        operands raise, as PyTorch (no integer division)."""
+        tensor1, tensor2, value = self._pointwise_operands("addcdiv", tensor1, tensor2, value)
         return self + value * tensor1 / tensor2
+
+    def _pointwise_operands(self, op: str, tensor1: Any, tensor2: Any, value: Any) -> tuple:
+        """addcmul's and addcdiv's integer and bool operands in PyTorch's result dtype of
+        (self, tensor1, tensor2) (float ones promote as in arithmetic), `value` a number of
+        that kind (0.5 is 0 for integers, as PyTorch)."""
+        dtype = self._data.dtype
+        if type(tensor1) is Tensor and type(tensor2) is Tensor and (  # (the optimizers' case)
+                tensor1._data.dtype is dtype and tensor2._data.dtype is dtype):
+            return tensor1, tensor2, value
+        from tinygrad_np.functions import _result_type
+        kinds = [np.result_type(_data(t)).kind for t in (tensor1, tensor2)]
+        if op == "addcdiv" and all(kind in "biu" for kind in kinds):
+            raise TensorError(f"addcdiv: integer division is not supported (tensor1 and tensor2 "
+                              f"are {kinds[0]!r} and {kinds[1]!r} kinds); pass a float tensor")
+        dtype = _result_type(self, tensor1, tensor2)
+        tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype.kind in "biu"
+                            else t for t in (tensor1, tensor2))  # (floats: as arithmetic)
+        if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
+            value = int(value)
+        return tensor1, tensor2, value
 
     # ----- elementwise math and activations (vocabulary)
     # Activations: PyTorch has these only as F.* (nn.functional); the Tensor methods are this
@@ -3751,10 +3775,8 @@ class Tensor:
         nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self._data.reshape(-1)
-            if flat.size == 0:  # NaN; an integer dtype's smallest value (PyTorch's answer)
-                empty = np.nan if self.dtype.kind == "f" else np.iinfo(self.dtype).min if (
-                    self.dtype.kind in "iu") else False
-                return Tensor._make(np.asarray(empty, dtype=self.dtype), None)
+            if flat.size == 0:
+                return self._empty_median()
             if nans is not None and nans.any():
                 return PickShared.apply(self, np.asarray(nans))  # (an array when 0-d)
             value = np.sort(flat)[(flat.size - 1) // 2]
@@ -3770,6 +3792,15 @@ class Tensor:
             return np.where(nans.any(axis=axis, keepdims=True), first_nan, picks)
 
         return self._select_along("median", dim, keepdim, find)
+
+    def _empty_median(self) -> Tensor:
+        """PyTorch's median of no elements: NaN, in the graph (its gradient is empty); for the
+        other dtypes NaN as its CPU converts it (int32's smallest value, int64's smallest
+        wrapped into the narrower integer dtypes: 0 for int16, True for bool)."""
+        if self.dtype.kind in "fc":
+            return self.sum() * float("nan")
+        wide = np.asarray(np.iinfo(np.int32 if self.dtype == np.int32 else np.int64).min)
+        return Tensor._make(wide.astype(self.dtype), None)
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> tuple:
         """(values, indices): the most frequent value along `dim` (the smallest among equally
