@@ -2613,10 +2613,10 @@ class Tensor:
                 tensor1._data.dtype is dtype and tensor2._data.dtype is dtype):
             return tensor1, tensor2, value
         from tinygrad_np.functions import _result_type
-        kinds = [np.result_type(_data(t)).kind for t in (tensor1, tensor2)]
-        if op == "addcdiv" and all(kind in "biu" for kind in kinds):
+        kinds = [np.result_type(_data(t)) for t in (tensor1, tensor2)]
+        if op == "addcdiv" and all(kind.kind in "biu" for kind in kinds):
             raise TensorError(f"addcdiv: integer division is not supported (tensor1 and tensor2 "
-                              f"are {kinds[0]!r} and {kinds[1]!r} kinds); pass a float tensor")
+                              f"are {kinds[0]} and {kinds[1]}); pass a float tensor")
         dtype = _result_type(self, tensor1, tensor2)
         tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype.kind in "biu"
                             else t for t in (tensor1, tensor2))  # (floats: as arithmetic)
