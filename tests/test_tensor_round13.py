@@ -4,6 +4,8 @@ medians, and the 0-d float rule in comparisons, clamp, lerp, rsub and div."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -285,3 +287,126 @@ def test_addcmul_addcdiv_gradients_match_torch():
     np.testing.assert_allclose(results["tinygrad_np"][0], expected_x)
     if torch is not None:
         np.testing.assert_allclose(results["tinygrad_np"], results["torch"])
+
+
+# 3. torch.* names ordinary code uses.
+@pytest.mark.parametrize("lib", LIBS)
+def test_small_function_forms(lib):
+    assert lib.get_device(lib.ones(2)) == -1
+    assert lib.is_signed(lib.ones(1)) and not lib.is_signed(lib.ones(1, dtype=lib.uint8))
+    assert not lib.is_inference(lib.ones(1)) and not lib.ones(1).is_inference()
+    target = lib.zeros(5)
+    assert lib.put(target, lib.tensor([1, 3]), lib.tensor([9.0, 8.0])).tolist() == [
+        0.0, 9.0, 0.0, 8.0, 0.0]
+    assert target.tolist() == [0.0] * 5  # put is out of place
+    into = lib.zeros(2)
+    assert lib.addmv_(into, lib.ones(2, 3), lib.ones(3)) is into and into.tolist() == [3.0, 3.0]
+    grown = lib.zeros(2)
+    lib.resize_as_(grown, lib.ones(2, 2))
+    assert tuple(grown.shape) == (2, 2)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_empty_permuted(lib):
+    made = lib.empty_permuted((2, 3, 4), (0, 2, 1), dtype=lib.float64)
+    assert tuple(made.shape) == (2, 3, 4) and made.dtype == lib.float64
+    with pytest.raises(RuntimeError):
+        lib.empty_permuted((2, 3), (0, 0))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_cond_runs_the_branch(lib):
+    ones = lib.ones(2)
+    assert lib.cond(lib.tensor(True), lambda a: a + 1, lambda a: a - 1, (ones,)).tolist() == [
+        2.0, 2.0]
+    assert lib.cond(False, lambda a, b: a + b, lambda a, b: a - b, [ones, ones]).tolist() == [
+        0.0, 0.0]
+
+
+def test_while_loop_runs_eagerly():
+    count, total = tg.while_loop(lambda i, s: i < 4, lambda i, s: (i + 1, s + i),
+                                 (tg.tensor(0), tg.tensor(0)))
+    assert count.item() == 4 and total.item() == 6
+
+
+def test_cond_with_a_tensor_of_several_values_raises():
+    with pytest.raises(RuntimeError, match="cond"):
+        tg.cond(tg.tensor([True, False]), lambda: 1, lambda: 2)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_from_dlpack_shares_numpy_memory(lib):
+    array = np.arange(3.0)
+    made = lib.from_dlpack(array)
+    array[0] = 7.0
+    assert made.tolist() == [7.0, 1.0, 2.0] and made.dtype == lib.float64
+    assert np.from_dlpack(lib.tensor([1, 2])).tolist() == [1, 2]
+    with pytest.raises(BufferError):
+        np.from_dlpack(lib.ones(2, requires_grad=True))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_set_flush_denormal_keeping_denormals(lib):
+    assert lib.set_flush_denormal(False) is True
+
+
+def test_set_flush_denormal_reports_no_flushing():
+    # NumPy cannot flush denormals: asked to, the answer is False (not supported)
+    assert tg.set_flush_denormal(True) is False
+    assert tg.tensor([1e-40]).item() != 0.0
+
+
+POINTS = [[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_histogramdd(lib):
+    hist, edges = lib.histogramdd(lib.tensor(POINTS), bins=[2, 2])
+    assert hist.tolist() == [[1.0, 0.0], [0.0, 2.0]]
+    assert [e.tolist() for e in edges] == [[0.0, 1.0, 2.0], [0.0, 0.5, 1.0]]
+    dense = lib.histogramdd(lib.tensor(POINTS), bins=2, range=[0.0, 2.0, 0.0, 1.0],
+                            density=True)
+    np.testing.assert_allclose(_np(dense.hist), [[2 / 3, 0.0], [0.0, 4 / 3]], rtol=1e-6)
+    weighted = lib.histogramdd(
+        lib.tensor(POINTS), bins=[lib.tensor([0.0, 1.0, 2.0]), lib.tensor([0.0, 0.6, 1.0])],
+        weight=lib.tensor([1.0, 2.0, 3.0]))
+    assert weighted.hist.tolist() == [[1.0, 0.0], [3.0, 2.0]]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_autocast_state(lib):
+    assert not lib.is_autocast_enabled("cpu") and not lib.is_autocast_enabled()
+    with lib.autocast("cpu", dtype=lib.float16):
+        assert lib.is_autocast_enabled("cpu") and not lib.is_autocast_enabled("cuda")
+        assert lib.get_autocast_dtype("cpu") == lib.float16
+    assert not lib.is_autocast_enabled("cpu")
+    lib.set_autocast_enabled("cpu", True)
+    try:
+        assert lib.is_autocast_enabled("cpu")
+    finally:
+        lib.set_autocast_enabled("cpu", False)
+    assert lib.get_autocast_dtype("cuda") == lib.float16
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_storage(lib):
+    x = lib.arange(6.0).reshape(2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch: TypedStorage is deprecated
+        block = x[1].storage()
+        assert block.size() == 6 and len(block) == 6 and block.tolist() == [0, 1, 2, 3, 4, 5]
+        assert block.data_ptr() == x.data_ptr() and block.element_size() == 4
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_deprecated_resize_and_resize_as(lib):
+    x = lib.arange(6.0, dtype=lib.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match="non-inplace resize is deprecated"):
+        y = x.resize(2, 3)
+    assert tuple(y.shape) == (2, 3)
+    (y * lib.arange(6.0, dtype=lib.float64).reshape(2, 3)).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    with pytest.warns(UserWarning, match="non-inplace resize_as is deprecated"):
+        assert tuple(x.detach().resize_as(lib.ones(3, 2)).shape) == (3, 2)
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError):
+        x.resize(4, 4)
