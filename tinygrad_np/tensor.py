@@ -826,7 +826,8 @@ def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     """An int, a sequence or None (all axes) as sorted non-negative axes (None for all)."""
     if dim is None:
         return None
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else int_tuple(dim)
+    dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else (
+        int_tuple(dim))  # (a 0-d integer tensor too)
     wrapped = tuple(sorted(_wrap_dim(op, item, ndim) for item in dims))
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"{op}: dim {dims} names an axis more than once")
