@@ -253,6 +253,13 @@ from tinygrad_np import amp  # noqa: E402
 from tinygrad_np import random, special  # noqa: E402
 from tinygrad_np import settings as _settings  # noqa: E402
 from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
+globals().update({_name: getattr(amp, _name) for _name in amp.AUTOCAST_NAMES})  # (autocast state)
+from tinygrad_np import toplevel_small as _toplevel_small  # noqa: E402
+from tinygrad_np.toplevel_small import *  # noqa: E402, F403  (torch.cond, torch.histogramdd, ...)
+
+Tensor.storage, Tensor.resize = _toplevel_small.storage, _toplevel_small.resize
+Tensor.resize_as = _toplevel_small.resize_as
+Tensor.__dlpack__, Tensor.__dlpack_device__ = _toplevel_small.dlpack, _toplevel_small.dlpack_device
 
 cuda.amp = amp._cuda_namespace  # torch.cuda.amp.GradScaler / autocast: the older spellings
 
@@ -703,7 +710,7 @@ __all__ += [
     "utils",
 ]
 __all__ += functional_forms.__all__
-__all__ += _toplevel.__all__
+__all__ += _toplevel.__all__ + _toplevel_small.__all__ + amp.AUTOCAST_NAMES
 __all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler"]
 __all__ += [
     "absolute",

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.errors import TensorError
+from tinygrad_np.functional_forms import write_out
 from tinygrad_np.tensor import Tensor, _data, _wrap_dim
 
 
@@ -102,12 +104,29 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     return _result(np.bincount(positions, minlength=bins), data.dtype)
 
 
+def _checked_out(op: str, out: Any, out_int32: bool) -> None:
+    """searchsorted's and bucketize's `out=` must have the result's dtype, as PyTorch."""
+    wanted = np.int32 if out_int32 else np.int64
+    if isinstance(out, Tensor) and out.dtype != wanted:
+        raise TensorError(f"{op}(): out has dtype {out.dtype}, but the result is "
+                        f"{np.dtype(wanted)} (int32 with out_int32=True, int64 otherwise)")
+
+
 def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  # noqa: A002
-                 right: bool = False, side: str | None = None, sorter: Any = None) -> Tensor:
+                 right: bool = False, side: str | None = None, sorter: Any = None,
+                 out: Tensor | None = None) -> Tensor:
     """For each value of `input` the index where it would be inserted into
     `sorted_sequence` (1-D, or N-D searched row by row with input's matching leading dims) to
     keep it sorted: before equal values (`side='left'`), after them (`right=True` or
-    `side='right'`). int64 (int32 with `out_int32`); a number gives a 0-d tensor."""
+    `side='right'`). int64 (int32 with `out_int32`); a number gives a 0-d tensor. `out=`
+    (of that dtype) receives the result."""
+    _checked_out("searchsorted", out, out_int32)
+    return write_out("searchsorted", out, _searched(sorted_sequence, input, out_int32, right,
+                                                    side, sorter))
+
+
+def _searched(sorted_sequence: Any, input: Any, out_int32: bool,  # noqa: A002
+              right: bool, side: str | None, sorter: Any) -> Tensor:
     if side not in (None, "left", "right"):
         raise RuntimeError(f"searchsorted: side can only be 'left' or 'right', got {side!r}")
     if side == "left" and right:
@@ -129,15 +148,18 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,  
 
 
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: A002
-              right: bool = False) -> Tensor:
+              right: bool = False, out: Tensor | None = None) -> Tensor:
     """The bucket of each value given the sorted 1-D `boundaries`: i with
     boundaries[i-1] < x <= boundaries[i] (`right=True`: boundaries[i-1] <= x < boundaries[i]).
-    int64 (int32 with `out_int32`), input's shape; a number gives a 0-d tensor."""
+    int64 (int32 with `out_int32`), input's shape; a number gives a 0-d tensor. `out=` (of
+    that dtype) receives the result."""
+    _checked_out("bucketize", out, out_int32)
     boundaries = _array(boundaries)
     if boundaries.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got dim("
                            f"{boundaries.ndim})")
-    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+    return write_out("bucketize", out, _searched(boundaries, input, out_int32, right, None,
+                                                 None))
 
 
 def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,

@@ -139,12 +139,22 @@ _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub
               "bitwise_left_shift": "__rlshift__", "bitwise_right_shift": "__rrshift__"}
 
 
+_MISSING = object()
+
+
 def _function_form(name: str) -> Callable[..., Any]:
     """`tg.<name>(input, ...)` calling `Tensor.<name>`, with the method's docstring."""
     axis_names = name in _AXIS_METHODS
     reflected = _REFLECTED.get(name)
 
-    def form(input: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
+    def form(input: Any = _MISSING, *args: Any, out: Any = None,  # noqa: A002
+             **kwargs: Any) -> Any:
+        if input is _MISSING:  # the Scalar-first overloads name it self: pow(self=2, exponent=x)
+            if "self" not in kwargs:
+                raise TypeError(f"{name}(): missing the input argument")
+            input = kwargs.pop("self")  # noqa: A001
+            if name == "pow" and not args and "exponent" in kwargs:
+                args = (kwargs.pop("exponent"),)
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(

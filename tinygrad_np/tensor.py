@@ -47,6 +47,17 @@ def _shape_args(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _new_size(op: str, size: tuple, kwargs: dict) -> tuple:
+    """The shape of `x.new_ones(2, 3)`, `x.new_ones((2, 3))` or `x.new_ones(size=(2, 3))`."""
+    if kwargs.keys() - {"size"}:
+        raise TypeError(f"{op}: unexpected keyword arguments {sorted(kwargs.keys() - {'size'})}")
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{op}: got the size both positionally {size} and as size=")
+        size = (kwargs["size"],)
+    return _shape_args(size)
+
+
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
     """Convert user data to an ndarray with PyTorch's dtype rules (see Tensor)."""
     if isinstance(data, Tensor):
@@ -191,12 +202,34 @@ def _float_in(x: Any) -> Any:
     return x
 
 
+def int_arg(value: Any) -> Any:
+    """A 0-d integer tensor where PyTorch takes an int (`x.sum(dim=torch.tensor(0))`,
+    `x.chunk(torch.tensor(2))`) as that int; anything else as it is."""
+    if isinstance(value, Tensor) and not value._data.ndim and value._data.dtype.kind in "iu":
+        return int(value._data)
+    return value
+
+
+def int_tuple(value: Any) -> tuple:
+    """An int, an integer tensor of one element (PyTorch's int lists take `tensor([1])`) or a
+    sequence of ints and 0-d integer tensors (dims, shifts) as a tuple of its items."""
+    if isinstance(value, (int, np.integer)):
+        return (value,)
+    if isinstance(value, Tensor):
+        if value._data.size == 1 and value._data.dtype.kind in "iu":
+            return (int(value._data.reshape(())),)
+        raise TypeError(f"expected an int or a sequence of ints, got a {value.dtype} tensor of "
+                        f"shape {value.shape}")
+    return tuple(int_arg(item) for item in value)
+
+
 def check_dim(op: str, dim: Any, ndim: int) -> int:
     """`dim` as a non-negative axis of an `ndim`-dimensional tensor, or PyTorch's IndexError
     naming the op, the dim and the valid range (a 0-d tensor takes dims -1 and 0)."""
     size = ndim or 1
     if type(dim) is int and -size <= dim < size:  # the common case, first
         return dim % size
+    dim = int_arg(dim)
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     if not -size <= dim < size:
@@ -793,7 +826,8 @@ def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     """An int, a sequence or None (all axes) as sorted non-negative axes (None for all)."""
     if dim is None:
         return None
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else (
+        int_tuple(dim))  # (a 0-d integer tensor too)
     wrapped = tuple(sorted(_wrap_dim(op, item, ndim) for item in dims))
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"{op}: dim {dims} names an axis more than once")
@@ -933,6 +967,18 @@ def _float_kept(other: Any, data: np.ndarray) -> Any:
         cast._counter = other._counter = other._counter or [0]  # (saved by the op, it still
         return cast  # shows in-place changes of `other`)
     return other
+
+
+def _kept_floats(first: np.ndarray, second: np.ndarray) -> tuple:
+    """The arrays of a comparison, a 0-d float one beside an n-d float one of another dtype
+    cast to that dtype first, as PyTorch's result_type (float32 [0.1] == float64 0.1 is
+    True)."""
+    if (not first.ndim) != (not second.ndim) and first.dtype != second.dtype and (
+            first.dtype.kind == second.dtype.kind == "f"):
+        if first.ndim:
+            return first, second.astype(first.dtype)
+        return first.astype(second.dtype), second
+    return first, second
 
 
 def _float_pair(tensor: Tensor, other: Any, convert: Any = _float_kept) -> tuple:
@@ -1731,6 +1777,7 @@ class Tensor:
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
+        self, other = _float_pair(self, other)  # (a 0-d float tensor in the n-d one's dtype)
         rounded = FloorDivide.apply(self.detach(), _data(other))
         if rounding_mode == "trunc" and rounded.dtype.kind == "f":
             rounded = Div.apply(self.detach(), _data(other)).trunc()
@@ -2270,12 +2317,13 @@ class Tensor:
         compare elementwise: `t == None`, `t == "a"` or `t == [1, 2]` is False (`!=` True,
         `<` a TypeError) through Python's fallback; shapes that do not broadcast raise
         naming the op and both shapes."""
+        mine = self._data
         if isinstance(other, Tensor):
-            other = other._data
+            mine, other = _kept_floats(mine, other._data)
         elif not isinstance(other, (int, float, np.ndarray, np.generic)):
             return NotImplemented
         try:
-            return Tensor._make(np.asarray(ufunc(self._data, other)), None)
+            return Tensor._make(np.asarray(ufunc(mine, other)), None)
         except ValueError as error:
             raise TensorError(f"{op}: shapes {self.shape} and {np.shape(other)} do not "
                               f"broadcast ({error})") from None
@@ -2431,6 +2479,7 @@ class Tensor:
         # PyTorch refuses a number past the dtype's range; for integer tensors only a Python
         # int is checked (-1 wraps into uint8, as there) and a float bound promotes
         kind = self._data.dtype.kind
+        min, max = _float_kept(min, self._data), _float_kept(max, self._data)  # (0-d tensors)
         if kind in "fiu":
             min, max = (_scalar_for("clamp", bound, self._data.dtype)
                         if kind == "f" or type(bound) is int else bound for bound in (min, max))
@@ -2544,13 +2593,37 @@ class Tensor:
 
     @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        """self + value * tensor1 * tensor2."""
+        """self + value * tensor1 * tensor2, computed in the result dtype of the three (uint8
+        operands beside a float input do not wrap, as PyTorch)."""
+        tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
         return self + value * tensor1 * tensor2
 
     @xp.quiet
     def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        """self + value * tensor1 / tensor2."""
+        """self + value * tensor1 / tensor2, in the result dtype of the three; two integer
+        operands raise, as PyTorch (no integer division)."""
+        tensor1, tensor2, value = self._pointwise_operands("addcdiv", tensor1, tensor2, value)
         return self + value * tensor1 / tensor2
+
+    def _pointwise_operands(self, op: str, tensor1: Any, tensor2: Any, value: Any) -> tuple:
+        """addcmul's and addcdiv's integer and bool operands in PyTorch's result dtype of
+        (self, tensor1, tensor2) (float ones promote as in arithmetic), `value` a number of
+        that kind (0.5 is 0 for integers, as PyTorch)."""
+        dtype = self._data.dtype
+        if type(tensor1) is Tensor and type(tensor2) is Tensor and (  # (the optimizers' case)
+                tensor1._data.dtype is dtype and tensor2._data.dtype is dtype):
+            return tensor1, tensor2, value
+        from tinygrad_np.functions import _result_type
+        kinds = [np.result_type(_data(t)) for t in (tensor1, tensor2)]
+        if op == "addcdiv" and all(kind.kind in "biu" for kind in kinds):
+            raise TensorError(f"addcdiv: integer division is not supported (tensor1 and tensor2 "
+                              f"are {kinds[0]} and {kinds[1]}); pass a float tensor")
+        dtype = _result_type(self, tensor1, tensor2)
+        tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype.kind in "biu"
+                            else t for t in (tensor1, tensor2))  # (floats: as arithmetic)
+        if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
+            value = int(value)
+        return tensor1, tensor2, value
 
     # ----- elementwise math and activations (vocabulary)
     # Activations: PyTorch has these only as F.* (nn.functional); the Tensor methods are this
@@ -2987,20 +3060,10 @@ class Tensor:
     def view(self, *shape: Any, **size: Any) -> Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
         in the new shape (a transpose flattened, say) raises instead of silently copying.
-        `view(dtype)` reinterprets the bytes as another dtype of the same item size."""
+        `view(dtype)` reinterprets the bytes as another dtype (see _view_dtype)."""
         shape = _sized("view", shape, size)
         if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
-            dtype = np.dtype(shape[0])
-            if dtype.itemsize != self._data.itemsize:
-                raise TensorError(f"view: dtype {dtype} has another item size than "
-                                  f"{self.dtype} ({dtype.itemsize} and {self._data.itemsize} "
-                                  f"bytes)")
-            if dtype == self.dtype:
-                return _viewed(self, Reshape.apply(self, self.shape))
-            if self.requires_grad:
-                raise TensorError("view(dtype): the bytes reinterpreted have no gradient; "
-                                  "call detach() first")
-            return _share_counter(self, Tensor._make(self._data.view(dtype), None))
+            return self._view_dtype(np.dtype(shape[0]))
         if self._data.size and not self._data.flags.c_contiguous and self._relaid_out():
             return self.view(*shape)  # (an op's result in its own memory order: now C order)
         result = self.reshape(*shape)
@@ -3010,6 +3073,32 @@ class Tensor:
                 f"{tuple(step // self._data.itemsize for step in self._data.strides)} cannot be "
                 f"viewed as shape {result.shape} without a copy; use .reshape(...) instead")
         return result
+
+    def _view_dtype(self, dtype: np.dtype) -> Tensor:
+        """The bytes read as `dtype`, as PyTorch: with another item size the last dim scales
+        (float32 (2, 4) as float16 is (2, 8)), which needs stride 1 there and, to a wider
+        dtype, a last dim of a multiple of the ratio. Not differentiable: the result of a
+        tensor that requires grad does not (as PyTorch's), except viewed as its own dtype."""
+        if dtype == self.dtype:
+            return _viewed(self, Reshape.apply(self, self.shape))
+        if self._data.size and not self._data.flags.c_contiguous:
+            self._relaid_out()  # (an op's result in its own memory order: now C order)
+        data, what = self._data, f"view: {self.dtype} as {dtype} (different element sizes)"
+        if dtype.itemsize != data.itemsize and self._data.size:
+            if not data.ndim:
+                raise TensorError(f"{what}: a 0-d tensor cannot be viewed so")
+            if data.shape[-1] != 1 and data.strides[-1] != data.itemsize:
+                raise TensorError(f"{what}: the last dim must have stride 1, got "
+                                  f"{data.strides[-1] // data.itemsize}")
+            if data.shape[-1] * data.itemsize % dtype.itemsize:
+                raise TensorError(f"{what}: the last dim must be divisible by "
+                                  f"{dtype.itemsize // data.itemsize}, got shape {self.shape}")
+        try:
+            viewed = data.view(dtype)
+        except ValueError as error:  # (other strides not a multiple of the new item size)
+            raise TensorError(f"{what}: not possible for shape {self.shape} and strides "
+                              f"{data.strides} (bytes): {error}") from None
+        return _share_counter(self, Tensor._make(viewed, None))
 
     def _relaid_out(self) -> bool:
         """Give self a C-ordered copy of its values when its memory is in another order: conv
@@ -3045,6 +3134,8 @@ class Tensor:
         two ints swap those two axes (PyTorch's transpose(dim0, dim1))."""
         if dim0 is not None or dim1 is not None:
             axes = axes + tuple(dim for dim in (dim0, dim1) if dim is not None)
+        if len(axes) == 2:  # (0-d integer tensors as ints)
+            axes = (int_arg(axes[0]), int_arg(axes[1]))
         if len(axes) == 2 and all(isinstance(axis, (int, np.integer)) for axis in axes):
             return self.swapaxes(*axes)
         axes = _shape_args(axes)
@@ -3311,19 +3402,23 @@ class Tensor:
                       requires_grad=requires_grad)
 
     def new_zeros(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
-        """Zeros of shape `size`, in self's dtype unless `dtype` is given."""
-        return self._new("new_zeros", np.zeros(_shape_args(size)), dtype, device, requires_grad)
+                  requires_grad: bool = False, **kwargs: Any) -> Tensor:
+        """Zeros of shape `size` (or `size=`), in self's dtype unless `dtype` is given."""
+        shape = _new_size("new_zeros", size, kwargs)
+        return self._new("new_zeros", np.zeros(shape), dtype, device, requires_grad)
 
     def new_ones(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
-        """Ones of shape `size`, in self's dtype unless `dtype` is given."""
-        return self._new("new_ones", np.ones(_shape_args(size)), dtype, device, requires_grad)
+                 requires_grad: bool = False, **kwargs: Any) -> Tensor:
+        """Ones of shape `size` (or `size=`), in self's dtype unless `dtype` is given."""
+        shape = _new_size("new_ones", size, kwargs)
+        return self._new("new_ones", np.ones(shape), dtype, device, requires_grad)
 
     def new_empty(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
-        """An uninitialised tensor of shape `size` (zeros here), in self's dtype by default."""
-        return self._new("new_empty", np.zeros(_shape_args(size)), dtype, device, requires_grad)
+                  requires_grad: bool = False, **kwargs: Any) -> Tensor:
+        """An uninitialised tensor of shape `size` (or `size=`; zeros here), in self's dtype
+        by default."""
+        shape = _new_size("new_empty", size, kwargs)
+        return self._new("new_empty", np.zeros(shape), dtype, device, requires_grad)
 
     def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
                  device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -3639,6 +3734,7 @@ class Tensor:
     def _triangle(self, op: str, keep: Any, diagonal: int) -> Tensor:
         if self.ndim < 2:
             raise RuntimeError(f"{op}: input must have at least 2 dims, got shape {self.shape}")
+        diagonal = int_arg(diagonal)
         if not isinstance(diagonal, (int, np.integer)) or isinstance(diagonal, bool):
             raise TypeError(f"{op}: diagonal must be an int, got {diagonal!r}")
         mask = keep(np.ones(self.shape[-2:], dtype=bool), diagonal)
@@ -3680,10 +3776,8 @@ class Tensor:
         nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self._data.reshape(-1)
-            if flat.size == 0:  # NaN; an integer dtype's smallest value (PyTorch's answer)
-                empty = np.nan if self.dtype.kind == "f" else np.iinfo(self.dtype).min if (
-                    self.dtype.kind in "iu") else False
-                return Tensor._make(np.asarray(empty, dtype=self.dtype), None)
+            if flat.size == 0:
+                return self._empty_median()
             if nans is not None and nans.any():
                 return PickShared.apply(self, np.asarray(nans))  # (an array when 0-d)
             value = np.sort(flat)[(flat.size - 1) // 2]
@@ -3699,6 +3793,15 @@ class Tensor:
             return np.where(nans.any(axis=axis, keepdims=True), first_nan, picks)
 
         return self._select_along("median", dim, keepdim, find)
+
+    def _empty_median(self) -> Tensor:
+        """PyTorch's median of no elements: NaN, in the graph (its gradient is empty); for the
+        other dtypes NaN as its CPU converts it (int32's smallest value, int64's smallest
+        wrapped into the narrower integer dtypes: 0 for int16, True for bool)."""
+        if self.dtype.kind in "fc":
+            return self.sum() * float("nan")
+        wide = np.asarray(np.iinfo(np.int32 if self.dtype == np.int32 else np.int64).min)
+        return Tensor._make(wide.astype(self.dtype), None)
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> tuple:
         """(values, indices): the most frequent value along `dim` (the smallest among equally
@@ -3942,8 +4045,8 @@ class Tensor:
         """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
         if dims is None:
             return self.flatten().roll(shifts, 0).reshape(self.shape)
-        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
-        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        shifts = int_tuple(shifts)
+        dims = int_tuple(dims)
         if len(shifts) != len(dims):
             raise RuntimeError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
         result = self
@@ -3969,9 +4072,8 @@ class Tensor:
 
     def movedim(self, source: Axis, destination: Axis) -> Tensor:
         """Move the axes `source` to positions `destination`; the others keep their order."""
-        sources = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
-        targets = (destination,) if isinstance(destination, (int, np.integer)) else tuple(
-            destination)
+        sources = int_tuple(source)
+        targets = int_tuple(destination)
         if len(sources) != len(targets):
             raise RuntimeError(f"movedim: {len(sources)} source dims for {len(targets)} "
                                "destinations")
@@ -4050,6 +4152,7 @@ class Tensor:
             split_size_or_sections = split_size
         if split_size_or_sections is None:
             raise TypeError("split: missing the split_size_or_sections argument")
+        split_size_or_sections = int_arg(split_size_or_sections)
         if self.ndim == 0:
             raise TensorError("split: expects at least a 1-dimensional tensor")
         axis = _wrap_dim("split", dim, self.ndim)
@@ -4119,6 +4222,7 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         """`chunks` pieces along `dim` of ceil(length / chunks) each (possibly fewer pieces,
         as PyTorch)."""
+        chunks = int_arg(chunks)
         if chunks <= 0:
             raise TensorError(f"chunk: chunks must be positive, got {chunks}")
         if self.ndim == 0:
