@@ -161,8 +161,7 @@ y
 
 # %% [markdown]
 # ## The backward pass, traced
-# **Needs `tg.trace_backward` (branch `tools`):** the cell below runs once that branch is
-# merged. `tg.trace_backward(y)` follows the backward pass of `y`, before `backward()` is
+# `tg.trace_backward(y)` follows the backward pass of `y`, before `backward()` is
 # called, and returns a table (HTML in Jupyter, text with `print`) with a row for each step,
 # in the order backward takes them: the gradient arriving at an op's output, its rule, and
 # the gradient it passes on to each input. Read it from the top: it starts at `Sin` with

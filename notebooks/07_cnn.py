@@ -11,9 +11,6 @@
 # %% [markdown]
 # # 7. A convolutional net on MNIST
 #
-# **Needs `nn.Conv2d` and `F.max_pool2d` (branch `cnn`).** This notebook is listed in
-# `notebooks/build.py`'s `NOT_EXECUTED` until that branch is merged.
-#
 # The MNIST lesson ends by saying a CNN would do better than its 784 → 10 → 10 net. Here is
 # a small one. A convolution slides a few 3×3 filters over the image; each filter gives a
 # *feature map* that is large where the image looks like the filter. Max-pooling halves the
