@@ -81,9 +81,12 @@ def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
     softplus_q, softplus_p = (-q.logits).softplus(), (-p.logits).softplus()
-    # p log(p/q) + (1-p) log((1-p)/(1-q)) in logits: log p = -softplus(-l)
-    t1 = p.probs * (softplus_q - softplus_p)
+    # p log(p/q) + (1-p) log((1-p)/(1-q)) in logits: log p = -softplus(-l). The logits are
+    # clamped, so a q with no mass where p has some (q = 0 or 1) is set to inf explicitly.
+    t1 = where(q.probs == 0, math.inf, p.probs * (softplus_q - softplus_p))
+    t1 = where(p.probs == 0, 0.0, t1)
     t2 = (1 - p.probs) * ((softplus_q + q.logits) - (softplus_p + p.logits))
+    t2 = where(p.probs == 1, 0.0, where(q.probs == 1, math.inf, t2))
     return t1 + t2
 
 
