@@ -78,3 +78,99 @@ def test_kl_support_mismatch_matches_torch(name: str, p: list, q: list) -> None:
     theirs = torch.distributions.kl_divergence(make(torch.distributions, torch.tensor, p),
                                                make(torch.distributions, torch.tensor, q))
     np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-10)
+
+
+# ----------------------------------------------------------------- 2. implicit rsample
+ALPHAS = [0.05, 0.3, 1.0, 2.5, 7.9, 8.1, 30.0, 999.0, 1500.0]
+
+
+@needs_torch
+def test_gamma_rsample_gradient_matches_torch_at_the_same_draws() -> None:
+    alpha = _f64(ALPHAS, grad=True)
+    rate = _f64([0.5, 2.0, 1.0, 3.0, 1.0, 0.7, 1.0, 2.0, 1.0], grad=True)
+    tg.manual_seed(1)
+    x = D.Gamma(alpha, rate).rsample()
+    x.sum().backward()
+    standard = torch.tensor(x.detach().numpy() * rate.detach().numpy())
+    expected = torch._standard_gamma_grad(torch.tensor(ALPHAS, dtype=torch.float64), standard)
+    # torch's slope is itself an approximation (series / Rice saddle point / rational fit)
+    np.testing.assert_allclose(alpha.grad.numpy(), expected.numpy() / rate.detach().numpy(),
+                               rtol=2e-3)
+    np.testing.assert_allclose(rate.grad.numpy(), -x.detach().numpy() / rate.detach().numpy(),
+                               rtol=1e-12)
+
+
+@needs_torch
+def test_standard_gamma_grad_matches_torch_in_the_tails() -> None:
+    from tinygrad_np.distributions.gamma_family import standard_gamma_grad
+    alpha = np.array([0.01, 0.1, 0.5, 1.0, 3.0, 3.0, 20.0, 20.0, 5000.0, 5000.0])
+    x = np.array([1e-30, 0.01, 3.0, 8.0, 0.01, 20.0, 5.0, 45.0, 4800.0, 5200.0])
+    expected = torch._standard_gamma_grad(torch.tensor(alpha), torch.tensor(x)).numpy()
+    np.testing.assert_allclose(standard_gamma_grad(alpha, x), expected, rtol=2e-3)
+
+
+def test_standard_gamma_grad_at_alpha_one_closed_form() -> None:
+    # P(1, x) = 1 - exp(-x); dP/dalpha at 1 = int_0^x log(t) e^-t dt + euler (1 - e^-x),
+    # and int_0^x log(t) e^-t dt = -euler - E1(x) - e^-x log x; E1 by its series
+    from tinygrad_np.distributions.gamma_family import standard_gamma_grad
+    euler = 0.5772156649015329
+    for x in (0.2, 1.5, 4.0):
+        e1 = -euler - math.log(x) - sum((-x) ** k / (k * math.factorial(k)) for k in range(1, 60))
+        slope = -euler - e1 - math.exp(-x) * math.log(x) + euler * (1 - math.exp(-x))
+        expected = -slope / math.exp(-x)
+        assert standard_gamma_grad(np.array(1.0), np.array(x)) == pytest.approx(expected,
+                                                                                 rel=1e-7)
+
+
+# (family, parameters, d E[sample] / d parameter, from the closed-form mean)
+MEAN_SLOPES = [
+    ("Gamma", (2.0, 3.0), (1 / 3, -2 / 9)),
+    ("Chi2", (3.0,), (1.0,)),
+    ("Beta", (2.0, 3.0), (3 / 25, -2 / 25)),
+    ("InverseGamma", (4.0, 2.0), (-2 / 9, 1 / 3)),
+    ("FisherSnedecor", (3.0, 6.0), (0.0, -2 / 16)),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "slopes"), MEAN_SLOPES)
+def test_rsample_mean_gradient_is_the_mean_formulas(name: str, params: tuple,
+                                                    slopes: tuple) -> None:
+    tensors = [_f64(p, grad=True) for p in params]
+    tg.manual_seed(0)
+    dist = getattr(D, name)(*tensors)
+    assert dist.has_rsample
+    dist.rsample((40000,)).mean().backward()
+    for tensor, slope in zip(tensors, slopes):
+        assert tensor.grad.item() == pytest.approx(slope, abs=0.015 + 0.03 * abs(slope))
+
+
+def test_dirichlet_rsample_gradient() -> None:
+    alpha = _f64([1.0, 2.0, 3.0], grad=True)
+    tg.manual_seed(0)
+    x = D.Dirichlet(alpha).rsample((40000,))
+    assert x.shape == (40000, 3)
+    x[:, 0].mean().backward()  # E[x_0] = a_0 / sum a: slope (5/36, -1/36, -1/36)
+    np.testing.assert_allclose(alpha.grad.numpy(), [5 / 36, -1 / 36, -1 / 36], atol=0.01)
+
+
+def test_studentt_df_requiring_grad_samples_and_reparameterises() -> None:
+    df = _f64([3.0, 10.0], grad=True)
+    tg.manual_seed(0)
+    draws = D.StudentT(df).sample((5,))
+    assert draws.shape == (5, 2) and not draws.requires_grad
+    # E|T| = 2 sqrt(v) Gamma((v+1)/2) / (sqrt(pi) (v - 1) Gamma(v/2)); its slope in v
+    def mean_abs(v: float) -> float:
+        return (2 * math.sqrt(v) * math.exp(math.lgamma((v + 1) / 2) - math.lgamma(v / 2))
+                / (math.sqrt(math.pi) * (v - 1)))
+    expected = [(mean_abs(v + 1e-6) - mean_abs(v - 1e-6)) / 2e-6 for v in (3.0, 10.0)]
+    D.StudentT(df).rsample((200000,)).abs().mean(0).sum().backward()
+    np.testing.assert_allclose(df.grad.numpy(), expected, atol=0.01)
+
+
+def test_gamma_rsample_float32_and_no_grad_sample() -> None:
+    alpha = tg.tensor([0.5, 2.0], requires_grad=True)
+    x = D.Gamma(alpha, 1.0).rsample((3,))
+    assert x.dtype == tg.float32 and x.requires_grad
+    x.sum().backward()
+    assert alpha.grad.dtype == tg.float32 and np.all(np.isfinite(alpha.grad.numpy()))
+    assert not D.Gamma(alpha, 1.0).sample((3,)).requires_grad
