@@ -174,3 +174,91 @@ def test_gamma_rsample_float32_and_no_grad_sample() -> None:
     x.sum().backward()
     assert alpha.grad.dtype == tg.float32 and np.all(np.isfinite(alpha.grad.numpy()))
     assert not D.Gamma(alpha, 1.0).sample((3,)).requires_grad
+
+
+# ----------------------------------------------------------------- 3. user-written subclasses
+class _Shifted(D.Distribution):
+    """A user-written family as in PyTorch's docs: N(loc, 1)."""
+
+    arg_constraints = {"loc": D.constraints.real}
+    support = D.constraints.positive  # (narrower than the truth: to see it checked)
+    has_rsample = True
+
+    def __init__(self, loc: tg.Tensor, validate_args: bool | None = None) -> None:
+        self.loc = loc
+        super().__init__(loc.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(_Shifted, _instance)
+        new.loc = self.loc.expand(batch_shape)
+        super(_Shifted, new).__init__(tg.Size(batch_shape), validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def log_prob(self, value: tg.Tensor) -> tg.Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return -((value - self.loc) ** 2) / 2 - 0.5 * math.log(2 * math.pi)
+
+
+class _NoExpand(_Shifted):
+    def __init__(self, loc: tg.Tensor) -> None:
+        super().__init__(loc)
+
+    expand = D.Distribution.expand
+
+
+def test_user_subclass_validate_sample_and_expand() -> None:
+    dist = _Shifted(_f64([0.0, 1.0]))
+    assert dist.log_prob(_f64([1.0, 1.0])).numpy()[1] == pytest.approx(-0.5 * math.log(2 * math.pi))
+    with pytest.raises(ValueError, match="support"):
+        dist.log_prob(_f64([-1.0, 1.0]))
+    with pytest.raises(ValueError, match="must be a Tensor"):
+        dist.log_prob(1.0)
+    with pytest.raises(ValueError, match="broadcastable"):
+        dist.log_prob(_f64([1.0, 1.0, 1.0]))
+    wide = dist.expand((3, 2))
+    assert type(wide) is _Shifted and wide.batch_shape == (3, 2) and wide._validate_args
+    assert wide.loc.shape == (3, 2)
+
+
+def test_get_checked_instance_refuses_custom_init_without_expand() -> None:
+    dist = _NoExpand(_f64([0.0]))
+    with pytest.raises(NotImplementedError, match="_NoExpand of _Shifted .* custom .expand"):
+        dist._get_checked_instance(_Shifted)
+    assert type(_Shifted(_f64([0.0]))._get_checked_instance(_Shifted)) is _Shifted
+
+
+def test_base_enumerate_support_is_not_implemented() -> None:
+    with pytest.raises(NotImplementedError, match="_Shifted.enumerate_support"):
+        _Shifted(_f64([0.0])).enumerate_support()
+    with pytest.raises(NotImplementedError, match="Normal.enumerate_support"):
+        D.Normal(0.0, 1.0).enumerate_support()
+
+
+@pytest.mark.parametrize(("constraint", "value", "expected"), [
+    (D.constraints.positive, [1.0, -1.0, 0.0], [True, False, False]),
+    (D.constraints.simplex, [[0.5, 0.5], [0.5, 0.6]], [True, False]),
+    (D.constraints.independent(D.constraints.positive, 1), [[1.0, 2.0], [1.0, -2.0]],
+     [True, False]),
+    (D.constraints.integer_interval(0, 3), [0.0, 3.0, 1.5], [True, True, False]),
+])
+def test_constraint_check_returns_a_bool_tensor(constraint, value, expected) -> None:
+    result = constraint.check(_f64(value))
+    assert isinstance(result, tg.Tensor) and result.dtype == tg.bool
+    assert result.tolist() == expected
+
+
+def test_user_constraint_returning_a_tensor_validates() -> None:
+    class Even(D.constraints.Constraint):
+        def check(self, value):
+            return (value % 2) == 0
+
+    class EvenDist(_Shifted):
+        support = Even()
+
+    assert EvenDist(_f64([0.0])).log_prob(_f64([2.0])).shape == (1,)
+    with pytest.raises(ValueError, match="support"):
+        EvenDist(_f64([0.0])).log_prob(_f64([3.0]))
+    inner = D.constraints.independent(Even(), 1).check(_f64([[2.0, 4.0], [2.0, 3.0]]))
+    assert inner.tolist() == [True, False]
