@@ -262,3 +262,60 @@ def test_user_constraint_returning_a_tensor_validates() -> None:
         EvenDist(_f64([0.0])).log_prob(_f64([3.0]))
     inner = D.constraints.independent(Even(), 1).check(_f64([[2.0, 4.0], [2.0, 3.0]]))
     assert inner.tolist() == [True, False]
+
+
+# ----------------------------------------------------------------- 4. shapes
+def _mvn_params(batch: tuple[int, ...], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    loc = rng.normal(size=(*batch, 3))
+    tril = np.tril(rng.normal(size=(*batch, 3, 3)) * 0.3)
+    idx = np.arange(3)
+    tril[..., idx, idx] = np.abs(tril[..., idx, idx]) + 0.5
+    return loc, tril
+
+
+@pytest.mark.parametrize(("p_batch", "q_batch"), [((4, 1), (2,)), ((2,), (4, 1)), ((), (3,))])
+def test_kl_mvn_broadcasts_batch_shapes(p_batch, q_batch) -> None:
+    (p_loc, p_tril), (q_loc, q_tril) = _mvn_params(p_batch, 0), _mvn_params(q_batch, 1)
+    p_loc_t = _f64(p_loc, grad=True)
+    kl = D.kl_divergence(D.MultivariateNormal(p_loc_t, scale_tril=_f64(p_tril)),
+                         D.MultivariateNormal(_f64(q_loc), scale_tril=_f64(q_tril)))
+    shape = np.broadcast_shapes(p_batch, q_batch)
+    assert kl.shape == shape
+    # closed form, element by element
+    pl, pt = np.broadcast_to(p_loc, (*shape, 3)), np.broadcast_to(p_tril, (*shape, 3, 3))
+    ql, qt = np.broadcast_to(q_loc, (*shape, 3)), np.broadcast_to(q_tril, (*shape, 3, 3))
+    for index in np.ndindex(shape):
+        p_cov, q_cov = pt[index] @ pt[index].T, qt[index] @ qt[index].T
+        q_inv, diff = np.linalg.inv(q_cov), ql[index] - pl[index]
+        expected = 0.5 * (np.trace(q_inv @ p_cov) + diff @ q_inv @ diff - 3
+                          + np.log(np.linalg.det(q_cov) / np.linalg.det(p_cov)))
+        assert kl.numpy()[index] == pytest.approx(expected, rel=1e-10)
+    kl.sum().backward()
+    if torch is not None:
+        tp = torch.tensor(p_loc, requires_grad=True)
+        tkl = torch.distributions.kl_divergence(
+            torch.distributions.MultivariateNormal(tp, scale_tril=torch.tensor(p_tril)),
+            torch.distributions.MultivariateNormal(torch.tensor(q_loc),
+                                                   scale_tril=torch.tensor(q_tril)))
+        tkl.sum().backward()
+        np.testing.assert_allclose(kl.detach().numpy(), tkl.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(p_loc_t.grad.numpy(), tp.grad.numpy(), rtol=1e-10)
+
+
+def test_kl_mvn_batch_shapes_that_do_not_broadcast() -> None:
+    (p_loc, p_tril), (q_loc, q_tril) = _mvn_params((3,), 0), _mvn_params((2,), 1)
+    with pytest.raises(ValueError, match=r"\(3,\) and \(2,\) do not broadcast"):
+        D.kl_divergence(D.MultivariateNormal(_f64(p_loc), scale_tril=_f64(p_tril)),
+                        D.MultivariateNormal(_f64(q_loc), scale_tril=_f64(q_tril)))
+
+
+def test_expand_keeps_a_scalar_temperature_scalar() -> None:
+    dist = D.RelaxedOneHotCategorical(_f64(0.5), probs=_f64([0.3, 0.7])).expand((3,))
+    assert dist.batch_shape == (3,) and dist.event_shape == (2,)
+    assert dist.sample().shape == (3, 2) and dist.rsample((4,)).shape == (4, 3, 2)
+    assert dist.temperature.shape == ()
+    bernoulli = D.RelaxedBernoulli(_f64(0.5), probs=_f64(0.3)).expand((3,))
+    assert bernoulli.sample().shape == (3,)
+    normal = D.Normal(_f64(0.0), _f64(1.0)).expand((3,))  # 0-d batch parameters expand
+    assert normal.loc.shape == (3,) and normal.sample().shape == (3,)

@@ -124,13 +124,22 @@ class Distribution:
                               f"expanded to {shape}") from None
         new = type(self).__new__(type(self))
         for name, value in vars(self).items():
-            if isinstance(value, Tensor) and tuple(value.shape[:len(old)]) == old:
+            if isinstance(value, Tensor) and self._is_batch_parameter(name, value):
                 value = value.expand(shape + tuple(value.shape[len(old):]))  # batch + rest
             elif isinstance(value, Distribution):
                 value = value.expand(shape + tuple(value.batch_shape)[len(old):])
             setattr(new, name, value)
         new._batch_shape = Size(shape)
         return new
+
+    def _is_batch_parameter(self, name: str, value: Tensor) -> bool:
+        """Whether expand() broadcasts this tensor attribute: its leading dims are the batch
+        shape. With no batch dims and an event, a 0-d tensor that is not a parameter (a
+        relaxation's temperature) is a plain scalar: it stays 0-d, as PyTorch keeps it."""
+        old = tuple(self._batch_shape)
+        if tuple(value.shape[:len(old)]) != old:
+            return False
+        return bool(value.ndim or old or not self._event_shape or name in self.arg_constraints)
 
     def _extended_shape(self, sample_shape: ShapeLike = ()) -> Size:
         return Size(as_size(sample_shape) + self._batch_shape + self._event_shape)

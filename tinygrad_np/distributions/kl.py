@@ -7,6 +7,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from tinygrad_np import xp
 from tinygrad_np.distributions.distribution import Distribution
 from tinygrad_np.distributions.families import (
@@ -103,8 +105,12 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
     if q.event_shape[0] != d:
         raise ValueError("KL-divergence between two Multivariate Normals with different event "
                          "shapes cannot be computed")
-    shape = tuple(p.batch_shape) if len(p.batch_shape) >= len(q.batch_shape) \
-        else tuple(q.batch_shape)
+    try:
+        shape = np.broadcast_shapes(tuple(p.batch_shape), tuple(q.batch_shape))
+    except ValueError:
+        raise ValueError(f"kl_divergence(MultivariateNormal, MultivariateNormal): batch shapes "
+                         f"{tuple(p.batch_shape)} and {tuple(q.batch_shape)} do not "
+                         "broadcast") from None
     q_tril, p_tril = q.scale_tril.tril().expand((*shape, d, d)), p.scale_tril.expand((*shape, d, d))
     trace = (solve(q_tril, p_tril) ** 2).sum((-2, -1))
     diff = (q.loc - p.loc).expand((*shape, d)).unsqueeze(-1)
