@@ -319,3 +319,50 @@ def test_expand_keeps_a_scalar_temperature_scalar() -> None:
     assert bernoulli.sample().shape == (3,)
     normal = D.Normal(_f64(0.0), _f64(1.0)).expand((3,))  # 0-d batch parameters expand
     assert normal.loc.shape == (3,) and normal.sample().shape == (3,)
+
+
+# ----------------------------------------------------------------- 5. transforms module
+TRANSFORM_NAMES = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+                   "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
+                   "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",
+                   "SoftplusTransform", "StackTransform", "StickBreakingTransform",
+                   "TanhTransform", "Transform", "identity_transform"]
+
+
+@pytest.mark.parametrize("name", TRANSFORM_NAMES)
+def test_transforms_module_exports_every_transform(name: str) -> None:
+    from tinygrad_np.distributions import transforms
+    assert getattr(transforms, name) is getattr(D, name)
+    assert name in transforms.__all__
+    if torch is not None:
+        assert name in torch.distributions.transforms.__all__
+
+
+def test_transform_equality() -> None:
+    T = D.transforms
+    assert T.AffineTransform(0.0, 1.0) == T.AffineTransform(0.0, 1.0)
+    assert T.AffineTransform(0.0, 1.0) != T.AffineTransform(0.0, 2.0)
+    assert T.AffineTransform(_f64([0.0, 1.0]), 1.0) == T.AffineTransform(_f64([0.0, 1.0]), 1.0)
+    assert T.AffineTransform(_f64([0.0, 1.0]), 1.0) != T.AffineTransform(_f64([0.0, 2.0]), 1.0)
+    assert T.ExpTransform().inv.inv == T.ExpTransform()
+    assert T.ExpTransform().inv == T.ExpTransform().inv
+    assert T.ExpTransform() != T.ExpTransform().inv and T.ExpTransform() != T.SigmoidTransform()
+    assert T.ComposeTransform([T.ExpTransform()]) == T.ComposeTransform([T.ExpTransform()])
+    assert T.PowerTransform(2.0) != T.PowerTransform(3.0)
+    assert len({T.ExpTransform(), T.ExpTransform()}) == 1
+
+
+def test_transform_with_cache() -> None:
+    T = D.transforms
+    tanh = T.TanhTransform()
+    cached = tanh.with_cache(1)
+    assert cached is not tanh and cached._cache_size == 1 and tanh._cache_size == 0
+    assert cached.with_cache(1) is cached and cached == tanh
+    x = _f64([30.0])  # tanh(30) rounds to 1: only the cache inverts it back to 30
+    y = cached(x)
+    assert cached.inv(y) is x
+    assert T.ExpTransform().inv.with_cache(1).inv._cache_size == 1
+    affine = T.AffineTransform(1.0, 2.0).with_cache(1)
+    assert affine.loc == 1.0 and affine.scale == 2.0 and affine._cache_size == 1
+    with pytest.raises(ValueError, match="cache_size must be 0 or 1"):
+        tanh.with_cache(2)
