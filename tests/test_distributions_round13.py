@@ -366,3 +366,35 @@ def test_transform_with_cache() -> None:
     assert affine.loc == 1.0 and affine.scale == 2.0 and affine._cache_size == 1
     with pytest.raises(ValueError, match="cache_size must be 0 or 1"):
         tanh.with_cache(2)
+
+
+# ----------------------------------------------------------------- 7. generators
+@pytest.mark.parametrize("factory", ["randn_like", "rand_like"])
+def test_like_factories_take_a_generator(factory: str) -> None:
+    x = tg.zeros(4, dtype=tg.float64)
+    first = getattr(tg, factory)(x, generator=tg.Generator().manual_seed(5))
+    again = getattr(tg, factory)(x, generator=tg.Generator().manual_seed(5))
+    other = getattr(tg, factory)(x, generator=tg.Generator().manual_seed(6))
+    assert first.tolist() == again.tolist() != other.tolist()
+    assert first.dtype == tg.float64
+
+
+def test_randint_like_takes_a_generator() -> None:
+    x = tg.zeros(50, dtype=tg.int64)
+    first = tg.randint_like(x, 3, 9, generator=tg.Generator().manual_seed(5))
+    again = tg.randint_like(x, 3, 9, generator=tg.Generator().manual_seed(5))
+    assert first.tolist() == again.tolist() and first.dtype == tg.int64
+    assert 3 <= min(first.tolist()) and max(first.tolist()) < 9
+
+
+def test_generator_device_default_and_clone_state() -> None:
+    g = tg.Generator().manual_seed(3)
+    assert str(g.device) == "cpu" and str(tg.random.default_generator.device) == "cpu"
+    assert tg.random.default_generator is tg.default_generator
+    clone = g.clone_state()
+    assert clone is not g and clone.initial_seed() == 3
+    assert tg.randn(5, generator=clone).tolist() == tg.randn(5, generator=g).tolist()
+    assert tg.randn(5, generator=clone).tolist() != tg.randn(5, generator=clone).tolist()
+    tg.manual_seed(7)
+    snapshot = tg.default_generator.clone_state()
+    assert tg.randn(3, generator=snapshot).tolist() == tg.randn(3).tolist()
