@@ -366,8 +366,9 @@ def test_shapes_of_draws_and_rsample_gradients() -> None:
     assert scale.grad is not None and np.all(scale.grad.numpy() > 0)
     assert D.Kumaraswamy.has_rsample and D.Gumbel(_f64(0.0), _f64(1.0)).has_rsample
     assert not D.VonMises.has_rsample and not D.Binomial.has_rsample
-    with pytest.raises(NotImplementedError, match="df"):
-        D.StudentT(_f64(3.0, grad=True)).rsample()
+    df = _f64(3.0, grad=True)
+    D.StudentT(df).rsample((4,)).sum().backward()  # df reparameterised (implicitly)
+    assert df.grad is not None and np.isfinite(df.grad.item())
     with pytest.raises(NotImplementedError):
         D.VonMises(_f64(0.0), _f64(1.0)).rsample()
 

@@ -233,21 +233,21 @@ def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
                  device, "empty_like")
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
-              device: Any = None, memory_format: Any = None,
+def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
+              requires_grad: bool = False, device: Any = None, memory_format: Any = None,
               layout: Any = None) -> Tensor:
     """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("rand_like", dtype or input.dtype)
-    return _made(rng.uniform(numpy_generator(None), 0.0, 1.0, input.shape, dtype), dtype,
+    return _made(rng.uniform(numpy_generator(generator), 0.0, 1.0, input.shape, dtype), dtype,
                  requires_grad, device, "rand_like")
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
-               device: Any = None, memory_format: Any = None,
+def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
+               requires_grad: bool = False, device: Any = None, memory_format: Any = None,
                layout: Any = None) -> Tensor:
     """Standard normal samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("randn_like", dtype or input.dtype)
-    return _made(numpy_generator(None).standard_normal(input.shape), dtype, requires_grad,
+    return _made(numpy_generator(generator).standard_normal(input.shape), dtype, requires_grad,
                  device, "randn_like")
 
 

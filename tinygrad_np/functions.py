@@ -1095,7 +1095,8 @@ def dropout(input: Any, p: float, train: bool) -> Tensor:
 
 
 def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
-                 dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+                 generator: Any = None, dtype: Any = None, requires_grad: bool = False,
+                 device: Any = None) -> Tensor:
     """Integers uniform in [low, high) in `input`'s shape and dtype: randint_like(x, high)
     or randint_like(x, low, high)."""
     if high is None:
@@ -1103,8 +1104,8 @@ def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
             raise TypeError("randint_like: missing the high bound")
         low, high = 0, low
     x = _tensor(input)
-    return randint(0 if low is None else low, high, x.shape, dtype=dtype or x.dtype,
-                   requires_grad=requires_grad, device=device)
+    return randint(0 if low is None else low, high, x.shape, generator=generator,
+                   dtype=dtype or x.dtype, requires_grad=requires_grad, device=device)
 
 
 def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002

@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tinygrad_np.rng import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from tinygrad_np.rng import (
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 
 
 @contextmanager
@@ -23,4 +30,5 @@ def fork_rng(devices: Any = None, enabled: bool = True, **_: Any) -> Iterator[No
         set_rng_state(state)
 
 
-__all__ = ["fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed", "set_rng_state"]
+__all__ = ["default_generator", "fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed",
+           "set_rng_state"]

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.errors import TensorError
 
 _seed = int(np.random.SeedSequence().entropy % 2**63)  # as PyTorch: random until seeded
@@ -139,9 +140,22 @@ class Generator:
     `.numpy` is the underlying np.random.Generator.
     """
 
-    def __init__(self, device: str = "cpu") -> None:
+    def __init__(self, device: Any = "cpu") -> None:
         self._seed: int | None = None
         self.numpy = np.random.default_rng()
+        self._device = device
+
+    @property
+    def device(self) -> Any:
+        """The device the generator draws for: always the CPU (a `tg.device`)."""
+        return as_device(getattr(self, "_device", "cpu"), "Generator")
+
+    def clone_state(self) -> Generator:
+        """A new Generator in this one's state (the same seed and the same next draws)."""
+        clone = Generator()
+        clone._seed = self._seed
+        clone.numpy.bit_generator.state = self.numpy.bit_generator.state
+        return clone
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed; returns self (so `tg.Generator().manual_seed(0)` reads as in PyTorch)."""

@@ -111,6 +111,19 @@ __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransf
            "NegativeBinomial", "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli",
            "RelaxedOneHotCategorical", "StudentT", "VonMises", "Weibull"]
 
+# `distributions.transforms` holds every transform, as PyTorch's module (the newer ones are
+# defined in more_transforms, which builds on transforms.py)
+for _name in ("AbsTransform", "CatTransform", "IndependentTransform", "LowerCholeskyTransform",
+              "PowerTransform", "ReshapeTransform", "SoftmaxTransform", "SoftplusTransform",
+              "StackTransform", "StickBreakingTransform", "identity_transform"):
+    setattr(transforms, _name, globals()[_name])
+transforms.__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+                      "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
+                      "PowerTransform", "ReshapeTransform", "SigmoidTransform",
+                      "SoftmaxTransform", "SoftplusTransform", "StackTransform",
+                      "StickBreakingTransform", "TanhTransform", "Transform",
+                      "identity_transform"]
+
 # PyTorch's module paths for each family (`from torch.distributions.normal import Normal`).
 _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernoulli",
           "beta": "Beta", "cauchy": "Cauchy", "dirichlet": "Dirichlet",

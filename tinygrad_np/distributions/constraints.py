@@ -1,7 +1,8 @@
 """PyTorch's `torch.distributions.constraints`: what a parameter or a sample may be.
 
-Each constraint's `check(value)` is a boolean NumPy array (one entry per batch element, the
-event dims reduced); its repr is PyTorch's, so validation errors read the same.
+Each constraint's `check(value)` is a bool Tensor (one entry per batch element, the event
+dims reduced), as PyTorch's; the built-in ones compute it in NumPy (`_check`). Their reprs
+are PyTorch's, so validation errors read the same.
 """
 
 from __future__ import annotations
@@ -17,21 +18,32 @@ def _values(value: Any) -> np.ndarray:
     return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
+def holds(constraint: Constraint, value: Any) -> bool:
+    """Whether every element of `value` satisfies `constraint` (any Constraint, a user's
+    whose check returns a Tensor too)."""
+    return bool(np.all(_values(constraint.check(value))))
+
+
 class Constraint:
     """A region of values; `event_dim` is how many trailing dims one element spans."""
 
     is_discrete = False
     event_dim = 0
 
-    def check(self, value: Any) -> np.ndarray:
-        raise NotImplementedError
+    def check(self, value: Any) -> Tensor:
+        """A bool tensor: whether each element of `value` (its event dims reduced) lies in
+        the region."""
+        return Tensor(np.asarray(self._check(value), dtype=bool))
+
+    def _check(self, value: Any) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} must define check(value)")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__.lstrip('_')}()"
 
 
 class _Real(Constraint):
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         data = _values(value)
         return data == data  # everything but NaN
 
@@ -39,15 +51,15 @@ class _Real(Constraint):
 class _RealVector(_Real):
     event_dim = 1
 
-    def check(self, value: Any) -> np.ndarray:
-        return np.all(super().check(value), axis=-1)
+    def _check(self, value: Any) -> np.ndarray:
+        return np.all(super()._check(value), axis=-1)
 
 
 class _GreaterThan(Constraint):
     def __init__(self, lower_bound: float) -> None:
         self.lower_bound = lower_bound
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         return _values(value) > _values(self.lower_bound)
 
     def __repr__(self) -> str:
@@ -55,7 +67,7 @@ class _GreaterThan(Constraint):
 
 
 class _GreaterThanEq(_GreaterThan):
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         return _values(value) >= _values(self.lower_bound)
 
     def __repr__(self) -> str:
@@ -66,7 +78,7 @@ class _LessThan(Constraint):
     def __init__(self, upper_bound: float) -> None:
         self.upper_bound = upper_bound
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         return _values(value) < _values(self.upper_bound)
 
     def __repr__(self) -> str:
@@ -88,8 +100,8 @@ class _Independent(Constraint):
     def event_dim(self) -> int:  # type: ignore[override]
         return self.base.event_dim + self.reinterpreted_batch_ndims
 
-    def check(self, value: Any) -> np.ndarray:
-        result = np.asarray(self.base.check(value))
+    def _check(self, value: Any) -> np.ndarray:
+        result = _values(self.base.check(value))
         n = self.reinterpreted_batch_ndims
         return result.all(axis=tuple(range(-n, 0))) if n else result
 
@@ -101,7 +113,7 @@ class _OneHot(Constraint):
     is_discrete = True
     event_dim = 1
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         data = _values(value)
         return np.all((data == 0) | (data == 1), axis=-1) & (data.sum(-1) == 1)
 
@@ -109,7 +121,7 @@ class _OneHot(Constraint):
 class _PositiveInteger(Constraint):
     is_discrete = True
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         data = _values(value)
         return (data >= 1) & (np.mod(data, 1) == 0)
 
@@ -120,7 +132,7 @@ class _PositiveInteger(Constraint):
 class _NonnegativeInteger(Constraint):
     is_discrete = True
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         data = _values(value)
         return (data >= 0) & (np.mod(data, 1) == 0)
 
@@ -134,7 +146,7 @@ class _Interval(Constraint):
     def __init__(self, lower_bound: Any, upper_bound: Any, half_open: bool = False) -> None:
         self.lower_bound, self.upper_bound, self.half_open = lower_bound, upper_bound, half_open
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         data, upper = _values(value), _values(self.upper_bound)
         below = data < upper if self.half_open else data <= upper
         return (_values(self.lower_bound) <= data) & below
@@ -147,8 +159,8 @@ class _Interval(Constraint):
 class _IntegerInterval(_Interval):
     is_discrete = True
 
-    def check(self, value: Any) -> np.ndarray:
-        return super().check(value) & (np.mod(_values(value), 1) == 0)
+    def _check(self, value: Any) -> np.ndarray:
+        return super()._check(value) & (np.mod(_values(value), 1) == 0)
 
     def __repr__(self) -> str:
         return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
@@ -165,7 +177,7 @@ class _Boolean(_IntegerInterval):
 class _Simplex(Constraint):
     event_dim = 1
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         data = _values(value)
         return np.all(data >= 0, axis=-1) & (np.abs(data.sum(-1) - 1) < 1e-6)
 
@@ -173,7 +185,7 @@ class _Simplex(Constraint):
 class _LowerCholesky(Constraint):
     event_dim = 2
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         data = _values(value)
         lower = np.all(np.tril(data) == data, axis=(-2, -1))
         return lower & np.all(np.diagonal(data, axis1=-2, axis2=-1) > 0, axis=-1)
@@ -182,7 +194,7 @@ class _LowerCholesky(Constraint):
 class _PositiveDefinite(Constraint):
     event_dim = 2
 
-    def check(self, value: Any) -> np.ndarray:
+    def _check(self, value: Any) -> np.ndarray:
         data = _values(value).astype(np.float64)
         symmetric = np.all(np.isclose(data, np.swapaxes(data, -1, -2), atol=1e-6), axis=(-2, -1))
         return symmetric & np.all(np.linalg.eigvalsh(data) > 0, axis=-1)

@@ -96,7 +96,7 @@ class Distribution:
                 if name not in self.__dict__:
                     continue  # the other parametrisation (probs vs logits): not given
                 value = self.__dict__[name]
-                if not np.all(constraint.check(value)):
+                if not constraints.holds(constraint, value):
                     raise ValueError(
                         f"Expected parameter {name} (Tensor of shape {tuple(value.shape)}) of "
                         f"distribution {self!r} to satisfy the constraint {constraint!r}, but "
@@ -124,13 +124,22 @@ class Distribution:
                               f"expanded to {shape}") from None
         new = type(self).__new__(type(self))
         for name, value in vars(self).items():
-            if isinstance(value, Tensor) and tuple(value.shape[:len(old)]) == old:
+            if isinstance(value, Tensor) and self._is_batch_parameter(name, value):
                 value = value.expand(shape + tuple(value.shape[len(old):]))  # batch + rest
             elif isinstance(value, Distribution):
                 value = value.expand(shape + tuple(value.batch_shape)[len(old):])
             setattr(new, name, value)
         new._batch_shape = Size(shape)
         return new
+
+    def _is_batch_parameter(self, name: str, value: Tensor) -> bool:
+        """Whether expand() broadcasts this tensor attribute: its leading dims are the batch
+        shape. With no batch dims and an event, a 0-d tensor that is not a parameter (a
+        relaxation's temperature) is a plain scalar: it stays 0-d, as PyTorch keeps it."""
+        old = tuple(self._batch_shape)
+        if tuple(value.shape[:len(old)]) != old:
+            return False
+        return bool(value.ndim or old or not self._event_shape or name in self.arg_constraints)
 
     def _extended_shape(self, sample_shape: ShapeLike = ()) -> Size:
         return Size(as_size(sample_shape) + self._batch_shape + self._event_shape)
@@ -183,12 +192,19 @@ class Distribution:
         return self.variance.sqrt()
 
     def _value(self, value: Any, name: str = "log_prob") -> Tensor:
-        """`value` as a tensor, checked (with validate_args) to broadcast with the batch and
-        event shapes and to lie in the support."""
+        """`value` as a tensor, checked (with validate_args) by `_validate_sample`."""
         if not isinstance(value, Tensor):
             value = Tensor(np.asarray(value, dtype=get_default_dtype()))
-        if not self._validate_args:
-            return value
+        if self._validate_args:
+            self._validate_sample(value, name)
+        return value
+
+    def _validate_sample(self, value: Tensor, name: str = "log_prob") -> None:
+        """PyTorch's check of a value given to log_prob (a user-written subclass calls it
+        when `self._validate_args`): a Tensor whose shape ends with the event shape and
+        broadcasts with the batch shape, inside the support."""
+        if not isinstance(value, Tensor):
+            raise ValueError(f"The value argument to {name} must be a Tensor")
         event = len(self._event_shape)
         if event and tuple(value.shape[-event:]) != tuple(self._event_shape):
             raise ValueError(f"{type(self).__name__}.{name}: the value's shape "
@@ -201,11 +217,25 @@ class Distribution:
                              f"{tuple(value.shape)} is not broadcastable with the batch shape "
                              f"{tuple(self._batch_shape)} (event shape "
                              f"{tuple(self._event_shape)})") from None
-        if self.support is not None and not np.all(self.support.check(value)):
+        support = self.support
+        if support is not None and not constraints.holds(support, value):
             raise ValueError(f"Expected value argument (Tensor of shape {tuple(value.shape)}) "
-                             f"to be within the support ({self.support!r}) of the distribution "
+                             f"to be within the support ({support!r}) of the distribution "
                              f"{self!r}, but found invalid values:\n{value}")
-        return value
+
+    def _get_checked_instance(self, cls: type, _instance: Any = None) -> Any:
+        """The new object an `expand(batch_shape, _instance)` fills in (PyTorch's helper): a
+        subclass of `cls` with its own __init__ must define its own expand."""
+        if _instance is None and type(self).__init__ != cls.__init__:
+            raise NotImplementedError(f"Subclass {type(self).__name__} of {cls.__name__} that "
+                                      "defines a custom __init__ method must also define a "
+                                      "custom .expand() method.")
+        return self.__new__(type(self)) if _instance is None else _instance
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """All the values of a discrete distribution (has_enumerate_support)."""
+        raise NotImplementedError(f"{type(self).__name__}.enumerate_support is not "
+                                  "implemented")
 
     def __repr__(self) -> str:
         names = [name for name in self.arg_constraints if name in self.__dict__]

@@ -7,6 +7,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from tinygrad_np import xp
 from tinygrad_np.distributions.distribution import Distribution
 from tinygrad_np.distributions.families import (
@@ -81,9 +83,12 @@ def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
     softplus_q, softplus_p = (-q.logits).softplus(), (-p.logits).softplus()
-    # p log(p/q) + (1-p) log((1-p)/(1-q)) in logits: log p = -softplus(-l)
-    t1 = p.probs * (softplus_q - softplus_p)
+    # p log(p/q) + (1-p) log((1-p)/(1-q)) in logits: log p = -softplus(-l). The logits are
+    # clamped, so a q with no mass where p has some (q = 0 or 1) is set to inf explicitly.
+    t1 = where(q.probs == 0, math.inf, p.probs * (softplus_q - softplus_p))
+    t1 = where(p.probs == 0, 0.0, t1)
     t2 = (1 - p.probs) * ((softplus_q + q.logits) - (softplus_p + p.logits))
+    t2 = where(p.probs == 1, 0.0, where(q.probs == 1, math.inf, t2))
     return t1 + t2
 
 
@@ -100,8 +105,12 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
     if q.event_shape[0] != d:
         raise ValueError("KL-divergence between two Multivariate Normals with different event "
                          "shapes cannot be computed")
-    shape = tuple(p.batch_shape) if len(p.batch_shape) >= len(q.batch_shape) \
-        else tuple(q.batch_shape)
+    try:
+        shape = np.broadcast_shapes(tuple(p.batch_shape), tuple(q.batch_shape))
+    except ValueError:
+        raise ValueError(f"kl_divergence(MultivariateNormal, MultivariateNormal): batch shapes "
+                         f"{tuple(p.batch_shape)} and {tuple(q.batch_shape)} do not "
+                         "broadcast") from None
     q_tril, p_tril = q.scale_tril.tril().expand((*shape, d, d)), p.scale_tril.expand((*shape, d, d))
     trace = (solve(q_tril, p_tril) ** 2).sum((-2, -1))
     diff = (q.loc - p.loc).expand((*shape, d)).unsqueeze(-1)

@@ -32,7 +32,7 @@ from tinygrad_np.distributions.families import (
     _Lazy,
     _ProbsOrLogits,
 )
-from tinygrad_np.distributions.gamma_family import Exponential, Gamma, _draw
+from tinygrad_np.distributions.gamma_family import Exponential, Gamma, _draw, standard_gamma
 from tinygrad_np.distributions.mixture import Cauchy, OneHotCategorical
 from tinygrad_np.distributions.more_transforms import (
     AbsTransform,
@@ -91,8 +91,8 @@ class Chi2(Gamma):
 class StudentT(Distribution):
     """p(x) = Gamma((v+1)/2) / (Gamma(v/2) sqrt(v pi) s) (1 + y^2/v)^(-(v+1)/2), y = (x-loc)/s.
 
-    rsample carries gradients to loc and scale (not to df: the chi-squared draw behind it has
-    no reparameterisation here, so rsample refuses a df that requires grad)."""
+    rsample, loc + scale Z sqrt(v / C) with Z ~ N(0, 1) and C ~ Chi2(v), carries gradients
+    to loc, scale and (through C's implicit reparameterisation) df."""
 
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
                        "scale": constraints.positive}
@@ -120,15 +120,10 @@ class StudentT(Distribution):
         return finite.where(self.df > 2, math.inf).masked_fill(self.df <= 1, math.nan)
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        if self.df.requires_grad:
-            raise NotImplementedError("StudentT.rsample: no gradient for df (its chi-squared "
-                                      "draw is not reparameterised here); detach df or use "
-                                      "sample()")
         shape = tuple(self._extended_shape(sample_shape))
-        df = np.broadcast_to(self.df._data.astype(np.float64), shape)
-        chi2 = np.maximum(rng.generator().chisquare(df), np.finfo(np.float64).tiny)
-        t = rng.generator().standard_normal(shape) * np.sqrt(df / chi2)
-        return self.loc + self.scale * _draw(t, self.loc)
+        half_chi2 = standard_gamma(0.5 * self.df, shape)  # C / 2, C ~ Chi2(df)
+        z = standard_normal(shape, self.loc.dtype)
+        return self.loc + self.scale * z * (0.5 * self.df / half_chi2).sqrt()
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
@@ -152,6 +147,7 @@ class FisherSnedecor(Distribution):
 
     arg_constraints = {"df1": constraints.positive, "df2": constraints.positive}
     support = constraints.positive
+    has_rsample = True
 
     def __init__(self, df1: Tensor | float, df2: Tensor | float,
                  validate_args: bool | None = None) -> None:
@@ -173,13 +169,14 @@ class FisherSnedecor(Distribution):
         d1, d2 = self.df1, self.df2.where(self.df2 > 4, math.nan)
         return 2 * d2**2 * (d1 + d2 - 2) / (d1 * (d2 - 2) ** 2 * (d2 - 4))
 
-    def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
+    def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
+        """(C1 / d1) / (C2 / d2), C_i ~ Chi2(d_i) = 2 Gamma(d_i / 2, 1): differentiable in
+        both (implicit reparameterisation)."""
         shape = tuple(self._extended_shape(sample_shape))
-        generator, tiny = rng.generator(), np.finfo(self.df1.dtype).tiny
-        d1, d2 = (np.broadcast_to(d._data.astype(np.float64), shape)
-                  for d in (self.df1, self.df2))
-        x2 = np.maximum(generator.chisquare(d2) / d2, tiny)
-        return _draw(np.maximum(generator.chisquare(d1) / d1 / x2, tiny), self.df1)
+        tiny = float(np.finfo(self.df1.dtype).tiny)
+        x1 = standard_gamma(0.5 * self.df1, shape) / (0.5 * self.df1)
+        x2 = (standard_gamma(0.5 * self.df2, shape) / (0.5 * self.df2)).clamp(min=tiny)
+        return (x1 / x2).clamp(min=tiny)
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)

@@ -21,7 +21,6 @@ from tinygrad_np.distributions.more_families import (
     Gumbel,
     LowRankMultivariateNormal,
     Pareto,
-    _softplus,
 )
 from tinygrad_np.tensor import Tensor
 
@@ -43,13 +42,13 @@ def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
 
 @register_kl(Binomial, Binomial)
 def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
-    if not bool((p.total_count == q.total_count).all()):
+    if bool((p.total_count < q.total_count).any()):
         raise NotImplementedError("KL between Binomials where q.total_count > p.total_count "
                                   "is not implemented")
-    # log p = -softplus(-l), log(1 - p) = -softplus(l)
-    lp, lq = p.logits, q.logits
-    return p.total_count * (p.probs * (_softplus(-lq) - _softplus(-lp))
-                            + (1 - p.probs) * (_softplus(lq) - _softplus(lp)))
+    # p has mass at counts above q.total_count where its count is larger: infinite there
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    return kl.where(p.total_count <= q.total_count, math.inf)
 
 
 @register_kl(ContinuousBernoulli, ContinuousBernoulli)

@@ -9,6 +9,7 @@ rsample's reparameterisation) come from the engine.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -99,8 +100,44 @@ class Transform:
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define log_abs_det_jacobian")
 
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        """This transform with `cache_size` (itself when it already has it)."""
+        if cache_size == self._cache_size:
+            return self
+        if cache_size not in (0, 1):
+            raise ValueError(f"{type(self).__name__}.with_cache: cache_size must be 0 or 1, "
+                             f"got {cache_size}")
+        new = copy.copy(self)
+        new._cache_size, new._cached = cache_size, None
+        return new
+
+    def __eq__(self, other: object) -> bool:
+        """The same kind of transform with equal parameters (tensors compared by value), as
+        PyTorch's (`ExpTransform() == ExpTransform()`, `AffineTransform(0., 1.)` twice)."""
+        if type(other) is not type(self):
+            return False
+        mine, theirs = _parameters(self), _parameters(other)  # type: ignore[arg-type]
+        return mine.keys() == theirs.keys() and all(_same(mine[k], theirs[k]) for k in mine)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _parameters(transform: Transform) -> dict[str, Any]:
+    return {k: v for k, v in vars(transform).items() if k not in ("_cache_size", "_cached")}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        a_data = a._data if isinstance(a, Tensor) else np.asarray(a)
+        b_data = b._data if isinstance(b, Tensor) else np.asarray(b)
+        return a_data.shape == b_data.shape and bool(np.all(a_data == b_data))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return bool(a == b)
 
 
 class _InverseTransform(Transform):
@@ -142,6 +179,9 @@ class _InverseTransform(Transform):
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return -self._inverse_of.log_abs_det_jacobian(y, x)
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        return self._inverse_of.with_cache(cache_size).inv
 
     def __repr__(self) -> str:
         return f"{self._inverse_of!r}.inv"
