@@ -307,3 +307,57 @@ def test_interpolate_uint8_images(mode, antialias):
                                                  antialias=antialias).numpy()
         assert theirs.dtype == np.uint8
         assert np.abs(out.numpy().astype(int) - theirs.astype(int)).max() <= 2
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_autocast_state_is_per_thread(lib):
+    import threading
+
+    seen = []
+    with lib.autocast("cpu"):
+        thread = threading.Thread(target=lambda: seen.append(lib.is_autocast_enabled("cpu")))
+        thread.start()
+        thread.join()
+        assert lib.is_autocast_enabled("cpu")
+    assert seen == [False] and not lib.is_autocast_enabled("cpu")
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_addcmul_addcdiv_integer_operands_of_one_dtype(lib):
+    with pytest.raises(RuntimeError):
+        lib.tensor([1]).addcdiv(lib.tensor([3]), lib.tensor([2]))
+    out = lib.tensor([1]).addcmul(lib.tensor([3]), lib.tensor([3]), value=0.5)
+    assert out.tolist() == [1] and _name(out.dtype) == "int64"  # value truncated to 0
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_relu_refuses_a_bool_array_that_went_through_pickle(lib):
+    import pickle
+
+    array = pickle.loads(pickle.dumps(np.array([True, False])))
+    with pytest.raises(RuntimeError):
+        lib.from_numpy(array).relu()
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+def test_func_grad_checks_argnums(lib):
+    with pytest.raises(RuntimeError, match="argnum"):
+        lib.func.grad(lambda x: (x * x).sum(), argnums=3)(lib.ones(2))
+
+
+def test_size_of_numpy_ints_saves_as_a_size(tmp_path):
+    tg.save({"s": tg.Size((np.int64(2), 3))}, tmp_path / "f")
+    loaded = tg.load(tmp_path / "f")["s"]
+    assert isinstance(loaded, tg.Size) and tuple(loaded) == (2, 3)
+
+
+def test_global_module_hooks_still_run_after_the_fast_check():
+    calls = []
+    handle = tg.nn.modules.module.register_module_forward_hook(
+        lambda module, args, output: calls.append(type(module).__name__))
+    try:
+        tg.nn.Identity()(tg.ones(1))
+    finally:
+        handle.remove()
+    tg.nn.Identity()(tg.ones(1))
+    assert calls == ["Identity"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -38,10 +39,19 @@ def _usable(what: str, device_type: str, enabled: bool) -> bool:
     return bool(enabled)
 
 
-# What is_autocast_enabled / get_autocast_dtype report per device type (recorded only: ops
-# keep their dtypes). PyTorch's CPU default is bfloat16, which NumPy lacks: float16 here.
-_ENABLED: dict[str, bool] = {}
-_DTYPES: dict[str, np.dtype] = {}
+class _State(threading.local):
+    """What is_autocast_enabled / get_autocast_dtype report per device type, per thread as
+    PyTorch's (recorded only: ops keep their dtypes). PyTorch's CPU default is bfloat16,
+    which NumPy lacks: float16 here. `saved`: each open autocast region's previous state."""
+
+    def __init__(self) -> None:
+        self.enabled: dict[str, bool] = {}
+        self.dtypes: dict[str, np.dtype] = {}
+        self.cache = True
+        self.saved: list[tuple[str, bool, np.dtype]] = []
+
+
+_state = _State()
 
 
 def _device_type(op: str, device_type: Any) -> str:
@@ -56,7 +66,7 @@ def _device_type(op: str, device_type: Any) -> str:
 def is_autocast_enabled(device_type: str | None = None) -> bool:
     """Whether an autocast region (or set_autocast_enabled) is on for `device_type` (CUDA
     when not given, as PyTorch's)."""
-    return _ENABLED.get(_device_type("is_autocast_enabled", device_type), False)
+    return _state.enabled.get(_device_type("is_autocast_enabled", device_type), False)
 
 
 def set_autocast_enabled(device_type: Any, enabled: bool | None = None) -> None:
@@ -64,17 +74,17 @@ def set_autocast_enabled(device_type: Any, enabled: bool | None = None) -> None:
     enabled)` for CUDA: recorded for is_autocast_enabled (ops keep their dtypes)."""
     if enabled is None:
         device_type, enabled = None, device_type
-    _ENABLED[_device_type("set_autocast_enabled", device_type)] = bool(enabled)
+    _state.enabled[_device_type("set_autocast_enabled", device_type)] = bool(enabled)
 
 
 def get_autocast_dtype(device_type: str) -> np.dtype:
     """The dtype autocast regions on `device_type` name (float16 by default here)."""
-    return _DTYPES.get(_device_type("get_autocast_dtype", device_type), np.dtype(np.float16))
+    return _state.dtypes.get(_device_type("get_autocast_dtype", device_type), np.dtype(np.float16))
 
 
 def set_autocast_dtype(device_type: str, dtype: Any) -> None:
     """Record the dtype get_autocast_dtype reports for `device_type`."""
-    _DTYPES[_device_type("set_autocast_dtype", device_type)] = np.dtype(dtype)
+    _state.dtypes[_device_type("set_autocast_dtype", device_type)] = np.dtype(dtype)
 
 
 def is_autocast_cpu_enabled() -> bool:
@@ -89,19 +99,18 @@ def set_autocast_cpu_enabled(enabled: bool) -> None:
 
 def is_autocast_cache_enabled() -> bool:
     """True, as PyTorch's default (there is no cast cache to turn off here)."""
-    return _CACHE[0]
+    return _state.cache
 
 
 def set_autocast_cache_enabled(enabled: bool) -> None:
     """Recorded for is_autocast_cache_enabled; there is no cast cache here."""
-    _CACHE[0] = bool(enabled)
+    _state.cache = bool(enabled)
 
 
 def clear_autocast_cache() -> None:
     """Nothing to clear: autocast caches no casts here."""
 
 
-_CACHE = [True]
 AUTOCAST_NAMES = ["is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
                   "set_autocast_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
                   "is_autocast_cache_enabled", "set_autocast_cache_enabled",
@@ -120,17 +129,17 @@ class autocast:  # noqa: N801  (PyTorch's name)
         self.device = device_type
         self.fast_dtype = dtype
         self._enabled = _usable("autocast", device_type, enabled)
-        self._saved: list[tuple[bool, Any]] = []
 
     def __enter__(self) -> autocast:
-        self._saved.append((_ENABLED.get(self.device, False), get_autocast_dtype(self.device)))
-        _ENABLED[self.device] = self._enabled
+        _state.saved.append((self.device, _state.enabled.get(self.device, False),
+                             get_autocast_dtype(self.device)))  # (a stack per thread)
+        _state.enabled[self.device] = self._enabled
         if self.fast_dtype is not None:
-            _DTYPES[self.device] = np.dtype(self.fast_dtype)
+            _state.dtypes[self.device] = np.dtype(self.fast_dtype)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        _ENABLED[self.device], _DTYPES[self.device] = self._saved.pop()
+        device, _state.enabled[device], _state.dtypes[device] = _state.saved.pop()
         return None
 
     def __call__(self, func: Callable) -> Callable:

@@ -149,7 +149,7 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     `argnums`, the output); with has_aux, func returns (output, aux) and so does the value.
     An output that does not depend on the arguments has zero gradients, as in PyTorch."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        numbers = argnums if isinstance(argnums, tuple) else (argnums,)
+        numbers = _argnums(argnums, len(args))
         grad_mode, given = is_grad_enabled(), args
         args = tuple(_differentiable(a) if i in numbers else a for i, a in enumerate(args))
         with enable_grad():  # as PyTorch's: on inside, also under no_grad()

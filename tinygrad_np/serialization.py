@@ -151,8 +151,9 @@ def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_pr
 
     The file is written exactly at `f` (no extension is added). Names, dtypes, shapes and
     values round-trip exactly through `load`. A flat state dict's arrays are entries named
-    after its keys (`np.load(f)["fc.weight"]`); a name that cannot be one (holding NUL, '/'
-    or '\\', over 1024 characters) makes the file use numbered entries instead.
+    after its keys (`np.load(f)["fc.weight"]`; a tensor under two names is stored once, under
+    the first); a name that cannot be one (holding NUL, '/' or '\\', over 1024 characters)
+    makes the file use numbered entries instead.
 
     `f` may also be a binary file object (`io.BytesIO`, `open(path, "wb")`), written
     from its current position; only a path gets the atomic replace.
@@ -245,8 +246,9 @@ class _Encoder:
                 raise TypeError(f"save: {where} is the dtype {value}; only the numeric dtypes "
                                 f"{', '.join(sorted(_DTYPE_NAMES))} can be saved")
             return {"dtype": value.name}
-        if isinstance(value, Size) and all(type(size) is int for size in value):
-            return {"size": list(value)}
+        if isinstance(value, Size) and all(isinstance(size, int | np.integer) and not
+                                           isinstance(size, bool) for size in value):
+            return {"size": [int(size) for size in value]}
         hashable = isinstance(value, tuple | frozenset)
         root = depth == 0 and self.named  # the flat state dict: any Mapping
         if not (hashable or limit != "key" and (root or isinstance(value, list | dict | set

@@ -927,23 +927,15 @@ _FLOAT32_OPERANDS: dict[float, np.ndarray] = {}  # a few hundred recent ones
 
 
 def _float_input(op: str, tensor: Tensor) -> Tensor:
-    """A float tensor, or PyTorch's error for an op with no integer kernel (softmax of ints)."""
+    """A float tensor, or PyTorch's NotImplementedError for an op with no integer or bool
+    kernel (softmax, gelu, elu, softplus, ... of ints)."""
     if tensor._data.dtype.kind not in "fc":
         raise DtypeError(f"{op}: not implemented for {tensor._data.dtype} tensors; pass "
                          f"dtype=torch.float32 or convert with .float()")
     return tensor
 
 
-_BOOL = np.dtype(np.bool_)
-
-
-def refuse_integers(op: str, tensor: Tensor) -> Tensor:
-    """`tensor`, or PyTorch's NotImplementedError for an activation with no integer or bool
-    kernel (gelu, elu, softplus, ... of an int64 tensor)."""
-    if tensor._data.dtype.kind not in "fc":
-        raise DtypeError(f'"{op}" not implemented for {tensor._data.dtype} tensors, as in '
-                         f"PyTorch (convert with .float())")
-    return tensor
+refuse_integers = _float_input  # (the activations' name for it: gelu, elu, softplus, ...)
 
 
 def _integer_hardtanh(tensor: Tensor, op: str, min_val: float, max_val: float) -> Tensor:
@@ -2463,7 +2455,7 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """max(x, 0);  d/dx = 1 where x > 0, else 0."""
-        if self._data.dtype is _BOOL:  # (an identity test: relu is on the hot path)
+        if self._data.dtype.kind == "b":
             raise TensorError("relu: Boolean inputs not supported for relu, as in PyTorch")
         return ReLU.apply(self)
 
@@ -2611,7 +2603,8 @@ class Tensor:
         that kind (0.5 is 0 for integers, as PyTorch)."""
         dtype = self._data.dtype
         if type(tensor1) is Tensor and type(tensor2) is Tensor and (  # (the optimizers' case)
-                tensor1._data.dtype is dtype and tensor2._data.dtype is dtype):
+                tensor1._data.dtype is dtype and tensor2._data.dtype is dtype) and (
+                dtype.kind in "fc"):
             return tensor1, tensor2, value
         from tinygrad_np.functions import _result_type
         kinds = [np.result_type(_data(t)) for t in (tensor1, tensor2)]

@@ -49,6 +49,8 @@ _GLOBAL_HOOKS: dict = {"pre": {}, "post": {}, "always": set(), "backward": {},
                        "backward_pre": {}}
 _REGISTRATION_HOOKS: dict = {"buffer": {}, "module": {}, "parameter": {}}
 _CALL_KINDS = ("pre", "post", "backward", "backward_pre")
+# The same dicts by name (changed in place, never replaced), for __call__'s one cheap test
+_PRE, _POST, _BACKWARD, _BACKWARD_PRE = (_GLOBAL_HOOKS[kind] for kind in _CALL_KINDS)
 
 
 def _with_global_hooks(own: dict | None) -> dict:
@@ -207,7 +209,7 @@ class Module:
             for _ in self.named_parameters():
                 pass
         hooks = self._module_hooks
-        if any(_GLOBAL_HOOKS[kind] for kind in _CALL_KINDS):
+        if _PRE or _POST or _BACKWARD or _BACKWARD_PRE:  # global hooks (rare)
             hooks = _with_global_hooks(hooks)
         if not hooks:
             return self.forward(*args, **kwargs)

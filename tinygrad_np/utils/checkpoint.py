@@ -51,18 +51,11 @@ class CheckpointPolicy(enum.Enum):
     PREFER_CPU_OFFLOAD = 5
 
 
-_debug: bool | None = None  # set_checkpoint_debug_enabled's setting (no debug output here)
-
-
 @contextlib.contextmanager
 def set_checkpoint_debug_enabled(enabled: bool | None) -> Iterator[None]:
-    """Within the block, checkpoint's `debug` is `enabled` (None: each call's own)."""
-    global _debug
-    previous, _debug = _debug, enabled
-    try:
-        yield
-    finally:
-        _debug = previous
+    """PyTorch's switch for checkpoint's `debug` output within the block: accepted; there is
+    no debug output here (checkpoint's `debug=` is accepted and ignored too)."""
+    yield
 
 
 def create_selective_checkpoint_contexts(policy_fn_or_list: Any,
