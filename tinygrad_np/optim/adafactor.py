@@ -91,7 +91,7 @@ class Adafactor(Optimizer):
             variance = state["variance"]._data
             lerp_(variance, grad * grad, weight, scratch)
             np.copyto(scratch, variance)
-        np.maximum(scratch, eps1 * eps1, scratch)
+        np.maximum(scratch, eps1 * eps1, out=scratch)
         np.sqrt(scratch, scratch)
         np.divide(grad, scratch, scratch)  # U
         scratch *= alpha / max(1.0, _rms(scratch) / group["d"])

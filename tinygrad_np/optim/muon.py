@@ -93,7 +93,7 @@ class Muon(Optimizer):
             for param in group["params"]:
                 if param.ndim != 2:
                     raise ValueError("Muon only supports 2D parameters whereas we found a "
-                                     f"parameter with size: {param.size()} (optimize the "
+                                     f"parameter with size: {param.size()!r} (optimize the "
                                      "others with another optimizer, such as AdamW)")
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
