@@ -127,6 +127,11 @@ class Uniform(Distribution):
         return (self.high + self.low) / 2
 
     @property
+    def mode(self) -> Tensor:
+        """NaN: every point of the interval is a mode (PyTorch's convention)."""
+        return self.high * math.nan
+
+    @property
     def stddev(self) -> Tensor:
         return (self.high - self.low) / 12**0.5
 
@@ -197,6 +202,12 @@ class Bernoulli(_ProbsOrLogits):
     @property
     def mean(self) -> Tensor:
         return self.probs
+
+    @property
+    def mode(self) -> Tensor:
+        """1 where probs > 1/2, 0 below, NaN at exactly 1/2 (PyTorch's convention)."""
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        return mode.masked_fill(self.probs == 0.5, math.nan)
 
     @property
     def variance(self) -> Tensor:
@@ -410,6 +421,10 @@ class Independent(Distribution):
     @property
     def mean(self) -> Tensor:
         return self.base_dist.mean
+
+    @property
+    def mode(self) -> Tensor:
+        return self.base_dist.mode
 
     @property
     def variance(self) -> Tensor:

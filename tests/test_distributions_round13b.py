@@ -1,0 +1,241 @@
+"""Round 13b of torch.distributions parity: mode / cdf / icdf / variance / entropy that
+PyTorch has, the cross-family KL pairs it registers, the remaining constraint names and the
+support objects of Independent, MixtureSameFamily, Multinomial and MultivariateNormal.
+Values and gradients are compared with torch in float64 where it is installed, with fixed
+closed-form values otherwise."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+D = tg.distributions
+needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
+
+
+def _f64(values, grad: bool = False) -> tg.Tensor:
+    return tg.tensor(np.asarray(values, dtype=np.float64), requires_grad=grad)
+
+
+def _t64(values, grad: bool = False):
+    return torch.tensor(np.asarray(values, dtype=np.float64), requires_grad=grad)
+
+
+def _compare(make, params: list, call, value=None, grad: bool = True,
+             rtol: float = 1e-9) -> None:
+    """`call(make(*params))` (a Tensor) in both libraries: equal values (NaN where torch's is)
+    and, with `grad`, equal gradients of its sum of finite entries in each parameter."""
+    ours = [_f64(p, grad) for p in params]
+    theirs = [_t64(p, grad) for p in params]
+    args_ours = () if value is None else (_f64(value),)
+    args_theirs = () if value is None else (_t64(value),)
+    got = call(make(D, *ours), *args_ours)
+    want = call(make(torch.distributions, *theirs), *args_theirs)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=rtol,
+                               atol=1e-12)
+    if not grad:
+        return
+    finite = np.isfinite(want.detach().numpy())
+    if not want.requires_grad:
+        return
+    want.masked_fill(~torch.tensor(finite), 0.0).sum().backward()
+    got.masked_fill(tg.tensor(~finite), 0.0).sum().backward()
+    for mine, reference in zip(ours, theirs):
+        expected = (np.zeros(reference.shape) if reference.grad is None
+                    else reference.grad.numpy())
+        actual = np.zeros(mine.shape) if mine.grad is None else mine.grad.numpy()
+        np.testing.assert_allclose(actual, expected, rtol=1e-7, atol=1e-10)
+
+
+# ----------------------------------------------------------------- 1. mode
+MODES = [
+    ("Uniform", lambda m, lo, hi: m.Uniform(lo, hi), [[0.0, -1.0], [1.0, 2.0]]),
+    ("Bernoulli", lambda m, p: m.Bernoulli(p), [[0.3, 0.5, 0.8]]),
+    ("Bernoulli-logits", lambda m, x: m.Bernoulli(logits=x), [[-0.3, 0.0, 2.0]]),
+    ("Gamma", lambda m, a, b: m.Gamma(a, b), [[2.0, 0.5, 1.0], [1.5, 2.0, 3.0]]),
+    ("Chi2", lambda m, df: m.Chi2(df), [[3.0, 1.5, 0.7]]),
+    ("Beta", lambda m, a, b: m.Beta(a, b),
+     [[2.0, 0.5, 3.0, 0.5, 1.0], [1.5, 0.7, 0.5, 2.0, 1.0]]),
+    ("Dirichlet", lambda m, a: m.Dirichlet(a),
+     [[[2.0, 0.5, 3.0], [0.5, 0.7, 0.2], [0.9, 0.3, 0.2], [1.0, 0.5, 0.5]]]),
+    ("Poisson", lambda m, r: m.Poisson(r), [[2.5, 3.0, 0.2]]),
+    ("LogNormal", lambda m, mu, s: m.LogNormal(mu, s), [[0.3, -1.0], [1.2, 0.5]]),
+    ("HalfNormal", lambda m, s: m.HalfNormal(s), [[1.2, 0.5]]),
+    ("OneHotCategorical", lambda m, p: m.OneHotCategorical(p), [[[0.2, 0.5, 0.3],
+                                                                 [0.6, 0.1, 0.3]]]),
+    ("StraightThrough", lambda m, p: m.OneHotCategoricalStraightThrough(p),
+     [[[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]]]),
+    ("Independent", lambda m, a, b: m.Independent(m.Gamma(a, b), 1),
+     [[[2.0, 0.5], [3.0, 4.0]], [[1.5, 2.0], [1.0, 0.5]]]),
+    ("Independent-Normal", lambda m, mu, s: m.Independent(m.Normal(mu, s), 1),
+     [[0.3, -1.0], [1.2, 0.5]]),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "make", "params"), MODES, ids=[c[0] for c in MODES])
+def test_mode_matches_torch(name, make, params) -> None:
+    _compare(make, params, lambda d: d.mode)
+
+
+def test_mode_fixed_values() -> None:
+    assert np.isnan(D.Uniform(_f64(0.0), _f64(1.0)).mode.item())
+    np.testing.assert_array_equal(D.Bernoulli(_f64([0.2, 0.5, 0.7])).mode.numpy(),
+                                  [0.0, np.nan, 1.0])
+    np.testing.assert_allclose(D.Gamma(_f64([3.0, 0.5]), _f64(2.0)).mode.numpy(), [1.0, 0.0])
+    np.testing.assert_allclose(D.Beta(_f64([3.0, 0.5, 2.0]), _f64([2.0, 0.5, 0.5])).mode.numpy(),
+                               [2 / 3, 1.0, 1.0])
+    np.testing.assert_allclose(D.Dirichlet(_f64([[3.0, 2.0, 1.0], [0.5, 0.2, 0.9]])).mode.numpy(),
+                               [[2 / 3, 1 / 3, 0.0], [1.0, 0.0, 0.0]])
+    assert np.isnan(D.Dirichlet(_f64([1.0, 0.5])).mode.numpy()).all()  # 0 / 0, not a corner
+    np.testing.assert_array_equal(D.Poisson(_f64([2.5, 3.0])).mode.numpy(), [2.0, 3.0])
+    assert D.LogNormal(_f64(1.0), _f64(0.5)).mode.item() == pytest.approx(math.exp(0.75))
+    np.testing.assert_array_equal(D.OneHotCategorical(_f64([0.2, 0.5, 0.3])).mode.numpy(),
+                                  [0.0, 1.0, 0.0])
+    normal = D.Independent(D.Normal(_f64([1.0, 2.0]), _f64(1.0)), 1)
+    np.testing.assert_array_equal(normal.mode.numpy(), [1.0, 2.0])
+
+
+def test_zero_modes_are_constants_as_torch_zeros_like() -> None:
+    scale = _f64([1.0, 2.0], grad=True)
+    for d in (D.HalfNormal(scale), D.HalfCauchy(scale), D.Exponential(scale),
+              D.Geometric(_f64([0.3, 0.5], grad=True))):
+        assert d.mode.numpy().tolist() == [0.0, 0.0]
+        assert not d.mode.requires_grad
+
+
+def test_dirichlet_mode_gradient_closed_form() -> None:
+    a = _f64([3.0, 2.0, 1.5], grad=True)
+    D.Dirichlet(a).mode[0].backward()
+    # mode_0 = (a0 - 1) / s, s = sum(a_i - 1) = 3.5: d/da0 = 1/s - 2/s^2, d/da_j = -2/s^2
+    s = 3.5
+    np.testing.assert_allclose(a.grad.numpy(), [1 / s - 2 / s**2, -2 / s**2, -2 / s**2])
+
+
+# ----------------------------------------------------------------- 1. cdf / icdf
+CDFS = [
+    ("Gamma", lambda m, b: m.Gamma(_same(m, [2.0, 0.5, 4.0]), b), [[1.5, 2.0, 0.5]],
+     [0.4, 0.6, 3.0]),
+    ("Chi2", lambda m: m.Chi2(_same(m, [3.0, 1.5])), [], [0.4, 2.6]),
+    ("InverseGamma", lambda m, b: m.InverseGamma(_same(m, [2.0, 0.5]), b), [[1.5, 2.0]],
+     [0.4, 0.6]),
+    ("LogNormal", lambda m, mu, s: m.LogNormal(mu, s), [[0.3, -1.0], [1.2, 0.5]],
+     [0.4, 0.6]),
+]
+
+
+def _same(module, values):
+    """A constant parameter (no gradient: PyTorch has no derivative of igamma in alpha)."""
+    if module is torch.distributions:
+        return _t64(values)
+    return _f64(values)
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "make", "params", "value"), CDFS, ids=[c[0] for c in CDFS])
+def test_cdf_matches_torch(name, make, params, value) -> None:
+    _compare(make, params, lambda d, v: d.cdf(v), value)
+
+
+@needs_torch
+def test_gamma_cdf_gradient_in_value_matches_torch() -> None:
+    x, xt = _f64([0.4, 1.5], grad=True), _t64([0.4, 1.5], grad=True)
+    D.Gamma(_f64([2.0, 3.0]), _f64(1.5)).cdf(x).sum().backward()
+    torch.distributions.Gamma(_t64([2.0, 3.0]), _t64(1.5)).cdf(xt).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9)
+
+
+def test_cdf_fixed_values() -> None:
+    # Gamma(1, rate) is Exponential(rate): 1 - exp(-rate x); Chi2(2) is Exponential(1/2)
+    got = D.Gamma(_f64(1.0), _f64(2.0)).cdf(_f64([0.5, 1.0])).numpy()
+    np.testing.assert_allclose(got, [1 - math.exp(-1), 1 - math.exp(-2)], rtol=1e-12)
+    assert D.Chi2(_f64(2.0)).cdf(_f64(2.0)).item() == pytest.approx(1 - math.exp(-1))
+    # InverseGamma(1, b): P(X <= x) = exp(-b / x)
+    assert D.InverseGamma(_f64(1.0), _f64(2.0)).cdf(_f64(4.0)).item() == pytest.approx(
+        math.exp(-0.5))
+    assert D.LogNormal(_f64(0.0), _f64(1.0)).cdf(_f64(1.0)).item() == pytest.approx(0.5)
+
+
+ICDFS = [
+    ("LogNormal", lambda m, mu, s: m.LogNormal(mu, s), [[0.3, -1.0], [1.2, 0.5]]),
+    ("Laplace", lambda m, mu, s: m.Laplace(mu, s), [[0.3, -1.0], [1.2, 0.5]]),
+    ("Cauchy", lambda m, mu, s: m.Cauchy(mu, s), [[0.3, -1.0], [1.2, 0.5]]),
+    ("HalfNormal", lambda m, s: m.HalfNormal(s), [[1.2, 0.5]]),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "make", "params"), ICDFS, ids=[c[0] for c in ICDFS])
+def test_icdf_matches_torch(name, make, params) -> None:
+    _compare(make, params, lambda d, v: d.icdf(v), [0.2, 0.7])
+
+
+@pytest.mark.parametrize("name", ["LogNormal", "Laplace", "Cauchy"])
+def test_icdf_inverts_cdf(name: str) -> None:
+    d = getattr(D, name)(_f64([0.3, -1.0]), _f64([1.2, 0.5]))
+    p = _f64([0.2, 0.7])
+    np.testing.assert_allclose(d.cdf(d.icdf(p)).numpy(), p.numpy(), rtol=1e-12)
+    half = D.HalfNormal(_f64([1.2, 0.5]))
+    np.testing.assert_allclose(half.cdf(half.icdf(p)).numpy(), p.numpy(), rtol=1e-12)
+
+
+def test_icdf_fixed_values() -> None:
+    assert D.Laplace(_f64(1.0), _f64(2.0)).icdf(_f64(0.75)).item() == pytest.approx(
+        1 + 2 * math.log(2))
+    assert D.Cauchy(_f64(1.0), _f64(2.0)).icdf(_f64(0.75)).item() == pytest.approx(3.0)
+    assert D.LogNormal(_f64(1.0), _f64(2.0)).icdf(_f64(0.5)).item() == pytest.approx(math.e)
+
+
+# ----------------------------------------------------------------- 1. Dirichlet variance
+@needs_torch
+@pytest.mark.parametrize("attr", ["variance", "stddev"])
+def test_dirichlet_variance_matches_torch(attr: str) -> None:
+    _compare(lambda m, a: m.Dirichlet(a), [[[2.0, 0.5, 3.0], [0.5, 0.7, 0.2]]],
+             lambda d: getattr(d, attr))
+
+
+def test_dirichlet_variance_fixed_value() -> None:
+    # Dirichlet(1, 1) is Uniform on the segment: each coordinate has variance 1/12
+    np.testing.assert_allclose(D.Dirichlet(_f64([1.0, 1.0])).variance.numpy(), [1 / 12] * 2)
+
+
+# ----------------------------------------------------------------- 1. Multinomial entropy
+# (torch takes log n! of an int64 tensor in float32: its values are off by ~1e-8)
+@needs_torch
+@pytest.mark.parametrize("n", [1, 4])
+def test_multinomial_entropy_matches_torch(n: int) -> None:
+    _compare(lambda m, p: m.Multinomial(n, p), [[[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]]],
+             lambda d: d.entropy(), rtol=1e-7)
+    _compare(lambda m, x: m.Multinomial(n, logits=x), [[0.2, -1.5, 0.3]],
+             lambda d: d.entropy(), rtol=1e-7)
+
+
+@needs_torch
+def test_multinomial_entropy_after_expand_matches_torch() -> None:
+    # torch's own expanded Multinomial has no entropy (no _binomial): compare with torch's
+    # Multinomial of the expanded probs
+    probs = [[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]]
+    got = D.Multinomial(3, _f64(probs)).expand((4, 2)).entropy()
+    want = torch.distributions.Multinomial(3, _t64(np.broadcast_to(probs, (4, 2, 3)))).entropy()
+    assert got.shape == (4, 2)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-7)
+
+
+def test_multinomial_entropy_fixed_values() -> None:
+    probs = _f64([0.3, 0.7])
+    # one draw: the categorical's entropy; two counts summing to n: the Binomial's
+    one = D.Multinomial(1, probs).entropy().item()
+    assert one == pytest.approx(-(0.3 * math.log(0.3) + 0.7 * math.log(0.7)))
+    pmf = [0.49, 0.42, 0.09]
+    two = D.Multinomial(2, probs).entropy().item()
+    assert two == pytest.approx(-sum(p * math.log(p) for p in pmf))
+    assert D.Multinomial(2, probs).expand((3,)).entropy().shape == (3,)
