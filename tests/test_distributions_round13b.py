@@ -239,3 +239,109 @@ def test_multinomial_entropy_fixed_values() -> None:
     two = D.Multinomial(2, probs).entropy().item()
     assert two == pytest.approx(-sum(p * math.log(p) for p in pmf))
     assert D.Multinomial(2, probs).expand((3,)).entropy().shape == (3,)
+
+
+# ----------------------------------------------------------------- 2. cross-family KL
+# each family with two batch elements; a Uniform on [0.2, 0.9] / [0.1, 0.6] (inside [0, 1]
+# and (0, inf)) and one sticking out of it
+FAMILIES = {
+    "Normal": (lambda m, a, b: m.Normal(a, b), [[0.3, -1.0], [1.2, 0.5]]),
+    "Laplace": (lambda m, a, b: m.Laplace(a, b), [[0.3, -1.0], [1.2, 0.5]]),
+    "Gumbel": (lambda m, a, b: m.Gumbel(a, b), [[0.3, -1.0], [1.2, 0.5]]),
+    "Exponential": (lambda m, r: m.Exponential(r), [[2.0, 0.5]]),
+    "Gamma": (lambda m, a, b: m.Gamma(a, b), [[2.0, 0.5], [1.5, 2.0]]),
+    "Beta": (lambda m, a, b: m.Beta(a, b), [[2.0, 0.5], [1.5, 0.7]]),
+    "ContinuousBernoulli": (lambda m, p: m.ContinuousBernoulli(p), [[0.3, 0.8]]),
+    "Pareto": (lambda m, s, a: m.Pareto(s, a), [[0.5, 0.2], [3.0, 2.5]]),
+    "Uniform": (lambda m, lo, hi: m.Uniform(lo, hi), [[0.2, 0.1], [0.9, 0.6]]),
+    "Uniform-wide": (lambda m, lo, hi: m.Uniform(lo, hi), [[-0.5, 0.3], [0.9, 1.5]]),
+    "Pareto-heavy": (lambda m, s, a: m.Pareto(s, a), [[0.5, 0.2], [0.8, 1.5]]),
+    "Bernoulli": (lambda m, p: m.Bernoulli(p), [[0.3, 0.8]]),
+    "Poisson": (lambda m, r: m.Poisson(r), [[2.0, 0.5]]),
+    "Binomial": (lambda m, p: m.Binomial(3, p), [[0.3, 0.8]]),
+}
+
+
+def _pairs() -> list[tuple[str, str]]:
+    if torch is None:
+        return []
+    names = {name.split("-")[0] for name in FAMILIES}
+    registered = {(p.__name__, q.__name__) for p, q in torch.distributions.kl._KL_REGISTRY}
+    pairs = [(p, q) for p in FAMILIES for q in FAMILIES
+             if (p.split("-")[0], q.split("-")[0]) in registered
+             and p.split("-")[0] != q.split("-")[0]]
+    assert len({(p.split("-")[0], q.split("-")[0]) for p, q in pairs}) == len(
+        {(p, q) for p, q in registered if p in names and q in names and p != q})
+    return pairs
+
+
+@needs_torch
+@pytest.mark.parametrize(("p_name", "q_name"), _pairs())
+def test_cross_kl_matches_torch(p_name: str, q_name: str) -> None:
+    (make_p, params_p), (make_q, params_q) = FAMILIES[p_name], FAMILIES[q_name]
+    n = len(params_p)
+
+    def make(module, *params):
+        return make_p(module, *params[:n]), make_q(module, *params[n:])
+
+    _compare(make, params_p + params_q, lambda pair: _kl(pair))
+
+
+def _kl(pair):
+    p, q = pair
+    module = D if isinstance(p, D.Distribution) else torch.distributions
+    return module.kl_divergence(p, q)
+
+
+def test_cross_kl_fixed_values() -> None:
+    # Exponential(r) is Gamma(1, r): KL(Exp(2) || Gamma(1, 3)) = log(2/3) + 3/2 - 1
+    kl = D.kl_divergence(D.Exponential(_f64(2.0)), D.Gamma(_f64(1.0), _f64(3.0)))
+    assert kl.item() == pytest.approx(math.log(2 / 3) + 0.5)
+    kl = D.kl_divergence(D.Gamma(_f64(1.0), _f64(3.0)), D.Exponential(_f64(2.0)))
+    assert kl.item() == pytest.approx(math.log(3 / 2) + 2 / 3 - 1)
+    # Uniform(0, 1) is Beta(1, 1); a Uniform reaching below 0 has no KL to it
+    kl = D.kl_divergence(D.Uniform(_f64([0.25, -0.5]), _f64([0.75, 0.5])),
+                         D.Beta(_f64(1.0), _f64(1.0)))
+    np.testing.assert_allclose(kl.numpy(), [math.log(2), math.inf])
+    # a Normal against anything on a half line or an interval: inf, of p's batch shape
+    kl = D.kl_divergence(D.Normal(_f64([0.0, 1.0]), _f64(1.0)), D.Gamma(_f64(2.0), _f64(1.0)))
+    assert kl.numpy().tolist() == [math.inf, math.inf]
+    # KL(U(-1, 1) || N(0, 1)) = log(sqrt(2 pi) / 2) + (1/3) / 2
+    kl = D.kl_divergence(D.Uniform(_f64(-1.0), _f64(1.0)), D.Normal(_f64(0.0), _f64(1.0)))
+    assert kl.item() == pytest.approx(math.log(math.sqrt(2 * math.pi) / 2) + 1 / 6)
+    kl = D.kl_divergence(D.Poisson(_f64([1.0])), D.Bernoulli(_f64([0.5])))
+    assert kl.numpy().tolist() == [math.inf]
+
+
+def test_cross_kl_gradient_closed_form() -> None:
+    # KL(N(mu, 1) || Laplace(0, 1)) at mu = 0: d/dmu = E|x|'s slope = erf(0) = 0; at large mu
+    # E|x - 0| ~ mu, so the slope is ~1
+    mu = _f64([0.0, 6.0], grad=True)
+    D.kl_divergence(D.Normal(mu, _f64(1.0)), D.Laplace(_f64(0.0), _f64(1.0))).sum().backward()
+    np.testing.assert_allclose(mu.grad.numpy(), [0.0, 1.0], atol=1e-8)
+
+
+class _Shift(D.TransformedDistribution):
+    pass
+
+
+@needs_torch
+def test_kl_transformed_equal_transforms_is_kl_of_bases() -> None:
+    def make(module, loc, scale):
+        transforms = module.transforms
+        shift = [transforms.AffineTransform(1.0, 2.0), transforms.ExpTransform()]
+        return (module.TransformedDistribution(module.Normal(loc, scale), shift),
+                module.TransformedDistribution(module.Normal(scale, loc + 2), shift))
+
+    _compare(make, [[0.3, -1.0], [1.2, 0.5]], _kl)
+
+
+def test_kl_transformed_fixed_and_refusals() -> None:
+    t = D.transforms
+    p = D.TransformedDistribution(D.Normal(_f64(0.0), _f64(1.0)), [t.ExpTransform()])
+    q = D.TransformedDistribution(D.Normal(_f64(1.0), _f64(1.0)), [t.ExpTransform()])
+    assert D.kl_divergence(p, q).item() == pytest.approx(0.5)
+    other = D.TransformedDistribution(D.Normal(_f64(1.0), _f64(1.0)),
+                                      [t.AffineTransform(0.0, 2.0)])
+    with pytest.raises(NotImplementedError, match="equal transforms"):
+        D.kl_divergence(p, other)
