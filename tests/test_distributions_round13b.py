@@ -345,3 +345,122 @@ def test_kl_transformed_fixed_and_refusals() -> None:
                                       [t.AffineTransform(0.0, 2.0)])
     with pytest.raises(NotImplementedError, match="equal transforms"):
         D.kl_divergence(p, other)
+
+
+# ----------------------------------------------------------------- 3. constraint names
+C = D.constraints
+MATRICES = [[[1.0, 0.0], [0.5, 2.0]], [[1.0, 0.3], [0.3, 1.0]], [[1.0, 0.0], [0.0, -1.0]],
+            [[1.0, 0.0], [0.6, 0.8]]]
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["lower_triangular", "positive_semidefinite", "square",
+                                  "symmetric", "corr_cholesky"])
+def test_matrix_constraints_match_torch(name: str) -> None:
+    got = getattr(C, name).check(_f64(MATRICES))
+    want = getattr(torch.distributions.constraints, name).check(_t64(MATRICES))
+    assert got.dtype == tg.bool
+    assert got.numpy().tolist() == want.numpy().tolist()
+    assert getattr(C, name).event_dim == 2
+
+
+def test_matrix_constraints_fixed_values() -> None:
+    assert C.lower_triangular.check(_f64(MATRICES)).numpy().tolist() == [True, False, True,
+                                                                         True]
+    # (PyTorch's rule: with a non-symmetric matrix in the batch, only symmetry is checked)
+    assert C.positive_semidefinite.check(_f64(MATRICES)).numpy().tolist() == [False, True,
+                                                                              True, False]
+    assert C.positive_semidefinite.check(_f64(MATRICES[1:3])).numpy().tolist() == [True,
+                                                                                   False]
+    assert C.corr_cholesky.check(_f64(MATRICES)).numpy().tolist() == [False, False, False,
+                                                                      True]
+    assert C.square.check(_f64(np.zeros((3, 2, 3)))).numpy().tolist() == [False] * 3
+
+
+@needs_torch
+def test_cat_stack_multinomial_match_torch() -> None:
+    tc = torch.distributions.constraints
+    value = [[0.5, -1.0, 2.0], [1.0, 2.0, -3.0]]
+    for ours, theirs in [
+        (C.cat([C.positive, C.real], dim=1, lengths=[1, 2]),
+         tc.cat([tc.positive, tc.real], dim=1, lengths=[1, 2])),
+        (C.cat([C.positive, C.real, C.positive], dim=1),
+         tc.cat([tc.positive, tc.real, tc.positive], dim=1)),
+        (C.stack([C.positive, C.real], dim=0), tc.stack([tc.positive, tc.real], dim=0)),
+        (C.stack([C.real, C.positive, C.positive], dim=1),
+         tc.stack([tc.real, tc.positive, tc.positive], dim=1)),
+        (C.multinomial(3), tc.multinomial(3)),
+    ]:
+        got, want = ours.check(_f64(value)), theirs.check(_t64(value))
+        assert got.numpy().tolist() == want.numpy().tolist(), ours
+        assert ours.event_dim == theirs.event_dim
+        assert ours.is_discrete == theirs.is_discrete
+
+
+def test_cat_stack_multinomial_fixed_values() -> None:
+    value = _f64([[0.5, -1.0, 2.0], [1.0, 2.0, -3.0]])
+    assert C.stack([C.real, C.positive, C.positive], dim=1).check(value).numpy().tolist() == [
+        [True, False, True], [True, True, False]]
+    counts = _f64([[1.0, 2.0, 0.0], [2.0, 2.0, 0.0], [-1.0, 1.0, 0.0]])
+    assert C.multinomial(3).check(counts).numpy().tolist() == [True, False, False]
+    assert C.multinomial(3).is_discrete and C.multinomial(3).event_dim == 1
+    with pytest.raises(ValueError, match="2 constraints but 1 lengths"):
+        C.cat([C.real, C.real], lengths=[1])
+
+
+def test_dependent_constraints() -> None:
+    assert C.is_dependent(C.dependent) and not C.is_dependent(C.real)
+    with pytest.raises(ValueError, match="Cannot determine validity of dependent"):
+        C.dependent.check(_f64(1.0))
+    with pytest.raises(NotImplementedError, match="event_dim cannot be determined"):
+        _ = C.dependent.event_dim
+    custom = C.dependent(is_discrete=True, event_dim=1)
+    assert custom.is_discrete and custom.event_dim == 1 and C.is_dependent(custom)
+
+    class Shifted(D.Distribution):
+        def __init__(self, low: tg.Tensor) -> None:
+            self.low = low
+            super().__init__(low.shape, validate_args=False)
+
+        @C.dependent_property(is_discrete=False, event_dim=0)
+        def support(self) -> C.Constraint:
+            return C.greater_than(self.low)
+
+    assert C.is_dependent(Shifted.support) and Shifted.support.event_dim == 0
+    assert repr(Shifted(_f64(2.0)).support) == "GreaterThan(lower_bound=2.0)"
+    plain = C.dependent_property(lambda self: C.real)
+    assert C.is_dependent(plain)
+
+
+# ----------------------------------------------------------------- 4. support objects
+def test_supports_as_torch() -> None:
+    ind = D.Independent(D.Gamma(_f64([[1.0, 2.0]]), _f64(1.0)), 1)
+    assert repr(ind.support) == "IndependentConstraint(GreaterThanEq(lower_bound=0.0), 1)"
+    assert ind.support.event_dim == 1
+    assert ind.support.check(_f64([[1.0, -1.0], [1.0, 2.0]])).numpy().tolist() == [False, True]
+    assert D.Independent(D.Normal(_f64([0.0]), _f64(1.0)), 0).support is C.real
+    mvn = D.MultivariateNormal(_f64([0.0, 0.0]), _f64(np.eye(2)))
+    assert repr(mvn.support) == "IndependentConstraint(Real(), 1)" == repr(C.real_vector)
+    assert mvn.support.event_dim == 1
+    multinomial = D.Multinomial(3, _f64([0.2, 0.8]))
+    assert repr(multinomial.support) == "Multinomial(upper_bound=3)"
+    assert multinomial.support.check(_f64([[1.0, 2.0], [2.0, 2.0]])).numpy().tolist() == [
+        True, False]
+    mix = D.MixtureSameFamily(D.Categorical(_f64([0.3, 0.7])),
+                              D.Gamma(_f64([1.0, 2.0]), _f64(1.0)))
+    assert repr(mix.support) == "MixtureSameFamilyConstraint(GreaterThanEq(lower_bound=0.0))"
+    assert mix.support.check(_f64([1.0, -1.0])).numpy().tolist() == [True, False]
+
+
+@needs_torch
+def test_mixture_support_check_matches_torch() -> None:
+    for make, value in [
+        (lambda m, t: m.MixtureSameFamily(m.Categorical(t([0.3, 0.7])),
+                                          m.Gamma(t([1.0, 2.0]), t(1.0))), [[1.0, -1.0]]),
+        (lambda m, t: m.MixtureSameFamily(m.Categorical(t([0.3, 0.7])), m.Independent(
+            m.Normal(t([[0.0, 1.0], [1.0, 2.0]]), t(1.0)), 1)), [[1.0, np.nan], [0.0, 1.0]]),
+    ]:
+        ours, theirs = make(D, _f64), make(torch.distributions, _t64)
+        assert repr(ours.support) == repr(theirs.support)
+        got = ours.support.check(_f64(value)).numpy().tolist()
+        assert got == theirs.support.check(_t64(value)).numpy().tolist()

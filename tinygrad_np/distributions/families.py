@@ -416,7 +416,10 @@ class Independent(Distribution):
 
     @property
     def support(self) -> constraints.Constraint | None:  # type: ignore[override]
-        return self.base_dist.support
+        """The base's support with the reinterpreted dims as event dims."""
+        support = self.base_dist.support
+        n = self.reinterpreted_batch_ndims
+        return constraints.independent(support, n) if n and support is not None else support
 
     @property
     def mean(self) -> Tensor:

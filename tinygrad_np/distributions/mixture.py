@@ -251,6 +251,11 @@ class MixtureSameFamily(Distribution):
     def component_distribution(self) -> Distribution:
         return self._component_distribution
 
+    @property
+    def support(self) -> constraints.Constraint | None:  # type: ignore[override]
+        support = self._component_distribution.support
+        return None if support is None else constraints.MixtureSameFamilyConstraint(support)
+
     def _pad_weights(self, probs: Tensor) -> Tensor:
         return probs.reshape((*probs.shape, *(1,) * self._event_ndims))
 
@@ -314,7 +319,8 @@ class Multinomial(_OverCategories):
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
-        return constraints.integer_interval(0, self.total_count)
+        """Non-negative counts summing to at most total_count (PyTorch's multinomial)."""
+        return constraints.multinomial(self.total_count)
 
     @property
     def mean(self) -> Tensor:
