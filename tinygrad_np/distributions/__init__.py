@@ -20,7 +20,14 @@ so they are reproducible but not the numbers PyTorch draws.
 import sys as _sys
 import types as _types
 
-from tinygrad_np.distributions import constraints, kl, more_kl, transforms, utils  # noqa: F401
+from tinygrad_np.distributions import (  # noqa: F401
+    constraints,
+    cross_kl,
+    kl,
+    more_kl,
+    transforms,
+    utils,
+)
 from tinygrad_np.distributions.distribution import Distribution
 from tinygrad_np.distributions.families import (
     Bernoulli,

@@ -127,6 +127,11 @@ class Uniform(Distribution):
         return (self.high + self.low) / 2
 
     @property
+    def mode(self) -> Tensor:
+        """NaN: every point of the interval is a mode (PyTorch's convention)."""
+        return self.high * math.nan
+
+    @property
     def stddev(self) -> Tensor:
         return (self.high - self.low) / 12**0.5
 
@@ -197,6 +202,12 @@ class Bernoulli(_ProbsOrLogits):
     @property
     def mean(self) -> Tensor:
         return self.probs
+
+    @property
+    def mode(self) -> Tensor:
+        """1 where probs > 1/2, 0 below, NaN at exactly 1/2 (PyTorch's convention)."""
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        return mode.masked_fill(self.probs == 0.5, math.nan)
 
     @property
     def variance(self) -> Tensor:
@@ -405,11 +416,18 @@ class Independent(Distribution):
 
     @property
     def support(self) -> constraints.Constraint | None:  # type: ignore[override]
-        return self.base_dist.support
+        """The base's support with the reinterpreted dims as event dims."""
+        support = self.base_dist.support
+        n = self.reinterpreted_batch_ndims
+        return constraints.independent(support, n) if n and support is not None else support
 
     @property
     def mean(self) -> Tensor:
         return self.base_dist.mean
+
+    @property
+    def mode(self) -> Tensor:
+        return self.base_dist.mode
 
     @property
     def variance(self) -> Tensor:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from tinygrad_np import rng
+from tinygrad_np import rng, special
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import (
     Distribution,
@@ -24,11 +24,18 @@ from tinygrad_np.distributions.distribution import (
     standard_uniform,
 )
 from tinygrad_np.function import Function, is_grad_enabled
+from tinygrad_np.join import stack
+from tinygrad_np.nn import functional as F
 from tinygrad_np.ops.special import lgamma
 from tinygrad_np.ops.special_more import incomplete_gamma
 from tinygrad_np.tensor import Tensor, to_tensor
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def zeros_like(like: Tensor) -> Tensor:
+    """A constant 0 of `like`'s shape and dtype (PyTorch's zeros_like: no gradient)."""
+    return Tensor(np.zeros(like.shape, dtype=like.dtype))
 
 
 def _draw(values: np.ndarray, like: Tensor, positive: bool = False) -> Tensor:
@@ -101,7 +108,7 @@ class Exponential(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        return self.rate * 0
+        return zeros_like(self.rate)
 
     @property
     def variance(self) -> Tensor:
@@ -143,8 +150,18 @@ class Gamma(Distribution):
         return self.concentration / self.rate
 
     @property
+    def mode(self) -> Tensor:
+        """(alpha - 1) / beta, 0 for alpha < 1."""
+        return ((self.concentration - 1) / self.rate).clamp(min=0)
+
+    @property
     def variance(self) -> Tensor:
         return self.concentration / self.rate**2
+
+    def cdf(self, value: Tensor) -> Tensor:
+        """The regularised lower incomplete gamma P(alpha, beta x) (like PyTorch, no
+        derivative in alpha)."""
+        return special.gammainc(self.concentration, self.rate * self._value(value, "cdf"))
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
         """standard_gamma(alpha) / rate, at least the dtype's smallest normal number."""
@@ -180,6 +197,12 @@ class Beta(Distribution):
         return self.concentration1 / (self.concentration1 + self.concentration0)
 
     @property
+    def mode(self) -> Tensor:
+        """The Dirichlet(concentration1, concentration0) mode's first entry."""
+        pair = stack([self.concentration1, self.concentration0], -1)
+        return dirichlet_mode(pair)[..., 0]
+
+    @property
     def variance(self) -> Tensor:
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total**2 * (total + 1))
@@ -207,6 +230,16 @@ class Beta(Distribution):
                 + (a + b - 2) * (a + b).digamma())
 
 
+def dirichlet_mode(concentration: Tensor) -> Tensor:
+    """max(a_i - 1, 0) normalised over the last dim; where every a_i < 1, PyTorch's
+    convention: the one-hot vector of that ratio's argmax (the first entry, as 0 / 0 is NaN).
+    All a_i <= 1 with one equal to 1 is NaN, as PyTorch."""
+    excess = (concentration - 1).clamp(min=0.0)
+    mode = excess / excess.sum(-1, keepdim=True)
+    corner = F.one_hot(mode.detach().argmax(-1), mode.shape[-1]).to(mode.dtype)
+    return mode.where(~(concentration < 1).all(-1, keepdim=True), corner)
+
+
 class Dirichlet(Distribution):
     """p(x) = prod x_i^(a_i - 1) / B(a) on the simplex (the last axis is the event)."""
 
@@ -225,6 +258,16 @@ class Dirichlet(Distribution):
     @property
     def mean(self) -> Tensor:
         return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    @property
+    def mode(self) -> Tensor:
+        return dirichlet_mode(self.concentration)
+
+    @property
+    def variance(self) -> Tensor:
+        a = self.concentration
+        total = a.sum(-1, keepdim=True)
+        return a * (total - a) / (total**2 * (total + 1))
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
         """Gamma(concentration_i) draws normalised to sum to 1."""
@@ -259,6 +302,10 @@ class Poisson(Distribution):
         return self.rate
 
     @property
+    def mode(self) -> Tensor:
+        return self.rate.floor()
+
+    @property
     def variance(self) -> Tensor:
         return self.rate
 
@@ -281,6 +328,10 @@ class LogNormal(LocScale):
         return (self.loc + self.scale**2 / 2).exp()
 
     @property
+    def mode(self) -> Tensor:
+        return (self.loc - self.scale**2).exp()
+
+    @property
     def variance(self) -> Tensor:
         return ((self.scale**2).exp() - 1) * (2 * self.loc + self.scale**2).exp()
 
@@ -298,3 +349,13 @@ class LogNormal(LocScale):
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_SQRT_2PI + self.scale.log() + self.loc
+
+    def cdf(self, value: Tensor) -> Tensor:
+        """The normal cdf of log x (0 at x = 0)."""
+        z = (self._value(value, "cdf").log() - self.loc) / (self.scale * math.sqrt(2))
+        return 0.5 * (1 + z.erf())
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """exp(loc + scale sqrt(2) erfinv(2p - 1))."""
+        p = to_tensor(value)
+        return (self.loc + self.scale * (2 * p - 1).erfinv() * math.sqrt(2)).exp()

@@ -5,6 +5,7 @@ compositions, so their gradients are the engine's."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -19,9 +20,14 @@ from tinygrad_np.distributions.distribution import (
     standard_uniform,
 )
 from tinygrad_np.distributions.families import Categorical, Normal
+from tinygrad_np.distributions.gamma_family import zeros_like
 from tinygrad_np.nn import functional as F
 from tinygrad_np.tensor import Tensor
 from tinygrad_np.typeinfo import finfo
+
+
+def _as_tensor(value: Any, like: Tensor) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=like.dtype))
 
 
 class Laplace(LocScale):
@@ -62,6 +68,11 @@ class Laplace(LocScale):
         z = (value - self.loc) / self.scale
         return 0.5 - 0.5 * z.sign() * (-z.abs()).expm1()
 
+    def icdf(self, value: Tensor) -> Tensor:
+        """loc - scale sign(p - 1/2) log(1 - 2 |p - 1/2|)."""
+        centred = _as_tensor(value, self.loc) - 0.5
+        return self.loc - self.scale * centred.sign() * (-2 * centred.abs()).log1p()
+
 
 class Cauchy(LocScale):
     """p(x) = 1 / (pi scale (1 + ((x - loc) / scale)^2)); no mean or variance."""
@@ -94,6 +105,10 @@ class Cauchy(LocScale):
         value = self._value(value, "cdf")
         return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
 
+    def icdf(self, value: Tensor) -> Tensor:
+        """loc + scale tan(pi (p - 1/2))."""
+        return (math.pi * (_as_tensor(value, self.loc) - 0.5)).tan() * self.scale + self.loc
+
 
 class HalfNormal(Distribution):
     """|X| with X ~ N(0, scale^2)."""
@@ -109,6 +124,10 @@ class HalfNormal(Distribution):
     @property
     def mean(self) -> Tensor:
         return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def mode(self) -> Tensor:
+        return zeros_like(self.scale)
 
     @property
     def variance(self) -> Tensor:
@@ -129,6 +148,10 @@ class HalfNormal(Distribution):
     def cdf(self, value: Tensor) -> Tensor:
         value = self._value(value, "cdf")
         return (value / (self.scale * math.sqrt(2))).erf()
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """The N(0, scale^2) quantile at (1 + p) / 2: scale sqrt(2) erfinv(p)."""
+        return self.scale * _as_tensor(value, self.scale).erfinv() * math.sqrt(2)
 
 
 class _OverCategories(Distribution):
@@ -161,6 +184,11 @@ class OneHotCategorical(_OverCategories):
     @property
     def mean(self) -> Tensor:
         return self.probs
+
+    @property
+    def mode(self) -> Tensor:
+        """The one-hot vector of the most probable category."""
+        return F.one_hot(self.probs.argmax(-1), self.event_shape[0]).to(self.probs.dtype)
 
     @property
     def variance(self) -> Tensor:
@@ -222,6 +250,11 @@ class MixtureSameFamily(Distribution):
     @property
     def component_distribution(self) -> Distribution:
         return self._component_distribution
+
+    @property
+    def support(self) -> constraints.Constraint | None:  # type: ignore[override]
+        support = self._component_distribution.support
+        return None if support is None else constraints.MixtureSameFamilyConstraint(support)
 
     def _pad_weights(self, probs: Tensor) -> Tensor:
         return probs.reshape((*probs.shape, *(1,) * self._event_ndims))
@@ -286,7 +319,8 @@ class Multinomial(_OverCategories):
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
-        return constraints.integer_interval(0, self.total_count)
+        """Non-negative counts summing to at most total_count (PyTorch's multinomial)."""
+        return constraints.multinomial(self.total_count)
 
     @property
     def mean(self) -> Tensor:
@@ -307,3 +341,17 @@ class Multinomial(_OverCategories):
         logits = self.logits.clamp(min=float(finfo(self.logits.dtype).min))
         terms = (value * logits).where(value != 0, 0.0)  # 0 * -inf is 0 here
         return ((value.sum(-1) + 1).lgamma() - (value + 1).lgamma().sum(-1) + terms.sum(-1))
+
+    def entropy(self) -> Tensor:
+        """n H(Categorical) - log n! + sum_k E[log x_k!], each count x_k ~ Binomial(n, p_k)
+        (its pmf summed over 1..n; the logits clamped as Binomial's)."""
+        n = self.total_count
+        counts = Tensor(np.arange(1, n + 1, dtype=self.probs.dtype).reshape(
+            (n,) + (1,) * (len(self.batch_shape) + 1)))
+        p = self.probs.clamp(min=finfo(self.probs.dtype).eps, max=1 - finfo(self.probs.dtype).eps)
+        logits = p.log() - (-p).log1p()
+        log_choose = math.lgamma(n + 1) - (counts + 1).lgamma() - (n - counts + 1).lgamma()
+        log_pmf = log_choose + counts * logits - n * ((logits + logits.abs()) / 2
+                                                       + (-logits.abs()).exp().log1p())
+        expected = (log_pmf.exp() * (counts + 1).lgamma()).sum(0).sum(-1)
+        return n * self._categorical.entropy() - math.lgamma(n + 1) + expected

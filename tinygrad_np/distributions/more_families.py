@@ -32,7 +32,13 @@ from tinygrad_np.distributions.families import (
     _Lazy,
     _ProbsOrLogits,
 )
-from tinygrad_np.distributions.gamma_family import Exponential, Gamma, _draw, standard_gamma
+from tinygrad_np.distributions.gamma_family import (
+    Exponential,
+    Gamma,
+    _draw,
+    standard_gamma,
+    zeros_like,
+)
 from tinygrad_np.distributions.mixture import Cauchy, OneHotCategorical
 from tinygrad_np.distributions.more_transforms import (
     AbsTransform,
@@ -340,7 +346,7 @@ class Geometric(_ProbsOrLogits):
 
     @property
     def mode(self) -> Tensor:
-        return self.probs * 0
+        return zeros_like(self.probs)
 
     @property
     def variance(self) -> Tensor:
@@ -733,7 +739,7 @@ class HalfCauchy(TransformedDistribution):
 
     @property
     def mode(self) -> Tensor:
-        return self.scale * 0
+        return zeros_like(self.scale)
 
     @property
     def variance(self) -> Tensor:
