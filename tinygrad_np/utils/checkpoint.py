@@ -32,6 +32,7 @@ import numpy as np
 from tinygrad_np import autograd_extra, rng
 from tinygrad_np.autograd import grad as engine_grad
 from tinygrad_np.autograd_function import Function
+from tinygrad_np.func import _leaves, _rebuilt  # (the pytree helpers torch.func uses)
 from tinygrad_np.function import Function as EngineFunction, enable_grad, is_grad_enabled
 from tinygrad_np.tensor import Tensor
 
@@ -88,23 +89,6 @@ class _Bridge(EngineFunction):
 
     def backward(ctx: Any, grad_output: Any) -> Any:
         return None if ctx.stop else grad_output
-
-
-def _leaves(tree: Any) -> list:
-    if isinstance(tree, (tuple, list)):
-        return [leaf for item in tree for leaf in _leaves(item)]
-    if isinstance(tree, dict):
-        return [leaf for item in tree.values() for leaf in _leaves(item)]
-    return [tree]
-
-
-def _rebuilt(tree: Any, values: Any) -> Any:
-    if isinstance(tree, (tuple, list)):
-        items = [_rebuilt(item, values) for item in tree]
-        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
-    if isinstance(tree, dict):
-        return {key: _rebuilt(item, values) for key, item in tree.items()}
-    return next(values)
 
 
 def _outside_leaves(outputs: list, private: set[int]) -> list[Tensor]:
