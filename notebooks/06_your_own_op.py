@@ -151,8 +151,9 @@ print("at x = 0 the slip is invisible: sigmoid(0) = sigmoid(-0) = 0.5")
 # one point, or at zero, is not enough.
 #
 # ## The testing kit
-# `assert_gradients_close(fn, *inputs)` (in `tinygrad_np.testing`) is the assertion form for test suites: it
-# backpropagates a random upstream gradient (so a forgotten `grad_output` cannot hide), and
+# `assert_gradients_close(fn, *inputs)` (in `tinygrad_np.testing`) is the assertion form
+# for test suites: it backpropagates a random upstream gradient (so a forgotten
+# `grad_output` cannot hide), and
 # passes silently or raises an `AssertionError` whose report also names the op whose rule
 # is wrong.
 
