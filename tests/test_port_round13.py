@@ -361,3 +361,54 @@ def test_global_module_hooks_still_run_after_the_fast_check():
         handle.remove()
     tg.nn.Identity()(tg.ones(1))
     assert calls == ["Identity"]
+
+
+def _dirty_function(lib, save):
+    class Dirty(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            if save:
+                ctx.save_for_backward(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            if save:
+                (y,) = ctx.saved_tensors  # the output (2 x): the gradient is y, i.e. 2x * g
+                return g * y
+            return g * 2
+
+    return Dirty
+
+
+# mark_dirty on a view: the base's graph records the write, as any in-place write into a view
+# (the base's gradient skipped the custom backward before: silently wrong).
+DIRTY_VIEW_CASES = {
+    "base squared": lambda L, x, a, F: (F.apply(a[:2]), (a * a).sum()),
+    "view of all": lambda L, x, a, F: (F.apply(a.view(3)), a.sum()),
+    "other view": lambda L, x, a, F: (F.apply(a[:2]), a[1:].sum()),
+    "output": lambda L, x, a, F: (F.apply(a[:2]), None),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.__name__)
+@pytest.mark.parametrize("case", list(DIRTY_VIEW_CASES))
+@pytest.mark.parametrize("save", [False, True])
+def test_mark_dirty_on_a_view_reaches_the_base(lib, case, save):
+    x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    a = x * 1
+    out, loss = DIRTY_VIEW_CASES[case](lib, x, a, _dirty_function(lib, save))
+    (out * 3).sum().backward() if loss is None else loss.backward()
+    factor = np.array([1.0, -2.0, 4.0])  # 2x, what F saved (with save=True) and multiplies by
+    expected = {"base squared": np.array([2 * 1.0 * 2, 2 * -2.0 * 2, 2 * 2.0]),
+                "view of all": np.array([2.0, 2.0, 2.0]),
+                "other view": np.array([0.0, 2.0, 1.0]),
+                "output": np.array([6.0, 6.0, 0.0])}[case]
+    if save:  # backward returns g * 2x instead of g * 2
+        expected = expected * np.where(np.arange(3) < (3 if case == "view of all" else 2),
+                                       factor / 2.0, 1.0)
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+    np.testing.assert_allclose(a.detach().numpy(),
+                               [1.0, -2.0, 4.0] if case == "view of all" else [1.0, -2.0, 2.0])

@@ -52,7 +52,12 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import function as engine
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import (
+    Tensor,
+    _shares_memory_with_a_live_tensor,
+    _write_plan,
+    _write_through,
+)
 
 _calls = threading.local()  # per thread: [args, ctx] of every apply in progress
 
@@ -409,6 +414,13 @@ def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:
         if arg.grad_fn is None and arg._requires_grad:
             raise RuntimeError(f"{type(ctx).__name__}: a leaf Variable that requires grad is "
                                "being used in an in-place operation (mark_dirty)")
+        if result.grad_fn is not None and _shares_memory_with_a_live_tensor(arg) and (
+                plan := _write_plan(arg)) is not None:  # a view: its base's graph (and its
+            _write_through(arg, plan, result)  # other views) records the write, as any
+            counter = arg._counter  # recorded in-place write into a view does
+            ctx.saved_versions = tuple((i, c, counter[0]) if c is counter else (i, c, v)
+                                       for i, c, v in ctx.saved_versions)
+            return arg
         arg._data = result._data  # the same array, unless forward's write needed a copy
         if result.grad_fn is not None:
             counter = arg._counter = arg._counter or [0]
