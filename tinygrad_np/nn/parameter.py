@@ -39,29 +39,39 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-class UninitializedParameter(Parameter):
+class _Uninitialized:
+    """What UninitializedParameter and UninitializedBuffer share: no shape until
+    `materialize(shape)` gives zeros of that shape and the class it `becomes`."""
+
+    __slots__ = ()
+    becomes: type
+    what: str
+
+    def materialize(self, shape: tuple[int, ...], device: Any = None, dtype: Any = None) -> None:
+        array = np.zeros(shape, dtype=self.dtype if dtype is None else dtype)
+        array.flags.writeable = not self.requires_grad  # a leaf's array is read-only
+        self._data = array
+        self.__class__ = self.becomes
+
+    def __repr__(self) -> str:
+        return f"<Uninitialized{self.what.capitalize()}>"
+
+    @property
+    def shape(self) -> Any:
+        raise RuntimeError(f"can't access the shape of an uninitialized {self.what} (a lazy "
+                           "module's, before its first call), as in PyTorch")
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
     """A Parameter without values yet (a lazy module's, such as LazyLinear's, until its first
     call): `materialize(shape)` gives it zeros of that shape and makes it a Parameter."""
 
     __slots__ = ()
+    becomes, what = Parameter, "parameter"
 
     def __init__(self, requires_grad: bool = True, dtype: Any = None) -> None:
         super().__init__(np.zeros((0,), dtype=get_default_dtype() if dtype is None else dtype),
                          requires_grad=requires_grad)
-
-    def materialize(self, shape: tuple[int, ...], dtype: Any = None) -> None:
-        array = np.zeros(shape, dtype=self.dtype if dtype is None else dtype)
-        array.flags.writeable = not self.requires_grad  # a leaf's array is read-only
-        self._data = array
-        self.__class__ = Parameter
-
-    def __repr__(self) -> str:
-        return "<UninitializedParameter>"
-
-    @property
-    def shape(self) -> Any:
-        raise RuntimeError("can't access the shape of an uninitialized parameter (a lazy "
-                           "module's, before its first call), as in PyTorch")
 
 
 class Buffer(Tensor):
@@ -80,32 +90,19 @@ class Buffer(Tensor):
         self.persistent = persistent
 
 
-class UninitializedBuffer(Buffer):
+class UninitializedBuffer(_Uninitialized, Buffer):
     """A buffer without values yet (a lazy norm's running statistics, until its first call);
     assigned to a module it registers as a buffer (`persistent` or not), as a Buffer does.
     `materialize(shape)` gives it zeros of that shape and makes it a Buffer (PyTorch: a
     Tensor; here a Buffer is one)."""
 
     __slots__ = ()
+    becomes, what = Buffer, "buffer"
 
     def __init__(self, requires_grad: bool = False, device: Any = None, dtype: Any = None,
                  persistent: bool = True) -> None:
         empty = np.zeros((0,), dtype=get_default_dtype() if dtype is None else dtype)
         super().__init__(Tensor(empty, requires_grad=requires_grad), persistent=persistent)
-
-    def materialize(self, shape: tuple[int, ...], device: Any = None, dtype: Any = None) -> None:
-        array = np.zeros(shape, dtype=self.dtype if dtype is None else dtype)
-        array.flags.writeable = not self.requires_grad  # a leaf's array is read-only
-        self._data = array
-        self.__class__ = Buffer
-
-    def __repr__(self) -> str:
-        return "<UninitializedBuffer>"
-
-    @property
-    def shape(self) -> Any:
-        raise RuntimeError("can't access the shape of an uninitialized buffer (a lazy "
-                           "module's, before its first call), as in PyTorch")
 
 
 def is_lazy(param: Any) -> bool:
