@@ -519,7 +519,9 @@ int = int32  # noqa: A001  (torch.int is int32; torch.long is int64)
 dtype = np.dtype  # the class of tg.float32, ...: isinstance(tg.float32, tg.dtype)
 pi, e, inf, nan = 3.141592653589793, 2.718281828459045, np.inf, np.nan
 
-__version__ = "0.1.0"
+# the PyTorch API level followed, with the library's version as local label: "2.13.0+tgnp.0.1.0"
+# (a str comparing as a version, as PyTorch's); the library's own: tinygrad_np.version.tinygrad_np
+__version__ = version.__version__
 
 __all__ = [
     "arange",

@@ -13,6 +13,7 @@ import sys
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
+from tinygrad_np import torch_version
 from tinygrad_np.errors import TensorError
 
 
@@ -190,7 +191,11 @@ backends = _module(
                   benchmark=False, allow_tf32=True, version=_none,
                   flags=lambda *args, **kwargs: contextlib.nullcontext()),
 )
-version = _module("version", cuda=None, hip=None, debug=False)
+# torch.version: no CUDA/ROCm build; __version__ is the PyTorch API level followed (see
+# torch_version.py), `tinygrad_np` the library's own version
+version = _module("version", cuda=None, hip=None, rocm=None, xpu=None, debug=False,
+                  __version__=torch_version.__version__,
+                  tinygrad_np=torch_version.LIBRARY_VERSION)
 # torch.accelerator (the tutorials' device choice): none is available here
 accelerator = _module("accelerator", is_available=_false, current_accelerator=_no_accelerator,
                       device_count=_zero, current_device_index=_no_cuda,
