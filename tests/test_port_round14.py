@@ -73,3 +73,169 @@ def test_version_is_a_str_and_the_library_version_is_reachable():
     config.read(Path(__file__).resolve().parent.parent / "setup.cfg")
     assert config["metadata"]["version"] == tg.version.tinygrad_np == "0.1.0"
     assert tg.torch_version.TorchVersion("1.10.0a") > (1, 2, 1)
+
+
+# ---------------------------------------------------------------- DataLoader workers
+def _loader_cases(L):
+    """Loaders over iterable and map-style datasets with workers, with what PyTorch 2.13
+    gives for each (batches as lists)."""
+    data = L.utils.data
+    info = data.get_worker_info
+
+    class Sharded(data.IterableDataset):  # the PyTorch docs' example
+        def __init__(self, start, end):
+            self.start, self.end = start, end
+
+        def __iter__(self):
+            worker = info()
+            if worker is None:
+                return iter(range(self.start, self.end))
+            per = -(-(self.end - self.start) // worker.num_workers)
+            start = self.start + worker.id * per
+            return iter(range(start, min(start + per, self.end)))
+
+    class Plain(data.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    class Filled(data.IterableDataset):
+        def __init__(self):
+            self.data = []
+
+        def __iter__(self):
+            return iter(self.data)
+
+    def fill(worker_id):
+        info().dataset.data = list(range(worker_id * 10, worker_id * 10 + 2 + worker_id))
+
+    class Uneven(data.IterableDataset):
+        def __iter__(self):
+            worker = info()
+            return iter(range(worker.id * 100, worker.id * 100 + [4, 1][worker.id]))
+
+    class Map(data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            worker = info()
+            return i, worker.id, getattr(worker.dataset, "tag", -1)
+
+    def tag(worker_id):
+        info().dataset.tag = worker_id + 7
+
+    class Count(data.IterableDataset):
+        def __init__(self):
+            self.n = 0
+
+        def __iter__(self):
+            self.n += 1
+            return iter([self.n])
+
+    loader = data.DataLoader
+    persistent = loader(Count(), num_workers=2, persistent_workers=True)
+    fresh = loader(Count(), num_workers=2)
+    return {
+        "docs sharded": (loader(Sharded(3, 7), num_workers=2), [[3], [5], [4], [6]]),
+        "docs sharded, batch 2": (loader(Sharded(0, 11), num_workers=2, batch_size=2),
+                                  [[0, 1], [6, 7], [2, 3], [8, 9], [4, 5], [10]]),
+        "docs, no workers": (loader(Sharded(3, 7)), [[3], [4], [5], [6]]),
+        "unsharded": (loader(Plain(), num_workers=2), [[0], [0], [1], [1], [2], [2]]),
+        "batched per worker": (loader(Plain(), num_workers=2, batch_size=2),
+                               [[0, 1], [0, 1], [2], [2]]),
+        "drop_last per worker": (loader(Plain(), num_workers=2, batch_size=2, drop_last=True),
+                                 [[0, 1], [0, 1]]),
+        "unbatched": (loader(Sharded(0, 5), num_workers=2, batch_size=None), [0, 3, 1, 4, 2]),
+        "worker_init_fn": (loader(Filled(), num_workers=2, worker_init_fn=fill),
+                           [[0], [10], [1], [11], [12]]),
+        "init changes copies only": (loader(Filled(), num_workers=2), []),
+        "exhausted worker drops out": (loader(Uneven(), num_workers=2),
+                                       [[0], [100], [1], [2], [3]]),
+        "map-style": (loader(Map(), num_workers=2, batch_size=2),
+                      [[[0, 1], [0, 0], [-1, -1]], [[2, 3], [1, 1], [-1, -1]],
+                       [[4], [0], [-1]]]),
+        "map-style unbatched": (loader(Map(), num_workers=2, batch_size=None,
+                                       worker_init_fn=tag),
+                                [[0, 0, 7], [1, 1, 8], [2, 0, 7], [3, 1, 8], [4, 0, 7]]),
+        "persistent copies": ([persistent, persistent, persistent], [[[1], [1]], [[2], [2]],
+                                                                    [[3], [3]]]),
+        "fresh copies each epoch": ([fresh, fresh], [[[1], [1]], [[1], [1]]]),
+    }
+
+
+def _listed(batches):
+    return [batch.tolist() if hasattr(batch, "tolist") else _listed(batch)
+            if isinstance(batch, (list, tuple)) else batch for batch in batches]
+
+
+def _run_loader(case):
+    if isinstance(case, list):
+        return [_listed(loader) for loader in case]
+    return _listed(case)
+
+
+CASES = list(_loader_cases(tg))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_data_loader_workers_give_pytorchs_batches(name):
+    loader, expected = _loader_cases(tg)[name]
+    assert _run_loader(loader) == expected
+    assert tg.utils.data.get_worker_info() is None  # only inside workers
+
+
+@pytest.mark.skipif(torch is None, reason="compares with PyTorch")
+def test_data_loader_workers_expected_values_are_pytorchs():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch's warnings about the number of CPUs)
+        for name, (loader, expected) in _loader_cases(torch).items():
+            assert _run_loader(loader) == expected, name
+
+
+def test_worker_info_while_a_worker_runs():
+    data = tg.utils.data
+    seen, calls = [], []
+
+    class Seen(data.IterableDataset):
+        def __iter__(self):
+            worker = data.get_worker_info()
+            seen.append((worker.id, worker.num_workers, worker.dataset is self))
+            return self._values()
+
+        def _values(self):
+            for value in range(2):
+                seen.append(data.get_worker_info().id)
+                yield value
+
+    dataset = Seen()
+    loader = data.DataLoader(dataset, num_workers=2, persistent_workers=True,
+                             worker_init_fn=lambda worker_id: calls.append(
+                                 data.get_worker_info().dataset is not dataset))
+    for _ in range(2):
+        list(loader)
+    assert calls == [True, True]  # once per worker (they persist), each with its own copy
+    assert seen[:2] == [(0, 2, True), (1, 2, True)]  # both iterators made, each in its worker
+    assert seen[2:6] == [0, 1, 0, 1]  # then every next() in its worker
+    info = data.WorkerInfo(id=0, num_workers=1, seed=5, dataset=None)
+    with pytest.raises(AttributeError):
+        info.id = 1  # frozen, as PyTorch's
+
+
+def test_workers_draw_from_their_own_seeded_generators():
+    data = tg.utils.data
+
+    class Draws(data.IterableDataset):
+        def __iter__(self):
+            worker = data.get_worker_info()
+            return iter([(worker.seed - tg.initial_seed(), float(tg.rand(())))])
+
+    tg.manual_seed(0)
+    draws = list(data.DataLoader(Draws(), num_workers=2, batch_size=None))
+    after_loader = float(tg.rand(()))
+    tg.manual_seed(0)
+    tg.randint(0, 10, ())  # the base seed drawn from the library's generator, as PyTorch's
+    assert float(tg.rand(())) == after_loader  # the workers' draws leave the caller's stream
+    assert [offset for offset, _ in draws] == [0, 0]  # each worker's generator has its seed
+    assert draws[0][1] != draws[1][1]

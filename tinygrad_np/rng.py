@@ -44,6 +44,21 @@ def manual_seed(seed: int) -> Generator:
     return default_generator
 
 
+def fresh_state(seed: int) -> tuple[np.random.Generator, int]:
+    """A state of the library's generator seeded with `seed`, for swap_state."""
+    value = _seed_value(seed)
+    return np.random.default_rng(value), value
+
+
+def swap_state(state: tuple[np.random.Generator, int]) -> tuple[np.random.Generator, int]:
+    """Make `state` (from fresh_state or swap_state) the library's generator and return the one
+    it replaces: a DataLoader worker draws from its own generator while it runs."""
+    global _generator, _seed
+    previous = (_generator, _seed)
+    _generator, _seed = state
+    return previous
+
+
 def seed() -> int:
     """Reseed the library's generator from fresh entropy; returns the new seed."""
     new_seed = int(np.random.SeedSequence().entropy % 2**63)

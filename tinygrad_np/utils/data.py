@@ -4,8 +4,11 @@
     loader = DataLoader(ds, batch_size=64, shuffle=True, generator=tg.Generator().manual_seed(0))
     for xb, yb in loader: ...
 
-Everything runs in the calling process: `num_workers`, `pin_memory` and the other worker
-options are accepted and ignored (NumPy indexing is fast enough that workers would not pay).
+Everything runs in the calling process. `num_workers=N` emulates PyTorch's worker processes
+there (what scripts receive depends on them: an IterableDataset's stream comes once per worker):
+N workers, each with its own copy of the dataset, its seed and `get_worker_info()`,
+`worker_init_fn` called in each, batches taken from them in turn; `pin_memory` and the other
+options are accepted and ignored.
 Shuffling draws a new permutation each epoch from `generator` (a tg.Generator or an
 np.random.Generator) or, without one, from the library's generator, so `tg.manual_seed(n)`
 makes the order reproducible.
@@ -13,15 +16,20 @@ makes the order reproducible.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import itertools
 import math
+import random
 import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from tinygrad_np import rng as _rng
 from tinygrad_np.factories import tensor
 from tinygrad_np.join import stack
 from tinygrad_np.rng import numpy_generator
@@ -47,6 +55,7 @@ __all__ = [
     "default_convert",
     "get_worker_info",
     "random_split",
+    "WorkerInfo",
 ]
 
 
@@ -93,10 +102,66 @@ class ChainDataset(IterableDataset):
         return sum(len(dataset) for dataset in self.datasets)  # type: ignore[arg-type]
 
 
-def get_worker_info() -> None:
-    """None: samples are always loaded in the calling process (no worker processes), which
-    PyTorch reports the same way."""
-    return None
+@dataclass(frozen=True)
+class WorkerInfo:
+    """What `get_worker_info()` gives inside a DataLoader worker: its `id` (0 to
+    num_workers - 1), `num_workers`, the `seed` its random generators were seeded with, and
+    `dataset`, the worker's own copy of the dataset (PyTorch's fields)."""
+
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Any
+    rng: Any = None
+    worker_method: str | None = "multiprocessing"  # the semantics emulated: copies, own seeds
+
+
+_current_worker: list[WorkerInfo | None] = [None]
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """The WorkerInfo of the DataLoader worker this code runs in (inside the dataset's
+    `__iter__`/`__getitem__`, the collate function and `worker_init_fn` when num_workers > 0);
+    None outside workers, as PyTorch's in the main process."""
+    return _current_worker[0]
+
+
+class _Worker:
+    """One of a DataLoader's num_workers workers, emulated in the calling process: while it runs
+    (`with worker.running():`) get_worker_info() gives its WorkerInfo and the library's,
+    Python's and NumPy's global generators are its own (seeded with its seed, as PyTorch seeds
+    a worker process), so the caller's random streams do not move."""
+
+    def __init__(self, info: WorkerInfo) -> None:
+        self.info = info
+        self._states: tuple = (_rng.fresh_state(info.seed), random.Random(info.seed).getstate(),
+                               np.random.RandomState(info.seed % 2**32).get_state())
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        caller = (_rng.swap_state(self._states[0]), random.getstate(), np.random.get_state())
+        random.setstate(self._states[1])
+        np.random.set_state(self._states[2])
+        _current_worker[0] = self.info
+        try:
+            yield
+        finally:
+            _current_worker[0] = None
+            self._states = (_rng.swap_state(caller[0]), random.getstate(), np.random.get_state())
+            random.setstate(caller[1])
+            np.random.set_state(caller[2])
+
+
+def _worker_copy(dataset: Any) -> Any:
+    """The dataset as a worker process holds it: a deep copy (as pickling it into the process);
+    a TensorDataset's tensors are shared (PyTorch shares tensors with workers), and a dataset
+    that cannot be copied (it holds a lock or an open file) is shared too."""
+    if type(dataset) is TensorDataset:
+        return dataset
+    try:
+        return copy.deepcopy(dataset)
+    except (TypeError, RuntimeError, copy.Error):
+        return dataset
 
 
 class SizeMismatchError(AssertionError, ValueError):
@@ -411,10 +476,13 @@ class DataLoader:
     (a new order each epoch), `sampler` (an iterable of indices) or `batch_sampler` (an
     iterable of index lists), `drop_last` (skip a short last batch), `collate_fn`
     (default: `default_collate`), `generator` (tg.Generator or np.random.Generator, for
-    `shuffle`). `num_workers`, `pin_memory`, `timeout`, `worker_init_fn`,
-    `prefetch_factor`, `persistent_workers`, `multiprocessing_context`, `in_order`,
-    `pin_memory_device` are accepted and ignored (checked as PyTorch checks them): everything
-    runs in the calling process. `len(loader)` is the number of batches.
+    `shuffle`). `num_workers` > 0 emulates PyTorch's workers in the calling process (each
+    with a deep copy of the dataset, its seed, `get_worker_info()` and `worker_init_fn`;
+    an IterableDataset's batches taken from the workers in turn, a map-style dataset's batch k
+    fetched by worker k % num_workers; `persistent_workers` keeps them across epochs).
+    `pin_memory`, `timeout`, `prefetch_factor`, `multiprocessing_context`, `in_order`,
+    `pin_memory_device` are accepted and ignored (checked as PyTorch checks them).
+    `len(loader)` is the number of batches.
     """
 
     _fixed = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
@@ -467,6 +535,8 @@ class DataLoader:
         self.prefetch_factor = prefetch_factor
         self.timeout = timeout
         self.pin_memory = pin_memory
+        self.worker_init_fn = worker_init_fn
+        self._persistent_pool: list[_Worker] | None = None
         self.__dict__["_initialized"] = True
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -475,13 +545,13 @@ class DataLoader:
                              f"{type(self).__name__} is initialized")
         super().__setattr__(name, value)
 
-    def _stream(self) -> Iterator[Any]:
+    def _collated(self, samples: Iterator[Any]) -> Iterator[Any]:
         """An IterableDataset's samples, batched in the order they come."""
         if self.batch_size is None:
-            yield from ((self.collate_fn or default_convert)(sample) for sample in self.dataset)
+            yield from ((self.collate_fn or default_convert)(sample) for sample in samples)
             return
         batch: list[Any] = []
-        for sample in self.dataset:
+        for sample in samples:
             batch.append(sample)
             if len(batch) == self.batch_size:
                 yield (self.collate_fn or default_collate)(batch)
@@ -490,25 +560,61 @@ class DataLoader:
             yield (self.collate_fn or default_collate)(batch)
 
     def __iter__(self) -> _LoaderIterator:
-        return _LoaderIterator(self._batches(), self)
+        if self.num_workers == 0:
+            if isinstance(self.dataset, IterableDataset):
+                return _LoaderIterator(self._collated(iter(self.dataset)), self)
+            return _LoaderIterator(self._batches(), self)
+        workers = self._start_workers()
+        if not isinstance(self.dataset, IterableDataset):
+            return _LoaderIterator(self._batches(workers), self)
+        streams = []
+        for worker in workers:  # each worker's iterator over its own copy, made in the worker
+            with worker.running():
+                streams.append(self._collated(iter(worker.info.dataset)))
+        return _LoaderIterator(_round_robin(workers, streams), self)
 
-    def _batches(self) -> Iterator[Any]:
-        if isinstance(self.dataset, IterableDataset):
-            yield from self._stream()
-            return
+    def _start_workers(self) -> list[_Worker]:
+        """The num_workers workers (emulated in this process), each with its own copy of the
+        dataset and its seed (base seed drawn from `generator` + worker id, as PyTorch), and
+        worker_init_fn(worker_id) called in each; persistent_workers keeps them (and their
+        copies) for the next epochs, as PyTorch's."""
+        if self._persistent_pool is not None:
+            return self._persistent_pool
+        base_seed = int(numpy_generator(self.generator).integers(0, 2**63 - self.num_workers))
+        workers = [_Worker(WorkerInfo(number, self.num_workers, base_seed + number,
+                                      _worker_copy(self.dataset)))
+                   for number in range(self.num_workers)]
+        if self.worker_init_fn is not None:
+            for worker in workers:
+                with worker.running():
+                    self.worker_init_fn(worker.info.id)
+        if self.persistent_workers:
+            self._persistent_pool = workers
+        return workers
+
+    def _fetch(self, dataset: Any, indices: Any) -> Any:
+        """The collated batch at `indices` (an index when batch_size=None) of `dataset`."""
         if self.batch_sampler is None:  # batch_size=None: single samples
-            collate = self.collate_fn or default_convert
-            for index in self.sampler:
-                yield collate(self.dataset[index])
+            return (self.collate_fn or default_convert)(dataset[indices])
+        if type(dataset) is TensorDataset and self.collate_fn is None:
+            return dataset._batch(np.asarray(indices, dtype=np.int64))  # one indexing a tensor
+        many = getattr(dataset, "__getitems__", None)  # PyTorch's batched fetch
+        samples = many(indices) if many else [dataset[i] for i in indices]
+        return (self.collate_fn or default_collate)(samples)
+
+    def _batches(self, workers: list[_Worker] | None = None) -> Iterator[Any]:
+        """A map-style dataset's batches in the sampler's order; with workers, batch k is
+        fetched (and collated) by worker k % num_workers from its copy, as PyTorch assigns them."""
+        indices_stream = self.sampler if self.batch_sampler is None else self.batch_sampler
+        if workers is None:
+            for indices in indices_stream:
+                yield self._fetch(self.dataset, indices)
             return
-        fast = type(self.dataset) is TensorDataset and self.collate_fn is None
-        many = getattr(self.dataset, "__getitems__", None)  # PyTorch's batched fetch
-        for indices in self.batch_sampler:
-            if fast:  # one indexing per tensor instead of a Tensor per sample
-                yield self.dataset._batch(np.asarray(indices, dtype=np.int64))
-            else:
-                samples = many(indices) if many else [self.dataset[i] for i in indices]
-                yield (self.collate_fn or default_collate)(samples)
+        for number, indices in enumerate(indices_stream):
+            worker = workers[number % len(workers)]
+            with worker.running():
+                batch = self._fetch(worker.info.dataset, indices)
+            yield batch
 
     def __len__(self) -> int:
         if isinstance(self.dataset, IterableDataset):
@@ -535,6 +641,25 @@ def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int
                          "prefetch_factor to None.")
     if persistent_workers and num_workers == 0:
         raise ValueError("persistent_workers option needs num_workers > 0")
+
+
+_END = object()
+
+
+def _round_robin(workers: list[_Worker], streams: list[Iterator[Any]]) -> Iterator[Any]:
+    """The workers' batches taken in turn, each batch made while its worker runs; a worker
+    whose stream ends drops out and the others go on in turn (PyTorch's order, in_order=True)."""
+    live, position = list(zip(workers, streams)), 0
+    while live:
+        worker, stream = live[position]
+        with worker.running():
+            batch = next(stream, _END)
+        if batch is _END:
+            live.pop(position)
+        else:
+            yield batch
+            position += 1
+        position = position % len(live) if live else 0
 
 
 class _LoaderIterator:
