@@ -239,3 +239,65 @@ def test_workers_draw_from_their_own_seeded_generators():
     assert float(tg.rand(())) == after_loader  # the workers' draws leave the caller's stream
     assert [offset for offset, _ in draws] == [0, 0]  # each worker's generator has its seed
     assert draws[0][1] != draws[1][1]
+
+
+# ---------------------------------------------------------------- the meta device
+class _Big:
+    @staticmethod
+    def make(L):
+        class Big(L.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = L.nn.Linear(4, 5), L.nn.Linear(5, 2)
+
+            def forward(self, x):
+                return self.b(self.a(x).relu())
+
+        return Big
+
+
+def test_meta_factories_and_layers_are_accepted_on_the_cpu():
+    t = tg.empty(3, device="meta")
+    assert t.shape == (3,) and t.dtype == tg.float32 and t.device == tg.device("cpu")
+    assert not t.is_meta  # 'meta' is the CPU here, with values
+    layer = tg.nn.Linear(2, 3, device="meta")
+    assert layer.weight.shape == (3, 2) and layer.weight.device.type == "cpu"
+    assert tg.zeros(2, device=tg.device("meta")).tolist() == [0.0, 0.0]
+    tg.set_default_device("meta")
+    assert tg.get_default_device() == tg.device("cpu")
+    with pytest.raises(RuntimeError, match="not available"):
+        tg.empty(3, device="cuda")
+
+
+@pytest.mark.parametrize("L", [tg] if torch is None else [tg, torch])
+def test_meta_init_then_to_empty_then_load_state_dict(L):
+    Big = _Big.make(L)
+    with L.device("meta"):
+        model = Big()
+    model.to_empty(device="cpu")
+    reference = Big()
+    model.load_state_dict(reference.state_dict())
+    x = L.ones(2, 4)
+    assert L.allclose(model(x), reference(x)) and model.a.weight.device.type == "cpu"
+
+
+@pytest.mark.parametrize("L", [tg] if torch is None else [tg, torch])
+def test_model_ensembling_with_a_meta_base_model(L):
+    import copy
+
+    from importlib import import_module
+
+    func = import_module(L.__name__ + ".func")
+    Big = _Big.make(L)
+    models = [Big() for _ in range(3)]
+    params, buffers = func.stack_module_state(models)
+    base = copy.deepcopy(models[0]).to("meta")
+
+    def run(p, b, x):
+        return func.functional_call(base, (p, b), (x,))
+
+    x = L.arange(8.0).reshape(2, 4)
+    out = func.vmap(run, in_dims=(0, 0, None))(params, buffers, x)
+    assert tuple(out.shape) == (3, 2, 2)
+    for number, model in enumerate(models):
+        assert L.allclose(out[number], model(x))

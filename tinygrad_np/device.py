@@ -2,7 +2,8 @@
 
 `tg.device("cpu")`, `device=` on factories, `t.to("cpu")` and `t.device` exist so that
 PyTorch scripts run unchanged; asking for any other device ("cuda", "cuda:0", "mps") raises a
-RuntimeError that says so. `tg.cuda.is_available()` and `tg.backends.mps.is_available()` are
+RuntimeError that says so. "meta" is accepted and means the CPU (tensors made "on meta" have
+their values), so meta-device initialisation patterns run. `tg.cuda.is_available()` and `tg.backends.mps.is_available()` are
 False, which is what a PyTorch script checks before choosing its device.
 """
 
@@ -79,8 +80,8 @@ class device:  # noqa: N801  (PyTorch's name)
 
     def __enter__(self) -> device:
         """`with torch.device("cpu"):` (PyTorch's default-device block): every tensor is on
-        the CPU already, so the block changes nothing."""
-        if self.type != "cpu":
+        the CPU already, so the block changes nothing ("meta" too: see as_device)."""
+        if self.type not in ("cpu", "meta"):
             raise _cpu_only(self, "device")
         return self
 
@@ -92,19 +93,21 @@ CPU = device("cpu")
 
 
 def as_device(value: Any, where: str) -> device:
-    """`value` (None, "cpu", "cpu:0", a device) as a device; any other device raises."""
+    """`value` (None, "cpu", "cpu:0", a device) as a device; any other device raises, except
+    "meta" (PyTorch's shapes-without-data device, used to build a model before loading or
+    initialising its weights), which is the CPU here: the tensors have their values."""
     if value is None:
         return CPU
     if isinstance(value, device):
-        if value.type != "cpu":
+        if value.type not in ("cpu", "meta"):
             raise _cpu_only(value, where)
-        return value
+        return CPU if value.type == "meta" else value
     if isinstance(value, int) and not isinstance(value, bool):  # PyTorch: an int is a GPU index
         raise _cpu_only(f"cuda:{value}", where)
     if isinstance(value, str):
         kind, _, number = value.partition(":")
-        if kind == "cpu" and (not number or number.isdigit()):
-            return device(value)
+        if kind in ("cpu", "meta") and (not number or number.isdigit()):
+            return CPU if kind == "meta" else device(value)
         raise _cpu_only(value, where)
     raise TypeError(f"{where}: expected a device such as 'cpu', got {type(value).__name__}")
 
