@@ -284,7 +284,6 @@ def test_meta_init_then_to_empty_then_load_state_dict(L):
 @pytest.mark.parametrize("L", [tg] if torch is None else [tg, torch])
 def test_model_ensembling_with_a_meta_base_model(L):
     import copy
-
     from importlib import import_module
 
     func = import_module(L.__name__ + ".func")

@@ -3,8 +3,9 @@
 `tg.device("cpu")`, `device=` on factories, `t.to("cpu")` and `t.device` exist so that
 PyTorch scripts run unchanged; asking for any other device ("cuda", "cuda:0", "mps") raises a
 RuntimeError that says so. "meta" is accepted and means the CPU (tensors made "on meta" have
-their values), so meta-device initialisation patterns run. `tg.cuda.is_available()` and `tg.backends.mps.is_available()` are
-False, which is what a PyTorch script checks before choosing its device.
+their values), so meta-device initialisation patterns run. `tg.cuda.is_available()` and
+`tg.backends.mps.is_available()` are False, which is what a PyTorch script checks before
+choosing its device.
 """
 
 from __future__ import annotations
