@@ -7,6 +7,7 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import tinygrad_np as tg
@@ -300,3 +301,87 @@ def test_model_ensembling_with_a_meta_base_model(L):
     assert tuple(out.shape) == (3, 2, 2)
     for number, model in enumerate(models):
         assert L.allclose(out[number], model(x))
+
+
+# ---------------------------------------------------------------- torch.compile's wrapper
+def _compiled(L):
+    import importlib
+
+    dynamo = importlib.import_module(L.__name__ + "._dynamo")
+    model = L.nn.Sequential(L.nn.Linear(2, 3), L.nn.ReLU())
+    compiled = L.compile(model)
+    seen = {
+        "type": type(compiled).__name__, "is": compiled is model,
+        "orig": compiled._orig_mod is model,
+        "keys": list(compiled.state_dict()),
+        "names": [name for name, _ in compiled.named_parameters()],
+        "modules": [name for name, _ in compiled.named_modules()],
+        "same parameters": all(a is b for a, b in zip(compiled.parameters(),
+                                                      model.parameters(), strict=True)),
+        "len": len(compiled), "is a Sequential": isinstance(compiled, L.nn.Sequential),
+        "unwrap": isinstance(compiled, dynamo.eval_frame.OptimizedModule),
+        "repr": repr(compiled).splitlines()[:2],
+    }
+    compiled.eval()
+    seen["eval reaches the model"] = (model.training, compiled.training)
+    model.train()
+    seen["train read through"] = compiled.training
+    compiled.tag = 3
+    seen["setattr reaches the model"] = (getattr(model, "tag", None), "tag" in vars(compiled))
+    x = L.ones(1, 2)
+    seen["call"] = L.equal(compiled(x), model(x))
+    layer = L.nn.Linear(2, 2)
+    wrapped = L.compile(mode="max-autotune")(layer)
+    seen["decorator form"] = (type(wrapped).__name__, wrapped.weight is layer.weight,
+                              wrapped.in_features)
+    with pytest.raises(RuntimeError):  # the unprefixed keys do not match
+        wrapped.load_state_dict(layer.state_dict())
+    wrapped.load_state_dict(wrapped.state_dict())
+    with pytest.raises(AttributeError):
+        compiled.nonexistent  # noqa: B018
+    dynamo.config.suppress_errors = True
+    seen["config"] = (dynamo.config.suppress_errors, dynamo.config.cache_size_limit,
+                      dynamo.reset())
+    dynamo.config.suppress_errors = False
+
+    def double(t):
+        return t * 2
+
+    seen["function"] = L.compile(double)(x).tolist()
+    return seen
+
+
+def test_compile_wraps_a_module_in_an_optimized_module():
+    seen = _compiled(tg)
+    assert seen["type"] == "OptimizedModule" and not seen["is"] and seen["orig"]
+    assert seen["keys"] == seen["names"] == ["_orig_mod.0.weight", "_orig_mod.0.bias"]
+    assert seen["modules"] == ["", "_orig_mod", "_orig_mod.0", "_orig_mod.1"]
+    assert seen["same parameters"] and seen["len"] == 2 and seen["unwrap"]
+    assert not seen["is a Sequential"]
+    assert seen["eval reaches the model"] == (False, False) and seen["train read through"]
+    assert seen["setattr reaches the model"] == (3, False) and seen["call"]
+    assert seen["decorator form"] == ("OptimizedModule", True, 2)
+    assert seen["config"] == (True, 8, None) and seen["function"] == [[2.0, 2.0]]
+    assert tg.compile(double := (lambda t: t)) is double  # a function comes back as itself
+
+
+@pytest.mark.skipif(torch is None, reason="compares with PyTorch")
+def test_compile_wrapper_like_pytorch():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _compiled(tg) == _compiled(torch)
+
+
+def test_compiled_module_trains_the_original_parameters():
+    model = tg.nn.Linear(2, 1)
+    compiled = tg.compile(model)
+    opt = tg.optim.SGD(compiled.parameters(), lr=0.5)
+    before = model.weight.detach().clone()
+    compiled(tg.ones(3, 2)).sum().backward()
+    opt.step()
+    assert np.allclose(model.weight.detach().numpy(), before.numpy() - 0.5 * 3)
+    with tg._dynamo.config.patch(verbose=True):
+        assert tg._dynamo.config.verbose
+    assert tg._dynamo.config.verbose is False

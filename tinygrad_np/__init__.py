@@ -251,7 +251,6 @@ from tinygrad_np.settings import (  # noqa: E402
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np import amp  # noqa: E402
 from tinygrad_np import random, special  # noqa: E402
-from tinygrad_np import settings as _settings  # noqa: E402
 from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
 globals().update({_name: getattr(amp, _name) for _name in amp.AUTOCAST_NAMES})  # (autocast state)
 from tinygrad_np import toplevel_small as _toplevel_small  # noqa: E402
@@ -288,7 +287,8 @@ _sys.modules["tinygrad_np.autograd.function"] = autograd_function
 # `import tinygrad_np.autograd.functional` (autograd is a module, not a package)
 _sys.modules["tinygrad_np.autograd.functional"] = autograd_functional
 # torch.profiler and torch.autograd.profiler (record_function blocks timed, ops counted)
-from tinygrad_np import compiler, profiler  # noqa: E402  (torch.compiler: runs as written)
+# torch.compiler and torch._dynamo (code runs as written; torch.compile's OptimizedModule)
+from tinygrad_np import _dynamo, compiler, profiler  # noqa: E402
 from tinygrad_np.foreach import *  # noqa: E402, F403  (torch._foreach_add_, ...)
 
 autograd.profiler = profiler
@@ -513,7 +513,7 @@ for _name, _value in list(vars(Tensor).items()):
 
 # PyTorch's names that are also Python builtins: bound last, nothing below uses the builtins.
 bool = bool_  # noqa: A001
-compile = _settings.compile  # noqa: A001
+compile = _dynamo.compile  # noqa: A001
 float = float32  # noqa: A001
 int = int32  # noqa: A001  (torch.int is int32; torch.long is int64)
 dtype = np.dtype  # the class of tg.float32, ...: isinstance(tg.float32, tg.dtype)

@@ -99,15 +99,3 @@ def set_printoptions(precision: int | None = None, threshold: int | None = None,
         if value is not None:
             PRINT_OPTIONS[key] = value if value == math.inf else int(value)
     PRINT_OPTIONS["sci_mode"] = sci_mode
-
-
-def compile(model: Any = None, **options: Any) -> Any:  # noqa: A001  (PyTorch's name)
-    """`torch.compile(model)` and `@torch.compile(...)`: the model or function itself, unchanged
-    (there is no compiler here; PyTorch's options, such as mode= or fullgraph=, are accepted).
-    PyTorch wraps a module in an OptimizedModule whose state_dict keys start with
-    '_orig_mod.'; here the module is returned as it is, so its keys do not change."""
-    if model is None:
-        return lambda function: function
-    if not callable(model):
-        raise TypeError(f"compile: expected a module or a function, got {type(model).__name__}")
-    return model
