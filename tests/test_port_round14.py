@@ -385,3 +385,72 @@ def test_compiled_module_trains_the_original_parameters():
     with tg._dynamo.config.patch(verbose=True):
         assert tg._dynamo.config.verbose
     assert tg._dynamo.config.verbose is False
+
+
+# ---------------------------------------------------------------- SparseAdam
+def _skip_gram(L, optimizer, dtype_name, steps=20, **options):
+    """word2vec-like training of two sparse embeddings; the input embedding after each step."""
+    rng = np.random.default_rng(0)
+    vocab, dim = 12, 4
+    start_in, start_out = rng.normal(size=(vocab, dim)), rng.normal(size=(vocab, dim))
+    dtype = getattr(L, dtype_name)
+    e_in = L.nn.Embedding(vocab, dim, sparse=True)
+    e_out = L.nn.Embedding(vocab, dim, sparse=True)
+    with L.no_grad():
+        e_in.weight.copy_(L.tensor(start_in))
+        e_out.weight.copy_(L.tensor(start_out))
+    e_in.to(dtype)
+    e_out.to(dtype)
+    opt = getattr(L.optim, optimizer)([*e_in.parameters(), *e_out.parameters()], **options)
+    draws, path = np.random.default_rng(1), []
+    for _ in range(steps):
+        center, context, negative = (L.tensor(draws.integers(0, vocab, 6)) for _ in range(3))
+        vc = e_in(center)
+        positive = (vc * e_out(context)).sum(-1)
+        negatives = (vc * e_out(negative)).sum(-1)
+        loss = -(L.nn.functional.logsigmoid(positive)
+                 + L.nn.functional.logsigmoid(-negatives)).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        path.append(np.concatenate([e_in.weight.detach().numpy(),
+                                    e_out.weight.detach().numpy()]))
+    return np.array(path), opt.state[e_in.weight]
+
+
+@pytest.mark.skipif(torch is None, reason="compares with PyTorch")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("setting", [("SparseAdam", {"lr": 0.05}),
+                                     ("SparseAdam", {"lr": 0.1, "betas": (0.5, 0.9),
+                                                     "eps": 1e-3, "maximize": True}),
+                                     ("SGD", {"lr": 0.1})])
+def test_sparse_embedding_training_follows_pytorchs_trajectory(dtype, setting):
+    optimizer, options = setting
+    mine, state = _skip_gram(tg, optimizer, dtype, **options)
+    theirs, their_state = _skip_gram(torch, optimizer, dtype, **options)
+    np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-13 if dtype == "float64" else 2e-6)
+    if optimizer == "SparseAdam":
+        assert state["step"] == their_state["step"] == 20 and isinstance(state["step"], int)
+        np.testing.assert_allclose(state["exp_avg_sq"].numpy(), their_state["exp_avg_sq"],
+                                   atol=1e-13 if dtype == "float64" else 1e-6)
+
+
+def test_sparse_adam_moves_only_the_touched_rows():
+    weight = tg.nn.Parameter(tg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=tg.float64))
+    opt = tg.optim.SparseAdam([weight], lr=0.1)
+    weight.grad = tg.tensor([[0.5, 0.0], [0.0, 0.0], [0.0, -2.0]], dtype=tg.float64)
+    opt.step()
+    # step 1: m = 0.1 g, v = 0.001 g^2, step size 0.1 * sqrt(0.001) / 0.1: a touched row's
+    # entries move by 0.1 * g / (|g| + 1e-8 / sqrt(0.001)) (0 where g is 0 in that row)
+    expected = [[1.0 - 0.1 * 0.5 / (0.5 + 1e-8 / 0.001 ** 0.5), 2.0], [3.0, 4.0],
+                [5.0, 6.0 + 0.1 * 2.0 / (2.0 + 1e-8 / 0.001 ** 0.5)]]
+    np.testing.assert_allclose(weight.detach().numpy(), expected, rtol=1e-12)
+    weight.grad = tg.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]], dtype=tg.float64)
+    moments = opt.state[weight]["exp_avg"].numpy().copy()
+    opt.step()  # rows 0 and 2 keep their values and moments (Adam would move both)
+    np.testing.assert_allclose(weight.detach().numpy()[[0, 2]], np.array(expected)[[0, 2]])
+    np.testing.assert_array_equal(opt.state[weight]["exp_avg"].numpy()[[0, 2]], moments[[0, 2]])
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        tg.optim.SparseAdam([weight], lr=0.0)
+    with pytest.raises(ValueError, match="beta parameter at index 1"):
+        tg.optim.SparseAdam([weight], betas=(0.9, 1.0))

@@ -18,19 +18,7 @@ from tinygrad_np.optim.optimizer import Optimizer
 from tinygrad_np.optim.rmsprop import RMSprop
 from tinygrad_np.optim.rprop import Rprop
 from tinygrad_np.optim.sgd import SGD
-
-
-class SparseAdam:
-    """PyTorch's SparseAdam updates only the rows a sparse gradient holds. Gradients here are
-    dense (`nn.Embedding(sparse=True)` gives a dense one), so it is refused with the nearest
-    choice named, rather than silently behaving as Adam."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        raise NotImplementedError(
-            "SparseAdam needs sparse gradients, which tinygrad_np does not have (every "
-            "gradient is dense); use optim.Adam, which also moves the moments of rows that got "
-            "no gradient this step (or optim.SGD, which does not)")
-
+from tinygrad_np.optim.sparse_adam import SparseAdam
 
 __all__ = ["ASGD", "SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS",
            "Muon", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SparseAdam", "lr_scheduler",
