@@ -454,3 +454,138 @@ def test_sparse_adam_moves_only_the_touched_rows():
         tg.optim.SparseAdam([weight], lr=0.0)
     with pytest.raises(ValueError, match="beta parameter at index 1"):
         tg.optim.SparseAdam([weight], betas=(0.9, 1.0))
+
+
+# ---------------------------------------------------------------- small namespaces
+def test_distributed_is_honestly_unavailable():
+    import tinygrad_np.distributed as dist
+
+    assert dist.is_available() is False and dist.is_initialized() is False
+    assert not dist.is_nccl_available() and not dist.is_gloo_available()
+    for call in (dist.get_rank, dist.get_world_size, dist.barrier):
+        with pytest.raises(ValueError, match="Default process group has not been initialized"):
+            call()
+    with pytest.raises(RuntimeError, match="no distributed backend"):
+        dist.init_process_group("gloo")
+    assert dist.ReduceOp.SUM is not dist.ReduceOp.MAX
+
+
+@pytest.mark.skipif(torch is None, reason="compares with PyTorch")
+def test_distributed_uninitialized_errors_like_pytorch():
+    import tinygrad_np.distributed as dist
+    import torch.distributed as their_dist
+
+    assert dist.is_initialized() == their_dist.is_initialized()
+    for name in ("get_rank", "get_world_size"):
+        with pytest.raises(ValueError) as theirs:
+            getattr(their_dist, name)()
+        with pytest.raises(ValueError, match=str(theirs.value)):
+            getattr(dist, name)()
+
+
+def test_multiprocessing_is_pythons():
+    import multiprocessing
+
+    import tinygrad_np.multiprocessing as mp
+
+    assert mp.get_start_method(allow_none=True) == multiprocessing.get_start_method(
+        allow_none=True)
+    assert mp.Process is multiprocessing.Process and mp.cpu_count() == multiprocessing.cpu_count()
+    assert mp.get_sharing_strategy() in mp.get_all_sharing_strategies()
+
+
+CUDA_CALLS = {"memory_allocated": (), "max_memory_allocated": (), "memory_reserved": (),
+              "max_memory_reserved": (), "memory_stats": (), "is_initialized": (),
+              "get_arch_list": (), "reset_peak_memory_stats": (), "set_device": (0,),
+              "get_device_properties": (0,), "get_device_capability": (), "mem_get_info": ()}
+
+
+def _cuda_outcome(L, name):
+    try:
+        return ("value", getattr(L.cuda, name)(*CUDA_CALLS[name]))
+    except (AttributeError, AssertionError) as error:
+        return ("raises", "AttributeError" if isinstance(error, AttributeError)
+                else "AssertionError")
+
+
+@pytest.mark.parametrize("name", list(CUDA_CALLS))
+def test_cuda_memory_counters_and_errors_without_cuda(name):
+    expected = {"memory_stats": ("value", {}), "is_initialized": ("value", False),
+                "get_arch_list": ("value", []), "reset_peak_memory_stats":
+                ("raises", "AttributeError"), "set_device": ("raises", "AttributeError"),
+                "get_device_properties": ("raises", "AssertionError"),
+                "get_device_capability": ("raises", "AssertionError"),
+                "mem_get_info": ("raises", "AssertionError")}.get(name, ("value", 0))
+    assert _cuda_outcome(tg, name) == expected
+    if torch is not None:
+        outcome = _cuda_outcome(torch, name)
+        assert outcome == expected or outcome[1] == dict(expected[1] or {})
+
+
+def test_type_alias_modules():
+    from tinygrad_np.nn.common_types import _ratio_2_t, _size_1_t, _size_2_t, _size_any_t
+    from tinygrad_np.types import Device, Number, _TensorOrTensors
+
+    assert _size_2_t == int | tuple[int, int] and _size_1_t == int | tuple[int]
+    assert _size_any_t == int | tuple[int, ...] and _ratio_2_t == float | tuple[float, float]
+    assert isinstance(2.5, Number) and isinstance(tg.ones(1), _TensorOrTensors.__args__[0])
+    assert isinstance("cpu", Device)
+
+
+def test_utils_hooks_handle_is_the_module_hooks_handle():
+    from tinygrad_np.utils.hooks import RemovableHandle
+
+    layer = tg.nn.Linear(2, 2)
+    handle = layer.register_forward_hook(lambda *args: None)
+    assert isinstance(handle, RemovableHandle)
+    hooks: dict = {}
+    own = RemovableHandle(hooks)  # PyTorch's constructor: the hooks dict
+    hooks[own.id] = print
+    own.remove()
+    assert hooks == {}
+
+
+PYTREE = {"a": [1, 2], "b": (3, None), "c": {"d": 4}}
+
+
+@pytest.mark.parametrize("L", [tg] if torch is None else [tg, torch])
+def test_pytree_functions(L):
+    from importlib import import_module
+
+    pytree = import_module(L.__name__ + ".utils._pytree")
+    leaves, spec = pytree.tree_flatten(PYTREE)
+    assert leaves == [1, 2, 3, None, 4] and pytree.tree_leaves(PYTREE) == leaves  # None: a leaf
+    assert pytree.tree_unflatten([5, 6, 7, 0, 8], spec) == {"a": [5, 6], "b": (7, 0),
+                                                            "c": {"d": 8}}
+    assert pytree.tree_map(lambda x, y: (x, y), [1, None], [2, 3]) == [(1, 2), (None, 3)]
+    assert pytree.tree_structure((1, None)) == pytree.tree_structure((1, 2))
+    assert pytree.tree_structure((1, 2)) != pytree.tree_structure([1, 2])
+    assert pytree.tree_structure([1, (2, 3)]) == pytree.tree_structure([5, (6, 7)])
+    assert pytree.tree_map_only(int, str, [1, "x", 2.0]) == ["1", "x", 2.0]
+
+
+def test_collate_module_autograd_graph_utils_and_overrides():
+    import tinygrad_np._utils as utils
+    import tinygrad_np.autograd.graph as graph
+    import tinygrad_np.overrides as overrides
+    from tinygrad_np.utils.data._utils.collate import default_collate, default_convert
+
+    assert default_collate([1, 2]).tolist() == [1, 2] and default_convert is not None
+    x = tg.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    assert isinstance(y.grad_fn, graph.Node)
+    assert all(isinstance(node, graph.Node) for node, _ in y.grad_fn.next_functions if node)
+    assert not isinstance(x, graph.Node)
+    assert not overrides.has_torch_function((x,)) and overrides.is_tensor_like(x)
+    parts = [tg.arange(4.0).reshape(2, 2), tg.tensor([5.0, 6.0, 7.0])]
+    flat = utils._flatten_dense_tensors(parts)
+    assert flat.tolist() == [0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 7.0]
+    back = utils._unflatten_dense_tensors(flat, parts)
+    assert [piece.tolist() for piece in back] == [part.tolist() for part in parts]
+
+
+def test_spmm_on_dense_matrices():
+    a, b = [[1.0, 2.0], [3.0, 4.0]], [[1.0], [-1.0]]
+    assert tg.spmm(tg.tensor(a), tg.tensor(b)).tolist() == [[-1.0], [-1.0]]
+    if torch is not None:
+        assert torch.spmm(torch.tensor(a), torch.tensor(b)).tolist() == [[-1.0], [-1.0]]

@@ -299,6 +299,8 @@ _sys.modules["tinygrad_np.autograd.gradcheck"] = _types.ModuleType(
 for _name in ("gradcheck", "gradgradcheck", "GradcheckError"):
     setattr(_sys.modules["tinygrad_np.autograd.gradcheck"], _name, getattr(autograd, _name))
 del _name
+# torch.distributed, torch.multiprocessing, torch.types, torch.utils._pytree, ... (small shims)
+from tinygrad_np import namespaces as _namespaces  # noqa: E402, F401
 from tinygrad_np.typed_tensors import (  # noqa: E402
     BoolTensor,
     ByteTensor,
@@ -470,6 +472,7 @@ for _name in ("arange empty eye full linspace logspace ones rand randint randn r
               "zeros").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], dtype_of_out=True)
 where = functional_forms.with_out(where)
+spmm = mm  # noqa: F405  (torch.spmm takes dense matrices too: mm)
 
 # PyTorch's module-level in-place functions (`torch.sin_(x)`, `torch.relu_(x)`): the methods.
 for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ "
@@ -713,7 +716,7 @@ __all__ += [
 ]
 __all__ += functional_forms.__all__
 __all__ += _toplevel.__all__ + _toplevel_small.__all__ + amp.AUTOCAST_NAMES
-__all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler"]
+__all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler", "spmm"]
 __all__ += [
     "absolute",
     "addbmm",
