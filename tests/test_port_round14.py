@@ -589,3 +589,90 @@ def test_spmm_on_dense_matrices():
     assert tg.spmm(tg.tensor(a), tg.tensor(b)).tolist() == [[-1.0], [-1.0]]
     if torch is not None:
         assert torch.spmm(torch.tensor(a), torch.tensor(b)).tolist() == [[-1.0], [-1.0]]
+
+
+# ---------------------------------------------------------------- TransformerEncoder padding
+ENCODER_CASES = {  # name: (layer options, encoder options, run options, PyTorch zeroes?)
+    "eval, no_grad": ({}, {}, {}, True),
+    "training": ({}, {}, {"train": True}, False),
+    "grad enabled": ({}, {}, {"grad": True}, False),
+    "grad enabled, nothing requires grad": ({}, {}, {"grad": True, "frozen": True}, True),
+    "seq first": ({"batch_first": False}, {}, {}, False),
+    "enable_nested_tensor=False": ({}, {"enable_nested_tensor": False}, {}, False),
+    "norm_first": ({"norm_first": True}, {}, {}, False),
+    "odd heads": ({"nhead": 1}, {}, {}, False),
+    "no bias": ({"bias": False}, {}, {}, False),
+    "gelu": ({"activation": "gelu"}, {}, {}, True),
+    "other activation": ({"activation": "tanh"}, {}, {}, False),
+    "attention mask too": ({}, {}, {"mask": True}, False),
+    "padding not at the end": ({}, {}, {"padding": [[True, False, False], [False] * 3]}, False),
+    "float padding mask": ({}, {}, {"float mask": True}, True),
+    "unbatched": ({}, {}, {"unbatched": True}, False),
+    "fast path disabled": ({}, {}, {"fastpath": False}, False),
+    "final norm": ({}, {"norm": True}, {}, True),
+}
+
+
+def _encode(L, name, state=None):
+    layer_options, encoder_options, run, _ = ENCODER_CASES[name]
+    options = {"d_model": 8, "nhead": 2, "dim_feedforward": 16, "dropout": 0.0,
+               "batch_first": True, **layer_options}
+    if options.get("activation") == "tanh":
+        options["activation"] = L.tanh
+    encoder_options = dict(encoder_options)
+    if encoder_options.pop("norm", False):
+        encoder_options["norm"] = L.nn.LayerNorm(8)
+    encoder = L.nn.TransformerEncoder(L.nn.TransformerEncoderLayer(**options), 2,
+                                      **encoder_options).double()
+    if state is None:
+        state = {key: value.detach().numpy() for key, value in encoder.state_dict().items()}
+    else:
+        encoder.load_state_dict({key: L.tensor(value) for key, value in state.items()})
+    encoder.train(run.get("train", False))
+    if run.get("frozen"):
+        encoder.requires_grad_(False)
+    x = L.tensor(np.random.default_rng(0).normal(size=(2, 3, 8)))
+    padding = L.tensor(run.get("padding", [[False, False, True], [False, True, True]]))
+    if run.get("float mask"):
+        padding = L.zeros(2, 3, dtype=L.float64).masked_fill(padding, float("-inf"))
+    if not options["batch_first"]:
+        x = x.transpose(0, 1)
+    if run.get("unbatched"):
+        x, padding = x[0], padding[0]
+    mask = L.zeros(3, 3, dtype=L.float64) if run.get("mask") else None
+    previous = L.backends.mha.get_fastpath_enabled()
+    L.backends.mha.set_fastpath_enabled(run.get("fastpath", True))
+    try:
+        with L.set_grad_enabled(run.get("grad", False)):
+            out = encoder(x, mask=mask, src_key_padding_mask=padding)
+    finally:
+        L.backends.mha.set_fastpath_enabled(previous)
+    if not options["batch_first"]:
+        out = out.transpose(0, 1)
+    return out.detach().numpy(), state
+
+
+@pytest.mark.parametrize("name", list(ENCODER_CASES))
+def test_encoder_zeroes_padded_positions_under_the_nested_path_conditions(name):
+    out, _ = _encode(tg, name)
+    zeroes = ENCODER_CASES[name][3]
+    if ENCODER_CASES[name][2].get("unbatched") or "padding" in ENCODER_CASES[name][2]:
+        assert np.all(out != 0)
+        return
+    last = out[..., 2, :] if out.ndim == 3 else out[2]
+    if name == "final norm":  # the zeros go through the norm: its bias (0 at init)
+        assert np.allclose(last, 0.0)
+    else:
+        assert np.all(last == 0) if zeroes else np.all(last != 0)
+
+
+@pytest.mark.skipif(torch is None, reason="compares with PyTorch")
+@pytest.mark.parametrize("name", list(ENCODER_CASES))
+def test_encoder_padded_positions_like_pytorch(name):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch warns when the layer rules nested tensors out
+        theirs, state = _encode(torch, name)
+    mine, _ = _encode(tg, name, state)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)

@@ -197,6 +197,21 @@ backends = _module(
 )
 # torch.version: no CUDA/ROCm build; __version__ is the PyTorch API level followed (see
 # torch_version.py), `tinygrad_np` the library's own version
+_mha_fastpath = [True]
+
+
+def _get_fastpath_enabled() -> bool:
+    """Whether nn.TransformerEncoder may take PyTorch's fast path (zeros at padded positions
+    in eval: see nn/transformer.py); True unless set_fastpath_enabled(False)."""
+    return _mha_fastpath[0]
+
+
+def _set_fastpath_enabled(value: bool) -> None:
+    _mha_fastpath[0] = bool(value)
+
+
+backends.mha = _module("backends.mha", get_fastpath_enabled=_get_fastpath_enabled,
+                       set_fastpath_enabled=_set_fastpath_enabled)
 version = _module("version", cuda=None, hip=None, rocm=None, xpu=None, debug=False,
                   __version__=torch_version.__version__,
                   tinygrad_np=torch_version.LIBRARY_VERSION)

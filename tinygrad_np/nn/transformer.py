@@ -9,8 +9,9 @@ dict loads unchanged. The arithmetic is PyTorch's slow path (`F.multi_head_atten
 masks are made float (a bool True means "masked out", -inf), key padding is added to the
 attention mask. A query whose keys are all masked gives NaN with `need_weights=True` and
 zeros without (PyTorch computes that case with scaled_dot_product_attention). PyTorch's fused
-fast path (eval, no gradient) is not imitated: where it returns zeros for padded positions
-(nested tensors in `TransformerEncoder`), this gives the slow path's values.
+fast path (eval, no gradient) computes the same values, except that `TransformerEncoder`'s
+nested-tensor path returns zeros at the padded positions: imitated under its conditions (see
+TransformerEncoder).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.device import as_device
+from tinygrad_np.amp import is_autocast_enabled
+from tinygrad_np.device import as_device, backends
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import AssertionTensorError, TensorError
+from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.activation import GELU, ReLU
 from tinygrad_np.nn.container import ModuleList
@@ -210,8 +213,19 @@ class TransformerEncoderLayer(Module):
 
 class TransformerEncoder(Module):
     """`num_layers` deep copies of `encoder_layer` in `layers`, then `norm` if given.
-    forward(src, mask=None, src_key_padding_mask=None, is_causal=None). enable_nested_tensor
-    and mask_check are accepted and ignored (no nested tensors here)."""
+    forward(src, mask=None, src_key_padding_mask=None, is_causal=None).
+
+    PyTorch's nested-tensor path (`enable_nested_tensor=True`, the default) runs each sequence
+    at its unpadded length and pads the output with zeros: the same values at the kept
+    positions, 0 at the padded ones (before `norm`). It is taken, and the padded positions
+    zeroed here, when: the layer allows it (a TransformerEncoderLayer, batch_first, not
+    norm_first, relu or gelu, an even number of heads, biases, one embedding size, equal norm
+    eps), `torch.backends.mha.get_fastpath_enabled()`, the first layer is in eval mode, src is
+    3-D, a src_key_padding_mask is given, padding only at the end of each row (PyTorch checks
+    this with mask_check=True; here it is required either way), no `mask`, CUDA autocast
+    off, and no gradient is needed (grad mode off, or neither src nor the first layer's
+    weights require grad).
+    """
 
     def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
                  enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
@@ -219,16 +233,56 @@ class TransformerEncoder(Module):
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = enable_nested_tensor and _allows_nested(encoder_layer)
+        self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Tensor:
         output = _tensor(src)
+        padded = self._nested_padding(output, mask, src_key_padding_mask)
         if is_causal is None:
             is_causal = _detect_is_causal_mask(mask)
         for layer in self.layers:
             output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                            is_causal=is_causal)
+        if padded is not None:  # the nested tensor padded back with zeros
+            output = output.masked_fill(Tensor(padded[..., None]), 0.0)
         return output if self.norm is None else self.norm(output)
+
+    def _nested_padding(self, src: Tensor, mask: Any, padding_mask: Any) -> np.ndarray | None:
+        """The padded positions (batch, seq) when PyTorch takes the nested-tensor path, else
+        None (the conditions in the class docstring, in PyTorch's order)."""
+        first = self.layers[0] if len(self.layers) else None
+        if (first is None or not backends.mha.get_fastpath_enabled()
+                or not getattr(self, "use_nested_tensor", False) or first.training
+                or src.ndim != 3 or padding_mask is None or mask is not None):
+            return None
+        array = padding_mask._data if isinstance(padding_mask, Tensor) else np.asarray(
+            padding_mask)
+        padded = array if array.dtype == np.bool_ else array != 0  # float: -inf (or any) pads
+        kept = ~padded
+        if padded.shape != src.shape[:2] or np.any(kept[:, 1:] & ~kept[:, :-1]):
+            return None  # not padding at the ends of the rows
+        attention = first.self_attn
+        weights = (src, attention.in_proj_weight, attention.in_proj_bias,
+                   attention.out_proj.weight, attention.out_proj.bias, first.norm1.weight,
+                   first.norm1.bias, first.norm2.weight, first.norm2.bias, first.linear1.weight,
+                   first.linear1.bias, first.linear2.weight, first.linear2.bias)
+        if is_autocast_enabled() or (is_grad_enabled() and any(
+                t is not None and t.requires_grad for t in weights)):
+            return None
+        return padded
+
+
+def _allows_nested(layer: Module) -> bool:
+    """Whether PyTorch's TransformerEncoder would use nested tensors with this layer."""
+    if not isinstance(layer, TransformerEncoderLayer):
+        return False
+    attention = layer.self_attn
+    return (not layer.norm_first and attention.batch_first and attention._qkv_same_embed_dim
+            and attention.in_proj_bias is not None and bool(layer.activation_relu_or_gelu)
+            and layer.norm1.eps == layer.norm2.eps and attention.num_heads % 2 == 0)
 
 
 def _detect_is_causal_mask(mask: Any, size: int | None = None) -> bool:
