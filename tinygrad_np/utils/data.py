@@ -153,13 +153,13 @@ class _Worker:
 
 
 def _worker_copy(dataset: Any) -> Any:
-    """The dataset as a worker process holds it: a deep copy (as pickling it into the process);
-    a TensorDataset's tensors are shared (PyTorch shares tensors with workers), and a dataset
-    that cannot be copied (it holds a lock or an open file) is shared too."""
-    if type(dataset) is TensorDataset:
-        return dataset
+    """The dataset as a worker holds it: its own copy of the dataset object (what a worker sets
+    on `get_worker_info().dataset`, the sharding pattern, stays its own), sharing the data the
+    attributes hold, as forked worker processes share memory until written (a deep copy per
+    worker would copy a list of 60,000 sample tensors each epoch). A dataset that cannot be
+    copied is shared."""
     try:
-        return copy.deepcopy(dataset)
+        return copy.copy(dataset)
     except (TypeError, RuntimeError, copy.Error):
         return dataset
 
@@ -477,7 +477,7 @@ class DataLoader:
     iterable of index lists), `drop_last` (skip a short last batch), `collate_fn`
     (default: `default_collate`), `generator` (tg.Generator or np.random.Generator, for
     `shuffle`). `num_workers` > 0 emulates PyTorch's workers in the calling process (each
-    with a deep copy of the dataset, its seed, `get_worker_info()` and `worker_init_fn`;
+    with its own (shallow) copy of the dataset, its seed, `get_worker_info()` and `worker_init_fn`;
     an IterableDataset's batches taken from the workers in turn, a map-style dataset's batch k
     fetched by worker k % num_workers; `persistent_workers` keeps them across epochs).
     `pin_memory`, `timeout`, `prefetch_factor`, `multiprocessing_context`, `in_order`,
