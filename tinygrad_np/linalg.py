@@ -315,14 +315,22 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,  #
     return SolveTriangular.apply(a, b, upper, unitriangular)
 
 
-def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
-    """X with (L L^T) X = B for the Cholesky factor L (U^T U with `upper`), as
-    torch.cholesky_solve: the values read only L's triangle, and the gradient is PyTorch's,
-    which treats the whole of L as the factor (the other triangle's part flows through)."""
+def _cholesky_product(L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
+    """A = L L^T from L's lower triangle (U^T U from its upper one with `upper`), as
+    cholesky_solve and cholesky_inverse read their factor; the gradient is PyTorch's, which
+    takes the whole of L as the factor: dL = (gA + gA^T) L (L (gA + gA^T) with `upper`)."""
     factor = _as_tensor(L)
     factor = factor.swapaxes(-1, -2) if upper else factor
-    low = factor.tril() + (factor - factor.detach()).triu(1)  # value: the triangle alone
-    return solve(low @ low.swapaxes(-1, -2), _as_tensor(B))
+    low = factor.detach().tril()
+    whole = factor @ factor.swapaxes(-1, -2)  # carries the gradient; adds exactly zero
+    return low @ low.swapaxes(-1, -2) + (whole - whole.detach())
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
+    """X with (L L^T) X = B for the Cholesky factor L (U^T U with `upper`), as
+    torch.cholesky_solve: the values read only L's triangle; the gradient is PyTorch's (see
+    `_cholesky_product`)."""
+    return solve(_cholesky_product(L, upper), _as_tensor(B))
 
 
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,  # noqa: N803

@@ -287,11 +287,11 @@ def qr(input: Tensor, some: bool = True) -> Any:  # noqa: A002
 
 
 def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
-    """The inverse of A = L L^T (or U^T U with `upper`) from its Cholesky factor."""
-    from tinygrad_np.linalg import inv  # noqa: PLC0415
+    """The inverse of A = L L^T (or U^T U with `upper`) from its Cholesky factor, reading only
+    L's lower (upper) triangle, with PyTorch's gradient (see linalg._cholesky_product)."""
+    from tinygrad_np.linalg import _cholesky_product, inv  # noqa: PLC0415
 
-    factor = L.mT if upper else L
-    return inv(factor @ factor.mT)
+    return inv(_cholesky_product(L, upper))
 
 
 __all__ += ["is_nonzero", "typename", "is_storage", "set_warn_always", "is_warn_always_enabled",
