@@ -86,3 +86,79 @@ def test_cholesky_inverse_of_the_probe_matrix_matches_torch():
     np.testing.assert_allclose(ours, torch.cholesky_inverse(torch.tensor(_GENERAL)).numpy(),
                                rtol=1e-9)
     np.testing.assert_allclose(ours[0], [349.06113586, -45.200106, -23.92062808], rtol=1e-8)
+
+
+# 4. NaN in unique(dim=) and searchsorted: PyTorch's comparisons (NaN is neither smaller nor
+# larger; rows holding NaN are never equal), not NumPy's NaN-sorts-last.
+_NAN = float("nan")
+_NAN_ROWS = [[1, _NAN], [0, 2], [1, 1], [1, _NAN], [0, _NAN]]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_unique_dim_rows_with_nan(lib):
+    values = lib.unique(lib.tensor([[1, _NAN], [0, 2], [1, 1]]), dim=0)
+    np.testing.assert_array_equal(_np(values), [[0, 2], [1, _NAN], [1, 1]])
+    values, inverse, counts = lib.unique(lib.tensor(_NAN_ROWS), dim=0, return_inverse=True,
+                                         return_counts=True)
+    np.testing.assert_array_equal(_np(values), [[0, 2], [0, _NAN], [1, _NAN], [1, 1],
+                                                [1, _NAN]])
+    assert inverse.tolist() == [2, 0, 3, 4, 1] and counts.tolist() == [1] * 5
+    columns, inverse = lib.unique(lib.tensor(_NAN_ROWS).T, dim=1, return_inverse=True)
+    np.testing.assert_array_equal(_np(columns), _np(values).T)
+    assert inverse.tolist() == [2, 0, 3, 4, 1]
+
+
+@needs_torch
+def test_unique_dim_with_nan_matches_torch_on_random_small_inputs():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        rows = rng.integers(0, 3, (int(rng.integers(1, 17)), int(rng.integers(1, 4)))) * 1.0
+        rows[rng.random(rows.shape) < 0.2] = _NAN
+        ours = tg.unique(tg.tensor(rows), dim=0, return_inverse=True, return_counts=True)
+        theirs = torch.unique(torch.tensor(rows), dim=0, return_inverse=True,
+                              return_counts=True)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_unique_dim_without_nan_unchanged(lib):
+    values, inverse = lib.unique(lib.tensor([[2, 1], [0, 5], [2, 1]]), dim=0,
+                                 return_inverse=True)
+    assert values.tolist() == [[0, 5], [2, 1]] and inverse.tolist() == [1, 0, 1]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_searchsorted_with_nan_boundaries(lib):
+    boundaries = lib.tensor([1.0, 2.0, _NAN])
+    assert lib.searchsorted(boundaries, lib.tensor([5.0])).tolist() == [3]
+    assert lib.searchsorted(boundaries, lib.tensor([5.0, _NAN, 0.0, 2.0])).tolist() == [3, 3, 0, 1]
+    assert lib.searchsorted(boundaries, lib.tensor([5.0, _NAN, 0.0, 2.0]),
+                            right=True).tolist() == [3, 3, 0, 3]
+    assert lib.searchsorted(lib.tensor([1.0, _NAN, 2.0, 3.0]),
+                            lib.tensor([5.0, _NAN, 0.0, 2.0, 2.5])).tolist() == [4, 4, 2, 2, 3]
+    assert lib.searchsorted(lib.tensor([_NAN, 2.0, 1.0]), lib.tensor([5.0, 1.5]),
+                            sorter=lib.tensor([2, 1, 0])).tolist() == [3, 1]
+    assert lib.searchsorted(lib.tensor([[1.0, _NAN], [1.0, 2.0]]),
+                            lib.tensor([[5.0, 0.0], [5.0, 1.5]])).tolist() == [[2, 2], [2, 1]]
+    assert lib.bucketize(lib.tensor([5.0, _NAN]), boundaries).tolist() == [3, 3]
+    scalar = lib.searchsorted(boundaries, 5.0)
+    assert scalar.ndim == 0 and scalar.item() == 3
+    small = lib.searchsorted(boundaries, lib.tensor([[5.0, 1.0]]), out_int32=True)
+    assert small.tolist() == [[3, 0]] and small.dtype == lib.int32
+
+
+@needs_torch
+def test_searchsorted_with_nan_matches_torch_on_random_inputs():
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        size = int(rng.integers(1, 8))
+        boundaries = np.sort(rng.integers(0, 5, size) * 1.0)
+        boundaries[rng.random(size) < 0.3] = _NAN
+        values = rng.integers(-1, 6, 5) * 1.0
+        values[rng.random(5) < 0.2] = _NAN
+        for right in (False, True):
+            ours = tg.searchsorted(tg.tensor(boundaries), tg.tensor(values), right=right)
+            theirs = torch.searchsorted(torch.tensor(boundaries), torch.tensor(values),
+                                        right=right)
+            assert ours.tolist() == theirs.tolist()
