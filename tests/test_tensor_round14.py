@@ -162,3 +162,50 @@ def test_searchsorted_with_nan_matches_torch_on_random_inputs():
             theirs = torch.searchsorted(torch.tensor(boundaries), torch.tensor(values),
                                         right=right)
             assert ours.tolist() == theirs.tolist()
+
+
+# 5. LU's gradient for tall and wide matrices (it refused them).
+def _lu_parts(lib, a):
+    _, low, up = lib.linalg.lu(a)
+    return lib.cat([low.reshape(-1), up.reshape(-1)])
+
+
+def _lu_packed(lib, a):
+    return lib.linalg.lu_factor_ex(a)[0]
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(2, 3), (3, 2), (2, 4, 3), (2, 3, 5), (1, 4), (4, 1), (3, 3)])
+@pytest.mark.parametrize("function", [_lu_parts, _lu_packed])
+def test_lu_gradient_of_non_square_matches_torch(shape, function):
+    a = np.random.default_rng(5).standard_normal(shape)
+    _assert_same(_value_and_grad(tg, function, a), _value_and_grad(torch, function, a))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_lu_backward_of_wide_and_tall(lib):
+    # expected: PyTorch 2.13's gradients
+    wide = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]], dtype=lib.float64, requires_grad=True)
+    _, low, up = lib.linalg.lu(wide)
+    (low.sum() + up.sum()).backward()
+    np.testing.assert_allclose(_np(wide.grad), [[-2.75, 1.0, 1.0], [1.6875, 0.75, 0.75]],
+                               atol=1e-12)
+    tall = lib.tensor([[1.0, 2.0], [4.0, 5.0], [3.0, 3.0]], dtype=lib.float64,
+                      requires_grad=True)
+    lib.linalg.lu_factor_ex(tall)[0].sum().backward()
+    np.testing.assert_allclose(_np(tall.grad), np.array([[-128, 112], [131, -28], [-68, 64]])
+                               / 48, atol=1e-12)
+
+
+def test_old_lu_backward_of_wide():
+    a = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]], dtype=tg.float64, requires_grad=True)
+    packed, _ = tg.lu(a)
+    packed.sum().backward()
+    assert a.grad.shape == (2, 3) and np.isfinite(a.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (3, 2)])
+def test_lu_gradient_of_non_square_is_checked_numerically(shape):
+    a = tg.tensor(np.random.default_rng(6).standard_normal(shape), requires_grad=True)
+    assert tg.autograd.gradcheck(lambda x: tuple(tg.linalg.lu(x)[1:]), (a,))
+    assert tg.autograd.gradgradcheck(lambda x: tuple(tg.linalg.lu(x)[1:]), (a,))
