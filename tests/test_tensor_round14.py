@@ -209,3 +209,80 @@ def test_lu_gradient_of_non_square_is_checked_numerically(shape):
     a = tg.tensor(np.random.default_rng(6).standard_normal(shape), requires_grad=True)
     assert tg.autograd.gradcheck(lambda x: tuple(tg.linalg.lu(x)[1:]), (a,))
     assert tg.autograd.gradgradcheck(lambda x: tuple(tg.linalg.lu(x)[1:]), (a,))
+
+
+# 6. out= on the rest of the elementwise family, and its dtype rule.
+_OUT_UNARY = ["sinc", "deg2rad", "rad2deg", "negative", "absolute", "angle", "signbit",
+              "isposinf", "isneginf"]
+_OUT_BINARY = ["copysign", "heaviside", "logaddexp2", "nextafter", "float_power", "ldexp",
+               "kron", "isin"]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", _OUT_UNARY)
+def test_elementwise_functions_take_out(lib, name):
+    x = lib.tensor([0.5, -1.5, float("inf"), -0.0], dtype=lib.float64)
+    expected = getattr(lib, name)(x)
+    out = lib.empty(4, dtype=expected.dtype)
+    assert getattr(lib, name)(x, out=out) is out
+    np.testing.assert_array_equal(_np(out), _np(expected))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", _OUT_BINARY)
+def test_binary_functions_take_out(lib, name):
+    x = lib.tensor([0.5, -1.5, 2.0], dtype=lib.float64)
+    y = lib.tensor([2, 1, 3]) if name == "ldexp" else lib.tensor([1.5, 0.0, -2.0],
+                                                                 dtype=lib.float64)
+    expected = getattr(lib, name)(x, y)
+    out = lib.empty(0, dtype=expected.dtype)
+    assert getattr(lib, name)(x, y, out=out) is out
+    np.testing.assert_array_equal(_np(out), _np(expected))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_copies_and_products_take_out(lib):
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64)
+    for call, expected in ((lambda out: lib.t_copy(x, out=out), [[1.0, 3.0], [2.0, 4.0]]),
+                           (lambda out: lib.squeeze_copy(x[None], out=out), _np(x)),
+                           (lambda out: lib.msort(x, out=out), _np(x)),
+                           (lambda out: lib.tensordot(x, x, 1, out=out), _np(x) @ _np(x)),
+                           (lambda out: lib.inverse(x, out=out), np.linalg.inv(_np(x)))):
+        out = lib.empty(0, dtype=lib.float64)
+        assert call(out) is out
+        np.testing.assert_allclose(_np(out), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", ["sign", "sgn", "fix", "nan_to_num", "abs", "neg", "floor",
+                                  "round", "trunc", "negative", "absolute", "msort", "t_copy"])
+def test_out_of_another_dtype_is_refused_by_dtype_keeping_ops(lib, name):
+    x = lib.tensor([[0.5, -1.5], [2.0, 3.0]], dtype=lib.float64)
+    with pytest.raises(RuntimeError, match="Float|float"):
+        getattr(lib, name)(x, out=lib.empty(2, 2, dtype=lib.float32))
+    with pytest.raises(RuntimeError):  # wider is refused too
+        getattr(lib, name)(x.float(), out=lib.empty(2, 2, dtype=lib.float64))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_out_of_another_dtype_is_refused_by_int_ops(lib):
+    x = lib.tensor([[5, -1], [2, 3]])
+    for call in (lambda out: lib.bitwise_not(x, out=out), lambda out: lib.clamp(x, 0, out=out),
+                 lambda out: lib.amax(x, 1, out=out), lambda out: lib.argmax(x, 1, out=out),
+                 lambda out: lib.where(x > 0, x, x, out=out), lambda out: lib.matmul(x, x,
+                                                                                     out=out)):
+        with pytest.raises(RuntimeError):
+            call(lib.empty(0, dtype=lib.int32))
+        call(lib.empty(0, dtype=lib.int64))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", ["sin", "exp", "sqrt", "sinc", "deg2rad", "angle", "sigmoid"])
+def test_out_of_a_castable_dtype_is_taken_by_float_ops(lib, name):
+    x = lib.tensor([0.5, 1.5], dtype=lib.float64)
+    out = lib.empty(2, dtype=lib.float32)
+    getattr(lib, name)(x, out=out)
+    np.testing.assert_allclose(_np(out), _np(getattr(lib, name)(x)), rtol=1e-6)
+    wide = lib.empty(2, dtype=lib.float64)
+    getattr(lib, name)(x.float(), out=wide)
+    np.testing.assert_allclose(_np(wide), _np(getattr(lib, name)(x.float())), rtol=1e-12)
