@@ -286,3 +286,76 @@ def test_out_of_a_castable_dtype_is_taken_by_float_ops(lib, name):
     wide = lib.empty(2, dtype=lib.float64)
     getattr(lib, name)(x.float(), out=wide)
     np.testing.assert_allclose(_np(wide), _np(getattr(lib, name)(x.float())), rtol=1e-12)
+
+
+# 10. PyTorch's exception types.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("call", [
+    lambda lib, a: a.logdet(), lambda lib, a: lib.linalg.det(a), lambda lib, a: lib.linalg.inv(a),
+    lambda lib, a: lib.linalg.norm(a, "nuc"), lambda lib, a: lib.linalg.matrix_norm(a, ord=2),
+    lambda lib, a: lib.linalg.svd(a), lambda lib, a: lib.linalg.solve(a, a),
+    lambda lib, a: lib.linalg.cholesky(a), lambda lib, a: lib.linalg.matrix_rank(a)])
+def test_float16_linear_algebra_raises_runtime_error(lib, call):
+    with pytest.raises(RuntimeError):
+        call(lib, lib.eye(2, dtype=lib.float16) * 2)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_float16_norms_and_matrix_exp_still_work(lib):
+    a = lib.eye(2, dtype=lib.float16) * 2
+    assert float(a.norm()) == pytest.approx(8 ** 0.5, rel=1e-3)
+    assert float(lib.linalg.matrix_norm(a)) == pytest.approx(8 ** 0.5, rel=1e-3)
+    assert lib.linalg.matrix_exp(a).dtype == lib.float16
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("data", [[float("nan")], [1e300], [float("inf")]])
+def test_long_tensor_of_unrepresentable_numbers_raises_runtime_error(lib, data):
+    with pytest.raises(RuntimeError, match="without overflow"):
+        lib.LongTensor(data)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_typed_tensors_read_python_numbers_as_tensor_does(lib):
+    with pytest.raises(RuntimeError, match="without overflow"):
+        lib.IntTensor([2 ** 40])
+    with pytest.raises(RuntimeError, match="without overflow"):
+        lib.ByteTensor([300])
+    with pytest.raises(TypeError):
+        lib.FloatTensor([1, None])
+    assert lib.ByteTensor([-1]).tolist() == [255]  # PyTorch's wrap of a negative int
+    assert lib.LongTensor([1.5, -2.5]).tolist() == [1, -2]
+    assert lib.FloatTensor([[1, 2], [3, 4]]).dtype == lib.float32
+    assert lib.BoolTensor([0, 2]).tolist() == [False, True]
+    assert lib.LongTensor(range(3)).tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("call", [
+    lambda lib, x, d: x.amax(d), lambda lib, x, d: x.sum(d), lambda lib, x, d: x.flip(d),
+    lambda lib, x, d: x.roll(1, d), lambda lib, x, d: x.squeeze(d)])
+def test_a_0d_bool_tensor_is_a_dim(lib, call):
+    x = lib.tensor([[1.0, 2.0], [3.0, 5.0]])
+    np.testing.assert_array_equal(_np(call(lib, x, lib.tensor(True))), _np(call(lib, x, 1)))
+    np.testing.assert_array_equal(_np(call(lib, x, lib.tensor(False))), _np(call(lib, x, 0)))
+    with pytest.raises(IndexError):  # True is dim 1: out of range for a 1-D tensor
+        call(lib, lib.tensor([1.0, 2.0]), lib.tensor(True))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_a_0d_int_tensor_is_polygammas_n_and_a_window_length(lib):
+    x = lib.tensor([1.0, 2.5], dtype=lib.float64)
+    np.testing.assert_allclose(_np(lib.polygamma(lib.tensor(1), x)), _np(lib.polygamma(1, x)))
+    np.testing.assert_allclose(_np(x.polygamma(lib.tensor(2))), _np(x.polygamma(2)))
+    np.testing.assert_allclose(_np(lib.special.polygamma(lib.tensor(1), x)),
+                               [np.pi ** 2 / 6, 0.4903577561002349], rtol=1e-8)
+    for window in ("hann_window", "hamming_window", "blackman_window", "bartlett_window",
+                   "kaiser_window"):
+        np.testing.assert_allclose(_np(getattr(lib, window)(lib.tensor(5))),
+                                   _np(getattr(lib, window)(5)))
+    np.testing.assert_allclose(_np(lib.hann_window(lib.tensor(4))), [0.0, 0.5, 1.0, 0.5],
+                               atol=1e-7)
+    with pytest.raises(TypeError):
+        lib.polygamma(lib.tensor(1.0), x)
+    with pytest.raises(RuntimeError):
+        lib.polygamma(-1, x)
