@@ -359,3 +359,20 @@ def test_a_0d_int_tensor_is_polygammas_n_and_a_window_length(lib):
         lib.polygamma(lib.tensor(1.0), x)
     with pytest.raises(RuntimeError):
         lib.polygamma(-1, x)
+
+
+# 9. Inputs PyTorch refuses.
+@pytest.mark.parametrize("lib", LIBS)
+def test_flipud_of_a_0d_tensor_raises(lib):
+    with pytest.raises(RuntimeError, match="1-d"):
+        lib.flipud(lib.tensor(1.0))
+    assert lib.flipud(lib.tensor([1.0, 2.0])).tolist() == [2.0, 1.0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_from_numpy_of_a_negative_stride_raises(lib):
+    with pytest.raises(ValueError, match="negative"):
+        lib.from_numpy(np.arange(4.0)[::-1])
+    with pytest.raises(ValueError, match="negative"):
+        lib.from_numpy(np.ones((2, 3))[:, ::-1])
+    assert lib.from_numpy(np.arange(6.0)[::2]).tolist() == [0.0, 2.0, 4.0]

@@ -319,6 +319,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A Tensor sharing memory with `array` (writes to one show in the other), dtype kept."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    if builtins.any(stride < 0 for stride in array.strides):
+        raise ValueError(f"from_numpy: the array has a negative stride ({array.strides}), "
+                         "which tensors do not support, as PyTorch's; pass array.copy()")
     return Tensor(array)
 
 

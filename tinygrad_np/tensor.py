@@ -2532,7 +2532,9 @@ class Tensor:
         return self.flip(1)
 
     def flipud(self) -> Tensor:
-        """Reverse the order along axis 0."""
+        """Reverse the order along axis 0 (of a tensor of 1 or more dims)."""
+        if self.ndim < 1:
+            raise TensorError(f"flipud: input must be >= 1-d, got shape {self.shape}")
         return self.flip(0)
 
     def tile(self, *dims: int | tuple[int, ...], **named: Any) -> Tensor:
