@@ -420,10 +420,10 @@ unsafe_chunk, unsafe_split, unsafe_split_with_sizes = (
 
 
 def _copying(name: str) -> _Any:
-    def function(input: Tensor, *args: _Any, **kwargs: _Any) -> _Any:  # noqa: A002
+    def function(input: Tensor, *args: _Any, out: _Any = None, **kwargs: _Any) -> _Any:  # noqa: A002
         result = getattr(_tensor_module.to_tensor(input), name)(*args, **kwargs)
-        return result.clone() if isinstance(result, Tensor) else \
-            tuple(part.clone() for part in result)
+        return functional_forms.write_out(name + "_copy", out, result.clone() if isinstance(
+            result, Tensor) else tuple(part.clone() for part in result))
 
     function.__name__ = function.__qualname__ = name + "_copy"
     function.__doc__ = f"`input.{name}(...)`, copied (never a view of input), as PyTorch's."
@@ -473,6 +473,13 @@ for _name in ("arange empty eye full linspace logspace ones rand randint randn r
     globals()[_name] = functional_forms.with_out(globals()[_name], dtype_of_out=True)
 where = functional_forms.with_out(where)
 spmm = mm  # noqa: F405  (torch.spmm takes dense matrices too: mm)
+# ... and the rest of the elementwise family, products and copies (after the Tensor methods
+# above were bound to the plain functions: PyTorch's methods take no out=)
+for _name in ("absolute angle copysign deg2rad float_power heaviside isin isneginf isposinf "
+              "ldexp logaddexp2 negative nextafter rad2deg signbit sinc kron ger vdot tensordot "
+              "msort inverse cholesky cholesky_inverse chain_matmul alias_copy slice_copy "
+              "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm").split():
+    globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
 
 # PyTorch's module-level in-place functions (`torch.sin_(x)`, `torch.relu_(x)`): the methods.
 for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ "

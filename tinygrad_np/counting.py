@@ -7,6 +7,7 @@ methods (`x.unique()`, `x.bincount()`, `x.histc()`, `x.argwhere()`) call these.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -38,8 +39,11 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
         inverse = inverse.reshape(data.shape)
     else:
         axis = _wrap_dim("unique", dim, data.ndim)
-        values, inverse, counts = np.unique(data, return_inverse=True, return_counts=True,
-                                            axis=axis)
+        if data.dtype.kind == "f" and np.isnan(data).any():
+            values, inverse, counts = _unique_slices_with_nan(data, axis)
+        else:
+            values, inverse, counts = np.unique(data, return_inverse=True, return_counts=True,
+                                                axis=axis)
         inverse = inverse.reshape(-1)
     results = [_result(values)]
     if return_inverse:
@@ -47,6 +51,46 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     if return_counts:
         results.append(_result(counts, np.int64))
     return results[0] if len(results) == 1 else tuple(results)
+
+
+def _less(a: np.ndarray, b: np.ndarray) -> bool:
+    """PyTorch's order of slices: at the first position where one is smaller (a NaN is neither
+    smaller nor larger, so it never decides)."""
+    decided = (a < b) | (a > b)
+    return bool(decided.any() and (a < b)[decided.argmax()])
+
+
+def _sorted_order(rows: np.ndarray) -> list[int]:
+    """The order std::sort gives `rows` under `_less`: by insertion up to 16 rows (where its
+    order is defined even with NaN's ties); a stable sort beyond."""
+    if len(rows) > 16:
+        key = functools.cmp_to_key(lambda i, j: -1 if _less(rows[i], rows[j]) else 0)
+        return sorted(range(len(rows)), key=key)
+    order: list[int] = []
+    for i in range(len(rows)):
+        if order and _less(rows[i], rows[order[0]]):
+            order.insert(0, i)
+            continue
+        place = len(order)
+        while place > 0 and _less(rows[i], rows[order[place - 1]]):
+            place -= 1
+        order.insert(place, i)
+    return order
+
+
+def _unique_slices_with_nan(data: np.ndarray, axis: int) -> tuple:
+    """unique(dim=axis) of slices holding NaN, as PyTorch's: sorted by `_sorted_order`, a
+    slice with a NaN equal to no other (NaN != NaN)."""
+    rows = np.moveaxis(data, axis, 0).reshape(data.shape[axis], -1)
+    order = np.array(_sorted_order(rows), dtype=np.int64)
+    ordered = rows[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(1)
+    group = np.cumsum(new) - 1
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = group
+    kept = np.moveaxis(data, axis, 0)[order[new]]
+    return np.moveaxis(kept, 0, axis), inverse, np.bincount(group)
 
 
 def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor:  # noqa: A002
@@ -137,14 +181,35 @@ def _searched(sorted_sequence: Any, input: Any, out_int32: bool,  # noqa: A002
     if sorter is not None:
         boundaries = np.take_along_axis(boundaries, _array(sorter), axis=-1)
     dtype = np.int32 if out_int32 else np.int64
-    if boundaries.ndim <= 1:
-        return _result(np.searchsorted(boundaries.reshape(-1), values, side=side), dtype)
-    if values.shape[:-1] != boundaries.shape[:-1]:
+    if boundaries.ndim > 1 and values.shape[:-1] != boundaries.shape[:-1]:
         raise RuntimeError(f"searchsorted: boundaries {boundaries.shape} and input "
                            f"{values.shape} must have the same leading dimensions")
+    if boundaries.dtype.kind == "f" and np.isnan(boundaries).any():
+        return _result(_bisected(boundaries, values, side == "right"), dtype)
+    if boundaries.ndim <= 1:
+        return _result(np.searchsorted(boundaries.reshape(-1), values, side=side), dtype)
     rows = [np.searchsorted(row, part, side=side) for row, part in zip(
         boundaries.reshape(-1, boundaries.shape[-1]), values.reshape(-1, values.shape[-1]))]
     return _result(np.reshape(rows, values.shape), dtype)
+
+
+def _bisected(boundaries: np.ndarray, values: np.ndarray, right: bool) -> np.ndarray:
+    """PyTorch's binary search, for boundaries holding NaN (NumPy's takes NaN as the largest
+    value; PyTorch's comparisons with NaN are all false, so 5 goes after [1, 2, nan]): the
+    first i with boundaries[i] >= value (> with `right`), searched as PyTorch does."""
+    rows = boundaries.reshape(-1, boundaries.shape[-1]) if boundaries.ndim > 1 else \
+        boundaries.reshape(1, -1)
+    wanted = np.asarray(values).reshape(len(rows), -1)
+    start = np.zeros(wanted.shape, dtype=np.int64)
+    end = np.full(wanted.shape, rows.shape[-1], dtype=np.int64)
+    while (start < end).any():
+        middle = start + (end - start) // 2
+        found = np.take_along_axis(rows, np.minimum(middle, rows.shape[-1] - 1), axis=-1)
+        after = ~(found > wanted) if right else ~(found >= wanted)
+        active = start < end
+        start = np.where(active & after, middle + 1, start)
+        end = np.where(active & ~after, middle, end)
+    return start.reshape(np.shape(values))
 
 
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,  # noqa: A002

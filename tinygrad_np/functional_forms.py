@@ -86,6 +86,19 @@ def _numpy_axis_names(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+# Ops whose `out=` must have exactly the result's dtype, as PyTorch's (its dtype-keeping
+# kernels, copies, matrix products and these reductions; the others take any dtype the
+# result casts to within its kind or wider).
+EXACT_OUT_DTYPE = frozenset((
+    "abs absolute neg negative sign sgn ceil floor round trunc fix frac nan_to_num clamp clip "
+    "clamp_min clamp_max bitwise_not hardshrink heaviside float_power lerp conj_physical where "
+    "amax amin argmax argmin norm frobenius_norm nuclear_norm quantile nanquantile histc "
+    "softmax log_softmax logcumsumexp msort tril triu diag cross inner tensordot matmul mm "
+    "dot addmm take gather index_select masked_select nonzero slice_scatter alias_copy "
+    "detach_copy diagonal_copy expand_copy permute_copy select_copy slice_copy squeeze_copy "
+    "t_copy transpose_copy unfold_copy unsqueeze_copy view_copy").split())
+
+
 def write_out(op: str, out: Any, result: Any) -> Any:
     """PyTorch's `out=`: `result` (a tensor, or a tuple of them for `max(x, dim)`, `sort`,
     ...) written into `out` (the same structure), which is returned. As PyTorch: not while
@@ -103,6 +116,9 @@ def write_out(op: str, out: Any, result: Any) -> Any:
         raise TensorError(f"{op}(): functions with out=... arguments don't support automatic "
                           "differentiation, but one of the arguments requires grad")
     for value, target in zip(results, outs):
+        if op in EXACT_OUT_DTYPE and value.dtype != target.dtype:
+            raise TensorError(f"{op}(): Found dtype {target.dtype} but expected {value.dtype} "
+                              f"(out= of {op} must have the result's dtype)")
         if not np.can_cast(value.dtype, target.dtype, "same_kind"):
             raise TensorError(f"{op}(): result type {value.dtype} can't be cast to the "
                               f"desired output type {target.dtype}")
@@ -118,14 +134,18 @@ def write_out(op: str, out: Any, result: Any) -> Any:
     return out
 
 
-def with_out(function: Callable[..., Any], dtype_of_out: bool = False) -> Callable[..., Any]:
-    """`function` taking PyTorch's `out=` keyword (see write_out); a factory
-    (`dtype_of_out`) makes its result in out's dtype unless given `dtype=`."""
+def with_out(function: Callable[..., Any], dtype_of_out: bool = False,
+             name: str | None = None) -> Callable[..., Any]:
+    """`function` taking PyTorch's `out=` keyword (see write_out), as PyTorch's `name` (by
+    default its own); a factory (`dtype_of_out`) makes its result in out's dtype unless given
+    `dtype=`."""
+    op = name or function.__name__
+
     @functools.wraps(function)
     def wrapped(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if dtype_of_out and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype
-        return write_out(function.__name__, out, function(*args, **kwargs))
+        return write_out(op, out, function(*args, **kwargs))
     return wrapped
 
 
@@ -299,6 +319,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A Tensor sharing memory with `array` (writes to one show in the other), dtype kept."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    if builtins.any(stride < 0 for stride in array.strides):
+        raise ValueError(f"from_numpy: the array has a negative stride ({array.strides}), "
+                         "which tensors do not support, as PyTorch's; pass array.copy()")
     return Tensor(array)
 
 

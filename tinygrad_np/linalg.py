@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.ops.linalg import (
     QR,
     SVD,
@@ -79,10 +79,15 @@ def _matrix(name: str, a: Tensor) -> Tensor:
     return a
 
 
-def _float(name: str, a: Tensor) -> Tensor:
+def _float(name: str, a: Tensor, half: bool = False) -> Tensor:
+    """`a` when it is float32 or float64 (or float16 with `half`, for the few that take it),
+    else PyTorch's error."""
     if a.dtype.kind != "f":
         raise RuntimeError(f"linalg.{name}: Expected a floating point tensor as input. Got "
                            f"{a.dtype}")
+    if a.dtype == np.float16 and not half:  # a RuntimeError (NotImplementedError) as PyTorch's
+        raise DtypeError(f"linalg.{name}: not implemented for 'Half' (float16); "
+                         "use float32 or float64")
     return a
 
 
@@ -242,7 +247,7 @@ def matrix_exp(A: Tensor) -> Tensor:  # noqa: N803
     terms of the series are exact to float64's precision. Composed from matmuls, so the
     gradient (and its gradient) is the engine's. A matrix holding inf or NaN gives NaN."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge: inf or NaN,
-        return _matrix_exp(_float("matrix_exp", _square("matrix_exp", A)))  # as PyTorch
+        return _matrix_exp(_float("matrix_exp", _square("matrix_exp", A), half=True))  # as PyTorch
 
 
 def _matrix_exp(a: Tensor) -> Tensor:
@@ -315,14 +320,22 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,  #
     return SolveTriangular.apply(a, b, upper, unitriangular)
 
 
-def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
-    """X with (L L^T) X = B for the Cholesky factor L (U^T U with `upper`), as
-    torch.cholesky_solve: the values read only L's triangle, and the gradient is PyTorch's,
-    which treats the whole of L as the factor (the other triangle's part flows through)."""
+def _cholesky_product(L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
+    """A = L L^T from L's lower triangle (U^T U from its upper one with `upper`), as
+    cholesky_solve and cholesky_inverse read their factor; the gradient is PyTorch's, which
+    takes the whole of L as the factor: dL = (gA + gA^T) L (L (gA + gA^T) with `upper`)."""
     factor = _as_tensor(L)
     factor = factor.swapaxes(-1, -2) if upper else factor
-    low = factor.tril() + (factor - factor.detach()).triu(1)  # value: the triangle alone
-    return solve(low @ low.swapaxes(-1, -2), _as_tensor(B))
+    low = factor.detach().tril()
+    whole = factor @ factor.swapaxes(-1, -2)  # carries the gradient; adds exactly zero
+    return low @ low.swapaxes(-1, -2) + (whole - whole.detach())
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
+    """X with (L L^T) X = B for the Cholesky factor L (U^T U with `upper`), as
+    torch.cholesky_solve: the values read only L's triangle; the gradient is PyTorch's (see
+    `_cholesky_product`)."""
+    return solve(_cholesky_product(L, upper), _as_tensor(B))
 
 
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,  # noqa: N803
@@ -395,6 +408,8 @@ def matrix_rank(A: Tensor, *, atol: float | None = None, rtol: float | None = No
                 hermitian: bool = False) -> Tensor:
     """The number of singular values above max(atol, rtol * largest) (int64, no gradient)."""
     a = _matrix("matrix_rank", A)
+    if a.dtype == np.float16:
+        _float("matrix_rank", a)
     s = _svd(a._data, compute_uv=False)
     m, n = a.shape[-2:]
     if rtol is None:

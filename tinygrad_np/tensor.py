@@ -202,25 +202,28 @@ def _float_in(x: Any) -> Any:
     return x
 
 
-def int_arg(value: Any) -> Any:
-    """A 0-d integer tensor where PyTorch takes an int (`x.sum(dim=torch.tensor(0))`,
-    `x.chunk(torch.tensor(2))`) as that int; anything else as it is."""
-    if isinstance(value, Tensor) and not value._data.ndim and value._data.dtype.kind in "iu":
+def int_arg(value: Any, kinds: str = "iu") -> Any:
+    """A 0-d integer tensor where PyTorch takes an int (`x.chunk(torch.tensor(2))`,
+    `torch.polygamma(torch.tensor(1), x)`) as that int; anything else as it is. A dim also
+    takes a 0-d bool tensor (`kinds="iub"`), as PyTorch's (`x.sum(torch.tensor(True))` is
+    `x.sum(1)`)."""
+    if isinstance(value, Tensor) and not value._data.ndim and value._data.dtype.kind in kinds:
         return int(value._data)
     return value
 
 
 def int_tuple(value: Any) -> tuple:
-    """An int, an integer tensor of one element (PyTorch's int lists take `tensor([1])`) or a
-    sequence of ints and 0-d integer tensors (dims, shifts) as a tuple of its items."""
+    """An int, an integer (or bool) tensor of one element (PyTorch's int lists take
+    `tensor([1])`) or a sequence of ints and 0-d integer tensors (dims, shifts) as a tuple of
+    its items."""
     if isinstance(value, (int, np.integer)):
         return (value,)
     if isinstance(value, Tensor):
-        if value._data.size == 1 and value._data.dtype.kind in "iu":
+        if value._data.size == 1 and value._data.dtype.kind in "iub":
             return (int(value._data.reshape(())),)
         raise TypeError(f"expected an int or a sequence of ints, got a {value.dtype} tensor of "
                         f"shape {value.shape}")
-    return tuple(int_arg(item) for item in value)
+    return tuple(int_arg(item, "iub") for item in value)
 
 
 def check_dim(op: str, dim: Any, ndim: int) -> int:
@@ -229,7 +232,7 @@ def check_dim(op: str, dim: Any, ndim: int) -> int:
     size = ndim or 1
     if type(dim) is int and -size <= dim < size:  # the common case, first
         return dim % size
-    dim = int_arg(dim)
+    dim = int_arg(dim, "iub")
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, (bool, np.bool_)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     if not -size <= dim < size:
@@ -2529,7 +2532,9 @@ class Tensor:
         return self.flip(1)
 
     def flipud(self) -> Tensor:
-        """Reverse the order along axis 0."""
+        """Reverse the order along axis 0 (of a tensor of 1 or more dims)."""
+        if self.ndim < 1:
+            raise TensorError(f"flipud: input must be >= 1-d, got shape {self.shape}")
         return self.flip(0)
 
     def tile(self, *dims: int | tuple[int, ...], **named: Any) -> Tensor:
@@ -2710,8 +2715,11 @@ class Tensor:
 
     def polygamma(self, n: int) -> Tensor:
         """The n-th derivative of digamma (`torch.polygamma(n, x)`);  d/dx = polygamma(n+1, x)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise TensorError(f"polygamma: n must be a non-negative int, got {n!r}")
+        n = int_arg(n)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"polygamma: n must be an int, got {n!r}")
+        if n < 0:
+            raise TensorError(f"polygamma: n must be a non-negative int, got {n}")
         return Polygamma.apply(self, int(n))
 
     def mvlgamma(self, p: int) -> Tensor:

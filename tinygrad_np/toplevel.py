@@ -22,7 +22,7 @@ from tinygrad_np.nn.layers_more import (
     pixel_unshuffle,
 )
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, _wrap_dim, to_tensor
+from tinygrad_np.tensor import Tensor, _wrap_dim, int_arg, to_tensor
 
 # The same functions as torch.nn.functional's (PyTorch binds them at the top level too).
 conv1d, conv2d, conv3d = F.conv1d, F.conv2d, F.conv3d
@@ -88,6 +88,7 @@ __all__ += ["threshold", "alpha_dropout", "feature_dropout", "layer_norm",
 # ------------------------------------------------------------------------ window functions
 def _window(name: str, length: int, periodic: bool, dtype: Any, requires_grad: bool,
             values: Any) -> Tensor:
+    length = int_arg(length)
     if not isinstance(length, (int, np.integer)) or length < 0:
         raise TensorError(f"{name}: window_length must be a non-negative int, got {length!r}")
     if dtype is not None and np.dtype(dtype).kind != "f":
@@ -287,11 +288,11 @@ def qr(input: Tensor, some: bool = True) -> Any:  # noqa: A002
 
 
 def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
-    """The inverse of A = L L^T (or U^T U with `upper`) from its Cholesky factor."""
-    from tinygrad_np.linalg import inv  # noqa: PLC0415
+    """The inverse of A = L L^T (or U^T U with `upper`) from its Cholesky factor, reading only
+    L's lower (upper) triangle, with PyTorch's gradient (see linalg._cholesky_product)."""
+    from tinygrad_np.linalg import _cholesky_product, inv  # noqa: PLC0415
 
-    factor = L.mT if upper else L
-    return inv(factor @ factor.mT)
+    return inv(_cholesky_product(L, upper))
 
 
 __all__ += ["is_nonzero", "typename", "is_storage", "set_warn_always", "is_warn_always_enabled",

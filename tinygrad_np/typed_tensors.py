@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import bool_, float16, float32, float64, int32, int64, uint8
-from tinygrad_np.tensor import Size, Tensor
+from tinygrad_np.tensor import Size, Tensor, _to_array
 
 
 class _TypedTensor(type):
@@ -37,7 +37,11 @@ class _TypedTensor(type):
                 raise TypeError(f"{cls.__name__}: expected a {cls.dtype} Tensor, got "
                                 f"{data.dtype} (use .to(dtype))")
             return Tensor(data._data, device=device)  # shares the memory, as PyTorch's
-        return Tensor(np.array(data, dtype=cls.dtype), device=device)
+        if isinstance(data, np.ndarray):
+            return Tensor(np.array(data, dtype=cls.dtype), device=device)
+        # Python numbers as tensor(data, dtype=...) reads them: NaN or 1e300 into an integer
+        # type and None are PyTorch's errors, not NumPy's ValueError/OverflowError or NaN
+        return Tensor(_to_array(data, cls.dtype), device=device)
 
     def __instancecheck__(cls, obj: Any) -> bool:
         return isinstance(obj, Tensor) and obj.dtype == cls.dtype

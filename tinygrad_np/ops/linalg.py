@@ -91,8 +91,11 @@ def lapack_solve(a: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.nd
 
 
 def _tril(x, k: int = 0):
-    n = x.shape[-1]
-    return x * np.tril(np.ones((n, n), dtype=x.dtype), k)
+    return x * np.tril(np.ones(x.shape[-2:], dtype=x.dtype), k)
+
+
+def _triu(x):
+    return x - _tril(x, -1)
 
 
 @xp.quiet
@@ -446,11 +449,39 @@ def permutation(pivots: np.ndarray, m: int, dtype) -> np.ndarray:
     return np.swapaxes(p, -1, -2)
 
 
+def _lu_grad(packed, grad):
+    """The gradient of P^T A = L U (packed) for L (m, k) and U (k, n), k = min(m, n), as
+    PyTorch's. With L1, U1 the square k x k blocks, L2 the rows of L below (tall A) and U2
+    the columns of U right of them (wide A):
+        phi = tril(L1^T gL1 - gU2 U2^T, -1) + triu(gU1 U1^T - L2^T gL2)
+        gA  = P [L1^-T phi U1^-T , L1^-T gU2 ; gL2 U1^-T]   (the blocks that exist)."""
+    m, n = packed.shape[-2:]
+    k = min(m, n)
+    block, g = packed[..., :k, :k], grad[..., :k, :k]
+    low, up = _tril(block, -1) + _eye(k, packed), _triu(block)
+    phi = _tril(_mT(low) @ _tril(g, -1), -1) + _triu(_triu(g) @ _mT(up))
+    if n > k:
+        phi = phi - _tril(grad[..., :, k:] @ _mT(packed[..., :, k:]), -1)
+    if m > k:
+        phi = phi - _triu(_mT(packed[..., k:, :]) @ grad[..., k:, :])
+    right = _mT(_solve_triangular(up, _mT(phi), upper=True))  # phi U1^-T
+    shape = tuple(grad.shape)
+    if n > k:  # [phi U1^-T, gU2], then L1^-T on the left
+        right = xp.index_add(right, (..., slice(None, k)), shape) + xp.index_add(
+            grad[..., :, k:], (..., slice(k, None)), shape)
+    result = _solve_triangular(_mT(low), right, upper=True, unit=True)
+    if m > k:  # and gL2 U1^-T below
+        below = _mT(_solve_triangular(up, _mT(grad[..., k:, :]), upper=True))
+        result = xp.index_add(result, (..., slice(None, k), slice(None)), shape) + \
+            xp.index_add(below, (..., slice(k, None), slice(None)), shape)
+    return result
+
+
 @xp.quiet
 class LU(Function):
     """PA = LU packed (see `lu_packed`), given the factorization found outside (the pivots
-    are not differentiable); square A: dA = P L^-T (phi U^-T) with
-    phi = tril(L^T gL, -1) + triu(gU U^T), PyTorch's (a zero pivot: inf and NaN)."""
+    are not differentiable); the gradient is `_lu_grad`'s, PyTorch's, for square, tall and
+    wide A (a zero pivot: inf and NaN)."""
 
     def forward(ctx, a, packed, p):
         ctx.p = p
@@ -460,13 +491,4 @@ class LU(Function):
 
     def backward(ctx, grad_output):
         (packed,) = ctx.saved_tensors
-        m, n = packed.shape[-2:]
-        if m != n:
-            raise RuntimeError(f"linalg.lu_factor / lu: the gradient is implemented for square "
-                               f"matrices only here, got {m} x {n}")
-        low = _tril(packed, -1) + _eye(n, packed)
-        up = packed - _tril(packed, -1)
-        grad_up = (grad_output - _tril(grad_output, -1)) @ _mT(up)
-        phi = _tril(_mT(low) @ _tril(grad_output, -1), -1) + grad_up - _tril(grad_up, -1)
-        right = _mT(_solve_triangular(up, _mT(phi), upper=True))
-        return ctx.p @ _solve_triangular(_mT(low), right, upper=True, unit=True), None, None
+        return ctx.p @ _lu_grad(packed, grad_output), None, None
