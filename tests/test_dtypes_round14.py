@@ -215,3 +215,110 @@ def test_maximum_and_clamp_gradients_unchanged():
         lib.clamp(z, 0.0, 2.0).sum().backward()
         grads.append((x.grad.tolist(), y.grad.tolist(), z.grad.tolist()))
     assert grads[0] == grads[1]
+
+
+# A2. A float fill value is cast to an integer tensor's dtype: the other elements stay exact.
+@pytest.mark.parametrize("lib", LIBS)
+def test_fill_values_cast_to_the_tensor_dtype(lib):
+    big = [0, 16777217, 2**40 + 1]
+    first = lib.tensor([True, False, False])
+    _check(lib.tensor(big).masked_fill(first, 5.0), [5, 16777217, 2**40 + 1], "int64")
+    _check(lib.tensor(big).masked_fill(first, lib.tensor(5.5)), [5, 16777217, 2**40 + 1],
+           "int64")
+    _check(lib.tensor(big).index_fill(0, lib.tensor([0]), 5.0), [5, 16777217, 2**40 + 1],
+           "int64")
+    _check(lib.tensor([0, 100000], dtype=lib.int32).index_fill(
+        0, lib.tensor([0]), lib.tensor(5.0, dtype=lib.float16)), [5, 100000], "int32")
+    square = lib.tensor([[2**40 + 1, 3], [4, 2**53 + 1]])
+    square.fill_diagonal_(5.5)
+    _check(square, [[5, 3], [4, 5]], "int64")
+    in_place = lib.tensor(big)
+    in_place.masked_fill_(lib.tensor([False, True, False]), 7.9)
+    _check(in_place, [0, 7, 2**40 + 1], "int64")
+    _check(lib.tensor([True, False]).masked_fill(lib.tensor([False, True]), 2.5), [True, True],
+           "bool")
+
+
+@needs_torch
+def test_masked_fill_gradient_to_a_float_value():
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        value = lib.tensor(3.0, requires_grad=True)
+        out = x.masked_fill(lib.tensor([True, False]), value)
+        (out * lib.tensor([2.0, 3.0], dtype=lib.float64)).sum().backward()
+        results.append((_dtype_name(out.dtype), out.tolist(), x.grad.tolist(), value.grad.item(),
+                        _dtype_name(value.grad.dtype)))
+    assert results[0] == results[1] == ("float64", [3.0, 2.0], [0.0, 3.0], 2.0, "float32")
+
+
+# A3. Dtypes of bool sums, bool alpha, arange from a bool, integer addmm scales.
+@pytest.mark.parametrize("lib", LIBS)
+def test_bool_results_stay_bool(lib):
+    b = lib.tensor([True, False])
+    assert _dtype_name(lib.arange(True, 5).dtype) == "int64"
+    _check(b.sum(dtype=lib.bool), True, "bool")
+    _check(lib.tensor([[True, False], [False, False]]).sum(1, dtype=lib.bool), [True, False],
+           "bool")
+    _check(b.add(b, alpha=3), [True, False], "bool")
+    _check(lib.add(b, b, alpha=0), [True, False], "bool")
+    c = b.clone()
+    c.add_(b, alpha=2)
+    _check(c, [True, False], "bool")
+    _check(lib.tensor([False, False]).index_add(0, lib.tensor([0]), lib.tensor([True]), alpha=2),
+           [True, False], "bool")
+    assert _dtype_name(lib.inner(lib.ones(0, 3, dtype=lib.bool), lib.ones(2, 3,
+                                                                         dtype=lib.bool)).dtype) \
+        == "bool"
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_integer_addmm_family_truncates_the_scales(lib):
+    a, v = lib.tensor([[1, 2], [3, 4]]), lib.tensor([1, 2])
+    b3 = a.reshape(1, 2, 2)
+    _check(lib.addmm(a, a, a, beta=0.5, alpha=2), [[14, 20], [30, 44]], "int64")
+    _check(lib.addmm(a, a, a, beta=1, alpha=2.5), [[15, 22], [33, 48]], "int64")
+    _check(lib.addmv(v, a, v, beta=0.5, alpha=2), [10, 22], "int64")
+    _check(lib.addmv(v, a, v, beta=2, alpha=0.5), [2, 4], "int64")
+    _check(lib.baddbmm(b3, b3, b3, beta=1.9, alpha=1), [[[8, 12], [18, 26]]], "int64")
+    _check(lib.addbmm(a, b3, b3, beta=2, alpha=3.5), [[23, 34], [51, 74]], "int64")
+    with pytest.raises(RuntimeError):
+        lib.addr(a, v, v, beta=2.9)
+
+
+# B12, B13, A1 (gcd/lcm), B2 (isin), B18.
+@pytest.mark.parametrize("lib", LIBS)
+def test_sinc_of_integer_minimum_and_ldexp_of_infinite_exponents(lib):
+    _check(lib.sinc(lib.tensor([-128, 0], dtype=lib.int8)), [2.7827534054836178e-08, 1.0],
+           "float32")
+    _check(lib.sinc(lib.tensor([-2**31], dtype=lib.int32)), [-1.0174584091915406e-10], "float32")
+    inf = math.inf
+    powers = lib.ldexp(lib.tensor([0.0, 5.0, inf, -2.0, 0.0]),
+                       lib.tensor([inf, inf, -inf, -inf, -inf]))
+    _check(powers, [math.nan, inf, math.nan, -0.0, 0.0], "float32")
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_gcd_lcm_promote_as_pytorch(lib):
+    u, b = u8(lib, [1, 2]), lib.tensor([True, False])
+    _check(lib.lcm(u, lib.tensor(-3)), [253, 250], "uint8")
+    _check(lib.gcd(b, u), [1, 2], "uint8")
+    _check(lib.gcd(lib.tensor([4, 6]), b), [1, 6], "int64")
+    _check(lib.lcm(lib.tensor([4, 6]), lib.tensor(-3, dtype=lib.int8)), [12, 6], "int64")
+    with pytest.raises(NotImplementedError):
+        lib.gcd(b, b)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_isin_casts_to_the_result_dtype_first(lib):
+    found = lib.isin(lib.tensor([2049, 5], dtype=lib.int32), lib.tensor([2048.0, 5.0],
+                                                                        dtype=lib.float16))
+    _check(found, [True, True], "bool")
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_float_only_ops_cast_both_operands_first(lib):
+    r = lib.xlogy(lib.tensor(2.0, dtype=lib.float64), lib.tensor([3, 7], dtype=lib.int16))
+    _check(r, [2.1972245773362196, 3.8918202981106265], "float64")
+    r = lib.atan2(lib.tensor([1, 2], dtype=lib.int16), lib.tensor([1.0, 3.0], dtype=lib.float16))
+    _check(r, [0.78515625, 0.587890625], "float16")

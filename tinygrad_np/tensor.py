@@ -187,17 +187,17 @@ def _wide_int(tensor: Tensor) -> Tensor:
 
 
 def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
-    """`_float_in` of two operands; next to a float tensor, a one-byte integer tensor and a
-    float tensor of another dtype take the result's float dtype (PyTorch's promotion: a 0-d
-    one follows an n-d one), so that float64's log of a uint8 or float32 operand is not
-    NumPy's float16 or float32 one."""
-    floats = [x for x in (a, b) if isinstance(x, Tensor) and x._data.dtype.kind == "f"]
-    if not floats:
+    """Two operands of a float-only op, each tensor cast first to PyTorch's result dtype (the
+    default float one for integers; a 0-d tensor follows an n-d one, a NumPy scalar is a
+    Python number), so that float64's log of a uint8, int16 or float32 operand is not NumPy's
+    float16 or float32 one."""
+    a, b = _number(a), _number(b)
+    target = result_dtype(_data(a), _data(b))
+    if target is None:
         return _float_in(a), _float_in(b)
-    target = np.result_type(*(x._data.dtype for x in ([x for x in floats if x.ndim] or floats)))
-    return tuple(x.astype(target) if isinstance(x, Tensor) and x._data.dtype != target and (
-        x._data.dtype.kind == "f" or x._data.dtype.itemsize == 1 and x._data.dtype.kind in "biu")
-        else x for x in (a, b))
+    if target.kind != "f":
+        target = get_default_dtype()
+    return tuple(_cast_tensor(x, cast_operand(_data(x), target)) for x in (a, b))
 
 
 def _float_in(x: Any) -> Any:
@@ -421,6 +421,8 @@ def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
                                                                   dtype.kind in "biu"):
         raise TensorError(f"add/sub: for integral input tensors, argument alpha must not be "
                           f"a floating point number (got {alpha})")
+    if like.dtype.kind == "b" and dtype is not None and dtype.kind == "b":
+        return other & bool(alpha)  # bool + bool * alpha stays bool, as PyTorch
     if dtype is not None:
         mine, theirs = _KIND_RANK.get(like.dtype.kind, 2), _KIND_RANK.get(dtype.kind, 2)
         if mine > theirs or mine == theirs and (like.ndim or not np.ndim(_data(other))):
@@ -2408,6 +2410,8 @@ class Tensor:
         dims = _wrap_dims("sum", _dim_arg("sum", dim, axis), self.ndim)
         keep = _keep_arg(keepdim, keepdims)
         source = _wide_int(self) if dtype is None else self.astype(dtype)
+        if dtype is not None and source.dtype == np.bool_:  # a bool sum is any(), as PyTorch
+            return Sum.apply(source, dims, keep).astype(np.bool_)
         if source.dtype == np.float16:
             total = Sum.apply(source.astype(np.float32), dims, keep)
             with np.errstate(over="ignore"):  # past 65504 the float16 result is inf, silently
@@ -3660,10 +3664,16 @@ class Tensor:
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
         value = _scalar_for("masked_fill", value, self._data.dtype)
-        if isinstance(value, Tensor) and value.ndim == 0 and self._data.dtype.kind in "iu":
-            _scalar_for("masked_fill", value.item(), self._data.dtype)  # (checked, as PyTorch)
-        result = Where.apply(_condition(mask), value, self)
-        return result if result.dtype == self.dtype else result.astype(self.dtype)
+        dtype = self._data.dtype
+        if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iu":
+            _scalar_for("masked_fill", value.item(), dtype)  # (checked, as PyTorch)
+        # the value cast to self's dtype first, as PyTorch: Where of int64 self and a float
+        # would compute in float64 and round the untouched elements (2**53 + 1)
+        if isinstance(value, Tensor) and value._data.dtype != dtype:
+            value = value.to(dtype)
+        elif not isinstance(value, Tensor) and dtype.kind != "f":
+            value = np.asarray(_data(value)).astype(dtype)
+        return Where.apply(_condition(mask), value, self)
 
     @xp.quiet
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
