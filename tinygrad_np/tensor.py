@@ -2409,9 +2409,10 @@ class Tensor:
         """
         dims = _wrap_dims("sum", _dim_arg("sum", dim, axis), self.ndim)
         keep = _keep_arg(keepdim, keepdims)
-        source = _wide_int(self) if dtype is None else self.astype(dtype)
-        if dtype is not None and source.dtype == np.bool_:  # a bool sum is any(), as PyTorch
-            return Sum.apply(source, dims, keep).astype(np.bool_)
+        if dtype is None:
+            source = _wide_int(self)
+        elif (source := self.astype(dtype)).dtype == np.bool_:  # a bool sum is any(), as
+            return Sum.apply(source, dims, keep).astype(np.bool_)  # PyTorch
         if source.dtype == np.float16:
             total = Sum.apply(source.astype(np.float32), dims, keep)
             with np.errstate(over="ignore"):  # past 65504 the float16 result is inf, silently
