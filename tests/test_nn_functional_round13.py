@@ -44,9 +44,11 @@ def test_grid_sample_border_identity_theta_gradient_without_torch():
         grid = F.affine_grid(theta, (1, 1, 4, 4), align_corners=True)
         F.grid_sample(image, grid, padding_mode=padding_mode, align_corners=True).sum().backward()
         # d/dtheta[0, 2] (x shift): 1.5 for each of the 8 samples off the left/right columns
-        np.testing.assert_allclose(theta.grad.numpy()[0, :, 2], [12.0, 120.0])
+        # (theta is float32: its gradient is cast to float32 where it meets the float64
+        # image, as PyTorch's, so float32's rounding is allowed)
+        np.testing.assert_allclose(theta.grad.numpy()[0, :, 2], [12.0, 120.0], rtol=1e-6)
         # x gradient times x: the inner columns at x = -1/3 and 1/3 cancel
-        np.testing.assert_allclose(theta.grad.numpy()[0, :, :2], 0.0, atol=1e-12)
+        np.testing.assert_allclose(theta.grad.numpy()[0, :, :2], 0.0, atol=1e-5)
 
 
 @needs_torch

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.dtypes import promoted_operands
 from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.tensor import Tensor, _data, _wrap_dim
@@ -231,8 +232,9 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
          invert: bool = False) -> Tensor:
     """A bool tensor of `elements`' shape: True where the element occurs in `test_elements`
     (False where it does not, with `invert`). Either may be a number."""
-    return _result(np.isin(_array(elements), _array(test_elements),
-                           assume_unique=assume_unique, invert=invert))
+    first, second, _ = promoted_operands(_array(elements), _array(test_elements))
+    return _result(np.isin(first, second, assume_unique=assume_unique, invert=invert))  # (both
+    # in PyTorch's result dtype first: int32 2049 is in float16 [2048.])
 
 
 def argwhere(input: Tensor) -> Tensor:  # noqa: A002

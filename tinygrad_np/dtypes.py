@@ -119,3 +119,74 @@ int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 half, double, short, long = float16, float64, int16, int64
+
+
+# ------------------------------------------------- PyTorch's type promotion, operands first
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _promote_two(first: np.dtype, second: np.dtype) -> np.dtype:
+    """PyTorch's promote_types: a float with an integer is the float (int64 with float16 is
+    float16, where NumPy says float64), else NumPy's table."""
+    if (first.kind in "fc") != (second.kind in "fc"):
+        return first if first.kind in "fc" else second
+    return np.promote_types(first, second)
+
+
+def _weak_dtype(number: Any) -> np.dtype | None:
+    """The dtype a Python number stands for (bool, int64, the default float), or None."""
+    if isinstance(number, bool):
+        return np.dtype(np.bool_)
+    if isinstance(number, int):
+        return np.dtype(np.int64)
+    if isinstance(number, float):
+        return np.dtype(_default_float)
+    return np.dtype(np.complex64) if isinstance(number, complex) else None
+
+
+def result_dtype(*operands: Any) -> np.dtype | None:
+    """PyTorch's result_type of arrays (n-d ones first, then 0-d ones, as "weak" operands)
+    and Python numbers (weakest): a weaker group only counts when its category (bool < int
+    < float < complex) is higher than the stronger groups'. None if an operand is neither."""
+    groups: list[np.dtype | None] = [None, None, None]  # numbers, 0-d arrays, n-d arrays
+    for operand in operands:
+        if isinstance(operand, np.ndarray):
+            priority, dtype = (2 if operand.ndim else 1), operand.dtype
+        else:
+            priority, dtype = 0, _weak_dtype(operand)
+            if dtype is None:
+                return None
+        seen = groups[priority]
+        groups[priority] = dtype if seen is None else _promote_two(seen, dtype)
+    result = None
+    for dtype in reversed(groups):
+        if result is None or dtype is not None and _CATEGORY[dtype.kind] > _CATEGORY[
+                result.kind]:
+            result = dtype if result is None else _promote_two(result, dtype)
+    return result
+
+
+def cast_operand(value: Any, target: np.dtype) -> Any:
+    """An array or Python number as an operand of a `target` computation, cast first as
+    PyTorch does (int64 16777217 is 16777216.0 in float32; 300 is 44 in uint8). Bool arrays
+    are left alone (NumPy converts them exactly), as is anything already of `target`."""
+    if isinstance(value, np.ndarray):
+        if value.dtype == target or value.dtype.kind == "b":
+            return value
+        with np.errstate(over="ignore", invalid="ignore"):  # out of range: inf, as PyTorch
+            return value.astype(target)
+    if type(value) is int and target.kind in "iu":
+        return wrapped_int(value, target)
+    return value
+
+
+def promoted_operands(first: Any, second: Any, divide: bool = False) -> tuple:
+    """(first, second, target): two operands (arrays or Python numbers) cast to PyTorch's
+    result dtype `target` (a float one when `divide`: true division of integers), so that
+    NumPy computes in it; unchanged with target None when either is neither."""
+    target = result_dtype(first, second)
+    if target is None:
+        return first, second, None
+    if divide and target.kind in "biu":
+        target = np.dtype(_default_float)
+    return cast_operand(first, target), cast_operand(second, target), target

@@ -155,8 +155,7 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
         return Tensor(values.astype(dtype), requires_grad=requires_grad)
     values = np.arange(start, end, step)
     if dtype is None:
-        integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                       for v in (start, end, step))
+        integral = all(isinstance(v, (int, np.integer, np.bool_)) for v in (start, end, step))
         dtype = np.int64 if integral else get_default_dtype()
     return Tensor(values.astype(dtype), requires_grad=requires_grad)
 

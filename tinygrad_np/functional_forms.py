@@ -296,6 +296,8 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
           alpha: float = 1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape."""
     product = mm(mat1, mat2)
+    if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
+        beta, alpha = int(beta), int(alpha)
     if alpha != 1:
         product = product * alpha
     if beta == 0:  # as PyTorch: input is ignored (NaN in it does not propagate, gradient 0)

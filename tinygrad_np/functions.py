@@ -15,7 +15,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.device import as_device
-from tinygrad_np.dtypes import as_result, get_default_dtype
+from tinygrad_np.dtypes import get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import randint
 from tinygrad_np.functional_forms import ValuesIndices
@@ -395,7 +395,8 @@ def sinc(input: Any) -> Tensor:
     """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0, as PyTorch's), and so where
     (pi x)^2 would underflow (|x| below sqrt of the dtype's tiny: the values are 1 there)."""
     x = _tensor(input)
-    tiny = np.finfo(x.dtype).tiny ** 0.5 if x.dtype.kind == "f" else 0
+    x = x if x.dtype.kind == "f" else x.astype(get_default_dtype())  # (abs(int8 -128) wraps)
+    tiny = np.finfo(x.dtype).tiny ** 0.5
     zero = np.asarray(np.abs(x._data) <= tiny)
     scaled = where(zero, 1.0, x) * math.pi  # no 0 / 0 in the unused branch's gradient
     return where(zero, 1.0, scaled.sin() / scaled)
@@ -808,6 +809,8 @@ def _add_scaled(name: str, input: Any, product: Tensor, beta: float, alpha: floa
     if _broadcast_shape(name, x.shape, product.shape) != product.shape:
         raise RuntimeError(f"{name}: input of shape {x.shape} does not broadcast to the "
                            f"product's shape {product.shape}")
+    if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
+        beta, alpha = int(beta), int(alpha)
     product = product if alpha == 1 else product * alpha
     if beta == 0:  # input ignored (its NaN and inf do not spread), gradient 0 as PyTorch's
         return product + x._graph_zero() if x.requires_grad else product
@@ -850,6 +853,9 @@ def addr(input: Any, vec1: Any, vec2: Any, *, beta: float = 1, alpha: float = 1)
     """beta * input + alpha * outer(vec1, vec2)."""
     v1, v2 = _tensor(vec1), _tensor(vec2)
     _check_dims("addr", vec1=(v1, 1), vec2=(v2, 1))
+    if v1.dtype.kind in "biu" and (isinstance(beta, float) or isinstance(alpha, float)):
+        raise RuntimeError(f"addr: for integral input tensors, beta and alpha must not be "
+                          f"floating point numbers (got beta={beta}, alpha={alpha})")
     return _add_scaled("addr", input, v1.outer(v2), beta, alpha)
 
 
@@ -1152,15 +1158,11 @@ def broadcast_shapes(*shapes: Any) -> Any:
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
-    if a.dtype.kind not in "iu" or np.asarray(b).dtype.kind not in "iu":  # not bool either
-        raise DtypeError(f"{name}: defined for integer tensors, got {a.dtype} and "
-                         f"{np.asarray(b).dtype}")
-    _broadcast_shape(name, a.shape, np.shape(b))  # PyTorch's integer promotion: a 0-d
-    return Tensor(as_result(ufunc(a._data, b), (a._data, b), _PROMOTES))  # tensor does not widen
-
-
-class _PROMOTES:  # (as_result's flag for integer results in PyTorch's dtype)
-    promotes = True
+    target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)
+    if target is None or target.kind not in "iu" or b.dtype.kind not in "biu":
+        raise DtypeError(f"{name}: defined for integer tensors, got {a.dtype} and {b.dtype}")
+    _broadcast_shape(name, a.shape, np.shape(b))  # each operand cast to it first (wraps)
+    return Tensor(np.asarray(ufunc(a._data.astype(target), b.astype(target))))
 
 
 def gcd(input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -1194,6 +1196,8 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
         first = np.floor(e / 3)
         second = np.floor((e - first) / 2)
         values = (x._data * 2.0**first * 2.0**second * 2.0 ** (e - first - second)).astype(dtype)
+        infinite = np.isinf(given._data)  # x * 2**+-inf itself: 0 * inf is NaN, as PyTorch
+        values = np.where(infinite, x._data * np.exp2(given._data), values).astype(dtype)
         if not (x.requires_grad or given.requires_grad):
             return Tensor(values)
         slope = values * np.log(2.0).astype(dtype)  # d/de x 2**e = x 2**e log 2

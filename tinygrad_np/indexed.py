@@ -66,7 +66,8 @@ def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
         return index_add(input.reshape(1), 0, index, _source(source, input).reshape(-1),
                          alpha).reshape(())
     where, source = _along_dim("index_add", input, dim, index, source)
-    source = source if alpha == 1 else source * alpha
+    if alpha != 1:  # (bools: alpha as a bool, as PyTorch)
+        source = source & bool(alpha) if source.dtype.kind == "b" else source * alpha
     return input + IndexAdd.apply(source, where, input.shape)
 
 

@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.dtypes import WIDER_ACCUMULATOR, get_default_dtype, wrapped_int
+from tinygrad_np.dtypes import (
+    WIDER_ACCUMULATOR,
+    cast_operand,
+    get_default_dtype,
+    promoted_operands,
+    result_dtype,
+    wrapped_int,
+)
 from tinygrad_np.errors import AutogradBypass, DataError, DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
 from tinygrad_np.printing import tensor_text
 
@@ -180,17 +187,17 @@ def _wide_int(tensor: Tensor) -> Tensor:
 
 
 def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
-    """`_float_in` of two operands; next to a float tensor, a one-byte integer tensor and a
-    float tensor of another dtype take the result's float dtype (PyTorch's promotion: a 0-d
-    one follows an n-d one), so that float64's log of a uint8 or float32 operand is not
-    NumPy's float16 or float32 one."""
-    floats = [x for x in (a, b) if isinstance(x, Tensor) and x._data.dtype.kind == "f"]
-    if not floats:
+    """Two operands of a float-only op, each tensor cast first to PyTorch's result dtype (the
+    default float one for integers; a 0-d tensor follows an n-d one, a NumPy scalar is a
+    Python number), so that float64's log of a uint8, int16 or float32 operand is not NumPy's
+    float16 or float32 one."""
+    a, b = _number(a), _number(b)
+    target = result_dtype(_data(a), _data(b))
+    if target is None:
         return _float_in(a), _float_in(b)
-    target = np.result_type(*(x._data.dtype for x in ([x for x in floats if x.ndim] or floats)))
-    return tuple(x.astype(target) if isinstance(x, Tensor) and x._data.dtype != target and (
-        x._data.dtype.kind == "f" or x._data.dtype.itemsize == 1 and x._data.dtype.kind in "biu")
-        else x for x in (a, b))
+    if target.kind != "f":
+        target = get_default_dtype()
+    return tuple(_cast_tensor(x, cast_operand(_data(x), target)) for x in (a, b))
 
 
 def _float_in(x: Any) -> Any:
@@ -417,6 +424,8 @@ def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
                                                                   dtype.kind in "biu"):
         raise TensorError(f"add/sub: for integral input tensors, argument alpha must not be "
                           f"a floating point number (got {alpha})")
+    if like.dtype.kind == "b" and dtype is not None and dtype.kind == "b":
+        return other & bool(alpha)  # bool + bool * alpha stays bool, as PyTorch
     if dtype is not None:
         mine, theirs = _KIND_RANK.get(like.dtype.kind, 2), _KIND_RANK.get(dtype.kind, 2)
         if mine > theirs or mine == theirs and (like.ndim or not np.ndim(_data(other))):
@@ -964,25 +973,72 @@ def _float_kept(other: Any, data: np.ndarray) -> Any:
     return other
 
 
-def _kept_floats(first: np.ndarray, second: np.ndarray) -> tuple:
-    """The arrays of a comparison, a 0-d float one beside an n-d float one of another dtype
-    cast to that dtype first, as PyTorch's result_type (float32 [0.1] == float64 0.1 is
-    True)."""
-    if (not first.ndim) != (not second.ndim) and first.dtype != second.dtype and (
-            first.dtype.kind == second.dtype.kind == "f"):
-        if first.ndim:
-            return first, second.astype(first.dtype)
-        return first.astype(second.dtype), second
-    return first, second
+def _binary(tensor: Tensor, other: Any, divide: bool = False) -> tuple:
+    """(tensor, other) for a binary elementwise op, each cast to PyTorch's result dtype first
+    (a 0-d tensor or a number is a weak operand of its kind): PyTorch casts every operand
+    and then computes, where NumPy computes wider and the result would be cast after (int64
+    16777217 - 16777216.0 is 0 in float32; uint8 max tensor(300) compares with 44). `divide`:
+    true division, computed in a float dtype. Same dtypes, and a Python float with float32,
+    pass straight through: the hot path."""
+    data = tensor._data
+    if type(other) is float and data.dtype is _FLOAT32:
+        array = _FLOAT32_OPERANDS.get(other)  # (zeros are never cached: their signs differ)
+        return tensor, array if array is not None else _operand(other, data)
+    if isinstance(other, Tensor):
+        if other._data.dtype is data.dtype and (not divide or data.dtype.kind == "f"):
+            return tensor, other
+    elif type(other) is int and data.dtype is _FLOAT32:
+        return tensor, other
+    return _promoted_pair(tensor, other, divide)
 
 
-def _float_pair(tensor: Tensor, other: Any, convert: Any = _float_kept) -> tuple:
-    """(tensor, other) with a 0-d float tensor on either side in the dtype of the n-d float
-    tensor it meets (tensor(2.) / float16 is float16, as float16 / tensor(2.)); `other`
-    through `convert` otherwise."""
-    if not tensor._data.ndim and isinstance(other, Tensor):
-        return _float_kept(tensor, other._data), other
-    return tensor, convert(other, tensor._data)
+_float_pair = _binary  # (the older name, imported above the engine)
+
+
+def _promoted_pair(tensor: Tensor, other: Any, divide: bool) -> tuple:
+    """_binary's slow path: PyTorch's result dtype, and each operand cast to it."""
+    value = _number(other)
+    first, second, target = promoted_operands(tensor._data, _data(value), divide)
+    if target is None:  # not a tensor, array or number: as the op makes of it
+        return tensor, _operand(other, tensor._data, divide)
+    return _cast_tensor(tensor, first), _cast_tensor(value, second)
+
+
+def _cast_tensor(value: Any, array: Any) -> Any:
+    """`value` (a Tensor, array or number) as the operand `array` promoted_operands made of
+    its data: a cast Tensor records the cast (its gradient converts back) and keeps showing
+    in-place changes of the original to the ops that save it."""
+    if not isinstance(value, Tensor):
+        return array
+    if array is value._data:
+        return value
+    cast = value.to(array.dtype)
+    cast._counter = value._counter = value._counter or [0]
+    return cast
+
+
+def _integer_power(tensor: Tensor, exponent: Any) -> Tensor:
+    """An integer or bool tensor ** exponent, as PyTorch: a negative Python int exponent, or
+    one past the dtype's range, is refused; bool ** bool is bool (b ** True is b), and two
+    bool tensors are refused (no bool pow kernel)."""
+    dtype, exponent = tensor._data.dtype, _number(exponent)
+    if dtype.kind == "b" and (type(exponent) is bool or isinstance(exponent, Tensor) and (
+            exponent._data.dtype.kind == "b")):
+        if not isinstance(exponent, bool):
+            raise DtypeError("pow: not implemented for a bool tensor to a bool tensor's power, "
+                             "as in PyTorch; convert one with .long() first")
+        return Tensor._make(np.asarray(np.logical_or(tensor._data, not exponent)), None)
+    if type(exponent) is int and dtype.kind in "iu":
+        if exponent < 0:
+            raise TensorError(f"pow: integers to negative integer powers are not allowed "
+                              f"({dtype} tensor ** {exponent}); use a float tensor")
+        _scalar_for("pow", exponent, dtype)  # past the dtype's range: PyTorch's RuntimeError
+    return Pow.apply(*_binary(tensor, exponent))
+
+
+def _number(value: Any) -> Any:
+    """A NumPy scalar as the Python number PyTorch takes it for; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
@@ -1042,7 +1098,8 @@ _NUMPY_OPERATORS = {
     "floor_divide": ("__floordiv__", "__rfloordiv__"), "remainder": ("__mod__", "__rmod__"),
     "power": ("__pow__", "__rpow__"), "matmul": ("__matmul__", "__rmatmul__"),
     "bitwise_and": ("__and__", "__rand__"), "bitwise_or": ("__or__", "__ror__"),
-    "bitwise_xor": ("__xor__", "__rxor__"), "less": ("__lt__", "__gt__"),
+    "bitwise_xor": ("__xor__", "__rxor__"), "left_shift": ("__lshift__", "__rlshift__"),
+    "right_shift": ("__rshift__", "__rrshift__"), "less": ("__lt__", "__gt__"),
     "less_equal": ("__le__", "__ge__"), "greater": ("__gt__", "__lt__"),
     "greater_equal": ("__ge__", "__le__"), "equal": ("__eq__", "__eq__"),
     "not_equal": ("__ne__", "__ne__"), "negative": ("__neg__", None),
@@ -1699,42 +1756,39 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
-        if not self._data.ndim and isinstance(other, Tensor):  # (see _float_pair)
-            return Add.apply(*_float_pair(self, other))
-        return Add.apply(self, _operand(other, self._data))
+        return Add.apply(*_binary(self, other))
 
     def __radd__(self, other: Any) -> Tensor:  # the tensor first (commutative), so that
-        return Add.apply(self, _operand(other, self._data))  # next_functions[0] is its path
+        return Add.apply(*_binary(self, other))  # next_functions[0] is its path
 
     def __sub__(self, other: Any) -> Tensor:
-        if not self._data.ndim and isinstance(other, Tensor):  # (see _float_pair)
-            return Sub.apply(*_float_pair(self, other))
-        return Sub.apply(self, _operand(other, self._data))
+        return Sub.apply(*_binary(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(_operand(other, self._data), self)
+        tensor, other = _binary(self, other)
+        return Sub.apply(other, tensor)
 
     def __mul__(self, other: Any) -> Tensor:
-        if not self._data.ndim and isinstance(other, Tensor):  # (see _float_pair)
-            return Mul.apply(*_float_pair(self, other))
-        return Mul.apply(self, _operand(other, self._data))
+        return Mul.apply(*_binary(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:  # (as __radd__)
-        return Mul.apply(self, _operand(other, self._data))
+        return Mul.apply(*_binary(self, other))
 
     def __truediv__(self, other: Any) -> Tensor:
-        if not self._data.ndim and isinstance(other, Tensor):  # (see _float_pair)
-            return Div.apply(*_float_pair(self, other))
-        return Div.apply(self, _operand(other, self._data, True))
+        return Div.apply(*_binary(self, other, True))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(_operand(other, self._data, True), self)
+        tensor, other = _binary(self, other, True)
+        return Div.apply(other, tensor)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return Pow.apply(*_float_pair(self, exponent))
+        if self._data.dtype.kind in "biu":
+            return _integer_power(self, exponent)
+        return Pow.apply(*_binary(self, exponent))
 
     def __rpow__(self, base: Any) -> Tensor:
-        return Pow.apply(_float_kept(base, self._data), self)
+        tensor, base = _binary(self, base)
+        return Pow.apply(base, tensor)
 
     def __neg__(self) -> Tensor:
         if self._data.dtype == np.bool_:
@@ -1768,11 +1822,11 @@ class Tensor:
         the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
         quotient is recorded with gradient 0."""
         if rounding_mode is None:
-            return Div.apply(*_float_pair(self, other))
+            return Div.apply(*_binary(self, other))
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
-        self, other = _float_pair(self, other)  # (a 0-d float tensor in the n-d one's dtype)
+        self, other = _binary(self, other)  # (a 0-d float tensor in the n-d one's dtype)
         rounded = FloorDivide.apply(self.detach(), _data(other))
         if rounding_mode == "trunc" and rounded.dtype.kind == "f":
             rounded = Div.apply(self.detach(), _data(other)).trunc()
@@ -1786,7 +1840,7 @@ class Tensor:
 
     def pow(self, exponent: Any) -> Tensor:
         """self ** exponent, elementwise (broadcasting)."""
-        return Pow.apply(*_float_pair(self, exponent))
+        return self ** exponent
 
     def neg(self) -> Tensor:
         """-self."""
@@ -2312,11 +2366,12 @@ class Tensor:
         compare elementwise: `t == None`, `t == "a"` or `t == [1, 2]` is False (`!=` True,
         `<` a TypeError) through Python's fallback; shapes that do not broadcast raise
         naming the op and both shapes."""
-        mine = self._data
-        if isinstance(other, Tensor):
-            mine, other = _kept_floats(mine, other._data)
-        elif not isinstance(other, (int, float, np.ndarray, np.generic)):
+        if not isinstance(other, (Tensor, int, float, np.ndarray, np.generic)):
             return NotImplemented
+        other = _data(other.item() if isinstance(other, np.generic) else other)
+        mine = self._data
+        if type(other) is not np.ndarray or other.dtype is not mine.dtype:  # (PyTorch casts
+            mine, other, _ = promoted_operands(mine, other)  # both to the result dtype first)
         try:
             return Tensor._make(np.asarray(ufunc(mine, other)), None)
         except ValueError as error:
@@ -2357,7 +2412,10 @@ class Tensor:
         """
         dims = _wrap_dims("sum", _dim_arg("sum", dim, axis), self.ndim)
         keep = _keep_arg(keepdim, keepdims)
-        source = _wide_int(self) if dtype is None else self.astype(dtype)
+        if dtype is None:
+            source = _wide_int(self)
+        elif (source := self.astype(dtype)).dtype == np.bool_:  # a bool sum is any(), as
+            return Sum.apply(source, dims, keep).astype(np.bool_)  # PyTorch
         if source.dtype == np.float16:
             total = Sum.apply(source.astype(np.float32), dims, keep)
             with np.errstate(over="ignore"):  # past 65504 the float16 result is inf, silently
@@ -2473,8 +2531,12 @@ class Tensor:
             raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
         # PyTorch refuses a number past the dtype's range; for integer tensors only a Python
         # int is checked (-1 wraps into uint8, as there) and a float bound promotes
+        if any(isinstance(b, Tensor) and b._data.dtype is not self._data.dtype
+               for b in (min, max)):  # tensors cast to PyTorch's result dtype first
+            target = result_dtype(self._data, *(_data(b) for b in (min, max) if b is not None))
+            self, min, max = (b if b is None else _cast_tensor(b, cast_operand(_data(b), target))
+                              for b in (self, min, max))
         kind = self._data.dtype.kind
-        min, max = _float_kept(min, self._data), _float_kept(max, self._data)  # (0-d tensors)
         if kind in "fiu":
             min, max = (_scalar_for("clamp", bound, self._data.dtype)
                         if kind == "f" or type(bound) is int else bound for bound in (min, max))
@@ -2880,35 +2942,37 @@ class Tensor:
 
     def logaddexp(self, other: Any) -> Tensor:
         """log(exp(self) + exp(other)) without overflow (broadcasting)."""
-        return LogAddExp.apply(*_float_pair(self, other))
+        return LogAddExp.apply(*_binary(self, other))
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(self**2 + other**2) without overflow (broadcasting)."""
-        return Hypot.apply(*_float_pair(self, other))
+        return Hypot.apply(*_binary(self, other))
 
     def fmod(self, other: Any) -> Tensor:
         """C's remainder self - other trunc(self / other): the sign of self (broadcasting)."""
-        return Fmod.apply(*_float_pair(self, other, _operand))
+        return Fmod.apply(*_binary(self, other))
 
     def remainder(self, other: Any) -> Tensor:
         """Python's remainder self - other floor(self / other): the sign of other, like `%`."""
-        return Remainder.apply(*_float_pair(self, other, _operand))
+        return Remainder.apply(*_binary(self, other))
 
     def floor_divide(self, other: Any) -> Tensor:
         """floor(self / other), like `//`; not differentiable (as in PyTorch)."""
-        return FloorDivide.apply(*_float_pair(self, other, _operand))
+        return FloorDivide.apply(*_binary(self, other))
 
     def __mod__(self, other: Any) -> Tensor:  # (a Python int wraps to an integer dtype, as
-        return Remainder.apply(*_float_pair(self, other, _operand))  # PyTorch: uint8 % -3)
+        return Remainder.apply(*_binary(self, other))  # PyTorch: uint8 % -3)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return Remainder.apply(_operand(other, self._data), self)
+        tensor, other = _binary(self, other)
+        return Remainder.apply(other, tensor)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(*_float_pair(self, other, _operand))
+        return FloorDivide.apply(*_binary(self, other))
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return FloorDivide.apply(_operand(other, self._data), self)
+        tensor, other = _binary(self, other)
+        return FloorDivide.apply(other, tensor)
 
     def isnan(self) -> Tensor:
         """True where the value is NaN (bool, no gradient)."""
@@ -3604,15 +3668,21 @@ class Tensor:
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
-        return Where.apply(_condition(condition, where=True), *_float_pair(self, other))
+        return Where.apply(_condition(condition, where=True), *_binary(self, other))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
         value = _scalar_for("masked_fill", value, self._data.dtype)
-        if isinstance(value, Tensor) and value.ndim == 0 and self._data.dtype.kind in "iu":
-            _scalar_for("masked_fill", value.item(), self._data.dtype)  # (checked, as PyTorch)
-        result = Where.apply(_condition(mask), value, self)
-        return result if result.dtype == self.dtype else result.astype(self.dtype)
+        dtype = self._data.dtype
+        if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iu":
+            _scalar_for("masked_fill", value.item(), dtype)  # (checked, as PyTorch)
+        # the value cast to self's dtype first, as PyTorch: Where of int64 self and a float
+        # would compute in float64 and round the untouched elements (2**53 + 1)
+        if isinstance(value, Tensor) and value._data.dtype != dtype:
+            value = value.to(dtype)
+        elif not isinstance(value, Tensor) and dtype.kind != "f":
+            value = np.asarray(_data(value)).astype(dtype)
+        return Where.apply(_condition(mask), value, self)
 
     @xp.quiet
     def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
@@ -3699,19 +3769,19 @@ class Tensor:
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max(self, other); ties give each side half the gradient (PyTorch)."""
-        return Maximum.apply(*_float_pair(self, other))
+        return Maximum.apply(*_binary(self, other))
 
     def minimum(self, other: Any) -> Tensor:
         """Elementwise min(self, other); ties give each side half the gradient (PyTorch)."""
-        return Minimum.apply(*_float_pair(self, other))
+        return Minimum.apply(*_binary(self, other))
 
     def fmax(self, other: Any) -> Tensor:
         """Elementwise max(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmax.apply(*_float_pair(self, other))
+        return Fmax.apply(*_binary(self, other))
 
     def fmin(self, other: Any) -> Tensor:
         """Elementwise min(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmin.apply(*_float_pair(self, other))
+        return Fmin.apply(*_binary(self, other))
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given (the gradient
@@ -4215,6 +4285,13 @@ class Tensor:
         """self ** exponent computed in float64 (a float64 result, as PyTorch)."""
         from tinygrad_np.functions import float_power
         return float_power(self, exponent)
+
+    def float_power_(self, exponent: Any) -> Tensor:
+        """float_power in place: self must be float64 (the result's dtype), as PyTorch."""
+        if self._data.dtype != np.float64:
+            raise TensorError(f"float_power_: the base has dtype {self._data.dtype} but the "
+                              f"result requires float64; convert with .double() first")
+        return self._in_place(Tensor.float_power, exponent)
 
     def swapdims(self, dim0: int, dim1: int) -> Tensor:
         """Dims dim0 and dim1 exchanged (transpose)."""

@@ -194,7 +194,8 @@ class Clip(Function):
             ctx.below = (x < lo) & (True if hi is None else lo < hi)
         if ctx.needs_input_grad[2]:
             ctx.above = (x > hi) | (False if lo is None else hi < lo)
-        return np.clip(x, lo, hi)
+        y = np.clip(x, lo, hi)
+        return np.where(inside, x, y) if y.dtype is x.dtype else y  # (-0.0 stays -0.0)
 
     def backward(ctx, grad_output):
         (inside,) = ctx.saved_tensors

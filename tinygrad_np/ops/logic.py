@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.dtypes import _promoted, wrapped_int
+from tinygrad_np.dtypes import _promoted, promoted_operands
 from tinygrad_np.errors import DtypeError, TensorError
 
 
@@ -32,10 +32,11 @@ def bitwise(op: str, function: Any, *operands: Any) -> np.ndarray:
             dtype = "float" if isinstance(operand, float) else np.asarray(operand).dtype
             raise DtypeError(f"{op}: expected integer or bool tensors, got {dtype}; "
                              "compare first (x > 0) or convert with .long()")
-    integers = [a for a in operands if isinstance(a, np.ndarray) and a.dtype.kind in "iu"]
-    integer = next((a.dtype for a in integers if a.ndim), integers[0].dtype if integers else None)
-    if integer is not None:  # a Python int out of the tensor's range wraps (uint8 | 256)
-        operands = tuple(wrapped_int(a, integer) for a in operands)
+    if len(operands) == 2:  # each cast to PyTorch's result dtype first (a Python int out of
+        *operands, target = promoted_operands(*operands)  # the tensor's range wraps: uint8 | 256)
+        if "shift" in op and target.kind == "b":
+            raise DtypeError(f"{op}: not implemented for bool tensors, as in PyTorch; "
+                             f"convert with .long() (or .to(torch.uint8)) first")
     try:
         result = function(*operands)
     except ValueError as error:  # shapes that do not broadcast: PyTorch's RuntimeError

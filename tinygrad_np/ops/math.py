@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import IntegerDivisionByZero
+from tinygrad_np.errors import DtypeError, IntegerDivisionByZero
 from tinygrad_np.function import Function
 from tinygrad_np.ops.elementwise import sign
 
@@ -421,8 +421,13 @@ class Hypot(Function):
 
 
 def _check_integer_divisor(a, b, op: str) -> None:
-    """PyTorch refuses integer division by zero (NumPy warns and returns 0)."""
-    if (np.result_type(a, b).kind in "iub" and np.any(np.asarray(b) == 0)
+    """PyTorch refuses integer division by zero (NumPy warns and returns 0), and has no bool
+    kernel of these ops."""
+    kind = np.result_type(a, b).kind
+    if kind == "b":
+        raise DtypeError(f"{op}: not implemented for bool tensors, as in PyTorch; convert with "
+                         f".long() first")
+    if (kind in "iu" and np.any(np.asarray(b) == 0)
             and np.broadcast(a, b).size):  # an empty result divides nothing
         raise IntegerDivisionByZero(f"{op}: integer division by zero")
 
@@ -456,7 +461,10 @@ class Remainder(Function):
         with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is NaN, as PyTorch
             if ctx.needs_input_grad[1]:
                 ctx.quotient = np.floor_divide(a, b)
-            return np.remainder(a, b)
+            y = np.remainder(a, b)
+        if y.dtype.kind == "f":  # a zero has the dividend's sign (NumPy: the divisor's), as
+            y = np.where(y == 0, np.copysign(y, a), y)  # PyTorch: -4.0 % 2 is -0.0
+        return y
 
     def backward(ctx, grad_output):
         grad_b = -grad_output * ctx.quotient if ctx.needs_input_grad[1] else None

@@ -49,7 +49,9 @@ class Maximum(Function):
     def forward(ctx, a, b):
         y = ctx.pick(a, b)
         if y.dtype.kind == "f":
-            half_ties = 0.5 * np.equal(a, b)  # each operand's share: 1, less a loss or half a tie
+            ties = np.equal(a, b)
+            y = np.where(ties, a, y)  # a tie of -0.0 and 0.0 gives a, as PyTorch
+            half_ties = 0.5 * ties  # each operand's share: 1, less a loss or half a tie
             ctx.share_a = (1 - ctx.compare(b, a) - half_ties).astype(y.dtype)
             ctx.share_b = (1 - ctx.compare(a, b) - half_ties).astype(y.dtype)
         return y
