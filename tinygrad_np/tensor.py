@@ -2855,9 +2855,11 @@ class Tensor:
 
     @xp.quiet
     def square(self) -> Tensor:
-        """x * x (integer tensors stay integer, bool becomes int64 as in PyTorch);  d/dx = 2 x."""
+        """x ** 2 (integer tensors stay integer, bool becomes int64 as in PyTorch);  d/dx = 2 x.
+        A power, as PyTorch's: its second derivative (2) stays on the graph, x * x's is a
+        constant (2 g)."""
         source = self.astype(np.int64) if self.dtype == np.bool_ else self
-        return source * source
+        return source ** 2
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)

