@@ -127,3 +127,64 @@ def test_double_backward_through_cumprod(lib):
     _close(g, [9.0, 4.0, 2.0])  # 1 + x1 + x1 x2,  x0 + x0 x2,  x0 x1
     h, = lib.autograd.grad(g.sum(), x, create_graph=True)
     _close(h, [6.0, 5.0, 3.0])
+
+
+# ----------------------------------------------------------------- C: vmap, func.grad, grad
+@pytest.mark.parametrize("lib", LIBS)
+def test_vmap_out_dims_none_returns_an_unbatched_output(lib):
+    a, b = lib.ones(2, 3), lib.tensor([1.0, 2.0, 3.0])
+    out = lib.vmap(lambda a, b: b * 2, in_dims=(0, None), out_dims=None)(a, b)
+    assert tuple(out.shape) == (3,)
+    _close(out, [2.0, 4.0, 6.0])
+    first, second = lib.vmap(lambda a, b: (a * 2, b), in_dims=(0, None), out_dims=(0, None))(a, b)
+    assert tuple(first.shape) == (2, 3) and tuple(second.shape) == (3,)
+    _close(second, [1.0, 2.0, 3.0])
+    assert lib.vmap(lambda a: 3, out_dims=None)(a) == 3
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_vmap_out_dims_none_refuses_an_output_that_differs_per_slice(lib):
+    with pytest.raises(ValueError, match="can not return a BatchedTensor when out_dim is None"):
+        lib.vmap(lambda a: a * 2, out_dims=None)(lib.tensor([[1.0, 2.0], [3.0, 4.0]]))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_vmap_over_an_empty_batch(lib):
+    assert tuple(lib.vmap(lambda a: a * 2)(lib.zeros(0, 3)).shape) == (0, 3)
+    assert tuple(lib.vmap(lambda a: a * 2, out_dims=1)(lib.zeros(0, 3)).shape) == (3, 0)
+    grads = lib.vmap(lib.func.grad(lambda a: (a ** 2).sum()))(lib.zeros(0, 3))
+    assert tuple(grads.shape) == (0, 3)
+    sums = lib.vmap(lambda a: a.sum())(lib.zeros(0, 3))
+    assert tuple(sums.shape) == (0,)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("out_dims,result", [((0,), "pair"), ((0, 1, 2), "pair"),
+                                             ((0, 1), "single")])
+def test_vmap_out_dims_must_match_the_outputs(lib, out_dims, result):
+    func = (lambda a: (a, a)) if result == "pair" else (lambda a: a)
+    with pytest.raises(ValueError, match="out_dims is not compatible"):
+        lib.vmap(func, out_dims=out_dims)(lib.zeros(2, 3))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("returned", ["tensor", "list", "triple"])
+def test_func_grad_with_has_aux_needs_a_pair(lib, returned):
+    def f(a):
+        loss = (a ** 2).sum()
+        return {"tensor": loss, "list": [loss, 1], "triple": (loss, 1, 2)}[returned]
+
+    with pytest.raises(RuntimeError, match=r"should be a tuple: \(output, aux\)"):
+        lib.func.grad(f, has_aux=True)(lib.ones(3))
+    with pytest.raises(RuntimeError, match=r"should be a tuple: \(output, aux\)"):
+        lib.func.grad_and_value(f, has_aux=True)(lib.ones(3))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_batched_grad_with_an_empty_batch_raises(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(IndexError, match="index 0 is out of bounds for dimension 0 with size 0"):
+        lib.autograd.grad(x * 2, x, lib.zeros(0, 3), is_grads_batched=True)
+    rows, = lib.autograd.grad(x * 2, x, lib.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]),
+                              is_grads_batched=True)
+    _close(rows, [[2.0, 0.0, 0.0], [0.0, 2.0, 2.0]])

@@ -19,7 +19,7 @@ import numpy as np
 
 from tinygrad_np import anomaly, function, functional_forms, hooks
 from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
 from tinygrad_np.join import stack
 from tinygrad_np.tensor import EMPTY_INPUTS, Tensor, given_gradients
@@ -236,6 +236,9 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
         raise RuntimeError("grad: is_grads_batched=True needs grad_outputs, each a Tensor with "
                            "a leading batch dim")
     count = seeds[0].shape[0]
+    if not count:  # (PyTorch's error: it takes the first seed for the shapes)
+        raise IndexOutOfBounds("grad: is_grads_batched=True: index 0 is out of bounds for "
+                               "dimension 0 with size 0")
     rows = [engine_grad(outputs, inputs, [s[b] for s in seeds],
                         True if b + 1 < count else retain_graph, create_graph, only_inputs,
                         allow_unused, materialize_grads) for b in range(count)]
