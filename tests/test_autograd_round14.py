@@ -188,3 +188,178 @@ def test_batched_grad_with_an_empty_batch_raises(lib):
     rows, = lib.autograd.grad(x * 2, x, lib.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]),
                               is_grads_batched=True)
     _close(rows, [[2.0, 0.0, 0.0], [0.0, 2.0, 2.0]])
+
+
+# ----------------------------------------------------------------- D: calling forward/backward
+def _setup_style(lib):
+    class Scale(lib.autograd.Function):
+        @staticmethod
+        def forward(x, k):
+            return x * k
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, None
+
+    return Scale
+
+
+def _old_style(lib):
+    class Triple(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    return Triple
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_forward_and_backward_called_directly_are_the_users_functions(lib):
+    _close(_setup_style(lib).forward(lib.tensor([1.0, 2.0]), 3), [3.0, 6.0])
+    grads = _setup_style(lib).backward(None, lib.tensor([1.0, 2.0]))
+    _close(grads[0], [2.0, 4.0])
+    assert grads[1] is None
+    _close(_old_style(lib).forward(None, lib.tensor([1.0, 2.0])), [3.0, 6.0])
+    _close(_old_style(lib).backward(None, lib.tensor([1.0, 2.0])), [3.0, 6.0])
+    x = lib.tensor([1.0, 2.0], requires_grad=True)  # apply still records the node
+    _setup_style(lib).apply(x, 3).sum().backward()
+    _close(x.grad, [2.0, 2.0])
+
+
+# ----------------------------------------------------------------- E: retain_grad and grad()
+@pytest.mark.parametrize("lib", LIBS)
+def test_autograd_grad_fills_retained_gradients_only(lib):
+    x = _x(lib)
+    y = x * 2
+    y.retain_grad()
+    g, = lib.autograd.grad((y * y).sum(), x)
+    _close(g, [8.0, 16.0, 24.0])
+    _close(y.grad, [4.0, 8.0, 12.0])  # 2 y
+    assert x.grad is None  # a leaf's .grad is left alone
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_autograd_grad_retained_gradients_accumulate_and_include_inputs(lib):
+    x = _x(lib)
+    y = x * 2
+    y.retain_grad()
+    z = y * 3
+    z.retain_grad()
+    lib.autograd.grad((z * z).sum(), y, retain_graph=True)
+    _close(z.grad, [12.0, 24.0, 36.0])  # 2 z
+    _close(y.grad, [36.0, 72.0, 108.0])  # 6 z = 36 x
+    lib.autograd.grad((z * z).sum(), y)
+    _close(y.grad, [72.0, 144.0, 216.0])
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_autograd_grad_retained_gradient_under_create_graph(lib):
+    x = _x(lib)
+    y = x * 2
+    y.retain_grad()
+    g, = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+    _close(y.grad, [4.0, 8.0, 12.0])
+    assert y.grad.requires_grad
+    g.sum().backward()
+    _close(x.grad, [8.0, 8.0, 8.0])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_autograd_backward_fills_retained_gradients_with_inputs(lib):
+    x, w = _x(lib, (1.0, 2.0)), _x(lib, (3.0, 4.0))
+    h = x * w
+    h.retain_grad()
+    lib.autograd.backward(h.sum(), inputs=[x])
+    _close(x.grad, [3.0, 4.0])
+    _close(h.grad, [1.0, 1.0])
+    assert w.grad is None
+
+
+# ----------------------------------------------------------------- K: views and grad modes
+@pytest.mark.parametrize("lib", LIBS)
+def test_base_and_is_view(lib):
+    x = lib.tensor([1.0, 2.0, 3.0])
+    assert x[:2]._base is x and x[:2]._is_view()
+    assert x[:2][:1]._base is x  # the root, not the intermediate view
+    assert x.view(3, 1)._base is x
+    assert x._base is None and not x._is_view()
+    assert (x * 2)._base is None and not (x * 2)._is_view()
+    assert x.detach()._base is None
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_grad_mode_clone_and_decorator_base(lib):
+    for mode, inside in ((lib.no_grad(), False), (lib.enable_grad(), True)):
+        copy = mode.clone()
+        assert type(copy) is type(mode) and copy is not mode
+        with lib.no_grad() if inside else lib.enable_grad():
+            with copy:
+                assert lib.is_grad_enabled() is inside
+    assert isinstance(lib.no_grad(), lib.autograd.grad_mode._DecoratorContextManager)
+
+
+# ----------------------------------------------------------------- L: argument checks
+@pytest.mark.parametrize("lib", LIBS)
+def test_inputs_must_be_tensors(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    message = "all inputs have to be Tensors or GradientEdges, but got int"
+    with pytest.raises(RuntimeError, match=message):
+        (x * 2).sum().backward(inputs=[3])
+    with pytest.raises(RuntimeError, match=message):
+        (x * 2).sum().backward(inputs=[x, 3])
+    with pytest.raises(RuntimeError, match=message):
+        lib.autograd.backward((x * 2).sum(), inputs=[3])
+    with pytest.raises(RuntimeError, match=message):
+        lib.autograd.grad((x * 2).sum(), [x, 3])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("value", [1, 0, "yes", None, np.True_])
+def test_grad_flags_must_be_bools(lib, value):
+    with pytest.raises(TypeError, match="must be bool"):
+        lib.set_grad_enabled(value)
+    assert lib.is_grad_enabled()
+    with pytest.raises(TypeError, match="must be bool"):
+        lib.ones(2).requires_grad_(value)
+    with pytest.raises(RuntimeError, match="requires_grad must be a bool"):
+        lib.ones(2).requires_grad = value
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_custom_backward_returning_a_list_is_refused(lib):
+    class Pair(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return [g * 2, g * 3]
+
+    a, b = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        Pair.apply(a, b).sum().backward()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_custom_forward_may_return_none(lib):
+    class Nothing(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return None
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    assert Nothing.apply(lib.ones(2, requires_grad=True)) is None
+    assert Nothing.apply(lib.ones(2)) is None
