@@ -363,3 +363,37 @@ def test_custom_forward_may_return_none(lib):
 
     assert Nothing.apply(lib.ones(2, requires_grad=True)) is None
     assert Nothing.apply(lib.ones(2)) is None
+
+
+# ----------------------------------------------------------------- G, H: checkpoint, gradcheck
+@pytest.mark.parametrize("lib", LIBS)
+def test_reentrant_checkpoint_without_inputs_needing_grad(lib):
+    layer = lib.nn.Linear(3, 2)
+    with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
+        out = lib.utils.checkpoint.checkpoint(layer, lib.ones(4, 3), use_reentrant=True)
+    assert not out.requires_grad
+    assert layer(lib.ones(4, 3)).requires_grad  # (without checkpoint it would)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_torch_gradcheck_of_float32_inputs_warns_and_fails_on_rounding(lib):
+    x = lib.tensor([0.3, 0.7, 1.1], dtype=lib.float32, requires_grad=True)
+    with pytest.warns(UserWarning, match="Input #0 requires gradient and is not a double"):
+        assert lib.autograd.gradcheck(lambda v: v * 2, (x,), raise_exception=False) is False
+    with pytest.warns(UserWarning, match="Input #0 requires gradient and is not a double"):
+        with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+            lib.autograd.gradcheck(lambda v: v.sin(), (x,))
+    with pytest.warns(UserWarning, match="is not a double precision") as record:
+        assert lib.autograd.gradgradcheck(lambda v: v.sin(), (x,), raise_exception=False) \
+            is False
+    assert {str(w.message)[:8] for w in record} == {"Input #0", "Input #1"}  # x, grad_output
+    x64 = x.detach().double().requires_grad_()
+    assert lib.autograd.gradcheck(lambda v: v.sin(), (x64,))
+    assert lib.autograd.gradgradcheck(lambda v: v.sin(), (x64,))
+
+
+def test_tg_gradcheck_keeps_float64_for_float32_inputs():
+    x = tg.tensor([0.3, 0.7, 1.1], dtype=tg.float32, requires_grad=True)
+    assert tg.gradcheck(lambda v: v.sin(), [x])
+    assert not tg.gradcheck(lambda v: v.sin(), [x], in_float64=False, raise_exception=False)
+    assert x.dtype == tg.float32

@@ -4,8 +4,9 @@
 
 Everything runs in float64 whatever the inputs' dtype: with float32 the finite differences
 would be mostly rounding noise (`in_float64=False` keeps the inputs' dtypes, as PyTorch's
-gradcheck does: `tg.autograd.gradcheck` uses it, with PyTorch's warning, to give its result). For every input with requires_grad=True, the full Jacobian
-d output / d input from backward() is compared with
+gradcheck does: `tg.autograd.gradcheck` uses it, with PyTorch's warning, to give its
+result). For every input with requires_grad=True, the full Jacobian d output / d input from
+backward() is compared with
 
     (fn(x + eps e_i) - fn(x - eps e_i)) / (2 eps)        for every element i,
 
