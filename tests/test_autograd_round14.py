@@ -397,3 +397,50 @@ def test_tg_gradcheck_keeps_float64_for_float32_inputs():
     assert tg.gradcheck(lambda v: v.sin(), [x])
     assert not tg.gradcheck(lambda v: v.sin(), [x], in_float64=False, raise_exception=False)
     assert x.dtype == tg.float32
+
+
+# ----------------------------------------------------------------- I: full backward hooks
+def _hooked(lib, forward):
+    class Module(lib.nn.Module):
+        def forward(self, a, b):
+            return forward(a, b)
+
+    module, seen = Module(), []
+    module.register_full_backward_hook(lambda mod, grad_input, grad_output: seen.append(
+        grad_input))
+    return module, seen
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_full_backward_hook_gives_zeros_for_an_input_needing_no_grad(lib):
+    module, seen = _hooked(lib, lambda a, b: a * b * 2)
+    module(lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0, 4.0])).sum().backward()
+    (first, second), = seen
+    _close(first, [6.0, 8.0])
+    _close(second, [0.0, 0.0])
+    seen.clear()
+    b = lib.tensor([3, 4])  # an integer tensor: zeros of its dtype
+    module(lib.tensor([1.0, 2.0], requires_grad=True), b).sum().backward()
+    assert seen[0][1].dtype == b.dtype and seen[0][1].tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_full_backward_hook_none_for_numbers_and_when_no_input_needs_grad(lib):
+    module, seen = _hooked(lib, lambda a, k: a * k)
+    module(lib.tensor([1.0, 2.0], requires_grad=True), 3.0).sum().backward()
+    assert seen[0][1] is None
+    _close(seen[0][0], [3.0, 3.0])
+    weight = lib.nn.Parameter(lib.ones(2))
+    module, seen = _hooked(lib, lambda a, b: a * b * weight)
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        module(lib.ones(2), lib.ones(2)).sum().backward()
+    assert seen == [(None, None)]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_full_backward_hook_replacement_ignores_the_zeros_entry(lib):
+    module, seen = _hooked(lib, lambda a, b: a * b * 2)
+    module.register_full_backward_hook(lambda mod, gi, go: (gi[0] * 10, gi[1] + 1))
+    x = lib.ones(2, requires_grad=True)
+    module(x, lib.ones(2)).sum().backward()
+    _close(x.grad, [20.0, 20.0])
