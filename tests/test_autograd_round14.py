@@ -444,3 +444,86 @@ def test_full_backward_hook_replacement_ignores_the_zeros_entry(lib):
     x = lib.ones(2, requires_grad=True)
     module(x, lib.ones(2)).sum().backward()
     _close(x.grad, [20.0, 20.0])
+
+
+# ----------------------------------------------------------------- J: torch.autograd.graph
+def _listed(grads):
+    return [None if g is None else g.tolist() for g in grads]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_multi_grad_hook_all(lib):
+    a, b = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0, 4.0], requires_grad=True)
+    c, d = a * b, a * b
+    calls = []
+    handle = lib.autograd.graph.register_multi_grad_hook(
+        (a, b, c, d), lambda grads: calls.append(_listed(grads)))
+    c.sum().backward(retain_graph=True)
+    assert calls == [[[3.0, 4.0], [1.0, 2.0], [1.0, 1.0], None]]  # d: not in this pass
+    calls.clear()
+    (c.sum() + d.sum()).backward(retain_graph=True)
+    assert calls == [[[6.0, 8.0], [2.0, 4.0], [1.0, 1.0], [1.0, 1.0]]]
+    calls.clear()
+    handle.remove()
+    c.sum().backward()
+    assert calls == []
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_multi_grad_hook_any_once_per_pass(lib):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    c = a * 2
+    calls = []
+    lib.autograd.graph.register_multi_grad_hook((a, c), lambda g: calls.append(g.tolist()),
+                                               mode="any")
+    (c * 3).sum().backward(retain_graph=True)
+    (c * 3).sum().backward()
+    assert calls == [[3.0, 3.0], [3.0, 3.0]]  # c's, the first computed, once each pass
+    with pytest.raises(ValueError, match="Expects mode to be one of"):
+        lib.autograd.graph.register_multi_grad_hook((a,), print, mode="some")
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_graph_node_and_increment_version(lib):
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    c = a * 2
+    assert isinstance(c.grad_fn, lib.autograd.graph.Node)
+    assert isinstance(c.grad_fn.next_functions[0][0], lib.autograd.graph.Node)  # AccumulateGrad
+    assert not isinstance(a, lib.autograd.graph.Node)
+    y = a * 1
+    z = y * y
+    before = y._version
+    lib.autograd.graph.increment_version(y)
+    assert y._version == before + 1
+    with pytest.raises(RuntimeError, match="modified by an in"):
+        z.sum().backward()
+
+
+# ----------------------------------------------------------------- F: once_differentiable
+def _once(lib):
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 2
+
+        @staticmethod
+        @lib.autograd.function.once_differentiable
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * 2 * x
+
+    return Square
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_once_differentiable_gradient_is_a_constant_or_raises(lib):
+    x = _x(lib)
+    g, = lib.autograd.grad(_once(lib).apply(x).sum(), x, create_graph=True)
+    _close(g, [2.0, 4.0, 6.0])
+    assert not g.requires_grad  # the seed needs no grad: nothing to differentiate
+    g, = lib.autograd.grad((_once(lib).apply(x) * x).sum(), x, create_graph=True)
+    assert g.requires_grad  # x ** 2 (the product's other path) is differentiable ...
+    with pytest.raises(RuntimeError, match="trying to differentiate twice a function that "
+                                           "was marked with @once_differentiable"):
+        g.sum().backward()  # ... but the path through Square.backward raises
