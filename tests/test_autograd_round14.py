@@ -68,6 +68,17 @@ def test_divisor_gradient_of_fmod_stays_on_the_graph(lib, op):
 
 
 @pytest.mark.parametrize("lib", LIBS)
+def test_threshold_gradient_stays_on_the_graph(lib):
+    w = _x(lib, (0.2, -0.4, 0.9))
+    g, = lib.autograd.grad(lib.nn.functional.threshold(w, 0.1, 2.0).sum(), w,
+                           create_graph=True)
+    _close(g, [1.0, 0.0, 1.0])
+    assert g.requires_grad  # as relu's: a mask of w, so the next derivative is 0
+    second, = lib.autograd.grad(g.sum(), w)
+    _close(second, [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("lib", LIBS)
 def test_third_derivative_of_det_of_a_rank_one_matrix_is_zero(lib):
     # det(outer(x, w)) is 0 for every x, w: so are all its derivatives (2x2 minors of a
     # rank-one matrix have determinants of about 1e-17, not exactly 0)
