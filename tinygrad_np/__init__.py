@@ -293,6 +293,10 @@ from tinygrad_np.foreach import *  # noqa: E402, F403  (torch._foreach_add_, ...
 
 autograd.profiler = profiler
 _sys.modules["tinygrad_np.autograd.profiler"] = profiler
+from tinygrad_np import autograd_graph  # noqa: E402  (torch.autograd.graph)
+
+autograd.graph = autograd_graph
+_sys.modules["tinygrad_np.autograd.graph"] = autograd_graph
 # `from torch.autograd.gradcheck import GradcheckError` (a module there, its function here)
 _sys.modules["tinygrad_np.autograd.gradcheck"] = _types.ModuleType(
     "tinygrad_np.autograd.gradcheck", "torch.autograd.gradcheck's names.")

@@ -1,5 +1,5 @@
-"""Plain Python plumbing: a context manager that also decorates functions and generators, and
-the cycle collector paused across threads."""
+"""Plain Python plumbing: a context manager that also decorates functions and generators, the
+cycle collector paused across threads, and PyTorch's check of a flag argument."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ class ContextDecorator:
 
     def __exit__(self, *exc_info: object) -> None:
         raise NotImplementedError
+
+    def clone(self) -> Any:
+        """A new context manager of the same mode (PyTorch's `no_grad().clone()`)."""
+        return copy.copy(self)
 
     def __call__(self, fn):
         if not inspect.isgeneratorfunction(fn):
@@ -94,3 +98,12 @@ def accepts_axis(fn: Any) -> Any:
             kwargs["dim"] = axis
         return fn(*args, **kwargs)
     return aliased
+
+
+def flag(value: Any, caller: str, argument: str) -> bool:
+    """`value` if it is a bool; else PyTorch's TypeError (1, "yes" or np.True_ are refused, as
+    `torch.set_grad_enabled` and `requires_grad_` refuse them)."""
+    if type(value) is not bool:
+        raise TypeError(f"{caller}(): argument '{argument}' (position 1) must be bool, not "
+                        f"{type(value).__name__}")
+    return value

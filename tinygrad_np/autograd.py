@@ -61,20 +61,18 @@ def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph:
     for every leaf reached (key: the leaf Tensor) and every node in `capture` (key: the node,
     with the gradient of its output)."""
     retain_graph = create_graph if retain_graph is None else retain_graph
-    pending: dict[Any, tuple] = {}
+    pending, captured, previous = {}, {}, _mode.grad  # (grad mode: restored at the end)
     for output, seed in zip(outputs, seeds):
         key = output.grad_fn or output
         pending[key] = (seed, False) if key not in pending else (pending[key][0] + seed, True)
     run_rule, observers = _run_recorded if create_graph else _run_rule, tuple(backward_observers)
-    captured, previous = {}, _mode.grad
     # Newest first: a node's consumers were all recorded after it, so when it comes off the
     # heap its gradient is complete. Only nodes a gradient reaches are visited.
     heap = sorted((-key._sequence, key) for key in pending if isinstance(key, Node))
     # Grad mode in this thread: on only to record (create_graph). Python's cycle collector
     # waits: the pass makes no cycles, but allocates enough to set off collections that
     # walk the whole graph (a third of the time on a 100,000-op chain). NumPy is quiet.
-    _mode.grad = create_graph
-    token = _PASS.pause()
+    _mode.grad, token = create_graph, _PASS.pause()
     try:
         while heap:
             node = heappop(heap)[1]
@@ -180,7 +178,12 @@ def run_backward(tensor: Tensor, gradient: Any, retain_graph: bool | None, creat
     asked = {t.grad_fn: t for t in inputs or () if t.grad_fn is not None}  # non-leaf inputs
     found = backward_pass([tensor], _seeds([tensor], [gradient], create_graph), create_graph,
                           retain_graph, {*_RETAINED, *asked} if _RETAINED.data or asked else ())
-    only = None if inputs is None else {id(t) for t in inputs}
+    _fill_grads(found, None if inputs is None else {id(t) for t in inputs}, asked, create_graph)
+
+
+def _fill_grads(found: dict, only: set | None, asked: dict, create_graph: bool) -> None:
+    """Add what a pass found to `.grad`: of the leaves (those in `only`, unless None), of the
+    non-leaf inputs (`asked`: {node: tensor}) and of the tensors that called retain_grad()."""
     with _GRAD_LOCK:  # threads running backward() into shared leaves lose nothing
         for key, (grad, owned) in found.items():
             for target in ((key,) if only is None or id(key) in only else ()) if isinstance(
@@ -214,7 +217,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
          only_inputs: bool = True, allow_unused: bool | None = None,
          materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
-    """Gradients of `outputs` with respect to `inputs`, without touching any `.grad`.
+    """Gradients of `outputs` with respect to `inputs`, without touching the leaves' `.grad`
+    (a non-leaf that called retain_grad() gets its gradient there, as in PyTorch).
 
     As `torch.autograd.grad` (same arguments, in its order): one gradient per input. With
     `create_graph=True` the gradients are themselves recorded, so they can be differentiated
@@ -226,9 +230,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     outputs, inputs = ([x] if isinstance(x, Tensor) else list(x) for x in (outputs, inputs))
     if not all(isinstance(tensor, Tensor) and tensor.requires_grad for tensor in inputs):
         raise TensorError("grad: every input must be a Tensor that requires grad")
-    keys = [tensor.grad_fn or tensor for tensor in inputs]
+    keys = [tensor.grad_fn or tensor for tensor in inputs]  # (and retain_grad()'s, as PyTorch)
     found = backward_pass(outputs, _seeds(outputs, grad_outputs, create_graph), create_graph,
-                          retain_graph, {key for key in keys if isinstance(key, Node)})
+                          retain_graph, {*_RETAINED, *(k for k in keys if isinstance(k, Node))})
+    _fill_grads(found, set(), {}, create_graph)  # only the retained gradients
     results = [found.get(key, (None, False)) for key in keys]
     unused = [position for position, (gradient, _) in enumerate(results) if gradient is None]
     if unused and not (allow_unused or materialize_grads):

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import threading
 import types
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_np import anomaly, function, functional_forms, hooks
+from tinygrad_np._decorate import ContextDecorator
 from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
 from tinygrad_np.join import stack
-from tinygrad_np.tensor import EMPTY_INPUTS, Tensor, given_gradients
+from tinygrad_np.tensor import EMPTY_INPUTS, Tensor, given_gradients, given_inputs
 
 
 def _as_tensors(value: Any, name: str, caller: str) -> tuple[Any, ...]:
@@ -56,9 +58,11 @@ def gradcheck(
     """PyTorch's `torch.autograd.gradcheck`: True if backward agrees with central differences.
 
     `inputs` is a Tensor or a tuple; `func` may return a Tensor or a tuple of Tensors (each
-    float output is checked; the report names it). Runs `tg.gradcheck` (in float64, with its
-    report of the worst element and the op to blame) and raises its GradcheckError, or
-    returns False with `raise_exception=False`. `fast_mode=True` compares one random
+    float output is checked; the report names it). Runs `tg.gradcheck` (with its report of
+    the worst element and the op to blame) and raises its GradcheckError, or returns False
+    with `raise_exception=False`. As PyTorch's, it runs in the inputs' dtypes, warning about
+    each input that requires grad and is not float64 (float32 differences are mostly
+    rounding noise, so such a check usually fails). `fast_mode=True` compares one random
     projection per input. The keywords about forward AD, batched gradients, undefined
     gradients, dtypes, nondeterminism and masks are accepted and change nothing here;
     `check_backward_ad=False` skips the check, as in PyTorch.
@@ -67,8 +71,14 @@ def gradcheck(
     if not check_backward_ad:
         return True
     options = dict(eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
-                   fast=fast_mode)
+                   fast=fast_mode, in_float64=False)
     _outputs(func(*inputs), "gradcheck")  # Tensors only (tg.gradcheck checks each)
+    for position, tensor in enumerate(inputs):
+        if isinstance(tensor, Tensor) and tensor.requires_grad and tensor.dtype != np.float64:
+            warnings.warn(f"Input #{position} requires gradient and is not a double precision "
+                          "floating point or complex. This check will likely fail if all the "
+                          "inputs are not of double precision floating point or complex. ",
+                          UserWarning, stacklevel=2)
     return _gradcheck(func, inputs, **options)
 
 
@@ -95,8 +105,8 @@ def gradgradcheck(
     differentiable = [k for k, output in enumerate(outputs) if output.requires_grad]
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(Tensor(rng.standard_normal(outputs[k].shape), requires_grad=True)
-                             for k in differentiable)
+        grad_outputs = tuple(Tensor(rng.standard_normal(outputs[k].shape).astype(
+            outputs[k].dtype), requires_grad=True) for k in differentiable)  # (PyTorch's dtype)
     else:
         grad_outputs = _as_tensors(grad_outputs, "grad_outputs", "gradgradcheck")
         if len(grad_outputs) != len(differentiable):
@@ -169,7 +179,8 @@ class Variable(metaclass=_VariableMeta):
 
 
 def _graph_targets(tensors: list[Tensor]) -> list[Tensor]:
-    """Every leaf needing grad behind `tensors`, and every tensor that asked retain_grad()."""
+    """Every leaf needing grad behind `tensors` (the tensors that asked retain_grad() get
+    their gradients from the engine's grad, as from PyTorch's)."""
     seen, stack, found = set(), [t.grad_fn or t for t in tensors], {}
     while stack:
         key = stack.pop()
@@ -180,9 +191,6 @@ def _graph_targets(tensors: list[Tensor]) -> list[Tensor]:
             if key.requires_grad:
                 found[id(key)] = key
             continue
-        for reference in key.retained:
-            if (tensor := reference()) is not None:
-                found[id(tensor)] = tensor
         stack.extend(parent for parent in key.parents if parent is not None)
     return list(found.values())
 
@@ -224,6 +232,7 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
     """grad() after its count in this thread is raised (for `in_grad_call`)."""
     if not isinstance(inputs, Tensor) and not len(inputs := list(inputs)):
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    given_inputs([inputs] if isinstance(inputs, Tensor) else inputs)
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
@@ -236,6 +245,9 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
         raise RuntimeError("grad: is_grads_batched=True needs grad_outputs, each a Tensor with "
                            "a leading batch dim")
     count = seeds[0].shape[0]
+    if not count:  # (PyTorch's error: it takes the first seed for the shapes)
+        raise IndexOutOfBounds("grad: is_grads_batched=True: index 0 is out of bounds for "
+                               "dimension 0 with size 0")
     rows = [engine_grad(outputs, inputs, [s[b] for s in seeds],
                         True if b + 1 < count else retain_graph, create_graph, only_inputs,
                         allow_unused, materialize_grads) for b in range(count)]
@@ -270,6 +282,7 @@ def backward(
             {id(t): t for t in inputs}.values())  # each once, as PyTorch
         if not targets:
             raise RuntimeError(EMPTY_INPUTS)
+        given_inputs(targets)
     _grad_calls.depth += inputs is not None
     try:
         found = engine_grad(tensors, targets, grad_tensors, retain_graph, create_graph,
@@ -290,6 +303,7 @@ grad_mode.no_grad = function.no_grad
 grad_mode.enable_grad = function.enable_grad
 grad_mode.set_grad_enabled = function.set_grad_enabled
 grad_mode.inference_mode = functional_forms.inference_mode
+grad_mode._DecoratorContextManager = ContextDecorator  # (private in PyTorch: their base class)
 anomaly_mode = anomaly  # torch.autograd.anomaly_mode: detect_anomaly, set_detect_anomaly
 
 no_grad, enable_grad = function.no_grad, function.enable_grad

@@ -105,6 +105,8 @@ def _function_of(method: Any) -> Callable[..., Any]:
 
 def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
     def forward(ctx: Function, *arrays: Any) -> Any:
+        if not isinstance(ctx, Function):  # `MyOp.forward(...)` called directly: the user's
+            return user_forward(ctx, *arrays)  # function, as PyTorch's (no node, no checks)
         stack = _stack()
         frame = stack[-1] if stack else None
         if frame is not None and len(frame[0]) == len(arrays):
@@ -131,6 +133,9 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
                                         if not isinstance(value, (Tensor, np.ndarray)))
         if isinstance(output, (tuple, list)):  # several outputs: one packed array (apply
             return _pack(ctx, name, output)  # hands back the outputs, views of it)
+        if output is None:  # allowed, as PyTorch: apply returns None (the engine records
+            ctx._returned_none = True  # nothing for a result that does not require grad)
+            return np.zeros(0, np.int8)
         if not isinstance(output, (Tensor, np.ndarray, int, float, bool, np.generic)):
             raise TypeError(f"{name}.forward returned {type(output).__name__}: return a Tensor")
         raw = output._data if isinstance(output, Tensor) else output
@@ -222,7 +227,10 @@ def _note_reached(ctx: Function, outputs: tuple) -> None:
 
 
 def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
-    def backward(ctx: Function, grad_output: Any) -> Any:
+    def backward(ctx: Function, *grad_outputs: Any) -> Any:
+        if not isinstance(ctx, Function):  # `MyOp.backward(...)` called directly
+            return user_backward(ctx, *grad_outputs)
+        grad_output, = grad_outputs
         recording = isinstance(grad_output, Tensor) or engine.is_grad_enabled()  # create_graph
         saved, parts = ctx.saved_tensors, getattr(ctx, "_saved_parts", {})
         ctx.saved_tensors = tuple(_wrap(_part(ctx, value, parts[index]) if index in parts else
@@ -241,7 +249,10 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
                     Tensor(g) if recording else _wrap(g)) for g in parts))
         finally:
             ctx.saved_tensors = saved
-        several = isinstance(grads, (tuple, list))
+        if isinstance(grads, list):  # PyTorch takes a list as one gradient, and refuses it
+            raise RuntimeError(f"{type(ctx).__name__}.backward returned a list: expected a "
+                               "Tensor or None, or a tuple of them (one per forward argument)")
+        several = isinstance(grads, tuple)
         _check_grads(ctx, grads if several else (grads,))
         if recording:  # the engine takes Tensors (its graph) as they are
             return grads
@@ -388,6 +399,8 @@ class Function(engine.Function):
         ctx = frame[1]
         if ctx is None:
             return result
+        if getattr(ctx, "_returned_none", False):
+            return None
         if getattr(ctx, "_outputs", None) is not None:
             outputs = _unpack(ctx, result)
             if not ctx.materialize_grads:

@@ -153,8 +153,8 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         grad_mode, given = is_grad_enabled(), args
         args = tuple(_differentiable(a) if i in numbers else a for i, a in enumerate(args))
         with enable_grad():  # as PyTorch's: on inside, also under no_grad()
-            result = func(*args, **kwargs)
-            output, aux = result if has_aux else (result, None)
+            output, aux = _split_output(func(*args, **kwargs), has_aux,
+                                        "grad_and_value(f)(*args)")
             if not isinstance(output, Tensor) or output.numel() != 1:
                 raise RuntimeError(f"grad: func must return a one-element tensor, got "
                                    f"{getattr(output, 'shape', type(output).__name__)}")
@@ -352,7 +352,10 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: set) -> Any:
                 raise ValueError(f"vmap: Got in_dim={dims} for an input but the input has "
                                  f"{leaf.ndim} dims")
             sizes.add(leaf.shape[dims])
-            return leaf if index is None else leaf.select(dims, index)
+            if index is None or leaf.shape[dims]:
+                return leaf if index is None else leaf.select(dims, index)
+            # an empty batch: a slice of zeros, for the outputs' shapes
+            return leaf.new_zeros([n for d, n in enumerate(leaf.shape) if d != dims % leaf.ndim])
         return _map(take, args)
     if isinstance(dims, dict) and isinstance(args, dict) and set(dims) == set(args):
         return {key: _mapped(value, dims[key], index, sizes) for key, value in args.items()}
@@ -368,7 +371,8 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
          randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
     """func mapped over a dim of its inputs (`in_dims`: one for all, or one per argument, each
     an int, None for not mapped, or a tree of them matching that argument's tuples, lists and
-    dicts), the results stacked along `out_dims`. `randomness`: 'error' (PyTorch's default)
+    dicts), the results stacked along `out_dims` (None: unstacked, see _stacked; an empty
+    batch calls func once on a slice of zeros). `randomness`: 'error' (PyTorch's default)
     raises when func draws random numbers, 'same' gives every slice the same ones,
     'different' draws per slice."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -381,29 +385,47 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
         if len(sizes) != 1:
             raise TensorError(f"vmap: the mapped dims must all have the same size (and at least "
                               f"one input must be mapped), got sizes {sorted(sizes)}")
-        results = []
+        results, size = [], sizes.pop()
         with rng.vmap_randomness(randomness) as restart:
-            for index in range(sizes.pop()):
-                if index:
+            for index in range(max(size, 1)):  # an empty batch: one call on a zero slice,
+                if index:  # for the outputs' shapes
                     restart()
                 results.append(func(*_mapped(tuple(args), tuple(dims), index, set()),
                                     **kwargs))
-        return _stacked(results, out_dims)
+        return _stacked(results, out_dims, size == 0, getattr(func, "__name__", "func"))
 
     return wrapper
 
 
-def _stacked(results: list, out_dims: Any) -> Any:
+def _stacked(results: list, out_dims: Any, empty: bool, name: str) -> Any:
+    """The slices' results stacked along `out_dims` (a tree matching the outputs', or one
+    int or None for all); with None, an output is returned as it is, which vmap can only do
+    for one that does not depend on the mapped inputs: here, one equal in every slice (PyTorch
+    tracks what depends on them; a batch of one slice always passes)."""
     first = results[0]
+    if isinstance(out_dims, (tuple, list)) and not (
+            isinstance(first, (tuple, list)) and len(first) == len(out_dims)):
+        raise ValueError(f"vmap({name}, ..., out_dims={out_dims}): out_dims is not compatible "
+                         f"with the structure of the outputs ({_spec(first)})")
     if isinstance(first, (tuple, list)):
         dims = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(first)
-        return type(first)(_stacked([r[k] for r in results], dims[k])
+        return type(first)(_stacked([r[k] for r in results], dims[k], empty, name)
                            for k in range(len(first)))
     if isinstance(first, dict):
-        return {key: _stacked([r[key] for r in results], out_dims) for key in first}
+        return {key: _stacked([r[key] for r in results], out_dims, empty, name)
+                for key in first}
+    if out_dims is None:
+        if isinstance(first, Tensor) and not all(
+                r.shape == first.shape and r.dtype == first.dtype and np.array_equal(
+                    r._data, first._data, equal_nan=r.dtype.kind in "fc") for r in results):
+            raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor "
+                             "when out_dim is None")
+        return first
     if not isinstance(first, Tensor):
-        raise TensorError(f"vmap: func must return tensors, got {type(first).__name__}")
-    return stack(results, dim=out_dims)
+        raise TensorError(f"vmap({name}, ...): `{name}` must only return Tensors, got type "
+                          f"{type(first)}. Did you mean to set out_dims= to None for output?")
+    stacked = stack(results, dim=out_dims)
+    return stacked.narrow(out_dims, 0, 0) if empty else stacked
 
 
 def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = (),

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np._decorate import ContextDecorator
+from tinygrad_np._decorate import ContextDecorator, flag
 from tinygrad_np.dtypes import as_result
 from tinygrad_np.node_api import NodeInfo
 from tinygrad_np.tensor import Tensor, TensorError
@@ -85,7 +85,7 @@ class set_grad_enabled(no_grad):
     """`set_grad_enabled(False)` sets grad mode now; as a context manager, restores it after."""
 
     def __init__(self, mode: bool) -> None:
-        self._previous, self.value = _mode.grad, bool(mode)
+        self._previous, self.value = _mode.grad, flag(mode, "set_grad_enabled", "enabled")
         _mode.grad = self.value
 
     def __enter__(self) -> None:  # __init__ set the mode (and noted the one to restore)

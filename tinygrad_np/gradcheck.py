@@ -3,8 +3,10 @@
     tg.gradcheck(lambda x, w: (x @ w).relu().sum(), [x, w])
 
 Everything runs in float64 whatever the inputs' dtype: with float32 the finite differences
-would be mostly rounding noise. For every input with requires_grad=True, the full Jacobian
-d output / d input from backward() is compared with
+would be mostly rounding noise (`in_float64=False` keeps the inputs' dtypes, as PyTorch's
+gradcheck does: `tg.autograd.gradcheck` uses it, with PyTorch's warning, to give its
+result). For every input with requires_grad=True, the full Jacobian d output / d input from
+backward() is compared with
 
     (fn(x + eps e_i) - fn(x - eps e_i)) / (2 eps)        for every element i,
 
@@ -75,8 +77,8 @@ def _directional_difference(fn, inputs, position: int, direction: np.ndarray, ep
         in_place = in_place and original.dtype == np.float64
         kept = original.copy()
         try:
-            for sign in (1.0, -1.0):
-                moved = kept + sign * eps * direction
+            for sign in (1.0, -1.0):  # (in the input's dtype: float64 unless in_float64=False)
+                moved = (kept + sign * eps * direction).astype(original.dtype, copy=False)
                 if in_place:
                     original[...] = moved
                 else:
@@ -198,6 +200,7 @@ def gradcheck(
     raise_exception: bool = True,
     fast: bool = False,
     drill_down: bool = True,
+    in_float64: bool = True,
 ) -> bool:
     """True if backward() agrees with central differences for every input needing grad (for
     each float output in the graph when `fn` returns a tuple).
@@ -213,6 +216,8 @@ def gradcheck(
     input, element, analytic and numerical values), or says "kink" when the difference
     straddles a point where an op is not differentiable (ReLU or abs at 0, a max/min tie, a
     clip edge), where backward's value is a valid choice. `fast=True` drills down too.
+    `in_float64=False` evaluates in the inputs' own dtypes (float32 differences are mostly
+    rounding noise: PyTorch's check, which does this, fails on them).
     """
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise TensorError("gradcheck: no input has requires_grad=True, so there is nothing to "
@@ -220,7 +225,7 @@ def gradcheck(
     if not eps > 0 or not atol >= 0 or not rtol >= 0:
         raise TensorError(f"gradcheck: eps must be positive and atol, rtol not negative, got "
                           f"eps={eps}, atol={atol}, rtol={rtol}")
-    with _in_float64(inputs) as inputs:
+    with _in_float64(inputs) if in_float64 else contextlib.nullcontext(list(inputs)) as inputs:
         result = fn(*inputs)
         if not isinstance(result, (tuple, list)):
             return _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down)

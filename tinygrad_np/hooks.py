@@ -8,6 +8,7 @@ hooks as `hooks`, a leaf in its `_hooks` slot; both go with the object.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 from functools import partial
@@ -89,10 +90,30 @@ def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
 
 def run_leaf_hooks(pending: dict, create_graph: bool) -> None:
     """At the end of a pass, each hooked leaf's hooks on its complete gradient (nothing to do
-    until a leaf has had a hook)."""
+    until a leaf has had a hook), then the callbacks `at_pass_end` queued during the pass."""
     if leaves_hooked:
         for leaf in [key for key in pending if getattr(key, "_hooks", ())]:
             pending[leaf] = (run_hooks(leaf, pending[leaf][0], create_graph), False)
+    if pass_end_used and getattr(_pass_end, "queue", None):
+        queue, _pass_end.queue = _pass_end.queue, []
+        for callback in queue:
+            callback()
+
+
+_pass_end = threading.local()  # .queue: this thread's callbacks for the end of its pass
+pass_end_used = False  # True once at_pass_end has been called: until then a pass looks for none
+
+
+def at_pass_end(callback: Callable[[], None]) -> None:
+    """Call `callback()` when the backward pass running in this thread has computed every
+    gradient (after the leaves' hooks; a pass that a hook starts inside it ends first and runs
+    the callbacks queued so far). For `autograd.graph.register_multi_grad_hook`."""
+    global pass_end_used
+    pass_end_used = True
+    queue = getattr(_pass_end, "queue", None)
+    if queue is None:
+        queue = _pass_end.queue = []
+    queue.append(callback)
 
 
 # PyTorch's post-accumulate-grad hooks: hook(leaf) after backward() added to leaf.grad

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
     WIDER_ACCUMULATOR,
     cast_operand,
@@ -389,6 +390,14 @@ def given_gradients(gradients: Any) -> None:
         if isinstance(gradient, (int, float, complex, np.generic)):
             raise TypeError(f"gradients can be either Tensors or None, but got "
                             f"{type(gradient).__name__}")
+
+
+def given_inputs(inputs: list) -> None:
+    """PyTorch's error for an `inputs=` entry of backward() or grad() that is not a Tensor."""
+    for tensor in inputs:
+        if not isinstance(tensor, Tensor):
+            raise RuntimeError("all inputs have to be Tensors or GradientEdges, but got "
+                               f"{type(tensor).__name__}")
 
 
 def _data(x: Any) -> Any:
@@ -1329,6 +1338,16 @@ class Tensor:
         """Whether a gradient is computed for this tensor (a leaf's `.grad`, or a graph node)."""
         return self._requires_grad
 
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor whose memory this view's is (the root of a view of a view), None for a
+        tensor that is not a view (PyTorch's `._base`)."""
+        return getattr(self, "_view_of", None)
+
+    def _is_view(self) -> bool:
+        """Whether a view op made this tensor (it has a `_base`)."""
+        return getattr(self, "_view_of", None) is not None
+
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         # `w.requires_grad = True` (PyTorch's spelling) gets requires_grad_()'s checks: float
@@ -1336,7 +1355,9 @@ class Tensor:
         if self.grad_fn is not None:  # (requires_grad_(True) of a result is a no-op there)
             raise RuntimeError("you can only change requires_grad flags of leaf tensors; use "
                                "detach() for a value outside the graph")
-        self.requires_grad_(bool(value))
+        if type(value) is not bool:  # (PyTorch's error: 1 or np.True_ is not a flag)
+            raise RuntimeError("requires_grad must be a bool")
+        self.requires_grad_(value)
 
     @property
     def T(self) -> Tensor:
@@ -1427,6 +1448,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
+        flag(requires_grad, "requires_grad_", "requires_grad")
         if requires_grad and self._data.dtype.kind != "f":
             raise DtypeError(
                 f"only floating-point tensors can require gradients, this one is "
@@ -1534,6 +1556,7 @@ class Tensor:
             None if inputs is None else list(inputs))  # (model.parameters(): a generator)
         if inputs is not None and not inputs:
             raise RuntimeError(EMPTY_INPUTS)
+        given_inputs(inputs or [])
         if isinstance(gradient, (list, tuple)) and len(gradient) == 1:
             gradient = gradient[0]  # PyTorch takes a sequence of one
         given_gradients(gradient)
@@ -2925,9 +2948,11 @@ class Tensor:
 
     @xp.quiet
     def square(self) -> Tensor:
-        """x * x (integer tensors stay integer, bool becomes int64 as in PyTorch);  d/dx = 2 x."""
+        """x ** 2 (integer tensors stay integer, bool becomes int64 as in PyTorch);  d/dx = 2 x.
+        A power, as PyTorch's: its second derivative (2) stays on the graph, x * x's is a
+        constant (2 g)."""
         source = self.astype(np.int64) if self.dtype == np.bool_ else self
-        return source * source
+        return source ** 2
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)

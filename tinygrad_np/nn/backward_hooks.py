@@ -1,7 +1,8 @@
 """Module backward hooks, as PyTorch's `register_full_backward_hook(hook)`:
 `hook(module, grad_input, grad_output)` runs when backward has computed the gradients with
-respect to the module's positional tensor inputs (grad_input, None for an input that needs
-none) given those of its outputs (grad_output); a tuple it returns replaces grad_input.
+respect to the module's positional tensor inputs (grad_input: zeros for a tensor that needs
+none, None for an argument that is not a tensor or when no input needs a gradient) given
+those of its outputs (grad_output); a tuple it returns replaces grad_input.
 `register_full_backward_pre_hook(hook)`: `hook(module, grad_output)` runs when the outputs'
 gradients are known, and a tuple it returns replaces them. (Grad-CAM keeps grad_output[0].)
 
@@ -28,8 +29,11 @@ from tinygrad_np.tensor import Tensor, _viewed
 class _Call:
     """The gradients of one forward call, gathered as backward reaches them."""
 
-    def __init__(self, module: Any, hooks: dict, inputs: list[Tensor | None]) -> None:
+    def __init__(self, module: Any, hooks: dict, inputs: list[Tensor | None],
+                 constants: dict[int, tuple]) -> None:
         self.module, self.hooks = module, hooks
+        self.constants = constants  # {position: (shape, dtype)} of the Tensor inputs that
+        # need no gradient: grad_input has zeros there (as PyTorch's), if any input needs one
         self.grad_inputs: list[Any] = [None] * len(inputs)
         self.waiting_inputs = self.input_count = sum(x is not None for x in inputs)
         self.grad_outputs: list[Any] = []
@@ -92,9 +96,12 @@ class _Call:
         return tuple(g if recording else g._data for g in grads)
 
     def _run_full_hooks(self) -> tuple | None:
-        replaced = None
+        replaced, given = None, tuple(
+            Tensor._make(np.zeros(*self.constants[i]), None)
+            if self.input_count and i in self.constants else g
+            for i, g in enumerate(self.grad_inputs))
         for hook in list(self.hooks.get("backward", {}).values()):
-            grad_input = tuple(self.grad_inputs) if replaced is None else replaced
+            grad_input = given if replaced is None else replaced
             changed = hook(self.module, grad_input, tuple(self.grad_outputs))
             if changed is not None:
                 replaced = tuple(changed) if isinstance(changed, (tuple, list)) else (changed,)
@@ -111,7 +118,8 @@ def wrap_inputs(module: Any, hooks: dict, args: tuple) -> tuple[tuple, _Call | N
         return args, None
     clones = [arg.clone() if isinstance(arg, Tensor) and arg.requires_grad else None
               for arg in args]  # one grad_input per positional argument (None: no gradient)
-    call = _Call(module, hooks, clones)
+    call = _Call(module, hooks, clones, {i: (arg.shape, arg.dtype) for i, arg in enumerate(args)
+                                         if isinstance(arg, Tensor) and clones[i] is None})
     for position, clone in enumerate(clones):
         if clone is not None:
             clone.register_hook(call.input_hook(position))

@@ -54,7 +54,10 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     """y = x where x > threshold, else value: a where(), so x = -inf gives value (not
     -inf * 0), and NaN keeps x and its gradient, as PyTorch's `x <= threshold ? value : x`."""
     def keep_above(t: Tensor) -> Tensor:
-        return t.where(~(t._data <= threshold), value)
+        result = t.where(~(t._data <= threshold), value)
+        if result.grad_fn is not None:  # the condition is a mask of t: its recorded gradient
+            result.grad_fn.mask_only = True  # stays linked to t (ops/masked.py), as PyTorch's
+        return result
 
     input = _tensor(input)  # (in place unless a recorded write would be refused there)
     if input.dtype == np.bool_:

@@ -122,9 +122,9 @@ class Det(Function):
         ctx.save_for_backward(a, d)
         return d
 
-    def backward(ctx, grad_output):
-        a, d = ctx.saved_tensors
-        if np.all(getattr(d, "_data", d) != 0):
+    def backward(ctx, grad_output):  # (a nearly singular minor's digits at third order)
+        a, d = ctx.saved_tensors  # recorded 2x2s take the cofactors (exact: d A^-T loses
+        if np.all(getattr(d, "_data", d) != 0) and not (is_tensor(a) and a.shape[-1] <= 2):
             return (grad_output * d)[..., None, None] * _mT(_inv(a))
         return grad_output[..., None, None] * (_minor_cofactors(a) if is_tensor(a) else
                                                _cofactors(a))

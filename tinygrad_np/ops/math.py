@@ -437,6 +437,7 @@ class Fmod(Function):
     """y = a - b trunc(a / b) (sign of a, C's fmod);  da = g,  db = -g trunc(a / b)."""
 
     promotes = True  # PyTorch's type promotion (dtypes._promoted)
+    mask_only = True  # the quotient is piecewise constant (ops/masked.py)
 
     def forward(ctx, a, b):
         _check_integer_divisor(a, b, "fmod")
@@ -455,6 +456,7 @@ class Remainder(Function):
     """y = a - b floor(a / b) (sign of b, Python's %);  da = g,  db = -g floor(a / b)."""
 
     promotes = True  # PyTorch's type promotion (dtypes._promoted)
+    mask_only = True  # the quotient is piecewise constant (ops/masked.py)
 
     def forward(ctx, a, b):
         _check_integer_divisor(a, b, "remainder")

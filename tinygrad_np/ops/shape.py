@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_np import xp
@@ -74,7 +76,13 @@ class IndexAdd(Function):
         return xp.index_add(x, index, shape)
 
     def backward(ctx, grad_output):
-        return grad_output[ctx.index]
+        return _take(grad_output, ctx.index)
+
+
+def _take(grad: Any, index: Any) -> Any:
+    """grad[index] for an index a forward made (it may hold flip's negative steps, which a
+    Tensor's own indexing refuses, as PyTorch's): on Tensors (create_graph), through GetItem."""
+    return GetItem.apply(grad, index) if xp.is_tensor(grad) else grad[index]
 
 
 class SetItem(Function):
@@ -90,7 +98,7 @@ class SetItem(Function):
 
     def backward(ctx, grad_output):
         grad_x = grad_output * ctx.kept if ctx.needs_input_grad[0] else None
-        return grad_x, None, grad_output[ctx.index] if ctx.needs_input_grad[2] else None
+        return grad_x, None, _take(grad_output, ctx.index) if ctx.needs_input_grad[2] else None
 
 
 @xp.quiet  # float64 -> float32 past 3.4e38 is inf, NaN -> int: silent, as PyTorch's casts
