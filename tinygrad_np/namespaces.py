@@ -3,7 +3,7 @@
 `torch.cuda`'s memory counters (0, as PyTorch without CUDA), `torch.nn.common_types` and
 `torch.types` (type aliases), `torch.utils.hooks` (the module hooks' RemovableHandle),
 `torch.utils._pytree` (the pytrees torch.func uses), `torch.utils.data._utils.collate`,
-`torch.autograd.graph.Node`, `torch._utils` (flattening tensors into one) and
+`torch._utils` (flattening tensors into one) and
 `torch.overrides` (no `__torch_function__` dispatch here).
 
 Each is a module registered in sys.modules, so `import torch.distributed as dist` and
@@ -12,7 +12,6 @@ Each is a module registered in sys.modules, so `import torch.distributed as dist
 
 from __future__ import annotations
 
-import abc
 import enum
 import multiprocessing as _stdlib_multiprocessing
 import os
@@ -24,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 import tinygrad_np
-from tinygrad_np import func, node_api
+from tinygrad_np import func
 from tinygrad_np.device import DeviceUnavailable, _cpu_only, _no_cuda, cuda, device, layout
 from tinygrad_np.nn.module import RemovableHandle
 from tinygrad_np.tensor import Size, Tensor
@@ -218,16 +217,6 @@ _collate.__dict__.update(default_collate=_data.default_collate,
                          default_convert=_data.default_convert)
 sys.modules[_collate.__name__] = _collate
 _module("utils.data._utils", _data, "torch.utils.data._utils.", collate=_collate)
-
-
-# ---------------------------------------------------------------- torch.autograd.graph
-class Node(abc.ABC):  # noqa: B024  (an interface checked with isinstance)
-    """`torch.autograd.graph.Node`: what every `grad_fn` is (isinstance checks)."""
-
-
-Node.register(node_api.NodeInfo)
-Node.register(node_api.AccumulateGrad)
-_module("autograd.graph", tinygrad_np.autograd, "torch.autograd.graph: Node.", Node=Node)
 
 
 # ---------------------------------------------------------------- torch._utils, torch.overrides
