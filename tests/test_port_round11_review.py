@@ -295,10 +295,12 @@ def test_setting_shuffle_later_changes_nothing():
 
 
 def test_the_sampler_gives_the_loader_order():
-    # tinygrad_np only: PyTorch's iterator first draws a worker seed from the generator
+    # as PyTorch's, the iterator first draws the workers' base seed from the generator (with
+    # or without workers), then the sampler draws its permutation
     generator = tg.Generator().manual_seed(0)
     loader = tg.utils.data.DataLoader(list(range(8)), batch_size=3, shuffle=True,
                                       generator=generator)
+    generator.numpy.integers(0, 2**63 - 1)  # the seed draw
     order = list(loader.sampler)
     generator.manual_seed(0)
     batches = [batch.tolist() for batch in loader]

@@ -177,6 +177,9 @@ def cast_operand(value: Any, target: np.dtype) -> Any:
             return value.astype(target)
     if type(value) is int and target.kind in "iu":
         return wrapped_int(value, target)
+    if target is _FLOAT16 and type(value) in (int, float):  # 1e5 is inf (NumPy would warn)
+        with np.errstate(over="ignore"):
+            return np.float16(value)
     return value
 
 

@@ -28,8 +28,9 @@ from tinygrad_np.tensor import (
     Size,
     Tensor,
     TensorError,
+    _binary,
     _condition,
-    _float_pair,
+    _scalar_for,
     _viewed,
     _wrap_dim,
     to_tensor as _tensor,
@@ -42,9 +43,19 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     """
     if input is None and other is None:
         return _tensor(condition).nonzero(as_tuple=True)
-    if isinstance(input, Tensor):  # a 0-d float tensor takes the n-d one's float dtype
-        input, other = _float_pair(input, other)
+    if isinstance(input, Tensor):  # both cast to PyTorch's result dtype first
+        input, other = _binary(input, _int_for_where(other, input))
+    elif isinstance(other, Tensor):
+        input = _int_for_where(input, other)
     return Where.apply(_condition(condition, where=True), input, other)
+
+
+def _int_for_where(value: Any, tensor: Tensor) -> Any:
+    """A Python int beside an integer tensor in `where`: PyTorch's overflow RuntimeError when
+    the tensor's dtype cannot hold it (uint8 and 300), where arithmetic would wrap it."""
+    if type(value) is int and tensor._data.dtype.kind in "iu":
+        return _scalar_for("where", value, tensor._data.dtype)
+    return value
 
 
 def einsum(equation: Any, *operands: Any) -> Tensor:

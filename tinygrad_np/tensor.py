@@ -419,15 +419,9 @@ def _without_leading_ones(value: Any, shape: tuple, index: Any) -> Any:
 tool_hooks: dict[str, Any] = {}
 
 
-_KIND_RANK = {"b": 0, "i": 1, "u": 1, "f": 2}
-
-
 def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
-    """alpha * other for add/sub (other as an operand of `like` when alpha is 1), computed in
-    the result's dtype as PyTorch does (an int8 `other` beside int32 or float self must not
-    wrap: 100 * 3 is 300, not 44); a float alpha with integer operands is refused."""
-    if alpha == 1:
-        return _operand(other, like)
+    """alpha * other for add/sub (alpha is not 1), `other` cast to the result's dtype first
+    as PyTorch does; a float alpha with integer operands is refused."""
     dtype = getattr(other, "dtype", None)
     if isinstance(alpha, float) and like.dtype.kind in "biu" and (dtype is None or
                                                                   dtype.kind in "biu"):
@@ -435,14 +429,14 @@ def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
                           f"a floating point number (got {alpha})")
     if like.dtype.kind == "b" and dtype is not None and dtype.kind == "b":
         return other & bool(alpha)  # bool + bool * alpha stays bool, as PyTorch
-    if dtype is not None:
-        mine, theirs = _KIND_RANK.get(like.dtype.kind, 2), _KIND_RANK.get(dtype.kind, 2)
-        if mine > theirs or mine == theirs and (like.ndim or not np.ndim(_data(other))):
-            target = like.dtype if mine > theirs else np.promote_types(like.dtype, dtype)
-            other = other.astype(target) if isinstance(other, Tensor) else np.asarray(
-                _data(other), target)
+    other = _number(other)
     if isinstance(other, (int, float)):  # a number: scaled as a number (uint8 - 2 * 200 wraps)
         return _operand(other * alpha, like)
+    target = result_dtype(like, _data(other))  # the operand cast to the result dtype first
+    if target is not None:  # (an int8 `other` beside int32 self must not wrap: 100 * 3 is 300)
+        cast = cast_operand(_data(other), target)
+        cast = cast if cast.dtype == target else cast.astype(target)  # (bools too: 2 * True)
+        other = _cast_tensor(other, cast) if isinstance(other, Tensor) else cast
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
 
 
@@ -943,7 +937,7 @@ def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
     return tuple(first), tuple(second)
 
 
-_FLOAT32 = np.dtype(np.float32)
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 _FLOAT32_OPERANDS: dict[float, np.ndarray] = {}  # a few hundred recent ones
 
 
@@ -971,17 +965,6 @@ def _integer_hardtanh(tensor: Tensor, op: str, min_val: float, max_val: float) -
     return Tensor(np.clip(tensor._data, int(min_val), int(max_val)).astype(tensor._data.dtype))
 
 
-def _float_kept(other: Any, data: np.ndarray) -> Any:
-    """A 0-d float tensor `other` in the dtype of the n-d float array `data` it meets (PyTorch's
-    result_type: float16 / tensor(2.) is float16); anything else as it is."""
-    if isinstance(other, Tensor) and not other._data.ndim and data.ndim and (
-            other._data.dtype.kind == data.dtype.kind == "f" and other.dtype != data.dtype):
-        cast = other.to(data.dtype)
-        cast._counter = other._counter = other._counter or [0]  # (saved by the op, it still
-        return cast  # shows in-place changes of `other`)
-    return other
-
-
 def _binary(tensor: Tensor, other: Any, divide: bool = False) -> tuple:
     """(tensor, other) for a binary elementwise op, each cast to PyTorch's result dtype first
     (a 0-d tensor or a number is a weak operand of its kind): PyTorch casts every operand
@@ -990,18 +973,17 @@ def _binary(tensor: Tensor, other: Any, divide: bool = False) -> tuple:
     true division, computed in a float dtype. Same dtypes, and a Python float with float32,
     pass straight through: the hot path."""
     data = tensor._data
-    if type(other) is float and data.dtype is _FLOAT32:
-        array = _FLOAT32_OPERANDS.get(other)  # (zeros are never cached: their signs differ)
-        return tensor, array if array is not None else _operand(other, data)
-    if isinstance(other, Tensor):
+    number = type(other)
+    if number is float or number is int:  # a Python number is cast to a float32/64 tensor's
+        if data.dtype is _FLOAT32 and number is float:  # dtype (NumPy's weak scalars), as PyTorch
+            array = _FLOAT32_OPERANDS.get(other)  # (zeros are never cached: signs differ)
+            return tensor, array if array is not None else _operand(other, data)
+        if data.dtype is _FLOAT64:
+            return tensor, other
+    elif isinstance(other, Tensor):
         if other._data.dtype is data.dtype and (not divide or data.dtype.kind == "f"):
             return tensor, other
-    elif type(other) is int and data.dtype is _FLOAT32:
-        return tensor, other
     return _promoted_pair(tensor, other, divide)
-
-
-_float_pair = _binary  # (the older name, imported above the engine)
 
 
 def _promoted_pair(tensor: Tensor, other: Any, divide: bool) -> tuple:
@@ -1055,8 +1037,6 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
     same number, a read-only 0-d float32 array (cached). NumPy casts the float to float32
     either way, but its arithmetic on a 0-d array costs half as much (a `* 1.0001` chain)."""
     if type(other) is not float or data.dtype is not _FLOAT32 or not other:
-        if isinstance(other, Tensor):
-            return _float_kept(other, data)
         if data.dtype.kind in "iu" and not divide and (  # uint8 - 1 wraps (np.int64 too)
                 type(other) is int or isinstance(other, np.integer)):
             return wrapped_int(int(other), data.dtype)
@@ -2392,8 +2372,11 @@ class Tensor:
         if not isinstance(other, (Tensor, int, float, np.ndarray, np.generic)):
             return NotImplemented
         other = _data(other.item() if isinstance(other, np.generic) else other)
-        mine = self._data
-        if type(other) is not np.ndarray or other.dtype is not mine.dtype:  # (PyTorch casts
+        mine, number = self._data, type(other)
+        if (number is float or number is int) and (mine.dtype is _FLOAT32 or
+                                                   mine.dtype is _FLOAT64):
+            pass  # the number in the tensor's float dtype (NumPy's weak scalar), as PyTorch
+        elif type(other) is not np.ndarray or other.dtype is not mine.dtype:  # (PyTorch casts
             mine, other, _ = promoted_operands(mine, other)  # both to the result dtype first)
         try:
             return Tensor._make(np.asarray(ufunc(mine, other)), None)

@@ -560,11 +560,15 @@ class DataLoader:
             yield (self.collate_fn or default_collate)(batch)
 
     def __iter__(self) -> _LoaderIterator:
+        # every new iterator draws the workers' base seed from `generator`, with or without
+        # workers (as PyTorch), so that num_workers does not change a shuffled order
+        base_seed = None if self._persistent_pool else int(
+            numpy_generator(self.generator).integers(0, 2**63 - max(self.num_workers, 1)))
         if self.num_workers == 0:
             if isinstance(self.dataset, IterableDataset):
                 return _LoaderIterator(self._collated(iter(self.dataset)), self)
             return _LoaderIterator(self._batches(), self)
-        workers = self._start_workers()
+        workers = self._start_workers(base_seed)
         if not isinstance(self.dataset, IterableDataset):
             return _LoaderIterator(self._batches(workers), self)
         streams = []
@@ -573,14 +577,13 @@ class DataLoader:
                 streams.append(self._collated(iter(worker.info.dataset)))
         return _LoaderIterator(_round_robin(workers, streams), self)
 
-    def _start_workers(self) -> list[_Worker]:
+    def _start_workers(self, base_seed: int | None) -> list[_Worker]:
         """The num_workers workers (emulated in this process), each with its own copy of the
         dataset and its seed (base seed drawn from `generator` + worker id, as PyTorch), and
         worker_init_fn(worker_id) called in each; persistent_workers keeps them (and their
         copies) for the next epochs, as PyTorch's."""
-        if self._persistent_pool is not None:
+        if self._persistent_pool is not None or base_seed is None:
             return self._persistent_pool
-        base_seed = int(numpy_generator(self.generator).integers(0, 2**63 - self.num_workers))
         workers = [_Worker(WorkerInfo(number, self.num_workers, base_seed + number,
                                       _worker_copy(self.dataset)))
                    for number in range(self.num_workers)]

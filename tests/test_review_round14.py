@@ -1,0 +1,90 @@
+"""Fixes from a review of session 20's changes, against PyTorch where installed and fixed
+values otherwise: `where` with an integer tensor and an int it cannot hold, add/sub's alpha
+with the other operand cast to the result dtype first, comparisons with Python numbers, and
+a DataLoader's shuffled order that does not depend on num_workers."""
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np.utils.data import DataLoader, TensorDataset
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+@pytest.mark.parametrize("value", [300, 256, -129])
+def test_where_integer_tensor_refuses_an_int_it_cannot_hold(value):
+    a = tg.tensor([3, 7], dtype=tg.uint8 if value > 0 else tg.int8)
+    with pytest.raises(RuntimeError, match="where"):
+        tg.where(a > 6, a, value)
+    with pytest.raises(RuntimeError, match="where"):
+        tg.where(a > 6, value, a)
+
+
+def test_where_integer_tensor_wraps_a_negative_int_in_uint8_as_pytorch():
+    a = tg.tensor([3, 7], dtype=tg.uint8)
+    assert tg.where(a > 6, a, -1).tolist() == [255, 7]
+    assert tg.where(a > 6, -1, a).tolist() == [3, 255]
+    assert tg.where(a > 6, a, -1).dtype == tg.uint8
+
+
+def test_add_alpha_casts_the_other_operand_to_the_result_dtype_first():
+    # int8 100 beside int32 must not wrap before the scaling: 1 + 3 * 100 = 301
+    out = tg.add(tg.tensor([1, 2], dtype=tg.int32), tg.tensor([100, 100], dtype=tg.int8), alpha=3)
+    assert out.dtype == tg.int32 and out.tolist() == [301, 302]
+    # a 0-d float32 tensor beside float16 is float16 first: 1.61 -> 1.6103515625
+    half = tg.add(tg.tensor([1.5], dtype=tg.float16), tg.tensor(1.61), alpha=3)
+    assert half.dtype == tg.float16 and half.item() == 6.33203125
+
+
+def test_add_alpha_gradient_dtypes_follow_the_operands():
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    y = tg.add(x, w, alpha=2)
+    y.sum().backward()
+    assert y.dtype == tg.float64
+    assert x.grad.tolist() == [1.0, 1.0] and w.grad.tolist() == [2.0, 2.0]
+    assert w.grad.dtype == tg.float32
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_comparisons_with_python_numbers_in_the_tensor_dtype(dtype):
+    values = np.array([0.1, 0.5, -2.0, 65504.0], dtype=dtype)
+    t = tg.tensor(values)
+    for number in (0.1, 0.5, -2, 1e5):
+        with np.errstate(over="ignore"):
+            there = np.asarray(number).astype(dtype)
+        assert (t == number).tolist() == (values == there).tolist()
+        assert (t < number).tolist() == (values < there).tolist()
+    if torch is not None:
+        u = torch.tensor(values)
+        for number in (0.1, 0.5, -2):
+            assert (t == number).tolist() == (u == number).tolist()
+            assert (t >= number).tolist() == (u >= number).tolist()
+
+
+def _orders(num_workers, persistent=False):
+    generator = tg.Generator().manual_seed(0)
+    loader = DataLoader(TensorDataset(tg.arange(10)), batch_size=3, shuffle=True,
+                        generator=generator, num_workers=num_workers,
+                        persistent_workers=persistent)
+    return [[batch[0].tolist() for batch in loader] for _ in range(3)]
+
+
+def test_shuffled_order_does_not_depend_on_num_workers():
+    plain = _orders(0)
+    assert _orders(2) == plain
+    assert _orders(3) == plain
+    assert sorted(sum(plain[0], [])) == list(range(10))
+    assert plain[0] != plain[1]  # a new order each epoch
+
+
+def test_persistent_workers_draw_no_new_seed_after_the_first_epoch():
+    # PyTorch draws the base seed once per iterator; persistent workers keep theirs, so
+    # their later epochs differ from a loader that starts new workers each epoch
+    persistent, plain = _orders(2, persistent=True), _orders(2)
+    assert persistent[0] == plain[0]
+    assert persistent[1] != plain[1]
