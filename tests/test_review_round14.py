@@ -88,3 +88,14 @@ def test_persistent_workers_draw_no_new_seed_after_the_first_epoch():
     persistent, plain = _orders(2, persistent=True), _orders(2)
     assert persistent[0] == plain[0]
     assert persistent[1] != plain[1]
+
+
+def test_vmap_out_dims_as_a_dict_matching_the_outputs():
+    out = tg.vmap(lambda x: {"a": x, "b": (x, x.sum())}, out_dims={"a": 1, "b": (0, 0)})(
+        tg.ones(3, 2))
+    assert tuple(out["a"].shape) == (2, 3) and tuple(out["b"][0].shape) == (3, 2)
+    assert tuple(out["b"][1].shape) == (3,)
+    with pytest.raises(ValueError, match="out_dims"):
+        tg.vmap(lambda x: {"a": x}, out_dims={"b": 1})(tg.ones(3, 2))
+    with pytest.raises(ValueError, match="out_dims"):
+        tg.vmap(lambda x: x, out_dims={"b": 1})(tg.ones(3, 2))

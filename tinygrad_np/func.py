@@ -398,7 +398,8 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
 
 
 def _stacked(results: list, out_dims: Any, empty: bool, name: str) -> Any:
-    """The slices' results stacked along `out_dims` (a tree matching the outputs', or one
+    """The slices' results stacked along `out_dims` (a tree of tuples, lists and dicts
+    matching the outputs', or one
     int or None for all); with None, an output is returned as it is, which vmap can only do
     for one that does not depend on the mapped inputs: here, one equal in every slice (PyTorch
     tracks what depends on them; a batch of one slice always passes)."""
@@ -411,8 +412,12 @@ def _stacked(results: list, out_dims: Any, empty: bool, name: str) -> Any:
         dims = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(first)
         return type(first)(_stacked([r[k] for r in results], dims[k], empty, name)
                            for k in range(len(first)))
+    if isinstance(out_dims, dict) and not (isinstance(first, dict) and set(first) == set(out_dims)):
+        raise ValueError(f"vmap({name}, ..., out_dims={out_dims}): out_dims is not compatible "
+                         f"with the structure of the outputs ({_spec(first)})")
     if isinstance(first, dict):
-        return {key: _stacked([r[key] for r in results], out_dims, empty, name)
+        dims = out_dims if isinstance(out_dims, dict) else dict.fromkeys(first, out_dims)
+        return {key: _stacked([r[key] for r in results], dims[key], empty, name)
                 for key in first}
     if out_dims is None:
         if isinstance(first, Tensor) and not all(
