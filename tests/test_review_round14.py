@@ -99,3 +99,15 @@ def test_vmap_out_dims_as_a_dict_matching_the_outputs():
         tg.vmap(lambda x: {"a": x}, out_dims={"b": 1})(tg.ones(3, 2))
     with pytest.raises(ValueError, match="out_dims"):
         tg.vmap(lambda x: x, out_dims={"b": 1})(tg.ones(3, 2))
+
+
+@pytest.mark.parametrize(("name", "dtype", "expected"), [
+    ("sum", "int64", -1), ("sum", "bool", True), ("sum", "float64", -0.5),
+    ("prod", "int64", -2), ("cumsum", "int64", [1, -1]), ("cumprod", "int64", [1, -2]),
+])
+def test_sums_with_out_compute_in_out_dtype(name, dtype, expected):
+    # PyTorch casts the input to out's dtype first: [1.5, -2.0] as int64 is [1, -2]
+    out = tg.empty(0, dtype=getattr(tg, dtype if dtype != "bool" else "bool_"))
+    result = getattr(tg, name)(tg.tensor([1.5, -2.0]), 0, out=out)
+    assert result is out and out.dtype == np.dtype(dtype)
+    assert out.tolist() == expected

@@ -160,6 +160,7 @@ _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub
 
 
 _MISSING = object()
+_SUMS = frozenset(("sum", "nansum", "prod", "cumsum", "cumprod"))  # out= sets their dtype
 
 
 def _function_form(name: str) -> Callable[..., Any]:
@@ -177,6 +178,8 @@ def _function_form(name: str) -> Callable[..., Any]:
                 args = (kwargs.pop("exponent"),)
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
+        if name in _SUMS and isinstance(out, Tensor) and kwargs.get("dtype") is None:
+            kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(
                 args[0], Tensor) and isinstance(input, (int, float, np.number, np.bool_)):
             number = input.item() if isinstance(input, np.generic) else input
