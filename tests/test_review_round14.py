@@ -111,3 +111,19 @@ def test_sums_with_out_compute_in_out_dtype(name, dtype, expected):
     result = getattr(tg, name)(tg.tensor([1.5, -2.0]), 0, out=out)
     assert result is out and out.dtype == np.dtype(dtype)
     assert out.tolist() == expected
+
+
+def test_out_of_another_dtype_refused_where_pytorch_refuses_it():
+    a = tg.tensor([1.0, -2.0])
+    with pytest.raises(RuntimeError, match="signbit"):
+        tg.signbit(a, out=tg.empty(0, dtype=tg.float64))
+    with pytest.raises(RuntimeError, match="isposinf"):
+        tg.isposinf(a, out=tg.empty(0, dtype=tg.int64))
+    for name in ("max", "sort"):
+        with pytest.raises(RuntimeError, match=name):
+            getattr(tg, name)(a, 0, out=(tg.empty(0, dtype=tg.float64),
+                                         tg.empty(0, dtype=tg.int64)))
+        values, indices = tg.empty(0), tg.empty(0, dtype=tg.int64)
+        getattr(tg, name)(a, 0, out=(values, indices))
+        assert values.tolist() == ([1.0] if name == "max" else [-2.0, 1.0])
+    assert tg.signbit(a, out=tg.empty(0, dtype=tg.bool_)).tolist() == [False, True]
