@@ -125,5 +125,5 @@ def test_out_of_another_dtype_refused_where_pytorch_refuses_it():
                                          tg.empty(0, dtype=tg.int64)))
         values, indices = tg.empty(0), tg.empty(0, dtype=tg.int64)
         getattr(tg, name)(a, 0, out=(values, indices))
-        assert values.tolist() == ([1.0] if name == "max" else [-2.0, 1.0])
+        assert values.tolist() == (1.0 if name == "max" else [-2.0, 1.0])
     assert tg.signbit(a, out=tg.empty(0, dtype=tg.bool_)).tolist() == [False, True]
