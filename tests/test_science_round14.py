@@ -1,0 +1,78 @@
+"""Scientific-computing scripts run with only the import changed (session 20): torch.gradient
+with coordinates, frexp's named tuple, the solvers' shape errors, small missing names
+(uint dtypes, newaxis, as_subclass, torch.signal.windows), distributions on correlation and
+covariance matrices, and unique_consecutive's backward."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="compares with PyTorch")
+
+
+# ---------------------------------------------------------------- gradient with coordinates
+
+def test_gradient_with_coordinates_matches_the_documented_example():
+    # PyTorch 2.13's values for x = [0, 1, 1.5, 3, 4, 6], f = x^2 (the exact derivative 2x
+    # inside, where the parabola through three points is exact)
+    x = tg.tensor([0.0, 1.0, 1.5, 3.0, 4.0, 6.0])
+    (first,) = tg.gradient(x**2, spacing=(x,))
+    np.testing.assert_allclose(first.numpy(), [1, 2, 3, 6, 8, 10], rtol=1e-6)
+    (second,) = tg.gradient(x**2, spacing=[x], edge_order=2)
+    np.testing.assert_allclose(second.numpy(), [0, 2, 3, 6, 8, 12], rtol=1e-6, atol=1e-6)
+
+
+@needs_torch
+@pytest.mark.parametrize("edge_order", [1, 2])
+@pytest.mark.parametrize("dims", [None, 1, (1, 0), (-1,)])
+def test_gradient_with_coordinates_values_and_gradients_against_pytorch(edge_order, dims):
+    rng = np.random.default_rng(edge_order)
+    values = rng.normal(size=(4, 6))
+    coords = {0: np.cumsum(rng.uniform(0.2, 1.5, 4)), 1: np.cumsum(rng.uniform(0.2, 1.5, 6))}
+    axes = (0, 1) if dims is None else (dims,) if isinstance(dims, int) else dims
+    results = []
+    for lib in (tg, torch):
+        f = lib.tensor(values, requires_grad=True)
+        spacing = [lib.tensor(coords[a % 2], requires_grad=True) for a in axes]
+        kwargs = {} if dims is None else {"dim": dims}
+        outs = lib.gradient(f, spacing=spacing, edge_order=edge_order, **kwargs)
+        weights = [np.arange(o.numel()).reshape(tuple(o.shape)) + 1.0 for o in outs]
+        sum(lib.sum(o * lib.tensor(w)) for o, w in zip(outs, weights)).backward()
+        results.append(([o.detach().numpy() for o in outs], f.grad.numpy(),
+                        [s.grad.numpy() for s in spacing]))
+    (ours, our_grad, our_coord_grads), (theirs, their_grad, their_coord_grads) = results
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-10, atol=1e-12)
+    for a, b in zip(our_coord_grads, their_coord_grads):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+def test_gradient_with_a_zero_dim_tensor_spacing_is_a_number():
+    x = tg.tensor([1.0, 4.0, 9.0, 16.0])
+    (out,) = tg.gradient(x, spacing=tg.tensor(2.0))
+    np.testing.assert_allclose(out.numpy(), [1.5, 2.0, 3.0, 3.5])
+
+
+@pytest.mark.parametrize("spacing, words", [
+    ((tg.ones(2, 3),), "1-d"),
+    ((tg.ones(5),), "length 6"),
+    ((tg.arange(6.0), 2.0), "mixes"),
+])
+def test_gradient_coordinate_errors_name_the_op_and_shapes(spacing, words):
+    with pytest.raises(tg.TensorError, match=f"gradient.*{words}"):
+        tg.gradient(tg.ones(3, 6), spacing=spacing, dim=(1, 0)[:len(spacing)])
+
+
+def test_gradient_rejects_a_bare_1d_tensor_as_spacing():
+    # PyTorch: TypeError (a tensor of several values is neither a number nor a list of them)
+    with pytest.raises(RuntimeError, match="gradient"):
+        tg.gradient(tg.arange(4.0), spacing=tg.arange(4.0))
