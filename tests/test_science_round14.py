@@ -76,3 +76,31 @@ def test_gradient_rejects_a_bare_1d_tensor_as_spacing():
     # PyTorch: TypeError (a tensor of several values is neither a number nor a list of them)
     with pytest.raises(RuntimeError, match="gradient"):
         tg.gradient(tg.arange(4.0), spacing=tg.arange(4.0))
+
+
+# ---------------------------------------------------------------- named result tuples
+
+def test_frexp_returns_a_named_tuple_with_mantissa_and_exponent():
+    x = tg.tensor([3.0, 0.5, -10.0], requires_grad=True)
+    result = tg.frexp(x)
+    assert type(result).__name__ == "frexp" and result._fields == ("mantissa", "exponent")
+    np.testing.assert_array_equal(result.mantissa.detach().numpy(), [0.75, 0.5, -0.625])
+    np.testing.assert_array_equal(result.exponent.numpy(), [2, 0, 4])
+    assert result.exponent.dtype == tg.int32
+    result.mantissa.sum().backward()  # d mantissa / dx = 2**-exponent
+    np.testing.assert_array_equal(x.grad.numpy(), [0.25, 1.0, 0.0625])
+    mantissa, exponent = x.detach().frexp()  # still a pair
+    assert mantissa.shape == exponent.shape == (3,)
+
+
+@needs_torch
+def test_histogram_results_are_named_as_pytorch():
+    values = np.array([0.1, 0.4, 0.45, 0.9, 0.95, 0.99])
+    ours, theirs = tg.histogram(tg.tensor(values), 3), torch.histogram(torch.tensor(values), 3)
+    assert type(ours).__name__ == type(theirs).__name__ == "histogram"
+    np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())
+    np.testing.assert_allclose(ours.bin_edges.numpy(), theirs.bin_edges.numpy())
+    points = np.array([[0.1, 0.2], [0.5, 0.9]])
+    dd = tg.histogramdd(tg.tensor(points), 2)
+    assert type(dd).__name__ == type(torch.histogramdd(torch.tensor(points), 2)).__name__
+    assert dd.hist.shape == (2, 2) and len(dd.bin_edges) == 2

@@ -129,6 +129,8 @@ class HistogramDD(NamedTuple):
     bin_edges: tuple
 
 
+HistogramDD.__name__ = HistogramDD.__qualname__ = "histogramdd"  # (torch.return_types')
+
 def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None = None,  # noqa: A002
                 weight: Any = None, density: bool = False) -> HistogramDD:
     """The D-dimensional histogram of the points in the last dim of a float `input` (shape
