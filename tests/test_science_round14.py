@@ -104,3 +104,75 @@ def test_histogram_results_are_named_as_pytorch():
     dd = tg.histogramdd(tg.tensor(points), 2)
     assert type(dd).__name__ == type(torch.histogramdd(torch.tensor(points), 2)).__name__
     assert dd.hist.shape == (2, 2) and len(dd.bin_edges) == 2
+
+
+# ---------------------------------------------------------------- the solvers' shape errors
+
+def _lu_solve(A, B, **kwargs):
+    return tg.linalg.lu_solve(*tg.linalg.lu_factor(A), B, **kwargs)
+
+
+SHAPE_ERRORS = [  # (call, PyTorch 2.13's message or the words ours shows)
+    (lambda: tg.linalg.solve(tg.eye(5), tg.ones(3, 5)),
+     "linalg.solve: Incompatible shapes of A and B for the equation AX = B (5x5 and 3x5)"),
+    (lambda: tg.linalg.solve(tg.eye(5), tg.ones(4)),
+     "linalg.solve: Incompatible shapes of A and B for the equation AX = B (5x5 and 4x1)"),
+    (lambda: tg.linalg.solve(tg.eye(3), tg.ones(4, 2), left=False),
+     "linalg.solve: Incompatible shapes of A and B for the equation XA = B (3x3 and 4x2)"),
+    (lambda: tg.linalg.solve(tg.eye(3), tg.ones(3), left=False),
+     "linalg.solve: Incompatible shapes of A and B for the equation XA = B (3x3 and 3x1)"),
+    (lambda: tg.linalg.solve_ex(tg.eye(5), tg.ones(3, 5)),
+     "linalg.solve: Incompatible shapes of A and B for the equation AX = B (5x5 and 3x5)"),
+    (lambda: tg.linalg.solve_triangular(tg.eye(5), tg.ones(3, 5), upper=True),
+     "linalg.solve_triangular: Incompatible shapes of A and B for the equation AX = B "
+     "(5x5 and 3x5)"),
+    (lambda: tg.linalg.solve_triangular(tg.eye(5), tg.ones(5, 3), upper=True, left=False),
+     "linalg.solve_triangular: Incompatible shapes of A and B for the equation XA = B "
+     "(5x5 and 5x3)"),
+    (lambda: tg.linalg.solve_triangular(tg.eye(5), tg.ones(5), upper=True),
+     "linalg.solve_triangular: The input tensor B must have at least 2 dimensions"),
+    (lambda: _lu_solve(tg.eye(5), tg.ones(3, 5)),
+     "linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B (5x5 and 3x5)"),
+    (lambda: _lu_solve(tg.eye(5), tg.ones(5, 3), left=False),
+     "linalg.lu_solve: Incompatible shapes of A and B for the equation XA = B (5x5 and 5x3)"),
+    (lambda: tg.lu_solve(tg.ones(3, 5), *tg.linalg.lu_factor(tg.eye(5))),
+     "linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B (5x5 and 3x5)"),
+    (lambda: tg.cholesky_solve(tg.ones(3, 5), tg.eye(5)),
+     "cholesky_solve: Incompatible shapes of A and B for the equation AX = B (5x5 and 3x5)"),
+    (lambda: tg.cholesky_solve(tg.ones(3, 5), tg.ones(3, 5)),
+     "cholesky_solve: L must be batches of square matrices, got shape (3, 5)"),
+    (lambda: tg.triangular_solve(tg.ones(3, 5), tg.eye(5)),
+     "triangular_solve: Incompatible shapes of A and B for the equation AX = B (5x5 and 3x5)"),
+    (lambda: tg.linalg.solve(tg.eye(3).expand(2, 3, 3), tg.ones(4, 3, 1)),
+     "linalg.solve: the batch dims of A (2,) and B (4,) do not broadcast"),
+    (lambda: tg.cholesky_solve(tg.ones(4, 3, 5), tg.eye(3).expand(2, 3, 3)),
+     "cholesky_solve: the batch dims of A (2,) and B (4,) do not broadcast"),
+]
+
+
+@pytest.mark.parametrize("call, message", SHAPE_ERRORS)
+def test_solver_shape_errors_name_the_op_and_the_shapes(call, message):
+    with pytest.raises(RuntimeError) as error:
+        call()
+    assert str(error.value).startswith(message)
+    assert "singular" not in str(error.value)
+
+
+@needs_torch
+def test_solvers_still_accept_pytorchs_shapes():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 3, 3)) + 3 * np.eye(3)
+    spd = a @ a.swapaxes(-1, -2)
+    for b in (rng.normal(size=(2, 3)), rng.normal(size=(3,)), rng.normal(size=(4, 1, 3, 2))):
+        ours = tg.linalg.solve(tg.tensor(a), tg.tensor(b))
+        np.testing.assert_allclose(ours.numpy(),
+                                   torch.linalg.solve(torch.tensor(a), torch.tensor(b)).numpy())
+    b = rng.normal(size=(2, 2, 3))
+    np.testing.assert_allclose(
+        tg.linalg.solve(tg.tensor(a), tg.tensor(b), left=False).numpy(),
+        torch.linalg.solve(torch.tensor(a), torch.tensor(b), left=False).numpy())
+    factor = np.linalg.cholesky(spd)
+    b = rng.normal(size=(3, 4))
+    np.testing.assert_allclose(
+        tg.cholesky_solve(tg.tensor(b), tg.tensor(factor)).numpy(),
+        torch.cholesky_solve(torch.tensor(b), torch.tensor(factor)).numpy())
