@@ -176,3 +176,122 @@ def test_solvers_still_accept_pytorchs_shapes():
     np.testing.assert_allclose(
         tg.cholesky_solve(tg.tensor(b), tg.tensor(factor)).numpy(),
         torch.cholesky_solve(torch.tensor(b), torch.tensor(factor)).numpy())
+
+
+# ---------------------------------------------------------------- small missing names
+
+@pytest.mark.parametrize("name, numpy_type", [("uint16", np.uint16), ("uint32", np.uint32),
+                                              ("uint64", np.uint64)])
+def test_wider_unsigned_dtype_names(name, numpy_type):
+    dtype = getattr(tg, name)
+    assert dtype == np.dtype(numpy_type) and name in tg.__all__
+    assert tg.tensor(np.array([1], numpy_type)).dtype == dtype
+    t = tg.tensor([1, 2, 300], dtype=dtype)
+    assert t.dtype == dtype and t.element_size() == np.dtype(numpy_type).itemsize
+    assert not t.is_floating_point() and not t.is_signed()
+    assert t.to(tg.int64).tolist() == [1, 2, 300]
+    assert tg.zeros(2, dtype=dtype).dtype == dtype
+    assert tg.iinfo(dtype).max == 2 ** (8 * np.dtype(numpy_type).itemsize) - 1
+    if torch is not None:
+        assert str(t.dtype) == str(getattr(torch, name)).removeprefix("torch.")
+
+
+def test_newaxis_is_none_and_indexes_as_none():
+    assert tg.newaxis is None and "newaxis" in tg.__all__
+    assert tg.ones(2, 3)[:, tg.newaxis].shape == (2, 1, 3)
+
+
+class _Marked(tg.Tensor):
+    def __init__(self, *args, **kwargs):  # PyTorch's as_subclass does not call it
+        raise AssertionError("as_subclass called __init__")
+
+    def marked(self):
+        return "marked"
+
+
+def test_as_subclass_is_a_view_of_the_same_memory_and_graph():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y.as_subclass(_Marked)
+    assert type(z) is _Marked and z.marked() == "marked"
+    assert z.requires_grad and z.grad_fn is not None and z._base is y
+    assert z.data_ptr() == y.data_ptr()
+    (z * tg.tensor([3.0, 5.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 10.0])
+    leaf = x.as_subclass(_Marked)
+    assert not leaf.is_leaf and leaf.requires_grad  # (PyTorch: an alias, not a new leaf)
+
+
+def test_as_subclass_shares_writes_both_ways():
+    base = tg.ones(2, 3).t()
+    alias = base.as_subclass(_Marked)
+    alias.add_(1)
+    np.testing.assert_array_equal(base.numpy(), np.full((3, 2), 2.0))
+    base.mul_(3)
+    np.testing.assert_array_equal(alias.numpy(), np.full((3, 2), 6.0))
+    assert alias.stride() == base.stride()
+
+
+def test_as_subclass_back_to_tensor_and_refusals():
+    plain = tg.nn.Parameter(tg.ones(2)).as_subclass(tg.Tensor)
+    assert type(plain) is tg.Tensor
+    with pytest.raises(TypeError, match="as_subclass.*subclass of Tensor"):
+        tg.ones(2).as_subclass(int)
+
+
+WINDOWS = {  # name: keyword arguments to try besides the defaults
+    "bartlett": {}, "blackman": {}, "cosine": {}, "hann": {}, "hamming": {}, "nuttall": {},
+    "gaussian": {"std": 2.5}, "kaiser": {"beta": 4.0}, "general_hamming": {"alpha": 0.6},
+    "general_cosine": {"a": [0.4, 0.45, 0.15]}, "exponential": {"tau": 2.0},
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", sorted(WINDOWS))
+@pytest.mark.parametrize("M", [0, 1, 2, 5, 8])
+@pytest.mark.parametrize("sym", [True, False])
+def test_signal_windows_match_pytorch(name, M, sym):
+    kwargs = dict(WINDOWS[name], sym=sym, dtype=tg.float64)
+    defaults = {"a": kwargs["a"]} if name == "general_cosine" else {}
+    for args in (kwargs, defaults):
+        ours = getattr(tg.signal.windows, name)(M, **args)
+        theirs = getattr(torch.signal.windows, name)(
+            M, **{k: torch.float64 if k == "dtype" else v for k, v in args.items()})
+        assert ours.dtype == (tg.float64 if "dtype" in args else tg.float32)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@needs_torch
+@pytest.mark.parametrize("M, sym, center", [(5, False, 1.0), (1, False, 3.0), (4, False, 0.0)])
+def test_exponential_window_center_against_pytorch(M, sym, center):
+    ours = tg.signal.windows.exponential(M, sym=sym, center=center, dtype=tg.float64)
+    theirs = torch.signal.windows.exponential(M, sym=sym, center=center, dtype=torch.float64)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_signal_windows_fixed_values_and_options():
+    windows = tg.signal.windows
+    np.testing.assert_allclose(windows.hann(5).numpy(), [0, 0.5, 1, 0.5, 0], atol=1e-7)
+    np.testing.assert_allclose(windows.bartlett(5, sym=False).numpy(), [0, 0.4, 0.8, 0.8, 0.4],
+                               atol=1e-7)
+    np.testing.assert_allclose(windows.cosine(2, sym=False).numpy(), [0.5, 1.0], atol=1e-7)
+    window = windows.gaussian(3, requires_grad=True)
+    assert window.requires_grad and window.dtype == tg.float32
+    assert windows.kaiser(4, beta=0.0).tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda w: w.hann(-1), ValueError, "hann.*non-negative"),
+    (lambda w: w.hann(3, dtype=tg.int64), ValueError, "hann.*float32 or float64"),
+    (lambda w: w.hann(3, dtype=tg.float16), ValueError, "float32 or float64"),
+    (lambda w: w.hann(2.0), TypeError, "hann.*int"),
+    (lambda w: w.exponential(5, center=1.0), ValueError, "center must be None"),
+    (lambda w: w.exponential(5, tau=0), ValueError, "tau must be positive"),
+    (lambda w: w.gaussian(5, std=0), ValueError, "std must be positive"),
+    (lambda w: w.kaiser(5, beta=-1), ValueError, "beta must be non-negative"),
+    (lambda w: w.general_cosine(5, a=[]), ValueError, "cannot be empty"),
+    (lambda w: w.general_cosine(5, a=1.0), TypeError, "list or tuple"),
+])
+def test_signal_windows_refuse_as_pytorch(call, error, words):
+    with pytest.raises(error, match=words):
+        call(tg.signal.windows)
