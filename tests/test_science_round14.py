@@ -295,3 +295,39 @@ def test_signal_windows_fixed_values_and_options():
 def test_signal_windows_refuse_as_pytorch(call, error, words):
     with pytest.raises(error, match=words):
         call(tg.signal.windows)
+
+
+# ---------------------------------------------------------------- unique's backward
+
+@pytest.mark.parametrize("call, op", [
+    (lambda x: tg.unique_consecutive(x), "unique_consecutive"),
+    (lambda x: x.unique_consecutive(return_inverse=True, return_counts=True)[0],
+     "unique_consecutive"),
+    (lambda x: tg.unique(x), "_unique2"),
+    (lambda x: x.unique(return_counts=True)[0], "_unique2"),
+    (lambda x: tg.unique(x.reshape(3, 1), dim=0), "unique_dim"),
+])
+def test_unique_values_require_grad_and_their_backward_raises_as_pytorch(call, op):
+    x = tg.tensor([1.0, 1.0, 2.0], requires_grad=True)
+    values = call(x)
+    assert values.requires_grad and values.grad_fn is not None
+    np.testing.assert_array_equal(values.detach().numpy().reshape(-1), [1.0, 2.0])
+    with pytest.raises(NotImplementedError,
+                       match=f"the derivative for '{op}' is not implemented"):
+        values.sum().backward()
+
+
+def test_unique_of_a_constant_or_under_no_grad_is_a_plain_tensor():
+    assert not tg.unique_consecutive(tg.tensor([1.0, 1.0])).requires_grad
+    with tg.no_grad():
+        assert not tg.unique(tg.tensor([1.0, 2.0], requires_grad=True)).requires_grad
+
+
+def test_constraint_registry_module_path():
+    from tinygrad_np.distributions import constraint_registry, constraints
+    from tinygrad_np.distributions.constraint_registry import biject_to, transform_to
+
+    assert biject_to is tg.distributions.biject_to and transform_to is tg.distributions.transform_to
+    assert constraint_registry.__all__ == ["ConstraintRegistry", "biject_to", "transform_to"]
+    y = transform_to(constraints.positive)(tg.tensor([-1.0, 0.0, 2.0]))
+    np.testing.assert_allclose(y.numpy(), np.exp([-1.0, 0.0, 2.0]), rtol=1e-6)

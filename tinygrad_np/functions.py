@@ -22,7 +22,7 @@ from tinygrad_np.factories import randint
 from tinygrad_np.functional_forms import ValuesIndices
 from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
-from tinygrad_np.ops.masked import MaskedBy, ScaledCopy
+from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
 from tinygrad_np.ops.select import Where
 from tinygrad_np.tensor import (
     Axis,
@@ -936,8 +936,10 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
 def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: bool = False,
                        dim: int | None = None) -> Any:
     """`input` with each run of equal consecutive elements (or slices along `dim`) kept once;
-    optionally the run number of every element and each run's length. Not differentiable."""
-    data = _tensor(input)._data
+    optionally the run number of every element and each run's length. Not differentiable: a
+    gradient reaching the values raises, as PyTorch's."""
+    x = _tensor(input)
+    data = x._data
     if dim is None:
         runs = data.reshape(-1)
         changes = runs[1:] != runs[:-1]
@@ -949,7 +951,8 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
     starts = np.flatnonzero(np.concatenate([[len(runs) > 0], changes]))
     values = runs[starts] if dim is None else np.moveaxis(runs[starts], 0, axis) \
         if data.ndim else data
-    result = [Tensor(values)]
+    result = [NoDerivative.apply(values, x, "unique_consecutive") if x.requires_grad
+              else Tensor(values)]
     if return_inverse:
         inverse = np.cumsum(np.concatenate([[0], changes]))[:len(runs)].astype(np.int64)
         result.append(Tensor(inverse.reshape(data.shape) if dim is None else inverse))
