@@ -489,5 +489,5 @@ def test_lstsq_takes_a_vector_and_solve_triangular_checks_b():
     np.testing.assert_allclose(result.solution.numpy(), np.linalg.lstsq(a, b, rcond=None)[0],
                                atol=1e-12)
     for bad in (np.ones(3), np.ones((2, 3)), np.ones((4, 2))):
-        with pytest.raises(RuntimeError, match="does not fit A"):
+        with pytest.raises(RuntimeError, match="Incompatible shapes|at least 2 dimensions"):
             tg.linalg.solve_triangular(Tensor(np.eye(3)), Tensor(bad), upper=True)

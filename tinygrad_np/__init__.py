@@ -250,7 +250,7 @@ from tinygrad_np.settings import (  # noqa: E402
 )
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np import amp  # noqa: E402
-from tinygrad_np import random, special  # noqa: E402
+from tinygrad_np import random, signal, special  # noqa: E402
 from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
 globals().update({_name: getattr(amp, _name) for _name in amp.AUTOCAST_NAMES})  # (autocast state)
 from tinygrad_np import toplevel_small as _toplevel_small  # noqa: E402
@@ -258,6 +258,13 @@ from tinygrad_np.toplevel_small import *  # noqa: E402, F403  (torch.cond, torch
 
 Tensor.storage, Tensor.resize = _toplevel_small.storage, _toplevel_small.resize
 Tensor.resize_as = _toplevel_small.resize_as
+Tensor.as_subclass = _toplevel_small.as_subclass
+
+# PyTorch's wider unsigned dtypes (NumPy's; PyTorch 2.13 itself runs few ops on them) and
+# NumPy's spelling of None in indexing, which PyTorch also has.
+uint16, uint32, uint64 = np.dtype(np.uint16), np.dtype(np.uint32), np.dtype(np.uint64)
+newaxis = None
+
 Tensor.__dlpack__, Tensor.__dlpack_device__ = _toplevel_small.dlpack, _toplevel_small.dlpack_device
 
 cuda.amp = amp._cuda_namespace  # torch.cuda.amp.GradScaler / autocast: the older spellings
@@ -723,6 +730,10 @@ __all__ += [
     "set_default_device",
     "short",
     "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "newaxis",
     "utils",
 ]
 __all__ += functional_forms.__all__
@@ -750,6 +761,7 @@ __all__ += [
     "gcd",
     "lcm",
     "clamp_",
+    "signal",
     "special",
     "broadcast_tensors",
     "can_cast",

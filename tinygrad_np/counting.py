@@ -16,6 +16,7 @@ from tinygrad_np import xp
 from tinygrad_np.dtypes import promoted_operands
 from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import write_out
+from tinygrad_np.ops.masked import NoDerivative
 from tinygrad_np.tensor import Tensor, _data, _wrap_dim
 
 
@@ -32,7 +33,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     """The distinct values of `input`, sorted (also when `sorted=False`, as PyTorch on the
     CPU); with `return_inverse` the int64 index of each element's value (input's shape), with
     `return_counts` how often each occurs. Each NaN counts as a value of its own, as in
-    PyTorch. With `dim`, the distinct slices along that dim (sorted lexicographically)."""
+    PyTorch. With `dim`, the distinct slices along that dim (sorted lexicographically). Not
+    differentiable: a gradient reaching the values raises, as PyTorch's."""
     data = _array(input)
     if dim is None:
         values, inverse, counts = np.unique(data.reshape(-1), return_inverse=True,
@@ -47,6 +49,9 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
                                                 axis=axis)
         inverse = inverse.reshape(-1)
     results = [_result(values)]
+    if getattr(input, "requires_grad", False):  # (PyTorch's internal names of the two ops)
+        op = "_unique2" if dim is None else "unique_dim"
+        results[0] = NoDerivative.apply(results[0]._data, input, op)
     if return_inverse:
         results.append(_result(inverse, np.int64))
     if return_counts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections import namedtuple
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -21,7 +22,7 @@ from tinygrad_np.factories import randint
 from tinygrad_np.functional_forms import ValuesIndices
 from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
-from tinygrad_np.ops.masked import MaskedBy, ScaledCopy
+from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
 from tinygrad_np.ops.select import Where
 from tinygrad_np.tensor import (
     Axis,
@@ -946,8 +947,10 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
 def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: bool = False,
                        dim: int | None = None) -> Any:
     """`input` with each run of equal consecutive elements (or slices along `dim`) kept once;
-    optionally the run number of every element and each run's length. Not differentiable."""
-    data = _tensor(input)._data
+    optionally the run number of every element and each run's length. Not differentiable: a
+    gradient reaching the values raises, as PyTorch's."""
+    x = _tensor(input)
+    data = x._data
     if dim is None:
         runs = data.reshape(-1)
         changes = runs[1:] != runs[:-1]
@@ -959,7 +962,8 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
     starts = np.flatnonzero(np.concatenate([[len(runs) > 0], changes]))
     values = runs[starts] if dim is None else np.moveaxis(runs[starts], 0, axis) \
         if data.ndim else data
-    result = [Tensor(values)]
+    result = [NoDerivative.apply(values, x, "unique_consecutive") if x.requires_grad
+              else Tensor(values)]
     if return_inverse:
         inverse = np.cumsum(np.concatenate([[0], changes]))[:len(runs)].astype(np.int64)
         result.append(Tensor(inverse.reshape(data.shape) if dim is None else inverse))
@@ -1228,18 +1232,23 @@ def angle(input: Any) -> Tensor:  # noqa: A002
         values)  # (MaskedBy: the result depends on x with derivative 0)
 
 
-def frexp(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+# As torch.return_types.frexp: a (mantissa, exponent) named tuple.
+FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def frexp(input: Any) -> FrexpResult:  # noqa: A002
     """(mantissa, exponent) with input = mantissa * 2**exponent, |mantissa| in [0.5, 1)
     (int32 exponents, as PyTorch); d mantissa = g * 2**-exponent."""
     x = _tensor(input)
     if x.dtype.kind != "f":
         raise RuntimeError(f"frexp: expected a floating-point input, got {x.dtype}")
     mantissa, exponent = np.frexp(x._data)
+    exponents = Tensor(exponent.astype(np.int32))
     if x.requires_grad:
         with np.errstate(over="ignore"):  # (the slope past a tiny subnormal: inf)
             scale = np.ldexp(np.ones((), x.dtype), -exponent)
-        return ScaledCopy.apply(mantissa, x, scale), Tensor(exponent.astype(np.int32))
-    return Tensor(mantissa), Tensor(exponent.astype(np.int32))
+        return FrexpResult(ScaledCopy.apply(mantissa, x, scale), exponents)
+    return FrexpResult(Tensor(mantissa), exponents)
 
 
 def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -1261,9 +1270,13 @@ def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002
     return _tensor(input).outer(vec2)
 
 
+# As torch.return_types.histogram: a (hist, bin_edges) named tuple.
+HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])
+
+
 @xp.quiet
 def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
-              weight: Any = None, density: bool = False) -> tuple[Tensor, Tensor]:
+              weight: Any = None, density: bool = False) -> HistogramResult:
     """(hist, bin_edges) of a float tensor: `bins` equal bins over `range` (the data's range
     by default) or the given edges; `weight` per value; `density` normalises the area to 1.
     As torch.histogram; no gradient."""
@@ -1273,7 +1286,8 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     edges = _tensor(bins)._data if isinstance(bins, (Tensor, np.ndarray, list)) else int(bins)
     counts, bin_edges = np.histogram(data, edges, range=range, density=density, weights=(
         None if weight is None else _tensor(weight)._data))
-    return Tensor(counts.astype(data.dtype)), Tensor(np.asarray(bin_edges, dtype=data.dtype))
+    return HistogramResult(Tensor(counts.astype(data.dtype)),
+                           Tensor(np.asarray(bin_edges, dtype=data.dtype)))
 
 
 def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:

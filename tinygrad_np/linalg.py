@@ -79,6 +79,28 @@ def _matrix(name: str, a: Tensor) -> Tensor:
     return a
 
 
+def check_system(op: str, a: Tensor, b: Tensor, left: bool = True,
+                 vector: bool = False) -> None:
+    """PyTorch's shape errors for A X = B (X A = B when not `left`) with square A (n x n): B
+    a batch of n-vectors (`vector`), else of matrices with n rows (n columns when not `left`);
+    the batch dims broadcast. `op` is the name the error shows."""
+    n = a.shape[-1]
+    if b.ndim < (1 if vector else 2):
+        raise TensorError(f"{op}: The input tensor B must have at least 2 dimensions "
+                          f"(got shape {tuple(b.shape)}).")
+    rows, cols = (b.shape[-1], 1) if vector else b.shape[-2:]
+    if (rows if left else cols) != n:
+        raise TensorError(f"{op}: Incompatible shapes of A and B for the equation "
+                          f"{'AX' if left else 'XA'} = B ({n}x{n} and {rows}x{cols})")
+    batch = b.shape[:-1] if vector else b.shape[:-2]
+    try:
+        np.broadcast_shapes(a.shape[:-2], batch)
+    except ValueError:
+        raise TensorError(f"{op}: the batch dims of A {tuple(a.shape[:-2])} and B "
+                          f"{tuple(batch)} do not broadcast (A of shape {tuple(a.shape)}, B of "
+                          f"shape {tuple(b.shape)})") from None
+
+
 def _float(name: str, a: Tensor, half: bool = False) -> Tensor:
     """`a` when it is float32 or float64 (or float16 with `half`, for the few that take it),
     else PyTorch's error."""
@@ -156,6 +178,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
     """X with A X = B (left=False: X A = B). B is a batch of vectors when it is 1-D or has
     A's shape without the last axis, else of matrices; batch axes broadcast."""
     a, b = _float("solve", _square("solve", A)), _as_tensor(B)
+    check_system("linalg.solve", a, b, left, is_vector(a, b))
     try:
         return solve_system(a, b, left, False)
     except ValueError as error:  # LinAlgError, which apply names the op in
@@ -167,9 +190,15 @@ def solve_system(a: Tensor, b: Tensor, left: bool, through_singular: bool) -> Te
     """solve's X; `through_singular` (solve_ex): a singular A gives LAPACK's inf and NaN."""
     if not left:
         return solve_system(a.mT, b.mT, True, through_singular).mT
-    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    vector = is_vector(a, b)
     x = Solve.apply(a, b[..., None] if vector else b, through_singular)
     return x[..., 0] if vector else x
+
+
+def is_vector(a: Tensor, b: Tensor) -> bool:
+    """Whether solve reads B as a (batch of) vector(s): 1-D, or A's shape without its last
+    dim, as PyTorch."""
+    return b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
 
 
 def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # noqa: N803
@@ -310,11 +339,7 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,  #
     taking its diagonal as ones with `unitriangular`), as PyTorch's: by substitution, so a zero
     on the diagonal gives inf and NaN (and so does the gradient), not an error."""
     a, b = _float("solve_triangular", _square("solve_triangular", _as_tensor(A))), _as_tensor(B)
-    rows = a.shape[-1]
-    if b.ndim < 2 or (b.shape[-2] if left else b.shape[-1]) != rows:
-        raise RuntimeError(f"linalg.solve_triangular: B of shape {tuple(b.shape)} does not fit A "
-                           f"of shape {tuple(a.shape)} (B must be at least 2-D, with "
-                           f"{rows} {'rows' if left else 'columns'})")
+    check_system("linalg.solve_triangular", a, b, left)
     if not left:  # X A = B  <=>  A^T X^T = B^T
         return SolveTriangular.apply(a.mT, b.mT, not upper, unitriangular).mT
     return SolveTriangular.apply(a, b, upper, unitriangular)
@@ -335,14 +360,20 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa
     """X with (L L^T) X = B for the Cholesky factor L (U^T U with `upper`), as
     torch.cholesky_solve: the values read only L's triangle; the gradient is PyTorch's (see
     `_cholesky_product`)."""
-    return solve(_cholesky_product(L, upper), _as_tensor(B))
+    factor, b = _as_tensor(L), _as_tensor(B)
+    if factor.ndim < 2 or factor.shape[-1] != factor.shape[-2]:
+        raise TensorError(f"cholesky_solve: L must be batches of square matrices, got shape "
+                          f"{tuple(factor.shape)}")
+    check_system("cholesky_solve", factor, b)
+    return solve(_cholesky_product(factor, upper), b)
 
 
 def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,  # noqa: N803
                      unitriangular: bool = False) -> TriangularSolveResult:
     """torch.triangular_solve (the older API): (X with op(A) X = b, a copy of A), op(A) = A or
     its transpose."""
-    a = _as_tensor(A)
+    a = _square("triangular_solve", _as_tensor(A))
+    check_system("triangular_solve", a, _as_tensor(b))
     coefficient = a.swapaxes(-1, -2) if transpose else a
     solution = solve_triangular(coefficient, b, upper=upper != transpose,
                                 unitriangular=unitriangular)

@@ -21,7 +21,9 @@ from tinygrad_np.linalg import (
     _float,
     _matrix,
     _square,
+    check_system,
     inv,
+    is_vector,
     matrix_norm,
     singular_info,
     solve,
@@ -97,6 +99,7 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,  # noq
     """X with A X = B for A = P L U given as lu_factor's (LU, pivots) (left=False: X A = B;
     adjoint: A^T in place of A); differentiable in LU and B."""
     packed, b = _square("lu_solve", to_tensor(LU)), to_tensor(B)
+    check_system("linalg.lu_solve", packed, b, left)
     p = Tensor(permutation(to_tensor(pivots)._data.astype(np.int64), packed.shape[-1],
                            packed.dtype))
     if not left:  # X A = B  <=>  A^T X^T = B^T
@@ -126,12 +129,13 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
     """(solve(A, B), info): info 0, or LAPACK's 1 + the first zero pivot of a singular A,
     whose result is then not finite (LAPACK's inf and NaN, and so is the gradient), as
     PyTorch's."""
-    a = _float("solve_ex", _square("solve_ex", to_tensor(A)))
+    a, b = _float("solve_ex", _square("solve_ex", to_tensor(A))), to_tensor(B)
+    check_system("linalg.solve", a, b, left, is_vector(a, b))  # (PyTorch's name)
     info = singular_info(a._data)
     if check_errors and info.any():
         raise LinAlgError(f"linalg.solve_ex: The solver failed because the input matrix is "
                           f"singular (U[{info.max()},{info.max()}] is zero)")
-    return SolveExResult(solve_system(a, to_tensor(B), left, True), Tensor(info))
+    return SolveExResult(solve_system(a, b, left, True), Tensor(info))
 
 
 def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803

@@ -147,21 +147,29 @@ def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
              edge_order: int = 1) -> tuple[Tensor, ...]:
     """Central differences (f[i+1] - f[i-1]) / 2h inside, one-sided at the edges (first
     order, or second with `edge_order=2`), along each dim in `dim` (all by default); a
-    composition of slices, so it is differentiable. `spacing`: one number, or one per dim."""
+    composition of slices, so it is differentiable. `spacing`: one number, one number per
+    dim, or one 1-d tensor of coordinates per dim (non-uniform differences, differentiable
+    in the coordinates too)."""
     x = to_tensor(input)
     dims = tuple(range(x.ndim)) if dim is None else tuple(
         _wrap_dim("gradient", d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim))
+    if isinstance(spacing, Tensor) and spacing.ndim == 0:
+        spacing = spacing.item()
     steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
-    if len(steps) != len(dims) or any(isinstance(h, Tensor) for h in steps):
-        raise TensorError(f"gradient: spacing must be one number or one number per dim "
-                          f"({len(dims)}), got {spacing!r}")
+    if len(steps) != len(dims) or isinstance(spacing, Tensor):
+        raise TensorError(f"gradient: spacing must be one number, or one number or one 1-d "
+                          f"tensor of coordinates per dim ({len(dims)}), got {spacing!r}")
     if edge_order not in (1, 2):
         raise TensorError(f"gradient: edge_order must be 1 or 2, got {edge_order}")
+    coordinates = [isinstance(h, Tensor) for h in steps]
+    if any(coordinates) and not all(coordinates):
+        raise TensorError("gradient: spacing mixes numbers and coordinate tensors; give all "
+                          "numbers or all tensors")
     return tuple(_differences(x, axis, h, edge_order) for axis, h in zip(dims, steps))
 
 
-def _differences(x: Tensor, axis: int, h: float, edge_order: int) -> Tensor:
-    """torch.gradient along one axis of spacing h."""
+def _differences(x: Tensor, axis: int, h: Any, edge_order: int) -> Tensor:
+    """torch.gradient along one axis, of spacing h (a number or 1-d coordinates)."""
     size = x.shape[axis]
     if size < edge_order + 1:
         raise TensorError(f"gradient: each dim needs at least edge_order + 1 = "
@@ -170,6 +178,8 @@ def _differences(x: Tensor, axis: int, h: float, edge_order: int) -> Tensor:
     def part(start: int, stop: int) -> Tensor:
         return x.narrow(axis, start, stop - start)
 
+    if isinstance(h, Tensor):
+        return _coordinate_differences(x, axis, h, edge_order, part)
     inner = (part(2, size) - part(0, size - 2)) / (2 * h)
     if edge_order == 1:
         first = (part(1, 2) - part(0, 1)) / h
@@ -179,6 +189,39 @@ def _differences(x: Tensor, axis: int, h: float, edge_order: int) -> Tensor:
         last = (0.5 * part(size - 3, size - 2) - 2 * part(size - 2, size - 1)
                 + 1.5 * part(size - 1, size)) / h
     return cat([first, inner, last], axis)
+
+
+def _coordinate_differences(x: Tensor, axis: int, coords: Tensor, edge_order: int,
+                            part: Any) -> Tensor:
+    """Differences at points `coords` along `axis`: each value is the derivative of the
+    parabola through it and its two neighbours (one-sided at the edges)."""
+    size = x.shape[axis]
+    if coords.ndim != 1 or coords.shape[0] != size:
+        raise TensorError(f"gradient: coordinates for dim {axis} must be 1-d of length "
+                          f"{size} (the size of that dim), got shape {tuple(coords.shape)}")
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    dx = coords[1:] - coords[:-1]
+    left, right = dx[:-1].reshape(shape), dx[1:].reshape(shape)
+    inner = (part(0, size - 2) * (-right / (left * (left + right)))
+             + part(1, size - 1) * ((right - left) / (left * right))
+             + part(2, size) * (left / (right * (left + right))))
+    if edge_order == 1:
+        first = (part(1, 2) - part(0, 1)) / dx[0]
+        last = (part(size - 1, size) - part(size - 2, size - 1)) / dx[-1]
+        return cat([first, inner, last], axis)
+    first = _three_point(part(0, 1), part(1, 2), part(2, 3), dx[0], dx[1])
+    last = -_three_point(part(size - 1, size), part(size - 2, size - 1),
+                         part(size - 3, size - 2), dx[-1], dx[-2])
+    return cat([first, inner, last], axis)
+
+
+def _three_point(f0: Tensor, f1: Tensor, f2: Tensor, h1: Tensor, h2: Tensor) -> Tensor:
+    """The derivative at x0 of the parabola through (x0, f0), (x0 + h1, f1) and
+    (x0 + h1 + h2, f2); with the points reversed (and the result negated) it gives the
+    derivative at the last point."""
+    return (f0 * (-(2 * h1 + h2) / (h1 * (h1 + h2))) + f1 * ((h1 + h2) / (h1 * h2))
+            + f2 * (-h1 / (h2 * (h1 + h2))))
 
 
 def _scattered(input: Tensor, src: Any, where: tuple) -> Tensor:  # noqa: A002

@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
-from tinygrad_np.tensor import Tensor, to_tensor
+from tinygrad_np.tensor import Tensor, _viewed, to_tensor
 
 
 def is_signed(input: Tensor) -> bool:  # noqa: A002
@@ -129,6 +129,8 @@ class HistogramDD(NamedTuple):
     bin_edges: tuple
 
 
+HistogramDD.__name__ = HistogramDD.__qualname__ = "histogramdd"  # (torch.return_types')
+
 def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None = None,  # noqa: A002
                 weight: Any = None, density: bool = False) -> HistogramDD:
     """The D-dimensional histogram of the points in the last dim of a float `input` (shape
@@ -211,6 +213,22 @@ def resize_as(self: Tensor, other: Tensor) -> Tensor:
         raise RuntimeError(f"resize_as: other's shape {other.shape} has {other.numel()} "
                            f"elements, self {self.numel()} (shape {self.shape})")
     return self.reshape(other.shape)
+
+
+def as_subclass(self: Tensor, cls: type) -> Tensor:
+    """self as an instance of the Tensor subclass `cls`, as PyTorch's: the same memory (a
+    view sharing the version counter) and, when self requires grad, a recorded alias whose
+    gradient reaches self; `cls.__init__` is not called."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"as_subclass: cls must be a subclass of Tensor, got {cls!r}")
+    alias = self.view(self.shape)
+    out = object.__new__(cls)
+    for name in Tensor.__slots__:
+        if name not in ("__weakref__", "_counter", "_view_of") and hasattr(alias, name):
+            object.__setattr__(out, name, getattr(alias, name))
+    object.__setattr__(out, "_counter", None)
+    object.__setattr__(out, "_view_of", None)
+    return _viewed(self, out)  # (out, not the alias, is the view self's in-place ops see)
 
 
 __all__ = ["is_signed", "put", "get_device", "is_inference", "addmv_", "resize_as_",

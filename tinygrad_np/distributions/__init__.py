@@ -131,6 +131,8 @@ transforms.__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "Compos
                       "StickBreakingTransform", "TanhTransform", "Transform",
                       "identity_transform"]
 
+from tinygrad_np.distributions import constraint_registry  # noqa: E402, F401  (a submodule)
+
 # PyTorch's module paths for each family (`from torch.distributions.normal import Normal`).
 _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernoulli",
           "beta": "Beta", "cauchy": "Cauchy", "dirichlet": "Dirichlet",

@@ -57,3 +57,15 @@ class ScaledCopy(Function):
     def backward(ctx, grad_output):
         zeros = (np.zeros(shape, dtype) for shape, dtype in ctx.others)
         return None, grad_output * ctx.scale, None, *zeros
+
+
+class NoDerivative(Function):
+    """y = values computed outside from x (unique's, unique_consecutive's), recorded so that a
+    gradient reaching it raises PyTorch's NotImplementedError naming `op`."""
+
+    def forward(ctx, values, x, op):
+        ctx.op = op
+        return np.array(values, copy=True)
+
+    def backward(ctx, grad_output):
+        raise NotImplementedError(f"the derivative for '{ctx.op}' is not implemented.")
