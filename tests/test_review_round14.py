@@ -127,3 +127,14 @@ def test_out_of_another_dtype_refused_where_pytorch_refuses_it():
         getattr(tg, name)(a, 0, out=(values, indices))
         assert values.tolist() == (1.0 if name == "max" else [-2.0, 1.0])
     assert tg.signbit(a, out=tg.empty(0, dtype=tg.bool_)).tolist() == [False, True]
+
+
+def test_compiled_module_finds_submodules_by_either_path():
+    model = tg.nn.Sequential(tg.nn.Linear(2, 2))
+    compiled = tg.compile(model)
+    assert compiled.get_submodule("0") is model[0]
+    assert compiled.get_submodule("_orig_mod.0") is model[0]
+    assert compiled.get_parameter("0.weight") is model[0].weight
+    assert compiled.get_parameter("_orig_mod.0.bias") is model[0].bias
+    with pytest.raises(AttributeError):
+        compiled.get_submodule("1")

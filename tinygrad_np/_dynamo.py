@@ -61,6 +61,20 @@ class OptimizedModule(Module):
         else:
             delattr(vars(self)["_orig_mod"], name)
 
+    def get_submodule(self, target: str) -> Module:
+        """By its path from the wrapper (`_orig_mod.0`) or from the module (`0`), as PyTorch's
+        (whose attribute lookups reach the module)."""
+        try:
+            return super().get_submodule(target)
+        except AttributeError:
+            return vars(self)["_orig_mod"].get_submodule(target)
+
+    def _get_tensor(self, target: str, buffer: bool) -> Any:  # get_parameter, get_buffer
+        try:
+            return super()._get_tensor(target, buffer)
+        except AttributeError:
+            return vars(self)["_orig_mod"]._get_tensor(target, buffer)
+
     def __len__(self) -> int:
         mod = vars(self)["_orig_mod"]
         if not hasattr(mod, "__len__"):
