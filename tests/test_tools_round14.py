@@ -1,0 +1,202 @@
+"""The learner's tools, round 14: gradcheck's diagnosis never blames a correct op (float32
+rounding, jumps, ties and comparison masks), and its fields survive the testing kit; the
+backward trace, the graph pictures and the docs as the code prints them.
+
+Expected kinds are fixed here; where PyTorch is installed, its gradcheck confirms that each
+case really fails (so the diagnosis explains a true mismatch) and PyTorch's words are checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import testing
+from tinygrad_np.gradcheck import GradcheckError
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def diagnosis(fn, *values, dtype=tg.float64, **options) -> GradcheckError:
+    inputs = [tg.tensor(v, dtype=dtype, requires_grad=True) for v in values]
+    with pytest.raises(GradcheckError) as info:
+        tg.gradcheck(fn, inputs, **options)
+    return info.value
+
+
+def torch_fails(fn, *values) -> None:
+    """PyTorch's gradcheck fails on the same function (fn(x, library)) and inputs: a true
+    mismatch, not one of ours."""
+    if torch is None:
+        return
+    inputs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+    with pytest.raises(RuntimeError):
+        torch.autograd.gradcheck(lambda x: fn(x, torch), inputs)
+
+
+X = np.array([[0.3, -1.2, 0.8, 0.1], [1.5, -0.4, 0.2, -0.7]])
+
+
+# ------------------------------------------------------------------ 1. float32 inside fn
+@pytest.mark.parametrize("fn", [
+    lambda x: x.float().exp(),
+    lambda x: x.to(tg.float32).sin(),
+    lambda x: x.softmax(-1, dtype=tg.float32),
+], ids=["float", "to", "softmax-dtype"])
+def test_float32_inside_fn_is_precision_not_a_wrong_cast(fn):
+    error = diagnosis(fn, X)
+    assert error.kind == "precision"
+    assert "wrong rule is" not in str(error)
+    assert "float32" in str(error) and "float64" in str(error)
+
+
+class TimesThreeWrong(tg.Function):
+    """y = 3 x with the rule 2 g: wrong, whatever the dtype."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+
+
+def test_a_wrong_rule_on_float32_values_is_still_named():
+    error = diagnosis(lambda x: TimesThreeWrong.apply(x.float()), X)
+    assert (error.kind, error.op) == ("wrong rule", "TimesThreeWrong")
+
+
+def test_autograd_gradcheck_in_float32_says_rounding_first():
+    x = tg.tensor(X, dtype=tg.float32, requires_grad=True)
+    with pytest.warns(UserWarning, match="not a double precision"):
+        with pytest.raises(GradcheckError) as info:
+            tg.autograd.gradcheck(lambda x: x.exp(), (x,))
+    assert info.value.kind == "precision"
+    assert "float32" in str(info.value).split("\n", 1)[1][:80]
+
+
+# ------------------------------------------------------------------ 2. jumps
+@pytest.mark.parametrize("name", ["sign", "sgn", "heaviside", "mask"])
+def test_a_jump_is_a_kink(name):
+    fn = {"sign": lambda x: x.sign(), "sgn": lambda x: x.sgn(),
+          "heaviside": lambda x: tg.heaviside(x, tg.tensor(0.5, dtype=tg.float64)),
+          "mask": lambda x: (x > 0).float() * x.exp()}[name]
+    error = diagnosis(fn, [0.0, 0.9])
+    assert error.kind == "kink", str(error)
+    if name in ("sign", "sgn"):
+        assert error.op == "Sign"
+        torch_fails(lambda x, lib: x.sign(), [0.0, 0.9])
+
+
+# ------------------------------------------------------------------ 3. ties and masks
+TIE, LOW_TIE = [1.0, 1.0, 0.5], [0.5, 0.5, 1.0]
+TIES = {  # fn(x, library): tinygrad_np or torch
+    "max-dim": (lambda x, lib: x.max(0)[0], TIE),
+    "min-dim": (lambda x, lib: x.min(0)[0], LOW_TIE),
+    "sort": (lambda x, lib: x.sort()[0], TIE),
+    "sort-2d": (lambda x, lib: x.sort()[0], [TIE, [0.1, 0.2, 0.3]]),
+    "msort": (lambda x, lib: x.msort(), TIE),
+    "topk": (lambda x, lib: x.topk(2)[0], TIE),
+    "kthvalue": (lambda x, lib: x.kthvalue(2)[0], TIE),
+    "cummax": (lambda x, lib: x.cummax(0)[0], TIE),
+    "cummin": (lambda x, lib: x.cummin(0)[0], LOW_TIE),
+    "gather-argmax": (lambda x, lib: x.gather(0, x.argmax(0, keepdim=True)), TIE),
+    "hardshrink": (lambda x, lib: lib.nn.functional.hardshrink(x, 0.5), [0.5, -0.5, 1.0]),
+    "threshold": (lambda x, lib: lib.nn.functional.threshold(x, 0.5, 0.0), [0.5, -0.5, 1.0]),
+    "where": (lambda x, lib: lib.where(x > 0, x, 2 * x), [0.0, -0.5, 1.0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TIES))
+def test_ties_and_masks_are_kinks(name):
+    fn, value = TIES[name]
+    error = diagnosis(lambda x: fn(x, tg), value)
+    assert error.kind == "kink", str(error)
+    assert "kink" in str(error) and "wrong rule is" not in str(error)
+    torch_fails(fn, value)
+
+
+def test_ties_in_fast_mode_are_kinks():
+    error = diagnosis(lambda x: x.max(0)[0], TIE, fast=True)
+    assert error.kind == "kink"
+
+
+def test_a_wrong_rule_next_to_a_tie_is_still_named():
+    error = diagnosis(lambda x: TimesThreeWrong.apply(x).max(0)[0], [1.0, 0.2, 0.5])
+    assert (error.kind, error.op) == ("wrong rule", "TimesThreeWrong")
+
+
+# ------------------------------------------------------------------ 5. the testing kit
+def test_assert_gradients_close_keeps_the_diagnosis():
+    with pytest.raises(GradcheckError) as info:
+        testing.assert_gradients_close(lambda t: t.relu(), np.array([0.0, 0.2]))
+    assert (info.value.kind, info.value.op) == ("kink", "ReLU")
+    assert info.value.site.endswith(f"test_tools_round14.py:{_line('t.relu(), np.array')}")
+    with pytest.raises(GradcheckError) as info:
+        testing.assert_gradients_close(lambda t: TimesThreeWrong.apply(t), np.array([0.3, 0.2]))
+    assert (info.value.kind, info.value.op) == ("wrong rule", "TimesThreeWrong")
+    with pytest.raises(GradcheckError) as info:
+        testing.assert_gradients_close(lambda t: t.max(0)[0], np.array(TIE))
+    assert info.value.kind == "kink"
+
+
+def _line(text: str) -> int:
+    with open(__file__) as source:
+        return next(n for n, line in enumerate(source, 1) if text in line and "_line" not in line)
+
+
+# ------------------------------------------------------------------ 6. tuple outputs
+class Two(tg.autograd.Function):
+    """(2 x, x * x), with the second output's rule missing its factor 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2, x * x
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        (x,) = ctx.saved_tensors
+        return 2 * g1 + x * g2
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_tuple_output_is_named_in_pytorchs_words(fast):
+    x = tg.tensor(X[:, :3], dtype=tg.float64, requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        tg.autograd.gradcheck(lambda x: Two.apply(x), (x,), fast_mode=fast)
+    message = str(info.value)
+    assert message.startswith("output 1 of 2")
+    assert "mismatch for output 1 with respect to input 0" in message
+    assert "output 0 with" not in message
+    if torch is not None:
+        class TorchTwo(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * 2, x * x
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                (x,) = ctx.saved_tensors
+                return 2 * g1 + x * g2
+
+        t = torch.tensor(X[:, :3], requires_grad=True)
+        with pytest.raises(RuntimeError, match="output 1 with respect to input 0"):
+            torch.autograd.gradcheck(lambda x: TorchTwo.apply(x), (t,), fast_mode=fast)
+
+
+# ------------------------------------------------------------------ 9. a detached output
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_detached_output_says_the_gradient_is_all_zero(fast):
+    x = tg.tensor(X, dtype=tg.float64, requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        tg.autograd.gradcheck(lambda x: x.detach() * 2, (x,), fast_mode=fast)
+    message = str(info.value)
+    assert "all-zero gradient" in message and ".detach()" in message
+    assert "Numerical gradient for function expected to be zero" in message
