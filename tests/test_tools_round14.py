@@ -200,3 +200,39 @@ def test_a_detached_output_says_the_gradient_is_all_zero(fast):
     message = str(info.value)
     assert "all-zero gradient" in message and ".detach()" in message
     assert "Numerical gradient for function expected to be zero" in message
+
+
+# ------------------------------------------------------------------ 4. trace_backward's gradient
+@pytest.mark.parametrize("gradient", [np.ones((2, 3)), np.ones(1), 2.0, np.ones(5), None],
+                         ids=["(2,3)", "(1,)", "number", "(5,)", "none"])
+def test_trace_backward_refuses_what_backward_refuses(gradient):
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    with pytest.raises((TypeError, RuntimeError)) as backward_error:
+        y.backward(gradient, retain_graph=True)
+    with pytest.raises(type(backward_error.value)) as trace_error:
+        tg.trace_backward(y, gradient)
+    assert str(trace_error.value) == str(backward_error.value)
+    if torch is not None:
+        t = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        with pytest.raises((TypeError, RuntimeError)):
+            (t * t).backward(gradient if not isinstance(gradient, np.ndarray)
+                             else torch.tensor(gradient, dtype=torch.float32))
+
+
+def test_trace_backward_gives_backwards_gradient():
+    x = tg.tensor([1.0, 2.0, 3.0], dtype=tg.float64, requires_grad=True)
+    seed = np.array([1.0, -2.0, 0.5])
+    traced = tg.trace_backward(x * x, seed).grads["leaf1"]
+    np.testing.assert_allclose(traced, [2.0, -8.0, 3.0])  # 2 x seed, by hand
+
+
+# ------------------------------------------------------------------ 7. leaves sharing a name
+def test_trace_backward_keeps_leaves_that_share_a_name():
+    p = tg.tensor([1.0], dtype=tg.float64, requires_grad=True, name="p")
+    q = tg.tensor([3.0], dtype=tg.float64, requires_grad=True, name="p")
+    trace = tg.trace_backward((p * 2 + q * 5).sum())
+    assert sorted(trace.grads) == ["p", "p#2"]
+    assert sorted(float(g[0]) for g in trace.grads.values()) == [2.0, 5.0]
+    leaf_rows = [line for line in str(trace).splitlines() if " leaf " in line]
+    assert len(leaf_rows) == 2 and len({row.split()[0] for row in leaf_rows}) == 2
