@@ -236,3 +236,41 @@ def test_trace_backward_keeps_leaves_that_share_a_name():
     assert sorted(float(g[0]) for g in trace.grads.values()) == [2.0, 5.0]
     leaf_rows = [line for line in str(trace).splitlines() if " leaf " in line]
     assert len(leaf_rows) == 2 and len({row.split()[0] for row in leaf_rows}) == 2
+
+
+# ------------------------------------------------------------------ 10. module hooks in the trace
+def test_module_hook_nodes_say_what_they_do_in_the_trace():
+    lin = tg.nn.Linear(3, 2)
+    lin.register_full_backward_hook(lambda module, grad_in, grad_out: None)
+    text = str(tg.trace_backward(lin(tg.randn(3, requires_grad=True)).sum()))
+    assert "no rule in its docstring" not in text
+    assert "hooks' gate" in text and "hooks run" in text
+
+
+# ------------------------------------------------------------------ 12. DOT text without dot
+@pytest.mark.parametrize("suffix", ["dot", "gv"])
+def test_render_writes_dot_source_without_graphviz(tmp_path, monkeypatch, suffix):
+    pytest.importorskip("graphviz")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` program to be found
+    x = tg.tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = (x * 3).sum()
+    written = tg.viz.render(y, tmp_path / f"g.{suffix}")
+    text = (tmp_path / f"g.{suffix}").read_text()
+    assert written.endswith(f"g.{suffix}") and text.startswith("digraph")
+    assert text == tg.draw_graph(y).source
+
+
+# ------------------------------------------------------------------ 15. cosmetics
+def test_graph_stats_counts_in_the_singular():
+    w = tg.tensor([2.0], requires_grad=True)
+    text = str(tg.graph_stats((w * 3).sum()))
+    assert "1 parameter (1 element)" in text and "1 parameters" not in text
+    v = tg.tensor([2.0, 1.0], requires_grad=True)
+    assert "2 parameters (3 elements)" in str(tg.graph_stats((w * v).sum() + v.sum()))
+
+
+def test_numpy_where_refusal_names_tg_where_once():
+    x = tg.tensor([1.0, -1.0], requires_grad=True)
+    with pytest.raises(Exception) as info:
+        np.where(np.array([True, False]), x, 0.0)
+    assert str(info.value).count("tg.where(") == 1

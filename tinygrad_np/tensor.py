@@ -1163,9 +1163,10 @@ class Tensor:
             raise AutogradBypass(
                 f"numpy.{func.__name__} on a tensor that requires grad would bypass autograd "
                 f"(the result would have no gradient): use the tensor's own operation "
-                f"(`a @ b`, t.T, t.sum(), t.clamp(...), tg.where(...), tg.cat([...]), "
-                f"tg.{func.__name__}(...) where it exists), or t.detach() for values you do "
-                f"not differentiate through")
+                f"(`a @ b`, t.T, t.sum(), t.clamp(...), tg.where(...), tg.cat([...])"
+                + ("" if func.__name__ in ("where", "cat") else
+                   f", tg.{func.__name__}(...) where it exists")
+                + "), or t.detach() for values you do not differentiate through")
         return func(*_as_arrays(args), **dict(zip(kwargs, _as_arrays(tuple(kwargs.values())))))
 
     def __init__(

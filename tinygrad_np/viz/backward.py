@@ -382,10 +382,17 @@ class GraphStats:
 
     def __str__(self) -> str:
         kinds = ", ".join(f"{op} ×{n}" for op, n in self.ops.most_common())
-        return (f"{self.nodes} ops ({kinds}), depth {self.depth}; {self.parameters} parameters "
-                f"({self.parameter_elements:,} elements); {self.inputs} constant inputs; "
+        return (f"{self.nodes} ops ({kinds}), depth {self.depth}; "
+                f"{_count(self.parameters, 'parameter')} "
+                f"({_count(self.parameter_elements, 'element')}); "
+                f"{_count(self.inputs, 'constant input')}; "
                 f"{self.saved_bytes:,} bytes saved for backward; {self.reused} tensors used "
                 "by more than one op (their gradients are sums)")
+
+
+def _count(number: int, noun: str) -> str:
+    """"1 parameter", "2 parameters", "1,024 elements"."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def graph_stats(tensor: Tensor) -> GraphStats:
