@@ -274,3 +274,15 @@ def test_numpy_where_refusal_names_tg_where_once():
     with pytest.raises(Exception) as info:
         np.where(np.array([True, False]), x, 0.0)
     assert str(info.value).count("tg.where(") == 1
+
+
+# ------------------------------------------------------------------ 11. detect_anomaly's shape
+def test_detect_anomaly_names_the_inputs_own_shape():
+    x = tg.tensor([5.0, 5.0, 5.0], dtype=tg.float64, requires_grad=True)
+    with tg.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"):
+        with pytest.raises(RuntimeError) as info:
+            centred = x - x.mean()
+            (centred / (centred * centred).mean().sqrt()).sum().backward()
+    message = str(info.value)
+    assert "Div.backward returned NaN in the gradient of input 1, shape ();" in message
+    assert "the rule gave shape (3,)" in message
