@@ -137,6 +137,18 @@ def _check_output(ctx: Any, arrays: list, output: np.ndarray) -> None:
         + (f"\n  hint: {hint}" if hint else ""))
 
 
+def _grad_shape(node: Any, position: int, values: Any) -> str:
+    """The input's shape; with the rule's broadcast shape when backward sums it down."""
+    parents = getattr(node, "parents", ())
+    parent = parents[position] if position < len(parents) else None
+    shape = getattr(parent, "output_shape", None) if isinstance(parent, function.Function) \
+        else getattr(parent, "shape", None)
+    given = tuple(np.shape(values))
+    if shape is None or tuple(shape) == given:
+        return f"shape {given}"
+    return f"shape {tuple(shape)}; the rule gave shape {given}, summed down to it"
+
+
 def _check_gradients(node: Any, grad_output: Any, grads: tuple) -> None:
     if not _enabled.on:
         return
@@ -152,7 +164,8 @@ def _check_gradients(node: Any, grad_output: Any, grads: tuple) -> None:
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {position}th output "
                 f"(detect_anomaly: {type(node).__name__}.backward returned NaN in the "
-                f"gradient of input {position}, shape {np.shape(values)}). The op was created "
+                f"gradient of input {position}, {_grad_shape(node, position, values)}). The "
+                f"op was created "
                 f"here:\n{''.join(stack)}" + (f"\nThe forward pass made the first non-finite "
                                              f"value here: {forward}" if forward else ""))
     if carried:

@@ -33,9 +33,11 @@ class GradcheckError(AssertionError, RuntimeError):
     AssertionError, and a RuntimeError as PyTorch's GradcheckError is).
 
     After the drill-down, `kind` is "wrong rule" (`op` and `site` name the op and the line
-    that created it), "kink" (the difference straddles a point where an op is not
-    differentiable), "edge" (an op is at the edge of its domain: sqrt or log at 0) or
-    "unexplained" (every op checks out alone).
+    that created it), "kink" (the difference straddles a point where an op, or fn itself
+    through a tie or a comparison outside the graph, is not differentiable or jumps: `op`
+    is None for fn itself), "edge" (an op is at the edge of its domain: sqrt or log at 0),
+    "precision" (fn computes in float32 or float16, where finite differences are rounding
+    noise) or "unexplained" (every op checks out alone).
     """
 
     kind: str = "unexplained"
@@ -174,21 +176,30 @@ def _describe(inputs, position: int) -> str:
 
 
 def _fail(message: str, raise_exception: bool, fn: Any = None, inputs: Any = None,
-          tolerances: tuple = ()) -> bool:
+          tolerances: tuple = (), point: tuple | None = None) -> bool:
     if not raise_exception:
         return False
-    error = GradcheckError(message)
-    if fn is not None:  # find the op to blame: only now is anything recorded for it
-        from tinygrad_np.opcheck import UNEXPLAINED, drill_down
+    if fn is None:
+        raise GradcheckError(message)
+    raise diagnosed(message, fn, inputs, *tolerances, point=point)
 
-        finding = drill_down(fn, inputs, *tolerances)
-        if finding is None:
-            error = GradcheckError(f"{message}\n{UNEXPLAINED}")
-        else:
-            error = GradcheckError(f"{message}\n{finding.describe()}")
-            error.kind, error.op, error.site = (finding.kind, finding.record.op.__name__,
-                                                finding.record.site)
-    raise error
+
+def diagnosed(message: str, fn: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3, point: tuple | None = None
+              ) -> GradcheckError:
+    """A GradcheckError for `message` with the drill-down's diagnosis in its text and in its
+    kind, op and site (only now is anything recorded for it); `point` is where the
+    mismatch was seen (see opcheck.drill_down)."""
+    from tinygrad_np.opcheck import UNEXPLAINED, drill_down
+
+    finding = drill_down(fn, inputs, eps, atol, rtol, point=point)
+    if finding is None:
+        return GradcheckError(f"{message}\n{UNEXPLAINED}")
+    error = GradcheckError(f"{message}\n{finding.describe()}")
+    error.kind = finding.kind
+    if finding.record is not None:
+        error.op, error.site = finding.record.op.__name__, finding.record.site
+    return error
 
 
 def gradcheck(
@@ -228,14 +239,14 @@ def gradcheck(
     with _in_float64(inputs) if in_float64 else contextlib.nullcontext(list(inputs)) as inputs:
         result = fn(*inputs)
         if not isinstance(result, (tuple, list)):
-            return _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down)
+            return _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down, 0)
         floats = [k for k, out in enumerate(result)
                   if isinstance(out, Tensor) and out.dtype.kind == "f"]
         graded = [k for k in floats if result[k].requires_grad]
         for k in graded or floats:  # those in the graph; with none, every float one (which
             try:  # must not move: PyTorch's "Numerical gradient for function expected to be 0")
                 if not _gradcheck(lambda *args, k=k: fn(*args)[k], inputs, eps, atol, rtol,
-                                  raise_exception, fast, drill_down):
+                                  raise_exception, fast, drill_down, k):
                     return False
             except GradcheckError as error:
                 raise _reraise(error, f"output {k} of {len(result)}: ") from None
@@ -249,11 +260,13 @@ def _reraise(error: GradcheckError, prefix: str) -> GradcheckError:
     return again
 
 
-def _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down) -> bool:
+def _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down, output) -> bool:
+    """Check fn (output number `output` of the caller's fn: for the report)."""
     checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     drill = (fn, inputs, (eps, atol, rtol)) if drill_down else ()
     if fast:
-        return _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill)
+        return _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill,
+                               output)
 
     output_shape = _evaluate(fn, inputs).shape
     analytic = _analytic_jacobian(fn, inputs, checked, output_shape)
@@ -270,16 +283,27 @@ def _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down) -
         where = f"element {tuple(int(i) for i in in_index)}"
         if output_shape:
             where += f" (output element {tuple(int(i) for i in out_index)})"
+        direction, weights = np.zeros(tensor.shape), np.zeros(output_shape)
+        direction[in_index], weights[out_index] = 1.0, 1.0
         return _fail(
             f"gradcheck failed for {_describe(inputs, position)} of shape {tensor.shape} "
-            f"(Jacobian mismatch for output 0 with respect to input {position}, in PyTorch's "
-            f"words): worst at {where}: analytic {jacobian[worst]:.8g}, numerical "
+            f"(Jacobian mismatch for output {output} with respect to input {position}, in "
+            f"PyTorch's words): worst at {where}: analytic {jacobian[worst]:.8g}, numerical "
             f"{numerical[worst]:.8g}, absolute error {error[worst]:.3g}, relative error "
             f"{_relative(error[worst], numerical[worst])} "
-            f"(atol={atol}, rtol={rtol})",
-            raise_exception, *drill,
+            f"(atol={atol}, rtol={rtol}){_no_path(jacobian, numerical)}",
+            raise_exception, *drill, point=(position, direction, weights, jacobian[worst]),
         )
     return True
+
+
+def _no_path(analytic: np.ndarray, numerical: np.ndarray) -> str:
+    """A note when backward gives nothing at all for an input fn's output moves with."""
+    if np.any(analytic) or not np.any(numerical):
+        return ""
+    return ("; backward gives an all-zero gradient (the output is not connected to this input "
+            "in the graph: a .detach(), .data, .numpy() or .item() on the way?) but the output "
+            "moves with it (PyTorch: \"Numerical gradient for function expected to be zero\")")
 
 
 def _relative(error: float, numerical: float) -> str:
@@ -287,13 +311,15 @@ def _relative(error: float, numerical: float) -> str:
     return f"{error / abs(numerical):.3g}" if numerical else "inf (the numerical value is 0)"
 
 
-def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill=()) -> bool:
+def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill=(),
+                    output_number: int = 0) -> bool:
     """Compare <v, J u> from backward with the same projection by central differences."""
     rng = np.random.default_rng(0)
     output = fn(*inputs)
     v = rng.standard_normal(output.shape)
     grads = grad(output, [inputs[p] for p in checked], grad_outputs=Tensor(v),
-                 retain_graph=False, allow_unused=True)
+                 retain_graph=False, allow_unused=True) if output.requires_grad \
+        else [None] * len(checked)  # (not in the graph: a detached output)
     for position, gradient in zip(checked, grads):
         u = rng.standard_normal(inputs[position].shape)
         analytic = 0.0 if gradient is None else float(np.sum(gradient._data * u))
@@ -303,12 +329,12 @@ def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill
         if not error <= atol + rtol * abs(numerical):
             return _fail(
                 f"gradcheck (fast) failed for {_describe(inputs, position)} of shape "
-                f"{inputs[position].shape} (Jacobian mismatch for output 0 with respect to "
-                f"input {position}): random projection <v, J u>: analytic "
+                f"{inputs[position].shape} (Jacobian mismatch for output {output_number} with "
+                f"respect to input {position}): random projection <v, J u>: analytic "
                 f"{analytic:.8g}, numerical {numerical:.8g}, absolute error {error:.3g}, "
                 f"relative error {_relative(error, numerical)} "
                 f"(atol={atol}, rtol={rtol}); run without fast=True (fast_mode=True) to find "
-                f"the element",
-                raise_exception, *drill,
+                f"the element{_no_path(np.array(analytic), np.array(numerical))}",
+                raise_exception, *drill, point=(position, u, v, analytic),
             )
     return True

@@ -43,15 +43,19 @@ class RecordedOp:
     needs: tuple
     site: str  # "path:line"
     code: str  # that line of source
+    low: Any = False  # the float dtype below float64 among its output and inputs (else False)
 
 
 @dataclass
 class OpFinding:
-    """What checking one op alone found: `kind` is "wrong rule", "kink" or "edge" (a step
-    of eps leaves the op's domain: the central difference is not a number)."""
+    """What checking one op alone found: `kind` is "wrong rule", "kink" (a jump too),
+    "edge" (a step of eps leaves the op's domain: the central difference is not a number) or
+    "precision" (the op computes in float32/float16 and misses only by that rounding noise).
+    `record` is None for a finding about `fn` as a whole (a kink from a comparison or a
+    selection outside the graph, or a function that computes in low precision)."""
 
     kind: str
-    record: RecordedOp
+    record: RecordedOp | None
     position: int
     element: tuple
     analytic: float
@@ -59,8 +63,11 @@ class OpFinding:
     left: float
     right: float
     value: float
+    note: str = ""  # the low dtype, for "precision"
 
     def describe(self) -> str:
+        if self.record is None:
+            return self._describe_fn()
         name = self.record.op.__name__
         where = f"{self.record.site}: `{self.record.code}`" if self.record.code else \
             self.record.site
@@ -79,6 +86,13 @@ class OpFinding:
                 f"{self.numerical:.6g}), so its derivative {self.analytic:.6g} cannot be "
                 "checked there. Move the inputs inside the domain (sqrt or log at 0, acos at "
                 "+-1, ...) to check the gradient.")
+        if self.kind == "precision":
+            return (
+                f"not a wrong rule but {self.note} rounding: {name} (created at {where}) "
+                f"computes in {self.note} (its output, even from float64 inputs), so at its "
+                f"{point} the central difference ({self.numerical:.6g}) is mostly rounding "
+                f"noise, and differs from backward's {self.analytic:.6g} by no more than that "
+                f"noise. {LOW_PRECISION}")
         if self.kind == "kink":
             return (
                 f"not a wrong rule but a kink: {name} (created at {where}) is not "
@@ -86,7 +100,8 @@ class OpFinding:
                 f"{self.left:.6g} (left) and {self.right:.6g} (right), so the central "
                 f"difference ({self.numerical:.6g}) straddles the kink; backward's "
                 f"{self.analytic:.6g} is a valid choice there. Move the inputs away from the kink "
-                "(ReLU/abs at 0, max/min ties, clip edges) to check the gradient.")
+                "(ReLU/abs at 0, sign/floor jumps, max/min ties, clip edges) to check the "
+                "gradient.")
         return (
             f"the wrong rule is {name}, created at {where}. Checked alone on the inputs it saw "
             f"(shapes {shapes}) with a random upstream gradient v, the gradient of <v, y> for "
@@ -94,6 +109,30 @@ class OpFinding:
             f"{self.analytic:.8g} but central differences give {self.numerical:.8g} "
             f"(absolute error {abs(self.analytic - self.numerical):.3g}). Every op created "
             "before it checks out.")
+
+
+    def _describe_fn(self) -> str:
+        point = f"input {self.position} at element {self.element} (value {self.value:.6g})" \
+            if self.element is not None else f"input {self.position}, along the random direction"
+        if self.kind == "precision":
+            return (f"not a wrong rule but {self.note} rounding: fn computes in {self.note} (an "
+                    f"op's output or inputs), and every op checks out alone in float64. "
+                    f"{LOW_PRECISION}")
+        return (
+            f"not a wrong rule but a kink (or a jump) of fn itself: every op checks out "
+            f"alone, but fn is not differentiable at its {point}: there its one-sided "
+            f"derivatives are {self.left:.6g} (left) and {self.right:.6g} (right), so the "
+            f"central difference ({self.numerical:.6g}) straddles the point and backward's "
+            f"{self.analytic:.6g} is a valid choice. Such points come from a tie or a "
+            "comparison outside the graph: max/min/sort/topk/kthvalue/cummax ties, argmax or "
+            "argsort indices, masks such as x > c, where(), hardshrink or threshold at the "
+            "threshold. Move the inputs away from it to check the gradient.")
+
+
+LOW_PRECISION = (
+    "Finite differences in float32 (or float16) are meaningless at eps=1e-6: check in "
+    "float64 (double inputs, and no .float() or dtype=float32 inside fn; tg.gradcheck "
+    "already makes the inputs float64).")
 
 
 def _user_site() -> tuple[str, str]:
@@ -129,7 +168,8 @@ def record_ops(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[RecordedOp
     def observe(ctx: Function, arrays: list, output: np.ndarray) -> None:
         if threading.get_ident() == thread:
             site, code = _user_site()
-            records.append(RecordedOp(type(ctx), list(arrays), ctx.needs_input_grad, site, code))
+            records.append(RecordedOp(type(ctx), list(arrays), ctx.needs_input_grad, site, code,
+                                      _low_precision([output, *arrays])))
 
     observers.append(observe)
     try:
@@ -137,6 +177,13 @@ def record_ops(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[RecordedOp
     finally:
         observers.remove(observe)
     return records
+
+
+def _low_precision(values: Sequence[Any]) -> Any:
+    """The name of the lowest float dtype below float64 among `values`, else False."""
+    low = [np.dtype(v.dtype) for v in values if isinstance(v, np.ndarray | np.generic)
+           and np.dtype(v.dtype).kind == "f" and np.dtype(v.dtype).itemsize < 8]
+    return str(min(low, key=lambda d: d.itemsize)) if low else False
 
 
 def _as64(value: Any) -> Any:
@@ -219,7 +266,10 @@ def check_op(record: RecordedOp, eps: float = 1e-6, atol: float = 1e-5, rtol: fl
 def _find_element(record, args, v, position, analytic, eps, atol, rtol) -> OpFinding | None:
     """Element by element: the worst non-kink mismatch, else the first kink."""
     x = args[position]
-    base = _dot(record.op.apply(*args), v)
+    result = record.op.apply(*args)
+    base = _dot(result, v)
+    low = _low_precision([out._data for out in _outputs(result)])  # even on float64 inputs
+    noise = _noise(low, result, v, eps)
     indices = list(np.ndindex(*x.shape))
     if len(indices) > MAX_ELEMENTS:
         picks = np.random.default_rng(1).choice(len(indices), MAX_ELEMENTS, replace=False)
@@ -237,36 +287,105 @@ def _find_element(record, args, v, position, analytic, eps, atol, rtol) -> OpFin
             continue
         right, left = (plus - base) / eps, (base - minus) / eps
         finding = OpFinding("wrong rule", record, position, tuple(int(i) for i in index), value,
-                            numerical, left, right, float(x[index]))
-        if not np.isfinite(numerical):  # a step of eps leaves the domain: nothing to compare
-            finding.kind = "edge"
+                            numerical, left, right, float(x[index]), low or "")
+        finding.kind = _kind(finding, tolerance, noise, lambda d=direction: _project(
+            record, args, v, position, d, eps / 2), eps)
+        if finding.kind != "wrong rule":
             kink = kink or finding
-            continue
-        if abs(right - left) > 10 * tolerance:  # not differentiable here
-            low, high = min(left, right), max(left, right)
-            if low - tolerance <= value <= high + tolerance:
-                finding.kind = "kink"
-                kink = kink or finding
-                continue
-        if worst is None or abs(value - numerical) > abs(worst.analytic - worst.numerical):
+        elif worst is None or abs(value - numerical) > abs(worst.analytic - worst.numerical):
             worst = finding
     return worst or kink
 
 
+def _noise(low: Any, result: Any, v: list[np.ndarray], eps: float) -> float:
+    """How far float32 (float16) rounding alone can move a central difference of <v, y>."""
+    if not low:
+        return 0.0
+    scale = sum(float(np.sum(np.abs(np.asarray(out._data, dtype=np.float64) * weights)))
+                for out, weights in zip(_outputs(result), v))
+    return 4 * float(np.finfo(low).eps) * scale / eps
+
+
+def _kind(finding: OpFinding, tolerance: float, noise: float, half_step, eps: float) -> str:
+    """"edge", "kink" (a jump too), "precision" or "wrong rule" for a mismatched element;
+    `half_step()` gives (plus, minus) at eps / 2, to tell a jump from a steep slope."""
+    value, numerical, left, right = finding.analytic, finding.numerical, finding.left, \
+        finding.right
+    if not np.isfinite(numerical):  # a step of eps leaves the domain: nothing to compare
+        return "edge"
+    if abs(value - numerical) <= noise:  # (then left and right are noise too)
+        return "precision"
+    if abs(right - left) > 10 * tolerance:  # not differentiable here
+        low, high = min(left, right), max(left, right)
+        if low - tolerance <= value <= high + tolerance:
+            return "kink"
+    if _jump(numerical, half_step, eps):
+        return "kink"
+    return "wrong rule"
+
+
+def _jump(numerical: float, half_step, eps: float) -> bool:
+    """Whether the function jumps here: a central difference over a jump doubles when the
+    step halves (over a slope it stays the same)."""
+    plus, minus = half_step()
+    halved = (plus - minus) / eps  # the central difference at eps / 2
+    return bool(abs(numerical) * 2 * eps > 1e-10 and np.isfinite(halved)
+                and halved / numerical > 1.5)
+
+
 def drill_down(fn: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
-               atol: float = 1e-5, rtol: float = 1e-3) -> OpFinding | None:
-    """The first op of `fn` whose rule is wrong, else the first kink found, else None."""
+               atol: float = 1e-5, rtol: float = 1e-3, point: tuple | None = None
+               ) -> OpFinding | None:
+    """The first op of `fn` whose rule is wrong, else the first kink found, else what `fn` as
+    a whole shows (float32 rounding, or a kink at `point`), else None.
+
+    `point` is where gradcheck saw the mismatch: (input position, direction, output
+    weights, backward's value of <weights, J direction>)."""
     kink = None
-    for record in record_ops(fn, inputs):
+    records = record_ops(fn, inputs)
+    for record in records:
         finding = check_op(record, eps, atol, rtol)
         if finding is not None and finding.kind == "wrong rule":
             return finding
         kink = kink or finding
+    low = next((record.low for record in records if record.low), False)
+    if kink is None and low:
+        return OpFinding("precision", None, 0, (), np.nan, np.nan, np.nan, np.nan, np.nan, low)
+    if kink is None and point is not None:
+        return _fn_kink(fn, inputs, point, eps, atol, rtol)
     return kink
+
+
+def _fn_kink(fn, inputs, point: tuple, eps: float, atol: float, rtol: float) -> OpFinding | None:
+    """A kink or a jump of `fn` itself at `point` (from a tie or a comparison outside the
+    graph, which no op checked alone can show), else None."""
+    position, direction, weights, analytic = point
+    tensor = inputs[position]
+    original = tensor._data
+
+    def at(step: float) -> float:
+        tensor._data = (original + step * direction).astype(original.dtype, copy=False)
+        try:
+            output = fn(*inputs)
+        finally:
+            tensor._data = original
+        return float(np.sum(np.asarray(getattr(output, "_data", output), np.float64) * weights))
+
+    with np.errstate(all="ignore"):
+        base, plus, minus = at(0.0), at(eps), at(-eps)
+        numerical = (plus - minus) / (2 * eps)
+        one_hot = np.count_nonzero(direction) == 1 and np.max(direction) == 1.0
+        index = tuple(int(i) for i in np.argwhere(direction)[0]) if one_hot else None
+        finding = OpFinding("wrong rule", None, position, index, float(analytic), numerical,
+                            (base - minus) / eps, (plus - base) / eps,
+                            float(original[index]) if one_hot else np.nan)
+        tolerance = atol + rtol * abs(numerical)
+        finding.kind = _kind(finding, tolerance, 0.0, lambda: (at(eps / 2), at(-eps / 2)), eps)
+    return finding if finding.kind == "kink" else None
 
 
 UNEXPLAINED = (
     "Every op's rule agrees with central differences when checked alone, so the mismatch "
-    "comes from how fn combines them: values read outside the graph (.data, .numpy(), "
-    ".item(), float(t)) are constants to backward, as are in-place changes and randomness; "
-    "or eps is too large for a very curved fn.")
+    "comes from how fn combines them: values taken out of the graph (.detach(), .data, "
+    ".numpy(), .item(), float(t)) are constants to backward, as are in-place changes and "
+    "randomness; or eps is too large for a very curved fn.")

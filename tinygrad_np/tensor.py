@@ -392,6 +392,18 @@ def given_gradients(gradients: Any) -> None:
                             f"{type(gradient).__name__}")
 
 
+def given_backward_gradient(gradient: Any) -> Any:
+    """backward()'s `gradient` as it takes it (a sequence of one is its item, as in PyTorch),
+    or PyTorch's TypeError (its shape is checked against the output's by the engine)."""
+    if isinstance(gradient, (list, tuple)) and len(gradient) == 1:
+        gradient = gradient[0]
+    given_gradients(gradient)
+    if isinstance(gradient, (list, tuple)):
+        raise TypeError(f"backward: gradient must be a Tensor or None, got "
+                        f"{type(gradient).__name__}")
+    return gradient
+
+
 def given_inputs(inputs: list) -> None:
     """PyTorch's error for an `inputs=` entry of backward() or grad() that is not a Tensor."""
     for tensor in inputs:
@@ -1151,9 +1163,10 @@ class Tensor:
             raise AutogradBypass(
                 f"numpy.{func.__name__} on a tensor that requires grad would bypass autograd "
                 f"(the result would have no gradient): use the tensor's own operation "
-                f"(`a @ b`, t.T, t.sum(), t.clamp(...), tg.where(...), tg.cat([...]), "
-                f"tg.{func.__name__}(...) where it exists), or t.detach() for values you do "
-                f"not differentiate through")
+                f"(`a @ b`, t.T, t.sum(), t.clamp(...), tg.where(...), tg.cat([...])"
+                + ("" if func.__name__ in ("where", "cat") else
+                   f", tg.{func.__name__}(...) where it exists")
+                + "), or t.detach() for values you do not differentiate through")
         return func(*_as_arrays(args), **dict(zip(kwargs, _as_arrays(tuple(kwargs.values())))))
 
     def __init__(
@@ -1537,12 +1550,7 @@ class Tensor:
         if inputs is not None and not inputs:
             raise RuntimeError(EMPTY_INPUTS)
         given_inputs(inputs or [])
-        if isinstance(gradient, (list, tuple)) and len(gradient) == 1:
-            gradient = gradient[0]  # PyTorch takes a sequence of one
-        given_gradients(gradient)
-        if isinstance(gradient, (list, tuple)):
-            raise TypeError(f"backward: gradient must be a Tensor or None, got "
-                            f"{type(gradient).__name__}")
+        gradient = given_backward_gradient(gradient)
         if inputs is not None and not all(t.requires_grad for t in inputs):
             raise RuntimeError("backward: an input in `inputs` does not require grad "
                                "(PyTorch: can't retain_grad on Tensor that has "

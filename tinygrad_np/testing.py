@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.gradcheck import GradcheckError, numerical_grad
+from tinygrad_np.gradcheck import GradcheckError, diagnosed, numerical_grad
 from tinygrad_np.tensor import Tensor
 
 try:
@@ -220,10 +220,10 @@ def assert_gradients_close(fn: Callable[..., Tensor], *inputs: Any, eps: float =
                    f"differences at element {tuple(int(i) for i in worst)}: backward "
                    f"{actual[worst]:.8g}, numerical {expected[worst]:.8g} (atol={atol}, "
                    f"rtol={rtol})")
-        from tinygrad_np.opcheck import UNEXPLAINED, drill_down
-
-        finding = drill_down(fn, _leaves(inputs), eps)
-        raise GradcheckError(f"{message}\n{finding.describe() if finding else UNEXPLAINED}")
+        direction = np.zeros(leaf.shape)
+        direction[worst] = 1.0
+        raise diagnosed(message, fn, _leaves(inputs), eps,
+                        point=(position, direction, upstream, actual[worst]))
 
 
 def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | None, *arrays: Any,

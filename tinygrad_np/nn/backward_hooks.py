@@ -127,7 +127,10 @@ def wrap_inputs(module: Any, hooks: dict, args: tuple) -> tuple[tuple, _Call | N
 
 
 class _Gate(Function):
-    """A zero-size node after all of a call's outputs: backward reaches it once, after every
+    """The gate of a module call's backward hooks; the hooks run, then each output's g goes on
+    unchanged (dinput i = g of output i).
+
+    A zero-size node after all of a call's outputs: backward reaches it once, after every
     output's gradient is known (each output's _Pass hands its gradient over, not on), so the
     pre-hooks run once, with None for an output the loss does not use (as PyTorch's)."""
 
@@ -139,7 +142,10 @@ class _Gate(Function):
 
 
 class _Pass(Function):
-    """Output `position` of a call, as a view of it: its gradient goes to the call's _Gate."""
+    """An output of a module call with backward hooks; g is held for the hooks' gate (the
+    gradient sent, dgate, is an empty token).
+
+    Output `position` of a call, as a view of it: its gradient goes to the call's _Gate."""
 
     def forward(ctx, output: np.ndarray, gate: np.ndarray) -> np.ndarray:
         return output.view()

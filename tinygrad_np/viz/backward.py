@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import hooks
-from tinygrad_np.autograd import unbroadcast
+from tinygrad_np.autograd import _seeds, unbroadcast
 from tinygrad_np.function import Function, no_grad
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, given_backward_gradient
 from tinygrad_np.viz.trace import topological_order
 
 TINY = 6  # gradients with at most this many elements are shown in full
@@ -257,19 +257,30 @@ class BackwardTrace:
 
 class _Labels:
     """Names for the tensors of a graph: the user's name, else v1, v2... for intermediate
-    results and leaf1, leaf2... for leaves, in forward order."""
+    results and leaf1, leaf2... for leaves, in forward order; a name already taken gets
+    "#2", "#3"... (two leaves named "p" are "p" and "p#2")."""
 
     def __init__(self, root: Tensor) -> None:
         self.labels: dict[Any, str] = {}
+        self.used: Counter = Counter()
         results = leaves = 0
         for node in reversed(topological_order([root.grad_fn])):
             for parent in node.parents:
                 if isinstance(parent, Tensor) and parent not in self.labels:
                     leaves += 1
-                    self.labels[parent] = _printable(parent.name) or f"leaf{leaves}"
+                    self._name(parent, _printable(parent.name) or f"leaf{leaves}")
             name = root.name if node is root.grad_fn else getattr(node, "output_name", None)
             results += 1
-            self.labels[node] = _printable(name) or f"v{results}"
+            self._name(node, _printable(name) or f"v{results}")
+
+    def _name(self, key: Any, label: str) -> None:
+        """`label`, or "label#2", "label#3"... for the second and later tensors so named."""
+        self.used[label] += 1
+        while self.used[label] > 1 and f"{label}#{self.used[label]}" in self.used:
+            self.used[label] += 1
+        unique = label if self.used[label] == 1 else f"{label}#{self.used[label]}"
+        self.used[unique] += unique != label
+        self.labels[key] = unique
 
     def __getitem__(self, key: Any) -> str:
         return self.labels[key]
@@ -301,6 +312,8 @@ def trace_backward(output: Tensor, gradient: Any = None) -> BackwardTrace:
     if output.grad_fn is None:
         raise RuntimeError("trace_backward: this tensor has no graph (it is a leaf or was "
                            "computed without requires_grad)")
+    if gradient is not None or output._data.size != 1:  # backward()'s checks, its errors
+        gradient = _seeds([output], [given_backward_gradient(gradient)], False)[0]
     labels = _Labels(output)
     rows: list[TraceRow] = []
     step = [0]
@@ -369,10 +382,17 @@ class GraphStats:
 
     def __str__(self) -> str:
         kinds = ", ".join(f"{op} ×{n}" for op, n in self.ops.most_common())
-        return (f"{self.nodes} ops ({kinds}), depth {self.depth}; {self.parameters} parameters "
-                f"({self.parameter_elements:,} elements); {self.inputs} constant inputs; "
+        return (f"{self.nodes} ops ({kinds}), depth {self.depth}; "
+                f"{_count(self.parameters, 'parameter')} "
+                f"({_count(self.parameter_elements, 'element')}); "
+                f"{_count(self.inputs, 'constant input')}; "
                 f"{self.saved_bytes:,} bytes saved for backward; {self.reused} tensors used "
                 "by more than one op (their gradients are sums)")
+
+
+def _count(number: int, noun: str) -> str:
+    """"1 parameter", "2 parameters", "1,024 elements"."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def graph_stats(tensor: Tensor) -> GraphStats:

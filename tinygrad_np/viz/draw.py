@@ -288,8 +288,9 @@ def render(
 
     `tensor_or_graph` is a Tensor (drawn with `draw_graph(tensor, **draw_options)`) or a
     Digraph. `format` is "svg", "png" or another Graphviz format; by default it comes from
-    the file suffix, else "svg" (a missing suffix is then added). Needs the Graphviz
-    program `dot`; without it this raises RuntimeError saying how to install it.
+    the file suffix, else "svg" (a missing suffix is then added). "dot" and "gv" write the
+    DOT source as it is; other formats need the Graphviz program `dot`, and without it this
+    raises RuntimeError saying how to install it.
     """
     graphviz = _import_graphviz()
     if not isinstance(tensor_or_graph, Tensor | graphviz.Graph | graphviz.Digraph):
@@ -306,6 +307,9 @@ def render(
         path = path.with_suffix(f".{format}")
     graph = draw_graph(tensor_or_graph, **draw_options) if isinstance(
         tensor_or_graph, Tensor) else tensor_or_graph
+    if format in ("dot", "gv"):  # the DOT text itself: no Graphviz program needed
+        path.write_text(graph.source)
+        return str(path)
     try:
         # pipe() rather than Digraph.render(): it writes no DOT source file next to the
         # picture, and the picture lands at exactly `path`.
