@@ -297,6 +297,9 @@ class _KeyedMembers(Module):
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._items)
+
     def keys(self) -> Any:
         """The keys, in insertion order."""
         return self._items.keys()

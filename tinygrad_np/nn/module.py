@@ -184,11 +184,19 @@ class Module:
                     f"with torch.no_grad(): module.{name}.copy_(value)")
             if value is None:  # PyTorch keeps the name, holding None (see _parameters)
                 vars(self).setdefault("_none_parameters", set()).add(name)
+        elif isinstance(vars(self).get(name), Module) and not (
+                value is None or isinstance(value, Module)):  # it would silently drop out
+            raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                            "(torch.nn.Module or None expected)")
         elif name in vars(self).get("_buffer_names", ()) and not (
                 value is None or isinstance(value, Tensor)):
             raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                             "(torch.nn.Buffer, torch.Tensor or None expected)")
         object.__setattr__(self, name, value)
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickling and deepcopy: the attributes back (a subclass's override may call it)."""
+        vars(self).update(state)
 
     def __delattr__(self, name: str) -> None:
         # Deleting a buffer or parameter forgets it as one, as PyTorch: the name may then
@@ -684,9 +692,13 @@ class Module:
                     parameter.grad.zero_()
 
     def train(self, mode: bool = True) -> Module:
-        """Set `.training` on this module and all below it (layers such as dropout read it)."""
-        for module in self.modules():
-            module.training = mode
+        """Set `.training` on this module and, through each child's own `train(mode)` (so a
+        subclass that overrides it, to keep a BatchNorm frozen, is obeyed), all below it."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
+        self.training = mode
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -712,7 +724,16 @@ class Module:
             if np.dtype(dtype).kind != "f":
                 raise TypeError(f"Module.to: only floating-point dtypes, got {np.dtype(dtype)}")
             self._convert_floats(np.dtype(dtype))
+            self._applied_overrides(lambda t: t.to(dtype) if t.dtype.kind == "f" else t)
         return self
+
+    def _applied_overrides(self, fn: Any) -> None:
+        """PyTorch's to()/double()/type() go through `_apply(fn)`: a subclass overriding it
+        (to convert a tensor it keeps outside parameters and buffers) gets its call here, after
+        the parameters and buffers were converted (converting them again changes nothing)."""
+        for module in self.modules():
+            if type(module)._apply is not Module._apply:
+                module._apply(fn)
 
     def _convert_floats(self, dtype: np.dtype) -> None:
         tensors = list(self.parameters())
@@ -740,6 +761,7 @@ class Module:
         for tensor in [*self.parameters(), *(buffers() if buffers is not None else ())]:
             if isinstance(tensor, Tensor) and tensor.dtype != dtype:
                 tensor._data = tensor._data.astype(dtype)
+        self._applied_overrides(lambda t: t.to(dtype))
         return self
 
     def float(self) -> Module:
