@@ -30,7 +30,9 @@ file from an untrusted source cannot run code; at worst it is refused with a Val
 `save` never leaves a half-written file under the target name: it writes a temporary file in
 the same directory and renames it over the target (`os.replace`, atomic on POSIX and
 Windows), so an interruption leaves the previous file intact; a file it replaces keeps its
-permission bits, and a symbolic link keeps pointing at the (new) file.
+permission bits, and a symbolic link keeps pointing at the (new) file. A target that is not a
+regular file (a device such as /dev/null, a FIFO) or has several hard links is written in
+place instead, as `open(path, "wb")` would: the node stays a node, every link sees the file.
 
 `load` reads every entry's .npy header first and refuses the archive, before allocating
 anything, when the arrays would take more than `max_bytes` (4 GiB by default): a small
@@ -116,8 +118,11 @@ def _flat_state_dict(obj: Any) -> bool:
     return True
 
 
-def _target_of(path: str) -> tuple[str, int | None]:
-    """The file to replace (a symlink's target) and its permission bits (None: new file)."""
+def _target_of(path: str) -> tuple[str, int | None, bool]:
+    """The file to write (a symlink's target), its permission bits (None: new file) and
+    whether to write it in place: a device, FIFO or socket (renaming over it would replace
+    the node with a regular file) or a regular file with several hard links (a rename would
+    leave the other names on the old content), as `open(path, "wb")` writes both."""
     target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
     if os.path.isdir(target):
         raise IsADirectoryError(f"save: {path} is a directory")
@@ -125,13 +130,14 @@ def _target_of(path: str) -> tuple[str, int | None]:
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: the folder {directory} does not exist")
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
     except FileNotFoundError:
-        return target, None
+        return target, None, False
     # A read-only weights file stays protected, as `open(path, "wb")` would fail on it.
     if not os.access(target, os.W_OK):
         raise PermissionError(f"save: {path} is read-only; not replacing it")
-    return target, mode
+    in_place = not stat.S_ISREG(info.st_mode) or info.st_nlink > 1
+    return target, stat.S_IMODE(info.st_mode), in_place
 
 
 def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_protocol: int = 2,
@@ -164,14 +170,21 @@ def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_pr
 
     Replacing a file keeps its permission bits (a read-only file is refused with
     PermissionError) and writes through a symbolic link. An error or interruption while
-    writing leaves the previous file untouched and no temporary file behind.
+    writing leaves the previous file untouched and no temporary file behind. A target that
+    is not a regular file (`/dev/null`, a FIFO, a device) or a regular file with several
+    hard links is written in place, as torch.save does (every link sees the new content; an
+    interrupted save then leaves it half-written).
     """
     entries = _Encoder(named=_flat_state_dict(obj)).entries(obj)
     if hasattr(f, "write"):  # a file object, as torch.save accepts (io.BytesIO, open(.., "wb"))
         np.savez(f, **entries)
         return
     path = _as_path(f, "save")
-    target, mode = _target_of(path)
+    target, mode, in_place = _target_of(path)
+    if in_place:  # the node or the shared inode gets the bytes; nothing is renamed over it
+        with open(target, "wb") as handle:
+            np.savez(handle, **entries)
+        return
     directory, base = os.path.split(target)
     # Same directory as the target, so os.replace is a rename within one file system.
     temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
