@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import tracemalloc
+import zipfile
 
+import numpy as np
 import pytest
 
 import tinygrad_np as tg
@@ -104,3 +107,109 @@ def test_save_over_a_single_link_file_is_still_atomic(tmp_path):
     assert os.stat(path).st_ino != inode  # a new file was renamed over it
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
     assert os.listdir(tmp_path) == ["a.pt"]
+
+
+# ---- 2. load's max_bytes covers a torch pickle's own allocations ----------------------------
+
+def _torch_zip(path, pickle_bytes: bytes) -> str:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", pickle_bytes)
+        archive.writestr("archive/byteorder", "little")
+    return str(path)
+
+
+def _small_peak(call) -> int:
+    tracemalloc.start()
+    try:
+        call()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_load_counts_a_pickled_bytearray_of_an_int_size(tmp_path):
+    size = 300_000_000
+    bomb = (b"\x80\x02c__builtin__\nbytearray\nq\x00J" + size.to_bytes(4, "little")
+            + b"\x85R.")
+    path = _torch_zip(tmp_path / "bomb.pt", bomb)
+
+    def refused() -> None:
+        with pytest.raises(ValueError, match=r"bytearray\(300000000\).*max_bytes"):
+            tg.load(path, max_bytes=100_000)
+
+    assert _small_peak(refused) < 10 << 20
+    small = _torch_zip(tmp_path / "small.pt", bomb.replace(size.to_bytes(4, "little"),
+                                                           (10).to_bytes(4, "little")))
+    assert tg.load(small) == bytearray(10)
+
+
+def test_load_refuses_size_and_encode_of_other_things(tmp_path):
+    # torch.Size(bytearray(n)) would make a tuple of n ints; _codecs.encode(bytearray) its repr.
+    size_of_bytes = (b"\x80\x02ctorch\nSize\nc__builtin__\nbytearray\nK\x10\x85R\x85R.")
+    with pytest.raises(ValueError, match="torch.Size is built from a bytearray"):
+        tg.load(_torch_zip(tmp_path / "s.pt", size_of_bytes))
+    encode_of_bytes = (b"\x80\x02c_codecs\nencode\nc__builtin__\nbytearray\nK\x10\x85R\x85R.")
+    with pytest.raises(ValueError, match="_codecs.encode is given a bytearray"):
+        tg.load(_torch_zip(tmp_path / "e.pt", encode_of_bytes))
+
+
+def test_load_counts_the_pickle_itself(tmp_path):
+    # 200,000 one-byte empty sets (protocol 4) cost ~45 MB to unpickle from a 200 KB pickle.
+    path = _torch_zip(tmp_path / "sets.pt", b"\x80\x04" + b"\x8f" * 200_000 + b".")
+
+    def refused() -> None:
+        with pytest.raises(ValueError, match=r"data.pkl \(200,003 bytes.*max_bytes"):
+            tg.load(path, max_bytes=20 << 20)
+
+    assert _small_peak(refused) < 5 << 20
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch to write a checkpoint")
+def test_real_torch_checkpoints_with_bytes_and_sizes_still_load(tmp_path):
+    path = tmp_path / "t.pt"
+    torch.save({"w": torch.ones(2, 3), "b": bytearray(b"ab\xff"), "s": torch.Size([2, 3]),
+                "raw": b"xyz"}, path)
+    loaded = tg.load(str(path))
+    assert loaded["w"].shape == (2, 3) and loaded["b"] == bytearray(b"ab\xff")
+    assert loaded["s"] == (2, 3) and loaded["raw"] == b"xyz"
+
+
+# ---- 3. the manifest's parse is counted against max_bytes before it happens ----------------
+
+def _manifest_file(path, text: str) -> str:
+    np.savez_compressed(path, __tinygrad_np_format__=np.array(2),
+                        __tinygrad_np_manifest__=np.frombuffer(text.encode(), dtype=np.uint8))
+    return str(path)
+
+
+def test_a_manifest_of_empty_lists_is_refused_before_parsing(tmp_path):
+    text = "[" + "[]," * 5_592_404 + "[]]"  # 16 MB, just under the 16 MiB cap; ~400 MB parsed
+    path = _manifest_file(tmp_path / "m.npz", text)
+
+    def refused() -> None:
+        with pytest.raises(ValueError, match=r"__tinygrad_np_manifest__.*counted 32 times.*"
+                                             r"over the limit of 20,971,520"):
+            tg.load(path, max_bytes=20 << 20)
+
+    assert _small_peak(refused) < 5 << 20
+
+
+def test_a_manifest_over_the_cap_is_refused_before_reading(tmp_path):
+    text = "[" + "0," * (8 << 20) + "0]"  # 16 MiB + 3 bytes
+    path = _manifest_file(tmp_path / "m.npz", text)
+
+    def refused() -> None:
+        with pytest.raises(ValueError, match="the manifest is 16,777,219 bytes, over the limit "
+                                             "of 16,777,216"):
+            tg.load(path, max_bytes=1 << 40)
+
+    assert _small_peak(refused) < 5 << 20
+
+
+def test_a_large_real_checkpoint_loads_within_the_default_limit(tmp_path):
+    model = {f"layers.{i}.attention.weight": tg.zeros(1) for i in range(1000)}
+    state = {i: {"step": tg.tensor(1.0), "exp_avg": tg.zeros(1)} for i in range(1000)}
+    tg.save({"model": model, "opt": {"state": state}}, str(tmp_path / "c.pt"))
+    loaded = tg.load(str(tmp_path / "c.pt"))
+    assert len(loaded["model"]) == 1000 and loaded["opt"]["state"][999]["step"].item() == 1.0

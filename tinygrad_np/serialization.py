@@ -24,7 +24,7 @@ scalars. Three layouts:
 Nothing is pickled: `load` reads the zip members itself, builds only numeric arrays from
 their bytes and only plain values from the JSON (checked strictly: known node kinds, keys
 and set items only of hashable kinds, dtypes only from a list of numeric dtype names,
-references to existing entries, at most 64 levels deep, a manifest of at most 64 MiB), so a
+references to existing entries, at most 64 levels deep, a manifest of at most 16 MiB), so a
 file from an untrusted source cannot run code; at worst it is refused with a ValueError.
 
 `save` never leaves a half-written file under the target name: it writes a temporary file in
@@ -35,9 +35,10 @@ regular file (a device such as /dev/null, a FIFO) or has several hard links is w
 place instead, as `open(path, "wb")` would: the node stays a node, every link sees the file.
 
 `load` reads every entry's .npy header first and refuses the archive, before allocating
-anything, when the arrays would take more than `max_bytes` (4 GiB by default): a small
-compressed "zip bomb" costs nothing. It also refuses entries whose stored size disagrees with
-their header, duplicate or non-.npy entries, and any dtype other than bool/int/float/complex.
+anything, when the arrays (the manifest counted 32 times, for parsing its JSON) would take
+more than `max_bytes` (4 GiB by default): a small compressed "zip bomb" costs nothing. It
+also refuses entries whose stored size disagrees with their header, duplicate or non-.npy
+entries, and any dtype other than bool/int/float/complex.
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ NESTED_FORMAT_VERSION = 2  # any structure: a JSON manifest and numbered arrays
 NAMED_FORMAT_VERSION = 3  # a flat state dict: a JSON manifest and arrays named after its keys
 MANIFEST_KEY = "__tinygrad_np_manifest__"
 MAX_DEPTH = 64  # containers inside containers, in a saved structure
-MAX_MANIFEST_BYTES = 64 << 20
+# A 1000-parameter model's checkpoint with its Adam state has a 0.2 MB manifest: 16 MiB
+# allows ~80 times that. Loading one counts MANIFEST_COST bytes per byte against max_bytes
+# (json.loads allocates up to ~25 per byte, for `[[],[],...]`), before it is parsed.
+MAX_MANIFEST_BYTES = 16 << 20
+MANIFEST_COST = 32
 # np.savez takes the arrays as keyword arguments, so these names would collide with its own.
 _RESERVED = (FORMAT_KEY, MANIFEST_KEY, "file", "allow_pickle")
 
@@ -513,12 +518,15 @@ def _check_entries(archive: zipfile.ZipFile, path: str, max_bytes: int) -> list[
             shape, fortran, dtype = _read_header(stream, path, name)
             header_size = stream.tell()
         nbytes = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
-        total += nbytes
+        # Parsing the manifest's JSON allocates up to ~25 bytes per byte of it: counted first.
+        total += nbytes * MANIFEST_COST if name == MANIFEST_KEY else nbytes
         if total > max_bytes:
+            cost = f", counted {MANIFEST_COST} times for parsing" if name == MANIFEST_KEY else ""
             raise ValueError(
-                f"load: {path}: entry {name!r} (shape {shape}, dtype {dtype}, {nbytes:,} bytes) "
-                f"brings the arrays to {total:,} bytes, over the limit of {max_bytes:,} bytes; "
-                "if you trust this file, pass load(path, max_bytes=...) a larger limit")
+                f"load: {path}: entry {name!r} (shape {shape}, dtype {dtype}, {nbytes:,} bytes"
+                f"{cost}) brings the arrays to {total:,} bytes, over the limit of "
+                f"{max_bytes:,} bytes; if you trust this file, pass load(path, max_bytes=...) "
+                "a larger limit")
         if info.file_size != header_size + nbytes:
             raise ValueError(
                 f"load: {path}: entry {name!r} is {info.file_size:,} bytes in the archive, but "
