@@ -213,3 +213,78 @@ def test_a_large_real_checkpoint_loads_within_the_default_limit(tmp_path):
     tg.save({"model": model, "opt": {"state": state}}, str(tmp_path / "c.pt"))
     loaded = tg.load(str(tmp_path / "c.pt"))
     assert len(loaded["model"]) == 1000 and loaded["opt"]["state"][999]["step"].item() == 1.0
+
+
+# ---- 4-6. float16 means over more than 65504 (or 2048) elements ----------------------------
+
+F = tg.nn.functional
+
+
+def test_kl_div_batchmean_of_70000_float16_rows_value_and_gradient():
+    x = tg.full((70000,), -1.0, dtype=tg.float16, requires_grad=True)
+    loss = F.kl_div(x, tg.full((70000,), 0.5, dtype=tg.float16), reduction="batchmean")
+    loss.backward()
+    # 0.5 * (log 0.5 + 1) = 0.1534 per element; the sum / 70000 rounds to float16 0.1533
+    assert loss.dtype == tg.float16 and loss.item() == pytest.approx(0.1533, abs=1e-4)
+    assert x.grad[0].item() == pytest.approx(-0.5 / 70000, rel=1e-2)
+    if torch is not None:
+        tx = torch.full((70000,), -1.0, dtype=torch.float16, requires_grad=True)
+        tloss = torch.nn.functional.kl_div(tx, torch.full((70000,), 0.5, dtype=torch.float16),
+                                           reduction="batchmean")
+        tloss.backward()
+        assert loss.item() == tloss.item() and x.grad[0].item() == tx.grad[0].item()
+
+
+def test_multilabel_soft_margin_loss_of_70000_float16_classes():
+    x = tg.ones(1, 70000, dtype=tg.float16, requires_grad=True)
+    loss = F.multilabel_soft_margin_loss(x, tg.ones(1, 70000, dtype=tg.float16))
+    loss.backward()
+    assert loss.item() == pytest.approx(np.log1p(np.exp(-1.0)), abs=1e-3)  # 0.3133
+    assert x.grad[0, 0].item() == pytest.approx(-1 / (1 + np.e) / 70000, rel=1e-2)
+    if torch is not None:
+        tx = torch.ones(1, 70000, dtype=torch.float16, requires_grad=True)
+        tloss = torch.nn.functional.multilabel_soft_margin_loss(
+            tx, torch.ones(1, 70000, dtype=torch.float16))
+        tloss.backward()
+        assert loss.item() == tloss.item() and x.grad[0, 0].item() == tx.grad[0, 0].item()
+
+
+def test_a_float16_count_that_float16_rounds_is_not_rounded():
+    # 2049 is 2048 in float16: dividing by it would be 1 ulp off (0.3135 for 0.3132)
+    each = np.float16(np.log1p(np.exp(-1.0)))
+    total = np.float16(np.float32(each) * 2049)
+    expected = float(np.float16(np.float32(total) / 2049))
+    loss = F.multilabel_soft_margin_loss(tg.ones(1, 2049, dtype=tg.float16),
+                                         tg.ones(1, 2049, dtype=tg.float16))
+    assert loss.item() == expected != float(np.float16(np.float32(total) / 2048))
+    if torch is not None:
+        assert loss.item() == torch.nn.functional.multilabel_soft_margin_loss(
+            torch.ones(1, 2049, dtype=torch.float16), torch.ones(1, 2049, dtype=torch.float16)
+        ).item()
+
+
+@pytest.mark.parametrize("pool", [
+    lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(1, 1, 256, 256, dtype=T.float16), 1),
+    lambda T: T.nn.functional.adaptive_avg_pool1d(T.ones(1, 1, 70000, dtype=T.float16), 1),
+    lambda T: T.nn.functional.avg_pool1d(T.ones(1, 1, 70000, dtype=T.float16), 70000),
+    lambda T: T.nn.functional.avg_pool2d(T.ones(1, 1, 300, 300, dtype=T.float16), 300),
+    lambda T: T.nn.functional.adaptive_avg_pool3d(T.ones(1, 1, 50, 50, 50, dtype=T.float16), 1),
+])
+def test_float16_average_pools_of_big_windows_are_one(pool):
+    y = pool(tg)
+    assert y.dtype == tg.float16 and y.item() == 1.0
+    if torch is not None:
+        assert pool(torch).item() == 1.0
+
+
+def test_float16_avg_pool3d_of_a_big_window_is_one():  # (PyTorch has no float16 avg_pool3d)
+    y = F.avg_pool3d(tg.ones(1, 1, 50, 50, 50, dtype=tg.float16), 50)
+    assert y.dtype == tg.float16 and y.item() == 1.0
+
+
+def test_float16_nanmean_of_70000_ones_is_inf_as_pytorch():
+    # the float16 sum (inf) divided by the count: inf, not inf / inf = NaN
+    assert tg.ones(70000, dtype=tg.float16).nanmean().item() == float("inf")
+    assert tg.full((3000,), 2.0, dtype=tg.float16).nanmean().item() == 2.0
+    if torch is not None:
+        assert torch.ones(70000, dtype=torch.float16).nanmean().item() == float("inf")
