@@ -288,3 +288,27 @@ def test_float16_nanmean_of_70000_ones_is_inf_as_pytorch():
     assert tg.full((3000,), 2.0, dtype=tg.float16).nanmean().item() == 2.0
     if torch is not None:
         assert torch.ones(70000, dtype=torch.float16).nanmean().item() == float("inf")
+
+
+# ---- 7. a tensor as its own grad ------------------------------------------------------------
+
+def test_a_tensor_cannot_be_its_own_grad():
+    w = tg.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="can't assign Variable as its own grad"):
+        w.grad = w
+    assert w.grad is None
+    p = tg.nn.Parameter(tg.ones(2))
+    with pytest.raises(RuntimeError, match="its own grad"):
+        p.grad = p
+    if torch is not None:
+        tw = torch.ones(3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="can't assign Variable as its own grad"):
+            tw.grad = tw
+
+
+def test_a_view_of_the_tensor_as_grad_is_accepted_as_pytorch():
+    # PyTorch refuses only the tensor itself; a detached copy of the values is fine
+    w = tg.ones(3, requires_grad=True)
+    w.grad = w.detach().clone()
+    (w * 2).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0, 3.0] and w.tolist() == [1.0, 1.0, 1.0]

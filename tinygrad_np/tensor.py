@@ -1299,6 +1299,8 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(
                     f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+            if value is self:  # backward would accumulate into the parameter itself
+                raise RuntimeError("can't assign Variable as its own grad (w.grad = w)")
             if value.shape != self.shape:
                 raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
                                    f"shape {self.shape}")
