@@ -312,3 +312,52 @@ def test_a_view_of_the_tensor_as_grad_is_accepted_as_pytorch():
     w.grad = w.detach().clone()
     (w * 2).sum().backward()
     assert w.grad.tolist() == [3.0, 3.0, 3.0] and w.tolist() == [1.0, 1.0, 1.0]
+
+
+# ---- 8. names a state dict could not tell apart --------------------------------------------
+
+def _name_cases(T):
+    nn = T.nn
+    m = nn.Module()
+    return [
+        (lambda: nn.ParameterDict({"w.x": nn.Parameter(T.ones(1))}), KeyError,
+         'parameter name can\'t contain "."'),
+        (lambda: nn.ModuleDict({"a.b": nn.Linear(1, 1)}), KeyError,
+         'module name can\'t contain ".", got: a.b'),
+        (lambda: setattr(m, "a.b", nn.Parameter(T.ones(1))), KeyError,
+         'parameter name can\'t contain "."'),
+        (lambda: m.register_parameter("", nn.Parameter(T.ones(1))), KeyError,
+         'parameter name can\'t be empty string ""'),
+        (lambda: m.register_buffer("a.b", T.ones(1)), KeyError, 'buffer name can\'t contain "."'),
+        (lambda: m.register_buffer("", T.ones(1)), KeyError,
+         'buffer name can\'t be empty string ""'),
+        (lambda: m.add_module("", nn.Linear(1, 1)), KeyError,
+         'module name can\'t be empty string ""'),
+        (lambda: nn.ModuleDict({"": nn.Linear(1, 1)}), KeyError,
+         'module name can\'t be empty string ""'),
+        (lambda: nn.ParameterDict({"": nn.Parameter(T.ones(1))}), KeyError,
+         'parameter name can\'t be empty string ""'),
+        (lambda: m.add_module(1, nn.Linear(1, 1)), TypeError,
+         "module name should be a string. Got int"),
+        (lambda: m.register_parameter(1, nn.Parameter(T.ones(1))), TypeError,
+         "parameter name should be a string. Got int"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(11))
+def test_dotted_and_empty_names_are_refused_as_pytorch(case):
+    call, error, message = _name_cases(tg)[case]
+    with pytest.raises(error) as caught:
+        call()
+    assert message in str(caught.value.args[0])
+    if torch is not None:
+        call, error, message = _name_cases(torch)[case]
+        with pytest.raises(error) as caught:
+            call()
+        assert message in str(caught.value.args[0])
+
+
+def test_a_module_attribute_may_hold_a_dot_as_pytorch():
+    m = tg.nn.Module()
+    setattr(m, "c.d", tg.nn.Linear(1, 1))  # PyTorch's __setattr__ does not check modules
+    assert getattr(m, "c.d") is not None
