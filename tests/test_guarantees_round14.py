@@ -361,3 +361,32 @@ def test_a_module_attribute_may_hold_a_dot_as_pytorch():
     m = tg.nn.Module()
     setattr(m, "c.d", tg.nn.Linear(1, 1))  # PyTorch's __setattr__ does not check modules
     assert getattr(m, "c.d") is not None
+
+
+# ---- 11. fill values that are not numbers ---------------------------------------------------
+
+def _fills(T):
+    x = T.ones(2)
+    return [lambda v: T.full((2,), v), lambda v: T.full_like(x, v), lambda v: x.new_full((2,), v),
+            lambda v: x.fill_(v)]
+
+
+@pytest.mark.parametrize("value", ["a", None, [1], b"1"])
+@pytest.mark.parametrize("which", range(4))
+def test_a_fill_value_that_is_not_a_number_is_a_type_error(which, value):
+    with pytest.raises(TypeError, match="must be Number, not"):
+        _fills(tg)[which](value)
+    if torch is not None:
+        with pytest.raises(TypeError):
+            _fills(torch)[which](value)
+
+
+def test_a_fill_value_may_be_a_0d_tensor_but_not_a_bigger_one():
+    assert tg.full((2,), tg.tensor(2.0)).tolist() == [2.0, 2.0]
+    assert tg.ones(2).fill_(tg.tensor(3.0)).tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match=r"full\(\): argument 'fill_value' \(position 2\) must "
+                                        "be Number, not Tensor"):
+        tg.full((2,), tg.ones(2))
+    if torch is not None:
+        with pytest.raises(TypeError, match="must be Number, not Tensor"):
+            torch.full((2,), torch.ones(2))
