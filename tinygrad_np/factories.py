@@ -25,6 +25,7 @@ from tinygrad_np.tensor import (
     _scalar_for,
     _shape_args,
     _to_array,
+    check_fill,
 )
 
 
@@ -189,6 +190,7 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
          requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of `size` with every element `fill_value`; the dtype follows the value as in
     PyTorch (True -> bool, 3 -> int64, 3.0 -> the default float) unless given."""
+    check_fill("full", fill_value)
     size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
     value = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
     dtype = np.dtype(dtype or _fill_dtype(value))
@@ -201,6 +203,7 @@ def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
               layout: Any = None) -> Tensor:
     """`fill_value` everywhere, with `input`'s shape and (unless given) dtype (a number the
     dtype cannot hold refused, a negative int wrapping into uint8, as PyTorch)."""
+    check_fill("full_like", fill_value)
     target = np.dtype(dtype or input.dtype)
     value = _scalar_for("full_like", fill_value, target)
     return _made(np.full(input.shape, value, dtype=target), None, requires_grad, device,

@@ -24,18 +24,21 @@ scalars. Three layouts:
 Nothing is pickled: `load` reads the zip members itself, builds only numeric arrays from
 their bytes and only plain values from the JSON (checked strictly: known node kinds, keys
 and set items only of hashable kinds, dtypes only from a list of numeric dtype names,
-references to existing entries, at most 64 levels deep, a manifest of at most 64 MiB), so a
+references to existing entries, at most 64 levels deep, a manifest of at most 16 MiB), so a
 file from an untrusted source cannot run code; at worst it is refused with a ValueError.
 
 `save` never leaves a half-written file under the target name: it writes a temporary file in
 the same directory and renames it over the target (`os.replace`, atomic on POSIX and
 Windows), so an interruption leaves the previous file intact; a file it replaces keeps its
-permission bits, and a symbolic link keeps pointing at the (new) file.
+permission bits, and a symbolic link keeps pointing at the (new) file. A target that is not a
+regular file (a device such as /dev/null, a FIFO) or has several hard links is written in
+place instead, as `open(path, "wb")` would: the node stays a node, every link sees the file.
 
 `load` reads every entry's .npy header first and refuses the archive, before allocating
-anything, when the arrays would take more than `max_bytes` (4 GiB by default): a small
-compressed "zip bomb" costs nothing. It also refuses entries whose stored size disagrees with
-their header, duplicate or non-.npy entries, and any dtype other than bool/int/float/complex.
+anything, when the arrays (the manifest counted 32 times, for parsing its JSON) would take
+more than `max_bytes` (4 GiB by default): a small compressed "zip bomb" costs nothing. It
+also refuses entries whose stored size disagrees with their header, duplicate or non-.npy
+entries, and any dtype other than bool/int/float/complex.
 """
 
 from __future__ import annotations
@@ -64,7 +67,11 @@ NESTED_FORMAT_VERSION = 2  # any structure: a JSON manifest and numbered arrays
 NAMED_FORMAT_VERSION = 3  # a flat state dict: a JSON manifest and arrays named after its keys
 MANIFEST_KEY = "__tinygrad_np_manifest__"
 MAX_DEPTH = 64  # containers inside containers, in a saved structure
-MAX_MANIFEST_BYTES = 64 << 20
+# A 1000-parameter model's checkpoint with its Adam state has a 0.2 MB manifest: 16 MiB
+# allows ~80 times that. Loading one counts MANIFEST_COST bytes per byte against max_bytes
+# (json.loads allocates up to ~25 per byte, for `[[],[],...]`), before it is parsed.
+MAX_MANIFEST_BYTES = 16 << 20
+MANIFEST_COST = 32
 # np.savez takes the arrays as keyword arguments, so these names would collide with its own.
 _RESERVED = (FORMAT_KEY, MANIFEST_KEY, "file", "allow_pickle")
 
@@ -116,8 +123,11 @@ def _flat_state_dict(obj: Any) -> bool:
     return True
 
 
-def _target_of(path: str) -> tuple[str, int | None]:
-    """The file to replace (a symlink's target) and its permission bits (None: new file)."""
+def _target_of(path: str) -> tuple[str, int | None, bool]:
+    """The file to write (a symlink's target), its permission bits (None: new file) and
+    whether to write it in place: a device, FIFO or socket (renaming over it would replace
+    the node with a regular file) or a regular file with several hard links (a rename would
+    leave the other names on the old content), as `open(path, "wb")` writes both."""
     target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
     if os.path.isdir(target):
         raise IsADirectoryError(f"save: {path} is a directory")
@@ -125,13 +135,14 @@ def _target_of(path: str) -> tuple[str, int | None]:
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: the folder {directory} does not exist")
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
     except FileNotFoundError:
-        return target, None
+        return target, None, False
     # A read-only weights file stays protected, as `open(path, "wb")` would fail on it.
     if not os.access(target, os.W_OK):
         raise PermissionError(f"save: {path} is read-only; not replacing it")
-    return target, mode
+    in_place = not stat.S_ISREG(info.st_mode) or info.st_nlink > 1
+    return target, stat.S_IMODE(info.st_mode), in_place
 
 
 def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_protocol: int = 2,
@@ -164,14 +175,21 @@ def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_pr
 
     Replacing a file keeps its permission bits (a read-only file is refused with
     PermissionError) and writes through a symbolic link. An error or interruption while
-    writing leaves the previous file untouched and no temporary file behind.
+    writing leaves the previous file untouched and no temporary file behind. A target that
+    is not a regular file (`/dev/null`, a FIFO, a device) or a regular file with several
+    hard links is written in place, as torch.save does (every link sees the new content; an
+    interrupted save then leaves it half-written).
     """
     entries = _Encoder(named=_flat_state_dict(obj)).entries(obj)
     if hasattr(f, "write"):  # a file object, as torch.save accepts (io.BytesIO, open(.., "wb"))
         np.savez(f, **entries)
         return
     path = _as_path(f, "save")
-    target, mode = _target_of(path)
+    target, mode, in_place = _target_of(path)
+    if in_place:  # the node or the shared inode gets the bytes; nothing is renamed over it
+        with open(target, "wb") as handle:
+            np.savez(handle, **entries)
+        return
     directory, base = os.path.split(target)
     # Same directory as the target, so os.replace is a rename within one file system.
     temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
@@ -500,12 +518,15 @@ def _check_entries(archive: zipfile.ZipFile, path: str, max_bytes: int) -> list[
             shape, fortran, dtype = _read_header(stream, path, name)
             header_size = stream.tell()
         nbytes = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
-        total += nbytes
+        # Parsing the manifest's JSON allocates up to ~25 bytes per byte of it: counted first.
+        total += nbytes * MANIFEST_COST if name == MANIFEST_KEY else nbytes
         if total > max_bytes:
+            cost = f", counted {MANIFEST_COST} times for parsing" if name == MANIFEST_KEY else ""
             raise ValueError(
-                f"load: {path}: entry {name!r} (shape {shape}, dtype {dtype}, {nbytes:,} bytes) "
-                f"brings the arrays to {total:,} bytes, over the limit of {max_bytes:,} bytes; "
-                "if you trust this file, pass load(path, max_bytes=...) a larger limit")
+                f"load: {path}: entry {name!r} (shape {shape}, dtype {dtype}, {nbytes:,} bytes"
+                f"{cost}) brings the arrays to {total:,} bytes, over the limit of "
+                f"{max_bytes:,} bytes; if you trust this file, pass load(path, max_bytes=...) "
+                "a larger limit")
         if info.file_size != header_size + nbytes:
             raise ValueError(
                 f"load: {path}: entry {name!r} is {info.file_size:,} bytes in the archive, but "

@@ -127,7 +127,9 @@ def nanmean(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: 
     dims = _wrap_dims("nanmean", dim, source.ndim)
     count = np.sum(~np.isnan(source._data), axis=dims, keepdims=keepdim)
     total = nansum(source, dim, keepdim)
-    mean = total / np.maximum(count, 1).astype(source.dtype)
+    # (in float32 for float16, as PyTorch: a count past 65504 would be inf in float16)
+    wide = np.float32 if source.dtype == np.float16 else source.dtype
+    mean = (total.to(wide) / np.maximum(count, 1).astype(wide)).to(source.dtype)
     return mean.masked_fill(np.asarray(count == 0), np.nan)
 
 

@@ -452,6 +452,15 @@ def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
 
 
+def check_fill(op: str, value: Any, argument: str = "'fill_value' (position 2)") -> None:
+    """A fill value as PyTorch takes it: a number (bool, int, float, complex, a NumPy scalar)
+    or a 0-d tensor; anything else (a str, None, a list, a bigger tensor) is its TypeError."""
+    if isinstance(value, bool | int | float | complex | np.number | np.bool_) or (
+            isinstance(value, Tensor | np.ndarray) and value.ndim == 0):
+        return
+    raise TypeError(f"{op}(): argument {argument} must be Number, not {type(value).__name__}")
+
+
 def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     """A Python number written into (or compared with) a `dtype` tensor: PyTorch's RuntimeError
     when the dtype cannot hold it (NaN or inf in an integer dtype, 300 in int8, 1e10 in
@@ -1312,6 +1321,8 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(
                     f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+            if value is self:  # backward would accumulate into the parameter itself
+                raise RuntimeError("can't assign Variable as its own grad (w.grad = w)")
             if value.shape != self.shape:
                 raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
                                    f"shape {self.shape}")
@@ -2065,7 +2076,8 @@ class Tensor:
         return self._in_place(_copy_from, src)
 
     def fill_(self, value: Any) -> Tensor:
-        """Set every element to `value`, in place."""
+        """Set every element to `value` (a number or a 0-d tensor), in place."""
+        check_fill("fill_", value, "'value' (position 1)")
         return self._in_place(_copy_from, value)
 
     def zero_(self) -> Tensor:
@@ -3504,6 +3516,7 @@ class Tensor:
     def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
                  device: Any = None, requires_grad: bool = False) -> Tensor:
         """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
+        check_fill("new_full", fill_value)
         return self._new("new_full", np.full(tuple(size), fill_value), dtype, device,
                          requires_grad)
 

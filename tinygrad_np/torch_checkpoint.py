@@ -6,8 +6,10 @@ dicts, tensor and parameter rebuilding, storage types, `torch.Size`, dtypes and 
 few builtins), so a file cannot run code; storages reach the rebuild functions only as
 `_Storage` objects made here (a file cannot hand them anything else), and a pickle's BUILD
 step (setting state) is refused on everything but ordered dicts. Before anything is
-allocated its bytes are counted against `max_bytes`: each storage (its size checked against
-the archive) and each tensor (a view copied out of its storage, checked to lie inside it).
+allocated its bytes are counted against `max_bytes`: the pickle (at PICKLE_COST bytes per
+byte, what unpickling it can allocate), each storage (its size checked against the archive),
+each tensor (a view copied out of its storage, checked to lie inside it) and each
+`bytearray(n)`.
 Anything wrong is a ValueError naming the file. Views come back as copies: tensors that
 shared a storage in PyTorch do not share memory here.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import math
+import operator
 import pickle
 import zipfile
 from typing import Any
@@ -26,6 +29,9 @@ from tinygrad_np import dtypes
 from tinygrad_np.device import device
 from tinygrad_np.tensor import Size, Tensor
 
+# Bytes the pure-Python unpickler may allocate per byte of pickle (its stack, memo and the
+# objects the opcodes make): measured at most 224 (protocol 4's one-byte empty sets).
+PICKLE_COST = 256
 _BFLOAT16 = "bfloat16"  # NumPy has no bfloat16: such storages are widened to float32
 _STORAGES = {"DoubleStorage": np.float64, "FloatStorage": np.float32, "HalfStorage": np.float16,
              "LongStorage": np.int64, "IntStorage": np.int32, "ShortStorage": np.int16,
@@ -54,8 +60,9 @@ class _Budget:
     def take(self, count: int, what: str) -> None:
         self.left -= count
         if self.left < 0:
-            raise ValueError(f"{what} brings the arrays over the limit of max_bytes; if you "
-                             "trust this file, pass load(path, max_bytes=...) a larger limit")
+            raise ValueError(f"{what} brings what the load allocates over the limit of "
+                             "max_bytes; if you trust this file, pass load(path, max_bytes=...) "
+                             "a larger limit")
 
 
 def _ints(values: Any, what: str) -> tuple[int, ...]:
@@ -102,17 +109,47 @@ def _rebuild_parameter(data: Any, requires_grad: Any, *_: Any) -> Any:
     return Parameter(data, requires_grad=requires_grad is True)
 
 
+def _make_bytearray(budget: _Budget) -> Any:
+    def make_bytearray(source: Any = b"", *args: Any) -> bytearray:
+        """`bytearray(...)`; one of an int size (anything with `__index__`) allocates that many
+        bytes, so they are counted against `max_bytes` first."""
+        if hasattr(type(source), "__index__"):
+            size = operator.index(source)
+            budget.take(max(size, 0), f"bytearray({size})")
+        return bytearray(source, *args)
+    return make_bytearray
+
+
+def _size(sizes: Any) -> Size:
+    """`torch.Size(tuple)`, as PyTorch pickles it; anything else (a bytearray would make a
+    tuple of its bytes, 8 bytes each) is refused."""
+    if type(sizes) is not tuple:
+        raise ValueError(f"torch.Size is built from a {type(sizes).__name__}, not a tuple")
+    return Size(sizes)
+
+
+def _encode(text: Any, encoding: str = "utf-8") -> bytes:
+    """`_codecs.encode(str, encoding)`, as protocol 2 pickles bytes; only of a str (str() of
+    another object, a bytearray's repr, could be 4 times its size)."""
+    if type(text) is not str:
+        raise ValueError(f"_codecs.encode is given a {type(text).__name__}, not a str")
+    return text.encode(encoding)
+
+
 def _allowed(budget: _Budget) -> dict:
+    """Every name a pickle may call; each call's allocation is bounded by the pickle's own
+    size (counted at PICKLE_COST) or counted against `max_bytes` before it is made."""
     rebuild = _make_rebuild(budget)
+    builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget)}
     return {("collections", "OrderedDict"): collections.OrderedDict,
             ("torch._utils", "_rebuild_tensor_v2"): rebuild,
             ("torch._utils", "_rebuild_tensor"): rebuild,
             ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
             ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-            ("torch", "Size"): Size, ("torch", "device"): device,
-            ("_codecs", "encode"): lambda text, encoding="utf-8": str(text).encode(encoding),
+            ("torch", "Size"): _size, ("torch", "device"): device,
+            ("_codecs", "encode"): _encode,
             **{(module, name): kind for module in ("builtins", "__builtin__")  # (protocol 2)
-               for name, kind in (("set", set), ("complex", complex), ("bytearray", bytearray))},
+               for name, kind in builtins.items()},
             **{("torch", name): dtype for name, dtype in _DTYPES.items()},
             **{("torch", name): name for name in _STORAGES}}
 
@@ -198,7 +235,8 @@ def _read(archive: zipfile.ZipFile, max_bytes: int) -> Any:
     if len(names) != len(set(names)):
         raise ValueError("the archive holds two entries of the same name")
     budget = _Budget(max_bytes)
-    budget.take(pickles[0].file_size, "data.pkl")
+    budget.take(pickles[0].file_size * PICKLE_COST, f"data.pkl ({pickles[0].file_size:,} "
+                f"bytes, counted {PICKLE_COST} times for the objects unpickling makes)")
     byteorder = archive.read(prefix + "byteorder") if prefix + "byteorder" in names else b"little"
     if byteorder not in (b"little", b"big"):
         raise ValueError(f"unknown byte order {byteorder[:20]!r}")

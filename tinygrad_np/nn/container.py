@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from tinygrad_np.nn.module import HOOK_ATTRIBUTES, Module, _members
+from tinygrad_np.nn.module import HOOK_ATTRIBUTES, Module, _members, check_member_name
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -283,6 +283,7 @@ class _KeyedMembers(Module):
     def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
             raise TypeError(f"{self.kind}: keys must be strings, got {type(key).__name__}")
+        check_member_name("module" if self.member_type is Module else "parameter", key)
         self._items[key] = self.convert(value)
 
     def __delitem__(self, key: str) -> None:

@@ -1294,6 +1294,9 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     x, unbatched = _batched(input, "avg_pool2d")
     if x.dtype.kind != "f":
         raise DtypeError(f"avg_pool2d: input must be a float tensor, got {x.dtype}")
+    if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
+        return avg_pool2d(input.float(), kernel_size, stride, padding, ceil_mode,
+                          count_include_pad, divisor_override).half()
     geometry, sizes, padding = _pool_geometry(x.shape, kernel_size, stride, padding, 1,
                                               ceil_mode, "avg_pool2d")
     if divisor_override is not None:
@@ -1363,6 +1366,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     this is avg_pool2d; otherwise the mean over each axis's windows in turn (gathered, not
     matrix products, whose 0 * inf would spread an inf into other windows as NaN)."""
     x, unbatched = _batched(input, "adaptive_avg_pool2d")
+    if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
+        return adaptive_avg_pool2d(input.float(), output_size).half()
     out_h, out_w = _adaptive_size(x, output_size, "adaptive_avg_pool2d")
     if not out_h or not out_w:
         return _empty_pool(x, (*x.shape[:2], out_h, out_w), "adaptive_avg_pool2d",

@@ -258,6 +258,9 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     x, unbatched = F._batched(input, name, ndim=5)
     if x.dtype.kind != "f":
         raise DtypeError(f"{name}: input must be a float tensor, got {x.dtype}")
+    if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
+        return avg_pool3d(input.float(), kernel_size, stride, padding, ceil_mode,
+                          count_include_pad, divisor_override).half()
     if divisor_override is not None and divisor_override == 0:
         raise TensorError(f"{name}: divisor_override must not be zero")
     kernel, stride, padding, _ = _pool_args(x.shape, kernel_size, stride, padding, 1, name)
@@ -293,6 +296,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     torch.nn.functional.adaptive_avg_pool3d; None keeps that axis."""
     name = "adaptive_avg_pool3d"
     x, unbatched = F._batched(input, name, ndim=5)
+    if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
+        return adaptive_avg_pool3d(input.float(), output_size).half()
     sizes = _adaptive_sizes(x, output_size, name)
     if 0 in sizes:
         return F._empty_pool(x, (*x.shape[:2], *sizes), name, unbatched=unbatched)

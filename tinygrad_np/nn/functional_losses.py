@@ -26,6 +26,15 @@ from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
+def divide_count(total: Tensor, count: Any) -> Tensor:
+    """total / count (a number of elements, an int or an array of them), as PyTorch computes
+    it for float16: in float32, then rounded once; the count cast to float16 would be inf
+    past 65504 (a silent 0) and rounded past 2048 (2049 is 2048)."""
+    if total.dtype != np.float16:
+        return total / count
+    return (total.float() / np.asarray(count, dtype=np.float32)).to(total.dtype)
+
+
 def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: str) -> str:
     """PyTorch's deprecated `size_average` / `reduce` flags as a `reduction`, then checked."""
     if size_average is not None or reduce is not None:
@@ -336,7 +345,7 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
         factor = target if isinstance(target, Tensor) else values
         losses = Tensor(entropy.astype(input.dtype, copy=False)) - input * factor
     reduced = _reduce(losses, reduction)
-    return reduced / input.shape[0] if batch_mean and input.ndim else reduced
+    return divide_count(reduced, input.shape[0]) if batch_mean and input.ndim else reduced
 
 
 def softplus_of_minus(logits: Tensor) -> Tensor:

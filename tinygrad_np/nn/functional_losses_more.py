@@ -20,6 +20,7 @@ from tinygrad_np.nn.functional_losses import (
     _reduce,
     _target,
     _tensor,
+    divide_count,
     legacy_reduction,
     not_differentiable,
 )
@@ -80,7 +81,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
     losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         losses = losses * weight
-    losses = losses.sum(dim=input.ndim - 1) / input.shape[-1]
+    losses = divide_count(losses.sum(dim=input.ndim - 1), input.shape[-1])
     return _reduce(losses, reduction)
 
 

@@ -19,6 +19,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
+from tinygrad_np.nn.functional_losses import divide_count
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import embedding_table, reset_table
@@ -213,8 +214,9 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
     total = rows.sum(1)
     if mode == "sum":
         return total
-    counts = np.array([max(len(m), 1) for m in members], dtype=weight.dtype).reshape(-1, 1)
-    return total / counts
+    counts = np.array([max(len(m), 1) for m in members]).reshape(-1, 1)
+    return divide_count(total, counts if total.dtype == np.float16 else counts.astype(
+        total.dtype))
 
 
 class EmbeddingBag(Module):

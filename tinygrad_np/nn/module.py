@@ -136,6 +136,18 @@ class _Members(MutableMapping):
         return len(self._current())
 
 
+def check_member_name(kind: str, name: Any) -> None:
+    """A parameter's, buffer's or module's name as PyTorch takes it: a str (else TypeError),
+    not empty and without '.' (else KeyError): `a.b` would be ambiguous in a state dict."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+    if "." in name:
+        raise KeyError(f"{kind} name can't contain \".\"" + (f", got: {name}" if kind == "module"
+                                                              else f" (got {name!r})"))
+    if not name:
+        raise KeyError(f"{kind} name can't be empty string \"\"")
+
+
 class Module:
     """Base class for layers and models: subclass it, assign layers and Parameters as
     attributes in `__init__`, and define `forward`. Calling the module calls `forward`.
@@ -161,6 +173,8 @@ class Module:
             # Module.__init__ has not run (it sets `training`): PyTorch's AttributeError
             _refuse_before_init("module" if isinstance(value, Module) else
                                 "parameters" if isinstance(value, Parameter) else "buffer")
+        if isinstance(value, Parameter | Buffer):  # (a module may be set under any name)
+            check_member_name("parameter" if isinstance(value, Parameter) else "buffer", name)
         if _REGISTRATION_HOOKS["parameter"] and isinstance(value, Parameter):
             value = _registered("parameter", self, name, value)
         elif _REGISTRATION_HOOKS["module"] and isinstance(value, Module):
@@ -483,9 +497,7 @@ class Module:
         """Add a sub-module under `name` (the same as assigning the attribute)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} is a {type(module).__name__}, not a Module")
-        if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"add_module: the name must be a non-empty string without '.', "
-                           f"got {name!r}")
+        check_member_name("module", name)
         setattr(self, name, module)
 
     register_module = add_module
@@ -495,11 +507,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} is a {type(param).__name__}, "
                             "not an nn.Parameter")
-        if not isinstance(name, str):
-            raise TypeError(f"parameter name should be a string. Got {type(name).__name__}")
-        if not name or "." in name:
-            raise KeyError(f"register_parameter: the name must be non-empty and contain no "
-                           f"'.', got {name!r}")
+        check_member_name("parameter", name)
         if "training" not in vars(self):
             _refuse_before_init("parameter")
         if param is None:  # listed in _parameters as None, as PyTorch
@@ -602,11 +610,7 @@ class Module:
         by `named_buffers()` and, when `persistent`, saved and loaded by `state_dict()` and
         `load_state_dict()` with the parameters. A None buffer is remembered but not saved.
         """
-        if not isinstance(name, str):
-            raise TypeError(f"register_buffer: the name must be a string, got {name!r}")
-        if not name or "." in name:
-            raise KeyError(f"register_buffer: the name must be non-empty and contain no '.', "
-                           f"got {name!r}")
+        check_member_name("buffer", name)
         if "training" not in vars(self):
             _refuse_before_init("buffer")
         buffer_names = vars(self).setdefault("_buffer_names", {})
