@@ -1212,7 +1212,9 @@ def test_arithmetic_with_a_values_indices_pair_is_refused():
     with pytest.raises(TypeError, match=r"\.values"):
         z - z.max(0)  # silently stacked the pair before; PyTorch raises too
     assert (z - z.max(0).values).tolist() == [[-2.0, -2.0], [0.0, 0.0]]
-    assert (z - [1.0, 2.0]).tolist() == [[0.0, 0.0], [2.0, 2.0]]  # lists of numbers still work
+    with pytest.raises(TypeError):  # a list of numbers too, as PyTorch (wrap it in a tensor)
+        z - [1.0, 2.0]
+    assert (z - tg.tensor([1.0, 2.0])).tolist() == [[0.0, 0.0], [2.0, 2.0]]
 
 
 def test_messages_and_round_for_numpy_habits():

@@ -138,3 +138,42 @@ def test_compiled_module_finds_submodules_by_either_path():
     assert compiled.get_parameter("_orig_mod.0.bias") is model[0].bias
     with pytest.raises(AttributeError):
         compiled.get_submodule("1")
+
+
+def test_python_sequences_with_tensors_follow_python_and_pytorch():
+    count = tg.tensor([2, 4, 3]).max()
+    assert [5, 6] + [0] * (count - 2) == [5, 6, 0, 0]  # the padding idiom
+    assert [0] * tg.tensor(2) == [0, 0] and tg.tensor(2) * [1] == [1, 1]
+    assert (1,) * tg.tensor(2) == (1, 1) and "-" * tg.tensor(3) == "---"
+    for bad in (lambda: [1, 2] + tg.tensor([3]), lambda: (1, 2) + tg.tensor([3]),
+                lambda: [0] * tg.tensor(2.0), lambda: tg.tensor([3]) - [1],
+                lambda: tg.tensor([3.0]) / [1]):
+        with pytest.raises(TypeError):
+            bad()
+
+
+def test_sdpa_with_a_mask_and_is_causal_applies_both():
+    rng = np.random.default_rng(0)
+    q, k, v = (tg.tensor(rng.standard_normal(shape)) for shape in
+               ((1, 1, 3, 4), (1, 1, 5, 4), (1, 1, 5, 4)))
+    keys = tg.tensor([[True, False, True, True, True]])
+    both = tg.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keys,
+                                                         is_causal=True)
+    combined = keys._data & np.tril(np.ones((3, 5), dtype=bool))
+    alone = tg.nn.functional.scaled_dot_product_attention(q, k, v,
+                                                          attn_mask=tg.tensor(combined))
+    np.testing.assert_allclose(both.numpy(), alone.numpy(), rtol=1e-12)
+    if torch is not None:
+        theirs = torch.nn.functional.scaled_dot_product_attention(
+            torch.tensor(q.numpy()), torch.tensor(k.numpy()), torch.tensor(v.numpy()),
+            attn_mask=torch.tensor(keys.numpy()), is_causal=True)
+        np.testing.assert_allclose(both.numpy(), theirs.numpy(), rtol=1e-10)
+
+
+def test_max_min_other_keyword_and_split_tensor_keyword():
+    x, y = tg.tensor([1.0, 5.0, 2.0]), tg.tensor([3.0, 3.0, 3.0])
+    assert tg.max(x, other=y).tolist() == [3.0, 5.0, 3.0]
+    assert tg.min(x, other=y).tolist() == [1.0, 3.0, 2.0]
+    assert x.max(other=y).tolist() == [3.0, 5.0, 3.0] and x.min(other=y).tolist() == [1, 3, 2]
+    parts = tg.split(tensor=x, split_size_or_sections=1, dim=0)
+    assert [part.tolist() for part in parts] == [[1.0], [5.0], [2.0]]

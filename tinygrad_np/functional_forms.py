@@ -172,9 +172,9 @@ def _function_form(name: str) -> Callable[..., Any]:
     def form(input: Any = _MISSING, *args: Any, out: Any = None,  # noqa: A002
              **kwargs: Any) -> Any:
         if input is _MISSING:  # the Scalar-first overloads name it self: pow(self=2, exponent=x)
-            if "self" not in kwargs:
+            if "self" not in kwargs and not (name == "split" and "tensor" in kwargs):
                 raise TypeError(f"{name}(): missing the input argument")
-            input = kwargs.pop("self")  # noqa: A001
+            input = kwargs.pop("self" if "self" in kwargs else "tensor")  # noqa: A001
             if name == "pow" and not args and "exponent" in kwargs:
                 args = (kwargs.pop("exponent"),)
         if axis_names:
@@ -212,7 +212,8 @@ class ValuesIndices(NamedTuple):
 def _extreme(input: Any, dim: Any, keepdim: bool, kwargs: dict[str, Any], largest: bool,
              name: str) -> Any:
     x = _as_input(input)
-    dim = kwargs.pop("dim", kwargs.pop("axis", dim))
+    other = kwargs.pop("other", None)  # tg.max(x, other=y): the elementwise maximum
+    dim = other if other is not None else kwargs.pop("dim", kwargs.pop("axis", dim))
     keepdim = kwargs.pop("keepdim", kwargs.pop("keepdims", keepdim))
     if kwargs:
         raise TypeError(f"{name}: unexpected keyword arguments {sorted(kwargs)}")

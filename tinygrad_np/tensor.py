@@ -1053,6 +1053,12 @@ def _number(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+class NotAnOperand(TypeError):
+    """A list, tuple or string in arithmetic with a Tensor (a TypeError, as PyTorch's); `+` and
+    `*` answer NotImplemented instead, so Python's sequence rules apply: `[0] * tensor(2)` is
+    [0, 0] and `[1] + tensor([2])` a TypeError, as with PyTorch."""
+
+
 def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
     """`other` for arithmetic with `data`; a nonzero Python float with a float32 array as the
     same number, a read-only 0-d float32 array (cached). NumPy casts the float to float32
@@ -1065,6 +1071,10 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
             raise TypeError(f"arithmetic with a tuple of tensors (a (values, indices) pair of "
                             f"max/min/sort along a dim?): take `.values`, or use "
                             f"amax/amin ({type(other).__name__} of {len(other)})")
+        if isinstance(other, (list, tuple, str, bytes, range)):
+            raise NotAnOperand(f"unsupported operand: a Tensor and a {type(other).__name__} "
+                               f"(PyTorch's arithmetic takes tensors and numbers; wrap it: "
+                               f"tg.tensor(...))")
         return other  # (and for floats: 0.0 == -0.0 as keys; their signs differ)
     array = _FLOAT32_OPERANDS.get(other)
     if array is None:
@@ -1778,10 +1788,16 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(*_binary(self, other))
+        try:
+            return Add.apply(*_binary(self, other))
+        except NotAnOperand:  # (a try costs nothing until it catches)
+            return NotImplemented
 
     def __radd__(self, other: Any) -> Tensor:  # the tensor first (commutative), so that
-        return Add.apply(*_binary(self, other))  # next_functions[0] is its path
+        try:  # next_functions[0] is its path
+            return Add.apply(*_binary(self, other))
+        except NotAnOperand:
+            return NotImplemented
 
     def __sub__(self, other: Any) -> Tensor:
         return Sub.apply(*_binary(self, other))
@@ -1791,10 +1807,16 @@ class Tensor:
         return Sub.apply(other, tensor)
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(*_binary(self, other))
+        try:
+            return Mul.apply(*_binary(self, other))
+        except NotAnOperand:  # `tensor(2) * [0]` is [0, 0], as in PyTorch
+            return NotImplemented
 
     def __rmul__(self, other: Any) -> Tensor:  # (as __radd__)
-        return Mul.apply(*_binary(self, other))
+        try:
+            return Mul.apply(*_binary(self, other))
+        except NotAnOperand:
+            return NotImplemented
 
     def __truediv__(self, other: Any) -> Tensor:
         return Div.apply(*_binary(self, other, True))
@@ -2462,16 +2484,19 @@ class Tensor:
         return mean.astype(np.float16) if half else mean
 
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
-            keepdims: bool | None = None) -> Any:
+            keepdims: bool | None = None, other: Any = None) -> Any:
         """PyTorch's max: of everything (ties share the gradient), or along `dim` (or its
         alias `axis`, with `keepdims`) a `(values, indices)` pair whose gradient goes to the
-        selected index; `max(other)` is `maximum`. A tuple of dims gives `amax`'s values."""
-        return self._max_or_min("max", dim, keepdim, axis, keepdims)
+        selected index; `max(other)` (or `other=`) is `maximum`. A tuple of dims gives
+        `amax`'s values."""
+        return self._max_or_min("max", dim if other is None else other, keepdim, axis,
+                                keepdims)
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
-            keepdims: bool | None = None) -> Any:
+            keepdims: bool | None = None, other: Any = None) -> Any:
         """PyTorch's min: of everything, or `(values, indices)` along `dim`; see `max`."""
-        return self._max_or_min("min", dim, keepdim, axis, keepdims)
+        return self._max_or_min("min", dim if other is None else other, keepdim, axis,
+                                keepdims)
 
     def _max_or_min(self, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Any:
         if isinstance(dim, Tensor):

@@ -817,7 +817,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     """softmax(Q K^T * scale + mask) V over the last two axes, scale = 1/sqrt(E) by default.
 
     `attn_mask`: bool (True = the position takes part) or float (added to the scores),
-    broadcast to (..., L, S); `is_causal` keeps positions j <= i. A query row with every key
+    broadcast to (..., L, S); `is_causal` keeps positions j <= i (with a mask too: both
+    apply). A query row with every key
     masked out gives zeros (and zero gradient), as PyTorch 2.5+. `dropout_p` drops attention
     weights at random (scaling the rest by 1/(1-p)) whenever it is nonzero, as the function
     does in PyTorch. `enable_gqa` repeats key/value heads to match the query's.
@@ -832,21 +833,21 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         scale = 1 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
     scores = (query @ key.transpose(-2, -1)) * scale
     allowed = empty_rows = None
-    if is_causal:
-        if attn_mask is not None:
-            raise TensorError("scaled_dot_product_attention: pass attn_mask or is_causal, "
-                              "not both")
-        allowed = np.tril(np.ones((length, source), dtype=bool))
-    elif attn_mask is not None:
+    causal = np.tril(np.ones((length, source), dtype=bool)) if is_causal else None
+    if attn_mask is not None:  # (with is_causal too: both apply, as PyTorch 2.13)
         mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
         if mask.dtype == bool:
-            allowed = mask
+            allowed = mask if causal is None else mask & causal
         else:
             scores = scores + (attn_mask if isinstance(attn_mask, Tensor)
                                else mask.astype(scores.dtype))
+            if causal is not None:
+                scores = scores.masked_fill(~np.broadcast_to(causal, scores.shape), -math.inf)
             empty_rows = np.broadcast_to(np.isneginf(scores._data).all(-1, keepdims=True),
                                          scores.shape)
             scores = scores.masked_fill(empty_rows, 0) if empty_rows.any() else scores
+    elif causal is not None:
+        allowed = causal
     if allowed is not None:
         allowed = np.broadcast_to(allowed, scores.shape)
         empty_rows = np.broadcast_to(~allowed.any(axis=-1, keepdims=True), scores.shape)
