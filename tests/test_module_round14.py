@@ -114,3 +114,19 @@ def test_reversed_parameter_dict(L):
     p = L.nn.Parameter(L.zeros(1))
     params = L.nn.ParameterDict({"b": p, "a": p})  # a plain dict's keys are sorted (PyTorch)
     assert list(params) == ["a", "b"] and list(reversed(params)) == ["b", "a"]
+
+
+@pytest.mark.parametrize("L", LIBS, ids=lambda L: L.__name__)
+def test_registering_over_an_existing_attribute_is_a_key_error(L):
+    linear = L.nn.Linear(1, 1)
+    with pytest.raises(KeyError, match="already exists"):
+        linear.register_parameter("training", L.nn.Parameter(L.zeros(1)))
+    with pytest.raises(KeyError, match="already exists"):
+        L.nn.BatchNorm1d(2).register_parameter("running_mean", L.nn.Parameter(L.zeros(2)))
+    with pytest.raises(KeyError, match="already exists"):
+        linear.add_module("in_features", L.nn.ReLU())
+    assert linear.in_features == 1 and linear.training is True
+    linear.register_parameter("weight", L.nn.Parameter(L.zeros(1, 1)))  # replacing is fine
+    linear.add_module("act", L.nn.ReLU())
+    linear.add_module("act", L.nn.Tanh())
+    assert isinstance(linear.act, L.nn.Tanh)

@@ -498,6 +498,9 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} is a {type(module).__name__}, not a Module")
         check_member_name("module", name)
+        if hasattr(self, name) and not isinstance(vars(self).get(name), Module) and (
+                name in vars(self) or hasattr(type(self), name)):  # (PyTorch's KeyError)
+            raise KeyError(f"add_module: attribute {name!r} already exists")
         setattr(self, name, module)
 
     register_module = add_module
@@ -510,6 +513,9 @@ class Module:
         check_member_name("parameter", name)
         if "training" not in vars(self):
             _refuse_before_init("parameter")
+        if hasattr(self, name) and not isinstance(vars(self).get(name), Parameter) and (
+                name not in vars(self).get("_none_parameters", ())):  # (PyTorch's KeyError)
+            raise KeyError(f"register_parameter: attribute {name!r} already exists")
         if param is None:  # listed in _parameters as None, as PyTorch
             vars(self).setdefault("_none_parameters", set()).add(name)
         setattr(self, name, param)
