@@ -1,4 +1,6 @@
-"""The default floating-point dtype, used when a Python float or a list of floats becomes a Tensor.
+"""The dtype policy in one place: the default floating-point dtype (what a Python float or a
+list of floats becomes), the result of an op (as_result), PyTorch's type promotion with its
+operands cast first (result_dtype, promoted_operands), and PyTorch's dtype names.
 
 float32 by default, as in PyTorch: it halves memory and doubles BLAS speed against float64,
 and is precise enough for training. Gradient checks switch to float64.
