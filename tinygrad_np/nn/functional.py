@@ -818,10 +818,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
 
     `attn_mask`: bool (True = the position takes part) or float (added to the scores),
     broadcast to (..., L, S); `is_causal` keeps positions j <= i (with a mask too: both
-    apply). A query row with every key
-    masked out gives zeros (and zero gradient), as PyTorch 2.5+. `dropout_p` drops attention
-    weights at random (scaling the rest by 1/(1-p)) whenever it is nonzero, as the function
-    does in PyTorch. `enable_gqa` repeats key/value heads to match the query's.
+    apply). A query row with every key masked out gives zeros (and zero gradient), as
+    PyTorch 2.5+. `dropout_p` drops attention weights at random (scaling the rest by
+    1/(1-p)) whenever it is nonzero, as the function does in PyTorch. `enable_gqa` repeats
+    key/value heads to match the query's.
     """
     query, key, value = _tensor(query), _tensor(key), _tensor(value)
     if enable_gqa and key.shape[-3] != query.shape[-3]:
