@@ -131,10 +131,14 @@ def _weighted_nll(log_probs: Tensor, ids: np.ndarray, weight: Any, ignore_index:
     row_weights = valid.astype(log_probs.dtype)
     if weight is not None:
         row_weights = row_weights * _constant(weight, log_probs.dtype)[safe]
-    losses = -log_probs[np.arange(len(ids)), safe] * row_weights
-    if not valid.all():  # an ignored row adds an exact 0 (also when its logits are inf/NaN)
-        losses = losses.masked_fill(~valid, 0.0)
+    losses = -_valid_rows(log_probs, valid)[np.arange(len(ids)), safe] * row_weights
     return losses, row_weights
+
+
+def _valid_rows(log_probs: Tensor, valid: np.ndarray) -> Tensor:
+    """(M, C) log-probs with ignored rows set to -0 (masked, not multiplied by 0): an ignored
+    row adds an exact +0 and no NumPy warning even when its logits are inf or NaN."""
+    return log_probs if valid.all() else log_probs.masked_fill(~valid[:, None], -0.0)
 
 
 def _weighted_mean(losses: Tensor, row_weights: np.ndarray) -> Tensor:
@@ -216,9 +220,10 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     ids = _class_ids(target, input.shape, ignore_index, "cross_entropy")
     losses, row_weights = _weighted_nll(log_probs, ids, weight, ignore_index)
     if label_smoothing:
-        valid = (ids != ignore_index).astype(input.dtype)
-        uniform = log_probs if class_weights is None else log_probs * class_weights
-        smooth = -uniform.sum(axis=1) * valid
+        valid = ids != ignore_index
+        uniform = _valid_rows(log_probs, valid)
+        uniform = uniform if class_weights is None else uniform * class_weights
+        smooth = -uniform.sum(axis=1)
         losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
     if reduction == "mean":
         return _weighted_mean(losses, row_weights)
