@@ -108,3 +108,139 @@ def test_nll_loss_ignored_row_with_inf_adds_zero_without_warning(row):
     np.testing.assert_array_equal(value, [0.0, -2.0])
     assert not np.signbit(value[0])
     np.testing.assert_array_equal(grad, [[0.0, 0.0, 0.0], [0.0, 0.0, -1.0]])
+
+
+# ---- 2, 6, 9. float16 activations computed in float32 (as PyTorch) --------------------------
+
+_HALF_CASES = [(-20.0, 5000.0), (-12.0, 8000.0), (-100.0, 1000.0), (-65504.0, 2.0), (3.0, 7.0)]
+
+
+def _half_expected(name):
+    """float64 derivatives times the upstream gradients (the float32 result rounds to these)."""
+    x, up = (np.array(v) for v in zip(*_HALF_CASES))
+    s = np.exp(-np.logaddexp(0, -x))
+    softplus = np.logaddexp(0, x)
+    slope = {"silu": s * (1 + x * (1 - s)), "softplus": s,
+             "mish": np.tanh(softplus) + x * s / np.cosh(softplus) ** 2}[name]
+    return np.float16(slope * up)
+
+
+@pytest.mark.parametrize("name", ["silu", "mish", "softplus"])
+def test_float16_activation_gradients_are_computed_in_float32(name):
+    xs, ups = zip(*_HALF_CASES)
+
+    def run(lib):
+        return _grad_of(lib, lambda lib, x: getattr(lib.nn.functional, name)(x), [list(xs)],
+                        "float16", list(ups))
+
+    value, (grad,) = run(tg)
+    assert grad.dtype == np.float16 and value.dtype == np.float16
+    _same(grad, _half_expected(name), rtol=2e-3)
+    if torch is not None:
+        expected, (expected_grad,) = run(torch)
+        _same(value, expected, rtol=1e-3)
+        _same(grad, expected_grad, rtol=1e-3)
+
+
+def test_float16_silu_forward_keeps_tiny_values():
+    y = F.silu(tg.tensor([-20.0], dtype=tg.float16))
+    assert y.dtype == tg.float16
+    _same(y.numpy(), [-5.960464477539063e-08])  # -20 sigmoid(-20) = -4.1e-8, rounded in float16
+
+
+def test_hardswish_float16_does_not_overflow_and_passes_nan_gradient():
+    x = tg.tensor([30000.0, 60000.0, 65504.0, -65504.0], dtype=tg.float16, requires_grad=True)
+    y = F.hardswish(x)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), [30000.0, 60000.0, 65504.0, -0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0, 0.0])
+    x = tg.tensor([np.nan, -3.0, 3.0, -INF, INF, 1.5], dtype=tg.float64, requires_grad=True)
+    F.hardswish(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0, 0.0, 1.0, 1.0])
+    if torch is not None:
+        t = torch.tensor([np.nan, -3.0, 3.0, -INF, INF, 1.5], dtype=torch.float64,
+                         requires_grad=True)
+        torch.nn.functional.hardswish(t).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_hardswish_float32_keeps_pytorch_overflow():
+    y = F.hardswish(tg.tensor([3e38], dtype=tg.float32))
+    assert y.numpy()[0] == INF  # PyTorch computes x * 6 in float32 too
+
+
+@pytest.mark.parametrize("weight", [0.5, 0.7, "tensor"])
+def test_lerp_float16_is_computed_in_float32(weight):
+    def run(lib):
+        start = lib.tensor([60000.0, 1.0], dtype=lib.float16)
+        w = lib.tensor([0.5, 0.25], dtype=lib.float16) if weight == "tensor" else weight
+        return lib.lerp(start, -start, w)
+
+    y = run(tg)
+    assert y.dtype == tg.float16
+    expected = {0.5: [0.0, 0.0], 0.7: [-24000.0, -0.39990234375], "tensor": [0.0, 0.5]}[weight]
+    np.testing.assert_array_equal(y.numpy(), expected)
+    if torch is not None:
+        np.testing.assert_array_equal(y.numpy(), run(torch).numpy())
+
+
+def test_lerp_float16_gradients_flow_in_float16():
+    def run(lib):
+        return _grad_of(lib, lambda lib, a, b, w: lib.lerp(a, b, w),
+                        [[1.0, 100.0], [3.0, 0.5], [0.25, 0.75]], "float16")
+
+    value, grads = run(tg)
+    assert all(g.dtype == np.float16 for g in grads)
+    np.testing.assert_array_equal(grads[2], np.float16([2.0, -99.5]))
+    if torch is not None:
+        expected, expected_grads = run(torch)
+        np.testing.assert_array_equal(value, expected)
+        for got, want in zip(grads, expected_grads):
+            np.testing.assert_array_equal(got, want)
+
+
+# ---- 5. addcmul rounded once (fused), and RMSprop(centered) on huge gradients -------------
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_addcmul_is_rounded_once(dtype):
+    values = [[INF, 1.0, 3.0], [1e28, 1e4, 0.1], [1e28, 1e4, 0.3]]
+
+    def run(lib):
+        return _grad_of(lib, lambda lib, a, b, c: lib.addcmul(a, b, c, value=-1), values, dtype)
+
+    value, grads = run(tg)
+    assert value.dtype == np.dtype(dtype)
+    if dtype == "float32":
+        assert value[0] == INF  # not inf - inf
+    if torch is not None:
+        expected, expected_grads = run(torch)
+        _same(value, expected)
+        for got, want in zip(grads, expected_grads):
+            _same(got, want)
+
+
+def test_addcmul_in_place_and_mixed_dtypes_keep_their_dtype():
+    x = tg.ones(3)
+    x.addcmul_(tg.ones(3), tg.full((3,), 2.0))
+    assert x.dtype == tg.float32 and x.tolist() == [3.0, 3.0, 3.0]
+    mixed = tg.addcmul(tg.ones(2), tg.ones(2, dtype=tg.float64), tg.ones(2, dtype=tg.float16))
+    assert mixed.dtype == tg.float64
+    ints = tg.addcmul(tg.ones(2, dtype=tg.int32), tg.ones(2, dtype=tg.int32),
+                      tg.ones(2, dtype=tg.int32), value=2)
+    assert ints.dtype == tg.int32 and ints.tolist() == [3, 3]
+
+
+@pytest.mark.parametrize("grad", [2e19, 2e21, 3e38])
+def test_rmsprop_centered_float32_survives_huge_gradients(grad):
+    def run(lib):
+        p = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+        opt = lib.optim.RMSprop([p], lr=0.01, centered=True)
+        for _ in range(2):
+            p.grad = lib.tensor([grad, 1.0])
+            opt.step()
+        return p.detach().numpy()
+
+    result = run(tg)
+    assert np.isfinite(result).all()
+    if torch is not None:
+        np.testing.assert_allclose(result, run(torch), rtol=1e-6)

@@ -416,6 +416,22 @@ def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
+
+_NARROW_FLOATS = (np.dtype(np.float16), np.dtype(np.float32))
+
+
+def _rounded_once(formula: Callable[..., Tensor], *operands: Any) -> Tensor:
+    """formula(*operands), with a float16 or float32 result computed in float64 and rounded
+    once at the end (a fused op's one rounding: no overflow or inf - inf in between)."""
+    from tinygrad_np.functions import _result_type  # (as _pointwise_operands)
+
+    dtype = _result_type(*operands)
+    if dtype not in _NARROW_FLOATS:
+        return formula(*operands)
+    wide = [o.double() if isinstance(o, Tensor) else
+            np.asarray(o, np.float64) if isinstance(o, np.ndarray) else o for o in operands]
+    return formula(*wide).to(dtype)
+
 def _without_leading_ones(value: Any, shape: tuple, index: Any) -> Any:
     """A value written at `index` without the leading size-1 dims it has beyond the indexed
     part's (`x[i] = tensor([9.])` for a 1-D x), as PyTorch drops them."""
@@ -2704,9 +2720,11 @@ class Tensor:
     @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """self + value * tensor1 * tensor2, computed in the result dtype of the three (uint8
-        operands beside a float input do not wrap, as PyTorch)."""
+        operands beside a float input do not wrap, as PyTorch). float16 and float32 are
+        computed in float64 and rounded once, as PyTorch's fused op: inf - 1e28 * 1e28 is inf
+        (addcdiv is not fused in PyTorch: its value * tensor1 / tensor2 may overflow)."""
         tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
-        return self + value * tensor1 * tensor2
+        return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
 
     @xp.quiet
     def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
@@ -2747,7 +2765,10 @@ class Tensor:
 
     @xp.quiet
     def silu(self) -> Tensor:
-        """x sigmoid(x) (swish);  d/dx = s (1 + x (1 - s))."""
+        """x sigmoid(x) (swish);  d/dx = s (1 + x (1 - s)). float16 is computed in float32
+        (as PyTorch: sigmoid(-20) underflows and a scaled loss's x g overflows in float16)."""
+        if self._data.dtype == np.float16:
+            return self.float().silu().half()
         return refuse_integers("silu", self) * self.sigmoid()
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
@@ -2797,7 +2818,9 @@ class Tensor:
 
     @xp.quiet
     def mish(self) -> Tensor:
-        """x tanh(softplus(x))."""
+        """x tanh(softplus(x)); float16 is computed in float32, as silu."""
+        if self._data.dtype == np.float16:
+            return self.float().mish().half()
         return refuse_integers("mish", self) * self.softplus().tanh()
 
     def logsigmoid(self) -> Tensor:
@@ -2984,7 +3007,12 @@ class Tensor:
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)
-        (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor."""
+        (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor.
+        float16 is computed in float32 (60000 - -60000 is inf in float16), as PyTorch."""
+        if self._data.dtype == np.float16 and all(
+                not isinstance(part, Tensor) or part.dtype == self.dtype for part in (end, weight)):
+            wide = [part.float() if isinstance(part, Tensor) else part for part in (end, weight)]
+            return self.float().lerp(*wide).half()
         with np.errstate(invalid="ignore", over="ignore"):  # (an infinite end: silently)
             if isinstance(weight, (Tensor, np.ndarray)) and np.ndim(weight):
                 return Where.apply(_data(weight) < 0.5, self + weight * (end - self),

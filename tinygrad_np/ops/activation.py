@@ -25,6 +25,21 @@ SELU_ALPHA = 1.6732632423543772848170429916717  # PyTorch's (and the SELU paper'
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def widened(value):
+    """A float16 array as float32 (anything else as it is): PyTorch computes float16
+    activations in float32 and rounds once at the end; `narrowed` is that rounding."""
+    if not xp.is_tensor(value) and getattr(value, "dtype", None) == np.float16:
+        return value.astype(np.float32)
+    return value
+
+
+def narrowed(value, like):
+    """`value` (from `widened` operands) back in the dtype of the array `like`."""
+    if xp.is_tensor(value) or value.dtype == like.dtype:
+        return value
+    return value.astype(like.dtype)
+
+
 def _erf(value):
     return value.erf() if xp.is_tensor(value) else erf(value)
 
@@ -134,17 +149,21 @@ class Hardsigmoid(Function):
 @xp.quiet
 class Hardswish(Function):
     """y = x min(max(x + 3, 0), 6) / 6;  dx = g (x/3 + 1/2) for -3 < x < 3, 0 at x <= -3,
-    g at x >= 3 (x/3 + 1/2 reads x clipped to [-3, 3], so x = +-inf gives no inf * 0)."""
+    g at x >= 3 and at NaN (PyTorch's rule). float16 is computed in float32 (30000 * 6 is
+    inf in float16), as PyTorch; x/3 + 1/2 is masked, so x = +-inf gives no inf * 0."""
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
         ctx.middle = (x > -3) & (x < 3)
-        ctx.high = x >= 3
-        return x * np.clip(x + 3, 0, 6) / 6
+        ctx.high = ~(x < 3)  # x >= 3 or NaN
+        wide = widened(x)
+        return narrowed(wide * np.clip(wide + 3, 0, 6) / 6, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * ((x.clip(-3, 3) / 3 + 0.5) * ctx.middle + ctx.high)
+        wide = widened(x)
+        slope = xp.masked(ctx.middle, wide.clip(-3, 3) / 3 + 0.5) + ctx.high
+        return narrowed(widened(grad_output) * slope, x)
 
 
 @xp.quiet
@@ -160,9 +179,10 @@ class Softplus(Function):
         ctx.save_for_backward(x)
         return np.where(ctx.linear, x, np.logaddexp(0, scaled) / beta)
 
-    def backward(ctx, grad_output):
+    def backward(ctx, grad_output):  # float16 in float32: sigmoid(-20) underflows (PyTorch)
         (x,) = ctx.saved_tensors
-        return grad_output * (xp.sigmoid(x * ctx.beta) * ctx.curved + ctx.linear)
+        slope = xp.sigmoid(widened(x) * ctx.beta) * ctx.curved + ctx.linear
+        return narrowed(widened(grad_output) * slope, x)
 
 
 @xp.quiet

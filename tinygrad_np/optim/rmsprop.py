@@ -64,6 +64,8 @@ class RMSprop(Optimizer):
                     grad_avg = state["grad_avg"]._data
                     lerp_(grad_avg, grad, 1 - alpha, scratch)
                     denominator = np.sqrt(square_avg - grad_avg * grad_avg)
+                    if square_avg.dtype != np.float64:  # inf square_avg: inf, not NaN
+                        np.copyto(denominator, square_avg, where=np.isinf(square_avg))  # (fused)
                 else:
                     denominator = np.sqrt(square_avg)
                 denominator += eps
