@@ -244,3 +244,70 @@ def test_rmsprop_centered_float32_survives_huge_gradients(grad):
     assert np.isfinite(result).all()
     if torch is not None:
         np.testing.assert_allclose(result, run(torch), rtol=1e-6)
+
+
+# ---- 3. StickBreakingTransform's clipped sigmoid; SigmoidTransform at +-100 ---------------
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("values", [[-100.0, 100.0, 0.0], [0.0, 50.0, 0.0], [3.0, -2.0, 1.0]])
+def test_stick_breaking_clips_its_sigmoid(dtype, values):
+    def run(lib):
+        transform = lib.distributions.transforms.StickBreakingTransform()
+        x = lib.tensor([values], dtype=getattr(lib, dtype), requires_grad=True)
+        y = transform(x)
+        ladj = transform.log_abs_det_jacobian(x, y)
+        ladj.sum().backward()
+        return [y.detach().numpy(), ladj.detach().numpy(), x.grad.numpy(),
+                transform.inv(y).detach().numpy()]
+
+    got = run(tg)
+    assert all(np.isfinite(part).all() for part in got)
+    if dtype == "float64" and values[0] == -100.0:
+        eps = np.finfo(np.float64).eps
+        _same(got[0][0, 2:], [eps / 2, eps / 2], rtol=1e-6)  # 0.5 (1 - (1 - eps)) each
+        np.testing.assert_allclose(got[2], [[1.0, -1.0, 0.0]], atol=1e-12)
+    if torch is not None:
+        rtol = 1e-12 if dtype == "float64" else 1e-5
+        for part, want in zip(got, run(torch)):
+            np.testing.assert_allclose(part, want, rtol=rtol, atol=1e-6)
+
+
+def test_sigmoid_transform_at_large_inputs():
+    def run(lib):
+        transform = lib.distributions.transforms.SigmoidTransform()
+        x = lib.tensor([-100.0, 100.0, 0.0, -1000.0, 1000.0], dtype=lib.float64,
+                       requires_grad=True)
+        y = transform(x)
+        ladj = transform.log_abs_det_jacobian(x, y)
+        ladj.sum().backward()
+        return [y.detach().numpy(), ladj.detach().numpy(), x.grad.numpy(),
+                transform.inv(y).detach().numpy()]
+
+    got = run(tg)
+    np.testing.assert_allclose(got[1], [-100.0, -100.0, -np.log(4), -1000.0, -1000.0])
+    np.testing.assert_allclose(got[2], [1.0, -1.0, 0.0, 1.0, -1.0], atol=1e-15)
+    if torch is not None:
+        for part, want in zip(got, run(torch)):
+            np.testing.assert_allclose(part, want, rtol=1e-12)
+
+
+# ---- 4. cosine_similarity: norms clamped outside the graph (gradient of the true norm) ----
+
+@pytest.mark.parametrize("a, b, eps", [
+    ([1e-9, 0.0], [1e-9, 1e-9], 1e-8), ([0.1, 0.2], [0.3, 0.1], 1.0),
+    ([0.0, 0.0], [1.0, 2.0], 1e-8), ([1.0, 2.0], [3.0, -1.0], 1e-8),
+    ([0.1, 0.2], [3.0, 1.0], 1.0), ([1e-300, 0.0], [1.0, 0.0], 1e-8)])
+def test_cosine_similarity_gradient_below_eps(a, b, eps):
+    def run(lib):
+        return _grad_of(lib, lambda lib, x, y: lib.nn.functional.cosine_similarity(
+            x, y, dim=0, eps=eps), [a, b])
+
+    value, grads = run(tg)
+    if eps == 1.0 and b == [0.3, 0.1]:  # d/da of a.b / (1 * 1), the norm's slope a / |a|
+        norm = np.hypot(0.1, 0.2)
+        _same(grads[0], np.array([0.3, 0.1]) - 0.05 * np.array([0.1, 0.2]) / norm, rtol=1e-12)
+    if torch is not None:
+        expected, expected_grads = run(torch)
+        _same(value, expected, rtol=1e-12)
+        for got, want in zip(grads, expected_grads):
+            _same(got, want, rtol=1e-12)

@@ -22,6 +22,7 @@ from tinygrad_np.distributions.transforms import (
     ExpTransform,
     SigmoidTransform,
     Transform,
+    _clip_unit,
     _sum_rightmost,
 )
 from tinygrad_np.functions import cat, stack
@@ -113,14 +114,15 @@ def _stick_offsets(k: int, like: Tensor) -> Tensor:
 class StickBreakingTransform(Transform):
     """R^K onto the (K+1)-simplex: z_i = sigmoid(x_i - log(K - i)), y_i = z_i prod_{j<i}
     (1 - z_j), y_K the rest;  log |det| = sum_i (log z_i + log(1 - z_i) + log(rest_i)),
-    written as sum(-x' + logsigmoid(x') + log y_i) with x' = x - log(K - i)."""
+    written as sum(-x' + logsigmoid(x') + log y_i) with x' = x - log(K - i). z is clipped to
+    [tiny, 1 - eps] as PyTorch's, so x = +-100 keeps y > 0, a finite log |det| and inverse."""
 
     event_dim = 1
     domain = constraints.real_vector
     codomain = constraints.simplex
 
     def _call(self, x: Tensor) -> Tensor:
-        z = (x - _stick_offsets(x.shape[-1], x)).sigmoid()
+        z = _clip_unit((x - _stick_offsets(x.shape[-1], x)).sigmoid())  # (PyTorch's clip)
         left = (1 - z).cumprod(-1)  # the stick left after each break
         ones = Tensor(np.ones((*x.shape[:-1], 1), dtype=x.dtype))
         return cat([z, ones], -1) * cat([ones, left], -1)

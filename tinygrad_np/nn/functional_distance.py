@@ -23,13 +23,22 @@ def _broadcast(function: str, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """x1 . x2 / (max(|x1|, eps) max(|x2|, eps)) along `dim`, broadcasting, as PyTorch."""
+    """x1 . x2 / (max(|x1|, eps) max(|x2|, eps)) along `dim`, broadcasting, as PyTorch.
+
+    As PyTorch, each norm is clamped outside the graph: the value is max(|x|, eps) but the
+    gradient flows through the true norm |x| (x / |x|), also below eps."""
     x1, x2 = _broadcast("cosine_similarity", _tensor(x1), _tensor(x2))
     if not -max(x1.ndim, 1) <= dim < max(x1.ndim, 1):
         raise IndexError(f"cosine_similarity: dim {dim} is out of range for shape {x1.shape}")
-    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
-    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    n1, n2 = (_clamped_outside_graph(x.norm(2, dim, keepdim=True), eps) for x in (x1, x2))
     return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def _clamped_outside_graph(norm: Tensor, eps: float) -> Tensor:
+    """max(norm, eps) in value, with the gradient of `norm` itself (PyTorch clamps the norm
+    in place under no_grad)."""
+    raised = norm.detach().clamp(min=eps) - norm.detach()
+    return norm + raised if (raised._data != 0).any() else norm
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
