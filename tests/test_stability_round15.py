@@ -311,3 +311,73 @@ def test_cosine_similarity_gradient_below_eps(a, b, eps):
         _same(value, expected, rtol=1e-12)
         for got, want in zip(grads, expected_grads):
             _same(got, want, rtol=1e-12)
+
+
+# ---- 8. no NumPy RuntimeWarning from library code (pytest turns warnings into errors) ----
+
+def _both(check):
+    check(tg)
+    if torch is not None:
+        check(torch)
+
+
+def test_clip_grad_norm_of_huge_float32_gradients_is_inf_silently():
+    def check(lib):
+        p = lib.nn.Parameter(lib.ones(3))
+        p.grad = lib.full((3,), 2e19)
+        assert lib.nn.utils.clip_grad_norm_([p], 1.0).item() == INF
+        assert p.grad.tolist() == [0.0, 0.0, 0.0]
+        assert lib.nn.utils.get_total_norm([lib.full((3,), 2e19)]).item() == INF
+    _both(check)
+
+
+def test_rounding_divisions_overflow_silently():
+    def check(lib):
+        a = lib.tensor([1e30, -1e30, 5.0])
+        b = lib.tensor([1e-45, 1e-45, 2.0])
+        for result in (lib.floor_divide(a, b), a // b, lib.div(a, b, rounding_mode="floor"),
+                       lib.div(a, b, rounding_mode="trunc")):
+            assert result.tolist() == [INF, -INF, 2.0]
+    _both(check)
+
+
+def test_narrowing_casts_overflow_silently():
+    def check(lib):
+        assert lib.tensor(np.array([1e200, -1e200, 1.0]), dtype=lib.float32).tolist() == [
+            INF, -INF, 1.0]
+        assert lib.as_tensor(np.array([1e200]), dtype=lib.float16).tolist() == [INF]
+        half = lib.tensor([INF, -INF, np.nan], dtype=lib.float16)
+        assert lib.nan_to_num(half, posinf=1e30, neginf=-1e30).tolist() == [INF, -INF, 0.0]
+    _both(check)
+
+
+def test_weibull_log_prob_at_the_float32_edges_is_silent():
+    def run(lib):
+        weibull = lib.distributions.Weibull(lib.tensor(1.0), lib.tensor(2.0))
+        v = lib.tensor([1e-45, 1e30, 1.0], requires_grad=True)
+        lp = weibull.log_prob(v)
+        lp.sum().backward()
+        return lp.detach().numpy(), v.grad.numpy()
+
+    value, grad = run(tg)
+    _same(value[2], np.log(2.0) - 1.0, rtol=1e-6)  # log(k x^(k-1) e^(-x^k)), k = 2, x = 1
+    if torch is not None:
+        expected, expected_grad = run(torch)
+        _same(value, expected, rtol=1e-6)
+        _same(grad, expected_grad, rtol=1e-6)
+
+
+def test_attention_with_huge_scores_and_a_minus_inf_mask_is_silent():
+    mask = np.array([[0.0, -INF, -INF], [0.0, 0.0, -INF], [0.0, 0.0, 0.0]])
+
+    def check(lib):
+        lib.manual_seed(0)
+        attention = lib.nn.MultiheadAttention(4, 2)
+        x = lib.full((3, 1, 4), 1e20)
+        out, _ = attention(x, x, x, attn_mask=lib.tensor(mask, dtype=lib.float32))
+        assert np.isnan(out.detach().numpy()).all()  # inf - inf in the scores: NaN, silently
+        q = lib.full((1, 3, 4), 1e20)
+        out = lib.nn.functional.scaled_dot_product_attention(
+            q, q, q, attn_mask=lib.tensor(mask, dtype=lib.float32))
+        assert out.shape == (1, 3, 4)
+    _both(check)

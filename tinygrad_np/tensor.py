@@ -116,6 +116,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             _check_int_range(array, np.dtype(dtype))
             with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
                 return array.astype(dtype, copy=False)
+        if array.dtype.kind == "f" and array.dtype.itemsize > np.dtype(dtype).itemsize:
+            with np.errstate(over="ignore"):  # (an array's 1e200 too)
+                return array.astype(dtype)
         array = array.astype(dtype, copy=False)
     return array
 
@@ -2715,7 +2718,9 @@ class Tensor:
         low = neginf if neginf is not None else (info.min if info else 0)
         finite = Tensor._make(np.isfinite(self._data), None)
         filled = np.where(np.isnan(self._data), nan, np.where(self._data > 0, high, low))
-        return self.where(finite, Tensor._make(filled.astype(self.dtype), None))
+        with np.errstate(over="ignore"):  # posinf=1e30 is inf in float16, as PyTorch
+            filled = filled.astype(self.dtype)
+        return self.where(finite, Tensor._make(filled, None))
 
     @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:

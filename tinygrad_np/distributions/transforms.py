@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import Distribution, ShapeLike
 from tinygrad_np.function import no_grad
@@ -372,6 +373,7 @@ class TransformedDistribution(Distribution):
                 x = transform(x)
         return x
 
+    @xp.quiet  # (Weibull at 1e-45: inf - inf is NaN, silently as PyTorch)
     def log_prob(self, value: Tensor) -> Tensor:
         y = self._value(value)
         event_dim = len(self.event_shape)

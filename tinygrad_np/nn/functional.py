@@ -810,6 +810,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     return result
 
 
+@xp.quiet  # huge scores beside a -inf mask: inf - inf is NaN, silently (as PyTorch)
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Any = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,

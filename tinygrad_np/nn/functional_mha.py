@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import AssertionTensorError, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
@@ -97,6 +98,7 @@ def _heads(x: Tensor, static: Any, batch: int, heads: int, name: str) -> Tensor:
     return static.reshape(batch, heads, static.shape[1], size)
 
 
+@xp.quiet  # huge scores beside a -inf mask: inf - inf is NaN, silently (as PyTorch)
 def multi_head_attention_forward(
         query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
         in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,

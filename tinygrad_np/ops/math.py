@@ -480,8 +480,8 @@ class FloorDivide(Function):
 
     def forward(ctx, a, b):
         _check_integer_divisor(a, b, "floor_divide")
-        with np.errstate(divide="ignore", invalid="ignore"):  # x // 0 is +-inf or NaN
-            return np.floor_divide(a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x // 0 is +-inf
+            return np.floor_divide(a, b)  # or NaN, 1e30 // 1e-45 inf in float32 (silently)
 
     def backward(ctx, grad_output):
         raise RuntimeError("floor_divide (//) is not differentiable, as in PyTorch; "
