@@ -65,8 +65,7 @@ def test_edges_as_pytorch() -> None:
     assert tg.tensor([3]).lgamma().dtype == tg.float32  # integers compute in float32
     with pytest.raises(ValueError, match="polygamma: n must be a non-negative int"):
         tg.polygamma(-1, tg.tensor([1.0]))
-    with pytest.raises(ValueError, match="mvlgamma: all elements must be greater"):
-        tg.mvlgamma(tg.tensor([0.5]), 3)
+    assert tg.mvlgamma(tg.tensor([0.5]), 3).tolist() == [np.inf]  # PyTorch 2.13: no error
 
 
 @pytest.mark.parametrize("name, fn, points", [

@@ -381,3 +381,42 @@ def test_attention_with_huge_scores_and_a_minus_inf_mask_is_silent():
             q, q, q, attn_mask=lib.tensor(mask, dtype=lib.float32))
         assert out.shape == (1, 3, 4)
     _both(check)
+
+
+# ---- 7. mvlgamma outside its domain: inf, no error (PyTorch 2.13) -----------------------
+
+def test_mvlgamma_outside_its_domain_is_inf():
+    def run(lib):
+        return _grad_of(lib, lambda lib, x: lib.mvlgamma(x, 2), [[0.5, 0.0, -1.0, 0.3, 2.0]])
+
+    value, (grad,) = run(tg)
+    np.testing.assert_array_equal(value[:3], [INF, INF, INF])
+    assert tg.special.multigammaln(tg.tensor([0.5, 0.0]), 2).tolist() == [INF, INF]
+    if torch is not None:
+        expected, (expected_grad,) = run(torch)
+        _same(value, expected, rtol=1e-12)
+        _same(grad, expected_grad, rtol=1e-12)
+
+
+# ---- 14. torch._weight_norm and torch.norm_except_dim ------------------------------------
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_weight_norm_private_functions(dim):
+    v = [[1.0, 2.0], [3.0, 4.0]]
+    g = {0: [[2.0], [3.0]], 1: [[2.0, 3.0]], -1: 2.0}[dim]
+
+    def run(lib):
+        return _grad_of(lib, lambda lib, v, g: lib._weight_norm(v, g, dim), [v, g])
+
+    norms = tg.norm_except_dim(tg.tensor(v), 2, dim).numpy()
+    expected_norms = {0: [[np.sqrt(5)], [5.0]], 1: [[np.sqrt(10), np.sqrt(20)]],
+                      -1: np.sqrt(30)}[dim]
+    _same(norms, expected_norms, rtol=1e-6)
+    value, grads = run(tg)
+    _same(value, np.array(v) * np.array(g) / np.array(expected_norms), rtol=1e-6)
+    if torch is not None:
+        _same(norms, torch.norm_except_dim(torch.tensor(v), 2, dim).numpy(), rtol=1e-6)
+        expected, expected_grads = run(torch)
+        _same(value, expected, rtol=1e-12)
+        for got, want in zip(grads, expected_grads):
+            _same(got, want, rtol=1e-12)

@@ -2865,12 +2865,10 @@ class Tensor:
 
     def mvlgamma(self, p: int) -> Tensor:
         """The log of the multivariate gamma function of dimension p:
-        p (p - 1)/4 log(pi) + sum_j lgamma(x - j/2), j = 0 .. p-1 (x > (p - 1)/2)."""
+        p (p - 1)/4 log(pi) + sum_j lgamma(x - j/2), j = 0 .. p-1. Outside its domain
+        (x <= (p - 1)/2) lgamma's inf, as PyTorch 2.13 (which no longer raises)."""
         if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
             raise TensorError(f"mvlgamma: p must be a positive int, got {p!r}")
-        if self._data.size and float(self._data.min()) <= (p - 1) / 2:
-            raise TensorError(f"mvlgamma: all elements must be greater than (p-1)/2 = "
-                              f"{(p - 1) / 2}")
         offsets = -np.arange(p, dtype=np.float64) / 2
         terms = (_float_in(self).unsqueeze(-1) + offsets.astype(self.dtype if self.dtype.kind
                                                                   == "f" else np.float32))

@@ -231,6 +231,24 @@ def as_subclass(self: Tensor, cls: type) -> Tensor:
     return _viewed(self, out)  # (out, not the alias, is the view self's in-place ops see)
 
 
+def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002
+    """The `pow`-norm of v over every dim but `dim`, kept as size-1 dims (dim -1: the norm of
+    the whole tensor, 0-d), as torch.norm_except_dim (weight norm's denominator)."""
+    v = to_tensor(v)
+    if dim == -1:
+        return v.norm(pow)
+    if not -v.ndim <= dim < v.ndim:
+        raise IndexError(f"norm_except_dim: dim {dim} is out of range for a tensor of shape "
+                         f"{tuple(v.shape)}")
+    others = tuple(d for d in range(v.ndim) if d != dim % v.ndim)
+    return v.norm(pow, others, keepdim=True) if others else v.abs()
+
+
+def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
+    """v * (g / norm_except_dim(v, 2, dim)): torch._weight_norm, weight norm's weight."""
+    return to_tensor(v) * (to_tensor(g) / norm_except_dim(v, 2, dim))
+
+
 __all__ = ["is_signed", "put", "get_device", "is_inference", "addmv_", "resize_as_",
            "empty_permuted", "from_dlpack", "to_dlpack", "set_flush_denormal", "cond",
-           "while_loop", "histogramdd"]
+           "while_loop", "histogramdd", "norm_except_dim", "_weight_norm"]
