@@ -419,7 +419,6 @@ def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
-
 _NARROW_FLOATS = (np.dtype(np.float16), np.dtype(np.float32))
 
 
@@ -434,6 +433,7 @@ def _rounded_once(formula: Callable[..., Tensor], *operands: Any) -> Tensor:
     wide = [o.double() if isinstance(o, Tensor) else
             np.asarray(o, np.float64) if isinstance(o, np.ndarray) else o for o in operands]
     return formula(*wide).to(dtype)
+
 
 def _without_leading_ones(value: Any, shape: tuple, index: Any) -> Any:
     """A value written at `index` without the leading size-1 dims it has beyond the indexed
