@@ -398,6 +398,8 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
     """log2(2**input + 2**other) without overflow: logaddexp on the values times ln 2."""
     a, b = _tensor(input), _tensor(other)
     dtype = result_type(a, b)
+    if dtype.kind != "f":
+        raise DtypeError(f"logaddexp2: not implemented for {dtype} (as PyTorch)")
     a, b = (x if x.dtype == dtype or dtype.kind != "f" else x.to(dtype) for x in (a, b))
     return a.mul(math.log(2)).logaddexp(b * math.log(2)) / math.log(2)
 

@@ -3025,8 +3025,12 @@ class Tensor:
             return end - (end - self) * (1 - weight)
 
     def logaddexp(self, other: Any) -> Tensor:
-        """log(exp(self) + exp(other)) without overflow (broadcasting)."""
-        return LogAddExp.apply(*_binary(self, other))
+        """log(exp(self) + exp(other)) without overflow (broadcasting); floats only (an
+        integer or bool result dtype raises, as PyTorch)."""
+        operands = _binary(self, other)
+        if operands[0].dtype.kind != "f":
+            raise DtypeError(f"logaddexp: not implemented for {operands[0].dtype} (as PyTorch)")
+        return LogAddExp.apply(*operands)
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(self**2 + other**2) without overflow (broadcasting)."""

@@ -273,6 +273,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 # ----------------------------------------------------------------- losses
+_LONG = np.dtype(np.int64)
+
+
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
                   ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -296,7 +299,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = _data(target)
     if (weight is not None or label_smoothing or logits.ndim > 2 or ignore_index >= 0
-            and _has_id(ids, ignore_index)):
+            and _has_id(ids, ignore_index) or ids.dtype is not _LONG and (
+                ignore_index != -100 if ids.dtype.kind == "f" else isinstance(target, Tensor))):
+        # (and the checks of class probabilities with an ignore_index, of int32 ids...)
         return cross_entropy_general(input, target, weight, ignore_index, reduction,
                                      label_smoothing)
     if target.dtype.kind == "f" and not isinstance(target, Tensor):
@@ -364,6 +369,20 @@ def _has_id(ids: Any, ignore_index: int) -> bool:
     return bool(ids.dtype.kind in "iu" and ids.size and (ids == ignore_index).any())
 
 
+def _float_operands(input: Tensor, target: Any, function: str, same: bool) -> None:  # noqa: A002
+    """PyTorch's dtype rules of the BCE losses: a floating-point input, and a Tensor target
+    of the same dtype (`same`) or of any floating dtype."""
+    if input.dtype.kind != "f":
+        raise DtypeError(f"{function}: the input must be a floating-point tensor, got "
+                         f"{input.dtype}")
+    if not isinstance(target, Tensor) or target.dtype == input.dtype:
+        return
+    if same or target.dtype.kind != "f":
+        raise DtypeError(f"{function}: the target's dtype {target.dtype} must be "
+                         f"{'the input' if same else 'a floating-point'} dtype "
+                         f"({input.dtype}), as PyTorch")
+
+
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
                          size_average: Any = None, reduce: Any = None,
                          reduction: str = "mean") -> Tensor:
@@ -375,6 +394,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
     input = _tensor(input)
+    _float_operands(input, target, "binary_cross_entropy", same=True)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy")
     not_differentiable("binary_cross_entropy", "weight", weight)
@@ -399,6 +419,7 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     reduction = legacy_reduction(size_average, reduce, reduction,
                                  "binary_cross_entropy_with_logits")
     input = _tensor(input)
+    _float_operands(input, target, "binary_cross_entropy_with_logits", same=False)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy_with_logits")
     not_differentiable("binary_cross_entropy_with_logits", "weight", weight)

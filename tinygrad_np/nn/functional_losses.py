@@ -91,6 +91,9 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
     ids = np.asarray(target._data if isinstance(target, Tensor) else target)
     if ids.dtype.kind not in "iu":
         raise DtypeError(f"{function}: class-index targets must be integers, got {ids.dtype}")
+    if isinstance(target, Tensor) and ids.dtype not in (np.int64, np.uint8):
+        raise DtypeError(f"{function}: expected target dtype to be int64 (long) or uint8 (byte), "
+                         f"got {ids.dtype} (as PyTorch)")
     expected = (input_shape[0], *input_shape[2:])
     if ids.shape != expected:
         raise TensorError(f"{function}: target shape {ids.shape} does not fit input shape "
@@ -141,10 +144,15 @@ def _valid_rows(log_probs: Tensor, valid: np.ndarray) -> Tensor:
     return log_probs if valid.all() else log_probs.masked_fill(~valid[:, None], -0.0)
 
 
-def _weighted_mean(losses: Tensor, row_weights: np.ndarray) -> Tensor:
+def _weighted_mean(losses: Tensor, row_weights: np.ndarray, valid: np.ndarray) -> Tensor:
+    """Sum of losses / sum of the counted targets' weights. Every target ignored: NaN with
+    gradient 0; targets counted but all of class weight 0: 0 / 0, NaN gradient too (both
+    PyTorch's), without NumPy's warnings."""
     total = row_weights.sum()
-    # every target ignored: NaN, as PyTorch (without NumPy's 0 / 0 warning)
-    return losses.sum() / total if total else losses.sum() + np.nan  # gradient 0 as PyTorch
+    if not total and not valid.any():
+        return losses.sum() + np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return losses.sum() / total if total else losses.sum() * 0 / total  # (0 / 0)
 
 
 def not_differentiable(function: str, name: str, value: Any) -> None:
@@ -177,7 +185,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     ids = _class_ids(target, input.shape, ignore_index, "nll_loss")
     losses, row_weights = _weighted_nll(_classes_last(input), ids, weight, ignore_index)
     if reduction == "mean":
-        return _weighted_mean(losses, row_weights)
+        return _weighted_mean(losses, row_weights, ids != ignore_index)
     if reduction == "sum":
         return losses.sum()
     shape = () if unbatched else (input.shape[0], *input.shape[2:])
@@ -206,6 +214,9 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     batch_shape = () if unbatched else (input.shape[0], *input.shape[2:])
 
     if probabilities:
+        if ignore_index != -100:
+            raise TensorError(f"cross_entropy: ignore_index ({ignore_index}) is not supported "
+                              "for a floating-point (class-probability) target")
         if tuple(target.shape) != tuple(input.shape):
             raise TensorError(f"cross_entropy: probability target shape {tuple(target.shape)} "
                               f"must equal the input shape {tuple(input.shape)}")
@@ -226,7 +237,7 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         smooth = -uniform.sum(axis=1)
         losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
     if reduction == "mean":
-        return _weighted_mean(losses, row_weights)
+        return _weighted_mean(losses, row_weights, ids != ignore_index)
     if reduction == "sum":
         return losses.sum()
     return losses.reshape(batch_shape)
@@ -239,7 +250,14 @@ def same_shape(input: Tensor, target: Any, function: str, mismatch: str = "raise
     (`"allow"`: kl_div), as in PyTorch. (N, 1) against (N,) broadcasts to an (N, N) loss."""
     shape, target_shape = tuple(input.shape), tuple(np.shape(
         target._data if isinstance(target, Tensor) else target))
-    if target_shape == shape or mismatch == "allow":
+    if target_shape == shape:
+        return
+    try:
+        np.broadcast_shapes(shape, target_shape)
+    except ValueError:
+        raise TensorError(f"{function}: the target's shape {target_shape} does not broadcast "
+                          f"with the input's {shape}") from None
+    if mismatch == "allow":
         return
     if mismatch == "raise":
         raise TensorError(f"{function}: target shape {target_shape} must equal the input shape "
@@ -333,6 +351,10 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
                                  "kl_div")
     input = _tensor(input)
     same_shape(input, target, "kl_div", "allow")
+    if input.dtype.kind != "f" or np.asarray(
+            target._data if isinstance(target, Tensor) else target).dtype.kind in "biu":
+        raise DtypeError("kl_div: integer and bool inputs and targets are not supported "
+                         "(as PyTorch)")
     target = _target(target, input)
     if log_target:
         target_t = _tensor(target)

@@ -23,6 +23,7 @@ from tinygrad_np.nn.functional_losses import (
     divide_count,
     legacy_reduction,
     not_differentiable,
+    same_shape,
 )
 from tinygrad_np.tensor import Tensor
 
@@ -63,6 +64,7 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # no
     from tinygrad_np.nn.functional import logsigmoid
 
     reduction = legacy_reduction(size_average, reduce, reduction, "soft_margin_loss")
+    not_differentiable("soft_margin_loss", "target", target)
     input = _tensor(input)
     return _reduce(-logsigmoid(_sign_target(target, input) * input), reduction)
 
@@ -199,6 +201,7 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa
     input - target log(input + eps); `full` adds Stirling's term where target > 1."""
     reduction = legacy_reduction(size_average, reduce, reduction, "poisson_nll_loss")
     input = _tensor(input)
+    same_shape(input, target, "poisson_nll_loss", "allow")
     target = _target(target, input)
     if log_input:
         losses = input.exp() - target * input
