@@ -66,3 +66,53 @@ def test_elu_family_second_derivative_matches_torch(name, kwargs):
         return x.grad.numpy()
 
     np.testing.assert_allclose(second(tg), second(torch), rtol=1e-12, atol=0)
+
+
+# --- 3. Bessel, Airy and the orthogonal polynomials: constants, as PyTorch ---
+
+_CONSTANT_UNARY = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+                   "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+                   "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+                   "spherical_bessel_j0", "airy_ai"]
+
+
+@pytest.mark.parametrize("name", _CONSTANT_UNARY)
+def test_special_without_derivative_is_a_constant(name):
+    x = tg.tensor([0.5, 1.5], dtype=tg.float64, requires_grad=True)
+    y = getattr(tg.special, name)(x)
+    assert not y.requires_grad
+    (y * x).sum().backward()  # raised NotImplementedError
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
+
+
+def test_bessel_j0_constant_gradient_value():
+    x = tg.tensor([1.0], dtype=tg.float64, requires_grad=True)
+    (tg.special.bessel_j0(x) * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.7651976865579666], rtol=1e-13)  # J0(1)
+
+
+@pytest.mark.parametrize("name", ["chebyshev_polynomial_t", "hermite_polynomial_h",
+                                  "laguerre_polynomial_l", "legendre_polynomial_p",
+                                  "shifted_chebyshev_polynomial_w"])
+def test_polynomials_are_constants_in_x_and_n(name):
+    x = tg.tensor([0.5, 0.7], dtype=tg.float64, requires_grad=True)
+    n = tg.tensor([2.0, 3.0], dtype=tg.float64, requires_grad=True)
+    y = getattr(tg.special, name)(x, n)
+    assert not y.requires_grad
+    (y * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())
+    assert n.grad is None
+
+
+@needs_torch
+@pytest.mark.parametrize("name", _CONSTANT_UNARY)
+def test_special_constants_match_torch(name):
+    def run(lib):
+        x = lib.tensor([0.5, 1.5], dtype=lib.float64, requires_grad=True)
+        y = getattr(lib.special, name)(x)
+        (y * x * x).sum().backward()
+        return y.requires_grad, x.grad.numpy()
+
+    (ours_rg, ours), (theirs_rg, theirs) = run(tg), run(torch)
+    assert ours_rg == theirs_rg
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-12)
