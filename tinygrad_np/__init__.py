@@ -110,11 +110,11 @@ from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz:
 # engine modules never import them).
 from tinygrad_np import jit, linalg, nn, optim, utils  # noqa: E402
 from tinygrad_np import distributions  # noqa: E402  (above nn: its log_probs use F)
-from tinygrad_np.linalg import det, logdet, matrix_exp, matrix_power, pinverse  # noqa: E402
-from tinygrad_np.linalg import inv as inverse  # noqa: E402
+from tinygrad_np.linalg import logdet, matrix_exp, matrix_power, pinverse  # noqa: E402
+from tinygrad_np.linalg import old_det as det, old_inverse as inverse  # noqa: E402
 from tinygrad_np.linalg import old_cholesky as cholesky  # noqa: E402
 from tinygrad_np.linalg import old_svd as svd  # noqa: E402
-from tinygrad_np.linalg import cholesky_solve, slogdet, triangular_solve  # noqa: E402
+from tinygrad_np.linalg import cholesky_solve, old_slogdet as slogdet, triangular_solve  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
     accelerator,
     backends,

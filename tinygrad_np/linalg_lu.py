@@ -118,9 +118,9 @@ def old_lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:  # 
     return (packed, pivots, info) if get_infos else (packed, pivots)
 
 
-def old_lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: N803
+def old_lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: A002, N803
     """torch.lu_solve(b, LU_data, LU_pivots): linalg.lu_solve(LU_data, LU_pivots, b)."""
-    return lu_solve(LU_data, LU_pivots, b)
+    return lu_solve(LU_data, LU_pivots, input)
 
 
 # ------------------------------------------------------------------ the smaller functions
@@ -138,10 +138,10 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
     return SolveExResult(solve_system(a, b, left, True), Tensor(info))
 
 
-def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
+def cond(input: Tensor, p: Any = None) -> Tensor:  # noqa: A002
     """The condition number: largest / smallest singular value (p None or 2; -2 the inverse),
     else ||A||_p ||A^-1||_p for 'fro', 'nuc', inf, -inf, 1, -1."""
-    a = _float("cond", _matrix("cond", A))
+    a = _float("cond", _matrix("cond", input))
     if p not in (None, 2, -2, "fro", "nuc", math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p!r}")
     if p not in (None, 2, -2):
@@ -173,9 +173,10 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
     return cat([ones, x[..., None].expand(x.shape + (count - 1,))], -1).cumprod(-1)
 
 
-def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:  # noqa: N803
-    """X with tensordot(A, X, X.ndim) = B; `dims` of A move to the end first."""
-    a, b = to_tensor(A), to_tensor(B)
+def tensorsolve(input: Tensor, other: Tensor, dims: Any = None) -> Tensor:  # noqa: A002
+    """X with tensordot(A, X, X.ndim) = B (A `input`, B `other`); `dims` of A move to the end
+    first."""
+    a, b = to_tensor(input), to_tensor(other)
     if dims is not None:
         moved = [d % a.ndim for d in dims]
         a = a.permute([d for d in range(a.ndim) if d not in moved] + moved)
@@ -187,9 +188,9 @@ def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:  # noqa: N803
     return solve(a.reshape(b.numel(), b.numel()), b.reshape(-1)).reshape(rest)
 
 
-def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803
+def tensorinv(input: Tensor, ind: int = 2) -> Tensor:  # noqa: A002
     """The inverse of A for tensordot(.., ind): A's first `ind` dims against the rest."""
-    a = to_tensor(A)
+    a = to_tensor(input)
     if ind <= 0:
         raise RuntimeError(f"linalg.tensorinv: ind must be a positive integer, got {ind}")
     left, right = a.shape[:ind], a.shape[ind:]
@@ -199,10 +200,14 @@ def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803
     return inv(a.reshape(math.prod(left), -1)).reshape(right + left)
 
 
-def householder_product(A: Tensor, tau: Tensor) -> Tensor:  # noqa: N803
+def householder_product(input: Tensor, tau: Tensor) -> Tensor:  # noqa: A002
     """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i column i of A
     below the diagonal and 1 on it (LAPACK's orgqr); differentiable in A and tau."""
-    a, t = to_tensor(A), to_tensor(tau)
+    a, t = to_tensor(input), to_tensor(tau)
+    if a.ndim < 2 or t.ndim < 1:
+        raise RuntimeError(f"torch.linalg.householder_product: input must have at least 2 "
+                           f"dimensions and tau at least 1 (got shapes {tuple(a.shape)} and "
+                           f"{tuple(t.shape)}).")
     m, n = a.shape[-2:]
     k = t.shape[-1]
     if a.ndim < 2 or not k <= n <= m or t.shape[:-1] != a.shape[:-2]:

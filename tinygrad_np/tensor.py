@@ -2838,7 +2838,9 @@ class Tensor:
     def mvlgamma(self, p: int) -> Tensor:
         """The log of the multivariate gamma function of dimension p:
         p (p - 1)/4 log(pi) + sum_j lgamma(x - j/2), j = 0 .. p-1 (x > (p - 1)/2)."""
-        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)):  # as PyTorch's parser
+            raise TypeError(f"mvlgamma(): argument 'p' must be int, not {type(p).__name__}")
+        if p < 1:
             raise TensorError(f"mvlgamma: p must be a positive int, got {p!r}")
         if self._data.size and float(self._data.min()) <= (p - 1) / 2:
             raise TensorError(f"mvlgamma: all elements must be greater than (p-1)/2 = "

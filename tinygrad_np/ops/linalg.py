@@ -344,17 +344,23 @@ def _pinv_grad(a, p, g):
 @xp.quiet
 class Pinv(Function):
     """P = pinv(A) from the SVD, dropping the singular values at or under `cutoff` (per matrix,
-    (..., 1)); gradient: `_pinv_grad` (PyTorch's), which needs no distinct singular values."""
+    (..., 1)); `hermitian`: from eigh of A's lower triangle, dropping |eigenvalues| at or under
+    it. Gradient: `_pinv_grad` (PyTorch's, of the whole A in both cases), which needs no
+    distinct singular values."""
 
-    def forward(ctx, a, cutoff):
-        u, s, vh = svd(a, full_matrices=False)
-        keep = s > cutoff
+    def forward(ctx, a, cutoff, hermitian=False):
+        if hermitian:
+            s, u = np.linalg.eigh(a)
+            vh, keep = _mT(u), np.abs(s) > cutoff
+        else:
+            u, s, vh = svd(a, full_matrices=False)
+            keep = s > cutoff
         out = (_mT(vh) * np.where(keep, 1 / np.where(keep, s, 1), 0)[..., None, :]) @ _mT(u)
         ctx.save_for_backward(a, out)
         return out
 
     def backward(ctx, grad_output):
-        return _pinv_grad(*ctx.saved_tensors, grad_output), None
+        return _pinv_grad(*ctx.saved_tensors, grad_output), None, None
 
 
 def _qr_unpack(packed, m: int, k: int, n: int):
