@@ -395,3 +395,87 @@ def test_cholesky_ex_partial_factor(matrix, factor, info):
         theirs = torch.linalg.cholesky_ex(torch.tensor(matrix, dtype=torch.float64))
         np.testing.assert_allclose(result.L.numpy(), theirs.L.numpy(), atol=1e-15)
         assert result.info.item() == theirs.info.item()
+
+
+# --- 5. out= on torch.linalg and torch.special ---
+
+_SPD = _SQUARE @ _SQUARE.T + np.eye(3)
+_OUT_SINGLE = [
+    ("inv", lambda L, a, out: L.linalg.inv(a, out=out), lambda: np.linalg.inv(_SPD)),
+    ("det", lambda L, a, out: L.linalg.det(a, out=out), lambda: np.linalg.det(_SPD)),
+    ("solve", lambda L, a, out: L.linalg.solve(a, a[0], out=out),
+     lambda: np.linalg.solve(_SPD, _SPD[0])),
+    ("norm", lambda L, a, out: L.linalg.norm(a, out=out), lambda: np.linalg.norm(_SPD)),
+    ("vector_norm", lambda L, a, out: L.linalg.vector_norm(a, 1, out=out),
+     lambda: np.abs(_SPD).sum()),
+    ("cholesky", lambda L, a, out: L.linalg.cholesky(a, out=out),
+     lambda: np.linalg.cholesky(_SPD)),
+    ("cross", lambda L, a, out: L.linalg.cross(a, a.flip(0), out=out),
+     lambda: np.cross(_SPD, _SPD[::-1])),
+    ("multi_dot", lambda L, a, out: L.linalg.multi_dot([a, a, a], out=out),
+     lambda: _SPD @ _SPD @ _SPD),
+    ("matrix_power", lambda L, a, out: L.linalg.matrix_power(a, 3, out=out),
+     lambda: _SPD @ _SPD @ _SPD),
+    ("matmul", lambda L, a, out: L.linalg.matmul(a, a, out=out), lambda: _SPD @ _SPD),
+    ("pinv", lambda L, a, out: L.linalg.pinv(a, out=out), lambda: np.linalg.pinv(_SPD)),
+    ("cond", lambda L, a, out: L.linalg.cond(a, out=out), lambda: np.linalg.cond(_SPD)),
+    ("special.erf", lambda L, a, out: L.special.erf(a, out=out),
+     lambda: np.vectorize(math.erf)(_SPD)),
+    ("special.xlogy", lambda L, a, out: L.special.xlogy(a, a.abs(), out=out),
+     lambda: _SPD * np.log(np.abs(_SPD))),
+    ("special.round", lambda L, a, out: L.special.round(a, out=out), lambda: np.round(_SPD)),
+    ("special.polygamma", lambda L, a, out: L.special.polygamma(0, a.abs() + 1, out=out),
+     None),
+    ("special.bessel_j0", lambda L, a, out: L.special.bessel_j0(a, out=out), None),
+    ("special.chebyshev_polynomial_t",
+     lambda L, a, out: L.special.chebyshev_polynomial_t(a, 2, out=out), lambda: 2 * _SPD ** 2 - 1),
+    ("special.zeta", lambda L, a, out: L.special.zeta(a.abs() + 2, 1.0, out=out), None),
+]
+
+
+@pytest.mark.parametrize("name, call, expected", _OUT_SINGLE, ids=[c[0] for c in _OUT_SINGLE])
+def test_out_writes_and_returns_out(name, call, expected):
+    out = tg.empty(0, dtype=tg.float64)
+    result = call(tg, tg.tensor(_SPD), out)
+    assert result is out
+    want = call(tg, tg.tensor(_SPD), None).numpy()
+    np.testing.assert_allclose(out.numpy(), want)
+    if expected is not None:
+        np.testing.assert_allclose(out.numpy(), expected(), rtol=1e-9)
+    if torch is not None:
+        theirs = torch.empty(0, dtype=torch.float64)
+        call(torch, torch.tensor(_SPD), theirs)  # (torch's Bessel J0: about 1e-8)
+        np.testing.assert_allclose(out.numpy(), theirs.numpy(), rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, count", [("qr", 2), ("eigh", 2), ("slogdet", 2), ("svd", 3),
+                                         ("inv_ex", 2), ("cholesky_ex", 2), ("lu_factor", 2)])
+def test_out_tuples_for_multiple_outputs(name, count):
+    result = getattr(tg.linalg, name)(tg.tensor(_SPD))
+    outs = tuple(tg.empty(0, dtype=r.dtype) for r in result)
+    returned = getattr(tg.linalg, name)(tg.tensor(_SPD), out=outs)
+    assert len(outs) == count and type(returned) is type(result)
+    assert all(r is o for r, o in zip(returned, outs))
+    for o, r in zip(outs, result):
+        np.testing.assert_array_equal(o.numpy(), r.numpy())
+
+
+def test_linalg_out_needs_the_exact_dtype_special_casts():
+    with pytest.raises(RuntimeError, match="linalg.inv.*dtype"):
+        tg.linalg.inv(tg.tensor(_SPD), out=tg.empty(3, 3, dtype=tg.float32))
+    out = tg.empty(3, dtype=tg.float32)
+    tg.special.erf(tg.tensor([0.5, 1.0, 2.0], dtype=tg.float64), out=out)
+    np.testing.assert_allclose(out.numpy(), [math.erf(0.5), math.erf(1.0), math.erf(2.0)],
+                               rtol=1e-6)
+
+
+def test_out_refuses_a_graph():
+    x = tg.tensor(_SPD, requires_grad=True)
+    with pytest.raises(RuntimeError, match="out=... arguments don't support automatic"):
+        tg.linalg.det(x, out=tg.empty(0, dtype=tg.float64))
+
+
+def test_functions_without_out_in_torch_refuse_it():
+    for f in (tg.linalg.matrix_exp, tg.linalg.diagonal, tg.linalg.vander, tg.special.softmax):
+        with pytest.raises(TypeError):
+            f(tg.tensor(_SPD), out=tg.empty(0))

@@ -491,6 +491,12 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "msort inverse cholesky cholesky_inverse chain_matmul alias_copy slice_copy "
               "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
+# torch.linalg's and torch.special's functions take out= too (all but these few, as PyTorch)
+functional_forms.namespace_out(linalg, " ".join(sorted(
+    set(linalg.__all__) - {"LinAlgError", "diagonal", "matrix_exp", "vander"})) + " matmul",
+    exact_dtype=True)
+functional_forms.namespace_out(special, " ".join(sorted(
+    set(special.__all__) - {"softmax", "log_softmax"})))
 
 # PyTorch's module-level in-place functions (`torch.sin_(x)`, `torch.relu_(x)`): the methods.
 for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ "
