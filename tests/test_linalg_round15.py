@@ -479,3 +479,66 @@ def test_functions_without_out_in_torch_refuse_it():
     for f in (tg.linalg.matrix_exp, tg.linalg.diagonal, tg.linalg.vander, tg.special.softmax):
         with pytest.raises(TypeError):
             f(tg.tensor(_SPD), out=tg.empty(0))
+
+
+# --- 9. torch.geqrf, ormqr, orgqr ---
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 4, 3), (0, 3)])
+def test_geqrf_rebuilds_the_matrix(shape):
+    matrix = _RNG.randn(*shape)
+    a, tau = tg.geqrf(tg.tensor(matrix))
+    m, n = shape[-2:]
+    assert tuple(a.shape) == shape and tuple(tau.shape) == shape[:-2] + (min(m, n),)
+    full = np.concatenate([a.numpy(), np.zeros(shape[:-1] + (max(m - n, 0),))], -1)
+    q = tg.linalg.householder_product(tg.tensor(full[..., :m]), tau).numpy()  # (m, m)
+    np.testing.assert_allclose(q @ np.triu(a.numpy()[..., :m, :]), matrix, atol=1e-12)
+    if torch is not None:
+        theirs = torch.geqrf(torch.tensor(matrix))
+        np.testing.assert_allclose(a.numpy(), theirs.a.numpy(), atol=1e-12)
+        np.testing.assert_allclose(tau.numpy(), theirs.tau.numpy(), atol=1e-12)
+
+
+def test_geqrf_has_no_derivative_as_pytorch():
+    x = tg.tensor(_RNG.randn(4, 3), requires_grad=True)
+    result = x.geqrf()
+    assert result.a.requires_grad
+    with pytest.raises(NotImplementedError, match="derivative for 'geqrf' is not implemented"):
+        result.a.sum().backward()
+
+
+def test_ormqr_is_q_times_other():
+    matrix, other = _RNG.randn(4, 3), _RNG.randn(4, 2)
+    a, tau = tg.geqrf(tg.tensor(matrix))
+    q = tg.ormqr(a, tau, tg.tensor(np.eye(4))).numpy()  # op(Q) @ I: Q itself (4 x 4)
+    np.testing.assert_allclose(q[:, :3] @ np.triu(a.numpy())[:3], matrix, atol=1e-12)
+    np.testing.assert_allclose(q.T @ q, np.eye(4), atol=1e-12)
+    np.testing.assert_allclose(tg.ormqr(a, tau, tg.tensor(other), transpose=True).numpy(),
+                               q.T @ other, atol=1e-12)
+    np.testing.assert_allclose(a.ormqr(tau, tg.tensor(other.T), left=False).numpy(),
+                               other.T @ q, atol=1e-12)
+    np.testing.assert_allclose(tg.orgqr(input=a, input2=tau).numpy(), q[:, :3], atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape_in, shape_other, left", [
+    ((4, 3), (4, 2), True), ((4, 3), (2, 4), False), ((3, 5), (3, 2), True),
+    ((2, 4, 3), (2, 4, 2), True), ((4, 2), (3, 4), False)])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_ormqr_values_and_gradients_match_torch(shape_in, shape_other, left, transpose):
+    a, tau = torch.geqrf(torch.tensor(_RNG.randn(*shape_in)))
+    other = _RNG.randn(*shape_other)
+
+    def run(lib):
+        inputs = [lib.tensor(v, requires_grad=True) for v in (a.numpy(), tau.numpy(), other)]
+        y = lib.ormqr(*inputs, left, transpose)
+        (y * lib.tensor(np.linspace(1.0, 2.0, y.numel()).reshape(tuple(y.shape)))).sum().backward()
+        return [y.detach().numpy()] + [t.grad.numpy() for t in inputs]
+
+    for ours, theirs in zip(run(tg), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_ormqr_shape_errors_name_the_shapes():
+    a, tau = tg.geqrf(tg.tensor(_RNG.randn(4, 3)))
+    with pytest.raises(RuntimeError, match=r"torch.ormqr: input of shape \(4, 3\)"):
+        tg.ormqr(a, tau, tg.tensor(_RNG.randn(3, 2)))

@@ -31,7 +31,7 @@ from tinygrad_np.linalg import (
     solve_triangular,
     svdvals,
 )
-from tinygrad_np.ops.linalg import LU, lu_packed, permutation, zero_pivot
+from tinygrad_np.ops.linalg import LU, Geqrf, lu_packed, permutation, zero_pivot
 from tinygrad_np.tensor import Tensor, to_tensor
 
 LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
@@ -220,6 +220,53 @@ def householder_product(input: Tensor, tau: Tensor) -> Tensor:  # noqa: A002
             (np.arange(m) == i).astype(a.dtype))
         q = q - (q @ v[..., :, None]) * t[..., i, None, None] @ v[..., None, :]
     return q[..., :, :n]
+
+
+# ------------------------------------------------------------------ torch.geqrf, ormqr, orgqr
+GeqrfResult = namedtuple("geqrf", ["a", "tau"])
+
+
+def geqrf(input: Tensor) -> GeqrfResult:  # noqa: A002
+    """torch.geqrf: LAPACK's QR in Householder form, (a, tau): R on and above a's diagonal,
+    the reflectors' vectors below it (Q = householder_product(a, tau)). No derivative, as
+    PyTorch (backward raises naming geqrf)."""
+    a = _float("geqrf", _matrix("geqrf", to_tensor(input)))
+    m, n = a.shape[-2:]
+    packed = Geqrf.apply(a)
+    return GeqrfResult(packed[..., :m, :], packed[..., m, : min(m, n)])
+
+
+def orgqr(input: Tensor, input2: Tensor) -> Tensor:  # noqa: A002
+    """torch.orgqr(input, tau): linalg.householder_product (PyTorch's keyword names)."""
+    return householder_product(input, input2)
+
+
+def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True,  # noqa: A002
+          transpose: bool = False) -> Tensor:
+    """torch.ormqr(input, tau, other): op(Q) @ other (`left`) or other @ op(Q), op(Q) = Q or
+    Q^T (`transpose`), for Q = H_1 ... H_k the product of the reflectors (input, tau) of
+    geqrf, square of other's rows (columns when not `left`). Composed from
+    householder_product, so differentiable in all three."""
+    reflectors, tau, other = to_tensor(input), to_tensor(input2), to_tensor(input3)
+    if reflectors.ndim < 2 or other.ndim < 2 or tau.ndim < 1:
+        raise RuntimeError(f"torch.ormqr: input and other must have at least 2 dimensions and "
+                           f"tau 1 (got shapes {tuple(reflectors.shape)}, {tuple(tau.shape)}, "
+                           f"{tuple(other.shape)})")
+    size, columns = other.shape[-2 if left else -1], reflectors.shape[-1]
+    if reflectors.shape[-2] != size or tau.shape[-1] > min(size, columns):
+        raise RuntimeError(f"torch.ormqr: input of shape {tuple(reflectors.shape)} and tau of "
+                           f"shape {tuple(tau.shape)} do not fit other of shape "
+                           f"{tuple(other.shape)} (input needs {size} rows, other's "
+                           f"{'rows' if left else 'columns'}, and tau at most min(rows, "
+                           f"columns) entries)")
+    if columns >= size:
+        square = reflectors[..., :size]
+    else:  # (the columns past tau's count are never read)
+        padding = np.zeros(reflectors.shape[:-1] + (size - columns,), reflectors.dtype)
+        square = cat([reflectors, Tensor(padding)], -1)
+    q = householder_product(square, tau)
+    q = q.mT if transpose else q
+    return q @ other if left else other @ q
 
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "solve_ex", "cond", "vander",

@@ -19,6 +19,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
+from tinygrad_np.ops.bessel import _derivative_error
 from tinygrad_np.xp import is_tensor
 
 
@@ -361,6 +362,23 @@ class Pinv(Function):
 
     def backward(ctx, grad_output):
         return _pinv_grad(*ctx.saved_tensors, grad_output), None, None
+
+
+class Geqrf(Function):
+    """LAPACK's geqrf: R on and above the diagonal of (m, n), the Householder vectors below
+    it, packed with tau (min(m, n)) as one more row: (..., m + 1, n). No derivative, as
+    PyTorch (backward raises naming it)."""
+
+    def forward(ctx, a):
+        m, n = a.shape[-2:]
+        out = np.zeros(a.shape[:-2] + (m + 1, n), a.dtype)
+        if a.size:
+            h, tau = np.linalg.qr(a, mode="raw")  # h: the result transposed (Fortran order)
+            out[..., :m, :], out[..., m, : min(m, n)] = _mT(h), tau
+        return out
+
+    def backward(ctx, grad_output):
+        raise _derivative_error("geqrf")
 
 
 def _qr_unpack(packed, m: int, k: int, n: int):
