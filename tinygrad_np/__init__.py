@@ -110,11 +110,11 @@ from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz:
 # engine modules never import them).
 from tinygrad_np import jit, linalg, nn, optim, utils  # noqa: E402
 from tinygrad_np import distributions  # noqa: E402  (above nn: its log_probs use F)
-from tinygrad_np.linalg import det, logdet, matrix_exp, matrix_power, pinverse  # noqa: E402
-from tinygrad_np.linalg import inv as inverse  # noqa: E402
+from tinygrad_np.linalg import logdet, matrix_exp, matrix_power, pinverse  # noqa: E402
+from tinygrad_np.linalg import old_det as det, old_inverse as inverse  # noqa: E402
 from tinygrad_np.linalg import old_cholesky as cholesky  # noqa: E402
 from tinygrad_np.linalg import old_svd as svd  # noqa: E402
-from tinygrad_np.linalg import cholesky_solve, slogdet, triangular_solve  # noqa: E402
+from tinygrad_np.linalg import cholesky_solve, old_slogdet as slogdet, triangular_solve  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
     accelerator,
     backends,
@@ -347,6 +347,8 @@ lu, lu_solve, lu_unpack = _linalg_lu.old_lu, _linalg_lu.old_lu_solve, _linalg_lu
 Tensor.lu, Tensor.lu_solve = lu, lu_solve
 Tensor.nonzero_static = _toplevel.nonzero_static
 Tensor.orgqr = linalg.householder_product
+geqrf, orgqr, ormqr = _linalg_lu.geqrf, _linalg_lu.orgqr, _linalg_lu.ormqr
+Tensor.geqrf, Tensor.ormqr = geqrf, ormqr
 Tensor.as_strided = as_strided = _indexed.as_strided
 masked_scatter = Tensor.masked_scatter
 for _name in ("adjoint diagflat ger hardshrink is_nonzero is_same_size narrow_copy prelu qr "
@@ -489,8 +491,15 @@ spmm = mm  # noqa: F405  (torch.spmm takes dense matrices too: mm)
 for _name in ("absolute angle copysign deg2rad float_power heaviside isin isneginf isposinf "
               "ldexp logaddexp2 negative nextafter rad2deg signbit sinc kron ger vdot tensordot "
               "msort inverse cholesky cholesky_inverse chain_matmul alias_copy slice_copy "
-              "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm").split():
+              "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm geqrf orgqr "
+              "ormqr").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
+# torch.linalg's and torch.special's functions take out= too (all but these few, as PyTorch)
+functional_forms.namespace_out(linalg, " ".join(sorted(
+    set(linalg.__all__) - {"LinAlgError", "diagonal", "matrix_exp", "vander"})) + " matmul",
+    exact_dtype=True)
+functional_forms.namespace_out(special, " ".join(sorted(
+    set(special.__all__) - {"softmax", "log_softmax"})))
 
 # PyTorch's module-level in-place functions (`torch.sin_(x)`, `torch.relu_(x)`): the methods.
 for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ "
@@ -824,6 +833,9 @@ __all__ += [
     "vander",
     "vdot",
     "vsplit",
+    "geqrf",
+    "orgqr",
+    "ormqr",
 ]
 __all__ = list(dict.fromkeys(__all__))  # each name once (the forms above overlap)
 

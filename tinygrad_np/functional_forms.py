@@ -100,12 +100,13 @@ EXACT_OUT_DTYPE = frozenset((
     "max min sort topk kthvalue median nanmedian mode cummax cummin aminmax").split())
 
 
-def write_out(op: str, out: Any, result: Any) -> Any:
+def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     """PyTorch's `out=`: `result` (a tensor, or a tuple of them for `max(x, dim)`, `sort`,
     ...) written into `out` (the same structure), which is returned. As PyTorch: not while
     recording a graph (out= has no gradient), the result cast to out's dtype only within its
-    kind or wider (no float into int), and an `out` of another shape resized (with a warning
-    when it held elements)."""
+    kind or wider (no float into int; exactly its dtype for the ops of EXACT_OUT_DTYPE or with
+    `exact_dtype`), and an `out` of another shape resized (with a warning when it held
+    elements)."""
     if out is None:
         return result
     results, outs = (result, out) if isinstance(result, tuple) else ((result,), (out,))
@@ -117,7 +118,7 @@ def write_out(op: str, out: Any, result: Any) -> Any:
         raise TensorError(f"{op}(): functions with out=... arguments don't support automatic "
                           "differentiation, but one of the arguments requires grad")
     for value, target in zip(results, outs):
-        if op in EXACT_OUT_DTYPE and value.dtype != target.dtype:
+        if (exact_dtype or op in EXACT_OUT_DTYPE) and value.dtype != target.dtype:
             raise TensorError(f"{op}(): Found dtype {target.dtype} but expected {value.dtype} "
                               f"(out= of {op} must have the result's dtype)")
         if not np.can_cast(value.dtype, target.dtype, "same_kind"):
@@ -136,18 +137,32 @@ def write_out(op: str, out: Any, result: Any) -> Any:
 
 
 def with_out(function: Callable[..., Any], dtype_of_out: bool = False,
-             name: str | None = None) -> Callable[..., Any]:
+             name: str | None = None, exact_dtype: bool = False) -> Callable[..., Any]:
     """`function` taking PyTorch's `out=` keyword (see write_out), as PyTorch's `name` (by
     default its own); a factory (`dtype_of_out`) makes its result in out's dtype unless given
-    `dtype=`."""
+    `dtype=`. A named tuple result (linalg.qr's (Q, R), ...) comes back as that named tuple
+    of the `out` tensors."""
     op = name or function.__name__
 
     @functools.wraps(function)
     def wrapped(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if dtype_of_out and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype
-        return write_out(op, out, function(*args, **kwargs))
+        result = function(*args, **kwargs)
+        written = write_out(op, out, result, exact_dtype)
+        return type(result)(*written) if out is not None and hasattr(result, "_fields") \
+            else written
     return wrapped
+
+
+def namespace_out(module: Any, names: str, exact_dtype: bool = False) -> None:
+    """Give the functions `names` (space-separated) of `module` (torch.linalg, torch.special)
+    PyTorch's `out=` (see with_out), each named `<namespace>.<name>` in errors; `exact_dtype`:
+    out must have the result's dtype (torch.linalg's rule)."""
+    prefix = module.__name__.rpartition(".")[2]
+    for name in names.split():
+        setattr(module, name, with_out(getattr(module, name), name=f"{prefix}.{name}",
+                                       exact_dtype=exact_dtype))
 
 
 # A number first (`torch.add(2.5, t)`) is a number to PyTorch's promotion, as in `2.5 + t`:

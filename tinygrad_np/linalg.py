@@ -113,6 +113,41 @@ def _float(name: str, a: Tensor, half: bool = False) -> Tensor:
     return a
 
 
+def _svd_input(name: str, a: Tensor) -> Tensor:
+    """`a`, or PyTorch's LinAlgError for an SVD of a matrix holding NaN (LAPACK fails)."""
+    if np.isnan(a._data).any():
+        raise LinAlgError(f"linalg.svd: The algorithm failed to converge because the input "
+                          f"matrix contained non-finite values (in {name}).")
+    return a
+
+
+def _tolerance(name: str, largest: np.ndarray, atol: Any, rtol: Any,
+               eps_rtol: float) -> np.ndarray:
+    """max(atol, rtol * largest) per matrix ((..., 1), against the singular values or |eigen-
+    values| (..., k)): atol and rtol numbers or tensors broadcasting against the batch dims;
+    rtol by default eps * max(m, n) (`eps_rtol`), or 0 where atol > 0, as PyTorch."""
+    low = np.asarray(0.0 if atol is None else _as_tensor(atol)._data, dtype=np.float64)
+    if rtol is None:
+        relative = np.where(low > 0, 0.0, eps_rtol) if atol is not None else eps_rtol
+    else:
+        relative = np.asarray(_as_tensor(rtol)._data, dtype=np.float64)
+    try:
+        cutoff = np.maximum(np.asarray(low)[..., None], np.asarray(relative)[..., None] * largest)
+        np.broadcast_to(cutoff, largest.shape)
+    except ValueError:
+        raise RuntimeError(f"linalg.{name}: atol (shape {np.shape(low)}) and rtol (shape "
+                           f"{np.shape(relative)}) must broadcast against the batch dims "
+                           f"{largest.shape[:-1]}") from None
+    return cutoff
+
+
+def _old_tolerance(name: str, old: str, value: Any, atol: Any, rtol: Any) -> None:
+    """PyTorch's TypeError when the deprecated positional tolerance meets atol= or rtol=."""
+    if value is not None and (atol is not None or rtol is not None):
+        raise TypeError(f"linalg.{name}() received an invalid combination of arguments: "
+                        f"{old} cannot be given with atol= or rtol=")
+
+
 # ----------------------------------------------------------------------------- inverses
 def inv(A: Tensor) -> Tensor:  # noqa: N803
     """The inverse of each square matrix (an error for a singular one, as PyTorch)."""
@@ -168,9 +203,9 @@ def slogdet(A: Tensor) -> SlogdetResult:  # noqa: N803
     return SlogdetResult(Tensor(np.asarray(sign, dtype=a.dtype)), LogAbsDet.apply(a))
 
 
-def logdet(A: Tensor) -> Tensor:  # noqa: N803
+def logdet(input: Tensor) -> Tensor:  # noqa: A002
     """log(det(A)): NaN (gradient 0) for a negative determinant, -inf for zero, as PyTorch."""
-    sign, logabsdet = slogdet(A)
+    sign, logabsdet = slogdet(input)
     return logabsdet.where(Tensor(sign._data != -1), float("nan"))
 
 
@@ -201,18 +236,29 @@ def is_vector(a: Tensor, b: Tensor) -> bool:
     return b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
 
 
-def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # noqa: N803
-         hermitian: bool = False) -> Tensor:
-    """The Moore-Penrose pseudo-inverse. Full rank: (A^T A)^-1 A^T or A^T (A A^T)^-1; rank
-    deficient: the `Pinv` op, through the SVD with the singular values at or under
-    max(atol, rtol * largest) dropped (rtol default: eps * max(m, n)). Neither gradient needs
-    distinct singular values (a zero matrix's is finite, as PyTorch's)."""
-    a = _float("pinv", _matrix("pinv", A))
+def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *,  # noqa: A002
+         atol: Any = None, rtol: Any = None) -> Tensor:
+    """The Moore-Penrose pseudo-inverse, dropping the singular values (|eigenvalues| with
+    `hermitian`, which reads only the lower triangle, through eigh; the gradient is still
+    PyTorch's of the whole A) at or under
+    max(atol, rtol * largest), as PyTorch: rtol defaults to eps * max(m, n) (0 where atol > 0);
+    atol and rtol may be tensors over the batch dims; `rcond` (deprecated) is rtol with
+    atol = 0. Full rank: (A^T A)^-1 A^T or A^T (A A^T)^-1; rank deficient: the `Pinv` op,
+    through the SVD. Neither gradient needs distinct singular values (a zero matrix's is
+    finite, as PyTorch's)."""
+    _old_tolerance("pinv", "rcond", rcond, atol, rtol)
+    if rcond is not None:
+        atol, rtol = 0.0, rcond
+    a = _float("pinv", _matrix("pinv", input))
     m, n = a.shape[-2:]
-    s = _svd(a._data, compute_uv=False)
-    if rtol is None:
-        rtol = 0.0 if atol else np.finfo(a.dtype).eps * max(m, n)
-    cutoff = np.maximum(atol or 0.0, rtol * (s[..., :1] if s.shape[-1] else 0))
+    eps_rtol = np.finfo(a.dtype).eps * max(m, n)
+    if hermitian:
+        magnitude = np.abs(eigvalsh(a.detach())._data)  # (LinAlgError as eigh's)
+        return Pinv.apply(a, _tolerance("pinv", magnitude.max(-1, keepdims=True, initial=0),
+                                        atol, rtol, eps_rtol), True)
+    s = _svd(_svd_input("pinv", a)._data, compute_uv=False)
+    cutoff = _tolerance("pinv", s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,)),
+                        atol, rtol, eps_rtol)
     if m * n and bool(np.all(s > cutoff)):
         at = a.swapaxes(-1, -2)
         if m >= n:
@@ -221,14 +267,15 @@ def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # 
     return Pinv.apply(a, cutoff)
 
 
-def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803
+def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *,  # noqa: A002
           driver: str | None = None) -> LstsqResult:
     """The least-squares solution X of A X = B, pinv(A) @ B, differentiable in A and B; A is
-    (..., m, n), B (..., m, k). As PyTorch's: with driver 'gelsd' or 'gelss' also the
-    residuals (for m > n at full rank) and the singular values, else those are empty (the
-    CPU default, 'gelsy'); rank counts the singular values over rcond times the largest
-    (default eps * max(m, n))."""
-    a, b = _float("lstsq", _matrix("lstsq", _as_tensor(A))), _as_tensor(B)
+    (..., m, n), B (..., m, k). As PyTorch's per driver: the residuals for m > n with 'gels'
+    (which assumes full rank), and with 'gelsd' or 'gelss' at full rank, else empty (the CPU
+    default, 'gelsy', never has them); the singular values with 'gelsd' and 'gelss'; the rank
+    (the singular values over rcond times the largest, default eps * max(m, n)) with all but
+    'gels', whose rank is empty."""
+    a, b = _float("lstsq", _matrix("lstsq", _as_tensor(input))), _as_tensor(b)
     if driver not in (None, "gelsy", "gelsd", "gelss", "gels"):
         raise TensorError(f"linalg.lstsq: driver must be 'gels', 'gelsy', 'gelsd' or 'gelss', "
                           f"got {driver!r}")
@@ -247,15 +294,16 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *,  # noqa: N803
     residuals, values = empty, empty
     if driver in ("gelsd", "gelss"):
         values = Tensor(s)
-        if m > n and bool(np.all(rank == n)):
-            residuals = ((a @ solution - b) ** 2).sum(axis=-2)
-    return LstsqResult(solution, residuals, Tensor(np.asarray(rank, np.int64)), values)
+    if m > n and (driver == "gels" or driver in ("gelsd", "gelss") and bool(np.all(rank == n))):
+        residuals = ((a @ solution - b) ** 2).sum(axis=-2)
+    rank = np.zeros((0,), np.int64) if driver == "gels" else np.asarray(rank, np.int64)
+    return LstsqResult(solution, residuals, Tensor(rank), values)
 
 
-def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
+def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
     """A^n by repeated squaring (n = 0: the identity, with a zero gradient as PyTorch's;
     n < 0: inv(A)^-n)."""
-    a = _square("matrix_power", A)
+    a = _square("matrix_power", input)
     if n < 0:
         a, n = inv(a), -n
     result = None
@@ -270,13 +318,14 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
     return result
 
 
-def matrix_exp(A: Tensor) -> Tensor:  # noqa: N803
+def matrix_exp(input: Tensor) -> Tensor:  # noqa: A002
     """exp(A) = sum A^k / k!, by scaling and squaring: exp(A) = exp(A / 2^s)^(2^s), with s
     chosen for each matrix of a batch so that A / 2^s has a 1-norm of at most 1/2, where 16
     terms of the series are exact to float64's precision. Composed from matmuls, so the
     gradient (and its gradient) is the engine's. A matrix holding inf or NaN gives NaN."""
+    a = _float("matrix_exp", _square("matrix_exp", input), half=True)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge: inf or NaN,
-        return _matrix_exp(_float("matrix_exp", _square("matrix_exp", A), half=True))  # as PyTorch
+        return _matrix_exp(a)  # as PyTorch
 
 
 def _matrix_exp(a: Tensor) -> Tensor:
@@ -298,47 +347,63 @@ def _matrix_exp(a: Tensor) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- decompositions
-def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:  # noqa: N803
+def cholesky(input: Tensor, *, upper: bool = False) -> Tensor:  # noqa: A002
     """L (lower) with A = L L^T for symmetric positive-definite A (U = L^T with upper)."""
-    a = _float("cholesky", _square("cholesky", A))
+    a = _float("cholesky", _square("cholesky", input))
     try:
         low = Cholesky.apply(a)
     except ValueError:  # LinAlgError, which apply names the op in
+        low = None
+    if low is None or np.isnan(np.diagonal(low._data, 0, -2, -1)).any():  # (a NaN pivot)
         raise LinAlgError("linalg.cholesky: The factorization could not be completed because "
-                          "the input is not positive-definite.") from None
+                          "the input is not positive-definite.")
     return low.swapaxes(-1, -2) if upper else low
 
 
-def cholesky_ex(A: Tensor, *, upper: bool = False,  # noqa: N803
+def _partial_cholesky(a: np.ndarray) -> tuple[np.ndarray, int]:
+    """(factor, info) as LAPACK's unblocked potf2 leaves them: columns of L up to the first
+    pivot that is not positive (info, 1-based; 0 if none), which holds that pivot unrooted,
+    the rest of the lower triangle A's own. (MKL's blocked factorization of matrices larger
+    than its block, about 100, leaves other values in the unfinished part.)"""
+    low = np.tril(a).astype(a.dtype, copy=True)
+    for j in range(a.shape[-1]):
+        pivot = a[j, j] - low[j, :j] @ low[j, :j]
+        if not pivot > 0:  # (NaN too)
+            low[j, j] = pivot
+            return low, j + 1
+        low[j, j] = math.sqrt(pivot)
+        low[j + 1:, j] = (a[j + 1:, j] - low[j + 1:, :j] @ low[j, :j]) / low[j, j]
+    return low, 0
+
+
+def cholesky_ex(input: Tensor, *, upper: bool = False,  # noqa: A002
                 check_errors: bool = False) -> CholeskyExResult:
     """(L, info): info 0 when A is positive-definite, else the order of the first leading
-    minor that is not (L then holds NaN); `check_errors=True` raises instead."""
-    a = _float("cholesky_ex", _square("cholesky_ex", A))
+    minor that is not, and L LAPACK's partial factor (see `_partial_cholesky`; no gradient
+    flows to those matrices); `check_errors=True` raises instead."""
+    a = _float("cholesky_ex", _square("cholesky_ex", input))
     try:
         return CholeskyExResult(cholesky(a, upper=upper), Tensor(np.zeros(a.shape[:-2], np.int32)))
     except RuntimeError:
         if check_errors:
             raise
     info = np.zeros(a.shape[:-2], np.int32)
+    partial = np.zeros(a.shape, a.dtype)
     for index in np.ndindex(info.shape):
-        for order in range(1, a.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(a._data[index][:order, :order])
-            except np.linalg.LinAlgError:
-                info[index] = order
-                break
-    valid = (info == 0)[..., None, None]  # factor the good matrices; NaN for the others
+        partial[index], info[index] = _partial_cholesky(a._data[index])
+    valid = (info == 0)[..., None, None]  # factor the good matrices; the others: constants
     eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
-    factor = cholesky(a.where(valid, Tensor(eye)), upper=upper)
-    return CholeskyExResult(factor.where(valid, float("nan")), Tensor(info))
+    factor = cholesky(a.where(valid, Tensor(eye))).where(valid, Tensor(partial))
+    return CholeskyExResult(factor.mT if upper else factor, Tensor(info))
 
 
-def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,  # noqa: N803
+def solve_triangular(input: Tensor, B: Tensor, *, upper: bool, left: bool = True,  # noqa: A002, N803
                      unitriangular: bool = False) -> Tensor:
     """X with A X = B (left=False: X A = B) reading only A's upper or lower triangle (and
     taking its diagonal as ones with `unitriangular`), as PyTorch's: by substitution, so a zero
     on the diagonal gives inf and NaN (and so does the gradient), not an error."""
-    a, b = _float("solve_triangular", _square("solve_triangular", _as_tensor(A))), _as_tensor(B)
+    a = _float("solve_triangular", _square("solve_triangular", _as_tensor(input)))
+    b = _as_tensor(B)
     check_system("linalg.solve_triangular", a, b, left)
     if not left:  # X A = B  <=>  A^T X^T = B^T
         return SolveTriangular.apply(a.mT, b.mT, not upper, unitriangular).mT
@@ -356,11 +421,11 @@ def _cholesky_product(L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
     return low @ low.swapaxes(-1, -2) + (whole - whole.detach())
 
 
-def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
-    """X with (L L^T) X = B for the Cholesky factor L (U^T U with `upper`), as
-    torch.cholesky_solve: the values read only L's triangle; the gradient is PyTorch's (see
-    `_cholesky_product`)."""
-    factor, b = _as_tensor(L), _as_tensor(B)
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    """X with (L L^T) X = B (B `input`, L `input2`, as PyTorch names them) for the Cholesky
+    factor L (U^T U with `upper`), as torch.cholesky_solve: the values read only L's triangle;
+    the gradient is PyTorch's (see `_cholesky_product`)."""
+    factor, b = _as_tensor(input2), _as_tensor(input)
     if factor.ndim < 2 or factor.shape[-1] != factor.shape[-2]:
         raise TensorError(f"cholesky_solve: L must be batches of square matrices, got shape "
                           f"{tuple(factor.shape)}")
@@ -368,32 +433,44 @@ def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa
     return solve(_cholesky_product(factor, upper), b)
 
 
-def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,  # noqa: N803
-                     unitriangular: bool = False) -> TriangularSolveResult:
-    """torch.triangular_solve (the older API): (X with op(A) X = b, a copy of A), op(A) = A or
-    its transpose."""
-    a = _square("triangular_solve", _as_tensor(A))
-    check_system("triangular_solve", a, _as_tensor(b))
+def triangular_solve(input: Tensor, A: Tensor, upper: bool = True,  # noqa: A002, N803
+                     transpose: bool = False, unitriangular: bool = False
+                     ) -> TriangularSolveResult:
+    """torch.triangular_solve (the older API): (X with op(A) X = b, a copy of A broadcast to
+    the batch dims of both), op(A) = A or its transpose."""
+    a, b = _square("triangular_solve", _as_tensor(A)), _as_tensor(input)
+    check_system("triangular_solve", a, b)
     coefficient = a.swapaxes(-1, -2) if transpose else a
     solution = solve_triangular(coefficient, b, upper=upper != transpose,
                                 unitriangular=unitriangular)
-    return TriangularSolveResult(solution, a.clone())
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return TriangularSolveResult(solution, a.expand(batch + a.shape[-2:]).clone())
 
 
-def eigh(A: Tensor, UPLO: str = "L") -> EighResult:  # noqa: N803
+def _eigh(name: str, a: Tensor, uplo: str) -> Tensor:
+    """Eigh's packed (w; V) of symmetric `a` from the triangle UPLO names ('L' or 'U')."""
+    if not isinstance(uplo, str) or uplo.upper() not in ("L", "U"):
+        raise RuntimeError(f"linalg.{name}: Expected UPLO argument to be 'L' or 'U', but got "
+                           f"{uplo}")
+    a = _float(name, _square(name, a))
+    try:
+        return Eigh.apply(a.swapaxes(-1, -2) if uplo.upper() == "U" else a)
+    except TensorError as error:  # LAPACK did not converge (NaN or inf in the triangle)
+        raise LinAlgError(f"linalg.{name}: The algorithm failed to converge because the input "
+                          f"matrix is ill-conditioned or has too many repeated eigenvalues "
+                          f"({error})") from None
+
+
+def eigh(input: Tensor, UPLO: str = "L") -> EighResult:  # noqa: A002, N803
     """(eigenvalues ascending, eigenvectors as columns) of symmetric A, from its lower
     triangle (UPLO='U': the upper one)."""
-    a = _float("eigh", _square("eigh", A))
-    if UPLO == "U":
-        a = a.swapaxes(-1, -2)
-    packed = Eigh.apply(a)
+    packed = _eigh("eigh", input, UPLO)
     return EighResult(packed[..., 0, :], packed[..., 1:, :])
 
 
-def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
+def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:  # noqa: A002, N803
     """The eigenvalues of symmetric A (ascending); gradient V diag(g) V^T."""
-    a = _float("eigvalsh", _square("eigvalsh", A))
-    return Eigh.apply(a.swapaxes(-1, -2) if UPLO == "U" else a)[..., 0, :]
+    return _eigh("eigvalsh", input, UPLO)[..., 0, :]
 
 
 def _svd_parts(a: Tensor, full_matrices: bool) -> tuple:
@@ -408,16 +485,25 @@ def _svd_parts(a: Tensor, full_matrices: bool) -> tuple:
     return u, s, vh
 
 
-def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:  # noqa: N803
+def _no_driver(driver: str | None) -> None:
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
+                           "CUDA inputs with cuSOLVER backend.")
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> SVDResult:  # noqa: N803
     """(U, S, Vh) with A = U diag(S) Vh, S descending. The gradient (which needs distinct
     singular values when U or Vh is used) ignores the extra columns of full matrices, as
-    PyTorch's."""
-    return SVDResult(*_svd_parts(_float("svd", _matrix("svd", A)), full_matrices))
+    PyTorch's. `driver` is CUDA's: None only, as PyTorch on the CPU."""
+    _no_driver(driver)
+    a = _svd_input("svd", _float("svd", _matrix("svd", A)))
+    return SVDResult(*_svd_parts(a, full_matrices))
 
 
-def svdvals(A: Tensor) -> Tensor:  # noqa: N803
+def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:  # noqa: N803
     """The singular values, descending; gradient U diag(g) Vh."""
-    return _svd_parts(_float("svdvals", _matrix("svdvals", A)), False)[1]
+    _no_driver(driver)
+    return _svd_parts(_svd_input("svdvals", _float("svdvals", _matrix("svdvals", A))), False)[1]
 
 
 def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
@@ -435,27 +521,34 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:  # noqa: N803
     return QRResult(q, r)
 
 
-def matrix_rank(A: Tensor, *, atol: float | None = None, rtol: float | None = None,  # noqa: N803
-                hermitian: bool = False) -> Tensor:
-    """The number of singular values above max(atol, rtol * largest) (int64, no gradient)."""
-    a = _matrix("matrix_rank", A)
+def matrix_rank(input: Tensor, tol: Any = None, hermitian: bool = False, *,  # noqa: A002
+                atol: Any = None, rtol: Any = None) -> Tensor:
+    """The number of singular values (|eigenvalues| with `hermitian`, from the lower triangle)
+    above max(atol, rtol * largest), int64, no gradient; tolerances as pinv's, and `tol`
+    (deprecated) is atol with rtol = 0."""
+    _old_tolerance("matrix_rank", "tol", tol, atol, rtol)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    a = _matrix("matrix_rank", input)
     if a.dtype == np.float16:
         _float("matrix_rank", a)
-    s = _svd(a._data, compute_uv=False)
     m, n = a.shape[-2:]
-    if rtol is None:
-        rtol = 0.0 if atol else np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps \
-            * max(m, n)
-    cutoff = np.maximum(atol or 0.0, rtol * (s[..., :1] if s.shape[-1] else 0))
-    return Tensor(np.asarray((s > cutoff).sum(-1), dtype=np.int64))
+    if hermitian:
+        values = np.abs(eigvalsh(_square("matrix_rank", a).detach())._data)
+    else:
+        values = _svd(_svd_input("matrix_rank", a)._data, compute_uv=False)
+    eps = np.finfo(a.dtype if a.dtype.kind == "f" else np.float64).eps
+    cutoff = _tolerance("matrix_rank", values.max(-1, keepdims=True, initial=0), atol, rtol,
+                        eps * max(m, n))
+    return Tensor(np.asarray((values > cutoff).sum(-1), dtype=np.int64))
 
 
 # ----------------------------------------------------------------------------- norms
-def vector_norm(x: Tensor, ord: float = 2, dim: Any = None, keepdim: bool = False,  # noqa: A002
-                *, dtype: Any = None) -> Tensor:
+def vector_norm(input: Tensor, ord: float = 2, dim: Any = None,  # noqa: A002
+                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """(sum |x|^ord)^(1/ord) over `dim` (all elements by default); inf/-inf: max/min |x|,
     0: the count of nonzeros."""
-    x = _as_tensor(x)
+    x = _as_tensor(input)
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     if dim is not None and not isinstance(dim, int):
@@ -463,13 +556,24 @@ def vector_norm(x: Tensor, ord: float = 2, dim: Any = None, keepdim: bool = Fals
     return x.norm(ord, dim, keepdim, dtype=dtype)
 
 
-def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1),  # noqa: A002, N803
+def _dim(dim: int, ndim: int) -> int:
+    """`dim` wrapped into range(ndim), or PyTorch's IndexError."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    return dim % ndim
+
+
+def matrix_norm(input: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1),  # noqa: A002
                 keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """'fro', 'nuc' (sum of singular values), 1/-1 (max/min column sum of |A|), inf/-inf
     (max/min row sum), 2/-2 (largest/smallest singular value) over the two axes `dim`."""
-    a = _matrix("matrix_norm", A)
+    a = _matrix("matrix_norm", input)
     a = a if dtype is None else a.astype(dtype)
-    rows, cols = (d % a.ndim for d in dim)
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{' '.join(map(str, dim))}")
+    rows, cols = (_dim(d, a.ndim) for d in dim)
     if rows == cols:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
                            f"{dim[1]})")
@@ -494,15 +598,20 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1),  #
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
-def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False,  # noqa: A002, N803
+def norm(input: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False,  # noqa: A002
          *, dtype: Any = None) -> Tensor:
     """A vector norm (dim an int, or ord None with dim None: all elements) or a matrix norm
     (dim two axes, or a 2-D input with ord given), as torch.linalg.norm."""
-    a = _as_tensor(A)
+    a = _as_tensor(input)
     if isinstance(dim, int):
         dim = (dim,)
     if dim is not None:
         dim = tuple(dim)
+        if len(dim) not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. "
+                               f"Got {list(dim)}")
+        for d in dim:
+            _dim(d, max(a.ndim, 1))
     if ord is None:
         if dim is not None and len(dim) == 2:
             return matrix_norm(a, "fro", dim, keepdim, dtype=dtype)
@@ -561,11 +670,28 @@ SVDOldResult = namedtuple("svd", ["U", "S", "V"])
 def old_svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> SVDOldResult:  # noqa: A002
     """torch.svd: (U, S, V) with A = U diag(S) V^T (V, not Vh); some=False: full U and V;
     compute_uv=False: zero U and V, as PyTorch."""
+    if not compute_uv:  # U (m, m) and V (n, n), whatever `some`
+        s = svdvals(input)
+        m, n = s.shape[:-1] + input.shape[-2:-1], s.shape[:-1] + input.shape[-1:]
+        return SVDOldResult(Tensor(np.zeros(m + m[-1:], s.dtype)), s,
+                            Tensor(np.zeros(n + n[-1:], s.dtype)))
     u, s, vh = svd(input, full_matrices=not some)
-    if not compute_uv:
-        return SVDOldResult(Tensor(np.zeros(u.shape, dtype=u.dtype)), s,
-                            Tensor(np.zeros(vh.shape[:-2] + vh.shape[:-3:-1], dtype=vh.dtype)))
     return SVDOldResult(u, s, vh.swapaxes(-1, -2))
+
+
+def old_det(input: Tensor) -> Tensor:  # noqa: A002
+    """torch.det: linalg.det, its argument named `input`."""
+    return det(input)
+
+
+def old_slogdet(input: Tensor) -> SlogdetResult:  # noqa: A002
+    """torch.slogdet: linalg.slogdet, its argument named `input`."""
+    return slogdet(input)
+
+
+def old_inverse(input: Tensor) -> Tensor:  # noqa: A002
+    """torch.inverse: linalg.inv, its argument named `input`."""
+    return inv(input)
 
 
 def old_cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002

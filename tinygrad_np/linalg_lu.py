@@ -31,7 +31,7 @@ from tinygrad_np.linalg import (
     solve_triangular,
     svdvals,
 )
-from tinygrad_np.ops.linalg import LU, lu_packed, permutation, zero_pivot
+from tinygrad_np.ops.linalg import LU, Geqrf, lu_packed, permutation, zero_pivot
 from tinygrad_np.tensor import Tensor, to_tensor
 
 LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
@@ -118,9 +118,9 @@ def old_lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:  # 
     return (packed, pivots, info) if get_infos else (packed, pivots)
 
 
-def old_lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: N803
+def old_lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:  # noqa: A002, N803
     """torch.lu_solve(b, LU_data, LU_pivots): linalg.lu_solve(LU_data, LU_pivots, b)."""
-    return lu_solve(LU_data, LU_pivots, b)
+    return lu_solve(LU_data, LU_pivots, input)
 
 
 # ------------------------------------------------------------------ the smaller functions
@@ -138,10 +138,10 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
     return SolveExResult(solve_system(a, b, left, True), Tensor(info))
 
 
-def cond(A: Tensor, p: Any = None) -> Tensor:  # noqa: N803
+def cond(input: Tensor, p: Any = None) -> Tensor:  # noqa: A002
     """The condition number: largest / smallest singular value (p None or 2; -2 the inverse),
     else ||A||_p ||A^-1||_p for 'fro', 'nuc', inf, -inf, 1, -1."""
-    a = _float("cond", _matrix("cond", A))
+    a = _float("cond", _matrix("cond", input))
     if p not in (None, 2, -2, "fro", "nuc", math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p!r}")
     if p not in (None, 2, -2):
@@ -173,9 +173,10 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
     return cat([ones, x[..., None].expand(x.shape + (count - 1,))], -1).cumprod(-1)
 
 
-def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:  # noqa: N803
-    """X with tensordot(A, X, X.ndim) = B; `dims` of A move to the end first."""
-    a, b = to_tensor(A), to_tensor(B)
+def tensorsolve(input: Tensor, other: Tensor, dims: Any = None) -> Tensor:  # noqa: A002
+    """X with tensordot(A, X, X.ndim) = B (A `input`, B `other`); `dims` of A move to the end
+    first."""
+    a, b = to_tensor(input), to_tensor(other)
     if dims is not None:
         moved = [d % a.ndim for d in dims]
         a = a.permute([d for d in range(a.ndim) if d not in moved] + moved)
@@ -187,9 +188,9 @@ def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:  # noqa: N803
     return solve(a.reshape(b.numel(), b.numel()), b.reshape(-1)).reshape(rest)
 
 
-def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803
+def tensorinv(input: Tensor, ind: int = 2) -> Tensor:  # noqa: A002
     """The inverse of A for tensordot(.., ind): A's first `ind` dims against the rest."""
-    a = to_tensor(A)
+    a = to_tensor(input)
     if ind <= 0:
         raise RuntimeError(f"linalg.tensorinv: ind must be a positive integer, got {ind}")
     left, right = a.shape[:ind], a.shape[ind:]
@@ -199,10 +200,14 @@ def tensorinv(A: Tensor, ind: int = 2) -> Tensor:  # noqa: N803
     return inv(a.reshape(math.prod(left), -1)).reshape(right + left)
 
 
-def householder_product(A: Tensor, tau: Tensor) -> Tensor:  # noqa: N803
+def householder_product(input: Tensor, tau: Tensor) -> Tensor:  # noqa: A002
     """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i column i of A
     below the diagonal and 1 on it (LAPACK's orgqr); differentiable in A and tau."""
-    a, t = to_tensor(A), to_tensor(tau)
+    a, t = to_tensor(input), to_tensor(tau)
+    if a.ndim < 2 or t.ndim < 1:
+        raise RuntimeError(f"torch.linalg.householder_product: input must have at least 2 "
+                           f"dimensions and tau at least 1 (got shapes {tuple(a.shape)} and "
+                           f"{tuple(t.shape)}).")
     m, n = a.shape[-2:]
     k = t.shape[-1]
     if a.ndim < 2 or not k <= n <= m or t.shape[:-1] != a.shape[:-2]:
@@ -215,6 +220,53 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:  # noqa: N803
             (np.arange(m) == i).astype(a.dtype))
         q = q - (q @ v[..., :, None]) * t[..., i, None, None] @ v[..., None, :]
     return q[..., :, :n]
+
+
+# ------------------------------------------------------------------ torch.geqrf, ormqr, orgqr
+GeqrfResult = namedtuple("geqrf", ["a", "tau"])
+
+
+def geqrf(input: Tensor) -> GeqrfResult:  # noqa: A002
+    """torch.geqrf: LAPACK's QR in Householder form, (a, tau): R on and above a's diagonal,
+    the reflectors' vectors below it (Q = householder_product(a, tau)). No derivative, as
+    PyTorch (backward raises naming geqrf)."""
+    a = _float("geqrf", _matrix("geqrf", to_tensor(input)))
+    m, n = a.shape[-2:]
+    packed = Geqrf.apply(a)
+    return GeqrfResult(packed[..., :m, :], packed[..., m, : min(m, n)])
+
+
+def orgqr(input: Tensor, input2: Tensor) -> Tensor:  # noqa: A002
+    """torch.orgqr(input, tau): linalg.householder_product (PyTorch's keyword names)."""
+    return householder_product(input, input2)
+
+
+def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True,  # noqa: A002
+          transpose: bool = False) -> Tensor:
+    """torch.ormqr(input, tau, other): op(Q) @ other (`left`) or other @ op(Q), op(Q) = Q or
+    Q^T (`transpose`), for Q = H_1 ... H_k the product of the reflectors (input, tau) of
+    geqrf, square of other's rows (columns when not `left`). Composed from
+    householder_product, so differentiable in all three."""
+    reflectors, tau, other = to_tensor(input), to_tensor(input2), to_tensor(input3)
+    if reflectors.ndim < 2 or other.ndim < 2 or tau.ndim < 1:
+        raise RuntimeError(f"torch.ormqr: input and other must have at least 2 dimensions and "
+                           f"tau 1 (got shapes {tuple(reflectors.shape)}, {tuple(tau.shape)}, "
+                           f"{tuple(other.shape)})")
+    size, columns = other.shape[-2 if left else -1], reflectors.shape[-1]
+    if reflectors.shape[-2] != size or tau.shape[-1] > min(size, columns):
+        raise RuntimeError(f"torch.ormqr: input of shape {tuple(reflectors.shape)} and tau of "
+                           f"shape {tuple(tau.shape)} do not fit other of shape "
+                           f"{tuple(other.shape)} (input needs {size} rows, other's "
+                           f"{'rows' if left else 'columns'}, and tau at most min(rows, "
+                           f"columns) entries)")
+    if columns >= size:
+        square = reflectors[..., :size]
+    else:  # (the columns past tau's count are never read)
+        padding = np.zeros(reflectors.shape[:-1] + (size - columns,), reflectors.dtype)
+        square = cat([reflectors, Tensor(padding)], -1)
+    q = householder_product(square, tau)
+    q = q.mT if transpose else q
+    return q @ other if left else other @ q
 
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "solve_ex", "cond", "vander",

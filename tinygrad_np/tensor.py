@@ -2867,7 +2867,9 @@ class Tensor:
         """The log of the multivariate gamma function of dimension p:
         p (p - 1)/4 log(pi) + sum_j lgamma(x - j/2), j = 0 .. p-1. Outside its domain
         (x <= (p - 1)/2) lgamma's inf, as PyTorch 2.13 (which no longer raises)."""
-        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)):  # as PyTorch's parser
+            raise TypeError(f"mvlgamma(): argument 'p' must be int, not {type(p).__name__}")
+        if p < 1:
             raise TensorError(f"mvlgamma: p must be a positive int, got {p!r}")
         offsets = -np.arange(p, dtype=np.float64) / 2
         terms = (_float_in(self).unsqueeze(-1) + offsets.astype(self.dtype if self.dtype.kind

@@ -330,12 +330,12 @@ def qr(input: Tensor, some: bool = True) -> Any:  # noqa: A002
     return linalg_qr(input, "reduced" if some else "complete")
 
 
-def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
+def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
     """The inverse of A = L L^T (or U^T U with `upper`) from its Cholesky factor, reading only
     L's lower (upper) triangle, with PyTorch's gradient (see linalg._cholesky_product)."""
     from tinygrad_np.linalg import _cholesky_product, inv  # noqa: PLC0415
 
-    return inv(_cholesky_product(L, upper))
+    return inv(_cholesky_product(input, upper))
 
 
 __all__ += ["is_nonzero", "typename", "is_storage", "set_warn_always", "is_warn_always_enabled",

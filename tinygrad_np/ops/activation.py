@@ -78,7 +78,8 @@ class GELU(Function):
 @xp.quiet
 class ELU(Function):
     """y = scale x for x > 0, else scale alpha (exp(x input_scale) - 1);
-    dx = g scale for x > 0, else g input_scale (y + scale alpha)  (the second at x = 0).
+    dx = g scale for x > 0, else g scale alpha input_scale exp(x input_scale)  (the second
+    at x = 0): from x, not as input_scale (y + scale alpha), which cancels to 0 for x << 0.
 
     elu is (alpha, 1, 1), selu (1.6733, 1.0507, 1) and celu (alpha, 1, 1 / alpha), as PyTorch.
     At x = 0 the slope is the constant alpha scale input_scale, so the second derivative
@@ -94,15 +95,13 @@ class ELU(Function):
         ctx.positive_slope = np.where(positive, scale, slope_at_0).astype(dtype)
         ctx.negative_input_scale = np.where(x < 0, input_scale, 0).astype(dtype)
         ctx.shift = alpha * scale
-        ctx.save_for_backward(y)
+        ctx.save_for_backward(x)
         return y
 
     def backward(ctx, grad_output):
-        (y,) = ctx.saved_tensors
-        # y only where x < 0 (a negative alpha makes it positive there), so y = inf at
-        # x = inf gives no inf * 0
-        negative = (xp.masked(ctx.negative_input_scale != 0, y) + ctx.shift) * \
-            ctx.negative_input_scale
+        (x,) = ctx.saved_tensors
+        scale = ctx.negative_input_scale  # x only where x < 0: no exp(inf) at x = inf
+        negative = xp.exp(xp.masked(scale != 0, x) * scale) * (ctx.shift * scale)
         return grad_output * (ctx.positive_slope + negative)
 
 

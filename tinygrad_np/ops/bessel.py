@@ -25,7 +25,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.function import Function
+from tinygrad_np.function import Function, no_grad
 
 _EULER = 0.5772156649015329
 _SERIES_TOLERANCE = 1e-17
@@ -365,10 +365,8 @@ def _derivative_error(op: str, why: str = "as in PyTorch") -> NotImplementedErro
 
 class NoGradient(Function):
     """Base of the functions torch.special gives no derivative (Bessel J, Y, K, Airy, the
-    orthogonal polynomials): y = kernel(*inputs); backward raises naming the op.
-
-    (PyTorch returns a result that does not require grad, so a larger expression silently
-    treats it as a constant; here a gradient reaching it is an error instead.)"""
+    orthogonal polynomials): y = kernel(*inputs), a constant as PyTorch's (its result never
+    requires grad, so `(bessel_j0(x) * x).sum().backward()` gives x.grad = bessel_j0(x))."""
 
     op = ""
 
@@ -376,12 +374,13 @@ class NoGradient(Function):
     def kernel(*inputs):
         raise NotImplementedError
 
+    @classmethod
+    def apply(cls, *args):
+        with no_grad():  # nothing recorded: the result does not require grad
+            return super().apply(*args)
+
     def forward(ctx, *inputs):
         return cast(type(ctx).kernel(*inputs), *inputs)
-
-    def backward(ctx, grad_output):
-        raise _derivative_error(type(ctx).op, "torch.special has no formula for it: its "
-                                "result does not require grad")
 
 
 class BesselJ0(NoGradient):

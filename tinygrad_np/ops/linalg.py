@@ -19,6 +19,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
+from tinygrad_np.ops.bessel import _derivative_error
 from tinygrad_np.xp import is_tensor
 
 
@@ -344,17 +345,40 @@ def _pinv_grad(a, p, g):
 @xp.quiet
 class Pinv(Function):
     """P = pinv(A) from the SVD, dropping the singular values at or under `cutoff` (per matrix,
-    (..., 1)); gradient: `_pinv_grad` (PyTorch's), which needs no distinct singular values."""
+    (..., 1)); `hermitian`: from eigh of A's lower triangle, dropping |eigenvalues| at or under
+    it. Gradient: `_pinv_grad` (PyTorch's, of the whole A in both cases), which needs no
+    distinct singular values."""
 
-    def forward(ctx, a, cutoff):
-        u, s, vh = svd(a, full_matrices=False)
-        keep = s > cutoff
+    def forward(ctx, a, cutoff, hermitian=False):
+        if hermitian:
+            s, u = np.linalg.eigh(a)
+            vh, keep = _mT(u), np.abs(s) > cutoff
+        else:
+            u, s, vh = svd(a, full_matrices=False)
+            keep = s > cutoff
         out = (_mT(vh) * np.where(keep, 1 / np.where(keep, s, 1), 0)[..., None, :]) @ _mT(u)
         ctx.save_for_backward(a, out)
         return out
 
     def backward(ctx, grad_output):
-        return _pinv_grad(*ctx.saved_tensors, grad_output), None
+        return _pinv_grad(*ctx.saved_tensors, grad_output), None, None
+
+
+class Geqrf(Function):
+    """LAPACK's geqrf: R on and above the diagonal of (m, n), the Householder vectors below
+    it, packed with tau (min(m, n)) as one more row: (..., m + 1, n). No derivative, as
+    PyTorch (backward raises naming it)."""
+
+    def forward(ctx, a):
+        m, n = a.shape[-2:]
+        out = np.zeros(a.shape[:-2] + (m + 1, n), a.dtype)
+        if a.size:
+            h, tau = np.linalg.qr(a, mode="raw")  # h: the result transposed (Fortran order)
+            out[..., :m, :], out[..., m, : min(m, n)] = _mT(h), tau
+        return out
+
+    def backward(ctx, grad_output):
+        raise _derivative_error("geqrf")
 
 
 def _qr_unpack(packed, m: int, k: int, n: int):

@@ -11,7 +11,7 @@ running, or when every running element is NaN for good). As PyTorch 2.13:
 * Hermite H, He, Laguerre L and Legendre P use the recurrence for every x (Legendre exact at
   +-1, Laguerre 1 at 0); values past float64 become +-inf and inf - inf NaN, as PyTorch's.
 
-torch.special has no derivative for these: the op raises if a gradient reaches it.
+torch.special has no derivative for these: the result never requires grad (a constant).
 """
 
 from __future__ import annotations
