@@ -679,10 +679,37 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     when NumPy made it a view of `tensor`'s memory (not when it had to copy)."""
     base = result._data.base
     if base is not None and (base is tensor._data or base is tensor._data.base):
+        if not tensor._data.flags.c_contiguous:
+            _view_c_ordered(tensor, result)
         _share_counter(tensor, result)._view_of = _base_of(tensor)
         if _is_multi_view(tensor):
             _mark_multi_view(result)
     return result
+
+
+def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
+    """Before a view of an op's result in its own memory order (see Tensor._relaid_out) is
+    handed out, give the result C order, as PyTorch's contiguous results: `result` (which sees
+    the old memory) becomes the same view of the new memory, when it is a strided view there;
+    otherwise (or when _relaid_out declines) nothing changes. Then `y[0].view(-1)` works."""
+    old, view = tensor._data, result._data
+    where = _positions(old, view) if view.size and tensor._movable_with() else None
+    if where is None:
+        return
+    offsets = np.ravel_multi_index(where, old.shape)  # each element's place in C order
+    first = int(offsets.flat[0])
+    steps = [int(offsets[(0,) * axis + (1,)].flat[0]) - first if size > 1 else 0
+             for axis, size in enumerate(view.shape)]
+    expected = np.full(view.shape, first)
+    for axis, step in enumerate(steps):
+        expected += np.arange(view.shape[axis]).reshape((-1,) + (1,) * (view.ndim - axis - 1)
+                                                         ) * step
+    if not np.array_equal(offsets, expected) or not tensor._relaid_out():
+        return
+    memory = tensor._data if tensor._data.base is None else tensor._data.base
+    result._data = np.lib.stride_tricks.as_strided(
+        memory.reshape(-1)[first:], view.shape, [step * view.itemsize for step in steps],
+        writeable=view.flags.writeable)
 
 
 # Outputs of split/chunk/unbind (and rows of iteration), and views of them, carry the
@@ -1409,12 +1436,25 @@ class Tensor:
         if self._data.size == 0:  # NumPy 2 gives empty arrays zero strides; PyTorch row-major
             strides = tuple(math.prod(max(n, 1) for n in self.shape[axis + 1:])
                             for axis in range(self.ndim))
+        elif 1 in self.shape and 0 in strides:  # NumPy's 0 for a size-1 axis (None, expand):
+            strides = self._unit_axis_strides(strides)  # PyTorch's row-major step there
         if dim is None:
             return strides
         if self.ndim == 0:
             raise IndexError(f"stride: dimension specified as {dim} but the tensor has no "
                              "dimensions")
         return strides[_wrap_dim("stride", dim, self.ndim)]
+
+    def _unit_axis_strides(self, strides: tuple[int, ...]) -> tuple[int, ...]:
+        """`strides` with a size-1 axis's 0 replaced by the next axis's size times its stride
+        (1 for the last axis), as PyTorch's unsqueeze and expand report it (never used to
+        address memory: a size-1 axis does not move)."""
+        result = list(strides)
+        for axis in reversed(range(self.ndim)):
+            if self.shape[axis] == 1 and result[axis] == 0:
+                last = axis == self.ndim - 1
+                result[axis] = 1 if last else self.shape[axis + 1] * result[axis + 1]
+        return tuple(result)
 
     def is_inference(self) -> bool:
         """False: `inference_mode` here is `no_grad`, which makes no inference tensors."""
@@ -3227,17 +3267,11 @@ class Tensor:
         caller may hold (a NumPy array given to Tensor() or from_numpy(), or handed out by
         numpy(), and their views) or when another tensor views the memory differently
         (`x.t()`, a slice)."""
-        data, counter = self._data, self._counter or ()
-        if data.flags.c_contiguous:
+        sharing = self._movable_with()
+        if sharing is None:
             return False
-        layout = (data.ctypes.data, data.shape, data.strides)
-        sharing = {id(t): t for t in (r() for r in counter[2:]) if t is not None}
-        sharing[id(self)] = self
-        if any((t._data.ctypes.data, t._data.shape, t._data.strides) != layout or getattr(
-                t, "_user_memory", False) for t in sharing.values()):
-            return False
-        contiguous = np.ascontiguousarray(data)
-        for tensor in sharing.values():
+        contiguous = np.ascontiguousarray(self._data)
+        for tensor in sharing:
             old = tensor._data
             if _locked_views.get(id(old)) is old:  # the engine's lock of a leaf: locked anew
                 tensor._data = _lock(contiguous)
@@ -3245,6 +3279,21 @@ class Tensor:
                 tensor._data = contiguous.view()
                 tensor._data.flags.writeable = old.flags.writeable
         return True
+
+    def _movable_with(self) -> list | None:
+        """The tensors _relaid_out would move (self and those sharing its memory with the
+        same layout), or None when it may not: self in C order already, or memory a caller
+        may hold or another tensor views differently."""
+        data, counter = self._data, self._counter or ()
+        if data.flags.c_contiguous:
+            return None
+        layout = (data.ctypes.data, data.shape, data.strides)
+        sharing = {id(t): t for t in (r() for r in counter[2:]) if t is not None}
+        sharing[id(self)] = self
+        if any((t._data.ctypes.data, t._data.shape, t._data.strides) != layout or getattr(
+                t, "_user_memory", False) for t in sharing.values()):
+            return None
+        return list(sharing.values())
 
     def transpose(self, *axes: int | tuple[int, ...], dim0: int | None = None,
                   dim1: int | None = None) -> Tensor:
