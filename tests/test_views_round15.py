@@ -155,3 +155,37 @@ def test_strides_of_size_one_axes(lib, expression):
     result = eval(expression, {"L": lib, "x": lib.zeros(2, 3, 4)})
     assert tuple(result.stride()) == STRIDES[expression]
     assert result.stride(0) == STRIDES[expression][0]
+
+
+# ------------------------------------------------- results of permuted input are C-ordered
+REDUCED = ["p.sum(0)", "p.mean(1)", "p.amax(2)", "p.amin(0)", "p.std(1)", "p.var(0)",
+           "p.norm(dim=0)", "p.prod(2)", "p.any(0)", "p.all(1)", "p.count_nonzero(2)",
+           "p.nansum(1)", "p.cumsum(1)", "p.cumprod(1)", "p.softmax(1)", "p.log_softmax(1)",
+           "L.cat([p, p], 1)", "L.stack([p, p])", "p.transpose(1, 2).logsumexp(0)"]
+
+
+@pytest.mark.parametrize("perm", [(0, 2, 1), (1, 2, 0), (2, 1, 0), (2, 0, 1)])
+@pytest.mark.parametrize("expression", REDUCED)
+@pytest.mark.parametrize("lib", LIBS)
+def test_reductions_of_permuted_input_are_contiguous(lib, expression, perm):
+    p = (lib.arange(24.0).reshape(2, 3, 4) - 10).permute(*perm)
+    result = eval(expression, {"L": lib, "p": p})
+    assert result.is_contiguous()
+    rows = int(np.prod(result.shape[:-1])) if result.ndim else 1
+    assert tuple(result.view(rows, -1).shape) == (rows, result.numel() // rows)
+
+
+@needs_torch
+@pytest.mark.parametrize("expression", ["p.sum(0)", "p.softmax(1)", "p.prod(2)", "p.cumsum(1)",
+                                        "p.norm(dim=0)", "L.cat([p, p], 1)"])
+def test_reductions_of_permuted_input_values_and_gradients(expression):
+    values = np.linspace(0.5, 2.0, 24).reshape(2, 3, 4)
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor(values, requires_grad=True)
+        out = eval(expression, {"L": lib, "p": x.permute(1, 2, 0)})
+        weights = lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))
+        (out * weights).sum().backward()
+        results.append((_np(out), _np(x.grad)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)

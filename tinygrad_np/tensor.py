@@ -2729,7 +2729,8 @@ class Tensor:
         if more_dims:
             dim = (dim, *more_dims)
         dims = _wrap_dims("count_nonzero", dim, self.ndim)  # () or None: all, as PyTorch
-        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=dims), np.int64), None)
+        return Tensor._make(c_ordered(np.asarray(np.count_nonzero(self._data, axis=dims),
+                                                 np.int64)), None)
 
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
@@ -4116,8 +4117,8 @@ class Tensor:
         else:
             result = reduce(self._data, axis=_wrap_dims(op, dim, self.ndim),
                             keepdims=_keep_arg(keepdim, keepdims))
-        return Tensor._make(np.asarray(result, np.uint8 if self._data.dtype == np.uint8
-                                       else np.bool_), None)
+        return Tensor._make(c_ordered(np.asarray(result, np.uint8 if self._data.dtype ==
+                                                 np.uint8 else np.bool_)), None)
 
     def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False,
              dtype: Any = None) -> Tensor:
@@ -4715,7 +4716,7 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Xlogy,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Sum  # noqa: E402
+from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Sum, c_ordered  # noqa: E402
 from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
 from tinygrad_np.ops.select import Fmax, Fmin, Maximum, Minimum, PickShared, Where  # noqa: E402
 from tinygrad_np.ops.shape import (  # noqa: E402
