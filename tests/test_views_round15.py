@@ -189,3 +189,48 @@ def test_reductions_of_permuted_input_values_and_gradients(expression):
         results.append((_np(out), _np(x.grad)))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+
+
+# ------------------------------------------------ conversion methods take PyTorch's keywords
+CONVERSIONS = {  # expression: the dtype name it gives
+    "x.copy_(L.ones(3), non_blocking=True)": "float32",
+    "x.type(L.float64, non_blocking=True)": "float64",
+    "x.type(L.float64, True)": "float64",
+    "x.cpu(memory_format=L.contiguous_format)": "float32",
+    "x.double(memory_format=L.preserve_format)": "float64",
+    "x.float(memory_format=L.preserve_format)": "float32",
+    "x.half(memory_format=L.preserve_format)": "float16",
+    "x.long(memory_format=L.preserve_format)": "int64",
+    "x.int(memory_format=L.preserve_format)": "int32",
+    "x.short(memory_format=L.preserve_format)": "int16",
+    "x.char(memory_format=L.preserve_format)": "int8",
+    "x.byte(memory_format=L.preserve_format)": "uint8",
+    "x.bool(memory_format=L.preserve_format)": "bool",
+    "x.to('cpu', L.float64, True)": "float64",
+}
+
+
+@pytest.mark.parametrize("expression", CONVERSIONS)
+@pytest.mark.parametrize("lib", LIBS)
+def test_conversions_take_non_blocking_and_memory_format(lib, expression):
+    result = eval(expression, {"L": lib, "x": lib.zeros(3)})
+    assert str(result.dtype).rsplit(".", 1)[-1] == CONVERSIONS[expression]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_to_positional_copy_flag(lib):
+    x = lib.zeros(3)
+    assert x.to("cpu", lib.float32, False, False) is x
+    copied = x.to("cpu", lib.float32, False, True)
+    assert copied is not x and copied.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_overlapping_in_place_source_acts_as_cloned():
+    """A deliberate difference (README): PyTorch refuses these; here the source is read as
+    if cloned first."""
+    x = tg.arange(6.0)
+    x[1:].copy_(x[:-1])
+    assert x.tolist() == [0.0, 0.0, 1.0, 2.0, 3.0, 4.0]
+    y = tg.arange(6.0)
+    y[1:] += y[:-1]
+    assert y.tolist() == [0.0, 1.0, 3.0, 5.0, 7.0, 9.0]

@@ -2133,8 +2133,9 @@ class Tensor:
         """Limit values to at most `max`, in place."""
         return self.clamp_(max=max)
 
-    def copy_(self, src: Any) -> Tensor:
-        """Copy `src` (broadcast to self's shape, cast to self's dtype) into self, in place."""
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        """Copy `src` (broadcast to self's shape, cast to self's dtype) into self, in place
+        (`non_blocking` changes nothing: every copy is synchronous)."""
         return self._in_place(_copy_from, src)
 
     def fill_(self, value: Any) -> Tensor:
@@ -3466,11 +3467,19 @@ class Tensor:
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
            non_blocking: bool = False, memory_format: Any = None) -> Tensor:
         """PyTorch's `to`: `t.to(dtype)`, `t.to("cpu")`, `t.to("cpu", dtype)`, `t.to(other)`
-        (other's dtype), also as keywords. Only the CPU exists: any other device raises.
+        (other's dtype), also as keywords; PyTorch's positional `non_blocking` and `copy`
+        flags follow the dtype (`t.to("cpu", tg.float64, True)`). Only the CPU exists: any
+        other device raises.
 
         Returns self when nothing changes (unless `copy=True`), as PyTorch does.
         """
+        flags = [arg for arg in args if isinstance(arg, bool)]
+        if len(flags) > 2:
+            raise TypeError(f"to: expected at most two flags (non_blocking, copy), got {flags}")
+        copy = flags[1] if len(flags) == 2 else copy
         for arg in args:
+            if isinstance(arg, bool):
+                continue
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
             elif is_device(arg):
@@ -3482,7 +3491,7 @@ class Tensor:
             return self.astype(dtype)
         return self.astype(self.dtype) if copy else self  # astype copies
 
-    def cpu(self) -> Tensor:
+    def cpu(self, *, memory_format: Any = None) -> Tensor:
         """Self: the data is on the CPU already."""
         return self
 
@@ -3495,39 +3504,39 @@ class Tensor:
         `astype(dtype)` (a converted copy)."""
         return self if self._data.dtype == dtype else self.astype(dtype)
 
-    def float(self) -> Tensor:
+    def float(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float32."""
         return self._as(np.float32)
 
-    def double(self) -> Tensor:
+    def double(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float64."""
         return self._as(np.float64)
 
-    def long(self) -> Tensor:
+    def long(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int64 (cuts the graph: integers carry no gradient)."""
         return self._as(np.int64)
 
-    def half(self) -> Tensor:
+    def half(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float16."""
         return self._as(np.float16)
 
-    def int(self) -> Tensor:
+    def int(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int32 (cuts the graph)."""
         return self._as(np.int32)
 
-    def bool(self) -> Tensor:
+    def bool(self, *, memory_format: Any = None) -> Tensor:
         """Convert to bool (nonzero is True; cuts the graph)."""
         return self._as(np.bool_)
 
-    def short(self) -> Tensor:
+    def short(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int16 (cuts the graph)."""
         return self._as(np.int16)
 
-    def byte(self) -> Tensor:
+    def byte(self, *, memory_format: Any = None) -> Tensor:
         """Convert to uint8 (cuts the graph)."""
         return self._as(np.uint8)
 
-    def char(self) -> Tensor:
+    def char(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int8 (cuts the graph)."""
         return self._as(np.int8)
 
@@ -3541,10 +3550,11 @@ class Tensor:
         """Self when its array is C-contiguous, else a contiguous copy (gradient passes)."""
         return self if self._data.flags.c_contiguous else Clone.apply(self)
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
         """With no argument, PyTorch's type name (`'torch.FloatTensor'`, so that scripts
         comparing it keep working); else `to(dtype)`, where dtype may also be a type name
-        (`'torch.FloatTensor'`) or class (`tg.FloatTensor`)."""
+        (`'torch.FloatTensor'`) or class (`tg.FloatTensor`). `non_blocking` changes nothing
+        here (every copy is synchronous)."""
         if dtype is None:
             return f"torch.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
         if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_NAMES.values():
