@@ -11,6 +11,7 @@ g where nothing overwrote it.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -259,17 +260,52 @@ def map_(self: Tensor, other: Tensor, callable: Any) -> Tensor:  # noqa: A002
 
 
 def resize_(self: Tensor, *sizes: Any) -> Tensor:
-    """A new shape in place: the first elements kept in order, new ones 0 (PyTorch leaves
-    them uninitialised); refused for a tensor that requires grad, as PyTorch."""
+    """A new shape in place, as PyTorch's: the same memory (views of it see the change),
+    read from self's first element in C order; memory past the end is added (zeros here,
+    PyTorch's are uninitialised) and every tensor sharing the memory moves to the larger
+    block, as PyTorch's storage grows. The same shape changes nothing. Refused for a tensor
+    that requires grad, as PyTorch."""
     if self.requires_grad:
         raise RuntimeError("resize_: cannot resize a tensor that requires grad")
-    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else \
-        sizes
-    values = np.zeros(shape, self.dtype)
-    kept = min(values.size, self.numel())
-    values.reshape(-1)[:kept] = self._data.reshape(-1)[:kept]
-    self.data = Tensor(values)
+    shape = tuple(int(n) for n in (
+        sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes))
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"resize_: sizes must be non-negative, got {shape}")
+    if shape == self.shape:
+        return self
+    data = self._data
+    owner = data if data.base is None else data.base
+    if not isinstance(owner, np.ndarray) or not owner.flags.c_contiguous:
+        values = np.zeros(shape, self.dtype)  # memory NumPy cannot address as one block
+        kept = min(values.size, self.numel())
+        values.reshape(-1)[:kept] = data.reshape(-1)[:kept]
+        self.data = Tensor(values)
+        return self
+    start = data.ctypes.data - owner.ctypes.data
+    memory = owner.reshape(-1).view(np.uint8)
+    end = start + math.prod(shape) * data.itemsize
+    if end > memory.size:
+        memory = _grown(self, owner, memory, end)
+    # (a slice of the block, not np.ndarray(buffer=), so that views keep its owner as base)
+    self._data = memory[start:end].view(data.dtype).reshape(shape)
     return self
+
+
+def _grown(tensor: Tensor, owner: np.ndarray, memory: np.ndarray, size: int) -> np.ndarray:
+    """A larger block (`size` bytes) holding `memory`'s bytes; every tensor sharing it is moved
+    there, with its place and strides (PyTorch's storage resize). A NumPy array the memory
+    came from (from_numpy) keeps the old block."""
+    sharing = [t for t in (r() for r in (tensor._counter or ())[2:]) if t is not None]
+    grown = np.zeros(size, np.uint8)
+    grown[:memory.size] = memory
+    for other in sharing:
+        array = other._data
+        if other is not tensor and np.shares_memory(array, owner):
+            moved = np.ndarray(array.shape, array.dtype, buffer=grown, strides=array.strides,
+                               offset=array.ctypes.data - owner.ctypes.data)
+            moved.flags.writeable = array.flags.writeable
+            other._data = moved
+    return grown
 
 
 def index_reduce(input: Tensor, dim: int, index: Any, source: Any, reduce: str,  # noqa: A002

@@ -698,10 +698,37 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     when NumPy made it a view of `tensor`'s memory (not when it had to copy)."""
     base = result._data.base
     if base is not None and (base is tensor._data or base is tensor._data.base):
+        if not tensor._data.flags.c_contiguous:
+            _view_c_ordered(tensor, result)
         _share_counter(tensor, result)._view_of = _base_of(tensor)
         if _is_multi_view(tensor):
             _mark_multi_view(result)
     return result
+
+
+def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
+    """Before a view of an op's result in its own memory order (see Tensor._relaid_out) is
+    handed out, give the result C order, as PyTorch's contiguous results: `result` (which sees
+    the old memory) becomes the same view of the new memory, when it is a strided view there;
+    otherwise (or when _relaid_out declines) nothing changes. Then `y[0].view(-1)` works."""
+    old, view = tensor._data, result._data
+    where = _positions(old, view) if view.size and tensor._movable_with() else None
+    if where is None:
+        return
+    offsets = np.ravel_multi_index(where, old.shape)  # each element's place in C order
+    first = int(offsets.flat[0])
+    steps = [int(offsets[(0,) * axis + (1,)].flat[0]) - first if size > 1 else 0
+             for axis, size in enumerate(view.shape)]
+    expected = np.full(view.shape, first)
+    for axis, step in enumerate(steps):
+        expected += np.arange(view.shape[axis]).reshape((-1,) + (1,) * (view.ndim - axis - 1)
+                                                         ) * step
+    if not np.array_equal(offsets, expected) or not tensor._relaid_out():
+        return
+    memory = tensor._data if tensor._data.base is None else tensor._data.base
+    result._data = np.lib.stride_tricks.as_strided(
+        memory.reshape(-1)[first:], view.shape, [step * view.itemsize for step in steps],
+        writeable=view.flags.writeable)
 
 
 # Outputs of split/chunk/unbind (and rows of iteration), and views of them, carry the
@@ -1428,12 +1455,25 @@ class Tensor:
         if self._data.size == 0:  # NumPy 2 gives empty arrays zero strides; PyTorch row-major
             strides = tuple(math.prod(max(n, 1) for n in self.shape[axis + 1:])
                             for axis in range(self.ndim))
+        elif 1 in self.shape and 0 in strides:  # NumPy's 0 for a size-1 axis (None, expand):
+            strides = self._unit_axis_strides(strides)  # PyTorch's row-major step there
         if dim is None:
             return strides
         if self.ndim == 0:
             raise IndexError(f"stride: dimension specified as {dim} but the tensor has no "
                              "dimensions")
         return strides[_wrap_dim("stride", dim, self.ndim)]
+
+    def _unit_axis_strides(self, strides: tuple[int, ...]) -> tuple[int, ...]:
+        """`strides` with a size-1 axis's 0 replaced by the next axis's size times its stride
+        (1 for the last axis), as PyTorch's unsqueeze and expand report it (never used to
+        address memory: a size-1 axis does not move)."""
+        result = list(strides)
+        for axis in reversed(range(self.ndim)):
+            if self.shape[axis] == 1 and result[axis] == 0:
+                last = axis == self.ndim - 1
+                result[axis] = 1 if last else self.shape[axis + 1] * result[axis + 1]
+        return tuple(result)
 
     def is_inference(self) -> bool:
         """False: `inference_mode` here is `no_grad`, which makes no inference tensors."""
@@ -2112,8 +2152,9 @@ class Tensor:
         """Limit values to at most `max`, in place."""
         return self.clamp_(max=max)
 
-    def copy_(self, src: Any) -> Tensor:
-        """Copy `src` (broadcast to self's shape, cast to self's dtype) into self, in place."""
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        """Copy `src` (broadcast to self's shape, cast to self's dtype) into self, in place
+        (`non_blocking` changes nothing: every copy is synchronous)."""
         return self._in_place(_copy_from, src)
 
     def fill_(self, value: Any) -> Tensor:
@@ -2708,7 +2749,8 @@ class Tensor:
         if more_dims:
             dim = (dim, *more_dims)
         dims = _wrap_dims("count_nonzero", dim, self.ndim)  # () or None: all, as PyTorch
-        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=dims), np.int64), None)
+        return Tensor._make(c_ordered(np.asarray(np.count_nonzero(self._data, axis=dims),
+                                                 np.int64)), None)
 
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
@@ -3264,17 +3306,11 @@ class Tensor:
         caller may hold (a NumPy array given to Tensor() or from_numpy(), or handed out by
         numpy(), and their views) or when another tensor views the memory differently
         (`x.t()`, a slice)."""
-        data, counter = self._data, self._counter or ()
-        if data.flags.c_contiguous:
+        sharing = self._movable_with()
+        if sharing is None:
             return False
-        layout = (data.ctypes.data, data.shape, data.strides)
-        sharing = {id(t): t for t in (r() for r in counter[2:]) if t is not None}
-        sharing[id(self)] = self
-        if any((t._data.ctypes.data, t._data.shape, t._data.strides) != layout or getattr(
-                t, "_user_memory", False) for t in sharing.values()):
-            return False
-        contiguous = np.ascontiguousarray(data)
-        for tensor in sharing.values():
+        contiguous = np.ascontiguousarray(self._data)
+        for tensor in sharing:
             old = tensor._data
             if _locked_views.get(id(old)) is old:  # the engine's lock of a leaf: locked anew
                 tensor._data = _lock(contiguous)
@@ -3282,6 +3318,21 @@ class Tensor:
                 tensor._data = contiguous.view()
                 tensor._data.flags.writeable = old.flags.writeable
         return True
+
+    def _movable_with(self) -> list | None:
+        """The tensors _relaid_out would move (self and those sharing its memory with the
+        same layout), or None when it may not: self in C order already, or memory a caller
+        may hold or another tensor views differently."""
+        data, counter = self._data, self._counter or ()
+        if data.flags.c_contiguous:
+            return None
+        layout = (data.ctypes.data, data.shape, data.strides)
+        sharing = {id(t): t for t in (r() for r in counter[2:]) if t is not None}
+        sharing[id(self)] = self
+        if any((t._data.ctypes.data, t._data.shape, t._data.strides) != layout or getattr(
+                t, "_user_memory", False) for t in sharing.values()):
+            return None
+        return list(sharing.values())
 
     def transpose(self, *axes: int | tuple[int, ...], dim0: int | None = None,
                   dim1: int | None = None) -> Tensor:
@@ -3453,11 +3504,19 @@ class Tensor:
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
            non_blocking: bool = False, memory_format: Any = None) -> Tensor:
         """PyTorch's `to`: `t.to(dtype)`, `t.to("cpu")`, `t.to("cpu", dtype)`, `t.to(other)`
-        (other's dtype), also as keywords. Only the CPU exists: any other device raises.
+        (other's dtype), also as keywords; PyTorch's positional `non_blocking` and `copy`
+        flags follow the dtype (`t.to("cpu", tg.float64, True)`). Only the CPU exists: any
+        other device raises.
 
         Returns self when nothing changes (unless `copy=True`), as PyTorch does.
         """
+        flags = [arg for arg in args if isinstance(arg, bool)]
+        if len(flags) > 2:
+            raise TypeError(f"to: expected at most two flags (non_blocking, copy), got {flags}")
+        copy = flags[1] if len(flags) == 2 else copy
         for arg in args:
+            if isinstance(arg, bool):
+                continue
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
             elif is_device(arg):
@@ -3469,7 +3528,7 @@ class Tensor:
             return self.astype(dtype)
         return self.astype(self.dtype) if copy else self  # astype copies
 
-    def cpu(self) -> Tensor:
+    def cpu(self, *, memory_format: Any = None) -> Tensor:
         """Self: the data is on the CPU already."""
         return self
 
@@ -3482,39 +3541,39 @@ class Tensor:
         `astype(dtype)` (a converted copy)."""
         return self if self._data.dtype == dtype else self.astype(dtype)
 
-    def float(self) -> Tensor:
+    def float(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float32."""
         return self._as(np.float32)
 
-    def double(self) -> Tensor:
+    def double(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float64."""
         return self._as(np.float64)
 
-    def long(self) -> Tensor:
+    def long(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int64 (cuts the graph: integers carry no gradient)."""
         return self._as(np.int64)
 
-    def half(self) -> Tensor:
+    def half(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float16."""
         return self._as(np.float16)
 
-    def int(self) -> Tensor:
+    def int(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int32 (cuts the graph)."""
         return self._as(np.int32)
 
-    def bool(self) -> Tensor:
+    def bool(self, *, memory_format: Any = None) -> Tensor:
         """Convert to bool (nonzero is True; cuts the graph)."""
         return self._as(np.bool_)
 
-    def short(self) -> Tensor:
+    def short(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int16 (cuts the graph)."""
         return self._as(np.int16)
 
-    def byte(self) -> Tensor:
+    def byte(self, *, memory_format: Any = None) -> Tensor:
         """Convert to uint8 (cuts the graph)."""
         return self._as(np.uint8)
 
-    def char(self) -> Tensor:
+    def char(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int8 (cuts the graph)."""
         return self._as(np.int8)
 
@@ -3528,10 +3587,11 @@ class Tensor:
         """Self when its array is C-contiguous, else a contiguous copy (gradient passes)."""
         return self if self._data.flags.c_contiguous else Clone.apply(self)
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
         """With no argument, PyTorch's type name (`'torch.FloatTensor'`, so that scripts
         comparing it keep working); else `to(dtype)`, where dtype may also be a type name
-        (`'torch.FloatTensor'`) or class (`tg.FloatTensor`)."""
+        (`'torch.FloatTensor'`) or class (`tg.FloatTensor`). `non_blocking` changes nothing
+        here (every copy is synchronous)."""
         if dtype is None:
             return f"torch.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
         if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_NAMES.values():
@@ -4104,8 +4164,8 @@ class Tensor:
         else:
             result = reduce(self._data, axis=_wrap_dims(op, dim, self.ndim),
                             keepdims=_keep_arg(keepdim, keepdims))
-        return Tensor._make(np.asarray(result, np.uint8 if self._data.dtype == np.uint8
-                                       else np.bool_), None)
+        return Tensor._make(c_ordered(np.asarray(result, np.uint8 if self._data.dtype ==
+                                                 np.uint8 else np.bool_)), None)
 
     def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False,
              dtype: Any = None) -> Tensor:
@@ -4703,7 +4763,7 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Xlogy,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Sum  # noqa: E402
+from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Sum, c_ordered  # noqa: E402
 from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
 from tinygrad_np.ops.select import Fmax, Fmin, Maximum, Minimum, PickShared, Where  # noqa: E402
 from tinygrad_np.ops.shape import (  # noqa: E402

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np.function import Function
+from tinygrad_np.ops.reduce import c_ordered
 
 
 class Cat(Function):
@@ -14,7 +15,7 @@ class Cat(Function):
         *arrays, dim = args
         ctx.dim = dim
         ctx.bounds = np.cumsum([0] + [array.shape[dim] for array in arrays]).tolist()
-        return np.concatenate(arrays, axis=dim)
+        return c_ordered(np.concatenate(arrays, axis=dim))
 
     def backward(ctx, grad_output):
         lead = (slice(None),) * ctx.dim

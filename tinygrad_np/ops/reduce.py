@@ -33,6 +33,13 @@ def accumulator(dtype: np.dtype) -> type | None:
     return np.float32 if dtype is _HALF else None
 
 
+def c_ordered(array: np.ndarray) -> np.ndarray:
+    """A reduction's result in C order, as PyTorch's are contiguous (NumPy keeps the input's
+    memory order: a sum over the first axis of a permuted tensor comes out transposed). The
+    library's one rule for it: only a flags test when the result is C-ordered already."""
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)
+
+
 def _keepdims_shape(input_shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple:
     """The output shape with the reduced axes kept as size 1."""
     if axes is None:
@@ -50,9 +57,10 @@ class Sum(Function):
         ctx.keepdims = keepdims
         if x.dtype is _HALF:
             with np.errstate(over="ignore"):  # a total past 65,504 is inf, as in PyTorch
-                return np.sum(x, axis=ctx.axes, keepdims=keepdims, dtype=np.float32).astype(_HALF)
-        return np.sum(x, axis=ctx.axes, keepdims=keepdims,  # an integer dtype asked for is
-                      dtype=x.dtype if x.dtype.kind in "iu" else None)  # kept (NumPy: int64)
+                total = np.sum(x, axis=ctx.axes, keepdims=keepdims, dtype=np.float32)
+                return c_ordered(total.astype(_HALF))
+        return c_ordered(np.sum(x, axis=ctx.axes, keepdims=keepdims,  # an integer dtype
+                                dtype=x.dtype if x.dtype.kind in "iu" else None))  # is kept
 
     def backward(ctx, grad_output):
         if not ctx.keepdims:
@@ -80,7 +88,7 @@ class Max(Function):
         with np.errstate(invalid="ignore"):
             ctx.share = (hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype)
         ctx.keepdims_shape = extreme.shape
-        return extreme if keepdims else np.squeeze(extreme, axis=axes)
+        return c_ordered(extreme if keepdims else np.squeeze(extreme, axis=axes))
 
     def backward(ctx, grad_output):
         return xp.shared(ctx.share, grad_output.reshape(ctx.keepdims_shape))

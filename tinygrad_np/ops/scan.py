@@ -13,6 +13,7 @@ from tinygrad_np import xp
 from tinygrad_np.dtypes import WIDER_ACCUMULATOR
 from tinygrad_np.function import Function
 from tinygrad_np.ops.join import Cat
+from tinygrad_np.ops.reduce import c_ordered
 from tinygrad_np.ops.select import select
 
 
@@ -20,8 +21,8 @@ def _accumulated(accumulate, x, axis: int):
     """A running sum or product in a wider float, as PyTorch's CPU kernels (float32 in
     float64, float16 in float32): a million float32 steps of 0.1 end at 100000, not 100958."""
     wider = WIDER_ACCUMULATOR.get(x.dtype)  # an integer dtype is kept (NumPy would give int64)
-    return accumulate(x, axis=axis, dtype=x.dtype if x.dtype.kind in "iu" else None) if (
-        wider is None) else accumulate(x, axis=axis, dtype=wider).astype(x.dtype)
+    return c_ordered(accumulate(x, axis=axis, dtype=x.dtype if x.dtype.kind in "iu" else None)
+                     if wider is None else accumulate(x, axis=axis, dtype=wider).astype(x.dtype))
 
 
 def reverse_cumsum(x, axis: int):
@@ -150,7 +151,7 @@ class Prod(Function):
         ctx.zero = x == 0
         ctx.zero_count = ctx.zero.sum(axis=ctx.axes, keepdims=True)
         ctx.keep_shape = y.shape
-        y = y if keepdims else y.reshape(reduced_shape(x.shape, ctx.axes))
+        y = c_ordered(y if keepdims else y.reshape(reduced_shape(x.shape, ctx.axes)))
         ctx.save_for_backward(x, y)
         return y
 
@@ -178,7 +179,7 @@ class Norm2(Function):
         y = np.sqrt(np.sum(wide * wide, axis=axes, keepdims=True)).astype(x.dtype, copy=False)
         ctx.keep_shape = y.shape
         ctx.zero = y == 0
-        y = y if keepdims else y.reshape(reduced_shape(x.shape, axes))
+        y = c_ordered(y if keepdims else y.reshape(reduced_shape(x.shape, axes)))
         ctx.save_for_backward(x, y)
         return y
 

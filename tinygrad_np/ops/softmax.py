@@ -10,7 +10,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
-from tinygrad_np.ops.reduce import accumulator
+from tinygrad_np.ops.reduce import accumulator, c_ordered
 
 
 @xp.quiet  # a row of -inf only (a fully masked query) is nan, silently, as in PyTorch
@@ -24,7 +24,7 @@ class Softmax(Function):
             return x.copy()
         shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
         total = np.sum(shifted, axis=axis, keepdims=True, dtype=accumulator(x.dtype))
-        y = (shifted / total).astype(x.dtype, copy=False)
+        y = c_ordered((shifted / total).astype(x.dtype, copy=False))
         ctx.save_for_backward(y)
         return y
 
@@ -44,7 +44,7 @@ class LogSoftmax(Function):
             return x.copy()
         shifted = x - np.max(x, axis=axis, keepdims=True)
         total = np.sum(np.exp(shifted), axis=axis, keepdims=True, dtype=accumulator(x.dtype))
-        y = (shifted - np.log(total)).astype(x.dtype, copy=False)
+        y = c_ordered((shifted - np.log(total)).astype(x.dtype, copy=False))
         ctx.save_for_backward(y)
         return y
 
