@@ -57,7 +57,7 @@ class Adadelta(Optimizer):
                 scratch = self._scratch_for(param)
                 square_avg *= rho
                 square_avg += np.multiply(grad, 1 - rho, scratch) * grad
-                delta = np.sqrt(acc_delta + eps)
+                delta = np.asarray(np.sqrt(acc_delta + eps))  # (a 0-d parameter: no scalar)
                 delta /= np.sqrt(square_avg + eps)
                 delta *= grad
                 acc_delta *= rho

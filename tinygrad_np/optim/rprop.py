@@ -61,7 +61,8 @@ class Rprop(Optimizer):
                     state["step_size"] = Tensor(np.full_like(param._data, group["lr"]))
                 state["step"] += 1
                 grad = param.grad._data
-                grad = -grad if group["maximize"] else grad.copy()
+                grad = np.negative(grad, out=np.empty_like(grad)) if group["maximize"] \
+                    else grad.copy()  # (out=: a 0-d array, not a NumPy scalar)
                 prev, step_size = state["prev"]._data, state["step_size"]._data
                 sign = np.sign(grad * prev)
                 flipped = sign < 0

