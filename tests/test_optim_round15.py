@@ -76,3 +76,64 @@ def test_zero_d_adadelta_and_rprop_fixed_values():
     (param * param).backward()
     opt.step()
     assert float(param.detach()) == pytest.approx(2.01)
+
+
+DUPLICATE_CASES = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+    ("Adam", dict(amsgrad=True)),
+    ("AdamW", dict()),
+    ("NAdam", dict()),
+    ("RAdam", dict()),
+    ("Adagrad", dict()),
+    ("Adadelta", dict()),
+    ("RMSprop", dict(momentum=0.5, centered=True)),
+    ("Rprop", dict()),
+    ("ASGD", dict()),
+    ("Adamax", dict()),
+]
+
+
+def _duplicate_run(lib, module, name: str, kwargs: dict):
+    p = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    q = lib.tensor([3.0], dtype=lib.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match="parameter group with duplicate parameters"):
+        opt = getattr(module, name)([{"params": [p, q, p]}], **kwargs)
+    for _ in range(3):
+        opt.zero_grad()
+        ((p * p * p).sum() + (q * q).sum()).backward()
+        opt.step()
+    state = opt.state_dict()
+    return (p.detach().numpy(), q.detach().numpy(), state["param_groups"][0]["params"],
+            sorted(state["state"]))
+
+
+@needs_torch
+@pytest.mark.parametrize(("name", "kwargs"), DUPLICATE_CASES)
+def test_duplicate_parameter_updated_twice_as_torch(name, kwargs):
+    p, q, numbers, keys = _duplicate_run(tg, optim, name, kwargs)
+    p_t, q_t, numbers_t, keys_t = _duplicate_run(torch, torch.optim, name, kwargs)
+    np.testing.assert_allclose(p, p_t, rtol=1e-12)
+    np.testing.assert_allclose(q, q_t, rtol=1e-12)
+    assert numbers == numbers_t == [2, 1, 2]
+    assert keys == keys_t and keys in ([], [1, 2])  # (plain SGD keeps no state)
+
+
+def test_duplicate_parameter_fixed_values_and_groups():
+    p = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="issues/40967"):
+        opt = optim.SGD([p, p], lr=0.1)
+    assert len(opt.param_groups[0]["params"]) == 2
+    (p * p).sum().backward()
+    opt.step()  # p - 0.1 * 2p, twice: 0.8 p, then 0.8 p - 0.1 * 2p (the gradient is not redone)
+    np.testing.assert_allclose(p.detach().numpy(), [0.6, 1.2], rtol=1e-6)
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter"):
+        opt.add_param_group({"params": [p]})
+    q = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter"):
+        optim.SGD([{"params": [p]}, {"params": [q, p]}], lr=0.1)
+    # numbering by position through the groups, as PyTorch's state_dict
+    with pytest.warns(UserWarning, match="duplicate"):
+        opt = optim.SGD([{"params": [p, p]}, {"params": [q]}], lr=0.1)
+    assert [g["params"] for g in opt.state_dict()["param_groups"]] == [[1, 1], [2]]

@@ -77,8 +77,8 @@ class Optimizer:
     `params` is an iterable of Tensors (such as `model.parameters()`; a generator is fine),
     of `(name, Tensor)` pairs (`model.named_parameters()`), or of dicts, each a parameter group
     `{"params": [...], "lr": ..., ...}` whose missing settings come from `defaults` (the
-    optimizer's keyword arguments). A tensor listed twice in a group is kept once (PyTorch
-    warns and updates it twice); one in two groups is an error, as in PyTorch.
+    optimizer's keyword arguments). A tensor listed twice in a group is kept twice (so updated
+    twice per step), with PyTorch's warning; one in two groups is an error, as in PyTorch.
 
     Subclasses define `step()`, which changes each parameter's values in place (through
     `self._update_`), so the model sees them, and skips parameters whose `.grad` is None.
@@ -124,7 +124,8 @@ class Optimizer:
             raise TypeError(f"{name}: parameters need to be in an ordered collection (a list), "
                             "not a set, whose order changes between runs")
         params = list(params)
-        tensors, names, seen = [], [], set()
+        tensors: list[Tensor] = []
+        names: list[str] = []
         for position, param in enumerate(params):
             if isinstance(param, tuple):
                 if len(param) != 2 or not isinstance(param[0], str):  # (PyTorch would take a
@@ -142,12 +143,11 @@ class Optimizer:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor: parameter "
                                  f"{position} is not a leaf (it was computed by an op); "
                                  "optimize the tensor it came from")
-            if id(param) not in seen:
-                seen.add(id(param))
-                tensors.append(param)
-            else:  # PyTorch's warning; here the parameter is updated once, not twice
-                warnings.warn(f"{name}: a parameter group lists a parameter twice (position "
-                              f"{position}); it is kept once", UserWarning, stacklevel=3)
+            tensors.append(param)
+        if len({id(param) for param in tensors}) != len(tensors):  # kept, as PyTorch keeps it
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see github.com/pytorch/pytorch/"
+                          "issues/40967 for more information", UserWarning, stacklevel=3)
         if names:
             if len(names) != len(params):
                 raise ValueError(f"{name}: all parameters should be with or without names; "
@@ -334,11 +334,14 @@ class Optimizer:
         """
         self._run_hooks("state_dict_pre")
         index_of: dict[int, int] = {}
-        groups = []
+        groups, start = [], 0
         for group in self.param_groups:
             packed = {key: value for key, value in group.items() if key != "params"}
-            for param in group["params"]:
-                index_of.setdefault(id(param), len(index_of))
+            # PyTorch's numbering: by position through all groups; a parameter listed twice in
+            # a group takes the number of its last position
+            index_of.update({id(param): start + position
+                             for position, param in enumerate(group["params"])})
+            start += len(group["params"])
             packed["params"] = [index_of[id(param)] for param in group["params"]]
             groups.append(packed)
         state = {index_of[id(param)]: values for param, values in self.state.items()
