@@ -137,3 +137,77 @@ def test_duplicate_parameter_fixed_values_and_groups():
     with pytest.warns(UserWarning, match="duplicate"):
         opt = optim.SGD([{"params": [p, p]}, {"params": [q]}], lr=0.1)
     assert [g["params"] for g in opt.state_dict()["param_groups"]] == [[1, 1], [2]]
+
+
+CAPTURABLE = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adadelta", "RMSprop", "Rprop", "ASGD"]
+
+
+def _capturable_error(lib, name: str, foreach: bool | None) -> str | None:
+    param = lib.tensor([1.0, 2.0], requires_grad=True)
+    opt = getattr(lib.optim, name)([param], capturable=True, foreach=foreach)
+    opt.step()  # no gradient yet: nothing to check, as in PyTorch
+    param.grad = lib.ones(2)
+    with pytest.raises(AssertionError) as info:
+        opt.step()
+    return str(info.value)
+
+
+@pytest.mark.parametrize("name", CAPTURABLE)
+@pytest.mark.parametrize("foreach", [None, True])
+def test_capturable_on_the_cpu_fails_at_step_as_torch(name, foreach):
+    message = _capturable_error(tg, name, foreach)
+    assert message.startswith("If capturable=True, params")
+    assert "must be on supported devices: ['cuda', 'xpu', 'hpu', 'privateuseone'" in message
+    if torch is not None and not (name == "NAdam" and foreach):  # (its foreach adds a comma)
+        assert message == _capturable_error(torch, name, foreach)
+
+
+def test_capturable_with_fused_steps_and_the_closure_runs_first():
+    param = tg.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.Adam([param], lr=0.5, capturable=True, fused=True)
+    param.grad = tg.ones(2)
+    opt.step()  # PyTorch's fused CPU kernel: no device check
+    np.testing.assert_allclose(param.detach().numpy(), [0.5, 1.5], rtol=1e-6)
+    param = tg.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.RMSprop([param], capturable=True)
+    calls = []
+
+    def closure():
+        calls.append(1)
+        loss = (param * param).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(AssertionError, match="capturable=True"):
+        opt.step(closure)
+    assert calls == [1]
+    np.testing.assert_array_equal(param.detach().numpy(), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad"])
+def test_fused_with_foreach_or_differentiable_refused_as_torch(name):
+    for lib in [tg] + ([torch] if torch is not None else []):
+        param = lib.tensor([1.0], requires_grad=True)
+        cls = getattr(lib.optim, name)
+        with pytest.raises(RuntimeError, match="`fused` and `foreach` cannot be `True` together"):
+            cls([param], lr=0.1, fused=True, foreach=True)
+        with pytest.raises(RuntimeError, match="`fused` does not support `differentiable`"):
+            cls([param], lr=0.1, fused=True, differentiable=True)
+        cls([param], lr=0.1, fused=True, foreach=False)
+        cls([param], lr=0.1, fused=False, foreach=True)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_adam_betas_both_floats_or_both_tensors(name):
+    for lib in [tg] + ([torch] if torch is not None else []):
+        param = lib.tensor([1.0], requires_grad=True)
+        cls = getattr(lib.optim, name)
+        for betas in [(0.9, lib.tensor(0.99)), (lib.tensor(0.9), 0.99), (0, 0.9)]:
+            with pytest.raises(ValueError, match="betas must be either both floats or both Te"):
+                cls([param], betas=betas)
+        with pytest.raises(ValueError, match=r"betas\[0\] as a Tensor is not supported for "
+                                             "capturable=False and foreach=True"):
+            cls([param], betas=(lib.tensor(0.9), lib.tensor(0.99)), foreach=True)
+        cls([param], betas=(lib.tensor(0.9), lib.tensor([0.99])))
+        cls([param], betas=[0.9, 0.99])
+    optim.Adamax([tg.tensor([1.0], requires_grad=True)], betas=(0, 0.9))  # as torch: no check

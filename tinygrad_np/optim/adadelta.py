@@ -26,8 +26,11 @@ class Adadelta(Optimizer):
         p = p - lr d
 
     State per parameter: "step", "square_avg" (s), "acc_delta" (u). lr defaults to 1.0.
-    `foreach` and `capturable` are accepted and ignored.
+    `foreach` is accepted and ignored; `capturable=True` fails at step, as on PyTorch's CPU.
     """
+
+    _capturable_names = "params and state_steps"  # (_check_capturable)
+    _capturable_xla = (False, False)
 
     def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *,

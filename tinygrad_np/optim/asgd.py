@@ -29,6 +29,8 @@ class ASGD(Optimizer):
     rounded like them), "ax" (the average, which `step` does not copy into the parameters).
     """
 
+    _capturable_names = "params, mus, etas, and state_steps"  # (_check_capturable)
+
     def __init__(self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
                  foreach: bool | None = None, maximize: bool = False,

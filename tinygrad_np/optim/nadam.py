@@ -57,6 +57,8 @@ class NAdam(Optimizer):
     rounded like it), "exp_avg", "exp_avg_sq".
     """
 
+    _capturable_names = "params, mu_products and state_steps"  # (_check_capturable)
+
     def __init__(self, params: ParamsT, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
@@ -113,6 +115,8 @@ class RAdam(Optimizer):
     decoupled_weight_decay: p = p (1 - lr weight_decay) instead of the L2 term. State per
     parameter: "step", "exp_avg", "exp_avg_sq".
     """
+
+    _capturable_names = "params and state_steps"  # (see NAdam)
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

@@ -85,6 +85,10 @@ class Optimizer:
     """
 
     quiet_step = True  # NumPy's invalid/overflow warnings off in step (SGD: never needed)
+    # What PyTorch's capturable check names ("params and state_steps"; None: no capturable),
+    # and whether its device list has "xla" without and with foreach (see _check_capturable)
+    _capturable_names: str | None = None
+    _capturable_xla = (True, False)
     _array_state = False  # a built-in optimizer's state arrays are Tensors (see load_state_dict)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
@@ -204,10 +208,27 @@ class Optimizer:
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
         """Run the closure (which recomputes the loss and its gradients) with grad enabled."""
-        if closure is None:
-            return None
-        with enable_grad():
-            return closure()
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        if self._capturable_names is not None:
+            self._check_capturable()
+        return loss
+
+    def _check_capturable(self) -> None:
+        """PyTorch's AssertionError at step for `capturable=True` (its CUDA-graph mode) with
+        parameters on the CPU, as here always: raised for a group with a gradient to apply
+        (not with `fused=True`, which PyTorch's CPU kernels run)."""
+        for group in self.param_groups:
+            if not group.get("capturable") or group.get("fused"):
+                continue
+            if any(param.grad is not None for param in group["params"]):
+                devices = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
+                if not self._capturable_xla[bool(group.get("foreach"))]:
+                    devices.pop()
+                raise AssertionError(f"If capturable=True, {self._capturable_names} must be on "
+                                     f"supported devices: {devices}.")
 
     def _update_(self, param: Tensor, amount: np.ndarray, scale: float | None = None,
                  target: np.ndarray | None = None) -> None:
@@ -499,6 +520,15 @@ def check_non_negative(owner: str, **values: float) -> None:
         if not value >= 0:
             raise ValueError(f"{owner}: Invalid {labels.get(name, name + ' value')}: {value} "
                              f"({name} must be >= 0)")
+
+
+def check_fused(owner: str, fused: bool | None, foreach: bool | None,
+                differentiable: bool) -> None:
+    """PyTorch's RuntimeErrors for `fused=True` with `differentiable` or `foreach`."""
+    if fused and differentiable:
+        raise RuntimeError(f"{owner}: `fused` does not support `differentiable`")
+    if fused and foreach:
+        raise RuntimeError(f"{owner}: `fused` and `foreach` cannot be `True` together.")
 
 
 def check_not_differentiable(owner: str, differentiable: bool) -> None:

@@ -30,6 +30,9 @@ class Rprop(Optimizer):
     State per parameter: "step", "prev", "step_size" (starting at lr everywhere).
     """
 
+    _capturable_names = "params and state_steps"  # (_check_capturable)
+    _capturable_xla = (True, True)
+
     def __init__(self, params: ParamsT, lr: float = 1e-2,
                  etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,

@@ -10,6 +10,7 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    check_fused,
     check_non_negative,
     check_not_differentiable,
 )
@@ -27,7 +28,8 @@ class SGD(Optimizer):
 
     State per parameter: "momentum_buffer" (only with momentum). The arithmetic runs on one
     reused scratch array per parameter, so a step allocates nothing after the first.
-    `foreach` and `fused` are accepted and ignored (there is one implementation).
+    `foreach` and `fused` are accepted and ignored (there is one implementation; not both
+    True, as in PyTorch).
     """
 
     quiet_step = False  # its arithmetic never warns: the hot path keeps NumPy's state as is
@@ -37,6 +39,7 @@ class SGD(Optimizer):
                  *, maximize: bool = False, foreach: bool | None = None,
                  differentiable: bool = False, fused: bool | None = None) -> None:
         check_non_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
+        check_fused("SGD", fused, foreach, differentiable)
         check_not_differentiable("SGD", differentiable)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
