@@ -211,3 +211,194 @@ def test_adam_betas_both_floats_or_both_tensors(name):
         cls([param], betas=(lib.tensor(0.9), lib.tensor([0.99])))
         cls([param], betas=[0.9, 0.99])
     optim.Adamax([tg.tensor([1.0], requires_grad=True)], betas=(0, 0.9))  # as torch: no check
+
+
+# ----------------------------------------------------------------- losses
+def _libs():
+    return [tg] + ([torch] if torch is not None else [])
+
+
+def _functional(lib):
+    return F if lib is tg else torch.nn.functional
+
+
+GAUSSIAN_VARS = [((2, 3, 4), (2, 1, 4)), ((2, 3, 4), (1, 3, 4)), ((2, 3, 4), (2, 3, 1)),
+                 ((2, 3, 4), (2, 3)), ((4, 3, 5, 5), (4, 1, 5, 5)), ((3,), ()), ((2, 3), "float")]
+
+
+def _gaussian(lib, input_shape, var_shape, reduction):
+    rng = np.random.default_rng(7)
+    x = lib.tensor(rng.normal(size=input_shape), requires_grad=True)
+    target = lib.tensor(rng.normal(size=input_shape))
+    var = 0.7 if var_shape == "float" else lib.tensor(rng.uniform(0.1, 2, size=var_shape),
+                                                       requires_grad=True)
+    loss = _functional(lib).gaussian_nll_loss(x, target, var, reduction=reduction)
+    loss.sum().backward()
+    grads = [x.grad.numpy()] + ([] if var_shape == "float" else [var.grad.numpy()])
+    return loss.detach().numpy(), grads
+
+
+@pytest.mark.parametrize(("input_shape", "var_shape"), GAUSSIAN_VARS)
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_gaussian_nll_loss_var_forms(input_shape, var_shape, reduction):
+    value, grads = _gaussian(tg, input_shape, var_shape, reduction)
+    assert value.shape == (input_shape if reduction == "none" else ())
+    if torch is not None:
+        value_t, grads_t = _gaussian(torch, input_shape, var_shape, reduction)
+        np.testing.assert_allclose(value, value_t, rtol=1e-12)
+        for grad, grad_t in zip(grads, grads_t):
+            np.testing.assert_allclose(grad, grad_t, rtol=1e-12)
+
+
+def test_gaussian_nll_loss_float_var_and_refused_shapes():
+    x = tg.tensor([1.0, 3.0])
+    # 0.5 (log 0.5 + (x - t)^2 / 0.5) at x - t = 0 and 2: mean of 0.5 log 0.5 and that + 4
+    expected = 0.5 * np.log(0.5) + 2.0
+    assert float(F.gaussian_nll_loss(x, tg.tensor([1.0, 1.0]), 0.5)) == pytest.approx(expected)
+    for lib in _libs():
+        x = lib.zeros(2, 3, 4)
+        for var_shape in [(1, 1, 4), (3, 4), (), (2, 3, 4, 1)]:
+            with pytest.raises(ValueError, match="var is of incorrect size"):
+                _functional(lib).gaussian_nll_loss(x, x, lib.ones(var_shape))
+
+
+MULTI_MARGIN_TARGETS = [((3,), 1), ((3,), [1]), ((2, 3), [0, 2]), ((), 0)]
+
+
+def _multi_margin(lib, input_shape, target, weight, reduction):
+    x = lib.tensor(np.arange(np.prod(input_shape), dtype=np.float64).reshape(input_shape)
+                   * 0.3 - 0.5, requires_grad=True)
+    weight = None if weight is None else lib.tensor(weight)
+    loss = _functional(lib).multi_margin_loss(x, lib.tensor(target), weight=weight,
+                                              reduction=reduction)
+    loss.sum().backward()
+    return loss.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize(("input_shape", "target"), MULTI_MARGIN_TARGETS)
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_multi_margin_loss_one_sample_shapes(input_shape, target, reduction):
+    weight = None if input_shape == () else np.arange(1.0, input_shape[-1] + 1)
+    value, grad = _multi_margin(tg, input_shape, target, weight, reduction)
+    if reduction == "none":  # (1,) for a (1,) target, as PyTorch; () for a 0-d one
+        assert value.shape == (np.shape(target) if len(input_shape) < 2 else (2,))
+    if torch is not None:
+        value_t, grad_t = _multi_margin(torch, input_shape, target, weight, reduction)
+        assert value.shape == value_t.shape
+        np.testing.assert_allclose(value, value_t, rtol=1e-12)
+        np.testing.assert_allclose(grad, grad_t, rtol=1e-12)
+
+
+def test_multi_margin_loss_fixed_value_and_refusals():
+    # x = [0, 1, 3], y = 1: (max(0, 1 - 1 + 0) + max(0, 1 - 1 + 3)) / 3 = 1
+    loss = F.multi_margin_loss(tg.tensor([0.0, 1.0, 3.0]), tg.tensor([1]), reduction="none")
+    assert loss.shape == (1,) and float(loss[0]) == pytest.approx(1.0)
+    for lib in _libs():
+        f = _functional(lib)
+        x, target = lib.zeros(2, 3), lib.tensor([0, 1])
+        with pytest.raises(RuntimeError, match="inconsistent weight size, expected 3 but got "
+                                               r"\[5\]"):
+            f.multi_margin_loss(x, target, weight=lib.ones(5))
+        with pytest.raises(ValueError, match="weight must be one-dimensional"):
+            f.multi_margin_loss(x, target, weight=lib.ones(1, 3))
+        for bad in ([[0], [1]], [0, 1, 2], 0):
+            with pytest.raises(RuntimeError, match="target"):
+                f.multi_margin_loss(x, lib.tensor(bad))
+        with pytest.raises(RuntimeError, match="target"):
+            f.multi_margin_loss(lib.zeros(3), lib.tensor([[1]]))
+        with pytest.raises(RuntimeError):
+            f.multi_margin_loss(lib.zeros(2, 3, 1), target)
+
+
+def test_binary_cross_entropy_target_outside_zero_one_refused():
+    for lib in _libs():
+        f = _functional(lib)
+        for bad in ([2.0, 0.5], [-0.1, 0.5], [float("nan"), 0.5]):
+            with pytest.raises(RuntimeError, match="all elements of target should be between 0 "
+                                                   "and 1"):
+                f.binary_cross_entropy(lib.tensor([0.5, 0.5]), lib.tensor(bad))
+    loss = F.binary_cross_entropy(tg.tensor([0.5, 0.5]), tg.tensor([1.0, 0.0]))
+    assert float(loss) == pytest.approx(np.log(2))
+
+
+ENLARGING = [
+    ("binary_cross_entropy", dict(weight=(2, 3, 4))),
+    ("binary_cross_entropy_with_logits", dict(weight=(2, 3, 4))),
+    ("binary_cross_entropy_with_logits", dict(pos_weight=(2, 1, 4))),
+]
+
+
+@pytest.mark.parametrize(("name", "shapes"), ENLARGING)
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_weights_may_not_enlarge_the_output(name, shapes, reduction):
+    for lib in _libs():
+        kwargs = {key: lib.ones(shape) for key, shape in shapes.items()}
+        x = lib.full((3, 4), 0.5)
+        with pytest.raises(RuntimeError, match=r"output with shape \[3, 4\] doesn't match the "
+                                               r"broadcast shape \[2, 3, 4\]"):
+            getattr(_functional(lib), name)(x, x, reduction=reduction, **kwargs)
+
+
+def _weighted_bce(lib, weight_shape, pos_shape):
+    rng = np.random.default_rng(3)
+    x = lib.tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    target = lib.tensor(rng.uniform(size=(3, 4)))
+    weight = lib.tensor(rng.uniform(0.5, 2, size=weight_shape))
+    pos_weight = lib.tensor(rng.uniform(0.5, 2, size=pos_shape))
+    f = _functional(lib)
+    loss = (f.binary_cross_entropy_with_logits(x, target, weight=weight, pos_weight=pos_weight)
+            + f.binary_cross_entropy(x.sigmoid(), target, weight=weight, reduction="sum"))
+    loss.backward()
+    return float(loss.detach()), x.grad.numpy()
+
+
+@needs_torch
+def test_broadcasting_weights_that_fit_still_match_torch():
+    value, grad = _weighted_bce(tg, (3, 1), (4,))
+    value_t, grad_t = _weighted_bce(torch, (3, 1), (4,))
+    assert value == pytest.approx(value_t, rel=1e-12)
+    np.testing.assert_allclose(grad, grad_t, rtol=1e-10)
+
+
+def test_soft_margin_loss_target_may_not_enlarge_and_stays_stable():
+    for lib in _libs():
+        with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the "
+                                               r"broadcast shape \[2, 3\]"):
+            _functional(lib).soft_margin_loss(lib.zeros(3), lib.ones(2, 3), reduction="none")
+        assert tuple(_functional(lib).soft_margin_loss(
+            lib.zeros(2, 3), lib.ones(3), reduction="none").shape) == (2, 3)
+    # log(1 + exp(1000)) = 1000 (PyTorch's naive form gives inf: a deliberate difference)
+    assert float(F.soft_margin_loss(tg.tensor([-1000.0]), tg.tensor([1.0]))) == 1000.0
+
+
+def test_margin_ranking_cosine_embedding_triplet_shape_checks():
+    for lib in _libs():
+        f = _functional(lib)
+        for x1, x2, y in [((3, 1), (3,), (3,)), ((3,), (3,), (2, 3)), ((2, 3), (3,), (3,))]:
+            with pytest.raises(RuntimeError, match="All input tensors should have same "
+                                                   "dimension"):
+                f.margin_ranking_loss(lib.zeros(x1), lib.ones(x2), lib.ones(y))
+        assert tuple(f.margin_ranking_loss(lib.zeros(1, 3), lib.ones(2, 1), lib.ones(2, 3),
+                                           reduction="none").shape) == (2, 3)
+        for inputs, target in [((2, 3), (1, 2)), ((2, 3), ()), ((3,), (1,))]:
+            with pytest.raises(RuntimeError, match="target"):
+                f.cosine_embedding_loss(lib.ones(inputs), lib.ones(inputs), lib.ones(target))
+        for function in (f.triplet_margin_loss, f.triplet_margin_with_distance_loss):
+            with pytest.raises(RuntimeError, match="anchor 2D, positive 1D, and negative 2D"):
+                function(lib.ones(2, 3), lib.ones(3), lib.ones(2, 3))
+
+
+@needs_torch
+def test_cosine_embedding_loss_accepted_shapes_match_torch():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    for x1, x2, y in [(a, b, [1.0, -1.0]), (a[0], b[0], -1.0)]:
+        results = []
+        for lib in (tg, torch):
+            t1 = lib.tensor(x1, requires_grad=True)
+            loss = _functional(lib).cosine_embedding_loss(t1, lib.tensor(x2), lib.tensor(y),
+                                                          margin=-0.5)
+            loss.backward()
+            results.append((float(loss.detach()), t1.grad.numpy()))
+        assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
+        np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10)
