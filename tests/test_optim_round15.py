@@ -402,3 +402,53 @@ def test_cosine_embedding_loss_accepted_shapes_match_torch():
             results.append((float(loss.detach()), t1.grad.numpy()))
         assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
         np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10)
+
+
+# ----------------------------------------------------------------- state after loading
+def _resumed(lib, name: str, kwargs: dict):
+    param = lib.tensor(np.linspace(-1, 2, 5), dtype=lib.float64, requires_grad=True)
+    opt = getattr(lib.optim, name)([param], **kwargs)
+
+    def step():
+        opt.zero_grad()
+        ((param * param).sum() + 0.1 * (param ** 4).sum()).backward()
+        opt.step()
+
+    for _ in range(3):
+        step()
+    saved = opt.state_dict()
+    opt = getattr(lib.optim, name)([param], **kwargs)
+    opt.load_state_dict(saved)
+    for _ in range(60):
+        step()
+    scalars = {key: (str(value.dtype).replace("torch.", ""), float(value))
+               for key, value in opt.state[param].items() if key in ("mu_product", "eta", "mu")}
+    return param.detach().numpy(), scalars
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [("NAdam", {}), ("ASGD", dict(t0=2, lr=0.05))])
+def test_scalar_state_takes_the_parameter_dtype_on_load(name, kwargs):
+    values, scalars = _resumed(tg, name, kwargs)
+    assert {dtype for dtype, _ in scalars.values()} == {"float64"}
+    if name == "NAdam":  # a product of 63 factors of about 0.45
+        assert 0 < scalars["mu_product"][1] < 1e-20
+    if torch is not None:
+        values_t, scalars_t = _resumed(torch, name, kwargs)
+        assert scalars == scalars_t
+        np.testing.assert_allclose(values, values_t, rtol=1e-12, atol=1e-15)
+
+
+def test_triplet_margin_with_distance_loss_default_distance_is_a_child():
+    loss = tg.nn.TripletMarginWithDistanceLoss()
+    assert repr(loss) == ("TripletMarginWithDistanceLoss(\n  (distance_function): "
+                          "PairwiseDistance()\n)")
+    assert [name for name, _ in loss.named_children()] == ["distance_function"]
+    assert repr(tg.nn.TripletMarginWithDistanceLoss(distance_function=lambda a, b: a - b)) == \
+        "TripletMarginWithDistanceLoss()"
+    a, p, n = tg.tensor([[0.0, 0.0]]), tg.tensor([[3.0, 4.0]]), tg.tensor([[1.0, 0.0]])
+    assert float(loss(a, p, n)) == pytest.approx(5.0 - 1.0 + 1.0, rel=1e-5)  # (eps 1e-6)
+    for lib in _libs():
+        with pytest.raises(ValueError, match="expected margin to be greater than 0"):
+            lib.nn.TripletMarginWithDistanceLoss(margin=0)
+    if torch is not None:
+        assert repr(loss) == repr(torch.nn.TripletMarginWithDistanceLoss())

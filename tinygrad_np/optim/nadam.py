@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.optim._common import check_betas, scalar_dtype, scalar_state, scalar_value
+from tinygrad_np.optim._common import check_betas, scalar_state, scalar_value
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
@@ -88,9 +88,9 @@ class NAdam(Optimizer):
                 step, decay = state["step"], group["momentum_decay"]
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * decay))
-                kind = scalar_dtype()
+                kind = state["mu_product"]._data.dtype.type  # (float64 after a float64 load)
                 mu_product = float(kind(kind(scalar_value(state["mu_product"])) * kind(mu)))
-                state["mu_product"] = scalar_state(mu_product)
+                state["mu_product"] = scalar_state(mu_product, state["mu_product"])
                 scratch = self._scratch_for(param)
                 np.divide(state["exp_avg_sq"]._data, 1 - beta2**step, scratch)
                 np.sqrt(scratch, scratch)
