@@ -452,3 +452,130 @@ def test_triplet_margin_with_distance_loss_default_distance_is_a_child():
             lib.nn.TripletMarginWithDistanceLoss(margin=0)
     if torch is not None:
         assert repr(loss) == repr(torch.nn.TripletMarginWithDistanceLoss())
+
+
+# ----------------------------------------------------------------- LBFGS state
+def _lbfgs(lib, **kwargs):
+    p = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    q = lib.tensor([0.5], dtype=lib.float64, requires_grad=True)
+    opt = lib.optim.LBFGS([p, q], max_iter=4, **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((p - 1) ** 4).sum() + (q ** 2).sum() + (p.sum() * q).sum()
+        loss.backward()
+        return loss
+
+    return (p, q), opt, closure
+
+
+def _kind(value):
+    if isinstance(value, list):
+        return [_kind(x) for x in value]
+    if hasattr(value, "dtype"):
+        return ("tensor", tuple(value.shape), str(value.dtype).replace("torch.", ""))
+    return "number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def _entries(state):
+    for key, value in state.items():
+        for x in (value if isinstance(value, list) else [value]):
+            if x is not None:
+                yield key, x.numpy() if hasattr(x, "numpy") else np.asarray(x)
+
+
+@needs_torch
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_state_holds_tensors_as_torch_and_loads_both_ways(line_search_fn):
+    (params, opt, closure), (params_t, opt_t, closure_t) = (
+        _lbfgs(lib, line_search_fn=line_search_fn) for lib in (tg, torch))
+    for _ in range(2):
+        opt.step(closure)
+        opt_t.step(closure_t)
+    state, state_t = opt.state_dict()["state"], opt_t.state_dict()["state"]
+    assert list(state) == list(state_t) == [0]
+    assert {k: _kind(v) for k, v in state[0].items()} == {k: _kind(v)
+                                                         for k, v in state_t[0].items()}
+    for (key, ours), (key_t, theirs) in zip(_entries(state[0]), _entries(state_t[0])):
+        assert key == key_t
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, err_msg=key)
+
+    def to_torch(value):
+        if isinstance(value, list):
+            return [to_torch(x) for x in value]
+        return torch.from_numpy(value.numpy().copy()) if isinstance(value, tg.Tensor) else value
+
+    opt_t.load_state_dict({"state": {0: {k: to_torch(v) for k, v in state[0].items()}},
+                           "param_groups": opt.state_dict()["param_groups"]})
+    opt.load_state_dict(opt_t.state_dict())  # torch's own tensors, into ours
+    for _ in range(2):
+        opt.step(closure)
+        opt_t.step(closure_t)
+    for ours, theirs in zip(params, params_t):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+
+
+def test_lbfgs_state_survives_save_and_load(tmp_path):
+    params, opt, closure = _lbfgs(tg)
+    opt.step(closure)
+    assert all(isinstance(opt.state[params[0]][key], tg.Tensor)
+               for key in ("d", "H_diag", "prev_flat_grad"))
+    tg.save(opt.state_dict(), tmp_path / "lbfgs.pt")
+    twins, again, closure_again = _lbfgs(tg)
+    for twin, param in zip(twins, params):
+        twin.data = param.detach().clone()
+    again.load_state_dict(tg.load(tmp_path / "lbfgs.pt"))
+    opt.step(closure)
+    again.step(closure_again)
+    for twin, param in zip(twins, params):
+        np.testing.assert_array_equal(twin.detach().numpy(), param.detach().numpy())
+
+
+def test_lbfgs_options_checked_at_step_as_torch():
+    for lib in _libs():
+        params, opt, closure = _lbfgs(lib, line_search_fn="foo")  # constructed, as torch
+        with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+            opt.step(closure)
+        params, opt, closure = _lbfgs(lib, history_size=0)
+        with pytest.raises(IndexError):  # (PyTorch: pop from an empty list)
+            opt.step(closure)
+        params, opt, closure = _lbfgs(lib, history_size=0)
+        opt.param_groups[0]["max_iter"] = 1  # no curvature pair to keep: it steps
+        opt.step(closure)
+
+
+def test_lbfgs_tensor_lr():
+    results = []
+    for lib in _libs():
+        params, opt, closure = _lbfgs(lib, lr=lib.tensor(0.5, dtype=lib.float64))
+        opt.step(closure)
+        results.append(params[0].detach().numpy())
+    assert np.all(np.isfinite(results[0]))
+    if torch is not None:
+        np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+# ----------------------------------------------------------------- differentiable=True
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
+def test_differentiable_is_refused_with_the_tensor_arithmetic_alternative(name):
+    param = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="differentiable=True is not supported; .* "
+                                                  "w = w - lr \\* g"):
+        getattr(optim, name)([param], lr=0.1, differentiable=True)
+
+
+def test_the_suggested_meta_learning_update_differentiates_as_torch():
+    results = []
+    for lib in _libs():
+        w = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        lr = lib.tensor(0.1, dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad((w * w * w).sum(), w, create_graph=True)
+        updated = w - lr * g
+        (updated * updated).sum().backward()
+        results.append((float(lr.grad), w.grad.numpy()))
+    # d/dlr sum((w - 3 lr w^2)^2) = sum(2 (w - 3 lr w^2)(-3 w^2)) at lr = 0.1
+    w = np.array([1.0, 2.0])
+    assert results[0][0] == pytest.approx(np.sum(2 * (w - 0.3 * w**2) * (-3 * w**2)))
+    if torch is not None:
+        assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
+        np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)

@@ -534,7 +534,10 @@ def check_fused(owner: str, fused: bool | None, foreach: bool | None,
 def check_not_differentiable(owner: str, differentiable: bool) -> None:
     """`differentiable=True` (gradients through the update) is not supported."""
     if differentiable:
-        raise NotImplementedError(f"{owner}: differentiable=True is not supported")
+        raise NotImplementedError(
+            f"{owner}: differentiable=True is not supported; for gradients through an update "
+            "(meta-learning) write it as tensor arithmetic: w = w - lr * g, with g from "
+            "tg.autograd.grad(loss, w, create_graph=True)")
 
 
 def regularized_grad(param: Tensor, group: dict[str, Any]) -> np.ndarray:
