@@ -146,10 +146,10 @@ def test_zero_grad_and_parameters_from_a_generator():
     assert model.weight.grad is None and model.bias.grad is None
 
 
-def test_duplicate_parameters_are_updated_once():
+def test_duplicate_parameters_are_updated_twice():  # as PyTorch (which warns)
     p = Tensor(np.ones(1), requires_grad=True)
-    with pytest.warns(UserWarning, match="lists a parameter twice"):  # as PyTorch warns
-        opt = optim.SGD([p, p], lr=0.5)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        opt = optim.SGD([p, p], lr=0.25)
     p.grad = Tensor(np.ones(1))
     opt.step()
     np.testing.assert_array_equal(p._data, [0.5])

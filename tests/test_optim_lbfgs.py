@@ -87,8 +87,16 @@ def test_errors() -> None:
     w = tg.zeros(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="needs a closure"):
         tg.optim.LBFGS([w]).step()
-    with pytest.raises(ValueError, match="line_search_fn must be None or 'strong_wolfe'"):
-        tg.optim.LBFGS([w], line_search_fn="backtracking")
+    optimizer = tg.optim.LBFGS([w], line_search_fn="backtracking")  # PyTorch: refused at step
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((w - 1) ** 2).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+        optimizer.step(closure)
     with pytest.raises(ValueError, match="parameter groups"):
         tg.optim.LBFGS([{"params": [w]}, {"params": [tg.zeros(1, requires_grad=True)]}])
 

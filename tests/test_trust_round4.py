@@ -115,8 +115,9 @@ def test_lbfgs_zero_gradient_with_negative_tolerance_no_warning():
 
 def test_lbfgs_bad_history_size_and_none_loss_are_clear_errors():
     p = tg.tensor([1.0], requires_grad=True)
-    with pytest.raises(ValueError, match="history_size"):
-        tg.optim.LBFGS([p], history_size=0)
+    opt = tg.optim.LBFGS([p], history_size=0)  # accepted, as PyTorch: refused at step
+    with pytest.raises(IndexError, match="history_size must be at least 1"):
+        opt.step(_lbfgs_closure(opt, p))
     opt = tg.optim.LBFGS([p])
     with pytest.raises(TypeError, match="closure must return the loss"):
         opt.step(lambda: None)

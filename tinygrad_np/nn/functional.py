@@ -63,6 +63,7 @@ from tinygrad_np.nn.functional_interpolate import (
 )
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,
+    fits_output,
     huber_loss as huber_loss,
     kl_div as kl_div,
     l1_loss as l1_loss,
@@ -397,11 +398,22 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     _float_operands(input, target, "binary_cross_entropy", same=True)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy")
+    _check_probability_target(target)
+    fits_output("binary_cross_entropy", input.shape, "weight", weight)
     not_differentiable("binary_cross_entropy", "weight", weight)
     losses = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         losses = losses * _target(weight, input)
     return _reduce(losses, reduction)
+
+
+def _check_probability_target(target: Any) -> None:
+    """binary_cross_entropy's targets are probabilities: PyTorch's error outside [0, 1]."""
+    values = target._data if isinstance(target, Tensor) else target
+    inside = (values >= 0) & (values <= 1)  # (NaN is outside)
+    if not inside.all():
+        raise TensorError(f"binary_cross_entropy: all elements of target should be between 0 "
+                          f"and 1, got {values[~inside].flat[0]}")
 
 
 @xp.quiet
@@ -424,6 +436,8 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     same_shape(input, target, "binary_cross_entropy_with_logits")
     not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
     not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    fits_output("binary_cross_entropy_with_logits", input.shape, "weight", weight)
+    fits_output("binary_cross_entropy_with_logits", input.shape, "pos_weight", pos_weight)
     if weight is None and pos_weight is None:
         return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)
     return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction)

@@ -268,6 +268,22 @@ def same_shape(input: Tensor, target: Any, function: str, mismatch: str = "raise
                   UserWarning, stacklevel=3 + depth)  # depth: calls between it and the user
 
 
+def fits_output(function: str, shape: tuple[int, ...], name: str, value: Any) -> None:
+    """A `value` (weight, pos_weight, target) that broadcasts against the output's `shape` must
+    not enlarge it: PyTorch writes into an output of that shape and raises."""
+    if value is None:
+        return
+    value_shape = tuple(np.shape(value._data if isinstance(value, Tensor) else value))
+    try:
+        broadcast = np.broadcast_shapes(tuple(shape), value_shape)
+    except ValueError:
+        return  # shapes that do not broadcast at all: the op itself names them
+    if broadcast != tuple(shape):
+        raise TensorError(f"{function}: {name} of shape {value_shape} would enlarge the output "
+                          f"of shape {tuple(shape)} to {broadcast} (PyTorch: output with shape "
+                          f"{list(shape)} doesn't match the broadcast shape {list(broadcast)})")
+
+
 def _target(target: Any, input: Tensor) -> Any:
     """A Tensor target stays one (it may need a gradient); other data takes input's dtype."""
     if isinstance(target, Tensor):

@@ -21,6 +21,7 @@ from tinygrad_np.nn.functional_losses import (
     _target,
     _tensor,
     divide_count,
+    fits_output,
     legacy_reduction,
     not_differentiable,
     same_shape,
@@ -39,6 +40,10 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
     reduction = legacy_reduction(size_average, reduce, reduction, "margin_ranking_loss")
     input1, input2 = _tensor(input1), _tensor(input2)
     target = _sign_target(target, input1)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise TensorError(f"margin_ranking_loss: All input tensors should have same dimension "
+                          f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                          f"target: {target.shape}")
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
@@ -66,6 +71,7 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # no
     reduction = legacy_reduction(size_average, reduce, reduction, "soft_margin_loss")
     not_differentiable("soft_margin_loss", "target", target)
     input = _tensor(input)
+    fits_output("soft_margin_loss", input.shape, "target", target)
     return _reduce(-logsigmoid(_sign_target(target, input) * input), reduction)
 
 
@@ -131,10 +137,24 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
                                                             + epsilon)
     cos = dot / squares.sqrt()
     target = np.asarray(target._data if isinstance(target, Tensor) else target)
+    if target.ndim != dim:
+        raise TensorError(f"cosine_embedding_loss: a {target.ndim}-D target needs "
+                          f"{target.ndim + 1}-D inputs (0-D with (D,), 1-D with (N, D)), got "
+                          f"target {target.shape} and inputs {input1.shape}")
     zeros = cos * 0
     losses = (where(target == 1, 1 - cos, zeros)
               + where(target == -1, (cos - margin).clamp(min=0), zeros))
     return _reduce(losses, reduction)
+
+
+def _same_ndim(function: str, anchor: Any, positive: Any, negative: Any) -> None:
+    """PyTorch's RuntimeError for triplets of different numbers of dimensions (which would
+    broadcast into a wrong loss)."""
+    dims = [np.ndim(x._data if isinstance(x, Tensor) else x) for x in (anchor, positive, negative)]
+    if len(set(dims)) != 1:
+        raise TensorError(f"{function}: The anchor, positive, and negative tensors are expected "
+                          f"to have the same number of dimensions, but got: anchor {dims[0]}D, "
+                          f"positive {dims[1]}D, and negative {dims[2]}D inputs")
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
@@ -144,6 +164,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     """max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance (F.pairwise_distance);
     `swap` uses min(d(a, n), d(p, n))."""
     reduction = legacy_reduction(size_average, reduce, reduction, "triplet_margin_loss")
+    _same_ndim("triplet_margin_loss", anchor, positive, negative)
     positive_distance = pairwise_distance(anchor, positive, p, eps)
     negative_distance = pairwise_distance(anchor, negative, p, eps)
     if swap:
@@ -161,6 +182,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     if margin <= 0:
         raise TensorError(f"triplet_margin_with_distance_loss: margin must be positive, got "
                           f"{margin}")
+    _same_ndim("triplet_margin_with_distance_loss", anchor, positive, negative)
     distance = pairwise_distance if distance_function is None else distance_function
     positive_distance = distance(anchor, positive)
     negative_distance = distance(anchor, negative)
@@ -172,18 +194,23 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
 def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,  # noqa: A002
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """0.5 (log(var) + (input - target)^2 / var) (+ 0.5 log(2 pi) when `full`), var clamped
-    to at least eps with the gradient passing the clamp, as PyTorch's. `var` may have one
-    dimension less than input, or size 1 there (one variance for all)."""
+    to at least eps with the gradient passing the clamp, as PyTorch's. `var` is input's shape,
+    a Python float (for all), one dimension short of input (one variance per row), or input's
+    shape but for size 1 in one dimension (shared along it: (N, 1, H, W) for (N, C, H, W))."""
     if reduction not in ("mean", "sum", "none"):
         raise TensorError(f"gaussian_nll_loss: {reduction!r} is not a valid reduction")
     input = _tensor(input)
+    if isinstance(var, float):
+        var = Tensor(np.full(input.shape, var, dtype=input.dtype))
     var = _tensor(var)
     if var.shape != input.shape:
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
-        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
-            raise TensorError(f"gaussian_nll_loss: var of shape {var.shape} does not fit input "
-                              f"of shape {input.shape}")
+        elif var.ndim != input.ndim or sum(
+                v for i, v in zip(input.shape, var.shape) if i != v) != 1:  # PyTorch's rule
+            raise TensorError(f"gaussian_nll_loss: var is of incorrect size: {var.shape} for "
+                              f"input {input.shape} (same shape, one dimension less, or size "
+                              f"1 in one dimension)")
     if np.any(var._data < 0):
         raise TensorError("gaussian_nll_loss: var has negative entry/entries")
     var = var + (var.clamp(min=eps) - var).detach()  # clamped values, identity gradient
@@ -226,11 +253,18 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     if p not in (1, 2):
         raise TensorError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
     input = _tensor(input)
-    single = input.ndim == 1
-    logits = input.unsqueeze(0) if single else input
+    if input.ndim > 2:
+        raise TensorError(f"multi_margin_loss: expected a vector (C,) or a matrix (N, C) input, "
+                          f"got shape {input.shape}")
+    logits = input.reshape(-1, input.shape[-1] if input.ndim else 1)
+    target_shape = np.shape(target._data if isinstance(target, Tensor) else target)
+    if target_shape not in ([(logits.shape[0],)] if input.ndim == 2 else [(), (1,)]):
+        raise TensorError(f"multi_margin_loss: target should be 1-D with one class id per "
+                          f"sample ({logits.shape[0]}), got shape {target_shape} for input of "
+                          f"shape {input.shape}")
     ids = np.asarray(target._data if isinstance(target, Tensor) else target).reshape(-1)
     classes = logits.shape[1]
-    if ids.shape[0] != logits.shape[0] or np.any((ids < 0) | (ids >= classes)):
+    if np.any((ids < 0) | (ids >= classes)):
         raise TensorError(f"multi_margin_loss: targets {ids.tolist()} do not fit input of shape "
                           f"{input.shape}")
     picked = logits.gather(1, ids[:, None].astype(np.int64))
@@ -241,7 +275,18 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
         losses = losses * losses
     if weight is not None:
         not_differentiable("multi_margin_loss", "weight", weight)
-        row_weights = np.asarray(weight._data if isinstance(weight, Tensor) else weight)[ids]
-        losses = losses * row_weights.astype(input.dtype)[:, None]
+        losses = losses * _class_weights(weight, classes)[ids].astype(input.dtype)[:, None]
     losses = losses.sum(dim=1) / classes
-    return _reduce(losses[0] if single else losses, reduction)
+    return _reduce(losses if input.ndim == 2 else losses.reshape(target_shape), reduction)
+
+
+def _class_weights(weight: Any, classes: int) -> np.ndarray:
+    """multi_margin_loss's weight: one per class (PyTorch's ValueError / RuntimeError)."""
+    weights = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
+    if weights.ndim != 1:
+        raise TensorError(f"multi_margin_loss: weight must be one-dimensional, got shape "
+                          f"{weights.shape}")
+    if weights.shape[0] != classes:
+        raise TensorError(f"multi_margin_loss: inconsistent weight size, expected {classes} "
+                          f"but got [{weights.shape[0]}]")
+    return weights

@@ -15,6 +15,7 @@ from typing import Any
 
 from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.distance import PairwiseDistance
 from tinygrad_np.nn.functional_losses import legacy_reduction
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.module import Module
@@ -254,12 +255,18 @@ class TripletMarginLoss(_Loss):
 
 class TripletMarginWithDistanceLoss(_Loss):
     """max(0, d(a, p) - d(a, n) + margin) for a distance function d
-    (F.triplet_margin_with_distance_loss)."""
+    (F.triplet_margin_with_distance_loss); d defaults to an `nn.PairwiseDistance()` child, as
+    in PyTorch (it shows in the repr)."""
 
     def __init__(self, *, distance_function: Any = None, margin: float = 1.0,
                  swap: bool = False, reduction: str = "mean") -> None:
         super().__init__(None, None, reduction)
-        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+        if margin <= 0:
+            raise TensorError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                              f"than 0, got {margin} instead")
+        self.distance_function = (PairwiseDistance() if distance_function is None
+                                  else distance_function)
+        self.margin, self.swap = margin, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return F.triplet_margin_with_distance_loss(

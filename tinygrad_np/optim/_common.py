@@ -1,6 +1,7 @@
 """What the Adam variants share beyond `optimizer.py`: the betas check, and PyTorch's 0-d
-scalar state (NAdam's mu_product, ASGD's eta and mu), which lives in float32 (float64 when
-that is the default dtype) and is rounded to it after every update, as in PyTorch."""
+scalar state (NAdam's mu_product, ASGD's eta and mu), which starts in float32 (float64 when
+that is the default dtype) and is rounded to its dtype after every update, as in PyTorch;
+`load_state_dict` casts it to the parameter's dtype, which it then keeps (PyTorch's too)."""
 
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ def scalar_dtype() -> type[np.floating]:
     return np.float64 if get_default_dtype() == np.float64 else np.float32
 
 
-def scalar_state(value: float) -> Tensor:
-    """A 0-d state tensor in the scalar dtype (the value rounded to it)."""
-    return Tensor(np.array(value, dtype=scalar_dtype()))
+def scalar_state(value: float, like: Tensor | None = None) -> Tensor:
+    """A 0-d state tensor in the dtype of `like` (the entry it replaces; the scalar dtype for
+    a new one), the value rounded to it."""
+    dtype = scalar_dtype() if like is None else like._data.dtype
+    return Tensor(np.array(value, dtype=dtype))
 
 
 def scalar_value(state: Tensor) -> float:
-    """A scalar state's value as PyTorch's `.item()` gives it (rounded to the scalar dtype,
-    also after `load_state_dict`, which casts state arrays to the parameter's dtype)."""
-    return float(scalar_dtype()(state._data))
+    """A scalar state's value as PyTorch's `.item()` gives it (in the state's own dtype)."""
+    return float(state._data)

@@ -26,8 +26,11 @@ class Adadelta(Optimizer):
         p = p - lr d
 
     State per parameter: "step", "square_avg" (s), "acc_delta" (u). lr defaults to 1.0.
-    `foreach` and `capturable` are accepted and ignored.
+    `foreach` is accepted and ignored; `capturable=True` fails at step, as on PyTorch's CPU.
     """
+
+    _capturable_names = "params and state_steps"  # (_check_capturable)
+    _capturable_xla = (False, False)
 
     def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *,
@@ -57,7 +60,7 @@ class Adadelta(Optimizer):
                 scratch = self._scratch_for(param)
                 square_avg *= rho
                 square_avg += np.multiply(grad, 1 - rho, scratch) * grad
-                delta = np.sqrt(acc_delta + eps)
+                delta = np.asarray(np.sqrt(acc_delta + eps))  # (a 0-d parameter: no scalar)
                 delta /= np.sqrt(square_avg + eps)
                 delta *= grad
                 acc_delta *= rho

@@ -11,6 +11,7 @@ from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
     Step,
+    check_fused,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -27,7 +28,8 @@ class Adagrad(Optimizer):
         p = p - lr_t (g / (sqrt(s) + eps))
 
     As in PyTorch, the state ("step", "sum") is created for every parameter at construction.
-    `foreach` and `fused` are accepted and ignored; sparse gradients do not exist here.
+    `foreach` and `fused` are accepted and ignored (not together, as in PyTorch); sparse
+    gradients do not exist here.
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0,
@@ -36,6 +38,7 @@ class Adagrad(Optimizer):
                  differentiable: bool = False, fused: bool | None = None) -> None:
         check_non_negative("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                            initial_accumulator_value=initial_accumulator_value, eps=eps)
+        check_fused("Adagrad", fused, foreach, differentiable)
         check_not_differentiable("Adagrad", differentiable)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,

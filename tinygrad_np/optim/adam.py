@@ -12,6 +12,7 @@ from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
     Step,
+    check_fused,
     check_non_negative,
     check_not_differentiable,
 )
@@ -30,6 +31,20 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray
         np.subtract(end, scratch, start)
 
 
+def _check_tensor_betas(owner: str, betas: tuple[Any, Any], foreach: bool | None,
+                        capturable: bool) -> None:
+    """PyTorch's ValueErrors: betas must be two floats or two Tensors (not with foreach=True
+    unless capturable)."""
+    if not (all(isinstance(beta, float) for beta in betas)
+            or all(isinstance(beta, Tensor) for beta in betas)):
+        raise ValueError(f"{owner}: betas must be either both floats or both Tensors, got "
+                         f"({', '.join(type(beta).__name__ for beta in betas)})")
+    for index, beta in enumerate(betas):
+        if isinstance(beta, Tensor) and foreach and not capturable:
+            raise ValueError(f"{owner}: betas[{index}] as a Tensor is not supported for "
+                             "capturable=False and foreach=True")
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba), computed in the same order as `torch.optim.Adam`:
 
@@ -44,9 +59,12 @@ class Adam(Optimizer):
     which is p - lr * m_hat / (sqrt(v_hat) + eps) with the bias-corrected moments. t counts
     this parameter's own steps. State per parameter: "step" (a `Step`: a float with
     `.item()`; a float32 0-d tensor in PyTorch), "exp_avg", "exp_avg_sq", and "max_exp_avg_sq"
-    with amsgrad. The arithmetic runs on one reused scratch array per parameter. `foreach`,
-    `capturable` and `fused` are accepted and ignored.
+    with amsgrad. The arithmetic runs on one reused scratch array per parameter. `foreach`
+    and `fused` are accepted and ignored (not together, as in PyTorch); `capturable=True`
+    fails at step (without `fused`), as on PyTorch's CPU.
     """
+
+    _capturable_names = "params and state_steps"  # (_check_capturable)
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -61,10 +79,12 @@ class Adam(Optimizer):
                 raise ValueError(f"{name}: Invalid beta parameter at index {index}: {beta} "
                                  f"(betas[{index}] must be in [0, 1))")
         check_non_negative(name, weight_decay=weight_decay)
-        check_not_differentiable(name, differentiable)
         if isinstance(lr, Tensor) and foreach and not capturable:  # PyTorch's check
             raise ValueError("lr as a Tensor is not supported for capturable=False and "
                              "foreach=True")
+        _check_tensor_betas(name, betas, foreach, capturable)
+        check_fused(name, fused, foreach, differentiable)
+        check_not_differentiable(name, differentiable)
         defaults = {"lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
                     "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
                     "foreach": foreach, "capturable": capturable,

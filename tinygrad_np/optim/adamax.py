@@ -26,9 +26,11 @@ class Adamax(Optimizer):
         u = max(beta2 u, |g| + eps)
         p = p - lr / (1 - beta1^t) * m / u
 
-    State per parameter: "step", "exp_avg", "exp_inf". `foreach` and `capturable` are
-    accepted and ignored.
+    State per parameter: "step", "exp_avg", "exp_inf". `foreach` is accepted and ignored;
+    `capturable=True` fails at step, as on PyTorch's CPU.
     """
+
+    _capturable_names = "params and state_steps"  # (_check_capturable)
 
     def __init__(self, params: ParamsT, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

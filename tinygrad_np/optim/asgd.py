@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.optim._common import scalar_state, scalar_value
+from tinygrad_np.optim._common import scalar_dtype, scalar_state, scalar_value
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -28,6 +28,8 @@ class ASGD(Optimizer):
     State per parameter: "step", "eta" and "mu" (0-d float32 tensors, as PyTorch's, and
     rounded like them), "ax" (the average, which `step` does not copy into the parameters).
     """
+
+    _capturable_names = "params, mus, etas, and state_steps"  # (_check_capturable)
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
@@ -61,6 +63,10 @@ class ASGD(Optimizer):
                 else:
                     ax[...] = param._data
                 step = state["step"]
-                state["eta"] = scalar_state(lr / ((1 + lambd * lr * step) ** group["alpha"]))
-                state["mu"] = scalar_state(1 / max(1, step - group["t0"]))
+                # computed in the scalar dtype (PyTorch: from the float32 step tensor), then
+                # stored in the entry's own dtype (float64 after a float64 load)
+                kind = scalar_dtype()
+                state["eta"] = scalar_state(
+                    kind(lr / ((1 + lambd * lr * step) ** group["alpha"])), state["eta"])
+                state["mu"] = scalar_state(kind(1 / max(1, step - group["t0"])), state["mu"])
         return loss

@@ -8,7 +8,9 @@ and zoom with cubic interpolation (c1 = 1e-4, c2 = 0.9, as many tries after the 
 evaluation as `max_eval` leaves), making PyTorch's choices along the way: in float64 the
 iterates are PyTorch's. The arithmetic here is float64 whatever the parameters' dtype, so
 float32 iterates differ from PyTorch's, which computes in float32, in the last digits (and
-a line search may then take different branches).
+a line search may then take different branches). Between steps the state holds Tensors in
+the parameters' dtype, as PyTorch's ("d", "old_dirs", "old_stps", "ro", "al", "H_diag",
+"prev_flat_grad"), so a state dict round-trips with torch-style code and loads both ways.
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ import numpy as np
 from tinygrad_np.function import no_grad
 from tinygrad_np.optim.optimizer import Optimizer, ParamsT, check_non_negative
 from tinygrad_np.tensor import Tensor
+
+
+def _as_array(value: Any) -> np.ndarray:
+    """A state entry (a Tensor here, a torch.Tensor from a loaded torch.optim dict, a number)
+    as the float64 array the iterations compute with."""
+    if isinstance(value, Tensor):
+        return value._data.astype(np.float64)
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch.Tensor
+        return np.asarray(value.detach().cpu().numpy(), dtype=np.float64)
+    return np.asarray(value, dtype=np.float64)
 
 
 def _number(loss: Any) -> float:
@@ -42,20 +54,12 @@ class LBFGS(Optimizer):
     (see the module docstring) instead of the fixed lr.
     """
 
-    _array_state = True  # its state holds NumPy arrays (a loaded state keeps them so)
-
     def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
-        check_non_negative("LBFGS", lr=lr)
-        if isinstance(history_size, bool) or not isinstance(history_size, int) \
-                or history_size < 1:
-            raise ValueError(f"LBFGS: history_size must be a positive int, got "
-                             f"{history_size!r}")
-        if line_search_fn not in (None, "strong_wolfe"):
-            raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got "
-                             f"{line_search_fn!r}")
+        check_non_negative("LBFGS", lr=lr)  # (history_size and line_search_fn: at step, as
+        # PyTorch checks them)
         defaults = {"lr": lr, "max_iter": max_iter,
                     "max_eval": max_eval if max_eval is not None else max_iter * 5 // 4,
                     "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change,
@@ -106,14 +110,11 @@ class LBFGS(Optimizer):
 
     def _iterate(self, closure: Callable[[], Any], state: dict, group: dict, first_loss: Any,
                  g: np.ndarray) -> Any:  # noqa: C901
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
+        history = group["history_size"]
         loss, evals = _number(first_loss), 1
-        d, t = state.get("d"), state.get("t")
-        dirs, steps, rhos = state.setdefault("old_dirs", []), state.setdefault(
-            "old_stps", []), state.setdefault("ro", [])
-        h_diag, prev_g, prev_loss = state.get("H_diag", 1.0), state.get("prev_flat_grad"), \
-            state.get("prev_loss")
+        d, t, dirs, steps, rhos, al, h_diag, prev_g, prev_loss = self._load(state)
         iterations = 0
         while iterations < max_iter:
             iterations += 1
@@ -125,14 +126,20 @@ class LBFGS(Optimizer):
                 y, s = g - prev_g, d * t
                 ys = float(y @ s)
                 if ys > 1e-10:
-                    if len(dirs) == group["history_size"]:
+                    if len(dirs) >= history:
+                        if history < 1:
+                            raise IndexError(f"LBFGS: history_size must be at least 1 to keep "
+                                             f"a curvature pair, got {history}")
                         dirs.pop(0), steps.pop(0), rhos.pop(0)
                     dirs.append(y), steps.append(s), rhos.append(1.0 / ys)
                     h_diag = ys / float(y @ y)
+                if al is None:
+                    al = [None] * history  # (a TypeError for a non-int history_size, as PyTorch)
                 q, alphas = -g, []
                 for y_i, s_i, rho in zip(reversed(dirs), reversed(steps), reversed(rhos)):
                     alphas.append(rho * float(s_i @ q))
                     q = q - alphas[-1] * y_i
+                al[len(dirs) - len(alphas):len(dirs)] = reversed(alphas)
                 d = q * h_diag
                 for y_i, s_i, rho, alpha in zip(dirs, steps, rhos, reversed(alphas)):
                     d = d + s_i * (alpha - rho * float(y_i @ d))
@@ -143,6 +150,9 @@ class LBFGS(Optimizer):
             if float(g @ d) > -tol_change:  # not a descent direction
                 break
             converged = False
+            if group["line_search_fn"] not in (None, "strong_wolfe"):
+                raise RuntimeError(f"LBFGS: only 'strong_wolfe' is supported as line_search_fn, "
+                                   f"got {group['line_search_fn']!r}")
             if group["line_search_fn"] == "strong_wolfe":
                 t, loss, g, used = self._strong_wolfe(closure, d, t, loss, g, tol_change,
                                                       max_tries=max_eval - evals)
@@ -161,9 +171,45 @@ class LBFGS(Optimizer):
                     or np.abs(d * t).max(initial=0.0) <= tol_change
                     or abs(loss - prev_loss) < tol_change):
                 break
-        state.update(d=d, t=t, old_dirs=dirs, old_stps=steps, ro=rhos, H_diag=h_diag,
-                     prev_flat_grad=prev_g, prev_loss=prev_loss)
+        self._save(state, d, t, dirs, steps, rhos, al, h_diag, prev_g, prev_loss)
         return first_loss
+
+    @staticmethod
+    def _load(state: dict) -> tuple:
+        """The state's entries as the iterations use them: float64 arrays and floats (None
+        where there is none yet); `al`, the two-loop's coefficients, is kept as PyTorch keeps
+        it, from step to step."""
+        def array(key: str) -> np.ndarray | None:
+            value = state.get(key)
+            return None if value is None else _as_array(value)
+
+        def numbers(key: str) -> list | None:
+            values = state.get(key)
+            return None if values is None else [
+                None if x is None else float(_as_array(x)) for x in values]
+
+        t, h_diag = state.get("t"), state.get("H_diag")
+        return (array("d"), None if t is None else float(t),
+                [_as_array(x) for x in state.get("old_dirs", [])],
+                [_as_array(x) for x in state.get("old_stps", [])], numbers("ro") or [],
+                numbers("al"), 1.0 if h_diag is None else float(_as_array(h_diag)),
+                array("prev_flat_grad"), state.get("prev_loss"))
+
+    def _save(self, state: dict, d: Any, t: Any, dirs: list, steps: list, rhos: list,
+              al: list | None, h_diag: float, prev_g: Any, prev_loss: Any) -> None:
+        """The iteration's arrays into the state as Tensors in the parameters' dtype, with
+        PyTorch's keys and kinds (t and prev_loss stay numbers)."""
+        dtype = np.result_type(*(p.dtype for p in self._params))
+
+        def tensor(x: Any) -> Tensor | None:
+            return None if x is None else Tensor(np.array(x, dtype=dtype))
+
+        if al is not None:
+            state["al"] = [tensor(a) for a in al]
+        state.update(d=tensor(d), t=t,
+                     old_dirs=[tensor(x) for x in dirs], old_stps=[tensor(x) for x in steps],
+                     ro=[tensor(x) for x in rhos], H_diag=tensor(h_diag),
+                     prev_flat_grad=tensor(prev_g), prev_loss=prev_loss)
 
     def _strong_wolfe(self, closure: Callable[[], Any], d: np.ndarray, t: float, loss: float,
                       g: np.ndarray, tol_change: float, c1: float = 1e-4, c2: float = 0.9,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.optim._common import check_betas, scalar_dtype, scalar_state, scalar_value
+from tinygrad_np.optim._common import check_betas, scalar_state, scalar_value
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
@@ -57,6 +57,8 @@ class NAdam(Optimizer):
     rounded like it), "exp_avg", "exp_avg_sq".
     """
 
+    _capturable_names = "params, mu_products and state_steps"  # (_check_capturable)
+
     def __init__(self, params: ParamsT, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
@@ -86,9 +88,9 @@ class NAdam(Optimizer):
                 step, decay = state["step"], group["momentum_decay"]
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * decay))
-                kind = scalar_dtype()
+                kind = state["mu_product"]._data.dtype.type  # (float64 after a float64 load)
                 mu_product = float(kind(kind(scalar_value(state["mu_product"])) * kind(mu)))
-                state["mu_product"] = scalar_state(mu_product)
+                state["mu_product"] = scalar_state(mu_product, state["mu_product"])
                 scratch = self._scratch_for(param)
                 np.divide(state["exp_avg_sq"]._data, 1 - beta2**step, scratch)
                 np.sqrt(scratch, scratch)
@@ -113,6 +115,8 @@ class RAdam(Optimizer):
     decoupled_weight_decay: p = p (1 - lr weight_decay) instead of the L2 term. State per
     parameter: "step", "exp_avg", "exp_avg_sq".
     """
+
+    _capturable_names = "params and state_steps"  # (see NAdam)
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

@@ -77,14 +77,18 @@ class Optimizer:
     `params` is an iterable of Tensors (such as `model.parameters()`; a generator is fine),
     of `(name, Tensor)` pairs (`model.named_parameters()`), or of dicts, each a parameter group
     `{"params": [...], "lr": ..., ...}` whose missing settings come from `defaults` (the
-    optimizer's keyword arguments). A tensor listed twice in a group is kept once (PyTorch
-    warns and updates it twice); one in two groups is an error, as in PyTorch.
+    optimizer's keyword arguments). A tensor listed twice in a group is kept twice (so updated
+    twice per step), with PyTorch's warning; one in two groups is an error, as in PyTorch.
 
     Subclasses define `step()`, which changes each parameter's values in place (through
     `self._update_`), so the model sees them, and skips parameters whose `.grad` is None.
     """
 
     quiet_step = True  # NumPy's invalid/overflow warnings off in step (SGD: never needed)
+    # What PyTorch's capturable check names ("params and state_steps"; None: no capturable),
+    # and whether its device list has "xla" without and with foreach (see _check_capturable)
+    _capturable_names: str | None = None
+    _capturable_xla = (True, False)
     _array_state = False  # a built-in optimizer's state arrays are Tensors (see load_state_dict)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
@@ -124,7 +128,8 @@ class Optimizer:
             raise TypeError(f"{name}: parameters need to be in an ordered collection (a list), "
                             "not a set, whose order changes between runs")
         params = list(params)
-        tensors, names, seen = [], [], set()
+        tensors: list[Tensor] = []
+        names: list[str] = []
         for position, param in enumerate(params):
             if isinstance(param, tuple):
                 if len(param) != 2 or not isinstance(param[0], str):  # (PyTorch would take a
@@ -142,12 +147,11 @@ class Optimizer:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor: parameter "
                                  f"{position} is not a leaf (it was computed by an op); "
                                  "optimize the tensor it came from")
-            if id(param) not in seen:
-                seen.add(id(param))
-                tensors.append(param)
-            else:  # PyTorch's warning; here the parameter is updated once, not twice
-                warnings.warn(f"{name}: a parameter group lists a parameter twice (position "
-                              f"{position}); it is kept once", UserWarning, stacklevel=3)
+            tensors.append(param)
+        if len({id(param) for param in tensors}) != len(tensors):  # kept, as PyTorch keeps it
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see github.com/pytorch/pytorch/"
+                          "issues/40967 for more information", UserWarning, stacklevel=3)
         if names:
             if len(names) != len(params):
                 raise ValueError(f"{name}: all parameters should be with or without names; "
@@ -204,10 +208,27 @@ class Optimizer:
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
         """Run the closure (which recomputes the loss and its gradients) with grad enabled."""
-        if closure is None:
-            return None
-        with enable_grad():
-            return closure()
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        if self._capturable_names is not None:
+            self._check_capturable()
+        return loss
+
+    def _check_capturable(self) -> None:
+        """PyTorch's AssertionError at step for `capturable=True` (its CUDA-graph mode) with
+        parameters on the CPU, as here always: raised for a group with a gradient to apply
+        (not with `fused=True`, which PyTorch's CPU kernels run)."""
+        for group in self.param_groups:
+            if not group.get("capturable") or group.get("fused"):
+                continue
+            if any(param.grad is not None for param in group["params"]):
+                devices = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
+                if not self._capturable_xla[bool(group.get("foreach"))]:
+                    devices.pop()
+                raise AssertionError(f"If capturable=True, {self._capturable_names} must be on "
+                                     f"supported devices: {devices}.")
 
     def _update_(self, param: Tensor, amount: np.ndarray, scale: float | None = None,
                  target: np.ndarray | None = None) -> None:
@@ -334,11 +355,14 @@ class Optimizer:
         """
         self._run_hooks("state_dict_pre")
         index_of: dict[int, int] = {}
-        groups = []
+        groups, start = [], 0
         for group in self.param_groups:
             packed = {key: value for key, value in group.items() if key != "params"}
-            for param in group["params"]:
-                index_of.setdefault(id(param), len(index_of))
+            # PyTorch's numbering: by position through all groups; a parameter listed twice in
+            # a group takes the number of its last position
+            index_of.update({id(param): start + position
+                             for position, param in enumerate(group["params"])})
+            start += len(group["params"])
             packed["params"] = [index_of[id(param)] for param in group["params"]]
             groups.append(packed)
         state = {index_of[id(param)]: values for param, values in self.state.items()
@@ -498,10 +522,22 @@ def check_non_negative(owner: str, **values: float) -> None:
                              f"({name} must be >= 0)")
 
 
+def check_fused(owner: str, fused: bool | None, foreach: bool | None,
+                differentiable: bool) -> None:
+    """PyTorch's RuntimeErrors for `fused=True` with `differentiable` or `foreach`."""
+    if fused and differentiable:
+        raise RuntimeError(f"{owner}: `fused` does not support `differentiable`")
+    if fused and foreach:
+        raise RuntimeError(f"{owner}: `fused` and `foreach` cannot be `True` together.")
+
+
 def check_not_differentiable(owner: str, differentiable: bool) -> None:
     """`differentiable=True` (gradients through the update) is not supported."""
     if differentiable:
-        raise NotImplementedError(f"{owner}: differentiable=True is not supported")
+        raise NotImplementedError(
+            f"{owner}: differentiable=True is not supported; for gradients through an update "
+            "(meta-learning) write it as tensor arithmetic: w = w - lr * g, with g from "
+            "tg.autograd.grad(loss, w, create_graph=True)")
 
 
 def regularized_grad(param: Tensor, group: dict[str, Any]) -> np.ndarray:

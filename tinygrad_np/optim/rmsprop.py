@@ -28,8 +28,12 @@ class RMSprop(Optimizer):
         p = p - lr (g / d)                                       (otherwise)
 
     State per parameter: "step", "square_avg", "momentum_buffer" (momentum > 0), "grad_avg"
-    (centered). `foreach` and `capturable` are accepted and ignored.
+    (centered). `foreach` is accepted and ignored; `capturable=True` fails at step, as on
+    PyTorch's CPU.
     """
+
+    _capturable_names = "params and state_steps"  # (_check_capturable)
+    _capturable_xla = (True, True)
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,

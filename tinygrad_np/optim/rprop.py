@@ -30,6 +30,9 @@ class Rprop(Optimizer):
     State per parameter: "step", "prev", "step_size" (starting at lr everywhere).
     """
 
+    _capturable_names = "params and state_steps"  # (_check_capturable)
+    _capturable_xla = (True, True)
+
     def __init__(self, params: ParamsT, lr: float = 1e-2,
                  etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
@@ -61,7 +64,8 @@ class Rprop(Optimizer):
                     state["step_size"] = Tensor(np.full_like(param._data, group["lr"]))
                 state["step"] += 1
                 grad = param.grad._data
-                grad = -grad if group["maximize"] else grad.copy()
+                grad = np.negative(grad, out=np.empty_like(grad)) if group["maximize"] \
+                    else grad.copy()  # (out=: a 0-d array, not a NumPy scalar)
                 prev, step_size = state["prev"]._data, state["step_size"]._data
                 sign = np.sign(grad * prev)
                 flipped = sign < 0

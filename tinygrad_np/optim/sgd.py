@@ -10,6 +10,7 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    check_fused,
     check_non_negative,
     check_not_differentiable,
 )
@@ -27,7 +28,8 @@ class SGD(Optimizer):
 
     State per parameter: "momentum_buffer" (only with momentum). The arithmetic runs on one
     reused scratch array per parameter, so a step allocates nothing after the first.
-    `foreach` and `fused` are accepted and ignored (there is one implementation).
+    `foreach` and `fused` are accepted and ignored (there is one implementation; not both
+    True, as in PyTorch).
     """
 
     quiet_step = False  # its arithmetic never warns: the hot path keeps NumPy's state as is
@@ -37,6 +39,7 @@ class SGD(Optimizer):
                  *, maximize: bool = False, foreach: bool | None = None,
                  differentiable: bool = False, fused: bool | None = None) -> None:
         check_non_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
+        check_fused("SGD", fused, foreach, differentiable)
         check_not_differentiable("SGD", differentiable)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
@@ -50,6 +53,7 @@ class SGD(Optimizer):
         loss = None if closure is None else self._closure_loss(closure)
         # Outputs are passed positionally and in-place operators used: on small arrays the
         # `out=` keyword's parsing costs as much as the arithmetic.
+        started: set[Tensor] = set()  # buffers started in this step (see _momentum)
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
@@ -66,17 +70,21 @@ class SGD(Optimizer):
                 elif maximize:
                     grad = np.negative(grad, scratch)
                 if momentum:
-                    grad = self._momentum(param, grad, scratch, momentum, dampening, nesterov)
+                    grad = self._momentum(param, grad, scratch, momentum, dampening, nesterov,
+                                          started)
                 self._update_(param, np.multiply(grad, lr, scratch), None, target)
         return loss
 
     def _momentum(self, param: Tensor, grad: np.ndarray, scratch: np.ndarray, momentum: float,
-                  dampening: float, nesterov: bool) -> np.ndarray:
-        """Update the momentum buffer with `grad`; return the direction to step along."""
+                  dampening: float, nesterov: bool, started: set[Tensor]) -> np.ndarray:
+        """Update the momentum buffer with `grad`; return the direction to step along. A
+        parameter listed twice starts its buffer afresh at both places on its first step (as
+        PyTorch, which reads all buffers before updating any)."""
         state = self.state[param]
         buffer = state.get("momentum_buffer")
-        if buffer is None:
+        if buffer is None or (started and param in started):
             buffer = state["momentum_buffer"] = Tensor(np.array(grad, dtype=param.dtype))
+            started.add(param)
             b = buffer._data
         else:
             b = buffer._data
