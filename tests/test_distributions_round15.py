@@ -87,3 +87,115 @@ def test_init_random_fill_of_int_tensor_refused(name: str) -> None:
         with pytest.raises(NotImplementedError):
             getattr(torch.nn.init, name)(torch.empty(4, 4, dtype=torch.int64))
     nn.init.constant_(tg.empty(4, 4, dtype=tg.int64), 3)  # a constant fill is fine
+
+
+# ----------------------------------------------------------------- random_ bounds, dtypes
+@pytest.mark.parametrize(("dtype", "top"), [("float32", 2**24), ("float64", 2**53),
+                                            ("int32", 2**31 - 1), ("int16", 2**15 - 1)])
+def test_random_from_with_to_none_reaches_the_dtype_top(dtype: str, top: int) -> None:
+    values = tg.empty(20000, dtype=getattr(tg, dtype)).random_(100, None).numpy()
+    assert values.min() >= 100 and values.max() <= top
+    assert values.max() > top / 2  # not random_(100): [0, 99]
+    if torch is not None:
+        ref = torch.empty(20000, dtype=getattr(torch, dtype)).random_(100, None)
+        assert ref.min().item() >= 100 and ref.max().item() > top / 2
+
+
+def test_random_to_only_and_no_bounds() -> None:
+    values = tg.empty(2000, dtype=tg.int64).random_(5).numpy()
+    assert values.min() == 0 and values.max() == 4
+    assert tg.empty(2000, dtype=tg.uint8).random_().numpy().max() > 200
+    with pytest.raises(RuntimeError, match="from=0 >= to=0"):
+        tg.empty(3).random_(0)
+
+
+@pytest.mark.parametrize(("dtype", "args", "message"), [
+    ("uint8", (0, 300), "to - 1 is out of bounds"), ("uint8", (-1, 10), "from is out of bounds"),
+    ("int8", (0, 200), "to - 1 is out of bounds"), ("bool", (0, 3), "to - 1 is out of bounds"),
+])
+def test_random_out_of_dtype_bounds_raises(dtype: str, args: tuple, message: str) -> None:
+    with pytest.raises(RuntimeError, match=message):
+        tg.empty(3, dtype=getattr(tg, dtype)).random_(*args)
+    if torch is not None:
+        with pytest.raises(RuntimeError, match=message):
+            torch.empty(3, dtype=getattr(torch, dtype)).random_(*args)
+    assert tg.empty(3, dtype=tg.uint8).random_(0, 256).dtype == tg.uint8
+
+
+def test_geometric_of_integer_tensor() -> None:
+    values = tg.empty(1000, dtype=tg.int64).geometric_(0.5)
+    assert values.dtype == tg.int64 and values.numpy().min() >= 1
+    assert 1.8 < values.numpy().mean() < 2.2
+    with pytest.raises(NotImplementedError):
+        tg.empty(3, dtype=tg.bool).geometric_(0.5)
+    for name in ("exponential_", "cauchy_", "log_normal_"):
+        with pytest.raises(RuntimeError):
+            getattr(tg.empty(3, dtype=tg.int64), name)()
+
+
+def test_normal_refuses_integer_tensors_and_names_bad_shapes() -> None:
+    with pytest.raises(NotImplementedError):
+        tg.normal(tg.zeros(5, dtype=tg.int64), 3.0)
+    with pytest.raises(RuntimeError, match="normal"):
+        tg.normal(tg.zeros(2, 3), tg.ones(6))
+    if torch is not None:
+        with pytest.raises(NotImplementedError):
+            torch.normal(torch.zeros(5, dtype=torch.int64), 3.0)
+
+
+def test_binomial_negative_count_is_zero() -> None:
+    np.testing.assert_array_equal(tg.binomial(tg.tensor([-1.0, 0.0]), tg.tensor([0.5, 0.5]))
+                                  .numpy(), [0.0, 0.0])
+
+
+# ----------------------------------------------------------------- fast categorical draws
+def test_categorical_sample_frequencies_per_row() -> None:
+    tg.manual_seed(0)
+    probs = np.array([[0.0, 0.2, 0.0, 0.8, 0.0], [0.5, 0.0, 0.0, 0.0, 0.5],
+                      [0.0, 0.0, 0.0, 0.0, 1.0]])
+    draws = D.Categorical(probs=_f64(probs)).sample((20000,)).numpy()
+    assert draws.shape == (20000, 3) and draws.dtype == np.int64
+    for row in range(3):
+        frequencies = np.bincount(draws[:, row], minlength=5) / 20000
+        np.testing.assert_allclose(frequencies, probs[row], atol=0.015)
+        assert np.all(frequencies[probs[row] == 0] == 0)
+
+
+def test_categorical_many_categories_is_fast() -> None:
+    import time
+    start = time.perf_counter()
+    draws = D.Categorical(logits=tg.randn(50000)).sample((2000,))
+    assert draws.shape == (2000,) and time.perf_counter() - start < 1.0
+
+
+def test_multinomial_function_with_replacement_frequencies_and_out() -> None:
+    tg.manual_seed(1)
+    probs = tg.tensor([[1.0, 3.0, 0.0], [0.0, 0.0, 2.0]])
+    draws = tg.multinomial(probs, 8000, replacement=True).numpy()
+    np.testing.assert_allclose(np.bincount(draws[0], minlength=3) / 8000, [0.25, 0.75, 0],
+                               atol=0.02)
+    assert np.all(draws[1] == 2)
+    out = tg.empty(2, dtype=tg.int64)
+    assert tg.multinomial(tg.ones(5), 2, out=out) is out
+    assert len(set(out.tolist())) == 2
+
+
+def test_multinomial_without_replacement_order_probabilities() -> None:
+    tg.manual_seed(2)
+    weights = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    pairs = tg.multinomial(weights.expand(6000, 4), 2).numpy()
+    first_then = np.mean((pairs[:, 0] == 3) & (pairs[:, 1] == 2))
+    assert first_then == pytest.approx(0.4 * 0.3 / 0.6, abs=0.02)
+
+
+def test_multinomial_distribution_large_total_count() -> None:
+    import time
+    start = time.perf_counter()
+    counts = D.Multinomial(10**6, probs=tg.ones(1000) / 1000).sample()
+    assert time.perf_counter() - start < 1.0
+    assert counts.shape == (1000,) and counts.sum().item() == 10**6
+    m = D.Multinomial(10, probs=_f64([[0.2, 0.8, 0.0], [0.5, 0.25, 0.25]]))
+    draws = m.sample((4000,))
+    assert draws.shape == (4000, 2, 3) and draws.dtype == tg.float64
+    np.testing.assert_allclose(draws.mean(0).numpy(), [[2, 8, 0], [5, 2.5, 2.5]], atol=0.15)
+    assert tuple(m.param_shape) == (2, 3)

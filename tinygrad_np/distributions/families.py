@@ -21,6 +21,7 @@ from tinygrad_np.distributions.distribution import (
 )
 from tinygrad_np.functions import broadcast_tensors
 from tinygrad_np.nn import functional as F
+from tinygrad_np.sampling import categorical_draws
 from tinygrad_np.tensor import Size, Tensor
 from tinygrad_np.typeinfo import finfo
 
@@ -282,12 +283,9 @@ class Categorical(Distribution):
         return self.probs.argmax(-1)
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        cdf = np.cumsum(self.probs._data.astype(np.float64), axis=-1)
-        cdf = cdf / cdf[..., -1:]
-        u = rng.generator().random(shape)[..., None] * np.ones(self._num_events)
-        picks = (u >= np.broadcast_to(cdf, (*shape, self._num_events))).sum(-1)
-        return Tensor(np.minimum(picks, self._num_events - 1).astype(np.int64))
+        """Inverse-CDF draws (a searchsorted of the cumulative probabilities)."""
+        u = rng.generator().random(self._extended_shape(sample_shape))
+        return Tensor(categorical_draws(self.probs._data, u))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
