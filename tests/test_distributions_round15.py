@@ -199,3 +199,115 @@ def test_multinomial_distribution_large_total_count() -> None:
     assert draws.shape == (4000, 2, 3) and draws.dtype == tg.float64
     np.testing.assert_allclose(draws.mean(0).numpy(), [[2, 8, 0], [5, 2.5, 2.5]], atol=0.15)
     assert tuple(m.param_shape) == (2, 3)
+
+
+# ----------------------------------------------------------------- family structure
+@pytest.mark.parametrize(("name", "args", "transform"), [
+    ("LogNormal", (0.3, 1.5), "ExpTransform"), ("HalfNormal", (1.5,), "AbsTransform")])
+def test_lognormal_halfnormal_are_transformed_distributions(name: str, args: tuple,
+                                                            transform: str) -> None:
+    params = [_f64([a, a + 0.5], grad=True) for a in args]
+    dist = getattr(D, name)(*params)
+    assert isinstance(dist, D.TransformedDistribution)
+    assert type(dist.base_dist) is D.Normal and type(dist.transforms[0]).__name__ == transform
+    assert repr(dist).startswith(f"{name}(")
+    value = _f64([0.7, 1.9])
+    log_prob = dist.log_prob(value)
+    log_prob.sum().backward()
+    assert tuple(dist.expand((3, 2)).base_dist.batch_shape) == (3, 2)
+    if torch is not None:
+        ref_params = [torch.tensor([a, a + 0.5], dtype=torch.float64, requires_grad=True)
+                      for a in args]
+        ref_dist = getattr(torch.distributions, name)(*ref_params)
+        ref = ref_dist.log_prob(torch.tensor(value.numpy()))
+        ref.sum().backward()
+        np.testing.assert_allclose(log_prob.detach().numpy(), ref.detach().numpy(), rtol=1e-12)
+        for mine, theirs in zip(params, ref_params):
+            np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_independent_zero_ndims_enumerates_its_base() -> None:
+    base = D.Bernoulli(probs=tg.tensor([0.3, 0.6]))
+    dist = D.Independent(base, 0)
+    assert dist.has_enumerate_support
+    np.testing.assert_array_equal(dist.enumerate_support().numpy(), [[0, 0], [1, 1]])
+    assert not D.Independent(base, 1).has_enumerate_support
+    with pytest.raises(NotImplementedError):
+        D.Independent(base, 1).enumerate_support()
+
+
+def test_stack_constraint_of_a_vector_keeps_its_shape() -> None:
+    C = D.constraints
+    result = C.stack([C.positive, C.real], 0).check(tg.tensor([-1.0, -1.0]))
+    np.testing.assert_array_equal(result.numpy(), [False, True])
+    result = C.stack([C.positive, C.real], 1).check(tg.tensor([[-1.0, -1.0]]))
+    np.testing.assert_array_equal(result.numpy(), [[False, True]])
+
+
+# ----------------------------------------------------------------- log_prob dtypes
+_F32_FAMILIES = {
+    "Bernoulli": (lambda f: D.Bernoulli(probs=f(0.3)), [1.0], "float64"),
+    "ContinuousBernoulli": (lambda f: D.ContinuousBernoulli(f(0.3)), [0.5], "float64"),
+    "Normal": (lambda f: D.Normal(f(0.0), f(1.0)), [0.5], "float64"),
+    "MultivariateNormal": (lambda f: D.MultivariateNormal(f(0.0, 0.0), tg.eye(2)),
+                           [[0.5, 0.5]], "float32"),
+    "Gamma": (lambda f: D.Gamma(f(2.0), f(1.0)), [0.5], "float32"),
+    "Chi2": (lambda f: D.Chi2(f(3.0)), [0.5], "float32"),
+    "HalfCauchy": (lambda f: D.HalfCauchy(f(1.0)), [0.5], "float32"),
+    "Uniform": (lambda f: D.Uniform(f(0.0), f(1.0)), [0.5], "float32"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_F32_FAMILIES))
+def test_log_prob_dtype_of_float32_family_at_float64_value(name: str) -> None:
+    make, value, expected = _F32_FAMILIES[name]
+    dist = make(lambda *v: tg.tensor(list(v), dtype=tg.float32))
+    assert str(dist.log_prob(tg.tensor(value, dtype=tg.float64)).dtype).endswith(expected)
+    if torch is not None:  # two of the families on torch
+        ref = {"Bernoulli": lambda: torch.distributions.Bernoulli(probs=torch.tensor([0.3])),
+               "Gamma": lambda: torch.distributions.Gamma(torch.tensor([2.0]),
+                                                          torch.tensor([1.0]))}.get(name)
+        if ref is not None:
+            result = ref().log_prob(torch.tensor(value, dtype=torch.float64))
+            assert str(result.dtype).endswith(expected)
+
+
+# ----------------------------------------------------------------- errors and reprs
+def test_value_must_be_a_tensor_when_validating() -> None:
+    dist = D.Normal(tg.tensor([0.0]), tg.tensor([1.0]))
+    for method in ("log_prob", "cdf"):
+        with pytest.raises(ValueError, match="must be a Tensor"):
+            getattr(dist, method)(0.3)
+    unchecked = D.Normal(tg.tensor([0.0]), tg.tensor([1.0]), validate_args=False)
+    assert unchecked.log_prob(0.0).item() == pytest.approx(-0.5 * math.log(2 * math.pi))
+    with pytest.raises(RuntimeError):
+        D.Bernoulli(0.3).log_prob(tg.tensor(True))
+    with pytest.raises(TypeError):
+        dist.expand((2.5,))
+
+
+def test_transformed_distribution_bad_transforms_and_shape_errors() -> None:
+    with pytest.raises(ValueError, match="transforms must be a Transform or list"):
+        D.TransformedDistribution(D.Normal(0.0, 1.0), 3)
+    for args in (("a", 1.0), ([0.0, 1.0], 1.0)):
+        with pytest.raises(ValueError):
+            D.Normal(*args)
+        if torch is not None:
+            with pytest.raises(ValueError):
+                torch.distributions.Normal(*args)
+    with pytest.raises(RuntimeError, match=r"\(2,\), \(3,\)"):
+        D.Normal(tg.zeros(2), tg.ones(3))
+
+
+def test_reprs_and_affine_sign() -> None:
+    assert repr(D.Normal(tg.tensor([0.0]), tg.tensor([1.0]))) == \
+        "Normal(loc: tensor([0.]), scale: tensor([1.]))"
+    assert repr(D.Normal(0.0, 1.0)) == "Normal(loc: 0.0, scale: 1.0)"
+    assert repr(D.ExpTransform().inv) == "_InverseTransform(ExpTransform())"
+    sign = D.AffineTransform(0.0, -2.0).sign
+    assert sign == -1 and type(sign) is int
+    assert D.AffineTransform(0.0, 3.0).sign == 1
+    if torch is not None:
+        assert repr(torch.distributions.ExpTransform().inv) == repr(D.ExpTransform().inv)
+        assert repr(torch.distributions.Normal(torch.tensor([0.0]), torch.tensor([1.0]))) == \
+            "Normal(loc: tensor([0.]), scale: tensor([1.]))"

@@ -52,6 +52,18 @@ def _clamped_probs(probs: Tensor) -> Tensor:
     return probs.clamp(min=eps, max=1 - eps)
 
 
+def promoted(logits: Tensor, value: Tensor, name: str) -> tuple[Tensor, Tensor]:
+    """The logits and a value in their promoted float dtype (a float64 value gives a float64
+    log_prob, as PyTorch's binary_cross_entropy_with_logits); a bool value is PyTorch's
+    RuntimeError."""
+    if value.dtype.kind == "b":
+        raise RuntimeError(f"{name}.log_prob: a bool value is not supported (PyTorch: "
+                           "subtraction with two bool tensors); pass value.float()")
+    dtype = np.result_type(logits.dtype, value.dtype) if value.dtype.kind == "f" else \
+        logits.dtype
+    return logits.to(dtype), value.to(dtype)
+
+
 def _as_float_tensor(value: Any, name: str) -> Tensor:
     tensor = broadcast_all(value)[0]
     if tensor.ndim == 0 and name == "Categorical":
@@ -221,7 +233,7 @@ class Bernoulli(_ProbsOrLogits):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
-        logits, value = broadcast_tensors(self.logits, value.to(self.logits.dtype))
+        logits, value = broadcast_tensors(*promoted(self.logits, value, type(self).__name__))
         return -F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self) -> Tensor:
@@ -376,7 +388,7 @@ class MultivariateNormal(Distribution):
         return self.loc + (self.scale_tril @ noise.unsqueeze(-1)).squeeze(-1)
 
     def log_prob(self, value: Tensor) -> Tensor:
-        value = self._value(value)
+        value = self._value(value).to(self.loc.dtype)  # the parameters' dtype, as PyTorch
         diff = value - self.loc
         shape = np.broadcast_shapes(tuple(diff.shape[:-1]), tuple(self.batch_shape))
         d = self._event_shape[0]
@@ -411,6 +423,16 @@ class Independent(Distribution):
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]
         return self.base_dist.has_rsample
+
+    @property
+    def has_enumerate_support(self) -> bool:  # type: ignore[override]
+        """The base's, when no batch dim is reinterpreted (PyTorch's rule)."""
+        return not self.reinterpreted_batch_ndims and self.base_dist.has_enumerate_support
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        if self.reinterpreted_batch_ndims:
+            raise NotImplementedError("Enumeration over cartesian product is not implemented")
+        return self.base_dist.enumerate_support(expand=expand)
 
     @property
     def support(self) -> constraints.Constraint | None:  # type: ignore[override]

@@ -22,6 +22,8 @@ from tinygrad_np.distributions.distribution import (
 )
 from tinygrad_np.distributions.families import Categorical, Normal
 from tinygrad_np.distributions.gamma_family import zeros_like
+from tinygrad_np.distributions.more_transforms import AbsTransform
+from tinygrad_np.distributions.transforms import TransformedDistribution
 from tinygrad_np.nn import functional as F
 from tinygrad_np.tensor import Size, Tensor
 from tinygrad_np.typeinfo import finfo
@@ -111,8 +113,9 @@ class Cauchy(LocScale):
         return (math.pi * (_as_tensor(value, self.loc) - 0.5)).tan() * self.scale + self.loc
 
 
-class HalfNormal(Distribution):
-    """|X| with X ~ N(0, scale^2)."""
+class HalfNormal(TransformedDistribution):
+    """|X| with X ~ N(0, scale^2): as PyTorch's, a TransformedDistribution of base_dist
+    Normal(0, scale) by AbsTransform (its own closed forms below)."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
@@ -120,7 +123,8 @@ class HalfNormal(Distribution):
 
     def __init__(self, scale: Tensor | float, validate_args: bool | None = None) -> None:
         (self.scale,) = broadcast_all(scale)
-        super().__init__(self.scale.shape, (), validate_args)
+        super().__init__(Normal(0.0, self.scale, validate_args=False), AbsTransform(),
+                         validate_args)
 
     @property
     def mean(self) -> Tensor:
