@@ -7,6 +7,7 @@ Compared with torch (float64) where it is installed, with fixed closed-form valu
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -311,3 +312,116 @@ def test_reprs_and_affine_sign() -> None:
         assert repr(torch.distributions.ExpTransform().inv) == repr(D.ExpTransform().inv)
         assert repr(torch.distributions.Normal(torch.tensor([0.0]), torch.tensor([1.0]))) == \
             "Normal(loc: tensor([0.]), scale: tensor([1.]))"
+
+
+# ----------------------------------------------------------------- tutorial ports (P8)
+class _Symmetric(nn.Module):
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        return x.triu() + x.triu(1).transpose(-1, -2)
+
+
+class _Diagonal(nn.Module):
+    def forward(self, v: tg.Tensor) -> tg.Tensor:
+        return tg.diag(v)
+
+    def right_inverse(self, x: tg.Tensor) -> tg.Tensor:
+        return x.diagonal().clone()
+
+
+def test_remove_parametrizations_keeps_the_parameter_an_optimizer_holds() -> None:
+    parametrize = nn.utils.parametrize
+    layer = nn.Linear(3, 3)
+    parametrize.register_parametrization(layer, "weight", _Symmetric())
+    original = layer.parametrizations.weight.original
+    optimizer = tg.optim.SGD(layer.parameters(), lr=0.1)
+    parametrize.remove_parametrizations(layer, "weight")
+    assert layer.weight is original and isinstance(layer.weight, nn.Parameter)
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), layer.weight.detach().numpy().T)
+    before = layer.weight.detach().clone()
+    layer(tg.ones(2, 3)).sum().backward()
+    optimizer.step()
+    assert np.abs((layer.weight.detach() - before).numpy()).max() == pytest.approx(0.2)
+
+
+def test_remove_parametrizations_with_a_reshaping_right_inverse() -> None:
+    parametrize = nn.utils.parametrize
+    layer = nn.Linear(3, 3)
+    parametrize.register_parametrization(layer, "weight", _Diagonal())
+    original = layer.parametrizations.weight.original
+    assert tuple(original.shape) == (3,)
+    parametrize.remove_parametrizations(layer, "weight")
+    assert layer.weight is original and tuple(layer.weight.shape) == (3, 3)
+    layer(tg.ones(2, 3)).sum().backward()
+    assert tuple(layer.weight.grad.shape) == (3, 3)
+
+
+def test_storage_indexing_iteration_and_write_through() -> None:
+    points = tg.tensor([[4.0, 1.0], [5.0, 3.0], [2.0, 1.0]])
+    storage = points.storage()
+    assert storage[1] == 1.0 and type(storage[1]) is float and storage[-1] == 1.0
+    assert list(storage) == [4.0, 1.0, 5.0, 3.0, 2.0, 1.0]
+    version = points._version
+    storage[0] = 2.0
+    assert points[0, 0].item() == 2.0 and points._version > version
+    row = points[1]
+    assert row.storage_offset() == 2 and len(row.storage()) == 6
+    row.storage()[2] = 9.0
+    assert points[1, 0].item() == 9.0 and row[0].item() == 9.0
+    with pytest.raises(IndexError):
+        storage[6]
+    assert storage.type() == "torch.FloatStorage" and str(storage.device) == "cpu"
+    assert storage.float().dtype == tg.float32 and not storage.is_shared()
+    copy = storage.clone()
+    copy[0] = -1.0
+    assert points[0, 0].item() == 2.0 and storage.cpu() is storage
+    storage.fill_(0.0)
+    assert not points.numpy().any()
+    if torch is not None:
+        ref = torch.tensor([[4.0, 1.0], [5.0, 3.0], [2.0, 1.0]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (TypedStorage is deprecated in PyTorch)
+            ref_storage = ref.storage()
+        assert list(ref_storage) == [4.0, 1.0, 5.0, 3.0, 2.0, 1.0]
+        assert ref_storage.type() == "torch.FloatStorage"
+
+
+def test_storage_write_guards_a_saved_value() -> None:
+    w = tg.ones(3, requires_grad=True)
+    y = (w * w).sum()
+    w.storage()[1] = 3.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def _next_names(node) -> list:
+    return [None if n is None else n.name() for n, _ in node.next_functions]
+
+
+@pytest.mark.parametrize("expression", [
+    "2 * x.sin() + 1", "x * 2", "x + 1", "x - 1", "x / 2", "x ** 2", "x * ones",
+    "maximum(x, ones)", "where(x > 0, x, 0.0)", "atan2(x, ones)", "x.clamp(0, 1)",
+])
+def test_next_functions_list_constant_operands(expression: str) -> None:
+    def chain(lib):
+        x = lib.linspace(0.0, 6.28, 5, requires_grad=True)
+        scope = {"x": x, "ones": lib.ones(5), "maximum": lib.maximum, "where": lib.where,
+                 "atan2": lib.atan2}
+        return _next_names(eval(expression, scope).grad_fn)  # noqa: S307
+
+    expected = {"2 * x.sin() + 1": ["MulBackward0", None], "x ** 2": ["AccumulateGrad"],
+                "x.clamp(0, 1)": ["AccumulateGrad"]}.get(expression,
+                                                          ["AccumulateGrad", None])
+    got = [n and n.replace("torch::autograd::", "") for n in chain(tg)]
+    assert got == expected
+    if torch is not None:
+        assert [n and n.replace("torch::autograd::", "") for n in chain(torch)] == expected
+
+
+def test_pow_saved_exponent() -> None:
+    x = tg.ones(3, requires_grad=True)
+    assert (x**2).grad_fn._saved_exponent == 2
+    assert (x ** tg.tensor(3.0)).grad_fn._saved_exponent.item() == 3.0
+    with pytest.raises(AttributeError):
+        getattr((x * 2).grad_fn, "_saved_exponent")  # noqa: B009
+    if torch is not None:
+        assert (torch.ones(3, requires_grad=True) ** 2).grad_fn._saved_exponent == 2
