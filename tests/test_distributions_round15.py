@@ -425,3 +425,13 @@ def test_pow_saved_exponent() -> None:
         getattr((x * 2).grad_fn, "_saved_exponent")  # noqa: B009
     if torch is not None:
         assert (torch.ones(3, requires_grad=True) ** 2).grad_fn._saved_exponent == 2
+
+
+def test_weighted_random_sampler_without_replacement_as_multinomial() -> None:
+    sampler = tg.utils.data.WeightedRandomSampler([1.0, 0.0], 2, replacement=False)
+    assert list(sampler) == [0, 1]
+    with pytest.raises(RuntimeError, match="n_sample > prob_dist"):
+        list(tg.utils.data.WeightedRandomSampler([1.0, 1.0, 1.0], 4, replacement=False))
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="n_sample > prob_dist"):
+            list(torch.utils.data.WeightedRandomSampler([1.0, 1.0, 1.0], 4, replacement=False))
