@@ -40,9 +40,10 @@ def test_names_and_next_functions_without_pytorch():
     assert repr(y.grad_fn).startswith("<SumBackward0 object at 0x")
     ((add, index),) = y.grad_fn.next_functions  # sum's axis settings are not listed
     assert index == 0 and add.name() == "AddBackward0"
-    ((mul, _),) = add.next_functions  # the constant after the graph input: left off
-    assert mul.name() == "MulBackward0"
-    ((accumulate, _),) = mul.next_functions  # x * 2: the number after x is left off
+    (mul, _), (constant, _) = add.next_functions  # arithmetic's constant operand: None,
+    assert mul.name() == "MulBackward0" and constant is None  # as PyTorch lists it
+    (accumulate, _), (number, _) = mul.next_functions  # x * 2: the number too, as PyTorch
+    assert number is None
     assert accumulate.name() == "torch::autograd::AccumulateGrad"
     assert accumulate.variable is x and accumulate.next_functions == ()
     z = c + x  # a constant before the graph input is listed as None

@@ -111,8 +111,11 @@ def test_samplers_as_pytorch():
     weighted = list(data.WeightedRandomSampler([0.0, 1.0, 0.0], 6))
     assert weighted == [1] * 6
     assert sorted(data.WeightedRandomSampler([1, 1, 1], 3, replacement=False)) == [0, 1, 2]
-    with pytest.raises(ValueError):
-        data.WeightedRandomSampler([1.0, 0.0], 2, replacement=False)
+    # as PyTorch: a zero weight is drawn last without replacement; more samples than
+    # weights is a RuntimeError when drawing
+    assert list(data.WeightedRandomSampler([1.0, 0.0], 2, replacement=False)) == [0, 1]
+    with pytest.raises(RuntimeError):
+        list(data.WeightedRandomSampler([1.0, 1.0], 3, replacement=False))
     assert list(data.BatchSampler(range(5), 2, drop_last=False)) == [[0, 1], [2, 3], [4]]
     assert list(data.BatchSampler(range(5), 2, drop_last=True)) == [[0, 1], [2, 3]]
     assert len(data.BatchSampler(range(5), 2, drop_last=False)) == 3

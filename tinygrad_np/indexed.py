@@ -213,9 +213,13 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
 
 def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # noqa: A002
           shift: float = 0.0, scale: float = 1.0) -> Tensor:
-    """Fill a float tensor with `shift + scale * generator.<method>(*args)`, in place."""
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point tensor, got {input.dtype}")
+    """Fill a float tensor with `shift + scale * generator.<method>(*args)`, in place
+    (geometric_ also fills an integer tensor, as PyTorch)."""
+    kinds = "iuf" if method == "geometric" else "f"
+    if input.dtype.kind not in kinds:
+        error = NotImplementedError if input.dtype.kind == "b" else RuntimeError
+        raise error(f"{op}: expected a {'numeric' if len(kinds) > 1 else 'floating-point'} "
+                    f"tensor, got {input.dtype}")
     if scale <= 0 or method == "geometric" and not 0 < args[0] < 1:
         raise RuntimeError(f"{op}: expects a positive scale and 0 < p < 1 (PyTorch's ranges), "
                            f"got {args or (shift, scale)}")
@@ -226,19 +230,29 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
     return input._in_place(_copy_from, shift + scale * samples)
 
 
-def random_(input: Tensor, low: int, high: int | None, generator: Any,  # noqa: A002
+def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
             **unexpected: Any) -> Tensor:
-    """PyTorch's `random_`: integers from [low, high - 1], in place (see Tensor.random_)."""
+    """PyTorch's `random_`: integers from [low, high - 1], in place (see Tensor.random_).
+    An argument not given is Ellipsis: random_(to) is [0, to - 1], random_() the full range;
+    `high=None` is [low, the full range's top]. An integer dtype's bounds are checked."""
     if unexpected:
         raise TypeError(f"random_: unexpected keyword arguments {sorted(unexpected)}")
     dtype = input.dtype
-    if high is None and low != 0:  # random_(to)
-        low, high = 0, low
-    top = high - 1 if high is not None else 1 if dtype.kind == "b" else int(
-        np.iinfo(dtype).max) if dtype.kind in "iu" else 2 ** (np.finfo(dtype).nmant + 1)
+    if high is ...:
+        low, high = (0, None) if low is ... else (0, low)
+    low = 0 if low is ... else low
+    full = 1 if dtype.kind == "b" else int(np.iinfo(dtype).max) if dtype.kind in "iu" else \
+        2 ** (np.finfo(dtype).nmant + 1)
+    top = full if high is None else high - 1
     if not low <= top:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
+    if dtype.kind in "biu":
+        least = 0 if dtype.kind == "b" else int(np.iinfo(dtype).min)
+        for name, bound in (("from", low), ("to - 1", top)):
+            if not least <= bound <= full:
+                raise RuntimeError(f"random_: {name} is out of bounds for {dtype} "
+                                   f"([{least}, {full}]), got {bound}")
     samples = numpy_generator(generator).integers(low, top, size=input.shape, endpoint=True)
     return input._in_place(_copy_from, samples)
 

@@ -26,6 +26,10 @@ _OPERAND_OPS = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Xlogy", "Atan2", "
                           "Hypot", "Fmod", "Remainder", "FloorDivide", "Maximum", "Fmax",
                           "Zeta"})
 _LEADING_CONSTANTS = {"Where": 1}  # the bool condition is no input of PyTorch's node
+# Ops whose PyTorch node lists a constant operand (a number is wrapped as a tensor) in
+# next_functions as (None, 0); others (pow, fmod, ...) have a scalar overload without it.
+_LISTS_CONSTANTS = frozenset({"Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "Atan2",
+                              "Hypot", "LogAddExp", "Fmax", "Fmin", "Where"})
 
 
 class AccumulateGrad:
@@ -72,12 +76,15 @@ class NodeInfo:
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
-        """One `(node, 0)` pair per forward argument up to the last one in the graph: the
-        node that produced it, an `AccumulateGrad` for a leaf that requires grad, or None for
-        a constant. (PyTorch lists every tensor argument; a node here does not know which
-        constants were tensors, so the settings after the last graph input are left off.)"""
-        parents = list(self.parents)
-        while parents and parents[-1] is None:
+        """One `(node, 0)` pair per forward argument: the node that produced it, an
+        `AccumulateGrad` for a leaf that requires grad, or None for a constant. Arithmetic
+        (`2 * x`, `x * ones`, where's branches) lists its constant operand as PyTorch does;
+        other ops list arguments up to the last one in the graph (a node here does not know
+        which constants were tensors, so the settings after it are left off)."""
+        parents, name = list(self.parents), type(self).__name__
+        if name in _LISTS_CONSTANTS:
+            parents = parents[_LEADING_CONSTANTS.get(name, 0):]
+        while name not in _LISTS_CONSTANTS and parents and parents[-1] is None:
             parents.pop()
         return tuple((_accumulator(p) if p is not None and not isinstance(p, NodeInfo) else p, 0)
                      for p in parents)
@@ -138,6 +145,20 @@ class NodeInfo:
         raise AttributeError(f"{self.name()} has no saved value for "
                              f"{ {-1: 'its result', 0: 'self', 1: 'other'}[slot]} (not saved, or "
                              "freed by backward(); use retain_graph=True)")
+
+    @property
+    def _saved_exponent(self) -> Any:
+        """pow's saved exponent, as PyTorch's PowBackward: the number, or a Tensor."""
+        if type(self).__name__ != "Pow":
+            raise AttributeError(f"{self.name()} has no attribute '_saved_exponent'")
+        saved = self.saved_tensors  # (pow saves base, exponent, result)
+        if not saved:
+            return self._saved(1)  # (freed by backward: its error)
+        if not hasattr(saved[1], "shape"):
+            return saved[1]
+        from tinygrad_np.tensor import Tensor  # noqa: PLC0415 (tensor imports this)
+
+        return Tensor._make(saved[1], None)
 
     _saved_self = property(lambda self: self._saved(0))
     _saved_other = property(lambda self: self._saved(1))

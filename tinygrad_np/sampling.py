@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import Generator, numpy_generator
 from tinygrad_np.tensor import Tensor, _data
@@ -39,11 +40,19 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
     if size is not None:
         raise TypeError("normal: size is only for a float mean and std")
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if any(t.dtype.kind != "f" for t in tensors):
+        kinds = ", ".join(str(t.dtype) for t in tensors)
+        raise NotImplementedError(f"normal: not implemented for {kinds} tensors (PyTorch: "
+                                  "\"normal_kernel_cpu\" not implemented); pass float tensors")
     if isinstance(std, Tensor) and np.any(std._data < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    except ValueError:
+        raise RuntimeError(f"normal: the shapes of mean {tuple(np.shape(_data(mean)))} and std "
+                           f"{tuple(np.shape(_data(std)))} do not broadcast") from None
     kind = np.result_type(*(t.dtype for t in tensors))
     noise = draw.standard_normal(shape).astype(kind)
     samples = Tensor(_data(mean) + _data(std) * noise)
@@ -54,7 +63,7 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
-                generator: Source = None) -> Tensor:
+                generator: Source = None, out: Tensor | None = None) -> Tensor:
     """Indices drawn from each row of `input` (1-D, or 2-D: one row per distribution), with
     probability proportional to the row's (non-negative) weights; int64, no gradient.
 
@@ -79,16 +88,40 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     draw = numpy_generator(generator)
     if replacement:
-        cdf = np.cumsum(rows, axis=1)
-        cdf /= cdf[:, -1:]  # the last entry exactly 1
-        uniform = draw.random((rows.shape[0], num_samples))
-        picks = np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cdf, uniform)])
+        picks = categorical_draws(rows, draw.random((num_samples, rows.shape[0]))).T
     else:
         # weight / Exp(1) keys: the order of the largest keys is a draw without replacement
-        keys = rows / draw.standard_exponential(rows.shape)
-        picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+        keys = -rows / draw.standard_exponential(rows.shape)
+        picks = _smallest(keys, num_samples)
     picks = np.minimum(picks, rows.shape[1] - 1).astype(np.int64)
-    return Tensor(picks if weights.ndim == 2 else picks[0])
+    return write_out("multinomial", out, Tensor(picks if weights.ndim == 2 else picks[0]))
+
+
+def categorical_draws(weights: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Category indices by the inverse CDF: weights (*batch, K) non-negative, uniform
+    (*sample, *batch) in [0, 1) -> int64 (*sample, *batch). Each row's normalised CDF is
+    shifted by its row number, so one searchsorted over all rows (sorted as a whole) serves
+    every draw, in memory of the weights plus the draws."""
+    k = weights.shape[-1]
+    cdf = np.cumsum(weights.reshape(-1, k).astype(np.float64), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cdf /= cdf[:, -1:]  # the last entry exactly 1
+    rows = np.arange(cdf.shape[0], dtype=np.float64)
+    shifted = (cdf + rows[:, None]).reshape(-1)
+    row_of_draw = np.broadcast_to(rows.reshape(weights.shape[:-1]), uniform.shape)
+    picks = np.searchsorted(shifted, uniform + row_of_draw, side="right")
+    picks = picks - row_of_draw.astype(np.int64) * k
+    return np.clip(picks, 0, k - 1).astype(np.int64)
+
+
+def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
+    """The indices of each row's k smallest keys, in increasing order of key (a partial
+    sort: few draws from many categories stay fast)."""
+    if k < keys.shape[1]:
+        chosen = np.argpartition(keys, k - 1, axis=1)[:, :k]
+        order = np.argsort(np.take_along_axis(keys, chosen, 1), axis=1, kind="stable")
+        return np.take_along_axis(chosen, order, 1)
+    return np.argsort(keys, axis=1, kind="stable")
 
 
 def poisson(input: Tensor, generator: Source = None) -> Tensor:  # noqa: A002

@@ -4648,10 +4648,11 @@ class Tensor:
         from tinygrad_np.indexed import draw_
         return draw_(self, "geometric_", "geometric", (p,), generator)
 
-    def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None,
+    def random_(self, from_: Any = ..., to: Any = ..., *, generator: Any = None,
                 **kwargs: Any) -> Tensor:
         """Fill with integers drawn uniformly from [from, to - 1] (`random_(to)`: [0, to - 1];
-        no bounds: [0, 2**mantissa] for floats, the dtype's range for integers), in place."""
+        `to` None or no bounds: up to 2**mantissa for floats, the dtype's max for integers),
+        in place."""
         from tinygrad_np.indexed import random_
         return random_(self, kwargs.pop("from", from_), to, generator, **kwargs)
 

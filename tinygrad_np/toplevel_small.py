@@ -158,20 +158,68 @@ def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None 
 
 class Storage:
     """What `x.storage()` returns here: the flat memory block the tensor views (its base
-    array's elements in memory order) with PyTorch's TypedStorage calls that ordinary code
-    makes: size(), len(), data_ptr(), tolist(), nbytes(), element_size(), dtype."""
+    array's elements in memory order, so a view's storage is its base's whole block; see
+    storage_offset()) with PyTorch's TypedStorage calls that ordinary code makes: size(),
+    len(), indexing, iteration, item assignment (written through to every tensor sharing the
+    block; the tensor's version moves on, so a graph that saved the old values refuses them),
+    data_ptr(), tolist(), nbytes(), element_size(), dtype, device, type(), float(), clone(),
+    fill_(), cpu(), is_shared()."""
 
     def __init__(self, tensor: Tensor) -> None:
         owner, found = tensor._data, tensor._data
         while getattr(found, "base", None) is not None:  # (as Tensor.storage_offset finds it)
             found = found.base
             owner = found if isinstance(found, np.ndarray) else owner
-        self._array, self.dtype = owner, tensor.dtype
+        self._array, self.dtype, self._tensor = owner, tensor.dtype, tensor
+
+    @property
+    def device(self) -> Any:
+        return self._tensor.device
 
     def size(self) -> int:
         return int(self._array.size)
 
     __len__ = size
+
+    def _flat(self) -> np.ndarray:
+        """The elements in memory order (a view of the block when it is contiguous)."""
+        return np.ravel(self._array, order="K")
+
+    def _index(self, idx: Any) -> int:
+        if not isinstance(idx, (int, np.integer)) or isinstance(idx, bool):
+            raise RuntimeError(f"Storage indices must be ints (slices are not supported by "
+                               f"PyTorch's TypedStorage), got {type(idx).__name__}")
+        size = self.size()
+        if not -size <= idx < size:
+            raise IndexError(f"index {idx} out of range for storage of size {size}")
+        return int(idx) % size
+
+    def __getitem__(self, idx: Any) -> Any:
+        return self._flat()[self._index(idx)].item()
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        flat = self._flat()
+        if not np.shares_memory(flat, self._array):
+            raise RuntimeError("Storage: the memory block is not contiguous, so it cannot be "
+                               "written element by element here")
+        locked = not self._array.flags.writeable
+        if locked:
+            self._array.flags.writeable = True
+        try:
+            flat[self._index(idx)] = value
+        finally:
+            if locked:
+                self._array.flags.writeable = False
+        self._tensor._bump_version()
+
+    def __iter__(self) -> Any:
+        return iter(self.tolist())
+
+    def fill_(self, value: Any) -> Storage:
+        """Every element set to `value` (written through, as item assignment)."""
+        for index in range(self.size()):
+            self[index] = value
+        return self
 
     def data_ptr(self) -> int:
         return int(self._array.__array_interface__["data"][0])
@@ -183,7 +231,25 @@ class Storage:
         return self.size() * self.element_size()
 
     def tolist(self) -> list:
-        return self._array.ravel(order="K").tolist()
+        return self._flat().tolist()
+
+    def type(self) -> str:
+        """PyTorch's storage type name, e.g. 'torch.FloatStorage'."""
+        return self._tensor.type().replace("Tensor", "Storage")
+
+    def clone(self) -> Storage:
+        """A copy of the block (its own memory)."""
+        return Storage(Tensor(self._flat().copy()))
+
+    def float(self) -> Storage:
+        """A float32 copy."""
+        return Storage(Tensor(self._flat().astype(np.float32)))
+
+    def cpu(self) -> Storage:
+        return self
+
+    def is_shared(self) -> bool:
+        return False
 
     def __repr__(self) -> str:
         return f"Storage({self.tolist()}, dtype={self.dtype}, size={self.size()})"

@@ -376,7 +376,7 @@ class _Stack(_Cat):
             raise ValueError(f"stack: a value of {data.shape[self.dim]} slices along dim "
                              f"{self.dim} for {len(self.cseq)} constraints")
         slices = np.moveaxis(data, self.dim, 0)
-        return np.stack([_values(c.check(Tensor(np.ascontiguousarray(piece))))
+        return np.stack([_values(c.check(Tensor(np.array(piece))))  # (0-d stays 0-d)
                          for c, piece in zip(self.cseq, slices)], axis=self.dim)
 
 

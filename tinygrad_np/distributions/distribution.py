@@ -29,6 +29,10 @@ def as_size(shape: Any) -> Size:
     if not isinstance(shape, (tuple, list)):
         raise TypeError(f"sample_shape: expected a tuple of ints (torch.Size), "
                         f"got {type(shape).__name__}")
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"torch.Size() takes an iterable of 'int' (got {n!r} in "
+                            f"{tuple(shape)})")
     return Size(int(n) for n in shape)
 
 
@@ -38,8 +42,8 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
     tensors = [v for v in values if isinstance(v, Tensor)]
     for v in values:
         if not isinstance(v, (Tensor, int, float, np.number)):
-            raise TypeError(f"Input arguments must all be instances of numbers or Tensor, "
-                            f"got {type(v).__name__}")
+            raise ValueError(f"Input arguments must all be instances of Number or Tensor, "
+                             f"got {type(v).__name__}")
     dtype = tensors[0].dtype if tensors else get_default_dtype()
     if np.dtype(dtype).kind != "f":
         dtype = get_default_dtype()
@@ -48,9 +52,9 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
             for v in values]
     try:
         shape = np.broadcast_shapes(*(t.shape for t in made))
-    except ValueError:
+    except ValueError:  # (PyTorch's broadcasting RuntimeError)
         shapes = ", ".join(str(tuple(t.shape)) for t in made)
-        raise ValueError(f"distribution parameters have shapes {shapes} that do not "
+        raise RuntimeError(f"distribution parameters have shapes {shapes} that do not "
                          "broadcast") from None
     return tuple(t if t.shape == shape else t.expand(shape) for t in made)
 
@@ -192,11 +196,14 @@ class Distribution:
         return self.variance.sqrt()
 
     def _value(self, value: Any, name: str = "log_prob") -> Tensor:
-        """`value` as a tensor, checked (with validate_args) by `_validate_sample`."""
+        """`value` as a tensor, checked (with validate_args) by `_validate_sample`: as
+        PyTorch, a number is refused then (ValueError), taken as a tensor otherwise."""
+        if self._validate_args:
+            if not isinstance(value, Tensor):  # (PyTorch's message, also for cdf)
+                raise ValueError("The value argument to log_prob must be a Tensor")
+            self._validate_sample(value, name)
         if not isinstance(value, Tensor):
             value = Tensor(np.asarray(value, dtype=get_default_dtype()))
-        if self._validate_args:
-            self._validate_sample(value, name)
         return value
 
     def _validate_sample(self, value: Tensor, name: str = "log_prob") -> None:
@@ -242,7 +249,8 @@ class Distribution:
         parts = []
         for name in names:
             value = self.__dict__[name]
-            parts.append(f"{name}: {value.item() if value.numel() == 1 else value.size()}")
+            shown = value.size() if value.numel() != 1 else value if value.ndim else value.item()
+            parts.append(f"{name}: {shown}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
 

@@ -21,6 +21,7 @@ from tinygrad_np.distributions.distribution import (
 )
 from tinygrad_np.functions import broadcast_tensors
 from tinygrad_np.nn import functional as F
+from tinygrad_np.sampling import categorical_draws
 from tinygrad_np.tensor import Size, Tensor
 from tinygrad_np.typeinfo import finfo
 
@@ -49,6 +50,18 @@ def _exactly_one(name: str, probs: Any, logits: Any) -> None:
 def _clamped_probs(probs: Tensor) -> Tensor:
     eps = finfo(probs.dtype).eps
     return probs.clamp(min=eps, max=1 - eps)
+
+
+def promoted(logits: Tensor, value: Tensor, name: str) -> tuple[Tensor, Tensor]:
+    """The logits and a value in their promoted float dtype (a float64 value gives a float64
+    log_prob, as PyTorch's binary_cross_entropy_with_logits); a bool value is PyTorch's
+    RuntimeError."""
+    if value.dtype.kind == "b":
+        raise RuntimeError(f"{name}.log_prob: a bool value is not supported (PyTorch: "
+                           "subtraction with two bool tensors); pass value.float()")
+    dtype = np.result_type(logits.dtype, value.dtype) if value.dtype.kind == "f" else \
+        logits.dtype
+    return logits.to(dtype), value.to(dtype)
 
 
 def _as_float_tensor(value: Any, name: str) -> Tensor:
@@ -220,7 +233,7 @@ class Bernoulli(_ProbsOrLogits):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
-        logits, value = broadcast_tensors(self.logits, value.to(self.logits.dtype))
+        logits, value = broadcast_tensors(*promoted(self.logits, value, type(self).__name__))
         return -F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self) -> Tensor:
@@ -282,12 +295,9 @@ class Categorical(Distribution):
         return self.probs.argmax(-1)
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        cdf = np.cumsum(self.probs._data.astype(np.float64), axis=-1)
-        cdf = cdf / cdf[..., -1:]
-        u = rng.generator().random(shape)[..., None] * np.ones(self._num_events)
-        picks = (u >= np.broadcast_to(cdf, (*shape, self._num_events))).sum(-1)
-        return Tensor(np.minimum(picks, self._num_events - 1).astype(np.int64))
+        """Inverse-CDF draws (a searchsorted of the cumulative probabilities)."""
+        u = rng.generator().random(self._extended_shape(sample_shape))
+        return Tensor(categorical_draws(self.probs._data, u))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
@@ -378,7 +388,7 @@ class MultivariateNormal(Distribution):
         return self.loc + (self.scale_tril @ noise.unsqueeze(-1)).squeeze(-1)
 
     def log_prob(self, value: Tensor) -> Tensor:
-        value = self._value(value)
+        value = self._value(value).to(self.loc.dtype)  # the parameters' dtype, as PyTorch
         diff = value - self.loc
         shape = np.broadcast_shapes(tuple(diff.shape[:-1]), tuple(self.batch_shape))
         d = self._event_shape[0]
@@ -413,6 +423,16 @@ class Independent(Distribution):
     @property
     def has_rsample(self) -> bool:  # type: ignore[override]
         return self.base_dist.has_rsample
+
+    @property
+    def has_enumerate_support(self) -> bool:  # type: ignore[override]
+        """The base's, when no batch dim is reinterpreted (PyTorch's rule)."""
+        return not self.reinterpreted_batch_ndims and self.base_dist.has_enumerate_support
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        if self.reinterpreted_batch_ndims:
+            raise NotImplementedError("Enumeration over cartesian product is not implemented")
+        return self.base_dist.enumerate_support(expand=expand)
 
     @property
     def support(self) -> constraints.Constraint | None:  # type: ignore[override]

@@ -17,12 +17,13 @@ from tinygrad_np import rng, special
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import (
     Distribution,
-    LocScale,
     ShapeLike,
     broadcast_all,
     standard_normal,
     standard_uniform,
 )
+from tinygrad_np.distributions.families import Normal
+from tinygrad_np.distributions.transforms import ExpTransform, TransformedDistribution
 from tinygrad_np.function import Function, is_grad_enabled
 from tinygrad_np.join import stack
 from tinygrad_np.nn import functional as F
@@ -170,7 +171,7 @@ class Gamma(Distribution):
         return value.clamp(min=float(np.finfo(value.dtype).tiny))
 
     def log_prob(self, value: Tensor) -> Tensor:
-        value = self._value(value)
+        value = self._value(value).to(self.rate.dtype)  # the parameters' dtype, as PyTorch
         a, b = self.concentration, self.rate
         return a * b.log() + (a - 1).xlogy(value) - b * value - a.lgamma()
 
@@ -318,10 +319,19 @@ class Poisson(Distribution):
         return value.xlogy(self.rate) - self.rate - (value + 1).lgamma()
 
 
-class LogNormal(LocScale):
-    """exp(X) with X ~ N(loc, scale^2)."""
+class LogNormal(TransformedDistribution):
+    """exp(X) with X ~ N(loc, scale^2): as PyTorch's, a TransformedDistribution of
+    base_dist Normal(loc, scale) by ExpTransform (its own closed forms below)."""
 
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
+    has_rsample = True
+
+    def __init__(self, loc: Tensor | float, scale: Tensor | float,
+                 validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(Normal(self.loc, self.scale, validate_args=validate_args),
+                         ExpTransform(), validate_args)
 
     @property
     def mean(self) -> Tensor:

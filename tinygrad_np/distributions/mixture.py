@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import rng
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import (
     Distribution,
@@ -21,8 +22,10 @@ from tinygrad_np.distributions.distribution import (
 )
 from tinygrad_np.distributions.families import Categorical, Normal
 from tinygrad_np.distributions.gamma_family import zeros_like
+from tinygrad_np.distributions.more_transforms import AbsTransform
+from tinygrad_np.distributions.transforms import TransformedDistribution
 from tinygrad_np.nn import functional as F
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Size, Tensor
 from tinygrad_np.typeinfo import finfo
 
 
@@ -110,8 +113,9 @@ class Cauchy(LocScale):
         return (math.pi * (_as_tensor(value, self.loc) - 0.5)).tan() * self.scale + self.loc
 
 
-class HalfNormal(Distribution):
-    """|X| with X ~ N(0, scale^2)."""
+class HalfNormal(TransformedDistribution):
+    """|X| with X ~ N(0, scale^2): as PyTorch's, a TransformedDistribution of base_dist
+    Normal(0, scale) by AbsTransform (its own closed forms below)."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
@@ -119,7 +123,8 @@ class HalfNormal(Distribution):
 
     def __init__(self, scale: Tensor | float, validate_args: bool | None = None) -> None:
         (self.scale,) = broadcast_all(scale)
-        super().__init__(self.scale.shape, (), validate_args)
+        super().__init__(Normal(0.0, self.scale, validate_args=False), AbsTransform(),
+                         validate_args)
 
     @property
     def mean(self) -> Tensor:
@@ -330,11 +335,18 @@ class Multinomial(_OverCategories):
     def variance(self) -> Tensor:
         return self.probs * (1 - self.probs) * self.total_count
 
+    @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape
+
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        draws = self._categorical.sample((self.total_count, *as_size(sample_shape)))
-        counts = F.one_hot(draws, self.event_shape[0]).sum(0) if self.total_count else (
-            Tensor(np.zeros(self._extended_shape(sample_shape), np.int64)))
-        return counts.to(self.probs.dtype)
+        """NumPy's multinomial per batch row (a chain of binomials: time and memory do not
+        grow with total_count)."""
+        probs = self.probs._data.astype(np.float64)
+        probs = probs / probs.sum(-1, keepdims=True)
+        shape = tuple(as_size(sample_shape)) + tuple(self.batch_shape)
+        counts = rng.generator().multinomial(self.total_count, probs, size=shape)
+        return Tensor(counts.astype(self.probs.dtype))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)

@@ -31,6 +31,7 @@ from tinygrad_np.distributions.families import (
     _clamped_probs,
     _Lazy,
     _ProbsOrLogits,
+    promoted,
 )
 from tinygrad_np.distributions.gamma_family import (
     Exponential,
@@ -297,7 +298,7 @@ class ContinuousBernoulli(_ProbsOrLogits):
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
-        logits, value = broadcast_tensors(self.logits, value.to(self.logits.dtype))
+        logits, value = broadcast_tensors(*promoted(self.logits, value, "ContinuousBernoulli"))
         bce = F.binary_cross_entropy_with_logits(logits, value, reduction="none")
         return -bce + self._log_norm()
 
@@ -746,7 +747,7 @@ class HalfCauchy(TransformedDistribution):
         return self.base_dist.variance
 
     def log_prob(self, value: Tensor) -> Tensor:
-        value = _as_tensor(self._value(value), self.scale)
+        value = _as_tensor(self._value(value), self.scale).to(self.scale.dtype)  # as PyTorch
         log_prob = self.base_dist.log_prob(value) + math.log(2)
         return log_prob.where(value >= 0, -math.inf)
 

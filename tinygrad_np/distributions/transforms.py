@@ -185,7 +185,7 @@ class _InverseTransform(Transform):
         return self._inverse_of.with_cache(cache_size).inv
 
     def __repr__(self) -> str:
-        return f"{self._inverse_of!r}.inv"
+        return f"_InverseTransform({self._inverse_of!r})"  # PyTorch's
 
 
 class ExpTransform(Transform):
@@ -249,8 +249,9 @@ class AffineTransform(Transform):
 
     @property
     def sign(self) -> Any:  # type: ignore[override]
-        return self.scale.sign() if isinstance(self.scale, Tensor) else math.copysign(
-            1, self.scale)
+        if isinstance(self.scale, Tensor):
+            return self.scale.sign()
+        return 1 if self.scale > 0 else -1 if self.scale < 0 else 0  # an int, as PyTorch
 
     def _call(self, x: Tensor) -> Tensor:
         return self.loc + self.scale * x
@@ -337,10 +338,12 @@ class TransformedDistribution(Distribution):
     def __init__(self, base_distribution: Distribution, transforms: Any,
                  validate_args: bool | None = None) -> None:
         self.base_dist = base_distribution
+        if not isinstance(transforms, (Transform, list, tuple)) or not all(
+                isinstance(t, Transform) for t in (
+                    [transforms] if isinstance(transforms, Transform) else transforms)):
+            raise ValueError(f"TransformedDistribution: transforms must be a Transform or list "
+                             f"of Transforms, but was {transforms!r}")
         self.transforms = [transforms] if isinstance(transforms, Transform) else list(transforms)
-        if not all(isinstance(t, Transform) for t in self.transforms):
-            raise ValueError("TransformedDistribution: transforms must be a Transform or a list "
-                             "of Transforms")
         # a transform acting on trailing axes (input_event_dim > 0) makes them part of the
         # event; a reshaping one changes the shape and the number of event dims
         event_dim = len(base_distribution.event_shape)
@@ -414,4 +417,6 @@ class TransformedDistribution(Distribution):
         return value
 
     def __repr__(self) -> str:
+        if self.arg_constraints:  # a family (LogNormal, Gumbel...): its parameters
+            return super().__repr__()
         return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"

@@ -20,6 +20,7 @@ import numpy as np
 
 from tinygrad_np import rng
 from tinygrad_np.function import no_grad
+from tinygrad_np.ops.special import ndtri
 from tinygrad_np.tensor import Tensor
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -103,9 +104,19 @@ def layer_fill_(tensor: Tensor | None, value: Any) -> Tensor | None:
     return None if tensor is None else _fill(tensor, value)
 
 
+def _float_only(tensor: Any, op: str) -> None:
+    """PyTorch's refusal of a random fill of an integer or bool tensor."""
+    dtype = np.dtype(tensor.dtype)
+    if dtype.kind not in "fc":
+        raise NotImplementedError(f"nn.init.{op}: random values are not implemented for "
+                                  f"{dtype} tensors (PyTorch: not implemented for this dtype); "
+                                  "use a floating-point tensor")
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Tensor:
     """Fill with values drawn uniformly from [a, b)."""
+    _float_only(tensor, "uniform_")
     dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
     return _fill(tensor, rng.uniform(_generator(generator), a, b, tensor.shape, dtype))
 
@@ -113,31 +124,36 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: np.random.Generator | None = None) -> Tensor:
     """Fill with values drawn from N(mean, std^2)."""
+    _float_only(tensor, "normal_")
     return _fill(tensor, _generator(generator).normal(mean, std, tensor.shape))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: np.random.Generator | None = None) -> Tensor:
     """Fill with values from N(mean, std^2) truncated to [a, b] (bounds in absolute units,
-    as in PyTorch). Drawn by rejection, so the distribution is exactly the truncated normal;
-    PyTorch's inverse-CDF method gives the same distribution."""
+    as in PyTorch), by the inverse CDF as PyTorch: u uniform between the normal CDF at a and
+    at b, then the normal quantile of u, clamped to [a, b]. An interval above the mean is
+    drawn as its mirror image below it, where the CDF's small values keep their precision
+    (a = 8, b = 9 gives values spread over [8, 9], not all at a bound)."""
+    _float_only(tensor, "trunc_normal_")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={a:g} > to={b:g} (nn.init.trunc_normal_'s a and b)")
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
-    source = _generator(generator)
+    low, high = (a - mean) / std, (b - mean) / std
+    mirrored = low > 0
+    if mirrored:
+        low, high = -high, -low
 
-    def normal_cdf(x: float) -> float:
-        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    def normal_cdf(z: float) -> float:
+        return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
-    accepted = max(normal_cdf((b - mean) / std) - normal_cdf((a - mean) / std), 1e-6)
-    kept: list[np.ndarray] = []
-    needed = math.prod(tensor.shape)
-    while needed > 0:
-        draws = source.normal(mean, std, min(int(needed / accepted * 1.1) + 16, 1 << 24))
-        draws = draws[(draws >= a) & (draws <= b)][:needed]
-        kept.append(draws)
-        needed -= draws.size
-    return _fill(tensor, np.concatenate(kept).reshape(tensor.shape))
+    u = _generator(generator).uniform(normal_cdf(low), normal_cdf(high), tensor.shape)
+    z = ndtri(np.asarray(u, dtype=np.float64))
+    values = mean + std * (-z if mirrored else z)
+    return _fill(tensor, np.clip(values, a, b))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -236,6 +252,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
                          f"(shape {tensor.shape})")
     if math.prod(tensor.shape) == 0:
         return tensor
+    _float_only(tensor, "orthogonal_")
     rows = tensor.shape[0]
     cols = math.prod(tensor.shape) // rows
     flattened = _generator(generator).normal(0.0, 1.0, (rows, cols))
@@ -254,6 +271,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     set to zero, at random rows (Martens, 2010), as PyTorch's."""
     if tensor.ndim != 2:
         raise ValueError(f"Only tensors with 2 dimensions are supported (shape {tensor.shape})")
+    _float_only(tensor, "sparse_")
     rows, cols = tensor.shape
     draw = _generator(generator)
     values = draw.normal(0.0, std, (rows, cols))

@@ -33,6 +33,7 @@ from tinygrad_np import rng as _rng
 from tinygrad_np.factories import tensor
 from tinygrad_np.join import stack
 from tinygrad_np.rng import numpy_generator
+from tinygrad_np.sampling import multinomial
 from tinygrad_np.tensor import Tensor, to_tensor
 
 __all__ = [
@@ -353,16 +354,19 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"WeightedRandomSampler: num_samples should be a positive integer, "
                              f"got {num_samples!r}")
-        if not replacement and num_samples > np.count_nonzero(weights):
-            raise ValueError("WeightedRandomSampler: cannot draw more samples than there are "
-                             "non-zero weights without replacement")
         self.weights, self.num_samples = weights, num_samples
         self.replacement, self.generator = replacement, generator
 
     def __iter__(self) -> Iterator[int]:
+        """As torch.multinomial: without replacement, zero-weight indices come last, and more
+        samples than weights is PyTorch's RuntimeError (raised here, when drawing)."""
+        if not self.replacement:
+            drawn = multinomial(Tensor(self.weights), self.num_samples, False,
+                                generator=self.generator)
+            return iter(drawn.tolist())
         probabilities = self.weights / self.weights.sum()
         drawn = numpy_generator(self.generator).choice(
-            len(self.weights), size=self.num_samples, replace=self.replacement, p=probabilities)
+            len(self.weights), size=self.num_samples, replace=True, p=probabilities)
         return iter(drawn.tolist())
 
     def __len__(self) -> int:

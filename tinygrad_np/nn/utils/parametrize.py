@@ -184,7 +184,16 @@ def remove_parametrizations(module: Module, tensor_name: str,
     entry = module.parametrizations[tensor_name]
     if leave_parametrized:
         with no_grad():
-            value = Parameter(getattr(module, tensor_name).detach().clone())
+            parametrized = getattr(module, tensor_name).detach().clone()
+        if entry.is_tensor:  # the same Parameter object, as PyTorch's set_: an optimizer
+            value = entry.original  # made earlier keeps training it
+            if value.dtype != parametrized.dtype:
+                raise TensorError(f"remove_parametrizations: the parametrized {tensor_name} "
+                                  f"has dtype {parametrized.dtype}, the original "
+                                  f"{value.dtype}; they must agree")
+            value.data = parametrized  # (its shape may differ: right_inverse may reshape)
+        else:
+            value = Parameter(parametrized)
     elif entry.is_tensor:
         value = entry.original
     else:
