@@ -61,3 +61,71 @@ def test_interpolate_nearest_exact_image_matches_torch():
     theirs = torch.nn.functional.interpolate(torch.tensor(x), size=(299, 299),
                                              mode="nearest-exact").numpy()
     np.testing.assert_array_equal(ours, theirs)
+
+
+# -- NumPy / 0-d tensor ints and one-element sequences as conv and pool arguments ------------
+
+def _shape_both(call):
+    ours = call(tg).shape
+    if torch is not None:
+        assert tuple(call(torch).shape) == tuple(ours)
+    return tuple(ours)
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda L: L.nn.MaxPool2d(np.int64(2))(L.ones(1, 3, 5, 5)), (1, 3, 2, 2)),
+    (lambda L: L.nn.AvgPool2d(np.int64(2))(L.ones(1, 3, 5, 5)), (1, 3, 2, 2)),
+    (lambda L: L.nn.MaxPool3d(np.int64(2))(L.ones(1, 3, 5, 5, 5)), (1, 3, 2, 2, 2)),
+    (lambda L: L.nn.functional.max_pool2d(L.ones(1, 3, 5, 5), 2, np.int64(2)), (1, 3, 2, 2)),
+    (lambda L: L.nn.functional.avg_pool2d(L.ones(1, 3, 5, 5), 2, np.int64(2)), (1, 3, 2, 2)),
+    (lambda L: L.nn.functional.lp_pool2d(L.ones(1, 3, 5, 5), 2, np.int64(2)), (1, 3, 2, 2)),
+    (lambda L: L.nn.functional.lp_pool1d(L.ones(1, 3, 5), 2, np.int64(2)), (1, 3, 2)),
+    (lambda L: L.nn.LPPool2d(2, np.int64(2))(L.ones(1, 3, 5, 5)), (1, 3, 2, 2)),
+    (lambda L: L.nn.functional.max_pool2d(L.ones(1, 3, 5, 5), L.tensor(2)), (1, 3, 2, 2)),
+    (lambda L: L.nn.functional.conv2d(L.ones(1, 3, 5, 5), L.ones(2, 3, 3, 3),
+                                      padding=L.tensor(1)), (1, 2, 5, 5)),
+    (lambda L: L.nn.functional.conv2d(L.ones(1, 3, 5, 5), L.ones(2, 3, 3, 3), padding=(1,)),
+     (1, 2, 5, 5)),
+    (lambda L: L.nn.functional.conv2d(L.ones(1, 3, 5, 5), L.ones(2, 3, 3, 3), stride=(2,)),
+     (1, 2, 2, 2)),
+    (lambda L: L.nn.functional.conv3d(L.ones(1, 3, 7, 7, 7), L.ones(2, 3, 3, 3, 3),
+                                      dilation=[2]), (1, 2, 3, 3, 3)),
+    (lambda L: L.nn.functional.conv_transpose2d(L.ones(1, 3, 5, 5), L.ones(3, 2, 3, 3),
+                                                stride=(2,), output_padding=(1,)),
+     (1, 2, 12, 12)),
+    (lambda L: L.nn.functional.max_pool2d(L.ones(1, 3, 5, 5), (2,)), (1, 3, 2, 2)),
+    (lambda L: L.nn.functional.avg_pool2d(L.ones(1, 3, 5, 5), (2,)), (1, 3, 2, 2)),
+    (lambda L: L.nn.functional.max_pool3d(L.ones(1, 3, 5, 5, 5), [2]), (1, 3, 2, 2, 2)),
+    (lambda L: L.nn.MaxPool2d((2,))(L.ones(1, 3, 5, 5)), (1, 3, 2, 2)),
+])
+def test_int_like_and_one_element_arguments(call, shape):
+    assert _shape_both(call) == shape
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.nn.functional.unfold(L.ones(1, 3, 5, 5), (2,)),
+    lambda L: L.nn.functional.adaptive_avg_pool2d(L.ones(1, 3, 5, 5), (3,)),
+])
+def test_one_element_rejected_where_torch_rejects(call):
+    with pytest.raises(RuntimeError):
+        call(tg)
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            call(torch)
+
+
+@pytest.mark.parametrize("mode, ndim, pad", [
+    ("reflect", 1, (1, 1)), ("reflect", 4, (1, 1)), ("replicate", 4, (1, 2)),
+    ("circular", 5, (1, 1, 1, 1)), ("reflect", 2, (1, 1, 1, 1)),
+])
+def test_non_constant_pad_size_must_fit_rank(mode, ndim, pad):
+    with pytest.raises(NotImplementedError, match=f"padding size {len(pad)}"):
+        F.pad(tg.ones(*(4,) * ndim), pad, mode=mode)
+    if torch is not None:
+        with pytest.raises(NotImplementedError):
+            torch.nn.functional.pad(torch.ones(*(4,) * ndim), pad, mode=mode)
+
+
+def test_replication_pad2d_on_5d_input_rejected():
+    with pytest.raises(NotImplementedError):
+        nn.ReplicationPad2d(1)(tg.ones(1, 2, 3, 3, 3))

@@ -25,13 +25,9 @@ from tinygrad_np.tensor import Tensor
 
 
 def _triple(value: Any, argument: str, function: str) -> tuple[int, int, int]:
-    """An int or 3 ints as (depth, height, width); anything else is a TypeError."""
-    if isinstance(value, (int, np.integer)):
-        value = (value,) * 3
-    values = tuple(value) if isinstance(value, (tuple, list)) else ()
-    if len(values) != 3 or not all(isinstance(v, (int, np.integer)) for v in values):
-        raise TypeError(f"{function}: {argument} must be an int or 3 ints, got {value!r}")
-    return int(values[0]), int(values[1]), int(values[2])
+    """An int or 3 ints (or one int in a sequence) as (depth, height, width); anything else
+    is a TypeError."""
+    return F._ints(value, 3, argument, function, "an int or 3 ints")
 
 
 def _check_fits(function: str, shape: tuple, pads: tuple, kernel: tuple,
@@ -176,7 +172,7 @@ def _pool_args(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilati
                function: str, ceil_mode: bool = False) -> tuple[tuple[int, int, int], ...]:
     """kernel, stride (kernel_size by default), padding and dilation as triples, checked."""
     kernel = _triple(kernel_size, "kernel_size", function)
-    stride = kernel if stride is None or stride == [] or stride == () else _triple(
+    stride = kernel if F._no_stride(stride) else _triple(
         stride, "stride", function)
     padding = _triple(padding, "padding", function)
     dilation = _triple(dilation, "dilation", function)
