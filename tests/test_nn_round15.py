@@ -129,3 +129,28 @@ def test_non_constant_pad_size_must_fit_rank(mode, ndim, pad):
 def test_replication_pad2d_on_5d_input_rejected():
     with pytest.raises(NotImplementedError):
         nn.ReplicationPad2d(1)(tg.ones(1, 2, 3, 3, 3))
+
+
+# -- average pooling of int64 tensors: the mean truncated toward zero -------------------------
+
+def test_avg_pool2d_int64_probe_values():
+    x = tg.arange(16).reshape(1, 1, 4, 4) * 3 + 1
+    y = F.avg_pool2d(x, 2)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y.numpy(), [[[[8, 14], [32, 38]]]])
+    np.testing.assert_array_equal(F.avg_pool2d(-x, 2).numpy(), [[[[-8, -14], [-32, -38]]]])
+
+
+@needs_torch
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.nn.functional.avg_pool1d(x[0] * -1, 2),
+    lambda L, x: L.nn.functional.avg_pool2d(x * -1, 3, 1, 1),
+    lambda L, x: L.nn.functional.avg_pool2d(x - 20, 3, 1, 1, count_include_pad=False),
+    lambda L, x: L.nn.functional.avg_pool2d(x, 2, divisor_override=3),
+    lambda L, x: L.nn.functional.avg_pool3d((x - 20).reshape(1, 1, 2, 2, 4), (1, 2, 2)),
+])
+def test_avg_pool_int64_matches_torch(call):
+    data = np.arange(16).reshape(1, 1, 4, 4) * 3 + 1
+    ours, theirs = call(tg, tg.tensor(data)), call(torch, torch.tensor(data))
+    assert ours.dtype == np.int64 and theirs.dtype == torch.int64
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

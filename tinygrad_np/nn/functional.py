@@ -1319,8 +1319,12 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     ceil_mode adds past it), False by the number of real pixels; divisor_override fixes it.
     """
     x, unbatched = _batched(input, "avg_pool2d")
+    if x.dtype == np.int64:  # PyTorch's int64 kernel: the mean truncated toward zero
+        mean = avg_pool2d(input.double(), kernel_size, stride, padding, ceil_mode,
+                          count_include_pad, divisor_override)
+        return mean.trunc().long()  # (exact: integer sums below 2**53 divided once)
     if x.dtype.kind != "f":
-        raise DtypeError(f"avg_pool2d: input must be a float tensor, got {x.dtype}")
+        raise DtypeError(f"avg_pool2d: input must be a float (or int64) tensor, got {x.dtype}")
     if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
         return avg_pool2d(input.float(), kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override).half()
