@@ -154,3 +154,33 @@ def test_avg_pool_int64_matches_torch(call):
     ours, theirs = call(tg, tg.tensor(data)), call(torch, torch.tensor(data))
     assert ours.dtype == np.int64 and theirs.dtype == torch.int64
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# -- embedding_bag include_last_offset: the last offset is ignored (the last bag runs on) -----
+
+def test_embedding_bag_include_last_offset_probe_values():
+    weight = tg.arange(30.).reshape(10, 3)
+    y = F.embedding_bag(tg.arange(10), weight, tg.tensor([0, 4, 7]), include_last_offset=True,
+                        mode="mean")
+    np.testing.assert_allclose(y.numpy(), [[4.5, 5.5, 6.5], [19.5, 20.5, 21.5]])
+
+
+@needs_torch
+@pytest.mark.parametrize("offsets", [[0, 4, 7], [0, 3, 3], [0, 10], [0, 3, 3, 8]])
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_include_last_offset_matches_torch(offsets, mode):
+    rng = np.random.default_rng(1)
+    weight, psw = rng.standard_normal((10, 3)), rng.standard_normal(10)
+    ids = rng.integers(0, 10, 10)
+    results = []
+    for lib in (tg, torch):
+        w = lib.tensor(weight, requires_grad=True)
+        p = lib.tensor(psw, requires_grad=True) if mode == "sum" else None
+        fn = F.embedding_bag if lib is tg else torch.nn.functional.embedding_bag
+        y = fn(lib.tensor(ids), w, lib.tensor(offsets), mode=mode, per_sample_weights=p,
+               include_last_offset=True)
+        (y * lib.tensor(np.arange(y.numel(), dtype=np.float64).reshape(y.shape))).sum().backward()
+        results.append([y.detach().numpy(), w.grad.numpy()] + ([p.grad.numpy()] if p is not None
+                                                               else []))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
