@@ -184,3 +184,19 @@ def test_embedding_bag_include_last_offset_matches_torch(offsets, mode):
                                                                else []))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+# -- top-level pool functions return what PyTorch's return ------------------------------------
+
+@pytest.mark.parametrize("name, args", [
+    ("adaptive_max_pool1d", (3,)), ("max_pool1d_with_indices", (2,)),
+    ("max_pool1d_with_indices", (3, 2, 1)),
+])
+def test_top_level_pools_return_values_and_indices(name, args):
+    data = np.random.default_rng(2).standard_normal((2, 3, 7))
+    ours = getattr(tg, name)(tg.tensor(data), *args)
+    assert isinstance(ours, tuple) and len(ours) == 2 and ours[1].dtype == np.int64
+    if torch is not None:
+        theirs = getattr(torch, name)(torch.tensor(data), *args)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
