@@ -200,3 +200,29 @@ def test_top_level_pools_return_values_and_indices(name, args):
         theirs = getattr(torch, name)(torch.tensor(data), *args)
         for a, b in zip(ours, theirs):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+# -- sequence-model argument checks as PyTorch's -----------------------------------------------
+
+@pytest.mark.parametrize("call, error", [
+    (lambda L: L.nn.RNNBase("FOO", 3, 4), ValueError),
+    (lambda L: L.nn.LSTM(2, 0), ValueError),
+    (lambda L: L.nn.GRU(0, 2), ValueError),
+    (lambda L: L.nn.LSTM(2.0, 3), TypeError),
+    (lambda L: L.nn.utils.rnn.pad_sequence([]), RuntimeError),
+])
+def test_rnn_argument_errors(call, error):
+    with pytest.raises(error):
+        call(tg)
+    if torch is not None:
+        with pytest.raises(error):
+            call(torch)
+
+
+def test_pack_padded_sequence_takes_float_lengths():
+    packed = nn.utils.rnn.pack_padded_sequence(tg.ones(3, 2, 1), tg.tensor([3., 2.]))
+    np.testing.assert_array_equal(np.asarray(packed.batch_sizes.numpy()), [2, 2, 1])
+    if torch is not None:
+        theirs = torch.nn.utils.rnn.pack_padded_sequence(torch.ones(3, 2, 1),
+                                                         torch.tensor([3., 2.]))
+        np.testing.assert_array_equal(theirs.batch_sizes.numpy(), [2, 2, 1])
