@@ -208,8 +208,12 @@ def narrow_input(draw):
 
 @st.composite
 def pad_input(draw, mode):
-    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4))
-    pairs = draw(st.integers(1, len(shape)))
+    constant = mode == "constant"
+    shape = draw(hnp.array_shapes(min_dims=1 if constant else 2, max_dims=3, min_side=2,
+                                  max_side=4))
+    # non-constant modes pad all but the (batch,) channel axes, as PyTorch's
+    pairs = draw(st.integers(1, len(shape)) if constant else
+                 st.integers(max(len(shape) - 2, 1), len(shape) - 1))
     pad = []
     for i in range(pairs):
         size = shape[len(shape) - 1 - i]

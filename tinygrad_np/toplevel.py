@@ -16,7 +16,6 @@ from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.layers_extra import bilinear, rms_norm
 from tinygrad_np.nn.layers_more import (
     adaptive_avg_pool1d,
-    adaptive_max_pool1d,
     channel_shuffle,
     pixel_shuffle,
     pixel_unshuffle,
@@ -35,7 +34,21 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d",
            "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear", "pixel_shuffle",
            "pixel_unshuffle", "channel_shuffle", "hardshrink", "prelu", "rrelu",
-           "rms_norm"]
+           "rms_norm", "max_pool1d_with_indices"]
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """`torch.adaptive_max_pool1d`: always (values, indices), unlike F's form (values only
+    unless return_indices=True)."""
+    return F.adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = (),  # noqa: A002
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False
+                            ) -> tuple[Tensor, Tensor]:
+    """`torch.max_pool1d_with_indices`: F.max_pool1d's (values, indices)."""
+    return F.max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode,
+                        return_indices=True)
 
 
 def threshold(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002

@@ -818,6 +818,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                               f"'circular', got {mode!r}")
         if value:
             raise TensorError(f"pad: a padding value only goes with mode='constant', not {mode!r}")
+        if input.ndim - len(pad) // 2 not in (1, 2):  # PyTorch's (no-)batch + channel axes
+            raise NotImplementedError(f"pad: padding size {len(pad)} is not supported for "
+                                      f"{input.ndim}D input tensor in mode {mode!r} (it pads "
+                                      f"the last {len(pad) // 2} dims of a (N,) C, ... input)")
         result = input
         for axis, (before, after) in pairs.items():
             if input.shape[axis] == 0:
@@ -906,12 +910,34 @@ import functools  # noqa: E402  (kept with the block that uses it)
 from tinygrad_np.ops import conv as _conv  # noqa: E402
 
 
+def _int_like(value: Any) -> bool:
+    """An int, a NumPy integer or a 0-d integer tensor (PyTorch takes each as an int)."""
+    if isinstance(value, Tensor):
+        return value.ndim == 0 and value.dtype.kind in "iu"
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _ints(value: Any, count: int, argument: str, function: str, expected: str) -> tuple:
+    """`count` ints from an int (repeated), a one-element sequence (repeated, as PyTorch
+    broadcasts it) or `count` ints; anything else is a TypeError naming `expected`."""
+    values = (value,) if _int_like(value) else tuple(value) if isinstance(
+        value, (tuple, list)) else ()
+    if len(values) == 1:
+        values *= count
+    if len(values) != count or not all(_int_like(v) for v in values):
+        raise TypeError(f"{function}: {argument} must be {expected}, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
 def _pair(value: Any, argument: str, function: str) -> tuple[int, int]:
-    """An int or a pair of ints as (height, width); anything else is a TypeError."""
-    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) for v in values):
-        raise TypeError(f"{function}: {argument} must be an int or a pair of ints, got {value!r}")
-    return int(values[0]), int(values[1])
+    """An int or a pair of ints (or one int in a sequence) as (height, width); anything else
+    is a TypeError."""
+    return _ints(value, 2, argument, function, "an int or a pair of ints")
+
+
+def _no_stride(stride: Any) -> bool:
+    """A pooling stride left to default to the kernel size: None, [] or ()."""
+    return stride is None or isinstance(stride, (list, tuple)) and len(stride) == 0
 
 
 def _check_positive(function: str, **values: tuple[int, int]) -> None:
@@ -1168,7 +1194,7 @@ def _pool_geometry(shape: tuple, kernel_size: Any, stride: Any, padding: Any, di
                    ceil_mode: bool, function: str) -> tuple:
     """The pooling windows as PyTorch places them, the output size and the padding."""
     kernel = _pair(kernel_size, "kernel_size", function)
-    stride = kernel if stride is None or stride == [] or stride == () else _pair(
+    stride = kernel if _no_stride(stride) else _pair(
         stride, "stride", function)
     padding, dilation = _pair(padding, "padding", function), _pair(dilation, "dilation", function)
     _check_positive(function, kernel_size=kernel, stride=stride, dilation=dilation)
@@ -1329,8 +1355,12 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     ceil_mode adds past it), False by the number of real pixels; divisor_override fixes it.
     """
     x, unbatched = _batched(input, "avg_pool2d")
+    if x.dtype == np.int64:  # PyTorch's int64 kernel: the mean truncated toward zero
+        mean = avg_pool2d(input.double(), kernel_size, stride, padding, ceil_mode,
+                          count_include_pad, divisor_override)
+        return mean.trunc().long()  # (exact: integer sums below 2**53 divided once)
     if x.dtype.kind != "f":
-        raise DtypeError(f"avg_pool2d: input must be a float tensor, got {x.dtype}")
+        raise DtypeError(f"avg_pool2d: input must be a float (or int64) tensor, got {x.dtype}")
     if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
         return avg_pool2d(input.float(), kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override).half()
@@ -1371,8 +1401,9 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 def _adaptive_size(x: Tensor, output_size: Any, function: str) -> tuple[int, int]:
     sizes = (output_size, output_size) if output_size is None or isinstance(
         output_size, (int, np.integer)) else tuple(output_size)
-    if len(sizes) != 2:
-        raise TypeError(f"{function}: output_size must be an int or a pair, got {output_size!r}")
+    if len(sizes) != 2:  # (PyTorch's RuntimeError, also for a one-element sequence)
+        raise RuntimeError(f"{function}: output_size must be an int or a pair, got "
+                           f"{output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
     if min(sizes) < 0 or 0 in x.shape[1:]:
         raise TensorError(f"{function}: output_size {sizes} must be >= 0 and the input "
@@ -1468,12 +1499,22 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     if x.ndim != 4:
         raise TensorError(f"unfold: expected a 3-D or 4-D input ((N,) C, H, W), got shape "
                           f"{x.shape}")
+    _two_entries("unfold", kernel_size=kernel_size, dilation=dilation, padding=padding,
+                 stride=stride)
     kernel = _pair(kernel_size, "kernel_size", "unfold")
     dilation, stride = _pair(dilation, "dilation", "unfold"), _pair(stride, "stride", "unfold")
     _check_positive("unfold", kernel_size=kernel, dilation=dilation, stride=stride)
     pads = _conv_pads(padding, kernel, dilation, stride, "unfold")
     _check_fits("unfold", x.shape, pads, kernel, dilation)
     return _conv.Unfold.apply(x, _conv.Geometry(kernel, stride, pads, dilation))
+
+
+def _two_entries(function: str, **values: Any) -> None:
+    """unfold and fold take an int or two entries, not one (PyTorch's RuntimeError)."""
+    for argument, value in values.items():
+        if isinstance(value, (tuple, list)) and len(value) == 1:
+            raise RuntimeError(f"{function}: {argument} must be an int or 2 entries, got "
+                               f"{value!r}")
 
 
 def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  # noqa: A002
@@ -1483,6 +1524,8 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
     x = _tensor(input)
     if x.ndim == 2:  # unbatched (C*kh*kw, L) -> (C, *output_size), as PyTorch
         return fold(x.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
+    _two_entries("fold", output_size=output_size, kernel_size=kernel_size, dilation=dilation,
+                 padding=padding, stride=stride)
     size = _pair(output_size, "output_size", "fold")
     kernel = _pair(kernel_size, "kernel_size", "fold")
     dilation, stride = _pair(dilation, "dilation", "fold"), _pair(stride, "stride", "fold")

@@ -25,13 +25,9 @@ from tinygrad_np.tensor import Tensor
 
 
 def _triple(value: Any, argument: str, function: str) -> tuple[int, int, int]:
-    """An int or 3 ints as (depth, height, width); anything else is a TypeError."""
-    if isinstance(value, (int, np.integer)):
-        value = (value,) * 3
-    values = tuple(value) if isinstance(value, (tuple, list)) else ()
-    if len(values) != 3 or not all(isinstance(v, (int, np.integer)) for v in values):
-        raise TypeError(f"{function}: {argument} must be an int or 3 ints, got {value!r}")
-    return int(values[0]), int(values[1]), int(values[2])
+    """An int or 3 ints (or one int in a sequence) as (depth, height, width); anything else
+    is a TypeError."""
+    return F._ints(value, 3, argument, function, "an int or 3 ints")
 
 
 def _check_fits(function: str, shape: tuple, pads: tuple, kernel: tuple,
@@ -176,7 +172,7 @@ def _pool_args(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilati
                function: str, ceil_mode: bool = False) -> tuple[tuple[int, int, int], ...]:
     """kernel, stride (kernel_size by default), padding and dilation as triples, checked."""
     kernel = _triple(kernel_size, "kernel_size", function)
-    stride = kernel if stride is None or stride == [] or stride == () else _triple(
+    stride = kernel if F._no_stride(stride) else _triple(
         stride, "stride", function)
     padding = _triple(padding, "padding", function)
     dilation = _triple(dilation, "dilation", function)
@@ -256,8 +252,11 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     2-D passes' divisors multiply to it."""
     name = "avg_pool3d"
     x, unbatched = F._batched(input, name, ndim=5)
+    if x.dtype == np.int64:  # PyTorch's int64 kernel: the mean truncated toward zero
+        return avg_pool3d(input.double(), kernel_size, stride, padding, ceil_mode,
+                          count_include_pad, divisor_override).trunc().long()
     if x.dtype.kind != "f":
-        raise DtypeError(f"{name}: input must be a float tensor, got {x.dtype}")
+        raise DtypeError(f"{name}: input must be a float (or int64) tensor, got {x.dtype}")
     if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
         return avg_pool3d(input.float(), kernel_size, stride, padding, ceil_mode,
                           count_include_pad, divisor_override).half()

@@ -72,17 +72,24 @@ def _check(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corners: bo
                           f"(input shape {x.shape})")
 
 
-def _nearest_index(n_in: int, n_out: int, scale: float | None, shortcut: bool) -> np.ndarray:
-    """floor(dst * in / out), or floor(dst / scale_factor), in float32 as PyTorch's kernel.
-    PyTorch's 2-D kernel copies when out == in and halves when out == 2 in, whatever the
-    scale (`shortcut`); its 1-D forward does not (its 1-D backward does)."""
-    if shortcut and n_out in (n_in, 2 * n_in):
+def _nearest_index(n_in: int, n_out: int, scale: float | None, exact: bool, x: Tensor,
+                   plane: int) -> np.ndarray:
+    """Source indices of 'nearest' (floor(dst * ratio)) and 'nearest-exact'
+    (floor((dst + 0.5) * ratio)), ratio = in / out or 1 / scale_factor, at the precision of
+    PyTorch's CPU kernels (found by scans against PyTorch 2.13): ratio and product in float32,
+    except for float64 input in 1-D and 3-D, and in 2-D when the output plane (`plane`, H * W)
+    holds 128 or more pixels: there both are float64 and the product is rounded to float32
+    before the floor. Its 2-D 'nearest' copies when out == in and halves when out == 2 in,
+    whatever the scale. Known residue: 'nearest-exact' still differs by one source pixel in
+    rare cases (tiny even inputs upsampled in float32, some 2-D float64 sizes)."""
+    if not exact and x.ndim == 4 and n_out in (n_in, 2 * n_in):
         return np.arange(n_out) * n_in // n_out
-    if scale is not None and scale > 0:
-        ratio = np.float32(1.0 / scale)
-    else:
-        ratio = np.float32(n_in) / np.float32(n_out)
-    source = np.floor(np.arange(n_out, dtype=np.float32) * ratio).astype(np.int64)
+    double = x.dtype == np.float64 and (x.ndim != 4 or plane >= 128)
+    kind = np.float64 if double else np.float32
+    given = scale is not None and scale > 0
+    ratio = kind(1.0 / scale) if given else kind(n_in) / kind(n_out)
+    source = (np.arange(n_out) + (0.5 if exact else 0.0)).astype(kind) * ratio
+    source = np.floor(source.astype(np.float32)).astype(np.int64)
     return np.minimum(source, n_in - 1)
 
 
@@ -161,17 +168,14 @@ def _antialias_matrix(n_in: int, n_out: int, scale: float | None, mode: str,
 
 
 def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str,
-                 align_corners: bool, antialias: bool = False) -> Tensor:
+                 align_corners: bool, antialias: bool = False, plane: int = 0) -> Tensor:
     if antialias:
         matrix = _antialias_matrix(x.shape[axis], n_out, scale, mode, align_corners)
         return (x.movedim(axis, -1) @ Tensor(matrix.T.astype(x.dtype))).movedim(-1, axis)
     n_in = x.shape[axis]
-    if mode == "nearest":
-        return x.index_select(axis, _nearest_index(n_in, n_out, scale, x.ndim == 4))
-    if mode == "nearest-exact":  # the source pixel whose centre is nearest
-        ratio = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
-        source = np.floor((np.arange(n_out) + 0.5) * ratio).astype(np.int64)
-        return x.index_select(axis, np.minimum(source, n_in - 1))
+    if mode in ("nearest", "nearest-exact"):  # nearest-exact: the nearest source centre
+        index = _nearest_index(n_in, n_out, scale, mode == "nearest-exact", x, plane)
+        return x.index_select(axis, index)
     if n_out == n_in and (mode != "bicubic" or align_corners or scale in (None, 1.0)):
         return x  # PyTorch copies, whatever the scale (bicubic only at a ratio of 1)
     shape = (n_out,) + (1,) * (x.ndim - axis - 1)
@@ -222,7 +226,8 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 3: F.adaptive_avg_pool3d}[spatial]
         return pool(x, sizes[0] if spatial == 1 else tuple(sizes))
     for offset, (n_out, scale) in enumerate(zip(sizes, scales)):
-        x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners), antialias)
+        x = _resize_axis(x, 2 + offset, n_out, scale, mode, bool(align_corners), antialias,
+                         math.prod(sizes))
     return x
 
 

@@ -153,8 +153,8 @@ def _bags(ids: np.ndarray, offsets: Any, include_last_offset: bool
     if offs.size and (offs[-1] > ids.size or np.any(np.diff(offs) < 0)):
         raise TensorError(f"embedding_bag: offsets must be non-decreasing and at most the "
                           f"input's length {ids.size}, got {offs.tolist()}")
-    if include_last_offset:
-        return ids, offs[:-1], offs[1:]
+    if include_last_offset:  # PyTorch's: the last offset is dropped, the last bag runs on
+        return ids, offs[:-1], np.append(offs[1:-1], ids.size)[:max(offs.size - 1, 0)]
     return ids, offs, np.append(offs[1:], ids.size)
 
 

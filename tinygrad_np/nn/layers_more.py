@@ -301,7 +301,8 @@ class AdaptiveMaxPool1d(AdaptiveAvgPool1d):
 
 # ----------------------------------------------------------------- power-average pooling
 def _window_size(kernel_size: Any, count: int) -> int:
-    sizes = (kernel_size,) * count if isinstance(kernel_size, int) else tuple(kernel_size)
+    sizes = (kernel_size,) * count if F._int_like(kernel_size) else tuple(kernel_size)
+    sizes = sizes * count if len(sizes) == 1 else sizes
     return int(np.prod(sizes))
 
 

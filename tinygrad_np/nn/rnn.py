@@ -139,6 +139,13 @@ class RNNBase(Module):
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         name = type(self).__name__
+        if mode not in _GATES:
+            raise ValueError(f"Unrecognized RNN mode: {mode} (expected one of {list(_GATES)})")
+        for argument, size in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(size, (int, np.integer)):
+                raise TypeError(f"{name}: {argument} should be of type int, got {size!r}")
+            if size <= 0:
+                raise ValueError(f"{name}: {argument} must be greater than zero, got {size}")
         if proj_size != 0 and mode != "LSTM":
             raise ValueError(_PROJ_SIZE_ONLY_LSTM)
         if isinstance(proj_size, bool) or proj_size < 0:

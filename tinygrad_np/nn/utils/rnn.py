@@ -78,9 +78,10 @@ class PackedSequence(NamedTuple):
         return (sizes[None, :] > np.arange(int(sizes[0]))[:, None]).sum(1)
 
 
-def _int_array(op: str, name: str, value: Any) -> np.ndarray:
+def _int_array(op: str, name: str, value: Any, floats: bool = False) -> np.ndarray:
+    """A 1-D int64 array; `floats` also takes float values (truncated, as PyTorch's cast)."""
     array = np.asarray(value._data if isinstance(value, Tensor) else value)
-    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+    if array.ndim != 1 or (array.size and array.dtype.kind not in ("iuf" if floats else "iu")):
         raise TensorError(f"{op}: {name} must be a 1-D list or tensor of ints, got "
                           f"{array.dtype} values of shape {array.shape}")
     return array.astype(np.int64)
@@ -98,8 +99,10 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
     import tinygrad_np as tg  # the package imports this module
 
     sequences = list(sequences)
-    if not sequences or not all(isinstance(s, Tensor) for s in sequences):
-        raise TypeError("pad_sequence: expected a non-empty list of Tensors")
+    if not sequences:
+        raise RuntimeError("pad_sequence: received an empty list of sequences")
+    if not all(isinstance(s, Tensor) for s in sequences):
+        raise TypeError("pad_sequence: expected a list of Tensors")
     if padding_side not in ("left", "right"):
         raise TensorError(f"pad_sequence: padding_side must be 'left' or 'right', got "
                           f"{padding_side!r}")
@@ -128,7 +131,7 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected the padded batch as a Tensor, got "
                         f"{type(input).__name__}")
-    lengths = _int_array(op, "lengths", lengths)
+    lengths = _int_array(op, "lengths", lengths, floats=True)
     batch_axis = 0 if batch_first else 1
     if input.ndim < 2 or input.shape[batch_axis] != len(lengths):
         raise TensorError(f"{op}: got {len(lengths)} lengths for an input of shape "
