@@ -1480,8 +1480,11 @@ class Tensor:
         return False
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
-        """True when the elements lie in memory in row-major order without gaps."""
-        return bool(self._data.flags.c_contiguous)
+        """True when the elements lie in memory in row-major order without gaps (with
+        `memory_format=torch.channels_last`: in NHWC order, PyTorch's rule for size-1 dims)."""
+        if memory_format in (None, contiguous_format, preserve_format):
+            return bool(self._data.flags.c_contiguous)
+        return is_laid_out(self.shape, self.stride(), memory_format)
 
     def storage_offset(self) -> int:
         """Where the first element sits in the memory block it shares with the tensors it is a
@@ -3524,9 +3527,14 @@ class Tensor:
             else:
                 dtype = arg
         as_device(device, "Tensor.to")
+        result = self
         if dtype is not None and np.dtype(dtype) != self.dtype:
-            return self.astype(dtype)
-        return self.astype(self.dtype) if copy else self  # astype copies
+            result = self.astype(dtype)
+        elif copy:
+            result = self.astype(self.dtype)  # astype copies (keeping the layout)
+        if memory_format is None or memory_format is preserve_format:
+            return result
+        return result.contiguous(memory_format=memory_format)
 
     def cpu(self, *, memory_format: Any = None) -> Tensor:
         """Self: the data is on the CPU already."""
@@ -3580,12 +3588,18 @@ class Tensor:
     # ----------------------------------------------------------------- PyTorch vocabulary
     # Conversions and views.
     def clone(self, *, memory_format: Any = None) -> Tensor:
-        """A copy with its own memory; the gradient passes straight through."""
-        return Clone.apply(self)
+        """A copy with its own memory, laid out as self's when that is dense (PyTorch's
+        preserve_format) or as `memory_format` says; the gradient passes straight through."""
+        return Clone.apply(self, memory_format, "clone")
 
     def contiguous(self, *, memory_format: Any = None) -> Tensor:
-        """Self when its array is C-contiguous, else a contiguous copy (gradient passes)."""
-        return self if self._data.flags.c_contiguous else Clone.apply(self)
+        """Self when its memory is row-major (or in `memory_format`, e.g. channels_last)
+        already, else such a copy (the gradient passes)."""
+        if memory_format is None or memory_format is contiguous_format:
+            return self if self._data.flags.c_contiguous else Clone.apply(self)
+        if self.is_contiguous(memory_format):
+            return self
+        return Clone.apply(self, memory_format, "contiguous")
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
         """With no argument, PyTorch's type name (`'torch.FloatTensor'`, so that scripts
@@ -3611,36 +3625,43 @@ class Tensor:
 
     # `x.new_zeros(2, 3)`: a new tensor with self's dtype (unless given), unrelated to self's graph.
     def _new(self, name: str, array: np.ndarray, dtype: Any, device: Any,
-             requires_grad: bool) -> Tensor:
-        as_device(device, name)
+             requires_grad: bool, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        check_placement(name, device, layout, pin_memory)
         return Tensor(array.astype(self.dtype if dtype is None else dtype, copy=False),
                       requires_grad=requires_grad)
 
     def new_zeros(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False, **kwargs: Any) -> Tensor:
+                  requires_grad: bool = False, layout: Any = None, pin_memory: bool = False,
+                  **kwargs: Any) -> Tensor:
         """Zeros of shape `size` (or `size=`), in self's dtype unless `dtype` is given."""
         shape = _new_size("new_zeros", size, kwargs)
-        return self._new("new_zeros", np.zeros(shape), dtype, device, requires_grad)
+        return self._new("new_zeros", np.zeros(shape), dtype, device, requires_grad, layout,
+                         pin_memory)
 
     def new_ones(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False, **kwargs: Any) -> Tensor:
+                 requires_grad: bool = False, layout: Any = None, pin_memory: bool = False,
+                 **kwargs: Any) -> Tensor:
         """Ones of shape `size` (or `size=`), in self's dtype unless `dtype` is given."""
         shape = _new_size("new_ones", size, kwargs)
-        return self._new("new_ones", np.ones(shape), dtype, device, requires_grad)
+        return self._new("new_ones", np.ones(shape), dtype, device, requires_grad, layout,
+                         pin_memory)
 
     def new_empty(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False, **kwargs: Any) -> Tensor:
+                  requires_grad: bool = False, layout: Any = None, pin_memory: bool = False,
+                  **kwargs: Any) -> Tensor:
         """An uninitialised tensor of shape `size` (or `size=`; zeros here), in self's dtype
         by default."""
         shape = _new_size("new_empty", size, kwargs)
-        return self._new("new_empty", np.zeros(shape), dtype, device, requires_grad)
+        return self._new("new_empty", np.zeros(shape), dtype, device, requires_grad, layout,
+                         pin_memory)
 
     def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
-                 device: Any = None, requires_grad: bool = False) -> Tensor:
+                 device: Any = None, requires_grad: bool = False,
+                 layout: Any = None, pin_memory: bool = False) -> Tensor:
         """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
         check_fill("new_full", fill_value)
         return self._new("new_full", np.full(tuple(size), fill_value), dtype, device,
-                         requires_grad)
+                         requires_grad, layout, pin_memory)
 
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
                    requires_grad: bool = False) -> Tensor:
@@ -4684,8 +4705,12 @@ from tinygrad_np.device import (  # noqa: E402
     CPU,
     _cpu_only as as_device_error,  # noqa: E402
     as_device,
+    check_placement,
+    contiguous_format,
     device,
     is_device,
+    is_laid_out,
+    preserve_format,
     strided,
 )
 from tinygrad_np.function import enable_grad, is_grad_enabled, no_grad  # noqa: E402
