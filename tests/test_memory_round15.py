@@ -265,3 +265,102 @@ def test_expand_that_adds_nothing_keeps_gradients(lib):
     assert x.grad.tolist() == np.arange(12.0).reshape(3, 4).tolist()
     with pytest.raises(RuntimeError):
         t.zeros(1, 4).expand(3, 4).add_(1)
+
+
+# ----------------------------------------------------------------- PyTorch's refusals
+def _float64_one(t):
+    return t.ones(1, dtype=t.float64)
+
+
+IN_PLACE_DTYPE = {
+    "index_add_": lambda t, x: x.index_add_(0, t.tensor([0]), _float64_one(t)),
+    "index_copy_": lambda t, x: x.index_copy_(0, t.tensor([0]), _float64_one(t)),
+    "scatter_": lambda t, x: x.scatter_(0, t.tensor([0]), _float64_one(t)),
+    "scatter_add_": lambda t, x: x.scatter_add_(0, t.tensor([0]), _float64_one(t)),
+    "scatter_reduce_": lambda t, x: x.scatter_reduce_(0, t.tensor([0]), _float64_one(t), "sum"),
+    "index_reduce_": lambda t, x: x.index_reduce_(0, t.tensor([0]), _float64_one(t), "prod"),
+    "index_put_": lambda t, x: x.index_put_((t.tensor([0]),), t.tensor([1])),
+    "masked_scatter_": lambda t, x: x.masked_scatter_(t.tensor([True, False, False]),
+                                                      t.ones(3, dtype=t.float64)),
+    "put_": lambda t, x: x.put_(t.tensor([0]), _float64_one(t)),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", sorted(IN_PLACE_DTYPE))
+def test_in_place_index_ops_need_self_dtype(lib, name):
+    t = _lib(lib)
+    x = t.zeros(3)
+    with pytest.raises(RuntimeError):
+        IN_PLACE_DTYPE[name](t, x)
+    assert x.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_same_dtype_sources_still_work(lib):
+    t = _lib(lib)
+    x = t.zeros(3)
+    x.index_add_(0, t.tensor([0, 0]), t.ones(2))
+    x.scatter_(0, t.tensor([1]), t.full((1,), 5.0))
+    x.index_put_((t.tensor([2]),), t.tensor(7.0))
+    assert x.tolist() == [2.0, 5.0, 7.0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_scatter_index_larger_than_src(lib):
+    t = _lib(lib)
+    with pytest.raises(RuntimeError):
+        t.zeros(3, 4).scatter_(1, t.tensor([[0, 1]]), t.ones(1, 1))
+    with pytest.raises(RuntimeError):
+        t.zeros(3, 4).scatter_add_(1, t.tensor([[0, 1]]), t.ones(1, 1))
+    with pytest.raises(RuntimeError):
+        t.zeros(1, 4).scatter(1, t.tensor([[0], [0]]), t.ones(2, 1))
+    ok = t.zeros(3, 4).scatter_(1, t.tensor([[0, 1]]), t.ones(2, 3))
+    assert ok.sum().item() == 2.0
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_fill_value_tensors_must_be_zero_dim(lib):
+    t = _lib(lib)
+    with pytest.raises(RuntimeError, match="0-dimensional"):
+        t.zeros(3).index_fill_(0, t.tensor([0]), t.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="0-dimensional"):
+        t.zeros(3).masked_fill_(t.tensor([True, False, False]), t.tensor([1.0]))
+    x = t.zeros(3).masked_fill_(t.tensor([True, False, False]), t.tensor(2.0))
+    assert x.index_fill_(0, t.tensor([2]), t.tensor(3.0)).tolist() == [2.0, 0.0, 3.0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_exception_types(lib):
+    t = _lib(lib)
+    with pytest.raises(TypeError):
+        t.zeros(2)["a"]
+    with pytest.raises(TypeError):
+        t.zeros(3, 4).index_put_((None, t.tensor([0, 2])), t.ones(1))
+    with pytest.raises(IndexError):
+        t.zeros(3, 4).index_copy_(0, t.tensor([0]), t.ones(2, 4))
+    with pytest.raises(RuntimeError):
+        t.zeros(3, 4).index_add_(0, t.tensor([0]), t.ones(2, 4))
+
+
+# ----------------------------------------------------------------- small tensor queries
+@pytest.mark.parametrize("lib", LIBS)
+def test_mT_of_a_0d_tensor_is_itself_with_a_warning(lib):
+    t = _lib(lib)
+    x = t.tensor(1.5)
+    with pytest.warns(UserWarning, match="deprecated on 0-D"):
+        assert x.mT.item() == 1.5
+    with pytest.raises(RuntimeError):
+        _ = t.tensor([1.0, 2.0]).mT
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_share_memory_and_is_set_to(lib):
+    t = _lib(lib)
+    x = t.zeros(3)
+    assert x.is_shared() is False
+    assert x.share_memory_() is x and x.is_shared() is True
+    a = t.zeros(3)
+    assert a.is_set_to(a) and a.is_set_to(a.view(3))
+    assert not a.is_set_to(t.zeros(3))
+    assert not a.is_set_to(a[1:]) and not a.is_set_to(a.view(1, 3))

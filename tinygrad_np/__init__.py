@@ -362,6 +362,19 @@ for _name in "ldexp nextafter addmm addbmm baddbmm addmv addr conj_physical inde
                                                                     getattr(Tensor, _name)))
 
 
+_index_reduce_in_place = Tensor.index_reduce_
+
+
+def _index_reduce_(self: Tensor, dim: int, index: _Any, source: _Any, *args: _Any,
+                   **kwargs: _Any) -> Tensor:
+    """`index_reduce` in place (a tensor source of self's dtype, as PyTorch)."""
+    _tensor_module._same_dtype("index_reduce_", self, source)
+    return _index_reduce_in_place(self, dim, index, source, *args, **kwargs)
+
+
+Tensor.index_reduce_ = _index_reduce_
+
+
 def _flat_in_place(name: str) -> _Any:
     """`x.eq_(y)`: the comparison written into x in x's dtype; on a tensor in the graph it
     stays in the graph with a zero derivative, as PyTorch's (not a new leaf)."""

@@ -54,9 +54,11 @@ def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tup
     source = _source(source, input)
     expected = input.shape[:axis] + (index.size,) + input.shape[axis + 1:]
     if source.shape != expected:
-        raise RuntimeError(f"{op}: source of shape {source.shape} does not fit: expected "
-                           f"{expected} (self {input.shape}, {index.size} indices along dim "
-                           f"{dim})")
+        counted = op.startswith("index_copy") and source.ndim == len(expected) and all(
+            n == m for k, (n, m) in enumerate(zip(source.shape, expected)) if k != axis)
+        error = IndexError if counted else RuntimeError  # (PyTorch's types)
+        raise error(f"{op}: source of shape {source.shape} does not fit: expected {expected} "
+                    f"(self {input.shape}, {index.size} indices along dim {dim})")
     return (slice(None),) * axis + (index,), source
 
 
@@ -91,7 +93,10 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
         raise TypeError(f"index_put: indices must be a tuple of tensors, got "
                         f"{type(indices).__name__}")
     parts: list[np.ndarray] = []
-    for part in indices:
+    for position, part in enumerate(indices):
+        if part is None:
+            raise TypeError(f"index_put: expected Tensor as element {position} of indices, "
+                            "but got None")
         array = np.asarray(_data(part))
         if array.dtype == bool:  # a mask is its nonzero positions (np.add.at needs those)
             parts.extend(np.nonzero(array))

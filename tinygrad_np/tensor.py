@@ -937,6 +937,32 @@ def _in_range(op: str, index: np.ndarray, tensor: Tensor, axis: int, dim: Any) -
                                f"size {size}")
 
 
+def _src_fits(op: str, index: np.ndarray, tensor: Tensor, axis: int, src: Any) -> None:
+    """PyTorch's scatter rule: the index no larger than src in any dim, nor than self apart
+    from dim `axis` (a smaller src would otherwise be broadcast here)."""
+    if isinstance(src, Tensor) and src.ndim and index.ndim == src.ndim and any(
+            n > limit for n, limit in zip(index.shape, src.shape)) or any(
+            n > limit for k, (n, limit) in enumerate(zip(index.shape, tensor.shape))
+            if k != axis):
+        raise RuntimeError(f"{op}: expected index {index.shape} to be no larger than self "
+                           f"{tensor.shape} apart from dimension {axis} and to be no larger "
+                           f"than src {np.shape(_data(src))}")
+
+
+def _same_dtype(op: str, tensor: Tensor, source: Any, what: str = "source") -> None:
+    """PyTorch's rule for the in-place index ops: a tensor source has self's dtype."""
+    if isinstance(source, Tensor) and source.dtype != tensor.dtype:
+        raise RuntimeError(f"{op}: self ({tensor.dtype}) and {what} ({source.dtype}) must have "
+                           f"the same dtype")
+
+
+def _zero_dim_value(op: str, value: Any) -> None:
+    """PyTorch's rule for a fill value given as a tensor: one of 0 dimensions."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {value.ndim} dimension(s) (shape {value.shape})")
+
+
 def _same_dims(op: str, index: np.ndarray, tensor: Tensor) -> np.ndarray:
     """A scatter index with as many dims as the tensor written into (a 0-d index of a 1-D
     tensor is one entry, as PyTorch); anything else is PyTorch's error."""
@@ -1183,8 +1209,8 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
-                 "_user_memory", "_view_of", "_multi_view", "__weakref__")  # _user_memory:
-    # see _relaid_out; _multi_view: see _mark_multi_view;
+                 "_user_memory", "_view_of", "_multi_view", "_shared", "__weakref__")
+    # _user_memory: see _relaid_out; _multi_view: see _mark_multi_view; _shared: share_memory_;
     # _view_of: the tensor a view op's result views (PyTorch's ._base; kept alive, as there)
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
@@ -1350,7 +1376,9 @@ class Tensor:
         return self
 
     def share_memory_(self) -> Tensor:
-        """Self: one process, nothing to move to shared memory (PyTorch's call)."""
+        """Self, marked shared (`is_shared()` is then True, as PyTorch's): one process here,
+        so the memory stays where it is."""
+        self._shared = True
         return self
 
     @property
@@ -1435,7 +1463,12 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
-        """The last two axes swapped (a batch of matrices transposed)."""
+        """The last two axes swapped (a batch of matrices transposed); a 0-d tensor itself,
+        with PyTorch's deprecation warning."""
+        if self.ndim == 0:
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the "
+                          "identity in these cases.", UserWarning, stacklevel=2)
+            return self
         if self.ndim < 2:
             raise RuntimeError(f"mT: expected a tensor of 2 or more dimensions, got shape "
                                f"{self.shape}")
@@ -2292,20 +2325,24 @@ class Tensor:
 
     def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
         """`index_fill` in place."""
+        _zero_dim_value("index_fill_", value)
         return self._in_place(Tensor.index_fill, dim, index, value)
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
+        _zero_dim_value("masked_fill_", value)
         return self._in_place(Tensor.masked_fill, mask, value)
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                  reduce: str | None = None) -> Tensor:
         """`scatter` in place: self[index[i][j]][j] = src[i][j] for dim 0 (and so on)."""
+        _same_dtype("scatter_", self, src, "src")
         return self._in_place(lambda tensor, *args: tensor.scatter(*args, reduce=reduce), dim,
                               index, value if src is None else src)
 
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
         """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
+        _same_dtype("scatter_add_", self, src, "src")
         return self._in_place(Tensor.scatter_add, dim, index, src)
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
@@ -3460,6 +3497,10 @@ class Tensor:
                 return _viewed(self, GetItem.apply(self, index))
             return _viewed(self, GetItem.apply(GetItem.apply(self, steps[0]), steps[1]))
         except IndexError as error:  # NumPy's words, PyTorch's "dimension"
+            parts = index if isinstance(index, tuple) else (index,)
+            if any(isinstance(part, str) for part in parts):  # PyTorch: a TypeError
+                raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, "
+                                "None, Ellipsis or index tensors") from None
             raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
 
     def astype(self, dtype: Any) -> Tensor:
@@ -3479,8 +3520,16 @@ class Tensor:
     output_nr = 0  # (the index among its op's outputs: one output per op here)
 
     def is_shared(self) -> bool:
-        """False: no tensor here lives in shared memory."""
-        return False
+        """True after `share_memory_()` (nothing is moved: there is one process)."""
+        return getattr(self, "_shared", False)
+
+    def is_set_to(self, tensor: Tensor) -> bool:
+        """Whether self and `tensor` are the same view of the same memory: the same first
+        element, shape and strides (as PyTorch's)."""
+        mine, theirs = self._data, tensor._data
+        return (mine.__array_interface__["data"][0] == theirs.__array_interface__["data"][0]
+                and mine.shape == theirs.shape and mine.strides == theirs.strides
+                and mine.dtype == theirs.dtype and np.may_share_memory(mine, theirs))
 
     def dim_order(self) -> tuple[int, ...]:
         """The dims from outermost to innermost in memory: (0, 1, ..., ndim - 1), every tensor
@@ -3817,6 +3866,7 @@ class Tensor:
         index = _same_dims("scatter", _index_array("scatter", index), self)
         axis = _wrap_dim("scatter", dim, self.ndim)
         _in_range("scatter", index, self, axis, dim)
+        _src_fits("scatter", index, self, axis, src)
         if isinstance(src, Tensor) and src.ndim:
             src = src[tuple(slice(0, size) for size in index.shape)]
         if reduce is not None:
@@ -3834,6 +3884,7 @@ class Tensor:
         axis = _wrap_dim("scatter_add", dim, self.ndim)
         _in_range("scatter_add", index, self, axis, dim)
         src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
+        _src_fits("scatter_add", index, self, axis, src)
         src = src.reshape(index.shape) if src.ndim == 0 else src[
             tuple(slice(0, size) for size in index.shape)]
         return self + IndexAdd.apply(src, _along(index, axis), self.shape)
@@ -4602,6 +4653,7 @@ class Tensor:
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         """`index_add` in place."""
         from tinygrad_np.indexed import index_add
+        _same_dtype("index_add_", self, source)
         return self._in_place(index_add, dim, index, source, alpha)
 
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
@@ -4612,6 +4664,7 @@ class Tensor:
     def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
         """`index_copy` in place."""
         from tinygrad_np.indexed import index_copy
+        _same_dtype("index_copy_", self, source)
         return self._in_place(index_copy, dim, index, source)
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -4622,6 +4675,7 @@ class Tensor:
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         """`index_put` in place."""
         from tinygrad_np.indexed import index_put
+        _same_dtype("index_put_", self, values, "values")
         return self._in_place(index_put, indices, values, accumulate)
 
     def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
@@ -4635,6 +4689,7 @@ class Tensor:
                         include_self: bool = True) -> Tensor:
         """`scatter_reduce` in place."""
         from tinygrad_np.indexed import scatter_reduce
+        _same_dtype("scatter_reduce_", self, src, "src")
         return self._in_place(scatter_reduce, dim, index, src, reduce, include_self)
 
     def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
