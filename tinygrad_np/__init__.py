@@ -362,6 +362,19 @@ for _name in "ldexp nextafter addmm addbmm baddbmm addmv addr conj_physical inde
                                                                     getattr(Tensor, _name)))
 
 
+_index_reduce_in_place = Tensor.index_reduce_
+
+
+def _index_reduce_(self: Tensor, dim: int, index: _Any, source: _Any, *args: _Any,
+                   **kwargs: _Any) -> Tensor:
+    """`index_reduce` in place (a tensor source of self's dtype, as PyTorch)."""
+    _tensor_module._same_dtype("index_reduce_", self, source)
+    return _index_reduce_in_place(self, dim, index, source, *args, **kwargs)
+
+
+Tensor.index_reduce_ = _index_reduce_
+
+
 def _flat_in_place(name: str) -> _Any:
     """`x.eq_(y)`: the comparison written into x in x's dtype; on a tensor in the graph it
     stays in the graph with a zero derivative, as PyTorch's (not a new leaf)."""
@@ -390,14 +403,16 @@ def _swapped_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return self.transpose_(dim0, dim1)
 
 
-def _resize_as_(self: Tensor, other: Tensor) -> Tensor:
-    """`resize_(other.shape)`."""
-    return self.resize_(other.shape)
+def _resize_as_(self: Tensor, other: Tensor, *, memory_format: _Any = None) -> Tensor:
+    """`resize_(other.shape)`, laid out as `memory_format` says (not as other is, as
+    PyTorch's)."""
+    return self.resize_(other.shape, memory_format=memory_format)
 
 
-def _new_empty_strided(self: Tensor, size: _Any, stride: _Any, **kwargs: _Any) -> Tensor:
-    """`new_empty(size)`: tensors here are laid out contiguously whatever the stride asked."""
-    return self.new_empty(tuple(size), **kwargs)
+def _new_empty_strided(self: Tensor, size: _Any, stride: _Any, *, dtype: _Any = None,
+                       **kwargs: _Any) -> Tensor:
+    """`empty_strided(size, stride)` in self's dtype unless `dtype` is given."""
+    return empty_strided(size, stride, dtype=dtype or self.dtype, **kwargs)
 
 
 Tensor.swapaxes_ = Tensor.swapdims_ = _swapped_
@@ -482,7 +497,7 @@ def _module_level(name: str) -> _Any:
 
 # PyTorch's factories write into `out=` too (`torch.rand(2, 2, out=c)`), and `where`.
 for _name in ("arange empty eye full linspace logspace ones rand randint randn randperm "
-              "zeros").split():
+              "zeros normal").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], dtype_of_out=True)
 where = functional_forms.with_out(where)
 spmm = mm  # noqa: F405  (torch.spmm takes dense matrices too: mm)
@@ -492,7 +507,7 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "ldexp logaddexp2 negative nextafter rad2deg signbit sinc kron ger vdot tensordot "
               "msort inverse cholesky cholesky_inverse chain_matmul alias_copy slice_copy "
               "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm geqrf orgqr "
-              "ormqr").split():
+              "ormqr multinomial").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
 # torch.linalg's and torch.special's functions take out= too (all but these few, as PyTorch)
 functional_forms.namespace_out(linalg, " ".join(sorted(

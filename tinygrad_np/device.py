@@ -15,6 +15,8 @@ import sys
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
+import numpy as np
+
 from tinygrad_np import torch_version
 from tinygrad_np.errors import TensorError
 
@@ -238,9 +240,9 @@ def get_float32_matmul_precision() -> str:
 
 
 class memory_format:  # noqa: N801 (PyTorch's name)
-    """PyTorch's memory layouts (`torch.channels_last`, ...): accepted wherever PyTorch takes
-    `memory_format=` (`contiguous`, `clone`, `to`, the `*_like` factories) and ignored: NumPy
-    arrays here keep the layout each op gives them."""
+    """PyTorch's memory layouts (`torch.channels_last`, ...), taken wherever PyTorch takes
+    `memory_format=` (`contiguous`, `clone`, `to`, `empty`, the `*_like` factories): a
+    channels-last tensor is an NHWC (NDHWC) array viewed as NCHW (NCDHW), as PyTorch's."""
 
     def __init__(self, name: str) -> None:
         self._name = name
@@ -253,6 +255,74 @@ contiguous_format, preserve_format = memory_format("contiguous_format"), memory_
     "preserve_format")
 channels_last, channels_last_3d = memory_format("channels_last"), memory_format(
     "channels_last_3d")
+
+
+# channels-last formats: (the rank they need, the dims from outermost to innermost in memory)
+_CHANNELS_LAST = {"channels_last": (4, (0, 2, 3, 1)), "channels_last_3d": (5, (0, 2, 3, 4, 1))}
+
+
+def _channels_last(form: Any, where: str) -> tuple[int, tuple[int, ...]] | None:
+    """(rank, dims from outermost to innermost in memory) of a channels-last `form`, None for
+    contiguous_format and preserve_format; a TypeError for a value that is no memory format."""
+    if form is None or form is contiguous_format or form is preserve_format:
+        return None
+    if type(form) is not memory_format:
+        raise TypeError(f"{where}: memory_format must be a torch.memory_format such as "
+                        f"torch.channels_last, got {type(form).__name__} {form!r}")
+    return _CHANNELS_LAST[form._name]
+
+
+def _memory_order(form: Any, ndim: int, where: str) -> tuple[int, ...] | None:
+    """The dims of a channels-last `form` from outermost to innermost in memory (None for the
+    others); PyTorch's RuntimeError for a tensor of another rank."""
+    found = _channels_last(form, where)
+    if found is not None and ndim != found[0]:
+        raise RuntimeError(f"{where}: required rank {found[0]} tensor to use {form._name} "
+                           f"format, got a tensor of {ndim} dimensions")
+    return None if found is None else found[1]
+
+
+def laid_out(array: np.ndarray, form: Any, where: str) -> np.ndarray:
+    """A copy of `array` laid out in memory as `form` says: contiguous_format row-major,
+    channels_last NHWC (viewed NCHW), preserve_format (None) as `array` when its memory is
+    dense without overlaps (as PyTorch's; NumPy's order "K"), else row-major."""
+    order = _memory_order(form, array.ndim, where)
+    if order is not None:
+        return array.transpose(order).copy(order="C").transpose(np.argsort(order))
+    dense = form is not contiguous_format and not overlapping(array)
+    return array.copy(order="K" if dense else "C")
+
+
+def overlapping(array: np.ndarray) -> bool:
+    """Whether elements of `array` share memory through a 0 stride (an expand)."""
+    return any(step == 0 and size > 1 for step, size in zip(array.strides, array.shape))
+
+
+def is_laid_out(shape: tuple[int, ...], strides: tuple[int, ...], form: Any) -> bool:
+    """Whether strides (in elements) are channels-last `form`'s (PyTorch's rule: size-1 dims
+    may have any stride; another rank is never channels-last)."""
+    rank, order = _channels_last(form, "is_contiguous")
+    if len(shape) != rank:
+        return False
+    expected = 1
+    for dim in reversed(order):
+        if shape[dim] != 1:
+            if strides[dim] != expected:
+                return False
+            expected *= shape[dim]
+    return True
+
+
+def check_placement(where: str, device: Any, layout: Any = None, pin_memory: Any = False) -> Any:
+    """PyTorch's factory keywords about where the memory lives: `device` (as_device), `layout`
+    (only torch.strided) and `pin_memory` (False: there is no accelerator to pin for)."""
+    if layout is not None and layout is not strided:
+        raise RuntimeError(f"{where}: only the dense layout torch.strided is supported, got "
+                           f"{layout!r}")
+    if pin_memory:
+        raise RuntimeError(f"{where}: pin_memory=True requires a CUDA or other accelerator "
+                           "backend; no pinned memory allocator is available on this system")
+    return as_device(device, where)
 
 
 class layout(memory_format):  # noqa: N801

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import rng
-from tinygrad_np.device import as_device
+from tinygrad_np.device import check_placement, laid_out, overlapping, preserve_format
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.rng import numpy_generator
@@ -68,9 +68,9 @@ def _float_tensor(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
-           device: Any = None) -> Tensor:
+           device: Any = None, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (as `torch.tensor`)."""
-    as_device(device, "tensor")
+    check_placement("tensor", device, None, pin_memory)
     source = data._data if isinstance(data, Tensor) else data
     # (an array first: `Tensor` reads a list or an int in PyTorch's legacy way)
     copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else _to_array(
@@ -79,49 +79,53 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
 
 
 def zeros(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
-          requires_grad: bool = False, device: Any = None) -> Tensor:
+          requires_grad: bool = False, device: Any = None,
+          layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A tensor of zeros (default float dtype)."""
-    as_device(device, "zeros")
+    check_placement("zeros", device, layout, pin_memory)
     return _float_tensor(np.zeros(_shape("zeros", shape, size)), dtype, requires_grad)
 
 
 def ones(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
-         requires_grad: bool = False, device: Any = None) -> Tensor:
+         requires_grad: bool = False, device: Any = None,
+         layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A tensor of ones (default float dtype)."""
-    as_device(device, "ones")
+    check_placement("ones", device, layout, pin_memory)
     return _float_tensor(np.ones(_shape("ones", shape, size)), dtype, requires_grad)
 
 
 def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
                device: Any = None, memory_format: Any = None,
-               layout: Any = None) -> Tensor:
+               layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Zeros with `other`'s shape and (unless given) dtype."""
-    as_device(device, "zeros_like")
-    return Tensor(np.zeros(other.shape, dtype=dtype or other.dtype), requires_grad=requires_grad)
+    return _made(np.zeros(other.shape, dtype=dtype or other.dtype), None, requires_grad,
+                 device, "zeros_like", layout, pin_memory, (other, memory_format))
 
 
 def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
               device: Any = None, memory_format: Any = None,
-              layout: Any = None) -> Tensor:
+              layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Ones with `other`'s shape and (unless given) dtype."""
-    as_device(device, "ones_like")
-    return Tensor(np.ones(other.shape, dtype=dtype or other.dtype), requires_grad=requires_grad)
+    return _made(np.ones(other.shape, dtype=dtype or other.dtype), None, requires_grad,
+                 device, "ones_like", layout, pin_memory, (other, memory_format))
 
 
 def randn(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
-          dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+          dtype: Any = None, requires_grad: bool = False, device: Any = None,
+          layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Samples from the standard normal distribution N(0, 1) (from `generator`, a
     tg.Generator or np.random.Generator, if given)."""
-    as_device(device, "randn")
+    check_placement("randn", device, layout, pin_memory)
     dtype = _float_dtype("randn", dtype)
     values = numpy_generator(generator).standard_normal(_shape("randn", shape, size))
     return _float_tensor(values, dtype, requires_grad)
 
 
 def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
-         dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+         dtype: Any = None, requires_grad: bool = False, device: Any = None,
+         layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Samples from the uniform distribution on [0, 1) (from `generator`, if given)."""
-    as_device(device, "rand")
+    check_placement("rand", device, layout, pin_memory)
     dtype = _float_dtype("rand", dtype)
     values = rng.uniform(numpy_generator(generator), 0.0, 1.0, _shape("rand", shape, size),
                          dtype or get_default_dtype())
@@ -129,10 +133,11 @@ def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
 
 
 def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype: Any = None,
-           requires_grad: bool = False, device: Any = None) -> Tensor:
+           requires_grad: bool = False, device: Any = None,
+           layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Evenly spaced values in [start, end): int64 when start, end and step are all
     integers, else the default float dtype (PyTorch's rule). `arange(end=5)` works too."""
-    as_device(device, "arange")
+    check_placement("arange", device, layout, pin_memory)
     if end is None:
         start, end = 0, start
     start, end, step = _item(start), _item(end), _item(step)
@@ -162,19 +167,36 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
-        device: Any = None) -> Tensor:
+        device: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     """The identity matrix (n x m, m defaults to n)."""
-    as_device(device, "eye")
+    check_placement("eye", device, layout, pin_memory)
     if n < 0 or m is not None and m < 0:
         raise TensorError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _float_tensor(np.eye(n, m), dtype, requires_grad)
 
 
 # ----------------------------------------------------------------- PyTorch's other factories
-def _made(array: np.ndarray, dtype: Any, requires_grad: bool, device: Any, op: str) -> Tensor:
-    as_device(device, op)
-    return Tensor(array if dtype is None else array.astype(dtype, copy=False),
-                  requires_grad=requires_grad)
+def _made(array: np.ndarray, dtype: Any, requires_grad: bool, device: Any, op: str,
+          layout: Any = None, pin_memory: bool = False, like: tuple = (None, None)) -> Tensor:
+    """The new tensor of a factory, after PyTorch's checks of its placement keywords; a
+    `*_like` factory passes `like`, (its input, memory_format), for the layout."""
+    check_placement(op, device, layout, pin_memory)
+    array = array if dtype is None else array.astype(dtype, copy=False)
+    if like[0] is not None:
+        array = _laid_out_like(array, like[0]._data, like[1], op)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _laid_out_like(array: np.ndarray, model: np.ndarray, form: Any, op: str) -> np.ndarray:
+    """`array` (row-major) laid out as `form` says; preserve_format (None), as PyTorch: as
+    `model` (its axes' order, without its gaps) unless elements of `model` overlap."""
+    if form is not None and form is not preserve_format:
+        return laid_out(array, form, op)
+    if model.flags.c_contiguous or overlapping(model):
+        return array
+    result = np.empty_like(model, dtype=array.dtype)  # (NumPy's order "K")
+    result[...] = array
+    return result
 
 
 def _fill_dtype(value: Any) -> Any:
@@ -187,7 +209,8 @@ def _fill_dtype(value: Any) -> Any:
 
 
 def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
-         requires_grad: bool = False, device: Any = None) -> Tensor:
+         requires_grad: bool = False, device: Any = None,
+         layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A tensor of `size` with every element `fill_value`; the dtype follows the value as in
     PyTorch (True -> bool, 3 -> int64, 3.0 -> the default float) unless given."""
     check_fill("full", fill_value)
@@ -195,67 +218,80 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
     value = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
     dtype = np.dtype(dtype or _fill_dtype(value))
     value = _scalar_for("full", value, dtype)  # PyTorch's range check; uint8 -1 is 255
-    return _made(np.full(size, value, dtype=dtype), None, requires_grad, device, "full")
+    return _made(np.full(size, value, dtype=dtype), None, requires_grad, device, "full",
+                 layout, pin_memory)
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
               requires_grad: bool = False, device: Any = None, memory_format: Any = None,
-              layout: Any = None) -> Tensor:
+              layout: Any = None, pin_memory: bool = False) -> Tensor:
     """`fill_value` everywhere, with `input`'s shape and (unless given) dtype (a number the
     dtype cannot hold refused, a negative int wrapping into uint8, as PyTorch)."""
     check_fill("full_like", fill_value)
     target = np.dtype(dtype or input.dtype)
     value = _scalar_for("full_like", fill_value, target)
     return _made(np.full(input.shape, value, dtype=target), None, requires_grad, device,
-                 "full_like")
+                 "full_like", layout, pin_memory, (input, memory_format))
 
 
 def empty(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
-          requires_grad: bool = False, device: Any = None) -> Tensor:
-    """A tensor of `size` whose values are unspecified (here: zeros, so never garbage)."""
-    return _made(np.zeros(_shape("empty", shape, size), dtype=dtype or get_default_dtype()), None,
-                 requires_grad, device, "empty")
+          requires_grad: bool = False, device: Any = None, memory_format: Any = None,
+          layout: Any = None, pin_memory: bool = False) -> Tensor:
+    """A tensor of `size` whose values are unspecified (here: zeros, so never garbage), laid
+    out as `memory_format` says (torch.channels_last: NHWC in memory)."""
+    if memory_format is preserve_format:
+        raise RuntimeError("empty: unsupported memory format torch.preserve_format (there is "
+                           "no tensor to preserve the format of)")
+    values = np.zeros(_shape("empty", shape, size), dtype=dtype or get_default_dtype())
+    return _made(laid_out(values, memory_format, "empty") if memory_format else values, None,
+                 requires_grad, device, "empty", layout, pin_memory)
 
 
 def empty_strided(size: Any, stride: Any, *, dtype: Any = None, requires_grad: bool = False,
-                  device: Any = None, **kwargs: Any) -> Tensor:
-    """`empty(size)`: NumPy lays the memory out itself, so `stride` is only checked to have
-    one entry per dim."""
-    if len(tuple(stride)) != len(tuple(size)):
-        raise RuntimeError(f"empty_strided: size {tuple(size)} and stride {tuple(stride)} must "
-                           "have the same length")
-    return empty(tuple(size), dtype=dtype, requires_grad=requires_grad, device=device)
+                  device: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
+    """A tensor of `size` whose elements lie `stride` elements apart in a new block of memory
+    (zeros here), as PyTorch's: `empty_strided((2, 3), (1, 2)).stride()` is (1, 2)."""
+    size, stride = _shape("empty_strided", (size,), None), tuple(stride)
+    if len(stride) != len(size) or any(_size_entry("empty_strided", step, k) < 0
+                                       for k, step in enumerate(stride)):
+        raise RuntimeError(f"empty_strided: size {size} and stride {stride} must have the "
+                           "same length, and the strides must be non-negative")
+    dtype = np.dtype(dtype or get_default_dtype())
+    reach = 1 + sum((n - 1) * step for n, step in zip(size, stride)) if all(size) else 0
+    array = np.ndarray(size, dtype, buffer=np.zeros(reach, dtype),
+                       strides=[step * dtype.itemsize for step in stride])
+    return _made(array, None, requires_grad, device, "empty_strided", layout, pin_memory)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
                device: Any = None, memory_format: Any = None,
-               layout: Any = None) -> Tensor:
+               layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Like `empty`, with `input`'s shape and (unless given) dtype."""
     return _made(np.zeros(input.shape, dtype=dtype or input.dtype), None, requires_grad,
-                 device, "empty_like")
+                 device, "empty_like", layout, pin_memory, (input, memory_format))
 
 
 def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
               requires_grad: bool = False, device: Any = None, memory_format: Any = None,
-              layout: Any = None) -> Tensor:
+              layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Uniform [0, 1) samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("rand_like", dtype or input.dtype)
     return _made(rng.uniform(numpy_generator(generator), 0.0, 1.0, input.shape, dtype), dtype,
-                 requires_grad, device, "rand_like")
+                 requires_grad, device, "rand_like", layout, pin_memory, (input, memory_format))
 
 
 def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
                requires_grad: bool = False, device: Any = None, memory_format: Any = None,
-               layout: Any = None) -> Tensor:
+               layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Standard normal samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("randn_like", dtype or input.dtype)
     return _made(numpy_generator(generator).standard_normal(input.shape), dtype, requires_grad,
-                 device, "randn_like")
+                 device, "randn_like", layout, pin_memory, (input, memory_format))
 
 
 def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
             requires_grad: bool = False, device: Any = None, low: int | None = None,
-            high: int | None = None) -> Tensor:
+            high: int | None = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Integers uniform in [low, high): `randint(high, size)` or `randint(low, high, size)`
     (also as keywords; int64 unless `dtype` says otherwise)."""
     if high is not None:  # PyTorch's keywords: randint(low=0, high=3, size=(2,))
@@ -274,7 +310,7 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
         raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
     _check_range("randint", low, high - 1, dtype)
     values = numpy_generator(generator).integers(low, high, tuple(size), dtype=np.int64)
-    return _made(values, dtype, requires_grad, device, "randint")
+    return _made(values, dtype, requires_grad, device, "randint", layout, pin_memory)
 
 
 def _check_range(op: str, low: int, high: int, dtype: Any) -> None:
@@ -287,17 +323,19 @@ def _check_range(op: str, low: int, high: int, dtype: Any) -> None:
 
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64,
-             requires_grad: bool = False, device: Any = None) -> Tensor:
+             requires_grad: bool = False, device: Any = None,
+             layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1 (int64)."""
     if n < 0:
         raise TensorError(f"randperm: n must be non-negative, got {n}")
     _check_range("randperm", 0, n - 1, dtype)
     values = numpy_generator(generator).permutation(n)
-    return _made(values, dtype, requires_grad, device, "randperm")
+    return _made(values, dtype, requires_grad, device, "randperm", layout, pin_memory)
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
-             requires_grad: bool = False, device: Any = None) -> Tensor:
+             requires_grad: bool = False, device: Any = None,
+             layout: Any = None, pin_memory: bool = False) -> Tensor:
     """`steps` evenly spaced values from start to end inclusive (the default float dtype).
 
     float32 and float64 values are PyTorch's to the bit: its CPU kernel's formula (the first
@@ -320,16 +358,18 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
         values = linspace(start, end, steps, dtype=np.float64).numpy()
     else:
         values = np.linspace(start, end, steps)
-    return _made(values, target, requires_grad, device, "linspace")
+    return _made(values, target, requires_grad, device, "linspace", layout, pin_memory)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
-             requires_grad: bool = False, device: Any = None) -> Tensor:
+             requires_grad: bool = False, device: Any = None,
+             layout: Any = None, pin_memory: bool = False) -> Tensor:
     """base ** linspace(start, end, steps)."""
     if int(steps) < 0:
         raise TensorError(f"logspace: number of steps must be non-negative, got {steps}")
     values = np.logspace(float(_item(start)), float(_item(end)), int(steps), base=base)
-    return _made(values, dtype or get_default_dtype(), requires_grad, device, "logspace")
+    return _made(values, dtype or get_default_dtype(), requires_grad, device, "logspace",
+                 layout, pin_memory)
 
 
 def _item(value: Any) -> Any:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.device import as_device
+from tinygrad_np.device import as_device, check_placement, preserve_format
 from tinygrad_np.dtypes import get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import randint
@@ -708,23 +708,27 @@ def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tens
 
 
 def _triangle_indices(name: str, pick: Any, row: int, col: int, offset: int, dtype: Any,
-                      device: Any) -> Tensor:
-    as_device(device, name)
+                      placement: tuple) -> Tensor:
+    check_placement(name, *placement)
     if row < 0 or col < 0:
         raise RuntimeError(f"{name}: row and col must be non-negative, got {row} and {col}")
     return Tensor(np.stack(pick(row, offset, col)).astype(dtype).reshape(2, -1))
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
-                 device: Any = None, layout: Any = None) -> Tensor:
+                 device: Any = None, layout: Any = None, pin_memory: bool = False,
+                 requires_grad: bool = False) -> Tensor:
     """The (2, N) row and column indices of the lower triangle of a row x col matrix."""
-    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype, device)
+    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype,
+                             (device, layout, pin_memory))
 
 
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
-                 device: Any = None, layout: Any = None) -> Tensor:
+                 device: Any = None, layout: Any = None, pin_memory: bool = False,
+                 requires_grad: bool = False) -> Tensor:
     """The (2, N) row and column indices of the upper triangle of a row x col matrix."""
-    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype, device)
+    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype,
+                             (device, layout, pin_memory))
 
 
 @xp.quiet
@@ -1119,7 +1123,8 @@ def dropout(input: Any, p: float, train: bool) -> Tensor:
 
 def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
                  generator: Any = None, dtype: Any = None, requires_grad: bool = False,
-                 device: Any = None) -> Tensor:
+                 device: Any = None, memory_format: Any = None, layout: Any = None,
+                 pin_memory: bool = False) -> Tensor:
     """Integers uniform in [low, high) in `input`'s shape and dtype: randint_like(x, high)
     or randint_like(x, low, high)."""
     if high is None:
@@ -1127,8 +1132,12 @@ def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
             raise TypeError("randint_like: missing the high bound")
         low, high = 0, low
     x = _tensor(input)
-    return randint(0 if low is None else low, high, x.shape, generator=generator,
-                   dtype=dtype or x.dtype, requires_grad=requires_grad, device=device)
+    result = randint(0 if low is None else low, high, x.shape, generator=generator,
+                     dtype=dtype or x.dtype, requires_grad=requires_grad, device=device,
+                     layout=layout, pin_memory=pin_memory)
+    if memory_format is None or x.is_contiguous() and memory_format is preserve_format:
+        return result
+    return result.contiguous(memory_format=memory_format)
 
 
 def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002
@@ -1140,8 +1149,7 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
             requires_grad: bool = False) -> Tensor:
     """`torch.asarray`: a tensor sharing obj's memory when it can (a Tensor, an ndarray of
     the dtype asked for), a copy when `copy=True` or when it must convert."""
-    if device is not None:
-        as_device(device)
+    as_device(device, "asarray")
     if isinstance(obj, Tensor) and not copy and (dtype is None or obj.dtype == np.dtype(dtype)):
         return obj.requires_grad_(True) if requires_grad else obj
     if copy is False and not isinstance(obj, (Tensor, np.ndarray)):
@@ -1154,10 +1162,10 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
 
 
 def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
+                  requires_grad: bool = False, layout: Any = None,
+                  pin_memory: bool = False) -> Tensor:
     """A 0-d tensor of the number s (float32 by default, as PyTorch)."""
-    if device is not None:
-        as_device(device)
+    check_placement("scalar_tensor", device, layout, pin_memory)
     return Tensor(np.asarray(s, dtype=dtype or get_default_dtype()),
                   requires_grad=requires_grad)
 
@@ -1307,10 +1315,10 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
 
 
 def range_(start: float = 0, end: float | None = None, step: float = 1, *, dtype: Any = None,
-           requires_grad: bool = False, device: Any = None) -> Tensor:
+           requires_grad: bool = False, device: Any = None, layout: Any = None) -> Tensor:
     """PyTorch's deprecated `torch.range`: start to end *inclusive*, in the default float
     dtype (warns, as PyTorch; use `arange`, which excludes the end)."""
-    as_device(device, "range")
+    check_placement("range", device, layout)
     warnings.warn("torch.range is deprecated in favor of torch.arange, which excludes the end",
                   UserWarning, stacklevel=2)
     start, end = (0, start) if end is None else (start, end)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import _memory_order, laid_out
 from tinygrad_np.errors import IndexOutOfBounds
 from tinygrad_np.join import cat
 from tinygrad_np.ops.shape import IndexAdd, SetItem
@@ -53,9 +54,11 @@ def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tup
     source = _source(source, input)
     expected = input.shape[:axis] + (index.size,) + input.shape[axis + 1:]
     if source.shape != expected:
-        raise RuntimeError(f"{op}: source of shape {source.shape} does not fit: expected "
-                           f"{expected} (self {input.shape}, {index.size} indices along dim "
-                           f"{dim})")
+        counted = op.startswith("index_copy") and source.ndim == len(expected) and all(
+            n == m for k, (n, m) in enumerate(zip(source.shape, expected)) if k != axis)
+        error = IndexError if counted else RuntimeError  # (PyTorch's types)
+        raise error(f"{op}: source of shape {source.shape} does not fit: expected {expected} "
+                    f"(self {input.shape}, {index.size} indices along dim {dim})")
     return (slice(None),) * axis + (index,), source
 
 
@@ -90,7 +93,10 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
         raise TypeError(f"index_put: indices must be a tuple of tensors, got "
                         f"{type(indices).__name__}")
     parts: list[np.ndarray] = []
-    for part in indices:
+    for position, part in enumerate(indices):
+        if part is None:
+            raise TypeError(f"index_put: expected Tensor as element {position} of indices, "
+                            "but got None")
         array = np.asarray(_data(part))
         if array.dtype == bool:  # a mask is its nonzero positions (np.add.at needs those)
             parts.extend(np.nonzero(array))
@@ -273,19 +279,21 @@ def map_(self: Tensor, other: Tensor, callable: Any) -> Tensor:  # noqa: A002
     return self.copy_(Tensor(values))
 
 
-def resize_(self: Tensor, *sizes: Any) -> Tensor:
+def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
     """A new shape in place, as PyTorch's: the same memory (views of it see the change),
     read from self's first element in C order; memory past the end is added (zeros here,
     PyTorch's are uninitialised) and every tensor sharing the memory moves to the larger
     block, as PyTorch's storage grows. The same shape changes nothing. Refused for a tensor
-    that requires grad, as PyTorch."""
+    that requires grad, as PyTorch. `memory_format=torch.channels_last` lays the new shape
+    out NHWC in the same memory."""
     if self.requires_grad:
         raise RuntimeError("resize_: cannot resize a tensor that requires grad")
     shape = tuple(int(n) for n in (
         sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes))
     if any(n < 0 for n in shape):
         raise RuntimeError(f"resize_: sizes must be non-negative, got {shape}")
-    if shape == self.shape:
+    order = _memory_order(memory_format, len(shape), "resize_")
+    if shape == self.shape and order is None:
         return self
     data = self._data
     owner = data if data.base is None else data.base
@@ -293,7 +301,7 @@ def resize_(self: Tensor, *sizes: Any) -> Tensor:
         values = np.zeros(shape, self.dtype)  # memory NumPy cannot address as one block
         kept = min(values.size, self.numel())
         values.reshape(-1)[:kept] = data.reshape(-1)[:kept]
-        self.data = Tensor(values)
+        self.data = Tensor(laid_out(values, memory_format, "resize_"))
         return self
     start = data.ctypes.data - owner.ctypes.data
     memory = owner.reshape(-1).view(np.uint8)
@@ -301,7 +309,10 @@ def resize_(self: Tensor, *sizes: Any) -> Tensor:
     if end > memory.size:
         memory = _grown(self, owner, memory, end)
     # (a slice of the block, not np.ndarray(buffer=), so that views keep its owner as base)
-    self._data = memory[start:end].view(data.dtype).reshape(shape)
+    physical = shape if order is None else tuple(shape[d] for d in order)
+    self._data = memory[start:end].view(data.dtype).reshape(physical)
+    if order is not None:
+        self._data = self._data.transpose(np.argsort(order))
     return self
 
 

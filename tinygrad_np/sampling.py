@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import check_placement
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import MaskedBy
@@ -18,8 +19,8 @@ Source = Generator | np.random.Generator | None
 
 
 def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
-           generator: Source = None, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           generator: Source = None, dtype: Any = None, requires_grad: bool = False,
+           device: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Samples of N(mean, std): `normal(mean_tensor, std_tensor)` (broadcast),
     `normal(mean_tensor, std=1.0)`, `normal(mean, std_tensor)` or `normal(mean, std, size)`.
 
@@ -27,6 +28,7 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
     reparameterisation: for that, use `mean + std * tg.randn_like(mean)` or a
     distribution's `rsample`).
     """
+    check_placement("normal", device, layout, pin_memory)
     draw = numpy_generator(generator)
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         if size is None:

@@ -937,6 +937,32 @@ def _in_range(op: str, index: np.ndarray, tensor: Tensor, axis: int, dim: Any) -
                                f"size {size}")
 
 
+def _src_fits(op: str, index: np.ndarray, tensor: Tensor, axis: int, src: Any) -> None:
+    """PyTorch's scatter rule: the index no larger than src in any dim, nor than self apart
+    from dim `axis` (a smaller src would otherwise be broadcast here)."""
+    if isinstance(src, Tensor) and src.ndim and index.ndim == src.ndim and any(
+            n > limit for n, limit in zip(index.shape, src.shape)) or any(
+            n > limit for k, (n, limit) in enumerate(zip(index.shape, tensor.shape))
+            if k != axis):
+        raise RuntimeError(f"{op}: expected index {index.shape} to be no larger than self "
+                           f"{tensor.shape} apart from dimension {axis} and to be no larger "
+                           f"than src {np.shape(_data(src))}")
+
+
+def _same_dtype(op: str, tensor: Tensor, source: Any, what: str = "source") -> None:
+    """PyTorch's rule for the in-place index ops: a tensor source has self's dtype."""
+    if isinstance(source, Tensor) and source.dtype != tensor.dtype:
+        raise RuntimeError(f"{op}: self ({tensor.dtype}) and {what} ({source.dtype}) must have "
+                           f"the same dtype")
+
+
+def _zero_dim_value(op: str, value: Any) -> None:
+    """PyTorch's rule for a fill value given as a tensor: one of 0 dimensions."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {value.ndim} dimension(s) (shape {value.shape})")
+
+
 def _same_dims(op: str, index: np.ndarray, tensor: Tensor) -> np.ndarray:
     """A scatter index with as many dims as the tensor written into (a 0-d index of a 1-D
     tensor is one entry, as PyTorch); anything else is PyTorch's error."""
@@ -1183,8 +1209,8 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
-                 "_user_memory", "_view_of", "_multi_view", "__weakref__")  # _user_memory:
-    # see _relaid_out; _multi_view: see _mark_multi_view;
+                 "_user_memory", "_view_of", "_multi_view", "_shared", "__weakref__")
+    # _user_memory: see _relaid_out; _multi_view: see _mark_multi_view; _shared: share_memory_;
     # _view_of: the tensor a view op's result views (PyTorch's ._base; kept alive, as there)
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
@@ -1350,7 +1376,9 @@ class Tensor:
         return self
 
     def share_memory_(self) -> Tensor:
-        """Self: one process, nothing to move to shared memory (PyTorch's call)."""
+        """Self, marked shared (`is_shared()` is then True, as PyTorch's): one process here,
+        so the memory stays where it is."""
+        self._shared = True
         return self
 
     @property
@@ -1435,7 +1463,12 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
-        """The last two axes swapped (a batch of matrices transposed)."""
+        """The last two axes swapped (a batch of matrices transposed); a 0-d tensor itself,
+        with PyTorch's deprecation warning."""
+        if self.ndim == 0:
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the "
+                          "identity in these cases.", UserWarning, stacklevel=2)
+            return self
         if self.ndim < 2:
             raise RuntimeError(f"mT: expected a tensor of 2 or more dimensions, got shape "
                                f"{self.shape}")
@@ -1480,8 +1513,11 @@ class Tensor:
         return False
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
-        """True when the elements lie in memory in row-major order without gaps."""
-        return bool(self._data.flags.c_contiguous)
+        """True when the elements lie in memory in row-major order without gaps (with
+        `memory_format=torch.channels_last`: in NHWC order, PyTorch's rule for size-1 dims)."""
+        if memory_format in (None, contiguous_format, preserve_format):
+            return bool(self._data.flags.c_contiguous)
+        return is_laid_out(self.shape, self.stride(), memory_format)
 
     def storage_offset(self) -> int:
         """Where the first element sits in the memory block it shares with the tensors it is a
@@ -2289,20 +2325,24 @@ class Tensor:
 
     def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
         """`index_fill` in place."""
+        _zero_dim_value("index_fill_", value)
         return self._in_place(Tensor.index_fill, dim, index, value)
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
+        _zero_dim_value("masked_fill_", value)
         return self._in_place(Tensor.masked_fill, mask, value)
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                  reduce: str | None = None) -> Tensor:
         """`scatter` in place: self[index[i][j]][j] = src[i][j] for dim 0 (and so on)."""
+        _same_dtype("scatter_", self, src, "src")
         return self._in_place(lambda tensor, *args: tensor.scatter(*args, reduce=reduce), dim,
                               index, value if src is None else src)
 
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
         """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
+        _same_dtype("scatter_add_", self, src, "src")
         return self._in_place(Tensor.scatter_add, dim, index, src)
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
@@ -3457,6 +3497,10 @@ class Tensor:
                 return _viewed(self, GetItem.apply(self, index))
             return _viewed(self, GetItem.apply(GetItem.apply(self, steps[0]), steps[1]))
         except IndexError as error:  # NumPy's words, PyTorch's "dimension"
+            parts = index if isinstance(index, tuple) else (index,)
+            if any(isinstance(part, str) for part in parts):  # PyTorch: a TypeError
+                raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, "
+                                "None, Ellipsis or index tensors") from None
             raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
 
     def astype(self, dtype: Any) -> Tensor:
@@ -3476,8 +3520,16 @@ class Tensor:
     output_nr = 0  # (the index among its op's outputs: one output per op here)
 
     def is_shared(self) -> bool:
-        """False: no tensor here lives in shared memory."""
-        return False
+        """True after `share_memory_()` (nothing is moved: there is one process)."""
+        return getattr(self, "_shared", False)
+
+    def is_set_to(self, tensor: Tensor) -> bool:
+        """Whether self and `tensor` are the same view of the same memory: the same first
+        element, shape and strides (as PyTorch's)."""
+        mine, theirs = self._data, tensor._data
+        return (mine.__array_interface__["data"][0] == theirs.__array_interface__["data"][0]
+                and mine.shape == theirs.shape and mine.strides == theirs.strides
+                and mine.dtype == theirs.dtype and np.may_share_memory(mine, theirs))
 
     def dim_order(self) -> tuple[int, ...]:
         """The dims from outermost to innermost in memory: (0, 1, ..., ndim - 1), every tensor
@@ -3524,9 +3576,14 @@ class Tensor:
             else:
                 dtype = arg
         as_device(device, "Tensor.to")
+        result = self
         if dtype is not None and np.dtype(dtype) != self.dtype:
-            return self.astype(dtype)
-        return self.astype(self.dtype) if copy else self  # astype copies
+            result = self.astype(dtype)
+        elif copy:
+            result = self.astype(self.dtype)  # astype copies (keeping the layout)
+        if memory_format is None or memory_format is preserve_format:
+            return result
+        return result.contiguous(memory_format=memory_format)
 
     def cpu(self, *, memory_format: Any = None) -> Tensor:
         """Self: the data is on the CPU already."""
@@ -3580,12 +3637,18 @@ class Tensor:
     # ----------------------------------------------------------------- PyTorch vocabulary
     # Conversions and views.
     def clone(self, *, memory_format: Any = None) -> Tensor:
-        """A copy with its own memory; the gradient passes straight through."""
-        return Clone.apply(self)
+        """A copy with its own memory, laid out as self's when that is dense (PyTorch's
+        preserve_format) or as `memory_format` says; the gradient passes straight through."""
+        return Clone.apply(self, memory_format, "clone")
 
     def contiguous(self, *, memory_format: Any = None) -> Tensor:
-        """Self when its array is C-contiguous, else a contiguous copy (gradient passes)."""
-        return self if self._data.flags.c_contiguous else Clone.apply(self)
+        """Self when its memory is row-major (or in `memory_format`, e.g. channels_last)
+        already, else such a copy (the gradient passes)."""
+        if memory_format is None or memory_format is contiguous_format:
+            return self if self._data.flags.c_contiguous else Clone.apply(self)
+        if self.is_contiguous(memory_format):
+            return self
+        return Clone.apply(self, memory_format, "contiguous")
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
         """With no argument, PyTorch's type name (`'torch.FloatTensor'`, so that scripts
@@ -3611,36 +3674,43 @@ class Tensor:
 
     # `x.new_zeros(2, 3)`: a new tensor with self's dtype (unless given), unrelated to self's graph.
     def _new(self, name: str, array: np.ndarray, dtype: Any, device: Any,
-             requires_grad: bool) -> Tensor:
-        as_device(device, name)
+             requires_grad: bool, layout: Any = None, pin_memory: bool = False) -> Tensor:
+        check_placement(name, device, layout, pin_memory)
         return Tensor(array.astype(self.dtype if dtype is None else dtype, copy=False),
                       requires_grad=requires_grad)
 
     def new_zeros(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False, **kwargs: Any) -> Tensor:
+                  requires_grad: bool = False, layout: Any = None, pin_memory: bool = False,
+                  **kwargs: Any) -> Tensor:
         """Zeros of shape `size` (or `size=`), in self's dtype unless `dtype` is given."""
         shape = _new_size("new_zeros", size, kwargs)
-        return self._new("new_zeros", np.zeros(shape), dtype, device, requires_grad)
+        return self._new("new_zeros", np.zeros(shape), dtype, device, requires_grad, layout,
+                         pin_memory)
 
     def new_ones(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False, **kwargs: Any) -> Tensor:
+                 requires_grad: bool = False, layout: Any = None, pin_memory: bool = False,
+                 **kwargs: Any) -> Tensor:
         """Ones of shape `size` (or `size=`), in self's dtype unless `dtype` is given."""
         shape = _new_size("new_ones", size, kwargs)
-        return self._new("new_ones", np.ones(shape), dtype, device, requires_grad)
+        return self._new("new_ones", np.ones(shape), dtype, device, requires_grad, layout,
+                         pin_memory)
 
     def new_empty(self, *size: int | tuple[int, ...], dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False, **kwargs: Any) -> Tensor:
+                  requires_grad: bool = False, layout: Any = None, pin_memory: bool = False,
+                  **kwargs: Any) -> Tensor:
         """An uninitialised tensor of shape `size` (or `size=`; zeros here), in self's dtype
         by default."""
         shape = _new_size("new_empty", size, kwargs)
-        return self._new("new_empty", np.zeros(shape), dtype, device, requires_grad)
+        return self._new("new_empty", np.zeros(shape), dtype, device, requires_grad, layout,
+                         pin_memory)
 
     def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
-                 device: Any = None, requires_grad: bool = False) -> Tensor:
+                 device: Any = None, requires_grad: bool = False,
+                 layout: Any = None, pin_memory: bool = False) -> Tensor:
         """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
         check_fill("new_full", fill_value)
         return self._new("new_full", np.full(tuple(size), fill_value), dtype, device,
-                         requires_grad)
+                         requires_grad, layout, pin_memory)
 
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
                    requires_grad: bool = False) -> Tensor:
@@ -3796,6 +3866,7 @@ class Tensor:
         index = _same_dims("scatter", _index_array("scatter", index), self)
         axis = _wrap_dim("scatter", dim, self.ndim)
         _in_range("scatter", index, self, axis, dim)
+        _src_fits("scatter", index, self, axis, src)
         if isinstance(src, Tensor) and src.ndim:
             src = src[tuple(slice(0, size) for size in index.shape)]
         if reduce is not None:
@@ -3813,6 +3884,7 @@ class Tensor:
         axis = _wrap_dim("scatter_add", dim, self.ndim)
         _in_range("scatter_add", index, self, axis, dim)
         src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
+        _src_fits("scatter_add", index, self, axis, src)
         src = src.reshape(index.shape) if src.ndim == 0 else src[
             tuple(slice(0, size) for size in index.shape)]
         return self + IndexAdd.apply(src, _along(index, axis), self.shape)
@@ -4581,6 +4653,7 @@ class Tensor:
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         """`index_add` in place."""
         from tinygrad_np.indexed import index_add
+        _same_dtype("index_add_", self, source)
         return self._in_place(index_add, dim, index, source, alpha)
 
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
@@ -4591,6 +4664,7 @@ class Tensor:
     def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
         """`index_copy` in place."""
         from tinygrad_np.indexed import index_copy
+        _same_dtype("index_copy_", self, source)
         return self._in_place(index_copy, dim, index, source)
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -4601,6 +4675,7 @@ class Tensor:
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         """`index_put` in place."""
         from tinygrad_np.indexed import index_put
+        _same_dtype("index_put_", self, values, "values")
         return self._in_place(index_put, indices, values, accumulate)
 
     def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
@@ -4614,6 +4689,7 @@ class Tensor:
                         include_self: bool = True) -> Tensor:
         """`scatter_reduce` in place."""
         from tinygrad_np.indexed import scatter_reduce
+        _same_dtype("scatter_reduce_", self, src, "src")
         return self._in_place(scatter_reduce, dim, index, src, reduce, include_self)
 
     def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
@@ -4685,8 +4761,12 @@ from tinygrad_np.device import (  # noqa: E402
     CPU,
     _cpu_only as as_device_error,  # noqa: E402
     as_device,
+    check_placement,
+    contiguous_format,
     device,
     is_device,
+    is_laid_out,
+    preserve_format,
     strided,
 )
 from tinygrad_np.function import enable_grad, is_grad_enabled, no_grad  # noqa: E402

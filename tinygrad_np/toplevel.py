@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import check_placement
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.join import cat
@@ -113,40 +114,48 @@ def _window(name: str, length: int, periodic: bool, dtype: Any, requires_grad: b
 
 
 def hann_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
-                layout: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+                layout: Any = None, device: Any = None, pin_memory: bool = False,
+                requires_grad: bool = False) -> Tensor:
     """0.5 - 0.5 cos(2 pi n / (N - 1)); `periodic` drops the last point of N + 1."""
+    check_placement("hann_window", device, layout, pin_memory)
     return _window("hann_window", window_length, periodic, dtype, requires_grad, np.hanning)
 
 
 def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
                    beta: float = 0.46, *, dtype: Any = None, layout: Any = None,
-                   device: Any = None, requires_grad: bool = False) -> Tensor:
+                   device: Any = None, pin_memory: bool = False,
+                   requires_grad: bool = False) -> Tensor:
     """alpha - beta cos(2 pi n / (N - 1))."""
     def values(n: int) -> np.ndarray:
         return alpha - beta * np.cos(2 * np.pi * np.arange(n) / (n - 1))
+    check_placement("hamming_window", device, layout, pin_memory)
     return _window("hamming_window", window_length, periodic, dtype, requires_grad, values)
 
 
 def bartlett_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
-                    layout: Any = None, device: Any = None,
+                    layout: Any = None, device: Any = None, pin_memory: bool = False,
                     requires_grad: bool = False) -> Tensor:
     """The triangular window 1 - |2n / (N - 1) - 1|."""
+    check_placement("bartlett_window", device, layout, pin_memory)
     return _window("bartlett_window", window_length, periodic, dtype, requires_grad,
                    np.bartlett)
 
 
 def blackman_window(window_length: int, periodic: bool = True, *, dtype: Any = None,
-                    layout: Any = None, device: Any = None,
+                    layout: Any = None, device: Any = None, pin_memory: bool = False,
                     requires_grad: bool = False) -> Tensor:
     """0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))."""
+    check_placement("blackman_window", device, layout, pin_memory)
     return _window("blackman_window", window_length, periodic, dtype, requires_grad,
                    np.blackman)
 
 
 def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
                   dtype: Any = None, layout: Any = None, device: Any = None,
+                  pin_memory: bool = False,
                   requires_grad: bool = False) -> Tensor:
     """I0(beta sqrt(1 - (2n / (N - 1) - 1)^2)) / I0(beta)."""
+    check_placement("kaiser_window", device, layout, pin_memory)
     return _window("kaiser_window", window_length, periodic, dtype, requires_grad,
                    lambda n: np.kaiser(n, beta))
 

@@ -43,21 +43,22 @@ def addmv_(input: Tensor, mat: Any, vec: Any, *, beta: float = 1,  # noqa: A002
     return input.addmv_(mat, vec, beta=beta, alpha=alpha)
 
 
-def resize_as_(input: Tensor, the_template: Tensor) -> Tensor:  # noqa: A002
+def resize_as_(input: Tensor, the_template: Tensor, *,  # noqa: A002
+               memory_format: Any = None) -> Tensor:
     """`input.resize_as_(the_template)`: input given the template's shape, in place."""
-    return input.resize_as_(the_template)
+    return input.resize_as_(the_template, memory_format=memory_format)
 
 
 def empty_permuted(size: Sequence[int], physical_layout: Sequence[int], *, dtype: Any = None,
                    device: Any = None, requires_grad: bool = False, **kwargs: Any) -> Tensor:
-    """An uninitialised tensor (zeros here) of shape `size`. PyTorch lays its memory out in
-    the order `physical_layout` names; here every tensor is contiguous, so only the
-    permutation is checked."""
+    """An uninitialised tensor (zeros here) of shape `size` whose memory holds the dims in
+    the order `physical_layout` names, outermost first (as PyTorch's)."""
     shape, layout = tuple(int(n) for n in size), [int(d) for d in physical_layout]
     if sorted(layout) != list(range(len(shape))):
         raise RuntimeError(f"empty_permuted: physical_layout {tuple(layout)} is not a "
                            f"permutation of the {len(shape)} dims of size {shape}")
-    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad, **kwargs)
+    physical = zeros([shape[d] for d in layout], dtype=dtype, device=device, **kwargs)
+    return Tensor(physical._data.transpose(np.argsort(layout)), requires_grad=requires_grad)
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.device import channels_last
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import no_grad
@@ -1062,9 +1063,14 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     padding and dilation are ints or (h, w) pairs; padding may also be 'valid' (0) or
     'same' (output as large as the input; stride 1 only). groups splits the channels into
     independent convolutions (groups = C: depthwise). Output
-    (N, O, (H + 2p - d (k - 1) - 1) // s + 1, ...).
+    (N, O, (H + 2p - d (k - 1) - 1) // s + 1, ...). A channels-last input gives a
+    channels-last output, as PyTorch's.
     """
-    return _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+    output = _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+    if input.ndim == 4 and not input._data.flags.c_contiguous and input.is_contiguous(
+            memory_format=channels_last):
+        return output.contiguous(memory_format=channels_last)
+    return output
 
 
 def _one_d(name: str, compute: Any, *pairs: tuple[Tensor, Tensor]) -> Any:

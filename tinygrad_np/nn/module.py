@@ -32,7 +32,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_np.device import as_device, is_device
+from tinygrad_np.device import (
+    as_device,
+    channels_last,
+    channels_last_3d,
+    is_device,
+    laid_out,
+    preserve_format,
+)
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import backward_hooks
@@ -721,7 +728,8 @@ class Module:
         """`model.to("cpu")`, `model.to(tg.float64)`, `model.to("cpu", tg.float64)`,
         `model.to(tensor)`: converts the floating-point parameters (and buffers) in place, so
         each Parameter object stays the same one (an optimizer holding it sees the change).
-        Only the CPU exists: any other device raises. Returns self."""
+        Only the CPU exists: any other device raises. `memory_format=torch.channels_last`
+        lays the 4-d ones out NHWC (channels_last_3d: the 5-d ones). Returns self."""
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
@@ -735,7 +743,27 @@ class Module:
                 raise TypeError(f"Module.to: only floating-point dtypes, got {np.dtype(dtype)}")
             self._convert_floats(np.dtype(dtype))
             self._applied_overrides(lambda t: t.to(dtype) if t.dtype.kind == "f" else t)
+        if memory_format is not None and memory_format is not preserve_format:
+            self._lay_out(memory_format)
         return self
+
+    def _lay_out(self, form: Any) -> None:
+        """Parameters and buffers of the rank channels-last `form` needs (all, for
+        contiguous_format) laid out as it says, in place, as PyTorch's `to(memory_format=)`."""
+        rank = {channels_last: 4, channels_last_3d: 5}.get(form)
+        for tensor in self._tensors():
+            if rank is None or tensor.ndim == rank:
+                array = laid_out(tensor._data, form, "Module.to")
+                if tensor.requires_grad and tensor.grad_fn is None:  # a leaf's array stays
+                    array = _lock(array)  # read-only (see Tensor.requires_grad_)
+                tensor._data = array
+
+    def _tensors(self) -> list[Tensor]:
+        tensors = list(self.parameters())
+        buffers = getattr(self, "buffers", None)  # buffers come with register_buffer
+        if buffers is not None:
+            tensors += [buffer for buffer in buffers() if isinstance(buffer, Tensor)]
+        return tensors
 
     def _applied_overrides(self, fn: Any) -> None:
         """PyTorch's to()/double()/type() go through `_apply(fn)`: a subclass overriding it
@@ -746,11 +774,7 @@ class Module:
                 module._apply(fn)
 
     def _convert_floats(self, dtype: np.dtype) -> None:
-        tensors = list(self.parameters())
-        buffers = getattr(self, "buffers", None)  # buffers come with register_buffer
-        if buffers is not None:
-            tensors += [buffer for buffer in buffers() if isinstance(buffer, Tensor)]
-        for tensor in tensors:
+        for tensor in self._tensors():
             if tensor.dtype.kind == "f" and tensor.dtype != dtype:
                 array = tensor._data.astype(dtype)
                 if tensor.requires_grad and tensor.grad_fn is None:  # a leaf's array stays

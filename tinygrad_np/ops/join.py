@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_np.device import contiguous_format, laid_out
 from tinygrad_np.function import Function
 from tinygrad_np.ops.reduce import c_ordered
 
@@ -26,10 +27,10 @@ class Cat(Function):
 
 
 class Clone(Function):
-    """y = a copy of x;  dx = g."""
+    """y = a copy of x (row-major, or in memory format `form`: see device.laid_out);  dx = g."""
 
-    def forward(ctx, x):
-        return x.copy()
+    def forward(ctx, x, form=contiguous_format, where="clone"):
+        return laid_out(x, form, where)
 
     def backward(ctx, grad_output):
         return grad_output
