@@ -29,6 +29,7 @@ from tinygrad_np.distributions import (  # noqa: F401
     utils,
 )
 from tinygrad_np.distributions.distribution import Distribution
+from tinygrad_np.distributions.exp_family import ExponentialFamily
 from tinygrad_np.distributions.families import (
     Bernoulli,
     Categorical,
@@ -105,8 +106,8 @@ from tinygrad_np.distributions.transforms import (
 __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform",
            "TanhTransform", "Transform", "TransformedDistribution", "transforms",
            "Bernoulli", "Beta", "Categorical", "Cauchy", "Dirichlet", "Distribution",
-           "Exponential", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
-           "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
+           "Exponential", "ExponentialFamily", "Gamma", "HalfNormal", "Independent", "Laplace",
+           "LogNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
            "OneHotCategorical", "Poisson", "Uniform", "constraints", "kl", "kl_divergence",
            "register_kl",
            "AbsTransform", "CatTransform", "IndependentTransform", "LowerCholeskyTransform",

@@ -140,7 +140,7 @@ def _expected_log_q(p: Distribution, q: Distribution) -> Tensor:
         return -q.scale.log() - z - (q.loc / q.scale + _log_mgf(p, -1 / q.scale)).exp()
     if isinstance(q, Beta):
         a, b = q.concentration1, q.concentration0
-        return (a - 1) * _mean_log(p) + (b - 1) * _mean_log1m(p) - q._log_normalizer()  # type: ignore[arg-type]
+        return (a - 1) * _mean_log(p) + (b - 1) * _mean_log1m(p) - q._log_normalizer(a, b)
     if isinstance(q, ContinuousBernoulli):
         return _mean_var(p)[0] * q.logits + (-q.probs).log1p() + q._log_norm()
     if isinstance(q, Pareto):
