@@ -8,6 +8,8 @@ closed forms or from mpmath at 40 digits)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -255,3 +257,297 @@ def test_beta_beta_kl_and_cross_kl_with_the_renamed_normalizer() -> None:
                                                                            _t64([0.6])),
                                                tb(_t64([2.0]), _t64([3.0])))
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+# ----------------------------------------------------------------- transform registries
+def test_registries_for_matrix_constraints() -> None:
+    C = D.constraints
+    assert isinstance(D.transform_to(C.positive_definite), D.PositiveDefiniteTransform)
+    assert isinstance(D.transform_to(C.positive_semidefinite), D.PositiveDefiniteTransform)
+    assert isinstance(D.transform_to(C.lower_cholesky), D.LowerCholeskyTransform)
+    for registry in (D.biject_to, D.transform_to):
+        assert isinstance(registry(C.corr_cholesky), D.CorrCholeskyTransform)
+    for constraint in (C.positive_definite, C.positive_semidefinite, C.lower_cholesky):
+        with pytest.raises(NotImplementedError):
+            D.biject_to(constraint)  # not bijective, as PyTorch
+    assert not D.LowerCholeskyTransform.bijective and not D.PositiveDefiniteTransform.bijective
+    assert D.transforms.CorrCholeskyTransform is D.CorrCholeskyTransform
+
+
+def test_positive_definite_transform_closed_form() -> None:
+    x = _f64([[0.0, 5.0], [1.0, math.log(2.0)]])
+    t = D.PositiveDefiniteTransform()
+    y = t(x)  # L = [[1, 0], [1, 2]]: L L^T = [[1, 1], [1, 5]]
+    np.testing.assert_allclose(y.numpy(), [[1.0, 1.0], [1.0, 5.0]], rtol=1e-12)
+    np.testing.assert_allclose(t.inv(y).numpy(), [[0.0, 0.0], [1.0, math.log(2.0)]],
+                               atol=1e-12)
+    assert D.constraints.positive_definite.check(y).item()
+    assert t.event_dim == 2 and t == D.PositiveDefiniteTransform()
+    with pytest.raises(NotImplementedError):
+        t.log_abs_det_jacobian(x, y)
+
+
+@needs_torch
+def test_positive_definite_transform_as_torch() -> None:
+    m = np.random.default_rng(0).normal(size=(2, 3, 3))
+    ours, theirs = D.PositiveDefiniteTransform(), torch.distributions.PositiveDefiniteTransform()
+    np.testing.assert_allclose(ours(_f64(m)).numpy(), theirs(_t64(m)).numpy(), rtol=1e-12)
+    y = theirs(_t64(m))
+    np.testing.assert_allclose(ours.inv(_f64(y.numpy())).numpy(), theirs.inv(y).numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_corr_cholesky_transform_closed_form() -> None:
+    x = _f64([0.3, -0.2, 0.5])
+    t = D.CorrCholeskyTransform()
+    y = t(x).numpy()
+    r = np.tanh([0.3, -0.2, 0.5])
+    expected = np.array([[1.0, 0.0, 0.0], [r[0], math.sqrt(1 - r[0] ** 2), 0.0],
+                         [r[1], r[2] * math.sqrt(1 - r[1] ** 2),
+                          math.sqrt((1 - r[1] ** 2) * (1 - r[2] ** 2))]])
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    np.testing.assert_allclose((y * y).sum(-1), 1.0, rtol=1e-12)  # unit rows
+    np.testing.assert_allclose(t.inv(_f64(y)).numpy(), x.numpy(), rtol=1e-10)
+    assert t.forward_shape((4, 6)) == (4, 4, 4) and t.inverse_shape((3, 3)) == (3,)
+    with pytest.raises(ValueError, match="D \\(D - 1\\) / 2"):
+        t.forward_shape((4,))
+    with pytest.raises(ValueError, match="square"):
+        t.inverse_shape((2, 3))
+
+
+@needs_torch
+def test_corr_cholesky_transform_values_jacobian_and_gradients_as_torch() -> None:
+    x = np.random.default_rng(1).normal(size=(2, 10))
+    xt, xg = _t64(x, grad=True), _f64(x, grad=True)
+    ct, cg = torch.distributions.CorrCholeskyTransform(), D.CorrCholeskyTransform()
+    yt, yg = ct(xt), cg(xg)
+    np.testing.assert_allclose(yg.detach().numpy(), yt.detach().numpy(), rtol=1e-12,
+                               atol=1e-15)
+    lt, lg = ct.log_abs_det_jacobian(xt, yt), cg.log_abs_det_jacobian(xg, yg)
+    np.testing.assert_allclose(lg.detach().numpy(), lt.detach().numpy(), rtol=1e-12)
+    (lt.sum() + (yt * yt.detach()).sum()).backward()
+    (lg.sum() + (yg * yg.detach()).sum()).backward()
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(cg.inv(yg).detach().numpy(), ct.inv(yt).detach().numpy(),
+                               rtol=1e-10)
+
+
+def test_corr_cholesky_log_det_matches_a_numerical_jacobian() -> None:
+    x = np.array([0.4, -0.7, 0.2])
+    t = D.CorrCholeskyTransform()
+    rows, cols = np.tril_indices(3, -1)
+
+    def f(v: np.ndarray) -> np.ndarray:
+        return t(_f64(v)).numpy()[rows, cols]
+
+    jac = np.stack([(f(x + h) - f(x - h)) / 2e-6 for h in np.eye(3) * 1e-6], -1)
+    expected = math.log(abs(np.linalg.det(jac)))
+    got = float(t.log_abs_det_jacobian(_f64(x), t(_f64(x))).item())
+    assert got == pytest.approx(expected, rel=1e-7)
+
+
+@needs_torch
+def test_cumulative_distribution_transform_as_torch() -> None:
+    ours = D.CumulativeDistributionTransform(D.Normal(_f64([0.5]), 2.0))
+    theirs = torch.distributions.CumulativeDistributionTransform(
+        torch.distributions.Normal(_t64([0.5]), 2.0))
+    v = [-1.0, 0.3, 2.0]
+    np.testing.assert_allclose(ours(_f64(v)).numpy(), theirs(_t64(v)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.log_abs_det_jacobian(_f64(v), None).numpy(),
+                               theirs.log_abs_det_jacobian(_t64(v), None).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.inv(_f64([0.2])).numpy(), theirs.inv(_t64([0.2])).numpy(),
+                               rtol=1e-10)
+    assert ours.codomain is D.constraints.unit_interval and ours.sign == 1
+    assert ours.with_cache(1)._cache_size == 1
+
+
+def test_cumulative_distribution_transform_closed_form() -> None:
+    t = D.transforms.CumulativeDistributionTransform(D.Exponential(_f64([2.0])))
+    np.testing.assert_allclose(t(_f64([0.5])).numpy(), [1 - math.exp(-1.0)], rtol=1e-12)
+    np.testing.assert_allclose(t.log_abs_det_jacobian(_f64([0.5]), None).numpy(),
+                               [math.log(2.0) - 1.0], rtol=1e-12)
+    assert t.domain is t.distribution.support
+
+
+# ----------------------------------------------------------------- GeneralizedPareto
+_GP = ([0.0, 1.0, 0.0, -2.0, 0.5, 0.0], [1.0, 2.0, 1.0, 0.5, 3.0, 1.0],
+       [0.3, -0.5, 0.0, 1.5, -1.0, 1e-9])
+
+
+def test_generalized_pareto_closed_forms() -> None:
+    d = D.GeneralizedPareto(_f64(_GP[0]), _f64(_GP[1]), _f64(_GP[2]))
+    v = np.array([0.5, 2.0, 3.0, -1.0, 1.0, 0.2])
+    loc, scale, c = (np.array(p) for p in _GP)
+    z = (v - loc) / scale
+    survival = np.where(c == 0, np.exp(-z), (1 + np.where(c == 0, 1, c) * z) ** (-1 / np.where(
+        c == 0, 1, c)))
+    density = np.where(c == 0, np.exp(-z), (1 + c * z) ** (-1 / np.where(c == 0, 1, c) - 1)
+                       ) / scale
+    np.testing.assert_allclose(d.cdf(_f64(v)).numpy(), 1 - survival, rtol=1e-7)
+    np.testing.assert_allclose(d.log_prob(_f64(v)).numpy(), np.log(density), rtol=1e-7)
+    u = np.array([0.1, 0.5, 0.9, 0.3, 0.7, 0.99])
+    np.testing.assert_allclose(d.cdf(d.icdf(_f64(u))).numpy(), u, rtol=1e-9)
+    np.testing.assert_allclose(d.mean.numpy(), [1 / 0.7, 1 + 2 / 1.5, 1.0, np.nan, 2.0, 1.0],
+                               rtol=1e-7)
+    np.testing.assert_allclose(d.variance.numpy(),
+                               [1 / (0.49 * 0.4), 4 / 2.25 / 2, 1.0, np.nan, 9 / 12, 1.0],
+                               rtol=1e-7)
+    np.testing.assert_allclose(d.entropy().numpy(), np.log(scale) + c + 1, rtol=1e-12)
+    np.testing.assert_allclose(d.support.upper_bound.numpy(),
+                               [np.inf, 5.0, np.inf, np.inf, 3.5, np.inf])
+    assert d.mode is d.loc and D.GeneralizedPareto(0.0, 1.0, 0.5).batch_shape == ()
+
+
+@needs_torch
+def test_generalized_pareto_as_torch_float32() -> None:
+    # (torch's log_prob compares the concentration with a float32 zero: float32 only)
+    ours = D.GeneralizedPareto(tg.tensor(_GP[0]), tg.tensor(_GP[1]), tg.tensor(_GP[2]))
+    theirs = torch.distributions.GeneralizedPareto(torch.tensor(_GP[0]), torch.tensor(_GP[1]),
+                                                   torch.tensor(_GP[2]))
+    v = [0.5, 2.0, 3.0, -1.0, 1.0, 0.2]
+    for name in ("log_prob", "cdf", "log_survival_function", "log_cdf"):
+        np.testing.assert_allclose(getattr(ours, name)(tg.tensor(v)).numpy(),
+                                   getattr(theirs, name)(torch.tensor(v)).numpy(),
+                                   rtol=2e-6, atol=1e-6, err_msg=name)
+    u = [0.1, 0.5, 0.9, 0.3, 0.7, 0.99]
+    np.testing.assert_allclose(ours.icdf(tg.tensor(u)).numpy(),
+                               theirs.icdf(torch.tensor(u)).numpy(), rtol=1e-6)
+    for name in ("mean", "variance", "mode"):
+        np.testing.assert_allclose(getattr(ours, name).numpy(), getattr(theirs, name).numpy(),
+                                   rtol=1e-6)
+    np.testing.assert_allclose(ours.entropy().numpy(), theirs.entropy().numpy(), rtol=1e-6)
+
+
+def test_generalized_pareto_rsample_and_validation() -> None:
+    tg.manual_seed(0)
+    scale = _f64([2.0], grad=True)
+    d = D.GeneralizedPareto(_f64([1.0]), scale, _f64([0.25]))
+    draws = d.rsample((20000,))
+    values = draws.detach().numpy()
+    assert draws.shape == (20000, 1) and values.min() >= 1.0
+    assert abs(values.mean() - (1 + 2 / 0.75)) < 0.1
+    draws.mean().backward()  # d/dscale of loc + scale * g(u) is g(u) = (draw - loc) / scale
+    assert float(scale.grad.item()) == pytest.approx((values.mean() - 1) / 2, rel=1e-9)
+    with pytest.raises(ValueError, match="support"):
+        d.log_prob(_f64([0.5]))
+    assert isinstance(D.generalized_pareto.GeneralizedPareto(0.0, 1.0, 0.0), D.Distribution)
+
+
+# ----------------------------------------------------------------- utils
+def test_utils_tril_vectors_and_constants() -> None:
+    U = D.utils
+    m = _f64(np.arange(16.0).reshape(4, 4))
+    np.testing.assert_array_equal(U.tril_matrix_to_vec(m).numpy(),
+                                  [0, 4, 5, 8, 9, 10, 12, 13, 14, 15])
+    np.testing.assert_array_equal(U.tril_matrix_to_vec(m, -2).numpy(), [8, 12, 13])
+    np.testing.assert_array_equal(U.vec_to_tril_matrix(_f64([1.0, 2.0, 3.0]), -1).numpy(),
+                                  [[0, 0, 0], [1, 0, 0], [2, 3, 0]])
+    v = _f64(np.arange(1.0, 7.0), grad=True)
+    U.vec_to_tril_matrix(v).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), np.ones(6))
+    with pytest.raises(ValueError, match="lower triangular"):
+        U.vec_to_tril_matrix(_f64([1.0, 2.0]))
+    with pytest.raises(ValueError, match="outside"):
+        U.tril_matrix_to_vec(m, 4)
+    assert U.euler_constant == pytest.approx(0.5772156649015329, rel=1e-15)
+    assert U._sum_rightmost(_f64(np.ones((2, 3, 4))), 2).shape == (2,)
+    tg.manual_seed(0)
+    assert U._standard_normal((3, 2), dtype=tg.float64, device="cpu").dtype == tg.float64
+    assert U.is_tensor_like(m) and not U.is_tensor_like(3.0)
+
+
+@needs_torch
+@pytest.mark.parametrize("diag", [-3, -1, 0, 1, 3])
+def test_utils_tril_vectors_as_torch(diag: int) -> None:
+    m = np.random.default_rng(0).normal(size=(2, 4, 4))
+    vec = D.utils.tril_matrix_to_vec(_f64(m), diag)
+    expected = torch.distributions.utils.tril_matrix_to_vec(_t64(m), diag)
+    np.testing.assert_array_equal(vec.numpy(), expected.numpy())
+    np.testing.assert_array_equal(D.utils.vec_to_tril_matrix(vec, diag).numpy(),
+                                  torch.distributions.utils.vec_to_tril_matrix(expected,
+                                                                               diag).numpy())
+
+
+# ----------------------------------------------------------------- generators, private calls
+def test_generator_offsets_and_graphsafe_state_raise_on_cpu_as_torch() -> None:
+    g = tg.Generator()
+    with pytest.raises(RuntimeError, match="does not use offset"):
+        g.get_offset()
+    with pytest.raises(RuntimeError, match="does not use offset"):
+        g.set_offset(3)
+    with pytest.raises(NotImplementedError, match="graphsafe_get_state"):
+        g.graphsafe_get_state()
+    with pytest.raises(NotImplementedError, match="graphsafe_set_state"):
+        g.graphsafe_set_state(tg.Generator())
+    assert tg.random.thread_safe_generator() is None
+
+
+def test_private_sampling_functions() -> None:
+    tg.manual_seed(0)
+    alpha = _f64([0.5, 2.0, 30.0], grad=True)
+    x = tg._standard_gamma(alpha)
+    assert x.shape == (3,) and (x.detach().numpy() > 0).all()
+    x.sum().backward()
+    np.testing.assert_allclose(alpha.grad.numpy(),
+                               tg._standard_gamma_grad(alpha.detach(), x.detach()).numpy(),
+                               rtol=1e-12)
+    # torch._dirichlet_grad's quantity at (x, alpha, total) = (0.3, 1, 3), from mpmath
+    np.testing.assert_allclose(tg._dirichlet_grad(_f64([0.3]), _f64([1.0]), _f64([3.0])).numpy(),
+                               [0.41227156143492587], rtol=1e-8)
+    y = tg._sample_dirichlet(_f64([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]]))
+    assert y.shape == (2, 3) and y.grad_fn is None
+    np.testing.assert_allclose(y.numpy().sum(-1), 1.0, rtol=1e-12)
+
+
+@needs_torch
+def test_standard_gamma_grad_as_torch() -> None:
+    alpha = np.array([0.05, 0.5, 1.0, 3.0, 40.0])
+    x = np.array([1e-8, 0.3, 1.2, 2.0, 45.0])
+    ours = tg._standard_gamma_grad(_f64(alpha), _f64(x)).numpy()
+    theirs = torch._standard_gamma_grad(_t64(alpha), _t64(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-3)
+
+
+# ----------------------------------------------------------------- KL gradients at inf
+def _pareto_kls(module, tensor):
+    out = []
+    for name in ("Exponential", "Normal", "Gamma"):
+        s, a = tensor([1.0, 2.0, 1.0, 1.5, 3.0]), tensor([1.0, 0.5, 2.0, 0.9, 2.5])
+        r, r2 = tensor([1.5, 1.5, 1.5, 0.7, 2.0]), tensor([1.0, 1.0, 1.0, 2.0, 0.5])
+        q = (module.Exponential(r) if name == "Exponential" else getattr(module, name)(r, r2))
+        kl = module.kl_divergence(module.Pareto(s, a), q)
+        kl.sum().backward()
+        grads = [t.grad.numpy() if t.grad is not None else np.zeros(5) for t in (s, a, r, r2)]
+        out.append((name, kl.detach().numpy(), grads))
+    return out
+
+
+def test_kl_pareto_gradients_where_the_kl_is_infinite() -> None:
+    # alpha <= 1 (<= 2 for Normal): inf; the gradient there is 0, except exactly at alpha = 1
+    # (and 2 for Normal) where PyTorch's closed forms divide by zero: NaN
+    for name, kl, (ds, da, _, _) in _pareto_kls(D, lambda v: _f64(v, grad=True)):
+        assert np.isinf(kl[:2]).all() and np.isfinite(kl[4]), name
+        assert np.isnan(ds[0]) and ds[1] == 0 and da[1] == 0 and ds[3] == 0, name
+        assert np.isfinite(ds[4]) and ds[4] != 0, name
+        assert np.isnan(ds[2]) == (name == "Normal"), name
+
+
+@needs_torch
+def test_kl_pareto_values_and_gradients_as_torch() -> None:
+    ours = _pareto_kls(D, lambda v: _f64(v, grad=True))
+    theirs = _pareto_kls(torch.distributions, lambda v: _t64(v, grad=True))
+    for (name, kl, grads), (_, kl_t, grads_t) in zip(ours, theirs):
+        np.testing.assert_allclose(kl, kl_t, rtol=1e-10, err_msg=name)
+        for mine, reference in zip(grads, grads_t):
+            np.testing.assert_allclose(mine, reference, rtol=1e-10, err_msg=name)
+
+
+# ----------------------------------------------------------------- LowRankMultivariateNormal
+def test_low_rank_mvn_cov_diag_wider_than_cov_factor_raises() -> None:
+    loc = tg.zeros(2, dtype=tg.float64)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        D.LowRankMultivariateNormal(loc, tg.ones(2, 1, dtype=tg.float32),
+                                    tg.ones(2, dtype=tg.float64))
+    d = D.LowRankMultivariateNormal(loc, tg.ones(2, 1, dtype=tg.float64),
+                                    tg.ones(2, dtype=tg.float32))
+    assert d.log_prob(tg.zeros(2, dtype=tg.float64)).dtype == tg.float64

@@ -44,13 +44,12 @@ def _infinite(p: Distribution, q: Distribution) -> Tensor:
 
 
 def _mean_var(p: Distribution) -> tuple[Tensor, Tensor]:
-    """E_p[x] and Var_p[x]; where a Pareto's moment diverges, a finite stand-in (the KL is
-    set to inf there by `_diverges`, and no inf enters the gradient)."""
+    """E_p[x] and Var_p[x]; a Pareto's by the closed forms for every alpha, as PyTorch's KL
+    formulas (the KL is set to inf where a moment diverges by `_diverges`; the gradient there
+    is 0, NaN exactly at alpha = 1 and, for the variance, 2, where the forms divide by 0)."""
     if isinstance(p, Pareto):
         a, s = p.alpha, p.scale
-        mean = a * s / (a - 1).where(a > 1, 1.0)
-        var = a * s**2 / ((a - 1) ** 2 * (a - 2)).where(a > 2, 1.0)
-        return mean, var
+        return a * s / (a - 1), a * s**2 / ((a - 1) ** 2 * (a - 2))
     return p.mean, p.variance
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from tinygrad_np import rng, special
 from tinygrad_np.distributions import constraints
-from tinygrad_np.distributions.beta_grad import dirichlet_backward
+from tinygrad_np.distributions.beta_grad import dirichlet_backward, dirichlet_grad
 from tinygrad_np.distributions.distribution import (
     ShapeLike,
     broadcast_all,
@@ -121,6 +121,28 @@ def sample_dirichlet(alpha: Tensor, shape: tuple[int, ...]) -> Tensor:
     if not (alpha.requires_grad and is_grad_enabled()):
         return Tensor(draws)
     return _DirichletDraw.apply(alpha, draws)
+
+
+def _standard_gamma(alpha: Tensor) -> Tensor:
+    """torch._standard_gamma: one Gamma(alpha, 1) draw per entry, differentiable in alpha."""
+    return standard_gamma(alpha, tuple(alpha.shape))
+
+
+def _standard_gamma_grad(alpha: Tensor, x: Tensor) -> Tensor:
+    """torch._standard_gamma_grad: dx/dalpha of Gamma(alpha, 1) draws x."""
+    return Tensor(standard_gamma_grad(alpha._data, x._data).astype(x.dtype))
+
+
+def _sample_dirichlet(alpha: Tensor) -> Tensor:
+    """torch._sample_dirichlet: one Dirichlet(alpha) draw (the last axis the simplex), not
+    differentiable (Dirichlet.rsample is)."""
+    return sample_dirichlet(alpha.detach(), tuple(alpha.shape))
+
+
+def _dirichlet_grad(x: Tensor, alpha: Tensor, total: Tensor) -> Tensor:
+    """torch._dirichlet_grad: dx/dalpha of x ~ Beta(alpha, total - alpha) at a fixed
+    quantile, over (1 - x) (see beta_grad; exact where PyTorch's kernel approximates)."""
+    return Tensor(dirichlet_grad(x._data, alpha._data, total._data).astype(x.dtype))
 
 
 class Exponential(ExponentialFamily):

@@ -515,6 +515,11 @@ class LowRankMultivariateNormal(Distribution):
             raise ValueError(f"cov_factor must be a batch of matrices with shape {d} x m")
         if tuple(cov_diag.shape[-1:]) != (d,):
             raise ValueError(f"cov_diag must be a batch of vectors with shape ({d},)")
+        if np.result_type(cov_factor.dtype, cov_diag.dtype) != cov_factor.dtype:
+            # PyTorch's capacitance product (W^T / D) @ W then mixes dtypes in a matmul
+            raise RuntimeError(f"LowRankMultivariateNormal: expected m1 and m2 to have the "
+                               f"same dtype, but got: cov_diag {cov_diag.dtype} is wider than "
+                               f"cov_factor {cov_factor.dtype}")
         m = cov_factor.shape[-1]
         try:
             batch = np.broadcast_shapes(tuple(loc.shape[:-1]), tuple(cov_factor.shape[:-2]),
