@@ -110,6 +110,12 @@ from tinygrad_np.viz import draw_graph, graph_stats, trace_backward  # graphviz:
 # engine modules never import them).
 from tinygrad_np import jit, linalg, nn, optim, utils  # noqa: E402
 from tinygrad_np import distributions  # noqa: E402  (above nn: its log_probs use F)
+from tinygrad_np.distributions.gamma_family import (  # noqa: E402, F401  (torch._standard_gamma)
+    _dirichlet_grad,
+    _sample_dirichlet,
+    _standard_gamma,
+    _standard_gamma_grad,
+)
 from tinygrad_np.linalg import logdet, matrix_exp, matrix_power, pinverse  # noqa: E402
 from tinygrad_np.linalg import old_det as det, old_inverse as inverse  # noqa: E402
 from tinygrad_np.linalg import old_cholesky as cholesky  # noqa: E402

@@ -30,5 +30,11 @@ def fork_rng(devices: Any = None, enabled: bool = True, **_: Any) -> Iterator[No
         set_rng_state(state)
 
 
+def thread_safe_generator() -> None:
+    """The generator of a DataLoader thread worker; None elsewhere (the global generator is
+    then used). The DataLoader here has no thread workers, so always None."""
+    return None
+
+
 __all__ = ["default_generator", "fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed",
-           "set_rng_state"]
+           "set_rng_state", "thread_safe_generator"]

@@ -193,6 +193,22 @@ class Generator:
         _restore(self.numpy, new_state)
         return self
 
+    def get_offset(self) -> int:
+        """PyTorch's CPU generators have no offset (a Philox counter of CUDA's): raises."""
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def set_offset(self, offset: int) -> Generator:
+        """PyTorch's CPU generators have no offset: raises."""
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def graphsafe_get_state(self) -> Generator:
+        """CUDA-graph-safe state, which a CPU generator does not support: raises."""
+        raise NotImplementedError("graphsafe_get_state is not supported in this Generator")
+
+    def graphsafe_set_state(self, state: Generator) -> Generator:
+        """CUDA-graph-safe state, which a CPU generator does not support: raises."""
+        raise NotImplementedError("graphsafe_set_state is not supported in this Generator")
+
     def seed(self) -> int:
         """Reseed from fresh entropy; returns the seed."""
         self.manual_seed(int(np.random.SeedSequence().entropy % 2**63))

@@ -29,6 +29,7 @@ from tinygrad_np.distributions import (  # noqa: F401
     utils,
 )
 from tinygrad_np.distributions.distribution import Distribution
+from tinygrad_np.distributions.exp_family import ExponentialFamily
 from tinygrad_np.distributions.families import (
     Bernoulli,
     Categorical,
@@ -45,7 +46,13 @@ from tinygrad_np.distributions.gamma_family import (
     LogNormal,
     Poisson,
 )
+from tinygrad_np.distributions.generalized_pareto import GeneralizedPareto
 from tinygrad_np.distributions.kl import kl_divergence, register_kl
+from tinygrad_np.distributions.matrix_transforms import (
+    CorrCholeskyTransform,
+    CumulativeDistributionTransform,
+    PositiveDefiniteTransform,
+)
 from tinygrad_np.distributions.mixture import (
     Cauchy,
     HalfNormal,
@@ -105,15 +112,17 @@ from tinygrad_np.distributions.transforms import (
 __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform",
            "TanhTransform", "Transform", "TransformedDistribution", "transforms",
            "Bernoulli", "Beta", "Categorical", "Cauchy", "Dirichlet", "Distribution",
-           "Exponential", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
-           "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
+           "Exponential", "ExponentialFamily", "Gamma", "HalfNormal", "Independent", "Laplace",
+           "LogNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
            "OneHotCategorical", "Poisson", "Uniform", "constraints", "kl", "kl_divergence",
            "register_kl",
            "AbsTransform", "CatTransform", "IndependentTransform", "LowerCholeskyTransform",
            "PowerTransform", "ReshapeTransform", "SoftmaxTransform", "SoftplusTransform",
            "StackTransform", "StickBreakingTransform", "biject_to", "identity_transform",
-           "transform_to", "Binomial", "Chi2", "ContinuousBernoulli", "ExpRelaxedCategorical",
-           "FisherSnedecor", "Geometric", "Gumbel", "HalfCauchy", "InverseGamma", "Kumaraswamy",
+           "transform_to", "CorrCholeskyTransform", "CumulativeDistributionTransform",
+           "PositiveDefiniteTransform", "Binomial", "Chi2", "ContinuousBernoulli",
+           "ExpRelaxedCategorical", "FisherSnedecor", "GeneralizedPareto", "Geometric", "Gumbel",
+           "HalfCauchy", "InverseGamma", "Kumaraswamy",
            "LogisticNormal", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
            "NegativeBinomial", "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli",
            "RelaxedOneHotCategorical", "StudentT", "VonMises", "Weibull"]
@@ -122,13 +131,16 @@ __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransf
 # defined in more_transforms, which builds on transforms.py)
 for _name in ("AbsTransform", "CatTransform", "IndependentTransform", "LowerCholeskyTransform",
               "PowerTransform", "ReshapeTransform", "SoftmaxTransform", "SoftplusTransform",
-              "StackTransform", "StickBreakingTransform", "identity_transform"):
+              "StackTransform", "StickBreakingTransform", "identity_transform",
+              "CorrCholeskyTransform", "CumulativeDistributionTransform",
+              "PositiveDefiniteTransform"):
     setattr(transforms, _name, globals()[_name])
 transforms.__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+                      "CorrCholeskyTransform", "CumulativeDistributionTransform",
                       "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
-                      "PowerTransform", "ReshapeTransform", "SigmoidTransform",
-                      "SoftmaxTransform", "SoftplusTransform", "StackTransform",
-                      "StickBreakingTransform", "TanhTransform", "Transform",
+                      "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform",
+                      "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform",
+                      "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform",
                       "identity_transform"]
 
 from tinygrad_np.distributions import constraint_registry  # noqa: E402, F401  (a submodule)
@@ -150,8 +162,9 @@ _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernou
           "relaxed_bernoulli": "RelaxedBernoulli",
           "relaxed_categorical": "RelaxedOneHotCategorical",
           "lowrank_multivariate_normal": "LowRankMultivariateNormal",
-          "logistic_normal": "LogisticNormal"}
+          "logistic_normal": "LogisticNormal", "exp_family": "ExponentialFamily"}
 for _path, _name in _PATHS.items():
     _module = _types.ModuleType(f"{__name__}.{_path}")
     _module.__dict__[_name] = globals()[_name]
     _sys.modules[_module.__name__] = _module
+    globals()[_path] = _module  # (`torch.distributions.normal` is an attribute too)

@@ -44,13 +44,12 @@ def _infinite(p: Distribution, q: Distribution) -> Tensor:
 
 
 def _mean_var(p: Distribution) -> tuple[Tensor, Tensor]:
-    """E_p[x] and Var_p[x]; where a Pareto's moment diverges, a finite stand-in (the KL is
-    set to inf there by `_diverges`, and no inf enters the gradient)."""
+    """E_p[x] and Var_p[x]; a Pareto's by the closed forms for every alpha, as PyTorch's KL
+    formulas (the KL is set to inf where a moment diverges by `_diverges`; the gradient there
+    is 0, NaN exactly at alpha = 1 and, for the variance, 2, where the forms divide by 0)."""
     if isinstance(p, Pareto):
         a, s = p.alpha, p.scale
-        mean = a * s / (a - 1).where(a > 1, 1.0)
-        var = a * s**2 / ((a - 1) ** 2 * (a - 2)).where(a > 2, 1.0)
-        return mean, var
+        return a * s / (a - 1), a * s**2 / ((a - 1) ** 2 * (a - 2))
     return p.mean, p.variance
 
 
@@ -140,7 +139,7 @@ def _expected_log_q(p: Distribution, q: Distribution) -> Tensor:
         return -q.scale.log() - z - (q.loc / q.scale + _log_mgf(p, -1 / q.scale)).exp()
     if isinstance(q, Beta):
         a, b = q.concentration1, q.concentration0
-        return (a - 1) * _mean_log(p) + (b - 1) * _mean_log1m(p) - q._log_normalizer()  # type: ignore[arg-type]
+        return (a - 1) * _mean_log(p) + (b - 1) * _mean_log1m(p) - q._log_normalizer(a, b)
     if isinstance(q, ContinuousBernoulli):
         return _mean_var(p)[0] * q.logits + (-q.probs).log1p() + q._log_norm()
     if isinstance(q, Pareto):

@@ -19,6 +19,7 @@ from tinygrad_np.distributions.distribution import (
     standard_normal,
     standard_uniform,
 )
+from tinygrad_np.distributions.exp_family import ExponentialFamily
 from tinygrad_np.functions import broadcast_tensors
 from tinygrad_np.nn import functional as F
 from tinygrad_np.sampling import categorical_draws
@@ -73,8 +74,17 @@ def _as_float_tensor(value: Any, name: str) -> Tensor:
 
 
 # ----------------------------------------------------------------- Normal
-class Normal(LocScale):
+class Normal(LocScale, ExponentialFamily):
     """N(loc, scale^2), elementwise over the broadcast shape of loc and scale."""
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.loc / self.scale**2, -0.5 / self.scale**2
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return -0.25 * x**2 / y + 0.5 * (-math.pi / y).log()
 
     @property
     def mean(self) -> Tensor:
@@ -200,8 +210,17 @@ class _ProbsOrLogits(Distribution):
         return Size(self._param.shape)
 
 
-class Bernoulli(_ProbsOrLogits):
+class Bernoulli(_ProbsOrLogits, ExponentialFamily):
     """1 with probability `probs` (or sigmoid(`logits`)), else 0; samples are floats."""
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.probs.logit(),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.exp().log1p()
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean

@@ -4,7 +4,10 @@ log_prob and entropy are Tensor-op compositions (lgamma and digamma included), s
 gradients reach the parameters. `rsample` is a plain composition for Exponential and
 LogNormal; Gamma's draws are differentiated implicitly, as PyTorch's: a draw x of
 Gamma(alpha, 1) is held at its quantile u = P(alpha, x), so dx/dalpha = -(dP/dalpha) / p(x)
-(`standard_gamma`); Beta (a ratio of gammas) and Dirichlet (normalised gammas) build on it.
+(`standard_gamma`). Dirichlet draws (normalised gammas) and Beta draws (a two-entry
+Dirichlet's first entry, as PyTorch's) take PyTorch's implicit gradient too: each entry's
+Beta marginal held at its quantile (`beta_grad.dirichlet_backward`), a function of the draw
+and the concentration only.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ import numpy as np
 
 from tinygrad_np import rng, special
 from tinygrad_np.distributions import constraints
+from tinygrad_np.distributions.beta_grad import dirichlet_backward, dirichlet_grad
 from tinygrad_np.distributions.distribution import (
-    Distribution,
     ShapeLike,
     broadcast_all,
     standard_normal,
     standard_uniform,
 )
+from tinygrad_np.distributions.exp_family import ExponentialFamily
 from tinygrad_np.distributions.families import Normal
 from tinygrad_np.distributions.transforms import ExpTransform, TransformedDistribution
 from tinygrad_np.function import Function, is_grad_enabled
@@ -92,12 +96,69 @@ def standard_gamma(alpha: Tensor, shape: tuple[int, ...]) -> Tensor:
     return _StandardGamma.apply(alpha, draws._data)
 
 
-class Exponential(Distribution):
+class _DirichletDraw(Function):
+    """A Dirichlet(alpha) draw (made outside, passed in as a constant) whose gradient in
+    alpha is PyTorch's implicit one (`dirichlet_backward`)."""
+
+    def forward(ctx, alpha, draws):
+        ctx.alpha, ctx.draws = alpha, draws
+        return draws
+
+    def backward(ctx, grad_output):
+        grad = dirichlet_backward(ctx.draws.astype(np.float64), ctx.alpha.astype(np.float64),
+                                  grad_output.astype(np.float64))
+        return grad.astype(grad_output.dtype), None
+
+
+def sample_dirichlet(alpha: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Dirichlet(alpha) draws of `shape` (the last axis the simplex, alpha broadcast to it):
+    gammas (at least the dtype's smallest normal number) normalised, then clamped to it
+    again, differentiable in alpha."""
+    alpha = alpha.expand(shape)
+    gammas = _draw(rng.generator().gamma(alpha._data.astype(np.float64)), alpha, True)._data
+    with np.errstate(all="ignore"):
+        draws = np.maximum(gammas / gammas.sum(-1, keepdims=True), np.finfo(gammas.dtype).tiny)
+    if not (alpha.requires_grad and is_grad_enabled()):
+        return Tensor(draws)
+    return _DirichletDraw.apply(alpha, draws)
+
+
+def _standard_gamma(alpha: Tensor) -> Tensor:
+    """torch._standard_gamma: one Gamma(alpha, 1) draw per entry, differentiable in alpha."""
+    return standard_gamma(alpha, tuple(alpha.shape))
+
+
+def _standard_gamma_grad(alpha: Tensor, x: Tensor) -> Tensor:
+    """torch._standard_gamma_grad: dx/dalpha of Gamma(alpha, 1) draws x."""
+    return Tensor(standard_gamma_grad(alpha._data, x._data).astype(x.dtype))
+
+
+def _sample_dirichlet(alpha: Tensor) -> Tensor:
+    """torch._sample_dirichlet: one Dirichlet(alpha) draw (the last axis the simplex), not
+    differentiable (Dirichlet.rsample is)."""
+    return sample_dirichlet(alpha.detach(), tuple(alpha.shape))
+
+
+def _dirichlet_grad(x: Tensor, alpha: Tensor, total: Tensor) -> Tensor:
+    """torch._dirichlet_grad: dx/dalpha of x ~ Beta(alpha, total - alpha) at a fixed
+    quantile, over (1 - x) (see beta_grad; exact where PyTorch's kernel approximates)."""
+    return Tensor(dirichlet_grad(x._data, alpha._data, total._data).astype(x.dtype))
+
+
+class Exponential(ExponentialFamily):
     """Rate lambda: p(x) = lambda exp(-lambda x), x >= 0."""
 
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (-self.rate,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return -(-x).log()
 
     def __init__(self, rate: Tensor | float, validate_args: bool | None = None) -> None:
         (self.rate,) = broadcast_all(rate)
@@ -134,12 +195,20 @@ class Exponential(Distribution):
         return -(1 - to_tensor(value)).log() / self.rate
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Shape alpha (concentration), rate beta: p(x) = b^a x^(a-1) exp(-b x) / Gamma(a)."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.concentration - 1, -self.rate
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return (x + 1).lgamma() + (x + 1) * (-1 / y).log()
 
     def __init__(self, concentration: Tensor | float, rate: Tensor | float,
                  validate_args: bool | None = None) -> None:
@@ -180,7 +249,7 @@ class Gamma(Distribution):
         return a - self.rate.log() + a.lgamma() + (1 - a) * a.digamma()
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     """p(x) = x^(a-1) (1-x)^(b-1) / B(a, b) on [0, 1]."""
 
     arg_constraints = {"concentration1": constraints.positive,
@@ -209,25 +278,29 @@ class Beta(Distribution):
         return self.concentration1 * self.concentration0 / (total**2 * (total + 1))
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        """G1 / (G1 + G0) with G1 ~ Gamma(concentration1), G0 ~ Gamma(concentration0)."""
-        shape = tuple(self._extended_shape(sample_shape))
-        g1 = standard_gamma(self.concentration1, shape)
-        g0 = standard_gamma(self.concentration0, shape)
-        return (g1 / (g1 + g0)).clamp(min=float(np.finfo(g1.dtype).tiny))
+        """The first entry of a Dirichlet(concentration1, concentration0) draw, as PyTorch
+        (so the gradient is the same implicit one)."""
+        shape = tuple(self._extended_shape(sample_shape)) + (2,)
+        pair = stack([self.concentration1, self.concentration0], -1)
+        return sample_dirichlet(pair, shape)[..., 0]
 
-    def _log_normalizer(self) -> Tensor:
-        a, b = self.concentration1, self.concentration0
-        return a.lgamma() + b.lgamma() - (a + b).lgamma()
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.concentration1, self.concentration0
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        """log B(x, y)."""
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
         a, b = self.concentration1, self.concentration0
         # xlogy: a concentration of 1 ignores its factor (0 log 0 = 0, no 0 * inf), as PyTorch
-        return (a - 1).xlogy(value) + (b - 1).xlogy(1 - value) - self._log_normalizer()
+        return (a - 1).xlogy(value) + (b - 1).xlogy(1 - value) - self._log_normalizer(a, b)
 
     def entropy(self) -> Tensor:
         a, b = self.concentration1, self.concentration0
-        return (self._log_normalizer() - (a - 1) * a.digamma() - (b - 1) * b.digamma()
+        return (self._log_normalizer(a, b) - (a - 1) * a.digamma() - (b - 1) * b.digamma()
                 + (a + b - 2) * (a + b).digamma())
 
 
@@ -241,7 +314,7 @@ def dirichlet_mode(concentration: Tensor) -> Tensor:
     return mode.where(~(concentration < 1).all(-1, keepdim=True), corner)
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """p(x) = prod x_i^(a_i - 1) / B(a) on the simplex (the last axis is the event)."""
 
     arg_constraints = {"concentration": constraints.positive}
@@ -255,6 +328,13 @@ class Dirichlet(Distribution):
                              "one-dimensional.")
         shape = self.concentration.shape
         super().__init__(shape[:-1], shape[-1:], validate_args)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.concentration,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.lgamma().sum(-1) - x.sum(-1).lgamma()
 
     @property
     def mean(self) -> Tensor:
@@ -271,10 +351,8 @@ class Dirichlet(Distribution):
         return a * (total - a) / (total**2 * (total + 1))
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        """Gamma(concentration_i) draws normalised to sum to 1."""
-        gammas = standard_gamma(self.concentration, tuple(self._extended_shape(sample_shape)))
-        draws = gammas / gammas.sum(-1, keepdim=True)
-        return draws.clamp(min=float(np.finfo(draws.dtype).tiny))
+        """Gamma(concentration_i) draws normalised to sum to 1 (`sample_dirichlet`)."""
+        return sample_dirichlet(self.concentration, tuple(self._extended_shape(sample_shape)))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
@@ -288,11 +366,19 @@ class Dirichlet(Distribution):
                 - ((a - 1) * a.digamma()).sum(-1))
 
 
-class Poisson(Distribution):
-    """p(k) = rate^k exp(-rate) / k!, k = 0, 1, 2, ..."""
+class Poisson(ExponentialFamily):
+    """p(k) = rate^k exp(-rate) / k!, k = 0, 1, 2, ... (no entropy, as PyTorch: E[log k!]
+    has no closed form)."""
 
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.exp()
 
     def __init__(self, rate: Tensor | float, validate_args: bool | None = None) -> None:
         (self.rate,) = broadcast_all(rate)

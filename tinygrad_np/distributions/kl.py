@@ -11,6 +11,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.distributions.distribution import Distribution
+from tinygrad_np.distributions.exp_family import ExponentialFamily, kl_expfamily_expfamily
 from tinygrad_np.distributions.families import (
     Bernoulli,
     Categorical,
@@ -63,6 +64,9 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
         raise NotImplementedError(f"No KL(p || q) is implemented for p type "
                                   f"{type(p).__name__} and q type {type(q).__name__}")
     return function(p, q)
+
+
+register_kl(ExponentialFamily, ExponentialFamily)(kl_expfamily_expfamily)
 
 
 @register_kl(Normal, Normal)
@@ -155,7 +159,7 @@ def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
 def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
     # E_p[log x] = digamma(a) - digamma(a + b), E_p[log(1 - x)] = digamma(b) - digamma(a + b)
     a, b, c, d = p.concentration1, p.concentration0, q.concentration1, q.concentration0
-    return (q._log_normalizer() - p._log_normalizer() + (a - c) * a.digamma()
+    return (q._log_normalizer(c, d) - p._log_normalizer(a, b) + (a - c) * a.digamma()
             + (b - d) * b.digamma() + (c - a + d - b) * (a + b).digamma())
 
 

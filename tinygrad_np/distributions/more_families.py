@@ -24,6 +24,7 @@ from tinygrad_np.distributions.distribution import (
     standard_normal,
     standard_uniform,
 )
+from tinygrad_np.distributions.exp_family import ExponentialFamily
 from tinygrad_np.distributions.families import (
     Categorical,
     Normal,
@@ -246,7 +247,7 @@ class VonMises(Distribution):
 
 
 # ----------------------------------------------------------------- ContinuousBernoulli
-class ContinuousBernoulli(_ProbsOrLogits):
+class ContinuousBernoulli(_ProbsOrLogits, ExponentialFamily):
     """p(x | l) = C(l) l^x (1 - l)^(1-x) on [0, 1], C(l) = 2 atanh(1 - 2l) / (1 - 2l) (2 at
     l = 1/2). Inside `lims` around 1/2 the unstable closed forms are replaced by their Taylor
     expansions, as PyTorch."""
@@ -267,6 +268,19 @@ class ContinuousBernoulli(_ProbsOrLogits):
     @_Lazy
     def probs(self) -> Tensor:
         return _clamped_probs(self.logits.sigmoid())
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.logits,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        """log((e^x - 1) / x), or its Taylor expansion for x within `lims` - 1/2 of 0."""
+        stable = (x <= self._lims[0] - 0.5) | (x > self._lims[1] - 0.5)
+        cut = x.where(stable, self._lims[0] - 0.5)
+        exact = cut.expm1().abs().log() - cut.abs().log()
+        return exact.where(stable, 0.5 * x + x**2 / 24 - x**4 / 2880)
 
     def _stable(self) -> Tensor:
         return (self.probs <= self._lims[0]) | (self.probs > self._lims[1])
@@ -501,6 +515,11 @@ class LowRankMultivariateNormal(Distribution):
             raise ValueError(f"cov_factor must be a batch of matrices with shape {d} x m")
         if tuple(cov_diag.shape[-1:]) != (d,):
             raise ValueError(f"cov_diag must be a batch of vectors with shape ({d},)")
+        if np.result_type(cov_factor.dtype, cov_diag.dtype) != cov_factor.dtype:
+            # PyTorch's capacitance product (W^T / D) @ W then mixes dtypes in a matmul
+            raise RuntimeError(f"LowRankMultivariateNormal: expected m1 and m2 to have the "
+                               f"same dtype, but got: cov_diag {cov_diag.dtype} is wider than "
+                               f"cov_factor {cov_factor.dtype}")
         m = cov_factor.shape[-1]
         try:
             batch = np.broadcast_shapes(tuple(loc.shape[:-1]), tuple(cov_factor.shape[:-2]),

@@ -145,8 +145,10 @@ class StickBreakingTransform(Transform):
 
 class LowerCholeskyTransform(Transform):
     """A square matrix onto lower-triangular ones with a positive diagonal: the strictly lower
-    part kept, the diagonal exponentiated (no Jacobian term, as PyTorch)."""
+    part kept, the diagonal exponentiated (no Jacobian term, and not bijective: the upper part
+    is dropped, as PyTorch; so only `transform_to` maps onto lower_cholesky)."""
 
+    bijective = False
     event_dim = 2
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
@@ -406,7 +408,7 @@ for _registry in (biject_to, transform_to):
     _registry.register(constraints._LessThan, _to_less_than)
     _registry.register(constraints._Interval, _to_interval)
     _registry.register(constraints._Independent, _independent(_registry))
-    _registry.register(constraints._LowerCholesky, lambda c: LowerCholeskyTransform())
+transform_to.register(constraints._LowerCholesky, lambda c: LowerCholeskyTransform())
 biject_to.register(constraints._Simplex, lambda c: StickBreakingTransform())
 transform_to.register(constraints._Simplex, lambda c: SoftmaxTransform())
 

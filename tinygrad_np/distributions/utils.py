@@ -1,5 +1,5 @@
-"""`torch.distributions.utils`: conversions between probabilities and logits, and
-broadcasting of distribution parameters."""
+"""`torch.distributions.utils`: conversions between probabilities and logits, broadcasting of
+distribution parameters, and lower-triangular matrices to and from their row-major vectors."""
 
 from __future__ import annotations
 
@@ -8,8 +8,57 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.distributions.distribution import standard_normal
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.join import cat
 from tinygrad_np.tensor import Tensor
+
+euler_constant = 0.57721566490153286060  # the Euler-Mascheroni constant
+
+
+def is_tensor_like(value: Any) -> bool:
+    """Whether `value` is a Tensor."""
+    return isinstance(value, Tensor)
+
+
+def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
+    """`value` summed over its `dim` rightmost dims (itself for dim 0)."""
+    return value.sum(tuple(range(-dim, 0))) if dim > 0 else value
+
+
+def _standard_normal(shape: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """N(0, 1) draws of `shape` (the library's generator) in `dtype` (the default float)."""
+    return standard_normal(tuple(shape), np.dtype(dtype or get_default_dtype()))
+
+
+def _tril_mask(n: int, diag: int) -> np.ndarray:
+    """The n x n mask of the entries on or below diagonal `diag` (j <= i + diag)."""
+    return np.arange(n) < np.arange(n).reshape(-1, 1) + (diag + 1)
+
+
+def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
+    """The entries of `mat`'s (..., n, n) lower triangle on and below diagonal `diag`, row by
+    row, as a (..., m) vector."""
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    rows, cols = np.nonzero(_tril_mask(n, diag))
+    return mat[..., rows, cols]
+
+
+def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
+    """The inverse of tril_matrix_to_vec: a (..., m) vector laid row by row into the lower
+    triangle (on and below diagonal `diag`) of a (..., n, n) matrix of zeros."""
+    m = vec.shape[-1]
+    n = next((k for k in range(m + abs(diag) + 2) if _tril_mask(k, diag).sum() == m), None)
+    if n is None:
+        raise ValueError(f"The size of last dimension is {m} which cannot be expressed as the "
+                         "lower triangular part of a square D x D matrix.")
+    mask = _tril_mask(n, diag)
+    slots = np.full(n * n, m)  # every slot off the triangle reads the appended zero
+    slots[mask.reshape(-1)] = np.arange(m)
+    padded = cat([vec, Tensor(np.zeros((*vec.shape[:-1], 1), dtype=vec.dtype))], -1)
+    return padded[..., slots].reshape(*vec.shape[:-1], n, n)
 
 
 def clamp_probs(probs: Tensor) -> Tensor:
@@ -56,5 +105,5 @@ class lazy_property:  # noqa: N801  (PyTorch's name)
         return value
 
 
-__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs",
-           "probs_to_logits"]
+__all__ = ["broadcast_all", "clamp_probs", "euler_constant", "is_tensor_like", "lazy_property",
+           "logits_to_probs", "probs_to_logits", "tril_matrix_to_vec", "vec_to_tril_matrix"]
