@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.device import as_device, check_placement, preserve_format
+from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
-from tinygrad_np.factories import randint
+from tinygrad_np.factories import _laid_out_like, randint
 from tinygrad_np.functional_forms import ValuesIndices
 from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
@@ -1135,9 +1135,11 @@ def randint_like(input: Any, low: int | None = None, high: int | None = None, *,
     result = randint(0 if low is None else low, high, x.shape, generator=generator,
                      dtype=dtype or x.dtype, requires_grad=requires_grad, device=device,
                      layout=layout, pin_memory=pin_memory)
-    if memory_format is None or x.is_contiguous() and memory_format is preserve_format:
+    if memory_format is contiguous_format or x._data.flags.c_contiguous and (
+            memory_format is None or memory_format is preserve_format):
         return result
-    return result.contiguous(memory_format=memory_format)
+    return Tensor(_laid_out_like(result._data, x._data, memory_format, "randint_like"),
+                  requires_grad=requires_grad)
 
 
 def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002

@@ -112,8 +112,13 @@ def categorical_draws(weights: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     shifted = (cdf + rows[:, None]).reshape(-1)
     row_of_draw = np.broadcast_to(rows.reshape(weights.shape[:-1]), uniform.shape)
     picks = np.searchsorted(shifted, uniform + row_of_draw, side="right")
-    picks = picks - row_of_draw.astype(np.int64) * k
-    return np.clip(picks, 0, k - 1).astype(np.int64)
+    row_of_draw = row_of_draw.astype(np.int64)
+    picks = picks - row_of_draw * k
+    past = picks >= k  # (u + row rounded up to the next row: the row's last likely class)
+    if past.any():
+        last = k - 1 - np.argmax(weights.reshape(-1, k)[:, ::-1] > 0, axis=1)
+        picks = np.where(past, last[row_of_draw], picks)
+    return np.maximum(picks, 0).astype(np.int64)
 
 
 def _smallest(keys: np.ndarray, k: int) -> np.ndarray:

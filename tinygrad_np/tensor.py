@@ -589,7 +589,7 @@ def _positions(base: np.ndarray, view: np.ndarray) -> tuple | None:
     table = np.full(held.max(initial=0) - low + 1, -1)
     table[held - low] = np.arange(base.size)
     seen = seen - low
-    if base.size and np.unique(held).size != base.size or seen.size and (
+    if base.size and np.count_nonzero(table >= 0) != base.size or seen.size and (  # (repeats)
             seen.min() < 0 or seen.max() >= table.size or (table[seen] < 0).any()):
         return None
     return np.unravel_index(table[seen], base.shape)
@@ -698,7 +698,7 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     when NumPy made it a view of `tensor`'s memory (not when it had to copy)."""
     base = result._data.base
     if base is not None and (base is tensor._data or base is tensor._data.base):
-        if not tensor._data.flags.c_contiguous:
+        if not tensor._data.flags.c_contiguous and _batch_inside(tensor._data):
             _view_c_ordered(tensor, result)
         _share_counter(tensor, result)._view_of = _base_of(tensor)
         if _is_multi_view(tensor):
@@ -706,16 +706,42 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     return result
 
 
+def _batch_inside(data: np.ndarray) -> bool:
+    """Conv, pooling, interpolation and padding results keep the batch axis inside in memory
+    (NumPy's fastest order for them) where PyTorch's are contiguous; PyTorch's layouts
+    (contiguous, channels_last) keep it outermost, and elementwise results follow their
+    input's layout, as PyTorch's (so those are left alone)."""
+    return data.ndim >= 3 and data.shape[0] > 1 and abs(data.strides[0]) < max(
+        abs(step) for step in data.strides)
+
+
 def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
     """Before a view of an op's result in its own memory order (see Tensor._relaid_out) is
     handed out, give the result C order, as PyTorch's contiguous results: `result` (which sees
     the old memory) becomes the same view of the new memory, when it is a strided view there;
-    otherwise (or when _relaid_out declines) nothing changes. Then `y[0].view(-1)` works."""
+    otherwise (or when _relaid_out declines) nothing changes. Then `y[0].view(-1)` works.
+    The result's memory must be dense (a permutation of a C-ordered block), so each element's
+    place follows from the strides alone: O(size of the view)."""
     old, view = tensor._data, result._data
-    where = _positions(old, view) if view.size and tensor._movable_with() else None
-    if where is None:
+    item = old.itemsize
+    start = view.__array_interface__["data"][0] - old.__array_interface__["data"][0]
+    if (not view.size or view.dtype != old.dtype or start % item or min(old.strides) < 0
+            or any(step % item for step in view.strides) or tensor._movable_with() is None):
         return
-    offsets = np.ravel_multi_index(where, old.shape)  # each element's place in C order
+    dense = 1
+    for axis in sorted(range(old.ndim), key=lambda axis: old.strides[axis]):
+        if old.shape[axis] > 1 and old.strides[axis] != dense * item:
+            return
+        dense *= old.shape[axis]
+    memory = np.full(view.shape, start // item, np.int64)  # each element's place in items
+    for axis, (size, step) in enumerate(zip(view.shape, view.strides)):
+        memory += np.arange(size).reshape((-1,) + (1,) * (view.ndim - 1 - axis)) * (step // item)
+    if memory.min() < 0 or memory.max() >= old.size:
+        return
+    rows = [math.prod(old.shape[axis + 1:]) for axis in range(old.ndim)]  # C order's steps
+    offsets = sum(memory // (old.strides[axis] // item) % size * rows[axis]
+                  for axis, size in enumerate(old.shape) if size > 1)
+    offsets = np.broadcast_to(offsets, view.shape)
     first = int(offsets.flat[0])
     steps = [int(offsets[(0,) * axis + (1,)].flat[0]) - first if size > 1 else 0
              for axis, size in enumerate(view.shape)]
@@ -3586,53 +3612,55 @@ class Tensor:
         return result.contiguous(memory_format=memory_format)
 
     def cpu(self, *, memory_format: Any = None) -> Tensor:
-        """Self: the data is on the CPU already."""
-        return self
+        """Self: the data is on the CPU already (laid out anew with a `memory_format`)."""
+        return self if memory_format is None else self.to(memory_format=memory_format)
 
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
         """Always raises: tinygrad_np has no GPU backend."""
         raise as_device_error("cuda", "Tensor.cuda")
 
-    def _as(self, dtype: Any) -> Tensor:
+    def _as(self, dtype: Any, memory_format: Any = None) -> Tensor:
         """self itself when it already has `dtype` (as PyTorch's `.float()`, ...), else
-        `astype(dtype)` (a converted copy)."""
+        `astype(dtype)` (a converted copy); with a `memory_format`, to(dtype, memory_format)."""
+        if memory_format is not None:
+            return self.to(dtype, memory_format=memory_format)
         return self if self._data.dtype == dtype else self.astype(dtype)
 
     def float(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float32."""
-        return self._as(np.float32)
+        return self._as(np.float32, memory_format)
 
     def double(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float64."""
-        return self._as(np.float64)
+        return self._as(np.float64, memory_format)
 
     def long(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int64 (cuts the graph: integers carry no gradient)."""
-        return self._as(np.int64)
+        return self._as(np.int64, memory_format)
 
     def half(self, *, memory_format: Any = None) -> Tensor:
         """Convert to float16."""
-        return self._as(np.float16)
+        return self._as(np.float16, memory_format)
 
     def int(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int32 (cuts the graph)."""
-        return self._as(np.int32)
+        return self._as(np.int32, memory_format)
 
     def bool(self, *, memory_format: Any = None) -> Tensor:
         """Convert to bool (nonzero is True; cuts the graph)."""
-        return self._as(np.bool_)
+        return self._as(np.bool_, memory_format)
 
     def short(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int16 (cuts the graph)."""
-        return self._as(np.int16)
+        return self._as(np.int16, memory_format)
 
     def byte(self, *, memory_format: Any = None) -> Tensor:
         """Convert to uint8 (cuts the graph)."""
-        return self._as(np.uint8)
+        return self._as(np.uint8, memory_format)
 
     def char(self, *, memory_format: Any = None) -> Tensor:
         """Convert to int8 (cuts the graph)."""
-        return self._as(np.int8)
+        return self._as(np.int8, memory_format)
 
     # ----------------------------------------------------------------- PyTorch vocabulary
     # Conversions and views.
@@ -3646,6 +3674,10 @@ class Tensor:
         already, else such a copy (the gradient passes)."""
         if memory_format is None or memory_format is contiguous_format:
             return self if self._data.flags.c_contiguous else Clone.apply(self)
+        if memory_format is preserve_format:
+            raise RuntimeError("contiguous: preserve_format is unsupported by the contiguous "
+                               "operator (as PyTorch)")
+        _channels_last(memory_format, "contiguous")  # (a TypeError naming contiguous)
         if self.is_contiguous(memory_format):
             return self
         return Clone.apply(self, memory_format, "contiguous")
@@ -3895,6 +3927,7 @@ class Tensor:
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
+        _zero_dim_value("masked_fill", value)
         value = _scalar_for("masked_fill", value, self._data.dtype)
         dtype = self._data.dtype
         if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iu":
@@ -4759,6 +4792,7 @@ from tinygrad_np import rng  # noqa: E402
 from tinygrad_np.autograd import _RETAINED, run_backward  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
     CPU,
+    _channels_last,
     _cpu_only as as_device_error,  # noqa: E402
     as_device,
     check_placement,

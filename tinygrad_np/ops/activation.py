@@ -79,7 +79,8 @@ class GELU(Function):
 class ELU(Function):
     """y = scale x for x > 0, else scale alpha (exp(x input_scale) - 1);
     dx = g scale for x > 0, else g scale alpha input_scale exp(x input_scale)  (the second
-    at x = 0): from x, not as input_scale (y + scale alpha), which cancels to 0 for x << 0.
+    at x = 0, and g scale at NaN, as PyTorch): from x, not as input_scale (y + scale alpha),
+    which cancels to 0 for x << 0; float16 in float32 (exp(-20) underflows), as PyTorch.
 
     elu is (alpha, 1, 1), selu (1.6733, 1.0507, 1) and celu (alpha, 1, 1 / alpha), as PyTorch.
     At x = 0 the slope is the constant alpha scale input_scale, so the second derivative
@@ -92,7 +93,7 @@ class ELU(Function):
         y = np.where(positive, x * scale, negative_part)
         dtype = y.dtype if y.dtype.kind == "f" else np.float64
         slope_at_0 = np.where(x == 0, alpha * scale * input_scale, 0)
-        ctx.positive_slope = np.where(positive, scale, slope_at_0).astype(dtype)
+        ctx.positive_slope = np.where(~(x <= 0), scale, slope_at_0).astype(dtype)  # (NaN: g)
         ctx.negative_input_scale = np.where(x < 0, input_scale, 0).astype(dtype)
         ctx.shift = alpha * scale
         ctx.save_for_backward(x)
@@ -101,8 +102,8 @@ class ELU(Function):
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         scale = ctx.negative_input_scale  # x only where x < 0: no exp(inf) at x = inf
-        negative = xp.exp(xp.masked(scale != 0, x) * scale) * (ctx.shift * scale)
-        return grad_output * (ctx.positive_slope + negative)
+        negative = xp.exp(widened(xp.masked(scale != 0, x)) * scale) * (ctx.shift * scale)
+        return narrowed(widened(grad_output) * (ctx.positive_slope + negative), x)
 
 
 @xp.quiet
