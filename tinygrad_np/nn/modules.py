@@ -13,6 +13,9 @@ from typing import Any
 from tinygrad_np import nn as _nn
 from tinygrad_np.nn import (
     conv as _conv,
+    dropout as _dropout,
+    layers_more as _layers_more,
+    lazy as _lazy,
     loss as _loss,
     module as _module_file,
     normalization as _normalization,
@@ -25,17 +28,27 @@ _GROUPS = {
                "register_module_module_registration_hook",
                "register_module_parameter_registration_hook"],
     "linear": ["Linear", "Identity", "Bilinear", "LazyLinear"],
+    "lazy": ["LazyModuleMixin"],
     "conv": ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-             "ConvTranspose3d", "_ConvNd"],
+             "ConvTranspose3d", "_ConvNd", "_ConvTransposeNd", "_ConvTransposeMixin",
+             "_LazyConvXdMixin", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+             "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d"],
     "pooling": ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
                 "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-                "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d"],
+                "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+                "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d",
+                "LPPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d", "_MaxPoolNd",
+                "_AvgPoolNd", "_AdaptiveAvgPoolNd", "_AdaptiveMaxPoolNd", "_LPPoolNd",
+                "_MaxUnpoolNd"],
     "batchnorm": ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "_BatchNorm", "SyncBatchNorm",
-                  "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"],
+                  "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "_NormBase",
+                  "_LazyNormBase"],
     "normalization": ["LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"],
-    "instancenorm": ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"],
+    "instancenorm": ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "_InstanceNorm",
+                     "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+                     "_NormBase", "_LazyNormBase"],
     "dropout": ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
-                "FeatureAlphaDropout"],
+                "FeatureAlphaDropout", "_DropoutNd"],
     "activation": ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU",
                    "SiLU", "Mish", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softmin",
                    "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish",
@@ -48,13 +61,14 @@ _GROUPS = {
     "transformer": ["Transformer", "TransformerEncoder", "TransformerEncoderLayer",
                     "TransformerDecoder", "TransformerDecoderLayer"],
     "flatten": ["Flatten", "Unflatten"],
-    "padding": [name for name in dir(_nn) if name.endswith(("Pad1d", "Pad2d", "Pad3d"))],
+    "padding": [name for name in dir(_nn) if name.endswith(("Pad1d", "Pad2d", "Pad3d"))]
+    + ["_ConstantPadNd", "_ReflectionPadNd", "_ReplicationPadNd", "_CircularPadNd"],
     "distance": ["CosineSimilarity", "PairwiseDistance"],
     "fold": ["Fold", "Unfold"],
     "pixelshuffle": ["PixelShuffle", "PixelUnshuffle"],
     "upsampling": ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"],
 }
-_SOURCES = (_nn, _conv, _loss, _normalization, _module_file)
+_SOURCES = (_nn, _conv, _loss, _normalization, _module_file, _dropout, _layers_more, _lazy)
 
 
 def _find(name: str) -> object | None:
