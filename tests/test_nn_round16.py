@@ -10,6 +10,7 @@ import pytest
 
 import tinygrad_np as tg
 import tinygrad_np.nn as nn
+import tinygrad_np.nn.functional as F
 
 try:
     import torch
@@ -188,3 +189,182 @@ def test_conv_transpose_output_size_of_unbatched_input():
     if torch is not None:
         theirs = torch.nn.ConvTranspose1d(3, 2, 3, stride=2)(torch.ones(3, 4), output_size=[2, 10])
         assert tuple(theirs.shape) == (2, 10)
+
+
+# -- C. torch.convolution, native_*_norm, grid_sampler, affine_grid_generator, conv_tbc -------
+
+def _both(call, arrays, grads=True):
+    """call(L, *tensors) under tg and torch (float64): values and gradients compared."""
+    results = []
+    for L in (tg, torch):
+        xs = [L.tensor(a, requires_grad=grads) for a in arrays]
+        out = call(L, *xs)
+        outs = out if isinstance(out, tuple) else (out,)
+        total = sum((o * L.tensor(np.linspace(-1, 1, o.numel()).reshape(tuple(o.shape)))).sum()
+                    for o in outs if o.numel() and o.requires_grad)
+        grads_ = L.autograd.grad(total, xs, allow_unused=True) if grads else []
+        results.append(([np.asarray(o.detach().numpy()) for o in outs],
+                        [None if g is None else g.numpy() for g in grads_]))
+    (ours, our_grads), (theirs, their_grads) = results
+    assert [o.shape for o in ours] == [t.shape for t in theirs]
+    for o, t in zip(ours + our_grads, theirs + their_grads):
+        if o is None or t is None:
+            assert o is None and t is None or np.abs(o if t is None else t).max() == 0
+        else:
+            np.testing.assert_allclose(o, t, rtol=1e-9, atol=1e-10)
+
+
+_rng = np.random.default_rng(16)
+
+
+def _r(*shape):
+    return _rng.standard_normal(shape)
+
+
+@needs_torch
+@pytest.mark.parametrize("x, w, transposed, args", [
+    (_r(2, 4, 7), _r(6, 2, 3), False, ([2], [1], [1], [0], 2)),
+    (_r(2, 4, 6, 5), _r(6, 4, 3, 2), False, ([1, 2], [1, 0], [2, 1], [0, 0], 1)),
+    (_r(1, 2, 4, 4, 3), _r(3, 2, 2, 2, 2), False, ([1, 1, 1], [0, 1, 0], [1, 1, 1], [0], 1)),
+    (_r(2, 4, 5, 5), _r(4, 3, 3, 3), True, ([2, 2], [1, 1], [1, 1], [1, 0], 1)),
+    (_r(2, 4, 5), _r(4, 1, 3), True, ([2], [0], [2], [1], 2)),
+])
+def test_convolution_matches_torch(x, w, transposed, args):
+    stride, padding, dilation, output_padding, groups = args
+    bias = _r(w.shape[1] * groups if transposed else w.shape[0])
+    _both(lambda L, a, b, c: L.convolution(a, b, c, stride, padding, dilation, transposed,
+                                           output_padding, groups), [x, w, bias])
+
+
+@needs_torch
+@pytest.mark.parametrize("training", [True, False])
+def test_native_batch_norm_matches_torch(training):
+    x, weight, bias = _r(4, 3, 5), _r(3), _r(3)
+    stats = []
+
+    def call(L, a, w, b):
+        running = [L.tensor(np.linspace(-0.5, 0.5, 3)), L.tensor(np.linspace(1, 2, 3))]
+        stats.append(running)
+        return L.native_batch_norm(a, w, b, *running, training, 0.2, 1e-3)
+    _both(call, [x, weight, bias])
+    for ours, theirs in zip(*stats):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+@needs_torch
+def test_native_batch_norm_without_running_stats_matches_torch():
+    _both(lambda L, a: L.native_batch_norm(a, None, None, None, None, True, 0.1, 1e-5),
+          [_r(5, 2, 3, 2)])
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [[5], [3, 5], (4, 3, 5)])
+def test_native_layer_norm_matches_torch(shape):
+    _both(lambda L, a, w, b: L.native_layer_norm(a, shape, w, b, 1e-5),
+          [_r(4, 3, 5), _r(*shape), _r(*shape)])
+
+
+def test_native_layer_norm_refuses_an_int_shape():
+    for L in (tg, torch) if torch is not None else (tg,):
+        with pytest.raises(TypeError):
+            L.native_layer_norm(L.ones(2, 5), 5, None, None, 1e-5)
+
+
+@needs_torch
+def test_native_group_norm_matches_torch():
+    _both(lambda L, a, w, b: L.native_group_norm(a, w, b, 2, 6, 12, 3, 1e-5),
+          [_r(2, 6, 3, 4), _r(6), _r(6)])
+    _both(lambda L, a: L.native_group_norm(a, None, None, 3, 4, 5, 2, 1e-5), [_r(3, 4, 5)])
+
+
+@needs_torch
+@pytest.mark.parametrize("interpolation, padding", [(0, 0), (0, 1), (1, 2), (2, 0), (2, 2)])
+@pytest.mark.parametrize("name", ["grid_sampler", "grid_sampler_2d"])
+def test_grid_sampler_matches_torch(name, interpolation, padding):
+    _both(lambda L, a, g: getattr(L, name)(a, g, interpolation, padding, False),
+          [_r(2, 3, 5, 6), _rng.uniform(-1.2, 1.2, (2, 4, 3, 2))])
+
+
+@needs_torch
+@pytest.mark.parametrize("interpolation, padding", [(0, 0), (0, 2), (1, 1)])
+def test_grid_sampler_3d_matches_torch(interpolation, padding):
+    _both(lambda L, a, g: L.grid_sampler_3d(a, g, interpolation, padding, True),
+          [_r(1, 2, 3, 4, 5), _rng.uniform(-1.1, 1.1, (1, 2, 3, 2, 3))])
+
+
+def test_grid_sampler_refuses_bad_modes_and_dims():
+    x, grid = tg.ones(1, 1, 3, 3), tg.zeros(1, 2, 2, 2)
+    with pytest.raises(RuntimeError, match="interpolation_mode"):
+        tg.grid_sampler(x, grid, 3, 0, False)
+    with pytest.raises(RuntimeError, match="grid_sampler_3d"):
+        tg.grid_sampler_3d(x, grid, 0, 0, False)
+
+
+@needs_torch
+@pytest.mark.parametrize("size, corners", [((2, 3, 4, 5), False), ([2, 1, 3, 4, 2], True)])
+def test_affine_grid_generator_matches_torch(size, corners):
+    theta = _r(2, 2, 3) if len(size) == 4 else _r(2, 3, 4)
+    _both(lambda L, t: L.affine_grid_generator(t, size, corners), [theta])
+
+
+@needs_torch
+@pytest.mark.parametrize("pad", [0, 1, 2])
+def test_conv_tbc_matches_torch(pad):
+    _both(lambda L, a, w, b: L.conv_tbc(a, w, b, pad), [_r(7, 2, 3), _r(3, 3, 4), _r(4)])
+
+
+def test_conv_tbc_fixed_values():
+    x = tg.arange(4.0).reshape(4, 1, 1)  # time 0..3, one batch, one channel
+    out = tg.conv_tbc(x, tg.tensor([[[1.0]], [[10.0]]]), tg.tensor([0.5]), 1)
+    # padded 0 0 1 2 3 0, correlated with (1, 10), plus 0.5
+    np.testing.assert_allclose(out.reshape(-1).numpy(), [0.5, 10.5, 21.5, 32.5, 3.5])
+
+
+def test_backends_mkldnn_openmp_cudnn_names():
+    import tinygrad_np.backends.mkldnn as mkldnn
+    import tinygrad_np.backends.openmp as openmp
+    assert mkldnn is tg.backends.mkldnn and openmp is tg.backends.openmp
+    assert mkldnn.enabled and not mkldnn.is_available() and not openmp.is_available()
+    assert tg.backends.cudnn.conv.fp32_precision == "tf32"
+    assert mkldnn.conv.fp32_precision == "none"
+    assert tg.backends.cuda.is_flash_attention_available() is False
+    with tg.backends.cudnn.flags(enabled=False, deterministic=True):
+        assert not tg.backends.cudnn.enabled and tg.backends.cudnn.deterministic
+    assert tg.backends.cudnn.enabled and not tg.backends.cudnn.deterministic
+    with mkldnn.flags():
+        assert not mkldnn.enabled
+    assert mkldnn.enabled
+
+
+@needs_torch
+def test_backends_flags_defaults_match_torch():
+    for L in (tg, torch):
+        with L.backends.cudnn.flags():
+            assert L.backends.cudnn.enabled is False
+        with L.backends.cudnn.flags(enabled=True, benchmark=True):
+            assert L.backends.cudnn.enabled is True and L.backends.cudnn.benchmark is True
+        assert L.backends.cudnn.enabled and not L.backends.cudnn.benchmark
+
+
+# -- D. double backward through grid_sample(mode='nearest') -----------------------------------
+
+@pytest.mark.parametrize("spatial", [2, 3])
+def test_grid_sample_nearest_double_backward(spatial):
+    rng = np.random.default_rng(spatial)
+    results = []
+    for L in (tg, torch) if torch is not None else (tg,):
+        a = L.tensor(rng.standard_normal((2, 3) + (4,) * spatial), requires_grad=True)
+        g = L.tensor(rng.uniform(-1, 1, (2,) + (3,) * spatial + (spatial,)), requires_grad=True)
+        y = L.nn.functional.grid_sample(a, g, mode="nearest", align_corners=False)
+        ga, gg = L.autograd.grad(y.sum(), [a, g], create_graph=True)
+        second = L.autograd.grad((gg ** 2).sum() + (ga ** 2).sum(), [a, g], allow_unused=True)
+        results.append((second[0], None if second[1] is None else second[1].detach().numpy()))
+    for first, grid_grad in results:  # PyTorch's: (None, zeros of the grid's shape)
+        assert first is None
+        np.testing.assert_array_equal(grid_grad, np.zeros((2,) + (3,) * spatial + (spatial,)))
+
+
+def test_grid_sample_nearest_grid_gradient_stays_zero_at_inf():
+    g = tg.tensor([[[[np.inf, 0.0]]]], requires_grad=True)
+    F.grid_sample(tg.ones(1, 1, 2, 2), g, mode="nearest", align_corners=True).sum().backward()
+    np.testing.assert_array_equal(g.grad.numpy(), np.zeros((1, 1, 1, 2)))
