@@ -368,3 +368,212 @@ def test_grid_sample_nearest_grid_gradient_stays_zero_at_inf():
     g = tg.tensor([[[[np.inf, 0.0]]]], requires_grad=True)
     F.grid_sample(tg.ones(1, 1, 2, 2), g, mode="nearest", align_corners=True).sum().backward()
     np.testing.assert_array_equal(g.grad.numpy(), np.zeros((1, 1, 1, 2)))
+
+
+# -- E. PyTorch's private helpers and names code imports ----------------------------------------
+
+def test_lstm_flat_weights_follow_assignment():
+    lstm = nn.LSTM(2, 3, num_layers=2)
+    assert len(lstm._flat_weights) == 8
+    assert all(w is getattr(lstm, n) for w, n in zip(lstm._flat_weights,
+                                                     lstm._flat_weights_names))
+    lstm.weight_hh_l1 = nn.Parameter(tg.zeros(12, 3))
+    assert lstm._flat_weights[5] is lstm.weight_hh_l1
+    if torch is not None:
+        theirs = torch.nn.LSTM(2, 3, num_layers=2)
+        assert [tuple(w.shape) for w in theirs._flat_weights] == \
+            [tuple(w.shape) for w in nn.LSTM(2, 3, num_layers=2)._flat_weights]
+
+
+def test_apply_permutation_and_module_paths():
+    from tinygrad_np.nn.modules.linear import NonDynamicallyQuantizableLinear
+    from tinygrad_np.nn.modules.rnn import apply_permutation
+    x = tg.arange(6.0).reshape(1, 3, 2)
+    np.testing.assert_array_equal(apply_permutation(x, tg.tensor([2, 0, 1])).numpy()[0],
+                                  [[4, 5], [0, 1], [2, 3]])
+    assert apply_permutation(x, tg.tensor([1, 0]), dim=2).numpy()[0, 0].tolist() == [1, 0]
+    assert type(nn.MultiheadAttention(4, 2).out_proj) is NonDynamicallyQuantizableLinear
+
+
+def test_transformer_private_helpers():
+    from tinygrad_np.nn.modules import transformer as T
+    layers = T._get_clones(nn.Linear(2, 2), 3)
+    assert isinstance(layers, nn.ModuleList) and len(layers) == 3
+    assert layers[0].weight is not layers[1].weight
+    np.testing.assert_array_equal(layers[0].weight.numpy(), layers[2].weight.numpy())
+    assert T._get_activation_fn("relu") is F.relu and T._get_activation_fn("gelu") is F.gelu
+    with pytest.raises(RuntimeError, match="relu/gelu"):
+        T._get_activation_fn("tanh")
+    mask = T._generate_square_subsequent_mask(3, dtype=tg.float64)
+    assert mask.dtype == tg.float64
+    np.testing.assert_array_equal(mask.numpy(), [[0, -np.inf, -np.inf], [0, 0, -np.inf],
+                                                 [0, 0, 0]])
+    assert T._detect_is_causal_mask(mask) and T._detect_is_causal_mask(mask, size=3)
+    assert not T._detect_is_causal_mask(mask, size=4)
+    assert T._detect_is_causal_mask(None, is_causal=True)
+    assert not T._detect_is_causal_mask(mask, is_causal=False)
+    assert not T._detect_is_causal_mask(tg.zeros(3, 3))
+
+
+@needs_torch
+@pytest.mark.parametrize("mask", [None, np.triu(np.full((3, 3), -np.inf), 1),
+                                  np.zeros((3, 3)), np.zeros((2, 3, 3)), np.zeros((1, 1))])
+@pytest.mark.parametrize("size", [None, 3])
+def test_detect_is_causal_mask_matches_torch(mask, size):
+    from tinygrad_np.nn.modules.transformer import _detect_is_causal_mask as ours
+    from torch.nn.modules.transformer import _detect_is_causal_mask as theirs
+    wrap = (lambda L: None) if mask is None else (lambda L: L.tensor(mask))
+    assert ours(wrap(tg), None, size) == theirs(wrap(torch), None, size)
+
+
+def test_functional_mask_helpers():
+    assert F._none_or_dtype(None) is None and F._none_or_dtype(tg.ones(2)) == tg.float32
+    with pytest.raises(RuntimeError):
+        F._none_or_dtype(3)
+    mask = F._canonical_mask(tg.tensor([[True, False]]), "attn_mask", None, "other",
+                             tg.float64)
+    assert mask.dtype == tg.float64
+    np.testing.assert_array_equal(mask.numpy(), [[-np.inf, 0]])
+    floats = tg.tensor([[0.5, 0.0]])
+    assert F._canonical_mask(floats, "attn_mask", None, "", tg.float32) is floats
+    assert F._canonical_mask(None, "attn_mask", None, "", tg.float32) is None
+    with pytest.raises(AssertionError, match="only bool and floating"):
+        F._canonical_mask(tg.tensor([[1, 0]]), "attn_mask", None, "", tg.float32)
+    with pytest.warns(UserWarning, match="mismatched attn_mask and key_padding_mask"):
+        F._canonical_mask(floats, "attn_mask", tg.bool, "key_padding_mask", tg.float32)
+
+
+@needs_torch
+def test_in_projection_packed_matches_torch():
+    q, kv, w, b = _r(3, 2, 4), _r(5, 2, 4), _r(12, 4), _r(12)
+    for same in (True, False):
+        results = []
+        for L in (tg, torch):
+            tq, tkv = L.tensor(q), L.tensor(kv)
+            key = tq if same else tkv
+            outs = L.nn.functional._in_projection_packed(tq, key, key, L.tensor(w),
+                                                         L.tensor(b))
+            results.append([o.detach().numpy() for o in outs])
+        for ours, theirs in zip(*results):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("shapes", [
+    ((3, 2, 4), (5, 2, 4), (5, 2, 4), (2, 5), (3, 5)),
+    ((3, 4), (5, 4), (5, 4), (5,), (2, 3, 5)),
+    ((3, 4), (5, 4), (5, 4), None, (3, 3, 5)),
+    ((3, 2, 4), (5, 2, 4), (5, 2, 4), (5,), None),
+    ((3, 2, 4), (5, 4), (5, 2, 4), None, None),
+    ((1, 3, 2, 4), (1, 5, 2, 4), (1, 5, 2, 4), None, None),
+    ((3, 2, 4), (5, 2, 4), (5, 2, 4), None, (1, 1, 3, 5)),
+])
+def test_mha_shape_check_matches_torch(shapes):
+    outcomes = []
+    for L in (tg, torch):
+        args = [None if s is None else L.zeros(*s) for s in shapes]
+        try:
+            outcomes.append(L.nn.functional._mha_shape_check(*args, 2))
+        except AssertionError as error:  # (the words up to the shapes, written differently)
+            outcomes.append(str(error).split(" but ")[0])
+    assert outcomes[0] == outcomes[1]
+
+
+# -- F. dtype mismatches in RNNs and sdpa masks: PyTorch's errors ------------------------------
+
+@pytest.mark.parametrize("call, error", [
+    (lambda L: L.nn.GRU(2, 3)(L.zeros(4, 1, 2, dtype=L.long)), ValueError),
+    (lambda L: L.nn.GRU(2, 3)(L.zeros(4, 1, 2, dtype=L.float64)), ValueError),
+    (lambda L: L.nn.LSTM(2, 3, batch_first=True)(L.zeros(1, 4, 2, dtype=L.float64)), ValueError),
+    (lambda L: L.nn.RNN(2, 3).double()(L.zeros(4, 1, 2)), ValueError),
+    (lambda L: L.nn.RNN(2, 3)(L.zeros(4, 1, 2), L.zeros(1, 1, 3, dtype=L.float64)),
+     RuntimeError),
+    (lambda L: L.nn.LSTM(2, 3)(L.zeros(4, 2), (L.zeros(1, 3), L.zeros(1, 3, dtype=L.float64))),
+     RuntimeError),
+    (lambda L: L.nn.GRUCell(2, 3)(L.zeros(4, 2, dtype=L.float64)), RuntimeError),
+    (lambda L: L.nn.GRUCell(2, 3)(L.zeros(4, 2, dtype=L.long)), RuntimeError),
+    (lambda L: L.nn.LSTMCell(2, 3)(L.zeros(4, 2), (L.zeros(4, 3, dtype=L.float64),
+                                                   L.zeros(4, 3))), RuntimeError),
+    (lambda L: L.nn.RNNCell(2, 3)(L.zeros(4, 2), L.zeros(4, 3, dtype=L.float64)), RuntimeError),
+    (lambda L: L.nn.functional.scaled_dot_product_attention(
+        L.ones(1, 2, 3, 4), L.ones(1, 2, 3, 4), L.ones(1, 2, 3, 4),
+        attn_mask=L.ones(3, 3, dtype=L.long)), RuntimeError),
+    (lambda L: L.nn.functional.scaled_dot_product_attention(
+        L.ones(1, 2, 3, 4), L.ones(1, 2, 3, 4), L.ones(1, 2, 3, 4),
+        attn_mask=L.ones(3, 3, dtype=L.float64)), RuntimeError),
+])
+def test_dtype_mismatch_errors_match_torch(call, error):
+    for L in (tg, torch) if torch is not None else (tg,):
+        with pytest.raises(error):
+            call(L)
+
+
+def test_rnn_packed_input_of_another_dtype():
+    from tinygrad_np.nn.utils.rnn import pack_padded_sequence
+    packed = pack_padded_sequence(tg.zeros(3, 2, 2, dtype=tg.float64), [3, 2])
+    with pytest.raises(ValueError, match="does not match weight dtype"):
+        nn.GRU(2, 3)(packed)
+    assert nn.GRU(2, 3).double()(packed)[1].dtype == tg.float64
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["causal_lower_right", "causal_upper_left"])
+@pytest.mark.parametrize("sizes", [(4, 2), (2, 4), (3, 3)])
+def test_attention_bias_masks_in_sdpa_match_torch(name, sizes):
+    import torch.nn.attention.bias as theirs
+
+    import tinygrad_np.nn.attention.bias as ours
+    rng = np.random.default_rng(sum(sizes))
+    q, k, v = _r(1, 2, sizes[0], 8), rng.standard_normal((1, 2, sizes[1], 8)), \
+        rng.standard_normal((1, 2, sizes[1], 8))
+    results = []
+    for L, module in ((tg, ours), (torch, theirs)):
+        xs = [L.tensor(a, requires_grad=True) for a in (q, k, v)]
+        if name == "causal_lower_right" and sizes[0] > sizes[1]:
+            with pytest.warns(UserWarning, match="seq_len_q > seq_len_kv"):
+                mask = getattr(module, name)(*sizes)
+        else:
+            mask = getattr(module, name)(*sizes)
+        out = L.nn.functional.scaled_dot_product_attention(*xs, attn_mask=mask)
+        (out * L.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))).sum().backward()
+        results.append([out.detach().numpy()] + [x.grad.numpy() for x in xs])
+    for ours_, theirs_ in zip(*results):
+        np.testing.assert_allclose(ours_, theirs_, rtol=1e-10, atol=1e-12)
+
+
+def test_attention_bias_fixed_masks():
+    import tinygrad_np.nn.attention as attention
+    from tinygrad_np.nn.attention.bias import CausalBias, CausalVariant, causal_lower_right
+    assert isinstance(attention.bias.causal_upper_left(2, 3), CausalBias)
+    np.testing.assert_array_equal(causal_lower_right(2, 3)._materialize().numpy(),
+                                  [[True, True, False], [True, True, True]])
+    np.testing.assert_array_equal(attention.bias.causal_upper_left(3, 2)._materialize().numpy(),
+                                  [[True, False], [True, True], [True, True]])
+    assert causal_lower_right(2, 3).variant is CausalVariant.LOWER_RIGHT
+    with pytest.raises(AssertionError):
+        causal_lower_right(3)
+    with pytest.raises(AssertionError):
+        CausalBias(2, 3, 3)
+
+
+def test_backends_cuda_flash_attention_unavailable():
+    assert tg.backends.cuda.is_flash_attention_available() is False
+    if torch is not None:
+        assert torch.backends.cuda.is_flash_attention_available() is False
+
+
+# -- G. MultiheadAttention shape errors: AssertionError, as PyTorch's -----------------------------
+
+@pytest.mark.parametrize("call", [
+    lambda L, m, x: m(x, x, x, key_padding_mask=L.zeros(2, 4, dtype=L.bool)),
+    lambda L, m, x: m(x, x, x, key_padding_mask=L.zeros(2, dtype=L.bool)),
+    lambda L, m, x: m(x, x, x, key_padding_mask=L.zeros(3, 2, 1, dtype=L.bool)),
+    lambda L, m, x: m(x.unsqueeze(0), x.unsqueeze(0), x.unsqueeze(0)),
+    lambda L, m, x: m(x, x[0], x),
+    lambda L, m, x: m(x[:, 0], x[:, 0], x[:, 0], attn_mask=L.zeros(3, 3, 3, dtype=L.bool)),
+])
+def test_mha_shape_errors_are_assertion_errors(call):
+    for L in (tg, torch) if torch is not None else (tg,):
+        module = L.nn.MultiheadAttention(4, 2)
+        with pytest.raises(AssertionError):
+            call(L, module, L.zeros(3, 2, 4))

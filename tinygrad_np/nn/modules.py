@@ -19,6 +19,8 @@ from tinygrad_np.nn import (
     loss as _loss,
     module as _module_file,
     normalization as _normalization,
+    rnn as _rnn,
+    transformer as _transformer,
 )
 
 _GROUPS = {
@@ -27,7 +29,7 @@ _GROUPS = {
                "register_module_backward_hook", "register_module_buffer_registration_hook",
                "register_module_module_registration_hook",
                "register_module_parameter_registration_hook"],
-    "linear": ["Linear", "Identity", "Bilinear", "LazyLinear"],
+    "linear": ["Linear", "Identity", "Bilinear", "LazyLinear", "NonDynamicallyQuantizableLinear"],
     "lazy": ["LazyModuleMixin"],
     "conv": ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
              "ConvTranspose3d", "_ConvNd", "_ConvTransposeNd", "_ConvTransposeMixin",
@@ -56,10 +58,13 @@ _GROUPS = {
                    "MultiheadAttention", "Softmax2d"],
     "container": ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"],
     "loss": [name for name in dir(_nn) if name.endswith("Loss")] + ["_Loss", "_WeightedLoss"],
-    "rnn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase"],
+    "rnn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase",
+            "apply_permutation"],
     "sparse": ["Embedding", "EmbeddingBag"],
     "transformer": ["Transformer", "TransformerEncoder", "TransformerEncoderLayer",
-                    "TransformerDecoder", "TransformerDecoderLayer"],
+                    "TransformerDecoder", "TransformerDecoderLayer", "MultiheadAttention",
+                    "_get_clones", "_get_activation_fn", "_generate_square_subsequent_mask",
+                    "_detect_is_causal_mask"],
     "flatten": ["Flatten", "Unflatten"],
     "padding": [name for name in dir(_nn) if name.endswith(("Pad1d", "Pad2d", "Pad3d"))]
     + ["_ConstantPadNd", "_ReflectionPadNd", "_ReplicationPadNd", "_CircularPadNd"],
@@ -68,7 +73,8 @@ _GROUPS = {
     "pixelshuffle": ["PixelShuffle", "PixelUnshuffle"],
     "upsampling": ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"],
 }
-_SOURCES = (_nn, _conv, _loss, _normalization, _module_file, _dropout, _layers_more, _lazy)
+_SOURCES = (_nn, _conv, _loss, _normalization, _module_file, _dropout, _layers_more, _lazy,
+            _rnn, _transformer)
 
 
 def _find(name: str) -> object | None:
