@@ -577,3 +577,101 @@ def test_mha_shape_errors_are_assertion_errors(call):
         module = L.nn.MultiheadAttention(4, 2)
         with pytest.raises(AssertionError):
             call(L, module, L.zeros(3, 2, 4))
+
+
+# -- G. backward hooks of modules returning nested tuples or lists: PyTorch's grad_output ---------
+
+class _Nested(nn.Module):
+    def __init__(self, kind: int) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def forward(self, x):
+        if self.kind == 0:
+            return x * 2, (x * 3, x * 4)
+        if self.kind == 1:
+            return x * 2, tg.ones(2)
+        if self.kind == 2:
+            return x * 2, 5
+        return [x * 2, x * 3]
+
+
+def _hook_shapes(module, x, use):
+    seen = []
+    shapes = lambda grads: [None if g is None else tuple(g.shape) for g in grads]  # noqa: E731
+    module.register_full_backward_pre_hook(lambda m, go: seen.append(("pre", shapes(go))))
+    module.register_full_backward_hook(lambda m, gi, go: seen.append(("full", shapes(gi),
+                                                                      shapes(go))))
+    use(module(x)).backward()
+    return seen
+
+
+@pytest.mark.parametrize("kind, use", [(0, lambda o: o[0].sum() + o[1][0].sum()),
+                                       (1, lambda o: o[0].sum()), (2, lambda o: o[0].sum())])
+def test_backward_hook_grad_output_has_none_for_non_tensor_items(kind, use):
+    seen = _hook_shapes(_Nested(kind), tg.ones(2, requires_grad=True), use)
+    assert seen == [("pre", [(2,), None]), ("full", [(2,)], [(2,), None])]
+
+
+def test_backward_hooks_skip_a_list_output_with_a_warning():
+    with pytest.warns(UserWarning, match="tuple of Tensors but received <class 'list'>"):
+        seen = _hook_shapes(_Nested(3), tg.ones(2, requires_grad=True), lambda o: o[0].sum())
+    assert seen == []
+
+
+@pytest.mark.parametrize("use", [lambda o: o[0].sum(), lambda o: o[0].sum() + o[1][1].sum()])
+def test_lstm_full_backward_hook_matches_torch(use):
+    expected = [("pre", [(5, 2, 4), None]), ("full", [(5, 2, 3)], [(5, 2, 4), None])]
+    assert _hook_shapes(nn.LSTM(3, 4), tg.ones(5, 2, 3, requires_grad=True), use) == expected
+    if torch is not None:
+        seen = []
+        module = torch.nn.LSTM(3, 4)
+        shapes = lambda grads: [None if g is None else tuple(g.shape) for g in grads]  # noqa: E731
+        module.register_full_backward_pre_hook(lambda m, go: seen.append(("pre", shapes(go))))
+        module.register_full_backward_hook(lambda m, gi, go: seen.append(("full", shapes(gi),
+                                                                          shapes(go))))
+        use(module(torch.ones(5, 2, 3, requires_grad=True))).backward()
+        assert seen == expected
+
+
+def test_backward_pre_hook_replacement_per_output_item():
+    module = _Nested(0)
+    module.register_full_backward_pre_hook(lambda m, go: (go[0] * 10, None))
+    x = tg.ones(2, requires_grad=True)
+    module(x)[0].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 20.0])
+
+
+# -- H. pixel_shuffle dims, InstanceNorm num_features, SyncBatchNorm bias ------------------------
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda L: L.nn.functional.pixel_shuffle(L.ones(8, 3), 2), RuntimeError,
+     "expects input to have at least 3 dimensions"),
+    (lambda L: L.nn.functional.pixel_unshuffle(L.ones(8, 4), 2), RuntimeError,
+     "expects input to have at least 3 dimensions"),
+    (lambda L: L.nn.InstanceNorm2d(4, affine=True)(L.ones(2, 6, 3, 3)), ValueError,
+     r"expected input's size at dim=1 to match num_features \(4\)"),
+    (lambda L: L.nn.InstanceNorm1d(4, affine=True)(L.ones(6, 3)), ValueError,
+     r"expected input's size at dim=0 to match num_features \(4\)"),
+    (lambda L: L.nn.functional.avg_pool3d(L.ones(1, 1, 2, 2, 2), 3), RuntimeError, "smaller"),
+])
+def test_shape_errors_match_torch(call, error, message):
+    for L in (tg, torch) if torch is not None else (tg,):
+        with pytest.raises(error, match=message):
+            call(L)
+
+
+def test_instance_norm_without_affine_warns_on_other_channels():
+    for L in (tg, torch) if torch is not None else (tg,):
+        with pytest.warns(UserWarning, match="does not match num_features"):
+            out = L.nn.InstanceNorm2d(4)(L.ones(2, 6, 3, 3))
+        assert tuple(out.shape) == (2, 6, 3, 3)
+
+
+def test_sync_batch_norm_bias_keyword():
+    layer = nn.SyncBatchNorm(4, bias=False)
+    assert layer.bias is None and list(layer.state_dict()) == [
+        "weight", "running_mean", "running_var", "num_batches_tracked"]
+    if torch is not None:
+        assert list(torch.nn.SyncBatchNorm(4, bias=False).state_dict()) == list(
+            layer.state_dict())

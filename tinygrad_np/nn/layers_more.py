@@ -8,6 +8,7 @@ group) and `nn.AdaptiveAvgPool1d` / `nn.AdaptiveMaxPool1d` (the 2-D pools on a h
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -105,8 +106,15 @@ CircularPad3d = _pad_class("CircularPad3d", _CircularPadNd, 3)
 
 
 # ----------------------------------------------------------------- pixel shuffle
+def _at_least_3_dims(name: str, input: Tensor) -> None:  # noqa: A002
+    if input.ndim < 3:
+        raise TensorError(f"{name} expects input to have at least 3 dimensions, but got input "
+                          f"with {input.ndim} dimension(s)")
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch (sub-pixel convolution)."""
+    _at_least_3_dims("pixel_shuffle", input)
     r = int(upscale_factor)
     *batch, channels, height, width = input.shape
     if channels % (r * r):
@@ -120,6 +128,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
+    _at_least_3_dims("pixel_unshuffle", input)
     r = int(downscale_factor)
     *batch, channels, height, width = input.shape
     if height % r or width % r:
@@ -245,6 +254,15 @@ class _InstanceNorm(_NormBase):
         if input.ndim != self.dims + 2 and not unbatched:
             raise TensorError(f"{type(self).__name__}: expected {self.dims + 1}-D or "
                               f"{self.dims + 2}-D input, got shape {input.shape}")
+        channel = 0 if unbatched else 1
+        if input.shape[channel] != self.num_features:  # PyTorch's error, or its warning
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={channel} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.shape[channel]}.")
+            warnings.warn(f"input's size at dim={channel} does not match num_features. You can "
+                          "silence this warning by not passing in num_features, which is not "
+                          "used because affine=False", stacklevel=2)
         # As PyTorch: momentum=None leaves the running statistics as they are, and
         # num_batches_tracked (kept for the state dict) stays 0.
         y = instance_norm(input.unsqueeze(0) if unbatched else input, self.running_mean,
