@@ -284,21 +284,25 @@ def test_an_lstm_learns_to_sum_a_sequence():
     assert np.mean(losses[-10:]) < 0.2 * np.mean(losses[:10])
 
 
+def _f32(shape):  # float32, the layers' dtype (another dtype is its own error)
+    return np.zeros(shape, np.float32)
+
+
 @pytest.mark.parametrize(("call", "error", "message"), [
     (lambda: nn.LSTM(3, 4, proj_size=4), ValueError, "proj_size"),  # must be < hidden_size
     (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "nonlinearity"),
     (lambda: nn.RNNCell(3, 4, nonlinearity="gelu"), ValueError, "nonlinearity"),
     (lambda: nn.GRU(3, 4, dropout=1.5), ValueError, "dropout"),
     (lambda: nn.GRU(3, 0), ValueError, "hidden_size"),
-    (lambda: nn.GRU(3, 4)(np.zeros((5, 2, 2))), ValueError, r"\(L, N, 3\)"),
-    (lambda: nn.GRU(3, 4)(np.zeros((5, 2, 3)), np.zeros((1, 3, 4))), ValueError, "hx"),
-    (lambda: nn.LSTM(3, 4)(np.zeros((5, 3)), np.zeros((1, 4))), ValueError, "pair"),
-    (lambda: nn.LSTM(3, 4)(np.zeros((5, 3)), (np.zeros((1, 4)), np.zeros((2, 4)))),
+    (lambda: nn.GRU(3, 4)(_f32((5, 2, 2))), ValueError, r"\(L, N, 3\)"),
+    (lambda: nn.GRU(3, 4)(_f32((5, 2, 3)), _f32((1, 3, 4))), ValueError, "hx"),
+    (lambda: nn.LSTM(3, 4)(_f32((5, 3)), _f32((1, 4))), ValueError, "pair"),
+    (lambda: nn.LSTM(3, 4)(_f32((5, 3)), (_f32((1, 4)), _f32((2, 4)))),
      ValueError, "c_0"),
-    (lambda: nn.LSTMCell(3, 4)(np.zeros((2, 3)), (np.zeros((2, 4)), np.zeros(4))),
+    (lambda: nn.LSTMCell(3, 4)(_f32((2, 3)), (_f32((2, 4)), _f32(4))),
      ValueError, "c"),
-    (lambda: nn.RNNCell(3, 4)(np.zeros((2, 5))), ValueError, r"\(N, 3\)"),
-    (lambda: nn.RNN(3, 4)(np.zeros((0, 2, 3))), ValueError, "empty"),
+    (lambda: nn.RNNCell(3, 4)(_f32((2, 5))), ValueError, r"\(N, 3\)"),
+    (lambda: nn.RNN(3, 4)(_f32((0, 2, 3))), ValueError, "empty"),
 ])
 def test_bad_arguments_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):

@@ -265,6 +265,8 @@ from tinygrad_np.toplevel_small import *  # noqa: E402, F403  (torch.cond, torch
 Tensor.storage, Tensor.resize = _toplevel_small.storage, _toplevel_small.resize
 Tensor.resize_as = _toplevel_small.resize_as
 Tensor.as_subclass = _toplevel_small.as_subclass
+from tinygrad_np import toplevel_native as _toplevel_native  # noqa: E402
+from tinygrad_np.toplevel_native import *  # noqa: E402, F403  (torch.convolution, ...)
 
 # PyTorch's wider unsigned dtypes (NumPy's; PyTorch 2.13 itself runs few ops on them) and
 # NumPy's spelling of None in indexing, which PyTorch also has.
@@ -768,6 +770,7 @@ __all__ += [
 ]
 __all__ += functional_forms.__all__
 __all__ += _toplevel.__all__ + _toplevel_small.__all__ + amp.AUTOCAST_NAMES
+__all__ += _toplevel_native.__all__
 __all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler", "spmm"]
 __all__ += [
     "absolute",

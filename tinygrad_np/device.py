@@ -194,9 +194,40 @@ backends = _module(
                                                                "cudnn")},
         sdp_kernel=lambda *args, **kwargs: contextlib.nullcontext()),
     cudnn=_module("backends.cudnn", is_available=_false, enabled=True, deterministic=False,
-                  benchmark=False, allow_tf32=True, version=_none,
-                  flags=lambda *args, **kwargs: contextlib.nullcontext()),
+                  benchmark=False, allow_tf32=True, version=_none, benchmark_limit=None,
+                  fp32_precision="none", conv=SimpleNamespace(fp32_precision="tf32"),
+                  rnn=SimpleNamespace(fp32_precision="tf32")),
+    # no oneDNN (mkldnn) tensors and no OpenMP build here: their switches change nothing
+    mkldnn=_module("backends.mkldnn", is_available=_false, enabled=True, deterministic=False,
+                   allow_tf32=None, fp32_precision="none",
+                   **{kind: SimpleNamespace(fp32_precision="none")
+                      for kind in ("conv", "matmul", "rnn")}),
+    openmp=_module("backends.openmp", is_available=_false),
 )
+
+
+def _flags(module: ModuleType, defaults: dict[str, Any]) -> Any:
+    """PyTorch's `backends.<module>.flags(...)`: a context manager that sets the switches
+    (PyTorch's defaults for those not given; they change nothing here) and restores them."""
+    @contextlib.contextmanager
+    def flags(*args: Any, **kwargs: Any) -> Any:
+        given = {**defaults, **dict(zip(defaults, args)), **kwargs}
+        saved = {name: getattr(module, name, None) for name in given}
+        vars(module).update(given)
+        try:
+            yield
+        finally:
+            vars(module).update(saved)
+
+    return flags
+
+
+backends.cudnn.flags = _flags(backends.cudnn, {
+    "enabled": False, "benchmark": False, "benchmark_limit": 10, "deterministic": False,
+    "allow_tf32": True, "fp32_precision": "none"})
+backends.mkldnn.flags = _flags(backends.mkldnn, {
+    "enabled": False, "deterministic": False, "allow_tf32": True, "fp32_precision": "none"})
+backends.cuda.is_flash_attention_available = _false
 # torch.version: no CUDA/ROCm build; __version__ is the PyTorch API level followed (see
 # torch_version.py), `tinygrad_np` the library's own version
 _mha_fastpath = [True]

@@ -126,13 +126,6 @@ class SELU(_Activation):
         return F.selu(input, self.inplace)
 
 
-class ReLU6(_Activation):
-    """y = min(max(x, 0), 6)."""
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.relu6(input, self.inplace)
-
-
 class Hardsigmoid(_Activation):
     """y = clamp(x / 6 + 1 / 2, 0, 1)."""
 
@@ -249,6 +242,19 @@ class Hardtanh(Module):
     def extra_repr(self) -> str:
         return (f"min_val={self.min_val}, max_val={self.max_val}"
                 + (", inplace=True" if self.inplace else ""))
+
+
+class ReLU6(Hardtanh):
+    """y = min(max(x, 0), 6): Hardtanh(0, 6), as PyTorch's (a subclass of it)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.relu6(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class _Lambda(Module):

@@ -40,6 +40,8 @@ class _Call:
         self.incoming: list[Any] = []  # the outputs' gradients, as backward reaches them
         self.output_dtypes: list[Any] = []
         self.output_shapes: list[tuple] = []
+        self.output_positions: list[int] = []  # where each watched tensor is in the output
+        self.output_count = 0  # the output's top-level items (grad_output has one each)
 
     def _next_pass(self) -> None:
         """Ready for another backward through the same graph (retain_graph=True, or a
@@ -74,14 +76,14 @@ class _Call:
                             for g, dtype in zip(self.incoming, dtypes)]
         self.incoming = [None] * len(grads)  # (the next pass gathers again)
         for pre_hook in list(self.hooks.get("backward_pre", {}).values()):
-            changed = pre_hook(self.module, tuple(grads))
+            changed = pre_hook(self.module, self._per_item(grads))
             if changed is not None:
                 changed = list(changed) if isinstance(changed, (tuple, list)) else [changed]
-                if len(changed) != len(grads):
+                if len(changed) != self.output_count:
                     raise RuntimeError(
                         f"backward pre-hook of {type(self.module).__name__} returned "
-                        f"{len(changed)} gradients for {len(grads)} outputs")
-                grads = changed
+                        f"{len(changed)} gradients for {self.output_count} outputs")
+                grads = [changed[i] for i in self.output_positions]
         self.grad_outputs = grads
         if not self.input_count:
             if self.hooks.get("backward"):  # no input needs a gradient: all None
@@ -95,6 +97,15 @@ class _Call:
                  for g, shape, dtype in zip(grads, self.output_shapes, dtypes)]
         return tuple(g if recording else g._data for g in grads)
 
+    def _per_item(self, grads: list[Any]) -> tuple:
+        """grad_output as PyTorch's hooks see it: one entry per top-level item of the output,
+        None for an item that is not a tensor needing a gradient (a nested tuple: an LSTM's
+        (h, c))."""
+        items: list[Any] = [None] * self.output_count
+        for position, grad in zip(self.output_positions, grads):
+            items[position] = grad
+        return tuple(items)
+
     def _run_full_hooks(self) -> tuple | None:
         replaced, given = None, tuple(
             Tensor._make(np.zeros(*self.constants[i]), None)
@@ -102,7 +113,7 @@ class _Call:
             for i, g in enumerate(self.grad_inputs))
         for hook in list(self.hooks.get("backward", {}).values()):
             grad_input = given if replaced is None else replaced
-            changed = hook(self.module, grad_input, tuple(self.grad_outputs))
+            changed = hook(self.module, grad_input, self._per_item(self.grad_outputs))
             if changed is not None:
                 replaced = tuple(changed) if isinstance(changed, (tuple, list)) else (changed,)
                 if len(replaced) != len(self.grad_inputs):
@@ -163,14 +174,15 @@ def watch_outputs(call: _Call | None, output: Any) -> Any:
     if call is None:
         return output
     single = isinstance(output, Tensor)
-    if not isinstance(output, (Tensor, tuple, list)):
+    if not isinstance(output, (Tensor, tuple)):  # (a list too, as PyTorch's)
         warnings.warn("For backward hooks to be called, module output should be a Tensor or a "
                       f"tuple of Tensors but received {type(output)}", UserWarning, stacklevel=3)
-    items = [output] if single else list(output) if isinstance(output, (tuple, list)) else []
+    items = [output] if single else list(output) if isinstance(output, tuple) else []
     tensors = [(i, t) for i, t in enumerate(items) if isinstance(t, Tensor) and t.requires_grad]
-    if not tensors:  # (a dict, or nothing that needs a gradient): PyTorch's hooks do not run
-        call.hooks = {}
+    if not tensors:  # (a dict, a list, or nothing that needs a gradient): PyTorch's hooks do
+        call.hooks = {}  # not run
         return output
+    call.output_positions, call.output_count = [index for index, _ in tensors], len(items)
     call.incoming = [None] * len(tensors)
     call.grad_outputs = [None] * len(tensors)
     call.output_dtypes = [tensor.dtype for _, tensor in tensors]
@@ -183,6 +195,4 @@ def watch_outputs(call: _Call | None, output: Any) -> Any:
         watched.grad_fn.gate_zeros = np.zeros(0, gate.dtype)
         items[index] = watched.view_as(watched)  # the caller's: its own hooks run first, as
         # PyTorch's tensor hooks on a module's output run before the module's backward hooks
-    if single:
-        return items[0]
-    return items if isinstance(output, list) else tuple(items)
+    return items[0] if single else tuple(items)

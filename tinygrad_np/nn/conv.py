@@ -4,6 +4,7 @@ PyTorch state dict loads unchanged. The work is done by tinygrad_np.nn.functiona
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,7 @@ class _ConvNd(Module):
         self.stride = _tuple(stride, self.dims)
         self.padding = padding if isinstance(padding, str) else _tuple(padding, self.dims)
         self.dilation = _tuple(dilation, self.dims)
+        self._reversed_padding_repeated_twice = self._padding_for_pad()
         self.groups = groups
         dtype = get_default_dtype() if dtype is None else dtype
         shape = ((in_channels, out_channels // groups) if self.transposed
@@ -84,19 +86,25 @@ class _ConvNd(Module):
         init.layer_uniform_(self.weight, bound)
         init.layer_uniform_(self.bias, bound)
 
-    def _padded(self, x: Tensor) -> tuple[Tensor, Any]:
-        """x and the padding to give the convolution: a padding_mode other than zeros pads
-        x itself with F.pad (PyTorch's way) and leaves the convolution none."""
+    def _padding_for_pad(self) -> Any:
+        """F.pad's amounts (last dim first, each dim's two sides) for this padding: what
+        PyTorch keeps as `_reversed_padding_repeated_twice` and pads with when padding_mode is
+        not zeros; for "same" the extra pixel of an odd total goes on the right."""
+        if not isinstance(self.padding, str):
+            return tuple(p for p in reversed(self.padding) for _ in range(2))
+        totals = [0 if self.padding == "valid" else d * (k - 1)
+                  for d, k in zip(self.dilation, self.kernel_size)]
+        return [side for total in reversed(totals) for side in (total // 2, total - total // 2)]
+
+    def _convolve(self, conv: Any, input: Tensor, weight: Tensor,  # noqa: A002
+                  bias: Tensor | None) -> Tensor:
+        """`conv` (F.conv1d/2d/3d) of input with weight and bias and this layer's settings;
+        a padding_mode other than zeros pads input itself with F.pad (PyTorch's way)."""
         if self.padding_mode == "zeros":
-            return x, self.padding
-        if isinstance(self.padding, str):  # "same" / "valid": the amounts PyTorch uses
-            totals = [0 if self.padding == "valid" else d * (k - 1)
-                      for d, k in zip(self.dilation, self.kernel_size)]
-            sides = [(total // 2, total - total // 2) for total in totals]
-        else:
-            sides = [(p, p) for p in self.padding]
-        pads = tuple(amount for side in reversed(sides) for amount in side)  # last dim first
-        return F.pad(x, pads, mode=self.padding_mode), 0
+            return conv(input, weight, bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+        input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+        return conv(input, weight, bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -118,10 +126,12 @@ class _ConvNd(Module):
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W): weight (out, in/groups, kh, kw), bias (out,)."""
 
+    def _conv_forward(self, input: Tensor, weight: Tensor,  # noqa: A002
+                      bias: Tensor | None) -> Tensor:
+        return self._convolve(F.conv2d, input, weight, bias)
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        input, padding = self._padded(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+        return self._conv_forward(input, self.weight, self.bias)  # (a subclass may override)
 
 
 class Conv1d(_ConvNd):
@@ -129,10 +139,12 @@ class Conv1d(_ConvNd):
 
     dims = 1
 
+    def _conv_forward(self, input: Tensor, weight: Tensor,  # noqa: A002
+                      bias: Tensor | None) -> Tensor:
+        return self._convolve(F.conv1d, input, weight, bias)
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        input, padding = self._padded(input)
-        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+        return self._conv_forward(input, self.weight, self.bias)
 
 
 class Conv3d(_ConvNd):
@@ -140,14 +152,17 @@ class Conv3d(_ConvNd):
 
     dims = 3
 
+    def _conv_forward(self, input: Tensor, weight: Tensor,  # noqa: A002
+                      bias: Tensor | None) -> Tensor:
+        return self._convolve(F.conv3d, input, weight, bias)
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        input, padding = self._padded(input)
-        return F.conv3d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+        return self._conv_forward(input, self.weight, self.bias)
 
 
-class ConvTranspose2d(_ConvNd):
-    """Transposed 2-D convolution: weight (in, out/groups, kh, kw), as PyTorch."""
+class _ConvTransposeNd(_ConvNd):
+    """PyTorch's base of the transposed convolutions: weight (in, out/groups, *kernel) and
+    `output_padding` (or, per call, the one that gives `output_size`)."""
 
     transposed = True
 
@@ -159,53 +174,76 @@ class ConvTranspose2d(_ConvNd):
                          groups, bias, padding_mode, device=device, dtype=dtype)
         self.output_padding = _tuple(output_padding, self.dims)
 
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
-
-    def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
-        """`output_padding`, or the one that gives `output_size` (PyTorch's forward argument:
-        the spatial sizes, optionally after the batch and channel sizes)."""
+    def _output_padding(self, input: Tensor, output_size: Any, stride: Any,  # noqa: A002
+                        padding: Any, kernel_size: Any, num_spatial_dims: int,
+                        dilation: Any = None) -> tuple[int, ...]:
+        """`output_padding`, or the one that gives `output_size` (the spatial sizes, or all
+        of input's sizes), with PyTorch's arguments and its ValueErrors."""
         if output_size is None:
-            return self.output_padding
-        sizes = [int(size) for size in output_size][-self.dims:]
-        spatial = tuple(x.shape[-self.dims:])
+            return tuple(self.output_padding)
+        sizes = [int(size) for size in output_size]
+        leading = 2 if input.ndim == num_spatial_dims + 2 else 1  # (N, C) or an unbatched C
+        if len(sizes) == leading + num_spatial_dims:
+            sizes = sizes[leading:]
+        if len(sizes) != num_spatial_dims:
+            raise ValueError(f"ConvTranspose{num_spatial_dims}D: for {input.ndim}D input, "
+                             f"output_size must have {num_spatial_dims} or "
+                             f"{leading + num_spatial_dims} elements (got {len(sizes)})")
+        dilation = (1,) * num_spatial_dims if dilation is None else dilation
+        spatial = list(input.shape[leading:])
         smallest = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
-            spatial, self.stride, self.padding, self.dilation, self.kernel_size)]
-        if len(sizes) != self.dims or not all(
-                low <= size < low + s for size, low, s in zip(sizes, smallest, self.stride)):
-            largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
-            raise TensorError(f"{type(self).__name__}: requested an output size of "
-                              f"{list(output_size)}, but valid sizes range from {smallest} to "
-                              f"{largest} (for an input of {list(spatial)})")
+            spatial, stride, padding, dilation, kernel_size)]
+        largest = [low + s - 1 for low, s in zip(smallest, stride)]
+        if not all(low <= size <= high for size, low, high in zip(sizes, smallest, largest)):
+            raise TensorError(f"{type(self).__name__}: requested an output size of {sizes}, "
+                              f"but valid sizes range from {smallest} to {largest} (for an "
+                              f"input of {spatial})")
         return tuple(size - low for size, low in zip(sizes, smallest))
 
+    def _transposed(self, conv: Any, input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+        padding = self._output_padding(input, output_size, self.stride, self.padding,
+                                       self.kernel_size, self.dims, self.dilation)
+        return conv(input, self.weight, self.bias, self.stride, self.padding, padding,
+                    self.groups, self.dilation)
 
-class ConvTranspose1d(ConvTranspose2d):
+
+class _ConvTransposeMixin(_ConvTransposeNd):
+    """PyTorch's deprecated internal base, kept for old code (with its warning)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        warnings.warn("_ConvTransposeMixin is a deprecated internal class. Please consider "
+                      "using public APIs.", stacklevel=2)
+        super().__init__(*args, **kwargs)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution: weight (in, out/groups, kh, kw), as PyTorch."""
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return self._transposed(F.conv_transpose2d, input, output_size)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
     """Transposed 1-D convolution over (N, C, L): weight (in, out/groups, k), as PyTorch."""
 
     dims = 1
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+        return self._transposed(F.conv_transpose1d, input, output_size)
 
 
-class ConvTranspose3d(ConvTranspose2d):
+class ConvTranspose3d(_ConvTransposeNd):
     """Transposed 3-D convolution over (N, C, D, H, W): weight (in, out/groups, kd, kh, kw)."""
 
     dims = 3
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
-        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+        return self._transposed(F.conv_transpose3d, input, output_size)
 
 
-class MaxPool2d(Module):
-    """Max over kernel_size windows (stride defaults to kernel_size); see F.max_pool2d."""
+class _MaxPoolNd(Module):
+    """PyTorch's base of MaxPool1d/2d/3d: the window settings (stride defaults to
+    kernel_size)."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False):
@@ -214,16 +252,20 @@ class MaxPool2d(Module):
         self.stride = kernel_size if stride is None else stride
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def forward(self, input: Tensor) -> Any:  # noqa: A002
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
-
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding},"
                 f" dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool1d(MaxPool2d):
+class MaxPool2d(_MaxPoolNd):
+    """Max over kernel_size windows (stride defaults to kernel_size); see F.max_pool2d."""
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode, self.return_indices)
+
+
+class MaxPool1d(_MaxPoolNd):
     """Max over windows along the last axis of (N, C, L); see F.max_pool1d."""
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
@@ -231,7 +273,7 @@ class MaxPool1d(MaxPool2d):
                             self.ceil_mode, self.return_indices)
 
 
-class MaxPool3d(MaxPool2d):
+class MaxPool3d(_MaxPoolNd):
     """Max over (kd, kh, kw) windows of (N, C, D, H, W); see F.max_pool3d."""
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
@@ -239,8 +281,8 @@ class MaxPool3d(MaxPool2d):
                             self.ceil_mode, self.return_indices)
 
 
-class MaxUnpool2d(Module):
-    """The inverse of MaxPool2d with return_indices=True; see F.max_unpool2d."""
+class _MaxUnpoolNd(Module):
+    """PyTorch's base of MaxUnpool1d/2d/3d: the window settings, as `dims`-tuples."""
 
     dims = 2
 
@@ -250,15 +292,19 @@ class MaxUnpool2d(Module):
         self.stride = self.kernel_size if stride is None else _tuple(stride, self.dims)
         self.padding = _tuple(padding, self.dims)
 
-    def forward(self, input: Tensor, indices: Any, output_size: Any = None) -> Tensor:  # noqa: A002
-        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
-                              output_size)
-
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class MaxUnpool3d(MaxUnpool2d):
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The inverse of MaxPool2d with return_indices=True; see F.max_unpool2d."""
+
+    def forward(self, input: Tensor, indices: Any, output_size: Any = None) -> Tensor:  # noqa: A002
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
     """The inverse of MaxPool3d with return_indices=True; see F.max_unpool3d."""
 
     dims = 3
@@ -268,7 +314,7 @@ class MaxUnpool3d(MaxUnpool2d):
                               output_size)
 
 
-class MaxUnpool1d(MaxUnpool2d):
+class MaxUnpool1d(_MaxUnpoolNd):
     """The inverse of MaxPool1d with return_indices=True; see F.max_unpool1d."""
 
     dims = 1
@@ -278,8 +324,8 @@ class MaxUnpool1d(MaxUnpool2d):
                               output_size)
 
 
-class AvgPool2d(Module):
-    """Mean over kernel_size windows (stride defaults to kernel_size); see F.avg_pool2d."""
+class _AvgPoolNd(Module):
+    """PyTorch's base of AvgPool1d/2d/3d."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
@@ -290,15 +336,19 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         self.divisor_override = divisor_override
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
-
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool1d(AvgPool2d):
+class AvgPool2d(_AvgPoolNd):
+    """Mean over kernel_size windows (stride defaults to kernel_size); see F.avg_pool2d."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+
+class AvgPool1d(_AvgPoolNd):
     """Mean over windows along the last axis of (N, C, L); see F.avg_pool1d."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -311,7 +361,7 @@ class AvgPool1d(AvgPool2d):
                             self.count_include_pad)
 
 
-class AvgPool3d(AvgPool2d):
+class AvgPool3d(_AvgPoolNd):
     """Mean over (kd, kh, kw) windows of (N, C, D, H, W); see F.avg_pool3d."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
@@ -319,39 +369,50 @@ class AvgPool3d(AvgPool2d):
                             self.count_include_pad, self.divisor_override)
 
 
-class AdaptiveAvgPool2d(Module):
-    """Mean pooling to a fixed output size (h, w) whatever the input size."""
+class _AdaptiveAvgPoolNd(Module):
+    """PyTorch's base of AdaptiveAvgPool1d/2d/3d: the output size."""
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.adaptive_avg_pool2d(input, self.output_size)
-
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
-    """Max pooling to a fixed output size (h, w) whatever the input size."""
+class _AdaptiveMaxPoolNd(Module):
+    """PyTorch's base of AdaptiveMaxPool1d/2d/3d: the output size and return_indices."""
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__(output_size)
+        super().__init__()
+        self.output_size = output_size
         self.return_indices = return_indices
+
+    extra_repr = _AdaptiveAvgPoolNd.extra_repr
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Mean pooling to a fixed output size (h, w) whatever the input size."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output size (h, w) whatever the input size."""
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
-class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """Mean pooling to a fixed output size (d, h, w) whatever the input size."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.adaptive_avg_pool3d(input, self.output_size)
 
 
-class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Max pooling to a fixed output size (d, h, w) whatever the input size."""
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002

@@ -8,9 +8,8 @@ from tinygrad_np.nn.module import Module
 from tinygrad_np.tensor import Tensor
 
 
-class Dropout(Module):
-    """In training, zero each element with probability p and scale the rest by 1/(1-p);
-    in eval, the identity. Masks come from the library generator (`tg.manual_seed`)."""
+class _DropoutNd(Module):
+    """PyTorch's base of the dropout layers: the probability `p` (checked) and `inplace`."""
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
@@ -18,14 +17,19 @@ class Dropout(Module):
         self.p = p
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.dropout(input, self.p, self.training, self.inplace)
-
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class Dropout2d(Dropout):
+class Dropout(_DropoutNd):
+    """In training, zero each element with probability p and scale the rest by 1/(1-p);
+    in eval, the identity. Masks come from the library generator (`tg.manual_seed`)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(_DropoutNd):
     """Dropout of whole channels of (N, C, H, W) or unbatched (C, H, W) inputs: every value of
     a dropped channel is zero, the kept channels are scaled by 1/(1-p)."""
 
@@ -33,21 +37,21 @@ class Dropout2d(Dropout):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
-class Dropout1d(Dropout):
+class Dropout1d(_DropoutNd):
     """Dropout of whole channels of (N, C, L) or unbatched (C, L) inputs."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
-class Dropout3d(Dropout):
+class Dropout3d(_DropoutNd):
     """Dropout of whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
-class AlphaDropout(Dropout):
+class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU's mean 0 and variance 1 (see F.alpha_dropout); the identity
     in eval."""
 
@@ -55,7 +59,7 @@ class AlphaDropout(Dropout):
         return F.alpha_dropout(input, self.p, self.training, self.inplace)
 
 
-class FeatureAlphaDropout(Dropout):
+class FeatureAlphaDropout(_DropoutNd):
     """AlphaDropout of whole channels (see F.feature_alpha_dropout); the identity in eval."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002

@@ -28,6 +28,7 @@ from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
 from tinygrad_np.join import cat
+from tinygrad_np.nn.attention.bias import CausalBias
 from tinygrad_np.nn.fractional_pool import (  # noqa: F401  (re-exported)
     fractional_max_pool2d,
     fractional_max_pool2d_with_indices,
@@ -89,7 +90,11 @@ from tinygrad_np.nn.functional_losses_more import (  # noqa: F401  (re-exported)
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
-from tinygrad_np.nn.functional_mha import (
+from tinygrad_np.nn.functional_mha import (  # noqa: F401 (PyTorch's private helpers)
+    _canonical_mask,
+    _in_projection_packed,
+    _mha_shape_check,
+    _none_or_dtype,
     multi_head_attention_forward as multi_head_attention_forward,
 )
 from tinygrad_np.nn.functional_rare import (
@@ -875,8 +880,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     scores = (query @ key.transpose(-2, -1)) * scale
     allowed = empty_rows = None
     causal = np.tril(np.ones((length, source), dtype=bool)) if is_causal else None
+    if isinstance(attn_mask, CausalBias):  # nn.attention.bias's causal masks
+        attn_mask = attn_mask._materialize()
     if attn_mask is not None:  # (with is_causal too: both apply, as PyTorch 2.13)
         mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        if mask.dtype != bool and mask.dtype != query.dtype:
+            raise TensorError(f"scaled_dot_product_attention: expected attn_mask dtype to be "
+                              f"bool or to match query dtype, but got attn_mask.dtype: "
+                              f"{mask.dtype} and query.dtype: {query.dtype}")
         if mask.dtype == bool:
             allowed = mask if causal is None else mask & causal
         else:

@@ -163,8 +163,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     position = [_pad(p, n, padding_mode, corners) for p, n in zip(position, steps)]
     if mode == "nearest":  # round half to even, as PyTorch's nearbyint
         output = gather([np.rint(p._data).astype(np.int64) for p in position])
-        if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None
-            output = output + grid[..., :1].where(np.zeros(1, bool), 0.0)
+        if grid.requires_grad:  # PyTorch's grid gradient: zeros, not None, and (squared
+            # zeros of the grid) a function of the grid, so a double backward reaches it
+            output = output + grid[..., :1].where(np.zeros(1, bool), 0.0) ** 2
         return output.movedim(-1, 1)
     low = [np.floor(p._data) for p in position]
     upper = [(p - Tensor(b)).unsqueeze(-1) for p, b in zip(position, low)]

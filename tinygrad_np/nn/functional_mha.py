@@ -12,6 +12,7 @@ PyTorch uses scaled_dot_product_attention, which gives zeros there.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -50,12 +51,72 @@ def _zero_column(mask: Any) -> Any:
     return np.concatenate([mask, np.zeros((*mask.shape[:-1], 1), dtype=mask.dtype)], -1)
 
 
+def _mha_shape_check(query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Any,
+                     attn_mask: Any, num_heads: int) -> bool:
+    """PyTorch's F._mha_shape_check: whether query is batched (3-D) rather than unbatched
+    (2-D), with an AssertionError (as PyTorch's) for dims that do not fit together."""
+    kind = {3: "batched (3-D)", 2: "unbatched (2-D)"}.get(query.ndim)
+    if kind is None:
+        raise AssertionTensorError(f"query should be unbatched 2D or batched 3D tensor but "
+                                   f"received {query.ndim}-D query tensor")
+    if key.ndim != query.ndim or value.ndim != query.ndim:
+        raise AssertionTensorError(f"For {kind} `query`, expected `key` and `value` to be "
+                                   f"{query.ndim}-D but found {key.ndim}-D and {value.ndim}-D "
+                                   f"tensors respectively")
+    if key_padding_mask is not None and np.ndim(key_padding_mask) != query.ndim - 1:
+        raise AssertionTensorError(f"For {kind} `query`, expected `key_padding_mask` to be "
+                                   f"`None` or {query.ndim - 1}-D but found "
+                                   f"{np.ndim(key_padding_mask)}-D tensor instead")
+    if attn_mask is not None and np.ndim(attn_mask) not in (2, 3):
+        raise AssertionTensorError(f"For {kind} `query`, expected `attn_mask` to be `None`, "
+                                   f"2-D or 3-D but found {np.ndim(attn_mask)}-D tensor instead")
+    expected = (num_heads, query.shape[0], key.shape[0])
+    if query.ndim == 2 and np.ndim(attn_mask) == 3 and tuple(np.shape(attn_mask)) != expected:
+        raise AssertionTensorError(f"Expected `attn_mask` shape to be {expected} but got "
+                                   f"{tuple(np.shape(attn_mask))}")
+    return query.ndim == 3
+
+
+def _none_or_dtype(input: Any) -> Any:  # noqa: A002
+    """PyTorch's F._none_or_dtype: None, or the tensor's dtype."""
+    if input is None:
+        return None
+    if isinstance(input, Tensor):
+        return input.dtype
+    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+
+
+def _canonical_mask(mask: Any, mask_name: str, other_type: Any, other_name: str,
+                    target_type: Any, check_other: bool = True) -> Tensor | None:
+    """PyTorch's F._canonical_mask: a bool mask as a float one of target_type (-inf where
+    True, 0 elsewhere), a float mask unchanged; other dtypes raise AssertionError, and a
+    dtype other than other_type's warns (a deprecated mix)."""
+    if mask is None:
+        return None
+    mask = _tensor(mask)
+    if mask.dtype != bool and mask.dtype.kind != "f":
+        raise AssertionTensorError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
+                      "Use same type for both instead.", stacklevel=2)
+    if mask.dtype != bool:
+        return mask
+    return Tensor(np.where(mask._data, -np.inf, 0.0).astype(target_type))
+
+
+def _in_projection_packed(q: Tensor, k: Tensor, v: Tensor, w: Tensor,
+                          b: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+    """PyTorch's F._in_projection_packed: q, k and v projected by the thirds of the packed
+    weight w (3E, E) and bias b (3E,)."""
+    from tinygrad_np.nn import functional as F  # (F imports this module)
+
+    biases = (None,) * 3 if b is None else b.chunk(3)
+    return tuple(F.linear(x, weight, bias) for x, weight, bias in zip((q, k, v), w.chunk(3),
+                                                                      biases))
+
+
 def _check_inputs(query: Tensor, key: Tensor, value: Tensor, embed_dim: int,
                   num_heads: int) -> None:
-    if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-        raise TensorError(f"multi_head_attention_forward: query, key and value must all be "
-                          f"3-D (batched) or 2-D (unbatched), got shapes {query.shape}, "
-                          f"{key.shape}, {value.shape}")
     if query.shape[-1] != embed_dim:
         raise AssertionTensorError(f"was expecting embedding dimension of {embed_dim}, but "
                                    f"got {query.shape[-1]}")
@@ -120,8 +181,8 @@ def multi_head_attention_forward(
     from tinygrad_np.nn import functional as F  # (F imports this module)
 
     query, key, value = _tensor(query), _tensor(key), _tensor(value)
+    batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     _check_inputs(query, key, value, embed_dim_to_check, num_heads)
-    batched = query.ndim == 3
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
     if is_causal and attn_mask is None:
@@ -141,9 +202,10 @@ def multi_head_attention_forward(
     padding = float_mask(key_padding_mask, "key_padding_mask", q.dtype)
     if padding is not None and tuple(padding.shape) != ((batch, key.shape[0]) if batched
                                                        else (key.shape[0],)):
-        raise TensorError(f"multi_head_attention_forward: key_padding_mask must have shape "
-                          f"{(batch, key.shape[0]) if batched else (key.shape[0],)}, got "
-                          f"{tuple(padding.shape)}")
+        raise AssertionTensorError(
+            f"multi_head_attention_forward: key_padding_mask must have shape "
+            f"{(batch, key.shape[0]) if batched else (key.shape[0],)}, got "
+            f"{tuple(padding.shape)}")
     if (bias_k is None) != (bias_v is None):
         raise AssertionTensorError("bias_k and bias_v must both be given or both be None")
     if bias_k is not None:  # one more (learnt) key and value for every sequence

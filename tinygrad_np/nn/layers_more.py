@@ -8,6 +8,7 @@ group) and `nn.AdaptiveAvgPool1d` / `nn.AdaptiveMaxPool1d` (the 2-D pools on a h
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,14 +18,17 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.conv import _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd
 from tinygrad_np.nn.module import Module
-from tinygrad_np.nn.normalization import _RunningStats, register_running_stats
+from tinygrad_np.nn.normalization import _NormBase, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
 
 # ----------------------------------------------------------------- padding
 class _Pad(Module):
+    """The padding layers' shared part (F.pad of the last `dims` axes in `mode`)."""
+
     dims = 2
     mode = "constant"
 
@@ -43,44 +47,74 @@ class _Pad(Module):
         return F.pad(input, self.padding, self.mode)
 
     def extra_repr(self) -> str:
-        if type(self).__name__.startswith("ConstantPad"):
-            return f"padding={self.padding}, value={self.value}"
         return f"{self.padding}"
 
 
-def _pad_class(name: str, dims: int, mode: str, constant: bool) -> type:
-    def __init__(self: _Pad, padding: Any, value: float = 0.0) -> None:
-        _Pad.__init__(self, padding, value if constant else 0.0)
+class _ConstantPadNd(_Pad):
+    """PyTorch's base of ConstantPad1d/2d/3d (and through them of ZeroPad1d/2d/3d)."""
 
-    if not constant:
-        def __init__(self: _Pad, padding: Any) -> None:  # noqa: F811
-            _Pad.__init__(self, padding)
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class _ReflectionPadNd(_Pad):
+    mode = "reflect"
+
+
+class _ReplicationPadNd(_Pad):
+    mode = "replicate"
+
+
+class _CircularPadNd(_Pad):
+    mode = "circular"
+
+
+def _constant_init(self: _Pad, padding: Any, value: float) -> None:
+    _Pad.__init__(self, padding, value)  # (the value is required, as PyTorch's)
+
+
+def _padding_init(self: _Pad, padding: Any) -> None:
+    _Pad.__init__(self, padding)
+
+
+def _pad_class(name: str, base: type, dims: int) -> type:
+    zero = name.startswith("ZeroPad")
     doc = (f"Pad the last {dims} axes ({'left, right' + (', top, bottom' if dims > 1 else '')}"
-           f"{', front, back' if dims > 2 else ''}) in '{mode}' mode (F.pad).")
-    return type(name, (_Pad,), {"dims": dims, "mode": mode, "__init__": __init__,
-                                "__doc__": doc})
+           f"{', front, back' if dims > 2 else ''}) in '{base.mode}' mode (F.pad).")
+    members = {"dims": dims, "__doc__": doc, "__module__": __name__,
+               "__init__": _constant_init if base is _ConstantPadNd else _padding_init}
+    if zero:  # a ConstantPad with value 0, and its padding alone in the repr (PyTorch's)
+        members["extra_repr"] = _Pad.extra_repr
+    return type(name, (base,), members)
 
 
-ZeroPad1d = _pad_class("ZeroPad1d", 1, "constant", False)
-ZeroPad2d = _pad_class("ZeroPad2d", 2, "constant", False)
-ZeroPad3d = _pad_class("ZeroPad3d", 3, "constant", False)
-ConstantPad1d = _pad_class("ConstantPad1d", 1, "constant", True)
-ConstantPad2d = _pad_class("ConstantPad2d", 2, "constant", True)
-ConstantPad3d = _pad_class("ConstantPad3d", 3, "constant", True)
-ReflectionPad1d = _pad_class("ReflectionPad1d", 1, "reflect", False)
-ReflectionPad2d = _pad_class("ReflectionPad2d", 2, "reflect", False)
-ReflectionPad3d = _pad_class("ReflectionPad3d", 3, "reflect", False)
-ReplicationPad1d = _pad_class("ReplicationPad1d", 1, "replicate", False)
-ReplicationPad2d = _pad_class("ReplicationPad2d", 2, "replicate", False)
-ReplicationPad3d = _pad_class("ReplicationPad3d", 3, "replicate", False)
-CircularPad1d = _pad_class("CircularPad1d", 1, "circular", False)
-CircularPad2d = _pad_class("CircularPad2d", 2, "circular", False)
-CircularPad3d = _pad_class("CircularPad3d", 3, "circular", False)
+ConstantPad1d = _pad_class("ConstantPad1d", _ConstantPadNd, 1)
+ConstantPad2d = _pad_class("ConstantPad2d", _ConstantPadNd, 2)
+ConstantPad3d = _pad_class("ConstantPad3d", _ConstantPadNd, 3)
+ZeroPad1d = _pad_class("ZeroPad1d", ConstantPad1d, 1)
+ZeroPad2d = _pad_class("ZeroPad2d", ConstantPad2d, 2)
+ZeroPad3d = _pad_class("ZeroPad3d", ConstantPad3d, 3)
+ReflectionPad1d = _pad_class("ReflectionPad1d", _ReflectionPadNd, 1)
+ReflectionPad2d = _pad_class("ReflectionPad2d", _ReflectionPadNd, 2)
+ReflectionPad3d = _pad_class("ReflectionPad3d", _ReflectionPadNd, 3)
+ReplicationPad1d = _pad_class("ReplicationPad1d", _ReplicationPadNd, 1)
+ReplicationPad2d = _pad_class("ReplicationPad2d", _ReplicationPadNd, 2)
+ReplicationPad3d = _pad_class("ReplicationPad3d", _ReplicationPadNd, 3)
+CircularPad1d = _pad_class("CircularPad1d", _CircularPadNd, 1)
+CircularPad2d = _pad_class("CircularPad2d", _CircularPadNd, 2)
+CircularPad3d = _pad_class("CircularPad3d", _CircularPadNd, 3)
 
 
 # ----------------------------------------------------------------- pixel shuffle
+def _at_least_3_dims(name: str, input: Tensor) -> None:  # noqa: A002
+    if input.ndim < 3:
+        raise TensorError(f"{name} expects input to have at least 3 dimensions, but got input "
+                          f"with {input.ndim} dimension(s)")
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch (sub-pixel convolution)."""
+    _at_least_3_dims("pixel_shuffle", input)
     r = int(upscale_factor)
     *batch, channels, height, width = input.shape
     if channels % (r * r):
@@ -94,6 +128,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
+    _at_least_3_dims("pixel_unshuffle", input)
     r = int(downscale_factor)
     *batch, channels, height, width = input.shape
     if height % r or width % r:
@@ -198,7 +233,7 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
     return output
 
 
-class _InstanceNorm(_RunningStats):
+class _InstanceNorm(_NormBase):
     dims = 2
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
@@ -219,6 +254,15 @@ class _InstanceNorm(_RunningStats):
         if input.ndim != self.dims + 2 and not unbatched:
             raise TensorError(f"{type(self).__name__}: expected {self.dims + 1}-D or "
                               f"{self.dims + 2}-D input, got shape {input.shape}")
+        channel = 0 if unbatched else 1
+        if input.shape[channel] != self.num_features:  # PyTorch's error, or its warning
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={channel} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.shape[channel]}.")
+            warnings.warn(f"input's size at dim={channel} does not match num_features. You can "
+                          "silence this warning by not passing in num_features, which is not "
+                          "used because affine=False", stacklevel=2)
         # As PyTorch: momentum=None leaves the running statistics as they are, and
         # num_batches_tracked (kept for the state dict) stays 0.
         y = instance_norm(input.unsqueeze(0) if unbatched else input, self.running_mean,
@@ -274,26 +318,15 @@ def adaptive_max_pool1d(input: Tensor, output_size: int,  # noqa: A002
     return result.squeeze(-2)
 
 
-class AdaptiveAvgPool1d(Module):
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Mean pooling of (N, C, L) to a fixed length."""
-
-    def __init__(self, output_size: int) -> None:
-        super().__init__()
-        self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return adaptive_avg_pool1d(input, self.output_size)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
-
-class AdaptiveMaxPool1d(AdaptiveAvgPool1d):
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, L) to a fixed length."""
-
-    def __init__(self, output_size: int, return_indices: bool = False) -> None:
-        super().__init__(output_size)
-        self.return_indices = return_indices
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return adaptive_max_pool1d(input, self.output_size, self.return_indices)
@@ -346,8 +379,8 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3)
 
 
-class LPPool2d(Module):
-    """p-norm pooling over windows of (N, C, H, W); see F.lp_pool2d."""
+class _LPPoolNd(Module):
+    """PyTorch's base of LPPool1d/2d/3d: the norm and the window settings."""
 
     def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
                  ceil_mode: bool = False) -> None:
@@ -355,22 +388,26 @@ class LPPool2d(Module):
         self.norm_type, self.kernel_size = norm_type, kernel_size
         self.stride, self.ceil_mode = stride, ceil_mode
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
-
     def extra_repr(self) -> str:
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, ceil_mode={self.ceil_mode}")
 
 
-class LPPool1d(LPPool2d):
+class LPPool2d(_LPPoolNd):
+    """p-norm pooling over windows of (N, C, H, W); see F.lp_pool2d."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool1d(_LPPoolNd):
     """p-norm pooling over windows along the last axis of (N, C, L); see F.lp_pool1d."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
 
-class LPPool3d(LPPool2d):
+class LPPool3d(_LPPoolNd):
     """p-norm pooling over windows of (N, C, D, H, W); see F.lp_pool3d."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002

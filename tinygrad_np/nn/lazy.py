@@ -27,6 +27,7 @@ from tinygrad_np.nn.normalization import (
     BatchNorm1d,
     BatchNorm2d,
     BatchNorm3d,
+    _NormBase,
     register_running_stats,
 )
 from tinygrad_np.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
@@ -35,15 +36,30 @@ from tinygrad_np.tensor import Tensor
 _TENSORS = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
 
 
-class _Lazy(Module):
-    """The shared part: `full` is the module class built at the first call."""
+class LazyModuleMixin:
+    """PyTorch's mixin of the lazy modules (a plain class, not a Module: `LazyLinear`,
+    `LazyConv2d`, ... are it and their full class at once). `cls_to_become` is the class a
+    lazy module becomes at its first call."""
+
+    cls_to_become: type | None = None
+
+    def has_uninitialized_params(self) -> bool:
+        """Whether a parameter or buffer is still an uninitialized placeholder."""
+        return any(is_lazy(tensor) for tensor in self._parameters.values()) or any(
+            is_lazy(tensor) for tensor in self._buffers.values())
+
+
+class _Lazy(LazyModuleMixin):
+    """The conv and norm lazy modules' shared part: `full` is the module class built at the
+    first call (the full class follows this mixin in the lazy class's bases, as PyTorch's;
+    its __init__ is not run here, nor its repr used before the first call)."""
 
     full: type = Module
     defaults: dict = {}  # noqa: RUF012 (read only)
     spatial = 0  # a conv's spatial dims: an input with one dim more is unbatched (C, ...)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__()
+        Module.__init__(self)
         kwargs = {**self.defaults, **kwargs}
         self._arguments = (args, kwargs)
         given = inspect.signature(self.full.__init__).bind(None, 0, *args, **kwargs)
@@ -74,6 +90,9 @@ class _Lazy(Module):
 
     def has_uninitialized_params(self) -> bool:
         return isinstance(self.weight, UninitializedParameter)
+
+    def extra_repr(self) -> str:
+        return ""  # (until the first call: no settings shown)
 
     def reset_parameters(self) -> None:
         """Nothing until the first call has built the module (as PyTorch's lazy modules);
@@ -109,29 +128,36 @@ class _Lazy(Module):
         return self.forward(input, *args, **kwargs)  # the full module's (hooks already ran)
 
 
-class _LazyNorm(_Lazy):
-    """A lazy batch or instance norm."""
+class _LazyConvXdMixin(_Lazy):
+    """PyTorch's base of the lazy convolutions (LazyConv1d is this and a Conv1d)."""
+
+
+class _LazyNormBase(_Lazy, _NormBase):
+    """PyTorch's base of the lazy batch and instance norms."""
 
     def reset_running_stats(self) -> None:
         """Nothing until the first call (the buffers are still empty), as PyTorch's."""
 
 
-def _lazy(full: type, spatial: int = 0, **defaults: Any) -> type:
-    base = _LazyNorm if hasattr(full, "reset_running_stats") else _Lazy
-    return type(f"Lazy{full.__name__}", (base,), {
-        "full": full, "defaults": defaults, "spatial": spatial, "__module__": __name__,
+def _lazy(full: type, base: type, spatial: int = 0, **defaults: Any) -> type:
+    """The lazy class of `full`: `base` and `full` (a conv) or its base (a norm: PyTorch's
+    LazyBatchNorm2d is a _BatchNorm, not a BatchNorm2d)."""
+    bases = (base, full if base is _LazyConvXdMixin else full.__base__)
+    return type(f"Lazy{full.__name__}", bases, {
+        "full": full, "cls_to_become": full, "defaults": defaults, "spatial": spatial,
+        "__module__": __name__,
         "__doc__": f"{full.__name__} whose input channels come from its first input."})
 
 
 LazyConv1d, LazyConv2d, LazyConv3d = (
-    _lazy(conv, n) for n, conv in enumerate((Conv1d, Conv2d, Conv3d), 1))
+    _lazy(conv, _LazyConvXdMixin, n) for n, conv in enumerate((Conv1d, Conv2d, Conv3d), 1))
 LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d = (
-    _lazy(conv, n) for n, conv in enumerate((ConvTranspose1d, ConvTranspose2d,
-                                             ConvTranspose3d), 1))
-LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d = map(
-    _lazy, (BatchNorm1d, BatchNorm2d, BatchNorm3d))
+    _lazy(conv, _LazyConvXdMixin, n) for n, conv in enumerate(
+        (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d), 1))
+LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d = (
+    _lazy(norm, _LazyNormBase) for norm in (BatchNorm1d, BatchNorm2d, BatchNorm3d))
 # PyTorch's lazy instance norms are affine and track running statistics by default (its
 # InstanceNorms do neither).
 LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d = (
-    _lazy(norm, affine=True, track_running_stats=True)
+    _lazy(norm, _LazyNormBase, affine=True, track_running_stats=True)
     for norm in (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d))

@@ -12,6 +12,7 @@ from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F, init
+from tinygrad_np.nn.lazy import LazyModuleMixin
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter, UninitializedParameter
 from tinygrad_np.tensor import Tensor, _lock
@@ -55,10 +56,12 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose in_features is the last size of its first input, as PyTorch's: until
     then `weight` and `bias` are UninitializedParameters (in_features 0); the first call
     draws them as Linear does and the module becomes a `Linear`."""
+
+    cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:

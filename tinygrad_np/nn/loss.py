@@ -63,15 +63,14 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(_WeightedLoss):
     """Softmax cross-entropy of logits (N, C) / (N, C, d1, ...) / (C,) against class ids or
     class probabilities, with `weight`, `ignore_index` and `label_smoothing` (F.cross_entropy)."""
 
     def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
                  reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0
                  ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", _optional_tensor(weight))
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -80,13 +79,12 @@ class CrossEntropyLoss(_Loss):
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
-class NLLLoss(_Loss):
+class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of class ids under log-probabilities (F.nll_loss)."""
 
     def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
                  reduce: Any = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", _optional_tensor(weight))
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
@@ -106,13 +104,12 @@ class NLLLoss2d(NLLLoss):
         super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
-class BCELoss(_Loss):
+class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities in [0, 1], each log clamped at -100."""
 
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", _optional_tensor(weight))
+        super().__init__(weight, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.binary_cross_entropy(input, target, weight=self.weight,
@@ -212,14 +209,13 @@ class MultiLabelMarginLoss(_Loss):
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
-class MultiLabelSoftMarginLoss(_Loss):
+class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Per-class binary cross-entropy of logits, averaged over the classes
     (F.multilabel_soft_margin_loss)."""
 
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", _optional_tensor(weight))
+        super().__init__(weight, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
@@ -315,16 +311,15 @@ class CTCLoss(_Loss):
                           self.reduction, self.zero_infinity)
 
 
-class MultiMarginLoss(_Loss):
+class MultiMarginLoss(_WeightedLoss):
     """The multi-class hinge loss of logits against class ids (F.multi_margin_loss)."""
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None,
                  size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         if p not in (1, 2):
             raise TensorError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p}")
         self.p, self.margin = p, margin
-        self.register_buffer("weight", _optional_tensor(weight))
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,

@@ -13,9 +13,14 @@ from typing import Any
 from tinygrad_np import nn as _nn
 from tinygrad_np.nn import (
     conv as _conv,
+    dropout as _dropout,
+    layers_more as _layers_more,
+    lazy as _lazy,
     loss as _loss,
     module as _module_file,
     normalization as _normalization,
+    rnn as _rnn,
+    transformer as _transformer,
 )
 
 _GROUPS = {
@@ -24,18 +29,28 @@ _GROUPS = {
                "register_module_backward_hook", "register_module_buffer_registration_hook",
                "register_module_module_registration_hook",
                "register_module_parameter_registration_hook"],
-    "linear": ["Linear", "Identity", "Bilinear", "LazyLinear"],
+    "linear": ["Linear", "Identity", "Bilinear", "LazyLinear", "NonDynamicallyQuantizableLinear"],
+    "lazy": ["LazyModuleMixin"],
     "conv": ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-             "ConvTranspose3d", "_ConvNd"],
+             "ConvTranspose3d", "_ConvNd", "_ConvTransposeNd", "_ConvTransposeMixin",
+             "_LazyConvXdMixin", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+             "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d"],
     "pooling": ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
                 "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
-                "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d"],
+                "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+                "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d",
+                "LPPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d", "_MaxPoolNd",
+                "_AvgPoolNd", "_AdaptiveAvgPoolNd", "_AdaptiveMaxPoolNd", "_LPPoolNd",
+                "_MaxUnpoolNd"],
     "batchnorm": ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "_BatchNorm", "SyncBatchNorm",
-                  "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"],
+                  "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "_NormBase",
+                  "_LazyNormBase"],
     "normalization": ["LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"],
-    "instancenorm": ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"],
+    "instancenorm": ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "_InstanceNorm",
+                     "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+                     "_NormBase", "_LazyNormBase"],
     "dropout": ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
-                "FeatureAlphaDropout"],
+                "FeatureAlphaDropout", "_DropoutNd"],
     "activation": ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU",
                    "SiLU", "Mish", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softmin",
                    "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish",
@@ -43,18 +58,23 @@ _GROUPS = {
                    "MultiheadAttention", "Softmax2d"],
     "container": ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"],
     "loss": [name for name in dir(_nn) if name.endswith("Loss")] + ["_Loss", "_WeightedLoss"],
-    "rnn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase"],
+    "rnn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase",
+            "apply_permutation"],
     "sparse": ["Embedding", "EmbeddingBag"],
     "transformer": ["Transformer", "TransformerEncoder", "TransformerEncoderLayer",
-                    "TransformerDecoder", "TransformerDecoderLayer"],
+                    "TransformerDecoder", "TransformerDecoderLayer", "MultiheadAttention",
+                    "_get_clones", "_get_activation_fn", "_generate_square_subsequent_mask",
+                    "_detect_is_causal_mask"],
     "flatten": ["Flatten", "Unflatten"],
-    "padding": [name for name in dir(_nn) if name.endswith(("Pad1d", "Pad2d", "Pad3d"))],
+    "padding": [name for name in dir(_nn) if name.endswith(("Pad1d", "Pad2d", "Pad3d"))]
+    + ["_ConstantPadNd", "_ReflectionPadNd", "_ReplicationPadNd", "_CircularPadNd"],
     "distance": ["CosineSimilarity", "PairwiseDistance"],
     "fold": ["Fold", "Unfold"],
     "pixelshuffle": ["PixelShuffle", "PixelUnshuffle"],
     "upsampling": ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"],
 }
-_SOURCES = (_nn, _conv, _loss, _normalization, _module_file)
+_SOURCES = (_nn, _conv, _loss, _normalization, _module_file, _dropout, _layers_more, _lazy,
+            _rnn, _transformer)
 
 
 def _find(name: str) -> object | None:

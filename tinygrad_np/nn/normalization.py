@@ -17,8 +17,8 @@ from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
 
-class _RunningStats(Module):
-    """What batch and instance norms share (PyTorch's _NormBase): state-dict version 2, in
+class _NormBase(Module):
+    """What batch and instance norms share (as PyTorch's _NormBase): state-dict version 2, in
     which num_batches_tracked appeared. A state dict without version 2 in its metadata (older
     PyTorch, or a plain dict) may lack the key: the counter then keeps its value. With
     version 2 it is a missing key, as any other."""
@@ -60,7 +60,7 @@ def register_running_stats(module: Module, num_features: int, dtype: Any, track:
         module.register_buffer(name, None if value is None else Tensor(value))
 
 
-class _BatchNorm(_RunningStats):
+class _BatchNorm(_NormBase):
     """Batch normalisation over axis 1 (channels); see `F.batch_norm` for the arithmetic.
 
     Parameters `weight` (ones) and `bias` (zeros) when `affine`; buffers `running_mean`
@@ -145,9 +145,10 @@ class SyncBatchNorm(_BatchNorm):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 process_group: Any = None, device: Any = None, dtype: Any = None) -> None:
+                 process_group: Any = None, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype)
+                         dtype, bias=bias)
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:

@@ -102,6 +102,14 @@ def _keep_finished(new: State, old: State, running: Tensor) -> State:
     return new.where(running, old)
 
 
+def _check_same_dtype(name: str, what: str, tensor: Tensor, other: Tensor,
+                      other_name: str = "the input") -> None:
+    """RuntimeError (as PyTorch's matrix products) when `what` has another dtype."""
+    if tensor.dtype != other.dtype:
+        raise TensorError(f"{name}: {what} has dtype {tensor.dtype} but {other_name} has "
+                          f"{other.dtype}: they must have the same dtype")
+
+
 def _check_shape(name: str, what: str, tensor: Tensor, expected: tuple[int, ...]) -> None:
     if tuple(tensor.shape) != expected:
         raise TensorError(f"{name}: expected {what} of shape {expected}, got {tuple(tensor.shape)}")
@@ -240,6 +248,12 @@ class RNNBase(Module):
             return tuple(state.index_select(1, permutation) for state in hx)
         return hx.index_select(1, permutation)
 
+    @property
+    def _flat_weights(self) -> list[Any]:
+        """The parameters in PyTorch's order (`_flat_weights_names`), read afresh, so a
+        parameter assigned anew is in it (PyTorch keeps this list in step on assignment)."""
+        return [getattr(self, name, None) for name in self._flat_weights_names]
+
     def flatten_parameters(self) -> None:
         """Nothing to do: PyTorch packs the weights for cuDNN here; tinygrad_np needs no such
         step (kept so that models calling it in forward run unchanged)."""
@@ -307,6 +321,7 @@ class RNNBase(Module):
             if input.data.ndim != 2 or input.data.shape[-1] != self.input_size:
                 raise TensorError(f"{name}: expected packed data of shape (*, "
                                   f"{self.input_size}), got {tuple(input.data.shape)}")
+            self._check_dtype(input.data)
             padded, _ = pad_packed_sequence(input._replace(unsorted_indices=None))
             return padded, True
         x = _as_tensor(input)
@@ -314,9 +329,18 @@ class RNNBase(Module):
             raise TensorError(f"{name}: expected an input of shape (L, N, {self.input_size}), "
                               f"(N, L, {self.input_size}) with batch_first or unbatched "
                               f"(L, {self.input_size}), got {tuple(x.shape)}")
+        self._check_dtype(x)
         if x.ndim == 2:
             return x.unsqueeze(1), False
         return (x.transpose(0, 1) if self.batch_first else x), True
+
+    def _check_dtype(self, x: Tensor) -> None:
+        """PyTorch's ValueError for an input whose dtype is not the weights'."""
+        weight = self._flat_weights[0]
+        if weight is not None and x.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype "
+                             f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
+                             f"convert model: model.to({x.dtype})")
 
     def _initial(self, given: Any, what: str, x: Tensor, batched: bool,
                  packed: PackedSequence | None = None, size: int | None = None) -> list[Tensor]:
@@ -331,6 +355,7 @@ class RNNBase(Module):
         given = _as_tensor(given)
         expected = (count, batch, size) if batched else (count, size)
         _check_shape(type(self).__name__, what, given, expected)
+        _check_same_dtype(type(self).__name__, what, given, x)
         if not batched:
             given = given.unsqueeze(1)
         if packed is not None and packed.sorted_indices is not None:
@@ -472,6 +497,7 @@ class RNNCellBase(Module):
             raise TensorError(f"{type(self).__name__}: expected an input of shape "
                               f"(N, {self.input_size}) or ({self.input_size},), got "
                               f"{tuple(x.shape)}")
+        _check_same_dtype(type(self).__name__, "input", x, self.weight_ih, "weight_ih")
         return (x if x.ndim == 2 else x.unsqueeze(0)), x.ndim == 2
 
     def _initial(self, given: Any, what: str, x: Tensor, batched: bool) -> Tensor:
@@ -480,6 +506,7 @@ class RNNCellBase(Module):
         given = _as_tensor(given)
         expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
         _check_shape(type(self).__name__, what, given, expected)
+        _check_same_dtype(type(self).__name__, what, given, x)
         return given if batched else given.unsqueeze(0)
 
     def _step(self, x: Tensor, state: State) -> State:
@@ -535,3 +562,9 @@ class GRUCell(RNNCellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__("GRU", input_size, hidden_size, bias, device, dtype)
+
+
+def apply_permutation(tensor: Tensor, permutation: Tensor, dim: int = 1) -> Tensor:
+    """PyTorch's nn.modules.rnn.apply_permutation: tensor's entries along dim (the batch of a
+    hidden state) in `permutation`'s order."""
+    return tensor.index_select(dim, permutation)

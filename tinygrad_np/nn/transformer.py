@@ -285,14 +285,32 @@ def _allows_nested(layer: Module) -> bool:
             and layer.norm1.eps == layer.norm2.eps and attention.num_heads % 2 == 0)
 
 
-def _detect_is_causal_mask(mask: Any, size: int | None = None) -> bool:
-    """PyTorch's _detect_is_causal_mask: is `mask` the float causal mask of its size?"""
-    if mask is None:
-        return False
+def _detect_is_causal_mask(mask: Any, is_causal: bool | None = None,
+                           size: int | None = None) -> bool:
+    """PyTorch's _detect_is_causal_mask: the `is_causal` hint when given, else whether `mask`
+    equals the (size, size) causal mask (size: the mask's own rows by default)."""
+    if is_causal is not None or mask is None:
+        return is_causal is True
     array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    size = array.shape[-2] if size is None and array.ndim >= 2 else size
-    return (array.shape == (size, size) and array.dtype.kind == "f"
-            and np.array_equal(array, _causal_mask(size, array.dtype)))
+    size = array.shape[-2] if size is None else size
+    return array.shape == (size, size) and bool(np.all(array == _causal_mask(size, np.float64)))
+
+
+def _generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
+    """PyTorch's private form of Transformer.generate_square_subsequent_mask."""
+    return Transformer.generate_square_subsequent_mask(sz, device, dtype)
+
+
+def _get_activation_fn(activation: str) -> Any:
+    """PyTorch's helper: F.relu or F.gelu for "relu" or "gelu"."""
+    if activation in ("relu", "gelu"):
+        return _activation(activation)
+    raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+
+
+def _get_clones(module: Module, N: int) -> ModuleList:  # noqa: N803 (PyTorch's name)
+    """PyTorch's helper: a ModuleList of N deep copies of module (the encoder's layers)."""
+    return ModuleList([copy.deepcopy(module) for _ in range(N)])
 
 
 class TransformerDecoderLayer(Module):
@@ -381,7 +399,7 @@ class TransformerDecoder(Module):
             size = output.shape[1 if getattr(self.layers[0], "self_attn", None) is not None
                                 and self.layers[0].self_attn.batch_first
                                 and output.ndim == 3 else 0]
-            tgt_is_causal = _detect_is_causal_mask(tgt_mask, size)
+            tgt_is_causal = _detect_is_causal_mask(tgt_mask, size=size)
         for layer in self.layers:
             output = layer(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                            tgt_key_padding_mask=tgt_key_padding_mask,

@@ -1,5 +1,6 @@
 """`torch.nn.attention`: the attention-kernel choice. There is one implementation here
-(scaled_dot_product_attention's math), so choosing a backend changes nothing."""
+(scaled_dot_product_attention's math), so choosing a backend changes nothing. Its `bias`
+submodule has the causal masks `causal_upper_left` / `causal_lower_right`."""
 
 from __future__ import annotations
 
@@ -29,4 +30,6 @@ def sdpa_kernel(backends: Any, set_priority: bool = False) -> Iterator[None]:
     yield
 
 
-__all__ = ["SDPBackend", "sdpa_kernel"]
+from tinygrad_np.nn.attention import bias  # noqa: E402  (torch.nn.attention.bias)
+
+__all__ = ["SDPBackend", "bias", "sdpa_kernel"]

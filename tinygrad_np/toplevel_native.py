@@ -1,0 +1,134 @@
+"""PyTorch's low-level `torch.*` forms of the conv, norm and grid-sampling functions, which
+code ported from PyTorch internals (or exported graphs) calls: `torch.convolution`,
+`torch.native_batch_norm` / `native_layer_norm` / `native_group_norm` (the output with the
+statistics saved for the backward: mean and 1 / sqrt(var + eps)), `torch.grid_sampler`
+(`_2d`, `_3d`: modes as ints), `torch.affine_grid_generator` and `torch.conv_tbc`. Each is a
+composition of nn.functional, so gradients flow through all of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tinygrad_np.errors import TensorError
+from tinygrad_np.nn import functional as F
+from tinygrad_np.tensor import Tensor
+
+_CONVS = {False: (F.conv1d, F.conv2d, F.conv3d),
+          True: (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)}
+_INTERPOLATIONS = ("bilinear", "nearest", "bicubic")  # PyTorch's GridSamplerInterpolation
+_PADDINGS = ("zeros", "border", "reflection")  # and GridSamplerPadding
+
+
+def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
+                padding: Any, dilation: Any, transposed: bool, output_padding: Any,
+                groups: int) -> Tensor:
+    """torch.convolution: the 1-, 2- or 3-D (transposed) convolution weight's dims ask for."""
+    if weight.ndim not in (3, 4, 5):
+        raise TensorError(f"convolution: expected a weight of 3, 4 or 5 dims, got shape "
+                          f"{tuple(weight.shape)}")
+    conv = _CONVS[bool(transposed)][weight.ndim - 3]
+    if transposed:
+        return conv(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return conv(input, weight, bias, stride, padding, dilation, groups)
+
+
+def _mean_and_rstd(input: Tensor, dims: tuple[int, ...], eps: float,  # noqa: A002
+                   keepdim: bool = False) -> tuple[Tensor, Tensor]:
+    mean = input.mean(dim=dims, keepdim=keepdim)
+    variance = input.var(dim=dims, unbiased=False, keepdim=keepdim)
+    return mean, (variance + eps).rsqrt()
+
+
+def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,  # noqa: A002
+                      running_mean: Tensor | None, running_var: Tensor | None, training: bool,
+                      momentum: float, eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """torch.native_batch_norm: (F.batch_norm's output, the batch mean per channel, its
+    1 / sqrt(biased var + eps)); in eval the two statistics are empty. As PyTorch's, only
+    the output carries a gradient."""
+    output = F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                          eps)
+    if not training:
+        empty = input.new_zeros(0)
+        return output, empty, empty.clone()
+    dims = (0, *range(2, input.ndim))
+    return (output, *_mean_and_rstd(input.detach(), dims, eps))  # (no gradient: PyTorch's)
+
+
+def native_layer_norm(input: Tensor, normalized_shape: Any,  # noqa: A002
+                      weight: Tensor | None, bias: Tensor | None,
+                      eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """torch.native_layer_norm: (F.layer_norm's output, mean, 1 / sqrt(var + eps)), the two
+    statistics over the normalised dims, kept as size-1 dims; only the output carries a
+    gradient, as PyTorch's."""
+    if not isinstance(normalized_shape, (tuple, list)):  # (F.layer_norm takes an int)
+        raise TypeError(f"native_layer_norm(): argument 'normalized_shape' must be a tuple of "
+                        f"ints, not {type(normalized_shape).__name__}")
+    shape = tuple(normalized_shape)
+    output = F.layer_norm(input, shape, weight, bias, eps)
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    return (output, *_mean_and_rstd(input.detach(), dims, eps, keepdim=True))  # (as above)
+
+
+def native_group_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,  # noqa: A002
+                      N: int, C: int, HxW: int, group: int,  # noqa: N803 (PyTorch's names)
+                      eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """torch.native_group_norm: (F.group_norm's output, mean (N, group), 1 / sqrt(var + eps)
+    (N, group)); input holds N * C * HxW values. All three carry gradients, as PyTorch's."""
+    if input.numel() != N * C * HxW:
+        raise TensorError(f"native_group_norm: expected an input of N * C * HxW = "
+                          f"{N} * {C} * {HxW} values, got shape {tuple(input.shape)}")
+    output = F.group_norm(input, group, weight, bias, eps)
+    return (output, *_mean_and_rstd(input.reshape(N, group, -1), (2,), eps))
+
+
+def _mode(names: tuple[str, ...], value: int, what: str) -> str:
+    if not 0 <= int(value) < len(names):
+        raise TensorError(f"grid_sampler: {what} must be an int in 0..{len(names) - 1} "
+                          f"({', '.join(names)}), got {value!r}")
+    return names[int(value)]
+
+
+def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int,  # noqa: A002
+                 padding_mode: int, align_corners: bool) -> Tensor:
+    """torch.grid_sampler: F.grid_sample with PyTorch's int modes (interpolation 0 bilinear,
+    1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection)."""
+    return F.grid_sample(input, grid, _mode(_INTERPOLATIONS, interpolation_mode,
+                                            "interpolation_mode"),
+                         _mode(_PADDINGS, padding_mode, "padding_mode"), align_corners)
+
+
+def _grid_sampler_nd(dims: int) -> Any:
+    def sample(input: Tensor, grid: Tensor, interpolation_mode: int,  # noqa: A002
+               padding_mode: int, align_corners: bool) -> Tensor:
+        if input.ndim != dims + 2:
+            raise TensorError(f"grid_sampler_{dims}d: expected a {dims + 2}-D input, got shape "
+                              f"{tuple(input.shape)}")
+        return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+    sample.__name__ = sample.__qualname__ = f"grid_sampler_{dims}d"
+    sample.__doc__ = f"torch.grid_sampler_{dims}d: grid_sampler of a {dims + 2}-D input."
+    return sample
+
+
+grid_sampler_2d, grid_sampler_3d = _grid_sampler_nd(2), _grid_sampler_nd(3)
+
+
+def affine_grid_generator(theta: Tensor, size: Any, align_corners: bool) -> Tensor:
+    """torch.affine_grid_generator: F.affine_grid."""
+    return F.affine_grid(theta, list(size), align_corners)
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:  # noqa: A002
+    """torch.conv_tbc: a 1-D convolution of input (time, batch, in) with weight (kernel width,
+    in, out) and bias (out,), `pad` steps of zeros at each end; output (time', batch, out)."""
+    if input.ndim != 3 or weight.ndim != 3 or input.shape[2] != weight.shape[1]:
+        raise TensorError(f"conv_tbc: expected input (time, batch, in) and weight (kernel "
+                          f"width, in, out), got shapes {tuple(input.shape)} and "
+                          f"{tuple(weight.shape)}")
+    output = F.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return output.permute(2, 0, 1)
+
+
+__all__ = ["convolution", "native_batch_norm", "native_layer_norm", "native_group_norm",
+           "grid_sampler", "grid_sampler_2d", "grid_sampler_3d", "affine_grid_generator",
+           "conv_tbc"]
