@@ -884,10 +884,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         attn_mask = attn_mask._materialize()
     if attn_mask is not None:  # (with is_causal too: both apply, as PyTorch 2.13)
         mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-        if mask.dtype != bool and mask.dtype != query.dtype:
+        if mask.dtype != bool and mask.dtype != query.dtype and isinstance(attn_mask, Tensor):
             raise TensorError(f"scaled_dot_product_attention: expected attn_mask dtype to be "
                               f"bool or to match query dtype, but got attn_mask.dtype: "
                               f"{mask.dtype} and query.dtype: {query.dtype}")
+        if mask.dtype != bool:  # (a NumPy array: in the query's dtype)
+            mask = mask.astype(query.dtype, copy=False)
         if mask.dtype == bool:
             allowed = mask if causal is None else mask & causal
         else:
