@@ -384,3 +384,70 @@ def test_zeta_at_a_pole_with_nan(lib, dtype):
     q = t.tensor([-1.0, 0.0, -0.0, -1.0, -1.0, 1.0], dtype=getattr(t, dtype))
     assert [repr(v) for v in t.special.zeta(x, q).tolist()] == [
         "inf", "inf", "inf", "nan", "inf", "nan"]
+
+
+# ------------------------------------------------- views made under no_grad keep requires_grad
+VIEWS = {
+    "x[0]": lambda x: x[0], "x[:, 1]": lambda x: x[:, 1], "view": lambda x: x.view(12),
+    "reshape": lambda x: x.reshape(12), "t": lambda x: x.t(), "narrow": lambda x: x.narrow(0, 0, 1),
+    "select": lambda x: x.select(0, 1), "unsqueeze": lambda x: x.unsqueeze(0),
+    "x[None]": lambda x: x[None], "unbind": lambda x: x.unbind(0)[0],
+    "split": lambda x: x.split(1)[0], "permute": lambda x: x.permute(1, 0),
+    "diagonal": lambda x: x.diagonal(), "unfold": lambda x: x.unfold(1, 2, 1),
+    "expand": lambda x: x[0].expand(2, 4),
+}
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name", VIEWS)
+def test_a_view_made_under_no_grad_requires_grad(lib, name):
+    t = _lib(lib)
+    x = t.ones(3, 4, requires_grad=True)
+    with t.no_grad():
+        v = VIEWS[name](x)
+        w = v[..., :1]  # a view of that view too
+    assert (v.requires_grad, v.grad_fn, v.is_leaf) == (True, None, True)
+    assert (w.requires_grad, w.grad_fn) == (True, None)
+    assert (v * 2).requires_grad  # a graph starts at it
+    with t.no_grad():
+        copies = (x[[0, 1]], x * 2, x.detach(), x.clone())
+    assert [c.requires_grad for c in copies] == [False] * 4  # not views: no grad
+    with t.no_grad():
+        assert VIEWS[name](t.ones(3, 4)).requires_grad is False
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_a_no_grad_view_is_written_only_under_no_grad(lib):
+    t = _lib(lib)
+    x = t.ones(3, 4, requires_grad=True)
+    with t.no_grad():
+        v = x[0]
+    (v * 2).sum().backward()  # runs; nothing reaches x
+    assert x.grad is None
+    with pytest.raises(RuntimeError, match="created in no_grad mode"):
+        v.add_(1)
+    with pytest.raises(RuntimeError, match="created in no_grad mode"):
+        v[0] = 5.0
+    with t.no_grad():
+        v.add_(1)
+        v[0] = 5.0
+    assert x[0].tolist() == [5.0, 2.0, 2.0, 2.0] and x.grad_fn is None
+    y = x * 2
+    with t.no_grad():
+        u = y[1]
+    y[0].mul_(2)  # a recorded write into the base leaves the no-grad view out of the graph
+    y.sum().backward()
+    assert x.grad.tolist() == [[4.0] * 4, [2.0] * 4, [2.0] * 4]
+    if lib == "tg":  # (PyTorch raises on reading u.grad_fn now; here it stays None)
+        assert u.grad_fn is None and u.requires_grad
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_ldexp_broadcast_and_integer_exponents_keep_zero(lib):
+    t = _lib(lib)
+    out = t.ldexp(t.tensor([[0.0], [1.0], [inf]]), t.tensor([1e30, -1e30, 3.0]))
+    assert [[repr(v) for v in row] for row in out.tolist()] == [
+        ["nan", "0.0", "0.0"], ["inf", "0.0", "8.0"], ["inf", "nan", "inf"]]
+    # an integer exponent: 0 stays 0 and inf stays inf, as PyTorch
+    assert t.ldexp(t.tensor([0.0]), t.tensor([997], dtype=t.int32)).tolist() == [0.0]
+    assert t.ldexp(t.tensor([inf]), t.tensor([-2000])).tolist() == [inf]

@@ -1221,9 +1221,11 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
         first = np.floor(e / 3)
         second = np.floor((e - first) / 2)
         values = (x._data * 2.0**first * 2.0**second * 2.0 ** (e - first - second)).astype(dtype)
-        power = np.exp2(given._data)  # x * 2**e itself where that is 0 * inf or inf * 0 (NaN,
-        infinite = np.isinf(power) | (power == 0)  # as PyTorch) or e is +-inf
-        infinite &= np.isinf(given._data) | (x._data == 0) | np.isinf(x._data)
+        power = np.exp2(given._data)  # x * 2**e itself where e is +-inf, or where a float e
+        infinite = np.isinf(given._data)  # makes it 0 * inf or inf * 0 (NaN, as PyTorch)
+        if exponent.dtype.kind == "f":
+            infinite = infinite | ((np.isinf(power) | (power == 0))
+                                   & ((x._data == 0) | np.isinf(x._data)))
         values = np.where(infinite, x._data * power, values).astype(dtype)
         if not (x.requires_grad or given.requires_grad):
             return Tensor(values)

@@ -604,7 +604,7 @@ def _write_plan(tensor: Tensor) -> tuple | None:
     see the new values but keep their graphs, as in PyTorch; a view made under no_grad of a
     base in the graph is refused when written (PyTorch's error) and otherwise left as is."""
     base = _base_of(tensor)
-    if base._data.ndim == 0 or base._requires_grad and not tensor._requires_grad:
+    if base._data.ndim == 0 or base._requires_grad and tensor.grad_fn is None:
         return None
     if base._requires_grad and base.grad_fn is None:  # PyTorch's error
         raise RuntimeError(f"a view (shape {tensor.shape}) of a leaf tensor that requires grad "
@@ -614,7 +614,7 @@ def _write_plan(tensor: Tensor) -> tuple | None:
     for reference in tensor._counter[2:]:
         other = reference()
         if other is not None and other is not base and getattr(other, "_view_of", None) is base \
-                and (other._requires_grad or not base._requires_grad):
+                and (other.grad_fn is not None or not base._requires_grad):
             views.append((other, _positions(base._data, other._data)))
     return None if any(where is None for _, where in views) else (base, views)
 
@@ -672,7 +672,7 @@ def _refuse_no_grad_view(tensor: Tensor) -> None:
     """PyTorch's error for an in-place write, with grad mode on, into a view made under
     no_grad of a tensor that requires grad (the write would bypass the base's graph)."""
     base = getattr(tensor, "_view_of", None)
-    if base is not None and base._requires_grad and not tensor._requires_grad and (
+    if base is not None and base._requires_grad and tensor.grad_fn is None and (
             is_grad_enabled()):
         raise RuntimeError(f"a view (shape {tensor.shape}) was created in no_grad mode of a "
                            f"tensor that requires grad (shape {base.shape}) and is being "
@@ -701,10 +701,19 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     if base is not None and (base is tensor._data or base is tensor._data.base):
         if not tensor._data.flags.c_contiguous:
             _view_c_ordered(tensor, result)
-        _share_counter(tensor, result)._view_of = _base_of(tensor)
+        _mark_view(tensor, result)
         if _is_multi_view(tensor):
             _mark_multi_view(result)
     return result
+
+
+def _mark_view(tensor: Tensor, view: Tensor) -> None:
+    """`view` sees `tensor`'s memory: it shares the version counter and knows its base. Made
+    under no_grad of a tensor that requires grad, it requires grad too, as PyTorch's (a leaf
+    of its own: no grad_fn; written in place only under no_grad, see _refuse_no_grad_view)."""
+    _share_counter(tensor, view)._view_of = _base_of(tensor)
+    if not view._requires_grad and tensor._requires_grad:
+        view._requires_grad = True
 
 
 def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
@@ -3507,7 +3516,7 @@ class Tensor:
             return self.reshape(1).unfold(0, size, step).reshape(size)
         result = Windows.apply(self, dim, int(size), int(step))
         if np.may_share_memory(result._data, self._data):
-            _share_counter(self, result)._view_of = _base_of(self)
+            _mark_view(self, result)
         return result
 
     def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
@@ -4463,7 +4472,7 @@ class Tensor:
             view = self._data.diagonal(offset, first, second)  # (read-only until told)
             view.flags.writeable = self._data.flags.writeable
             result._data = view
-            _share_counter(self, result)._view_of = _base_of(self)
+            _mark_view(self, result)
         return result
 
     def diag(self, diagonal: int = 0) -> Tensor:
