@@ -451,3 +451,22 @@ def test_ldexp_broadcast_and_integer_exponents_keep_zero(lib):
     # an integer exponent: 0 stays 0 and inf stays inf, as PyTorch
     assert t.ldexp(t.tensor([0.0]), t.tensor([997], dtype=t.int32)).tolist() == [0.0]
     assert t.ldexp(t.tensor([inf]), t.tensor([-2000])).tolist() == [inf]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_a_complex_number_into_a_real_tensor(lib):
+    t = _lib(lib)
+    x = t.zeros(3)
+    for write in (lambda: x.__setitem__(0, 1 + 2j), lambda: x.fill_(1 + 2j),
+                  lambda: x.masked_fill(x == 0, 1 + 2j),
+                  lambda: x.scatter(0, t.tensor([0]), 1 + 2j)):
+        with pytest.raises(RuntimeError, match="cannot be converted to .*float.* without "
+                                               "overflow"):
+            write()
+    assert x.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_complex_number_without_imaginary_part_is_its_real_part():
+    x = tg.zeros(2)
+    x[0] = 3 + 0j
+    assert x.fill_(2 + 0j).tolist() == [2.0, 2.0]

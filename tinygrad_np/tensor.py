@@ -484,7 +484,13 @@ def check_fill(op: str, value: Any, argument: str = "'fill_value' (position 2)")
 def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     """A Python number written into (or compared with) a `dtype` tensor: PyTorch's RuntimeError
     when the dtype cannot hold it (NaN or inf in an integer dtype, 300 in int8, 1e10 in
-    float16); a negative int in uint8 wraps (-1 is 255), as PyTorch. Anything else as it is."""
+    float16; a complex number with an imaginary part in a real dtype); a negative int in uint8
+    wraps (-1 is 255), as PyTorch. Anything else as it is."""
+    if type(value) is complex and dtype.kind != "c":
+        if value.imag:
+            raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without "
+                               "overflow")
+        value = value.real
     if type(value) not in (int, float):
         return value
     if dtype.kind == "b":
