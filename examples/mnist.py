@@ -214,7 +214,7 @@ def build_lesson_net(seed: int | None = None) -> nn.Sequential:
     rng = np.random.default_rng(seed)
     with tg.no_grad():
         for param in model.parameters():  # W1, b1, W2, b2: the lesson's order
-            param.copy_(rng.random(param.shape) - 0.5)
+            param.copy_(tg.tensor(rng.random(param.shape) - 0.5))
     return model
 
 

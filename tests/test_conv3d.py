@@ -464,8 +464,8 @@ def test_batchnorm3d_trains_and_evaluates():
     x = np.random.default_rng(12).standard_normal((3, 2, 3, 4, 5)) * 2 + 1
     ours = nn.BatchNorm3d(2)
     with tg.no_grad():
-        ours.weight.copy_(np.array([1.5, -0.5], np.float32))
-        ours.bias.copy_(np.array([0.2, 0.1], np.float32))
+        ours.weight.copy_(tg.tensor(np.array([1.5, -0.5], np.float32)))
+        ours.bias.copy_(tg.tensor(np.array([0.2, 0.1], np.float32)))
     xt = Tensor(x.astype(np.float32), requires_grad=True)
     y = ours(xt)
     mean, var = x.mean(axis=(0, 2, 3, 4)), x.var(axis=(0, 2, 3, 4))
@@ -504,7 +504,7 @@ def test_instancenorm3d():
     x = np.random.default_rng(14).standard_normal((2, 3, 3, 4, 2)) * 3 - 1
     layer = nn.InstanceNorm3d(3, affine=True)
     with tg.no_grad():
-        layer.weight.copy_(np.array([1.0, 2.0, -1.0], np.float32))
+        layer.weight.copy_(tg.tensor(np.array([1.0, 2.0, -1.0], np.float32)))
     xt = Tensor(x, requires_grad=True)
     y = layer(xt)
     axes = (2, 3, 4)

@@ -22,7 +22,7 @@ def _model(seed: int = 0) -> nn.Sequential:
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
     with tg.no_grad():
         for p in model.parameters():
-            p.copy_(rng.standard_normal(p.shape).astype(np.float32))
+            p.copy_(tg.tensor(rng.standard_normal(p.shape).astype(np.float32)))
     return model
 
 
@@ -131,8 +131,8 @@ def test_relu_and_linear_take_plain_data_and_a_module_used_twice():
     np.testing.assert_array_equal(F.relu([-1.0, 2.0]).numpy(), [0.0, 2.0])
     layer = nn.Linear(2, 2)
     with tg.no_grad():
-        layer.weight.copy_(np.eye(2, dtype=np.float32))
-        layer.bias.copy_(np.zeros(2, dtype=np.float32))
+        layer.weight.copy_(tg.eye(2))
+        layer.bias.copy_(tg.zeros(2))
     model = nn.Sequential(layer, nn.ReLU(), layer)  # the same layer twice
     x = Tensor(np.array([[1.0, -1.0]], dtype=np.float32), requires_grad=True)
     model(x).sum().backward()

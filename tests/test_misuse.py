@@ -352,7 +352,7 @@ PARAM_CHANGES = {
     "nn.init.normal_": lambda model: nn.init.normal_(model[2].weight),
     "nn.init.kaiming_uniform_": lambda model: nn.init.kaiming_uniform_(model[0].weight),
     "copy_ under no_grad": lambda model: no_grad_call(lambda: model[2].weight.copy_(
-        np.ones((2, 4)))),
+        tg.ones(2, 4))),
     "data.fill_ through detach": lambda model: model[0].weight.detach().fill_(0.5),
 }
 
@@ -400,10 +400,10 @@ IN_PLACE = {
     "*=": lambda t: t.__imul__(2.0),
     "/=": lambda t: t.__itruediv__(2.0),
     "t[i] = v": lambda t: t.__setitem__(0, 5.0),
-    "t[1:] = v": lambda t: t.__setitem__(slice(1, None), np.zeros(2, np.float32)),
+    "t[1:] = v": lambda t: t.__setitem__(slice(1, None), tg.zeros(2)),
     "zero_": lambda t: t.zero_(),
     "fill_": lambda t: t.fill_(7.0),
-    "copy_": lambda t: t.copy_(np.ones(3)),
+    "copy_": lambda t: t.copy_(tg.ones(3)),
     "clamp_": lambda t: t.clamp_(-0.1, 0.1),
     "add_ alpha": lambda t: t.add_(tg.ones(3), alpha=2),
 }

@@ -288,10 +288,10 @@ def test_multihead_attention_zero_attn_fixed_values():
     share 1 / (S + 1) of the average of the values, and add_bias_kv's bias_v one more."""
     attention = tg.nn.MultiheadAttention(2, 1, bias=False, add_bias_kv=True, add_zero_attn=True)
     with tg.no_grad():
-        attention.in_proj_weight.copy_(np.vstack([np.zeros((4, 2)), np.eye(2)]))
-        attention.out_proj.weight.copy_(np.eye(2))
+        attention.in_proj_weight.copy_(tg.tensor(np.vstack([np.zeros((4, 2)), np.eye(2)])))
+        attention.out_proj.weight.copy_(tg.tensor(np.eye(2)))
         attention.bias_k.fill_(0.0)
-        attention.bias_v.copy_(np.array([[[3.0, 6.0]]]))
+        attention.bias_v.copy_(tg.tensor(np.array([[[3.0, 6.0]]])))
     values = np.array([[[1.0, 2.0]], [[3.0, 4.0]]])  # (S=2, N=1, E=2)
     output, weights = attention(tg.tensor(values[:1]), tg.tensor(values), tg.tensor(values))
     np.testing.assert_allclose(weights.numpy(), [[[0.25] * 4]])

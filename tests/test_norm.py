@@ -37,7 +37,7 @@ def copy_parameters(ours: nn.Module, theirs, rng: np.random.Generator) -> None:
         assert name == their_name
         values = rng.normal(size=ours_p.shape).astype(ours_p.dtype)
         with tg.no_grad():
-            ours_p.copy_(values)
+            ours_p.copy_(tg.tensor(values))
         with torch.no_grad():
             their_p.copy_(torch.from_numpy(values.copy()))
 
@@ -145,10 +145,10 @@ def test_running_statistics_are_not_part_of_the_graph():
 def test_eval_mode_uses_running_statistics():
     layer = nn.BatchNorm1d(2, dtype=np.float64)
     with tg.no_grad():
-        layer.running_mean.copy_(np.array([1.0, -2.0]))
-        layer.running_var.copy_(np.array([4.0, 0.25]))
-        layer.weight.copy_(np.array([2.0, 3.0]))
-        layer.bias.copy_(np.array([0.5, -0.5]))
+        layer.running_mean.copy_(tg.tensor(np.array([1.0, -2.0])))
+        layer.running_var.copy_(tg.tensor(np.array([4.0, 0.25])))
+        layer.weight.copy_(tg.tensor(np.array([2.0, 3.0])))
+        layer.bias.copy_(tg.tensor(np.array([0.5, -0.5])))
     layer.eval()
     x = np.array([[3.0, -1.0], [1.0, -2.0]])
     expected = (x - [1.0, -2.0]) / np.sqrt(np.array([4.0, 0.25]) + 1e-5) * [2.0, 3.0] + [0.5, -0.5]
@@ -477,7 +477,7 @@ def test_buffers_round_trip_through_save_and_load(tmp_path):
     for _ in range(3):
         model(tg.randn(4, 2))
     with tg.no_grad():
-        model.scale.copy_(np.array([0.5, 2.0]))
+        model.scale.copy_(tg.tensor(np.array([0.5, 2.0])))
     tg.save(model.state_dict(), tmp_path / "model.npz")
     loaded = tg.load(tmp_path / "model.npz")
     assert list(loaded) == list(model.state_dict())

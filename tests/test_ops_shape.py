@@ -422,20 +422,21 @@ OPS = [
        with_dim(away_from_zero, keep=False),
        lambda x, dim: __import__("torch").nn.functional.normalize(x, dim=dim)),
     # selection
-    Op("gather", lambda x, dim, index: x.gather(dim, index),
+    Op("gather", lambda x, dim, index: x.gather(dim, tg.tensor(index)),
        lambda x, dim, index: np.take_along_axis(
            x[tuple(slice(0, s) if a != dim else slice(None)
                    for a, s in enumerate(index.shape))], index, axis=dim),
        gather_input(), lambda x, dim, index: x.gather(dim, _torch(index))),
-    Op("take_along_dim", lambda x, dim, index: x.take_along_dim(index, dim), _take_along,
+    Op("take_along_dim", lambda x, dim, index: x.take_along_dim(tg.tensor(index), dim),
+       _take_along,
        take_along_input(), lambda x, dim, index: x.take_along_dim(_torch(index), dim)),
-    Op("index_select", lambda x, dim, index: x.index_select(dim, index.reshape(-1)),
+    Op("index_select", lambda x, dim, index: x.index_select(dim, tg.tensor(index.reshape(-1))),
        lambda x, dim, index: np.take(x, index.reshape(-1), axis=dim), gather_input(),
        lambda x, dim, index: x.index_select(dim, _torch(index.reshape(-1)))),
-    Op("scatter", lambda x, src, dim, index: x.scatter(dim, index, src),
+    Op("scatter", lambda x, src, dim, index: x.scatter(dim, tg.tensor(index), src),
        lambda x, src, dim, index: _numpy_scatter(x, src, dim, index, add=False),
        scatter_input(), lambda x, src, dim, index: x.scatter(dim, _torch(index), src)),
-    Op("scatter_add", lambda x, src, dim, index: x.scatter_add(dim, index, src),
+    Op("scatter_add", lambda x, src, dim, index: x.scatter_add(dim, tg.tensor(index), src),
        lambda x, src, dim, index: _numpy_scatter(x, src, dim, index, add=True),
        scatter_add_input(), lambda x, src, dim, index: x.scatter_add(dim, _torch(index), src)),
     Op("masked_fill", lambda x, mask: x.masked_fill(mask, -7.0),
@@ -770,7 +771,7 @@ def _einsum(x):
 
 def _index_like(x):
     index = np.array([[0, 0], [3, 1], [2, 2]])
-    return torch.tensor(index) if isinstance(x, torch.Tensor) else index
+    return torch.tensor(index) if isinstance(x, torch.Tensor) else tg.tensor(index)
 
 
 def _mask_like(x):
@@ -858,7 +859,7 @@ def test_size_numel_dim_and_conversions():
 @pytest.mark.parametrize("call", [
     lambda x: x.sum(5), lambda x: x.mean(dim=-3), lambda x: x.max(2), lambda x: x.argmax(2),
     lambda x: x.softmax(2), lambda x: x.squeeze(2), lambda x: x.cumsum(7),
-    lambda x: x.gather(2, np.zeros((2, 3), int)), lambda x: x.var(dim=(0, 2)),
+    lambda x: x.gather(2, tg.zeros(2, 3, dtype=tg.int64)), lambda x: x.var(dim=(0, 2)),
     lambda x: x.flatten(0, 4), lambda x: x.sort(-3), lambda x: tg.cat([x, x], 2),
     lambda x: x.narrow(3, 0, 1), lambda x: x.logsumexp(9), lambda x: x.norm(dim=2),
 ], ids=lambda fn: "")
@@ -888,7 +889,7 @@ def test_errors_name_the_op_and_the_shapes():
     with pytest.raises(RuntimeError, match="topk: selected index k=4 out of range"):
         x.topk(4)
     with pytest.raises(TypeError, match="gather: index must be an integer tensor"):
-        x.gather(0, np.zeros((2, 3)))
+        x.gather(0, tg.zeros(2, 3))
     with pytest.raises(ValueError, match="pad: padding length must be divisible by 2"):
         F.pad(x, (1,))
     with pytest.raises(ValueError, match="pad: reflect padding"):
@@ -1027,7 +1028,7 @@ def test_integer_factories_refuse_requires_grad():
 def test_assignment_uses_pytorchs_layout_too():
     values = np.arange(6.0).reshape(3, 2)
     ours, theirs = tg.zeros(2, 3, 4, dtype=np.float64), torch.zeros(2, 3, 4, dtype=torch.float64)
-    ours[0, :, [1, 2]] = values
+    ours[0, :, [1, 2]] = tg.tensor(values)
     theirs[0, :, [1, 2]] = torch.tensor(values)
     _same(ours, theirs)
     source = Tensor(values, requires_grad=True)
@@ -1059,5 +1060,5 @@ def test_running_ops_take_axis_or_dim_and_need_one():
 
 
 def test_take_reads_the_flattened_tensor():
-    _same_gradient(lambda x: x.take(np.array([[0, 5], [5, 2]])), np.arange(6.0).reshape(2, 3),
+    _same_gradient(lambda x: x.take(tg.tensor([[0, 5], [5, 2]])), np.arange(6.0).reshape(2, 3),
                    lambda x: x.take(torch.tensor([[0, 5], [5, 2]])))

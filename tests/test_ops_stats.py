@@ -264,25 +264,26 @@ OPS = [
        lambda a, b: __import__("torch").linalg.cross(a, b, dim=0)),
     Op("logcumsumexp", lambda x, dim: x.logcumsumexp(dim),
        lambda x, dim: np.log(np.cumsum(np.exp(x), axis=dim)), with_dim(keep=False)),
-    Op("index_add", lambda x, source, dim, index, alpha: x.index_add(dim, index, source,
-                                                                     alpha=alpha),
+    Op("index_add", lambda x, source, dim, index, alpha: x.index_add(dim, tg.tensor(index),
+                                                                     source, alpha=alpha),
        lambda x, source, dim, index, alpha: _numpy_index_add(x, source, dim, index, alpha),
        index_add_input(),
        lambda x, source, dim, index, alpha: x.index_add(dim, _torch(index), source,
                                                         alpha=alpha)),
-    Op("index_copy", lambda x, source, dim, index: tg.index_copy(x, dim, index, source),
+    Op("index_copy", lambda x, source, dim, index: tg.index_copy(x, dim, tg.tensor(index),
+                                                                source),
        lambda x, source, dim, index: _numpy_index_copy(x, source, dim, index),
        index_add_input(distinct_index=True),
        lambda x, source, dim, index: x.index_copy(dim, _torch(index), source)),
-    Op("index_put", lambda x, values, indices, accumulate: x.index_put(indices, values,
-                                                                      accumulate),
+    Op("index_put", lambda x, values, indices, accumulate: x.index_put(
+        tuple(tg.tensor(i) for i in indices), values, accumulate),
        lambda x, values, indices, accumulate: _numpy_index_put(x, values, indices, accumulate),
        index_put_input(),
        lambda x, values, indices, accumulate: x.index_put(
            tuple(_torch(i) for i in indices), values, accumulate)),
     *[Op(f"scatter_reduce_{reduce}",
          lambda x, src, dim, index, include_self, reduce=reduce: x.scatter_reduce(
-             dim, index, src, reduce, include_self=include_self),
+             dim, tg.tensor(index), src, reduce, include_self=include_self),
          lambda x, src, dim, index, include_self, reduce=reduce: _numpy_scatter_reduce(
              x, src, dim, index, include_self, reduce),
          scatter_reduce_input(reduce),
@@ -631,7 +632,7 @@ def test_scatter_reduce_ties_and_in_place_forms_match_pytorch():
     for reduce in ("amax", "amin", "sum", "mean", "prod"):
         ours = [Tensor(base, requires_grad=True), Tensor(src, requires_grad=True)]
         theirs = [torch.tensor(base, requires_grad=True), torch.tensor(src, requires_grad=True)]
-        out = ours[0].scatter_reduce(1, index, ours[1], reduce)
+        out = ours[0].scatter_reduce(1, tg.tensor(index), ours[1], reduce)
         torch_out = theirs[0].scatter_reduce(1, torch.tensor(index), theirs[1], reduce)
         np.testing.assert_allclose(out._data, torch_out.detach().numpy())
         upstream = np.array([[1.0, 2.0], [3.0, 4.0]])

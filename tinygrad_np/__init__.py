@@ -358,6 +358,8 @@ Tensor.orgqr = linalg.householder_product
 geqrf, orgqr, ormqr = _linalg_lu.geqrf, _linalg_lu.orgqr, _linalg_lu.ormqr
 Tensor.geqrf, Tensor.ormqr = geqrf, ormqr
 Tensor.as_strided = as_strided = _indexed.as_strided
+Tensor.as_strided_ = as_strided_ = _indexed.as_strided_
+Tensor.as_strided_scatter = as_strided_scatter = _indexed.as_strided_scatter
 masked_scatter = Tensor.masked_scatter
 for _name in ("adjoint diagflat ger hardshrink is_nonzero is_same_size narrow_copy prelu qr "
               "select_scatter slice_scatter diagonal_scatter cholesky_inverse cholesky_solve "
@@ -370,6 +372,7 @@ for _name in "ldexp nextafter addmm addbmm baddbmm addmv addr conj_physical inde
                                                                     getattr(Tensor, _name)))
 
 
+conj_physical_ = Tensor.conj_physical_
 _index_reduce_in_place = Tensor.index_reduce_
 
 

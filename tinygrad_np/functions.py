@@ -944,7 +944,7 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     order = np.argsort(x._data, axis=axis, kind="stable")  # NaNs last
     middle = np.maximum((np.sum(~nans, axis=axis, keepdims=True) - 1) // 2, 0)
     index = np.take_along_axis(order, middle, axis=axis).astype(np.int64)
-    values = x.gather(axis, index)
+    values = x._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)
     return ValuesIndices(values, Tensor(index))
@@ -1223,8 +1223,12 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
         first = np.floor(e / 3)
         second = np.floor((e - first) / 2)
         values = (x._data * 2.0**first * 2.0**second * 2.0 ** (e - first - second)).astype(dtype)
-        infinite = np.isinf(given._data)  # x * 2**+-inf itself: 0 * inf is NaN, as PyTorch
-        values = np.where(infinite, x._data * np.exp2(given._data), values).astype(dtype)
+        power = np.exp2(given._data)  # x * 2**e itself where e is +-inf, or where a float e
+        infinite = np.isinf(given._data)  # makes it 0 * inf or inf * 0 (NaN, as PyTorch)
+        if exponent.dtype.kind == "f":
+            infinite = infinite | ((np.isinf(power) | (power == 0))
+                                   & ((x._data == 0) | np.isinf(x._data)))
+        values = np.where(infinite, x._data * power, values).astype(dtype)
         if not (x.requires_grad or given.requires_grad):
             return Tensor(values)
         slope = values * np.log(2.0).astype(dtype)  # d/de x 2**e = x 2**e log 2

@@ -29,6 +29,9 @@ from tinygrad_np.tensor import (
     _in_range,
     _index_array,
     _is_view,
+    _need_tensor,
+    _need_tensors,
+    _type_name,
     _wrap_dim,
     to_tensor,
 )
@@ -94,9 +97,9 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
                         f"{type(indices).__name__}")
     parts: list[np.ndarray] = []
     for position, part in enumerate(indices):
-        if part is None:
+        if not isinstance(part, Tensor):  # (a list or array too, as PyTorch)
             raise TypeError(f"index_put: expected Tensor as element {position} of indices, "
-                            "but got None")
+                            f"but got {_type_name(part)}")
         array = np.asarray(_data(part))
         if array.dtype == bool:  # a mask is its nonzero positions (np.add.at needs those)
             parts.extend(np.nonzero(array))
@@ -338,6 +341,7 @@ def index_reduce(input: Tensor, dim: int, index: Any, source: Any, reduce: str, 
     """self with source[..., i, ...] reduced into self[..., index[i], ...] along `dim` by
     'prod', 'mean', 'amax' or 'amin' (with self's value unless include_self=False): the
     scatter_reduce whose index repeats index[i] across the other axes of source."""
+    _need_tensors("index_reduce", index, source)
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce: reduce must be 'prod', 'mean', 'amax' or 'amin', "
                            f"got {reduce!r}")
@@ -355,6 +359,32 @@ def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
     view shares with its base; here a non-contiguous input is refused, a contiguous one is its
     own storage."""
     x = to_tensor(input)
+    places = _strided_places(x, size, stride, storage_offset)
+    return x.reshape(-1)[places] if places.size else x.reshape(-1)[:0].reshape(places.shape)
+
+
+def as_strided_(input: Tensor, size: Any, stride: Any,  # noqa: A002
+                storage_offset: int | None = None) -> Tensor:
+    """`as_strided` in place: input takes the new shape and the elements it picks."""
+    return input._in_place_view(as_strided, size, stride, storage_offset)
+
+
+def as_strided_scatter(input: Tensor, src: Tensor, size: Any, stride: Any,  # noqa: A002
+                       storage_offset: int | None = None) -> Tensor:
+    """A copy of input with the elements that `input.as_strided(size, stride,
+    storage_offset)` picks replaced by src's (of that shape); recorded: input gets the
+    gradient where nothing was written, src at the written places."""
+    x = to_tensor(input)
+    _need_tensor("as_strided_scatter", "src", src)
+    places = _strided_places(x, size, stride, storage_offset)
+    if src.shape != places.shape:
+        raise RuntimeError(f"as_strided_scatter: expected src to have the shape {places.shape} "
+                           f"of the strided view, got {src.shape}")
+    return SetItem.apply(x.reshape(-1), (places,), _source(src, x)).reshape(x.shape)
+
+
+def _strided_places(x: Tensor, size: Any, stride: Any, storage_offset: int | None) -> Any:
+    """For as_strided: the position in x's flattened elements of each element it picks."""
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     if len(size) != len(stride) or any(s < 0 for s in size + stride):
         raise RuntimeError(f"as_strided: size {size} and stride {stride} must be as long as "
@@ -375,7 +405,7 @@ def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
                            f"{start} reach outside the input's {x.numel()} elements (which "
                            f"start at offset {own} of its storage); PyTorch would read the "
                            f"memory of the tensor it is a view of, tinygrad_np only its own")
-    return x.reshape(-1)[places] if places.size else x.reshape(-1)[:0].reshape(size)
+    return places
 
 
 def _storage_offset(x: Tensor) -> int:

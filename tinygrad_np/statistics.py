@@ -46,7 +46,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     if input.ndim == 0:
         return KthValue(input.reshape(()), Tensor(np.asarray(0, dtype=np.int64)))
     index = np.take(np.argsort(input._data, axis=axis, kind="stable"), [k - 1], axis=axis)
-    values = input.gather(axis, index)
+    values = input._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)
     return KthValue(values, Tensor(index.astype(np.int64)))
@@ -86,9 +86,9 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
         interpolation, lambda r: r)(ranks).astype(input.dtype)
     ranks = np.broadcast_to(ranks, ordered.shape[:-1] + (qs.size,))
     below = np.floor(ranks).astype(np.int64)
-    result = ordered.gather(-1, below)
+    result = ordered._gather(-1, below)
     if interpolation in ("linear", "midpoint"):
-        above = ordered.gather(-1, np.ceil(ranks).astype(np.int64))
+        above = ordered._gather(-1, np.ceil(ranks).astype(np.int64))
         weight = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
         result = result.lerp(above, weight.astype(input.dtype))
     result = result.reshape((kept if keepdim else ordered.shape[:-1]) + (qs.size,))

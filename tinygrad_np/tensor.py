@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import warnings
 import weakref
 from collections import namedtuple
@@ -483,7 +484,13 @@ def check_fill(op: str, value: Any, argument: str = "'fill_value' (position 2)")
 def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     """A Python number written into (or compared with) a `dtype` tensor: PyTorch's RuntimeError
     when the dtype cannot hold it (NaN or inf in an integer dtype, 300 in int8, 1e10 in
-    float16); a negative int in uint8 wraps (-1 is 255), as PyTorch. Anything else as it is."""
+    float16; a complex number with an imaginary part in a real dtype); a negative int in uint8
+    wraps (-1 is 255), as PyTorch. Anything else as it is."""
+    if type(value) is complex and dtype.kind != "c":
+        if value.imag:
+            raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without "
+                               "overflow")
+        value = value.real
     if type(value) not in (int, float):
         return value
     if dtype.kind == "b":
@@ -603,7 +610,7 @@ def _write_plan(tensor: Tensor) -> tuple | None:
     see the new values but keep their graphs, as in PyTorch; a view made under no_grad of a
     base in the graph is refused when written (PyTorch's error) and otherwise left as is."""
     base = _base_of(tensor)
-    if base._data.ndim == 0 or base._requires_grad and not tensor._requires_grad:
+    if base._data.ndim == 0 or base._requires_grad and tensor.grad_fn is None:
         return None
     if base._requires_grad and base.grad_fn is None:  # PyTorch's error
         raise RuntimeError(f"a view (shape {tensor.shape}) of a leaf tensor that requires grad "
@@ -613,7 +620,7 @@ def _write_plan(tensor: Tensor) -> tuple | None:
     for reference in tensor._counter[2:]:
         other = reference()
         if other is not None and other is not base and getattr(other, "_view_of", None) is base \
-                and (other._requires_grad or not base._requires_grad):
+                and (other.grad_fn is not None or not base._requires_grad):
             views.append((other, _positions(base._data, other._data)))
     return None if any(where is None for _, where in views) else (base, views)
 
@@ -671,7 +678,7 @@ def _refuse_no_grad_view(tensor: Tensor) -> None:
     """PyTorch's error for an in-place write, with grad mode on, into a view made under
     no_grad of a tensor that requires grad (the write would bypass the base's graph)."""
     base = getattr(tensor, "_view_of", None)
-    if base is not None and base._requires_grad and not tensor._requires_grad and (
+    if base is not None and base._requires_grad and tensor.grad_fn is None and (
             is_grad_enabled()):
         raise RuntimeError(f"a view (shape {tensor.shape}) was created in no_grad mode of a "
                            f"tensor that requires grad (shape {base.shape}) and is being "
@@ -700,7 +707,7 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
     if base is not None and (base is tensor._data or base is tensor._data.base):
         if not tensor._data.flags.c_contiguous and _batch_inside(tensor._data):
             _view_c_ordered(tensor, result)
-        _share_counter(tensor, result)._view_of = _base_of(tensor)
+        _mark_view(tensor, result)
         if _is_multi_view(tensor):
             _mark_multi_view(result)
     return result
@@ -713,6 +720,15 @@ def _batch_inside(data: np.ndarray) -> bool:
     input's layout, as PyTorch's (so those are left alone)."""
     return data.ndim >= 3 and data.shape[0] > 1 and abs(data.strides[0]) < max(
         abs(step) for step in data.strides)
+
+
+def _mark_view(tensor: Tensor, view: Tensor) -> None:
+    """`view` sees `tensor`'s memory: it shares the version counter and knows its base. Made
+    under no_grad of a tensor that requires grad, it requires grad too, as PyTorch's (a leaf
+    of its own: no grad_fn; written in place only under no_grad, see _refuse_no_grad_view)."""
+    _share_counter(tensor, view)._view_of = _base_of(tensor)
+    if not view._requires_grad and tensor._requires_grad:
+        view._requires_grad = True
 
 
 def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
@@ -973,6 +989,26 @@ def _src_fits(op: str, index: np.ndarray, tensor: Tensor, axis: int, src: Any) -
         raise RuntimeError(f"{op}: expected index {index.shape} to be no larger than self "
                            f"{tensor.shape} apart from dimension {axis} and to be no larger "
                            f"than src {np.shape(_data(src))}")
+
+
+def _type_name(value: Any) -> str:
+    """PyTorch's name for a value's type in its errors: `list`, `numpy.ndarray`."""
+    kind = type(value)
+    module = "" if kind.__module__ == "builtins" else kind.__module__ + "."
+    return module + kind.__qualname__
+
+
+def _need_tensor(op: str, name: str, value: Any) -> None:
+    """PyTorch's TypeError for an index or source given as a list, tuple, NumPy array or
+    number where its op takes only a tensor (`torch.take(x, [0, 1])`)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {_type_name(value)}")
+
+
+def _need_tensors(op: str, index: Any, source: Any, what: str = "source") -> None:
+    """`_need_tensor` for the index and the source of the index ops (index_add, ...)."""
+    _need_tensor(op, "index", index)
+    _need_tensor(op, what, source)
 
 
 def _same_dtype(op: str, tensor: Tensor, source: Any, what: str = "source") -> None:
@@ -2215,9 +2251,17 @@ class Tensor:
         return self.clamp_(max=max)
 
     def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
-        """Copy `src` (broadcast to self's shape, cast to self's dtype) into self, in place
-        (`non_blocking` changes nothing: every copy is synchronous)."""
+        """Copy `src` (a tensor or a number, broadcast to self's shape, cast to self's dtype)
+        into self, in place (`non_blocking` changes nothing: every copy is synchronous). A
+        list or NumPy array is refused, as PyTorch's (wrap it: tg.tensor(values))."""
+        if not isinstance(src, (Tensor, numbers.Number, np.bool_)):
+            raise TypeError(f"copy_(): argument 'other' must be Tensor, not {_type_name(src)}")
         return self._in_place(_copy_from, src)
+
+    def _copy_array_(self, values: Any) -> Tensor:
+        """`copy_` of anything that broadcasts to self's shape (a NumPy array too): the
+        library's own writes (nn.init, running statistics, load_state_dict)."""
+        return self._in_place(_copy_from, values)
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to `value` (a number or a 0-d tensor), in place."""
@@ -2333,8 +2377,9 @@ class Tensor:
         np.fill_diagonal(mask, True, wrap=wrap)
         return self._in_place(Tensor.masked_fill, mask, fill_value)
 
-    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+    def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
         """self with `value` at positions `index` (1-D int64) along `dim`."""
+        _need_tensor("index_fill", "index", index)
         dim = _wrap_dims("index_fill", dim, max(self.ndim, 1))[0]
         positions = np.array(_data(index))  # a copy: kept for backward
         if positions.ndim > 1 or positions.dtype.kind not in "iu":
@@ -2349,8 +2394,9 @@ class Tensor:
         mask = hit.reshape([-1 if axis == dim else 1 for axis in range(self.ndim)])
         return self.masked_fill(mask, value)
 
-    def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+    def index_fill_(self, dim: int, index: Tensor, value: Any) -> Tensor:
         """`index_fill` in place."""
+        _need_tensor("index_fill_", "index", index)
         _zero_dim_value("index_fill_", value)
         return self._in_place(Tensor.index_fill, dim, index, value)
 
@@ -2362,12 +2408,14 @@ class Tensor:
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                  reduce: str | None = None) -> Tensor:
         """`scatter` in place: self[index[i][j]][j] = src[i][j] for dim 0 (and so on)."""
+        _need_tensor("scatter_", "index", index)
         _same_dtype("scatter_", self, src, "src")
         return self._in_place(lambda tensor, *args: tensor.scatter(*args, reduce=reduce), dim,
                               index, value if src is None else src)
 
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
         """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
+        _need_tensors("scatter_add_", index, src, "src")
         _same_dtype("scatter_add_", self, src, "src")
         return self._in_place(Tensor.scatter_add, dim, index, src)
 
@@ -2428,8 +2476,9 @@ class Tensor:
         """`renorm` in place."""
         return self._in_place(Tensor.renorm, p, dim, maxnorm)
 
-    def put_(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+    def put_(self, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
         """`put` in place."""
+        _need_tensors("put_", index, source)
         return self._in_place(Tensor.put, index, source, accumulate)
 
     def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
@@ -2487,8 +2536,13 @@ class Tensor:
         """`t[index] = value`: in place; recorded when value requires grad (dvalue = g[index]).
 
         An index mixing integers and index arrays selects PyTorch's layout (see
-        `_torch_layout`), written as the equivalent pure index-array form.
+        `_torch_layout`), written as the equivalent pure index-array form. The value is a
+        tensor or a Python number (NumPy's integers and float64 too, as PyTorch: not its
+        float32 or bool_); a list, tuple or NumPy array is refused, as PyTorch's.
         """
+        if not isinstance(value, (Tensor, int, float, complex, np.integer)):
+            raise TypeError(f"can't assign a {_type_name(value)} to a {self.type()} (wrap it: "
+                            f"t[...] = tg.tensor(values))")
         index, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
         steps = _torch_layout(index)
         if steps is not None:
@@ -3494,7 +3548,7 @@ class Tensor:
             return self.reshape(1).unfold(0, size, step).reshape(size)
         result = Windows.apply(self, dim, int(size), int(step))
         if np.may_share_memory(result._data, self._data):
-            _share_counter(self, result)._view_of = _base_of(self)
+            _mark_view(self, result)
         return result
 
     def sum_to_size(self, *size: int | tuple[int, ...]) -> Tensor:
@@ -3798,27 +3852,33 @@ class Tensor:
             return result_type(self.reshape(()), Tensor._make(np.asarray(0), None))
         if self.shape[axis] == 0 and op in ("sort", "topk"):  # nothing to sort: empty results
             empty = np.zeros(self.shape, np.int64)
-            return result_type(self.gather(axis, empty), Tensor._make(empty, None))
+            return result_type(self._gather(axis, empty), Tensor._make(empty, None))
         if self.shape[axis] == 0:
             raise IndexError(f"{op}(): expected reduction dim {dim} to have non-zero size "
                              f"(shape {self.shape})")
         index = np.asarray(find(self._data, axis), dtype=np.int64)
-        values = self.gather(axis, index)
+        values = self._gather(axis, index)
         if not keepdim:
             values, index = values.squeeze(axis), np.squeeze(index, axis)
         return result_type(values, Tensor._make(index, None))
 
-    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
+    def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
         """out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (and so on);  the gradient
         adds g back at the gathered places (repeats accumulate; dense even with
-        `sparse_grad=True`, which PyTorch's gather also takes)."""
+        `sparse_grad=True`, which PyTorch's gather also takes). `index` a tensor, as
+        PyTorch's (a list or array: TypeError)."""
+        _need_tensor("gather", "index", index)
+        return self._gather(dim, index)
+
+    def _gather(self, dim: int, index: Any) -> Tensor:
+        """`gather` with any integer index (a NumPy array from the library's own code)."""
         index = _index_array("gather", index)
         axis = _wrap_dim("gather", dim, self.ndim)
         _in_range("gather", index, self, axis, dim)
         if self.ndim <= 1 and index.ndim == 0:  # one entry: a 0-d result, as PyTorch
-            return self.reshape(-1).gather(0, index.reshape(1)).reshape(())
+            return self.reshape(-1)._gather(0, index.reshape(1)).reshape(())
         if self.ndim == 0:
-            return self.reshape(1).gather(0, index.reshape(1)).reshape(())
+            return self.reshape(1)._gather(0, index.reshape(1)).reshape(())
         if index.ndim != self.ndim:
             raise RuntimeError(f"gather: index has {index.ndim} dims but the input has "
                                f"{self.ndim} (shapes {index.shape} and {self.shape})")
@@ -3827,12 +3887,13 @@ class Tensor:
                                f"shape {self.shape} outside dim {dim}")
         return GetItem.apply(self, _along(index, axis))
 
-    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+    def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
         """gather with `indices` and self broadcast against each other outside `dim` (None:
         index the flattened tensor)."""
+        _need_tensor("take_along_dim", "indices", indices)
         indices = _index_array("take_along_dim", indices)
         if dim is None:
-            return self.flatten().gather(0, indices.reshape(-1))  # (no negatives: PyTorch)
+            return self.flatten()._gather(0, indices.reshape(-1))  # (no negatives: PyTorch)
         axis = _wrap_dim("take_along_dim", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         indices = np.where(indices < 0, indices + size, indices)  # from the end, as PyTorch
@@ -3849,14 +3910,20 @@ class Tensor:
         source = self.expand(shape[:axis] + (self.shape[axis],) + shape[axis + 1:])
         indices = np.broadcast_to(indices, shape[:axis] + (indices.shape[axis],)
                                   + shape[axis + 1:])
-        return source.gather(axis, indices)
+        return source._gather(axis, indices)
 
-    def take(self, index: Any) -> Tensor:
+    def take(self, index: Tensor) -> Tensor:
         """The elements at `index` (any shape) of the flattened tensor."""
+        _need_tensor("take", "index", index)
         return GetItem.apply(self.reshape(-1), _index_array("take", index))
 
-    def index_select(self, dim: int, index: Any) -> Tensor:
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
         """The entries `index` (1-D) along `dim`."""
+        _need_tensor("index_select", "index", index)
+        return self._index_select(dim, index)
+
+    def _index_select(self, dim: int, index: Any) -> Tensor:
+        """`index_select` with any integer index (a NumPy array from the library's code)."""
         index = _index_array("index_select", index)
         if index.ndim > 1:
             raise IndexError(f"index_select: index must be 1-D, got shape {index.shape}")
@@ -3888,13 +3955,17 @@ class Tensor:
         return _viewed(self, GetItem.apply(self, (slice(None),) * axis +
                                            (slice(start, start + length),)))
 
-    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
                 reduce: str | None = None) -> Tensor:
         """A copy of self with self[index[i][j]][j] = src[i][j] for dim 0 (and so on); `src`
         may be a number (or pass `value=`). Gradients: self gets g where nothing was
         written, src gets g at the written places. PyTorch's older `reduce='add'` or
         `'multiply'` combines instead of writing (scatter_reduce's 'sum' / 'prod')."""
-        src = _scalar_for("scatter", value if src is None else src, self._data.dtype)
+        _need_tensor("scatter", "index", index)
+        src = value if src is None else src
+        if not isinstance(src, numbers.Number):
+            _need_tensor("scatter", "src", src)
+        src = _scalar_for("scatter", src, self._data.dtype)
         index = _same_dims("scatter", _index_array("scatter", index), self)
         axis = _wrap_dim("scatter", dim, self.ndim)
         _in_range("scatter", index, self, axis, dim)
@@ -3907,15 +3978,16 @@ class Tensor:
                 raise TensorError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
             if not isinstance(src, Tensor) or not src.ndim:  # a number: one per index entry
                 src = Tensor(np.full(index.shape, _data(src), dtype=self.dtype))
-            return self.scatter_reduce(dim, index, src, how)
+            return self.scatter_reduce(dim, Tensor._make(index, None), src, how)
         return SetItem.apply(self, _along(index, axis), src)
 
-    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """self with src[i][j] added at self[index[i][j]][j] (dim 0; repeats accumulate)."""
+        _need_tensor("scatter_add", "index", index)
+        _need_tensor("scatter_add", "src", src)
         index = _same_dims("scatter_add", _index_array("scatter_add", index), self)
         axis = _wrap_dim("scatter_add", dim, self.ndim)
         _in_range("scatter_add", index, self, axis, dim)
-        src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
         _src_fits("scatter_add", index, self, axis, src)
         src = src.reshape(index.shape) if src.ndim == 0 else src[
             tuple(slice(0, size) for size in index.shape)]
@@ -3958,11 +4030,9 @@ class Tensor:
     def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
         """self with source's elements written at flat positions `index` (self seen as 1-D,
         negative positions from the end), or added with `accumulate` (repeats add up)."""
-        if not isinstance(index, Tensor) or index.dtype != np.int64:
-            raise RuntimeError(f"put: expected an int64 tensor for index, got "
-                               f"{getattr(index, 'dtype', type(index).__name__)}")
-        if not isinstance(source, Tensor):
-            raise TypeError(f"put: source must be a Tensor, got {type(source).__name__}")
+        _need_tensors("put", index, source)
+        if index.dtype != np.int64:
+            raise RuntimeError(f"put: expected an int64 tensor for index, got {index.dtype}")
         if source.dtype != self.dtype:
             raise RuntimeError(f"put: self and source expected to have the same dtype, but got "
                                f"{self.dtype} and {source.dtype}")
@@ -4250,7 +4320,7 @@ class Tensor:
         if self.dtype.kind == "f":  # after a NaN, the index is the latest NaN's (PyTorch's)
             hits |= np.isnan(self._data)
         index = np.maximum.accumulate(np.where(hits, positions, 0), axis=axis)
-        return _RETURN_TYPES[op](self.gather(axis, index), Tensor._make(index, None))
+        return _RETURN_TYPES[op](self._gather(axis, index), Tensor._make(index, None))
 
     def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
             keepdims: bool | None = None) -> Tensor:
@@ -4352,7 +4422,7 @@ class Tensor:
         if output_size is not None and output_size != positions.size:  # PyTorch's check
             raise RuntimeError(f"repeat_interleave: output_size={output_size}, but the repeats "
                                f"give {positions.size} entries")
-        return source.index_select(axis, positions)
+        return source._index_select(axis, positions)
 
     def flip(self, *axes: int | tuple[int, ...], dims: Axis = None) -> Tensor:
         """Reverse the order of entries along each axis in `axes` (or `dims=`, PyTorch's
@@ -4381,7 +4451,7 @@ class Tensor:
             axis = _wrap_dim("roll", dim, self.ndim)
             size = self.shape[axis]
             if size:
-                result = result.index_select(axis, (np.arange(size) - shift) % size)
+                result = result._index_select(axis, (np.arange(size) - shift) % size)
         return result
 
     def unflatten(self, dim: int, sizes: tuple[int, ...]) -> Tensor:
@@ -4441,7 +4511,7 @@ class Tensor:
             view = self._data.diagonal(offset, first, second)  # (read-only until told)
             view.flags.writeable = self._data.flags.writeable
             result._data = view
-            _share_counter(self, result)._view_of = _base_of(self)
+            _mark_view(self, result)
         return result
 
     def diag(self, diagonal: int = 0) -> Tensor:
@@ -4678,50 +4748,58 @@ class Tensor:
         from tinygrad_np.statistics import logcumsumexp
         return logcumsumexp(self, dim)
 
-    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    def index_add(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
         """self with alpha * source added at `index` (1-D) along `dim`; repeats accumulate."""
         from tinygrad_np.indexed import index_add
+        _need_tensors("index_add", index, source)
         return index_add(self, dim, index, source, alpha)
 
-    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
         """`index_add` in place."""
         from tinygrad_np.indexed import index_add
+        _need_tensors("index_add_", index, source)
         _same_dtype("index_add_", self, source)
         return self._in_place(index_add, dim, index, source, alpha)
 
-    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+    def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
         """self with the entries `index` (1-D) along `dim` replaced by source's."""
         from tinygrad_np.indexed import index_copy
+        _need_tensors("index_copy", index, source)
         return index_copy(self, dim, index, source)
 
-    def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
+    def index_copy_(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
         """`index_copy` in place."""
         from tinygrad_np.indexed import index_copy
+        _need_tensors("index_copy_", index, source)
         _same_dtype("index_copy_", self, source)
         return self._in_place(index_copy, dim, index, source)
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         """self with self[indices] = values (+= with `accumulate`); indices a tuple."""
         from tinygrad_np.indexed import index_put
+        _need_tensor("index_put", "values", values)
         return index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         """`index_put` in place."""
         from tinygrad_np.indexed import index_put
+        _need_tensor("index_put_", "values", values)
         _same_dtype("index_put_", self, values, "values")
         return self._in_place(index_put, indices, values, accumulate)
 
-    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
+    def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                        include_self: bool = True) -> Tensor:
         """src scattered by `index` along `dim` and reduced into self ('sum', 'prod',
         'mean', 'amax', 'amin'; see tg.scatter_reduce)."""
         from tinygrad_np.indexed import scatter_reduce
+        _need_tensors("scatter_reduce", index, src, "src")
         return scatter_reduce(self, dim, index, src, reduce, include_self)
 
-    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *,
+    def scatter_reduce_(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                         include_self: bool = True) -> Tensor:
         """`scatter_reduce` in place."""
         from tinygrad_np.indexed import scatter_reduce
+        _need_tensors("scatter_reduce_", index, src, "src")
         _same_dtype("scatter_reduce_", self, src, "src")
         return self._in_place(scatter_reduce, dim, index, src, reduce, include_self)
 

@@ -22,7 +22,7 @@ from tinygrad_np.nn.layers_more import (
     pixel_unshuffle,
 )
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, _wrap_dim, int_arg, to_tensor
+from tinygrad_np.tensor import Tensor, _need_tensor, _wrap_dim, int_arg, to_tensor
 
 # The same functions as torch.nn.functional's (PyTorch binds them at the top level too).
 conv1d, conv2d, conv3d = F.conv1d, F.conv2d, F.conv3d
@@ -65,6 +65,10 @@ def alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
 def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
     """Whole channels (dim 1 of an (N, C, ...) input) zeroed with probability p, the rest
     scaled by 1 / (1 - p), as torch.feature_dropout (any number of trailing dims)."""
+    return _feature_dropout(input, p, train, False)
+
+
+def _feature_dropout(input: Tensor, p: float, train: bool, inplace: bool) -> Tensor:  # noqa: A002
     x = to_tensor(input)
     F._check_probability(p, "feature_dropout")
     if x.ndim < 2:
@@ -72,7 +76,7 @@ def feature_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A0
                           f"dims, got shape {x.shape}")
     if not train or p == 0:
         return x
-    return F._dropout(x, p, x.shape[:2] + (1,) * (x.ndim - 2), False)
+    return F._dropout(x, p, x.shape[:2] + (1,) * (x.ndim - 2), inplace)
 
 
 def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,  # noqa: A002
@@ -246,8 +250,10 @@ def _three_point(f0: Tensor, f1: Tensor, f2: Tensor, h1: Tensor, h2: Tensor) -> 
             + f2 * (-h1 / (h2 * (h1 + h2))))
 
 
-def _scattered(input: Tensor, src: Any, where: tuple) -> Tensor:  # noqa: A002
-    """A copy of `input` with `src` written at `where` (recorded: gradients reach both)."""
+def _scattered(op: str, input: Tensor, src: Any, where: tuple) -> Tensor:  # noqa: A002
+    """A copy of `input` with `src` (a tensor) written at `where` (recorded: gradients reach
+    both)."""
+    _need_tensor(op, "src", src)
     out = to_tensor(input).clone()
     out[where] = src
     return out
@@ -256,14 +262,15 @@ def _scattered(input: Tensor, src: Any, where: tuple) -> Tensor:  # noqa: A002
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     """`input` with `input.select(dim, index)` replaced by `src`."""
     axis = _wrap_dim("select_scatter", dim, input.ndim)
-    return _scattered(input, src, (slice(None),) * axis + (index,))
+    return _scattered("select_scatter", input, src, (slice(None),) * axis + (index,))
 
 
 def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None,  # noqa: A002
                   end: int | None = None, step: int = 1) -> Tensor:
     """`input` with `input[start:end:step]` along `dim` replaced by `src`."""
     axis = _wrap_dim("slice_scatter", dim, input.ndim)
-    return _scattered(input, src, (slice(None),) * axis + (slice(start, end, step),))
+    return _scattered("slice_scatter", input, src,
+                      (slice(None),) * axis + (slice(start, end, step),))
 
 
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,  # noqa: A002
@@ -276,8 +283,8 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
     length = max(0, min(rows - max(-offset, 0), cols - max(offset, 0)))
     positions = np.arange(length)
     moved = x.movedim((first, second), (-2, -1))
-    out = _scattered(moved, src, (Ellipsis, positions + max(-offset, 0),
-                                  positions + max(offset, 0)))
+    out = _scattered("diagonal_scatter", moved, src,
+                     (Ellipsis, positions + max(-offset, 0), positions + max(offset, 0)))
     return out.movedim((-2, -1), (first, second))
 
 
@@ -490,11 +497,36 @@ def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # no
     return F.feature_alpha_dropout(input, p, train)
 
 
+def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """torch.alpha_dropout written into input."""
+    return F.alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """torch.feature_alpha_dropout written into input."""
+    return F.feature_alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:  # noqa: A002
+    """torch.feature_dropout written into input."""
+    return _feature_dropout(input, p, train, True)
+
+
+def embedding_renorm_(weight: Tensor, indices: Tensor, max_norm: float,
+                      norm_type: float) -> Tensor:
+    """The rows `indices` of weight whose norm_type-norm passes max_norm scaled to max_norm
+    (by max_norm / (norm + 1e-7)), in place and unrecorded, as F.embedding's max_norm."""
+    _need_tensor("embedding_renorm_", "indices", indices)
+    F._renorm_rows(weight, np.unique(indices._data), max_norm, norm_type)
+    return weight
+
+
 selu_, celu_, rrelu_, threshold_ = F.selu_, F.celu_, F.rrelu_, F.threshold_
 __all__ += ["binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
             "hinge_embedding_loss", "margin_ranking_loss", "poisson_nll_loss",
             "triplet_margin_loss", "ctc_loss", "batch_norm", "instance_norm", "constant_pad_nd",
-            "dropout_", "feature_alpha_dropout", "selu_", "celu_", "rrelu_", "threshold_"]
+            "dropout_", "feature_alpha_dropout", "alpha_dropout_", "feature_alpha_dropout_",
+            "feature_dropout_", "embedding_renorm_", "selu_", "celu_", "rrelu_", "threshold_"]
 
 
 # ------------------------------------------------------- small functions of one tensor

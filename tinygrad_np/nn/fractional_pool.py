@@ -92,7 +92,7 @@ def _fractional_max_pool(dims: int, input: Tensor, kernel_size: Any,  # noqa: A0
     windows = np.take_along_axis(planes._data, flat_index.reshape(batch, channels, -1), 2)
     best = _first_max(windows.reshape(flat_index.shape))
     indices = np.take_along_axis(flat_index, best[..., None], -1)[..., 0]
-    output = planes.gather(2, indices).reshape(batch, channels, *sizes)
+    output = planes._gather(2, indices).reshape(batch, channels, *sizes)
     indices = indices.reshape(batch, channels, *sizes)
     if unbatched:
         output, indices = output.squeeze(0), indices[0]

@@ -527,10 +527,10 @@ def batch_norm(
         mean, var = (stat.reshape(channels) for stat in batch_stats)
         with no_grad():
             if running_mean is not None:
-                running_mean.copy_(momentum * mean + (1 - momentum) * running_mean._data)
+                running_mean._copy_array_(momentum * mean + (1 - momentum) * running_mean._data)
             if running_var is not None:
                 unbiased = var * (count / (count - 1))
-                running_var.copy_(momentum * unbiased + (1 - momentum) * running_var._data)
+                running_var._copy_array_(momentum * unbiased + (1 - momentum) * running_var._data)
     return out
 
 
@@ -832,7 +832,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         for axis, (before, after) in pairs.items():
             if input.shape[axis] == 0:
                 raise TensorError(f"pad: cannot {mode}-pad an empty dim (shape {input.shape})")
-            result = result.index_select(axis, _pad_positions(mode, input.shape[axis],
+            result = result._index_select(axis, _pad_positions(mode, input.shape[axis],
                                                               before, after))
         return result
     crop = [slice(None)] * input.ndim

@@ -175,18 +175,18 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
     n_in = x.shape[axis]
     if mode in ("nearest", "nearest-exact"):  # nearest-exact: the nearest source centre
         index = _nearest_index(n_in, n_out, scale, mode == "nearest-exact", x, plane)
-        return x.index_select(axis, index)
+        return x._index_select(axis, index)
     if n_out == n_in and (mode != "bicubic" or align_corners or scale in (None, 1.0)):
         return x  # PyTorch copies, whatever the scale (bicubic only at a ratio of 1)
     shape = (n_out,) + (1,) * (x.ndim - axis - 1)
     if mode == "bicubic":
         indices, weights = _cubic_sources(n_in, n_out, scale, align_corners)
-        terms = [x.index_select(axis, i) * w.astype(x.dtype).reshape(shape)
+        terms = [x._index_select(axis, i) * w.astype(x.dtype).reshape(shape)
                  for i, w in zip(indices, weights)]
         return terms[0] + terms[1] + terms[2] + terms[3]
     left, right, weight = _linear_sources(n_in, n_out, scale, align_corners)
     weight = weight.astype(x.dtype).reshape(shape)
-    return x.index_select(axis, left) * (1 - weight) + x.index_select(axis, right) * weight
+    return x._index_select(axis, left) * (1 - weight) + x._index_select(axis, right) * weight
 
 
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,

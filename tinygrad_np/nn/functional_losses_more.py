@@ -267,7 +267,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     if np.any((ids < 0) | (ids >= classes)):
         raise TensorError(f"multi_margin_loss: targets {ids.tolist()} do not fit input of shape "
                           f"{input.shape}")
-    picked = logits.gather(1, ids[:, None].astype(np.int64))
+    picked = logits._gather(1, ids[:, None].astype(np.int64))
     others = np.arange(classes)[None, :] != ids[:, None]  # the target's own term left out
     gaps = margin + (logits.where(others, 0.0) - picked)  # (an infinite logit: no inf - inf)
     losses = gaps.where(others, 0.0).relu()  # gradient 0 at a zero margin, as PyTorch's

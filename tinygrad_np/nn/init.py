@@ -80,7 +80,7 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
         tensor[...] = values
         return tensor
     with no_grad():
-        tensor.copy_(np.asarray(values))
+        tensor._copy_array_(np.asarray(values))
     return tensor
 
 

@@ -205,12 +205,12 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
     constant[0] = -np.inf
     looked_up = F.embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)
     table = cat([looked_up, Tensor(constant)])
-    rows = table.index_select(0, index.reshape(-1)).reshape(len(members), longest, dim)
+    rows = table._index_select(0, index.reshape(-1)).reshape(len(members), longest, dim)
     if mode == "max":
         return rows.amax(1)
     if per_sample_weights is not None:
         scales = cat([per_sample_weights, Tensor(np.zeros(2, dtype=per_sample_weights.dtype))])
-        rows = rows * scales.index_select(0, index.reshape(-1)).reshape(len(members), longest, 1)
+        rows = rows * scales._index_select(0, index.reshape(-1)).reshape(len(members), longest, 1)
     total = rows.sum(1)
     if mode == "sum":
         return total

@@ -228,8 +228,8 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
         with no_grad():
             mean = input._data.mean(axis=spatial).mean(axis=0)
             var = input._data.var(axis=spatial, ddof=1).mean(axis=0)
-            running_mean.copy_((1 - momentum) * running_mean._data + momentum * mean)
-            running_var.copy_((1 - momentum) * running_var._data + momentum * var)
+            running_mean._copy_array_((1 - momentum) * running_mean._data + momentum * mean)
+            running_var._copy_array_((1 - momentum) * running_var._data + momentum * var)
     return output
 
 

@@ -996,7 +996,7 @@ class Module:
                     _assign(self, name, tensor, value)
                 else:
                     with no_grad():
-                        tensor.copy_(value)
+                        tensor._copy_array_(value)
             elif strict:
                 missing_keys.append(key)
         extra_key = prefix + "_extra_state"
@@ -1177,7 +1177,7 @@ def _restore(snapshot: tuple[list, list, list], extra_set: list[Module]) -> None
     with no_grad():
         for tensor, values, version in tensors:
             if tensor.shape == values.shape and tensor.dtype == values.dtype:
-                tensor.copy_(values)
+                tensor._copy_array_(values)
             else:  # an override gave it another array: the old one back
                 leaf = tensor.requires_grad and tensor.grad_fn is None
                 tensor._data = _lock(values) if leaf else values

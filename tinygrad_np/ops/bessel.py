@@ -462,10 +462,19 @@ def _recorded(op: type, kernel, x, *args):
 
 
 def _zero_mask(ctx, x) -> None:
-    """ctx.at_zero: 1.0 where x == 0 (the removable singularity of i1(x)/x), else 0.0; and
-    ctx.sign, sign(x) (both piecewise constant: kept as attributes, not saved values)."""
-    ctx.at_zero = (x == 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
-    ctx.sign = np.sign(x)
+    """ctx.at_zero: 1.0 where the derivative is taken as at x = 0 (the removable singularity
+    of i1(x)/x), else 0.0: as PyTorch, wherever |x| is not above the dtype's epsilon, NaN
+    too (the derivative is 1/2 there); ctx.sign, sign(x) (0 there). Both piecewise constant:
+    kept as attributes, not saved values."""
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    near = ~(np.abs(x) > np.finfo(dtype).eps)
+    ctx.at_zero = near.astype(dtype)
+    ctx.sign = np.where(near, 0, np.sign(x))
+
+
+def _off_zero(x, at_zero):
+    """x with 0 where at_zero is set (NaN included), for the rules evaluated there."""
+    return xp.masked(at_zero == 0, x) if at_zero.any() else x
 
 
 def _over_x(i1, x, at_zero):
@@ -492,7 +501,7 @@ class I0e(Function):
     """y = exp(-|x|) I0(x);  dx = g * (i1e(x) - sign(x) i0e(x))."""
 
     def forward(ctx, x):
-        _zero_mask(ctx, x)
+        ctx.sign = np.sign(x)  # (piecewise constant: an attribute, not a saved value)
         ctx.save_for_backward(x)
         return cast(bessel_i(0, x, scaled=True), x)
 
@@ -504,7 +513,7 @@ class I0e(Function):
 
 @xp.quiet
 class I1(Function):
-    """y = I1(x);  dx = g * (I0(x) - I1(x)/x)  (1/2 at x = 0)."""
+    """y = I1(x);  dx = g * (I0(x) - I1(x)/x)  (1/2 at x = 0, and at NaN, as PyTorch)."""
 
     def forward(ctx, x):
         _zero_mask(ctx, x)
@@ -512,7 +521,7 @@ class I1(Function):
         return cast(bessel_i(1, x), x)
 
     def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
+        x = _off_zero(ctx.saved_tensors[0], ctx.at_zero)
         i0 = _recorded(I0, lambda v: bessel_i(0, v), x)
         i1 = _recorded(I1, lambda v: bessel_i(1, v), x)
         return grad_output * (i0 - _over_x(i1, x, ctx.at_zero))
@@ -520,7 +529,8 @@ class I1(Function):
 
 @xp.quiet
 class I1e(Function):
-    """y = exp(-|x|) I1(x);  dx = g * (i0e(x) - i1e(x) (sign(x) + 1/x))  (1/2 at x = 0)."""
+    """y = exp(-|x|) I1(x);  dx = g * (i0e(x) - i1e(x) (sign(x) + 1/x))  (1/2 at x = 0
+    and at NaN)."""
 
     def forward(ctx, x):
         _zero_mask(ctx, x)
@@ -528,7 +538,7 @@ class I1e(Function):
         return cast(bessel_i(1, x, scaled=True), x)
 
     def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
+        x = _off_zero(ctx.saved_tensors[0], ctx.at_zero)
         i0e = _recorded(I0e, lambda v: bessel_i(0, v, True), x)
         i1e = _recorded(I1e, lambda v: bessel_i(1, v, True), x)
         return grad_output * (i0e - i1e * ctx.sign - _over_x(i1e, x, ctx.at_zero))

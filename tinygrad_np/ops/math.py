@@ -415,9 +415,8 @@ class Hypot(Function):
         return y
 
     def backward(ctx, grad_output):
-        a, b, y = ctx.saved_tensors
-        scaled = grad_output / y
-        return scaled * a, scaled * b
+        a, b, y = ctx.saved_tensors  # a / y first, as PyTorch: 1 where a = y is subnormal
+        return grad_output * (a / y), grad_output * (b / y)
 
 
 def _check_integer_divisor(a, b, op: str) -> None:

@@ -124,9 +124,11 @@ def polygamma(n: int, values: np.ndarray) -> np.ndarray:
         pole = (original <= 0) & (original == np.floor(original))
         if n == 0:  # as PyTorch: -inf at +0, +inf at -0, NaN at the negative integers
             at_pole = np.where(original == 0, np.copysign(np.inf, -original), np.nan)
-        else:  # (-1)**(n+1) inf at the poles; NaN at -inf (no limit)
-            at_pole = np.where(np.isinf(original), np.nan, sign * np.inf)
+        else:  # (-1)**(n+1) inf at the poles; at -inf NaN for n = 1 (no limit), a pole's
+            at_pole = np.where(np.isinf(original) & (n == 1), np.nan, sign * np.inf)  # above
         result = np.where(pole, at_pole, result)
+        if n >= 2:  # as PyTorch: NaN at +inf (its series gives 0 * inf there)
+            result = np.where(original == np.inf, np.nan, result)
     return _cast(result, dtype)
 
 

@@ -135,7 +135,7 @@ def zeta(x_values, q_values) -> np.ndarray:
         out[infinite] = np.where(q[infinite] == 1, 1.0,  # PyTorch, rather than 0)
                                  np.where(q[infinite] < 1, np.inf, np.nan))
         out[(x == 1) & ~np.isnan(q)] = np.inf
-        out[pole & (x > 1)] = np.inf
+        out[pole & ((x > 1) | np.isnan(x))] = np.inf  # (a NaN x too, as PyTorch)
     return out
 
 
@@ -287,10 +287,11 @@ def incomplete_gamma(a_values, x_values, upper: bool) -> np.ndarray:
         above = temme & (x >= a)
         if above.any():
             upper_part[above] = _temme(a[above], x[above])
-        edge_lower = np.where((x == 0) & (a > 0), 0.0, np.nan)  # P(a, 0) = 0
+        edge_lower = np.where((x == 0) & ~(a <= 0), 0.0, np.nan)  # P(a, 0) = 0 (a NaN a too)
         edge_lower = np.where((a == 0) & (x > 0), 1.0, edge_lower)  # P(0, x > 0) = 1
         edge_lower = np.where((x == np.inf) & (a >= 0) & (a < np.inf), 1.0, edge_lower)
-        edge_lower = np.where((a == np.inf) & (x >= 0) & (x < np.inf), 0.0, edge_lower)
+        edge_lower = np.where((a == np.inf) & ~(x < 0) & ~(x == np.inf), 0.0,  # (NaN x too,
+                              edge_lower)  # as PyTorch)
         lower = np.where(regular, lower, edge_lower)
         direct = ~np.isnan(upper_part)
         if upper:
