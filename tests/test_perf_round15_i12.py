@@ -1,0 +1,128 @@
+"""Round 15 performance fixes (implementer i12): the results (values, dtypes, gradients) the
+faster paths give, against PyTorch where installed and fixed values otherwise. No timings are
+asserted: these tests check that the fast paths compute the same thing as before.
+
+Split/chunk/unbind/tensor_split/iteration with many pieces (cut through a tree of slices)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+VALUES = np.random.default_rng(0).standard_normal((37, 3))
+
+
+def _np(value):
+    return value.detach().numpy() if hasattr(value, "detach") else np.asarray(value)
+
+
+def _weights(count: int, shape: tuple) -> list:
+    """A different weight per piece, so a gradient landing in the wrong piece shows."""
+    return [np.full(shape, i + 1.0) for i in range(count)]
+
+
+# ------------------------------------------------- split, chunk, unbind: many pieces, backward
+CUTS = {
+    "split(2)": lambda L, x: x.split(2),
+    "split(1, dim=1)": lambda L, x: x.split(1, dim=1),
+    "split(sizes)": lambda L, x: x.split([1, 2, 3, 4, 5, 6, 7, 8, 1]),
+    "chunk(20)": lambda L, x: x.chunk(20),
+    "unbind(0)": lambda L, x: x.unbind(0),
+    "unbind(-1)": lambda L, x: x.t().unbind(-1),
+    "iteration": lambda L, x: tuple(x),
+    "tensor_split(11)": lambda L, x: L.tensor_split(x, 11),
+    "tensor_split(indices)": lambda L, x: L.tensor_split(x, [1, 2, 3, 5, 8, 13, 21, 30, 31, 36]),
+    "tensor_split(unordered)": lambda L, x: L.tensor_split(x, [5, 2, 9, 40, 1, 3, 4, 6, 7, 8]),
+    "hsplit(3)": lambda L, x: L.hsplit(x, 3),
+}
+
+
+def _cut_and_backward(L, name):
+    x = L.tensor(VALUES, dtype=L.float64, requires_grad=True)
+    pieces = CUTS[name](L, x)
+    weights = _weights(len(pieces), ())
+    total = sum((piece * float(w)).sum() for piece, w in zip(pieces, weights))
+    total.backward()
+    return [_np(piece) for piece in pieces], _np(x.grad)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", CUTS)
+def test_many_pieces_values_and_gradients_match_torch(name):
+    mine, grad = _cut_and_backward(tg, name)
+    theirs, their_grad = _cut_and_backward(torch, name)
+    assert len(mine) == len(theirs)
+    for a, b in zip(mine, theirs):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(grad, their_grad, rtol=0, atol=1e-12)
+
+
+def test_many_pieces_gradient_fixed_values():
+    # split(2) of 37 rows: row r is in piece r // 2, which weighs r // 2 + 1
+    _, grad = _cut_and_backward(tg, "split(2)")
+    expected = np.repeat((np.arange(37) // 2 + 1.0)[:, None], 3, axis=1)
+    np.testing.assert_array_equal(grad, expected)
+    _, grad = _cut_and_backward(tg, "unbind(0)")
+    np.testing.assert_array_equal(grad, np.repeat(np.arange(1.0, 38.0)[:, None], 3, axis=1))
+
+
+def test_only_some_pieces_used_and_unused_rows_get_zero():
+    x = tg.tensor(VALUES, requires_grad=True)
+    pieces = x.split(1)
+    (pieces[3].sum() * 2 + pieces[30].sum()).backward()
+    expected = np.zeros((37, 3))
+    expected[3], expected[30] = 2, 1
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    (g,) = tg.autograd.grad(pieces[17].sum(), x)  # one piece alone, again (graph kept)
+    np.testing.assert_array_equal(g.numpy(), np.eye(37)[17][:, None].repeat(3, 1))
+
+
+def test_many_pieces_are_views_of_the_input():
+    x = tg.tensor(VALUES.copy(), requires_grad=True)
+    pieces = x.unbind(0)
+    assert all(piece._data.base is x._data.base or piece._data.base is x._data
+               for piece in pieces)
+    with tg.no_grad():
+        x[20] = 7.0
+    np.testing.assert_array_equal(pieces[20].detach().numpy(), [7.0] * 3)
+    assert pieces[20]._version == x._version
+
+
+def test_many_pieces_refuse_in_place_writes_as_multi_output_views():
+    x = tg.tensor(VALUES.copy(), requires_grad=True)
+    y = x * 1
+    for pieces in (y.split(1), y.unbind(0), y.chunk(30)):
+        with pytest.raises(RuntimeError, match="multiple views"):
+            pieces[15].add_(1)
+
+
+@needs_torch
+def test_many_pieces_second_derivative_matches_torch():
+    def run(L):
+        x = L.tensor(VALUES, dtype=L.float64, requires_grad=True)
+        total = sum((piece ** 3).sum() * (i + 1) for i, piece in enumerate(x.split(3)))
+        (g,) = L.autograd.grad(total, x, create_graph=True)
+        (h,) = L.autograd.grad((g * g).sum(), x)
+        return _np(g), _np(h)
+
+    for a, b in zip(run(tg), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_many_pieces_under_no_grad_and_integer_tensors():
+    x = tg.tensor(VALUES, requires_grad=True)
+    with tg.no_grad():
+        pieces = x.split(1)
+    assert not any(piece.grad_fn for piece in pieces)
+    ints = tg.arange(40).reshape(20, 2)
+    rows = ints.unbind(0)
+    assert [r.tolist() for r in rows] == [[2 * i, 2 * i + 1] for i in range(20)]
