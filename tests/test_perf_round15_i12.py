@@ -126,3 +126,76 @@ def test_many_pieces_under_no_grad_and_integer_tensors():
     ints = tg.arange(40).reshape(20, 2)
     rows = ints.unbind(0)
     assert [r.tolist() for r in rows] == [[2 * i, 2 * i + 1] for i in range(20)]
+
+
+# ------------------------------------------- Sequential: indexing and len() follow every change
+def _sequential_ops(L):
+    """The same edits on a Sequential, with names and len() noted after each."""
+    nn = L.nn
+    m = nn.Sequential(*[nn.Linear(1, 1) for _ in range(12)])
+    seen = []
+
+    def note():
+        seen.append((len(m), [type(layer).__name__ for layer in m],
+                     [m[i] is layer for i, layer in enumerate(m)], list(dict(m.named_children()))))
+
+    note()
+    m.append(nn.ReLU())
+    note()
+    m.extend([nn.Tanh(), nn.Sigmoid()])
+    note()
+    m[3] = nn.Identity()
+    note()
+    m.insert(2, nn.GELU())
+    note()
+    del m[5]
+    note()
+    m.pop(0)
+    note()
+    m.extra = nn.ELU()  # a module attribute by name joins at the end
+    note()
+    m.extra = nn.SiLU()  # replaced in place
+    note()
+    m.flag = 3  # a plain attribute is no layer
+    note()
+    del m.extra
+    note()
+    m._modules["1"] = nn.Softplus()
+    note()
+    m.train(False)
+    note()
+    m += nn.Sequential(nn.Mish())
+    note()
+    return seen
+
+
+@needs_torch
+def test_sequential_edits_match_torch():
+    assert _sequential_ops(tg) == _sequential_ops(torch)
+
+
+def test_sequential_edits_fixed_values():
+    seen = _sequential_ops(tg)
+    assert [entry[0] for entry in seen] == [12, 13, 15, 15, 16, 15, 14, 15, 15, 15, 14, 14, 14, 15]
+    assert seen[-1][1][:3] == ["Linear", "Softplus", "Linear"] and seen[-1][1][-1] == "Mish"
+    assert all(all(same) for _, _, same, _ in seen)
+
+
+def test_sequential_index_after_deepcopy_and_pickle():
+    import copy
+    import pickle
+
+    m = tg.nn.Sequential(*[tg.nn.Linear(1, 1) for _ in range(10)])
+    assert len(m) == 10  # (the table built before copying)
+    for other in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert len(other) == 10 and other[3] is not m[3]
+        assert [layer.weight.item() for layer in other] == [layer.weight.item() for layer in m]
+        other.append(tg.nn.ReLU())
+        assert len(other) == 11 and len(m) == 10 and isinstance(other[-1], tg.nn.ReLU)
+
+
+def test_sequential_vars_written_directly_are_seen():
+    m = tg.nn.Sequential(tg.nn.ReLU(), tg.nn.Tanh())
+    assert len(m) == 2
+    vars(m)["2"] = tg.nn.Sigmoid()  # behind setattr's back
+    assert len(m) == 3 and isinstance(m[2], tg.nn.Sigmoid)
