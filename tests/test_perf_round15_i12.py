@@ -199,3 +199,60 @@ def test_sequential_vars_written_directly_are_seen():
     assert len(m) == 2
     vars(m)["2"] = tg.nn.Sigmoid()  # behind setattr's back
     assert len(m) == 3 and isinstance(m[2], tg.nn.Sigmoid)
+
+
+# ------------------------------------------------- register_hook: many hooks, order and removal
+def _hook_order(L):
+    calls = []
+
+    def hook(label):
+        def record(grad):
+            calls.append(label)
+            return grad * 2 if label.startswith("double") else None
+        return record
+
+    x = L.tensor([1.0, 2.0], dtype=L.float64, requires_grad=True)
+    y = x * 3
+    handles = [y.register_hook(hook(f"t{i}")) for i in range(40)]
+    y.grad_fn.register_prehook(lambda grads: calls.append("pre") or None)
+    handles.append(y.register_hook(hook("double-after-pre")))  # still before the prehook
+    for handle in handles[5:35]:
+        handle.remove()
+    y.register_hook(hook("last"))
+    leaf = [x.register_hook(hook(f"leaf{i}")) for i in range(30)]
+    leaf[0].remove()
+    x.register_hook(hook("double-leaf"))
+    y.sum().backward()
+    return calls, _np(x.grad)
+
+
+@needs_torch
+def test_hook_order_and_removal_match_torch():
+    mine, theirs = _hook_order(tg), _hook_order(torch)
+    assert mine[0] == theirs[0]
+    np.testing.assert_array_equal(mine[1], theirs[1])
+
+
+def test_hook_order_fixed_values():
+    calls, grad = _hook_order(tg)
+    expected = ([f"t{i}" for i in (0, 1, 2, 3, 4, 35, 36, 37, 38, 39)]
+                + ["double-after-pre", "last", "pre"]
+                + [f"leaf{i}" for i in range(1, 30)] + ["double-leaf"])
+    assert calls == expected
+    np.testing.assert_array_equal(grad, [12.0, 12.0])
+
+
+def test_hook_added_by_a_hook_runs_from_the_next_pass():  # (as PyTorch 2.13)
+    x = tg.tensor([1.0], requires_grad=True)
+    calls = []
+
+    def first(grad):
+        calls.append("first")
+        if len(calls) == 1:
+            x.register_hook(lambda g: calls.append("added") or None)
+
+    x.register_hook(first)
+    (x * 2).sum().backward()
+    assert calls == ["first"]
+    (x * 2).sum().backward()
+    assert calls == ["first", "first", "added"]
