@@ -256,3 +256,67 @@ def test_hook_added_by_a_hook_runs_from_the_next_pass():  # (as PyTorch 2.13)
     assert calls == ["first"]
     (x * 2).sum().backward()
     assert calls == ["first", "first", "added"]
+
+
+# -------------------------------------- get_submodule / get_parameter / get_buffer by the path
+def _tree(L):
+    nn = L.nn
+    m = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    m.blocks = nn.ModuleList([nn.Linear(2, 2) for _ in range(12)])
+    m.heads = nn.ModuleDict({"left": nn.Linear(2, 1), "right": nn.Linear(2, 1)})
+    m.scales = nn.ParameterList([nn.Parameter(L.ones(2)) for _ in range(3)])
+    return m
+
+
+LOOKUPS = [("get_submodule", t) for t in ("0", "1", "blocks", "blocks.11", "heads.right",
+                                          "foo", "0.weight", "0.foo", "blocks.12", "heads.up",
+                                          "heads.left.bias", "scales")] + \
+    [("get_parameter", t) for t in ("0.weight", "blocks.3.bias", "heads.left.weight",
+                                    "scales.2", "1.running_mean", "0.foo", "blocks.40.weight",
+                                    "weight")] + \
+    [("get_buffer", t) for t in ("1.running_mean", "1.num_batches_tracked", "0.weight",
+                                 "3.x", "1.foo")]
+
+
+def _lookup(L, method, target):
+    m = _tree(L)
+    try:
+        found = getattr(m, method)(target)
+    except AttributeError as error:
+        return "error", str(error)
+    names = {id(v): k for k, v in [*m.named_modules(), *m.named_parameters(),
+                                   *m.named_buffers()]}
+    return "found", names.get(id(found))
+
+
+@needs_torch
+@pytest.mark.parametrize(("method", "target"), LOOKUPS)
+def test_lookups_by_path_match_torch(method, target):
+    assert _lookup(tg, method, target) == _lookup(torch, method, target)
+
+
+def test_lookups_by_path_fixed_values():
+    assert _lookup(tg, "get_parameter", "blocks.3.bias") == ("found", "blocks.3.bias")
+    assert _lookup(tg, "get_submodule", "heads.right") == ("found", "heads.right")
+    assert _lookup(tg, "get_submodule", "foo") == ("error", "Sequential has no attribute `foo`")
+    assert _lookup(tg, "get_buffer", "0.weight") == ("error", "`weight` is not a buffer")
+    # a module in a plain list attribute (this library's tree walk): found by its name
+    m = tg.nn.Module()
+    m.layers = [tg.nn.Linear(1, 1), tg.nn.Linear(1, 1)]
+    assert m.get_submodule("layers.1") is m.layers[1]
+    assert m.get_parameter("layers.1.weight") is m.layers[1].weight
+
+
+@needs_torch
+def test_functional_call_many_layers_matches_torch():
+    def run(L):
+        L.manual_seed(0)
+        m = L.nn.Sequential(*[L.nn.Linear(3, 3, dtype=L.float64) for _ in range(30)])
+        params = {k: L.tensor(np.full(v.shape, 0.1), dtype=L.float64, requires_grad=True)
+                  for k, v in m.named_parameters()}
+        out = L.func.functional_call(m, params, (L.ones(2, 3, dtype=L.float64),))
+        out.sum().backward()
+        return _np(out), _np(params["17.weight"].grad)
+
+    for a, b in zip(run(tg), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
