@@ -31,6 +31,7 @@ from tinygrad_np.tensor import (
     TensorError,
     _binary,
     _condition,
+    _cut,
     _scalar_for,
     _viewed,
     _wrap_dim,
@@ -559,7 +560,9 @@ def rot90(input: Any, k: int = 1, dims: Any = (0, 1)) -> Tensor:
 
 
 def _slices(x: Tensor, axis: int, bounds: list[int]) -> tuple[Tensor, ...]:
-    before = (slice(None),) * axis
+    if all(0 <= a <= b <= x.shape[axis] for a, b in zip(bounds, bounds[1:])):
+        return tuple(_cut(x, axis, bounds))  # (many pieces: through a tree of slices)
+    before = (slice(None),) * axis  # indices out of order or range: NumPy's slice rules
     return tuple(x[before + (slice(start, stop),)] for start, stop in zip(bounds, bounds[1:]))
 
 

@@ -54,13 +54,26 @@ def register_hook(tensor: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Re
                            "require grad")
     entry = partial(hook)  # its own object: a handle removes this registration only
     if tensor.grad_fn is None:
-        tensor._hooks = (*getattr(tensor, "_hooks", ()), entry)
+        _hook_list(tensor, "_hooks").append(entry)
         leaves_hooked = True
         return RemovableHandle(tensor, entry)
-    node = tensor.grad_fn  # (before the node's own prehooks, as PyTorch runs them)
-    node.hooks = (*(h for h in node.hooks if not isinstance(h, _NodePrehook)), entry,
-                  *(h for h in node.hooks if isinstance(h, _NodePrehook)))
+    node = tensor.grad_fn  # before the node's own prehooks (all at the end), as PyTorch runs
+    hooks = _hook_list(node, "hooks")  # them
+    position = len(hooks)
+    while position and isinstance(hooks[position - 1], _NodePrehook):
+        position -= 1
+    hooks.insert(position, entry)
     return RemovableHandle(node, entry)
+
+
+def _hook_list(owner: Any, field: str) -> list:
+    """`owner`'s hooks as a list it holds (a tuple, as removal leaves them, becomes one), so
+    that registering n hooks costs n appends, not n copies."""
+    hooks = getattr(owner, field, ())
+    if type(hooks) is not list:
+        hooks = list(hooks)
+        setattr(owner, field, hooks)
+    return hooks
 
 
 def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
@@ -68,6 +81,7 @@ def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
     gradient as a Tensor in the tensor's dtype (as PyTorch); one it returns replaces it."""
     leaf = isinstance(owner, Tensor)
     hooks, dtype = (owner._hooks, owner.dtype) if leaf else (owner.hooks, owner.output_dtype)
+    hooks = (*hooks,)  # those registered now: one a hook adds runs from the next pass on
     value = grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), None)
     value = value if value.dtype == dtype else value.to(dtype)
     for hook in hooks:
@@ -195,7 +209,7 @@ def register_node_prehook(node: Any, hook: Callable[[tuple], tuple | None]
     if isinstance(node, _AccumulateGrad):  # a leaf's: the leaf's complete gradient
         return register_hook(node.variable, _NodePrehook(hook))
     entry = _NodePrehook(hook)
-    node.hooks = (*node.hooks, entry)
+    _hook_list(node, "hooks").append(entry)
     return RemovableHandle(node, entry)
 
 

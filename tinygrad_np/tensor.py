@@ -784,6 +784,34 @@ def _is_multi_view(tensor: Tensor) -> bool:
     return getattr(tensor, "_multi_view", False)
 
 
+_FANOUT = 8  # split/unbind: at most this many pieces cut straight from one recorded tensor
+
+
+def _cut(tensor: Tensor, axis: int, bounds: Sequence[int], take: bool = False
+         ) -> Iterator[Tensor]:
+    """The views of `tensor` between consecutive `bounds` along `axis` (`take`: the one
+    position bounds[i] each, the axis removed), one at a time.
+
+    Each piece's backward fills a zero array of its source's shape, so n pieces cut from one
+    recorded tensor cost n times its size in backward; past _FANOUT pieces they are cut
+    through a binary tree of intermediate slices instead: the size times the tree's depth."""
+    yield from (_viewed(tensor, piece) for piece in _cut_from(tensor, axis, bounds, take, 0))
+
+
+def _cut_from(source: Tensor, axis: int, bounds: Sequence[int], take: bool, offset: int
+              ) -> Iterator[Tensor]:
+    before = (slice(None),) * axis
+    if len(bounds) <= _FANOUT + 1 or not (source._requires_grad and is_grad_enabled()):
+        for start, stop in zip(bounds, bounds[1:]):
+            where = start - offset if take else slice(start - offset, stop - offset)
+            yield GetItem.apply(source, before + (where,))
+        return
+    middle = len(bounds) // 2
+    for part in (bounds[:middle + 1], bounds[middle:]):
+        inner = GetItem.apply(source, before + (slice(part[0] - offset, part[-1] - offset),))
+        yield from _cut_from(inner, axis, part, take, part[0])
+
+
 def _multi_output(pieces: tuple) -> tuple:
     for piece in pieces:
         _mark_multi_view(piece)
@@ -1876,8 +1904,7 @@ class Tensor:
     def _rows(self) -> Iterator[Tensor]:
         """The rows, one at a time: as PyTorch's unbind(0), rows a recorded write may not
         change (see _mark_multi_view)."""
-        for position in range(self._data.shape[0]):
-            row = self[position]
+        for row in _cut(self, 0, range(self._data.shape[0] + 1), take=True):
             _mark_multi_view(row)
             yield row
 
@@ -4564,11 +4591,7 @@ class Tensor:
             if sum(sizes) != length:
                 raise RuntimeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} "
                                    f"has length {length}")
-        bounds = np.cumsum([0] + sizes).tolist()
-        pieces = ((slice(None),) * axis + (slice(start, stop),)
-                  for start, stop in zip(bounds, bounds[1:]))
-        return _multi_output(tuple(_viewed(self, GetItem.apply(self, index))
-                                   for index in pieces))  # views
+        return _multi_output(tuple(_cut(self, axis, np.cumsum([0] + sizes).tolist())))
 
     def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple:
         """Pieces along `dim` of the given sizes (which must add up to the axis length)."""
@@ -4640,8 +4663,7 @@ class Tensor:
     def unbind(self, dim: int = 0) -> tuple:
         """The slices along `dim`, that axis removed."""
         axis = _wrap_dim("unbind", dim, self.ndim)
-        return _multi_output(tuple(self.select(axis, position)
-                                   for position in range(self.shape[axis])))
+        return _multi_output(tuple(_cut(self, axis, range(self.shape[axis] + 1), take=True)))
 
     # Counting, statistics and indexed writes: each method hands over to the module above
     # the engine that holds it (counting.py, statistics.py, indexed.py).

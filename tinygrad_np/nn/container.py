@@ -8,6 +8,7 @@ classes exist so PyTorch code runs unchanged, and they name their members as PyT
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -39,12 +40,37 @@ class Sequential(Module):
                 )
             setattr(self, name, module)
 
+    def _layer_table(self) -> _Layers:
+        """The (name, module) table, rebuilt only after a change it could not follow."""
+        table = _LAYERS.get(self)
+        if table is None or table.size != len(vars(self)):
+            table = _LAYERS[self] = _Layers(vars(self))
+        return table
+
     def _named_layers(self) -> list[tuple[str, Module]]:
         """Every (name, module) in order, repeats included (a module may be used twice)."""
-        return [(name, value) for name, value in vars(self).items() if isinstance(value, Module)]
+        table = self._layer_table()
+        return list(zip(table.names, table.modules))
 
     def _layers(self) -> list[Module]:
-        return [module for _, module in self._named_layers()]
+        return list(self._layer_table().modules)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        table, attributes = _LAYERS.get(self), vars(self)
+        fresh = name not in attributes
+        super().__setattr__(name, value)
+        if table is not None:  # follow an append or a replacement; anything else rebuilds
+            value = attributes[name]  # (as a registration hook may have changed it)
+            if not table.follow(name, value, fresh, len(attributes)):
+                _LAYERS.pop(self, None)
+
+    def __delattr__(self, name: str) -> None:
+        _LAYERS.pop(self, None)
+        super().__delattr__(name)
+
+    def __setstate__(self, state: dict) -> None:
+        _LAYERS.pop(self, None)
+        super().__setstate__(state)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 (PyTorch's name)
         for value in [*vars(self).values()]:  # the layers, in order (a hook may add attributes)
@@ -55,10 +81,10 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
             return Sequential(OrderedDict(self._named_layers()[index]))
-        return self._layers()[index]
+        return self._layer_table().modules[index]
 
     def __len__(self) -> int:
-        return len(self._layers())
+        return len(self._layer_table().modules)
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._layers())
@@ -138,6 +164,39 @@ class Sequential(Module):
             delattr(self, name)
         for position, module in enumerate(layers):
             setattr(self, str(position), module)
+
+
+class _Layers:
+    """A Sequential's modules in attribute order with their names, and the number of its
+    attributes when this was right (a different number: rebuild)."""
+
+    def __init__(self, attributes: dict[str, Any]) -> None:
+        self.size = len(attributes)
+        named = [(name, value) for name, value in attributes.items() if isinstance(value, Module)]
+        self.names = [name for name, _ in named]
+        self.modules = [module for _, module in named]
+        self.positions = {name: position for position, name in enumerate(self.names)}
+
+    def follow(self, name: str, value: Any, fresh: bool, size: int) -> bool:
+        """Take in `setattr(name, value)` (`fresh`: a new attribute, now the last one);
+        False when this table cannot (a module replaced by a plain value, or the reverse)."""
+        is_module, position = isinstance(value, Module), self.positions.get(name)
+        if size != self.size + fresh:  # the attributes changed behind setattr's back
+            return False
+        if fresh and is_module:
+            self.positions[name] = len(self.names)
+            self.names.append(name)
+            self.modules.append(value)
+        elif position is not None and is_module:
+            self.modules[position] = value
+        elif is_module or position is not None:
+            return False
+        self.size = size
+        return True
+
+
+# Each Sequential's _Layers (kept apart from its attributes, which the tree walk reads)
+_LAYERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _module(value: Any, container: str) -> Module:

@@ -398,19 +398,27 @@ class Module:
         """The module at dotted path `target` (`"encoder.layers.0"`; "" is this module)."""
         if target == "":
             return self
-        for name, module in _every_path(self, "", ()):
+        found = _walk(self, target)  # the path itself: O(depth)
+        if isinstance(found, Module):
+            return found
+        for name, module in _every_path(self, "", ()):  # a name the walk cannot follow
             if name == target:
                 return module
-        raise AttributeError(f"{type(self).__name__} has no submodule {target!r}")
+        raise AttributeError(_missing(self, target, "nn.Module"))
 
     def _get_tensor(self, target: str, buffer: bool) -> Tensor:
         """The parameter (or buffer) at dotted path `target`, by any name it has."""
-        for module_name, module in _every_path(self, "", ()):
+        owner_name, _, name = target.rpartition(".")
+        owner = _walk(self, owner_name) if owner_name else self
+        if isinstance(owner, Module):  # the owner by its path, then its own tensors
+            for own, member, persistent in owner._own_tensors():
+                if (persistent is not None) == buffer and own == name:
+                    return member
+        for module_name, module in _every_path(self, "", ()):  # a name the walk cannot follow
             for name, member, persistent in module._own_tensors():
                 if (persistent is not None) == buffer and _join(module_name, name) == target:
                     return member
-        kind = "buffer" if buffer else "parameter"
-        raise AttributeError(f"{type(self).__name__} has no {kind} {target!r}")
+        raise AttributeError(_missing(self, target, "buffer" if buffer else "nn.Parameter"))
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at dotted path `target` (`"0.weight"`)."""
@@ -1038,6 +1046,52 @@ def _refuse_before_init(kind: str) -> None:
     """A sub-module, Parameter or buffer given to a module before Module.__init__() ran:
     PyTorch's AttributeError, in its words (plain attributes are fine, there as here)."""
     raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+
+
+def _walk(module: Module, target: str) -> Any:
+    """What dotted path `target` names below `module`, followed attribute by attribute (a
+    container's items by key or position); None where a step is not found."""
+    value: Any = module
+    for atom in target.split("."):
+        if isinstance(value, Module):
+            items = vars(value).get("_items")  # ModuleList's and ModuleDict's entries
+            if isinstance(items, (list, dict)) and type(value)._direct_members is not (
+                    Module._direct_members):
+                container, value = value, _item(items, atom)
+                if value is None and isinstance(items, dict):
+                    value = vars(container).get(atom)  # (a dict's attribute members)
+            else:
+                value = None if atom in HOOK_ATTRIBUTES else vars(value).get(atom)
+        elif isinstance(value, (list, tuple, dict)):
+            value = _item(value, atom)
+        else:
+            return None
+    return value
+
+
+def _item(items: Any, atom: str) -> Any:
+    if isinstance(items, dict):
+        return items.get(atom)
+    return items[int(atom)] if atom.isdigit() and int(atom) < len(items) else None
+
+
+def _missing(module: Module, target: str, kind: str) -> str:
+    """PyTorch's message for a dotted path that names no `kind`: the first missing step, or
+    the last one naming something else."""
+    value: Any = module
+    *path, last = target.split(".")
+    for atom in path if kind != "nn.Module" else (*path, last):
+        step = _walk(value, atom) if isinstance(value, Module) else None
+        if step is None:
+            return f"{type(value).__name__} has no attribute `{atom}`"
+        if not isinstance(step, Module):
+            return f"`{atom}` is not an nn.Module"
+        value = step
+    if kind == "nn.Module":
+        return f"`{last}` is not an nn.Module"
+    if _walk(value, last) is None and not hasattr(value, last):
+        return f"{type(value).__name__} has no attribute `{last}`"
+    return f"`{last}` is not {'a buffer' if kind == 'buffer' else 'an nn.Parameter'}"
 
 
 def _every_path(module: Module, name: str, above: tuple) -> Iterator[tuple[str, Module]]:
