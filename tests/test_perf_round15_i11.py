@@ -1,0 +1,128 @@
+"""Round 15 (performance, i11): float16 products in float32 BLAS, topk by partition, einsum
+paths past NumPy's memory limit, scatter_reduce / index_reduce and EmbeddingBag by sorted
+segments instead of padded tables. Results are checked against torch where installed (values
+and gradients), else against values written out; never timings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
+
+
+def _close(ours, theirs, rtol=1e-7, atol=1e-9):
+    ours = ours.detach().numpy() if hasattr(ours, "detach") else np.asarray(ours)
+    theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else np.asarray(theirs)
+    assert ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
+    assert ours.shape == theirs.shape, (ours.shape, theirs.shape)
+    np.testing.assert_allclose(ours.astype(np.float64), theirs.astype(np.float64),
+                               rtol=rtol, atol=atol)
+
+
+# ----------------------------------------------------------------- float16 products
+def test_half_matmul_partial_products_past_float16_range():
+    # 300 * 300 = 90000 is past float16's 65504: accumulated in float32 the sum is 0, not NaN.
+    a = tg.tensor([[300.0, 300.0]], dtype=tg.float16)
+    b = tg.tensor([[300.0], [-300.0]], dtype=tg.float16)
+    out = a @ b
+    assert out.dtype == tg.float16
+    assert out.numpy().tolist() == [[0.0]]
+
+
+def test_half_linear_bias_gradient_summed_in_float32():
+    layer = tg.nn.Linear(1, 1).half()
+    x = tg.zeros(10000, 1, dtype=tg.float16)
+    (layer(x) * tg.tensor(0.1, dtype=tg.float16)).sum().backward()
+    expected = np.float16(np.float32(10000) * np.float32(np.float16(0.1)))
+    assert layer.bias.grad.dtype == tg.float16
+    assert layer.bias.grad.numpy()[0] == expected
+
+
+@needs_torch
+@pytest.mark.parametrize("shapes", [((64, 96), (96, 48)), ((4, 32, 24), (4, 24, 16)),
+                                    ((24,), (24, 8)), ((8, 24), (24,)), ((3, 1, 8, 5), (6, 5, 4)),
+                                    ((40,), (40,))])
+def test_half_matmul_values_and_gradients_match_torch(shapes):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(s).astype(np.float16) for s in shapes)
+    g = None
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.tensor(b, requires_grad=True)
+        out = x @ y
+        if g is None:
+            g = rng.standard_normal(tuple(out.shape)).astype(np.float16)
+        out.backward(lib.tensor(g))
+        results.append((out, x.grad, y.grad))
+    for ours, theirs in zip(*results):  # (a broadcast batch gradient is summed in float16)
+        _close(ours, theirs, rtol=2e-3, atol=1e-2)
+
+
+@needs_torch
+def test_half_transposed_operand_gradients_match_torch():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((48, 32)).astype(np.float16)
+    b = rng.standard_normal((16, 32)).astype(np.float16)
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        w = lib.tensor(b, requires_grad=True)
+        out = x @ w.T  # a Fortran-ordered right operand
+        out.float().pow(2).sum().backward()
+        results.append((out, x.grad, w.grad))
+    for ours, theirs in zip(*results):
+        _close(ours, theirs, rtol=2e-3, atol=2e-2)
+
+
+@needs_torch
+def test_half_linear_matches_torch():
+    rng = np.random.default_rng(2)
+    w = rng.standard_normal((32, 64)).astype(np.float16) * np.float16(0.1)
+    bias = rng.standard_normal(32).astype(np.float16)
+    xs = rng.standard_normal((5, 7, 64)).astype(np.float16)
+    results = []
+    for lib in (tg, torch):
+        layer = lib.nn.Linear(64, 32).half()
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(w))
+            layer.bias.copy_(lib.tensor(bias))
+        x = lib.tensor(xs, requires_grad=True)
+        out = layer(x)
+        out.float().pow(2).sum().backward()
+        results.append((out, x.grad, layer.weight.grad, layer.bias.grad))
+    for ours, theirs in zip(*results):
+        _close(ours, theirs, rtol=5e-3, atol=5e-2)
+
+
+@needs_torch
+def test_half_sdpa_matches_torch():
+    rng = np.random.default_rng(3)
+    arrays = [(rng.standard_normal((2, 3, 6, 8)) * 0.5).astype(np.float16) for _ in range(3)]
+    g = rng.standard_normal((2, 3, 6, 8)).astype(np.float16)
+    results = []
+    for lib in (tg, torch):
+        q, k, v = (lib.tensor(a, requires_grad=True) for a in arrays)
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        out.backward(lib.tensor(g))
+        results.append((out, q.grad, k.grad, v.grad))
+    for ours, theirs in zip(*results):
+        _close(ours, theirs, rtol=1e-2, atol=1e-2)
+
+
+def test_half_linear_of_moderate_size_runs():
+    # 256 x 1024 x 1024 in float16 took seconds in NumPy's scalar half loop.
+    layer = tg.nn.Linear(1024, 1024).half()
+    x = tg.randn(256, 1024).half().requires_grad_()
+    layer(x).float().sum().backward()
+    assert x.grad.dtype == tg.float16 and layer.weight.grad.shape == (1024, 1024)
+    expected = layer.weight.detach().float().sum(0).numpy()
+    np.testing.assert_allclose(x.grad[0].float().numpy(), expected, rtol=1e-2, atol=2e-2)
