@@ -71,8 +71,7 @@ class MatMul(Function):
         # A 1-D operand is a (1, k) row or a (k, 1) column; its extra axis goes again after.
         grad = grad_output if b_ndim > 1 else grad_output[..., None]
         grad = grad if a_ndim > 1 else grad[..., None, :]
-        b_rows = b if b_ndim > 1 else b[:, None]
-        grad_a = product(grad, b_rows.swapaxes(-1, -2)) if need_a else None
-        grad_b = product((a if a_ndim > 1 else a[None]).swapaxes(-1, -2), grad) if need_b else None
+        grad_a = product(grad, (b if b_ndim > 1 else b[:, None]).mT) if need_a else None
+        grad_b = product((a if a_ndim > 1 else a[None]).mT, grad) if need_b else None
         return (grad_a if a_ndim > 1 or grad_a is None else grad_a[..., 0, :],
                 grad_b if b_ndim > 1 or grad_b is None else grad_b[..., 0])
