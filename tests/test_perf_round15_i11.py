@@ -126,3 +126,55 @@ def test_half_linear_of_moderate_size_runs():
     assert x.grad.dtype == tg.float16 and layer.weight.grad.shape == (1024, 1024)
     expected = layer.weight.detach().float().sum(0).numpy()
     np.testing.assert_allclose(x.grad[0].float().numpy(), expected, rtol=1e-2, atol=2e-2)
+
+
+# ----------------------------------------------------------------- topk by partition
+def test_topk_ties_and_nan_in_stable_order():
+    x = tg.tensor([1.0, 3.0, float("nan"), 3.0, 0.0, 3.0, 1.0, 0.0, -2.0, 5.0])
+    values, indices = x.topk(3)
+    assert indices.tolist() == [2, 9, 1]
+    values, indices = x.topk(4, largest=False)
+    assert indices.tolist() == [8, 4, 7, 0]
+    assert values.tolist() == [-2.0, 0.0, 0.0, 1.0]
+    values, indices = tg.tensor([7, 7, 7, 7, 7, 1]).topk(2)
+    assert indices.tolist() == [0, 1]
+
+
+@needs_torch
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_topk_matches_torch(largest, dim):
+    rng = np.random.default_rng(4)
+    data = rng.standard_normal((40, 30, 20))  # distinct values: one right answer
+    g = rng.standard_normal(data.shape)
+    k = 5
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor(data, requires_grad=True)
+        values, indices = x.topk(k, dim=dim, largest=largest)
+        values.backward(lib.tensor(np.take(g, np.arange(k), axis=dim)))
+        results.append((values, indices, x.grad))
+    for ours, theirs in zip(*results):
+        _close(ours, theirs)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float32"])
+def test_topk_values_with_ties_and_nan_match_torch(dtype):
+    # (which of equal entries PyTorch returns is unspecified: the values are compared)
+    data = np.random.default_rng(5).integers(0, 4, (6, 200)).astype(dtype)
+    if dtype == "float32":
+        data[:, ::37] = np.nan
+    for largest in (True, False):
+        ours = tg.tensor(data).topk(7, largest=largest)
+        theirs = torch.tensor(data).topk(7, largest=largest)
+        _close(ours.values, theirs.values)
+        picked = np.take_along_axis(data, ours.indices.numpy(), axis=-1)
+        np.testing.assert_array_equal(picked, ours.values.numpy())
+
+
+def test_topk_of_a_million_returns_the_largest():
+    data = np.random.default_rng(6).permutation(1_000_000).astype(np.float64)
+    values, indices = tg.tensor(data).topk(1000)
+    assert values.tolist() == list(range(999_999, 998_999, -1))
+    assert np.array_equal(data[indices.numpy()], values.numpy())
