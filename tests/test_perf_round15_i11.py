@@ -178,3 +178,35 @@ def test_topk_of_a_million_returns_the_largest():
     values, indices = tg.tensor(data).topk(1000)
     assert values.tolist() == list(range(999_999, 998_999, -1))
     assert np.array_equal(data[indices.numpy()], values.numpy())
+
+
+# ----------------------------------------------------------------- einsum paths
+@needs_torch
+@pytest.mark.parametrize("equation, shapes", [
+    ("bi,oij,bj->bo", [(64, 32), (16, 32, 32), (64, 32)]),  # intermediate above the operands
+    ("ab,bc,cd,de,ef->af", [(8, 16), (16, 16), (16, 16), (16, 16), (16, 8)]),
+    ("...ij,jk,...k->...i", [(3, 4, 5, 6), (6, 7), (4, 7)]),
+    ("ii,ij,j->i", [(5, 5), (5, 6), (6,)]),
+    ("ij,jk,k", [(4, 5), (5, 6), (6,)]),
+    ("bij,bjk,bk->bi", [(1, 4, 5), (3, 5, 6), (3, 6)]),
+])
+def test_einsum_of_three_or_more_operands_matches_torch(equation, shapes):
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    results = []
+    for lib in (tg, torch):
+        operands = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = lib.einsum(equation, *operands)
+        g = np.cos(np.arange(out.numel(), dtype=np.float64)).reshape(tuple(out.shape))
+        out.backward(lib.tensor(g))
+        results.append((out, *(op.grad for op in operands)))
+    for ours, theirs in zip(*results):
+        _close(ours, theirs, rtol=1e-10, atol=1e-10)
+
+
+def test_einsum_bilinear_of_moderate_size_runs():
+    # (256, 128) x (64, 128, 128) x (256, 128) took seconds in NumPy's single nested loop.
+    a, w, b = tg.randn(256, 128, requires_grad=True), tg.randn(64, 128, 128), tg.randn(256, 128)
+    tg.einsum("bi,oij,bj->bo", a, w, b).sum().backward()
+    expected = np.einsum("oij,bj->bi", w.numpy(), b.numpy())
+    np.testing.assert_allclose(a.grad.numpy(), expected, rtol=1e-3, atol=1e-3)
