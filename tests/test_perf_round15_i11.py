@@ -5,6 +5,8 @@ and gradients), else against values written out; never timings."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -210,3 +212,59 @@ def test_einsum_bilinear_of_moderate_size_runs():
     tg.einsum("bi,oij,bj->bo", a, w, b).sum().backward()
     expected = np.einsum("oij,bj->bi", w.numpy(), b.numpy())
     np.testing.assert_allclose(a.grad.numpy(), expected, rtol=1e-3, atol=1e-3)
+
+
+# ----------------------------------------------------------------- scatter_reduce by segments
+@needs_torch
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_with_a_hub_ties_and_zeros_matches_torch(reduce, include_self):
+    if reduce in ("amax", "amin") and not include_self:  # (see the next test)
+        pytest.skip("PyTorch counts self among a place's ties even with include_self=False")
+    rng = np.random.default_rng(8)
+    dst = rng.integers(0, 12, 60)
+    dst[:20] = 0  # a hub
+    src = rng.integers(-2, 3, (60, 3)).astype(np.float64) / 2  # ties and zeros
+    base = rng.integers(-2, 3, (15, 3)).astype(np.float64) / 2
+    g = rng.standard_normal((15, 3))
+    results = []
+    for lib in (tg, torch):
+        s, b = lib.tensor(src, requires_grad=True), lib.tensor(base, requires_grad=True)
+        index = lib.tensor(dst)[:, None].expand(60, 3)
+        out = b.scatter_reduce(0, index, s, reduce, include_self=include_self)
+        out.backward(lib.tensor(g))
+        results.append((out, s.grad, b.grad))
+    for ours, theirs in zip(*results):
+        _close(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+def test_index_reduce_and_integer_scatter_reduce_match_torch(reduce):
+    rng = np.random.default_rng(9)
+    index = rng.integers(0, 4, 10)
+    source, base = rng.standard_normal((3, 10)), rng.standard_normal((3, 4))
+    ours = tg.tensor(base).index_reduce(1, tg.tensor(index), tg.tensor(source), reduce)
+    with warnings.catch_warnings():  # (PyTorch's "index_reduce() is in beta")
+        warnings.simplefilter("ignore", UserWarning)
+        theirs = torch.tensor(base).index_reduce(1, torch.tensor(index), torch.tensor(source),
+                                                 reduce)
+    _close(ours, theirs, rtol=1e-12)
+    ints = rng.integers(-5, 6, 40).astype(np.int32)
+    ours = tg.zeros(5, dtype=tg.int32).scatter_reduce(0, tg.tensor(index.repeat(4)),
+                                                      tg.tensor(ints), reduce)
+    theirs = torch.zeros(5, dtype=torch.int32).scatter_reduce(0, torch.tensor(index.repeat(4)),
+                                                              torch.tensor(ints), reduce)
+    _close(ours, theirs)
+
+
+def test_scatter_reduce_into_a_hub_of_moderate_size_runs():
+    # 100000 rows, 20000 of them into place 0: a padded table took 24 GiB.
+    dst = np.random.default_rng(10).integers(0, 10000, 100000)
+    dst[:20000] = 0
+    h = tg.ones(100000, 16, requires_grad=True)
+    index = tg.tensor(dst)[:, None].expand(100000, 16)
+    out = tg.zeros(10000, 16).scatter_reduce(0, index, h, "sum")
+    out.sum().backward()
+    np.testing.assert_array_equal(out.numpy()[:, 0], np.bincount(dst, minlength=10000))
+    assert h.grad.numpy().min() == 1 and h.grad.numpy().max() == 1
