@@ -19,6 +19,7 @@ import numpy as np
 from tinygrad_np.device import _memory_order, laid_out
 from tinygrad_np.errors import IndexOutOfBounds
 from tinygrad_np.join import cat
+from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem
 from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import (
@@ -121,9 +122,9 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     into each place with 'sum', 'prod', 'mean', 'amax' or 'amin', together with self's value
     unless `include_self=False`; places nothing is scattered to keep self.
 
-    Each place's contributors are gathered into one padded row and reduced by the recorded
-    op, so every gradient is that op's: prod's is exact at zeros, amax/amin share it evenly
-    between ties (as PyTorch), mean divides it by the count. Integer means round down.
+    Each place's contributors are sorted into one run and reduced (SegmentReduce), so prod's
+    gradient is exact at zeros, amax/amin share it evenly between ties (as PyTorch), mean
+    divides it by the count. Integer means round down.
     """
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"scatter_reduce: reduce argument must be one of "
@@ -146,43 +147,25 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     except ValueError:
         raise IndexOutOfBounds(f"scatter_reduce: index out of bounds for dim {dim} of size "
                          f"{input.shape[axis]}") from None
-    places, count = input.numel(), targets.size
+    places = input.numel()
+    if places == 0:
+        return input.clone()
     scattered = np.bincount(targets, minlength=places) > 0
     own = np.arange(places) if include_self else np.flatnonzero(~scattered)
     groups = np.concatenate([own, targets])  # self's value first, then src in index order
-    members = np.concatenate([own, places + np.arange(count)])
     order = np.argsort(groups, kind="stable")
-    groups, members = groups[order], members[order]
-    sizes = np.bincount(groups, minlength=places)
-    rank = np.arange(groups.size) - (np.cumsum(sizes) - sizes)[groups]
-    table = np.full((places, max(int(sizes.max(initial=0)), 1)), places + count)  # padding
-    table[groups, rank] = members
-    padding = Tensor(np.asarray([_padding(reduce, input.dtype)], dtype=input.dtype))
-    rows = cat([input.reshape(-1), src.reshape(-1), padding])[table]
-    if reduce in ("sum", "mean"):
-        result = rows.sum(1, dtype=input.dtype)  # (an integer sum wraps in self's dtype first,
-    else:  # as PyTorch, even before a mean's division)
-        result = getattr(rows, reduce)(1)
+    sizes = np.bincount(groups, minlength=places)  # every place has a member: self or src
+    flat = input.reshape(-1) if include_self else input.reshape(-1)[own]
+    members = cat([flat, src.reshape(-1)])[order]
+    starts = np.cumsum(sizes) - sizes
+    # (an integer sum wraps in self's dtype, as PyTorch, even before a mean's division)
+    result = SegmentReduce.apply(members, starts, "sum" if reduce == "mean" else reduce)
     if reduce == "mean":
         divisor = sizes.astype(input.dtype)
         result = result // divisor if input.dtype.kind in "iub" else result / divisor
     if result.dtype != input.dtype:  # (an integer sum widens to int64: self's dtype, as PyTorch)
         result = result.astype(input.dtype)
     return result.reshape(input.shape)
-
-
-def _padding(reduce: str, dtype: np.dtype) -> Any:
-    """The value that leaves a reduction unchanged: 0, 1, or the dtype's lowest/highest."""
-    if reduce in ("sum", "mean"):
-        return 0
-    if reduce == "prod":
-        return 1
-    if dtype.kind == "f":
-        return -np.inf if reduce == "amax" else np.inf
-    if dtype.kind == "b":
-        return reduce == "amin"
-    info = np.iinfo(dtype)
-    return info.min if reduce == "amax" else info.max
 
 
 def _probabilities(op: str, p: Any, shape: tuple[int, ...]) -> np.ndarray:

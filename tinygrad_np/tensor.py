@@ -4187,6 +4187,8 @@ class Tensor:
                                f"size {size}")
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
+            if data.dtype.kind in "iuf" and 0 < k <= data.shape[axis] // 2:
+                return _topk_indices(data, axis, k, largest)
             return np.take(_argsort(data, axis, largest), np.arange(k), axis=axis)
 
         return self._select_along("topk", dim, True, find)
@@ -4885,6 +4887,27 @@ def _argsort(data: np.ndarray, axis: int, descending: bool) -> np.ndarray:
         return np.argsort(data, axis=axis, kind="stable")
     flipped = np.argsort(np.flip(data, axis), axis=axis, kind="stable")
     return data.shape[axis] - 1 - np.flip(flipped, axis)
+
+
+def _topk_indices(data: np.ndarray, axis: int, k: int, largest: bool) -> np.ndarray:
+    """The first k of `_argsort(data, axis, largest)` without sorting everything: the k-th
+    value by partition, the entries before it plus the earliest of its ties (as the stable
+    sort has them; NaN counts as the largest), then only those k sorted."""
+    rows = np.moveaxis(data, axis, -1)
+    size = rows.shape[-1]
+    kth = size - k if largest else k - 1  # (partition puts NaN last, as the sort does)
+    threshold = np.partition(rows, kth, axis=-1)[..., kth:kth + 1]
+    before = rows > threshold if largest else rows < threshold
+    ties = rows == threshold
+    if rows.dtype.kind == "f":
+        nan, nan_threshold = np.isnan(rows), np.isnan(threshold)
+        before |= (nan & ~nan_threshold) if largest else (~nan & nan_threshold)
+        ties |= nan & nan_threshold
+    wanted = k - before.sum(axis=-1, keepdims=True)
+    chosen = before | (ties & (np.cumsum(ties, axis=-1) <= wanted))
+    picked = np.nonzero(chosen.reshape(-1, size))[1].reshape(rows.shape[:-1] + (k,))
+    order = _argsort(np.take_along_axis(rows, picked, axis=-1), -1, largest)
+    return np.moveaxis(np.take_along_axis(picked, order, axis=-1), -1, axis)
 
 
 # The ops need the Tensor class to exist, so they are imported after it.

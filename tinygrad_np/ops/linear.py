@@ -15,6 +15,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
+from tinygrad_np.ops.matmul import product
 
 
 @xp.quiet  # overflow is inf, silently, as in PyTorch
@@ -32,7 +33,7 @@ class LinearFunction(Function):
             )
         need_x, need_weight, _ = ctx.needs_input_grad  # each kept only if the other's gradient
         ctx.save_for_backward(x if need_weight else None, weight if need_x else None)  # needs it
-        y = x @ weight.T
+        y = product(x, weight.T)
         if bias is None:
             return y
         if getattr(bias, "dtype", None) == y.dtype or np.result_type(y, bias) == y.dtype:
@@ -47,7 +48,10 @@ class LinearFunction(Function):
         # count written out: -1 cannot be inferred for nn.Linear(0, n) or (n, 0)).
         samples = math.prod(grad_output.shape[:-1])
         rows = grad_output.reshape((samples, grad_output.shape[-1]))
-        grad_x = grad_output @ weight if need_x else None
-        grad_weight = rows.T @ x.reshape((samples, x.shape[-1])) if need_weight else None
-        grad_bias = rows.sum(axis=0) if need_bias else None
+        grad_x = product(grad_output, weight) if need_x else None
+        grad_weight = product(rows.T, x.reshape((samples, x.shape[-1]))) if need_weight else None
+        grad_bias = None
+        if need_bias:  # float16 summed in float32, as PyTorch
+            wide = np.float32 if rows.dtype == np.float16 else None
+            grad_bias = rows.sum(axis=0, dtype=wide).astype(rows.dtype, copy=False)
         return grad_x, grad_weight, grad_bias

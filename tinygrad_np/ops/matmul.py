@@ -29,6 +29,16 @@ def _fortran(x) -> bool:
     return isinstance(x, np.ndarray) and x.flags.f_contiguous and not x.flags.c_contiguous
 
 
+def product(a, b):
+    """a @ b; float16 operands are multiplied in float32 (BLAS, where NumPy's float16 loop is
+    a slow scalar one) and the result rounded once to float16, as PyTorch accumulates half
+    products in float32 (inf past 65504, silently)."""
+    if getattr(a, "dtype", None) != np.float16 or getattr(b, "dtype", None) != np.float16:
+        return a @ b
+    with np.errstate(over="ignore"):
+        return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+
+
 @xp.quiet  # overflow is inf, silently, as in PyTorch
 class MatMul(Function):
     """y = a @ b;  da = g @ b^T,  db = a^T @ g.
@@ -42,7 +52,7 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad  # each kept only if the other's gradient needs it
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.layout = a.ndim, b.ndim, need_a and _fortran(a), need_b and _fortran(b)
-        return a @ b
+        return product(a, b)
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
@@ -54,14 +64,14 @@ class MatMul(Function):
             # optimizer step on the two runs at full speed instead of striding.
             grad_a = grad_b = None
             if need_a:
-                grad_a = (b @ grad_output.T).T if a_fortran else grad_output @ b.T
+                grad_a = product(b, grad_output.T).T if a_fortran else product(grad_output, b.T)
             if need_b:
-                grad_b = (grad_output.T @ a).T if b_fortran else a.T @ grad_output
+                grad_b = product(grad_output.T, a).T if b_fortran else product(a.T, grad_output)
             return grad_a, grad_b
         # A 1-D operand is a (1, k) row or a (k, 1) column; its extra axis goes again after.
         grad = grad_output if b_ndim > 1 else grad_output[..., None]
         grad = grad if a_ndim > 1 else grad[..., None, :]
-        grad_a = grad @ (b if b_ndim > 1 else b[:, None]).swapaxes(-1, -2) if need_a else None
-        grad_b = (a if a_ndim > 1 else a[None]).swapaxes(-1, -2) @ grad if need_b else None
+        grad_a = product(grad, (b if b_ndim > 1 else b[:, None]).mT) if need_a else None
+        grad_b = product((a if a_ndim > 1 else a[None]).mT, grad) if need_b else None
         return (grad_a if a_ndim > 1 or grad_a is None else grad_a[..., 0, :],
                 grad_b if b_ndim > 1 or grad_b is None else grad_b[..., 0])

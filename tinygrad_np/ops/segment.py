@@ -1,0 +1,67 @@
+"""Reductions over runs of consecutive rows (segments): scatter_reduce, index_reduce and
+EmbeddingBag sort their members by destination and reduce each run with NumPy's reduceat,
+in time and memory linear in the members (a table padded to the largest group would take
+places x largest group)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+from tinygrad_np.ops.shape import _take
+
+_UFUNCS = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+@xp.quiet  # a product past the dtype's range is inf, silently, as in PyTorch
+class SegmentReduce(Function):
+    """y[s] = reduce(x[starts[s]:starts[s + 1]]) along axis 0 ('sum', 'prod', 'amax', 'amin';
+    every segment non-empty, starts ascending from 0);  dx = g[s] for a sum, g[s] shared
+    evenly by the ties of a max or min (as PyTorch), g[s] times the product of the others
+    for a product (g y / x, and exact at zeros: recorded again under create_graph)."""
+
+    def forward(ctx, x, starts, reduce):
+        y = _UFUNCS[reduce].reduceat(x, starts, axis=0, dtype=x.dtype)
+        ctx.segment = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(x))))
+        ctx.reduce, ctx.starts = reduce, starts
+        ctx.weight = _tie_shares(x, y[ctx.segment], starts) if reduce in ("amax", "amin") else None
+        if reduce == "prod":
+            ctx.zero = x == 0
+            ctx.zeros = np.add.reduceat(ctx.zero, starts, axis=0, dtype=np.int64)[ctx.segment]
+            ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, grad_output):
+        if ctx.reduce == "prod":
+            return _prod_grad(ctx, grad_output, *ctx.saved_tensors)
+        grad = _take(grad_output, ctx.segment)
+        return grad if ctx.weight is None else grad * ctx.weight
+
+
+def _tie_shares(x: np.ndarray, best: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """1 / (ties in the segment) where x is its max (or min; NaN where it is NaN), else 0."""
+    ties = (x == best) | (np.isnan(x) & np.isnan(best) if x.dtype.kind in "fc" else False)
+    counts = np.add.reduceat(ties, starts, axis=0, dtype=np.int64)
+    return ties / np.repeat(counts, np.diff(np.append(starts, len(x))), axis=0)
+
+
+def _prod_grad(ctx: SegmentReduce, grad, x, y):
+    """g y / x (as PyTorch's division) in segments without zeros; in a segment with one zero
+    z, the rest's product r: g r x_z / x at the others and g r at z; 0 with two or more zeros.
+    On arrays or, under create_graph, Tensors (so differentiable again, z included)."""
+    if not ctx.zero.any():
+        return _take(grad * y, ctx.segment) / x
+    unzeroed = x + ctx.zero  # zeros made ones
+    rest = _reduce(unzeroed, ctx.starts, "prod")
+    the_zero = _take(_reduce(x * ctx.zero, ctx.starts, "sum"), ctx.segment)  # (0 in value)
+    divided = _take(grad * y, ctx.segment) / unzeroed * (ctx.zeros == 0)
+    single = _take(grad * rest, ctx.segment) / unzeroed * (the_zero * ~ctx.zero + ctx.zero)
+    return divided + single * (ctx.zeros == 1)
+
+
+def _reduce(values, starts: np.ndarray, reduce: str):
+    """SegmentReduce on Tensors (recorded), reduceat on arrays."""
+    if xp.is_tensor(values):
+        return SegmentReduce.apply(values, starts, reduce)
+    return _UFUNCS[reduce].reduceat(values, starts, axis=0, dtype=values.dtype)
