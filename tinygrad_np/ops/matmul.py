@@ -29,11 +29,14 @@ def _fortran(x) -> bool:
     return isinstance(x, np.ndarray) and x.flags.f_contiguous and not x.flags.c_contiguous
 
 
+_HALF = np.dtype(np.float16)
+
+
 def product(a, b):
     """a @ b; float16 operands are multiplied in float32 (BLAS, where NumPy's float16 loop is
     a slow scalar one) and the result rounded once to float16, as PyTorch accumulates half
     products in float32 (inf past 65504, silently)."""
-    if getattr(a, "dtype", None) != np.float16 or getattr(b, "dtype", None) != np.float16:
+    if a.dtype is not _HALF or b.dtype is not _HALF:  # (identity tests: the hot path)
         return a @ b
     with np.errstate(over="ignore"):
         return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
