@@ -15,7 +15,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
-from tinygrad_np.ops.matmul import product
+from tinygrad_np.ops.matmul import _HALF, product
 
 
 @xp.quiet  # overflow is inf, silently, as in PyTorch
@@ -52,6 +52,6 @@ class LinearFunction(Function):
         grad_weight = product(rows.T, x.reshape((samples, x.shape[-1]))) if need_weight else None
         grad_bias = None
         if need_bias:  # float16 summed in float32, as PyTorch
-            wide = np.float32 if rows.dtype == np.float16 else None
-            grad_bias = rows.sum(axis=0, dtype=wide).astype(rows.dtype, copy=False)
+            grad_bias = rows.sum(axis=0) if rows.dtype is not _HALF else rows.sum(
+                axis=0, dtype=np.float32).astype(np.float16)
         return grad_x, grad_weight, grad_bias
