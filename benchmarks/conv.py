@@ -99,7 +99,7 @@ def _tinygrad(data: list, arrays: list[np.ndarray]) -> Step:
     model = tinygrad_model()
     with tg.no_grad():
         for param, array in zip(model.parameters(), arrays):
-            param.copy_(array)
+            param.copy_(tg.from_numpy(array))
     optimizer = optim.SGD(model.parameters(), lr=LR)
     next_batch = _cycle([(Tensor(x), y) for x, y in data])
 

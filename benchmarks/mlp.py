@@ -215,7 +215,7 @@ def _w2_tinygrad_nn(data: list, arrays: list[np.ndarray], lr: float) -> Step:
     model = nn.Sequential(nn.Linear(784, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 10))
     with tinygrad_np.no_grad():
         for param, array in zip(model.parameters(), arrays):
-            param.copy_(array)
+            param.copy_(tinygrad_np.from_numpy(array))
     optimizer = optim.SGD(model.parameters(), lr=lr)
     batches = [(Tensor(x), y) for x, y in data]
     next_batch = _cycle(batches)
