@@ -25,7 +25,8 @@ class SegmentReduce(Function):
         y = _UFUNCS[reduce].reduceat(x, starts, axis=0, dtype=x.dtype)
         ctx.segment = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(x))))
         ctx.reduce, ctx.starts = reduce, starts
-        ctx.weight = _tie_shares(x, y[ctx.segment], starts) if reduce in ("amax", "amin") else None
+        ctx.weight = (_tie_shares(x, y[ctx.segment], starts, ctx.segment)
+                      if reduce in ("amax", "amin") else None)
         if reduce == "prod":
             ctx.zero = x == 0
             ctx.zeros = np.add.reduceat(ctx.zero, starts, axis=0, dtype=np.int64)[ctx.segment]
@@ -39,11 +40,12 @@ class SegmentReduce(Function):
         return grad if ctx.weight is None else grad * ctx.weight
 
 
-def _tie_shares(x: np.ndarray, best: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _tie_shares(x: np.ndarray, best: np.ndarray, starts: np.ndarray, segment: np.ndarray
+                ) -> np.ndarray:
     """1 / (ties in the segment) where x is its max (or min; NaN where it is NaN), else 0."""
     ties = (x == best) | (np.isnan(x) & np.isnan(best) if x.dtype.kind in "fc" else False)
     counts = np.add.reduceat(ties, starts, axis=0, dtype=np.int64)
-    return ties / np.repeat(counts, np.diff(np.append(starts, len(x))), axis=0)
+    return ties / counts[segment]  # (each row's segment: computed once, in forward)
 
 
 def _prod_grad(ctx: SegmentReduce, grad, x, y):
