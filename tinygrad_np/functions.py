@@ -19,8 +19,8 @@ from tinygrad_np.device import as_device, check_placement, contiguous_format, pr
 from tinygrad_np.dtypes import get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import _laid_out_like, randint
-from tinygrad_np.functional_forms import ValuesIndices
-from tinygrad_np.join import _at_least, _tensors, cat, meshgrid, stack, vstack
+from tinygrad_np.functional_forms import ValuesIndices, with_out
+from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
 from tinygrad_np.ops.select import Where
@@ -515,9 +515,14 @@ def atleast_3d(*tensors: Any) -> Any:
     return _atleast("atleast_3d", 3, tensors)
 
 
+@with_out
 def column_stack(tensors: Any) -> Tensor:
     """Join along dim 1, 0-d and 1-D tensors taken as columns (n, 1)."""
     tensors = _tensors("column_stack", tensors)
+    if _alike(tensors, 1):
+        return stack(tensors, 1)
+    if _alike(tensors, 0):
+        return stack(tensors).reshape(1, -1)
     return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import with_out
-from tinygrad_np.ops.join import Cat
+from tinygrad_np.ops.join import Cat, Stack
 from tinygrad_np.tensor import Tensor, _wrap_dim
 
 
@@ -48,8 +48,11 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
         return result.to(dtype)
     if any(t.ndim == 0 for t in tensors):
         raise RuntimeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
-    axis = _wrap_dim("cat", dim, tensors[0].ndim)
-    return Cat.apply(*tensors, axis)
+    ndim = tensors[0].ndim
+    if any(t.ndim != ndim for t in tensors):
+        raise RuntimeError(f"cat: tensors must have the same number of dimensions, got shapes "
+                           f"{[tuple(t.shape) for t in tensors]}")
+    return Cat.apply(*tensors, _wrap_dim("cat", dim, ndim))
 
 
 concat = cat
@@ -58,14 +61,15 @@ concatenate = cat
 
 @with_out
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join equal-shaped tensors along a new axis at `dim`."""
+    """Join equal-shaped tensors along a new axis at `dim` (one op: each input's gradient is
+    its slice of g). Mixed dtypes promote as in PyTorch."""
     tensors = _tensors("stack", tensors)
-    shapes = {tuple(t.shape) for t in tensors}
-    if len(shapes) > 1:
-        raise RuntimeError(f"stack: expects each tensor to be equal size, got shapes "
-                           f"{sorted(shapes)}")
+    first = tensors[0]._data.shape
+    if any(t._data.shape != first for t in tensors):
+        shapes = sorted({t._data.shape for t in tensors})
+        raise RuntimeError(f"stack: expects each tensor to be equal size, got shapes {shapes}")
     axis = _wrap_dim("stack", dim, tensors[0].ndim, extra=1)
-    return Cat.apply(*[t.unsqueeze(axis) for t in tensors], axis)
+    return Stack.apply(*tensors, axis)
 
 
 def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
@@ -123,20 +127,38 @@ def _at_least(tensor: Tensor, ndim: int) -> Tensor:
     return tensor.reshape(shape + (1,))
 
 
+def _alike(tensors: list[Tensor], ndim: int) -> bool:
+    """Whether every tensor has `ndim` dims and the first's shape: then the h/v/d/column
+    stacks are one Stack (one node, not a reshape per tensor and a Cat)."""
+    shape = tensors[0]._data.shape
+    return len(shape) == ndim and all(t._data.shape == shape for t in tensors)
+
+
 @with_out
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 1 (dim 0 for 1-D tensors; 0-d ones count as 1-D), as torch.hstack."""
-    tensors = [_at_least(t, 1) for t in _tensors("hstack", tensors)]
+    tensors = _tensors("hstack", tensors)
+    if _alike(tensors, 0):
+        return stack(tensors)
+    tensors = [_at_least(t, 1) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 @with_out
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 0, 1-D tensors (n,) taken as rows (1, n), as torch.vstack."""
-    return cat([_at_least(t, 2) for t in _tensors("vstack", tensors)], 0)
+    tensors = _tensors("vstack", tensors)
+    if _alike(tensors, 1):
+        return stack(tensors)
+    return cat([_at_least(t, 2) for t in tensors], 0)
 
 
 @with_out
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 2, (n,) taken as (1, n, 1) and (m, n) as (m, n, 1), as torch.dstack."""
-    return cat([_at_least(t, 3) for t in _tensors("dstack", tensors)], 2)
+    tensors = _tensors("dstack", tensors)
+    if _alike(tensors, 2):
+        return stack(tensors, 2)
+    if _alike(tensors, 1):
+        return stack(tensors, 1).unsqueeze(0)
+    return cat([_at_least(t, 3) for t in tensors], 2)

@@ -26,6 +26,21 @@ class Cat(Function):
         ) + (None,)
 
 
+class Stack(Function):
+    """y = stack(x_1, ..., x_n) on a new axis `dim` (the last argument);  dx_i = g[..., i, ...]
+    (one node for any number of inputs, where an unsqueeze each and a Cat made n + 1)."""
+
+    def forward(ctx, *args):
+        *arrays, dim = args
+        ctx.dim = dim
+        return c_ordered(np.stack(arrays, axis=dim))
+
+    def backward(ctx, grad_output):
+        lead = (slice(None),) * ctx.dim
+        return tuple(grad_output[lead + (position,)] if needed else None
+                     for position, needed in enumerate(ctx.needs_input_grad[:-1])) + (None,)
+
+
 class Clone(Function):
     """y = a copy of x (row-major, or in memory format `form`: see device.laid_out);  dx = g."""
 
