@@ -1,7 +1,7 @@
 """More layers PyTorch models reach for, each a composition of existing Tensor ops:
 `nn.RMSNorm` (F.rms_norm), `nn.Bilinear` (F.bilinear: one matmul and a product summed over
-the second input's features) and `nn.EmbeddingBag` (F.embedding_bag: embedding rows gathered
-into a padded (bags, longest bag, dim) block, then summed, averaged or maxed per bag).
+the second input's features) and `nn.EmbeddingBag` (F.embedding_bag: embedding rows gathered in
+input order and summed, averaged or maxed per bag as segments, in memory linear in the ids).
 PyTorch's arguments, parameter names, shapes and initial distributions, so a PyTorch state
 dict loads unchanged.
 """
@@ -19,10 +19,10 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
-from tinygrad_np.nn.functional_losses import divide_count
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import embedding_table, reset_table
+from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
@@ -187,36 +187,65 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
             raise TensorError(f"embedding_bag: per_sample_weights must have the input's shape "
                               f"{ids.shape}, got {tuple(per_sample_weights.shape)}")
         per_sample_weights = per_sample_weights.reshape(-1)
-    keep = np.ones(flat.size, dtype=bool)
-    if padding_idx is not None:
-        keep = flat != padding_idx % weight.shape[0]
-    # The padded block: row `size` of the gathered table is -inf (the max's filler), row
-    # `size + 1` zeros (the sum's filler, and a whole empty bag's in every mode).
-    size, dim = flat.size, weight.shape[1]
-    members = [np.flatnonzero(keep[start:end]) + start for start, end in zip(starts, ends)]
-    longest = max([len(m) for m in members] + [1])
-    filler = size if mode == "max" else size + 1
-    index = np.full((len(members), longest), filler, dtype=np.int64)
-    for bag, positions in enumerate(members):
-        index[bag, :len(positions)] = positions
-        if not len(positions):
-            index[bag] = size + 1
-    constant = np.zeros((2, dim), dtype=weight.dtype)
-    constant[0] = -np.inf
     looked_up = F.embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)
-    table = cat([looked_up, Tensor(constant)])
-    rows = table._index_select(0, index.reshape(-1)).reshape(len(members), longest, dim)
+    members, bag_of = _members(flat, starts, ends, padding_idx, weight.shape[0])
+    if members.size != flat.size:  # padding ids (or ids outside every bag) left out
+        looked_up = looked_up._index_select(0, members)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights._index_select(0, members)
+    counts = np.bincount(bag_of, minlength=len(starts))
+    present = np.flatnonzero(counts)  # the non-empty bags, each a segment of the members
+    segments = np.cumsum(counts[present]) - counts[present]
     if mode == "max":
-        return rows.amax(1)
-    if per_sample_weights is not None:
-        scales = cat([per_sample_weights, Tensor(np.zeros(2, dtype=per_sample_weights.dtype))])
-        rows = rows * scales._index_select(0, index.reshape(-1)).reshape(len(members), longest, 1)
-    total = rows.sum(1)
-    if mode == "sum":
-        return total
-    counts = np.array([max(len(m), 1) for m in members]).reshape(-1, 1)
-    return divide_count(total, counts if total.dtype == np.float16 else counts.astype(
-        total.dtype))
+        reduced = _first_max(looked_up, segments)
+    else:  # float16 sums in float32, rounded once, as PyTorch
+        rows = looked_up.float() if looked_up.dtype == np.float16 else looked_up
+        if per_sample_weights is not None:
+            rows = rows * per_sample_weights.to(rows.dtype).unsqueeze(1)
+        reduced = SegmentReduce.apply(rows, segments, "sum") if len(present) else rows[:0]
+        if mode == "mean":
+            reduced = reduced / counts[present].astype(reduced.dtype).reshape(-1, 1)
+        reduced = reduced.to(looked_up.dtype)
+    if len(present) == len(starts):
+        return reduced
+    # empty bags are zeros: row len(present) of the reduced rows and a zero row
+    placed = np.full(len(starts), len(present))
+    placed[present] = np.arange(len(present))
+    zero = Tensor(np.zeros((1, weight.shape[1]), dtype=reduced.dtype))
+    return cat([reduced, zero])._index_select(0, placed)
+
+
+def _members(flat: np.ndarray, starts: np.ndarray, ends: np.ndarray, padding_idx: int | None,
+             rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in `flat` that count (in some bag, not padding), in order, and each
+    one's bag (the bags are consecutive runs of flat)."""
+    lengths = ends - starts
+    positions = np.arange(starts[0], ends[-1]) if len(starts) else np.zeros(0, np.int64)
+    bag_of = np.repeat(np.arange(len(starts)), lengths)
+    if padding_idx is not None:
+        keep = flat[positions] != padding_idx % rows
+        positions, bag_of = positions[keep], bag_of[keep]
+    return positions, bag_of
+
+
+def _first_max(rows: Tensor, segments: np.ndarray) -> Tensor:
+    """Each segment's max per column, taken (with its gradient) from the first member that
+    reaches it, as PyTorch's kernel: a later value wins only when greater (so a NaN counts
+    only as the first member)."""
+    values = rows._data
+    if not len(segments):
+        return rows[:0]
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        first = np.zeros(len(values), dtype=bool)
+        first[segments] = True
+        values = np.where(np.isnan(values) & ~first[:, None], -np.inf, values)
+    best = np.maximum.reduceat(values, segments, axis=0)
+    segment = np.repeat(np.arange(len(segments)), np.diff(np.append(segments, len(values))))
+    reached = (values == best[segment]) | np.isnan(values)  # (NaNs left: first members)
+    order = np.where(reached, np.arange(len(values))[:, None], len(values))
+    winner = np.minimum.reduceat(order, segments, axis=0)  # (segments, dim) member rows
+    flat = winner * values.shape[1] + np.arange(values.shape[1])
+    return rows.reshape(-1)._index_select(0, flat.reshape(-1)).reshape(winner.shape)
 
 
 class EmbeddingBag(Module):
