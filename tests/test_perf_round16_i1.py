@@ -311,3 +311,163 @@ def test_embedding_bag_memory_is_linear_in_the_ids():
     assert y[0].tolist() == [100_000.0] * 8 and y[1:].sum().item() == 999 * 8
     assert w.grad[0].tolist() == [100_999.0] * 8
     assert peak < 100 * 100_999 * 8 * 8  # generous: 100 arrays of the gathered size
+
+
+# ----------------------------------------------------------------- cdist / pdist
+_MODES = ["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+          "donot_use_mm_for_euclid_dist"]
+
+
+def _points(shape, seed, dtype="float64", repeat=True):
+    """Small integers (exact products), some rows repeated: zero distances."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, shape).astype(dtype)
+    if repeat and shape[-2] > 2:
+        x[..., 1, :] = x[..., 0, :]
+    return x
+
+
+def _cdist_run(lib, a, b, p, mode, seed=5):
+    x1 = lib.tensor(a, requires_grad=True)
+    x2 = lib.tensor(b, requires_grad=True)
+    y = lib.cdist(x1, x2, p, compute_mode=mode)
+    g = np.random.default_rng(seed).standard_normal(tuple(y.shape)).astype(a.dtype)
+    (y * lib.tensor(g)).sum().backward()
+    return [y, x1.grad, x2.grad]
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", _MODES)
+@pytest.mark.parametrize("rows", [(5, 4), (26, 3), (3, 30), (25, 25)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_cdist_p2_modes_match_torch_with_zero_distances(mode, rows, dtype):
+    a = _points((rows[0], 4), 0, dtype)
+    b = np.concatenate([a[:1], _points((rows[1] - 1, 4), 1, dtype)])  # a[0] in both
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    _both(lambda lib: _cdist_run(lib, a, b, 2.0, mode), rtol=tol, atol=tol)
+
+
+@needs_torch
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0, 1.5, 3.0, float("inf")])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_cdist_other_p_match_torch_with_zero_distances(p, dtype):
+    a = _points((30, 3), 2, dtype)
+    b = np.concatenate([a[:2], _points((6, 3), 3, dtype)])
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    _both(lambda lib: _cdist_run(lib, a, b, p, _MODES[0]), rtol=tol, atol=tol)
+
+
+@needs_torch
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, float("inf")])
+@pytest.mark.parametrize("shapes", [((2, 30, 3), (2, 4, 3)), ((3, 1, 5, 2), (4, 6, 2)),
+                                    ((2, 7, 3), (7, 3)), ((0, 3), (4, 3)), ((2, 3), (0, 3)),
+                                    ((4, 0), (3, 0))])
+def test_cdist_batched_and_empty_match_torch(p, shapes):
+    a, b = _points(shapes[0], 4), _points(shapes[1], 5)
+    _both(lambda lib: _cdist_run(lib, a, b, p, _MODES[0]))
+
+
+@needs_torch
+@pytest.mark.parametrize("p", [0.5, 1.0, 2.0, 3.0, float("inf")])
+def test_cdist_in_many_blocks_matches_torch(p, monkeypatch):
+    from tinygrad_np.ops import distance
+    monkeypatch.setattr(distance, "BLOCK", 7)  # a row or two per block
+    a, b = _points((2, 9, 3), 6), _points((2, 4, 3), 7)
+    _both(lambda lib: _cdist_run(lib, a, b, p, _MODES[2]))
+    x = _points((9, 3), 8)
+    _both(lambda lib: _pdist_run(lib, x, p))
+
+
+@needs_torch
+def test_cdist_mm_double_backward_matches_torch():
+    a, b = _points((30, 3), 9), _points((4, 3), 10, repeat=False) + 0.5
+
+    def run(lib):
+        x1, x2 = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        y = lib.cdist(x1, x2)
+        g1, g2 = lib.autograd.grad((y ** 3).sum(), [x1, x2], create_graph=True)
+        ((g1 ** 2).sum() + (g2 ** 2).sum()).backward()
+        return [g1, g2, x1.grad, x2.grad]
+    _both(run, rtol=1e-10, atol=1e-10)
+
+
+@needs_torch
+@pytest.mark.parametrize("p", [1.0, 1.5, 2.0, 3.0])
+def test_cdist_exact_double_backward_matches_torch_composed(p):
+    # torch's _cdist_backward has no derivative: the reference is the norm of the
+    # differences (no zero distances here, where the rules agree).
+    a, b = _points((4, 3), 11, repeat=False) + 0.25, _points((5, 3), 12, repeat=False)
+
+    def run(lib):
+        x1, x2 = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        if lib is tg:
+            y = tg.cdist(x1, x2, p, compute_mode=_MODES[2])
+        else:
+            y = (x1[:, None] - x2[None]).norm(p, -1)
+        g1, g2 = lib.autograd.grad((y ** 3).sum(), [x1, x2], create_graph=True)
+        ((g1 ** 2).sum() + (g2 ** 2).sum()).backward()
+        return [y, g1, g2, x1.grad, x2.grad]
+    _both(run, rtol=1e-10, atol=1e-10)
+
+
+def test_cdist_errors_name_the_argument():
+    x = tg.zeros(3, 2)
+    with pytest.raises(ValueError, match="compute_mode"):
+        tg.cdist(x, x, compute_mode="sometimes")
+    with pytest.raises(RuntimeError, match="floating-point"):
+        tg.cdist(x, x.double())
+    with pytest.raises(RuntimeError, match=r"batch dims .*\(2, 3, 2\).*\(3, 3, 2\)"):
+        tg.cdist(tg.zeros(2, 3, 2), tg.zeros(3, 3, 2))
+
+
+def test_cdist_mm_clamps_cancellation_at_zero():
+    # |x|^2 + |x|^2 - 2 x.x rounds below 0 for some x: clamped, so 0 (not NaN), grad 0
+    rng = np.random.default_rng(13)
+    a = tg.tensor(rng.standard_normal((40, 7)) * 1e3, requires_grad=True)
+    y = tg.cdist(a, a)
+    assert not np.isnan(y.numpy()).any() and (y.numpy() >= 0).all()
+    y.sum().backward()
+    assert np.isfinite(a.grad.numpy()).all()
+
+
+def test_cdist_memory_is_bounded_by_blocks():
+    # 1500 x 1500 points of 64 dims: the differences would be 1.15 GB in float64
+    import tracemalloc
+    rng = np.random.default_rng(14)
+    a = tg.tensor(rng.standard_normal((1500, 64)), requires_grad=True)
+    tracemalloc.start()
+    try:
+        y = tg.cdist(a, a, p=1.0)
+        y.sum().backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert y.shape == (1500, 1500) and a.grad.shape == (1500, 64)
+    assert peak < 250e6
+
+
+def _pdist_run(lib, x, p, seed=15):
+    t = lib.tensor(x, requires_grad=True)
+    y = lib.pdist(t, p)
+    g = np.random.default_rng(seed).standard_normal(tuple(y.shape)).astype(x.dtype)
+    (y * lib.tensor(g)).sum().backward()
+    return [y, t.grad]
+
+
+@needs_torch
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, float("inf")])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("rows", [1, 2, 30])  # (torch 2.13 crashes on 0 rows)
+def test_pdist_matches_torch_with_zero_distances(p, dtype, rows):
+    x = _points((rows, 3), 16, dtype)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    _both(lambda lib: _pdist_run(lib, x, p), rtol=tol, atol=tol)
+
+
+def test_pdist_of_no_rows_and_of_one_row_is_empty():
+    for rows in (0, 1):
+        x = tg.zeros(rows, 3, requires_grad=True)
+        y = tg.pdist(x, 1.5)
+        assert y.shape == (0,)
+        y.sum().backward()
+        assert x.grad.shape == (rows, 3) and not x.grad.numpy().any()

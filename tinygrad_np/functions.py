@@ -21,6 +21,7 @@ from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import _laid_out_like, randint
 from tinygrad_np.functional_forms import ValuesIndices, with_out
 from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, vstack
+from tinygrad_np.ops.distance import CDist
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
 from tinygrad_np.ops.select import Where
@@ -1057,14 +1058,17 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
 
 def pdist(input: Any, p: float = 2) -> Tensor:
     """The p-norm distance between each pair of rows i < j of an (N, M) input, as a vector
-    of N (N - 1) / 2 (pairs in row-major order)."""
+    of N (N - 1) / 2 (pairs in row-major order); exact (no matrix product, as PyTorch),
+    in blocks of rows."""
     x = _tensor(input)
     if x.ndim != 2:
         raise RuntimeError(f"pdist: expected a 2-D input, got shape {x.shape}")
     if p < 0:
         raise RuntimeError(f"pdist: p must be non-negative, got {p}")
-    first, second = np.triu_indices(x.shape[0], 1)
-    return (x[first] - x[second]).norm(p, -1)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"pdist: only supports floating-point dtypes, got {x.dtype}")
+    first, second = np.triu_indices(x.shape[0], 1)  # (the pairs of the exact cdist, in blocks)
+    return CDist.apply(x, x, float(p)).reshape(-1)._index_select(0, first * x.shape[0] + second)
 
 
 def _weights(name: str, weights: Any, observations: int, kind: str) -> Tensor | None:

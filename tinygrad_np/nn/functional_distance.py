@@ -1,14 +1,14 @@
-"""Distances and similarities between vectors, composed from Tensor ops (so every gradient
-is the ops' own): F.cosine_similarity, F.pairwise_distance (re-exported by F) and tg.cdist.
+"""Distances and similarities between vectors: F.cosine_similarity and F.pairwise_distance
+(re-exported by F), composed from Tensor ops (so every gradient is the ops' own), and
+tg.cdist (the ops in ops/distance.py).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from tinygrad_np.errors import TensorError
+from tinygrad_np.ops.distance import CDist, EuclidDist
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
@@ -50,21 +50,36 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
 
 
+_MODES = {"use_mm_for_euclid_dist_if_necessary": 25, "use_mm_for_euclid_dist": 0,
+          "donot_use_mm_for_euclid_dist": None}  # rows past which p=2 takes the product
+
+
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
           compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M):
-    (..., P, R), batch dims broadcasting (computed exactly: no matrix-product shortcut)."""
+    (..., P, R), batch dims broadcasting. As PyTorch, p=2 with P or R over 25 rows (or
+    compute_mode='use_mm_for_euclid_dist') takes the matrix-product form
+    sqrt(max(|a|^2 + |b|^2 - 2 a.b, 0)) (less exact for near points); otherwise each
+    distance is exact, computed in blocks of rows (memory bounded, never P x R x M)."""
     x1, x2 = _tensor(x1), _tensor(x2)
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
         raise TensorError(f"cdist: x1 (..., P, M) and x2 (..., R, M) need at least 2 dims and "
                           f"the same M, got shapes {x1.shape} and {x2.shape}")
     if p < 0:
         raise TensorError(f"cdist: p must be >= 0, got {p}")
-    difference = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    if p != math.inf:
-        return difference.norm(p, -1)
-    # max |d|, each tied coordinate taking the whole gradient (PyTorch's cdist; norm splits it)
-    size = difference.abs()
-    largest = size.amax(-1).detach()
-    ties = size._data == largest._data[..., None]
-    return (size * ties).sum(-1) - (ties.sum(-1) - 1).astype(size.dtype) * largest
+    if compute_mode not in _MODES:
+        raise ValueError(f"cdist: {compute_mode!r} is not a valid value for compute_mode "
+                         f"(one of {', '.join(_MODES)})")
+    try:
+        batch = np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+    except ValueError:
+        raise TensorError(f"cdist: the batch dims of x1 {x1.shape} and x2 {x2.shape} do not "
+                          "broadcast") from None
+    x1, x2 = (x if x.shape[:-2] == batch else x.expand(*batch, *x.shape[-2:]) for x in (x1, x2))
+    if x1.dtype.kind != "f" or x1.dtype != x2.dtype:
+        raise TensorError(f"cdist: expected both inputs of one floating-point dtype, got "
+                          f"{x1.dtype} and {x2.dtype}")
+    rows = _MODES[compute_mode]
+    if p == 2 and rows is not None and max(x1.shape[-2], x2.shape[-2]) > rows:
+        return EuclidDist.apply(x1, x2)
+    return CDist.apply(x1, x2, float(p))
