@@ -379,8 +379,10 @@ def test_cdist_in_many_blocks_matches_torch(p, monkeypatch):
 
 
 @needs_torch
-def test_cdist_mm_double_backward_matches_torch():
-    a, b = _points((30, 3), 9), _points((4, 3), 10, repeat=False) + 0.5
+@pytest.mark.parametrize("shared", [False, True])  # True: zero distances
+def test_cdist_mm_double_backward_matches_torch(shared):
+    a = _points((30, 3), 9)
+    b = a[:4].copy() if shared else _points((4, 3), 10, repeat=False) + 0.5
 
     def run(lib):
         x1, x2 = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
@@ -471,3 +473,21 @@ def test_pdist_of_no_rows_and_of_one_row_is_empty():
         assert y.shape == (0,)
         y.sum().backward()
         assert x.grad.shape == (rows, 3) and not x.grad.numpy().any()
+
+
+@needs_torch
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+def test_pdist_double_backward_matches_torch_composed(p):
+    x = _points((5, 3), 17, repeat=False) + np.arange(5)[:, None] * 0.1  # distinct rows
+
+    def run(lib):
+        t = lib.tensor(x, requires_grad=True)
+        if lib is tg:
+            y = tg.pdist(t, p)
+        else:
+            first, second = np.triu_indices(5, 1)
+            y = (t[first] - t[second]).norm(p, -1)
+        (g,) = lib.autograd.grad((y ** 3).sum(), [t], create_graph=True)
+        (g ** 2).sum().backward()
+        return [y, g, t.grad]
+    _both(run, rtol=1e-10, atol=1e-10)

@@ -46,19 +46,23 @@ def _sign(x):
 def _grad_block(x1, x2, y, g, p: float):
     """(dx1, dx2) of a block: PyTorch's rule for each difference d, summed over the other
     side: sign(d) |d|^(p-1) g / y^(p-1) (d g / y for p=2, sign(d) g for p=1, sign(d) g where
-    |d| = y for p=inf), 0 where y = 0 (and where d = 0 for p < 1)."""
+    |d| = y for p=inf), 0 where y = 0 (and where d = 0). Zeros are replaced by ones before
+    a division or a negative power, so that no inf or NaN reaches a recorded gradient."""
     diff = x1[..., :, None, :] - x2[..., None, :, :]
-    nonzero = (y != 0)[..., None]
     if p == 1:
-        each = _sign(diff) * g[..., None]
-    elif p == math.inf:
-        each = _sign(diff) * (abs(diff) == y[..., None]) * g[..., None]
-    elif p == 2:
-        each = xp.masked(nonzero, diff * (g / y)[..., None])
-    else:
-        scale = g / y ** (p - 1)
-        each = xp.masked(nonzero & (diff != 0), _sign(diff) * abs(diff) ** (p - 1)
-                         * scale[..., None])
+        return _sides(_sign(diff) * g[..., None])
+    if p == math.inf:
+        return _sides(_sign(diff) * (abs(diff) == y[..., None]) * g[..., None])
+    zero = y == 0
+    scale = (g / (y + zero) ** (p - 1))[..., None]
+    if p == 2:
+        return _sides(xp.masked(~zero[..., None], diff * scale))
+    flat = diff == 0  # sign(d) is 0 there: the 1 only keeps |d|^(p-1) finite for p < 1
+    return _sides(xp.masked(~zero[..., None], _sign(diff) * (abs(diff) + flat) ** (p - 1) * scale))
+
+
+def _sides(each):
+    """dx1 (summed over x2's rows) and dx2 (minus the sum over x1's rows)."""
     return each.sum(-2), -each.sum(-3)
 
 
