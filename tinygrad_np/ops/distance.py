@@ -57,8 +57,10 @@ def _grad_block(x1, x2, y, g, p: float):
     scale = (g / (y + zero) ** (p - 1))[..., None]
     if p == 2:
         return _sides(xp.masked(~zero[..., None], diff * scale))
-    flat = diff == 0  # sign(d) is 0 there: the 1 only keeps |d|^(p-1) finite for p < 1
-    return _sides(xp.masked(~zero[..., None], _sign(diff) * (abs(diff) + flat) ** (p - 1) * scale))
+    size = abs(diff)
+    if p < 2:  # sign(d) is 0 where d is: a 1 there keeps |d|^(p-1) and its derivative finite
+        size = size + (diff == 0)
+    return _sides(xp.masked(~zero[..., None], _sign(diff) * size ** (p - 1) * scale))
 
 
 def _sides(each):
