@@ -4,7 +4,7 @@ is installed and with fixed values otherwise."""
 from __future__ import annotations
 
 import multiprocessing
-from collections import OrderedDict, defaultdict, namedtuple
+from collections import Counter, OrderedDict, defaultdict, namedtuple
 
 import numpy as np
 import pytest
@@ -275,3 +275,106 @@ def test_concat_dataset_refuses_iterable_datasets():
     with pytest.raises(AssertionError, match="does not support IterableDataset"):
         data.ConcatDataset([Stream()])
     assert data.ConcatDataset([[1, 2], [3]])[-3] == 1
+
+
+# ------------------------------------------------------------------ 4, 9. checkpoints
+def _round_trip(obj, tmp_path):
+    path = tmp_path / "obj.pt"
+    tg.save(obj, path)
+    return tg.load(path)
+
+
+def test_save_load_keeps_counter_ordereddict_defaultdict_and_devices(tmp_path):
+    obj = {"c": Counter({4: 1, 2: 3}), "d": defaultdict(list, a=[1]),
+           "n": defaultdict(None, b=2), "o": OrderedDict(x=1), "cpu": tg.device("cpu"),
+           "cuda": tg.device("cuda", 1),
+           "keyed": {tg.device("cpu:0"): 1}, "nested": defaultdict(Counter, z=Counter("aab"))}
+    loaded = _round_trip(obj, tmp_path)
+    assert loaded == obj
+    assert type(loaded["c"]) is Counter and list(loaded["c"]) == [4, 2]
+    assert type(loaded["d"]) is defaultdict and loaded["d"].default_factory is list
+    assert loaded["n"].default_factory is None and type(loaded["o"]) is OrderedDict
+    assert loaded["nested"].default_factory is Counter
+    assert type(loaded["nested"]["z"]) is Counter
+    assert repr(loaded["cuda"]) == "device(type='cuda', index=1)"
+    assert list(loaded["keyed"]) == [tg.device("cpu", 0)]
+    loaded["d"]["new"].append(5)  # the factory works
+    assert loaded["d"]["new"] == [5]
+
+
+def test_defaultdict_with_a_function_factory_is_refused(tmp_path):
+    with pytest.raises(TypeError, match=r"obj\['x'\] is a defaultdict whose default_factory"):
+        tg.save({"x": defaultdict(lambda: 0)}, tmp_path / "f.pt")
+    assert not (tmp_path / "f.pt").exists()
+
+
+def _manifest_file(tmp_path, manifest):
+    import json
+
+    from tinygrad_np import serialization
+
+    path = tmp_path / "crafted.pt"
+    text = json.dumps(manifest).encode("ascii")
+    with open(path, "wb") as handle:
+        np.savez(handle, **{serialization.FORMAT_KEY: np.array(2),
+                            serialization.MANIFEST_KEY: np.frombuffer(text, dtype=np.uint8)})
+    return path
+
+
+@pytest.mark.parametrize("manifest, message", [
+    ({"defaultdict": [], "factory": "os.system"}, "defaultdict factory"),
+    ({"defaultdict": []}, "not a value"),
+    ({"counter": [], "factory": "list"}, "not a value"),
+    ({"device": "gpu"}, "device"),
+    ({"device": "cpu:00"}, "device"),
+    ({"device": 3}, "device"),
+])
+def test_load_refuses_crafted_nodes(tmp_path, manifest, message):
+    with pytest.raises(ValueError, match=message):
+        tg.load(_manifest_file(tmp_path, manifest))
+
+
+def test_crafted_nodes_that_save_writes_load(tmp_path):
+    path = _manifest_file(tmp_path, {"defaultdict": [["k", {"counter": [[1, 2]]}]],
+                                     "factory": "int"})
+    loaded = tg.load(path)
+    assert type(loaded) is defaultdict and loaded.default_factory is int
+    assert loaded["k"] == Counter({1: 2}) and loaded["missing"] == 0
+
+
+def _multistep_lrs(module, state):
+    model = module.nn.Linear(2, 2)
+    optimizer = module.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = module.optim.lr_scheduler.MultiStepLR(optimizer, [2, 4], gamma=0.5)
+    scheduler.load_state_dict(state)
+    lrs = []
+    for _ in range(5):
+        optimizer.step()
+        scheduler.step()
+        lrs.append(scheduler.get_last_lr()[0])
+    return lrs
+
+
+def test_multistep_scheduler_state_round_trips(tmp_path):
+    model = tg.nn.Linear(2, 2)
+    optimizer = tg.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = tg.optim.lr_scheduler.MultiStepLR(optimizer, [2, 4], gamma=0.5)
+    loaded = _round_trip(scheduler.state_dict(), tmp_path)
+    assert type(loaded["milestones"]) is Counter
+    assert _multistep_lrs(tg, loaded) == [1.0, 0.5, 0.5, 0.25, 0.25]
+
+
+@needs_torch
+def test_torch_checkpoint_with_counter_and_device_loads(tmp_path):
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, [2, 4], gamma=0.5)
+    path = tmp_path / "torch.pt"
+    torch.save({"sched": scheduler.state_dict(), "where": torch.device("cpu"),
+                "od": OrderedDict(a=1), "counts": Counter("abca")}, path)
+    mine, theirs = tg.load(path), torch.load(path)
+    assert type(mine["sched"]["milestones"]) is Counter
+    assert mine["sched"]["milestones"] == theirs["sched"]["milestones"]
+    assert mine["counts"] == theirs["counts"] and type(mine["od"]) is OrderedDict
+    assert mine["where"] == tg.device("cpu")
+    assert _multistep_lrs(tg, mine["sched"]) == _multistep_lrs(torch, theirs["sched"])
