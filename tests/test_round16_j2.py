@@ -378,3 +378,62 @@ def test_torch_checkpoint_with_counter_and_device_loads(tmp_path):
     assert mine["counts"] == theirs["counts"] and type(mine["od"]) is OrderedDict
     assert mine["where"] == tg.device("cpu")
     assert _multistep_lrs(tg, mine["sched"]) == _multistep_lrs(torch, theirs["sched"])
+
+
+# ------------------------------------------------------------------ 15. a child set to None
+def _none_child(module):
+    nn = module.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(2, 2)
+            self.b = nn.ReLU()
+
+    net = Net()
+    net.a = None
+    seen = [dict(net._modules), net.a, [name for name, _ in net.named_children()],
+            list(net.state_dict()), repr(net), len(list(net.parameters()))]
+    with pytest.raises(TypeError, match="cannot assign 'int' as child module 'a'"):
+        net.a = 5
+    net.add_module("c", None)
+    seen += [list(net._modules), net.c]
+    net.add_module("c", nn.Tanh())
+    net.a = nn.Linear(1, 1)
+    seen.append(list(net._modules))
+    net.a = None
+    del net.a
+    seen.append(list(net._modules))
+    net.a = 5  # a plain attribute again
+    net.register_module("d", None)
+    seen += [net.a, dict(net._modules)["d"], repr(net)]
+    return [str(item) if isinstance(item, dict) else item for item in seen]
+
+
+def test_child_module_set_to_none_stays_listed():
+    expected = ["{'a': None, 'b': ReLU()}", None, ["b"], [], "Net(\n  (a): None\n  (b): ReLU()\n)",
+                0, ["a", "b", "c"], None, ["a", "b", "c"], ["b", "c"], 5, None,
+                "Net(\n  (b): ReLU()\n  (c): Tanh()\n  (d): None\n)"]
+    assert _none_child(tg) == expected
+    if torch is not None:
+        assert _none_child(torch) == expected
+
+
+# ------------------------------------------------------------------ 17. reprs and class names
+def _repr_and_keys(module):
+    layer = module.nn.Linear(2, 2)
+    optimizer = module.optim.SGD([{"params": [layer.weight]}, {"params": [layer.bias], "lr": 0.5}],
+                                 lr=0.1)
+    keys = layer.load_state_dict({"weight": layer.weight.detach()}, strict=False)
+    return (repr(optimizer), type(keys).__name__, type(keys).__mro__[1].__name__, repr(keys),
+            keys == (["bias"], []), repr(layer.load_state_dict(layer.state_dict())))
+
+
+def test_optimizer_repr_and_incompatible_keys_class():
+    text, name, base, keys, equal, matched = _repr_and_keys(tg)
+    assert "    weight_decay: 0\n\nParameter Group 1\n" in text and text.endswith("0\n)")
+    assert (name, base, equal, matched) == ("_IncompatibleKeys", "IncompatibleKeys", True,
+                                            "<All keys matched successfully>")
+    assert keys == "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])"
+    if torch is not None:
+        assert _repr_and_keys(torch) == (text, name, base, keys, equal, matched)
