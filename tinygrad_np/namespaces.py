@@ -2,7 +2,7 @@
 (not available: one process, no backend), `torch.multiprocessing` (Python's own),
 `torch.cuda`'s memory counters (0, as PyTorch without CUDA), `torch.nn.common_types` and
 `torch.types` (type aliases), `torch.utils.hooks` (the module hooks' RemovableHandle),
-`torch.utils._pytree` (the pytrees torch.func uses), `torch.utils.data._utils.collate`,
+`torch.utils._pytree` (the pytrees torch.func uses),
 `torch._utils` (flattening tensors into one) and
 `torch.overrides` (no `__torch_function__` dispatch here).
 
@@ -27,7 +27,6 @@ from tinygrad_np import func
 from tinygrad_np.device import DeviceUnavailable, _cpu_only, _no_cuda, cuda, device, layout
 from tinygrad_np.nn.module import RemovableHandle
 from tinygrad_np.tensor import Size, Tensor
-from tinygrad_np.utils import data as _data
 
 
 def _module(name: str, parent: Any, doc: str, **members: Any) -> types.ModuleType:
@@ -212,11 +211,6 @@ _module("utils._pytree", tinygrad_np.utils, "torch.utils._pytree: nested tuples,
         "dicts of leaves.", TreeSpec=TreeSpec, tree_flatten=tree_flatten,
         tree_unflatten=tree_unflatten, tree_leaves=tree_leaves, tree_structure=tree_structure,
         tree_map=tree_map, tree_map_only=tree_map_only)
-_collate = types.ModuleType("tinygrad_np.utils.data._utils.collate", "default_collate's module.")
-_collate.__dict__.update(default_collate=_data.default_collate,
-                         default_convert=_data.default_convert)
-sys.modules[_collate.__name__] = _collate
-_module("utils.data._utils", _data, "torch.utils.data._utils.", collate=_collate)
 
 
 # ---------------------------------------------------------------- torch._utils, torch.overrides

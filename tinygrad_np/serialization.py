@@ -7,11 +7,13 @@ in one more `.npy` entry) describes the structure around them, its leaves pointi
 entries. `load` gives the same structure back, as torch.load does: Tensors as Tensors with
 their requires_grad (Parameters as Parameters), ndarrays as ndarrays, NumPy scalars as NumPy
 scalars, tuples as tuples, a `tg.Size` as a Size, keys as they were, an OrderedDict's
-`_metadata` (what `Module.state_dict()` records) as it was, an object met twice as one object.
-What can be saved is plain data: dict (keys str, int, float, bool, None, bytes, complex or
-tuples of those), list, tuple, set, frozenset, str, bytes, bytearray, int, float, complex,
-bool, None, slice, range, NumPy dtypes (`tg.float32`), `tg.Size`, Tensor, ndarray and NumPy
-scalars. Three layouts:
+`_metadata` (what `Module.state_dict()` records) as it was, a Counter as a Counter (what
+MultiStepLR's state holds), a defaultdict as one with its default_factory, an object met twice
+as one object. What can be saved is plain data: dict, OrderedDict, Counter and defaultdict
+(keys str, int, float, bool, None, bytes, complex, devices or tuples of those; a
+defaultdict's factory None or a builtin type such as list), list, tuple, set, frozenset,
+str, bytes, bytearray, int, float, complex, bool, None, slice, range, NumPy dtypes
+(`tg.float32`), devices, `tg.Size`, Tensor, ndarray and NumPy scalars. Three layouts:
 
 - format 3 (written for a flat state dict, a mapping of str names to arrays, NumPy scalars or
   Tensors): one entry `<name>.npy` per name, so `np.load` shows the names, and the manifest.
@@ -50,14 +52,14 @@ import os
 import secrets
 import stat
 import zipfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Mapping
 from typing import IO, Any
 
 import numpy as np
 
 from tinygrad_np import torch_checkpoint
-from tinygrad_np.device import as_device
+from tinygrad_np.device import as_device, device
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Size, Tensor
 
@@ -91,7 +93,14 @@ _DTYPE_NAMES = frozenset(("bool", "int8", "int16", "int32", "int64", "uint8", "u
 # What pickle.Unpickler takes, passed by torch.load users as **pickle_load_args.
 _PICKLE_LOAD_ARGS = frozenset(("encoding", "errors", "fix_imports", "buffers"))
 _SAVABLE = ("dict, list, tuple, str, int, float, bool, None, Tensor, ndarray, NumPy scalars, "
-            "set, frozenset, bytes, bytearray, complex, slice, range, dtype and Size")
+            "set, frozenset, bytes, bytearray, complex, slice, range, dtype, device, Size, "
+            "OrderedDict, Counter and defaultdict")
+# A defaultdict's default_factory, saved by name: the types (and None), no other callable.
+_FACTORIES = {name: kind for name, kind in (
+    ("None", None), ("list", list), ("dict", dict), ("set", set), ("frozenset", frozenset),
+    ("tuple", tuple), ("int", int), ("float", float), ("complex", complex), ("bool", bool),
+    ("str", str), ("bytes", bytes), ("bytearray", bytearray), ("OrderedDict", OrderedDict),
+    ("Counter", Counter))}
 
 
 def _entry_name_ok(name: str) -> bool:
@@ -152,13 +161,15 @@ def save(obj: Any, f: PathLike | IO[bytes], pickle_module: Any = None, pickle_pr
 
     `obj` is a state dict (name -> Tensor, ndarray or NumPy scalar), or plain data such as
     `{"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 5}`: dicts (keys str,
-    int, float, bool, None, bytes, complex or tuples of those), lists, tuples, sets,
+    int, float, bool, None, bytes, complex, devices or tuples of those), lists, tuples, sets,
     frozensets, str, bytes, bytearray, int, float, complex, bool, None, slices, ranges, NumPy
-    dtypes (`tg.float32`), `tg.Size`, Tensors, ndarrays and NumPy scalars. An OrderedDict's
-    `_metadata` (set by `Module.state_dict()`) is saved with it. Anything else (a function,
-    a class, a Module, any other object) is a TypeError naming where it sits in `obj`, raised
-    before anything is written: nothing is pickled. Subclasses come back as their plain type
-    (a defaultdict as a dict, a namedtuple as a tuple), except `tg.Size` and OrderedDict.
+    dtypes (`tg.float32`), devices (`tg.device("cpu")`), `tg.Size`, Tensors, ndarrays and
+    NumPy scalars. An OrderedDict's `_metadata` (set by `Module.state_dict()`) is saved with
+    it. Anything else (a function, a class, a Module, any other object) is a TypeError naming
+    where it sits in `obj`, raised before anything is written: nothing is pickled. Subclasses
+    come back as their plain type (a namedtuple as a tuple), except `tg.Size`, OrderedDict,
+    Counter and defaultdict (its default_factory None or a builtin type: list, dict, set, int,
+    float, ...; another callable is a TypeError, as it could only be pickled).
 
     The file is written exactly at `f` (no extension is added). Names, dtypes, shapes and
     values round-trip exactly through `load`. A flat state dict's arrays are entries named
@@ -264,6 +275,8 @@ class _Encoder:
                 raise TypeError(f"save: {where} is the dtype {value}; only the numeric dtypes "
                                 f"{', '.join(sorted(_DTYPE_NAMES))} can be saved")
             return {"dtype": value.name}
+        if isinstance(value, device):
+            return {"device": str(value)}
         if isinstance(value, Size) and all(isinstance(size, int | np.integer) and not
                                            isinstance(size, bool) for size in value):
             return {"size": [int(size) for size in value]}
@@ -304,6 +317,8 @@ class _Encoder:
             entry = str(key) if self.named and depth == 0 else None
             pairs.append([key_node, self.node(item, f"{where}[{key!r}]", depth + 1, limit,
                                               entry)])
+        if isinstance(value, Counter | defaultdict):  # (a factory kept by name)
+            return self.counter_or_defaultdict(value, pairs, where)
         if not isinstance(value, OrderedDict):
             return {"dict": pairs}
         result: dict[str, Any] = {"odict": pairs}
@@ -314,11 +329,24 @@ class _Encoder:
             result["metadata"] = self.node(metadata, f"{where}._metadata", depth + 1, "plain")
         return result
 
+    @staticmethod
+    def counter_or_defaultdict(value: Counter | defaultdict, pairs: list, where: str) -> dict:
+        if isinstance(value, Counter):
+            return {"counter": pairs}
+        factory = next((name for name, kind in _FACTORIES.items()
+                        if kind is value.default_factory), None)
+        if factory is None:
+            raise TypeError(f"save: {where} is a defaultdict whose default_factory is "
+                            f"{_describe(value.default_factory)}; only None or one of "
+                            f"{', '.join(list(_FACTORIES)[1:])} can be saved (nothing is "
+                            "pickled); save dict(value) instead")
+        return {"defaultdict": pairs, "factory": factory}
+
     def refused(self, value: Any, where: str, limit: str) -> TypeError:
         if limit == "key":
             return TypeError(f"save: {where} is {_describe(value)}; a dict key or set item must "
                              "be str, int, float, bool, None, bytes, complex, range, dtype, "
-                             "Size, or a tuple or frozenset of those")
+                             "device, Size, or a tuple or frozenset of those")
         if limit == "plain":
             return TypeError(f"save: {where} is {_describe(value)}; an OrderedDict's "
                              "_metadata may hold plain values only (no arrays)")
@@ -625,10 +653,13 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 # its name in format 3); {kind: [...]} for containers; {kind: content} for other values.
 _ARRAY_NODES = {"array": {"array"}, "scalar": {"scalar"},
                 "tensor": {"tensor", "requires_grad"}, "parameter": {"parameter", "requires_grad"}}
-_CONTAINER_NODES = ("list", "tuple", "dict", "odict", "set", "frozenset", "slice")
-_VALUE_NODES = ("complex", "bytes", "bytearray", "range", "dtype", "size")
+_MAPPING_NODES = ("dict", "odict", "counter", "defaultdict")
+_CONTAINER_NODES = ("list", "tuple", "set", "frozenset", "slice", *_MAPPING_NODES)
+_VALUE_NODES = ("complex", "bytes", "bytearray", "range", "dtype", "size", "device")
 # What may be a dict key or a set item (besides JSON's null, bool, numbers and strings).
-_HASHABLE_NODES = ("tuple", "frozenset", "complex", "bytes", "range", "dtype", "size")
+_HASHABLE_NODES = ("tuple", "frozenset", "complex", "bytes", "range", "dtype", "size", "device")
+# A node's fields besides its kind: an OrderedDict's optional _metadata, a defaultdict's factory
+_EXTRA_FIELDS = {"odict": ({"metadata"}, set()), "defaultdict": ({"factory"}, {"factory"})}
 
 
 def _is_int(value: Any) -> bool:
@@ -653,8 +684,10 @@ class _Checker:
         kind = next(iter(node)) if isinstance(node, dict) and node else None
         if kind in _ARRAY_NODES and set(node) == _ARRAY_NODES[kind] and not limit:
             return self.check_array(node, kind, bad)
-        fields = {kind, "metadata"} if kind == "odict" and "metadata" in node else {kind}
-        known = kind in _CONTAINER_NODES + _VALUE_NODES and set(node) == fields
+        optional, required = _EXTRA_FIELDS.get(kind, (set(), set()))
+        extra = set(node) - {kind} if isinstance(node, dict) else set()
+        known = (kind in _CONTAINER_NODES + _VALUE_NODES and required <= extra <= optional
+                 | required)
         if not known or limit == "key" and kind not in _HASHABLE_NODES:
             there = {"key": " as a dict key or set item", "plain": " in _metadata"}.get(limit, "")
             raise bad(f"holds {_short(node)}, not a value tinygrad_np.save writes{there}")
@@ -669,7 +702,10 @@ class _Checker:
             raise bad(f"has a {kind} whose items are {_short(content)}, not a list")
         if kind == "slice" and len(content) != 3:
             raise bad(f"has a slice of {len(content)} items, not start, stop and step")
-        if kind not in ("dict", "odict"):
+        if kind == "defaultdict" and node["factory"] not in _FACTORIES:
+            raise bad(f"has a defaultdict factory {_short(node['factory'])}, not one "
+                      "tinygrad_np.save writes")
+        if kind not in _MAPPING_NODES:
             inner = "key" if kind in ("set", "frozenset") else limit
             for position, item in enumerate(content):
                 self.check(item, f"{where}[{position}]", depth + 1, inner)
@@ -703,6 +739,8 @@ class _Checker:
                 return False
         if kind == "dtype":
             return isinstance(content, str) and content in _DTYPE_NAMES
+        if kind == "device":
+            return isinstance(content, str) and _device_ok(content)
         if kind == "range":
             return (isinstance(content, list) and len(content) == 3
                     and all(_is_int(part) for part in content) and content[2] != 0)
@@ -732,6 +770,13 @@ class _Checker:
                           f"{entry.dtype}; only float tensors require grad")
 
 
+def _device_ok(name: str) -> bool:
+    try:
+        return str(device(name)) == name
+    except (RuntimeError, ValueError, TypeError):
+        return False
+
+
 def _short(value: Any) -> str:
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -739,7 +784,7 @@ def _short(value: Any) -> str:
 
 _VALUE_BUILDERS = {"complex": lambda parts: complex(*parts), "bytes": bytes.fromhex,
                    "bytearray": bytearray.fromhex, "range": lambda parts: range(*parts),
-                   "dtype": np.dtype, "size": Size}
+                   "dtype": np.dtype, "size": Size, "device": device}
 _CONTAINER_BUILDERS = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
                        "slice": lambda items: slice(*items)}
 
@@ -753,10 +798,14 @@ def _build(node: Any, arrays: dict[str, np.ndarray], made: dict[str, Any]) -> An
         return _VALUE_BUILDERS[kind](content)
     if kind in _CONTAINER_BUILDERS:
         return _CONTAINER_BUILDERS[kind]([_build(item, arrays, made) for item in content])
-    if kind in ("dict", "odict"):
+    if kind in _MAPPING_NODES:
         pairs = ((_build(key, arrays, made), _build(item, arrays, made)) for key, item in content)
         if kind == "dict":
             return dict(pairs)
+        if kind == "counter":
+            return Counter(dict(pairs))
+        if kind == "defaultdict":
+            return defaultdict(_FACTORIES[node["factory"]], pairs)
         result = OrderedDict(pairs)
         if "metadata" in node:
             result._metadata = _build(node["metadata"], arrays, made)  # type: ignore[attr-defined]

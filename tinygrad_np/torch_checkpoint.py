@@ -2,16 +2,15 @@
 raw entry per storage), as PyTorch's `torch.load(weights_only=True)` reads them.
 
 The pickle runs through an unpickler that knows only the names a weights file uses (ordered
-dicts, tensor and parameter rebuilding, storage types, `torch.Size`, dtypes and devices, a
-few builtins), so a file cannot run code; storages reach the rebuild functions only as
-`_Storage` objects made here (a file cannot hand them anything else), and a pickle's BUILD
-step (setting state) is refused on everything but ordered dicts. Before anything is
-allocated its bytes are counted against `max_bytes`: the pickle (at PICKLE_COST bytes per
-byte, what unpickling it can allocate), each storage (its size checked against the archive),
-each tensor (a view copied out of its storage, checked to lie inside it) and each
-`bytearray(n)`.
-Anything wrong is a ValueError naming the file. Views come back as copies: tensors that
-shared a storage in PyTorch do not share memory here.
+dicts, Counters, tensor and parameter rebuilding, storage types, `torch.Size`, dtypes and
+devices, a few builtins: PyTorch's weights_only allow-list), so a file cannot run code;
+storages reach the rebuild functions only as `_Storage` objects made here (a file cannot hand
+them anything else), and a pickle's BUILD step (setting state) is refused on everything but
+ordered dicts. Before anything is allocated its bytes are counted against `max_bytes`: the
+pickle (at PICKLE_COST bytes per byte, what unpickling it can allocate), each storage (its
+size checked against the archive), each tensor (a view copied out of its storage, checked to
+lie inside it) and each `bytearray(n)`. Anything wrong is a ValueError naming the file. Views
+come back as copies: tensors that shared a storage in PyTorch do not share memory here.
 """
 
 from __future__ import annotations
@@ -142,6 +141,7 @@ def _allowed(budget: _Budget) -> dict:
     rebuild = _make_rebuild(budget)
     builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget)}
     return {("collections", "OrderedDict"): collections.OrderedDict,
+            ("collections", "Counter"): collections.Counter,
             ("torch._utils", "_rebuild_tensor_v2"): rebuild,
             ("torch._utils", "_rebuild_tensor"): rebuild,
             ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,

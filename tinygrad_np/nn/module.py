@@ -78,10 +78,17 @@ def _registered(kind: str, module: Module, name: str, value: Any) -> Any:
 
 
 class IncompatibleKeys(NamedTuple):
-    """What `load_state_dict(strict=False)` skipped (as PyTorch returns it)."""
+    """What `load_state_dict(strict=False)` skipped: PyTorch's namedtuple of two key lists
+    (load_state_dict returns its subclass _IncompatibleKeys, as PyTorch's)."""
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+
+class _IncompatibleKeys(IncompatibleKeys):
+    """What load_state_dict returns, under PyTorch's class name, with its repr."""
+
+    __slots__ = ()
 
     def __repr__(self) -> str:  # what notebooks print after load_state_dict, as PyTorch's
         if not self.missing_keys and not self.unexpected_keys:
@@ -112,16 +119,16 @@ class _Members(MutableMapping):
 
     def _current(self) -> dict[str, Any]:
         module = self._module
-        if self._kind == "modules":
-            return dict(module.named_children())
         if self._kind == "buffers":
             return dict(module.named_buffers(recurse=False))
-        found = dict(module.named_parameters(recurse=False))
-        attributes = vars(module)
-        empty = [name for name in attributes.get("_none_parameters", ())
-                 if name in attributes and attributes[name] is None]
+        if self._kind == "modules":
+            found: dict[str, Any] = dict(module.named_children())
+        else:
+            found = dict(module.named_parameters(recurse=False))
+        empty = _none_members(module, self._kind)
         if not empty:
             return found
+        attributes = vars(module)
         position = {name: index for index, name in enumerate(attributes)}
         items = [*found.items(), *((name, None) for name in empty)]  # in attribute order
         return dict(sorted(items, key=lambda item: position.get(item[0].split(".")[0], 0)))
@@ -141,6 +148,14 @@ class _Members(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._current())
+
+
+def _none_members(module: Module, kind: str) -> list[str]:
+    """The names registered as `kind` ("modules" or "parameters") that hold None now
+    (`model.fc = None`, `register_parameter("bias", None)`): PyTorch lists them as None."""
+    attributes = vars(module)
+    return [name for name in attributes.get(f"_none_{kind}", ())
+            if name in attributes and attributes[name] is None]
 
 
 def check_member_name(kind: str, name: Any) -> None:
@@ -205,10 +220,13 @@ class Module:
                     f"with torch.no_grad(): module.{name}.copy_(value)")
             if value is None:  # PyTorch keeps the name, holding None (see _parameters)
                 vars(self).setdefault("_none_parameters", set()).add(name)
-        elif isinstance(vars(self).get(name), Module) and not (
-                value is None or isinstance(value, Module)):  # it would silently drop out
-            raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                            "(torch.nn.Module or None expected)")
+        elif isinstance(vars(self).get(name), Module) or name in vars(self).get(
+                "_none_modules", ()):
+            if not (value is None or isinstance(value, Module)):  # it would silently drop out
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                                f"'{name}' (torch.nn.Module or None expected)")
+            if value is None:  # PyTorch keeps the name, holding None (see _modules)
+                vars(self).setdefault("_none_modules", set()).add(name)
         elif name in vars(self).get("_buffer_names", ()) and not (
                 value is None or isinstance(value, Tensor)):
             raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -226,6 +244,7 @@ class Module:
         attributes = vars(self)
         attributes.get("_buffer_names", {}).pop(name, None)
         attributes.get("_none_parameters", set()).discard(name)
+        attributes.get("_none_modules", set()).discard(name)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
@@ -514,8 +533,11 @@ class Module:
             raise TypeError(f"add_module: {name!r} is a {type(module).__name__}, not a Module")
         check_member_name("module", name)
         if hasattr(self, name) and not isinstance(vars(self).get(name), Module) and (
-                name in vars(self) or hasattr(type(self), name)):  # (PyTorch's KeyError)
+                name in vars(self) or hasattr(type(self), name)) and (
+                name not in _none_members(self, "modules")):  # (PyTorch's KeyError)
             raise KeyError(f"add_module: attribute {name!r} already exists")
+        if module is None:  # listed in _modules as None, as PyTorch
+            vars(self).setdefault("_none_modules", set()).add(name)
         setattr(self, name, module)
 
     register_module = add_module
@@ -967,7 +989,7 @@ class Module:
         problems = [f"key {key!r} is not a string" for key in state_dict
                     if not isinstance(key, str)]
         state = {key: value for key, value in state_dict.items() if isinstance(key, str)}
-        keys = IncompatibleKeys([], [])
+        keys = _IncompatibleKeys([], [])
         run = _LoadRun(getattr(state_dict, "_metadata", None), assign, keys, [], [])
         snapshot = _snapshot(self)
         try:
@@ -1033,8 +1055,14 @@ class Module:
         # nested children indented; a one-line extra_repr alone stays inside the parentheses.
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
+        children = self._child_items()
+        if vars(self).get("_none_modules"):  # `model.fc = None` shows as "(fc): None"
+            children = [(name, child) for name, child in self._modules.items()
+                        if child is None] + children
+            order = list(vars(self))
+            children.sort(key=lambda item: order.index(item[0].split(".")[0]))
         child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
-                       for name, child in self._child_items()]
+                       for name, child in children]
         if len(extra_lines) == 1 and not child_lines:
             return f"{self._get_name()}({extra})"
         lines = extra_lines + child_lines

@@ -410,6 +410,8 @@ class Optimizer:
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for position, group in enumerate(self.param_groups):
+            if position:
+                lines.append("")  # a blank line between groups, as PyTorch's
             lines.append(f"Parameter Group {position}")
             lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         return "\n".join(lines) + "\n)"

@@ -20,21 +20,23 @@ import contextlib
 import copy
 import itertools
 import math
+import multiprocessing
+import multiprocessing.context
 import random
 import sys
 import types
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from tinygrad_np import rng as _rng
-from tinygrad_np.factories import tensor
-from tinygrad_np.join import stack
 from tinygrad_np.rng import numpy_generator
 from tinygrad_np.sampling import multinomial
 from tinygrad_np.tensor import Tensor, to_tensor
+from tinygrad_np.utils import _collate
+from tinygrad_np.utils._collate import default_collate, default_convert
 
 __all__ = [
     "BatchSampler",
@@ -97,10 +99,21 @@ class ChainDataset(IterableDataset):
 
     def __iter__(self) -> Iterator[Any]:
         for dataset in self.datasets:
+            _check_iterable(dataset)
             yield from dataset
 
     def __len__(self) -> int:
-        return sum(len(dataset) for dataset in self.datasets)  # type: ignore[arg-type]
+        total = 0
+        for dataset in self.datasets:
+            _check_iterable(dataset)
+            total += len(dataset)  # type: ignore[arg-type]
+        return total
+
+
+def _check_iterable(dataset: Any) -> None:
+    if not isinstance(dataset, IterableDataset):
+        raise AssertionError(f"ChainDataset only supports IterableDataset, got "
+                             f"{type(dataset).__name__}")
 
 
 @dataclass(frozen=True)
@@ -187,8 +200,16 @@ class TensorDataset(Dataset):
         return len(self.tensors[0]) if self.tensors else 0
 
     def _batch(self, indices: np.ndarray) -> list[Tensor]:
-        """The default-collated batch of `indices` in one indexing per tensor."""
-        return [Tensor(tensor._data[indices]) for tensor in self.tensors]
+        """The default-collated batch of `indices` in one indexing per tensor (recorded for a
+        tensor that requires grad, so the batch's gradient reaches it, as PyTorch's)."""
+        return [tensor[indices] if tensor.requires_grad else Tensor(tensor._data[indices])
+                for tensor in self.tensors]
+
+
+def _fetch_many(dataset: Any, indices: list[int]) -> list[Any]:
+    """The samples of `dataset` at `indices`: its `__getitems__` if it has one, else one by one."""
+    many = getattr(dataset, "__getitems__", None)
+    return many(indices) if callable(many) else [dataset[index] for index in indices]
 
 
 class StackDataset(Dataset):
@@ -212,6 +233,22 @@ class StackDataset(Dataset):
             return {key: dataset[index] for key, dataset in self.datasets.items()}
         return tuple(dataset[index] for dataset in self.datasets)
 
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """The samples at `indices`, each dataset asked once through its own `__getitems__`
+        where it has one (the DataLoader's batched fetch, as PyTorch's)."""
+        keyed = isinstance(self.datasets, dict)
+        columns = {}
+        for key, dataset in (self.datasets.items() if keyed else enumerate(self.datasets)):
+            column = _fetch_many(dataset, indices)
+            if len(column) != len(indices):
+                raise ValueError("Nested dataset's output size mismatch. Expected "
+                                 f"{len(indices)}, got {len(column)}")
+            columns[key] = column
+        if keyed:
+            return [{key: column[row] for key, column in columns.items()}
+                    for row in range(len(indices))]
+        return [tuple(column[row] for column in columns.values()) for row in range(len(indices))]
+
     def __len__(self) -> int:
         return self._length
 
@@ -228,6 +265,11 @@ class Subset(Dataset):
             return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
 
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """The samples at `indices`, through the wrapped dataset's `__getitems__` where it
+        has one (the DataLoader's batched fetch, as PyTorch's)."""
+        return _fetch_many(self.dataset, [self.indices[index] for index in indices])
+
     def __len__(self) -> int:
         return len(self.indices)
 
@@ -237,6 +279,11 @@ class ConcatDataset(Dataset):
 
     def __init__(self, datasets: Iterable[Any]) -> None:
         self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        for dataset in self.datasets:
+            if isinstance(dataset, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
 
     def __len__(self) -> int:
@@ -244,6 +291,9 @@ class ConcatDataset(Dataset):
 
     def __getitem__(self, index: int) -> Any:
         if index < 0:
+            if -index > len(self):
+                raise ValueError(f"absolute value of index should not exceed dataset length "
+                                 f"(ConcatDataset: index {index}, length {len(self)})")
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(f"ConcatDataset: index out of range for length {len(self)}")
@@ -306,9 +356,12 @@ class RandomSampler(Sampler):
                  num_samples: int | None = None, generator: Any = None) -> None:
         self.data_source, self.replacement, self.generator = data_source, replacement, generator
         self._num_samples = num_samples
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got "
+                            f"replacement={replacement} (RandomSampler)")
         if not isinstance(self.num_samples, int) or self.num_samples <= 0:
-            raise ValueError(f"RandomSampler: num_samples should be a positive integer, got "
-                             f"{self.num_samples!r}")
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={self.num_samples} (RandomSampler)")
 
     @property
     def num_samples(self) -> int:
@@ -352,8 +405,11 @@ class WeightedRandomSampler(Sampler):
             raise ValueError("WeightedRandomSampler: weights must be a 1-D sequence of finite, "
                              "non-negative numbers")
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
-            raise ValueError(f"WeightedRandomSampler: num_samples should be a positive integer, "
-                             f"got {num_samples!r}")
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples} (WeightedRandomSampler)")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement} (WeightedRandomSampler)")
         self.weights, self.num_samples = weights, num_samples
         self.replacement, self.generator = replacement, generator
 
@@ -379,9 +435,12 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError(f"BatchSampler: batch_size should be a positive integer, got "
-                             f"{batch_size!r}")
-        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, bool(drop_last)
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size} (BatchSampler)")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last} "
+                             "(BatchSampler)")
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
         batch: list[int] = []
@@ -396,81 +455,6 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         count = len(self.sampler)  # type: ignore[arg-type]
         return count // self.batch_size if self.drop_last else -(-count // self.batch_size)
-
-
-def default_collate(batch: list[Any]) -> Any:
-    """Stack a list of samples into a batch, as PyTorch's default collate.
-
-    Tensors and ndarrays are stacked into a Tensor (along a new first axis); Python floats
-    become a float64 Tensor; ints and bools a tensor whose dtype comes from every value (int64,
-    bool, or float32 when floats follow an int); dicts are collated key by key, tuples
-    and lists position by position (giving a list; a namedtuple stays one); strings stay
-    a list.
-    """
-    elem = batch[0]
-    if isinstance(elem, Tensor):
-        for position, sample in enumerate(batch):
-            if not isinstance(sample, Tensor):
-                raise TypeError(f"expected Tensor as element {position} in argument 0, but "
-                                f"got {type(sample).__name__}")
-        if any(sample.requires_grad for sample in batch):
-            return stack(batch)  # recorded, as PyTorch's torch.stack
-        return _stack_samples([sample._data for sample in batch])
-    if isinstance(elem, (np.ndarray, np.generic)) and not isinstance(elem, (str, bytes)):
-        if np.asarray(elem).dtype.kind in "SaUO":
-            raise TypeError("default_collate: batch must contain tensors, numpy arrays, "
-                            f"numbers, dicts or lists; found {np.asarray(elem).dtype}")
-        return _stack_samples([np.asarray(sample) for sample in batch])
-    if isinstance(elem, int):  # bools and ints: the dtype from every value (torch.tensor's),
-        return tensor(batch)  # so [0, 0.5, 1.5] is float32, not truncated to int64
-    if isinstance(elem, float):
-        return Tensor(np.array(batch, dtype=np.float64))
-    if isinstance(elem, (str, bytes)):
-        return batch  # as given: a list, or a tuple inside a collated tuple (as PyTorch)
-    if isinstance(elem, Mapping):
-        collated = {key: default_collate([sample[key] for sample in batch]) for key in elem}
-        try:  # the sample's own mapping type (an OrderedDict stays one), as PyTorch
-            return type(elem)(collated)
-        except TypeError:
-            return collated
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple
-        return type(elem)(*(default_collate(items) for items in zip(*batch)))
-    if isinstance(elem, (tuple, list)):
-        if any(len(sample) != len(elem) for sample in batch):
-            raise RuntimeError("default_collate: each sample in a batch must have the same "
-                               "number of parts")
-        return [default_collate(items) for items in zip(*batch)]
-    raise TypeError(f"default_collate: cannot batch samples of type {type(elem).__name__}; "
-                    "pass collate_fn=")
-
-
-def _stack_samples(arrays: list[np.ndarray]) -> Tensor:
-    """The samples stacked on a new first axis; samples of different shapes raise
-    PyTorch's RuntimeError (pass a collate_fn that pads them, e.g. with pad_sequence)."""
-    for position, array in enumerate(arrays):
-        if array.shape != arrays[0].shape:
-            raise RuntimeError(
-                f"default_collate: stack expects each tensor to be equal size, but got "
-                f"{list(arrays[0].shape)} at entry 0 and {list(array.shape)} at entry "
-                f"{position}; pass a collate_fn= that pads the samples (e.g. with "
-                "nn.utils.rnn.pad_sequence)")
-    return Tensor(np.stack(arrays))
-
-
-def default_convert(sample: Any) -> Any:
-    """batch_size=None: each sample as it is, with NumPy arrays and NumPy numbers turned into
-    Tensors (inside tuples, named tuples, lists and dicts too), as PyTorch's default_convert."""
-    if isinstance(sample, (np.ndarray, np.generic)) and np.asarray(sample).dtype.kind in "biuf":
-        return Tensor(np.asarray(sample))
-    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
-        return type(sample)(*(default_convert(item) for item in sample))
-    if isinstance(sample, tuple):  # a list, as PyTorch's
-        return [default_convert(item) for item in sample]
-    if isinstance(sample, list):
-        return [default_convert(item) for item in sample]
-    if isinstance(sample, Mapping):
-        return {key: default_convert(item) for key, item in sample.items()}
-    return sample
 
 
 class DataLoader:
@@ -504,9 +488,6 @@ class DataLoader:
         pin_memory_device: str = "", in_order: bool = True,
     ) -> None:
         _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
-        if multiprocessing_context is not None and num_workers == 0:
-            raise ValueError("multiprocessing_context can only be used with multi-process "
-                             f"loading (num_workers > 0), but got num_workers={num_workers}")
         if batch_size is None and drop_last:
             raise ValueError("batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
@@ -532,11 +513,18 @@ class DataLoader:
         self.batch_sampler = batch_sampler if batch_sampler is not None or iterable or (
             batch_size is None) else BatchSampler(self.sampler, batch_size, drop_last)
         self.drop_last = drop_last
+        if collate_fn is None:  # PyTorch's default: collate batches, convert single samples
+            batched = batch_sampler is not None or batch_size is not None
+            collate_fn = default_collate if batched else default_convert
         self.collate_fn = collate_fn
         self.generator = generator
         self.num_workers = num_workers
         self.persistent_workers = persistent_workers
-        self.prefetch_factor = prefetch_factor
+        self.prefetch_factor = 2 if num_workers > 0 and prefetch_factor is None else (
+            prefetch_factor)  # PyTorch's default with workers
+        self.multiprocessing_context = _start_context(multiprocessing_context, num_workers)
+        self.in_order = in_order
+        self.pin_memory_device = pin_memory_device
         self.timeout = timeout
         self.pin_memory = pin_memory
         self.worker_init_fn = worker_init_fn
@@ -552,16 +540,16 @@ class DataLoader:
     def _collated(self, samples: Iterator[Any]) -> Iterator[Any]:
         """An IterableDataset's samples, batched in the order they come."""
         if self.batch_size is None:
-            yield from ((self.collate_fn or default_convert)(sample) for sample in samples)
+            yield from (self.collate_fn(sample) for sample in samples)
             return
         batch: list[Any] = []
         for sample in samples:
             batch.append(sample)
             if len(batch) == self.batch_size:
-                yield (self.collate_fn or default_collate)(batch)
+                yield self.collate_fn(batch)
                 batch = []
         if batch and not self.drop_last:
-            yield (self.collate_fn or default_collate)(batch)
+            yield self.collate_fn(batch)
 
     def __iter__(self) -> _LoaderIterator:
         # every new iterator draws the workers' base seed from `generator`, with or without
@@ -602,12 +590,13 @@ class DataLoader:
     def _fetch(self, dataset: Any, indices: Any) -> Any:
         """The collated batch at `indices` (an index when batch_size=None) of `dataset`."""
         if self.batch_sampler is None:  # batch_size=None: single samples
-            return (self.collate_fn or default_convert)(dataset[indices])
-        if type(dataset) is TensorDataset and self.collate_fn is None:
+            return self.collate_fn(dataset[indices])
+        if type(dataset) is TensorDataset and self.collate_fn is default_collate and (
+                _collate.default_collate_fn_map.get(Tensor) is _collate.collate_tensor_fn):
             return dataset._batch(np.asarray(indices, dtype=np.int64))  # one indexing a tensor
         many = getattr(dataset, "__getitems__", None)  # PyTorch's batched fetch
         samples = many(indices) if many else [dataset[i] for i in indices]
-        return (self.collate_fn or default_collate)(samples)
+        return self.collate_fn(samples)
 
     def _batches(self, workers: list[_Worker] | None = None) -> Iterator[Any]:
         """A map-style dataset's batches in the sampler's order; with workers, batch k is
@@ -646,8 +635,32 @@ def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int
         raise ValueError("prefetch_factor option could only be specified in multiprocessing."
                          "let num_workers > 0 to enable multiprocessing, otherwise set "
                          "prefetch_factor to None.")
+    if prefetch_factor is not None and prefetch_factor < 0:
+        raise ValueError(f"prefetch_factor option should be non-negative, got {prefetch_factor}")
     if persistent_workers and num_workers == 0:
         raise ValueError("persistent_workers option needs num_workers > 0")
+
+
+def _start_context(context: Any, num_workers: int) -> Any:
+    """A multiprocessing start method checked as PyTorch checks it (a name becomes its
+    context); recorded only, as the workers run in this process."""
+    if context is None:
+        return None
+    if num_workers == 0:
+        raise ValueError("multiprocessing_context can only be used with multi-process "
+                         f"loading (num_workers > 0), but got num_workers={num_workers}")
+    if isinstance(context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if context not in methods:
+            raise ValueError("multiprocessing_context option should specify a valid start "
+                             f"method in {methods!r}, but got "
+                             f"multiprocessing_context={context!r}")
+        return multiprocessing.get_context(context)
+    if not isinstance(context, multiprocessing.context.BaseContext):
+        raise TypeError("multiprocessing_context option should be a valid context object or "
+                        "a string specifying the start method, but got "
+                        f"multiprocessing_context={context!r}")
+    return context
 
 
 _END = object()
@@ -739,10 +752,19 @@ def _submodule(name: str, **members: Any) -> types.ModuleType:
     return module
 
 
-dataloader = _submodule("dataloader", DataLoader=DataLoader, default_collate=default_collate)
-dataset = _submodule("dataset", Dataset=Dataset, TensorDataset=TensorDataset,
-                     StackDataset=StackDataset,
-                     Subset=Subset, ConcatDataset=ConcatDataset, random_split=random_split)
-sampler = _submodule("sampler", **{name: value for name, value in globals().items()
-                                   if name.endswith("Sampler")})
+_samplers = {name: value for name, value in globals().items() if name.endswith("Sampler")}
+sampler = _submodule("sampler", **_samplers)
+dataloader = _submodule("dataloader", DataLoader=DataLoader, default_collate=default_collate,
+                        default_convert=default_convert, get_worker_info=get_worker_info,
+                        Dataset=Dataset, IterableDataset=IterableDataset, **_samplers)
+dataset = _submodule("dataset", Dataset=Dataset, IterableDataset=IterableDataset,
+                     TensorDataset=TensorDataset, StackDataset=StackDataset,
+                     ChainDataset=ChainDataset, Subset=Subset, ConcatDataset=ConcatDataset,
+                     random_split=random_split)
 distributed = _submodule("distributed", DistributedSampler=DistributedSampler)
+# `from torch.utils.data._utils.collate import collate, default_collate_fn_map`: the documented
+# way to extend default_collate
+_utils = _submodule("_utils", collate=_collate)
+_utils.worker = _submodule("_utils.worker", get_worker_info=get_worker_info,
+                           WorkerInfo=WorkerInfo)
+sys.modules[f"{__name__}._utils.collate"] = _collate
