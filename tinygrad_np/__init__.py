@@ -520,6 +520,8 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm geqrf orgqr "
               "ormqr multinomial").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
+nanmedian = functional_forms.with_out(nanmedian)
+histogram = functional_forms.with_out(histogram, exact_dtype=True)
 # torch.linalg's and torch.special's functions take out= too (all but these few, as PyTorch)
 functional_forms.namespace_out(linalg, " ".join(sorted(
     set(linalg.__all__) - {"LinAlgError", "diagonal", "matrix_exp", "vander"})) + " matmul",

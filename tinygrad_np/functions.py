@@ -45,6 +45,9 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     """
     if input is None and other is None:
         return _tensor(condition).nonzero(as_tuple=True)
+    if input is None or other is None:  # PyTorch's TypeError, not a tensor of None
+        raise TypeError("where() takes a condition alone, or a condition, input and other; got "
+                        f"input={type(input).__name__} and other={type(other).__name__}")
     if isinstance(input, Tensor):  # both cast to PyTorch's result dtype first
         input, other = _binary(input, _int_for_where(other, input))
     elif isinstance(other, Tensor):
@@ -981,16 +984,25 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
     return result[0] if len(result) == 1 else tuple(result)
 
 
-def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Tensor, int]:
-    """The area of each interval between neighbouring samples along `dim`, and that axis."""
+def _samples(op: str, y: Any, dim: int) -> tuple[Tensor, int]:
+    """y as a tensor of at least 1 dim, and `dim` as its axis."""
     y = _tensor(y)
     if y.ndim == 0:
         raise IndexError(f"{op}: y must have at least 1 dim, got a 0-d tensor")
-    if y.dtype.kind in "biu":  # in the default float dtype, as PyTorch (uint8 sums wrapped)
-        y = y.to(get_default_dtype())
+    return y, _wrap_dim(op, dim, y.ndim)
+
+
+def _float_samples(y: Tensor) -> Tensor:
+    """Integer or bool samples in the default float dtype, as PyTorch (uint8 sums wrapped)."""
+    return y.to(get_default_dtype()) if y.dtype.kind in "biu" else y
+
+
+def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Tensor, int]:
+    """The area of each interval between neighbouring samples along `dim`, and that axis."""
+    y, axis = _samples(op, y, dim)
+    y = _float_samples(y)
     if x is not None and dx is not None:
         raise TypeError(f"{op}: pass x or dx, not both")
-    axis = _wrap_dim(op, dim, y.ndim)
     size = y.shape[axis]
     pairs = y.narrow(axis, 0, max(size - 1, 0)) + y.narrow(axis, min(size, 1), max(size - 1, 0))
     if x is None:
@@ -1009,9 +1021,17 @@ def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Te
 @xp.quiet
 def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
     """The trapezoidal rule along `dim`: samples `y` at points `x` (1-D of y's length along
-    dim, or broadcasting with y), or spaced `dx` apart (1 by default)."""
-    areas, axis = _trapezoids("trapezoid", y, x, dx, dim)
-    return areas.sum(axis)
+    dim, or broadcasting with y), or spaced `dx` apart (1 by default). Evenly spaced, as
+    PyTorch: (sum(y) - (first + last) / 2) * dx, so float16 pairs do not overflow and
+    [0, 5, -inf] gives nan. No samples give 0 in y's dtype (int64 stays int64)."""
+    y, axis = _samples("trapezoid", y, dim)
+    if y.shape[axis] == 0:
+        return y.sum(axis)
+    if x is not None:
+        return _trapezoids("trapezoid", y, x, dx, dim)[0].sum(axis)
+    y = _float_samples(y)
+    ends = y.select(axis, 0) + y.select(axis, -1)
+    return (y.sum(axis) - ends * 0.5) * (1 if dx is None else dx)
 
 
 @xp.quiet

@@ -139,9 +139,11 @@ def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None 
     flat [min0, max0, min1, max1, ...]; `weight` per point; `density` normalises the volume
     to 1. No gradient, as PyTorch."""
     data = to_tensor(input).detach().numpy()
-    if data.dtype.kind != "f" or data.ndim < 1:
-        raise RuntimeError(f"histogramdd: expected a float input of shape (..., D), got "
-                           f"{data.dtype} of shape {data.shape}")
+    if data.ndim == 0:
+        raise IndexError("histogramdd: Dimension specified as -1 but tensor has no dimensions")
+    if data.dtype.kind != "f" or data.ndim < 2:  # (PyTorch takes 1-D as one point per row)
+        raise RuntimeError(f"torch.histogramdd: input tensor should have at least 2 dimensions "
+                           f"(float, shape (..., D)), got {data.dtype} of shape {data.shape}")
     points, dims = data.reshape(-1, data.shape[-1]), data.shape[-1]
     if isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor):
         bins = [edges.detach().numpy() for edges in bins]
