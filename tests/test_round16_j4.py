@@ -10,6 +10,7 @@ written out (so the tests also run, and can fail, without torch)."""
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -219,3 +220,94 @@ def test_histogram_writes_out(lib):
     assert hist.tolist() == [1.0, 3.0] and edges.tolist() == [0.0, 2.0, 6.0]
     with pytest.raises(RuntimeError):
         T.histogram(T.tensor([1.0, 2.0]), 3, out=(T.empty(0, dtype=T.float64), T.empty(0)))
+
+
+# ------------------------------------------------------------------ torch.return_types
+def _results(T):
+    x = T.tensor([[1.0, 2.0], [3.0, 4.0]])
+    a = T.tensor([[2.0, 1, 0], [1, 3, 1], [0, 1, 4]], dtype=T.float64)
+    return {
+        "max": x.max(0), "min": T.min(x, 1), "median": x.median(0), "nanmedian": x.nanmedian(0),
+        "mode": x.mode(0), "sort": x.sort(0), "topk": x.topk(1), "kthvalue": x.kthvalue(1),
+        "cummax": x.cummax(0), "cummin": x.cummin(0), "aminmax": T.aminmax(x),
+        "frexp": x.frexp(), "histogram": T.histogram(x.flatten(), 2),
+        "histogramdd": T.histogramdd(x, bins=2), "linalg_eigh": T.linalg.eigh(a),
+        "linalg_svd": T.linalg.svd(a), "linalg_qr": T.linalg.qr(a),
+        "linalg_slogdet": T.linalg.slogdet(a), "slogdet": T.slogdet(a),
+        "linalg_cholesky_ex": T.linalg.cholesky_ex(a), "linalg_inv_ex": T.linalg.inv_ex(a),
+        "linalg_lstsq": T.linalg.lstsq(a, a), "linalg_lu_factor": T.linalg.lu_factor(a),
+        "linalg_lu_factor_ex": T.linalg.lu_factor_ex(a), "linalg_lu": T.linalg.lu(a),
+        "linalg_solve_ex": T.linalg.solve_ex(a, a), "geqrf": T.geqrf(a),
+        "lu_unpack": T.lu_unpack(*T.linalg.lu_factor(a)),
+    }
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_return_types_are_named_module_level_and_picklable(lib):
+    T = _lib(lib)
+    for name, result in _results(T).items():
+        kind = getattr(T.return_types, name)
+        assert type(result) is kind and isinstance(result, tuple), name
+        again = pickle.loads(pickle.dumps(result))
+        assert type(again) is kind, name
+        assert [type(part) for part in again] == [type(part) for part in result], name
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_return_type_repr_is_pytorchs(lib):
+    T = _lib(lib)
+    x = T.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert repr(x.max(0)) == ("torch.return_types.max(\nvalues=tensor([3., 4.]),\n"
+                              "indices=tensor([1, 1]))")
+    assert str(T.aminmax(x)) == "torch.return_types.aminmax(\nmin=tensor(1.),\nmax=tensor(4.))"
+    assert type(x.nanmedian(0)).__name__ == "nanmedian"
+    values, indices = x.sort(0, descending=True)
+    assert values.tolist() == [[3.0, 4.0], [1.0, 2.0]] and x.sort(0).indices.tolist() == [
+        [0, 0], [1, 1]]
+
+
+# ------------------------------------------------------------------ histogram's errors and bins
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("call, message", [
+    (lambda T, y: T.histogram(T.tensor([1.0, nan]), 4), "not finite"),
+    (lambda T, y: T.histogram(T.tensor([1.0, inf]), 4), "not finite"),
+    (lambda T, y: T.histogram(y, 3, range=(0.0, inf)), "not finite"),
+    (lambda T, y: T.histogram(y, -1), "bins must be > 0"),
+    (lambda T, y: T.histogram(y, 0), "bins must be > 0"),
+    (lambda T, y: T.histogram(y, T.tensor([1.0])), "bins must be > 0"),
+    (lambda T, y: T.histogram(y, 3, range=(3.0, 1.0)), "min should not exceed max"),
+    (lambda T, y: T.histogram(y, 3, range=(1.0, 2.0, 3.0)), "range should have 2"),
+    (lambda T, y: T.histogram(y, 3, weight=T.ones(2)), "weight"),
+    (lambda T, y: T.histogram(y, 3, weight=T.ones(6, dtype=T.float64)), "weight"),
+    (lambda T, y: T.histogram(y, T.tensor([[0.0, 1.0]])), "bins tensor should have one"),
+    (lambda T, y: T.histogram(y, T.tensor([0.0, 3.0], dtype=T.float64)), "dtype"),
+])
+def test_histogram_errors_are_runtime_errors(lib, call, message):
+    T = _lib(lib)
+    with pytest.raises(RuntimeError, match=message):
+        call(T, T.tensor([0.0, 1.0, 1.5, 2.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("edges, expected", [
+    ([0.0, 2.0, 1.0, 3.0], [1.0, 0.0, 5.0]), ([3.0, 2.0, 1.0, 0.0], [0.0, 0.0, 0.0]),
+    ([0.0, 2.0, 2.0, 3.0], [3.0, 0.0, 3.0]), ([0.0, nan, 3.0], [0.0, 6.0]),
+    ([0.5, 1.0, 2.5], [0.0, 4.0])])
+def test_histogram_edges_are_searched_as_pytorch(lib, edges, expected):
+    T = _lib(lib)
+    hist, bin_edges = T.histogram(T.tensor([0.0, 1.0, 1.5, 2.0, 2.0, 3.0]), T.tensor(edges))
+    assert hist.tolist() == expected
+    np.testing.assert_array_equal(_np(bin_edges), edges)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_histogram_weights_density_and_empty(lib):
+    T = _lib(lib)
+    y = T.tensor([[0.0, 1.0, 1.5], [2.0, 2.0, 3.0]], dtype=T.float64)
+    hist, _ = T.histogram(y, T.tensor([0.0, 1.0, 3.0], dtype=T.float64), weight=y + 1,
+                          density=True)
+    np.testing.assert_allclose(_np(hist), [1 / 15.5, 14.5 / 31])
+    hist, edges = T.histogram(T.tensor([]), 2)
+    assert hist.tolist() == [0.0, 0.0] and edges.tolist() == [0.0, 0.5, 1.0]
+    hist, edges = T.histogram(T.tensor([0.0, 1.0, 1.5]), 3, range=(1.0, 1.0))
+    assert hist.tolist() == [0.0, 1.0, 1.0] and edges[0].item() == 0.5

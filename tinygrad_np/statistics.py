@@ -10,11 +10,11 @@ own op (ops/scan.py), stable at +-1000. The Tensor methods call these.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
+from tinygrad_np import return_types
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
@@ -22,7 +22,7 @@ from tinygrad_np.ops.scan import LogCumSumExp
 from tinygrad_np.tensor import Axis, Tensor, _data, _wrap_dim, _wrap_dims
 
 # As torch.return_types.kthvalue: a (values, indices) named tuple.
-KthValue = namedtuple("kthvalue", ["values", "indices"])
+KthValue = return_types.kthvalue
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 

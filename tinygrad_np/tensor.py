@@ -15,13 +15,12 @@ import math
 import numbers
 import warnings
 import weakref
-from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np import xp
+from tinygrad_np import return_types, xp
 from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
     WIDER_ACCUMULATOR,
@@ -939,7 +938,7 @@ class Size(tuple):
 
 
 # The (values, indices) results of dim reductions, named as PyTorch's torch.return_types.
-_RETURN_TYPES = {name: namedtuple(name, ["values", "indices"]) for name in (
+_RETURN_TYPES = {name: getattr(return_types, name) for name in (
     "max", "min", "median", "mode", "sort", "topk", "cummax", "cummin")}
 
 
@@ -4769,8 +4768,8 @@ class Tensor:
 
     def slogdet(self) -> Any:
         """(sign, logabsdet) of each square matrix (tg.linalg.slogdet)."""
-        from tinygrad_np.linalg import slogdet
-        return slogdet(self)
+        from tinygrad_np.linalg import old_slogdet
+        return old_slogdet(self)
 
     def cholesky(self, upper: bool = False) -> Tensor:
         """The Cholesky factor L (U = L^T with upper) (tg.linalg.cholesky)."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
+from tinygrad_np import return_types
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
 from tinygrad_np.tensor import Tensor, _viewed, to_tensor
@@ -123,14 +124,7 @@ def while_loop(cond_fn: Callable[..., Any], body_fn: Callable[..., Any],
     return carried
 
 
-class HistogramDD(NamedTuple):
-    """What `torch.histogramdd` returns: the counts and each dim's bin edges."""
-
-    hist: Tensor
-    bin_edges: tuple
-
-
-HistogramDD.__name__ = HistogramDD.__qualname__ = "histogramdd"  # (torch.return_types')
+HistogramDD = return_types.histogramdd  # the counts and each dim's bin edges
 
 def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None = None,  # noqa: A002
                 weight: Any = None, density: bool = False) -> HistogramDD:
