@@ -311,3 +311,37 @@ def test_histogram_weights_density_and_empty(lib):
     assert hist.tolist() == [0.0, 0.0] and edges.tolist() == [0.0, 0.5, 1.0]
     hist, edges = T.histogram(T.tensor([0.0, 1.0, 1.5]), 3, range=(1.0, 1.0))
     assert hist.tolist() == [0.0, 1.0, 1.0] and edges[0].item() == 0.5
+
+
+# ------------------------------------------------------------------ error types
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("call, error, message", [
+    (lambda T: T.cross(T.ones(2, 3), T.ones(1, 2), dim=1), RuntimeError, "length 3"),
+    (lambda T: T.linalg.cross(T.ones(2, 3), T.ones(3)), RuntimeError, "number of dimensions"),
+    (lambda T: T.cross(T.ones(2, 3), T.ones(3), dim=1), RuntimeError, "number of dimensions"),
+    (lambda T: T.diff(T.ones(2, 3), prepend=T.tensor([1.0, 2.0])), RuntimeError,
+     "same dimension"),
+    (lambda T: T.diff(T.ones(2, 3), append=T.tensor(1.0)), RuntimeError, "same dimension"),
+    (lambda T: T.diff(T.ones(2, 3), dim=1, prepend=T.ones(3, 1)), RuntimeError,
+     "except along the differencing dimension"),
+    (lambda T: T.isin(T.ones(2), "a"), TypeError, "isin"),
+    (lambda T: T.isin("a", T.ones(2)), TypeError, "isin"),
+    (lambda T: T.ones(2, 3).norm(p="fro", dim=(0, 1, 2)), RuntimeError, "2-tuple"),
+    (lambda T: T.zeros(0, 3).norm(p=inf), RuntimeError, "vector_norm"),
+    (lambda T: T.linalg.vector_norm(T.zeros(0, 3), -inf), RuntimeError, "vector_norm"),
+    (lambda T: T.zeros(0, 3).norm(p=inf, dim=0), RuntimeError, "vector_norm"),
+])
+def test_error_types_are_pytorchs(lib, call, error, message):
+    T = _lib(lib)
+    with pytest.raises(error, match=message):
+        call(T)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_cross_diff_and_empty_norm_still_work(lib):
+    T = _lib(lib)
+    a, b = T.tensor([[1.0, 0.0, 0.0]]), T.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    assert T.linalg.cross(a, b).tolist() == [[0.0, 0.0, 1.0], [0.0, -1.0, 0.0]]
+    x = T.tensor([[1.0, 4.0], [2.0, 8.0]])
+    assert T.diff(x, dim=1, prepend=T.zeros(2, 1)).tolist() == [[1.0, 3.0], [2.0, 6.0]]
+    assert T.zeros(0, 3).norm(p=inf, dim=1).shape == (0,)

@@ -252,6 +252,9 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
          invert: bool = False) -> Tensor:
     """A bool tensor of `elements`' shape: True where the element occurs in `test_elements`
     (False where it does not, with `invert`). Either may be a number."""
+    if isinstance(elements, str) or isinstance(test_elements, str):
+        raise TypeError(f"isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__})")
     first, second, _ = promoted_operands(_array(elements), _array(test_elements))
     return _result(np.isin(first, second, assume_unique=assume_unique, invert=invert))  # (both
     # in PyTorch's result dtype first: int32 2049 is in float16 [2048.])

@@ -4411,6 +4411,10 @@ class Tensor:
                      keepdim: bool) -> Tensor:
         """max |x| (min |x| unless `largest`) over dims. A slice holding NaN gives NaN with
         gradient 0, as PyTorch's inf-norm (amax would send NaN to the whole slice)."""
+        if 0 in (self.shape if dims is None else [self.shape[d] for d in dims]):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {'' if largest else '-'}"
+                               f"inf norm on an empty dimension (shape {self.shape}, dim {dims})"
+                               " because the operation does not have an identity")
         size = self.abs()
         nan = np.isnan(size._data).any(axis=dims, keepdims=True) if size._data.dtype.kind == \
             "f" else False
