@@ -520,6 +520,8 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm geqrf orgqr "
               "ormqr multinomial").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
+nanmedian = functional_forms.with_out(nanmedian)
+histogram = functional_forms.with_out(histogram, exact_dtype=True)
 # torch.linalg's and torch.special's functions take out= too (all but these few, as PyTorch)
 functional_forms.namespace_out(linalg, " ".join(sorted(
     set(linalg.__all__) - {"LinAlgError", "diagonal", "matrix_exp", "vander"})) + " matmul",
@@ -549,6 +551,9 @@ def _norm(self: Tensor, p: _Any = "fro", dim: _Any = None, keepdim: bool = False
             raise RuntimeError(f"norm: p='nuc' needs a matrix: a 2-D input or dim a 2-tuple, "
                                f"got shape {self.shape} and dim={dim}")
         return linalg.matrix_norm(self, "nuc", dims, keepdim, dtype=dtype)
+    if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:  # (PyTorch's check)
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim} (norm with "
+                           f"p='fro' reduces 1 or 2 dims)")
     return _vector_norm(self, p, dim, keepdim, dtype)
 
 

@@ -185,7 +185,7 @@ def _searched(sorted_sequence: Any, input: Any, out_int32: bool,  # noqa: A002
     side = side or ("right" if right else "left")
     boundaries, values = _array(sorted_sequence), _array(input)
     if sorter is not None:
-        boundaries = np.take_along_axis(boundaries, _array(sorter), axis=-1)
+        boundaries = _sorted_by(boundaries, _array(sorter))
     dtype = np.int32 if out_int32 else np.int64
     if boundaries.ndim > 1 and values.shape[:-1] != boundaries.shape[:-1]:
         raise RuntimeError(f"searchsorted: boundaries {boundaries.shape} and input "
@@ -197,6 +197,21 @@ def _searched(sorted_sequence: Any, input: Any, out_int32: bool,  # noqa: A002
     rows = [np.searchsorted(row, part, side=side) for row, part in zip(
         boundaries.reshape(-1, boundaries.shape[-1]), values.reshape(-1, values.shape[-1]))]
     return _result(np.reshape(rows, values.shape), dtype)
+
+
+def _sorted_by(boundaries: np.ndarray, sorter: np.ndarray) -> np.ndarray:
+    """`boundaries` in the order `sorter` gives, checked as PyTorch checks it."""
+    if sorter.dtype != np.int64:
+        raise RuntimeError("torch.searchsorted(): sorter must be a tensor of long dtype but got "
+                           f"dtype {sorter.dtype}")
+    if sorter.shape != boundaries.shape:
+        raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same size, "
+                           f"but got boundary tensor {list(boundaries.shape)} and got sorter "
+                           f"tensor {list(sorter.shape)}")
+    if sorter.size and (sorter.min() < 0 or sorter.max() >= boundaries.shape[-1]):
+        raise RuntimeError(f"torch.searchsorted(): sorter index out of range (sorter values must "
+                           f"be in [0, {boundaries.shape[-1]}))")
+    return np.take_along_axis(boundaries, sorter, axis=-1)
 
 
 def _bisected(boundaries: np.ndarray, values: np.ndarray, right: bool) -> np.ndarray:
@@ -237,6 +252,9 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
          invert: bool = False) -> Tensor:
     """A bool tensor of `elements`' shape: True where the element occurs in `test_elements`
     (False where it does not, with `invert`). Either may be a number."""
+    if isinstance(elements, str) or isinstance(test_elements, str):
+        raise TypeError(f"isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__})")
     first, second, _ = promoted_operands(_array(elements), _array(test_elements))
     return _result(np.isin(first, second, assume_unique=assume_unique, invert=invert))  # (both
     # in PyTorch's result dtype first: int32 2049 is in float16 [2048.])

@@ -17,10 +17,11 @@ import functools
 import threading
 import warnings
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
+from tinygrad_np import return_types
 from tinygrad_np.device import as_device
 from tinygrad_np.function import is_grad_enabled, no_grad
 from tinygrad_np.tensor import Tensor, TensorError, to_tensor
@@ -217,11 +218,7 @@ FORMS: dict[str, Callable[..., Any]] = {
 }
 
 
-class ValuesIndices(NamedTuple):
-    """What `tg.max(x, dim)` and `tg.min(x, dim)` return, as PyTorch's named tuple."""
-
-    values: Tensor
-    indices: Tensor
+ValuesIndices = return_types.max  # (the name it had; tg.min's result is return_types.min)
 
 
 def _extreme(input: Any, dim: Any, keepdim: bool, kwargs: dict[str, Any], largest: bool,
@@ -240,7 +237,7 @@ def _extreme(input: Any, dim: Any, keepdim: bool, kwargs: dict[str, Any], larges
     if isinstance(values, tuple):  # the method gives (values, indices) itself
         return values
     indices = x.argmax(dim, keepdim) if largest else x.argmin(dim, keepdim)
-    return ValuesIndices(values, indices)
+    return (return_types.max if largest else return_types.min)(values, indices)
 
 
 def _elementwise_extreme(a: Tensor, b: Tensor, largest: bool) -> Tensor:

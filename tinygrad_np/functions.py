@@ -9,17 +9,17 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections import namedtuple
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from tinygrad_np import xp
+from tinygrad_np import return_types, xp
+from tinygrad_np.counting import _bisected
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import _laid_out_like, randint
-from tinygrad_np.functional_forms import ValuesIndices, with_out
+from tinygrad_np.functional_forms import with_out
 from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, vstack
 from tinygrad_np.ops.distance import CDist
 from tinygrad_np.ops.einsum import Einsum
@@ -46,6 +46,9 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     """
     if input is None and other is None:
         return _tensor(condition).nonzero(as_tuple=True)
+    if input is None or other is None:  # PyTorch's TypeError, not a tensor of None
+        raise TypeError("where() takes a condition alone, or a condition, input and other; got "
+                        f"input={type(input).__name__} and other={type(other).__name__}")
     if isinstance(input, Tensor):  # both cast to PyTorch's result dtype first
         input, other = _binary(input, _int_for_where(other, input))
     elif isinstance(other, Tensor):
@@ -908,15 +911,7 @@ def chain_matmul(*matrices: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------- reductions and statistics
-class aminmax_result(NamedTuple):  # noqa: N801  (named as torch.return_types.aminmax)
-    """What `tg.aminmax` returns, as PyTorch's named tuple."""
-
-    min: Tensor
-    max: Tensor
-
-
-aminmax_result.__name__ = aminmax_result.__qualname__ = "aminmax"
-MinMax = aminmax_result  # the name it had
+aminmax_result = MinMax = return_types.aminmax  # (the names it had)
 
 
 def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
@@ -947,7 +942,7 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
         return x[np.asarray(~nans)].median()
     axis = _wrap_dim("nanmedian", dim, x.ndim)
     if x.ndim == 0:
-        return ValuesIndices(x.reshape(()), Tensor(np.asarray(0)))
+        return return_types.nanmedian(x.reshape(()), Tensor(np.asarray(0)))
     if x.shape[axis] == 0:
         raise IndexError(f"nanmedian: cannot pick from an empty dim {dim} of shape {x.shape}")
     order = np.argsort(x._data, axis=axis, kind="stable")  # NaNs last
@@ -956,7 +951,7 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     values = x._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)
-    return ValuesIndices(values, Tensor(index))
+    return return_types.nanmedian(values, Tensor(index))
 
 
 def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: bool = False,
@@ -987,16 +982,25 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
     return result[0] if len(result) == 1 else tuple(result)
 
 
-def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Tensor, int]:
-    """The area of each interval between neighbouring samples along `dim`, and that axis."""
+def _samples(op: str, y: Any, dim: int) -> tuple[Tensor, int]:
+    """y as a tensor of at least 1 dim, and `dim` as its axis."""
     y = _tensor(y)
     if y.ndim == 0:
         raise IndexError(f"{op}: y must have at least 1 dim, got a 0-d tensor")
-    if y.dtype.kind in "biu":  # in the default float dtype, as PyTorch (uint8 sums wrapped)
-        y = y.to(get_default_dtype())
+    return y, _wrap_dim(op, dim, y.ndim)
+
+
+def _float_samples(y: Tensor) -> Tensor:
+    """Integer or bool samples in the default float dtype, as PyTorch (uint8 sums wrapped)."""
+    return y.to(get_default_dtype()) if y.dtype.kind in "biu" else y
+
+
+def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Tensor, int]:
+    """The area of each interval between neighbouring samples along `dim`, and that axis."""
+    y, axis = _samples(op, y, dim)
+    y = _float_samples(y)
     if x is not None and dx is not None:
         raise TypeError(f"{op}: pass x or dx, not both")
-    axis = _wrap_dim(op, dim, y.ndim)
     size = y.shape[axis]
     pairs = y.narrow(axis, 0, max(size - 1, 0)) + y.narrow(axis, min(size, 1), max(size - 1, 0))
     if x is None:
@@ -1015,9 +1019,17 @@ def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Te
 @xp.quiet
 def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
     """The trapezoidal rule along `dim`: samples `y` at points `x` (1-D of y's length along
-    dim, or broadcasting with y), or spaced `dx` apart (1 by default)."""
-    areas, axis = _trapezoids("trapezoid", y, x, dx, dim)
-    return areas.sum(axis)
+    dim, or broadcasting with y), or spaced `dx` apart (1 by default). Evenly spaced, as
+    PyTorch: (sum(y) - (first + last) / 2) * dx, so float16 pairs do not overflow and
+    [0, 5, -inf] gives nan. No samples give 0 in y's dtype (int64 stays int64)."""
+    y, axis = _samples("trapezoid", y, dim)
+    if y.shape[axis] == 0:
+        return y.sum(axis)
+    if x is not None:
+        return _trapezoids("trapezoid", y, x, dx, dim)[0].sum(axis)
+    y = _float_samples(y)
+    ends = y.select(axis, 0) + y.select(axis, -1)
+    return (y.sum(axis) - ends * 0.5) * (1 if dx is None else dx)
 
 
 @xp.quiet
@@ -1261,7 +1273,7 @@ def angle(input: Any) -> Tensor:  # noqa: A002
 
 
 # As torch.return_types.frexp: a (mantissa, exponent) named tuple.
-FrexpResult = namedtuple("frexp", ["mantissa", "exponent"])
+FrexpResult = return_types.frexp
 
 
 def frexp(input: Any) -> FrexpResult:  # noqa: A002
@@ -1299,7 +1311,7 @@ def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002
 
 
 # As torch.return_types.histogram: a (hist, bin_edges) named tuple.
-HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])
+HistogramResult = return_types.histogram
 
 
 @xp.quiet
@@ -1307,15 +1319,72 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
               weight: Any = None, density: bool = False) -> HistogramResult:
     """(hist, bin_edges) of a float tensor: `bins` equal bins over `range` (the data's range
     by default) or the given edges; `weight` per value; `density` normalises the area to 1.
-    As torch.histogram; no gradient."""
-    data = _tensor(input)._data
-    if data.dtype.kind != "f":
-        raise RuntimeError(f"histogram: expected a floating-point input, got {data.dtype}")
-    edges = _tensor(bins)._data if isinstance(bins, (Tensor, np.ndarray, list)) else int(bins)
-    counts, bin_edges = np.histogram(data, edges, range=range, density=density, weights=(
-        None if weight is None else _tensor(weight)._data))
+    As torch.histogram (its errors too); edges that do not increase are searched as PyTorch
+    searches them. No gradient."""
+    source = _tensor(input)._data
+    if source.dtype.kind != "f":
+        raise RuntimeError(f"histogram: expected a floating-point input, got {source.dtype}")
+    data = source.reshape(-1)
+    weights = None if weight is None else _histogram_weights(_tensor(weight)._data, source)
+    if isinstance(bins, (Tensor, np.ndarray, list)):
+        edges = _histogram_edges(_tensor(bins)._data, data.dtype)
+        counts = _binned(data, edges, weights)
+    else:
+        if int(bins) <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                               "dimension 0")
+        low, high = _histogram_range(data, range)
+        counts, edges = np.histogram(data, int(bins), range=(low, high), weights=weights)
+    if density:  # as PyTorch: hist / (total * bin widths)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            counts = counts / (counts.sum() * np.diff(edges))
     return HistogramResult(Tensor(counts.astype(data.dtype)),
-                           Tensor(np.asarray(bin_edges, dtype=data.dtype)))
+                           Tensor(np.asarray(edges, dtype=data.dtype)))
+
+
+def _histogram_weights(weights: np.ndarray, data: np.ndarray) -> np.ndarray:
+    if weights.shape != data.shape or weights.dtype != data.dtype:
+        raise RuntimeError(f"torch.histogramdd: weight must have the input's shape {data.shape} "
+                           f"and dtype {data.dtype}, got {weights.dtype} of shape "
+                           f"{weights.shape}")
+    return weights.reshape(-1)
+
+
+def _histogram_edges(edges: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if edges.ndim != 1 or edges.dtype != dtype:
+        raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension and the "
+                           f"input's dtype {dtype}, got {edges.dtype} of shape {edges.shape}")
+    if edges.size < 2:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {edges.size - 1} "
+                           f"for dimension 0")
+    return edges
+
+
+def _histogram_range(data: np.ndarray, given: Any) -> tuple[float, float]:
+    """The (min, max) the bins span: `given`, else the data's (0 to 1 with no data)."""
+    if given is not None and len(given) != 2:
+        raise RuntimeError(f"torch.histogramdd: for a 1-dimensional histogram range should "
+                           f"have 2 elements, but got {len(given)}")
+    low, high = (float(v) for v in given) if given is not None else (
+        (float(data.min()), float(data.max())) if data.size else (0.0, 1.0))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{low}, {high}] is not "
+                           f"finite")
+    if low > high:
+        raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {low} "
+                           f"max {high} for dimension 0")
+    return low, high
+
+
+def _binned(data: np.ndarray, edges: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """PyTorch's binning by given edges: values outside [edges[0], edges[-1]] (and NaN)
+    dropped, the rest binned by a binary search (upper bound) even where the edges do not
+    increase; the last edge belongs to the last bin."""
+    inside = (data >= edges[0]) & (data <= edges[-1])
+    where = _bisected(edges, data[inside], right=True) - 1
+    where = np.minimum(where, edges.size - 2)
+    return np.bincount(where, None if weights is None else weights[inside],
+                       minlength=edges.size - 1)
 
 
 def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:

@@ -14,12 +14,11 @@ The LU family, cond, vander and the tensor solves are in `linalg_lu.py`.
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np import xp
+from tinygrad_np import return_types, xp
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.ops.linalg import (
     QR,
@@ -45,14 +44,14 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal",
            "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals",
            "vecdot", "vector_norm"]
 
-SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
-EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
-SVDResult = namedtuple("svd", ["U", "S", "Vh"])
-QRResult = namedtuple("qr", ["Q", "R"])
-CholeskyExResult = namedtuple("linalg_cholesky_ex", ["L", "info"])
-InvExResult = namedtuple("linalg_inv_ex", ["inverse", "info"])
-TriangularSolveResult = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
-LstsqResult = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+SlogdetResult = return_types.linalg_slogdet
+EighResult = return_types.linalg_eigh
+SVDResult = return_types.linalg_svd
+QRResult = return_types.linalg_qr
+CholeskyExResult = return_types.linalg_cholesky_ex
+InvExResult = return_types.linalg_inv_ex
+TriangularSolveResult = return_types.triangular_solve
+LstsqResult = return_types.linalg_lstsq
 
 
 class LinAlgError(TensorError):
@@ -664,7 +663,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 # ----------------------------------------------------------------------------- torch.* names
-SVDOldResult = namedtuple("svd", ["U", "S", "V"])
+SVDOldResult = return_types.svd
 
 
 def old_svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> SVDOldResult:  # noqa: A002
@@ -684,9 +683,9 @@ def old_det(input: Tensor) -> Tensor:  # noqa: A002
     return det(input)
 
 
-def old_slogdet(input: Tensor) -> SlogdetResult:  # noqa: A002
-    """torch.slogdet: linalg.slogdet, its argument named `input`."""
-    return slogdet(input)
+def old_slogdet(input: Tensor) -> Any:  # noqa: A002
+    """torch.slogdet: linalg.slogdet, its argument named `input` (a return_types.slogdet)."""
+    return return_types.slogdet(*slogdet(input))
 
 
 def old_inverse(input: Tensor) -> Tensor:  # noqa: A002

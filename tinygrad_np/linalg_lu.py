@@ -10,11 +10,11 @@ differentiable in both LU and B as in PyTorch.
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
+from tinygrad_np import return_types
 from tinygrad_np.join import cat
 from tinygrad_np.linalg import (
     LinAlgError,
@@ -34,10 +34,10 @@ from tinygrad_np.linalg import (
 from tinygrad_np.ops.linalg import LU, Geqrf, lu_packed, permutation, zero_pivot
 from tinygrad_np.tensor import Tensor, to_tensor
 
-LUFactorResult = namedtuple("linalg_lu_factor", ["LU", "pivots"])
-LUFactorExResult = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
-LUResult = namedtuple("linalg_lu", ["P", "L", "U"])
-SolveExResult = namedtuple("linalg_solve_ex", ["result", "info"])
+LUFactorResult = return_types.linalg_lu_factor
+LUFactorExResult = return_types.linalg_lu_factor_ex
+LUResult = return_types.linalg_lu
+SolveExResult = return_types.linalg_solve_ex
 
 
 def lu_factor_ex(A: Tensor, *, pivot: bool = True,  # noqa: N803
@@ -84,14 +84,14 @@ def lu(A: Tensor, *, pivot: bool = True) -> LUResult:  # noqa: N803
 
 
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,  # noqa: N803
-              unpack_pivots: bool = True) -> LUResult:
+              unpack_pivots: bool = True) -> Any:
     """torch.lu_unpack: (P, L, U) from lu_factor's (LU, pivots); empty tensors for the parts
     not asked for."""
     packed, pivots = to_tensor(LU_data), to_tensor(LU_pivots)
     empty = Tensor(np.empty(0, dtype=packed.dtype))
     p = Tensor(permutation(pivots._data.astype(np.int64), packed.shape[-2], packed.dtype)) \
         if unpack_pivots else empty
-    return LUResult(p, *(_unpacked(packed) if unpack_data else (empty, empty)))
+    return return_types.lu_unpack(p, *(_unpacked(packed) if unpack_data else (empty, empty)))
 
 
 def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
@@ -223,7 +223,7 @@ def householder_product(input: Tensor, tau: Tensor) -> Tensor:  # noqa: A002
 
 
 # ------------------------------------------------------------------ torch.geqrf, ormqr, orgqr
-GeqrfResult = namedtuple("geqrf", ["a", "tau"])
+GeqrfResult = return_types.geqrf
 
 
 def geqrf(input: Tensor) -> GeqrfResult:  # noqa: A002

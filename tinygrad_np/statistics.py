@@ -10,19 +10,19 @@ own op (ops/scan.py), stable at +-1000. The Tensor methods call these.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
+from tinygrad_np import return_types
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.ops.scan import LogCumSumExp
-from tinygrad_np.tensor import Axis, Tensor, _data, _wrap_dim, _wrap_dims
+from tinygrad_np.tensor import Axis, Tensor, _broadcast_shape, _data, _wrap_dim, _wrap_dims
 
 # As torch.return_types.kthvalue: a (values, indices) named tuple.
-KthValue = namedtuple("kthvalue", ["values", "indices"])
+KthValue = return_types.kthvalue
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
@@ -149,6 +149,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None,  # noqa:
     for part in (prepend, input, append):
         if part is None:
             continue
+        if isinstance(part, Tensor) and part is not input:
+            _check_joined(part, input, axis)
         part = _tensor(part, input)
         if part.ndim == 0:  # a number: one entry along dim, as NumPy
             part = part.expand(tuple(1 if i == axis else s for i, s in enumerate(input.shape)))
@@ -163,21 +165,35 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None,  # noqa:
     return x
 
 
+def _check_joined(part: Tensor, input: Tensor, axis: int) -> None:  # noqa: A002
+    """PyTorch's checks of a prepend or append tensor of diff."""
+    if part.ndim != input.ndim:
+        raise RuntimeError(f"diff expects prepend or append to be the same dimension as input "
+                           f"(got shape {part.shape} for input {input.shape})")
+    if any(a != b for i, (a, b) in enumerate(zip(part.shape, input.shape)) if i != axis):
+        raise RuntimeError(f"diff expects the shape of tensor to prepend or append to match "
+                           f"that of input except along the differencing dimension (got "
+                           f"{part.shape} for input {input.shape}, dim {axis})")
+
+
 def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002
     """The cross product of 3-vectors along `dim` (None: the first dim of size 3, PyTorch's
-    deprecated default, here without its warning), broadcasting the two inputs."""
+    deprecated default, here without its warning), broadcasting the two inputs (of the same
+    number of dims, as PyTorch)."""
     other = _tensor(other, input)
-    shape = np.broadcast_shapes(input.shape, other.shape)
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
+                           f"shapes {input.shape} and {other.shape}")
     if dim is None:
-        sizes = [axis for axis, size in enumerate(shape) if size == 3]
+        sizes = [axis for axis, size in enumerate(input.shape) if size == 3]
         if not sizes:
-            raise RuntimeError(f"cross: no dimension of size 3 in input of shape {shape}")
+            raise RuntimeError(f"cross: no dimension of size 3 in input of shape {input.shape}")
         dim = sizes[0]
-    axis = _wrap_dim("cross", dim, len(shape))
-    position = axis - len(shape)  # from the end: the inputs may have fewer dims
-    if any(t.ndim < -position or t.shape[position] != 3 for t in (input, other)):
+    axis = _wrap_dim("cross", dim, input.ndim)
+    if input.shape[axis] != 3 or other.shape[axis] != 3:  # (checked before broadcasting)
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"shapes {input.shape} and {other.shape}")
+    shape = _broadcast_shape("cross", input.shape, other.shape)
     a = [input.expand(shape).narrow(axis, i, 1) for i in range(3)]
     b = [other.expand(shape).narrow(axis, i, 1) for i in range(3)]
     return cat([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],

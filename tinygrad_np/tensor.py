@@ -15,13 +15,12 @@ import math
 import numbers
 import warnings
 import weakref
-from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np import xp
+from tinygrad_np import return_types, xp
 from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
     WIDER_ACCUMULATOR,
@@ -939,7 +938,7 @@ class Size(tuple):
 
 
 # The (values, indices) results of dim reductions, named as PyTorch's torch.return_types.
-_RETURN_TYPES = {name: namedtuple(name, ["values", "indices"]) for name in (
+_RETURN_TYPES = {name: getattr(return_types, name) for name in (
     "max", "min", "median", "mode", "sort", "topk", "cummax", "cummin")}
 
 
@@ -972,6 +971,15 @@ def _wrap_dim(op: str, dim: Any, ndim: int, extra: int = 0) -> int:
     which may name the position one past the last axis.
     """
     return check_dim(op, dim, ndim + extra)
+
+
+def _scan_dtype(op: str, tensor: Tensor, dtype: Any) -> Tensor:
+    """`tensor` in the `dtype=` of cumsum/cumprod: PyTorch has no bool running sum or product
+    (a 0-d or empty tensor passes, as there)."""
+    if np.dtype(dtype) == np.bool_ and tensor.ndim and tensor.numel():
+        raise NotImplementedError(f'"{op}_out_cpu" not implemented for \'Bool\' ({op} with '
+                                  f"dtype=bool, input of shape {tensor.shape})")
+    return tensor.astype(dtype)
 
 
 def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
@@ -4022,6 +4030,8 @@ class Tensor:
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
+        if other is None:
+            raise TypeError("where(): other must be a tensor or a number, got None")
         return Where.apply(_condition(condition, where=True), *_binary(self, other))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
@@ -4253,6 +4263,8 @@ class Tensor:
         """Product over `dim`; the gradient is the product of the other elements, also
         where some are zero."""
         dims = _wrap_dims("prod", _dim_arg("prod", dim, axis), self.ndim)
+        if dtype is not None and np.dtype(dtype) == np.bool_:  # bool: a logical and, as PyTorch
+            return self.astype(np.bool_).all(dims, _keep_arg(keepdim, keepdims))
         source = _wide_int(self) if dtype is None else self.astype(dtype)
         return Prod.apply(source, dims, _keep_arg(keepdim, keepdims))
 
@@ -4319,14 +4331,14 @@ class Tensor:
     def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
                ) -> Tensor:
         """Running sum along `dim`;  the gradient is the reversed running sum of g."""
-        source = _wide_int(self) if dtype is None else self.astype(dtype)
+        source = _wide_int(self) if dtype is None else _scan_dtype("cumsum", self, dtype)
         axis = _wrap_dim("cumsum", _required_dim("cumsum", dim, axis), self.ndim)
         return Cumsum.apply(source, axis) if self.ndim else source.clone()
 
     def cumprod(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
                 ) -> Tensor:
         """Running product along `dim`; the gradient is right also where x has zeros."""
-        source = _wide_int(self) if dtype is None else self.astype(dtype)
+        source = _wide_int(self) if dtype is None else _scan_dtype("cumprod", self, dtype)
         axis = _wrap_dim("cumprod", _required_dim("cumprod", dim, axis), self.ndim)
         return Cumprod.apply(source, axis) if self.ndim else source.clone()
 
@@ -4385,10 +4397,8 @@ class Tensor:
             raise TensorError(f"norm: p={p!r} is not supported (use 2, 'fro', 1, inf, ...)")
         if p == 1:
             return source.abs().sum(dims, keepdim=keepdim)
-        if p == math.inf:
-            return source.abs().amax(dims, keepdim=keepdim)
-        if p == -math.inf:
-            return source.abs().amin(dims, keepdim=keepdim)
+        if p in (math.inf, -math.inf):
+            return source._extreme_abs(p > 0, dims, keepdim)
         if p == 0:  # a count: gradient 0, but the result stays in the graph (as PyTorch's)
             return ((source != 0).astype(source.dtype) + source._graph_zero()).sum(
                 dims, keepdim=keepdim)
@@ -4396,6 +4406,24 @@ class Tensor:
         # accumulates in double too), the result cast back.
         return source._p_norm(p, dims, keepdim) if source.dtype == np.float64 else \
             source.double()._p_norm(p, dims, keepdim).astype(source.dtype)
+
+    def _extreme_abs(self, largest: bool, dims: tuple[int, ...] | None,
+                     keepdim: bool) -> Tensor:
+        """max |x| (min |x| unless `largest`) over dims. A slice holding NaN gives NaN with
+        gradient 0, as PyTorch's inf-norm (amax would send NaN to the whole slice)."""
+        if 0 in (self.shape if dims is None else [self.shape[d] for d in dims]):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {'' if largest else '-'}"
+                               f"inf norm on an empty dimension (shape {self.shape}, dim {dims})"
+                               " because the operation does not have an identity")
+        size = self.abs()
+        nan = np.isnan(size._data).any(axis=dims, keepdims=True) if size._data.dtype.kind == \
+            "f" else False
+        if not np.any(nan):
+            return size.amax(dims, keepdim=keepdim) if largest else size.amin(dims, keepdim=keepdim)
+        kept = size.where(~nan, 0.0)  # (NaN put back below, as a constant)
+        result = kept.amax(dims, keepdim=True) if largest else kept.amin(dims, keepdim=True)
+        result = result.where(~nan, math.nan)
+        return result if keepdim else result.squeeze(dims)
 
     def _p_norm(self, p: float, dims: tuple[int, ...], keepdim: bool) -> Tensor:
         if p < 0:  # 0 where an element is 0 (or |x|^p overflows), with PyTorch's gradient 0
@@ -4744,8 +4772,8 @@ class Tensor:
 
     def slogdet(self) -> Any:
         """(sign, logabsdet) of each square matrix (tg.linalg.slogdet)."""
-        from tinygrad_np.linalg import slogdet
-        return slogdet(self)
+        from tinygrad_np.linalg import old_slogdet
+        return old_slogdet(self)
 
     def cholesky(self, upper: bool = False) -> Tensor:
         """The Cholesky factor L (U = L^T with upper) (tg.linalg.cholesky)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import return_types
 from tinygrad_np.device import check_placement
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.errors import TensorError
@@ -356,7 +357,7 @@ def qr(input: Tensor, some: bool = True) -> Any:  # noqa: A002
     """torch.qr (deprecated there): linalg.qr, 'reduced' when `some` else 'complete'."""
     from tinygrad_np.linalg import qr as linalg_qr  # noqa: PLC0415 (linalg is above)
 
-    return linalg_qr(input, "reduced" if some else "complete")
+    return return_types.qr(*linalg_qr(input, "reduced" if some else "complete"))
 
 
 def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002

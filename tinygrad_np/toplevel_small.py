@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
+from tinygrad_np import return_types
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
 from tinygrad_np.tensor import Tensor, _viewed, to_tensor
@@ -123,14 +124,7 @@ def while_loop(cond_fn: Callable[..., Any], body_fn: Callable[..., Any],
     return carried
 
 
-class HistogramDD(NamedTuple):
-    """What `torch.histogramdd` returns: the counts and each dim's bin edges."""
-
-    hist: Tensor
-    bin_edges: tuple
-
-
-HistogramDD.__name__ = HistogramDD.__qualname__ = "histogramdd"  # (torch.return_types')
+HistogramDD = return_types.histogramdd  # the counts and each dim's bin edges
 
 def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None = None,  # noqa: A002
                 weight: Any = None, density: bool = False) -> HistogramDD:
@@ -139,9 +133,11 @@ def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None 
     flat [min0, max0, min1, max1, ...]; `weight` per point; `density` normalises the volume
     to 1. No gradient, as PyTorch."""
     data = to_tensor(input).detach().numpy()
-    if data.dtype.kind != "f" or data.ndim < 1:
-        raise RuntimeError(f"histogramdd: expected a float input of shape (..., D), got "
-                           f"{data.dtype} of shape {data.shape}")
+    if data.ndim == 0:
+        raise IndexError("histogramdd: Dimension specified as -1 but tensor has no dimensions")
+    if data.dtype.kind != "f" or data.ndim < 2:  # (PyTorch takes 1-D as one point per row)
+        raise RuntimeError(f"torch.histogramdd: input tensor should have at least 2 dimensions "
+                           f"(float, shape (..., D)), got {data.dtype} of shape {data.shape}")
     points, dims = data.reshape(-1, data.shape[-1]), data.shape[-1]
     if isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor):
         bins = [edges.detach().numpy() for edges in bins]

@@ -1,0 +1,60 @@
+"""PyTorch's `torch.return_types`: the named tuples that ops with several results return
+(`x.max(0)` is a `return_types.max` of (values, indices)). Each is a module-level class, so
+`isinstance(x.max(0), tg.return_types.max)` holds and the results pickle; the repr is
+PyTorch's:
+
+    torch.return_types.max(
+    values=tensor([3., 4.]),
+    indices=tensor([1, 1]))
+
+Imports nothing of tinygrad_np (the engine uses it)."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+_FIELDS = {
+    **{name: "values indices" for name in (
+        "max", "min", "median", "nanmedian", "mode", "sort", "topk", "kthvalue", "cummax",
+        "cummin")},
+    "aminmax": "min max",
+    "frexp": "mantissa exponent",
+    "histogram": "hist bin_edges",
+    "histogramdd": "hist bin_edges",
+    "slogdet": "sign logabsdet",
+    "linalg_slogdet": "sign logabsdet",
+    "linalg_eigh": "eigenvalues eigenvectors",
+    "linalg_eig": "eigenvalues eigenvectors",
+    "svd": "U S V",
+    "linalg_svd": "U S Vh",
+    "qr": "Q R",
+    "linalg_qr": "Q R",
+    "linalg_cholesky_ex": "L info",
+    "linalg_inv_ex": "inverse info",
+    "triangular_solve": "solution cloned_coefficient",
+    "linalg_lstsq": "solution residuals rank singular_values",
+    "linalg_lu_factor": "LU pivots",
+    "linalg_lu_factor_ex": "LU pivots info",
+    "linalg_lu": "P L U",
+    "lu_unpack": "P L U",
+    "linalg_solve_ex": "result info",
+    "geqrf": "a tau",
+}
+
+
+def _repr(self: Any) -> str:
+    """PyTorch's layout: the type, then one `field=value` a line."""
+    body = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
+    return f"torch.return_types.{type(self).__name__}(\n{body})"
+
+
+def _make(name: str, fields: str) -> type:
+    result = namedtuple(name, fields.split(), module=__name__)
+    result.__repr__ = _repr
+    result.__doc__ = f"torch.return_types.{name}: the named tuple ({fields.replace(' ', ', ')})."
+    return result
+
+
+globals().update({name: _make(name, fields) for name, fields in _FIELDS.items()})
+__all__ = list(_FIELDS)
