@@ -222,13 +222,15 @@ def _fancy_plan(index: Any, shape: tuple[int, ...], value_shape: tuple[int, ...]
             rest.append((axis, part))
             axis += 1
     rest += [(k, slice(None)) for k in range(axis, len(shape))]  # trailing axes
+    if all(axis is None for axis, _ in rest):
+        return None
     try:
         places = np.ravel_multi_index(arrays, [shape[a] for a in axes], mode="wrap")
     except (TypeError, ValueError):  # (uint64 arrays, a product of sizes past int64)
         return None
     start = 0 if run == "separated" else start
-    if all(axis is None for axis, _ in rest) or len(value_shape) != len(rest) + places.ndim \
-            or value_shape[start:start + places.ndim] != places.shape:
+    if len(value_shape) != len(rest) + places.ndim or \
+            value_shape[start:start + places.ndim] != places.shape:
         return None
     return axes, rest, places.reshape(-1), start
 

@@ -455,13 +455,14 @@ def _first_max(x: np.ndarray, axis: int, windows: np.ndarray) -> tuple[np.ndarra
     kernel takes every NaN it meets), one window position at a time over all windows."""
     best = np.take(x, windows[:, 0], axis=axis)
     which = np.zeros(best.shape, dtype=np.int64)
+    nan = x.dtype.kind == "f" and not xp.finite(x) and bool(np.isnan(x).any())
     for k in range(1, windows.shape[1]):
         candidate = np.take(x, windows[:, k], axis=axis)
-        wins = candidate > best
-        if x.dtype.kind == "f":
+        wins = np.greater(candidate, best)
+        if nan:
             wins |= np.isnan(candidate)
-        best = np.where(wins, candidate, best)
-        which[wins] = k
+        np.copyto(best, candidate, where=wins)
+        np.copyto(which, k, where=wins)
     return best, which
 
 
