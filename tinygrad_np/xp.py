@@ -98,7 +98,7 @@ def index_add(values, index: Any, shape: tuple[int, ...]):
         if _is_basic_index(index):
             out[index] = values  # basic indexing never repeats an element
         else:
-            np.add.at(out, index, values)
+            _add_at(out, index, np.asarray(values))
         return out
     from tinygrad_np.ops.shape import IndexAdd  # only for create_graph; avoids an import cycle
 
@@ -113,6 +113,126 @@ def _is_basic_index(index: Any) -> bool:
         or (isinstance(part, np.ndarray) and part.dtype == bool)
         for part in parts
     )
+
+
+_MOST_ROUNDS = 64  # more repeats of one place than this: sort and np.add.reduceat
+
+
+def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
+    """np.add.at(out, index, values), which NumPy runs element by element when slices join
+    the index arrays (x[:, idx], x[idx] of a matrix). Here the places the index arrays name
+    are numbered: without repeats one assignment writes them all. Else the index arrays'
+    axes go first (a contiguous buffer when they were not), so that each place is a row,
+    and each round adds the next occurrence of every repeated place with one vectorised
+    `+=` (rounds go in index order: each sum adds in np.add.at's order); past _MOST_ROUNDS
+    repeats, a stable sort and np.add.reduceat sum each place's rows, assigned once."""
+    plan = _fancy_plan(index, out.shape, values.shape)
+    if plan is None:  # index arrays alone (NumPy's own fast path), or a form not planned
+        np.add.at(out, index, values)
+        return
+    axes, rest, places, start = plan
+    if not places.size:
+        return
+    order = _stable_order(places, places.size * int(places.max(initial=0) + 1))
+    ordered = places[order]
+    starts = np.empty(places.size, dtype=bool)
+    starts[0], starts[1:] = True, ordered[1:] != ordered[:-1]
+    positions = np.arange(places.size)
+    rank = positions - np.maximum.accumulate(np.where(starts, positions, 0))  # k-th repeat
+    if not rank.any():
+        out[index] = values
+        return
+    block = values.ndim - len(rest)
+    moved = np.moveaxis(values, range(start, start + block), range(block))
+    rows = moved.reshape((places.size,) + tuple(  # one row per place; None's axes dropped
+        n for n, (axis, _) in zip(moved.shape[block:], rest) if axis is not None))
+    others = [axis for axis, _ in rest if axis is not None]
+    order_out = axes + others
+    target = out if order_out == sorted(order_out) else np.zeros(
+        [out.shape[axis] for axis in order_out], out.dtype)
+    sizes, slices = target.shape[:len(axes)], tuple(part for axis, part in rest if axis is not None)
+    if rank.max() >= _MOST_ROUNDS:
+        first = np.flatnonzero(starts)
+        target[np.unravel_index(ordered[first], sizes) + slices] = np.add.reduceat(
+            rows[order], first, axis=0)
+    else:
+        by_round = order[_stable_order(rank, places.size * _MOST_ROUNDS)]
+        bounds = np.cumsum(np.bincount(rank))
+        for low, high in zip(np.concatenate(([0], bounds[:-1])), bounds):
+            chosen = by_round[low:high]
+            at = np.unravel_index(places[chosen], sizes) + slices
+            if low:
+                target[at] += rows[chosen]
+            else:  # the first occurrences, onto zeros
+                target[at] = rows[chosen]
+    if target is not out:
+        out[...] = target.transpose(np.argsort(order_out))
+
+
+def _stable_order(keys: np.ndarray, span: int) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for keys in [0, span / len(keys)): NumPy's stable
+    sort of integers is a merge sort ten times slower than its default one, which sorts
+    the keys made unique by their positions just as well while they fit in int64."""
+    if span >= 2 ** 62:
+        return np.argsort(keys, kind="stable")
+    return np.argsort(keys * keys.size + np.arange(keys.size))
+
+
+def _fancy_plan(index: Any, shape: tuple[int, ...], value_shape: tuple[int, ...]) -> Any:
+    """How `values = x[index]` lays out for x of `shape` when index arrays mix with slices:
+    (the index arrays' axes, (axis, slice) or (None, None) for a new axis per other result
+    axis in order, the places the arrays name (broadcast together, numbered over their
+    axes), the result axis where the arrays' block starts). None when no slice joins the
+    arrays (NumPy's np.add.at is fast then) or the index is of a form not planned here
+    (bool scalars, lists).
+
+    Integers count as index arrays, a bool array as its nonzero() arrays; NumPy places the
+    block where the first array stands if the arrays are adjacent, else first (a None or
+    Ellipsis between them separates them)."""
+    parts: list[Any] = []
+    for part in index if isinstance(index, tuple) else (index,):
+        if isinstance(part, np.ndarray) and part.dtype == bool and part.ndim:
+            parts.extend(part.nonzero())
+        elif isinstance(part, np.ndarray) and part.dtype.kind in "iu" or isinstance(
+                part, (int, np.integer)) and not isinstance(part, (bool, np.bool_)):
+            parts.append(np.asarray(part))
+        elif part is None or part is Ellipsis or isinstance(part, slice):
+            parts.append(part)
+        else:
+            return None
+    spread = len(shape) - sum(part is not None and part is not Ellipsis for part in parts)
+    if sum(part is Ellipsis for part in parts) > 1 or spread < 0:
+        return None
+    arrays, axes, rest, axis, start, run = [], [], [], 0, 0, "before"
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            start = len(rest) if run == "before" else start
+            run = "separated" if run in ("after", "separated") else "in"
+            arrays.append(part)
+            axes.append(axis)
+            axis += 1
+            continue
+        run = "after" if run == "in" else run
+        if part is None:
+            rest.append((None, None))
+        elif part is Ellipsis:
+            rest += [(axis + k, slice(None)) for k in range(spread)]
+            axis += spread
+        else:
+            rest.append((axis, part))
+            axis += 1
+    rest += [(k, slice(None)) for k in range(axis, len(shape))]  # trailing axes
+    if all(axis is None for axis, _ in rest):
+        return None
+    try:
+        places = np.ravel_multi_index(arrays, [shape[a] for a in axes], mode="wrap")
+    except (TypeError, ValueError):  # (uint64 arrays, a product of sizes past int64)
+        return None
+    start = 0 if run == "separated" else start
+    if len(value_shape) != len(rest) + places.ndim or \
+            value_shape[start:start + places.ndim] != places.shape:
+        return None
+    return axes, rest, places.reshape(-1), start
 
 
 class _LegacyErrorState:

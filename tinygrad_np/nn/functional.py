@@ -131,7 +131,7 @@ from tinygrad_np.ops.loss import (
     CrossEntropy,
 )
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
-from tinygrad_np.ops.shape import IndexAdd
+from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, _scalar_for, to_tensor as _tensor
 
@@ -804,6 +804,25 @@ def _pad_positions(mode: str, size: int, before: int, after: int) -> np.ndarray:
     return np.where(positions > size - 1, 2 * (size - 1) - positions, positions)
 
 
+def _pad_edges(x: Tensor, axis: int, before: int, after: int, mode: str) -> Tensor:
+    """x padded along `axis` by slices of its own edges and one concatenation (no gather:
+    the gradient of an edge slice is added back at its place, and the middle's is a view)."""
+    size = x.shape[axis]
+
+    def part(start: int, stop: int, step: int = 1) -> Tensor:
+        return GetItem.apply(x, (slice(None),) * axis + (slice(start, stop if stop >= 0 else
+                                                                 None, step),))
+
+    if mode == "replicate":
+        shape = lambda count: x.shape[:axis] + (count,) + x.shape[axis + 1:]  # noqa: E731
+        left, right = part(0, 1).expand(shape(before)), part(size - 1, size).expand(shape(after))
+    elif mode == "reflect":  # mirrored at the edge element, which is not repeated
+        left, right = part(before, 0, -1), part(size - 2, size - 2 - after, -1)
+    else:  # circular
+        left, right = part(size - before, size), part(0, after)
+    return cat([piece for piece in (left, x, right) if piece.shape[axis]], axis)
+
+
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad the last len(pad) // 2 axes. `pad` lists (before, after) pairs starting with the
@@ -832,8 +851,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         for axis, (before, after) in pairs.items():
             if input.shape[axis] == 0:
                 raise TensorError(f"pad: cannot {mode}-pad an empty dim (shape {input.shape})")
-            result = result._index_select(axis, _pad_positions(mode, input.shape[axis],
-                                                              before, after))
+            positions = _pad_positions(mode, input.shape[axis], before, after)  # (checks)
+            result = _pad_edges(result, axis, before, after, mode) if min(before, after) >= 0 \
+                else result._index_select(axis, positions)
         return result
     crop = [slice(None)] * input.ndim
     inner = [slice(None)] * input.ndim
@@ -1450,8 +1470,8 @@ def _adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Mean over output_size (h, w) windows that cover the input as evenly as possible, as
     torch.nn.functional.adaptive_avg_pool2d (None keeps that axis). When the sizes divide,
-    this is avg_pool2d; otherwise the mean over each axis's windows in turn (gathered, not
-    matrix products, whose 0 * inf would spread an inf into other windows as NaN)."""
+    this is avg_pool2d; otherwise the mean over each axis's windows in turn (a matrix product
+    for finite input, else gathered: 0 * inf would spread an inf into other windows as NaN)."""
     x, unbatched = _batched(input, "adaptive_avg_pool2d")
     if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
         return adaptive_avg_pool2d(input.float(), output_size).half()
@@ -1467,16 +1487,28 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     return y.squeeze(0) if unbatched else y
 
 
+_MATRIX_MOST = 1 << 16  # adaptive means along an axis of n by an (n, out) matrix of ones
+# when n * out is at most this and the input finite (one matrix product, its gradient too)
+
+
 def _adaptive_mean(x: Tensor, axis: int, out: int) -> Tensor:
-    """The mean of each of `out` adaptive windows along `axis` (each window's elements are
-    gathered, padded to the longest window and masked)."""
+    """The mean of each of `out` adaptive windows along `axis`: the sums by a matrix product
+    (see _MATRIX_MOST), else by gathering each window's elements, padded to the longest
+    window by repeating its last element and masked (a place then repeats in the gather
+    only where windows overlap: its gradient adds in a few vectorised rounds)."""
     start, end = _adaptive_bounds(x.shape[axis], out)
+    counts = Tensor((end - start).astype(x.dtype))
+    moved = x.movedim(axis, -1)
+    if x.dtype.kind == "f" and out * x.shape[axis] <= _MATRIX_MOST and xp.finite(x._data):
+        offset = np.arange(x.shape[axis]) - start[:, None]  # (0 * inf would spread NaN)
+        ones = ((offset >= 0) & (offset < (end - start)[:, None])).T.astype(x.dtype)
+        return ((moved @ Tensor(ones)) / counts).movedim(-1, axis)  # each window's sum
     positions = start[:, None] + np.arange(int((end - start).max()))
     inside = positions < end[:, None]
-    moved = x.movedim(axis, -1)
-    windows = moved.index_select(-1, Tensor(np.where(inside, positions, 0).ravel()))
+    windows = moved._index_select(-1, np.minimum(positions, end[:, None] - 1).ravel())
+    windows = windows.contiguous()  # (a view of a gather's batch-inside layout relays it out)
     windows = windows.reshape(moved.shape[:-1] + inside.shape).masked_fill(~Tensor(inside), 0)
-    return (windows.sum(-1) / Tensor((end - start).astype(x.dtype))).movedim(-1, axis)
+    return (windows.sum(-1) / counts).movedim(-1, axis)
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.tensor import Tensor, to_tensor
 
@@ -29,6 +30,8 @@ _LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
 _WEIGHTED = ("linear", "bilinear", "trilinear", "bicubic", "lanczos")
 _ANTIALIASED = ("bilinear", "bicubic", "lanczos")
 _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
+_MATRIX_MOST = 1 << 16  # an axis resized from n_in to n_out by an (n_out, n_in) matrix product
+# when n_in * n_out is at most this (and the input finite); else by gathers (index_select)
 
 
 def _per_axis(name: str, value: Any, spatial: int, shape: tuple[int, ...]) -> list[Any]:
@@ -107,6 +110,23 @@ def _linear_sources(n_in: int, n_out: int, scale: float | None,
     return left, right, source - left
 
 
+def _linear_taps(n_in: int, n_out: int, scale: float | None,
+                 align_corners: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """_linear_sources as two taps: the sources and their weights."""
+    left, right, weight = _linear_sources(n_in, n_out, scale, align_corners)
+    return [left, right], [1 - weight, weight]
+
+
+def _taps_matrix(n_in: int, n_out: int, indices: list[np.ndarray],
+                 weights: list[np.ndarray]) -> np.ndarray:
+    """The (n_out, n_in) matrix of a resize whose output i is the sum over taps k of
+    weights[k][i] * input[indices[k][i]] (taps on one input, at a border, add up)."""
+    matrix = np.zeros((n_out, n_in))
+    for index, weight in zip(indices, weights):
+        np.add.at(matrix, (np.arange(n_out), index), weight)
+    return matrix
+
+
 def _cubic_sources(n_in: int, n_out: int, scale: float | None,
                    align_corners: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """For each output position: the four source indices (clamped to the border) and their
@@ -179,6 +199,11 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
     if n_out == n_in and (mode != "bicubic" or align_corners or scale in (None, 1.0)):
         return x  # PyTorch copies, whatever the scale (bicubic only at a ratio of 1)
     shape = (n_out,) + (1,) * (x.ndim - axis - 1)
+    if n_in * n_out <= _MATRIX_MOST and xp.finite(x._data):  # (0 * inf would spread NaN)
+        taps = _cubic_sources(n_in, n_out, scale, align_corners) if mode == "bicubic" else \
+            _linear_taps(n_in, n_out, scale, align_corners)
+        matrix = _taps_matrix(n_in, n_out, *taps).T.astype(x.dtype)
+        return (x.movedim(axis, -1) @ Tensor(matrix)).movedim(-1, axis)
     if mode == "bicubic":
         indices, weights = _cubic_sources(n_in, n_out, scale, align_corners)
         terms = [x._index_select(axis, i) * w.astype(x.dtype).reshape(shape)

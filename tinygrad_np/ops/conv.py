@@ -425,23 +425,45 @@ class AvgPool2d(Function):
 
 
 class AdaptiveMaxPool2d(Function):
-    """y = max over each adaptive window;  dx = g sent to the window's first maximum."""
+    """y = max over each adaptive window;  dx = g sent to the window's first maximum (its
+    last NaN, if any)."""
 
     def forward(ctx, x, rows, cols):
         # rows (Ho, kh) and cols (Wo, kw): the input positions of each window, the last one
         # repeated to pad short windows (a repeat never wins: ties keep the first).
+        # Separably: each input row's first maximum in each column window, then the first
+        # row whose maximum is largest: the window's first maximum in row-major order (its
+        # last NaN, if any, as PyTorch's).
         ctx.input_shape = x.shape
-        windows = x[:, :, rows[:, :, None, None], cols[None, None, :, :]]  # N C Ho kh Wo kw
-        n, c, out_h, kh, out_w, kw = windows.shape
-        flat = windows.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, out_h, out_w, kh * kw)
-        best = flat.argmax(axis=-1)
-        ctx.positions = (np.arange(n)[:, None, None, None], np.arange(c)[:, None, None],
-                         rows[np.arange(out_h)[:, None], best // kw],
-                         cols[np.arange(out_w), best % kw])
-        return x[ctx.positions]
+        across, column = _first_max(x, 3, cols)  # N C H Wo
+        y, row = _first_max(across, 2, rows)  # N C Ho Wo
+        batch = np.arange(x.shape[0])[:, None, None, None]
+        channel = np.arange(x.shape[1])[:, None, None]
+        at_row = rows[np.arange(rows.shape[0])[:, None], row]  # N C Ho Wo
+        out_w = np.arange(cols.shape[0])
+        at_column = cols[out_w, column[batch, channel, at_row, out_w]]
+        ctx.positions = (batch, channel, at_row, at_column)
+        return y
 
     def backward(ctx, grad_output):
         return xp.index_add(grad_output, ctx.positions, ctx.input_shape), None, None
+
+
+def _first_max(x: np.ndarray, axis: int, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The maximum of each window along `axis` (windows: (out, k) positions, short ones
+    padded by repeats) and the k of its first maximum, or of its last NaN (PyTorch's
+    kernel takes every NaN it meets), one window position at a time over all windows."""
+    best = np.take(x, windows[:, 0], axis=axis)
+    which = np.zeros(best.shape, dtype=np.int64)
+    nan = x.dtype.kind == "f" and not xp.finite(x) and bool(np.isnan(x).any())
+    for k in range(1, windows.shape[1]):
+        candidate = np.take(x, windows[:, k], axis=axis)
+        wins = np.greater(candidate, best)
+        if nan:
+            wins |= np.isnan(candidate)
+        np.copyto(best, candidate, where=wins)
+        np.copyto(which, k, where=wins)
+    return best, which
 
 
 class EmptyAdaptivePool(Function):
