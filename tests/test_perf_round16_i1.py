@@ -252,7 +252,12 @@ def test_embedding_bag_half_matches_torch(mode):
                                             lib.tensor([0, 5000]), mode=mode)
         y.float().sum().backward()
         return [y, w.grad]
-    _both(run, rtol=1e-3, atol=1e-3)
+    # the values against torch; torch's float16 gradient sums 10,000 ones in float16 (it stalls
+    # at 2048 on some thread counts), so the gradient is checked against its exact value
+    _both(lambda lib: run(lib)[:1], rtol=1e-3, atol=1e-3)
+    grad = run(tg)[1].numpy().astype(np.float64)
+    expected = {"sum": 10000.0, "mean": 2.0, "max": 2.0}[mode]  # two bags of 5000 ids
+    np.testing.assert_allclose(grad, [[expected] * 2, [0, 0], [0, 0]], rtol=1e-3)
 
 
 @needs_torch
