@@ -121,3 +121,181 @@ def test_integer_product_helper_passes_other_dtypes_through():
     assert product(half, half.T).dtype == np.float16
     ints = np.array([[3, -4]], dtype=np.int64)
     assert product(ints, ints.T).dtype == np.int64 and product(ints, ints.T).tolist() == [[25]]
+
+
+# ---------------------------------------------------------------------- load(mmap=True)
+def _is_mapped(array: np.ndarray) -> bool:
+    base = array
+    while base is not None and not isinstance(base, np.memmap):
+        base = base.base
+    return base is not None
+
+
+def test_mmap_load_maps_tg_files_and_writes_stay_private(tmp_path):
+    path = tmp_path / "w.pt"
+    weight = np.arange(12, dtype=np.float32).reshape(3, 4)
+    tg.save({"w": tg.tensor(weight), "t": tg.tensor(weight.T.copy().T),  # Fortran order
+             "i": tg.tensor([1, 2, 3]), "e": tg.zeros(0), "s": 5,
+             "p": tg.nn.Parameter(tg.ones(2))}, path)
+    loaded = tg.load(path, mmap=True)
+    assert _is_mapped(loaded["w"]._data) and _is_mapped(loaded["t"]._data)
+    np.testing.assert_array_equal(loaded["w"].numpy(), weight)
+    np.testing.assert_array_equal(loaded["t"].numpy(), weight)
+    assert loaded["i"].tolist() == [1, 2, 3] and loaded["e"].shape == (0,) and loaded["s"] == 5
+    assert isinstance(loaded["p"], tg.nn.Parameter) and loaded["p"].requires_grad
+    before = path.read_bytes()
+    with tg.no_grad():
+        loaded["w"][0, 0] = 100.0
+        loaded["p"].mul_(3.0)
+    assert loaded["w"][0, 0].item() == 100.0 and loaded["p"].tolist() == [3.0, 3.0]
+    assert path.read_bytes() == before  # private: the file is unchanged
+    again = tg.load(path, mmap=True)
+    assert again["w"][0, 0].item() == 0.0
+    # usable normally: autograd through a mapped parameter
+    (again["p"] * 2).sum().backward()
+    assert again["p"].grad.tolist() == [2.0, 2.0]
+
+
+def test_mmap_load_format1_and_compressed_files(tmp_path):
+    import zipfile
+    path = tmp_path / "flat.pt"
+    tg.save({"a": tg.arange(4.0)}, path)
+    compressed = tmp_path / "compressed.pt"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(compressed, "w",
+                                                          zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    for each in (path, compressed):
+        loaded = tg.load(each, mmap=True)
+        assert loaded["a"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert not _is_mapped(tg.load(compressed, mmap=True)["a"]._data)  # read, not mapped
+
+
+def test_mmap_load_keeps_the_checks(tmp_path):
+    path = tmp_path / "w.pt"
+    tg.save({"w": tg.ones(1000)}, path)
+    with pytest.raises(ValueError, match="over the limit"):
+        tg.load(path, mmap=True, max_bytes=100)
+    with open(path, "rb") as handle, pytest.raises(ValueError, match="must be a file path"):
+        tg.load(handle, mmap=True)
+    with open(path, "rb") as handle:  # without mmap a file object is fine
+        assert tg.load(handle)["w"].shape == (1000,)
+    # a damaged size field is still refused before anything is mapped
+    data = bytearray(path.read_bytes())
+    where = data.index(b"(1000,)")
+    data[where:where + 7] = b"(1001,)"
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="promises"):
+        tg.load(bad, mmap=True)
+
+
+@needs_torch
+def test_mmap_load_of_torch_files_matches_torch(tmp_path):
+    path = tmp_path / "t.pt"
+    base = torch.arange(12.0, dtype=torch.float64).reshape(3, 4)
+    torch.save({"w": base, "row": base[1], "col": base[:, 1], "i": torch.arange(5),
+                "h": torch.ones(3, dtype=torch.float16), "b": torch.ones(2, dtype=torch.bfloat16),
+                "e": torch.zeros(0), "p": torch.nn.Parameter(torch.ones(2))}, path)
+    ours, theirs = tg.load(path, mmap=True), torch.load(path, mmap=True)
+    for key in theirs:
+        np.testing.assert_array_equal(ours[key].float().numpy() if key == "b" else
+                                      ours[key].numpy(),
+                                      theirs[key].detach().float().numpy() if key == "b" else
+                                      theirs[key].detach().numpy())
+    assert _is_mapped(ours["w"]._data) and _is_mapped(ours["row"]._data)
+    assert isinstance(ours["p"], tg.nn.Parameter) and ours["p"].requires_grad
+    before = path.read_bytes()
+    # a contiguous view shares its storage with the tensor it was saved with, as in torch
+    ours["row"][0] = -1.0
+    theirs["row"][0] = -1.0
+    np.testing.assert_array_equal(ours["w"].numpy(), theirs["w"].numpy())
+    assert path.read_bytes() == before
+    assert tg.load(path, mmap=True)["w"][1, 0].item() == 4.0
+
+
+# ------------------------------------------------------- load_state_dict without a snapshot
+class _Net(tg.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = tg.nn.Linear(3, 4), tg.nn.Linear(4, 2)
+        self.register_buffer("steps", tg.tensor([1, 2], dtype=tg.int16))
+
+
+def _values(model: tg.nn.Module) -> dict:
+    return {k: (v.numpy().copy(), v._version) for k, v in model.state_dict().items()}
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k][0], b[k][0]) and a[k][1] == b[k][1]
+                                        for k in a)
+
+
+@pytest.mark.parametrize("breaks", ["shape", "missing", "unexpected", "dtype", "overflow"])
+def test_plain_load_failure_leaves_the_model_untouched(breaks):
+    model = _Net()
+    state = {k: v.numpy() + 1 for k, v in model.state_dict().items()}  # all fine, fc1 first
+    if breaks == "shape":
+        state["fc2.bias"] = np.zeros(3, np.float32)
+    elif breaks == "missing":
+        del state["steps"]
+    elif breaks == "unexpected":
+        state["fc3.weight"] = np.zeros(1)
+    elif breaks == "dtype":
+        state["steps"] = np.array([1.5, 2.0])
+    else:
+        state["steps"] = np.array([1, 70000])
+    before = _values(model)
+    with pytest.raises(RuntimeError):
+        model.load_state_dict(state)
+    assert _same(_values(model), before)
+
+
+def test_plain_load_copies_in_place_and_converts():
+    model = _Net()
+    weight, steps = model.fc1.weight._data, model.steps._data
+    state = {k: v.numpy().astype(np.float64) + 1 if v.dtype == tg.float32 else
+             np.array([7, 8], dtype=np.int64) for k, v in model.state_dict().items()}
+    version = model.fc1.weight._version
+    model.load_state_dict(state)
+    assert model.fc1.weight._data is weight and model.steps._data is steps  # the same memory
+    assert model.fc1.weight.dtype == tg.float32 and model.steps.tolist() == [7, 8]
+    np.testing.assert_array_equal(weight, state["fc1.weight"].astype(np.float32))
+    assert model.fc1.weight._version == version + 1
+    # a value that is the model's own array (same dtype): copied, not aliased
+    given = np.ones((4, 3), np.float32)
+    model.load_state_dict({**state, "fc1.weight": given})
+    given[0, 0] = 5.0
+    assert model.fc1.weight[0, 0].item() == 1.0
+
+
+def test_plain_load_keeps_no_copy_of_the_model():
+    import tracemalloc
+    model = tg.nn.Sequential(*[tg.nn.Linear(256, 256) for _ in range(8)])  # 2 MiB of float32
+    state = {k: v.numpy() + 1 for k, v in model.state_dict().items()}
+    tracemalloc.start()
+    try:
+        model.load_state_dict(state)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # a snapshot of the model would be 2 MiB; one weight is 256 KiB
+    np.testing.assert_array_equal(model[3].weight.numpy(), state["3.weight"])
+
+
+def test_hooked_tree_still_rolls_back_after_an_override_raised():
+    calls = []
+
+    class Fussy(tg.nn.Linear):
+        def _load_from_state_dict(self, state_dict, prefix, *args):
+            super()._load_from_state_dict(state_dict, prefix, *args)
+            calls.append(self.weight.numpy().copy())  # sees its loaded values at once
+            raise KeyError("refused after loading")
+
+    model = tg.nn.Sequential(tg.nn.Linear(2, 2), Fussy(2, 2))
+    before = _values(model)
+    state = {k: v.numpy() + 1 for k, v in model.state_dict().items()}
+    with pytest.raises(KeyError):
+        model.load_state_dict(state)
+    np.testing.assert_array_equal(calls[0], state["1.weight"])
+    assert _same(_values(model), before)
