@@ -299,3 +299,73 @@ def test_hooked_tree_still_rolls_back_after_an_override_raised():
         model.load_state_dict(state)
     np.testing.assert_array_equal(calls[0], state["1.weight"])
     assert _same(_values(model), before)
+
+
+# ----------------------------------------------------------- special functions, vectorised
+def _special_points(kind: str) -> np.ndarray:
+    """The domain with its edges and tails (every piece of the polynomials and their joins)."""
+    rng = np.random.default_rng(3)
+    if kind == "erfinv":
+        near_one = 1 - np.logspace(-16, -0.3, 400)
+        return np.concatenate([rng.uniform(-1, 1, 4000), near_one, -near_one,
+                               np.logspace(-300, -1, 300), [0.5, 0.5 - 1e-16, 0.5 + 1e-16,
+                                                            np.nextafter(1, 0), 1e-310]])
+    tiny = np.logspace(-323, -0.7, 800)
+    return np.concatenate([rng.uniform(0, 1, 4000), tiny, 1 - tiny[tiny > 1e-16],
+                           [0.25, 0.75, np.nextafter(0.25, 0), np.nextafter(0.75, 1), 5e-324,
+                            0.5, np.exp(-0.8325546111576978 ** 2) / 2]])
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["erfinv", "ndtri"])
+def test_inverse_erf_polynomials_match_torch_in_float64(name):
+    x = _special_points(name)
+    ours = getattr(tg.special, name)(tg.tensor(x)).numpy()
+    theirs = getattr(torch.special, name)(torch.from_numpy(x)).numpy()
+    assert ours.dtype == np.float64
+    finite = np.isfinite(theirs)
+    np.testing.assert_array_equal(np.isfinite(ours), finite)
+    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-13, atol=0)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["erfinv", "ndtri"])
+def test_inverse_erf_edges_float32_and_gradients_match_torch(name):
+    edges = ([-1.0, 1.0, 0.0, -0.0, 1.5, -1.5, np.nan, np.inf, -np.inf] if name == "erfinv"
+             else [0.0, 1.0, -0.1, 1.1, np.nan, np.inf, 0.5])
+    x = np.array(edges)
+    ours = getattr(tg.special, name)(tg.tensor(x)).numpy()
+    theirs = getattr(torch.special, name)(torch.from_numpy(x)).numpy()
+    np.testing.assert_array_equal(ours, theirs)  # NaN where NaN, signed infinities and zeros
+    number = ~np.isnan(theirs)
+    assert np.array_equal(np.signbit(ours[number]), np.signbit(theirs[number]))
+    x32 = _special_points(name).astype(np.float32)
+    ours = getattr(tg.special, name)(tg.tensor(x32))
+    theirs = getattr(torch.special, name)(torch.from_numpy(x32))
+    assert ours.dtype == tg.float32
+    # torch computes float32 in float32 (a few ulps off); here float64, rounded once
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=0)
+    # gradients (and second derivatives through create_graph), float64
+    inside = np.array([-0.9, -0.3, 1e-3, 0.4, 0.99]) if name == "erfinv" else np.array(
+        [1e-10, 0.1, 0.5, 0.8, 1 - 1e-9])
+    ours_x = tg.tensor(inside, requires_grad=True)
+    theirs_x = torch.tensor(inside, requires_grad=True)
+    (g,) = tg.autograd.grad(getattr(tg.special, name)(ours_x).sum(), ours_x, create_graph=True)
+    (h,) = tg.autograd.grad(g.sum(), ours_x)
+    (tg_,) = torch.autograd.grad(getattr(torch.special, name)(theirs_x).sum(), theirs_x,
+                                 create_graph=True)
+    (th,) = torch.autograd.grad(tg_.sum(), theirs_x)
+    np.testing.assert_allclose(g.detach().numpy(), tg_.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-12)
+
+
+def test_inverse_erf_fixed_values():
+    # 50-digit values (mpmath, of the float64 inputs), rounded to 17 digits
+    x = tg.tensor([0.5, 0.999, 1 - 1e-15, -1e-200, 0.1], dtype=tg.float64)
+    np.testing.assert_allclose(tg.special.erfinv(x).numpy(),
+                               [0.47693627620446987, 2.3267537655135245, 5.6759157397447132,
+                                -8.86226925452758e-201, 0.088855990494257692], rtol=1e-15)
+    p = tg.tensor([1e-300, 0.975, 5e-324, 0.3], dtype=tg.float64)
+    np.testing.assert_allclose(tg.special.ndtri(p).numpy(),
+                               [-37.047096299361199, 1.9599639845400539, -38.467405617144346,
+                                -0.52440051270804082], rtol=1e-15)
