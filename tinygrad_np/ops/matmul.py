@@ -38,9 +38,9 @@ def product(a, b):
     """a @ b; float16 operands are multiplied in float32 (BLAS, where NumPy's float16 loop is
     a slow scalar one) and the result rounded once to float16, as PyTorch accumulates half
     products in float32 (inf past 65504, silently). Integer operands: see integer_product."""
+    if a.dtype is _SINGLE or a.dtype is _DOUBLE:  # (identity tests: the hot path, float32
+        return a @ b  # with the one test it had before the integer case)
     dtype = a.dtype
-    if dtype is _SINGLE or dtype is _DOUBLE:  # (identity tests: the hot path)
-        return a @ b
     if dtype is _HALF and b.dtype is _HALF:
         with np.errstate(over="ignore"):
             return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
