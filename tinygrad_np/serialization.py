@@ -62,6 +62,7 @@ from tinygrad_np import torch_checkpoint
 from tinygrad_np.device import as_device, device
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Size, Tensor
+from tinygrad_np.torch_checkpoint import map_array, member_offset
 
 FORMAT_KEY = "__tinygrad_np_format__"
 FORMAT_VERSION = 1  # a flat state dict, one entry per name, no manifest (read, not written)
@@ -408,9 +409,16 @@ def load(f: PathLike | IO[bytes], map_location: Any = None, pickle_module: Any =
     PyTorch's `map_location`, `pickle_module`, `weights_only`, `mmap` and the pickle
     arguments (`encoding`, `errors`, `fix_imports`, `buffers`) are accepted: files hold arrays
     and plain values only, so loading is always weights-only (never unpickled, whatever
-    `weights_only` says), arrays are read into memory (`mmap` is ignored), and everything
-    lands on the CPU (a device, a dict whose targets are the CPU, or a function such as
-    `lambda storage, loc: storage`). Any other keyword is a TypeError, as in torch.load.
+    `weights_only` says), and everything lands on the CPU (a device, a dict whose targets are
+    the CPU, or a function such as `lambda storage, loc: storage`). Any other keyword is a
+    TypeError, as in torch.load.
+
+    `mmap=True` (a file path only, as in PyTorch) maps the stored arrays instead of reading
+    them: loading costs no memory until the values are touched. The mapping is private, as
+    PyTorch's: writing to a loaded tensor changes that tensor, never the file. Every check
+    above still runs first; the CRC of a mapped entry is not verified (PyTorch verifies none,
+    mapped or read). An entry that cannot be mapped (compressed, in another byte order, empty;
+    a torch.save view that is not one contiguous run of its storage, bfloat16) is read.
     """
     unknown = sorted(set(pickle_load_args) - _PICKLE_LOAD_ARGS)
     if unknown:
@@ -426,6 +434,8 @@ def load(f: PathLike | IO[bytes], map_location: Any = None, pickle_module: Any =
     if max_bytes < 0:
         raise ValueError(f"load: max_bytes must be >= 0, got {max_bytes}")
     if hasattr(path, "read") and hasattr(path, "seek"):  # a file object, as torch.load accepts
+        if mmap:
+            raise ValueError("load: f must be a file path in order to use the mmap argument")
         handle_or_path: Any = path
         path = getattr(path, "name", None) or f"the {type(path).__name__} object"
     else:
@@ -453,15 +463,18 @@ def load(f: PathLike | IO[bytes], map_location: Any = None, pickle_module: Any =
                              f"({type(error).__name__}: {error})") from None
         with archive:
             _check_entry_count(archive, handle, path)
+            mapped = path if mmap else None
             if torch_checkpoint.is_torch_checkpoint(archive):  # torch.save's own file
-                return torch_checkpoint.read(archive, path, int(max_bytes))
+                return torch_checkpoint.read(archive, path, int(max_bytes), mapped)
             entries = {entry.name: entry for entry in _check_entries(archive, path,
                                                                      int(max_bytes))}
             version = _read_format(archive, path, entries.pop(FORMAT_KEY))
             if version == FORMAT_VERSION:
-                return OrderedDict((name, Tensor._make(_read_checked(archive, path, entry), None))
-                                   for name, entry in entries.items())
-            return _read_nested(archive, path, entries, version == NAMED_FORMAT_VERSION)
+                return OrderedDict(
+                    (name, Tensor._make(_read_checked(archive, path, entry, mapped), None))
+                    for name, entry in entries.items())
+            return _read_nested(archive, path, entries, version == NAMED_FORMAT_VERSION,
+                                mapped)
 
 
 def _check_entry_count(archive: zipfile.ZipFile, handle: Any, path: str) -> None:
@@ -589,9 +602,21 @@ def _read_array(archive: zipfile.ZipFile, entry: _Entry) -> np.ndarray:
     return flat.reshape(entry.shape)
 
 
-def _read_checked(archive: zipfile.ZipFile, path: str, entry: _Entry) -> np.ndarray:
+def _map_entry(archive: zipfile.ZipFile, entry: _Entry, filename: str) -> np.ndarray | None:
+    if not entry.dtype.isnative or math.prod(entry.shape) == 0:
+        return None
+    start = member_offset(archive, entry.info)
+    if start is None:
+        return None
+    return map_array(filename, start + entry.header_size, entry.dtype, entry.shape,
+                     entry.fortran)
+
+
+def _read_checked(archive: zipfile.ZipFile, path: str, entry: _Entry,
+                  mapped: str | None = None) -> np.ndarray:
     try:
-        return _read_array(archive, entry)
+        array = _map_entry(archive, entry, mapped) if mapped is not None else None
+        return _read_array(archive, entry) if array is None else array
     except MemoryError:
         raise
     except Exception as error:  # a damaged member: zlib, CRC or EOF errors
@@ -611,7 +636,7 @@ def _read_format(archive: zipfile.ZipFile, path: str, entry: _Entry) -> int:
 
 
 def _read_nested(archive: zipfile.ZipFile, path: str, entries: dict[str, _Entry],
-                 named: bool) -> Any:
+                 named: bool, mapped: str | None = None) -> Any:
     """A format 2 or 3 file: the manifest is read and checked whole before any array is."""
     version = NAMED_FORMAT_VERSION if named else NESTED_FORMAT_VERSION
     manifest = entries.pop(MANIFEST_KEY, None)
@@ -638,7 +663,8 @@ def _read_nested(archive: zipfile.ZipFile, path: str, entries: dict[str, _Entry]
     if len(checker.kinds) != len(entries):
         unused = sorted(set(entries) - set(checker.kinds), key=str if named else int)[0]
         raise ValueError(f"load: {path}: entry {unused!r} is not referenced by the manifest")
-    arrays = {name: _read_checked(archive, path, entries[name]) for name in checker.kinds}
+    arrays = {name: _read_checked(archive, path, entries[name], mapped)
+              for name in checker.kinds}
     return _build(root, arrays, {})
 
 

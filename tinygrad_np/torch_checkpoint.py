@@ -10,7 +10,10 @@ ordered dicts. Before anything is allocated its bytes are counted against `max_b
 pickle (at PICKLE_COST bytes per byte, what unpickling it can allocate), each storage (its
 size checked against the archive), each tensor (a view copied out of its storage, checked to
 lie inside it) and each `bytearray(n)`. Anything wrong is a ValueError naming the file. Views
-come back as copies: tensors that shared a storage in PyTorch do not share memory here.
+come back as copies: tensors that shared a storage in PyTorch do not share memory here. With
+`load(mmap=True)` storages are mapped privately (copy-on-write) instead of read, and a tensor
+that is one contiguous run of its storage views the mapping (tensors over one storage then
+share memory, as in PyTorch).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import collections
 import math
 import operator
 import pickle
+import struct
 import zipfile
 from typing import Any
 
@@ -70,7 +74,7 @@ def _ints(values: Any, what: str) -> tuple[int, ...]:
     return values
 
 
-def _make_rebuild(budget: _Budget) -> Any:
+def _make_rebuild(budget: _Budget, share: bool = False) -> Any:
     def rebuild(storage: Any, offset: Any, size: Any, stride: Any, requires_grad: Any = False,
                 hooks: Any = None, metadata: Any = None) -> Tensor:
         """A tensor of `size` viewing `storage` from `offset` with `stride` (in elements),
@@ -90,15 +94,28 @@ def _make_rebuild(budget: _Budget) -> Any:
         view = np.lib.stride_tricks.as_strided(
             array[offset:], size, tuple(s * array.dtype.itemsize for s in stride),
             writeable=False) if count else np.empty(size, array.dtype)
-        values = np.array(view)
         if isinstance(metadata, dict) and metadata and set(metadata) != {"neg"}:
             raise ValueError(f"a tensor carries metadata {sorted(metadata)[:4]} that is not read")
-        if isinstance(metadata, dict) and metadata.get("neg"):
+        negated = isinstance(metadata, dict) and bool(metadata.get("neg"))
+        values = _contiguous_run(array, offset, size, stride) if share and not negated else None
+        values = np.array(view) if values is None else values
+        if negated:
             np.negative(values, out=values)
         tensor = Tensor(values)
         return tensor.requires_grad_(True) if requires_grad is True and (
             values.dtype.kind == "f") else tensor
     return rebuild
+
+
+def _contiguous_run(array: np.ndarray, offset: int, size: tuple[int, ...],
+                    stride: tuple[int, ...]) -> np.ndarray | None:
+    """`array[offset:]` viewed as `size`, when `stride` is C-contiguous for it (else None)."""
+    expected = 1
+    for n, s in zip(size[::-1], stride[::-1]):
+        if n != 1 and s != expected:
+            return None
+        expected *= n
+    return array[offset : offset + expected].reshape(size)
 
 
 def _rebuild_parameter(data: Any, requires_grad: Any, *_: Any) -> Any:
@@ -135,10 +152,10 @@ def _encode(text: Any, encoding: str = "utf-8") -> bytes:
     return text.encode(encoding)
 
 
-def _allowed(budget: _Budget) -> dict:
+def _allowed(budget: _Budget, share: bool = False) -> dict:
     """Every name a pickle may call; each call's allocation is bounded by the pickle's own
     size (counted at PICKLE_COST) or counted against `max_bytes` before it is made."""
-    rebuild = _make_rebuild(budget)
+    rebuild = _make_rebuild(budget, share)
     builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget)}
     return {("collections", "OrderedDict"): collections.OrderedDict,
             ("collections", "Counter"): collections.Counter,
@@ -159,10 +176,11 @@ class _Unpickler(pickle._Unpickler):
     `_allowed`; storages come from the archive's entries, size-checked."""
 
     def __init__(self, stream: Any, archive: zipfile.ZipFile, prefix: str, budget: _Budget,
-                 byteorder: str) -> None:
+                 byteorder: str, mapped: str | None = None) -> None:
         super().__init__(stream)
         self.archive, self.prefix, self.budget, self.byteorder = archive, prefix, budget, byteorder
-        self.allowed, self.storages = _allowed(budget), {}
+        self.mapped = mapped  # the file's path when its storages are mapped (mmap=True)
+        self.allowed, self.storages = _allowed(budget, mapped is not None), {}
         self.dispatch = dict(self.dispatch)
         self.dispatch[pickle.BUILD[0]] = _Unpickler._build
 
@@ -203,20 +221,48 @@ class _Unpickler(pickle._Unpickler):
             raise ValueError(f"storage {key} holds {info.file_size} bytes, not the {count} x "
                              f"{stored.itemsize} its tensors need")
         self.budget.take(info.file_size * (2 if wide else 1), f"storage {key}")
+        start = member_offset(self.archive, info) if self.mapped and count else None
+        if start is not None and not wide and stored.isnative:
+            return map_array(self.mapped, start, stored, (count,))
         raw = np.frombuffer(self.archive.read(info), dtype=stored)
         if wide:  # bfloat16 is the top half of a float32
             return (raw.astype(np.uint32) << 16).view(np.float32)
         return raw.astype(stored.newbyteorder("="))
 
 
+def member_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
+    """Where a member's bytes start in the archive's file, or None when they are compressed
+    (or the local header disagrees with the directory): those cannot be mapped."""
+    if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+        return None
+    handle = archive.fp
+    handle.seek(info.header_offset)
+    local = handle.read(zipfile.sizeFileHeader)
+    if len(local) != zipfile.sizeFileHeader or local[:4] != zipfile.stringFileHeader:
+        return None
+    fields = struct.unpack(zipfile.structFileHeader, local)
+    return (info.header_offset + zipfile.sizeFileHeader + fields[zipfile._FH_FILENAME_LENGTH]
+            + fields[zipfile._FH_EXTRA_FIELD_LENGTH])
+
+
+def map_array(filename: str, offset: int, dtype: np.dtype, shape: tuple[int, ...],
+              fortran: bool = False) -> np.ndarray:
+    """A private (copy-on-write) mapping of `shape` values stored at `offset`: writes change
+    the array, never the file. Past the file's end is a ValueError from mmap."""
+    mapped = np.memmap(filename, dtype=dtype, mode="c", offset=offset, shape=shape,
+                       order="F" if fortran else "C")
+    return mapped.view(np.ndarray)  # a plain array (keeping the map alive through .base)
+
+
 def is_torch_checkpoint(archive: zipfile.ZipFile) -> bool:
     return any(name == "data.pkl" or name.endswith("/data.pkl") for name in archive.namelist())
 
 
-def read(archive: zipfile.ZipFile, path: str, max_bytes: int) -> Any:
-    """The object a PyTorch checkpoint holds, with Tensors (and Parameters) of this library."""
+def read(archive: zipfile.ZipFile, path: str, max_bytes: int, mapped: str | None = None) -> Any:
+    """The object a PyTorch checkpoint holds, with Tensors (and Parameters) of this library;
+    `mapped`: the file's path, to map its storages rather than read them."""
     try:
-        return _read(archive, max_bytes)
+        return _read(archive, max_bytes, mapped)
     except ValueError as error:
         raise ValueError(f"load: {path} is a PyTorch checkpoint that cannot be read: "
                          f"{str(error)[:300]}") from None
@@ -225,7 +271,7 @@ def read(archive: zipfile.ZipFile, path: str, max_bytes: int) -> Any:
                          f"({type(error).__name__}: {str(error)[:200]})") from None
 
 
-def _read(archive: zipfile.ZipFile, max_bytes: int) -> Any:
+def _read(archive: zipfile.ZipFile, max_bytes: int, mapped: str | None) -> Any:
     pickles = [info for info in archive.infolist()
                if info.filename == "data.pkl" or info.filename.endswith("/data.pkl")]
     if len(pickles) != 1:
@@ -241,5 +287,5 @@ def _read(archive: zipfile.ZipFile, max_bytes: int) -> Any:
     if byteorder not in (b"little", b"big"):
         raise ValueError(f"unknown byte order {byteorder[:20]!r}")
     with archive.open(pickles[0]) as stream:
-        result = _Unpickler(stream, archive, prefix, budget, byteorder.decode()).load()
+        result = _Unpickler(stream, archive, prefix, budget, byteorder.decode(), mapped).load()
     return Tensor(result.array) if isinstance(result, _Storage) else result  # torch.save(storage)

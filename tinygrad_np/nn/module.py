@@ -963,7 +963,13 @@ class Module:
         or Tensors, shapes that differ, dtypes that cannot be cast to the parameter's without
         changing kind (float into int, complex into float, strings, objects) and values too
         large for the parameter's dtype. A failure (or any exception) leaves the model as it
-        was: every tensor of the tree (and the extra state) is restored before raising. As
+        was. In a tree without load hooks and without overrides of `_load_from_state_dict`
+        or `set_extra_state` (the usual model) every value is checked before the first one
+        is copied, so nothing needs restoring and no copy of the model is kept (only values
+        of another dtype are held converted until the copies; the copies themselves, into
+        arrays of the right shape and dtype, fail only by running out of memory or an
+        interrupt). Otherwise every tensor of the tree (and the extra state) is copied first
+        and restored before raising. As
         PyTorch, a 1-element tensor of shape (1,) loads into a 0-d one (old checkpoints'
         `num_batches_tracked`).
 
@@ -990,8 +996,10 @@ class Module:
                     if not isinstance(key, str)]
         state = {key: value for key, value in state_dict.items() if isinstance(key, str)}
         keys = _IncompatibleKeys([], [])
-        run = _LoadRun(getattr(state_dict, "_metadata", None), assign, keys, [], [])
-        snapshot = _snapshot(self)
+        plain = not assign and _plain_tree(self)
+        run = _LoadRun(getattr(state_dict, "_metadata", None), assign, keys, [], [],
+                       [] if plain else None)
+        snapshot = None if plain else _snapshot(self)  # (plain: nothing written before the end)
         try:
             _load_tree(self, state, "", run, ())
             found = problems + _strict_problems(keys, strict) + run.errors
@@ -999,8 +1007,12 @@ class Module:
                 raise StateDictError(f"load_state_dict for {type(self).__name__}: "
                                      + "; ".join(found))
         except BaseException:
-            _restore(snapshot, run.extra_set)
+            if snapshot is not None:
+                _restore(snapshot, run.extra_set)
             raise
+        with no_grad():
+            for tensor, value in run.pending or ():
+                tensor._copy_array_(value)
         return keys
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
@@ -1024,6 +1036,8 @@ class Module:
                     error_msgs.append(value)
                 elif isinstance(value, Tensor):  # assign=True: the given tensor itself
                     _assign(self, name, tensor, value)
+                elif _PENDING in local_metadata:  # load_state_dict copies after the checks
+                    local_metadata[_PENDING].append((tensor, value))
                 else:
                     with no_grad():
                         tensor._copy_array_(value)
@@ -1139,6 +1153,19 @@ class _LoadRun(NamedTuple):
     keys: IncompatibleKeys
     errors: list[str]
     extra_set: list[Module]  # modules whose set_extra_state may have been called
+    pending: list | None = None  # a plain tree's (tensor, value) copies, made after the checks
+
+
+_PENDING = "_tinygrad_np_pending_copies"  # the local metadata key carrying `pending`
+
+
+def _plain_tree(module: Module) -> bool:
+    """No load hooks and no overrides of the load steps below `module`: its base
+    `_load_from_state_dict` calls only check, and the copies can wait for every check."""
+    return all(type(each)._load_from_state_dict is Module._load_from_state_dict
+               and type(each).set_extra_state is Module.set_extra_state
+               and not each._hook_table("load_pre") and not each._hook_table("load_post")
+               for each in module.modules())
 
 
 def _save_tree(module: Module, destination: dict | None, prefix: str, keep_vars: bool,
@@ -1179,6 +1206,8 @@ def _load_tree(module: Module, state: dict, prefix: str, run: _LoadRun, above: t
     local_metadata = {} if run.metadata is None else dict(run.metadata.get(prefix[:-1], {}))
     if run.assign:
         local_metadata["assign_to_params_buffers"] = True
+    if run.pending is not None:
+        local_metadata[_PENDING] = run.pending
     extra_key = prefix + "_extra_state"
     if extra_key in state:
         run.extra_set.append(module)
@@ -1312,7 +1341,7 @@ def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = Fal
             return f"{name}: values too large for a {target} parameter"
     try:
         with np.errstate(over="raise", invalid="raise"):
-            return array.astype(target)
+            return array.astype(target, copy=False)  # (copied into the parameter later)
     except FloatingPointError:
         return f"{name}: values too large for a {target} parameter"
 

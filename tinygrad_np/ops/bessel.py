@@ -4,10 +4,11 @@ Float64 kernels written from the textbook representations, each used where it co
 
 * small |x|: the power series (DLMF 10.2.2, 10.8.1, 10.25.2, 10.31.1, 9.4.1), whose terms
   need no cancelling for I and K, and lose under two digits for J and Y below |x| = 5;
-* middle x: the integrals J_n(x) = 1/pi int_0^pi cos(n t - x sin t) dt, Y_n (Bessel's plus
-  a decaying integral), K_nu(x) = int_0^inf exp(-x cosh t) cosh(nu t) dt and Ai through
-  K_1/3 or J_(+-1/3), by Gauss-Legendre quadrature (entire integrands: a fixed 96 nodes give
-  float64 accuracy in absolute terms, as do the standard rational approximations);
+* middle x (5 to 25 for J and Y, 2 to 25 for K): the Hankel form sqrt(2/(pi x)) (P cos chi
+  -+ ...) of J and Y and sqrt(pi/(2x)) exp(-x) S of K, with the smooth moduli P, Q and S
+  as polynomials in 1/x fitted in 50-digit arithmetic (ops/bessel_fits.py: float64
+  accuracy in absolute terms, as the standard rational approximations PyTorch uses); Ai
+  through K_1/3 or J_(+-1/3) by 96-node Gauss-Legendre quadrature of their integrals;
 * large |x|: the Hankel asymptotic expansions, cut where their terms stop shrinking (the
   smallest term there is below exp(-2 |x|)).
 
@@ -26,6 +27,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import Function, no_grad
+from tinygrad_np.ops import bessel_fits
 
 _EULER = 0.5772156649015329
 _SERIES_TOLERANCE = 1e-17
@@ -163,23 +165,6 @@ def _j_series(nu: int, x: np.ndarray) -> np.ndarray:
     return _series((x / 2) ** nu, lambda k: -quarter / ((k + 1) * (k + 1 + nu)))
 
 
-def _j_integral(nu: int, x: np.ndarray) -> np.ndarray:
-    """Bessel's integral J_n(x) = 1/pi int_0^pi cos(n t - x sin t) dt."""
-    zero, top = np.zeros_like(x), np.full_like(x, math.pi)
-    return _quadrature(lambda t, z: np.cos(nu * t - z * np.sin(t)), zero, top, x) / math.pi
-
-
-def _y_integral(nu: int, x: np.ndarray) -> np.ndarray:
-    """Y_n(x) = 1/pi int_0^pi sin(x sin t - n t) dt
-              - 1/pi int_0^inf (e^(nt) + (-1)^n e^(-nt)) exp(-x sinh t) dt (x > 0)."""
-    zero = np.zeros_like(x)
-    oscillating = _quadrature(lambda t, z: np.sin(z * np.sin(t) - nu * t), zero,
-                              np.full_like(x, math.pi), x)
-    decaying = _quadrature(lambda t, z: (np.exp(nu * t) + (-1) ** nu * np.exp(-nu * t))
-                           * np.exp(-z * np.sinh(t)), zero, np.arcsinh(60.0 / x) + 1.0, x)
-    return (oscillating - decaying) / math.pi
-
-
 def _harmonic_series(nu: int, x: np.ndarray, sign: float) -> np.ndarray:
     """sum_k sign^k (psi(k+1) + psi(k+nu+1)) (x^2/4)^k / (k! (k+nu)!) (the log-free part of
     Y_nu and K_nu's series), psi(k+1) = -gamma + H_k."""
@@ -205,9 +190,13 @@ def _y_series(nu: int, x: np.ndarray) -> np.ndarray:
 
 
 def _bessel_asymptotic(nu: int, x: np.ndarray, second_kind: bool) -> np.ndarray:
-    """J_nu or Y_nu for x >= 25: sqrt(2/(pi x)) (P cos chi - Q sin chi) or (P sin chi +
-    Q cos chi), chi = x - (nu/2 + 1/4) pi expanded in cos x and sin x (exact reduction)."""
-    p, q = _hankel(nu, x)
+    """J_nu or Y_nu for x >= 5: sqrt(2/(pi x)) (P cos chi - Q sin chi) or (P sin chi +
+    Q cos chi), chi = x - (nu/2 + 1/4) pi expanded in cos x and sin x (exact reduction);
+    P and Q fitted below x = 25 (ops/bessel_fits.py), the Hankel series from there."""
+    if float(x.max()) <= _J_ASYMPTOTIC_FROM:
+        p, q = bessel_fits.fitted(bessel_fits.P[nu], x), bessel_fits.fitted(bessel_fits.Q[nu], x)
+    else:
+        p, q = _hankel(nu, x)
     cosine, sine = np.cos(x), np.sin(x)
     if nu == 0:
         cos_chi, sin_chi = cosine + sine, sine - cosine
@@ -225,7 +214,7 @@ def bessel_j(nu: int, values) -> np.ndarray:
     result = _pieces(magnitude, np.nan, [
         (magnitude < _J_SERIES_BELOW, lambda z: _j_series(nu, z)),
         ((magnitude >= _J_SERIES_BELOW) & (magnitude < _J_ASYMPTOTIC_FROM),
-         lambda z: _j_integral(nu, z)),
+         lambda z: _bessel_asymptotic(nu, z, False)),
         ((magnitude >= _J_ASYMPTOTIC_FROM) & finite, lambda z: _bessel_asymptotic(nu, z, False)),
     ])
     return np.where(x < 0, -result, result) if nu == 1 else result
@@ -237,13 +226,15 @@ def bessel_y(nu: int, values) -> np.ndarray:
     return _pieces(x, np.nan, [
         (x == 0, lambda z: np.full_like(z, -np.inf)),
         ((x > 0) & (x < _J_SERIES_BELOW), lambda z: _y_series(nu, z)),
-        ((x >= _J_SERIES_BELOW) & (x < _J_ASYMPTOTIC_FROM), lambda z: _y_integral(nu, z)),
+        ((x >= _J_SERIES_BELOW) & (x < _J_ASYMPTOTIC_FROM),
+         lambda z: _bessel_asymptotic(nu, z, True)),
         ((x >= _J_ASYMPTOTIC_FROM) & (x < np.inf), lambda z: _bessel_asymptotic(nu, z, True)),
     ])
 
 
 # ----------------------------------------------------------------------------- K0, K1
 _K_SERIES_BELOW = 2.0
+_K_ASYMPTOTIC_FROM = 25.0
 
 
 def _k_series(nu: int, x: np.ndarray) -> np.ndarray:
@@ -262,6 +253,14 @@ def _scaled_k_integral(nu: float, x: np.ndarray) -> np.ndarray:
                        np.zeros_like(x), top, x)
 
 
+def _k_asymptotic(nu: int, x: np.ndarray) -> np.ndarray:
+    """exp(x) K_nu(x) = sqrt(pi/(2x)) sum_k a_k(nu) / x^k for x >= 25 (DLMF 10.40.2)."""
+    mu = 4.0 * nu * nu
+    total = _series(np.ones_like(x), lambda k: (mu - (2 * k + 1) ** 2) / ((k + 1) * 8.0 * x),
+                    limit=60)
+    return total * np.sqrt(math.pi / (2 * x))
+
+
 def bessel_k(nu: int, values, scaled: bool = False) -> np.ndarray:
     """K_0 or K_1 of an array (exp(x) K_nu(x) when `scaled`), float64: +inf at 0, NaN below
     0, 0 at +inf."""
@@ -270,8 +269,11 @@ def bessel_k(nu: int, values, scaled: bool = False) -> np.ndarray:
     return _pieces(x, np.nan, [
         (x == 0, lambda z: np.full_like(z, np.inf)),
         ((x > 0) & (x <= _K_SERIES_BELOW), lambda z: _k_series(nu, z) * factor(z)),
-        ((x > _K_SERIES_BELOW) & (x < np.inf),
-         lambda z: _scaled_k_integral(nu, z) / (1.0 if scaled else np.exp(z))),
+        ((x > _K_SERIES_BELOW) & (x < _K_ASYMPTOTIC_FROM),
+         lambda z: bessel_fits.fitted(bessel_fits.S[nu], z) / np.sqrt(z)
+         / (1.0 if scaled else np.exp(z))),
+        ((x >= _K_ASYMPTOTIC_FROM) & (x < np.inf),
+         lambda z: _k_asymptotic(nu, z) / (1.0 if scaled else np.exp(z))),
         (x == np.inf, lambda z: np.zeros_like(z)),
     ])
 

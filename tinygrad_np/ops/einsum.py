@@ -10,6 +10,7 @@ vector of ones, which broadcasts the gradient back along it.
 from __future__ import annotations
 
 import functools
+import math
 import string
 import sys
 
@@ -18,6 +19,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
+from tinygrad_np.ops.matmul import EXACT_IN_DOUBLE, magnitude
 
 
 def parse(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
@@ -54,11 +56,37 @@ def contract(equation: str, *operands):
     """np.einsum; three or more operands are contracted pairwise along NumPy's greedy path
     with no cap on the intermediates' size (as PyTorch: NumPy's default cap, the largest
     operand, falls back to one nested loop over every letter at once, hundreds of times
-    slower when an intermediate is larger than the operands, as in 'bi,oij,bj->bo')."""
+    slower when an intermediate is larger than the operands, as in 'bi,oij,bj->bo').
+    Integer operands: see integer_contract."""
+    if all(np.asarray(op).dtype.kind in "iu" for op in operands):
+        return integer_contract(equation, *operands)
     if len(operands) < 3:
         return np.einsum(equation, *operands)
     path = _path(equation, tuple(np.shape(operand) for operand in operands))
     return np.einsum(equation, *operands, optimize=path)
+
+
+def integer_contract(equation: str, *operands):
+    """einsum on integers: NumPy's integer loops have no BLAS, so when no sum can reach 2**53
+    (the product of the operands' max |x| times the number of terms, the product of the
+    summed letters' sizes: a bound on every partial sum, in any contraction order) the
+    contraction runs exactly in float64, BLAS-backed pairwise, and is cast back. Past the
+    bound the integer loop runs, wrapping around on overflow as PyTorch does."""
+    arrays = [np.asarray(op) for op in operands]
+    terms, output = parse(equation, [a.shape for a in arrays])
+    sizes: dict[str, int] = {}
+    for term, array in zip(terms, arrays):
+        for letter, size in zip(term, array.shape):
+            sizes[letter] = max(sizes.get(letter, 1), size)
+    bound = math.prod(sizes[letter] for letter in set("".join(terms)) - set(output))
+    for array in arrays:
+        bound *= magnitude(array) if array.size else 0
+    if any(a.size == 0 for a in arrays) or bound >= EXACT_IN_DOUBLE:
+        return np.einsum(equation, *arrays)
+    doubles = [a.astype(np.float64) for a in arrays]
+    path = _path(equation, tuple(a.shape for a in arrays))
+    exact = np.einsum(equation, *doubles, optimize=path)
+    return np.asarray(exact).astype(np.int64).astype(np.result_type(*arrays), copy=False)
 
 
 @functools.lru_cache(maxsize=256)

@@ -30,16 +30,41 @@ def _fortran(x) -> bool:
 
 
 _HALF = np.dtype(np.float16)
+_SINGLE, _DOUBLE = np.dtype(np.float32), np.dtype(np.float64)
+EXACT_IN_DOUBLE = 2 ** 53  # every integer of magnitude below this is a float64
 
 
 def product(a, b):
     """a @ b; float16 operands are multiplied in float32 (BLAS, where NumPy's float16 loop is
     a slow scalar one) and the result rounded once to float16, as PyTorch accumulates half
-    products in float32 (inf past 65504, silently)."""
-    if a.dtype is not _HALF or b.dtype is not _HALF:  # (identity tests: the hot path)
+    products in float32 (inf past 65504, silently). Integer operands: see integer_product."""
+    if a.dtype is _SINGLE or a.dtype is _DOUBLE:  # (identity tests: the hot path, float32
+        return a @ b  # with the one test it had before the integer case)
+    dtype = a.dtype
+    if dtype is _HALF and b.dtype is _HALF:
+        with np.errstate(over="ignore"):
+            return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+    if dtype.kind in "iu" and b.dtype.kind in "iu":
+        return integer_product(a, b)
+    return a @ b
+
+
+def magnitude(x) -> int:
+    """max |x| of a non-empty integer array, as a Python int (no int64 overflow at -2**63)."""
+    return max(int(x.max()), -int(x.min()))
+
+
+def integer_product(a, b):
+    """a @ b on integers. NumPy's integer matmul is a scalar loop (no BLAS); when no sum can
+    reach 2**53 (max|a| * max|b| * K below it, which bounds every partial sum too) the
+    product is computed exactly in float64 BLAS and cast back. Past the bound the integer
+    loop runs, wrapping around on overflow as PyTorch's integer products do; the cast back
+    wraps the same way for the narrow types (through int64, modulo 2**bits)."""
+    if a.size == 0 or b.size == 0 or \
+            magnitude(a) * magnitude(b) * a.shape[-1] >= EXACT_IN_DOUBLE:
         return a @ b
-    with np.errstate(over="ignore"):
-        return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    return exact.astype(np.int64).astype(np.result_type(a.dtype, b.dtype), copy=False)
 
 
 @xp.quiet  # overflow is inf, silently, as in PyTorch

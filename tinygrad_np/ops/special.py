@@ -10,8 +10,8 @@ float32 inputs), accurate to about 1e-14 relative:
   uses the reflection psi(x) = psi(1 - x) - pi / tan(pi x) for negative x, polygamma its
   n-th derivative (through cot's derivatives) below -1000. As PyTorch: digamma(0) is
   -inf and a negative integer gives NaN; polygamma(n >= 1) is (-1)**(n+1) inf at the poles.
-* erfinv: an approximation good to 2e-3 refined by Newton steps on erf (erfc in the tail,
-  so values near +-1 keep their precision); +-inf at +-1, NaN outside [-1, 1].
+* erfinv (and ndtri): polynomials in a^2 near 0 and in sqrt(-log(1 - |a|)) towards
+  +-1 (ops/inverse_erf.py), within 5e-16 relative; +-inf at +-1, NaN outside [-1, 1].
 
 Each op's derivative is the next function of the family: lgamma' = digamma,
 polygamma(n)' = polygamma(n + 1), erfinv'(x) = sqrt(pi)/2 exp(erfinv(x)**2).
@@ -25,7 +25,8 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
-from tinygrad_np.ops.math import erf, erfc
+from tinygrad_np.ops.inverse_erf import blockwise, erfcinv_tail, erfinv_central
+from tinygrad_np.ops.math import erfc
 
 _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
             -176.61502916214059, 12.507343278686905, -0.13857109526572012,
@@ -133,42 +134,40 @@ def polygamma(n: int, values: np.ndarray) -> np.ndarray:
 
 
 def erfinv(values: np.ndarray) -> np.ndarray:
-    """The inverse of erf elementwise (see the module docstring)."""
+    """The inverse of erf elementwise: polynomials (ops/inverse_erf.py), erfcinv(1 - |y|)
+    past |y| = 1/2 (1 - |y| is exact there); +-inf at +-1, NaN outside [-1, 1]."""
     y, dtype = _float64(values)
     with np.errstate(all="ignore"):
-        a = np.abs(y)
-        log_term = np.log((1.0 - a) * (1.0 + a))
-        c = 2 / (math.pi * 0.147) + log_term / 2
-        x = np.sqrt(np.sqrt(c * c - log_term / 0.147) - c)  # Winitzki's approximation
-        tail = a > 0.5
-        for _ in range(4):  # Newton on erf(x) = a (on erfc(x) = 1 - a in the tail)
-            residual = np.where(tail, erfc(x) - (1.0 - a), erf(x) - a)
-            slope = np.where(tail, -1.0, 1.0) * np.exp(-x * x) / _HALF_SQRT_PI
-            x = x - np.where(np.isfinite(x) & (slope != 0), residual / slope, 0.0)
-        x = np.where(a == 1.0, np.inf, np.where(a > 1.0, np.nan, x))
-        result = np.copysign(x, y)
-    return _cast(result, dtype)
+        return _cast(blockwise(_erfinv_block, y), dtype)
+
+
+def _erfinv_block(y: np.ndarray) -> np.ndarray:
+    a = np.abs(y)
+    x = np.where(a > 1.0, np.nan, a)  # (NaN stays NaN)
+    middle = a <= 0.5
+    x[middle] = erfinv_central(a[middle])
+    x[~middle] = erfcinv_tail(np.maximum(1.0 - x[~middle], 0.0))
+    return np.copysign(x, y)
 
 
 def ndtri(values: np.ndarray) -> np.ndarray:
-    """The inverse of the standard normal CDF elementwise. Within [0.25, 0.75]:
-    sqrt(2) erfinv(2p - 1); in the tails, the root t of erfc(t) = 2q (q the smaller of p and
-    1 - p) by Newton steps on log erfc, so p = 1e-300 gives -37.05 where 2p - 1 would round
-    to -1."""
+    """The inverse of the standard normal CDF elementwise: sqrt(2) erfinv(2p - 1) within
+    [1/4, 3/4] (2p - 1 is exact there); in the tails -+sqrt(2) erfcinv(2q), q the smaller
+    of p and 1 - p (exact), so p = 1e-300 gives -37.05 where 2p - 1 would round to -1."""
     p, dtype = _float64(values)
     with np.errstate(all="ignore"):
-        q = np.minimum(p, 1.0 - p)
-        t = np.sqrt(-np.log(np.where((q > 0) & (q < 0.25), 2 * q, 0.5)))  # a start above 0
-        for _ in range(12):  # log erfc is smooth and nearly quadratic: a few steps suffice
-            log_tail = _log_erfc(t)
-            slope = -np.exp(-t * t - log_tail) / _HALF_SQRT_PI  # d log erfc / dt
-            t = np.maximum(t - (log_tail - np.log(2 * q)) / slope, 0.0)
-        tails = np.sqrt(2.0) * np.where(p < 0.5, -t, t)
-        middle = np.sqrt(2.0) * erfinv(2 * p - 1)
-        result = np.where((q > 0) & (q < 0.25), tails, middle)
-        result = np.where(p == 0, -np.inf, np.where(p == 1, np.inf, result))
-        result = np.where((p < 0) | (p > 1) | np.isnan(p), np.nan, result)
-    return _cast(result, dtype)
+        return _cast(blockwise(_ndtri_block, p), dtype)
+
+
+def _ndtri_block(p: np.ndarray) -> np.ndarray:
+    q = np.minimum(p, 1.0 - p)
+    result = np.where((p < 0) | (p > 1), np.nan, p)  # (NaN stays NaN)
+    middle = q >= 0.25
+    result[middle] = math.sqrt(2.0) * erfinv_central(2 * p[middle] - 1)
+    tails = ~middle & ~np.isnan(result)
+    root = math.sqrt(2.0) * erfcinv_tail(2 * q[tails])
+    result[tails] = np.where(p[tails] < 0.5, -root, root)
+    return result
 
 
 def _log_erfc(t: np.ndarray) -> np.ndarray:
