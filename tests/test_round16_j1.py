@@ -1,0 +1,131 @@
+"""Round 16 (j1): autograd and module differences from PyTorch 2.13 found by a probe: rules
+that switched on a zero gradient (jvp), functional_call with tied weights, hooks, grad_fn
+details, state_dict's positional arguments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
+quiet_torch_func = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.func's own
+
+_RNG = np.random.default_rng(16)
+_SYM = (lambda a: a + a.T)(_RNG.standard_normal((3, 3)))
+_SYM_T = (lambda a: a + a.T)(_RNG.standard_normal((3, 3)))
+_TALL, _TALL_T = _RNG.standard_normal((4, 3)), _RNG.standard_normal((4, 3))
+_VEC, _VEC_T = _RNG.standard_normal(5), _RNG.standard_normal(5)
+_POS = np.abs(_RNG.standard_normal(5)) + 0.2
+
+
+def _jvp(lib, f, primal: np.ndarray, tangent: np.ndarray) -> np.ndarray:
+    found = lib.func.jvp(lambda x: f(lib, x), (lib.tensor(primal),), (lib.tensor(tangent),))[1]
+    return np.asarray(found.detach().numpy())
+
+
+# -- 1. rules that switched on a zero gradient: jvp (the double-backward trick) ------------
+
+_JVP_CASES = {
+    "xlogy_first": (lambda t, a: t.xlogy(a, t.tensor(_POS)), _VEC, _VEC_T),
+    "xlogy_second": (lambda t, b: t.xlogy(t.tensor(_VEC), b), _POS, _VEC_T),
+    "xlog1py_first": (lambda t, a: t.special.xlog1py(a, t.tensor(_POS)), _VEC, _VEC_T),
+    "xlogy_zero_first": (lambda t, a: t.xlogy(a * 0, t.tensor(_POS)), _VEC, _VEC_T),
+    "logcumsumexp": (lambda t, x: t.logcumsumexp(x, 0), _VEC, _VEC_T),
+    "eigh_vectors": (lambda t, a: t.linalg.eigh(a)[1].abs(), _SYM, _SYM_T),
+    "eigh_values": (lambda t, a: t.linalg.eigh(a)[0], _SYM, _SYM_T),
+    "eigvalsh_repeated": (lambda t, a: t.linalg.eigvalsh(a), np.eye(3), _SYM_T),
+    "svd_u": (lambda t, a: t.linalg.svd(a, full_matrices=False)[0].abs(), _TALL, _TALL_T),
+    "svd_vh": (lambda t, a: t.linalg.svd(a, full_matrices=False)[2].abs(), _TALL, _TALL_T),
+    "svd_u_wide": (lambda t, a: t.linalg.svd(a, full_matrices=False)[0].abs(),
+                   _TALL.T.copy(), _TALL_T.T.copy()),
+    "svd_vh_wide": (lambda t, a: t.linalg.svd(a, full_matrices=False)[2].abs(),
+                    _TALL.T.copy(), _TALL_T.T.copy()),
+    "svdvals_zero_matrix": (lambda t, a: t.linalg.svdvals(a), np.zeros((4, 3)), _TALL_T),
+}
+
+
+@needs_torch
+@quiet_torch_func
+@pytest.mark.parametrize("name", sorted(_JVP_CASES))
+def test_jvp_matches_torch(name: str) -> None:
+    f, primal, tangent = _JVP_CASES[name]
+    expected = _jvp(torch, f, primal, tangent)
+    assert np.abs(expected).max() > 0 or name == "svdvals_zero_matrix" or "zero" in name
+    np.testing.assert_allclose(_jvp(tg, f, primal, tangent), expected, rtol=1e-7, atol=1e-9)
+
+
+def test_jvp_fixed_values() -> None:
+    """Without torch: d/dt xlogy(a + t v, b) = v log b; logcumsumexp's tangent at 0 of a
+    constant vector: cumulative means of v."""
+    b = np.array([1.5, 2.0, 3.0])
+    found = _jvp(tg, lambda t, a: t.xlogy(a, t.tensor(b)), np.array([0.5, 1.0, 2.0]),
+                 np.ones(3))
+    np.testing.assert_allclose(found, np.log(b))
+    v = np.array([1.0, 2.0, 6.0])
+    found = _jvp(tg, lambda t, x: t.logcumsumexp(x, 0), np.zeros(3), v)
+    np.testing.assert_allclose(found, [1.0, 1.5, 3.0])
+
+
+def test_logcumsumexp_jvp_wide_range() -> None:
+    """Values 300 apart (PyTorch 2.13's own jvp underflows to 1e-79 here): the tangent is
+    sum_{j<=i} softmax_j v_j, from the formula directly."""
+    x, v = _VEC * 300, _VEC_T * 300
+    y = np.logaddexp.accumulate(x)
+    expected = [sum(np.exp(x[j] - y[i]) * v[j] for j in range(i + 1)) for i in range(5)]
+    found = _jvp(tg, lambda t, a: t.logcumsumexp(a, 0), x, v)
+    np.testing.assert_allclose(found, expected, rtol=1e-12)
+
+
+@needs_torch
+@quiet_torch_func
+def test_double_backward_in_the_gradient_at_zero() -> None:
+    """autograd.grad(autograd.grad(y, x, u, create_graph=True)[0], u, w) with u = 0 is
+    J w: torch.func.jvp's value (PyTorch's own double backward of logcumsumexp is NaN at
+    u = 0, through log|u|; here it is finite)."""
+    def run(lib, f, x, w):
+        x = lib.tensor(x, requires_grad=True)
+        y = f(lib, x)
+        u = lib.zeros(y.shape, dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(y, x, u, create_graph=True)
+        return lib.autograd.grad(g, u, lib.tensor(w))[0].detach().numpy()
+
+    for f, x, w in [(lambda t, a: t.xlogy(a, t.tensor(_POS)), _VEC, _VEC_T),
+                    (lambda t, a: t.logcumsumexp(a, 0), _VEC, _VEC_T),
+                    (lambda t, a: t.linalg.eigh(a)[1] ** 2, _SYM, _SYM_T)]:
+        np.testing.assert_allclose(run(tg, f, x, w), _jvp(torch, f, x, w), atol=1e-10)
+
+
+@needs_torch
+def test_first_order_gradients_unchanged() -> None:
+    """backward() (arrays) and create_graph with a constant gradient: PyTorch's values,
+    including xlogy's 0 at a = 0, b = 0 and logcumsumexp's mixed-sign gradient."""
+    def grads(lib, create_graph):
+        a = lib.tensor([0.0, 1.0, 2.0, 0.0], dtype=lib.float64, requires_grad=True)
+        b = lib.tensor([0.0, 2.0, 0.5, 3.0], dtype=lib.float64, requires_grad=True)
+        x = lib.tensor(_VEC * 400, requires_grad=True)
+        s = lib.tensor(_SYM, requires_grad=True)
+        y = (lib.xlogy(a, b) * lib.tensor([1.0, 0.0, 2.0, -1.0], dtype=lib.float64)).sum() \
+            + (lib.logcumsumexp(x, 0) * lib.tensor(_VEC_T)).sum() \
+            + (lib.linalg.eigh(s)[1] ** 2 * lib.tensor(_SYM_T)).sum()
+        found = lib.autograd.grad(y, (a, b, x, s), create_graph=create_graph)
+        return [g.detach().numpy() for g in found]
+
+    for create_graph in (False, True):
+        for ours, theirs in zip(grads(tg, create_graph), grads(torch, create_graph)):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_eigvalsh_traced_gradient_value_stays_finite() -> None:
+    """A gradient being differentiated that never reaches the eigenvectors (eigvalsh of a
+    matrix with repeated eigenvalues): the value is V diag(g) V^T, not 0/0."""
+    a = tg.tensor(np.eye(3), requires_grad=True)
+    u = tg.tensor([1.0, 2.0, 3.0], dtype=tg.float64, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.linalg.eigvalsh(a), a, u, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), np.diag([1.0, 2.0, 3.0]), atol=1e-12)
