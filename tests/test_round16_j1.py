@@ -129,3 +129,102 @@ def test_eigvalsh_traced_gradient_value_stays_finite() -> None:
     u = tg.tensor([1.0, 2.0, 3.0], dtype=tg.float64, requires_grad=True)
     (g,) = tg.autograd.grad(tg.linalg.eigvalsh(a), a, u, create_graph=True)
     np.testing.assert_allclose(g.detach().numpy(), np.diag([1.0, 2.0, 3.0]), atol=1e-12)
+
+
+# -- 2, 3. func.functional_call: tied weights, extra names, non-tensor values --------------
+
+def _tied(lib):
+    class Tied(lib.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = lib.nn.Linear(3, 3, bias=False, dtype=lib.float64)
+            self.b = lib.nn.Linear(3, 3, bias=False, dtype=lib.float64)
+            self.b.weight = self.a.weight
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    model = Tied()
+    with lib.no_grad():
+        model.a.weight.copy_(lib.arange(9.0, dtype=lib.float64).reshape(3, 3) / 9)
+    return model
+
+
+_X = np.array([[0.5, 1.0, 2.0], [1.0, -1.0, 0.0]])
+
+
+def _call(lib, values, **options):
+    model = _tied(lib)
+    out = lib.func.functional_call(model, values(lib), (lib.tensor(_X),), **options)
+    return out.detach().numpy(), model
+
+
+def _outcome(lib, values, **options):
+    try:
+        return _call(lib, values, **options)[0]
+    except Exception as error:  # noqa: BLE001 (the error is the outcome compared)
+        return type(error).__name__, str(error)
+
+
+def test_functional_call_replaces_a_tied_weight_under_every_name() -> None:
+    def w(lib):
+        return lib.eye(3, dtype=lib.float64) * 2
+
+    for key in ("a.weight", "b.weight"):
+        out, model = _call(tg, lambda lib, key=key: {key: w(lib)})
+        np.testing.assert_allclose(out, _X * 4)  # (2 I)(2 I) x
+        assert model.b.weight is model.a.weight  # restored, still tied
+        np.testing.assert_allclose(model.a.weight.detach().numpy(),
+                                   np.arange(9.0).reshape(3, 3) / 9)
+    out, _ = _call(tg, lambda lib: {"a.weight": w(lib)}, tie_weights=False)
+    np.testing.assert_allclose(out, _X @ (2 * np.eye(3)).T @ (np.arange(9.0).reshape(3, 3) / 9).T)
+    shared = tg.eye(3, dtype=tg.float64) * 2  # one value under both names: fine
+    out, _ = _call(tg, lambda lib: {"a.weight": shared, "b.weight": shared}, strict=True)
+    np.testing.assert_allclose(out, _X * 4)
+
+
+_FC_CASES = {
+    "tied_two_values": (lambda t: {"a.weight": t.eye(3, dtype=t.float64),
+                                   "b.weight": t.eye(3, dtype=t.float64)}, {}),
+    "tied_two_values_strict": (lambda t: {"a.weight": t.eye(3, dtype=t.float64),
+                                          "b.weight": t.eye(3, dtype=t.float64)},
+                               {"strict": True}),
+    "strict_one_tied_name": (lambda t: {"a.weight": t.eye(3, dtype=t.float64)},
+                             {"strict": True}),
+    "strict_untied_missing": (lambda t: {"a.weight": t.eye(3, dtype=t.float64)},
+                              {"strict": True, "tie_weights": False}),
+    "strict_unexpected": (lambda t: {"a.weight": t.eye(3, dtype=t.float64),
+                                     "c": t.zeros(1)}, {"strict": True}),
+    "extra_name_ignored": (lambda t: {"a.weight": t.eye(3, dtype=t.float64),
+                                      "foo": t.zeros(1)}, {}),
+    "extra_name_no_module": (lambda t: {"foo.bar": t.zeros(1)}, {}),
+    "non_tensor_value": (lambda t: {"a.weight": 5.0}, {}),
+    "same_name_in_two_dicts": (lambda t: ({"a.weight": t.eye(3, dtype=t.float64)},
+                                          {"a.weight": t.eye(3, dtype=t.float64)}), {}),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", sorted(_FC_CASES))
+def test_functional_call_matches_torch(name: str) -> None:
+    values, options = _FC_CASES[name]
+    ours, theirs = _outcome(tg, values, **options), _outcome(torch, values, **options)
+    if isinstance(theirs, tuple):
+        assert ours[0] == theirs[0]
+        if name != "extra_name_no_module":  # (the module path in the message differs)
+            assert ours[1] == theirs[1]
+    else:
+        np.testing.assert_allclose(ours, theirs)
+
+
+def test_functional_call_fixed_errors() -> None:
+    with pytest.raises(ValueError, match=r"multiple values for keys \['a.weight', 'b.weight'\]"):
+        _call(tg, lambda lib: {"a.weight": lib.eye(3), "b.weight": lib.eye(3)})
+    with pytest.raises(RuntimeError, match="Missing key\\(s\\): 'b.weight'"):
+        _call(tg, lambda lib: {"a.weight": lib.eye(3)}, strict=True, tie_weights=False)
+    with pytest.raises(TypeError, match="5.0 is not an instance of torch.Tensor"):
+        _call(tg, lambda lib: {"a.weight": 5.0})
+    with pytest.raises(ValueError, match="appeared in multiple dictionaries"):
+        _call(tg, lambda lib: ({"a.weight": lib.eye(3)}, {"a.weight": lib.eye(3)}))
+    out, model = _call(tg, lambda lib: {"foo": lib.zeros(1)})
+    assert not hasattr(model, "foo")  # set for the call only
