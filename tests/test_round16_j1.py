@@ -228,3 +228,117 @@ def test_functional_call_fixed_errors() -> None:
         _call(tg, lambda lib: ({"a.weight": lib.eye(3)}, {"a.weight": lib.eye(3)}))
     out, model = _call(tg, lambda lib: {"foo": lib.zeros(1)})
     assert not hasattr(model, "foo")  # set for the call only
+
+
+# -- 4, 9, 10. module hooks -------------------------------------------------------------
+
+def _linear(lib):
+    layer = lib.nn.Linear(3, 2, dtype=lib.float64)
+    with lib.no_grad():
+        layer.weight.copy_(lib.arange(6.0, dtype=lib.float64).reshape(2, 3) / 7)
+        layer.bias.fill_(0.1)
+    return layer
+
+
+def _hooked_grads(lib, hook):
+    layer = _linear(lib)
+    layer.register_full_backward_hook(hook)
+    x = lib.tensor(_X, requires_grad=True)
+    layer(x).pow(2).sum().backward()
+    return x.grad, layer.weight.grad
+
+
+def test_full_backward_hook_returning_none_drops_the_input_gradient() -> None:
+    x_grad, weight_grad = _hooked_grads(tg, lambda module, gi, go: (None,))
+    assert x_grad is None
+    assert weight_grad is not None  # (the parameters' gradients are not grad_input)
+    x_grad, _ = _hooked_grads(tg, lambda module, gi, go: (gi[0] * 10,))
+    y = _X @ (np.arange(6.0).reshape(2, 3) / 7).T + 0.1
+    np.testing.assert_allclose(x_grad.numpy(), 10 * (2 * y) @ (np.arange(6.0).reshape(2, 3) / 7))
+    with pytest.raises(RuntimeError, match="shape \\(3,\\) for input 0 of shape \\(2, 3\\)"):
+        _hooked_grads(tg, lambda module, gi, go: (tg.zeros(3, dtype=tg.float64),))
+
+
+@needs_torch
+def test_full_backward_hooks_match_torch() -> None:
+    for hook in (lambda module, gi, go: (None,), lambda module, gi, go: (gi[0] * 3,),
+                 lambda module, gi, go: None):
+        ours, theirs = _hooked_grads(tg, hook), _hooked_grads(torch, hook)
+        for a, b in zip(ours, theirs):
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_allclose(a.numpy(), b.numpy())
+
+
+def _pre_hook_outcome(lib, result):
+    layer = _linear(lib)
+    layer.register_forward_pre_hook(lambda module, args, kwargs: result(args, kwargs),
+                                    with_kwargs=True)
+    try:
+        return layer(lib.tensor(_X)).detach().numpy()
+    except RuntimeError as error:
+        return str(error).split(", but got")[0]
+
+
+def test_forward_pre_hook_with_kwargs_must_return_a_pair() -> None:
+    message = "forward pre-hook must return None or a tuple of (new_args, new_kwargs)"
+    for result in (lambda a, k: a, lambda a, k: [a, k], lambda a, k: (a, k, None)):
+        assert _pre_hook_outcome(tg, result) == message
+    layer = _linear(tg)
+    layer.register_forward_pre_hook(lambda module, args, kwargs: 5, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"\(new_args, new_kwargs\), but got 5\.$"):
+        layer(tg.tensor(_X))
+    doubled = _pre_hook_outcome(tg, lambda a, k: ((a[0] * 2,), k))
+    np.testing.assert_allclose(doubled, 2 * _X @ (np.arange(6.0).reshape(2, 3) / 7).T + 0.1)
+
+
+@needs_torch
+def test_forward_pre_hook_with_kwargs_matches_torch() -> None:
+    for result in (lambda a, k: a, lambda a, k: [a, k], lambda a, k: ((a[0] * 2,), k)):
+        ours, theirs = _pre_hook_outcome(tg, result), _pre_hook_outcome(torch, result)
+        if isinstance(theirs, str):
+            assert ours == theirs
+        else:
+            np.testing.assert_allclose(ours, theirs)
+
+
+def _legacy_log(lib, layer, x):
+    log = []
+    layer.register_backward_hook(lambda module, gi, go: log.append(
+        ([None if g is None else tuple(g.shape) for g in gi], [tuple(g.shape) for g in go])))
+    layer(x).sum().backward()
+    return log
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # (PyTorch's, on some modules)
+def test_legacy_backward_hook_sees_the_last_op() -> None:
+    x = tg.ones(4, 3, dtype=tg.float64, requires_grad=True)
+    assert _legacy_log(tg, _linear(tg), x) == [([(4, 3), (2, 3), (2,)], [(4, 2)])]
+    relu = _legacy_log(tg, tg.nn.ReLU(), x)
+    assert relu == [([(4, 3)], [(4, 3)])]
+    layer = _linear(tg)
+    layer.register_backward_hook(lambda *a: None)
+    with pytest.raises(RuntimeError, match="Cannot use both regular backward hooks and full"):
+        layer.register_full_backward_hook(lambda *a: None)
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_legacy_backward_hook_matches_torch() -> None:
+    def conv(lib):
+        lib.manual_seed(0)
+        return lib.nn.Conv2d(2, 3, 2, dtype=lib.float64)
+
+    def images(lib):
+        return lib.ones(1, 2, 4, 4, dtype=lib.float64, requires_grad=True)
+
+    assert _legacy_log(tg, conv(tg), images(tg)) == _legacy_log(torch, conv(torch), images(torch))
+    lengths = [len(_legacy_log(lib, _linear(lib), lib.ones(4, 3, dtype=lib.float64,
+                                                              requires_grad=True))[0][0])
+               for lib in (tg, torch)]
+    assert lengths == [3, 3]
+    for lib in (tg, torch):
+        layer = _linear(lib)
+        layer.register_full_backward_hook(lambda *a: None)
+        with pytest.raises(RuntimeError, match="Cannot use both"):
+            layer.register_backward_hook(lambda *a: None)

@@ -65,6 +65,7 @@ def _with_global_hooks(own: dict | None) -> dict:
     own = own or {}
     merged: dict = {kind: {**_GLOBAL_HOOKS[kind], **own.get(kind, {})} for kind in _CALL_KINDS}
     merged["always"] = _GLOBAL_HOOKS["always"] | own.get("always", set())
+    merged["legacy"] = own.get("legacy", {})
     return merged
 
 
@@ -265,6 +266,10 @@ class Module:
                 changed = hook(self, args, kwargs) if with_kwargs else hook(self, args)
                 if changed is not None:
                     if with_kwargs:
+                        if not (isinstance(changed, tuple) and len(changed) == 2):
+                            raise RuntimeError("forward pre-hook must return None or a tuple "
+                                               "of (new_args, new_kwargs), but got "
+                                               f"{changed}.")
                         args, kwargs = changed
                     else:
                         args = changed if isinstance(changed, tuple) else (changed,)
@@ -279,6 +284,8 @@ class Module:
                            else hook(self, args, output))
                 if changed is not None:
                     output = changed
+            if hooks.get("legacy"):
+                backward_hooks.attach_legacy_hooks(self, hooks["legacy"], output)
             return backward_hooks.watch_outputs(call, output) if call is not None else output
         except Exception:
             self._run_always_hooks(hooks, args, kwargs, output, called)
@@ -362,16 +369,19 @@ class Module:
         return self._add_backward_hook("backward_pre", hook, prepend)
 
     def register_backward_hook(self, hook: Any) -> RemovableHandle:
-        """PyTorch's deprecated spelling: here the same as register_full_backward_hook
-        (PyTorch's old hook saw only the last op of forward; for one-op modules, such as
-        the ReLU and Conv2d of Grad-CAM code, the two agree)."""
-        return self._add_backward_hook("backward", hook, False)
+        """PyTorch's deprecated kind: `hook(module, grad_input, grad_output)` on the node of
+        forward's last op, so grad_input holds that op's input gradients (Conv2d: input,
+        weight, bias; see nn/backward_hooks.attach_legacy_hooks). Not with full hooks."""
+        return self._add_backward_hook("legacy", hook, False)
 
     def _add_backward_hook(self, kind: str, hook: Any, prepend: bool) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"register_full_{kind}_hook: expected a callable, got "
                             f"{type(hook).__name__}")
         hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
+        if hooks.get("legacy" if kind == "backward" else "backward") and kind != "backward_pre":
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
         table = hooks.setdefault(kind, {})
         handle = RemovableHandle(table)
         table[handle.id] = hook
