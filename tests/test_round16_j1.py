@@ -342,3 +342,30 @@ def test_legacy_backward_hook_matches_torch() -> None:
         layer.register_full_backward_hook(lambda *a: None)
         with pytest.raises(RuntimeError, match="Cannot use both"):
             layer.register_backward_hook(lambda *a: None)
+
+
+# -- 8. Module.state_dict(destination, prefix, keep_vars) positionally ----------------------
+
+def _positional_state(lib, *args):
+    model = lib.nn.Sequential(lib.nn.Linear(2, 2))
+    with pytest.warns(FutureWarning, match="Positional args are being deprecated, use kwargs"):
+        found = model.state_dict(*args)
+    return found, [(name, type(value).__name__) for name, value in found.items()]
+
+
+def test_state_dict_positional_arguments() -> None:
+    destination: dict = {}
+    found, names = _positional_state(tg, destination)
+    assert found is destination and [n for n, _ in names] == ["0.weight", "0.bias"]
+    _, names = _positional_state(tg, None, "p.", True)
+    assert names == [("p.0.weight", "Parameter"), ("p.0.bias", "Parameter")]
+    _, names = _positional_state(tg, None, "p.")
+    assert names == [("p.0.weight", "Tensor"), ("p.0.bias", "Tensor")]
+    with pytest.raises(TypeError, match="at most 3 positional"):
+        tg.nn.Linear(2, 2).state_dict({}, "", False, None)
+
+
+@needs_torch
+def test_state_dict_positional_arguments_match_torch() -> None:
+    for args in [({},), (None, "p."), (None, "p.", True), ({}, "", True)]:
+        assert _positional_state(tg, *args)[1] == _positional_state(torch, *args)[1]

@@ -69,6 +69,21 @@ def _with_global_hooks(own: dict | None) -> dict:
     return merged
 
 
+def _positional_state_args(args: tuple, destination: dict | None, prefix: str,
+                           keep_vars: bool) -> tuple:
+    """state_dict's deprecated positional (destination, prefix, keep_vars), as PyTorch's: each
+    used where its keyword kept its default, with PyTorch's FutureWarning."""
+    if len(args) > 3:
+        raise TypeError(f"state_dict: takes at most 3 positional arguments (destination, "
+                        f"prefix, keep_vars), got {len(args)}")
+    warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                  "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                  "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=3)
+    args = (*args, *(None, "", False)[len(args):])
+    return (args[0] if destination is None else destination, prefix or args[1],
+            keep_vars or args[2])
+
+
 def _registered(kind: str, module: Module, name: str, value: Any) -> Any:
     """`value` after the global registration hooks of `kind` (each may return a new one)."""
     for hook in list(_REGISTRATION_HOOKS[kind].values()):
@@ -837,7 +852,7 @@ class Module:
         return self.to("cuda")
 
     # ----------------------------------------------------------------- weights in and out
-    def state_dict(self, *, destination: dict | None = None, prefix: str = "",
+    def state_dict(self, *args: Any, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Dotted name -> a detached Tensor sharing the memory of every parameter and
         persistent buffer, in definition order (for a BatchNorm: weight, bias, running_mean,
@@ -845,7 +860,8 @@ class Module:
         the model, and a copy to keep is `copy.deepcopy(model.state_dict())`. A tensor shared
         by two modules (tied weights) is listed under each name. PyTorch's keywords: `prefix`
         goes before every name, `keep_vars=True` gives the parameters and buffers themselves,
-        `destination` is filled and returned.
+        `destination` is filled and returned. They may come positionally, in that order,
+        with PyTorch's FutureWarning (deprecated there).
 
         As PyTorch, each module runs its state-dict pre-hooks, `_save_to_state_dict` (its own
         tensors and `get_extra_state()`), its children's `state_dict`, then its post-hooks;
@@ -854,6 +870,9 @@ class Module:
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
+        if args:
+            destination, prefix, keep_vars = _positional_state_args(
+                args, destination, prefix, keep_vars)
         self._unique_state("state_dict")
         return _save_tree(self, destination, prefix, keep_vars, ())
 
