@@ -369,3 +369,85 @@ def test_state_dict_positional_arguments() -> None:
 def test_state_dict_positional_arguments_match_torch() -> None:
     for args in [({},), (None, "p."), (None, "p.", True), ({}, "", True)]:
         assert _positional_state(tg, *args)[1] == _positional_state(torch, *args)[1]
+
+
+# -- 6. autograd.grad(materialize_grads=True): PyTorch's zeros ---------------------------
+
+def _materialized(lib, create_graph: bool, batched: bool):
+    x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    unused = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    if batched:
+        found = lib.autograd.grad(x * x, [x, unused], lib.ones(4, 3, dtype=lib.float64),
+                                  create_graph=create_graph, materialize_grads=True,
+                                  is_grads_batched=True)
+    else:
+        found = lib.autograd.grad((x * x).sum(), [x, unused], create_graph=create_graph,
+                                  materialize_grads=True)
+    return [(g.requires_grad, tuple(g.shape), g.detach().numpy().tolist()) for g in found]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # (PyTorch's vmap performance warning)
+def test_materialized_zeros_require_grad_under_create_graph() -> None:
+    assert _materialized(tg, True, False)[1] == (True, (2,), [0.0, 0.0])
+    assert _materialized(tg, False, False)[1] == (False, (2,), [0.0, 0.0])
+    assert _materialized(tg, True, True)[1] == (True, (2,), [0.0, 0.0])  # no batch dim
+    assert _materialized(tg, False, True)[0] == (False, (4, 3), [[2.0, 4.0, 6.0]] * 4)
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    unused = tg.tensor(3.0, dtype=tg.float64, requires_grad=True)
+    _, zero = tg.autograd.grad((x * x).sum(), [x, unused], create_graph=True,
+                               materialize_grads=True)
+    assert tg.autograd.grad(zero * 2, unused, allow_unused=True) == (None,)
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("batched", [False, True])
+def test_materialized_zeros_match_torch(create_graph: bool, batched: bool) -> None:
+    assert _materialized(tg, create_graph, batched) == _materialized(torch, create_graph, batched)
+
+
+# -- 7. grad_fn: callable, saved values, input metadata ---------------------------------
+
+def _node_facts(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    column = lib.tensor([[1.0], [2.0]], dtype=lib.float64, requires_grad=True)
+    ones = lib.ones(3, dtype=lib.float64)
+
+    def arrays(found):
+        return [None if g is None else g.detach().numpy().tolist() for g in found]
+
+    metadata = (x * 2).grad_fn._input_metadata
+    return {
+        "call_constant": arrays((x * 3).grad_fn(ones)),
+        "call_single": x.sum().grad_fn(lib.tensor(2.0, dtype=lib.float64)).numpy().tolist(),
+        "call_broadcast": arrays((x * column).grad_fn(lib.ones(2, 3, dtype=lib.float64))),
+        "saved_other_int": (lambda s: (s.item(), str(s.dtype).split(".")[-1]))(
+            (x * 2).grad_fn._saved_other),
+        "saved_other_float": (x * 2.5).grad_fn._saved_other.item(),
+        "saved_is_leaf": ((x * x).grad_fn._saved_self is x, (x * x).grad_fn._saved_other is x),
+        "raw_saved": type((x * x).grad_fn._raw_saved_self).__name__,
+        "metadata": (len(metadata), list(metadata[0].shape), str(metadata[0].dtype)[-7:],
+                     str(metadata[0].device)),
+    }
+
+
+def test_grad_fn_call_and_saved_values() -> None:
+    facts = _node_facts(tg)
+    assert facts["call_constant"] == [[3.0, 3.0, 3.0], None]
+    assert facts["call_single"] == [2.0, 2.0, 2.0]
+    assert facts["call_broadcast"] == [[[1.0] * 3, [2.0] * 3], [[1.0, 2.0, 3.0]] * 2]
+    assert facts["saved_other_int"] == (2, "int64")
+    assert facts["saved_is_leaf"] == (True, True)
+    assert facts["raw_saved"] == "SavedTensor"
+    assert facts["metadata"] == (1, [3], "float64", "cpu")
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="expected 1 arguments, got 2"):
+        (x * 2).grad_fn(tg.ones(2), tg.ones(2))
+    with pytest.raises(RuntimeError, match=r"shape \(3,\), the op's output \(2,\)"):
+        (x * 2).grad_fn(tg.ones(3))
+
+
+@needs_torch
+def test_grad_fn_call_and_saved_values_match_torch() -> None:
+    assert _node_facts(tg) == _node_facts(torch)
