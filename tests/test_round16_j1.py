@@ -451,3 +451,37 @@ def test_grad_fn_call_and_saved_values() -> None:
 @needs_torch
 def test_grad_fn_call_and_saved_values_match_torch() -> None:
     assert _node_facts(tg) == _node_facts(torch)
+
+
+# -- 11, 12. vmap's in_dims must be an int or a tuple; hook handles have an id -------------
+
+def _vmap_outcome(lib, in_dims):
+    try:
+        return lib.vmap(lambda x: x.sum(), in_dims=in_dims)(lib.ones(2, 3)).tolist()
+    except ValueError as error:
+        return str(error)
+
+
+def test_vmap_refuses_in_dims_that_are_not_an_int_or_a_tuple() -> None:
+    for in_dims in ([0], None, 0.5):
+        assert _vmap_outcome(tg, in_dims) == (
+            f"vmap(<lambda>, in_dims={in_dims}, ...)(<inputs>): expected `in_dims` to be int or "
+            f"a (potentially nested) tuple matching the structure of inputs, got: "
+            f"{type(in_dims)}.")
+    assert _vmap_outcome(tg, (0,)) == _vmap_outcome(tg, 0) == [3.0, 3.0]
+    pairs = tg.vmap(lambda p: p[0] * p[1], in_dims=([0, None],))([tg.ones(2), tg.tensor(3.0)])
+    assert pairs.tolist() == [3.0, 3.0]  # (a list inside the tuple: one input's structure)
+
+
+@needs_torch
+def test_vmap_in_dims_match_torch() -> None:
+    for in_dims in ([0], None, 0.5, (0,), 1, {"a": 0}):
+        assert _vmap_outcome(tg, in_dims) == _vmap_outcome(torch, in_dims)
+
+
+def test_hook_handles_have_distinct_ids() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    handles = [x.register_hook(lambda g: g), (x * 2).grad_fn.register_hook(lambda a, b: None),
+               x.register_hook(lambda g: g)]
+    ids = [h.id for h in handles]
+    assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 3

@@ -376,7 +376,12 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     raises when func draws random numbers, 'same' gives every slice the same ones,
     'different' draws per slice."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
+        if not isinstance(in_dims, (int, tuple)):  # (a list or None: no, as PyTorch)
+            raise ValueError(f"vmap({getattr(func, '__name__', 'func')}, in_dims={in_dims}, "
+                             f"...)(<inputs>): expected `in_dims` to be int or a (potentially "
+                             f"nested) tuple matching the structure of inputs, got: "
+                             f"{type(in_dims)}.")
+        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise TensorError(f"vmap: in_dims {in_dims} must have one entry per argument "
                               f"({len(args)})")
