@@ -485,3 +485,110 @@ def test_hook_handles_have_distinct_ids() -> None:
                x.register_hook(lambda g: g)]
     ids = [h.id for h in handles]
     assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 3
+
+
+# -- 5. func.jvp uses a custom autograd.Function's jvp (PyTorch's forward mode) --------------
+
+def _custom_functions(lib):
+    class Scaled(lib.autograd.Function):  # jvp deliberately not backward's transpose
+        @staticmethod
+        def forward(x):
+            return x.sin()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x.cos()
+
+        @staticmethod
+        def jvp(ctx, tangent):
+            return tangent * 100
+
+    class Product(lib.autograd.Function):  # two inputs, two outputs, save_for_forward
+        @staticmethod
+        def forward(a, b):
+            return a * b, a + b
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_forward(*inputs)
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            raise AssertionError("not used by jvp")
+
+        @staticmethod
+        def jvp(ctx, ta, tb):
+            a, b = ctx.saved_tensors
+            return ta * b + a * tb, ta + tb
+
+    class NoJvp(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * 2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    return Scaled, Product, NoJvp
+
+
+def _values(found):
+    """Tensors, in (nested) tuples, as nested lists of numbers."""
+    if isinstance(found, tuple):
+        return [_values(item) for item in found]
+    return found.detach().numpy().tolist()
+
+
+def _custom_jvps(lib):
+    scaled, product, no_jvp = _custom_functions(lib)
+    a = lib.tensor([[0.0, 0.5, 1.0], [1.5, 2.0, 2.5]], dtype=lib.float64)
+    b = lib.tensor([[1.0, -1.0, 2.0], [0.5, 0.25, 3.0]], dtype=lib.float64)
+    ones = lib.ones(2, 3, dtype=lib.float64)
+    found = {
+        "scaled": lib.func.jvp(scaled.apply, (a,), (ones,)),
+        "product": lib.func.jvp(product.apply, (a, b), (ones, ones * 2)),
+        "composed": lib.func.jvp(lambda x: scaled.apply(x * 3).exp(), (a,), (ones,)),
+    }
+    found = {key: _values(value) for key, value in found.items()}
+    try:
+        lib.func.jvp(no_jvp.apply, (a,), (ones,))
+    except NotImplementedError as error:
+        found["no_jvp"] = str(error)
+    found["no_jvp_autograd_functional"] = lib.autograd.functional.jvp(
+        no_jvp.apply, a, ones)[1].numpy().tolist()  # (double backward, also in PyTorch)
+    return found
+
+
+def test_func_jvp_uses_a_custom_functions_jvp() -> None:
+    found = _custom_jvps(tg)
+    assert found["scaled"][1] == [[100.0] * 3] * 2
+    a = np.array([[0.0, 0.5, 1.0], [1.5, 2.0, 2.5]])
+    b = np.array([[1.0, -1.0, 2.0], [0.5, 0.25, 3.0]])
+    np.testing.assert_allclose(found["product"][1][0], b + a * 2)
+    np.testing.assert_allclose(found["product"][1][1], np.full((2, 3), 3.0))
+    np.testing.assert_allclose(np.array(found["composed"][1]), np.exp(np.sin(3 * a)) * 300)
+    assert found["no_jvp"] == ("You must implement the jvp function for custom "
+                               "autograd.Function to use it with forward mode AD.")
+    assert found["no_jvp_autograd_functional"] == [[2.0] * 3] * 2
+
+
+@needs_torch
+@quiet_torch_func
+def test_func_jvp_custom_functions_match_torch() -> None:
+    ours, theirs = _custom_jvps(tg), _custom_jvps(torch)
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        if isinstance(ours[key], str):
+            assert ours[key] == theirs[key]
+        else:
+            np.testing.assert_allclose(np.array(ours[key]), np.array(theirs[key]), rtol=1e-12)

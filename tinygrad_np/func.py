@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import autograd_functional, rng
+from tinygrad_np import autograd_function, autograd_functional, rng
 from tinygrad_np.autograd import grad as _engine_grad
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import enable_grad, is_grad_enabled
@@ -260,7 +260,7 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
     grad_mode, leaves = is_grad_enabled(), _inputs(primals, "jvp(f, primals, tangents)")
     flat, calls = _flat_function(func, primals, tuple(range(len(primals))), has_aux,
                                  "jvp(f, primals, tangents)")
-    with enable_grad():
+    with enable_grad(), autograd_function.forward_mode():  # custom Functions: their jvp
         _, found = autograd_functional.jvp(flat, leaves, tuple(_leaves(tangents)),
                                            create_graph=True, strict=strict)
     output, aux = calls[0]
