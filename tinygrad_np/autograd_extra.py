@@ -237,6 +237,13 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
     given_gradients(grad_outputs)
+    if materialize_grads and (create_graph or is_grads_batched):  # PyTorch's zeros: they
+        # require grad under create_graph, and have no batch dim (is_grads_batched)
+        found = _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, only_inputs,
+                      True, is_grads_batched, False)
+        listed = [inputs] if isinstance(inputs, Tensor) else inputs
+        return tuple(Tensor(np.zeros(x.shape, x.dtype), requires_grad=create_graph)
+                     if g is None else g for x, g in zip(listed, found))
     if not is_grads_batched:
         return engine_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
                            only_inputs, allow_unused, materialize_grads)

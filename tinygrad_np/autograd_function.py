@@ -32,7 +32,8 @@ engine's graph Tensors, so the rule is recorded and can be differentiated again.
 
 Also: `setup_context(ctx, inputs, output)` with a `forward` without ctx (PyTorch 2's style),
 `ctx.needs_input_grad`, `ctx.mark_non_differentiable`, `ctx.set_materialize_grads` and
-`ctx.mark_dirty`, `vjp` as another name of `backward`, and `once_differentiable`
+`ctx.mark_dirty`, `vjp` as another name of `backward`, `jvp` (with `ctx.save_for_forward`:
+PyTorch's forward-mode rule, which func.jvp uses; see `_jvp_transposed`), and `once_differentiable`
 (`torch.autograd.function.once_differentiable`). A `forward` returning several outputs (a
 tuple) gives a tuple back: the engine records one node whose output packs the float ones
 (the others, and those marked non-differentiable, are constants), and `backward` gets one
@@ -42,16 +43,18 @@ None after `ctx.set_materialize_grads(False)`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from tinygrad_np import function as engine
+from tinygrad_np.autograd import grad as engine_grad
 from tinygrad_np.tensor import (
     Tensor,
     _shares_memory_with_a_live_tensor,
@@ -60,6 +63,18 @@ from tinygrad_np.tensor import (
 )
 
 _calls = threading.local()  # per thread: [args, ctx] of every apply in progress
+_forward_ad = threading.local()  # .depth: func.jvp calls in progress in this thread
+
+
+@contextlib.contextmanager
+def forward_mode() -> Iterator[None]:
+    """While func.jvp runs (PyTorch's forward mode): a custom Function recorded here must
+    define `jvp`, which its gradients under create_graph then come from (see _jvp_transposed)."""
+    _forward_ad.depth = getattr(_forward_ad, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _forward_ad.depth -= 1
 
 
 def _stack() -> list:
@@ -238,7 +253,9 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
         try:
             if grad_output is not None and not isinstance(grad_output, Tensor):
                 grad_output = Tensor(grad_output) if recording else _wrap(np.asarray(grad_output))
-            if getattr(ctx, "_outputs", None) is None:
+            if recording and getattr(ctx, "_tangent_specs", None) is not None:
+                grads = _jvp_transposed(ctx, grad_output)
+            elif getattr(ctx, "_outputs", None) is None:
                 grads = user_backward(ctx, grad_output)
             else:  # several outputs: one gradient each (None for those that got none, if
                 parts = _unpack(ctx, grad_output, True)  # ctx.set_materialize_grads(False))
@@ -359,6 +376,10 @@ class Function(engine.Function):
                                 f"{type(value).__name__}")
         super().save_for_backward(*(t._data if isinstance(t, Tensor) else t for t in tensors))
 
+    def save_for_forward(self, *tensors: Any) -> None:
+        """Keep Tensors for `jvp` (which sees them as ctx.saved_tensors), as PyTorch's."""
+        self._saved_for_forward = tensors
+
     def mark_non_differentiable(self, *tensors: Tensor) -> None:
         """The output given here does not require grad (as PyTorch's)."""
         self._non_differentiable = (*self._non_differentiable, *(
@@ -399,6 +420,8 @@ class Function(engine.Function):
         ctx = frame[1]
         if ctx is None:
             return result
+        if getattr(_forward_ad, "depth", 0) and "parents" in vars(ctx):
+            _note_forward_mode(cls, ctx, args)
         if getattr(ctx, "_returned_none", False):
             return None
         if getattr(ctx, "_outputs", None) is not None:
@@ -414,6 +437,41 @@ class Function(engine.Function):
 
 
 _base_setup_context = _function_of(inspect.getattr_static(Function, "setup_context"))
+
+
+def _note_forward_mode(cls: type, ctx: Function, args: tuple) -> None:
+    """A node recorded under func.jvp: its jvp is required, and the shapes of its tangents
+    (one per Tensor argument that requires grad, None for the others) noted."""
+    if _function_of(inspect.getattr_static(cls, "jvp", None)) is None:
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+    ctx._tangent_specs = tuple((arg.shape, arg.dtype) if isinstance(arg, Tensor) and
+                               arg.requires_grad else None for arg in args)
+
+
+def _jvp_transposed(ctx: Function, grad_output: Any) -> tuple:
+    """The gradients of ctx's inputs as the transpose of its jvp (linear in the tangents):
+    the gradient in t of <jvp(t), g>, recorded. func.jvp differentiates it in g against the
+    tangents, which gives jvp(tangents): the user's forward-mode rule, as PyTorch's."""
+    tangents = [None if spec is None else Tensor(np.zeros(*spec), requires_grad=True)
+                for spec in ctx._tangent_specs]
+    saved = ctx.saved_tensors
+    if hasattr(ctx, "_saved_for_forward"):
+        ctx.saved_tensors = ctx._saved_for_forward
+    try:
+        with engine.enable_grad():
+            found = type(ctx).jvp(ctx, *tangents)
+    finally:
+        ctx.saved_tensors = saved
+    found = found if isinstance(found, tuple) else (found,)
+    seeds = _unpack(ctx, grad_output, True) if getattr(ctx, "_outputs", None) else (grad_output,)
+    pairs = [(t, g) for t, g in zip(found, seeds) if isinstance(t, Tensor) and t.requires_grad
+             and g is not None]
+    wanted = [t for t in tangents if t is not None]
+    grads = iter(engine_grad([t for t, _ in pairs], wanted, [g for _, g in pairs],
+                             create_graph=True, allow_unused=True) if pairs and wanted
+                 else [None] * len(wanted))
+    return tuple(None if t is None else next(grads) for t in tangents)
 
 
 def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import autograd_functional, rng
+from tinygrad_np import autograd_function, autograd_functional, rng
 from tinygrad_np.autograd import grad as _engine_grad
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import enable_grad, is_grad_enabled
@@ -260,7 +260,7 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
     grad_mode, leaves = is_grad_enabled(), _inputs(primals, "jvp(f, primals, tangents)")
     flat, calls = _flat_function(func, primals, tuple(range(len(primals))), has_aux,
                                  "jvp(f, primals, tangents)")
-    with enable_grad():
+    with enable_grad(), autograd_function.forward_mode():  # custom Functions: their jvp
         _, found = autograd_functional.jvp(flat, leaves, tuple(_leaves(tangents)),
                                            create_graph=True, strict=strict)
     output, aux = calls[0]
@@ -376,7 +376,12 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     raises when func draws random numbers, 'same' gives every slice the same ones,
     'different' draws per slice."""
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
+        if not isinstance(in_dims, (int, tuple)):  # (a list or None: no, as PyTorch)
+            raise ValueError(f"vmap({getattr(func, '__name__', 'func')}, in_dims={in_dims}, "
+                             f"...)(<inputs>): expected `in_dims` to be int or a (potentially "
+                             f"nested) tuple matching the structure of inputs, got: "
+                             f"{type(in_dims)}.")
+        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise TensorError(f"vmap: in_dims {in_dims} must have one entry per argument "
                               f"({len(args)})")
@@ -437,29 +442,84 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = ()
                     kwargs: dict | None = None, *, tie_weights: bool = True,
                     strict: bool = False) -> Any:
     """module(*args, **kwargs) with some of its parameters and buffers replaced, for this call
-    only, by the tensors given by dotted name (`{"0.weight": w}`)."""
-    dicts = parameter_and_buffer_dicts
-    values = {key: value for d in (dicts if isinstance(dicts, (tuple, list)) else (dicts,))
-              for key, value in d.items()}
-    known = {name for name, _ in module.named_parameters()} | {
-        name for name, _ in module.named_buffers()}
-    if strict and set(values) != known:
-        raise RuntimeError(f"functional_call: strict: missing {sorted(known - set(values))}, "
-                           f"unexpected {sorted(set(values) - known)}")
+    only, by the tensors given by dotted name (`{"0.weight": w}`; a dict or a tuple of them).
+    With `tie_weights`, a value given for one name of a tied (shared) tensor replaces it under
+    every name. Names the module lacks are set for the call too (PyTorch's way); `strict`
+    requires exactly the module's names."""
+    values = _merged(parameter_and_buffer_dicts)
+    if tie_weights:
+        values = _untied(module, values)
+    if strict:
+        _check_names(module, values)
+    for value in values.values():
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"{value} is not an instance of torch.Tensor")
     saved = []
     try:
         for name, value in values.items():
             owner_name, _, attribute = name.rpartition(".")
             owner = module.get_submodule(owner_name)
-            if attribute not in vars(owner):
-                raise AttributeError(f"functional_call: {name!r} is not a parameter or buffer "
-                                     f"of {type(module).__name__}")
-            saved.append((owner, attribute, vars(owner)[attribute]))
+            saved.append((owner, attribute, vars(owner).get(attribute, _ABSENT)))
             vars(owner)[attribute] = value
         return module(*(args if isinstance(args, tuple) else (args,)), **(kwargs or {}))
     finally:
         for owner, attribute, original in reversed(saved):
-            vars(owner)[attribute] = original
+            if original is _ABSENT:
+                del vars(owner)[attribute]
+            else:
+                vars(owner)[attribute] = original
+
+
+_ABSENT = object()  # functional_call: a name the module did not have
+
+
+def _merged(dicts: Any) -> dict:
+    """functional_call's dicts as one; a name in two of them is ambiguous."""
+    merged: dict = {}
+    for d in dicts if isinstance(dicts, (tuple, list)) else (dicts,):
+        repeated = sorted(set(merged) & set(d))
+        if repeated:
+            raise ValueError(f"{repeated} appeared in multiple dictionaries; behavior of "
+                             f"functional call is ambiguous")
+        merged.update(d)
+    return merged
+
+
+def _tensor_names(module: Any) -> dict[int, list[str]]:
+    """Every name of each parameter and buffer of `module` (several for a tied one), by id."""
+    names: dict[int, list[str]] = {}
+    for found in (module.named_parameters(remove_duplicate=False),
+                  module.named_buffers(remove_duplicate=False)):
+        for name, tensor in found:
+            names.setdefault(id(tensor), []).append(name)
+    return names
+
+
+def _untied(module: Any, values: dict) -> dict:
+    """`values` with the value given for a tied tensor under every one of its names; two
+    different values for one tied tensor are an error (tie_weights=False unties them)."""
+    untied = dict(values)
+    for group in _tensor_names(module).values():
+        given = [name for name in group if name in values]
+        if len(group) < 2 or not given:
+            continue
+        if len({id(values[name]) for name in given}) > 1:
+            raise ValueError(f"functional_call got multiple values for keys {sorted(group)}, "
+                             f"which are tied. Consider using tie_weights=False")
+        untied.update(dict.fromkeys(group, values[given[0]]))
+    return untied
+
+
+def _check_names(module: Any, values: dict) -> None:
+    """strict: the names given are exactly the module's parameters' and buffers'."""
+    known = {name for group in _tensor_names(module).values() for name in group}
+    unexpected, missing = sorted(set(values) - known), sorted(known - set(values))
+    problems = ([f"Unexpected key(s): {', '.join(map(repr, unexpected))}."] if unexpected
+                else []) + ([f"Missing key(s): {', '.join(map(repr, missing))}."] if missing
+                            else [])
+    if problems:
+        raise RuntimeError(f"Error(s) in reparametrizing for {module._get_name()}:\n\t"
+                           + "\n\t".join(problems))
 
 
 def stack_module_state(models: Any) -> tuple[dict, dict]:

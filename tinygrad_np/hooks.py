@@ -12,6 +12,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from functools import partial
+from itertools import count
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,9 @@ from tinygrad_np.tensor import Tensor
 leaves_hooked = False  # True once any leaf has a hook: until then backward checks no leaf
 
 
+_handle_ids = count()
+
+
 class RemovableHandle:
     """What `register_hook` returns: `handle.remove()` unregisters the hook (also as a
     context manager)."""
@@ -28,6 +32,7 @@ class RemovableHandle:
     def __init__(self, owner: Any, hook: Callable, field: str | None = None) -> None:
         self._owner, self._hook = weakref.ref(owner), hook  # a kept handle keeps no graph
         self._field = field or ("_hooks" if isinstance(owner, Tensor) else "hooks")
+        self.id = next(_handle_ids)  # PyTorch's handle number (unique; nothing looks it up)
 
     def remove(self) -> None:
         owner = self._owner()

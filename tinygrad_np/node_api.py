@@ -14,6 +14,8 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+import numpy as np
+
 # id(leaf) -> weak reference to its AccumulateGrad, which holds the leaf (as in PyTorch: the
 # node keeps its tensor, the tensor only finds the node while somebody holds it)
 _ACCUMULATORS: dict[int, weakref.ref] = {}
@@ -136,12 +138,21 @@ class NodeInfo:
     def _saved(self, slot: int) -> Any:
         """The value saved for backward from argument `slot` (-1: the output), as a Tensor;
         PyTorch's `_saved_self`, `_saved_other`, `_saved_result` (an AttributeError if the
-        op did not save it, or backward freed it)."""
-        for value, where in zip(self.saved_tensors or (), self.saved_slots):
-            if where == slot and value is not None:
-                from tinygrad_np.tensor import Tensor  # noqa: PLC0415 (tensor imports this)
+        op did not save it, or backward freed it). A leaf input is itself (as PyTorch's);
+        a number operand of arithmetic (`x * 2`) a 0-d tensor."""
+        from tinygrad_np.tensor import Tensor  # noqa: PLC0415 (tensor imports this)
 
+        saved = self.saved_tensors or ()
+        for value, where in zip(saved, self.saved_slots):
+            if where == slot and value is not None:
+                parent = self.parents[slot] if 0 <= slot < len(self.parents) else None
+                if isinstance(parent, Tensor) and _same_memory(value, parent._data):
+                    return parent
                 return Tensor._make(value, None)
+        number = saved[slot] if type(self).__name__ in _OPERAND_OPS and 0 <= slot < len(
+            saved) and self.parents[slot] is None else None
+        if isinstance(number, (int, float, np.number)) and not isinstance(number, bool):
+            return Tensor._make(np.asarray(number), None)
         raise AttributeError(f"{self.name()} has no saved value for "
                              f"{ {-1: 'its result', 0: 'self', 1: 'other'}[slot]} (not saved, or "
                              "freed by backward(); use retain_graph=True)")
@@ -163,6 +174,35 @@ class NodeInfo:
     _saved_self = property(lambda self: self._saved(0))
     _saved_other = property(lambda self: self._saved(1))
     _saved_result = property(lambda self: self._saved(-1))
+    _raw_saved_self = property(lambda self: SavedTensor(self._saved(0)))
+    _raw_saved_other = property(lambda self: SavedTensor(self._saved(1)))
+    _raw_saved_result = property(lambda self: SavedTensor(self._saved(-1)))
+
+    @property
+    def _input_metadata(self) -> tuple:
+        """PyTorch's metadata of this node's inputs (the gradients it takes: one per output
+        of the op, here always one): shape, dtype, device."""
+        return (InputMetadata(self.output_shape, self.output_dtype),)
+
+    def __call__(self, *grad_outputs: Any) -> Any:
+        """This node's rule on the gradient of its output, as PyTorch's `grad_fn(grad)`: the
+        gradients of its inputs (None for a constant; as the rule gives them, before a
+        broadcast input's sum), one Tensor or a tuple of them."""
+        from tinygrad_np import autograd  # noqa: PLC0415 (autograd imports this module)
+        from tinygrad_np.tensor import Tensor  # noqa: PLC0415
+
+        if len(grad_outputs) != 1:
+            raise TypeError(f"expected 1 arguments, got {len(grad_outputs)} instead")
+        grad = grad_outputs[0]
+        grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad, self.output_dtype)
+        if grad.shape != tuple(self.output_shape):
+            raise RuntimeError(f"{self.name()}: the gradient given has shape {grad.shape}, the "
+                               f"op's output {tuple(self.output_shape)}")
+        grads = autograd._run_rule(self, grad)
+        found = [grads[i] if self.parents[i] is not None and i < len(grads) else None
+                 for i in self._input_positions()]
+        found = [None if g is None else Tensor._make(np.array(g), None) for g in found]
+        return found[0] if len(found) == 1 else tuple(found)
 
     def stale_error(self, index: int, now: int, saved: int) -> RuntimeError:
         """The error for saved value `index`, changed in place (version `saved` -> `now`)."""
@@ -179,6 +219,47 @@ class NodeInfo:
 
     def __repr__(self) -> str:  # (NodeInfo.name: an op may keep its own `ctx.name`)
         return f"<{NodeInfo.name(self)} object at {id(self):#x}>"
+
+
+def _same_memory(a: Any, b: Any) -> bool:
+    """Are arrays a and b the same elements (b itself, or a view of all of it)?"""
+    return a is b or (isinstance(a, np.ndarray) and a.shape == b.shape and
+                      a.strides == b.strides and a.dtype == b.dtype and
+                      a.__array_interface__["data"] == b.__array_interface__["data"])
+
+
+class InputMetadata:
+    """What PyTorch's `grad_fn._input_metadata` entries tell: shape, dtype, device."""
+
+    is_nested_tensor = is_cpp_nested_tensor = False
+
+    def __init__(self, shape: tuple, dtype: Any) -> None:
+        self.shape, self.dtype = list(shape), dtype  # (a list, as PyTorch's)
+
+    @property
+    def device(self) -> Any:
+        from tinygrad_np.device import device  # noqa: PLC0415
+
+        return device("cpu")
+
+    def __repr__(self) -> str:
+        return f"InputMetadata(shape={tuple(self.shape)}, dtype={self.dtype})"
+
+
+class SavedTensor:
+    """PyTorch's `grad_fn._raw_saved_*`: the saved value, as `.data` (and `unpack()`).
+    Hooks on one saved tensor are not supported: use autograd.graph.saved_tensors_hooks."""
+
+    def __init__(self, value: Any) -> None:
+        self.data = value
+
+    def unpack(self) -> Any:
+        return self.data
+
+    def register_hooks(self, pack_hook: Any, unpack_hook: Any) -> None:
+        raise NotImplementedError("SavedTensor.register_hooks: hooks on one saved tensor are "
+                                  "not supported in tinygrad_np; use "
+                                  "autograd.graph.saved_tensors_hooks(pack, unpack)")
 
 
 def _accumulator(leaf: Any) -> AccumulateGrad:

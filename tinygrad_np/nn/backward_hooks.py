@@ -7,17 +7,20 @@ those of its outputs (grad_output); a tuple it returns replaces grad_input.
 gradients are known, and a tuple it returns replaces them. (Grad-CAM keeps grad_output[0].)
 
 Built as PyTorch builds them, on identity functions: each input that requires grad enters
-forward as a clone, whose gradient (caught by a tensor hook) is exactly the one through this
-call; the outputs leave through one joint node (_Gate), which backward reaches once all of
+forward as a copy (_Enter), whose gradient is exactly the one through this call (a hook
+returning None for it drops it: the input gets none from this call); the outputs leave
+through one joint node (_Gate), which backward reaches once all of
 their gradients are known, None for an output the loss does not use (zeros then go on into
 forward's graph, so the inputs that fed only that output get zero gradients, as PyTorch's;
 a module returning a dict gets no backward hook calls, as PyTorch's). A replacement gradient
 for a module with several inputs can only reach the last one computed: that case raises.
+The deprecated `register_backward_hook` is PyTorch's old kind: see `attach_legacy_hooks`.
 """
 
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -48,24 +51,29 @@ class _Call:
         trace_backward before backward): the counts start again."""
         self.waiting_inputs, self.grad_inputs = self.input_count, [None] * len(self.grad_inputs)
 
-    def input_hook(self, position: int) -> Any:
-        def hook(grad: Tensor) -> Tensor | None:
-            self.grad_inputs[position] = grad
-            self.waiting_inputs -= 1
-            if self.waiting_inputs:
-                return None
-            grad_inputs, replaced = self.grad_inputs, self._run_full_hooks()
-            self._next_pass()
-            if replaced is None:
-                return None
-            others = [i for i, g in enumerate(grad_inputs) if g is not None and i != position]
-            if others and any(replaced[i] is not grad_inputs[i] for i in others):
-                raise RuntimeError(
-                    f"backward hook of {type(self.module).__name__}: a replacement grad_input "
-                    f"for input(s) {others} comes after backward used them (tinygrad_np "
-                    "replaces only the last input's gradient)")
-            return replaced[position]
-        return hook
+    def input_reached(self, position: int, grad: Tensor) -> Tensor | None:
+        """Input `position`'s gradient through this call; once every input's is known, the
+        full hooks run. Returns the gradient to go on with (None: a hook dropped it)."""
+        self.grad_inputs[position] = grad
+        self.waiting_inputs -= 1
+        if self.waiting_inputs:
+            return grad
+        grad_inputs, replaced = self.grad_inputs, self._run_full_hooks()
+        self._next_pass()
+        if replaced is None:
+            return grad
+        others = [i for i, g in enumerate(grad_inputs) if g is not None and i != position]
+        if others and any(replaced[i] is not grad_inputs[i] for i in others):
+            raise RuntimeError(
+                f"backward hook of {type(self.module).__name__}: a replacement grad_input "
+                f"for input(s) {others} comes after backward used them (tinygrad_np "
+                "replaces only the last input's gradient)")
+        found = replaced[position]
+        if found is not None and tuple(found.shape) != tuple(grad.shape):
+            raise RuntimeError(f"backward hook of {type(self.module).__name__} returned a "
+                               f"gradient of shape {tuple(found.shape)} for input {position} "
+                               f"of shape {tuple(grad.shape)}")
+        return found
 
     def outputs_reached(self, recording: bool) -> tuple:
         """Backward has every output's gradient (None for one it did not reach): run the
@@ -123,18 +131,55 @@ class _Call:
         return replaced
 
 
+class _Enter(Function):
+    """An input of a module call with backward hooks, copied (as a clone: forward may change
+    it in place); its gradient is the one through this call, which the full hooks may
+    replace or drop (dinput = the hooks' grad_input, None when they return None there)."""
+
+    def forward(ctx, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    def backward(ctx, grad_output: Any) -> Any:
+        recording = isinstance(grad_output, Tensor)
+        grad = grad_output if recording else Tensor._make(np.asarray(grad_output), None)
+        grad = grad if grad.dtype == ctx.output_dtype else grad.to(ctx.output_dtype)
+        found = ctx.call.input_reached(ctx.position, grad)
+        return found if found is None or recording else found._data
+
+
 def wrap_inputs(module: Any, hooks: dict, args: tuple) -> tuple[tuple, _Call | None]:
-    """The arguments forward gets (inputs that need a gradient cloned, with hooks)."""
+    """The arguments forward gets (inputs that need a gradient copied through _Enter)."""
     if not is_grad_enabled():
         return args, None
-    clones = [arg.clone() if isinstance(arg, Tensor) and arg.requires_grad else None
+    copies = [_Enter.apply(arg) if isinstance(arg, Tensor) and arg.requires_grad else None
               for arg in args]  # one grad_input per positional argument (None: no gradient)
-    call = _Call(module, hooks, clones, {i: (arg.shape, arg.dtype) for i, arg in enumerate(args)
-                                         if isinstance(arg, Tensor) and clones[i] is None})
-    for position, clone in enumerate(clones):
-        if clone is not None:
-            clone.register_hook(call.input_hook(position))
-    return tuple(arg if clone is None else clone for arg, clone in zip(args, clones)), call
+    call = _Call(module, hooks, copies, {i: (arg.shape, arg.dtype) for i, arg in enumerate(args)
+                                         if isinstance(arg, Tensor) and copies[i] is None})
+    for position, copy in enumerate(copies):
+        if copy is not None:
+            copy.grad_fn.call, copy.grad_fn.position = call, position
+    return tuple(arg if copy is None else copy for arg, copy in zip(args, copies)), call
+
+
+def attach_legacy_hooks(module: Any, hooks: dict, output: Any) -> None:
+    """PyTorch's deprecated `register_backward_hook`: each hook becomes a hook of the node of
+    the output's first tensor (forward's last op), so grad_input holds that op's input
+    gradients, in tinygrad_np's argument order (nn.Linear: input, weight, bias; PyTorch's
+    addmm: bias, input, weight.T) and grad_output the op's output gradient."""
+    while not isinstance(output, Tensor):
+        if isinstance(output, dict):
+            output = next(iter(output.values()), None)
+        elif isinstance(output, (tuple, list)) and output:
+            output = output[0]
+        else:
+            return
+    if output.grad_fn is not None:
+        for hook in hooks.values():
+            output.grad_fn.register_hook(partial(_legacy_hook, hook, module))
+
+
+def _legacy_hook(hook: Any, module: Any, grad_inputs: tuple, grad_outputs: tuple) -> Any:
+    return hook(module, grad_inputs, grad_outputs)
 
 
 class _Gate(Function):

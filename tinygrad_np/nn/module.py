@@ -65,7 +65,23 @@ def _with_global_hooks(own: dict | None) -> dict:
     own = own or {}
     merged: dict = {kind: {**_GLOBAL_HOOKS[kind], **own.get(kind, {})} for kind in _CALL_KINDS}
     merged["always"] = _GLOBAL_HOOKS["always"] | own.get("always", set())
+    merged["legacy"] = own.get("legacy", {})
     return merged
+
+
+def _positional_state_args(args: tuple, destination: dict | None, prefix: str,
+                           keep_vars: bool) -> tuple:
+    """state_dict's deprecated positional (destination, prefix, keep_vars), as PyTorch's: each
+    used where its keyword kept its default, with PyTorch's FutureWarning."""
+    if len(args) > 3:
+        raise TypeError(f"state_dict: takes at most 3 positional arguments (destination, "
+                        f"prefix, keep_vars), got {len(args)}")
+    warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                  "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                  "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=3)
+    args = (*args, *(None, "", False)[len(args):])
+    return (args[0] if destination is None else destination, prefix or args[1],
+            keep_vars or args[2])
 
 
 def _registered(kind: str, module: Module, name: str, value: Any) -> Any:
@@ -284,6 +300,10 @@ class Module:
                 changed = hook(self, args, kwargs) if with_kwargs else hook(self, args)
                 if changed is not None:
                     if with_kwargs:
+                        if not (isinstance(changed, tuple) and len(changed) == 2):
+                            raise RuntimeError("forward pre-hook must return None or a tuple "
+                                               "of (new_args, new_kwargs), but got "
+                                               f"{changed}.")
                         args, kwargs = changed
                     else:
                         args = changed if isinstance(changed, tuple) else (changed,)
@@ -298,6 +318,8 @@ class Module:
                            else hook(self, args, output))
                 if changed is not None:
                     output = changed
+            if hooks.get("legacy"):
+                backward_hooks.attach_legacy_hooks(self, hooks["legacy"], output)
             return backward_hooks.watch_outputs(call, output) if call is not None else output
         except Exception:
             self._run_always_hooks(hooks, args, kwargs, output, called)
@@ -381,16 +403,19 @@ class Module:
         return self._add_backward_hook("backward_pre", hook, prepend)
 
     def register_backward_hook(self, hook: Any) -> RemovableHandle:
-        """PyTorch's deprecated spelling: here the same as register_full_backward_hook
-        (PyTorch's old hook saw only the last op of forward; for one-op modules, such as
-        the ReLU and Conv2d of Grad-CAM code, the two agree)."""
-        return self._add_backward_hook("backward", hook, False)
+        """PyTorch's deprecated kind: `hook(module, grad_input, grad_output)` on the node of
+        forward's last op, so grad_input holds that op's input gradients (Conv2d: input,
+        weight, bias; see nn/backward_hooks.attach_legacy_hooks). Not with full hooks."""
+        return self._add_backward_hook("legacy", hook, False)
 
     def _add_backward_hook(self, kind: str, hook: Any, prepend: bool) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"register_full_{kind}_hook: expected a callable, got "
                             f"{type(hook).__name__}")
         hooks = self.__dict__.setdefault("_module_hooks", {"pre": {}, "post": {}})
+        if hooks.get("legacy" if kind == "backward" else "backward") and kind != "backward_pre":
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
         table = hooks.setdefault(kind, {})
         handle = RemovableHandle(table)
         table[handle.id] = hook
@@ -849,7 +874,7 @@ class Module:
         return self.to("cuda")
 
     # ----------------------------------------------------------------- weights in and out
-    def state_dict(self, *, destination: dict | None = None, prefix: str = "",
+    def state_dict(self, *args: Any, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Dotted name -> a detached Tensor sharing the memory of every parameter and
         persistent buffer, in definition order (for a BatchNorm: weight, bias, running_mean,
@@ -857,7 +882,8 @@ class Module:
         the model, and a copy to keep is `copy.deepcopy(model.state_dict())`. A tensor shared
         by two modules (tied weights) is listed under each name. PyTorch's keywords: `prefix`
         goes before every name, `keep_vars=True` gives the parameters and buffers themselves,
-        `destination` is filled and returned.
+        `destination` is filled and returned. They may come positionally, in that order,
+        with PyTorch's FutureWarning (deprecated there).
 
         As PyTorch, each module runs its state-dict pre-hooks, `_save_to_state_dict` (its own
         tensors and `get_extra_state()`), its children's `state_dict`, then its post-hooks;
@@ -866,6 +892,9 @@ class Module:
         Raises ValueError if two different tensors get the same name (a dict attribute
         with keys `0` and `"0"`, or a key holding a dot that matches a nested path).
         """
+        if args:
+            destination, prefix, keep_vars = _positional_state_args(
+                args, destination, prefix, keep_vars)
         self._unique_state("state_dict")
         return _save_tree(self, destination, prefix, keep_vars, ())
 

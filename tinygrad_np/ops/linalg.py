@@ -6,8 +6,8 @@ that `tinygrad_np.linalg` slices into its parts; the rule unpacks the gradient t
 Inverses inside a rule go through `_inv`/`_solve`/`_solve_triangular`, which record
 `Inv`/`Solve`/`SolveTriangular` on Tensors. Singular and degenerate inputs give PyTorch's values
 without NumPy's warnings: inf and NaN through a zero pivot (`lapack_solve`, `substitute`),
-and no eigen/singular gap term while no gradient reaches the vectors. Real (float) matrices
-only.
+and no eigen/singular gap term while no gradient reaches the vectors (a gradient being
+differentiated, as jvp's zero one, always gets it: `_any`). Real (float) matrices only.
 """
 
 from __future__ import annotations
@@ -265,14 +265,30 @@ class Eigh(Function):
         inner = grad_output[..., 0, :][..., None, :] * eye
         if _any(grad_output[..., 1:, :]):  # (second derivatives of eigvalsh too: V moves)
             vg = _mT(v) @ grad_output[..., 1:, :]
-            gap = w[..., None, :] - w[..., :, None] + eye
+            gap = _nonzero(w[..., None, :] - w[..., :, None] + eye, _traced(grad_output))
             inner = inner + (vg - _mT(vg)) * 0.5 / gap
         return v @ inner @ _mT(v)
 
 
+def _traced(grad) -> bool:
+    """Is `grad` a Tensor being differentiated (create_graph; jvp's zero gradient u)?"""
+    return is_tensor(grad) and grad.requires_grad
+
+
 def _any(values) -> bool:
-    """Any nonzero gradient (arrays, or Tensors under create_graph)?"""
-    return bool(np.any(values._data if is_tensor(values) else values))
+    """Any nonzero gradient, or one being differentiated (its derivative is wanted even where
+    it is 0: jvp differentiates the rule at a zero gradient)?"""
+    return _traced(values) or bool(np.any(values._data if is_tensor(values) else values))
+
+
+def _nonzero(divisor, traced: bool):
+    """`divisor`, its zeros (repeated eigen/singular values) made inf when the gradient is
+    traced: the gap terms then vanish there, so a gradient that is 0 only by value (jvp's u,
+    which never reaches the vectors of eigvalsh or svdvals) gives no 0/0 in the result."""
+    if not traced:
+        return divisor
+    values = np.asarray(divisor._data if is_tensor(divisor) else divisor)
+    return divisor + np.where(values == 0, np.inf, 0).astype(values.dtype)
 
 
 def _svd_unpack(out, m: int, n: int, full: bool):
@@ -294,8 +310,8 @@ def _svd_grad(u, s, vh, gu, gs, gvh):
         return u @ (gs[..., :, None] * vh)
     m, n = u.shape[-2], vh.shape[-1]
     eye = _eye(s.shape[-1], s)
-    s2 = s * s
-    gap = s2[..., None, :] - s2[..., :, None] + eye
+    s2, traced = s * s, _traced(gu) or _traced(gvh)
+    gap = _nonzero(s2[..., None, :] - s2[..., :, None] + eye, traced)
     inner = gs[..., None, :] * eye
     if with_u:
         uhgu = _mT(u) @ gu
@@ -304,10 +320,10 @@ def _svd_grad(u, s, vh, gu, gs, gvh):
         vhgv = vh @ _mT(gvh)
         inner = inner + s[..., :, None] * (vhgv - _mT(vhgv)) / gap
     if m > n and with_u:
-        gu_s = gu / s[..., None, :]
+        gu_s = gu / _nonzero(s, traced)[..., None, :]
         return (u @ inner + gu_s - u @ (_mT(u) @ gu_s)) @ vh
     if m < n and with_v:
-        gv_s = _mT(gvh) / s[..., None, :]
+        gv_s = _mT(gvh) / _nonzero(s, traced)[..., None, :]
         return u @ (inner @ vh + _mT(gv_s - _mT(vh) @ (vh @ gv_s)))
     return u @ inner @ vh
 

@@ -174,11 +174,19 @@ class Xlogy(Function):
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        keep = ((grad_output != 0) | (b != b)) & ((a != 0) | ~(b <= ctx.edge))  # b != b: NaN
-        grad_a = xp.masked(keep, grad_output * _call(ctx.log, b)) if ctx.needs_input_grad[0] \
-            else None
+        grad_a = xp.masked((a != 0) | ~(b <= ctx.edge), ctx.of_gradient(grad_output, b)) \
+            if ctx.needs_input_grad[0] else None
         grad_b = grad_output * a / (b - ctx.edge) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+    @classmethod
+    def of_gradient(cls, grad_output, b):
+        """xlogy(g, b): the op itself on Tensors (create_graph), whose derivative in g is
+        log(b) also where g is 0 (jvp's zero gradient); on arrays masked inline."""
+        if xp.is_tensor(grad_output) or xp.is_tensor(b):
+            return cls.apply(grad_output, b)
+        keep = (grad_output != 0) | (b != b)  # b != b: NaN
+        return xp.masked(keep, grad_output * getattr(np, cls.log)(b))
 
 
 class Xlog1py(Xlogy):  # (quiet: the methods are Xlogy's)

@@ -212,17 +212,30 @@ class LogCumSumExp(Function):
         x, y = ctx.saved_tensors
         if not y.size:  # (np.max of nothing fails)
             return grad_output, None
-        grad, lowest = 0, np.finfo(y.dtype).min
-        # Measured from the largest y (a constant: the sum does not depend on it), so that
-        # x and y of 1e10 do not swallow log|g| (exp(log 0.5 - 1e10 + 1e10) would be 1)
-        top = np.max(np.asarray(getattr(y, "_data", y)), axis=ctx.axis, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0).astype(y.dtype)
-        for sign in (1, -1):
-            part = np.asarray(grad_output * sign > 0)
-            # Where the part is absent: log(1), so its derivative stays finite, replaced by the
-            # lowest float, not -inf (-inf - y would be NaN where y is -inf, in create_graph's
-            # backward of this rule, and a NaN there would hide the other part's gradient)
-            log_part = select(part, xp.log(select(part, grad_output * sign, 1)), lowest)
-            grad = grad + sign * xp.exp(
-                reverse_logcumsumexp(log_part - (y - top), ctx.axis) + (x - top))
-        return grad
+        if not (xp.is_tensor(grad_output) and grad_output.requires_grad):
+            return _logcumsumexp_grad(x, y, grad_output, ctx.axis), None
+        # Differentiated in g (jvp's zero g): the rule is linear in g, but log|g| is not
+        # smooth at 0, so shifted by a constant c that keeps g + c > 0: F(g + c) - F(c)
+        values = grad_output._data
+        shift = np.where(values == 0, 1, 2 * np.abs(values)).astype(values.dtype)
+        return (_logcumsumexp_grad(x, y, grad_output + shift, ctx.axis)
+                - _logcumsumexp_grad(x, y, shift, ctx.axis)), None
+
+
+def _logcumsumexp_grad(x, y, grad_output, axis: int):
+    """sum_{i>=j} g_i exp(x_j - y_i), the positive and the negative g_i apart, as
+    exp(x_j + log sum_{i>=j} exp(log|g_i| - y_i)): each term is at most sum |g_i|."""
+    grad, lowest = 0, np.finfo(y.dtype).min
+    # Measured from the largest y (a constant: the sum does not depend on it), so that
+    # x and y of 1e10 do not swallow log|g| (exp(log 0.5 - 1e10 + 1e10) would be 1)
+    top = np.max(np.asarray(getattr(y, "_data", y)), axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0).astype(y.dtype)
+    for sign in (1, -1):
+        part = np.asarray(grad_output * sign > 0)
+        # Where the part is absent: log(1), so its derivative stays finite, replaced by the
+        # lowest float, not -inf (-inf - y would be NaN where y is -inf, in create_graph's
+        # backward of this rule, and a NaN there would hide the other part's gradient)
+        log_part = select(part, xp.log(select(part, grad_output * sign, 1)), lowest)
+        grad = grad + sign * xp.exp(
+            reverse_logcumsumexp(log_part - (y - top), axis) + (x - top))
+    return grad
