@@ -23,7 +23,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.function import is_grad_enabled, no_grad
-from tinygrad_np.tensor import Tensor, TensorError, to_tensor
+from tinygrad_np.tensor import Tensor, TensorError, float_scalar_first, to_tensor
 
 # The Tensor methods that PyTorch also offers as `torch.<name>(input, ...)`. The second
 # group comes with the tensor vocabulary; names whose method is missing are skipped.
@@ -176,6 +176,9 @@ _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub
 
 
 _MISSING = object()
+# Forms whose input PyTorch takes only as a Tensor (`torch.maximum(0.5, t)` is a TypeError).
+_TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
+                           "logaddexp", "igamma", "igammac", "fmod"))
 _SUMS = frozenset(("sum", "nansum", "prod", "cumsum", "cumprod"))  # out= sets their dtype
 
 
@@ -194,6 +197,11 @@ def _function_form(name: str) -> Callable[..., Any]:
                 args = (kwargs.pop("exponent"),)
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
+        if name in _TENSOR_INPUT and not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' must be Tensor, not "
+                            f"{type(input).__name__}")
+        if name == "xlogy" and args and isinstance(args[0], Tensor):
+            input = float_scalar_first(input, args[0])  # noqa: A001 (0.5 with float16: float16)
         if name in _SUMS and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(

@@ -202,7 +202,14 @@ def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
         return _float_in(a), _float_in(b)
     if target.kind != "f":
         target = get_default_dtype()
-    return tuple(_cast_tensor(x, cast_operand(_data(x), target)) for x in (a, b))
+    return tuple(_cast_tensor(x, _float_operand(_data(x), target)) for x in (a, b))
+
+
+def _float_operand(value: Any, target: np.dtype) -> Any:
+    """cast_operand, bool arrays included: NumPy's atan2 or log of two bools is float16."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "b":
+        return value.astype(target)
+    return cast_operand(value, target)
 
 
 def _float_in(x: Any) -> Any:
@@ -470,6 +477,36 @@ def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
         cast = cast if cast.dtype == target else cast.astype(target)  # (bools too: 2 * True)
         other = _cast_tensor(other, cast) if isinstance(other, Tensor) else cast
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
+
+
+def float_scalar_first(value: Any, other: Any) -> Tensor:
+    """A Python number before a tensor in a float op (`torch.xlogy(0.5, t)`) as a 0-d tensor
+    of the float dtype PyTorch computes in: a weak scalar, so a float16 `other` stays
+    float16. Anything else as to_tensor makes it."""
+    number = _number(value)
+    if not isinstance(other, Tensor) or type(number) not in (bool, int, float):
+        return to_tensor(value)
+    dtype = result_dtype(number, other._data)
+    return Tensor(np.asarray(number, dtype if dtype.kind == "f" else get_default_dtype()))
+
+
+def float_operands(op: str, tensor: Tensor, other: Any) -> Tensor:
+    """`other` (a Tensor, as tensor_operand) for an op with float kernels only (hypot,
+    igamma, nextafter): two integer or bool tensors are PyTorch's NotImplementedError."""
+    other = tensor_operand(op, other)
+    if tensor._data.dtype.kind not in "fc" and other._data.dtype.kind not in "fc":
+        raise DtypeError(f"{op}: not implemented for {tensor._data.dtype} and "
+                         f"{other._data.dtype} tensors (as PyTorch); convert one with .float()")
+    return other
+
+
+def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
+    """`value` where PyTorch takes only a Tensor (maximum, atan2, hypot, ldexp, ...: no
+    number, list or NumPy array): its TypeError otherwise."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
+                        f"{type(value).__name__}")
+    return value
 
 
 def check_fill(op: str, value: Any, argument: str = "'fill_value' (position 2)") -> None:
@@ -2049,8 +2086,8 @@ class Tensor:
         """self / other, elementwise (broadcasting). PyTorch's `rounding_mode`: 'trunc' rounds
         the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
         quotient is recorded with gradient 0."""
-        if rounding_mode is None:
-            return Div.apply(*_binary(self, other))
+        if rounding_mode is None:  # true division: an int scalar is not cast to int8 first
+            return Div.apply(*_binary(self, other, True))
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
@@ -2942,8 +2979,8 @@ class Tensor:
             raise TensorError(f"addcdiv: integer division is not supported (tensor1 and tensor2 "
                               f"are {kinds[0]} and {kinds[1]}); pass a float tensor")
         dtype = _result_type(self, tensor1, tensor2)
-        tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype.kind in "biu"
-                            else t for t in (tensor1, tensor2))  # (floats: as arithmetic)
+        tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype != dtype else t
+                            for t in (tensor1, tensor2))  # (float16 ones too: in float64)
         if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
             value = int(value)
         return tensor1, tensor2, value
@@ -3076,12 +3113,12 @@ class Tensor:
     def igamma(self, other: Any) -> Tensor:
         """The regularized lower incomplete gamma function P(self, other);  a gradient for
         `other` only (x^(a-1) e^-x / Gamma(a)), as PyTorch."""
-        return Igamma.apply(*_floats_in(self, other))
+        return Igamma.apply(*_floats_in(self, float_operands("igamma", self, other)))
 
     def igammac(self, other: Any) -> Tensor:
         """The regularized upper incomplete gamma function Q(self, other) = 1 - P;  a
         gradient for `other` only, as PyTorch."""
-        return Igammac.apply(*_floats_in(self, other))
+        return Igammac.apply(*_floats_in(self, float_operands("igammac", self, other)))
 
     @xp.quiet
     def sinc(self) -> Tensor:
@@ -3141,7 +3178,7 @@ class Tensor:
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self), in (-pi, pi] (broadcasting)."""
-        return Atan2.apply(*_floats_in(self, other))
+        return Atan2.apply(*_floats_in(self, tensor_operand("atan2", other)))
 
     def asinh(self) -> Tensor:
         """Inverse hyperbolic sine;  d/dx = 1 / sqrt(x**2 + 1)."""
@@ -3203,6 +3240,12 @@ class Tensor:
         """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)
         (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor.
         float16 is computed in float32 (60000 - -60000 is inf in float16), as PyTorch."""
+        dtype = self._data.dtype
+        for name, part in (("end", end), ("weight", weight)):  # (a number end: this library's)
+            if isinstance(part, Tensor) and part._data.dtype != dtype and (
+                    name == "end" or part.ndim):  # (a 0-d weight of any float: as PyTorch)
+                raise TensorError(f"lerp: expected dtype {dtype} for `{name}` but got "
+                                  f"{part._data.dtype}")
         if self._data.dtype == np.float16 and all(
                 not isinstance(part, Tensor) or part.dtype == self.dtype for part in (end, weight)):
             wide = [part.float() if isinstance(part, Tensor) else part for part in (end, weight)]
@@ -3218,14 +3261,14 @@ class Tensor:
     def logaddexp(self, other: Any) -> Tensor:
         """log(exp(self) + exp(other)) without overflow (broadcasting); floats only (an
         integer or bool result dtype raises, as PyTorch)."""
-        operands = _binary(self, other)
-        if operands[0].dtype.kind != "f":
-            raise DtypeError(f"logaddexp: not implemented for {operands[0].dtype} (as PyTorch)")
-        return LogAddExp.apply(*operands)
+        dtype = result_dtype(self._data, tensor_operand("logaddexp", other)._data)
+        if dtype is None or dtype.kind != "f":  # (a bool operand of a float result: cast)
+            raise DtypeError(f"logaddexp: not implemented for {dtype} (as PyTorch)")
+        return LogAddExp.apply(*_floats_in(self, other))
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(self**2 + other**2) without overflow (broadcasting)."""
-        return Hypot.apply(*_binary(self, other))
+        return Hypot.apply(*_binary(self, float_operands("hypot", self, other)))
 
     def fmod(self, other: Any) -> Tensor:
         """C's remainder self - other trunc(self / other): the sign of self (broadcasting)."""
@@ -3272,6 +3315,9 @@ class Tensor:
         if rtol < 0 or atol < 0:
             raise TensorError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, "
                               f"atol={atol}")
+        if isinstance(other, Tensor) and other._data.dtype != self._data.dtype:
+            raise TensorError(f"isclose: {self._data.dtype} did not match {other._data.dtype}; "
+                              "convert one first, as PyTorch")
         _broadcast_shape("isclose", self.shape, np.shape(_data(other)))
         return Tensor._make(np.asarray(np.isclose(self._data, _data(other), rtol=rtol, atol=atol,
                                                   equal_nan=equal_nan)), None)
@@ -4122,19 +4168,19 @@ class Tensor:
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max(self, other); ties give each side half the gradient (PyTorch)."""
-        return Maximum.apply(*_binary(self, other))
+        return Maximum.apply(*_binary(self, tensor_operand("maximum", other)))
 
     def minimum(self, other: Any) -> Tensor:
         """Elementwise min(self, other); ties give each side half the gradient (PyTorch)."""
-        return Minimum.apply(*_binary(self, other))
+        return Minimum.apply(*_binary(self, tensor_operand("minimum", other)))
 
     def fmax(self, other: Any) -> Tensor:
         """Elementwise max(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmax.apply(*_binary(self, other))
+        return Fmax.apply(*_binary(self, tensor_operand("fmax", other)))
 
     def fmin(self, other: Any) -> Tensor:
         """Elementwise min(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmin.apply(*_binary(self, other))
+        return Fmin.apply(*_binary(self, tensor_operand("fmin", other)))
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given (the gradient
