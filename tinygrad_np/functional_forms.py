@@ -97,7 +97,8 @@ EXACT_OUT_DTYPE = frozenset((
     "dot addmm take gather index_select masked_select nonzero slice_scatter alias_copy "
     "detach_copy diagonal_copy expand_copy permute_copy select_copy slice_copy squeeze_copy "
     "t_copy transpose_copy unfold_copy unsqueeze_copy view_copy signbit isposinf isneginf "
-    "max min sort topk kthvalue median nanmedian mode cummax cummin aminmax").split())
+    "max min sort topk kthvalue median nanmedian mode cummax cummin aminmax frexp "
+    "matrix_power").split())
 
 
 def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
