@@ -295,3 +295,85 @@ def test_isclose_and_lerp_dtype_mix_refusals_are_pytorchs():
         with pytest.raises(RuntimeError):
             call()
     assert torch.lerp(f32, f32 * 3, torch.tensor(0.5, dtype=torch.float64)).tolist() == [2, 4]
+
+
+# ------------------------------------------------------- 9-10. bool and integer refusals
+_BOOLS = [True, False, True]
+_BOOL_REFUSED = {  # PyTorch 2.13: NotImplementedError ("... not implemented for 'Bool'")
+    "floor": lambda L: L.floor(L.tensor(_BOOLS)),
+    "ceil": lambda L: L.ceil(L.tensor(_BOOLS)),
+    "round": lambda L: L.round(L.tensor(_BOOLS)),
+    "trunc": lambda L: L.trunc(L.tensor(_BOOLS)),
+    "fix": lambda L: L.fix(L.tensor(_BOOLS)),
+    "trace": lambda L: L.trace(L.tensor([[True, False], [True, True]])),
+    "median": lambda L: L.median(L.tensor(_BOOLS)),
+    "median dim": lambda L: L.median(L.tensor(_BOOLS), 0),
+    "nanmedian": lambda L: L.nanmedian(L.tensor(_BOOLS)),
+    "kthvalue": lambda L: L.kthvalue(L.tensor(_BOOLS), 1),
+    "searchsorted": lambda L: L.searchsorted(L.tensor(_BOOLS), L.tensor(_BOOLS)),
+    "matmul": lambda L: L.matmul(L.tensor([[True]]), L.tensor([[True]])),
+    "@": lambda L: L.tensor([[True]]) @ L.tensor([[True]]),
+    "mm": lambda L: L.mm(L.tensor([[True]]), L.tensor([[True]])),
+    "mv": lambda L: L.mv(L.tensor([[True]]), L.tensor([True])),
+    "dot": lambda L: L.dot(L.tensor(_BOOLS), L.tensor(_BOOLS)),
+    "bmm": lambda L: L.bmm(L.tensor([[[True]]]), L.tensor([[[True]]])),
+    "inner": lambda L: L.inner(L.tensor(_BOOLS), L.tensor(_BOOLS)),
+    "addmm": lambda L: L.addmm(L.tensor([[True]]), L.tensor([[True]]), L.tensor([[True]])),
+    "addcmul": lambda L: L.addcmul(*(L.tensor(_BOOLS) for _ in range(3))),
+    "round decimals": lambda L: L.round(L.tensor([1, 2]), decimals=1),
+    "round decimals=0": lambda L: L.round(L.tensor([1, 2]), decimals=0),
+    "frac int": lambda L: L.frac(L.tensor([1, 2])),
+    "histc int": lambda L: L.histc(L.tensor([1, 2])),
+}
+_BOOL_RUNTIME = {  # PyTorch 2.13: a plain RuntimeError
+    "topk": lambda L: L.topk(L.tensor(_BOOLS), 1),
+    "argmax": lambda L: L.argmax(L.tensor(_BOOLS)),
+    "argmin": lambda L: L.argmin(L.tensor(_BOOLS), 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BOOL_REFUSED))
+def test_ops_without_a_bool_or_integer_kernel_refuse_as_pytorch(name):
+    with pytest.raises(NotImplementedError):
+        _BOOL_REFUSED[name](tg)
+    if torch is not None:
+        with pytest.raises(NotImplementedError):
+            _BOOL_REFUSED[name](torch)
+
+
+@pytest.mark.parametrize("name", sorted(_BOOL_RUNTIME))
+def test_topk_and_argmax_of_bools_raise_runtime_error(name):
+    with pytest.raises(RuntimeError, match="bool"):
+        _BOOL_RUNTIME[name](tg)
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            _BOOL_RUNTIME[name](torch)
+
+
+def test_integer_rounding_without_decimals_still_works():
+    ints = tg.tensor([1, -2, 3])
+    for result in (ints.round(), tg.round(ints), ints.clone().round_(), ints.floor(),
+                   ints.ceil(), ints.trunc()):
+        assert result.dtype == tg.int64 and result.tolist() == [1, -2, 3]
+    assert tg.tensor([1.25, 2.5]).round(decimals=1).tolist() == pytest.approx([1.2, 2.5])
+    assert tg.tensor([2.5]).round_().tolist() == [2.0]
+    assert tg.frac(tg.tensor([1.5, -2.25])).tolist() == [0.5, -0.25]
+    assert tg.tensor([True, False]).sort()[0].tolist() == [False, True]  # sort takes bools
+    assert tg.max(tg.tensor(_BOOLS)).item() is True
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_an_empty_integer_tensor_is_empty(name):
+    empty = tg.tensor([], dtype=tg.int64)
+    for result in (getattr(tg, name)(empty, 0), getattr(tg.nn.functional, name)(empty, 0)):
+        assert result.shape == (0,) and result.dtype == tg.int64
+    with pytest.raises(NotImplementedError):  # a nonempty one is still refused
+        getattr(tg, name)(tg.tensor([1, 2]), 0)
+    with pytest.raises(IndexError):
+        getattr(tg, name)(empty, 3)
+    x = tg.zeros(0, 3, requires_grad=True)
+    getattr(tg, name)(x, 1).sum().backward()
+    assert x.grad.shape == (0, 3)
+    if torch is not None:
+        theirs = getattr(torch, name)(torch.tensor([], dtype=torch.int64), 0)
+        assert theirs.dtype == torch.int64 and tuple(theirs.shape) == (0,)

@@ -500,6 +500,18 @@ def float_operands(op: str, tensor: Tensor, other: Any) -> Tensor:
     return other
 
 
+_BOOL = np.dtype(np.bool_)
+
+
+def refuse_bool(op: str, tensor: Tensor, error: type = DtypeError) -> None:
+    """PyTorch's refusal of a bool tensor in an op with no bool kernel (floor, median, topk,
+    matmul, ...: NotImplementedError; argmax: RuntimeError). Callers test `dtype is _BOOL`
+    first where the check is on a hot path."""
+    if tensor._data.dtype is _BOOL:
+        raise error(f"{op}: not implemented for bool tensors (as PyTorch); convert with "
+                    f".long() or .float() first")
+
+
 def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
     """`value` where PyTorch takes only a Tensor (maximum, atan2, hypot, ldexp, ...: no
     number, list or NumPy array): its TypeError otherwise."""
@@ -1168,6 +1180,13 @@ def _float_input(op: str, tensor: Tensor) -> Tensor:
         raise DtypeError(f"{op}: not implemented for {tensor._data.dtype} tensors; pass "
                          f"dtype=torch.float32 or convert with .float()")
     return tensor
+
+
+def _empty_result(tensor: Tensor) -> Tensor:
+    """An empty tensor's softmax: itself as a new tensor (a float one stays in the graph)."""
+    if tensor._data.dtype.kind in "fc":
+        return tensor * 1
+    return Tensor._make(tensor._data.copy(), None)
 
 
 refuse_integers = _float_input  # (the activations' name for it: gelu, elu, softplus, ...)
@@ -2065,9 +2084,13 @@ class Tensor:
         return self
 
     def __matmul__(self, other: Any) -> Tensor:
+        if self._data.dtype is _BOOL:
+            refuse_bool("matmul", self)
         return MatMul.apply(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        if self._data.dtype is _BOOL:
+            refuse_bool("matmul", self)
         return MatMul.apply(other, self)
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
@@ -2113,7 +2136,7 @@ class Tensor:
 
     def matmul(self, other: Any) -> Tensor:
         """NumPy matmul semantics: 1-D, 2-D and batched N-D with broadcast batch axes."""
-        return MatMul.apply(self, other)
+        return self @ other
 
     # PyTorch's shape-checked products as methods (`x.mm(w)`); tg.mm etc. do the checks.
     def mm(self, mat2: Any) -> Tensor:
@@ -2503,7 +2526,7 @@ class Tensor:
         """ceil(self), in place."""
         return self._in_place(Tensor.ceil)
 
-    def round_(self, decimals: int = 0) -> Tensor:
+    def round_(self, decimals: int | None = None) -> Tensor:
         """round(self, decimals), in place."""
         return self._in_place(Tensor.round, decimals)
 
@@ -2683,6 +2706,7 @@ class Tensor:
     def _arg_extreme(self, find: Any, op: str, dim: Any, keepdim: bool, axis: Any,
                      keepdims: bool | None) -> Tensor:
         dim, keepdim = _dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims)
+        refuse_bool(f"{op}()", self, TensorError)
         if dim is None:  # the index into the flattened tensor
             _check_nonempty(op, self, None)
             index = np.asarray(find(self._data))
@@ -2847,18 +2871,22 @@ class Tensor:
 
     def softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None) -> Tensor:
         """exp(x) / sum(exp(x)) along `dim` (alias `axis`), stable for any finite values."""
-        source = _float_input("softmax", self if dtype is None else self.astype(dtype))
+        source = self if dtype is None else self.astype(dtype)
         dim = _dim_arg("softmax", dim if axis is None else None, axis)
         axis = _wrap_dim("softmax", dim, self.ndim)  # a 0-d tensor takes dim -1 or 0
-        return Softmax.apply(source, axis if self.ndim else -1)
+        if not source._data.size:  # empty in, empty out, integers too (as PyTorch)
+            return _empty_result(source)
+        return Softmax.apply(_float_input("softmax", source), axis if self.ndim else -1)
 
     def log_softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None
                     ) -> Tensor:
         """x - log(sum(exp(x))) along `dim` (alias `axis`), stable for any finite values."""
-        source = _float_input("log_softmax", self if dtype is None else self.astype(dtype))
+        source = self if dtype is None else self.astype(dtype)
         dim = _dim_arg("log_softmax", dim if axis is None else None, axis)
         axis = _wrap_dim("log_softmax", dim, self.ndim)  # a 0-d tensor takes dim -1 or 0
-        return LogSoftmax.apply(source, axis if self.ndim else -1)
+        if not source._data.size:  # empty in, empty out, integers too (as PyTorch)
+            return _empty_result(source)
+        return LogSoftmax.apply(_float_input("log_softmax", source), axis if self.ndim else -1)
 
     # ----- PyTorch's other names for the same ops
     subtract, multiply, divide, true_divide = sub, mul, div, div
@@ -2905,6 +2933,7 @@ class Tensor:
         """The sum of the main diagonal of a matrix."""
         if self.ndim != 2:
             raise TensorError(f"trace: expected a matrix, got shape {self.shape}")
+        refuse_bool("trace", self)
         return self.diagonal().sum()
 
     @xp.quiet
@@ -2912,6 +2941,7 @@ class Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
         other = to_tensor(other)
+        refuse_bool("inner", self)
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
@@ -2979,6 +3009,9 @@ class Tensor:
             raise TensorError(f"addcdiv: integer division is not supported (tensor1 and tensor2 "
                               f"are {kinds[0]} and {kinds[1]}); pass a float tensor")
         dtype = _result_type(self, tensor1, tensor2)
+        if dtype is _BOOL:
+            raise DtypeError(f"{op}: not implemented for bool (self, tensor1 and tensor2 all "
+                             "bool), as PyTorch")
         tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype != dtype else t
                             for t in (tensor1, tensor2))  # (float16 ones too: in float64)
         if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
@@ -3201,27 +3234,42 @@ class Tensor:
 
     def floor(self) -> Tensor:
         """Largest integer <= x (integer tensors unchanged);  gradient 0."""
+        if self._data.dtype is _BOOL:
+            refuse_bool("floor", self)
         return Floor.apply(self)
 
     def ceil(self) -> Tensor:
         """Smallest integer >= x (integer tensors unchanged);  gradient 0."""
+        if self._data.dtype is _BOOL:
+            refuse_bool("ceil", self)
         return Ceil.apply(self)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, decimals: int | None = None) -> Tensor:
         """Round half to even (2.5 -> 2) at `decimals` digits (negative: tens, ...);  gradient 0.
-        float16 is scaled in float32 (65504 * 10 would be inf), as PyTorch."""
+        float16 is scaled in float32 (65504 * 10 would be inf), as PyTorch; an integer tensor
+        takes no `decimals` (PyTorch's NotImplementedError, even for 0)."""
+        if self._data.dtype.kind not in "fc":
+            refuse_bool("round", self)
+            if decimals is not None:
+                raise DtypeError(f"round: decimals= is not implemented for {self._data.dtype} "
+                                 "tensors (as PyTorch)")
+        decimals = decimals or 0  # (None: not given)
         if decimals and self._data.dtype == np.float16:
             return Round.apply(self.float(), int(decimals)).half()
         return Round.apply(self, int(decimals))
 
     def trunc(self) -> Tensor:
         """x rounded towards zero;  gradient 0."""
+        if self._data.dtype is _BOOL:
+            refuse_bool("trunc", self)
         return Trunc.apply(self)
 
     fix = trunc
 
     def frac(self) -> Tensor:
-        """x - trunc(x) (keeps the sign of x);  d/dx = 1."""
+        """x - trunc(x) (keeps the sign of x);  d/dx = 1; floats only, as PyTorch."""
+        if self._data.dtype.kind not in "fc":
+            raise DtypeError(f"frac: not implemented for {self._data.dtype} tensors (as PyTorch)")
         return self - self.trunc()
 
     def reciprocal(self) -> Tensor:
@@ -4226,6 +4274,7 @@ class Tensor:
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> tuple:
         """(values, indices) of the k largest (or smallest) entries along `dim`."""
+        refuse_bool("topk", self, TensorError)
         axis = _wrap_dim("topk", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= size:
@@ -4245,6 +4294,7 @@ class Tensor:
 
         A NaN makes the median NaN, as in PyTorch: without dim the NaNs share the gradient;
         along a dim, a slice with a NaN picks its first NaN."""
+        refuse_bool("median", self)
         nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self._data.reshape(-1)
