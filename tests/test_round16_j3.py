@@ -377,3 +377,41 @@ def test_softmax_of_an_empty_integer_tensor_is_empty(name):
     if torch is not None:
         theirs = getattr(torch, name)(torch.tensor([], dtype=torch.int64), 0)
         assert theirs.dtype == torch.int64 and tuple(theirs.shape) == (0,)
+
+
+_NO_OUT_CALLS = {
+    "relu": lambda L, o: L.relu(L.ones(2), out=o),
+    "clone": lambda L, o: L.clone(L.ones(2), out=o),
+    "t": lambda L, o: L.t(L.ones(2, 2), out=o),
+    "flatten": lambda L, o: L.flatten(L.ones(2, 1), out=o),
+    "isnan": lambda L, o: L.isnan(L.ones(2), out=o),
+    "trace": lambda L, o: L.trace(L.ones(2, 2), out=o),
+    "diagonal": lambda L, o: L.diagonal(L.ones(2, 2), out=o),
+    "argwhere": lambda L, o: L.argwhere(L.ones(2), out=o),
+    "bincount": lambda L, o: L.bincount(L.tensor([1]), out=o),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NO_OUT_CALLS))
+def test_out_is_refused_where_pytorch_has_none(name):
+    with pytest.raises(TypeError, match="out"):
+        _NO_OUT_CALLS[name](tg, tg.empty(2))
+    if torch is not None:
+        with pytest.raises(TypeError):
+            _NO_OUT_CALLS[name](torch, torch.empty(2))
+
+
+@pytest.mark.parametrize("name", ["any", "all"])
+def test_any_and_all_write_only_into_bool_or_uint8(name):
+    x = tg.tensor([1.0, 0.0])
+    for dtype in (tg.float32, tg.int64):
+        with pytest.raises(RuntimeError, match="bool"):
+            getattr(tg, name)(x, out=tg.empty((), dtype=dtype))
+        with pytest.raises(RuntimeError, match="bool"):
+            getattr(tg, name)(x, 0, out=tg.empty((), dtype=dtype))
+    for dtype in (tg.bool, tg.uint8):
+        out = tg.empty((), dtype=dtype)
+        assert getattr(tg, name)(x, out=out) is out and out.item() == (name == "any")
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            getattr(torch, name)(torch.tensor([1.0]), out=torch.empty(()))

@@ -110,6 +110,9 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     elements)."""
     if out is None:
         return result
+    if op in ("any", "all") and isinstance(out, Tensor) and out.dtype.kind not in "bu":
+        raise TensorError(f"{op} only supports bool tensor for result, got: {out.dtype} "
+                          "(uint8 too, as PyTorch)")
     results, outs = (result, out) if isinstance(result, tuple) else ((result,), (out,))
     if not isinstance(outs, (tuple, list)) or len(outs) != len(results) or not builtins.all(
             isinstance(t, Tensor) for t in outs):
@@ -177,6 +180,11 @@ _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub
 
 
 _MISSING = object()
+# Forms that PyTorch gives no out= (`torch.relu(x, out=y)` is its TypeError).
+_NO_OUT = frozenset((
+    "relu squeeze flatten detach isnan isinf isfinite count_nonzero repeat_interleave fliplr "
+    "flipud narrow split tensor_split unbind movedim moveaxis masked_fill index_fill diagonal "
+    "trace clone ravel t unique selu celu is_floating_point bincount argwhere").split())
 # Forms whose input PyTorch takes only as a Tensor (`torch.maximum(0.5, t)` is a TypeError).
 _TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
                            "logaddexp", "igamma", "igammac", "fmod"))
@@ -196,6 +204,8 @@ def _function_form(name: str) -> Callable[..., Any]:
             input = kwargs.pop("self" if "self" in kwargs else "tensor")  # noqa: A001
             if name == "pow" and not args and "exponent" in kwargs:
                 args = (kwargs.pop("exponent"),)
+        if out is not None and name in _NO_OUT:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
         if name in _TENSOR_INPUT and not isinstance(input, Tensor):
