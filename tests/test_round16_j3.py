@@ -415,3 +415,22 @@ def test_any_and_all_write_only_into_bool_or_uint8(name):
     if torch is not None:
         with pytest.raises(RuntimeError):
             getattr(torch, name)(torch.tensor([1.0]), out=torch.empty(()))
+
+
+def test_empty_bool_operands_need_no_kernel_as_pytorch():
+    empty, rows = tg.ones(0, dtype=tg.bool), tg.ones(0, 2, dtype=tg.bool)
+    assert tg.median(empty).item() is True and tg.nanmedian(empty).item() is True
+    assert (rows @ rows.T).shape == (0, 0) and (rows.T @ rows).tolist() == [[False] * 2] * 2
+    assert tg.inner(rows, rows).shape == (0, 0)
+    assert tg.searchsorted(empty, empty).shape == (0,)
+    with pytest.raises(NotImplementedError):
+        tg.median(rows, 1)
+    with pytest.raises(NotImplementedError):
+        tg.floor(empty)
+    if torch is not None:
+        t_empty, t_rows = torch.ones(0, dtype=torch.bool), torch.ones(0, 2, dtype=torch.bool)
+        assert torch.median(t_empty).item() is True
+        assert (t_rows.T @ t_rows).tolist() == [[False] * 2] * 2
+        assert tuple(torch.searchsorted(t_empty, t_empty).shape) == (0,)
+        with pytest.raises(NotImplementedError):
+            torch.median(t_rows, 1)

@@ -185,7 +185,7 @@ def _searched(sorted_sequence: Any, input: Any, out_int32: bool,  # noqa: A002
                            "of left while right was True")
     side = side or ("right" if right else "left")
     boundaries, values = _array(sorted_sequence), _array(input)
-    if boundaries.dtype.kind == "b":
+    if boundaries.dtype.kind == "b" and boundaries.size and values.size:
         raise DtypeError("searchsorted: not implemented for a bool sorted_sequence (as "
                          "PyTorch); convert it with .long() first")
     if sorter is not None:

@@ -2084,12 +2084,12 @@ class Tensor:
         return self
 
     def __matmul__(self, other: Any) -> Tensor:
-        if self._data.dtype is _BOOL:
-            refuse_bool("matmul", self)
+        if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
+            refuse_bool("matmul", self)  # (no kernel runs for an empty operand, as PyTorch)
         return MatMul.apply(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        if self._data.dtype is _BOOL:
+        if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
             refuse_bool("matmul", self)
         return MatMul.apply(other, self)
 
@@ -2941,7 +2941,8 @@ class Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
         other = to_tensor(other)
-        refuse_bool("inner", self)
+        if self._data.size and other._data.size:  # (empty: no kernel runs, as PyTorch)
+            refuse_bool("inner", self)
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
@@ -4294,7 +4295,8 @@ class Tensor:
 
         A NaN makes the median NaN, as in PyTorch: without dim the NaNs share the gradient;
         along a dim, a slice with a NaN picks its first NaN."""
-        refuse_bool("median", self)
+        if dim is not None or self._data.size:  # (the empty median needs no kernel)
+            refuse_bool("median", self)
         nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self._data.reshape(-1)
