@@ -224,10 +224,14 @@ def test_dtypes_as_pytorch() -> None:
     for name in ("i0", "i0e", "i1", "i1e", "erfcx", "bessel_j0", "airy_ai", "modified_bessel_k1"):
         assert getattr(SP, name)(ints).dtype == tg.float32, name
         assert getattr(SP, name)(_f64([1.0])).dtype == tg.float64, name
-    assert tg.igamma(ints, ints).dtype == tg.float32
+    assert tg.igamma(ints, ints.float()).dtype == tg.float32
+    with pytest.raises(NotImplementedError):  # PyTorch: "igamma_cpu" not implemented for 'Long'
+        tg.igamma(ints, ints)
     assert SP.zeta(tg.tensor([2.0], dtype=tg.float32), tg.tensor(1.0, dtype=tg.float64)).dtype \
         == tg.float32
-    assert SP.gammainc(_f64([2.0]), 1).dtype == tg.float64
+    assert SP.gammainc(_f64([2.0]), tg.tensor(1)).dtype == tg.float64
+    with pytest.raises(TypeError):  # a number `other`: PyTorch's TypeError
+        SP.gammainc(_f64([2.0]), 1)
 
 
 # ----------------------------------------------------------------------------- gradients

@@ -582,8 +582,8 @@ _IN_PLACE_FORMS = {  # name_: the arguments after self
         "sin cos tan square log1p expm1 rsqrt erf erfc atan asin acos sinh cosh asinh atanh "
         "arctan arcsin arccos arcsinh arctanh sgn exp2 log2 log10 nan_to_num logit sinc "
         "negative absolute").split()},
-    "tril": (0,), "triu": (0,), "cumsum": (1,), "cumprod": (0,), "hypot": (2.0,),
-    "atan2": (2.0,), "true_divide": (4.0,), "multiply": (3.0,), "subtract": (1.0,),
+    "tril": (0,), "triu": (0,), "cumsum": (1,), "cumprod": (0,), "hypot": (Tensor(2.0),),
+    "atan2": (Tensor(2.0),), "true_divide": (4.0,), "multiply": (3.0,), "subtract": (1.0,),
     "divide": (2.0,), "xlogy": (3.0,),
 }
 _BASE = {"negative": "neg", "absolute": "abs"}

@@ -518,7 +518,8 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "ldexp logaddexp2 negative nextafter rad2deg signbit sinc kron ger vdot tensordot "
               "msort inverse cholesky cholesky_inverse chain_matmul alias_copy slice_copy "
               "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm geqrf orgqr "
-              "ormqr multinomial").split():
+              "ormqr multinomial gcd lcm cummax cummin matrix_power polygamma frexp "
+              "aminmax").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
 nanmedian = functional_forms.with_out(nanmedian)
 histogram = functional_forms.with_out(histogram, exact_dtype=True)

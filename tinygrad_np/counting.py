@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.dtypes import promoted_operands
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import NoDerivative
 from tinygrad_np.tensor import Tensor, _data, _wrap_dim
@@ -129,7 +129,8 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     bin arithmetic is PyTorch's, in the input's dtype, so float32 edge values land alike."""
     data = _array(input)
     if data.dtype.kind != "f":
-        raise RuntimeError(f"histc: expected a floating-point input, got {data.dtype}")
+        raise DtypeError(f"histc: not implemented for {data.dtype} (a floating-point input "
+                         "only, as PyTorch)")
     if bins <= 0:
         raise RuntimeError(f"histc: bins must be > 0, got {bins}")
     low, high = data.dtype.type(min), data.dtype.type(max)
@@ -184,6 +185,9 @@ def _searched(sorted_sequence: Any, input: Any, out_int32: bool,  # noqa: A002
                            "of left while right was True")
     side = side or ("right" if right else "left")
     boundaries, values = _array(sorted_sequence), _array(input)
+    if boundaries.dtype.kind == "b" and boundaries.size and values.size:
+        raise DtypeError("searchsorted: not implemented for a bool sorted_sequence (as "
+                         "PyTorch); convert it with .long() first")
     if sorter is not None:
         boundaries = _sorted_by(boundaries, _array(sorter))
     dtype = np.int32 if out_int32 else np.int64

@@ -24,7 +24,7 @@ import numpy as np
 from tinygrad_np import return_types
 from tinygrad_np.device import as_device
 from tinygrad_np.function import is_grad_enabled, no_grad
-from tinygrad_np.tensor import Tensor, TensorError, to_tensor
+from tinygrad_np.tensor import Tensor, TensorError, float_scalar_first, to_tensor
 
 # The Tensor methods that PyTorch also offers as `torch.<name>(input, ...)`. The second
 # group comes with the tensor vocabulary; names whose method is missing are skipped.
@@ -98,7 +98,8 @@ EXACT_OUT_DTYPE = frozenset((
     "dot addmm take gather index_select masked_select nonzero slice_scatter alias_copy "
     "detach_copy diagonal_copy expand_copy permute_copy select_copy slice_copy squeeze_copy "
     "t_copy transpose_copy unfold_copy unsqueeze_copy view_copy signbit isposinf isneginf "
-    "max min sort topk kthvalue median nanmedian mode cummax cummin aminmax").split())
+    "max min sort topk kthvalue median nanmedian mode cummax cummin aminmax frexp "
+    "matrix_power").split())
 
 
 def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
@@ -110,6 +111,9 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     elements)."""
     if out is None:
         return result
+    if op in ("any", "all") and isinstance(out, Tensor) and out.dtype.kind not in "bu":
+        raise TensorError(f"{op} only supports bool tensor for result, got: {out.dtype} "
+                          "(uint8 too, as PyTorch)")
     results, outs = (result, out) if isinstance(result, tuple) else ((result,), (out,))
     if not isinstance(outs, (tuple, list)) or len(outs) != len(results) or not builtins.all(
             isinstance(t, Tensor) for t in outs):
@@ -177,6 +181,14 @@ _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub
 
 
 _MISSING = object()
+# Forms that PyTorch gives no out= (`torch.relu(x, out=y)` is its TypeError).
+_NO_OUT = frozenset((
+    "relu squeeze flatten detach isnan isinf isfinite count_nonzero repeat_interleave fliplr "
+    "flipud narrow split tensor_split unbind movedim moveaxis masked_fill index_fill diagonal "
+    "trace clone ravel t unique selu celu is_floating_point bincount argwhere").split())
+# Forms whose input PyTorch takes only as a Tensor (`torch.maximum(0.5, t)` is a TypeError).
+_TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
+                           "logaddexp", "igamma", "igammac", "fmod"))
 _SUMS = frozenset(("sum", "nansum", "prod", "cumsum", "cumprod"))  # out= sets their dtype
 
 
@@ -193,8 +205,15 @@ def _function_form(name: str) -> Callable[..., Any]:
             input = kwargs.pop("self" if "self" in kwargs else "tensor")  # noqa: A001
             if name == "pow" and not args and "exponent" in kwargs:
                 args = (kwargs.pop("exponent"),)
+        if out is not None and name in _NO_OUT:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
+        if name in _TENSOR_INPUT and not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' must be Tensor, not "
+                            f"{type(input).__name__}")
+        if name == "xlogy" and args and isinstance(args[0], Tensor):
+            input = float_scalar_first(input, args[0])  # noqa: A001 (0.5 with float16: float16)
         if name in _SUMS and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(

@@ -36,6 +36,8 @@ from tinygrad_np.tensor import (
     _scalar_for,
     _viewed,
     _wrap_dim,
+    float_operands,
+    tensor_operand,
     to_tensor as _tensor,
 )
 
@@ -401,12 +403,14 @@ def rad2deg(input: Any) -> Tensor:
 
 def logaddexp2(input: Any, other: Any) -> Tensor:
     """log2(2**input + 2**other) without overflow: logaddexp on the values times ln 2."""
-    a, b = _tensor(input), _tensor(other)
+    a, b = tensor_operand("logaddexp2", input, "input"), tensor_operand("logaddexp2", other)
     dtype = result_type(a, b)
     if dtype.kind != "f":
         raise DtypeError(f"logaddexp2: not implemented for {dtype} (as PyTorch)")
-    a, b = (x if x.dtype == dtype or dtype.kind != "f" else x.to(dtype) for x in (a, b))
-    return a.mul(math.log(2)).logaddexp(b * math.log(2)) / math.log(2)
+    wide = np.dtype(np.float32) if dtype == np.float16 else dtype  # float16: in float32, as
+    a, b = (x if x.dtype == wide else x.to(wide) for x in (a, b))  # PyTorch (rounded once)
+    result = a.mul(math.log(2)).logaddexp(b * math.log(2)) / math.log(2)
+    return result if wide == dtype else result.to(dtype)
 
 
 @xp.quiet
@@ -434,7 +438,7 @@ def float_power(input: Any, exponent: Any) -> Tensor:
 def copysign(input: Any, other: Any) -> Tensor:
     """|input| with the sign of `other` (-0.0 counts as negative); a float result. The
     gradient goes to input only (0 where input is 0), as PyTorch's."""
-    x = _tensor(input)
+    x = tensor_operand("copysign", input, "input")
     dtype = _float_dtype(_result_type(x, other))
     sign = np.copysign(np.ones((), dtype), other._data if isinstance(other, Tensor) else other)
     result = (x if x.dtype == dtype else x.astype(dtype)).abs() * Tensor(np.asarray(sign, dtype))
@@ -446,7 +450,8 @@ def copysign(input: Any, other: Any) -> Tensor:
 def heaviside(input: Any, values: Any) -> Tensor:
     """0 where input < 0, `values` where input == 0, 1 where input > 0 (NaN gives 0, as
     PyTorch's kernel). Not differentiable: the result never requires grad."""
-    x, v = _tensor(input), _tensor(values)
+    x, v = tensor_operand("heaviside", input, "input"), tensor_operand("heaviside", values,
+                                                                       "values")
     if x.dtype != v.dtype:
         raise RuntimeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have "
                            "the same dtype")
@@ -1236,7 +1241,7 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     product). The power is applied in three parts, so a result that fits does not overflow
     on the way (1e-30 * 2**130), and an exponent past any the dtype can use (inf, or 997 in
     float16) is clamped to one that gives the same 0 or inf."""
-    x, exponent = _tensor(input), _tensor(other)
+    x, exponent = tensor_operand("ldexp", input, "input"), tensor_operand("ldexp", other)
     _broadcast_shape("ldexp", x.shape, exponent.shape)
     dtype = _float_dtype(_result_type(x, exponent))
     info = np.finfo(dtype)
@@ -1295,7 +1300,8 @@ def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
     """The next representable float after input in the direction of other;  dinput = g
     where input != other (0 where they are equal: the result is other), dother = 0, as
     PyTorch's."""
-    x, y = _tensor(input), _tensor(other)
+    x = tensor_operand("nextafter", input, "input")
+    y = float_operands("nextafter", x, other)
     _broadcast_shape("nextafter", x.shape, y.shape)
     dtype = _float_dtype(_result_type(x, y))  # PyTorch's promotion (ints: the default float)
     values = np.nextafter(x._data.astype(dtype), y._data.astype(dtype))

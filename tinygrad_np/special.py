@@ -18,7 +18,13 @@ from tinygrad_np.ops import bessel as _bessel, polynomials as _polynomials
 from tinygrad_np.ops.math import Xlog1py
 from tinygrad_np.ops.special import Entr, Ndtri
 from tinygrad_np.ops.special_more import Erfcx, Zeta
-from tinygrad_np.tensor import Tensor, _float_in, _floats_in, to_tensor as _tensor
+from tinygrad_np.tensor import (
+    Tensor,
+    _float_in,
+    _floats_in,
+    float_scalar_first,
+    to_tensor as _tensor,
+)
 
 _SQRT_HALF = math.sqrt(0.5)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -114,13 +120,13 @@ def entr(input: Any) -> Tensor:  # noqa: A002
 
 def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x log y, 0 where x is 0."""
-    return _tensor(input).xlogy(other)
+    return float_scalar_first(input, other).xlogy(other)
 
 
 def xlog1py(input: Any, other: Any) -> Tensor:  # noqa: A002
     """x log(1 + y): 0 where x is 0 (NaN where y is NaN), as PyTorch (y = -1 at x = 0 gives 0,
     and a gradient log(1 + y) for x)."""
-    return Xlog1py.apply(*_floats_in(_tensor(input), other))
+    return Xlog1py.apply(*_floats_in(float_scalar_first(input, other), other))
 
 
 def sinc(input: Any) -> Tensor:  # noqa: A002

@@ -20,6 +20,7 @@ from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.ops.scan import LogCumSumExp
 from tinygrad_np.tensor import Axis, Tensor, _broadcast_shape, _data, _wrap_dim, _wrap_dims
+from tinygrad_np.tensor import refuse_bool
 
 # As torch.return_types.kthvalue: a (values, indices) named tuple.
 KthValue = return_types.kthvalue
@@ -37,6 +38,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     the largest value. The gradient goes to the picked element. Among equal values the index
     is the k-th in input order (PyTorch's quickselect may name another of them)."""
     axis = _wrap_dim("kthvalue", dim, input.ndim)
+    refuse_bool("kthvalue", input)
     size = input.shape[axis] if input.ndim else 1
     if not size:  # PyTorch: an IndexError for an empty dim
         raise IndexOutOfBounds(f"kthvalue(): expected reduction dim {dim} to have non-zero size")

@@ -201,7 +201,14 @@ def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
         return _float_in(a), _float_in(b)
     if target.kind != "f":
         target = get_default_dtype()
-    return tuple(_cast_tensor(x, cast_operand(_data(x), target)) for x in (a, b))
+    return tuple(_cast_tensor(x, _float_operand(_data(x), target)) for x in (a, b))
+
+
+def _float_operand(value: Any, target: np.dtype) -> Any:
+    """cast_operand, bool arrays included: NumPy's atan2 or log of two bools is float16."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "b":
+        return value.astype(target)
+    return cast_operand(value, target)
 
 
 def _float_in(x: Any) -> Any:
@@ -469,6 +476,48 @@ def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
         cast = cast if cast.dtype == target else cast.astype(target)  # (bools too: 2 * True)
         other = _cast_tensor(other, cast) if isinstance(other, Tensor) else cast
     return other * alpha if isinstance(other, Tensor) else np.multiply(_data(other), alpha)
+
+
+def float_scalar_first(value: Any, other: Any) -> Tensor:
+    """A Python number before a tensor in a float op (`torch.xlogy(0.5, t)`) as a 0-d tensor
+    of the float dtype PyTorch computes in: a weak scalar, so a float16 `other` stays
+    float16. Anything else as to_tensor makes it."""
+    number = _number(value)
+    if not isinstance(other, Tensor) or type(number) not in (bool, int, float):
+        return to_tensor(value)
+    dtype = result_dtype(number, other._data)
+    return Tensor(np.asarray(number, dtype if dtype.kind == "f" else get_default_dtype()))
+
+
+def float_operands(op: str, tensor: Tensor, other: Any) -> Tensor:
+    """`other` (a Tensor, as tensor_operand) for an op with float kernels only (hypot,
+    igamma, nextafter): two integer or bool tensors are PyTorch's NotImplementedError."""
+    other = tensor_operand(op, other)
+    if tensor._data.dtype.kind not in "fc" and other._data.dtype.kind not in "fc":
+        raise DtypeError(f"{op}: not implemented for {tensor._data.dtype} and "
+                         f"{other._data.dtype} tensors (as PyTorch); convert one with .float()")
+    return other
+
+
+_BOOL = np.dtype(np.bool_)
+
+
+def refuse_bool(op: str, tensor: Tensor, error: type = DtypeError) -> None:
+    """PyTorch's refusal of a bool tensor in an op with no bool kernel (floor, median, topk,
+    matmul, ...: NotImplementedError; argmax: RuntimeError). Callers test `dtype is _BOOL`
+    first where the check is on a hot path."""
+    if tensor._data.dtype is _BOOL:
+        raise error(f"{op}: not implemented for bool tensors (as PyTorch); convert with "
+                    f".long() or .float() first")
+
+
+def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
+    """`value` where PyTorch takes only a Tensor (maximum, atan2, hypot, ldexp, ...: no
+    number, list or NumPy array): its TypeError otherwise."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
+                        f"{type(value).__name__}")
+    return value
 
 
 def check_fill(op: str, value: Any, argument: str = "'fill_value' (position 2)") -> None:
@@ -1139,6 +1188,13 @@ def _float_input(op: str, tensor: Tensor) -> Tensor:
         raise DtypeError(f"{op}: not implemented for {tensor._data.dtype} tensors; pass "
                          f"dtype=torch.float32 or convert with .float()")
     return tensor
+
+
+def _empty_result(tensor: Tensor) -> Tensor:
+    """An empty tensor's softmax: itself as a new tensor (a float one stays in the graph)."""
+    if tensor._data.dtype.kind in "fc":
+        return tensor * 1
+    return Tensor._make(tensor._data.copy(), None)
 
 
 refuse_integers = _float_input  # (the activations' name for it: gelu, elu, softplus, ...)
@@ -2036,9 +2092,13 @@ class Tensor:
         return self
 
     def __matmul__(self, other: Any) -> Tensor:
+        if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
+            refuse_bool("matmul", self)  # (no kernel runs for an empty operand, as PyTorch)
         return MatMul.apply(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
+            refuse_bool("matmul", self)
         return MatMul.apply(other, self)
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
@@ -2057,8 +2117,8 @@ class Tensor:
         """self / other, elementwise (broadcasting). PyTorch's `rounding_mode`: 'trunc' rounds
         the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
         quotient is recorded with gradient 0."""
-        if rounding_mode is None:
-            return Div.apply(*_binary(self, other))
+        if rounding_mode is None:  # true division: an int scalar is not cast to int8 first
+            return Div.apply(*_binary(self, other, True))
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
@@ -2084,7 +2144,7 @@ class Tensor:
 
     def matmul(self, other: Any) -> Tensor:
         """NumPy matmul semantics: 1-D, 2-D and batched N-D with broadcast batch axes."""
-        return MatMul.apply(self, other)
+        return self @ other
 
     # PyTorch's shape-checked products as methods (`x.mm(w)`); tg.mm etc. do the checks.
     def mm(self, mat2: Any) -> Tensor:
@@ -2474,7 +2534,7 @@ class Tensor:
         """ceil(self), in place."""
         return self._in_place(Tensor.ceil)
 
-    def round_(self, decimals: int = 0) -> Tensor:
+    def round_(self, decimals: int | None = None) -> Tensor:
         """round(self, decimals), in place."""
         return self._in_place(Tensor.round, decimals)
 
@@ -2654,6 +2714,7 @@ class Tensor:
     def _arg_extreme(self, find: Any, op: str, dim: Any, keepdim: bool, axis: Any,
                      keepdims: bool | None) -> Tensor:
         dim, keepdim = _dim_arg(op, dim, axis), _keep_arg(keepdim, keepdims)
+        refuse_bool(f"{op}()", self, TensorError)
         if dim is None:  # the index into the flattened tensor
             _check_nonempty(op, self, None)
             index = np.asarray(find(self._data))
@@ -2818,18 +2879,22 @@ class Tensor:
 
     def softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None) -> Tensor:
         """exp(x) / sum(exp(x)) along `dim` (alias `axis`), stable for any finite values."""
-        source = _float_input("softmax", self if dtype is None else self.astype(dtype))
+        source = self if dtype is None else self.astype(dtype)
         dim = _dim_arg("softmax", dim if axis is None else None, axis)
         axis = _wrap_dim("softmax", dim, self.ndim)  # a 0-d tensor takes dim -1 or 0
-        return Softmax.apply(source, axis if self.ndim else -1)
+        if not source._data.size:  # empty in, empty out, integers too (as PyTorch)
+            return _empty_result(source)
+        return Softmax.apply(_float_input("softmax", source), axis if self.ndim else -1)
 
     def log_softmax(self, dim: int = -1, dtype: Any = None, *, axis: int | None = None
                     ) -> Tensor:
         """x - log(sum(exp(x))) along `dim` (alias `axis`), stable for any finite values."""
-        source = _float_input("log_softmax", self if dtype is None else self.astype(dtype))
+        source = self if dtype is None else self.astype(dtype)
         dim = _dim_arg("log_softmax", dim if axis is None else None, axis)
         axis = _wrap_dim("log_softmax", dim, self.ndim)  # a 0-d tensor takes dim -1 or 0
-        return LogSoftmax.apply(source, axis if self.ndim else -1)
+        if not source._data.size:  # empty in, empty out, integers too (as PyTorch)
+            return _empty_result(source)
+        return LogSoftmax.apply(_float_input("log_softmax", source), axis if self.ndim else -1)
 
     # ----- PyTorch's other names for the same ops
     subtract, multiply, divide, true_divide = sub, mul, div, div
@@ -2876,6 +2941,7 @@ class Tensor:
         """The sum of the main diagonal of a matrix."""
         if self.ndim != 2:
             raise TensorError(f"trace: expected a matrix, got shape {self.shape}")
+        refuse_bool("trace", self)
         return self.diagonal().sum()
 
     @xp.quiet
@@ -2883,6 +2949,8 @@ class Tensor:
         """Sum over the last axis of both (for 1-D tensors the dot product); the result has
         shape self.shape[:-1] + other.shape[:-1]."""
         other = to_tensor(other)
+        if self._data.size and other._data.size:  # (empty: no kernel runs, as PyTorch)
+            refuse_bool("inner", self)
         if not self.ndim or not other.ndim:
             return self * other
         spread = self.reshape(self.shape[:-1] + (1,) * (other.ndim - 1) + self.shape[-1:])
@@ -2950,8 +3018,11 @@ class Tensor:
             raise TensorError(f"addcdiv: integer division is not supported (tensor1 and tensor2 "
                               f"are {kinds[0]} and {kinds[1]}); pass a float tensor")
         dtype = _result_type(self, tensor1, tensor2)
-        tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype.kind in "biu"
-                            else t for t in (tensor1, tensor2))  # (floats: as arithmetic)
+        if dtype is _BOOL:
+            raise DtypeError(f"{op}: not implemented for bool (self, tensor1 and tensor2 all "
+                             "bool), as PyTorch")
+        tensor1, tensor2 = (t.to(dtype) if isinstance(t, Tensor) and t.dtype != dtype else t
+                            for t in (tensor1, tensor2))  # (float16 ones too: in float64)
         if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
             value = int(value)
         return tensor1, tensor2, value
@@ -3084,12 +3155,12 @@ class Tensor:
     def igamma(self, other: Any) -> Tensor:
         """The regularized lower incomplete gamma function P(self, other);  a gradient for
         `other` only (x^(a-1) e^-x / Gamma(a)), as PyTorch."""
-        return Igamma.apply(*_floats_in(self, other))
+        return Igamma.apply(*_floats_in(self, float_operands("igamma", self, other)))
 
     def igammac(self, other: Any) -> Tensor:
         """The regularized upper incomplete gamma function Q(self, other) = 1 - P;  a
         gradient for `other` only, as PyTorch."""
-        return Igammac.apply(*_floats_in(self, other))
+        return Igammac.apply(*_floats_in(self, float_operands("igammac", self, other)))
 
     @xp.quiet
     def sinc(self) -> Tensor:
@@ -3149,7 +3220,7 @@ class Tensor:
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self), in (-pi, pi] (broadcasting)."""
-        return Atan2.apply(*_floats_in(self, other))
+        return Atan2.apply(*_floats_in(self, tensor_operand("atan2", other)))
 
     def asinh(self) -> Tensor:
         """Inverse hyperbolic sine;  d/dx = 1 / sqrt(x**2 + 1)."""
@@ -3172,27 +3243,42 @@ class Tensor:
 
     def floor(self) -> Tensor:
         """Largest integer <= x (integer tensors unchanged);  gradient 0."""
+        if self._data.dtype is _BOOL:
+            refuse_bool("floor", self)
         return Floor.apply(self)
 
     def ceil(self) -> Tensor:
         """Smallest integer >= x (integer tensors unchanged);  gradient 0."""
+        if self._data.dtype is _BOOL:
+            refuse_bool("ceil", self)
         return Ceil.apply(self)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, decimals: int | None = None) -> Tensor:
         """Round half to even (2.5 -> 2) at `decimals` digits (negative: tens, ...);  gradient 0.
-        float16 is scaled in float32 (65504 * 10 would be inf), as PyTorch."""
+        float16 is scaled in float32 (65504 * 10 would be inf), as PyTorch; an integer tensor
+        takes no `decimals` (PyTorch's NotImplementedError, even for 0)."""
+        if self._data.dtype.kind not in "fc":
+            refuse_bool("round", self)
+            if decimals is not None:
+                raise DtypeError(f"round: decimals= is not implemented for {self._data.dtype} "
+                                 "tensors (as PyTorch)")
+        decimals = decimals or 0  # (None: not given)
         if decimals and self._data.dtype == np.float16:
             return Round.apply(self.float(), int(decimals)).half()
         return Round.apply(self, int(decimals))
 
     def trunc(self) -> Tensor:
         """x rounded towards zero;  gradient 0."""
+        if self._data.dtype is _BOOL:
+            refuse_bool("trunc", self)
         return Trunc.apply(self)
 
     fix = trunc
 
     def frac(self) -> Tensor:
-        """x - trunc(x) (keeps the sign of x);  d/dx = 1."""
+        """x - trunc(x) (keeps the sign of x);  d/dx = 1; floats only, as PyTorch."""
+        if self._data.dtype.kind not in "fc":
+            raise DtypeError(f"frac: not implemented for {self._data.dtype} tensors (as PyTorch)")
         return self - self.trunc()
 
     def reciprocal(self) -> Tensor:
@@ -3211,6 +3297,12 @@ class Tensor:
         """self + weight (end - self) where weight < 0.5, else end - (end - self) (1 - weight)
         (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor.
         float16 is computed in float32 (60000 - -60000 is inf in float16), as PyTorch."""
+        dtype = self._data.dtype
+        for name, part in (("end", end), ("weight", weight)):  # (a number end: this library's)
+            if isinstance(part, Tensor) and part._data.dtype != dtype and (
+                    name == "end" or part.ndim):  # (a 0-d weight of any float: as PyTorch)
+                raise TensorError(f"lerp: expected dtype {dtype} for `{name}` but got "
+                                  f"{part._data.dtype}")
         if self._data.dtype == np.float16 and all(
                 not isinstance(part, Tensor) or part.dtype == self.dtype for part in (end, weight)):
             wide = [part.float() if isinstance(part, Tensor) else part for part in (end, weight)]
@@ -3226,14 +3318,14 @@ class Tensor:
     def logaddexp(self, other: Any) -> Tensor:
         """log(exp(self) + exp(other)) without overflow (broadcasting); floats only (an
         integer or bool result dtype raises, as PyTorch)."""
-        operands = _binary(self, other)
-        if operands[0].dtype.kind != "f":
-            raise DtypeError(f"logaddexp: not implemented for {operands[0].dtype} (as PyTorch)")
-        return LogAddExp.apply(*operands)
+        dtype = result_dtype(self._data, tensor_operand("logaddexp", other)._data)
+        if dtype is None or dtype.kind != "f":  # (a bool operand of a float result: cast)
+            raise DtypeError(f"logaddexp: not implemented for {dtype} (as PyTorch)")
+        return LogAddExp.apply(*_floats_in(self, other))
 
     def hypot(self, other: Any) -> Tensor:
         """sqrt(self**2 + other**2) without overflow (broadcasting)."""
-        return Hypot.apply(*_binary(self, other))
+        return Hypot.apply(*_binary(self, float_operands("hypot", self, other)))
 
     def fmod(self, other: Any) -> Tensor:
         """C's remainder self - other trunc(self / other): the sign of self (broadcasting)."""
@@ -3280,6 +3372,9 @@ class Tensor:
         if rtol < 0 or atol < 0:
             raise TensorError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, "
                               f"atol={atol}")
+        if isinstance(other, Tensor) and other._data.dtype != self._data.dtype:
+            raise TensorError(f"isclose: {self._data.dtype} did not match {other._data.dtype}; "
+                              "convert one first, as PyTorch")
         _broadcast_shape("isclose", self.shape, np.shape(_data(other)))
         return Tensor._make(np.asarray(np.isclose(self._data, _data(other), rtol=rtol, atol=atol,
                                                   equal_nan=equal_nan)), None)
@@ -4132,19 +4227,19 @@ class Tensor:
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max(self, other); ties give each side half the gradient (PyTorch)."""
-        return Maximum.apply(*_binary(self, other))
+        return Maximum.apply(*_binary(self, tensor_operand("maximum", other)))
 
     def minimum(self, other: Any) -> Tensor:
         """Elementwise min(self, other); ties give each side half the gradient (PyTorch)."""
-        return Minimum.apply(*_binary(self, other))
+        return Minimum.apply(*_binary(self, tensor_operand("minimum", other)))
 
     def fmax(self, other: Any) -> Tensor:
         """Elementwise max(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmax.apply(*_binary(self, other))
+        return Fmax.apply(*_binary(self, tensor_operand("fmax", other)))
 
     def fmin(self, other: Any) -> Tensor:
         """Elementwise min(self, other) ignoring NaN: NaN only where both are (broadcasting)."""
-        return Fmin.apply(*_binary(self, other))
+        return Fmin.apply(*_binary(self, tensor_operand("fmin", other)))
 
     def logit(self, eps: float | None = None) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given (the gradient
@@ -4190,6 +4285,7 @@ class Tensor:
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> tuple:
         """(values, indices) of the k largest (or smallest) entries along `dim`."""
+        refuse_bool("topk", self, TensorError)
         axis = _wrap_dim("topk", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         if not 0 <= k <= size:
@@ -4209,6 +4305,8 @@ class Tensor:
 
         A NaN makes the median NaN, as in PyTorch: without dim the NaNs share the gradient;
         along a dim, a slice with a NaN picks its first NaN."""
+        if dim is not None or self._data.size:  # (the empty median needs no kernel)
+            refuse_bool("median", self)
         nans = np.isnan(self._data) if self.dtype.kind == "f" else None
         if dim is None:
             flat = self._data.reshape(-1)

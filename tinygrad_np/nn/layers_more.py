@@ -217,6 +217,8 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
     if input.ndim < 3 or math.prod(input.shape[2:]) == 1:  # its variance would be 0
         raise TensorError(f"instance_norm: expected more than 1 spatial element when "
                           f"training, got an input of shape {input.shape}")
+    if input.shape[1] == 0:  # no channels: nothing to normalise (an empty view, as PyTorch)
+        return input.reshape(input.shape)
     output = F.group_norm(input, input.shape[1], weight, bias, eps)
     if running_mean is not None:
         channels = input.shape[1]
