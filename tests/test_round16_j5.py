@@ -6,6 +6,8 @@ otherwise."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,118 @@ def test_get_total_norm_float16_matches_torch(norm_type, values):
                                            norm_type)
     assert _dtype_name(ours) == _dtype_name(theirs)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# 2 and 8. scaled_dot_product_attention: a float32 mask with a float16 query; q, k, v dtypes
+
+def _attention(lib, mask_dtype: str):
+    rng = np.random.default_rng(0)
+    q = lib.tensor(rng.standard_normal((1, 2, 3, 4)).astype(np.float16))
+    mask = rng.standard_normal((3, 3)).astype(mask_dtype)
+    mask[0, 1] = -np.inf
+    return lib.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=lib.tensor(mask))
+
+
+def test_attention_float32_mask_with_float16_query_is_float16():
+    assert _attention(tg, "float32").dtype == tg.float16
+
+
+@needs_torch
+def test_attention_float32_mask_with_float16_query_matches_torch():
+    ours, theirs = _attention(tg, "float32"), _attention(torch, "float32")
+    np.testing.assert_allclose(ours.numpy().astype(np.float64),
+                               theirs.numpy().astype(np.float64), atol=2e-3)
+
+
+def test_attention_float64_mask_with_float16_query_raises():
+    with pytest.raises(RuntimeError, match="attn_mask dtype"):
+        _attention(tg, "float64")
+
+
+@pytest.mark.parametrize("dtypes", [("float16", "float16", "float32"),
+                                    ("float16", "float32", "float16"),
+                                    ("float32", "float32", "float64")])
+def test_attention_mixed_qkv_dtypes_raise(dtypes):
+    q, k, v = (tg.ones(1, 2, 3, dtype=getattr(tg, d)) for d in dtypes)
+    with pytest.raises(RuntimeError, match="query, key, and value to have the same dtype"):
+        tg.nn.functional.scaled_dot_product_attention(q, k, v)
+
+
+# 3. rms_norm keeps the input's dtype whatever the weight's
+
+@pytest.mark.parametrize("dtypes", [("float16", "float32"), ("float32", "float16"),
+                                    ("float64", "float32"), ("float32", "float64")])
+def test_rms_norm_result_in_input_dtype(dtypes):
+    x = tg.tensor([[1.0, -2.0, 3.0, 0.5]], dtype=getattr(tg, dtypes[0]))
+    w = tg.tensor([1.0, 2.0, 0.5, 1.0], dtype=getattr(tg, dtypes[1]))
+    assert tg.nn.functional.rms_norm(x, (4,), w).dtype == x.dtype
+    module = tg.nn.RMSNorm(4, dtype=getattr(tg, dtypes[1]))
+    assert module(x).dtype == x.dtype
+
+
+@needs_torch
+def test_rms_norm_float64_input_float32_weight_values_and_grads_match_torch():
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((3, 4)), rng.standard_normal(4).astype(np.float32)
+    results = []
+    for lib in (tg, torch):
+        xt = lib.tensor(x, requires_grad=True)
+        wt = lib.tensor(w, requires_grad=True)
+        with warnings.catch_warnings():  # PyTorch's "Cannot dispatch to fused" warning
+            warnings.simplefilter("ignore")
+            out = lib.nn.functional.rms_norm(xt, (4,), wt)
+        (out * lib.tensor(x)).sum().backward()
+        results.append((out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()))
+    for ours, theirs in zip(*results):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+# 8. class weights of class-id losses must be in the input's dtype; BCE keeps the input's
+
+@pytest.mark.parametrize("call", [
+    lambda x, y, w: tg.nn.functional.cross_entropy(x, y, weight=w),
+    lambda x, y, w: tg.nn.functional.nll_loss(x, y, weight=w),
+    lambda x, y, w: tg.nn.functional.nll_loss(x.reshape(4, 3, 1), y.reshape(4, 1), weight=w),
+    lambda x, y, w: tg.nn.functional.multi_margin_loss(x, y, weight=w),
+    lambda x, y, w: tg.nn.CrossEntropyLoss(weight=w)(x, y),
+])
+@pytest.mark.parametrize("dtypes", [("float16", "float32"), ("float32", "float64"),
+                                    ("float64", "float32")])
+def test_class_weight_of_other_dtype_raises(call, dtypes):
+    x = tg.zeros(4, 3, dtype=getattr(tg, dtypes[0]))
+    w = tg.ones(3, dtype=getattr(tg, dtypes[1]))
+    with pytest.raises(RuntimeError, match="expected scalar type"):
+        call(x, tg.tensor([0, 1, 2, 1]), w)
+
+
+def test_class_weight_of_same_dtype_still_works():
+    x = tg.zeros(2, 2, dtype=tg.float16)
+    loss = tg.nn.functional.cross_entropy(x, tg.tensor([0, 1]),
+                                          weight=tg.tensor([1.0, 3.0], dtype=tg.float16))
+    assert loss.dtype == tg.float16 and abs(loss.item() - np.log(2)) < 1e-3
+
+
+def _weighted_loss(lib, case: str, x, y, weight):
+    F = lib.nn.functional
+    if case == "bce":
+        return F.binary_cross_entropy(x, y, weight=weight)
+    if case == "bcel_weight":
+        return F.binary_cross_entropy_with_logits(x, y, weight=weight)
+    if case == "bcel_pos_weight":
+        return F.binary_cross_entropy_with_logits(x, y, pos_weight=weight[0])
+    return F.cross_entropy(x, y, weight=weight[0])  # probabilities: the dtypes promote
+
+
+@pytest.mark.parametrize("case", ["bce", "bcel_weight", "bcel_pos_weight", "ce_probabilities"])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float16", "float32")])
+@needs_torch
+def test_weighted_loss_dtype_and_value_match_torch(case, dtypes):
+    p, t, w = np.random.default_rng(2).uniform(0.1, 0.9, (3, 4, 3))
+    results = []
+    for lib in (tg, torch):
+        x, y = (lib.tensor(a, dtype=getattr(lib, dtypes[0])) for a in (p, t))
+        loss = _weighted_loss(lib, case, x, y, lib.tensor(w, dtype=getattr(lib, dtypes[1])))
+        results.append((_dtype_name(loss), loss.item()))
+    assert results[0][0] == results[1][0]
+    assert results[0][1] == pytest.approx(results[1][1], rel=2e-3)
