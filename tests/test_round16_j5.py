@@ -184,3 +184,48 @@ def test_weighted_loss_dtype_and_value_match_torch(case, dtypes):
         results.append((_dtype_name(loss), loss.item()))
     assert results[0][0] == results[1][0]
     assert results[0][1] == pytest.approx(results[1][1], rel=2e-3)
+
+
+# 4. number / tensor is tensor.reciprocal() * number, as PyTorch's operator
+
+def test_number_over_tensor_rounds_as_reciprocal_times_number():
+    # float32(1/41) * 41 rounds below 1: PyTorch's operator gives 0.99999994, floor 0
+    assert (41.0 / tg.tensor([41.0])).floor().item() == 0.0
+    x = np.arange(1, 200, dtype=np.float32)
+    expected = (np.float32(1) / x) * np.float32(7)
+    np.testing.assert_array_equal((7.0 / tg.tensor(x)).numpy(), expected)
+    # torch.div(number, tensor) is a true division
+    np.testing.assert_array_equal(tg.div(7.0, tg.tensor(x)).numpy(), np.float32(7) / x)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("number", [7.0, 7, 0.1])
+@needs_torch
+def test_number_over_tensor_matches_torch_bitwise(dtype, number):
+    if dtype == "float16" and number == 0.1:
+        pytest.skip("float16 * 0.1 rounds 0.1 to float16 first (PyTorch multiplies in float32)")
+    def run(lib, form):
+        x = lib.tensor([True, False]) if dtype == "bool" else lib.arange(1, 200).to(
+            getattr(lib, dtype))
+        return number / x if form == "operator" else lib.div(number, x)
+
+    for form in ("operator", "div"):
+        ours, theirs = run(tg, form), run(torch, form)
+        assert _dtype_name(ours) == _dtype_name(theirs)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@needs_torch
+def test_number_over_tensor_gradient_matches_torch():
+    grads = []
+    for lib in (tg, torch):
+        x = lib.tensor([0.5, 3.0, -7.0, 41.0], dtype=lib.float64, requires_grad=True)
+        (3.0 / x).backward(lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64))
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-15)
+
+
+def test_number_over_zero_is_silent():
+    with np.errstate(all="raise"):
+        result = 0.0 / tg.tensor([0.0, 2.0])
+    assert np.isnan(result[0].item()) and result[1].item() == 0.0

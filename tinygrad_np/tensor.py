@@ -2005,7 +2005,15 @@ class Tensor:
     def __truediv__(self, other: Any) -> Tensor:
         return Div.apply(*_binary(self, other, True))
 
+    @xp.quiet  # (1 / 0 is inf and 0 / 0 NaN, silently, as a division)
     def __rtruediv__(self, other: Any) -> Tensor:
+        """`number / tensor` is tensor.reciprocal() * number, as PyTorch's operator (1 ulp from
+        a true division: 41.0 / tensor([41.0]) is 0.99999994); torch.div(number, tensor) and a
+        tensor numerator divide (_rdiv)."""
+        return self.reciprocal() * other
+
+    def _rdiv(self, other: Any) -> Tensor:
+        """other / self, a true division (torch.div(number, tensor))."""
         tensor, other = _binary(self, other, True)
         return Div.apply(other, tensor)
 
