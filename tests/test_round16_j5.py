@@ -229,3 +229,67 @@ def test_number_over_zero_is_silent():
     with np.errstate(all="raise"):
         result = 0.0 / tg.tensor([0.0, 2.0])
     assert np.isnan(result[0].item()) and result[1].item() == 0.0
+
+
+# 5 and 6. GradScaler: float16 gradients refuse to unscale; step/unscale_/update need scale()
+
+def _scaler_and_optimizer(lib, dtype="float32"):
+    p = lib.nn.Parameter(lib.ones(2, dtype=getattr(lib, dtype)))
+    p.grad = lib.ones(2, dtype=getattr(lib, dtype))
+    return lib.amp.GradScaler("cpu"), lib.optim.SGD([p], lr=0.1), p
+
+
+@pytest.mark.parametrize("method", ["unscale_", "step"])
+def test_grad_scaler_refuses_float16_gradients(method):
+    scaler, optimizer, p = _scaler_and_optimizer(tg, "float16")
+    scaler.scale(tg.ones(1))
+    with pytest.raises(ValueError, match="^Attempting to unscale FP16 gradients.$"):
+        getattr(scaler, method)(optimizer)
+    np.testing.assert_array_equal(p.grad.numpy(), [1.0, 1.0])  # nothing unscaled
+
+
+@pytest.mark.parametrize("method", ["step", "unscale_", "update"])
+def test_grad_scaler_without_scale_asserts(method):
+    scaler, optimizer, _ = _scaler_and_optimizer(tg)
+    message = f"^Attempted {method} but _scale is None.  This may indicate your script"
+    with pytest.raises(AssertionError, match=message):
+        scaler.update() if method == "update" else getattr(scaler, method)(optimizer)
+
+
+@needs_torch
+def test_grad_scaler_without_scale_matches_torch_type_and_message():
+    messages = []
+    for lib in (tg, torch):
+        scaler, optimizer, _ = _scaler_and_optimizer(lib)
+        with pytest.raises(AssertionError) as error:
+            scaler.step(optimizer)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+
+
+def test_grad_scaler_scale_once_then_later_steps_need_no_scale():
+    scaler, optimizer, p = _scaler_and_optimizer(tg)
+    scaler.scale(tg.ones(1))
+    p.grad = tg.full((2,), 65536.0)
+    scaler.step(optimizer)
+    scaler.update()
+    p.grad = tg.full((2,), 65536.0)
+    scaler.step(optimizer)  # PyTorch keeps its _scale: no error in the next iteration
+    scaler.update()
+    np.testing.assert_allclose(p.detach().numpy(), [0.8, 0.8], rtol=1e-6)
+
+
+def test_grad_scaler_step_refuses_a_closure():
+    scaler, optimizer, _ = _scaler_and_optimizer(tg)
+    scaler.scale(tg.ones(1))
+    with pytest.raises(RuntimeError, match="Closure use is not currently supported"):
+        scaler.step(optimizer, closure=lambda: 0.0)
+
+
+def test_disabled_grad_scaler_needs_no_scale():
+    p = tg.nn.Parameter(tg.ones(2))
+    p.grad = tg.ones(2)
+    scaler = tg.amp.GradScaler("cpu", enabled=False)
+    scaler.step(tg.optim.SGD([p], lr=0.5))
+    scaler.update()
+    np.testing.assert_array_equal(p.detach().numpy(), [0.5, 0.5])
