@@ -293,3 +293,65 @@ def test_disabled_grad_scaler_needs_no_scale():
     scaler.step(tg.optim.SGD([p], lr=0.5))
     scaler.update()
     np.testing.assert_array_equal(p.detach().numpy(), [0.5, 0.5])
+
+
+# 7. a source that partly overlaps the written memory is refused, as PyTorch
+
+OVERLAP = {
+    "x[1:] = x[:-1]": lambda x: x.__setitem__(slice(1, None), x[:-1]),
+    "x[:-1] = x[1:]": lambda x: x.__setitem__(slice(None, -1), x[1:]),
+    "x[1:].copy_(x[:-1])": lambda x: x[1:].copy_(x[:-1]),
+    "x[1:] += x[:-1]": lambda x: x[1:].add_(x[:-1]),
+    "x[1:] = x.detach()[:-1]": lambda x: x.__setitem__(slice(1, None), x.detach()[:-1]),
+    "transposed copy": lambda x: x.view(3, 4).copy_(x.view(4, 3).T),
+    "x[[1, 2]] = x[:2]": lambda x: x.__setitem__([1, 2], x[:2]),
+    "x[[2]] = x[0]": lambda x: x.__setitem__([2], x[0]),
+    "x[0:2].add_(x[1])": lambda x: x[0:2].add_(x[1]),
+}
+ALLOWED = {
+    "x[:] = x": lambda x: x.__setitem__(slice(None), x),
+    "x.copy_(x)": lambda x: x.copy_(x),
+    "x.mul_(x)": lambda x: x.mul_(x),
+    "disjoint halves": lambda x: x.__setitem__(slice(None, 6), x[6:]),
+    "strided, not dense": lambda x: x.__setitem__(slice(None, None, 2), x[1::2]),
+    "broadcast source": lambda x: x.__setitem__(slice(0, 2), x[1]),
+    "x[1:2] = x[1] (the same elements)": lambda x: x.view(6, 2).__setitem__(
+        slice(1, 2), x.view(6, 2)[1]),
+    "x[0][1] += 1": lambda x: x.view(3, 4)[0].__setitem__(1, x.view(3, 4)[0][1].__iadd__(1)),
+    "clone first": lambda x: x.__setitem__(slice(1, None), x[:-1].clone()),
+    "bool mask, one-element value": lambda x: x.__setitem__(x > 5, x[0:1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERLAP))
+def test_partial_overlap_is_refused(name):
+    x = tg.arange(12.0)
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        OVERLAP[name](x)
+    assert x.tolist() == list(map(float, range(12)))  # nothing written
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_full_or_no_overlap_is_allowed(name):
+    ALLOWED[name](tg.arange(12.0))
+
+
+@pytest.mark.parametrize("name", sorted(OVERLAP) + sorted(ALLOWED))
+@needs_torch
+def test_overlap_rules_match_torch(name):
+    results = []
+    for lib in (tg, torch):
+        x = lib.arange(12.0)
+        try:
+            {**OVERLAP, **ALLOWED}[name](x)
+            results.append(x.tolist())
+        except RuntimeError as error:
+            results.append("single memory location" in str(error))
+    assert results[0] == results[1]
+
+
+def test_overlap_refused_on_the_recorded_path_too():
+    w = tg.ones(6, requires_grad=True)
+    x = w * 1.0
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        x[1:] = x[:-1]
