@@ -355,3 +355,103 @@ def test_overlap_refused_on_the_recorded_path_too():
     x = w * 1.0
     with pytest.raises(RuntimeError, match="refer to a single memory location"):
         x[1:] = x[:-1]
+
+
+# 9. torch.cpu / mps / xpu, cuda.nvtx / Event, amp.custom_fwd / custom_bwd, _inductor.config
+
+def test_cpu_mps_xpu_namespaces():
+    assert tg.cpu.is_available() is True and tg.cpu.device_count() == 1
+    assert tg.cpu.synchronize() is None and tg.cpu.current_device() == "cpu"
+    assert tg.mps.is_available() is False and tg.mps.device_count() == 0
+    assert tg.xpu.is_available() is False and tg.xpu.device_count() == 0
+    with pytest.raises(RuntimeError, match="without MPS backend"):
+        tg.mps.empty_cache()
+    with pytest.raises(AssertionError, match="not compiled with XPU"):
+        tg.xpu.synchronize()
+    from tinygrad_np.cpu.amp import autocast  # noqa: PLC0415 (importable as a module path)
+    with pytest.warns(FutureWarning, match="torch.amp.autocast\\('cpu'"):
+        context = autocast()
+    with context:
+        assert tg.is_autocast_enabled("cpu")
+    assert not tg.is_autocast_enabled("cpu")
+
+
+@needs_torch
+def test_device_namespaces_match_torch():
+    for name in ("cpu", "mps", "xpu"):
+        assert getattr(tg, name).is_available() == getattr(torch, name).is_available()
+        assert getattr(tg, name).device_count() == getattr(torch, name).device_count()
+
+
+def test_cuda_nvtx_and_event_raise_as_without_cuda():
+    with pytest.raises(RuntimeError, match="NVTX functions not installed"):
+        tg.cuda.nvtx.range_push("step")
+    with pytest.raises(RuntimeError, match="NVTX functions not installed"):
+        with tg.cuda.nvtx.range("step"):
+            pass
+    with pytest.raises(RuntimeError, match="dummy base class Event"):
+        tg.cuda.Event(enable_timing=True)
+
+
+def test_inductor_config_is_settable():
+    import tinygrad_np._inductor.config as config  # noqa: PLC0415
+
+    assert config.max_autotune is False and config.triton.unique_kernel_names is True
+    config.coordinate_descent_tuning = True
+    assert tg._inductor.config.coordinate_descent_tuning is True
+    config.coordinate_descent_tuning = False
+
+
+class _Double(tg.autograd.Function):
+    @staticmethod
+    @tg.amp.custom_fwd(device_type="cpu", cast_inputs=tg.float16)
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    @tg.amp.custom_bwd(device_type="cpu")
+    def backward(ctx, grad):
+        return grad * 2
+
+
+def test_custom_fwd_casts_only_inside_autocast():
+    x = tg.ones(2, requires_grad=True)
+    out = _Double.apply(x)
+    assert out.dtype == tg.float32
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    seen = []
+    forward = tg.amp.custom_fwd(lambda t: seen.append((t.dtype, tg.is_autocast_enabled("cpu"))),
+                                device_type="cpu", cast_inputs=tg.float16)
+    forward(x)
+    with tg.autocast("cpu", dtype=tg.float16):
+        forward(x)
+    assert seen == [(tg.float32, False), (tg.float16, False)]  # cast, autocast off inside
+
+
+def test_custom_fwd_needs_a_device_type_and_cuda_spelling_warns():
+    with pytest.raises(TypeError, match="device_type"):
+        tg.amp.custom_fwd(lambda x: x)
+    with pytest.warns(FutureWarning, match="torch.amp.custom_fwd"):
+        forward = tg.cuda.amp.custom_fwd(lambda x: x + 1)
+    assert forward(1) == 2
+
+
+# 10. bfloat16 conversions explain themselves
+
+@pytest.mark.parametrize("make", [lambda: tg.ones(2), lambda: tg.nn.Linear(2, 2)])
+def test_bfloat16_conversion_explains(make):
+    with pytest.raises(AttributeError, match="NumPy has no bfloat16 type"):
+        make().bfloat16()
+
+
+# 11. a parameter's repr shows no name (the module tree's names are for drawing)
+
+def test_parameter_repr_has_no_module_name():
+    layer = tg.nn.Linear(2, 1)
+    layer.bias.requires_grad_(False)
+    dict(layer.named_parameters())
+    assert "name=" not in repr(layer.bias) and "name=" not in repr(layer.weight)
+    x = tg.ones(1)
+    x.name = "mine"  # a name the user gave is still shown
+    assert "name='mine'" in repr(x)

@@ -301,4 +301,49 @@ def _cuda_autocast(enabled: bool = True, dtype: Any = None,
     return autocast("cuda", dtype, enabled, cache_enabled)
 
 
-_cuda_namespace = _module("cuda.amp", GradScaler=_cuda_grad_scaler, autocast=_cuda_autocast)
+def custom_fwd(fwd: Callable[..., Any] | None = None, *, device_type: str,
+               cast_inputs: Any = None) -> Any:
+    """`torch.amp.custom_fwd`: decorates a custom autograd Function's forward. With
+    `cast_inputs`, inside an enabled autocast region of `device_type` its floating-point
+    tensor arguments are cast to that dtype (and autocast is off inside), as PyTorch."""
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+    _device_type("custom_fwd", device_type)
+
+    @functools.wraps(fwd)
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        if cast_inputs is None or not is_autocast_enabled(device_type):
+            return fwd(*args, **kwargs)
+        cast = [arg.to(cast_inputs) if isinstance(arg, Tensor) and arg.is_floating_point()
+                else arg for arg in args]
+        with autocast(device_type, enabled=False):
+            return fwd(*cast, **kwargs)
+
+    return forward
+
+
+def custom_bwd(bwd: Callable[..., Any] | None = None, *, device_type: str) -> Any:
+    """`torch.amp.custom_bwd`: decorates a custom Function's backward (which runs with the
+    forward's autocast state: ops keep their dtypes here, so it runs as written)."""
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+    _device_type("custom_bwd", device_type)
+    return bwd
+
+
+def _deprecated_cuda(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """torch.cuda.amp.custom_fwd / custom_bwd: PyTorch's FutureWarning, then the function for
+    device_type='cuda'."""
+    def deprecated(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`torch.cuda.amp.{name}(args...)` is deprecated. Please use "
+                      f"`torch.amp.{name}(args..., device_type='cuda')` instead.",
+                      FutureWarning, stacklevel=2)
+        return function(*args, device_type="cuda", **kwargs)
+
+    deprecated.__name__ = deprecated.__qualname__ = name
+    return deprecated
+
+
+_cuda_namespace = _module("cuda.amp", GradScaler=_cuda_grad_scaler, autocast=_cuda_autocast,
+                          custom_fwd=_deprecated_cuda("custom_fwd", custom_fwd),
+                          custom_bwd=_deprecated_cuda("custom_bwd", custom_bwd))

@@ -1925,8 +1925,8 @@ class Tensor:
             extras.append(f"grad_fn=<{type(node).name(node)}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        if self.name:
-            extras.append(f"name={self.name!r}")
+        if self.name and self.name != getattr(self, "_auto_name", None):  # (not a parameter's
+            extras.append(f"name={self.name!r}")  # name from its module: PyTorch shows none)
         return tensor_text(self._data, extras, get_default_dtype())
 
     def draw_graph(self, **options: Any) -> Any:
