@@ -169,6 +169,7 @@ def test_cuda_amp_spellings_disable_themselves_and_compile_is_the_identity():
     assert tg.compile(layer)._orig_mod is layer and tg.compile(mode="max-autotune")(len) is len
     with pytest.raises(RuntimeError, match="already been called"):
         cpu = tg.amp.GradScaler("cpu")
+        cpu.scale(loss)  # (without it, unscale_ is PyTorch's AssertionError)
         cpu.unscale_(opt)
         cpu.unscale_(opt)
 

@@ -225,12 +225,15 @@ def test_to_positional_copy_flag(lib):
     assert copied is not x and copied.tolist() == [0.0, 0.0, 0.0]
 
 
-def test_overlapping_in_place_source_acts_as_cloned():
-    """A deliberate difference (README): PyTorch refuses these; here the source is read as
-    if cloned first."""
+def test_overlapping_in_place_source_is_refused():
+    """As PyTorch (round 16; this was a deliberate difference): a source that partly overlaps
+    the written memory is refused; a clone() of it is the well-defined spelling."""
     x = tg.arange(6.0)
-    x[1:].copy_(x[:-1])
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        x[1:].copy_(x[:-1])
+    x[1:].copy_(x[:-1].clone())
     assert x.tolist() == [0.0, 0.0, 1.0, 2.0, 3.0, 4.0]
     y = tg.arange(6.0)
-    y[1:] += y[:-1]
-    assert y.tolist() == [0.0, 1.0, 3.0, 5.0, 7.0, 9.0]
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        y[1:] += y[:-1]
+    assert y.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

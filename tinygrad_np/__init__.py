@@ -285,6 +285,7 @@ import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
 from tinygrad_np import autograd, autograd_extra, autograd_functional  # noqa: E402
+from tinygrad_np.device_modules import _inductor, cpu, mps, xpu  # noqa: E402, F401 (torch.cpu)
 
 for _name in autograd_extra.__all__:
     setattr(autograd, _name, getattr(autograd_extra, _name))
@@ -890,3 +891,13 @@ def __getattr__(name: str) -> object:
 
 # PyTorch dtypes with no NumPy counterpart (named in the AttributeError above)
 _NO_NUMPY_DTYPE = ("bfloat16", "float8_e4m3fn", "float8_e5m2", "chalf", "complex32")
+
+
+def _no_bfloat16(self: object, *args: object, **kwargs: object) -> object:
+    """`tensor.bfloat16()` / `module.bfloat16()`: the explanation `tg.bfloat16` gives."""
+    raise AttributeError(f"{type(self).__name__}.bfloat16(): NumPy has no bfloat16 type, so "
+                         "tinygrad_np has no bfloat16 tensors; torch.autocast(dtype=...) changes "
+                         "no dtype here, so convert with .half() or .float() instead")
+
+
+Tensor.bfloat16 = nn.Module.bfloat16 = _no_bfloat16

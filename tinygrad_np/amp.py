@@ -167,6 +167,7 @@ class GradScaler:
         self._backoff_factor, self._growth_interval = float(backoff_factor), growth_interval
         self._growth_tracker = 0
         self._per_optimizer: dict[int, dict[str, Any]] = {}  # id -> stage and found_inf
+        self._scaled = False  # scale() called once (PyTorch's _scale is made lazily there)
 
     def is_enabled(self) -> bool:
         return self._enabled
@@ -187,12 +188,19 @@ class GradScaler:
         """The outputs (a tensor, or a list/tuple of them) times the scale."""
         if not self._enabled:
             return outputs
+        self._scaled = True
         if isinstance(outputs, Tensor):
             return outputs * self._scale
         if isinstance(outputs, (list, tuple)):
             return type(outputs)(self.scale(output) for output in outputs)
         raise TypeError(f"GradScaler.scale: expected a Tensor or a list/tuple of Tensors, got "
                         f"{type(outputs).__name__}")
+
+    def _check_scaled(self, method: str) -> None:
+        if not self._scaled:  # PyTorch's assert
+            raise AssertionError(f"Attempted {method} but _scale is None.  This may indicate "
+                                 "your script did not use scaler.scale(loss or outputs) "
+                                 "earlier in the iteration.")
 
     def _state(self, optimizer: Any) -> dict[str, Any]:
         return self._per_optimizer.setdefault(id(optimizer), {"stage": "ready",
@@ -202,25 +210,32 @@ class GradScaler:
         """Divide the gradients of `optimizer`'s parameters by the scale (before clipping)."""
         if not self._enabled:
             return
+        self._check_scaled("unscale_")
         state = self._state(optimizer)
         if state["stage"] == "unscaled":
             raise RuntimeError("GradScaler.unscale_() has already been called on this "
                                "optimizer since the last update()")
         if state["stage"] == "stepped":
             raise RuntimeError("GradScaler.unscale_() is being called after step()")
+        grads = [parameter.grad for group in optimizer.param_groups
+                 for parameter in group["params"] if parameter.grad is not None]
+        if any(grad.dtype == np.float16 for grad in grads):  # (PyTorch's check and message)
+            raise ValueError("Attempting to unscale FP16 gradients.")
         found_inf = False
         with no_grad():
-            for group in optimizer.param_groups:
-                for parameter in group["params"]:
-                    if parameter.grad is not None:
-                        parameter.grad.mul_(1.0 / self._scale)
-                        found_inf |= not bool(np.isfinite(parameter.grad._data).all())
+            for grad in grads:
+                grad.mul_(1.0 / self._scale)
+                found_inf |= not bool(np.isfinite(grad._data).all())
         state.update(stage="unscaled", found_inf=found_inf)
 
     def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
         """optimizer.step(...) on unscaled gradients, skipped if any is inf or NaN."""
         if not self._enabled:
             return optimizer.step(*args, **kwargs)
+        if "closure" in kwargs:
+            raise RuntimeError("Closure use is not currently supported if GradScaler is "
+                               "enabled.")
+        self._check_scaled("step")
         state = self._state(optimizer)
         if state["stage"] == "stepped":
             raise RuntimeError("GradScaler.step() has already been called since the last "
@@ -236,6 +251,7 @@ class GradScaler:
         steps (or set it to `new_scale`)."""
         if not self._enabled:
             return
+        self._check_scaled("update")
         if new_scale is not None:
             self._scale = float(new_scale.item() if isinstance(new_scale, Tensor) else new_scale)
         elif self._per_optimizer:
@@ -285,4 +301,49 @@ def _cuda_autocast(enabled: bool = True, dtype: Any = None,
     return autocast("cuda", dtype, enabled, cache_enabled)
 
 
-_cuda_namespace = _module("cuda.amp", GradScaler=_cuda_grad_scaler, autocast=_cuda_autocast)
+def custom_fwd(fwd: Callable[..., Any] | None = None, *, device_type: str,
+               cast_inputs: Any = None) -> Any:
+    """`torch.amp.custom_fwd`: decorates a custom autograd Function's forward. With
+    `cast_inputs`, inside an enabled autocast region of `device_type` its floating-point
+    tensor arguments are cast to that dtype (and autocast is off inside), as PyTorch."""
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+    _device_type("custom_fwd", device_type)
+
+    @functools.wraps(fwd)
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        if cast_inputs is None or not is_autocast_enabled(device_type):
+            return fwd(*args, **kwargs)
+        cast = [arg.to(cast_inputs) if isinstance(arg, Tensor) and arg.is_floating_point()
+                else arg for arg in args]
+        with autocast(device_type, enabled=False):
+            return fwd(*cast, **kwargs)
+
+    return forward
+
+
+def custom_bwd(bwd: Callable[..., Any] | None = None, *, device_type: str) -> Any:
+    """`torch.amp.custom_bwd`: decorates a custom Function's backward (which runs with the
+    forward's autocast state: ops keep their dtypes here, so it runs as written)."""
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+    _device_type("custom_bwd", device_type)
+    return bwd
+
+
+def _deprecated_cuda(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """torch.cuda.amp.custom_fwd / custom_bwd: PyTorch's FutureWarning, then the function for
+    device_type='cuda'."""
+    def deprecated(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`torch.cuda.amp.{name}(args...)` is deprecated. Please use "
+                      f"`torch.amp.{name}(args..., device_type='cuda')` instead.",
+                      FutureWarning, stacklevel=2)
+        return function(*args, device_type="cuda", **kwargs)
+
+    deprecated.__name__ = deprecated.__qualname__ = name
+    return deprecated
+
+
+_cuda_namespace = _module("cuda.amp", GradScaler=_cuda_grad_scaler, autocast=_cuda_autocast,
+                          custom_fwd=_deprecated_cuda("custom_fwd", custom_fwd),
+                          custom_bwd=_deprecated_cuda("custom_bwd", custom_bwd))

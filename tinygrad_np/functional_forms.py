@@ -173,8 +173,8 @@ def namespace_out(module: Any, names: str, exact_dtype: bool = False) -> None:
 # A number first (`torch.add(2.5, t)`) is a number to PyTorch's promotion, as in `2.5 + t`:
 # these forms then call the tensor's reflected operator (a 0-d tensor would widen float16).
 _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub": "__rsub__",
-              "subtract": "__rsub__", "div": "__rtruediv__", "divide": "__rtruediv__",
-              "true_divide": "__rtruediv__", "floor_divide": "__rfloordiv__",
+              "subtract": "__rsub__", "div": "_rdiv", "divide": "_rdiv",  # (true divisions)
+              "true_divide": "_rdiv", "floor_divide": "__rfloordiv__",
               "remainder": "__rmod__", "pow": "__rpow__", "bitwise_and": "__rand__",
               "bitwise_or": "__ror__", "bitwise_xor": "__rxor__",
               "bitwise_left_shift": "__rlshift__", "bitwise_right_shift": "__rrshift__"}

@@ -571,6 +571,63 @@ def _copy_from(target: Tensor, src: Any) -> Tensor:
     return value
 
 
+def _dense(array: np.ndarray) -> bool:
+    """Its elements fill one block of memory, in some axis order (PyTorch's non-overlapping
+    and dense): positive strides, each the size of the axes below it."""
+    expected = array.itemsize
+    for stride, size in sorted((s, n) for s, n in zip(array.strides, array.shape) if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def refuse_partial_overlap(target: np.ndarray, source: np.ndarray,
+                           expanded: bool = False) -> None:
+    """PyTorch's refusal to write `source` into `target` when, views of one base array, they
+    overlap without being the very same elements (x[1:] = x[:-1] would read what it already
+    wrote there). Only dense views are compared, as PyTorch (any other case it lets pass); a
+    copy (`expanded`: copy_, t[slices] = v) broadcasts the source first, so a source that
+    repeats is not compared either. The caller has checked that the two share a version
+    counter (views of one base, detach()): the cheap test, on the hot path."""
+    if not target.size or not source.size or not (_dense(target) and _dense(source)):
+        return
+    if expanded and target.size != source.size:
+        return
+    start, other = target.__array_interface__["data"][0], source.__array_interface__["data"][0]
+    end, other_end = start + target.nbytes, other + source.nbytes
+    if (start, end) == (other, other_end) and _layout(target) == _layout(source):
+        return  # the same elements: x[:] = x, x.copy_(x)
+    if start < other_end and other < end:
+        raise TensorError("unsupported operation: some elements of the input tensor and the "
+                          "written-to tensor refer to a single memory location. Please clone() "
+                          f"the tensor before performing the operation (shapes {target.shape} "
+                          f"and {source.shape})")
+
+
+def _layout(array: np.ndarray) -> list[tuple[int, int]]:
+    """(size, stride) of the axes of more than one element: the order of the elements."""
+    return [(n, s) for n, s in zip(array.shape, array.strides) if n != 1]
+
+
+def _refuse_overlapping_setitem(array: np.ndarray, index: Any, value: np.ndarray) -> None:
+    """refuse_partial_overlap for `array[index] = value`, `value` a view of array's base:
+    basic indexing copies into the view array[index]; index arrays write all of `array`
+    (PyTorch's index_put_), but a one-element value under one bool mask is a fill."""
+    index = index if isinstance(index, tuple) else (index,)
+    part = array[index if any(item is Ellipsis for item in index) else (*index, ...)]
+    if _same_base(part, array):  # (a view: 0-d, not a NumPy scalar, for integers)
+        refuse_partial_overlap(part, value, expanded=True)
+    elif not (len(index) == 1 and np.asarray(index[0]).dtype.kind == "b" and value.size == 1):
+        refuse_partial_overlap(array, value)
+
+
+def _same_base(first: np.ndarray, second: np.ndarray) -> bool:
+    """Are the two arrays views of one array (or one of it)? Identity tests only."""
+    base = first.base if first.base is not None else first
+    return (second.base if second.base is not None else second) is base
+
+
 def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
     return SetItem.apply(target, index, value)
 
@@ -1932,8 +1989,8 @@ class Tensor:
             extras.append(f"grad_fn=<{type(node).name(node)}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        if self.name:
-            extras.append(f"name={self.name!r}")
+        if self.name and self.name != getattr(self, "_auto_name", None):  # (not a parameter's
+            extras.append(f"name={self.name!r}")  # name from its module: PyTorch shows none)
         return tensor_text(self._data, extras, get_default_dtype())
 
     def draw_graph(self, **options: Any) -> Any:
@@ -2069,7 +2126,15 @@ class Tensor:
     def __truediv__(self, other: Any) -> Tensor:
         return Div.apply(*_binary(self, other, True))
 
+    @xp.quiet  # (1 / 0 is inf and 0 / 0 NaN, silently, as a division)
     def __rtruediv__(self, other: Any) -> Tensor:
+        """`number / tensor` is tensor.reciprocal() * number, as PyTorch's operator (1 ulp from
+        a true division: 41.0 / tensor([41.0]) is 0.99999994); torch.div(number, tensor) and a
+        tensor numerator divide (_rdiv)."""
+        return self.reciprocal() * other
+
+    def _rdiv(self, other: Any) -> Tensor:
+        """other / self, a true division (torch.div(number, tensor))."""
         tensor, other = _binary(self, other, True)
         return Div.apply(other, tensor)
 
@@ -2190,6 +2255,9 @@ class Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
         computes the same in place on arrays, without a temporary)."""
         _refuse_no_grad_view(self)
+        if args and isinstance(args[0], Tensor) and args[0]._counter is self._counter is not None:
+            # views of one base (they share a version counter): x[1:] += x[:-1] is refused
+            refuse_partial_overlap(self._data, args[0]._data, op is _copy_from)
         if self._recorded_in_place(args):
             if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
@@ -2643,6 +2711,8 @@ class Tensor:
         if steps is not None:
             positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
             index = np.unravel_index(positions, self.shape)
+        if isinstance(value, Tensor) and value._counter is self._counter is not None:
+            _refuse_overlapping_setitem(self._data, index, value._data)  # (views of one base)
         if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
             value = _without_leading_ones(value, self.shape, index)  # as PyTorch drops them
         if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (

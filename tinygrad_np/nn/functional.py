@@ -67,6 +67,7 @@ from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_
     cross_entropy_general,
     fits_output,
     huber_loss as huber_loss,
+    in_dtype_of,
     kl_div as kl_div,
     l1_loss as l1_loss,
     legacy_reduction,
@@ -409,7 +410,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     not_differentiable("binary_cross_entropy", "weight", weight)
     losses = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        losses = losses * _target(weight, input)
+        losses = losses * in_dtype_of(weight, input)
     return _reduce(losses, reduction)
 
 
@@ -890,6 +891,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     key/value heads to match the query's.
     """
     query, key, value = _tensor(query), _tensor(key), _tensor(value)
+    if not query.dtype == key.dtype == value.dtype:
+        raise TensorError(f"scaled_dot_product_attention: expected query, key, and value to "
+                          f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
+                          f"{key.dtype} and value.dtype: {value.dtype}")
     if enable_gqa and key.shape[-3] != query.shape[-3]:
         repeats = query.shape[-3] // key.shape[-3]
         key = key.repeat_interleave(repeats, -3)
@@ -904,10 +909,13 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         attn_mask = attn_mask._materialize()
     if attn_mask is not None:  # (with is_causal too: both apply, as PyTorch 2.13)
         mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-        if mask.dtype != bool and mask.dtype != query.dtype and isinstance(attn_mask, Tensor):
+        if (mask.dtype != bool and mask.dtype != query.dtype and isinstance(attn_mask, Tensor)
+                and mask.dtype != np.float32):
             raise TensorError(f"scaled_dot_product_attention: expected attn_mask dtype to be "
-                              f"bool or to match query dtype, but got attn_mask.dtype: "
+                              f"bool or float or to match query dtype, but got attn_mask.dtype: "
                               f"{mask.dtype} and query.dtype: {query.dtype}")
+        if scores.dtype == np.float16 and mask.dtype == np.float32:  # a float32 mask Tensor
+            scores = scores.float()  # is added in float32, as in PyTorch's kernel
         if mask.dtype != bool:  # (a NumPy array: in the query's dtype)
             mask = mask.astype(query.dtype, copy=False)
         if mask.dtype == bool:
@@ -933,7 +941,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if dropout_p > 0:
         keep = generator().random(weights.shape) >= dropout_p
         weights = weights * (keep / (1 - dropout_p)).astype(weights.dtype)
-    return weights @ value
+    return (weights if weights.dtype == value.dtype else weights.to(value.dtype)) @ value
 
 
 # ----------------------------------------------------------------- convolution and pooling

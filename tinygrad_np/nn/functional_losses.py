@@ -169,6 +169,14 @@ def _check_weight(weight: Any, classes: int, function: str) -> None:
                           f"classes, got {np.shape(weight)}")
 
 
+def same_dtype_weight(weight: Any, input: Tensor, function: str) -> None:  # noqa: A002
+    """Class weights of a class-id loss (nll_loss, cross_entropy, multi_margin_loss) must be in
+    the input's dtype, as PyTorch (no silent promotion or rounding)."""
+    if isinstance(weight, Tensor) and weight.dtype != input.dtype:
+        raise TensorError(f"{function}: expected scalar type {input.dtype} but found "
+                          f"{weight.dtype} (weight must have the input's dtype)")
+
+
 def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002
              ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class ids under log-probabilities: loss = -w[y] input[y].
@@ -181,6 +189,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     input = _tensor(input)
     input, target, unbatched = _batched(input, target, False, "nll_loss")
     _check_weight(weight, input.shape[1], "nll_loss")
+    same_dtype_weight(weight, input, "nll_loss")
     not_differentiable("nll_loss_forward", "weight", weight)
     ids = _class_ids(target, input.shape, ignore_index, "nll_loss")
     losses, row_weights = _weighted_nll(_classes_last(input), ids, weight, ignore_index)
@@ -209,7 +218,7 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     classes = input.shape[1]
     _check_weight(weight, classes, "cross_entropy")
     log_probs = _classes_last(input.log_softmax(axis=1))
-    class_weights = None if weight is None else weight.to(input.dtype) if (
+    class_weights = None if weight is None else weight if (  # (promotes, as PyTorch)
         probabilities and isinstance(weight, Tensor)) else _constant(weight, input.dtype)
     batch_shape = () if unbatched else (input.shape[0], *input.shape[2:])
 
@@ -228,6 +237,7 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         return losses.reshape(batch_shape) if reduction == "none" else _reduce(losses, reduction)
 
     not_differentiable("nll_loss_forward", "weight", weight)
+    same_dtype_weight(weight, input, "cross_entropy")
     ids = _class_ids(target, input.shape, ignore_index, "cross_entropy")
     losses, row_weights = _weighted_nll(log_probs, ids, weight, ignore_index)
     if label_smoothing:
@@ -282,6 +292,14 @@ def fits_output(function: str, shape: tuple[int, ...], name: str, value: Any) ->
         raise TensorError(f"{function}: {name} of shape {value_shape} would enlarge the output "
                           f"of shape {tuple(shape)} to {broadcast} (PyTorch: output with shape "
                           f"{list(shape)} doesn't match the broadcast shape {list(broadcast)})")
+
+
+def in_dtype_of(value: Any, input: Tensor) -> Any:  # noqa: A002
+    """A constant weight in the input's dtype (a Tensor too: PyTorch's BCE losses keep the
+    input's dtype whatever the weight's)."""
+    if isinstance(value, Tensor):
+        return value if value.dtype == input.dtype else value.to(input.dtype)
+    return _constant(value, input.dtype)
 
 
 def _target(target: Any, input: Tensor) -> Any:
@@ -404,11 +422,9 @@ def weighted_bce_with_logits(logits: Tensor, target: Any, weight: Any, pos_weigh
     if pos_weight is None:
         losses = BinaryCrossEntropyWithLogits.apply(logits, target)
     else:
-        pos = pos_weight if isinstance(pos_weight, Tensor) else _constant(pos_weight,
-                                                                          logits.dtype)
+        pos = in_dtype_of(pos_weight, logits)
         log_weight = (pos - 1) * target + 1
         losses = logits * (1 - target) + softplus_of_minus(logits) * log_weight
     if weight is not None:
-        losses = losses * (weight if isinstance(weight, Tensor)
-                           else _constant(weight, logits.dtype))
+        losses = losses * in_dtype_of(weight, logits)
     return losses

@@ -24,6 +24,7 @@ from tinygrad_np.nn.functional_losses import (
     fits_output,
     legacy_reduction,
     not_differentiable,
+    same_dtype_weight,
     same_shape,
 )
 from tinygrad_np.tensor import Tensor
@@ -275,6 +276,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
         losses = losses * losses
     if weight is not None:
         not_differentiable("multi_margin_loss", "weight", weight)
+        same_dtype_weight(weight, input, "multi_margin_loss")
         losses = losses * _class_weights(weight, classes)[ids].astype(input.dtype)[:, None]
     losses = losses.sum(dim=1) / classes
     return _reduce(losses if input.ndim == 2 else losses.reshape(target_shape), reduction)

@@ -49,7 +49,10 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     eps = float(np.finfo(wide.dtype).eps) if eps is None else eps
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     y = (wide * ((wide * wide).mean(axes, keepdim=True) + eps).rsqrt()).to(x.dtype)
-    return y if weight is None else y * weight
+    if weight is None:
+        return y
+    y = y * weight  # in the input's dtype, whatever the weight's, as PyTorch
+    return y if y.dtype == x.dtype else y.to(x.dtype)
 
 
 class RMSNorm(Module):

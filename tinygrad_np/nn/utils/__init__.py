@@ -29,8 +29,11 @@ def _as_list(parameters: Parameters) -> list[Tensor]:
 
 def _vector_norm(array: np.ndarray, norm_type: float) -> np.ndarray:
     """torch.linalg.vector_norm of the flattened array: (sum |x|^p)^(1/p); max |x| for inf,
-    min |x| for -inf, the count of non-zeros for 0."""
+    min |x| for -inf, the count of non-zeros for 0. float16 accumulates in float32 (the
+    caller casts the result back), so a norm above 256 is not inf."""
     values = np.abs(array.reshape(-1))
+    if values.dtype == np.float16:
+        values = values.astype(np.float32)
     if norm_type == math.inf:
         return values.max(initial=0).astype(array.dtype)
     if norm_type == -math.inf:
@@ -70,12 +73,14 @@ def clip_grads_with_norm_(parameters: Parameters, max_norm: float, total_norm: T
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return
-    total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
-    coefficient = min(float(max_norm) / (total + 1e-6), 1.0)
     # A non-finite norm gives 0 or NaN: inf * 0 is NaN, silently as in PyTorch.
-    with no_grad(), np.errstate(invalid="ignore"):
+    with no_grad(), np.errstate(invalid="ignore", divide="ignore"):
+        if isinstance(total_norm, Tensor):  # the scale in the norm's dtype, as PyTorch
+            coefficient = (float(max_norm) / (total_norm.detach() + 1e-6)).clamp(max=1.0)
+        else:
+            coefficient = min(float(max_norm) / (float(total_norm) + 1e-6), 1.0)
         for grad in grads:
-            grad.mul_(np.asarray(coefficient, dtype=grad.dtype))
+            grad.mul_(coefficient)
 
 
 def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 2.0,
