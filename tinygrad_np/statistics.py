@@ -19,8 +19,15 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.ops.scan import LogCumSumExp
-from tinygrad_np.tensor import Axis, Tensor, _broadcast_shape, _data, _wrap_dim, _wrap_dims
-from tinygrad_np.tensor import refuse_bool
+from tinygrad_np.tensor import (
+    Axis,
+    Tensor,
+    _broadcast_shape,
+    _data,
+    _wrap_dim,
+    _wrap_dims,
+    refuse_bool,
+)
 
 # As torch.return_types.kthvalue: a (values, indices) named tuple.
 KthValue = return_types.kthvalue
