@@ -1,0 +1,123 @@
+"""Round 16 (k1): load_state_dict's casts and PyTorch's error text, cdist/pdist with
+infinite inputs, reduction edge cases, cheap refusals, igamma accuracy."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+# ---- 1. load_state_dict casts as PyTorch's copy_ -------------------------------------------
+@pytest.mark.parametrize(("value", "expected"), [(5.7, 5), (-5.7, -5), (True, 1), (2**40, 2**40)])
+def test_float_or_bool_into_int64_buffer_casts(value, expected):
+    bn = nn.BatchNorm1d(3)
+    state = {**bn.state_dict(), "num_batches_tracked": tg.tensor(value)}
+    assert str(bn.load_state_dict(state)) == "<All keys matched successfully>"
+    assert bn.num_batches_tracked.item() == expected
+    assert bn.num_batches_tracked.dtype == tg.int64
+    if torch is not None:
+        tb = torch.nn.BatchNorm1d(3)
+        tb.load_state_dict({**tb.state_dict(), "num_batches_tracked": torch.tensor(value)})
+        assert tb.num_batches_tracked.item() == expected
+
+
+def test_bool_into_float_parameter_and_complex_into_real_warns():
+    bn = nn.BatchNorm1d(3)
+    bn.load_state_dict({**bn.state_dict(), "weight": np.array([True, False, True])})
+    assert bn.weight.tolist() == [1.0, 0.0, 1.0] and bn.weight.dtype == tg.float32
+    with pytest.warns(UserWarning, match="Casting complex values to real discards the imag"):
+        bn.load_state_dict({**bn.state_dict(), "bias": np.array([1 + 2j, 3, 4])})
+    assert bn.bias.tolist() == [1.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e30])
+def test_value_no_integer_holds_is_refused_and_nothing_copied(value):
+    bn = nn.BatchNorm1d(3)
+    state = {**bn.state_dict(), "weight": tg.ones(3) * 2, "num_batches_tracked": tg.tensor(value)}
+    with pytest.raises(RuntimeError, match='"num_batches_tracked".*values out of range for int64'):
+        bn.load_state_dict(state)
+    assert bn.weight.tolist() == [1.0, 1.0, 1.0] and bn.num_batches_tracked.item() == 0
+
+
+# ---- 2. PyTorch's error text ----------------------------------------------------------------
+HEAD = "Error(s) in loading state_dict for Linear:\n\t"
+W33 = ("size mismatch for weight: copying a param with shape torch.Size([3, 3]) from checkpoint, "
+       "the shape in current model is torch.Size([2, 3]).")
+B5 = ("size mismatch for bias: copying a param with shape torch.Size([5]) from checkpoint, the "
+      "shape in current model is torch.Size([2]).")
+CASES = {  # (the state dict as shapes or raw values, PyTorch 2.13's message after HEAD)
+    "missing": ({"weight": (2, 3)}, 'Missing key(s) in state_dict: "bias". '),
+    "unexpected": ({"weight": (2, 3), "bias": (2,), "extra": (1,)},
+                   'Unexpected key(s) in state_dict: "extra". '),
+    "both": ({"weight": (2, 3), "extra": (1,)},
+             'Missing key(s) in state_dict: "bias". \n\tUnexpected key(s) in state_dict: '
+             '"extra". '),
+    "size": ({"weight": (3, 3), "bias": (2,)}, W33),
+    "two sizes": ({"weight": (3, 3), "bias": (5,)}, W33 + "\n\t" + B5),
+    "all kinds": ({"weight": (3, 3), "extra": 1, "extra2": (1,)},
+                  'Missing key(s) in state_dict: "bias". \n\tUnexpected key(s) in state_dict: '
+                  '"extra", "extra2". \n\t' + W33),
+    "empty": ({}, 'Missing key(s) in state_dict: "weight", "bias". '),
+    "not a tensor": ({"weight": 5, "bias": (2,)},
+                     'While copying the parameter named "weight", expected torch.Tensor or '
+                     "Tensor-like object from checkpoint but received <class 'int'>"),
+}
+
+
+def _state(module, spec: dict) -> dict:
+    return {key: module.zeros(value) if isinstance(value, tuple) else value
+            for key, value in spec.items()}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_error_text_is_pytorchs(case):
+    spec, expected = CASES[case]
+    with pytest.raises(RuntimeError) as raised:
+        nn.Linear(3, 2).load_state_dict(_state(tg, spec))
+    assert str(raised.value) == HEAD + expected
+    if torch is not None:
+        with pytest.raises(RuntimeError) as theirs:
+            torch.nn.Linear(3, 2).load_state_dict(_state(torch, spec))
+        assert str(theirs.value) == HEAD + expected
+
+
+def test_size_mismatch_not_strict_and_nested_names():
+    with pytest.raises(RuntimeError) as raised:
+        nn.Linear(3, 2).load_state_dict({"weight": tg.zeros(3, 3), "bias": tg.zeros(5)},
+                                        strict=False)
+    assert str(raised.value) == HEAD + W33 + "\n\t" + B5
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    with pytest.raises(RuntimeError) as raised:
+        model.load_state_dict({**model.state_dict(), "1.num_batches_tracked": tg.zeros(3)})
+    assert str(raised.value) == (
+        "Error(s) in loading state_dict for Sequential:\n\tsize mismatch for "
+        "1.num_batches_tracked: copying a param with shape torch.Size([3]) from checkpoint, "
+        "the shape in current model is torch.Size([]).")
+
+
+def test_assign_int_into_grad_parameter_text():
+    with pytest.raises(RuntimeError) as raised:
+        nn.Linear(3, 2).load_state_dict(
+            {"weight": tg.zeros(2, 3, dtype=tg.int64), "bias": tg.zeros(2)}, assign=True)
+    assert str(raised.value) == HEAD + (
+        'While copying the parameter named "weight", whose dimensions in the model are '
+        "torch.Size([2, 3]) and whose dimensions in the checkpoint are torch.Size([2, 3]), an "
+        "exception occurred : ('Only Tensors of floating point and complex dtype can require "
+        "gradients',).")
+
+
+def test_no_warning_on_plain_loads():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer = nn.Linear(3, 2)
+        layer.load_state_dict({"weight": np.ones((2, 3)), "bias": np.ones(2, np.int32)})
+    assert layer.bias.tolist() == [1.0, 1.0]
