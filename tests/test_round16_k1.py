@@ -121,3 +121,78 @@ def test_no_warning_on_plain_loads():
         layer = nn.Linear(3, 2)
         layer.load_state_dict({"weight": np.ones((2, 3)), "bias": np.ones(2, np.int32)})
     assert layer.bias.tolist() == [1.0, 1.0]
+
+
+# ---- 3. cdist / pdist with infinite inputs ----------------------------------------------------
+INF = float("inf")
+P_VALUES = [0, 0.5, 1, 1.5, 2, 3, INF]
+ROWS = [[INF, 1.0], [0.0, 2.0], [1.0, 1.0]]  # no difference is inf - inf
+# PyTorch 2.13's values and gradients (float64, sum().backward()) for P_VALUES, for
+# pdist(ROWS) then cdist(ROWS, [[0, 2]]) (x1's gradient, x2's gradient)
+NAN = float("nan")
+PDIST = {0: ([2, 1, 2], [[0, 0], [0, 0], [0, 0]]),
+         0.5: ([INF, INF, 4], [[NAN, -INF], [NAN, INF], [NAN, -2]]),
+         1: ([INF, INF, 2], [[2, -1], [-2, 2], [0, -1]]),
+         2: ([INF, INF, 2 ** 0.5], [[NAN, 0], [NAN, 0.5 ** 0.5], [NAN, -(0.5 ** 0.5)]]),
+         INF: ([INF, INF, 1], [[NAN, 0], [NAN, 1], [NAN, -1]])}
+CDIST = {0: ([[2], [0], [2]], [[0, 0], [0, 0], [0, 0]], [[0, 0]]),
+         0.5: ([[INF], [0], [4]], [[NAN, -INF], [0, 0], [2, -2]], [[NAN, INF]]),
+         1: ([[INF], [0], [2]], [[1, -1], [0, 0], [1, -1]], [[-2, 2]]),
+         INF: ([[INF], [0], [1]], [[NAN, 0], [0, 0], [1, -1]], [[NAN, 1]])}
+
+
+def _pdist_run(module, p):
+    x = module.tensor(ROWS, dtype=module.float64, requires_grad=True)
+    y = module.pdist(x, p=p)
+    y.sum().backward()
+    return y.detach().numpy(), x.grad.numpy()
+
+
+def _cdist_run(module, p, mode="donot_use_mm_for_euclid_dist", create_graph=False):
+    x1 = module.tensor(ROWS, dtype=module.float64, requires_grad=True)
+    x2 = module.tensor([[0.0, 2.0]], dtype=module.float64, requires_grad=True)
+    y = module.cdist(x1, x2, p=p, compute_mode=mode)
+    grads = module.autograd.grad(y.sum(), (x1, x2), create_graph=create_graph)
+    return (y.detach().numpy(),) + tuple(g.detach().numpy() for g in grads)
+
+
+def _same(ours, theirs):
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(np.asarray(a, np.float64), np.asarray(b, np.float64))
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("p", P_VALUES)
+def test_pdist_with_inf_matches_torch(p):
+    ours = _pdist_run(tg, p)
+    if p in PDIST:
+        np.testing.assert_allclose(ours[0], PDIST[p][0], rtol=1e-12)
+        np.testing.assert_allclose(ours[1], PDIST[p][1], rtol=1e-12)
+    if torch is not None:
+        theirs = _pdist_run(torch, p)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("mode", ["donot_use_mm_for_euclid_dist", "use_mm_for_euclid_dist"])
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("p", P_VALUES)
+def test_cdist_with_inf_matches_torch(p, mode, create_graph):
+    ours = _cdist_run(tg, p, mode, create_graph)
+    if p in CDIST:
+        for a, b in zip(ours, CDIST[p]):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+    if torch is not None:
+        for a, b in zip(ours, _cdist_run(torch, p, mode)):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+def test_cdist_p0_counts_a_nan_difference_as_nan():
+    # inf - inf is NaN: PyTorch's p=0 distance is then NaN (it was 1 here)
+    x1 = tg.tensor([[INF, 1.0], [1.0, 2.0]], dtype=tg.float64)
+    x2 = tg.tensor([[0.0, 2.0], [INF, 3.0]], dtype=tg.float64)
+    np.testing.assert_array_equal(tg.cdist(x1, x2, p=0).numpy(), [[2, NAN], [1, 2]])
+    np.testing.assert_array_equal(tg.cdist(tg.tensor([[INF]]), tg.tensor([[INF]]), p=0).numpy(),
+                                  [[NAN]])

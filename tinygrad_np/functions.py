@@ -1085,7 +1085,8 @@ def pdist(input: Any, p: float = 2) -> Tensor:
     if x.dtype.kind != "f":
         raise RuntimeError(f"pdist: only supports floating-point dtypes, got {x.dtype}")
     first, second = np.triu_indices(x.shape[0], 1)  # (the pairs of the exact cdist, in blocks)
-    return CDist.apply(x, x, float(p)).reshape(-1)._index_select(0, first * x.shape[0] + second)
+    pairs = CDist.apply(x, x, float(p), True)  # (the diagonal's x - x gets no gradient)
+    return pairs.reshape(-1)._index_select(0, first * x.shape[0] + second)
 
 
 def _weights(name: str, weights: Any, observations: int, kind: str) -> Tensor | None:
