@@ -196,3 +196,40 @@ def test_cdist_p0_counts_a_nan_difference_as_nan():
     np.testing.assert_array_equal(tg.cdist(x1, x2, p=0).numpy(), [[2, NAN], [1, 2]])
     np.testing.assert_array_equal(tg.cdist(tg.tensor([[INF]]), tg.tensor([[INF]]), p=0).numpy(),
                                   [[NAN]])
+
+
+# ---- 4. reduction edge cases ------------------------------------------------------------------
+def test_norm_p0_leaves_grad_none_as_torch():
+    for run in (lambda x: x.norm(p=0), lambda x: x.norm(p=0, dim=0),
+                lambda x: tg.linalg.vector_norm(x, ord=0)):
+        x = tg.tensor([1.0, 0.0, 2.0], requires_grad=True)
+        y = run(x)
+        assert y.requires_grad and y.item() == 2.0
+        y.backward()
+        assert x.grad is None
+    x = tg.tensor([1.0, 0.0, 2.0], requires_grad=True)
+    (x.norm(p=0) + x.sum()).backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+    assert tg.autograd.grad(x.norm(p=0), x, allow_unused=True) == (None,)
+    assert tg.autograd.grad(x.norm(p=0), x, materialize_grads=True)[0].tolist() == [0.0] * 3
+    if torch is not None:
+        t = torch.tensor([1.0, 0.0, 2.0], requires_grad=True)
+        t.norm(p=0).backward()
+        assert t.grad is None
+
+
+# PyTorch 2.13's cumprod gradients (sum().backward(), float64; then with create_graph=True)
+CUMPROD = [([2.0, 0.0, INF, 3.0], [1.0, INF, 0.0, 0.0], [NAN, INF, 0.0, NAN]),
+           ([2.0, INF, 0.0, 3.0], [INF, NAN, INF, 0.0], [NAN, 2.0, INF, NAN]),
+           ([0.0, INF, 0.0, 3.0], [NAN, 0.0, 0.0, 0.0], [NAN, 0.0, NAN, NAN])]
+
+
+@pytest.mark.parametrize(("data", "grad", "graph_grad"), CUMPROD)
+def test_cumprod_gradient_with_inf_and_zero(data, grad, graph_grad):
+    x = tg.tensor(data, dtype=tg.float64, requires_grad=True)
+    np.testing.assert_array_equal(tg.autograd.grad(x.cumprod(0).sum(), x)[0].numpy(), grad)
+    second = tg.autograd.grad(x.cumprod(0).sum(), x, create_graph=True)[0]
+    np.testing.assert_array_equal(second.detach().numpy(), graph_grad)
+    if torch is not None:
+        t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        np.testing.assert_array_equal(torch.autograd.grad(t.cumprod(0).sum(), t)[0], grad)

@@ -4567,9 +4567,8 @@ class Tensor:
             return source.abs().sum(dims, keepdim=keepdim)
         if p in (math.inf, -math.inf):
             return source._extreme_abs(p > 0, dims, keepdim)
-        if p == 0:  # a count: gradient 0, but the result stays in the graph (as PyTorch's)
-            return ((source != 0).astype(source.dtype) + source._graph_zero()).sum(
-                dims, keepdim=keepdim)
+        if p == 0:  # a count in the graph, whose input's .grad stays None (as PyTorch's)
+            return Nonzero.apply(source).sum(dims, keepdim=keepdim)
         # Any other p: |x|^p in float64 (float32's range ends at |x|^p = 3e38; PyTorch
         # accumulates in double too), the result cast back.
         return source._p_norm(p, dims, keepdim) if source.dtype == np.float64 else \
@@ -5197,7 +5196,7 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Xlogy,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Sum, c_ordered  # noqa: E402
+from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Nonzero, Sum, c_ordered  # noqa: E402
 from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
 from tinygrad_np.ops.select import Fmax, Fmin, Maximum, Minimum, PickShared, Where  # noqa: E402
 from tinygrad_np.ops.shape import (  # noqa: E402
