@@ -233,3 +233,114 @@ def test_cumprod_gradient_with_inf_and_zero(data, grad, graph_grad):
     if torch is not None:
         t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
         np.testing.assert_array_equal(torch.autograd.grad(t.cumprod(0).sum(), t)[0], grad)
+
+
+# ---- 5. PyTorch's cheap refusals ------------------------------------------------------------
+REFUSALS = {  # name: (call on a module, the exception, words of the message)
+    "bincount bool": (lambda m: m.bincount(m.tensor([True, False])), NotImplementedError,
+                      "bool"),
+    "logcumsumexp bool": (lambda m: m.logcumsumexp(m.tensor([True, False]), 0),
+                          NotImplementedError, "bool"),
+    "nanmedian bool": (lambda m: m.nanmedian(m.tensor([True, False])), NotImplementedError,
+                       "bool"),
+    "quantile float16": (lambda m: m.quantile(m.tensor([1.0, 2.0], dtype=m.float16), 0.5),
+                         RuntimeError, "must be either float or double dtype"),
+    "nanquantile float16": (lambda m: m.nanquantile(m.tensor([1.0], dtype=m.float16), 0.5),
+                            RuntimeError, "must be either float or double dtype"),
+    "quantile q dtype": (lambda m: m.quantile(m.tensor([1.0, 2.0], dtype=m.float64),
+                                              m.tensor([0.5])), RuntimeError,
+                         "q tensor must be same dtype as the input tensor"),
+    "nanquantile q dtype": (lambda m: m.nanquantile(m.tensor([1.0, 2.0]),
+                                                    m.tensor([0.5], dtype=m.float64)),
+                            RuntimeError, "q tensor must be same dtype as the input tensor"),
+    "nanmean dtype int": (lambda m: m.nanmean(m.tensor([1.0, 2.0]), dtype=m.int64),
+                          RuntimeError, "Optional dtype must be either a floating point"),
+    "nanmean int": (lambda m: m.nanmean(m.tensor([1, 2]), dtype=m.int64), RuntimeError,
+                    "nanmean"),
+    "nanmean bool": (lambda m: m.nanmean(m.tensor([True, False])), RuntimeError,
+                     "floating point"),
+    "norm dtype int": (lambda m: m.tensor([1.0, 2.0]).norm(dtype=m.int64), RuntimeError,
+                       "dtype should be floating point or complex"),
+    "norm int dtype int": (lambda m: m.tensor([1, 2]).norm(dtype=m.int64), RuntimeError, ""),
+    "norm bool": (lambda m: m.tensor([True, False]).norm(), RuntimeError, ""),
+    "kron number": (lambda m: m.kron(m.tensor([1.0, 2.0]), 3), TypeError,
+                    "kron(): argument 'other' (position 2) must be Tensor, not int"),
+    "triu_indices float": (lambda m: m.triu_indices(3, 3, 1.5), TypeError,
+                           "triu_indices(): argument 'offset' (position 3) must be int, not "
+                           "float"),
+    "tril_indices float": (lambda m: m.tril_indices(3.0, 3), TypeError,
+                           "tril_indices(): argument 'row' (position 1) must be int, not float"),
+    "nan_to_num str": (lambda m: m.nan_to_num(m.tensor([1.0]), nan="a"), TypeError,
+                       "nan_to_num(): argument 'nan' must be float, not str"),
+    "nan_to_num posinf str": (lambda m: m.tensor([1.0]).nan_to_num(posinf="a"), TypeError,
+                              "nan_to_num(): argument 'posinf' must be float, not str"),
+    "nonzero as_tuple None": (lambda m: m.nonzero(m.tensor([1, 0]), as_tuple=None), TypeError,
+                              "nonzero(): argument 'as_tuple' must be bool, not NoneType"),
+    "tensordot int pair": (lambda m: m.tensordot(m.ones(2, 2), m.ones(2, 2), dims=(1, 1)),
+                           TypeError, "tensordot(): argument 'dims_self' (position 3) must "
+                           "be tuple of ints, not int"),
+    "var unbiased and correction": (lambda m: m.var(m.tensor([1.0, 2.0]), unbiased=True,
+                                                    correction=0), TypeError, "var()"),
+    "std unbiased and correction": (lambda m: m.tensor([1.0, 2.0]).std(0, unbiased=False,
+                                                                        correction=1),
+                                    TypeError, "std()"),
+    "var_mean unbiased and correction": (lambda m: m.var_mean(m.tensor([1.0, 2.0]),
+                                                              unbiased=True, correction=1),
+                                         TypeError, "var_mean()"),
+    "unique two empty dims": (lambda m: m.unique(m.ones(0, 0), dim=0), RuntimeError,
+                              "Number of zero sized dimensions is more than one, so unique "
+                              "cannot be applied"),
+    "unique other empty dim": (lambda m: m.unique(m.ones(0, 3), dim=1), RuntimeError,
+                               "There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied"),
+    "unique_consecutive other empty dim": (
+        lambda m: m.unique_consecutive(m.ones(3, 0), dim=0), RuntimeError,
+        "There are 0 sized dimensions, and they aren't selected"),
+    "unique_consecutive two empty dims": (
+        lambda m: m.unique_consecutive(m.ones(0, 0), dim=1), RuntimeError,
+        "Number of zero sized dimensions is more than one"),
+    "unique_consecutive 0-d dim": (lambda m: m.unique_consecutive(m.tensor(5.0), dim=0),
+                                   IndexError,
+                                   "Dimension specified as 0 but tensor has no dimensions"),
+    "unique 0-d dim": (lambda m: m.unique(m.tensor(5.0), dim=0), IndexError,
+                       "Dimension specified as 0 but tensor has no dimensions"),
+    "meshgrid mixed dtypes": (lambda m: m.meshgrid(m.tensor([1, 2]), m.tensor([1.0]),
+                                                   indexing="ij"), RuntimeError,
+                              "meshgrid expects all tensors to have the same dtype"),
+    "where out number": (lambda m: m.where(m.tensor([True, False]), m.tensor([1.0, 2.0]), 0.0,
+                                           out=m.empty(2)), TypeError,
+                         "where(): argument 'other' (position 3) must be Tensor, not float"),
+    "where out numbers": (lambda m: m.where(m.tensor([True, False]), 1.0, 0.0,
+                                            out=m.empty(2)), TypeError,
+                          "where(): argument 'input' (position 2) must be Tensor, not float"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_refused_as_torch(case):
+    call, error, words = REFUSALS[case]
+    with pytest.raises(error) as raised:
+        call(tg)
+    assert words in str(raised.value)
+    if torch is not None:
+        with pytest.raises(error) as theirs:
+            call(torch)
+        assert words in str(theirs.value) or error in (NotImplementedError, RuntimeError)
+
+
+def test_what_stays_accepted():
+    # the forms PyTorch accepts next to the refused ones
+    assert tg.unique(tg.ones(0, 3), dim=0).shape == (0, 3)
+    assert tg.unique_consecutive(tg.ones(3, 0), dim=1).shape == (3, 0)
+    assert tg.unique_consecutive(tg.tensor(5.0)).tolist() == [5.0]
+    assert tg.tensordot(tg.ones(2, 3), tg.ones(2, 3), dims=([1], [1])).tolist() == [[3.0] * 2] * 2
+    assert tg.tensordot(tg.ones(2, 3), tg.ones(2, 3), dims=((1,), (1,))).shape == (2, 2)
+    assert tg.nan_to_num(tg.tensor([float("nan")]), nan=True).tolist() == [1.0]
+    assert tg.where(tg.tensor([True, False]), 1.0, 0.0).tolist() == [1.0, 0.0]
+    out = tg.empty(2)
+    tg.where(tg.tensor([True, False]), tg.ones(2), tg.zeros(2), out=out)
+    assert out.tolist() == [1.0, 0.0]
+    assert tg.quantile(tg.tensor([1.0, 3.0]), tg.tensor([0.5])).tolist() == [2.0]
+    assert tg.var(tg.tensor([1.0, 2.0, 3.0]), correction=0).item() == pytest.approx(2 / 3)
+    assert tg.tensor([1.0, 2.0, 3.0]).var(unbiased=False).item() == pytest.approx(2 / 3)
+    assert tg.triu_indices(3, 3, np.int64(1)).tolist() == [[0, 0, 1], [1, 2, 2]]
