@@ -986,12 +986,15 @@ class Module:
 
         Each parameter keeps its own array and dtype (values are copied with `copy_` under
         `no_grad`, so version counters move and an optimizer holding the parameter sees the
-        new values). Every problem is reported in one StateDictError (a RuntimeError, as
-        PyTorch's, and a ValueError): keys the model lacks ("unexpected") or that the dict
-        lacks ("missing"), both only when `strict`; and, always, values that are not arrays
-        or Tensors, shapes that differ, dtypes that cannot be cast to the parameter's without
-        changing kind (float into int, complex into float, strings, objects) and values too
-        large for the parameter's dtype. A failure (or any exception) leaves the model as it
+        new values). Any number casts as PyTorch's copy_ (a float into an int buffer
+        truncates; complex into real warns and drops the imaginary part). Every problem is
+        reported in one StateDictError (a RuntimeError, as PyTorch's, and a ValueError) in
+        PyTorch's words ('Error(s) in loading state_dict for Linear:' then one line each):
+        keys the model lacks ("Unexpected") or that the dict lacks ("Missing"), both only
+        when `strict`; and, always, values that are not arrays or Tensors, shapes that differ
+        ("size mismatch"), strings or objects, and values the parameter's dtype cannot hold
+        (nan or 1e30 into an integer, 1e300 into float32: PyTorch stores an undefined value
+        there). A failure (or any exception) leaves the model as it
         was. In a tree without load hooks and without overrides of `_load_from_state_dict`
         or `set_extra_state` (the usual model) every value is checked before the first one
         is copied, so nothing needs restoring and no copy of the model is kept (only values
