@@ -771,20 +771,24 @@ def test_load_state_dict_copies_in_place_and_bumps_versions():
 
 
 @pytest.mark.parametrize(("key", "value", "match"), [
-    ("fc2.weight", np.ones((4, 2)), r"wrong shape for fc2.weight: the model has \(2, 4\)"),
-    ("fc2.weight", np.ones((2, 4), dtype=np.complex128), "fc2.weight: cannot load complex128 "
-     "values into a float32 parameter"),
-    ("table", np.array([1.5, 2.0, 3.0]), "table: cannot load float64 values into a int64"),
-    ("fc2.bias", np.array(["a", "b"]), "fc2.bias: holds <U1 values, not numbers"),
-    ("fc2.bias", np.array([None, None]), "fc2.bias: holds object values"),
-    ("fc2.bias", [1.0, 2.0], "fc2.bias: expected an array or a Tensor, got list"),
-    ("fc2.bias", 3.0, "fc2.bias: expected an array or a Tensor, got float"),
-    ("fc2.bias", np.array([1e300, 0.0]), "fc2.bias: values too large for a float32"),
+    ("fc2.weight", np.ones((4, 2)), r"size mismatch for fc2.weight: copying a param with shape "
+     r"torch.Size\(\[4, 2\]\) from checkpoint, the shape in current model is "
+     r"torch.Size\(\[2, 4\]\)"),
+    # floats into an int buffer truncate (as PyTorch); nan and out-of-range values are refused
+    ("table", np.array([np.nan, 2.0, 3.0]), '"table".*values out of range for int64'),
+    ("table", np.array([1e30, 2.0, 3.0]), '"table".*values out of range for int64'),
+    ("fc2.bias", np.array(["a", "b"]), '"fc2.bias".*holds <U1 values, not numbers'),
+    ("fc2.bias", np.array([None, None]), '"fc2.bias".*holds object values'),
+    ("fc2.bias", [1.0, 2.0], '"fc2.bias", expected torch.Tensor or Tensor-like object from '
+     "checkpoint but received <class .list.>"),
+    ("fc2.bias", 3.0, '"fc2.bias", expected torch.Tensor or Tensor-like object from checkpoint '
+     "but received <class .float.>"),
+    ("fc2.bias", np.array([1e300, 0.0]), '"fc2.bias".*values out of range for float32'),
     # NumPy wraps integers without a warning: 2**63 - 1 into int64 fits, 2**64 - 1 does not
-    ("table", np.array([0, 1, 2**64 - 1], dtype=np.uint64), "table: values too large for a "
-     "int64"),
+    ("table", np.array([0, 1, 2**64 - 1], dtype=np.uint64),
+     '"table".*values out of range for int64'),
     ("fc2.bias", np.array(["2020-01-01", "2021-01-01"], dtype="M8[D]"),
-     "fc2.bias: holds datetime64"),
+     '"fc2.bias".*holds datetime64'),
 ])
 @pytest.mark.parametrize("strict", [True, False])
 def test_half_bad_state_dict_leaves_the_model_untouched(key, value, match, strict):
@@ -814,7 +818,7 @@ def test_integer_buffer_loads_only_values_that_fit(dtype, values, fits):
         model.load_state_dict(state)
         assert model.count.tolist() == values and model.count.dtype == dtype
         return
-    with pytest.raises(ValueError, match=f"count: values too large for a {np.dtype(dtype)}"):
+    with pytest.raises(ValueError, match=f'"count".*values out of range for {np.dtype(dtype)}'):
         model.load_state_dict(state)
     assert model.count.tolist() == [1, 2, 3] and model.count.dtype == dtype
 
@@ -822,15 +826,15 @@ def test_integer_buffer_loads_only_values_that_fit(dtype, values, fits):
 def test_every_problem_reported_at_once():
     model = Net()
     state = good_state()
-    state["fc1.weight"] = np.ones((4, 3), dtype=np.complex64)
+    state["fc1.weight"] = np.ones((4, 4), dtype=np.float32)
     state["fc2.bias"] = "zeros"
     del state["scale"]
     state[7] = np.ones(1)
     with pytest.raises(ValueError) as raised:
         model.load_state_dict(state)
     message = str(raised.value)
-    for part in ("key 7 is not a string", "missing keys: scale",
-                 "fc1.weight: cannot load complex64", "fc2.bias: expected an array or a Tensor"):
+    for part in ("key 7 is not a string", 'Missing key(s) in state_dict: "scale". ',
+                 "size mismatch for fc1.weight", '"fc2.bias", expected torch.Tensor'):
         assert part in message
 
 
@@ -869,7 +873,8 @@ def test_shared_parameter_is_listed_under_each_name_not_a_clash():
     model.load_state_dict({"heads.first.weight": np.ones((2, 2), np.float32),
                            "heads.first.bias": np.zeros(2, np.float32)}, strict=False)
     np.testing.assert_array_equal(layer.weight.numpy(), np.ones((2, 2)))
-    with pytest.raises(RuntimeError, match="missing keys: heads.again.weight, heads.again.bias"):
+    with pytest.raises(RuntimeError, match='Missing key.s. in state_dict: "heads.again.weight", '
+                       '"heads.again.bias"'):
         model.load_state_dict({"heads.first.weight": np.ones((2, 2), np.float32),
                                "heads.first.bias": np.zeros(2, np.float32)})  # as PyTorch
 

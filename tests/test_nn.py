@@ -257,9 +257,10 @@ def test_load_state_dict_strict_names_every_problem_at_once():
     with pytest.raises(ValueError) as raised:
         model.load_state_dict(state)
     message = str(raised.value)
-    assert "missing keys: 0.bias" in message
-    assert "unexpected keys: 9.weight" in message
-    assert "wrong shape for 2.weight: the model has (3, 8), the state dict (4, 4)" in message
+    assert 'Missing key(s) in state_dict: "0.bias". ' in message
+    assert 'Unexpected key(s) in state_dict: "9.weight". ' in message
+    assert ("size mismatch for 2.weight: copying a param with shape torch.Size([4, 4]) from "
+            "checkpoint, the shape in current model is torch.Size([3, 8]).") in message
     for old, p in zip(before, model.parameters()):
         np.testing.assert_array_equal(old, p._data)  # nothing was copied
 
@@ -271,7 +272,7 @@ def test_load_state_dict_not_strict():
     assert result.missing_keys == ["0.bias", "2.weight", "2.bias"]
     assert result.unexpected_keys == ["extra"]
     assert np.all(model[0].weight._data == 1)
-    with pytest.raises(ValueError, match="wrong shape for 0.weight"):
+    with pytest.raises(ValueError, match="size mismatch for 0.weight"):
         model.load_state_dict({"0.weight": np.ones((4, 8))}, strict=False)
 
 

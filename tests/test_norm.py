@@ -504,9 +504,10 @@ def test_strict_load_checks_buffer_keys_and_shapes():
     with pytest.raises(ValueError) as error:
         model.load_state_dict(state)
     message = str(error.value)
-    assert "missing keys: norm.running_var" in message
-    assert "unexpected keys: cache" in message
-    assert "wrong shape for scale: the model has (2,), the state dict (3,)" in message
+    assert 'Missing key(s) in state_dict: "norm.running_var". ' in message
+    assert 'Unexpected key(s) in state_dict: "cache". ' in message
+    assert ("size mismatch for scale: copying a param with shape torch.Size([3]) from "
+            "checkpoint, the shape in current model is torch.Size([2]).") in message
     state["scale"] = np.zeros(2)
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["norm.running_var"] and result.unexpected_keys == ["cache"]

@@ -242,7 +242,7 @@ def test_plain_load_failure_leaves_the_model_untouched(breaks):
     elif breaks == "unexpected":
         state["fc3.weight"] = np.zeros(1)
     elif breaks == "dtype":
-        state["steps"] = np.array([1.5, 2.0])
+        state["steps"] = np.array([np.nan, 2.0])  # (1.5 would truncate)
     else:
         state["steps"] = np.array([1, 70000])
     before = _values(model)

@@ -106,7 +106,7 @@ def test_calculate_gain_of_linear_layers_is_the_int_1():
 def test_load_state_dict_errors_are_runtime_errors():
     layer = nn.Linear(4, 8)
     for bad in ({"weight": np.zeros((3, 4), np.float32), "bias": np.zeros(8, np.float32)}, {}):
-        with pytest.raises(RuntimeError, match="load_state_dict for Linear"):
+        with pytest.raises(RuntimeError, match="Error.s. in loading state_dict for Linear"):
             layer.load_state_dict(bad)  # `except RuntimeError` in a PyTorch script
         with pytest.raises(ValueError):
             layer.load_state_dict(bad)

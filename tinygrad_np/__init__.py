@@ -18,6 +18,7 @@ import numpy as np
 from tinygrad_np.tensor import Size, Tensor, TensorError  # (Tensor first: the ops import it)
 from tinygrad_np import _decorate, tensor as _tensor_module  # noqa: E402
 from tinygrad_np import indexed as _indexed  # noqa: E402
+from tinygrad_np.functions import where_out as _where_out  # noqa: E402
 from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.factories import (
     arange,
@@ -83,7 +84,6 @@ from tinygrad_np.functions import (
     triu,
     var,
     var_mean,
-    where,
 )
 from tinygrad_np.counting import bucketize, isin, searchsorted
 from tinygrad_np.gradcheck import gradcheck, numerical_grad
@@ -511,7 +511,7 @@ def _module_level(name: str) -> _Any:
 for _name in ("arange empty eye full linspace logspace ones rand randint randn randperm "
               "zeros normal").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], dtype_of_out=True)
-where = functional_forms.with_out(where)
+where = _where_out  # (its out= takes tensors only, as PyTorch)
 spmm = mm  # noqa: F405  (torch.spmm takes dense matrices too: mm)
 # ... and the rest of the elementwise family, products and copies (after the Tensor methods
 # above were bound to the plain functions: PyTorch's methods take no out=)

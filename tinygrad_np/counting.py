@@ -41,7 +41,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
                                             return_counts=True, equal_nan=False)
         inverse = inverse.reshape(data.shape)
     else:
-        axis = _wrap_dim("unique", dim, data.ndim)
+        axis = _unique_axis("unique", data, dim)
         if data.dtype.kind == "f" and np.isnan(data).any():
             values, inverse, counts = _unique_slices_with_nan(data, axis)
         else:
@@ -57,6 +57,22 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     if return_counts:
         results.append(_result(counts, np.int64))
     return results[0] if len(results) == 1 else tuple(results)
+
+
+def _unique_axis(op: str, data: np.ndarray, dim: int) -> int:
+    """`dim` of unique/unique_consecutive as an axis, with PyTorch's refusals: a 0-d input,
+    and an empty input unless its one size-0 dim is `dim`."""
+    if data.ndim == 0:
+        raise IndexError(f"{op}(): Dimension specified as {dim} but tensor has no dimensions")
+    axis = _wrap_dim(op, dim, data.ndim)
+    empty = [i for i, size in enumerate(data.shape) if size == 0]
+    if len(empty) > 1:
+        raise RuntimeError(f"{op}(): Number of zero sized dimensions is more than one, so "
+                           f"unique cannot be applied (shape {data.shape})")
+    if empty and empty[0] != axis:
+        raise RuntimeError(f"{op}(): There are 0 sized dimensions, and they aren't selected, so "
+                           f"unique cannot be applied (shape {data.shape}, dim {dim})")
+    return axis
 
 
 def _less(a: np.ndarray, b: np.ndarray) -> bool:
@@ -104,7 +120,10 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor: 
     (at least `minlength` bins); int64, or the sums of `weights` per bin (float32 weights
     stay float32, any other dtype gives float64, as PyTorch)."""
     data = _array(input)
-    if data.ndim != 1 or data.dtype.kind not in "iub":
+    if data.dtype == np.bool_:
+        raise DtypeError("bincount: not implemented for bool tensors (as PyTorch); convert "
+                         "with .long() first")
+    if data.ndim != 1 or data.dtype.kind not in "iu":
         raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got "
                            f"{data.dtype} of shape {data.shape}")
     if data.size and data.min() < 0:

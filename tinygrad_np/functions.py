@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import return_types, xp
-from tinygrad_np.counting import _bisected
+from tinygrad_np.counting import _bisected, _unique_axis
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
@@ -56,6 +56,22 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     elif isinstance(other, Tensor):
         input = _int_for_where(input, other)
     return Where.apply(_condition(condition, where=True), input, other)
+
+
+def where_out(condition: Any, input: Any = None, other: Any = None, *,  # noqa: A002
+              out: Any = None) -> Any:
+    """`input` where `condition` is True, else `other` (torch.where, with `out=`): as
+    `where`; with `out=` both must be tensors (a number is PyTorch's TypeError there)."""
+    if out is None:
+        return where(condition, input, other)
+    for position, (argument, value) in enumerate((("input", input), ("other", other)), 2):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"where(): argument '{argument}' (position {position}) must be "
+                            f"Tensor, not {type(value).__name__} (with out=, as PyTorch)")
+    return with_out(where)(condition, input, other, out=out)
+
+
+where_out.__name__ = where_out.__qualname__ = "where"
 
 
 def _int_for_where(value: Any, tensor: Tensor) -> Any:
@@ -256,6 +272,9 @@ def _with_mean(spread: Any, input: Tensor, dim: Axis, unbiased: bool | None,  # 
                keepdim: bool, correction: float | None) -> tuple[Tensor, Tensor]:
     if isinstance(dim, bool):  # var_mean(x, True): PyTorch's older (input, unbiased) form
         dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:  # PyTorch's TypeError
+        raise TypeError(f"{spread.__name__}_mean() received an invalid combination of "
+                        "arguments: unbiased and correction together (pass one)")
     return (spread(input, dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim=keepdim))
 
@@ -727,6 +746,11 @@ def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tens
 def _triangle_indices(name: str, pick: Any, row: int, col: int, offset: int, dtype: Any,
                       placement: tuple) -> Tensor:
     check_placement(name, *placement)
+    for position, (argument, value) in enumerate(
+            (("row", row), ("col", col), ("offset", offset)), 1):
+        if not isinstance(value, (int, np.integer)):  # (PyTorch's TypeError; NumPy's floor)
+            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
+                            f"int, not {type(value).__name__}")
     if row < 0 or col < 0:
         raise RuntimeError(f"{name}: row and col must be non-negative, got {row} and {col}")
     return Tensor(np.stack(pick(row, offset, col)).astype(dtype).reshape(2, -1))
@@ -779,7 +803,13 @@ def _contraction(a: Tensor, b: Tensor, dims: Any) -> tuple[list[int], list[int]]
         return list(range(a.ndim - dims, a.ndim)), list(range(dims))
     if len(dims) != 2:
         raise RuntimeError(f"tensordot: dims must be an int or a pair of dim lists, got {dims}")
-    pair = [[d] if isinstance(d, (int, np.integer)) else list(d) for d in dims]
+    for position, (argument, value) in enumerate((("dims_self", dims[0]),
+                                                  ("dims_other", dims[1])), 3):
+        if isinstance(value, (int, np.integer)):  # PyTorch's TypeError (NumPy's axes=(1, 1))
+            raise TypeError(f"tensordot(): argument '{argument}' (position {position}) must be "
+                            f"tuple of ints, not {type(value).__name__}: write dims=([{value}]"
+                            f", [...])")
+    pair = [list(d) for d in dims]
     if len(pair[0]) != len(pair[1]):
         raise RuntimeError(f"tensordot: both dim lists must have the same length, got {dims}")
     return ([_wrap_dim("tensordot", d, a.ndim) for d in pair[0]],
@@ -809,6 +839,10 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
 @xp.quiet
 def kron(input: Any, other: Any) -> Tensor:
     """The Kronecker product: blocks input[i] * other; the shorter shape padded with 1s."""
+    for position, (argument, value) in enumerate((("input", input), ("other", other)), 1):
+        if isinstance(value, (bool, int, float, complex)):  # PyTorch's TypeError
+            raise TypeError(f"kron(): argument '{argument}' (position {position}) must be "
+                            f"Tensor, not {type(value).__name__}")
     a, b = _tensor(input), _tensor(other)
     ndim = max(a.ndim, b.ndim)
     shape_a = (1,) * (ndim - a.ndim) + a.shape
@@ -970,13 +1004,12 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
         runs = data.reshape(-1)
         changes = runs[1:] != runs[:-1]
     else:
-        axis = _wrap_dim("unique_consecutive", dim, data.ndim)
-        runs = np.moveaxis(data, axis, 0) if data.ndim else data.reshape(1)
+        axis = _unique_axis("unique_consecutive", data, dim)
+        runs = np.moveaxis(data, axis, 0)
         changes = (runs[1:] != runs[:-1]).reshape(max(len(runs) - 1, 0),
                                                   math.prod(runs.shape[1:])).any(1)
     starts = np.flatnonzero(np.concatenate([[len(runs) > 0], changes]))
-    values = runs[starts] if dim is None else np.moveaxis(runs[starts], 0, axis) \
-        if data.ndim else data
+    values = runs[starts] if dim is None else np.moveaxis(runs[starts], 0, axis)
     result = [NoDerivative.apply(values, x, "unique_consecutive") if x.requires_grad
               else Tensor(values)]
     if return_inverse:
@@ -1085,7 +1118,8 @@ def pdist(input: Any, p: float = 2) -> Tensor:
     if x.dtype.kind != "f":
         raise RuntimeError(f"pdist: only supports floating-point dtypes, got {x.dtype}")
     first, second = np.triu_indices(x.shape[0], 1)  # (the pairs of the exact cdist, in blocks)
-    return CDist.apply(x, x, float(p)).reshape(-1)._index_select(0, first * x.shape[0] + second)
+    pairs = CDist.apply(x, x, float(p), True)  # (the diagonal's x - x gets no gradient)
+    return pairs.reshape(-1)._index_select(0, first * x.shape[0] + second)
 
 
 def _weights(name: str, weights: Any, observations: int, kind: str) -> Tensor | None:

@@ -102,6 +102,9 @@ def meshgrid(*tensors: Tensor, indexing: str | None = None) -> tuple:
     tensors = [t.reshape(-1) if t.ndim == 0 else t for t in _tensors("meshgrid", tensors)]
     if any(t.ndim != 1 for t in tensors):
         raise RuntimeError("meshgrid: expects 0-D or 1-D tensors")
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype, got "
+                           + ", ".join(str(t.dtype) for t in tensors))
     order = list(range(len(tensors)))  # which input's length sits on each output axis
     if indexing == "xy" and len(order) > 1:
         order[0], order[1] = 1, 0

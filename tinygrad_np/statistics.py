@@ -16,7 +16,7 @@ import numpy as np
 
 from tinygrad_np import return_types
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import IndexOutOfBounds, TensorError
+from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.ops.scan import LogCumSumExp
 from tinygrad_np.tensor import (
@@ -66,9 +66,12 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
     """PyTorch's algorithm: sort, rank = q (n - 1) with n the (non-NaN) count, then lerp
     between the values at floor(rank) and ceil(rank); a NaN in the slice (for quantile) or
     an all-NaN slice (nanquantile) gives NaN."""
-    if input.dtype.kind != "f":
+    if input.dtype not in (np.float32, np.float64):  # (float16 too, as PyTorch)
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got "
                            f"{input.dtype}")
+    if isinstance(q, Tensor) and q.dtype != input.dtype:
+        raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor, got "
+                           f"{q.dtype} and {input.dtype}")
     if interpolation not in _INTERPOLATIONS:
         raise TensorError(f"{op}() interpolation must be one of {', '.join(_INTERPOLATIONS)}. "
                           f"Got '{interpolation}'")
@@ -129,6 +132,9 @@ def nansum(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: A
 def nanmean(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: A002
             dtype: Any = None) -> Tensor:
     """Mean over `dim` of the non-NaN elements (NaN when there are none); floats only."""
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise RuntimeError(f"nanmean(): could not infer output dtype. Optional dtype must be "
+                           f"either a floating point or complex dtype. Got: {dtype}")
     source = input if dtype is None else input.astype(dtype)
     if source.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
@@ -213,6 +219,9 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """log(cumsum(exp(x))) along `dim`, without overflow (finite at +-1000); integers give
     the default float dtype (PyTorch refuses them)."""
     axis = _wrap_dim("logcumsumexp", dim, input.ndim)
+    if input.dtype == np.bool_:
+        raise DtypeError("logcumsumexp: not implemented for bool tensors (as PyTorch); convert "
+                         "with .float() first")
     source = input if input.dtype.kind == "f" else input.astype(get_default_dtype())
     if source.ndim == 0:
         return LogCumSumExp.apply(source.reshape(1), 0).reshape(())

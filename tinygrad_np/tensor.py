@@ -3048,6 +3048,11 @@ class Tensor:
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
         """NaN, +inf and -inf replaced (by 0 and the dtype's largest finite values)."""
+        for argument, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+            if not isinstance(value, (int, float, np.number, type(None))) or (
+                    value is None and argument == "nan"):  # PyTorch's TypeError
+                raise TypeError(f"nan_to_num(): argument '{argument}' must be float, not "
+                                f"{type(value).__name__}")
         info = np.finfo(self.dtype) if self.dtype.kind == "f" else None
         high = posinf if posinf is not None else (info.max if info else 0)
         low = neginf if neginf is not None else (info.min if info else 0)
@@ -4287,6 +4292,9 @@ class Tensor:
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """Indices of the nonzero elements: (count, ndim) int64, or a tuple of 1-D tensors."""
+        if not isinstance(as_tuple, (bool, np.bool_)):  # PyTorch's TypeError (None is no bool)
+            raise TypeError(f"nonzero(): argument 'as_tuple' must be bool, not "
+                            f"{type(as_tuple).__name__}")
         found = np.argwhere(self._data)
         if as_tuple and self.ndim == 0:  # PyTorch: one index tensor, as for shape (1,)
             return (Tensor._make(np.zeros(len(found), np.int64), None),)
@@ -4462,6 +4470,10 @@ class Tensor:
                                          ddof).to(self.dtype)
         if isinstance(dim, bool):  # var(True): PyTorch's older (input, unbiased) form
             dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:  # PyTorch's TypeError
+            raise TypeError(f"{op}() received an invalid combination of arguments: unbiased "
+                            f"and correction together (pass one; unbiased=False is "
+                            f"correction=0)")
         dims = _wrap_dims(op, _dim_arg(op, dim, axis), self.ndim)
         if correction is None:
             correction = ddof if ddof is not None else (0 if unbiased is False else 1)
@@ -4556,6 +4568,9 @@ class Tensor:
         """The vector p-norm over `dim` (all elements by default): p = 2 or 'fro'
         (sqrt of the sum of squares; gradient x / norm, 0 at 0 as PyTorch), 1, inf, -inf
         (ties share the gradient), 0 (count of nonzeros) or any other number."""
+        if dtype is not None and np.dtype(dtype).kind not in "fc":  # (before the cast)
+            raise TensorError(f"norm(): dtype should be floating point or complex, but got "
+                              f"{np.dtype(dtype)}")
         source = self if dtype is None else self.astype(dtype)
         _float_only("norm", source)
         dims = _wrap_dims("norm", dim, self.ndim)
@@ -4567,9 +4582,8 @@ class Tensor:
             return source.abs().sum(dims, keepdim=keepdim)
         if p in (math.inf, -math.inf):
             return source._extreme_abs(p > 0, dims, keepdim)
-        if p == 0:  # a count: gradient 0, but the result stays in the graph (as PyTorch's)
-            return ((source != 0).astype(source.dtype) + source._graph_zero()).sum(
-                dims, keepdim=keepdim)
+        if p == 0:  # a count in the graph, whose input's .grad stays None (as PyTorch's)
+            return Nonzero.apply(source).sum(dims, keepdim=keepdim)
         # Any other p: |x|^p in float64 (float32's range ends at |x|^p = 3e38; PyTorch
         # accumulates in double too), the result cast back.
         return source._p_norm(p, dims, keepdim) if source.dtype == np.float64 else \
@@ -5197,7 +5211,7 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Xlogy,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Sum, c_ordered  # noqa: E402
+from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Nonzero, Sum, c_ordered  # noqa: E402
 from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
 from tinygrad_np.ops.select import Fmax, Fmin, Maximum, Minimum, PickShared, Where  # noqa: E402
 from tinygrad_np.ops.shape import (  # noqa: E402

@@ -986,12 +986,15 @@ class Module:
 
         Each parameter keeps its own array and dtype (values are copied with `copy_` under
         `no_grad`, so version counters move and an optimizer holding the parameter sees the
-        new values). Every problem is reported in one StateDictError (a RuntimeError, as
-        PyTorch's, and a ValueError): keys the model lacks ("unexpected") or that the dict
-        lacks ("missing"), both only when `strict`; and, always, values that are not arrays
-        or Tensors, shapes that differ, dtypes that cannot be cast to the parameter's without
-        changing kind (float into int, complex into float, strings, objects) and values too
-        large for the parameter's dtype. A failure (or any exception) leaves the model as it
+        new values). Any number casts as PyTorch's copy_ (a float into an int buffer
+        truncates; complex into real warns and drops the imaginary part). Every problem is
+        reported in one StateDictError (a RuntimeError, as PyTorch's, and a ValueError) in
+        PyTorch's words ('Error(s) in loading state_dict for Linear:' then one line each):
+        keys the model lacks ("Unexpected") or that the dict lacks ("Missing"), both only
+        when `strict`; and, always, values that are not arrays or Tensors, shapes that differ
+        ("size mismatch"), strings or objects, and values the parameter's dtype cannot hold
+        (nan or 1e30 into an integer, 1e300 into float32: PyTorch stores an undefined value
+        there). A failure (or any exception) leaves the model as it
         was. In a tree without load hooks and without overrides of `_load_from_state_dict`
         or `set_extra_state` (the usual model) every value is checked before the first one
         is copied, so nothing needs restoring and no copy of the model is kept (only values
@@ -1031,10 +1034,10 @@ class Module:
         snapshot = None if plain else _snapshot(self)  # (plain: nothing written before the end)
         try:
             _load_tree(self, state, "", run, ())
-            found = problems + _strict_problems(keys, strict) + run.errors
+            found = _strict_problems(keys, strict) + problems + run.errors
             if found:
-                raise StateDictError(f"load_state_dict for {type(self).__name__}: "
-                                     + "; ".join(found))
+                raise StateDictError(f"Error(s) in loading state_dict for "
+                                     f"{type(self).__name__}:\n\t" + "\n\t".join(found))
         except BaseException:
             if snapshot is not None:
                 _restore(snapshot, run.extra_set)
@@ -1287,10 +1290,26 @@ def _group_by_child(state: dict, prefix: str, children: set[str]) -> dict[str, d
 def _strict_problems(keys: IncompatibleKeys, strict: bool) -> list[str]:
     if not strict:
         return []
-    found = [f"missing keys: {', '.join(keys.missing_keys)}"] if keys.missing_keys else []
-    if keys.unexpected_keys:
-        found.append(f"unexpected keys: {', '.join(keys.unexpected_keys)}")
+    found = [f"{kind} key(s) in state_dict: {', '.join(map(_quoted, names))}. "
+             for kind, names in (("Missing", keys.missing_keys),
+                                 ("Unexpected", keys.unexpected_keys)) if names]
     return found
+
+
+def _quoted(key: str) -> str:
+    return f'"{key}"'
+
+
+def _torch_size(shape: tuple) -> str:
+    """A shape as PyTorch prints it in load_state_dict's errors (`torch.Size([2, 3])`)."""
+    return f"torch.Size({list(shape)})"
+
+
+def _copy_error(key: str, parameter: Tensor, array: np.ndarray, reason: str) -> str:
+    """PyTorch's wording for a value that has the right shape but cannot be copied."""
+    return (f'While copying the parameter named "{key}", whose dimensions in the model are '
+            f"{_torch_size(parameter.shape)} and whose dimensions in the checkpoint are "
+            f"{_torch_size(array.shape)}, an exception occurred : {(reason,)}.")
 
 
 def _snapshot(module: Module) -> tuple[list, list, list]:
@@ -1337,7 +1356,11 @@ class StateDictError(RuntimeError, ValueError):
 def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = False
                     ) -> np.ndarray | Tensor | str:
     """`value` converted to the parameter's dtype (with `assign`: as a Tensor sharing its
-    memory, `value` itself when it is one), or the text of what is wrong with it."""
+    memory, `value` itself when it is one), or the text of what is wrong with it, in
+    PyTorch's words. As PyTorch's copy_, any number casts: floats into ints truncate
+    toward zero, complex into real drops the imaginary part (with PyTorch's UserWarning);
+    values the parameter's dtype cannot hold (nan or 1e30 into int64, 1e300 into float32)
+    are refused, where PyTorch would store an undefined value."""
     given = value if isinstance(value, Tensor) else None
     if isinstance(value, Tensor):
         array = value._data
@@ -1346,33 +1369,41 @@ def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = Fal
     elif type(value).__module__.startswith("torch") and hasattr(value, "detach"):
         array = value.detach().cpu().numpy()  # a PyTorch state dict loads unchanged
     else:
-        return f"{name}: expected an array or a Tensor, got {type(value).__name__}"
+        return (f'While copying the parameter named "{name}", expected torch.Tensor or '
+                f"Tensor-like object from checkpoint but received {type(value)}")
     if parameter.shape == () and array.shape == (1,):  # PyTorch's rule for old checkpoints
         array, given = array.reshape(()), None
     if array.shape != parameter.shape:
-        return (f"wrong shape for {name}: the model has {parameter.shape}, the state dict "
-                f"{array.shape}")
+        return (f"size mismatch for {name}: copying a param with shape "
+                f"{_torch_size(array.shape)} from checkpoint, the shape in current model is "
+                f"{_torch_size(parameter.shape)}.")
     target = parameter.dtype
     if array.dtype.kind not in "biufc":
-        return f"{name}: holds {array.dtype} values, not numbers"
+        return _copy_error(name, parameter, array, f"holds {array.dtype} values, not numbers")
     if assign:
         if isinstance(parameter, Parameter) and parameter.requires_grad and (
-                array.dtype.kind != "f"):
-            return (f"{name}: cannot assign {array.dtype} values to a parameter that requires "
-                    "grad (only floating-point tensors can)")
+                array.dtype.kind not in "fc"):
+            return _copy_error(name, parameter, array, "Only Tensors of floating point and "
+                               "complex dtype can require gradients")
         return given if given is not None else Tensor(array)
-    if not np.can_cast(array.dtype, target, casting="same_kind"):
-        return (f"{name}: cannot load {array.dtype} values into a {target} parameter (the "
-                "cast would change the kind of number)")
+    if array.dtype.kind == "c" and target.kind != "c":
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      UserWarning, stacklevel=4)
+        array = array.real
     if target.kind in "iu" and array.dtype.kind in "iu" and array.size:
         info = np.iinfo(target)  # NumPy wraps integers silently: 70000 into int16 is 4464
         if array.min() < info.min or array.max() > info.max:
-            return f"{name}: values too large for a {target} parameter"
+            return _copy_error(name, parameter, array, _out_of_range(target))
     try:
         with np.errstate(over="raise", invalid="raise"):
             return array.astype(target, copy=False)  # (copied into the parameter later)
     except FloatingPointError:
-        return f"{name}: values too large for a {target} parameter"
+        return _copy_error(name, parameter, array, _out_of_range(target))
+
+
+def _out_of_range(target: np.dtype) -> str:
+    nan = " (or nan or infinity, which no integer holds)" if target.kind in "iu" else ""
+    return f"values out of range for {target}{nan}"
 
 
 def _assign(module: Module, name: str, old: Tensor, given: Tensor) -> None:

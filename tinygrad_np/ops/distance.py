@@ -28,8 +28,8 @@ def _rows(x1: np.ndarray, x2: np.ndarray) -> int:
 def _distances(x1: np.ndarray, x2: np.ndarray, p: float) -> np.ndarray:
     """(..., c, R) p-norm distances of a block of x1's rows (..., c, M) to x2 (..., R, M)."""
     size = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
-    if p == 0:
-        return (size != 0).sum(-1).astype(x1.dtype)
+    if p == 0:  # (PyTorch's min(ceil(|d|), 1): a NaN difference, inf - inf, gives NaN)
+        return np.minimum(np.ceil(size), 1).sum(-1)
     if p == math.inf:
         return size.max(-1, initial=0)
     if p == 1:
@@ -43,38 +43,45 @@ def _sign(x):
     return x.sign() if xp.is_tensor(x) else np.sign(x)
 
 
-def _grad_block(x1, x2, y, g, p: float):
+def _grad_block(x1, x2, y, g, p: float, pairs: bool = False):
     """(dx1, dx2) of a block: PyTorch's rule for each difference d, summed over the other
     side: sign(d) |d|^(p-1) g / y^(p-1) (d g / y for p=2, sign(d) g for p=1, sign(d) g where
-    |d| = y for p=inf), 0 where y = 0 (and where d = 0). Zeros are replaced by ones before
-    a division or a negative power, so that no inf or NaN reaches a recorded gradient."""
+    |d| = y for p=inf, NaN where |d| is inf, as PyTorch's), 0 where y = 0 (and where d = 0).
+    Zeros are replaced by ones before a division or a negative power, so that no inf or
+    NaN reaches a recorded gradient. `pairs` (pdist): only distances with a gradient count,
+    so that x - x on the diagonal (inf - inf) adds nothing."""
+    sides = _pair_sides if pairs else _sides
     diff = x1[..., :, None, :] - x2[..., None, :, :]
     if p == 1:
-        return _sides(_sign(diff) * g[..., None])
+        return sides(_sign(diff) * g[..., None], g)
     if p == math.inf:
-        return _sides(_sign(diff) * (abs(diff) == y[..., None]) * g[..., None])
+        return sides((_sign(diff) * (abs(diff) == y[..., None]) + 0 * diff) * g[..., None], g)
     zero = y == 0
     scale = (g / (y + zero) ** (p - 1))[..., None]
     if p == 2:
-        return _sides(xp.masked(~zero[..., None], diff * scale))
-    size = abs(diff)
-    if p < 2:  # sign(d) is 0 where d is: a 1 there keeps |d|^(p-1) and its derivative finite
-        size = size + (diff == 0)
-    return _sides(xp.masked(~zero[..., None], _sign(diff) * size ** (p - 1) * scale))
+        return sides(xp.masked(~zero[..., None], diff * scale), g)
+    size, keep = abs(diff), ~zero[..., None]
+    if p < 2:  # 0 where d is (also for an infinite scale): a 1 there keeps |d|^(p-1) finite
+        size, keep = size + (diff == 0), keep & (diff != 0)
+    return sides(xp.masked(keep, _sign(diff) * size ** (p - 1) * scale), g)
 
 
-def _sides(each):
+def _sides(each, g=None):
     """dx1 (summed over x2's rows) and dx2 (minus the sum over x1's rows)."""
     return each.sum(-2), -each.sum(-3)
+
+
+def _pair_sides(each, g):
+    return _sides(xp.masked((g != 0)[..., None], each))
 
 
 @xp.quiet  # 0 / 0 where a distance is 0: masked to 0, as PyTorch
 class CDist(Function):
     """y[..., i, j] = |x1[..., i, :] - x2[..., j, :]|_p (batch dims equal), in blocks of rows;
-    dx from PyTorch's _cdist_backward rules (see _grad_block), p=0 none."""
+    dx from PyTorch's _cdist_backward rules (see _grad_block), p=0 none; `pairs` for pdist."""
 
-    def forward(ctx, x1, x2, p):
-        ctx.p, ctx.rows = p, _rows(x1, x2)
+    def forward(ctx, x1, x2, p, pairs=False):
+        ctx.p, ctx.rows, ctx.pairs = p, _rows(x1, x2), pairs
         y = np.concatenate([_distances(x1[..., i:i + ctx.rows, :], x2, p)
                             for i in range(0, max(x1.shape[-2], 1), ctx.rows)], -2)
         ctx.save_for_backward(x1, x2, y)
@@ -83,15 +90,16 @@ class CDist(Function):
     def backward(ctx, grad_output):
         x1, x2, y = ctx.saved_tensors
         if ctx.p == 0:
-            return np.zeros(x1.shape, x1.dtype), np.zeros(x2.shape, x2.dtype), None
+            return np.zeros(x1.shape, x1.dtype), np.zeros(x2.shape, x2.dtype), None, None
         if xp.is_tensor(grad_output):  # create_graph: one block, recorded
-            return _grad_block(x1, x2, y, grad_output, ctx.p) + (None,)
+            return _grad_block(x1, x2, y, grad_output, ctx.p, ctx.pairs) + (None, None)
         dx1, dx2 = np.empty_like(x1), np.zeros_like(x2)
         for i in range(0, x1.shape[-2], ctx.rows):
             part = (Ellipsis, slice(i, i + ctx.rows), slice(None))  # rows: axis -2
-            dx1[part], block = _grad_block(x1[part], x2, y[part], grad_output[part], ctx.p)
+            dx1[part], block = _grad_block(x1[part], x2, y[part], grad_output[part], ctx.p,
+                                           ctx.pairs)
             dx2 += block
-        return dx1, dx2, None
+        return dx1, dx2, None, None
 
 
 @xp.quiet  # g / d where d is 0: masked to 0, as PyTorch

@@ -110,3 +110,14 @@ class AMin(Min):
     """y = amin(x, axis);  as min, but a slice whose min is NaN gets NaN gradients (PyTorch)."""
 
     nan_hits = False
+
+
+class Nonzero(Function):
+    """y = 1 where x != 0 else 0, in x's dtype;  no gradient (None, not zeros): the terms
+    of norm(p=0), whose input's .grad PyTorch leaves None (the result stays in the graph)."""
+
+    def forward(ctx, x):
+        return (x != 0).astype(x.dtype)
+
+    def backward(ctx, grad_output):
+        return None

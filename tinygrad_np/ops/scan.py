@@ -107,8 +107,9 @@ class Cumsum(Function):
 class Cumprod(Function):
     """y_i = prod_{j<=i} x_j along axis;  dx_i = sum_{j>=i} g_j prod_{k<=j, k!=i} x_k.
 
-    Before the first zero z that is sum_{j>=i} g_j y_j / x_i; at z it is the same sum with
-    x_z taken as 1; after z it is 0.
+    Before the first zero z that is sum_{i<=j<z} g_j y_j / x_i (y_j from z on is 0, also
+    where an inf after z makes it NaN, as PyTorch); at z it is the same sum with x_z taken as
+    1; after z it is 0.
     """
 
     def forward(ctx, x, axis):
@@ -124,12 +125,12 @@ class Cumprod(Function):
     def backward(ctx, grad_output):
         x, y = ctx.saved_tensors
         axis = ctx.axis
-        before_zero = reverse_cumsum(grad_output * y, axis)
         if not ctx.has_zero:
-            return before_zero / x
+            return reverse_cumsum(grad_output * y, axis) / x
         if xp.is_tensor(x):  # create_graph: the form that stays differentiable at zeros
             return _cumprod_grad_with_zeros(x, grad_output, axis)
         at_zero = reverse_cumsum(grad_output * _cumprod(select(ctx.first, 1, x), axis), axis)
+        before_zero = reverse_cumsum(select(ctx.before, grad_output * y, 0), axis)
         return select(ctx.before, before_zero / select(ctx.before, x, 1),
                       select(ctx.first, at_zero, 0))
 
