@@ -1,0 +1,141 @@
+"""Round 16 (k3): user-written optimizers, schedulers and training utilities, the PyTorch
+way, against PyTorch 2.13: the `torch._foreach_*` family custom optimizers use, step hooks'
+arguments, a custom optimizer's `__setstate__` on loading, a tensor `step` kept as saved."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
+
+_RNG = np.random.default_rng(163)
+_W1, _B1 = _RNG.standard_normal((8, 4)), _RNG.standard_normal(8)
+_W2, _B2 = _RNG.standard_normal((1, 8)), _RNG.standard_normal(1)
+_X, _Y = _RNG.standard_normal((16, 4)), _RNG.standard_normal((16, 1))
+
+
+def _model(lib):
+    model = lib.nn.Sequential(lib.nn.Linear(4, 8), lib.nn.Tanh(), lib.nn.Linear(8, 1)).double()
+    with lib.no_grad():
+        for param, value in zip(model.parameters(), (_W1, _B1, _W2, _B2)):
+            param.copy_(lib.tensor(value))
+    return model
+
+
+def _train(lib, make_optimizer, steps: int = 20):
+    """Losses and final weights of `steps` closure steps on a small regression."""
+    model = _model(lib)
+    optimizer = make_optimizer(lib, model.parameters())
+    x, y = lib.tensor(_X), lib.tensor(_Y)
+    losses = []
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        losses.append(optimizer.step(closure).item())
+    return np.array(losses), [p.detach().numpy() for p in model.parameters()], optimizer
+
+
+def _foreach_adam(lib, params):
+    """Adam written with the _foreach functions, as torch.optim's foreach path is."""
+    class ForeachAdam(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.01, betas=(0.9, 0.999), eps=1e-8):
+            super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            with lib.enable_grad():
+                loss = closure()
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                grads = [p.grad for p in params]
+                for p in params:
+                    if not self.state[p]:
+                        self.state[p].update(step=lib.tensor(0.0, dtype=lib.float64),
+                                             m=lib.zeros_like(p), v=lib.zeros_like(p))
+                steps = [self.state[p]["step"] for p in params]
+                exp_avg = [self.state[p]["m"] for p in params]
+                exp_avg_sq = [self.state[p]["v"] for p in params]
+                beta1, beta2 = group["betas"]
+                lib._foreach_add_(steps, 1)
+                lib._foreach_lerp_(exp_avg, grads, 1 - beta1)
+                lib._foreach_mul_(exp_avg_sq, beta2)
+                lib._foreach_addcmul_(exp_avg_sq, grads, grads, 1 - beta2)
+                correction1 = lib._foreach_pow(beta1, steps)
+                lib._foreach_sub_(correction1, 1)
+                lib._foreach_neg_(correction1)
+                correction2 = lib._foreach_sqrt(
+                    lib._foreach_neg(lib._foreach_sub(lib._foreach_pow(beta2, steps), 1)))
+                denom = lib._foreach_sqrt(exp_avg_sq)
+                lib._foreach_div_(denom, correction2)
+                lib._foreach_add_(denom, group["eps"])
+                step_size = [-group["lr"] / c.item() for c in correction1]
+                lib._foreach_addcdiv_(params, exp_avg, denom, step_size)
+            return loss
+
+    return ForeachAdam(params)
+
+
+@needs_torch
+def test_foreach_adam_trajectory_as_torch():
+    mine, mine_w, _ = _train(tg, _foreach_adam)
+    theirs, theirs_w, _ = _train(torch, _foreach_adam)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-10)
+    for a, b in zip(mine_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _foreach_zoo(lib):
+    a = [lib.tensor([0.5, -1.5], dtype=lib.float64), lib.tensor([2.0, 0.25, -3.0],
+                                                                 dtype=lib.float64)]
+    b = [lib.tensor([1.5, 2.0], dtype=lib.float64), lib.tensor([0.5, 4.0, 1.0],
+                                                                dtype=lib.float64)]
+    out = [*lib._foreach_abs(a), *lib._foreach_exp(a), *lib._foreach_sign(a),
+           *lib._foreach_maximum(a, 0.0), *lib._foreach_minimum(a, b),
+           *lib._foreach_clamp_max(a, [0.0, 1.0]), *lib._foreach_pow(b, 2),
+           *lib._foreach_pow(b, [0.5, 3.0]), *lib._foreach_pow(b, a), *lib._foreach_pow(2.0, a),
+           *lib._foreach_lerp(a, b, [0.25, 0.75]), *lib._foreach_addcdiv(a, b, b, value=2.0),
+           *lib._foreach_addcmul(a, a, b, lib.tensor([0.5, -1.0], dtype=lib.float64)),
+           *lib._foreach_max(a), *lib._foreach_norm(a, 1), *lib._foreach_norm(a, float("inf")),
+           *lib._foreach_powsum(b, 3), *lib._foreach_clone(b), *lib._foreach_reciprocal(b),
+           *lib._foreach_mm([lib.ones(2, 3, dtype=lib.float64)], [lib.ones(3, 1,
+                                                                           dtype=lib.float64)])]
+    c = lib._foreach_clone(a)
+    lib._foreach_maximum_(c, b)
+    lib._foreach_clamp_min_(c, 1.0)
+    lib._foreach_sqrt_(c)
+    lib._foreach_div_(c, lib.tensor(2.0, dtype=lib.float64))
+    lib._foreach_addcdiv_(c, b, b, lib.tensor([1.0, 2.0], dtype=lib.float64))
+    return [t.numpy() for t in [*out, *c]]
+
+
+@needs_torch
+def test_foreach_functions_as_torch():
+    for mine, theirs in zip(_foreach_zoo(tg), _foreach_zoo(torch), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+def test_foreach_values_and_errors():
+    a = [tg.tensor([1.0, 4.0]), tg.tensor([9.0])]
+    assert isinstance(tg._foreach_sqrt(a), tuple)
+    assert [t.tolist() for t in tg._foreach_sqrt(a)] == [[1.0, 2.0], [3.0]]
+    assert [t.item() for t in tg._foreach_pow(2.0, [tg.tensor(3.0), tg.tensor(0.5)])] == [
+        8.0, pytest.approx(2 ** 0.5)]
+    with pytest.raises(RuntimeError, match="same number of tensors, got 2 and 3"):
+        tg._foreach_add_(a, [1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="at least one tensor"):
+        tg._foreach_mul([], 2.0)
+    with pytest.raises(RuntimeError, match=r"0-d scalar tensor.*shape \(2,\)"):
+        tg._foreach_mul(a, tg.tensor([1.0, 2.0]))
