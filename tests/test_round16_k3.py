@@ -139,3 +139,113 @@ def test_foreach_values_and_errors():
         tg._foreach_mul([], 2.0)
     with pytest.raises(RuntimeError, match=r"0-d scalar tensor.*shape \(2,\)"):
         tg._foreach_mul(a, tg.tensor([1.0, 2.0]))
+
+
+def _custom_adam(lib, params, **kwargs):
+    """The custom optimizer people write: defaults dict, state on first step, __setstate__."""
+    class MyAdam(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.01, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.0):
+            super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
+                                          weight_decay=weight_decay))
+
+        def __setstate__(self, state):
+            super().__setstate__(state)
+            for group in self.param_groups:
+                group.setdefault("amsgrad", False)
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if closure is not None:
+                with lib.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                beta1, beta2 = group["betas"]
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    grad = p.grad.data.add(p, alpha=group["weight_decay"])
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = lib.tensor(0.0)
+                        state["exp_avg"] = lib.zeros_like(p, memory_format=lib.preserve_format)
+                        state["exp_avg_sq"] = lib.zeros_like(p)
+                    state["step"] += 1
+                    step = state["step"].item()
+                    state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
+                    state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                    denom = (state["exp_avg_sq"].sqrt() / (1 - beta2 ** step) ** 0.5)
+                    p.addcdiv_(state["exp_avg"], denom.add_(group["eps"]),
+                               value=-group["lr"] / (1 - beta1 ** step))
+            return loss
+
+    return MyAdam(params, **kwargs)
+
+
+@needs_torch
+def test_custom_optimizer_trajectory_as_torch():
+    mine, mine_w, _ = _train(tg, _custom_adam)
+    theirs, theirs_w, _ = _train(torch, _custom_adam)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-10)
+    for a, b in zip(mine_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _hook_log(lib):
+    _, _, optimizer = _train(lib, _custom_adam, steps=1)
+    log = []
+
+    def pre(opt, args, kwargs):
+        log.append(("pre", args[0] is opt, len(args), sorted(kwargs)))
+
+    optimizer.register_step_pre_hook(pre)
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: log.append(("post", len(args))))
+    optimizer.step()
+    optimizer.step(None)
+    optimizer.step(closure=None)
+    return log
+
+
+@needs_torch
+def test_step_hooks_see_the_optimizer_in_args_as_torch():
+    assert _hook_log(tg) == _hook_log(torch)
+
+
+def test_step_pre_hook_replacing_args():
+    param = tg.nn.Parameter(tg.tensor([1.0, 2.0]))
+    optimizer = tg.optim.SGD([param], lr=0.5)
+    param.grad = tg.tensor([1.0, 1.0])
+    calls = []
+
+    def closure():
+        calls.append("closure")
+        return tg.tensor(3.0)
+
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: ((args[0], closure), kwargs))
+    assert optimizer.step().item() == 3.0
+    assert calls == ["closure"] and param.tolist() == [0.5, 1.5]
+    other = tg.optim.SGD([tg.nn.Parameter(tg.zeros(1))], lr=0.1)
+    other.register_step_pre_hook(lambda opt, args, kwargs: "args")
+    with pytest.raises(RuntimeError, match=r"SGD.step: a step pre-hook must return None or a "
+                                           r"tuple \(new_args, new_kwargs\), but got 'args'"):
+        other.step()
+
+
+def _loaded_custom(lib):
+    _, _, optimizer = _train(lib, _custom_adam, steps=3)
+    saved = optimizer.state_dict()
+    model = _model(lib)
+    fresh = _custom_adam(lib, model.parameters(), lr=0.5)
+    fresh.load_state_dict(saved)
+    fresh.add_param_group({"params": [lib.nn.Parameter(lib.zeros(1, dtype=lib.float64))]})
+    step = fresh.state[next(iter(model.parameters()))]["step"]
+    return (fresh.defaults, [sorted(group) for group in fresh.param_groups],
+            fresh.param_groups[0]["lr"], str(step.dtype).split(".")[-1], step.item())
+
+
+@needs_torch
+def test_load_state_dict_runs_setstate_and_keeps_tensor_step_as_torch():
+    mine, theirs = _loaded_custom(tg), _loaded_custom(torch)
+    assert mine == theirs
+    assert mine[0]["differentiable"] is False and mine[1][0].count("amsgrad") == 1
+    assert mine[3:] == ("float32", 3.0)

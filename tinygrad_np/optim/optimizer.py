@@ -259,9 +259,13 @@ class Optimizer:
     def __getstate__(self) -> dict[str, Any]:  # the work arrays alias this process's memory
         return {**self.__dict__, "_work": {}}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:  # older pickles: their own caches
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling, and the end of `load_state_dict` (given the new "state" and
+        "param_groups"), as PyTorch's: a subclass's override fills in what older dicts lack."""
+        # (older pickles hold their own caches, "_scratch" and "_writable": dropped)
         self.__dict__.update({k: v for k, v in state.items() if k not in ("_scratch", "_writable")})
         self.__dict__.setdefault("_work", {})
+        self.defaults.setdefault("differentiable", False)  # as PyTorch's, in every defaults
 
     def _stepped_state(self, param: Tensor, *zeros: str, **initial: Any) -> dict[str, Any]:
         """The parameter's state with this step counted. On its first step `step` starts at 0,
@@ -302,12 +306,12 @@ class Optimizer:
         return handle
 
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """`hook(optimizer, args, kwargs)` before each step; returning (args, kwargs) replaces
-        step's arguments."""
+        """`hook(optimizer, args, kwargs)` before each step, `args` starting with the optimizer
+        (as PyTorch's); returning (args, kwargs) replaces step's arguments."""
         return self._register("step_pre", hook)
 
     def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
-        """`hook(optimizer, args, kwargs)` after each step."""
+        """`hook(optimizer, args, kwargs)` after each step (`args` as the pre-hooks')."""
         return self._register("step_post", hook)
 
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
@@ -403,8 +407,7 @@ class Optimizer:
                 saved.setdefault(key, default)  # PyTorch fills in the settings it lacks
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
-        self.state = state
-        self.param_groups = saved_groups
+        self.__setstate__({"state": state, "param_groups": saved_groups})
         self._run_hooks("load_post")
 
     def __repr__(self) -> str:
@@ -448,11 +451,16 @@ def _with_step_hooks(step: Callable) -> Callable:
                 "step_post"]:
             return step_(self, *args, **kwargs)
         own = own or {}
+        args = (self, *args)  # the hooks see step's arguments with the optimizer first
         for hook in (*_GLOBAL_STEP_HOOKS["step_pre"].values(), *own.get("step_pre", {}).values()):
             changed = hook(self, args, kwargs)
             if changed is not None:
+                if not (isinstance(changed, tuple) and len(changed) == 2):
+                    raise RuntimeError(f"{type(self).__name__}.step: a step pre-hook must return "
+                                       "None or a tuple (new_args, new_kwargs), but got "
+                                       f"{changed!r}")
                 args, kwargs = changed
-        result = step_(self, *args, **kwargs)
+        result = step_(*args, **kwargs)
         for hook in (*own.get("step_post", {}).values(), *_GLOBAL_STEP_HOOKS["step_post"].values()):
             hook(self, args, kwargs)
         return result
@@ -501,7 +509,8 @@ class Step(float):
 def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
     """A loaded state entry: a built-in optimizer's `step` (or a custom one's float) as a Step;
     tensors and arrays as new ones of the same kind, in the parameter's float dtype (arrays as
-    Tensors with `as_tensor`: most built-in steps read Tensors); anything else a deep copy."""
+    Tensors with `as_tensor`: most built-in steps read Tensors), except a custom optimizer's
+    tensor `step`, which keeps its dtype as in PyTorch; anything else a deep copy."""
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
         value = Tensor(value.detach().cpu().numpy())  # a torch.optim state dict loads as is
     if key == "step" and (builtin or isinstance(value, float | np.ndarray)):  # a custom
@@ -509,7 +518,8 @@ def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: 
         return Step(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
-        dtype = param.dtype if array.dtype.kind == "f" and param.dtype.kind == "f" else None
+        floats = array.dtype.kind == "f" and param.dtype.kind == "f"
+        dtype = param.dtype if floats and key != "step" else None  # (PyTorch keeps step's)
         array = np.array(array, dtype=dtype, copy=True)
         return Tensor(array) if as_tensor or isinstance(value, Tensor) else array
     return copy.deepcopy(value)
