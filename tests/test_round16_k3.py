@@ -249,3 +249,65 @@ def test_load_state_dict_runs_setstate_and_keeps_tensor_step_as_torch():
     assert mine == theirs
     assert mine[0]["differentiable"] is False and mine[1][0].count("amsgrad") == 1
     assert mine[3:] == ("float32", 3.0)
+
+
+_SWA_WEIGHTS = [(_RNG.standard_normal((2, 3)), _RNG.standard_normal(2)) for _ in range(6)]
+
+
+def _averaged(lib):
+    swa = lib.optim.swa_utils
+    model = lib.nn.Linear(3, 2).double()
+    averages = [swa.AveragedModel(model, multi_avg_fn=swa.get_swa_multi_avg_fn()),
+                swa.AveragedModel(model, multi_avg_fn=swa.get_ema_multi_avg_fn(0.75)),
+                swa.AveragedModel(model, avg_fn=swa.get_ema_avg_fn(0.75)),
+                swa.AveragedModel(model)]
+    for weight, bias in _SWA_WEIGHTS:
+        with lib.no_grad():
+            model.weight.copy_(lib.tensor(weight))
+            model.bias.copy_(lib.tensor(bias))
+        for average in averages:
+            average.update_parameters(model)
+    return [p.detach().numpy() for average in averages for p in average.module.parameters()]
+
+
+@needs_torch
+def test_averaged_model_multi_avg_fns_as_torch():
+    for mine, theirs in zip(_averaged(tg), _averaged(torch), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-14, atol=1e-15)
+
+
+def test_swa_multi_avg_fn_is_the_running_mean():
+    found = _averaged(tg)
+    weights = np.array([w for w, _ in _SWA_WEIGHTS])
+    np.testing.assert_allclose(found[0], weights.mean(0), rtol=1e-6)  # (float32 1/(n+1))
+    np.testing.assert_allclose(found[6], weights.mean(0), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"Invalid decay value 1.5 provided"):
+        tg.optim.swa_utils.get_ema_multi_avg_fn(1.5)
+
+
+def _swalr_state(lib, strategy: str):
+    optimizer = lib.optim.SGD([lib.nn.Parameter(lib.zeros(2))], lr=0.5)
+    scheduler = lib.optim.swa_utils.SWALR(optimizer, swa_lr=0.05, anneal_epochs=4,
+                                          anneal_strategy=strategy)
+    optimizer.step()
+    scheduler.step()
+    return {key: value for key, value in scheduler.state_dict().items()
+            if key not in ("_get_lr_called_within_step",)}
+
+
+def _swalr_loaded(lib, state: dict) -> float:
+    optimizer = lib.optim.SGD([lib.nn.Parameter(lib.zeros(2))], lr=0.5)
+    scheduler = lib.optim.swa_utils.SWALR(optimizer, swa_lr=0.05, anneal_epochs=4)
+    scheduler.load_state_dict(state)
+    for _ in range(2):
+        optimizer.step()
+        scheduler.step()
+    return optimizer.param_groups[0]["lr"]
+
+
+@needs_torch
+def test_swalr_state_dict_keys_as_torch_and_loads_across():
+    assert _swalr_state(tg, "linear") == _swalr_state(torch, "linear")
+    saved = _swalr_state(torch, "linear")
+    assert _swalr_loaded(tg, saved) == pytest.approx(_swalr_loaded(torch, saved), rel=1e-12)
+    assert _swalr_loaded(tg, saved) != pytest.approx(_swalr_loaded(tg, _swalr_state(tg, "cos")))
