@@ -311,3 +311,95 @@ def test_swalr_state_dict_keys_as_torch_and_loads_across():
     saved = _swalr_state(torch, "linear")
     assert _swalr_loaded(tg, saved) == pytest.approx(_swalr_loaded(torch, saved), rel=1e-12)
     assert _swalr_loaded(tg, saved) != pytest.approx(_swalr_loaded(tg, _swalr_state(tg, "cos")))
+
+
+def _copied_adamax(lib, params):
+    """An optimizer written as torch.optim's source is, with its private helpers."""
+    helpers = __import__(f"{lib.__name__}.optim.optimizer", fromlist=["Optimizer"])
+
+    class CopiedAdamax(helpers.Optimizer):
+        def __init__(self, params, lr=0.02, betas=(0.9, 0.999), eps=1e-8, foreach=None,
+                     differentiable=False):
+            super().__init__(params, dict(lr=lr, betas=betas, eps=eps, foreach=foreach,
+                                          differentiable=differentiable))
+
+        @helpers._use_grad_for_differentiable
+        def step(self, closure=None):
+            assert not lib.is_grad_enabled()
+            loss = None
+            if closure is not None:
+                with lib.enable_grad():
+                    loss = closure()
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                fused, foreach = helpers._default_to_fused_or_foreach(params, False, False)
+                assert (fused, foreach) == (False, False)
+                helpers._view_as_real(params, [p.grad for p in params])
+                for p in params:
+                    state = self.state[p]
+                    if not state:
+                        state["step"] = lib.tensor(0.0, dtype=helpers._get_scalar_dtype())
+                        state["exp_avg"] = lib.zeros_like(p)
+                        state["exp_inf"] = lib.zeros_like(p)
+                    state["step"] += 1
+                    beta1, beta2 = group["betas"]
+                    state["exp_avg"].lerp_(p.grad, 1 - beta1)
+                    norm_buf = lib.cat([state["exp_inf"].mul_(beta2).unsqueeze(0),
+                                        p.grad.abs().add_(group["eps"]).unsqueeze_(0)], 0)
+                    state["exp_inf"].copy_(lib.amax(norm_buf, 0, keepdim=False))
+                    clr = group["lr"] / (1 - beta1 ** helpers._get_value(state["step"]))
+                    p.addcdiv_(state["exp_avg"], state["exp_inf"], value=-clr)
+            return helpers._stack_if_compiling(loss)
+
+    return CopiedAdamax(params)
+
+
+@needs_torch
+def test_optimizer_copied_from_torch_source_runs_as_torch():
+    mine, mine_w, optimizer = _train(tg, _copied_adamax)
+    theirs, theirs_w, _ = _train(torch, _copied_adamax)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-10)
+    for a, b in zip(mine_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert tg.is_grad_enabled()  # restored after the step
+    assert "params" in tg.optim.optimizer._params_doc
+
+
+def _copied_scheduler_rates(lib):
+    module = __import__(f"{lib.__name__}.optim.lr_scheduler", fromlist=["LRScheduler"])
+
+    class WarmupStep(module.LRScheduler):
+        def __init__(self, optimizer, warmup, gamma, last_epoch=-1):
+            self.warmup = warmup
+            self.gammas = module._format_param("gamma", optimizer, gamma)
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            module._warn_get_lr_called_within_step(self)
+            if self.last_epoch < self.warmup:
+                return [base * (self.last_epoch + 1) / self.warmup for base in self.base_lrs]
+            return [group["lr"] * gamma
+                    for group, gamma in zip(self.optimizer.param_groups, self.gammas)]
+
+    params = [lib.nn.Parameter(lib.zeros(1)), lib.nn.Parameter(lib.zeros(1))]
+    optimizer = lib.optim.SGD([{"params": params[:1]}, {"params": params[1:], "lr": 1.0}],
+                              lr=0.1)
+    scheduler = WarmupStep(optimizer, 3, [0.5, 0.9])
+    rates = []
+    for _ in range(6):
+        optimizer.step()
+        scheduler.step()
+        rates.append(scheduler.get_last_lr())
+    with module._enable_get_lr_call(scheduler):
+        rates.append(scheduler.get_lr())  # no warning inside
+    with pytest.raises(UserWarning, match="get_last_lr"):
+        scheduler.get_lr()
+    with pytest.raises(ValueError, match="gamma must have the same length"):
+        WarmupStep(optimizer, 3, [0.5])
+    return rates
+
+
+@needs_torch
+def test_scheduler_copied_from_torch_source_as_torch():
+    np.testing.assert_allclose(_copied_scheduler_rates(tg), _copied_scheduler_rates(torch),
+                               rtol=1e-12)

@@ -66,6 +66,30 @@ def _warn_outside_step(scheduler: LRScheduler) -> None:
                       "`get_last_lr()`.", UserWarning, stacklevel=3)
 
 
+_warn_get_lr_called_within_step = _warn_outside_step  # (PyTorch's name, for copied schedulers)
+
+
+def _format_param(name: str, optimizer: Optimizer, param: Any) -> list[Any]:
+    """PyTorch's helper: one value per group (a list checked, a scalar repeated; tensors
+    cloned)."""
+    return [value.clone() if hasattr(value, "clone") else value
+            for value in _per_group(name, optimizer, param)]
+
+
+class _enable_get_lr_call:
+    """`with _enable_get_lr_call(scheduler):` get_lr() runs as called by step (no warning)."""
+
+    def __init__(self, scheduler: LRScheduler) -> None:
+        self.o = scheduler
+
+    def __enter__(self) -> _enable_get_lr_call:
+        self.o._get_lr_called_within_step = True
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.o._get_lr_called_within_step = False
+
+
 class LRScheduler:
     """Base class: subclasses define `get_lr()`, the new rate of every group given
     `self.last_epoch` (already advanced), the groups' current "lr" and `self.base_lrs`.

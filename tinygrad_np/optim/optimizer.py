@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.device import device
-from tinygrad_np.function import enable_grad
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.function import enable_grad, is_grad_enabled, set_grad_enabled
 from tinygrad_np.nn.module import RemovableHandle
 from tinygrad_np.tensor import Size, Tensor, _unlock
 from tinygrad_np.xp import _quietly
@@ -523,6 +524,68 @@ def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: 
         array = np.array(array, dtype=dtype, copy=True)
         return Tensor(array) if as_tensor or isinstance(value, Tensor) else array
     return copy.deepcopy(value)
+
+
+# ----------------------------------------------------------------- PyTorch's private helpers
+# What optimizers copied from torch.optim's source import from torch.optim.optimizer. Here no
+# parameter is on a device with foreach or fused kernels, nothing is compiled, and the update
+# runs as written.
+StateDict = dict[str, Any]
+_params_doc = ("params (iterable): iterable of parameters or named_parameters to optimize or "
+               "iterable of dicts defining parameter groups")
+_foreach_doc = ("foreach (bool, optional): whether the foreach implementation is used "
+                "(here it changes nothing) (default: None)")
+_fused_doc = "fused (bool, optional): whether the fused implementation is used (default: None)"
+_capturable_doc = ("capturable (bool, optional): whether this instance is safe to capture in "
+                   "a graph (CUDA only) (default: False)")
+_differentiable_doc = ("differentiable (bool, optional): whether autograd should occur "
+                       "through the optimizer step (default: False)")
+_maximize_doc = ("maximize (bool, optional): maximize the objective with respect to the "
+                 "params, instead of minimizing (default: False)")
+
+
+def _use_grad_for_differentiable(step: Callable) -> Callable:
+    """Decorate `step(self, ...)`: it runs with grad mode set to the optimizer's
+    `defaults["differentiable"]`, the caller's mode restored after."""
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        previous = is_grad_enabled()
+        set_grad_enabled(bool(self.defaults.get("differentiable", False)))
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            set_grad_enabled(previous)
+    return wrapper
+
+
+def _get_value(x: Any) -> Any:
+    """A 0-d tensor's number (`step` kept as a tensor); anything else as it is."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _stack_if_compiling(x: Any) -> Any:
+    return x  # (nothing is compiled)
+
+
+def _get_scalar_dtype(is_fused: bool | None = None) -> np.dtype:
+    """The dtype of a tensor `step`: float64 when that is the default dtype, else float32."""
+    default = get_default_dtype()
+    return np.dtype(np.float64) if default == np.float64 and not is_fused else np.dtype(
+        np.float32)
+
+
+def _default_to_fused_or_foreach(params: list, differentiable: bool,
+                                 use_fused: bool = False) -> tuple[bool, bool]:
+    """(fused, foreach): (False, False), as PyTorch's answer for CPU tensors."""
+    return False, False
+
+
+def _view_as_real(params: list, *state_and_grads: list) -> None:
+    """PyTorch swaps complex entries for their real views; here no tensor is complex."""
+
+
+def _get_capturable_supported_devices(supports_xla: bool = True) -> list[str]:
+    return ["cuda", "xpu", "hpu", "privateuseone", *(["xla"] if supports_xla else [])]
 
 
 def check_non_negative(owner: str, **values: float) -> None:
