@@ -403,3 +403,59 @@ def _copied_scheduler_rates(lib):
 def test_scheduler_copied_from_torch_source_as_torch():
     np.testing.assert_allclose(_copied_scheduler_rates(tg), _copied_scheduler_rates(torch),
                                rtol=1e-12)
+
+
+def _copied_foreach_sgd(lib, params):
+    """Momentum SGD as torch.optim's foreach path groups its tensors."""
+    class GroupedSGD(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.05, momentum=0.9):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            self._accelerator_graph_capture_health_check()
+            with lib.enable_grad():
+                loss = closure()
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                bufs = [self.state[p].get("momentum_buffer") for p in params]
+                grouped = self._group_tensors_by_device_and_dtype(
+                    [params, [p.grad for p in params], bufs], with_indices=True)
+                for (device_params, grads, device_bufs), indices in grouped.values():
+                    if any(buf is None for buf in device_bufs):
+                        device_bufs = list(lib._foreach_clone(grads))
+                        for i, buf in zip(indices, device_bufs):
+                            self.state[params[i]]["momentum_buffer"] = buf
+                    else:
+                        lib._foreach_mul_(device_bufs, group["momentum"])
+                        lib._foreach_add_(device_bufs, grads)
+                    lib._foreach_add_(device_params, device_bufs, alpha=-group["lr"])
+            self._optimizer_step_code()
+            return loss
+
+    return GroupedSGD(params)
+
+
+@needs_torch
+def test_optimizer_grouping_tensors_as_torch_foreach_path():
+    mine, mine_w, _ = _train(tg, _copied_foreach_sgd)
+    theirs, theirs_w, _ = _train(torch, _copied_foreach_sgd)
+    np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    for a, b in zip(mine_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_group_tensors_by_device_and_dtype():
+    a, b, c = tg.ones(2), tg.ones(1, dtype=tg.float64), tg.zeros(3)
+    grouped = tg.optim.Optimizer._group_tensors_by_device_and_dtype([[a, b, c], [c, None, a]],
+                                                                     with_indices=True)
+    assert list(grouped) == [(a.device, tg.float32), (b.device, tg.float64)]
+    (first, second), indices = grouped[(a.device, tg.float32)]
+    assert first[0] is a and first[1] is c and second[0] is c and second[1] is a
+    assert indices == [0, 2]
+    assert grouped[(b.device, tg.float64)] == ([[b], [None]], [1])
+    assert tg.optim.Optimizer._group_tensors_by_device_and_dtype([[a]])[(a.device,
+                                                                          tg.float32)][1] == []
+    optimizer = tg.optim.SGD([tg.nn.Parameter(a)], lr=0.1)
+    with pytest.warns(DeprecationWarning, match="_accelerator_graph_capture_health_check"):
+        optimizer._cuda_graph_capture_health_check()

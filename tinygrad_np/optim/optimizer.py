@@ -94,8 +94,7 @@ class Optimizer:
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._opt_called = False
-        if not getattr(type(self).step, "hooked", False):  # the step hooks, wrapped once per
-            type(self).step = _with_step_hooks(type(self).step)  # class (as PyTorch's)
+        self._patch_step_function()
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -267,6 +266,7 @@ class Optimizer:
         self.__dict__.update({k: v for k, v in state.items() if k not in ("_scratch", "_writable")})
         self.__dict__.setdefault("_work", {})
         self.defaults.setdefault("differentiable", False)  # as PyTorch's, in every defaults
+        self._patch_step_function()  # (unpickled where no instance of the class was made)
 
     def _stepped_state(self, param: Tensor, *zeros: str, **initial: Any) -> dict[str, Any]:
         """The parameter's state with this step counted. On its first step `step` starts at 0,
@@ -293,6 +293,42 @@ class Optimizer:
         if work is None or work[0] is not array:
             work = self._work[param] = (array, _writable_memory(param), np.empty_like(array))
         return work
+
+    # ------------------------------------------- what optimizers copied from torch.optim call
+    def _patch_step_function(self) -> None:
+        """The class's `step` wrapped, once per class, to run the step hooks (as PyTorch's)."""
+        if not getattr(type(self).step, "hooked", False):
+            type(self).step = _with_step_hooks(type(self).step)
+
+    @staticmethod
+    def profile_hook_step(step: Callable) -> Callable:
+        """`step` wrapped to run the step hooks around it."""
+        return _with_step_hooks(step)
+
+    def _accelerator_graph_capture_health_check(self) -> None:
+        """PyTorch's check before a CUDA graph capture: nothing to check here."""
+
+    def _cuda_graph_capture_health_check(self) -> None:
+        """The older name, deprecated as in PyTorch."""
+        warnings.warn("Use _accelerator_graph_capture_health_check instead", DeprecationWarning,
+                      stacklevel=2)
+
+    def _optimizer_step_code(self) -> None:
+        """Runs after every step in PyTorch (a profiler marker): nothing."""
+
+    @staticmethod
+    def _group_tensors_by_device_and_dtype(tensorlistlist: list[list[Any]],
+                                           with_indices: bool = False
+                                           ) -> dict[tuple[Any, Any], tuple[list, list[int]]]:
+        """{(device, dtype): (every list cut to the positions of the first list's tensors of
+        that device and dtype, those positions (with_indices; else []))}, in first-seen order,
+        as the foreach paths of torch.optim group their tensors."""
+        positions: dict[tuple[Any, Any], list[int]] = {}
+        for position, tensor in enumerate(tensorlistlist[0]):
+            positions.setdefault((tensor.device, tensor.dtype), []).append(position)
+        return {key: ([[values[i] for i in indices] for values in tensorlistlist],
+                      indices if with_indices else [])
+                for key, indices in positions.items()}
 
     # ----------------------------------------------------------------- hooks
     def _hooks(self, kind: str) -> dict:
@@ -531,6 +567,8 @@ def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: 
 # parameter is on a device with foreach or fused kernels, nothing is compiled, and the update
 # runs as written.
 StateDict = dict[str, Any]
+OptimizerPreHook = Callable[["Optimizer", Any, Any], "tuple[Any, Any] | None"]
+OptimizerPostHook = Callable[["Optimizer", Any, Any], None]
 _params_doc = ("params (iterable): iterable of parameters or named_parameters to optimize or "
                "iterable of dicts defining parameter groups")
 _foreach_doc = ("foreach (bool, optional): whether the foreach implementation is used "
