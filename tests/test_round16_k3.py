@@ -459,3 +459,21 @@ def test_group_tensors_by_device_and_dtype():
     optimizer = tg.optim.SGD([tg.nn.Parameter(a)], lr=0.1)
     with pytest.warns(DeprecationWarning, match="_accelerator_graph_capture_health_check"):
         optimizer._cuda_graph_capture_health_check()
+
+
+def _state_with_other_keys(lib):
+    _, _, optimizer = _train(lib, _custom_adam, steps=2)
+    optimizer.state["global_step"] = 7
+    optimizer.state["info"] = {"warmup": [1, 2]}
+    saved = optimizer.state_dict()
+    fresh = _custom_adam(lib, _model(lib).parameters())
+    fresh.load_state_dict(saved)
+    return list(saved["state"]), {k: v for k, v in fresh.state.items() if isinstance(k, str)}
+
+
+@needs_torch
+def test_state_under_other_keys_saved_and_loaded_as_torch():
+    assert _state_with_other_keys(tg) == _state_with_other_keys(torch)
+    keys, loaded = _state_with_other_keys(tg)
+    assert keys == [0, 1, 2, 3, "global_step", "info"]
+    assert loaded == {"global_step": 7, "info": {"warmup": [1, 2]}}

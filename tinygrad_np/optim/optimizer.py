@@ -407,8 +407,12 @@ class Optimizer:
             packed["params"] = [index_of[id(param)] for param in group["params"]]
             groups.append(packed)
         state = {index_of[id(param)]: values for param, values in self.state.items()
-                 if values and id(param) in index_of}
-        result = {"state": dict(sorted(state.items())), "param_groups": groups}
+                 if isinstance(param, Tensor) and values and id(param) in index_of}
+        # state kept under other keys (a custom optimizer's self.state["global_step"]) is
+        # saved as it is, as PyTorch saves it
+        others = {key: values for key, values in self.state.items()
+                  if not isinstance(key, Tensor)}
+        result = {"state": {**dict(sorted(state.items())), **others}, "param_groups": groups}
         return self._run_hooks("state_dict_post", result) or result
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -432,8 +436,10 @@ class Optimizer:
                             chain.from_iterable(g["params"] for g in self.param_groups)))
         state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for index, values in state_dict["state"].items():
-            param = param_of.get(int(index))
-            if param is None:
+            position = int(index) if isinstance(index, int) or str(index).isdigit() else None
+            param = param_of.get(position)
+            if param is None:  # not a parameter's number: kept as it is, as PyTorch keeps it
+                state[index] = copy.deepcopy(values)
                 continue
             state[param] = {key: _state_value(key, value, param, builtin,
                                               builtin and not self._array_state)
