@@ -477,3 +477,25 @@ def test_state_under_other_keys_saved_and_loaded_as_torch():
     keys, loaded = _state_with_other_keys(tg)
     assert keys == [0, 1, 2, 3, "global_step", "info"]
     assert loaded == {"global_step": 7, "info": {"warmup": [1, 2]}}
+
+
+def _tensor_lr(lib):
+    param = lib.nn.Parameter(lib.ones(2))
+    lr = lib.tensor(0.1)
+    optimizer = lib.optim.Adam([param], lr=lr)
+    scheduler = lib.optim.lr_scheduler.StepLR(optimizer, 1, 0.5)
+    rates = []
+    for _ in range(3):
+        param.grad = lib.ones(2)
+        optimizer.step()
+        scheduler.step()
+        group_lr = optimizer.param_groups[0]["lr"]
+        rates.append((group_lr is lr, lr.item(), scheduler.get_last_lr()[0].item(),
+                      optimizer.param_groups[0]["initial_lr"].item()))
+    return rates + [tuple(param.tolist())]
+
+
+@needs_torch
+def test_scheduler_fills_a_tensor_lr_in_place_as_torch():
+    assert _tensor_lr(tg) == _tensor_lr(torch)
+    assert _tensor_lr(tg)[2][:2] == (True, pytest.approx(0.0125))
