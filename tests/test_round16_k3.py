@@ -499,3 +499,15 @@ def _tensor_lr(lib):
 def test_scheduler_fills_a_tensor_lr_in_place_as_torch():
     assert _tensor_lr(tg) == _tensor_lr(torch)
     assert _tensor_lr(tg)[2][:2] == (True, pytest.approx(0.0125))
+
+
+def _touched_state(lib):
+    first, second = lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(2))
+    optimizer = _custom_adam(lib, [first, second])
+    assert optimizer.state[second] == {}  # a custom step reading the state makes an entry
+    return optimizer.state_dict()["state"]
+
+
+@needs_torch
+def test_empty_state_entries_saved_as_torch():
+    assert _touched_state(tg) == _touched_state(torch) == {1: {}}

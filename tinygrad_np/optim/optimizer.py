@@ -407,7 +407,7 @@ class Optimizer:
             packed["params"] = [index_of[id(param)] for param in group["params"]]
             groups.append(packed)
         state = {index_of[id(param)]: values for param, values in self.state.items()
-                 if isinstance(param, Tensor) and values and id(param) in index_of}
+                 if isinstance(param, Tensor) and id(param) in index_of}
         # state kept under other keys (a custom optimizer's self.state["global_step"]) is
         # saved as it is, as PyTorch saves it
         others = {key: values for key, values in self.state.items()
