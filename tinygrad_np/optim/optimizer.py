@@ -389,10 +389,12 @@ class Optimizer:
             {"state": {0: {"step": 3.0, "exp_avg": Tensor, ...}, 1: {...}},
              "param_groups": [{"lr": 0.01, ..., "params": [0, 1]}, ...]}
 
-        Parameters are numbered in order through all groups; `state` holds entries only for
-        parameters that have state. As in PyTorch, the per-parameter dicts and tensors are
-        the optimizer's own, not copies (they change as training goes on: save the dict, or
-        `copy.deepcopy` it, before stepping again); `load_state_dict` copies them.
+        Parameters are numbered in order through all groups; `state` holds an entry per
+        parameter in `self.state` (even an empty one) and, as they are, entries under other
+        keys (a custom optimizer's `self.state["global_step"]`). As in PyTorch, the
+        per-parameter dicts and tensors are the optimizer's own, not copies (they change as
+        training goes on: save the dict, or `copy.deepcopy` it, before stepping again);
+        `load_state_dict` copies them.
         """
         self._run_hooks("state_dict_pre")
         index_of: dict[int, int] = {}
