@@ -511,3 +511,31 @@ def _touched_state(lib):
 @needs_torch
 def test_empty_state_entries_saved_as_torch():
     assert _touched_state(tg) == _touched_state(torch) == {1: {}}
+
+
+def _averaged_buffers(lib):
+    swa = lib.optim.swa_utils
+    model = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2)).double()
+    with lib.no_grad():
+        model[0].weight.copy_(lib.tensor(_SWA_WEIGHTS[0][0]))
+        model[0].bias.copy_(lib.tensor(_SWA_WEIGHTS[0][1]))
+    averages = [swa.AveragedModel(model, use_buffers=True),
+                swa.AveragedModel(model, multi_avg_fn=swa.get_ema_multi_avg_fn(0.5),
+                                  use_buffers=True),
+                swa.AveragedModel(model, avg_fn=swa.get_ema_avg_fn(0.5), use_buffers=True),
+                swa.AveragedModel(model)]
+    x = lib.tensor(_X[:8, :3])
+    for _ in range(5):
+        model(x)
+        for average in averages:
+            average.update_parameters(model)
+    norm = [average.module[1] for average in averages]
+    return [(bn.num_batches_tracked.item(), bn.running_mean.tolist(), bn.running_var.tolist())
+            for bn in norm]
+
+
+@needs_torch
+def test_averaged_model_averages_integer_buffers_as_torch():
+    mine, theirs = _averaged_buffers(tg), _averaged_buffers(torch)
+    assert [m[0] for m in mine] == [t[0] for t in theirs] == [1, 4, 4, 5]
+    np.testing.assert_allclose([m[1:] for m in mine], [t[1:] for t in theirs], rtol=1e-12)

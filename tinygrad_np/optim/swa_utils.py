@@ -109,15 +109,14 @@ class AveragedModel(Module):
             if self.n_averaged.item() == 0:
                 for average, value in zip(averaged, current):
                     average.copy_(value)
-            else:
-                floats = [(a, v) for a, v in zip(averaged, current) if a.dtype.kind == "f"]
-                if self.multi_avg_fn is not None:
-                    self.multi_avg_fn([a for a, _ in floats], [v for _, v in floats],
-                                      self.n_averaged)
-                else:
-                    update = self.avg_fn or get_swa_avg_fn()
-                    for average, value in floats:
-                        average.copy_(update(average, value, self.n_averaged))
+            elif self.multi_avg_fn is not None:  # once per dtype, as PyTorch groups them
+                grouped = Optimizer._group_tensors_by_device_and_dtype([averaged, current])
+                for (mine, theirs), _ in grouped.values():
+                    self.multi_avg_fn(mine, theirs, self.n_averaged)
+            else:  # every tensor, integer buffers too (num_batches_tracked), as PyTorch's
+                update = self.avg_fn or get_swa_avg_fn()
+                for average, value in zip(averaged, current):
+                    average.copy_(update(average, value, self.n_averaged))
             if not self.use_buffers:  # the buffers follow the model (update_bn resets them)
                 for mine, theirs in zip(self.module.buffers(), model.buffers()):
                     mine.copy_(theirs.detach())
