@@ -66,6 +66,46 @@ def _warn_outside_step(scheduler: LRScheduler) -> None:
                       "`get_last_lr()`.", UserWarning, stacklevel=3)
 
 
+def _param_groups_val_list(optimizer: Optimizer, key: str) -> list[Any]:
+    """Every group's `key` (a tensor rate cloned, so later in-place updates don't show)."""
+    return [group[key].clone() if hasattr(group[key], "clone") else group[key]
+            for group in optimizer.param_groups]
+
+
+def _update_param_group_val(param_group: dict[str, Any], key: str, val: Any) -> None:
+    """Set a group's `key`: a tensor there is filled in place (so whoever holds it, such as
+    the caller of `Adam(lr=torch.tensor(0.01))`, sees the new rate), as PyTorch does."""
+    current = param_group[key]
+    if hasattr(current, "fill_"):
+        current.fill_(val.squeeze() if hasattr(val, "squeeze") else val)
+    else:
+        param_group[key] = val
+
+
+_warn_get_lr_called_within_step = _warn_outside_step  # (PyTorch's name, for copied schedulers)
+
+
+def _format_param(name: str, optimizer: Optimizer, param: Any) -> list[Any]:
+    """PyTorch's helper: one value per group (a list checked, a scalar repeated; tensors
+    cloned)."""
+    return [value.clone() if hasattr(value, "clone") else value
+            for value in _per_group(name, optimizer, param)]
+
+
+class _enable_get_lr_call:
+    """`with _enable_get_lr_call(scheduler):` get_lr() runs as called by step (no warning)."""
+
+    def __init__(self, scheduler: LRScheduler) -> None:
+        self.o = scheduler
+
+    def __enter__(self) -> _enable_get_lr_call:
+        self.o._get_lr_called_within_step = True
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.o._get_lr_called_within_step = False
+
+
 class LRScheduler:
     """Base class: subclasses define `get_lr()`, the new rate of every group given
     `self.last_epoch` (already advanced), the groups' current "lr" and `self.base_lrs`.
@@ -82,14 +122,16 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                initial = group["lr"]
+                group.setdefault("initial_lr", initial.clone() if hasattr(initial, "clone")
+                                 else initial)
         else:
             for index, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"param 'initial_lr' is not specified in param_groups[{index}]"
                                    " when resuming a scheduler with last_epoch >= 0: load the "
                                    "optimizer's state dict first")
-        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs: list[float] = _param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         self._initial_step()
 
@@ -131,8 +173,8 @@ class LRScheduler:
             closed_form = getattr(self, "_get_closed_form_lr", None)
             values = closed_form() if closed_form is not None else self._get_lr_in_step()
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            _update_param_group_val(group, "lr", lr)
+        self._last_lr = _param_groups_val_list(self.optimizer, "lr")
 
     def _get_lr_in_step(self) -> list[float]:
         """get_lr(), marked as called by step (so it does not warn)."""
@@ -143,7 +185,7 @@ class LRScheduler:
             self._get_lr_called_within_step = False
 
     def _current_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return _param_groups_val_list(self.optimizer, "lr")
 
     def state_dict(self) -> dict[str, Any]:
         """Every attribute but the optimizer (PyTorch's layout): plain numbers and lists."""
@@ -375,7 +417,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
         for group, lr in zip(self.optimizer.param_groups, self._get_lr_in_step(), strict=True):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = self._current_lrs()
 
 
@@ -518,7 +560,7 @@ class SequentialLR(LRScheduler):
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         for group in optimizer.param_groups:  # undo the constructors' first steps
-            group["lr"] = group["initial_lr"]
+            _update_param_group_val(group, "lr", group["initial_lr"])
         for scheduler in schedulers:
             scheduler.last_epoch -= 1
         first = schedulers[bisect_right(milestones, 0)]
@@ -672,7 +714,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
-                group["lr"] = lr
+                _update_param_group_val(group, "lr", lr)
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
@@ -848,7 +890,7 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _update_param_group_val(group, "lr", new_lr)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the attributes saved by `state_dict()`."""

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.device import device
-from tinygrad_np.function import enable_grad
+from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.function import enable_grad, is_grad_enabled, set_grad_enabled
 from tinygrad_np.nn.module import RemovableHandle
 from tinygrad_np.tensor import Size, Tensor, _unlock
 from tinygrad_np.xp import _quietly
@@ -93,8 +94,7 @@ class Optimizer:
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._opt_called = False
-        if not getattr(type(self).step, "hooked", False):  # the step hooks, wrapped once per
-            type(self).step = _with_step_hooks(type(self).step)  # class (as PyTorch's)
+        self._patch_step_function()
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -259,9 +259,14 @@ class Optimizer:
     def __getstate__(self) -> dict[str, Any]:  # the work arrays alias this process's memory
         return {**self.__dict__, "_work": {}}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:  # older pickles: their own caches
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling, and the end of `load_state_dict` (given the new "state" and
+        "param_groups"), as PyTorch's: a subclass's override fills in what older dicts lack."""
+        # (older pickles hold their own caches, "_scratch" and "_writable": dropped)
         self.__dict__.update({k: v for k, v in state.items() if k not in ("_scratch", "_writable")})
         self.__dict__.setdefault("_work", {})
+        self.defaults.setdefault("differentiable", False)  # as PyTorch's, in every defaults
+        self._patch_step_function()  # (unpickled where no instance of the class was made)
 
     def _stepped_state(self, param: Tensor, *zeros: str, **initial: Any) -> dict[str, Any]:
         """The parameter's state with this step counted. On its first step `step` starts at 0,
@@ -289,6 +294,42 @@ class Optimizer:
             work = self._work[param] = (array, _writable_memory(param), np.empty_like(array))
         return work
 
+    # ------------------------------------------- what optimizers copied from torch.optim call
+    def _patch_step_function(self) -> None:
+        """The class's `step` wrapped, once per class, to run the step hooks (as PyTorch's)."""
+        if not getattr(type(self).step, "hooked", False):
+            type(self).step = _with_step_hooks(type(self).step)
+
+    @staticmethod
+    def profile_hook_step(step: Callable) -> Callable:
+        """`step` wrapped to run the step hooks around it."""
+        return _with_step_hooks(step)
+
+    def _accelerator_graph_capture_health_check(self) -> None:
+        """PyTorch's check before a CUDA graph capture: nothing to check here."""
+
+    def _cuda_graph_capture_health_check(self) -> None:
+        """The older name, deprecated as in PyTorch."""
+        warnings.warn("Use _accelerator_graph_capture_health_check instead", DeprecationWarning,
+                      stacklevel=2)
+
+    def _optimizer_step_code(self) -> None:
+        """Runs after every step in PyTorch (a profiler marker): nothing."""
+
+    @staticmethod
+    def _group_tensors_by_device_and_dtype(tensorlistlist: list[list[Any]],
+                                           with_indices: bool = False
+                                           ) -> dict[tuple[Any, Any], tuple[list, list[int]]]:
+        """{(device, dtype): (every list cut to the positions of the first list's tensors of
+        that device and dtype, those positions (with_indices; else []))}, in first-seen order,
+        as the foreach paths of torch.optim group their tensors."""
+        positions: dict[tuple[Any, Any], list[int]] = {}
+        for position, tensor in enumerate(tensorlistlist[0]):
+            positions.setdefault((tensor.device, tensor.dtype), []).append(position)
+        return {key: ([[values[i] for i in indices] for values in tensorlistlist],
+                      indices if with_indices else [])
+                for key, indices in positions.items()}
+
     # ----------------------------------------------------------------- hooks
     def _hooks(self, kind: str) -> dict:
         return self.__dict__.setdefault("_optimizer_hooks", {}).setdefault(kind, {})
@@ -302,12 +343,12 @@ class Optimizer:
         return handle
 
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """`hook(optimizer, args, kwargs)` before each step; returning (args, kwargs) replaces
-        step's arguments."""
+        """`hook(optimizer, args, kwargs)` before each step, `args` starting with the optimizer
+        (as PyTorch's); returning (args, kwargs) replaces step's arguments."""
         return self._register("step_pre", hook)
 
     def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
-        """`hook(optimizer, args, kwargs)` after each step."""
+        """`hook(optimizer, args, kwargs)` after each step (`args` as the pre-hooks')."""
         return self._register("step_post", hook)
 
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
@@ -348,10 +389,12 @@ class Optimizer:
             {"state": {0: {"step": 3.0, "exp_avg": Tensor, ...}, 1: {...}},
              "param_groups": [{"lr": 0.01, ..., "params": [0, 1]}, ...]}
 
-        Parameters are numbered in order through all groups; `state` holds entries only for
-        parameters that have state. As in PyTorch, the per-parameter dicts and tensors are
-        the optimizer's own, not copies (they change as training goes on: save the dict, or
-        `copy.deepcopy` it, before stepping again); `load_state_dict` copies them.
+        Parameters are numbered in order through all groups; `state` holds an entry per
+        parameter in `self.state` (even an empty one) and, as they are, entries under other
+        keys (a custom optimizer's `self.state["global_step"]`). As in PyTorch, the
+        per-parameter dicts and tensors are the optimizer's own, not copies (they change as
+        training goes on: save the dict, or `copy.deepcopy` it, before stepping again);
+        `load_state_dict` copies them.
         """
         self._run_hooks("state_dict_pre")
         index_of: dict[int, int] = {}
@@ -366,8 +409,12 @@ class Optimizer:
             packed["params"] = [index_of[id(param)] for param in group["params"]]
             groups.append(packed)
         state = {index_of[id(param)]: values for param, values in self.state.items()
-                 if values and id(param) in index_of}
-        result = {"state": dict(sorted(state.items())), "param_groups": groups}
+                 if isinstance(param, Tensor) and id(param) in index_of}
+        # state kept under other keys (a custom optimizer's self.state["global_step"]) is
+        # saved as it is, as PyTorch saves it
+        others = {key: values for key, values in self.state.items()
+                  if not isinstance(key, Tensor)}
+        result = {"state": {**dict(sorted(state.items())), **others}, "param_groups": groups}
         return self._run_hooks("state_dict_post", result) or result
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -391,8 +438,10 @@ class Optimizer:
                             chain.from_iterable(g["params"] for g in self.param_groups)))
         state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for index, values in state_dict["state"].items():
-            param = param_of.get(int(index))
-            if param is None:
+            position = int(index) if isinstance(index, int) or str(index).isdigit() else None
+            param = param_of.get(position)
+            if param is None:  # not a parameter's number: kept as it is, as PyTorch keeps it
+                state[index] = copy.deepcopy(values)
                 continue
             state[param] = {key: _state_value(key, value, param, builtin,
                                               builtin and not self._array_state)
@@ -403,8 +452,7 @@ class Optimizer:
                 saved.setdefault(key, default)  # PyTorch fills in the settings it lacks
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
-        self.state = state
-        self.param_groups = saved_groups
+        self.__setstate__({"state": state, "param_groups": saved_groups})
         self._run_hooks("load_post")
 
     def __repr__(self) -> str:
@@ -448,11 +496,16 @@ def _with_step_hooks(step: Callable) -> Callable:
                 "step_post"]:
             return step_(self, *args, **kwargs)
         own = own or {}
+        args = (self, *args)  # the hooks see step's arguments with the optimizer first
         for hook in (*_GLOBAL_STEP_HOOKS["step_pre"].values(), *own.get("step_pre", {}).values()):
             changed = hook(self, args, kwargs)
             if changed is not None:
+                if not (isinstance(changed, tuple) and len(changed) == 2):
+                    raise RuntimeError(f"{type(self).__name__}.step: a step pre-hook must return "
+                                       "None or a tuple (new_args, new_kwargs), but got "
+                                       f"{changed!r}")
                 args, kwargs = changed
-        result = step_(self, *args, **kwargs)
+        result = step_(*args, **kwargs)
         for hook in (*own.get("step_post", {}).values(), *_GLOBAL_STEP_HOOKS["step_post"].values()):
             hook(self, args, kwargs)
         return result
@@ -501,7 +554,8 @@ class Step(float):
 def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
     """A loaded state entry: a built-in optimizer's `step` (or a custom one's float) as a Step;
     tensors and arrays as new ones of the same kind, in the parameter's float dtype (arrays as
-    Tensors with `as_tensor`: most built-in steps read Tensors); anything else a deep copy."""
+    Tensors with `as_tensor`: most built-in steps read Tensors), except a custom optimizer's
+    tensor `step`, which keeps its dtype as in PyTorch; anything else a deep copy."""
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
         value = Tensor(value.detach().cpu().numpy())  # a torch.optim state dict loads as is
     if key == "step" and (builtin or isinstance(value, float | np.ndarray)):  # a custom
@@ -509,10 +563,75 @@ def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: 
         return Step(value.item() if isinstance(value, (Tensor, np.ndarray)) else value)
     if isinstance(value, (Tensor, np.ndarray)):
         array = value._data if isinstance(value, Tensor) else value
-        dtype = param.dtype if array.dtype.kind == "f" and param.dtype.kind == "f" else None
+        floats = array.dtype.kind == "f" and param.dtype.kind == "f"
+        dtype = param.dtype if floats and key != "step" else None  # (PyTorch keeps step's)
         array = np.array(array, dtype=dtype, copy=True)
         return Tensor(array) if as_tensor or isinstance(value, Tensor) else array
     return copy.deepcopy(value)
+
+
+# ----------------------------------------------------------------- PyTorch's private helpers
+# What optimizers copied from torch.optim's source import from torch.optim.optimizer. Here no
+# parameter is on a device with foreach or fused kernels, nothing is compiled, and the update
+# runs as written.
+StateDict = dict[str, Any]
+OptimizerPreHook = Callable[["Optimizer", Any, Any], "tuple[Any, Any] | None"]
+OptimizerPostHook = Callable[["Optimizer", Any, Any], None]
+_params_doc = ("params (iterable): iterable of parameters or named_parameters to optimize or "
+               "iterable of dicts defining parameter groups")
+_foreach_doc = ("foreach (bool, optional): whether the foreach implementation is used "
+                "(here it changes nothing) (default: None)")
+_fused_doc = "fused (bool, optional): whether the fused implementation is used (default: None)"
+_capturable_doc = ("capturable (bool, optional): whether this instance is safe to capture in "
+                   "a graph (CUDA only) (default: False)")
+_differentiable_doc = ("differentiable (bool, optional): whether autograd should occur "
+                       "through the optimizer step (default: False)")
+_maximize_doc = ("maximize (bool, optional): maximize the objective with respect to the "
+                 "params, instead of minimizing (default: False)")
+
+
+def _use_grad_for_differentiable(step: Callable) -> Callable:
+    """Decorate `step(self, ...)`: it runs with grad mode set to the optimizer's
+    `defaults["differentiable"]`, the caller's mode restored after."""
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        previous = is_grad_enabled()
+        set_grad_enabled(bool(self.defaults.get("differentiable", False)))
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            set_grad_enabled(previous)
+    return wrapper
+
+
+def _get_value(x: Any) -> Any:
+    """A 0-d tensor's number (`step` kept as a tensor); anything else as it is."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _stack_if_compiling(x: Any) -> Any:
+    return x  # (nothing is compiled)
+
+
+def _get_scalar_dtype(is_fused: bool | None = None) -> np.dtype:
+    """The dtype of a tensor `step`: float64 when that is the default dtype, else float32."""
+    default = get_default_dtype()
+    return np.dtype(np.float64) if default == np.float64 and not is_fused else np.dtype(
+        np.float32)
+
+
+def _default_to_fused_or_foreach(params: list, differentiable: bool,
+                                 use_fused: bool = False) -> tuple[bool, bool]:
+    """(fused, foreach): (False, False), as PyTorch's answer for CPU tensors."""
+    return False, False
+
+
+def _view_as_real(params: list, *state_and_grads: list) -> None:
+    """PyTorch swaps complex entries for their real views; here no tensor is complex."""
+
+
+def _get_capturable_supported_devices(supports_xla: bool = True) -> list[str]:
+    return ["cuda", "xpu", "hpu", "privateuseone", *(["xla"] if supports_xla else [])]
 
 
 def check_non_negative(owner: str, **values: float) -> None:

@@ -31,17 +31,31 @@ MultiAvgFn = Callable[[list, list, Tensor], None]
 
 def get_ema_multi_avg_fn(decay: float = 0.999) -> MultiAvgFn:
     """In place, for lists of tensors: ema = decay ema + (1 - decay) current."""
+    if not 0.0 <= decay <= 1.0:
+        raise ValueError(f"get_ema_multi_avg_fn: Invalid decay value {decay} provided. Please "
+                         "provide a value in [0,1] range.")
+
     def ema_update(ema_params: list, current_params: list, num_averaged: Tensor) -> None:
-        for ema, current in zip(ema_params, current_params, strict=True):
-            ema.lerp_(current, 1 - decay)
+        with no_grad():
+            for ema, current in zip(ema_params, current_params, strict=True):
+                if ema.is_floating_point():
+                    ema.lerp_(current, 1 - decay)
+                else:
+                    ema.copy_(ema * decay + current * (1 - decay))
     return ema_update
 
 
 def get_swa_multi_avg_fn() -> MultiAvgFn:
-    """In place, for lists of tensors: the running mean avg + (current - avg) / (n + 1)."""
-    def swa_update(averaged: list, current: list, num_averaged: Tensor) -> None:
-        for average, value in zip(averaged, current, strict=True):
-            average.add_((value - average) / (num_averaged + 1))
+    """In place, for lists of tensors: the running mean, as PyTorch's: floats move toward the
+    current values by 1 / (n + 1) (with a tensor n, a float32 0-d tensor, so the same
+    rounding as PyTorch's), others by (current - avg) / (n + 1)."""
+    def swa_update(averaged: list, current: list, num_averaged: Tensor | int) -> None:
+        with no_grad():
+            for average, value in zip(averaged, current, strict=True):
+                if average.is_floating_point():
+                    average.lerp_(value, 1 / (num_averaged + 1))
+                else:
+                    average.add_((value - average) / (num_averaged + 1))
     return swa_update
 
 
@@ -95,15 +109,14 @@ class AveragedModel(Module):
             if self.n_averaged.item() == 0:
                 for average, value in zip(averaged, current):
                     average.copy_(value)
-            else:
-                floats = [(a, v) for a, v in zip(averaged, current) if a.dtype.kind == "f"]
-                if self.multi_avg_fn is not None:
-                    self.multi_avg_fn([a for a, _ in floats], [v for _, v in floats],
-                                      self.n_averaged)
-                else:
-                    update = self.avg_fn or get_swa_avg_fn()
-                    for average, value in floats:
-                        average.copy_(update(average, value, self.n_averaged))
+            elif self.multi_avg_fn is not None:  # once per dtype, as PyTorch groups them
+                grouped = Optimizer._group_tensors_by_device_and_dtype([averaged, current])
+                for (mine, theirs), _ in grouped.values():
+                    self.multi_avg_fn(mine, theirs, self.n_averaged)
+            else:  # every tensor, integer buffers too (num_batches_tracked), as PyTorch's
+                update = self.avg_fn or get_swa_avg_fn()
+                for average, value in zip(averaged, current):
+                    average.copy_(update(average, value, self.n_averaged))
             if not self.use_buffers:  # the buffers follow the model (update_bn resets them)
                 for mine, theirs in zip(self.module.buffers(), model.buffers()):
                     mine.copy_(theirs.detach())
@@ -150,16 +163,17 @@ class SWALR(LRScheduler):
         for group, rate in zip(optimizer.param_groups, rates):
             group["swa_lr"] = rate
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must by one of 'cos' or 'linear', instead got "
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
                              f"{anneal_strategy}")
         if not isinstance(anneal_epochs, int) or anneal_epochs < 0:
             raise ValueError(f"anneal_epochs must be equal or greater than 0, got "
                              f"{anneal_epochs}")
-        self.anneal_epochs, self.anneal_strategy = anneal_epochs, anneal_strategy
+        # (PyTorch's attribute names: its state dicts load here, and ours there)
+        self.anneal_epochs, self._anneal_strategy = anneal_epochs, anneal_strategy
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, t: float) -> float:
-        return t if self.anneal_strategy == "linear" else (1 - math.cos(math.pi * t)) / 2
+        return t if self._anneal_strategy == "linear" else (1 - math.cos(math.pi * t)) / 2
 
     def get_lr(self) -> list[float]:
         # the rate the schedule started from is recovered from the current one (the
