@@ -1420,9 +1420,10 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
-                 "_user_memory", "_view_of", "_multi_view", "_shared", "__weakref__")
+                 "_user_memory", "_view_of", "_multi_view", "_shared", "__weakref__", "__dict__")
     # _user_memory: see _relaid_out; _multi_view: see _mark_multi_view; _shared: share_memory_;
-    # _view_of: the tensor a view op's result views (PyTorch's ._base; kept alive, as there)
+    # _view_of: the tensor a view op's result views (PyTorch's ._base; kept alive, as there);
+    # __dict__: attributes of the user's (`p.no_decay = True`), as PyTorch's tensors take
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
         tensor's operator (recording the graph). Any other ufunc (`np.exp(t)`, `np.isnan(t)`)
@@ -1932,11 +1933,14 @@ class Tensor:
     _deepcopy_keeps_grad = True  # nn.Parameter: False (PyTorch's Parameter.__deepcopy__)
 
     def __deepcopy__(self, memo: dict) -> Tensor:
-        """copy.deepcopy(t): new memory and a copy of `.grad` (an nn.Parameter's is dropped,
-        as PyTorch's); hooks and the version counter as pickle (see __getstate__)."""
+        """copy.deepcopy(t): new memory and copies of `.grad` and of the attributes set on t
+        (an nn.Parameter's are dropped, as PyTorch's); hooks and the version counter as
+        pickle (see __getstate__)."""
         copied = object.__new__(type(self))
         memo[id(self)] = copied
-        copied.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        attributes, slots = self.__getstate__()
+        attributes = attributes if self._deepcopy_keeps_grad else None
+        copied.__setstate__(copy.deepcopy((attributes, slots), memo))
         if self._deepcopy_keeps_grad and self._grad is not None:
             copied._grad = copy.deepcopy(self._grad, memo)
         return copied

@@ -287,7 +287,7 @@ def as_subclass(self: Tensor, cls: type) -> Tensor:
     alias = self.view(self.shape)
     out = object.__new__(cls)
     for name in Tensor.__slots__:
-        if name not in ("__weakref__", "_counter", "_view_of") and hasattr(alias, name):
+        if name not in ("__weakref__", "__dict__", "_counter", "_view_of") and hasattr(alias, name):
             object.__setattr__(out, name, getattr(alias, name))
     object.__setattr__(out, "_counter", None)
     object.__setattr__(out, "_view_of", None)
