@@ -81,3 +81,79 @@ def test_tensor_attributes_leave_slots_alone():
     np.testing.assert_array_equal(t.grad.numpy(), [3.0, 3.0])
     with pytest.raises(AttributeError):
         t.no_such_attribute  # noqa: B018
+
+
+# 2. NumPy 2's __array__(dtype, copy): as NumPy treats an ndarray of the same values
+
+@pytest.mark.parametrize("kwargs", [{}, {"copy": False}, {"copy": True}, {"dtype": np.float64},
+                                    {"dtype": np.float32, "copy": False},
+                                    {"dtype": np.float64, "copy": False},
+                                    {"dtype": np.int64, "copy": True}])
+def test_asarray_copy_keyword_as_numpy(kwargs):
+    t = tg.tensor([1.5, 2.5, -3.0])
+    source = np.array([1.5, 2.5, -3.0], dtype=np.float32)
+
+    def shares(obj):
+        try:
+            array = np.asarray(obj, **kwargs)
+        except ValueError:
+            return "ValueError"
+        return array.dtype, array.tolist(), np.shares_memory(array, source if obj is source
+                                                             else t.numpy())
+
+    assert shares(t) == shares(source)
+
+
+def test_asarray_copy_false_of_a_tensor_that_requires_grad_is_read_only():
+    w = tg.ones(2, requires_grad=True)
+    array = np.asarray(w, copy=False)
+    assert np.shares_memory(array, w.detach().numpy()) and not array.flags.writeable
+    copied = np.asarray(w, copy=True)
+    copied[0] = 5.0  # a copy of one's own
+    assert w.tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="Unable to avoid copy.*float32 tensor as float64"):
+        np.array(w, dtype=np.float64, copy=False)
+
+
+# 3. reversed(t), complex(t), t.type(<invalid>)
+
+def _reversed_outcomes(lib):
+    x = lib.tensor([1.0, 2.0, 4.0], dtype=lib.float64, requires_grad=True)
+    flipped = reversed(x)
+    (flipped * lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64)).sum().backward()
+    zero_d = lib.tensor(3)
+    matrix = reversed(lib.arange(6).reshape(2, 3))
+    return (type(flipped).__name__, flipped.tolist(), x.grad.tolist(),
+            reversed(zero_d) is zero_d, matrix.tolist())
+
+
+def test_reversed_fixed():
+    assert _reversed_outcomes(tg) == ("Tensor", [4.0, 2.0, 1.0], [100.0, 10.0, 1.0], True,
+                                      [[3, 4, 5], [0, 1, 2]])
+
+
+@needs_torch
+def test_reversed_matches_torch():
+    assert _reversed_outcomes(tg) == _reversed_outcomes(torch)
+
+
+def _conversions(lib):
+    return [_outcome(lambda m: complex(m.tensor(2.5)), lib),
+            _outcome(lambda m: complex(m.tensor([[-1.0]])), lib),
+            _outcome(lambda m: complex(m.tensor([1.0, 2.0])), lib),
+            _outcome(lambda m: m.ones(1).type("torch.NoSuchTensor"), lib),
+            _outcome(lambda m: m.ones(1).type("torch.DoubleTensor").tolist(), lib),
+            _outcome(lambda m: m.ones(1).type(m.LongTensor).tolist(), lib)]
+
+
+def test_conversions_fixed():
+    assert _conversions(tg) == [2.5 + 0j, -1 + 0j, "TensorError", "ValueError", [1.0], [1]]
+    with pytest.raises(ValueError, match=r"complex\(\): only one element"):
+        complex(tg.ones(2))
+
+
+@needs_torch
+def test_conversions_match_torch():
+    ours, theirs = _conversions(tg), _conversions(torch)
+    assert ours[:2] + ours[3:] == theirs[:2] + theirs[3:]
+    assert theirs[2] == "ValueError" and issubclass(tg.errors.TensorError, ValueError)

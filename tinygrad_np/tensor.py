@@ -2033,10 +2033,22 @@ class Tensor:
             _mark_multi_view(row)
             yield row
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """NumPy 2's protocol: `np.asarray(t)` shares the memory (read-only, as numpy(), for
+        a tensor that requires grad), `copy=True` copies, and `copy=False` with a dtype
+        that needs a conversion is NumPy's ValueError."""
         if copy:
             return np.array(self._data, dtype=dtype, copy=True)
-        return self.numpy() if dtype is None else self._data.astype(dtype)  # read-only: numpy()
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
+            return self.numpy()
+        if copy is False:
+            raise ValueError(f"Unable to avoid copy while creating an array as requested: a "
+                             f"{self._data.dtype} tensor as {np.dtype(dtype)} is a copy")
+        return self._data.astype(dtype)
+
+    def __reversed__(self) -> Tensor:
+        """reversed(t) is t.flip(0) (in the graph), and a 0-d tensor itself, as PyTorch."""
+        return self if self._data.ndim == 0 else self.flip(0)
 
     def __bool__(self) -> bool:
         if self._data.size != 1:  # PyTorch's RuntimeError (NumPy's is a ValueError)
@@ -2059,6 +2071,9 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self._scalar("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
 
     def __abs__(self) -> Tensor:
         return self.abs()
@@ -3952,6 +3967,12 @@ class Tensor:
                          if kind == dtype.rsplit(".", 1)[-1])
         elif isinstance(getattr(dtype, "dtype", None), np.dtype):  # tg.FloatTensor, a Tensor
             dtype = dtype.dtype
+        elif isinstance(dtype, str):
+            try:
+                dtype = np.dtype(dtype)
+            except TypeError:  # PyTorch's ValueError
+                raise ValueError(f"type: invalid type: {dtype!r} (a name such as "
+                                 "'torch.FloatTensor' or a dtype)") from None
         return self.to(dtype)  # (self itself when it has that dtype, as PyTorch)
 
     def type_as(self, other: Tensor) -> Tensor:
