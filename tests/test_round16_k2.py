@@ -157,3 +157,40 @@ def test_conversions_match_torch():
     ours, theirs = _conversions(tg), _conversions(torch)
     assert ours[:2] + ours[3:] == theirs[:2] + theirs[3:]
     assert theirs[2] == "ValueError" and issubclass(tg.errors.TensorError, ValueError)
+
+
+# 4. deepcopy of tensors sharing memory: their copies share one copy of it, as PyTorch's
+
+def _deepcopy_sharing(lib):
+    base = lib.zeros(4, dtype=lib.float64)
+    view = base[1:3]
+    transposed = lib.arange(6, dtype=lib.float64).reshape(2, 3).t()
+    base2, view2, transposed2 = copy.deepcopy([base, view, transposed])
+    base2[1] = 9.0  # the copies share memory; the originals are left alone
+    view2[1] = 7.0
+    lone = copy.deepcopy(lib.arange(6, dtype=lib.float64)[2:4])
+    expanded = copy.deepcopy(lib.ones(3, dtype=lib.float64).expand(2, 3))
+    return (base2.tolist(), view2.tolist(), base.tolist(), view.tolist(),
+            tuple(transposed2.stride()), transposed2.tolist(), lone.tolist(),
+            tuple(expanded.stride()), expanded.tolist())
+
+
+def test_deepcopy_keeps_memory_shared_fixed():
+    assert _deepcopy_sharing(tg) == (
+        [0.0, 9.0, 7.0, 0.0], [9.0, 7.0], [0.0] * 4, [0.0, 0.0], (1, 3),
+        [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]], [2.0, 3.0], (0, 1), [[1.0] * 3] * 2)
+
+
+@needs_torch
+def test_deepcopy_keeps_memory_shared_matches_torch():
+    assert _deepcopy_sharing(tg) == _deepcopy_sharing(torch)
+
+
+def test_deepcopy_of_a_model_keeps_leaves_read_only_and_trainable():
+    model = tg.nn.Linear(3, 2)
+    twin = copy.deepcopy(model)
+    assert twin.weight.is_leaf and twin.weight.requires_grad
+    assert not twin.weight.detach().numpy().flags.writeable  # a leaf's array is locked
+    assert not np.shares_memory(twin.weight.detach().numpy(), model.weight.detach().numpy())
+    twin(tg.ones(1, 3)).sum().backward()
+    assert twin.weight.grad.tolist() == [[1.0] * 3] * 2 and model.weight.grad is None

@@ -943,6 +943,27 @@ def _base_of(tensor: Tensor) -> Tensor:
 _locked_views: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
+def _copy_in_place(array: np.ndarray, memo: dict) -> None:
+    """deepcopy's copy of a view of a larger array, put in `memo`: the same place in one
+    copy of that array, so tensors that share memory (a base and its views) share their
+    copies' memory, as PyTorch's deepcopy copies a storage once. Other arrays: NumPy's copy."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root is array or id(array) in memo or not (
+            root.flags.c_contiguous or root.flags.f_contiguous):
+        return
+    if id(root) not in memo:
+        memo[id(root)] = root.copy(order="K")
+        memo.setdefault(id(memo), []).append(root)  # (copy's keep-alive list: ids stay unique)
+    start = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    view = np.ndarray(array.shape, array.dtype, memo[id(root)], start, array.strides)
+    view.flags.writeable = all(stride or size == 1  # (an expanded one stays read-only)
+                               for stride, size in zip(array.strides, array.shape))
+    memo[id(array)] = view
+    memo[id(memo)].append(array)
+
+
 def _lock(array: np.ndarray) -> np.ndarray:
     """A read-only view of a leaf's array (see requires_grad_), remembered when the engine's
     lock is the only thing keeping it from being written."""
@@ -1938,6 +1959,7 @@ class Tensor:
         pickle (see __getstate__)."""
         copied = object.__new__(type(self))
         memo[id(self)] = copied
+        _copy_in_place(self._data, memo)
         attributes, slots = self.__getstate__()
         attributes = attributes if self._deepcopy_keeps_grad else None
         copied.__setstate__(copy.deepcopy((attributes, slots), memo))
