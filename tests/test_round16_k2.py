@@ -194,3 +194,14 @@ def test_deepcopy_of_a_model_keeps_leaves_read_only_and_trainable():
     assert not np.shares_memory(twin.weight.detach().numpy(), model.weight.detach().numpy())
     twin(tg.ones(1, 3)).sum().backward()
     assert twin.weight.grad.tolist() == [[1.0] * 3] * 2 and model.weight.grad is None
+
+
+# 5. a *_like factory of an ndarray: PyTorch's TypeError, naming the factory
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "empty_like", "rand_like",
+                                  "randn_like", "full_like"])
+def test_like_factories_refuse_an_ndarray(name):
+    args = (np.ones(2), 1.0) if name == "full_like" else (np.ones(2),)
+    for lib in LIBS:
+        with pytest.raises(TypeError, match=name if lib is tg else "must be Tensor"):
+            getattr(lib, name)(*args)
