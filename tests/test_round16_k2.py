@@ -205,3 +205,36 @@ def test_like_factories_refuse_an_ndarray(name):
     for lib in LIBS:
         with pytest.raises(TypeError, match=name if lib is tg else "must be Tensor"):
             getattr(lib, name)(*args)
+
+
+# 6. arithmetic with None or a non-number: Python's TypeError naming Tensor, as PyTorch's
+
+def _non_operands(lib):
+    import decimal
+    import fractions
+
+    t = lib.ones(2)
+    cases = {"t + None": lambda: t + None, "None + t": lambda: None + t,
+             "t * None": lambda: t * None, "t / None": lambda: t / None,
+             "t - object()": lambda: t - object(), "t ** None": lambda: t ** None,
+             "t * Fraction": lambda: t * fractions.Fraction(1, 2),
+             "t * Decimal": lambda: t * decimal.Decimal(1), "t == None": lambda: t == None}  # noqa: E711
+    found = {}
+    for name, case in cases.items():
+        try:
+            found[name] = case()
+        except TypeError as error:
+            found[name] = ("TypeError", "Tensor" in str(error) and "float'" not in str(error))
+    return found
+
+
+def test_non_operands_fixed():
+    found = _non_operands(tg)
+    assert found.pop("t == None") is False
+    assert set(found.values()) == {("TypeError", True)}
+    assert (tg.ones(2) + np.ones(2, dtype=np.float32)).tolist() == [2.0, 2.0]  # arrays still are
+
+
+@needs_torch
+def test_non_operands_match_torch():
+    assert _non_operands(tg) == _non_operands(torch)

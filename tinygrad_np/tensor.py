@@ -1379,6 +1379,9 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
             raise NotAnOperand(f"unsupported operand: a Tensor and a {type(other).__name__} "
                                f"(PyTorch's arithmetic takes tensors and numbers; wrap it: "
                                f"tg.tensor(...))")
+        if not isinstance(other, (int, float, complex, np.ndarray, np.generic)) and (
+                other is None or not hasattr(other, "__array__")):  # `t + None`, a Fraction:
+            raise NotAnOperand(f"unsupported operand: a Tensor and {type(other).__name__}")
         return other  # (and for floats: 0.0 == -0.0 as keys; their signs differ)
     array = _FLOAT32_OPERANDS.get(other)
     if array is None:
