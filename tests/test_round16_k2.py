@@ -238,3 +238,28 @@ def test_non_operands_fixed():
 @needs_torch
 def test_non_operands_match_torch():
     assert _non_operands(tg) == _non_operands(torch)
+
+
+def _matmul_non_operands(lib):
+    t = lib.ones(2)
+    cases = {"t @ None": lambda: t @ None, "t @ 2": lambda: t @ 2,
+             "t @ list": lambda: t @ [1.0, 2.0], "list @ t": lambda: [1.0, 2.0] @ t,
+             "matmul(t, list)": lambda: lib.matmul(t, [1.0, 2.0])}
+    found = {}
+    for name, case in cases.items():
+        try:
+            found[name] = case()
+        except TypeError as error:
+            found[name] = ("TypeError", "Tensor" in str(error) or "must be Tensor" in str(error))
+    return found
+
+
+def test_matmul_non_operands_fixed():
+    assert set(_matmul_non_operands(tg).values()) == {("TypeError", True)}
+    assert (tg.ones(2) @ np.ones(2, dtype=np.float32)).item() == 2.0  # an array still is
+    assert (np.ones(2, dtype=np.float32) @ tg.ones(2)).item() == 2.0
+
+
+@needs_torch
+def test_matmul_non_operands_match_torch():
+    assert _matmul_non_operands(tg) == _matmul_non_operands(torch)

@@ -2201,11 +2201,15 @@ class Tensor:
         return self
 
     def __matmul__(self, other: Any) -> Tensor:
+        if not isinstance(other, (Tensor, np.ndarray)):  # `t @ 2`, `t @ [1, 2]`, `t @ None`:
+            return NotImplemented  # Python's TypeError, as PyTorch's
         if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
             refuse_bool("matmul", self)  # (no kernel runs for an empty operand, as PyTorch)
         return MatMul.apply(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        if not isinstance(other, (Tensor, np.ndarray)):
+            return NotImplemented
         if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
             refuse_bool("matmul", self)
         return MatMul.apply(other, self)
