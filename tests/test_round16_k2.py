@@ -263,3 +263,28 @@ def test_matmul_non_operands_fixed():
 @needs_torch
 def test_matmul_non_operands_match_torch():
     assert _matmul_non_operands(tg) == _matmul_non_operands(torch)
+
+
+# 7. untyped_storage(): PyTorch's way to ask whether two tensors share memory; is_storage
+
+def _storages(lib):
+    base = lib.arange(6, dtype=lib.float32)
+    view, copied = base[2:4], base.clone()
+    storage = view.untyped_storage()
+    return (type(storage).__name__, storage.size(), storage.nbytes(), storage.element_size(),
+            len(storage), storage.data_ptr() == base.untyped_storage().data_ptr(),
+            storage.data_ptr() == base.t().untyped_storage().data_ptr(),
+            copied.untyped_storage().data_ptr() == base.untyped_storage().data_ptr(),
+            storage.tolist()[4:8], lib.is_storage(storage), lib.is_storage(base),
+            lib.is_storage(np.ones(1)))
+
+
+def test_untyped_storage_fixed():
+    one = list(np.float32(1.0).tobytes())  # the bytes of base[1]
+    assert _storages(tg) == ("UntypedStorage", 24, 24, 1, 24, True, True, False, one, True,
+                             False, False)
+
+
+@needs_torch
+def test_untyped_storage_matches_torch():
+    assert _storages(tg) == _storages(torch)
