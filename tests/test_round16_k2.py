@@ -288,3 +288,17 @@ def test_untyped_storage_fixed():
 @needs_torch
 def test_untyped_storage_matches_torch():
     assert _storages(tg) == _storages(torch)
+
+
+# 8. from_numpy of a non-native byte order: refused (a tensor could not share the memory)
+
+def test_from_numpy_refuses_a_foreign_byte_order():
+    foreign = np.ones(2, dtype=">f8" if np.little_endian else "<f8")
+    for lib in LIBS:
+        with pytest.raises(ValueError, match="byte order"):
+            lib.from_numpy(foreign)
+    native = foreign.astype(foreign.dtype.newbyteorder("="))
+    shared = tg.from_numpy(native)
+    native[0] = 5.0
+    assert shared.tolist() == [5.0, 1.0]
+    assert tg.as_tensor(foreign).tolist() == [1.0, 1.0]  # as_tensor may copy: converted
