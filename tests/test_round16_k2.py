@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -302,3 +303,57 @@ def test_from_numpy_refuses_a_foreign_byte_order():
     native[0] = 5.0
     assert shared.tolist() == [5.0, 1.0]
     assert tg.as_tensor(foreign).tolist() == [1.0, 1.0]  # as_tensor may copy: converted
+
+
+# 9. torch.asarray: copy=False never converts; a tensor's copy stays in its graph
+
+def _asarray_outcomes(lib):
+    t = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    plain = lib.zeros(2, dtype=lib.float64)
+    found = {
+        "array converting, copy=False": _outcome(
+            lambda m: m.asarray(np.zeros(2), dtype=m.float32, copy=False), lib),
+        "tensor converting, copy=False": _outcome(
+            lambda m: m.asarray(t, dtype=m.float32, copy=False), lib),
+        "same": lib.asarray(t, requires_grad=True) is t,
+        "detached copy": _outcome(
+            lambda m: m.asarray(t, copy=True, requires_grad=False).requires_grad, lib),
+        "plain copy": _outcome(lambda m: m.asarray(plain, copy=True).requires_grad, lib),
+    }
+    with warnings.catch_warnings():  # (PyTorch's warning comes once a process: see below)
+        warnings.simplefilter("ignore")
+        copied = lib.asarray(t, copy=True)
+        converted = lib.asarray(t, dtype=lib.float32)
+    found["copy in graph"] = (copied.requires_grad, copied.is_leaf, copied.tolist())
+    found["cast in graph"] = (converted.requires_grad, converted.is_leaf)
+    ((copied * lib.tensor([3.0, 4.0], dtype=lib.float64)).sum()
+     + (converted * 10).sum()).backward()
+    found["grad"] = t.grad.tolist()
+    copied_array = lib.asarray(np.zeros(2), copy=True)
+    return found, _dtype_name(copied_array), copied_array.requires_grad
+
+
+def _dtype_name(tensor) -> str:
+    return str(tensor.dtype).rsplit(".", 1)[-1]
+
+
+def test_asarray_fixed():
+    found, dtype, requires_grad = _asarray_outcomes(tg)
+    assert found == {"array converting, copy=False": "ValueError",
+                     "tensor converting, copy=False": "ValueError", "same": True,
+                     "detached copy": False, "plain copy": False,
+                     "copy in graph": (True, False, [1.0, 2.0]), "cast in graph": (True, False),
+                     "grad": [13.0, 14.0]}
+    assert (dtype, requires_grad) == ("float64", False)
+    w = tg.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match="unspecified requires_grad now defaults to obj"):
+        tg.asarray(w, copy=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tg.asarray(w, copy=True, requires_grad=True)
+        tg.asarray(tg.ones(2), copy=True)
+
+
+@needs_torch
+def test_asarray_matches_torch():
+    assert _asarray_outcomes(tg) == _asarray_outcomes(torch)
