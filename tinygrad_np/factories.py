@@ -182,6 +182,9 @@ def _made(array: np.ndarray, dtype: Any, requires_grad: bool, device: Any, op: s
     `*_like` factory passes `like`, (its input, memory_format), for the layout."""
     check_placement(op, device, layout, pin_memory)
     array = array if dtype is None else array.astype(dtype, copy=False)
+    if like[0] is not None and not isinstance(like[0], Tensor):  # PyTorch's TypeError
+        raise TypeError(f"{op}(): argument 'input' must be a Tensor, not "
+                        f"{type(like[0]).__name__} (wrap it: tg.as_tensor(x))")
     if like[0] is not None:
         array = _laid_out_like(array, like[0]._data, like[1], op)
     return Tensor(array, requires_grad=requires_grad)

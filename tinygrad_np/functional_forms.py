@@ -360,6 +360,11 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if builtins.any(stride < 0 for stride in array.strides):
         raise ValueError(f"from_numpy: the array has a negative stride ({array.strides}), "
                          "which tensors do not support, as PyTorch's; pass array.copy()")
+    # (a tensor of another byte order would be a converted copy, not sharing the memory)
+    if array.dtype.fields is None and not array.dtype.isnative:
+        raise ValueError(f"from_numpy: the array's byte order ({array.dtype.str}) is not "
+                         "the machine's, so a tensor cannot share its memory, as PyTorch "
+                         "refuses; pass array.astype(array.dtype.newbyteorder('='))")
     return Tensor(array)
 
 

@@ -1211,17 +1211,33 @@ def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002
 
 
 def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
-            requires_grad: bool = False) -> Tensor:
+            requires_grad: bool | None = None) -> Tensor:
     """`torch.asarray`: a tensor sharing obj's memory when it can (a Tensor, an ndarray of
-    the dtype asked for), a copy when `copy=True` or when it must convert."""
+    the dtype asked for), a copy when `copy=True` or when it must convert (PyTorch's
+    ValueError with `copy=False`). A tensor's copy stays in its graph, as PyTorch's, unless
+    `requires_grad=False`."""
     as_device(device, "asarray")
-    if isinstance(obj, Tensor) and not copy and (dtype is None or obj.dtype == np.dtype(dtype)):
-        return obj.requires_grad_(True) if requires_grad else obj
-    if copy is False and not isinstance(obj, (Tensor, np.ndarray)):
+    source = obj._data if isinstance(obj, Tensor) else obj
+    converts = (dtype is not None and isinstance(source, np.ndarray)
+                and np.dtype(dtype) != source.dtype)
+    if copy is False and converts:
+        raise ValueError(f"asarray: can't alias a {source.dtype} {type(obj).__name__} as "
+                         f"{np.dtype(dtype)} (copy=False); leave copy out to convert")
+    if isinstance(obj, Tensor):
+        if requires_grad is None and obj.requires_grad:  # (PyTorch's warning, every time)
+            warnings.warn("torch.asarray: unspecified requires_grad now defaults to "
+                          "obj.requires_grad instead of False (a copy is in obj's graph). "
+                          "Pass requires_grad=False explicitly to get the old behavior and "
+                          "silence this warning.", UserWarning, stacklevel=2)
+        result = obj.detach() if requires_grad is False and (copy or converts) else obj
+        result = result.to(dtype) if converts else result.clone() if copy else result
+        return result.requires_grad_(True) if requires_grad and not result.requires_grad \
+            else result
+    if copy is False and not isinstance(obj, np.ndarray):
         raise TensorError("asarray: copy=False but a copy is needed to make a tensor of a "
                           f"{type(obj).__name__}")
-    result = _tensor(obj._data if isinstance(obj, Tensor) else obj, dtype)
-    if copy:
+    result = _tensor(obj, dtype)
+    if copy and np.may_share_memory(result._data, source):
         result = Tensor(result._data.copy())
     return result.requires_grad_(True) if requires_grad else result
 

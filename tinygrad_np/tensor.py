@@ -943,6 +943,27 @@ def _base_of(tensor: Tensor) -> Tensor:
 _locked_views: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
+def _copy_in_place(array: np.ndarray, memo: dict) -> None:
+    """deepcopy's copy of a view of a larger array, put in `memo`: the same place in one
+    copy of that array, so tensors that share memory (a base and its views) share their
+    copies' memory, as PyTorch's deepcopy copies a storage once. Other arrays: NumPy's copy."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root is array or id(array) in memo or not (
+            root.flags.c_contiguous or root.flags.f_contiguous):
+        return
+    if id(root) not in memo:
+        memo[id(root)] = root.copy(order="K")
+        memo.setdefault(id(memo), []).append(root)  # (copy's keep-alive list: ids stay unique)
+    start = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    view = np.ndarray(array.shape, array.dtype, memo[id(root)], start, array.strides)
+    view.flags.writeable = all(stride or size == 1  # (an expanded one stays read-only)
+                               for stride, size in zip(array.strides, array.shape))
+    memo[id(array)] = view
+    memo[id(memo)].append(array)
+
+
 def _lock(array: np.ndarray) -> np.ndarray:
     """A read-only view of a leaf's array (see requires_grad_), remembered when the engine's
     lock is the only thing keeping it from being written."""
@@ -1358,6 +1379,9 @@ def _operand(other: Any, data: np.ndarray, divide: bool = False) -> Any:
             raise NotAnOperand(f"unsupported operand: a Tensor and a {type(other).__name__} "
                                f"(PyTorch's arithmetic takes tensors and numbers; wrap it: "
                                f"tg.tensor(...))")
+        if not isinstance(other, (int, float, complex, np.ndarray, np.generic)) and (
+                other is None or not hasattr(other, "__array__")):  # `t + None`, a Fraction:
+            raise NotAnOperand(f"unsupported operand: a Tensor and {type(other).__name__}")
         return other  # (and for floats: 0.0 == -0.0 as keys; their signs differ)
     array = _FLOAT32_OPERANDS.get(other)
     if array is None:
@@ -1420,9 +1444,10 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_name", "_counter", "_hooks",
-                 "_user_memory", "_view_of", "_multi_view", "_shared", "__weakref__")
+                 "_user_memory", "_view_of", "_multi_view", "_shared", "__weakref__", "__dict__")
     # _user_memory: see _relaid_out; _multi_view: see _mark_multi_view; _shared: share_memory_;
-    # _view_of: the tensor a view op's result views (PyTorch's ._base; kept alive, as there)
+    # _view_of: the tensor a view op's result views (PyTorch's ._base; kept alive, as there);
+    # __dict__: attributes of the user's (`p.no_decay = True`), as PyTorch's tensors take
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meeting a tensor. `array * t`, `np.float32(2) * t`, `np.add(a, t)`: the
         tensor's operator (recording the graph). Any other ufunc (`np.exp(t)`, `np.isnan(t)`)
@@ -1932,11 +1957,15 @@ class Tensor:
     _deepcopy_keeps_grad = True  # nn.Parameter: False (PyTorch's Parameter.__deepcopy__)
 
     def __deepcopy__(self, memo: dict) -> Tensor:
-        """copy.deepcopy(t): new memory and a copy of `.grad` (an nn.Parameter's is dropped,
-        as PyTorch's); hooks and the version counter as pickle (see __getstate__)."""
+        """copy.deepcopy(t): new memory and copies of `.grad` and of the attributes set on t
+        (an nn.Parameter's are dropped, as PyTorch's); hooks and the version counter as
+        pickle (see __getstate__)."""
         copied = object.__new__(type(self))
         memo[id(self)] = copied
-        copied.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        _copy_in_place(self._data, memo)
+        attributes, slots = self.__getstate__()
+        attributes = attributes if self._deepcopy_keeps_grad else None
+        copied.__setstate__(copy.deepcopy((attributes, slots), memo))
         if self._deepcopy_keeps_grad and self._grad is not None:
             copied._grad = copy.deepcopy(self._grad, memo)
         return copied
@@ -2029,10 +2058,22 @@ class Tensor:
             _mark_multi_view(row)
             yield row
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """NumPy 2's protocol: `np.asarray(t)` shares the memory (read-only, as numpy(), for
+        a tensor that requires grad), `copy=True` copies, and `copy=False` with a dtype
+        that needs a conversion is NumPy's ValueError."""
         if copy:
             return np.array(self._data, dtype=dtype, copy=True)
-        return self.numpy() if dtype is None else self._data.astype(dtype)  # read-only: numpy()
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
+            return self.numpy()
+        if copy is False:
+            raise ValueError(f"Unable to avoid copy while creating an array as requested: a "
+                             f"{self._data.dtype} tensor as {np.dtype(dtype)} is a copy")
+        return self._data.astype(dtype)
+
+    def __reversed__(self) -> Tensor:
+        """reversed(t) is t.flip(0) (in the graph), and a 0-d tensor itself, as PyTorch."""
+        return self if self._data.ndim == 0 else self.flip(0)
 
     def __bool__(self) -> bool:
         if self._data.size != 1:  # PyTorch's RuntimeError (NumPy's is a ValueError)
@@ -2055,6 +2096,9 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self._scalar("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
 
     def __abs__(self) -> Tensor:
         return self.abs()
@@ -2157,11 +2201,15 @@ class Tensor:
         return self
 
     def __matmul__(self, other: Any) -> Tensor:
+        if not isinstance(other, (Tensor, np.ndarray)):  # `t @ 2`, `t @ [1, 2]`, `t @ None`:
+            return NotImplemented  # Python's TypeError, as PyTorch's
         if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
             refuse_bool("matmul", self)  # (no kernel runs for an empty operand, as PyTorch)
         return MatMul.apply(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        if not isinstance(other, (Tensor, np.ndarray)):
+            return NotImplemented
         if self._data.dtype is _BOOL and self._data.size and np.size(_data(other)):
             refuse_bool("matmul", self)
         return MatMul.apply(other, self)
@@ -3953,6 +4001,12 @@ class Tensor:
                          if kind == dtype.rsplit(".", 1)[-1])
         elif isinstance(getattr(dtype, "dtype", None), np.dtype):  # tg.FloatTensor, a Tensor
             dtype = dtype.dtype
+        elif isinstance(dtype, str):
+            try:
+                dtype = np.dtype(dtype)
+            except TypeError:  # PyTorch's ValueError
+                raise ValueError(f"type: invalid type: {dtype!r} (a name such as "
+                                 "'torch.FloatTensor' or a dtype)") from None
         return self.to(dtype)  # (self itself when it has that dtype, as PyTorch)
 
     def type_as(self, other: Tensor) -> Tensor:

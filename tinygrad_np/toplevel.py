@@ -24,6 +24,7 @@ from tinygrad_np.nn.layers_more import (
 )
 from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import Tensor, _need_tensor, _wrap_dim, int_arg, to_tensor
+from tinygrad_np.toplevel_small import Storage
 
 # The same functions as torch.nn.functional's (PyTorch binds them at the top level too).
 conv1d, conv2d, conv3d = F.conv1d, F.conv2d, F.conv3d
@@ -310,8 +311,8 @@ def typename(obj: Any) -> str:
 
 
 def is_storage(obj: Any) -> bool:
-    """False: tensors here keep their values in NumPy arrays, not storages."""
-    return False
+    """Whether obj is what `x.storage()` or `x.untyped_storage()` gives (a tensor is not)."""
+    return isinstance(obj, Storage)
 
 
 _WARN_ALWAYS = [False]

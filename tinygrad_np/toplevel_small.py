@@ -252,9 +252,38 @@ class Storage:
         return f"Storage({self.tolist()}, dtype={self.dtype}, size={self.size()})"
 
 
+class UntypedStorage(Storage):
+    """What `x.untyped_storage()` returns: the same block as Storage, in bytes, as PyTorch's
+    UntypedStorage: size(), len() and nbytes() count bytes, indexing reads and writes bytes,
+    and data_ptr() is the block's address (`a.untyped_storage().data_ptr() ==
+    b.untyped_storage().data_ptr()` tells whether a and b share memory)."""
+
+    def size(self) -> int:
+        return int(self._array.nbytes)
+
+    __len__ = size
+
+    def element_size(self) -> int:
+        return 1
+
+    def _flat(self) -> np.ndarray:
+        return super()._flat().view(np.uint8)
+
+    def type(self) -> str:
+        return "torch.UntypedStorage"
+
+    def __repr__(self) -> str:
+        return f"UntypedStorage({self.tolist()}, size={self.size()})"
+
+
 def storage(self: Tensor) -> Storage:
     """The memory block self views (see Storage)."""
     return Storage(self)
+
+
+def untyped_storage(self: Tensor) -> UntypedStorage:
+    """The memory block self views, in bytes (see UntypedStorage)."""
+    return UntypedStorage(self)
 
 
 def resize(self: Tensor, *sizes: Any) -> Tensor:
@@ -287,7 +316,7 @@ def as_subclass(self: Tensor, cls: type) -> Tensor:
     alias = self.view(self.shape)
     out = object.__new__(cls)
     for name in Tensor.__slots__:
-        if name not in ("__weakref__", "_counter", "_view_of") and hasattr(alias, name):
+        if name not in ("__weakref__", "__dict__", "_counter", "_view_of") and hasattr(alias, name):
             object.__setattr__(out, name, getattr(alias, name))
     object.__setattr__(out, "_counter", None)
     object.__setattr__(out, "_view_of", None)
