@@ -53,7 +53,7 @@ def test_index_array_writes_check_overlap_against_their_basic_part(write, row, e
 def test_index_array_writes_into_their_own_source_are_refused(write):
     x = tg.arange(16.0).reshape(4, 4)
     with pytest.raises(RuntimeError, match="single memory location"):
-        exec(write)
+        exec(write, {"x": x})
 
 
 def test_in_place_op_with_itself_is_allowed():
