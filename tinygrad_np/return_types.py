@@ -49,10 +49,22 @@ def _repr(self: Any) -> str:
     return f"torch.return_types.{type(self).__name__}(\n{body})"
 
 
+def _new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """PyTorch builds one from a single sequence (`type(out)(f(t) for t in out)`); the fields
+    one by one are accepted too."""
+    if len(args) == 1 and not kwargs:
+        args = tuple(args[0])
+    return tuple.__new__(cls, cls._tuple(*args, **kwargs))
+
+
 def _make(name: str, fields: str) -> type:
-    result = namedtuple(name, fields.split(), module=__name__)
-    result.__repr__ = _repr
-    result.__doc__ = f"torch.return_types.{name}: the named tuple ({fields.replace(' ', ', ')})."
+    plain = namedtuple(name, fields.split(), module=__name__)
+    count = len(plain._fields)
+    result = type(name, (plain,), {
+        "__slots__": (), "__new__": _new, "__repr__": _repr, "_tuple": plain,
+        "n_fields": count, "n_sequence_fields": count, "n_unnamed_fields": 0,
+        "__doc__": f"torch.return_types.{name}: the named tuple ({fields.replace(' ', ', ')})."})
+    result.__module__ = __name__
     return result
 
 

@@ -619,7 +619,19 @@ def _refuse_overlapping_setitem(array: np.ndarray, index: Any, value: np.ndarray
     if _same_base(part, array):  # (a view: 0-d, not a NumPy scalar, for integers)
         refuse_partial_overlap(part, value, expanded=True)
     elif not (len(index) == 1 and np.asarray(index[0]).dtype.kind == "b" and value.size == 1):
-        refuse_partial_overlap(array, value)
+        refuse_partial_overlap(array[_basic_part(index)], value)
+
+
+def _basic_part(index: tuple) -> tuple:
+    """The integers and slices of an index with arrays, each array a full slice (a mask one per
+    dim it covers): PyTorch applies those first and index_put_s into that view only."""
+    parts: list = []
+    for item in index:
+        if isinstance(item, np.ndarray) or isinstance(item, (list, Tensor)):
+            parts += [slice(None)] * max(np.ndim(item) if np.asarray(item).dtype == bool else 1, 1)
+        else:
+            parts.append(item)
+    return tuple(parts)
 
 
 def _same_base(first: np.ndarray, second: np.ndarray) -> bool:
@@ -2174,7 +2186,9 @@ class Tensor:
     def __rtruediv__(self, other: Any) -> Tensor:
         """`number / tensor` is tensor.reciprocal() * number, as PyTorch's operator (1 ulp from
         a true division: 41.0 / tensor([41.0]) is 0.99999994); torch.div(number, tensor) and a
-        tensor numerator divide (_rdiv)."""
+        tensor numerator divide (_rdiv). One node for a float tensor and a real number."""
+        if self._data.dtype.kind == "f" and type(other) in (float, int):
+            return ReciprocalTimes.apply(*_binary(self, other))
         return self.reciprocal() * other
 
     def _rdiv(self, other: Any) -> Tensor:
@@ -2303,7 +2317,8 @@ class Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
         computes the same in place on arrays, without a temporary)."""
         _refuse_no_grad_view(self)
-        if args and isinstance(args[0], Tensor) and args[0]._counter is self._counter is not None:
+        if args and isinstance(args[0], Tensor) and args[0]._counter is self._counter is not None \
+                and args[0]._data is not self._data:  # (x.add_(x): the same elements)
             # views of one base (they share a version counter): x[1:] += x[:-1] is refused
             refuse_partial_overlap(self._data, args[0]._data, op is _copy_from)
         if self._recorded_in_place(args):
@@ -2755,12 +2770,12 @@ class Tensor:
             raise TypeError(f"can't assign a {_type_name(value)} to a {self.type()} (wrap it: "
                             f"t[...] = tg.tensor(values))")
         index, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
+        if isinstance(value, Tensor) and value._counter is self._counter is not None:
+            _refuse_overlapping_setitem(self._data, index, value._data)  # (views of one base)
         steps = _torch_layout(index)
         if steps is not None:
             positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
             index = np.unravel_index(positions, self.shape)
-        if isinstance(value, Tensor) and value._counter is self._counter is not None:
-            _refuse_overlapping_setitem(self._data, index, value._data)  # (views of one base)
         if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
             value = _without_leading_ones(value, self.shape, index)  # as PyTorch drops them
         if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
@@ -5224,6 +5239,7 @@ from tinygrad_np.ops.elementwise import (  # noqa: E402
     Exp,
     Log,
     Reciprocal,
+    ReciprocalTimes,
     ReLU,
     Rsqrt,
     Sigmoid,

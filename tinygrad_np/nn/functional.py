@@ -821,7 +821,8 @@ def _pad_edges(x: Tensor, axis: int, before: int, after: int, mode: str) -> Tens
         left, right = part(before, 0, -1), part(size - 2, size - 2 - after, -1)
     else:  # circular
         left, right = part(size - before, size), part(0, after)
-    return cat([piece for piece in (left, x, right) if piece.shape[axis]], axis)
+    return cat([piece for piece, count in ((left, before), (x, size), (right, after)) if count],
+               axis)  # (a count of 0 can make a slice reaching index -1 select an element)
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",

@@ -73,6 +73,20 @@ class Reciprocal(Function):
 
 
 @xp.quiet
+class ReciprocalTimes(Function):
+    """y = (1 / x) * c, PyTorch's `c / x` (two roundings, not a division);  dx = -(g c) / x**2."""
+
+    def forward(ctx, x, c):
+        ctx.save_for_backward(x, c)  # (x, not 1/x: a saved value must be an input or the output)
+        return (1.0 / x) * c  # (NumPy reuses the temporary in place for large arrays)
+
+    def backward(ctx, grad_output):
+        x, c = ctx.saved_tensors
+        reciprocal = 1.0 / x
+        return -(grad_output * c) * (reciprocal * reciprocal), None
+
+
+@xp.quiet
 class Rsqrt(Function):
     """y = 1 / sqrt(x);  dx = -g * y**3 / 2."""
 

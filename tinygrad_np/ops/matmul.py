@@ -49,6 +49,9 @@ def product(a, b):
     return a @ b
 
 
+SMALL_INTEGER_PRODUCT = 1 << 15  # multiply-adds below which the loop beats two casts and BLAS
+
+
 def magnitude(x) -> int:
     """max |x| of a non-empty integer array, as a Python int (no int64 overflow at -2**63)."""
     return max(int(x.max()), -int(x.min()))
@@ -60,7 +63,7 @@ def integer_product(a, b):
     product is computed exactly in float64 BLAS and cast back. Past the bound the integer
     loop runs, wrapping around on overflow as PyTorch's integer products do; the cast back
     wraps the same way for the narrow types (through int64, modulo 2**bits)."""
-    if a.size == 0 or b.size == 0 or \
+    if a.size * (b.shape[-1] if b.ndim > 1 else 1) < SMALL_INTEGER_PRODUCT or b.size == 0 or \
             magnitude(a) * magnitude(b) * a.shape[-1] >= EXACT_IN_DOUBLE:
         return a @ b
     exact = a.astype(np.float64) @ b.astype(np.float64)

@@ -57,7 +57,8 @@ def get_total_norm(tensors: Parameters, norm_type: float = 2.0,
         return Tensor(0.0)
     dtype = np.result_type(*(t.dtype for t in tensors))
     with np.errstate(over="ignore"):  # float32 gradients of 2e19 have an inf norm, silently
-        norms = np.array([_vector_norm(t._data, norm_type) for t in tensors], dtype=dtype)
+        norms = np.array([np.asarray(_vector_norm(t._data, norm_type), dtype=t._data.dtype)
+                          for t in tensors], dtype=dtype)  # each rounded to its dtype: PyTorch
         total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
