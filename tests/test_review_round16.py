@@ -134,3 +134,45 @@ def test_clip_grad_norm_rounds_each_float16_norm_like_torch():
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-3)
     np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-6)
+
+
+def test_nan_to_num_takes_none_and_0d_tensors_like_torch():
+    x = tg.tensor([float("nan"), float("inf"), -float("inf")])
+    big = float(np.finfo(np.float32).max)
+    assert tg.nan_to_num(x, None, None, None).tolist() == [0.0, big, -big]
+    assert x.nan_to_num(nan=None).tolist() == [0.0, big, -big]
+    assert x.clone().nan_to_num_(None, posinf=1.0).tolist() == [0.0, 1.0, -big]
+    assert tg.nan_to_num(x, nan=tg.tensor(1.0)).tolist() == [1.0, big, -big]
+    with pytest.raises(TypeError):
+        x.nan_to_num(nan="a")
+
+
+def test_triangle_indices_take_0d_integer_tensors_and_refuse_bools():
+    assert tg.triu_indices(3, 3, tg.tensor(1)).tolist() == [[0, 0, 1], [1, 2, 2]]
+    assert tuple(tg.tril_indices(tg.tensor(3), 3).shape) == (2, 6)
+    for bad in (True, 1.5):
+        with pytest.raises(TypeError):
+            tg.triu_indices(3, 3, bad)
+
+
+def test_asarray_requires_grad_false_without_a_copy_leaves_the_graph():
+    leaf = tg.ones(2, requires_grad=True)
+    same = tg.asarray(leaf, requires_grad=False)
+    assert same is leaf and not leaf.requires_grad  # PyTorch switches the leaf off in place
+    source = tg.ones(2, requires_grad=True)
+    inner = source * 1
+    alias = tg.asarray(inner, requires_grad=False)
+    assert alias is not inner and not alias.requires_grad and alias.grad_fn is None
+    alias.numpy()[0] = 5.0  # the same memory
+    assert inner.tolist()[0] == 5.0
+
+
+@pytest.mark.parametrize("call", [
+    lambda ts: tg._foreach_mul_(ts, 2), lambda ts: tg._foreach_zero_(ts),
+    lambda ts: tg._foreach_exp_(ts), lambda ts: tg._foreach_addcmul_(ts, ts, ts, 0.5),
+    lambda ts: tg._foreach_copy_(ts, [tg.zeros(2)] * len(ts)),
+    lambda ts: tg._foreach_lerp_(ts, ts, 0.5), lambda ts: tg._foreach_add_(ts, 1, alpha=2)])
+@pytest.mark.parametrize("container", [list, tuple])
+def test_in_place_foreach_returns_the_sequence_given(call, container):
+    tensors = container([tg.ones(2), tg.ones(2)])
+    assert call(tensors) is tensors

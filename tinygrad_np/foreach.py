@@ -1,7 +1,8 @@
 """PyTorch's `torch._foreach_*` functions (list-at-a-time ops, used by optimizers and EMA
 code): here each is the per-tensor op in a loop. The other operand may be a number, a 0-d
 tensor, or a list with one entry (a number or a tensor) per tensor. The out-of-place forms
-return a tuple, as PyTorch's; the in-place forms (trailing underscore) return None.
+return a tuple, as PyTorch's; the in-place forms (trailing underscore) return the sequence
+they were given, as PyTorch 2's (`grads = torch._foreach_mul_(grads, scale)`).
 
     torch._foreach_lerp_(ema_params, params, 1 - decay)
     bias_correction = torch._foreach_pow(beta1, state_steps)   # a number to each power
@@ -10,6 +11,7 @@ return a tuple, as PyTorch's; the in-place forms (trailing underscore) return No
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -212,4 +214,15 @@ def _foreach_mm(tensors: TensorList, others: TensorList) -> tuple[Tensor, ...]:
     return tuple(a.mm(b) for a, b in zip(_checked("_foreach_mm", tensors, others), others))
 
 
+def _returning_its_list(in_place: Callable[..., None]) -> Callable[..., Any]:
+    @functools.wraps(in_place)
+    def wrapper(tensors: TensorList, *args: Any, **kwargs: Any) -> TensorList:
+        in_place(tensors, *args, **kwargs)
+        return tensors
+
+    return wrapper
+
+
+for _name in [name for name in globals() if name.startswith("_foreach_") and name[-1] == "_"]:
+    globals()[_name] = _returning_its_list(globals()[_name])
 __all__ = sorted(name for name in dict(globals()) if name.startswith("_foreach_"))

@@ -746,11 +746,16 @@ def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tens
 def _triangle_indices(name: str, pick: Any, row: int, col: int, offset: int, dtype: Any,
                       placement: tuple) -> Tensor:
     check_placement(name, *placement)
+    numbers = []
     for position, (argument, value) in enumerate(
             (("row", row), ("col", col), ("offset", offset)), 1):
-        if not isinstance(value, (int, np.integer)):  # (PyTorch's TypeError; NumPy's floor)
+        if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu":
+            value = int(value)  # a 0-d integer Tensor is an int, as PyTorch reads it
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):  # PyTorch's
             raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
-                            f"int, not {type(value).__name__}")
+                            f"int, not {type(value).__name__}")  # TypeError (NumPy floors)
+        numbers.append(int(value))
+    row, col, offset = numbers
     if row < 0 or col < 0:
         raise RuntimeError(f"{name}: row and col must be non-negative, got {row} and {col}")
     return Tensor(np.stack(pick(row, offset, col)).astype(dtype).reshape(2, -1))
@@ -1229,6 +1234,9 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
                           "obj.requires_grad instead of False (a copy is in obj's graph). "
                           "Pass requires_grad=False explicitly to get the old behavior and "
                           "silence this warning.", UserWarning, stacklevel=2)
+        if requires_grad is False and not (copy or converts) and obj.requires_grad:
+            # the same memory without the graph, as PyTorch: a leaf stops requiring grad
+            return obj.requires_grad_(False) if obj.grad_fn is None else obj.detach()
         result = obj.detach() if requires_grad is False and (copy or converts) else obj
         result = result.to(dtype) if converts else result.clone() if copy else result
         return result.requires_grad_(True) if requires_grad and not result.requires_grad \

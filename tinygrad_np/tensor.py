@@ -3111,11 +3111,16 @@ class Tensor:
     def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
                    neginf: float | None = None) -> Tensor:
         """NaN, +inf and -inf replaced (by 0 and the dtype's largest finite values)."""
+        values = []
         for argument, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
-            if not isinstance(value, (int, float, np.number, type(None))) or (
-                    value is None and argument == "nan"):  # PyTorch's TypeError
+            if isinstance(value, Tensor) and value.ndim == 0:
+                value = value.item()  # (a 0-d Tensor is a number, as PyTorch reads it)
+            if not isinstance(value, (int, float, np.number, type(None))):  # PyTorch's TypeError
                 raise TypeError(f"nan_to_num(): argument '{argument}' must be float, not "
                                 f"{type(value).__name__}")
+            values.append(value)
+        nan, posinf, neginf = values
+        nan = 0.0 if nan is None else nan  # None: the default, as PyTorch
         info = np.finfo(self.dtype) if self.dtype.kind == "f" else None
         high = posinf if posinf is not None else (info.max if info else 0)
         low = neginf if neginf is not None else (info.min if info else 0)
