@@ -176,3 +176,11 @@ def test_asarray_requires_grad_false_without_a_copy_leaves_the_graph():
 def test_in_place_foreach_returns_the_sequence_given(call, container):
     tensors = container([tg.ones(2), tg.ones(2)])
     assert call(tensors) is tensors
+
+
+@pytest.mark.parametrize("factory", [tg.zeros_like, tg.ones_like, tg.empty_like, tg.rand_like,
+                                     tg.randn_like, lambda x: tg.full_like(x, 2.0)])
+@pytest.mark.parametrize("source", [[1.0, 2.0], np.ones(2), 3.0])
+def test_like_factories_refuse_non_tensors_with_a_type_error(factory, source):
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        factory(source)

@@ -8,6 +8,7 @@ ones draw from the library generator, so `tg.manual_seed(n)` makes them reproduc
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from typing import Any
@@ -94,6 +95,19 @@ def ones(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
     return _float_tensor(np.ones(_shape("ones", shape, size)), dtype, requires_grad)
 
 
+def _takes_a_tensor(factory: Any) -> Any:
+    """A `*_like` factory refuses anything but a Tensor first, with PyTorch's TypeError."""
+    @functools.wraps(factory)
+    def checked(input: Any, *args: Any, **kwargs: Any) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{factory.__name__}(): argument 'input' must be a Tensor, not "
+                            f"{type(input).__name__} (wrap it: tg.as_tensor(x))")
+        return factory(input, *args, **kwargs)
+
+    return checked
+
+
+@_takes_a_tensor
 def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
                device: Any = None, memory_format: Any = None,
                layout: Any = None, pin_memory: bool = False) -> Tensor:
@@ -102,6 +116,7 @@ def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
                  device, "zeros_like", layout, pin_memory, (other, memory_format))
 
 
+@_takes_a_tensor
 def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False,
               device: Any = None, memory_format: Any = None,
               layout: Any = None, pin_memory: bool = False) -> Tensor:
@@ -225,6 +240,7 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
                  layout, pin_memory)
 
 
+@_takes_a_tensor
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,
               requires_grad: bool = False, device: Any = None, memory_format: Any = None,
               layout: Any = None, pin_memory: bool = False) -> Tensor:
@@ -266,6 +282,7 @@ def empty_strided(size: Any, stride: Any, *, dtype: Any = None, requires_grad: b
     return _made(array, None, requires_grad, device, "empty_strided", layout, pin_memory)
 
 
+@_takes_a_tensor
 def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
                device: Any = None, memory_format: Any = None,
                layout: Any = None, pin_memory: bool = False) -> Tensor:
@@ -274,6 +291,7 @@ def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,
                  device, "empty_like", layout, pin_memory, (input, memory_format))
 
 
+@_takes_a_tensor
 def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
               requires_grad: bool = False, device: Any = None, memory_format: Any = None,
               layout: Any = None, pin_memory: bool = False) -> Tensor:
@@ -283,6 +301,7 @@ def rand_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
                  requires_grad, device, "rand_like", layout, pin_memory, (input, memory_format))
 
 
+@_takes_a_tensor
 def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
                requires_grad: bool = False, device: Any = None, memory_format: Any = None,
                layout: Any = None, pin_memory: bool = False) -> Tensor:

@@ -993,8 +993,8 @@ class Module:
         keys the model lacks ("Unexpected") or that the dict lacks ("Missing"), both only
         when `strict`; and, always, values that are not arrays or Tensors, shapes that differ
         ("size mismatch"), strings or objects, and values the parameter's dtype cannot hold
-        (nan or 1e30 into an integer, 1e300 into float32: PyTorch stores an undefined value
-        there). A failure (or any exception) leaves the model as it
+        (nan or 1e30 into an integer, 1e300 into float32: PyTorch stores an undefined integer
+        or inf there). A failure (or any exception) leaves the model as it
         was. In a tree without load hooks and without overrides of `_load_from_state_dict`
         or `set_extra_state` (the usual model) every value is checked before the first one
         is copied, so nothing needs restoring and no copy of the model is kept (only values
@@ -1360,7 +1360,7 @@ def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = Fal
     PyTorch's words. As PyTorch's copy_, any number casts: floats into ints truncate
     toward zero, complex into real drops the imaginary part (with PyTorch's UserWarning);
     values the parameter's dtype cannot hold (nan or 1e30 into int64, 1e300 into float32)
-    are refused, where PyTorch would store an undefined value."""
+    are refused, where PyTorch would store an undefined integer or inf."""
     given = value if isinstance(value, Tensor) else None
     if isinstance(value, Tensor):
         array = value._data
