@@ -151,32 +151,31 @@ def _foreach_lerp_(tensors: TensorList, ends: TensorList, weight: Any) -> None:
         t.lerp_(end, w)
 
 
-def _foreach_addcmul(tensors: TensorList, first: TensorList, second: TensorList,
+def _pointwise(name: str) -> tuple[Callable[..., tuple[Tensor, ...]], Callable[..., None]]:
+    """addcmul/addcdiv: `t.name(a, b, value=v)` for each tensor, v a number or one per tensor."""
+    def triples(op: str, tensors: TensorList, first: TensorList, second: TensorList,
+                value: Any) -> Any:
+        _checked(op, tensors, first, second)
+        return zip(tensors, first, second, _scalars(op, tensors, value))
+
+    def out_of_place(tensors: TensorList, first: TensorList, second: TensorList,
                      value: Any = 1) -> tuple[Tensor, ...]:
-    _checked("_foreach_addcmul", tensors, first, second)
-    values = _scalars("_foreach_addcmul", tensors, value)
-    return tuple(t.addcmul(a, b, value=v) for t, a, b, v in zip(tensors, first, second, values))
+        return tuple(getattr(t, name)(a, b, value=v)
+                     for t, a, b, v in triples(f"_foreach_{name}", tensors, first, second, value))
+
+    def in_place(tensors: TensorList, first: TensorList, second: TensorList,
+                 value: Any = 1) -> None:
+        for t, a, b, v in triples(f"_foreach_{name}_", tensors, first, second, value):
+            getattr(t, name + "_")(a, b, value=v)
+
+    out_of_place.__name__, in_place.__name__ = f"_foreach_{name}", f"_foreach_{name}_"
+    out_of_place.__doc__ = f"`t.{name}(a, b, value=v)` for each tensor, as a tuple."
+    in_place.__doc__ = f"`t.{name}_(a, b, value=v)` for each tensor."
+    return out_of_place, in_place
 
 
-def _foreach_addcmul_(tensors: TensorList, first: TensorList, second: TensorList,
-                      value: Any = 1) -> None:
-    _checked("_foreach_addcmul_", tensors, first, second)
-    for t, a, b, v in zip(tensors, first, second, _scalars("_foreach_addcmul_", tensors, value)):
-        t.addcmul_(a, b, value=v)
-
-
-def _foreach_addcdiv(tensors: TensorList, first: TensorList, second: TensorList,
-                     value: Any = 1) -> tuple[Tensor, ...]:
-    _checked("_foreach_addcdiv", tensors, first, second)
-    values = _scalars("_foreach_addcdiv", tensors, value)
-    return tuple(t.addcdiv(a, b, value=v) for t, a, b, v in zip(tensors, first, second, values))
-
-
-def _foreach_addcdiv_(tensors: TensorList, first: TensorList, second: TensorList,
-                      value: Any = 1) -> None:
-    _checked("_foreach_addcdiv_", tensors, first, second)
-    for t, a, b, v in zip(tensors, first, second, _scalars("_foreach_addcdiv_", tensors, value)):
-        t.addcdiv_(a, b, value=v)
+_foreach_addcmul, _foreach_addcmul_ = _pointwise("addcmul")
+_foreach_addcdiv, _foreach_addcdiv_ = _pointwise("addcdiv")
 
 
 def _foreach_copy_(tensors: TensorList, sources: TensorList, non_blocking: bool = False) -> None:
