@@ -48,6 +48,15 @@ def _train(lib, make_optimizer, steps: int = 20):
     return np.array(losses), [p.detach().numpy() for p in model.parameters()], optimizer
 
 
+def _same_trajectory(make_optimizer, rtol: float, atol: float) -> None:
+    """Losses and final weights of `_train` equal in tinygrad_np and PyTorch."""
+    mine, mine_w, _ = _train(tg, make_optimizer)
+    theirs, theirs_w, _ = _train(torch, make_optimizer)
+    np.testing.assert_allclose(mine, theirs, rtol=rtol)
+    for a, b in zip(mine_w, theirs_w):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
 def _foreach_adam(lib, params):
     """Adam written with the _foreach functions, as torch.optim's foreach path is."""
     class ForeachAdam(lib.optim.Optimizer):
@@ -90,11 +99,7 @@ def _foreach_adam(lib, params):
 
 @needs_torch
 def test_foreach_adam_trajectory_as_torch():
-    mine, mine_w, _ = _train(tg, _foreach_adam)
-    theirs, theirs_w, _ = _train(torch, _foreach_adam)
-    np.testing.assert_allclose(mine, theirs, rtol=1e-10)
-    for a, b in zip(mine_w, theirs_w):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    _same_trajectory(_foreach_adam, rtol=1e-10, atol=1e-12)
 
 
 def _foreach_zoo(lib):
@@ -184,11 +189,7 @@ def _custom_adam(lib, params, **kwargs):
 
 @needs_torch
 def test_custom_optimizer_trajectory_as_torch():
-    mine, mine_w, _ = _train(tg, _custom_adam)
-    theirs, theirs_w, _ = _train(torch, _custom_adam)
-    np.testing.assert_allclose(mine, theirs, rtol=1e-10)
-    for a, b in zip(mine_w, theirs_w):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    _same_trajectory(_custom_adam, rtol=1e-10, atol=1e-12)
 
 
 def _hook_log(lib):
@@ -438,11 +439,7 @@ def _copied_foreach_sgd(lib, params):
 
 @needs_torch
 def test_optimizer_grouping_tensors_as_torch_foreach_path():
-    mine, mine_w, _ = _train(tg, _copied_foreach_sgd)
-    theirs, theirs_w, _ = _train(torch, _copied_foreach_sgd)
-    np.testing.assert_allclose(mine, theirs, rtol=1e-12)
-    for a, b in zip(mine_w, theirs_w):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    _same_trajectory(_copied_foreach_sgd, rtol=1e-12, atol=1e-14)
 
 
 def test_group_tensors_by_device_and_dtype():
