@@ -183,7 +183,7 @@ class _OverCategories(Distribution):
 class OneHotCategorical(_OverCategories):
     """Categorical's draws as one-hot vectors (the last dim is the event)."""
 
-    support = constraints.simplex  # (PyTorch: one_hot; a one-hot vector is on the simplex)
+    support = constraints.one_hot
     has_enumerate_support = True
 
     @property

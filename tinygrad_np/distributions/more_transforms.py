@@ -22,6 +22,7 @@ from tinygrad_np.distributions.transforms import (
     ExpTransform,
     SigmoidTransform,
     Transform,
+    _broadcast_params,
     _clip_unit,
     _sum_rightmost,
 )
@@ -48,6 +49,12 @@ class PowerTransform(Transform):
     def sign(self) -> Any:  # type: ignore[override]
         exponent = self.exponent
         return exponent.sign() if isinstance(exponent, Tensor) else math.copysign(1, exponent)
+
+    def forward_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """x's shape broadcast with the exponent's (PyTorch's)."""
+        return _broadcast_params(shape, self.exponent)
+
+    inverse_shape = forward_shape
 
     def _call(self, x: Tensor) -> Tensor:
         return x.pow(self.exponent)

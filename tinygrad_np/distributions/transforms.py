@@ -240,6 +240,12 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - (-2.0 * x).softplus())
 
 
+def _broadcast_params(shape: tuple[int, ...], *params: Any) -> tuple[int, ...]:
+    """`shape` broadcast with the shapes of a transform's tensor parameters."""
+    return tuple(np.broadcast_shapes(tuple(shape), *(tuple(getattr(p, "shape", ()))
+                                                     for p in params)))
+
+
 class AffineTransform(Transform):
     """y = loc + scale x;  log |dy/dx| = log |scale| (over `event_dim` trailing axes summed)."""
 
@@ -252,6 +258,12 @@ class AffineTransform(Transform):
         if isinstance(self.scale, Tensor):
             return self.scale.sign()
         return 1 if self.scale > 0 else -1 if self.scale < 0 else 0  # an int, as PyTorch
+
+    def forward_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """x's shape broadcast with loc's and scale's (PyTorch's)."""
+        return _broadcast_params(shape, self.loc, self.scale)
+
+    inverse_shape = forward_shape
 
     def _call(self, x: Tensor) -> Tensor:
         return self.loc + self.scale * x
@@ -361,7 +373,12 @@ class TransformedDistribution(Distribution):
 
     @property
     def support(self) -> constraints.Constraint | None:  # type: ignore[override]
-        return None
+        """The last transform's codomain, over the event dims (PyTorch's)."""
+        if not self.transforms:
+            return self.base_dist.support
+        support = self.transforms[-1].codomain
+        extra = len(self.event_shape) - support.event_dim
+        return constraints.independent(support, extra) if extra > 0 else support
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
         x = self.base_dist.rsample(sample_shape)
