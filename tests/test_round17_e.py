@@ -82,3 +82,26 @@ def test_transform_parameters_broadcast_the_batch_shape():
         tp = TD.TransformedDistribution(TD.Exponential(torch.ones(2)),
                                         [TD.transforms.PowerTransform(torch.tensor([[1.], [2.]]))])
         np.testing.assert_allclose(tp.log_prob(torch.ones(2, 2)).numpy(), lp.numpy(), rtol=1e-6)
+
+
+# ---- 2. Beta / Dirichlet draws stay inside (0, 1) ------------------------------------------
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64])
+def test_beta_draws_with_small_concentrations_stay_below_one(dtype):
+    # Beta(0.01, 0.01) puts ~half its draws within 1e-30 of 0 or 1: rounded to exactly 1 they
+    # made log_prob inf and the rsample gradient NaN; PyTorch clamps below 1, as here
+    tg.manual_seed(0)
+    a = tg.full((20000,), 0.01, dtype=dtype, requires_grad=True)
+    d = D.Beta(a, a)
+    x = d.rsample()
+    top = np.nextafter(np.ones((), x.numpy().dtype), 0)
+    assert x.max().item() == top and x.min().item() > 0
+    assert bool(tg.isfinite(d.log_prob(x.detach())).all())
+    (g,) = tg.autograd.grad(x.sum(), [a])
+    assert bool(tg.isfinite(g).all())
+    s = D.Dirichlet(tg.full((20000, 3), 0.01, dtype=dtype)).sample()
+    assert s.max().item() == top and s.min().item() > 0
+    if torch is not None:
+        torch.manual_seed(0)
+        tx = torch.distributions.Beta(torch.full((20000,), 0.01, dtype=getattr(torch, str(
+            x.dtype))), 0.01).sample()
+        assert tx.max().item() == top

@@ -112,12 +112,15 @@ class _DirichletDraw(Function):
 
 def sample_dirichlet(alpha: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Dirichlet(alpha) draws of `shape` (the last axis the simplex, alpha broadcast to it):
-    gammas (at least the dtype's smallest normal number) normalised, then clamped to it
-    again, differentiable in alpha."""
+    gammas (at least the dtype's smallest normal number) normalised, then clamped to
+    [that number, the largest below 1] as PyTorch's (a draw of exactly 1 would give Beta's
+    log_prob and gradient inf/NaN), differentiable in alpha."""
     alpha = alpha.expand(shape)
     gammas = _draw(rng.generator().gamma(alpha._data.astype(np.float64)), alpha, True)._data
     with np.errstate(all="ignore"):
-        draws = np.maximum(gammas / gammas.sum(-1, keepdims=True), np.finfo(gammas.dtype).tiny)
+        one = np.ones((), gammas.dtype)
+        draws = np.clip(gammas / gammas.sum(-1, keepdims=True), np.finfo(gammas.dtype).tiny,
+                        np.nextafter(one, 0 * one))
     if not (alpha.requires_grad and is_grad_enabled()):
         return Tensor(draws)
     return _DirichletDraw.apply(alpha, draws)
