@@ -105,3 +105,84 @@ def test_beta_draws_with_small_concentrations_stay_below_one(dtype):
         tx = torch.distributions.Beta(torch.full((20000,), 0.01, dtype=getattr(torch, str(
             x.dtype))), 0.01).sample()
         assert tx.max().item() == top
+
+
+# ---- 3. PyTorch's error classes and texts for bad random-fill arguments ---------------------
+BAD_FILLS = {  # (call, PyTorch 2.13's error class and message)
+    "normal_": (lambda m: m.zeros(3).normal_(5.0, -1.0),
+                RuntimeError, "normal expects std >= 0.0, but found std -1"),
+    "normal_ nan": (lambda m: m.zeros(3).normal_(0.0, float("nan")),
+                    RuntimeError, "normal expects std >= 0.0, but found std nan"),
+    "init.normal_": (lambda m: m.nn.init.normal_(m.zeros(3), 0.0, -1.0),
+                     RuntimeError, "normal expects std >= 0.0, but found std -1"),
+    "init.sparse_": (lambda m: m.nn.init.sparse_(m.zeros(3, 3), 0.5, std=-2.0),
+                     RuntimeError, "normal expects std >= 0.0, but found std -2"),
+    "init.xavier_normal_": (lambda m: m.nn.init.xavier_normal_(m.zeros(3, 3), gain=-1.0),
+                            RuntimeError, "normal expects std >= 0.0, but found std -0.57735"),
+    "normal": (lambda m: m.normal(0.0, -1.5, (2,)),
+               RuntimeError, "normal expects std >= 0.0, but found std -1.5"),
+    "uniform_": (lambda m: m.zeros(3).uniform_(2.0, 1.0), RuntimeError,
+                 r"uniform_ expects to return a \[from, to\) range, but found from=2 > to=1"),
+    "uniform_ inf": (lambda m: m.zeros(3).uniform_(0.0, float("inf")),
+                     RuntimeError, "to is out of bounds for float"),
+    "uniform_ -inf": (lambda m: m.zeros(3).uniform_(float("-inf"), 0.0),
+                      RuntimeError, "from is out of bounds for float"),
+    "exponential_": (lambda m: m.zeros(3).exponential_(-1.0),
+                     RuntimeError, "exponential_ expects lambda > 0.0, but found lambda=-1"),
+    "cauchy_": (lambda m: m.zeros(3).cauchy_(1.0, -2.0),
+                RuntimeError, "cauchy_ expects sigma > 0.0, but found sigma=-2"),
+    "log_normal_": (lambda m: m.zeros(3).log_normal_(1.0, 0.0),
+                    RuntimeError, "log_normal_ expects std > 0.0, but found std=0"),
+    "geometric_": (lambda m: m.zeros(3).geometric_(1.5),
+                   RuntimeError, r"geometric_ expects p to be in \(0, 1\), but got p=1.5"),
+    "geometric_ 0": (lambda m: m.zeros(3, dtype=m.int64).geometric_(0.0),
+                     RuntimeError, r"geometric_ expects p to be in \(0, 1\), but got p=0"),
+    "log_normal_ int": (lambda m: m.zeros(3, dtype=m.int64).log_normal_(), NotImplementedError,
+                        ""),
+    "cauchy_ bool": (lambda m: m.zeros(3, dtype=m.bool).cauchy_(), RuntimeError, ""),
+    "bernoulli int": (lambda m: m.bernoulli(m.zeros(3, dtype=m.int64)), NotImplementedError,
+                      ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILLS))
+def test_bad_random_fill_arguments_raise_pytorchs_error(case):
+    call, error, message = BAD_FILLS[case]
+    with pytest.raises(error, match=message or None):
+        call(tg)
+    if torch is not None:
+        with pytest.raises(error, match=message or None):
+            call(torch)
+
+
+def test_good_fills_still_work():
+    tg.manual_seed(0)
+    assert float(tg.zeros(1000).cauchy_(1.0, 2.0).median()) == pytest.approx(1.0, abs=0.3)
+    x = tg.zeros(1000).log_normal_(0.0, 0.5)
+    assert float(x.min()) > 0 and float(x.log().std()) == pytest.approx(0.5, rel=0.1)
+    g = tg.zeros(1000, dtype=tg.int64).geometric_(0.5)
+    assert g.dtype == tg.int64 and int(g.min()) >= 1 and float(g.float().mean()) == \
+        pytest.approx(2.0, abs=0.2)
+    assert tg.zeros(3).normal_(5.0, 0.0).tolist() == [5.0, 5.0, 5.0]
+    assert tg.nn.init.sparse_(tg.zeros(4, 3), 0.5, std=0.0).abs().sum().item() == 0
+
+
+# ---- 4. PyTorch's deprecation warnings ------------------------------------------------------
+@pytest.mark.parametrize("name", ["uniform", "normal", "constant", "xavier_uniform",
+                                  "xavier_normal", "kaiming_uniform", "kaiming_normal", "eye",
+                                  "orthogonal", "sparse"])
+def test_old_init_spellings_warn_as_pytorch(name):
+    args = {"constant": (1.0,), "sparse": (0.5,)}.get(name, ())
+    weight = tg.zeros(4, 5)
+    text = f"`nn.init.{name}` is now deprecated in favor of `nn.init.{name}_`."
+    with pytest.warns(FutureWarning, match=text):
+        assert getattr(tg.nn.init, name)(weight, *args) is weight
+    assert getattr(tg.nn.init, name).__name__ == name
+    if torch is not None:
+        with pytest.warns(FutureWarning, match=text):
+            getattr(torch.nn.init, name)(torch.zeros(4, 5), *args)
+
+
+def test_sample_n_warns_as_pytorch():
+    with pytest.warns(FutureWarning, match=r"`sample_n\(n\)` will be deprecated"):
+        assert tuple(D.Normal(tg.zeros(2), 1.0).sample_n(3).shape) == (3, 2)

@@ -21,7 +21,7 @@ from tinygrad_np.errors import IndexOutOfBounds
 from tinygrad_np.join import cat
 from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem
-from tinygrad_np.rng import numpy_generator
+from tinygrad_np.rng import number_text, numpy_generator
 from tinygrad_np.tensor import (
     Tensor,
     _along,
@@ -179,7 +179,8 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     """0/1 draws of input's shape and dtype: 1 with probability input[i] (or `p`), from the
     library's seeded generator (or `generator`). A constant: no gradient reaches input."""
     if input.dtype.kind != "f":
-        raise RuntimeError(f"bernoulli: expected a floating-point tensor, got {input.dtype}")
+        raise NotImplementedError(f"bernoulli: expected a floating-point tensor, got "
+                                  f"{input.dtype} (PyTorch: not implemented for it)")
     probabilities = _probabilities("bernoulli", input._data if p is None else p, input.shape)
     draws = numpy_generator(generator).random(input.shape) < probabilities
     return Tensor(draws.astype(input.dtype))
@@ -198,7 +199,8 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
     if input.dtype.kind != "f":
         raise RuntimeError(f"exponential_: expected a floating-point tensor, got {input.dtype}")
     if not lambd > 0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found "
+                           f"lambda={number_text(lambd)}")
     samples = numpy_generator(generator).exponential(1 / lambd, input.shape)
     return input._in_place(_copy_from, samples)
 
@@ -209,12 +211,14 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
     (geometric_ also fills an integer tensor, as PyTorch)."""
     kinds = "iuf" if method == "geometric" else "f"
     if input.dtype.kind not in kinds:
-        error = NotImplementedError if input.dtype.kind == "b" else RuntimeError
+        error = RuntimeError if op == "cauchy_" else NotImplementedError  # (PyTorch's)
         raise error(f"{op}: expected a {'numeric' if len(kinds) > 1 else 'floating-point'} "
                     f"tensor, got {input.dtype}")
-    if scale <= 0 or method == "geometric" and not 0 < args[0] < 1:
-        raise RuntimeError(f"{op}: expects a positive scale and 0 < p < 1 (PyTorch's ranges), "
-                           f"got {args or (shift, scale)}")
+    value = {"geometric_": args[:1], "log_normal_": args[1:]}.get(op, (scale,))[0]
+    if not (0 < value < 1 if op == "geometric_" else value > 0):  # (PyTorch's messages)
+        expects = {"geometric_": "p to be in (0, 1), but got p",
+                   "log_normal_": "std > 0.0, but found std"}.get(op, "sigma > 0.0, but found sigma")
+        raise RuntimeError(f"{op} expects {expects}={number_text(value)}")
     try:
         samples = getattr(numpy_generator(generator), method)(*args, size=input.shape)
     except ValueError as error:  # NumPy's check of a parameter (std < 0): PyTorch's class

@@ -231,6 +231,14 @@ def numpy_generator(source: Generator | np.random.Generator | None) -> np.random
     return chosen
 
 
+def number_text(value: Any) -> str:
+    """A parameter as PyTorch's messages print it (`-1`, `0.5`, `1e-10`)."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def uniform(generator: np.random.Generator, low: float, high: float, shape: Any,
             dtype: Any) -> np.ndarray:
     """Samples of U[low, high) in `dtype`, drawn in float64; one that rounds up to `high` in a
@@ -238,8 +246,11 @@ def uniform(generator: np.random.Generator, low: float, high: float, shape: Any,
     float32 rand() that gave 1.0 once in 33 million draws made Exponential samples inf)."""
     if not high >= low:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
-                           f"from={low} > to={high}")
+                           f"from={number_text(low)} > to={number_text(high)}")
     dtype = np.dtype(dtype)
+    for name, bound in (("from", low), ("to", high)):
+        if dtype.kind == "f" and not abs(bound) <= np.finfo(dtype).max:  # (PyTorch's check)
+            raise RuntimeError(f"{name} is out of bounds for {dtype}")
     values = np.asarray(low + (high - low) * generator.random(shape)).astype(dtype)  # (shape ())
     if dtype.kind == "f" and high > low:
         np.minimum(values, np.nextafter(dtype.type(high), dtype.type(low)), out=values)

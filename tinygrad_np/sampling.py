@@ -12,7 +12,7 @@ from tinygrad_np.device import check_placement
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import MaskedBy
-from tinygrad_np.rng import Generator, numpy_generator
+from tinygrad_np.rng import Generator, number_text, numpy_generator
 from tinygrad_np.tensor import Tensor, _data
 
 Source = Generator | np.random.Generator | None
@@ -35,7 +35,7 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
             raise TypeError("normal: with a float mean and std, give the size "
                             "(normal(mean, std, size))")
         if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {number_text(std)}")
         shape = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
         samples = draw.normal(mean, std, shape).astype(dtype or get_default_dtype())
         return Tensor(samples, requires_grad=requires_grad)
@@ -49,7 +49,7 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
     if isinstance(std, Tensor) and np.any(std._data < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if isinstance(std, (int, float)) and std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {number_text(std)}")
     try:
         shape = np.broadcast_shapes(*(t.shape for t in tensors))
     except ValueError:

@@ -2575,9 +2575,10 @@ class Tensor:
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with samples of N(mean, std**2) from the library's seeded generator, in place."""
-        if self.dtype.kind != "f" or std < 0:
-            raise DtypeError(f"normal_: needs a float tensor and std >= 0 (PyTorch refuses "
-                             f"others), got {self.dtype} and std={std}")
+        if self.dtype.kind != "f":
+            raise DtypeError(f"normal_: not implemented for {self.dtype} tensors, as in PyTorch")
+        if not std >= 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {rng.number_text(std)}")
         samples = numpy_generator(generator).normal(mean, std, self.shape)
         return self._in_place(_copy_from, samples)
 

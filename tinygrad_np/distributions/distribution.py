@@ -8,6 +8,7 @@ engine.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -159,7 +160,9 @@ class Distribution:
             return self.rsample(sample_shape).detach()
 
     def sample_n(self, n: int) -> Tensor:
-        """n draws (the old spelling of sample((n,)))."""
+        """n draws (the old spelling of sample((n,)), with PyTorch's FutureWarning)."""
+        warnings.warn("`sample_n(n)` will be deprecated. Use `sample((n,))` instead.",
+                      FutureWarning, stacklevel=2)
         return self.sample(Size((n,)))
 
     def log_prob(self, value: Tensor) -> Tensor:

@@ -125,7 +125,14 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: np.random.Generator | None = None) -> Tensor:
     """Fill with values drawn from N(mean, std^2)."""
     _float_only(tensor, "normal_")
+    _check_std(std)
     return _fill(tensor, _generator(generator).normal(mean, std, tensor.shape))
+
+
+def _check_std(std: float) -> None:
+    """PyTorch's refusal of a negative (or NaN) standard deviation (NumPy's is a ValueError)."""
+    if not std >= 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {rng.number_text(std)}")
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -272,6 +279,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     if tensor.ndim != 2:
         raise ValueError(f"Only tensors with 2 dimensions are supported (shape {tensor.shape})")
     _float_only(tensor, "sparse_")
+    _check_std(std)
     rows, cols = tensor.shape
     draw = _generator(generator)
     values = draw.normal(0.0, std, (rows, cols))
@@ -285,8 +293,24 @@ __all__ = ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_un
            "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_",
            "xavier_normal_", "xavier_uniform_", "zeros_"]
 
-# PyTorch's deprecated spellings without the trailing underscore (`nn.init.xavier_uniform(w)`)
-uniform, normal, constant, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal = (
-    uniform_, normal_, constant_, xavier_uniform_, xavier_normal_, kaiming_uniform_,
-    kaiming_normal_)
-eye, dirac, orthogonal, sparse = eye_, dirac_, orthogonal_, sparse_
+
+
+def _deprecated(function: Any) -> Any:
+    """PyTorch's deprecated spelling without the trailing underscore
+    (`nn.init.xavier_uniform(w)`): the function, with PyTorch's FutureWarning."""
+    new_name = function.__name__
+
+    def deprecated_init(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`nn.init.{new_name[:-1]}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return function(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = new_name[:-1]
+    deprecated_init.__doc__ = f"Deprecated: use nn.init.{new_name}."
+    return deprecated_init
+
+
+uniform, normal, constant, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal = map(
+    _deprecated, (uniform_, normal_, constant_, xavier_uniform_, xavier_normal_,
+                  kaiming_uniform_, kaiming_normal_))
+eye, dirac, orthogonal, sparse = map(_deprecated, (eye_, dirac_, orthogonal_, sparse_))
