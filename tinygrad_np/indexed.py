@@ -217,7 +217,8 @@ def draw_(input: Tensor, op: str, method: str, args: tuple, generator: Any,  # n
     value = {"geometric_": args[:1], "log_normal_": args[1:]}.get(op, (scale,))[0]
     if not (0 < value < 1 if op == "geometric_" else value > 0):  # (PyTorch's messages)
         expects = {"geometric_": "p to be in (0, 1), but got p",
-                   "log_normal_": "std > 0.0, but found std"}.get(op, "sigma > 0.0, but found sigma")
+                   "log_normal_": "std > 0.0, but found std",
+                   "cauchy_": "sigma > 0.0, but found sigma"}[op]
         raise RuntimeError(f"{op} expects {expects}={number_text(value)}")
     try:
         samples = getattr(numpy_generator(generator), method)(*args, size=input.shape)
