@@ -186,3 +186,23 @@ def test_old_init_spellings_warn_as_pytorch(name):
 def test_sample_n_warns_as_pytorch():
     with pytest.warns(FutureWarning, match=r"`sample_n\(n\)` will be deprecated"):
         assert tuple(D.Normal(tg.zeros(2), 1.0).sample_n(3).shape) == (3, 2)
+
+
+# ---- 5. Distribution._validate_args: PyTorch's class-level default --------------------------
+def test_validate_args_default_is_the_class_attribute():
+    assert D.Distribution._validate_args is True
+    loose = D.Normal(tg.tensor([0.0]), tg.tensor([1.0]), validate_args=False)
+    strict = D.Normal(tg.tensor([0.0]), tg.tensor([1.0]), validate_args=True)
+    default = D.Normal(tg.tensor([0.0]), tg.tensor([1.0]))
+    try:
+        D.Distribution.set_default_validate_args(False)
+        assert D.Distribution._validate_args is False
+        assert D.Bernoulli(probs=tg.tensor([0.3])).log_prob(tg.tensor([0.5])).shape == (1,)
+        assert default._validate_args is False  # read from the class, as PyTorch
+        with pytest.raises(ValueError, match="The value argument to log_prob must be a Tensor"):
+            strict.log_prob(0.5)
+    finally:
+        D.Distribution.set_default_validate_args(True)
+    assert loose._validate_args is False and default._validate_args is True
+    with pytest.raises(ValueError, match="within the support"):
+        D.Bernoulli(probs=tg.tensor([0.3])).log_prob(tg.tensor([0.5]))

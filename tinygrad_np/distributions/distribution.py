@@ -82,20 +82,20 @@ class Distribution:
     has_enumerate_support = False
     arg_constraints: dict[str, constraints.Constraint] = {}
     support: constraints.Constraint | None = None
-    _validate_default = True
+    _validate_args = True  # (the default; an instance's own value when given, as PyTorch)
 
     @staticmethod
     def set_default_validate_args(value: bool) -> None:
         """Turn argument validation on or off for distributions made from now on."""
         if value not in (True, False):
             raise ValueError("set_default_validate_args: expected True or False")
-        Distribution._validate_default = value
+        Distribution._validate_args = bool(value)
 
     def __init__(self, batch_shape: ShapeLike = (), event_shape: ShapeLike = (),
                  validate_args: bool | None = None) -> None:
         self._batch_shape, self._event_shape = Size(batch_shape), Size(event_shape)
-        self._validate_args = (Distribution._validate_default if validate_args is None
-                               else bool(validate_args))
+        if validate_args is not None:
+            self._validate_args = bool(validate_args)
         if self._validate_args:
             for name, constraint in self.arg_constraints.items():
                 if name not in self.__dict__:
