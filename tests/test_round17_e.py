@@ -206,3 +206,46 @@ def test_validate_args_default_is_the_class_attribute():
     assert loose._validate_args is False and default._validate_args is True
     with pytest.raises(ValueError, match="within the support"):
         D.Bernoulli(probs=tg.tensor([0.3])).log_prob(tg.tensor([0.5]))
+
+
+# ---- 6. LKJCholesky --------------------------------------------------------------------------
+L3 = [[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]]
+LKJ_LOG_PROB = [-2.307880695655081, -1.6963775041356457, -2.035988635052897]  # PyTorch 2.13's
+LKJ_GRAD = [1.721131433623269, 0.05446476695660407, -0.4062798441369484]
+
+
+def test_lkj_cholesky_log_prob_and_gradient():
+    c = tg.tensor([0.5, 1.5, 3.0], dtype=tg.float64, requires_grad=True)
+    d = D.LKJCholesky(3, c)
+    assert tuple(d.batch_shape) == (3,) and tuple(d.event_shape) == (3, 3)
+    lp = d.log_prob(tg.tensor(L3, dtype=tg.float64))
+    (g,) = tg.autograd.grad(lp.sum(), [c])
+    np.testing.assert_allclose(lp.detach().numpy(), LKJ_LOG_PROB, rtol=1e-10)
+    np.testing.assert_allclose(g.numpy(), LKJ_GRAD, rtol=1e-7)
+    if torch is not None:
+        tc = torch.tensor([0.5, 1.5, 3.0], dtype=torch.float64)
+        t = torch.distributions.LKJCholesky(3, tc).log_prob(torch.tensor(L3, dtype=torch.float64))
+        np.testing.assert_allclose(t.numpy(), lp.detach().numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="Expected dim to be an integer greater than or equal"):
+        D.LKJCholesky(1)
+    with pytest.raises(ValueError, match=r"support \(CorrCholesky\(\)\)"):
+        D.LKJCholesky(2).log_prob(tg.tensor([[1.0, 0.0], [0.6, 0.9]]))
+    from tinygrad_np.distributions.lkj_cholesky import LKJCholesky
+    assert LKJCholesky is D.LKJCholesky
+
+
+@pytest.mark.parametrize("eta", [0.5, 1.0, 4.0])
+def test_lkj_cholesky_draws(eta):
+    # dim 2: the correlation r = L[1, 0] has density ~ (1 - r^2)^(eta - 1), so (r + 1) / 2 is
+    # Beta(eta, eta) and var(r) = 1 / (2 eta + 1)
+    tg.manual_seed(0)
+    d = D.LKJCholesky(2, eta)
+    L = d.sample((20000,))
+    assert tuple(L.shape) == (20000, 2, 2)
+    r = L[:, 1, 0].double().numpy()
+    assert abs(r.var() - 1 / (2 * eta + 1)) < 0.02 and abs(r.mean()) < 0.02
+    big = D.LKJCholesky(4, tg.tensor([eta, 2 * eta])).expand((3, 2)).sample((5,))
+    assert tuple(big.shape) == (5, 3, 2, 4, 4)
+    corr = (big @ big.mT).numpy()
+    np.testing.assert_allclose(np.diagonal(corr, axis1=-2, axis2=-1), 1.0, atol=1e-5)
+    assert bool(D.constraints.corr_cholesky.check(big).all())

@@ -48,6 +48,7 @@ from tinygrad_np.distributions.gamma_family import (
 )
 from tinygrad_np.distributions.generalized_pareto import GeneralizedPareto
 from tinygrad_np.distributions.kl import kl_divergence, register_kl
+from tinygrad_np.distributions.lkj import LKJCholesky
 from tinygrad_np.distributions.matrix_transforms import (
     CorrCholeskyTransform,
     CumulativeDistributionTransform,
@@ -125,7 +126,7 @@ __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransf
            "HalfCauchy", "InverseGamma", "Kumaraswamy",
            "LogisticNormal", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
            "NegativeBinomial", "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli",
-           "RelaxedOneHotCategorical", "StudentT", "VonMises", "Weibull"]
+           "RelaxedOneHotCategorical", "StudentT", "VonMises", "Weibull", "LKJCholesky"]
 
 # `distributions.transforms` holds every transform, as PyTorch's module (the newer ones are
 # defined in more_transforms, which builds on transforms.py)
@@ -162,7 +163,8 @@ _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernou
           "relaxed_bernoulli": "RelaxedBernoulli",
           "relaxed_categorical": "RelaxedOneHotCategorical",
           "lowrank_multivariate_normal": "LowRankMultivariateNormal",
-          "logistic_normal": "LogisticNormal", "exp_family": "ExponentialFamily"}
+          "logistic_normal": "LogisticNormal", "exp_family": "ExponentialFamily",
+          "lkj_cholesky": "LKJCholesky"}
 for _path, _name in _PATHS.items():
     _module = _types.ModuleType(f"{__name__}.{_path}")
     _module.__dict__[_name] = globals()[_name]
