@@ -249,3 +249,71 @@ def test_lkj_cholesky_draws(eta):
     corr = (big @ big.mT).numpy()
     np.testing.assert_allclose(np.diagonal(corr, axis1=-2, axis2=-1), 1.0, atol=1e-5)
     assert bool(D.constraints.corr_cholesky.check(big).all())
+
+
+# ---- 7. Wishart ------------------------------------------------------------------------------
+WC = [[1.0, 0.3], [0.3, 2.0]]
+WV = [[2.0, 0.5], [0.5, 1.0]]
+W_LOG_PROB = [-4.589391501037671, -5.038600336207393, -9.694512253231974]  # PyTorch 2.13's
+W_ENTROPY = [5.8991418594111416, 6.934783660207396, 8.464700179111944]
+W_GRAD_DF = [1.387167399441001, 0.007920754131025776, -1.475153218577143]
+W_GRAD_C = [[0.9854444779474251, 0.12705243825553025], [0.12705243825553025, -0.6852882322304763]]
+
+
+@pytest.mark.parametrize("form", ["covariance_matrix", "precision_matrix", "scale_tril"])
+def test_wishart_log_prob_entropy_and_gradients(form):
+    df = tg.tensor([2.5, 3.5, 7.0], dtype=tg.float64, requires_grad=True)
+    c = tg.tensor(WC, dtype=tg.float64, requires_grad=True)
+    matrix = {"covariance_matrix": c, "precision_matrix": tg.linalg.inv(c),
+              "scale_tril": tg.linalg.cholesky(c)}[form]
+    d = D.Wishart(df, **{form: matrix})
+    assert tuple(d.batch_shape) == (3,) and tuple(d.event_shape) == (2, 2)
+    lp, ent = d.log_prob(tg.tensor(WV, dtype=tg.float64)), d.entropy()
+    np.testing.assert_allclose(lp.detach().numpy(), W_LOG_PROB, rtol=1e-10)
+    np.testing.assert_allclose(ent.detach().numpy(), W_ENTROPY, rtol=1e-10)
+    g_df, g_c = tg.autograd.grad((lp + ent).sum(), [df, c])
+    np.testing.assert_allclose(g_df.numpy(), W_GRAD_DF, rtol=1e-7)
+    np.testing.assert_allclose(g_c.numpy(), W_GRAD_C, rtol=1e-7)
+    np.testing.assert_allclose(d.mean.detach().numpy()[1], 3.5 * np.array(WC), rtol=1e-12)
+    np.testing.assert_allclose(d.variance.detach().numpy()[0],
+                               2.5 * (np.array(WC) ** 2 + np.outer([1, 2], [1, 2])), rtol=1e-12)
+    mode = d.mode.detach().numpy()  # (df - dim - 1) C, NaN where that is <= 0
+    assert np.isnan(mode[0]).all()
+    np.testing.assert_allclose(mode[1:], [0.5 * np.array(WC), 4 * np.array(WC)], rtol=1e-12)
+    if torch is not None:
+        t = torch.distributions.Wishart(torch.tensor([2.5, 3.5, 7.0], dtype=torch.float64),
+                                        covariance_matrix=torch.tensor(WC, dtype=torch.float64))
+        np.testing.assert_allclose(t.log_prob(torch.tensor(WV, dtype=torch.float64)).numpy(),
+                                   lp.detach().numpy(), rtol=1e-12)
+
+
+def test_wishart_draws_and_reparameterised_gradients():
+    tg.manual_seed(0)
+    df = tg.tensor(9.0, dtype=tg.float64, requires_grad=True)
+    c = tg.tensor(WC, dtype=tg.float64, requires_grad=True)
+    s = D.Wishart(df, covariance_matrix=c).rsample((20000,))
+    assert tuple(s.shape) == (20000, 2, 2)
+    # E[S] = df C, var(S_ij) = df (C_ij^2 + C_ii C_jj)
+    np.testing.assert_allclose(s.detach().numpy().mean(0), 9 * np.array(WC), rtol=0.03, atol=0.1)
+    np.testing.assert_allclose(s.detach().numpy().var(0), 9 * (np.array(WC) ** 2 + np.outer(
+        [1, 2], [1, 2])), rtol=0.08)
+    # d E[trace S] / dC = df I and / d df = trace C (a fixed-noise derivative, so near exact)
+    g_c, g_df = tg.autograd.grad(s.diagonal(dim1=-2, dim2=-1).sum(-1).mean(), [c, df])
+    np.testing.assert_allclose(g_c.numpy(), 9 * np.eye(2), atol=0.3)
+    assert abs(g_df.item() - 3.0) < 0.1
+    d = D.Wishart(tg.tensor([3.0, 4.0]), covariance_matrix=tg.tensor(WC)).expand((5, 2))
+    assert tuple(d.sample((3,)).shape) == (3, 5, 2, 2, 2)
+
+
+def test_wishart_errors_and_warnings():
+    c = tg.tensor(WC)
+    with pytest.raises(ValueError, match=r"Value of df=0.5 expected to be greater than ndim - 1"):
+        D.Wishart(0.5, covariance_matrix=c)
+    with pytest.raises(AssertionError, match="Exactly one of covariance_matrix or precision"):
+        D.Wishart(3.0, covariance_matrix=c, scale_tril=c)
+    with pytest.warns(UserWarning, match="Low df values detected"):
+        D.Wishart(1.5, covariance_matrix=c)
+    with pytest.raises(ValueError, match=r"support \(PositiveDefinite\(\)\)"):
+        D.Wishart(3.0, covariance_matrix=c).log_prob(tg.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    from tinygrad_np.distributions.wishart import Wishart
+    assert Wishart is D.Wishart

@@ -109,6 +109,7 @@ from tinygrad_np.distributions.transforms import (
     Transform,
     TransformedDistribution,
 )
+from tinygrad_np.distributions.wishart import Wishart
 
 __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform",
            "TanhTransform", "Transform", "TransformedDistribution", "transforms",
@@ -126,7 +127,8 @@ __all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransf
            "HalfCauchy", "InverseGamma", "Kumaraswamy",
            "LogisticNormal", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
            "NegativeBinomial", "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli",
-           "RelaxedOneHotCategorical", "StudentT", "VonMises", "Weibull", "LKJCholesky"]
+           "RelaxedOneHotCategorical", "StudentT", "VonMises", "Weibull", "LKJCholesky",
+           "Wishart"]
 
 # `distributions.transforms` holds every transform, as PyTorch's module (the newer ones are
 # defined in more_transforms, which builds on transforms.py)
@@ -164,7 +166,7 @@ _PATHS = {"normal": "Normal", "categorical": "Categorical", "bernoulli": "Bernou
           "relaxed_categorical": "RelaxedOneHotCategorical",
           "lowrank_multivariate_normal": "LowRankMultivariateNormal",
           "logistic_normal": "LogisticNormal", "exp_family": "ExponentialFamily",
-          "lkj_cholesky": "LKJCholesky"}
+          "lkj_cholesky": "LKJCholesky", "wishart": "Wishart"}
 for _path, _name in _PATHS.items():
     _module = _types.ModuleType(f"{__name__}.{_path}")
     _module.__dict__[_name] = globals()[_name]

@@ -1,0 +1,157 @@
+"""`torch.distributions.Wishart(df, covariance_matrix | precision_matrix | scale_tril)`: the
+distribution of sum_k x_k x_k^T over df draws x_k ~ N(0, Sigma), on positive definite
+matrices (df > dim - 1; a df below dim warns, as PyTorch: singular draws are then likely).
+
+PyTorch's forms: draws by the Bartlett decomposition (L A A^T L^T, A lower triangular with
+sqrt(Chi2(df - i)) on its diagonal and standard normals below it), so rsample differentiates
+in the scale and, through Chi2's implicit reparameterisation, in df; a singular draw is
+redrawn up to 10 times with PyTorch's "Singular sample detected." warning. log_prob and
+entropy are compositions of Tensor ops.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from tinygrad_np import linalg
+from tinygrad_np.distributions import constraints
+from tinygrad_np.distributions.distribution import (
+    Distribution,
+    ShapeLike,
+    broadcast_all,
+    standard_normal,
+)
+from tinygrad_np.distributions.families import _Lazy
+from tinygrad_np.distributions.more_families import Chi2
+from tinygrad_np.tensor import Tensor
+
+_LOG_2 = math.log(2)
+
+
+def _mvdigamma(x: Tensor, p: int) -> Tensor:
+    """sum_{i < p} digamma(x - i / 2) (the derivative of mvlgamma)."""
+    offsets = Tensor(np.arange(p, dtype=np.dtype(x.dtype)) / 2)
+    return (x.unsqueeze(-1) - offsets).digamma().sum(-1)
+
+
+class Wishart(Distribution):
+    """The Wishart distribution (see the module docstring)."""
+
+    has_rsample = True
+    support = constraints.positive_definite
+
+    @property
+    def arg_constraints(self) -> dict:  # type: ignore[override]
+        return {"covariance_matrix": constraints.positive_definite,
+                "precision_matrix": constraints.positive_definite,
+                "scale_tril": constraints.lower_cholesky,
+                "df": constraints.greater_than(self.event_shape[-1] - 1)}
+
+    def __init__(self, df: Tensor | float, covariance_matrix: Tensor | None = None,
+                 precision_matrix: Tensor | None = None, scale_tril: Tensor | None = None,
+                 validate_args: bool | None = None) -> None:
+        given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
+        if len(given) != 1:
+            raise AssertionError("Exactly one of covariance_matrix or precision_matrix or "
+                                 "scale_tril may be specified.")  # (PyTorch's class)
+        matrix = broadcast_all(given[0])[0]
+        if matrix.ndim < 2:
+            raise ValueError("scale_tril must be at least two-dimensional, with optional "
+                             "leading batch dimensions")
+        if not isinstance(df, Tensor):  # (a number: a constant in the matrix's dtype)
+            df = Tensor(np.asarray(df, dtype=np.dtype(matrix.dtype)))
+        batch = tuple(np.broadcast_shapes(tuple(matrix.shape[:-2]), tuple(df.shape)))
+        p = matrix.shape[-1]
+        self.df = df.expand(batch)
+        if bool((self.df <= p - 1).any()):
+            raise ValueError(f"Value of df={df} expected to be greater than ndim - 1 = {p - 1}.")
+        name = ("covariance_matrix" if covariance_matrix is not None else
+                "precision_matrix" if precision_matrix is not None else "scale_tril")
+        setattr(self, name, matrix.expand((*batch, p, p)))
+        if bool((self.df < p).any()):
+            warnings.warn("Low df values detected. Singular samples are highly likely to occur "
+                          "for ndim - 1 < df < ndim.", stacklevel=2)
+        super().__init__(batch, (p, p), validate_args)
+        self._chi2 = Chi2(self.df.unsqueeze(-1) - Tensor(np.arange(p, dtype=np.dtype(
+            matrix.dtype))), validate_args=False)
+
+    @_Lazy
+    def scale_tril(self) -> Tensor:
+        if "covariance_matrix" in self.__dict__:
+            return linalg.cholesky(self.covariance_matrix)
+        return linalg.cholesky(linalg.inv(self.precision_matrix))
+
+    @_Lazy
+    def covariance_matrix(self) -> Tensor:
+        return self.scale_tril @ self.scale_tril.mT
+
+    @_Lazy
+    def precision_matrix(self) -> Tensor:
+        return linalg.inv(self.covariance_matrix)
+
+    def _df(self) -> Tensor:
+        return self.df.reshape(tuple(self.batch_shape) + (1, 1))
+
+    @property
+    def mean(self) -> Tensor:
+        return self._df() * self.covariance_matrix
+
+    @property
+    def mode(self) -> Tensor:
+        factor = self.df - self.event_shape[-1] - 1
+        factor = factor.where(factor > 0, float("nan"))
+        return factor.reshape(tuple(self.batch_shape) + (1, 1)) * self.covariance_matrix
+
+    @property
+    def variance(self) -> Tensor:
+        v = self.covariance_matrix
+        diagonal = v.diagonal(dim1=-2, dim2=-1)
+        return self._df() * (v**2 + diagonal.unsqueeze(-1) * diagonal.unsqueeze(-2))
+
+    def _bartlett(self, sample_shape: tuple[int, ...]) -> Tensor:
+        shape = tuple(sample_shape) + tuple(self.batch_shape) + tuple(self.event_shape)
+        tiny = float(np.finfo(np.dtype(self.df.dtype)).eps)
+        diagonal = self._chi2.rsample(sample_shape).sqrt().clamp(min=tiny)
+        noise = diagonal.diag_embed() + standard_normal(shape, self.df.dtype).tril(-1)
+        chol = self.scale_tril @ noise
+        return chol @ chol.mT
+
+    def rsample(self, sample_shape: ShapeLike = (), max_try_correction: int | None = None
+                ) -> Tensor:
+        sample_shape = tuple(sample_shape)
+        sample = self._bartlett(sample_shape)
+        batch_dims = tuple(range(-len(self.batch_shape), 0))
+        singular = ~constraints.positive_definite.check(sample)
+        if batch_dims:
+            singular = singular.any(batch_dims)
+        if bool(singular.any()):
+            warnings.warn("Singular sample detected.", stacklevel=2)
+            for _ in range(10 if max_try_correction is None else max_try_correction):
+                mask = singular.reshape(tuple(singular.shape) + (1,) * (
+                    len(self.batch_shape) + 2))
+                sample = self._bartlett(sample_shape).where(mask, sample)
+                singular = ~constraints.positive_definite.check(sample)
+                if batch_dims:
+                    singular = singular.any(batch_dims)
+                if not bool(singular.any()):
+                    break
+        return sample
+
+    def _log_det_scale(self) -> Tensor:
+        p = self.event_shape[-1]
+        return p * _LOG_2 / 2 + self.scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        value = self._value(value)
+        nu, p = self.df, self.event_shape[-1]
+        trace = linalg.cholesky_solve(value, self.scale_tril).diagonal(dim1=-2, dim2=-1).sum(-1)
+        return (-nu * self._log_det_scale() - (nu / 2).mvlgamma(p)
+                + (nu - p - 1) / 2 * linalg.slogdet(value)[1] - trace / 2)
+
+    def entropy(self) -> Tensor:
+        nu, p = self.df, self.event_shape[-1]
+        return ((p + 1) * self._log_det_scale() + (nu / 2).mvlgamma(p)
+                - (nu - p - 1) / 2 * _mvdigamma(nu / 2, p) + nu * p / 2)
