@@ -317,3 +317,21 @@ def test_wishart_errors_and_warnings():
         D.Wishart(3.0, covariance_matrix=c).log_prob(tg.tensor([[1.0, 2.0], [2.0, 1.0]]))
     from tinygrad_np.distributions.wishart import Wishart
     assert Wishart is D.Wishart
+
+
+# ---- 8. bernoulli of a tensor that requires grad: in the graph, derivative 0 ----------------
+def test_bernoulli_records_a_zero_gradient_as_pytorch():
+    x = tg.tensor([0.0, 1.0, 1.0], requires_grad=True)
+    y = tg.bernoulli(x)
+    assert y.requires_grad and y.tolist() == [0.0, 1.0, 1.0]
+    (g,) = tg.autograd.grad(y.sum(), [x])
+    assert g.tolist() == [0.0, 0.0, 0.0]
+    (x.bernoulli() * 2).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    with tg.no_grad():
+        assert not tg.bernoulli(x).requires_grad
+    assert not tg.bernoulli(x.detach()).requires_grad
+    if torch is not None:
+        tx = torch.tensor([0.0, 1.0, 1.0], requires_grad=True)
+        assert torch.bernoulli(tx).requires_grad
+        assert torch.autograd.grad(torch.bernoulli(tx).sum(), [tx])[0].tolist() == [0.0] * 3

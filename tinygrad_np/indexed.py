@@ -19,6 +19,7 @@ import numpy as np
 from tinygrad_np.device import _memory_order, laid_out
 from tinygrad_np.errors import IndexOutOfBounds
 from tinygrad_np.join import cat
+from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.ops.shape import IndexAdd, SetItem
 from tinygrad_np.rng import number_text, numpy_generator
@@ -177,13 +178,14 @@ def _probabilities(op: str, p: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:  # noqa: A002
     """0/1 draws of input's shape and dtype: 1 with probability input[i] (or `p`), from the
-    library's seeded generator (or `generator`). A constant: no gradient reaches input."""
+    library's seeded generator (or `generator`). In the graph with derivative 0 when input
+    requires grad, as PyTorch (so backward through it runs and gives input zeros)."""
     if input.dtype.kind != "f":
         raise NotImplementedError(f"bernoulli: expected a floating-point tensor, got "
                                   f"{input.dtype} (PyTorch: not implemented for it)")
     probabilities = _probabilities("bernoulli", input._data if p is None else p, input.shape)
-    draws = numpy_generator(generator).random(input.shape) < probabilities
-    return Tensor(draws.astype(input.dtype))
+    draws = (numpy_generator(generator).random(input.shape) < probabilities).astype(input.dtype)
+    return MaskedBy.apply(draws, input) if input.requires_grad else Tensor(draws)
 
 
 def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:  # noqa: A002
