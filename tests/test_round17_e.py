@@ -335,3 +335,14 @@ def test_bernoulli_records_a_zero_gradient_as_pytorch():
         tx = torch.tensor([0.0, 1.0, 1.0], requires_grad=True)
         assert torch.bernoulli(tx).requires_grad
         assert torch.autograd.grad(torch.bernoulli(tx).sum(), [tx])[0].tolist() == [0.0] * 3
+
+
+# ---- 9. randint with a negative size: PyTorch's RuntimeError naming the op ------------------
+def test_randint_negative_size_is_a_runtime_error():
+    with pytest.raises(RuntimeError, match=r"randint: sizes must be non-negative, got \(2, -1\)"):
+        tg.randint(0, 3, (2, -1))
+    assert tuple(tg.randint(3, [2, 2]).shape) == (2, 2)
+    assert tuple(tg.randint(1, 3, size=tg.Size([4])).shape) == (4,)
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="negative dimension"):
+            torch.randint(0, 3, (2, -1))

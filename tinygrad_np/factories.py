@@ -331,7 +331,8 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
     if high <= low:
         raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
     _check_range("randint", low, high - 1, dtype)
-    values = numpy_generator(generator).integers(low, high, tuple(size), dtype=np.int64)
+    shape = _shape("randint", (), size)  # (a negative size: PyTorch's RuntimeError)
+    values = numpy_generator(generator).integers(low, high, shape, dtype=np.int64)
     return _made(values, dtype, requires_grad, device, "randint", layout, pin_memory)
 
 
