@@ -153,6 +153,8 @@ _FAMILIES = {
     "Exponential": lambda m, t: m.Exponential(t([0.3, 2.0])),
     "Poisson": lambda m, t: m.Poisson(t([0.3, 2.0])),
     "ContinuousBernoulli": lambda m, t: m.ContinuousBernoulli(probs=t([0.3, 0.5002])),
+    "Wishart": lambda m, t: m.Wishart(t([2.5, 7.0]), covariance_matrix=t([[1.0, 0.3],
+                                                                          [0.3, 2.0]])),
 }
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from tinygrad_np.autograd import grad
 from tinygrad_np.distributions.distribution import Distribution
 from tinygrad_np.tensor import Tensor
@@ -59,10 +61,11 @@ def kl_expfamily_expfamily(p: ExponentialFamily, q: ExponentialFamily) -> Tensor
     p_params, p_normalizer, slopes = p._bregman_parts()
     q_params = q._natural_params
     result = q._log_normalizer(*q_params) - p_normalizer
+    batch = len(np.broadcast_shapes(tuple(p.batch_shape), tuple(q.batch_shape)))
     for p_param, q_param, slope in zip(p_params, q_params, slopes):
         term = (q_param - p_param) * slope
-        if len(q.event_shape):
-            term = term.sum(tuple(range(-len(q.event_shape), 0)))
+        if term.ndim > batch:  # a parameter's own dims (Wishart's df has none: no sum)
+            term = term.sum(tuple(range(batch, term.ndim)))
         result = result - term
     return result
 

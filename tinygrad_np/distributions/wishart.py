@@ -19,11 +19,11 @@ import numpy as np
 from tinygrad_np import linalg
 from tinygrad_np.distributions import constraints
 from tinygrad_np.distributions.distribution import (
-    Distribution,
     ShapeLike,
     broadcast_all,
     standard_normal,
 )
+from tinygrad_np.distributions.exp_family import ExponentialFamily
 from tinygrad_np.distributions.families import _Lazy
 from tinygrad_np.distributions.more_families import Chi2
 from tinygrad_np.tensor import Tensor
@@ -37,11 +37,13 @@ def _mvdigamma(x: Tensor, p: int) -> Tensor:
     return (x.unsqueeze(-1) - offsets).digamma().sum(-1)
 
 
-class Wishart(Distribution):
-    """The Wishart distribution (see the module docstring)."""
+class Wishart(ExponentialFamily):
+    """The Wishart distribution (see the module docstring); an ExponentialFamily, as
+    PyTorch's: natural parameters (-precision / 2, (df - dim - 1) / 2)."""
 
     has_rsample = True
     support = constraints.positive_definite
+    _mean_carrier_measure = 0  # (PyTorch's: the Bregman entropy is the entropy)
 
     @property
     def arg_constraints(self) -> dict:  # type: ignore[override]
@@ -155,3 +157,13 @@ class Wishart(Distribution):
         nu, p = self.df, self.event_shape[-1]
         return ((p + 1) * self._log_det_scale() + (nu / 2).mvlgamma(p)
                 - (nu - p - 1) / 2 * _mvdigamma(nu / 2, p) + nu * p / 2)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        p = self.event_shape[-1]
+        return -self.precision_matrix / 2, (self.df - p - 1) / 2
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:  # type: ignore[override]
+        p = self.event_shape[-1]
+        return (y + (p + 1) / 2) * (-linalg.slogdet(-2 * x)[1] + _LOG_2 * p) + (
+            y + (p + 1) / 2).mvlgamma(p)
