@@ -36,8 +36,8 @@ class _Formatter:
             self.int_mode = bool((finite == np.ceil(finite)).all())
             spread = high / low > 1000.0 or high > 1e8
             self.sci_mode = spread if self.int_mode else spread or low < 1e-4
-        if OPTIONS["sci_mode"] is not None:
-            self.sci_mode = bool(OPTIONS["sci_mode"])
+        if OPTIONS["sci_mode"] is not None and finite.size:  # all zero/non-finite: PyTorch's
+            self.sci_mode = bool(OPTIONS["sci_mode"])        # plain "0." even in sci_mode
         if finite.size:  # the width of the widest value in the notation chosen
             if self.sci_mode:
                 texts = [f"{v:.{precision}e}" for v in finite.tolist()]

@@ -809,6 +809,28 @@ def _refuse_leaf(op: str, tensor: Tensor) -> None:
                        "copy")
 
 
+def _isclose(a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
+             equal_nan: bool) -> np.ndarray:
+    """PyTorch's isclose: equal values (integers exactly, never through float64), else a
+    finite |a - b| <= atol + |rtol b| in the inputs' own dtype (bools as float32, integers'
+    allowed error in float32 as PyTorch's default dtype); an infinite tolerance makes no
+    infinite difference close."""
+    with np.errstate(all="ignore"):
+        close = np.asarray(a == b)
+        if equal_nan and a.dtype.kind == "f":
+            close = close | (np.isnan(a) & np.isnan(b))
+        if rtol == 0 and atol == 0:
+            return close
+        if a.dtype.kind == "b":
+            a, b = a.astype(np.float32), b.astype(np.float32)
+        exact = a.dtype.kind in "iu"
+        allowed = np.float32(atol) + np.abs(np.float32(rtol) * b.astype(np.float32)) if exact \
+            else np.asarray(atol, a.dtype) + np.abs(np.asarray(rtol, a.dtype) * b)
+        error = np.abs(a.astype(np.int64) - b.astype(np.int64)).astype(np.float32) if exact \
+            else np.abs(a - b)
+        return close | (np.isfinite(error) & (error <= allowed))
+
+
 def _broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
     try:
         return np.broadcast_shapes(*shapes)
@@ -3519,8 +3541,10 @@ class Tensor:
             raise TensorError(f"isclose: {self._data.dtype} did not match {other._data.dtype}; "
                               "convert one first, as PyTorch")
         _broadcast_shape("isclose", self.shape, np.shape(_data(other)))
-        return Tensor._make(np.asarray(np.isclose(self._data, _data(other), rtol=rtol, atol=atol,
-                                                  equal_nan=equal_nan)), None)
+        theirs = np.asarray(_data(other))
+        if not isinstance(other, Tensor) and self._data.dtype.kind == "f":
+            theirs = theirs.astype(self._data.dtype)  # a number: in the tensor's precision
+        return Tensor._make(np.asarray(_isclose(self._data, theirs, rtol, atol, equal_nan)), None)
 
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:

@@ -1,0 +1,173 @@
+"""Round 17 (g): the testing and seeing tools against PyTorch 2.13: `isclose`/`allclose`
+computed as PyTorch's (integers exactly, in the tensor's own precision, an infinite tolerance
+never making an infinite difference close, no NumPy warning), `testing.assert_close`'s
+messages in PyTorch's words (numbers, booleans, promoted dtypes, mapping keys, `msg=`,
+`allow_subclasses`), and printing an all-zero tensor in `sci_mode`."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def _outcome(call):
+    """(exception type name, message) of call(), or ("OK", None)."""
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 (the outcome is what is compared)
+        return type(error).__name__, str(error)
+    return "OK", None
+
+
+# ---- 1. isclose / allclose as PyTorch computes them ----------------------------------------
+ISCLOSE = [  # (a, b, dtype, kwargs, PyTorch 2.13's answer)
+    ([2**53 + 1], [2**53], "int64", {"rtol": 0, "atol": 0}, [False]),
+    ([2**53 + 1, 5], [2**53, 5], "int64", {}, [True, True]),
+    ([float("inf")], [5.0], "float32", {"atol": float("inf")}, [False]),
+    ([float("inf")], [float("inf")], "float32", {"atol": float("inf")}, [True]),
+    ([1.0], [5.0], "float32", {"atol": float("inf")}, [True]),
+    ([2.0], [5.0], "float32", {"rtol": float("inf"), "atol": 0}, [True]),
+    ([1, 2, 3], [1, 2, 4], "int64", {"atol": 1}, [True, True, True]),
+    ([True, False], [True, True], "bool", {"atol": 1}, [True, True]),
+    ([True, False], [True, True], "bool", {}, [True, False]),
+    ([float("nan"), 1.0], [float("nan"), 1.0], "float32", {}, [False, True]),
+    ([float("nan"), 1.0], [float("nan"), 1.0], "float32", {"equal_nan": True}, [True, True]),
+    ([1.0], [1.1], "float32", {"rtol": 0.1, "atol": 0.0}, [True]),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "dtype", "kwargs", "expected"), ISCLOSE)
+def test_isclose_as_pytorch_without_warnings(a, b, dtype, kwargs, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mine = tg.isclose(tg.tensor(a, dtype=dtype), tg.tensor(b, dtype=dtype), **kwargs)
+        assert mine.tolist() == expected and mine.dtype == tg.bool
+        assert tg.tensor(a, dtype=dtype).allclose(tg.tensor(b, dtype=dtype), **kwargs) == all(
+            expected)
+    if torch is not None:
+        theirs = torch.isclose(torch.tensor(a, dtype=getattr(torch, dtype)),
+                               torch.tensor(b, dtype=getattr(torch, dtype)), **kwargs)
+        assert theirs.tolist() == expected
+
+
+def test_isclose_in_the_tensors_precision_and_0d_stays_an_array():
+    # 1 + 2**-23 and 1 are one float32 ulp apart: close under float32's rtol 1e-5
+    a, b = tg.tensor([1 + 2**-23], dtype=tg.float32), tg.tensor([1.0])
+    assert tg.isclose(a, b, rtol=1e-7, atol=0).tolist() == [False]
+    assert tg.isclose(a, b, rtol=2e-7, atol=0).tolist() == [True]
+    zero_d = tg.isclose(tg.tensor(1.0), tg.tensor(2.0))
+    assert zero_d.shape == () and isinstance(zero_d._data, np.ndarray)
+
+
+# ---- 2. assert_close in PyTorch's words ----------------------------------------------------
+def _tensors(module, *values, **kwargs):
+    return [module.tensor(v, **kwargs) for v in values]
+
+
+MESSAGES = {  # name: (call on a module, PyTorch 2.13's message)
+    "python ints": (lambda m: m.testing.assert_close(1, 2),
+                    "Scalars are not equal!\n\nExpected 2 but got 1.\nAbsolute difference: 1\n"
+                    "Relative difference: 0.5"),
+    "python bools": (lambda m: m.testing.assert_close(True, False),
+                     "Booleans mismatch: True is not False"),
+    "numpy bool": (lambda m: m.testing.assert_close(np.bool_(True), False),
+                   "Booleans mismatch: True is not False"),
+    "0-d float32 as Python floats": (
+        lambda m: m.testing.assert_close(*_tensors(m, 1.0, 1.5)),
+        "Scalars are not close!\n\nExpected 1.5 but got 1.0.\nAbsolute difference: 0.5 (up to "
+        "1e-05 allowed)\nRelative difference: 0.3333333333333333 (up to 1.3e-06 allowed)"),
+    "dtype names": (lambda m: m.testing.assert_close(m.tensor([1.0]), m.tensor([1.0]).double()),
+                    "The values for attribute 'dtype' do not match: torch.float32 != "
+                    "torch.float64."),
+    "shapes": (lambda m: m.testing.assert_close(m.zeros(2, 0), m.zeros(0, 2)),
+               "The values for attribute 'shape' do not match: torch.Size([2, 0]) != "
+               "torch.Size([0, 2])."),
+    "integer tolerance": (
+        lambda m: m.testing.assert_close(*_tensors(m, [1, 2], [1, 4]), atol=1, rtol=0),
+        "Tensor-likes are not close!\n\nMismatched elements: 1 / 2 (50.0%)\nGreatest absolute "
+        "difference: 2 at index (1,) (up to 1 allowed)\nGreatest relative difference: 0.5 at "
+        "index (1,) (up to 0 allowed)"),
+    "uint8 ratio in float32": (
+        lambda m: m.testing.assert_close(*_tensors(m, [1, 2], [1, 3], dtype=m.uint8)),
+        "Tensor-likes are not equal!\n\nMismatched elements: 1 / 2 (50.0%)\nGreatest absolute "
+        "difference: 1 at index (1,)\nGreatest relative difference: 0.3333333432674408 at "
+        "index (1,)"),
+    "int with float promoted to float32": (
+        lambda m: m.testing.assert_close(m.tensor([1, 2]), m.tensor([1.0, 2.5]),
+                                         check_dtype=False),
+        "Tensor-likes are not close!\n\nMismatched elements: 1 / 2 (50.0%)\nGreatest absolute "
+        "difference: 0.5 at index (1,) (up to 1e-05 allowed)\nGreatest relative difference: "
+        "0.20000000298023224 at index (1,) (up to 1.3e-06 allowed)"),
+    "mapping keys": (lambda m: m.testing.assert_close({"a": 1.0, "c": 2.0}, {"b": 1.0, "c": 2.0}),
+                     "The keys of the mappings do not match:\nMissing keys in the actual "
+                     "mapping: ['b']\nAdditional keys in the actual mapping: ['a']"),
+    "nested item with callable msg": (
+        lambda m: m.testing.assert_close({"a": [1.0, 2.0]}, {"a": [1.0, 3.0]},
+                                         msg=lambda text: "mine: " + text),
+        "mine: Scalars are not close!\n\nExpected 3.0 but got 2.0.\nAbsolute difference: 1.0 "
+        "(up to 1e-07 allowed)\nRelative difference: 0.3333333333333333 (up to 1e-07 allowed)"
+        "\n\nThe failure occurred for item ['a'][1]"),
+    "rtol without atol": (
+        lambda m: m.testing.assert_close(m.ones(2), m.ones(2), rtol=1e-3),
+        "Both 'rtol' and 'atol' must be either specified or omitted, but got no atol."),
+    "Size items": (lambda m: m.testing.assert_close(m.Size([2, 3]), m.Size([2, 4])),
+                   "Scalars are not equal!\n\nExpected 4 but got 3.\nAbsolute difference: 1\n"
+                   "Relative difference: 0.25\n\nThe failure occurred for item [1]"),
+}
+
+
+@pytest.mark.parametrize("name", list(MESSAGES))
+def test_assert_close_message_as_pytorchs(name):
+    call, expected = MESSAGES[name]
+    kind = "ValueError" if name == "rtol without atol" else "AssertionError"
+    assert _outcome(lambda: call(tg)) == (kind, expected)
+    if torch is not None:
+        assert _outcome(lambda: call(torch)) == (kind, expected)
+
+
+def test_assert_close_allow_subclasses_false_and_numpy_scalars():
+    p = nn.Parameter(tg.tensor([1.0]))
+    tg.testing.assert_close(p, tg.tensor([1.0]))
+    with pytest.raises(TypeError, match="No comparison pair was able to handle"):
+        tg.testing.assert_close(p, tg.tensor([1.0]), allow_subclasses=False)
+    tg.testing.assert_close(np.float32(1.0), 1.0)  # a NumPy scalar is its Python number
+    tg.testing.assert_close(np.int64(3), 3)
+    with pytest.raises(AssertionError, match=r"The \(d\)types do not match: <class 'int'> != "
+                                             r"<class 'float'>\."):
+        tg.testing.assert_close(1, 1.0)
+    with pytest.raises(AssertionError, match="^custom$"):
+        tg.testing.assert_close([tg.tensor(1.0)], [tg.tensor(2.0)], msg="custom")
+
+
+# ---- 3. printing -----------------------------------------------------------------------------
+SCI_ZEROS = [  # (values, dtype, PyTorch 2.13's repr under set_printoptions(sci_mode=True))
+    ([0.0, 0.0], "float32", "tensor([0., 0.])"),
+    ([0.0, -0.0], "float16", "tensor([0., -0.], dtype=torch.float16)"),  # width 1: no padding
+    ([0.0, float("nan")], "float32", "tensor([0., nan])"),
+    ([float("inf"), 0.0], "float64", "tensor([inf, 0.], dtype=torch.float64)"),
+    ([0.0, 1.0], "float32", "tensor([0.0000e+00, 1.0000e+00])"),
+]
+
+
+@pytest.mark.parametrize(("values", "dtype", "expected"), SCI_ZEROS)
+def test_sci_mode_with_no_nonzero_finite_value_prints_plain(values, dtype, expected):
+    tg.set_printoptions(sci_mode=True)
+    try:
+        assert repr(tg.tensor(values, dtype=dtype)) == expected
+    finally:
+        tg.set_printoptions(profile="default")
+    if torch is not None:
+        torch.set_printoptions(sci_mode=True)
+        try:
+            assert repr(torch.tensor(values, dtype=getattr(torch, dtype))) == expected
+        finally:
+            torch.set_printoptions(profile="default")
