@@ -12,6 +12,7 @@ import pytest
 
 import tinygrad_np as tg
 import tinygrad_np.nn as nn
+from tinygrad_np.gradcheck import GradcheckError
 
 try:
     import torch
@@ -171,3 +172,84 @@ def test_sci_mode_with_no_nonzero_finite_value_prints_plain(values, dtype, expec
             assert repr(torch.tensor(values, dtype=getattr(torch, dtype))) == expected
         finally:
             torch.set_printoptions(profile="default")
+
+
+def test_iinfo_repr_as_pytorchs_g_format():
+    expected = {"int8": "iinfo(min=-128, max=127, dtype=int8)",
+                "int32": "iinfo(min=-2.14748e+09, max=2.14748e+09, dtype=int32)",
+                "int64": "iinfo(min=-9.22337e+18, max=9.22337e+18, dtype=int64)"}
+    for name, text in expected.items():
+        assert repr(tg.iinfo(getattr(tg, name))) == text
+        if torch is not None:
+            assert repr(torch.iinfo(getattr(torch, name))) == text
+
+
+# ---- 4. gradcheck ------------------------------------------------------------------------------
+NO_GRAD = ("gradcheck expects at least one input tensor to require gradient, but none of them "
+           "have requires_grad=True.")
+
+
+@pytest.mark.parametrize("check", ["gradcheck", "gradgradcheck"])
+def test_gradcheck_without_grad_inputs_is_pytorchs_value_error_before_func_runs(check):
+    calls = []
+
+    def func(*args):
+        calls.append(args)
+        return args[0].sin()
+
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64)
+    for inputs in ((x,), ()):
+        with pytest.raises(ValueError) as info:
+            getattr(tg.autograd, check)(func, inputs)
+        assert str(info.value) == NO_GRAD
+    assert calls == []
+    if torch is not None:
+        with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
+            getattr(torch.autograd, check)(torch.sin, (torch.tensor([1.0], dtype=torch.float64),))
+
+
+class _WrongCube(tg.autograd.Function):
+    """y = x**3 with the rule 2 x**2 (should be 3 x**2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 2 * x * x
+
+
+def test_gradcheck_names_a_wrong_custom_op_inside_a_larger_graph():
+    rng = np.random.default_rng(0)
+    w1 = tg.tensor(rng.standard_normal((3, 4)), requires_grad=True, name="w1")
+    w2 = tg.tensor(rng.standard_normal((4, 2)), requires_grad=True, name="w2")
+    x = tg.tensor(rng.standard_normal((5, 3)))
+
+    def fn(w1, w2):
+        h = (x @ w1).tanh()
+        h2 = h + h.exp()  # h used twice, a branch around the custom op
+        z = _WrongCube.apply(h2) @ w2
+        return z.softmax(-1)[:, 0].sum() + (h * 2).mean()
+
+    for fast in (False, True):
+        with pytest.raises(GradcheckError) as info:
+            tg.gradcheck(fn, [w1, w2], fast=fast)
+        assert info.value.kind == "wrong rule" and info.value.op == "_WrongCube"
+        assert "z = _WrongCube.apply(h2) @ w2" in str(info.value)
+
+
+# ---- 5. the backward trace: a tiny 2-d gradient stays on one table line --------------------------
+def test_trace_backward_prints_small_matrices_on_one_line():
+    x = tg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True, name="x")
+    h = x.relu()
+    loss = h.sum() + (h * x).mean()
+    text = str(tg.trace_backward(loss))
+    lines = text.splitlines()
+    assert all(line.startswith(("#", "-", " ")) or line[0].isdigit() for line in lines)
+    # x's gradient: relu's mask (1 where x > 0) times (1 + 2 x / 4) where x > 0
+    assert lines[-1].split()[-4:] == ["[[1.5,", "0],", "[1.25,", "2.5]]"]
+    column = lines[0].index("gradient")  # every row's gradient starts under the header's
+    assert all(line[column - 2:column] == "  " and line[column] != " " for line in lines[2:])
