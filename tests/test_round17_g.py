@@ -43,6 +43,10 @@ ISCLOSE = [  # (a, b, dtype, kwargs, PyTorch 2.13's answer)
     ([float("nan"), 1.0], [float("nan"), 1.0], "float32", {}, [False, True]),
     ([float("nan"), 1.0], [float("nan"), 1.0], "float32", {"equal_nan": True}, [True, True]),
     ([1.0], [1.1], "float32", {"rtol": 0.1, "atol": 0.0}, [True]),
+    # integers with a tolerance: PyTorch's difference in float32 (2**40 + 1 rounds to 2**40)
+    ([2**40 + 1], [2**40], "int64", {"rtol": 0, "atol": 0.5}, [True]),
+    ([2**62], [-(2**62)], "int64", {"atol": 1}, [False]),  # no int64 overflow to "close"
+    ([100], [-100], "int8", {"atol": 100}, [False]),
 ]
 
 
@@ -133,6 +137,18 @@ def test_assert_close_message_as_pytorchs(name):
     assert _outcome(lambda: call(tg)) == (kind, expected)
     if torch is not None:
         assert _outcome(lambda: call(torch)) == (kind, expected)
+
+
+def test_assert_allclose_has_its_own_looser_defaults():
+    with pytest.warns(FutureWarning):  # float32: rtol 1e-4 (assert_close's is 1.3e-6)
+        tg.testing.assert_allclose(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.0001]))
+    with pytest.warns(FutureWarning), pytest.raises(AssertionError, match=r"up to 0\.0001 "):
+        tg.testing.assert_allclose(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.5]))
+    with pytest.warns(FutureWarning):
+        tg.testing.assert_allclose([1.0, float("nan")], [1.0, float("nan")])
+    if torch is not None:
+        with pytest.warns(FutureWarning):
+            torch.testing.assert_allclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0001]))
 
 
 def test_assert_close_allow_subclasses_false_and_numpy_scalars():

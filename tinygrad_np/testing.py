@@ -454,14 +454,25 @@ def _compare_numbers(actual: Any, expected: Any, where: tuple, options: dict) ->
     _fail(where, _scalar_mismatch(actual, expected, rtol, atol))
 
 
+_ALLCLOSE_TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-3), np.dtype(np.float32): (1e-4, 1e-5),
+                        np.dtype(np.float64): (1e-5, 1e-8)}
+
+
 def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
                     atol: float | None = None, equal_nan: bool = True, msg: str = "") -> None:
     """PyTorch's deprecated spelling (with its FutureWarning): assert_close without the dtype
-    check, NaNs equal, `expected` made a tensor like `actual` (a list or number too)."""
+    check, NaNs equal, `actual` made a tensor and `expected` one of its dtype (a list or a
+    number too), and its own looser default tolerances (float32: rtol 1e-4, atol 1e-5;
+    float64: 1e-5, 1e-8; float16: 1e-3, 1e-3)."""
     warnings.warn("testing.assert_allclose is deprecated, as in PyTorch: use "
                   "testing.assert_close", FutureWarning, stacklevel=2)
-    if isinstance(actual, Tensor) and not isinstance(expected, Tensor):
+    if not isinstance(actual, Tensor):
+        actual = Tensor(actual)
+    if not isinstance(expected, Tensor):
         expected = Tensor(np.asarray(expected, dtype=actual.dtype))
+    if rtol is None and atol is None:
+        pairs = [_ALLCLOSE_TOLERANCES.get(t.dtype, (0.0, 0.0)) for t in (actual, expected)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
     assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
                  check_dtype=False, msg=msg or None)
 
