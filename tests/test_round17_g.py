@@ -269,3 +269,25 @@ def test_trace_backward_prints_small_matrices_on_one_line():
     assert lines[-1].split()[-4:] == ["[[1.5,", "0],", "[1.25,", "2.5]]"]
     column = lines[0].index("gradient")  # every row's gradient starts under the header's
     assert all(line[column - 2:column] == "  " and line[column] != " " for line in lines[2:])
+
+
+# ---- 6. make_tensor's bounds as PyTorch's --------------------------------------------------------
+def test_make_tensor_integer_default_range_includes_9_and_bounds_are_checked():
+    tg.manual_seed(0)
+    values = tg.testing.make_tensor(4000, dtype=tg.int64, device="cpu")
+    assert (values.min().item(), values.max().item()) == (-9, 9)  # PyTorch's randint(-9, 10)
+    unsigned = tg.testing.make_tensor(4000, dtype=tg.uint8, device="cpu")
+    assert (unsigned.min().item(), unsigned.max().item()) == (0, 9)
+    ones = tg.testing.make_tensor(500, dtype=tg.bool, device="cpu", exclude_zero=True)
+    assert ones.all().item()
+    with pytest.raises(ValueError, match=r"The value interval specified by `low` and `high` is "
+                                         r"\[-10, -1\), but torch.uint8 only supports \[0, 256\)"):
+        tg.testing.make_tensor(3, dtype=tg.uint8, device="cpu", low=-10, high=-1)
+    with pytest.warns(FutureWarning, match="Passing `low==high`"):
+        same = tg.testing.make_tensor(3, dtype=tg.float32, device="cpu", low=1, high=1)
+    assert same.tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="`requires_grad=True` is not supported for boolean"):
+        tg.testing.make_tensor(3, dtype=tg.int64, device="cpu", requires_grad=True)
+    if torch is not None:
+        with pytest.raises(ValueError, match=r"\[-10, -1\), but torch.uint8 only supports"):
+            torch.testing.make_tensor(3, dtype=torch.uint8, device="cpu", low=-10, high=-1)

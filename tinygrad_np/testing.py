@@ -477,12 +477,34 @@ def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
                  check_dtype=False, msg=msg or None)
 
 
+def _low_high(low: float | None, high: float | None, dtype: np.dtype, lowest: float,
+              highest: float, default_low: float, default_high: float) -> tuple[Any, Any]:
+    """PyTorch's make_tensor bounds: defaults, NaN and order refused, clamped to the dtype's
+    range, integers' bounds ceiled (the high one exclusive)."""
+    low = default_low if low is None else low
+    high = default_high if high is None else high
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+        raise ValueError(f"`low` and `high` cannot be NaN, but got low={low} and high={high}")
+    if low == high and dtype.kind == "f":
+        warnings.warn("Passing `low==high` to `torch.testing.make_tensor` for floating or "
+                      "complex types is deprecated since 2.1 and will be removed in 2.3. Use "
+                      "`torch.full(...)` instead.", FutureWarning, stacklevel=3)
+    elif low >= high:
+        raise ValueError(f"`low` must be less than `high`, but got {low} >= {high}")
+    elif high < lowest or low >= highest:
+        raise ValueError(f"The value interval specified by `low` and `high` is [{low}, {high}), "
+                         f"but torch.{dtype} only supports [{lowest}, {highest})")
+    low, high = min(max(low, lowest), highest), min(max(high, lowest), highest)
+    return (math.ceil(low), math.ceil(high)) if dtype.kind in "biu" else (low, high)
+
+
 def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None = None,
                 high: float | None = None, requires_grad: bool = False,
                 noncontiguous: bool = False, exclude_zero: bool = False,
                 memory_format: Any = None) -> Tensor:
     """`torch.testing.make_tensor`: values drawn uniformly from [low, high) (by default
-    [-9, 9), from 0 for unsigned dtypes; bools at random) from the library's generator;
+    [-9, 9) for floats, integers in [-9, 9], from 0 for unsigned dtypes, clamped to the
+    dtype's range; bools at random) from the library's generator;
     `exclude_zero` replaces zeros (1 for integers, the dtype's smallest normal for floats);
     `noncontiguous` gives a strided view (a one-element tensor stays contiguous)."""
     from tinygrad_np import rng  # noqa: PLC0415 (testing sits above the engine)
@@ -490,25 +512,28 @@ def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None =
     as_device(device, "make_tensor")
     shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     dtype = np.dtype(dtype)
+    if noncontiguous and memory_format is not None:
+        raise ValueError(f"The parameters `noncontiguous` and `memory_format` are mutually "
+                         f"exclusive, but got noncontiguous={noncontiguous} and "
+                         f"memory_format={memory_format}")
     if requires_grad and dtype.kind != "f":
-        raise ValueError(f"make_tensor: requires_grad=True is not supported for {dtype}")
-    if any(v is not None and v != v for v in (low, high)):
-        raise ValueError(f"make_tensor: low and high cannot be NaN, got low={low}, high={high}")
+        raise ValueError(f"`requires_grad=True` is not supported for boolean and integral "
+                         f"dtypes, but got dtype=torch.{dtype}")
     generator = rng.generator()
-    if dtype.kind == "b":
-        values = generator.integers(0, 2, shape).astype(bool)
-    else:
-        info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
-        low = max(-9 if low is None else low, float(info.min))
-        high = min(9 if high is None else high, float(info.max))
-        if low > high or low == high and dtype.kind in "iu":
-            raise ValueError(f"make_tensor: low must be less than high, got low={low}, "
-                             f"high={high}")
-        values = (generator.integers(math.ceil(low), math.ceil(high), shape)
-                  if dtype.kind in "iu" else rng.uniform(generator, low, high, shape, dtype))
+    if dtype.kind in "biu":  # PyTorch's randint over [low, high), by default [-9, 10)
+        info = np.iinfo(dtype) if dtype.kind != "b" else None
+        lowest, top = (0, 2) if info is None else (int(info.min), int(info.max) + (
+            dtype != np.int64))
+        low, high = _low_high(low, high, dtype, lowest, top, *((0, 2) if info is None else
+                                                               (-9, 10)))
+        values = generator.integers(low, high, shape, dtype=np.int64 if info is None else dtype)
         values = values.astype(dtype)
-        if exclude_zero:
-            values[values == 0] = 1 if dtype.kind in "iu" else np.finfo(dtype).tiny
+    else:
+        info = np.finfo(dtype)
+        low, high = _low_high(low, high, dtype, float(info.min), float(info.max), -9, 9)
+        values = rng.uniform(generator, low, high, shape, dtype).astype(dtype)
+    if exclude_zero:
+        values[values == 0] = 1 if dtype.kind in "biu" else np.finfo(dtype).tiny
     if noncontiguous and values.size > 1:
         spread = np.repeat(values[..., None], 2, axis=-1).reshape(*shape[:-1], -1)
         values = spread[..., ::2]
