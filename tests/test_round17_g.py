@@ -291,3 +291,27 @@ def test_make_tensor_integer_default_range_includes_9_and_bounds_are_checked():
     if torch is not None:
         with pytest.raises(ValueError, match=r"\[-10, -1\), but torch.uint8 only supports"):
             torch.testing.make_tensor(3, dtype=torch.uint8, device="cpu", low=-10, high=-1)
+
+
+EDGE0 = [  # (shape, threshold, PyTorch 2.13's repr with edgeitems=0)
+    ((10,), 3, "tensor([...], size=(10,))"),
+    ((3,), 1000, "tensor([0., 1., 2.], size=(3,))"),
+    ((2, 3), 3, "tensor([...], size=(2, 3))"),
+    ((3, 4, 5), 3, "tensor([...], size=(3, 4, 5))"),
+]
+
+
+@pytest.mark.parametrize(("shape", "threshold", "expected"), EDGE0)
+def test_edgeitems_zero_prints_dots_and_the_size(shape, threshold, expected):
+    values = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    tg.set_printoptions(edgeitems=0, threshold=threshold)
+    try:
+        assert repr(tg.tensor(values)) == expected
+    finally:
+        tg.set_printoptions(profile="default")
+    if torch is not None:
+        torch.set_printoptions(edgeitems=0, threshold=threshold)
+        try:
+            assert repr(torch.tensor(values)) == expected
+        finally:
+            torch.set_printoptions(profile="default")
