@@ -315,3 +315,26 @@ def test_edgeitems_zero_prints_dots_and_the_size(shape, threshold, expected):
             assert repr(torch.tensor(values)) == expected
         finally:
             torch.set_printoptions(profile="default")
+
+
+# ---- 7. the drawing shows each result as its op made it, after writes through views -------------
+def test_drawing_keeps_values_that_a_write_through_a_view_changes():
+    from tinygrad_np.viz.trace import trace
+
+    y = tg.tensor([1.0, 2.0, 3.0], requires_grad=True, name="y")
+    z = y * 1
+    v = z.view(3, 1)
+    v.add_(1)  # writes z's memory through the view
+    v[0] = 9.0  # and again
+    loss = (z * 2).sum()
+    shown = [(n.op, None) if n.data is None else np.asarray(n.data).ravel().tolist()
+             for n in trace(loss).nodes if n.kind == "intermediate"]
+    assert shown == [[1.0, 2.0, 3.0],  # y * 1
+                     [1.0, 2.0, 3.0],  # .view(3, 1) before add_
+                     [2.0, 3.0, 4.0],  # add_'s result
+                     [2.0, 3.0, 4.0], [2.0, 3.0, 4.0],  # z and v re-derived after add_
+                     [9.0, 3.0, 4.0], [9.0, 3.0, 4.0],  # v[0] = 9 and z after it
+                     [18.0, 6.0, 8.0]]  # z * 2
+    assert z.tolist() == [9.0, 3.0, 4.0] and v.tolist() == [[9.0], [3.0], [4.0]]
+    loss.backward()
+    assert y.grad.tolist() == [0.0, 2.0, 2.0]  # element 0 overwritten: no gradient to y

@@ -742,12 +742,17 @@ def _write_plan(tensor: Tensor) -> tuple | None:
     return None if any(where is None for _, where in views) else (base, views)
 
 
+write_observers: list = []  # functions (tensors, array) called before _write_through writes
+
+
 def _write_through(tensor: Tensor, plan: tuple, result: Tensor) -> None:
     """Write `result` into `tensor`'s memory, which its base and other views share, as
     PyTorch's in-place write through a view: the base's graph records it as a setitem at the
     tensor's place, and every live view of the base is re-derived from the new base."""
     base, views = plan
     array, locked = _unlock(tensor)
+    for observe in write_observers:  # (the drawing keeps the values it shows)
+        observe((base, tensor, *(view for view, _ in views)), array)
     try:
         np.copyto(array, result._data)
     finally:
