@@ -338,3 +338,13 @@ def test_drawing_keeps_values_that_a_write_through_a_view_changes():
     assert z.tolist() == [9.0, 3.0, 4.0] and v.tolist() == [[9.0], [3.0], [4.0]]
     loss.backward()
     assert y.grad.tolist() == [0.0, 2.0, 2.0]  # element 0 overwritten: no gradient to y
+
+
+# ---- 8. compare_with_torch does not let a shape difference broadcast away ------------------------
+def test_compare_with_torch_refuses_a_shape_difference():
+    if torch is None:
+        pytest.skip("compare_with_torch needs PyTorch")
+    x = np.array([0.5, 1.5, -2.0])
+    with pytest.raises(AssertionError, match=r"shape \(1,\) differs from PyTorch's \(\)"):
+        tg.testing.compare_with_torch(lambda t: t.sum(0, keepdim=True), lambda t: t.sum(0), x)
+    tg.testing.compare_with_torch(lambda t: t.sum(0), lambda t: t.sum(0), x)

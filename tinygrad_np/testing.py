@@ -252,6 +252,10 @@ def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | No
     rng = np.random.default_rng(seed)
     graded = []
     for k, (output, torch_output) in enumerate(zip(outputs, torch_outputs)):
+        if tuple(output.shape) != tuple(torch_output.shape):  # (assert_allclose broadcasts)
+            raise AssertionError(f"shape {tuple(output.shape)} differs from PyTorch's "
+                                 f"{tuple(torch_output.shape)}"
+                                 f"{f' (output {k})' if several else ''}")
         np.testing.assert_allclose(output._data, torch_output.detach().numpy(), rtol=rtol,
                                    atol=atol, err_msg=f"values differ from PyTorch"
                                    f"{f' (output {k})' if several else ''}")
