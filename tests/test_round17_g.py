@@ -348,3 +348,11 @@ def test_compare_with_torch_refuses_a_shape_difference():
     with pytest.raises(AssertionError, match=r"shape \(1,\) differs from PyTorch's \(\)"):
         tg.testing.compare_with_torch(lambda t: t.sum(0, keepdim=True), lambda t: t.sum(0), x)
     tg.testing.compare_with_torch(lambda t: t.sum(0), lambda t: t.sum(0), x)
+
+
+def test_compare_with_torch_refuses_a_dtype_difference():
+    if torch is None:
+        pytest.skip("compare_with_torch needs PyTorch")
+    x = np.array([0.5, 1.5, -2.0])
+    with pytest.raises(AssertionError, match="dtype float32 differs from PyTorch's float64"):
+        tg.testing.compare_with_torch(lambda t: t.float() * 2, lambda t: t * 2, x)

@@ -256,6 +256,10 @@ def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | No
             raise AssertionError(f"shape {tuple(output.shape)} differs from PyTorch's "
                                  f"{tuple(torch_output.shape)}"
                                  f"{f' (output {k})' if several else ''}")
+        theirs = torch_output.detach().numpy().dtype
+        if output._data.dtype != theirs:
+            raise AssertionError(f"dtype {output._data.dtype} differs from PyTorch's {theirs}"
+                                 f"{f' (output {k})' if several else ''}")
         np.testing.assert_allclose(output._data, torch_output.detach().numpy(), rtol=rtol,
                                    atol=atol, err_msg=f"values differ from PyTorch"
                                    f"{f' (output {k})' if several else ''}")
