@@ -1,8 +1,12 @@
 """Round 17 (g): the testing and seeing tools against PyTorch 2.13: `isclose`/`allclose`
-computed as PyTorch's (integers exactly, in the tensor's own precision, an infinite tolerance
-never making an infinite difference close, no NumPy warning), `testing.assert_close`'s
-messages in PyTorch's words (numbers, booleans, promoted dtypes, mapping keys, `msg=`,
-`allow_subclasses`), and printing an all-zero tensor in `sci_mode`."""
+computed as PyTorch's (integers exactly, in the tensor's own precision or the default float
+dtype for integers, an infinite tolerance never making an infinite difference close, no NumPy
+warning), `testing.assert_close`'s messages in PyTorch's words (numbers, booleans, promoted
+dtypes, mapping keys, `msg=`, `allow_subclasses`), `assert_allclose`'s own tolerances,
+`make_tensor`'s bounds, printing (an all-zero tensor in `sci_mode`, `edgeitems=0`, `iinfo`),
+`autograd.gradcheck`'s ValueError without grad inputs and the drill-down naming a wrong custom
+op in a larger graph, `trace_backward`'s one-line cells, the drawing after writes through
+views, and `compare_with_torch` refusing a shape or dtype difference."""
 from __future__ import annotations
 
 import warnings
