@@ -47,6 +47,13 @@ def _outputs(value: Any, caller: str) -> tuple[Tensor, ...]:
     return outputs
 
 
+def _some_require_grad(inputs: tuple[Any, ...], caller: str) -> None:
+    """PyTorch's check, before func runs (so `inputs=()` is this error, not func's)."""
+    if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+        raise ValueError(f"{caller} expects at least one input tensor to require gradient, but "
+                         "none of them have requires_grad=True.")
+
+
 def gradcheck(
     func: Callable[..., Any], inputs: Tensor | Sequence[Any], *, eps: float = 1e-6,
     atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
@@ -70,6 +77,7 @@ def gradcheck(
     inputs = _as_tensors(inputs, "inputs", "gradcheck")
     if not check_backward_ad:
         return True
+    _some_require_grad(inputs, "gradcheck")
     options = dict(eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
                    fast=fast_mode, in_float64=False)
     _outputs(func(*inputs), "gradcheck")  # Tensors only (tg.gradcheck checks each)
@@ -101,6 +109,7 @@ def gradgradcheck(
     inputs = _as_tensors(inputs, "inputs", "gradgradcheck")
     if not check_rev_over_rev:
         return True
+    _some_require_grad(inputs, "gradcheck")  # (PyTorch names its inner gradcheck)
     outputs = _outputs(func(*inputs), "gradgradcheck")
     differentiable = [k for k, output in enumerate(outputs) if output.requires_grad]
     if grad_outputs is None:

@@ -36,8 +36,8 @@ class _Formatter:
             self.int_mode = bool((finite == np.ceil(finite)).all())
             spread = high / low > 1000.0 or high > 1e8
             self.sci_mode = spread if self.int_mode else spread or low < 1e-4
-        if OPTIONS["sci_mode"] is not None:
-            self.sci_mode = bool(OPTIONS["sci_mode"])
+        if OPTIONS["sci_mode"] is not None and finite.size:  # all zero/non-finite: PyTorch's
+            self.sci_mode = bool(OPTIONS["sci_mode"])        # plain "0." even in sci_mode
         if finite.size:  # the width of the widest value in the notation chosen
             if self.sci_mode:
                 texts = [f"{v:.{precision}e}" for v in finite.tolist()]
@@ -64,7 +64,9 @@ def _summarised(values: np.ndarray) -> np.ndarray:
     edge = OPTIONS["edgeitems"]
     if values.ndim == 0:
         return values
-    if values.shape[0] > 2 * edge:
+    if not edge and values.ndim > 1:  # PyTorch's: nothing (a vector keeps all: [-0:])
+        return values[(slice(0, 0),) * values.ndim]
+    if edge and values.shape[0] > 2 * edge:
         values = np.concatenate([values[:edge], values[-edge:]])
     return np.stack([_summarised(row) for row in values]) if values.ndim > 1 else values
 
@@ -72,7 +74,9 @@ def _summarised(values: np.ndarray) -> np.ndarray:
 def _vector(values: np.ndarray, indent: int, summarise: bool, formatter: _Formatter) -> str:
     edge = OPTIONS["edgeitems"]
     per_line = max(1, math.floor((OPTIONS["linewidth"] - indent) / (formatter.width + 2)))
-    if summarise and values.shape[0] > 2 * edge:
+    if summarise and not edge:
+        items = ["..."]
+    elif summarise and values.shape[0] > 2 * edge:
         items = ([formatter.format(v) for v in values[:edge].tolist()] + [" ..."]
                  + [formatter.format(v) for v in values[-edge:].tolist()])
     else:
@@ -90,7 +94,7 @@ def _nested(values: np.ndarray, indent: int, summarise: bool, formatter: _Format
     if summarise and values.shape[0] > 2 * edge:
         rows = ([_nested(row, indent + 1, summarise, formatter) for row in values[:edge]]
                 + ["..."] + [_nested(row, indent + 1, summarise, formatter)
-                             for row in values[-edge:]])
+                             for row in values[len(values) - edge:]])
     else:
         rows = [_nested(row, indent + 1, summarise, formatter) for row in values]
     return "[" + ("," + "\n" * (values.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
@@ -115,6 +119,8 @@ def tensor_text(values: np.ndarray, suffixes: list[str], default_float: np.dtype
         shown = values.astype(np.float32) if values.dtype == np.float16 else values
         formatter = _Formatter(_summarised(shown) if summarise else shown)
         body = _nested(shown, indent, summarise, formatter)
+        if not OPTIONS["edgeitems"]:
+            extras.append(f"size={tuple(values.shape)}")
         if shown_dtype:
             extras.append(f"dtype=torch.{values.dtype}")
     text, last = prefix + body, len(prefix + body) - (prefix + body).rfind("\n") + 1

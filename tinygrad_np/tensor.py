@@ -742,12 +742,17 @@ def _write_plan(tensor: Tensor) -> tuple | None:
     return None if any(where is None for _, where in views) else (base, views)
 
 
+write_observers: list = []  # functions (tensors, array) called before _write_through writes
+
+
 def _write_through(tensor: Tensor, plan: tuple, result: Tensor) -> None:
     """Write `result` into `tensor`'s memory, which its base and other views share, as
     PyTorch's in-place write through a view: the base's graph records it as a setitem at the
     tensor's place, and every live view of the base is re-derived from the new base."""
     base, views = plan
     array, locked = _unlock(tensor)
+    for observe in write_observers:  # (the drawing keeps the values it shows)
+        observe((base, tensor, *(view for view, _ in views)), array)
     try:
         np.copyto(array, result._data)
     finally:
@@ -807,6 +812,26 @@ def _refuse_leaf(op: str, tensor: Tensor) -> None:
     raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {tensor.shape}) is used "
                        "in an in-place operation; do it under `with tg.no_grad():` or on a "
                        "copy")
+
+
+def _isclose(a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
+             equal_nan: bool) -> np.ndarray:
+    """PyTorch's isclose: equal values (integers exactly, never through float64), else a
+    finite |a - b| <= atol + |rtol b| in the inputs' own float dtype (bools and integers in
+    the default dtype, float32, as PyTorch's); an infinite tolerance makes no infinite
+    difference close."""
+    with np.errstate(all="ignore"):
+        close = np.asarray(a == b)
+        if equal_nan and a.dtype.kind in "fc":
+            close = close | (np.isnan(a) & np.isnan(b))
+        if rtol == 0 and atol == 0:
+            return close
+        if a.dtype.kind not in "fc":  # (complex: NumPy arrays given to testing.assert_close)
+            a, b = a.astype(get_default_dtype()), b.astype(get_default_dtype())
+        real = np.abs(np.zeros((), a.dtype)).dtype
+        allowed = np.asarray(atol, real) + np.abs(np.asarray(rtol, real) * b)
+        error = np.abs(a - b)
+        return close | (np.isfinite(error) & (error <= allowed))
 
 
 def _broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -3520,8 +3545,10 @@ class Tensor:
             raise TensorError(f"isclose: {self._data.dtype} did not match {other._data.dtype}; "
                               "convert one first, as PyTorch")
         _broadcast_shape("isclose", self.shape, np.shape(_data(other)))
-        return Tensor._make(np.asarray(np.isclose(self._data, _data(other), rtol=rtol, atol=atol,
-                                                  equal_nan=equal_nan)), None)
+        theirs = np.asarray(_data(other))
+        if not isinstance(other, Tensor) and self._data.dtype.kind == "f":
+            theirs = theirs.astype(self._data.dtype)  # a number: in the tensor's precision
+        return Tensor._make(np.asarray(_isclose(self._data, theirs, rtol, atol, equal_nan)), None)
 
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:

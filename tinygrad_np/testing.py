@@ -23,13 +23,13 @@ import cmath
 import math
 import unittest
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_np.gradcheck import GradcheckError, diagnosed, numerical_grad
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, _isclose
 
 try:
     import hypothesis.strategies as st
@@ -252,6 +252,14 @@ def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | No
     rng = np.random.default_rng(seed)
     graded = []
     for k, (output, torch_output) in enumerate(zip(outputs, torch_outputs)):
+        if tuple(output.shape) != tuple(torch_output.shape):  # (assert_allclose broadcasts)
+            raise AssertionError(f"shape {tuple(output.shape)} differs from PyTorch's "
+                                 f"{tuple(torch_output.shape)}"
+                                 f"{f' (output {k})' if several else ''}")
+        theirs = torch_output.detach().numpy().dtype
+        if output._data.dtype != theirs:
+            raise AssertionError(f"dtype {output._data.dtype} differs from PyTorch's {theirs}"
+                                 f"{f' (output {k})' if several else ''}")
         np.testing.assert_allclose(output._data, torch_output.detach().numpy(), rtol=rtol,
                                    atol=atol, err_msg=f"values differ from PyTorch"
                                    f"{f' (output {k})' if several else ''}")
@@ -279,104 +287,145 @@ _DEFAULT_TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32):
 def assert_close(actual: Any, expected: Any, *, allow_subclasses: bool = True,
                  rtol: float | None = None, atol: float | None = None, equal_nan: bool = False,
                  check_device: bool = True, check_dtype: bool = True, check_layout: bool = True,
-                 check_stride: bool = False, msg: str | None = None) -> None:
-    """`torch.testing.assert_close`: |actual - expected| <= atol + rtol |expected| elementwise,
-    with PyTorch's default tolerances for the dtype (float32: rtol 1.3e-6, atol 1e-5;
-    float64: 1e-7, 1e-7; float16: 1e-3, 1e-5; exact for integers and bools), equal shapes,
-    and equal dtypes unless `check_dtype=False`. Tensors, arrays, numbers and (nested)
-    sequences and mappings of them; an AssertionError says where and by how much."""
+                 check_stride: bool = False, msg: str | Callable[[str], str] | None = None) -> None:
+    """`torch.testing.assert_close`: |actual - expected| <= atol + rtol |expected| elementwise
+    (`isclose`'s rule), with PyTorch's default tolerances for the dtype (float32: rtol 1.3e-6,
+    atol 1e-5; float64: 1e-7, 1e-7; float16: 1e-3, 1e-5; exact for integers and bools), equal
+    shapes, and equal dtypes unless `check_dtype=False` (then both are promoted). Tensors,
+    arrays, numbers and (nested) sequences and mappings of them; an AssertionError in
+    PyTorch's words says where and by how much (`msg` replaces it, or receives it when callable)."""
     if (rtol is None) != (atol is None):
-        raise ValueError("assert_close: give both rtol and atol, or neither")
-    if isinstance(expected, dict) or isinstance(actual, dict):
-        if not (isinstance(actual, dict) and isinstance(expected, dict)) or (
-                set(actual) != set(expected)):
-            raise AssertionError(_message(msg, f"The keys of the mappings do not match: "
-                                               f"{list(actual)} and {list(expected)}"))
-        for key in expected:
-            try:
-                assert_close(actual[key], expected[key], rtol=rtol, atol=atol,
-                             equal_nan=equal_nan, check_dtype=check_dtype,
-                             check_stride=check_stride, msg=msg)
-            except AssertionError as error:
-                raise _located(error, key, msg) from None
+        raise ValueError("Both 'rtol' and 'atol' must be either specified or omitted, but got "
+                         f"no {'rtol' if rtol is None else 'atol'}.")
+    options = {"allow_subclasses": allow_subclasses, "rtol": rtol, "atol": atol,
+               "equal_nan": equal_nan, "check_dtype": check_dtype, "check_stride": check_stride}
+    try:
+        _compare(actual, expected, (), options)
+    except AssertionError as error:
+        if msg is None:
+            raise
+        raise AssertionError(msg(str(error)) if callable(msg) else msg) from None
+
+
+def _compare(actual: Any, expected: Any, where: tuple, options: dict) -> None:
+    """One pair of assert_close's inputs, or each pair inside matching containers."""
+    if isinstance(actual, Mapping) and isinstance(expected, Mapping):
+        if set(actual) != set(expected):
+            _fail(where, "The keys of the mappings do not match:\nMissing keys in the actual "
+                         f"mapping: {_sorted(set(expected) - set(actual))}\nAdditional keys in "
+                         f"the actual mapping: {_sorted(set(actual) - set(expected))}")
+        for key in _sorted(expected):
+            _compare(actual[key], expected[key], (*where, key), options)
         return
-    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+    if all(isinstance(v, Sequence) and not isinstance(v, str) for v in (actual, expected)):
         if len(actual) != len(expected):
-            raise AssertionError(_message(msg, f"The length of the sequences mismatch: "
-                                               f"{len(actual)} != {len(expected)}"))
+            _fail(where, f"The length of the sequences mismatch: {len(actual)} != {len(expected)}")
         for index, (mine, theirs) in enumerate(zip(actual, expected)):
-            try:
-                assert_close(mine, theirs, rtol=rtol, atol=atol, equal_nan=equal_nan,
-                             check_dtype=check_dtype, check_stride=check_stride, msg=msg)
-            except AssertionError as error:
-                raise _located(error, index, msg) from None
+            _compare(mine, theirs, (*where, index), options)
         return
     if actual is None or expected is None:
-        if actual is None and expected is None:
-            return
-        raise AssertionError(_message(msg, f"None mismatch: {actual} is not {expected}"))
+        if actual is not expected:
+            _fail(where, f"None mismatch: {actual} is not {expected}")
+        return
+    if all(isinstance(v, (bool, np.bool_)) for v in (actual, expected)):
+        if bool(actual) is not bool(expected):
+            _fail(where, f"Booleans mismatch: {bool(actual)} is not {bool(expected)}")
+        return
     kinds = (_leaf_kind(actual), _leaf_kind(expected))
-    if kinds[0] != kinds[1] or kinds[0] is None:  # PyTorch pairs a tensor only with a tensor
+    if kinds[0] != kinds[1] or kinds[0] is None or (
+            not options["allow_subclasses"] and type(actual) is not type(expected)):
         raise TypeError(f"No comparison pair was able to handle inputs of type "
                         f"{type(actual)} and {type(expected)}.")
     if kinds[0] == "number":
-        _assert_close_numbers(actual, expected, rtol, atol, equal_nan, check_dtype, msg)
+        _compare_numbers(actual, expected, where, options)
         return
     a = np.asarray(actual._data if isinstance(actual, Tensor) else actual)
     e = np.asarray(expected._data if isinstance(expected, Tensor) else expected)
     if a.dtype.kind not in "biufc" or e.dtype.kind not in "biufc":
         raise TypeError(f"assert_close: no comparison for inputs of type "
                         f"{type(actual).__name__} and {type(expected).__name__}")
-    if a.shape != e.shape:
-        raise AssertionError(_message(msg, f"The values for attribute 'shape' do not match: "
-                                           f"{a.shape} != {e.shape}."))
-    if check_dtype and a.dtype != e.dtype:
-        raise AssertionError(_message(msg, f"The values for attribute 'dtype' do not match: "
-                                           f"{a.dtype} != {e.dtype}."))
-    if check_stride and isinstance(actual, Tensor) and actual.stride() != expected.stride():
-        raise AssertionError(_message(msg, f"The values for attribute 'stride()' do not match: "
-                                           f"{actual.stride()} != {expected.stride()}."))
+    for name, mine, theirs in (("shape", a.shape, e.shape), ("dtype", a.dtype, e.dtype)):
+        if mine != theirs and (name == "shape" or options["check_dtype"]):
+            text = (f"torch.Size({list(mine)}) != torch.Size({list(theirs)})" if name == "shape"
+                    else f"torch.{mine} != torch.{theirs}")
+            _fail(where, f"The values for attribute '{name}' do not match: {text}.")
+    if options["check_stride"] and isinstance(actual, Tensor) and (
+            actual.stride() != expected.stride()):
+        _fail(where, f"The values for attribute 'stride()' do not match: {actual.stride()} != "
+                     f"{expected.stride()}.")
+    rtol, atol = options["rtol"], options["atol"]
     if rtol is None:
         pairs = [_DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0)) for dtype in (a.dtype, e.dtype)]
         rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
     if not (rtol >= 0 and atol >= 0):  # NaN fails too
         raise ValueError(f"assert_close: rtol and atol must be >= 0, got rtol={rtol}, "
                          f"atol={atol}")
-    close, difference, relative = _closeness(a, e, rtol, atol, equal_nan)
-    if close.all():
+    if a.dtype != e.dtype:  # PyTorch's promotion (unsigned wider than 8 bits as int64)
+        from tinygrad_np.functions import promote_types  # noqa: PLC0415 (a layer below)
+        wide = [np.dtype(np.int64) if d.kind == "u" and d.itemsize > 1 else d
+                for d in (a.dtype, e.dtype)]
+        common = promote_types(*wide)
+        a, e = a.astype(common), e.astype(common)
+    matches = _isclose(a, e, rtol, atol, options["equal_nan"])
+    if matches.all():
         return
-    bad = ~close
-    if a.dtype.kind in "fc" and e.dtype.kind in "fc":  # the message in the tensors' precision
-        common = np.result_type(a, e)
-        with np.errstate(all="ignore"):
-            difference = np.abs(a.astype(common) - e.astype(common))
-            relative = difference / np.abs(e.astype(common))
-    # the worst mismatch: a NaN difference counts as the largest
-    ranked = np.where(bad, np.where(np.isnan(difference), np.inf, difference), -np.inf)
-    worst = np.unravel_index(int(np.argmax(ranked)), a.shape) if a.ndim else ()
-    ranked = np.where(bad, np.where(np.isnan(relative), np.inf, relative), -np.inf)
-    worst_relative = np.unravel_index(int(np.argmax(ranked)), a.shape) if a.ndim else ()
-    exact = a.dtype.kind in "biu" and e.dtype.kind in "biu" and rtol == atol == 0
-    if exact:  # integers: the difference exactly, not through float64
-        difference = np.abs(a.astype(object) - e.astype(object))
-    verdict = "equal" if exact else "close"
-    allowed = ("", "") if exact else (f" (up to {atol} allowed)", f" (up to {rtol} allowed)")
     if a.ndim == 0:
-        raise AssertionError(_message(msg, (
-            f"Scalars are not {verdict}!\n\nExpected {e.item()} but got {a.item()}.\n"
-            f"Absolute difference: {difference[()]}{allowed[0]}\nRelative difference: "
-            f"{relative[()]}{allowed[1]}")))
-    raise AssertionError(_message(msg, (
-        f"Tensor-likes are not {verdict}!\n\nMismatched elements: {int(bad.sum())} / {a.size} "
-        f"({100 * bad.sum() / max(a.size, 1):.1f}%)\nGreatest absolute difference: "
-        f"{difference[worst]} at index {tuple(map(int, worst))}{allowed[0]}\n"
-        f"Greatest relative difference: {relative[worst_relative]} at index "
-        f"{tuple(map(int, worst_relative))}{allowed[1]}")))
+        _fail(where, _scalar_mismatch(a.item(), e.item(), rtol, atol))
+    if a.dtype.kind in "biu":  # PyTorch's int64 differences, float32 ratios
+        a, e = a.astype(np.int64), e.astype(np.int64)
+    with np.errstate(all="ignore"):
+        difference = np.abs(a - e).ravel()
+        difference[matches.ravel()] = 0
+        relative = difference / np.abs(e).ravel()
+        relative = relative.astype(np.float32) if a.dtype.kind in "iu" else relative
+        relative[matches.ravel()] = 0
+    worst, worst_relative = _argmax(difference), _argmax(relative)
+    bad = int(matches.size - matches.sum())
+    _fail(where, _mismatch(
+        "Tensor-likes", f"Mismatched elements: {bad} / {matches.size} ({bad / matches.size:.1%})",
+        difference[worst].item(), tuple(int(i) for i in np.unravel_index(worst, a.shape)), atol,
+        relative[worst_relative].item(),
+        tuple(int(i) for i in np.unravel_index(worst_relative, a.shape)), rtol))
 
 
-def _message(msg: Any, generated: str) -> str:
-    """PyTorch's `msg=`: a string replaces the message, a callable receives it."""
-    return msg(generated) if callable(msg) else msg or generated
+def _argmax(values: np.ndarray) -> int:
+    """torch.max's index: the first NaN, else the first largest."""
+    nan = np.flatnonzero(np.isnan(values)) if values.dtype.kind == "f" else ()
+    return int(nan[0]) if len(nan) else int(np.argmax(values))
+
+
+def _sorted(keys: Any) -> list:
+    try:
+        return sorted(keys)
+    except TypeError:
+        return list(keys)
+
+
+def _fail(where: tuple, text: str) -> None:
+    """PyTorch's AssertionError, naming the nested item it occurred for."""
+    if where:
+        text += "\n\nThe failure occurred for item " + "".join(f"[{k!r}]" for k in where)
+    raise AssertionError(text)
+
+
+def _mismatch(what: str, extra: str, difference: Any, index: Any, atol: float, relative: Any,
+              relative_index: Any, rtol: float) -> str:
+    """PyTorch's _make_mismatch_msg: "equal" (no tolerances shown) when both are 0."""
+    equality = rtol == 0 and atol == 0
+    lines = [f"{what} are not {'equal' if equality else 'close'}!\n\n{extra}"]
+    for kind, value, at, tolerance in (("absolute", difference, index, atol),
+                                       ("relative", relative, relative_index, rtol)):
+        text = (f"{kind.title()} difference: {value}" if at is None else
+                f"Greatest {kind} difference: {value} at index {at}")
+        lines.append(text + ("" if equality else f" (up to {tolerance} allowed)"))
+    return "\n".join(lines)
+
+
+def _scalar_mismatch(actual: Any, expected: Any, rtol: float, atol: float) -> str:
+    difference = abs(actual - expected)
+    relative = float("inf") if expected == 0 else difference / abs(expected)
+    return _mismatch("Scalars", f"Expected {expected} but got {actual}.", difference, None, atol,
+                     relative, None, rtol)
 
 
 def _leaf_kind(value: Any) -> str | None:
@@ -391,75 +440,70 @@ def _leaf_kind(value: Any) -> str | None:
     return None
 
 
-def _assert_close_numbers(actual: Any, expected: Any, rtol: float | None, atol: float | None,
-                          equal_nan: bool, check_dtype: bool, msg: str | None) -> None:
-    """assert_close of two Python numbers: their types must agree (int is not float), then
-    the float64 tolerances unless given."""
-    python = {bool: bool, int: int, float: float, complex: complex}
-    kinds = [python.get(type(v), type(v)) for v in (actual, expected)]
-    if check_dtype and kinds[0] is not kinds[1] and all(k in python for k in kinds):
-        raise AssertionError(_message(msg, f"The (d)types do not match: {kinds[0]} != "
-                                           f"{kinds[1]}."))
+_NUMBER_TOLERANCES = {int: (0.0, 0.0), float: (1e-7, 1e-7), complex: (1e-7, 1e-7)}
+
+
+def _compare_numbers(actual: Any, expected: Any, where: tuple, options: dict) -> None:
+    """PyTorch's NumberPair: NumPy scalars as Python numbers, their types equal when
+    `check_dtype` (int is not float), float64's tolerances unless given (exact for ints)."""
+    actual, expected = (v.item() if isinstance(v, np.generic) else v for v in (actual, expected))
+    if options["check_dtype"] and type(actual) is not type(expected):
+        _fail(where, f"The (d)types do not match: {type(actual)} != {type(expected)}.")
+    rtol, atol = options["rtol"], options["atol"]
     if rtol is None:
-        rtol, atol = (1e-7, 1e-7) if any(k in (float, complex) or np.issubdtype(k, np.inexact)
-                                        for k in kinds) else (0.0, 0.0)
-    a, e = complex(actual), complex(expected)
-    nan = a != a or e != e
-    finite = cmath.isfinite(a) and cmath.isfinite(e)  # an inf is close only to itself
-    if (nan and equal_nan and (a != a) == (e != e)) or (not nan and (
-            abs(a - e) <= atol + rtol * abs(e) if finite else a == e)):
+        pairs = [_NUMBER_TOLERANCES.get(type(v), (0.0, 0.0)) for v in (actual, expected)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    if actual == expected or (options["equal_nan"] and cmath.isnan(actual)
+                              and cmath.isnan(expected)):
         return
-    difference = abs(a - e)
-    relative = difference / abs(e) if e else float("inf") if difference else 0.0
-    raise AssertionError(_message(msg, (
-        f"Scalars are not close!\n\nExpected {expected} but got {actual}.\nAbsolute difference: "
-        f"{difference} (up to {atol} allowed)\nRelative difference: {relative} (up to {rtol} "
-        f"allowed)")))
+    difference = abs(actual - expected)
+    if cmath.isfinite(difference) and difference <= atol + rtol * abs(expected):
+        return
+    _fail(where, _scalar_mismatch(actual, expected, rtol, atol))
 
 
-def _located(error: AssertionError, key: Any, msg: Any) -> AssertionError:
-    """The error of a nested item, saying where it is (PyTorch's "The failure occurred for
-    item ['a'][1]"), the path growing as it passes up through the containers."""
-    if msg is not None:
-        return error
-    item = f"[{key!r}]" + getattr(error, "item", "")
-    base = getattr(error, "base", str(error))
-    located = AssertionError(f"{base}\n\nThe failure occurred for item {item}")
-    located.item, located.base = item, base  # type: ignore[attr-defined]
-    return located
-
-
-def _closeness(a: np.ndarray, e: np.ndarray, rtol: float, atol: float,
-               equal_nan: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Elementwise |a - e| <= atol + rtol |e| (non-finite values only equal to themselves;
-    integers compared exactly when there is no tolerance, not through float64), with the
-    absolute and relative differences."""
-    exact = a.dtype.kind in "biu" and e.dtype.kind in "biu" and rtol == 0 and atol == 0
-    wide = np.result_type(a.dtype, e.dtype, np.float64)
-    a64, e64 = a.astype(wide), e.astype(wide)
-    with np.errstate(all="ignore"):
-        difference = np.abs(a64 - e64)
-        relative = difference / np.abs(e64)
-        if exact:
-            close = np.asarray(a == e)
-        else:
-            finite = np.isfinite(a64) & np.isfinite(e64)
-            close = np.where(finite, difference <= atol + rtol * np.abs(e64), a64 == e64)
-            if equal_nan:
-                close = close | (np.isnan(a64) & np.isnan(e64))
-    return np.asarray(close), difference, relative
+_ALLCLOSE_TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-3), np.dtype(np.float32): (1e-4, 1e-5),
+                        np.dtype(np.float64): (1e-5, 1e-8)}
 
 
 def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
                     atol: float | None = None, equal_nan: bool = True, msg: str = "") -> None:
     """PyTorch's deprecated spelling (with its FutureWarning): assert_close without the dtype
-    check, NaNs equal, `expected` made a tensor like `actual` (a list or number too)."""
+    check, NaNs equal, `actual` made a tensor and `expected` one of its dtype (a list or a
+    number too), and its own looser default tolerances (float32: rtol 1e-4, atol 1e-5;
+    float64: 1e-5, 1e-8; float16: 1e-3, 1e-3)."""
     warnings.warn("testing.assert_allclose is deprecated, as in PyTorch: use "
                   "testing.assert_close", FutureWarning, stacklevel=2)
-    if isinstance(actual, Tensor) and not isinstance(expected, Tensor):
+    if not isinstance(actual, Tensor):
+        actual = Tensor(actual)
+    if not isinstance(expected, Tensor):
         expected = Tensor(np.asarray(expected, dtype=actual.dtype))
+    if rtol is None and atol is None:
+        pairs = [_ALLCLOSE_TOLERANCES.get(t.dtype, (0.0, 0.0)) for t in (actual, expected)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
     assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
                  check_dtype=False, msg=msg or None)
+
+
+def _low_high(low: float | None, high: float | None, dtype: np.dtype, lowest: float,
+              highest: float, default_low: float, default_high: float) -> tuple[Any, Any]:
+    """PyTorch's make_tensor bounds: defaults, NaN and order refused, clamped to the dtype's
+    range, integers' bounds ceiled (the high one exclusive)."""
+    low = default_low if low is None else low
+    high = default_high if high is None else high
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+        raise ValueError(f"`low` and `high` cannot be NaN, but got low={low} and high={high}")
+    if low == high and dtype.kind == "f":
+        warnings.warn("Passing `low==high` to `torch.testing.make_tensor` for floating or "
+                      "complex types is deprecated since 2.1 and will be removed in 2.3. Use "
+                      "`torch.full(...)` instead.", FutureWarning, stacklevel=3)
+    elif low >= high:
+        raise ValueError(f"`low` must be less than `high`, but got {low} >= {high}")
+    elif high < lowest or low >= highest:
+        raise ValueError(f"The value interval specified by `low` and `high` is [{low}, {high}), "
+                         f"but torch.{dtype} only supports [{lowest}, {highest})")
+    low, high = min(max(low, lowest), highest), min(max(high, lowest), highest)
+    return (math.ceil(low), math.ceil(high)) if dtype.kind in "biu" else (low, high)
 
 
 def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None = None,
@@ -467,7 +511,8 @@ def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None =
                 noncontiguous: bool = False, exclude_zero: bool = False,
                 memory_format: Any = None) -> Tensor:
     """`torch.testing.make_tensor`: values drawn uniformly from [low, high) (by default
-    [-9, 9), from 0 for unsigned dtypes; bools at random) from the library's generator;
+    [-9, 9) for floats, integers in [-9, 9], from 0 for unsigned dtypes, clamped to the
+    dtype's range; bools at random) from the library's generator;
     `exclude_zero` replaces zeros (1 for integers, the dtype's smallest normal for floats);
     `noncontiguous` gives a strided view (a one-element tensor stays contiguous)."""
     from tinygrad_np import rng  # noqa: PLC0415 (testing sits above the engine)
@@ -475,25 +520,28 @@ def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None =
     as_device(device, "make_tensor")
     shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     dtype = np.dtype(dtype)
+    if noncontiguous and memory_format is not None:
+        raise ValueError(f"The parameters `noncontiguous` and `memory_format` are mutually "
+                         f"exclusive, but got noncontiguous={noncontiguous} and "
+                         f"memory_format={memory_format}")
     if requires_grad and dtype.kind != "f":
-        raise ValueError(f"make_tensor: requires_grad=True is not supported for {dtype}")
-    if any(v is not None and v != v for v in (low, high)):
-        raise ValueError(f"make_tensor: low and high cannot be NaN, got low={low}, high={high}")
+        raise ValueError(f"`requires_grad=True` is not supported for boolean and integral "
+                         f"dtypes, but got dtype=torch.{dtype}")
     generator = rng.generator()
-    if dtype.kind == "b":
-        values = generator.integers(0, 2, shape).astype(bool)
-    else:
-        info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
-        low = max(-9 if low is None else low, float(info.min))
-        high = min(9 if high is None else high, float(info.max))
-        if low > high or low == high and dtype.kind in "iu":
-            raise ValueError(f"make_tensor: low must be less than high, got low={low}, "
-                             f"high={high}")
-        values = (generator.integers(math.ceil(low), math.ceil(high), shape)
-                  if dtype.kind in "iu" else rng.uniform(generator, low, high, shape, dtype))
+    if dtype.kind in "biu":  # PyTorch's randint over [low, high), by default [-9, 10)
+        info = np.iinfo(dtype) if dtype.kind != "b" else None
+        lowest, top = (0, 2) if info is None else (int(info.min), int(info.max) + (
+            dtype != np.int64))
+        low, high = _low_high(low, high, dtype, lowest, top, *((0, 2) if info is None else
+                                                               (-9, 10)))
+        values = generator.integers(low, high, shape, dtype=np.int64 if info is None else dtype)
         values = values.astype(dtype)
-        if exclude_zero:
-            values[values == 0] = 1 if dtype.kind in "iu" else np.finfo(dtype).tiny
+    else:
+        info = np.finfo(dtype)
+        low, high = _low_high(low, high, dtype, float(info.min), float(info.max), -9, 9)
+        values = rng.uniform(generator, low, high, shape, dtype).astype(dtype)
+    if exclude_zero:
+        values[values == 0] = 1 if dtype.kind in "biu" else np.finfo(dtype).tiny
     if noncontiguous and values.size > 1:
         spread = np.repeat(values[..., None], 2, axis=-1).reshape(*shape[:-1], -1)
         values = spread[..., ::2]

@@ -69,4 +69,4 @@ class iinfo:  # noqa: N801  (PyTorch's name)
         self.max, self.min = int(info.max), int(info.min)
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"  # PyTorch's %g

@@ -172,7 +172,9 @@ def summarize(array: Any) -> str:
     if array.size <= TINY:
         if array.ndim == 0:
             return f"{array.item():.4g}"
-        return np.array2string(array, separator=", ", formatter={"all": lambda v: f"{v:.4g}"})
+        text = np.array2string(array, separator=", ", formatter={"all": lambda v: f"{v:.4g}"},
+                               max_line_width=10**6)  # rows on one line: a table cell
+        return " ".join(text.split())
     data = array.astype(np.float64)
     return (f"{array.shape} min {np.min(data):.4g} max {np.max(data):.4g} "
             f"mean {np.mean(data):.4g}")

@@ -27,7 +27,7 @@ import numpy as np
 
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function, observers
-from tinygrad_np.tensor import Tensor, named_tensors
+from tinygrad_np.tensor import Tensor, named_tensors, write_observers
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
@@ -157,6 +157,30 @@ def _keep_small_values(ctx: Function, arrays: list, output: np.ndarray) -> None:
 
 
 observers.append(_keep_small_values)
+
+
+def _keep_values_written_over(tensors: tuple, array: np.ndarray) -> None:
+    """Before an in-place write through a view changes memory that kept results share (the
+    base's and the views' results, and the view ops between them), each keeps a copy: the
+    picture shows every result as its op made it, not as later writes left its memory."""
+    todo = [t.grad_fn for t in tensors if isinstance(t.grad_fn, Function)]
+    seen: set[int] = set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        small, kept = getattr(node, "small", None), getattr(node, "small_values", None)
+        if small is not None and np.may_share_memory(small[1], array):
+            node.small = (small[0], small[1].copy(), small[2])
+        elif kept and -1 in kept and np.may_share_memory(kept[-1], array):
+            node.small_values = {**kept, -1: kept[-1].copy()}
+        else:
+            continue  # memory of its own: the ops before it made other memory
+        todo.extend(p for p in node.parents if isinstance(p, Function))
+
+
+write_observers.append(_keep_values_written_over)
 
 
 def _held_values(function: Function) -> dict[int, Any]:
