@@ -1535,7 +1535,7 @@ class Tensor:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self._data: np.ndarray = _to_array(data, dtype)
-        if dtype is None and type(data) in (list, tuple) and self._data.dtype.kind in "biu":
+        if dtype is None and type(data) in (list, tuple, range) and self._data.dtype.kind in "biu":
             self._data = self._data.astype(get_default_dtype())  # PyTorch's legacy Tensor([1])
         if isinstance(data, np.ndarray) and np.may_share_memory(self._data, data):
             self._user_memory = True  # the caller's array: never relaid out (see view())
@@ -4081,6 +4081,9 @@ class Tensor:
                    requires_grad: bool = False) -> Tensor:
         """A copy of `data` in self's dtype unless `dtype` is given (PyTorch's rule: even
         `float_tensor.new_tensor([1, 2])` is float)."""
+        if isinstance(data, Tensor):
+            from tinygrad_np.factories import copy_construct_warning  # noqa: PLC0415
+            copy_construct_warning("tensor.new_tensor")
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
         return self._new("new_tensor", array, dtype, device, requires_grad)
 

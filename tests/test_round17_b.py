@@ -1,0 +1,109 @@
+"""Round 17 (b): construction and copying leftovers. `tensor(t)`'s copy-construct warning,
+the legacy `Tensor(range(...))`, incomplete gamma at x = inf with a NaN a, a custom
+`autograd.Function`'s node class name (`MyFnBackward`), and the rest found by the probes."""
+from __future__ import annotations
+
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+COPY_WARNING = "To copy construct from a tensor, it is recommended to use"
+
+
+# ---- 1. tensor(t) / new_tensor(t): PyTorch's UserWarning and a detached copy -------------------
+@pytest.mark.parametrize("make", [lambda lib, t: lib.tensor(t),
+                                  lambda lib, t: lib.tensor(t, dtype=lib.float64),
+                                  lambda lib, t: t.new_tensor(t)])
+def test_copy_constructing_from_a_tensor_warns_and_detaches(make):
+    for lib in (tg, torch) if torch is not None else (tg,):
+        source = lib.ones(3, requires_grad=True) * 2
+        with pytest.warns(UserWarning, match=COPY_WARNING):
+            copied = make(lib, source)
+        assert not copied.requires_grad and copied.grad_fn is None
+        assert copied.tolist() == [2.0, 2.0, 2.0]
+        with lib.no_grad():
+            source.add_(1)
+        assert copied.tolist() == [2.0, 2.0, 2.0]  # a copy
+
+
+def test_as_tensor_and_lists_of_tensors_do_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tg.as_tensor(tg.ones(2)).tolist() == [1.0, 1.0]
+        assert tg.tensor([tg.tensor(1.0), tg.tensor(2.0)]).tolist() == [1.0, 2.0]
+        assert tg.tensor(np.ones(2)).tolist() == [1.0, 1.0]
+
+
+# ---- 2. the legacy constructor reads a range as a list: float32 -------------------------------
+def test_legacy_tensor_of_a_range_is_float32():
+    made = tg.Tensor(range(3))
+    assert made.dtype == tg.float32 and made.tolist() == [0.0, 1.0, 2.0]
+    assert tg.tensor(range(3)).dtype == tg.int64  # tensor() infers, as PyTorch
+    if torch is not None:
+        assert torch.Tensor(range(3)).dtype == torch.float32
+
+
+# ---- 3. incomplete gamma: x = inf gives P = 1, Q = 0 for a NaN a too ------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_incomplete_gamma_at_infinite_x_with_nan_a(dtype):
+    a = tg.tensor([math.nan, math.nan, -1.0, math.inf, 2.0], dtype=getattr(tg, dtype))
+    x = tg.tensor([math.inf, 1.0, math.inf, math.inf, math.inf], dtype=getattr(tg, dtype))
+    expected_p = [1.0, math.nan, math.nan, math.nan, 1.0]
+    expected_q = [0.0, math.nan, math.nan, math.nan, 0.0]
+    np.testing.assert_array_equal(tg.special.gammainc(a, x).numpy(), expected_p)
+    np.testing.assert_array_equal(tg.special.gammaincc(a, x).numpy(), expected_q)
+    np.testing.assert_array_equal(a.igamma(x).numpy(), expected_p)
+    if torch is not None:
+        ta, tx = torch.tensor(a.numpy()), torch.tensor(x.numpy())
+        np.testing.assert_array_equal(torch.special.gammainc(ta, tx).numpy(), expected_p)
+        np.testing.assert_array_equal(torch.special.gammaincc(ta, tx).numpy(), expected_q)
+
+
+# ---- 4. a custom Function's node is of class `<Name>Backward` --------------------------------
+class Doubled(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+def test_custom_function_node_class_is_named_backward():
+    x = tg.ones(2, requires_grad=True)
+    y = Doubled.apply(x)
+    assert type(y.grad_fn).__name__ == "DoubledBackward"
+    assert y.grad_fn.name() == "DoubledBackward"
+    assert type(y.grad_fn) is Doubled._backward_cls
+    assert repr(y.grad_fn).startswith("<DoubledBackward object")
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: None)  # a hooked node class
+    assert y.grad_fn.name() == "DoubledBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    copied = pickle.loads(pickle.dumps(Doubled.apply(tg.ones(2, requires_grad=True))))
+    assert type(copied.grad_fn).__name__ in ("DoubledBackward",) or copied.grad_fn is None
+    with pytest.raises(RuntimeError, match="Legacy autograd function.*call Doubled.apply"):
+        Doubled()(x)
+    if torch is not None:
+        class TorchDoubled(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad * 2
+
+        node = TorchDoubled.apply(torch.ones(2, requires_grad=True)).grad_fn
+        assert (type(node).__name__, node.name()) == ("TorchDoubledBackward",) * 2
