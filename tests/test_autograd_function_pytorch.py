@@ -384,7 +384,7 @@ def test_contract_errors_name_the_op():
     assert values.requires_grad and not order.requires_grad  # an int, no gradient)
     with pytest.raises(RuntimeError, match="TooManyBackward.backward returned 2 gradient"):
         TooMany.apply(leaf(X)).sum().backward()
-    with pytest.raises(ValueError, match=r"WrongShapeBackward.backward returned a gradient of shape"):
+    with pytest.raises(ValueError, match=r"WrongShapeBackward.backward returned a gradient of"):
         WrongShape.apply(leaf(X)).backward()
     with pytest.raises(TypeError, match="SavesANumber.save_for_backward can only save"):
         SavesANumber.apply(leaf(X))
