@@ -107,3 +107,30 @@ def test_custom_function_node_class_is_named_backward():
 
         node = TorchDoubled.apply(torch.ones(2, requires_grad=True)).grad_fn
         assert (type(node).__name__, node.name()) == ("TorchDoubledBackward",) * 2
+
+
+# ---- 5. load_state_dict casts each value as it copies it, key by key (PyTorch's copy_) ----------
+def _two_dtypes(lib):
+    module = lib.nn.Module()
+    module.a = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+    module.b = lib.nn.Parameter(lib.tensor([3.0, 4.0], dtype=lib.float64))
+    return module
+
+
+@pytest.mark.parametrize("order", ["ab", "ba"])
+def test_load_state_dict_value_aliasing_a_tensor_loaded_before_it(order):
+    # a <- b (cast to float32), then b <- a, which a's copy has just changed: both 3, 4
+    for lib in (tg, torch) if torch is not None else (tg,):
+        module = _two_dtypes(lib)
+        given = {"a": module.b, "b": module.a}
+        module.load_state_dict({key: given[key] for key in order})
+        assert module.a.tolist() == [3.0, 4.0] and module.b.tolist() == [3.0, 4.0]
+        assert module.a.dtype == lib.float32 and module.b.dtype == lib.float64
+
+
+def test_load_state_dict_still_refuses_values_the_dtype_cannot_hold():
+    module = _two_dtypes(tg)
+    with pytest.raises(RuntimeError, match="out of range for float32"):
+        module.load_state_dict({"a": tg.tensor([1e300, 0.0], dtype=tg.float64),
+                                "b": module.b})
+    assert module.a.tolist() == [1.0, 2.0]  # nothing written
