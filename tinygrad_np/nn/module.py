@@ -1002,8 +1002,8 @@ class Module:
         PyTorch's: one aliasing a tensor loaded before it reads its new values; the copies
         themselves, into arrays of the right shape and dtype, fail only by running out of
         memory or an interrupt). Otherwise every tensor of the tree (and the extra state) is
-        copied first and restored before raising. As PyTorch, a 1-element tensor of shape (1,) loads into a 0-d one (old checkpoints'
-        `num_batches_tracked`).
+        copied first and restored before raising. As PyTorch, a 1-element tensor of shape
+        (1,) loads into a 0-d one (old checkpoints' `num_batches_tracked`).
 
         `assign=True`, as PyTorch: the given tensors become the parameters and buffers, with
         their dtype and memory (a later in-place change of a given tensor shows in the model);
