@@ -134,3 +134,22 @@ def test_load_state_dict_still_refuses_values_the_dtype_cannot_hold():
         module.load_state_dict({"a": tg.tensor([1e300, 0.0], dtype=tg.float64),
                                 "b": module.b})
     assert module.a.tolist() == [1.0, 2.0]  # nothing written
+
+
+# ---- 6. cdist p=inf skips a NaN difference, as PyTorch's (pdist keeps NaN, as PyTorch's) -------
+def test_cdist_inf_skips_nan_differences_and_pdist_does_not():
+    nan = math.nan
+    rows = [[nan, 5.0], [nan, nan], [1.0, nan]]
+    others = [[0.0, 0.0], [0.0, 7.0]]
+    expected = [[5.0, 2.0], [0.0, 0.0], [1.0, 1.0]]
+    expected_grad = [[nan, 0.0], [nan, nan], [2.0, nan]]  # sign where |d| is the distance
+    for lib in (tg, torch) if torch is not None else (tg,):
+        for mode in ("use_mm_for_euclid_dist_if_necessary", "donot_use_mm_for_euclid_dist"):
+            x = lib.tensor(rows, dtype=lib.float64, requires_grad=True)
+            distance = lib.cdist(x, lib.tensor(others, dtype=lib.float64), p=math.inf,
+                                 compute_mode=mode)
+            distance.sum().backward()
+            np.testing.assert_array_equal(distance.detach().numpy(), expected)
+            np.testing.assert_array_equal(x.grad.numpy(), expected_grad)
+        pairs = lib.pdist(lib.tensor([[nan, 1.0], [0.0, 3.0], [1.0, 1.0]]), p=math.inf)
+        np.testing.assert_array_equal(pairs.numpy(), [nan, nan, 2.0])
