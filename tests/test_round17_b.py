@@ -153,3 +153,23 @@ def test_cdist_inf_skips_nan_differences_and_pdist_does_not():
             np.testing.assert_array_equal(x.grad.numpy(), expected_grad)
         pairs = lib.pdist(lib.tensor([[nan, 1.0], [0.0, 3.0], [1.0, 1.0]]), p=math.inf)
         np.testing.assert_array_equal(pairs.numpy(), [nan, nan, 2.0])
+
+
+# ---- 7. negative sizes: PyTorch's RuntimeError everywhere (NumPy would take -2 as -1) ----------
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.ones(6).reshape(-2, 3), lambda lib: lib.ones(6).view(-3),
+    lambda lib: lib.full((-1,), 1.0), lambda lib: lib.randint(0, 5, (-1,)),
+    lambda lib: lib.ones(1).new_zeros(-1), lambda lib: lib.ones(1).new_ones((2, -1)),
+    lambda lib: lib.ones(1).new_empty(-1), lambda lib: lib.ones(1).new_full((-1,), 2.0),
+    lambda lib: lib.ones(1).new(-1), lambda lib: lib.FloatTensor(-1),
+    lambda lib: lib.normal(0.0, 1.0, size=(-1,))])
+def test_negative_sizes_are_runtime_errors(make):
+    for lib in (tg, torch) if torch is not None else (tg,):
+        with pytest.raises(RuntimeError):
+            make(lib)
+
+
+def test_reshape_with_minus_one_still_infers():
+    assert tg.ones(6).reshape(2, -1).shape == (2, 3)
+    assert tg.ones(6).view(np.int64(-1)).shape == (6,)
+    assert tg.full(3, 2.0).tolist() == [2.0, 2.0, 2.0]

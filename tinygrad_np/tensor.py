@@ -63,7 +63,15 @@ def _new_size(op: str, size: tuple, kwargs: dict) -> tuple:
         if size:
             raise TypeError(f"{op}: got the size both positionally {size} and as size=")
         size = (kwargs["size"],)
-    return _shape_args(size)
+    return _non_negative(op, _shape_args(size))
+
+
+def _non_negative(op: str, shape: tuple) -> tuple:
+    """A shape to make, with PyTorch's RuntimeError for a negative size (NumPy's: ValueError)."""
+    if any(isinstance(n, (int, np.integer)) and n < 0 for n in shape):
+        raise TensorError(f"{op}: Trying to create tensor with negative dimension: "
+                          f"{list(shape)}")
+    return shape
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
@@ -3645,7 +3653,12 @@ class Tensor:
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Same elements, new shape (one axis may be -1; also as `shape=`)."""
-        return _viewed(self, Reshape.apply(self, _shape_args(_sized("reshape", shape, size))))
+        shape = _shape_args(_sized("reshape", shape, size))
+        for index, length in enumerate(shape):
+            if isinstance(length, (int, np.integer)) and length < -1:
+                raise TensorError(f"reshape: invalid shape dimension {length} at index {index} "
+                                  f"of shape {list(shape)}")  # (NumPy reads any < 0 as -1)
+        return _viewed(self, Reshape.apply(self, shape))
 
     def view(self, *shape: Any, **size: Any) -> Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
@@ -4074,7 +4087,8 @@ class Tensor:
                  layout: Any = None, pin_memory: bool = False) -> Tensor:
         """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
         check_fill("new_full", fill_value)
-        return self._new("new_full", np.full(tuple(size), fill_value), dtype, device,
+        size = _non_negative("new_full", tuple(size))
+        return self._new("new_full", np.full(size, fill_value), dtype, device,
                          requires_grad, layout, pin_memory)
 
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
