@@ -173,3 +173,25 @@ def test_reshape_with_minus_one_still_infers():
     assert tg.ones(6).reshape(2, -1).shape == (2, 3)
     assert tg.ones(6).view(np.int64(-1)).shape == (6,)
     assert tg.full(3, 2.0).tolist() == [2.0, 2.0, 2.0]
+
+
+# ---- 8. arrays of odd dtypes or values into a tensor ------------------------------------------
+def test_long_double_arrays_are_refused():
+    for make in (tg.tensor, tg.Tensor, tg.as_tensor, tg.from_numpy):
+        with pytest.raises(TypeError, match="float128"):
+            make(np.ones(2, np.longdouble))
+    if torch is not None:
+        with pytest.raises(TypeError):
+            torch.from_numpy(np.ones(2, np.longdouble))
+
+
+def test_nan_array_into_an_integer_dtype_casts_without_numpy_warnings():
+    values = np.array([np.nan, 1e10, 5.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        made = tg.tensor(values, dtype=tg.int64)
+        narrow = tg.tensor(values.astype(np.float32), dtype=tg.int16)
+    assert made.dtype == tg.int64 and made.tolist()[1:] == [10_000_000_000, 5]
+    assert narrow.tolist()[2] == 5
+    if torch is not None:
+        assert made.tolist() == torch.tensor(values, dtype=torch.int64).tolist()

@@ -117,6 +117,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                 array = array.astype(np.int64)
     if array.dtype.kind not in "biuf":
         raise DataError(f"Tensor: data must be numeric (bool, int or float), not {array.dtype}")
+    if array.dtype.itemsize > 8:  # float128: PyTorch's TypeError (no such tensor dtype)
+        raise DataError(f"Tensor: can't convert an array of type {array.dtype}; the floating "
+                        "types are float16, float32 and float64 (use .astype(np.float64))")
     if not array.dtype.isnative:  # big-endian data ('>f4'): native order, as PyTorch's dtypes
         array = array.astype(array.dtype.newbyteorder("="))
     if dtype is not None:
@@ -125,9 +128,10 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
                 return array.astype(dtype, copy=False)
         if array.dtype.kind == "f" and array.dtype.itemsize > np.dtype(dtype).itemsize:
-            with np.errstate(over="ignore"):  # (an array's 1e200 too)
+            with np.errstate(over="ignore", invalid="ignore"):  # (an array's 1e200 too)
                 return array.astype(dtype)
-        array = array.astype(dtype, copy=False)
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN into an integer: as
+            array = array.astype(dtype, copy=False)  # PyTorch's, without NumPy's warning
     return array
 
 
