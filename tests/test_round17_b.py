@@ -195,3 +195,13 @@ def test_nan_array_into_an_integer_dtype_casts_without_numpy_warnings():
     assert narrow.tolist()[2] == 5
     if torch is not None:
         assert made.tolist() == torch.tensor(values, dtype=torch.int64).tolist()
+
+
+# ---- 9. copy_ names itself when the source does not broadcast to the destination ---------------
+def test_copy_shape_mismatch_names_copy():
+    with pytest.raises(RuntimeError, match=r"copy_: the source of shape \(3,\) does not"):
+        tg.zeros(2).copy_(tg.ones(3))
+    assert tg.zeros(2, 3).copy_(tg.tensor([1.0, 2.0, 3.0])).tolist() == [[1.0, 2.0, 3.0]] * 2
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            torch.zeros(2).copy_(torch.ones(3))

@@ -2494,6 +2494,14 @@ class Tensor:
         list or NumPy array is refused, as PyTorch's (wrap it: tg.tensor(values))."""
         if not isinstance(src, (Tensor, numbers.Number, np.bool_)):
             raise TypeError(f"copy_(): argument 'other' must be Tensor, not {_type_name(src)}")
+        if isinstance(src, Tensor) and src.shape != self.shape:
+            try:
+                fits = np.broadcast_shapes(src.shape, self.shape) == self.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise TensorError(f"copy_: the source of shape {src.shape} does not broadcast "
+                                  f"to the destination's shape {self.shape}")
         return self._in_place(_copy_from, src)
 
     def _copy_array_(self, values: Any) -> Tensor:
