@@ -205,3 +205,24 @@ def test_copy_shape_mismatch_names_copy():
     if torch is not None:
         with pytest.raises(RuntimeError):
             torch.zeros(2).copy_(torch.ones(3))
+
+
+# ---- 10. the legacy constructor makes the default float of any list; big ints ------------------
+@pytest.mark.parametrize(("data", "expected"), [
+    ([2**64], [float(2**64)]), ([np.float64(1.5)], [1.5]), ([True, False], [1.0, 0.0]),
+    ([tg.tensor(1), tg.tensor(2.5, dtype=tg.float64)], [1.0, 2.5])])
+def test_legacy_tensor_of_a_list_is_the_default_float(data, expected):
+    made = tg.Tensor(data)
+    assert made.dtype == tg.float32 and made.tolist() == pytest.approx(expected)
+
+
+def test_an_int_past_int64_is_a_value_error_unless_a_float_dtype_is_asked():
+    for value in (2**63, -(2**63) - 1):
+        with pytest.raises(ValueError, match="int64"):
+            tg.tensor(value)
+    assert tg.tensor(2**64, dtype=tg.float64).item() == float(2**64)
+    assert tg.tensor(2**63 - 1).item() == 2**63 - 1
+    if torch is not None:
+        with pytest.raises(ValueError):
+            torch.tensor(2**63)
+        assert torch.tensor(2**64, dtype=torch.float64).item() == float(2**64)

@@ -83,6 +83,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     elif isinstance(data, bool):
         array = np.asarray(data)
     elif isinstance(data, int):
+        if not -(2**63) <= data < 2**63:  # PyTorch's ValueError unless a float dtype is asked
+            _check_int64(data, dtype)
+            return np.asarray(float(data), dtype=dtype)
         array = np.asarray(data, dtype=np.int64)
     elif isinstance(data, float):  # (a dtype given: via float64, so 2**31 - 1 and 0.7 are exact)
         wide = dtype is not None and np.dtype(dtype).kind in "iubf"
@@ -1546,9 +1549,9 @@ class Tensor:
             as_device(device, "Tensor")  # only the CPU exists; anything else raises
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
+        if dtype is None and type(data) in (list, tuple, range):
+            dtype = get_default_dtype()  # PyTorch's legacy Tensor([1]), Tensor([2**64])
         self._data: np.ndarray = _to_array(data, dtype)
-        if dtype is None and type(data) in (list, tuple, range) and self._data.dtype.kind in "biu":
-            self._data = self._data.astype(get_default_dtype())  # PyTorch's legacy Tensor([1])
         if isinstance(data, np.ndarray) and np.may_share_memory(self._data, data):
             self._user_memory = True  # the caller's array: never relaid out (see view())
         self._grad: Tensor | None = None
