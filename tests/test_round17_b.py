@@ -226,3 +226,10 @@ def test_an_int_past_int64_is_a_value_error_unless_a_float_dtype_is_asked():
         with pytest.raises(ValueError):
             torch.tensor(2**63)
         assert torch.tensor(2**64, dtype=torch.float64).item() == float(2**64)
+
+
+def test_legacy_tensor_of_a_numpy_integer_is_a_size():
+    assert tg.Tensor(np.int64(3)).shape == (3,) and tg.Tensor(np.int64(3)).dtype == tg.float32
+    assert tg.Tensor(np.int32(2), 3).shape == (2, 3)
+    if torch is not None:
+        assert torch.Tensor(np.int64(3)).shape == (3,)
