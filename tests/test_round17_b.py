@@ -233,3 +233,20 @@ def test_legacy_tensor_of_a_numpy_integer_is_a_size():
     assert tg.Tensor(np.int32(2), 3).shape == (2, 3)
     if torch is not None:
         assert torch.Tensor(np.int64(3)).shape == (3,)
+
+
+# ---- 11. autograd.graph: save_on_cpu is accepted; saved_tensors_hooks refuses clearly ---------
+def test_save_on_cpu_changes_nothing_and_saved_tensor_hooks_are_refused():
+    x = tg.tensor([1.0, 3.0], requires_grad=True)
+    with tg.autograd.graph.save_on_cpu(pin_memory=True):
+        (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 6.0]
+    with tg.autograd.graph.disable_saved_tensors_hooks("not here"):
+        assert (x * 2).tolist() == [2.0, 6.0]
+    with pytest.raises(NotImplementedError, match="saved_tensors_hooks"):
+        tg.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
+    if torch is not None:
+        y = torch.tensor([1.0, 3.0], requires_grad=True)
+        with torch.autograd.graph.save_on_cpu(pin_memory=False):
+            (y * y).sum().backward()
+        assert y.grad.tolist() == [2.0, 6.0]
