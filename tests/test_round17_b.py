@@ -250,3 +250,10 @@ def test_save_on_cpu_changes_nothing_and_saved_tensor_hooks_are_refused():
         with torch.autograd.graph.save_on_cpu(pin_memory=False):
             (y * y).sum().backward()
         assert y.grad.tolist() == [2.0, 6.0]
+
+
+# ---- 12. data that is not numbers names its type ------------------------------------------------
+@pytest.mark.parametrize("data", [(n for n in range(3)), "ab", b"ab", {1: 2}, {1, 2}, iter([1])])
+def test_non_numeric_data_names_its_type(data):
+    with pytest.raises((TypeError, RuntimeError), match=f"dtype of {type(data).__name__}"):
+        tg.tensor(data)

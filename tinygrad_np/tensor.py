@@ -92,6 +92,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
             array = np.asarray(data, dtype=np.float64 if wide else get_default_dtype())
     else:
+        if isinstance(data, (str, bytes, dict, set, frozenset)) or hasattr(data, "__next__"):
+            raise DataError(f"tensor: could not infer the dtype of {type(data).__name__} "
+                            "(data is numbers, nested lists or tuples of them, or an array)")
         try:
             array = np.asarray(_unwrap_nested(data, scalars=True))
         except TensorError:
