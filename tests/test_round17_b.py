@@ -257,3 +257,10 @@ def test_save_on_cpu_changes_nothing_and_saved_tensor_hooks_are_refused():
 def test_non_numeric_data_names_its_type(data):
     with pytest.raises((TypeError, RuntimeError), match=f"dtype of {type(data).__name__}"):
         tg.tensor(data)
+
+
+def test_bytearray_is_a_sequence_of_ints():
+    made = tg.tensor(bytearray(b"ab"))
+    assert made.dtype == tg.int64 and made.tolist() == [97, 98]
+    if torch is not None:
+        assert torch.tensor(bytearray(b"ab")).dtype == torch.int64

@@ -95,6 +95,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         if isinstance(data, (str, bytes, dict, set, frozenset)) or hasattr(data, "__next__"):
             raise DataError(f"tensor: could not infer the dtype of {type(data).__name__} "
                             "(data is numbers, nested lists or tuples of them, or an array)")
+        if type(data) is bytearray:  # a sequence of ints (int64), as PyTorch: not a buffer
+            data = list(data)
         try:
             array = np.asarray(_unwrap_nested(data, scalars=True))
         except TensorError:
