@@ -138,6 +138,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         if array.dtype.kind == "f" and array.dtype.itemsize > np.dtype(dtype).itemsize:
             with np.errstate(over="ignore", invalid="ignore"):  # (an array's 1e200 too)
                 return array.astype(dtype)
+        if array.dtype.kind != "f" or np.dtype(dtype).kind == "f":
+            return array.astype(dtype, copy=False)
         with np.errstate(invalid="ignore", over="ignore"):  # NaN into an integer: as
             array = array.astype(dtype, copy=False)  # PyTorch's, without NumPy's warning
     return array
