@@ -2106,7 +2106,7 @@ def test_backward_shape_and_input_errors_are_runtime_errors_as_in_pytorch():
         def backward(ctx, grad_output):
             return np.ones(3)
 
-    with pytest.raises(RuntimeError, match="WrongShape.backward returned a gradient of shape"):
+    with pytest.raises(RuntimeError, match="WrongShapeBackward.backward returned a gradient"):
         WrongShape.apply(x).sum().backward()
 
 

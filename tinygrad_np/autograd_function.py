@@ -133,7 +133,7 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
                            for a, c in zip(arrays, frame[0]))  # the caller's own Tensor
         else:  # called by the engine's apply directly: every array is a Tensor's
             values = tuple(_wrap(a) for a in arrays)
-        name = type(ctx).__name__
+        name = ctx._op_name
         with engine.no_grad():
             if type(ctx)._setup_style:
                 output = user_forward(*values)
@@ -267,7 +267,7 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             ctx.saved_tensors = saved
         if isinstance(grads, list):  # PyTorch takes a list as one gradient, and refuses it
-            raise RuntimeError(f"{type(ctx).__name__}.backward returned a list: expected a "
+            raise RuntimeError(f"{ctx._op_name}.backward returned a list: expected a "
                                "Tensor or None, or a tuple of them (one per forward argument)")
         several = isinstance(grads, tuple)
         _check_grads(ctx, grads if several else (grads,))
@@ -299,7 +299,7 @@ def _check_dirty(name: str, dirty: tuple, values: tuple, output: Any) -> None:
 def _check_grads(ctx: Function, grads: tuple) -> None:
     """Each gradient is a Tensor, an array, a number or None, and None where forward's
     argument was not a Tensor or array (as PyTorch: no gradient for a number)."""
-    name = type(ctx).__name__
+    name = ctx._op_name
     constants = getattr(ctx, "_constant_positions", ())
     for position, grad in enumerate(grads):
         if grad is None:
@@ -332,8 +332,20 @@ class Function(engine.Function):
     materialize_grads: bool = True
     _setup_style = False  # forward without ctx, and setup_context (set per subclass)
 
+    _op_name = "Function"  # the subclass's own name, also on its nodes (see _backward_cls)
+
+    _node_class = False  # MyOp._backward_cls (and its subclasses): all of MyOp inherited
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls._node_class:
+            return
+        cls._op_name = cls.__name__
+        # apply's nodes are of this subclass, `type(y.grad_fn).__name__ == "MyOpBackward"` as
+        # PyTorch's (a class attribute, so that pickle finds it by its qualified name)
+        cls._backward_cls = type(f"{cls.__name__}Backward", (cls,), {
+            "__qualname__": f"{cls.__qualname__}._backward_cls",
+            "__module__": cls.__module__, "_node_class": True})
         cls._setup_style = _function_of(inspect.getattr_static(
             cls, "setup_context")) is not _base_setup_context
         own = vars(cls)
@@ -353,25 +365,25 @@ class Function(engine.Function):
 
     def name(self) -> str:
         """`<YourOp>Backward`, as PyTorch names a custom function's node."""
-        return f"{type(self).__name__}Backward"
+        return f"{self._op_name}Backward"
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward object at {id(self):#x}>"
+        return f"<{self._op_name}Backward object at {id(self):#x}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """`MyOp()(x)`, the old style: PyTorch's error, pointing at `MyOp.apply(x)` (a node
         that apply recorded, `y.grad_fn`, is not callable: PyTorch's TypeError)."""
         if "parents" in self.__dict__:
-            raise TypeError(f"'{type(self).__name__}Backward' object is not callable")
+            raise TypeError(f"'{self._op_name}Backward' object is not callable")
         raise RuntimeError(f"Legacy autograd function with non-static forward method is "
                            f"deprecated. Please use new-style autograd function with static "
-                           f"forward method: call {type(self).__name__}.apply(...)")
+                           f"forward method: call {self._op_name}.apply(...)")
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep Tensors (inputs or the output of forward; None allowed) for backward."""
         for position, value in enumerate(tensors):
             if not (value is None or isinstance(value, (Tensor, np.ndarray))):
-                raise TypeError(f"{type(self).__name__}.save_for_backward can only save Tensors "
+                raise TypeError(f"{self._op_name}.save_for_backward can only save Tensors "
                                 f"(or None), but argument {position} is "
                                 f"{type(value).__name__}")
         super().save_for_backward(*(t._data if isinstance(t, Tensor) else t for t in tensors))
@@ -414,7 +426,7 @@ class Function(engine.Function):
         stack = _stack()
         stack.append(frame)
         try:
-            result = super().apply(*args)
+            result = super(Function, cls._backward_cls).apply(*args)
         finally:
             stack.pop()
         ctx = frame[1]
@@ -483,7 +495,7 @@ def _rebase(ctx: Function, args: tuple, result: Tensor) -> Tensor:
         if not isinstance(arg, Tensor):
             continue
         if arg.grad_fn is None and arg._requires_grad:
-            raise RuntimeError(f"{type(ctx).__name__}: a leaf Variable that requires grad is "
+            raise RuntimeError(f"{ctx._op_name}: a leaf Variable that requires grad is "
                                "being used in an in-place operation (mark_dirty)")
         if result.grad_fn is not None and _shares_memory_with_a_live_tensor(arg) and (
                 plan := _write_plan(arg)) is not None:  # a view: its base's graph (and its
@@ -531,7 +543,7 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
         anchors = [t for t in grad_outputs if isinstance(t, Tensor) and t.requires_grad]
         if not anchors:
             return grads
-        name = type(ctx).__name__
+        name = ctx._op_name
         several = isinstance(grads, (tuple, list))
         delayed = tuple(_DelayedError.apply(g._data, name, *anchors) if isinstance(g, Tensor)
                         else g for g in (grads if several else (grads,)))

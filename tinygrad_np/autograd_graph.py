@@ -2,8 +2,10 @@
 `AccumulateGrad` is an instance of), `register_multi_grad_hook` (modes "all" and "any") and
 `increment_version`.
 
-Not here: `saved_tensors_hooks` / `save_on_cpu` (the engine keeps saved arrays as they are,
-with no pack/unpack step to hook into), `GradientEdge` / `get_gradient_edge` (`grad` and
+`save_on_cpu` and `disable_saved_tensors_hooks` are accepted and change nothing (every saved
+array is in CPU memory, and no saved-tensor hook can be set). Not here: `saved_tensors_hooks`
+(a NotImplementedError: the engine keeps saved arrays as they are, with no pack/unpack step
+to hook into), `GradientEdge` / `get_gradient_edge` (`grad` and
 `backward` take tensors only) and `allow_mutation_on_saved_tensors` (a saved tensor changed
 in place is refused, always).
 """
@@ -11,8 +13,10 @@ in place is refused, always).
 from __future__ import annotations
 
 import abc
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from tinygrad_np import hooks
 from tinygrad_np.node_api import AccumulateGrad, NodeInfo
@@ -94,4 +98,39 @@ def increment_version(tensor: Tensor | Sequence[Tensor]) -> None:
         item._bump_version()
 
 
-__all__ = ["Node", "increment_version", "register_multi_grad_hook"]
+class saved_tensors_hooks:  # noqa: N801 (PyTorch's name)
+    """PyTorch's pack/unpack hooks on the tensors the graph saves: not supported (the engine
+    keeps saved arrays as they are, with no step to hook into), a NotImplementedError rather
+    than hooks silently ignored. `save_on_cpu` works (nothing to do on the CPU)."""
+
+    def __init__(self, pack_hook: Callable[[Tensor], Any],
+                 unpack_hook: Callable[[Any], Tensor]) -> None:
+        raise NotImplementedError(
+            "autograd.graph.saved_tensors_hooks: the engine keeps the arrays a graph saves as "
+            "they are, with no pack/unpack step to hook into (save_on_cpu() is accepted: every "
+            "array is in CPU memory already)")
+
+
+class save_on_cpu:  # noqa: N801 (PyTorch's name)
+    """PyTorch's context manager that keeps the tensors a graph saves in CPU memory: they are
+    there already, so it changes nothing (`pin_memory` and `device_type` are accepted)."""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        self.pin_memory, self.device_type = pin_memory, device_type
+
+    def __enter__(self) -> save_on_cpu:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
+    """PyTorch's guard against saved-tensor hooks inside the block: none can be set here
+    (see saved_tensors_hooks), so it changes nothing."""
+    yield
+
+
+__all__ = ["Node", "disable_saved_tensors_hooks", "increment_version",
+           "register_multi_grad_hook", "save_on_cpu", "saved_tensors_hooks"]

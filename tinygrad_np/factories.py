@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
@@ -72,11 +73,22 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
            device: Any = None, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (as `torch.tensor`)."""
     check_placement("tensor", device, None, pin_memory)
+    if isinstance(data, Tensor):
+        copy_construct_warning("torch.tensor")
     source = data._data if isinstance(data, Tensor) else data
     # (an array first: `Tensor` reads a list or an int in PyTorch's legacy way)
     copied = np.array(source, copy=True) if isinstance(source, np.ndarray) else _to_array(
         source, dtype)
     return Tensor(copied, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def copy_construct_warning(caller: str) -> None:
+    """PyTorch's UserWarning for `torch.tensor(t)` / `t.new_tensor(t)` of a Tensor (a detached
+    copy, as there)."""
+    warnings.warn("To copy construct from a tensor, it is recommended to use "
+                  "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                  f".requires_grad_(True), rather than {caller}(sourceTensor).",
+                  UserWarning, stacklevel=3)
 
 
 def zeros(*shape: int | tuple[int, ...], size: Any = None, dtype: Any = None,
@@ -232,7 +244,7 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
     """A tensor of `size` with every element `fill_value`; the dtype follows the value as in
     PyTorch (True -> bool, 3 -> int64, 3.0 -> the default float) unless given."""
     check_fill("full", fill_value)
-    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    size = _shape("full", (), size)
     value = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
     dtype = np.dtype(dtype or _fill_dtype(value))
     value = _scalar_for("full", value, dtype)  # PyTorch's range check; uint8 -1 is 255

@@ -13,7 +13,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import Generator, number_text, numpy_generator
-from tinygrad_np.tensor import Tensor, _data
+from tinygrad_np.tensor import Tensor, _data, _non_negative
 
 Source = Generator | np.random.Generator | None
 
@@ -36,7 +36,8 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
                             "(normal(mean, std, size))")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {number_text(std)}")
-        shape = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+        shape = _non_negative("normal", (size,) if isinstance(size, (int, np.integer))
+                              else tuple(size))
         samples = draw.normal(mean, std, shape).astype(dtype or get_default_dtype())
         return Tensor(samples, requires_grad=requires_grad)
     if size is not None:

@@ -63,7 +63,15 @@ def _new_size(op: str, size: tuple, kwargs: dict) -> tuple:
         if size:
             raise TypeError(f"{op}: got the size both positionally {size} and as size=")
         size = (kwargs["size"],)
-    return _shape_args(size)
+    return _non_negative(op, _shape_args(size))
+
+
+def _non_negative(op: str, shape: tuple) -> tuple:
+    """A shape to make, with PyTorch's RuntimeError for a negative size (NumPy's: ValueError)."""
+    if any(isinstance(n, (int, np.integer)) and n < 0 for n in shape):
+        raise TensorError(f"{op}: Trying to create tensor with negative dimension: "
+                          f"{list(shape)}")
+    return shape
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
@@ -75,12 +83,20 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     elif isinstance(data, bool):
         array = np.asarray(data)
     elif isinstance(data, int):
+        if not -(2**63) <= data < 2**63:  # PyTorch's ValueError unless a float dtype is asked
+            _check_int64(data, dtype)
+            return np.asarray(float(data), dtype=dtype)
         array = np.asarray(data, dtype=np.int64)
     elif isinstance(data, float):  # (a dtype given: via float64, so 2**31 - 1 and 0.7 are exact)
         wide = dtype is not None and np.dtype(dtype).kind in "iubf"
         with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
             array = np.asarray(data, dtype=np.float64 if wide else get_default_dtype())
     else:
+        if isinstance(data, (str, bytes, dict, set, frozenset)) or hasattr(data, "__next__"):
+            raise DataError(f"tensor: could not infer the dtype of {type(data).__name__} "
+                            "(data is numbers, nested lists or tuples of them, or an array)")
+        if type(data) is bytearray:  # a sequence of ints (int64), as PyTorch: not a buffer
+            data = list(data)
         try:
             array = np.asarray(_unwrap_nested(data, scalars=True))
         except TensorError:
@@ -109,6 +125,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                 array = array.astype(np.int64)
     if array.dtype.kind not in "biuf":
         raise DataError(f"Tensor: data must be numeric (bool, int or float), not {array.dtype}")
+    if array.dtype.itemsize > 8:  # float128: PyTorch's TypeError (no such tensor dtype)
+        raise DataError(f"Tensor: can't convert an array of type {array.dtype}; the floating "
+                        "types are float16, float32 and float64 (use .astype(np.float64))")
     if not array.dtype.isnative:  # big-endian data ('>f4'): native order, as PyTorch's dtypes
         array = array.astype(array.dtype.newbyteorder("="))
     if dtype is not None:
@@ -117,9 +136,12 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             with np.errstate(over="ignore"):  # 1e300 becomes inf in float32, as PyTorch
                 return array.astype(dtype, copy=False)
         if array.dtype.kind == "f" and array.dtype.itemsize > np.dtype(dtype).itemsize:
-            with np.errstate(over="ignore"):  # (an array's 1e200 too)
+            with np.errstate(over="ignore", invalid="ignore"):  # (an array's 1e200 too)
                 return array.astype(dtype)
-        array = array.astype(dtype, copy=False)
+        if array.dtype.kind != "f" or np.dtype(dtype).kind == "f":
+            return array.astype(dtype, copy=False)
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN into an integer: as
+            array = array.astype(dtype, copy=False)  # PyTorch's, without NumPy's warning
     return array
 
 
@@ -1540,7 +1562,7 @@ class Tensor:
         if type(data) is Size and type(requires_grad) is bool and not sizes:  # Tensor(x.size())
             data = np.zeros(tuple(data), dtype if dtype is not None else get_default_dtype())
         elif _is_size(data) and (_is_size(requires_grad) or type(requires_grad) is bool and (
-                not sizes and type(data) is int)):  # PyTorch's legacy Tensor(3), Tensor(2, 3):
+                not sizes)):  # PyTorch's legacy Tensor(3), Tensor(np.int64(3)), Tensor(2, 3):
             sizes = (data, *(() if type(requires_grad) is bool else (requires_grad,)), *sizes)
             requires_grad = requires_grad if type(requires_grad) is bool else False  # (zeros
             if min(sizes) < 0:
@@ -1559,9 +1581,9 @@ class Tensor:
             as_device(device, "Tensor")  # only the CPU exists; anything else raises
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
+        if dtype is None and type(data) in (list, tuple, range):
+            dtype = get_default_dtype()  # PyTorch's legacy Tensor([1]), Tensor([2**64])
         self._data: np.ndarray = _to_array(data, dtype)
-        if dtype is None and type(data) in (list, tuple) and self._data.dtype.kind in "biu":
-            self._data = self._data.astype(get_default_dtype())  # PyTorch's legacy Tensor([1])
         if isinstance(data, np.ndarray) and np.may_share_memory(self._data, data):
             self._user_memory = True  # the caller's array: never relaid out (see view())
         self._grad: Tensor | None = None
@@ -2507,6 +2529,14 @@ class Tensor:
         list or NumPy array is refused, as PyTorch's (wrap it: tg.tensor(values))."""
         if not isinstance(src, (Tensor, numbers.Number, np.bool_)):
             raise TypeError(f"copy_(): argument 'other' must be Tensor, not {_type_name(src)}")
+        if isinstance(src, Tensor) and src.shape != self.shape:
+            try:
+                fits = np.broadcast_shapes(src.shape, self.shape) == self.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise TensorError(f"copy_: the source of shape {src.shape} does not broadcast "
+                                  f"to the destination's shape {self.shape}")
         return self._in_place(_copy_from, src)
 
     def _copy_array_(self, values: Any) -> Tensor:
@@ -3673,7 +3703,12 @@ class Tensor:
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Same elements, new shape (one axis may be -1; also as `shape=`)."""
-        return _viewed(self, Reshape.apply(self, _shape_args(_sized("reshape", shape, size))))
+        shape = _shape_args(_sized("reshape", shape, size))
+        for index, length in enumerate(shape):
+            if isinstance(length, (int, np.integer)) and length < -1:
+                raise TensorError(f"reshape: invalid shape dimension {length} at index {index} "
+                                  f"of shape {list(shape)}")  # (NumPy reads any < 0 as -1)
+        return _viewed(self, Reshape.apply(self, shape))
 
     def view(self, *shape: Any, **size: Any) -> Tensor:
         """reshape that never copies, as PyTorch's: a layout whose elements cannot be viewed
@@ -4102,13 +4137,17 @@ class Tensor:
                  layout: Any = None, pin_memory: bool = False) -> Tensor:
         """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
         check_fill("new_full", fill_value)
-        return self._new("new_full", np.full(tuple(size), fill_value), dtype, device,
+        size = _non_negative("new_full", tuple(size))
+        return self._new("new_full", np.full(size, fill_value), dtype, device,
                          requires_grad, layout, pin_memory)
 
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
                    requires_grad: bool = False) -> Tensor:
         """A copy of `data` in self's dtype unless `dtype` is given (PyTorch's rule: even
         `float_tensor.new_tensor([1, 2])` is float)."""
+        if isinstance(data, Tensor):
+            from tinygrad_np.factories import copy_construct_warning  # noqa: PLC0415
+            copy_construct_warning("tensor.new_tensor")
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
         return self._new("new_tensor", array, dtype, device, requires_grad)
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import bool_, float16, float32, float64, int32, int64, uint8
-from tinygrad_np.tensor import Size, Tensor, _to_array
+from tinygrad_np.tensor import Size, Tensor, TensorError, _to_array
 
 
 class _TypedTensor(type):
@@ -27,6 +27,9 @@ class _TypedTensor(type):
             if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
                 raise TypeError(f"{cls.__name__}: expected data (a list, ndarray or Tensor) or "
                                 f"sizes (ints), got {args!r}")
+            if any(a < 0 for a in args):
+                raise TensorError(f"{cls.__name__}: Trying to create tensor with negative "
+                                  f"dimension: {list(args)}")
             return Tensor(np.zeros(args if args else (0,), dtype=cls.dtype), device=device)
         data = args[0]
         if isinstance(data, (float, bool, np.number)):

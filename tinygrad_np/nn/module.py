@@ -997,13 +997,13 @@ class Module:
         or inf there). A failure (or any exception) leaves the model as it
         was. In a tree without load hooks and without overrides of `_load_from_state_dict`
         or `set_extra_state` (the usual model) every value is checked before the first one
-        is copied, so nothing needs restoring and no copy of the model is kept (only values
-        of another dtype are held converted until the copies; the copies themselves, into
-        arrays of the right shape and dtype, fail only by running out of memory or an
-        interrupt). Otherwise every tensor of the tree (and the extra state) is copied first
-        and restored before raising. As
-        PyTorch, a 1-element tensor of shape (1,) loads into a 0-d one (old checkpoints'
-        `num_batches_tracked`).
+        is copied, so nothing needs restoring and no copy of the model is kept (values of
+        another dtype are converted as they are copied, key by key in the model's order, as
+        PyTorch's: one aliasing a tensor loaded before it reads its new values; the copies
+        themselves, into arrays of the right shape and dtype, fail only by running out of
+        memory or an interrupt). Otherwise every tensor of the tree (and the extra state) is
+        copied first and restored before raising. As PyTorch, a 1-element tensor of shape
+        (1,) loads into a 0-d one (old checkpoints' `num_batches_tracked`).
 
         `assign=True`, as PyTorch: the given tensors become the parameters and buffers, with
         their dtype and memory (a later in-place change of a given tensor shows in the model);
@@ -1396,9 +1396,10 @@ def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = Fal
             return _copy_error(name, parameter, array, _out_of_range(target))
     try:
         with np.errstate(over="raise", invalid="raise"):
-            return array.astype(target, copy=False)  # (copied into the parameter later)
-    except FloatingPointError:
-        return _copy_error(name, parameter, array, _out_of_range(target))
+            array.astype(target, copy=False)  # a check: the copy casts (as PyTorch's copy_,
+    except FloatingPointError:  # key by key, so an entry aliasing a tensor loaded before it
+        return _copy_error(name, parameter, array, _out_of_range(target))  # reads its new
+    return array  # values, as PyTorch's)
 
 
 def _out_of_range(target: np.dtype) -> str:

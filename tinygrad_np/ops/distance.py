@@ -25,13 +25,13 @@ def _rows(x1: np.ndarray, x2: np.ndarray) -> int:
     return max(1, BLOCK // max(per_row, 1))
 
 
-def _distances(x1: np.ndarray, x2: np.ndarray, p: float) -> np.ndarray:
+def _distances(x1: np.ndarray, x2: np.ndarray, p: float, pairs: bool = False) -> np.ndarray:
     """(..., c, R) p-norm distances of a block of x1's rows (..., c, M) to x2 (..., R, M)."""
     size = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
     if p == 0:  # (PyTorch's min(ceil(|d|), 1): a NaN difference, inf - inf, gives NaN)
         return np.minimum(np.ceil(size), 1).sum(-1)
-    if p == math.inf:
-        return size.max(-1, initial=0)
+    if p == math.inf:  # PyTorch's cdist skips a NaN difference (0 if all are), pdist not
+        return size.max(-1, initial=0) if pairs else np.fmax.reduce(size, -1, initial=0)
     if p == 1:
         return size.sum(-1)
     if p == 2:
@@ -82,7 +82,7 @@ class CDist(Function):
 
     def forward(ctx, x1, x2, p, pairs=False):
         ctx.p, ctx.rows, ctx.pairs = p, _rows(x1, x2), pairs
-        y = np.concatenate([_distances(x1[..., i:i + ctx.rows, :], x2, p)
+        y = np.concatenate([_distances(x1[..., i:i + ctx.rows, :], x2, p, pairs)
                             for i in range(0, max(x1.shape[-2], 1), ctx.rows)], -2)
         ctx.save_for_backward(x1, x2, y)
         return y

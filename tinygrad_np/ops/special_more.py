@@ -333,7 +333,8 @@ def incomplete_gamma(a_values, x_values, upper: bool) -> np.ndarray:
             upper_part[above] = _temme(a[above], x[above])
         edge_lower = np.where((x == 0) & ~(a <= 0), 0.0, np.nan)  # P(a, 0) = 0 (a NaN a too)
         edge_lower = np.where((a == 0) & (x > 0), 1.0, edge_lower)  # P(0, x > 0) = 1
-        edge_lower = np.where((x == np.inf) & (a >= 0) & (a < np.inf), 1.0, edge_lower)
+        edge_lower = np.where((x == np.inf) & ~(a < 0) & ~(a == np.inf), 1.0,  # (NaN a too,
+                              edge_lower)  # as PyTorch)
         edge_lower = np.where((a == np.inf) & ~(x < 0) & ~(x == np.inf), 0.0,  # (NaN x too,
                               edge_lower)  # as PyTorch)
         lower = np.where(regular, lower, edge_lower)
