@@ -228,12 +228,6 @@ def test_an_int_past_int64_is_a_value_error_unless_a_float_dtype_is_asked():
         assert torch.tensor(2**64, dtype=torch.float64).item() == float(2**64)
 
 
-def test_legacy_tensor_of_a_numpy_integer_is_a_size():
-    assert tg.Tensor(np.int64(3)).shape == (3,) and tg.Tensor(np.int64(3)).dtype == tg.float32
-    assert tg.Tensor(np.int32(2), 3).shape == (2, 3)
-    if torch is not None:
-        assert torch.Tensor(np.int64(3)).shape == (3,)
-
 
 # ---- 11. autograd.graph: save_on_cpu is accepted; saved_tensors_hooks refuses clearly ---------
 def test_save_on_cpu_changes_nothing_and_saved_tensor_hooks_are_refused():
@@ -264,3 +258,12 @@ def test_bytearray_is_a_sequence_of_ints():
     assert made.dtype == tg.int64 and made.tolist() == [97, 98]
     if torch is not None:
         assert torch.tensor(bytearray(b"ab")).dtype == torch.int64
+
+
+def test_a_numpy_integer_scalar_is_data_not_a_size():
+    """Library code builds tensors from NumPy results, which may be integer scalars (a
+    categorical draw); those stay values (PyTorch's legacy Tensor(np.int64(3)) is a size)."""
+    assert tg.Tensor(np.int64(3)).shape == () and tg.Tensor(np.int64(3)).item() == 3
+    tg.manual_seed(0)
+    action = tg.distributions.Categorical(tg.tensor([0.1, 0.2, 0.7])).sample()
+    assert action.dtype == tg.int64 and action.shape == ()

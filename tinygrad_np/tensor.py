@@ -1562,7 +1562,7 @@ class Tensor:
         if type(data) is Size and type(requires_grad) is bool and not sizes:  # Tensor(x.size())
             data = np.zeros(tuple(data), dtype if dtype is not None else get_default_dtype())
         elif _is_size(data) and (_is_size(requires_grad) or type(requires_grad) is bool and (
-                not sizes)):  # PyTorch's legacy Tensor(3), Tensor(np.int64(3)), Tensor(2, 3):
+                not sizes and type(data) is int)):  # PyTorch's legacy Tensor(3), Tensor(2, 3):
             sizes = (data, *(() if type(requires_grad) is bool else (requires_grad,)), *sizes)
             requires_grad = requires_grad if type(requires_grad) is bool else False  # (zeros
             if min(sizes) < 0:
