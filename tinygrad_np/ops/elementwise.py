@@ -69,7 +69,7 @@ class Reciprocal(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return -grad_output * y * y
+        return -grad_output * (y * y)  # (PyTorch's order: its float16 and float32 roundings)
 
 
 @xp.quiet
