@@ -262,3 +262,65 @@ def test_reciprocal_gradient_order():
         tx = torch.tensor(a.copy(), requires_grad=True)
         tx.reciprocal().backward(torch.tensor(g.copy()))
         _same_bits(x.grad.numpy(), tx.grad.numpy())
+
+
+# ---- 5. float16 activations: computed in float32 and rounded once, as PyTorch's kernels ----
+def _ulps(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Distance in float16 steps (finite values of one sign, as here)."""
+    a, e = (np.asarray(v, F16).view(np.int16).astype(np.int32) for v in (actual, expected))
+    return np.abs(a - e)
+
+
+ACTIVATIONS = {  # name: (call, float64 reference of the value)
+    "leaky_relu": (lambda m, x: m.nn.functional.leaky_relu(x, 0.01),
+                   lambda x: np.where(x > 0, x, x * np.float64(F32(0.01)))),
+    "elu": (lambda m, x: m.nn.functional.elu(x, 0.3),
+            lambda x: np.where(x > 0, x, 0.3 * np.expm1(x))),
+    "softplus": (lambda m, x: m.nn.functional.softplus(x, beta=2.0),
+                 lambda x: np.logaddexp(0, 2 * x) / 2),
+    "hardsigmoid": (lambda m, x: m.nn.functional.hardsigmoid(x),
+                    lambda x: np.clip(x / 6 + 0.5, 0, 1)),
+    "sigmoid": (lambda m, x: m.sigmoid(x), lambda x: 1 / (1 + np.exp(-x))),
+    "gelu_tanh": (lambda m, x: m.nn.functional.gelu(x, approximate="tanh"),
+                  lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))),
+    "sinc": (lambda m, x: m.sinc(x), lambda x: np.sinc(x)),
+}
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_float16_activations_round_once(name):
+    call, reference = ACTIVATIONS[name]
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(4096) * 3).astype(F16)
+    result = call(tg, tg.tensor(x.copy()))
+    assert result.dtype == tg.float16
+    expected = reference(x.astype(np.float64)).astype(F16)
+    close = np.abs(result.numpy().astype(np.float64) - expected) <= 1e-6  # (tiny values)
+    assert (close | (_ulps(result.numpy(), expected) <= 1)).all()  # (was up to 3881 ulps)
+    if torch is not None and name in ("leaky_relu", "elu", "softplus", "hardsigmoid", "sigmoid"):
+        _same_bits(result.numpy(), call(torch, torch.from_numpy(x.copy())).numpy())
+
+
+def test_float16_activation_gradients():
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal(4096) * 3).astype(F16)
+    g = rng.standard_normal(4096).astype(F16)
+    out, (dx,) = _grad(lambda t: tg.nn.functional.leaky_relu(t, 0.01), x, g=g)
+    _same_bits(dx, _opmath(np.where(x > 0, g.astype(F32), g.astype(F32) * F32(0.01))))
+    out, (dx,) = _grad(tg.sigmoid, x, g=g)  # PyTorch: (g * (1 - y)) * y, in float16 steps
+    y = out.numpy()
+    _same_bits(dx, (g * (F16(1) - y)).astype(F16) * y)
+    out, (dx,) = _grad(tg.tanh, x, g=g)  # g * (1 - y * y) in float32, rounded once
+    y = out.numpy().astype(F32)
+    _same_bits(dx, _opmath(g.astype(F32) * (1 - y * y)))
+    x32, g32 = x.astype(F32), g.astype(F32)
+    out, (dx,) = _grad(tg.sigmoid, x32, g=g32)  # float32: PyTorch's g * (1 - y) * y
+    y = out.numpy()
+    _same_bits(dx, g32 * (1 - y) * y)
+    if torch is not None:
+        for f in (lambda m, t: m.sigmoid(t), lambda m, t: m.tanh(t),
+                  lambda m, t: m.nn.functional.elu(t, 0.3)):  # (softplus's: 1 ulp at times)
+            tx = torch.tensor(x.copy(), requires_grad=True)
+            f(torch, tx).backward(torch.tensor(g.copy()))
+            _, (dx,) = _grad(lambda t, f=f: f(tg, t), x, g=g)
+            _same_bits(dx, tx.grad.numpy())

@@ -3033,7 +3033,9 @@ class Tensor:
         return Tanh.apply(_float_in(self))
 
     def sigmoid(self) -> Tensor:
-        """1 / (1 + exp(-x)), stable for any x;  d/dx = s (1 - s)."""
+        """1 / (1 + exp(-x)), stable for any x;  d/dx = s (1 - s). float16 is computed in
+        float32 and rounded once, as PyTorch (so are gelu, elu, celu, selu, leaky_relu,
+        softplus, hardsigmoid, logsigmoid and sinc, their gradients too)."""
         return Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
@@ -3243,6 +3245,8 @@ class Tensor:
         """x Phi(x) with Phi the normal CDF (erf); approximate='tanh' uses the tanh formula."""
         if approximate not in ("none", "tanh"):
             raise TensorError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().gelu(approximate).half()
         return GELU.apply(refuse_integers("gelu", self), approximate)
 
     @xp.quiet
@@ -3255,24 +3259,34 @@ class Tensor:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x for x > 0, else negative_slope x;  d/dx at 0 is negative_slope (PyTorch)."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().leaky_relu(negative_slope).half()
         return LeakyReLU.apply(refuse_integers("leaky_relu", self), negative_slope)
 
     def elu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, else alpha (exp(x) - 1);  d/dx at 0 is alpha (PyTorch)."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().elu(alpha).half()
         return ELU.apply(refuse_integers("elu", self), alpha, 1.0, 1.0)
 
     def selu(self) -> Tensor:
         """scale elu(x, alpha), PyTorch's scale = 1.0507009873554805, alpha = 1.6732632423543772."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().selu().half()
         return ELU.apply(refuse_integers("selu", self), SELU_ALPHA, SELU_SCALE, 1.0)
 
     def celu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, else alpha (exp(x / alpha) - 1);  d/dx at 0 is 1."""
         if alpha == 0:
             raise TensorError("celu: alpha must not be 0 (it divides x)")
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().celu(alpha).half()
         return ELU.apply(refuse_integers("celu", self), alpha, 1.0, 1.0 / alpha)
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().softplus(beta, threshold).half()
         return Softplus.apply(refuse_integers("softplus", self), beta, threshold)
 
     def relu6(self) -> Tensor:
@@ -3292,6 +3306,8 @@ class Tensor:
 
     def hardsigmoid(self) -> Tensor:
         """min(max(x + 3, 0), 6) / 6;  d/dx is 1/6 strictly inside (-3, 3), else 0."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().hardsigmoid().half()
         return Hardsigmoid.apply(refuse_integers("hardsigmoid", self))
 
     def hardswish(self) -> Tensor:
@@ -3307,6 +3323,8 @@ class Tensor:
 
     def logsigmoid(self) -> Tensor:
         """log(sigmoid(x)) = -softplus(-x), stable for any x;  d/dx = sigmoid(-x)."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().logsigmoid().half()
         return LogSigmoid.apply(refuse_integers("log_sigmoid", self))
 
     def softsign(self) -> Tensor:
@@ -3374,6 +3392,8 @@ class Tensor:
     @xp.quiet
     def sinc(self) -> Tensor:
         """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0)."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().sinc().half()
         x = _float_in(self)
         zero = x == 0
         safe = x.where(~zero, 1.0) * math.pi

@@ -11,6 +11,8 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.function import Function
 
+_FLOAT16 = np.dtype(np.float16)
+
 
 def sign(x: np.ndarray) -> np.ndarray:
     """PyTorch's sign: NumPy's, with 0 (not NaN) at NaN."""
@@ -149,6 +151,9 @@ class Tanh(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
+        if y.dtype is _FLOAT16:  # in float32, rounded once, as PyTorch
+            wide = y.astype(np.float32)
+            return (grad_output.astype(np.float32) * (1 - wide * wide)).astype(_FLOAT16)
         return grad_output * (1 - y * y)
 
 
@@ -156,18 +161,22 @@ class Tanh(Function):
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  dx = g * y * (1 - y).
 
+    float16 is computed in float32 and rounded once; the gradient is computed in PyTorch's
+    order, g * (1 - y) * y (float16 in float16 steps, as PyTorch's CPU kernel).
+
     Computed as exp(-log(1 + exp(-x))) with logaddexp, which never overflows: x = -1000 gives
     0 and x = +1000 gives 1, with no warning, and small values keep full relative precision.
     """
 
     def forward(ctx, x):
-        y = xp.sigmoid(x)
+        y = xp.sigmoid(x) if x.dtype is not _FLOAT16 else xp.sigmoid(
+            x.astype(np.float32)).astype(_FLOAT16)
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * y * (1 - y)
+        return grad_output * (1 - y) * y
 
 
 class ReLU(Function):
