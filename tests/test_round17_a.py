@@ -324,3 +324,29 @@ def test_float16_activation_gradients():
             f(torch, tx).backward(torch.tensor(g.copy()))
             _, (dx,) = _grad(lambda t, f=f: f(tg, t), x, g=g)
             _same_bits(dx, tx.grad.numpy())
+
+
+# ---- 6. rsqrt and x ** n: PyTorch's order of the gradient's products (float32 too) ---------
+@pytest.mark.parametrize("dtype", [F16, F32])
+def test_rsqrt_and_power_gradients_in_pytorchs_order(dtype):
+    rng = np.random.default_rng(9)
+    x = (np.abs(rng.standard_normal(4096)) * 3 + 0.01).astype(dtype)
+    g = rng.standard_normal(4096).astype(dtype)
+    wide = x.astype(F32)
+    out, (dx,) = _grad(tg.rsqrt, x, g=g)
+    _same_bits(out.numpy(), (1 / np.sqrt(wide)).astype(dtype))
+    y = out.numpy().astype(F32)
+    _same_bits(dx, (g * dtype(-0.5)) * (y * y * y).astype(dtype))  # (g * -0.5) * y**3
+    _, (dx,) = _grad(lambda t: t**3, x, g=g)
+    _same_bits(dx, g * (dtype(3) * (wide * wide).astype(dtype)))  # g * (3 * x**2)
+    _, (dx,) = _grad(lambda t: t**0.1, x, g=g)
+    power = (wide ** F32(-0.9)).astype(dtype).astype(F32)
+    expected = g * _opmath(F32(0.1) * power) if dtype is F16 else g * (F32(0.1) * power)
+    np.testing.assert_allclose(dx.astype(np.float64), expected.astype(np.float64), rtol=2e-3)
+    if torch is not None:
+        for f in (torch.rsqrt, lambda t: t**3):  # (t ** 0.1: PyTorch's pow is not libm's)
+            tx = torch.tensor(x.copy(), requires_grad=True)
+            f(tx).backward(torch.tensor(g.copy()))
+            name = {torch.rsqrt: tg.rsqrt}.get(f, f)
+            _, (dx,) = _grad(name, x, g=g)
+            _same_bits(dx, tx.grad.numpy())

@@ -90,16 +90,19 @@ class ReciprocalTimes(Function):
 
 @xp.quiet
 class Rsqrt(Function):
-    """y = 1 / sqrt(x);  dx = -g * y**3 / 2."""
+    """y = 1 / sqrt(x);  dx = -g * y**3 / 2 (as PyTorch: (g * -0.5) * y**3, float16's y
+    and y**3 computed in float32 and rounded once)."""
 
     def forward(ctx, x):
-        y = 1.0 / np.sqrt(x)
+        y = 1.0 / np.sqrt(x) if x.dtype is not _FLOAT16 else (
+            1.0 / np.sqrt(x.astype(np.float32))).astype(_FLOAT16)
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * y * y * y * -0.5
+        wide = y.astype(np.float32) if y.dtype is _FLOAT16 else y
+        return grad_output * -0.5 * (wide * wide * wide).astype(y.dtype)
 
 
 class Abs(Function):
