@@ -2292,7 +2292,9 @@ class Tensor:
         the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
         quotient is recorded with gradient 0."""
         if rounding_mode is None:  # true division: an int scalar is not cast to int8 first
-            return self / other
+            if self._data.dtype is _FLOAT16 and (scalar := _opmath_scalar(self, other)) is not None:
+                return opmath.Div.apply(self, scalar)  # in float32 (PyTorch's opmath)
+            return Div.apply(*_binary(self, other, True))
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
