@@ -239,14 +239,29 @@ def test_addcdiv_and_addcmul_in_float32_rounded_once():
         _same_bits(result.numpy(), _opmath(x32 + F32(value) * y32 / z32))
     assert tg.addcdiv(tg.tensor([0.001], dtype=tg.float16), tg.tensor([0.001], dtype=tg.float16),
                       tg.tensor([1.001], dtype=tg.float16), value=70000.0).item() == 69.9375
-    result = tg.addcmul(*t, value=0.1)
-    assert result.dtype == tg.float16
-    np.testing.assert_allclose(result.numpy().astype(F32), x32 + F32(0.1) * y32 * z32,
-                               rtol=1e-3)
+    result = tg.addcmul(*t, value=0.1)  # value * tensor1 in float32, then a fused mul-add
+    fused = (F32(0.1) * y32).astype(np.float64) * z32 + x32.astype(np.float64)
+    _same_bits(result.numpy(), _opmath(fused.astype(F32)))
+    g = rng.standard_normal(4096).astype(F16)
+    g32 = g.astype(F32)
+    _, (_, dy, dz) = _grad(lambda a, b, c: tg.addcmul(a, b, c, value=0.1), x, y, z, g=g)
+    _same_bits(dy, _opmath(g32 * _opmath(z32 * F32(0.1)).astype(F32)))  # g * (t2 * value)
+    _same_bits(dz, _opmath(g32 * _opmath(y32 * F32(0.1)).astype(F32)))
+    _, (_, dy, dz) = _grad(lambda a, b, c: tg.addcdiv(a, b, c, value=0.1), x, y, z, g=g)
+    recip = (F16(1) / z).astype(F32)
+    _same_bits(dy, _opmath(g32 * _opmath(recip * F32(0.1)).astype(F32)))  # g * (value / t2)
+    scaled = _opmath(y32 * F32(0.1))
+    _same_bits(dz, -g * (scaled / (z * z)))  # -g * (value t1 / (t2 t2)), in float16 steps
     if torch is not None:
-        _same_bits(tg.addcdiv(*t, value=0.1).numpy(),
-                   torch.addcdiv(*(torch.from_numpy(a.copy()) for a in (x, y, z)),
-                                 value=0.1).numpy())
+        for name in ("addcdiv", "addcmul"):
+            mine = [tg.tensor(a.copy(), requires_grad=True) for a in (x, y, z)]
+            theirs = [torch.tensor(a.copy(), requires_grad=True) for a in (x, y, z)]
+            getattr(tg, name)(*mine, value=0.1).backward(tg.tensor(g.copy()))
+            out = getattr(torch, name)(*theirs, value=0.1)
+            out.backward(torch.tensor(g.copy()))
+            _same_bits(getattr(tg, name)(*t, value=0.1).numpy(), out.detach().numpy())
+            for a, b in zip(mine, theirs):
+                _same_bits(a.grad.numpy(), b.grad.numpy())
 
 
 # ---- 4. float32 reciprocal's gradient in PyTorch's order: -g * (y * y) ----------------------

@@ -3204,6 +3204,8 @@ class Tensor:
         1e28 is inf (float32's addcdiv is not fused: its value * tensor1 / tensor2 may
         overflow)."""
         tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
+        if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):
+            return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
         return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
 
     @xp.quiet
@@ -3212,8 +3214,8 @@ class Tensor:
         operands raise, as PyTorch (no integer division). float16 is computed in float32 and
         rounded once, as PyTorch (a float16 value * tensor1 would overflow)."""
         tensor1, tensor2, value = self._pointwise_operands("addcdiv", tensor1, tensor2, value)
-        if _data(tensor1).dtype is _FLOAT16:  # (the result's dtype)
-            return _rounded_once(lambda s, a, b: s + value * a / b, self, tensor1, tensor2)
+        if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):  # (the
+            return opmath.Addcdiv.apply(self, tensor1, tensor2, value)  # result's dtype)
         return self + value * tensor1 / tensor2
 
     def _pointwise_operands(self, op: str, tensor1: Any, tensor2: Any, value: Any) -> tuple:

@@ -88,3 +88,47 @@ class Sub(Add):
 
     def forward(ctx, a, b, alpha):
         return Add.forward(ctx, a, b, -alpha)
+
+
+class Addcmul(Function):
+    """y = s + value a b in float32, rounded once (value a in float32 first, then one fused
+    multiply-add, as PyTorch's vectorized kernel);  ds = g,  da = g (b value),
+    db = g (a value), each product rounded to float16 (PyTorch's formula, step by step)."""
+
+    def forward(ctx, s, a, b, value):
+        ctx.save_for_backward(a, b)
+        ctx.value = value
+        scaled = np.float32(value) * np.asarray(a, _FLOAT32)
+        fused = scaled.astype(np.float64) * b + np.asarray(s, np.float64)
+        return _half(fused.astype(_FLOAT32))
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (grad_output, grad_output * _times(b, ctx.value) if need[1] else None,
+                grad_output * _times(a, ctx.value) if need[2] else None)
+
+
+class Addcdiv(Function):
+    """y = s + value a / b in float32, rounded once;  ds = g,  da = g (value / b),
+    db = -g (value a / (b b)), step by step in float16 (PyTorch's formula)."""
+
+    def forward(ctx, s, a, b, value):
+        ctx.save_for_backward(a, b)
+        ctx.value = value
+        wide = np.float32(value) * np.asarray(a, _FLOAT32) / np.asarray(b, _FLOAT32)
+        return _half(np.asarray(s, _FLOAT32) + wide)
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        grad_a = grad_output * _times(1.0 / b, ctx.value) if need[1] else None
+        grad_b = -grad_output * (_times(a, ctx.value) / (b * b)) if need[2] else None
+        return grad_output, grad_a, grad_b
+
+
+def _times(tensor, number):
+    """tensor * number (a float16 array or Tensor), in float32 and rounded once."""
+    if type(tensor) is np.ndarray:
+        return _half(tensor * np.float32(number))
+    return tensor * number  # (a Tensor: opmath's Mul)
