@@ -365,3 +365,30 @@ def test_rsqrt_and_power_gradients_in_pytorchs_order(dtype):
             name = {torch.rsqrt: tg.rsqrt}.get(f, f)
             _, (dx,) = _grad(name, x, g=g)
             _same_bits(dx, tx.grad.numpy())
+
+
+# ---- 7. add/sub's alpha checked as PyTorch ---------------------------------------------------
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda m: m.ones(2).add(m.ones(2), alpha=True), RuntimeError, "Boolean alpha only"),
+    (lambda m: m.ones(2, dtype=m.int64).add(m.ones(2, dtype=m.int64), alpha=True), RuntimeError,
+     "Boolean alpha only"),
+    (lambda m: m.ones(2).clone().sub_(m.ones(2), alpha=True), RuntimeError, "Boolean alpha only"),
+    (lambda m: m.add(m.ones(2), 1, alpha=True), RuntimeError, "Boolean alpha only"),
+    (lambda m: m.ones(2).add(m.ones(2), alpha=2 + 1j), RuntimeError, "alpha must not be a complex"),
+    (lambda m: m.ones(2).add(m.ones(2), alpha="x"), TypeError, "argument 'alpha' must be Number"),
+    (lambda m: m.ones(2).sub(m.ones(2), alpha=None), TypeError, "argument 'alpha' must be Number"),
+])
+def test_alpha_checks(call, error, match):
+    with pytest.raises(error, match=match):
+        call(tg)
+    if torch is not None:
+        with pytest.raises(error):
+            call(torch)
+
+
+def test_valid_alphas_still_work():
+    b = tg.tensor([True, False])
+    assert b.add(b, alpha=True).tolist() == [True, False]
+    assert tg.ones(2).add(tg.ones(2), alpha=tg.tensor(2.0)).tolist() == [3.0, 3.0]
+    assert tg.ones(2).add(tg.ones(2), alpha=np.float32(0.5)).tolist() == [1.5, 1.5]
+    assert tg.ones(2, dtype=tg.int64).sub(tg.ones(2, dtype=tg.int64), alpha=3).tolist() == [-2, -2]

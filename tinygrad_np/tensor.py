@@ -1365,6 +1365,23 @@ def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
         return _cast_tensor(value, data if data.dtype is _FLOAT32 else data.astype(np.float32))
 
 
+def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
+    """PyTorch's checks of add/sub's `alpha`: a number (or a 0-d tensor), a bool only for a
+    bool result and a complex number only for a complex one (its RuntimeErrors)."""
+    value = _number(alpha)
+    if isinstance(value, Tensor) and not value.ndim:
+        value = value.item()
+    if not isinstance(value, (bool, int, float, complex)):
+        raise TypeError(f"{op}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+    dtype = result_dtype(tensor._data, _data(_number(other)))
+    if dtype is not None and type(value) is bool and dtype.kind != "b":
+        raise TensorError(f"{op}: Boolean alpha only supported for Boolean results (alpha="
+                          f"{value}, a {dtype} result)")
+    if dtype is not None and type(value) is complex and dtype.kind != "c":
+        raise TensorError(f"{op}: for non-complex input tensors, argument alpha must not be a "
+                          f"complex number (alpha={value}, a {dtype} result)")
+
+
 def _half_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> tuple:
     """add/sub with `alpha` of a float16 result, computed in float32 (opmath.Add): the two
     operands in float16 (a number rounded), after PyTorch's check that alpha fits in
@@ -2273,12 +2290,16 @@ class Tensor:
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (broadcasting)."""
+        if alpha is True or alpha != 1:
+            _check_alpha("add", self, other, alpha)
         if alpha != 1 and (pair := _half_alpha("add", self, other, alpha)):
             return opmath.Add.apply(*pair, _number(alpha))
         return self + (other if alpha == 1 else _scaled(other, alpha, self._data))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self - alpha * other (broadcasting)."""
+        if alpha is True or alpha != 1:
+            _check_alpha("sub", self, other, alpha)
         if alpha != 1 and (pair := _half_alpha("sub", self, other, alpha)):
             return opmath.Sub.apply(*pair, _number(alpha))
         return self - (other if alpha == 1 else _scaled(other, alpha, self._data))
@@ -2489,6 +2510,8 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
+        if alpha is True or alpha != 1:
+            _check_alpha("add_", self, other, alpha)
         if alpha != 1 and _half_alpha("add_", self, other, alpha):  # in float32, as add
             return self._in_place(lambda x, y: x.add(y, alpha=alpha), other)
         other = other if alpha == 1 else _scaled(other, alpha, self._data)
@@ -2496,6 +2519,8 @@ class Tensor:
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
+        if alpha is True or alpha != 1:
+            _check_alpha("sub_", self, other, alpha)
         if alpha != 1 and _half_alpha("sub_", self, other, alpha):  # in float32, as sub
             return self._in_place(lambda x, y: x.sub(y, alpha=alpha), other)
         other = other if alpha == 1 else _scaled(other, alpha, self._data)
