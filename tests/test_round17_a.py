@@ -392,3 +392,31 @@ def test_valid_alphas_still_work():
     assert tg.ones(2).add(tg.ones(2), alpha=tg.tensor(2.0)).tolist() == [3.0, 3.0]
     assert tg.ones(2).add(tg.ones(2), alpha=np.float32(0.5)).tolist() == [1.5, 1.5]
     assert tg.ones(2, dtype=tg.int64).sub(tg.ones(2, dtype=tg.int64), alpha=3).tolist() == [-2, -2]
+
+
+# ---- 8. integer and bool tensors with float numbers: cast to float32 first, as PyTorch -------
+def test_integer_reciprocal_and_number_over_integers_cast_first():
+    t = tg.tensor([16777217, 641735758, -1394716357])
+    wide = np.array([16777217, 641735758, -1394716357]).astype(F32)  # (rounded first)
+    _same_bits(t.reciprocal().numpy(), F32(1) / wide)
+    _same_bits((0.1 / t).numpy(), (F32(1) / wide) * F32(0.1))
+    assert t.exp().dtype == tg.float32 and tg.tensor([True]).reciprocal().dtype == tg.float32
+    if torch is not None:
+        tt = torch.tensor([16777217, 641735758, -1394716357])
+        _same_bits(t.reciprocal().numpy(), tt.reciprocal().numpy())
+        _same_bits((0.1 / t).numpy(), (0.1 / tt).numpy())
+
+
+def test_bool_tensor_with_a_float_number_computes_in_float32():
+    b = tg.tensor([True, False])
+    assert (b + 16777217.0).tolist() == [16777216.0, 16777216.0]  # (float64 gave 16777218)
+    assert (b // (1 / 3)).tolist() == [2.0, 0.0]  # 1 / 0.33333334f is 2.9999998
+    _same_bits((b % 0.1).numpy(), np.fmod(np.array([1, 0], F32), F32(0.1)))
+    _same_bits((b / 16777217.0).numpy(), np.array([1, 0], F32) / F32(16777217.0))
+    assert (b * 0.5).dtype == tg.float32 and (b * 2).dtype == tg.int64
+    with pytest.raises(RuntimeError, match="bool"):
+        b - 0.5
+    if torch is not None:
+        tb = torch.tensor([True, False])
+        for expr in ("t + 16777217.0", "t // (1 / 3)", "t % 0.1", "t / 16777217.0", "0.3 * t"):
+            assert eval(expr, {"t": b}).tolist() == eval(expr, {"t": tb}).tolist(), expr

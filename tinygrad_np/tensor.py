@@ -212,10 +212,11 @@ def _float_operand(value: Any, target: np.dtype) -> Any:
 
 
 def _float_in(x: Any) -> Any:
-    """A bool, uint8 or int8 tensor as the default float dtype before a float-only op:
-    NumPy would compute exp, log, sin, ... of one-byte types in float16 (e.g. exp(True) =
-    2.71875), PyTorch in float32. Anything else as it is."""
-    if isinstance(x, Tensor) and x._data.dtype.itemsize == 1 and x._data.dtype.kind in "biu":
+    """A bool or integer tensor as the default float dtype before a float-only op, as
+    PyTorch casts it first: NumPy would compute exp, log, sin, ... of one-byte types in
+    float16 (exp(True) = 2.71875) and of wider ones in float64 (1 / int64 16777217 is then
+    not PyTorch's 1 / 16777216.0, rounded). Anything else as it is."""
+    if isinstance(x, Tensor) and x._data.dtype.kind in "biu":
         return x.astype(get_default_dtype())
     return x
 
@@ -3541,7 +3542,7 @@ class Tensor:
 
     def reciprocal(self) -> Tensor:
         """1 / x (float for integer tensors, as PyTorch);  d/dx = -1 / x**2."""
-        return Reciprocal.apply(self)
+        return Reciprocal.apply(_float_in(self))
 
     @xp.quiet
     def square(self) -> Tensor:
