@@ -194,4 +194,13 @@ def promoted_operands(first: Any, second: Any, divide: bool = False) -> tuple:
         return first, second, None
     if divide and target.kind in "biu":
         target = np.dtype(_default_float)
-    return cast_operand(first, target), cast_operand(second, target), target
+    first, second = cast_operand(first, target), cast_operand(second, target)
+    if target.kind == "f" and (_is_bools(first) or _is_bools(second)):  # a bool array and a
+        with np.errstate(over="ignore"):  # number: NumPy would compute in float64 (1e300: inf)
+            first, second = (np.asarray(value, target) if type(value) in (int, float) else
+                             value for value in (first, second))
+    return first, second, target
+
+
+def _is_bools(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "b"

@@ -219,6 +219,9 @@ def _function_form(name: str) -> Callable[..., Any]:
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(
                 args[0], Tensor) and isinstance(input, (int, float, np.number, np.bool_)):
             number = input.item() if isinstance(input, np.generic) else input
+            if args[0].dtype == np.float16 and type(number) in (int, float):  # rounded to
+                with np.errstate(over="ignore"):  # float16 first, as PyTorch: mul(0.1, x)
+                    number = float(np.float16(number))  # rounds 0.1, x * 0.1 does not
             other = args[0] if kwargs.get("alpha", 1) == 1 else args[0] * kwargs["alpha"]
             if "alpha" in kwargs and name not in ("add", "sub", "subtract"):
                 return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))

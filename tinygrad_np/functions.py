@@ -438,6 +438,8 @@ def sinc(input: Any) -> Tensor:
     (pi x)^2 would underflow (|x| below sqrt of the dtype's tiny: the values are 1 there)."""
     x = _tensor(input)
     x = x if x.dtype.kind == "f" else x.astype(get_default_dtype())  # (abs(int8 -128) wraps)
+    if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
+        return sinc(x.float()).half()
     tiny = np.finfo(x.dtype).tiny ** 0.5
     zero = np.asarray(np.abs(x._data) <= tiny)
     scaled = where(zero, 1.0, x) * math.pi  # no 0 / 0 in the unused branch's gradient

@@ -234,10 +234,11 @@ def _float_operand(value: Any, target: np.dtype) -> Any:
 
 
 def _float_in(x: Any) -> Any:
-    """A bool, uint8 or int8 tensor as the default float dtype before a float-only op:
-    NumPy would compute exp, log, sin, ... of one-byte types in float16 (e.g. exp(True) =
-    2.71875), PyTorch in float32. Anything else as it is."""
-    if isinstance(x, Tensor) and x._data.dtype.itemsize == 1 and x._data.dtype.kind in "biu":
+    """A bool or integer tensor as the default float dtype before a float-only op, as
+    PyTorch casts it first: NumPy would compute exp, log, sin, ... of one-byte types in
+    float16 (exp(True) = 2.71875) and of wider ones in float64 (1 / int64 16777217 is then
+    not PyTorch's 1 / 16777216.0, rounded). Anything else as it is."""
+    if isinstance(x, Tensor) and x._data.dtype.kind in "biu":
         return x.astype(get_default_dtype())
     return x
 
@@ -452,15 +453,17 @@ _NARROW_FLOATS = (np.dtype(np.float16), np.dtype(np.float32))
 
 
 def _rounded_once(formula: Callable[..., Tensor], *operands: Any) -> Tensor:
-    """formula(*operands), with a float16 or float32 result computed in float64 and rounded
-    once at the end (a fused op's one rounding: no overflow or inf - inf in between)."""
+    """formula(*operands), with a float32 result computed in float64 and a float16 one in
+    float32 (PyTorch's opmath: its numbers in float32 too), rounded once at the end (a fused
+    op's one rounding: no overflow or inf - inf in between)."""
     from tinygrad_np.functions import _result_type  # (as _pointwise_operands)
 
     dtype = _result_type(*operands)
     if dtype not in _NARROW_FLOATS:
         return formula(*operands)
-    wide = [o.double() if isinstance(o, Tensor) else
-            np.asarray(o, np.float64) if isinstance(o, np.ndarray) else o for o in operands]
+    wider = np.float32 if dtype is _FLOAT16 else np.float64
+    wide = [o.to(wider) if isinstance(o, Tensor) else
+            np.asarray(o, wider) if isinstance(o, np.ndarray) else o for o in operands]
     return formula(*wide).to(dtype)
 
 
@@ -1315,6 +1318,7 @@ def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
 
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+_FLOAT16 = np.dtype(np.float16)
 _FLOAT32_OPERANDS: dict[float, np.ndarray] = {}  # a few hundred recent ones
 
 
@@ -1390,6 +1394,54 @@ def _cast_tensor(value: Any, array: Any) -> Any:
     cast = value.to(array.dtype)
     cast._counter = value._counter = value._counter or [0]
     return cast
+
+
+def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
+    """PyTorch's CPU scalar beside a float16 `tensor` in mul, div and floor division (a
+    Python or NumPy number, a 0-d array, or a 0-d tensor whose dtype does not widen the
+    result): its value as a 0-d float32 array (a 0-d tensor cast to float32, recorded), which
+    opmath's ops compute with in float32 before rounding once, as PyTorch. None otherwise."""
+    value = _number(other)
+    if type(value) in (int, float, bool):
+        with np.errstate(over="ignore"):  # 1e300 is inf in float32, as PyTorch
+            return np.array(value, np.float32)
+    data = _data(value)
+    if type(data) is not np.ndarray or data.ndim or data.dtype.kind not in "biuf" or (
+            isinstance(value, Tensor) and result_dtype(tensor._data, data) is not _FLOAT16):
+        return None
+    with np.errstate(over="ignore"):
+        return _cast_tensor(value, data if data.dtype is _FLOAT32 else data.astype(np.float32))
+
+
+def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
+    """PyTorch's checks of add/sub's `alpha`: a number (or a 0-d tensor), a bool only for a
+    bool result and a complex number only for a complex one (its RuntimeErrors)."""
+    value = _number(alpha)
+    if isinstance(value, Tensor) and not value.ndim:
+        value = value.item()
+    if not isinstance(value, (bool, int, float, complex)):
+        raise TypeError(f"{op}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+    dtype = result_dtype(tensor._data, _data(_number(other)))
+    if dtype is not None and type(value) is bool and dtype.kind != "b":
+        raise TensorError(f"{op}: Boolean alpha only supported for Boolean results (alpha="
+                          f"{value}, a {dtype} result)")
+    if dtype is not None and type(value) is complex and dtype.kind != "c":
+        raise TensorError(f"{op}: for non-complex input tensors, argument alpha must not be a "
+                          f"complex number (alpha={value}, a {dtype} result)")
+
+
+def _half_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> tuple:
+    """add/sub with `alpha` of a float16 result, computed in float32 (opmath.Add): the two
+    operands in float16 (a number rounded), after PyTorch's check that alpha fits in
+    float16; () for any other result dtype (or a non-Tensor or complex operand)."""
+    number = _number(other)
+    if not isinstance(number, (Tensor, int, float)) or type(_number(alpha)) not in (int, float):
+        return ()
+    if result_dtype(tensor._data, _data(number)) is not _FLOAT16:
+        return ()
+    _scalar_for(op, _number(alpha), _FLOAT16)  # 70000 is PyTorch's RuntimeError
+    first, second, _ = promoted_operands(tensor._data, _data(number))
+    return _cast_tensor(tensor, first), _cast_tensor(number, second)
 
 
 def _integer_power(tensor: Tensor, exponent: Any) -> Tensor:
@@ -2216,17 +2268,23 @@ class Tensor:
 
     def __mul__(self, other: Any) -> Tensor:
         try:
+            if self._data.dtype is _FLOAT16 and (scalar := _opmath_scalar(self, other)) is not None:
+                return opmath.Mul.apply(self, scalar)  # in float32 (PyTorch's opmath)
             return Mul.apply(*_binary(self, other))
         except NotAnOperand:  # `tensor(2) * [0]` is [0, 0], as in PyTorch
             return NotImplemented
 
     def __rmul__(self, other: Any) -> Tensor:  # (as __radd__)
         try:
+            if self._data.dtype is _FLOAT16 and (scalar := _opmath_scalar(self, other)) is not None:
+                return opmath.Mul.apply(self, scalar)
             return Mul.apply(*_binary(self, other))
         except NotAnOperand:
             return NotImplemented
 
     def __truediv__(self, other: Any) -> Tensor:
+        if self._data.dtype is _FLOAT16 and (scalar := _opmath_scalar(self, other)) is not None:
+            return opmath.Div.apply(self, scalar)  # in float32 (PyTorch's opmath)
         return Div.apply(*_binary(self, other, True))
 
     @xp.quiet  # (1 / 0 is inf and 0 / 0 NaN, silently, as a division)
@@ -2234,7 +2292,8 @@ class Tensor:
         """`number / tensor` is tensor.reciprocal() * number, as PyTorch's operator (1 ulp from
         a true division: 41.0 / tensor([41.0]) is 0.99999994); torch.div(number, tensor) and a
         tensor numerator divide (_rdiv). One node for a float tensor and a real number."""
-        if self._data.dtype.kind == "f" and type(other) in (float, int):
+        if self._data.dtype.kind == "f" and type(other) in (float, int) and (
+                self._data.dtype is not _FLOAT16):  # (float16: two nodes, as PyTorch)
             return ReciprocalTimes.apply(*_binary(self, other))
         return self.reciprocal() * other
 
@@ -2246,6 +2305,8 @@ class Tensor:
     def __pow__(self, exponent: Any) -> Tensor:
         if self._data.dtype.kind in "biu":
             return _integer_power(self, exponent)
+        if self._data.dtype is _FLOAT16 and type(_number(exponent)) in (int, float):
+            _scalar_for("pow", _number(exponent), _FLOAT16)  # past 65504: PyTorch's error
         return Pow.apply(*_binary(self, exponent))
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -2277,10 +2338,18 @@ class Tensor:
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (broadcasting)."""
+        if alpha is True or alpha != 1:
+            _check_alpha("add", self, other, alpha)
+        if alpha != 1 and (pair := _half_alpha("add", self, other, alpha)):
+            return opmath.Add.apply(*pair, _number(alpha))
         return self + (other if alpha == 1 else _scaled(other, alpha, self._data))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self - alpha * other (broadcasting)."""
+        if alpha is True or alpha != 1:
+            _check_alpha("sub", self, other, alpha)
+        if alpha != 1 and (pair := _half_alpha("sub", self, other, alpha)):
+            return opmath.Sub.apply(*pair, _number(alpha))
         return self - (other if alpha == 1 else _scaled(other, alpha, self._data))
 
     def mul(self, other: Any) -> Tensor:
@@ -2292,17 +2361,26 @@ class Tensor:
         the quotient towards zero, 'floor' down (as `//`); both keep integer dtypes. A rounded
         quotient is recorded with gradient 0."""
         if rounding_mode is None:  # true division: an int scalar is not cast to int8 first
+            if self._data.dtype is _FLOAT16 and (scalar := _opmath_scalar(self, other)) is not None:
+                return opmath.Div.apply(self, scalar)  # in float32 (PyTorch's opmath)
             return Div.apply(*_binary(self, other, True))
         if rounding_mode not in ("trunc", "floor"):
             raise TensorError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                               f"{rounding_mode!r}")
-        self, other = _binary(self, other)  # (a 0-d float tensor in the n-d one's dtype)
-        rounded = FloorDivide.apply(self.detach(), _data(other))
-        if rounding_mode == "trunc" and rounded.dtype.kind == "f":
-            rounded = Div.apply(self.detach(), _data(other)).trunc()
-        elif rounding_mode == "trunc":  # negative, inexact: round up
-            inexact = rounded * _data(other) != self.detach()
-            rounded = rounded + (inexact & (rounded < 0)).astype(rounded.dtype)
+        scalar = _opmath_scalar(self, other) if self._data.dtype is _FLOAT16 else None
+        if scalar is not None:  # computed in float32, rounded once (PyTorch's opmath)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                rounded = (np.floor_divide(self._data, _data(scalar)) if rounding_mode == "floor"
+                           else np.trunc(self._data / _data(scalar)))
+                other, rounded = scalar, Tensor._make(np.asarray(rounded).astype(_FLOAT16), None)
+        else:
+            self, other = _binary(self, other)  # (a 0-d float tensor in the n-d one's dtype)
+            rounded = FloorDivide.apply(self.detach(), _data(other))
+            if rounding_mode == "trunc" and rounded.dtype.kind == "f":
+                rounded = Div.apply(self.detach(), _data(other)).trunc()
+            elif rounding_mode == "trunc":  # negative, inexact: round up
+                inexact = rounded * _data(other) != self.detach()
+                rounded = rounded + (inexact & (rounded < 0)).astype(rounded.dtype)
         for operand in (self, other):  # in the graph with gradient 0, as PyTorch
             if isinstance(operand, Tensor) and operand.requires_grad:
                 rounded = rounded + operand._graph_zero()
@@ -2480,11 +2558,19 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
+        if alpha is True or alpha != 1:
+            _check_alpha("add_", self, other, alpha)
+        if alpha != 1 and _half_alpha("add_", self, other, alpha):  # in float32, as add
+            return self._in_place(lambda x, y: x.add(y, alpha=alpha), other)
         other = other if alpha == 1 else _scaled(other, alpha, self._data)
         return self._in_place(Tensor.add, other, ufunc=np.add)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
+        if alpha is True or alpha != 1:
+            _check_alpha("sub_", self, other, alpha)
+        if alpha != 1 and _half_alpha("sub_", self, other, alpha):  # in float32, as sub
+            return self._in_place(lambda x, y: x.sub(y, alpha=alpha), other)
         other = other if alpha == 1 else _scaled(other, alpha, self._data)
         kinds = self.dtype.kind, getattr(other, "dtype", self.dtype).kind
         if type(other) is bool or "b" in kinds:
@@ -2493,12 +2579,16 @@ class Tensor:
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other, in place."""
+        if self._data.dtype is _FLOAT16:  # (as `*`: a scalar in float32, also unrecorded)
+            return self._in_place(Tensor.mul, other)
         return self._in_place(Tensor.mul, other, ufunc=np.multiply)
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self /= other, in place (`rounding_mode` 'trunc' or 'floor' as div)."""
         if rounding_mode is not None:
             return self._in_place(lambda x, y: x.div(y, rounding_mode=rounding_mode), other)
+        if self._data.dtype is _FLOAT16:  # (as `/`: a scalar in float32, also unrecorded)
+            return self._in_place(Tensor.div, other)
         return self._in_place(Tensor.div, other, ufunc=np.true_divide)
 
     def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
@@ -3027,7 +3117,9 @@ class Tensor:
         return Tanh.apply(_float_in(self))
 
     def sigmoid(self) -> Tensor:
-        """1 / (1 + exp(-x)), stable for any x;  d/dx = s (1 - s)."""
+        """1 / (1 + exp(-x)), stable for any x;  d/dx = s (1 - s). float16 is computed in
+        float32 and rounded once, as PyTorch (so are gelu, elu, celu, selu, leaky_relu,
+        softplus, hardsigmoid, logsigmoid and sinc, their gradients too)."""
         return Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
@@ -3189,17 +3281,23 @@ class Tensor:
     @xp.quiet
     def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """self + value * tensor1 * tensor2, computed in the result dtype of the three (uint8
-        operands beside a float input do not wrap, as PyTorch). float16 and float32 are
-        computed in float64 and rounded once, as PyTorch's fused op: inf - 1e28 * 1e28 is inf
-        (addcdiv is not fused in PyTorch: its value * tensor1 / tensor2 may overflow)."""
+        operands beside a float input do not wrap, as PyTorch). float32 is computed in
+        float64 and float16 in float32, and rounded once, as PyTorch's fused op: inf - 1e28 *
+        1e28 is inf (float32's addcdiv is not fused: its value * tensor1 / tensor2 may
+        overflow)."""
         tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
+        if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):
+            return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
         return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
 
     @xp.quiet
     def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """self + value * tensor1 / tensor2, in the result dtype of the three; two integer
-        operands raise, as PyTorch (no integer division)."""
+        operands raise, as PyTorch (no integer division). float16 is computed in float32 and
+        rounded once, as PyTorch (a float16 value * tensor1 would overflow)."""
         tensor1, tensor2, value = self._pointwise_operands("addcdiv", tensor1, tensor2, value)
+        if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):  # (the
+            return opmath.Addcdiv.apply(self, tensor1, tensor2, value)  # result's dtype)
         return self + value * tensor1 / tensor2
 
     def _pointwise_operands(self, op: str, tensor1: Any, tensor2: Any, value: Any) -> tuple:
@@ -3233,6 +3331,8 @@ class Tensor:
         """x Phi(x) with Phi the normal CDF (erf); approximate='tanh' uses the tanh formula."""
         if approximate not in ("none", "tanh"):
             raise TensorError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().gelu(approximate).half()
         return GELU.apply(refuse_integers("gelu", self), approximate)
 
     @xp.quiet
@@ -3245,24 +3345,34 @@ class Tensor:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         """x for x > 0, else negative_slope x;  d/dx at 0 is negative_slope (PyTorch)."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().leaky_relu(negative_slope).half()
         return LeakyReLU.apply(refuse_integers("leaky_relu", self), negative_slope)
 
     def elu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, else alpha (exp(x) - 1);  d/dx at 0 is alpha (PyTorch)."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().elu(alpha).half()
         return ELU.apply(refuse_integers("elu", self), alpha, 1.0, 1.0)
 
     def selu(self) -> Tensor:
         """scale elu(x, alpha), PyTorch's scale = 1.0507009873554805, alpha = 1.6732632423543772."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().selu().half()
         return ELU.apply(refuse_integers("selu", self), SELU_ALPHA, SELU_SCALE, 1.0)
 
     def celu(self, alpha: float = 1.0) -> Tensor:
         """x for x > 0, else alpha (exp(x / alpha) - 1);  d/dx at 0 is 1."""
         if alpha == 0:
             raise TensorError("celu: alpha must not be 0 (it divides x)")
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().celu(alpha).half()
         return ELU.apply(refuse_integers("celu", self), alpha, 1.0, 1.0 / alpha)
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().softplus(beta, threshold).half()
         return Softplus.apply(refuse_integers("softplus", self), beta, threshold)
 
     def relu6(self) -> Tensor:
@@ -3282,6 +3392,8 @@ class Tensor:
 
     def hardsigmoid(self) -> Tensor:
         """min(max(x + 3, 0), 6) / 6;  d/dx is 1/6 strictly inside (-3, 3), else 0."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().hardsigmoid().half()
         return Hardsigmoid.apply(refuse_integers("hardsigmoid", self))
 
     def hardswish(self) -> Tensor:
@@ -3297,6 +3409,8 @@ class Tensor:
 
     def logsigmoid(self) -> Tensor:
         """log(sigmoid(x)) = -softplus(-x), stable for any x;  d/dx = sigmoid(-x)."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().logsigmoid().half()
         return LogSigmoid.apply(refuse_integers("log_sigmoid", self))
 
     def softsign(self) -> Tensor:
@@ -3364,6 +3478,8 @@ class Tensor:
     @xp.quiet
     def sinc(self) -> Tensor:
         """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0)."""
+        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
+            return self.float().sinc().half()
         x = _float_in(self)
         zero = x == 0
         safe = x.where(~zero, 1.0) * math.pi
@@ -3482,7 +3598,7 @@ class Tensor:
 
     def reciprocal(self) -> Tensor:
         """1 / x (float for integer tensors, as PyTorch);  d/dx = -1 / x**2."""
-        return Reciprocal.apply(self)
+        return Reciprocal.apply(_float_in(self))
 
     @xp.quiet
     def square(self) -> Tensor:
@@ -3536,7 +3652,7 @@ class Tensor:
 
     def floor_divide(self, other: Any) -> Tensor:
         """floor(self / other), like `//`; not differentiable (as in PyTorch)."""
-        return FloorDivide.apply(*_binary(self, other))
+        return self // other
 
     def __mod__(self, other: Any) -> Tensor:  # (a Python int wraps to an integer dtype, as
         return Remainder.apply(*_binary(self, other))  # PyTorch: uint8 % -3)
@@ -3546,6 +3662,8 @@ class Tensor:
         return Remainder.apply(other, tensor)
 
     def __floordiv__(self, other: Any) -> Tensor:
+        if self._data.dtype is _FLOAT16 and (scalar := _opmath_scalar(self, other)) is not None:
+            return opmath.FloorDivide.apply(self, scalar)  # in float32 (PyTorch's opmath)
         return FloorDivide.apply(*_binary(self, other))
 
     def __rfloordiv__(self, other: Any) -> Tensor:
@@ -5282,6 +5400,7 @@ from tinygrad_np.hooks import (  # noqa: E402
     register_hook as _register_hook,  # noqa: E402
     register_post_accumulate_grad_hook as _register_post_accumulate_grad_hook,
 )
+from tinygrad_np.ops import opmath  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,
     GELU,

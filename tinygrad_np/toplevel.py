@@ -535,6 +535,8 @@ __all__ += ["binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """other - alpha * input (the reflected subtraction)."""
     x = to_tensor(input)
+    if alpha != 1 and x.dtype == np.float16 and type(other) in (int, float):  # computed in
+        return x.new_tensor(other).sub(x, alpha=alpha)  # float32, as sub (PyTorch's opmath)
     return other - (x if alpha == 1 else x * alpha)
 
 

@@ -97,6 +97,15 @@ def _integer_power(a, b):
         np.result_type(a, b), copy=False)
 
 
+def _times(number, power):
+    """number * power; a Python float times a float16 array in float32, rounded once (PyTorch's
+    opmath: exponent * x**(exponent - 1) in pow's gradient)."""
+    if type(number) is float and type(power) is np.ndarray and power.dtype == np.float16:
+        with np.errstate(over="ignore"):
+            return (np.float32(number) * power).astype(np.float16)
+    return number * power
+
+
 class Pow(Function):
     """y = a ** b;  da = g * b * a**(b-1),  db = g * y * log(a).
 
@@ -123,7 +132,7 @@ class Pow(Function):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if ctx.needs_input_grad[0]:
                 # Where b = 0 the gradient is 0; a**(b - 1 + 1) there avoids 0 * 0**-1 = NaN.
-                grad_a = grad_output * b * a ** (b - 1 + (b == 0))
+                grad_a = grad_output * _times(b, a ** (b - 1 + (b == 0)))  # PyTorch's order
             if ctx.needs_input_grad[1]:
                 # Where a = 0 and b >= 0, y log(a) is taken as 0 (log(a + 1) there avoids
                 # 0 * log(0) = NaN, and works on Tensors too, for create_graph).

@@ -11,6 +11,8 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.function import Function
 
+_FLOAT16 = np.dtype(np.float16)
+
 
 def sign(x: np.ndarray) -> np.ndarray:
     """PyTorch's sign: NumPy's, with 0 (not NaN) at NaN."""
@@ -69,7 +71,7 @@ class Reciprocal(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return -grad_output * y * y
+        return -grad_output * (y * y)  # (PyTorch's order: its float16 and float32 roundings)
 
 
 @xp.quiet
@@ -88,16 +90,19 @@ class ReciprocalTimes(Function):
 
 @xp.quiet
 class Rsqrt(Function):
-    """y = 1 / sqrt(x);  dx = -g * y**3 / 2."""
+    """y = 1 / sqrt(x);  dx = -g * y**3 / 2 (as PyTorch: (g * -0.5) * y**3, float16's y
+    and y**3 computed in float32 and rounded once)."""
 
     def forward(ctx, x):
-        y = 1.0 / np.sqrt(x)
+        y = 1.0 / np.sqrt(x) if x.dtype is not _FLOAT16 else (
+            1.0 / np.sqrt(x.astype(np.float32))).astype(_FLOAT16)
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * y * y * y * -0.5
+        wide = y.astype(np.float32) if y.dtype is _FLOAT16 else y
+        return grad_output * -0.5 * (wide * wide * wide).astype(y.dtype)
 
 
 class Abs(Function):
@@ -149,6 +154,9 @@ class Tanh(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
+        if y.dtype is _FLOAT16:  # in float32, rounded once, as PyTorch
+            wide = y.astype(np.float32)
+            return (grad_output.astype(np.float32) * (1 - wide * wide)).astype(_FLOAT16)
         return grad_output * (1 - y * y)
 
 
@@ -156,18 +164,22 @@ class Tanh(Function):
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  dx = g * y * (1 - y).
 
+    float16 is computed in float32 and rounded once; the gradient is computed in PyTorch's
+    order, g * (1 - y) * y (float16 in float16 steps, as PyTorch's CPU kernel).
+
     Computed as exp(-log(1 + exp(-x))) with logaddexp, which never overflows: x = -1000 gives
     0 and x = +1000 gives 1, with no warning, and small values keep full relative precision.
     """
 
     def forward(ctx, x):
-        y = xp.sigmoid(x)
+        y = xp.sigmoid(x) if x.dtype is not _FLOAT16 else xp.sigmoid(
+            x.astype(np.float32)).astype(_FLOAT16)
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        return grad_output * y * (1 - y)
+        return grad_output * (1 - y) * y
 
 
 class ReLU(Function):

@@ -1,0 +1,134 @@
+"""float16 arithmetic with a scalar as PyTorch's CPU kernels compute it ("opmath").
+
+PyTorch multiplies and divides a float16 tensor by a scalar (a Python number, a NumPy
+scalar, or a 0-d tensor of another dtype as the second operand) in float32 and rounds once:
+`tensor([0.001], dtype=float16) * 70000` is 70.0 where rounding 70000 to float16 first gives
+inf, and about 40 % of `x * 0.1` would be 1 ulp off. add/sub with alpha compute
+a + alpha * b in float32 too (alpha rounded to float16 there, the number itself in the
+gradient). These are the arithmetic ops of that case, with the same names (`MulBackward0`):
+the scalar arrives as a 0-d float32 array, and the result and the gradients of float16
+inputs are rounded to float16 (the gradients are the same opmath products, as PyTorch's).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_np import xp
+from tinygrad_np.function import Function
+from tinygrad_np.ops import arithmetic, math
+
+_FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
+
+
+def _half(value):
+    """A result or gradient computed in float32, rounded to float16 (None stays None; past
+    65504 it is inf, silently, as PyTorch)."""
+    if value is None:
+        return None
+    with np.errstate(over="ignore"):
+        return value.astype(_FLOAT16)
+
+
+def _single(value):
+    """The scalar's gradient in its float32 dtype (None stays None)."""
+    return value if value is None else value.astype(_FLOAT32)
+
+
+@xp.quiet  # 0 * inf is NaN, silently (the float16 path can afford it)
+class Mul(arithmetic.Mul):
+    """y = a * s in float32, rounded;  da = g * s likewise,  ds = g * a (float32)."""
+
+    def forward(ctx, a, b):
+        return _half(arithmetic.Mul.forward(ctx, a, b))
+
+    def backward(ctx, grad_output):
+        grad_a, grad_b = arithmetic.Mul.backward(ctx, grad_output)
+        return _half(grad_a), _single(grad_b)
+
+
+@xp.quiet  # x / 0 is inf (0 / 0 NaN), silently, as Div
+class Div(arithmetic.Div):
+    """y = a / s in float32, rounded;  da = g / s likewise,  ds = -g a / s**2 (float32)."""
+
+    def forward(ctx, a, b):
+        return _half(arithmetic.Div.forward(ctx, a, b))
+
+    def backward(ctx, grad_output):
+        grad_a, grad_b = arithmetic.Div.backward(ctx, grad_output)
+        return _half(grad_a), _single(grad_b)
+
+
+@xp.quiet  # x // 0 is inf, silently, as FloorDivide
+class FloorDivide(math.FloorDivide):
+    """y = floor(a / s) in float32, rounded (no gradient, as FloorDivide)."""
+
+    def forward(ctx, a, b):
+        return _half(math.FloorDivide.forward(ctx, a, b))
+
+
+@xp.quiet  # (inf - inf is NaN, silently)
+class Add(Function):
+    """y = a + alpha b in float32 (alpha rounded to float16, as PyTorch's kernel), rounded;
+    da = g,  db = g * alpha (the number, in float32, rounded: PyTorch's AddBackward)."""
+
+    def forward(ctx, a, b, alpha):
+        ctx.alpha = alpha  # (a number: no saved tensor)
+        wide = np.float32(np.float16(alpha)) * np.asarray(b, _FLOAT32)
+        return _half(np.add(a, wide, dtype=_FLOAT32))
+
+    def backward(ctx, grad_output):
+        if not ctx.needs_input_grad[1]:
+            return grad_output, None
+        return grad_output, _half(grad_output * np.float32(ctx.alpha))
+
+
+class Sub(Add):
+    """y = a - alpha b: Add with -alpha."""
+
+    def forward(ctx, a, b, alpha):
+        return Add.forward(ctx, a, b, -alpha)
+
+
+class Addcmul(Function):
+    """y = s + value a b in float32, rounded once (value a in float32 first, then one fused
+    multiply-add, as PyTorch's vectorized kernel);  ds = g,  da = g (b value),
+    db = g (a value), each product rounded to float16 (PyTorch's formula, step by step)."""
+
+    def forward(ctx, s, a, b, value):
+        ctx.save_for_backward(a, b)
+        ctx.value = value
+        scaled = np.float32(value) * np.asarray(a, _FLOAT32)
+        fused = scaled.astype(np.float64) * b + np.asarray(s, np.float64)
+        return _half(fused.astype(_FLOAT32))
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (grad_output, grad_output * _times(b, ctx.value) if need[1] else None,
+                grad_output * _times(a, ctx.value) if need[2] else None)
+
+
+class Addcdiv(Function):
+    """y = s + value a / b in float32, rounded once;  ds = g,  da = g (value / b),
+    db = -g (value a / (b b)), step by step in float16 (PyTorch's formula)."""
+
+    def forward(ctx, s, a, b, value):
+        ctx.save_for_backward(a, b)
+        ctx.value = value
+        wide = np.float32(value) * np.asarray(a, _FLOAT32) / np.asarray(b, _FLOAT32)
+        return _half(np.asarray(s, _FLOAT32) + wide)
+
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        grad_a = grad_output * _times(1.0 / b, ctx.value) if need[1] else None
+        grad_b = -grad_output * (_times(a, ctx.value) / (b * b)) if need[2] else None
+        return grad_output, grad_a, grad_b
+
+
+def _times(tensor, number):
+    """tensor * number (a float16 array or Tensor), in float32 and rounded once."""
+    if type(tensor) is np.ndarray:
+        return _half(tensor * np.float32(number))
+    return tensor * number  # (a Tensor: opmath's Mul)
