@@ -22,6 +22,9 @@ try:
 except ImportError:
     Version = None
 
+# PyTorch warns (as tinygrad_np now does) when the layer rules the nested-tensor path out
+pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+
 # ---------------------------------------------------------------- __version__
 
 VERSION_CHECKS = {

@@ -16,6 +16,9 @@ from tinygrad_np import Tensor
 
 L, S, N, E, H = 5, 4, 3, 8, 2
 
+# PyTorch warns (as tinygrad_np now does) when the layer rules the nested-tensor path out
+pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+
 
 def _pair(name, *args, train=True, **kwargs):
     """PyTorch's module (float64, its own initialisation) and ours holding its state dict."""

@@ -17,6 +17,7 @@ TransformerEncoder).
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import numpy as np
@@ -234,7 +235,11 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = enable_nested_tensor and _allows_nested(encoder_layer)
+        why_not = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn("enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {why_not}", stacklevel=2)
+        self.use_nested_tensor = enable_nested_tensor and not why_not
         self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
@@ -275,14 +280,24 @@ class TransformerEncoder(Module):
         return padded
 
 
-def _allows_nested(layer: Module) -> bool:
-    """Whether PyTorch's TransformerEncoder would use nested tensors with this layer."""
+def _why_not_nested(layer: Module) -> str:
+    """Why PyTorch's TransformerEncoder would not use nested tensors with this layer ("" if
+    it would), in PyTorch's words and order."""
+    name = "encoder_layer"
     if not isinstance(layer, TransformerEncoderLayer):
-        return False
+        return f"{name} was not TransformerEncoderLayer"
     attention = layer.self_attn
-    return (not layer.norm_first and attention.batch_first and attention._qkv_same_embed_dim
-            and attention.in_proj_bias is not None and bool(layer.activation_relu_or_gelu)
-            and layer.norm1.eps == layer.norm2.eps and attention.num_heads % 2 == 0)
+    reasons = ((layer.norm_first, f"{name}.norm_first was True"),
+               (not attention.batch_first, f"{name}.self_attn.batch_first was not True(use "
+                                           "batch_first for better inference performance)"),
+               (not attention._qkv_same_embed_dim,
+                f"{name}.self_attn._qkv_same_embed_dim was not True"),
+               (attention.in_proj_bias is None, f"{name}.self_attn was passed bias=False"),
+               (not layer.activation_relu_or_gelu, f"{name}.activation_relu_or_gelu was not True"),
+               (layer.norm1.eps != layer.norm2.eps,
+                f"{name}.norm1.eps was not equal to {name}.norm2.eps"),
+               (attention.num_heads % 2 == 1, f"{name}.self_attn.num_heads is odd"))
+    return next((why for failed, why in reasons if failed), "")
 
 
 def _detect_is_causal_mask(mask: Any, is_causal: bool | None = None,

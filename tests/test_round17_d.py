@@ -1,0 +1,188 @@
+"""Round 17 (d): sequence models as people write them. PyTorch's error text and types for
+RNN/LSTM/GRU and their cells (wrong input or state shapes, bad constructor arguments, the
+one-layer dropout warning), TransformerEncoder's enable_nested_tensor warning, and
+F.scaled_dot_product_attention's refusals (inputs under 2-D, attn_mask with is_causal on
+non-4-D inputs, masks that do not broadcast)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def _raises_like_torch(ours, theirs, error, message):
+    """`ours` raises `error` matching `message`; PyTorch's `theirs` too, when installed."""
+    with pytest.raises(error, match=message):
+        ours()
+    if torch is not None:
+        with pytest.raises(error, match=message):
+            theirs()
+
+
+def _z(lib, *shape, dtype=None):
+    return lib.zeros(*shape) if dtype is None else lib.zeros(*shape, dtype=dtype)
+
+
+# ---- 1. RNN/LSTM/GRU: PyTorch's messages for wrong input and state shapes ----------------------
+FULL = [  # (layer, args, input shape, state shapes or None, error, PyTorch's message)
+    ("GRU", (4, 3, 2), (5, 2, 5), None, RuntimeError,
+     r"^input.size\(-1\) must be equal to input_size. Expected 4, got 5$"),
+    ("LSTM", (4, 3), (5, 5), None, RuntimeError,
+     r"^input.size\(-1\) must be equal to input_size. Expected 4, got 5$"),
+    ("RNN", (4, 3), (5, 2, 4, 1), None, ValueError,
+     r"^RNN: Expected input to be 2D or 3D, got 4D tensor instead$"),
+    ("LSTM", (4, 3), (4,), None, ValueError, r"^LSTM: Expected input to be 2D or 3D, got 1D instead$"),
+    ("GRU", (4, 3), (5, 2, 4, 1), None, ValueError,
+     r"^GRU: Expected input to be 2D or 3D, got 4D instead$"),
+    ("RNN", (4, 3, 2), (5, 2, 4), [(1, 2, 3)], RuntimeError,
+     r"^Expected hidden size \(2, 2, 3\), got \[1, 2, 3\]$"),
+    ("GRU", (4, 3, 2), (5, 4), [(2, 4)], RuntimeError,
+     r"^Expected hidden size \(2, 1, 3\), got \[2, 1, 4\]$"),
+    ("GRU", (4, 3, 2), (5, 2, 4), [(2, 3)], RuntimeError,
+     r"^For batched 3-D input, hx should also be 3-D but got 2-D tensor$"),
+    ("RNN", (4, 3, 2), (5, 4), [(2, 1, 3)], RuntimeError,
+     r"^For unbatched 2-D input, hx should also be 2-D but got 3-D tensor$"),
+    ("LSTM", (4, 3, 2), (5, 2, 4), [(1, 2, 3), (2, 2, 3)], RuntimeError,
+     r"^Expected hidden\[0\] size \(2, 2, 3\), got \[1, 2, 3\]$"),
+    ("LSTM", (4, 3, 2), (5, 2, 4), [(2, 2, 3), (2, 3, 3)], RuntimeError,
+     r"^Expected hidden\[1\] size \(2, 2, 3\), got \[2, 3, 3\]$"),
+    ("LSTM", (4, 3, 2), (5, 2, 4), [(2, 2, 3), (2, 3)], RuntimeError,
+     r"^For batched 3-D input, hx and cx should also be 3-D but got \(3-D, 2-D\) tensors$"),
+    ("LSTM", (4, 3, 2), (5, 4), [(2, 1, 3), (2, 1, 3)], RuntimeError,
+     r"^For unbatched 2-D input, hx and cx should also be 2-D but got \(3-D, 3-D\) tensors$"),
+    ("RNN", (4, 3), (0, 2, 4), None, RuntimeError,
+     r"^Expected sequence length to be larger than 0 in RNN$"),
+]
+
+
+@pytest.mark.parametrize(("layer", "args", "shape", "states", "error", "message"), FULL)
+def test_recurrent_layer_shape_errors_are_pytorchs(layer, args, shape, states, error, message):
+    def call(lib):
+        module = getattr(lib.nn, layer)(*args)
+        given = [] if states is None else [_z(lib, *s) for s in states]
+        hx = (tuple(given) if layer == "LSTM" else given[0]) if given else None
+        return lambda: module(_z(lib, *shape), hx)
+    _raises_like_torch(call(tg), call(torch) if torch is not None else None, error, message)
+
+
+def test_packed_input_with_the_wrong_features_is_pytorchs_error():
+    pack = nn.utils.rnn.pack_sequence([tg.zeros(3, 5), tg.zeros(2, 5)])
+    with pytest.raises(RuntimeError, match=r"^input.size\(-1\) must be equal to input_size. "
+                                           r"Expected 4, got 5$"):
+        nn.GRU(4, 3)(pack)
+
+
+CELLS = [  # (cell, input shape, state shapes or None, error, PyTorch's message)
+    ("RNNCell", (2, 5), None, RuntimeError, r"^input has inconsistent input_size: got 5 expected 4$"),
+    ("GRUCell", (2, 2, 4), None, ValueError, r"^GRUCell: Expected input to be 1D or 2D, got 3D instead$"),
+    ("RNNCell", (2, 4), [(3, 3)], RuntimeError,
+     r"^Input batch size 2 doesn't match hidden0 batch size 3$"),
+    ("GRUCell", (2, 4), [(2, 4)], RuntimeError,
+     r"^hidden0 has inconsistent hidden_size: got 4, expected 3$"),
+    ("GRUCell", (2, 4), [(2, 2, 3)], ValueError,
+     r"^GRUCell: Expected hidden to be 1D or 2D, got 3D instead$"),
+    ("LSTMCell", (2, 4), [(2, 3), (3, 3)], RuntimeError,
+     r"^Input batch size 2 doesn't match hidden1 batch size 3$"),
+    ("LSTMCell", (2, 4), [(2, 3), (2, 4)], RuntimeError,
+     r"^hidden1 has inconsistent hidden_size: got 4, expected 3$"),
+    ("LSTMCell", (2, 4), [(2, 2, 3), (2, 3)], ValueError,
+     r"^LSTMCell: Expected hx\[0\] to be 1D or 2D, got 3D instead$"),
+]
+
+
+@pytest.mark.parametrize(("cell", "shape", "states", "error", "message"), CELLS)
+def test_cell_shape_errors_are_pytorchs(cell, shape, states, error, message):
+    def call(lib):
+        module = getattr(lib.nn, cell)(4, 3)
+        given = [] if states is None else [_z(lib, *s) for s in states]
+        hx = (tuple(given) if cell == "LSTMCell" else given[0]) if given else None
+        return lambda: module(_z(lib, *shape), hx)
+    _raises_like_torch(call(tg), call(torch) if torch is not None else None, error, message)
+
+
+CONSTRUCTORS = [  # (layer, args, kwargs, error, PyTorch's message)
+    ("GRU", (4, 3, 2), {"dropout": 1.5}, ValueError,
+     r"^dropout should be a number in range \[0, 1\] representing the probability"),
+    ("LSTM", (4, 3, 2), {"dropout": True}, ValueError, r"^dropout should be a number"),
+    ("RNN", (4, 3, 0), {}, ValueError, r"^num_layers must be greater than zero$"),
+    ("LSTM", (4, 0), {}, ValueError, r"^hidden_size must be greater than zero$"),
+    ("GRU", (4.0, 3), {}, TypeError, r"^input_size should be of type int, got: float$"),
+    ("RNN", (4, 3), {"bias": 1}, TypeError, r"^bias should be of type bool, got: int$"),
+    ("GRU", (4, 3), {"batch_first": None}, TypeError,
+     r"^batch_first should be of type bool, got: NoneType$"),
+    ("RNN", (4, 3), {"nonlinearity": "sig"}, ValueError,
+     r"^Unknown nonlinearity 'sig'. Select from 'tanh' or 'relu'.$"),
+]
+
+
+@pytest.mark.parametrize(("layer", "args", "kwargs", "error", "message"), CONSTRUCTORS)
+def test_constructor_errors_are_pytorchs(layer, args, kwargs, error, message):
+    _raises_like_torch(lambda: getattr(nn, layer)(*args, **kwargs),
+                       lambda: getattr(torch.nn, layer)(*args, **kwargs), error, message)
+
+
+def test_rnncell_unknown_nonlinearity_names_it():
+    with pytest.raises(RuntimeError, match="^Unknown nonlinearity: gelu$"):
+        nn.RNNCell(4, 3, nonlinearity="gelu")
+
+
+@pytest.mark.parametrize("layer", ["RNN", "LSTM", "GRU"])
+def test_one_layer_dropout_warning_is_pytorchs(layer):
+    text = ("dropout option adds dropout after all but last recurrent layer, so non-zero "
+            "dropout expects num_layers greater than 1, but got dropout=0.5 and num_layers=1")
+    for lib in (tg,) if torch is None else (tg, torch):
+        with pytest.warns(UserWarning) as record:
+            getattr(lib.nn, layer)(4, 3, dropout=0.5)
+        assert [str(w.message) for w in record] == [text]
+        assert lib is torch or record[0].filename == __file__  # at the caller
+
+
+def test_good_states_still_run_after_the_checks():
+    lstm = nn.LSTM(4, 3, 2, proj_size=2)
+    out, (h, c) = lstm(tg.ones(5, 4), (tg.zeros(2, 2), tg.zeros(2, 3)))  # unbatched
+    assert out.shape == (5, 2) and h.shape == (2, 2) and c.shape == (2, 3)
+    cell = nn.LSTMCell(4, 3)
+    h, c = cell(tg.ones(4), (tg.zeros(3), tg.zeros(3)))
+    assert h.shape == (3,) and c.shape == (3,)
+
+
+# ---- 2. TransformerEncoder: PyTorch's enable_nested_tensor warning ----------------------------
+NESTED = [  # (layer kwargs, PyTorch's reason)
+    ({"batch_first": False}, "encoder_layer.self_attn.batch_first was not True(use batch_first "
+                             "for better inference performance)"),
+    ({"batch_first": True, "norm_first": True}, "encoder_layer.norm_first was True"),
+    ({"batch_first": True, "bias": False}, "encoder_layer.self_attn was passed bias=False"),
+    ({"batch_first": True, "activation": "__lambda__"},
+     "encoder_layer.activation_relu_or_gelu was not True"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "reason"), NESTED)
+def test_encoder_warns_when_the_nested_path_is_ruled_out(kwargs, reason):
+    for lib in (tg,) if torch is None else (tg, torch):
+        given = {k: ((lambda x: x) if v == "__lambda__" else v) for k, v in kwargs.items()}
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, **given)
+        with pytest.warns(UserWarning) as record:
+            encoder = lib.nn.TransformerEncoder(layer, 2)
+        assert [str(w.message) for w in record] == [
+            f"enable_nested_tensor is True, but self.use_nested_tensor is False because {reason}"]
+        assert encoder.use_nested_tensor is False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning when the path is turned off
+            lib.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+
+
+def test_encoder_allowing_the_nested_path_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+        assert nn.TransformerEncoder(layer, 2).use_nested_tensor is True
