@@ -186,3 +186,123 @@ def test_encoder_allowing_the_nested_path_does_not_warn():
         warnings.simplefilter("error")
         layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
         assert nn.TransformerEncoder(layer, 2).use_nested_tensor is True
+
+
+# ---- 3. F.scaled_dot_product_attention: PyTorch's refusals ------------------------------------
+def _sdpa(lib, q, k, v, **kw):
+    return lib.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
+
+
+def test_sdpa_refuses_inputs_under_two_dims():
+    for lib in (tg,) if torch is None else (tg, torch):
+        x = lib.ones(4)
+        with pytest.raises(RuntimeError, match="at least 2 dimensional, but got query.dim: 1"):
+            _sdpa(lib, x, x, x)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4)])
+def test_sdpa_refuses_a_mask_with_is_causal_below_four_dims(shape):
+    for lib in (tg,) if torch is None else (tg, torch):
+        x = lib.ones(*shape)
+        mask = lib.ones(3, 3, dtype=lib.bool)
+        with pytest.raises(RuntimeError, match="Explicit attn_mask should not be set when "
+                                               "is_causal=True"):
+            _sdpa(lib, x, x, x, attn_mask=mask, is_causal=True)
+
+
+def test_sdpa_four_dims_applies_both_mask_and_is_causal():
+    q = np.arange(24, dtype=np.float64).reshape(1, 2, 3, 4) / 10
+    keep = np.array([[True, True, True], [False, True, True], [True, True, True]])
+    out = _sdpa(tg, tg.tensor(q), tg.tensor(q), tg.tensor(q), attn_mask=tg.tensor(keep),
+                is_causal=True).numpy()
+    # row 0 sees key 0; row 1 only key 1 (key 0 masked, key 2 in the future): their values
+    np.testing.assert_allclose(out[..., 0, :], q[..., 0, :], rtol=1e-12)
+    np.testing.assert_allclose(out[..., 1, :], q[..., 1, :], rtol=1e-12)
+    if torch is not None:
+        theirs = _sdpa(torch, torch.tensor(q), torch.tensor(q), torch.tensor(q),
+                       attn_mask=torch.tensor(keep), is_causal=True).numpy()
+        np.testing.assert_allclose(out, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "float64"])
+def test_sdpa_mask_that_does_not_broadcast_names_the_shapes(dtype):
+    x = tg.ones(2, 3, 4, dtype=tg.float64)
+    mask = tg.ones(2, 3, dtype=getattr(tg, dtype))
+    with pytest.raises(RuntimeError, match=r"scaled_dot_product_attention: attn_mask of shape "
+                                           r"\(2, 3\) does not broadcast .*\(2, 3, 3\)"):
+        _sdpa(tg, x, x, x, attn_mask=mask)
+
+
+# ---- 4. attention masks: PyTorch's deprecation warning for a bool/float pair, dtype errors -----
+def _mixed_masks(lib):
+    padding = lib.tensor([[False, False, True], [False, True, True]])
+    causal = lib.nn.Transformer.generate_square_subsequent_mask(3)  # float
+    return padding, causal
+
+
+def _warnings_of(call):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        call()
+    return [str(w.message) for w in record]
+
+
+def _mismatch(first, second):
+    return (f"Support for mismatched {first} and {second} is deprecated. Use same type for both "
+            "instead.")
+
+
+@pytest.mark.parametrize("where", ["mha", "encoder_layer", "encoder", "decoder_layer"])
+def test_bool_padding_with_float_mask_warns_once_as_pytorch(where):
+    expected = {"mha": [_mismatch("key_padding_mask", "attn_mask")],
+                "encoder_layer": [_mismatch("src_key_padding_mask", "src_mask")],
+                "encoder": [_mismatch("src_key_padding_mask", "mask")],
+                "decoder_layer": [_mismatch("key_padding_mask", "attn_mask")]}[where]
+    for lib in (tg,) if torch is None else (tg, torch):
+        lib.manual_seed(0)
+        padding, causal = _mixed_masks(lib)
+        x = lib.ones(2, 3, 8)
+        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        if where == "mha":
+            mha = lib.nn.MultiheadAttention(8, 2, batch_first=True)
+            call = lambda: mha(x, x, x, key_padding_mask=padding, attn_mask=causal)  # noqa: E731
+        elif where == "encoder_layer":
+            call = lambda: layer(x, src_mask=causal, src_key_padding_mask=padding)  # noqa: E731
+        elif where == "encoder":
+            encoder = lib.nn.TransformerEncoder(layer, 2)
+            call = lambda: encoder(x, mask=causal, src_key_padding_mask=padding)  # noqa: E731
+        else:
+            decoder = lib.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+            call = lambda: decoder(x, x, tgt_mask=causal,  # noqa: E731
+                                   tgt_key_padding_mask=padding)
+        assert _warnings_of(call) == expected, lib.__name__
+
+
+def test_same_dtype_masks_do_not_warn_and_keep_values():
+    padding, causal = _mixed_masks(tg)
+    float_padding = tg.zeros(2, 3).masked_fill(padding, float("-inf"))
+    tg.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    x = tg.randn(2, 3, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = layer(x, src_mask=causal, src_key_padding_mask=float_padding)
+    with pytest.warns(UserWarning, match="Support for mismatched"):
+        mixed = layer(x, src_mask=causal, src_key_padding_mask=padding)
+    np.testing.assert_array_equal(quiet.numpy(), mixed.numpy())
+
+
+def test_integer_mask_is_pytorchs_assertion_error():
+    mha = nn.MultiheadAttention(8, 2)
+    x = tg.ones(3, 2, 8)
+    for kw in ({"key_padding_mask": tg.zeros(2, 3, dtype=tg.int64)},
+               {"attn_mask": tg.zeros(3, 3, dtype=tg.int64)}):
+        with pytest.raises(AssertionError, match="only bool and floating types of"):
+            mha(x, x, x, **kw)
+        with pytest.raises(TypeError, match="only bool and floating types of"):
+            mha(x, x, x, **kw)
+        if torch is not None:
+            tm = torch.nn.MultiheadAttention(8, 2)
+            t_kw = {k: torch.zeros(*v.shape, dtype=torch.int64) for k, v in kw.items()}
+            with pytest.raises(AssertionError, match="only bool and floating types of"):
+                tm(torch.ones(3, 2, 8), torch.ones(3, 2, 8), torch.ones(3, 2, 8), **t_kw)

@@ -885,13 +885,21 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     """softmax(Q K^T * scale + mask) V over the last two axes, scale = 1/sqrt(E) by default.
 
     `attn_mask`: bool (True = the position takes part) or float (added to the scores),
-    broadcast to (..., L, S); `is_causal` keeps positions j <= i (with a mask too: both
-    apply). A query row with every key masked out gives zeros (and zero gradient), as
+    broadcast to (..., L, S); `is_causal` keeps positions j <= i (with a mask too, for 4-D
+    inputs: both apply, as PyTorch's CPU kernel; other inputs refuse the pair, as its math
+    path). A query row with every key masked out gives zeros (and zero gradient), as
     PyTorch 2.5+. `dropout_p` drops attention weights at random (scaling the rest by
     1/(1-p)) whenever it is nonzero, as the function does in PyTorch. `enable_gqa` repeats
     key/value heads to match the query's.
     """
     query, key, value = _tensor(query), _tensor(key), _tensor(value)
+    if min(query.ndim, key.ndim, value.ndim) < 2:
+        raise TensorError(f"scaled_dot_product_attention: Expected query, key, and value to all "
+                          f"be at least 2 dimensional, but got query.dim: {query.ndim} key.dim: "
+                          f"{key.ndim} and value.dim: {value.ndim} instead.")
+    if is_causal and attn_mask is not None and query.ndim != 4:
+        raise TensorError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
+                          "when is_causal=True")
     if not query.dtype == key.dtype == value.dtype:
         raise TensorError(f"scaled_dot_product_attention: expected query, key, and value to "
                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
@@ -910,6 +918,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         attn_mask = attn_mask._materialize()
     if attn_mask is not None:  # (with is_causal too: both apply, as PyTorch 2.13)
         mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        try:
+            np.broadcast_shapes(mask.shape, scores.shape)
+        except ValueError:
+            raise TensorError(f"scaled_dot_product_attention: attn_mask of shape "
+                              f"{tuple(mask.shape)} does not broadcast to the attention scores' "
+                              f"shape {tuple(scores.shape)} (..., L, S)") from None
         if (mask.dtype != bool and mask.dtype != query.dtype and isinstance(attn_mask, Tensor)
                 and mask.dtype != np.float32):
             raise TensorError(f"scaled_dot_product_attention: expected attn_mask dtype to be "

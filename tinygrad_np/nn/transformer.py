@@ -31,7 +31,7 @@ from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.activation import GELU, ReLU
 from tinygrad_np.nn.container import ModuleList
 from tinygrad_np.nn.dropout import Dropout
-from tinygrad_np.nn.functional_mha import causal_mask as _causal_mask
+from tinygrad_np.nn.functional_mha import canonical_masks, causal_mask as _causal_mask
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import LayerNorm
@@ -205,6 +205,8 @@ class TransformerEncoderLayer(Module):
     def forward(self, src: Tensor, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
         x = _tensor(src)
+        src_key_padding_mask, src_mask = canonical_masks(
+            src_key_padding_mask, "src_key_padding_mask", src_mask, "src_mask", x.dtype)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._ff_block(self.norm2(x))
@@ -245,6 +247,9 @@ class TransformerEncoder(Module):
     def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Tensor:
         output = _tensor(src)
+        src_key_padding_mask, mask = canonical_masks(src_key_padding_mask,
+                                                     "src_key_padding_mask", mask, "mask",
+                                                     output.dtype)
         padded = self._nested_padding(output, mask, src_key_padding_mask)
         if is_causal is None:
             is_causal = _detect_is_causal_mask(mask)
