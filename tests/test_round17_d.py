@@ -40,7 +40,8 @@ FULL = [  # (layer, args, input shape, state shapes or None, error, PyTorch's me
      r"^input.size\(-1\) must be equal to input_size. Expected 4, got 5$"),
     ("RNN", (4, 3), (5, 2, 4, 1), None, ValueError,
      r"^RNN: Expected input to be 2D or 3D, got 4D tensor instead$"),
-    ("LSTM", (4, 3), (4,), None, ValueError, r"^LSTM: Expected input to be 2D or 3D, got 1D instead$"),
+    ("LSTM", (4, 3), (4,), None, ValueError,
+     r"^LSTM: Expected input to be 2D or 3D, got 1D instead$"),
     ("GRU", (4, 3), (5, 2, 4, 1), None, ValueError,
      r"^GRU: Expected input to be 2D or 3D, got 4D instead$"),
     ("RNN", (4, 3, 2), (5, 2, 4), [(1, 2, 3)], RuntimeError,
@@ -82,8 +83,10 @@ def test_packed_input_with_the_wrong_features_is_pytorchs_error():
 
 
 CELLS = [  # (cell, input shape, state shapes or None, error, PyTorch's message)
-    ("RNNCell", (2, 5), None, RuntimeError, r"^input has inconsistent input_size: got 5 expected 4$"),
-    ("GRUCell", (2, 2, 4), None, ValueError, r"^GRUCell: Expected input to be 1D or 2D, got 3D instead$"),
+    ("RNNCell", (2, 5), None, RuntimeError,
+     r"^input has inconsistent input_size: got 5 expected 4$"),
+    ("GRUCell", (2, 2, 4), None, ValueError,
+     r"^GRUCell: Expected input to be 1D or 2D, got 3D instead$"),
     ("RNNCell", (2, 4), [(3, 3)], RuntimeError,
      r"^Input batch size 2 doesn't match hidden0 batch size 3$"),
     ("GRUCell", (2, 4), [(2, 4)], RuntimeError,
@@ -252,30 +255,32 @@ def _mismatch(first, second):
             "instead.")
 
 
-@pytest.mark.parametrize("where", ["mha", "encoder_layer", "encoder", "decoder_layer"])
-def test_bool_padding_with_float_mask_warns_once_as_pytorch(where):
-    expected = {"mha": [_mismatch("key_padding_mask", "attn_mask")],
-                "encoder_layer": [_mismatch("src_key_padding_mask", "src_mask")],
-                "encoder": [_mismatch("src_key_padding_mask", "mask")],
-                "decoder_layer": [_mismatch("key_padding_mask", "attn_mask")]}[where]
+def _attend_with_mixed_masks(lib, where):
+    lib.manual_seed(0)
+    padding, causal = _mixed_masks(lib)
+    x = lib.ones(2, 3, 8)
+    layer = lib.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    if where == "mha":
+        mha = lib.nn.MultiheadAttention(8, 2, batch_first=True)
+        return mha(x, x, x, key_padding_mask=padding, attn_mask=causal)
+    if where == "encoder_layer":
+        return layer(x, src_mask=causal, src_key_padding_mask=padding)
+    if where == "encoder":
+        return lib.nn.TransformerEncoder(layer, 2)(x, mask=causal, src_key_padding_mask=padding)
+    decoder = lib.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    return decoder(x, x, tgt_mask=causal, tgt_key_padding_mask=padding)
+
+
+@pytest.mark.parametrize(("where", "first", "second"), [
+    ("mha", "key_padding_mask", "attn_mask"),
+    ("encoder_layer", "src_key_padding_mask", "src_mask"),
+    ("encoder", "src_key_padding_mask", "mask"),
+    ("decoder_layer", "key_padding_mask", "attn_mask"),
+])
+def test_bool_padding_with_float_mask_warns_once_as_pytorch(where, first, second):
     for lib in (tg,) if torch is None else (tg, torch):
-        lib.manual_seed(0)
-        padding, causal = _mixed_masks(lib)
-        x = lib.ones(2, 3, 8)
-        layer = lib.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
-        if where == "mha":
-            mha = lib.nn.MultiheadAttention(8, 2, batch_first=True)
-            call = lambda: mha(x, x, x, key_padding_mask=padding, attn_mask=causal)  # noqa: E731
-        elif where == "encoder_layer":
-            call = lambda: layer(x, src_mask=causal, src_key_padding_mask=padding)  # noqa: E731
-        elif where == "encoder":
-            encoder = lib.nn.TransformerEncoder(layer, 2)
-            call = lambda: encoder(x, mask=causal, src_key_padding_mask=padding)  # noqa: E731
-        else:
-            decoder = lib.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
-            call = lambda: decoder(x, x, tgt_mask=causal,  # noqa: E731
-                                   tgt_key_padding_mask=padding)
-        assert _warnings_of(call) == expected, lib.__name__
+        got = _warnings_of(lambda lib=lib: _attend_with_mixed_masks(lib, where))
+        assert got == [_mismatch(first, second)], lib.__name__
 
 
 def test_same_dtype_masks_do_not_warn_and_keep_values():

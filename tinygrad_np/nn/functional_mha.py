@@ -52,7 +52,7 @@ def warn_mismatched(padding: Any, padding_name: str, mask: Any, mask_name: str) 
     if padding is None or mask is None:
         return
     padding_dtype, mask_dtype = _mask_dtype(padding), _mask_dtype(mask)
-    if padding_dtype != mask_dtype and (padding_dtype == bool or padding_dtype.kind == "f"):
+    if padding_dtype != mask_dtype and padding_dtype.kind in "bf":
         warnings.warn(f"Support for mismatched {padding_name} and {mask_name} is deprecated. "
                       "Use same type for both instead.", stacklevel=4)
 
