@@ -311,3 +311,21 @@ def test_integer_mask_is_pytorchs_assertion_error():
             t_kw = {k: torch.zeros(*v.shape, dtype=torch.int64) for k, v in kw.items()}
             with pytest.raises(AssertionError, match="only bool and floating types of"):
                 tm(torch.ones(3, 2, 8), torch.ones(3, 2, 8), torch.ones(3, 2, 8), **t_kw)
+
+
+# ---- 5. Embedding's argument checks are PyTorch's AssertionError ------------------------------
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.nn.Embedding(6, 3, padding_idx=6),
+    lambda lib: lib.nn.Embedding(6, 3, padding_idx=-7),
+    lambda lib: lib.nn.EmbeddingBag(6, 3, padding_idx=6),
+    lambda lib: lib.nn.Embedding(5, 3, _weight=lib.ones(4, 3)),
+    lambda lib: lib.nn.Embedding.from_pretrained(lib.ones(3)),
+    lambda lib: lib.nn.EmbeddingBag.from_pretrained(lib.ones(3)),
+    lambda lib: lib.nn.functional.embedding(lib.tensor([1]), lib.ones(5, 3), padding_idx=7),
+])
+def test_embedding_argument_errors_are_assertion_errors(make):
+    for lib in (tg,) if torch is None else (tg, torch):
+        with pytest.raises(AssertionError):
+            make(lib)
+    with pytest.raises(ValueError):  # and still the library's ValueError
+        make(tg)

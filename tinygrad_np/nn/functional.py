@@ -23,7 +23,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.device import channels_last
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.errors import AssertionTensorError, DtypeError, TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
@@ -650,7 +650,7 @@ def embedding(
                          f"(valid indices 0 to {rows - 1})")
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
-            raise TensorError(f"embedding: padding_idx={padding_idx} must be within "
+            raise AssertionTensorError(f"embedding: padding_idx={padding_idx} must be within "
                               f"num_embeddings={rows}")
         padding_idx %= rows
     if max_norm is not None:

@@ -16,7 +16,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.errors import AssertionTensorError, DtypeError, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
@@ -283,8 +283,8 @@ class EmbeddingBag(Module):
         """An EmbeddingBag holding `embeddings` (2-D); frozen unless `freeze=False`."""
         table = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if table.ndim != 2:
-            raise TensorError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got "
-                              f"shape {table.shape}")
+            raise AssertionTensorError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, "
+                                       f"got shape {table.shape}")
         bag = cls(table.shape[0], table.shape[1], max_norm, norm_type, scale_grad_by_freq, mode,
                   sparse, table, include_last_offset, padding_idx)
         bag.weight.requires_grad = not freeze

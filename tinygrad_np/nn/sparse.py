@@ -8,7 +8,7 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import AssertionTensorError
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
@@ -66,8 +66,8 @@ class Embedding(Module):
         unless `freeze=False`. The padding row is not zeroed."""
         table = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if table.ndim != 2:
-            raise TensorError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
-                              f"{table.shape}")
+            raise AssertionTensorError(f"Embedding.from_pretrained: embeddings must be 2-D, got "
+                                       f"shape {table.shape}")
         return cls(table.shape[0], table.shape[1], padding_idx, max_norm, norm_type,
                    scale_grad_by_freq, sparse, _weight=table, _freeze=freeze)
 
@@ -103,7 +103,7 @@ def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,
     if given (of shape (num_embeddings, embedding_dim)), else N(0, 1) with that row zeroed."""
     if padding_idx is not None:
         if not -num_embeddings <= padding_idx < num_embeddings:
-            raise TensorError(f"{layer}: padding_idx={padding_idx} must be within "
+            raise AssertionTensorError(f"{layer}: padding_idx={padding_idx} must be within "
                               f"num_embeddings={num_embeddings}")
         padding_idx %= num_embeddings
     if weight is None:
@@ -114,6 +114,6 @@ def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,
         return table, padding_idx
     table = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
     if table.shape != (num_embeddings, embedding_dim):
-        raise TensorError(f"{layer}: _weight has shape {table.shape}, expected "
+        raise AssertionTensorError(f"{layer}: _weight has shape {table.shape}, expected "
                           f"({num_embeddings}, {embedding_dim})")
     return table, padding_idx
