@@ -329,3 +329,37 @@ def test_embedding_argument_errors_are_assertion_errors(make):
             make(lib)
     with pytest.raises(ValueError):  # and still the library's ValueError
         make(tg)
+
+
+# ---- 6. PyTorch's helper names on the layers (AWD-LSTM style code calls them) -----------------
+ALL_WEIGHTS_LSTM = [  # LSTM(4, 3, 2, bidirectional=True, proj_size=2)._all_weights, PyTorch's
+    [f"{k}_l{layer}{suffix}" for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
+    for layer in (0, 1) for suffix in ("", "_reverse")]
+
+
+def test_rnn_all_weights_names_and_helpers():
+    lstm = nn.LSTM(4, 3, 2, bidirectional=True, proj_size=2)
+    assert lstm._all_weights == ALL_WEIGHTS_LSTM
+    assert [[tuple(w.shape) for w in group] for group in lstm.all_weights][2] == [
+        (12, 4), (12, 2), (12,), (12,), (2, 3)]
+    assert lstm.get_expected_cell_size(tg.ones(5, 2, 4), None) == (4, 2, 3)
+    lstm._init_flat_weights()
+    lstm._update_flat_weights()
+    assert lstm._weights_have_changed() is False
+    gru = nn.GRU(4, 3, bias=False)
+    assert gru._all_weights == [["weight_ih_l0", "weight_hh_l0"]]
+    if torch is not None:
+        theirs = torch.nn.LSTM(4, 3, 2, bidirectional=True, proj_size=2)
+        assert theirs._all_weights == ALL_WEIGHTS_LSTM
+        assert theirs.get_expected_cell_size(torch.ones(5, 2, 4), None) == (4, 2, 3)
+        assert torch.nn.GRU(4, 3, bias=False)._all_weights == gru._all_weights
+
+
+@pytest.mark.parametrize("layer", ["Embedding", "EmbeddingBag"])
+def test_fill_padding_idx_with_zero(layer):
+    module = getattr(nn, layer)(5, 3, padding_idx=2)
+    module.weight.data.fill_(1.0)
+    module._fill_padding_idx_with_zero()
+    assert module.weight.tolist() == [[1.0] * 3] * 2 + [[0.0] * 3] + [[1.0] * 3] * 2
+    assert module.weight.requires_grad and module.weight.grad_fn is None
+    getattr(nn, layer)(5, 3)._fill_padding_idx_with_zero()  # no padding_idx: nothing to do

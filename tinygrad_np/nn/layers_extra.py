@@ -21,7 +21,7 @@ from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.nn.sparse import embedding_table, reset_table
+from tinygrad_np.nn.sparse import Embedding, embedding_table, reset_table
 from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
@@ -293,6 +293,10 @@ class EmbeddingBag(Module):
     def reset_parameters(self) -> None:
         """weight drawn anew from N(0, 1), in place, the padding_idx row zeroed."""
         reset_table(self.weight, self.padding_idx)
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        """The padding_idx row of weight zeroed in place (PyTorch's helper)."""
+        Embedding._fill_padding_idx_with_zero(self)  # type: ignore[arg-type]
 
     def forward(self, input: Any, offsets: Any = None,  # noqa: A002
                 per_sample_weights: Any = None) -> Tensor:

@@ -188,6 +188,7 @@ class RNNBase(Module):
         directions = 2 if bidirectional else 1
         out = proj_size or hidden_size  # h's size: projected by weight_hr when proj_size > 0
         self._flat_weights_names: list[str] = []
+        self._all_weights: list[list[str]] = []  # the names per layer and direction
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else out * directions
             for suffix in ("", "_reverse")[:directions]:
@@ -200,6 +201,7 @@ class RNNBase(Module):
                     parameter_name = f"{kind}_l{layer}{suffix}"
                     setattr(self, parameter_name, Parameter(np.zeros(shape, dtype=dtype)))
                     self._flat_weights_names.append(parameter_name)
+                self._all_weights.append(self._flat_weights_names[-len(shapes):])
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -244,8 +246,14 @@ class RNNBase(Module):
             self.check_hidden_size(hidden, expected)
             return
         self.check_hidden_size(hidden[0], expected, "Expected hidden[0] size {}, got {}")
-        self.check_hidden_size(hidden[1], (*expected[:2], self.hidden_size),
+        self.check_hidden_size(hidden[1], self.get_expected_cell_size(input, batch_sizes),
                                "Expected hidden[1] size {}, got {}")
+
+    def get_expected_cell_size(self, input: Tensor, batch_sizes: Any  # noqa: A002
+                               ) -> tuple[int, int, int]:
+        """(num_layers * directions, batch, hidden_size): the shape of an LSTM's c_0."""
+        layers, batch, _ = self.get_expected_hidden_size(input, batch_sizes)
+        return layers, batch, self.hidden_size
 
     def permute_hidden(self, hx: Any, permutation: Any) -> Any:
         """The hidden state with its batch (dim 1) in `permutation`'s order (None: as is);
@@ -266,12 +274,20 @@ class RNNBase(Module):
         """Nothing to do: PyTorch packs the weights for cuDNN here; tinygrad_np needs no such
         step (kept so that models calling it in forward run unchanged)."""
 
+    def _init_flat_weights(self) -> None:
+        """Nothing to do (PyTorch's refresh of its weight list; `_flat_weights` is read
+        afresh here): kept for code that calls it after replacing a weight."""
+
+    _update_flat_weights = _init_flat_weights
+
+    def _weights_have_changed(self) -> bool:
+        """False: `_flat_weights` is always read afresh, so it never goes stale."""
+        return False
+
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters of each layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""
-        per_group = (4 if self.bias else 2) + (1 if self.proj_size else 0)
-        weights = [getattr(self, name) for name in self._flat_weights_names]
-        return [weights[i:i + per_group] for i in range(0, len(weights), per_group)]
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def _weights(self, layer: int, direction: int) -> list[Any]:
         """[w_ih, w_hh, b_ih, b_hh, w_hr] of one layer and direction (biases None without

@@ -9,6 +9,7 @@ import numpy as np
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import AssertionTensorError
+from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
@@ -74,6 +75,13 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         """weight drawn anew from N(0, 1), in place, the padding_idx row zeroed."""
         reset_table(self.weight, self.padding_idx)
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        """The padding_idx row of weight zeroed in place (PyTorch's helper, which subclasses'
+        reset_parameters call)."""
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
