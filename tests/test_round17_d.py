@@ -363,3 +363,27 @@ def test_fill_padding_idx_with_zero(layer):
     assert module.weight.tolist() == [[1.0] * 3] * 2 + [[0.0] * 3] + [[1.0] * 3] * 2
     assert module.weight.requires_grad and module.weight.grad_fn is None
     getattr(nn, layer)(5, 3)._fill_padding_idx_with_zero()  # no padding_idx: nothing to do
+
+
+# ---- 7. MultiheadAttention: PyTorch's checks of key, value and attn_mask shapes ----------------
+MHA_ERRORS = [  # (MHA kwargs, query, key, value shapes, attn_mask shape, error, message)
+    ({}, (4, 2, 8), (4, 2, 5), (4, 2, 8), None, AssertionError,
+     r"key shape .*4, 2, 5.* does not match value shape .*4, 2, 8"),
+    ({}, (4, 2, 8), (3, 2, 8), (4, 2, 8), None, AssertionError,
+     r"key shape .*3, 2, 8.* does not match value shape"),
+    ({"kdim": 5, "vdim": 6}, (4, 2, 8), (3, 2, 5), (4, 2, 6), None, AssertionError,
+     r"key's sequence and batch dims .*3, 2.* do not match value's .*4, 2"),
+    ({}, (4, 2, 8), (4, 2, 8), (4, 2, 8), (3, 4), RuntimeError,
+     r"The shape of the 2D attn_mask is .*3, 4.*, but should be \(4, 4\)\."),
+    ({}, (4, 2, 8), (4, 2, 8), (4, 2, 8), (3, 4, 4), RuntimeError,
+     r"The shape of the 3D attn_mask is .*3, 4, 4.*, but should be \(4, 4, 4\)\."),
+]
+
+
+@pytest.mark.parametrize(("kw", "q", "k", "v", "mask", "error", "message"), MHA_ERRORS)
+def test_mha_shape_errors_are_pytorchs(kw, q, k, v, mask, error, message):
+    for lib in (tg,) if torch is None else (tg, torch):
+        mha = lib.nn.MultiheadAttention(8, 2, **kw)
+        attn_mask = None if mask is None else lib.zeros(*mask, dtype=lib.bool)
+        with pytest.raises(error, match=message):
+            mha(lib.ones(*q), lib.ones(*k), lib.ones(*v), attn_mask=attn_mask)

@@ -144,7 +144,13 @@ def _in_projection_packed(q: Tensor, k: Tensor, v: Tensor, w: Tensor,
 
 
 def _check_inputs(query: Tensor, key: Tensor, value: Tensor, embed_dim: int,
-                  num_heads: int) -> None:
+                  num_heads: int, separate: bool) -> None:
+    if separate and key.shape[:-1] != value.shape[:-1]:  # (PyTorch's checks and words)
+        raise AssertionTensorError(f"key's sequence and batch dims {tuple(key.shape[:-1])} do "
+                                   f"not match value's {tuple(value.shape[:-1])}")
+    if not separate and key.shape != value.shape:
+        raise AssertionTensorError(f"key shape {tuple(key.shape)} does not match value shape "
+                                   f"{tuple(value.shape)}")
     if query.shape[-1] != embed_dim:
         raise AssertionTensorError(f"was expecting embedding dimension of {embed_dim}, but "
                                    f"got {query.shape[-1]}")
@@ -170,9 +176,12 @@ def _attention_mask(attn_mask: Any, is_causal: bool, use_causal: bool, shape: tu
         return mask
     if mask.ndim == 3 and tuple(mask.shape) == (batch * heads, target, source):
         return mask.reshape(batch, heads, target, source)
-    raise TensorError(f"multi_head_attention_forward: attn_mask must have shape ({target}, "
-                      f"{source}) or ({batch * heads}, {target}, {source}), got "
-                      f"{tuple(mask.shape)}")
+    if mask.ndim not in (2, 3):
+        raise TensorError(f"multi_head_attention_forward: attn_mask's dimension {mask.ndim} is "
+                          f"not supported")
+    right = (target, source) if mask.ndim == 2 else (batch * heads, target, source)
+    raise TensorError(f"multi_head_attention_forward: The shape of the {mask.ndim}D attn_mask is "
+                      f"{tuple(mask.shape)}, but should be {right}.")
 
 
 def _heads(x: Tensor, static: Any, batch: int, heads: int, name: str) -> Tensor:
@@ -210,7 +219,7 @@ def multi_head_attention_forward(
 
     query, key, value = _tensor(query), _tensor(key), _tensor(value)
     batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
-    _check_inputs(query, key, value, embed_dim_to_check, num_heads)
+    _check_inputs(query, key, value, embed_dim_to_check, num_heads, use_separate_proj_weight)
     warn_mismatched(key_padding_mask, "key_padding_mask", attn_mask, "attn_mask")
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
