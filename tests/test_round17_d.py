@@ -387,3 +387,55 @@ def test_mha_shape_errors_are_pytorchs(kw, q, k, v, mask, error, message):
         attn_mask = None if mask is None else lib.zeros(*mask, dtype=lib.bool)
         with pytest.raises(error, match=message):
             mha(lib.ones(*q), lib.ones(*k), lib.ones(*v), attn_mask=attn_mask)
+
+
+# ---- 8. CTC: lengths must be integers; PyTorch's older reduction name --------------------------
+def _ctc_inputs(lib):
+    log_probs = lib.tensor(np.linspace(-2, 1, 48).reshape(6, 2, 4)).log_softmax(-1)
+    return log_probs, lib.tensor([[1, 2], [3, 1]])
+
+
+@pytest.mark.parametrize("lengths", ["float list", "float tensor"])
+def test_ctc_fractional_lengths_are_refused_not_rounded(lengths):
+    log_probs, targets = _ctc_inputs(tg)
+    given = [5.5, 6.0] if lengths == "float list" else tg.tensor([5.0, 6.0])
+    with pytest.raises(TypeError, match="ctc_loss: input_lengths must be integers"):
+        tg.nn.functional.ctc_loss(log_probs, targets, given, [2, 2])
+    with pytest.raises(TypeError, match="ctc_loss: target_lengths must be integers"):
+        tg.nn.functional.ctc_loss(log_probs, targets, [6, 6], given)
+    if torch is not None:
+        t_log_probs, t_targets = _ctc_inputs(torch)
+        t_given = [5.5, 6.0] if lengths == "float list" else torch.tensor([5.0, 6.0])
+        with pytest.raises(TypeError):
+            torch.nn.functional.ctc_loss(t_log_probs, t_targets, t_given, [2, 2])
+
+
+def test_ctc_integer_lengths_of_every_form_agree():
+    log_probs, targets = _ctc_inputs(tg)
+    forms = [[6, 5], (6, 5), tg.tensor([6, 5]), tg.tensor([6, 5], dtype=tg.int32),
+             np.array([6, 5])]
+    values = [tg.nn.functional.ctc_loss(log_probs, targets, form, [2, 1]).item()
+              for form in forms]
+    assert len(set(values)) == 1
+    if torch is not None:
+        t_log_probs, t_targets = _ctc_inputs(torch)
+        theirs = torch.nn.functional.ctc_loss(t_log_probs, t_targets, [6, 5], [2, 1]).item()
+        assert values[0] == pytest.approx(theirs, rel=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["ctc", "mse", "cross_entropy"])
+def test_elementwise_mean_is_mean_with_pytorchs_warning(loss):
+    def run(lib, reduction):
+        F = lib.nn.functional
+        if loss == "ctc":
+            log_probs, targets = _ctc_inputs(lib)
+            return F.ctc_loss(log_probs, targets, [6, 6], [2, 2], reduction=reduction).item()
+        x = lib.tensor(np.linspace(-1, 1, 12).reshape(3, 4))
+        if loss == "mse":
+            return F.mse_loss(x, x * 0.5, reduction=reduction).item()
+        return F.cross_entropy(x, lib.tensor([0, 3, 1]), reduction=reduction).item()
+    for lib in (tg,) if torch is None else (tg, torch):
+        with pytest.warns(UserWarning, match="reduction='elementwise_mean' is deprecated. "
+                                             "Please use reduction='mean' instead."):
+            value = run(lib, "elementwise_mean")
+        assert value == run(lib, "mean")
