@@ -439,3 +439,15 @@ def test_elementwise_mean_is_mean_with_pytorchs_warning(loss):
                                              "Please use reduction='mean' instead."):
             value = run(lib, "elementwise_mean")
         assert value == run(lib, "mean")
+
+
+def test_pad_packed_sequence_total_length_must_be_an_int():
+    packed = nn.utils.rnn.pack_sequence([tg.ones(3, 2), tg.ones(2, 2)])
+    with pytest.raises(TypeError, match="pad_packed_sequence: total_length must be int, not "
+                                        "float"):
+        nn.utils.rnn.pad_packed_sequence(packed, total_length=5.0)
+    assert nn.utils.rnn.pad_packed_sequence(packed, total_length=np.int64(5))[0].shape == (5, 2, 2)
+    if torch is not None:
+        theirs = torch.nn.utils.rnn.pack_sequence([torch.ones(3, 2), torch.ones(2, 2)])
+        with pytest.raises(TypeError, match="total_length.*must be int, not float"):
+            torch.nn.utils.rnn.pad_packed_sequence(theirs, total_length=5.0)
