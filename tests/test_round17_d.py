@@ -451,3 +451,12 @@ def test_pad_packed_sequence_total_length_must_be_an_int():
         theirs = torch.nn.utils.rnn.pack_sequence([torch.ones(3, 2), torch.ones(2, 2)])
         with pytest.raises(TypeError, match="total_length.*must be int, not float"):
             torch.nn.utils.rnn.pad_packed_sequence(theirs, total_length=5.0)
+
+
+@pytest.mark.parametrize(("embed_dim", "num_heads"), [(8, 0), (0, 2), (-4, 2)])
+def test_mha_nonpositive_sizes_are_pytorchs_value_error(embed_dim, num_heads):
+    message = (f"^embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
+               f"num_heads={num_heads} instead$")
+    _raises_like_torch(lambda: nn.MultiheadAttention(embed_dim, num_heads),
+                       lambda: torch.nn.MultiheadAttention(embed_dim, num_heads),
+                       ValueError, message)

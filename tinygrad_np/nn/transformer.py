@@ -63,9 +63,12 @@ class MultiheadAttention(Module):
                  dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
+        if embed_dim <= 0 or num_heads <= 0:
+            raise AssertionTensorError(f"embed_dim and num_heads must be greater than 0, got "
+                                       f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+        if embed_dim % num_heads:
             raise AssertionTensorError(f"embed_dim must be divisible by num_heads (embed_dim "
-                                       f"{embed_dim}, num_heads {num_heads}, both positive)")
+                                       f"{embed_dim}, num_heads {num_heads})")
         dtype = get_default_dtype() if dtype is None else dtype
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = embed_dim if kdim is None else kdim
