@@ -460,3 +460,16 @@ def test_mha_nonpositive_sizes_are_pytorchs_value_error(embed_dim, num_heads):
     _raises_like_torch(lambda: nn.MultiheadAttention(embed_dim, num_heads),
                        lambda: torch.nn.MultiheadAttention(embed_dim, num_heads),
                        ValueError, message)
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"blank": 4}, r"blank must be in label range"),
+    ({"input_lengths": [6]}, r"input_lengths must be of size batch_size"),
+    ({"target_lengths": [2, 2, 2]}, r"target_lengths must be of size batch_size"),
+])
+def test_ctc_argument_errors_use_pytorchs_words(kw, message):
+    for lib in (tg,) if torch is None else (tg, torch):
+        log_probs, targets = _ctc_inputs(lib)
+        args = {"input_lengths": [6, 6], "target_lengths": [2, 2], **kw}
+        with pytest.raises(RuntimeError, match=message):
+            lib.nn.functional.ctc_loss(log_probs, targets, **args)
