@@ -213,6 +213,17 @@ def test_sdpa_refuses_a_mask_with_is_causal_below_four_dims(shape):
             _sdpa(lib, x, x, x, attn_mask=mask, is_causal=True)
 
 
+@pytest.mark.parametrize("case", ["dropout", "value head size", "mask requires grad"])
+def test_sdpa_mask_with_is_causal_outside_the_fused_kernel_raises(case):
+    for lib in (tg,) if torch is None else (tg, torch):
+        q = lib.ones(1, 2, 3, 4)
+        v = lib.ones(1, 2, 3, 6) if case == "value head size" else q
+        mask = lib.zeros(3, 3, requires_grad=case == "mask requires grad")
+        with pytest.raises(RuntimeError, match="Explicit attn_mask should not be set"):
+            _sdpa(lib, q, q, v, attn_mask=mask, is_causal=True,
+                  dropout_p=0.5 if case == "dropout" else 0.0)
+
+
 def test_sdpa_four_dims_applies_both_mask_and_is_causal():
     q = np.arange(24, dtype=np.float64).reshape(1, 2, 3, 4) / 10
     keep = np.array([[True, True, True], [False, True, True], [True, True, True]])

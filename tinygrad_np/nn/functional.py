@@ -885,9 +885,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     """softmax(Q K^T * scale + mask) V over the last two axes, scale = 1/sqrt(E) by default.
 
     `attn_mask`: bool (True = the position takes part) or float (added to the scores),
-    broadcast to (..., L, S); `is_causal` keeps positions j <= i (with a mask too, for 4-D
-    inputs: both apply, as PyTorch's CPU kernel; other inputs refuse the pair, as its math
-    path). A query row with every key masked out gives zeros (and zero gradient), as
+    broadcast to (..., L, S); `is_causal` keeps positions j <= i (with a mask too, both apply
+    where PyTorch takes its fused CPU kernel: 4-D inputs, no dropout, value's head size the
+    query's, a mask that does not require grad; elsewhere the pair raises, as its math path).
+    A query row with every key masked out gives zeros (and zero gradient), as
     PyTorch 2.5+. `dropout_p` drops attention weights at random (scaling the rest by
     1/(1-p)) whenever it is nonzero, as the function does in PyTorch. `enable_gqa` repeats
     key/value heads to match the query's.
@@ -897,7 +898,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise TensorError(f"scaled_dot_product_attention: Expected query, key, and value to all "
                           f"be at least 2 dimensional, but got query.dim: {query.ndim} key.dim: "
                           f"{key.ndim} and value.dim: {value.ndim} instead.")
-    if is_causal and attn_mask is not None and query.ndim != 4:
+    if is_causal and attn_mask is not None and not (  # PyTorch's fused CPU kernel's terms
+            query.ndim == key.ndim == value.ndim == 4 and not dropout_p
+            and value.shape[-1] == query.shape[-1]
+            and not (isinstance(attn_mask, Tensor) and attn_mask.requires_grad)):
         raise TensorError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                           "when is_causal=True")
     if not query.dtype == key.dtype == value.dtype:
