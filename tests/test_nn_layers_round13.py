@@ -25,6 +25,9 @@ except ImportError:
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 
+# PyTorch warns (as tinygrad_np now does) when the layer rules the nested-tensor path out
+pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+
 
 def _np(value):
     return np.asarray(value.detach().numpy())

@@ -22,6 +22,11 @@ try:
 except ImportError:
     Version = None
 
+# PyTorch warns (as tinygrad_np now does) when the layer rules the nested-tensor path out,
+# and for a bool padding mask with a float attention mask
+pytestmark = [pytest.mark.filterwarnings("ignore:enable_nested_tensor is True"),
+              pytest.mark.filterwarnings("ignore:Support for mismatched")]
+
 # ---------------------------------------------------------------- __version__
 
 VERSION_CHECKS = {

@@ -294,15 +294,15 @@ def _f32(shape):  # float32, the layers' dtype (another dtype is its own error)
     (lambda: nn.RNNCell(3, 4, nonlinearity="gelu"), ValueError, "nonlinearity"),
     (lambda: nn.GRU(3, 4, dropout=1.5), ValueError, "dropout"),
     (lambda: nn.GRU(3, 0), ValueError, "hidden_size"),
-    (lambda: nn.GRU(3, 4)(_f32((5, 2, 2))), ValueError, r"\(L, N, 3\)"),
-    (lambda: nn.GRU(3, 4)(_f32((5, 2, 3)), _f32((1, 3, 4))), ValueError, "hx"),
+    (lambda: nn.GRU(3, 4)(_f32((5, 2, 2))), ValueError, r"input.size\(-1\) must be equal"),
+    (lambda: nn.GRU(3, 4)(_f32((5, 2, 3)), _f32((1, 3, 4))), ValueError, "Expected hidden size"),
     (lambda: nn.LSTM(3, 4)(_f32((5, 3)), _f32((1, 4))), ValueError, "pair"),
     (lambda: nn.LSTM(3, 4)(_f32((5, 3)), (_f32((1, 4)), _f32((2, 4)))),
-     ValueError, "c_0"),
+     ValueError, r"Expected hidden\[1\] size"),
     (lambda: nn.LSTMCell(3, 4)(_f32((2, 3)), (_f32((2, 4)), _f32(4))),
      ValueError, "c"),
-    (lambda: nn.RNNCell(3, 4)(_f32((2, 5))), ValueError, r"\(N, 3\)"),
-    (lambda: nn.RNN(3, 4)(_f32((0, 2, 3))), ValueError, "empty"),
+    (lambda: nn.RNNCell(3, 4)(_f32((2, 5))), ValueError, "inconsistent input_size"),
+    (lambda: nn.RNN(3, 4)(_f32((0, 2, 3))), ValueError, "larger than 0"),
 ])
 def test_bad_arguments_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):

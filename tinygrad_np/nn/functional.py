@@ -23,7 +23,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.device import channels_last
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.errors import AssertionTensorError, DtypeError, TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
@@ -650,7 +650,7 @@ def embedding(
                          f"(valid indices 0 to {rows - 1})")
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
-            raise TensorError(f"embedding: padding_idx={padding_idx} must be within "
+            raise AssertionTensorError(f"embedding: padding_idx={padding_idx} must be within "
                               f"num_embeddings={rows}")
         padding_idx %= rows
     if max_norm is not None:
@@ -885,13 +885,25 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     """softmax(Q K^T * scale + mask) V over the last two axes, scale = 1/sqrt(E) by default.
 
     `attn_mask`: bool (True = the position takes part) or float (added to the scores),
-    broadcast to (..., L, S); `is_causal` keeps positions j <= i (with a mask too: both
-    apply). A query row with every key masked out gives zeros (and zero gradient), as
+    broadcast to (..., L, S); `is_causal` keeps positions j <= i (with a mask too, both apply
+    where PyTorch takes its fused CPU kernel: 4-D inputs, no dropout, value's head size the
+    query's, a mask that does not require grad; elsewhere the pair raises, as its math path).
+    A query row with every key masked out gives zeros (and zero gradient), as
     PyTorch 2.5+. `dropout_p` drops attention weights at random (scaling the rest by
     1/(1-p)) whenever it is nonzero, as the function does in PyTorch. `enable_gqa` repeats
     key/value heads to match the query's.
     """
     query, key, value = _tensor(query), _tensor(key), _tensor(value)
+    if min(query.ndim, key.ndim, value.ndim) < 2:
+        raise TensorError(f"scaled_dot_product_attention: Expected query, key, and value to all "
+                          f"be at least 2 dimensional, but got query.dim: {query.ndim} key.dim: "
+                          f"{key.ndim} and value.dim: {value.ndim} instead.")
+    if is_causal and attn_mask is not None and not (  # PyTorch's fused CPU kernel's terms
+            query.ndim == key.ndim == value.ndim == 4 and not dropout_p
+            and value.shape[-1] == query.shape[-1]
+            and not (isinstance(attn_mask, Tensor) and attn_mask.requires_grad)):
+        raise TensorError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
+                          "when is_causal=True")
     if not query.dtype == key.dtype == value.dtype:
         raise TensorError(f"scaled_dot_product_attention: expected query, key, and value to "
                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
@@ -910,6 +922,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         attn_mask = attn_mask._materialize()
     if attn_mask is not None:  # (with is_causal too: both apply, as PyTorch 2.13)
         mask = attn_mask._data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        try:
+            np.broadcast_shapes(mask.shape, scores.shape)
+        except ValueError:
+            raise TensorError(f"scaled_dot_product_attention: attn_mask of shape "
+                              f"{tuple(mask.shape)} does not broadcast to the attention scores' "
+                              f"shape {tuple(scores.shape)} (..., L, S)") from None
         if (mask.dtype != bool and mask.dtype != query.dtype and isinstance(attn_mask, Tensor)
                 and mask.dtype != np.float32):
             raise TensorError(f"scaled_dot_product_attention: expected attn_mask dtype to be "

@@ -133,20 +133,21 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
     steps, batch, classes = x.shape
     if x.numel() == 0:
         raise TensorError(f"ctc_loss: log_probs must not be empty, got shape {x.shape}")
-    lengths_in = np.atleast_1d(np.asarray(_array(input_lengths), dtype=np.int64))
-    lengths_out = np.atleast_1d(np.asarray(_array(target_lengths), dtype=np.int64))
+    lengths_in, lengths_out = (_lengths(given, name) for given, name in (
+        (input_lengths, "input_lengths"), (target_lengths, "target_lengths")))
     labels = np.asarray(_array(targets), dtype=np.int64)
     if unbatched and labels.ndim == 1 and lengths_out.size == 1 and labels.size >= lengths_out[0]:
         labels = labels[None, :]
-    if lengths_in.shape != (batch,) or lengths_out.shape != (batch,):
-        raise TensorError(f"ctc_loss: input_lengths and target_lengths must have {batch} "
-                          f"entries (the batch), got {lengths_in.size} and {lengths_out.size}")
+    for lengths, name in ((lengths_in, "input_lengths"), (lengths_out, "target_lengths")):
+        if lengths.shape != (batch,):  # (PyTorch's words, with the sizes)
+            raise TensorError(f"ctc_loss: {name} must be of size batch_size ({batch}), got "
+                              f"{lengths.size} values")
     if (lengths_in < 0).any() or (lengths_in > steps).any() or (lengths_out < 0).any():
         raise TensorError(f"ctc_loss: input_lengths must be in [0, {steps}] (T) and "
                           f"target_lengths >= 0, got {lengths_in.tolist()} and "
                           f"{lengths_out.tolist()}")
     if not 0 <= blank < classes:
-        raise TensorError(f"ctc_loss: blank must be in [0, {classes}), got {blank}")
+        raise TensorError(f"ctc_loss: blank must be in label range [0, {classes}), got {blank}")
     if labels.ndim == 1:  # concatenated targets: one row each, padded with the blank
         if labels.size != lengths_out.sum():
             raise TensorError(f"ctc_loss: 1-D targets must hold sum(target_lengths) = "
@@ -177,3 +178,13 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
 
 def _array(value: Any) -> Any:
     return value._data if isinstance(value, Tensor) else value
+
+
+def _lengths(given: Any, name: str) -> np.ndarray:
+    """Integer lengths as a 1-D int64 array; fractional ones are PyTorch's TypeError (not
+    rounded down)."""
+    array = np.atleast_1d(np.asarray(_array(given)))
+    if array.size and array.dtype.kind not in "iu":
+        raise TypeError(f"ctc_loss: {name} must be integers (a tuple of ints or an integer "
+                        f"tensor), got {array.dtype} values {array.tolist()}")
+    return array.astype(np.int64)

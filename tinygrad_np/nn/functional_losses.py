@@ -42,6 +42,10 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: s
             reduction = "none"
         else:
             reduction = "sum" if size_average is False else "mean"
+    if reduction == "elementwise_mean":  # PyTorch's older name, still taken with a warning
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+                      "instead.", stacklevel=3)
+        reduction = "mean"
     if reduction not in REDUCTIONS:
         raise TensorError(f"{function}: reduction must be 'mean', 'sum' or 'none', "
                           f"got {reduction!r}")

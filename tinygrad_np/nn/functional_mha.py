@@ -23,6 +23,11 @@ from tinygrad_np.join import cat
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
+class MaskDtypeError(AssertionTensorError, TypeError):
+    """A mask neither bool nor float: PyTorch's AssertionError (from `_canonical_mask`), a
+    TypeError as well."""
+
+
 def float_mask(mask: Any, name: str, dtype: Any) -> Any:
     """PyTorch's `_canonical_mask`: a bool mask becomes -inf where True (0 elsewhere), a float
     mask is kept (a Tensor, so a learnt mask gets its gradient)."""
@@ -32,9 +37,32 @@ def float_mask(mask: Any, name: str, dtype: Any) -> Any:
     if array.dtype == bool:
         return np.where(array, -np.inf, 0.0).astype(dtype)
     if array.dtype.kind != "f":
-        raise TypeError(f"only bool and floating types of {name} are supported, got "
-                        f"{array.dtype}")
+        raise MaskDtypeError(f"only bool and floating types of {name} are supported, got "
+                             f"{array.dtype}")
     return _tensor(mask)
+
+
+def _mask_dtype(mask: Any) -> Any:
+    return mask.dtype if isinstance(mask, Tensor) else np.asarray(mask).dtype
+
+
+def warn_mismatched(padding: Any, padding_name: str, mask: Any, mask_name: str) -> None:
+    """PyTorch's deprecation warning for a bool key padding mask with a float attention mask
+    (or the reverse), given where PyTorch's `_canonical_mask` gives it."""
+    if padding is None or mask is None:
+        return
+    padding_dtype, mask_dtype = _mask_dtype(padding), _mask_dtype(mask)
+    if padding_dtype != mask_dtype and padding_dtype.kind in "bf":
+        warnings.warn(f"Support for mismatched {padding_name} and {mask_name} is deprecated. "
+                      "Use same type for both instead.", stacklevel=4)
+
+
+def canonical_masks(padding: Any, padding_name: str, mask: Any, mask_name: str,
+                    dtype: Any) -> tuple[Any, Any]:
+    """Both masks float (bool: -inf where True), as PyTorch's Transformer layers make them
+    before attention, warning as PyTorch's when their dtypes differ."""
+    warn_mismatched(padding, padding_name, mask, mask_name)
+    return float_mask(padding, padding_name, dtype), float_mask(mask, mask_name, dtype)
 
 
 def causal_mask(size: int, dtype: Any, source: int | None = None) -> np.ndarray:
@@ -116,7 +144,13 @@ def _in_projection_packed(q: Tensor, k: Tensor, v: Tensor, w: Tensor,
 
 
 def _check_inputs(query: Tensor, key: Tensor, value: Tensor, embed_dim: int,
-                  num_heads: int) -> None:
+                  num_heads: int, separate: bool) -> None:
+    if separate and key.shape[:-1] != value.shape[:-1]:  # (PyTorch's checks and words)
+        raise AssertionTensorError(f"key's sequence and batch dims {tuple(key.shape[:-1])} do "
+                                   f"not match value's {tuple(value.shape[:-1])}")
+    if not separate and key.shape != value.shape:
+        raise AssertionTensorError(f"key shape {tuple(key.shape)} does not match value shape "
+                                   f"{tuple(value.shape)}")
     if query.shape[-1] != embed_dim:
         raise AssertionTensorError(f"was expecting embedding dimension of {embed_dim}, but "
                                    f"got {query.shape[-1]}")
@@ -142,9 +176,12 @@ def _attention_mask(attn_mask: Any, is_causal: bool, use_causal: bool, shape: tu
         return mask
     if mask.ndim == 3 and tuple(mask.shape) == (batch * heads, target, source):
         return mask.reshape(batch, heads, target, source)
-    raise TensorError(f"multi_head_attention_forward: attn_mask must have shape ({target}, "
-                      f"{source}) or ({batch * heads}, {target}, {source}), got "
-                      f"{tuple(mask.shape)}")
+    if mask.ndim not in (2, 3):
+        raise TensorError(f"multi_head_attention_forward: attn_mask's dimension {mask.ndim} is "
+                          f"not supported")
+    right = (target, source) if mask.ndim == 2 else (batch * heads, target, source)
+    raise TensorError(f"multi_head_attention_forward: The shape of the {mask.ndim}D attn_mask is "
+                      f"{tuple(mask.shape)}, but should be {right}.")
 
 
 def _heads(x: Tensor, static: Any, batch: int, heads: int, name: str) -> Tensor:
@@ -182,7 +219,8 @@ def multi_head_attention_forward(
 
     query, key, value = _tensor(query), _tensor(key), _tensor(value)
     batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
-    _check_inputs(query, key, value, embed_dim_to_check, num_heads)
+    _check_inputs(query, key, value, embed_dim_to_check, num_heads, use_separate_proj_weight)
+    warn_mismatched(key_padding_mask, "key_padding_mask", attn_mask, "attn_mask")
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
     if is_causal and attn_mask is None:

@@ -16,12 +16,12 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.errors import AssertionTensorError, DtypeError, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.nn.sparse import embedding_table, reset_table
+from tinygrad_np.nn.sparse import Embedding, embedding_table, reset_table
 from tinygrad_np.ops.segment import SegmentReduce
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
@@ -283,8 +283,8 @@ class EmbeddingBag(Module):
         """An EmbeddingBag holding `embeddings` (2-D); frozen unless `freeze=False`."""
         table = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if table.ndim != 2:
-            raise TensorError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got "
-                              f"shape {table.shape}")
+            raise AssertionTensorError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, "
+                                       f"got shape {table.shape}")
         bag = cls(table.shape[0], table.shape[1], max_norm, norm_type, scale_grad_by_freq, mode,
                   sparse, table, include_last_offset, padding_idx)
         bag.weight.requires_grad = not freeze
@@ -293,6 +293,10 @@ class EmbeddingBag(Module):
     def reset_parameters(self) -> None:
         """weight drawn anew from N(0, 1), in place, the padding_idx row zeroed."""
         reset_table(self.weight, self.padding_idx)
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        """The padding_idx row of weight zeroed in place (PyTorch's helper)."""
+        Embedding._fill_padding_idx_with_zero(self)  # type: ignore[arg-type]
 
     def forward(self, input: Any, offsets: Any = None,  # noqa: A002
                 per_sample_weights: Any = None) -> Tensor:

@@ -15,6 +15,7 @@ Gate order, with gx = x W_ih^T + b_ih and gh = h W_hh^T + b_hh split into equal 
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -85,7 +86,8 @@ def _step_for(mode: str) -> Step:
 
 def _activation_mode(name: str, nonlinearity: str) -> str:
     if nonlinearity not in _ACTIVATIONS:
-        raise TensorError(f"{name}: unknown nonlinearity {nonlinearity!r} (use 'tanh' or 'relu')")
+        raise TensorError(f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or "
+                          "'relu'." if name == "RNN" else f"Unknown nonlinearity: {nonlinearity}")
     return "RNN_" + nonlinearity.upper()
 
 
@@ -116,6 +118,9 @@ def _check_shape(name: str, what: str, tensor: Tensor, expected: tuple[int, ...]
 
 
 # ----------------------------------------------------------------------------- full sequences
+_HIDDEN_SIZE_MESSAGES = {"hx": "Expected hidden size {}, got {}",  # PyTorch's words
+                         "h_0": "Expected hidden[0] size {}, got {}",
+                         "c_0": "Expected hidden[1] size {}, got {}"}
 _PROJ_SIZE_ONLY_LSTM = "proj_size argument is only supported for LSTM, not RNN or GRU"
 
 
@@ -146,14 +151,26 @@ class RNNBase(Module):
                  device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        name = type(self).__name__
         if mode not in _GATES:
             raise ValueError(f"Unrecognized RNN mode: {mode} (expected one of {list(_GATES)})")
+        if (isinstance(dropout, bool) or not isinstance(dropout, numbers.Number)
+                or not 0 <= dropout <= 1):
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=3)
+        for argument, flag in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{argument} should be of type bool, got: {type(flag).__name__}")
         for argument, size in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(size, (int, np.integer)):
-                raise TypeError(f"{name}: {argument} should be of type int, got {size!r}")
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+                raise TypeError(f"{argument} should be of type int, got: {type(size).__name__}")
             if size <= 0:
-                raise ValueError(f"{name}: {argument} must be greater than zero, got {size}")
+                raise ValueError(f"{argument} must be greater than zero")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
         if proj_size != 0 and mode != "LSTM":
             raise ValueError(_PROJ_SIZE_ONLY_LSTM)
         if isinstance(proj_size, bool) or proj_size < 0:
@@ -161,15 +178,6 @@ class RNNBase(Module):
                              "projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
-        if num_layers < 1:
-            raise TensorError(f"{name}: num_layers must be at least 1, got {num_layers}")
-        if hidden_size < 1:
-            raise TensorError(f"{name}: hidden_size must be positive, got {hidden_size}")
-        if isinstance(dropout, bool) or not 0 <= dropout <= 1:
-            raise TensorError(f"{name}: dropout must be a number in [0, 1], got {dropout}")
-        if dropout > 0 and num_layers == 1:
-            warnings.warn(f"{name}: dropout is applied between layers, so dropout={dropout} "
-                          f"does nothing with num_layers=1", stacklevel=3)
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
@@ -180,6 +188,7 @@ class RNNBase(Module):
         directions = 2 if bidirectional else 1
         out = proj_size or hidden_size  # h's size: projected by weight_hr when proj_size > 0
         self._flat_weights_names: list[str] = []
+        self._all_weights: list[list[str]] = []  # the names per layer and direction
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else out * directions
             for suffix in ("", "_reverse")[:directions]:
@@ -192,6 +201,7 @@ class RNNBase(Module):
                     parameter_name = f"{kind}_l{layer}{suffix}"
                     setattr(self, parameter_name, Parameter(np.zeros(shape, dtype=dtype)))
                     self._flat_weights_names.append(parameter_name)
+                self._all_weights.append(self._flat_weights_names[-len(shapes):])
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -236,8 +246,14 @@ class RNNBase(Module):
             self.check_hidden_size(hidden, expected)
             return
         self.check_hidden_size(hidden[0], expected, "Expected hidden[0] size {}, got {}")
-        self.check_hidden_size(hidden[1], (*expected[:2], self.hidden_size),
+        self.check_hidden_size(hidden[1], self.get_expected_cell_size(input, batch_sizes),
                                "Expected hidden[1] size {}, got {}")
+
+    def get_expected_cell_size(self, input: Tensor, batch_sizes: Any  # noqa: A002
+                               ) -> tuple[int, int, int]:
+        """(num_layers * directions, batch, hidden_size): the shape of an LSTM's c_0."""
+        layers, batch, _ = self.get_expected_hidden_size(input, batch_sizes)
+        return layers, batch, self.hidden_size
 
     def permute_hidden(self, hx: Any, permutation: Any) -> Any:
         """The hidden state with its batch (dim 1) in `permutation`'s order (None: as is);
@@ -258,12 +274,20 @@ class RNNBase(Module):
         """Nothing to do: PyTorch packs the weights for cuDNN here; tinygrad_np needs no such
         step (kept so that models calling it in forward run unchanged)."""
 
+    def _init_flat_weights(self) -> None:
+        """Nothing to do (PyTorch's refresh of its weight list; `_flat_weights` is read
+        afresh here): kept for code that calls it after replacing a weight."""
+
+    _update_flat_weights = _init_flat_weights
+
+    def _weights_have_changed(self) -> bool:
+        """False: `_flat_weights` is always read afresh, so it never goes stale."""
+        return False
+
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters of each layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""
-        per_group = (4 if self.bias else 2) + (1 if self.proj_size else 0)
-        weights = [getattr(self, name) for name in self._flat_weights_names]
-        return [weights[i:i + per_group] for i in range(0, len(weights), per_group)]
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def _weights(self, layer: int, direction: int) -> list[Any]:
         """[w_ih, w_hh, b_ih, b_hh, w_hr] of one layer and direction (biases None without
@@ -282,9 +306,8 @@ class RNNBase(Module):
         by one matmul. Slicing every step out of one whole-sequence projection would send a
         full (L, N, G*H) gradient back from each step, a cost quadratic in L.
         """
-        name = type(self).__name__
         if x.shape[0] == 0:
-            raise TensorError(f"{name}: the input sequence is empty")
+            raise TensorError("Expected sequence length to be larger than 0 in RNN")
         directions = 2 if self.bidirectional else 1
         blocks = x.split(_BLOCK)
         finals = []
@@ -318,17 +341,15 @@ class RNNBase(Module):
         is padded, its batch left in sorted order (decreasing lengths)."""
         name = type(self).__name__
         if isinstance(input, PackedSequence):
-            if input.data.ndim != 2 or input.data.shape[-1] != self.input_size:
-                raise TensorError(f"{name}: expected packed data of shape (*, "
-                                  f"{self.input_size}), got {tuple(input.data.shape)}")
+            self.check_input(input.data, input.batch_sizes)
             self._check_dtype(input.data)
             padded, _ = pad_packed_sequence(input._replace(unsorted_indices=None))
             return padded, True
         x = _as_tensor(input)
-        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
-            raise TensorError(f"{name}: expected an input of shape (L, N, {self.input_size}), "
-                              f"(N, L, {self.input_size}) with batch_first or unbatched "
-                              f"(L, {self.input_size}), got {tuple(x.shape)}")
+        if x.ndim not in (2, 3):  # (PyTorch's RNN says "tensor", its LSTM and GRU do not)
+            raise TensorError(f"{name}: Expected input to be 2D or 3D, got {x.ndim}D"
+                              f"{' tensor' if self.mode.startswith('RNN') else ''} instead")
+        self.check_input(x if x.ndim == 3 else x.unsqueeze(1), None)
         self._check_dtype(x)
         if x.ndim == 2:
             return x.unsqueeze(1), False
@@ -353,11 +374,10 @@ class RNNBase(Module):
             zeros = Tensor(np.zeros((batch, size), dtype=x.dtype))
             return [zeros] * count
         given = _as_tensor(given)
-        expected = (count, batch, size) if batched else (count, size)
-        _check_shape(type(self).__name__, what, given, expected)
-        _check_same_dtype(type(self).__name__, what, given, x)
         if not batched:
             given = given.unsqueeze(1)
+        self.check_hidden_size(given, (count, batch, size), _HIDDEN_SIZE_MESSAGES[what])
+        _check_same_dtype(type(self).__name__, what, given, x)
         if packed is not None and packed.sorted_indices is not None:
             given = given[:, np.asarray(packed.sorted_indices._data)]
         return list(given.unbind(0))
@@ -379,6 +399,19 @@ class RNNBase(Module):
         return stack(states) if batched else stack(states).squeeze(1)
 
     @staticmethod
+    def _check_state_dims(states: tuple[Any, ...], batched: bool) -> None:
+        """PyTorch's RuntimeError when a given start state (an LSTM's h_0 and c_0) does not
+        have the input's number of dims (3 batched, 2 unbatched)."""
+        dims = [_as_tensor(state).ndim for state in states if state is not None]
+        want = 3 if batched else 2
+        if dims and any(dim != want for dim in dims):
+            kind = f"{'batched 3-D' if batched else 'unbatched 2-D'} input"
+            got = (f"{dims[0]}-D tensor" if len(dims) == 1
+                   else f"({', '.join(f'{dim}-D' for dim in dims)}) tensors")
+            names = "hx" if len(dims) == 1 else "hx and cx"
+            raise TensorError(f"For {kind}, {names} should also be {want}-D but got {got}")
+
+    @staticmethod
     def _packing(input: Any) -> tuple[PackedSequence | None, np.ndarray | None]:  # noqa: A002
         if isinstance(input, PackedSequence):
             return input, input.lengths()
@@ -390,6 +423,7 @@ class RNNBase(Module):
         PackedSequence input, output is a PackedSequence and h_n each sequence's last state."""
         x, batched = self._prepare(input)
         packed, lengths = self._packing(input)
+        self._check_state_dims((hx,), batched)
         output, finals = self._run(x, self._initial(hx, "hx", x, batched, packed), lengths)
         return self._output(output, batched, packed), self._final(finals, batched, packed)
 
@@ -419,7 +453,7 @@ class RNN(RNNBase):
                  dropout: float = 0.0, bidirectional: bool = False,
                  device: Any = None, dtype: Any = None, **unknown: Any) -> None:
         _refuse_proj_size(type(self).__name__, unknown)
-        mode = _activation_mode(type(self).__name__, nonlinearity)
+        mode = _activation_mode("RNN", nonlinearity)
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
@@ -445,6 +479,7 @@ class LSTM(RNNBase):
         if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
             raise TensorError("LSTM: the initial state must be a pair (h_0, c_0)")
         h0, c0 = (None, None) if hx is None else hx
+        self._check_state_dims((h0, c0), batched)
         start = list(zip(self._initial(h0, "h_0", x, batched, packed, self.proj_size),
                          self._initial(c0, "c_0", x, batched, packed)))
         output, finals = self._run(x, start, lengths)
@@ -493,20 +528,35 @@ class RNNCellBase(Module):
     def _prepare(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         """The input as (N, H_in), and whether it had a batch axis."""
         x = _as_tensor(input)
-        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise TensorError(f"{type(self).__name__}: expected an input of shape "
-                              f"(N, {self.input_size}) or ({self.input_size},), got "
-                              f"{tuple(x.shape)}")
-        _check_same_dtype(type(self).__name__, "input", x, self.weight_ih, "weight_ih")
+        name = type(self).__name__
+        if x.ndim not in (1, 2):
+            raise TensorError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead")
+        if x.shape[-1] != self.input_size:
+            raise TensorError(f"input has inconsistent input_size: got {x.shape[-1]} expected "
+                              f"{self.input_size}")
+        _check_same_dtype(name, "input", x, self.weight_ih, "weight_ih")
         return (x if x.ndim == 2 else x.unsqueeze(0)), x.ndim == 2
 
     def _initial(self, given: Any, what: str, x: Tensor, batched: bool) -> Tensor:
+        """The state `what` ("hx", or an LSTMCell's "hx[0]"/"hx[1]"), zeros if not given,
+        checked with PyTorch's messages (hidden0, hidden1: its names for h and c)."""
         if given is None:
             return Tensor(np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype))
         given = _as_tensor(given)
+        name, shape = type(self).__name__, tuple(given.shape)
+        if given.ndim not in (1, 2):
+            raise TensorError(f"{name}: Expected {'hidden' if what == 'hx' else what} to be "
+                              f"1D or 2D, got {given.ndim}D instead")
+        which = "hidden1" if what == "hx[1]" else "hidden0"
+        if given.ndim == 2 and batched and shape[0] != x.shape[0]:
+            raise TensorError(f"Input batch size {x.shape[0]} doesn't match {which} batch "
+                              f"size {shape[0]}")
+        if shape[-1] != self.hidden_size:
+            raise TensorError(f"{which} has inconsistent hidden_size: got {shape[-1]}, "
+                              f"expected {self.hidden_size}")
         expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-        _check_shape(type(self).__name__, what, given, expected)
-        _check_same_dtype(type(self).__name__, what, given, x)
+        _check_shape(name, what, given, expected)
+        _check_same_dtype(name, what, given, x)
         return given if batched else given.unsqueeze(0)
 
     def _step(self, x: Tensor, state: State) -> State:
@@ -533,7 +583,7 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device: Any = None, dtype: Any = None) -> None:
-        mode = _activation_mode(type(self).__name__, nonlinearity)
+        mode = _activation_mode("RNNCell", nonlinearity)
         super().__init__(mode, input_size, hidden_size, bias, device, dtype)
         self.nonlinearity = nonlinearity
 
@@ -551,8 +601,8 @@ class LSTMCell(RNNCellBase):
         if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
             raise TensorError("LSTMCell: the state must be a pair (h, c)")
         h, c = (None, None) if hx is None else hx
-        h, c = self._step(x, (self._initial(h, "h", x, batched),
-                              self._initial(c, "c", x, batched)))
+        h, c = self._step(x, (self._initial(h, "hx[0]", x, batched),
+                              self._initial(c, "hx[1]", x, batched)))
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 

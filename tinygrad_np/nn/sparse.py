@@ -8,7 +8,8 @@ import numpy as np
 
 from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import AssertionTensorError
+from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
@@ -66,14 +67,21 @@ class Embedding(Module):
         unless `freeze=False`. The padding row is not zeroed."""
         table = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if table.ndim != 2:
-            raise TensorError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
-                              f"{table.shape}")
+            raise AssertionTensorError(f"Embedding.from_pretrained: embeddings must be 2-D, got "
+                                       f"shape {table.shape}")
         return cls(table.shape[0], table.shape[1], padding_idx, max_norm, norm_type,
                    scale_grad_by_freq, sparse, _weight=table, _freeze=freeze)
 
     def reset_parameters(self) -> None:
         """weight drawn anew from N(0, 1), in place, the padding_idx row zeroed."""
         reset_table(self.weight, self.padding_idx)
+
+    def _fill_padding_idx_with_zero(self) -> None:
+        """The padding_idx row of weight zeroed in place (PyTorch's helper, which subclasses'
+        reset_parameters call)."""
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
@@ -103,7 +111,7 @@ def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,
     if given (of shape (num_embeddings, embedding_dim)), else N(0, 1) with that row zeroed."""
     if padding_idx is not None:
         if not -num_embeddings <= padding_idx < num_embeddings:
-            raise TensorError(f"{layer}: padding_idx={padding_idx} must be within "
+            raise AssertionTensorError(f"{layer}: padding_idx={padding_idx} must be within "
                               f"num_embeddings={num_embeddings}")
         padding_idx %= num_embeddings
     if weight is None:
@@ -114,6 +122,6 @@ def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,
         return table, padding_idx
     table = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
     if table.shape != (num_embeddings, embedding_dim):
-        raise TensorError(f"{layer}: _weight has shape {table.shape}, expected "
+        raise AssertionTensorError(f"{layer}: _weight has shape {table.shape}, expected "
                           f"({num_embeddings}, {embedding_dim})")
     return table, padding_idx

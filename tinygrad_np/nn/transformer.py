@@ -17,6 +17,7 @@ TransformerEncoder).
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.activation import GELU, ReLU
 from tinygrad_np.nn.container import ModuleList
 from tinygrad_np.nn.dropout import Dropout
-from tinygrad_np.nn.functional_mha import causal_mask as _causal_mask
+from tinygrad_np.nn.functional_mha import canonical_masks, causal_mask as _causal_mask
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import LayerNorm
@@ -62,9 +63,12 @@ class MultiheadAttention(Module):
                  dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
+        if embed_dim <= 0 or num_heads <= 0:
+            raise AssertionTensorError(f"embed_dim and num_heads must be greater than 0, got "
+                                       f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+        if embed_dim % num_heads:
             raise AssertionTensorError(f"embed_dim must be divisible by num_heads (embed_dim "
-                                       f"{embed_dim}, num_heads {num_heads}, both positive)")
+                                       f"{embed_dim}, num_heads {num_heads})")
         dtype = get_default_dtype() if dtype is None else dtype
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = embed_dim if kdim is None else kdim
@@ -204,6 +208,8 @@ class TransformerEncoderLayer(Module):
     def forward(self, src: Tensor, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
         x = _tensor(src)
+        src_key_padding_mask, src_mask = canonical_masks(
+            src_key_padding_mask, "src_key_padding_mask", src_mask, "src_mask", x.dtype)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._ff_block(self.norm2(x))
@@ -234,12 +240,19 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = enable_nested_tensor and _allows_nested(encoder_layer)
+        why_not = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn("enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {why_not}", stacklevel=2)
+        self.use_nested_tensor = enable_nested_tensor and not why_not
         self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Tensor:
         output = _tensor(src)
+        src_key_padding_mask, mask = canonical_masks(src_key_padding_mask,
+                                                     "src_key_padding_mask", mask, "mask",
+                                                     output.dtype)
         padded = self._nested_padding(output, mask, src_key_padding_mask)
         if is_causal is None:
             is_causal = _detect_is_causal_mask(mask)
@@ -275,14 +288,24 @@ class TransformerEncoder(Module):
         return padded
 
 
-def _allows_nested(layer: Module) -> bool:
-    """Whether PyTorch's TransformerEncoder would use nested tensors with this layer."""
+def _why_not_nested(layer: Module) -> str:
+    """Why PyTorch's TransformerEncoder would not use nested tensors with this layer ("" if
+    it would), in PyTorch's words and order."""
+    name = "encoder_layer"
     if not isinstance(layer, TransformerEncoderLayer):
-        return False
+        return f"{name} was not TransformerEncoderLayer"
     attention = layer.self_attn
-    return (not layer.norm_first and attention.batch_first and attention._qkv_same_embed_dim
-            and attention.in_proj_bias is not None and bool(layer.activation_relu_or_gelu)
-            and layer.norm1.eps == layer.norm2.eps and attention.num_heads % 2 == 0)
+    reasons = ((layer.norm_first, f"{name}.norm_first was True"),
+               (not attention.batch_first, f"{name}.self_attn.batch_first was not True(use "
+                                           "batch_first for better inference performance)"),
+               (not attention._qkv_same_embed_dim,
+                f"{name}.self_attn._qkv_same_embed_dim was not True"),
+               (attention.in_proj_bias is None, f"{name}.self_attn was passed bias=False"),
+               (not layer.activation_relu_or_gelu, f"{name}.activation_relu_or_gelu was not True"),
+               (layer.norm1.eps != layer.norm2.eps,
+                f"{name}.norm1.eps was not equal to {name}.norm2.eps"),
+               (attention.num_heads % 2 == 1, f"{name}.self_attn.num_heads is odd"))
+    return next((why for failed, why in reasons if failed), "")
 
 
 def _detect_is_causal_mask(mask: Any, is_causal: bool | None = None,

@@ -174,6 +174,9 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
         raise TypeError(f"{op}: expected a PackedSequence, got {type(sequence).__name__}")
     sizes = np.asarray(sequence.batch_sizes._data)
     batch, longest, rest = int(sizes[0]), len(sizes), sequence.data.shape[1:]
+    if total_length is not None and (isinstance(total_length, bool) or not isinstance(
+            total_length, (int, np.integer))):
+        raise TypeError(f"{op}: total_length must be int, not {type(total_length).__name__}")
     if total_length is not None and total_length < longest:
         raise TensorError(f"{op}: total_length={total_length} is less than the longest "
                           f"sequence ({longest})")
