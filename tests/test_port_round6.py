@@ -668,6 +668,7 @@ def test_review_findings_zero_d_power_bicubic_scale_and_multi_output_in_place():
     np.testing.assert_allclose(leaf.grad.numpy(), expected)
 
 
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")  # (PyTorch's, too)
 def test_review_findings_ldexp_angle_poisson_and_device():
     assert tg.ldexp(tg.tensor([1e-3], dtype=tg.float16), tg.tensor([20])).item() == 1049.0
     assert tg.ldexp(tg.tensor([1e-30]), tg.tensor([130])).item() == pytest.approx(1.3611e9, 1e-4)
