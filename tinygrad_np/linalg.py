@@ -153,10 +153,8 @@ def inv(A: Tensor) -> Tensor:  # noqa: N803
     a = _float("inv", _square("inv", A))
     try:
         return Inv.apply(a)
-    except ValueError as error:  # LinAlgError, which apply names the op in
-        raise LinAlgError(f"linalg.inv: The diagonal element is zero, the inversion could "
-                          f"not be completed because the input matrix is singular ({error})."
-                          ) from None
+    except ValueError:  # LinAlgError
+        raise LinAlgError(singular_message("linalg.inv", a._data)) from None
 
 
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N803
@@ -166,9 +164,23 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N8
     a = _float("inv_ex", _square("inv_ex", A))
     info = singular_info(a._data)
     if check_errors and info.any():
-        raise LinAlgError("linalg.inv_ex: The diagonal element is zero, the inversion could "
-                          "not be completed because the input matrix is singular.")
+        raise LinAlgError(singular_message("linalg.inv_ex", a._data, info))
     return InvExResult(Inv.apply(a, True), Tensor(info))
+
+
+def first_failure(info: np.ndarray) -> tuple[str, int]:
+    """PyTorch's error prefix "(Batch element k): " for the first matrix whose LAPACK info is
+    not 0 (none for a single matrix), and that info."""
+    flat = np.asarray(info).reshape(-1)
+    k = int(np.flatnonzero(flat)[0]) if flat.any() else 0
+    return (f"(Batch element {k}): " if np.ndim(info) else ""), int(flat[k]) if flat.size else 0
+
+
+def singular_message(op: str, a: np.ndarray, info: np.ndarray | None = None) -> str:
+    """PyTorch's text for a singular matrix that `op` (linalg.inv, inv_ex, ...) inverts."""
+    prefix, element = first_failure(singular_info(a) if info is None else info)
+    return (f"{op}: {prefix}The diagonal element {element or a.shape[-1]} is zero, the "
+            f"inversion could not be completed because the input matrix is singular.")
 
 
 def singular_info(a: np.ndarray) -> np.ndarray:
@@ -215,9 +227,10 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
     check_system("linalg.solve", a, b, left, is_vector(a, b))
     try:
         return solve_system(a, b, left, False)
-    except ValueError as error:  # LinAlgError, which apply names the op in
-        raise LinAlgError(f"linalg.solve: The solver failed because the input matrix is "
-                          f"singular ({error}).") from None
+    except ValueError:  # LinAlgError
+        prefix = first_failure(singular_info(a._data))[0]
+        raise LinAlgError(f"linalg.solve: {prefix}The solver failed because the input matrix "
+                          f"is singular.") from None
 
 
 def solve_system(a: Tensor, b: Tensor, left: bool, through_singular: bool) -> Tensor:
@@ -279,12 +292,20 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *,  # noqa: A002
         raise TensorError(f"linalg.lstsq: driver must be 'gels', 'gelsy', 'gelsd' or 'gelss', "
                           f"got {driver!r}")
     m, n = a.shape[-2:]
-    if b.ndim == a.ndim - 1 and b.shape[-1:] == (m,):  # a batch of vectors, as PyTorch
+    if not 0 <= a.ndim - b.ndim <= 1:  # PyTorch's rule: one dim fewer is vectors, however long
+        raise RuntimeError(f"torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           f"other.dim() and (input.dim() - other.dim()) <= 1 (A of shape "
+                           f"{tuple(a.shape)}, B of shape {tuple(b.shape)})")
+    if b.ndim == a.ndim - 1:  # a batch of vectors, as PyTorch
+        if b.shape[-1] != m:
+            raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match "
+                               f"other.size(-1) (A of shape {tuple(a.shape)}, B of shape "
+                               f"{tuple(b.shape)})")
         result = lstsq(a, b[..., None], rcond, driver=driver)  # (residuals: one, as PyTorch)
         return result._replace(solution=result.solution[..., 0])
-    if b.ndim < 2 or b.shape[-2] != m:
-        raise RuntimeError(f"linalg.lstsq: B of shape {tuple(b.shape)} does not fit A of shape "
-                           f"{tuple(a.shape)} (B must be (..., {m}, k))")
+    if b.shape[-2] != m:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2) "
+                           f"(A of shape {tuple(a.shape)}, B of shape {tuple(b.shape)})")
     s = _svd(a._data, compute_uv=False)
     cutoff = (np.finfo(a.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond)
     rank = (s > cutoff * s[..., :1]).sum(axis=-1) if s.shape[-1] else np.zeros(s.shape[:-1])
@@ -354,9 +375,19 @@ def cholesky(input: Tensor, *, upper: bool = False) -> Tensor:  # noqa: A002
     except ValueError:  # LinAlgError, which apply names the op in
         low = None
     if low is None or np.isnan(np.diagonal(low._data, 0, -2, -1)).any():  # (a NaN pivot)
-        raise LinAlgError("linalg.cholesky: The factorization could not be completed because "
-                          "the input is not positive-definite.")
+        raise LinAlgError(not_positive_definite("linalg.cholesky", a._data))
     return low.swapaxes(-1, -2) if upper else low
+
+
+def not_positive_definite(op: str, a: np.ndarray) -> str:
+    """PyTorch's text for `op` given a matrix (batch) that is not positive-definite."""
+    info = np.zeros(a.shape[:-2], np.int32)
+    for index in np.ndindex(info.shape):
+        info[index] = _partial_cholesky(a[index])[1]
+    prefix, order = first_failure(info)
+    return (f"{op}: {prefix}The factorization could not be completed because the input is not "
+            f"positive-definite (the leading minor of order {order or 1} is not "
+            f"positive-definite).")
 
 
 def _partial_cholesky(a: np.ndarray) -> tuple[np.ndarray, int]:
@@ -385,7 +416,7 @@ def cholesky_ex(input: Tensor, *, upper: bool = False,  # noqa: A002
         return CholeskyExResult(cholesky(a, upper=upper), Tensor(np.zeros(a.shape[:-2], np.int32)))
     except RuntimeError:
         if check_errors:
-            raise
+            raise LinAlgError(not_positive_definite("linalg.cholesky_ex", a._data)) from None
     info = np.zeros(a.shape[:-2], np.int32)
     partial = np.zeros(a.shape, a.dtype)
     for index in np.ndindex(info.shape):
@@ -428,8 +459,10 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
     if factor.ndim < 2 or factor.shape[-1] != factor.shape[-2]:
         raise TensorError(f"cholesky_solve: L must be batches of square matrices, got shape "
                           f"{tuple(factor.shape)}")
-    check_system("cholesky_solve", factor, b)
-    return solve(_cholesky_product(factor, upper), b)
+    check_system("cholesky_solve", _float("cholesky_solve", factor), b)
+    # B is always matrices here (never linalg.solve's vector reading), and a zero on the
+    # factor's diagonal gives LAPACK's inf and NaN, not an error, as PyTorch's potrs.
+    return Solve.apply(_cholesky_product(factor, upper), b, True)
 
 
 def triangular_solve(input: Tensor, A: Tensor, upper: bool = True,  # noqa: A002, N803

@@ -1,0 +1,115 @@
+"""Round 17 (f): linear algebra against PyTorch 2.13: cholesky_solve never reads B as vectors,
+lstsq's rule for B's dims, PyTorch's error text for singular and non-positive-definite
+matrices (the diagonal element / leading minor and the batch element), eig/eigvals and the
+removed torch.* names refused with PyTorch's guidance."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+RNG = np.random.default_rng(17)
+SINGULAR = np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]])  # LU's third pivot is zero
+
+
+def _spd(*batch: int, n: int = 3) -> np.ndarray:
+    a = RNG.standard_normal(batch + (n, n))
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+# ---- 1. cholesky_solve: B is always a batch of matrices --------------------------------------
+def test_cholesky_solve_b_with_one_dim_fewer_is_matrices():
+    low = np.linalg.cholesky(_spd(3))  # (3, 3, 3): B (3, 3) looks like linalg.solve's vectors
+    b = RNG.standard_normal((3, 3))
+    out = tg.cholesky_solve(tg.tensor(b), tg.tensor(low))
+    assert tuple(out.shape) == (3, 3, 3)
+    expected = np.linalg.solve(low @ np.swapaxes(low, -1, -2), b)  # B broadcast as a matrix
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-10)
+    if torch is not None:
+        ref = torch.cholesky_solve(torch.tensor(b), torch.tensor(low))
+        np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_cholesky_solve_singular_factor_gives_non_finite_not_an_error():
+    out = tg.cholesky_solve(tg.ones(3, 2, dtype=tg.float64),
+                            tg.tensor(np.tril(np.ones((3, 3))) * np.array([1, 1, 0.0])))
+    assert not np.isfinite(out.numpy()).any()  # PyTorch: all NaN, no error
+
+
+# ---- 2. lstsq: one dim fewer is vectors, however long; else the same number of dims ----------
+@pytest.mark.parametrize(("a_shape", "b_shape", "match"), [
+    ((2, 5, 3), (5, 2), r"input.size\(-2\) should match other.size\(-1\)"),  # vectors of 2
+    ((2, 2, 5, 3), (5, 2), r"input.dim\(\) must be greater or equal to other.dim\(\)"),
+    ((5, 3), (2, 5, 2), r"input.dim\(\) must be greater or equal to other.dim\(\)"),
+    ((5, 3), (4, 2), r"input.size\(-2\) should match other.size\(-2\)"),
+])
+def test_lstsq_refuses_b_shapes_pytorch_refuses(a_shape, b_shape, match):
+    a, b = RNG.standard_normal(a_shape), RNG.standard_normal(b_shape)
+    with pytest.raises(RuntimeError, match=match):
+        tg.linalg.lstsq(tg.tensor(a), tg.tensor(b))
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            torch.linalg.lstsq(torch.tensor(a), torch.tensor(b))
+
+
+def test_lstsq_vector_and_matrix_right_hand_sides():
+    a = RNG.standard_normal((5, 5, 3))
+    b = RNG.standard_normal((5, 5))  # one dim fewer: five vectors
+    out = tg.linalg.lstsq(tg.tensor(a), tg.tensor(b)).solution
+    assert tuple(out.shape) == (5, 3)
+    expected = np.stack([np.linalg.lstsq(a[i], b[i], rcond=None)[0] for i in range(5)])
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-8, atol=1e-10)
+    b2 = RNG.standard_normal((1, 5, 2))  # same dims: matrices, batch broadcast
+    out2 = tg.linalg.lstsq(tg.tensor(a), tg.tensor(b2)).solution
+    assert tuple(out2.shape) == (5, 3, 2)
+    np.testing.assert_allclose(out2.numpy()[1], np.linalg.lstsq(a[1], b2[0], rcond=None)[0],
+                               rtol=1e-8, atol=1e-10)
+
+
+# ---- 3. PyTorch's error text ------------------------------------------------------------------
+INV = ("The diagonal element 3 is zero, the inversion could not be completed because the "
+       "input matrix is singular.")
+PD = ("The factorization could not be completed because the input is not positive-definite "
+      "(the leading minor of order {} is not positive-definite).")
+EYE = np.eye(3)
+
+
+@pytest.mark.parametrize(("call", "data", "text"), [
+    (lambda a: tg.linalg.inv(a), SINGULAR, "linalg.inv: " + INV),
+    (lambda a: tg.inverse(a), SINGULAR, "linalg.inv: " + INV),
+    (lambda a: tg.linalg.inv(a), np.stack([EYE, SINGULAR]),
+     "linalg.inv: (Batch element 1): " + INV),
+    (lambda a: tg.linalg.inv(a), np.zeros((2, 2)), "linalg.inv: The diagonal element 1 is zero"),
+    (lambda a: tg.linalg.inv_ex(a, check_errors=True), np.stack([EYE, EYE, SINGULAR]),
+     "linalg.inv_ex: (Batch element 2): " + INV),
+    (lambda a: tg.linalg.solve(a, tg.ones(2, 3, 1, dtype=tg.float64)), np.stack([EYE, SINGULAR]),
+     "linalg.solve: (Batch element 1): The solver failed because the input matrix is singular."),
+    (lambda a: tg.linalg.solve_ex(a, tg.ones(2, 3, 1, dtype=tg.float64), check_errors=True),
+     np.stack([EYE, SINGULAR]),
+     "linalg.solve_ex: (Batch element 1): The solver failed because the input matrix is singular."),
+    (lambda a: tg.linalg.cholesky(a), -EYE, "linalg.cholesky: " + PD.format(1)),
+    (lambda a: tg.linalg.cholesky(a), np.diag([1.0, 1, -1]), "linalg.cholesky: " + PD.format(3)),
+    (lambda a: tg.linalg.cholesky(a), np.stack([EYE, -EYE]),
+     "linalg.cholesky: (Batch element 1): " + PD.format(1)),
+    (lambda a: tg.linalg.cholesky_ex(a, check_errors=True), np.stack([EYE, np.diag([1.0, -1, 1])]),
+     "linalg.cholesky_ex: (Batch element 1): " + PD.format(2)),
+    (lambda a: tg.linalg.lu_factor_ex(a, check_errors=True), np.stack([EYE, SINGULAR]),
+     "linalg.lu_factor_ex: (Batch element 1): U[3,3] is zero"),
+])
+def test_singular_and_not_positive_definite_messages(call, data, text):
+    with pytest.raises(tg.linalg.LinAlgError) as info:
+        call(tg.tensor(data))
+    assert text in str(info.value)
+    if torch is not None:  # PyTorch's own text ("torch.linalg.solve" for solve's op name)
+        fn = {"linalg.inv": torch.linalg.inv, "linalg.cholesky": torch.linalg.cholesky}.get(
+            text.split(":")[0])
+        if fn is not None and text.endswith("."):
+            with pytest.raises(torch.linalg.LinAlgError) as ref:
+                fn(torch.tensor(data))
+            assert str(ref.value) == text
