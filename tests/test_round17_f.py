@@ -113,3 +113,32 @@ def test_singular_and_not_positive_definite_messages(call, data, text):
             with pytest.raises(torch.linalg.LinAlgError) as ref:
                 fn(torch.tensor(data))
             assert str(ref.value) == text
+
+
+# ---- 4. eig / eigvals: complex results, refused clearly; the removed torch.* names -----------
+@pytest.mark.parametrize("name", ["eig", "eigvals"])
+def test_eig_refused_with_the_reason(name):
+    fn = getattr(tg.linalg, name)
+    with pytest.raises(NotImplementedError, match=rf"linalg.{name}: .*complex.*linalg.eigh"):
+        fn(tg.eye(3))
+    with pytest.raises(RuntimeError, match="square matrices"):  # bad input: PyTorch's error
+        fn(tg.ones(2, 3))
+    if torch is not None:
+        assert torch.linalg.eigvals(torch.eye(3)).dtype == torch.complex64  # why it is refused
+
+
+@pytest.mark.parametrize(("name", "args", "replacement"), [
+    ("eig", 1, "torch.linalg.eigvals(A)"), ("symeig", 1, "torch.linalg.eigvalsh(A, UPLO="),
+    ("lstsq", 2, "torch.linalg.lstsq(A, B).solution"), ("solve", 2, "torch.linalg.solve(A, B)"),
+    ("matrix_rank", 1, "torch.linalg.matrix_rank"),
+])
+def test_removed_torch_names_raise_pytorchs_error(name, args, replacement):
+    with pytest.raises(RuntimeError) as info:
+        getattr(tg, name)(*[tg.eye(2)] * args)
+    text = str(info.value)
+    assert text.startswith("This function was deprecated since version 1.9 and is now removed.")
+    assert replacement in text
+    if torch is not None:
+        with pytest.raises(RuntimeError) as ref:
+            getattr(torch, name)(*[torch.eye(2)] * args)
+        assert str(ref.value) == text

@@ -749,6 +749,8 @@ from tinygrad_np.linalg_lu import (  # noqa: E402  (it composes the functions ab
     tensorsolve,
     vander,
 )
+from tinygrad_np.linalg_refused import eig, eigvals, removed_names  # noqa: E402, F401
 
+__all__ += ["eig", "eigvals"]
 __all__ += ["cond", "householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
             "solve_ex", "tensorinv", "tensorsolve", "vander"]
