@@ -142,3 +142,71 @@ def test_removed_torch_names_raise_pytorchs_error(name, args, replacement):
         with pytest.raises(RuntimeError) as ref:
             getattr(torch, name)(*[torch.eye(2)] * args)
         assert str(ref.value) == text
+
+
+# ---- 5. pinv and lstsq through the SVD: accurate for ill-conditioned matrices ------------------
+def _conditioned(cond: float, dtype) -> np.ndarray:
+    """A (5, 3) matrix with singular values 1, 1/sqrt(cond), 1/cond."""
+    u, _ = np.linalg.qr(RNG.standard_normal((5, 5)))
+    v, _ = np.linalg.qr(RNG.standard_normal((3, 3)))
+    return ((u[:, :3] * [1, cond ** -0.5, 1 / cond]) @ v.T).astype(dtype)
+
+
+@pytest.mark.parametrize(("cond", "dtype", "tol"), [(1e5, np.float32, 1e-3),
+                                                    (1e10, np.float64, 1e-6)])
+def test_pinv_and_lstsq_of_an_ill_conditioned_matrix(cond, dtype, tol):
+    # the normal equations (A^T A)^-1 A^T square the condition number: ~100% error here
+    a = _conditioned(cond, dtype)
+    ref = np.linalg.pinv(a.astype(np.float64))  # float64 SVD of the same (rounded) matrix
+    scale = np.abs(ref).max()
+    p = tg.linalg.pinv(tg.tensor(a))
+    assert p.dtype == (tg.float32 if dtype == np.float32 else tg.float64)
+    assert np.abs(p.numpy() - ref).max() / scale < tol
+    x = tg.linalg.lstsq(tg.tensor(a), tg.tensor(np.eye(5, dtype=dtype))).solution
+    assert np.abs(x.numpy() - ref).max() / scale < tol
+
+
+def test_pinv_of_a_tiny_matrix_and_its_gradients():
+    p = tg.linalg.pinv(tg.tensor(np.eye(2) * 1e-200))  # A^T A underflows to 0
+    np.testing.assert_allclose(p.numpy(), np.eye(2) * 1e200)
+    a = RNG.standard_normal((4, 3))
+    at = tg.tensor(a, requires_grad=True)
+    weight = RNG.standard_normal((3, 4))
+    (grad,) = tg.autograd.grad((tg.linalg.pinv(at) * tg.tensor(weight)).sum(), at)
+    eps, numeric = 1e-6, np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        d = np.zeros_like(a)
+        d[i] = eps
+        numeric[i] = ((np.linalg.pinv(a + d) - np.linalg.pinv(a - d)) * weight).sum() / (2 * eps)
+    np.testing.assert_allclose(grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
+
+
+# ---- 6. a matrix holding a NaN: NaN results, as LAPACK gives PyTorch (not 0 / singular) -------
+NAN = np.array([[np.nan, 1.0], [1.0, 1.0]])  # NumPy: det 0, "singular"
+
+
+def test_nan_matrix_det_slogdet_inv_solve(recwarn):
+    batch = tg.tensor(np.stack([np.eye(2) * 2, NAN]))
+    det = tg.linalg.det(batch).numpy()
+    assert det[0] == 4.0 and np.isnan(det[1])
+    sign, logabsdet = tg.linalg.slogdet(batch)
+    assert sign.tolist() == [1.0, 0.0] and np.isnan(logabsdet.numpy()[1])
+    assert np.isnan(tg.logdet(batch).numpy()[1])
+    inverse = tg.linalg.inv(batch).numpy()
+    np.testing.assert_allclose(inverse[0], np.eye(2) / 2)
+    assert np.isnan(inverse[1]).all()
+    inverse, info = tg.linalg.inv_ex(batch)
+    assert info.tolist() == [0, 0] and np.isnan(inverse.numpy()[1]).all()
+    x = tg.linalg.solve(batch, tg.ones(2, 2, dtype=tg.float64)).numpy()
+    np.testing.assert_allclose(x[0], [0.5, 0.5])
+    assert np.isnan(x[1]).all()
+    x, info = tg.linalg.solve_ex(batch, tg.ones(2, 2, dtype=tg.float64))
+    assert info.tolist() == [0, 0] and np.isnan(x.numpy()[1]).all()
+    assert np.isinf(tg.linalg.cond(batch, 1).numpy()[1])
+    assert not [w for w in recwarn if "invalid value" in str(w.message)]
+    if torch is not None:
+        tb = torch.tensor(np.stack([np.eye(2) * 2, NAN]))
+        assert np.isnan(torch.linalg.det(tb).numpy()[1])
+        assert np.isnan(torch.linalg.inv(tb).numpy()[1]).all()
+        assert torch.linalg.slogdet(tb).sign.tolist() == [1.0, 0.0]
+        assert np.isinf(torch.linalg.cond(tb, 1).numpy()[1])

@@ -33,6 +33,7 @@ from tinygrad_np.ops.linalg import (
     SolveTriangular,
     _qr_unpack,
     lu_packed,
+    nan_safe,
     svd as _svd,
     zero_pivot,
 )
@@ -188,7 +189,8 @@ def singular_info(a: np.ndarray) -> np.ndarray:
     pivot (our LU's, or n where only LAPACK's rounding found one). Whether a matrix is
     singular is LAPACK's decision, as PyTorch's, not a tolerance."""
     info = np.zeros(a.shape[:-2], np.int32)
-    try:
+    a = np.where(np.isnan(a).any(axis=(-2, -1))[..., None, None], np.eye(a.shape[-1]), a)
+    try:  # (a NaN is no zero pivot: LAPACK carries it through, to NaN)
         np.linalg.inv(a)
         return info
     except np.linalg.LinAlgError:
@@ -210,7 +212,7 @@ def det(A: Tensor) -> Tensor:  # noqa: N803
 def slogdet(A: Tensor) -> SlogdetResult:  # noqa: N803
     """(sign, logabsdet): det = sign * exp(logabsdet); the gradient flows through logabsdet."""
     a = _float("slogdet", _square("slogdet", A))
-    sign = np.linalg.slogdet(a._data)[0]
+    sign = np.nan_to_num(nan_safe(lambda x: np.linalg.slogdet(x)[0], a._data, 0))  # NaN: 0
     return SlogdetResult(Tensor(np.asarray(sign, dtype=a.dtype)), LogAbsDet.apply(a))
 
 
@@ -255,8 +257,8 @@ def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *,  # noqa: 
     PyTorch's of the whole A) at or under
     max(atol, rtol * largest), as PyTorch: rtol defaults to eps * max(m, n) (0 where atol > 0);
     atol and rtol may be tensors over the batch dims; `rcond` (deprecated) is rtol with
-    atol = 0. Full rank: (A^T A)^-1 A^T or A^T (A A^T)^-1; rank deficient: the `Pinv` op,
-    through the SVD. Neither gradient needs distinct singular values (a zero matrix's is
+    atol = 0. Always the `Pinv` op, through the SVD (never the normal equations, which square
+    the condition number); its gradient needs no distinct singular values (a zero matrix's is
     finite, as PyTorch's)."""
     _old_tolerance("pinv", "rcond", rcond, atol, rtol)
     if rcond is not None:
@@ -271,11 +273,6 @@ def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *,  # noqa: 
     s = _svd(_svd_input("pinv", a)._data, compute_uv=False)
     cutoff = _tolerance("pinv", s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,)),
                         atol, rtol, eps_rtol)
-    if m * n and bool(np.all(s > cutoff)):
-        at = a.swapaxes(-1, -2)
-        if m >= n:
-            return solve(at @ a, at)
-        return solve(a @ at, a).swapaxes(-1, -2)
     return Pinv.apply(a, cutoff)
 
 

@@ -156,8 +156,10 @@ def cond(input: Tensor, p: Any = None) -> Tensor:  # noqa: A002
         s = svdvals(a)
         ratio = s[..., 0] / s[..., -1]
         return ratio if p != -2 else s[..., -1] / s[..., 0]
-    valid = singular_info(a._data) == 0  # a singular matrix's condition number: inf (and
-    eye = Tensor(np.eye(a.shape[-1], dtype=a.dtype))  # gradient 0; its inverse never formed)
+    # a singular (or NaN, as PyTorch's) matrix's condition number: inf (and gradient 0; its
+    # inverse never formed)
+    valid = (singular_info(a._data) == 0) & ~np.isnan(a._data).any(axis=(-2, -1))
+    eye = Tensor(np.eye(a.shape[-1], dtype=a.dtype))
     inverse = inv(a.where(Tensor(valid[..., None, None]), eye))
     return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(Tensor(valid), math.inf)
 

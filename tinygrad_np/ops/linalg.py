@@ -31,6 +31,17 @@ def _eye(n: int, like) -> np.ndarray:
     return np.eye(n, dtype=like.dtype)
 
 
+def nan_safe(op, a: np.ndarray, core: int, *rest) -> Any:
+    """op(a, *rest) with `core` trailing result dims per matrix, where a matrix holding a NaN
+    gives NaN, as LAPACK's LU carries it through for PyTorch (NumPy calls it singular, or its
+    determinant 0); the others op's own."""
+    bad = np.isnan(a).any(axis=(-2, -1))
+    if not bad.any():
+        return op(a, *rest)
+    out = op(np.where(bad[..., None, None], _eye(a.shape[-1], a), a), *rest)
+    return np.where(bad.reshape(bad.shape + (1,) * core), np.nan, out)
+
+
 def _inv(a):
     return Inv.apply(a) if is_tensor(a) else np.linalg.inv(a)
 
@@ -105,7 +116,8 @@ class Inv(Function):
     and NaN (`lapack_solve`), not an error."""
 
     def forward(ctx, a, through_singular=False):
-        y = lapack_solve(a, _eye(a.shape[-1], a)) if through_singular else np.linalg.inv(a)
+        y = nan_safe(lambda a: lapack_solve(a, _eye(a.shape[-1], a)) if through_singular
+                     else np.linalg.inv(a), a, 2)
         ctx.save_for_backward(y)
         return y
 
@@ -119,7 +131,7 @@ class Det(Function):
     (U diag(prod of the other singular values) V^T, signed by det U det V)."""
 
     def forward(ctx, a):
-        d = np.linalg.det(a)
+        d = nan_safe(np.linalg.det, a, 0)
         ctx.save_for_backward(a, d)
         return d
 
@@ -183,7 +195,7 @@ class LogAbsDet(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.linalg.slogdet(a)[1]
+        return nan_safe(lambda a: np.linalg.slogdet(a)[1], a, 0)
 
     def backward(ctx, grad_output):
         (a,) = ctx.saved_tensors
@@ -196,7 +208,7 @@ class Solve(Function):
     `through_singular` (solve_ex): a singular A gives LAPACK's inf and NaN, not an error."""
 
     def forward(ctx, a, b, through_singular=False):
-        x = lapack_solve(a, b) if through_singular else np.linalg.solve(a, b)
+        x = nan_safe(lapack_solve if through_singular else np.linalg.solve, a, 2, b)
         ctx.save_for_backward(a, x)
         return x
 
