@@ -1,8 +1,12 @@
 """Round 17 (f): linear algebra against PyTorch 2.13: cholesky_solve never reads B as vectors,
 lstsq's rule for B's dims, PyTorch's error text for singular and non-positive-definite
 matrices (the diagonal element / leading minor and the batch element), eig/eigvals and the
-removed torch.* names refused with PyTorch's guidance."""
+removed torch.* names refused with PyTorch's guidance, pinv/lstsq accurate for ill-conditioned
+matrices (the SVD, not the normal equations), NaN matrices giving NaN from det/inv/solve, the
+norms' input and dtype= checks, matrix_power's integer n."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -210,3 +214,49 @@ def test_nan_matrix_det_slogdet_inv_solve(recwarn):
         assert np.isnan(torch.linalg.inv(tb).numpy()[1]).all()
         assert torch.linalg.slogdet(tb).sign.tolist() == [1.0, 0.0]
         assert np.isinf(torch.linalg.cond(tb, 1).numpy()[1])
+
+
+# ---- 7. the norms' input and dtype= checks, matrix_power's n ---------------------------------
+NORMS = {
+    "linalg.vector_norm": lambda x, **k: tg.linalg.vector_norm(x, **k),
+    "linalg.matrix_norm": lambda x, **k: tg.linalg.matrix_norm(x, **k),
+    "linalg.norm": lambda x, **k: tg.linalg.norm(x, **k),
+    "torch.norm": lambda x, **k: tg.norm(x, **k),
+    "Tensor.norm": lambda x, **k: x.norm(**k),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_norm_input_and_dtype_checks(name):
+    fn = NORMS[name]
+    op = "matrix_norm" if name == "linalg.matrix_norm" else "vector_norm"
+    ints = tg.ones(2, 3, dtype=tg.int64)
+    with pytest.raises(RuntimeError, match=f"linalg.{op}: Expected a floating point"):
+        fn(ints, dtype=tg.float32)  # dtype= does not stand in for a float input
+    with pytest.raises(RuntimeError, match=f"linalg.{op}: the dtype of the input .* without "
+                                           f"narrowing"):
+        fn(tg.ones(2, 3, dtype=tg.float64), dtype=tg.float32)
+    widened = fn(tg.full((2, 3), 2.0), dtype=tg.float64)
+    assert widened.dtype == tg.float64
+    assert widened.item() == pytest.approx(math.sqrt(24.0))
+    if torch is not None:
+        tfn = {"linalg.vector_norm": torch.linalg.vector_norm,
+               "linalg.matrix_norm": torch.linalg.matrix_norm, "linalg.norm": torch.linalg.norm,
+               "torch.norm": torch.norm, "Tensor.norm": torch.Tensor.norm}[name]
+        with pytest.raises(RuntimeError, match="narrowing"):
+            tfn(torch.ones(2, 3, dtype=torch.float64), dtype=torch.float32)
+        with pytest.raises(RuntimeError, match="Expected a floating point"):
+            tfn(torch.ones(2, 3, dtype=torch.int64), dtype=torch.float32)
+
+
+def test_vector_norm_ord_must_be_a_number():
+    with pytest.raises(TypeError, match="argument 'ord' must be Number, not str"):
+        tg.linalg.vector_norm(tg.ones(3), ord="fro")
+
+
+@pytest.mark.parametrize("n", [2.0, True, "2"])
+def test_matrix_power_n_must_be_an_int(n):
+    with pytest.raises(TypeError, match="argument 'n' \\(position 2\\) must be int"):
+        tg.linalg.matrix_power(tg.eye(2), n)
+    assert tg.linalg.matrix_power(tg.eye(2) * 2, tg.tensor(3))[0, 0].item() == 8.0
+    assert tg.linalg.matrix_power(tg.eye(2) * 2, np.int64(-1))[0, 0].item() == 0.5

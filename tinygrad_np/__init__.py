@@ -549,6 +549,7 @@ _vector_norm = Tensor.norm  # the engine's, which does not reach linalg
 
 def _norm(self: Tensor, p: _Any = "fro", dim: _Any = None, keepdim: bool = False,
           dtype: _Any = None) -> Tensor:
+    linalg.check_norm_input("vector_norm", self, dtype)  # (PyTorch's name)
     if p == "nuc":
         dims = (-2, -1) if dim is None and self.ndim == 2 else tuple(np.atleast_1d(dim))
         if len(dims) != 2:

@@ -113,6 +113,21 @@ def _float(name: str, a: Tensor, half: bool = False) -> Tensor:
     return a
 
 
+def check_norm_input(name: str, a: Tensor, dtype: Any) -> None:
+    """PyTorch's checks of a norm's input and `dtype=`: the input a float (dtype= does not stand
+    in for one), dtype a float it widens to."""
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
+                           f"input. Got {a.dtype}")
+    target = None if dtype is None else np.dtype(dtype)
+    if target is not None and target.kind != "f":
+        raise RuntimeError(f"linalg.{name}: dtype should be floating point or complex, but got "
+                           f"{target}")
+    if target is not None and target.itemsize < a.dtype.itemsize:
+        raise RuntimeError(f"linalg.{name}: the dtype of the input ({a.dtype}) should be "
+                           f"convertible without narrowing to the specified dtype ({target})")
+
+
 def _svd_input(name: str, a: Tensor) -> Tensor:
     """`a`, or PyTorch's LinAlgError for an SVD of a matrix holding NaN (LAPACK fails)."""
     if np.isnan(a._data).any():
@@ -321,6 +336,11 @@ def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
     """A^n by repeated squaring (n = 0: the identity, with a zero gradient as PyTorch's;
     n < 0: inv(A)^-n)."""
     a = _square("matrix_power", input)
+    if hasattr(n, "item") and getattr(n, "ndim", 1) == 0 and np.dtype(n.dtype).kind in "iu":
+        n = int(n.item())  # a 0-d integer tensor, as PyTorch's parser takes it
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not "
+                        f"{type(n).__name__}")
     if n < 0:
         a, n = inv(a), -n
     result = None
@@ -578,8 +598,10 @@ def vector_norm(input: Tensor, ord: float = 2, dim: Any = None,  # noqa: A002
     """(sum |x|^ord)^(1/ord) over `dim` (all elements by default); inf/-inf: max/min |x|,
     0: the count of nonzeros."""
     x = _as_tensor(input)
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    if isinstance(ord, str) or ord is None:  # (PyTorch's argument parser)
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
+                        f"{type(ord).__name__}")
+    check_norm_input("vector_norm", x, dtype)
     if dim is not None and not isinstance(dim, int):
         dim = tuple(dim)
     return x.norm(ord, dim, keepdim, dtype=dtype)
@@ -598,6 +620,7 @@ def matrix_norm(input: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1)
     """'fro', 'nuc' (sum of singular values), 1/-1 (max/min column sum of |A|), inf/-inf
     (max/min row sum), 2/-2 (largest/smallest singular value) over the two axes `dim`."""
     a = _matrix("matrix_norm", input)
+    check_norm_input("matrix_norm", a, dtype)
     a = a if dtype is None else a.astype(dtype)
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
