@@ -260,3 +260,57 @@ def test_matrix_power_n_must_be_an_int(n):
         tg.linalg.matrix_power(tg.eye(2), n)
     assert tg.linalg.matrix_power(tg.eye(2) * 2, tg.tensor(3))[0, 0].item() == 8.0
     assert tg.linalg.matrix_power(tg.eye(2) * 2, np.int64(-1))[0, 0].item() == 0.5
+
+
+# ---- 8. linalg.ldl_factor / ldl_factor_ex / ldl_solve (LAPACK's Bunch-Kaufman) --------------
+LDL_CASES = [  # (A, LAPACK's LD, pivots): no pivoting; a 2x2 block with a swap; a 2x2 block
+    ([[4.0, 1, 2], [1, 5, 3], [2, 3, 6]],
+     [[4.0, 0, 0], [0.25, 4.75, 0], [0.5, 2.5 / 4.75, 5 - 2.5 * 2.5 / 4.75]], [1, 2, 3]),
+    ([[0.0, 1, 2], [1, 0, 3], [2, 3, 0]], [[0.0, 0, 0], [2, 0, 0], [1.5, 0.5, -3]], [-3, -3, 3]),
+    ([[1.0, 5, 0], [5, 1, 0], [0, 0, 2]], [[1.0, 0, 0], [5, 1, 0], [0, 0, 2]], [-2, -2, 3]),
+]
+
+
+@pytest.mark.parametrize(("a", "ld", "pivots"), LDL_CASES)
+def test_ldl_factor_is_lapacks(a, ld, pivots):
+    result = tg.linalg.ldl_factor(tg.tensor(a, dtype=tg.float64))
+    np.testing.assert_allclose(result.LD.numpy(), ld, rtol=1e-14, atol=1e-15)
+    assert result.pivots.tolist() == pivots and result.pivots.dtype == tg.int32
+    b = np.array([[1.0, 2], [3, 4], [5, 6]])
+    x = tg.linalg.ldl_solve(result.LD, result.pivots, tg.tensor(b))
+    np.testing.assert_allclose(x.numpy(), np.linalg.solve(np.array(a), b), rtol=1e-12,
+                               atol=1e-14)
+
+
+def test_ldl_random_batches_match_pytorch_and_solve():
+    sym = RNG.standard_normal((2, 3, 7, 7))
+    sym = sym + np.swapaxes(sym, -1, -2)
+    sym[0, 0][np.diag_indices(7)] = 0  # forces 2x2 blocks
+    ld, pivots, info = tg.linalg.ldl_factor_ex(tg.tensor(sym.astype(np.float32)))
+    assert ld.dtype == tg.float32 and tuple(pivots.shape) == (2, 3, 7)
+    assert info.tolist() == [[0, 0, 0], [0, 0, 0]]
+    b = RNG.standard_normal((3, 7, 2))  # batch dims broadcast
+    ld, pivots, _ = tg.linalg.ldl_factor_ex(tg.tensor(sym))
+    x = tg.linalg.ldl_solve(ld, pivots, tg.tensor(b))
+    assert tuple(x.shape) == (2, 3, 7, 2)
+    np.testing.assert_allclose(sym @ x.numpy(), np.broadcast_to(b, (2, 3, 7, 2)), atol=1e-9)
+    if torch is not None:
+        ref = torch.linalg.ldl_factor(torch.tensor(sym))
+        assert np.array_equal(pivots.numpy(), ref.pivots.numpy())
+        np.testing.assert_allclose(ld.numpy(), ref.LD.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_ldl_errors_and_no_derivative():
+    singular = tg.tensor(np.stack([np.eye(3), np.zeros((3, 3))]))
+    assert tg.linalg.ldl_factor_ex(singular).info.tolist() == [0, 1]
+    with pytest.raises(tg.linalg.LinAlgError, match=r"\(Batch element 1\): .*singular"):
+        tg.linalg.ldl_factor(singular)
+    with pytest.raises(RuntimeError, match="square matrices"):
+        tg.linalg.ldl_factor(tg.ones(2, 3))
+    a = tg.tensor([[4.0, 1], [1, 3]], dtype=tg.float64, requires_grad=True)
+    ld, pivots = tg.linalg.ldl_factor(a)
+    assert ld.requires_grad and not pivots.requires_grad
+    with pytest.raises(NotImplementedError, match="derivative for 'linalg_ldl_factor_ex'"):
+        ld.sum().backward()
+    x = tg.linalg.ldl_solve(ld.detach(), pivots, tg.ones(2, 1, dtype=tg.float64))
+    np.testing.assert_allclose(x.numpy().ravel(), [2 / 11, 3 / 11])

@@ -757,6 +757,7 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
     return pinv(input, rtol=rcond)
 
 
+from tinygrad_np.linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: E402
 from tinygrad_np.linalg_lu import (  # noqa: E402  (it composes the functions above)
     cond,
     householder_product,
@@ -771,6 +772,6 @@ from tinygrad_np.linalg_lu import (  # noqa: E402  (it composes the functions ab
 )
 from tinygrad_np.linalg_refused import eig, eigvals, removed_names  # noqa: E402, F401
 
-__all__ += ["eig", "eigvals"]
+__all__ += ["eig", "eigvals", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
 __all__ += ["cond", "householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
             "solve_ex", "tensorinv", "tensorsolve", "vander"]

@@ -392,6 +392,19 @@ class Pinv(Function):
         return _pinv_grad(*ctx.saved_tensors, grad_output), None, None
 
 
+class NoDerivative(Function):
+    """`value`, computed outside the engine from the Tensors before it (ldl_factor, ldl_solve),
+    which PyTorch gives no derivative: it requires grad when they do, and backward raises
+    naming `op`, as PyTorch's."""
+
+    def forward(ctx, *args):
+        *_, value, ctx.op = args
+        return value
+
+    def backward(ctx, grad_output):
+        raise _derivative_error(ctx.op)
+
+
 class Geqrf(Function):
     """LAPACK's geqrf: R on and above the diagonal of (m, n), the Householder vectors below
     it, packed with tau (min(m, n)) as one more row: (..., m + 1, n). No derivative, as
