@@ -314,3 +314,27 @@ def test_ldl_errors_and_no_derivative():
         ld.sum().backward()
     x = tg.linalg.ldl_solve(ld.detach(), pivots, tg.ones(2, 1, dtype=tg.float64))
     np.testing.assert_allclose(x.numpy().ravel(), [2 / 11, 3 / 11])
+
+
+# ---- 9. vecdot and multi_dot refuse what PyTorch refuses (no silent integer / batched forms) --
+@pytest.mark.parametrize("dtype", [tg.int64, tg.int32, tg.bool])
+def test_vecdot_needs_float_inputs(dtype):
+    x = tg.ones(2, 3, dtype=dtype)
+    with pytest.raises(RuntimeError, match="linalg.vecdot: Expected a floating point"):
+        tg.linalg.vecdot(x, x)
+    assert tg.linalg.vecdot(tg.ones(2, 3), tg.full((3,), 2.0)).tolist() == [6.0, 6.0]
+
+
+@pytest.mark.parametrize(("shapes", "match"), [
+    ([(2, 2, 3), (3, 4)], "the first tensor must be 1D or 2D but got 3D"),
+    ([(2, 3), (3, 4, 4)], "the last tensor must be 1D or 2D but got 3D"),
+    ([(3, 2), (2,), (2, 4)], "tensor 1 must be 2D but got 1D"),
+])
+def test_multi_dot_dims(shapes, match):
+    with pytest.raises(RuntimeError, match=match):
+        tg.linalg.multi_dot([tg.ones(*s) for s in shapes])
+    if torch is not None:
+        with pytest.raises(RuntimeError, match=match):
+            torch.linalg.multi_dot([torch.ones(*s) for s in shapes])
+    out = tg.linalg.multi_dot([tg.ones(3), tg.ones(3, 4), tg.ones(4)])
+    assert out.shape == () and out.item() == 12.0

@@ -694,6 +694,11 @@ def multi_dot(tensors: Any) -> Tensor:
     if len(tensors) < 2:
         raise RuntimeError("multi_dot(): expected at least 2 tensors but got "
                            f"{len(tensors)}")
+    for i, t in enumerate(tensors):  # PyTorch's checks (no batch dims)
+        end = {0: "the first tensor", len(tensors) - 1: "the last tensor"}.get(i)
+        if t.ndim != 2 and (end is None or t.ndim != 1):
+            raise RuntimeError(f"multi_dot(): {end or f'tensor {i}'} must be "
+                               f"{'1D or 2D' if end else '2D'} but got {t.ndim}D")
     result = tensors[0]
     for tensor in tensors[1:]:
         result = result @ tensor
@@ -706,8 +711,11 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
-    """sum(x * y) along `dim`, broadcasting (real inputs)."""
-    return (_as_tensor(x) * y).sum(dim)
+    """sum(x * y) along `dim`, broadcasting (real float inputs, as PyTorch)."""
+    x, y = _as_tensor(x), _as_tensor(y)
+    for t in (x, y):
+        _float("vecdot", t, half=True)
+    return (x * y).sum(dim)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
