@@ -338,3 +338,11 @@ def test_multi_dot_dims(shapes, match):
             torch.linalg.multi_dot([torch.ones(*s) for s in shapes])
     out = tg.linalg.multi_dot([tg.ones(3), tg.ones(3, 4), tg.ones(4)])
     assert out.shape == () and out.item() == 12.0
+
+
+def test_tensorinv_and_tensorsolve_of_empty_tensors():
+    assert tuple(tg.linalg.tensorinv(tg.zeros(0, 0, dtype=tg.float64), ind=1).shape) == (0, 0)
+    assert tuple(tg.linalg.tensorinv(tg.zeros(0, 3, 3, 0, dtype=tg.float64)).shape) == (3, 0, 0, 3)
+    a = RNG.standard_normal((4, 2, 2))
+    inverse = tg.linalg.tensorinv(tg.tensor(a), ind=1).numpy()
+    np.testing.assert_allclose(np.tensordot(inverse, a, 1), np.eye(4), atol=1e-10)

@@ -203,7 +203,7 @@ def tensorinv(input: Tensor, ind: int = 2) -> Tensor:  # noqa: A002
     if math.prod(left) != math.prod(right):
         raise RuntimeError(f"linalg.tensorinv: A of shape {a.shape} with ind={ind}: the "
                            f"product of the first {ind} dims must equal that of the rest")
-    return inv(a.reshape(math.prod(left), -1)).reshape(right + left)
+    return inv(a.reshape(math.prod(left), math.prod(right))).reshape(right + left)
 
 
 def householder_product(input: Tensor, tau: Tensor) -> Tensor:  # noqa: A002
