@@ -345,4 +345,4 @@ def test_tensorinv_and_tensorsolve_of_empty_tensors():
     assert tuple(tg.linalg.tensorinv(tg.zeros(0, 3, 3, 0, dtype=tg.float64)).shape) == (3, 0, 0, 3)
     a = RNG.standard_normal((4, 2, 2))
     inverse = tg.linalg.tensorinv(tg.tensor(a), ind=1).numpy()
-    np.testing.assert_allclose(np.tensordot(inverse, a, 1), np.eye(4), atol=1e-10)
+    np.testing.assert_allclose(np.tensordot(a, inverse, 2), np.eye(4), atol=1e-10)
