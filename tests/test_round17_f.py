@@ -346,3 +346,40 @@ def test_tensorinv_and_tensorsolve_of_empty_tensors():
     a = RNG.standard_normal((4, 2, 2))
     inverse = tg.linalg.tensorinv(tg.tensor(a), ind=1).numpy()
     np.testing.assert_allclose(np.tensordot(a, inverse, 2), np.eye(4), atol=1e-10)
+
+
+# ---- 10. cholesky(upper=True) reads A's upper triangle (LAPACK's potrf 'U'), as PyTorch ------
+@pytest.mark.parametrize("fn", [
+    lambda a: tg.linalg.cholesky(a, upper=True),
+    lambda a: tg.linalg.cholesky_ex(a, upper=True).L,
+    lambda a: tg.cholesky(a, upper=True),
+])
+def test_cholesky_upper_reads_the_upper_triangle(fn):
+    spd = _spd()
+    upper_only = np.triu(spd)  # below the diagonal: zeros (only the upper triangle filled)
+    u = fn(tg.tensor(upper_only)).numpy()
+    expected = np.linalg.cholesky(spd).T  # U with U^T U = A
+    np.testing.assert_allclose(u, expected, rtol=1e-12, atol=1e-12)
+    a = tg.tensor(upper_only, requires_grad=True)
+    (grad,) = tg.autograd.grad(fn(a).sum(), a)
+    eps, numeric = 1e-6, np.zeros((3, 3))
+    for i in zip(*np.triu_indices(3)):  # one-sided: only the upper triangle is read
+        d = np.zeros((3, 3))
+        d[i] = eps
+        f = [np.linalg.cholesky(np.triu(m) + np.triu(m, 1).T).T.sum() for m in
+             (upper_only + d, upper_only - d)]
+        numeric[i] = (f[0] - f[1]) / (2 * eps)
+    np.testing.assert_allclose(np.triu(grad.numpy()) + np.tril(grad.numpy(), -1).T, numeric,
+                               rtol=1e-5, atol=1e-7)
+    if torch is not None:
+        ref = torch.linalg.cholesky(torch.tensor(upper_only), upper=True)
+        np.testing.assert_allclose(u, ref.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_cholesky_ex_upper_partial_factor_and_info():
+    a = np.array([[1.0, 0.5, 0], [9, -3, 0], [0, 0, 1]])  # upper triangle: minor 2 fails
+    u, info = tg.linalg.cholesky_ex(tg.tensor(a), upper=True)
+    assert info.item() == 2
+    lower, lower_info = tg.linalg.cholesky_ex(tg.tensor(a.T))
+    np.testing.assert_allclose(u.numpy(), lower.numpy().T)
+    assert lower_info.item() == 2

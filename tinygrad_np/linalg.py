@@ -385,8 +385,10 @@ def _matrix_exp(a: Tensor) -> Tensor:
 
 # ----------------------------------------------------------------------------- decompositions
 def cholesky(input: Tensor, *, upper: bool = False) -> Tensor:  # noqa: A002
-    """L (lower) with A = L L^T for symmetric positive-definite A (U = L^T with upper)."""
+    """L (lower) with A = L L^T for symmetric positive-definite A, from A's lower triangle
+    (U with A = U^T U from its upper one with `upper`, as LAPACK's potrf 'U' for PyTorch)."""
     a = _float("cholesky", _square("cholesky", input))
+    a = a.mT if upper else a  # the triangle read is the one returned
     try:
         low = Cholesky.apply(a)
     except ValueError:  # LinAlgError, which apply names the op in
@@ -429,8 +431,10 @@ def cholesky_ex(input: Tensor, *, upper: bool = False,  # noqa: A002
     minor that is not, and L LAPACK's partial factor (see `_partial_cholesky`; no gradient
     flows to those matrices); `check_errors=True` raises instead."""
     a = _float("cholesky_ex", _square("cholesky_ex", input))
+    a = a.mT if upper else a  # (`upper` reads the upper triangle)
     try:
-        return CholeskyExResult(cholesky(a, upper=upper), Tensor(np.zeros(a.shape[:-2], np.int32)))
+        return CholeskyExResult(cholesky(a).mT if upper else cholesky(a),
+                                Tensor(np.zeros(a.shape[:-2], np.int32)))
     except RuntimeError:
         if check_errors:
             raise LinAlgError(not_positive_definite("linalg.cholesky_ex", a._data)) from None
