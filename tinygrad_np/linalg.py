@@ -285,10 +285,11 @@ def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *,  # noqa: 
         magnitude = np.abs(eigvalsh(a.detach())._data)  # (LinAlgError as eigh's)
         return Pinv.apply(a, _tolerance("pinv", magnitude.max(-1, keepdims=True, initial=0),
                                         atol, rtol, eps_rtol), True)
-    s = _svd(_svd_input("pinv", a)._data, compute_uv=False)
+    parts = _svd(_svd_input("pinv", a)._data, full_matrices=False)  # (the op's: one SVD)
+    s = parts[1]
     cutoff = _tolerance("pinv", s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,)),
                         atol, rtol, eps_rtol)
-    return Pinv.apply(a, cutoff)
+    return Pinv.apply(a, cutoff, False, parts)
 
 
 def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *,  # noqa: A002
@@ -318,10 +319,12 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *,  # noqa: A002
     if b.shape[-2] != m:
         raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2) "
                            f"(A of shape {tuple(a.shape)}, B of shape {tuple(b.shape)})")
-    s = _svd(a._data, compute_uv=False)
+    parts = _svd(a._data, full_matrices=False)  # one SVD for the rank and the solution
+    s = parts[1]
     cutoff = (np.finfo(a.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond)
-    rank = (s > cutoff * s[..., :1]).sum(axis=-1) if s.shape[-1] else np.zeros(s.shape[:-1])
-    solution = pinv(a, rtol=cutoff) @ b.astype(a.dtype)
+    largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    rank = (s > cutoff * largest).sum(axis=-1)
+    solution = Pinv.apply(a, cutoff * largest, False, parts) @ b.astype(a.dtype)
     empty = Tensor(np.zeros((0,), a.dtype))
     residuals, values = empty, empty
     if driver in ("gelsd", "gelss"):

@@ -375,21 +375,21 @@ class Pinv(Function):
     """P = pinv(A) from the SVD, dropping the singular values at or under `cutoff` (per matrix,
     (..., 1)); `hermitian`: from eigh of A's lower triangle, dropping |eigenvalues| at or under
     it. Gradient: `_pinv_grad` (PyTorch's, of the whole A in both cases), which needs no
-    distinct singular values."""
+    distinct singular values. `parts`: A's thin SVD when the caller has it."""
 
-    def forward(ctx, a, cutoff, hermitian=False):
+    def forward(ctx, a, cutoff, hermitian=False, parts=None):
         if hermitian:
             s, u = np.linalg.eigh(a)
             vh, keep = _mT(u), np.abs(s) > cutoff
         else:
-            u, s, vh = svd(a, full_matrices=False)
+            u, s, vh = svd(a, full_matrices=False) if parts is None else parts
             keep = s > cutoff
         out = (_mT(vh) * np.where(keep, 1 / np.where(keep, s, 1), 0)[..., None, :]) @ _mT(u)
         ctx.save_for_backward(a, out)
         return out
 
     def backward(ctx, grad_output):
-        return _pinv_grad(*ctx.saved_tensors, grad_output), None, None
+        return _pinv_grad(*ctx.saved_tensors, grad_output), None, None, None
 
 
 class NoDerivative(Function):
