@@ -383,3 +383,23 @@ def test_cholesky_ex_upper_partial_factor_and_info():
     lower, lower_info = tg.linalg.cholesky_ex(tg.tensor(a.T))
     np.testing.assert_allclose(u.numpy(), lower.numpy().T)
     assert lower_info.item() == 2
+
+
+@pytest.mark.parametrize(("name", "shape", "text"), [
+    ("inv", (2, 3), "linalg.inv: A must be batches of square matrices, but they are 2 by 3 "
+                    "matrices"),
+    ("det", (3,), "linalg.det: The input tensor A must have at least 2 dimensions."),
+    ("cholesky", (4, 2, 5), "linalg.cholesky: A must be batches of square matrices, but they "
+                            "are 2 by 5 matrices"),
+])
+def test_square_matrix_errors_are_pytorchs_text(name, shape, text):
+    with pytest.raises(RuntimeError) as info:
+        getattr(tg.linalg, name)(tg.ones(*shape))
+    assert str(info.value) == text
+    if torch is not None:
+        with pytest.raises(RuntimeError) as ref:
+            getattr(torch.linalg, name)(torch.ones(*shape))
+        assert str(ref.value) == text
+    with pytest.raises(RuntimeError, match=f"linalg.{name}: Expected a floating point or "
+                                           f"complex tensor as input"):
+        getattr(tg.linalg, name)(tg.ones(3, 3, dtype=tg.int64))

@@ -66,9 +66,11 @@ def _as_tensor(value: Any) -> Tensor:
 
 def _square(name: str, a: Tensor) -> Tensor:
     a = _as_tensor(a)
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
-                           f"{a.shape[-2:] if a.ndim >= 2 else a.shape} matrices")
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
     return a
 
 
@@ -105,8 +107,8 @@ def _float(name: str, a: Tensor, half: bool = False) -> Tensor:
     """`a` when it is float32 or float64 (or float16 with `half`, for the few that take it),
     else PyTorch's error."""
     if a.dtype.kind != "f":
-        raise RuntimeError(f"linalg.{name}: Expected a floating point tensor as input. Got "
-                           f"{a.dtype}")
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
+                           f"input. Got {a.dtype}")
     if a.dtype == np.float16 and not half:  # a RuntimeError (NotImplementedError) as PyTorch's
         raise DtypeError(f"linalg.{name}: not implemented for 'Half' (float16); "
                          "use float32 or float64")
