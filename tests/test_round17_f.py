@@ -403,3 +403,14 @@ def test_square_matrix_errors_are_pytorchs_text(name, shape, text):
     with pytest.raises(RuntimeError, match=f"linalg.{name}: Expected a floating point or "
                                            f"complex tensor as input"):
         getattr(tg.linalg, name)(tg.ones(3, 3, dtype=tg.int64))
+
+
+def test_keyword_names_vector_norm_x_and_ldl_input():
+    x = tg.full((4,), 2.0)
+    assert tg.linalg.vector_norm(x=x).item() == 4.0  # PyTorch's documented name
+    assert tg.linalg.vector_norm(input=x, ord=1).item() == 8.0  # also taken by PyTorch
+    assert tg.linalg.ldl_factor(input=tg.eye(2)).pivots.tolist() == [1, 2]
+    assert tg.linalg.ldl_factor_ex(input=tg.eye(2)).info.item() == 0
+    if torch is not None:
+        assert torch.linalg.vector_norm(x=torch.full((4,), 2.0)).item() == 4.0
+        assert torch.linalg.ldl_factor(input=torch.eye(2)).pivots.tolist() == [1, 2]

@@ -602,11 +602,14 @@ def matrix_rank(input: Tensor, tol: Any = None, hermitian: bool = False, *,  # n
 
 
 # ----------------------------------------------------------------------------- norms
-def vector_norm(input: Tensor, ord: float = 2, dim: Any = None,  # noqa: A002
-                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def vector_norm(x: Tensor | None = None, ord: float = 2, dim: Any = None,
+                keepdim: bool = False, *, dtype: Any = None,
+                input: Tensor | None = None) -> Tensor:  # noqa: A002
     """(sum |x|^ord)^(1/ord) over `dim` (all elements by default); inf/-inf: max/min |x|,
-    0: the count of nonzeros."""
-    x = _as_tensor(input)
+    0: the count of nonzeros. The tensor is `x` (PyTorch's name) or `input` (also taken)."""
+    if (x is None) == (input is None):
+        raise TypeError("linalg_vector_norm(): missing 1 required positional argument: \"x\"")
+    x = _as_tensor(input if x is None else x)
     if isinstance(ord, str) or ord is None:  # (PyTorch's argument parser)
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
                         f"{type(ord).__name__}")

@@ -101,12 +101,12 @@ def _sytrs(ld: np.ndarray, pivots: np.ndarray, b: np.ndarray) -> np.ndarray:
     return x
 
 
-def ldl_factor_ex(A: Tensor, *, hermitian: bool = False,  # noqa: N803
+def ldl_factor_ex(input: Tensor, *, hermitian: bool = False,  # noqa: A002
                   check_errors: bool = False) -> Any:
     """(LD, pivots, info): L (unit diagonal, below) and D (its blocks on and next to the
     diagonal) in one lower-triangular matrix, LAPACK's pivots (int32) and info (the first
     zero of D's diagonal, 1-based; 0 if none)."""
-    tensor = _float("ldl_factor_ex", _square("ldl_factor_ex", A))
+    tensor = _float("ldl_factor_ex", _square("ldl_factor_ex", input))
     a = tensor._data
     ld, pivots = np.zeros_like(a), np.zeros(a.shape[:-1], np.int32)
     info = np.zeros(a.shape[:-2], np.int32)
@@ -122,9 +122,9 @@ def ldl_factor_ex(A: Tensor, *, hermitian: bool = False,  # noqa: N803
         NoDerivative.apply(tensor, ld, "linalg_ldl_factor_ex"), Tensor(pivots), Tensor(info))
 
 
-def ldl_factor(A: Tensor, *, hermitian: bool = False) -> Any:  # noqa: N803
+def ldl_factor(input: Tensor, *, hermitian: bool = False) -> Any:  # noqa: A002
     """(LD, pivots) as ldl_factor_ex; a singular D is an error, as PyTorch."""
-    ld, pivots, info = ldl_factor_ex(A, hermitian=hermitian)
+    ld, pivots, info = ldl_factor_ex(input, hermitian=hermitian)
     if info._data.any():
         prefix, order = first_failure(info._data)
         raise LinAlgError(f"torch.linalg.ldl_factor: {prefix}The factorization could not be "
