@@ -414,3 +414,16 @@ def test_keyword_names_vector_norm_x_and_ldl_input():
     if torch is not None:
         assert torch.linalg.vector_norm(x=torch.full((4,), 2.0)).item() == 4.0
         assert torch.linalg.ldl_factor(input=torch.eye(2)).pivots.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: tg.linalg.det(a),
+    lambda a: tg.linalg.solve(a, tg.ones(a.shape[-1], dtype=tg.float64)).sum(),
+    lambda a: tg.linalg.inv(a).sum(),
+    lambda a: tg.linalg.slogdet(a).logabsdet,
+])
+@pytest.mark.parametrize("data", [NAN, np.array([[1.0, 2, 3], [4, np.nan, 6], [7, 8, 10]])])
+def test_nan_matrix_gradients_are_nan_not_an_error(fn, data):
+    a = tg.tensor(data, requires_grad=True)
+    (grad,) = tg.autograd.grad(fn(a), a)  # NumPy's inverse inside the rule: "singular"
+    assert np.isnan(grad.numpy()).all()

@@ -43,14 +43,14 @@ def nan_safe(op, a: np.ndarray, core: int, *rest) -> Any:
 
 
 def _inv(a):
-    return Inv.apply(a) if is_tensor(a) else np.linalg.inv(a)
+    return Inv.apply(a) if is_tensor(a) else nan_safe(np.linalg.inv, a, 2)
 
 
 def _solve(a, b, transpose: bool = False):
     """A^-1 B, or A^-T B with `transpose` (on arrays from A's own LU, as LAPACK's getrs 'T')."""
     if is_tensor(a) or is_tensor(b):
         return Solve.apply(_mT(a) if transpose else a, b)
-    return lapack_solve(a, b, transpose)
+    return nan_safe(lapack_solve, a, 2, b, transpose)
 
 
 def _solve_triangular(a, b, upper: bool, unit: bool = False):
