@@ -1,9 +1,11 @@
 """Round 17 (f): linear algebra against PyTorch 2.13: cholesky_solve never reads B as vectors,
-lstsq's rule for B's dims, PyTorch's error text for singular and non-positive-definite
-matrices (the diagonal element / leading minor and the batch element), eig/eigvals and the
-removed torch.* names refused with PyTorch's guidance, pinv/lstsq accurate for ill-conditioned
-matrices (the SVD, not the normal equations), NaN matrices giving NaN from det/inv/solve, the
-norms' input and dtype= checks, matrix_power's integer n."""
+lstsq's rule for B's dims, PyTorch's error text for singular, non-positive-definite and
+non-square matrices (the diagonal element / leading minor and the batch element), eig/eigvals
+and the removed torch.* names refused with PyTorch's guidance, pinv/lstsq accurate for
+ill-conditioned matrices (the SVD, not the normal equations), NaN matrices giving NaN from
+det/inv/solve and their gradients, the norms' input and dtype= checks, matrix_power's integer
+n, ldl_factor/ldl_solve (LAPACK's pivots), cholesky(upper=True) reading the upper triangle,
+vecdot/multi_dot refusals, tensorinv of empty tensors, keyword names."""
 from __future__ import annotations
 
 import math
