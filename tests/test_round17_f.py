@@ -429,3 +429,16 @@ def test_nan_matrix_gradients_are_nan_not_an_error(fn, data):
     a = tg.tensor(data, requires_grad=True)
     (grad,) = tg.autograd.grad(fn(a), a)  # NumPy's inverse inside the rule: "singular"
     assert np.isnan(grad.numpy()).all()
+
+
+@pytest.mark.parametrize("p", [1, -1, "fro", math.inf, -math.inf])
+@pytest.mark.parametrize("data", [np.eye(2) * 1e200, np.array([[1.0, 2], [2, np.inf]])])
+def test_cond_nan_is_inf_as_pytorch(p, data, recwarn):
+    # ||A|| overflows to inf and ||A^-1|| underflows to 0 (or A holds an inf): PyTorch's
+    # nan_to_num(inf) of the product
+    assert tg.linalg.cond(tg.tensor(data), p).item() == math.inf
+    assert not [w for w in recwarn if "invalid value" in str(w.message)]
+    if torch is not None:
+        assert torch.linalg.cond(torch.tensor(data), p).item() == math.inf
+    assert tg.linalg.cond(tg.tensor(np.eye(2) * 1e20), p).item() == pytest.approx(
+        2.0 if p == "fro" else 1.0)

@@ -161,7 +161,9 @@ def cond(input: Tensor, p: Any = None) -> Tensor:  # noqa: A002
     valid = (singular_info(a._data) == 0) & ~np.isnan(a._data).any(axis=(-2, -1))
     eye = Tensor(np.eye(a.shape[-1], dtype=a.dtype))
     inverse = inv(a.where(Tensor(valid[..., None, None]), eye))
-    return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(Tensor(valid), math.inf)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 (an overflowed norm): inf,
+        result = matrix_norm(a, p) * matrix_norm(inverse, p)  # as PyTorch's nan_to_num(inf)
+    return result.where(Tensor(valid & ~np.isnan(result._data)), math.inf)
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
