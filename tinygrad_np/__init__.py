@@ -259,6 +259,7 @@ from tinygrad_np import amp  # noqa: E402
 from tinygrad_np import random, signal, special  # noqa: E402
 from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
 globals().update({_name: getattr(amp, _name) for _name in amp.AUTOCAST_NAMES})  # (autocast state)
+globals().update(linalg.removed_names)  # torch.eig, symeig, lstsq, solve, matrix_rank: refused
 from tinygrad_np import toplevel_small as _toplevel_small  # noqa: E402
 from tinygrad_np.toplevel_small import *  # noqa: E402, F403  (torch.cond, torch.histogramdd, ...)
 
@@ -548,6 +549,7 @@ _vector_norm = Tensor.norm  # the engine's, which does not reach linalg
 
 def _norm(self: Tensor, p: _Any = "fro", dim: _Any = None, keepdim: bool = False,
           dtype: _Any = None) -> Tensor:
+    linalg.check_norm_input("vector_norm", self, dtype)  # (PyTorch's name)
     if p == "nuc":
         dims = (-2, -1) if dim is None and self.ndim == 2 else tuple(np.atleast_1d(dim))
         if len(dims) != 2:

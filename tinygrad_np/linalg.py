@@ -33,6 +33,7 @@ from tinygrad_np.ops.linalg import (
     SolveTriangular,
     _qr_unpack,
     lu_packed,
+    nan_safe,
     svd as _svd,
     zero_pivot,
 )
@@ -65,9 +66,11 @@ def _as_tensor(value: Any) -> Tensor:
 
 def _square(name: str, a: Tensor) -> Tensor:
     a = _as_tensor(a)
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
-                           f"{a.shape[-2:] if a.ndim >= 2 else a.shape} matrices")
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
     return a
 
 
@@ -104,12 +107,27 @@ def _float(name: str, a: Tensor, half: bool = False) -> Tensor:
     """`a` when it is float32 or float64 (or float16 with `half`, for the few that take it),
     else PyTorch's error."""
     if a.dtype.kind != "f":
-        raise RuntimeError(f"linalg.{name}: Expected a floating point tensor as input. Got "
-                           f"{a.dtype}")
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
+                           f"input. Got {a.dtype}")
     if a.dtype == np.float16 and not half:  # a RuntimeError (NotImplementedError) as PyTorch's
         raise DtypeError(f"linalg.{name}: not implemented for 'Half' (float16); "
                          "use float32 or float64")
     return a
+
+
+def check_norm_input(name: str, a: Tensor, dtype: Any) -> None:
+    """PyTorch's checks of a norm's input and `dtype=`: the input a float (dtype= does not stand
+    in for one), dtype a float it widens to."""
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as "
+                           f"input. Got {a.dtype}")
+    target = None if dtype is None else np.dtype(dtype)
+    if target is not None and target.kind != "f":
+        raise RuntimeError(f"linalg.{name}: dtype should be floating point or complex, but got "
+                           f"{target}")
+    if target is not None and target.itemsize < a.dtype.itemsize:
+        raise RuntimeError(f"linalg.{name}: the dtype of the input ({a.dtype}) should be "
+                           f"convertible without narrowing to the specified dtype ({target})")
 
 
 def _svd_input(name: str, a: Tensor) -> Tensor:
@@ -153,10 +171,8 @@ def inv(A: Tensor) -> Tensor:  # noqa: N803
     a = _float("inv", _square("inv", A))
     try:
         return Inv.apply(a)
-    except ValueError as error:  # LinAlgError, which apply names the op in
-        raise LinAlgError(f"linalg.inv: The diagonal element is zero, the inversion could "
-                          f"not be completed because the input matrix is singular ({error})."
-                          ) from None
+    except ValueError:  # LinAlgError
+        raise LinAlgError(singular_message("linalg.inv", a._data)) from None
 
 
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N803
@@ -166,9 +182,23 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N8
     a = _float("inv_ex", _square("inv_ex", A))
     info = singular_info(a._data)
     if check_errors and info.any():
-        raise LinAlgError("linalg.inv_ex: The diagonal element is zero, the inversion could "
-                          "not be completed because the input matrix is singular.")
+        raise LinAlgError(singular_message("linalg.inv_ex", a._data, info))
     return InvExResult(Inv.apply(a, True), Tensor(info))
+
+
+def first_failure(info: np.ndarray) -> tuple[str, int]:
+    """PyTorch's error prefix "(Batch element k): " for the first matrix whose LAPACK info is
+    not 0 (none for a single matrix), and that info."""
+    flat = np.asarray(info).reshape(-1)
+    k = int(np.flatnonzero(flat)[0]) if flat.any() else 0
+    return (f"(Batch element {k}): " if np.ndim(info) else ""), int(flat[k]) if flat.size else 0
+
+
+def singular_message(op: str, a: np.ndarray, info: np.ndarray | None = None) -> str:
+    """PyTorch's text for a singular matrix that `op` (linalg.inv, inv_ex, ...) inverts."""
+    prefix, element = first_failure(singular_info(a) if info is None else info)
+    return (f"{op}: {prefix}The diagonal element {element or a.shape[-1]} is zero, the "
+            f"inversion could not be completed because the input matrix is singular.")
 
 
 def singular_info(a: np.ndarray) -> np.ndarray:
@@ -176,7 +206,8 @@ def singular_info(a: np.ndarray) -> np.ndarray:
     pivot (our LU's, or n where only LAPACK's rounding found one). Whether a matrix is
     singular is LAPACK's decision, as PyTorch's, not a tolerance."""
     info = np.zeros(a.shape[:-2], np.int32)
-    try:
+    a = np.where(np.isnan(a).any(axis=(-2, -1))[..., None, None], np.eye(a.shape[-1]), a)
+    try:  # (a NaN is no zero pivot: LAPACK carries it through, to NaN)
         np.linalg.inv(a)
         return info
     except np.linalg.LinAlgError:
@@ -198,7 +229,7 @@ def det(A: Tensor) -> Tensor:  # noqa: N803
 def slogdet(A: Tensor) -> SlogdetResult:  # noqa: N803
     """(sign, logabsdet): det = sign * exp(logabsdet); the gradient flows through logabsdet."""
     a = _float("slogdet", _square("slogdet", A))
-    sign = np.linalg.slogdet(a._data)[0]
+    sign = np.nan_to_num(nan_safe(lambda x: np.linalg.slogdet(x)[0], a._data, 0))  # NaN: 0
     return SlogdetResult(Tensor(np.asarray(sign, dtype=a.dtype)), LogAbsDet.apply(a))
 
 
@@ -215,9 +246,10 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
     check_system("linalg.solve", a, b, left, is_vector(a, b))
     try:
         return solve_system(a, b, left, False)
-    except ValueError as error:  # LinAlgError, which apply names the op in
-        raise LinAlgError(f"linalg.solve: The solver failed because the input matrix is "
-                          f"singular ({error}).") from None
+    except ValueError:  # LinAlgError
+        prefix = first_failure(singular_info(a._data))[0]
+        raise LinAlgError(f"linalg.solve: {prefix}The solver failed because the input matrix "
+                          f"is singular.") from None
 
 
 def solve_system(a: Tensor, b: Tensor, left: bool, through_singular: bool) -> Tensor:
@@ -242,8 +274,8 @@ def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *,  # noqa: 
     PyTorch's of the whole A) at or under
     max(atol, rtol * largest), as PyTorch: rtol defaults to eps * max(m, n) (0 where atol > 0);
     atol and rtol may be tensors over the batch dims; `rcond` (deprecated) is rtol with
-    atol = 0. Full rank: (A^T A)^-1 A^T or A^T (A A^T)^-1; rank deficient: the `Pinv` op,
-    through the SVD. Neither gradient needs distinct singular values (a zero matrix's is
+    atol = 0. Always the `Pinv` op, through the SVD (never the normal equations, which square
+    the condition number); its gradient needs no distinct singular values (a zero matrix's is
     finite, as PyTorch's)."""
     _old_tolerance("pinv", "rcond", rcond, atol, rtol)
     if rcond is not None:
@@ -255,15 +287,11 @@ def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *,  # noqa: 
         magnitude = np.abs(eigvalsh(a.detach())._data)  # (LinAlgError as eigh's)
         return Pinv.apply(a, _tolerance("pinv", magnitude.max(-1, keepdims=True, initial=0),
                                         atol, rtol, eps_rtol), True)
-    s = _svd(_svd_input("pinv", a)._data, compute_uv=False)
+    parts = _svd(_svd_input("pinv", a)._data, full_matrices=False)  # (the op's: one SVD)
+    s = parts[1]
     cutoff = _tolerance("pinv", s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,)),
                         atol, rtol, eps_rtol)
-    if m * n and bool(np.all(s > cutoff)):
-        at = a.swapaxes(-1, -2)
-        if m >= n:
-            return solve(at @ a, at)
-        return solve(a @ at, a).swapaxes(-1, -2)
-    return Pinv.apply(a, cutoff)
+    return Pinv.apply(a, cutoff, False, parts)
 
 
 def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *,  # noqa: A002
@@ -279,16 +307,26 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *,  # noqa: A002
         raise TensorError(f"linalg.lstsq: driver must be 'gels', 'gelsy', 'gelsd' or 'gelss', "
                           f"got {driver!r}")
     m, n = a.shape[-2:]
-    if b.ndim == a.ndim - 1 and b.shape[-1:] == (m,):  # a batch of vectors, as PyTorch
+    if not 0 <= a.ndim - b.ndim <= 1:  # PyTorch's rule: one dim fewer is vectors, however long
+        raise RuntimeError(f"torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           f"other.dim() and (input.dim() - other.dim()) <= 1 (A of shape "
+                           f"{tuple(a.shape)}, B of shape {tuple(b.shape)})")
+    if b.ndim == a.ndim - 1:  # a batch of vectors, as PyTorch
+        if b.shape[-1] != m:
+            raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match "
+                               f"other.size(-1) (A of shape {tuple(a.shape)}, B of shape "
+                               f"{tuple(b.shape)})")
         result = lstsq(a, b[..., None], rcond, driver=driver)  # (residuals: one, as PyTorch)
         return result._replace(solution=result.solution[..., 0])
-    if b.ndim < 2 or b.shape[-2] != m:
-        raise RuntimeError(f"linalg.lstsq: B of shape {tuple(b.shape)} does not fit A of shape "
-                           f"{tuple(a.shape)} (B must be (..., {m}, k))")
-    s = _svd(a._data, compute_uv=False)
+    if b.shape[-2] != m:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2) "
+                           f"(A of shape {tuple(a.shape)}, B of shape {tuple(b.shape)})")
+    parts = _svd(a._data, full_matrices=False)  # one SVD for the rank and the solution
+    s = parts[1]
     cutoff = (np.finfo(a.dtype).eps * max(m, n) if rcond is None or rcond < 0 else rcond)
-    rank = (s > cutoff * s[..., :1]).sum(axis=-1) if s.shape[-1] else np.zeros(s.shape[:-1])
-    solution = pinv(a, rtol=cutoff) @ b.astype(a.dtype)
+    largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    rank = (s > cutoff * largest).sum(axis=-1)
+    solution = Pinv.apply(a, cutoff * largest, False, parts) @ b.astype(a.dtype)
     empty = Tensor(np.zeros((0,), a.dtype))
     residuals, values = empty, empty
     if driver in ("gelsd", "gelss"):
@@ -303,6 +341,11 @@ def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
     """A^n by repeated squaring (n = 0: the identity, with a zero gradient as PyTorch's;
     n < 0: inv(A)^-n)."""
     a = _square("matrix_power", input)
+    if hasattr(n, "item") and getattr(n, "ndim", 1) == 0 and np.dtype(n.dtype).kind in "iu":
+        n = int(n.item())  # a 0-d integer tensor, as PyTorch's parser takes it
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not "
+                        f"{type(n).__name__}")
     if n < 0:
         a, n = inv(a), -n
     result = None
@@ -347,16 +390,28 @@ def _matrix_exp(a: Tensor) -> Tensor:
 
 # ----------------------------------------------------------------------------- decompositions
 def cholesky(input: Tensor, *, upper: bool = False) -> Tensor:  # noqa: A002
-    """L (lower) with A = L L^T for symmetric positive-definite A (U = L^T with upper)."""
+    """L (lower) with A = L L^T for symmetric positive-definite A, from A's lower triangle
+    (U with A = U^T U from its upper one with `upper`, as LAPACK's potrf 'U' for PyTorch)."""
     a = _float("cholesky", _square("cholesky", input))
+    a = a.mT if upper else a  # the triangle read is the one returned
     try:
         low = Cholesky.apply(a)
     except ValueError:  # LinAlgError, which apply names the op in
         low = None
     if low is None or np.isnan(np.diagonal(low._data, 0, -2, -1)).any():  # (a NaN pivot)
-        raise LinAlgError("linalg.cholesky: The factorization could not be completed because "
-                          "the input is not positive-definite.")
+        raise LinAlgError(not_positive_definite("linalg.cholesky", a._data))
     return low.swapaxes(-1, -2) if upper else low
+
+
+def not_positive_definite(op: str, a: np.ndarray) -> str:
+    """PyTorch's text for `op` given a matrix (batch) that is not positive-definite."""
+    info = np.zeros(a.shape[:-2], np.int32)
+    for index in np.ndindex(info.shape):
+        info[index] = _partial_cholesky(a[index])[1]
+    prefix, order = first_failure(info)
+    return (f"{op}: {prefix}The factorization could not be completed because the input is not "
+            f"positive-definite (the leading minor of order {order or 1} is not "
+            f"positive-definite).")
 
 
 def _partial_cholesky(a: np.ndarray) -> tuple[np.ndarray, int]:
@@ -381,11 +436,13 @@ def cholesky_ex(input: Tensor, *, upper: bool = False,  # noqa: A002
     minor that is not, and L LAPACK's partial factor (see `_partial_cholesky`; no gradient
     flows to those matrices); `check_errors=True` raises instead."""
     a = _float("cholesky_ex", _square("cholesky_ex", input))
+    a = a.mT if upper else a  # (`upper` reads the upper triangle)
     try:
-        return CholeskyExResult(cholesky(a, upper=upper), Tensor(np.zeros(a.shape[:-2], np.int32)))
+        return CholeskyExResult(cholesky(a).mT if upper else cholesky(a),
+                                Tensor(np.zeros(a.shape[:-2], np.int32)))
     except RuntimeError:
         if check_errors:
-            raise
+            raise LinAlgError(not_positive_definite("linalg.cholesky_ex", a._data)) from None
     info = np.zeros(a.shape[:-2], np.int32)
     partial = np.zeros(a.shape, a.dtype)
     for index in np.ndindex(info.shape):
@@ -428,8 +485,10 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
     if factor.ndim < 2 or factor.shape[-1] != factor.shape[-2]:
         raise TensorError(f"cholesky_solve: L must be batches of square matrices, got shape "
                           f"{tuple(factor.shape)}")
-    check_system("cholesky_solve", factor, b)
-    return solve(_cholesky_product(factor, upper), b)
+    check_system("cholesky_solve", _float("cholesky_solve", factor), b)
+    # B is always matrices here (never linalg.solve's vector reading), and a zero on the
+    # factor's diagonal gives LAPACK's inf and NaN, not an error, as PyTorch's potrs.
+    return Solve.apply(_cholesky_product(factor, upper), b, True)
 
 
 def triangular_solve(input: Tensor, A: Tensor, upper: bool = True,  # noqa: A002, N803
@@ -543,13 +602,18 @@ def matrix_rank(input: Tensor, tol: Any = None, hermitian: bool = False, *,  # n
 
 
 # ----------------------------------------------------------------------------- norms
-def vector_norm(input: Tensor, ord: float = 2, dim: Any = None,  # noqa: A002
-                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def vector_norm(x: Tensor | None = None, ord: float = 2, dim: Any = None,
+                keepdim: bool = False, *, dtype: Any = None,
+                input: Tensor | None = None) -> Tensor:  # noqa: A002
     """(sum |x|^ord)^(1/ord) over `dim` (all elements by default); inf/-inf: max/min |x|,
-    0: the count of nonzeros."""
-    x = _as_tensor(input)
-    if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    0: the count of nonzeros. The tensor is `x` (PyTorch's name) or `input` (also taken)."""
+    if (x is None) == (input is None):
+        raise TypeError("linalg_vector_norm(): missing 1 required positional argument: \"x\"")
+    x = _as_tensor(input if x is None else x)
+    if isinstance(ord, str) or ord is None:  # (PyTorch's argument parser)
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
+                        f"{type(ord).__name__}")
+    check_norm_input("vector_norm", x, dtype)
     if dim is not None and not isinstance(dim, int):
         dim = tuple(dim)
     return x.norm(ord, dim, keepdim, dtype=dtype)
@@ -568,6 +632,7 @@ def matrix_norm(input: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1)
     """'fro', 'nuc' (sum of singular values), 1/-1 (max/min column sum of |A|), inf/-inf
     (max/min row sum), 2/-2 (largest/smallest singular value) over the two axes `dim`."""
     a = _matrix("matrix_norm", input)
+    check_norm_input("matrix_norm", a, dtype)
     a = a if dtype is None else a.astype(dtype)
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
@@ -641,6 +706,11 @@ def multi_dot(tensors: Any) -> Tensor:
     if len(tensors) < 2:
         raise RuntimeError("multi_dot(): expected at least 2 tensors but got "
                            f"{len(tensors)}")
+    for i, t in enumerate(tensors):  # PyTorch's checks (no batch dims)
+        end = {0: "the first tensor", len(tensors) - 1: "the last tensor"}.get(i)
+        if t.ndim != 2 and (end is None or t.ndim != 1):
+            raise RuntimeError(f"multi_dot(): {end or f'tensor {i}'} must be "
+                               f"{'1D or 2D' if end else '2D'} but got {t.ndim}D")
     result = tensors[0]
     for tensor in tensors[1:]:
         result = result @ tensor
@@ -653,8 +723,11 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
-    """sum(x * y) along `dim`, broadcasting (real inputs)."""
-    return (_as_tensor(x) * y).sum(dim)
+    """sum(x * y) along `dim`, broadcasting (real float inputs, as PyTorch)."""
+    x, y = _as_tensor(x), _as_tensor(y)
+    for t in (x, y):
+        _float("vecdot", t, half=True)
+    return (x * y).sum(dim)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
@@ -704,6 +777,7 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
     return pinv(input, rtol=rcond)
 
 
+from tinygrad_np.linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: E402
 from tinygrad_np.linalg_lu import (  # noqa: E402  (it composes the functions above)
     cond,
     householder_product,
@@ -716,6 +790,8 @@ from tinygrad_np.linalg_lu import (  # noqa: E402  (it composes the functions ab
     tensorsolve,
     vander,
 )
+from tinygrad_np.linalg_refused import eig, eigvals, removed_names  # noqa: E402, F401
 
+__all__ += ["eig", "eigvals", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
 __all__ += ["cond", "householder_product", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
             "solve_ex", "tensorinv", "tensorsolve", "vander"]

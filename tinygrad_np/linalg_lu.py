@@ -22,6 +22,7 @@ from tinygrad_np.linalg import (
     _matrix,
     _square,
     check_system,
+    first_failure,
     inv,
     is_vector,
     matrix_norm,
@@ -50,7 +51,10 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True,  # noqa: N803
     packed, pivots = lu_packed(a._data)
     info = zero_pivot(packed)
     if check_errors and info.any():
-        raise LinAlgError(f"linalg.lu_factor_ex: U[{info.max()},{info.max()}] is zero")
+        prefix, j = first_failure(info)
+        raise LinAlgError(f"linalg.lu_factor_ex: {prefix}U[{j},{j}] is zero and using it on "
+                          f"lu_solve would result in a division by zero. To factor it anyway, "
+                          f"call linalg.lu(A) or linalg.lu_factor_ex(A)")
     p = permutation(pivots, a.shape[-2], a.dtype)
     return LUFactorExResult(LU.apply(a, packed, p), Tensor(pivots), Tensor(info))
 
@@ -60,8 +64,8 @@ def lu_factor(A: Tensor, *, pivot: bool = True) -> LUFactorResult:  # noqa: N803
     solving with it would divide by zero."""
     packed, pivots, info = lu_factor_ex(A, pivot=pivot)
     if info._data.any():
-        j = int(info._data.max())
-        raise LinAlgError(f"linalg.lu_factor: U[{j},{j}] is zero and using it on lu_solve "
+        prefix, j = first_failure(info._data)
+        raise LinAlgError(f"linalg.lu_factor: {prefix}U[{j},{j}] is zero and using it on lu_solve "
                           f"would result in a division by zero. To factor it anyway, call "
                           f"linalg.lu(A) or linalg.lu_factor_ex(A)")
     return LUFactorResult(packed, pivots)
@@ -133,8 +137,8 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
     check_system("linalg.solve", a, b, left, is_vector(a, b))  # (PyTorch's name)
     info = singular_info(a._data)
     if check_errors and info.any():
-        raise LinAlgError(f"linalg.solve_ex: The solver failed because the input matrix is "
-                          f"singular (U[{info.max()},{info.max()}] is zero)")
+        raise LinAlgError(f"linalg.solve_ex: {first_failure(info)[0]}The solver failed because "
+                          f"the input matrix is singular.")
     return SolveExResult(solve_system(a, b, left, True), Tensor(info))
 
 
@@ -152,10 +156,14 @@ def cond(input: Tensor, p: Any = None) -> Tensor:  # noqa: A002
         s = svdvals(a)
         ratio = s[..., 0] / s[..., -1]
         return ratio if p != -2 else s[..., -1] / s[..., 0]
-    valid = singular_info(a._data) == 0  # a singular matrix's condition number: inf (and
-    eye = Tensor(np.eye(a.shape[-1], dtype=a.dtype))  # gradient 0; its inverse never formed)
+    # a singular (or NaN, as PyTorch's) matrix's condition number: inf (and gradient 0; its
+    # inverse never formed)
+    valid = (singular_info(a._data) == 0) & ~np.isnan(a._data).any(axis=(-2, -1))
+    eye = Tensor(np.eye(a.shape[-1], dtype=a.dtype))
     inverse = inv(a.where(Tensor(valid[..., None, None]), eye))
-    return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(Tensor(valid), math.inf)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 (an overflowed norm): inf,
+        result = matrix_norm(a, p) * matrix_norm(inverse, p)  # as PyTorch's nan_to_num(inf)
+    return result.where(Tensor(valid & ~np.isnan(result._data)), math.inf)
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
@@ -197,7 +205,7 @@ def tensorinv(input: Tensor, ind: int = 2) -> Tensor:  # noqa: A002
     if math.prod(left) != math.prod(right):
         raise RuntimeError(f"linalg.tensorinv: A of shape {a.shape} with ind={ind}: the "
                            f"product of the first {ind} dims must equal that of the rest")
-    return inv(a.reshape(math.prod(left), -1)).reshape(right + left)
+    return inv(a.reshape(math.prod(left), math.prod(right))).reshape(right + left)
 
 
 def householder_product(input: Tensor, tau: Tensor) -> Tensor:  # noqa: A002

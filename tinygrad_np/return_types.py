@@ -39,6 +39,8 @@ _FIELDS = {
     "linalg_lu": "P L U",
     "lu_unpack": "P L U",
     "linalg_solve_ex": "result info",
+    "linalg_ldl_factor": "LD pivots",
+    "linalg_ldl_factor_ex": "LD pivots info",
     "geqrf": "a tau",
 }
 

@@ -31,15 +31,26 @@ def _eye(n: int, like) -> np.ndarray:
     return np.eye(n, dtype=like.dtype)
 
 
+def nan_safe(op, a: np.ndarray, core: int, *rest) -> Any:
+    """op(a, *rest) with `core` trailing result dims per matrix, where a matrix holding a NaN
+    gives NaN, as LAPACK's LU carries it through for PyTorch (NumPy calls it singular, or its
+    determinant 0); the others op's own."""
+    bad = np.isnan(a).any(axis=(-2, -1))
+    if not bad.any():
+        return op(a, *rest)
+    out = op(np.where(bad[..., None, None], _eye(a.shape[-1], a), a), *rest)
+    return np.where(bad.reshape(bad.shape + (1,) * core), np.nan, out)
+
+
 def _inv(a):
-    return Inv.apply(a) if is_tensor(a) else np.linalg.inv(a)
+    return Inv.apply(a) if is_tensor(a) else nan_safe(np.linalg.inv, a, 2)
 
 
 def _solve(a, b, transpose: bool = False):
     """A^-1 B, or A^-T B with `transpose` (on arrays from A's own LU, as LAPACK's getrs 'T')."""
     if is_tensor(a) or is_tensor(b):
         return Solve.apply(_mT(a) if transpose else a, b)
-    return lapack_solve(a, b, transpose)
+    return nan_safe(lapack_solve, a, 2, b, transpose)
 
 
 def _solve_triangular(a, b, upper: bool, unit: bool = False):
@@ -105,7 +116,8 @@ class Inv(Function):
     and NaN (`lapack_solve`), not an error."""
 
     def forward(ctx, a, through_singular=False):
-        y = lapack_solve(a, _eye(a.shape[-1], a)) if through_singular else np.linalg.inv(a)
+        y = nan_safe(lambda a: lapack_solve(a, _eye(a.shape[-1], a)) if through_singular
+                     else np.linalg.inv(a), a, 2)
         ctx.save_for_backward(y)
         return y
 
@@ -119,7 +131,7 @@ class Det(Function):
     (U diag(prod of the other singular values) V^T, signed by det U det V)."""
 
     def forward(ctx, a):
-        d = np.linalg.det(a)
+        d = nan_safe(np.linalg.det, a, 0)
         ctx.save_for_backward(a, d)
         return d
 
@@ -183,7 +195,7 @@ class LogAbsDet(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.linalg.slogdet(a)[1]
+        return nan_safe(lambda a: np.linalg.slogdet(a)[1], a, 0)
 
     def backward(ctx, grad_output):
         (a,) = ctx.saved_tensors
@@ -196,7 +208,7 @@ class Solve(Function):
     `through_singular` (solve_ex): a singular A gives LAPACK's inf and NaN, not an error."""
 
     def forward(ctx, a, b, through_singular=False):
-        x = lapack_solve(a, b) if through_singular else np.linalg.solve(a, b)
+        x = nan_safe(lapack_solve if through_singular else np.linalg.solve, a, 2, b)
         ctx.save_for_backward(a, x)
         return x
 
@@ -363,21 +375,34 @@ class Pinv(Function):
     """P = pinv(A) from the SVD, dropping the singular values at or under `cutoff` (per matrix,
     (..., 1)); `hermitian`: from eigh of A's lower triangle, dropping |eigenvalues| at or under
     it. Gradient: `_pinv_grad` (PyTorch's, of the whole A in both cases), which needs no
-    distinct singular values."""
+    distinct singular values. `parts`: A's thin SVD when the caller has it."""
 
-    def forward(ctx, a, cutoff, hermitian=False):
+    def forward(ctx, a, cutoff, hermitian=False, parts=None):
         if hermitian:
             s, u = np.linalg.eigh(a)
             vh, keep = _mT(u), np.abs(s) > cutoff
         else:
-            u, s, vh = svd(a, full_matrices=False)
+            u, s, vh = svd(a, full_matrices=False) if parts is None else parts
             keep = s > cutoff
         out = (_mT(vh) * np.where(keep, 1 / np.where(keep, s, 1), 0)[..., None, :]) @ _mT(u)
         ctx.save_for_backward(a, out)
         return out
 
     def backward(ctx, grad_output):
-        return _pinv_grad(*ctx.saved_tensors, grad_output), None, None
+        return _pinv_grad(*ctx.saved_tensors, grad_output), None, None, None
+
+
+class NoDerivative(Function):
+    """`value`, computed outside the engine from the Tensors before it (ldl_factor, ldl_solve),
+    which PyTorch gives no derivative: it requires grad when they do, and backward raises
+    naming `op`, as PyTorch's."""
+
+    def forward(ctx, *args):
+        *_, value, ctx.op = args
+        return value
+
+    def backward(ctx, grad_output):
+        raise _derivative_error(ctx.op)
 
 
 class Geqrf(Function):
