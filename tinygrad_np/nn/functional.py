@@ -962,14 +962,22 @@ def _int_like(value: Any) -> bool:
 
 def _ints(value: Any, count: int, argument: str, function: str, expected: str) -> tuple:
     """`count` ints from an int (repeated), a one-element sequence (repeated, as PyTorch
-    broadcasts it) or `count` ints; anything else is a TypeError naming `expected`."""
+    broadcasts it) or `count` ints; other ints are PyTorch's RuntimeError (a sequence of the
+    wrong length), anything else a TypeError, each naming `expected`."""
     values = (value,) if _int_like(value) else tuple(value) if isinstance(
         value, (tuple, list)) else ()
     if len(values) == 1:
         values *= count
     if len(values) != count or not all(_int_like(v) for v in values):
-        raise TypeError(f"{function}: {argument} must be {expected}, got {value!r}")
+        error = TensorError if isinstance(value, (tuple, list)) and all(
+            _int_like(v) for v in values) else TypeError
+        raise error(f"{function}: {argument} must be {expected}, got {value!r}")
     return tuple(int(v) for v in values)
+
+
+def _one_int(value: Any, argument: str, function: str) -> int:
+    """An int or a one-int sequence (a 1-D op's argument), with `_ints`'s errors."""
+    return _ints(value, 1, argument, function, "an int")[0]
 
 
 def _pair(value: Any, argument: str, function: str) -> tuple[int, int]:
@@ -1138,10 +1146,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                           f"{weight.shape}")
     single = {"stride": stride, "dilation": dilation}
     for argument, value in single.items():
-        value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-        if len(value) != 1 or not isinstance(value[0], (int, np.integer)):
-            raise TypeError(f"conv1d: {argument} must be an int, got {single[argument]!r}")
-        single[argument] = (1, int(value[0]))
+        single[argument] = (1, _one_int(value, argument, "conv1d"))
     if not isinstance(padding, str):
         padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
         padding = (0, padding[0]) if len(padding) == 1 else padding
@@ -1222,10 +1227,8 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     single = {"stride": stride, "padding": padding, "output_padding": output_padding,
               "dilation": dilation}
     for argument, value in single.items():
-        value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-        if len(value) != 1 or not isinstance(value[0], (int, np.integer)):
-            raise TypeError(f"{name}: {argument} must be an int, got {single[argument]!r}")
-        single[argument] = (1 if argument in ("stride", "dilation") else 0, int(value[0]))
+        single[argument] = (1 if argument in ("stride", "dilation") else 0,
+                            _one_int(value, argument, name))
     try:
         y = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, single["stride"],
                              single["padding"], single["output_padding"], groups,
@@ -1386,11 +1389,8 @@ def _single_args(function: str, **values: Any) -> dict:
         if value is None and argument == "stride":
             out[argument] = None
             continue
-        items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-        if len(items) != 1 or not isinstance(items[0], (int, np.integer)):
-            raise TypeError(f"{function}: {argument} must be an int, got {value!r}")
         out[argument] = (1 if argument in ("kernel_size", "stride", "dilation") else 0,
-                         int(items[0]))
+                         _one_int(value, argument, function))
     return out
 
 
@@ -1446,12 +1446,21 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return y.squeeze(0) if unbatched else y
 
 
-def _adaptive_size(x: Tensor, output_size: Any, function: str) -> tuple[int, int]:
-    sizes = (output_size, output_size) if output_size is None or isinstance(
-        output_size, (int, np.integer)) else tuple(output_size)
-    if len(sizes) != 2:  # (PyTorch's RuntimeError, also for a one-element sequence)
-        raise RuntimeError(f"{function}: output_size must be an int or a pair, got "
-                           f"{output_size!r}")
+def _adaptive_size(x: Tensor, output_size: Any, function: str, count: int = 2) -> tuple:
+    """output_size as `count` sizes (None keeps that axis), as PyTorch's adaptive pools take
+    it: other than ints (or None) a TypeError, a wrong count a RuntimeError (also for one
+    int in a sequence); a non-float input is PyTorch's NotImplementedError."""
+    if x.dtype.kind not in "fc":
+        raise DtypeError(f'{function}: "{function}" not implemented for {x.dtype} input '
+                         "(PyTorch's adaptive pools take floating-point tensors)")
+    sizes = (output_size,) * count if output_size is None or _int_like(
+        output_size) else tuple(output_size) if isinstance(
+        output_size, (tuple, list)) else (output_size,)
+    if not all(size is None or _int_like(size) for size in sizes):
+        raise TypeError(f"{function}: output_size must be ints (or None), got {output_size!r}")
+    if len(sizes) != count:
+        raise TensorError(f"{function}: output_size must be an int or "
+                          f"{'a pair' if count == 2 else f'{count} sizes'}, got {output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
     if min(sizes) < 0 or 0 in x.shape[1:]:
         raise TensorError(f"{function}: output_size {sizes} must be >= 0 and the input "

@@ -1,0 +1,130 @@
+"""Round 17 (c): convolutional nets' argument forms as PyTorch checks them. A stride,
+padding, dilation, kernel_size or output_size sequence of ints of the wrong length is
+PyTorch's RuntimeError (a non-int still a TypeError), for the 1-D, 2-D and 3-D convolutions,
+transposed convolutions, pools, unfold/fold and adaptive pools; adaptive pools refuse
+integer and bool input (PyTorch's NotImplementedError) instead of computing a float mean."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn.functional as F
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def _x(*shape: int) -> np.ndarray:
+    return np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+
+
+def _same_error(call, expected: type, match: str) -> None:
+    """`call(tg)` raises `expected` naming the op and argument; `call(torch)` raises it too."""
+    with pytest.raises(expected, match=match):
+        call(tg)
+    if torch is not None:
+        with pytest.raises(expected):
+            call(torch)
+
+
+X4, X5 = _x(1, 2, 6, 6), _x(1, 2, 5, 5, 5)
+WRONG_LENGTH = [  # (call, the message's start)
+    (lambda m: m.nn.functional.conv2d(m.tensor(X4), m.ones(3, 2, 3, 3), stride=(1, 1, 1)),
+     r"conv2d: stride must be an int or a pair of ints, got \(1, 1, 1\)"),
+    (lambda m: m.nn.functional.conv2d(m.tensor(X4), m.ones(3, 2, 3, 3), padding=[]),
+     r"conv2d: padding must be"),
+    (lambda m: m.nn.functional.conv2d(m.tensor(X4), m.ones(3, 2, 3, 3), dilation=[1, 1, 1]),
+     r"conv2d: dilation must be"),
+    (lambda m: m.nn.functional.conv1d(m.tensor(X4[0]), m.ones(3, 6, 3), stride=(1, 1)),
+     r"conv1d: stride must be an int, got \(1, 1\)"),
+    (lambda m: m.nn.functional.conv3d(m.tensor(X5), m.ones(2, 2, 3, 3, 3), stride=(1, 1)),
+     r"conv3d: stride must be an int or 3 ints"),
+    (lambda m: m.nn.functional.conv_transpose2d(m.tensor(X4), m.ones(2, 2, 3, 3),
+                                                output_padding=(1, 1, 1)),
+     r"conv_transpose2d: output_padding must be"),
+    (lambda m: m.nn.functional.conv_transpose1d(m.tensor(X4[0]), m.ones(6, 2, 3),
+                                                stride=(1, 2)),
+     r"conv_transpose1d: stride must be an int"),
+    (lambda m: m.nn.functional.max_pool2d(m.tensor(X4), (2, 2, 2)),
+     r"max_pool2d: kernel_size must be"),
+    (lambda m: m.nn.functional.avg_pool2d(m.tensor(X4), 2, stride=(2, 2, 2)),
+     r"avg_pool2d: stride must be"),
+    (lambda m: m.nn.functional.max_pool1d(m.tensor(X4[0]), (2, 2)),
+     r"max_pool1d: kernel_size must be an int"),
+    (lambda m: m.nn.functional.avg_pool1d(m.tensor(X4[0]), (2, 2)),
+     r"avg_pool1d: kernel_size must be an int"),
+    (lambda m: m.nn.functional.max_pool3d(m.tensor(X5), (2, 2)), r"max_pool3d: kernel_size"),
+    (lambda m: m.nn.functional.avg_pool3d(m.tensor(X5), (2, 2)), r"avg_pool3d: kernel_size"),
+    (lambda m: m.nn.functional.unfold(m.tensor(X4), (2, 2, 2)), r"unfold: kernel_size"),
+    (lambda m: m.nn.MaxPool2d((2, 3, 1))(m.tensor(X4)), r"max_pool2d: kernel_size"),
+    (lambda m: m.nn.Conv2d(2, 3, 3, stride=(2, 2, 2))(m.tensor(X4)), r"conv2d: stride"),
+    (lambda m: m.nn.functional.adaptive_avg_pool3d(m.tensor(X5), (2, 2)),
+     r"adaptive_avg_pool3d: output_size must be an int or 3 sizes, got \(2, 2\)"),
+    (lambda m: m.nn.functional.adaptive_max_pool3d(m.tensor(X5), (2, 2)),
+     r"adaptive_max_pool3d: output_size"),
+    (lambda m: m.nn.functional.adaptive_avg_pool1d(m.tensor(X4[0]), (2, 2)),
+     r"adaptive_avg_pool1d: output_size must be an int"),
+    (lambda m: m.nn.functional.adaptive_max_pool2d(m.tensor(X4), (2, 2, 2)),
+     r"adaptive_max_pool2d: output_size must be an int or a pair"),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), WRONG_LENGTH)
+def test_wrong_length_int_sequence_is_runtime_error(call, match):
+    _same_error(call, RuntimeError, match)
+
+
+NOT_INTS = [
+    (lambda m: m.nn.functional.conv2d(m.tensor(X4), m.ones(3, 2, 3, 3), stride=(1.5, 1)),
+     r"conv2d: stride must be"),
+    (lambda m: m.nn.functional.max_pool1d(m.tensor(X4[0]), 2.0), r"max_pool1d: kernel_size"),
+    (lambda m: m.nn.functional.adaptive_avg_pool2d(m.tensor(X4), (2.0, 2)),
+     r"adaptive_avg_pool2d: output_size must be ints \(or None\), got \(2.0, 2\)"),
+    (lambda m: m.nn.functional.adaptive_avg_pool2d(m.tensor(X4), "2"),
+     r"adaptive_avg_pool2d: output_size must be ints"),
+    (lambda m: m.nn.functional.adaptive_avg_pool3d(m.tensor(X5), (2, None, 2.0)),
+     r"adaptive_avg_pool3d: output_size must be ints"),
+    (lambda m: m.nn.functional.adaptive_max_pool1d(m.tensor(X4[0]), 2.0),
+     r"adaptive_max_pool1d: output_size must be an int, got 2.0"),
+    (lambda m: m.nn.functional.adaptive_avg_pool1d(m.tensor(X4[0]), None),
+     r"adaptive_avg_pool1d: output_size must be an int, got None"),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), NOT_INTS)
+def test_non_int_arguments_stay_type_errors(call, match):
+    _same_error(call, TypeError, match)
+
+
+def test_the_error_classes_keep_working_forms():
+    """One int in a sequence, ints in lists, a 0-d integer tensor and None still work."""
+    x = tg.tensor(X4)
+    assert F.conv2d(x, tg.ones(3, 2, 3, 3), stride=[2], padding=(1,)).shape == (1, 3, 3, 3)
+    assert F.max_pool1d(x[0], [2]).shape == (2, 6, 3)
+    assert F.conv1d(x[0], tg.ones(3, 6, 3), stride=[2]).shape == (2, 3, 2)
+    assert F.adaptive_avg_pool2d(x, tg.tensor(3)).shape == (1, 2, 3, 3)
+    assert F.adaptive_avg_pool2d(x, (None, 4)).shape == (1, 2, 6, 4)
+    assert F.adaptive_max_pool1d(x[0], (4,)).shape == (2, 6, 4)
+    assert F.adaptive_avg_pool3d(tg.tensor(X5), (2, None, 3)).shape == (1, 2, 2, 5, 3)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+@pytest.mark.parametrize("function", ["adaptive_avg_pool2d", "adaptive_max_pool2d",
+                                      "adaptive_avg_pool1d", "adaptive_avg_pool3d",
+                                      "adaptive_max_pool3d"])
+def test_adaptive_pools_refuse_non_float_input(function, dtype):
+    """PyTorch's adaptive pools are not implemented for integer or bool tensors; a float mean
+    of an int64 tensor (or an int64 max) is not what PyTorch code gets."""
+    ndim = {"1": 3, "2": 4, "3": 5}[function[-2]]
+    data = (np.arange(2 * 4 ** (ndim - 2)) % 3).reshape((2,) + (4,) * (ndim - 2))  # unbatched
+
+    def call(m):
+        return getattr(m.nn.functional, function)(m.tensor(data.astype(dtype)), 3)
+
+    _same_error(call, NotImplementedError, rf'"adaptive_{function[9:12]}_pool\dd" not '
+                                           rf"implemented for {dtype}")
+    half = getattr(F, function)(tg.tensor(data.astype(np.float16)), 2)
+    assert half.dtype == tg.float16
