@@ -128,3 +128,31 @@ def test_adaptive_pools_refuse_non_float_input(function, dtype):
                                            rf"implemented for {dtype}")
     half = getattr(F, function)(tg.tensor(data.astype(np.float16)), 2)
     assert half.dtype == tg.float16
+
+
+# ---- avg_pool3d: PyTorch refuses an input axis shorter than the kernel, padding or not ------
+@pytest.mark.parametrize(("shape", "kernel", "padding", "ceil_mode"), [
+    ((1, 2, 2, 6, 3), (4, 4, 1), (2, 2, 0), False),  # padded depth 6 >= 4, depth 2 < 4
+    ((1, 1, 6, 1, 7), (2, 2, 3), (1, 1, 1), False),  # only the height is short
+    ((1, 1, 1, 4, 2), (4, 2, 1), (2, 0, 0), True),
+])
+def test_avg_pool3d_input_shorter_than_kernel_is_refused(shape, kernel, padding, ceil_mode):
+    data = _x(*shape)
+
+    def call(m):
+        return m.nn.functional.avg_pool3d(m.tensor(data), kernel, 1, padding, ceil_mode)
+
+    _same_error(call, RuntimeError, r"avg_pool3d: input image \(T: \d+ H: \d+ W: \d+\) "
+                                    r"smaller than kernel size")
+    with pytest.raises(RuntimeError, match="avg_pool3d: .*smaller than"):
+        tg.nn.LPPool3d(2, kernel)(tg.tensor(np.abs(data)))
+
+
+def test_avg_pool3d_kernel_equal_to_the_input_still_works():
+    x = tg.tensor(np.arange(24.0).reshape(1, 1, 2, 3, 4), requires_grad=True)
+    y = F.avg_pool3d(x, (2, 3, 4), padding=(1, 1, 2), count_include_pad=False)
+    assert y.shape == (1, 1, 2, 1, 2)  # (n + 2 p - k) // k + 1 on each axis
+    full = F.avg_pool3d(x, (2, 3, 4))
+    assert full.item() == pytest.approx(11.5)
+    full.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((1, 1, 2, 3, 4), 1 / 24))

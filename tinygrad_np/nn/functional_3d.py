@@ -263,7 +263,11 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if divisor_override is not None and divisor_override == 0:
         raise TensorError(f"{name}: divisor_override must not be zero")
     kernel, stride, padding, _ = _pool_args(x.shape, kernel_size, stride, padding, 1, name)
-    # (PyTorch's avg_pool3d refuses an input smaller than the kernel even with ceil_mode)
+    if any(size < k for size, k in zip(x.shape[2:], kernel)):  # (padding not counted, and
+        # with ceil_mode too: PyTorch's avg_pool3d check, which its 2-D pools do not make)
+        raise TensorError(f"{name}: input image (T: {x.shape[2]} H: {x.shape[3]} W: "
+                          f"{x.shape[4]}) smaller than kernel size (kT: {kernel[0]} kH: "
+                          f"{kernel[1]} kW: {kernel[2]}), input of shape {tuple(input.shape)}")
     plane_divisor = None if divisor_override is None else 1  # a plain sum, then divide once
     y = _separable(
         x,
