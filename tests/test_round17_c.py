@@ -156,3 +156,25 @@ def test_avg_pool3d_kernel_equal_to_the_input_still_works():
     assert full.item() == pytest.approx(11.5)
     full.backward()
     np.testing.assert_allclose(x.grad.numpy(), np.full((1, 1, 2, 3, 4), 1 / 24))
+
+
+# ---- the deprecated F.upsample spellings warn as PyTorch's; the modules do not -------------
+@pytest.mark.parametrize("name", ["upsample", "upsample_nearest", "upsample_bilinear"])
+def test_deprecated_upsample_functions_warn(name):
+    x = tg.arange(4.0).reshape(1, 1, 2, 2)
+    with pytest.warns(UserWarning, match=rf"`nn.functional.{name}` is deprecated. Use "
+                                         r"`nn.functional.interpolate` instead."):
+        y = getattr(F, name)(x, scale_factor=2)
+    assert y.shape == (1, 1, 4, 4)
+    if torch is not None:
+        with pytest.warns(UserWarning, match=rf"`nn.functional.{name}` is deprecated"):
+            getattr(torch.nn.functional, name)(torch.arange(4.0).reshape(1, 1, 2, 2),
+                                               scale_factor=2)
+
+
+def test_upsampling_modules_do_not_warn():
+    x = tg.arange(4.0).reshape(1, 1, 2, 2)
+    up = tg.nn.UpsamplingBilinear2d(scale_factor=2)(x)  # (warnings are errors in the tests)
+    assert up[0, 0, 0].tolist() == pytest.approx([0.0, 1 / 3, 2 / 3, 1.0])
+    assert tg.nn.UpsamplingNearest2d(scale_factor=2)(x)[0, 0, 0].tolist() == [0, 0, 1, 1]
+    assert tg.nn.Upsample(scale_factor=2)(x).shape == (1, 1, 4, 4)
