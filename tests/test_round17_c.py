@@ -178,3 +178,43 @@ def test_upsampling_modules_do_not_warn():
     assert up[0, 0, 0].tolist() == pytest.approx([0.0, 1 / 3, 2 / 3, 1.0])
     assert tg.nn.UpsamplingNearest2d(scale_factor=2)(x)[0, 0, 0].tolist() == [0, 0, 1, 1]
     assert tg.nn.Upsample(scale_factor=2)(x).shape == (1, 1, 4, 4)
+
+
+# ---- conv_transpose's double backward with output_padding >= stride (dilation > stride) -----
+CONV_T = [  # (function, input and weight shapes, stride, padding, output_padding, groups,
+    #          dilation)
+    ("conv_transpose1d", (2, 1, 2), (1, 2, 1), 1, 0, 1, 1, 2),
+    ("conv_transpose2d", (2, 2, 4, 2), (2, 2, 1, 2), 1, 1, 1, 1, 2),
+    ("conv_transpose2d", (2, 2, 3, 3), (2, 1, 2, 3), 1, 1, (0, 1), 2, (1, 2)),
+    ("conv_transpose3d", (1, 1, 2, 2, 3), (1, 2, 2, 3, 2), 1, (1, 0, 0), (0, 1, 1), 1,
+     (1, 2, 2)),
+]
+
+
+@pytest.mark.parametrize(("name", "xs", "ws", "stride", "padding", "extra", "groups",
+                          "dilation"), CONV_T)
+def test_conv_transpose_double_backward_with_large_output_padding(name, xs, ws, stride, padding,
+                                                                   extra, groups, dilation):
+    """A WGAN-GP style gradient penalty through a transposed convolution whose output_padding
+    reaches past the stride: the recorded backward must give PyTorch's second derivatives
+    (it raised a shape error)."""
+    rng = np.random.default_rng(3)
+    x0, w0 = rng.standard_normal(xs), rng.standard_normal(ws)
+
+    def second(m):
+        x = m.tensor(x0, requires_grad=True)
+        w = m.tensor(w0, requires_grad=True)
+        y = getattr(m.nn.functional, name)(x, w, None, stride, padding, extra, groups, dilation)
+        gx, gw = m.autograd.grad(y.sin().sum(), [x, w], create_graph=True)
+        return m.autograd.grad((gx ** 2).sum() + (gw ** 2).sum(), [x, w])
+
+    got = second(tg)
+    if torch is not None:
+        for mine, theirs in zip(got, second(torch)):
+            np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-9, atol=1e-9)
+
+    def fn(x, w):
+        return getattr(F, name)(x, w, None, stride, padding, extra, groups, dilation).sin()
+
+    assert tg.autograd.gradgradcheck(fn, (tg.tensor(x0, requires_grad=True),
+                                          tg.tensor(w0, requires_grad=True)))
