@@ -218,3 +218,39 @@ def test_conv_transpose_double_backward_with_large_output_padding(name, xs, ws, 
 
     assert tg.autograd.gradgradcheck(fn, (tg.tensor(x0, requires_grad=True),
                                           tg.tensor(w0, requires_grad=True)))
+
+
+# ---- two PyTorch 2.13 interpolate bugs not copied (README) ------------------------------------
+def test_nearest_3d_gradient_with_fractional_scale_is_the_true_one():
+    """Source index floor(dst / 2.3) on each axis: the gradient of sum(y * w) adds each w
+    into its source (PyTorch's backward uses other indices than its own forward)."""
+    x = tg.tensor(_x(1, 1, 2, 2, 1).astype(np.float64), requires_grad=True)
+    y = F.interpolate(x, scale_factor=2.3, mode="nearest")
+    assert y.shape == (1, 1, 4, 4, 2)
+    w = np.arange(32.0).reshape(y.shape)
+    (y * tg.tensor(w)).sum().backward()
+    source = [np.minimum(np.floor(np.arange(n) / 2.3).astype(int), size - 1)
+              for n, size in ((4, 2), (4, 2), (2, 1))]
+    expected = np.zeros((2, 2, 1))
+    for d in range(4):
+        for h in range(4):
+            for k in range(2):
+                expected[source[0][d], source[1][h], source[2][k]] += w[0, 0, d, h, k]
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
+    np.testing.assert_array_equal(y.detach().numpy()[0, 0],
+                                  x.detach().numpy()[0, 0][np.ix_(*source)])
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_antialias_to_width_one_filters_every_row(mode):
+    x = _x(1, 2, 6, 3)
+    y = F.interpolate(tg.tensor(x), size=(4, 1), mode=mode, antialias=True)
+    across = F.interpolate(tg.tensor(x.transpose(0, 1, 3, 2).copy()), size=(1, 4), mode=mode,
+                           antialias=True)
+    np.testing.assert_allclose(y.numpy(), across.numpy().transpose(0, 1, 3, 2), rtol=1e-6,
+                               atol=1e-6)
+    assert np.ptp(y.numpy()[0, 0, :, 0]) > 0.1  # (PyTorch's repeats its first row)
+    if torch is not None:  # PyTorch is right across: its transposed resize is the reference
+        theirs = torch.nn.functional.interpolate(torch.tensor(x).transpose(2, 3), size=(1, 4),
+                                                 mode=mode, antialias=True).transpose(2, 3)
+        np.testing.assert_allclose(y.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-5)
