@@ -254,3 +254,14 @@ def test_antialias_to_width_one_filters_every_row(mode):
         theirs = torch.nn.functional.interpolate(torch.tensor(x).transpose(2, 3), size=(1, 4),
                                                  mode=mode, antialias=True).transpose(2, 3)
         np.testing.assert_allclose(y.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_stack_names_the_first_mismatched_entry_as_pytorch():
+    a, b = np.zeros((2, 8, 3)), np.zeros((2, 4, 3))
+    message = (r"expects each tensor to be equal size, but got \[2, 8, 3\] at entry 0 and "
+               r"\[2, 4, 3\] at entry 2")
+    _same_error(lambda m: m.stack([m.tensor(a), m.tensor(a), m.tensor(b)]), RuntimeError,
+                "stack: " + message)
+    if torch is not None:
+        with pytest.raises(RuntimeError, match=message):
+            torch.stack([torch.tensor(a), torch.tensor(a), torch.tensor(b)])
