@@ -265,3 +265,31 @@ def test_stack_names_the_first_mismatched_entry_as_pytorch():
     if torch is not None:
         with pytest.raises(RuntimeError, match=message):
             torch.stack([torch.tensor(a), torch.tensor(a), torch.tensor(b)])
+
+
+# ---- batch_norm's argument checks (PyTorch 2.13's F.batch_norm) ------------------------------
+@pytest.mark.parametrize("eps", [0, 0.0, -1e-5])
+def test_batch_norm_refuses_a_non_positive_eps_when_training(eps):
+    data = _x(4, 3, 2, 2)
+    _same_error(lambda m: m.nn.BatchNorm2d(3, eps=eps)(m.tensor(data)), ValueError,
+                rf"batch_norm eps must be positive during training, but got {eps}")
+    _same_error(lambda m: m.nn.functional.batch_norm(m.tensor(data), None, None, training=True,
+                                                     eps=eps), ValueError, "eps must be positive")
+    bn = tg.nn.BatchNorm2d(3, eps=eps).eval()  # (eval uses the running statistics: allowed)
+    np.testing.assert_allclose(bn(tg.tensor(data)).numpy(), data, rtol=1e-4)
+    y, mean, _ = tg.native_batch_norm(tg.tensor(data), None, None, None, None, True, 0.1, 1e-5)
+    assert y.shape == data.shape and mean.shape == (3,)
+    y = tg.batch_norm(tg.tensor(data) * 0 + 1, None, None, None, None, True, 0.1, eps, False)
+    assert y.shape == data.shape  # (torch.batch_norm does not check eps)
+
+
+def test_functional_batch_norm_momentum_none_is_a_type_error():
+    data = _x(4, 3)
+    _same_error(lambda m: m.nn.functional.batch_norm(m.tensor(data), m.zeros(3), m.ones(3),
+                                                     training=True, momentum=None),
+                TypeError, "batch_norm: momentum must be a float")
+    bn = tg.nn.BatchNorm1d(3, momentum=None)  # the module's cumulative average still works
+    bn(tg.tensor(data))
+    bn(tg.tensor(data * 3))
+    expected = (data.mean(0) + (data * 3).mean(0)) / 2
+    np.testing.assert_allclose(bn.running_mean.numpy(), expected, rtol=1e-5, atol=1e-6)

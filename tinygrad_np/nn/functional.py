@@ -494,7 +494,19 @@ def batch_norm(
     running statistics, when given, move towards the batch's in place:
     running = (1 - momentum) running + momentum batch, with the unbiased variance (as PyTorch).
     Otherwise x̂ uses running_mean and running_var. One fused op with a closed-form backward.
+    Training needs a positive eps (PyTorch's ValueError; `torch.batch_norm` does not check).
     """
+    if momentum is None:
+        raise TypeError("batch_norm: momentum must be a float, not None (the modules' "
+                        "momentum=None, the cumulative average, is theirs to turn into one)")
+    if training and not eps > 0:
+        raise TensorError(f"batch_norm eps must be positive during training, but got {eps}")
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
+                running_var: Tensor | None, weight: Tensor | None, bias: Tensor | None,
+                training: bool, momentum: float, eps: float) -> Tensor:
     x = _tensor(input)
     if x.ndim < 2:
         raise TensorError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
