@@ -293,3 +293,22 @@ def test_functional_batch_norm_momentum_none_is_a_type_error():
     bn(tg.tensor(data * 3))
     expected = (data.mean(0) + (data * 3).mean(0)) / 2
     np.testing.assert_allclose(bn.running_mean.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda m: m.nn.Linear(0, 3), lambda m: m.nn.Linear(3, 0),
+                                  lambda m: m.nn.Conv2d(2, 0, 3),
+                                  lambda m: m.nn.Conv2d(2, 2, (0, 3)),
+                                  lambda m: m.nn.ConvTranspose2d(0, 2, 3)])
+def test_empty_layer_weights_warn_as_pytorch(make):
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        layer = make(tg)
+    assert 0 in layer.weight.shape
+    if torch is not None:
+        with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+            make(torch)
+
+
+def test_layers_with_weights_do_not_warn():
+    tg.nn.Conv2d(2, 3, 3, bias=False)  # (warnings are errors in the tests)
+    tg.nn.Linear(2, 3)
+    tg.nn.LazyConv2d(3, 3)
