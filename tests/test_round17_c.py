@@ -1,8 +1,17 @@
-"""Round 17 (c): convolutional nets' argument forms as PyTorch checks them. A stride,
-padding, dilation, kernel_size or output_size sequence of ints of the wrong length is
-PyTorch's RuntimeError (a non-int still a TypeError), for the 1-D, 2-D and 3-D convolutions,
-transposed convolutions, pools, unfold/fold and adaptive pools; adaptive pools refuse
-integer and bool input (PyTorch's NotImplementedError) instead of computing a float mean."""
+"""Round 17 (c): convolutional nets as people write them, against PyTorch 2.13.
+
+- Argument forms: a stride/padding/dilation/kernel_size/output_size sequence of ints of the
+  wrong length is PyTorch's RuntimeError (a non-int still a TypeError) in the 1-D, 2-D and 3-D
+  convolutions, transposed convolutions, pools, unfold/fold and adaptive pools.
+- Adaptive pools refuse integer and bool input (PyTorch's NotImplementedError).
+- avg_pool3d refuses an input axis shorter than the kernel, padding not counted.
+- The deprecated F.upsample spellings warn; the Upsampling modules do not.
+- conv_transpose's double backward (a gradient penalty) with output_padding >= stride.
+- Two PyTorch interpolate bugs not copied: 'nearest' 3-D gradients at a fractional scale and
+  antialiased resizes to width 1 (true values pinned).
+- stack's size error; batch_norm's eps > 0 in training and momentum=None checks; the
+  zero-element weight warning of Linear and the convolutions.
+"""
 from __future__ import annotations
 
 import numpy as np
