@@ -10,7 +10,7 @@
 - Two PyTorch interpolate bugs not copied: 'nearest' 3-D gradients at a fractional scale and
   antialiased resizes to width 1 (true values pinned).
 - stack's size error; batch_norm's eps > 0 in training and momentum=None checks; the
-  zero-element weight warning of Linear and the convolutions.
+  zero-element weight warning of Linear and the convolutions; max_unpool takes int64 indices.
 """
 from __future__ import annotations
 
@@ -321,3 +321,20 @@ def test_layers_with_weights_do_not_warn():
     tg.nn.Conv2d(2, 3, 3, bias=False)  # (warnings are errors in the tests)
     tg.nn.Linear(2, 3)
     tg.nn.LazyConv2d(3, 3)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int16", "float32", "bool"])
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_unpool_takes_int64_indices_only(dims, dtype):
+    data = _x(1, 2, *(4,) * dims)
+
+    def call(m):
+        pool = getattr(m.nn.functional, f"max_pool{dims}d")
+        y, index = pool(m.tensor(data), 2, return_indices=True)
+        return getattr(m.nn.functional, f"max_unpool{dims}d")(y, index.to(getattr(m, dtype)), 2)
+
+    _same_error(call, RuntimeError, rf"max_unpool{dims}d: elements in indices should be type "
+                                    rf"int64 but got: {dtype}")
+    y, index = getattr(F, f"max_pool{dims}d")(tg.tensor(data), 2, return_indices=True)
+    back = getattr(F, f"max_unpool{dims}d")(y, index, 2)
+    assert back.shape == data.shape and float(back.sum()) == pytest.approx(float(y.sum()))

@@ -1345,10 +1345,19 @@ def _sizes(value: Any, dims: int, argument: str, function: str) -> tuple[int, ..
     return tuple(int(v) for v in values)
 
 
+def _int64_indices(indices: Any, name: str) -> Tensor:
+    """max_unpool's indices: int64, as max_pool's return_indices gives them (PyTorch's check)."""
+    index = _tensor(indices)
+    if index.dtype != np.int64:
+        raise TensorError(f"{name}: elements in indices should be type int64 but got: "
+                          f"{index.dtype}")
+    return index
+
+
 def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any,  # noqa: A002
                 stride: Any, padding: Any, output_size: Any) -> Tensor:
     x, unbatched = _batched(input, name, ndim=dims + 2)
-    index = _tensor(indices)
+    index = _int64_indices(indices, name)
     index = index.unsqueeze(0) if unbatched else index
     kernel = _sizes(kernel_size, dims, "kernel_size", name)
     step = kernel if stride is None else _sizes(stride, dims, "stride", name)
@@ -1379,7 +1388,7 @@ def max_unpool1d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
                  padding: Any = 0, output_size: Any = None) -> Tensor:
     """The inverse of `max_pool1d(..., return_indices=True)` on (N, C, L) or (C, L)."""
     x, unbatched = _batched(input, "max_unpool1d", ndim=3)
-    index = _tensor(indices)
+    index = _int64_indices(indices, "max_unpool1d")
     index = index.unsqueeze(0) if unbatched else index
     one = _single_args("max_unpool1d", kernel_size=kernel_size, stride=stride, padding=padding)
     size = None
