@@ -338,3 +338,13 @@ def test_max_unpool_takes_int64_indices_only(dims, dtype):
     y, index = getattr(F, f"max_pool{dims}d")(tg.tensor(data), 2, return_indices=True)
     back = getattr(F, f"max_unpool{dims}d")(y, index, 2)
     assert back.shape == data.shape and float(back.sum()) == pytest.approx(float(y.sum()))
+
+
+@pytest.mark.parametrize("size", [np.array([2, 3]), range(2, 4), (np.int64(2), 3), [2, 3]])
+def test_adaptive_output_size_any_int_sequence(size):
+    x = tg.ones(1, 2, 6, 6)
+    assert F.adaptive_avg_pool2d(x, size).shape == (1, 2, 2, 3)
+    assert F.adaptive_max_pool2d(x, size).shape == (1, 2, 2, 3)
+    if torch is not None:
+        assert torch.nn.functional.adaptive_avg_pool2d(torch.ones(1, 2, 6, 6), size).shape == (
+            1, 2, 2, 3)

@@ -1474,9 +1474,11 @@ def _adaptive_size(x: Tensor, output_size: Any, function: str, count: int = 2) -
     if x.dtype.kind not in "fc":
         raise DtypeError(f'{function}: "{function}" not implemented for {x.dtype} input '
                          "(PyTorch's adaptive pools take floating-point tensors)")
-    sizes = (output_size,) * count if output_size is None or _int_like(
-        output_size) else tuple(output_size) if isinstance(
-        output_size, (tuple, list)) else (output_size,)
+    if output_size is None or _int_like(output_size):
+        sizes = (output_size,) * count
+    else:  # any sequence (a NumPy array, a range, a torch.Size slice), as PyTorch takes
+        sizes = (output_size,) if isinstance(output_size, str) or not hasattr(
+            output_size, "__iter__") else tuple(output_size)
     if not all(size is None or _int_like(size) for size in sizes):
         raise TypeError(f"{function}: output_size must be ints (or None), got {output_size!r}")
     if len(sizes) != count:
