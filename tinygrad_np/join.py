@@ -66,8 +66,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _tensors("stack", tensors)
     first = tensors[0]._data.shape
     if any(t._data.shape != first for t in tensors):
-        shapes = sorted({t._data.shape for t in tensors})
-        raise RuntimeError(f"stack: expects each tensor to be equal size, got shapes {shapes}")
+        entry = next(i for i, t in enumerate(tensors) if t._data.shape != first)
+        raise RuntimeError(f"stack: expects each tensor to be equal size, but got {list(first)} "
+                           f"at entry 0 and {list(tensors[entry]._data.shape)} at entry {entry}")
     axis = _wrap_dim("stack", dim, tensors[0].ndim, extra=1)
     return Stack.apply(*tensors, axis)
 

@@ -473,7 +473,7 @@ def batch_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any,  # noqa
                running_var: Any, training: bool, momentum: float, eps: float,
                cudnn_enabled: bool = False) -> Tensor:
     """F.batch_norm with ATen's argument order (weight and bias first)."""
-    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    return F._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def instance_norm(input: Tensor, weight: Any, bias: Any, running_mean: Any,  # noqa: A002

@@ -45,7 +45,7 @@ def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     """torch.native_batch_norm: (F.batch_norm's output, the batch mean per channel, its
     1 / sqrt(biased var + eps)); in eval the two statistics are empty. As PyTorch's, only
     the output carries a gradient."""
-    output = F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+    output = F._batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
                           eps)
     if not training:
         empty = input.new_zeros(0)

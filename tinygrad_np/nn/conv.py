@@ -83,7 +83,7 @@ class _ConvNd(Module):
         """Draw weight and bias anew, in place, from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
         fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        init.layer_uniform_(self.weight, bound)
+        init.layer_uniform_(self.weight, bound, weight=True)
         init.layer_uniform_(self.bias, bound)
 
     def _padding_for_pad(self) -> Any:

@@ -494,7 +494,19 @@ def batch_norm(
     running statistics, when given, move towards the batch's in place:
     running = (1 - momentum) running + momentum batch, with the unbiased variance (as PyTorch).
     Otherwise x̂ uses running_mean and running_var. One fused op with a closed-form backward.
+    Training needs a positive eps (PyTorch's ValueError; `torch.batch_norm` does not check).
     """
+    if momentum is None:
+        raise TypeError("batch_norm: momentum must be a float, not None (the modules' "
+                        "momentum=None, the cumulative average, is theirs to turn into one)")
+    if training and not eps > 0:
+        raise TensorError(f"batch_norm eps must be positive during training, but got {eps}")
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
+                running_var: Tensor | None, weight: Tensor | None, bias: Tensor | None,
+                training: bool, momentum: float, eps: float) -> Tensor:
     x = _tensor(input)
     if x.ndim < 2:
         raise TensorError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
@@ -980,14 +992,22 @@ def _int_like(value: Any) -> bool:
 
 def _ints(value: Any, count: int, argument: str, function: str, expected: str) -> tuple:
     """`count` ints from an int (repeated), a one-element sequence (repeated, as PyTorch
-    broadcasts it) or `count` ints; anything else is a TypeError naming `expected`."""
+    broadcasts it) or `count` ints; other ints are PyTorch's RuntimeError (a sequence of the
+    wrong length), anything else a TypeError, each naming `expected`."""
     values = (value,) if _int_like(value) else tuple(value) if isinstance(
         value, (tuple, list)) else ()
     if len(values) == 1:
         values *= count
     if len(values) != count or not all(_int_like(v) for v in values):
-        raise TypeError(f"{function}: {argument} must be {expected}, got {value!r}")
+        error = TensorError if isinstance(value, (tuple, list)) and all(
+            _int_like(v) for v in values) else TypeError
+        raise error(f"{function}: {argument} must be {expected}, got {value!r}")
     return tuple(int(v) for v in values)
+
+
+def _one_int(value: Any, argument: str, function: str) -> int:
+    """An int or a one-int sequence (a 1-D op's argument), with `_ints`'s errors."""
+    return _ints(value, 1, argument, function, "an int")[0]
 
 
 def _pair(value: Any, argument: str, function: str) -> tuple[int, int]:
@@ -1156,10 +1176,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                           f"{weight.shape}")
     single = {"stride": stride, "dilation": dilation}
     for argument, value in single.items():
-        value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-        if len(value) != 1 or not isinstance(value[0], (int, np.integer)):
-            raise TypeError(f"conv1d: {argument} must be an int, got {single[argument]!r}")
-        single[argument] = (1, int(value[0]))
+        single[argument] = (1, _one_int(value, argument, "conv1d"))
     if not isinstance(padding, str):
         padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
         padding = (0, padding[0]) if len(padding) == 1 else padding
@@ -1240,10 +1257,8 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     single = {"stride": stride, "padding": padding, "output_padding": output_padding,
               "dilation": dilation}
     for argument, value in single.items():
-        value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-        if len(value) != 1 or not isinstance(value[0], (int, np.integer)):
-            raise TypeError(f"{name}: {argument} must be an int, got {single[argument]!r}")
-        single[argument] = (1 if argument in ("stride", "dilation") else 0, int(value[0]))
+        single[argument] = (1 if argument in ("stride", "dilation") else 0,
+                            _one_int(value, argument, name))
     try:
         y = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, single["stride"],
                              single["padding"], single["output_padding"], groups,
@@ -1348,10 +1363,19 @@ def _sizes(value: Any, dims: int, argument: str, function: str) -> tuple[int, ..
     return tuple(int(v) for v in values)
 
 
+def _int64_indices(indices: Any, name: str) -> Tensor:
+    """max_unpool's indices: int64, as max_pool's return_indices gives them (PyTorch's check)."""
+    index = _tensor(indices)
+    if index.dtype != np.int64:
+        raise TensorError(f"{name}: elements in indices should be type int64 but got: "
+                          f"{index.dtype}")
+    return index
+
+
 def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any,  # noqa: A002
                 stride: Any, padding: Any, output_size: Any) -> Tensor:
     x, unbatched = _batched(input, name, ndim=dims + 2)
-    index = _tensor(indices)
+    index = _int64_indices(indices, name)
     index = index.unsqueeze(0) if unbatched else index
     kernel = _sizes(kernel_size, dims, "kernel_size", name)
     step = kernel if stride is None else _sizes(stride, dims, "stride", name)
@@ -1382,7 +1406,7 @@ def max_unpool1d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
                  padding: Any = 0, output_size: Any = None) -> Tensor:
     """The inverse of `max_pool1d(..., return_indices=True)` on (N, C, L) or (C, L)."""
     x, unbatched = _batched(input, "max_unpool1d", ndim=3)
-    index = _tensor(indices)
+    index = _int64_indices(indices, "max_unpool1d")
     index = index.unsqueeze(0) if unbatched else index
     one = _single_args("max_unpool1d", kernel_size=kernel_size, stride=stride, padding=padding)
     size = None
@@ -1404,11 +1428,8 @@ def _single_args(function: str, **values: Any) -> dict:
         if value is None and argument == "stride":
             out[argument] = None
             continue
-        items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-        if len(items) != 1 or not isinstance(items[0], (int, np.integer)):
-            raise TypeError(f"{function}: {argument} must be an int, got {value!r}")
         out[argument] = (1 if argument in ("kernel_size", "stride", "dilation") else 0,
-                         int(items[0]))
+                         _one_int(value, argument, function))
     return out
 
 
@@ -1464,12 +1485,23 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return y.squeeze(0) if unbatched else y
 
 
-def _adaptive_size(x: Tensor, output_size: Any, function: str) -> tuple[int, int]:
-    sizes = (output_size, output_size) if output_size is None or isinstance(
-        output_size, (int, np.integer)) else tuple(output_size)
-    if len(sizes) != 2:  # (PyTorch's RuntimeError, also for a one-element sequence)
-        raise RuntimeError(f"{function}: output_size must be an int or a pair, got "
-                           f"{output_size!r}")
+def _adaptive_size(x: Tensor, output_size: Any, function: str, count: int = 2) -> tuple:
+    """output_size as `count` sizes (None keeps that axis), as PyTorch's adaptive pools take
+    it: other than ints (or None) a TypeError, a wrong count a RuntimeError (also for one
+    int in a sequence); a non-float input is PyTorch's NotImplementedError."""
+    if x.dtype.kind not in "fc":
+        raise DtypeError(f'{function}: "{function}" not implemented for {x.dtype} input '
+                         "(PyTorch's adaptive pools take floating-point tensors)")
+    if output_size is None or _int_like(output_size):
+        sizes = (output_size,) * count
+    else:  # any sequence (a NumPy array, a range, a torch.Size slice), as PyTorch takes
+        sizes = (output_size,) if isinstance(output_size, str) or not hasattr(
+            output_size, "__iter__") else tuple(output_size)
+    if not all(size is None or _int_like(size) for size in sizes):
+        raise TypeError(f"{function}: output_size must be ints (or None), got {output_size!r}")
+    if len(sizes) != count:
+        raise TensorError(f"{function}: output_size must be an int or "
+                          f"{'a pair' if count == 2 else f'{count} sizes'}, got {output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
     if min(sizes) < 0 or 0 in x.shape[1:]:
         raise TensorError(f"{function}: output_size {sizes} must be >= 0 and the input "

@@ -263,7 +263,11 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if divisor_override is not None and divisor_override == 0:
         raise TensorError(f"{name}: divisor_override must not be zero")
     kernel, stride, padding, _ = _pool_args(x.shape, kernel_size, stride, padding, 1, name)
-    # (PyTorch's avg_pool3d refuses an input smaller than the kernel even with ceil_mode)
+    if any(size < k for size, k in zip(x.shape[2:], kernel)):  # (padding not counted, and
+        # with ceil_mode too: PyTorch's avg_pool3d check, which its 2-D pools do not make)
+        raise TensorError(f"{name}: input image (T: {x.shape[2]} H: {x.shape[3]} W: "
+                          f"{x.shape[4]}) smaller than kernel size (kT: {kernel[0]} kH: "
+                          f"{kernel[1]} kW: {kernel[2]}), input of shape {tuple(input.shape)}")
     plane_divisor = None if divisor_override is None else 1  # a plain sum, then divide once
     y = _separable(
         x,
@@ -275,18 +279,8 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 def _adaptive_sizes(x: Tensor, output_size: Any, function: str) -> tuple[int, int, int]:
-    """output_size as (d, h, w); None keeps that axis's size."""
-    if output_size is None or isinstance(output_size, (int, np.integer)):
-        output_size = (output_size,) * 3
-    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
-    if len(sizes) != 3:
-        raise TypeError(f"{function}: output_size must be an int or 3 sizes, got "
-                        f"{output_size!r}")
-    sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
-    if min(sizes) < 0 or 0 in x.shape[1:]:
-        raise TensorError(f"{function}: output_size {sizes} must be >= 0 and the input "
-                          f"{tuple(x.shape)} non-empty")
-    return sizes
+    """output_size as (d, h, w); None keeps that axis's size (F._adaptive_size's checks)."""
+    return F._adaptive_size(x, output_size, function, 3)
 
 
 def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002

@@ -17,6 +17,7 @@ indices accumulate, as in PyTorch's backward).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -271,20 +272,29 @@ def _uint8_image(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corne
     return resized.round().clamp(0, 255).to(np.uint8)
 
 
+def _deprecated(name: str) -> None:
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", UserWarning, stacklevel=3)
+
+
 def upsample(input: Tensor, size: Any = None, scale_factor: Any = None,  # noqa: A002
              mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
-    """PyTorch's deprecated name of `interpolate` (same arguments and results)."""
+    """PyTorch's deprecated name of `interpolate` (same arguments and results, and its
+    UserWarning)."""
+    _deprecated("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None  # noqa: A002
                      ) -> Tensor:
-    """`interpolate(..., mode="nearest")` (PyTorch's deprecated spelling)."""
+    """`interpolate(..., mode="nearest")` (PyTorch's deprecated spelling, and its warning)."""
+    _deprecated("upsample_nearest")
     return interpolate(input, size, scale_factor, "nearest")
 
 
 def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None  # noqa: A002
                       ) -> Tensor:
     """`interpolate(..., mode="bilinear", align_corners=True)`, as PyTorch's deprecated
-    function (which aligns the corners)."""
+    function (which aligns the corners), with its warning."""
+    _deprecated("upsample_bilinear")
     return interpolate(input, size, scale_factor, "bilinear", align_corners=True)

@@ -89,12 +89,15 @@ def _generator(generator: Any) -> np.random.Generator:
     return rng.numpy_generator(generator)
 
 
-def layer_uniform_(tensor: Tensor | None, bound: float) -> Tensor | None:
+def layer_uniform_(tensor: Tensor | None, bound: float, weight: bool = False) -> Tensor | None:
     """A layer's reset_parameters draw: U(-bound, bound) from the library generator, drawn in
     float64 then cast (the draws the layers' constructors always made, so a seed gives the
-    values it gave before). None (a layer without bias) is left as it is."""
+    values it gave before). None (a layer without bias) is left as it is. An empty `weight`
+    warns, as PyTorch's layers' kaiming_uniform_ call does (Linear(0, 3), Conv2d(2, 0, 3))."""
     if tensor is None:
         return None
+    if weight and 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=4)
     return _fill(tensor, rng.generator().uniform(-bound, bound, tensor.shape))
 
 

@@ -298,21 +298,22 @@ class InstanceNorm3d(_InstanceNorm):
 
 
 # ----------------------------------------------------------------- 1-D adaptive pooling
-def _length(output_size: Any) -> int:
-    """An int or a 1-tuple (PyTorch takes both)."""
-    return int(output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1
-               else output_size)
+def _length(output_size: Any, function: str) -> int:
+    """An int or a 1-tuple (PyTorch takes both); F._ints's errors otherwise."""
+    return F._one_int(output_size, "output_size", function)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
     """Mean over `output_size` windows covering (N, C, L) or (C, L) as evenly as possible."""
-    return F.adaptive_avg_pool2d(input.unsqueeze(-2), (1, _length(output_size))).squeeze(-2)
+    length = _length(output_size, "adaptive_avg_pool1d")
+    return F.adaptive_avg_pool2d(input.unsqueeze(-2), (1, length)).squeeze(-2)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: int,  # noqa: A002
                         return_indices: bool = False) -> Any:
     """Max over `output_size` adaptive windows of (N, C, L) or (C, L)."""
-    result = F.adaptive_max_pool2d(input.unsqueeze(-2), (1, _length(output_size)),
+    result = F.adaptive_max_pool2d(input.unsqueeze(-2), (1, _length(output_size,
+                                                                     "adaptive_max_pool1d")),
                                    return_indices=return_indices)
     if return_indices:
         values, indices = result

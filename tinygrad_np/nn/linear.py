@@ -44,7 +44,7 @@ class Linear(Module):
         """Draw W and b anew (in place: the Parameter objects stay) from U(-1/sqrt(in),
         1/sqrt(in)), W first."""
         bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-        init.layer_uniform_(self.weight, bound)
+        init.layer_uniform_(self.weight, bound, weight=True)
         init.layer_uniform_(self.bias, bound)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002

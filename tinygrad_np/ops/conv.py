@@ -257,7 +257,11 @@ class ConvTranspose2d(Function):
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         if xp.is_tensor(grad_output):
             n, length = x.shape[0], x.shape[2] * x.shape[3]
-            g = Unfold.apply(grad_output, ctx.geometry).reshape(n, groups, -1, length)
+            g = Unfold.apply(grad_output, ctx.geometry)
+            windows = ctx.geometry.output_size(*grad_output.shape[2:])
+            if windows != tuple(x.shape[2:]):  # output_padding >= stride: windows past x's
+                g = g.reshape(n, -1, *windows)[:, :, :x.shape[2], :x.shape[3]]
+            g = g.reshape(n, groups, -1, length)
             grad_x = grad_weight = grad_bias = None
             if need_x:
                 matrix = weight.reshape(groups, in_channels // groups, -1)
