@@ -56,3 +56,18 @@ def test_multilabel_margin_loss_module_one_sample_kink():
     nn.MultiLabelMarginLoss()(x, tg.tensor([0, 1, -1, 2])).backward()
     # targets {0, 1}, others {2, 3}: margins (0,2) 0, (0,3) 5, (1,2) 1, (1,3) 6
     np.testing.assert_allclose(x.grad.numpy(), [-0.25, -0.5, 0.25, 0.5], rtol=1e-6)
+
+
+# ---- 2. torch.cuda.amp's deprecated spellings warn as PyTorch's -------------------------
+def test_cuda_amp_spellings_give_pytorchs_future_warning():
+    with pytest.warns(FutureWarning, match=r"torch\.cuda\.amp\.GradScaler\(args\.\.\.\)` is "
+                                           r"deprecated"):
+        scaler = tg.cuda.amp.GradScaler(enabled=False)
+    assert not scaler.is_enabled()
+    with pytest.warns(FutureWarning, match=r"torch\.amp\.autocast\('cuda', args\.\.\.\)"):
+        context = tg.cuda.amp.autocast(enabled=False)
+    with context:
+        assert (tg.ones(2) * 2).dtype == tg.float32
+    if torch is not None:
+        with pytest.warns(FutureWarning, match="deprecated"):
+            torch.cuda.amp.GradScaler(enabled=False)
