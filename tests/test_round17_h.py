@@ -8,6 +8,7 @@ ignore_index, schedulers, checkpoint-and-resume, knowledge distillation, weight 
 """
 from __future__ import annotations
 
+import copy
 import io
 import math
 
@@ -71,3 +72,212 @@ def test_cuda_amp_spellings_give_pytorchs_future_warning():
     if torch is not None:
         with pytest.warns(FutureWarning, match="deprecated"):
             torch.cuda.amp.GradScaler(enabled=False)
+
+
+# ---- 3. negative sizes: refused as PyTorch (NumPy's reshape infers any negative one) -----
+@pytest.mark.parametrize("call", [lambda x: x.view(-2), lambda x: x.view(3, -2),
+                                  lambda x: x.reshape(-3, 2), lambda x: tg.reshape(x, (-7,))])
+def test_reshape_refuses_sizes_below_minus_one(call):
+    x = tg.arange(12.0).reshape(2, 6)
+    with pytest.raises(RuntimeError, match=r"invalid shape dimension -\d at index \d of shape"):
+        call(x)
+    assert x.view(3, -1).shape == (3, 4)  # -1 still infers
+
+
+@pytest.mark.parametrize("counts", [(-1, 1), (2, -1)])
+def test_repeat_and_tile_refuse_negative_counts(counts):
+    x = tg.arange(12.0).reshape(2, 6)
+    with pytest.raises(RuntimeError, match="repeat: Trying to create tensor with negative"):
+        x.repeat(*counts)
+    with pytest.raises(RuntimeError, match="negative dimension"):
+        x.tile(counts)
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="negative dimension"):
+            torch.arange(12.0).reshape(2, 6).repeat(*counts)
+
+
+@pytest.mark.parametrize("call", [lambda x: x.new_ones(-1), lambda x: x.new_zeros((-1, 2)),
+                                  lambda x: x.new_empty((2, -1)),
+                                  lambda x: x.new_full((-1,), 2.0),
+                                  lambda x: tg.full((2, -1), 1.0),
+                                  lambda x: tg.randint(5, (-1,))])
+def test_factories_refuse_negative_sizes_with_runtime_error(call):
+    with pytest.raises(RuntimeError, match="negative"):
+        call(tg.ones(2))
+
+
+
+# ---- 4. the tutorials' scripts, small: each matches PyTorch step by step ----------------
+def _classifier_run(lib):
+    """Linear-BatchNorm-ReLU classifier, CrossEntropyLoss(label_smoothing, weight,
+    ignore_index), AdamW, train/eval, accuracy by argmax under no_grad."""
+    rng = np.random.default_rng(4)
+    x = lib.tensor(rng.standard_normal((24, 5)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 4, 24))
+    y[::7] = -100
+    # (no bias before the norm: its gradient is 0 up to rounding, which Adam would amplify)
+    model = _init(lib, lib.nn.Sequential(lib.nn.Linear(5, 8, bias=False), lib.nn.BatchNorm1d(8),
+                                         lib.nn.ReLU(), lib.nn.Linear(8, 4)))
+    loss_fn = lib.nn.CrossEntropyLoss(label_smoothing=0.1, ignore_index=-100,
+                                      weight=lib.tensor([1.0, 2.0, 0.5, 1.0]))
+    opt = lib.optim.AdamW(model.parameters(), lr=1e-2)
+    out = []
+    for _ in range(4):
+        model.train()
+        for i in range(0, 24, 12):
+            loss = loss_fn(model(x[i:i + 12]), y[i:i + 12])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            out.append(loss.item())
+        model.eval()
+        with lib.no_grad():
+            pred = model(x).argmax(dim=1)
+            mask = y != -100
+            out.append((pred[mask] == y[mask]).float().mean().item())
+    return np.array(out)
+
+
+def test_classifier_script():
+    got = _classifier_run(tg)
+    assert np.isfinite(got).all() and got[0] > got[-3]  # the loss goes down
+    if torch is not None:
+        np.testing.assert_allclose(got, _classifier_run(torch), rtol=1e-5, atol=1e-6)
+
+
+def test_polynomial_fit_autograd_and_legendre_function_match_hand_derived_gradients():
+    """The "learning PyTorch with examples" fit: autograd against the NumPy version's
+    hand-derived gradients, then a custom autograd.Function for P3 (its own backward)."""
+    x_np = np.linspace(-math.pi, math.pi, 50)
+    y_np = np.sin(x_np)
+    x, y = tg.tensor(x_np), tg.tensor(y_np)  # float64
+    coeffs = [tg.tensor(v, dtype=tg.float64, requires_grad=True) for v in (0.1, -0.2, 0.3, -0.05)]
+    hand = np.array([0.1, -0.2, 0.3, -0.05])
+    for _ in range(5):
+        a, b, c, d = coeffs
+        loss = (a + b * x + c * x ** 2 + d * x ** 3 - y).pow(2).sum()
+        loss.backward()
+        with tg.no_grad():
+            for p in coeffs:
+                p -= 1e-6 * p.grad
+                p.grad = None
+        err = 2.0 * (hand[0] + hand[1] * x_np + hand[2] * x_np ** 2 + hand[3] * x_np ** 3 - y_np)
+        hand = hand - 1e-6 * np.array([err.sum(), (err * x_np).sum(), (err * x_np ** 2).sum(),
+                                       (err * x_np ** 3).sum()])
+    np.testing.assert_allclose([p.item() for p in coeffs], hand, rtol=1e-12)
+
+    class LegendrePolynomial3(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return 0.5 * (5 * t ** 3 - 3 * t)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (t,) = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * t ** 2 - 1)
+
+    c = tg.tensor(0.2, dtype=tg.float64, requires_grad=True)
+    d = tg.tensor(0.3, dtype=tg.float64, requires_grad=True)
+    loss = (-1.0 * LegendrePolynomial3.apply(c + d * x) - y).pow(2).sum()
+    loss.backward()
+    t = 0.2 + 0.3 * x_np
+    err = 2.0 * (-0.5 * (5 * t ** 3 - 3 * t) - y_np) * -1.5 * (5 * t ** 2 - 1)
+    np.testing.assert_allclose([c.grad.item(), d.grad.item()], [err.sum(), (err * x_np).sum()],
+                               rtol=1e-12)
+
+
+def _checkpoint_run(lib, interrupt):
+    """Three epochs, torch.save of model/optimizer/scheduler/epoch to a buffer, load with
+    map_location='cpu' and weights_only=True into fresh objects, three more epochs."""
+    rng = np.random.default_rng(6)
+    x = lib.tensor(rng.standard_normal((16, 3)).astype(np.float32))
+    y = x.sum(1, keepdim=True)
+
+    def make():
+        model = _init(lib, lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.LayerNorm(4),
+                                             lib.nn.GELU(), lib.nn.Linear(4, 1)))
+        opt = lib.optim.Adam(model.parameters(), lr=0.01)
+        return model, opt, lib.optim.lr_scheduler.StepLR(opt, 2, 0.5)
+
+    model, opt, sched = make()
+    losses = []
+    for epoch in range(6):
+        if interrupt and epoch == 3:
+            buffer = io.BytesIO()
+            lib.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                      "scheduler": sched.state_dict(), "epoch": epoch}, buffer)
+            buffer.seek(0)
+            state = lib.load(buffer, map_location="cpu", weights_only=True)
+            model, opt, sched = make()
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            assert state["epoch"] == 3
+        loss = lib.nn.functional.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    return np.array(losses + sched.get_last_lr())
+
+
+def test_checkpoint_and_resume_continues_the_same_run():
+    straight, resumed = _checkpoint_run(tg, False), _checkpoint_run(tg, True)
+    np.testing.assert_array_equal(straight, resumed)
+    assert resumed[-1] == pytest.approx(0.01 * 0.5 ** 3)
+    if torch is not None:
+        np.testing.assert_allclose(resumed, _checkpoint_run(torch, True), rtol=1e-5)
+
+
+def test_early_stopping_deepcopy_of_state_dict_restores_the_best_weights():
+    model = _init(tg, nn.Linear(3, 1))
+    best = copy.deepcopy(model.state_dict())
+    before = model(tg.ones(2, 3)).detach().clone()
+    with tg.no_grad():
+        model.weight.add_(1.0)
+    assert not tg.equal(model(tg.ones(2, 3)), before)
+    model.load_state_dict(best)
+    assert tg.equal(model(tg.ones(2, 3)), before)
+
+
+def test_distillation_loss_matches_its_formula():
+    """KLDivLoss(reduction='batchmean') of log_softmax(student / T) against softmax(teacher / T),
+    times T^2: sum p (log p - log q) / batch."""
+    rng = np.random.default_rng(10)
+    s_np, t_np = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    temp = 4.0
+    student = tg.tensor(s_np, requires_grad=True)
+    loss = nn.KLDivLoss(reduction="batchmean")(F.log_softmax(student / temp, dim=1),
+                                              F.softmax(tg.tensor(t_np) / temp, dim=1))
+    loss = loss * temp * temp
+    p = np.exp(t_np / temp) / np.exp(t_np / temp).sum(1, keepdims=True)
+    log_q = s_np / temp - np.log(np.exp(s_np / temp).sum(1, keepdims=True))
+    expected = (p * (np.log(p) - log_q)).sum() / 4 * temp * temp
+    assert loss.item() == pytest.approx(expected, rel=1e-12)
+    loss.backward()
+    q = np.exp(log_q)
+    np.testing.assert_allclose(student.grad.numpy(), (q - p) / 4 * temp, rtol=1e-10)
+
+
+def test_weight_tying_shares_one_parameter_and_sums_both_gradients():
+    class LM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(5, 3)
+            self.out = nn.Linear(3, 5, bias=False)
+            self.out.weight = self.emb.weight
+
+        def forward(self, idx):
+            return self.out(self.emb(idx))
+
+    model = LM()
+    assert len(list(model.parameters())) == 1
+    assert list(model.state_dict()) == ["emb.weight", "out.weight"]
+    w = model.emb.weight.detach().numpy().copy()
+    model(tg.tensor([1])).sum().backward()
+    expected = np.zeros_like(w)
+    expected += w[1]  # d/dW of sum(W @ w[1]): every row gets w[1]
+    expected[1] += w.sum(0)  # and the embedding row 1 gets sum of W's rows
+    np.testing.assert_allclose(model.emb.weight.grad.numpy(), expected, rtol=1e-6)

@@ -232,7 +232,7 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
     """A tensor of `size` with every element `fill_value`; the dtype follows the value as in
     PyTorch (True -> bool, 3 -> int64, 3.0 -> the default float) unless given."""
     check_fill("full", fill_value)
-    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    size = _shape("full", (size,), None)
     value = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
     dtype = np.dtype(dtype or _fill_dtype(value))
     value = _scalar_for("full", value, dtype)  # PyTorch's range check; uint8 -1 is 255
@@ -331,7 +331,8 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
     if high <= low:
         raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
     _check_range("randint", low, high - 1, dtype)
-    values = numpy_generator(generator).integers(low, high, tuple(size), dtype=np.int64)
+    size = _shape("randint", (size,), None)
+    values = numpy_generator(generator).integers(low, high, size, dtype=np.int64)
     return _made(values, dtype, requires_grad, device, "randint", layout, pin_memory)
 
 

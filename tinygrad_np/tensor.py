@@ -63,7 +63,11 @@ def _new_size(op: str, size: tuple, kwargs: dict) -> tuple:
         if size:
             raise TypeError(f"{op}: got the size both positionally {size} and as size=")
         size = (kwargs["size"],)
-    return _shape_args(size)
+    shape = _shape_args(size)
+    if shape and min(shape) < 0:  # PyTorch's RuntimeError (NumPy's is a ValueError)
+        raise RuntimeError(f"{op}: Trying to create tensor with negative dimension "
+                           f"{min(shape)}: {list(shape)}")
+    return shape
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
@@ -4074,7 +4078,8 @@ class Tensor:
                  layout: Any = None, pin_memory: bool = False) -> Tensor:
         """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
         check_fill("new_full", fill_value)
-        return self._new("new_full", np.full(tuple(size), fill_value), dtype, device,
+        size = _new_size("new_full", (size,), {})
+        return self._new("new_full", np.full(size, fill_value), dtype, device,
                          requires_grad, layout, pin_memory)
 
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
@@ -4705,6 +4710,10 @@ class Tensor:
             raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with "
                                f"{self.ndim} dims; give at least one per dim")
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        if min(sizes) < 0:  # (NumPy's reshape would infer the negative size)
+            result = [count * size for count, size in zip(sizes, shape)]
+            raise RuntimeError(f"repeat: Trying to create tensor with negative dimension "
+                               f"{min(result)}: {result}")
         interleaved = [value for size in shape for value in (1, size)]
         expanded = [value for count, size in zip(sizes, shape) for value in (count, size)]
         tiled = self.reshape(interleaved).expand(expanded)
