@@ -281,3 +281,23 @@ def test_weight_tying_shares_one_parameter_and_sums_both_gradients():
     expected += w[1]  # d/dW of sum(W @ w[1]): every row gets w[1]
     expected[1] += w.sum(0)  # and the embedding row 1 gets sum of W's rows
     np.testing.assert_allclose(model.emb.weight.grad.numpy(), expected, rtol=1e-6)
+
+
+# ---- 5. the deprecated size_average / reduce flags warn, as PyTorch's -------------------
+@pytest.mark.parametrize(("make", "reduction"), [
+    (lambda: nn.MSELoss(size_average=False), "sum"),
+    (lambda: nn.CrossEntropyLoss(size_average=True), "mean"),
+    (lambda: nn.L1Loss(reduce=False), "none"),
+    (lambda: F.mse_loss(tg.ones(2), tg.zeros(2), reduce=False), "none"),
+    (lambda: F.cross_entropy(tg.zeros(2, 3), tg.tensor([0, 1]), size_average=False), "sum"),
+])
+def test_legacy_reduction_flags_warn_with_the_reduction_to_use(make, reduction):
+    with pytest.warns(UserWarning, match=f"size_average and reduce args will be deprecated, "
+                                         f"please use reduction='{reduction}' instead"):
+        made = make()
+    if isinstance(made, nn.Module):
+        assert made.reduction == reduction
+    elif reduction == "none":
+        assert made.shape == (2,)
+    else:
+        assert made.item() == pytest.approx(2 * math.log(3))
