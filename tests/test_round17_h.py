@@ -301,3 +301,25 @@ def test_legacy_reduction_flags_warn_with_the_reduction_to_use(make, reduction):
         assert made.shape == (2,)
     else:
         assert made.item() == pytest.approx(2 * math.log(3))
+
+
+# ---- 6. nn.init's and clip_grad_norm's deprecated spellings: PyTorch's FutureWarning ----
+@pytest.mark.parametrize("name", ["uniform", "normal", "constant", "xavier_uniform",
+                                  "xavier_normal", "kaiming_uniform", "kaiming_normal", "eye",
+                                  "orthogonal"])
+def test_init_spellings_without_underscore_warn_and_still_fill(name):
+    weight = tg.zeros(3, 3)
+    args = (0.5,) if name == "constant" else ()
+    with pytest.warns(FutureWarning, match=rf"`nn\.init\.{name}` is now deprecated in favor of "
+                                           rf"`nn\.init\.{name}_`"):
+        assert getattr(nn.init, name)(weight, *args) is weight
+    assert weight.abs().sum().item() > 0
+
+
+def test_clip_grad_norm_spelling_warns_and_clips():
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    (w * w).sum().backward()  # grad [6, 8], norm 10
+    with pytest.warns(FutureWarning, match="clip_grad_norm` is now deprecated"):
+        total = nn.utils.clip_grad_norm([w], 5.0)
+    assert total.item() == pytest.approx(10.0)
+    np.testing.assert_allclose(w.grad.numpy(), [3.0, 4.0], rtol=1e-5)

@@ -12,6 +12,7 @@ PyTorch's.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import Any
@@ -285,8 +286,25 @@ __all__ = ["calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_un
            "normal_", "ones_", "orthogonal_", "sparse_", "trunc_normal_", "uniform_",
            "xavier_normal_", "xavier_uniform_", "zeros_"]
 
-# PyTorch's deprecated spellings without the trailing underscore (`nn.init.xavier_uniform(w)`)
+
+
+def _deprecated(method: Any) -> Any:
+    """PyTorch's deprecated spelling without the trailing underscore (`nn.init.xavier_uniform(w)`):
+    its FutureWarning, then the in-place method."""
+    old = method.__name__[:-1]
+
+    @functools.wraps(method)
+    def deprecated(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{old}_`.",
+                      FutureWarning, stacklevel=2)
+        return method(*args, **kwargs)
+
+    deprecated.__name__ = deprecated.__qualname__ = old
+    return deprecated
+
+
 uniform, normal, constant, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal = (
-    uniform_, normal_, constant_, xavier_uniform_, xavier_normal_, kaiming_uniform_,
-    kaiming_normal_)
-eye, dirac, orthogonal, sparse = eye_, dirac_, orthogonal_, sparse_
+    _deprecated(method) for method in (uniform_, normal_, constant_, xavier_uniform_,
+                                       xavier_normal_, kaiming_uniform_, kaiming_normal_))
+eye, dirac, orthogonal, sparse = (_deprecated(method)
+                                  for method in (eye_, dirac_, orthogonal_, sparse_))
