@@ -31,10 +31,14 @@ def test_gumbel_softmax() -> None:
 
 def test_upsample_spellings() -> None:
     x = tg.arange(4.0).reshape(1, 1, 2, 2)
-    assert F.upsample(x, scale_factor=2).tolist() == F.interpolate(x, scale_factor=2).tolist()
-    assert F.upsample_nearest(x, size=4).shape == (1, 1, 4, 4)
-    assert F.upsample_bilinear(x, size=(3, 3)).tolist() == [[[[0.0, 0.5, 1.0], [1.0, 1.5, 2.0],
-                                                               [2.0, 2.5, 3.0]]]]
+    with pytest.warns(UserWarning, match="`nn.functional.upsample` is deprecated"):
+        assert F.upsample(x, scale_factor=2).tolist() == F.interpolate(x, scale_factor=2).tolist()
+    with pytest.warns(UserWarning, match="upsample_nearest` is deprecated"):
+        assert F.upsample_nearest(x, size=4).shape == (1, 1, 4, 4)
+    with pytest.warns(UserWarning, match="upsample_bilinear` is deprecated"):
+        assert F.upsample_bilinear(x, size=(3, 3)).tolist() == [[[[0.0, 0.5, 1.0],
+                                                                   [1.0, 1.5, 2.0],
+                                                                   [2.0, 2.5, 3.0]]]]
 
 
 def test_module_level_functions() -> None:

@@ -323,3 +323,13 @@ def test_clip_grad_norm_spelling_warns_and_clips():
         total = nn.utils.clip_grad_norm([w], 5.0)
     assert total.item() == pytest.approx(10.0)
     np.testing.assert_allclose(w.grad.numpy(), [3.0, 4.0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["upsample", "upsample_nearest", "upsample_bilinear"])
+def test_functional_upsample_spellings_warn_but_the_modules_do_not(name):
+    x = tg.arange(4.0).reshape(1, 1, 2, 2)
+    with pytest.warns(UserWarning, match=rf"`nn\.functional\.{name}` is deprecated\. Use "
+                                         r"`nn\.functional\.interpolate` instead\."):
+        assert getattr(F, name)(x, size=4).shape == (1, 1, 4, 4)
+    assert nn.Upsample(scale_factor=2)(x).shape == (1, 1, 4, 4)  # no warning (an error here)
+    assert nn.UpsamplingBilinear2d(scale_factor=2)(x).shape == (1, 1, 4, 4)

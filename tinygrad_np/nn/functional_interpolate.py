@@ -16,6 +16,8 @@ indices accumulate, as in PyTorch's backward).
 
 from __future__ import annotations
 
+import warnings
+
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -271,15 +273,22 @@ def _uint8_image(x: Tensor, size: Any, scale_factor: Any, mode: str, align_corne
     return resized.round().clamp(0, 255).to(np.uint8)
 
 
+def _deprecated(name: str) -> None:
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", UserWarning, stacklevel=3)
+
+
 def upsample(input: Tensor, size: Any = None, scale_factor: Any = None,  # noqa: A002
              mode: str = "nearest", align_corners: bool | None = None) -> Tensor:
     """PyTorch's deprecated name of `interpolate` (same arguments and results)."""
+    _deprecated("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None  # noqa: A002
                      ) -> Tensor:
     """`interpolate(..., mode="nearest")` (PyTorch's deprecated spelling)."""
+    _deprecated("upsample_nearest")
     return interpolate(input, size, scale_factor, "nearest")
 
 
@@ -287,4 +296,5 @@ def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None 
                       ) -> Tensor:
     """`interpolate(..., mode="bilinear", align_corners=True)`, as PyTorch's deprecated
     function (which aligns the corners)."""
+    _deprecated("upsample_bilinear")
     return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
