@@ -16,9 +16,8 @@ indices accumulate, as in PyTorch's backward).
 
 from __future__ import annotations
 
-import warnings
-
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
