@@ -333,3 +333,29 @@ def test_functional_upsample_spellings_warn_but_the_modules_do_not(name):
         assert getattr(F, name)(x, size=4).shape == (1, 1, 4, 4)
     assert nn.Upsample(scale_factor=2)(x).shape == (1, 1, 4, 4)  # no warning (an error here)
     assert nn.UpsamplingBilinear2d(scale_factor=2)(x).shape == (1, 1, 4, 4)
+
+
+# ---- 7. F.affine_grid / F.grid_sample without align_corners, gumbel_softmax's eps ---------
+def test_spatial_transformer_pair_warns_about_the_default_align_corners():
+    """The spatial transformer tutorial calls both without align_corners: PyTorch warns that
+    the default (False) changed in 1.3.0."""
+    theta = tg.tensor([[[1.0, 0.0, 0.5], [0.0, 1.0, 0.0]]])
+    image = tg.arange(12.0).reshape(1, 1, 3, 4)
+    with pytest.warns(UserWarning, match="Default grid_sample and affine_grid behavior has "
+                                         "changed to align_corners=False"):
+        grid = F.affine_grid(theta, image.size())
+    with pytest.warns(UserWarning, match="Please specify align_corners=True"):
+        moved = F.grid_sample(image, grid)
+    # the default is False: a quarter-width shift moves each row one pixel left, zero outside
+    np.testing.assert_allclose(moved[0, 0, 0].numpy(), [1.0, 2.0, 3.0, 0.0], atol=1e-6)
+    explicit = F.grid_sample(image, F.affine_grid(theta, (1, 1, 3, 4), align_corners=False),
+                             align_corners=False)  # no warning (an error here)
+    assert tg.equal(explicit, moved)
+    with pytest.warns(UserWarning, match="unit-size grids when align_corners=True"):
+        F.affine_grid(theta, (1, 1, 1, 4), align_corners=True)
+
+
+def test_gumbel_softmax_eps_is_deprecated():
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated and has no effect"):
+        sample = F.gumbel_softmax(tg.zeros(2, 3), eps=1e-5, hard=True)
+    assert sample.sum(1).tolist() == [1.0, 1.0]
