@@ -359,3 +359,35 @@ def test_gumbel_softmax_eps_is_deprecated():
     with pytest.warns(UserWarning, match="`eps` parameter is deprecated and has no effect"):
         sample = F.gumbel_softmax(tg.zeros(2, 3), eps=1e-5, hard=True)
     assert sample.sum(1).tolist() == [1.0, 1.0]
+
+
+# ---- 8. a bool padding mask with a float attention mask: PyTorch's deprecation warning -----
+def test_mismatched_mask_types_warn_once_with_pytorchs_names():
+    """The transformer tutorial's pair: a bool key padding mask and the float causal mask of
+    generate_square_subsequent_mask."""
+    rng = np.random.default_rng(3)
+    x = tg.tensor(rng.standard_normal((2, 3, 4)).astype(np.float32))
+    padding = tg.tensor([[False, False, True], [False, True, True]])
+    causal = nn.Transformer.generate_square_subsequent_mask(3)
+    attention = nn.MultiheadAttention(4, 2, batch_first=True)
+    with pytest.warns(UserWarning, match="mismatched key_padding_mask and attn_mask") as caught:
+        mixed, _ = attention(x, x, x, key_padding_mask=padding, attn_mask=causal)
+    assert len(caught) == 1
+    float_padding = tg.zeros(2, 3).masked_fill(padding, float("-inf"))
+    same, _ = attention(x, x, x, key_padding_mask=float_padding, attn_mask=causal)  # silent
+    assert tg.allclose(mixed, same)
+    layer = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, batch_first=True)
+    with pytest.warns(UserWarning, match="mismatched src_key_padding_mask and src_mask") as caught:
+        out = layer(x, src_mask=causal, src_key_padding_mask=padding)
+    assert len(caught) == 1
+    assert tg.allclose(out, layer(x, src_mask=causal, src_key_padding_mask=float_padding))
+    encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+    with pytest.warns(UserWarning, match="mismatched src_key_padding_mask and mask") as caught:
+        encoder(x, mask=causal, src_key_padding_mask=padding)
+    assert len(caught) == 1
+    if torch is not None:
+        with pytest.warns(UserWarning, match="mismatched src_key_padding_mask and mask"):
+            torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(4, 2, 8, batch_first=True),
+                                        2, enable_nested_tensor=False)(
+                torch.tensor(x.numpy()), mask=torch.tensor(causal.numpy()),
+                src_key_padding_mask=torch.tensor(padding.numpy()))

@@ -37,6 +37,17 @@ def float_mask(mask: Any, name: str, dtype: Any) -> Any:
     return _tensor(mask)
 
 
+def mismatched_masks(mask: Any, mask_name: str, other: Any, other_name: str) -> None:
+    """PyTorch's deprecation warning for a bool mask given with a float one (or two float
+    dtypes): the check of its `_canonical_mask`, before a layer turns both into float masks."""
+    if mask is None or other is None:
+        return
+    dtypes = [np.asarray(m._data if isinstance(m, Tensor) else m).dtype for m in (mask, other)]
+    if dtypes[0] != dtypes[1]:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
+                      "Use same type for both instead.", UserWarning, stacklevel=3)
+
+
 def causal_mask(size: int, dtype: Any, source: int | None = None) -> np.ndarray:
     """-inf above the diagonal of a (size, source) mask (source defaults to size)."""
     return np.triu(np.full((size, size if source is None else source), -np.inf, dtype=dtype), 1)
@@ -197,6 +208,7 @@ def multi_head_attention_forward(
     q, k, v = (F.linear(x, w, b) for x, w, b in zip((query, key, value), weights, biases))
     target, batch, embed = q.shape
     heads = num_heads
+    mismatched_masks(key_padding_mask, "key_padding_mask", attn_mask, "attn_mask")
     mask = _attention_mask(attn_mask, is_causal, is_causal and key_padding_mask is None
                            and not need_weights, (batch, heads, target, key.shape[0]), q.dtype)
     padding = float_mask(key_padding_mask, "key_padding_mask", q.dtype)

@@ -30,7 +30,11 @@ from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.activation import GELU, ReLU
 from tinygrad_np.nn.container import ModuleList
 from tinygrad_np.nn.dropout import Dropout
-from tinygrad_np.nn.functional_mha import causal_mask as _causal_mask
+from tinygrad_np.nn.functional_mha import (
+    causal_mask as _causal_mask,
+    float_mask,
+    mismatched_masks,
+)
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import LayerNorm
@@ -204,6 +208,8 @@ class TransformerEncoderLayer(Module):
     def forward(self, src: Tensor, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
         x = _tensor(src)
+        src_mask, src_key_padding_mask = _float_masks(
+            x, src_mask, "src_mask", src_key_padding_mask)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._ff_block(self.norm2(x))
@@ -240,6 +246,7 @@ class TransformerEncoder(Module):
     def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Tensor:
         output = _tensor(src)
+        mask, src_key_padding_mask = _float_masks(output, mask, "mask", src_key_padding_mask)
         padded = self._nested_padding(output, mask, src_key_padding_mask)
         if is_causal is None:
             is_causal = _detect_is_causal_mask(mask)
@@ -283,6 +290,14 @@ def _allows_nested(layer: Module) -> bool:
     return (not layer.norm_first and attention.batch_first and attention._qkv_same_embed_dim
             and attention.in_proj_bias is not None and bool(layer.activation_relu_or_gelu)
             and layer.norm1.eps == layer.norm2.eps and attention.num_heads % 2 == 0)
+
+
+def _float_masks(x: Tensor, mask: Any, mask_name: str, padding: Any) -> tuple[Any, Any]:
+    """An encoder's attention mask and key padding mask as float masks of x's dtype (-inf
+    where a bool mask is True), with PyTorch's warning when one is bool and the other not."""
+    mismatched_masks(padding, "src_key_padding_mask", mask, mask_name)
+    return (float_mask(mask, mask_name, x.dtype),
+            float_mask(padding, "src_key_padding_mask", x.dtype))
 
 
 def _detect_is_causal_mask(mask: Any, is_causal: bool | None = None,
