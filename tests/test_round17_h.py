@@ -391,3 +391,11 @@ def test_mismatched_mask_types_warn_once_with_pytorchs_names():
                                         2, enable_nested_tensor=False)(
                 torch.tensor(x.numpy()), mask=torch.tensor(causal.numpy()),
                 src_key_padding_mask=torch.tensor(padding.numpy()))
+
+
+def test_random_split_warns_about_an_empty_fraction_split():
+    with pytest.warns(UserWarning, match="Length of split at index 2 is 0"):
+        parts = tg.utils.data.random_split(range(2), [0.4, 0.4, 0.2])
+    assert [len(part) for part in parts] == [1, 1, 0]
+    assert sorted(parts[0].indices + parts[1].indices) == [0, 1]
+    assert [len(p) for p in tg.utils.data.random_split(range(3), [2, 1])] == [2, 1]  # silent
