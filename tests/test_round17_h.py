@@ -1,10 +1,19 @@
 """Round 17 (h): everyday PyTorch scripts ported with only the import changed.
 
-Covers what probing such scripts found: `multilabel_margin_loss`'s gradient at a zero
-margin (PyTorch's kernel counts a pair only while its margin is positive); and, kept as
-short regression scripts, the tutorial patterns that matched PyTorch step by step
-(polynomial fit with a custom autograd.Function, classifier with label smoothing, weight and
-ignore_index, schedulers, checkpoint-and-resume, knowledge distillation, weight tying).
+What probing such scripts against PyTorch 2.13 found and this file pins down:
+1. `multilabel_margin_loss`'s gradient at a zero margin (PyTorch counts a pair only while
+   its margin is positive);
+2. the deprecated `torch.cuda.amp.GradScaler` / `autocast` spellings warn (FutureWarning);
+3. negative sizes: `view(-2)`, `reshape(-3, 2)`, `repeat(-1, 1)`, `tile((-1,))` are refused
+   (NumPy inferred them silently), `full`, `randint`, `new_*` raise PyTorch's RuntimeError;
+4. the tutorials' scripts, small, step by step against PyTorch or hand-derived values:
+   classifier (label smoothing, class weights, ignore_index, train/eval, argmax accuracy),
+   polynomial fit with autograd and a custom autograd.Function, checkpoint and resume,
+   early stopping with deepcopy, knowledge distillation, weight tying;
+5.-8. PyTorch's deprecation and misuse warnings: `size_average` / `reduce`, `nn.init.*`
+   without the underscore, `clip_grad_norm`, `F.upsample*`, `affine_grid` / `grid_sample`
+   without align_corners, `gumbel_softmax(eps=)`, mixed bool / float attention masks, and
+   `random_split` fractions giving an empty split.
 """
 from __future__ import annotations
 
