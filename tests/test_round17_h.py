@@ -12,7 +12,8 @@ What probing such scripts against PyTorch 2.13 found and this file pins down:
    early stopping with deepcopy, knowledge distillation, weight tying;
 5.-8. PyTorch's deprecation and misuse warnings: `size_average` / `reduce`, `nn.init.*`
    without the underscore, `clip_grad_norm`, `F.upsample*`, `affine_grid` / `grid_sample`
-   without align_corners, `gumbel_softmax(eps=)`, mixed bool / float attention masks, and
+   without align_corners, `gumbel_softmax(eps=)`, mixed bool / float attention masks,
+   indexing with a uint8 mask, and
    `random_split` fractions giving an empty split.
 """
 from __future__ import annotations
@@ -408,3 +409,14 @@ def test_random_split_warns_about_an_empty_fraction_split():
     assert [len(part) for part in parts] == [1, 1, 0]
     assert sorted(parts[0].indices + parts[1].indices) == [0, 1]
     assert [len(p) for p in tg.utils.data.random_split(range(3), [2, 1])] == [2, 1]  # silent
+
+
+def test_uint8_index_is_a_mask_with_pytorchs_deprecation_warning():
+    x = tg.arange(4.0)
+    mask = tg.tensor([1, 0, 1, 0], dtype=tg.uint8)
+    with pytest.warns(UserWarning, match="indexing with dtype torch.uint8 is now deprecated"):
+        assert x[mask].tolist() == [0.0, 2.0]
+    with pytest.warns(UserWarning, match="please use a dtype torch.bool instead"):
+        x[mask] = -1.0
+    assert x.tolist() == [-1.0, 1.0, -1.0, 3.0]
+    assert x[mask.bool()].tolist() == [-1.0, -1.0]  # a bool mask: silent

@@ -393,6 +393,8 @@ def _index_part(part: Tensor | np.ndarray) -> Any:
         raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
                          f"got {array.dtype}")
     if array.dtype == np.uint8:
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                      "torch.bool instead.", UserWarning, stacklevel=4)
         return array != 0
     return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
 
