@@ -214,8 +214,10 @@ def test_losses_keep_float32_and_legacy_flags():
                  F.l1_loss(x, np.zeros((4, 3))), F.huber_loss(x, np.zeros((4, 3))),
                  F.kl_div(x, np.full((4, 3), 1 / 3), reduction="batchmean")):
         assert loss.dtype == np.float32
-    assert nn.MSELoss(size_average=False).reduction == "sum"
-    assert nn.L1Loss(reduce=False).reduction == "none"
+    with pytest.warns(UserWarning, match="please use reduction='sum'"):
+        assert nn.MSELoss(size_average=False).reduction == "sum"
+    with pytest.warns(UserWarning, match="please use reduction='none'"):
+        assert nn.L1Loss(reduce=False).reduction == "none"
 
 
 def test_loss_module_repr_and_weights_as_buffers():

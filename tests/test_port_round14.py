@@ -649,7 +649,11 @@ def _encode(L, name, state=None):
     L.backends.mha.set_fastpath_enabled(run.get("fastpath", True))
     try:
         with L.set_grad_enabled(run.get("grad", False)):
-            out = encoder(x, mask=mask, src_key_padding_mask=padding)
+            if mask is not None and padding.dtype != mask.dtype:  # a bool and a float mask
+                with pytest.warns(UserWarning, match="mismatched src_key_padding_mask and mask"):
+                    out = encoder(x, mask=mask, src_key_padding_mask=padding)
+            else:
+                out = encoder(x, mask=mask, src_key_padding_mask=padding)
     finally:
         L.backends.mha.set_fastpath_enabled(previous)
     if not options["batch_first"]:

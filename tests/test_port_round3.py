@@ -152,7 +152,8 @@ def test_grad_scaler_on_the_cpu_as_pytorch():
 def test_cuda_amp_spellings_disable_themselves_and_compile_is_the_identity():
     layer = nn.Linear(2, 1)
     opt = tg.optim.SGD(layer.parameters(), lr=0.1)
-    with pytest.warns(UserWarning, match="Disabling"):
+    with pytest.warns(FutureWarning, match="deprecated"), \
+            pytest.warns(UserWarning, match="Disabling"):
         scaler = tg.cuda.amp.GradScaler()  # PyTorch without CUDA: a warning, then off
     with pytest.warns(UserWarning, match="Disabling"):
         context = tg.autocast(device_type="cuda", dtype=tg.float16)

@@ -101,7 +101,8 @@ def test_an_empty_list_index_selects_nothing():
 def test_a_uint8_index_tensor_is_a_mask():
     t = tg.tensor([10.0, 20.0, 30.0])
     mask = tg.tensor([1, 0, 1], dtype=tg.uint8)
-    np.testing.assert_array_equal(t[mask].numpy(), [10.0, 30.0])
+    with pytest.warns(UserWarning, match="indexing with dtype torch.uint8 is now deprecated"):
+        np.testing.assert_array_equal(t[mask].numpy(), [10.0, 30.0])
     assert t[[0, 2]].shape == (2,)
 
 

@@ -833,7 +833,8 @@ def test_functional_fixes_from_the_fuzz():
     assert padded.tolist() == [[[1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0]]]  # wraps the cropped dim
     assert F.prelu(tg.tensor(-2.0), tg.tensor([0.25])).shape == ()
     inputs, targets = tg.log(tg.tensor([[0.3], [0.6]])), tg.tensor([[0.5], [0.2]])
-    legacy = F.kl_div(inputs, targets, reduce=True, reduction="batchmean")
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+        legacy = F.kl_div(inputs, targets, reduce=True, reduction="batchmean")
     assert np.isclose(legacy.item(), F.kl_div(inputs, targets).item() / 2)
     assert F.adaptive_avg_pool1d(tg.ones(1, 3, 5), (3,)).shape == (1, 3, 3)
     assert F.avg_pool1d(tg.ones(1, 3, 1), 2, 2, ceil_mode=True).shape == (1, 3, 1)
@@ -891,7 +892,8 @@ def test_second_review_fixes():
     assert "scale" in dict(blocks.named_parameters()) and "scale" in blocks.state_dict()
     assert [name for name, _ in weights.named_parameters()] == ["w"]
     inputs, targets = tg.log(tg.tensor([[0.3, 0.2, 0.5]])), tg.tensor([[0.5, 0.2, 0.3]])
-    elementwise = tg.nn.KLDivLoss(reduce=False, reduction="batchmean")  # the flag decides
+    with pytest.warns(UserWarning, match="please use reduction='none'"):
+        elementwise = tg.nn.KLDivLoss(reduce=False, reduction="batchmean")  # the flag decides
     assert elementwise(inputs, targets).shape == (1, 3)
     x, y = tg.tensor([1.0, 5.0]), tg.tensor([2.0, 2.0], requires_grad=True)
     x.lt_(y)  # y in the graph: x becomes a result with a zero derivative, not a leaf

@@ -290,14 +290,20 @@ class GradScaler:
 def _cuda_grad_scaler(init_scale: float = 2.0**16, growth_factor: float = 2.0,
                       backoff_factor: float = 0.5, growth_interval: int = 2000,
                       enabled: bool = True) -> GradScaler:
-    """`torch.cuda.amp.GradScaler(...)`: PyTorch's older spelling, for CUDA."""
+    """`torch.cuda.amp.GradScaler(...)`: PyTorch's older spelling, for CUDA (deprecated
+    there: its FutureWarning)."""
+    warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                  "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning, stacklevel=2)
     return GradScaler("cuda", init_scale, growth_factor, backoff_factor, growth_interval,
                       enabled)
 
 
 def _cuda_autocast(enabled: bool = True, dtype: Any = None,
                    cache_enabled: bool | None = None) -> autocast:
-    """`torch.cuda.amp.autocast(...)`: PyTorch's older spelling, for CUDA."""
+    """`torch.cuda.amp.autocast(...)`: PyTorch's older spelling, for CUDA (deprecated there:
+    its FutureWarning)."""
+    warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                  "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning, stacklevel=2)
     return autocast("cuda", dtype, enabled, cache_enabled)
 
 

@@ -412,6 +412,8 @@ def _index_part(part: Tensor | np.ndarray) -> Any:
         raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
                          f"got {array.dtype}")
     if array.dtype == np.uint8:
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                      "torch.bool instead.", UserWarning, stacklevel=4)
         return array != 0
     return int(array) if array.ndim == 0 and array.dtype.kind in "iu" else array.copy()
 
@@ -4890,6 +4892,10 @@ class Tensor:
             raise RuntimeError(f"repeat: {len(sizes)} repeat sizes for a tensor with "
                                f"{self.ndim} dims; give at least one per dim")
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        if min(sizes) < 0:  # (NumPy's reshape would infer the negative size)
+            result = [count * size for count, size in zip(sizes, shape)]
+            raise RuntimeError(f"repeat: Trying to create tensor with negative dimension "
+                               f"{min(result)}: {result}")
         interleaved = [value for size in shape for value in (1, size)]
         expanded = [value for count, size in zip(sizes, shape) for value in (count, size)]
         tiled = self.reshape(interleaved).expand(expanded)

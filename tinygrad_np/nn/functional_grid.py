@@ -12,6 +12,7 @@ a zero gradient.
 from __future__ import annotations
 
 import itertools
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,16 @@ from tinygrad_np.tensor import Tensor
 _MODES = ("bilinear", "nearest", "bicubic")
 _PADDINGS = ("zeros", "border", "reflection")
 _CUBIC_A = -0.75  # PyTorch's cubic convolution coefficient (as in F.interpolate)
+
+
+def _corners(align_corners: bool | None) -> bool:
+    """align_corners, False when left out (None) with PyTorch's warning about the default."""
+    if align_corners is None:
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to "
+                      "align_corners=False since 1.3.0. Please specify align_corners=True if "
+                      "the old behavior is desired. See the documentation of grid_sample for "
+                      "details.", UserWarning, stacklevel=3)
+    return bool(align_corners)
 
 
 def _base_axis(steps: int, align_corners: bool, dtype: Any) -> np.ndarray:
@@ -49,6 +60,12 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
         raise TensorError(f"affine_grid: expected a floating-point theta of shape "
                           f"({size[0]}, {spatial}, {spatial + 1}) for size {size}, got "
                           f"{theta.dtype} of shape {tuple(theta.shape)}")
+    align_corners = _corners(align_corners)
+    if align_corners and min(size[2:]) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
+                      "grids when align_corners=True. This is not an intended use case of "
+                      "affine_grid. See the documentation of affine_grid for details.",
+                      UserWarning, stacklevel=2)
     steps = size[:1:-1]  # (W, H) or (W, H, D): the grid's x, y (, z) order
     base = np.ones((*size[2:], spatial + 1), dtype=theta.dtype)
     for k, n in enumerate(steps):
@@ -136,7 +153,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     'nearest' or 'bicubic' (4-D); padding_mode 'zeros' (outside pixels are 0), 'border' or
     'reflection'; align_corners as PyTorch (default False)."""
     _check(input, grid, mode, padding_mode)
-    corners = bool(align_corners)
+    corners = _corners(align_corners)
     steps = input.shape[:1:-1]  # the sizes along x, y (, z): W, H (, D)
     pixels = input.movedim(1, -1)  # (N, [D,] H, W, C): a gather gives (N, *grid[1:-1], C)
     batch = np.arange(input.shape[0]).reshape((-1,) + (1,) * (grid.ndim - 2))

@@ -36,12 +36,15 @@ def divide_count(total: Tensor, count: Any) -> Tensor:
 
 
 def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: str) -> str:
-    """PyTorch's deprecated `size_average` / `reduce` flags as a `reduction`, then checked."""
+    """PyTorch's deprecated `size_average` / `reduce` flags as a `reduction` (with its
+    UserWarning naming the reduction to use), then checked."""
     if size_average is not None or reduce is not None:
         if reduce is False:
             reduction = "none"
         else:
             reduction = "sum" if size_average is False else "mean"
+        warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
     if reduction == "elementwise_mean":  # PyTorch's older name, still taken with a warning
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
                       "instead.", stacklevel=3)

@@ -115,7 +115,7 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
     hit = np.nonzero(listed)
     np.add.at(listings, (hit[0], rows[hit]), 1)
     x = input.reshape(-1, classes)
-    margins = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)  # [n, j, i]
+    margins = (1 - x.unsqueeze(2) + x.unsqueeze(1)).relu()  # [n, j, i]; gradient 0 at 0
     pairs = (listings[:, :, None] * (listings[:, None, :] == 0)).astype(x.dtype)
     losses = (margins * pairs).sum((1, 2)) / classes
     return _reduce(losses if input.ndim == 2 else losses[0], reduction)

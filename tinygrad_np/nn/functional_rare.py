@@ -8,6 +8,7 @@ included.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,9 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     `hard=True` returns the one-hot argmax in the forward pass and the soft sample's gradient
     (the straight-through estimator: one_hot - y.detach() + y)."""
     logits = _tensor(logits)
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning,
+                      stacklevel=2)
     if tau <= 0:
         raise TensorError(f"gumbel_softmax: tau must be positive, got {tau}")
     uniform = numpy_generator(None).random(logits.shape)

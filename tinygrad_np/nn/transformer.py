@@ -308,6 +308,7 @@ def _why_not_nested(layer: Module) -> str:
     return next((why for failed, why in reasons if failed), "")
 
 
+
 def _detect_is_causal_mask(mask: Any, is_causal: bool | None = None,
                            size: int | None = None) -> bool:
     """PyTorch's _detect_is_causal_mask: the `is_causal` hint when given, else whether `mask`

@@ -16,6 +16,10 @@ class Reshape(Function):
 
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
+        if min(shape, default=0) < -1:  # NumPy infers any negative size, PyTorch only -1
+            index, size = next((i, n) for i, n in enumerate(shape) if n < -1)
+            raise TensorError(f"invalid shape dimension {size} at index {index} of shape "
+                              f"{list(shape)}")
         try:
             return x.reshape(shape)
         except ValueError:  # PyTorch's words, not NumPy's "(4,newaxis)"

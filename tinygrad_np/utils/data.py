@@ -25,6 +25,7 @@ import multiprocessing.context
 import random
 import sys
 import types
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -313,6 +314,10 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
         counts = [int(math.floor(total * fraction)) for fraction in lengths]
         for position in range(total - sum(counts)):
             counts[position % len(counts)] += 1
+        for position, count in enumerate(counts):
+            if count == 0:  # (PyTorch's warning, for fractions only)
+                warnings.warn(f"Length of split at index {position} is 0. This might result in "
+                              f"an empty dataset.", UserWarning, stacklevel=2)
     else:
         counts = [int(length) for length in lengths]
     if sum(counts) != total:
