@@ -988,6 +988,7 @@ def test_comparisons_of_0d_tensors_are_0d_array_tensors(op, pair):
 
 
 @pytest.mark.parametrize("sizes", [(0, 3), (3, 0), (0, 0)])
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")  # (PyTorch's)
 def test_linear_with_zero_features_trains(sizes):
     fan_in, fan_out = sizes
     layer = nn.Linear(fan_in, fan_out)
@@ -1008,6 +1009,7 @@ def test_linear_with_zero_features_trains(sizes):
 
 
 @pytest.mark.parametrize("sizes", [(0, 3), (3, 0), (0, 0), (2, 3)])
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")  # (PyTorch's)
 def test_linear_with_zero_features_vs_pytorch(sizes):
     torch = pytest.importorskip("torch")
     fan_in, fan_out = sizes
