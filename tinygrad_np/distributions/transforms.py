@@ -433,7 +433,3 @@ class TransformedDistribution(Distribution):
             value = transform(value)
         return value
 
-    def __repr__(self) -> str:
-        if self.arg_constraints:  # a family (LogNormal, Gumbel...): its parameters
-            return super().__repr__()
-        return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"
