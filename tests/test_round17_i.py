@@ -4,7 +4,6 @@ Generator.manual_seed's int seed, indexing a 0-d tensor (PyTorch's IndexError te
 nn.Module's less common API and torch.nn.utils."""
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -184,3 +183,124 @@ def test_valid_0d_indices_and_other_dims():
         x.select(0, 0)
     with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dim"):
         x.unbind()
+
+
+# ---- 4. Module API ----------------------------------------------------------------------------
+def test_zero_grad_keep_detaches_the_same_gradient_tensor():
+    m = nn.Linear(2, 2)
+    m.weight.grad = tg.ones(2, 2).requires_grad_() * 2  # a gradient inside a graph
+    grad = m.weight.grad
+    m.zero_grad(set_to_none=False)
+    assert m.weight.grad is grad and grad.grad_fn is None and not grad.requires_grad
+    assert grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    if torch is not None:
+        tm = torch.nn.Linear(2, 2)
+        tm.weight.grad = torch.ones(2, 2).requires_grad_() * 2
+        tm.zero_grad(set_to_none=False)
+        assert tm.weight.grad.grad_fn is None and not tm.weight.grad.requires_grad
+
+
+def test_to_empty_needs_the_device_keyword():
+    with pytest.raises(TypeError, match="device"):
+        nn.Linear(2, 2).to_empty()
+    m = nn.Linear(2, 2)
+    assert m.to_empty(device="cpu") is m and tuple(m.weight.shape) == (2, 2)
+    if torch is not None:
+        with pytest.raises(TypeError, match="device"):
+            torch.nn.Linear(2, 2).to_empty()
+
+
+def test_tensor_hook_handle_is_a_removable_handle():
+    from tinygrad_np.utils.hooks import RemovableHandle
+
+    x = tg.ones(2, requires_grad=True)
+    handle = x.register_hook(lambda g: g * 2)
+    assert isinstance(handle, RemovableHandle)
+    assert isinstance(nn.Identity().register_forward_hook(lambda *a: None), RemovableHandle)
+    handle.remove()
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+# ---- 5. torch.nn.utils ------------------------------------------------------------------------
+class _Double(nn.Module):
+    def __init__(self, calls):
+        super().__init__()
+        self.calls = calls
+
+    def forward(self, x):
+        self.calls.append(1)
+        return x * 2
+
+
+def test_parametrize_cached_computes_each_tensor_once():
+    P = nn.utils.parametrize
+    calls = []
+    m = nn.Linear(2, 2)
+    P.register_parametrization(m, "weight", _Double(calls))
+    calls.clear()
+    with P.cached():
+        first = m.weight
+        with P.cached():  # nested: the same cache
+            assert m.weight is first
+        assert m.weight is first
+        m(tg.ones(1, 2)).sum().backward()
+    assert len(calls) == 1
+    assert m.parametrizations.weight.original.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+    assert m.weight is not first and len(calls) == 2  # the block's end emptied the cache
+
+
+def test_parametrize_shape_and_dtype_messages_name_what_changed():
+    P = nn.utils.parametrize
+
+    class Flat(nn.Module):
+        def forward(self, x):
+            return x.reshape(-1)
+
+    class Wide(nn.Module):
+        def forward(self, x):
+            return x.double()
+
+    with pytest.raises(ValueError, match=r"may not change the shape of the tensor(.|\n)*"
+                                         r"unparametrized shape"):
+        P.register_parametrization(nn.Linear(2, 2), "weight", Flat())
+    with pytest.raises(ValueError, match="may not change the dtype of the tensor"):
+        P.register_parametrization(nn.Linear(2, 2), "weight", Wide())
+
+
+def test_clip_grad_norm_old_spelling_warns():
+    p = nn.Parameter(tg.tensor([3.0, -4.0]))
+    p.grad = tg.tensor([3.0, -4.0])
+    with pytest.warns(FutureWarning, match="clip_grad_norm_"):
+        norm = nn.utils.clip_grad_norm(p, 1.0)
+    assert abs(norm.item() - 5.0) < 1e-6
+    assert np.allclose(p.grad.tolist(), [0.6, -0.8], atol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.utils.clip_grad_norm_(p, 1.0)
+
+
+def test_fuse_linear_bn_refuses_mismatched_features():
+    linear, bn = nn.Linear(3, 2).eval(), nn.BatchNorm1d(3).eval()
+    with pytest.raises(AssertionError, match="linear.out_features=2 and bn.num_features=3"):
+        nn.utils.fuse_linear_bn_eval(linear, bn)
+    one = nn.BatchNorm1d(1).eval()
+    one.running_mean.fill_(0.5)
+    x = tg.randn(4, 3)
+    fused = nn.utils.fuse_linear_bn_eval(linear, one)
+    assert np.allclose(fused(x).tolist(), one(linear(x).reshape(-1, 1)).reshape(4, 2).tolist(),
+                       atol=1e-5)
+
+
+@pytest.mark.parametrize(("dims", "fmt"), [(2, "channels_last"), (3, "channels_last_3d")])
+def test_convert_conv_weight_memory_format_lays_out_the_weights(dims, fmt):
+    Conv = nn.Conv2d if dims == 2 else nn.Conv3d
+    convert = getattr(nn.utils, f"convert_conv{dims}d_weight_memory_format")
+    model = nn.Sequential(Conv(2, 3, 3), nn.ReLU())
+    weight = model[0].weight
+    x = tg.randn(1, 2, *(5,) * dims)
+    before = model(x).tolist()
+    assert not weight.is_contiguous(memory_format=getattr(tg, fmt))
+    assert convert(model, getattr(tg, fmt)) is model
+    assert model[0].weight is weight and weight.is_contiguous(memory_format=getattr(tg, fmt))
+    assert np.allclose(model(x).tolist(), before, atol=1e-6)
