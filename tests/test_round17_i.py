@@ -304,3 +304,48 @@ def test_convert_conv_weight_memory_format_lays_out_the_weights(dims, fmt):
     assert convert(model, getattr(tg, fmt)) is model
     assert model[0].weight is weight and weight.is_contiguous(memory_format=getattr(tg, fmt))
     assert np.allclose(model(x).tolist(), before, atol=1e-6)
+
+
+class _Halve(nn.Module):
+    def forward(self, x):
+        return x * 2
+
+    def right_inverse(self, x):
+        return x / 2
+
+
+def test_functional_call_sets_a_parametrized_tensor_through_right_inverse():
+    m = nn.Linear(2, 2, bias=False)
+    nn.utils.parametrize.register_parametrization(m, "weight", _Halve())
+    original = m.parametrizations.weight.original
+    before = original.detach().clone()
+    out = tg.func.functional_call(m, {"weight": tg.eye(2) * 5}, (tg.tensor([[1.0, 2.0]]),))
+    assert out.tolist() == [[5.0, 10.0]]  # was the module's own weight, silently
+    assert m.parametrizations.weight.original is original and tg.equal(original, before)
+    no_inverse = nn.Linear(2, 2, bias=False)
+    nn.utils.parametrize.register_parametrization(no_inverse, "weight", _Double([]))
+    with pytest.raises(RuntimeError, match="does not implement right_inverse"):
+        tg.func.functional_call(no_inverse, {"weight": tg.eye(2)}, (tg.ones(1, 2),))
+    if torch is not None:
+        tm = torch.nn.Linear(2, 2, bias=False)
+
+        class THalve(torch.nn.Module):
+            def forward(self, x):
+                return x * 2
+
+            def right_inverse(self, x):
+                return x / 2
+
+        torch.nn.utils.parametrize.register_parametrization(tm, "weight", THalve())
+        tout = torch.func.functional_call(tm, {"weight": torch.eye(2) * 5},
+                                          (torch.tensor([[1.0, 2.0]]),))
+        assert tout.tolist() == [[5.0, 10.0]]
+
+
+def test_functional_call_weight_norm_by_its_parametrized_name():
+    m = nn.utils.parametrizations.weight_norm(nn.Linear(2, 2, bias=False))
+    g, v = (t.detach().clone() for t in m.parameters())
+    out = tg.func.functional_call(m, {"weight": tg.eye(2) * 5}, (tg.tensor([[1.0, 2.0]]),))
+    assert np.allclose(out.tolist(), [[5.0, 10.0]], atol=1e-5)
+    assert tg.equal(m.parametrizations.weight.original0, g)
+    assert tg.equal(m.parametrizations.weight.original1, v)
