@@ -349,3 +349,38 @@ def test_functional_call_weight_norm_by_its_parametrized_name():
     assert np.allclose(out.tolist(), [[5.0, 10.0]], atol=1e-5)
     assert tg.equal(m.parametrizations.weight.original0, g)
     assert tg.equal(m.parametrizations.weight.original1, v)
+
+
+def test_parametrized_weight_norm_loads_an_old_weight_norm_checkpoint():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        old = nn.Sequential(nn.utils.weight_norm(nn.Conv1d(2, 3, 2)))
+    state = old.state_dict()
+    assert sorted(state) == ["0.bias", "0.weight_g", "0.weight_v"]
+    new = nn.Sequential(nn.utils.parametrizations.weight_norm(nn.Conv1d(2, 3, 2)))
+    assert str(new.load_state_dict(state)) == "<All keys matched successfully>"
+    assert np.allclose(new[0].weight.tolist(), old[0].weight.tolist(), atol=1e-6)
+    assert tg.equal(new[0].parametrizations.weight.original0, old[0].weight_g)
+    assert str(new.load_state_dict(new.state_dict())) == "<All keys matched successfully>"
+    if torch is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            told = torch.nn.utils.weight_norm(torch.nn.Linear(2, 2))
+        tnew = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(2, 2))
+        assert str(tnew.load_state_dict(told.state_dict())) == "<All keys matched successfully>"
+
+
+def test_a_parameter_may_replace_a_child_module():
+    m = nn.Sequential(nn.ReLU())
+    m.foo = nn.ReLU()
+    m.foo = nn.Parameter(tg.ones(1))
+    assert [n for n, _ in m.named_parameters()] == ["foo"]
+    assert [n for n, _ in m.named_children()] == ["0"] and list(m.state_dict()) == ["foo"]
+    with pytest.raises(TypeError, match="child module"):
+        m.bar = nn.ReLU()
+        m.bar = tg.ones(1)  # a plain tensor still may not
+    if torch is not None:
+        tm = torch.nn.Sequential(torch.nn.ReLU())
+        tm.foo = torch.nn.ReLU()
+        tm.foo = torch.nn.Parameter(torch.ones(1))
+        assert [n for n, _ in tm.named_parameters()] == ["foo"]

@@ -240,10 +240,12 @@ class Module:
                 vars(self).setdefault("_none_parameters", set()).add(name)
         elif isinstance(vars(self).get(name), Module) or name in vars(self).get(
                 "_none_modules", ()):
-            if not (value is None or isinstance(value, Module)):  # it would silently drop out
+            if isinstance(value, Parameter):  # PyTorch: a Parameter replaces the child
+                vars(self).get("_none_modules", set()).discard(name)
+            elif not (value is None or isinstance(value, Module)):  # it would silently drop
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (torch.nn.Module or None expected)")
-            if value is None:  # PyTorch keeps the name, holding None (see _modules)
+            elif value is None:  # PyTorch keeps the name, holding None (see _modules)
                 vars(self).setdefault("_none_modules", set()).add(name)
         elif name in vars(self).get("_buffer_names", ()) and not (
                 value is None or isinstance(value, Tensor)):
