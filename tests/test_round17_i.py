@@ -384,3 +384,18 @@ def test_a_parameter_may_replace_a_child_module():
         tm.foo = torch.nn.ReLU()
         tm.foo = torch.nn.Parameter(torch.ones(1))
         assert [n for n, _ in tm.named_parameters()] == ["foo"]
+
+
+def test_bernoulli_p_is_one_number():
+    x = tg.rand(3)
+    for p in (tg.tensor([0.5, 0.5, 0.5]), [1.0, 1.0, 1.0]):
+        with pytest.raises(TypeError, match="argument 'p' must be a float"):
+            tg.bernoulli(x, p=p)
+    with pytest.raises(TypeError, match="argument 'p' must be a float"):
+        x.bernoulli(tg.ones(3))
+    assert tg.bernoulli(x, p=tg.tensor(1.0)).tolist() == [1.0, 1.0, 1.0]  # 0-d: a number
+    assert tg.bernoulli(x, p=0.0).tolist() == [0.0, 0.0, 0.0]
+    assert tg.zeros(3).bernoulli_(tg.tensor([1.0, 0.0, 1.0])).tolist() == [1.0, 0.0, 1.0]
+    if torch is not None:
+        with pytest.raises(TypeError):
+            torch.bernoulli(torch.rand(3), p=torch.tensor([0.5, 0.5, 0.5]))
