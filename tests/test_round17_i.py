@@ -399,3 +399,16 @@ def test_bernoulli_p_is_one_number():
     if torch is not None:
         with pytest.raises(TypeError):
             torch.bernoulli(torch.rand(3), p=torch.tensor([0.5, 0.5, 0.5]))
+
+
+def test_index_put_with_too_many_indices_names_the_dimension():
+    with pytest.raises(IndexError, match=r"too many indices for tensor of dimension 0 \(got 1\)"):
+        tg.tensor(3.0).index_put((tg.tensor([0]),), tg.tensor(1.0))
+    with pytest.raises(IndexError, match=r"too many indices for tensor of dimension 1 \(got 2\)"):
+        tg.zeros(2).index_put_((tg.tensor([0]), tg.tensor([0])), tg.tensor(1.0))
+    mask = tg.tensor([[True, False], [False, True]])  # a 2-d mask indexes 2 dims
+    assert tg.zeros(2, 2).index_put((mask,), tg.tensor(1.0)).tolist() == [[1.0, 0.0],
+                                                                          [0.0, 1.0]]
+    if torch is not None:
+        with pytest.raises(IndexError, match="too many indices for tensor of dimension 0"):
+            torch.tensor(3.0).index_put((torch.tensor([0]),), torch.tensor(1.0))

@@ -110,6 +110,9 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
         else:
             raise IndexError(f"index_put: tensors used as indices must be long, int or bool, "
                              f"got {array.dtype}")
+    if len(parts) > input.ndim:  # (NumPy's "array is 0-dimensional" words otherwise)
+        raise IndexError(f"index_put: too many indices for tensor of dimension {input.ndim} "
+                         f"(got {len(parts)})")
     where, values = tuple(parts), _source(values, input)
     if not accumulate:
         return SetItem.apply(input, where, values)
