@@ -412,3 +412,23 @@ def test_index_put_with_too_many_indices_names_the_dimension():
     if torch is not None:
         with pytest.raises(IndexError, match="too many indices for tensor of dimension 0"):
             torch.tensor(3.0).index_put((torch.tensor([0]),), torch.tensor(1.0))
+
+
+TRANSFORM_REPRS = {
+    "T.ComposeTransform([T.ExpTransform(), T.AffineTransform(0., 2.)])":
+        "ComposeTransform(\n    ExpTransform(),\n    AffineTransform()\n)",
+    "T.identity_transform": "ComposeTransform(\n    \n)",
+    "T.PowerTransform(2.)": "PowerTransform()",
+    "T.ReshapeTransform((2,), (1, 2))": "ReshapeTransform()",
+    "C.multinomial(3)": "Multinomial()",
+    "T.IndependentTransform(T.ExpTransform(), 1)": "IndependentTransform(ExpTransform(), 1)",
+}
+
+
+@pytest.mark.parametrize("code", list(TRANSFORM_REPRS))
+def test_transform_and_constraint_reprs_are_pytorchs(code):
+    names = {"T": D.transforms, "C": D.constraints}
+    assert repr(eval(code, names)) == TRANSFORM_REPRS[code]
+    if torch is not None:
+        tnames = {"T": torch.distributions.transforms, "C": torch.distributions.constraints}
+        assert repr(eval(code, tnames)) == TRANSFORM_REPRS[code]
