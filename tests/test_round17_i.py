@@ -432,3 +432,35 @@ def test_transform_and_constraint_reprs_are_pytorchs(code):
     if torch is not None:
         tnames = {"T": torch.distributions.transforms, "C": torch.distributions.constraints}
         assert repr(eval(code, tnames)) == TRANSFORM_REPRS[code]
+
+
+def test_register_parametrization_keeps_the_original_parameter_object():
+    m = nn.Linear(2, 2)
+    weight = m.weight
+    before = weight.detach().clone()
+    opt = tg.optim.SGD(m.parameters(), lr=0.1)  # made before: it must keep training weight
+    nn.utils.parametrize.register_parametrization(m, "weight", _Halve())
+    assert m.parametrizations.weight.original is weight
+    assert np.allclose(weight.tolist(), (before / 2).tolist()) and tg.allclose(m.weight, before)
+    m(tg.ones(1, 2)).sum().backward()
+    opt.step()  # d(loss)/d(original) = 2 * 1: the parametrized weight moves by -0.4
+    assert np.allclose((m.weight - before).tolist(), [[-0.4, -0.4], [-0.4, -0.4]], atol=1e-6)
+    frozen = nn.Linear(2, 2)
+    frozen.weight.requires_grad_(False)
+    nn.utils.parametrize.register_parametrization(frozen, "weight", _Halve())
+    assert not frozen.parametrizations.weight.original.requires_grad
+    nn.utils.parametrize.remove_parametrizations(m, "weight")
+    assert m.weight is weight and isinstance(weight, nn.Parameter)
+    if torch is not None:
+        tm = torch.nn.Linear(2, 2)
+        tw = tm.weight
+
+        class THalve(torch.nn.Module):
+            def forward(self, x):
+                return x * 2
+
+            def right_inverse(self, x):
+                return x / 2
+
+        torch.nn.utils.parametrize.register_parametrization(tm, "weight", THalve())
+        assert tm.parametrizations.weight.original is tw

@@ -37,12 +37,18 @@ class ParametrizationList(Module):
             for index, value in enumerate(start):
                 setattr(self, f"original{index}", Parameter(value.detach().clone()))
             self.ntensors = len(start)
-        else:
-            self.is_tensor = True
+        else:  # the same tensor object, holding right_inverse(original), as PyTorch's set_:
+            self.is_tensor = True  # an optimizer made earlier keeps training it
+            if start is not original:
+                if start.dtype != original.dtype:
+                    raise ValueError(f"When `right_inverse` outputs one tensor, it may not "
+                                     f"change the dtype.\noriginal.dtype: {original.dtype}\n"
+                                     f"right_inverse(original).dtype: {start.dtype}")
+                original.data = start.detach().clone()
             if isinstance(original, Parameter):
-                self.original = start if start is original else Parameter(start.detach().clone())
+                self.original = original
             else:
-                self.register_buffer("original", start.detach().clone())
+                self.register_buffer("original", original)
 
     @property
     def chain(self) -> list[Module]:
