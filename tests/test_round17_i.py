@@ -64,6 +64,9 @@ def test_sample_shape_int_is_a_type_error(call):
         D.Normal(tg.zeros(2), 1.0).expand(2)
     assert tuple(getattr(normal, call)([3]).shape) == (3,)
     assert tuple(normal.sample(tg.tensor([2, 3])).shape) == (2, 3)  # torch.Size(tensor) works
+    assert tuple(normal.sample((tg.tensor(2),)).shape) == (2,)  # so does a 0-d int tensor
+    with pytest.raises(TypeError, match="iterable of 'int'"):
+        normal.sample((2.0,))
     if torch is not None:
         with pytest.raises(TypeError, match="'int' object is not iterable"):
             getattr(torch.distributions.Normal(0.0, 1.0), call)(3)

@@ -31,6 +31,8 @@ def as_size(shape: Any) -> Size:
     if not isinstance(shape, (tuple, list)):
         raise TypeError(f"'{type(shape).__name__}' object is not iterable (sample_shape and "
                         f"batch_shape are a tuple of ints, a torch.Size: pass (n,), not n)")
+    shape = [n.item() if isinstance(n, Tensor) and n.ndim == 0 and n.dtype.kind in "iu"
+             else n for n in shape]  # (a 0-d integer tensor is an int, as in torch.Size)
     for n in shape:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
             raise TypeError(f"torch.Size() takes an iterable of 'int' (got {n!r} in "
