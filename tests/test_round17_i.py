@@ -220,6 +220,8 @@ def test_tensor_hook_handle_is_a_removable_handle():
     handle = x.register_hook(lambda g: g * 2)
     assert isinstance(handle, RemovableHandle)
     assert isinstance(nn.Identity().register_forward_hook(lambda *a: None), RemovableHandle)
+    assert isinstance(x.register_post_accumulate_grad_hook(lambda t: None), RemovableHandle)
+    assert isinstance((x * 2).grad_fn.register_hook(lambda gi, go: None), RemovableHandle)
     handle.remove()
     (x * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]

@@ -1493,6 +1493,7 @@ class RemovableHandle(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register() 
 
 
 RemovableHandle.register(tensor_hooks.RemovableHandle)
+RemovableHandle.register(tensor_hooks._PostAccumulateHandle)
 
 
 def _join(prefix: str, name: str) -> str:
