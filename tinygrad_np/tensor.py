@@ -2786,36 +2786,34 @@ class Tensor:
         if not isinstance(value, (Tensor, int, float, complex, np.integer)):
             raise TypeError(f"can't assign a {_type_name(value)} to a {self.type()} (wrap it: "
                             f"t[...] = tg.tensor(values))")
-        try:
-            self._setitem(_index(index), _scalar_for("setitem", value, self._data.dtype))
+        key, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
+        try:  # (NumPy's IndexError in PyTorch's words: _index_error)
+            if isinstance(value, Tensor) and value._counter is self._counter is not None:
+                _refuse_overlapping_setitem(self._data, key, value._data)  # (views of one base)
+            steps = _torch_layout(key)
+            if steps is not None:
+                positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
+                key = np.unravel_index(positions, self.shape)
+            if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
+                value = _without_leading_ones(value, self.shape, key)  # as PyTorch drops them
+            if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
+                    self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
+                self._in_place(_set_item, key, value)
+                return
+            _refuse_no_grad_view(self)
+            array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
+            try:
+                array[key] = _data(value)
+            except ValueError as error:  # NumPy's broadcasting error: PyTorch's RuntimeError
+                raise TensorError(f"setitem: a value of shape {np.shape(_data(value))} cannot be "
+                                  f"written into the indexed part of a tensor of shape "
+                                  f"{self.shape} ({error})") from None
+            finally:
+                if locked:
+                    array.flags.writeable = False
+            self._bump_version()
         except IndexError as error:
             raise _index_error(error, index, self._data.ndim) from None
-
-    def _setitem(self, index: Any, value: Any) -> None:
-        if isinstance(value, Tensor) and value._counter is self._counter is not None:
-            _refuse_overlapping_setitem(self._data, index, value._data)  # (views of one base)
-        steps = _torch_layout(index)
-        if steps is not None:
-            positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
-            index = np.unravel_index(positions, self.shape)
-        if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
-            value = _without_leading_ones(value, self.shape, index)  # as PyTorch drops them
-        if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
-                self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
-            self._in_place(_set_item, index, value)
-            return
-        _refuse_no_grad_view(self)
-        array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
-        try:
-            array[index] = _data(value)
-        except ValueError as error:  # NumPy's broadcasting error: PyTorch's RuntimeError
-            raise TensorError(f"setitem: a value of shape {np.shape(_data(value))} cannot be "
-                              f"written into the indexed part of a tensor of shape "
-                              f"{self.shape} ({error})") from None
-        finally:
-            if locked:
-                array.flags.writeable = False
-        self._bump_version()
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
