@@ -443,7 +443,7 @@ def test_supports_as_torch() -> None:
     assert repr(mvn.support) == "IndependentConstraint(Real(), 1)" == repr(C.real_vector)
     assert mvn.support.event_dim == 1
     multinomial = D.Multinomial(3, _f64([0.2, 0.8]))
-    assert repr(multinomial.support) == "Multinomial(upper_bound=3)"
+    assert repr(multinomial.support) == "Multinomial()"  # PyTorch 2.13's text
     assert multinomial.support.check(_f64([[1.0, 2.0], [2.0, 2.0]])).numpy().tolist() == [
         True, False]
     mix = D.MixtureSameFamily(D.Categorical(_f64([0.3, 0.7])),

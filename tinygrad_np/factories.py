@@ -340,12 +340,23 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
         raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
     if size is None:
         raise TypeError("randint: missing the size (a tuple)")
+    low, high = _int_bound("low", low), _int_bound("high", high)
     if high <= low:
         raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
     _check_range("randint", low, high - 1, dtype)
     shape = _shape("randint", (), size)  # (a negative size: PyTorch's RuntimeError)
     values = numpy_generator(generator).integers(low, high, shape, dtype=np.int64)
     return _made(values, dtype, requires_grad, device, "randint", layout, pin_memory)
+
+
+def _int_bound(name: str, value: Any) -> int:
+    """randint's low or high: an int (a 0-d integer tensor too); a float or bool is
+    PyTorch's TypeError rather than silently truncated."""
+    if isinstance(value, (Tensor, np.ndarray)) and value.ndim == 0 and value.dtype.kind in "iu":
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"randint(): argument '{name}' must be int, not {type(value).__name__}")
+    return int(value)
 
 
 def _check_range(op: str, low: int, high: int, dtype: Any) -> None:

@@ -459,12 +459,22 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = ()
         for name, value in values.items():
             owner_name, _, attribute = name.rpartition(".")
             owner = module.get_submodule(owner_name)
+            chain = vars(owner).get("parametrizations")
+            if chain is not None and attribute in chain:  # PyTorch sets a parametrized
+                saved.append((chain[attribute], None, [  # tensor through its right_inverse
+                    (t, t.detach().clone()) for t in chain[attribute].parameters(recurse=False)
+                ] + [(t, t.detach().clone()) for t in chain[attribute].buffers(recurse=False)]))
+                setattr(owner, attribute, value)
+                continue
             saved.append((owner, attribute, vars(owner).get(attribute, _ABSENT)))
             vars(owner)[attribute] = value
         return module(*(args if isinstance(args, tuple) else (args,)), **(kwargs or {}))
     finally:
         for owner, attribute, original in reversed(saved):
-            if original is _ABSENT:
+            if attribute is None:  # a parametrization's originals, as they were
+                for tensor, data in original:
+                    tensor.data = data
+            elif original is _ABSENT:
                 del vars(owner)[attribute]
             else:
                 vars(owner)[attribute] = original

@@ -110,6 +110,9 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
         else:
             raise IndexError(f"index_put: tensors used as indices must be long, int or bool, "
                              f"got {array.dtype}")
+    if len(parts) > input.ndim:  # (NumPy's "array is 0-dimensional" words otherwise)
+        raise IndexError(f"index_put: too many indices for tensor of dimension {input.ndim} "
+                         f"(got {len(parts)})")
     where, values = tuple(parts), _source(values, input)
     if not accumulate:
         return SetItem.apply(input, where, values)
@@ -183,6 +186,10 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     if input.dtype.kind != "f":
         raise NotImplementedError(f"bernoulli: expected a floating-point tensor, got "
                                   f"{input.dtype} (PyTorch: not implemented for it)")
+    if p is not None and np.ndim(p._data if isinstance(p, Tensor) else p):
+        raise TypeError(f"bernoulli(): argument 'p' must be a float (or a 0-d tensor), got "
+                        f"a {type(p).__name__} of shape {tuple(np.shape(p))} (per-element "
+                        f"probabilities: bernoulli(probabilities))")
     probabilities = _probabilities("bernoulli", input._data if p is None else p, input.shape)
     draws = (numpy_generator(generator).random(input.shape) < probabilities).astype(input.dtype)
     return MaskedBy.apply(draws, input) if input.requires_grad else Tensor(draws)

@@ -173,7 +173,11 @@ class Generator:
         return clone
 
     def manual_seed(self, seed: int) -> Generator:
-        """Reseed; returns self (so `tg.Generator().manual_seed(0)` reads as in PyTorch)."""
+        """Reseed; returns self (so `tg.Generator().manual_seed(0)` reads as in PyTorch). The
+        seed is an int: a float, bool or tensor is PyTorch's RuntimeError (the module-level
+        manual_seed converts with int(), as PyTorch's does)."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         value = _seed_value(seed)
         self.numpy = np.random.default_rng(value)
         self._seed = value
@@ -273,6 +277,8 @@ class _DefaultGenerator(Generator):
         return _seed
 
     def manual_seed(self, seed: int) -> Generator:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         return manual_seed(seed)
 
 

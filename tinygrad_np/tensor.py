@@ -374,6 +374,22 @@ def _unwrap_nested(data: Any, scalars: bool = False) -> Any:
     return data._data.reshape(()) if scalars else data._data
 
 
+def _index_error(error: IndexError, index: Any, ndim: int) -> IndexError:
+    """NumPy's IndexError in PyTorch's words: "dimension" for "axis"; too many indices name
+    the tensor's dimension, and an int or slice on a 0-d tensor says what PyTorch says."""
+    text = str(error)
+    if not text.startswith("too many indices for array"):
+        return IndexError(text.replace(" for axis ", " for dimension "))
+    if ndim == 0 and isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+        return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+                          if index == 0 else
+                          f"index {index} is out of bounds for dimension 0 with size 0")
+    if ndim == 0 and isinstance(index, slice):
+        return IndexError("slice() cannot be applied to a 0-dim tensor.")
+    return IndexError(f"too many indices for tensor of dimension {ndim}")
+
+
 def _index(index: Any) -> Any:
     """Tensors inside an index become their arrays (an integer Tensor works as an index); a
     0-d integer Tensor acts as an int, as in PyTorch (a view, where NumPy would copy)."""
@@ -2917,31 +2933,34 @@ class Tensor:
         if not isinstance(value, (Tensor, int, float, complex, np.integer)):
             raise TypeError(f"can't assign a {_type_name(value)} to a {self.type()} (wrap it: "
                             f"t[...] = tg.tensor(values))")
-        index, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
-        if isinstance(value, Tensor) and value._counter is self._counter is not None:
-            _refuse_overlapping_setitem(self._data, index, value._data)  # (views of one base)
-        steps = _torch_layout(index)
-        if steps is not None:
-            positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
-            index = np.unravel_index(positions, self.shape)
-        if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
-            value = _without_leading_ones(value, self.shape, index)  # as PyTorch drops them
-        if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
-                self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
-            self._in_place(_set_item, index, value)
-            return
-        _refuse_no_grad_view(self)
-        array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
-        try:
-            array[index] = _data(value)
-        except ValueError as error:  # NumPy's broadcasting error: PyTorch's RuntimeError
-            raise TensorError(f"setitem: a value of shape {np.shape(_data(value))} cannot be "
-                              f"written into the indexed part of a tensor of shape "
-                              f"{self.shape} ({error})") from None
-        finally:
-            if locked:
-                array.flags.writeable = False
-        self._bump_version()
+        key, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
+        try:  # (NumPy's IndexError in PyTorch's words: _index_error)
+            if isinstance(value, Tensor) and value._counter is self._counter is not None:
+                _refuse_overlapping_setitem(self._data, key, value._data)  # (views of one base)
+            steps = _torch_layout(key)
+            if steps is not None:
+                positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
+                key = np.unravel_index(positions, self.shape)
+            if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
+                value = _without_leading_ones(value, self.shape, key)  # as PyTorch drops them
+            if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
+                    self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
+                self._in_place(_set_item, key, value)
+                return
+            _refuse_no_grad_view(self)
+            array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
+            try:
+                array[key] = _data(value)
+            except ValueError as error:  # NumPy's broadcasting error: PyTorch's RuntimeError
+                raise TensorError(f"setitem: a value of shape {np.shape(_data(value))} cannot be "
+                                  f"written into the indexed part of a tensor of shape "
+                                  f"{self.shape} ({error})") from None
+            finally:
+                if locked:
+                    array.flags.writeable = False
+            self._bump_version()
+        except IndexError as error:
+            raise _index_error(error, index, self._data.ndim) from None
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
@@ -4026,18 +4045,18 @@ class Tensor:
         """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
         PyTorch's result layout where it differs from NumPy's (integers apply first, see
         `_torch_layout`). Repeated indices accumulate gradient."""
-        index = _index(index)
-        steps = _torch_layout(index)
+        key = _index(index)
+        steps = _torch_layout(key)
         try:
             if steps is None:
-                return _viewed(self, GetItem.apply(self, index))
+                return _viewed(self, GetItem.apply(self, key))
             return _viewed(self, GetItem.apply(GetItem.apply(self, steps[0]), steps[1]))
         except IndexError as error:  # NumPy's words, PyTorch's "dimension"
-            parts = index if isinstance(index, tuple) else (index,)
+            parts = key if isinstance(key, tuple) else (key,)
             if any(isinstance(part, str) for part in parts):  # PyTorch: a TypeError
-                raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, "
+                raise TypeError(f"indexing a tensor with a str ({key!r}): use ints, slices, "
                                 "None, Ellipsis or index tensors") from None
-            raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
+            raise _index_error(error, index, self._data.ndim) from None
 
     def astype(self, dtype: Any) -> Tensor:
         """Convert to `dtype`; the gradient converts back."""
@@ -4401,6 +4420,8 @@ class Tensor:
 
     def select(self, dim: int, index: int) -> Tensor:
         """The slice at position `index` of `dim` (that axis removed)."""
+        if not self.ndim:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
         axis = _wrap_dim("select", dim, self.ndim)
         if not -self.shape[axis] <= index < self.shape[axis]:
             raise IndexError(f"select: index {index} out of range for dim {dim} of size "
@@ -5139,6 +5160,8 @@ class Tensor:
 
     def unbind(self, dim: int = 0) -> tuple:
         """The slices along `dim`, that axis removed."""
+        if not self.ndim:
+            raise IndexError(f"unbind: Dimension specified as {dim} but tensor has no dimensions")
         axis = _wrap_dim("unbind", dim, self.ndim)
         return _multi_output(tuple(_cut(self, axis, range(self.shape[axis] + 1), take=True)))
 

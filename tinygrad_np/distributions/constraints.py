@@ -337,7 +337,7 @@ class _Multinomial(Constraint):
         return np.all(data >= 0, axis=-1) & (data.sum(-1) <= _values(self.upper_bound))
 
     def __repr__(self) -> str:
-        return f"Multinomial(upper_bound={self.upper_bound})"
+        return "Multinomial()"  # PyTorch's text (no bound shown)
 
 
 class _Cat(Constraint):

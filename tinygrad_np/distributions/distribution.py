@@ -24,12 +24,15 @@ ShapeLike = Size | tuple[int, ...] | list[int]
 
 
 def as_size(shape: Any) -> Size:
-    """A sample_shape as a Size (an int means a 1-d shape, as PyTorch accepts)."""
-    if isinstance(shape, (int, np.integer)):
-        return Size((int(shape),))
+    """A sample_shape or batch_shape as a Size: a tuple, list or 1-d Tensor of ints; a bare
+    int is PyTorch's TypeError (`torch.Size(3)`: 'int' object is not iterable)."""
+    if isinstance(shape, Tensor) and shape.ndim == 1 and not shape.is_floating_point():
+        shape = shape.tolist()
     if not isinstance(shape, (tuple, list)):
-        raise TypeError(f"sample_shape: expected a tuple of ints (torch.Size), "
-                        f"got {type(shape).__name__}")
+        raise TypeError(f"'{type(shape).__name__}' object is not iterable (sample_shape and "
+                        f"batch_shape are a tuple of ints, a torch.Size: pass (n,), not n)")
+    shape = [n.item() if isinstance(n, Tensor) and n.ndim == 0 and n.dtype.kind in "iu"
+             else n for n in shape]  # (a 0-d integer tensor is an int, as in torch.Size)
     for n in shape:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
             raise TypeError(f"torch.Size() takes an iterable of 'int' (got {n!r} in "
@@ -127,7 +130,7 @@ class Distribution:
         except ValueError:
             raise TensorError(f"{type(self).__name__}.expand: batch shape {old} cannot be "
                               f"expanded to {shape}") from None
-        new = type(self).__new__(type(self))
+        new = self._expand_instance(_instance)
         for name, value in vars(self).items():
             if isinstance(value, Tensor) and self._is_batch_parameter(name, value):
                 value = value.expand(shape + tuple(value.shape[len(old):]))  # batch + rest
@@ -136,6 +139,16 @@ class Distribution:
             setattr(new, name, value)
         new._batch_shape = Size(shape)
         return new
+
+    def _expand_instance(self, instance: Any) -> Any:
+        """The object expand() fills in. A user's subclass inherits PyTorch's rules: the base
+        Distribution (and ExponentialFamily) has no expand (NotImplementedError), and a
+        library family's expand refuses a subclass with its own __init__."""
+        family = next(c for c in type(self).__mro__ if c.__module__.startswith("tinygrad_np."))
+        if family.__name__ in ("Distribution", "ExponentialFamily"):
+            raise NotImplementedError(f"{type(self).__name__}.expand: a subclass of "
+                                      f"{family.__name__} must define its own expand()")
+        return self._get_checked_instance(family, instance)
 
     def _is_batch_parameter(self, name: str, value: Tensor) -> bool:
         """Whether expand() broadcasts this tensor attribute: its leading dims are the batch
@@ -247,12 +260,20 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__}.enumerate_support is not "
                                   "implemented")
 
+    # Parameters PyTorch's class computes as properties, never in its __dict__, so absent from
+    # its repr (Beta, Chi2, LogNormal, HalfNormal, HalfCauchy print as `Beta()`).
+    _repr_hidden: tuple[str, ...] = ()
+
     def __repr__(self) -> str:
-        names = [name for name in self.arg_constraints if name in self.__dict__]
+        """PyTorch's text: each parameter stored on the object, a one-element one as its value,
+        any other as `torch.Size([...])`."""
+        names = [name for name in self.arg_constraints
+                 if name in self.__dict__ and name not in self._repr_hidden]
         parts = []
         for name in names:
             value = self.__dict__[name]
-            shown = value.size() if value.numel() != 1 else value if value.ndim else value.item()
+            shown = (f"torch.Size({list(value.shape)})" if value.numel() != 1
+                     else value if value.ndim else value.item())
             parts.append(f"{name}: {shown}")
         return f"{type(self).__name__}({', '.join(parts)})"
 

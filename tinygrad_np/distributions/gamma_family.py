@@ -255,6 +255,7 @@ class Gamma(ExponentialFamily):
 class Beta(ExponentialFamily):
     """p(x) = x^(a-1) (1-x)^(b-1) / B(a, b) on [0, 1]."""
 
+    _repr_hidden = ("concentration1", "concentration0")  # properties in PyTorch (repr)
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
@@ -412,6 +413,7 @@ class LogNormal(TransformedDistribution):
     """exp(X) with X ~ N(loc, scale^2): as PyTorch's, a TransformedDistribution of
     base_dist Normal(loc, scale) by ExpTransform (its own closed forms below)."""
 
+    _repr_hidden = ("loc", "scale")  # properties in PyTorch (repr)
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
     has_rsample = True

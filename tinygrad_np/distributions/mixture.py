@@ -117,6 +117,7 @@ class HalfNormal(TransformedDistribution):
     """|X| with X ~ N(0, scale^2): as PyTorch's, a TransformedDistribution of base_dist
     Normal(0, scale) by AbsTransform (its own closed forms below)."""
 
+    _repr_hidden = ("scale",)  # properties in PyTorch (repr)
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
@@ -235,7 +236,7 @@ class MixtureSameFamily(Distribution):
         self._mixture_distribution = mixture_distribution
         self._component_distribution = component_distribution
         components = tuple(component_distribution.batch_shape)
-        k = mixture_distribution._num_events
+        k = mixture_distribution.logits.shape[-1]  # caches logits, as PyTorch (its repr)
         if not components or components[-1] != k:
             raise ValueError(f"MixtureSameFamily: the mixture distribution's last dim ({k}) "
                              f"must be the component distribution's rightmost batch dim "

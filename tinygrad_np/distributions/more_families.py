@@ -89,6 +89,7 @@ def _bessel_ratio(k: Tensor) -> Tensor:
 class Chi2(Gamma):
     """Chi-squared with `df` degrees of freedom: Gamma(df / 2, 1 / 2)."""
 
+    _repr_hidden = ("df",)  # properties in PyTorch (repr)
     arg_constraints = {"df": constraints.positive}
 
     def __init__(self, df: Tensor | float, validate_args: bool | None = None) -> None:
@@ -744,6 +745,7 @@ class Gumbel(TransformedDistribution):
 class HalfCauchy(TransformedDistribution):
     """|X| with X ~ Cauchy(0, scale): p(x) = 2 / (pi scale (1 + (x/scale)^2)), x >= 0."""
 
+    _repr_hidden = ("scale",)  # properties in PyTorch (repr)
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True

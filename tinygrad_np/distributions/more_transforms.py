@@ -65,9 +65,6 @@ class PowerTransform(Transform):
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return (self.exponent * y / x).abs().log()
 
-    def __repr__(self) -> str:
-        return f"PowerTransform(exponent={self.exponent})"
-
 
 class AbsTransform(Transform):
     """y = |x| (not bijective: the inverse picks the non-negative root, x = y)."""
@@ -217,9 +214,6 @@ class ReshapeTransform(Transform):
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return _zeros(tuple(x.shape[:x.ndim - len(self.in_shape)]), x)
-
-    def __repr__(self) -> str:
-        return f"ReshapeTransform(in_shape={self.in_shape}, out_shape={self.out_shape})"
 
 
 class IndependentTransform(Transform):

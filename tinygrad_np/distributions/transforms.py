@@ -287,6 +287,11 @@ class ComposeTransform(Transform):
         self.parts = list(parts)
         self.event_dim = max((part.event_dim for part in self.parts), default=0)
 
+    def __repr__(self) -> str:
+        """PyTorch's text: one part a line (`ComposeTransform(\n    \n)` for none)."""
+        parts = ",\n    ".join(repr(part) for part in self.parts)
+        return f"{type(self).__name__}(\n    {parts}\n)"
+
     @property
     def sign(self) -> Any:  # type: ignore[override]
         sign = 1
@@ -433,7 +438,3 @@ class TransformedDistribution(Distribution):
             value = transform(value)
         return value
 
-    def __repr__(self) -> str:
-        if self.arg_constraints:  # a family (LogNormal, Gumbel...): its parameters
-            return super().__repr__()
-        return f"TransformedDistribution({self.base_dist!r}, {self.transforms!r})"

@@ -26,12 +26,14 @@ parameter or module reachable twice is reported once by `parameters()` and
 from __future__ import annotations
 
 import warnings
+from abc import ABCMeta
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from tinygrad_np import hooks as tensor_hooks
 from tinygrad_np.device import (
     as_device,
     channels_last,
@@ -238,10 +240,12 @@ class Module:
                 vars(self).setdefault("_none_parameters", set()).add(name)
         elif isinstance(vars(self).get(name), Module) or name in vars(self).get(
                 "_none_modules", ()):
-            if not (value is None or isinstance(value, Module)):  # it would silently drop out
+            if isinstance(value, Parameter):  # PyTorch: a Parameter replaces the child
+                vars(self).get("_none_modules", set()).discard(name)
+            elif not (value is None or isinstance(value, Module)):  # it would silently drop
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (torch.nn.Module or None expected)")
-            if value is None:  # PyTorch keeps the name, holding None (see _modules)
+            elif value is None:  # PyTorch keeps the name, holding None (see _modules)
                 vars(self).setdefault("_none_modules", set()).add(name)
         elif name in vars(self).get("_buffer_names", ()) and not (
                 value is None or isinstance(value, Tensor)):
@@ -610,7 +614,7 @@ class Module:
         """Self: tensors already live in this process's memory (no other process shares them)."""
         return self
 
-    def to_empty(self, *, device: Any = None, recurse: bool = True) -> Module:
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
         """Give every parameter and buffer new, uninitialized memory of the same shape and
         dtype, as PyTorch's (to fill in afterwards, e.g. by load_state_dict); returns self."""
         as_device(device, "Module.to_empty")
@@ -755,13 +759,17 @@ class Module:
     # ----------------------------------------------------------------- training helpers
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (sets `.grad` to None, as PyTorch does; with
-        `set_to_none=False`, fills existing gradients with zeros instead)."""
+        `set_to_none=False`, fills existing gradients with zeros instead: the same tensor,
+        taken out of any graph first, as PyTorch's detach_())."""
         for parameter in self.parameters():
             if set_to_none or parameter.grad is None:
                 parameter.grad = None
             else:
+                grad = parameter.grad
+                if grad.requires_grad:
+                    grad.detach_()
                 with no_grad():
-                    parameter.grad.zero_()
+                    grad.zero_()
 
     def train(self, mode: bool = True) -> Module:
         """Set `.training` on this module and, through each child's own `train(mode)` (so a
@@ -1460,9 +1468,10 @@ def _swapped(value: Any, path: str, name: str, old: Tensor, new: Tensor) -> Any:
     return value
 
 
-class RemovableHandle:
+class RemovableHandle(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register() only)
     """What `register_forward_hook` returns: `handle.remove()` unregisters the hook (also as
-    a context manager: `with module.register_forward_hook(f): ...`)."""
+    a context manager: `with module.register_forward_hook(f): ...`). A tensor's
+    `register_hook` handle is one too (`isinstance(h, torch.utils.hooks.RemovableHandle)`)."""
 
     _next_id = 0
 
@@ -1482,6 +1491,10 @@ class RemovableHandle:
 
     def __exit__(self, *exc: Any) -> None:
         self.remove()
+
+
+RemovableHandle.register(tensor_hooks.RemovableHandle)
+RemovableHandle.register(tensor_hooks._PostAccumulateHandle)
 
 
 def _join(prefix: str, name: str) -> str:

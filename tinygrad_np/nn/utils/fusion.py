@@ -65,6 +65,11 @@ def fuse_conv_bn_eval(conv: Module, bn: Module, transpose: bool = False) -> Modu
 
 def fuse_linear_bn_eval(linear: Module, bn: Module) -> Module:
     """A copy of `linear` (eval mode) computing linear then `bn` (eval mode) in one layer."""
+    out, features = linear.weight.shape[0], bn.running_mean.shape[0]
+    if out != features and features != 1:
+        raise AssertionError("To fuse, linear.out_features == bn.num_features or "
+                             "bn.num_features == 1, got linear.out_features="
+                             f"{out} and bn.num_features={features}")
     return _fuse(linear, bn, fuse_linear_bn_weights)
 
 

@@ -6,6 +6,8 @@ older `torch.nn.utils.weight_norm`): weight = g * v / ||v||, the norm over every
 
 from __future__ import annotations
 
+from typing import Any
+
 from tinygrad_np.errors import TensorError
 from tinygrad_np.factories import randn
 from tinygrad_np.function import no_grad
@@ -43,8 +45,19 @@ class _WeightNorm(Module):
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Reparameterise `module.<name>` as g * v / ||v||: the learnable tensors become
-    `module.parametrizations.<name>.original0` (g) and `.original1` (v); returns module."""
-    return register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+    `module.parametrizations.<name>.original0` (g) and `.original1` (v); returns module.
+    A checkpoint of the old nn.utils.weight_norm (`<name>_g`, `<name>_v`) loads into it, as
+    PyTorch's (its load_state_dict pre-hook renames them)."""
+    register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def compat(state_dict: dict, prefix: str, *_: Any) -> None:
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module._register_load_state_dict_pre_hook(compat)
+    return module
 
 
 class _SpectralNorm(Module):

@@ -37,12 +37,18 @@ class ParametrizationList(Module):
             for index, value in enumerate(start):
                 setattr(self, f"original{index}", Parameter(value.detach().clone()))
             self.ntensors = len(start)
-        else:
-            self.is_tensor = True
+        else:  # the same tensor object, holding right_inverse(original), as PyTorch's set_:
+            self.is_tensor = True  # an optimizer made earlier keeps training it
+            if start is not original:
+                if start.dtype != original.dtype:
+                    raise ValueError(f"When `right_inverse` outputs one tensor, it may not "
+                                     f"change the dtype.\noriginal.dtype: {original.dtype}\n"
+                                     f"right_inverse(original).dtype: {start.dtype}")
+                original.data = start.detach().clone()
             if isinstance(original, Parameter):
-                self.original = start if start is original else Parameter(start.detach().clone())
+                self.original = original
             else:
-                self.register_buffer("original", start.detach().clone())
+                self.register_buffer("original", original)
 
     @property
     def chain(self) -> list[Module]:
@@ -120,9 +126,21 @@ def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
     return tensor_name is None or tensor_name in parametrizations
 
 
+# Inside `with cached():` each parametrized tensor is computed once, keyed by
+# (id(module), name), as PyTorch's cache; the outermost block's end empties it.
+_cache_depth = 0
+_cache: dict[tuple[int, str], Tensor] = {}
+
+
 def _property(name: str) -> property:
     def get(module: Module) -> Tensor:
-        return module.parametrizations[name]()
+        if not _cache_depth:
+            return module.parametrizations[name]()
+        key = (id(module), name)
+        value = _cache.get(key)
+        if value is None:
+            value = _cache[key] = module.parametrizations[name]()
+        return value
 
     def set(module: Module, value: Tensor) -> None:
         module.parametrizations[name].right_inverse(value)
@@ -134,11 +152,12 @@ def _check_shape(before: Tensor, after: Any) -> None:
     """PyTorch's rule without unsafe=True: a parametrization keeps the shape and dtype."""
     if not isinstance(after, Tensor):
         raise ValueError(f"A parametrization must return a tensor. Got {type(after).__name__}.")
-    if after.shape != before.shape or after.dtype != before.dtype:
-        raise ValueError("Registering a parametrization may not change the shape or dtype of "
-                         "the tensor, unless `unsafe` flag is enabled.\n"
-                         f"unparametrized shape: {before.shape}, dtype {before.dtype}\n"
-                         f"parametrized shape: {after.shape}, dtype {after.dtype}")
+    for what, old, new in (("dtype", before.dtype, after.dtype),
+                           ("shape", before.shape, after.shape)):
+        if old != new:
+            raise ValueError(f"Registering a parametrization may not change the {what} of the "
+                             "tensor, unless `unsafe` flag is enabled.\n"
+                             f"unparametrized {what}: {old}\nparametrized {what}: {new}")
 
 
 def register_parametrization(module: Module, tensor_name: str, parametrization: Module,
@@ -237,9 +256,18 @@ def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
 
 @contextlib.contextmanager
 def cached() -> Iterator[None]:
-    """PyTorch's block in which each parametrized tensor is computed once: here it is
-    computed on every read, the same values and gradients (the cache only saves time)."""
-    yield
+    """A block in which each parametrized tensor is computed once, at its first read, and
+    that same tensor returned after (as PyTorch's: an orthogonal weight used at every step of
+    an RNN is computed once); nested blocks share the cache, emptied when the outermost
+    ends."""
+    global _cache_depth
+    _cache_depth += 1
+    try:
+        yield
+    finally:
+        _cache_depth -= 1
+        if not _cache_depth:
+            _cache.clear()
 
 
 __all__ = ["ParametrizationList", "cached", "is_parametrized", "register_parametrization",
