@@ -9,7 +9,6 @@ import importlib.util
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import tinygrad_np as tg
@@ -63,7 +62,8 @@ def test_layout_names_no_file_that_does_not_exist():
 
 # ---- 2. the size-budget table is the script's count ----------------------------------------
 def _size_budget():
-    spec = importlib.util.spec_from_file_location("size_budget", ROOT / "scripts" / "size_budget.py")
+    path = ROOT / "scripts" / "size_budget.py"
+    spec = importlib.util.spec_from_file_location("size_budget", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -135,4 +135,98 @@ def test_architecture_names_exist(dotted):
 
 def test_architecture_files_exist():
     for name in re.findall(r"`([\w/]+\.py)`", ARCHITECTURE):
-        assert (PACKAGE / name).exists() or (ROOT / name).exists() or (ROOT / "tests" / Path(name).name).exists(), name
+        places = (PACKAGE / name, ROOT / name, ROOT / "tests" / Path(name).name)
+        assert any(place.exists() for place in places), name
+
+
+# ---- 5. the Performance table is benchmarks/results.json ------------------------------------
+def _seconds(text: str) -> float:
+    value, unit = text.split()
+    return float(value.replace(",", "")) * {"s": 1.0, "ms": 1e-3, "µs": 1e-6}[unit]
+
+
+def test_performance_table_is_the_recorded_run():
+    import json
+
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    section = _section(README, "## Performance")
+    rows = re.findall(r"^\| (W\d) [^|]*\| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([\d.]+)× "
+                      r"\| ([\d.]+)× \|$", section, flags=re.M)
+    assert [row[0] for row in rows] == ["W1", "W2", "W3", "W4", "W5"]
+    for name, *shown, ratio, torch_ratio in rows:
+        timings = results[name]["timings"]
+        per = 1.0 / results["settings"]["w3_length"] if name == "W3" else 1.0  # W3: per op
+        for text, impl in zip(shown, ("tinygrad_np", "numpy", "pytorch")):
+            expected = timings[impl]["median"] * per  # shown to 2-4 significant digits
+            assert _seconds(text) == pytest.approx(expected, rel=2e-2), (name, impl)
+        assert float(ratio) == round(timings["tinygrad_np"]["ratio_to_numpy"], 2), name
+        assert float(torch_ratio) == round(timings["pytorch"]["ratio_to_numpy"], 2), name
+    memory = results["W4"]["memory"]
+    ours = round(memory["tinygrad_np"]["bytes_per_op"])
+    theirs = round(memory["pytorch"]["bytes_per_op"])
+    for shown_ours, shown_theirs in re.findall(r"(\d+) bytes per op \(\d+ in the first version, "
+                                               r"PyTorch (\d+)\)", section):
+        assert (int(shown_ours), int(shown_theirs)) == (ours, theirs)
+    assert f"{results['matmul_gflops']:.0f} GFLOP/s" in section
+
+
+# ---- 6. what the README says is missing is missing; what it says raises, raises -------------
+@pytest.mark.parametrize(("owner", "name"), [
+    ("", "fft"), ("autograd", "forward_ad"), ("autograd.graph", "GradientEdge"),
+    ("autograd.graph", "allow_mutation_on_saved_tensors"), ("nn.attention", "flex_attention"),
+])
+def test_names_the_readme_calls_missing_are_missing(owner, name):
+    def walk(root):
+        for part in filter(None, owner.split(".")):
+            root = getattr(root, part)
+        return root
+    assert re.search(rf"`[\w.]*\b{name}`", README), name  # the README names it
+    assert not hasattr(walk(tg), name), f"{owner}.{name} exists now: update the README"
+    if torch is not None:
+        for submodule in ("torch.autograd.forward_ad", "torch.nn.attention.flex_attention"):
+            importlib.import_module(submodule)  # loaded lazily
+        assert hasattr(walk(torch), name)
+
+
+def test_bfloat16_and_saved_tensors_hooks_say_why():
+    with pytest.raises(AttributeError, match="bfloat16"):
+        tg.bfloat16  # noqa: B018
+    with pytest.raises(NotImplementedError, match="saved_tensors_hooks"):
+        with tg.autograd.graph.saved_tensors_hooks(lambda x: x, lambda x: x):
+            pass
+
+
+def test_forward_pre_hooks_is_a_read_only_snapshot():
+    """README (nn.utils.prune): `_forward_pre_hooks` / `_forward_hooks` are snapshots."""
+    layer = nn.Linear(2, 2)
+    calls = []
+    handle = layer.register_forward_pre_hook(lambda module, args: calls.append("pre"))
+    assert list(layer._forward_pre_hooks) == [handle.id] and layer._forward_hooks == {}
+    layer._forward_pre_hooks.clear()  # clearing the snapshot removes nothing
+    layer(tg.ones(1, 2))
+    assert calls == ["pre"]
+    handle.remove()
+    assert layer._forward_pre_hooks == {}
+
+
+@pytest.mark.parametrize(("call", "classes"), [
+    (lambda L: L.cat([]), (ValueError,)),
+    (lambda L: L.stack([]), (RuntimeError,)),
+    (lambda L: L.arange(4)[::-1], (ValueError,)),
+    (lambda L: L.ones(3)[L.tensor([0.0])], (IndexError,)),
+    (lambda L: L.tensor([1, 2]).requires_grad_(), (RuntimeError,)),
+    (lambda L: L.zeros(2, dtype=L.int64).uniform_(), (NotImplementedError,)),
+])
+def test_readme_raises_what_it_says(call, classes):
+    with pytest.raises(classes):
+        call(tg)
+    if torch is not None:
+        with pytest.raises(classes):
+            call(torch)
+
+
+def test_linear_with_a_negative_size_is_numpys_value_error():
+    """README: `nn.Linear(-1, 2)` raises NumPy's ValueError (PyTorch: RuntimeError)."""
+    with pytest.raises(ValueError, match="negative dimensions"):
+        nn.Linear(-1, 2)
+
