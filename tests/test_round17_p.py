@@ -9,6 +9,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import tinygrad_np as tg
@@ -230,3 +231,19 @@ def test_linear_with_a_negative_size_is_numpys_value_error():
     with pytest.raises(ValueError, match="negative dimensions"):
         nn.Linear(-1, 2)
 
+
+
+def test_still_different_by_choice_ldexp_float_exponent_and_div_at_subnormal():
+    """README "Still different, by choice": these differences do exist."""
+    assert tg.ldexp(tg.tensor([1e-30]), tg.tensor([130])).item() == pytest.approx(1.3611295e9)
+    assert tg.ldexp(tg.tensor([1e-30]), tg.tensor([130.0])).item() == pytest.approx(1.3611295e9)
+    b = tg.tensor([1e-40], requires_grad=True)
+    (tg.tensor([0.0]) / b).sum().backward()
+    assert np.isnan(b.grad.item())  # 0 * inf in -a / b**2
+    if torch is not None:
+        assert torch.ldexp(torch.tensor([1e-30]), torch.tensor([130])).item() == \
+            pytest.approx(1.3611295e9)
+        assert torch.ldexp(torch.tensor([1e-30]), torch.tensor([130.0])).item() == float("inf")
+        tb = torch.tensor([1e-40], requires_grad=True)
+        (torch.tensor([0.0]) / tb).sum().backward()
+        assert tb.grad.item() == 0.0
