@@ -468,14 +468,19 @@ def copysign(input: Any, other: Any) -> Tensor:
 
 def heaviside(input: Any, values: Any) -> Tensor:
     """0 where input < 0, `values` where input == 0, 1 where input > 0 (NaN gives 0, as
-    PyTorch's kernel). Not differentiable: the result never requires grad."""
+    PyTorch's kernel). Not differentiable: of an input that requires grad, the result is
+    recorded so that a gradient reaching it raises, as PyTorch's (never a silent 0)."""
     x, v = tensor_operand("heaviside", input, "input"), tensor_operand("heaviside", values,
                                                                        "values")
     if x.dtype != v.dtype:
         raise RuntimeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have "
                            "the same dtype")
     _broadcast_shape("heaviside", x.shape, v.shape)
-    return Tensor(np.where(x._data == 0, v._data, x._data > 0).astype(x.dtype))
+    result = np.where(x._data == 0, v._data, x._data > 0).astype(x.dtype)
+    source = x if x.requires_grad else v
+    if source.requires_grad:
+        return NoDerivative.apply(result, source, "heaviside")
+    return Tensor(result)
 
 
 def signbit(input: Any) -> Tensor:

@@ -213,10 +213,11 @@ class LogCumSumExp(Function):
         x, y = ctx.saved_tensors
         if not y.size:  # (np.max of nothing fails)
             return grad_output, None
-        if not (xp.is_tensor(grad_output) and grad_output.requires_grad):
+        if not xp.is_tensor(grad_output):
             return _logcumsumexp_grad(x, y, grad_output, ctx.axis), None
-        # Differentiated in g (jvp's zero g): the rule is linear in g, but log|g| is not
-        # smooth at 0, so shifted by a constant c that keeps g + c > 0: F(g + c) - F(c)
+        # Recorded (create_graph): the rule is linear in g, but log|g| is not smooth at 0, and
+        # a part absent at some places (the lowest float there) loses the higher derivatives,
+        # so g is shifted by a constant c that keeps g + c > 0: F(g + c) - F(c)
         values = grad_output._data
         shift = np.where(values == 0, 1, 2 * np.abs(values)).astype(values.dtype)
         return (_logcumsumexp_grad(x, y, grad_output + shift, ctx.axis)
@@ -233,6 +234,8 @@ def _logcumsumexp_grad(x, y, grad_output, axis: int):
     top = np.where(np.isfinite(top), top, 0).astype(y.dtype)
     for sign in (1, -1):
         part = np.asarray(grad_output * sign > 0)
+        if sign == -1 and xp.is_tensor(grad_output) and not part.any():
+            break  # (create_graph's shifted g: no negative part, nothing to differentiate)
         # Where the part is absent: log(1), so its derivative stays finite, replaced by the
         # lowest float, not -inf (-inf - y would be NaN where y is -inf, in create_graph's
         # backward of this rule, and a NaN there would hide the other part's gradient)

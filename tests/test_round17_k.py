@@ -1,0 +1,124 @@
+"""Round 17 (k): higher-order derivatives. xlogy/xlog1py's gradient with a Python-number
+second operand (was a denormal, not log(b)), logcumsumexp's third derivative with gradients
+of both signs, heaviside of a tensor that requires grad (PyTorch's error in backward, not a
+silent zero). Expected values are closed forms or float64 central differences; PyTorch,
+where installed, is compared too."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def _nth(module, f, data, weights, order):
+    """The order-th derivative of sum(f(x) * weights[0]), each intermediate gradient
+    contracted with the next weights (create_graph all the way)."""
+    x = module.tensor(data, dtype=module.float64, requires_grad=True)
+    value = (f(x) * module.tensor(weights[0], dtype=module.float64)).sum()
+    for k in range(order):
+        (grad,) = module.autograd.grad(value, x, create_graph=True)
+        if k == order - 1:
+            return grad.detach().numpy()
+        value = (grad * module.tensor(weights[k + 1], dtype=module.float64)).sum()
+
+
+def _central(f, data, weights, order, step=1e-6):
+    """d/dx of the (order - 1)-th derivative, contracted, by float64 central differences."""
+    out = np.zeros_like(data)
+    for i in np.ndindex(data.shape):
+        e = np.zeros_like(data)
+        e[i] = step
+        plus = _nth(tg, f, data + e, weights, order - 1)
+        minus = _nth(tg, f, data - e, weights, order - 1)
+        out[i] = np.sum((plus - minus) / (2 * step) * weights[order - 1])
+    return out
+
+
+# ---- 1. xlogy / xlog1py with a Python number as b -------------------------------------------
+@pytest.mark.parametrize(("b", "expected"), [(2.0, math.log(2.0)), (0.5, math.log(0.5))])
+def test_xlogy_scalar_b_gradient_is_log_b(b, expected):
+    x = tg.tensor([1.0, 2.0, 0.0], dtype=tg.float64, requires_grad=True)
+    tg.xlogy(x, b).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [expected] * 3, rtol=1e-14)
+    x = tg.tensor([1.0, 2.0, 0.0], dtype=tg.float64, requires_grad=True)
+    tg.special.xlog1py(x, b).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [math.log1p(b)] * 3, rtol=1e-14)
+
+
+@pytest.mark.parametrize("b", [2.0, -2.0, 0.0, -1.0, float("nan")])
+def test_xlogy_scalar_b_matches_torch_and_is_differentiable_again(b):
+    x = tg.tensor([1.0, 2.0, 0.0], dtype=tg.float64, requires_grad=True)
+    (grad,) = tg.autograd.grad(tg.xlogy(x, b).sum(), x, create_graph=True)  # (raised)
+    assert grad.requires_grad is False or grad.grad_fn is not None
+    for fn, log in ((tg.xlogy, math.log), (tg.special.xlog1py, math.log1p)):
+        x = tg.tensor([1.0, 2.0, 0.0], dtype=tg.float64, requires_grad=True)
+        fn(x, b).sum().backward()
+        # d/da: log(b) where a != 0; where a == 0, 0 unless b is NaN or above the edge
+        edge = 0.0 if fn is tg.xlogy else -1.0
+        with np.errstate(all="ignore"):
+            inside = log(b) if b > edge else (float("-inf") if b == edge else float("nan"))
+        at_zero = inside if (b != b or b > edge) else 0.0
+        np.testing.assert_allclose(x.grad.numpy(), [inside, inside, at_zero], rtol=1e-14)
+        if torch is not None and b == b:  # (a NaN number: PyTorch's scalar overload gives 0
+            t = torch.tensor([1.0, 2.0, 0.0], dtype=torch.float64, requires_grad=True)
+            # at a = 0, its tensor form NaN, as ours)
+            getattr(torch.special, fn.__name__)(t, b).sum().backward()
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-14)
+
+
+# ---- 2. logcumsumexp: third derivative with gradients of both signs --------------------------
+def test_logcumsumexp_third_order_mixed_signs():
+    rng = np.random.default_rng(3)
+    data = rng.uniform(-1, 1, 3)
+    weights = [np.array([-0.6, 0.5, 0.9]), np.array([0.2, 0.4, -0.3]),
+               np.array([-0.6, 0.1, 0.3])]
+    f = lambda x: x.logcumsumexp(0)  # noqa: E731
+    third = _nth(tg, f, data, weights, 3)
+    np.testing.assert_allclose(third, _central(f, data, weights, 3), rtol=1e-5, atol=1e-8)
+    if torch is not None:  # (PyTorch gives NaN at some places: compare the others)
+        expected = _nth(torch, f, data, weights, 3)
+        finite = np.isfinite(expected)
+        assert finite.any()
+        np.testing.assert_allclose(third[finite], expected[finite], rtol=1e-8, atol=1e-12)
+
+
+def test_logcumsumexp_second_order_stable_at_1000():
+    data = np.array([1000.0, -1000.0, 0.0, 999.0])
+    weights = [np.array([1.0, -2.0, 0.5, 0.3]), np.array([0.3, 0.2, -1.0, 0.4])]
+    second = _nth(tg, lambda x: x.logcumsumexp(0), data, weights, 2)
+    assert np.all(np.isfinite(second))
+    s = 1 / (1 + math.e)  # softmax weight of 999 against 1000
+    # only x0 and x3 interact: d2/dx0dx3 of 0.3 * log(e^x0 + e^x3) = -0.3 s (1 - s)
+    np.testing.assert_allclose(second, [-0.3 * s * (1 - s) * (0.4 - 0.3), 0, 0,
+                                        0.3 * s * (1 - s) * (0.4 - 0.3)], atol=1e-12)
+
+
+# ---- 3. heaviside is not differentiable: an error in backward, as PyTorch --------------------
+def test_heaviside_of_grad_input_raises_in_backward():
+    x = tg.tensor([1.0, -2.0, 0.0], dtype=tg.float64, requires_grad=True)
+    y = tg.heaviside(x, tg.tensor(0.5, dtype=tg.float64))
+    assert y.requires_grad and y.tolist() == [1.0, 0.0, 0.5]
+    with pytest.raises(RuntimeError, match="heaviside"):
+        (x * y).sum().backward()
+    with tg.no_grad():
+        assert not tg.heaviside(x, tg.tensor(0.5, dtype=tg.float64)).requires_grad
+    assert not tg.heaviside(x.detach(), tg.tensor(0.5, dtype=tg.float64)).requires_grad
+
+
+def test_gradcheck_of_heaviside_raises_as_torch():
+    x = tg.tensor([0.3, -0.9], dtype=tg.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="heaviside"):
+        tg.autograd.gradcheck(lambda t: tg.heaviside(t, tg.tensor(0.5, dtype=tg.float64)), (x,))
+    if torch is not None:
+        t = torch.tensor([0.3, -0.9], dtype=torch.float64, requires_grad=True)
+        with pytest.raises(RuntimeError, match="heaviside"):
+            torch.autograd.gradcheck(
+                lambda u: torch.heaviside(u, torch.tensor(0.5, dtype=torch.float64)), (t,))
