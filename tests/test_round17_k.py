@@ -6,6 +6,7 @@ where installed, is compared too."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -122,3 +123,66 @@ def test_gradcheck_of_heaviside_raises_as_torch():
         with pytest.raises(RuntimeError, match="heaviside"):
             torch.autograd.gradcheck(
                 lambda u: torch.heaviside(u, torch.tensor(0.5, dtype=torch.float64)), (t,))
+
+
+# ---- 4. det: higher derivatives at a rounding-singular matrix --------------------------------
+def test_det_third_order_of_a_rank_one_product():
+    """det(u v^T) is 0 for every x, so each derivative is 0; det's d A^-T form on a matrix
+    whose computed det is 1e-17, not 0, gave a third derivative of 0.27."""
+    rng = np.random.default_rng(0)
+    data = rng.uniform(-2, 2, (3, 3))
+    weights = [np.array(0.7), rng.uniform(-1, 1, (3, 3)), rng.uniform(-1, 1, (3, 3))]
+    f = lambda x: (x[:, :1] * x[:1]).det()  # noqa: E731
+    for order in (2, 3):
+        np.testing.assert_allclose(_nth(tg, f, data, weights, order), 0, atol=1e-12)
+
+
+def test_det_third_order_of_a_singular_matrix_matches_differences():
+    rng = np.random.default_rng(1)
+    u = rng.uniform(-2, 2, (3, 1))
+    data = u * u.T  # rank 1: det's gradient 0, its second derivative not
+    weights = [np.array(1.0), rng.uniform(-1, 1, (3, 3)), rng.uniform(-1, 1, (3, 3))]
+    f = lambda x: x.det()  # noqa: E731
+    expected = _central(f, data, weights, 3, step=1e-5)
+    np.testing.assert_allclose(_nth(tg, f, data, weights, 3), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_det_of_nan_is_quiet():
+    x = tg.tensor([[1.0, 2.0], [3.0, float("nan")]], dtype=tg.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(tg.linalg.det(x).item())
+        assert math.isnan(tg.linalg.det(tg.full((3, 3), float("nan"), dtype=tg.float64)).item())
+
+
+# ---- 5. sinc near 0: every derivative exact (sin(s) / s's quotient rule cancels there) -------
+# d^n/dx^n sinc(x) at 0: 1, 0, -pi^2/3, 0; at small x the Taylor series' terms
+@pytest.mark.parametrize("x", [0.0, 1e-9, 1e-4, 0.01])
+def test_sinc_derivatives_near_zero(x):
+    s = math.pi * x  # sinc = sum_k (-1)^k s^2k / (2k + 1)!, differentiated n times in x
+    expected = [math.pi**n * sum((-1) ** k * math.perm(2 * k, n) * s ** (2 * k - n)
+                                 / math.factorial(2 * k + 1) for k in range(12) if 2 * k >= n)
+                for n in range(4)]
+    for method in (lambda t: t.sinc(), tg.sinc, tg.special.sinc):
+        t = tg.tensor([x], dtype=tg.float64, requires_grad=True)
+        got = [method(t)]
+        for _ in range(3):
+            (grad,) = tg.autograd.grad(got[-1].sum(), t, create_graph=True)
+            got.append(grad)
+        np.testing.assert_allclose([g.item() for g in got], expected, rtol=1e-9, atol=1e-15)
+
+
+def test_sinc_values_and_gradients_match_torch():
+    data = np.array([0.0, 1e-3, 0.0159, 0.016, 0.3, -2.5, 7.0, 1e300, np.nan, np.inf])
+    x = tg.tensor(data, dtype=tg.float64, requires_grad=True)
+    y = x.sinc()
+    y.sum().backward()
+    assert y.tolist()[0] == 1.0 and x.grad.tolist()[0] == 0.0
+    if torch is not None:
+        t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        u = t.sinc()
+        u.sum().backward()
+        np.testing.assert_allclose(y.detach().numpy(), u.detach().numpy(), rtol=1e-15)
+        # (PyTorch's quotient rule loses digits near 0: 4e-12 at 1e-3)
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-300)
+    assert tg.tensor([0.0, 0.01], dtype=tg.float32).sinc().dtype == tg.float32
