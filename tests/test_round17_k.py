@@ -186,3 +186,32 @@ def test_sinc_values_and_gradients_match_torch():
         # (PyTorch's quotient rule loses digits near 0: 4e-12 at 1e-3)
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-300)
     assert tg.tensor([0.0, 0.01], dtype=tg.float32).sinc().dtype == tg.float32
+
+
+# ---- 6. implicit-reparameterization slopes: a second derivative raises, as PyTorch's --------
+# (the slope dx/dalpha was a constant under create_graph, so the second derivative silently
+# missed its d(slope)/dalpha term)
+@pytest.mark.parametrize(("name", "op"), [
+    ("Gamma", "_standard_gamma_grad"), ("Chi2", "_standard_gamma_grad"),
+    ("Dirichlet", "_dirichlet_grad"), ("Beta", "_dirichlet_grad")])
+def test_rsample_second_derivative_raises(name, op):
+    make = {"Gamma": lambda a: tg.distributions.Gamma(a, 1.0),
+            "Chi2": lambda a: tg.distributions.Chi2(a),
+            "Dirichlet": lambda a: tg.distributions.Dirichlet(a),
+            "Beta": lambda a: tg.distributions.Beta(a, a + 1)}[name]
+    tg.manual_seed(0)
+    alpha = tg.tensor([1.5, 2.0, 0.7], dtype=tg.float64, requires_grad=True)
+    draw = make(alpha).rsample()
+    (plain,) = tg.autograd.grad((draw**2).sum(), alpha, retain_graph=True)
+    (grad,) = tg.autograd.grad((draw**2).sum(), alpha, create_graph=True)
+    np.testing.assert_array_equal(grad.detach().numpy(), plain.numpy())  # first order kept
+    assert grad.requires_grad
+    with pytest.raises(NotImplementedError, match=op):
+        tg.autograd.grad(grad.sum(), alpha)
+    if torch is not None and name in ("Gamma", "Chi2"):  # (PyTorch's Dirichlet: another error)
+        t = torch.tensor([1.5, 2.0, 0.7], dtype=torch.float64, requires_grad=True)
+        d = {"Gamma": lambda a: torch.distributions.Gamma(a, 1.0),
+             "Chi2": lambda a: torch.distributions.Chi2(a)}[name](t).rsample()
+        (tgrad,) = torch.autograd.grad((d**2).sum(), t, create_graph=True)
+        with pytest.raises(NotImplementedError, match=op):
+            torch.autograd.grad(tgrad.sum(), t)
