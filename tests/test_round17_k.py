@@ -215,3 +215,27 @@ def test_rsample_second_derivative_raises(name, op):
         (tgrad,) = torch.autograd.grad((d**2).sum(), t, create_graph=True)
         with pytest.raises(NotImplementedError, match=op):
             torch.autograd.grad(tgrad.sum(), t)
+
+
+# ---- 7. backward(create_graph=True): PyTorch's reference-cycle UserWarning, once ------------
+@pytest.mark.parametrize("how", ["method", "autograd.backward"])
+def test_backward_create_graph_warns_once(how, monkeypatch):
+    from tinygrad_np import autograd_extra
+
+    monkeypatch.setattr(autograd_extra, "_CYCLE_WARNED", [False])
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    call = (lambda: (x**3).sum().backward(create_graph=True)) if how == "method" else (
+        lambda: tg.autograd.backward((x**3).sum(), create_graph=True))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+        call()  # (once per process, as PyTorch's TORCH_WARN_ONCE)
+        tg.autograd.grad((x**3).sum(), x, create_graph=True)  # autograd.grad: never
+        (x**3).sum().backward()  # nor without create_graph
+    assert [w.category for w in caught] == [UserWarning]
+    assert "create_graph=True will create a reference cycle" in str(caught[0].message)
+    assert caught[0].filename == __file__  # the caller's line
+    # .grad: three backward() calls of 3x^2, two of them recorded (PyTorch: the same)
+    np.testing.assert_allclose(x.grad.detach().numpy(), [3 * 3.0, 3 * 12.0])
+    (second,) = tg.autograd.grad(x.grad.sum(), x)
+    np.testing.assert_allclose(second.numpy(), [2 * 6.0, 2 * 12.0])

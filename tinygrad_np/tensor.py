@@ -1966,6 +1966,10 @@ class Tensor:
             raise RuntimeError("backward: an input in `inputs` does not require grad "
                                "(PyTorch: can't retain_grad on Tensor that has "
                                "requires_grad=False)")
+        if create_graph:  # (PyTorch's reference-cycle UserWarning, once)
+            from tinygrad_np.autograd_extra import warn_backward_cycle
+
+            warn_backward_cycle()
         run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
