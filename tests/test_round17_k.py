@@ -239,3 +239,24 @@ def test_backward_create_graph_warns_once(how, monkeypatch):
     np.testing.assert_allclose(x.grad.detach().numpy(), [3 * 3.0, 3 * 12.0])
     (second,) = tg.autograd.grad(x.grad.sum(), x)
     np.testing.assert_allclose(second.numpy(), [2 * 6.0, 2 * 12.0])
+
+
+# ---- 8. std with no degrees of freedom: NaN gradient with create_graph too -------------------
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_std_without_degrees_of_freedom_has_nan_gradient(create_graph):
+    x = tg.tensor([[1.5, 2.0, 3.0]], dtype=tg.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch's degrees-of-freedom warning)
+        std = x.std(0)
+        (grad,) = tg.autograd.grad(std.sum(), x, create_graph=create_graph)
+        assert np.isnan(std.detach().numpy()).all()
+        assert np.isnan(grad.detach().numpy()).all()  # (create_graph gave 0)
+        assert math.isinf(x.std(1, correction=3).item())  # a spread over 0 stays inf
+        if torch is not None:
+            t = torch.tensor([[1.5, 2.0, 3.0]], dtype=torch.float64, requires_grad=True)
+            (tgrad,) = torch.autograd.grad(t.std(0).sum(), t, create_graph=create_graph)
+            assert np.isnan(tgrad.detach().numpy()).all()
+    # and a constant slice with degrees of freedom keeps gradient 0 (PyTorch's)
+    c = tg.tensor([[1.5, 1.5, 1.5]], dtype=tg.float64, requires_grad=True)
+    (grad,) = tg.autograd.grad(c.std(1).sum(), c, create_graph=create_graph)
+    np.testing.assert_array_equal(grad.detach().numpy(), [[0.0, 0.0, 0.0]])

@@ -4631,9 +4631,10 @@ class Tensor:
             warnings.warn(f"{op}(): degrees of freedom is <= 0 ({count} values per result, "
                           f"correction {correction}): the result is nan or inf", UserWarning,
                           stacklevel=3)
-            with np.errstate(invalid="ignore"):
-                return spread * np.inf
-        return spread / (divisor if op == "var" else math.sqrt(divisor))
+            with np.errstate(invalid="ignore"):  # (std: sqrt(var), so its gradient is NaN
+                squares = (deviation * deviation).sum(dims, keepdim=keep)  # as PyTorch's,
+                return squares * np.inf if op == "var" else (squares * np.inf).sqrt()  # also
+        return spread / (divisor if op == "var" else math.sqrt(divisor))  # with create_graph)
 
     @xp.quiet
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
