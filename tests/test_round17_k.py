@@ -260,3 +260,17 @@ def test_std_without_degrees_of_freedom_has_nan_gradient(create_graph):
     c = tg.tensor([[1.5, 1.5, 1.5]], dtype=tg.float64, requires_grad=True)
     (grad,) = tg.autograd.grad(c.std(1).sum(), c, create_graph=create_graph)
     np.testing.assert_array_equal(grad.detach().numpy(), [[0.0, 0.0, 0.0]])
+
+
+# ---- 9. number ** tensor: the create_graph gradient in float64 (log(a) was float32) ----------
+@pytest.mark.parametrize("base", [2.0, 0.5, math.e, 10])
+def test_rpow_create_graph_gradient_is_float64_exact(base):
+    data = np.array([-1.37, 0.5, 2.0, 0.3])
+    expected = base**data * math.log(base)  # d/dx base^x
+    for create_graph in (False, True):
+        x = tg.tensor(data, dtype=tg.float64, requires_grad=True)
+        (grad,) = tg.autograd.grad((base**x).sum(), x, create_graph=create_graph)
+        assert grad.dtype == tg.float64
+        np.testing.assert_allclose(grad.detach().numpy(), expected, rtol=1e-14)
+    (second,) = tg.autograd.grad(grad.sum(), x)
+    np.testing.assert_allclose(second.numpy(), expected * math.log(base), rtol=1e-14)
