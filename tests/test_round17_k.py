@@ -274,3 +274,25 @@ def test_rpow_create_graph_gradient_is_float64_exact(base):
         np.testing.assert_allclose(grad.detach().numpy(), expected, rtol=1e-14)
     (second,) = tg.autograd.grad(grad.sum(), x)
     np.testing.assert_allclose(second.numpy(), expected * math.log(base), rtol=1e-14)
+
+
+# ---- 10. norm at 0 with an infinite upstream gradient: NaN with create_graph too -------------
+def test_norm_zero_row_inf_upstream_gradient_same_with_create_graph():
+    data = [[0.0, 0.0, 0.0], [1.0, 2.0, 2.0], [0.0, 0.0, 0.0]]
+    scale = [float("inf"), 2.0, 3.0]
+    grads = []
+    for create_graph in (False, True):
+        x = tg.tensor(data, dtype=tg.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (0 * inf: `*` warns as NumPy's, see README)
+            y = x.norm(dim=1) * tg.tensor(scale, dtype=tg.float64)
+        (grad,) = tg.autograd.grad(y.sum(), x, create_graph=create_graph)
+        grads.append(grad.detach().numpy())
+    expected = [[np.nan] * 3, [2 / 3, 4 / 3, 4 / 3], [0.0] * 3]  # (0 was given with create_graph)
+    for grad in grads:
+        np.testing.assert_allclose(grad, expected, rtol=1e-15)
+    if torch is not None:
+        t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        u = t.norm(dim=1) * torch.tensor(scale, dtype=torch.float64)
+        (tgrad,) = torch.autograd.grad(u.sum(), t, create_graph=True)
+        np.testing.assert_allclose(grads[1], tgrad.detach().numpy(), rtol=1e-15)

@@ -191,7 +191,9 @@ class Norm2(Function):
         if not xp.is_tensor(x):
             return grad_output * x / (y + ctx.zero)
         # create_graph: the unselected branch's derivative is 0/0 = NaN at y = 0 (flat: 0)
-        return select(ctx.zero, 0, grad_output * x / (y + ctx.zero if ctx.flat else y))
+        # (0 * g * x there: NaN for an inf g, as without create_graph and PyTorch's)
+        return select(ctx.zero, grad_output * x * 0, grad_output * x / (y + ctx.zero if ctx.flat
+                                                                         else y))
 
 
 @xp.quiet
