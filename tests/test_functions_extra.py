@@ -455,13 +455,15 @@ def test_randint_like():
 
 def test_results_without_a_gradient():
     x = tg.tensor([-1.0, 0.0, 2.0], requires_grad=True)
-    for result in (tg.heaviside(x, tg.tensor([0.5])), tg.signbit(x), tg.isposinf(x),
+    for result in (tg.signbit(x), tg.isposinf(x),
                    tg.isneginf(x), tg.isreal(x), tg.tril_indices(2, 2),
                    tg.nanmedian(x, 0).indices):
         assert not result.requires_grad
     # unique_consecutive's values require grad, as PyTorch's, but have no derivative
     with pytest.raises(NotImplementedError, match="unique_consecutive"):
         tg.unique_consecutive(x).sum().backward()
+    with pytest.raises(NotImplementedError, match="heaviside"):  # (as unique_consecutive)
+        tg.heaviside(x, tg.tensor([0.5])).sum().backward()
 
 
 def test_real_is_the_input_and_positive_refuses_bool():

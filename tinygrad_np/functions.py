@@ -434,16 +434,20 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
 
 @xp.quiet
 def sinc(input: Any) -> Tensor:
-    """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0, as PyTorch's), and so where
-    (pi x)^2 would underflow (|x| below sqrt of the dtype's tiny: the values are 1 there)."""
+    """sin(pi x) / (pi x), 1 at x = 0. Where |pi x| < 0.05 its Taylor series (to s^12), so
+    every derivative is exact there (sin(s) / s's quotient rule cancels: the second
+    derivative was 0 near 0, not -pi^2 / 3); elsewhere sin(s) / s."""
     x = _tensor(input)
     x = x if x.dtype.kind == "f" else x.astype(get_default_dtype())  # (abs(int8 -128) wraps)
     if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
         return sinc(x.float()).half()
-    tiny = np.finfo(x.dtype).tiny ** 0.5
-    zero = np.asarray(np.abs(x._data) <= tiny)
-    scaled = where(zero, 1.0, x) * math.pi  # no 0 / 0 in the unused branch's gradient
-    return where(zero, 1.0, scaled.sin() / scaled)
+    near = np.asarray(np.abs(x._data) < 0.05 / math.pi)  # (NaN: far, so NaN)
+    scaled = where(near, 1.0, x) * math.pi  # no 0 / 0 in the unused branch's gradient
+    s2 = (where(near, x, 0.0) * math.pi) ** 2  # (nor inf - inf in the series')
+    series = 1.0
+    for k in (13, 11, 9, 7, 5, 3):  # 1 - s^2/3! + s^4/5! - ...
+        series = 1.0 - s2 * series / (k * (k - 1))
+    return where(near, series, scaled.sin() / scaled)
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:
@@ -470,14 +474,19 @@ def copysign(input: Any, other: Any) -> Tensor:
 
 def heaviside(input: Any, values: Any) -> Tensor:
     """0 where input < 0, `values` where input == 0, 1 where input > 0 (NaN gives 0, as
-    PyTorch's kernel). Not differentiable: the result never requires grad."""
+    PyTorch's kernel). Not differentiable: of an input that requires grad, the result is
+    recorded so that a gradient reaching it raises, as PyTorch's (never a silent 0)."""
     x, v = tensor_operand("heaviside", input, "input"), tensor_operand("heaviside", values,
                                                                        "values")
     if x.dtype != v.dtype:
         raise RuntimeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have "
                            "the same dtype")
     _broadcast_shape("heaviside", x.shape, v.shape)
-    return Tensor(np.where(x._data == 0, v._data, x._data > 0).astype(x.dtype))
+    result = np.where(x._data == 0, v._data, x._data > 0).astype(x.dtype)
+    source = x if x.requires_grad else v
+    if source.requires_grad:
+        return NoDerivative.apply(result, source, "heaviside")
+    return Tensor(result)
 
 
 def signbit(input: Any) -> Tensor:

@@ -2036,6 +2036,10 @@ class Tensor:
             raise RuntimeError("backward: an input in `inputs` does not require grad "
                                "(PyTorch: can't retain_grad on Tensor that has "
                                "requires_grad=False)")
+        if create_graph:  # (PyTorch's reference-cycle UserWarning, once)
+            from tinygrad_np.autograd_extra import warn_backward_cycle
+
+            warn_backward_cycle()
         run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
@@ -3498,13 +3502,10 @@ class Tensor:
 
     @xp.quiet
     def sinc(self) -> Tensor:
-        """sin(pi x) / (pi x), 1 at x = 0 (where the gradient is 0)."""
-        if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
-            return self.float().sinc().half()
-        x = _float_in(self)
-        zero = x == 0
-        safe = x.where(~zero, 1.0) * math.pi
-        return (safe.sin() / safe).where(~zero, 1.0)
+        """sin(pi x) / (pi x), 1 at x = 0: `tg.sinc` (a series near 0, every derivative exact)."""
+        from tinygrad_np.functions import sinc
+
+        return sinc(self)
 
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x);  d/dx = -x**-1.5 / 2."""
@@ -4769,9 +4770,10 @@ class Tensor:
             warnings.warn(f"{op}(): degrees of freedom is <= 0 ({count} values per result, "
                           f"correction {correction}): the result is nan or inf", UserWarning,
                           stacklevel=3)
-            with np.errstate(invalid="ignore"):
-                return spread * np.inf
-        return spread / (divisor if op == "var" else math.sqrt(divisor))
+            with np.errstate(invalid="ignore"):  # (std: sqrt(var), so its gradient is NaN
+                squares = (deviation * deviation).sum(dims, keepdim=keep)  # as PyTorch's,
+                return squares * np.inf if op == "var" else (squares * np.inf).sqrt()  # also
+        return spread / (divisor if op == "var" else math.sqrt(divisor))  # with create_graph)
 
     @xp.quiet
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,

@@ -31,9 +31,11 @@ from tinygrad_np.distributions.transforms import ExpTransform, TransformedDistri
 from tinygrad_np.function import Function, is_grad_enabled
 from tinygrad_np.join import stack
 from tinygrad_np.nn import functional as F
+from tinygrad_np.ops.masked import no_derivative
 from tinygrad_np.ops.special import lgamma
 from tinygrad_np.ops.special_more import incomplete_gamma
 from tinygrad_np.tensor import Tensor, to_tensor
+from tinygrad_np.xp import is_tensor
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -83,6 +85,8 @@ class _StandardGamma(Function):
         return draws
 
     def backward(ctx, grad_output):
+        if is_tensor(grad_output):  # create_graph: the slope's derivative is unknown
+            return no_derivative(ctx, grad_output * ctx.slope, "_standard_gamma_grad"), None
         return grad_output * ctx.slope, None
 
 
@@ -105,9 +109,11 @@ class _DirichletDraw(Function):
         return draws
 
     def backward(ctx, grad_output):
+        recorded = is_tensor(grad_output)  # create_graph: the slopes' derivatives are unknown
+        g = grad_output._data if recorded else grad_output
         grad = dirichlet_backward(ctx.draws.astype(np.float64), ctx.alpha.astype(np.float64),
-                                  grad_output.astype(np.float64))
-        return grad.astype(grad_output.dtype), None
+                                  g.astype(np.float64)).astype(g.dtype)
+        return (no_derivative(ctx, grad, "_dirichlet_grad") if recorded else grad), None
 
 
 def sample_dirichlet(alpha: Tensor, shape: tuple[int, ...]) -> Tensor:

@@ -137,5 +137,7 @@ class Pow(Function):
                 # Where a = 0 and b >= 0, y log(a) is taken as 0 (log(a + 1) there avoids
                 # 0 * log(0) = NaN, and works on Tensors too, for create_graph).
                 wide = a.astype(y.dtype) if getattr(a, "dtype", y.dtype) != y.dtype else a
-                grad_b = grad_output * y * xp.log(wide + ((a == 0) & (b >= 0)))  # y's dtype
+                at_zero = (a == 0) & (b >= 0)  # (a bool Tensor plus a Python a: float32)
+                at_zero = at_zero.astype(y.dtype) if xp.is_tensor(at_zero) else at_zero
+                grad_b = grad_output * y * xp.log(wide + at_zero)  # y's dtype
         return grad_a, grad_b

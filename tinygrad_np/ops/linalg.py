@@ -126,6 +126,7 @@ class Inv(Function):
         return -(_mT(y) @ grad_output @ _mT(y))
 
 
+@xp.quiet
 class Det(Function):
     """d = det(A);  dA = g cof(A) = g d A^-T; for a singular A the cofactors from the SVD
     (U diag(prod of the other singular values) V^T, signed by det U det V)."""
@@ -137,10 +138,17 @@ class Det(Function):
 
     def backward(ctx, grad_output):  # (a nearly singular minor's digits at third order)
         a, d = ctx.saved_tensors  # recorded 2x2s take the cofactors (exact: d A^-T loses
-        if np.all(getattr(d, "_data", d) != 0) and not (is_tensor(a) and a.shape[-1] <= 2):
+        if np.all(getattr(d, "_data", d) != 0) and not (is_tensor(a) and _exact_minors(a)):
             return (grad_output * d)[..., None, None] * _mT(_inv(a))
         return grad_output[..., None, None] * (_minor_cofactors(a) if is_tensor(a) else
                                                _cofactors(a))
+
+
+def _exact_minors(a) -> bool:
+    """Recorded cofactors from minors for a 2x2, or a matrix so ill-conditioned that d A^-T
+    would lose the higher derivatives' digits (a rounding-singular A: d is not exactly 0)."""
+    return a.shape[-1] <= 2 or (bool(np.isfinite(a._data).all()) and  # (cond fails on NaN)
+                                 bool(np.any(np.linalg.cond(a._data) > 1e8)))
 
 
 def _minor_cofactors(a):

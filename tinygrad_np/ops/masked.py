@@ -69,3 +69,11 @@ class NoDerivative(Function):
 
     def backward(ctx, grad_output):
         raise NotImplementedError(f"the derivative for '{ctx.op}' is not implemented.")
+
+
+def no_derivative(node: Function, grad: Tensor, op: str) -> Tensor:
+    """A recorded gradient of `node` computed with a value whose own derivative is unknown
+    (an implicit reparameterization slope), linked to the node's first input so that
+    differentiating it again raises PyTorch's NotImplementedError naming `op`, not a
+    second derivative that silently misses the value's terms."""
+    return NoDerivative.apply(grad, _graph_input(node.parents[0]), op)

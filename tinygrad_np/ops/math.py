@@ -174,7 +174,7 @@ class Xlogy(Function):
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        grad_a = xp.masked((a != 0) | ~(b <= ctx.edge), ctx.of_gradient(grad_output, b)) \
+        grad_a = xp.masked((a != 0) | (b > ctx.edge) | (b != b), ctx.of_gradient(grad_output, b)) \
             if ctx.needs_input_grad[0] else None
         grad_b = grad_output * a / (b - ctx.edge) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b

@@ -191,7 +191,9 @@ class Norm2(Function):
         if not xp.is_tensor(x):
             return grad_output * x / (y + ctx.zero)
         # create_graph: the unselected branch's derivative is 0/0 = NaN at y = 0 (flat: 0)
-        return select(ctx.zero, 0, grad_output * x / (y + ctx.zero if ctx.flat else y))
+        # (0 * g * x there: NaN for an inf g, as without create_graph and PyTorch's)
+        return select(ctx.zero, grad_output * x * 0, grad_output * x / (y + ctx.zero if ctx.flat
+                                                                         else y))
 
 
 @xp.quiet
@@ -213,10 +215,11 @@ class LogCumSumExp(Function):
         x, y = ctx.saved_tensors
         if not y.size:  # (np.max of nothing fails)
             return grad_output, None
-        if not (xp.is_tensor(grad_output) and grad_output.requires_grad):
+        if not xp.is_tensor(grad_output):
             return _logcumsumexp_grad(x, y, grad_output, ctx.axis), None
-        # Differentiated in g (jvp's zero g): the rule is linear in g, but log|g| is not
-        # smooth at 0, so shifted by a constant c that keeps g + c > 0: F(g + c) - F(c)
+        # Recorded (create_graph): the rule is linear in g, but log|g| is not smooth at 0, and
+        # a part absent at some places (the lowest float there) loses the higher derivatives,
+        # so g is shifted by a constant c that keeps g + c > 0: F(g + c) - F(c)
         values = grad_output._data
         shift = np.where(values == 0, 1, 2 * np.abs(values)).astype(values.dtype)
         return (_logcumsumexp_grad(x, y, grad_output + shift, ctx.axis)
@@ -233,6 +236,8 @@ def _logcumsumexp_grad(x, y, grad_output, axis: int):
     top = np.where(np.isfinite(top), top, 0).astype(y.dtype)
     for sign in (1, -1):
         part = np.asarray(grad_output * sign > 0)
+        if sign == -1 and xp.is_tensor(grad_output) and not part.any():
+            break  # (create_graph's shifted g: no negative part, nothing to differentiate)
         # Where the part is absent: log(1), so its derivative stays finite, replaced by the
         # lowest float, not -inf (-inf - y would be NaN where y is -inf, in create_graph's
         # backward of this rule, and a NaN there would hide the other part's gradient)
