@@ -2781,8 +2781,9 @@ class Tensor:
             raise DtypeError(f"normal_: not implemented for {self.dtype} tensors, as in PyTorch")
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {rng.number_text(std)}")
-        samples = numpy_generator(generator).normal(mean, std, self.shape)
-        return self._in_place(_copy_from, samples)
+        draw = numpy_generator(generator).normal  # (drawn a block of rows at a time when
+        return self._in_place(lambda t: _copy_from(t, draw(mean, std, t.shape)),  # big: the
+                              elementwise=True)  # same values, in C order, without the copies)
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
                  **kwargs: Any) -> Tensor:
@@ -2793,8 +2794,9 @@ class Tensor:
             raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kwargs)}")
         if self.dtype.kind != "f":
             raise DtypeError(f"uniform_: not implemented for {self.dtype} tensors, as in PyTorch")
-        samples = rng.uniform(numpy_generator(generator), from_, to, self.shape, self.dtype)
-        return self._in_place(_copy_from, samples)
+        source = numpy_generator(generator)  # (in blocks of rows when big, as normal_)
+        return self._in_place(lambda t: _copy_from(t, rng.uniform(source, from_, to, t.shape,
+                                                                  self.dtype)), elementwise=True)
 
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
         """Write `fill_value` on the main diagonal (every index equal), in place; a tall
