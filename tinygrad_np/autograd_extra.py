@@ -24,7 +24,13 @@ from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
 from tinygrad_np.join import stack
-from tinygrad_np.tensor import EMPTY_INPUTS, Tensor, given_gradients, given_inputs
+from tinygrad_np.tensor import (
+    EMPTY_INPUTS,
+    Tensor,
+    given_gradients,
+    given_inputs,
+    warn_create_graph_cycle,
+)
 
 
 def _as_tensors(value: Any, name: str, caller: str) -> tuple[Any, ...]:
@@ -299,6 +305,8 @@ def backward(
         if not targets:
             raise RuntimeError(EMPTY_INPUTS)
         given_inputs(targets)
+    if create_graph:
+        warn_create_graph_cycle()
     _grad_calls.depth += inputs is not None
     try:
         found = engine_grad(tensors, targets, grad_tensors, retain_graph, create_graph,

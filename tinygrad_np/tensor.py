@@ -579,6 +579,22 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     return wrapped_int(value, dtype)
 
 
+_CYCLE_WARNED: list[bool] = []  # (PyTorch warns once a process)
+
+
+def warn_create_graph_cycle() -> None:
+    """PyTorch's warning (once) that backward(create_graph=True) links each leaf and its
+    .grad in a reference cycle, freed only by the cycle collector or `p.grad = None`."""
+    if not _CYCLE_WARNED:
+        _CYCLE_WARNED.append(True)
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
+
+
 def _copy_from(target: Tensor, src: Any) -> Tensor:
     """`src` broadcast to `target`'s shape and cast to its dtype (the value of copy_/fill_).
     Written into a target in a graph, a constant stays tied to it with derivative 0, so the
@@ -2069,6 +2085,8 @@ class Tensor:
             raise RuntimeError("backward: an input in `inputs` does not require grad "
                                "(PyTorch: can't retain_grad on Tensor that has "
                                "requires_grad=False)")
+        if create_graph:
+            warn_create_graph_cycle()
         run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
