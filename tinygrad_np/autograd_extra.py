@@ -24,7 +24,13 @@ from tinygrad_np.autograd import _GRAD_LOCK, _add_to_grad, grad as engine_grad
 from tinygrad_np.errors import IndexOutOfBounds, TensorError
 from tinygrad_np.gradcheck import GradcheckError, _reraise, gradcheck as _gradcheck
 from tinygrad_np.join import stack
-from tinygrad_np.tensor import EMPTY_INPUTS, Tensor, given_gradients, given_inputs
+from tinygrad_np.tensor import (
+    EMPTY_INPUTS,
+    Tensor,
+    given_gradients,
+    given_inputs,
+    warn_create_graph_cycle,
+)
 
 
 def _as_tensors(value: Any, name: str, caller: str) -> tuple[Any, ...]:
@@ -209,23 +215,6 @@ class _GradCalls(threading.local):
 
 
 _grad_calls = _GradCalls()
-_CYCLE_WARNED = [False]  # PyTorch warns once per process (TORCH_WARN_ONCE)
-CYCLE_WARNING = (
-    "Using backward() with create_graph=True will create a reference cycle between the "
-    "parameter and its gradient which can cause a memory leak. We recommend using "
-    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
-    "make sure to reset the .grad fields of your parameters to None after use to break the "
-    "cycle and avoid the leak.")
-
-
-def warn_backward_cycle(stacklevel: int = 3) -> None:
-    """PyTorch's UserWarning, the first time backward() runs with create_graph=True: each
-    leaf's .grad then holds a graph that holds the leaf."""
-    if not _CYCLE_WARNED[0]:
-        _CYCLE_WARNED[0] = True
-        warnings.warn(CYCLE_WARNING, UserWarning, stacklevel=stacklevel)
-
-
 def in_grad_call() -> bool:
     """Whether a `grad()` (or a `backward(inputs=...)`) is running in this thread: a
     reentrant checkpoint refuses to run its backward inside one, as PyTorch's."""
@@ -315,7 +304,7 @@ def backward(
             raise RuntimeError(EMPTY_INPUTS)
         given_inputs(targets)
     if create_graph:
-        warn_backward_cycle()
+        warn_create_graph_cycle()
     _grad_calls.depth += inputs is not None
     try:
         found = engine_grad(tensors, targets, grad_tensors, retain_graph, create_graph,

@@ -40,6 +40,7 @@ class RemovableHandle:
             field = self._field
             kept = tuple(h for h in getattr(owner, field, ()) if h is not self._hook)
             setattr(owner, field, kept)
+        self._hook = None  # a handle kept after remove() keeps nothing the hook holds
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -151,6 +152,7 @@ class _PostAccumulateHandle:
         ref, hooks = _post_accumulate.get(self._key, (None, ()))
         if ref is not None:
             _post_accumulate[self._key] = (ref, tuple(h for h in hooks if h is not self._hook))
+        self._hook = None  # (as RemovableHandle's)
 
     def __enter__(self) -> _PostAccumulateHandle:
         return self

@@ -597,6 +597,22 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     return wrapped_int(value, dtype)
 
 
+_CYCLE_WARNED: list[bool] = []  # (PyTorch warns once a process)
+
+
+def warn_create_graph_cycle() -> None:
+    """PyTorch's warning (once) that backward(create_graph=True) links each leaf and its
+    .grad in a reference cycle, freed only by the cycle collector or `p.grad = None`."""
+    if not _CYCLE_WARNED:
+        _CYCLE_WARNED.append(True)
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
+
+
 def _copy_from(target: Tensor, src: Any) -> Tensor:
     """`src` broadcast to `target`'s shape and cast to its dtype (the value of copy_/fill_).
     Written into a target in a graph, a constant stays tied to it with derivative 0, so the
@@ -1062,6 +1078,57 @@ def _refuse_expanded(tensor: Tensor) -> None:
             f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
             "expand or broadcast_to): several of its elements are one memory "
             "location; clone() it first")
+
+
+_BLOCK = 1 << 20  # elements per block of an unrecorded elementwise in-place op
+
+
+def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
+    """Write `op(tensor, *args)` (elementwise, unrecorded) into tensor's memory a block of
+    rows at a time, so the op's temporaries are a block's, not the tensor's size (the values
+    are the same: each element is computed from the same inputs). False (nothing done) when
+    it cannot: a 0-d or 1-row tensor, or an operand that overlaps its memory differently."""
+    array = tensor._data
+    rows = array.shape[0] if array.ndim else 0
+    if rows < 2:
+        return False
+    sliced = []
+    for arg in args:
+        value = arg._data if isinstance(arg, Tensor) else arg
+        if not isinstance(value, np.ndarray):
+            sliced.append(False)
+            continue
+        if value is not array and np.may_share_memory(value, array):
+            return False  # (x.add_(x.t()): every block must read the old values)
+        if value.ndim > array.ndim:
+            return False  # (the result would not fit: the whole op gives the error)
+        sliced.append(value.ndim == array.ndim and value.shape[0] == rows)
+    step = max(1, _BLOCK * rows // array.size)
+    writable, locked = _unlock(tensor)
+    integers = None
+    try:
+        with no_grad():
+            for start in range(0, rows, step):
+                part = slice(start, start + step)
+                pieces = [(Tensor._make(arg._data[part], None) if isinstance(arg, Tensor)
+                           else arg[part]) if cut else arg for arg, cut in zip(args, sliced)]
+                result = op(Tensor._make(array[part], None), *pieces)._data
+                if integers is None:
+                    integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"
+                    if result.shape != array[part].shape:  # (never for an elementwise op)
+                        raise TensorError(f"in-place operation: the result has shape "
+                                          f"{result.shape}, which does not fit the tensor's "
+                                          f"shape {tensor.shape}")
+                try:
+                    np.copyto(writable[part], result,
+                              casting="unsafe" if integers else "same_kind")
+                except TypeError as error:
+                    raise DtypeError(f"in-place operation on a {array.dtype} tensor: "
+                                     f"{error}") from None
+    finally:
+        if locked:
+            writable.flags.writeable = False
+    return True
 
 
 def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
@@ -2036,10 +2103,8 @@ class Tensor:
             raise RuntimeError("backward: an input in `inputs` does not require grad "
                                "(PyTorch: can't retain_grad on Tensor that has "
                                "requires_grad=False)")
-        if create_graph:  # (PyTorch's reference-cycle UserWarning, once)
-            from tinygrad_np.autograd_extra import warn_backward_cycle
-
-            warn_backward_cycle()
+        if create_graph:
+            warn_create_graph_cycle()
         run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
@@ -2460,9 +2525,13 @@ class Tensor:
         return (self._recorded_in_place(args) and not (self.requires_grad and self.grad_fn is None)
                 and _shares_memory_with_a_live_tensor(self) and _write_plan(self) is None)
 
-    def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None) -> Tensor:
+    def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None,
+                  elementwise: bool = False) -> Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
-        computes the same in place on arrays, without a temporary)."""
+        computes the same in place on arrays, without a temporary; `elementwise`: each
+        element of the result depends only on the same element of self and of the operands,
+        so an unrecorded write of a big tensor is done in blocks of rows, its temporaries
+        bounded, as PyTorch's in-place kernels need none)."""
         _refuse_no_grad_view(self)
         if args and isinstance(args[0], Tensor) and args[0]._counter is self._counter is not None \
                 and args[0]._data is not self._data:  # (x.add_(x): the same elements)
@@ -2548,6 +2617,8 @@ class Tensor:
             finally:
                 if locked:  # (as_strided's arrays refuse even a no-op writeable = True)
                     array.flags.writeable = False
+        elif elementwise and self._data.size > _BLOCK and _in_blocks(self, op, args):
+            pass
         else:
             with no_grad():
                 result = op(self, *args)
@@ -2615,15 +2686,15 @@ class Tensor:
 
     def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """self += value * tensor1 * tensor2, in place."""
-        return self._in_place(Tensor.addcmul, tensor1, tensor2, value)
+        return self._in_place(Tensor.addcmul, tensor1, tensor2, value, elementwise=True)
 
     def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """self += value * tensor1 / tensor2, in place."""
-        return self._in_place(Tensor.addcdiv, tensor1, tensor2, value)
+        return self._in_place(Tensor.addcdiv, tensor1, tensor2, value, elementwise=True)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max], in place."""
-        return self._in_place(Tensor.clip, min, max)
+        return self._in_place(Tensor.clip, min, max, elementwise=True)
 
     clip_ = clamp_
 
@@ -2667,71 +2738,71 @@ class Tensor:
 
     def pow_(self, exponent: Any) -> Tensor:
         """self **= exponent, in place."""
-        return self._in_place(Tensor.pow, exponent)
+        return self._in_place(Tensor.pow, exponent, elementwise=True)
 
     def relu_(self) -> Tensor:
         """max(self, 0), in place."""
-        return self._in_place(Tensor.relu)
+        return self._in_place(Tensor.relu, elementwise=True)
 
     def exp_(self) -> Tensor:
         """exp(self), in place."""
-        return self._in_place(Tensor.exp)
+        return self._in_place(Tensor.exp, elementwise=True)
 
     def log_(self) -> Tensor:
         """log(self), in place."""
-        return self._in_place(Tensor.log)
+        return self._in_place(Tensor.log, elementwise=True)
 
     def sqrt_(self) -> Tensor:
         """sqrt(self), in place."""
-        return self._in_place(Tensor.sqrt)
+        return self._in_place(Tensor.sqrt, elementwise=True)
 
     def abs_(self) -> Tensor:
         """|self|, in place."""
-        return self._in_place(Tensor.abs)
+        return self._in_place(Tensor.abs, elementwise=True)
 
     def neg_(self) -> Tensor:
         """-self, in place."""
-        return self._in_place(Tensor.neg)
+        return self._in_place(Tensor.neg, elementwise=True)
 
     def sigmoid_(self) -> Tensor:
         """sigmoid(self), in place."""
-        return self._in_place(Tensor.sigmoid)
+        return self._in_place(Tensor.sigmoid, elementwise=True)
 
     def lgamma_(self) -> Tensor:
         """lgamma(self), in place."""
-        return self._in_place(Tensor.lgamma)
+        return self._in_place(Tensor.lgamma, elementwise=True)
 
     def digamma_(self) -> Tensor:
         """digamma(self), in place."""
-        return self._in_place(Tensor.digamma)
+        return self._in_place(Tensor.digamma, elementwise=True)
 
     def polygamma_(self, n: int) -> Tensor:
         """polygamma(n, self), in place."""
-        return self._in_place(Tensor.polygamma, n)
+        return self._in_place(Tensor.polygamma, n, elementwise=True)
 
     def mvlgamma_(self, p: int) -> Tensor:
         """mvlgamma(self, p), in place."""
-        return self._in_place(Tensor.mvlgamma, p)
+        return self._in_place(Tensor.mvlgamma, p, elementwise=True)
 
     def erfinv_(self) -> Tensor:
         """erfinv(self), in place."""
-        return self._in_place(Tensor.erfinv)
+        return self._in_place(Tensor.erfinv, elementwise=True)
 
     def i0_(self) -> Tensor:
         """i0(self), in place."""
-        return self._in_place(Tensor.i0)
+        return self._in_place(Tensor.i0, elementwise=True)
 
     def igamma_(self, other: Any) -> Tensor:
         """igamma(self, other), in place."""
-        return self._in_place(Tensor.igamma, other)
+        return self._in_place(Tensor.igamma, other, elementwise=True)
 
     def igammac_(self, other: Any) -> Tensor:
         """igammac(self, other), in place."""
-        return self._in_place(Tensor.igammac, other)
+        return self._in_place(Tensor.igammac, other, elementwise=True)
 
     def tanh_(self) -> Tensor:
         """tanh(self), in place."""
-        return self._in_place(Tensor.tanh)
+        return self._in_place(Tensor.tanh, elementwise=True)
 
     def multinomial(self, num_samples: int, replacement: bool = False, *,
                     generator: Any = None) -> Tensor:
@@ -2746,8 +2817,9 @@ class Tensor:
             raise DtypeError(f"normal_: not implemented for {self.dtype} tensors, as in PyTorch")
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {rng.number_text(std)}")
-        samples = numpy_generator(generator).normal(mean, std, self.shape)
-        return self._in_place(_copy_from, samples)
+        draw = numpy_generator(generator).normal  # (drawn a block of rows at a time when
+        return self._in_place(lambda t: _copy_from(t, draw(mean, std, t.shape)),  # big: the
+                              elementwise=True)  # same values, in C order, without the copies)
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
                  **kwargs: Any) -> Tensor:
@@ -2758,8 +2830,9 @@ class Tensor:
             raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kwargs)}")
         if self.dtype.kind != "f":
             raise DtypeError(f"uniform_: not implemented for {self.dtype} tensors, as in PyTorch")
-        samples = rng.uniform(numpy_generator(generator), from_, to, self.shape, self.dtype)
-        return self._in_place(_copy_from, samples)
+        source = numpy_generator(generator)  # (in blocks of rows when big, as normal_)
+        return self._in_place(lambda t: _copy_from(t, rng.uniform(source, from_, to, t.shape,
+                                                                  self.dtype)), elementwise=True)
 
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
         """Write `fill_value` on the main diagonal (every index equal), in place; a tall
@@ -2797,7 +2870,7 @@ class Tensor:
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
         _zero_dim_value("masked_fill_", value)
-        return self._in_place(Tensor.masked_fill, mask, value)
+        return self._in_place(Tensor.masked_fill, mask, value, elementwise=True)
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                  reduce: str | None = None) -> Tensor:
@@ -2815,41 +2888,41 @@ class Tensor:
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         """self + weight (end - self), in place."""
-        return self._in_place(Tensor.lerp, end, weight)
+        return self._in_place(Tensor.lerp, end, weight, elementwise=True)
 
     def sign_(self) -> Tensor:
         """sign(self), in place."""
-        return self._in_place(Tensor.sign)
+        return self._in_place(Tensor.sign, elementwise=True)
 
     def reciprocal_(self) -> Tensor:
         """1 / self, in place (an integer tensor cannot hold it, as in PyTorch)."""
-        return self._in_place(Tensor.reciprocal)
+        return self._in_place(Tensor.reciprocal, elementwise=True)
 
     def floor_(self) -> Tensor:
         """floor(self), in place."""
-        return self._in_place(Tensor.floor)
+        return self._in_place(Tensor.floor, elementwise=True)
 
     def ceil_(self) -> Tensor:
         """ceil(self), in place."""
-        return self._in_place(Tensor.ceil)
+        return self._in_place(Tensor.ceil, elementwise=True)
 
     def round_(self, decimals: int | None = None) -> Tensor:
         """round(self, decimals), in place."""
-        return self._in_place(Tensor.round, decimals)
+        return self._in_place(Tensor.round, decimals, elementwise=True)
 
     def trunc_(self) -> Tensor:
         """trunc(self), in place."""
-        return self._in_place(Tensor.trunc)
+        return self._in_place(Tensor.trunc, elementwise=True)
 
     fix_ = trunc_
 
     def frac_(self) -> Tensor:
         """self - trunc(self), in place."""
-        return self._in_place(Tensor.frac)
+        return self._in_place(Tensor.frac, elementwise=True)
 
     def fmod_(self, other: Any) -> Tensor:
         """fmod(self, other) (the sign of self), in place."""
-        return self._in_place(Tensor.fmod, other)
+        return self._in_place(Tensor.fmod, other, elementwise=True)
 
     def remainder_(self, other: Any) -> Tensor:
         """remainder(self, other) (the sign of other, like %), in place."""
@@ -5524,9 +5597,11 @@ from tinygrad_np.rng import numpy_generator  # noqa: E402
 
 # PyTorch's other in-place spellings, each `self = op(self, ...)` through `Tensor._in_place`
 # (recorded like the op when needed, the version moved on, the dtype kept).
-def _in_place_form(name: str, op: Callable[..., Tensor]) -> Callable[..., Tensor]:
+def _in_place_form(name: str, op: Callable[..., Tensor], elementwise: bool = False
+                   ) -> Callable[..., Tensor]:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        return self._in_place(lambda tensor, *rest: op(tensor, *rest, **kwargs), *args)
+        return self._in_place(lambda tensor, *rest: op(tensor, *rest, **kwargs), *args,
+                              elementwise=elementwise)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"{op.__name__}(self, ...), in place."
@@ -5541,4 +5616,5 @@ for _op in ("sin cos tan square log1p expm1 rsqrt erf erfc atan asin acos sinh c
     _base, _, _alias = _op.partition(":")
     _name = (_alias or _base) + "_"
     if hasattr(Tensor, _base) and not hasattr(Tensor, _name):
-        setattr(Tensor, _name, _in_place_form(_name, getattr(Tensor, _base)))
+        setattr(Tensor, _name, _in_place_form(_name, getattr(Tensor, _base), _base not in (
+            "tril", "triu", "cumsum", "cumprod")))

@@ -687,7 +687,7 @@ def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: f
 def _activation(x: Any, inplace: bool, method: Any, *args: Any) -> Tensor:
     x = _tensor(x)  # (a view of a result still in use cannot take a recorded write here:
     if inplace and not x._in_place_refused(*args):  # the result is then a new tensor, as
-        return x._in_place(method, *args)  # before inplace= was honoured)
+        return x._in_place(method, *args, elementwise=True)  # before inplace= was honoured)
     return method(x, *args)
 
 
