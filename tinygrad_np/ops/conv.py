@@ -321,9 +321,9 @@ class MaxPool2d(Function):
             if tiles and finite:  # each input element is in one window: write instead of add
                 np.multiply(g, mask, out=grad[:, rows, cols])
             elif tiles:
-                grad[:, rows, cols] = np.where(mask, g, 0)
+                grad[:, rows, cols] = xp.where(mask, g, 0)
             else:
-                grad[:, rows, cols] += g * mask if finite else np.where(mask, g, 0)
+                grad[:, rows, cols] += g * mask if finite else xp.where(mask, g, 0)
         return _crop(grad, geometry.pads, x.shape[2:]), None
 
 

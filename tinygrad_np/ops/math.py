@@ -148,7 +148,7 @@ class Logit(Function):
 
     def forward(ctx, x, eps):
         lo, hi, outside = (0, 1, np.nan) if eps is None else (eps, 1 - eps, 0)
-        ctx.scale = np.where((x < lo) | (x > hi), outside, 1).astype(x.dtype)
+        ctx.scale = xp.where((x < lo) | (x > hi), outside, 1).astype(x.dtype)
         ctx.bounds = None if eps is None else (lo, hi)
         ctx.save_for_backward(x)
         x = x if eps is None else np.clip(x, lo, hi)
@@ -472,7 +472,7 @@ class Remainder(Function):
                 ctx.quotient = np.floor_divide(a, b)
             y = np.remainder(a, b)
         if y.dtype.kind == "f":  # a zero has the dividend's sign (NumPy: the divisor's), as
-            y = np.where(y == 0, np.copysign(y, a), y)  # PyTorch: -4.0 % 2 is -0.0
+            y = xp.where(y == 0, np.copysign(y, a), y)  # PyTorch: -4.0 % 2 is -0.0
         return y
 
     def backward(ctx, grad_output):
