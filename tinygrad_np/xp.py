@@ -61,6 +61,23 @@ def sigmoid(x):
     return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
 
 
+def logaddexp(a, b):
+    """`np.logaddexp(a, b)` on float arrays, ~10x faster: NumPy's own formula, max(a, b) +
+    log1p(exp(-|a - b|)), in vectorised passes (NumPy's loop is scalar). Equal infinities,
+    whose difference is NaN, give themselves, as np.logaddexp."""
+    difference = np.subtract(a, b)
+    if difference.dtype.kind != "f":
+        return np.logaddexp(a, b)
+    if difference.dtype == np.float16:  # (in float32, rounded once, as NumPy's)
+        wide = np.float32
+        return logaddexp(np.asarray(a, wide), np.asarray(b, wide)).astype(np.float16)
+    out = np.log1p(np.exp(-np.abs(difference)))
+    out += np.maximum(a, b)
+    if not finite(difference):
+        out = where(np.isnan(difference) & (np.asarray(a) == b), a, out)
+    return out
+
+
 def where(condition, a, b):
     """`np.where(condition, a, b)` on arrays. NumPy's loop branches on each element (~15 ns
     each when the mask is irregular), so large float results are chosen bit by bit instead:

@@ -194,7 +194,7 @@ class LogSigmoid(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return -np.logaddexp(0, -x)
+        return -xp.logaddexp(0, -x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors

@@ -404,7 +404,7 @@ class LogAddExp(Function):
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.logaddexp(a, b)
+        return xp.logaddexp(a, b)
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
