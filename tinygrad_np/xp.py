@@ -56,6 +56,8 @@ def sigmoid(x):
     x = x if np.asarray(x).dtype.kind in "fc" else np.asarray(x, dtype=get_default_dtype())
     if np.asarray(x).dtype.kind == "c":
         return np.exp(-np.logaddexp(0, -x))
+    if np.asarray(x).dtype == np.float16:  # in float32, rounded once (PyTorch's opmath)
+        return sigmoid(np.asarray(x, np.float32)).astype(np.float16)
     # exp(min(x, 0)) / (1 + exp(-|x|)): neither exp overflows, and NumPy's vectorised exp is
     # ~10x faster than its logaddexp (a scalar loop)
     return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
@@ -65,7 +67,8 @@ def logaddexp(a, b):
     """`np.logaddexp(a, b)` on float arrays, ~10x faster: NumPy's own formula, max(a, b) +
     log1p(exp(-|a - b|)), in vectorised passes (NumPy's loop is scalar). Equal infinities,
     whose difference is NaN, give themselves, as np.logaddexp."""
-    difference = np.subtract(a, b)
+    with np.errstate(invalid="ignore"):  # (inf - inf)
+        difference = np.subtract(a, b)
     if difference.dtype.kind != "f":
         return np.logaddexp(a, b)
     if difference.dtype == np.float16:  # (in float32, rounded once, as NumPy's)
