@@ -308,3 +308,47 @@ def test_avg_pool_blocks_double_backward():
     np.testing.assert_allclose(a.grad.numpy(), np.full(x.shape, 0.5))
     means = _block_mean(x, 2, 2)
     np.testing.assert_allclose(g.detach().numpy(), np.repeat(np.repeat(means, 2, 2), 2, 3) / 2)
+
+
+# ---- 4. softmax and log_softmax of float16 in float32 -----------------------------------
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_half_softmax_is_float32_rounded_once(name, dim):
+    x = (R.standard_normal((37, 53)) * 5).astype(np.float16)
+    g = R.standard_normal((37, 53)).astype(np.float16)
+    a = tg.tensor(x, requires_grad=True)
+    out = getattr(a, name)(dim)
+    out.backward(tg.tensor(g))
+    assert out.dtype == tg.float16 and a.grad.dtype == tg.float16
+    # the reference: float64 from the float16 values, rounded to float16 once
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    shifted = x64 - x64.max(axis=dim, keepdims=True)
+    log_y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    y = np.exp(log_y)
+    if name == "softmax":
+        expected, grad = y, y * (g64 - (g64 * y).sum(axis=dim, keepdims=True))
+    else:
+        expected, grad = log_y, g64 - y * g64.sum(axis=dim, keepdims=True)
+    spacing = np.spacing(np.abs(expected).astype(np.float16)).astype(np.float64)
+    assert (np.abs(out.numpy().astype(np.float64) - expected) <= spacing).all()  # <= 1 ulp
+    np.testing.assert_allclose(a.grad.numpy().astype(np.float64), grad, rtol=2e-3, atol=2e-3)
+    if torch is not None:
+        t = torch.tensor(x, requires_grad=True)
+        ty = getattr(t, name)(dim)
+        ty.backward(torch.tensor(g))
+        np.testing.assert_allclose(out.numpy().astype(np.float64),
+                                   ty.detach().numpy().astype(np.float64), rtol=1e-3, atol=1e-3)
+        np.testing.assert_allclose(a.grad.numpy().astype(np.float64),
+                                   t.grad.numpy().astype(np.float64), rtol=4e-3, atol=4e-3)
+
+
+def test_half_softmax_double_backward_and_extremes():
+    a = tg.tensor(np.array([[1000.0, -1000.0, 0.0], [-np.inf, 0.0, 1.0]], np.float16),
+                  requires_grad=True)
+    y = a.softmax(-1)
+    assert y.dtype == tg.float16 and np.isfinite(y.numpy()).all()
+    np.testing.assert_allclose(y.numpy()[0], [1.0, 0.0, 0.0])
+    (g,) = tg.autograd.grad((y * y).sum(), a, create_graph=True)
+    assert g.dtype == tg.float16
+    g.sum().backward()
+    assert a.grad.dtype == tg.float16
