@@ -352,3 +352,42 @@ def test_half_softmax_double_backward_and_extremes():
     assert g.dtype == tg.float16
     g.sum().backward()
     assert a.grad.dtype == tg.float16
+
+
+# ---- 5. float32 erf (and so GELU): a polynomial below |x| = 2 -----------------------------
+def test_float32_erf_within_an_ulp_of_math_erf():
+    grid = np.concatenate([np.linspace(-7, 7, 40001), np.logspace(-45, 0.9, 3000),
+                           -np.logspace(-45, 0.9, 3000),
+                           [2.0, -2.0, 1.9999999, 2.0000002, 6.0, -6.0, 3.92, 1e-38, 0.5]])
+    x = grid.astype(np.float32).reshape(-1, 5)[:, ::-1]  # (2-D, not contiguous, > a block)
+    out = tg.tensor(x).erf()
+    assert out.dtype == tg.float32 and out.shape == x.shape
+    exact = np.vectorize(lambda v: math.erf(float(v)))(x)
+    spacing = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    assert (np.abs(out.numpy().astype(np.float64) - exact) <= spacing).all()
+    special = tg.tensor(np.array([np.nan, np.inf, -np.inf, -0.0, 0.0], np.float32)).erf()
+    assert np.isnan(special.numpy()[0]) and special.tolist()[1:] == [1.0, -1.0, 0.0, 0.0]
+    assert np.signbit(special.numpy()[3]) and not np.signbit(special.numpy()[4])
+    assert tg.tensor(np.float32(0.5)).erf().shape == ()
+    assert tg.tensor(np.zeros((0, 3), np.float32)).erf().shape == (0, 3)
+
+
+def test_gelu_matches_torch():
+    x = np.concatenate([R.standard_normal(20000) * 3, [0.0, -0.0, 2.0, -2.0, 6.0, -6.0, 10.0,
+                                                        -10.0, 1e-30, 1.9999999]])
+    x = x.astype(np.float32).reshape(-1, 10)
+    g = R.standard_normal(x.shape).astype(np.float32)
+    a = tg.tensor(x, requires_grad=True)
+    out = F.gelu(a)
+    out.backward(tg.tensor(g))
+    erf = np.vectorize(lambda v: math.erf(float(v) / math.sqrt(2)))(x)
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(out.numpy(), x64 * 0.5 * (1 + erf), rtol=1e-6, atol=1e-7)
+    slope = 0.5 * (1 + erf) + x64 * np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(a.grad.numpy(), g * slope, rtol=1e-5, atol=1e-6)
+    if torch is not None:
+        t = torch.tensor(x, requires_grad=True)
+        ty = torch.nn.functional.gelu(t)
+        ty.backward(torch.tensor(g))
+        np.testing.assert_allclose(out.numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
