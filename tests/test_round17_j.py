@@ -391,3 +391,57 @@ def test_gelu_matches_torch():
         ty.backward(torch.tensor(g))
         np.testing.assert_allclose(out.numpy(), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---- 6. CTC's recursions without np.pad ---------------------------------------------------
+def _ctc_reference(log_probs: np.ndarray, target: list, blank: int = 0) -> float:
+    """-log of the summed probability of all alignments, by brute-force dynamic programming
+    over the extended label sequence in Python floats (one sequence)."""
+    ext = [blank]
+    for label in target:
+        ext += [label, blank]
+    alpha = [-math.inf] * len(ext)
+    alpha[0] = log_probs[0, ext[0]]
+    if len(ext) > 1:
+        alpha[1] = log_probs[0, ext[1]]
+
+    def lse(*v: float) -> float:
+        top = max(v)
+        return top if top == -math.inf else top + math.log(sum(math.exp(u - top) for u in v))
+
+    for t in range(1, len(log_probs)):
+        new = []
+        for s in range(len(ext)):
+            terms = [alpha[s]] + ([alpha[s - 1]] if s else [])
+            if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:
+                terms.append(alpha[s - 2])
+            new.append(lse(*terms) + log_probs[t, ext[s]])
+        alpha = new
+    return -lse(*alpha[-2:]) if len(ext) > 1 else -alpha[-1]
+
+
+def test_ctc_loss_matches_brute_force_and_torch():
+    steps, batch, classes = 12, 4, 5
+    x = R.standard_normal((steps, batch, classes))
+    targets = np.array([[1, 2, 2, 3], [4, 4, 1, 0], [2, 0, 0, 0], [3, 1, 4, 2]])
+    target_lengths = np.array([4, 3, 1, 4])
+    input_lengths = np.array([12, 9, 5, 12])
+    a = tg.tensor(x, requires_grad=True)
+    log_probs = F.log_softmax(a, -1)
+    loss = F.ctc_loss(log_probs, tg.tensor(targets), tg.tensor(input_lengths),
+                      tg.tensor(target_lengths), reduction="none")
+    lp = log_probs.detach().numpy()
+    expected = [_ctc_reference(lp[:input_lengths[n], n], list(targets[n, :target_lengths[n]]))
+                for n in range(batch)]
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-12)
+    loss.sum().backward()
+    assert np.isfinite(a.grad.numpy()).all()
+    assert np.allclose(a.grad.numpy()[9:, 1], 0) and np.allclose(a.grad.numpy()[5:, 2], 0)
+    if torch is not None:
+        t = torch.tensor(x, requires_grad=True)
+        tl = torch.nn.functional.ctc_loss(torch.log_softmax(t, -1), torch.tensor(targets),
+                                          torch.tensor(input_lengths),
+                                          torch.tensor(target_lengths), reduction="none")
+        tl.sum().backward()
+        np.testing.assert_allclose(loss.numpy(), tl.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-10)
