@@ -445,3 +445,50 @@ def test_ctc_loss_matches_brute_force_and_torch():
         tl.sum().backward()
         np.testing.assert_allclose(loss.numpy(), tl.detach().numpy(), rtol=1e-10)
         np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+# ---- 7. two-operand einsum of large float operands goes through BLAS ----------------------
+@pytest.mark.parametrize(("equation", "shapes"), [
+    ("ij,kj->ik", [(64, 96), (80, 96)]), ("bij,bjk->bik", [(4, 40, 30), (4, 30, 50)]),
+    ("bhqd,bhkd->bhqk", [(2, 3, 20, 16), (2, 3, 24, 16)]), ("ij,jk", [(70, 80), (80, 60)]),
+    ("...ij,...jk->...ik", [(3, 1, 30, 40), (5, 40, 30)]), ("ij,ij->i", [(90, 80), (90, 80)]),
+    ("i,j->ij", [(300,), (200,)]), ("ii,ij->j", [(70, 70), (70, 90)]),
+    ("bij,jk->bki", [(6, 30, 40), (40, 20)])])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_two_operand_einsum_values_and_gradients(equation, shapes, dtype):
+    arrays = [R.standard_normal(shape).astype(dtype) for shape in shapes]
+    arrays[1] = np.asfortranarray(arrays[1]) if arrays[1].ndim == 2 else arrays[1]
+    tensors = [tg.tensor(a, requires_grad=True) for a in arrays]
+    out = tg.einsum(equation, *tensors)
+    g = R.standard_normal(out.shape).astype(dtype)
+    out.backward(tg.tensor(g))
+    assert out.dtype == tensors[0].dtype
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    wide = [a.astype(np.float64) for a in arrays]
+    np.testing.assert_allclose(out.numpy(), np.einsum(equation, *wide), rtol=tol, atol=tol)
+    for k, t in enumerate(tensors):  # d out / d a_k by an einsum of g and the other, in float64
+        bumped = [w.copy() for w in wide]
+        direction = R.standard_normal(wide[k].shape)
+        bumped[k] = bumped[k] + 1e-6 * direction
+        change = (np.einsum(equation, *bumped) - np.einsum(equation, *wide)) / 1e-6
+        np.testing.assert_allclose((t.grad.numpy() * direction).sum(), (change * g).sum(),
+                                   rtol=1e-4, atol=1e-4)
+    if torch is not None:
+        tt = [torch.tensor(np.ascontiguousarray(a), requires_grad=True) for a in arrays]
+        ty = torch.einsum(equation, *tt)
+        ty.backward(torch.tensor(g))
+        np.testing.assert_allclose(out.numpy(), ty.detach().numpy(), rtol=tol, atol=tol)
+        for t, u in zip(tensors, tt):
+            np.testing.assert_allclose(t.grad.numpy(), u.grad.numpy(), rtol=tol, atol=tol)
+
+
+def test_einsum_integers_and_half_keep_their_paths():
+    a = np.arange(96 * 80).reshape(96, 80) % 7
+    out = tg.einsum("ij,kj->ik", tg.tensor(a), tg.tensor(a))
+    assert out.dtype == tg.int64
+    np.testing.assert_array_equal(out.numpy(), a @ a.T)
+    h = (R.standard_normal((64, 80)) * 0.1).astype(np.float16)
+    half = tg.einsum("ij,kj->ik", tg.tensor(h), tg.tensor(h))
+    assert half.dtype == tg.float16
+    np.testing.assert_allclose(half.numpy().astype(np.float64),
+                               h.astype(np.float64) @ h.astype(np.float64).T, atol=2e-3)
