@@ -91,10 +91,10 @@ class ELU(Function):
         positive = x > 0
         negative_part = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
         y = xp.where(positive, x * scale, negative_part)
-        dtype = y.dtype if y.dtype.kind == "f" else np.float64
-        slope_at_0 = xp.where(x == 0, alpha * scale * input_scale, 0)
-        ctx.positive_slope = xp.where(~(x <= 0), scale, slope_at_0).astype(dtype)  # (NaN: g)
-        ctx.negative_input_scale = xp.where(x < 0, input_scale, 0).astype(dtype)
+        typed = (y.dtype if y.dtype.kind == "f" else np.dtype(np.float64)).type  # (constants
+        slope_at_0 = xp.where(x == 0, typed(alpha * scale * input_scale), typed(0))  # in y's
+        ctx.positive_slope = xp.where(~(x <= 0), typed(scale), slope_at_0)  # dtype: no float64
+        ctx.negative_input_scale = xp.where(x < 0, typed(input_scale), typed(0))  # (NaN: g)
         ctx.shift = alpha * scale
         ctx.save_for_backward(x)
         return y
