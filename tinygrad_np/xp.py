@@ -54,7 +54,48 @@ def sigmoid(x):
     if not isinstance(x, _NUMPY_TYPES):
         return x.sigmoid()
     x = x if np.asarray(x).dtype.kind in "fc" else np.asarray(x, dtype=get_default_dtype())
-    return np.exp(-np.logaddexp(0, -x))
+    if np.asarray(x).dtype.kind == "c":
+        return np.exp(-np.logaddexp(0, -x))
+    if np.asarray(x).dtype == np.float16:  # in float32, rounded once (PyTorch's opmath)
+        return sigmoid(np.asarray(x, np.float32)).astype(np.float16)
+    # exp(min(x, 0)) / (1 + exp(-|x|)): neither exp overflows, and NumPy's vectorised exp is
+    # ~10x faster than its logaddexp (a scalar loop)
+    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
+
+
+def logaddexp(a, b):
+    """`np.logaddexp(a, b)` on float arrays, ~10x faster: NumPy's own formula, max(a, b) +
+    log1p(exp(-|a - b|)), in vectorised passes (NumPy's loop is scalar). Equal infinities,
+    whose difference is NaN, give themselves, as np.logaddexp."""
+    with np.errstate(invalid="ignore"):  # (inf - inf)
+        difference = np.subtract(a, b)
+    if difference.dtype.kind != "f":
+        return np.logaddexp(a, b)
+    if difference.dtype == np.float16:  # (in float32, rounded once, as NumPy's)
+        wide = np.float32
+        return logaddexp(np.asarray(a, wide), np.asarray(b, wide)).astype(np.float16)
+    out = np.log1p(np.exp(-np.abs(difference)))
+    out += np.maximum(a, b)
+    if not finite(difference):
+        out = where(np.isnan(difference) & (np.asarray(a) == b), a, out)
+    return out
+
+
+def where(condition, a, b):
+    """`np.where(condition, a, b)` on arrays. NumPy's loop branches on each element (~15 ns
+    each when the mask is irregular), so large float results are chosen bit by bit instead:
+    b ^ ((a ^ b) & mask), exact for every value (-0.0, inf and NaN payloads included)."""
+    dtype = np.result_type(a, b)
+    bits = _SAME_SIZE_INT.get(dtype)
+    if bits is None or np.size(condition) < 4096:
+        return np.where(condition, a, b)
+    keep = np.asarray(condition, dtype=bool).astype(bits)
+    np.negative(keep, out=keep)  # all bits set where the condition holds
+    a_bits, b_bits = np.asarray(a, dtype).view(bits), np.asarray(b, dtype).view(bits)
+    chosen = np.empty(np.broadcast_shapes(keep.shape, a_bits.shape, b_bits.shape), bits)
+    np.bitwise_xor(a_bits, b_bits, out=chosen)
+    np.bitwise_and(chosen, keep, out=chosen)
+    return np.bitwise_xor(chosen, b_bits, out=chosen).view(dtype)
 
 
 def masked(mask, grad):
@@ -64,7 +105,7 @@ def masked(mask, grad):
         return grad.where(mask, 0)
     bits = _SAME_SIZE_INT.get(getattr(grad, "dtype", None))
     if bits is None:
-        return grad * mask if finite(grad) else np.where(mask, grad, 0)
+        return grad * mask if finite(grad) else where(mask, grad, 0)
     keep = np.asarray(mask).astype(bits)  # all bits of grad where the mask is set (-1), none
     np.negative(keep, out=keep)  # elsewhere: exactly +0, as fast as `grad * mask`
     return np.bitwise_and(grad.view(bits), keep).view(grad.dtype)
@@ -75,7 +116,7 @@ def shared(share, grad):
     share is 0 even when `grad` is inf or NaN there."""
     if not isinstance(grad, _NUMPY_TYPES):
         return grad.where(share != 0, 0) * share
-    return grad * share if finite(grad) else np.where(share != 0, grad, 0) * share
+    return grad * share if finite(grad) else where(share != 0, grad, 0) * share
 
 
 def finite(values: Any) -> bool:

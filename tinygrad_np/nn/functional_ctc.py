@@ -34,6 +34,17 @@ def _logsumexp3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         return np.logaddexp(np.logaddexp(a, b), c)
 
 
+def _shifted(values: np.ndarray, by: int) -> np.ndarray:
+    """values moved `by` places along the last axis (right if positive), -inf shifted in (a
+    slice assignment: np.pad's Python overhead is most of a step's time)."""
+    out = np.full_like(values, _NEG_INF)
+    if by > 0:
+        out[:, by:] = values[:, :-by]
+    else:
+        out[:, :by] = values[:, -by:]
+    return out
+
+
 class CTC(Function):
     """loss_n = -log sum over alignments of prod_t p(t, l'(s_t)); dlog_probs = exp(log_probs)
     - the alignments' posteriors, from the alpha-beta recursions (see the module docstring)."""
@@ -53,9 +64,8 @@ class CTC(Function):
         alpha[0, :, :2] = emit[0, :, :2]
         for t in range(1, steps):
             previous = alpha[t - 1]
-            one = np.pad(previous[:, :-1], ((0, 0), (1, 0)), constant_values=_NEG_INF)
-            two = np.where(skip, np.pad(previous[:, :-2], ((0, 0), (2, 0)),
-                                        constant_values=_NEG_INF), _NEG_INF)
+            one, two = _shifted(previous, 1), _shifted(previous, 2)
+            two[~skip] = _NEG_INF
             alpha[t] = emit[t] + _logsumexp3(previous, one, two)
         rows, last = np.arange(batch), 2 * target_lengths
         final = alpha[np.maximum(input_lengths - 1, 0), rows]
@@ -94,9 +104,8 @@ def _gradient(keep: tuple, zero_infinity: bool, log_probs: np.ndarray,
         start[rows, np.maximum(last - 1, 0)] = np.where(
             last > 0, emit[t, rows, np.maximum(last - 1, 0)], start[rows, 0])
         following = beta[t + 1] if t + 1 < steps else np.full_like(start, _NEG_INF)
-        one = np.pad(following[:, 1:], ((0, 0), (0, 1)), constant_values=_NEG_INF)
-        two = np.pad(np.where(skip[:, 2:], following[:, 2:], _NEG_INF), ((0, 0), (0, 2)),
-                     constant_values=_NEG_INF)
+        one, two = _shifted(following, -1), _shifted(following, -2)
+        two[:, :-2][~skip[:, 2:]] = _NEG_INF
         inner = emit[t] + _logsumexp3(following, one, two)
         beta[t] = np.where(ending[:, None], start, np.where((t < lengths - 1)[:, None],
                                                             inner, _NEG_INF))

@@ -35,7 +35,7 @@ def float_mask(mask: Any, name: str, dtype: Any) -> Any:
         return None
     array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if array.dtype == bool:
-        return np.where(array, -np.inf, 0.0).astype(dtype)
+        return xp.where(array, np.asarray(-np.inf, dtype), np.asarray(0.0, dtype))
     if array.dtype.kind != "f":
         raise MaskDtypeError(f"only bool and floating types of {name} are supported, got "
                              f"{array.dtype}")

@@ -90,11 +90,11 @@ class ELU(Function):
     def forward(ctx, x, alpha, scale, input_scale):
         positive = x > 0
         negative_part = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
-        y = np.where(positive, x * scale, negative_part)
-        dtype = y.dtype if y.dtype.kind == "f" else np.float64
-        slope_at_0 = np.where(x == 0, alpha * scale * input_scale, 0)
-        ctx.positive_slope = np.where(~(x <= 0), scale, slope_at_0).astype(dtype)  # (NaN: g)
-        ctx.negative_input_scale = np.where(x < 0, input_scale, 0).astype(dtype)
+        y = xp.where(positive, x * scale, negative_part)
+        typed = (y.dtype if y.dtype.kind == "f" else np.dtype(np.float64)).type  # (constants
+        slope_at_0 = xp.where(x == 0, typed(alpha * scale * input_scale), typed(0))  # in y's
+        ctx.positive_slope = xp.where(~(x <= 0), typed(scale), slope_at_0)  # dtype: no float64
+        ctx.negative_input_scale = xp.where(x < 0, typed(input_scale), typed(0))  # (NaN: g)
         ctx.shift = alpha * scale
         ctx.save_for_backward(x)
         return y
@@ -113,8 +113,10 @@ class LeakyReLU(Function):
     mask_only = True  # (ops/masked.py)
 
     def forward(ctx, x, negative_slope):
-        factor = np.where(x > 0, 1.0, negative_slope)
-        ctx.factor = factor.astype(x.dtype) if x.dtype.kind == "f" else factor
+        if x.dtype.kind == "f":  # (the two factors in x's dtype: one pass, no float64)
+            ctx.factor = xp.where(x > 0, x.dtype.type(1), x.dtype.type(negative_slope))
+        else:
+            ctx.factor = np.where(x > 0, 1.0, negative_slope)
         return x * ctx.factor
 
     def backward(ctx, grad_output):
@@ -177,7 +179,8 @@ class Softplus(Function):
         ctx.linear = scaled > threshold
         ctx.curved = ~ctx.linear
         ctx.save_for_backward(x)
-        return np.where(ctx.linear, x, np.logaddexp(0, scaled) / beta)
+        curved = np.maximum(scaled, 0) + np.log1p(np.exp(-np.abs(scaled)))  # logaddexp(0, s)
+        return xp.where(ctx.linear, x, curved / beta)
 
     def backward(ctx, grad_output):  # float16 in float32: sigmoid(-20) underflows (PyTorch)
         (x,) = ctx.saved_tensors
@@ -191,7 +194,7 @@ class LogSigmoid(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return -np.logaddexp(0, -x)
+        return -xp.logaddexp(0, -x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors

@@ -325,9 +325,9 @@ class MaxPool2d(Function):
             if tiles and finite:  # each input element is in one window: write instead of add
                 np.multiply(g, mask, out=grad[:, rows, cols])
             elif tiles:
-                grad[:, rows, cols] = np.where(mask, g, 0)
+                grad[:, rows, cols] = xp.where(mask, g, 0)
             else:
-                grad[:, rows, cols] += g * mask if finite else np.where(mask, g, 0)
+                grad[:, rows, cols] += g * mask if finite else xp.where(mask, g, 0)
         return _crop(grad, geometry.pads, x.shape[2:]), None
 
 
@@ -394,12 +394,33 @@ def max_pool_indices(geometry: Geometry, x: np.ndarray, y: np.ndarray) -> np.nda
     return (rows * x.shape[3] + cols).astype(np.int64)
 
 
+def _blocks(geometry: Geometry, shape: tuple, out_size: tuple[int, int]) -> bool:
+    """The windows are adjacent blocks from the top-left corner (stride = kernel, no
+    dilation or padding): pooling is then a reshape and a sum, with no loop over the kh * kw
+    kernel offsets (a global average pool has H * W of them)."""
+    (kh, kw), stride, pads, dilation = geometry
+    return (stride == (kh, kw) and dilation == (1, 1) and not any(pads)
+            and out_size[0] * kh <= shape[2] and out_size[1] * kw <= shape[3])
+
+
+def _block_view(x: np.ndarray, geometry: Geometry, out_size: tuple[int, int]) -> np.ndarray:
+    """(N, C, Ho, kh, Wo, kw): the blocks of x (the rows and columns past them dropped)."""
+    (kh, kw), (out_h, out_w) = geometry.kernel, out_size
+    return x[:, :, :out_h * kh, :out_w * kw].reshape(*x.shape[:2], out_h, kh, out_w, kw)
+
+
 class AvgPool2d(Function):
     """y = sum over each window / divisor;  dx = g / divisor spread over each window."""
 
     def forward(ctx, x, geometry, divisor):
         ctx.geometry, ctx.input_shape, ctx.divisor = geometry, x.shape, divisor
         out_size = geometry.output_size(*x.shape[2:])
+        if _blocks(geometry, x.shape, out_size) and np.ndim(divisor) == 0:
+            rows = _block_view(x, geometry, out_size).sum(axis=3)  # (N, C, Ho, Wo, kw)
+            total = rows.sum(axis=-1) if rows.shape[-1] > 16 else rows[..., 0].copy()
+            for j in range(1, rows.shape[-1] if rows.shape[-1] <= 16 else 0):
+                total += rows[..., j]  # (NumPy's sum over a short last axis is slow)
+            return np.divide(total, divisor, out=total)
         padded = _padded_chwn(x, geometry.pads)
         slices = _offset_slices(geometry, out_size)
         rows, cols = next(slices)
@@ -418,6 +439,14 @@ class AvgPool2d(Function):
             columns = share.expand(n, channels, kh * kw, share.shape[3])
             return Fold.apply(columns.reshape(n, channels * kh * kw, -1), (height, width),
                               geometry), None, None
+        if _blocks(geometry, ctx.input_shape, grad_output.shape[2:]) and np.ndim(divisor) == 0:
+            out_h, out_w = grad_output.shape[2:]
+            spread = (grad_output / divisor).repeat(kw, axis=3).repeat(kh, axis=2)
+            if spread.shape != ctx.input_shape:  # rows or columns past the last block: 0
+                grad = np.zeros(ctx.input_shape, spread.dtype)
+                grad[:, :, :out_h * kh, :out_w * kw] = spread
+                spread = grad
+            return spread, None, None
         share = grad_output.transpose(1, 2, 3, 0) / (divisor[:, :, None] if np.ndim(divisor)
                                                       else divisor)
         top, bottom, left, right = geometry.pads

@@ -52,6 +52,9 @@ def parse(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]
     return expanded, output
 
 
+_BLAS_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def contract(equation: str, *operands):
     """np.einsum; three or more operands are contracted pairwise along NumPy's greedy path
     with no cap on the intermediates' size (as PyTorch: NumPy's default cap, the largest
@@ -60,8 +63,12 @@ def contract(equation: str, *operands):
     Integer operands: see integer_contract."""
     if all(np.asarray(op).dtype.kind in "iu" for op in operands):
         return integer_contract(equation, *operands)
-    if len(operands) < 3:
+    if len(operands) < 2 or (len(operands) == 2 and (
+            sum(np.size(op) for op in operands) < 4096
+            or not all(np.asarray(op).dtype in _BLAS_TYPES for op in operands))):
         return np.einsum(equation, *operands)
+    # (two large operands too: with a path NumPy hands a contraction that maps onto a matrix
+    # product to BLAS; its plain loop is ~6x slower for 'ij,kj->ik')
     path = _path(equation, tuple(np.shape(operand) for operand in operands))
     return np.einsum(equation, *operands, optimize=path)
 

@@ -221,7 +221,7 @@ class Clip(Function):
         if ctx.needs_input_grad[2]:
             ctx.above = (x > hi) | (False if lo is None else hi < lo)
         y = np.clip(x, lo, hi)
-        return np.where(inside, x, y) if y.dtype is x.dtype else y  # (-0.0 stays -0.0)
+        return xp.where(inside, x, y) if y.dtype is x.dtype else y  # (-0.0 stays -0.0)
 
     def backward(ctx, grad_output):
         (inside,) = ctx.saved_tensors

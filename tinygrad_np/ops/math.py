@@ -9,6 +9,7 @@ create_graph=True. Rounding ops have a zero gradient, as in PyTorch.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -84,6 +85,41 @@ def _erf_block(x: np.ndarray, out: np.ndarray, single: bool) -> None:
     out[np.isnan(x)] = np.nan
 
 
+@functools.cache
+def _single_series() -> np.ndarray:
+    """For float32: erf(x) / x for |x| < 2 as a degree-11 polynomial in u = x^2 / 2 - 1
+    (monomial coefficients, highest first), the Chebyshev fit at 400 nodes of math.erf; its
+    relative error is 6e-11, a thousandth of float32's rounding."""
+    nodes = np.cos(np.pi * (np.arange(400) + 0.5) / 400)
+    roots = np.sqrt(2 * (nodes + 1))
+    ratios = [math.erf(r) / r if r else _TWO_OVER_SQRT_PI for r in roots]
+    chebyshev = np.polynomial.chebyshev.chebfit(nodes, ratios, 11)
+    return np.polynomial.chebyshev.cheb2poly(chebyshev)[::-1].copy()
+
+
+def _erf_single(x: np.ndarray) -> np.ndarray:
+    """erf of a float64 array of float32 values: x P(u) for |x| < 2 (no exp, no masks),
+    the continued fraction on the few past it."""
+    u = np.minimum(x * x, 4.0)
+    u *= 0.5
+    u -= 1.0
+    coefficients = _single_series()
+    out = np.full_like(x, coefficients[0])
+    for coefficient in coefficients[1:]:
+        out *= u
+        out += coefficient
+    out *= x  # (NaN stays NaN)
+    far = np.flatnonzero(np.abs(x) >= _SERIES_END)
+    if far.size:
+        values = x[far]
+        tail = np.copysign(1.0, values)  # |x| >= 6, +-inf
+        middle = np.abs(values) < _FRACTION_END
+        magnitude = np.abs(values[middle])
+        tail[middle] = np.copysign(1.0 - _erfc_fraction(magnitude, True), values[middle])
+        out[far] = tail
+    return out
+
+
 def erf(values: np.ndarray) -> np.ndarray:
     """The error function 2/sqrt(pi) int_0^x exp(-t^2) dt of an array (NumPy has none).
 
@@ -91,6 +127,13 @@ def erf(values: np.ndarray) -> np.ndarray:
     """
     values = np.asarray(values)
     single = values.dtype == np.float32
+    if single:
+        flat = values.reshape(-1)
+        out = np.empty(flat.shape, np.float32)
+        for start in range(0, flat.size, _BLOCK):  # (the temporaries stay in the cache)
+            block = flat[start : start + _BLOCK].astype(np.float64)
+            out[start : start + _BLOCK] = _erf_single(block)
+        return out.reshape(values.shape)
     flat = values.astype(np.float64).reshape(-1)
     out = np.empty_like(flat)
     for start in range(0, flat.size, _BLOCK):
@@ -148,7 +191,7 @@ class Logit(Function):
 
     def forward(ctx, x, eps):
         lo, hi, outside = (0, 1, np.nan) if eps is None else (eps, 1 - eps, 0)
-        ctx.scale = np.where((x < lo) | (x > hi), outside, 1).astype(x.dtype)
+        ctx.scale = xp.where((x < lo) | (x > hi), outside, 1).astype(x.dtype)
         ctx.bounds = None if eps is None else (lo, hi)
         ctx.save_for_backward(x)
         x = x if eps is None else np.clip(x, lo, hi)
@@ -404,7 +447,7 @@ class LogAddExp(Function):
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.logaddexp(a, b)
+        return xp.logaddexp(a, b)
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
@@ -472,7 +515,7 @@ class Remainder(Function):
                 ctx.quotient = np.floor_divide(a, b)
             y = np.remainder(a, b)
         if y.dtype.kind == "f":  # a zero has the dividend's sign (NumPy: the divisor's), as
-            y = np.where(y == 0, np.copysign(y, a), y)  # PyTorch: -4.0 % 2 is -0.0
+            y = xp.where(y == 0, np.copysign(y, a), y)  # PyTorch: -4.0 % 2 is -0.0
         return y
 
     def backward(ctx, grad_output):

@@ -16,7 +16,7 @@ def select(condition: np.ndarray, value, other=0):
     """`np.where(condition, value, other)` on arrays, the Where op on Tensors (create_graph)."""
     if xp.is_tensor(value) or xp.is_tensor(other):
         return Where.apply(condition, value, other)
-    return np.where(condition, value, other)
+    return xp.where(condition, value, other)
 
 
 class Where(Function):
@@ -26,7 +26,7 @@ class Where(Function):
 
     def forward(ctx, condition, a, b):
         ctx.condition = np.asarray(condition, dtype=bool)
-        return np.where(ctx.condition, a, b)
+        return xp.where(ctx.condition, a, b)
 
     def backward(ctx, grad_output):
         grad_a = select(ctx.condition, grad_output) if ctx.needs_input_grad[1] else None
