@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from tinygrad_np.errors import TensorError
@@ -148,7 +149,7 @@ def _property(name: str) -> property:
     return property(get, set)
 
 
-def _check_shape(before: Tensor, after: Any) -> None:
+def _check_shape(before: Any, after: Any) -> None:
     """PyTorch's rule without unsafe=True: a parametrization keeps the shape and dtype."""
     if not isinstance(after, Tensor):
         raise ValueError(f"A parametrization must return a tensor. Got {type(after).__name__}.")
@@ -180,9 +181,10 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     if not isinstance(original, Tensor):
         raise TensorError(f"Module '{type(module).__name__}' does not have a parameter, a buffer, "
                           f"or a parametrized element with name '{tensor_name}'")
-    entries = ParametrizationList([parametrization], original)
+    unparametrized = SimpleNamespace(dtype=original.dtype, shape=original.shape)
+    entries = ParametrizationList([parametrization], original)  # (may reshape `original`)
     if not unsafe:
-        _check_shape(original, entries())
+        _check_shape(unparametrized, entries())
     delattr(module, tensor_name)
     if not is_parametrized(module):
         module.parametrizations = _Parametrizations()
