@@ -36,6 +36,7 @@ from tinygrad_np.tensor import (
     _scalar_for,
     _viewed,
     _wrap_dim,
+    data_operand,
     float_operands,
     tensor_operand,
     to_tensor as _tensor,
@@ -1272,6 +1273,8 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    data_operand(name, input, "input")
+    data_operand(name, other)
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)

@@ -253,7 +253,7 @@ def int_arg(value: Any, kinds: str = "iu") -> Any:
     return value
 
 
-def int_tuple(value: Any) -> tuple:
+def int_tuple(value: Any, name: str = "an argument") -> tuple:
     """An int, an integer (or bool) tensor of one element (PyTorch's int lists take
     `tensor([1])`) or a sequence of ints and 0-d integer tensors (dims, shifts) as a tuple of
     its items."""
@@ -264,6 +264,8 @@ def int_tuple(value: Any) -> tuple:
             return (int(value._data.reshape(())),)
         raise TypeError(f"expected an int or a sequence of ints, got a {value.dtype} tensor of "
                         f"shape {value.shape}")
+    if not isinstance(value, (tuple, list, range, np.ndarray, Size)):  # (1.5, None, 'a')
+        raise TypeError(f"{name} must be an int or a tuple of ints, not {type(value).__name__}")
     return tuple(int_arg(item, "iub") for item in value)
 
 
@@ -543,6 +545,14 @@ def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
         raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
                         f"{type(value).__name__}")
     return value
+
+
+def data_operand(op: str, value: Any, argument: str = "other") -> None:
+    """PyTorch's TypeError for an operand that is no data (None, a string), where NumPy would
+    make an object array of it (a silent result) or fail with its own message."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
+                        f"{type(value).__name__}")
 
 
 def check_fill(op: str, value: Any, argument: str = "'fill_value' (position 2)") -> None:
@@ -1175,8 +1185,12 @@ def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     """An int, a sequence or None (all axes) as sorted non-negative axes (None for all)."""
     if dim is None:
         return None
-    dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else (
-        int_tuple(dim))  # (a 0-d integer tensor too)
+    try:
+        dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else (
+            int_tuple(dim))  # (a 0-d integer tensor too)
+    except TypeError:
+        raise TypeError(f"{op}(): argument 'dim' must be an int or a tuple of ints, not "
+                        f"{type(dim).__name__}") from None
     wrapped = tuple(sorted(_wrap_dim(op, item, ndim) for item in dims))
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"{op}: dim {dims} names an axis more than once")
@@ -3689,6 +3703,7 @@ class Tensor:
         if rtol < 0 or atol < 0:
             raise TensorError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, "
                               f"atol={atol}")
+        data_operand("isclose", other)
         if isinstance(other, Tensor) and other._data.dtype != self._data.dtype:
             raise TensorError(f"isclose: {self._data.dtype} did not match {other._data.dtype}; "
                               "convert one first, as PyTorch")
@@ -3701,6 +3716,7 @@ class Tensor:
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
         """True when isclose holds everywhere (a Python bool)."""
+        data_operand("allclose", other)
         return bool(np.all(self.isclose(other, rtol, atol, equal_nan)._data))
 
     # Comparisons and logic: bool or integer tensors without gradient.
@@ -3811,6 +3827,7 @@ class Tensor:
         return self._logical("logical_xor", np.logical_xor, other)
 
     def _logical(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        data_operand(op, other)
         _broadcast_shape(op, self.shape, np.shape(_data(other)))
         return Tensor._make(np.asarray(ufunc(self._data, _data(other))), None)
 
@@ -4940,8 +4957,8 @@ class Tensor:
         """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
         if dims is None:
             return self.flatten().roll(shifts, 0).reshape(self.shape)
-        shifts = int_tuple(shifts)
-        dims = int_tuple(dims)
+        shifts = int_tuple(shifts, "roll(): argument 'shifts'")
+        dims = int_tuple(dims, "roll(): argument 'dims'")
         if len(shifts) != len(dims):
             raise RuntimeError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
         result = self
@@ -4967,8 +4984,8 @@ class Tensor:
 
     def movedim(self, source: Axis, destination: Axis) -> Tensor:
         """Move the axes `source` to positions `destination`; the others keep their order."""
-        sources = int_tuple(source)
-        targets = int_tuple(destination)
+        sources = int_tuple(source, "movedim(): argument 'source'")
+        targets = int_tuple(destination, "movedim(): argument 'destination'")
         if len(sources) != len(targets):
             raise RuntimeError(f"movedim: {len(sources)} source dims for {len(targets)} "
                                "destinations")

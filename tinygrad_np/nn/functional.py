@@ -13,6 +13,7 @@ smooth_l1_loss, kl_div.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import warnings
 from collections.abc import Sequence
@@ -65,6 +66,7 @@ from tinygrad_np.nn.functional_interpolate import (
 )
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,
+    data_target,
     fits_output,
     huber_loss as huber_loss,
     in_dtype_of,
@@ -304,6 +306,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     if logits.dtype.kind != "f":  # PyTorch has no integer kernel for it either
         raise DtypeError(f"cross_entropy: the input (logits) must be a float tensor, got "
                          f"{logits.dtype}; convert it with .float()")
+    data_target("cross_entropy", target)
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = _data(target)
     if (weight is not None or label_smoothing or logits.ndim > 2 or ignore_index >= 0
@@ -402,6 +405,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
     input = _tensor(input)
+    data_target("binary_cross_entropy", target)
     _float_operands(input, target, "binary_cross_entropy", same=True)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy")
@@ -438,6 +442,7 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     reduction = legacy_reduction(size_average, reduce, reduction,
                                  "binary_cross_entropy_with_logits")
     input = _tensor(input)
+    data_target("binary_cross_entropy_with_logits", target)
     _float_operands(input, target, "binary_cross_entropy_with_logits", same=False)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy_with_logits")
@@ -457,6 +462,7 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     `weight` (the input's shape) weighs each element; 'mean' then divides by its sum."""
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     input = _tensor(input)
+    data_target("mse_loss", target)
     target = _target(target, input)
     same_shape(input, target, "mse_loss", "warn")
     difference = input - target
@@ -825,6 +831,22 @@ def _pad_edges(x: Tensor, axis: int, before: int, after: int, mode: str) -> Tens
                axis)  # (a count of 0 can make a slice reaching index -1 select an element)
 
 
+def _pad_amounts(pad: Any) -> list[int]:
+    """F.pad's `pad` as ints: a float (1.5) is PyTorch's TypeError, not truncated to 1."""
+    if not isinstance(pad, (list, tuple, np.ndarray)):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
+                        f"{type(pad).__name__}")
+    amounts = []
+    for position, amount in enumerate(pad):
+        try:
+            amounts.append(operator.index(amount))
+        except TypeError:
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but "
+                            f"found element of type {type(amount).__name__} at pos "
+                            f"{position}") from None
+    return amounts
+
+
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad the last len(pad) // 2 axes. `pad` lists (before, after) pairs starting with the
@@ -832,7 +854,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     'constant' (with `value`, 0 by default; negative pads crop), 'reflect', 'replicate',
     'circular'. The gradient of a padded element goes to the element it copies."""
     input = _tensor(input)
-    pad = [int(amount) for amount in pad]
+    pad = _pad_amounts(pad)
     if len(pad) % 2:
         raise TensorError(f"pad: padding length must be divisible by 2, got {len(pad)}")
     if len(pad) // 2 > input.ndim:
@@ -840,9 +862,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                           f"{input.ndim} dims")
     pairs = {input.ndim - 1 - i: (pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)}
     if mode != "constant":
-        if mode not in ("reflect", "replicate", "circular"):
-            raise TensorError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
-                              f"'circular', got {mode!r}")
+        if mode not in ("reflect", "replicate", "circular"):  # (PyTorch: NotImplementedError)
+            raise NotImplementedError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                                      f"'circular', got {mode!r}")
         if value:
             raise TensorError(f"pad: a padding value only goes with mode='constant', not {mode!r}")
         if input.ndim - len(pad) // 2 not in (1, 2):  # PyTorch's (no-)batch + channel axes

@@ -1,0 +1,143 @@
+"""Round 17 (l): the error contract for bad input, from a sweep of ~2,900 bad calls against
+PyTorch 2.13. Loss targets that are no data (None, a string) raise PyTorch's TypeError (they
+gave a NaN loss or a KeyError), `out=` on functions without it, None or a string as the
+operand of logical ops, isclose, gcd and lcm, float or None dims named by the op, F.pad's
+float amounts refused (they were truncated), ..."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn.functional as F
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def _x(m, shape=(2, 3)):
+    return m.tensor(np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 7 + 0.1)
+
+
+def _same_error(call, error, match):
+    """`call(tg)` raises `error` with a message matching `match`; torch raises the same type."""
+    with pytest.raises(error, match=match):
+        call(tg)
+    if torch is not None:
+        with pytest.raises(error):
+            call(torch)
+
+
+# ---- 1. loss targets that are no data ------------------------------------------------------
+TARGET_LOSSES = ["l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "soft_margin_loss",
+                 "poisson_nll_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss",
+                 "mse_loss", "nll_loss", "cross_entropy", "multi_margin_loss",
+                 "multilabel_margin_loss", "binary_cross_entropy",
+                 "binary_cross_entropy_with_logits"]
+
+
+@pytest.mark.parametrize("name", TARGET_LOSSES)
+@pytest.mark.parametrize("target", [None, "a"])
+def test_loss_target_none_or_string_is_type_error(name, target):
+    x = _x(tg).sigmoid()
+    with pytest.raises(TypeError, match=rf"{name}\(\): argument 'target' \(position 2\) must be "
+                                         rf"Tensor, not {type(target).__name__}"):
+        getattr(F, name)(x, target)
+
+
+def test_gaussian_nll_and_margin_ranking_none():
+    x = _x(tg)
+    with pytest.raises(TypeError, match=r"gaussian_nll_loss\(\): argument 'target'"):
+        F.gaussian_nll_loss(x, None, x.abs())
+    with pytest.raises(TypeError, match=r"gaussian_nll_loss\(\): argument 'var'"):
+        F.gaussian_nll_loss(x, x, None)
+    with pytest.raises(TypeError, match=r"margin_ranking_loss\(\): argument 'target' "
+                                        r"\(position 3\)"):
+        F.margin_ranking_loss(x[0], x[1], None)
+
+
+def test_loss_numbers_and_arrays_still_taken():
+    x = _x(tg)
+    assert F.mse_loss(x, tg.zeros(2, 3)).item() == pytest.approx(float((x._data ** 2).mean()))
+    assert F.mse_loss(x, np.zeros((2, 3))).item() == pytest.approx(
+        float((x._data ** 2).mean()))
+
+
+def test_multi_margin_loss_float_target_refused():
+    x = _x(tg)
+    with pytest.raises(RuntimeError, match="multi_margin_loss: expected scalar type Long"):
+        F.multi_margin_loss(x, tg.tensor([0.7, 2.0]))
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            torch.nn.functional.multi_margin_loss(_x(torch), torch.tensor([0.7, 2.0]))
+    # integer ids: 0.5 * ... a known value, (1 - x[y] + x[i]) summed over i != y, / C
+    loss = F.multi_margin_loss(tg.tensor([[0.0, 0.5, 0.25]]), tg.tensor([0]))
+    assert loss.item() == pytest.approx((1.5 + 1.25) / 3)
+
+
+# ---- 2. out= on functions without one --------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.allclose(x, x, out=m.empty(0)),
+    lambda m, x: m.equal(x, x, out=m.empty(0)),
+    lambda m, x: m.isclose(x, x, out=m.empty(0)),
+    lambda m, x: m.is_complex(x, out=m.empty(0)),
+    lambda m, x: m.chunk(x, 1, out=m.empty(0)),
+    lambda m, x: m.roll(x, 1, out=m.empty(0)),
+    lambda m, x: m.unsqueeze(x, 1, out=m.empty(0)),
+])
+def test_out_keyword_refused_where_pytorch_has_none(call):
+    _same_error(lambda m: call(m, _x(m)), TypeError, "unexpected keyword argument 'out'")
+
+
+# ---- 3. None or a string as an operand -------------------------------------------------------
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor", "isclose",
+                                  "allclose", "gcd", "lcm"])
+@pytest.mark.parametrize("other", [None, "a"])
+def test_operand_none_or_string(name, other):
+    def call(m):
+        x = _x(m).long() if name in ("gcd", "lcm") else _x(m)
+        return getattr(m, name)(x, other)
+    _same_error(call, TypeError, rf"{name}\(\): argument 'other' must be Tensor, not "
+                                 rf"{type(other).__name__}")
+
+
+def test_logical_and_with_number_still_works():
+    assert tg.logical_and(tg.tensor([0.0, 2.0]), 1).tolist() == [False, True]
+
+
+# ---- 4. dims of the wrong type ---------------------------------------------------------------
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "amax", "amin", "var", "std",
+                                  "logsumexp", "any", "all", "squeeze", "nansum", "nanmean",
+                                  "count_nonzero"])
+@pytest.mark.parametrize("dim", [1.5, "a"])
+def test_reduction_dim_of_wrong_type(name, dim):
+    _same_error(lambda m: getattr(_x(m), name)(dim=dim), TypeError,
+                rf"(nan)?{name.replace('nan', '')}\(\): argument 'dim' must be an int or a tuple "
+                rf"of ints, not "
+                rf"{type(dim).__name__}")
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda m, x: x.movedim(1.5, 0), r"movedim\(\): argument 'source'"),
+    (lambda m, x: x.movedim(None, 0), r"movedim\(\): argument 'source'"),
+    (lambda m, x: x.movedim(0, 1.5), r"movedim\(\): argument 'destination'"),
+    (lambda m, x: x.roll(1, 1.5), r"roll\(\): argument 'dims'"),
+])
+def test_shape_op_dims_of_wrong_type(call, match):
+    _same_error(lambda m: call(m, _x(m)), TypeError, match)
+
+
+# ---- 5. F.pad amounts --------------------------------------------------------------------------
+def test_pad_float_amount_refused_not_truncated():
+    _same_error(lambda m: m.nn.functional.pad(_x(m), (1.5, 1)), TypeError,
+                r"pad\(\): argument 'pad' \(position 2\) must be tuple of ints, but found "
+                r"element of type float at pos 0")
+    padded = F.pad(tg.tensor([[1.0, 2.0]]), (np.int64(1), 0))  # NumPy ints are ints
+    assert padded.tolist() == [[0.0, 1.0, 2.0]]
+
+
+def test_pad_unknown_mode_not_implemented():
+    _same_error(lambda m: m.nn.functional.pad(_x(m), (1, 1), mode="bogus"),
+                NotImplementedError, "bogus")
