@@ -141,3 +141,80 @@ def test_pad_float_amount_refused_not_truncated():
 def test_pad_unknown_mode_not_implemented():
     _same_error(lambda m: m.nn.functional.pad(_x(m), (1, 1), mode="bogus"),
                 NotImplementedError, "bogus")
+
+
+# ---- 6. where() with an explicit None, clamp with a str bound, xlogy's operands ------------------
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.where(x > 0, None),
+    lambda m, x: m.where(x > 0, x, None),
+    lambda m, x: m.where(x > 0, None, x),
+    lambda m, x: x.clamp(min="a"),
+    lambda m, x: m.clamp(x, 0, "a"),
+    lambda m, x: m.xlogy(x, None),
+    lambda m, x: m.xlogy(x, "a"),
+])
+def test_none_or_string_operands_type_error(call):
+    _same_error(lambda m: call(m, _x(m)), TypeError, r"where\(\)|clamp\(\)|xlogy\(\)")
+
+
+def test_where_forms_still_work():
+    x = tg.tensor([[-1.0, 2.0], [3.0, -4.0]])
+    assert tg.where(x > 0, x, 0.0).tolist() == [[0.0, 2.0], [3.0, 0.0]]
+    rows, cols = tg.where(x > 0)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
+    out = tg.empty(2, 2)
+    tg.where(x > 0, x, x * 0, out=out)
+    assert out.tolist() == [[0.0, 2.0], [3.0, 0.0]]
+
+
+# ---- 7. nanmedian of bools, bincount of floats, fill values of several elements -----------------
+def test_nanmedian_bool_refused_as_median():
+    _same_error(lambda m: m.tensor([[True, False]]).nanmedian(dim=1), NotImplementedError,
+                "nanmedian: not implemented for bool")
+    assert tg.nanmedian(tg.tensor([1.0, float("nan"), 3.0])).item() == 1.0
+
+
+def test_bincount_of_floats_not_implemented():
+    _same_error(lambda m: m.bincount(m.tensor([1.0, 2.0])), NotImplementedError,
+                "bincount: not implemented for float32")
+    assert tg.bincount(tg.tensor([0, 2, 2])).tolist() == [1, 0, 2]
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.zeros(2, 3).fill_(m.ones(2, 3)),
+    lambda m: m.zeros(2, 3).masked_fill(m.ones(2, 3) > 0, m.ones(2, 3)),
+])
+def test_fill_value_of_several_elements_runtime_error(call):
+    _same_error(call, RuntimeError, "only supports a 0-dimensional value tensor")
+
+
+def test_fill_value_still_type_error_for_a_string():
+    _same_error(lambda m: m.zeros(2).fill_("a"), TypeError, "must be Number")
+
+
+# ---- 8. indexing and take: PyTorch's words, not NumPy's ----------------------------------------
+def test_bool_mask_of_the_wrong_shape():
+    _same_error(lambda m: _x(m)[m.tensor([True])], IndexError,
+                r"The shape of the mask at index 0 \(size 1\) does not match the shape of the "
+                r"indexed tensor \[2, 3\]")
+    _same_error(lambda m: _x(m)[:, m.tensor([True, False])], IndexError,
+                "The shape of the mask at index 1")
+
+
+def test_float_index_message():
+    _same_error(lambda m: _x(m)[1.5], IndexError, r"None and long or byte tensors are valid "
+                                                  r"indices \(got 1.5\)")
+
+
+@pytest.mark.parametrize("index", [10, -7])
+def test_take_out_of_range(index):
+    _same_error(lambda m: _x(m).take(m.tensor([0, index])), IndexError,
+                rf"take: out of range: tried to access index {index} on a tensor of 6 elements")
+    assert tg.take(_x(tg), tg.tensor([-1])).tolist() == pytest.approx([5 / 7 + 0.1])
+
+
+# ---- 9. Tensor.to of something that is neither dtype nor device --------------------------------
+@pytest.mark.parametrize("arg", ["bogus", 5])
+def test_to_unknown_runtime_error(arg):
+    _same_error(lambda m: _x(m).to(arg), RuntimeError, "neither a dtype nor a device")
+    assert _x(tg).to("float64").dtype == tg.float64

@@ -120,9 +120,9 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor: 
     (at least `minlength` bins); int64, or the sums of `weights` per bin (float32 weights
     stay float32, any other dtype gives float64, as PyTorch)."""
     data = _array(input)
-    if data.dtype == np.bool_:
-        raise DtypeError("bincount: not implemented for bool tensors (as PyTorch); convert "
-                         "with .long() first")
+    if data.dtype == np.bool_ or data.dtype.kind not in "iu":  # (PyTorch: NotImplementedError)
+        raise DtypeError(f"bincount: not implemented for {data.dtype} tensors (as PyTorch); "
+                         f"convert with .long() first")
     if data.ndim != 1 or data.dtype.kind not in "iu":
         raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got "
                            f"{data.dtype} of shape {data.shape}")

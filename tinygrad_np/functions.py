@@ -38,20 +38,24 @@ from tinygrad_np.tensor import (
     _wrap_dim,
     data_operand,
     float_operands,
+    refuse_bool,
     tensor_operand,
     to_tensor as _tensor,
 )
 
+_UNSET: Any = object()  # where()'s missing input and other (an explicit None is refused)
 
-def where(condition: Any, input: Any = None, other: Any = None) -> Any:
+
+def where(condition: Any, input: Any = _UNSET, other: Any = _UNSET) -> Any:  # noqa: A002
     """`input` where `condition` is True, else `other` (either may be a number);
     the gradient goes to the chosen side. With one argument, `condition.nonzero(as_tuple=True)`.
     """
-    if input is None and other is None:
+    if input is _UNSET and other is _UNSET:
         return _tensor(condition).nonzero(as_tuple=True)
-    if input is None or other is None:  # PyTorch's TypeError, not a tensor of None
+    if input is None or other is None or _UNSET in (input, other):  # PyTorch's TypeError
+        named = ["missing" if v is _UNSET else type(v).__name__ for v in (input, other)]
         raise TypeError("where() takes a condition alone, or a condition, input and other; got "
-                        f"input={type(input).__name__} and other={type(other).__name__}")
+                        f"input={named[0]} and other={named[1]}")
     if isinstance(input, Tensor):  # both cast to PyTorch's result dtype first
         input, other = _binary(input, _int_for_where(other, input))
     elif isinstance(other, Tensor):
@@ -59,14 +63,14 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     return Where.apply(_condition(condition, where=True), input, other)
 
 
-def where_out(condition: Any, input: Any = None, other: Any = None, *,  # noqa: A002
+def where_out(condition: Any, input: Any = _UNSET, other: Any = _UNSET, *,  # noqa: A002
               out: Any = None) -> Any:
     """`input` where `condition` is True, else `other` (torch.where, with `out=`): as
     `where`; with `out=` both must be tensors (a number is PyTorch's TypeError there)."""
     if out is None:
         return where(condition, input, other)
     for position, (argument, value) in enumerate((("input", input), ("other", other)), 2):
-        if value is not None and not isinstance(value, Tensor):
+        if value is not _UNSET and not isinstance(value, Tensor):
             raise TypeError(f"where(): argument '{argument}' (position {position}) must be "
                             f"Tensor, not {type(value).__name__} (with out=, as PyTorch)")
     return with_out(where)(condition, input, other, out=out)
@@ -982,6 +986,8 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median ignoring NaNs (NaN only when all are NaN). Without dim, a 0-d tensor
     (ties share the gradient); with dim, (values, indices)."""
     x = _tensor(input)
+    if dim is not None or x._data.size:  # (as median: PyTorch has no bool kernel)
+        refuse_bool("nanmedian", x)
     nans = np.isnan(x._data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
     if dim is None:
         if nans.all() or not nans.any():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import re
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -212,11 +213,15 @@ def _wide_int(tensor: Tensor) -> Tensor:
     return tensor.astype(np.int64) if dtype.kind in "biu" and dtype != np.int64 else tensor
 
 
-def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
+def _floats_in(a: Any, b: Any, op: str = "this op") -> tuple[Any, Any]:
     """Two operands of a float-only op, each tensor cast first to PyTorch's result dtype (the
     default float one for integers; a 0-d tensor follows an n-d one, a NumPy scalar is a
     Python number), so that float64's log of a uint8, int16 or float32 operand is not NumPy's
     float16 or float32 one."""
+    for value in (a, b):
+        if value is None or isinstance(value, (str, bytes)):  # (not NumPy's ufunc message)
+            raise TypeError(f"{op}(): expected a Tensor or a number as operand, got "
+                            f"{type(value).__name__}")
     a, b = _number(a), _number(b)
     target = result_dtype(_data(a), _data(b))
     if target is None:
@@ -561,6 +566,10 @@ def check_fill(op: str, value: Any, argument: str = "'fill_value' (position 2)")
     if isinstance(value, bool | int | float | complex | np.number | np.bool_) or (
             isinstance(value, Tensor | np.ndarray) and value.ndim == 0):
         return
+    if isinstance(value, Tensor) and op.endswith(("fill", "fill_")):  # PyTorch: RuntimeError
+        # (fill_, masked_fill, index_fill; full and new_full raise the TypeError below)
+        raise DataError(f"{op}: only supports a 0-dimensional value tensor, but got tensor with "
+                        f"{value.ndim} dimension(s) (shape {value.shape})")
     raise TypeError(f"{op}(): argument {argument} must be Number, not {type(value).__name__}")
 
 
@@ -1228,6 +1237,20 @@ def _src_fits(op: str, index: np.ndarray, tensor: Tensor, axis: int, src: Any) -
         raise RuntimeError(f"{op}: expected index {index.shape} to be no larger than self "
                            f"{tensor.shape} apart from dimension {axis} and to be no larger "
                            f"than src {np.shape(_data(src))}")
+
+
+def _index_message(message: str, shape: tuple[int, ...], index: Any) -> str:
+    """NumPy's IndexError for `t[index]` in PyTorch's words (only reached after NumPy failed)."""
+    mask = re.match(r"boolean index did not match indexed array along (?:axis|dimension) (\d+); "
+                    r"size of axis is (\d+) but size of corresponding boolean axis is (\d+)",
+                    message)
+    if mask:
+        return (f"The shape of the mask at index {mask[1]} (size {mask[3]}) does not match the "
+                f"shape of the indexed tensor {list(shape)} (size {mask[2]} there)")
+    if message.startswith("only integers, slices"):
+        return (f"only integers, slices (`:`), ellipsis (`...`), None and long or byte tensors "
+                f"are valid indices (got {index!r})")
+    return message.replace(" for axis ", " for dimension ")
 
 
 def _type_name(value: Any) -> str:
@@ -3151,6 +3174,9 @@ class Tensor:
         bound at least, as PyTorch."""
         if min is None and max is None:
             raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
+        for name, bound in (("min", min), ("max", max)):
+            if isinstance(bound, (str, bytes)):
+                data_operand("clamp", bound, name)
         # PyTorch refuses a number past the dtype's range; for integer tensors only a Python
         # int is checked (-1 wraps into uint8, as there) and a float bound promotes
         if any(isinstance(b, Tensor) and b._data.dtype is not self._data.dtype
@@ -4052,7 +4078,7 @@ class Tensor:
             if any(isinstance(part, str) for part in parts):  # PyTorch: a TypeError
                 raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, "
                                 "None, Ellipsis or index tensors") from None
-            raise IndexError(str(error).replace(" for axis ", " for dimension ")) from None
+            raise IndexError(_index_message(str(error), self.shape, index)) from None
 
     def astype(self, dtype: Any) -> Tensor:
         """Convert to `dtype`; the gradient converts back."""
@@ -4128,6 +4154,12 @@ class Tensor:
                 dtype = arg
         as_device(device, "Tensor.to")
         result = self
+        if isinstance(dtype, str) or type(dtype) is int:  # to('bogus'), to(5): PyTorch's error
+            try:
+                np.dtype(dtype)
+            except TypeError:
+                raise TensorError(f"Tensor.to: {dtype!r} is neither a dtype nor a device "
+                                  "(expected one of cpu, cuda, mps, ... or a dtype)") from None
         if dtype is not None and np.dtype(dtype) != self.dtype:
             result = self.astype(dtype)
         elif copy:
@@ -4396,7 +4428,13 @@ class Tensor:
     def take(self, index: Tensor) -> Tensor:
         """The elements at `index` (any shape) of the flattened tensor."""
         _need_tensor("take", "index", index)
-        return GetItem.apply(self.reshape(-1), _index_array("take", index))
+        positions = _index_array("take", index)
+        try:
+            return GetItem.apply(self.reshape(-1), positions)
+        except IndexError:  # NumPy's message names an axis of the flattened array
+            bad = positions[(positions >= self.numel()) | (positions < -self.numel())]
+            raise IndexOutOfBounds(f"take: out of range: tried to access index {bad.flat[0]} "
+                                   f"on a tensor of {self.numel()} elements") from None
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """The entries `index` (1-D) along `dim`."""
@@ -4604,7 +4642,7 @@ class Tensor:
     def xlogy(self, other: Any) -> Tensor:
         """self * log(other), 0 where self is 0 (unless other is NaN), as PyTorch;
         d/dself = log(other), d/dother = self / other."""
-        return Xlogy.apply(*_floats_in(self, other))
+        return Xlogy.apply(*_floats_in(self, other, "xlogy"))
 
     def triu(self, diagonal: int = 0) -> Tensor:
         """The upper triangle of the last two axes (from `diagonal` up); zeros below."""
