@@ -218,3 +218,57 @@ def test_take_out_of_range(index):
 def test_to_unknown_runtime_error(arg):
     _same_error(lambda m: _x(m).to(arg), RuntimeError, "neither a dtype nor a device")
     assert _x(tg).to("float64").dtype == tg.float64
+
+
+# ---- 10. non-tensors where a module or a function reads attributes: TypeError, not AttributeError
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.PixelShuffle(2)(None),
+    lambda m: m.nn.PixelUnshuffle(2)("a"),
+    lambda m: m.nn.ChannelShuffle(1)([[1.0]]),
+    lambda m: m.nn.functional.conv2d(m.ones(1, 3, 4, 4), None),
+    lambda m: m.nn.functional.conv_transpose2d(m.ones(1, 3, 4, 4), None),
+    lambda m: m.nn.functional.linear(m.ones(2, 3), None),
+    lambda m: m.abs_(None),
+    lambda m: m.sin_("a"),
+    lambda m: m.clamp_(None, 0),
+    lambda m: m.ldexp_(2, m.ones(2)),
+    lambda m: m.conj_physical_(None),
+    lambda m: m.var_mean(None),
+    lambda m: m.std_mean("a"),
+    lambda m: m.is_nonzero(None),
+    lambda m: m.is_signed(2),
+    lambda m: m.get_device(None),
+    lambda m: m.is_inference("a"),
+    lambda m: m.isin(m.ones(2), None),
+])
+def test_non_tensor_input_type_error(call):
+    with pytest.raises(TypeError) as info:
+        call(tg)
+    assert not isinstance(info.value, AttributeError)
+    if torch is not None:
+        with pytest.raises(TypeError):
+            call(torch)
+
+
+def test_module_level_in_place_forms_still_work():
+    x = tg.tensor([-1.0, 2.0])
+    assert tg.abs_(x) is x and x.tolist() == [1.0, 2.0]
+    assert tg.ldexp_(x, tg.tensor([1, 2])).tolist() == [2.0, 8.0]
+    assert tg.clamp_(x, 0, 3).tolist() == [2.0, 3.0]
+
+
+# ---- 11. 0-d inputs of GLU and Unflatten ---------------------------------------------------------
+def test_glu_of_a_scalar_and_a_bad_dim():
+    _same_error(lambda m: m.nn.GLU()(m.tensor(1.5)), RuntimeError, "glu does not support scalars")
+    _same_error(lambda m: m.nn.functional.glu(m.ones(2, 4), 5), IndexError,
+                "Dimension out of range")
+    y = F.glu(tg.tensor([[0.0, 2.0, 0.0, 0.0]]), 0 - 1)
+    assert y.tolist() == [[0.0, 1.0]]  # [0, 2] * sigmoid([0, 0]) = [0, 1]
+
+
+def test_unflatten_of_a_scalar():
+    _same_error(lambda m: m.nn.Unflatten(1, (3, 1))(m.tensor(1.5)), IndexError,
+                "Dimension out of range")
+    _same_error(lambda m: m.tensor(1.5).unflatten(0, (1, 1)), RuntimeError,
+                "Dimension specified as 0 but tensor has no dimensions")
+    assert tg.nn.Unflatten(-1, (-1, 1))(tg.ones(2, 3)).shape == (2, 3, 1)

@@ -275,7 +275,7 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
          invert: bool = False) -> Tensor:
     """A bool tensor of `elements`' shape: True where the element occurs in `test_elements`
     (False where it does not, with `invert`). Either may be a number."""
-    if isinstance(elements, str) or isinstance(test_elements, str):
+    if any(value is None or isinstance(value, (str, bytes)) for value in (elements, test_elements)):
         raise TypeError(f"isin() received an invalid combination of arguments - got "
                         f"({type(elements).__name__}, {type(test_elements).__name__})")
     first, second, _ = promoted_operands(_array(elements), _array(test_elements))

@@ -275,6 +275,7 @@ def std_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None,  # n
 
 def _with_mean(spread: Any, input: Tensor, dim: Axis, unbiased: bool | None,  # noqa: A002
                keepdim: bool, correction: float | None) -> tuple[Tensor, Tensor]:
+    tensor_operand(f"{spread.__name__}_mean", input, "input")
     if isinstance(dim, bool):  # var_mean(x, True): PyTorch's older (input, unbiased) form
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:  # PyTorch's TypeError
@@ -1302,6 +1303,7 @@ def lcm(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
     """`torch.clamp_(t, min, max)`: t.clamp_(min, max)."""
+    tensor_operand("clamp_", input, "input")
     return input.clamp_(min, max)
 
 

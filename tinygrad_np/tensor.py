@@ -5010,6 +5010,9 @@ class Tensor:
     def unflatten(self, dim: int, sizes: tuple[int, ...]) -> Tensor:
         """Split axis `dim` into axes of `sizes` (one may be -1)."""
         axis = _wrap_dim("unflatten", dim, self.ndim)
+        if not self.ndim:  # (the 0-d rule admits dim 0, but there is no axis to split)
+            raise TensorError(f"unflatten: Dimension specified as {dim} but tensor has no "
+                              "dimensions")
         sizes = tuple(sizes)
         if -1 in sizes:
             known = math.prod(size for size in sizes if size != -1)

@@ -136,7 +136,7 @@ from tinygrad_np.ops.loss import (
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor, _scalar_for, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, _scalar_for, tensor_operand, to_tensor as _tensor
 
 # PyTorch's names for grid_sample's modes (the numbers its kernels use)
 GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
@@ -272,6 +272,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     One fused op: dx = g W, dW = g^T x (C-ordered, like W), db = g summed over the batch.
     A 1-D weight is one output feature without its axis (x @ w), as PyTorch's.
     """
+    if weight is None or isinstance(weight, (str, bytes)):  # (NumPy arrays are taken)
+        tensor_operand("linear", weight, "weight")
     if isinstance(weight, Tensor) and weight.ndim == 1:
         x = _tensor(input)
         if bias is not None and (np.ndim(bias) != 0 or x.ndim != 1):
@@ -1119,6 +1121,7 @@ def _conv_geometry(x_shape: tuple, weight_shape: tuple, stride: Any, padding: An
 
 def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
             groups: int, function: str) -> Tensor:
+    tensor_operand(function, weight, "weight")
     x, unbatched = _batched(x, function)
     geometry = _conv_geometry(x.shape, tuple(weight.shape), stride, padding, dilation, groups,
                               function)
@@ -1220,6 +1223,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     (H - 1) s - 2 p + d (kh - 1) + output_padding + 1."""
     name = "conv_transpose2d"
     x, unbatched = _batched(input, name)
+    tensor_operand(name, weight, "weight")
     if weight.ndim != 4:
         raise TensorError(f"{name}: weight must be 4-D (in, out/groups, kh, kw), got shape "
                           f"{weight.shape}")
@@ -1271,7 +1275,7 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                              single["padding"], single["output_padding"], groups,
                              single["dilation"])
     except ValueError as error:  # the 2-D message, named and sized for 1-D
-        raise TensorError(f"{name} (input {tuple(input.shape)}, weight {weight.shape}): "
+        raise TensorError(f"{name} (input {tuple(np.shape(input))}, weight {weight.shape}): "
                           f"{str(error).split(': ', 1)[-1]}") from None
     y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
