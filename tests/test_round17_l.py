@@ -268,7 +268,45 @@ def test_glu_of_a_scalar_and_a_bad_dim():
 
 def test_unflatten_of_a_scalar():
     _same_error(lambda m: m.nn.Unflatten(1, (3, 1))(m.tensor(1.5)), IndexError,
-                "Dimension out of range")
+                "Dimension specified as 1 but tensor has no dimensions")
     _same_error(lambda m: m.tensor(1.5).unflatten(0, (1, 1)), RuntimeError,
                 "Dimension specified as 0 but tensor has no dimensions")
     assert tg.nn.Unflatten(-1, (-1, 1))(tg.ones(2, 3)).shape == (2, 3, 1)
+
+
+# ---- 12. ops that need a real axis, on a 0-d tensor --------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda m, x: x.unbind(0),
+    lambda m, x: x.select(0, 0),
+    lambda m, x: x.roll(1, 0),
+    lambda m, x: x.take_along_dim(m.tensor(0), 0),
+    lambda m, x: x.cross(m.tensor(1.0), dim=0),
+])
+def test_zero_d_tensor_has_no_axis(call):
+    _same_error(lambda m: call(m, m.tensor(2.0)), IndexError, "tensor has no dimensions")
+
+
+def test_real_axis_ops_still_work():
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert [t.tolist() for t in x.unbind(1)] == [[1.0, 3.0], [2.0, 4.0]]
+    assert x.select(-1, 0).tolist() == [1.0, 3.0]
+    assert x.roll(1, 0).tolist() == [[3.0, 4.0], [1.0, 2.0]]
+
+
+# ---- 13. None where a sequence of ints is wanted ----------------------------------------
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda m: m.nn.functional.layer_norm(m.ones(2, 3), None), "normalized_shape"),
+    (lambda m: m.ones(2, 3).split_with_sizes(None), "split_sizes"),
+    (lambda m: m.hsplit(m.ones(2, 4), None), "indices_or_sections"),
+    (lambda m: m.linalg.multi_dot(None), "multi_dot"),
+    (lambda m: m.nuclear_norm(m.ones(2, 3), None), "dim"),
+])
+def test_none_for_a_sequence_of_ints(call, match):
+    _same_error(call, TypeError, match)
+
+
+def test_sequences_of_ints_still_taken():
+    x = tg.ones(2, 4)
+    assert F.layer_norm(x, tg.Size([4])).shape == (2, 4)
+    assert [t.shape[1] for t in tg.hsplit(x, [1, 3])] == [1, 2, 1]
+    assert tg.nuclear_norm(tg.eye(2) * 3).item() == pytest.approx(6.0)

@@ -38,6 +38,7 @@ from tinygrad_np.tensor import (
     _wrap_dim,
     data_operand,
     float_operands,
+    int_tuple,
     refuse_bool,
     tensor_operand,
     to_tensor as _tensor,
@@ -617,7 +618,7 @@ def _sections_or_indices(name: str, spec: Any) -> Any:
         spec = spec.tolist()
     if isinstance(spec, (int, np.integer)):
         return int(spec)
-    return [int(i) for i in spec]
+    return [int(i) for i in int_tuple(spec, f"{name}(): argument 'indices_or_sections'")]
 
 
 def tensor_split(input: Any, indices_or_sections: Any = None, dim: int = 0, *,

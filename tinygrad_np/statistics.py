@@ -22,6 +22,7 @@ from tinygrad_np.ops.scan import LogCumSumExp
 from tinygrad_np.tensor import (
     Axis,
     Tensor,
+    _axis_of,
     _broadcast_shape,
     _data,
     _wrap_dim,
@@ -204,7 +205,7 @@ def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa:
         if not sizes:
             raise RuntimeError(f"cross: no dimension of size 3 in input of shape {input.shape}")
         dim = sizes[0]
-    axis = _wrap_dim("cross", dim, input.ndim)
+    axis = _axis_of("cross", dim, input.ndim)
     if input.shape[axis] != 3 or other.shape[axis] != 3:  # (checked before broadcasting)
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"shapes {input.shape} and {other.shape}")

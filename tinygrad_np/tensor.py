@@ -1181,6 +1181,15 @@ def _wrap_dim(op: str, dim: Any, ndim: int, extra: int = 0) -> int:
     return check_dim(op, dim, ndim + extra)
 
 
+def _axis_of(op: str, dim: Any, ndim: int) -> int:
+    """`_wrap_dim` for an op that needs a real axis (select, unbind, roll, ...): a 0-d tensor,
+    which the reductions' rule lets name dim 0 or -1, has none (PyTorch's IndexError)."""
+    if not ndim:
+        raise IndexOutOfBounds(f"{op}: Dimension specified as {dim} but tensor has no "
+                               "dimensions")
+    return check_dim(op, dim, ndim)
+
+
 def _scan_dtype(op: str, tensor: Tensor, dtype: Any) -> Tensor:
     """`tensor` in the `dtype=` of cumsum/cumprod: PyTorch has no bool running sum or product
     (a 0-d or empty tensor passes, as there)."""
@@ -4407,7 +4416,7 @@ class Tensor:
         indices = _index_array("take_along_dim", indices)
         if dim is None:
             return self.flatten()._gather(0, indices.reshape(-1))  # (no negatives: PyTorch)
-        axis = _wrap_dim("take_along_dim", dim, self.ndim)
+        axis = _axis_of("take_along_dim", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         indices = np.where(indices < 0, indices + size, indices)  # from the end, as PyTorch
         if indices.ndim != self.ndim:
@@ -4454,7 +4463,7 @@ class Tensor:
 
     def select(self, dim: int, index: int) -> Tensor:
         """The slice at position `index` of `dim` (that axis removed)."""
-        axis = _wrap_dim("select", dim, self.ndim)
+        axis = _axis_of("select", dim, self.ndim)
         if not -self.shape[axis] <= index < self.shape[axis]:
             raise IndexError(f"select: index {index} out of range for dim {dim} of size "
                              f"{self.shape[axis]}")
@@ -4963,7 +4972,7 @@ class Tensor:
                                   f"tensor, got {self.dtype} of shape {self.shape}")
             return Tensor(np.arange(self.numel())).repeat_interleave(self.reshape(-1), 0)
         source, axis = (self.flatten(), 0) if dim is None else (
-            self, _wrap_dim("repeat_interleave", dim, self.ndim))
+            self, _axis_of("repeat_interleave", dim, self.ndim))
         counts = _index_array("repeat_interleave", repeats)
         length = source.shape[axis] if source.ndim else 1
         if (counts < 0).any() or counts.ndim > 1 or counts.size not in (1, length):
@@ -5001,7 +5010,7 @@ class Tensor:
             raise RuntimeError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
         result = self
         for shift, dim in zip(shifts, dims):
-            axis = _wrap_dim("roll", dim, self.ndim)
+            axis = _axis_of("roll", dim, self.ndim)
             size = self.shape[axis]
             if size:
                 result = result._index_select(axis, (np.arange(size) - shift) % size)
@@ -5009,10 +5018,7 @@ class Tensor:
 
     def unflatten(self, dim: int, sizes: tuple[int, ...]) -> Tensor:
         """Split axis `dim` into axes of `sizes` (one may be -1)."""
-        axis = _wrap_dim("unflatten", dim, self.ndim)
-        if not self.ndim:  # (the 0-d rule admits dim 0, but there is no axis to split)
-            raise TensorError(f"unflatten: Dimension specified as {dim} but tensor has no "
-                              "dimensions")
+        axis = _axis_of("unflatten", dim, self.ndim)
         sizes = tuple(sizes)
         if -1 in sizes:
             known = math.prod(size for size in sizes if size != -1)
@@ -5127,7 +5133,8 @@ class Tensor:
         if isinstance(split_sizes, (int, np.integer)):
             raise TypeError("split_with_sizes: split_sizes must be a sequence of ints, got "
                             f"{split_sizes!r}")
-        return self.split(list(split_sizes), dim)
+        return self.split(list(int_tuple(split_sizes, "split_with_sizes(): argument "
+                                                   "'split_sizes'")), dim)
 
     def tensor_split(self, indices_or_sections: Any = None, dim: int = 0, **kwargs: Any
                      ) -> tuple:
@@ -5191,7 +5198,7 @@ class Tensor:
 
     def unbind(self, dim: int = 0) -> tuple:
         """The slices along `dim`, that axis removed."""
-        axis = _wrap_dim("unbind", dim, self.ndim)
+        axis = _axis_of("unbind", dim, self.ndim)
         return _multi_output(tuple(_cut(self, axis, range(self.shape[axis] + 1), take=True)))
 
     # Counting, statistics and indexed writes: each method hands over to the module above

@@ -23,7 +23,15 @@ from tinygrad_np.nn.layers_more import (
     pixel_unshuffle,
 )
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, _need_tensor, _wrap_dim, int_arg, tensor_operand, to_tensor
+from tinygrad_np.tensor import (
+    Tensor,
+    _need_tensor,
+    _wrap_dim,
+    int_arg,
+    int_tuple,
+    tensor_operand,
+    to_tensor,
+)
 from tinygrad_np.toplevel_small import Storage
 
 # The same functions as torch.nn.functional's (PyTorch binds them at the top level too).
@@ -594,7 +602,8 @@ def nuclear_norm(input: Tensor, dim: Any = (-2, -1), keepdim: bool = False) -> T
     """The sum of the singular values of the matrices over `dim` (two dims)."""
     if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
         dim, keepdim = (-2, -1), dim
-    return to_tensor(input).norm("nuc", dim=tuple(dim), keepdim=keepdim)
+    return to_tensor(input).norm("nuc", dim=int_tuple(dim, "nuclear_norm(): argument 'dim'"),
+                                 keepdim=keepdim)
 
 
 def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:

@@ -136,7 +136,13 @@ from tinygrad_np.ops.loss import (
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor, _scalar_for, tensor_operand, to_tensor as _tensor
+from tinygrad_np.tensor import (
+    Tensor,
+    _scalar_for,
+    int_tuple,
+    tensor_operand,
+    to_tensor as _tensor,
+)
 
 # PyTorch's names for grid_sample's modes (the numbers its kernels use)
 GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
@@ -553,7 +559,8 @@ def layer_norm(
     """Normalise over the last len(normalized_shape) axes of each sample, then x̂ w + b
     (weight and bias of shape normalized_shape). One fused op."""
     x = _tensor(input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else int_tuple(
+        normalized_shape, "layer_norm(): argument 'normalized_shape'")
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
         raise TensorError(f"layer_norm: normalized_shape={shape} expects an input of shape "
                           f"(*, {', '.join(map(str, shape))}), got {x.shape}")
