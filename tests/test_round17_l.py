@@ -310,3 +310,35 @@ def test_sequences_of_ints_still_taken():
     assert F.layer_norm(x, tg.Size([4])).shape == (2, 4)
     assert [t.shape[1] for t in tg.hsplit(x, [1, 3])] == [1, 2, 1]
     assert tg.nuclear_norm(tg.eye(2) * 3).item() == pytest.approx(6.0)
+
+
+# ---- 14. in-place casts refused in PyTorch's words; layers of negative size -----------------
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(2, dtype=m.int64).add_(m.ones(2)),
+    lambda m: m.ones(2, dtype=m.int64).mul_(1.5),
+    lambda m: m.ones(2, dtype=m.int64).sin_(),
+])
+def test_in_place_float_into_int_message(call):
+    _same_error(call, RuntimeError, "can't be cast to the desired output type")
+    with pytest.raises(RuntimeError) as info:
+        call(tg)
+    assert "ufunc" not in str(info.value) and "casting rule" not in str(info.value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda nn: nn.Linear(-1, 3), lambda nn: nn.Linear(3, -1), lambda nn: nn.Conv2d(3, 4, -1),
+    lambda nn: nn.BatchNorm2d(-1), lambda nn: nn.LayerNorm(-1), lambda nn: nn.Embedding(-1, 4),
+])
+def test_layer_of_negative_size(call):
+    _same_error(lambda m: call(m.nn), RuntimeError, "Trying to create tensor with negative "
+                                                    "dimension")
+    with pytest.raises(RuntimeError) as info:
+        call(tg.nn)
+    assert "negative dimensions are not allowed" not in str(info.value)
+
+
+def test_layer_signature_kept():
+    import inspect
+    assert list(inspect.signature(tg.nn.Linear).parameters)[:2] == ["in_features",
+                                                                   "out_features"]
+    assert tg.nn.Linear(3, 4).weight.shape == (4, 3)

@@ -2562,13 +2562,14 @@ class Tensor:
                 other = wrapped_int(other, array.dtype)
             try:  # (an integer operand of another dtype wraps too; a float into ints: refused)
                 ufunc(array, other, out=array, casting="unsafe" if wrap else "same_kind")
-            except TypeError as error:
-                raise DtypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
-                                 f"{error}") from None
-            except ValueError as error:  # PyTorch: a RuntimeError naming both shapes
+            except TypeError:  # (PyTorch's words, not NumPy's casting message)
+                raise DtypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: the "
+                                 f"result type can't be cast to the desired output type "
+                                 f"{array.dtype} (as PyTorch)") from None
+            except ValueError:  # PyTorch: a RuntimeError naming both shapes
                 raise TensorError(f"in-place {ufunc.__name__}: the result of shapes "
                                   f"{self.shape} and {np.shape(_data(args[0]))} does not "
-                                  f"fit the tensor's shape {self.shape} ({error})") from None
+                                  f"fit the tensor's shape {self.shape}") from None
             finally:
                 if locked:  # (as_strided's arrays refuse even a no-op writeable = True)
                     array.flags.writeable = False
@@ -2579,8 +2580,10 @@ class Tensor:
             integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"  # wrap, as
             try:  # PyTorch stores uint8 |= int8's int16 result (float into ints: refused)
                 np.copyto(array, result._data, casting="unsafe" if integers else "same_kind")
-            except TypeError as error:
-                raise DtypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
+            except TypeError:
+                raise DtypeError(f"in-place operation on a {array.dtype} tensor: result type "
+                                 f"{result.dtype} can't be cast to the desired output type "
+                                 f"{array.dtype}") from None
             except ValueError:  # PyTorch: a RuntimeError naming both shapes
                 raise TensorError(f"in-place operation: the result has shape {result.shape}, "
                                   f"which does not fit the tensor's shape {self.shape}") from None
