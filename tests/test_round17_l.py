@@ -342,3 +342,32 @@ def test_layer_signature_kept():
     assert list(inspect.signature(tg.nn.Linear).parameters)[:2] == ["in_features",
                                                                    "out_features"]
     assert tg.nn.Linear(3, 4).weight.shape == (4, 3)
+
+
+# ---- 15. integer inputs of losses with no integer kernel; init.constant_ of a str; argsort out=
+@pytest.mark.parametrize(("name", "target"), [
+    ("nll_loss", "ids"), ("multi_margin_loss", "ids"), ("multilabel_margin_loss", "ints"),
+    ("hinge_embedding_loss", "floats"), ("huber_loss", "floats"), ("soft_margin_loss", "floats"),
+])
+def test_integer_input_of_a_loss_refused(name, target):
+    def call(m):
+        x = m.tensor([[0, 1, 1], [1, 0, 1]])
+        t = {"ids": m.tensor([0, 2]), "ints": x, "floats": x.float()}[target]
+        return getattr(m.nn.functional, name)(x, t)
+    _same_error(call, RuntimeError, name)
+
+
+def test_float_input_of_those_losses_still_works():
+    x = tg.tensor([[0.0, 1.0, 0.5]])
+    assert F.nll_loss(x, tg.tensor([1])).item() == -1.0
+    assert F.huber_loss(x, x * 0).item() == pytest.approx((0.0 + 0.5 + 0.125) / 3)
+
+
+def test_init_constant_of_a_string():
+    _same_error(lambda m: m.nn.init.constant_(m.ones(2), "a"), TypeError, "must be Number")
+    assert tg.nn.init.constant_(tg.ones(2), 3).tolist() == [3.0, 3.0]
+
+
+def test_argsort_has_no_out():
+    _same_error(lambda m: m.argsort(_x(m), out=m.empty(0, dtype=m.int64)), TypeError,
+                "unexpected keyword argument 'out'")

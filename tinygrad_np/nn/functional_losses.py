@@ -23,7 +23,7 @@ from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.activation import LogSigmoid
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
-from tinygrad_np.tensor import Tensor, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
 
 def divide_count(total: Tensor, count: Any) -> Tensor:
@@ -190,7 +190,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     'mean' is the weighted average (sum of losses / sum of the targets' weights).
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
-    input = _tensor(input)
+    input = refuse_integers("nll_loss", _tensor(input))
     data_target("nll_loss", target)
     input, target, unbatched = _batched(input, target, False, "nll_loss")
     _check_weight(weight, input.shape[1], "nll_loss")
@@ -354,7 +354,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     reduction = legacy_reduction(None, None, reduction, "huber_loss")
     if delta <= 0:
         raise TensorError(f"huber_loss: delta must be positive, got {delta}")
-    input = _tensor(input)
+    input = refuse_integers("huber_loss", _tensor(input))
     if weight is not None:
         losses = _huber(input, target, "none", delta, "huber_loss")
         return weighted_reduce(losses, weight, input, reduction, "huber_loss", False)

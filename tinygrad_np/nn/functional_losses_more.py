@@ -28,7 +28,7 @@ from tinygrad_np.nn.functional_losses import (
     same_dtype_weight,
     same_shape,
 )
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, refuse_integers
 
 
 def _sign_target(target: Any, input: Tensor, function: str, position: int = 2) -> Any:  # noqa: A002
@@ -56,7 +56,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noq
                          reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (x: a distance)."""
     reduction = legacy_reduction(size_average, reduce, reduction, "hinge_embedding_loss")
-    input = _tensor(input)
+    input = refuse_integers("hinge_embedding_loss", _tensor(input))
     target = _target(target, input, "hinge_embedding_loss")
     target = target._data if isinstance(target, Tensor) else target
     zeros = input._graph_zero()  # not input * 0: inf * 0 would make x = +-inf NaN
@@ -73,7 +73,7 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # no
 
     reduction = legacy_reduction(size_average, reduce, reduction, "soft_margin_loss")
     not_differentiable("soft_margin_loss", "target", target)
-    input = _tensor(input)
+    input = refuse_integers("soft_margin_loss", _tensor(input))
     fits_output("soft_margin_loss", input.shape, "target", target)
     return _reduce(-logsigmoid(_sign_target(target, input, "soft_margin_loss") * input), reduction)
 
@@ -102,7 +102,7 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
     sum max(0, 1 - (x[j] - x[i])) / C. `target` (N, C) lists class ids up to the first -1."""
     reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_margin_loss")
     data_target("multilabel_margin_loss", target)
-    input = _tensor(input)
+    input = refuse_integers("multilabel_margin_loss", _tensor(input))
     ids = np.asarray(target._data if isinstance(target, Tensor) else target)
     if ids.shape != input.shape or input.ndim not in (1, 2) or ids.dtype.kind not in "iu":
         raise TensorError(f"multilabel_margin_loss: target must be integer class ids of the "
@@ -259,7 +259,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     data_target("multi_margin_loss", target)
     if p not in (1, 2):
         raise TensorError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
-    input = _tensor(input)
+    input = refuse_integers("multi_margin_loss", _tensor(input))
     if input.ndim > 2:
         raise TensorError(f"multi_margin_loss: expected a vector (C,) or a matrix (N, C) input, "
                           f"got shape {input.shape}")
