@@ -371,3 +371,33 @@ def test_init_constant_of_a_string():
 def test_argsort_has_no_out():
     _same_error(lambda m: m.argsort(_x(m), out=m.empty(0, dtype=m.int64)), TypeError,
                 "unexpected keyword argument 'out'")
+
+
+# ---- 16. strings where a number, a Tensor or an index is wanted ------------------------------
+@pytest.mark.parametrize("call", [
+    lambda m, x: x.masked_fill(x > 0, "a"),
+    lambda m, x: x.type_as(None),
+    lambda m, x: x.round(decimals="a"),
+    lambda m, x: x.round(decimals=1.5),
+    lambda m, x: x.__setitem__("a", 1.0),
+    lambda m, x: m.split(x, "a"),
+    lambda m, x: (x * 2).sum().backward(gradient="a"),
+])
+def test_string_or_float_arguments_type_error(call):
+    def run(m):
+        x = _x(m).requires_grad_(True) if "backward" in str(call.__code__.co_names) else _x(m)
+        return call(m, x)
+    with pytest.raises(TypeError):
+        run(tg)
+    if torch is not None:
+        with pytest.raises(TypeError):
+            run(torch)
+
+
+def test_masked_fill_with_a_string_was_a_string_tensor():
+    x = tg.tensor([1.0, -1.0])
+    with pytest.raises(TypeError, match=r"masked_fill\(\): argument 'value'"):
+        x.masked_fill(x > 0, "a")
+    assert x.masked_fill(x > 0, 0).tolist() == [0.0, -1.0]
+    assert x.masked_fill(x > 0, tg.tensor(5.0)).tolist() == [5.0, -1.0]
+    assert x.round(decimals=1).tolist() == [1.0, -1.0]

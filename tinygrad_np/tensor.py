@@ -438,7 +438,7 @@ def given_backward_gradient(gradient: Any) -> Any:
     if isinstance(gradient, (list, tuple)) and len(gradient) == 1:
         gradient = gradient[0]
     given_gradients(gradient)
-    if isinstance(gradient, (list, tuple)):
+    if isinstance(gradient, (list, tuple, str, bytes)):
         raise TypeError(f"backward: gradient must be a Tensor or None, got "
                         f"{type(gradient).__name__}")
     return gradient
@@ -2964,6 +2964,9 @@ class Tensor:
         if not isinstance(value, (Tensor, int, float, complex, np.integer)):
             raise TypeError(f"can't assign a {_type_name(value)} to a {self.type()} (wrap it: "
                             f"t[...] = tg.tensor(values))")
+        if type(index) is str or type(index) is tuple and str in map(type, index):
+            raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, None, "
+                            "Ellipsis or index tensors")
         index, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
         if isinstance(value, Tensor) and value._counter is self._counter is not None:
             _refuse_overlapping_setitem(self._data, index, value._data)  # (views of one base)
@@ -3630,6 +3633,9 @@ class Tensor:
                 raise DtypeError(f"round: decimals= is not implemented for {self._data.dtype} "
                                  "tensors (as PyTorch)")
         decimals = decimals or 0  # (None: not given)
+        if not isinstance(decimals, (int, np.integer)):  # (1.5 is not truncated to 1)
+            raise TypeError(f"round(): argument 'decimals' must be int, not "
+                            f"{type(decimals).__name__}")
         if decimals and self._data.dtype == np.float16:
             return Round.apply(self.float(), int(decimals)).half()
         return Round.apply(self, int(decimals))
@@ -4273,6 +4279,7 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         """Convert to `other`'s dtype (self itself when it has it, as PyTorch)."""
+        tensor_operand("type_as", other)
         return self.to(other.dtype)
 
     def is_floating_point(self) -> bool:
@@ -4533,6 +4540,7 @@ class Tensor:
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
         _zero_dim_value("masked_fill", value)
+        check_fill("masked_fill", value, "'value' (position 2)")  # ('a': not a str tensor)
         value = _scalar_for("masked_fill", value, self._data.dtype)
         dtype = self._data.dtype
         if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iu":
@@ -5125,7 +5133,8 @@ class Tensor:
                 raise TensorError(f"split: split_size must be positive, got {step}")
             sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
         else:
-            sizes = [int(size) for size in split_size_or_sections]
+            sizes = [int(size) for size in int_tuple(  # ('a', 1.5: PyTorch's TypeError)
+                split_size_or_sections, "split(): argument 'split_size_or_sections'")]
             if sum(sizes) != length:
                 raise RuntimeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} "
                                    f"has length {length}")
