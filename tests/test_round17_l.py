@@ -401,3 +401,9 @@ def test_masked_fill_with_a_string_was_a_string_tensor():
     assert x.masked_fill(x > 0, 0).tolist() == [0.0, -1.0]
     assert x.masked_fill(x > 0, tg.tensor(5.0)).tolist() == [5.0, -1.0]
     assert x.round(decimals=1).tolist() == [1.0, -1.0]
+
+
+def test_where_with_a_string_and_to_a_string_dtype():
+    _same_error(lambda m: m.where(_x(m) > 0, "a", _x(m)), TypeError, "where")
+    _same_error(lambda m: _x(m).to("a"), RuntimeError, "neither a dtype nor a device")
+    assert _x(tg).to("int32").dtype == tg.int32

@@ -57,6 +57,9 @@ def where(condition: Any, input: Any = _UNSET, other: Any = _UNSET) -> Any:  # n
         named = ["missing" if v is _UNSET else type(v).__name__ for v in (input, other)]
         raise TypeError("where() takes a condition alone, or a condition, input and other; got "
                         f"input={named[0]} and other={named[1]}")
+    for name, value in (("input", input), ("other", other)):
+        if isinstance(value, (str, bytes)):  # (NumPy would make a string tensor)
+            data_operand("where", value, name)
     if isinstance(input, Tensor):  # both cast to PyTorch's result dtype first
         input, other = _binary(input, _int_for_where(other, input))
     elif isinstance(other, Tensor):

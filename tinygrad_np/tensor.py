@@ -4174,7 +4174,8 @@ class Tensor:
         result = self
         if isinstance(dtype, str) or type(dtype) is int:  # to('bogus'), to(5): PyTorch's error
             try:
-                np.dtype(dtype)
+                if np.dtype(dtype).kind not in "biufc":  # ('a', 'U', 'O': NumPy's bytes, str)
+                    raise TypeError(dtype)
             except TypeError:
                 raise TensorError(f"Tensor.to: {dtype!r} is neither a dtype nor a device "
                                   "(expected one of cpu, cuda, mps, ... or a dtype)") from None
