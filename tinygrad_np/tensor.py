@@ -4174,8 +4174,10 @@ class Tensor:
         result = self
         if isinstance(dtype, str) or type(dtype) is int:  # to('bogus'), to(5): PyTorch's error
             try:
-                if np.dtype(dtype).kind not in "biufc":  # ('a', 'U', 'O': NumPy's bytes, str)
-                    raise TypeError(dtype)
+                with warnings.catch_warnings():  # ('a': NumPy 2's DeprecationWarning)
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    if np.dtype(dtype).kind not in "biufc":  # ('a', 'U', 'O': bytes, str)
+                        raise TypeError(dtype)
             except TypeError:
                 raise TensorError(f"Tensor.to: {dtype!r} is neither a dtype nor a device "
                                   "(expected one of cpu, cuda, mps, ... or a dtype)") from None
