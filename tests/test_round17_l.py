@@ -407,3 +407,33 @@ def test_where_with_a_string_and_to_a_string_dtype():
     _same_error(lambda m: m.where(_x(m) > 0, "a", _x(m)), TypeError, "where")
     _same_error(lambda m: _x(m).to("a"), RuntimeError, "neither a dtype nor a device")
     assert _x(tg).to("int32").dtype == tg.int32
+
+
+# ---- 17. floats where an int is wanted: refused, not truncated -----------------------------------
+@pytest.mark.parametrize("call", [
+    lambda m, x: x.select(1, 1.5),
+    lambda m, x: x.kthvalue(1.5),
+    lambda m, x: x.narrow(1, 1.5, 1),
+    lambda m, x: x.narrow(1, 0, 1.5),
+    lambda m, x: m.linspace(0, 1, 2.5),
+    lambda m, x: m.nn.functional.one_hot(m.tensor([1]), 2.5),
+    lambda m, x: m.nn.functional.pixel_shuffle(m.ones(1, 4, 2, 2), 2.0),
+    lambda m, x: m.rot90(x, 1.5),
+    lambda m, x: m.randperm(2.5),
+])
+def test_float_for_an_int_argument(call):
+    with pytest.raises(TypeError, match="must be"):
+        call(tg, _x(tg))
+    if torch is not None:
+        with pytest.raises(TypeError):
+            call(torch, _x(torch))
+
+
+def test_int_arguments_still_taken():
+    x = tg.arange(6.0).reshape(2, 3)
+    assert x.select(1, tg.tensor(1)).tolist() == [1.0, 4.0]
+    assert x.select(1, np.int64(2)).tolist() == [2.0, 5.0]
+    assert x.narrow(1, tg.tensor(1), 2).tolist() == [[1.0, 2.0], [4.0, 5.0]]
+    assert x.kthvalue(2).values.tolist() == [1.0, 4.0]
+    assert tg.linspace(0, 1, 3).tolist() == [0.0, 0.5, 1.0]
+    assert F.one_hot(tg.tensor([1])).tolist() == [[0, 1]]

@@ -39,6 +39,7 @@ from tinygrad_np.tensor import (
     data_operand,
     float_operands,
     int_tuple,
+    int_value,
     refuse_bool,
     tensor_operand,
     to_tensor as _tensor,
@@ -586,6 +587,7 @@ def adjoint(input: Any) -> Tensor:
 
 def rot90(input: Any, k: int = 1, dims: Any = (0, 1)) -> Tensor:
     """`input` rotated by 90 degrees `k` times, from the first of `dims` towards the second."""
+    k = int_value("rot90", "k", k)
     x = _tensor(input)
     if len(dims) != 2:
         raise RuntimeError(f"rot90: expected 2 rotation dims, got dims={tuple(dims)}")

@@ -27,6 +27,7 @@ from tinygrad_np.tensor import (
     _data,
     _wrap_dim,
     _wrap_dims,
+    int_value,
     refuse_bool,
 )
 
@@ -45,6 +46,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     """(values, indices) of the k-th smallest element (k from 1) along `dim`; NaN counts as
     the largest value. The gradient goes to the picked element. Among equal values the index
     is the k-th in input order (PyTorch's quickselect may name another of them)."""
+    k = int_value("kthvalue", "k", k)
     axis = _wrap_dim("kthvalue", dim, input.ndim)
     refuse_bool("kthvalue", input)
     size = input.shape[axis] if input.ndim else 1

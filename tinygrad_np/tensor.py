@@ -258,6 +258,15 @@ def int_arg(value: Any, kinds: str = "iu") -> Any:
     return value
 
 
+def int_value(op: str, name: str, value: Any) -> int:
+    """An int argument (a Python or NumPy int, or a 0-d integer tensor); a float is PyTorch's
+    TypeError, not truncated (`select(1, 1.5)`, `kthvalue(1.5)`, `linspace(0, 1, 2.5)`)."""
+    value = int_arg(value)
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}")
+    return int(value)
+
+
 def int_tuple(value: Any, name: str = "an argument") -> tuple:
     """An int, an integer (or bool) tensor of one element (PyTorch's int lists take
     `tensor([1])`) or a sequence of ints and 0-d integer tensors (dims, shifts) as a tuple of
@@ -4476,6 +4485,7 @@ class Tensor:
 
     def select(self, dim: int, index: int) -> Tensor:
         """The slice at position `index` of `dim` (that axis removed)."""
+        index = int_value("select", "index", index)
         axis = _axis_of("select", dim, self.ndim)
         if not -self.shape[axis] <= index < self.shape[axis]:
             raise IndexError(f"select: index {index} out of range for dim {dim} of size "
@@ -4488,7 +4498,12 @@ class Tensor:
             raise TensorError("narrow() cannot be applied to a 0-dim tensor")
         axis = _wrap_dim("narrow", dim, self.ndim)
         size = self.shape[axis]
-        start = int(_data(start))
+        start, length = int_arg(start), int_arg(length)
+        for name, value in (("start", start), ("length", length)):
+            if not isinstance(value, (int, np.integer)):  # (1.5 is not truncated to 1)
+                raise DataError(f"narrow(): argument '{name}' must be an int or a 0-d integer "
+                                f"tensor, not {type(value).__name__}")
+        start = int(start)
         start = start + size if start < 0 else start
         if not (0 <= start <= size and 0 <= length <= size - start):
             raise IndexOutOfBounds(f"narrow: start {start} and length {length} do not fit "

@@ -140,6 +140,7 @@ from tinygrad_np.tensor import (
     Tensor,
     _scalar_for,
     int_tuple,
+    int_value,
     tensor_operand,
     to_tensor as _tensor,
 )
@@ -785,6 +786,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     ids = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if ids.dtype.kind not in "iu":
         raise DtypeError(f"one_hot: expected an integer tensor of class ids, got {ids.dtype}")
+    num_classes = int_value("one_hot", "num_classes", num_classes)
     if num_classes == -1:
         num_classes = int(ids.max()) + 1 if ids.size else 0
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):

@@ -22,7 +22,7 @@ from tinygrad_np.nn.conv import _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import _NormBase, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.tensor import Tensor, tensor_operand
+from tinygrad_np.tensor import Tensor, int_value, tensor_operand
 
 
 # ----------------------------------------------------------------- padding
@@ -116,7 +116,7 @@ def _at_least_3_dims(name: str, input: Tensor) -> None:  # noqa: A002
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch (sub-pixel convolution)."""
     _at_least_3_dims("pixel_shuffle", input)
-    r = int(upscale_factor)
+    r = int_value("pixel_shuffle", "upscale_factor", upscale_factor)
     *batch, channels, height, width = input.shape
     if channels % (r * r):
         raise TensorError(f"pixel_shuffle: the channels ({channels}) must be divisible by the "
@@ -130,7 +130,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
     _at_least_3_dims("pixel_unshuffle", input)
-    r = int(downscale_factor)
+    r = int_value("pixel_unshuffle", "downscale_factor", downscale_factor)
     *batch, channels, height, width = input.shape
     if height % r or width % r:
         raise TensorError(f"pixel_unshuffle: height ({height}) and width ({width}) must be "
