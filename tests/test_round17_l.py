@@ -420,6 +420,8 @@ def test_where_with_a_string_and_to_a_string_dtype():
     lambda m, x: m.nn.functional.pixel_shuffle(m.ones(1, 4, 2, 2), 2.0),
     lambda m, x: m.rot90(x, 1.5),
     lambda m, x: m.randperm(2.5),
+    lambda m, x: m.nn.functional.interpolate(m.ones(1, 1, 4), size=2.5),
+    lambda m, x: m.nn.functional.embedding(m.tensor([1]), m.ones(3, 2), padding_idx=1.5),
 ])
 def test_float_for_an_int_argument(call):
     with pytest.raises(TypeError, match="must be"):

@@ -665,6 +665,7 @@ def embedding(
         raise IndexError(f"embedding: index {bad} is out of range for {rows} embeddings "
                          f"(valid indices 0 to {rows - 1})")
     if padding_idx is not None:
+        padding_idx = int_value("embedding", "padding_idx", padding_idx)  # (1.5: not row 1)
         if not -rows <= padding_idx < rows:
             raise AssertionTensorError(f"embedding: padding_idx={padding_idx} must be within "
                               f"num_embeddings={rows}")
