@@ -439,3 +439,12 @@ def test_int_arguments_still_taken():
     assert x.kthvalue(2).values.tolist() == [1.0, 4.0]
     assert tg.linspace(0, 1, 3).tolist() == [0.0, 0.5, 1.0]
     assert F.one_hot(tg.tensor([1])).tolist() == [[0, 1]]
+
+
+def test_expand_float_size_refused():
+    with pytest.raises(TypeError, match=r"expand\(\): argument 'size' must be tuple of ints"):
+        tg.ones(1, 3).expand(2.0, 3)
+    if torch is not None:
+        with pytest.raises(TypeError):
+            torch.ones(1, 3).expand(2.0, 3)
+    assert tg.ones(1, 3).expand(tg.tensor(2), -1).shape == (2, 3)

@@ -4030,6 +4030,11 @@ class Tensor:
     def expand(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis; also as `size=`)."""
         shape = _shape_args(_sized("expand", shape, size))
+        shape = tuple(map(int_arg, shape))  # (a 0-d integer tensor is an int)
+        for position, length in enumerate(shape):  # (2.0: PyTorch's TypeError, as reshape's)
+            if not isinstance(length, (int, np.integer)):
+                raise TypeError(f"expand(): argument 'size' must be tuple of ints, but found "
+                                f"element of type {type(length).__name__} at pos {position}")
         offset = len(shape) - self.ndim
         if -1 in shape[:max(offset, 0)]:
             raise RuntimeError(f"expand: the expanded size of the tensor (-1) isn't allowed in a "
