@@ -25,7 +25,6 @@ parameter or module reachable twice is reported once by `parameters()` and
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -187,20 +186,13 @@ def check_member_name(kind: str, name: Any) -> None:
         raise KeyError(f"{kind} name can't be empty string \"\"")
 
 
-def _sizes_checked(init: Any) -> Any:
-    """A library layer's `__init__` whose negative size (`nn.Linear(-1, 3)`) is PyTorch's
-    RuntimeError naming the layer, not NumPy's "negative dimensions are not allowed" from the
-    parameter's allocation (only reached after NumPy refused)."""
-    @functools.wraps(init)
-    def checked(self: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            init(self, *args, **kwargs)
-        except ValueError as error:
-            if str(error) != "negative dimensions are not allowed":
-                raise
-            raise TensorError(f"{type(self).__name__}: Trying to create tensor with negative "
-                              f"dimension (arguments {args}, {kwargs})") from None
-    return checked
+def check_sizes(layer: str, **sizes: Any) -> None:
+    """PyTorch's RuntimeError for a layer of negative size (`nn.Linear(-1, 3)`), not NumPy's
+    "negative dimensions are not allowed" from the parameter's allocation."""
+    for name, size in sizes.items():
+        if isinstance(size, (int, np.integer)) and size < 0:
+            raise TensorError(f"{layer}: Trying to create tensor with negative dimension "
+                              f"{size} ({name}={size})")
 
 
 class Module:
@@ -222,12 +214,6 @@ class Module:
 
     def __init__(self) -> None:
         self.training = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        init = cls.__dict__.get("__init__")
-        if init is not None and cls.__module__.startswith("tinygrad_np."):
-            cls.__init__ = _sizes_checked(init)  # type: ignore[method-assign]
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, (Module, Parameter, Buffer)) and "training" not in vars(self):
