@@ -375,7 +375,6 @@ for _name in "ldexp nextafter addmm addbmm baddbmm addmv addr conj_physical inde
                                                                     getattr(Tensor, _name)))
 
 
-conj_physical_ = Tensor.conj_physical_
 _index_reduce_in_place = Tensor.index_reduce_
 
 
@@ -409,7 +408,6 @@ for _name in ("eq ne lt le gt ge greater greater_equal less less_equal not_equal
               "heaviside").split():
     if not hasattr(Tensor, _name + "_"):
         setattr(Tensor, _name + "_", _flat_in_place(_name))
-ldexp_ = Tensor.ldexp_
 
 
 def _swapped_(self: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -502,6 +500,9 @@ for _name, _method in (("floordiv", "floor_divide_"), ("pow", "pow_"), ("and", "
 
 def _module_level(name: str) -> _Any:
     def function(input: Tensor, *args: _Any, **kwargs: _Any) -> _Any:  # noqa: A002
+        if not isinstance(input, Tensor):  # PyTorch's TypeError, not an AttributeError
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
@@ -539,7 +540,7 @@ for _name in ("abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arcta
               "detach_ erf_ erfc_ exp2_ exp_ expm1_ fill_ fix_ floor_ frac_ gcd_ i0_ lcm_ log10_ "
               "log1p_ log2_ log_ logit_ nan_to_num_ neg_ negative_ rad2deg_ reciprocal_ relu_ "
               "round_ rsqrt_ sigmoid_ sin_ sinc_ sinh_ sqrt_ square_ tan_ tanh_ trunc_ xlogy_ "
-              "zero_").split():
+              "zero_ conj_physical_ ldexp_").split():
     if hasattr(Tensor, _name) and _name not in globals():
         globals()[_name] = _module_level(_name)
 

@@ -120,9 +120,9 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor: 
     (at least `minlength` bins); int64, or the sums of `weights` per bin (float32 weights
     stay float32, any other dtype gives float64, as PyTorch)."""
     data = _array(input)
-    if data.dtype == np.bool_:
-        raise DtypeError("bincount: not implemented for bool tensors (as PyTorch); convert "
-                         "with .long() first")
+    if data.dtype == np.bool_ or data.dtype.kind not in "iu":  # (PyTorch: NotImplementedError)
+        raise DtypeError(f"bincount: not implemented for {data.dtype} tensors (as PyTorch); "
+                         f"convert with .long() first")
     if data.ndim != 1 or data.dtype.kind not in "iu":
         raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got "
                            f"{data.dtype} of shape {data.shape}")
@@ -275,7 +275,7 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
          invert: bool = False) -> Tensor:
     """A bool tensor of `elements`' shape: True where the element occurs in `test_elements`
     (False where it does not, with `invert`). Either may be a number."""
-    if isinstance(elements, str) or isinstance(test_elements, str):
+    if any(value is None or isinstance(value, (str, bytes)) for value in (elements, test_elements)):
         raise TypeError(f"isin() received an invalid combination of arguments - got "
                         f"({type(elements).__name__}, {type(test_elements).__name__})")
     first, second, _ = promoted_operands(_array(elements), _array(test_elements))

@@ -28,6 +28,7 @@ from tinygrad_np.tensor import (
     _shape_args,
     _to_array,
     check_fill,
+    int_value,
 )
 
 
@@ -372,6 +373,7 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64,
              requires_grad: bool = False, device: Any = None,
              layout: Any = None, pin_memory: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1 (int64)."""
+    n = int_value("randperm", "n", n)
     if n < 0:
         raise TensorError(f"randperm: n must be non-negative, got {n}")
     _check_range("randperm", 0, n - 1, dtype)
@@ -388,7 +390,8 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     half counted up from start, the second down from end, one rounding per value) rather than
     NumPy's, which differs in the last bit (`linspace(-1, 1, 7)[3]` is -2.98e-08 there).
     """
-    start, end, steps = float(_item(start)), float(_item(end)), int(steps)
+    steps = int_value("linspace", "steps", steps)
+    start, end = float(_item(start)), float(_item(end))
     if steps < 0:
         raise TensorError(f"linspace: number of steps must be non-negative, got {steps}")
     target = np.dtype(dtype or get_default_dtype())

@@ -185,7 +185,8 @@ _MISSING = object()
 _NO_OUT = frozenset((
     "relu squeeze flatten detach isnan isinf isfinite count_nonzero repeat_interleave fliplr "
     "flipud narrow split tensor_split unbind movedim moveaxis masked_fill index_fill diagonal "
-    "trace clone ravel t unique selu celu is_floating_point bincount argwhere").split())
+    "trace clone ravel t unique selu celu is_floating_point bincount argwhere isclose allclose "
+    "equal is_complex chunk roll unsqueeze argsort").split())
 # Forms whose input PyTorch takes only as a Tensor (`torch.maximum(0.5, t)` is a TypeError).
 _TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
                            "logaddexp", "igamma", "igammac", "fmod"))

@@ -36,21 +36,31 @@ from tinygrad_np.tensor import (
     _scalar_for,
     _viewed,
     _wrap_dim,
+    data_operand,
     float_operands,
+    int_tuple,
+    int_value,
+    refuse_bool,
     tensor_operand,
     to_tensor as _tensor,
 )
 
+_UNSET: Any = object()  # where()'s missing input and other (an explicit None is refused)
 
-def where(condition: Any, input: Any = None, other: Any = None) -> Any:
+
+def where(condition: Any, input: Any = _UNSET, other: Any = _UNSET) -> Any:  # noqa: A002
     """`input` where `condition` is True, else `other` (either may be a number);
     the gradient goes to the chosen side. With one argument, `condition.nonzero(as_tuple=True)`.
     """
-    if input is None and other is None:
+    if input is _UNSET and other is _UNSET:
         return _tensor(condition).nonzero(as_tuple=True)
-    if input is None or other is None:  # PyTorch's TypeError, not a tensor of None
+    if input is None or other is None or _UNSET in (input, other):  # PyTorch's TypeError
+        named = ["missing" if v is _UNSET else type(v).__name__ for v in (input, other)]
         raise TypeError("where() takes a condition alone, or a condition, input and other; got "
-                        f"input={type(input).__name__} and other={type(other).__name__}")
+                        f"input={named[0]} and other={named[1]}")
+    for name, value in (("input", input), ("other", other)):
+        if isinstance(value, (str, bytes)):  # (NumPy would make a string tensor)
+            data_operand("where", value, name)
     if isinstance(input, Tensor):  # both cast to PyTorch's result dtype first
         input, other = _binary(input, _int_for_where(other, input))
     elif isinstance(other, Tensor):
@@ -58,14 +68,14 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     return Where.apply(_condition(condition, where=True), input, other)
 
 
-def where_out(condition: Any, input: Any = None, other: Any = None, *,  # noqa: A002
+def where_out(condition: Any, input: Any = _UNSET, other: Any = _UNSET, *,  # noqa: A002
               out: Any = None) -> Any:
     """`input` where `condition` is True, else `other` (torch.where, with `out=`): as
     `where`; with `out=` both must be tensors (a number is PyTorch's TypeError there)."""
     if out is None:
         return where(condition, input, other)
     for position, (argument, value) in enumerate((("input", input), ("other", other)), 2):
-        if value is not None and not isinstance(value, Tensor):
+        if value is not _UNSET and not isinstance(value, Tensor):
             raise TypeError(f"where(): argument '{argument}' (position {position}) must be "
                             f"Tensor, not {type(value).__name__} (with out=, as PyTorch)")
     return with_out(where)(condition, input, other, out=out)
@@ -270,6 +280,7 @@ def std_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None,  # n
 
 def _with_mean(spread: Any, input: Tensor, dim: Axis, unbiased: bool | None,  # noqa: A002
                keepdim: bool, correction: float | None) -> tuple[Tensor, Tensor]:
+    tensor_operand(f"{spread.__name__}_mean", input, "input")
     if isinstance(dim, bool):  # var_mean(x, True): PyTorch's older (input, unbiased) form
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:  # PyTorch's TypeError
@@ -585,6 +596,7 @@ def adjoint(input: Any) -> Tensor:
 
 def rot90(input: Any, k: int = 1, dims: Any = (0, 1)) -> Tensor:
     """`input` rotated by 90 degrees `k` times, from the first of `dims` towards the second."""
+    k = int_value("rot90", "k", k)
     x = _tensor(input)
     if len(dims) != 2:
         raise RuntimeError(f"rot90: expected 2 rotation dims, got dims={tuple(dims)}")
@@ -620,7 +632,7 @@ def _sections_or_indices(name: str, spec: Any) -> Any:
         spec = spec.tolist()
     if isinstance(spec, (int, np.integer)):
         return int(spec)
-    return [int(i) for i in spec]
+    return [int(i) for i in int_tuple(spec, f"{name}(): argument 'indices_or_sections'")]
 
 
 def tensor_split(input: Any, indices_or_sections: Any = None, dim: int = 0, *,
@@ -990,6 +1002,8 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median ignoring NaNs (NaN only when all are NaN). Without dim, a 0-d tensor
     (ties share the gradient); with dim, (values, indices)."""
     x = _tensor(input)
+    if dim is not None or x._data.size:  # (as median: PyTorch has no bool kernel)
+        refuse_bool("nanmedian", x)
     nans = np.isnan(x._data) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=np.bool_)
     if dim is None:
         if nans.all() or not nans.any():
@@ -1281,6 +1295,8 @@ def broadcast_shapes(*shapes: Any) -> Any:
 
 
 def _integer_pair(name: str, ufunc: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    data_operand(name, input, "input")
+    data_operand(name, other)
     a = _tensor(input)
     b = other._data if isinstance(other, Tensor) else np.asarray(other)
     target = promoted_operands(a._data, b)[2]  # PyTorch's promotion (a 0-d tensor is weak)
@@ -1302,6 +1318,7 @@ def lcm(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
     """`torch.clamp_(t, min, max)`: t.clamp_(min, max)."""
+    tensor_operand("clamp_", input, "input")
     return input.clamp_(min, max)
 
 

@@ -702,6 +702,9 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A0
 
 def multi_dot(tensors: Any) -> Tensor:
     """A @ B @ ... ; the first may be 1-D (a row) and the last 1-D (a column)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"multi_dot(): argument 'tensors' (position 1) must be tuple of "
+                        f"Tensors, not {type(tensors).__name__}")
     tensors = [_as_tensor(t) for t in tensors]
     if len(tensors) < 2:
         raise RuntimeError("multi_dot(): expected at least 2 tensors but got "

@@ -22,10 +22,12 @@ from tinygrad_np.ops.scan import LogCumSumExp
 from tinygrad_np.tensor import (
     Axis,
     Tensor,
+    _axis_of,
     _broadcast_shape,
     _data,
     _wrap_dim,
     _wrap_dims,
+    int_value,
     refuse_bool,
 )
 
@@ -44,6 +46,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     """(values, indices) of the k-th smallest element (k from 1) along `dim`; NaN counts as
     the largest value. The gradient goes to the picked element. Among equal values the index
     is the k-th in input order (PyTorch's quickselect may name another of them)."""
+    k = int_value("kthvalue", "k", k)
     axis = _wrap_dim("kthvalue", dim, input.ndim)
     refuse_bool("kthvalue", input)
     size = input.shape[axis] if input.ndim else 1
@@ -204,7 +207,7 @@ def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:  # noqa:
         if not sizes:
             raise RuntimeError(f"cross: no dimension of size 3 in input of shape {input.shape}")
         dim = sizes[0]
-    axis = _wrap_dim("cross", dim, input.ndim)
+    axis = _axis_of("cross", dim, input.ndim)
     if input.shape[axis] != 3 or other.shape[axis] != 3:  # (checked before broadcasting)
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"shapes {input.shape} and {other.shape}")

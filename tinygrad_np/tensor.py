@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import re
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -212,11 +213,15 @@ def _wide_int(tensor: Tensor) -> Tensor:
     return tensor.astype(np.int64) if dtype.kind in "biu" and dtype != np.int64 else tensor
 
 
-def _floats_in(a: Any, b: Any) -> tuple[Any, Any]:
+def _floats_in(a: Any, b: Any, op: str = "this op") -> tuple[Any, Any]:
     """Two operands of a float-only op, each tensor cast first to PyTorch's result dtype (the
     default float one for integers; a 0-d tensor follows an n-d one, a NumPy scalar is a
     Python number), so that float64's log of a uint8, int16 or float32 operand is not NumPy's
     float16 or float32 one."""
+    for value in (a, b):
+        if value is None or isinstance(value, (str, bytes)):  # (not NumPy's ufunc message)
+            raise TypeError(f"{op}(): expected a Tensor or a number as operand, got "
+                            f"{type(value).__name__}")
     a, b = _number(a), _number(b)
     target = result_dtype(_data(a), _data(b))
     if target is None:
@@ -253,7 +258,16 @@ def int_arg(value: Any, kinds: str = "iu") -> Any:
     return value
 
 
-def int_tuple(value: Any) -> tuple:
+def int_value(op: str, name: str, value: Any) -> int:
+    """An int argument (a Python or NumPy int, or a 0-d integer tensor); a float is PyTorch's
+    TypeError, not truncated (`select(1, 1.5)`, `kthvalue(1.5)`, `linspace(0, 1, 2.5)`)."""
+    value = int_arg(value)
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}")
+    return int(value)
+
+
+def int_tuple(value: Any, name: str = "an argument") -> tuple:
     """An int, an integer (or bool) tensor of one element (PyTorch's int lists take
     `tensor([1])`) or a sequence of ints and 0-d integer tensors (dims, shifts) as a tuple of
     its items."""
@@ -264,6 +278,8 @@ def int_tuple(value: Any) -> tuple:
             return (int(value._data.reshape(())),)
         raise TypeError(f"expected an int or a sequence of ints, got a {value.dtype} tensor of "
                         f"shape {value.shape}")
+    if not isinstance(value, (tuple, list, range, np.ndarray, Size)):  # (1.5, None, 'a')
+        raise TypeError(f"{name} must be an int or a tuple of ints, not {type(value).__name__}")
     return tuple(int_arg(item, "iub") for item in value)
 
 
@@ -374,12 +390,12 @@ def _unwrap_nested(data: Any, scalars: bool = False) -> Any:
     return data._data.reshape(()) if scalars else data._data
 
 
-def _index_error(error: IndexError, index: Any, ndim: int) -> IndexError:
-    """NumPy's IndexError in PyTorch's words: "dimension" for "axis"; too many indices name
-    the tensor's dimension, and an int or slice on a 0-d tensor says what PyTorch says."""
-    text = str(error)
+def _index_error(error: IndexError, index: Any, shape: tuple[int, ...]) -> IndexError:
+    """NumPy's IndexError in PyTorch's words (`_index_message`); too many indices name the
+    tensor's dimension, and an int or slice on a 0-d tensor says what PyTorch says."""
+    text, ndim = str(error), len(shape)
     if not text.startswith("too many indices for array"):
-        return IndexError(text.replace(" for axis ", " for dimension "))
+        return IndexError(_index_message(text, shape, index))
     if ndim == 0 and isinstance(index, (int, np.integer)) and not isinstance(index, bool):
         return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                           "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
@@ -449,7 +465,7 @@ def given_backward_gradient(gradient: Any) -> Any:
     if isinstance(gradient, (list, tuple)) and len(gradient) == 1:
         gradient = gradient[0]
     given_gradients(gradient)
-    if isinstance(gradient, (list, tuple)):
+    if isinstance(gradient, (list, tuple, str, bytes)):
         raise TypeError(f"backward: gradient must be a Tensor or None, got "
                         f"{type(gradient).__name__}")
     return gradient
@@ -563,12 +579,24 @@ def tensor_operand(op: str, value: Any, argument: str = "other") -> Any:
     return value
 
 
+def data_operand(op: str, value: Any, argument: str = "other") -> None:
+    """PyTorch's TypeError for an operand that is no data (None, a string), where NumPy would
+    make an object array of it (a silent result) or fail with its own message."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{op}(): argument '{argument}' must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
 def check_fill(op: str, value: Any, argument: str = "'fill_value' (position 2)") -> None:
     """A fill value as PyTorch takes it: a number (bool, int, float, complex, a NumPy scalar)
     or a 0-d tensor; anything else (a str, None, a list, a bigger tensor) is its TypeError."""
     if isinstance(value, bool | int | float | complex | np.number | np.bool_) or (
             isinstance(value, Tensor | np.ndarray) and value.ndim == 0):
         return
+    if isinstance(value, Tensor) and op.endswith(("fill", "fill_")):  # PyTorch: RuntimeError
+        # (fill_, masked_fill, index_fill; full and new_full raise the TypeError below)
+        raise DataError(f"{op}: only supports a 0-dimensional value tensor, but got tensor with "
+                        f"{value.ndim} dimension(s) (shape {value.shape})")
     raise TypeError(f"{op}(): argument {argument} must be Number, not {type(value).__name__}")
 
 
@@ -1247,6 +1275,15 @@ def _wrap_dim(op: str, dim: Any, ndim: int, extra: int = 0) -> int:
     return check_dim(op, dim, ndim + extra)
 
 
+def _axis_of(op: str, dim: Any, ndim: int) -> int:
+    """`_wrap_dim` for an op that needs a real axis (select, unbind, roll, ...): a 0-d tensor,
+    which the reductions' rule lets name dim 0 or -1, has none (PyTorch's IndexError)."""
+    if not ndim:
+        raise IndexOutOfBounds(f"{op}: Dimension specified as {dim} but tensor has no "
+                               "dimensions")
+    return check_dim(op, dim, ndim)
+
+
 def _scan_dtype(op: str, tensor: Tensor, dtype: Any) -> Tensor:
     """`tensor` in the `dtype=` of cumsum/cumprod: PyTorch has no bool running sum or product
     (a 0-d or empty tensor passes, as there)."""
@@ -1260,8 +1297,12 @@ def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     """An int, a sequence or None (all axes) as sorted non-negative axes (None for all)."""
     if dim is None:
         return None
-    dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else (
-        int_tuple(dim))  # (a 0-d integer tensor too)
+    try:
+        dims = (dim,) if type(dim) is int else tuple(dim) if isinstance(dim, (tuple, list)) else (
+            int_tuple(dim))  # (a 0-d integer tensor too)
+    except TypeError:
+        raise TypeError(f"{op}(): argument 'dim' must be an int or a tuple of ints, not "
+                        f"{type(dim).__name__}") from None
     wrapped = tuple(sorted(_wrap_dim(op, item, ndim) for item in dims))
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"{op}: dim {dims} names an axis more than once")
@@ -1299,6 +1340,20 @@ def _src_fits(op: str, index: np.ndarray, tensor: Tensor, axis: int, src: Any) -
         raise RuntimeError(f"{op}: expected index {index.shape} to be no larger than self "
                            f"{tensor.shape} apart from dimension {axis} and to be no larger "
                            f"than src {np.shape(_data(src))}")
+
+
+def _index_message(message: str, shape: tuple[int, ...], index: Any) -> str:
+    """NumPy's IndexError for `t[index]` in PyTorch's words (only reached after NumPy failed)."""
+    mask = re.match(r"boolean index did not match indexed array along (?:axis|dimension) (\d+); "
+                    r"size of axis is (\d+) but size of corresponding boolean axis is (\d+)",
+                    message)
+    if mask:
+        return (f"The shape of the mask at index {mask[1]} (size {mask[3]}) does not match the "
+                f"shape of the indexed tensor {list(shape)} (size {mask[2]} there)")
+    if message.startswith("only integers, slices"):
+        return (f"only integers, slices (`:`), ellipsis (`...`), None and long or byte tensors "
+                f"are valid indices (got {index!r})")
+    return message.replace(" for axis ", " for dimension ")
 
 
 def _type_name(value: Any) -> str:
@@ -2607,13 +2662,14 @@ class Tensor:
                 other = wrapped_int(other, array.dtype)
             try:  # (an integer operand of another dtype wraps too; a float into ints: refused)
                 ufunc(array, other, out=array, casting="unsafe" if wrap else "same_kind")
-            except TypeError as error:
-                raise DtypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: "
-                                 f"{error}") from None
-            except ValueError as error:  # PyTorch: a RuntimeError naming both shapes
+            except TypeError:  # (PyTorch's words, not NumPy's casting message)
+                raise DtypeError(f"in-place {ufunc.__name__} on a {array.dtype} tensor: the "
+                                 f"result type can't be cast to the desired output type "
+                                 f"{array.dtype} (as PyTorch)") from None
+            except ValueError:  # PyTorch: a RuntimeError naming both shapes
                 raise TensorError(f"in-place {ufunc.__name__}: the result of shapes "
                                   f"{self.shape} and {np.shape(_data(args[0]))} does not "
-                                  f"fit the tensor's shape {self.shape} ({error})") from None
+                                  f"fit the tensor's shape {self.shape}") from None
             finally:
                 if locked:  # (as_strided's arrays refuse even a no-op writeable = True)
                     array.flags.writeable = False
@@ -2626,8 +2682,10 @@ class Tensor:
             integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"  # wrap, as
             try:  # PyTorch stores uint8 |= int8's int16 result (float into ints: refused)
                 np.copyto(array, result._data, casting="unsafe" if integers else "same_kind")
-            except TypeError as error:
-                raise DtypeError(f"in-place operation on a {array.dtype} tensor: {error}") from None
+            except TypeError:
+                raise DtypeError(f"in-place operation on a {array.dtype} tensor: result type "
+                                 f"{result.dtype} can't be cast to the desired output type "
+                                 f"{array.dtype}") from None
             except ValueError:  # PyTorch: a RuntimeError naming both shapes
                 raise TensorError(f"in-place operation: the result has shape {result.shape}, "
                                   f"which does not fit the tensor's shape {self.shape}") from None
@@ -3010,6 +3068,9 @@ class Tensor:
         if not isinstance(value, (Tensor, int, float, complex, np.integer)):
             raise TypeError(f"can't assign a {_type_name(value)} to a {self.type()} (wrap it: "
                             f"t[...] = tg.tensor(values))")
+        if type(index) is str or type(index) is tuple and str in map(type, index):
+            raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, None, "
+                            "Ellipsis or index tensors")
         key, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
         try:  # (NumPy's IndexError in PyTorch's words: _index_error)
             if isinstance(value, Tensor) and value._counter is self._counter is not None:
@@ -3037,7 +3098,7 @@ class Tensor:
                     array.flags.writeable = False
             self._bump_version()
         except IndexError as error:
-            raise _index_error(error, index, self._data.ndim) from None
+            raise _index_error(error, index, self.shape) from None
 
     # ----------------------------------------------------------------- comparisons (no grad)
     def __lt__(self, other: Any) -> Tensor:
@@ -3235,6 +3296,9 @@ class Tensor:
         bound at least, as PyTorch."""
         if min is None and max is None:
             raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
+        for name, bound in (("min", min), ("max", max)):
+            if isinstance(bound, (str, bytes)):
+                data_operand("clamp", bound, name)
         # PyTorch refuses a number past the dtype's range; for integer tensors only a Python
         # int is checked (-1 wraps into uint8, as there) and a float bound promotes
         if any(isinstance(b, Tensor) and b._data.dtype is not self._data.dtype
@@ -3673,6 +3737,9 @@ class Tensor:
                 raise DtypeError(f"round: decimals= is not implemented for {self._data.dtype} "
                                  "tensors (as PyTorch)")
         decimals = decimals or 0  # (None: not given)
+        if not isinstance(decimals, (int, np.integer)):  # (1.5 is not truncated to 1)
+            raise TypeError(f"round(): argument 'decimals' must be int, not "
+                            f"{type(decimals).__name__}")
         if decimals and self._data.dtype == np.float16:
             return Round.apply(self.float(), int(decimals)).half()
         return Round.apply(self, int(decimals))
@@ -3784,6 +3851,7 @@ class Tensor:
         if rtol < 0 or atol < 0:
             raise TensorError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, "
                               f"atol={atol}")
+        data_operand("isclose", other)
         if isinstance(other, Tensor) and other._data.dtype != self._data.dtype:
             raise TensorError(f"isclose: {self._data.dtype} did not match {other._data.dtype}; "
                               "convert one first, as PyTorch")
@@ -3796,6 +3864,7 @@ class Tensor:
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
         """True when isclose holds everywhere (a Python bool)."""
+        data_operand("allclose", other)
         return bool(np.all(self.isclose(other, rtol, atol, equal_nan)._data))
 
     # Comparisons and logic: bool or integer tensors without gradient.
@@ -3906,6 +3975,7 @@ class Tensor:
         return self._logical("logical_xor", np.logical_xor, other)
 
     def _logical(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        data_operand(op, other)
         _broadcast_shape(op, self.shape, np.shape(_data(other)))
         return Tensor._make(np.asarray(ufunc(self._data, _data(other))), None)
 
@@ -4055,6 +4125,11 @@ class Tensor:
     def expand(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Broadcast to `shape` without copying (-1 keeps an axis; also as `size=`)."""
         shape = _shape_args(_sized("expand", shape, size))
+        shape = tuple(map(int_arg, shape))  # (a 0-d integer tensor is an int)
+        for position, length in enumerate(shape):  # (2.0: PyTorch's TypeError, as reshape's)
+            if not isinstance(length, (int, np.integer)):
+                raise TypeError(f"expand(): argument 'size' must be tuple of ints, but found "
+                                f"element of type {type(length).__name__} at pos {position}")
         offset = len(shape) - self.ndim
         if -1 in shape[:max(offset, 0)]:
             raise RuntimeError(f"expand: the expanded size of the tensor (-1) isn't allowed in a "
@@ -4130,7 +4205,7 @@ class Tensor:
             if any(isinstance(part, str) for part in parts):  # PyTorch: a TypeError
                 raise TypeError(f"indexing a tensor with a str ({key!r}): use ints, slices, "
                                 "None, Ellipsis or index tensors") from None
-            raise _index_error(error, index, self._data.ndim) from None
+            raise _index_error(error, index, self.shape) from None
 
     def astype(self, dtype: Any) -> Tensor:
         """Convert to `dtype`; the gradient converts back."""
@@ -4206,6 +4281,15 @@ class Tensor:
                 dtype = arg
         as_device(device, "Tensor.to")
         result = self
+        if isinstance(dtype, str) or type(dtype) is int:  # to('bogus'), to(5): PyTorch's error
+            try:
+                with warnings.catch_warnings():  # ('a': NumPy 2's DeprecationWarning)
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    if np.dtype(dtype).kind not in "biufc":  # ('a', 'U', 'O': bytes, str)
+                        raise TypeError(dtype)
+            except TypeError:
+                raise TensorError(f"Tensor.to: {dtype!r} is neither a dtype nor a device "
+                                  "(expected one of cpu, cuda, mps, ... or a dtype)") from None
         if dtype is not None and np.dtype(dtype) != self.dtype:
             result = self.astype(dtype)
         elif copy:
@@ -4307,6 +4391,7 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         """Convert to `other`'s dtype (self itself when it has it, as PyTorch)."""
+        tensor_operand("type_as", other)
         return self.to(other.dtype)
 
     def is_floating_point(self) -> bool:
@@ -4453,7 +4538,7 @@ class Tensor:
         indices = _index_array("take_along_dim", indices)
         if dim is None:
             return self.flatten()._gather(0, indices.reshape(-1))  # (no negatives: PyTorch)
-        axis = _wrap_dim("take_along_dim", dim, self.ndim)
+        axis = _axis_of("take_along_dim", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
         indices = np.where(indices < 0, indices + size, indices)  # from the end, as PyTorch
         if indices.ndim != self.ndim:
@@ -4474,7 +4559,13 @@ class Tensor:
     def take(self, index: Tensor) -> Tensor:
         """The elements at `index` (any shape) of the flattened tensor."""
         _need_tensor("take", "index", index)
-        return GetItem.apply(self.reshape(-1), _index_array("take", index))
+        positions = _index_array("take", index)
+        try:
+            return GetItem.apply(self.reshape(-1), positions)
+        except IndexError:  # NumPy's message names an axis of the flattened array
+            bad = positions[(positions >= self.numel()) | (positions < -self.numel())]
+            raise IndexOutOfBounds(f"take: out of range: tried to access index {bad.flat[0]} "
+                                   f"on a tensor of {self.numel()} elements") from None
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """The entries `index` (1-D) along `dim`."""
@@ -4496,6 +4587,7 @@ class Tensor:
         """The slice at position `index` of `dim` (that axis removed)."""
         if not self.ndim:
             raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        index = int_value("select", "index", index)
         axis = _wrap_dim("select", dim, self.ndim)
         if not -self.shape[axis] <= index < self.shape[axis]:
             raise IndexError(f"select: index {index} out of range for dim {dim} of size "
@@ -4508,7 +4600,12 @@ class Tensor:
             raise TensorError("narrow() cannot be applied to a 0-dim tensor")
         axis = _wrap_dim("narrow", dim, self.ndim)
         size = self.shape[axis]
-        start = int(_data(start))
+        start, length = int_arg(start), int_arg(length)
+        for name, value in (("start", start), ("length", length)):
+            if not isinstance(value, (int, np.integer)):  # (1.5 is not truncated to 1)
+                raise DataError(f"narrow(): argument '{name}' must be an int or a 0-d integer "
+                                f"tensor, not {type(value).__name__}")
+        start = int(start)
         start = start + size if start < 0 else start
         if not (0 <= start <= size and 0 <= length <= size - start):
             raise IndexOutOfBounds(f"narrow: start {start} and length {length} do not fit "
@@ -4563,6 +4660,7 @@ class Tensor:
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """self with `value` where `mask` (broadcast) is True; keeps self's dtype."""
         _zero_dim_value("masked_fill", value)
+        check_fill("masked_fill", value, "'value' (position 2)")  # ('a': not a str tensor)
         value = _scalar_for("masked_fill", value, self._data.dtype)
         dtype = self._data.dtype
         if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iu":
@@ -4684,7 +4782,7 @@ class Tensor:
     def xlogy(self, other: Any) -> Tensor:
         """self * log(other), 0 where self is 0 (unless other is NaN), as PyTorch;
         d/dself = log(other), d/dother = self / other."""
-        return Xlogy.apply(*_floats_in(self, other))
+        return Xlogy.apply(*_floats_in(self, other, "xlogy"))
 
     def triu(self, diagonal: int = 0) -> Tensor:
         """The upper triangle of the last two axes (from `diagonal` up); zeros below."""
@@ -5010,7 +5108,7 @@ class Tensor:
                                   f"tensor, got {self.dtype} of shape {self.shape}")
             return Tensor(np.arange(self.numel())).repeat_interleave(self.reshape(-1), 0)
         source, axis = (self.flatten(), 0) if dim is None else (
-            self, _wrap_dim("repeat_interleave", dim, self.ndim))
+            self, _axis_of("repeat_interleave", dim, self.ndim))
         counts = _index_array("repeat_interleave", repeats)
         length = source.shape[axis] if source.ndim else 1
         if (counts < 0).any() or counts.ndim > 1 or counts.size not in (1, length):
@@ -5042,13 +5140,13 @@ class Tensor:
         """Shift entries circularly by `shifts` along `dims` (None: the flattened tensor)."""
         if dims is None:
             return self.flatten().roll(shifts, 0).reshape(self.shape)
-        shifts = int_tuple(shifts)
-        dims = int_tuple(dims)
+        shifts = int_tuple(shifts, "roll(): argument 'shifts'")
+        dims = int_tuple(dims, "roll(): argument 'dims'")
         if len(shifts) != len(dims):
             raise RuntimeError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
         result = self
         for shift, dim in zip(shifts, dims):
-            axis = _wrap_dim("roll", dim, self.ndim)
+            axis = _axis_of("roll", dim, self.ndim)
             size = self.shape[axis]
             if size:
                 result = result._index_select(axis, (np.arange(size) - shift) % size)
@@ -5056,7 +5154,7 @@ class Tensor:
 
     def unflatten(self, dim: int, sizes: tuple[int, ...]) -> Tensor:
         """Split axis `dim` into axes of `sizes` (one may be -1)."""
-        axis = _wrap_dim("unflatten", dim, self.ndim)
+        axis = _axis_of("unflatten", dim, self.ndim)
         sizes = tuple(sizes)
         if -1 in sizes:
             known = math.prod(size for size in sizes if size != -1)
@@ -5069,8 +5167,8 @@ class Tensor:
 
     def movedim(self, source: Axis, destination: Axis) -> Tensor:
         """Move the axes `source` to positions `destination`; the others keep their order."""
-        sources = int_tuple(source)
-        targets = int_tuple(destination)
+        sources = int_tuple(source, "movedim(): argument 'source'")
+        targets = int_tuple(destination, "movedim(): argument 'destination'")
         if len(sources) != len(targets):
             raise RuntimeError(f"movedim: {len(sources)} source dims for {len(targets)} "
                                "destinations")
@@ -5160,7 +5258,8 @@ class Tensor:
                 raise TensorError(f"split: split_size must be positive, got {step}")
             sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
         else:
-            sizes = [int(size) for size in split_size_or_sections]
+            sizes = [int(size) for size in int_tuple(  # ('a', 1.5: PyTorch's TypeError)
+                split_size_or_sections, "split(): argument 'split_size_or_sections'")]
             if sum(sizes) != length:
                 raise RuntimeError(f"split: sizes {sizes} add up to {sum(sizes)}, but dim {dim} "
                                    f"has length {length}")
@@ -5171,7 +5270,8 @@ class Tensor:
         if isinstance(split_sizes, (int, np.integer)):
             raise TypeError("split_with_sizes: split_sizes must be a sequence of ints, got "
                             f"{split_sizes!r}")
-        return self.split(list(split_sizes), dim)
+        return self.split(list(int_tuple(split_sizes, "split_with_sizes(): argument "
+                                                   "'split_sizes'")), dim)
 
     def tensor_split(self, indices_or_sections: Any = None, dim: int = 0, **kwargs: Any
                      ) -> tuple:

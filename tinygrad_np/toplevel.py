@@ -23,7 +23,15 @@ from tinygrad_np.nn.layers_more import (
     pixel_unshuffle,
 )
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, _need_tensor, _wrap_dim, int_arg, to_tensor
+from tinygrad_np.tensor import (
+    Tensor,
+    _need_tensor,
+    _wrap_dim,
+    int_arg,
+    int_tuple,
+    tensor_operand,
+    to_tensor,
+)
 from tinygrad_np.toplevel_small import Storage
 
 # The same functions as torch.nn.functional's (PyTorch binds them at the top level too).
@@ -296,6 +304,7 @@ __all__ += ["gradient", "select_scatter", "slice_scatter", "diagonal_scatter"]
 # ------------------------------------------------------------- checks and set-up calls
 def is_nonzero(input: Tensor) -> bool:  # noqa: A002
     """The truth of a one-element tensor (PyTorch's RuntimeError for any other size)."""
+    tensor_operand("is_nonzero", input, "input")
     if input.numel() != 1:
         raise TensorError(f"is_nonzero: expected a tensor with one element, got "
                           f"{input.numel()} elements (shape {tuple(input.shape)})")
@@ -593,7 +602,8 @@ def nuclear_norm(input: Tensor, dim: Any = (-2, -1), keepdim: bool = False) -> T
     """The sum of the singular values of the matrices over `dim` (two dims)."""
     if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
         dim, keepdim = (-2, -1), dim
-    return to_tensor(input).norm("nuc", dim=tuple(dim), keepdim=keepdim)
+    return to_tensor(input).norm("nuc", dim=int_tuple(dim, "nuclear_norm(): argument 'dim'"),
+                                 keepdim=keepdim)
 
 
 def binomial(count: Tensor, prob: Tensor, generator: Any = None) -> Tensor:

@@ -15,11 +15,12 @@ import numpy as np
 from tinygrad_np import return_types
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
-from tinygrad_np.tensor import Tensor, _viewed, to_tensor
+from tinygrad_np.tensor import Tensor, _viewed, tensor_operand, to_tensor
 
 
 def is_signed(input: Tensor) -> bool:  # noqa: A002
     """Whether input's dtype is signed (floats and signed integers), as `input.is_signed()`."""
+    tensor_operand("is_signed", input, "input")
     return input.is_signed()
 
 
@@ -30,11 +31,13 @@ def put(input: Tensor, index: Any, source: Any, accumulate: bool = False) -> Ten
 
 def get_device(input: Tensor) -> int:  # noqa: A002
     """-1: the CPU, as PyTorch's answer for a CPU tensor."""
+    tensor_operand("get_device", input, "input")
     return input.get_device()
 
 
 def is_inference(input: Tensor) -> bool:  # noqa: A002
     """Whether input was made under inference_mode (`input.is_inference()`)."""
+    tensor_operand("is_inference", input, "input")
     return input.is_inference()
 
 
@@ -47,6 +50,7 @@ def addmv_(input: Tensor, mat: Any, vec: Any, *, beta: float = 1,  # noqa: A002
 def resize_as_(input: Tensor, the_template: Tensor, *,  # noqa: A002
                memory_format: Any = None) -> Tensor:
     """`input.resize_as_(the_template)`: input given the template's shape, in place."""
+    tensor_operand("resize_as_", input, "input")
     return input.resize_as_(the_template, memory_format=memory_format)
 
 
@@ -73,6 +77,7 @@ def from_dlpack(ext_tensor: Any) -> Tensor:
 def to_dlpack(tensor: Tensor) -> Any:
     """A DLPack capsule of the tensor's memory (NumPy's), for another library's
     from_dlpack."""
+    tensor_operand("to_dlpack", tensor, "tensor")
     return dlpack(tensor)
 
 

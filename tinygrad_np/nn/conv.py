@@ -13,7 +13,7 @@ from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F, init
-from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -61,6 +61,9 @@ class _ConvNd(Module):
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
+        kernel = _tuple(kernel_size, self.dims)
+        check_sizes(type(self).__name__, in_channels=in_channels, out_channels=out_channels,
+                    **{f"kernel_size[{i}]": k for i, k in enumerate(kernel)})
         _check_arguments(type(self).__name__, self.transposed, in_channels, out_channels,
                          _tuple(stride, self.dims), padding, groups, padding_mode)
         self.padding_mode = padding_mode

@@ -13,6 +13,7 @@ smooth_l1_loss, kl_div.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import warnings
 from collections.abc import Sequence
@@ -65,6 +66,7 @@ from tinygrad_np.nn.functional_interpolate import (
 )
 from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_loss, ...
     cross_entropy_general,
+    data_target,
     fits_output,
     huber_loss as huber_loss,
     in_dtype_of,
@@ -134,7 +136,14 @@ from tinygrad_np.ops.loss import (
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor, _scalar_for, to_tensor as _tensor
+from tinygrad_np.tensor import (
+    Tensor,
+    _scalar_for,
+    int_tuple,
+    int_value,
+    tensor_operand,
+    to_tensor as _tensor,
+)
 
 # PyTorch's names for grid_sample's modes (the numbers its kernels use)
 GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
@@ -270,6 +279,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     One fused op: dx = g W, dW = g^T x (C-ordered, like W), db = g summed over the batch.
     A 1-D weight is one output feature without its axis (x @ w), as PyTorch's.
     """
+    if weight is None or isinstance(weight, (str, bytes)):  # (NumPy arrays are taken)
+        tensor_operand("linear", weight, "weight")
     if isinstance(weight, Tensor) and weight.ndim == 1:
         x = _tensor(input)
         if bias is not None and (np.ndim(bias) != 0 or x.ndim != 1):
@@ -304,6 +315,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     if logits.dtype.kind != "f":  # PyTorch has no integer kernel for it either
         raise DtypeError(f"cross_entropy: the input (logits) must be a float tensor, got "
                          f"{logits.dtype}; convert it with .float()")
+    data_target("cross_entropy", target)
     target = target if isinstance(target, Tensor) else np.asarray(target)
     ids = _data(target)
     if (weight is not None or label_smoothing or logits.ndim > 2 or ignore_index >= 0
@@ -402,6 +414,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
     input = _tensor(input)
+    data_target("binary_cross_entropy", target)
     _float_operands(input, target, "binary_cross_entropy", same=True)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy")
@@ -438,6 +451,7 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     reduction = legacy_reduction(size_average, reduce, reduction,
                                  "binary_cross_entropy_with_logits")
     input = _tensor(input)
+    data_target("binary_cross_entropy_with_logits", target)
     _float_operands(input, target, "binary_cross_entropy_with_logits", same=False)
     target = _target(target, input)
     same_shape(input, target, "binary_cross_entropy_with_logits")
@@ -457,6 +471,7 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     `weight` (the input's shape) weighs each element; 'mean' then divides by its sum."""
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     input = _tensor(input)
+    data_target("mse_loss", target)
     target = _target(target, input)
     same_shape(input, target, "mse_loss", "warn")
     difference = input - target
@@ -557,7 +572,8 @@ def layer_norm(
     """Normalise over the last len(normalized_shape) axes of each sample, then x̂ w + b
     (weight and bias of shape normalized_shape). One fused op."""
     x = _tensor(input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else int_tuple(
+        normalized_shape, "layer_norm(): argument 'normalized_shape'")
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
         raise TensorError(f"layer_norm: normalized_shape={shape} expects an input of shape "
                           f"(*, {', '.join(map(str, shape))}), got {x.shape}")
@@ -661,6 +677,7 @@ def embedding(
         raise IndexError(f"embedding: index {bad} is out of range for {rows} embeddings "
                          f"(valid indices 0 to {rows - 1})")
     if padding_idx is not None:
+        padding_idx = int_value("embedding", "padding_idx", padding_idx)  # (1.5: not row 1)
         if not -rows <= padding_idx < rows:
             raise AssertionTensorError(f"embedding: padding_idx={padding_idx} must be within "
                               f"num_embeddings={rows}")
@@ -782,6 +799,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     ids = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if ids.dtype.kind not in "iu":
         raise DtypeError(f"one_hot: expected an integer tensor of class ids, got {ids.dtype}")
+    num_classes = int_value("one_hot", "num_classes", num_classes)
     if num_classes == -1:
         num_classes = int(ids.max()) + 1 if ids.size else 0
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
@@ -837,6 +855,22 @@ def _pad_edges(x: Tensor, axis: int, before: int, after: int, mode: str) -> Tens
                axis)  # (a count of 0 can make a slice reaching index -1 select an element)
 
 
+def _pad_amounts(pad: Any) -> list[int]:
+    """F.pad's `pad` as ints: a float (1.5) is PyTorch's TypeError, not truncated to 1."""
+    if not isinstance(pad, (list, tuple, np.ndarray)):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
+                        f"{type(pad).__name__}")
+    amounts = []
+    for position, amount in enumerate(pad):
+        try:
+            amounts.append(operator.index(amount))
+        except TypeError:
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but "
+                            f"found element of type {type(amount).__name__} at pos "
+                            f"{position}") from None
+    return amounts
+
+
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad the last len(pad) // 2 axes. `pad` lists (before, after) pairs starting with the
@@ -844,7 +878,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     'constant' (with `value`, 0 by default; negative pads crop), 'reflect', 'replicate',
     'circular'. The gradient of a padded element goes to the element it copies."""
     input = _tensor(input)
-    pad = [int(amount) for amount in pad]
+    pad = _pad_amounts(pad)
     if len(pad) % 2:
         raise TensorError(f"pad: padding length must be divisible by 2, got {len(pad)}")
     if len(pad) // 2 > input.ndim:
@@ -852,9 +886,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                           f"{input.ndim} dims")
     pairs = {input.ndim - 1 - i: (pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)}
     if mode != "constant":
-        if mode not in ("reflect", "replicate", "circular"):
-            raise TensorError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
-                              f"'circular', got {mode!r}")
+        if mode not in ("reflect", "replicate", "circular"):  # (PyTorch: NotImplementedError)
+            raise NotImplementedError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                                      f"'circular', got {mode!r}")
         if value:
             raise TensorError(f"pad: a padding value only goes with mode='constant', not {mode!r}")
         if input.ndim - len(pad) // 2 not in (1, 2):  # PyTorch's (no-)batch + channel axes
@@ -1117,6 +1151,7 @@ def _conv_geometry(x_shape: tuple, weight_shape: tuple, stride: Any, padding: An
 
 def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
             groups: int, function: str) -> Tensor:
+    tensor_operand(function, weight, "weight")
     x, unbatched = _batched(x, function)
     geometry = _conv_geometry(x.shape, tuple(weight.shape), stride, padding, dilation, groups,
                               function)
@@ -1215,6 +1250,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     (H - 1) s - 2 p + d (kh - 1) + output_padding + 1."""
     name = "conv_transpose2d"
     x, unbatched = _batched(input, name)
+    tensor_operand(name, weight, "weight")
     if weight.ndim != 4:
         raise TensorError(f"{name}: weight must be 4-D (in, out/groups, kh, kw), got shape "
                           f"{weight.shape}")
@@ -1264,7 +1300,7 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                              single["padding"], single["output_padding"], groups,
                              single["dilation"])
     except ValueError as error:  # the 2-D message, named and sized for 1-D
-        raise TensorError(f"{name} (input {tuple(input.shape)}, weight {weight.shape}): "
+        raise TensorError(f"{name} (input {tuple(np.shape(input))}, weight {weight.shape}): "
                           f"{str(error).split(': ', 1)[-1]}") from None
     y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y

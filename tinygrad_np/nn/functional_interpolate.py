@@ -25,7 +25,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, TensorError
-from tinygrad_np.tensor import Tensor, to_tensor
+from tinygrad_np.tensor import Tensor, int_value, to_tensor
 
 _LINEAR_MODES = {3: "linear", 4: "bilinear", 5: "trilinear"}
 _WEIGHTED = ("linear", "bilinear", "trilinear", "bicubic", "lanczos")
@@ -236,7 +236,8 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     _check(x, size, scale_factor, mode, align_corners, antialias)
     spatial = x.ndim - 2
     if size is not None:
-        sizes = [int(n) for n in _per_axis("size", size, spatial, x.shape)]
+        sizes = [int_value("interpolate", "size", n)  # (2.5 is PyTorch's TypeError, not 2)
+                 for n in _per_axis("size", size, spatial, x.shape)]
         scales: list[float | None] = [None] * spatial
     else:
         factors = [float(s) for s in _per_axis("scale_factor", scale_factor, spatial, x.shape)]

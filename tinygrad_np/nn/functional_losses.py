@@ -23,7 +23,7 @@ from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.activation import LogSigmoid
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
-from tinygrad_np.tensor import Tensor, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
 
 def divide_count(total: Tensor, count: Any) -> Tensor:
@@ -193,7 +193,8 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     'mean' is the weighted average (sum of losses / sum of the targets' weights).
     """
     reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
-    input = _tensor(input)
+    input = refuse_integers("nll_loss", _tensor(input))
+    data_target("nll_loss", target)
     input, target, unbatched = _batched(input, target, False, "nll_loss")
     _check_weight(weight, input.shape[1], "nll_loss")
     same_dtype_weight(weight, input, "nll_loss")
@@ -217,6 +218,7 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         raise TensorError(f"cross_entropy: label_smoothing must be in [0, 1], "
                           f"got {label_smoothing}")
     input = _tensor(input)
+    data_target("cross_entropy", target)
     target_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
     probabilities = target_dtype.kind == "f"
     if probabilities and not isinstance(target, Tensor):
@@ -260,11 +262,20 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     return losses.reshape(batch_shape)
 
 
+def data_target(function: str, value: Any, name: str = "target", position: int = 2) -> None:
+    """PyTorch's TypeError for a loss argument that is no data at all (None, a string): not a
+    NaN loss from NumPy's object array, nor its KeyError or float() message."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{function}(): argument '{name}' (position {position}) must be "
+                        f"Tensor, not {type(value).__name__}")
+
+
 def same_shape(input: Tensor, target: Any, function: str, mismatch: str = "raise",  # noqa: A002
                depth: int = 0) -> None:
     """The target must have the input's shape (`mismatch="raise"`: the BCE losses), or may
     broadcast against it with a warning (`"warn"`: mse, l1, smooth_l1, huber) or without one
     (`"allow"`: kl_div), as in PyTorch. (N, 1) against (N,) broadcasts to an (N, N) loss."""
+    data_target(function, target)
     shape, target_shape = tuple(input.shape), tuple(np.shape(
         target._data if isinstance(target, Tensor) else target))
     if target_shape == shape:
@@ -309,10 +320,11 @@ def in_dtype_of(value: Any, input: Tensor) -> Any:  # noqa: A002
     return _constant(value, input.dtype)
 
 
-def _target(target: Any, input: Tensor) -> Any:
+def _target(target: Any, input: Tensor, function: str = "loss") -> Any:  # noqa: A002
     """A Tensor target stays one (it may need a gradient); other data takes input's dtype."""
     if isinstance(target, Tensor):
         return target
+    data_target(function, target)
     return np.asarray(target).astype(input.dtype, copy=False)
 
 
@@ -345,7 +357,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     reduction = legacy_reduction(None, None, reduction, "huber_loss")
     if delta <= 0:
         raise TensorError(f"huber_loss: delta must be positive, got {delta}")
-    input = _tensor(input)
+    input = refuse_integers("huber_loss", _tensor(input))
     if weight is not None:
         losses = _huber(input, target, "none", delta, "huber_loss")
         return weighted_reduce(losses, weight, input, reduction, "huber_loss", False)

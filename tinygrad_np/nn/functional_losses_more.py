@@ -20,6 +20,7 @@ from tinygrad_np.nn.functional_losses import (
     _reduce,
     _target,
     _tensor,
+    data_target,
     divide_count,
     fits_output,
     legacy_reduction,
@@ -27,10 +28,11 @@ from tinygrad_np.nn.functional_losses import (
     same_dtype_weight,
     same_shape,
 )
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, refuse_integers
 
 
-def _sign_target(target: Any, input: Tensor) -> Any:
+def _sign_target(target: Any, input: Tensor, function: str, position: int = 2) -> Any:  # noqa: A002
+    data_target(function, target, position=position)
     return target if isinstance(target, Tensor) else Tensor(_target(target, input))
 
 
@@ -40,7 +42,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
     """max(0, -y (x1 - x2) + margin), y = 1 or -1: x1 should rank above x2 where y = 1."""
     reduction = legacy_reduction(size_average, reduce, reduction, "margin_ranking_loss")
     input1, input2 = _tensor(input1), _tensor(input2)
-    target = _sign_target(target, input1)
+    target = _sign_target(target, input1, "margin_ranking_loss", 3)
     if not input1.ndim == input2.ndim == target.ndim:
         raise TensorError(f"margin_ranking_loss: All input tensors should have same dimension "
                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
@@ -54,8 +56,8 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noq
                          reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (x: a distance)."""
     reduction = legacy_reduction(size_average, reduce, reduction, "hinge_embedding_loss")
-    input = _tensor(input)
-    target = _target(target, input)
+    input = refuse_integers("hinge_embedding_loss", _tensor(input))
+    target = _target(target, input, "hinge_embedding_loss")
     target = target._data if isinstance(target, Tensor) else target
     zeros = input._graph_zero()  # not input * 0: inf * 0 would make x = +-inf NaN
     losses = (where(target != 1, (margin - input).clamp(min=0), zeros)
@@ -71,9 +73,9 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # no
 
     reduction = legacy_reduction(size_average, reduce, reduction, "soft_margin_loss")
     not_differentiable("soft_margin_loss", "target", target)
-    input = _tensor(input)
+    input = refuse_integers("soft_margin_loss", _tensor(input))
     fits_output("soft_margin_loss", input.shape, "target", target)
-    return _reduce(-logsigmoid(_sign_target(target, input) * input), reduction)
+    return _reduce(-logsigmoid(_sign_target(target, input, "soft_margin_loss") * input), reduction)
 
 
 @xp.quiet
@@ -86,7 +88,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
 
     reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss")
     input = _tensor(input)
-    target = _target(target, input)
+    target = _target(target, input, "multilabel_soft_margin_loss")
     losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         losses = losses * weight
@@ -99,7 +101,8 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
     """Hinge loss between each target class j and each other class i of a sample:
     sum max(0, 1 - (x[j] - x[i])) / C. `target` (N, C) lists class ids up to the first -1."""
     reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_margin_loss")
-    input = _tensor(input)
+    data_target("multilabel_margin_loss", target)
+    input = refuse_integers("multilabel_margin_loss", _tensor(input))
     ids = np.asarray(target._data if isinstance(target, Tensor) else target)
     if ids.shape != input.shape or input.ndim not in (1, 2) or ids.dtype.kind not in "iu":
         raise TensorError(f"multilabel_margin_loss: target must be integer class ids of the "
@@ -201,6 +204,8 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     if reduction not in ("mean", "sum", "none"):
         raise TensorError(f"gaussian_nll_loss: {reduction!r} is not a valid reduction")
     input = _tensor(input)
+    data_target("gaussian_nll_loss", target)
+    data_target("gaussian_nll_loss", var, "var", 3)
     if isinstance(var, float):
         var = Tensor(np.full(input.shape, var, dtype=input.dtype))
     var = _tensor(var)
@@ -251,9 +256,10 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     """sum over classes i != y of max(0, margin - x[y] + x[i])^p / C (times weight[y]):
     the multi-class hinge loss of logits (N, C) or (C,) against class ids."""
     reduction = legacy_reduction(size_average, reduce, reduction, "multi_margin_loss")
+    data_target("multi_margin_loss", target)
     if p not in (1, 2):
         raise TensorError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
-    input = _tensor(input)
+    input = refuse_integers("multi_margin_loss", _tensor(input))
     if input.ndim > 2:
         raise TensorError(f"multi_margin_loss: expected a vector (C,) or a matrix (N, C) input, "
                           f"got shape {input.shape}")
@@ -264,6 +270,9 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
                           f"sample ({logits.shape[0]}), got shape {target_shape} for input of "
                           f"shape {input.shape}")
     ids = np.asarray(target._data if isinstance(target, Tensor) else target).reshape(-1)
+    if ids.dtype.kind not in "iu":  # (0.7 would be truncated to class 0)
+        raise TensorError(f"multi_margin_loss: expected scalar type Long but found {ids.dtype} "
+                          f"(the target must be integer class ids)")
     classes = logits.shape[1]
     if np.any((ids < 0) | (ids >= classes)):
         raise TensorError(f"multi_margin_loss: targets {ids.tolist()} do not fit input of shape "

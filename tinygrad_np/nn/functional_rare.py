@@ -18,7 +18,7 @@ from tinygrad_np.errors import TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, _wrap_dim, refuse_integers, to_tensor as _tensor
 
 
 def _mask(condition: np.ndarray, like: Tensor) -> Any:
@@ -72,7 +72,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     """Gated linear unit: split `dim` into halves a, b; y = a * sigmoid(b)."""
     input = refuse_integers("glu", _tensor(input))
-    size = input.shape[dim]
+    if not input.ndim:
+        raise TensorError("glu does not support scalars because halving size must be even")
+    size = input.shape[_wrap_dim("glu", dim, input.ndim)]
     if size % 2:
         raise TensorError(f"glu: dimension {dim} must have an even size, got shape {input.shape}")
     axis = dim % input.ndim

@@ -21,7 +21,7 @@ import numpy as np
 from tinygrad_np import rng
 from tinygrad_np.function import no_grad
 from tinygrad_np.ops.special import ndtri
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, check_fill
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -168,6 +168,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with `val`."""
+    check_fill("fill_", val, "'value' (position 1)")  # (a str: TypeError, not NumPy's float())
     return _fill(tensor, val)
 
 

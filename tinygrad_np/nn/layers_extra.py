@@ -23,13 +23,13 @@ from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import Embedding, embedding_table, reset_table
 from tinygrad_np.ops.segment import SegmentReduce
-from tinygrad_np.tensor import Tensor, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, int_tuple, to_tensor as _tensor
 
 
 def _shape(normalized_shape: Any) -> tuple[int, ...]:
     if isinstance(normalized_shape, (int, np.integer)):
         return (int(normalized_shape),)
-    return tuple(int(n) for n in normalized_shape)
+    return tuple(int(n) for n in int_tuple(normalized_shape, "argument 'normalized_shape'"))
 
 
 # ----------------------------------------------------------------- RMSNorm

@@ -22,7 +22,7 @@ from tinygrad_np.nn.conv import _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import _NormBase, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, int_value, tensor_operand
 
 
 # ----------------------------------------------------------------- padding
@@ -107,6 +107,7 @@ CircularPad3d = _pad_class("CircularPad3d", _CircularPadNd, 3)
 
 # ----------------------------------------------------------------- pixel shuffle
 def _at_least_3_dims(name: str, input: Tensor) -> None:  # noqa: A002
+    tensor_operand(name, input, "input")
     if input.ndim < 3:
         raise TensorError(f"{name} expects input to have at least 3 dimensions, but got input "
                           f"with {input.ndim} dimension(s)")
@@ -115,7 +116,7 @@ def _at_least_3_dims(name: str, input: Tensor) -> None:  # noqa: A002
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch (sub-pixel convolution)."""
     _at_least_3_dims("pixel_shuffle", input)
-    r = int(upscale_factor)
+    r = int_value("pixel_shuffle", "upscale_factor", upscale_factor)
     *batch, channels, height, width = input.shape
     if channels % (r * r):
         raise TensorError(f"pixel_shuffle: the channels ({channels}) must be divisible by the "
@@ -129,7 +130,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
     _at_least_3_dims("pixel_unshuffle", input)
-    r = int(downscale_factor)
+    r = int_value("pixel_unshuffle", "downscale_factor", downscale_factor)
     *batch, channels, height, width = input.shape
     if height % r or width % r:
         raise TensorError(f"pixel_unshuffle: height ({height}) and width ({width}) must be "
@@ -157,6 +158,7 @@ class PixelShuffle(Module):
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
     """(N, C, *) with the channels of `groups` groups interleaved (ShuffleNet): channel
     g * (C / groups) + i moves to i * groups + g."""
+    tensor_operand("channel_shuffle", input, "input")
     channels = input.shape[1] if input.ndim > 1 else 0
     if groups <= 0 or input.ndim < 3 or channels % groups:
         raise TensorError(f"channel_shuffle: expected an input (N, C, *) of 3 or more dims with "

@@ -13,7 +13,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.lazy import LazyModuleMixin
-from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.parameter import Parameter, UninitializedParameter
 from tinygrad_np.tensor import Tensor, _lock
 
@@ -33,6 +33,7 @@ class Linear(Module):
     ) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
+        check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         dtype = get_default_dtype() if dtype is None else dtype

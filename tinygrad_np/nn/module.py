@@ -188,6 +188,15 @@ def check_member_name(kind: str, name: Any) -> None:
         raise KeyError(f"{kind} name can't be empty string \"\"")
 
 
+def check_sizes(layer: str, **sizes: Any) -> None:
+    """PyTorch's RuntimeError for a layer of negative size (`nn.Linear(-1, 3)`), not NumPy's
+    "negative dimensions are not allowed" from the parameter's allocation."""
+    for name, size in sizes.items():
+        if isinstance(size, (int, np.integer)) and size < 0:
+            raise TensorError(f"{layer}: Trying to create tensor with negative dimension "
+                              f"{size} ({name}={size})")
+
+
 class Module:
     """Base class for layers and models: subclass it, assign layers and Parameters as
     attributes in `__init__`, and define `forward`. Calling the module calls `forward`.

@@ -12,7 +12,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F, init
-from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
 
@@ -86,6 +86,7 @@ class _BatchNorm(_NormBase):
     ) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
+        check_sizes(type(self).__name__, num_features=num_features)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -177,6 +178,8 @@ class LayerNorm(Module):
     ) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
+        check_sizes("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(
+            (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape)})
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
         self.normalized_shape = tuple(shape)
         self.eps = eps

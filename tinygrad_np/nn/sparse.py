@@ -11,7 +11,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import AssertionTensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F, init
-from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor
@@ -43,6 +43,7 @@ class Embedding(Module):
     ) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
+        check_sizes("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         table, padding_idx = embedding_table("Embedding", num_embeddings, embedding_dim,
                                              padding_idx, _weight, dtype)
         self.num_embeddings = num_embeddings
