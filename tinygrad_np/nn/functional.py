@@ -125,6 +125,7 @@ from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     pixel_unshuffle,
 )
 from tinygrad_np.ops.linear import LinearFunction
+from tinygrad_np.ops.masked import linked
 from tinygrad_np.ops.loss import (
     REDUCTIONS,
     BinaryCrossEntropy,
@@ -868,7 +869,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             positions = _pad_positions(mode, input.shape[axis], before, after)  # (checks)
             result = _pad_edges(result, axis, before, after, mode) if min(before, after) >= 0 \
                 else result._index_select(axis, positions)
-        return result
+        return linked(result)  # PyTorch's backward reads the input: 2nd order 0 (ops/masked.py)
     crop = [slice(None)] * input.ndim
     inner = [slice(None)] * input.ndim
     shape = list(input.shape)
@@ -1233,13 +1234,26 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                           f"{tuple(bias.shape)}")
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
         x.shape[2:], stride, (pad_h, pad_w), dilation, (kh, kw), extra))
+    if min(size) == 0 and 0 not in x.shape[1:]:  # empty, as PyTorch's float32 batches
+        y = _empty_transposed(x, weight, bias, (x.shape[0], out_per_group * groups, *size))
+        return y.squeeze(0) if unbatched else y
     if min(size) < 1 or 0 in x.shape[1:]:
         raise TensorError(f"{name}: input of shape {x.shape} with weight {weight.shape} gives an "
-                          f"empty output {size}")
+                          f"empty output {size} (Output size is too small)")
     geometry = _conv.Geometry((kh, kw), stride, (pad_h, pad_h, pad_w, pad_w), dilation)
     y = _empty_batch(x, lambda one: _conv.ConvTranspose2d.apply(one, weight, bias, geometry,
                                                                 groups, size))
     return y.squeeze(0) if unbatched else y
+
+
+def _empty_transposed(x: Tensor, weight: Tensor, bias: Tensor | None, shape: tuple) -> Tensor:
+    """The empty output of a transposed convolution whose output size has a 0 (PyTorch's
+    mkldnn kernel: float32 with a batch or groups; its other kernels raise "Output size is
+    too small"), in the graph of x, weight and bias with zero gradients."""
+    nothing = x.reshape(-1)[:0].sum() + weight.reshape(-1)[:0].sum()
+    if bias is not None:
+        nothing = nothing + bias.reshape(-1)[:0].sum()
+    return nothing.expand(*shape)
 
 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
@@ -1561,13 +1575,13 @@ def _adaptive_mean(x: Tensor, axis: int, out: int) -> Tensor:
     if x.dtype.kind == "f" and out * x.shape[axis] <= _MATRIX_MOST and xp.finite(x._data):
         offset = np.arange(x.shape[axis]) - start[:, None]  # (0 * inf would spread NaN)
         ones = ((offset >= 0) & (offset < (end - start)[:, None])).T.astype(x.dtype)
-        return ((moved @ Tensor(ones)) / counts).movedim(-1, axis)  # each window's sum
+        return linked(((moved @ Tensor(ones)) / counts).movedim(-1, axis))  # (ops/masked.py)
     positions = start[:, None] + np.arange(int((end - start).max()))
     inside = positions < end[:, None]
     windows = moved._index_select(-1, np.minimum(positions, end[:, None] - 1).ravel())
     windows = windows.contiguous()  # (a view of a gather's batch-inside layout relays it out)
     windows = windows.reshape(moved.shape[:-1] + inside.shape).masked_fill(~Tensor(inside), 0)
-    return (windows.sum(-1) / counts).movedim(-1, axis)
+    return linked((windows.sum(-1) / counts).movedim(-1, axis))
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002

@@ -397,6 +397,8 @@ def max_pool_indices(geometry: Geometry, x: np.ndarray, y: np.ndarray) -> np.nda
 class AvgPool2d(Function):
     """y = sum over each window / divisor;  dx = g / divisor spread over each window."""
 
+    mask_only = True  # dx is linked to x, derivative 0, as PyTorch's (ops/masked.py)
+
     def forward(ctx, x, geometry, divisor):
         ctx.geometry, ctx.input_shape, ctx.divisor = geometry, x.shape, divisor
         out_size = geometry.output_size(*x.shape[2:])

@@ -69,3 +69,13 @@ class NoDerivative(Function):
 
     def backward(ctx, grad_output):
         raise NotImplementedError(f"the derivative for '{ctx.op}' is not implemented.")
+
+
+def linked(result: Tensor) -> Tensor:
+    """`result`, its node's recorded gradients linked to the node's inputs (derivative 0),
+    for a composition whose PyTorch kernel's backward reads its input only for its shape or
+    positions (average pooling, padding by copies, nll_loss): a second-order gradient then
+    reaches that input and the parameters before it as zeros, as PyTorch's, not None."""
+    if result.grad_fn is not None:
+        result.grad_fn.mask_only = True
+    return result
