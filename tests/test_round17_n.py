@@ -94,3 +94,88 @@ def test_area_interpolation_to_size_zero_is_empty(shape, scale, expected):
     if torch is not None:
         t = torch.nn.functional.interpolate(torch.ones(*shape), scale_factor=scale, mode="area")
         assert tuple(t.shape) == expected
+
+
+# ---- 3. integer or bool operands of float convolutions and products ------------------------
+MIXED = {
+    "conv2d": lambda t, a, b: t.nn.functional.conv2d(t.ones(1, 1, 3, 3, dtype=a),
+                                                     t.ones(1, 1, 2, 2, dtype=b)),
+    "conv1d": lambda t, a, b: t.nn.functional.conv1d(t.ones(1, 1, 3, dtype=a),
+                                                     t.ones(1, 1, 2, dtype=b)),
+    "conv3d": lambda t, a, b: t.nn.functional.conv3d(t.ones(1, 1, 3, 3, 3, dtype=a),
+                                                     t.ones(1, 1, 2, 2, 2, dtype=b)),
+    "conv_transpose2d": lambda t, a, b: t.nn.functional.conv_transpose2d(
+        t.ones(1, 1, 3, 3, dtype=a), t.ones(1, 1, 2, 2, dtype=b)),
+    "conv_transpose3d": lambda t, a, b: t.nn.functional.conv_transpose3d(
+        t.ones(1, 1, 2, 2, 2, dtype=a), t.ones(1, 1, 2, 2, 2, dtype=b)),
+    "linear": lambda t, a, b: t.nn.functional.linear(t.ones(2, 3, dtype=a), t.ones(4, 3, dtype=b)),
+    "matmul": lambda t, a, b: t.ones(2, 3, dtype=a) @ t.ones(3, 2, dtype=b),
+}
+
+
+@pytest.mark.parametrize("op", list(MIXED))
+@pytest.mark.parametrize(("a", "b"), [("int64", "float32"), ("float32", "int64"),
+                                      ("uint8", "float64"), ("int32", "int64")])
+def test_integer_operand_with_another_dtype_is_refused(op, a, b):
+    with pytest.raises(RuntimeError, match="dtype"):
+        MIXED[op](tg, getattr(tg, a), getattr(tg, b))
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            MIXED[op](torch, getattr(torch, a), getattr(torch, b))
+
+
+def test_same_integer_dtype_and_float_widths_still_compute():
+    assert F.conv2d(tg.ones(1, 1, 3, 3).long(), tg.ones(1, 1, 2, 2).long()).tolist() == \
+        [[[[4, 4], [4, 4]]]]
+    assert F.linear(tg.ones(2, 3).long(), tg.ones(4, 3).long()).dtype == tg.int64
+    # float32 with float64 is promoted (a documented difference from PyTorch)
+    assert F.linear(tg.ones(2, 3).double(), tg.ones(4, 3)).dtype == tg.float64
+
+
+def test_integer_bias_and_bool_convolution_are_refused():
+    with pytest.raises(RuntimeError, match="bias"):
+        F.linear(tg.ones(2, 3), tg.ones(4, 3), tg.ones(4).long())
+    with pytest.raises(RuntimeError, match="bias int64"):
+        F.conv2d(tg.ones(1, 1, 3, 3), tg.ones(1, 1, 2, 2), tg.ones(1).long())
+    with pytest.raises(NotImplementedError, match="Bool"):
+        F.conv2d(tg.ones(1, 1, 3, 3).bool(), tg.ones(1, 1, 2, 2).bool())
+    with pytest.raises(RuntimeError, match="linear"):
+        tg.nn.Linear(3, 4)(tg.ones(2, 3).long())
+
+
+# ---- 4. out-of-range indices: PyTorch's error types ----------------------------------------
+def test_embedding_and_embedding_bag_out_of_range_error_types():
+    with pytest.raises(IndexError, match="index out of range in self"):
+        F.embedding(tg.tensor([7]), tg.ones(5, 3))
+    with pytest.raises(RuntimeError, match=r"Index 0 of input takes value 7 .*\[0, 5\)"):
+        F.embedding_bag(tg.tensor([7]), tg.ones(5, 3), tg.tensor([0]))
+    with pytest.raises(RuntimeError, match=r"Index 1 of input takes value -1"):
+        F.embedding_bag(tg.tensor([[1, -1]]), tg.ones(5, 3))
+    if torch is not None:
+        with pytest.raises(IndexError):
+            torch.nn.functional.embedding(torch.tensor([7]), torch.ones(5, 3))
+        with pytest.raises(RuntimeError, match="Index 0 of input takes value 7"):
+            torch.nn.functional.embedding_bag(torch.tensor([7]), torch.ones(5, 3),
+                                              torch.tensor([0]))
+
+
+# ---- 5. reductions given dim=() ------------------------------------------------------------
+@pytest.mark.parametrize("call", [lambda x: x.prod(()), lambda x: x.prod(dim=[]),
+                                  lambda x: x.max(()), lambda x: x.min(dim=()),
+                                  lambda x: tg.prod(x, ())])
+def test_prod_max_min_refuse_an_empty_dim_tuple(call):
+    with pytest.raises(TypeError, match="dim"):
+        call(tg.ones(2, 3))
+
+
+def test_logsumexp_empty_dims_as_pytorch():
+    x = tg.tensor([[0.0, 1.0], [2.0, 3.0]])
+    with pytest.raises(RuntimeError, match="logsumexp"):
+        tg.logsumexp(x, dim=())
+    kept = tg.logsumexp(x, dim=(), keepdim=True)
+    assert tuple(kept.shape) == (1, 1)
+    assert kept.item() == pytest.approx(3.4401896985611957, abs=1e-6)  # log(1+e+e^2+e^3)
+    assert tg.logsumexp(tg.tensor(0.5), dim=()).item() == 0.5
+    # sum, mean, amax, ... reduce everything; any/all keep every dim, as PyTorch
+    assert tuple(x.sum(dim=()).shape) == () and tuple(x.amax(dim=(), keepdim=True).shape) == (1, 1)
+    assert tuple((x > 1).any(dim=()).shape) == (2, 2)

@@ -1142,6 +1142,14 @@ def _dim_arg(op: str, dim: Any, axis: Any) -> Any:
     return axis
 
 
+def _refuse_no_dims(op: str, dim: Any) -> None:
+    """PyTorch's TypeError for `dim=()` where its op takes one int dim (prod, max, min; here
+    a tuple of several also reduces them, but () would be ambiguous: all dims or none)."""
+    if isinstance(dim, (tuple, list)) and not dim:
+        raise TypeError(f"{op}(): argument 'dim' must be int, not an empty {type(dim).__name__} "
+                        f"(pass dim=None to reduce every dim)")
+
+
 def _required_dim(op: str, dim: Any, axis: Any) -> Any:
     """`dim` (or `axis`) for an op that has no all-axes form."""
     dim = _dim_arg(op, dim, axis)
@@ -3063,6 +3071,7 @@ class Tensor:
         if isinstance(dim, (int, np.integer)) and keepdims is not None:  # (and of keepdim)
             keepdim, keepdims = keepdims, None
         if axis is not None or keepdims is not None or isinstance(dim, (tuple, list)):
+            _refuse_no_dims(op, _dim_arg(op, dim, axis))
             return self._extreme(Max if op == "max" else Min, op, dim, axis, keepdim, keepdims)
         if dim is None:
             _check_nonempty(op, self, None)
@@ -4699,6 +4708,7 @@ class Tensor:
              axis: Axis = None, keepdims: bool | None = None) -> Tensor:
         """Product over `dim`; the gradient is the product of the other elements, also
         where some are zero."""
+        _refuse_no_dims("prod", _dim_arg("prod", dim, axis))
         dims = _wrap_dims("prod", _dim_arg("prod", dim, axis), self.ndim)
         if dtype is not None and np.dtype(dtype) == np.bool_:  # bool: a logical and, as PyTorch
             return self.astype(np.bool_).all(dims, _keep_arg(keepdim, keepdims))
@@ -4759,6 +4769,11 @@ class Tensor:
         so +-1000 is fine;  the gradient is softmax(x)."""
         dims = _wrap_dims("logsumexp", _dim_arg("logsumexp", dim, axis), self.ndim)
         keep = _keep_arg(keepdim, keepdims)
+        if isinstance(dim if axis is None else axis, (tuple, list)) and not (
+                dim if axis is None else axis) and self.ndim and not keep:
+            raise TensorError(f"logsumexp: dim=() reduces every dim, and PyTorch then refuses "
+                              f"keepdim=False (output with shape [] doesn't match the broadcast "
+                              f"shape {[1] * self.ndim}); pass dim=None, or keepdim=True")
         if self.dtype.kind != "f":  # integers and bools as the default float (x - max wraps)
             return self.to(get_default_dtype()).logsumexp(dims, keep)
         if self._data.size == 0:

@@ -23,7 +23,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.device import channels_last
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import AssertionTensorError, DtypeError, TensorError
+from tinygrad_np.errors import AssertionTensorError, DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
@@ -659,8 +659,8 @@ def embedding(
     rows = weight.shape[0]
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
         bad = indices.min() if indices.min() < 0 else indices.max()
-        raise IndexError(f"embedding: index {bad} is out of range for {rows} embeddings "
-                         f"(valid indices 0 to {rows - 1})")
+        raise IndexOutOfBounds(f"embedding: index {bad} is out of range for {rows} embeddings "
+                               f"(valid indices 0 to {rows - 1}): index out of range in self")
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
             raise AssertionTensorError(f"embedding: padding_idx={padding_idx} must be within "
@@ -1084,6 +1084,23 @@ def _memoized(function):
     return call
 
 
+def _check_dtypes(function: str, x: Tensor, weight: Any, bias: Any) -> None:
+    """PyTorch's refusals of a convolution's dtypes: bool (no kernel), and an integer input,
+    weight or bias with a floating one (floats of two widths are promoted, a documented
+    difference)."""
+    dtypes = [np.dtype(getattr(a, "dtype", x.dtype)) for a in (x, weight, bias) if a is not None]
+    if all(dtype is dtypes[0] for dtype in dtypes) and dtypes[0].kind != "b":
+        return
+    if any(dtype.kind == "b" for dtype in dtypes):
+        raise DtypeError(f'{function}: "{function}" not implemented for \'Bool\' (input '
+                         f"{x.dtype}, weight {weight.dtype})")
+    if not all(dtype.kind in "fc" for dtype in dtypes):  # (and not all the same)
+        raise TensorError(f"{function}: expected input, weight and bias to have the same dtype, "
+                          f"but got input {x.dtype}, weight {weight.dtype}"
+                          f"{'' if bias is None else f', bias {bias.dtype}'} (PyTorch mixes no "
+                          f"integer tensors; cast with .float())")
+
+
 def _check_channels(function: str, x_shape: tuple, weight_shape: tuple, groups: int,
                     transposed: bool) -> None:
     """groups divides the weight's first dim, and the input has the channels the weight
@@ -1119,6 +1136,7 @@ def _conv_geometry(x_shape: tuple, weight_shape: tuple, stride: Any, padding: An
 def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilation: Any,
             groups: int, function: str) -> Tensor:
     x, unbatched = _batched(x, function)
+    _check_dtypes(function, x, weight, bias)
     geometry = _conv_geometry(x.shape, tuple(weight.shape), stride, padding, dilation, groups,
                               function)
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
@@ -1225,6 +1243,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     extra = _pair(output_padding, "output_padding", name)
     in_channels, out_per_group, kh, kw = weight.shape
     _check_channels(name, x.shape, weight.shape, groups, transposed=True)
+    _check_dtypes(name, x, weight, bias)
     if min(pad_h, pad_w, *extra) < 0 or any(
             e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
         raise TensorError(f"{name}: padding must be non-negative and output_padding "

@@ -104,6 +104,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                                                         "out, in/groups")
     out_channels, group_channels, *kernel = weight.shape
     F._check_channels(name, x.shape, weight.shape, groups, transposed=False)
+    F._check_dtypes(name, x, weight, bias)
     pads = _conv_pads(padding, kernel, dilation, stride, name)
     _check_fits(name, x.shape, pads, kernel, dilation)
     if bias is not None and tuple(bias.shape) != (out_channels,):
@@ -135,6 +136,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     extra = _triple(output_padding, "output_padding", name)
     in_channels, out_per_group, *kernel = weight.shape
     F._check_channels(name, x.shape, weight.shape, groups, transposed=True)
+    F._check_dtypes(name, x, weight, bias)
     if min(*pads, *extra) < 0 or any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
         raise TensorError(f"{name}: padding must be non-negative and output_padding "
                           f"{extra} smaller than either stride {stride} or dilation {dilation}")
