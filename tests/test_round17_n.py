@@ -179,3 +179,32 @@ def test_logsumexp_empty_dims_as_pytorch():
     # sum, mean, amax, ... reduce everything; any/all keep every dim, as PyTorch
     assert tuple(x.sum(dim=()).shape) == () and tuple(x.amax(dim=(), keepdim=True).shape) == (1, 1)
     assert tuple((x > 1).any(dim=()).shape) == (2, 2)
+
+
+# ---- 6. reprs keep the sizes as given; unknown print profiles ignored ----------------------
+def test_module_reprs_show_sizes_as_given():
+    nn = tg.nn
+    assert repr(nn.Unflatten(-1, tg.Size([2, 3]))) == \
+        "Unflatten(dim=-1, unflattened_size=tg.Size([2, 3]))"
+    assert repr(nn.Unflatten(-1, [2, 3])) == "Unflatten(dim=-1, unflattened_size=[2, 3])"
+    assert repr(nn.Unflatten(1, (2, 3))) == "Unflatten(dim=1, unflattened_size=(2, 3))"
+    assert tuple(nn.Unflatten(-1, tg.Size([2, 3]))(tg.ones(4, 6)).shape) == (4, 2, 3)
+    assert repr(nn.AdaptiveAvgPool2d(tg.Size([4, 5]))) == \
+        "AdaptiveAvgPool2d(output_size=tg.Size([4, 5]))"
+    assert repr(nn.MaxPool2d(tg.Size([2, 2]))).startswith(
+        "MaxPool2d(kernel_size=tg.Size([2, 2]), stride=tg.Size([2, 2])")
+    assert repr(nn.Fold([4, 5], 2)).startswith("Fold(output_size=[4, 5], kernel_size=2")
+    if torch is not None:
+        assert repr(torch.nn.Unflatten(-1, [2, 3])) == "Unflatten(dim=-1, unflattened_size=[2, 3])"
+        assert "torch.Size([2, 3])" in repr(torch.nn.Unflatten(-1, torch.Size([2, 3])))
+
+
+def test_unknown_print_profile_is_ignored():
+    from tinygrad_np.settings import PRINT_OPTIONS
+    before = dict(PRINT_OPTIONS)
+    try:
+        tg.set_printoptions(precision=2, profile="nope")
+        assert repr(tg.tensor([1.12345])) == "tensor([1.12])"
+    finally:
+        PRINT_OPTIONS.clear()
+        PRINT_OPTIONS.update(before)

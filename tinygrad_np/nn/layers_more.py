@@ -392,8 +392,8 @@ class _LPPoolNd(Module):
         self.stride, self.ceil_mode = stride, ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size!r}, "
+                f"stride={self.stride!r}, ceil_mode={self.ceil_mode}")
 
 
 class LPPool2d(_LPPoolNd):

@@ -42,14 +42,15 @@ class Unflatten(Module):
     def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
         super().__init__()
         self.dim = dim
-        self.unflattened_size = tuple(unflattened_size)
+        self.unflattened_size = unflattened_size  # as given (a list or Size shows so, as PyTorch)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         dim = self.dim % input.ndim
-        return input.reshape(input.shape[:dim] + self.unflattened_size + input.shape[dim + 1 :])
+        return input.reshape(input.shape[:dim] + tuple(self.unflattened_size)
+                             + input.shape[dim + 1 :])
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size!r}"
 
 
 class Upsample(Module):

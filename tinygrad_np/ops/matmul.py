@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
 
@@ -47,9 +47,6 @@ def product(a, b, name: str = "matmul"):
         raise TensorError(f"{name}: expected both operands to have the same dtype, but got: "
                           f"{dtype} != {b.dtype} (PyTorch mixes no integer operands; cast one "
                           f"with .float() or .long())")
-    if dtype.kind == "b" and a.size and b.size:
-        raise DtypeError(f"{name}: not implemented for bool tensors (as PyTorch); convert with "
-                         f".long() or .float() first")
     if dtype is _HALF and b.dtype is _HALF:
         with np.errstate(over="ignore"):
             return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
