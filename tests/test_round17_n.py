@@ -208,3 +208,41 @@ def test_unknown_print_profile_is_ignored():
     finally:
         PRINT_OPTIONS.clear()
         PRINT_OPTIONS.update(before)
+
+
+# ---- 7. linalg with infinite entries ---------------------------------------------------------
+INF = float("inf")
+
+
+@pytest.mark.parametrize("matrix", [[[1.0, 2.0], [3.0, INF]], [[INF, 0.0], [0.0, 1.0]],
+                                    [[-INF, 0.0], [0.0, 1.0]]])
+def test_cond_nuc_of_a_matrix_with_inf_is_nan_and_other_norms_inf(matrix):
+    a = tg.tensor(matrix)
+    assert np.isnan(tg.linalg.cond(a, "nuc").item())
+    assert tg.linalg.cond(a, "fro").item() == INF and tg.linalg.cond(a, 1).item() == INF
+    if torch is not None:
+        assert np.isnan(torch.linalg.cond(torch.tensor(matrix), "nuc").item())
+    batch = tg.linalg.cond(tg.tensor([matrix, [[1.0, 2.0], [3.0, 4.0]]]), "nuc")
+    assert np.isnan(batch[0].item()) and batch[1].item() == pytest.approx(17.0, rel=1e-5)
+
+
+def test_pinv_and_lstsq_of_a_matrix_with_inf_are_zeros():
+    a = tg.tensor([[1.0, 2.0], [3.0, INF]])
+    assert tg.linalg.pinv(a).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert tg.linalg.lstsq(a, tg.ones(2, 1)).solution.tolist() == [[0.0], [0.0]]
+    if torch is not None:
+        assert torch.linalg.pinv(torch.tensor([[1.0, 2.0], [3.0, INF]])).tolist() == \
+            [[0.0, 0.0], [0.0, 0.0]]
+    # finite matrices unchanged: pinv of a rank-1 matrix
+    assert np.allclose(tg.linalg.pinv(tg.tensor([[1.0, 2.0], [2.0, 4.0]])).tolist(),
+                       [[0.04, 0.08], [0.08, 0.16]], atol=1e-6)
+
+
+def test_svd_of_a_batch_with_one_infinite_matrix_keeps_the_others():
+    batch = tg.tensor([[[1.0, 2.0], [3.0, INF]], [[1.0, 2.0], [3.0, 4.0]]])
+    s = tg.linalg.svdvals(batch)
+    assert np.isnan(s[0].tolist()).all()
+    # singular values of [[1, 2], [3, 4]]: sqrt(15 +- sqrt(221))
+    assert np.allclose(s[1].tolist(), [5.464985704219043, 0.365966190626258], rtol=1e-5)
+    assert np.allclose(tg.linalg.pinv(batch)[1].tolist(), [[-2.0, 1.0], [1.5, -0.5]], atol=1e-5)
+    assert tg.linalg.matrix_rank(batch).tolist() == [0, 2]
