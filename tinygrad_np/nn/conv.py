@@ -253,8 +253,8 @@ class _MaxPoolNd(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size!r}, stride={self.stride!r}, padding={self.padding!r},"
-                f" dilation={self.dilation!r}, ceil_mode={self.ceil_mode}")
+        return (f"kernel_size={self.kernel_size!r}, stride={self.stride!r}, "
+                f"padding={self.padding!r}, dilation={self.dilation!r}, ceil_mode={self.ceil_mode}")
 
 
 class MaxPool2d(_MaxPoolNd):

@@ -125,13 +125,13 @@ from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     pixel_unshuffle,
 )
 from tinygrad_np.ops.linear import LinearFunction
-from tinygrad_np.ops.masked import linked
 from tinygrad_np.ops.loss import (
     REDUCTIONS,
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
     CrossEntropy,
 )
+from tinygrad_np.ops.masked import linked
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
