@@ -246,3 +246,57 @@ def test_svd_of_a_batch_with_one_infinite_matrix_keeps_the_others():
     assert np.allclose(s[1].tolist(), [5.464985704219043, 0.365966190626258], rtol=1e-5)
     assert np.allclose(tg.linalg.pinv(batch)[1].tolist(), [[-2.0, 1.0], [1.5, -0.5]], atol=1e-5)
     assert tg.linalg.matrix_rank(batch).tolist() == [0, 2]
+
+
+# ---- 8. Python numbers out of the dtype's range; integer bounds ----------------------------
+def test_where_refuses_a_float_its_result_dtype_cannot_hold():
+    b = tg.tensor([True, False])
+    for call in (lambda: tg.where(b, 1e300, 0.5), lambda: tg.where(b, 1e39, tg.ones(2)),
+                 lambda: tg.ones(2).where(b, 1e39), lambda: tg.where(b, 1e39, tg.ones(2).long())):
+        with pytest.raises(RuntimeError, match="where.*1e\\+(300|39).*float32"):
+            call()
+    assert tg.where(b, 1e39, tg.ones(2).double()).tolist() == [1e39, 1.0]
+    assert tg.where(b, float("inf"), 0.5).tolist() == [INF, 0.5]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # float16: inf, silently, as PyTorch
+        assert tg.where(b, 70000.0, tg.ones(2).half()).tolist() == [INF, 1.0]
+        assert tg.ones(2).half().where(b, -70000).tolist() == [1.0, -INF]
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="overflow"):
+            torch.where(torch.tensor([True, False]), 1e300, 0.5)
+
+
+def test_new_full_refuses_a_value_the_dtype_cannot_hold():
+    with pytest.raises(RuntimeError, match="new_full.*300.*int8"):
+        tg.zeros(2, dtype=tg.int8).new_full((2,), 300)
+    assert tg.zeros(2, dtype=tg.uint8).new_full((2,), -1).tolist() == [255, 255]
+    assert tg.zeros(2).new_full((2,), 3, dtype=tg.int64).tolist() == [3, 3]
+
+
+@pytest.mark.parametrize("call", [lambda: tg.randint(0, 5.0, (3,)), lambda: tg.randint(5.5, (3,)),
+                                  lambda: tg.randint(0.5, 5, (3,)), lambda: tg.randint(True, (3,)),
+                                  lambda: tg.randint_like(tg.ones(2), 5.0),
+                                  lambda: tg.ones(3).random_(0, 5.0)])
+def test_random_integer_bounds_must_be_ints(call):
+    with pytest.raises(TypeError, match="must be int"):
+        call()
+
+
+def test_integer_bounds_of_other_kinds_still_work():
+    assert tg.randint(np.int64(5), (4,)).max().item() < 5
+    assert tg.randint(tg.tensor(3), 10, (4,)).min().item() >= 3
+    assert set(tg.ones(50).random_(2).tolist()) <= {0.0, 1.0}
+
+
+def test_addcmul_value_index_put_dtypes_and_nan_to_num_float16_quietly():
+    small = tg.zeros(2, dtype=tg.int8)
+    with pytest.raises(RuntimeError, match="addcmul.*300.*int8"):
+        small.addcmul(tg.ones(2, dtype=tg.int8), tg.ones(2, dtype=tg.int8), value=300)
+    with pytest.raises(RuntimeError, match="index_put.*same dtype"):
+        small.index_put((tg.tensor([0]),), tg.tensor(300))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = tg.tensor([INF, -INF], dtype=tg.float16).nan_to_num(posinf=1e5, neginf=-1e5)
+    assert y.tolist() == [INF, -INF]  # 1e5 rounds to inf in float16, silently, as PyTorch

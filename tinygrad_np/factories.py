@@ -340,12 +340,24 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
         raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
     if size is None:
         raise TypeError("randint: missing the size (a tuple)")
+    low, high = int_bound("randint", "low", low), int_bound("randint", "high", high)
     if high <= low:
         raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
     _check_range("randint", low, high - 1, dtype)
     shape = _shape("randint", (), size)  # (a negative size: PyTorch's RuntimeError)
     values = numpy_generator(generator).integers(low, high, shape, dtype=np.int64)
     return _made(values, dtype, requires_grad, device, "randint", layout, pin_memory)
+
+
+def int_bound(op: str, argument: str, value: Any) -> int:
+    """A bound of randint/random_ as a Python int: an int, a NumPy integer or a 0-d integer
+    tensor; a float (5.0 too) or a bool is PyTorch's TypeError."""
+    data = value._data if isinstance(value, Tensor) and value.ndim == 0 else value
+    if isinstance(data, np.ndarray) and data.dtype.kind in "iu":
+        return int(data)
+    if isinstance(data, (int, np.integer)) and not isinstance(data, (bool, np.bool_)):
+        return int(data)
+    raise TypeError(f"{op}(): argument '{argument}' must be int, not {type(value).__name__}")
 
 
 def _check_range(op: str, low: int, high: int, dtype: Any) -> None:

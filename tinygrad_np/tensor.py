@@ -3284,8 +3284,8 @@ class Tensor:
         high = posinf if posinf is not None else (info.max if info else 0)
         low = neginf if neginf is not None else (info.min if info else 0)
         finite = Tensor._make(np.isfinite(self._data), None)
-        filled = np.where(np.isnan(self._data), nan, np.where(self._data > 0, high, low))
         with np.errstate(over="ignore"):  # posinf=1e30 is inf in float16, as PyTorch
+            filled = np.where(np.isnan(self._data), nan, np.where(self._data > 0, high, low))
             filled = filled.astype(self.dtype)
         return self.where(finite, Tensor._make(filled, None))
 
@@ -3333,6 +3333,8 @@ class Tensor:
                             for t in (tensor1, tensor2))  # (float16 ones too: in float64)
         if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
             value = int(value)
+        if dtype.kind in "iu" and type(value) is int:  # 300 for int8: PyTorch's error
+            _scalar_for(op, value, dtype)
         return tensor1, tensor2, value
 
     # ----- elementwise math and activations (vocabulary)
@@ -4267,6 +4269,8 @@ class Tensor:
         """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
         check_fill("new_full", fill_value)
         size = _non_negative("new_full", tuple(size))
+        target = self._data.dtype if dtype is None else np.dtype(dtype)
+        fill_value = _scalar_for("new_full", fill_value, target)  # (300 in int8: PyTorch's error)
         return self._new("new_full", np.full(size, fill_value), dtype, device,
                          requires_grad, layout, pin_memory)
 
@@ -4472,6 +4476,9 @@ class Tensor:
         """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
         if other is None:
             raise TypeError("where(): other must be a tensor or a number, got None")
+        if type(other) in (int, float):  # a number self's dtype cannot hold: PyTorch's error
+            from tinygrad_np.functions import _int_for_where
+            other = _int_for_where(other, self)
         return Where.apply(_condition(condition, where=True), *_binary(self, other))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
@@ -5292,6 +5299,7 @@ class Tensor:
         """self with self[indices] = values (+= with `accumulate`); indices a tuple."""
         from tinygrad_np.indexed import index_put
         _need_tensor("index_put", "values", values)
+        _same_dtype("index_put", self, values, "values")  # (as index_put_, as PyTorch)
         return index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
