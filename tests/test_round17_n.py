@@ -300,3 +300,19 @@ def test_addcmul_value_index_put_dtypes_and_nan_to_num_float16_quietly():
         warnings.simplefilter("error")
         y = tg.tensor([INF, -INF], dtype=tg.float16).nan_to_num(posinf=1e5, neginf=-1e5)
     assert y.tolist() == [INF, -INF]  # 1e5 rounds to inf in float16, silently, as PyTorch
+
+
+# ---- integer inputs to normalisations and attention (PyTorch has no integer kernel) --------
+@pytest.mark.parametrize("call", [
+    lambda x: F.layer_norm(x, (3,)), lambda x: F.group_norm(x, 1), lambda x: F.instance_norm(x),
+    lambda x: F.scaled_dot_product_attention(x, x, x)])
+def test_normalising_integers_is_refused(call):
+    with pytest.raises(NotImplementedError, match="not implemented for int64"):
+        call(tg.arange(12).reshape(2, 2, 3))
+
+
+def test_integer_norm_parameters_are_refused():
+    with pytest.raises(RuntimeError, match="layer_norm: weight must be a floating-point"):
+        F.layer_norm(tg.ones(2, 3), (3,), tg.ones(3).long())
+    with pytest.raises(RuntimeError, match="group_norm: bias must be a floating-point"):
+        F.group_norm(tg.ones(2, 4, 3), 2, tg.ones(4), tg.ones(4).long())

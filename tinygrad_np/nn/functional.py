@@ -135,7 +135,7 @@ from tinygrad_np.ops.masked import linked
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
-from tinygrad_np.tensor import Tensor, _scalar_for, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, _scalar_for, refuse_integers, to_tensor as _tensor
 
 # PyTorch's names for grid_sample's modes (the numbers its kernels use)
 GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
@@ -476,6 +476,9 @@ def _param(value: Any, shape: tuple[int, ...], expected: tuple[int, ...], name: 
     if tuple(value.shape) != expected:
         raise TensorError(f"{function}: {name} should have shape {expected}, got "
                           f"{tuple(value.shape)}")
+    if value._data.dtype.kind not in "fc":  # PyTorch: "mixed dtype (CPU): expect parameter
+        raise TensorError(f"{function}: {name} must be a floating-point tensor, got "  # to
+                          f"{value.dtype}")  # have scalar type of Float"
     return value if expected == shape else value.reshape(shape)
 
 
@@ -557,7 +560,7 @@ def layer_norm(
 ) -> Tensor:
     """Normalise over the last len(normalized_shape) axes of each sample, then x̂ w + b
     (weight and bias of shape normalized_shape). One fused op."""
-    x = _tensor(input)
+    x = refuse_integers("layer_norm", _tensor(input))  # (PyTorch has no integer kernel)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
         raise TensorError(f"layer_norm: normalized_shape={shape} expects an input of shape "
@@ -577,7 +580,7 @@ def group_norm(
 ) -> Tensor:
     """Split the C channels of an (N, C, ...) input into num_groups groups, normalise each
     group of each sample, then apply the per-channel weight and bias (shape (C,))."""
-    x = _tensor(input)
+    x = refuse_integers("group_norm", _tensor(input))  # (PyTorch has no integer kernel)
     if x.ndim < 2 or num_groups <= 0 or x.shape[1] % num_groups:
         raise TensorError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
                           f"by num_groups={num_groups}, got {x.shape}")
@@ -921,6 +924,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise TensorError(f"scaled_dot_product_attention: expected query, key, and value to "
                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
                           f"{key.dtype} and value.dtype: {value.dtype}")
+    refuse_integers("scaled_dot_product_attention", query)  # (no integer kernel, as PyTorch)
     if enable_gqa and key.shape[-3] != query.shape[-3]:
         repeats = query.shape[-3] // key.shape[-3]
         key = key.repeat_interleave(repeats, -3)

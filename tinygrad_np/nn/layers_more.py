@@ -22,7 +22,7 @@ from tinygrad_np.nn.conv import _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import _NormBase, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.tensor import Tensor
+from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
 
 # ----------------------------------------------------------------- padding
@@ -209,6 +209,7 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
     if (running_mean is None) != (running_var is None):
         raise ValueError("running_mean and running_var must either both be None or neither "
                          "be None")
+    refuse_integers("instance_norm", _tensor(input))  # (no integer kernel, as PyTorch)
     if not use_input_stats:
         if running_mean is None:
             raise TensorError("Expected running_mean and running_var to be defined when "
