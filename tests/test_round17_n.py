@@ -316,3 +316,38 @@ def test_integer_norm_parameters_are_refused():
         F.layer_norm(tg.ones(2, 3), (3,), tg.ones(3).long())
     with pytest.raises(RuntimeError, match="group_norm: bias must be a floating-point"):
         F.group_norm(tg.ones(2, 4, 3), 2, tg.ones(4), tg.ones(4).long())
+
+
+def test_more_numbers_out_of_range_are_refused():
+    small = tg.ones(2, dtype=tg.int8)
+    with pytest.raises(RuntimeError, match="300.*int8"):
+        small.new_tensor([300])
+    assert small.new_tensor([-3]).tolist() == [-3]
+    assert tg.ones(2).long().new_tensor([1.7]).tolist() == [1]
+    with pytest.raises(RuntimeError, match="add.*300.*int8"):
+        small.add(small, alpha=300)
+    assert small.add(small, alpha=3).tolist() == [4, 4]
+    with pytest.raises(RuntimeError, match="hardtanh.*-300.*int8"):
+        F.hardtanh(small, -300, 300)
+    with pytest.raises(RuntimeError, match="linspace.*300.*uint8"):
+        tg.linspace(0, 300, 3, dtype=tg.uint8)
+    with pytest.raises(RuntimeError, match="linspace.*float16"):
+        tg.linspace(0, 1e5, 3, dtype=tg.float16)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(tg.linspace(0, INF, 3).tolist()).all()  # as PyTorch, quietly
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            torch.ones(2, dtype=torch.int8).new_tensor([300])
+        with pytest.raises(RuntimeError):
+            torch.linspace(0, 300, 3, dtype=torch.uint8)
+
+
+def test_masked_fill_zero_dim_float_value_must_fit():
+    mask = tg.tensor([True, False])
+    with pytest.raises(RuntimeError, match="masked_fill.*1e\\+300.*float32"):
+        tg.zeros(2).masked_fill(mask, tg.tensor(1e300, dtype=tg.float64))
+    with pytest.raises(RuntimeError, match="masked_fill.*70000.*float16"):
+        tg.zeros(2).half().masked_fill(mask, tg.tensor(70000.0))
+    assert tg.zeros(2).masked_fill(mask, tg.tensor(INF, dtype=tg.float64)).tolist() == [INF, 0.0]

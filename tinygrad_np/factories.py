@@ -389,18 +389,22 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     half counted up from start, the second down from end, one rounding per value) rather than
     NumPy's, which differs in the last bit (`linspace(-1, 1, 7)[3]` is -2.98e-08 there).
     """
+    target = np.dtype(dtype or get_default_dtype())
+    for bound in (_item(start), _item(end)):  # (300 for uint8, 1e5 for float16: PyTorch's error)
+        if type(bound) in (int, float) and target.kind in "iuf":
+            _scalar_for("linspace", bound, target)
     start, end, steps = float(_item(start)), float(_item(end)), int(steps)
     if steps < 0:
         raise TensorError(f"linspace: number of steps must be non-negative, got {steps}")
-    target = np.dtype(dtype or get_default_dtype())
     if target in (np.float32, np.float64) and steps > 1:
         wide = np.float64 if target == np.float32 else np.longdouble  # one rounding per value
         first, last = target.type(start), target.type(end)
         step = (last - first) / target.type(steps - 1)
         index, half = np.arange(steps).astype(wide), steps // 2
-        values = np.concatenate([
-            (wide(first) + wide(step) * index[:half]).astype(target),
-            (wide(last) - wide(step) * (wide(steps - 1) - index[half:])).astype(target)])
+        with np.errstate(invalid="ignore", over="ignore"):  # an inf bound: NaN, as PyTorch
+            values = np.concatenate([
+                (wide(first) + wide(step) * index[:half]).astype(target),
+                (wide(last) - wide(step) * (wide(steps - 1) - index[half:])).astype(target)])
     elif target.kind in "iu" and steps > 1:  # float64's values truncated, as PyTorch
         values = linspace(start, end, steps, dtype=np.float64).numpy()
     else:

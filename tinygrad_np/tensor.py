@@ -1438,6 +1438,8 @@ def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
     if dtype is not None and type(value) is complex and dtype.kind != "c":
         raise TensorError(f"{op}: for non-complex input tensors, argument alpha must not be a "
                           f"complex number (alpha={value}, a {dtype} result)")
+    if dtype is not None and dtype.kind in "iu" and type(value) is int:
+        _scalar_for(op, value, dtype)  # (alpha=300 for int8: PyTorch's overflow error)
 
 
 def _half_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> tuple:
@@ -3400,6 +3402,8 @@ class Tensor:
         if min_val > max_val:
             raise TensorError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
         if self._data.dtype.kind in "biu":  # the dtype kept, as PyTorch
+            for bound in (min_val, max_val) if self._data.dtype.kind == "i" else ():
+                _scalar_for("hardtanh", bound, self._data.dtype)  # (-300 for int8: refused)
             return _integer_hardtanh(self, "hardtanh", min_val, max_val)
         return HardTanh.apply(self, min_val, max_val)
 
@@ -4281,6 +4285,9 @@ class Tensor:
         if isinstance(data, Tensor):
             from tinygrad_np.factories import copy_construct_warning  # noqa: PLC0415
             copy_construct_warning("tensor.new_tensor")
+        if not isinstance(data, (Tensor, np.ndarray)):  # Python values: tg.tensor's checks
+            from tinygrad_np.factories import tensor as make  # (300 in int8: PyTorch's error)
+            data = make(data, dtype=self.dtype if dtype is None else dtype)
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
         return self._new("new_tensor", array, dtype, device, requires_grad)
 
@@ -4486,7 +4493,7 @@ class Tensor:
         _zero_dim_value("masked_fill", value)
         value = _scalar_for("masked_fill", value, self._data.dtype)
         dtype = self._data.dtype
-        if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iu":
+        if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iuf":
             _scalar_for("masked_fill", value.item(), dtype)  # (checked, as PyTorch)
         # the value cast to self's dtype first, as PyTorch: Where of int64 self and a float
         # would compute in float64 and round the untouched elements (2**53 + 1)
