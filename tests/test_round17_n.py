@@ -351,3 +351,21 @@ def test_masked_fill_zero_dim_float_value_must_fit():
     with pytest.raises(RuntimeError, match="masked_fill.*70000.*float16"):
         tg.zeros(2).half().masked_fill(mask, tg.tensor(70000.0))
     assert tg.zeros(2).masked_fill(mask, tg.tensor(INF, dtype=tg.float64)).tolist() == [INF, 0.0]
+
+
+def test_unfold_of_an_empty_batch_and_average_pools_of_no_channels():
+    x = tg.ones(0, 1, 4, 4, requires_grad=True)
+    y = F.unfold(x, 2)
+    assert tuple(y.shape) == (0, 4, 9)
+    y.sum().backward()
+    assert tuple(x.grad.shape) == (0, 1, 4, 4)
+    assert tuple(F.adaptive_avg_pool2d(tg.ones(1, 0, 4, 4), 2).shape) == (1, 0, 2, 2)
+    assert tuple(F.adaptive_avg_pool1d(tg.ones(1, 0, 4), 2).shape) == (1, 0, 2)
+    assert tuple(F.interpolate(tg.ones(1, 0, 4, 4), size=(2, 2), mode="area").shape) == \
+        (1, 0, 2, 2)
+    with pytest.raises(RuntimeError, match="adaptive_max_pool2d"):  # refused, as PyTorch
+        F.adaptive_max_pool2d(tg.ones(1, 0, 4, 4), 2)
+    if torch is not None:
+        assert tuple(torch.nn.functional.unfold(torch.ones(0, 1, 4, 4), 2).shape) == (0, 4, 9)
+        assert tuple(torch.nn.functional.adaptive_avg_pool2d(torch.ones(1, 0, 4, 4), 2).shape) \
+            == (1, 0, 2, 2)

@@ -1540,7 +1540,8 @@ def _adaptive_size(x: Tensor, output_size: Any, function: str, count: int = 2) -
         raise TensorError(f"{function}: output_size must be an int or "
                           f"{'a pair' if count == 2 else f'{count} sizes'}, got {output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
-    if min(sizes) < 0 or 0 in x.shape[1:]:
+    if min(sizes) < 0 or 0 in x.shape[2:] or not x.shape[1] and function != (
+            "adaptive_avg_pool2d"):  # (PyTorch's 1-D/2-D average takes no channels)
         raise TensorError(f"{function}: output_size {sizes} must be >= 0 and the input "
                           f"{x.shape} non-empty")
     return sizes
@@ -1572,7 +1573,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
         return adaptive_avg_pool2d(input.float(), output_size).half()
     out_h, out_w = _adaptive_size(x, output_size, "adaptive_avg_pool2d")
-    if not out_h or not out_w:
+    if not out_h or not out_w or not x.shape[1]:
         return _empty_pool(x, (*x.shape[:2], out_h, out_w), "adaptive_avg_pool2d",
                            unbatched=unbatched)
     height, width = x.shape[2:]
@@ -1653,7 +1654,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     _check_positive("unfold", kernel_size=kernel, dilation=dilation, stride=stride)
     pads = _conv_pads(padding, kernel, dilation, stride, "unfold")
     _check_fits("unfold", x.shape, pads, kernel, dilation)
-    return _conv.Unfold.apply(x, _conv.Geometry(kernel, stride, pads, dilation))
+    geometry = _conv.Geometry(kernel, stride, pads, dilation)
+    return _empty_batch(x, lambda one: _conv.Unfold.apply(one, geometry))  # (N = 0 too)
 
 
 def _two_entries(function: str, **values: Any) -> None:
