@@ -369,3 +369,11 @@ def test_unfold_of_an_empty_batch_and_average_pools_of_no_channels():
         assert tuple(torch.nn.functional.unfold(torch.ones(0, 1, 4, 4), 2).shape) == (0, 4, 9)
         assert tuple(torch.nn.functional.adaptive_avg_pool2d(torch.ones(1, 0, 4, 4), 2).shape) \
             == (1, 0, 2, 2)
+
+
+def test_convolution_weight_without_channels_is_refused_clearly():
+    for call in (lambda: F.conv2d(tg.ones(1, 1, 4, 4), tg.ones(0, 1, 3, 3)),
+                 lambda: F.conv1d(tg.ones(1, 1, 4), tg.ones(0, 1, 3)),
+                 lambda: F.conv_transpose2d(tg.ones(1, 0, 4, 4), tg.ones(0, 2, 3, 3))):
+        with pytest.raises(RuntimeError, match="expected weight to be at least 1 at dimension 0"):
+            call()

@@ -1110,6 +1110,9 @@ def _check_channels(function: str, x_shape: tuple, weight_shape: tuple, groups: 
     """groups divides the weight's first dim, and the input has the channels the weight
     expects: (out, in/groups, ...) for a convolution, (in, out/groups, ...) transposed."""
     channels, per_group, weight_shape = weight_shape[0], weight_shape[1], tuple(weight_shape)
+    if channels == 0:  # (NumPy's reshape error otherwise)
+        raise TensorError(f"{function}: Given groups={groups}, expected weight to be at least 1 "
+                          f"at dimension 0, but got weight of shape {weight_shape}")
     if groups < 1 or channels % groups:
         raise TensorError(f"{function}: groups={groups} must be positive and divide the weight's "
                           f"{'in' if transposed else 'out'}_channels (weight {weight_shape})")
