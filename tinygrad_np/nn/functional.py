@@ -872,7 +872,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             positions = _pad_positions(mode, input.shape[axis], before, after)  # (checks)
             result = _pad_edges(result, axis, before, after, mode) if min(before, after) >= 0 \
                 else result._index_select(axis, positions)
-        return linked(result)  # PyTorch's backward reads the input: 2nd order 0 (ops/masked.py)
+        # PyTorch's reflect/replicate backward reads the input: 2nd order 0 (ops/masked.py)
+        return result if mode == "circular" else linked(result)
     crop = [slice(None)] * input.ndim
     inner = [slice(None)] * input.ndim
     shape = list(input.shape)
