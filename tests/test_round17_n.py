@@ -377,3 +377,15 @@ def test_convolution_weight_without_channels_is_refused_clearly():
                  lambda: F.conv_transpose2d(tg.ones(1, 0, 4, 4), tg.ones(0, 2, 3, 3))):
         with pytest.raises(RuntimeError, match="expected weight to be at least 1 at dimension 0"):
             call()
+
+
+def test_threshold_value_and_threshold_must_fit_the_dtype():
+    with pytest.raises(RuntimeError, match="threshold.*100000.*float16"):
+        F.threshold(tg.ones(2).half(), 0.5, 1e5)
+    with pytest.raises(RuntimeError, match="threshold.*1e\\+39.*float32"):
+        F.threshold(tg.ones(2), 1e39, 0.0)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a float16 input's threshold is taken in float32
+        assert F.threshold(tg.ones(2).half(), 1e5, 0.0).tolist() == [0.0, 0.0]
+    assert F.threshold(tg.tensor([0.0, 1.0]), 0.1, 20.0).tolist() == [20.0, 1.0]
