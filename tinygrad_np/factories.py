@@ -341,7 +341,7 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
         raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
     if size is None:
         raise TypeError("randint: missing the size (a tuple)")
-    low, high = _int_bound("low", low), _int_bound("high", high)
+    low, high = int_bound("randint", "low", low), int_bound("randint", "high", high)
     if high <= low:
         raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
     _check_range("randint", low, high - 1, dtype)
@@ -350,14 +350,15 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
     return _made(values, dtype, requires_grad, device, "randint", layout, pin_memory)
 
 
-def _int_bound(name: str, value: Any) -> int:
-    """randint's low or high: an int (a 0-d integer tensor too); a float or bool is
-    PyTorch's TypeError rather than silently truncated."""
-    if isinstance(value, (Tensor, np.ndarray)) and value.ndim == 0 and value.dtype.kind in "iu":
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"randint(): argument '{name}' must be int, not {type(value).__name__}")
-    return int(value)
+def int_bound(op: str, argument: str, value: Any) -> int:
+    """A bound of randint/random_ as a Python int: an int, a NumPy integer or a 0-d integer
+    tensor; a float (5.0 too) or a bool is PyTorch's TypeError."""
+    data = value._data if isinstance(value, Tensor) and value.ndim == 0 else value
+    if isinstance(data, np.ndarray) and data.dtype.kind in "iu":
+        return int(data)
+    if isinstance(data, (int, np.integer)) and not isinstance(data, (bool, np.bool_)):
+        return int(data)
+    raise TypeError(f"{op}(): argument '{argument}' must be int, not {type(value).__name__}")
 
 
 def _check_range(op: str, low: int, high: int, dtype: Any) -> None:
@@ -391,18 +392,22 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     NumPy's, which differs in the last bit (`linspace(-1, 1, 7)[3]` is -2.98e-08 there).
     """
     steps = int_value("linspace", "steps", steps)
+    target = np.dtype(dtype or get_default_dtype())
+    for bound in (_item(start), _item(end)):  # (300 for uint8, 1e5 for float16: PyTorch's error)
+        if type(bound) in (int, float) and target.kind in "iuf":
+            _scalar_for("linspace", bound, target)
     start, end = float(_item(start)), float(_item(end))
     if steps < 0:
         raise TensorError(f"linspace: number of steps must be non-negative, got {steps}")
-    target = np.dtype(dtype or get_default_dtype())
     if target in (np.float32, np.float64) and steps > 1:
         wide = np.float64 if target == np.float32 else np.longdouble  # one rounding per value
         first, last = target.type(start), target.type(end)
         step = (last - first) / target.type(steps - 1)
         index, half = np.arange(steps).astype(wide), steps // 2
-        values = np.concatenate([
-            (wide(first) + wide(step) * index[:half]).astype(target),
-            (wide(last) - wide(step) * (wide(steps - 1) - index[half:])).astype(target)])
+        with np.errstate(invalid="ignore", over="ignore"):  # an inf bound: NaN, as PyTorch
+            values = np.concatenate([
+                (wide(first) + wide(step) * index[:half]).astype(target),
+                (wide(last) - wide(step) * (wide(steps - 1) - index[half:])).astype(target)])
     elif target.kind in "iu" and steps > 1:  # float64's values truncated, as PyTorch
         values = linspace(start, end, steps, dtype=np.float64).numpy()
     else:

@@ -65,6 +65,10 @@ def where(condition: Any, input: Any = _UNSET, other: Any = _UNSET) -> Any:  # n
         input, other = _binary(input, _int_for_where(other, input))
     elif isinstance(other, Tensor):
         input = _int_for_where(input, other)
+    else:  # two numbers: floats become the default dtype, which must hold them
+        for value in (input, other):
+            if type(value) is float:
+                _scalar_for("where", value, np.dtype(get_default_dtype()))
     return Where.apply(_condition(condition, where=True), input, other)
 
 
@@ -89,6 +93,13 @@ def _int_for_where(value: Any, tensor: Tensor) -> Any:
     the tensor's dtype cannot hold it (uint8 and 300), where arithmetic would wrap it."""
     if type(value) is int and tensor._data.dtype.kind in "iu":
         return _scalar_for("where", value, tensor._data.dtype)
+    dtype, default = tensor._data.dtype, np.dtype(get_default_dtype())
+    if type(value) in (int, float) and dtype.kind == "f" and dtype.itemsize < 4:
+        if abs(value) > float(np.finfo(dtype).max):  # float16: inf, silently, as PyTorch
+            return math.copysign(math.inf, value)
+    elif type(value) is float:  # PyTorch makes it a tensor of the default dtype (float64
+        _scalar_for("where", value, np.promote_types(default, dtype) if dtype.kind == "f"
+                    else default)  # beside float64), which must hold it (1e300: overflow)
     return value
 
 

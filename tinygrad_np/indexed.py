@@ -246,7 +246,9 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
     dtype = input.dtype
     if high is ...:
         low, high = (0, None) if low is ... else (0, low)
-    low = 0 if low is ... else low
+    from tinygrad_np.factories import int_bound  # (which imports the tensor module)
+    low = 0 if low is ... else int_bound("random_", "from", low)
+    high = high if high is None else int_bound("random_", "to", high)
     full = 1 if dtype.kind == "b" else int(np.iinfo(dtype).max) if dtype.kind in "iu" else \
         2 ** (np.finfo(dtype).nmant + 1)
     top = full if high is None else high - 1

@@ -158,12 +158,17 @@ def cond(input: Tensor, p: Any = None) -> Tensor:  # noqa: A002
         return ratio if p != -2 else s[..., -1] / s[..., 0]
     # a singular (or NaN, as PyTorch's) matrix's condition number: inf (and gradient 0; its
     # inverse never formed)
-    valid = (singular_info(a._data) == 0) & ~np.isnan(a._data).any(axis=(-2, -1))
+    nan = np.isnan(a._data).any(axis=(-2, -1))
+    valid = (singular_info(a._data) == 0) & ~nan
+    # 'nuc' of a matrix with an inf (and no NaN): NaN, as PyTorch's (its SVD gives NaN); the
+    # inverse's norm is then not taken (an SVD of a NaN inverse would raise)
+    inf_nuc = np.isinf(a._data).any(axis=(-2, -1)) & ~nan & (p == "nuc")
     eye = Tensor(np.eye(a.shape[-1], dtype=a.dtype))
-    inverse = inv(a.where(Tensor(valid[..., None, None]), eye))
+    inverse = inv(a.where(Tensor((valid & ~inf_nuc)[..., None, None]), eye))
     with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 (an overflowed norm): inf,
         result = matrix_norm(a, p) * matrix_norm(inverse, p)  # as PyTorch's nan_to_num(inf)
-    return result.where(Tensor(valid & ~np.isnan(result._data)), math.inf)
+    result = result.where(Tensor(valid & ~np.isnan(result._data)), math.inf)
+    return result.where(Tensor(~inf_nuc), math.nan) if p == "nuc" else result
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803

@@ -88,11 +88,8 @@ def set_printoptions(precision: int | None = None, threshold: int | None = None,
     """How repr(tensor) shows values, with PyTorch's arguments and defaults (precision 4,
     threshold 1000, edgeitems 3, linewidth 80; `sci_mode` True/False forces or forbids
     scientific notation, None chooses it from the values; profiles 'default', 'short',
-    'full')."""
-    if profile is not None:
-        if profile not in _PROFILES:
-            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, "
-                             f"got {profile!r}")
+    'full'; another name is ignored, as PyTorch's)."""
+    if isinstance(profile, str) and profile in _PROFILES:  # another changes nothing
         PRINT_OPTIONS.update(_PROFILES[profile])
     for key, value in (("precision", precision), ("threshold", threshold),
                        ("edgeitems", edgeitems), ("linewidth", linewidth)):

@@ -1253,6 +1253,14 @@ def _dim_arg(op: str, dim: Any, axis: Any) -> Any:
     return axis
 
 
+def _refuse_no_dims(op: str, dim: Any) -> None:
+    """PyTorch's TypeError for `dim=()` where its op takes one int dim (prod, max, min; here
+    a tuple of several also reduces them, but () would be ambiguous: all dims or none)."""
+    if isinstance(dim, (tuple, list)) and not dim:
+        raise TypeError(f"{op}(): argument 'dim' must be int, not an empty {type(dim).__name__} "
+                        f"(pass dim=None to reduce every dim)")
+
+
 def _required_dim(op: str, dim: Any, axis: Any) -> Any:
     """`dim` (or `axis`) for an op that has no all-axes form."""
     dim = _dim_arg(op, dim, axis)
@@ -1568,6 +1576,8 @@ def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
     if dtype is not None and type(value) is complex and dtype.kind != "c":
         raise TensorError(f"{op}: for non-complex input tensors, argument alpha must not be a "
                           f"complex number (alpha={value}, a {dtype} result)")
+    if dtype is not None and dtype.kind in "iu" and type(value) is int:
+        _scalar_for(op, value, dtype)  # (alpha=300 for int8: PyTorch's overflow error)
 
 
 def _half_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> tuple:
@@ -3220,6 +3230,7 @@ class Tensor:
         if isinstance(dim, (int, np.integer)) and keepdims is not None:  # (and of keepdim)
             keepdim, keepdims = keepdims, None
         if axis is not None or keepdims is not None or isinstance(dim, (tuple, list)):
+            _refuse_no_dims(op, _dim_arg(op, dim, axis))
             return self._extreme(Max if op == "max" else Min, op, dim, axis, keepdim, keepdims)
         if dim is None:
             _check_nonempty(op, self, None)
@@ -3435,8 +3446,8 @@ class Tensor:
         high = posinf if posinf is not None else (info.max if info else 0)
         low = neginf if neginf is not None else (info.min if info else 0)
         finite = Tensor._make(np.isfinite(self._data), None)
-        filled = np.where(np.isnan(self._data), nan, np.where(self._data > 0, high, low))
         with np.errstate(over="ignore"):  # posinf=1e30 is inf in float16, as PyTorch
+            filled = np.where(np.isnan(self._data), nan, np.where(self._data > 0, high, low))
             filled = filled.astype(self.dtype)
         return self.where(finite, Tensor._make(filled, None))
 
@@ -3484,6 +3495,8 @@ class Tensor:
                             for t in (tensor1, tensor2))  # (float16 ones too: in float64)
         if dtype.kind in "iu" and isinstance(value, (float, np.floating)):
             value = int(value)
+        if dtype.kind in "iu" and type(value) is int:  # 300 for int8: PyTorch's error
+            _scalar_for(op, value, dtype)
         return tensor1, tensor2, value
 
     # ----- elementwise math and activations (vocabulary)
@@ -3549,6 +3562,8 @@ class Tensor:
         if min_val > max_val:
             raise TensorError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
         if self._data.dtype.kind in "biu":  # the dtype kept, as PyTorch
+            for bound in (min_val, max_val) if self._data.dtype.kind == "i" else ():
+                _scalar_for("hardtanh", bound, self._data.dtype)  # (-300 for int8: refused)
             return _integer_hardtanh(self, "hardtanh", min_val, max_val)
         return HardTanh.apply(self, min_val, max_val)
 
@@ -4436,6 +4451,8 @@ class Tensor:
         """`fill_value` everywhere in shape `size`, in self's dtype unless `dtype` is given."""
         check_fill("new_full", fill_value)
         size = _non_negative("new_full", tuple(size))
+        target = self._data.dtype if dtype is None else np.dtype(dtype)
+        fill_value = _scalar_for("new_full", fill_value, target)  # (300 in int8: PyTorch's error)
         return self._new("new_full", np.full(size, fill_value), dtype, device,
                          requires_grad, layout, pin_memory)
 
@@ -4446,6 +4463,9 @@ class Tensor:
         if isinstance(data, Tensor):
             from tinygrad_np.factories import copy_construct_warning  # noqa: PLC0415
             copy_construct_warning("tensor.new_tensor")
+        if not isinstance(data, (Tensor, np.ndarray)):  # Python values: tg.tensor's checks
+            from tinygrad_np.factories import tensor as make  # (300 in int8: PyTorch's error)
+            data = make(data, dtype=self.dtype if dtype is None else dtype)
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
         return self._new("new_tensor", array, dtype, device, requires_grad)
 
@@ -4655,6 +4675,9 @@ class Tensor:
         """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
         if other is None:
             raise TypeError("where(): other must be a tensor or a number, got None")
+        if type(other) in (int, float):  # a number self's dtype cannot hold: PyTorch's error
+            from tinygrad_np.functions import _int_for_where
+            other = _int_for_where(other, self)
         return Where.apply(_condition(condition, where=True), *_binary(self, other))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
@@ -4663,7 +4686,7 @@ class Tensor:
         check_fill("masked_fill", value, "'value' (position 2)")  # ('a': not a str tensor)
         value = _scalar_for("masked_fill", value, self._data.dtype)
         dtype = self._data.dtype
-        if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iu":
+        if isinstance(value, Tensor) and value.ndim == 0 and dtype.kind in "iuf":
             _scalar_for("masked_fill", value.item(), dtype)  # (checked, as PyTorch)
         # the value cast to self's dtype first, as PyTorch: Where of int64 self and a float
         # would compute in float64 and round the untouched elements (2**53 + 1)
@@ -4892,6 +4915,7 @@ class Tensor:
              axis: Axis = None, keepdims: bool | None = None) -> Tensor:
         """Product over `dim`; the gradient is the product of the other elements, also
         where some are zero."""
+        _refuse_no_dims("prod", _dim_arg("prod", dim, axis))
         dims = _wrap_dims("prod", _dim_arg("prod", dim, axis), self.ndim)
         if dtype is not None and np.dtype(dtype) == np.bool_:  # bool: a logical and, as PyTorch
             return self.astype(np.bool_).all(dims, _keep_arg(keepdim, keepdims))
@@ -4953,6 +4977,11 @@ class Tensor:
         so +-1000 is fine;  the gradient is softmax(x)."""
         dims = _wrap_dims("logsumexp", _dim_arg("logsumexp", dim, axis), self.ndim)
         keep = _keep_arg(keepdim, keepdims)
+        if isinstance(dim if axis is None else axis, (tuple, list)) and not (
+                dim if axis is None else axis) and self.ndim and not keep:
+            raise TensorError(f"logsumexp: dim=() reduces every dim, and PyTorch then refuses "
+                              f"keepdim=False (output with shape [] doesn't match the broadcast "
+                              f"shape {[1] * self.ndim}); pass dim=None, or keepdim=True")
         if self.dtype.kind != "f":  # integers and bools as the default float (x - max wraps)
             return self.to(get_default_dtype()).logsumexp(dims, keep)
         if self._data.size == 0:
@@ -5475,6 +5504,7 @@ class Tensor:
         """self with self[indices] = values (+= with `accumulate`); indices a tuple."""
         from tinygrad_np.indexed import index_put
         _need_tensor("index_put", "values", values)
+        _same_dtype("index_put", self, values, "values")  # (as index_put_, as PyTorch)
         return index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:

@@ -256,8 +256,8 @@ class _MaxPoolNd(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding},"
-                f" dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (f"kernel_size={self.kernel_size!r}, stride={self.stride!r}, "
+                f"padding={self.padding!r}, dilation={self.dilation!r}, ceil_mode={self.ceil_mode}")
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -296,7 +296,7 @@ class _MaxUnpoolNd(Module):
         self.padding = _tuple(padding, self.dims)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return f"kernel_size={self.kernel_size!r}, stride={self.stride!r}, padding={self.padding!r}"
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
@@ -340,7 +340,7 @@ class _AvgPoolNd(Module):
         self.divisor_override = divisor_override
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return f"kernel_size={self.kernel_size!r}, stride={self.stride!r}, padding={self.padding!r}"
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -380,7 +380,7 @@ class _AdaptiveAvgPoolNd(Module):
         self.output_size = output_size
 
     def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+        return f"output_size={self.output_size!r}"  # (a Size shows as one, as PyTorch)
 
 
 class _AdaptiveMaxPoolNd(Module):
@@ -435,8 +435,8 @@ class Unfold(Module):
         return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
-                f"padding={self.padding}, stride={self.stride}")
+        return (f"kernel_size={self.kernel_size!r}, dilation={self.dilation!r}, "
+                f"padding={self.padding!r}, stride={self.stride!r}")
 
 
 class Fold(Module):
@@ -453,4 +453,4 @@ class Fold(Module):
                       self.stride)
 
     def extra_repr(self) -> str:
-        return f"output_size={self.output_size}, " + Unfold.extra_repr(self)
+        return f"output_size={self.output_size!r}, " + Unfold.extra_repr(self)

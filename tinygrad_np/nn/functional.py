@@ -24,7 +24,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.device import channels_last
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import AssertionTensorError, DtypeError, TensorError
+from tinygrad_np.errors import AssertionTensorError, DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.functions import pdist as pdist
@@ -133,6 +133,7 @@ from tinygrad_np.ops.loss import (
     BinaryCrossEntropyWithLogits,
     CrossEntropy,
 )
+from tinygrad_np.ops.masked import linked
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
@@ -141,6 +142,7 @@ from tinygrad_np.tensor import (
     _scalar_for,
     int_tuple,
     int_value,
+    refuse_integers,
     tensor_operand,
     to_tensor as _tensor,
 )
@@ -490,6 +492,9 @@ def _param(value: Any, shape: tuple[int, ...], expected: tuple[int, ...], name: 
     if tuple(value.shape) != expected:
         raise TensorError(f"{function}: {name} should have shape {expected}, got "
                           f"{tuple(value.shape)}")
+    if value._data.dtype.kind not in "fc":  # PyTorch: "mixed dtype (CPU): expect parameter
+        raise TensorError(f"{function}: {name} must be a floating-point tensor, got "  # to
+                          f"{value.dtype}")  # have scalar type of Float"
     return value if expected == shape else value.reshape(shape)
 
 
@@ -571,7 +576,7 @@ def layer_norm(
 ) -> Tensor:
     """Normalise over the last len(normalized_shape) axes of each sample, then x̂ w + b
     (weight and bias of shape normalized_shape). One fused op."""
-    x = _tensor(input)
+    x = refuse_integers("layer_norm", _tensor(input))  # (PyTorch has no integer kernel)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else int_tuple(
         normalized_shape, "layer_norm(): argument 'normalized_shape'")
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
@@ -592,7 +597,7 @@ def group_norm(
 ) -> Tensor:
     """Split the C channels of an (N, C, ...) input into num_groups groups, normalise each
     group of each sample, then apply the per-channel weight and bias (shape (C,))."""
-    x = _tensor(input)
+    x = refuse_integers("group_norm", _tensor(input))  # (PyTorch has no integer kernel)
     if x.ndim < 2 or num_groups <= 0 or x.shape[1] % num_groups:
         raise TensorError(f"group_norm: expected an input of shape (N, C, ...) with C divisible "
                           f"by num_groups={num_groups}, got {x.shape}")
@@ -674,8 +679,8 @@ def embedding(
     rows = weight.shape[0]
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
         bad = indices.min() if indices.min() < 0 else indices.max()
-        raise IndexError(f"embedding: index {bad} is out of range for {rows} embeddings "
-                         f"(valid indices 0 to {rows - 1})")
+        raise IndexOutOfBounds(f"embedding: index {bad} is out of range for {rows} embeddings "
+                               f"(valid indices 0 to {rows - 1}): index out of range in self")
     if padding_idx is not None:
         padding_idx = int_value("embedding", "padding_idx", padding_idx)  # (1.5: not row 1)
         if not -rows <= padding_idx < rows:
@@ -902,7 +907,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             positions = _pad_positions(mode, input.shape[axis], before, after)  # (checks)
             result = _pad_edges(result, axis, before, after, mode) if min(before, after) >= 0 \
                 else result._index_select(axis, positions)
-        return result
+        # PyTorch's reflect/replicate backward reads the input: 2nd order 0 (ops/masked.py)
+        return result if mode == "circular" else linked(result)
     crop = [slice(None)] * input.ndim
     inner = [slice(None)] * input.ndim
     shape = list(input.shape)
@@ -954,6 +960,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise TensorError(f"scaled_dot_product_attention: expected query, key, and value to "
                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
                           f"{key.dtype} and value.dtype: {value.dtype}")
+    refuse_integers("scaled_dot_product_attention", query)  # (no integer kernel, as PyTorch)
     if enable_gqa and key.shape[-3] != query.shape[-3]:
         repeats = query.shape[-3] // key.shape[-3]
         key = key.repeat_interleave(repeats, -3)
@@ -1117,11 +1124,31 @@ def _memoized(function):
     return call
 
 
+def _check_dtypes(function: str, x: Tensor, weight: Any, bias: Any) -> None:
+    """PyTorch's refusals of a convolution's dtypes: bool (no kernel), and an integer input,
+    weight or bias with a floating one (floats of two widths are promoted, a documented
+    difference)."""
+    dtypes = [np.dtype(getattr(a, "dtype", x.dtype)) for a in (x, weight, bias) if a is not None]
+    if all(dtype is dtypes[0] for dtype in dtypes) and dtypes[0].kind != "b":
+        return
+    if any(dtype.kind == "b" for dtype in dtypes):
+        raise DtypeError(f'{function}: "{function}" not implemented for \'Bool\' (input '
+                         f"{x.dtype}, weight {weight.dtype})")
+    if not all(dtype.kind in "fc" for dtype in dtypes):  # (and not all the same)
+        raise TensorError(f"{function}: expected input, weight and bias to have the same dtype, "
+                          f"but got input {x.dtype}, weight {weight.dtype}"
+                          f"{'' if bias is None else f', bias {bias.dtype}'} (PyTorch mixes no "
+                          f"integer tensors; cast with .float())")
+
+
 def _check_channels(function: str, x_shape: tuple, weight_shape: tuple, groups: int,
                     transposed: bool) -> None:
     """groups divides the weight's first dim, and the input has the channels the weight
     expects: (out, in/groups, ...) for a convolution, (in, out/groups, ...) transposed."""
     channels, per_group, weight_shape = weight_shape[0], weight_shape[1], tuple(weight_shape)
+    if channels == 0:  # (NumPy's reshape error otherwise)
+        raise TensorError(f"{function}: Given groups={groups}, expected weight to be at least 1 "
+                          f"at dimension 0, but got weight of shape {weight_shape}")
     if groups < 1 or channels % groups:
         raise TensorError(f"{function}: groups={groups} must be positive and divide the weight's "
                           f"{'in' if transposed else 'out'}_channels (weight {weight_shape})")
@@ -1153,6 +1180,7 @@ def _conv2d(x: Any, weight: Tensor, bias: Any, stride: Any, padding: Any, dilati
             groups: int, function: str) -> Tensor:
     tensor_operand(function, weight, "weight")
     x, unbatched = _batched(x, function)
+    _check_dtypes(function, x, weight, bias)
     geometry = _conv_geometry(x.shape, tuple(weight.shape), stride, padding, dilation, groups,
                               function)
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
@@ -1260,6 +1288,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     extra = _pair(output_padding, "output_padding", name)
     in_channels, out_per_group, kh, kw = weight.shape
     _check_channels(name, x.shape, weight.shape, groups, transposed=True)
+    _check_dtypes(name, x, weight, bias)
     if min(pad_h, pad_w, *extra) < 0 or any(
             e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
         raise TensorError(f"{name}: padding must be non-negative and output_padding "
@@ -1269,13 +1298,26 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                           f"{tuple(bias.shape)}")
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
         x.shape[2:], stride, (pad_h, pad_w), dilation, (kh, kw), extra))
+    if min(size) == 0 and 0 not in x.shape[1:]:  # empty, as PyTorch's float32 batches
+        y = _empty_transposed(x, weight, bias, (x.shape[0], out_per_group * groups, *size))
+        return y.squeeze(0) if unbatched else y
     if min(size) < 1 or 0 in x.shape[1:]:
         raise TensorError(f"{name}: input of shape {x.shape} with weight {weight.shape} gives an "
-                          f"empty output {size}")
+                          f"empty output {size} (Output size is too small)")
     geometry = _conv.Geometry((kh, kw), stride, (pad_h, pad_h, pad_w, pad_w), dilation)
     y = _empty_batch(x, lambda one: _conv.ConvTranspose2d.apply(one, weight, bias, geometry,
                                                                 groups, size))
     return y.squeeze(0) if unbatched else y
+
+
+def _empty_transposed(x: Tensor, weight: Tensor, bias: Tensor | None, shape: tuple) -> Tensor:
+    """The empty output of a transposed convolution whose output size has a 0 (PyTorch's
+    mkldnn kernel: float32 with a batch or groups; its other kernels raise "Output size is
+    too small"), in the graph of x, weight and bias with zero gradients."""
+    nothing = x.reshape(-1)[:0].sum() + weight.reshape(-1)[:0].sum()
+    if bias is not None:
+        nothing = nothing + bias.reshape(-1)[:0].sum()
+    return nothing.expand(*shape)
 
 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
@@ -1539,7 +1581,8 @@ def _adaptive_size(x: Tensor, output_size: Any, function: str, count: int = 2) -
         raise TensorError(f"{function}: output_size must be an int or "
                           f"{'a pair' if count == 2 else f'{count} sizes'}, got {output_size!r}")
     sizes = tuple(x.shape[2 + i] if size is None else int(size) for i, size in enumerate(sizes))
-    if min(sizes) < 0 or 0 in x.shape[1:]:
+    if min(sizes) < 0 or 0 in x.shape[2:] or not x.shape[1] and function != (
+            "adaptive_avg_pool2d"):  # (PyTorch's 1-D/2-D average takes no channels)
         raise TensorError(f"{function}: output_size {sizes} must be >= 0 and the input "
                           f"{x.shape} non-empty")
     return sizes
@@ -1571,7 +1614,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     if x.dtype == np.float16:  # summed and divided in float32, rounded once, as PyTorch
         return adaptive_avg_pool2d(input.float(), output_size).half()
     out_h, out_w = _adaptive_size(x, output_size, "adaptive_avg_pool2d")
-    if not out_h or not out_w:
+    if not out_h or not out_w or not x.shape[1]:
         return _empty_pool(x, (*x.shape[:2], out_h, out_w), "adaptive_avg_pool2d",
                            unbatched=unbatched)
     height, width = x.shape[2:]
@@ -1597,13 +1640,13 @@ def _adaptive_mean(x: Tensor, axis: int, out: int) -> Tensor:
     if x.dtype.kind == "f" and out * x.shape[axis] <= _MATRIX_MOST and xp.finite(x._data):
         offset = np.arange(x.shape[axis]) - start[:, None]  # (0 * inf would spread NaN)
         ones = ((offset >= 0) & (offset < (end - start)[:, None])).T.astype(x.dtype)
-        return ((moved @ Tensor(ones)) / counts).movedim(-1, axis)  # each window's sum
+        return linked(((moved @ Tensor(ones)) / counts).movedim(-1, axis))  # (ops/masked.py)
     positions = start[:, None] + np.arange(int((end - start).max()))
     inside = positions < end[:, None]
     windows = moved._index_select(-1, np.minimum(positions, end[:, None] - 1).ravel())
     windows = windows.contiguous()  # (a view of a gather's batch-inside layout relays it out)
     windows = windows.reshape(moved.shape[:-1] + inside.shape).masked_fill(~Tensor(inside), 0)
-    return (windows.sum(-1) / counts).movedim(-1, axis)
+    return linked((windows.sum(-1) / counts).movedim(-1, axis))
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
@@ -1652,7 +1695,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     _check_positive("unfold", kernel_size=kernel, dilation=dilation, stride=stride)
     pads = _conv_pads(padding, kernel, dilation, stride, "unfold")
     _check_fits("unfold", x.shape, pads, kernel, dilation)
-    return _conv.Unfold.apply(x, _conv.Geometry(kernel, stride, pads, dilation))
+    geometry = _conv.Geometry(kernel, stride, pads, dilation)
+    return _empty_batch(x, lambda one: _conv.Unfold.apply(one, geometry))  # (N = 0 too)
 
 
 def _two_entries(function: str, **values: Any) -> None:

@@ -104,6 +104,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                                                         "out, in/groups")
     out_channels, group_channels, *kernel = weight.shape
     F._check_channels(name, x.shape, weight.shape, groups, transposed=False)
+    F._check_dtypes(name, x, weight, bias)
     pads = _conv_pads(padding, kernel, dilation, stride, name)
     _check_fits(name, x.shape, pads, kernel, dilation)
     if bias is not None and tuple(bias.shape) != (out_channels,):
@@ -135,6 +136,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     extra = _triple(output_padding, "output_padding", name)
     in_channels, out_per_group, *kernel = weight.shape
     F._check_channels(name, x.shape, weight.shape, groups, transposed=True)
+    F._check_dtypes(name, x, weight, bias)
     if min(*pads, *extra) < 0 or any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
         raise TensorError(f"{name}: padding must be non-negative and output_padding "
                           f"{extra} smaller than either stride {stride} or dilation {dilation}")
@@ -144,9 +146,13 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                           f"{tuple(bias.shape)}")
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
         x.shape[2:], stride, pads, dilation, kernel, extra))
+    if min(size) == 0 and 0 not in x.shape[1:]:  # empty, as PyTorch's float32 batches
+        y = F._empty_transposed(x, weight, bias, (x.shape[0], out_channels, *size))
+        return y.squeeze(0) if unbatched else y
     if min(size) < 1 or 0 in x.shape[1:]:
         raise TensorError(f"{name}: input of shape {tuple(x.shape)} with weight "
-                          f"{tuple(weight.shape)} gives an empty output {size}")
+                          f"{tuple(weight.shape)} gives an empty output {size} (Output size "
+                          f"is too small)")
     n, _, depth, height, width = x.shape
     planes = x.permute(0, 2, 1, 3, 4).reshape(n * depth, in_channels, height, width)
     # Output channel o * kd + t of the 2-D op is channel o's contribution from depth tap t.

@@ -243,7 +243,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         factors = [float(s) for s in _per_axis("scale_factor", scale_factor, spatial, x.shape)]
         sizes = [math.floor(n * s) for n, s in zip(x.shape[2:], factors)]
         scales = [None] * spatial if recompute_scale_factor else list(factors)
-    if any(n <= 0 for n in sizes):
+    if any(n < 0 or n == 0 and mode != "area" for n in sizes):  # ('area': empty, as PyTorch)
         raise TensorError(f"interpolate: output size {tuple(sizes)} must be positive "
                           f"(input shape {x.shape})")
     if mode == "area":  # the mean of each output cell's share of the input, as PyTorch's

@@ -23,6 +23,7 @@ from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.activation import LogSigmoid
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
+from tinygrad_np.ops.masked import linked
 from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
 
@@ -201,12 +202,12 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     not_differentiable("nll_loss_forward", "weight", weight)
     ids = _class_ids(target, input.shape, ignore_index, "nll_loss")
     losses, row_weights = _weighted_nll(_classes_last(input), ids, weight, ignore_index)
-    if reduction == "mean":
-        return _weighted_mean(losses, row_weights, ids != ignore_index)
+    if reduction == "mean":  # linked: PyTorch's backward reads the input (ops/masked.py)
+        return linked(_weighted_mean(losses, row_weights, ids != ignore_index))
     if reduction == "sum":
-        return losses.sum()
+        return linked(losses.sum())
     shape = () if unbatched else (input.shape[0], *input.shape[2:])
-    return losses.reshape(shape)
+    return linked(losses.reshape(shape))
 
 
 def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index: int,  # noqa: A002

@@ -18,7 +18,13 @@ from tinygrad_np.errors import TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import numpy_generator
-from tinygrad_np.tensor import Tensor, _wrap_dim, refuse_integers, to_tensor as _tensor
+from tinygrad_np.tensor import (
+    Tensor,
+    _scalar_for,
+    _wrap_dim,
+    refuse_integers,
+    to_tensor as _tensor,
+)
 
 
 def _mask(condition: np.ndarray, like: Tensor) -> Any:
@@ -55,7 +61,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     """y = x where x > threshold, else value: a where(), so x = -inf gives value (not
     -inf * 0), and NaN keeps x and its gradient, as PyTorch's `x <= threshold ? value : x`."""
     def keep_above(t: Tensor) -> Tensor:
-        result = t.where(~(t._data <= threshold), value)
+        with np.errstate(over="ignore"):  # (a float16 input beside 1e5: inf, quietly)
+            below = t._data <= threshold
+        result = t.where(~below, value)
         if result.grad_fn is not None:  # the condition is a mask of t: its recorded gradient
             result.grad_fn.mask_only = True  # stays linked to t (ops/masked.py), as PyTorch's
         return result
@@ -63,6 +71,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     input = _tensor(input)  # (in place unless a recorded write would be refused there)
     if input.dtype == np.bool_:
         refuse_integers("threshold", input)
+    dtype = input._data.dtype  # PyTorch's overflow errors: the value in the dtype, the
+    _scalar_for("threshold", value, dtype)  # threshold too (float16's in float32)
+    _scalar_for("threshold", threshold, np.dtype(np.float32) if dtype == np.float16 else dtype)
     if inplace and not input._in_place_refused():
         return input._in_place(keep_above)
     return keep_above(input)

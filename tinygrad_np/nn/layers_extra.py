@@ -184,6 +184,11 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
     if ids.dtype.kind not in "iu":
         raise DtypeError(f"embedding_bag: indices must be integers, got {ids.dtype}")
     flat, starts, ends = _bags(ids, offsets, include_last_offset)
+    outside = np.flatnonzero((flat < 0) | (flat >= weight.shape[0])) if weight.ndim else ()
+    if len(outside):  # PyTorch's RuntimeError (F.embedding's is an IndexError)
+        raise TensorError(f"embedding_bag: Index {outside[0]} of input takes value "
+                          f"{flat[outside[0]]} which is not in the valid range "
+                          f"[0, {weight.shape[0]})")
     if per_sample_weights is not None:
         per_sample_weights = _tensor(per_sample_weights)
         if tuple(per_sample_weights.shape) != ids.shape:

@@ -22,7 +22,13 @@ from tinygrad_np.nn.conv import _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.normalization import _NormBase, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
-from tinygrad_np.tensor import Tensor, int_value, tensor_operand
+from tinygrad_np.tensor import (
+    Tensor,
+    int_value,
+    refuse_integers,
+    tensor_operand,
+    to_tensor as _tensor,
+)
 
 
 # ----------------------------------------------------------------- padding
@@ -211,6 +217,7 @@ def instance_norm(input: Tensor, running_mean: Any = None, running_var: Any = No
     if (running_mean is None) != (running_var is None):
         raise ValueError("running_mean and running_var must either both be None or neither "
                          "be None")
+    refuse_integers("instance_norm", _tensor(input))  # (no integer kernel, as PyTorch)
     if not use_input_stats:
         if running_mean is None:
             raise TensorError("Expected running_mean and running_var to be defined when "
@@ -394,8 +401,8 @@ class _LPPoolNd(Module):
         self.stride, self.ceil_mode = stride, ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size!r}, "
+                f"stride={self.stride!r}, ceil_mode={self.ceil_mode}")
 
 
 class LPPool2d(_LPPoolNd):

@@ -42,13 +42,13 @@ class Unflatten(Module):
     def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
         super().__init__()
         self.dim = dim
-        self.unflattened_size = tuple(unflattened_size)
+        self.unflattened_size = unflattened_size  # as given (a list or Size shows so, as PyTorch)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size!r}"
 
 
 class Upsample(Module):

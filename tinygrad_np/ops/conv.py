@@ -412,6 +412,8 @@ def _block_view(x: np.ndarray, geometry: Geometry, out_size: tuple[int, int]) ->
 class AvgPool2d(Function):
     """y = sum over each window / divisor;  dx = g / divisor spread over each window."""
 
+    mask_only = True  # dx is linked to x, derivative 0, as PyTorch's (ops/masked.py)
+
     def forward(ctx, x, geometry, divisor):
         ctx.geometry, ctx.input_shape, ctx.divisor = geometry, x.shape, divisor
         out_size = geometry.output_size(*x.shape[2:])

@@ -169,21 +169,22 @@ def _minor_cofactors(a):
 
 
 def svd(a: np.ndarray, full_matrices: bool = True, compute_uv: bool = True) -> Any:
-    """np.linalg.svd, but NaN factors of the right shapes for a matrix with an Inf (as
-    PyTorch; LAPACK may never return on one), and PyTorch's error for one with a NaN."""
+    """np.linalg.svd, but NaN factors for each matrix with an Inf (as PyTorch, the other
+    matrices of a batch unchanged; LAPACK may never return on one), and PyTorch's error for
+    one with a NaN."""
     if np.isfinite(a).all():
         return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
     if np.isnan(a).any():
         raise TensorError("linalg.svd: The algorithm failed to converge because the input "
                           "matrix contained non-finite values.")
-    m, n = a.shape[-2:]
-    k, dtype, batch = min(m, n), np.result_type(a.dtype, np.float32), a.shape[:-2]
-    s = np.full(batch + (k,), np.nan, dtype)
+    bad = ~np.isfinite(a).all(axis=(-2, -1))  # per matrix: the others of a batch as usual
+    parts = np.linalg.svd(np.where(bad[..., None, None], 0, a), full_matrices=full_matrices,
+                          compute_uv=compute_uv)
     if not compute_uv:
-        return s
-    rows, columns = (m, n) if full_matrices else (k, k)
-    return (np.full(batch + (m, rows), np.nan, dtype), s,
-            np.full(batch + (columns, n), np.nan, dtype))
+        return np.where(bad[..., None], np.nan, parts)
+    u, s, vh = parts
+    return (np.where(bad[..., None, None], np.nan, u), np.where(bad[..., None], np.nan, s),
+            np.where(bad[..., None, None], np.nan, vh))
 
 
 def _cofactors(a: np.ndarray) -> np.ndarray:
@@ -392,7 +393,9 @@ class Pinv(Function):
         else:
             u, s, vh = svd(a, full_matrices=False) if parts is None else parts
             keep = s > cutoff
-        out = (_mT(vh) * np.where(keep, 1 / np.where(keep, s, 1), 0)[..., None, :]) @ _mT(u)
+        inverse = np.where(keep, 1 / np.where(keep, s, 1), 0)[..., None, :]
+        kept = keep[..., None, :]  # (dropped vectors zeroed: a NaN SVD of an inf A gives 0s,
+        out = np.where(kept, _mT(vh) * inverse, 0) @ _mT(np.where(kept, u, 0))  # as PyTorch)
         ctx.save_for_backward(a, out)
         return out
 

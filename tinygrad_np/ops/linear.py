@@ -33,9 +33,13 @@ class LinearFunction(Function):
             )
         need_x, need_weight, _ = ctx.needs_input_grad  # each kept only if the other's gradient
         ctx.save_for_backward(x if need_weight else None, weight if need_x else None)  # needs it
-        y = product(x, weight.T)
+        y = product(x, weight.T, "linear")
         if bias is None:
             return y
+        if getattr(bias, "dtype", None) is not y.dtype and y.dtype.kind + getattr(  # (integers:
+                bias, "dtype", y.dtype).kind != "ff":  # the same dtype, as PyTorch's)
+            raise TensorError(f"linear: expected the bias and the product to have the same "
+                              f"dtype, but got {bias.dtype} and {y.dtype}")
         if getattr(bias, "dtype", None) == y.dtype or np.result_type(y, bias) == y.dtype:
             y += bias  # in place: y is a fresh array, this saves one output-sized temporary
             return y

@@ -77,3 +77,13 @@ def no_derivative(node: Function, grad: Tensor, op: str) -> Tensor:
     differentiating it again raises PyTorch's NotImplementedError naming `op`, not a
     second derivative that silently misses the value's terms."""
     return NoDerivative.apply(grad, _graph_input(node.parents[0]), op)
+
+
+def linked(result: Tensor) -> Tensor:
+    """`result`, its node's recorded gradients linked to the node's inputs (derivative 0),
+    for a composition whose PyTorch kernel's backward reads its input only for its shape or
+    positions (average pooling, padding by copies, nll_loss): a second-order gradient then
+    reaches that input and the parameters before it as zeros, as PyTorch's, not None."""
+    if result.grad_fn is not None:
+        result.grad_fn.mask_only = True
+    return result

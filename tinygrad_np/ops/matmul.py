@@ -34,13 +34,19 @@ _SINGLE, _DOUBLE = np.dtype(np.float32), np.dtype(np.float64)
 EXACT_IN_DOUBLE = 2 ** 53  # every integer of magnitude below this is a float64
 
 
-def product(a, b):
+def product(a, b, name: str = "matmul"):
     """a @ b; float16 operands are multiplied in float32 (BLAS, where NumPy's float16 loop is
     a slow scalar one) and the result rounded once to float16, as PyTorch accumulates half
-    products in float32 (inf past 65504, silently). Integer operands: see integer_product."""
-    if a.dtype is _SINGLE or a.dtype is _DOUBLE:  # (identity tests: the hot path, float32
-        return a @ b  # with the one test it had before the integer case)
+    products in float32 (inf past 65504, silently). Integer operands: see integer_product.
+    An integer or bool operand with a floating one is PyTorch's RuntimeError (floats of two
+    widths are promoted, a documented difference)."""
+    if (a.dtype is _SINGLE or a.dtype is _DOUBLE) and (b.dtype is _SINGLE or b.dtype is _DOUBLE):
+        return a @ b  # (identity tests only: the hot path)
     dtype = a.dtype
+    if dtype is not b.dtype and not (dtype.kind in "fc" and b.dtype.kind in "fc"):
+        raise TensorError(f"{name}: expected both operands to have the same dtype, but got: "
+                          f"{dtype} != {b.dtype} (PyTorch mixes no integer operands; cast one "
+                          f"with .float() or .long())")
     if dtype is _HALF and b.dtype is _HALF:
         with np.errstate(over="ignore"):
             return (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
