@@ -335,7 +335,27 @@ class Categorical(Distribution):
 
 
 # ----------------------------------------------------------------- MultivariateNormal
-class MultivariateNormal(Distribution):
+class MatrixForms:
+    """A positive-definite matrix parameter's three forms (covariance, precision, lower
+    Cholesky factor), each computed on first read from the one given (MultivariateNormal,
+    Wishart)."""
+
+    @_Lazy
+    def scale_tril(self) -> Tensor:
+        if "covariance_matrix" in self.__dict__:
+            return linalg.cholesky(self.covariance_matrix)
+        return linalg.cholesky(linalg.inv(self.precision_matrix))
+
+    @_Lazy
+    def covariance_matrix(self) -> Tensor:
+        return self.scale_tril @ self.scale_tril.mT
+
+    @_Lazy
+    def precision_matrix(self) -> Tensor:
+        return linalg.inv(self.covariance_matrix)
+
+
+class MultivariateNormal(MatrixForms, Distribution):
     """N(loc, Sigma) over the last dim, Sigma given by covariance_matrix, precision_matrix or
     scale_tril (its lower Cholesky factor L, Sigma = L L^T)."""
 
@@ -371,20 +391,6 @@ class MultivariateNormal(Distribution):
                 "precision_matrix" if precision_matrix is not None else "scale_tril")
         setattr(self, name, matrix)
         super().__init__(batch, (d,), validate_args)
-
-    @_Lazy
-    def scale_tril(self) -> Tensor:
-        if "covariance_matrix" in self.__dict__:
-            return linalg.cholesky(self.covariance_matrix)
-        return linalg.cholesky(linalg.inv(self.precision_matrix))
-
-    @_Lazy
-    def covariance_matrix(self) -> Tensor:
-        return self.scale_tril @ self.scale_tril.mT
-
-    @_Lazy
-    def precision_matrix(self) -> Tensor:
-        return linalg.inv(self.covariance_matrix)
 
     @property
     def mean(self) -> Tensor:

@@ -24,7 +24,7 @@ from tinygrad_np.distributions.distribution import (
     standard_normal,
 )
 from tinygrad_np.distributions.exp_family import ExponentialFamily
-from tinygrad_np.distributions.families import _Lazy
+from tinygrad_np.distributions.families import MatrixForms
 from tinygrad_np.distributions.more_families import Chi2
 from tinygrad_np.tensor import Tensor
 
@@ -37,7 +37,7 @@ def _mvdigamma(x: Tensor, p: int) -> Tensor:
     return (x.unsqueeze(-1) - offsets).digamma().sum(-1)
 
 
-class Wishart(ExponentialFamily):
+class Wishart(MatrixForms, ExponentialFamily):
     """The Wishart distribution (see the module docstring); an ExponentialFamily, as
     PyTorch's: natural parameters (-precision / 2, (df - dim - 1) / 2)."""
 
@@ -79,20 +79,6 @@ class Wishart(ExponentialFamily):
         super().__init__(batch, (p, p), validate_args)
         self._chi2 = Chi2(self.df.unsqueeze(-1) - Tensor(np.arange(p, dtype=np.dtype(
             matrix.dtype))), validate_args=False)
-
-    @_Lazy
-    def scale_tril(self) -> Tensor:
-        if "covariance_matrix" in self.__dict__:
-            return linalg.cholesky(self.covariance_matrix)
-        return linalg.cholesky(linalg.inv(self.precision_matrix))
-
-    @_Lazy
-    def covariance_matrix(self) -> Tensor:
-        return self.scale_tril @ self.scale_tril.mT
-
-    @_Lazy
-    def precision_matrix(self) -> Tensor:
-        return linalg.inv(self.covariance_matrix)
 
     def _df(self) -> Tensor:
         return self.df.reshape(tuple(self.batch_shape) + (1, 1))
