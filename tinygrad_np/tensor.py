@@ -3620,6 +3620,9 @@ class Tensor:
                     name == "end" or part.ndim):  # (a 0-d weight of any float: as PyTorch)
                 raise TensorError(f"lerp: expected dtype {dtype} for `{name}` but got "
                                   f"{part._data.dtype}")
+        if self._data.dtype == np.float16 and type(weight) in (float, int) and isinstance(
+                end, Tensor) and end._data.dtype == np.float16:  # one fused multiply-add
+            return opmath.Lerp.apply(self, end, weight)
         if self._data.dtype == np.float16 and all(
                 not isinstance(part, Tensor) or part.dtype == self.dtype for part in (end, weight)):
             wide = [part.float() if isinstance(part, Tensor) else part for part in (end, weight)]

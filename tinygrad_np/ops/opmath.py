@@ -132,3 +132,24 @@ def _times(tensor, number):
     if type(tensor) is np.ndarray:
         return _half(tensor * np.float32(number))
     return tensor * number  # (a Tensor: opmath's Mul)
+
+
+@xp.quiet  # (an infinite end: inf - inf is NaN, silently, as lerp)
+class Lerp(Function):
+    """y = base + coeff (end - start) as one fused multiply-add in float32, rounded once
+    (PyTorch's vectorized kernel: base, coeff = start, w below 0.5, else end, w - 1; w a
+    number);  dstart = g (1 - w),  dend = g w (opmath products, rounded)."""
+
+    def forward(ctx, start, end, weight):
+        ctx.weight = weight
+        small = abs(weight) < 0.5
+        difference = np.subtract(end, start, dtype=_FLOAT32).astype(np.float64)
+        coeff = np.float32(weight) - np.float32(0.0 if small else 1.0)  # (w - 1 in float32)
+        coeff = np.float64(coeff)
+        fused = coeff * difference + np.asarray(start if small else end, np.float64)
+        return _half(fused.astype(_FLOAT32))
+
+    def backward(ctx, grad_output):
+        need = ctx.needs_input_grad
+        return (_times(grad_output, 1 - ctx.weight) if need[0] else None,
+                _times(grad_output, ctx.weight) if need[1] else None)
