@@ -192,3 +192,15 @@ def test_float16_lerp_weight_minus_one_in_float32():
         _same(y.detach().numpy(), ty.detach().numpy())
         _same(start.grad.numpy(), ts.grad.numpy())
         _same(end.grad.numpy(), te.grad.numpy())
+
+
+# ---- 5. rms_norm of float16: the weight multiplied in float32, rounded once -------------------
+def test_float16_rms_norm_weight_before_rounding():
+    x, w = _data((6, 33), 6), _data((33,), 7, 1.0)
+    y = tg.nn.functional.rms_norm(tg.tensor(x), (33,), tg.tensor(w))
+    xs = x.astype(S)
+    inv = 1 / np.sqrt((xs * xs).mean(-1, keepdims=True) + np.finfo(S).eps)
+    _same(y.numpy(), _h(xs * inv * w.astype(S)))  # y rounded and then times w: ~26 % 1 ulp off
+    if torch is not None:
+        ty = torch.nn.functional.rms_norm(torch.tensor(x), (33,), torch.tensor(w))
+        _same(y.numpy(), ty.numpy())
