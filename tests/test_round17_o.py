@@ -204,3 +204,41 @@ def test_float16_rms_norm_weight_before_rounding():
     if torch is not None:
         ty = torch.nn.functional.rms_norm(torch.tensor(x), (33,), torch.tensor(w))
         _same(y.numpy(), ty.numpy())
+
+
+# ---- 6. mse_loss of float16: PyTorch's kernel, op by op ---------------------------------------
+@pytest.mark.parametrize(("shape", "reduction"), [((16, 10), "mean"), ((300, 300), "mean"),
+                                                  ((40, 7), "sum"), ((16, 10), "none")])
+def test_float16_mse_loss_gradient_as_pytorch(shape, reduction):
+    x, t = _data(shape, 8, 2.0), _data(shape, 9, 1.0)
+    g = _data(() if reduction != "none" else shape, 10, 1.0)
+    a, b = tg.tensor(x, requires_grad=True), tg.tensor(t, requires_grad=True)
+    loss = tg.nn.functional.mse_loss(a, b, reduction=reduction)
+    loss.backward(tg.tensor(g))
+    squares = _h(_h(x.astype(S) - t.astype(S)).astype(S) ** 2)
+    total = squares.astype(S).sum()
+    expected = {"none": squares, "sum": total, "mean": total / S(squares.size)}[reduction]
+    expected = _h(expected)
+    _same(loss.detach().numpy(), expected)
+    norm = H(2.0 / x.size if reduction == "mean" else 2.0)  # 2 / numel rounded to float16
+    def grad(first, second):
+        return _h(_h(S(norm) * _h(first.astype(S) - second.astype(S)).astype(S)).astype(S)
+                  * g.astype(S))
+    _same(a.grad.numpy(), grad(x, t))
+    _same(b.grad.numpy(), grad(t, x))
+    if torch is not None:
+        ta, tb = torch.tensor(x, requires_grad=True), torch.tensor(t, requires_grad=True)
+        tl = torch.nn.functional.mse_loss(ta, tb, reduction=reduction)
+        tl.backward(torch.tensor(g))
+        _same(loss.detach().numpy(), tl.detach().numpy())
+        _same(a.grad.numpy(), ta.grad.numpy())
+        _same(b.grad.numpy(), tb.grad.numpy())
+
+
+def test_float16_mse_loss_double_backward():
+    x, t = _data((5, 7), 11, 2.0), _data((5, 7), 12, 1.0)
+    a = tg.tensor(x, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.nn.functional.mse_loss(a, tg.tensor(t)), a, create_graph=True)
+    g.sum().backward()
+    assert a.grad.dtype == tg.float16
+    assert a.grad.numpy().tolist() == [[float(H(2 / 35))] * 7] * 5  # d/dx sum(2/35 (x - t))

@@ -153,3 +153,28 @@ class Lerp(Function):
         need = ctx.needs_input_grad
         return (_times(grad_output, 1 - ctx.weight) if need[0] else None,
                 _times(grad_output, ctx.weight) if need[1] else None)
+
+
+@xp.quiet  # (inf - inf is NaN, silently)
+class MSELoss(Function):
+    """float16 mse_loss as PyTorch's CPU kernels: l = (x - t)^2 per element (each op rounded),
+    summed in float32 ('mean' divides there), rounded once;  dx = n (x - t) g with
+    n = 2 (2 / numel for 'mean') rounded to float16 and every product rounded,
+    dt = n (t - x) g."""
+
+    def forward(ctx, x, t, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.reduction = reduction
+        difference = np.subtract(x, t)
+        losses = difference * difference
+        if reduction == "none":
+            return losses
+        total = np.sum(losses, dtype=_FLOAT32)
+        return _half(total / _FLOAT32.type(losses.size) if reduction == "mean" else total)
+
+    def backward(ctx, grad_output):
+        x, t = ctx.saved_tensors
+        norm = np.float16(2.0 / np.size(x) if ctx.reduction == "mean" else 2.0)
+        need, norm = ctx.needs_input_grad, float(norm)  # (Tensors with create_graph: the same)
+        return ((norm * (x - t)) * grad_output if need[0] else None,
+                (norm * (t - x)) * grad_output if need[1] else None)  # (t - x: +0 where x = t)
