@@ -132,7 +132,7 @@ from tinygrad_np.ops.loss import (
     CrossEntropy,
 )
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
-from tinygrad_np.ops.opmath import MSELoss
+from tinygrad_np.ops.opmath import MseLoss
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, _scalar_for, to_tensor as _tensor
@@ -461,7 +461,7 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     target = _target(target, input)
     same_shape(input, target, "mse_loss", "warn")
     if weight is None and input.dtype == target.dtype == np.float16 and input.shape == target.shape:
-        return MSELoss.apply(input, target, reduction)  # PyTorch's float16 kernel's steps
+        return MseLoss.apply(input, target, reduction)  # PyTorch's float16 kernel's steps
     difference = input - target
     if weight is not None:
         return weighted_reduce(difference * difference, weight, input, reduction, "mse_loss")

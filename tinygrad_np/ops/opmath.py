@@ -156,7 +156,7 @@ class Lerp(Function):
 
 
 @xp.quiet  # (inf - inf is NaN, silently)
-class MSELoss(Function):
+class MseLoss(Function):  # (grad_fn MseLossBackward0, as PyTorch)
     """float16 mse_loss as PyTorch's CPU kernels: l = (x - t)^2 per element (each op rounded),
     summed in float32 ('mean' divides there), rounded once;  dx = n (x - t) g with
     n = 2 (2 / numel for 'mean') rounded to float16 and every product rounded,
@@ -174,7 +174,8 @@ class MSELoss(Function):
 
     def backward(ctx, grad_output):
         x, t = ctx.saved_tensors
-        norm = np.float16(2.0 / np.size(x) if ctx.reduction == "mean" else 2.0)
+        count = np.size(x) if ctx.reduction == "mean" else 1
+        norm = np.float16(2.0 / count if count else np.nan)
         need, norm = ctx.needs_input_grad, float(norm)  # (Tensors with create_graph: the same)
         return ((norm * (x - t)) * grad_output if need[0] else None,
                 (norm * (t - x)) * grad_output if need[1] else None)  # (t - x: +0 where x = t)
