@@ -242,3 +242,45 @@ def test_float16_mse_loss_double_backward():
     g.sum().backward()
     assert a.grad.dtype == tg.float16
     assert a.grad.numpy().tolist() == [[float(H(2 / 35))] * 7] * 5  # d/dx sum(2/35 (x - t))
+
+
+# ---- 7. nn.Linear / F.linear of float16: the bias added in float32, rounded once ---------------
+@pytest.mark.parametrize("shape", [(4, 8, 20), (32, 20)])
+def test_float16_linear_bias_rounded_once(shape):
+    x, w, b = _data(shape, 13, 1.0), _data((64, 20), 14, 0.2), _data((64,), 15, 0.2)
+    y = tg.nn.functional.linear(tg.tensor(x), tg.tensor(w), tg.tensor(b))
+    # products summed in float64 here (exact for these sizes up to float32's last bit)
+    exact = (x.astype(np.float64) @ w.astype(np.float64).T + b).astype(S)
+    rounded_twice = _h(_h(x.astype(np.float64) @ w.astype(np.float64).T).astype(S) + b)
+    assert np.mean(y.numpy() != _h(exact)) < 0.01  # (float32 summation order: rare 1 ulp)
+    assert np.mean(y.numpy() != rounded_twice) > 0.1
+    if torch is not None:
+        ty = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b))
+        ulps = np.abs(_bits(y.numpy()).astype(np.int64) - _bits(ty.numpy()))
+        assert ulps.max() <= 1 and np.mean(ulps > 0) < 0.01  # (its BLAS's summation order)
+
+
+# ---- 8. cross_entropy of float16 logits: PyTorch's nll and log_softmax backward ---------------
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_float16_cross_entropy_gradient(reduction):
+    x = _data((16, 10), 16, 3.0)
+    target = np.random.default_rng(17).integers(0, 10, 16)
+    g = _data(() if reduction != "none" else (16,), 18, 1.0)
+    a = tg.tensor(x, requires_grad=True)
+    loss = tg.nn.functional.cross_entropy(a, tg.tensor(target), reduction=reduction)
+    loss.backward(tg.tensor(g))
+    w = x.astype(S)
+    w = w - w.max(1, keepdims=True)
+    log_probs = _h(w - np.log(np.exp(w).sum(1, keepdims=True)))
+    if reduction == "mean":
+        picked = -np.full((16, 1), S(g / H(16)))
+    else:
+        picked = -np.broadcast_to(g.astype(S), (16,)).reshape(16, 1)
+    expected = -np.exp(log_probs.astype(S)) * picked
+    expected[np.arange(16), target] += picked[:, 0]
+    _same(a.grad.numpy(), _h(expected))
+    if torch is not None:  # PyTorch's last-dim log_softmax (its vectorized exp and log)
+        ta = torch.tensor(x, requires_grad=True)  # differs in a few values, so the gradient
+        torch.nn.functional.cross_entropy(ta, torch.tensor(target), reduction=reduction).backward(
+            torch.tensor(g))  # does there (it was ~50 % of the values before)
+        assert np.mean(a.grad.numpy() != ta.grad.numpy()) < 0.15
