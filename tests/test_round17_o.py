@@ -284,3 +284,38 @@ def test_float16_cross_entropy_gradient(reduction):
         torch.nn.functional.cross_entropy(ta, torch.tensor(target), reduction=reduction).backward(
             torch.tensor(g))  # does there (it was ~50 % of the values before)
         assert np.mean(a.grad.numpy() != ta.grad.numpy()) < 0.15
+
+
+# ---- 9. conv2d / conv1d of float16: bias in float32, dW summed sample by sample ---------------
+def _conv_reference(x, w, b, g):
+    """Direct loops in float32 (padding 1, stride 1): y and PyTorch's dW (each sample's
+    float32 dW added to a float16 sum, rounded after each sample)."""
+    n, c, height, width = x.shape
+    padded = np.pad(x.astype(S), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    patches = np.stack([padded[:, :, i:i + height, j:j + width] for i in range(3)
+                        for j in range(3)], axis=2)  # (N, C, 9, H, W)
+    wide = np.einsum("nckhw,ock->nohw", patches, w.astype(S).reshape(w.shape[0], c, 9))
+    y = _h(wide + b.astype(S)[:, None, None])
+    total = np.zeros(w.shape, H)
+    for sample in range(n):
+        per = np.einsum("ohw,ckhw->ock", g[sample].astype(S), patches[sample])
+        total = _h(total.astype(S) + per.reshape(w.shape))
+    return y, total
+
+
+def test_float16_conv2d_bias_and_weight_gradient():
+    x, w, b = _data((6, 3, 8, 8), 19, 1.0), _data((5, 3, 3, 3), 20, 0.3), _data((5,), 21, 0.3)
+    g = _data((6, 5, 8, 8), 22, 1.0)
+    tw = tg.tensor(w, requires_grad=True)
+    y = tg.nn.functional.conv2d(tg.tensor(x), tw, tg.tensor(b), padding=1)
+    y.backward(tg.tensor(g))
+    expected_y, expected_dw = _conv_reference(x, w, b, g)
+    assert np.mean(y.numpy() != expected_y) < 0.005  # (float32 summation order: rare 1 ulp)
+    assert np.mean(tw.grad.numpy() != expected_dw) < 0.02
+    if torch is not None:
+        ttw = torch.tensor(w, requires_grad=True)
+        ty = torch.nn.functional.conv2d(torch.tensor(x), ttw, torch.tensor(b), padding=1)
+        ty.backward(torch.tensor(g))
+        ulps = np.abs(_bits(y.numpy()).astype(np.int64) - _bits(ty.detach().numpy()))
+        assert ulps.max() <= 1 and np.mean(ulps > 0) < 0.005
+        _same(tw.grad.numpy(), ttw.grad.numpy())
