@@ -319,3 +319,18 @@ def test_float16_conv2d_bias_and_weight_gradient():
         ulps = np.abs(_bits(y.numpy()).astype(np.int64) - _bits(ty.detach().numpy()))
         assert ulps.max() <= 1 and np.mean(ulps > 0) < 0.005
         _same(tw.grad.numpy(), ttw.grad.numpy())
+
+
+# ---- 10. number ** float16 tensor: the gradient's log(base) in float32 ------------------------
+@pytest.mark.parametrize("base", [2, 2.5, 0.5])
+def test_float16_number_power_gradient(base):
+    x, g = _data((8, 33), 23, 3.0), _data((8, 33), 24, 1.0)
+    a = tg.tensor(x, requires_grad=True)
+    y = base ** a
+    y.backward(tg.tensor(g))
+    log_base = S(np.log(base))  # rounded to float16 first, ~30 % were 1-2 ulps off
+    _same(a.grad.numpy(), _h(g.astype(S) * _h(y.detach().numpy().astype(S) * log_base)))
+    if torch is not None:
+        ta = torch.tensor(x, requires_grad=True)
+        (base ** ta).backward(torch.tensor(g))
+        _same(a.grad.numpy(), ta.grad.numpy())

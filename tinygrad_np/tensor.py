@@ -2312,7 +2312,10 @@ class Tensor:
         return Pow.apply(*_binary(self, exponent))
 
     def __rpow__(self, base: Any) -> Tensor:
+        number = base
         tensor, base = _binary(self, base)
+        if tensor._data.dtype is _FLOAT16 and type(number) in (int, float) and number > 0:
+            return opmath.PowScalarBase.apply(base, tensor, number)  # (log s in float32)
         return Pow.apply(base, tensor)
 
     def __neg__(self) -> Tensor:

@@ -142,8 +142,10 @@ def _half_class_gradient(ctx, target, grad_output, log_probs):
     count = len(target)
     if ctx.reduction == "none":
         picked = grad_output.astype(np.float32)
-    elif ctx.reduction == "mean":
+    elif ctx.reduction == "mean" and count <= 65504:
         picked = np.float32(grad_output / np.float16(count))  # (float16 / float16)
+    elif ctx.reduction == "mean":  # (PyTorch's float16 count is inf there: its loss is NaN)
+        picked = np.float32(grad_output) * np.float32(1.0 / count)
     else:
         picked = np.float32(grad_output)
     picked = -np.broadcast_to(picked, (count,)).reshape((count, 1))

@@ -179,3 +179,17 @@ class MseLoss(Function):  # (grad_fn MseLossBackward0, as PyTorch)
         need, norm = ctx.needs_input_grad, float(norm)  # (Tensors with create_graph: the same)
         return ((norm * (x - t)) * grad_output if need[0] else None,
                 (norm * (t - x)) * grad_output if need[1] else None)  # (t - x: +0 where x = t)
+
+
+class PowScalarBase(arithmetic.Pow):
+    """y = s ** x for a positive number s (given as `s`, the float16 0-d array, and `base`);
+    dx = g (y log s) with log s a float32 number, as PyTorch's pow_backward_exponent
+    (log s rounded to float16 first put about a third of the gradients 1-2 ulps off)."""
+
+    def forward(ctx, s, x, base):
+        ctx.log_base = float(np.log(base))
+        return arithmetic.Pow.forward(ctx, s, x)
+
+    def backward(ctx, grad_output):
+        _, _, y = ctx.saved_tensors
+        return None, grad_output * _times(y, ctx.log_base) if ctx.needs_input_grad[1] else None
