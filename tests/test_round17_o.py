@@ -334,3 +334,23 @@ def test_float16_number_power_gradient(base):
         ta = torch.tensor(x, requires_grad=True)
         (base ** ta).backward(torch.tensor(g))
         _same(a.grad.numpy(), ta.grad.numpy())
+
+
+# ---- 11. logsumexp of float16: PyTorch's gradient g exp(x - y) in float16 steps ---------------
+@pytest.mark.parametrize(("dim", "keepdim"), [(1, False), (0, True), ((0, 1), False)])
+def test_float16_logsumexp_gradient(dim, keepdim):
+    x = _data((8, 33), 25, 3.0)
+    a = tg.tensor(x, requires_grad=True)
+    y = a.logsumexp(dim, keepdim=keepdim)
+    g = _data(tuple(y.shape), 26, 1.0)
+    y.backward(tg.tensor(g))
+    axes = dim if isinstance(dim, tuple) else (dim,)
+    shift = x.max(axis=axes, keepdims=True)
+    total = np.exp(x - shift).astype(S).sum(axis=axes, keepdims=True)
+    expected_y = np.log(_h(total)) + shift  # float16 steps (NumPy's float16 ops round each)
+    _same(y.detach().numpy(), expected_y.reshape(y.shape))
+    _same(a.grad.numpy(), g.reshape(expected_y.shape) * np.exp(x - expected_y))
+    if torch is not None:
+        ta = torch.tensor(x, requires_grad=True)
+        torch.logsumexp(ta, dim, keepdim=keepdim).backward(torch.tensor(g))
+        _same(a.grad.numpy(), ta.grad.numpy())

@@ -4769,6 +4769,8 @@ class Tensor:
             return self.to(get_default_dtype()).logsumexp(dims, keep)
         if self._data.size == 0:
             return (self.exp().sum(dims, keepdim=keep)).log()
+        if self._data.dtype is _FLOAT16:  # PyTorch's gradient steps in float16
+            return opmath.Logsumexp.apply(self, dims, keep)
         shift = np.max(self._data, axis=dims, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0).astype(self.dtype)
         with np.errstate(divide="ignore"):  # every term -inf: log(0) = -inf, as PyTorch
