@@ -354,3 +354,12 @@ def test_float16_logsumexp_gradient(dim, keepdim):
         ta = torch.tensor(x, requires_grad=True)
         torch.logsumexp(ta, dim, keepdim=keepdim).backward(torch.tensor(g))
         _same(a.grad.numpy(), ta.grad.numpy())
+
+
+def test_float16_addmm_bias_row_rounded_once():
+    x, w, b = _data((32, 20), 27, 1.0), _data((20, 64), 28, 0.2), _data((64,), 29, 0.2)
+    y = tg.addmm(tg.tensor(b), tg.tensor(x), tg.tensor(w))
+    exact = (x.astype(np.float64) @ w.astype(np.float64) + b).astype(S)
+    rounded_twice = _h(_h(x.astype(np.float64) @ w.astype(np.float64)).astype(S) + b)
+    assert np.mean(y.numpy() != _h(exact)) < 0.01
+    assert np.mean(y.numpy() != rounded_twice) > 0.1
