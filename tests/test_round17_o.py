@@ -363,3 +363,25 @@ def test_float16_addmm_bias_row_rounded_once():
     rounded_twice = _h(_h(x.astype(np.float64) @ w.astype(np.float64)).astype(S) + b)
     assert np.mean(y.numpy() != _h(exact)) < 0.01
     assert np.mean(y.numpy() != rounded_twice) > 0.1
+
+
+# ---- 12. var / std of float16: PyTorch's var_backward / std_backward in float16 steps ---------
+@pytest.mark.parametrize(("op", "dim", "correction"), [("var", 1, 1), ("var", None, 0),
+                                                       ("std", 1, 1), ("std", 0, 0)])
+def test_float16_var_std_gradient(op, dim, correction):
+    x = _data((8, 33), 30, 3.0)
+    a = tg.tensor(x, requires_grad=True)
+    y = getattr(a, op)(dim, correction=correction, keepdim=True)
+    g = _data(tuple(y.shape), 31, 1.0)
+    y.backward(tg.tensor(g))
+    count = x.size // y.numel()
+    grad = g
+    if op == "std":
+        grad = _h(g.astype(S) / (y.detach().numpy().astype(S) * 2))
+    mean = _h(x.astype(S).sum(axis=dim, keepdims=True) / S(count))
+    scaled = _h(grad.astype(S) * S(2.0 / (count - correction)))
+    _same(a.grad.numpy(), _h(scaled.astype(S) * _h(x.astype(S) - mean.astype(S)).astype(S)))
+    if torch is not None:
+        ta = torch.tensor(x, requires_grad=True)
+        getattr(ta, op)(dim, correction=correction, keepdim=True).backward(torch.tensor(g))
+        _same(a.grad.numpy(), ta.grad.numpy())

@@ -4732,9 +4732,6 @@ class Tensor:
         computed in float64 and float16 in float32, as PyTorch accumulates (1e20 and 1e-25
         spreads neither overflow nor vanish), the result in the input's dtype."""
         _float_only(op, self)
-        if (wide := WIDER_ACCUMULATOR.get(self.dtype)) is not None:
-            return self.to(wide)._spread(op, dim, unbiased, keepdim, correction, axis, keepdims,
-                                         ddof).to(self.dtype)
         if isinstance(dim, bool):  # var(True): PyTorch's older (input, unbiased) form
             dim, unbiased = None, dim
         if unbiased is not None and correction is not None:  # PyTorch's TypeError
@@ -4745,6 +4742,12 @@ class Tensor:
         if correction is None:
             correction = ddof if ddof is not None else (0 if unbiased is False else 1)
         keep = _keep_arg(keepdim, keepdims)
+        if (wide := WIDER_ACCUMULATOR.get(self.dtype)) is not None:
+            result = self.to(wide)._spread(op, dims, None, keep, correction, None, None,
+                                           None).to(self.dtype)
+            if self._data.dtype is not _FLOAT16 or result.grad_fn is None or not self.ndim:
+                return result  # float16: PyTorch's gradient steps, in float16
+            return opmath.Spread.apply(self, result.detach(), op, dims, correction)
         deviation = self - self.mean(dims, keepdim=True)
         spread = ((deviation * deviation).sum(dims, keepdim=keep) if op == "var"
                   else Norm2.apply(deviation, dims, keep, True))

@@ -216,3 +216,39 @@ class Logsumexp(Function):  # (grad_fn LogsumexpBackward0, as PyTorch)
         if xp.is_tensor(x):  # create_graph: y recomputed from x, so it is differentiated too
             return grad_output * (x - x.logsumexp(ctx.axes, keepdim=True)).exp(), None, None
         return grad_output * np.exp(x - ctx.y), None, None
+
+
+class Spread(Function):
+    """float16 var or std (`value`, computed in float32 and rounded) with PyTorch's gradient
+    in float16 steps: var: ((2 / dof) g) (x - mean(x)), std: var's with g / (2 y) (0 where
+    y = 0), each op rounded (the float32 rule put ~30 % of the gradients 1-5 ulps off)."""
+
+    def forward(ctx, x, value, op, dims, correction):
+        ctx.save_for_backward(x)
+        ctx.op, ctx.dims, ctx.correction, ctx.value = op, dims, correction, value
+        return value.copy()
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        if xp.is_tensor(x):  # create_graph: the composed rule, recorded
+            y = getattr(x, ctx.op)(ctx.dims, correction=ctx.correction, keepdim=True)
+            return _spread_rule(x, grad_output, y, ctx), None
+        y = ctx.value
+        return _spread_rule(x, grad_output, y, ctx), None
+
+
+def _spread_rule(x, grad_output, y, ctx):
+    """PyTorch's var_backward / std_backward on arrays (or Tensors), y the result."""
+    kept = np.sum(np.empty(x.shape, np.bool_), axis=ctx.dims, keepdims=True).shape
+    grad, y = grad_output.reshape(kept), y.reshape(kept)
+    count = int(np.prod(x.shape)) // max(int(np.prod(kept)), 1)
+    dof = count - ctx.correction
+    if ctx.op == "std":
+        grad = grad / (y * 2)
+        grad = grad.masked_fill(y == 0, 0) if xp.is_tensor(grad) else np.where(
+            y == 0, np.float16(0), grad)
+    mean = x.mean(ctx.dims, keepdim=True) if xp.is_tensor(x) else _half(
+        np.sum(x, axis=ctx.dims, keepdims=True, dtype=_FLOAT32) / _FLOAT32.type(count))
+    if dof <= 0:
+        return grad * np.nan * (x - mean)
+    return _times(grad, 2.0 / dof) * (x - mean)
