@@ -385,3 +385,19 @@ def test_float16_var_std_gradient(op, dim, correction):
         ta = torch.tensor(x, requires_grad=True)
         getattr(ta, op)(dim, correction=correction, keepdim=True).backward(torch.tensor(g))
         _same(a.grad.numpy(), ta.grad.numpy())
+
+
+# ---- 13. norm's gradient g (x / y), PyTorch's order (float16 and float32 bits) ----------------
+@pytest.mark.parametrize("dtype", [H, S])
+def test_norm_gradient_order(dtype):
+    x, g = _data((8, 33), 32, 3.0).astype(dtype), _data((8, 1), 33, 1.0).astype(dtype)
+    a = tg.tensor(x, requires_grad=True)
+    y = a.norm(dim=1, keepdim=True)
+    y.backward(tg.tensor(g))
+    yv = y.detach().numpy()
+    expected = g * (x / yv)  # NumPy rounds each step in the dtype ((g x) / y: ~30 % differ)
+    np.testing.assert_array_equal(a.grad.numpy(), expected)
+    if torch is not None:
+        ta = torch.tensor(x, requires_grad=True)
+        ta.norm(dim=1, keepdim=True).backward(torch.tensor(g))
+        np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
