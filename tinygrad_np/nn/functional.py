@@ -132,7 +132,7 @@ from tinygrad_np.ops.loss import (
     CrossEntropy,
 )
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
-from tinygrad_np.ops.opmath import MseLoss
+from tinygrad_np.ops.opmath import BinaryCrossEntropyWithLogits as HalfBceWithLogits, MseLoss
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, _scalar_for, to_tensor as _tensor
@@ -446,6 +446,9 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     fits_output("binary_cross_entropy_with_logits", input.shape, "weight", weight)
     fits_output("binary_cross_entropy_with_logits", input.shape, "pos_weight", pos_weight)
+    if weight is None and pos_weight is None and input.dtype == target.dtype == np.float16 \
+            and input.shape == target.shape:  # PyTorch's float16 gradient steps
+        return HalfBceWithLogits.apply(input, target, reduction)
     if weight is None and pos_weight is None:
         return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)
     return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction)

@@ -252,3 +252,38 @@ def _spread_rule(x, grad_output, y, ctx):
     if dof <= 0:
         return grad * np.nan * (x - mean)
     return _times(grad, 2.0 / dof) * (x - mean)
+
+
+@xp.quiet  # (inf at x = inf with y < 1, silently, as PyTorch)
+class BinaryCrossEntropyWithLogits(Function):
+    """float16 loss = (1 - y) x + max(-x, 0) + log(1 + exp(-|x|)) per element (each op
+    rounded), reduced in float32 and rounded once;  dx = (sigmoid(x) - y) g, dy = -x g, each
+    product rounded, then / numel in float32 for 'mean' (PyTorch's backward, step by step)."""
+
+    def forward(ctx, x, y, reduction):
+        ctx.save_for_backward(x, y)
+        ctx.reduction = reduction
+        losses = (1 - y) * x + np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        if reduction == "none":
+            return losses
+        total = np.sum(losses, dtype=_FLOAT32)
+        return _half(total / _FLOAT32.type(losses.size) if reduction == "mean" else total)
+
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        need, count = ctx.needs_input_grad, np.size(x) if ctx.reduction == "mean" else 1
+        if need[0]:  # (sigmoid in float32, rounded: PyTorch's float16 sigmoid)
+            sigmoid = x.sigmoid() if xp.is_tensor(x) else _half(
+                1 / (1 + np.exp(-x.astype(_FLOAT32))))
+        grad_x = (sigmoid - y) * grad_output if need[0] else None
+        grad_y = -x * grad_output if need[1] else None
+        if count == 1:
+            return grad_x, grad_y
+        return _over(grad_x, count), _over(grad_y, count)
+
+
+def _over(grad, count):
+    """grad / count in float32, rounded once (an array), or opmath's Div (a Tensor)."""
+    if grad is None or type(grad) is not np.ndarray:
+        return grad if grad is None else grad / count
+    return _half(grad.astype(_FLOAT32) / _FLOAT32.type(count))
