@@ -32,6 +32,7 @@ from tinygrad_np._decorate import QuietPass
 from tinygrad_np.function import Function as Node, _mode, enable_grad  # (= autograd.Function)
 from tinygrad_np.ops import masked
 from tinygrad_np.tensor import Tensor, TensorError, copy_like
+from tinygrad_np.xp import unbroadcast
 
 _RETAINED: weakref.WeakSet = weakref.WeakSet()  # nodes whose output asked for retain_grad()
 backward_observers: list = []  # functions (node, grad_output, grads) called for every step
@@ -42,17 +43,6 @@ _GRAD_LOCK = threading.Lock()  # one .grad update at a time (threads may share l
 _FRESH = 5 if (sys.implementation.name == "cpython" and (3, 11) <= sys.version_info < (3, 14)
                and not sysconfig.get_config_var("Py_GIL_DISABLED")) else 0
 _PASS = QuietPass()
-
-
-def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
-    """Sum `grad` down to `shape`: the adjoint of broadcasting `shape` up to grad.shape."""
-    extra = grad.ndim - len(shape)
-    if extra < 0 or any(size not in (1, grad.shape[extra + i]) for i, size in enumerate(shape)):
-        raise TensorError(f"{op_name}.backward returned a gradient of shape {tuple(grad.shape)} "
-                         f"for an input of shape {tuple(shape)}")
-    axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape)
-                                       if size == 1 and grad.shape[extra + i] != 1)
-    return (grad.sum(axis=axes, keepdims=True) if axes else grad).reshape(shape)
 
 
 def backward_pass(outputs: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False,

@@ -24,6 +24,7 @@ import numpy as np
 from tinygrad_np import return_types
 from tinygrad_np.device import as_device
 from tinygrad_np.function import is_grad_enabled, no_grad
+from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.tensor import Tensor, TensorError, float_scalar_first, to_tensor
 
 # The Tensor methods that PyTorch also offers as `torch.<name>(input, ...)`. The second
@@ -334,7 +335,14 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
 @with_out
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1,  # noqa: A002
           alpha: float = 1) -> Tensor:
-    """beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape."""
+    """beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape.
+    float16 with a bias row (beta = alpha = 1): the bias added in float32 and the sum rounded
+    once, as PyTorch's addmm (nn.Linear's op)."""
+    if (beta == 1 and alpha == 1 and isinstance(input, Tensor) and input.ndim == 1
+            and isinstance(mat1, Tensor) and isinstance(mat2, Tensor) and mat2.ndim == 2
+            and input.dtype == mat1.dtype == mat2.dtype == np.float16 and mat1.ndim == 2
+            and input.shape[0] == mat2.shape[1] and mat1.shape[1] == mat2.shape[0]):
+        return LinearFunction.apply(mat1, mat2.T, input)
     product = mm(mat1, mat2)
     if product.dtype.kind in "iu":  # integer products: the scales truncated, as PyTorch
         beta, alpha = int(beta), int(alpha)

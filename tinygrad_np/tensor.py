@@ -2462,7 +2462,10 @@ class Tensor:
         return Pow.apply(*_binary(self, exponent))
 
     def __rpow__(self, base: Any) -> Tensor:
+        number = base
         tensor, base = _binary(self, base)
+        if tensor._data.dtype is _FLOAT16 and type(number) in (int, float) and number > 0:
+            return opmath.PowScalarBase.apply(base, tensor, number)  # (log s in float32)
         return Pow.apply(base, tensor)
 
     def __neg__(self) -> Tensor:
@@ -3795,6 +3798,9 @@ class Tensor:
                     name == "end" or part.ndim):  # (a 0-d weight of any float: as PyTorch)
                 raise TensorError(f"lerp: expected dtype {dtype} for `{name}` but got "
                                   f"{part._data.dtype}")
+        if self._data.dtype == np.float16 and type(weight) in (float, int) and isinstance(
+                end, Tensor) and end._data.dtype == np.float16:  # one fused multiply-add
+            return opmath.Lerp.apply(self, end, weight)
         if self._data.dtype == np.float16 and all(
                 not isinstance(part, Tensor) or part.dtype == self.dtype for part in (end, weight)):
             wide = [part.float() if isinstance(part, Tensor) else part for part in (end, weight)]
@@ -4943,9 +4949,6 @@ class Tensor:
         computed in float64 and float16 in float32, as PyTorch accumulates (1e20 and 1e-25
         spreads neither overflow nor vanish), the result in the input's dtype."""
         _float_only(op, self)
-        if (wide := WIDER_ACCUMULATOR.get(self.dtype)) is not None:
-            return self.to(wide)._spread(op, dim, unbiased, keepdim, correction, axis, keepdims,
-                                         ddof).to(self.dtype)
         if isinstance(dim, bool):  # var(True): PyTorch's older (input, unbiased) form
             dim, unbiased = None, dim
         if unbiased is not None and correction is not None:  # PyTorch's TypeError
@@ -4956,6 +4959,12 @@ class Tensor:
         if correction is None:
             correction = ddof if ddof is not None else (0 if unbiased is False else 1)
         keep = _keep_arg(keepdim, keepdims)
+        if (wide := WIDER_ACCUMULATOR.get(self.dtype)) is not None:
+            result = self.to(wide)._spread(op, dims, None, keep, correction, None, None,
+                                           None).to(self.dtype)
+            if self._data.dtype is not _FLOAT16 or result.grad_fn is None or not self.ndim:
+                return result  # float16: PyTorch's gradient steps, in float16
+            return opmath.Spread.apply(self, result.detach(), op, dims, correction)
         deviation = self - self.mean(dims, keepdim=True)
         spread = ((deviation * deviation).sum(dims, keepdim=keep) if op == "var"
                   else Norm2.apply(deviation, dims, keep, True))
@@ -4986,6 +4995,8 @@ class Tensor:
             return self.to(get_default_dtype()).logsumexp(dims, keep)
         if self._data.size == 0:
             return (self.exp().sum(dims, keepdim=keep)).log()
+        if self._data.dtype is _FLOAT16:  # PyTorch's gradient steps in float16
+            return opmath.Logsumexp.apply(self, dims, keep)
         shift = np.max(self._data, axis=dims, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0).astype(self.dtype)
         with np.errstate(divide="ignore"):  # every term -inf: log(0) = -inf, as PyTorch

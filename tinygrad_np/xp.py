@@ -324,3 +324,24 @@ def quiet(op: Any) -> Any:
         return _quietly(op)
     op.forward = _quietly(op.forward)  # (a backward pass is quiet as a whole: QuietPass)
     return op
+
+
+_HALF = np.dtype(np.float16)
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
+    """Sum `grad` down to `shape`: the adjoint of broadcasting `shape` up to grad.shape. A
+    float16 array accumulates in float32 and rounds once, as PyTorch's sum_to_size (rounding
+    after every row gave bias gradients many ulps off)."""
+    extra = grad.ndim - len(shape)
+    if extra < 0 or any(size not in (1, grad.shape[extra + i]) for i, size in enumerate(shape)):
+        from tinygrad_np.tensor import TensorError  # (the engine imports this module)
+        raise TensorError(f"{op_name}.backward returned a gradient of shape {tuple(grad.shape)} "
+                         f"for an input of shape {tuple(shape)}")
+    axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape)
+                                       if size == 1 and grad.shape[extra + i] != 1)
+    if not axes:
+        return grad.reshape(shape)
+    if grad.dtype is _HALF and type(grad) is np.ndarray:
+        return grad.sum(axis=axes, keepdims=True, dtype=np.float32).astype(_HALF).reshape(shape)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)

@@ -135,6 +135,7 @@ from tinygrad_np.ops.loss import (
 )
 from tinygrad_np.ops.masked import linked
 from tinygrad_np.ops.norm import EmbeddingLookup, Normalize
+from tinygrad_np.ops.opmath import BinaryCrossEntropyWithLogits as HalfBceWithLogits, MseLoss
 from tinygrad_np.ops.shape import GetItem, IndexAdd
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import (
@@ -461,6 +462,9 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     fits_output("binary_cross_entropy_with_logits", input.shape, "weight", weight)
     fits_output("binary_cross_entropy_with_logits", input.shape, "pos_weight", pos_weight)
+    if weight is None and pos_weight is None and input.dtype == target.dtype == np.float16 \
+            and input.shape == target.shape:  # PyTorch's float16 gradient steps
+        return HalfBceWithLogits.apply(input, target, reduction)
     if weight is None and pos_weight is None:
         return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)
     return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction)
@@ -476,6 +480,8 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     data_target("mse_loss", target)
     target = _target(target, input)
     same_shape(input, target, "mse_loss", "warn")
+    if weight is None and input.dtype == target.dtype == np.float16 and input.shape == target.shape:
+        return MseLoss.apply(input, target, reduction)  # PyTorch's float16 kernel's steps
     difference = input - target
     if weight is not None:
         return weighted_reduce(difference * difference, weight, input, reduction, "mse_loss")

@@ -48,11 +48,10 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     wide = x.float() if x.dtype == np.float16 else x  # float16 computes in float32, as PyTorch
     eps = float(np.finfo(wide.dtype).eps) if eps is None else eps
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    y = (wide * ((wide * wide).mean(axes, keepdim=True) + eps).rsqrt()).to(x.dtype)
-    if weight is None:
-        return y
-    y = y * weight  # in the input's dtype, whatever the weight's, as PyTorch
-    return y if y.dtype == x.dtype else y.to(x.dtype)
+    y = wide * ((wide * wide).mean(axes, keepdim=True) + eps).rsqrt()
+    if weight is not None:  # times the weight before rounding float16 (PyTorch's order)
+        y = y * weight
+    return y if y.dtype == x.dtype else y.to(x.dtype)  # the input's dtype, as PyTorch
 
 
 class RMSNorm(Module):

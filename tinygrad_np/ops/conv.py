@@ -27,6 +27,8 @@ from tinygrad_np import xp
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import Function
 
+_HALF = np.dtype(np.float16)
+
 as_strided = np.lib.stride_tricks.as_strided
 
 
@@ -124,8 +126,16 @@ def _as_rows(grad_output: np.ndarray) -> np.ndarray:
     return chwn.reshape(chwn.shape[0], -1)
 
 
-def _grouped_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(g, m, k) @ (g, k, n), with one plain 2-D BLAS call when g == 1."""
+def _grouped_matmul(a: np.ndarray, b: np.ndarray, wide: bool = False) -> np.ndarray:
+    """(g, m, k) @ (g, k, n), with one plain 2-D BLAS call when g == 1. float16 operands are
+    multiplied in float32 (PyTorch accumulates half products in float32; NumPy's float16 loop
+    rounds as it goes) and rounded once, unless `wide` (then float32, for a bias first)."""
+    if a.dtype is _HALF:
+        out = _grouped_matmul(a.astype(np.float32), b.astype(np.float32))
+        if wide:
+            return out
+        with np.errstate(over="ignore"):  # (past 65504: inf, silently, as PyTorch)
+            return out.astype(_HALF)
     return (a[0] @ b[0])[None] if a.shape[0] == 1 else a @ b
 
 
@@ -177,12 +187,16 @@ class Conv2d(Function):
         # The copy that makes the columns contiguous is the im2col; kept for dW.
         columns = np.ascontiguousarray(windows).reshape(groups, -1, windows[0, 0, 0].size)
         ctx.columns = columns
-        out = _grouped_matmul(weight.reshape(groups, weight.shape[0] // groups, -1), columns)
+        out = _grouped_matmul(weight.reshape(groups, weight.shape[0] // groups, -1), columns,
+                              wide=True)  # (float16: float32 here, the bias added, rounded)
         out = out.reshape(weight.shape[0], -1)
-        if bias is not None and bias.dtype == out.dtype:
+        if bias is not None and (bias.dtype == out.dtype or out.dtype != x.dtype):
             out += bias[:, None]  # in place: `out` is this op's own new array
         elif bias is not None:
             out = out + bias[:, None]
+        if out.dtype != x.dtype and x.dtype is _HALF:
+            with np.errstate(over="ignore"):
+                out = out.astype(_HALF)
         return out.reshape(weight.shape[0], *out_size, x.shape[0]).transpose(3, 0, 1, 2)
 
     def backward(ctx, grad_output):
@@ -193,7 +207,9 @@ class Conv2d(Function):
         groups = ctx.groups
         rows = _as_rows(grad_output).reshape(groups, weight.shape[0] // groups, -1)
         grad_x = grad_weight = grad_bias = None
-        if need_weight:
+        if need_weight and rows.dtype is _HALF:
+            grad_weight = _half_weight_grad(rows, ctx.columns, x.shape[0]).reshape(weight.shape)
+        elif need_weight:
             grad_weight = _grouped_matmul(rows, ctx.columns.transpose(0, 2, 1))
             grad_weight = grad_weight.reshape(weight.shape)
         if need_x:
@@ -207,6 +223,20 @@ class Conv2d(Function):
         if need_bias:
             grad_bias = rows.reshape(weight.shape[0], -1).sum(axis=1)
         return grad_x, grad_weight, grad_bias
+
+
+def _half_weight_grad(rows: np.ndarray, columns: np.ndarray, batch: int) -> np.ndarray:
+    """A float16 conv's dW as PyTorch's CPU kernel makes it: each sample's g cols^T in
+    float32, added to the float16 sum one sample at a time (rounded after each)."""
+    groups, outs, _ = rows.shape
+    rows = rows.astype(np.float32).reshape(groups, outs, -1, batch).transpose(3, 0, 1, 2)
+    columns = columns.astype(np.float32).reshape(groups, columns.shape[1], -1, batch)
+    per_sample = rows @ columns.transpose(3, 0, 2, 1)  # (N, groups, O/g, C/g*kh*kw)
+    total = np.zeros(per_sample.shape[1:], _HALF)
+    with np.errstate(over="ignore"):  # (past 65504: inf, silently, as PyTorch)
+        for sample in per_sample:
+            total = (total + sample).astype(_HALF)
+    return total
 
 
 def _conv_grads_on_tensors(ctx, x, weight, grad_output):

@@ -33,6 +33,10 @@ class LinearFunction(Function):
             )
         need_x, need_weight, _ = ctx.needs_input_grad  # each kept only if the other's gradient
         ctx.save_for_backward(x if need_weight else None, weight if need_x else None)  # needs it
+        if x.dtype is _HALF and getattr(bias, "dtype", None) is _HALF:  # bias added in float32
+            with np.errstate(over="ignore"):  # and rounded once, as PyTorch's addmm
+                wide = x.astype(np.float32) @ weight.T.astype(np.float32)
+                return (wide + bias.astype(np.float32)).astype(_HALF)
         y = product(x, weight.T, "linear")
         if bias is None:
             return y

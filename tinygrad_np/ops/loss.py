@@ -19,6 +19,7 @@ from tinygrad_np.function import Function
 from tinygrad_np.ops.reduce import accumulator
 
 REDUCTIONS = ("mean", "sum", "none")
+_HALF = np.dtype(np.float16)
 
 
 def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
@@ -72,6 +73,14 @@ class CrossEntropy(Function):
             total = np.add.reduce(probs, axis=1, keepdims=True)
             log_probs = shifted - np.log(total)
             losses = -np.add.reduce(target * log_probs, axis=1)
+        elif logits.dtype is _HALF:  # PyTorch's steps: log_softmax in float32, rounded
+            ctx.rows = np.arange(len(target))
+            wide = logits.astype(np.float32)
+            wide -= np.maximum.reduce(wide, axis=1, keepdims=True)
+            wide -= np.log(np.add.reduce(np.exp(wide), axis=1, keepdims=True))
+            log_probs = wide.astype(_HALF)
+            losses = -log_probs[ctx.rows, target]
+            probs, total = log_probs, None  # (backward: PyTorch's nll and log_softmax rules)
         else:
             # -log softmax(z)_y = log(total) - shifted_y: only N values of log_probs are
             # needed, so the (N, C) array is never built, and exp overwrites `shifted`.
@@ -81,7 +90,8 @@ class CrossEntropy(Function):
             total = np.add.reduce(probs, axis=1, keepdims=True)
             losses = np.log(total[:, 0]) - picked
             log_probs = None  # not needed: class ids get no gradient
-        probs /= total
+        if total is not None:
+            probs /= total
         # probs and log_probs are derived values: under create_graph they are recomputed
         # from the logits (below), so second derivatives stay right.
         ctx.save_for_backward(logits, target)
@@ -117,10 +127,32 @@ class CrossEntropy(Function):
             onehot = np.zeros(probs.shape, dtype=probs.dtype)
             onehot[np.arange(count), _array(target)] = 1
             grad_logits = (probs - onehot) * scale
+        elif logits.dtype is _HALF:
+            return _half_class_gradient(ctx, target, grad_output, log_probs), None, None
         else:  # the hot path: one pass over the logits, then N subtractions
             grad_logits = probs * scale
             grad_logits[ctx.rows, target] -= scale.reshape(-1) if scale.ndim else scale
         return grad_logits, grad_target, None  # one per argument (reduction: none)
+
+
+def _half_class_gradient(ctx, target, grad_output, log_probs):
+    """float16 logits' gradient as PyTorch's nll_loss and log_softmax backward compute it:
+    the picked entries -g (over N in float16 for 'mean', N rounded to float16), then
+    dz = g_y - exp(log p) g_y summed per row, in float32 and rounded once."""
+    count = len(target)
+    if ctx.reduction == "none":
+        picked = grad_output.astype(np.float32)
+    elif ctx.reduction == "mean" and count <= 65504:
+        picked = np.float32(grad_output / np.float16(count))  # (float16 / float16)
+    elif ctx.reduction == "mean":  # (PyTorch's float16 count is inf there: its loss is NaN)
+        picked = np.float32(grad_output) * np.float32(1.0 / count)
+    else:
+        picked = np.float32(grad_output)
+    picked = -np.broadcast_to(picked, (count,)).reshape((count, 1))
+    grad = np.exp(log_probs.astype(np.float32))
+    grad *= -picked
+    grad[ctx.rows, target] += picked[:, 0]
+    return grad.astype(_HALF)
 
 
 def _array(x):

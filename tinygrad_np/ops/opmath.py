@@ -132,3 +132,158 @@ def _times(tensor, number):
     if type(tensor) is np.ndarray:
         return _half(tensor * np.float32(number))
     return tensor * number  # (a Tensor: opmath's Mul)
+
+
+@xp.quiet  # (an infinite end: inf - inf is NaN, silently, as lerp)
+class Lerp(Function):
+    """y = base + coeff (end - start) as one fused multiply-add in float32, rounded once
+    (PyTorch's vectorized kernel: base, coeff = start, w below 0.5, else end, w - 1; w a
+    number);  dstart = g (1 - w),  dend = g w (opmath products, rounded)."""
+
+    def forward(ctx, start, end, weight):
+        ctx.weight = weight
+        small = abs(weight) < 0.5
+        difference = np.subtract(end, start, dtype=_FLOAT32).astype(np.float64)
+        coeff = np.float32(weight) - np.float32(0.0 if small else 1.0)  # (w - 1 in float32)
+        coeff = np.float64(coeff)
+        fused = coeff * difference + np.asarray(start if small else end, np.float64)
+        return _half(fused.astype(_FLOAT32))
+
+    def backward(ctx, grad_output):
+        need = ctx.needs_input_grad
+        return (_times(grad_output, 1 - ctx.weight) if need[0] else None,
+                _times(grad_output, ctx.weight) if need[1] else None)
+
+
+@xp.quiet  # (inf - inf is NaN, silently)
+class MseLoss(Function):  # (grad_fn MseLossBackward0, as PyTorch)
+    """float16 mse_loss as PyTorch's CPU kernels: l = (x - t)^2 per element (each op rounded),
+    summed in float32 ('mean' divides there), rounded once;  dx = n (x - t) g with
+    n = 2 (2 / numel for 'mean') rounded to float16 and every product rounded,
+    dt = n (t - x) g."""
+
+    def forward(ctx, x, t, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.reduction = reduction
+        difference = np.subtract(x, t)
+        losses = difference * difference
+        if reduction == "none":
+            return losses
+        total = np.sum(losses, dtype=_FLOAT32)
+        return _half(total / _FLOAT32.type(losses.size) if reduction == "mean" else total)
+
+    def backward(ctx, grad_output):
+        x, t = ctx.saved_tensors
+        count = np.size(x) if ctx.reduction == "mean" else 1
+        norm = np.float16(2.0 / count if count else np.nan)
+        need, norm = ctx.needs_input_grad, float(norm)  # (Tensors with create_graph: the same)
+        return ((norm * (x - t)) * grad_output if need[0] else None,
+                (norm * (t - x)) * grad_output if need[1] else None)  # (t - x: +0 where x = t)
+
+
+class PowScalarBase(arithmetic.Pow):
+    """y = s ** x for a positive number s (given as `s`, the float16 0-d array, and `base`);
+    dx = g (y log s) with log s a float32 number, as PyTorch's pow_backward_exponent
+    (log s rounded to float16 first put about a third of the gradients 1-2 ulps off)."""
+
+    def forward(ctx, s, x, base):
+        ctx.log_base = float(np.log(base))
+        return arithmetic.Pow.forward(ctx, s, x)
+
+    def backward(ctx, grad_output):
+        _, _, y = ctx.saved_tensors
+        return None, grad_output * _times(y, ctx.log_base) if ctx.needs_input_grad[1] else None
+
+
+@xp.quiet  # (all -inf: log(0) = -inf, silently, as logsumexp)
+class Logsumexp(Function):  # (grad_fn LogsumexpBackward0, as PyTorch)
+    """float16 y = log(sum(exp(x - m))) + m over `axes` (each op rounded to float16, the sum
+    in float32);  dx = g exp(x - y), step by step in float16 (PyTorch's logsumexp_backward;
+    through the composed ops ~75 % of the gradients were 1-10 ulps off)."""
+
+    def forward(ctx, x, axes, keep):
+        shift = np.max(x, axis=axes, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype)
+        total = np.sum(np.exp(x - shift), axis=axes, keepdims=True, dtype=_FLOAT32)
+        ctx.y = np.log(_half(total)) + shift  # (kept: the reduced axes as size 1)
+        ctx.save_for_backward(x)
+        ctx.axes, ctx.keep = axes, keep
+        return ctx.y if keep else ctx.y.reshape(np.sum(x, axis=axes).shape)
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        grad_output = grad_output.reshape(ctx.y.shape)
+        if xp.is_tensor(x):  # create_graph: y recomputed from x, so it is differentiated too
+            return grad_output * (x - x.logsumexp(ctx.axes, keepdim=True)).exp(), None, None
+        return grad_output * np.exp(x - ctx.y), None, None
+
+
+class Spread(Function):
+    """float16 var or std (`value`, computed in float32 and rounded) with PyTorch's gradient
+    in float16 steps: var: ((2 / dof) g) (x - mean(x)), std: var's with g / (2 y) (0 where
+    y = 0), each op rounded (the float32 rule put ~30 % of the gradients 1-5 ulps off)."""
+
+    def forward(ctx, x, value, op, dims, correction):
+        ctx.save_for_backward(x)
+        ctx.op, ctx.dims, ctx.correction, ctx.value = op, dims, correction, value
+        return value.copy()
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        if xp.is_tensor(x):  # create_graph: the composed rule, recorded
+            y = getattr(x, ctx.op)(ctx.dims, correction=ctx.correction, keepdim=True)
+            return _spread_rule(x, grad_output, y, ctx), None
+        y = ctx.value
+        return _spread_rule(x, grad_output, y, ctx), None
+
+
+def _spread_rule(x, grad_output, y, ctx):
+    """PyTorch's var_backward / std_backward on arrays (or Tensors), y the result."""
+    kept = np.sum(np.empty(x.shape, np.bool_), axis=ctx.dims, keepdims=True).shape
+    grad, y = grad_output.reshape(kept), y.reshape(kept)
+    count = int(np.prod(x.shape)) // max(int(np.prod(kept)), 1)
+    dof = count - ctx.correction
+    if ctx.op == "std":
+        grad = grad / (y * 2)
+        grad = grad.masked_fill(y == 0, 0) if xp.is_tensor(grad) else np.where(
+            y == 0, np.float16(0), grad)
+    mean = x.mean(ctx.dims, keepdim=True) if xp.is_tensor(x) else _half(
+        np.sum(x, axis=ctx.dims, keepdims=True, dtype=_FLOAT32) / _FLOAT32.type(count))
+    if dof <= 0:
+        return grad * np.nan * (x - mean)
+    return _times(grad, 2.0 / dof) * (x - mean)
+
+
+@xp.quiet  # (inf at x = inf with y < 1, silently, as PyTorch)
+class BinaryCrossEntropyWithLogits(Function):
+    """float16 loss = (1 - y) x + max(-x, 0) + log(1 + exp(-|x|)) per element (each op
+    rounded), reduced in float32 and rounded once;  dx = (sigmoid(x) - y) g, dy = -x g, each
+    product rounded, then / numel in float32 for 'mean' (PyTorch's backward, step by step)."""
+
+    def forward(ctx, x, y, reduction):
+        ctx.save_for_backward(x, y)
+        ctx.reduction = reduction
+        losses = (1 - y) * x + np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        if reduction == "none":
+            return losses
+        total = np.sum(losses, dtype=_FLOAT32)
+        return _half(total / _FLOAT32.type(losses.size) if reduction == "mean" else total)
+
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        need, count = ctx.needs_input_grad, np.size(x) if ctx.reduction == "mean" else 1
+        if need[0]:  # (sigmoid in float32, rounded: PyTorch's float16 sigmoid)
+            sigmoid = x.sigmoid() if xp.is_tensor(x) else _half(
+                1 / (1 + np.exp(-x.astype(_FLOAT32))))
+        grad_x = (sigmoid - y) * grad_output if need[0] else None
+        grad_y = -x * grad_output if need[1] else None
+        if count == 1:
+            return grad_x, grad_y
+        return _over(grad_x, count), _over(grad_y, count)
+
+
+def _over(grad, count):
+    """grad / count in float32, rounded once (an array), or opmath's Div (a Tensor)."""
+    if grad is None or type(grad) is not np.ndarray:
+        return grad if grad is None else grad / count
+    return _half(grad.astype(_FLOAT32) / _FLOAT32.type(count))

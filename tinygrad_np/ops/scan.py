@@ -168,7 +168,7 @@ class Prod(Function):
 
 @xp.quiet
 class Norm2(Function):
-    """y = sqrt(sum x^2 over axes);  dx = g x / y  (0 where y = 0, as PyTorch).
+    """y = sqrt(sum x^2 over axes);  dx = g (x / y)  (0 where y = 0, as PyTorch).
 
     At y = 0 the second derivative does not exist: NaN under create_graph, as PyTorch's norm;
     with `flat` (std's use, as PyTorch's std) 0 there.
@@ -188,12 +188,12 @@ class Norm2(Function):
         x, y = ctx.saved_tensors
         y = y.reshape(ctx.keep_shape)
         grad_output = grad_output.reshape(ctx.keep_shape)
-        if not xp.is_tensor(x):
-            return grad_output * x / (y + ctx.zero)
+        if not xp.is_tensor(x):  # g (x / y): PyTorch's order (float32 and float16 bits)
+            return grad_output * (x / (y + ctx.zero))
         # create_graph: the unselected branch's derivative is 0/0 = NaN at y = 0 (flat: 0)
         # (0 * g * x there: NaN for an inf g, as without create_graph and PyTorch's)
-        return select(ctx.zero, grad_output * x * 0, grad_output * x / (y + ctx.zero if ctx.flat
-                                                                         else y))
+        return select(ctx.zero, grad_output * x * 0, grad_output * (x / (
+            y + ctx.zero if ctx.flat else y)))
 
 
 @xp.quiet

@@ -12,11 +12,19 @@ from tinygrad_np import xp
 from tinygrad_np.function import Function
 from tinygrad_np.ops.reduce import accumulator, c_ordered
 
+_HALF, _SINGLE = np.dtype(np.float16), np.dtype(np.float32)
 
-def _widened(x):
-    """A float16 array in float32 (NumPy's float16 arithmetic is slow and rounds each step);
-    anything else (a Tensor under create_graph too) as it is."""
-    return x.astype(np.float32) if isinstance(x, np.ndarray) and x.dtype == np.float16 else x
+
+def _wide(x):
+    """float16 as float32 (PyTorch's CPU softmax kernels compute in float32 and round once);
+    any other array or a Tensor (create_graph) as it is."""
+    return x.astype(_SINGLE) if type(x) is np.ndarray and x.dtype is _HALF else x
+
+
+def _strided(x, axis) -> bool:
+    """Whether PyTorch's CPU softmax stores float16 exp(x - max) before dividing: its kernel
+    for a dim that is not the last, with fewer than 64 elements after it (found in scans)."""
+    return axis not in (-1, x.ndim - 1) and int(np.prod(x.shape[axis + 1:])) < 64
 
 
 @xp.quiet  # a row of -inf only (a fully masked query) is nan, silently, as in PyTorch
@@ -28,18 +36,20 @@ class Softmax(Function):
         if x.size == 0:  # nothing to normalise (and np.max of nothing is an error)
             ctx.save_for_backward(x)
             return x.copy()
-        wide = _widened(x)  # float16 in float32 (PyTorch's opmath), rounded once
+        wide = _wide(x)
         shifted = np.exp(wide - np.max(wide, axis=axis, keepdims=True))
         total = np.sum(shifted, axis=axis, keepdims=True, dtype=accumulator(wide.dtype))
+        if wide is not x and _strided(x, axis):  # PyTorch's kernel stores exp as float16 first
+            shifted = shifted.astype(_HALF).astype(_SINGLE)
         y = c_ordered((shifted / total).astype(x.dtype, copy=False))
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        wide, g = _widened(y), _widened(grad_output)
+        wide, g = _wide(y), _wide(grad_output)
         grad = wide * (g - (g * wide).sum(axis=ctx.axis, keepdims=True))
-        return grad if wide is y else grad.astype(y.dtype)
+        return grad if wide is y else grad.astype(_HALF)
 
 
 @xp.quiet
@@ -51,7 +61,7 @@ class LogSoftmax(Function):
         if x.size == 0:  # nothing to normalise (and np.max of nothing is an error)
             ctx.save_for_backward(x)
             return x.copy()
-        wide = _widened(x)
+        wide = _wide(x)
         shifted = wide - np.max(wide, axis=axis, keepdims=True)
         total = np.sum(np.exp(shifted), axis=axis, keepdims=True, dtype=accumulator(wide.dtype))
         y = c_ordered((shifted - np.log(total)).astype(x.dtype, copy=False))
@@ -60,6 +70,6 @@ class LogSoftmax(Function):
 
     def backward(ctx, grad_output):
         (y,) = ctx.saved_tensors
-        wide, g = _widened(y), _widened(grad_output)
+        wide, g = _wide(y), _wide(grad_output)
         grad = g - xp.exp(wide) * g.sum(axis=ctx.axis, keepdims=True)
-        return grad if wide is y else grad.astype(y.dtype)
+        return grad if wide is y else grad.astype(_HALF)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -63,6 +64,9 @@ class SGD(Optimizer):
                 if grad is None:
                     continue
                 grad = grad._data
+                if grad.dtype is _half.HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.sgd(self.state[param], param, group)
+                    continue
                 _, target, scratch = self._work_for(param)
                 if weight_decay:
                     np.multiply(param._data, weight_decay, scratch)
