@@ -282,16 +282,21 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     One fused op: dx = g W, dW = g^T x (C-ordered, like W), db = g summed over the batch.
     A 1-D weight is one output feature without its axis (x @ w), as PyTorch's.
     """
-    if weight is None or isinstance(weight, (str, bytes)):  # (NumPy arrays are taken)
+    if isinstance(weight, Tensor):
+        if weight.ndim == 1:
+            return _linear_vector(_tensor(input), weight, bias)
+    elif weight is None or isinstance(weight, (str, bytes)):  # (NumPy arrays are taken)
         tensor_operand("linear", weight, "weight")
-    if isinstance(weight, Tensor) and weight.ndim == 1:
-        x = _tensor(input)
-        if bias is not None and (np.ndim(bias) != 0 or x.ndim != 1):
-            raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes a bias only "
-                              f"as a 0-d one with a 1-D input, got input {x.shape} and bias "
-                              f"{np.shape(bias)} (PyTorch: mat2 must be a matrix)")
-        return x @ weight if bias is None else x @ weight + bias
     return LinearFunction.apply(_tensor(input), weight, bias)
+
+
+def _linear_vector(x: Tensor, weight: Tensor, bias: Any) -> Tensor:
+    """linear with a 1-D weight: one output feature without its axis (x @ w)."""
+    if bias is not None and (np.ndim(bias) != 0 or x.ndim != 1):
+        raise TensorError(f"linear: a 1-D weight (shape {weight.shape}) takes a bias only "
+                          f"as a 0-d one with a 1-D input, got input {x.shape} and bias "
+                          f"{np.shape(bias)} (PyTorch: mat2 must be a matrix)")
+    return x @ weight if bias is None else x @ weight + bias
 
 
 # ----------------------------------------------------------------- losses
@@ -1304,7 +1309,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                           f"{tuple(bias.shape)}")
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
         x.shape[2:], stride, (pad_h, pad_w), dilation, (kh, kw), extra))
-    if min(size) == 0 and 0 not in x.shape[1:]:  # empty, as PyTorch's float32 batches
+    if min(size) == 0 and 0 not in x.shape[1:] and _empty_allowed(x, groups):
         y = _empty_transposed(x, weight, bias, (x.shape[0], out_per_group * groups, *size))
         return y.squeeze(0) if unbatched else y
     if min(size) < 1 or 0 in x.shape[1:]:
@@ -1314,6 +1319,13 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     y = _empty_batch(x, lambda one: _conv.ConvTranspose2d.apply(one, weight, bias, geometry,
                                                                 groups, size))
     return y.squeeze(0) if unbatched else y
+
+
+def _empty_allowed(x: Tensor, groups: int) -> bool:
+    """Whether PyTorch returns an empty transposed-convolution output (a 0 in its size) rather
+    than raising "Output size is too small": an empty batch, or its float32 mkldnn kernel (a
+    batch of more than one, or groups)."""
+    return x.shape[0] == 0 or x.dtype == np.float32 and (x.shape[0] > 1 or groups > 1)
 
 
 def _empty_transposed(x: Tensor, weight: Tensor, bias: Tensor | None, shape: tuple) -> Tensor:

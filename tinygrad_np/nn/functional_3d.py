@@ -146,7 +146,7 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                           f"{tuple(bias.shape)}")
     size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in zip(
         x.shape[2:], stride, pads, dilation, kernel, extra))
-    if min(size) == 0 and 0 not in x.shape[1:]:  # empty, as PyTorch's float32 batches
+    if min(size) == 0 and 0 not in x.shape[1:] and F._empty_allowed(x, groups):
         y = F._empty_transposed(x, weight, bias, (x.shape[0], out_channels, *size))
         return y.squeeze(0) if unbatched else y
     if min(size) < 1 or 0 in x.shape[1:]:

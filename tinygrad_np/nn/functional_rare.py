@@ -74,6 +74,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     dtype = input._data.dtype  # PyTorch's overflow errors: the value in the dtype, the
     _scalar_for("threshold", value, dtype)  # threshold too (float16's in float32)
     _scalar_for("threshold", threshold, np.dtype(np.float32) if dtype == np.float16 else dtype)
+    if dtype.kind in "iu":  # both numbers in the integer dtype first, as PyTorch's kernel
+        with np.errstate(all="ignore"):  # (0.5 is 0; -1 is 255 for uint8)
+            threshold, value = (np.asarray(n).astype(dtype) for n in (threshold, value))
     if inplace and not input._in_place_refused():
         return input._in_place(keep_above)
     return keep_above(input)

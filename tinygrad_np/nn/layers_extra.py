@@ -19,7 +19,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import AssertionTensorError, DtypeError, TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F, init
-from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import Embedding, embedding_table, reset_table
 from tinygrad_np.ops.segment import SegmentReduce
@@ -106,6 +106,8 @@ class Bilinear(Module):
                  bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
+        check_sizes("Bilinear", in1_features=in1_features, in2_features=in2_features,
+                    out_features=out_features)
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         dtype = get_default_dtype() if dtype is None else dtype

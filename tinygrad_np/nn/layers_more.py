@@ -19,7 +19,7 @@ from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.conv import _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd
-from tinygrad_np.nn.module import Module
+from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.normalization import _NormBase, register_running_stats
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import (
@@ -251,6 +251,7 @@ class _InstanceNorm(_NormBase):
                  affine: bool = False, track_running_stats: bool = False,
                  device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
+        check_sizes(type(self).__name__, num_features=num_features)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self._bias = affine and bias

@@ -220,6 +220,7 @@ class GroupNorm(Module):
     ) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
+        check_sizes("GroupNorm", num_groups=num_groups, num_channels=num_channels)
         if num_groups <= 0 or num_channels % num_groups:
             raise TensorError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                               f"num_groups ({num_groups})")

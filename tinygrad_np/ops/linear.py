@@ -40,14 +40,15 @@ class LinearFunction(Function):
         y = product(x, weight.T, "linear")
         if bias is None:
             return y
-        if getattr(bias, "dtype", None) is not y.dtype and y.dtype.kind + getattr(  # (integers:
-                bias, "dtype", y.dtype).kind != "ff":  # the same dtype, as PyTorch's)
-            raise TensorError(f"linear: expected the bias and the product to have the same "
-                              f"dtype, but got {bias.dtype} and {y.dtype}")
-        if getattr(bias, "dtype", None) == y.dtype or np.result_type(y, bias) == y.dtype:
-            y += bias  # in place: y is a fresh array, this saves one output-sized temporary
-            return y
-        return y + bias
+        bias_dtype = getattr(bias, "dtype", y.dtype)
+        if bias_dtype is not y.dtype:
+            if y.dtype.kind + bias_dtype.kind != "ff":  # (integers: one dtype, as PyTorch's)
+                raise TensorError(f"linear: expected the bias and the product to have the same "
+                                  f"dtype, but got {bias_dtype} and {y.dtype}")
+            if np.result_type(y, bias) != y.dtype:
+                return y + bias
+        y += bias  # in place: y is a fresh array, this saves one output-sized temporary
+        return y
 
     def backward(ctx, grad_output):
         x, weight = ctx.saved_tensors

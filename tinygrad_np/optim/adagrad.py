@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.optim import _half
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -66,7 +67,7 @@ class Adagrad(Optimizer):
                 if not state:  # a group added later: PyTorch uses the defaults' value here
                     self._init_state(param, self.defaults["initial_accumulator_value"])
                 state["step"] += 1
-                if param._data.dtype is _half.HALF:  # PyTorch's op-by-op float16 rounding
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
                     _half.adagrad(state, param, group)
                     continue
                 grad = regularized_grad(param, group)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.optim import _half
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -116,7 +117,7 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = Tensor(np.zeros_like(p))
                 state["step"] += 1
                 step = state["step"]
-                if p.dtype is _half.HALF:  # PyTorch's op-by-op float16 rounding
+                if p.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
                     _half.adam(state, param, group, step)
                     continue
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.optim import _half
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
@@ -60,7 +61,7 @@ class RMSprop(Optimizer):
                 state = self._stepped_state(
                     param, "square_avg", *["momentum_buffer"] * (momentum > 0),
                     *["grad_avg"] * bool(group["centered"]))
-                if param._data.dtype is _half.HALF:  # PyTorch's op-by-op float16 rounding
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
                     _half.rmsprop(state, param, group)
                     continue
                 grad = regularized_grad(param, group)

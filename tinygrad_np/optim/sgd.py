@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.optim import _half
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -64,7 +65,7 @@ class SGD(Optimizer):
                 if grad is None:
                     continue
                 grad = grad._data
-                if grad.dtype is _half.HALF:  # PyTorch's op-by-op float16 rounding
+                if grad.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
                     _half.sgd(self.state[param], param, group)
                     continue
                 _, target, scratch = self._work_for(param)
