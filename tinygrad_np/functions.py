@@ -88,9 +88,16 @@ def where_out(condition: Any, input: Any = _UNSET, other: Any = _UNSET, *,  # no
 where_out.__name__ = where_out.__qualname__ = "where"
 
 
+_FLOAT32 = np.dtype(np.float32)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _int_for_where(value: Any, tensor: Tensor) -> Any:
     """A Python int beside an integer tensor in `where`: PyTorch's overflow RuntimeError when
     the tensor's dtype cannot hold it (uint8 and 300), where arithmetic would wrap it."""
+    if type(value) is float and tensor._data.dtype is _FLOAT32 and not (
+            _FLOAT32_MAX < abs(value) < math.inf):  # (the common case, quickly: it fits)
+        return value
     if type(value) is int and tensor._data.dtype.kind in "iu":
         return _scalar_for("where", value, tensor._data.dtype)
     dtype, default = tensor._data.dtype, np.dtype(get_default_dtype())

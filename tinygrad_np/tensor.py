@@ -1564,6 +1564,8 @@ def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
 def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
     """PyTorch's checks of add/sub's `alpha`: a number (or a 0-d tensor), a bool only for a
     bool result and a complex number only for a complex one (its RuntimeErrors)."""
+    if type(alpha) is float and tensor._data.dtype.kind == "f":  # (the common case: a float
+        return  # alpha with a float tensor, nothing to refuse)
     value = _number(alpha)
     if isinstance(value, Tensor) and not value.ndim:
         value = value.item()
@@ -1585,6 +1587,9 @@ def _half_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> tuple:
     operands in float16 (a number rounded), after PyTorch's check that alpha fits in
     float16; () for any other result dtype (or a non-Tensor or complex operand)."""
     number = _number(other)
+    if tensor._data.dtype is not _FLOAT16 and not (
+            isinstance(number, Tensor) and number._data.dtype is _FLOAT16):
+        return ()  # (no float16 result: the common case, quickly)
     if not isinstance(number, (Tensor, int, float)) or type(_number(alpha)) not in (int, float):
         return ()
     if result_dtype(tensor._data, _data(number)) is not _FLOAT16:

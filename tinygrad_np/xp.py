@@ -53,11 +53,13 @@ def sigmoid(x):
     bools are computed in the default float dtype (-x of uint8 would wrap around)."""
     if not isinstance(x, _NUMPY_TYPES):
         return x.sigmoid()
-    x = x if np.asarray(x).dtype.kind in "fc" else np.asarray(x, dtype=get_default_dtype())
-    if np.asarray(x).dtype.kind == "c":
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc":
+        x = x.astype(get_default_dtype())
+    elif x.dtype.kind == "c":
         return np.exp(-np.logaddexp(0, -x))
-    if np.asarray(x).dtype == np.float16:  # in float32, rounded once (PyTorch's opmath)
-        return sigmoid(np.asarray(x, np.float32)).astype(np.float16)
+    elif x.dtype == np.float16:  # in float32, rounded once (PyTorch's opmath)
+        return sigmoid(x.astype(np.float32)).astype(np.float16)
     # exp(min(x, 0)) / (1 + exp(-|x|)): neither exp overflows, and NumPy's vectorised exp is
     # ~10x faster than its logaddexp (a scalar loop)
     return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
@@ -85,9 +87,11 @@ def where(condition, a, b):
     """`np.where(condition, a, b)` on arrays. NumPy's loop branches on each element (~15 ns
     each when the mask is irregular), so large float results are chosen bit by bit instead:
     b ^ ((a ^ b) & mask), exact for every value (-0.0, inf and NaN payloads included)."""
+    if np.size(condition) < 4096:  # (small: NumPy's loop, without the test's overhead)
+        return np.where(condition, a, b)
     dtype = np.result_type(a, b)
     bits = _SAME_SIZE_INT.get(dtype)
-    if bits is None or np.size(condition) < 4096:
+    if bits is None:
         return np.where(condition, a, b)
     keep = np.asarray(condition, dtype=bool).astype(bits)
     np.negative(keep, out=keep)  # all bits set where the condition holds
