@@ -37,6 +37,17 @@ def _same(actual, expected):
     np.testing.assert_array_equal(_bits(actual)[~nan], _bits(expected)[~nan])
 
 
+def _near_torch(actual, expected):
+    """Within 1 float16 ulp of PyTorch's: its CPU kernels' vectorised and scalar paths split
+    a tensor by its thread count (torch.set_num_threads), which moves the last bit."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.dtype == expected.dtype == H and actual.shape == expected.shape
+    nan = np.isnan(actual)
+    np.testing.assert_array_equal(nan, np.isnan(expected))
+    assert np.abs(_bits(actual)[~nan].astype(np.int32) - _bits(expected)[~nan]).max(
+        initial=0) <= 1
+
+
 def _data(shape, seed=0, scale=3.0):
     return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(H)
 
@@ -59,12 +70,13 @@ def test_softmax_float16_rounded_once(shape, dim):
     _same(y.numpy(), expected)
     ys, gs = expected.astype(S), g.astype(S)
     _same(t.grad.numpy(), _h(ys * (gs - (gs * ys).sum(dim, keepdims=True))))
-    if torch is not None:
+    if torch is not None and not (dim != len(shape) - 1 and inner < 64):  # (PyTorch's strided
+        # kernel rounds its stored exp differently with one thread: torch.set_num_threads)
         tt = torch.tensor(x, requires_grad=True)
         ty = torch.softmax(tt, dim)
         ty.backward(torch.tensor(g))
-        _same(y.numpy(), ty.detach().numpy())
-        _same(t.grad.numpy(), tt.grad.numpy())
+        _near_torch(y.numpy(), ty.detach().numpy())
+        _near_torch(t.grad.numpy(), tt.grad.numpy())
 
 
 @pytest.mark.parametrize(("shape", "dim"), [((8, 33), 0), ((4, 5, 70), 1), ((10, 64), 0)])
@@ -424,6 +436,6 @@ def test_float16_bce_with_logits_gradient(shape, reduction):
         tl = torch.nn.functional.binary_cross_entropy_with_logits(ta, tb, reduction=reduction)
         tl.backward(torch.tensor(g))
         if reduction != "none":  # (per element, PyTorch's float16 loss differs in ~30 %)
-            _same(loss.detach().numpy(), tl.detach().numpy())
-        _same(a.grad.numpy(), ta.grad.numpy())
-        _same(b.grad.numpy(), tb.grad.numpy())
+            _near_torch(loss.detach().numpy(), tl.detach().numpy())
+        _near_torch(a.grad.numpy(), ta.grad.numpy())
+        _near_torch(b.grad.numpy(), tb.grad.numpy())
