@@ -40,7 +40,7 @@ def product(a, b, name: str = "matmul"):
     products in float32 (inf past 65504, silently). Integer operands: see integer_product.
     An integer or bool operand with a floating one is PyTorch's RuntimeError (floats of two
     widths are promoted, a documented difference)."""
-    if a.dtype is _SINGLE is b.dtype:  # (identity tests only: the hot path)
+    if a.dtype is _SINGLE and b.dtype is _SINGLE:  # (identity tests only: the hot path)
         return a @ b
     dtype = a.dtype
     if dtype is not b.dtype and not (dtype.kind in "fc" and b.dtype.kind in "fc"):
