@@ -64,3 +64,23 @@ def test_threshold_of_integers_casts_both_numbers_to_the_dtype():
         assert tf.threshold(torch.tensor([1, 2, 3]), 1, 0.5).tolist() == got.tolist()
         assert tf.threshold(torch.tensor([1, 2, 3], dtype=torch.uint8), -1, 0).tolist() == \
             wrapped.tolist()
+
+
+def test_max_min_with_a_tensor_given_as_dim_reduce_along_it():
+    """As PyTorch: a tensor given positionally is `other` (elementwise), one given as `dim=`
+    (a 0-d integer tensor) is a dim (it was taken as `other`: a silent wrong result)."""
+    y = tg.tensor([[1.0, 5.0], [3.0, 2.0]])
+    assert y.max(dim=tg.tensor(1)).values.tolist() == [5.0, 3.0]
+    assert y.min(dim=tg.tensor(1)).indices.tolist() == [0, 1]
+    assert tg.max(y, dim=tg.tensor(0)).values.tolist() == [3.0, 5.0]
+    assert y.max(tg.tensor(2.0)).tolist() == [[2.0, 5.0], [3.0, 2.0]]
+    assert tg.max(y, tg.tensor(2.0)).tolist() == [[2.0, 5.0], [3.0, 2.0]]
+    assert tg.max(y, 1, True).values.tolist() == [[5.0], [3.0]]
+    assert tg.max(input=y, dim=1, keepdim=False).values.tolist() == [5.0, 3.0]
+    with pytest.raises(TypeError):
+        y.max(1, dim=0)
+    if torch is not None:
+        t = torch.tensor([[1.0, 5.0], [3.0, 2.0]])
+        assert t.max(dim=torch.tensor(1)).values.tolist() == [5.0, 3.0]
+        assert torch.max(t, dim=torch.tensor(0)).values.tolist() == [3.0, 5.0]
+        assert t.max(torch.tensor(2.0)).tolist() == [[2.0, 5.0], [3.0, 2.0]]

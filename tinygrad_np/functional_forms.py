@@ -245,11 +245,20 @@ FORMS: dict[str, Callable[..., Any]] = {
 ValuesIndices = return_types.max  # (the name it had; tg.min's result is return_types.min)
 
 
-def _extreme(input: Any, dim: Any, keepdim: bool, kwargs: dict[str, Any], largest: bool,
+def _extreme(input: Any, args: tuple, kwargs: dict[str, Any], largest: bool,
              name: str) -> Any:
     x = _as_input(input)
+    if len(args) > 2:
+        raise TypeError(f"{name}() takes at most 3 positional arguments ({len(args) + 1} given)")
+    dim, keepdim = args[0] if args else None, args[1] if len(args) > 1 else False
     other = kwargs.pop("other", None)  # tg.max(x, other=y): the elementwise maximum
-    dim = other if other is not None else kwargs.pop("dim", kwargs.pop("axis", dim))
+    if "dim" in kwargs or "axis" in kwargs:  # (dim=: a 0-d integer tensor is a dim, as PyTorch)
+        if dim is not None:
+            raise TypeError(f"{name}() got multiple values for argument 'dim'")
+        dim = kwargs.pop("dim", None)
+        dim = kwargs.pop("axis", None) if dim is None else dim
+        dim = int(dim) if isinstance(dim, Tensor) else dim
+    dim = other if other is not None else dim
     keepdim = kwargs.pop("keepdim", kwargs.pop("keepdims", keepdim))
     if kwargs:
         raise TypeError(f"{name}: unexpected keyword arguments {sorted(kwargs)}")
@@ -275,17 +284,17 @@ def _elementwise_extreme(a: Tensor, b: Tensor, largest: bool) -> Tensor:
 
 
 @with_out
-def max(input: Any, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:  # noqa: A001
+def max(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A001
     """`tg.max(x)`: the largest value; `tg.max(x, dim, keepdim=False)`: (values, indices)
     along `dim` as PyTorch; `tg.max(a, b)` with a Tensor `b`: the elementwise maximum."""
-    return _extreme(input, dim, keepdim, kwargs, True, "max")
+    return _extreme(input, args, kwargs, True, "max")
 
 
 @with_out
-def min(input: Any, dim: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:  # noqa: A001
+def min(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A001
     """`tg.min(x)`: the smallest value; `tg.min(x, dim, keepdim=False)`: (values, indices)
     along `dim` as PyTorch; `tg.min(a, b)` with a Tensor `b`: the elementwise minimum."""
-    return _extreme(input, dim, keepdim, kwargs, False, "min")
+    return _extreme(input, args, kwargs, False, "min")
 
 
 def _check_ndim(name: str, **tensors: Tensor) -> None:

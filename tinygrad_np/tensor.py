@@ -390,6 +390,16 @@ def _unwrap_nested(data: Any, scalars: bool = False) -> Any:
     return data._data.reshape(()) if scalars else data._data
 
 
+def _dim_or_other(op: str, positional: Any, dim: Any, other: Any) -> Any:
+    """max/min's first argument: positional (a dim, or a tensor as `other`), `dim=` (a 0-d
+    integer tensor there is a dim, as PyTorch's) or `other=`."""
+    if dim is not None:
+        if positional is not None:
+            raise TypeError(f"{op}() got multiple values for argument 'dim'")
+        return int(dim) if isinstance(dim, Tensor) else dim
+    return positional if other is None else other
+
+
 def _index_error(error: IndexError, index: Any, shape: tuple[int, ...]) -> IndexError:
     """NumPy's IndexError in PyTorch's words (`_index_message`); too many indices name the
     tensor's dimension, and an int or slice on a 0-d tensor says what PyTorch says."""
@@ -3215,20 +3225,21 @@ class Tensor:
         mean = total / count if count else total * np.nan  # the mean of nothing is NaN
         return mean.astype(np.float16) if half else mean
 
-    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
-            keepdims: bool | None = None, other: Any = None) -> Any:
+    def max(self, dim_or_other: Any = None, /, keepdim: bool = False, *, dim: Any = None,
+            axis: Axis = None, keepdims: bool | None = None, other: Any = None) -> Any:
         """PyTorch's max: of everything (ties share the gradient), or along `dim` (or its
         alias `axis`, with `keepdims`) a `(values, indices)` pair whose gradient goes to the
         selected index; `max(other)` (or `other=`) is `maximum`. A tuple of dims gives
-        `amax`'s values."""
-        return self._max_or_min("max", dim if other is None else other, keepdim, axis,
-                                keepdims)
+        `amax`'s values. As PyTorch, a tensor given positionally is `other`, one given as
+        `dim=` a dim (a 0-d integer tensor)."""
+        return self._max_or_min("max", _dim_or_other("max", dim_or_other, dim, other),
+                                keepdim, axis, keepdims)
 
-    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None,
-            keepdims: bool | None = None, other: Any = None) -> Any:
+    def min(self, dim_or_other: Any = None, /, keepdim: bool = False, *, dim: Any = None,
+            axis: Axis = None, keepdims: bool | None = None, other: Any = None) -> Any:
         """PyTorch's min: of everything, or `(values, indices)` along `dim`; see `max`."""
-        return self._max_or_min("min", dim if other is None else other, keepdim, axis,
-                                keepdims)
+        return self._max_or_min("min", _dim_or_other("min", dim_or_other, dim, other),
+                                keepdim, axis, keepdims)
 
     def _max_or_min(self, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Any:
         if isinstance(dim, Tensor):
