@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 
 _NUMPY_TYPES = (np.ndarray, np.generic, int, float)
 _ALL = np.logical_and.reduce  # without ndarray.all's Python wrapper
@@ -339,7 +340,6 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
     after every row gave bias gradients many ulps off)."""
     extra = grad.ndim - len(shape)
     if extra < 0 or any(size not in (1, grad.shape[extra + i]) for i, size in enumerate(shape)):
-        from tinygrad_np.tensor import TensorError  # (the engine imports this module)
         raise TensorError(f"{op_name}.backward returned a gradient of shape {tuple(grad.shape)} "
                          f"for an input of shape {tuple(shape)}")
     axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape)

@@ -2,5 +2,5 @@
 
 Everything else in tinygrad_np (mean, the losses, the layers) is composed from these, so it
 needs no hand-written gradient. Broadcasting is undone in one place, the engine
-(`autograd.unbroadcast`): a rule returns its gradient at the broadcast shape.
+(`xp.unbroadcast`): a rule returns its gradient at the broadcast shape.
 """
