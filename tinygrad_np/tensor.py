@@ -1121,6 +1121,22 @@ def _refuse_expanded(tensor: Tensor) -> None:
 _BLOCK = 1 << 20  # elements per block of an unrecorded elementwise in-place op
 
 
+def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
+    """Write an in-place op's `result` into the tensor's `array`: integers wrap, as PyTorch
+    stores uint8 |= int8's int16 result; a float into ints is refused, and a result that
+    does not fit is PyTorch's RuntimeError naming both shapes."""
+    integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"
+    try:
+        np.copyto(array, result, casting="unsafe" if integers else "same_kind")
+    except TypeError:
+        raise DtypeError(f"in-place operation on a {array.dtype} tensor: result type "
+                         f"{result.dtype} can't be cast to the desired output type "
+                         f"{array.dtype}") from None
+    except ValueError:
+        raise TensorError(f"in-place operation: the result has shape {result.shape}, which "
+                          f"does not fit the tensor's shape {shape}") from None
+
+
 def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
     """Write `op(tensor, *args)` (elementwise, unrecorded) into tensor's memory a block of
     rows at a time, so the op's temporaries are a block's, not the tensor's size (the values
@@ -1143,7 +1159,6 @@ def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
         sliced.append(value.ndim == array.ndim and value.shape[0] == rows)
     step = max(1, _BLOCK * rows // array.size)
     writable, locked = _unlock(tensor)
-    integers = None
     try:
         with no_grad():
             for start in range(0, rows, step):
@@ -1151,18 +1166,11 @@ def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
                 pieces = [(Tensor._make(arg._data[part], None) if isinstance(arg, Tensor)
                            else arg[part]) if cut else arg for arg, cut in zip(args, sliced)]
                 result = op(Tensor._make(array[part], None), *pieces)._data
-                if integers is None:
-                    integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"
-                    if result.shape != array[part].shape:  # (never for an elementwise op)
-                        raise TensorError(f"in-place operation: the result has shape "
-                                          f"{result.shape}, which does not fit the tensor's "
-                                          f"shape {tensor.shape}")
-                try:
-                    np.copyto(writable[part], result,
-                              casting="unsafe" if integers else "same_kind")
-                except TypeError as error:
-                    raise DtypeError(f"in-place operation on a {array.dtype} tensor: "
-                                     f"{error}") from None
+                if result.shape != array[part].shape:  # (never for an elementwise op)
+                    raise TensorError(f"in-place operation: the result has shape "
+                                      f"{result.shape}, which does not fit the tensor's "
+                                      f"shape {tensor.shape}")
+                _store(writable[part], result, tensor.shape)
     finally:
         if locked:
             writable.flags.writeable = False
@@ -2707,16 +2715,8 @@ class Tensor:
             with no_grad():
                 result = op(self, *args)
             array, locked = _unlock(self)
-            integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"  # wrap, as
-            try:  # PyTorch stores uint8 |= int8's int16 result (float into ints: refused)
-                np.copyto(array, result._data, casting="unsafe" if integers else "same_kind")
-            except TypeError:
-                raise DtypeError(f"in-place operation on a {array.dtype} tensor: result type "
-                                 f"{result.dtype} can't be cast to the desired output type "
-                                 f"{array.dtype}") from None
-            except ValueError:  # PyTorch: a RuntimeError naming both shapes
-                raise TensorError(f"in-place operation: the result has shape {result.shape}, "
-                                  f"which does not fit the tensor's shape {self.shape}") from None
+            try:
+                _store(array, result._data, self.shape)
             finally:
                 if locked:
                     array.flags.writeable = False
@@ -4023,11 +4023,7 @@ class Tensor:
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: int | tuple[int, ...], **size: Any) -> Tensor:
         """Same elements, new shape (one axis may be -1; also as `shape=`)."""
-        shape = _shape_args(_sized("reshape", shape, size))
-        for index, length in enumerate(shape):
-            if isinstance(length, (int, np.integer)) and length < -1:
-                raise TensorError(f"reshape: invalid shape dimension {length} at index {index} "
-                                  f"of shape {list(shape)}")  # (NumPy reads any < 0 as -1)
+        shape = _shape_args(_sized("reshape", shape, size))  # (a size < -1: Reshape refuses)
         return _viewed(self, Reshape.apply(self, shape))
 
     def view(self, *shape: Any, **size: Any) -> Tensor:
