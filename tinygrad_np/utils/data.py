@@ -188,6 +188,11 @@ class TensorDataset(Dataset):
     """Sample i is `(t[i] for t in tensors)`; every tensor has the same first dimension."""
 
     def __init__(self, *tensors: Tensor) -> None:
+        for position, tensor in enumerate(tensors):
+            if getattr(tensor, "ndim", 1) == 0:
+                raise IndexError(f"Dimension specified as 0 but tensor has no dimensions "
+                                 f"(TensorDataset: tensor {position} is 0-d; its samples are "
+                                 f"along the first dimension)")
         sizes = [len(tensor) for tensor in tensors]
         if len(set(sizes)) > 1:
             raise SizeMismatchError(f"Size mismatch between tensors: TensorDataset's tensors' "
@@ -200,10 +205,15 @@ class TensorDataset(Dataset):
     def __len__(self) -> int:
         return len(self.tensors[0]) if self.tensors else 0
 
-    def _batch(self, indices: np.ndarray) -> list[Tensor]:
+    def _batch(self, indices: list[Any]) -> list[Tensor] | None:
         """The default-collated batch of `indices` in one indexing per tensor (recorded for a
-        tensor that requires grad, so the batch's gradient reaches it, as PyTorch's)."""
-        return [tensor[indices] if tensor.requires_grad else Tensor(tensor._data[indices])
+        tensor that requires grad, so the batch's gradient reaches it, as PyTorch's); None
+        unless the indices are integers (a bool or float index means what indexing one
+        sample with it means, so it is fetched sample by sample)."""
+        rows = np.asarray(indices)
+        if rows.dtype.kind not in "iu" or rows.ndim != 1:
+            return None
+        return [tensor[rows] if tensor.requires_grad else Tensor(tensor._data[rows])
                 for tensor in self.tensors]
 
 
@@ -311,6 +321,10 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
     """
     total = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for position, fraction in enumerate(lengths):
+            if not 0 <= fraction <= 1:  # ([1.5, -0.5] sums to 1 too)
+                raise ValueError(f"Fraction at index {position} is not between 0 and 1 "
+                                 f"(random_split: lengths {list(lengths)})")
         counts = [int(math.floor(total * fraction)) for fraction in lengths]
         for position in range(total - sum(counts)):
             counts[position % len(counts)] += 1
@@ -319,16 +333,28 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
                 warnings.warn(f"Length of split at index {position} is 0. This might result in "
                               f"an empty dataset.", UserWarning, stacklevel=2)
     else:
-        counts = [int(length) for length in lengths]
+        counts = [_split_count(length, lengths) for length in lengths]
     if sum(counts) != total:
-        raise ValueError(f"random_split: the lengths {list(lengths)} do not add up to the "
-                         f"dataset's length {total}")
+        raise ValueError(f"Sum of input lengths does not equal the length of the input dataset! "
+                         f"(random_split: the lengths {list(lengths)} do not add up to the "
+                         f"dataset's length {total})")
     order = numpy_generator(generator).permutation(total).tolist()
     splits, start = [], 0
     for count in counts:
         splits.append(Subset(dataset, order[start : start + count]))
         start += count
     return splits
+
+
+def _split_count(length: Any, lengths: Sequence[Any]) -> int:
+    """One of random_split's counts: a whole number (3 or 3.0), not negative (PyTorch takes
+    a negative count and returns overlapping subsets; refused here)."""
+    if int(length) != length:
+        raise TypeError(f"random_split: lengths must be whole numbers or fractions summing to "
+                        f"1, got {list(lengths)}")
+    if length < 0:
+        raise ValueError(f"random_split: lengths must not be negative, got {list(lengths)}")
+    return int(length)
 
 
 class Sampler:
@@ -338,6 +364,9 @@ class Sampler:
 
     def __init__(self, data_source: Any = None) -> None:
         pass
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
 
 class SequentialSampler(Sampler):
@@ -400,35 +429,31 @@ class SubsetRandomSampler(Sampler):
 
 class WeightedRandomSampler(Sampler):
     """`num_samples` indices drawn with probability proportional to `weights` (e.g. inverse
-    class frequencies for an imbalanced dataset), with or without replacement."""
+    class frequencies for an imbalanced dataset), with or without replacement. `weights` is
+    kept as a float64 Tensor; invalid weights (negative, inf, NaN, all zero) raise
+    torch.multinomial's RuntimeError when drawing, as PyTorch's."""
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
                  generator: Any = None) -> None:
-        weights = np.asarray(weights._data if isinstance(weights, Tensor) else weights,
-                             dtype=np.float64)
-        if weights.ndim != 1 or np.any(weights < 0) or not np.all(np.isfinite(weights)):
-            raise ValueError("WeightedRandomSampler: weights must be a 1-D sequence of finite, "
-                             "non-negative numbers")
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got "
                              f"num_samples={num_samples} (WeightedRandomSampler)")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got "
                              f"replacement={replacement} (WeightedRandomSampler)")
+        weights = Tensor(np.asarray(weights._data if isinstance(weights, Tensor) else weights,
+                                    dtype=np.float64))
+        if weights.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights.shape)} (WeightedRandomSampler)")
         self.weights, self.num_samples = weights, num_samples
         self.replacement, self.generator = replacement, generator
 
     def __iter__(self) -> Iterator[int]:
         """As torch.multinomial: without replacement, zero-weight indices come last, and more
-        samples than weights is PyTorch's RuntimeError (raised here, when drawing)."""
-        if not self.replacement:
-            drawn = multinomial(Tensor(self.weights), self.num_samples, False,
-                                generator=self.generator)
-            return iter(drawn.tolist())
-        probabilities = self.weights / self.weights.sum()
-        drawn = numpy_generator(self.generator).choice(
-            len(self.weights), size=self.num_samples, replace=True, p=probabilities)
-        return iter(drawn.tolist())
+        samples than weights is PyTorch's RuntimeError (raised at the first index, as there)."""
+        yield from multinomial(self.weights, self.num_samples, self.replacement,
+                               generator=self.generator).tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -561,9 +586,11 @@ class DataLoader:
         # workers (as PyTorch), so that num_workers does not change a shuffled order
         base_seed = None if self._persistent_pool else int(
             numpy_generator(self.generator).integers(0, 2**63 - max(self.num_workers, 1)))
+        reported = self.__dict__.get("_IterableDataset_len_called")  # (as this iterator starts)
         if self.num_workers == 0:
             if isinstance(self.dataset, IterableDataset):
-                return _LoaderIterator(self._collated(iter(self.dataset)), self)
+                batches = self._collated(iter(self.dataset))
+                return _LoaderIterator(self._counted(batches, reported), self)
             return _LoaderIterator(self._batches(), self)
         workers = self._start_workers(base_seed)
         if not isinstance(self.dataset, IterableDataset):
@@ -572,7 +599,21 @@ class DataLoader:
         for worker in workers:  # each worker's iterator over its own copy, made in the worker
             with worker.running():
                 streams.append(self._collated(iter(worker.info.dataset)))
-        return _LoaderIterator(_round_robin(workers, streams), self)
+        return _LoaderIterator(self._counted(_round_robin(workers, streams), reported), self)
+
+    def _counted(self, batches: Iterator[Any], reported: int | None) -> Iterator[Any]:
+        """An IterableDataset's batches, with PyTorch's warning once more batches come than
+        the dataset's length that len(loader) read before the iteration began (e.g. workers
+        that all yield the whole stream: the dataset must split it with get_worker_info())."""
+        for count, batch in enumerate(batches, 1):
+            if reported is not None and count > reported:
+                hint = (" For multiprocessing data-loading, this could be caused by not properly "
+                        "configuring the IterableDataset replica at each worker (shard it with "
+                        "get_worker_info())." if self.num_workers > 0 else "")
+                warnings.warn(f"Length of IterableDataset {self.dataset} was reported to be "
+                              f"{reported} (when accessing len(dataloader)), but {count} samples "
+                              f"have been fetched.{hint}", UserWarning, stacklevel=2)
+            yield batch
 
     def _start_workers(self, base_seed: int | None) -> list[_Worker]:
         """The num_workers workers (emulated in this process), each with its own copy of the
@@ -598,7 +639,9 @@ class DataLoader:
             return self.collate_fn(dataset[indices])
         if type(dataset) is TensorDataset and self.collate_fn is default_collate and (
                 _collate.default_collate_fn_map.get(Tensor) is _collate.collate_tensor_fn):
-            return dataset._batch(np.asarray(indices, dtype=np.int64))  # one indexing a tensor
+            batch = dataset._batch(indices)  # one indexing a tensor
+            if batch is not None:
+                return batch
         many = getattr(dataset, "__getitems__", None)  # PyTorch's batched fetch
         samples = many(indices) if many else [dataset[i] for i in indices]
         return self.collate_fn(samples)
@@ -618,8 +661,15 @@ class DataLoader:
             yield batch
 
     def __len__(self) -> int:
+        return self._length(record=True)
+
+    def _length(self, record: bool) -> int:
+        """The number of batches; `record`: len(loader) was asked, so an IterableDataset that
+        yields more than it reported is warned about (len(iter(loader)) does not count)."""
         if isinstance(self.dataset, IterableDataset):
             count = len(self.dataset)
+            if record:
+                self.__dict__["_IterableDataset_len_called"] = count
             if self.batch_size is None:
                 return count
             return count // self.batch_size if self.drop_last else -(-count // self.batch_size)
@@ -700,7 +750,7 @@ class _LoaderIterator:
         return next(self._batches)
 
     def __len__(self) -> int:
-        return len(self._loader)
+        return self._loader._length(record=False)
 
 
 class DistributedSampler(Sampler):
