@@ -167,3 +167,60 @@ def test_iterable_within_its_len_does_not_warn(lib):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4]]
+
+
+# ------------------------------------------------------------------ Subset of a TensorDataset
+def _per_sample(t, dataset, indices):
+    return t.utils.data.default_collate([dataset[i] for i in indices])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("indices", [[5, 0, 3, -1], np.array([5, 0, 3]), range(2, 6),
+                                     "tensor"])
+def test_loader_of_a_subset_of_a_tensor_dataset(lib, indices):
+    # random_split's parts are Subsets: their batches (now one indexing per tensor) equal
+    # the samples fetched one by one and collated, and PyTorch's
+    t = _lib(lib)
+    ds = t.utils.data.TensorDataset(t.arange(12.0).reshape(6, 2), t.arange(6) * 10)
+    if isinstance(indices, str):
+        indices = t.tensor([5, 0, 3])
+    sub = t.utils.data.Subset(t.utils.data.Subset(ds, [0, 1, 2, 3, 4, 5]), indices)
+    batches = list(t.utils.data.DataLoader(sub, batch_size=3))
+    expected = [_per_sample(t, sub, range(start, min(start + 3, len(sub))))
+                for start in range(0, len(sub), 3)]
+    for (xb, yb), (xe, ye) in zip(batches, expected, strict=True):
+        assert xb.dtype == t.float32 and yb.dtype == t.int64
+        assert xb.tolist() == xe.tolist() and yb.tolist() == ye.tolist()
+    rows = [int(i) for i in indices]
+    assert [y for _, yb in batches for y in yb.tolist()] == [10 * (r % 6) for r in rows]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_subset_batches_carry_the_gradient(lib):
+    t = _lib(lib)
+    w = t.arange(12.0, dtype=t.float64).reshape(6, 2).requires_grad_()
+    sub = t.utils.data.Subset(t.utils.data.TensorDataset(w, t.arange(6)), [5, 0, 5])
+    for xb, yb in t.utils.data.DataLoader(sub, batch_size=2):
+        (xb * (yb[:, None] + 1)).sum().backward()
+    # row 5 taken twice with weight 6, row 0 once with weight 1
+    assert w.grad.tolist() == [[1.0, 1.0], [0, 0], [0, 0], [0, 0], [0, 0], [12.0, 12.0]]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_subset_sampler_indices_index_the_subset(lib):
+    t = _lib(lib)
+    ds = t.utils.data.TensorDataset(t.arange(6) * 10)
+    sub = t.utils.data.Subset(ds, [5, 0, 3])
+    # a bool index of a Subset's list of indices is a position (True is 1), as Python's
+    [[got]] = list(t.utils.data.DataLoader(sub, batch_size=2, sampler=[True, False]))
+    assert got.tolist() == [0, 50]
+    with pytest.raises(TypeError):
+        list(t.utils.data.DataLoader(sub, batch_size=2, sampler=[1.0]))
+    with pytest.raises(IndexError):
+        list(t.utils.data.DataLoader(sub, batch_size=2, sampler=[3]))
+
+
+def test_concat_dataset_cummulative_sizes_is_deprecated():
+    concat = tg.utils.data.ConcatDataset([[1], [2, 3]])
+    with pytest.warns(FutureWarning, match="renamed to `cumulative_sizes`"):
+        assert concat.cummulative_sizes == [1, 3]

@@ -300,6 +300,13 @@ class ConcatDataset(Dataset):
     def __len__(self) -> int:
         return int(self.cumulative_sizes[-1]) if self.datasets else 0
 
+    @property
+    def cummulative_sizes(self) -> list[int]:
+        """PyTorch's old, misspelt name of `cumulative_sizes` (with its FutureWarning)."""
+        warnings.warn("`cummulative_sizes` attribute is renamed to `cumulative_sizes`",
+                      FutureWarning, stacklevel=2)
+        return self.cumulative_sizes
+
     def __getitem__(self, index: int) -> Any:
         if index < 0:
             if -index > len(self):
@@ -637,9 +644,9 @@ class DataLoader:
         """The collated batch at `indices` (an index when batch_size=None) of `dataset`."""
         if self.batch_sampler is None:  # batch_size=None: single samples
             return self.collate_fn(dataset[indices])
-        if type(dataset) is TensorDataset and self.collate_fn is default_collate and (
+        if type(dataset) in (TensorDataset, Subset) and self.collate_fn is default_collate and (
                 _collate.default_collate_fn_map.get(Tensor) is _collate.collate_tensor_fn):
-            batch = dataset._batch(indices)  # one indexing a tensor
+            batch = _tensor_rows(dataset, indices)  # one indexing a tensor
             if batch is not None:
                 return batch
         many = getattr(dataset, "__getitems__", None)  # PyTorch's batched fetch
@@ -676,6 +683,16 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)  # type: ignore[arg-type]
         return len(self.sampler)  # type: ignore[arg-type]
+
+
+def _tensor_rows(dataset: Any, indices: list[Any]) -> list[Tensor] | None:
+    """default_collate's batch of a TensorDataset, or of Subsets of one (random_split's
+    parts), at `indices`, in one indexing per tensor; None for any other dataset. Each Subset
+    maps the indices as its __getitems__ does, so the rows are the samples it would fetch."""
+    while type(dataset) is Subset:
+        indices = [dataset.indices[index] for index in indices]
+        dataset = dataset.dataset
+    return dataset._batch(indices) if type(dataset) is TensorDataset else None
 
 
 def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int | None,
