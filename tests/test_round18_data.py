@@ -224,3 +224,85 @@ def test_concat_dataset_cummulative_sizes_is_deprecated():
     concat = tg.utils.data.ConcatDataset([[1], [2, 3]])
     with pytest.warns(FutureWarning, match="renamed to `cumulative_sizes`"):
         assert concat.cummulative_sizes == [1, 3]
+
+
+# ------------------------------------------------------------------ PyTorch's error messages
+class _Numbers:
+    def __init__(self, lib):
+        class Stream(lib.utils.data.IterableDataset):
+            def __iter__(self):
+                return iter(range(3))
+
+        self.stream = Stream()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_loader_option_errors_carry_pytorch_text(lib):
+    # scripts and tests match these texts (pytest.raises(match=...)); tinygrad_np had its own
+    t = _lib(lib)
+    data = t.utils.data
+    ds = data.TensorDataset(t.arange(4.0))
+    cases = [
+        (dict(sampler=[0, 1], shuffle=True), "sampler option is mutually exclusive with shuffle"),
+        (dict(batch_sampler=[[0]], batch_size=2),
+         "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and "
+         "drop_last"),
+        (dict(batch_sampler=[[0]], drop_last=True), "batch_sampler option is mutually exclusive"),
+        (dict(batch_size=0), "batch_size should be a positive integer value, but got "
+                             "batch_size=0"),
+        (dict(batch_size=-3), "batch_size should be a positive integer value"),
+        (dict(batch_size=2.0), "batch_size should be a positive integer value"),
+    ]
+    for options, text in cases:
+        with pytest.raises(ValueError, match=text):
+            data.DataLoader(ds, **options)
+    stream = _Numbers(t).stream
+    for name, value in (("shuffle", True), ("sampler", [0]), ("batch_sampler", [[0]])):
+        with pytest.raises(ValueError, match=f"expected unspecified {name} option, but got "
+                                             f"{name}="):
+            data.DataLoader(stream, **{name: value})
+    assert len(list(data.DataLoader(stream, shuffle=False, sampler=None))) == 3
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_iterable_dataset_with_an_array_sampler_is_refused_clearly(lib):
+    t = _lib(lib)
+    with pytest.raises(ValueError, match="expected unspecified sampler option"):
+        t.utils.data.DataLoader(_Numbers(t).stream, sampler=np.array([0, 1]))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_dataset_without_getitem_message(lib):
+    data = _lib(lib).utils.data
+
+    class Empty(data.Dataset):
+        def __len__(self):
+            return 2
+
+    with pytest.raises(NotImplementedError, match="Subclasses of Dataset should implement "
+                                                  "__getitem__"):
+        list(data.DataLoader(Empty()))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("wrap", [False, True])
+def test_out_of_range_sampler_index_names_the_dimension(lib, wrap):
+    # the batched fetch let NumPy's "out of bounds for axis 0" through
+    t = _lib(lib)
+    ds = t.utils.data.TensorDataset(t.arange(5.0))
+    if wrap:
+        ds = t.utils.data.Subset(ds, [0, 1, 7])
+        sampler = [2]
+    else:
+        sampler = [0, 7]
+    with pytest.raises(IndexError, match="index 7 is out of bounds for dimension 0 with size 5"):
+        list(t.utils.data.DataLoader(ds, batch_size=2, sampler=sampler))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_collating_grad_samples_of_two_shapes_names_them(lib):
+    t = _lib(lib)
+    w = t.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but "
+                                           r"got \[3\] at entry 0 and \[2\] at entry 1"):
+        t.utils.data.default_collate([w * 1, w[:2] * 1])

@@ -39,9 +39,9 @@ def _common_dtype(dtypes: list[np.dtype]) -> np.dtype:
     return functools.reduce(promote_types, dtypes)
 
 
-def _stack_samples(arrays: list[np.ndarray]) -> Tensor:
-    """The samples stacked on a new first axis; samples of different shapes raise
-    PyTorch's RuntimeError (pass a collate_fn that pads them, e.g. with pad_sequence)."""
+def _check_shapes(arrays: Sequence[Any]) -> None:
+    """Samples of different shapes raise PyTorch's RuntimeError (pass a collate_fn that pads
+    them, e.g. with pad_sequence)."""
     for position, array in enumerate(arrays):
         if array.shape != arrays[0].shape:
             raise RuntimeError(
@@ -49,6 +49,11 @@ def _stack_samples(arrays: list[np.ndarray]) -> Tensor:
                 f"{list(arrays[0].shape)} at entry 0 and {list(array.shape)} at entry "
                 f"{position}; pass a collate_fn= that pads the samples (e.g. with "
                 "nn.utils.rnn.pad_sequence)")
+
+
+def _stack_samples(arrays: list[np.ndarray]) -> Tensor:
+    """The samples stacked on a new first axis (of one shape: see _check_shapes)."""
+    _check_shapes(arrays)
     return Tensor(np.stack(arrays, dtype=_common_dtype([array.dtype for array in arrays])))
 
 
@@ -61,6 +66,7 @@ def collate_tensor_fn(batch: Sequence[Tensor], *,
             raise TypeError(f"expected Tensor as element {position} in argument 0, but "
                             f"got {type(sample).__name__}")
     if any(sample.requires_grad for sample in batch):
+        _check_shapes(batch)
         return stack(list(batch))
     return _stack_samples([sample._data for sample in batch])
 

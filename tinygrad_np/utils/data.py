@@ -75,7 +75,8 @@ class Dataset:
     __class_getitem__ = classmethod(_generic)
 
     def __getitem__(self, index: int) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+        raise NotImplementedError(f"Subclasses of Dataset should implement __getitem__. "
+                                  f"({type(self).__name__} must define __getitem__)")
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
@@ -213,6 +214,8 @@ class TensorDataset(Dataset):
         rows = np.asarray(indices)
         if rows.dtype.kind not in "iu" or rows.ndim != 1:
             return None
+        if len(rows) and (rows.min() < -len(self) or rows.max() >= len(self)):
+            return None  # out of range: one by one, for indexing's error naming the index
         return [tensor[rows] if tensor.requires_grad else Tensor(tensor._data[rows])
                 for tensor in self.tensors]
 
@@ -340,11 +343,12 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
                 warnings.warn(f"Length of split at index {position} is 0. This might result in "
                               f"an empty dataset.", UserWarning, stacklevel=2)
     else:
-        counts = [_split_count(length, lengths) for length in lengths]
+        counts = list(lengths)
     if sum(counts) != total:
         raise ValueError(f"Sum of input lengths does not equal the length of the input dataset! "
                          f"(random_split: the lengths {list(lengths)} do not add up to the "
                          f"dataset's length {total})")
+    counts = [_split_count(count, lengths) for count in counts]
     order = numpy_generator(generator).permutation(total).tolist()
     splits, start = [], 0
     for count in counts:
@@ -529,18 +533,23 @@ class DataLoader:
             raise ValueError("batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
-            raise ValueError(f"DataLoader: batch_size must be a positive int or None, "
-                             f"got {batch_size!r}")
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size!r} (DataLoader: a positive int, or None "
+                             f"for single samples)")
+        if isinstance(dataset, IterableDataset):
+            for name, value, given in (("shuffle", shuffle, shuffle not in (None, False)),
+                                       ("sampler", sampler, sampler is not None),
+                                       ("batch_sampler", batch_sampler, batch_sampler is not None)):
+                if given:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                     f"{name} option, but got {name}={value!r}")
         if sampler is not None and shuffle:
-            raise ValueError("DataLoader: sampler and shuffle=True cannot be used together")
-        if isinstance(dataset, IterableDataset) and (shuffle or sampler is not None
-                                                     or batch_sampler is not None):
-            raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle, "
-                             "sampler and batch_sampler options")
+            raise ValueError("sampler option is mutually exclusive with shuffle (DataLoader: "
+                             "the sampler gives the order; shuffle it there)")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
                                           or drop_last):
-            raise ValueError("DataLoader: batch_sampler excludes batch_size, shuffle, sampler "
-                             "and drop_last")
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last (DataLoader)")
         self.dataset = dataset
         self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle = bool(shuffle)  # (read once, here: PyTorch ignores a later change)
