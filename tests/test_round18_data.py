@@ -306,3 +306,15 @@ def test_collating_grad_samples_of_two_shapes_names_them(lib):
     with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but "
                                            r"got \[3\] at entry 0 and \[2\] at entry 1"):
         t.utils.data.default_collate([w * 1, w[:2] * 1])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_iterable_dataset_loader_reports_pytorch_samplers(lib):
+    t = _lib(lib)
+    loader = t.utils.data.DataLoader(_Numbers(t).stream, batch_size=2)
+    assert type(loader.sampler).__name__ == "_InfiniteConstantSampler"
+    assert isinstance(loader.batch_sampler, t.utils.data.BatchSampler)
+    assert loader.batch_sampler.batch_size == 2
+    assert [b.tolist() for b in loader] == [[0, 1], [2]]
+    single = t.utils.data.DataLoader(_Numbers(t).stream, batch_size=None)
+    assert single.batch_sampler is None and [int(b) for b in single] == [0, 1, 2]

@@ -498,6 +498,14 @@ class BatchSampler(Sampler):
         return count // self.batch_size if self.drop_last else -(-count // self.batch_size)
 
 
+class _InfiniteConstantSampler(Sampler):
+    """An IterableDataset's `loader.sampler`, as PyTorch's: None forever (the dataset's own
+    iterator gives the samples)."""
+
+    def __iter__(self) -> Iterator[None]:
+        return itertools.repeat(None)
+
+
 class DataLoader:
     """Iterate over a dataset in minibatches: `for xb, yb in DataLoader(ds, batch_size=64)`.
 
@@ -553,10 +561,11 @@ class DataLoader:
         self.dataset = dataset
         self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle = bool(shuffle)  # (read once, here: PyTorch ignores a later change)
-        iterable = isinstance(dataset, IterableDataset)  # the samplers drive the batches
-        self.sampler = sampler if sampler is not None or iterable else (
+        if isinstance(dataset, IterableDataset):  # (the samplers PyTorch reports; unused)
+            sampler = _InfiniteConstantSampler()
+        self.sampler = sampler if sampler is not None else (
             RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset))
-        self.batch_sampler = batch_sampler if batch_sampler is not None or iterable or (
+        self.batch_sampler = batch_sampler if batch_sampler is not None or (
             batch_size is None) else BatchSampler(self.sampler, batch_size, drop_last)
         self.drop_last = drop_last
         if collate_fn is None:  # PyTorch's default: collate batches, convert single samples
