@@ -318,3 +318,24 @@ def test_iterable_dataset_loader_reports_pytorch_samplers(lib):
     assert [b.tolist() for b in loader] == [[0, 1], [2]]
     single = t.utils.data.DataLoader(_Numbers(t).stream, batch_size=None)
     assert single.batch_sampler is None and [int(b) for b in single] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_iterable_dataset_without_iter_cannot_be_made(lib):
+    data = _lib(lib).utils.data
+
+    class NoIter(data.IterableDataset):
+        def __init__(self, size):
+            self.size = size
+
+    with pytest.raises(TypeError, match="Can't instantiate abstract class NoIter"):
+        NoIter(3)
+
+    class WithIter(NoIter):
+        def __iter__(self):
+            return iter(range(self.size))
+
+    stream = WithIter(3)
+    import copy
+    assert list(copy.copy(stream)) == [0, 1, 2]
+    assert [int(b) for b in data.DataLoader(stream, num_workers=1)] == [0, 1, 2]

@@ -86,11 +86,23 @@ class IterableDataset(Dataset):
     """A stream of samples: subclass it and define `__iter__()`. A DataLoader batches the
     samples in the order the iterator gives them (no shuffle, no sampler)."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> IterableDataset:
+        if cls.__iter__ is IterableDataset.__iter__:  # PyTorch's is abstract: refused here
+            raise _AbstractIterError(f"Can't instantiate abstract class {cls.__name__} with "
+                                     f"abstract method __iter__ ({cls.__name__} must define "
+                                     f"__iter__)")
+        return super().__new__(cls)
+
     def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
         return ChainDataset([self, other])  # one stream after the other, as PyTorch
 
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+
+class _AbstractIterError(TypeError, NotImplementedError):
+    """An IterableDataset without `__iter__` made: PyTorch's TypeError (an abstract class),
+    a NotImplementedError too, as this library raised it (at iteration) before."""
 
 
 class ChainDataset(IterableDataset):
