@@ -339,3 +339,28 @@ def test_iterable_dataset_without_iter_cannot_be_made(lib):
     import copy
     assert list(copy.copy(stream)) == [0, 1, 2]
     assert [int(b) for b in data.DataLoader(stream, num_workers=1)] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_worker_options_refused_when_iterating_as_pytorch(lib):
+    data = _lib(lib).utils.data
+    loader = data.DataLoader([1, 2], timeout=5)  # made, refused when iterated
+    with pytest.raises(AssertionError, match="requires timeout == 0"):
+        next(iter(loader))
+    assert [int(b) for b in data.DataLoader([1, 2], timeout=5, num_workers=1)] == [1, 2]
+    if lib == "tg":  # (PyTorch's worker process start is left out of the test)
+        loader = data.DataLoader([1, 2], num_workers=1, prefetch_factor=0)
+        with pytest.raises(AssertionError, match="prefetch_factor must be greater than 0"):
+            next(iter(loader))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_setting_multiprocessing_context_later_is_checked(lib):
+    data = _lib(lib).utils.data
+    loader = data.DataLoader([1, 2], num_workers=1)
+    loader.multiprocessing_context = "spawn"
+    assert type(loader.multiprocessing_context).__name__ == "SpawnContext"
+    with pytest.raises(ValueError, match="should specify a valid start method"):
+        loader.multiprocessing_context = "nope"
+    with pytest.raises(ValueError, match=r"only be used with multi-process loading"):
+        data.DataLoader([1, 2]).multiprocessing_context = "fork"

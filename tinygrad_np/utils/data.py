@@ -602,6 +602,8 @@ class DataLoader:
         if self.__dict__.get("_initialized") and name in self._fixed:
             raise ValueError(f"{name} attribute should not be set after "
                              f"{type(self).__name__} is initialized")
+        if self.__dict__.get("_initialized") and name == "multiprocessing_context":
+            value = _start_context(value, self.num_workers)  # checked as in __init__ (PyTorch)
         super().__setattr__(name, value)
 
     def _collated(self, samples: Iterator[Any]) -> Iterator[Any]:
@@ -625,6 +627,9 @@ class DataLoader:
             numpy_generator(self.generator).integers(0, 2**63 - max(self.num_workers, 1)))
         reported = self.__dict__.get("_IterableDataset_len_called")  # (as this iterator starts)
         if self.num_workers == 0:
+            if self.timeout != 0:  # (PyTorch's check, when iterating)
+                raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0 "
+                                     f"(DataLoader: timeout={self.timeout} needs num_workers > 0)")
             if isinstance(self.dataset, IterableDataset):
                 batches = self._collated(iter(self.dataset))
                 return _LoaderIterator(self._counted(batches, reported), self)
@@ -659,6 +664,10 @@ class DataLoader:
         copies) for the next epochs, as PyTorch's."""
         if self._persistent_pool is not None or base_seed is None:
             return self._persistent_pool
+        if self.prefetch_factor is not None and self.prefetch_factor <= 0:
+            raise AssertionError("prefetch_factor must be greater than 0 for "
+                                 "MultiProcessingDataLoaderIter (DataLoader with workers: "
+                                 f"prefetch_factor={self.prefetch_factor})")
         workers = [_Worker(WorkerInfo(number, self.num_workers, base_seed + number,
                                       _worker_copy(self.dataset)))
                    for number in range(self.num_workers)]
