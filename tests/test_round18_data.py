@@ -364,3 +364,18 @@ def test_setting_multiprocessing_context_later_is_checked(lib):
         loader.multiprocessing_context = "nope"
     with pytest.raises(ValueError, match=r"only be used with multi-process loading"):
         data.DataLoader([1, 2]).multiprocessing_context = "fork"
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_repeated_sampler_rows_accumulate_their_gradients(lib):
+    t = _lib(lib)
+    w = t.arange(4.0, dtype=t.float64).requires_grad_()
+    ds = t.utils.data.TensorDataset(w)
+    for (x,) in t.utils.data.DataLoader(ds, batch_size=6, sampler=[0, 0, 3, 3, 3, 1]):
+        (x * t.arange(6.0, dtype=t.float64)).sum().backward()
+    assert w.grad.tolist() == [0.0 + 1.0, 5.0, 0.0, 2.0 + 3.0 + 4.0]
+    w.grad = None
+    sub = t.utils.data.Subset(ds, [3, 3, 0])
+    for (x,) in t.utils.data.DataLoader(sub, batch_size=4, sampler=[0, 1, 2, -3]):
+        (x * t.arange(4.0, dtype=t.float64)).sum().backward()
+    assert w.grad.tolist() == [2.0, 0.0, 0.0, 0.0 + 1.0 + 3.0]
