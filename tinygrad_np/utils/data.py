@@ -728,10 +728,15 @@ def _tensor_rows(dataset: Any, indices: list[Any]) -> list[Tensor] | None:
     """default_collate's batch of a TensorDataset, or of Subsets of one (random_split's
     parts), at `indices`, in one indexing per tensor; None for any other dataset. Each Subset
     maps the indices as its __getitems__ does, so the rows are the samples it would fetch."""
-    while type(dataset) is Subset:
+    base = dataset
+    while type(base) is Subset:
+        base = base.dataset
+    if type(base) is not TensorDataset:
+        return None
+    while dataset is not base:
         indices = [dataset.indices[index] for index in indices]
         dataset = dataset.dataset
-    return dataset._batch(indices) if type(dataset) is TensorDataset else None
+    return base._batch(indices)
 
 
 def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int | None,
