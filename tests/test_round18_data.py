@@ -379,3 +379,49 @@ def test_repeated_sampler_rows_accumulate_their_gradients(lib):
     for (x,) in t.utils.data.DataLoader(sub, batch_size=4, sampler=[0, 1, 2, -3]):
         (x * t.arange(4.0, dtype=t.float64)).sum().backward()
     assert w.grad.tolist() == [2.0, 0.0, 0.0, 0.0 + 1.0 + 3.0]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_collate_module_constants_for_copied_collate_functions(lib):
+    # custom collate functions copied from PyTorch's old default_collate import these
+    module = _lib(lib).utils.data._utils.collate
+    assert module.np_str_obj_array_pattern.search(np.array(["a"]).dtype.str)
+    assert module.np_str_obj_array_pattern.search(np.array([None]).dtype.str)
+    assert not module.np_str_obj_array_pattern.search(np.array([1.0]).dtype.str)
+    assert module.default_collate_err_msg_format.format(set) == (
+        "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+        "found <class 'set'>")
+    with pytest.raises(TypeError, match=r"found <class 'set'>"):
+        module.default_collate([{1}, {2}])
+
+
+def _shared_memory_collate(lib):
+    """The pattern of PyTorch's older default_collate, which scripts carry as their own
+    collate_fn: inside a worker, stack into a tensor made on a new shared storage."""
+    data = lib.utils.data
+
+    def collate(batch):
+        first = batch[0]
+        if isinstance(first, lib.Tensor):
+            out = None
+            if data.get_worker_info() is not None:
+                count = sum(sample.numel() for sample in batch)
+                block = first._typed_storage()._new_shared(count, device=first.device)
+                out = first.new(block).resize_(len(batch), *list(first.size()))
+            return lib.stack(batch, 0, out=out)
+        return [collate(list(column)) for column in zip(*batch)]
+
+    return collate
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("workers", [0, 2])
+def test_old_pytorch_collate_with_shared_storage_in_workers(lib, workers):
+    t = _lib(lib)
+    ds = t.utils.data.TensorDataset(t.arange(10.0).reshape(5, 2), t.arange(5))
+    loader = t.utils.data.DataLoader(ds, batch_size=2, num_workers=workers,
+                                     collate_fn=_shared_memory_collate(t))
+    batches = list(loader)
+    assert [b[1].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    assert batches[0][0].tolist() == [[0.0, 1.0], [2.0, 3.0]]
+    assert batches[0][0].dtype == t.float32 and batches[0][1].dtype == t.int64

@@ -264,6 +264,7 @@ from tinygrad_np import toplevel_small as _toplevel_small  # noqa: E402
 from tinygrad_np.toplevel_small import *  # noqa: E402, F403  (torch.cond, torch.histogramdd, ...)
 
 Tensor.storage, Tensor.resize = _toplevel_small.storage, _toplevel_small.resize
+Tensor._typed_storage = _toplevel_small.storage  # (PyTorch's name, in copied collate functions)
 Tensor.untyped_storage = _toplevel_small.untyped_storage
 Tensor.resize_as = _toplevel_small.resize_as
 Tensor.as_subclass = _toplevel_small.as_subclass

@@ -253,6 +253,11 @@ class Storage:
     def is_shared(self) -> bool:
         return False
 
+    def _new_shared(self, size: int, *, device: Any = None) -> Storage:
+        """A new zeroed block of `size` elements of this dtype: what PyTorch's default_collate,
+        copied into scripts, asks for in a DataLoader worker (no shared memory here)."""
+        return Storage(Tensor(np.zeros(int(size), dtype=self._array.dtype)))
+
     def __repr__(self) -> str:
         return f"Storage({self.tolist()}, dtype={self.dtype}, size={self.size()})"
 

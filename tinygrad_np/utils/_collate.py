@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
 
@@ -26,11 +27,15 @@ from tinygrad_np.tensor import Tensor
 CollateFnMap = dict[type | tuple[type, ...], Callable]
 
 _UNBATCHABLE = "SaUO"  # NumPy kinds of strings and objects: not numbers
+# PyTorch's module constants, which custom collate functions copied from it import
+np_str_obj_array_pattern = re.compile(f"[{_UNBATCHABLE}]")
+default_collate_err_msg_format = ("default_collate: batch must contain tensors, numpy arrays, "
+                                  "numbers, dicts or lists; found {}")
 
 
 def _refused(what: Any) -> TypeError:
-    return TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, "
-                     f"dicts or lists; found {what} (pass a collate_fn= for other samples)")
+    return TypeError(default_collate_err_msg_format.format(what)
+                     + " (pass a collate_fn= for other samples)")
 
 
 def _common_dtype(dtypes: list[np.dtype]) -> np.dtype:
