@@ -654,7 +654,7 @@ class DataLoader:
                         "get_worker_info())." if self.num_workers > 0 else "")
                 warnings.warn(f"Length of IterableDataset {self.dataset} was reported to be "
                               f"{reported} (when accessing len(dataloader)), but {count} samples "
-                              f"have been fetched.{hint}", UserWarning, stacklevel=2)
+                              f"have been fetched.{hint}", UserWarning, stacklevel=3)
             yield batch
 
     def _start_workers(self, base_seed: int | None) -> list[_Worker]:
