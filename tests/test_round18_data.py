@@ -352,6 +352,9 @@ def test_worker_options_refused_when_iterating_as_pytorch(lib):
         loader = data.DataLoader([1, 2], num_workers=1, prefetch_factor=0)
         with pytest.raises(AssertionError, match="prefetch_factor must be greater than 0"):
             next(iter(loader))
+        loader = data.DataLoader([1, 2], num_workers=1, prefetch_factor=2.5)
+        with pytest.raises(TypeError, match="'float' object cannot be interpreted as an integer"):
+            next(iter(loader))
 
 
 @pytest.mark.parametrize("lib", LIBS)

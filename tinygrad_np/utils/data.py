@@ -22,6 +22,7 @@ import itertools
 import math
 import multiprocessing
 import multiprocessing.context
+import operator
 import random
 import sys
 import types
@@ -664,7 +665,7 @@ class DataLoader:
         copies) for the next epochs, as PyTorch's."""
         if self._persistent_pool is not None or base_seed is None:
             return self._persistent_pool
-        if self.prefetch_factor is not None and self.prefetch_factor <= 0:
+        if self.prefetch_factor is not None and operator.index(self.prefetch_factor) <= 0:
             raise AssertionError("prefetch_factor must be greater than 0 for "
                                  "MultiProcessingDataLoaderIter (DataLoader with workers: "
                                  f"prefetch_factor={self.prefetch_factor})")
