@@ -1437,6 +1437,9 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     data = source.reshape(-1)
     weights = None if weight is None else _histogram_weights(_tensor(weight)._data, source)
     if isinstance(bins, (Tensor, np.ndarray, list)):
+        if range is not None:  # PyTorch's signature has no range with edges: its TypeError
+            raise TypeError("histogram(): range= goes with a number of bins, not with a "
+                            "tensor of bin edges (the edges already give the range)")
         edges = _histogram_edges(_tensor(bins)._data, data.dtype)
         counts = _binned(data, edges, weights)
     else:

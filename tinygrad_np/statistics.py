@@ -96,7 +96,10 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
     last = ordered.shape[-1] - 1
     count = (~nans).sum(-1, keepdims=True) if ignore_nan else ordered.shape[-1]
     ranks = qs.reshape(-1) * (np.asarray(count) - 1).astype(input.dtype)
-    ranks = np.where(ranks < 0 if ignore_nan else nans.any(-1, keepdims=True), last, ranks)
+    # An all-NaN slice (nanquantile) reads its first sorted NaN, which then takes the
+    # gradient (PyTorch's choice); a NaN in a slice (quantile) reads the last, a NaN.
+    ranks = np.maximum(ranks, 0) if ignore_nan else np.where(nans.any(-1, keepdims=True),
+                                                              last, ranks)
     ranks = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}.get(
         interpolation, lambda r: r)(ranks).astype(input.dtype)
     ranks = np.broadcast_to(ranks, ordered.shape[:-1] + (qs.size,))

@@ -1316,7 +1316,18 @@ def _scan_dtype(op: str, tensor: Tensor, dtype: Any) -> Tensor:
     if np.dtype(dtype) == np.bool_ and tensor.ndim and tensor.numel():
         raise NotImplementedError(f'"{op}_out_cpu" not implemented for \'Bool\' ({op} with '
                                   f"dtype=bool, input of shape {tensor.shape})")
-    return tensor.astype(dtype)
+    return _reduce_dtype(op, tensor, dtype)
+
+
+def _reduce_dtype(op: str, tensor: Tensor, dtype: Any) -> Tensor:
+    """`tensor` cast to the `dtype=` of sum/prod/cumsum/cumprod; a tensor that requires grad
+    cannot be reduced into an integer or bool dtype (the graph would be cut silently):
+    PyTorch's RuntimeError, outside no_grad."""
+    target = np.dtype(dtype)
+    if target.kind not in "fc" and tensor.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{op}: Autograd not support dtype: {target} (the input requires "
+                           f"grad; reduce in a float dtype, or detach the input first)")
+    return tensor.astype(target)
 
 
 def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
@@ -3204,7 +3215,7 @@ class Tensor:
         keep = _keep_arg(keepdim, keepdims)
         if dtype is None:
             source = _wide_int(self)
-        elif (source := self.astype(dtype)).dtype == np.bool_:  # a bool sum is any(), as
+        elif (source := _reduce_dtype("sum", self, dtype)).dtype == np.bool_:  # any(), as
             return Sum.apply(source, dims, keep).astype(np.bool_)  # PyTorch
         if source.dtype == np.float16:
             total = Sum.apply(source.astype(np.float32), dims, keep)
@@ -4936,8 +4947,8 @@ class Tensor:
         _refuse_no_dims("prod", _dim_arg("prod", dim, axis))
         dims = _wrap_dims("prod", _dim_arg("prod", dim, axis), self.ndim)
         if dtype is not None and np.dtype(dtype) == np.bool_:  # bool: a logical and, as PyTorch
-            return self.astype(np.bool_).all(dims, _keep_arg(keepdim, keepdims))
-        source = _wide_int(self) if dtype is None else self.astype(dtype)
+            return _reduce_dtype("prod", self, dtype).all(dims, _keep_arg(keepdim, keepdims))
+        source = _wide_int(self) if dtype is None else _reduce_dtype("prod", self, dtype)
         return Prod.apply(source, dims, _keep_arg(keepdim, keepdims))
 
     def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -5081,10 +5092,15 @@ class Tensor:
         source = self if dtype is None else self.astype(dtype)
         _float_only("norm", source)
         dims = _wrap_dims("norm", dim, self.ndim)
-        if p in ("fro", 2, 2.0):
+        if p is None or p in ("fro", 2, 2.0):  # (None: PyTorch's default, the 2-norm)
             return Norm2.apply(source, dims, keepdim)
         if p == "nuc" or isinstance(p, str):
             raise TensorError(f"norm: p={p!r} is not supported (use 2, 'fro', 1, inf, ...)")
+        if (p < 0 or p == math.inf) and 0 in (  # no identity: PyTorch's error, also p < 0
+                self.shape if dims is None else [self.shape[d] for d in dims]):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty "
+                               f"dimension (shape {self.shape}, dim {dims}) because the "
+                               f"operation does not have an identity")
         if p == 1:
             return source.abs().sum(dims, keepdim=keepdim)
         if p in (math.inf, -math.inf):
@@ -5100,10 +5116,6 @@ class Tensor:
                      keepdim: bool) -> Tensor:
         """max |x| (min |x| unless `largest`) over dims. A slice holding NaN gives NaN with
         gradient 0, as PyTorch's inf-norm (amax would send NaN to the whole slice)."""
-        if 0 in (self.shape if dims is None else [self.shape[d] for d in dims]):
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {'' if largest else '-'}"
-                               f"inf norm on an empty dimension (shape {self.shape}, dim {dims})"
-                               " because the operation does not have an identity")
         size = self.abs()
         nan = np.isnan(size._data).any(axis=dims, keepdims=True) if size._data.dtype.kind == \
             "f" else False

@@ -1,0 +1,175 @@
+"""Round 18, reductions, scans, sorting and statistics: what a probe against PyTorch 2.13
+found (values, gradients and errors), each case checked against PyTorch where it is
+installed and against float64 central differences or written-out values everywhere."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="needs PyTorch")
+
+
+def _central(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d sum(f(x) * w) / dx by float64 central differences (f returns an array)."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += eps
+        down[i] -= eps
+        grad[i] = (np.sum(f(up)) - np.sum(f(down))) / (2 * eps)
+    return grad
+
+
+# ----------------------------------------------------------------- norm: p=None, empty
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)])
+def test_norm_p_none_is_the_two_norm(dim):
+    x = np.array([[3.0, -4.0, 0.0], [1.0, 2.0, -2.0]])
+    t = tg.tensor(x, requires_grad=True)
+    out = tg.norm(t, None, dim) if dim is not None else tg.norm(t, None)
+    expected = np.sqrt(np.sum(x * x, axis=dim))
+    np.testing.assert_allclose(out.detach().numpy(), expected)
+    out.sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), _central(
+        lambda a: np.sqrt(np.sum(a * a, axis=dim)), x), rtol=1e-6)
+    np.testing.assert_allclose(t.detach().norm(None, dim).numpy(), expected)
+
+
+@needs_torch
+def test_norm_p_none_matches_torch():
+    x = np.array([[3.0, -4.0], [0.0, 0.0]])
+    for args in [(None,), (None, 1), (None, 0, True)]:
+        np.testing.assert_allclose(tg.norm(tg.tensor(x), *args).numpy(),
+                                   torch.norm(torch.tensor(x), *args).numpy())
+
+
+NO_IDENTITY = [-1, -0.5, -2, -math.inf, math.inf]
+
+
+@pytest.mark.parametrize("ord", NO_IDENTITY)
+@pytest.mark.parametrize("dim", [None, 0, (0, 1)])
+def test_vector_norm_of_an_empty_dim_without_identity_raises(ord, dim):
+    x = tg.zeros(0, 3)
+    with pytest.raises(RuntimeError, match="norm.*empty.*identity"):
+        tg.linalg.vector_norm(x, ord, dim)
+    with pytest.raises(RuntimeError, match="identity"):
+        tg.norm(x, p=ord, dim=dim)
+
+
+@pytest.mark.parametrize("ord", NO_IDENTITY + [0, 0.5, 1, 2, 3])
+def test_vector_norm_over_a_full_dim_of_an_empty_tensor_is_empty(ord):
+    out = tg.linalg.vector_norm(tg.zeros(0, 3), ord, 1)
+    assert out.shape == (0,)
+
+
+@pytest.mark.parametrize("ord", [0, 0.5, 1, 2, 3])
+def test_vector_norm_of_empty_with_identity_is_zero(ord):
+    assert tg.linalg.vector_norm(tg.zeros(0, 3), ord).item() == 0.0
+    np.testing.assert_array_equal(tg.linalg.vector_norm(tg.zeros(0, 3), ord, 0).numpy(),
+                                  np.zeros(3))
+
+
+@needs_torch
+@pytest.mark.parametrize("ord", NO_IDENTITY + [0, 0.5, 2])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_vector_norm_empty_matches_torch(ord, dim):
+    try:
+        expected = torch.linalg.vector_norm(torch.zeros(0, 3), ord, dim).numpy()
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            tg.linalg.vector_norm(tg.zeros(0, 3), ord, dim)
+        return
+    np.testing.assert_array_equal(tg.linalg.vector_norm(tg.zeros(0, 3), ord, dim).numpy(),
+                                  expected)
+
+
+# ------------------------------------------------------------------ histogram arguments
+def test_histogram_edges_with_range_is_a_type_error():
+    x = tg.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="range"):
+        tg.histogram(x, tg.tensor([0.0, 1.0, 4.0]), range=(0.0, 3.0))
+    hist, edges = tg.histogram(x, tg.tensor([0.0, 1.0, 4.0]))
+    np.testing.assert_array_equal(hist.numpy(), [0.0, 3.0])
+    hist, edges = tg.histogram(x, 3, range=(0.0, 3.0))
+    np.testing.assert_array_equal(hist.numpy(), [0.0, 1.0, 2.0])
+
+
+@needs_torch
+def test_histogram_edges_with_range_torch_refuses_too():
+    with pytest.raises(TypeError):
+        torch.histogram(torch.tensor([1.0]), torch.tensor([0.0, 2.0]), range=(0.0, 1.0))
+
+
+# ---------------------------------------------- dtype= that would cut the graph silently
+REDUCERS = {
+    "sum": lambda t, dt: t.sum(dtype=dt),
+    "sum_dim": lambda t, dt: t.sum(0, dtype=dt),
+    "prod": lambda t, dt: t.prod(dtype=dt),
+    "prod_dim": lambda t, dt: tg.prod(t, 0, dtype=dt),
+    "cumsum": lambda t, dt: t.cumsum(0, dtype=dt),
+    "cumprod": lambda t, dt: tg.cumprod(t, 0, dtype=dt),
+    "nansum": lambda t, dt: tg.nansum(t, dtype=dt),
+}
+
+
+@pytest.mark.parametrize("name", REDUCERS)
+@pytest.mark.parametrize("dtype", ["int32", "int64", "int8", "bool"])
+def test_integer_dtype_of_a_grad_input_raises(name, dtype):
+    if name in ("cumsum", "cumprod") and dtype == "bool":
+        pytest.skip("bool running sums are refused for every input")
+    t = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="Autograd not support dtype"):
+        REDUCERS[name](t, getattr(tg, dtype))
+    with tg.no_grad():  # outside autograd the cast is fine, as PyTorch
+        assert REDUCERS[name](t, getattr(tg, dtype)).dtype == getattr(tg, dtype)
+    assert REDUCERS[name](t.detach(), getattr(tg, dtype)).dtype == getattr(tg, dtype)
+
+
+@pytest.mark.parametrize("name", REDUCERS)
+def test_float_dtype_of_a_grad_input_keeps_the_graph(name):
+    t = tg.tensor([1.0, 2.0, 3.0], dtype=tg.float32, requires_grad=True)
+    out = REDUCERS[name](t, tg.float64)
+    assert out.dtype == tg.float64 and out.requires_grad
+    out.sum().backward()
+    assert t.grad is not None and t.grad.dtype == tg.float32
+
+
+@needs_torch
+@pytest.mark.parametrize("name", REDUCERS)
+def test_integer_dtype_of_a_grad_input_torch_raises_too(name):
+    t = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    fn = {"sum": lambda: t.sum(dtype=torch.int64), "sum_dim": lambda: t.sum(0, dtype=torch.int64),
+          "prod": lambda: t.prod(dtype=torch.int64),
+          "prod_dim": lambda: torch.prod(t, 0, dtype=torch.int64),
+          "cumsum": lambda: t.cumsum(0, dtype=torch.int64),
+          "cumprod": lambda: torch.cumprod(t, 0, dtype=torch.int64),
+          "nansum": lambda: torch.nansum(t, dtype=torch.int64)}[name]
+    with pytest.raises(RuntimeError, match="Autograd not support dtype"):
+        fn()
+
+
+# ------------------------------------------------ nanquantile of an all-NaN slice: gradient
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("q", [0.0, 0.3, 1.0])
+def test_nanquantile_all_nan_slice_sends_the_gradient_to_its_first_element(interpolation, q):
+    nan = math.nan
+    x = tg.tensor([[nan, nan, nan], [1.0, nan, 2.0]], requires_grad=True)
+    out = tg.nanquantile(x, q, dim=1, interpolation=interpolation)
+    assert math.isnan(out[0].item())
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0], [1.0, 0.0, 0.0])
+    if torch is not None:
+        tx = torch.tensor([[nan, nan, nan], [1.0, nan, 2.0]], requires_grad=True)
+        torch.nanquantile(tx, q, dim=1, interpolation=interpolation).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
