@@ -36,6 +36,59 @@ KthValue = return_types.kthvalue
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+def _tied_kth(data: np.ndarray, axis: int, k: int, index: np.ndarray) -> np.ndarray:
+    """`index` (the k-th of a stable sort, kept along `axis`) with each slice whose k-th value
+    is tied (NaN ties NaN) re-picked by PyTorch's quickselect, so the same element is named
+    and gets the gradient. Slices without a tie keep the sort's (the only) answer."""
+    kth = np.take_along_axis(data, index, axis)
+    same = (data == kth) | ((data != data) & (kth != kth))
+    tied = np.moveaxis(same.sum(axis, keepdims=True) > 1, axis, -1)[..., 0]
+    if not tied.any():
+        return index
+    rows, picks = np.moveaxis(data, axis, -1), np.moveaxis(index, axis, -1).copy()
+    for position in map(tuple, np.argwhere(tied)):  # (a 0-d `tied`: the one slice)
+        picks[position + (0,)] = _quickselect(rows[position].tolist(), k)
+    return np.moveaxis(picks, -1, axis)
+
+
+def _quickselect(row: list, k: int) -> int:
+    """The original position of the k-th (from 0) smallest of `row` as PyTorch's CPU kthvalue
+    finds it: median-of-three quickselect with NaN the largest, swapping values and
+    positions together (its choice among equal values is this walk's, not input order)."""
+    def greater(x: Any, y: Any) -> bool:  # (NaN above everything, NaN not above NaN)
+        return (x != x and y == y) or x > y
+
+    positions, low, high = list(range(len(row))), 0, len(row) - 1
+
+    def swap(i: int, j: int) -> None:
+        row[i], row[j] = row[j], row[i]
+        positions[i], positions[j] = positions[j], positions[i]
+
+    while high > low:
+        if high == low + 1:
+            if greater(row[low], row[high]):
+                swap(low, high)
+            break
+        swap(low + (high - low) // 2, low + 1)  # the median of three becomes the pivot
+        for i, j in ((low + 1, high), (low, high), (low + 1, low)):
+            if greater(row[i], row[j]):
+                swap(i, j)
+        i, j, pivot = low + 1, high, row[low]
+        while True:
+            i += 1
+            while greater(pivot, row[i]):
+                i += 1
+            j -= 1
+            while greater(row[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        low, high = (i if j <= k else low), (j - 1 if j >= k else high)
+    return positions[k]
+
+
 def _tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(value, Tensor):
         return value
@@ -44,8 +97,8 @@ def _tensor(value: Any, like: Tensor | None = None) -> Tensor:
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
     """(values, indices) of the k-th smallest element (k from 1) along `dim`; NaN counts as
-    the largest value. The gradient goes to the picked element. Among equal values the index
-    is the k-th in input order (PyTorch's quickselect may name another of them)."""
+    the largest value. The gradient goes to the picked element. Where several elements equal
+    the k-th value, the index is the one PyTorch's CPU quickselect names."""
     k = int_value("kthvalue", "k", k)
     axis = _wrap_dim("kthvalue", dim, input.ndim)
     refuse_bool("kthvalue", input)
@@ -57,7 +110,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
                            f"{dim} of size {size}")
     if input.ndim == 0:
         return KthValue(input.reshape(()), Tensor(np.asarray(0, dtype=np.int64)))
-    index = np.take(np.argsort(input._data, axis=axis, kind="stable"), [k - 1], axis=axis)
+    index = _tied_kth(input._data, axis, k - 1, np.take(np.argsort(
+        input._data, axis=axis, kind="stable"), [k - 1], axis=axis))
     values = input._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)
