@@ -173,3 +173,97 @@ def test_nanquantile_all_nan_slice_sends_the_gradient_to_its_first_element(inter
         tx = torch.tensor([[nan, nan, nan], [1.0, nan, 2.0]], requires_grad=True)
         torch.nanquantile(tx, q, dim=1, interpolation=interpolation).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+# ------------------------------------- which of several equal elements topk/kthvalue/mode name
+# Values written out from PyTorch 2.13's CPU kernels (libstdc++ nth_element / partial_sort /
+# sort for topk and mode, its own quickselect for kthvalue); the index decides which element
+# gets the gradient.
+@pytest.mark.parametrize("row, k, largest, expected", [
+    ([1.0, 1.0, 1.0, 1.0], 1, True, [2]),
+    ([1.0, 1.0, 1.0, 1.0], 3, False, [2, 3, 0]),
+    ([5.0, 5.0, 1.0, 1.0], 2, True, [1, 0]),
+    ([1.0, 3.0, 3.0, 2.0], 3, False, [0, 3, 2]),
+    ([2.0, 1.0, 2.0, 1.0, 2.0], 1, True, [2]),
+])
+def test_topk_ties_name_pytorchs_elements(row, k, largest, expected):
+    x = tg.tensor(row, requires_grad=True)
+    values, indices = tg.topk(x, k, largest=largest)
+    assert indices.tolist() == expected
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.isin(np.arange(len(row)), expected))
+
+
+@pytest.mark.parametrize("row, k, expected", [
+    ([5.0, 5.0, 5.0, 1.0, 1.0], 2, 4), ([2.0, 2.0, 2.0, 2.0], 1, 1), ([2.0, 2.0, 2.0, 2.0], 3, 2)])
+def test_kthvalue_ties_name_pytorchs_element(row, k, expected):
+    x = tg.tensor(row, requires_grad=True)
+    value, index = tg.kthvalue(x, k)
+    assert index.item() == expected
+    value.backward()
+    assert x.grad.numpy()[expected] == 1.0 and x.grad.numpy().sum() == 1.0
+
+
+def test_mode_past_sixteen_values_names_pytorchs_element():
+    row = [3.0, 1, 3, 1, 3, 1, 2, 2, 2, 2, 0, 0, 0, 0, 3, 1, 2, 0, 1, 3]
+    value, index = tg.mode(tg.tensor(row))
+    assert (value.item(), index.item()) == (0.0, 10)  # (the last 0 is at 17)
+    value, index = tg.mode(tg.tensor(row[:16]))
+    assert (value.item(), index.item()) == (0.0, 13)  # up to 16: the last occurrence
+
+
+def test_nanmedian_all_nan_slice_names_pytorchs_nan():
+    expected = [0, 0, 0, 2, 2, 3, 5, 6, 7]
+    for n, index in zip(range(1, 10), expected):
+        x = tg.full((2, n), math.nan, requires_grad=True)
+        values, indices = tg.nanmedian(x, 1)
+        assert indices.tolist() == [index, index]
+        values.sum().backward()
+        assert x.grad.numpy()[0, index] == 1.0 and x.grad.numpy().sum() == 2.0
+        assert tg.nanmedian(x.detach().t(), 0).indices.tolist() == [index, index]
+
+
+def _tie_heavy(rng, shape, dtype):
+    data = rng.integers(0, int(rng.integers(1, 5)), shape).astype(dtype)
+    if np.dtype(dtype).kind == "f" and rng.random() < 0.3:
+        data[rng.random(shape) < 0.2] = np.nan
+    return data
+
+
+@needs_torch
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "uint8"])
+def test_topk_kthvalue_mode_ties_match_torch(seed, dtype):
+    rng = np.random.default_rng(seed)
+    for shape in [(5, 7), (3, 40), (2, 150), (33,)]:
+        data = _tie_heavy(rng, shape, dtype)
+        for dim in range(-1, len(shape)):
+            size = shape[dim]
+            for k in sorted({1, 2, size // 2 or 1, size}):
+                for largest in (True, False):
+                    ours = tg.topk(tg.tensor(data), k, dim, largest)
+                    theirs = torch.topk(torch.tensor(data), k, dim, largest)
+                    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+                    unsorted = tg.topk(tg.tensor(data), k, dim, largest, sorted=False)
+                    np.testing.assert_array_equal(
+                        np.sort(unsorted.indices.numpy(), dim),
+                        np.sort(torch.topk(torch.tensor(data), k, dim, largest,
+                                           sorted=False).indices.numpy(), dim))
+                np.testing.assert_array_equal(
+                    tg.kthvalue(tg.tensor(data), k, dim).indices.numpy(),
+                    torch.kthvalue(torch.tensor(data), k, dim).indices.numpy())
+            if not np.isnan(data.astype(float)).any():
+                ours, theirs = tg.mode(tg.tensor(data), dim), torch.mode(torch.tensor(data), dim)
+                np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+                np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+@needs_torch
+def test_topk_tie_gradient_matches_torch():
+    rng = np.random.default_rng(7)
+    data = rng.integers(0, 3, (4, 9)).astype(np.float64)
+    weights = rng.standard_normal((4, 3))
+    x, tx = tg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    (tg.topk(x, 3, 1).values * tg.tensor(weights)).sum().backward()
+    (torch.topk(tx, 3, 1).values * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import return_types, xp
+from tinygrad_np import cpu_order, return_types, xp
 from tinygrad_np.counting import _bisected, _unique_axis
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import get_default_dtype, promoted_operands
@@ -1035,6 +1035,10 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     order = np.argsort(x._data, axis=axis, kind="stable")  # NaNs last
     middle = np.maximum((np.sum(~nans, axis=axis, keepdims=True) - 1) // 2, 0)
     index = np.take_along_axis(order, middle, axis=axis).astype(np.int64)
+    # an all-NaN slice: the NaN PyTorch's nth_element leaves first (its comparator calls
+    # every NaN equal), which gets the gradient
+    index = np.where(nans.all(axis=axis, keepdims=True),
+                     cpu_order.all_equal_nth(x.shape[axis]), index)
     values = x._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)

@@ -4868,7 +4868,9 @@ class Tensor:
         return Tensor._make(_argsort(self._data, axis, descending), None)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> tuple:
-        """(values, indices) of the k largest (or smallest) entries along `dim`."""
+        """(values, indices) of the k largest (or smallest) entries along `dim`, in order
+        (also with sorted=False); among equal values the ones PyTorch's CPU names, in its
+        order, so the gradient goes where PyTorch's goes."""
         refuse_bool("topk", self, TensorError)
         axis = _wrap_dim("topk", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
@@ -4878,8 +4880,10 @@ class Tensor:
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             if data.dtype.kind in "iuf" and 0 < k <= data.shape[axis] // 2:
-                return _topk_indices(data, axis, k, largest)
-            return np.take(_argsort(data, axis, largest), np.arange(k), axis=axis)
+                return cpu_order.topk_ties(data, axis, _topk_indices(data, axis, k, largest),
+                                           largest)
+            return cpu_order.topk_ties(data, axis, np.take(_argsort(data, axis, largest),
+                                                           np.arange(k), axis=axis), largest)
 
         return self._select_along("topk", dim, True, find)
 
@@ -4923,7 +4927,8 @@ class Tensor:
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> tuple:
         """(values, indices): the most frequent value along `dim` (the smallest among equally
-        frequent ones) and the index of its last occurrence, as PyTorch on CPU."""
+        frequent ones) and the index PyTorch's CPU names: its last occurrence in up to 16
+        values, else where libstdc++'s sort leaves it (NaN rows: the last occurrence)."""
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             rows = np.moveaxis(data, axis, -1).reshape(-1, data.shape[axis])
@@ -4934,6 +4939,9 @@ class Tensor:
                 value = values[np.argmax(counts)]
                 picks[row_number] = np.flatnonzero((row == value) | (row != row) & (
                     value != value))[-1]
+                if len(row) > 16 and value == value and counts.max() > 1 and not (
+                        row != row).any():  # (up to 16: insertion sort, input order)
+                    picks[row_number] = cpu_order.mode_index(row.tolist(), value)
             shape = np.moveaxis(data, axis, -1).shape[:-1] + (1,)
             return np.moveaxis(picks.reshape(shape), -1, axis)
 
@@ -5649,7 +5657,7 @@ def _topk_indices(data: np.ndarray, axis: int, k: int, largest: bool) -> np.ndar
 
 
 # The ops need the Tensor class to exist, so they are imported after it.
-from tinygrad_np import rng  # noqa: E402
+from tinygrad_np import cpu_order, rng  # noqa: E402
 from tinygrad_np.autograd import _RETAINED, run_backward  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
     CPU,
