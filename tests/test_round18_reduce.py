@@ -267,3 +267,30 @@ def test_topk_tie_gradient_matches_torch():
     (tg.topk(x, 3, 1).values * tg.tensor(weights)).sum().backward()
     (torch.topk(tx, 3, 1).values * torch.tensor(weights)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+# ------------------------------------------------------ searchsorted / histogram input checks
+def test_searchsorted_of_0d_boundaries_raises():
+    with pytest.raises(RuntimeError, match="positive dimension"):
+        tg.searchsorted(tg.tensor(2.0), tg.tensor([1.0, 3.0]))
+    with pytest.raises(RuntimeError, match="positive dimension"):
+        tg.searchsorted(tg.tensor(2.0), 1.0)
+    assert tg.searchsorted(tg.tensor([2.0]), tg.tensor([1.0, 3.0])).tolist() == [0, 1]
+    if torch is not None:
+        with pytest.raises(RuntimeError):
+            torch.searchsorted(torch.tensor(2.0), torch.tensor([1.0, 3.0]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.histogram(x, 3),
+    lambda m, x: m.histogramdd(x.reshape(-1, 1), [3]),
+])
+def test_float16_histogram_is_not_implemented_as_pytorch(call):
+    x = tg.tensor([1.0, 2.0, 2.5], dtype=tg.float16)
+    with pytest.raises(NotImplementedError, match="Half"):
+        call(tg, x)
+    hist = call(tg, x.float())[0]
+    assert hist.sum().item() == 3.0
+    if torch is not None:
+        with pytest.raises(NotImplementedError):
+            call(torch, torch.tensor([1.0, 2.0, 2.5], dtype=torch.float16))

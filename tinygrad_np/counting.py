@@ -204,6 +204,9 @@ def _searched(sorted_sequence: Any, input: Any, out_int32: bool,  # noqa: A002
                            "of left while right was True")
     side = side or ("right" if right else "left")
     boundaries, values = _array(sorted_sequence), _array(input)
+    if boundaries.ndim == 0:  # (NumPy would search a 0-d array as one value)
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should have positive "
+                           f"dimension, but got 0 dimension (input of shape {values.shape})")
     if boundaries.dtype.kind == "b" and boundaries.size and values.size:
         raise DtypeError("searchsorted: not implemented for a bool sorted_sequence (as "
                          "PyTorch); convert it with .long() first")

@@ -1438,6 +1438,9 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     source = _tensor(input)._data
     if source.dtype.kind != "f":
         raise RuntimeError(f"histogram: expected a floating-point input, got {source.dtype}")
+    if source.dtype == np.float16:  # PyTorch's CPU has no float16 kernel
+        raise DtypeError("histogram: \"histogramdd\" not implemented for 'Half' (convert "
+                         "the input with .float() first)")
     data = source.reshape(-1)
     weights = None if weight is None else _histogram_weights(_tensor(weight)._data, source)
     if isinstance(bins, (Tensor, np.ndarray, list)):
