@@ -5,6 +5,7 @@ installed and against float64 central differences or written-out values everywhe
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -294,3 +295,60 @@ def test_float16_histogram_is_not_implemented_as_pytorch(call):
     if torch is not None:
         with pytest.raises(NotImplementedError):
             call(torch, torch.tensor([1.0, 2.0, 2.5], dtype=torch.float16))
+
+
+# ------------------------------------------ var/std with correction >= N: PyTorch's gradients
+NO_DOF = [  # (input, kwargs, value, gradient of the sum): PyTorch 2.13's, written out
+    ([1.0, 2.0, 4.0], {"correction": 3}, math.inf, [math.inf] * 3),
+    ([3.0, 3.0], {"correction": 2}, math.nan, [math.nan] * 2),
+    ([[1.0], [2.0]], {"dim": 1, "correction": 2}, [math.nan, math.nan], [[-0.0], [-0.0]]),
+    ([[1.0, 2.0], [3.0, 3.0]], {"dim": 1, "correction": 2}, [math.inf, math.nan],
+     [[-math.inf, math.inf], [math.nan, math.nan]]),
+    ([[1.0, 2.0], [3.0, 3.0]], {"dim": (0, 1), "correction": 4}, math.inf,
+     [[-math.inf, -math.inf], [math.inf, math.inf]]),
+    ([[1.0, 2.0], [3.0, 6.0]], {"dim": 0, "correction": 3}, [math.inf, math.inf],
+     [[2.0, 4.0], [-2.0, -4.0]]),
+]
+
+
+@pytest.mark.parametrize("data, kwargs, value, grad", NO_DOF)
+def test_var_without_degrees_of_freedom_has_pytorchs_gradient(data, kwargs, value, grad):
+    x = tg.tensor(data, requires_grad=True)
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        out = tg.var(x, **kwargs)
+    np.testing.assert_array_equal(out.detach().numpy(), value)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), grad)
+    if torch is not None:
+        tx = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        with pytest.warns(UserWarning):
+            torch.var(tx, **kwargs).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("op", ["var", "std", "var_mean", "std_mean"])
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)])
+@pytest.mark.parametrize("correction", [2, 3, 5])
+def test_spread_without_degrees_of_freedom_matches_torch(op, dim, correction):
+    data = np.array([[1.0], [2.0]]) if correction == 5 else np.array([[1.0, 2.0, 2.0],
+                                                                         [0.5, 0.5, 0.5]])
+    weights = np.array([0.7, -1.3])
+    grads = []
+    for m in (tg, torch):
+        x = m.tensor(data, requires_grad=True)
+        with warnings.catch_warnings():  # (degrees of freedom <= 0 for most of these)
+            warnings.simplefilter("ignore")
+            out = getattr(m, op)(x, dim, correction=correction)
+        out = out if isinstance(out, tuple) else (out,)
+        sum(o.sum() * float(w) for o, w in zip(out, weights)).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], equal_nan=True)
+
+
+def test_zero_d_var_without_degrees_of_freedom_is_nan_everywhere():
+    x = tg.tensor(2.0, requires_grad=True)
+    with pytest.warns(UserWarning):
+        out = x.var(correction=2)
+    out.backward()
+    assert math.isnan(out.item()) and math.isnan(x.grad.item())

@@ -5005,10 +5005,25 @@ class Tensor:
             warnings.warn(f"{op}(): degrees of freedom is <= 0 ({count} values per result, "
                           f"correction {correction}): the result is nan or inf", UserWarning,
                           stacklevel=3)
-            with np.errstate(invalid="ignore"):  # (std: sqrt(var), so its gradient is NaN
-                squares = (deviation * deviation).sum(dims, keepdim=keep)  # as PyTorch's,
-                return squares * np.inf if op == "var" else (squares * np.inf).sqrt()  # also
-        return spread / (divisor if op == "var" else math.sqrt(divisor))  # with create_graph)
+            return self._no_dof(op, dims, keep, count - correction)
+        return spread / (divisor if op == "var" else math.sqrt(divisor))
+
+    @xp.quiet
+    def _no_dof(self, op: str, dims: tuple[int, ...] | None, keep: bool, dof: float) -> Tensor:
+        """var/std with correction >= N: PyTorch's values (squares / 0: inf, or NaN where all
+        are equal) and gradients: over dims, var's 2 (x - mean) / (N - correction) g with the
+        signed, unclamped N - correction (+-inf at 0); over everything (dim=None, or 0-d)
+        g * inf (NaN where x = mean); std's through sqrt (0 at inf, NaN at NaN)."""
+        deviation = self - self.mean(dims, keepdim=True).detach()  # (sum of deviations: 0)
+        squares = (deviation * deviation).sum(dims, keepdim=keep)
+        value = squares._data * np.inf
+        if dims is None or not self.ndim:
+            scaled = NoDofSpread.apply(self, value.reshape(squares.shape))
+        else:
+            scaled = squares * (1.0 / dof if dof else math.inf)
+            if dof:  # the value PyTorch's clamped divisor gives, the gradient of the above
+                scaled = scaled + Tensor._make(value - scaled._data, None)
+        return scaled if op == "var" else scaled.sqrt()
 
     @xp.quiet
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
@@ -5749,7 +5764,16 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Xlogy,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Nonzero, Sum, c_ordered  # noqa: E402
+from tinygrad_np.ops.reduce import (  # noqa: E402
+    AMax,
+    AMin,
+    Max,
+    Min,
+    NoDofSpread,
+    Nonzero,
+    Sum,
+    c_ordered,
+)
 from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
 from tinygrad_np.ops.select import Fmax, Fmin, Maximum, Minimum, PickShared, Where  # noqa: E402
 from tinygrad_np.ops.shape import (  # noqa: E402
