@@ -46,7 +46,8 @@ def topk_ties(data: np.ndarray, axis: int, picked: np.ndarray, largest: bool) ->
     values = np.take_along_axis(rows, chosen, -1)
     inside = _same(values[..., 1:], values[..., :-1]).any(-1)
     last = values[..., -1:]
-    border = _same(rows, last).sum(-1) > _same(values, last).sum(-1)
+    outside = (_same if np.isnan(last).any() else np.equal)(rows, last)  # (NaN: rarely)
+    border = outside.sum(-1) > _same(values, last).sum(-1)
     tied = inside | border
     if not tied.any():
         return picked
