@@ -352,3 +352,48 @@ def test_zero_d_var_without_degrees_of_freedom_is_nan_everywhere():
         out = x.var(correction=2)
     out.backward()
     assert math.isnan(out.item()) and math.isnan(x.grad.item())
+
+
+# ----------------------------------------------------- quantile: q in the graph (linear)
+@pytest.mark.parametrize("op", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_quantile_gradient_reaches_q(op, dim):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 7))
+    q = np.array([0.13, 0.41, 0.77])  # ranks between data points: a smooth function of q
+    weights = rng.standard_normal(getattr(tg, op)(tg.tensor(x), tg.tensor(q), dim).shape)
+
+    def total(qs: np.ndarray) -> float:
+        return float((getattr(tg, op)(tg.tensor(x), tg.tensor(qs), dim).numpy()
+                      * weights).sum())
+
+    qt = tg.tensor(q, requires_grad=True)
+    (getattr(tg, op)(tg.tensor(x), qt, dim) * tg.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(qt.grad.numpy(), _central(lambda qs: np.array(total(qs)), q),
+                               rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("interpolation", ["lower", "higher", "nearest", "midpoint"])
+def test_quantile_q_has_no_gradient_off_linear(interpolation):
+    qt = tg.tensor([0.3, 0.6], requires_grad=True)
+    out = tg.quantile(tg.tensor([1.0, 4.0, 2.0, 8.0]), qt, interpolation=interpolation)
+    assert not out.requires_grad and qt.grad is None
+
+
+@needs_torch
+@pytest.mark.parametrize("op", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_quantile_q_gradient_with_nans_matches_torch(op, dim):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 7))
+    x[1, 2], x[3, :] = math.nan, math.nan  # a NaN in a slice, an all-NaN slice
+    q = np.array([0.0, 0.13, 0.5, 0.77, 1.0])  # (0.5: an exact rank, PyTorch's 0 there)
+    grads = []
+    for m in (tg, torch):
+        xt, qt = m.tensor(x, requires_grad=True), m.tensor(q, requires_grad=True)
+        out = getattr(m, op)(xt, qt, dim=dim)
+        (out * m.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)))).sum(
+        ).backward()
+        grads.append((qt.grad.numpy(), xt.grad.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0])
+    np.testing.assert_allclose(grads[0][1], grads[1][1])

@@ -149,11 +149,12 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
     nans = np.isnan(ordered._data)
     last = ordered.shape[-1] - 1
     count = (~nans).sum(-1, keepdims=True) if ignore_nan else ordered.shape[-1]
-    ranks = qs.reshape(-1) * (np.asarray(count) - 1).astype(input.dtype)
+    scale = (np.asarray(count) - 1).astype(input.dtype)
+    ranks = qs.reshape(-1) * scale
     # An all-NaN slice (nanquantile) reads its first sorted NaN, which then takes the
     # gradient (PyTorch's choice); a NaN in a slice (quantile) reads the last, a NaN.
-    ranks = np.maximum(ranks, 0) if ignore_nan else np.where(nans.any(-1, keepdims=True),
-                                                              last, ranks)
+    replaced = ranks < 0 if ignore_nan else nans.any(-1, keepdims=True)
+    ranks = np.where(replaced, 0 if ignore_nan else last, ranks)
     ranks = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}.get(
         interpolation, lambda r: r)(ranks).astype(input.dtype)
     ranks = np.broadcast_to(ranks, ordered.shape[:-1] + (qs.size,))
@@ -162,7 +163,13 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
     if interpolation in ("linear", "midpoint"):
         above = ordered._gather(-1, np.ceil(ranks).astype(np.int64))
         weight = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
-        result = result.lerp(above, weight.astype(input.dtype))
+        weight = Tensor(weight.astype(input.dtype))
+        if interpolation == "linear" and isinstance(q, Tensor) and q.requires_grad:
+            # q in the graph, as PyTorch's: d weight / dq = n - 1 (0 where the rank was
+            # replaced); the value stays the array's exactly (q - q is 0)
+            weight = weight + ((q - q.detach()).reshape(-1) * scale).masked_fill(
+                np.broadcast_to(replaced, ranks.shape), 0)  # (a fill: NaN there gives 0)
+        result = result.lerp(above, weight)
     result = result.reshape((kept if keepdim else ordered.shape[:-1]) + (qs.size,))
     return result.squeeze(-1) if qs.ndim == 0 else result.movedim(-1, 0)
 
