@@ -397,3 +397,25 @@ def test_quantile_q_gradient_with_nans_matches_torch(op, dim):
         grads.append((qt.grad.numpy(), xt.grad.numpy()))
     np.testing.assert_allclose(grads[0][0], grads[1][0])
     np.testing.assert_allclose(grads[0][1], grads[1][1])
+
+
+# -------------------- bincount/histogram of a tensor that requires grad: in the graph, no rule
+@pytest.mark.parametrize("name, call", [
+    ("bincount", lambda m, w: m.bincount(m.tensor([0, 1, 1]), w)),
+    ("histogram", lambda m, w: m.histogram(w, 3)[0]),
+    ("histogram", lambda m, w: m.histogram(m.tensor([1.0, 2.0, 3.0]), 3, weight=w)[0]),
+    ("histogramdd", lambda m, w: m.histogramdd(w.reshape(-1, 1), [3])[0]),
+])
+def test_counts_of_a_grad_input_refuse_backward_as_pytorch(name, call):
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = call(tg, w)
+    assert out.requires_grad
+    with pytest.raises(RuntimeError, match="derivative"):
+        out.sum().backward()
+    assert not call(tg, w.detach()).requires_grad  # (no grad in: a plain tensor out)
+    np.testing.assert_array_equal(out.detach().numpy(), call(tg, w.detach()).numpy())
+    if torch is not None:
+        tw = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        assert call(torch, tw).requires_grad
+        with pytest.raises(RuntimeError, match="derivative"):
+            call(torch, tw).sum().backward()

@@ -132,12 +132,20 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor: 
         raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
     if weights is None or data.size == 0:  # PyTorch: int64 zeros for no input, weights or not
         return _result(np.bincount(data, minlength=minlength), np.int64)
-    weights = _array(weights)
+    weight_tensor, weights = weights, _array(weights)
     if weights.shape != data.shape:
         raise RuntimeError(f"bincount: weights shape {weights.shape} must match the input's "
                            f"{data.shape}")
     dtype = np.float32 if weights.dtype == np.float32 else np.float64
-    return _result(np.bincount(data, weights.astype(np.float64), minlength), dtype)
+    result = _result(np.bincount(data, weights.astype(np.float64), minlength), dtype)
+    return no_derivative_of(result, "bincount", weight_tensor)
+
+
+def no_derivative_of(result: Tensor, op: str, *inputs: Any) -> Tensor:
+    """`result`, in the graph of the first of `inputs` that requires grad (as PyTorch marks
+    it) so that a backward through it raises PyTorch's error naming `op`; else as it is."""
+    source = next((x for x in inputs if getattr(x, "requires_grad", False)), None)
+    return result if source is None else NoDerivative.apply(result._data, source, op)
 
 
 @xp.quiet

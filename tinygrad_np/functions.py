@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import cpu_order, return_types, xp
-from tinygrad_np.counting import _bisected, _unique_axis
+from tinygrad_np.counting import _bisected, _unique_axis, no_derivative_of
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
@@ -1458,7 +1458,8 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     if density:  # as PyTorch: hist / (total * bin widths)
         with np.errstate(divide="ignore", invalid="ignore"):
             counts = counts / (counts.sum() * np.diff(edges))
-    return HistogramResult(Tensor(counts.astype(data.dtype)),
+    return HistogramResult(no_derivative_of(Tensor(counts.astype(data.dtype)), "histogram",
+                                            input, weight),
                            Tensor(np.asarray(edges, dtype=data.dtype)))
 
 

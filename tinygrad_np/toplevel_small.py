@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import return_types
+from tinygrad_np.counting import no_derivative_of
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
@@ -158,7 +159,8 @@ def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None 
                            f"of {dims} dims), got {len(range)}")
     counts, edges = np.histogramdd(points, bins, range=pairs, density=density, weights=(
         None if weight is None else to_tensor(weight).detach().numpy().reshape(-1)))
-    return HistogramDD(Tensor(counts.astype(data.dtype)),
+    return HistogramDD(no_derivative_of(Tensor(counts.astype(data.dtype)),
+                                        "_histogramdd_from_bin_cts", input, weight),
                        tuple(Tensor(e.astype(data.dtype)) for e in edges))
 
 
