@@ -419,3 +419,17 @@ def test_counts_of_a_grad_input_refuse_backward_as_pytorch(name, call):
         assert call(torch, tw).requires_grad
         with pytest.raises(RuntimeError, match="derivative"):
             call(torch, tw).sum().backward()
+
+
+@needs_torch
+@pytest.mark.parametrize("data, kwargs", [(d, k) for d, k, _, _ in NO_DOF])
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_float16_spread_without_degrees_of_freedom_matches_torch(data, kwargs, op):
+    grads = []
+    for m in (tg, torch):
+        x = m.tensor(data, dtype=m.float16, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            getattr(m, op)(x, **kwargs).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
