@@ -18,6 +18,14 @@ import numpy as np
 Pair = tuple[Any, int]
 Less = Callable[[Pair, Pair], bool]
 _RUN = 16  # libstdc++'s _S_threshold: shorter runs are left to insertion sort
+# The replays are Python loops (~1 s per million values): past this many values in tied
+# slices a call keeps the stable sort's choice (first in input order) instead.
+LIMIT = 1 << 16
+
+
+def affordable(slices: int, length: int) -> bool:
+    """Whether replaying `slices` tied slices of `length` values stays within LIMIT."""
+    return slices * length <= LIMIT
 
 
 def _nan_last(x: Pair, y: Pair) -> bool:
@@ -49,7 +57,7 @@ def topk_ties(data: np.ndarray, axis: int, picked: np.ndarray, largest: bool) ->
     outside = (_same if np.isnan(last).any() else np.equal)(rows, last)  # (NaN: rarely)
     border = outside.sum(-1) > _same(values, last).sum(-1)
     tied = inside | border
-    if not tied.any():
+    if not tied.any() or not affordable(int(tied.sum()), rows.shape[-1]):
         return picked
     chosen = chosen.copy()
     less = _nan_first if largest else _nan_last
@@ -86,6 +94,8 @@ def mode_index(row: list, value: Any) -> int:
 def all_equal_nth(length: int) -> int:
     """The index libstdc++'s `nth_element(first, first, last)` leaves at the front of
     0..length-1 when no element is less than another (PyTorch's nanmedian of all NaNs)."""
+    if not affordable(1, length):
+        return 0
     order = list(range(length))
     _nth_element(order, 0, lambda x, y: False)
     return order[0]

@@ -1037,8 +1037,9 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     index = np.take_along_axis(order, middle, axis=axis).astype(np.int64)
     # an all-NaN slice: the NaN PyTorch's nth_element leaves first (its comparator calls
     # every NaN equal), which gets the gradient
-    index = np.where(nans.all(axis=axis, keepdims=True),
-                     cpu_order.all_equal_nth(x.shape[axis]), index)
+    all_nan = nans.all(axis=axis, keepdims=True)
+    if all_nan.any():
+        index = np.where(all_nan, cpu_order.all_equal_nth(x.shape[axis]), index)
     values = x._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)

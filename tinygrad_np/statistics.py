@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import return_types
+from tinygrad_np import cpu_order, return_types
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
@@ -43,7 +43,7 @@ def _tied_kth(data: np.ndarray, axis: int, k: int, index: np.ndarray) -> np.ndar
     kth = np.take_along_axis(data, index, axis)
     same = (data == kth) | ((data != data) & (kth != kth))
     tied = np.moveaxis(same.sum(axis, keepdims=True) > 1, axis, -1)[..., 0]
-    if not tied.any():
+    if not tied.any() or not cpu_order.affordable(int(tied.sum()), data.shape[axis]):
         return index
     rows, picks = np.moveaxis(data, axis, -1), np.moveaxis(index, axis, -1).copy()
     for position in map(tuple, np.argwhere(tied)):  # (a 0-d `tied`: the one slice)

@@ -4940,7 +4940,8 @@ class Tensor:
                 picks[row_number] = np.flatnonzero((row == value) | (row != row) & (
                     value != value))[-1]
                 if len(row) > 16 and value == value and counts.max() > 1 and not (
-                        row != row).any():  # (up to 16: insertion sort, input order)
+                        row != row).any() and cpu_order.affordable(len(rows), len(row)):
+                    # (up to 16: insertion sort, input order)
                     picks[row_number] = cpu_order.mode_index(row.tolist(), value)
             shape = np.moveaxis(data, axis, -1).shape[:-1] + (1,)
             return np.moveaxis(picks.reshape(shape), -1, axis)
