@@ -131,15 +131,16 @@ def test_half_linear_of_moderate_size_runs():
 
 
 # ----------------------------------------------------------------- topk by partition
-def test_topk_ties_and_nan_in_stable_order():
+def test_topk_ties_and_nan_in_pytorchs_order():
+    # (PyTorch 2.13's CPU indices among ties, written out: libstdc++'s nth_element order)
     x = tg.tensor([1.0, 3.0, float("nan"), 3.0, 0.0, 3.0, 1.0, 0.0, -2.0, 5.0])
     values, indices = x.topk(3)
-    assert indices.tolist() == [2, 9, 1]
+    assert indices.tolist() == [2, 9, 5]
     values, indices = x.topk(4, largest=False)
-    assert indices.tolist() == [8, 4, 7, 0]
+    assert indices.tolist() == [8, 7, 4, 6]
     assert values.tolist() == [-2.0, 0.0, 0.0, 1.0]
     values, indices = tg.tensor([7, 7, 7, 7, 7, 1]).topk(2)
-    assert indices.tolist() == [0, 1]
+    assert indices.tolist() == [1, 4]
 
 
 @needs_torch

@@ -132,12 +132,20 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor: 
         raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
     if weights is None or data.size == 0:  # PyTorch: int64 zeros for no input, weights or not
         return _result(np.bincount(data, minlength=minlength), np.int64)
-    weights = _array(weights)
+    weight_tensor, weights = weights, _array(weights)
     if weights.shape != data.shape:
         raise RuntimeError(f"bincount: weights shape {weights.shape} must match the input's "
                            f"{data.shape}")
     dtype = np.float32 if weights.dtype == np.float32 else np.float64
-    return _result(np.bincount(data, weights.astype(np.float64), minlength), dtype)
+    result = _result(np.bincount(data, weights.astype(np.float64), minlength), dtype)
+    return no_derivative_of(result, "bincount", weight_tensor)
+
+
+def no_derivative_of(result: Tensor, op: str, *inputs: Any) -> Tensor:
+    """`result`, in the graph of the first of `inputs` that requires grad (as PyTorch marks
+    it) so that a backward through it raises PyTorch's error naming `op`; else as it is."""
+    source = next((x for x in inputs if getattr(x, "requires_grad", False)), None)
+    return result if source is None else NoDerivative.apply(result._data, source, op)
 
 
 @xp.quiet
@@ -204,6 +212,9 @@ def _searched(sorted_sequence: Any, input: Any, out_int32: bool,  # noqa: A002
                            "of left while right was True")
     side = side or ("right" if right else "left")
     boundaries, values = _array(sorted_sequence), _array(input)
+    if boundaries.ndim == 0:  # (NumPy would search a 0-d array as one value)
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should have positive "
+                           f"dimension, but got 0 dimension (input of shape {values.shape})")
     if boundaries.dtype.kind == "b" and boundaries.size and values.size:
         raise DtypeError("searchsorted: not implemented for a bool sorted_sequence (as "
                          "PyTorch); convert it with .long() first")

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import return_types, xp
-from tinygrad_np.counting import _bisected, _unique_axis
+from tinygrad_np import cpu_order, return_types, xp
+from tinygrad_np.counting import _bisected, _unique_axis, no_derivative_of
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
 from tinygrad_np.dtypes import get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
@@ -1035,6 +1035,11 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     order = np.argsort(x._data, axis=axis, kind="stable")  # NaNs last
     middle = np.maximum((np.sum(~nans, axis=axis, keepdims=True) - 1) // 2, 0)
     index = np.take_along_axis(order, middle, axis=axis).astype(np.int64)
+    # an all-NaN slice: the NaN PyTorch's nth_element leaves first (its comparator calls
+    # every NaN equal), which gets the gradient
+    all_nan = nans.all(axis=axis, keepdims=True)
+    if all_nan.any():
+        index = np.where(all_nan, cpu_order.all_equal_nth(x.shape[axis]), index)
     values = x._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)
@@ -1434,9 +1439,15 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     source = _tensor(input)._data
     if source.dtype.kind != "f":
         raise RuntimeError(f"histogram: expected a floating-point input, got {source.dtype}")
+    if source.dtype == np.float16:  # PyTorch's CPU has no float16 kernel
+        raise DtypeError("histogram: \"histogramdd\" not implemented for 'Half' (convert "
+                         "the input with .float() first)")
     data = source.reshape(-1)
     weights = None if weight is None else _histogram_weights(_tensor(weight)._data, source)
     if isinstance(bins, (Tensor, np.ndarray, list)):
+        if range is not None:  # PyTorch's signature has no range with edges: its TypeError
+            raise TypeError("histogram(): range= goes with a number of bins, not with a "
+                            "tensor of bin edges (the edges already give the range)")
         edges = _histogram_edges(_tensor(bins)._data, data.dtype)
         counts = _binned(data, edges, weights)
     else:
@@ -1448,7 +1459,8 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     if density:  # as PyTorch: hist / (total * bin widths)
         with np.errstate(divide="ignore", invalid="ignore"):
             counts = counts / (counts.sum() * np.diff(edges))
-    return HistogramResult(Tensor(counts.astype(data.dtype)),
+    return HistogramResult(no_derivative_of(Tensor(counts.astype(data.dtype)), "histogram",
+                                            input, weight),
                            Tensor(np.asarray(edges, dtype=data.dtype)))
 
 

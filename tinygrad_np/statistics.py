@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import return_types
+from tinygrad_np import cpu_order, return_types
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.join import cat
@@ -36,6 +36,59 @@ KthValue = return_types.kthvalue
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+def _tied_kth(data: np.ndarray, axis: int, k: int, index: np.ndarray) -> np.ndarray:
+    """`index` (the k-th of a stable sort, kept along `axis`) with each slice whose k-th value
+    is tied (NaN ties NaN) re-picked by PyTorch's quickselect, so the same element is named
+    and gets the gradient. Slices without a tie keep the sort's (the only) answer."""
+    kth = np.take_along_axis(data, index, axis)
+    same = (data == kth) | ((data != data) & (kth != kth))
+    tied = np.moveaxis(same.sum(axis, keepdims=True) > 1, axis, -1)[..., 0]
+    if not tied.any() or not cpu_order.affordable(int(tied.sum()), data.shape[axis]):
+        return index
+    rows, picks = np.moveaxis(data, axis, -1), np.moveaxis(index, axis, -1).copy()
+    for position in map(tuple, np.argwhere(tied)):  # (a 0-d `tied`: the one slice)
+        picks[position + (0,)] = _quickselect(rows[position].tolist(), k)
+    return np.moveaxis(picks, -1, axis)
+
+
+def _quickselect(row: list, k: int) -> int:
+    """The original position of the k-th (from 0) smallest of `row` as PyTorch's CPU kthvalue
+    finds it: median-of-three quickselect with NaN the largest, swapping values and
+    positions together (its choice among equal values is this walk's, not input order)."""
+    def greater(x: Any, y: Any) -> bool:  # (NaN above everything, NaN not above NaN)
+        return (x != x and y == y) or x > y
+
+    positions, low, high = list(range(len(row))), 0, len(row) - 1
+
+    def swap(i: int, j: int) -> None:
+        row[i], row[j] = row[j], row[i]
+        positions[i], positions[j] = positions[j], positions[i]
+
+    while high > low:
+        if high == low + 1:
+            if greater(row[low], row[high]):
+                swap(low, high)
+            break
+        swap(low + (high - low) // 2, low + 1)  # the median of three becomes the pivot
+        for i, j in ((low + 1, high), (low, high), (low + 1, low)):
+            if greater(row[i], row[j]):
+                swap(i, j)
+        i, j, pivot = low + 1, high, row[low]
+        while True:
+            i += 1
+            while greater(pivot, row[i]):
+                i += 1
+            j -= 1
+            while greater(row[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        low, high = (i if j <= k else low), (j - 1 if j >= k else high)
+    return positions[k]
+
+
 def _tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(value, Tensor):
         return value
@@ -44,8 +97,8 @@ def _tensor(value: Any, like: Tensor | None = None) -> Tensor:
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
     """(values, indices) of the k-th smallest element (k from 1) along `dim`; NaN counts as
-    the largest value. The gradient goes to the picked element. Among equal values the index
-    is the k-th in input order (PyTorch's quickselect may name another of them)."""
+    the largest value. The gradient goes to the picked element. Where several elements equal
+    the k-th value, the index is the one PyTorch's CPU quickselect names."""
     k = int_value("kthvalue", "k", k)
     axis = _wrap_dim("kthvalue", dim, input.ndim)
     refuse_bool("kthvalue", input)
@@ -57,7 +110,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
                            f"{dim} of size {size}")
     if input.ndim == 0:
         return KthValue(input.reshape(()), Tensor(np.asarray(0, dtype=np.int64)))
-    index = np.take(np.argsort(input._data, axis=axis, kind="stable"), [k - 1], axis=axis)
+    index = _tied_kth(input._data, axis, k - 1, np.take(np.argsort(
+        input._data, axis=axis, kind="stable"), [k - 1], axis=axis))
     values = input._gather(axis, index)
     if not keepdim:
         values, index = values.squeeze(axis), np.squeeze(index, axis)
@@ -95,8 +149,12 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
     nans = np.isnan(ordered._data)
     last = ordered.shape[-1] - 1
     count = (~nans).sum(-1, keepdims=True) if ignore_nan else ordered.shape[-1]
-    ranks = qs.reshape(-1) * (np.asarray(count) - 1).astype(input.dtype)
-    ranks = np.where(ranks < 0 if ignore_nan else nans.any(-1, keepdims=True), last, ranks)
+    scale = (np.asarray(count) - 1).astype(input.dtype)
+    ranks = qs.reshape(-1) * scale
+    # An all-NaN slice (nanquantile) reads its first sorted NaN, which then takes the
+    # gradient (PyTorch's choice); a NaN in a slice (quantile) reads the last, a NaN.
+    replaced = ranks < 0 if ignore_nan else nans.any(-1, keepdims=True)
+    ranks = np.where(replaced, 0 if ignore_nan else last, ranks)
     ranks = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}.get(
         interpolation, lambda r: r)(ranks).astype(input.dtype)
     ranks = np.broadcast_to(ranks, ordered.shape[:-1] + (qs.size,))
@@ -105,7 +163,13 @@ def _quantile(op: str, input: Tensor, q: Any, dim: int | None, keepdim: bool,  #
     if interpolation in ("linear", "midpoint"):
         above = ordered._gather(-1, np.ceil(ranks).astype(np.int64))
         weight = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
-        result = result.lerp(above, weight.astype(input.dtype))
+        weight = Tensor(weight.astype(input.dtype))
+        if interpolation == "linear" and isinstance(q, Tensor) and q.requires_grad:
+            # q in the graph, as PyTorch's: d weight / dq = n - 1 (0 where the rank was
+            # replaced); the value stays the array's exactly (q - q is 0)
+            weight = weight + ((q - q.detach()).reshape(-1) * scale).masked_fill(
+                np.broadcast_to(replaced, ranks.shape), 0)  # (a fill: NaN there gives 0)
+        result = result.lerp(above, weight)
     result = result.reshape((kept if keepdim else ordered.shape[:-1]) + (qs.size,))
     return result.squeeze(-1) if qs.ndim == 0 else result.movedim(-1, 0)
 

@@ -1316,7 +1316,18 @@ def _scan_dtype(op: str, tensor: Tensor, dtype: Any) -> Tensor:
     if np.dtype(dtype) == np.bool_ and tensor.ndim and tensor.numel():
         raise NotImplementedError(f'"{op}_out_cpu" not implemented for \'Bool\' ({op} with '
                                   f"dtype=bool, input of shape {tensor.shape})")
-    return tensor.astype(dtype)
+    return _reduce_dtype(op, tensor, dtype)
+
+
+def _reduce_dtype(op: str, tensor: Tensor, dtype: Any) -> Tensor:
+    """`tensor` cast to the `dtype=` of sum/prod/cumsum/cumprod; a tensor that requires grad
+    cannot be reduced into an integer or bool dtype (the graph would be cut silently):
+    PyTorch's RuntimeError, outside no_grad."""
+    target = np.dtype(dtype)
+    if target.kind not in "fc" and tensor.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{op}: Autograd not support dtype: {target} (the input requires "
+                           f"grad; reduce in a float dtype, or detach the input first)")
+    return tensor.astype(target)
 
 
 def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
@@ -3204,7 +3215,7 @@ class Tensor:
         keep = _keep_arg(keepdim, keepdims)
         if dtype is None:
             source = _wide_int(self)
-        elif (source := self.astype(dtype)).dtype == np.bool_:  # a bool sum is any(), as
+        elif (source := _reduce_dtype("sum", self, dtype)).dtype == np.bool_:  # any(), as
             return Sum.apply(source, dims, keep).astype(np.bool_)  # PyTorch
         if source.dtype == np.float16:
             total = Sum.apply(source.astype(np.float32), dims, keep)
@@ -4857,7 +4868,9 @@ class Tensor:
         return Tensor._make(_argsort(self._data, axis, descending), None)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> tuple:
-        """(values, indices) of the k largest (or smallest) entries along `dim`."""
+        """(values, indices) of the k largest (or smallest) entries along `dim`, in order
+        (also with sorted=False); among equal values the ones PyTorch's CPU names, in its
+        order, so the gradient goes where PyTorch's goes."""
         refuse_bool("topk", self, TensorError)
         axis = _wrap_dim("topk", dim, self.ndim)
         size = self.shape[axis] if self.ndim else 1
@@ -4867,8 +4880,10 @@ class Tensor:
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             if data.dtype.kind in "iuf" and 0 < k <= data.shape[axis] // 2:
-                return _topk_indices(data, axis, k, largest)
-            return np.take(_argsort(data, axis, largest), np.arange(k), axis=axis)
+                return cpu_order.topk_ties(data, axis, _topk_indices(data, axis, k, largest),
+                                           largest)
+            return cpu_order.topk_ties(data, axis, np.take(_argsort(data, axis, largest),
+                                                           np.arange(k), axis=axis), largest)
 
         return self._select_along("topk", dim, True, find)
 
@@ -4912,7 +4927,8 @@ class Tensor:
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> tuple:
         """(values, indices): the most frequent value along `dim` (the smallest among equally
-        frequent ones) and the index of its last occurrence, as PyTorch on CPU."""
+        frequent ones) and the index PyTorch's CPU names: its last occurrence in up to 16
+        values, else where libstdc++'s sort leaves it (NaN rows: the last occurrence)."""
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             rows = np.moveaxis(data, axis, -1).reshape(-1, data.shape[axis])
@@ -4923,6 +4939,10 @@ class Tensor:
                 value = values[np.argmax(counts)]
                 picks[row_number] = np.flatnonzero((row == value) | (row != row) & (
                     value != value))[-1]
+                if len(row) > 16 and value == value and counts.max() > 1 and not (
+                        row != row).any() and cpu_order.affordable(len(rows), len(row)):
+                    # (up to 16: insertion sort, input order)
+                    picks[row_number] = cpu_order.mode_index(row.tolist(), value)
             shape = np.moveaxis(data, axis, -1).shape[:-1] + (1,)
             return np.moveaxis(picks.reshape(shape), -1, axis)
 
@@ -4936,8 +4956,8 @@ class Tensor:
         _refuse_no_dims("prod", _dim_arg("prod", dim, axis))
         dims = _wrap_dims("prod", _dim_arg("prod", dim, axis), self.ndim)
         if dtype is not None and np.dtype(dtype) == np.bool_:  # bool: a logical and, as PyTorch
-            return self.astype(np.bool_).all(dims, _keep_arg(keepdim, keepdims))
-        source = _wide_int(self) if dtype is None else self.astype(dtype)
+            return _reduce_dtype("prod", self, dtype).all(dims, _keep_arg(keepdim, keepdims))
+        source = _wide_int(self) if dtype is None else _reduce_dtype("prod", self, dtype)
         return Prod.apply(source, dims, _keep_arg(keepdim, keepdims))
 
     def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -4986,10 +5006,25 @@ class Tensor:
             warnings.warn(f"{op}(): degrees of freedom is <= 0 ({count} values per result, "
                           f"correction {correction}): the result is nan or inf", UserWarning,
                           stacklevel=3)
-            with np.errstate(invalid="ignore"):  # (std: sqrt(var), so its gradient is NaN
-                squares = (deviation * deviation).sum(dims, keepdim=keep)  # as PyTorch's,
-                return squares * np.inf if op == "var" else (squares * np.inf).sqrt()  # also
-        return spread / (divisor if op == "var" else math.sqrt(divisor))  # with create_graph)
+            return self._no_dof(op, dims, keep, count - correction)
+        return spread / (divisor if op == "var" else math.sqrt(divisor))
+
+    @xp.quiet
+    def _no_dof(self, op: str, dims: tuple[int, ...] | None, keep: bool, dof: float) -> Tensor:
+        """var/std with correction >= N: PyTorch's values (squares / 0: inf, or NaN where all
+        are equal) and gradients: over dims, var's 2 (x - mean) / (N - correction) g with the
+        signed, unclamped N - correction (+-inf at 0); over everything (dim=None, or 0-d)
+        g * inf (NaN where x = mean); std's through sqrt (0 at inf, NaN at NaN)."""
+        deviation = self - self.mean(dims, keepdim=True).detach()  # (sum of deviations: 0)
+        squares = (deviation * deviation).sum(dims, keepdim=keep)
+        value = squares._data * np.inf
+        if dims is None or not self.ndim:
+            scaled = NoDofSpread.apply(self, value.reshape(squares.shape))
+        else:
+            scaled = squares * (1.0 / dof if dof else math.inf)
+            if dof:  # the value PyTorch's clamped divisor gives, the gradient of the above
+                scaled = scaled + Tensor._make(value - scaled._data, None)
+        return scaled if op == "var" else scaled.sqrt()
 
     @xp.quiet
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
@@ -5081,10 +5116,15 @@ class Tensor:
         source = self if dtype is None else self.astype(dtype)
         _float_only("norm", source)
         dims = _wrap_dims("norm", dim, self.ndim)
-        if p in ("fro", 2, 2.0):
+        if p is None or p in ("fro", 2, 2.0):  # (None: PyTorch's default, the 2-norm)
             return Norm2.apply(source, dims, keepdim)
         if p == "nuc" or isinstance(p, str):
             raise TensorError(f"norm: p={p!r} is not supported (use 2, 'fro', 1, inf, ...)")
+        if (p < 0 or p == math.inf) and 0 in (  # no identity: PyTorch's error, also p < 0
+                self.shape if dims is None else [self.shape[d] for d in dims]):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty "
+                               f"dimension (shape {self.shape}, dim {dims}) because the "
+                               f"operation does not have an identity")
         if p == 1:
             return source.abs().sum(dims, keepdim=keepdim)
         if p in (math.inf, -math.inf):
@@ -5100,10 +5140,6 @@ class Tensor:
                      keepdim: bool) -> Tensor:
         """max |x| (min |x| unless `largest`) over dims. A slice holding NaN gives NaN with
         gradient 0, as PyTorch's inf-norm (amax would send NaN to the whole slice)."""
-        if 0 in (self.shape if dims is None else [self.shape[d] for d in dims]):
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {'' if largest else '-'}"
-                               f"inf norm on an empty dimension (shape {self.shape}, dim {dims})"
-                               " because the operation does not have an identity")
         size = self.abs()
         nan = np.isnan(size._data).any(axis=dims, keepdims=True) if size._data.dtype.kind == \
             "f" else False
@@ -5637,7 +5673,7 @@ def _topk_indices(data: np.ndarray, axis: int, k: int, largest: bool) -> np.ndar
 
 
 # The ops need the Tensor class to exist, so they are imported after it.
-from tinygrad_np import rng  # noqa: E402
+from tinygrad_np import cpu_order, rng  # noqa: E402
 from tinygrad_np.autograd import _RETAINED, run_backward  # noqa: E402
 from tinygrad_np.device import (  # noqa: E402
     CPU,
@@ -5729,7 +5765,16 @@ from tinygrad_np.ops.math import (  # noqa: E402
     Xlogy,
 )
 from tinygrad_np.ops.matmul import MatMul  # noqa: E402
-from tinygrad_np.ops.reduce import AMax, AMin, Max, Min, Nonzero, Sum, c_ordered  # noqa: E402
+from tinygrad_np.ops.reduce import (  # noqa: E402
+    AMax,
+    AMin,
+    Max,
+    Min,
+    NoDofSpread,
+    Nonzero,
+    Sum,
+    c_ordered,
+)
 from tinygrad_np.ops.scan import Cumprod, Cumsum, Norm2, Prod  # noqa: E402
 from tinygrad_np.ops.select import Fmax, Fmin, Maximum, Minimum, PickShared, Where  # noqa: E402
 from tinygrad_np.ops.shape import (  # noqa: E402

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import return_types
+from tinygrad_np.counting import no_derivative_of
+from tinygrad_np.errors import DtypeError
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
 from tinygrad_np.tensor import Tensor, _viewed, tensor_operand, to_tensor
@@ -143,6 +145,9 @@ def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None 
     if data.dtype.kind != "f" or data.ndim < 2:  # (PyTorch takes 1-D as one point per row)
         raise RuntimeError(f"torch.histogramdd: input tensor should have at least 2 dimensions "
                            f"(float, shape (..., D)), got {data.dtype} of shape {data.shape}")
+    if data.dtype == np.float16:  # PyTorch's CPU has no float16 kernel
+        raise DtypeError("histogramdd: \"histogramdd\" not implemented for 'Half' (convert "
+                         "the input with .float() first)")
     points, dims = data.reshape(-1, data.shape[-1]), data.shape[-1]
     if isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor):
         bins = [edges.detach().numpy() for edges in bins]
@@ -154,7 +159,8 @@ def histogramdd(input: Tensor, bins: Any = 10, *, range: Sequence[float] | None 
                            f"of {dims} dims), got {len(range)}")
     counts, edges = np.histogramdd(points, bins, range=pairs, density=density, weights=(
         None if weight is None else to_tensor(weight).detach().numpy().reshape(-1)))
-    return HistogramDD(Tensor(counts.astype(data.dtype)),
+    return HistogramDD(no_derivative_of(Tensor(counts.astype(data.dtype)),
+                                        "_histogramdd_from_bin_cts", input, weight),
                        tuple(Tensor(e.astype(data.dtype)) for e in edges))
 
 

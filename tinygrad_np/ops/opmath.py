@@ -249,9 +249,11 @@ def _spread_rule(x, grad_output, y, ctx):
             y == 0, np.float16(0), grad)
     mean = x.mean(ctx.dims, keepdim=True) if xp.is_tensor(x) else _half(
         np.sum(x, axis=ctx.dims, keepdims=True, dtype=_FLOAT32) / _FLOAT32.type(count))
-    if dof <= 0:
-        return grad * np.nan * (x - mean)
-    return _times(grad, 2.0 / dof) * (x - mean)
+    if dof <= 0 and (ctx.dims is None or not x.ndim):  # over everything: g * inf, NaN at
+        data, centre = (v._data if xp.is_tensor(v) else v for v in (x, mean))  # the mean
+        marks = np.where(data == centre, np.nan, np.inf).astype(data.dtype)
+        return grad * (type(grad)(marks) if xp.is_tensor(grad) else marks)
+    return _times(grad, 2.0 / dof if dof else np.inf) * (x - mean)  # (signed, unclamped)
 
 
 @xp.quiet  # (inf at x = inf with y < 1, silently, as PyTorch)

@@ -121,3 +121,16 @@ class Nonzero(Function):
 
     def backward(ctx, grad_output):
         return None
+
+
+class NoDofSpread(Function):
+    """y = var of all elements with correction >= N (given: inf, or NaN if all are equal);
+    dx = g * (NaN where x = mean(x), else inf): PyTorch's rule for dim=None."""
+
+    def forward(ctx, x, value):
+        ctx.marks = np.where(x == np.mean(x), np.nan, np.inf).astype(x.dtype)
+        return value
+
+    def backward(ctx, grad_output):
+        return grad_output * (ctx.marks if type(grad_output) is np.ndarray else
+                              type(grad_output)(ctx.marks)), None
