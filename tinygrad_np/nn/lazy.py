@@ -9,6 +9,7 @@ module becomes that class."""
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any
 
 from tinygrad_np.dtypes import get_default_dtype
@@ -31,6 +32,7 @@ from tinygrad_np.nn.normalization import (
     register_running_stats,
 )
 from tinygrad_np.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
+from tinygrad_np.rng import get_rng_state, set_rng_state
 from tinygrad_np.tensor import Tensor
 
 _TENSORS = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
@@ -92,7 +94,15 @@ class _Lazy(LazyModuleMixin):
         return isinstance(self.weight, UninitializedParameter)
 
     def extra_repr(self) -> str:
-        return ""  # (until the first call: no settings shown)
+        """The full module's settings with 0 input channels, as PyTorch's lazy repr."""
+        args, kwargs = self._arguments
+        state = get_rng_state()  # (building the stand-in must not move the generator)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (PyTorch's "zero-element tensors" warning)
+                return self.full(0, *args, **kwargs).extra_repr()
+        finally:
+            set_rng_state(state)
 
     def reset_parameters(self) -> None:
         """Nothing until the first call has built the module (as PyTorch's lazy modules);
