@@ -1,0 +1,132 @@
+"""Round 18 (nn): module completeness and PyTorch checkpoint compatibility, against PyTorch."""
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+
+try:
+    import torch
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+
+
+def _error(call):
+    """(type name, message) of what `call()` raises, or None."""
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 (any error is compared)
+        return type(error), str(error)
+    return None
+
+
+# ------------------------------------------------------------- lazy modules' repr
+LAZY = [("LazyConv1d", (4, 3), {}), ("LazyConv2d", (4, 3), {"stride": 2, "padding": 1}),
+        ("LazyConv3d", (2, 2), {"bias": False}), ("LazyConvTranspose1d", (4, 3), {}),
+        ("LazyConvTranspose2d", (4, 3), {"output_padding": 1, "stride": 2}),
+        ("LazyConvTranspose3d", (2, 2), {}), ("LazyBatchNorm1d", (), {}),
+        ("LazyBatchNorm2d", (), {"momentum": 0.3, "affine": False}),
+        ("LazyBatchNorm3d", (), {"eps": 1e-3}), ("LazyInstanceNorm1d", (), {}),
+        ("LazyInstanceNorm2d", (), {"affine": False}),
+        ("LazyInstanceNorm3d", (), {"track_running_stats": False})]
+
+
+@needs_torch
+@pytest.mark.parametrize("name, args, kwargs", LAZY)
+def test_lazy_repr_before_first_call_is_pytorchs(name, args, kwargs):
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+
+
+def test_lazy_repr_does_not_move_the_generator():
+    tg.manual_seed(3)
+    first = tg.rand(4).numpy()
+    tg.manual_seed(3)
+    repr(nn.LazyConv2d(8, 3))
+    repr(nn.LazyBatchNorm2d())
+    assert np.array_equal(tg.rand(4).numpy(), first)
+
+
+def test_lazy_repr_fixed_text_and_after_materialising():
+    layer = nn.LazyConv2d(4, 3, padding=1)
+    assert repr(layer) == "LazyConv2d(0, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
+    layer(tg.zeros(1, 3, 5, 5))
+    assert repr(layer) == "Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
+
+
+# ------------------------------------------------------------- container indices
+def _containers(lib):
+    seq = lib.Sequential(lib.Linear(2, 3), lib.ReLU(), lib.Tanh())
+    return seq, lib.ModuleList([lib.ReLU(), lib.Tanh()])
+
+
+CONTAINER_CALLS = [
+    lambda seq, ml: seq[7], lambda seq, ml: seq[-4], lambda seq, ml: seq.pop(3),
+    lambda seq, ml: seq.__setitem__(5, seq[0]), lambda seq, ml: seq.__delitem__(3),
+    lambda seq, ml: seq["1"], lambda seq, ml: ml[2], lambda seq, ml: ml[-3],
+    lambda seq, ml: ml.pop(2), lambda seq, ml: ml.__delitem__(-3),
+    lambda seq, ml: ml.__setitem__(2, ml[0]), lambda seq, ml: ml.extend(3),
+    lambda seq, ml: seq.extend(3),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("number", range(len(CONTAINER_CALLS)))
+def test_container_index_errors_are_pytorchs(number):
+    call = CONTAINER_CALLS[number]
+    ours, theirs = _error(lambda: call(*_containers(nn))), _error(
+        lambda: call(*_containers(torch.nn)))
+    assert theirs is not None and ours is not None
+    assert ours[0] is theirs[0] or issubclass(ours[0], theirs[0])
+    if theirs[0] is IndexError:
+        assert ours[1] == theirs[1]
+
+
+def test_container_index_fixed_messages_and_valid_indices():
+    seq = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())
+    with pytest.raises(IndexError, match=r"^index 3 is out of range$"):
+        seq[3]
+    with pytest.raises(TypeError):
+        seq["0"]
+    assert isinstance(seq[np.int64(-1)], nn.Sigmoid)
+    assert isinstance(seq.pop(-3), nn.ReLU) and len(seq) == 2
+    holder = nn.ModuleList([nn.ReLU()])
+    with pytest.raises(IndexError, match=r"^index -2 is out of range$"):
+        holder[-2]
+    with pytest.raises(TypeError, match="ModuleList.extend should be called with an iterable"):
+        holder.extend(5)
+    params = nn.ParameterList([nn.Parameter(tg.ones(2))])
+    with pytest.raises(IndexError, match=r"^index 1 is out of range$"):
+        params[1]
+
+
+@needs_torch
+@pytest.mark.parametrize("entries", [3, [3], [("a",)], [("a", 1, 2)]])
+@pytest.mark.parametrize("kind", ["ModuleDict", "ParameterDict"])
+def test_keyed_update_errors_are_pytorchs(kind, entries):
+    ours = _error(lambda: getattr(nn, kind)().update(entries))
+    theirs = _error(lambda: getattr(torch.nn, kind)().update(entries))
+    assert ours is not None and theirs is not None and ours[0] is theirs[0]
+    if kind == "ModuleDict":
+        assert ours[1].replace(" ", "") == theirs[1].replace(" ", "")
+
+
+# ------------------------------------------------------------- Unflatten's sizes
+@needs_torch
+@pytest.mark.parametrize("args", [(1, 5), (1, (2, "a")), (1, (np.int64(2), 3)),
+                                  ("f", (("a", 2), ("b", 3))), (1, (2.0, 3)), (1, None)])
+def test_unflatten_refuses_sizes_as_pytorch(args):
+    ours, theirs = _error(lambda: nn.Unflatten(*args)), _error(lambda: torch.nn.Unflatten(*args))
+    assert theirs is not None and ours == theirs
+
+
+@needs_torch
+@pytest.mark.parametrize("args", [(1, (2, 3)), (1, [2, -1]), (-1, (3, 2))])
+def test_unflatten_accepts_as_pytorch(args):
+    ours, theirs = nn.Unflatten(*args), torch.nn.Unflatten(*args)
+    assert repr(ours) == repr(theirs)
+    assert tuple(ours(tg.ones(4, 6)).shape) == tuple(theirs(torch.ones(4, 6)).shape)
