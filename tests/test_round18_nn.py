@@ -130,3 +130,50 @@ def test_unflatten_accepts_as_pytorch(args):
     ours, theirs = nn.Unflatten(*args), torch.nn.Unflatten(*args)
     assert repr(ours) == repr(theirs)
     assert tuple(ours(tg.ones(4, 6)).shape) == tuple(theirs(torch.ones(4, 6)).shape)
+
+
+# ------------------------------------------------------------- lazy modules' settings
+@needs_torch
+@pytest.mark.parametrize("name, args, kwargs", LAZY)
+def test_lazy_settings_before_first_call_are_pytorchs(name, args, kwargs):
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    settings = {key: value for key, value in vars(theirs).items()
+                if not key.startswith("_") and key != "training"}
+    assert settings
+    for key, value in settings.items():
+        assert getattr(ours, key) == value, key
+    if hasattr(theirs, "_reversed_padding_repeated_twice"):
+        assert list(ours._reversed_padding_repeated_twice) == list(
+            theirs._reversed_padding_repeated_twice)
+
+
+def test_lazy_settings_fixed_values_and_the_build_after():
+    layer = nn.LazyConv2d(6, (3, 5), stride=2, groups=3)
+    assert (layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
+            layer.groups) == (0, 6, (3, 5), (2, 2), 3)
+    layer(tg.zeros(1, 3, 9, 9))
+    assert layer.in_channels == 3 and layer.weight.shape == (6, 1, 3, 5)
+    norm = nn.LazyBatchNorm1d(momentum=0.2)
+    assert (norm.num_features, norm.momentum, norm.eps) == (0, 0.2, 1e-5)
+    norm(tg.randn(4, 5))
+    assert norm.num_features == 5 and norm.running_mean.shape == (5,)
+
+
+@needs_torch
+def test_lazy_conv_checks_as_pytorch():
+    # groups not dividing out_channels: accepted until the first call (PyTorch's stand-in
+    # has 0 output channels), then an error; a strided 'same' padding: refused at once
+    for lib, make in ((torch.nn, torch.ones), (nn, tg.ones)):
+        layer = lib.LazyConv2d(5, 3, groups=2)
+        assert layer.out_channels == 5 and layer.groups == 2
+        with pytest.raises((RuntimeError, ValueError)):
+            layer(make(1, 4, 5, 5))
+        with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+            lib.LazyConv2d(4, 3, stride=2, padding="same")
+
+
+def test_sync_batch_norm_keeps_process_group():
+    group = object()
+    assert nn.SyncBatchNorm(3, process_group=group).process_group is group
+    model = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(3)), group)
+    assert model[0].process_group is group and nn.SyncBatchNorm(3).process_group is None

@@ -36,6 +36,7 @@ from tinygrad_np.rng import get_rng_state, set_rng_state
 from tinygrad_np.tensor import Tensor
 
 _TENSORS = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
+_SETTINGS = ("_reversed_padding_repeated_twice", "_bias")  # the private settings (conv, norm)
 
 
 class LazyModuleMixin:
@@ -67,14 +68,17 @@ class _Lazy(LazyModuleMixin):
         given = inspect.signature(self.full.__init__).bind(None, 0, *args, **kwargs)
         given.apply_defaults()  # (0: the input channels, known at the first call)
         options = given.arguments
+        for name, value in vars(self._stand_in(options)).items():  # the settings (in_channels 0,
+            if name in _SETTINGS or not (name.startswith("_") or name in _TENSORS  # kernel_size
+                                         or name == "training"):  # eps, ...), as PyTorch's
+                setattr(self, name, value)
+        if "out_channels" in options:  # (a conv's stand-in has none, so checks none, PyTorch's)
+            self.out_channels = options["out_channels"]
         dtype = options.get("dtype")
         weight = options.get("affine", True)  # a conv always has a weight
         bias = weight and options.get("bias", True)
         self.weight = UninitializedParameter(dtype=dtype) if weight else None
         self.bias = UninitializedParameter(dtype=dtype) if bias else None
-        for name in ("eps", "momentum", "affine", "track_running_stats"):  # a norm's options
-            if name in options:
-                setattr(self, name, options[name])
         if options.get("track_running_stats"):  # empty until the first call, as PyTorch's
             dtype = get_default_dtype() if dtype is None else dtype
             register_running_stats(self, 0, dtype, True)
@@ -93,16 +97,24 @@ class _Lazy(LazyModuleMixin):
     def has_uninitialized_params(self) -> bool:
         return isinstance(self.weight, UninitializedParameter)
 
-    def extra_repr(self) -> str:
-        """The full module's settings with 0 input channels, as PyTorch's lazy repr."""
-        args, kwargs = self._arguments
+    def _stand_in(self, options: dict) -> Module:
+        """The full module with 0 input channels (and a conv with 0 output channels, as
+        PyTorch's): its settings are this module's until the first call (PyTorch's lazy
+        modules show them: `in_channels` 0, `kernel_size`, ...)."""
+        options = {name: value for name, value in options.items() if name != "self"}
+        if "out_channels" in options:
+            options["out_channels"] = 0
         state = get_rng_state()  # (building the stand-in must not move the generator)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # (PyTorch's "zero-element tensors" warning)
-                return self.full(0, *args, **kwargs).extra_repr()
+                return self.full(**options)
         finally:
             set_rng_state(state)
+
+    def extra_repr(self) -> str:
+        """The full module's settings with 0 input channels, as PyTorch's lazy repr."""
+        return self.full.extra_repr(self)
 
     def reset_parameters(self) -> None:
         """Nothing until the first call has built the module (as PyTorch's lazy modules);
