@@ -177,3 +177,32 @@ def test_sync_batch_norm_keeps_process_group():
     assert nn.SyncBatchNorm(3, process_group=group).process_group is group
     model = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(3)), group)
     assert model[0].process_group is group and nn.SyncBatchNorm(3).process_group is None
+
+
+# ------------------------------------------------------------- Module internals PyTorch code reads
+def test_missing_forward_message_is_pytorchs():
+    class NoForward(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError,
+                       match=r'^Module \[NoForward\] is missing the required "forward" function$'):
+        NoForward()(tg.ones(1))
+
+
+@needs_torch
+def test_non_persistent_buffers_set_as_pytorch():
+    for lib, make in ((torch.nn, torch.ones), (nn, tg.ones)):
+        module = lib.BatchNorm1d(2)
+        assert set(module._non_persistent_buffers_set) == set()
+        module.register_buffer("scratch", make(1), persistent=False)
+        assert set(module._non_persistent_buffers_set) == {"scratch"}
+        assert "scratch" in module._non_persistent_buffers_set
+        assert "running_mean" not in module._non_persistent_buffers_set
+        module._non_persistent_buffers_set.add("running_mean")  # left out of the state dict
+        assert list(module.state_dict()) == ["weight", "bias", "running_var",
+                                             "num_batches_tracked"]
+        module._non_persistent_buffers_set.discard("running_mean")
+        module._non_persistent_buffers_set.discard("scratch")  # persistent again
+        assert list(module.state_dict()) == ["weight", "bias", "running_mean", "running_var",
+                                             "num_batches_tracked", "scratch"]
+        assert len(lib.Linear(2, 2)._non_persistent_buffers_set) == 0

@@ -28,7 +28,7 @@ from __future__ import annotations
 import warnings
 from abc import ABCMeta
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, MutableSet
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -125,6 +125,32 @@ def _members(value: Any, name: str) -> Iterator[tuple[str, Module | Parameter]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _members(item, f"{name}.{key}")
+
+
+class _NonPersistent(MutableSet):
+    """PyTorch's private `module._non_persistent_buffers_set`, as a live view: the names of
+    this module's own buffers that state_dict() leaves out; `add(name)` makes the buffer
+    `name` one of them, `discard(name)` makes it persistent again."""
+
+    def __init__(self, module: Module) -> None:
+        self._names: dict[str, bool] = vars(module).get("_buffer_names", {})
+
+    def __contains__(self, name: object) -> bool:
+        return self._names.get(name) is False  # type: ignore[call-overload]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, persistent in self._names.items() if not persistent])
+
+    def __len__(self) -> int:
+        return sum(not persistent for persistent in self._names.values())
+
+    def add(self, name: str) -> None:
+        if name in self._names:  # (a name that is no buffer: nothing to leave out)
+            self._names[name] = False
+
+    def discard(self, name: str) -> None:
+        if name in self._names:
+            self._names[name] = True
 
 
 class _Members(MutableMapping):
@@ -276,7 +302,8 @@ class Module:
         attributes.get("_none_modules", set()).discard(name)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  f'"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._parameters_named:
@@ -496,6 +523,10 @@ class Module:
     @property
     def _buffers(self) -> _Members:
         return _Members(self, "buffers")
+
+    @property
+    def _non_persistent_buffers_set(self) -> _NonPersistent:
+        return _NonPersistent(self)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules as (name, module); names inside lists read `layers.0`."""
