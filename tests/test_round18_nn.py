@@ -206,3 +206,30 @@ def test_non_persistent_buffers_set_as_pytorch():
         assert list(module.state_dict()) == ["weight", "bias", "running_mean", "running_var",
                                              "num_batches_tracked", "scratch"]
         assert len(lib.Linear(2, 2)._non_persistent_buffers_set) == 0
+
+
+# ------------------------------------------------------------- AlphaDropout's inplace flag
+@pytest.mark.parametrize("name", ["AlphaDropout", "FeatureAlphaDropout"])
+def test_alpha_dropout_modules_never_overwrite_their_input(name):
+    # PyTorch's modules show inplace=True but call the functional form without it
+    layer = getattr(nn, name)(0.5, inplace=True)
+    assert repr(layer) == f"{name}(p=0.5, inplace=True)"
+    x = tg.ones(4, 6, 3)
+    y = layer(x)
+    assert y is not x and np.array_equal(x.numpy(), np.ones((4, 6, 3), np.float32))
+    assert not np.array_equal(y.numpy(), x.numpy())
+    layer.eval()
+    assert np.array_equal(layer(x).numpy(), x.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["AlphaDropout", "FeatureAlphaDropout", "Dropout", "Dropout2d",
+                                  "ReLU", "Hardtanh", "RReLU", "SELU"])
+def test_inplace_flag_changes_the_input_as_in_pytorch(name):
+    outcome = []
+    for lib, make in ((torch.nn, torch.ones), (nn, tg.ones)):
+        x = make(2, 4, 6, 3) * -0.5
+        before = x.numpy().copy()
+        y = getattr(lib, name)(inplace=True)(x)
+        outcome.append((y is x, np.array_equal(x.numpy(), before)))
+    assert outcome[0] == outcome[1]
