@@ -233,3 +233,41 @@ def test_inplace_flag_changes_the_input_as_in_pytorch(name):
         y = getattr(lib, name)(inplace=True)(x)
         outcome.append((y is x, np.array_equal(x.numpy(), before)))
     assert outcome[0] == outcome[1]
+
+
+# ------------------------------------------------ _modules / _parameters keep every name
+@needs_torch
+def test_private_member_dicts_list_a_member_under_each_name():
+    for lib in (torch.nn, nn):
+        relu = lib.ReLU()
+        seq = lib.Sequential(relu, relu)
+        assert list(seq._modules) == ["0", "1"] and len(seq._modules) == 2
+        assert [name for name, _ in seq.named_children()] == ["0"]
+        assert list((seq + seq)._modules) == ["0", "1", "2", "3"]
+        layer = lib.Linear(1, 1)
+        layer.tied = layer.weight
+        assert list(layer._parameters) == ["weight", "bias", "tied"]
+        assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+        assert list(layer.state_dict()) == ["weight", "bias", "tied"]
+
+
+# ------------------------------------------------ ModuleDict/ParameterDict reserved keys
+@needs_torch
+@pytest.mark.parametrize("key", ["training", "forward", "keys", "update", "state_dict", "a",
+                                 "weight"])
+@pytest.mark.parametrize("kind", ["ModuleDict", "ParameterDict"])
+def test_keyed_containers_refuse_taken_names_as_pytorch(kind, key):
+    outcome = []
+    for lib, make in ((torch.nn, torch.ones), (nn, tg.ones)):
+        value = lib.ReLU() if kind == "ModuleDict" else lib.Parameter(make(1))
+        outcome.append(_error(lambda lib=lib, value=value: getattr(lib, kind)().__setitem__(
+            key, value)))
+    assert outcome[0] == outcome[1]
+
+
+def test_module_dict_taken_name_fixed_message():
+    with pytest.raises(KeyError, match="attribute 'forward' already exists"):
+        nn.ModuleDict({"forward": nn.ReLU()})
+    holder = nn.ModuleDict({"a": nn.ReLU()})
+    holder["a"] = nn.Tanh()  # replacing an entry is fine
+    assert isinstance(holder["a"], nn.Tanh)

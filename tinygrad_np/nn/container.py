@@ -364,6 +364,9 @@ class _KeyedMembers(Module):
         if not isinstance(key, str):
             raise TypeError(f"{self.kind}: keys must be strings, got {type(key).__name__}")
         check_member_name("module" if self.member_type is Module else "parameter", key)
+        taken = self.member_type is Module if key == "training" else hasattr(type(self), key)
+        if taken and key not in self._items:  # a method's name (PyTorch's add_module check)
+            raise KeyError(f"attribute '{key}' already exists")
         self._items[key] = self.convert(value)
 
     def __delitem__(self, key: str) -> None:

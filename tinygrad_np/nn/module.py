@@ -165,10 +165,11 @@ class _Members(MutableMapping):
         module = self._module
         if self._kind == "buffers":
             return dict(module.named_buffers(recurse=False))
-        if self._kind == "modules":
-            found: dict[str, Any] = dict(module.named_children())
-        else:
-            found = dict(module.named_parameters(recurse=False))
+        # (every name a member has, as PyTorch's dicts: a module or parameter set under two
+        # names is there twice, where named_children() and named_parameters() list it once)
+        kind = Module if self._kind == "modules" else Parameter
+        found: dict[str, Any] = {name: member for name, member in module._direct_members()
+                                 if isinstance(member, kind)}
         empty = _none_members(module, self._kind)
         if not empty:
             return found
