@@ -271,3 +271,84 @@ def test_module_dict_taken_name_fixed_message():
     holder = nn.ModuleDict({"a": nn.ReLU()})
     holder["a"] = nn.Tanh()  # replacing an entry is fine
     assert isinstance(holder["a"], nn.Tanh)
+
+
+# ------------------------------------------------------------- a checkpoint into lazy modules
+def _lazy_source():
+    source = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Conv1d(4, 2, 3),
+                                 torch.nn.BatchNorm1d(2), torch.nn.ConvTranspose1d(2, 3, 2),
+                                 torch.nn.BatchNorm1d(3, affine=False))
+    source.train()
+    source(torch.randn(4, 4, 3))
+    return source.eval()
+
+
+def _lazy_model(lib):
+    return lib.Sequential(lib.LazyLinear(4), lib.LazyConv1d(2, 3), lib.LazyBatchNorm1d(),
+                          lib.LazyConvTranspose1d(3, 2), lib.LazyBatchNorm1d(affine=False))
+
+
+@needs_torch
+def test_state_dict_loads_into_lazy_modules_as_pytorch():
+    torch.manual_seed(0)
+    source = _lazy_source()
+    x = np.random.default_rng(0).standard_normal((2, 4, 3)).astype(np.float32)
+    theirs = _lazy_model(torch.nn)
+    theirs.load_state_dict(source.state_dict())
+    theirs.eval()
+    ours = _lazy_model(nn)
+    result = ours.load_state_dict({k: v.numpy() for k, v in source.state_dict().items()})
+    assert repr(result) == "<All keys matched successfully>"
+    assert [tuple(p.shape) for p in ours.parameters()] == [
+        tuple(p.shape) for p in theirs.parameters()]
+    assert not any(layer.has_uninitialized_params() for layer in ours)
+    ours.eval()
+    expected = source(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours(tg.tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(theirs(torch.tensor(x)).detach().numpy(), expected)
+    assert [type(layer).__name__ for layer in ours] == [type(layer).__name__ for layer in theirs]
+    assert repr(ours[0]) == "Linear(in_features=3, out_features=4, bias=True)"
+
+
+def test_lazy_load_then_first_call_draws_nothing_and_keeps_values():
+    weight = np.arange(6, dtype=np.float32).reshape(2, 3)
+    tg.manual_seed(5)
+    expected = tg.rand(3).numpy()
+    tg.manual_seed(5)
+    layer = nn.LazyLinear(2)
+    optimizer = tg.optim.SGD(layer.parameters(), lr=1.0)  # holds the placeholders
+    layer.load_state_dict({"weight": weight, "bias": np.zeros(2, np.float32)})
+    out = layer(tg.ones(1, 3))
+    np.testing.assert_array_equal(out.numpy(), [[3.0, 12.0]])
+    assert np.array_equal(tg.rand(3).numpy(), expected)  # the generator did not move
+    out.sum().backward()
+    optimizer.step()  # the optimizer's tensors are the module's
+    np.testing.assert_array_equal(layer.weight.numpy(), weight - 1)
+
+
+def test_lazy_partial_load_draws_only_what_is_missing():
+    layer = nn.LazyLinear(4)
+    keys = layer.load_state_dict({"weight": np.ones((4, 3), np.float32)}, strict=False)
+    assert keys.missing_keys == ["bias"] and isinstance(layer.bias, nn.UninitializedParameter)
+    layer(tg.ones(2, 3))
+    assert type(layer) is nn.Linear and layer.weight.numpy().sum() == 12.0
+    bias = layer.bias.numpy()
+    assert bias.shape == (4,) and np.all(np.abs(bias) <= 1 / np.sqrt(3)) and bias.any()
+    conv = nn.LazyConv1d(4, 3)
+    conv.load_state_dict({"weight": np.ones((4, 2, 3), np.float32)}, strict=False)
+    conv(tg.ones(1, 2, 5))
+    assert type(conv) is nn.Conv1d and conv.weight.numpy().sum() == 24.0
+    assert conv.in_channels == 2 and conv.bias.shape == (4,)
+
+
+def test_failed_load_leaves_lazy_placeholders():
+    model = nn.Sequential(nn.LazyLinear(4), nn.Linear(2, 2))
+    with pytest.raises(RuntimeError, match="size mismatch for 1.weight"):
+        model.load_state_dict({"0.weight": np.ones((4, 3), np.float32),
+                               "0.bias": np.ones(4, np.float32),
+                               "1.weight": np.ones((3, 3), np.float32),
+                               "1.bias": np.ones(2, np.float32)})
+    assert isinstance(model[0].weight, nn.UninitializedParameter)
+    assert model[0].has_uninitialized_params()
+    model[0](tg.ones(2, 5))  # built from the input as if nothing had been loaded
+    assert model[0].weight.shape == (4, 5) and not np.all(model[0].weight.numpy() == 1)

@@ -51,6 +51,20 @@ class LazyModuleMixin:
         return any(is_lazy(tensor) for tensor in self._parameters.values()) or any(
             is_lazy(tensor) for tensor in self._buffers.values())
 
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: list[str],
+                              unexpected_keys: list[str], error_msgs: list[str]) -> None:
+        """As PyTorch's lazy modules: a placeholder whose key the state dict holds first takes
+        that value's shape (materialized), so a checkpoint loads before the first call; the
+        first call then keeps the loaded values (a failed load makes it a placeholder again)."""
+        for name, tensor, _ in self._own_tensors():  # type: ignore[attr-defined]
+            shape = getattr(state_dict.get(prefix + name), "shape", None)
+            if is_lazy(tensor) and shape is not None and not is_lazy(state_dict[prefix + name]):
+                tensor.materialize(tuple(shape))
+        super()._load_from_state_dict(  # type: ignore[misc]
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+            error_msgs)
+
 
 class _Lazy(LazyModuleMixin):
     """The conv and norm lazy modules' shared part: `full` is the module class built at the
@@ -95,7 +109,7 @@ class _Lazy(LazyModuleMixin):
         return None
 
     def has_uninitialized_params(self) -> bool:
-        return isinstance(self.weight, UninitializedParameter)
+        return any(is_lazy(getattr(self, name, None)) for name in _TENSORS)
 
     def _stand_in(self, options: dict) -> Module:
         """The full module with 0 input channels (and a conv with 0 output channels, as
@@ -128,14 +142,18 @@ class _Lazy(LazyModuleMixin):
         args, kwargs = self._arguments
         unbatched = self.spatial and input.ndim == self.spatial + 1  # (C, ...): no batch dim
         dtype = self._dtype()
+        loaded = not self.has_uninitialized_params()  # (all loaded from a state dict)
+        state = get_rng_state() if loaded else None  # (then nothing is drawn, as PyTorch)
         full = self.full(input.shape[0 if unbatched else 1], *args,
                          **{**kwargs, **({} if dtype is None else {"dtype": dtype})})
+        if state is not None:
+            set_rng_state(state)
         for name in _TENSORS:  # the values drawn, in the tensors already held (an optimizer's)
             mine, theirs = getattr(self, name, None), getattr(full, name, None)
             if isinstance(mine, Tensor) and isinstance(theirs, Tensor):
-                if is_lazy(mine):
+                if is_lazy(mine):  # (one materialized by load_state_dict keeps its values)
                     mine.materialize(theirs.shape)
-                mine._data = theirs._data
+                    mine._data = theirs._data
                 setattr(full, name, mine)
         hooks, training = self.__dict__.get("_module_hooks"), self.training
         vars(self).clear()

@@ -45,7 +45,7 @@ from tinygrad_np.device import (
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import backward_hooks
-from tinygrad_np.nn.parameter import Buffer, Parameter
+from tinygrad_np.nn.parameter import Buffer, Parameter, is_lazy
 from tinygrad_np.tensor import Tensor, _lock
 
 # The attributes holding hooks, not members (a hook may be a callable Module).
@@ -1365,7 +1365,7 @@ def _snapshot(module: Module) -> tuple[list, list, list]:
     """Copies of every tensor below `module`, which module holds it under which name, and
     the extra state of the modules that have one, for load_state_dict to put back on
     failure."""
-    tensors = [(tensor, tensor._data.copy(), tensor._version)
+    tensors = [(tensor, tensor._data.copy(), tensor._version, type(tensor))
                for _, tensor, _ in module._named_state()]
     extra = [(each, each.get_extra_state()) for each in module.modules()
              if type(each).set_extra_state is not Module.set_extra_state
@@ -1383,8 +1383,12 @@ def _restore(snapshot: tuple[list, list, list], extra_set: list[Module]) -> None
         if current is not None and current is not tensor:
             _replace_member(each, name, current, tensor)
     with no_grad():
-        for tensor, values, version in tensors:
-            if tensor.shape == values.shape and tensor.dtype == values.dtype:
+        for tensor, values, version, kind in tensors:
+            if type(tensor) is not kind:  # a lazy placeholder the load materialized: again one
+                tensor.__class__, tensor._data = kind, values
+            elif is_lazy(tensor):  # (a placeholder untouched: nothing to put back)
+                continue
+            elif tensor.shape == values.shape and tensor.dtype == values.dtype:
                 tensor._copy_array_(values)
             else:  # an override gave it another array: the old one back
                 leaf = tensor.requires_grad and tensor.grad_fn is None
