@@ -352,3 +352,25 @@ def test_failed_load_leaves_lazy_placeholders():
     assert model[0].has_uninitialized_params()
     model[0](tg.ones(2, 5))  # built from the input as if nothing had been loaded
     assert model[0].weight.shape == (4, 5) and not np.all(model[0].weight.numpy() == 1)
+
+
+# ------------------------------------------------------------- ModuleList repr of subclasses
+@needs_torch
+def test_module_list_repr_folds_under_the_subclass_name():
+    texts = []
+    for lib in (torch.nn, nn):
+        class Stack(lib.ModuleList):
+            pass
+
+        class Symmetric(lib.Module):
+            def forward(self, x):
+                return x.triu() + x.triu(1).transpose(-1, -2)
+
+        layer = lib.Linear(3, 3)
+        for _ in range(2):
+            lib.utils.parametrize.register_parametrization(layer, "weight", Symmetric())
+        texts.append((repr(Stack([lib.ReLU(), lib.ReLU(), lib.Tanh()])), repr(Stack()),
+                      repr(layer.parametrizations)))
+    assert texts[0] == texts[1]
+    assert texts[1][0] == "Stack(\n  (0-1): 2 x ReLU()\n  (2): Tanh()\n)"
+    assert "(0-1): 2 x Symmetric()" in texts[1][2]

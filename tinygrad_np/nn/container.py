@@ -294,20 +294,25 @@ class ModuleList(Module):
         self._items.insert(index, _module(module, "ModuleList.insert"))
 
     def __repr__(self) -> str:
-        # As PyTorch: runs of equal-looking modules fold into "(0-2): 3 x Linear(...)".
-        if not self._items:
-            return "ModuleList()"
-        lines, start = [], 0
-        texts = [repr(module) for module in self._items]
-        while start < len(texts):
-            end = start
-            while end + 1 < len(texts) and texts[end + 1] == texts[start]:
-                end += 1
-            label = f"({start})" if end == start else f"({start}-{end}): {end - start + 1} x"
-            sep = ":" if end == start else ""
-            lines.append(f"{label}{sep} " + texts[start].replace("\n", "\n  "))
-            start = end + 1
-        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+        return folded_repr(self._get_name(), self._items)
+
+
+def folded_repr(name: str, modules: list[Any]) -> str:
+    """PyTorch's ModuleList repr (its subclasses' too, under their own name): runs of
+    equal-looking modules fold into "(0-2): 3 x Linear(...)"."""
+    if not modules:
+        return f"{name}()"
+    lines, start = [], 0
+    texts = [repr(module) for module in modules]
+    while start < len(texts):
+        end = start
+        while end + 1 < len(texts) and texts[end + 1] == texts[start]:
+            end += 1
+        label = f"({start})" if end == start else f"({start}-{end}): {end - start + 1} x"
+        sep = ":" if end == start else ""
+        lines.append(f"{label}{sep} " + texts[start].replace("\n", "\n  "))
+        start = end + 1
+    return f"{name}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class _KeyedMembers(Module):
