@@ -374,3 +374,46 @@ def test_module_list_repr_folds_under_the_subclass_name():
     assert texts[0] == texts[1]
     assert texts[1][0] == "Stack(\n  (0-1): 2 x ReLU()\n  (2): Tanh()\n)"
     assert "(0-1): 2 x Symmetric()" in texts[1][2]
+
+
+# ------------------------------------------------------------- registration order of late members
+def _late_members(lib, make):
+    class Late(lib.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = None  # a plain attribute first: the Parameter set later comes last
+            self.child = None
+            self.register_buffer("stat", make(1))
+            self.bias = lib.Parameter(make(1))
+            self.other = lib.Linear(1, 1)
+            self.weight = lib.Parameter(make(2))
+            self.child = lib.Linear(1, 1)
+            self.stat = lib.Parameter(make(3))  # a buffer replaced by a Parameter
+
+    return Late()
+
+
+@needs_torch
+def test_late_members_are_ordered_as_pytorch_registers_them():
+    orders = []
+    for lib, make in ((torch.nn, torch.ones), (nn, tg.ones)):
+        module = _late_members(lib, make)
+        orders.append((list(module.state_dict()), [n for n, _ in module.named_parameters()],
+                       [n for n, _ in module.named_buffers()],
+                       [n for n, _ in module.named_children()]))
+    assert orders[0] == orders[1]
+
+
+def test_late_members_fixed_order_and_optimizer_indices():
+    module = _late_members(nn, tg.ones)
+    assert list(module.state_dict()) == ["bias", "weight", "stat", "other.weight",
+                                         "other.bias", "child.weight", "child.bias"]
+    assert not list(module.named_buffers())
+    state = tg.optim.SGD(module.parameters(), lr=0.1).state_dict()
+    assert state["param_groups"][0]["params"] == list(range(7))
+    assert [p.shape for p in module.parameters()][:3] == [(1,), (2,), (3,)]
+    registered = nn.Linear(2, 2)
+    registered.register_parameter("extra", None)  # a registered None keeps its place
+    registered.late = nn.Parameter(tg.ones(1))
+    registered.extra = nn.Parameter(tg.ones(1))
+    assert list(registered.state_dict()) == ["weight", "bias", "extra", "late"]

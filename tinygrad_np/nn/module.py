@@ -287,6 +287,8 @@ class Module:
                 value is None or isinstance(value, Tensor)):
             raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                             "(torch.nn.Buffer, torch.Tensor or None expected)")
+        if isinstance(value, (Parameter, Module)) and name in vars(self):
+            _register_last(self, name, value)
         object.__setattr__(self, name, value)
 
     def __setstate__(self, state: dict) -> None:
@@ -1163,6 +1165,19 @@ class Module:
         lines = extra_lines + child_lines
         body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
         return f"{self._get_name()}({body})"
+
+
+def _register_last(module: Module, name: str, value: Parameter | Module) -> None:
+    """A Parameter or Module set under a name that holds no member of its kind (a plain
+    value, None never registered, a buffer, a child replaced by a Parameter) is registered
+    anew, so it comes last among its kind, as in PyTorch's dicts (the order of state_dict()
+    and parameters(), which optimizer states follow): the old attribute is dropped first."""
+    attributes = vars(module)
+    kind, empty = (Parameter, "_none_parameters") if isinstance(value, Parameter) else (
+        Module, "_none_modules")
+    if not isinstance(attributes[name], kind) and name not in attributes.get(empty, ()):
+        del attributes[name]
+        attributes.get("_buffer_names", {}).pop(name, None)  # (a buffer no more)
 
 
 def _refuse_before_init(kind: str) -> None:
