@@ -417,3 +417,16 @@ def test_late_members_fixed_order_and_optimizer_indices():
     registered.late = nn.Parameter(tg.ones(1))
     registered.extra = nn.Parameter(tg.ones(1))
     assert list(registered.state_dict()) == ["weight", "bias", "extra", "late"]
+
+
+@needs_torch
+@pytest.mark.parametrize("first", [3, None])
+def test_buffer_over_a_plain_attribute_is_refused_as_pytorch(first):
+    for lib, make in ((torch.nn, torch.ones), (nn, tg.ones)):
+        module = lib.Module()
+        module.x = first
+        with pytest.raises(KeyError, match="attribute 'x' already exists"):
+            module.x = lib.Buffer(make(1))
+        module.register_buffer("y", make(1))
+        module.y = lib.Buffer(make(2))  # a buffer replacing a buffer is fine
+        assert tuple(module.y.shape) == (2,) and list(module.state_dict()) == ["y"]

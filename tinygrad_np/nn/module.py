@@ -264,6 +264,8 @@ class Module:
                 kind = "parameter" if isinstance(current, Parameter) else "child module"
                 raise TypeError(f"cannot assign a Buffer as {name!r}, which holds a {kind} "
                                 "(delete it first)")
+            if name in vars(self) and name not in vars(self).get("_buffer_names", ()):
+                raise KeyError(f"attribute '{name}' already exists")  # (PyTorch's refusal)
             vars(self).setdefault("_buffer_names", {})[name] = value.persistent
         elif isinstance(vars(self).get(name), Parameter) or name in vars(self).get(
                 "_none_parameters", ()):
