@@ -430,3 +430,19 @@ def test_buffer_over_a_plain_attribute_is_refused_as_pytorch(first):
         module.register_buffer("y", make(1))
         module.y = lib.Buffer(make(2))  # a buffer replacing a buffer is fine
         assert tuple(module.y.shape) == (2,) and list(module.state_dict()) == ["y"]
+
+
+@needs_torch
+def test_backward_hook_dicts_as_pytorch():
+    def hook(*args):
+        return None
+
+    for lib in (torch.nn, nn):
+        layer = lib.Linear(2, 2)
+        assert len(layer._backward_hooks) == len(layer._backward_pre_hooks) == 0
+        handle = layer.register_full_backward_hook(hook)
+        layer.register_full_backward_pre_hook(hook)
+        assert list(layer._backward_hooks.values()) == [hook]
+        assert list(layer._backward_pre_hooks.values()) == [hook]
+        handle.remove()
+        assert len(layer._backward_hooks) == 0

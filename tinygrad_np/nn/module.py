@@ -411,6 +411,13 @@ class Module:
                                       "snapshot: register and remove through the handles)")
     _forward_hooks = property(lambda self: self._hooks_view("post"),
                               doc="PyTorch's {handle id: hook} of the forward hooks (a snapshot)")
+    _backward_hooks = property(
+        lambda self: {**self.__dict__.get("_module_hooks", {}).get("legacy", {}),
+                      **self.__dict__.get("_module_hooks", {}).get("backward", {})},
+        doc="PyTorch's {handle id: hook} of the (full) backward hooks (a snapshot)")
+    _backward_pre_hooks = property(
+        lambda self: dict(self.__dict__.get("_module_hooks", {}).get("backward_pre", {})),
+        doc="PyTorch's {handle id: hook} of the backward pre-hooks (a snapshot)")
 
     def register_forward_pre_hook(self, hook: Any, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
