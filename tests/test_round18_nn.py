@@ -446,3 +446,16 @@ def test_backward_hook_dicts_as_pytorch():
         assert list(layer._backward_pre_hooks.values()) == [hook]
         handle.remove()
         assert len(layer._backward_hooks) == 0
+
+
+@needs_torch
+@pytest.mark.parametrize("name", [name for name, _, _ in LAZY])
+def test_lazy_signatures_name_pytorchs_arguments(name):
+    import inspect
+
+    def described(cls):
+        return [(p.name, p.default) for p in inspect.signature(cls).parameters.values()]
+
+    assert described(getattr(nn, name)) == described(getattr(torch.nn, name))
+    with pytest.raises(TypeError):
+        getattr(nn, name)(not_an_argument=1)

@@ -183,9 +183,19 @@ def _lazy(full: type, base: type, spatial: int = 0, **defaults: Any) -> type:
     """The lazy class of `full`: `base` and `full` (a conv) or its base (a norm: PyTorch's
     LazyBatchNorm2d is a _BatchNorm, not a BatchNorm2d)."""
     bases = (base, full if base is _LazyConvXdMixin else full.__base__)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        _Lazy.__init__(self, *args, **kwargs)
+
+    # PyTorch's signature: the full class's without its first size (and with `defaults`)
+    self_parameter, _, *rest = inspect.signature(full.__init__).parameters.values()
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [self_parameter] + [parameter.replace(default=defaults.get(parameter.name,
+                                                                   parameter.default))
+                            for parameter in rest])
     return type(f"Lazy{full.__name__}", bases, {
         "full": full, "cls_to_become": full, "defaults": defaults, "spatial": spatial,
-        "__module__": __name__,
+        "__module__": __name__, "__init__": __init__,
         "__doc__": f"{full.__name__} whose input channels come from its first input."})
 
 
