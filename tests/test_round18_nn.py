@@ -459,3 +459,11 @@ def test_lazy_signatures_name_pytorchs_arguments(name):
     assert described(getattr(nn, name)) == described(getattr(torch.nn, name))
     with pytest.raises(TypeError):
         getattr(nn, name)(not_an_argument=1)
+
+
+@pytest.mark.parametrize("device", ["xpu", "ipu", "mtia"])
+def test_other_accelerator_moves_fail_clearly(device):
+    layer = nn.Linear(2, 2)
+    with pytest.raises(RuntimeError, match=f"device '{device}' is not available"):
+        getattr(layer, device)()
+    assert nn.Module.dump_patches is False

@@ -933,6 +933,20 @@ class Module:
         """Always raises: tinygrad_np has no GPU backend."""
         return self.to("cuda")
 
+    def xpu(self, *args: Any, **kwargs: Any) -> Module:
+        """Always raises, as `cuda()`: only the CPU here."""
+        return self.to("xpu")
+
+    def ipu(self, *args: Any, **kwargs: Any) -> Module:
+        """Always raises, as `cuda()`: only the CPU here."""
+        return self.to("ipu")
+
+    def mtia(self, *args: Any, **kwargs: Any) -> Module:
+        """Always raises, as `cuda()`: only the CPU here."""
+        return self.to("mtia")
+
+    dump_patches = False  # (PyTorch's class attribute, kept for code that reads it)
+
     # ----------------------------------------------------------------- weights in and out
     def state_dict(self, *args: Any, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
