@@ -467,3 +467,18 @@ def test_other_accelerator_moves_fail_clearly(device):
     with pytest.raises(RuntimeError, match=f"device '{device}' is not available"):
         getattr(layer, device)()
     assert nn.Module.dump_patches is False
+
+
+@needs_torch
+def test_uninitialized_state_dict_round_trip_as_pytorch():
+    for lib, make in ((torch.nn, torch.ones), (nn, tg.ones)):
+        source = lib.Sequential(lib.LazyLinear(3), lib.LazyBatchNorm1d())
+        state = source.state_dict()
+        assert [type(value).__name__ for value in state.values()] == [
+            "UninitializedParameter"] * 4 + ["UninitializedBuffer"] * 2 + ["Tensor"]
+        target = lib.Sequential(lib.LazyLinear(3), lib.LazyBatchNorm1d())
+        assert repr(target.load_state_dict(state)) == "<All keys matched successfully>"
+        assert target[0].has_uninitialized_params()  # still lazy: built at the first call
+        assert tuple(target(make(2, 4)).shape) == (2, 3)
+        with pytest.raises(RuntimeError):
+            lib.Linear(2, 3).load_state_dict(lib.LazyLinear(3).state_dict())

@@ -58,9 +58,9 @@ class LazyModuleMixin:
         that value's shape (materialized), so a checkpoint loads before the first call; the
         first call then keeps the loaded values (a failed load makes it a placeholder again)."""
         for name, tensor, _ in self._own_tensors():  # type: ignore[attr-defined]
-            shape = getattr(state_dict.get(prefix + name), "shape", None)
-            if is_lazy(tensor) and shape is not None and not is_lazy(state_dict[prefix + name]):
-                tensor.materialize(tuple(shape))
+            value = state_dict.get(prefix + name)
+            if is_lazy(tensor) and not is_lazy(value) and hasattr(value, "shape"):
+                tensor.materialize(tuple(value.shape))
         super()._load_from_state_dict(  # type: ignore[misc]
             state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
             error_msgs)

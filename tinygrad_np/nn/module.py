@@ -976,8 +976,9 @@ class Module:
         """Put this module's own parameters, persistent buffers and extra state (not its
         children's) into `destination` (override to change what is saved, as in PyTorch)."""
         for name, tensor, persistent in self._own_tensors():
-            if persistent is not False:
-                destination[prefix + name] = tensor if keep_vars else tensor.detach()
+            if persistent is not False:  # (a lazy placeholder as itself, as PyTorch's)
+                destination[prefix + name] = tensor if keep_vars or is_lazy(tensor) else (
+                    tensor.detach())
         if type(self).get_extra_state is not Module.get_extra_state:
             destination[prefix + "_extra_state"] = self.get_extra_state()
 
@@ -1136,6 +1137,8 @@ class Module:
         assign = bool(local_metadata.get("assign_to_params_buffers", False))
         for name, tensor in own.items():
             key = prefix + name
+            if key in state_dict and is_lazy(tensor) and is_lazy(state_dict[key]):
+                continue  # both uninitialized (a lazy model's state dict): nothing to load
             if key in state_dict:
                 value = _loadable_value(key, state_dict[key], tensor, assign)
                 if isinstance(value, str):
