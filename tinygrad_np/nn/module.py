@@ -1456,6 +1456,12 @@ def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = Fal
     values the parameter's dtype cannot hold (nan or 1e30 into int64, 1e300 into float32)
     are refused, where PyTorch would store an undefined integer or inf."""
     given = value if isinstance(value, Tensor) else None
+    if is_lazy(value):  # (a lazy module's placeholder: no shape to copy)
+        return (f"While copying the parameter named \"{name}\": can't access the shape of an "
+                "uninitialized parameter or buffer. This error usually happens in "
+                "`load_state_dict` when trying to load an uninitialized parameter into an "
+                "initialized one. Call `forward` to initialize the parameters before "
+                "accessing their attributes.")
     if isinstance(value, Tensor):
         array = value._data
     elif isinstance(value, (np.ndarray, np.generic)):
