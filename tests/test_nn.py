@@ -182,7 +182,8 @@ def test_module_without_super_init_refuses_layers_as_pytorch():
 
 
 def test_forward_is_required():
-    with pytest.raises(NotImplementedError, match="Module must define forward"):
+    with pytest.raises(NotImplementedError,
+                       match='Module \\[Module\\] is missing the required "forward" function'):
         nn.Module()(Tensor(1.0))
 
 

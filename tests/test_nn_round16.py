@@ -87,7 +87,8 @@ def test_issubclass_fixed_cases(sub, base, expected):
 def test_lazy_conv_is_a_conv_before_its_first_call():
     layer = nn.LazyConv2d(4, 3)
     assert isinstance(layer, nn.Conv2d) and layer.has_uninitialized_params()
-    assert layer.cls_to_become is nn.Conv2d and repr(layer) == "LazyConv2d()"
+    assert layer.cls_to_become is nn.Conv2d  # the repr: PyTorch's (0 input channels)
+    assert repr(layer) == "LazyConv2d(0, 4, kernel_size=(3, 3), stride=(1, 1))"
     assert layer(tg.ones(1, 2, 5, 5)).shape == (1, 4, 3, 3)
     assert type(layer) is nn.Conv2d and layer.weight.shape == (4, 2, 3, 3)
 

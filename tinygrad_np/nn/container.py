@@ -8,6 +8,7 @@ classes exist so PyTorch code runs unchanged, and they name their members as PyT
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
@@ -81,7 +82,8 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
             return Sequential(OrderedDict(self._named_layers()[index]))
-        return self._layer_table().modules[index]
+        modules = self._layer_table().modules
+        return modules[_position(index, len(modules))]
 
     def __len__(self) -> int:
         return len(self._layer_table().modules)
@@ -101,19 +103,20 @@ class Sequential(Module):
 
     def extend(self, modules: Iterable[Module]) -> Sequential:
         """Add each of `modules` at the end; returns self."""
-        for module in modules:
+        for module in _iterable(modules, "Sequential.extend"):
             self.append(module)
         return self
 
     def __setitem__(self, index: int, module: Module) -> None:
         """Replace the module at `index`, keeping its name (`model.classifier[6] = ...`)."""
-        name = self._named_layers()[index][0]
+        layers = self._named_layers()
+        name = layers[_position(index, len(layers))][0]
         setattr(self, name, _module(module, "Sequential"))
 
     def __delitem__(self, index: int | slice) -> None:
         """Remove the module(s) at `index`; the rest are renumbered 0, 1, ... as in PyTorch."""
         layers = self._layers()
-        del layers[index]
+        del layers[index if isinstance(index, slice) else _position(index, len(layers))]
         self._renumber(layers)
 
     def pop(self, index: int = -1) -> Module:
@@ -205,6 +208,23 @@ def _module(value: Any, container: str) -> Module:
     return value
 
 
+def _position(index: Any, size: int) -> int:
+    """`index` as a position among `size` members, as PyTorch's containers check it: an
+    integer (TypeError otherwise) in [-size, size) (IndexError "index 7 is out of range")."""
+    index = operator.index(index)
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of range")
+    return index % size
+
+
+def _iterable(values: Any, method: str, what: str = "an iterable") -> Any:
+    """`values` if it can be iterated, else PyTorch's TypeError naming `method`."""
+    if not isinstance(values, Iterable):
+        raise TypeError(f"{method} should be called with {what}, but got "
+                        f"{type(values).__name__}")
+    return values
+
+
 def _parameter(value: Any) -> Any:
     """As PyTorch's ParameterList: a Tensor that is not yet a Parameter becomes one; any other
     value is kept as it is (a Module is a sub-module, the rest plain values)."""
@@ -233,13 +253,14 @@ class ModuleList(Module):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ModuleList(self._items[index])
-        return self._items[index]
+        return self._items[_position(index, len(self._items))]
 
     def __setitem__(self, index: int, module: Module) -> None:
-        self._items[index] = _module(module, "ModuleList")
+        self._items[_position(index, len(self._items))] = _module(module, "ModuleList")
 
     def __delitem__(self, index: int | slice) -> None:
-        del self._items[index]
+        del self._items[index if isinstance(index, slice) else _position(index,
+                                                                         len(self._items))]
 
     def __len__(self) -> int:
         return len(self._items)
@@ -255,7 +276,7 @@ class ModuleList(Module):
 
     def pop(self, index: int = -1) -> Module:
         """Remove and return the module at `index`."""
-        return self._items.pop(index)
+        return self._items.pop(_position(index, len(self._items)))
 
     def append(self, module: Module) -> ModuleList:
         """Add `module` at the end; returns self."""
@@ -264,7 +285,7 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         """Add each of `modules` at the end; returns self."""
-        for module in modules:
+        for module in _iterable(modules, "ModuleList.extend"):
             self.append(module)
         return self
 
@@ -273,20 +294,25 @@ class ModuleList(Module):
         self._items.insert(index, _module(module, "ModuleList.insert"))
 
     def __repr__(self) -> str:
-        # As PyTorch: runs of equal-looking modules fold into "(0-2): 3 x Linear(...)".
-        if not self._items:
-            return "ModuleList()"
-        lines, start = [], 0
-        texts = [repr(module) for module in self._items]
-        while start < len(texts):
-            end = start
-            while end + 1 < len(texts) and texts[end + 1] == texts[start]:
-                end += 1
-            label = f"({start})" if end == start else f"({start}-{end}): {end - start + 1} x"
-            sep = ":" if end == start else ""
-            lines.append(f"{label}{sep} " + texts[start].replace("\n", "\n  "))
-            start = end + 1
-        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+        return folded_repr(self._get_name(), self._items)
+
+
+def folded_repr(name: str, modules: list[Any]) -> str:
+    """PyTorch's ModuleList repr (its subclasses' too, under their own name): runs of
+    equal-looking modules fold into "(0-2): 3 x Linear(...)"."""
+    if not modules:
+        return f"{name}()"
+    lines, start = [], 0
+    texts = [repr(module) for module in modules]
+    while start < len(texts):
+        end = start
+        while end + 1 < len(texts) and texts[end + 1] == texts[start]:
+            end += 1
+        label = f"({start})" if end == start else f"({start}-{end}): {end - start + 1} x"
+        sep = ":" if end == start else ""
+        lines.append(f"{label}{sep} " + texts[start].replace("\n", "\n  "))
+        start = end + 1
+    return f"{name}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class _KeyedMembers(Module):
@@ -343,6 +369,9 @@ class _KeyedMembers(Module):
         if not isinstance(key, str):
             raise TypeError(f"{self.kind}: keys must be strings, got {type(key).__name__}")
         check_member_name("module" if self.member_type is Module else "parameter", key)
+        taken = self.member_type is Module if key == "training" else hasattr(type(self), key)
+        if taken and key not in self._items:  # a method's name (PyTorch's add_module check)
+            raise KeyError(f"attribute '{key}' already exists")
         self._items[key] = self.convert(value)
 
     def __delitem__(self, key: str) -> None:
@@ -375,9 +404,18 @@ class _KeyedMembers(Module):
     def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
         """Add or replace entries from a mapping (another ModuleDict or ParameterDict too) or
         from (key, value) pairs."""
-        pairs = entries.items() if isinstance(entries, (Mapping, _KeyedMembers)) else entries
-        for key, value in pairs:
-            self[key] = value
+        if isinstance(entries, (Mapping, _KeyedMembers)):
+            entries = entries.items()
+        for number, pair in enumerate(_iterable(entries, f"{self.kind}.update",
+                                                "an iterable of key/value pairs")):
+            if not isinstance(pair, Iterable):
+                raise TypeError(f"{self.kind} update sequence element #{number} should be "
+                                f"Iterable; is {type(pair).__name__}")
+            pair = tuple(pair)
+            if len(pair) != 2:
+                raise ValueError(f"{self.kind} update sequence element #{number} has length "
+                                 f"{len(pair)}; 2 is required")
+            self[pair[0]] = pair[1]
 
     def pop(self, key: str) -> Any:
         """Remove the entry `key` and return its member."""
@@ -441,13 +479,13 @@ class ParameterList(Module):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return ParameterList(self._items[index])
-        return self._items[index]
+        return self._items[_position(index, len(self._items))]
 
     def __iadd__(self, values: Iterable[Any]) -> ParameterList:
         return self.extend(values)
 
     def __setitem__(self, index: int, value: Any) -> None:
-        self._items[index] = _parameter(value)
+        self._items[_position(index, len(self._items))] = _parameter(value)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -462,7 +500,7 @@ class ParameterList(Module):
 
     def extend(self, values: Iterable[Any]) -> ParameterList:
         """Add each value at the end; returns self."""
-        for value in values:
+        for value in _iterable(values, "ParameterList.extend"):
             self.append(value)
         return self
 

@@ -56,11 +56,12 @@ class AlphaDropout(_DropoutNd):
     in eval."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.alpha_dropout(input, self.p, self.training, self.inplace)
+        # (`inplace` is shown but not used, as PyTorch's: the input is never overwritten)
+        return F.alpha_dropout(input, self.p, self.training)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """AlphaDropout of whole channels (see F.feature_alpha_dropout); the identity in eval."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)
+        return F.feature_alpha_dropout(input, self.p, self.training)  # (inplace: unused)

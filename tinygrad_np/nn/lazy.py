@@ -9,6 +9,7 @@ module becomes that class."""
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any
 
 from tinygrad_np.dtypes import get_default_dtype
@@ -31,9 +32,11 @@ from tinygrad_np.nn.normalization import (
     register_running_stats,
 )
 from tinygrad_np.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
+from tinygrad_np.rng import get_rng_state, set_rng_state
 from tinygrad_np.tensor import Tensor
 
 _TENSORS = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
+_SETTINGS = ("_reversed_padding_repeated_twice", "_bias")  # the private settings (conv, norm)
 
 
 class LazyModuleMixin:
@@ -47,6 +50,20 @@ class LazyModuleMixin:
         """Whether a parameter or buffer is still an uninitialized placeholder."""
         return any(is_lazy(tensor) for tensor in self._parameters.values()) or any(
             is_lazy(tensor) for tensor in self._buffers.values())
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: list[str],
+                              unexpected_keys: list[str], error_msgs: list[str]) -> None:
+        """As PyTorch's lazy modules: a placeholder whose key the state dict holds first takes
+        that value's shape (materialized), so a checkpoint loads before the first call; the
+        first call then keeps the loaded values (a failed load makes it a placeholder again)."""
+        for name, tensor, _ in self._own_tensors():  # type: ignore[attr-defined]
+            value = state_dict.get(prefix + name)
+            if is_lazy(tensor) and not is_lazy(value) and hasattr(value, "shape"):
+                tensor.materialize(tuple(value.shape))
+        super()._load_from_state_dict(  # type: ignore[misc]
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+            error_msgs)
 
 
 class _Lazy(LazyModuleMixin):
@@ -65,14 +82,17 @@ class _Lazy(LazyModuleMixin):
         given = inspect.signature(self.full.__init__).bind(None, 0, *args, **kwargs)
         given.apply_defaults()  # (0: the input channels, known at the first call)
         options = given.arguments
+        for name, value in vars(self._stand_in(options)).items():  # the settings (in_channels 0,
+            if name in _SETTINGS or not (name.startswith("_") or name in _TENSORS  # kernel_size
+                                         or name == "training"):  # eps, ...), as PyTorch's
+                setattr(self, name, value)
+        if "out_channels" in options:  # (a conv's stand-in has none, so checks none, PyTorch's)
+            self.out_channels = options["out_channels"]
         dtype = options.get("dtype")
         weight = options.get("affine", True)  # a conv always has a weight
         bias = weight and options.get("bias", True)
         self.weight = UninitializedParameter(dtype=dtype) if weight else None
         self.bias = UninitializedParameter(dtype=dtype) if bias else None
-        for name in ("eps", "momentum", "affine", "track_running_stats"):  # a norm's options
-            if name in options:
-                setattr(self, name, options[name])
         if options.get("track_running_stats"):  # empty until the first call, as PyTorch's
             dtype = get_default_dtype() if dtype is None else dtype
             register_running_stats(self, 0, dtype, True)
@@ -89,10 +109,26 @@ class _Lazy(LazyModuleMixin):
         return None
 
     def has_uninitialized_params(self) -> bool:
-        return isinstance(self.weight, UninitializedParameter)
+        return any(is_lazy(getattr(self, name, None)) for name in _TENSORS)
+
+    def _stand_in(self, options: dict) -> Module:
+        """The full module with 0 input channels (and a conv with 0 output channels, as
+        PyTorch's): its settings are this module's until the first call (PyTorch's lazy
+        modules show them: `in_channels` 0, `kernel_size`, ...)."""
+        options = {name: value for name, value in options.items() if name != "self"}
+        if "out_channels" in options:
+            options["out_channels"] = 0
+        state = get_rng_state()  # (building the stand-in must not move the generator)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (PyTorch's "zero-element tensors" warning)
+                return self.full(**options)
+        finally:
+            set_rng_state(state)
 
     def extra_repr(self) -> str:
-        return ""  # (until the first call: no settings shown)
+        """The full module's settings with 0 input channels, as PyTorch's lazy repr."""
+        return self.full.extra_repr(self)
 
     def reset_parameters(self) -> None:
         """Nothing until the first call has built the module (as PyTorch's lazy modules);
@@ -106,14 +142,18 @@ class _Lazy(LazyModuleMixin):
         args, kwargs = self._arguments
         unbatched = self.spatial and input.ndim == self.spatial + 1  # (C, ...): no batch dim
         dtype = self._dtype()
+        loaded = not self.has_uninitialized_params()  # (all loaded from a state dict)
+        state = get_rng_state() if loaded else None  # (then nothing is drawn, as PyTorch)
         full = self.full(input.shape[0 if unbatched else 1], *args,
                          **{**kwargs, **({} if dtype is None else {"dtype": dtype})})
+        if state is not None:
+            set_rng_state(state)
         for name in _TENSORS:  # the values drawn, in the tensors already held (an optimizer's)
             mine, theirs = getattr(self, name, None), getattr(full, name, None)
             if isinstance(mine, Tensor) and isinstance(theirs, Tensor):
-                if is_lazy(mine):
+                if is_lazy(mine):  # (one materialized by load_state_dict keeps its values)
                     mine.materialize(theirs.shape)
-                mine._data = theirs._data
+                    mine._data = theirs._data
                 setattr(full, name, mine)
         hooks, training = self.__dict__.get("_module_hooks"), self.training
         vars(self).clear()
@@ -143,9 +183,19 @@ def _lazy(full: type, base: type, spatial: int = 0, **defaults: Any) -> type:
     """The lazy class of `full`: `base` and `full` (a conv) or its base (a norm: PyTorch's
     LazyBatchNorm2d is a _BatchNorm, not a BatchNorm2d)."""
     bases = (base, full if base is _LazyConvXdMixin else full.__base__)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        _Lazy.__init__(self, *args, **kwargs)
+
+    # PyTorch's signature: the full class's without its first size (and with `defaults`)
+    self_parameter, _, *rest = inspect.signature(full.__init__).parameters.values()
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [self_parameter] + [parameter.replace(default=defaults.get(parameter.name,
+                                                                   parameter.default))
+                            for parameter in rest])
     return type(f"Lazy{full.__name__}", bases, {
         "full": full, "cls_to_become": full, "defaults": defaults, "spatial": spatial,
-        "__module__": __name__,
+        "__module__": __name__, "__init__": __init__,
         "__doc__": f"{full.__name__} whose input channels come from its first input."})
 
 

@@ -14,7 +14,7 @@ from tinygrad_np.errors import TensorError
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.lazy import LazyModuleMixin
 from tinygrad_np.nn.module import Module, check_sizes
-from tinygrad_np.nn.parameter import Parameter, UninitializedParameter
+from tinygrad_np.nn.parameter import Parameter, UninitializedParameter, is_lazy
 from tinygrad_np.tensor import Tensor, _lock
 
 
@@ -78,20 +78,28 @@ class LazyLinear(LazyModuleMixin, Linear):
 
     def initialize_parameters(self, input: Tensor) -> None:  # noqa: A002
         """Give the parameters their shapes from `input` (..., in_features) and values."""
-        if not self.has_uninitialized_params():
+        if not self.has_uninitialized_params():  # loaded from a state dict: keep the values
+            if type(self) is LazyLinear:
+                self.in_features = self.weight.shape[-1]
+                self.__class__ = Linear
             return
         if not isinstance(input, Tensor) or input.ndim == 0:
             raise TensorError(f"LazyLinear: the first input must be a tensor of shape (..., "
                               f"in_features), got {getattr(input, 'shape', type(input).__name__)}")
         self.in_features = in_features = input.shape[-1]
-        self.weight.materialize((self.out_features, in_features))
-        self.weight._data = _read_only(np.zeros((self.out_features, in_features),
-                                                dtype=self.weight.dtype))
-        if self.bias is not None:
-            self.bias.materialize((self.out_features,))
-            self.bias._data = _read_only(np.zeros(self.out_features, dtype=self.bias.dtype))
+        shapes = {"weight": (self.out_features, in_features), "bias": (self.out_features,)}
+        loaded = {}  # (a parameter load_state_dict gave values keeps them)
+        for name, shape in shapes.items():
+            parameter = getattr(self, name)
+            if is_lazy(parameter):
+                parameter.materialize(shape)
+                parameter._data = _read_only(np.zeros(shape, dtype=parameter.dtype))
+            elif parameter is not None:
+                loaded[name] = parameter._data.copy()
         self.__class__ = Linear
         self.reset_parameters()
+        for name, values in loaded.items():
+            getattr(self, name)._data = _read_only(values)
 
     def reset_parameters(self) -> None:
         """Nothing while the parameters are uninitialised (as PyTorch's); then Linear's."""

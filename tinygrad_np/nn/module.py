@@ -28,7 +28,7 @@ from __future__ import annotations
 import warnings
 from abc import ABCMeta
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, MutableSet
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -45,7 +45,7 @@ from tinygrad_np.device import (
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn import backward_hooks
-from tinygrad_np.nn.parameter import Buffer, Parameter
+from tinygrad_np.nn.parameter import Buffer, Parameter, is_lazy
 from tinygrad_np.tensor import Tensor, _lock
 
 # The attributes holding hooks, not members (a hook may be a callable Module).
@@ -127,6 +127,32 @@ def _members(value: Any, name: str) -> Iterator[tuple[str, Module | Parameter]]:
             yield from _members(item, f"{name}.{key}")
 
 
+class _NonPersistent(MutableSet):
+    """PyTorch's private `module._non_persistent_buffers_set`, as a live view: the names of
+    this module's own buffers that state_dict() leaves out; `add(name)` makes the buffer
+    `name` one of them, `discard(name)` makes it persistent again."""
+
+    def __init__(self, module: Module) -> None:
+        self._names: dict[str, bool] = vars(module).get("_buffer_names", {})
+
+    def __contains__(self, name: object) -> bool:
+        return self._names.get(name) is False  # type: ignore[call-overload]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, persistent in self._names.items() if not persistent])
+
+    def __len__(self) -> int:
+        return sum(not persistent for persistent in self._names.values())
+
+    def add(self, name: str) -> None:
+        if name in self._names:  # (a name that is no buffer: nothing to leave out)
+            self._names[name] = False
+
+    def discard(self, name: str) -> None:
+        if name in self._names:
+            self._names[name] = True
+
+
 class _Members(MutableMapping):
     """PyTorch's private `module._modules`, `_parameters` and `_buffers` dicts, as a live view
     of the module's attributes: reading lists the direct members, writing sets the attribute
@@ -139,10 +165,11 @@ class _Members(MutableMapping):
         module = self._module
         if self._kind == "buffers":
             return dict(module.named_buffers(recurse=False))
-        if self._kind == "modules":
-            found: dict[str, Any] = dict(module.named_children())
-        else:
-            found = dict(module.named_parameters(recurse=False))
+        # (every name a member has, as PyTorch's dicts: a module or parameter set under two
+        # names is there twice, where named_children() and named_parameters() list it once)
+        kind = Module if self._kind == "modules" else Parameter
+        found: dict[str, Any] = {name: member for name, member in module._direct_members()
+                                 if isinstance(member, kind)}
         empty = _none_members(module, self._kind)
         if not empty:
             return found
@@ -237,6 +264,8 @@ class Module:
                 kind = "parameter" if isinstance(current, Parameter) else "child module"
                 raise TypeError(f"cannot assign a Buffer as {name!r}, which holds a {kind} "
                                 "(delete it first)")
+            if name in vars(self) and name not in vars(self).get("_buffer_names", ()):
+                raise KeyError(f"attribute '{name}' already exists")  # (PyTorch's refusal)
             vars(self).setdefault("_buffer_names", {})[name] = value.persistent
         elif isinstance(vars(self).get(name), Parameter) or name in vars(self).get(
                 "_none_parameters", ()):
@@ -260,6 +289,8 @@ class Module:
                 value is None or isinstance(value, Tensor)):
             raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                             "(torch.nn.Buffer, torch.Tensor or None expected)")
+        if isinstance(value, (Parameter, Module)) and name in vars(self):
+            _register_last(self, name, value)
         object.__setattr__(self, name, value)
 
     def __setstate__(self, state: dict) -> None:
@@ -276,7 +307,8 @@ class Module:
         attributes.get("_none_modules", set()).discard(name)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  f'"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._parameters_named:
@@ -379,6 +411,13 @@ class Module:
                                       "snapshot: register and remove through the handles)")
     _forward_hooks = property(lambda self: self._hooks_view("post"),
                               doc="PyTorch's {handle id: hook} of the forward hooks (a snapshot)")
+    _backward_hooks = property(
+        lambda self: {**self.__dict__.get("_module_hooks", {}).get("legacy", {}),
+                      **self.__dict__.get("_module_hooks", {}).get("backward", {})},
+        doc="PyTorch's {handle id: hook} of the (full) backward hooks (a snapshot)")
+    _backward_pre_hooks = property(
+        lambda self: dict(self.__dict__.get("_module_hooks", {}).get("backward_pre", {})),
+        doc="PyTorch's {handle id: hook} of the backward pre-hooks (a snapshot)")
 
     def register_forward_pre_hook(self, hook: Any, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
@@ -496,6 +535,10 @@ class Module:
     @property
     def _buffers(self) -> _Members:
         return _Members(self, "buffers")
+
+    @property
+    def _non_persistent_buffers_set(self) -> _NonPersistent:
+        return _NonPersistent(self)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct sub-modules as (name, module); names inside lists read `layers.0`."""
@@ -890,6 +933,20 @@ class Module:
         """Always raises: tinygrad_np has no GPU backend."""
         return self.to("cuda")
 
+    def xpu(self, *args: Any, **kwargs: Any) -> Module:
+        """Always raises, as `cuda()`: only the CPU here."""
+        return self.to("xpu")
+
+    def ipu(self, *args: Any, **kwargs: Any) -> Module:
+        """Always raises, as `cuda()`: only the CPU here."""
+        return self.to("ipu")
+
+    def mtia(self, *args: Any, **kwargs: Any) -> Module:
+        """Always raises, as `cuda()`: only the CPU here."""
+        return self.to("mtia")
+
+    dump_patches = False  # (PyTorch's class attribute, kept for code that reads it)
+
     # ----------------------------------------------------------------- weights in and out
     def state_dict(self, *args: Any, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
@@ -919,8 +976,9 @@ class Module:
         """Put this module's own parameters, persistent buffers and extra state (not its
         children's) into `destination` (override to change what is saved, as in PyTorch)."""
         for name, tensor, persistent in self._own_tensors():
-            if persistent is not False:
-                destination[prefix + name] = tensor if keep_vars else tensor.detach()
+            if persistent is not False:  # (a lazy placeholder as itself, as PyTorch's)
+                destination[prefix + name] = tensor if keep_vars or is_lazy(tensor) else (
+                    tensor.detach())
         if type(self).get_extra_state is not Module.get_extra_state:
             destination[prefix + "_extra_state"] = self.get_extra_state()
 
@@ -1079,6 +1137,8 @@ class Module:
         assign = bool(local_metadata.get("assign_to_params_buffers", False))
         for name, tensor in own.items():
             key = prefix + name
+            if key in state_dict and is_lazy(tensor) and is_lazy(state_dict[key]):
+                continue  # both uninitialized (a lazy model's state dict): nothing to load
             if key in state_dict:
                 value = _loadable_value(key, state_dict[key], tensor, assign)
                 if isinstance(value, str):
@@ -1131,6 +1191,19 @@ class Module:
         lines = extra_lines + child_lines
         body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
         return f"{self._get_name()}({body})"
+
+
+def _register_last(module: Module, name: str, value: Parameter | Module) -> None:
+    """A Parameter or Module set under a name that holds no member of its kind (a plain
+    value, None never registered, a buffer, a child replaced by a Parameter) is registered
+    anew, so it comes last among its kind, as in PyTorch's dicts (the order of state_dict()
+    and parameters(), which optimizer states follow): the old attribute is dropped first."""
+    attributes = vars(module)
+    kind, empty = (Parameter, "_none_parameters") if isinstance(value, Parameter) else (
+        Module, "_none_modules")
+    if not isinstance(attributes[name], kind) and name not in attributes.get(empty, ()):
+        del attributes[name]
+        attributes.get("_buffer_names", {}).pop(name, None)  # (a buffer no more)
 
 
 def _refuse_before_init(kind: str) -> None:
@@ -1333,7 +1406,7 @@ def _snapshot(module: Module) -> tuple[list, list, list]:
     """Copies of every tensor below `module`, which module holds it under which name, and
     the extra state of the modules that have one, for load_state_dict to put back on
     failure."""
-    tensors = [(tensor, tensor._data.copy(), tensor._version)
+    tensors = [(tensor, tensor._data.copy(), tensor._version, type(tensor))
                for _, tensor, _ in module._named_state()]
     extra = [(each, each.get_extra_state()) for each in module.modules()
              if type(each).set_extra_state is not Module.set_extra_state
@@ -1351,8 +1424,12 @@ def _restore(snapshot: tuple[list, list, list], extra_set: list[Module]) -> None
         if current is not None and current is not tensor:
             _replace_member(each, name, current, tensor)
     with no_grad():
-        for tensor, values, version in tensors:
-            if tensor.shape == values.shape and tensor.dtype == values.dtype:
+        for tensor, values, version, kind in tensors:
+            if type(tensor) is not kind:  # a lazy placeholder the load materialized: again one
+                tensor.__class__, tensor._data = kind, values
+            elif is_lazy(tensor):  # (a placeholder untouched: nothing to put back)
+                continue
+            elif tensor.shape == values.shape and tensor.dtype == values.dtype:
                 tensor._copy_array_(values)
             else:  # an override gave it another array: the old one back
                 leaf = tensor.requires_grad and tensor.grad_fn is None
@@ -1379,6 +1456,12 @@ def _loadable_value(name: str, value: Any, parameter: Tensor, assign: bool = Fal
     values the parameter's dtype cannot hold (nan or 1e30 into int64, 1e300 into float32)
     are refused, where PyTorch would store an undefined integer or inf."""
     given = value if isinstance(value, Tensor) else None
+    if is_lazy(value):  # (a lazy module's placeholder: no shape to copy)
+        return (f"While copying the parameter named \"{name}\": can't access the shape of an "
+                "uninitialized parameter or buffer. This error usually happens in "
+                "`load_state_dict` when trying to load an uninitialized parameter into an "
+                "initialized one. Call `forward` to initialize the parameters before "
+                "accessing their attributes.")
     if isinstance(value, Tensor):
         array = value._data
     elif isinstance(value, (np.ndarray, np.generic)):

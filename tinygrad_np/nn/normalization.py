@@ -150,6 +150,7 @@ class SyncBatchNorm(_BatchNorm):
                  bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
                          dtype, bias=bias)
+        self.process_group = process_group  # (kept, as PyTorch's; one process here)
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
@@ -158,6 +159,7 @@ class SyncBatchNorm(_BatchNorm):
         for member in module.modules():
             if isinstance(member, _BatchNorm) and not isinstance(member, SyncBatchNorm):
                 member.__class__ = SyncBatchNorm
+                member.process_group = process_group
         return module
 
 

@@ -35,12 +35,24 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+def _check_unflatten(sizes: Any) -> None:
+    """PyTorch 2.13's TypeErrors for Unflatten's sizes: a tuple or list of ints."""
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
+                        f"{type(sizes).__name__}")
+    for position, size in enumerate(sizes):
+        if not isinstance(size, int):
+            raise TypeError(f"unflattened_size must be tuple of ints, but found element of "
+                            f"type {type(size).__name__} at pos {position}")
+
+
 class Unflatten(Module):
     """Split axis `dim` into `unflattened_size`: (N, 784) -> (N, 1, 28, 28) with
     `Unflatten(1, (1, 28, 28))` (one size may be -1)."""
 
     def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
         super().__init__()
+        _check_unflatten(unflattened_size)
         self.dim = dim
         self.unflattened_size = unflattened_size  # as given (a list or Size shows so, as PyTorch)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
-from tinygrad_np.nn.container import ModuleDict
+from tinygrad_np.nn.container import ModuleDict, folded_repr
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.tensor import Tensor
@@ -71,6 +71,9 @@ class ParametrizationList(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.chain)
+
+    def __repr__(self) -> str:  # PyTorch's (a ModuleList there): the chain, runs folded
+        return folded_repr(self._get_name(), self.chain)
 
     def right_inverse(self, value: Tensor) -> None:
         """Set the originals so that the chain gives `value` (what `module.weight = value`
