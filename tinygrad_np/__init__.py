@@ -439,6 +439,10 @@ def _imag(self: Tensor) -> Tensor:
 
 
 Tensor.imag = property(_imag, doc="Refused: tinygrad_np has no complex tensors.")
+from tinygrad_np import sparse  # noqa: E402  (torch.sparse: COO tensors, held dense)
+
+sparse_coo_tensor = sparse.sparse_coo_tensor
+Tensor.to_sparse = Tensor.to_sparse_coo = sparse.to_sparse
 # PyTorch's unchecked spellings: the same pieces, which may be written in place (split's
 # and chunk's may not, with grad mode on: see tensor.py's _mark_multi_view)
 def _unsafe(method: _Any) -> _Any:
@@ -785,7 +789,8 @@ __all__ += [
 __all__ += functional_forms.__all__
 __all__ += _toplevel.__all__ + _toplevel_small.__all__ + amp.AUTOCAST_NAMES
 __all__ += _toplevel_native.__all__
-__all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler", "spmm"]
+__all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler", "spmm", "sparse",
+            "sparse_coo_tensor"]
 __all__ += [
     "absolute",
     "addbmm",

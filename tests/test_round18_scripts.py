@@ -1,0 +1,219 @@
+"""Round 18, client scripts: ordinary PyTorch training scripts with only the import changed.
+
+Each script in tests/scripts_round18/ is plain PyTorch (`import torch`, `import torch.nn as
+nn`, `from torch.utils.data import ...`) and records `losses` and `result`. It runs once as
+written under PyTorch and once with its import lines rewritten to tinygrad_np's
+(`import tinygrad_np as torch`, `import tinygrad_np.nn as nn`, ...), as a user would port
+it. Both start from the same weights (drawn from a seeded NumPy generator), so the loss
+trajectories and final metrics must agree to float32 precision.
+
+Then the sparse COO tensors the graph-network script needed (`torch.sparse_coo_tensor`,
+`torch.sparse.mm`, ...), against PyTorch, fixed values and central differences.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+SCRIPTS = sorted((Path(__file__).parent / "scripts_round18").glob("*.py"))
+
+
+def ported(text: str) -> str:
+    """The script with every `import torch...` / `from torch... import` line pointing at
+    tinygrad_np, as a user porting it writes them (the code below is unchanged)."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("import torch", "from torch")):
+            line = re.sub(r"\btorch\b(?=[\s.]|$)", "tinygrad_np", line, count=1)
+            if re.fullmatch(r"\s*import tinygrad_np\s*", line):
+                line = line.replace("import tinygrad_np", "import tinygrad_np as torch")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def run(text: str, path: Path) -> dict:
+    """Run a script as `python script.py` would: its warnings (PyTorch's deprecation notices,
+    which tinygrad_np repeats) are printed, not the errors this test suite makes of them."""
+    namespace = {"__name__": "__main__", "__file__": str(path)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(text, str(path), "exec"), namespace)  # noqa: S102  (our own scripts)
+    return namespace
+
+
+def test_enough_scripts_and_they_are_pure_pytorch():
+    assert len(SCRIPTS) >= 8
+    for path in SCRIPTS:
+        text = path.read_text()
+        assert "import torch" in text and "tinygrad_np" not in text
+        assert "import tinygrad_np as torch" in ported(text)
+        assert not re.search(r"^\s*(import|from) torch\b", ported(text), re.M)
+
+
+def test_ported_rewrites_only_import_lines():
+    text = "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n" \
+           "from torch import optim\nx = torch.ones(2)  # torch stays torch here\n"
+    assert ported(text).splitlines() == [
+        "import tinygrad_np as torch", "import tinygrad_np.nn as nn",
+        "from tinygrad_np.utils.data import DataLoader", "from tinygrad_np import optim",
+        "x = torch.ones(2)  # torch stays torch here"]
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_script_runs_ported(path, capsys):
+    """Without PyTorch installed, each ported script runs and its losses are finite."""
+    try:
+        ours = run(ported(path.read_text()), path)
+    finally:
+        tg.set_default_dtype(tg.float32)
+    assert len(ours["losses"]) > 0 and np.all(np.isfinite(ours["losses"]))
+    assert np.all(np.isfinite(np.asarray(ours["result"], dtype=float)))
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_script_matches_pytorch(path, capsys):
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    text = path.read_text()
+    try:
+        theirs = run(text, path)
+        ours = run(ported(text), path)
+    finally:  # a script that failed half-way must not leave float64 as the default
+        torch.set_default_dtype(torch.float32)
+        tg.set_default_dtype(tg.float32)
+    assert len(ours["losses"]) == len(theirs["losses"])
+    np.testing.assert_allclose(ours["losses"], theirs["losses"], rtol=2e-4, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(ours["result"], dtype=float),
+                               np.asarray(theirs["result"], dtype=float), rtol=2e-4, atol=2e-5)
+    if "description" in theirs:
+        assert ours["description"] == theirs["description"]
+
+
+# --------------------------------------------------------------------------- sparse COO
+INDICES = [[0, 1, 1, 0], [2, 0, 2, 2]]  # (0, 2) twice: an uncoalesced tensor
+VALUES = [3.0, 4.0, 5.0, 1.0]
+DENSE = [[0.0, 0.0, 4.0], [4.0, 0.0, 5.0]]  # computed by hand: duplicates summed
+
+
+def test_sparse_coo_tensor_fixed_values():
+    s = tg.sparse_coo_tensor(tg.tensor(INDICES), tg.tensor(VALUES), (2, 3))
+    assert s.is_sparse and s.layout is tg.sparse_coo and isinstance(s, tg.Tensor)
+    assert tuple(s.shape) == (2, 3) and s.sparse_dim() == 2 and s.dense_dim() == 0
+    assert s._nnz() == 4 and not s.is_coalesced()
+    np.testing.assert_array_equal(s.to_dense().numpy(), DENSE)
+    assert not s.to_dense().is_sparse
+    c = s.coalesce()
+    assert c.is_coalesced() and c._nnz() == 3
+    np.testing.assert_array_equal(c.indices().numpy(), [[0, 1, 1], [2, 0, 2]])
+    np.testing.assert_array_equal(c.values().numpy(), [4.0, 4.0, 5.0])
+    with pytest.raises(RuntimeError, match="uncoalesced tensor, please call .coalesce"):
+        s.indices()
+    out = tg.sparse.mm(s, tg.tensor([[1.0], [2.0], [3.0]]))
+    np.testing.assert_array_equal(out.numpy(), [[12.0], [19.0]])
+    for form in (tg.spmm(s, tg.ones(3, 1)), tg.mm(s, tg.ones(3, 1)), s @ tg.ones(3, 1)):
+        np.testing.assert_array_equal(form.numpy(), [[4.0], [9.0]])
+    assert tg.sparse.sum(s).item() == 13.0
+    degrees = tg.sparse.sum(s, dim=1)
+    assert degrees.is_sparse
+    np.testing.assert_array_equal(degrees.to_dense().numpy(), [4.0, 9.0])
+    np.testing.assert_array_equal(s.t().to_dense().numpy(), np.array(DENSE).T)
+    legacy = tg.sparse.FloatTensor(tg.LongTensor(INDICES), tg.FloatTensor(VALUES), tg.Size([2, 3]))
+    np.testing.assert_array_equal(legacy.to_dense().numpy(), DENSE)
+
+
+def test_sparse_inferred_size_dense_dims_and_to_sparse():
+    s = tg.sparse_coo_tensor([[0, 2]], [[1.0, 2.0], [3.0, 4.0]])
+    assert tuple(s.shape) == (3, 2) and s.sparse_dim() == 1 and s.dense_dim() == 1
+    np.testing.assert_array_equal(s.to_dense().numpy(), [[1, 2], [0, 0], [3, 4]])
+    back = tg.tensor(DENSE).to_sparse()
+    assert back.is_sparse and back.is_coalesced()
+    np.testing.assert_array_equal(back.indices().numpy(), [[0, 1, 1], [2, 0, 2]])
+    np.testing.assert_array_equal(back.values().numpy(), [4.0, 4.0, 5.0])
+    empty = tg.sparse_coo_tensor(tg.zeros(2, 0, dtype=tg.long), tg.zeros(0), (2, 3))
+    assert empty._nnz() == 0 and empty.to_dense().abs().sum().item() == 0
+
+
+def test_sparse_errors_name_the_problem():
+    with pytest.raises(RuntimeError, match="same nnz.*indices: 4, nnz from values: 2"):
+        tg.sparse_coo_tensor(INDICES, [1.0, 2.0], (2, 3))
+    with pytest.raises(RuntimeError, match="for dim 1, size is 2 but found index 2"):
+        tg.sparse_coo_tensor(INDICES, VALUES, (2, 2))
+    with pytest.raises(RuntimeError, match="sparse_dim x nnz"):
+        tg.sparse_coo_tensor([0, 1], [1.0, 2.0], (2,))
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied \\(2x3 and 2x1\\)"):
+        tg.sparse.mm(tg.sparse_coo_tensor(INDICES, VALUES, (2, 3)), tg.ones(2, 1))
+
+
+def test_sparse_mm_gradients_central_differences():
+    """d/dvalues and d/ddense of sum((S @ D)**2), float64, against central differences."""
+    rng = np.random.default_rng(0)
+    values0, dense0 = rng.normal(size=4), rng.normal(size=(3, 2))
+
+    def f(values: np.ndarray, dense: np.ndarray) -> float:
+        s = tg.sparse_coo_tensor(INDICES, tg.tensor(values), (2, 3))
+        return float((tg.sparse.mm(s, tg.tensor(dense)) ** 2).sum().item())
+
+    values = tg.tensor(values0, requires_grad=True)
+    dense = tg.tensor(dense0, requires_grad=True)
+    s = tg.sparse_coo_tensor(INDICES, values, (2, 3))
+    (tg.sparse.mm(s, dense) ** 2).sum().backward()
+    eps = 1e-6
+    for x0, grad, wrt in ((values0, values.grad, 0), (dense0, dense.grad, 1)):
+        numeric = np.zeros_like(x0)
+        for i in np.ndindex(x0.shape):
+            up, down = x0.copy(), x0.copy()
+            up[i] += eps
+            down[i] -= eps
+            args_up = (up, dense0) if wrt == 0 else (values0, up)
+            args_down = (down, dense0) if wrt == 0 else (values0, down)
+            numeric[i] = (f(*args_up) - f(*args_down)) / (2 * eps)
+        np.testing.assert_allclose(grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_sparse_leaf_gradient_is_at_its_entries_only():
+    s = tg.sparse_coo_tensor(INDICES, VALUES, (2, 3), requires_grad=True)
+    assert s.is_leaf and s.requires_grad
+    tg.sparse.mm(s, tg.ones(3, 1)).sum().backward()
+    np.testing.assert_array_equal(s.grad.to_dense().numpy(), [[0, 0, 1], [1, 0, 1]])
+
+
+def test_sparse_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    dense_np = rng.normal(size=(3, 4))
+    ours_v = tg.tensor(VALUES, dtype=tg.float64, requires_grad=True)
+    theirs_v = torch.tensor(VALUES, dtype=torch.float64, requires_grad=True)
+    ours_d = tg.tensor(dense_np, requires_grad=True)
+    theirs_d = torch.tensor(dense_np, requires_grad=True)
+    ours = tg.sparse_coo_tensor(tg.tensor(INDICES), ours_v, (2, 3))
+    theirs = torch.sparse_coo_tensor(torch.tensor(INDICES), theirs_v, (2, 3),
+                                     check_invariants=True)
+    assert repr(ours) == repr(theirs)
+    assert repr(ours.coalesce().detach()) == repr(theirs.coalesce().detach())
+    leaf_o = tg.sparse_coo_tensor(INDICES, VALUES, (2, 3), requires_grad=True)
+    leaf_t = torch.sparse_coo_tensor(INDICES, VALUES, (2, 3), requires_grad=True,
+                                     check_invariants=True)
+    assert repr(leaf_o) == repr(leaf_t)
+    tg.sparse.mm(leaf_o, tg.ones(3, 1)).sum().backward()
+    torch.sparse.mm(leaf_t, torch.ones(3, 1)).sum().backward()
+    np.testing.assert_array_equal(leaf_o.grad.to_dense().numpy(), leaf_t.grad.to_dense().numpy())
+    out_o, out_t = tg.sparse.mm(ours, ours_d), torch.sparse.mm(theirs, theirs_d)
+    np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
+    (out_o.sin().sum()).backward()
+    (out_t.sin().sum()).backward()
+    np.testing.assert_allclose(ours_v.grad.numpy(), theirs_v.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_d.grad.numpy(), theirs_d.grad.numpy(), rtol=1e-12)
+    soft_o = tg.sparse.softmax(ours.coalesce(), dim=1)._values().detach().numpy()
+    soft_t = torch.sparse.softmax(theirs.coalesce(), dim=1)._values().detach().numpy()
+    np.testing.assert_allclose(soft_o, soft_t, rtol=1e-12)
+    sum_o, sum_t = tg.sparse.sum(ours, dim=0), torch.sparse.sum(theirs, dim=0)
+    np.testing.assert_allclose(sum_o._values().detach().numpy(), sum_t._values().detach().numpy())
+    np.testing.assert_array_equal(sum_o._indices().numpy(), sum_t._indices().numpy())
