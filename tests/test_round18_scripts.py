@@ -217,3 +217,63 @@ def test_sparse_matches_pytorch():
     sum_o, sum_t = tg.sparse.sum(ours, dim=0), torch.sparse.sum(theirs, dim=0)
     np.testing.assert_allclose(sum_o._values().detach().numpy(), sum_t._values().detach().numpy())
     np.testing.assert_array_equal(sum_o._indices().numpy(), sum_t._indices().numpy())
+
+
+# ------------------------------------------------- dtypes NumPy lacks: named, not made
+MISSING = ("bfloat16", "float8_e4m3fn", "float8_e5m2", "complex32", "chalf")
+
+
+@pytest.mark.parametrize("name", MISSING)
+def test_missing_dtypes_can_be_named_and_compared(name):
+    dtype = getattr(tg, name)
+    assert repr(dtype) == str(dtype) == f"torch.{'complex32' if name == 'chalf' else name}"
+    assert dtype == dtype and dtype != tg.float32 and tg.ones(1).dtype != dtype
+    assert {dtype: 1}[dtype] == 1 and dtype not in (tg.float16, tg.float32)
+    import copy
+    import pickle
+
+    assert copy.deepcopy(dtype) is dtype and pickle.loads(pickle.dumps(dtype)) is dtype
+    assert name in tg.__all__
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: tg.zeros(2, dtype=d), lambda d: tg.ones(2).to(d),
+    lambda d: tg.tensor([1.0], dtype=d), lambda d: tg.nn.Linear(2, 2).to(d),
+    lambda d: tg.ones(2).type(d), lambda d: tg.randn(2, dtype=d),
+    lambda d: tg.set_default_dtype(d)], ids=["zeros", "to", "tensor", "module_to", "type", "randn",
+                                             "set_default_dtype"])
+def test_a_missing_dtype_tensor_is_refused_saying_why(make):
+    with pytest.raises(TypeError, match="NumPy has no bfloat16 type, so tinygrad_np has no "
+                                        "bfloat16 tensors; use float16 or float32"):
+        make(tg.bfloat16)
+    assert tg.get_default_dtype() == tg.float32
+
+
+def test_nanogpt_dtype_dict_and_autocast():
+    dtype = "bfloat16" if tg.cuda.is_available() and tg.cuda.is_bf16_supported() else "float32"
+    ptdtype = {"float32": tg.float32, "bfloat16": tg.bfloat16, "float16": tg.float16}[dtype]
+    assert ptdtype == tg.float32
+    assert tg.get_autocast_dtype("cpu") is tg.bfloat16
+    assert tg.get_autocast_dtype("cuda") == tg.float16
+    with tg.autocast(device_type="cpu", dtype=tg.bfloat16):
+        assert tg.is_autocast_enabled("cpu") and tg.get_autocast_dtype("cpu") is tg.bfloat16
+        assert (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == tg.float32  # autocast changes no dtype
+    with tg.autocast(device_type="cpu", dtype=tg.float16):
+        assert tg.get_autocast_dtype("cpu") == tg.float16
+    assert tg.get_autocast_dtype("cpu") is tg.bfloat16 and not tg.is_autocast_enabled("cpu")
+
+
+@pytest.mark.parametrize("name", ["bfloat16", "float8_e4m3fn", "float8_e5m2"])
+def test_missing_dtypes_finfo(name):
+    """The formats' limits, from their bit layouts (mantissa bits m, bias b): eps 2**-m,
+    smallest normal 2**(1 - b); max (2 - 2**-m) * 2**b, except e4m3fn's (no inf): 448."""
+    info = tg.finfo(getattr(tg, name))
+    m, bias, largest, bits = {"bfloat16": (7, 127, (2 - 2**-7) * 2.0**127, 16),
+                              "float8_e4m3fn": (3, 7, 448.0, 8),
+                              "float8_e5m2": (2, 15, 1.75 * 2.0**15, 8)}[name]
+    normal = 2.0 ** (1 - bias)
+    assert (info.eps, info.smallest_normal, info.tiny) == (2.0**-m, normal, normal)
+    assert (info.max, info.min, info.bits, info.dtype) == (largest, -largest, bits, name)
+    torch = pytest.importorskip("torch")
+    assert repr(info) == repr(torch.finfo(getattr(torch, name)))
+    assert tg.get_autocast_dtype("cpu").name == str(torch.get_autocast_dtype("cpu")).split(".")[1]

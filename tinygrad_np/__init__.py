@@ -759,6 +759,11 @@ __all__ += [
     "finfo",
     "float",
     "float16",
+    "bfloat16",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "complex32",
+    "chalf",
     "float32",
     "float64",
     "get_default_device",
@@ -890,16 +895,18 @@ def __getattr__(name: str) -> object:
         import importlib  # noqa: PLC0415
 
         return importlib.import_module("tinygrad_np.testing")
-    if name in _NO_NUMPY_DTYPE:
-        raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}: NumPy has no "
-                             f"{name} type, so tinygrad_np has no {name} tensors; "
-                             f"torch.autocast(dtype=...) changes no dtype here, so leave the "
-                             f"dtype out (or use float16 / float32)")
     raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")
 
 
-# PyTorch dtypes with no NumPy counterpart (named in the AttributeError above)
-_NO_NUMPY_DTYPE = ("bfloat16", "float8_e4m3fn", "float8_e5m2", "chalf", "complex32")
+# PyTorch dtypes with no NumPy counterpart: named, compared, given to autocast; making a
+# tensor of one is a TypeError saying why (tinygrad_np/missing_dtypes.py)
+from tinygrad_np.missing_dtypes import (  # noqa: E402
+    bfloat16,
+    complex32,
+    complex32 as chalf,
+    float8_e4m3fn,
+    float8_e5m2,
+)
 
 
 def _no_bfloat16(self: object, *args: object, **kwargs: object) -> object:

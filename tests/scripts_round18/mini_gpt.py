@@ -3,6 +3,7 @@ F.scaled_dot_product_attention), LayerNorm, GELU MLP, weight tying, AdamW with d
 parameter groups, warm-up with LambdaLR, gradient clipping and top-k sampling."""
 
 import math
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -11,6 +12,12 @@ from torch.nn import functional as F
 
 torch.manual_seed(1337)
 device = "cuda" if torch.cuda.is_available() else "cpu"
+device_type = "cuda" if "cuda" in device else "cpu"
+dtype = "bfloat16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "float32"
+ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
+ctx = nullcontext() if device_type == "cpu" else torch.amp.autocast(device_type=device_type, dtype=ptdtype)
+scaler = torch.amp.GradScaler(device_type, enabled=(dtype == "float16"))
+assert torch.finfo(torch.bfloat16).eps == 2 ** -7 and torch.bfloat16 != torch.float16
 rng = np.random.default_rng(6)
 block_size, vocab_size, n_embd, n_head, n_layer = 8, 11, 16, 2, 2
 data = torch.tensor(np.tile(np.arange(10), 20) % vocab_size, dtype=torch.long)
@@ -129,11 +136,14 @@ for it in range(12):
     x = torch.stack([data[i:i + block_size] for i in starts])
     y = torch.stack([data[i + 1:i + 1 + block_size] for i in starts])
     x, y = x.to(device), y.to(device)
-    logits, loss = model(x, y)
+    with ctx:
+        logits, loss = model(x, y)
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
+    scaler.step(optimizer)
+    scaler.update()
     scheduler.step()
     losses.append(loss.item())
 
