@@ -93,8 +93,9 @@ def test_script_matches_pytorch(path, capsys):
     np.testing.assert_allclose(ours["losses"], theirs["losses"], rtol=2e-4, atol=1e-6)
     np.testing.assert_allclose(np.asarray(ours["result"], dtype=float),
                                np.asarray(theirs["result"], dtype=float), rtol=2e-4, atol=2e-5)
-    if "description" in theirs:
-        assert ours["description"] == theirs["description"]
+    for name in ("description", "names"):  # a printed module, state_dict keys
+        if name in theirs:
+            assert ours[name] == theirs[name]
 
 
 # --------------------------------------------------------------------------- sparse COO
