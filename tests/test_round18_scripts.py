@@ -278,3 +278,75 @@ def test_missing_dtypes_finfo(name):
     torch = pytest.importorskip("torch")
     assert repr(info) == repr(torch.finfo(getattr(torch, name)))
     assert tg.get_autocast_dtype("cpu").name == str(torch.get_autocast_dtype("cpu")).split(".")[1]
+
+
+# ------------------------------------------------------------ torch.autograd.forward_ad
+def test_forward_ad_tutorial_values():
+    """The forward-mode tutorial's steps; fn(x, y) = x**2 + y**2 has tangent 2 * x * t."""
+    import tinygrad_np.autograd.forward_ad as fwAD
+
+    rng = np.random.default_rng(3)
+    primal, tangent = tg.tensor(rng.normal(size=(3, 3))), tg.tensor(rng.normal(size=(3, 3)))
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(primal, tangent)
+        assert fwAD.unpack_dual(dual).tangent is tangent
+        out = dual ** 2 + tg.ones(3, 3) ** 2
+        jvp = fwAD.unpack_dual(out).tangent
+        assert fwAD.unpack_dual(tg.ones(2)).tangent is None
+        unused = fwAD.unpack_dual(dual * 0 + 1).tangent
+    np.testing.assert_allclose(jvp.numpy(), 2 * primal.numpy() * tangent.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(unused.numpy(), np.zeros((3, 3)))
+    assert fwAD.unpack_dual(out).tangent is None  # the level is closed
+    assert tg.autograd.forward_ad is fwAD
+
+
+def test_forward_ad_central_differences_through_a_model():
+    import tinygrad_np.autograd.forward_ad as fwAD
+
+    rng = np.random.default_rng(4)
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 2)).double()
+    x0, t = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    with fwAD.dual_level():
+        tangent = fwAD.unpack_dual(model(fwAD.make_dual(tg.tensor(x0), tg.tensor(t)))).tangent
+    eps = 1e-6
+    with tg.no_grad():
+        numeric = (model(tg.tensor(x0 + eps * t)) - model(tg.tensor(x0 - eps * t))) / (2 * eps)
+    np.testing.assert_allclose(tangent.numpy(), numeric.numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_forward_ad_errors():
+    import tinygrad_np.autograd.forward_ad as fwAD
+
+    with pytest.raises(RuntimeError, match="dual_level"):
+        fwAD.make_dual(tg.ones(2), tg.ones(2))
+    with fwAD.dual_level():
+        with pytest.raises(RuntimeError, match=r"Tensor is of size \[2\] while the given "
+                                               r"forward gradient is of size \[3\]"):
+            fwAD.make_dual(tg.ones(2), tg.ones(3))
+        with pytest.raises(RuntimeError, match="Nested forward mode AD is not supported"):
+            fwAD.enter_dual_level()
+    with pytest.raises(RuntimeError, match="exit a forward AD level"):
+        fwAD.exit_dual_level()
+
+
+def test_forward_ad_matches_pytorch_with_functional_call():
+    torch = pytest.importorskip("torch")
+    import tinygrad_np.autograd.forward_ad as fwAD
+    import torch.autograd.forward_ad as torch_fwad
+
+    rng = np.random.default_rng(5)
+    weight, bias = rng.normal(size=(3, 4)), rng.normal(size=3)
+    tangent_w, tangent_b, x = rng.normal(size=(3, 4)), rng.normal(size=3), rng.normal(size=(2, 4))
+    results = []
+    for lib, ad in ((tg, fwAD), (torch, torch_fwad)):
+        model = lib.nn.Linear(4, 3).double()
+        with lib.no_grad():
+            model.weight.copy_(lib.tensor(weight))
+            model.bias.copy_(lib.tensor(bias))
+        with ad.dual_level(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # (torch.jit's, on import)
+            params = {"weight": ad.make_dual(model.weight, lib.tensor(tangent_w)),
+                      "bias": ad.make_dual(model.bias, lib.tensor(tangent_b))}
+            out = lib.func.functional_call(model, params, (lib.tensor(x),))
+            results.append(ad.unpack_dual(lib.sin(out).sum(1)).tangent.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)

@@ -315,6 +315,10 @@ from tinygrad_np import autograd_graph  # noqa: E402  (torch.autograd.graph)
 
 autograd.graph = autograd_graph
 _sys.modules["tinygrad_np.autograd.graph"] = autograd_graph
+from tinygrad_np import forward_ad as _forward_ad  # noqa: E402  (torch.autograd.forward_ad)
+
+autograd.forward_ad = _forward_ad
+_sys.modules["tinygrad_np.autograd.forward_ad"] = _forward_ad
 # `from torch.autograd.gradcheck import GradcheckError` (a module there, its function here)
 _sys.modules["tinygrad_np.autograd.gradcheck"] = _types.ModuleType(
     "tinygrad_np.autograd.gradcheck", "torch.autograd.gradcheck's names.")
