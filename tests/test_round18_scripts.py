@@ -356,3 +356,39 @@ def test_forward_ad_matches_pytorch_with_functional_call():
             out = lib.func.functional_call(model, params, (lib.tensor(x),))
             results.append(ad.unpack_dual(lib.sin(out).sum(1)).tangent.detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+# ------------------------------------------ submodules scripts import names from
+IMPORT_LINES = [
+    "from torch.nn.utils.weight_norm import weight_norm, remove_weight_norm",
+    "from torch.nn.utils.spectral_norm import spectral_norm, remove_spectral_norm",
+    "from torch.optim.adamw import AdamW",
+    "from torch.optim.radam import RAdam",
+    "from torch.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, "
+    "inference_mode",
+    "from torch.autograd.variable import Variable",
+    "from torch.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly",
+    "from torch.amp.autocast_mode import autocast, custom_fwd, custom_bwd",
+    "from torch.amp.grad_scaler import GradScaler",
+    "from torch.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss",
+    "from torch.nn.modules.channelshuffle import ChannelShuffle",
+    "import torch.autograd.forward_ad as fwAD",
+    "from torch.sparse import mm, sum",
+]
+
+
+@pytest.mark.parametrize("line", IMPORT_LINES)
+def test_submodule_imports(line):
+    namespace: dict = {}
+    exec(ported(line), namespace)  # noqa: S102
+    names = [name for name in namespace if not name.startswith("__")]
+    assert names and all(namespace[name] is not None for name in names)
+    assert callable(tg.nn.utils.weight_norm)  # the attribute stays the function, as PyTorch's
+    assert tg.optim.adamw.AdamW is tg.optim.AdamW
+    torch = pytest.importorskip("torch")
+    theirs: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(line, theirs)  # noqa: S102
+    assert sorted(name for name in theirs if not name.startswith("__")) == sorted(names)
+    assert callable(torch.nn.utils.weight_norm)
