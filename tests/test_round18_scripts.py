@@ -392,3 +392,12 @@ def test_submodule_imports(line):
         exec(line, theirs)  # noqa: S102
     assert sorted(name for name in theirs if not name.startswith("__")) == sorted(names)
     assert callable(torch.nn.utils.weight_norm)
+
+
+def test_is_autocast_available_and_profiler_activities():
+    devices = ("cpu", "cuda", "mps", "xpu", "meta", "hpu", "xla")
+    ours = [tg.amp.is_autocast_available(d) for d in devices]
+    assert ours == [True, True, True, True, False, True, True]
+    assert tg.profiler.supported_activities() == {tg.profiler.ProfilerActivity.CPU}
+    torch = pytest.importorskip("torch")
+    assert ours == [torch.amp.is_autocast_available(d) for d in devices]

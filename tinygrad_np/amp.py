@@ -121,6 +121,12 @@ def clear_autocast_cache() -> None:
     """Nothing to clear: autocast caches no casts here."""
 
 
+def is_autocast_available(device_type: str) -> bool:
+    """Whether autocast knows `device_type`, as PyTorch's (True for "cuda" without a GPU too;
+    a CUDA autocast then warns and disables itself)."""
+    return device_type in _DEVICE_TYPES and device_type != "meta"
+
+
 AUTOCAST_NAMES = ["is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
                   "set_autocast_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
                   "is_autocast_cache_enabled", "set_autocast_cache_enabled",

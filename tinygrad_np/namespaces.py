@@ -268,7 +268,8 @@ for _name in ("grad_mode", "anomaly_mode"):  # (autograd_extra's, until now attr
     sys.modules[f"tinygrad_np.autograd.{_name}"] = getattr(_autograd, _name)
 _module("autograd.variable", _autograd, "torch.autograd.variable.", Variable=_autograd.Variable)
 _module("amp.autocast_mode", _amp, "torch.amp.autocast_mode.", autocast=_amp.autocast,
-        custom_fwd=_amp.custom_fwd, custom_bwd=_amp.custom_bwd)
+        custom_fwd=_amp.custom_fwd, custom_bwd=_amp.custom_bwd,
+        is_autocast_available=_amp.is_autocast_available)
 _module("amp.grad_scaler", _amp, "torch.amp.grad_scaler.", GradScaler=_amp.GradScaler)
 _module("nn.modules.adaptive", _nn.modules, "torch.nn.modules.adaptive.",
         AdaptiveLogSoftmaxWithLoss=_nn.AdaptiveLogSoftmaxWithLoss)
