@@ -39,6 +39,21 @@ def ported(text: str) -> str:
     return "\n".join(lines)
 
 
+def _global_settings(lib) -> tuple:
+    cudnn = lib.backends.cudnn
+    return (lib.are_deterministic_algorithms_enabled(), cudnn.deterministic, cudnn.benchmark,
+            lib.get_float32_matmul_precision())
+
+
+def _restore(lib, settings: tuple) -> None:
+    """Undo what a script's set-up lines changed (use_deterministic_algorithms, the cudnn
+    flags, the matmul precision, the default dtype), so later tests see the defaults."""
+    lib.use_deterministic_algorithms(settings[0])
+    lib.backends.cudnn.deterministic, lib.backends.cudnn.benchmark = settings[1:3]
+    lib.set_float32_matmul_precision(settings[3])
+    lib.set_default_dtype(lib.float32)
+
+
 def run(text: str, path: Path) -> dict:
     """Run a script as `python script.py` would: its warnings (PyTorch's deprecation notices,
     which tinygrad_np repeats) are printed, not the errors this test suite makes of them."""
@@ -70,10 +85,11 @@ def test_ported_rewrites_only_import_lines():
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
 def test_script_runs_ported(path, capsys):
     """Without PyTorch installed, each ported script runs and its losses are finite."""
+    settings = _global_settings(tg)
     try:
         ours = run(ported(path.read_text()), path)
     finally:
-        tg.set_default_dtype(tg.float32)
+        _restore(tg, settings)
     assert len(ours["losses"]) > 0 and np.all(np.isfinite(ours["losses"]))
     assert np.all(np.isfinite(np.asarray(ours["result"], dtype=float)))
 
@@ -83,14 +99,15 @@ def test_script_matches_pytorch(path, capsys):
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     text = path.read_text()
+    settings = _global_settings(torch), _global_settings(tg)
     try:
         theirs = run(text, path)
         printed_theirs = capsys.readouterr().out
         ours = run(ported(text), path)
         printed_ours = capsys.readouterr().out
-    finally:  # a script that failed half-way must not leave float64 as the default
-        torch.set_default_dtype(torch.float32)
-        tg.set_default_dtype(tg.float32)
+    finally:
+        _restore(torch, settings[0])
+        _restore(tg, settings[1])
     # what the script prints (its log lines, a printed model) is the same, but for text
     # sampled with torch.multinomial (each library's own random stream)
     assert [line for line in printed_ours.splitlines() if not line.startswith("sample:")] == \
