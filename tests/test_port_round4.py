@@ -88,9 +88,13 @@ def test_a_user_read_only_array_stays_read_only_after_requires_grad_false():
 
 
 def test_bfloat16_is_refused_with_a_reason():
-    """`torch.autocast("cpu", dtype=torch.bfloat16)` is the CPU spelling: say why it's absent."""
-    with pytest.raises(AttributeError, match="NumPy has no bfloat16 type.*leave the dtype out"):
-        tg.bfloat16  # noqa: B018
+    """`torch.autocast("cpu", dtype=torch.bfloat16)` is the CPU spelling: it is accepted (round
+    18: scripts name torch.bfloat16 without making such tensors), a bfloat16 tensor is refused
+    saying why."""
+    with tg.autocast("cpu", dtype=tg.bfloat16):
+        assert tg.get_autocast_dtype("cpu") is tg.bfloat16
+    with pytest.raises(TypeError, match="NumPy has no bfloat16 type.*use float16 or float32"):
+        tg.zeros(2, dtype=tg.bfloat16)
 
 
 # ----------------------------------------------------------------- kl_divergence pairs

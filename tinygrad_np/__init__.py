@@ -316,6 +316,10 @@ from tinygrad_np import autograd_graph  # noqa: E402  (torch.autograd.graph)
 
 autograd.graph = autograd_graph
 _sys.modules["tinygrad_np.autograd.graph"] = autograd_graph
+from tinygrad_np import forward_ad as _forward_ad  # noqa: E402  (torch.autograd.forward_ad)
+
+autograd.forward_ad = _forward_ad
+_sys.modules["tinygrad_np.autograd.forward_ad"] = _forward_ad
 # `from torch.autograd.gradcheck import GradcheckError` (a module there, its function here)
 _sys.modules["tinygrad_np.autograd.gradcheck"] = _types.ModuleType(
     "tinygrad_np.autograd.gradcheck", "torch.autograd.gradcheck's names.")
@@ -440,6 +444,10 @@ def _imag(self: Tensor) -> Tensor:
 
 
 Tensor.imag = property(_imag, doc="Refused: tinygrad_np has no complex tensors.")
+from tinygrad_np import sparse  # noqa: E402  (torch.sparse: COO tensors, held dense)
+
+sparse_coo_tensor = sparse.sparse_coo_tensor
+Tensor.to_sparse = Tensor.to_sparse_coo = sparse.to_sparse
 # PyTorch's unchecked spellings: the same pieces, which may be written in place (split's
 # and chunk's may not, with grad mode on: see tensor.py's _mark_multi_view)
 def _unsafe(method: _Any) -> _Any:
@@ -756,6 +764,11 @@ __all__ += [
     "finfo",
     "float",
     "float16",
+    "bfloat16",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "complex32",
+    "chalf",
     "float32",
     "float64",
     "get_default_device",
@@ -786,7 +799,8 @@ __all__ += [
 __all__ += functional_forms.__all__
 __all__ += _toplevel.__all__ + _toplevel_small.__all__ + amp.AUTOCAST_NAMES
 __all__ += _toplevel_native.__all__
-__all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler", "spmm"]
+__all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler", "spmm", "sparse",
+            "sparse_coo_tensor"]
 __all__ += [
     "absolute",
     "addbmm",
@@ -886,16 +900,18 @@ def __getattr__(name: str) -> object:
         import importlib  # noqa: PLC0415
 
         return importlib.import_module("tinygrad_np.testing")
-    if name in _NO_NUMPY_DTYPE:
-        raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}: NumPy has no "
-                             f"{name} type, so tinygrad_np has no {name} tensors; "
-                             f"torch.autocast(dtype=...) changes no dtype here, so leave the "
-                             f"dtype out (or use float16 / float32)")
     raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")
 
 
-# PyTorch dtypes with no NumPy counterpart (named in the AttributeError above)
-_NO_NUMPY_DTYPE = ("bfloat16", "float8_e4m3fn", "float8_e5m2", "chalf", "complex32")
+# PyTorch dtypes with no NumPy counterpart: named, compared, given to autocast; making a
+# tensor of one is a TypeError saying why (tinygrad_np/missing_dtypes.py)
+from tinygrad_np.missing_dtypes import (  # noqa: E402
+    bfloat16,
+    complex32,
+    complex32 as chalf,
+    float8_e4m3fn,
+    float8_e5m2,
+)
 
 
 def _no_bfloat16(self: object, *args: object, **kwargs: object) -> object:

@@ -21,6 +21,7 @@ import numpy as np
 from tinygrad_np.device import _module
 from tinygrad_np.errors import TensorError
 from tinygrad_np.function import no_grad
+from tinygrad_np.missing_dtypes import MissingDtype, bfloat16
 from tinygrad_np.tensor import Tensor
 
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hpu", "xla", "meta", "mtia")
@@ -41,8 +42,8 @@ def _usable(what: str, device_type: str, enabled: bool) -> bool:
 
 class _State(threading.local):
     """What is_autocast_enabled / get_autocast_dtype report per device type, per thread as
-    PyTorch's (recorded only: ops keep their dtypes). PyTorch's CPU default is bfloat16,
-    which NumPy lacks: float16 here. `saved`: each open autocast region's previous state."""
+    PyTorch's (recorded only: ops keep their dtypes). `saved`: each open autocast region's
+    previous state."""
 
     def __init__(self) -> None:
         self.enabled: dict[str, bool] = {}
@@ -78,13 +79,22 @@ def set_autocast_enabled(device_type: Any, enabled: bool | None = None) -> None:
 
 
 def get_autocast_dtype(device_type: str) -> np.dtype:
-    """The dtype autocast regions on `device_type` name (float16 by default here)."""
-    return _state.dtypes.get(_device_type("get_autocast_dtype", device_type), np.dtype(np.float16))
+    """The dtype autocast regions on `device_type` name: PyTorch's defaults, bfloat16 on the
+    CPU (and HPU), float16 elsewhere (recorded only: no tensor takes it here)."""
+    device_type = _device_type("get_autocast_dtype", device_type)
+    default = bfloat16 if device_type in ("cpu", "hpu") else np.dtype(np.float16)
+    return _state.dtypes.get(device_type, default)
 
 
 def set_autocast_dtype(device_type: str, dtype: Any) -> None:
     """Record the dtype get_autocast_dtype reports for `device_type`."""
-    _state.dtypes[_device_type("set_autocast_dtype", device_type)] = np.dtype(dtype)
+    _state.dtypes[_device_type("set_autocast_dtype", device_type)] = _recorded(dtype)
+
+
+def _recorded(dtype: Any) -> Any:
+    """The dtype autocast records: a NumPy dtype, or `torch.bfloat16` (and the other dtypes
+    NumPy lacks) as itself, since only get_autocast_dtype reads it."""
+    return dtype if isinstance(dtype, MissingDtype) else np.dtype(dtype)
 
 
 def is_autocast_cpu_enabled() -> bool:
@@ -111,6 +121,12 @@ def clear_autocast_cache() -> None:
     """Nothing to clear: autocast caches no casts here."""
 
 
+def is_autocast_available(device_type: str) -> bool:
+    """Whether autocast knows `device_type`, as PyTorch's (True for "cuda" without a GPU too;
+    a CUDA autocast then warns and disables itself)."""
+    return device_type in _DEVICE_TYPES and device_type != "meta"
+
+
 AUTOCAST_NAMES = ["is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
                   "set_autocast_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
                   "is_autocast_cache_enabled", "set_autocast_cache_enabled",
@@ -135,7 +151,7 @@ class autocast:  # noqa: N801  (PyTorch's name)
                              get_autocast_dtype(self.device)))  # (a stack per thread)
         _state.enabled[self.device] = self._enabled
         if self.fast_dtype is not None:
-            _state.dtypes[self.device] = np.dtype(self.fast_dtype)
+            _state.dtypes[self.device] = _recorded(self.fast_dtype)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

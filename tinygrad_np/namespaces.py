@@ -242,3 +242,36 @@ _module("overrides", tinygrad_np, "torch.overrides: there is no __torch_function
         has_torch_function=_false, has_torch_function_unary=_false,
         has_torch_function_variadic=_false, is_tensor_like=_is_tensor_like,
         get_ignored_functions=lambda: set(), get_overridable_functions=lambda: {})
+
+
+# ------------------------------------------- the submodules scripts import names from
+# (`from torch.optim.adamw import AdamW`, `from torch.autograd.variable import Variable`, ...)
+def _submodule(name: str, doc: str, **members: Any) -> types.ModuleType:
+    """Module `tinygrad_np.<name>` in sys.modules only: its parent's attribute of that name
+    stays what it is (`torch.nn.utils.weight_norm` is the function, as in PyTorch)."""
+    module = types.ModuleType(f"tinygrad_np.{name}", doc)
+    module.__dict__.update(members)
+    sys.modules[module.__name__] = module
+    return module
+
+
+_nn, _optim, _autograd, _amp = tinygrad_np.nn, tinygrad_np.optim, tinygrad_np.autograd, \
+    tinygrad_np.amp
+_submodule("nn.utils.weight_norm", "torch.nn.utils.weight_norm.",
+           weight_norm=_nn.utils.weight_norm, remove_weight_norm=_nn.utils.remove_weight_norm)
+_submodule("nn.utils.spectral_norm", "torch.nn.utils.spectral_norm.",
+           spectral_norm=_nn.utils.spectral_norm,
+           remove_spectral_norm=_nn.utils.remove_spectral_norm)
+_module("optim.adamw", _optim, "torch.optim.adamw.", AdamW=_optim.AdamW)
+_module("optim.radam", _optim, "torch.optim.radam.", RAdam=_optim.RAdam)
+for _name in ("grad_mode", "anomaly_mode"):  # (autograd_extra's, until now attributes only)
+    sys.modules[f"tinygrad_np.autograd.{_name}"] = getattr(_autograd, _name)
+_module("autograd.variable", _autograd, "torch.autograd.variable.", Variable=_autograd.Variable)
+_module("amp.autocast_mode", _amp, "torch.amp.autocast_mode.", autocast=_amp.autocast,
+        custom_fwd=_amp.custom_fwd, custom_bwd=_amp.custom_bwd,
+        is_autocast_available=_amp.is_autocast_available)
+_module("amp.grad_scaler", _amp, "torch.amp.grad_scaler.", GradScaler=_amp.GradScaler)
+_module("nn.modules.adaptive", _nn.modules, "torch.nn.modules.adaptive.",
+        AdaptiveLogSoftmaxWithLoss=_nn.AdaptiveLogSoftmaxWithLoss)
+_module("nn.modules.channelshuffle", _nn.modules, "torch.nn.modules.channelshuffle.",
+        ChannelShuffle=_nn.ChannelShuffle)

@@ -191,5 +191,16 @@ class emit_nvtx:  # noqa: N801
         return None
 
 
-__all__ = ["EventList", "FunctionEventAvg", "ProfilerActivity", "emit_nvtx", "profile",
-           "record_function", "schedule", "tensorboard_trace_handler"]
+def supported_activities() -> set[ProfilerActivity]:
+    """What can be profiled here: the CPU only."""
+    return {ProfilerActivity.CPU}
+
+
+def kineto_available() -> bool:
+    """False: there is no Kineto tracer (the profile is this module's own)."""
+    return False
+
+
+__all__ = ["EventList", "FunctionEventAvg", "ProfilerActivity", "emit_nvtx", "kineto_available",
+           "profile", "record_function", "schedule", "supported_activities",
+           "tensorboard_trace_handler"]

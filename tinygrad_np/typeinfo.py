@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.missing_dtypes import MissingDtype
 
 
 def _as_dtype(dtype: Any, who: str) -> np.dtype:
@@ -33,6 +34,11 @@ class finfo:  # noqa: N801  (PyTorch's name)
     dtype: str
 
     def __init__(self, dtype: Any = None) -> None:
+        if isinstance(dtype, MissingDtype) and dtype.limits:  # bfloat16, float8: no NumPy type
+            self.bits, self.dtype = 8 * dtype.itemsize, dtype.name
+            self.eps, self.max, self.smallest_normal, self.resolution = dtype.limits
+            self.min, self.tiny = -self.max, self.smallest_normal
+            return
         kind = _as_dtype(get_default_dtype() if dtype is None else dtype, "finfo")
         if kind.kind != "f":
             raise TypeError(f"finfo requires a floating point dtype, got {kind}; "

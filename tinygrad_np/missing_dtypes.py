@@ -1,0 +1,59 @@
+"""PyTorch's dtypes that NumPy has no type for: `torch.bfloat16`, the float8s, `complex32`.
+
+Scripts name them even when they never make such a tensor: nanoGPT's
+`{'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}[dtype]`,
+`torch.autocast(device_type, dtype=torch.bfloat16)`, `if x.dtype == torch.bfloat16`. So each
+is an object that can be named, compared (equal only to itself), hashed, printed as PyTorch
+prints it and given to autocast (which changes no dtype here). Making a tensor of one
+(`dtype=torch.bfloat16`, `.to(torch.bfloat16)`) raises a TypeError saying why: every dtype
+conversion goes through `np.dtype(...)`, which reads the `dtype` attribute below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MissingDtype:
+    """A PyTorch dtype with no NumPy counterpart (see the module docstring)."""
+
+    __slots__ = ("name", "is_floating_point", "is_complex", "itemsize", "limits")
+    is_signed = True
+
+    def __init__(self, name: str, itemsize: int, complex_: bool = False,
+                 limits: tuple[float, float, float, float] | None = None) -> None:
+        self.name, self.itemsize = name, itemsize
+        self.is_floating_point, self.is_complex = not complex_, complex_
+        self.limits = limits  # (eps, max, smallest normal, resolution) for torch.finfo
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    __str__ = __repr__
+
+    @property
+    def dtype(self) -> Any:
+        """Refused: what `np.dtype(torch.bfloat16)` (every dtype conversion) raises."""
+        raise TypeError(f"torch.{self.name}: NumPy has no {self.name} type, so tinygrad_np has "
+                        f"no {self.name} tensors; use float16 or float32 (torch.autocast("
+                        f"dtype=torch.{self.name}) is accepted and changes no dtype here)")
+
+    def to_real(self) -> MissingDtype:
+        return self
+
+    def __reduce__(self) -> tuple:  # copy.deepcopy and pickle give back the same object
+        return (_named, (self.name,))
+
+
+def _named(name: str) -> MissingDtype:
+    return MISSING[name]
+
+
+# the formats' limits: 7, 3 and 2 stored mantissa bits; exponent bias 127, 7 and 15
+# (e4m3fn has no infinities: its largest value is 1.75 * 2**8)
+bfloat16 = MissingDtype("bfloat16", 2, limits=(2.0**-7, (2 - 2.0**-7) * 2.0**127, 2.0**-126, 0.01))
+float8_e4m3fn = MissingDtype("float8_e4m3fn", 1, limits=(2.0**-3, 448.0, 2.0**-6, 1.0))
+float8_e5m2 = MissingDtype("float8_e5m2", 1, limits=(2.0**-2, 57344.0, 2.0**-14, 1.0))
+complex32 = MissingDtype("complex32", 4, complex_=True)
+MISSING = {"bfloat16": bfloat16, "float8_e4m3fn": float8_e4m3fn, "float8_e5m2": float8_e5m2,
+           "complex32": complex32, "chalf": complex32}
