@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.function import no_grad
+from tinygrad_np.optim.optimizer import _to_scalar
 from tinygrad_np.tensor import Tensor
 
 HALF = np.dtype(np.float16)
@@ -41,12 +42,12 @@ def sgd(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
             else:
                 buffer.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
             grad = grad.add(buffer, alpha=momentum) if group["nesterov"] else buffer
-        param.add_(grad, alpha=-group["lr"])
+        param.add_(grad, alpha=-_to_scalar(group["lr"]))
 
 
 def adam(state: dict[str, Any], param: Tensor, group: dict[str, Any], step: float) -> None:
     """torch.optim.adam._single_tensor_adam (not capturable); `step` already counted."""
-    lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
+    lr, (beta1, beta2), decay = _to_scalar(group["lr"]), group["betas"], group["weight_decay"]
     with no_grad():
         grad = param.grad.detach()
         grad = -grad if group["maximize"] else grad
@@ -65,7 +66,7 @@ def adam(state: dict[str, Any], param: Tensor, group: dict[str, Any], step: floa
 
 def rmsprop(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
     """torch.optim.rmsprop._single_tensor_rmsprop; the state's step already counted."""
-    alpha, lr = group["alpha"], group["lr"]
+    alpha, lr = group["alpha"], _to_scalar(group["lr"])
     with no_grad():
         grad = _grad(param, group)
         square = state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
@@ -86,6 +87,6 @@ def adagrad(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None
     """torch.optim.adagrad._single_tensor_adagrad (dense); the state's step already counted."""
     with no_grad():
         grad = _grad(param, group)
-        rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        rate = _to_scalar(group["lr"]) / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"].addcmul_(grad, grad, value=1)
         param.addcdiv_(grad, total.sqrt().add_(group["eps"]), value=-rate)

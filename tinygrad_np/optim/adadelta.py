@@ -10,6 +10,7 @@ import numpy as np
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -50,7 +51,7 @@ class Adadelta(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["rho"], group["eps"]
+            lr, rho, eps = _to_scalar(group["lr"]), group["rho"], group["eps"]
             for param in group["params"]:
                 if param.grad is None:
                     continue

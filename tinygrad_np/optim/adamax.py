@@ -12,6 +12,7 @@ from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -62,6 +63,6 @@ class Adamax(Optimizer):
                 scratch += group["eps"]
                 np.maximum(u, scratch, out=u)
                 np.divide(m, u, scratch)
-                scratch *= group["lr"] / (1 - beta1 ** state["step"])
+                scratch *= _to_scalar(group["lr"]) / (1 - beta1 ** state["step"])
                 self._update_(param, scratch)
         return loss

@@ -11,6 +11,7 @@ from tinygrad_np.optim._common import scalar_dtype, scalar_state, scalar_value
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -46,7 +47,7 @@ class ASGD(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, lambd = group["lr"], group["lambd"]
+            lr, lambd = _to_scalar(group["lr"]), group["lambd"]
             for param in group["params"]:
                 if param.grad is None:
                     continue

@@ -12,6 +12,7 @@ from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
 )
@@ -27,7 +28,7 @@ def _moments(optimizer: Optimizer, param: Tensor, group: dict[str, Any],
     state = optimizer._stepped_state(param, "exp_avg", "exp_avg_sq", **extra)
     p, grad = param._data, param.grad._data
     grad = -grad if group["maximize"] else grad
-    lr, weight_decay, scale = group["lr"], group["weight_decay"], None
+    lr, weight_decay, scale = _to_scalar(group["lr"]), group["weight_decay"], None
     if weight_decay:
         if group["decoupled_weight_decay"]:
             scale = 1 - lr * weight_decay
@@ -79,7 +80,7 @@ class NAdam(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2) = group["lr"], group["betas"]
+            lr, (beta1, beta2) = _to_scalar(group["lr"]), group["betas"]
             for param in group["params"]:
                 if param.grad is None:
                     continue
@@ -135,7 +136,7 @@ class RAdam(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2) = group["lr"], group["betas"]
+            lr, (beta1, beta2) = _to_scalar(group["lr"]), group["betas"]
             for param in group["params"]:
                 if param.grad is None:
                     continue

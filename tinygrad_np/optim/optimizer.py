@@ -17,6 +17,7 @@ import numpy as np
 
 from tinygrad_np.device import device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import enable_grad, is_grad_enabled, set_grad_enabled
 from tinygrad_np.nn.module import RemovableHandle
 from tinygrad_np.tensor import Size, Tensor, _unlock
@@ -446,6 +447,8 @@ class Optimizer:
             state[param] = {key: _state_value(key, value, param, builtin,
                                               builtin and not self._array_state)
                             for key, value in values.items()}
+            if builtin:
+                _check_state_shapes(name, position, param, state[param])
         for group, saved in zip(self.param_groups, saved_groups):
             saved["params"] = group["params"]
             for key, default in self.defaults.items():  # a dict from an older version, as
@@ -551,6 +554,25 @@ class Step(float):
     __radd__ = __add__
 
 
+# A built-in optimizer's state entries that have their parameter's shape
+_PARAM_SHAPED = frozenset({"momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "sum",
+                           "square_avg", "acc_delta", "exp_inf", "ax", "grad_avg", "prev",
+                           "step_size", "variance"})
+
+
+def _check_state_shapes(name: str, position: int, param: Tensor, values: dict[str, Any]) -> None:
+    """An error naming the entry when a loaded state tensor does not have its parameter's
+    shape (a dict saved with the parameters in another order; PyTorch fails at the next step
+    with a RuntimeError, "The size of tensor a must match the size of tensor b"): a
+    TensorError, both RuntimeError and ValueError (what load_state_dict raises for groups)."""
+    for key, value in values.items():
+        if key in _PARAM_SHAPED and isinstance(value, Tensor) and value.shape != param.shape:
+            raise TensorError(
+                f"{name}.load_state_dict: state[{position}][{key!r}] has shape "
+                f"{tuple(value.shape)}, but parameter {position} has shape {tuple(param.shape)} "
+                "(were the parameters given in another order than when it was saved?)")
+
+
 def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
     """A loaded state entry: a built-in optimizer's `step` (or a custom one's float) as a Step;
     tensors and arrays as new ones of the same kind, in the parameter's float dtype (arrays as
@@ -575,6 +597,11 @@ def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: 
 # parameter is on a device with foreach or fused kernels, nothing is compiled, and the update
 # runs as written.
 StateDict = dict[str, Any]
+Args = tuple[Any, ...]
+Kwargs = dict[str, Any]
+DeviceDict = dict[Any, Tensor]
+DeviceDtypeDict = dict[Any, Tensor]
+TensorListList = list[list[Tensor]]
 OptimizerPreHook = Callable[["Optimizer", Any, Any], "tuple[Any, Any] | None"]
 OptimizerPostHook = Callable[["Optimizer", Any, Any], None]
 _params_doc = ("params (iterable): iterable of parameters or named_parameters to optimize or "
@@ -602,6 +629,27 @@ def _use_grad_for_differentiable(step: Callable) -> Callable:
         finally:
             set_grad_enabled(previous)
     return wrapper
+
+
+def _to_scalar(x: Any) -> Any:
+    """A one-element Tensor hyperparameter (`lr=tensor([0.1])`) as a 0-d Tensor, as PyTorch's
+    `_to_scalar` squeezes it; anything else as it is."""
+    return x.reshape(()) if isinstance(x, Tensor) and x.ndim else x
+
+
+def _disable_dynamo_if_unsupported(single_tensor_fn: Callable | None = None
+                                   ) -> Callable[[Callable], Callable]:
+    """PyTorch's decorator of the functional optimizers (for its compiler): the function as
+    it is, since nothing is compiled here."""
+    return lambda func: func
+
+
+def _device_dtype_check_for_fused(p: Tensor, cuda_unsupported: bool = False) -> None:
+    """PyTorch's RuntimeError when `fused=True` meets a parameter that is not floating point
+    (every tensor here is on the CPU, where PyTorch's fused kernels run)."""
+    if not p.is_floating_point():
+        raise RuntimeError("`fused=True` requires all the params to be floating point Tensors "
+                           f"of supported devices: ['cpu'] but {p.dtype} and cpu")
 
 
 def _get_value(x: Any) -> Any:
@@ -638,6 +686,9 @@ def check_non_negative(owner: str, **values: float) -> None:
     """Raise PyTorch's ValueError for a negative hyperparameter (a typo, or a sign slip)."""
     labels = {"lr": "learning rate", "eps": "epsilon value"}
     for name, value in values.items():
+        if isinstance(value, Tensor) and value.numel() != 1:  # (PyTorch's, for lr)
+            raise ValueError(f"{owner}: Tensor {name} must be 1-element, got one of shape "
+                             f"{tuple(value.shape)}")
         if not value >= 0:
             raise ValueError(f"{owner}: Invalid {labels.get(name, name + ' value')}: {value} "
                              f"({name} must be >= 0)")
