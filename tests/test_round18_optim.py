@@ -309,3 +309,36 @@ def test_averaged_model_with_both_functions_raises_assertion_error():
     with pytest.raises(AssertionError, match="Only one of avg_fn and multi_avg_fn"):
         swa.AveragedModel(tg.nn.Linear(1, 1), avg_fn=swa.get_swa_avg_fn(),
                           multi_avg_fn=swa.get_swa_multi_avg_fn())
+
+
+@pytest.mark.parametrize(("name", "settings"), CASES, ids=IDS)
+def test_a_parameter_resized_after_a_step_names_the_state_entry(name, settings):
+    # PyTorch: RuntimeError "The size of tensor a (3) must match the size of tensor b (4)";
+    # here NumPy's "operands could not be broadcast" came through
+    theirs = torch.ones(3, requires_grad=True)
+    torch_opt = getattr(torch.optim, name)([theirs], **settings)
+    ours = tg.ones(3, requires_grad=True)
+    opt = getattr(optim, name)([ours], **settings)
+    theirs.grad, ours.grad = torch.ones(3), tg.ones(3)
+    torch_opt.step()
+    opt.step()
+    theirs.data, ours.data = torch.ones(4), tg.ones(4)
+    theirs.grad, ours.grad = torch.ones(4), tg.ones(4)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        torch_opt.step()
+    with pytest.raises(RuntimeError, match=rf"{name}\.step: the size of state\['\w+'\] \(3,\) "
+                                           r"must match the size of parameter 0 \(4,\)"):
+        opt.step()
+
+
+def test_a_step_hook_does_not_hide_the_shape_error():
+    param = tg.ones(3, requires_grad=True)
+    opt = optim.Adam([param])
+    calls = []
+    opt.register_step_pre_hook(lambda *args: calls.append("pre"))
+    param.grad = tg.ones(3)
+    opt.step()
+    param.data, param.grad = tg.ones(2), tg.ones(2)
+    with pytest.raises(RuntimeError, match=r"state\['exp_avg'\] \(3,\) must match"):
+        opt.step()
+    assert calls == ["pre", "pre"]

@@ -497,7 +497,11 @@ def _with_step_hooks(step: Callable) -> Callable:
         self._opt_called = True  # (a scheduler stepped before this warns, as PyTorch's)
         if not own and not _GLOBAL_STEP_HOOKS["step_pre"] and not _GLOBAL_STEP_HOOKS[
                 "step_post"]:
-            return step_(self, *args, **kwargs)
+            try:
+                return step_(self, *args, **kwargs)
+            except ValueError as error:
+                _explain_shape_error(self, error)
+                raise
         own = own or {}
         args = (self, *args)  # the hooks see step's arguments with the optimizer first
         for hook in (*_GLOBAL_STEP_HOOKS["step_pre"].values(), *own.get("step_pre", {}).values()):
@@ -508,7 +512,11 @@ def _with_step_hooks(step: Callable) -> Callable:
                                        "None or a tuple (new_args, new_kwargs), but got "
                                        f"{changed!r}")
                 args, kwargs = changed
-        result = step_(*args, **kwargs)
+        try:
+            result = step_(*args, **kwargs)
+        except ValueError as error:
+            _explain_shape_error(self, error)
+            raise
         for hook in (*own.get("step_post", {}).values(), *_GLOBAL_STEP_HOOKS["step_post"].values()):
             hook(self, args, kwargs)
         return result
@@ -571,6 +579,27 @@ def _check_state_shapes(name: str, position: int, param: Tensor, values: dict[st
                 f"{name}.load_state_dict: state[{position}][{key!r}] has shape "
                 f"{tuple(value.shape)}, but parameter {position} has shape {tuple(param.shape)} "
                 "(were the parameters given in another order than when it was saved?)")
+
+
+def _explain_shape_error(optimizer: Optimizer, error: ValueError) -> None:
+    """After NumPy's broadcasting ValueError in a step: PyTorch's RuntimeError (a TensorError,
+    also a ValueError) naming the parameter and the state entry whose shapes differ (its
+    `.data` replaced by one of another shape, or a state dict from another model). Returns
+    when no such entry is found (the original error is then raised as it is)."""
+    if not isinstance(error, TensorError) and "broadcast" in str(error):
+        position = -1
+        for group in optimizer.param_groups:
+            for param in group["params"]:
+                position += 1
+                for key, value in optimizer.state.get(param, {}).items():
+                    if key in _PARAM_SHAPED and isinstance(value, Tensor) and \
+                            value.shape != param.shape:
+                        raise TensorError(
+                            f"{type(optimizer).__name__}.step: the size of state[{key!r}] "
+                            f"{tuple(value.shape)} must match the size of parameter {position} "
+                            f"{tuple(param.shape)} (was the parameter's .data replaced by one "
+                            "of another shape, or a state dict loaded from another model?)"
+                        ) from error
 
 
 def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
