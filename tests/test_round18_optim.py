@@ -342,3 +342,80 @@ def test_a_step_hook_does_not_hide_the_shape_error():
     with pytest.raises(RuntimeError, match=r"state\['exp_avg'\] \(3,\) must match"):
         opt.step()
     assert calls == ["pre", "pre"]
+
+
+# ------------------------------------------------------------ float16: PyTorch's scalar loop
+def _lanes():
+    from tinygrad_np.ops.opmath import _LANES
+    return _LANES
+
+
+needs_x86_lanes = pytest.mark.skipif(not _lanes(), reason="PyTorch's float16 vector width is "
+                                     "only known here for x86 (AVX2, AVX-512)")
+
+
+@needs_x86_lanes
+@pytest.mark.parametrize("shape", [(), (1,), (5,), (31,), (32,), (33,), (63,), (5, 13),
+                                   (3, 40), (100,)])
+def test_float16_add_with_alpha_rounds_the_tail_as_pytorchs_scalar_loop(shape):
+    # PyTorch's vector loop rounds alpha to float16 and adds in float32; the elements past
+    # the last whole vector (a 0-d tensor, a bias of 10) go through its scalar loop, which
+    # rounds alpha * b to float16 first: up to 1 in 4 of them were 1 ulp off
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        a, b = (rng.standard_normal(shape).astype(np.float16) for _ in range(2))
+        for alpha in (-0.1, 0.7, 1e-3):
+            expected = torch.tensor(a).add(torch.tensor(b), alpha=alpha).numpy()
+            np.testing.assert_array_equal(tg.tensor(a).add(tg.tensor(b), alpha=alpha).numpy(),
+                                          expected)
+            in_place = tg.tensor(a.copy())
+            in_place.sub_(tg.tensor(b), alpha=-alpha)
+            np.testing.assert_array_equal(in_place.numpy(), expected)
+        scalar = np.float16(rng.standard_normal())
+        np.testing.assert_array_equal(
+            tg.tensor(a).add(tg.tensor(scalar), alpha=0.3).numpy(),
+            torch.tensor(a).add(torch.tensor(scalar), alpha=0.3).numpy())
+
+
+def test_float16_add_with_alpha_keeps_its_gradients():
+    a = tg.tensor(np.linspace(-1, 1, 7).astype(np.float16), requires_grad=True)
+    b = tg.tensor(np.linspace(2, 3, 7).astype(np.float16), requires_grad=True)
+    a.add(b, alpha=0.1).sum().backward()
+    ta = torch.tensor(np.linspace(-1, 1, 7).astype(np.float16), requires_grad=True)
+    tb = torch.tensor(np.linspace(2, 3, 7).astype(np.float16), requires_grad=True)
+    ta.add(tb, alpha=0.1).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad.numpy(), tb.grad.numpy())
+
+
+HALF_CASES = [("SGD", dict(lr=0.1)),
+              ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+              ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, maximize=True)),
+              ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+              ("AdamW", dict(lr=0.01, weight_decay=0.1)),
+              ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5, weight_decay=0.1)),
+              ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1))]
+
+
+@needs_x86_lanes
+@pytest.mark.parametrize("tensor_lr", [False, True])
+@pytest.mark.parametrize(("name", "settings"), HALF_CASES,
+                         ids=[f"{n}-{'-'.join(map(str, s.values()))}" for n, s in HALF_CASES])
+def test_float16_steps_match_pytorch_bit_for_bit_at_any_size(name, settings, tensor_lr):
+    rng = np.random.default_rng(7)
+    for shape in [(), (1,), (7,), (33,), (5, 13), (64,)]:
+        start = (rng.standard_normal(shape) * 0.5).astype(np.float16)
+        theirs = torch.tensor(start, requires_grad=True)
+        ours = tg.tensor(start.copy(), requires_grad=True)
+        torch_settings, our_settings = dict(settings), dict(settings)
+        if tensor_lr:
+            torch_settings["lr"] = torch.tensor(settings["lr"])
+            our_settings["lr"] = tg.tensor(settings["lr"])
+        torch_opt = getattr(torch.optim, name)([theirs], **torch_settings)
+        our_opt = getattr(optim, name)([ours], **our_settings)
+        for _ in range(8):
+            grad = (rng.standard_normal(shape) * 0.5).astype(np.float16)
+            theirs.grad, ours.grad = torch.tensor(grad), tg.tensor(grad.copy())
+            torch_opt.step()
+            our_opt.step()
+            np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())

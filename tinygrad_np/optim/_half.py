@@ -21,6 +21,12 @@ from tinygrad_np.tensor import Tensor
 HALF = np.dtype(np.float16)
 
 
+def _number(value: Any) -> Any:
+    """A Tensor given as alpha= or value= (from a Tensor lr) as the number PyTorch's kernels
+    take (its Scalar: the tensor's value, in its own precision)."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
 def _grad(param: Tensor, group: dict[str, Any]) -> Tensor:
     """-grad when maximizing, then + weight_decay * param (PyTorch's `grad.add(param,
     alpha=weight_decay)`, one rounding)."""
@@ -42,7 +48,7 @@ def sgd(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
             else:
                 buffer.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
             grad = grad.add(buffer, alpha=momentum) if group["nesterov"] else buffer
-        param.add_(grad, alpha=-_to_scalar(group["lr"]))
+        param.add_(grad, alpha=_number(-_to_scalar(group["lr"])))
 
 
 def adam(state: dict[str, Any], param: Tensor, group: dict[str, Any], step: float) -> None:
@@ -61,7 +67,7 @@ def adam(state: dict[str, Any], param: Tensor, group: dict[str, Any], step: floa
             square = state["max_exp_avg_sq"]
             square.copy_(square.maximum(state["exp_avg_sq"]))
         denominator = (square.sqrt() / (1 - beta2**step) ** 0.5).add_(group["eps"])
-        param.addcdiv_(state["exp_avg"], denominator, value=-(lr / (1 - beta1**step)))
+        param.addcdiv_(state["exp_avg"], denominator, value=_number(-(lr / (1 - beta1**step))))
 
 
 def rmsprop(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
@@ -78,9 +84,9 @@ def rmsprop(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None
         average = average.add_(group["eps"])
         if group["momentum"] > 0:
             buffer = state["momentum_buffer"].mul_(group["momentum"]).addcdiv_(grad, average)
-            param.add_(buffer, alpha=-lr)
+            param.add_(buffer, alpha=_number(-lr))
         else:
-            param.addcdiv_(grad, average, value=-lr)
+            param.addcdiv_(grad, average, value=_number(-lr))
 
 
 def adagrad(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
@@ -89,4 +95,4 @@ def adagrad(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None
         grad = _grad(param, group)
         rate = _to_scalar(group["lr"]) / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"].addcmul_(grad, grad, value=1)
-        param.addcdiv_(grad, total.sqrt().add_(group["eps"]), value=-rate)
+        param.addcdiv_(grad, total.sqrt().add_(group["eps"]), value=_number(-rate))
