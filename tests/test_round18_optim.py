@@ -359,7 +359,7 @@ needs_x86_lanes = pytest.mark.skipif(not _lanes(), reason="PyTorch's float16 vec
                                    (3, 40), (100,)])
 def test_float16_add_with_alpha_rounds_the_tail_as_pytorchs_scalar_loop(shape):
     # PyTorch's vector loop rounds alpha to float16 and adds in float32; the elements past
-    # the last whole vector (a 0-d tensor, a bias of 10) go through its scalar loop, which
+    # the last whole vector of 32 (a 0-d tensor, a bias of 10) go through its scalar loop, which
     # rounds alpha * b to float16 first: up to 1 in 4 of them were 1 ulp off
     rng = np.random.default_rng(3)
     for _ in range(20):
