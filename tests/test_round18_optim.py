@@ -105,13 +105,19 @@ def test_rmsprop_centered_on_a_zero_dim_float32_parameter():
         np.testing.assert_allclose(param.numpy(), reference.detach().numpy(), rtol=1e-6)
 
 
+LR_CASES = [*CASES, ("Muon", dict(weight_decay=0.1)), ("Adafactor", dict(weight_decay=0.1))]
+
+
 @pytest.mark.parametrize("lr_shape", [(), (1,), (1, 1)])
-@pytest.mark.parametrize(("name", "settings"), CASES, ids=IDS)
+@pytest.mark.parametrize(("name", "settings"), LR_CASES,
+                         ids=[*IDS, "Muon-weight_decay=0.1", "Adafactor-weight_decay=0.1"])
 def test_a_one_element_tensor_lr_of_any_shape(name, settings, lr_shape):
+    # float64 parameters, a float32 lr: PyTorch computes lr * ratio, 1 - lr * weight_decay
+    # (Muon, Adafactor: they were float64 here), lr / bias_correction ... in float32
     settings = {k: v for k, v in settings.items() if k != "lr"}
-    worst = _run(name, settings, [(), (3,), (2, 2)], np.float64,
-                 lr_maker=lambda lib: lib.full(lr_shape, 0.05))
-    assert worst < 1e-6  # (float32 lr: PyTorch rounds some products in float32 too)
+    shapes = [(2, 3), (3, 2)] if name == "Muon" else [(), (3,), (2, 2)]
+    worst = _run(name, settings, shapes, np.float64, lr_maker=lambda lib: lib.full(lr_shape, 0.05))
+    assert worst < (1e-7 if name == "ASGD" else 1e-12)  # (ASGD's eta: float32 pow, 1 ulp)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax",

@@ -31,6 +31,13 @@ def check_pair(owner: str, name: str, values: Any) -> None:
                          f"values {tuple(values)!r} (too many values to unpack, expected 2)")
 
 
+def lr_value(lr: Any) -> Any:
+    """The lr as PyTorch's step computes with it: a number as a float; a Tensor as a NumPy
+    scalar of its dtype (float32), so `lr * ratio` and `1 - lr * weight_decay` round as
+    PyTorch's 0-d tensor arithmetic does before it takes the value as a Scalar."""
+    return lr._data.reshape(())[()] if isinstance(lr, Tensor) else float(lr)
+
+
 def scalar_dtype() -> type[np.floating]:
     """PyTorch's `_get_scalar_dtype()`: float64 when that is the default, else float32."""
     return np.float64 if get_default_dtype() == np.float64 else np.float32

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim._common import lr_value
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import Optimizer, ParamsT, Step
 from tinygrad_np.tensor import Tensor
@@ -72,7 +73,7 @@ class Adafactor(Optimizer):
 
     def _step_one(self, param: Tensor, group: dict[str, Any], eps1: float, eps2: float) -> None:
         """One parameter's update (see the class docstring)."""
-        lr, weight_decay = float(group["lr"]), group["weight_decay"]
+        lr, weight_decay = lr_value(group["lr"]), group["weight_decay"]
         grad = param.grad._data
         grad = -grad if group["maximize"] else grad
         state = self._state(param, grad)

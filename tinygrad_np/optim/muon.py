@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim._common import lr_value
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import Optimizer, ParamsT
 from tinygrad_np.tensor import Tensor
@@ -100,7 +101,7 @@ class Muon(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, momentum = float(group["lr"]), group["momentum"]
+            lr, momentum = lr_value(group["lr"]), group["momentum"]
             for param in group["params"]:
                 if param.grad is None:
                     continue
