@@ -425,3 +425,14 @@ def test_float16_steps_match_pytorch_bit_for_bit_at_any_size(name, settings, ten
             torch_opt.step()
             our_opt.step()
             np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+
+
+def test_named_parameters_with_int_names_as_pytorch():
+    # list(enumerate(model.parameters())): PyTorch keeps the ints as names (they were refused)
+    for nn, module in ((torch.nn, torch.optim), (tg.nn, optim)):
+        model = nn.Linear(2, 2)
+        opt = module.SGD(list(enumerate(model.parameters())), lr=0.1)
+        assert opt.state_dict()["param_groups"][0]["param_names"] == [0, 1]
+    model = tg.nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="a tuple must be a \\(name, parameter\\) pair"):
+        optim.SGD([(model.weight, model.bias)], lr=0.1)  # (PyTorch: trains only the bias)

@@ -133,12 +133,12 @@ class Optimizer:
         names: list[str] = []
         for position, param in enumerate(params):
             if isinstance(param, tuple):
-                if len(param) != 2 or not isinstance(param[0], str):  # (PyTorch would take a
+                if len(param) != 2 or isinstance(param[0], Tensor):  # (PyTorch would take a
                     raise TypeError(  # (W1, b1) pair as (name, parameter) and skip W1)
                         f"{name}: parameter {position} is a tuple of "
                         f"{', '.join(type(p).__name__ for p in param)}; a tuple must be a "
-                        f"(name, parameter) pair with a str name; list several tensors "
-                        f"one by one ([W1, b1, W2, b2])")
+                        f"(name, parameter) pair; list several tensors one by one "
+                        f"([W1, b1, W2, b2])")
                 names.append(param[0])
                 param = param[1]
             if not isinstance(param, Tensor):
