@@ -121,7 +121,8 @@ def test_a_one_element_tensor_lr_of_any_shape(name, settings, lr_shape):
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax",
-                                  "ASGD", "NAdam", "RAdam", "RMSprop", "Rprop", "LBFGS"])
+                                  "ASGD", "NAdam", "RAdam", "RMSprop", "Rprop", "LBFGS",
+                                  "SparseAdam", "Adafactor"])
 def test_a_tensor_lr_of_several_elements_is_refused_as_pytorch(name):
     with pytest.raises(ValueError, match="1-element"):
         getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)],

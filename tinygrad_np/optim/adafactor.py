@@ -42,7 +42,8 @@ class Adafactor(Optimizer):
                  weight_decay: float = 0.0, *, foreach: bool | None = None,
                  maximize: bool = False) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Adafactor: Tensor lr must be 1-element")
+            raise ValueError(f"Adafactor: Tensor lr must be 1-element, got one of shape "
+                             f"{tuple(lr.shape)}")
         checks = [("Learning rate", lr, 0.0 <= lr), ("beta2_decay", beta2_decay, beta2_decay <= 0),
                   ("epsilon1", eps[0], eps[0] is None or 0.0 <= eps[0]),
                   ("epsilon2", eps[1], 0.0 <= eps[1]),

@@ -78,7 +78,8 @@ class Muon(Optimizer):
                  ns_coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315),
                  eps: float = 1e-7, ns_steps: int = 5, adjust_lr_fn: str | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Muon: Tensor lr must be 1-element")
+            raise ValueError(f"Muon: Tensor lr must be 1-element, got one of shape "
+                             f"{tuple(lr.shape)}")
         for label, value in (("Learning rate", lr), ("momentum", momentum),
                              ("weight decay", weight_decay)):
             if not 0.0 <= value:
