@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.optim._common import scalar_dtype, scalar_state, scalar_value
+from tinygrad_np.optim._common import lr_value, scalar_dtype, scalar_state, scalar_value
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -16,6 +16,7 @@ from tinygrad_np.optim.optimizer import (
     check_not_differentiable,
     regularized_grad,
 )
+from tinygrad_np.tensor import Tensor
 
 
 class ASGD(Optimizer):
@@ -67,7 +68,18 @@ class ASGD(Optimizer):
                 # computed in the scalar dtype (PyTorch: from the float32 step tensor), then
                 # stored in the entry's own dtype (float64 after a float64 load)
                 kind = scalar_dtype()
-                state["eta"] = scalar_state(
-                    kind(lr / ((1 + lambd * lr * step) ** group["alpha"])), state["eta"])
+                state["eta"] = scalar_state(kind(_eta(lr, lambd, step, group["alpha"])),
+                                            state["eta"])
                 state["mu"] = scalar_state(kind(1 / max(1, step - group["t0"])), state["mu"])
         return loss
+
+
+def _eta(lr: Any, lambd: float, step: float, alpha: float) -> Any:
+    """lr / (1 + lambd lr t)^alpha as PyTorch computes it: in Python floats for a number lr;
+    for a Tensor lr in its dtype (float32), op by op as its 0-d tensor arithmetic, the power
+    taken in double and rounded (PyTorch's scalar pow; NumPy's float32 pow can be 1 ulp off)."""
+    if not isinstance(lr, Tensor):
+        return lr / ((1 + lambd * lr * step) ** alpha)
+    rate = lr_value(lr)
+    base = 1 + lambd * rate * float(step)  # (float(): a Step would promote to float64)
+    return rate / base.dtype.type(float(base) ** alpha)
