@@ -402,7 +402,17 @@ HALF_CASES = [("SGD", dict(lr=0.1)),
               ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
               ("AdamW", dict(lr=0.01, weight_decay=0.1)),
               ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5, weight_decay=0.1)),
-              ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1))]
+              ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1)),
+              # round 18: these rounded each NumPy step (NAdam: 3 in 4 elements apart)
+              ("Adadelta", dict(lr=1.0, weight_decay=0.1, maximize=True)),
+              ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+              ("NAdam", dict(lr=0.01, weight_decay=0.1)),
+              ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True,
+                             maximize=True)),
+              ("RAdam", dict(lr=0.01, weight_decay=0.1)),
+              ("RAdam", dict(lr=0.01, betas=(0.5, 0.6), decoupled_weight_decay=True,
+                             weight_decay=0.1)),
+              ("ASGD", dict(lr=0.05, t0=3, lambd=0.01, weight_decay=0.1))]
 
 
 @needs_x86_lanes

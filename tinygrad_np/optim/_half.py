@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.function import no_grad
+from tinygrad_np.optim._common import scalar_state, scalar_value
 from tinygrad_np.optim.optimizer import _to_scalar
 from tinygrad_np.tensor import Tensor
 
@@ -96,3 +97,95 @@ def adagrad(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None
         rate = _to_scalar(group["lr"]) / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"].addcmul_(grad, grad, value=1)
         param.addcdiv_(grad, total.sqrt().add_(group["eps"]), value=_number(-rate))
+
+
+def adadelta(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+    """torch.optim.adadelta._single_tensor_adadelta; the state's step already counted."""
+    rho, eps = group["rho"], group["eps"]
+    with no_grad():
+        grad = _grad(param, group)
+        state["square_avg"].mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        std = state["square_avg"].add(eps).sqrt_()
+        delta = state["acc_delta"].add(eps).sqrt_().div_(std).mul_(grad)
+        state["acc_delta"].mul_(rho).addcmul_(delta, delta, value=1 - rho)
+        param.add_(delta, alpha=_number(-_to_scalar(group["lr"])))
+
+
+def adamax(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+    """torch.optim.adamax._single_tensor_adamax; the state's step already counted."""
+    beta1, beta2 = group["betas"]
+    with no_grad():
+        grad = _grad(param, group)
+        state["exp_avg"].lerp_(grad, 1 - beta1)
+        largest = state["exp_inf"].mul_(beta2)
+        largest.copy_(largest.maximum(grad.abs().add_(group["eps"])))
+        rate = _to_scalar(group["lr"]) / (1 - beta1 ** state["step"])
+        param.addcdiv_(state["exp_avg"], state["exp_inf"], value=_number(-rate))
+
+
+def _decayed_grad(param: Tensor, group: dict[str, Any]) -> Tensor:
+    """NAdam's and RAdam's gradient: -grad when maximizing; the decoupled decay applied to
+    the parameter (p * (1 - lr weight_decay)), or the L2 term added to the gradient."""
+    grad = param.grad.detach()
+    grad = -grad if group["maximize"] else grad
+    decay = group["weight_decay"]
+    if decay and group["decoupled_weight_decay"]:
+        param.mul_(1 - _to_scalar(group["lr"]) * decay)
+    elif decay:
+        grad = grad.add(param.detach(), alpha=decay)
+    return grad
+
+
+def nadam(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+    """torch.optim.nadam._single_tensor_nadam (mu_product a 0-d float32 state, as NAdam's);
+    the state's step already counted."""
+    lr, (beta1, beta2) = _to_scalar(group["lr"]), group["betas"]
+    step, decay = float(state["step"]), group["momentum_decay"]
+    with no_grad():
+        grad = _decayed_grad(param, group)
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))
+        kind = state["mu_product"]._data.dtype.type
+        product = float(kind(kind(scalar_value(state["mu_product"])) * kind(mu)))
+        state["mu_product"] = scalar_state(product, state["mu_product"])
+        state["exp_avg"].lerp_(grad, 1 - beta1)
+        state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denominator = state["exp_avg_sq"].div(1 - beta2**step).sqrt().add_(group["eps"])
+        param.addcdiv_(grad, denominator, value=_number(-lr * (1.0 - mu) / (1.0 - product)))
+        param.addcdiv_(state["exp_avg"], denominator,
+                       value=_number((-lr * mu_next) / (1.0 - product * mu_next)))
+
+
+def radam(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+    """torch.optim.radam._single_tensor_radam; the state's step already counted."""
+    lr, (beta1, beta2) = _to_scalar(group["lr"]), group["betas"]
+    step = float(state["step"])
+    with no_grad():
+        grad = _decayed_grad(param, group)
+        state["exp_avg"].lerp_(grad, 1 - beta1)
+        state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        correction2 = 1 - beta2**step
+        corrected = state["exp_avg"] / (1 - beta1**step)
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / correction2
+        if rho_t > 5.0:
+            adaptive = (correction2**0.5) / state["exp_avg_sq"].sqrt().add_(group["eps"])
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            param.add_(corrected * lr * adaptive * rect, alpha=-1.0)
+        else:
+            param.add_(corrected * lr, alpha=-1.0)
+
+
+def asgd(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+    """The parameter and average updates of torch.optim.asgd._single_tensor_asgd (its eta
+    and mu, 0-d float32 states, are updated by ASGD.step after)."""
+    eta = scalar_value(state["eta"])
+    with no_grad():
+        grad = _grad(param, group)
+        param.mul_(1 - group["lambd"] * eta)
+        param.add_(grad, alpha=-eta)
+        if scalar_value(state["mu"]) != 1:
+            state["ax"].add_(param.detach().sub(state["ax"]).mul_(state["mu"]))
+        else:
+            state["ax"].copy_(param.detach())

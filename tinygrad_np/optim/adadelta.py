@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -56,6 +58,9 @@ class Adadelta(Optimizer):
                 if param.grad is None:
                     continue
                 state = self._stepped_state(param, "square_avg", "acc_delta")
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.adadelta(state, param, group)
+                    continue
                 grad = regularized_grad(param, group)
                 square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
                 scratch = self._scratch_for(param)

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
 from tinygrad_np.optim._common import lr_value, scalar_dtype, scalar_state, scalar_value
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -53,17 +55,10 @@ class ASGD(Optimizer):
                 if param.grad is None:
                     continue
                 state = self._stepped_state(param, "ax", eta=scalar_state(lr), mu=scalar_state(1.0))
-                grad = regularized_grad(param, group)
-                eta, mu = scalar_value(state["eta"]), scalar_value(state["mu"])
-                scratch = self._scratch_for(param)
-                self._update_(param, np.multiply(grad, eta, scratch), 1 - lambd * eta)
-                ax = state["ax"]._data
-                if mu != 1:
-                    np.subtract(param._data, ax, scratch)
-                    scratch *= mu
-                    ax += scratch
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.asgd(state, param, group)
                 else:
-                    ax[...] = param._data
+                    self._average(param, state, group)
                 step = state["step"]
                 # computed in the scalar dtype (PyTorch: from the float32 step tensor), then
                 # stored in the entry's own dtype (float64 after a float64 load)
@@ -72,6 +67,20 @@ class ASGD(Optimizer):
                                             state["eta"])
                 state["mu"] = scalar_state(kind(1 / max(1, step - group["t0"])), state["mu"])
         return loss
+
+    def _average(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """The parameter's update and its running average (eta and mu as they stand)."""
+        grad = regularized_grad(param, group)
+        eta, mu = scalar_value(state["eta"]), scalar_value(state["mu"])
+        scratch = self._scratch_for(param)
+        self._update_(param, np.multiply(grad, eta, scratch), 1 - group["lambd"] * eta)
+        ax = state["ax"]._data
+        if mu != 1:
+            np.subtract(param._data, ax, scratch)
+            scratch *= mu
+            ax += scratch
+        else:
+            ax[...] = param._data
 
 
 def _eta(lr: Any, lambd: float, step: float, alpha: float) -> Any:

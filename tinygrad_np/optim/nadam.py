@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
 from tinygrad_np.optim._common import check_betas, scalar_state, scalar_value
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
@@ -84,6 +86,10 @@ class NAdam(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.nadam(self._stepped_state(param, "exp_avg", "exp_avg_sq",
+                                                    mu_product=scalar_state(1.0)), param, group)
+                    continue
                 state, grad, scale = _moments(self, param, group,
                                               {"mu_product": scalar_state(1.0)})
                 step, decay = state["step"], group["momentum_decay"]
@@ -139,6 +145,10 @@ class RAdam(Optimizer):
             lr, (beta1, beta2) = _to_scalar(group["lr"]), group["betas"]
             for param in group["params"]:
                 if param.grad is None:
+                    continue
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.radam(self._stepped_state(param, "exp_avg", "exp_avg_sq"), param,
+                                group)
                     continue
                 state, _, scale = _moments(self, param, group, {})
                 step = state["step"]
