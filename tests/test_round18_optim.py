@@ -412,7 +412,8 @@ HALF_CASES = [("SGD", dict(lr=0.1)),
               ("RAdam", dict(lr=0.01, weight_decay=0.1)),
               ("RAdam", dict(lr=0.01, betas=(0.5, 0.6), decoupled_weight_decay=True,
                              weight_decay=0.1)),
-              ("ASGD", dict(lr=0.05, t0=3, lambd=0.01, weight_decay=0.1))]
+              ("ASGD", dict(lr=0.05, t0=3, lambd=0.01, weight_decay=0.1)),
+              ("Rprop", dict(lr=0.01, etas=(0.4, 1.3), maximize=True))]
 
 
 @needs_x86_lanes
@@ -511,3 +512,12 @@ def test_lbfgs_step_without_a_closure_is_pytorchs_type_error():
         opt.step()
     with pytest.raises(TypeError):
         torch.optim.LBFGS([torch.zeros(2, requires_grad=True)]).step()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("settings", [{}, {"etas": (0.4, 1.3), "step_sizes": (1e-4, 1.0)},
+                                      {"lr": 0.05, "maximize": True}])
+def test_rprop_matches_pytorch_bit_for_bit(settings, dtype):
+    # its etas are taken in the parameter's dtype (PyTorch writes them into the sign tensor);
+    # in float64 here they were multiplied in, and float32 steps drifted apart
+    assert _run("Rprop", settings, [(3, 4), (7,), ()], dtype, steps=30) == 0.0

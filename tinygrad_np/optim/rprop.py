@@ -71,7 +71,8 @@ class Rprop(Optimizer):
                 sign = np.sign(grad * prev)
                 flipped = sign < 0
                 factor = np.where(sign > 0, etaplus, np.where(flipped, etaminus, 1.0))
-                step_size *= factor
+                step_size *= factor.astype(step_size.dtype)  # (PyTorch's etas: in the sign
+                # tensor, of the parameter's dtype)
                 np.clip(step_size, smallest, largest, out=step_size)
                 grad[flipped] = 0
                 scratch = self._scratch_for(param)
