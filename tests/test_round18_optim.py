@@ -521,3 +521,22 @@ def test_rprop_matches_pytorch_bit_for_bit(settings, dtype):
     # its etas are taken in the parameter's dtype (PyTorch writes them into the sign tensor);
     # in float64 here they were multiplied in, and float32 steps drifted apart
     assert _run("Rprop", settings, [(3, 4), (7,), ()], dtype, steps=30) == 0.0
+
+
+@needs_x86_lanes
+def test_float16_adafactor_follows_pytorchs_loop():
+    # it rounded each NumPy step (23 of 169 elements apart after 10 steps); now PyTorch's
+    # single-tensor loop on the float16 ops (3-D parameters' batched products aside)
+    rng = np.random.default_rng(7)
+    for shape in [(7,), (33,), (5, 13), (4, 8), ()]:
+        start = (rng.standard_normal(shape) * 0.5).astype(np.float16)
+        theirs = torch.tensor(start, requires_grad=True)
+        ours = tg.tensor(start.copy(), requires_grad=True)
+        torch_opt, our_opt = torch.optim.Adafactor([theirs], lr=0.01), optim.Adafactor([ours],
+                                                                                       lr=0.01)
+        for _ in range(10):
+            grad = rng.standard_normal(shape).astype(np.float16)
+            theirs.grad, ours.grad = torch.tensor(grad), tg.tensor(grad.copy())
+            torch_opt.step()
+            our_opt.step()
+        np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())

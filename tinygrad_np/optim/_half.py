@@ -189,3 +189,28 @@ def asgd(state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
             state["ax"].add_(param.detach().sub(state["ax"]).mul_(state["mu"]))
         else:
             state["ax"].copy_(param.detach())
+
+
+def adafactor(state: dict[str, Any], param: Tensor, group: dict[str, Any], eps1: float) -> None:
+    """torch.optim._adafactor._single_tensor_adafactor; the state's step already counted."""
+    lr, eps2, decay = _to_scalar(group["lr"]), group["eps"][1], group["weight_decay"]
+    step = float(state["step"])
+    with no_grad():
+        grad = param.grad.detach()
+        grad = -grad if group["maximize"] else grad
+        weight = step ** group["beta2_decay"]
+        alpha = max(eps2, param.detach().norm(2).item() / (param.numel() ** 0.5)) * min(
+            lr, 1 / (step ** 0.5))
+        if decay:
+            param.mul_(1 - lr * decay)
+        if grad.dim() > 1:
+            row, col = state["row_var"], state["col_var"]
+            row.lerp_(grad.norm(dim=-1, keepdim=True).square_().div_(grad.size(-1)), weight)
+            col.lerp_(grad.norm(dim=-2, keepdim=True).square_().div_(grad.size(-2)), weight)
+            estimate = row @ col
+            estimate.div_(row.mean(dim=-2, keepdim=True).clamp_(min=eps1))
+        else:
+            estimate = state["variance"].lerp_(grad * grad, weight).clone()
+        update = estimate.clamp_(min=eps1 * eps1).rsqrt_().mul_(grad)
+        scale = max(1.0, update.norm(2).item() / ((update.numel() ** 0.5) * group["d"]))
+        param.add_(update, alpha=_number(-alpha / scale))

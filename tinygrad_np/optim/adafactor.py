@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
 from tinygrad_np.optim._common import lr_value
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import Optimizer, ParamsT, Step
 from tinygrad_np.tensor import Tensor
@@ -79,6 +81,9 @@ class Adafactor(Optimizer):
         grad = -grad if group["maximize"] else grad
         state = self._state(param, grad)
         state["step"] += 1
+        if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+            _half.adafactor(state, param, group, eps1)
+            return
         t = float(state["step"])
         weight = t ** group["beta2_decay"]  # 1 - beta2_hat
         alpha = max(eps2, _rms(param._data)) * min(lr, 1 / t ** 0.5)
