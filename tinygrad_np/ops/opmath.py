@@ -5,12 +5,16 @@ scalar, or a 0-d tensor of another dtype as the second operand) in float32 and r
 `tensor([0.001], dtype=float16) * 70000` is 70.0 where rounding 70000 to float16 first gives
 inf, and about 40 % of `x * 0.1` would be 1 ulp off. add/sub with alpha compute
 a + alpha * b in float32 too (alpha rounded to float16 there, the number itself in the
-gradient). These are the arithmetic ops of that case, with the same names (`MulBackward0`):
-the scalar arrives as a 0-d float32 array, and the result and the gradients of float16
-inputs are rounded to float16 (the gradients are the same opmath products, as PyTorch's).
+gradient; the elements past the last whole vector, which PyTorch's scalar loop computes,
+with alpha * b rounded to float16 first). These are the arithmetic ops of that case, with
+the same names (`MulBackward0`): the scalar arrives as a 0-d float32 array, and the result
+and the gradients of float16 inputs are rounded to float16 (the gradients are the same
+opmath products, as PyTorch's).
 """
 
 from __future__ import annotations
+
+import platform
 
 import numpy as np
 
@@ -75,12 +79,46 @@ class Add(Function):
     def forward(ctx, a, b, alpha):
         ctx.alpha = alpha  # (a number: no saved tensor)
         wide = np.float32(np.float16(alpha)) * np.asarray(b, _FLOAT32)
-        return _half(np.add(a, wide, dtype=_FLOAT32))
+        return _scalar_loop_tail(_half(np.add(a, wide, dtype=_FLOAT32)), a, b, wide)
 
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[1]:
             return grad_output, None
         return grad_output, _half(grad_output * np.float32(ctx.alpha))
+
+
+def _float16_lanes() -> int:
+    """float16 values per iteration of PyTorch's vector loop on x86 CPUs: 32, with AVX-512
+    (one vector) and with AVX2 (two; both measured); 0 (no tail to emulate) elsewhere."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # (NumPy 1)
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return 0
+    return 32 if features.get("AVX2") or features.get("AVX512F") else 0
+
+
+_LANES = _float16_lanes()
+
+
+def _scalar_loop_tail(result, a, b, wide):
+    """add with alpha: PyTorch's vector loop covers the whole vectors of a contiguous result;
+    the elements past the last one go through its scalar loop, whose float16 arithmetic
+    rounds alpha * b to float16 before adding. Those (a C-contiguous `a`, `b` of its shape or
+    one element) are recomputed so; other layouts keep the vector loop's rounding."""
+    tail = result.size % _LANES if _LANES else 0
+    if not tail or result.shape != np.shape(a) or not result.flags.c_contiguous:
+        return result
+    if not (np.asarray(a).flags.c_contiguous and (np.size(b) == 1 or np.shape(b) == np.shape(
+            a) and np.asarray(b).flags.c_contiguous)):
+        return result
+    product = _half(np.broadcast_to(wide, result.shape).reshape(-1)[-tail:])
+    ends = _half(np.asarray(a, _FLOAT32).reshape(-1)[-tail:] + np.asarray(product, _FLOAT32))
+    if result.ndim == 0:  # (a NumPy scalar: nothing to write into)
+        return ends.reshape(())
+    result.reshape(-1)[-tail:] = ends
+    return result
 
 
 class Sub(Add):

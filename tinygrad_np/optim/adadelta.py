@@ -7,9 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -50,11 +53,14 @@ class Adadelta(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["rho"], group["eps"]
+            lr, rho, eps = _to_scalar(group["lr"]), group["rho"], group["eps"]
             for param in group["params"]:
                 if param.grad is None:
                     continue
                 state = self._stepped_state(param, "square_avg", "acc_delta")
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.adadelta(state, param, group)
+                    continue
                 grad = regularized_grad(param, group)
                 square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
                 scratch = self._scratch_for(param)

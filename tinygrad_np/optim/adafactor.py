@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
+from tinygrad_np.optim._common import lr_value
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import Optimizer, ParamsT, Step
 from tinygrad_np.tensor import Tensor
@@ -41,7 +44,8 @@ class Adafactor(Optimizer):
                  weight_decay: float = 0.0, *, foreach: bool | None = None,
                  maximize: bool = False) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Adafactor: Tensor lr must be 1-element")
+            raise ValueError(f"Adafactor: Tensor lr must be 1-element, got one of shape "
+                             f"{tuple(lr.shape)}")
         checks = [("Learning rate", lr, 0.0 <= lr), ("beta2_decay", beta2_decay, beta2_decay <= 0),
                   ("epsilon1", eps[0], eps[0] is None or 0.0 <= eps[0]),
                   ("epsilon2", eps[1], 0.0 <= eps[1]),
@@ -72,11 +76,14 @@ class Adafactor(Optimizer):
 
     def _step_one(self, param: Tensor, group: dict[str, Any], eps1: float, eps2: float) -> None:
         """One parameter's update (see the class docstring)."""
-        lr, weight_decay = float(group["lr"]), group["weight_decay"]
+        lr, weight_decay = lr_value(group["lr"]), group["weight_decay"]
         grad = param.grad._data
         grad = -grad if group["maximize"] else grad
         state = self._state(param, grad)
         state["step"] += 1
+        if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+            _half.adafactor(state, param, group, eps1)
+            return
         t = float(state["step"])
         weight = t ** group["beta2_decay"]  # 1 - beta2_hat
         alpha = max(eps2, _rms(param._data)) * min(lr, 1 / t ** 0.5)

@@ -13,6 +13,7 @@ from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
     Step,
+    _to_scalar,
     check_fused,
     check_non_negative,
     check_not_differentiable,
@@ -71,7 +72,7 @@ class Adagrad(Optimizer):
                     _half.adagrad(state, param, group)
                     continue
                 grad = regularized_grad(param, group)
-                lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+                lr = _to_scalar(group["lr"]) / (1 + (state["step"] - 1) * group["lr_decay"])
                 total = state["sum"]._data
                 scratch = self._scratch_for(param)
                 total += np.multiply(grad, grad, scratch)

@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.optim import _half
+from tinygrad_np.optim._common import check_pair
 from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
     Step,
+    _to_scalar,
     check_fused,
     check_non_negative,
     check_not_differentiable,
@@ -76,6 +78,7 @@ class Adam(Optimizer):
                  decoupled_weight_decay: bool = False) -> None:
         name = type(self).__name__
         check_non_negative(name, lr=lr, eps=eps)
+        check_pair(name, "betas", betas)
         for index, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"{name}: Invalid beta parameter at index {index}: {beta} "
@@ -100,7 +103,7 @@ class Adam(Optimizer):
         # Outputs are passed positionally and in-place operators used: on small arrays the
         # `out=` keyword's parsing costs as much as the arithmetic.
         for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            lr, eps, weight_decay = _to_scalar(group["lr"]), group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             amsgrad, maximize = group["amsgrad"], group["maximize"]
             decoupled = group["decoupled_weight_decay"]

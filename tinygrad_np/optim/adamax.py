@@ -7,11 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
 from tinygrad_np.optim._common import check_betas
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -53,6 +56,9 @@ class Adamax(Optimizer):
                 if param.grad is None:
                     continue
                 state = self._stepped_state(param, "exp_avg", "exp_inf")
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.adamax(state, param, group)
+                    continue
                 grad = regularized_grad(param, group)
                 m, u = state["exp_avg"]._data, state["exp_inf"]._data
                 scratch = self._scratch_for(param)
@@ -62,6 +68,6 @@ class Adamax(Optimizer):
                 scratch += group["eps"]
                 np.maximum(u, scratch, out=u)
                 np.divide(m, u, scratch)
-                scratch *= group["lr"] / (1 - beta1 ** state["step"])
+                scratch *= _to_scalar(group["lr"]) / (1 - beta1 ** state["step"])
                 self._update_(param, scratch)
         return loss

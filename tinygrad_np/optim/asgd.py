@@ -7,14 +7,18 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.optim._common import scalar_dtype, scalar_state, scalar_value
+from tinygrad_np.optim import _half
+from tinygrad_np.optim._common import lr_value, scalar_dtype, scalar_state, scalar_value
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
 )
+from tinygrad_np.tensor import Tensor
 
 
 class ASGD(Optimizer):
@@ -46,27 +50,45 @@ class ASGD(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, lambd = group["lr"], group["lambd"]
+            lr, lambd = _to_scalar(group["lr"]), group["lambd"]
             for param in group["params"]:
                 if param.grad is None:
                     continue
                 state = self._stepped_state(param, "ax", eta=scalar_state(lr), mu=scalar_state(1.0))
-                grad = regularized_grad(param, group)
-                eta, mu = scalar_value(state["eta"]), scalar_value(state["mu"])
-                scratch = self._scratch_for(param)
-                self._update_(param, np.multiply(grad, eta, scratch), 1 - lambd * eta)
-                ax = state["ax"]._data
-                if mu != 1:
-                    np.subtract(param._data, ax, scratch)
-                    scratch *= mu
-                    ax += scratch
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.asgd(state, param, group)
                 else:
-                    ax[...] = param._data
+                    self._average(param, state, group)
                 step = state["step"]
                 # computed in the scalar dtype (PyTorch: from the float32 step tensor), then
                 # stored in the entry's own dtype (float64 after a float64 load)
                 kind = scalar_dtype()
-                state["eta"] = scalar_state(
-                    kind(lr / ((1 + lambd * lr * step) ** group["alpha"])), state["eta"])
+                state["eta"] = scalar_state(kind(_eta(lr, lambd, step, group["alpha"])),
+                                            state["eta"])
                 state["mu"] = scalar_state(kind(1 / max(1, step - group["t0"])), state["mu"])
         return loss
+
+    def _average(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """The parameter's update and its running average (eta and mu as they stand)."""
+        grad = regularized_grad(param, group)
+        eta, mu = scalar_value(state["eta"]), scalar_value(state["mu"])
+        scratch = self._scratch_for(param)
+        self._update_(param, np.multiply(grad, eta, scratch), 1 - group["lambd"] * eta)
+        ax = state["ax"]._data
+        if mu != 1:
+            np.subtract(param._data, ax, scratch)
+            scratch *= mu
+            ax += scratch
+        else:
+            ax[...] = param._data
+
+
+def _eta(lr: Any, lambd: float, step: float, alpha: float) -> Any:
+    """lr / (1 + lambd lr t)^alpha as PyTorch computes it: in Python floats for a number lr;
+    for a Tensor lr in its dtype (float32), op by op as its 0-d tensor arithmetic, the power
+    taken in double and rounded (PyTorch's scalar pow; NumPy's float32 pow can be 1 ulp off)."""
+    if not isinstance(lr, Tensor):
+        return lr / ((1 + lambd * lr * step) ** alpha)
+    rate = lr_value(lr)
+    base = 1 + lambd * rate * float(step)  # (float(): a Step would promote to float64)
+    return rate / base.dtype.type(float(base) ** alpha)

@@ -6,11 +6,14 @@ times per call). All parameters are treated as one flat vector; only one paramet
 `line_search_fn="strong_wolfe"` picks each step length by Nocedal and Wright's bracketing
 and zoom with cubic interpolation (c1 = 1e-4, c2 = 0.9, as many tries after the first
 evaluation as `max_eval` leaves), making PyTorch's choices along the way: in float64 the
-iterates are PyTorch's. The arithmetic here is float64 whatever the parameters' dtype, so
-float32 iterates differ from PyTorch's, which computes in float32, in the last digits (and
-a line search may then take different branches). Between steps the state holds Tensors in
-the parameters' dtype, as PyTorch's ("d", "old_dirs", "old_stps", "ro", "al", "H_diag",
-"prev_flat_grad"), so a state dict round-trips with torch-style code and loads both ways.
+iterates are PyTorch's. The arithmetic runs in the parameters' dtype as PyTorch's does: its
+vectors, dot products and the numbers that come from them (NumPy scalars of that dtype,
+mixed with Python floats as PyTorch mixes 0-d tensors with them), `p + t d` rounded once
+(PyTorch's `add_` with alpha). So float32 problems take PyTorch's branches and closure
+calls; their iterates differ from PyTorch's only as float32 dot products summed in another
+order do. Between steps the state holds Tensors in the parameters' dtype, as PyTorch's
+("d", "old_dirs", "old_stps", "ro", "al", "H_diag", "prev_flat_grad"), so a state dict
+round-trips with torch-style code and loads both ways.
 """
 
 from __future__ import annotations
@@ -21,18 +24,33 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.function import no_grad
+from tinygrad_np.optim._common import lr_value
 from tinygrad_np.optim.optimizer import Optimizer, ParamsT, check_non_negative
 from tinygrad_np.tensor import Tensor
 
 
-def _as_array(value: Any) -> np.ndarray:
+def _as_array(value: Any, dtype: np.dtype) -> np.ndarray:
     """A state entry (a Tensor here, a torch.Tensor from a loaded torch.optim dict, a number)
-    as the float64 array the iterations compute with."""
+    as the array of the parameters' dtype the iterations compute with."""
     if isinstance(value, Tensor):
-        return value._data.astype(np.float64)
+        return value._data.astype(dtype)
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch.Tensor
-        return np.asarray(value.detach().cpu().numpy(), dtype=np.float64)
-    return np.asarray(value, dtype=np.float64)
+        return np.asarray(value.detach().cpu().numpy(), dtype=dtype)
+    return np.asarray(value, dtype=dtype)
+
+
+def _axpy(x: np.ndarray, alpha: Any, y: np.ndarray) -> np.ndarray:
+    """x + alpha y as PyTorch's `x.add(y, alpha=alpha)`: float32 rounded once (its fused
+    multiply-add; alpha taken in float32), float64 as NumPy computes it."""
+    if x.dtype == np.float32:
+        wide = x.astype(np.float64) + float(np.float32(alpha)) * y.astype(np.float64)
+        return wide.astype(np.float32)
+    return x + alpha * y
+
+
+class _NoClosure(TypeError, RuntimeError):
+    """step() without its closure: PyTorch's TypeError (a required argument is missing); also
+    a RuntimeError, what this library raised before."""
 
 
 def _number(loss: Any) -> float:
@@ -69,23 +87,25 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
 
-    def _flat_grad(self) -> np.ndarray:
-        return np.concatenate([np.zeros(p._data.size, np.float64) if p.grad is None else
-                               p.grad._data.astype(np.float64).ravel() for p in self._params])
+    def _dtype(self) -> np.dtype:
+        """The dtype the iterations compute in: the parameters' (PyTorch's torch.cat of them)."""
+        return np.result_type(*(p.dtype for p in self._params))
 
-    def _add(self, step: float, direction: np.ndarray) -> None:
+    def _flat_grad(self) -> np.ndarray:
+        dtype = self._dtype()
+        return np.concatenate([np.zeros(p._data.size, dtype) if p.grad is None else
+                               p.grad._data.astype(dtype).ravel() for p in self._params])
+
+    def _add(self, step: Any, direction: np.ndarray) -> None:
         """p += step * direction, parameter by parameter (an in-place, unrecorded change)."""
-        offset = 0
-        for p in self._params:
-            part = direction[offset:offset + p._data.size].reshape(p.shape)
-            self._update_(p, (-step * part).astype(p.dtype))
-            offset += p._data.size
+        self._move([p._data.copy() for p in self._params], step, direction)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # noqa: C901
         """Up to max_iter iterations; returns the closure's first loss."""
         if closure is None:
-            raise RuntimeError("LBFGS.step needs a closure that re-evaluates the loss (and "
-                               "calls backward())")
+            raise _NoClosure("LBFGS.step() missing 1 required positional argument: 'closure': "
+                             "LBFGS.step needs a closure that re-evaluates the loss (and calls "
+                             "backward())")
         group = self.param_groups[0]
         state = self.state[self._params[0]]
         state.setdefault("func_evals", 0)
@@ -110,7 +130,7 @@ class LBFGS(Optimizer):
 
     def _iterate(self, closure: Callable[[], Any], state: dict, group: dict, first_loss: Any,
                  g: np.ndarray) -> Any:  # noqa: C901
-        lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = lr_value(group["lr"]), group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         history = group["history_size"]
         loss, evals = _number(first_loss), 1
@@ -124,7 +144,7 @@ class LBFGS(Optimizer):
                 dirs.clear(), steps.clear(), rhos.clear()
             else:
                 y, s = g - prev_g, d * t
-                ys = float(y @ s)
+                ys = y @ s
                 if ys > 1e-10:
                     if len(dirs) >= history:
                         if history < 1:
@@ -132,22 +152,22 @@ class LBFGS(Optimizer):
                                              f"a curvature pair, got {history}")
                         dirs.pop(0), steps.pop(0), rhos.pop(0)
                     dirs.append(y), steps.append(s), rhos.append(1.0 / ys)
-                    h_diag = ys / float(y @ y)
+                    h_diag = ys / (y @ y)
                 if al is None:
                     al = [None] * history  # (a TypeError for a non-int history_size, as PyTorch)
                 q, alphas = -g, []
                 for y_i, s_i, rho in zip(reversed(dirs), reversed(steps), reversed(rhos)):
-                    alphas.append(rho * float(s_i @ q))
-                    q = q - alphas[-1] * y_i
+                    alphas.append((s_i @ q) * rho)
+                    q = _axpy(q, -alphas[-1], y_i)
                 al[len(dirs) - len(alphas):len(dirs)] = reversed(alphas)
                 d = q * h_diag
                 for y_i, s_i, rho, alpha in zip(dirs, steps, rhos, reversed(alphas)):
-                    d = d + s_i * (alpha - rho * float(y_i @ d))
+                    d = _axpy(d, alpha - (y_i @ d) * rho, s_i)
             prev_g, prev_loss = g.copy(), loss
-            total = float(np.abs(g).sum())
+            total = np.abs(g).sum()
             first = state["n_iter"] == 1
             t = (min(1.0, 1.0 / total) if total > 0 else 1.0) * lr if first else lr
-            if float(g @ d) > -tol_change:  # not a descent direction
+            if g @ d > -tol_change:  # not a descent direction
                 break
             converged = False
             if group["line_search_fn"] not in (None, "strong_wolfe"):
@@ -174,38 +194,43 @@ class LBFGS(Optimizer):
         self._save(state, d, t, dirs, steps, rhos, al, h_diag, prev_g, prev_loss)
         return first_loss
 
-    @staticmethod
-    def _load(state: dict) -> tuple:
+    def _load(self, state: dict) -> tuple:
         """The state's entries as the iterations use them: float64 arrays and floats (None
         where there is none yet); `al`, the two-loop's coefficients, is kept as PyTorch keeps
         it, from step to step."""
+        dtype = self._dtype()
         def array(key: str) -> np.ndarray | None:
             value = state.get(key)
-            return None if value is None else _as_array(value)
+            return None if value is None else _as_array(value, dtype)
+
+        def number(value: Any) -> Any:  # (a 0-d tensor as a NumPy scalar; a float as it is)
+            return value if value is None or isinstance(value, (int, float)) else _as_array(
+                value, dtype)[()]
 
         def numbers(key: str) -> list | None:
             values = state.get(key)
-            return None if values is None else [
-                None if x is None else float(_as_array(x)) for x in values]
+            return None if values is None else [number(x) for x in values]
 
-        t, h_diag = state.get("t"), state.get("H_diag")
-        return (array("d"), None if t is None else float(t),
-                [_as_array(x) for x in state.get("old_dirs", [])],
-                [_as_array(x) for x in state.get("old_stps", [])], numbers("ro") or [],
-                numbers("al"), 1.0 if h_diag is None else float(_as_array(h_diag)),
+        h_diag = state.get("H_diag")
+        return (array("d"), number(state.get("t")),
+                [_as_array(x, dtype) for x in state.get("old_dirs", [])],
+                [_as_array(x, dtype) for x in state.get("old_stps", [])], numbers("ro") or [],
+                numbers("al"), 1 if h_diag is None else number(h_diag),
                 array("prev_flat_grad"), state.get("prev_loss"))
 
     def _save(self, state: dict, d: Any, t: Any, dirs: list, steps: list, rhos: list,
               al: list | None, h_diag: float, prev_g: Any, prev_loss: Any) -> None:
         """The iteration's arrays into the state as Tensors in the parameters' dtype, with
         PyTorch's keys and kinds (t and prev_loss stay numbers)."""
-        dtype = np.result_type(*(p.dtype for p in self._params))
+        dtype = self._dtype()
 
         def tensor(x: Any) -> Tensor | None:
             return None if x is None else Tensor(np.array(x, dtype=dtype))
 
         if al is not None:
             state["al"] = [tensor(a) for a in al]
+        if t is not None and not isinstance(t, (int, float)):
+            t = tensor(t)  # (a 0-d tensor in PyTorch too, once a line search has set it)
         state.update(d=tensor(d), t=t,
                      old_dirs=[tensor(x) for x in dirs], old_stps=[tensor(x) for x in steps],
                      ro=[tensor(x) for x in rhos], H_diag=tensor(h_diag),
@@ -227,9 +252,9 @@ class LBFGS(Optimizer):
             self._move(start, step, d)
             value = _number(self._closure_loss(closure))
             grad = self._flat_grad()
-            return step, value, float(grad @ d), grad  # (t, f, f', gradient)
+            return step, value, grad @ d, grad  # (t, f, f', gradient)
 
-        f0, slope0, reach = loss, float(g @ d), float(np.abs(d).max(initial=0.0))
+        f0, slope0, reach = loss, g @ d, np.abs(d).max(initial=0.0)
         before, now = (0.0, f0, slope0, g), point(t)
         evals, tries, bracket, done = 1, 0, None, False
         while tries < max_tries:  # 1. grow t until [before, now] holds a minimum
@@ -286,7 +311,7 @@ class LBFGS(Optimizer):
         with no_grad():
             for p, first in zip(self._params, start):
                 part = direction[offset:offset + first.size].reshape(first.shape)
-                p.copy_(Tensor((first + step * part).astype(p.dtype)))
+                p.copy_(Tensor(_axpy(first, step, part.astype(first.dtype))))
                 offset += first.size
 
 
@@ -297,12 +322,12 @@ def _cubic_minimum(a: tuple, b: tuple, bounds: tuple | None = None) -> float:
     lo, hi = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     square = d1 * d1 - g1 * g2
-    if square < 0:
+    if not square >= 0:  # (NaN too, as PyTorch's test)
         return (lo + hi) / 2
-    d2 = square ** 0.5
+    d2 = np.sqrt(square)
     if x1 > x2:  # written from the left point
         (x1, g1), (x2, g2) = (x2, g2), (x1, g1)
     denominator = g2 - g1 + 2 * d2
     if denominator == 0:
         return (lo + hi) / 2
-    return float(min(max(x2 - (x2 - x1) * (g2 + d2 - d1) / denominator, lo), hi))
+    return min(max(x2 - (x2 - x1) * ((g2 + d2 - d1) / denominator), lo), hi)

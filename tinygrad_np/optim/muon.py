@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim._common import lr_value
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import Optimizer, ParamsT
 from tinygrad_np.tensor import Tensor
@@ -77,7 +78,8 @@ class Muon(Optimizer):
                  ns_coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315),
                  eps: float = 1e-7, ns_steps: int = 5, adjust_lr_fn: str | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Muon: Tensor lr must be 1-element")
+            raise ValueError(f"Muon: Tensor lr must be 1-element, got one of shape "
+                             f"{tuple(lr.shape)}")
         for label, value in (("Learning rate", lr), ("momentum", momentum),
                              ("weight decay", weight_decay)):
             if not 0.0 <= value:
@@ -100,7 +102,7 @@ class Muon(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, momentum = float(group["lr"]), group["momentum"]
+            lr, momentum = lr_value(group["lr"]), group["momentum"]
             for param in group["params"]:
                 if param.grad is None:
                     continue

@@ -7,11 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.optim import _half
 from tinygrad_np.optim._common import check_betas, scalar_state, scalar_value
+from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
 )
@@ -27,7 +30,7 @@ def _moments(optimizer: Optimizer, param: Tensor, group: dict[str, Any],
     state = optimizer._stepped_state(param, "exp_avg", "exp_avg_sq", **extra)
     p, grad = param._data, param.grad._data
     grad = -grad if group["maximize"] else grad
-    lr, weight_decay, scale = group["lr"], group["weight_decay"], None
+    lr, weight_decay, scale = _to_scalar(group["lr"]), group["weight_decay"], None
     if weight_decay:
         if group["decoupled_weight_decay"]:
             scale = 1 - lr * weight_decay
@@ -79,9 +82,13 @@ class NAdam(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2) = group["lr"], group["betas"]
+            lr, (beta1, beta2) = _to_scalar(group["lr"]), group["betas"]
             for param in group["params"]:
                 if param.grad is None:
+                    continue
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.nadam(self._stepped_state(param, "exp_avg", "exp_avg_sq",
+                                                    mu_product=scalar_state(1.0)), param, group)
                     continue
                 state, grad, scale = _moments(self, param, group,
                                               {"mu_product": scalar_state(1.0)})
@@ -135,9 +142,13 @@ class RAdam(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2) = group["lr"], group["betas"]
+            lr, (beta1, beta2) = _to_scalar(group["lr"]), group["betas"]
             for param in group["params"]:
                 if param.grad is None:
+                    continue
+                if param._data.dtype is _HALF:  # PyTorch's op-by-op float16 rounding
+                    _half.radam(self._stepped_state(param, "exp_avg", "exp_avg_sq"), param,
+                                group)
                     continue
                 state, _, scale = _moments(self, param, group, {})
                 step = state["step"]

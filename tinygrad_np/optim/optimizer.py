@@ -17,6 +17,7 @@ import numpy as np
 
 from tinygrad_np.device import device
 from tinygrad_np.dtypes import get_default_dtype
+from tinygrad_np.errors import TensorError
 from tinygrad_np.function import enable_grad, is_grad_enabled, set_grad_enabled
 from tinygrad_np.nn.module import RemovableHandle
 from tinygrad_np.tensor import Size, Tensor, _unlock
@@ -132,12 +133,12 @@ class Optimizer:
         names: list[str] = []
         for position, param in enumerate(params):
             if isinstance(param, tuple):
-                if len(param) != 2 or not isinstance(param[0], str):  # (PyTorch would take a
+                if len(param) != 2 or isinstance(param[0], Tensor):  # (PyTorch would take a
                     raise TypeError(  # (W1, b1) pair as (name, parameter) and skip W1)
                         f"{name}: parameter {position} is a tuple of "
                         f"{', '.join(type(p).__name__ for p in param)}; a tuple must be a "
-                        f"(name, parameter) pair with a str name; list several tensors "
-                        f"one by one ([W1, b1, W2, b2])")
+                        f"(name, parameter) pair; list several tensors one by one "
+                        f"([W1, b1, W2, b2])")
                 names.append(param[0])
                 param = param[1]
             if not isinstance(param, Tensor):
@@ -446,6 +447,8 @@ class Optimizer:
             state[param] = {key: _state_value(key, value, param, builtin,
                                               builtin and not self._array_state)
                             for key, value in values.items()}
+            if builtin:
+                _check_state_shapes(name, position, param, state[param])
         for group, saved in zip(self.param_groups, saved_groups):
             saved["params"] = group["params"]
             for key, default in self.defaults.items():  # a dict from an older version, as
@@ -494,7 +497,11 @@ def _with_step_hooks(step: Callable) -> Callable:
         self._opt_called = True  # (a scheduler stepped before this warns, as PyTorch's)
         if not own and not _GLOBAL_STEP_HOOKS["step_pre"] and not _GLOBAL_STEP_HOOKS[
                 "step_post"]:
-            return step_(self, *args, **kwargs)
+            try:
+                return step_(self, *args, **kwargs)
+            except ValueError as error:
+                _explain_shape_error(self, error)
+                raise
         own = own or {}
         args = (self, *args)  # the hooks see step's arguments with the optimizer first
         for hook in (*_GLOBAL_STEP_HOOKS["step_pre"].values(), *own.get("step_pre", {}).values()):
@@ -505,7 +512,11 @@ def _with_step_hooks(step: Callable) -> Callable:
                                        "None or a tuple (new_args, new_kwargs), but got "
                                        f"{changed!r}")
                 args, kwargs = changed
-        result = step_(*args, **kwargs)
+        try:
+            result = step_(*args, **kwargs)
+        except ValueError as error:
+            _explain_shape_error(self, error)
+            raise
         for hook in (*own.get("step_post", {}).values(), *_GLOBAL_STEP_HOOKS["step_post"].values()):
             hook(self, args, kwargs)
         return result
@@ -551,6 +562,46 @@ class Step(float):
     __radd__ = __add__
 
 
+# A built-in optimizer's state entries that have their parameter's shape
+_PARAM_SHAPED = frozenset({"momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "sum",
+                           "square_avg", "acc_delta", "exp_inf", "ax", "grad_avg", "prev",
+                           "step_size", "variance"})
+
+
+def _check_state_shapes(name: str, position: int, param: Tensor, values: dict[str, Any]) -> None:
+    """An error naming the entry when a loaded state tensor does not have its parameter's
+    shape (a dict saved with the parameters in another order; PyTorch fails at the next step
+    with a RuntimeError, "The size of tensor a must match the size of tensor b"): a
+    TensorError, both RuntimeError and ValueError (what load_state_dict raises for groups)."""
+    for key, value in values.items():
+        if key in _PARAM_SHAPED and isinstance(value, Tensor) and value.shape != param.shape:
+            raise TensorError(
+                f"{name}.load_state_dict: state[{position}][{key!r}] has shape "
+                f"{tuple(value.shape)}, but parameter {position} has shape {tuple(param.shape)} "
+                "(were the parameters given in another order than when it was saved?)")
+
+
+def _explain_shape_error(optimizer: Optimizer, error: ValueError) -> None:
+    """After NumPy's broadcasting ValueError in a step: PyTorch's RuntimeError (a TensorError,
+    also a ValueError) naming the parameter and the state entry whose shapes differ (its
+    `.data` replaced by one of another shape, or a state dict from another model). Returns
+    when no such entry is found (the original error is then raised as it is)."""
+    if not isinstance(error, TensorError) and "broadcast" in str(error):
+        position = -1
+        for group in optimizer.param_groups:
+            for param in group["params"]:
+                position += 1
+                for key, value in optimizer.state.get(param, {}).items():
+                    if key in _PARAM_SHAPED and isinstance(value, Tensor) and \
+                            value.shape != param.shape:
+                        raise TensorError(
+                            f"{type(optimizer).__name__}.step: the size of state[{key!r}] "
+                            f"{tuple(value.shape)} must match the size of parameter {position} "
+                            f"{tuple(param.shape)} (was the parameter's .data replaced by one "
+                            "of another shape, or a state dict loaded from another model?)"
+                        ) from error
+
+
 def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
     """A loaded state entry: a built-in optimizer's `step` (or a custom one's float) as a Step;
     tensors and arrays as new ones of the same kind, in the parameter's float dtype (arrays as
@@ -575,6 +626,11 @@ def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: 
 # parameter is on a device with foreach or fused kernels, nothing is compiled, and the update
 # runs as written.
 StateDict = dict[str, Any]
+Args = tuple[Any, ...]
+Kwargs = dict[str, Any]
+DeviceDict = dict[Any, Tensor]
+DeviceDtypeDict = dict[Any, Tensor]
+TensorListList = list[list[Tensor]]
 OptimizerPreHook = Callable[["Optimizer", Any, Any], "tuple[Any, Any] | None"]
 OptimizerPostHook = Callable[["Optimizer", Any, Any], None]
 _params_doc = ("params (iterable): iterable of parameters or named_parameters to optimize or "
@@ -602,6 +658,27 @@ def _use_grad_for_differentiable(step: Callable) -> Callable:
         finally:
             set_grad_enabled(previous)
     return wrapper
+
+
+def _to_scalar(x: Any) -> Any:
+    """A one-element Tensor hyperparameter (`lr=tensor([0.1])`) as a 0-d Tensor, as PyTorch's
+    `_to_scalar` squeezes it; anything else as it is."""
+    return x.reshape(()) if isinstance(x, Tensor) and x.ndim else x
+
+
+def _disable_dynamo_if_unsupported(single_tensor_fn: Callable | None = None
+                                   ) -> Callable[[Callable], Callable]:
+    """PyTorch's decorator of the functional optimizers (for its compiler): the function as
+    it is, since nothing is compiled here."""
+    return lambda func: func
+
+
+def _device_dtype_check_for_fused(p: Tensor, cuda_unsupported: bool = False) -> None:
+    """PyTorch's RuntimeError when `fused=True` meets a parameter that is not floating point
+    (every tensor here is on the CPU, where PyTorch's fused kernels run)."""
+    if not p.is_floating_point():
+        raise RuntimeError("`fused=True` requires all the params to be floating point Tensors "
+                           f"of supported devices: ['cpu'] but {p.dtype} and cpu")
 
 
 def _get_value(x: Any) -> Any:
@@ -638,6 +715,9 @@ def check_non_negative(owner: str, **values: float) -> None:
     """Raise PyTorch's ValueError for a negative hyperparameter (a typo, or a sign slip)."""
     labels = {"lr": "learning rate", "eps": "epsilon value"}
     for name, value in values.items():
+        if isinstance(value, Tensor) and value.numel() != 1:  # (PyTorch's, for lr)
+            raise ValueError(f"{owner}: Tensor {name} must be 1-element, got one of shape "
+                             f"{tuple(value.shape)}")
         if not value >= 0:
             raise ValueError(f"{owner}: Invalid {labels.get(name, name + ' value')}: {value} "
                              f"({name} must be >= 0)")

@@ -13,6 +13,7 @@ from tinygrad_np.optim.adam import lerp_
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
     regularized_grad,
@@ -54,7 +55,8 @@ class RMSprop(Optimizer):
         """Apply one update to every parameter that has a gradient."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+            lr, alpha, eps = _to_scalar(group["lr"]), group["alpha"], group["eps"]
+            momentum = group["momentum"]
             for param in group["params"]:
                 if param.grad is None:
                     continue
@@ -72,7 +74,9 @@ class RMSprop(Optimizer):
                 if group["centered"]:
                     grad_avg = state["grad_avg"]._data
                     lerp_(grad_avg, grad, 1 - alpha, scratch)
-                    denominator = np.sqrt(square_avg - grad_avg * grad_avg)
+                    denominator = np.subtract(square_avg, grad_avg * grad_avg,
+                                              out=np.empty_like(square_avg))  # (0-d: an array)
+                    np.sqrt(denominator, denominator)
                     if square_avg.dtype != np.float64:  # inf square_avg: inf, not NaN
                         np.copyto(denominator, square_avg, where=np.isinf(square_avg))  # (fused)
                 else:

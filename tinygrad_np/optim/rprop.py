@@ -12,6 +12,7 @@ from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
     Step,
+    _to_scalar,
     check_non_negative,
     check_not_differentiable,
 )
@@ -61,7 +62,7 @@ class Rprop(Optimizer):
                 if not state:
                     state["step"] = Step(0.0)
                     state["prev"] = Tensor(np.zeros_like(param._data))
-                    state["step_size"] = Tensor(np.full_like(param._data, group["lr"]))
+                    state["step_size"] = Tensor(np.full_like(param._data, _to_scalar(group["lr"])))
                 state["step"] += 1
                 grad = param.grad._data
                 grad = np.negative(grad, out=np.empty_like(grad)) if group["maximize"] \
@@ -70,7 +71,8 @@ class Rprop(Optimizer):
                 sign = np.sign(grad * prev)
                 flipped = sign < 0
                 factor = np.where(sign > 0, etaplus, np.where(flipped, etaminus, 1.0))
-                step_size *= factor
+                step_size *= factor.astype(step_size.dtype)  # (PyTorch's etas: in the sign
+                # tensor, of the parameter's dtype)
                 np.clip(step_size, smallest, largest, out=step_size)
                 grad[flipped] = 0
                 scratch = self._scratch_for(param)

@@ -12,6 +12,7 @@ from tinygrad_np.optim._half import HALF as _HALF
 from tinygrad_np.optim.optimizer import (
     Optimizer,
     ParamsT,
+    _to_scalar,
     check_fused,
     check_non_negative,
     check_not_differentiable,
@@ -57,7 +58,7 @@ class SGD(Optimizer):
         # `out=` keyword's parsing costs as much as the arithmetic.
         started: set[Tensor] = set()  # buffers started in this step (see _momentum)
         for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            lr, momentum, dampening = _to_scalar(group["lr"]), group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             maximize = group["maximize"]
             for param in group["params"]:

@@ -32,6 +32,9 @@ class SparseAdam(Optimizer):
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  maximize: bool = False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError(f"SparseAdam: Tensor lr must be 1-element, got one of shape "
+                             f"{tuple(lr.shape)}")
         if not 0.0 < lr:
             raise ValueError(f"SparseAdam: Invalid learning rate: {lr} (lr must be > 0)")
         if not 0.0 < eps:

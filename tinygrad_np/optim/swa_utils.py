@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from tinygrad_np.errors import AssertionTensorError
 from tinygrad_np.factories import tensor
 from tinygrad_np.function import no_grad
 from tinygrad_np.nn.module import Module
@@ -83,7 +84,8 @@ class AveragedModel(Module):
                  multi_avg_fn: MultiAvgFn | None = None, use_buffers: bool = False) -> None:
         super().__init__()
         if avg_fn is not None and multi_avg_fn is not None:
-            raise ValueError("AveragedModel: give avg_fn or multi_avg_fn, not both")
+            raise AssertionTensorError("AveragedModel: Only one of avg_fn and multi_avg_fn "
+                                       "should be provided")
         self.module = copy.deepcopy(model)
         if device is not None:
             self.module = self.module.to(device)
