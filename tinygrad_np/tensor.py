@@ -180,7 +180,7 @@ def _check_int_range(array: np.ndarray, target: np.dtype) -> None:
                                    f"{target} without overflow (as PyTorch)")
 
 
-EMPTY_INPUTS = "backward: `inputs` cannot be empty (leave it None for every leaf)"
+EMPTY_INPUTS = "`inputs` argument to `backward()` cannot be empty (leave it None for every leaf)"
 
 
 def _float_only(op: str, tensor: Tensor) -> None:
@@ -827,9 +827,9 @@ def _write_plan(tensor: Tensor) -> tuple | None:
     if base._data.ndim == 0 or base._requires_grad and tensor.grad_fn is None:
         return None
     if base._requires_grad and base.grad_fn is None:  # PyTorch's error
-        raise RuntimeError(f"a view (shape {tensor.shape}) of a leaf tensor that requires grad "
-                           f"(shape {base.shape}) is used in an in-place operation; do it "
-                           "under `with tg.no_grad():` or work on a clone()")
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           f"in-place operation (view shape {tensor.shape}, leaf shape "
+                           f"{base.shape}); do it under `with tg.no_grad():` or on a clone()")
     views = []
     for reference in tensor._counter[2:]:
         other = reference()
@@ -906,9 +906,9 @@ def _refuse_no_grad_view(tensor: Tensor) -> None:
 
 
 def _refuse_leaf(op: str, tensor: Tensor) -> None:
-    raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {tensor.shape}) is used "
-                       "in an in-place operation; do it under `with tg.no_grad():` or on a "
-                       "copy")
+    raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                       f"operation (shape {tensor.shape}); do it under `with tg.no_grad():` or "
+                       "on a copy")
 
 
 def _isclose(a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
@@ -1961,7 +1961,7 @@ class Tensor:
         # `w.requires_grad = True` (PyTorch's spelling) gets requires_grad_()'s checks: float
         # dtypes only, leaves only, and the leaf's array becomes read-only.
         if self.grad_fn is not None:  # (requires_grad_(True) of a result is a no-op there)
-            raise RuntimeError("you can only change requires_grad flags of leaf tensors; use "
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; use "
                                "detach() for a value outside the graph")
         if type(value) is not bool:  # (PyTorch's error: 1 or np.True_ is not a flag)
             raise RuntimeError("requires_grad must be a bool")
@@ -2080,11 +2080,13 @@ class Tensor:
         flag(requires_grad, "requires_grad_", "requires_grad")
         if requires_grad and self._data.dtype.kind != "f":
             raise DtypeError(
-                f"only floating-point tensors can require gradients, this one is "
-                f"{self._data.dtype}; convert it first, e.g. Tensor(data, dtype=np.float32)"
+                f"only Tensors of floating point dtype can require gradients (floating-point "
+                f"only; this one is {self._data.dtype}): convert it first, e.g. "
+                "Tensor(data, dtype=np.float32)"
             )
         if not requires_grad and self.grad_fn is not None:
-            raise RuntimeError("requires_grad_(False) is only for leaves; use .detach()")
+            raise RuntimeError("you can only change requires_grad flags of leaf variables "
+                               "(requires_grad_(False) of a result); use .detach()")
         if requires_grad and not self.requires_grad and self.grad_fn is None:
             # A leaf's values may be saved by any graph: writes go through the in-place
             # methods (which bump the version), not into the array.
@@ -2631,9 +2633,9 @@ class Tensor:
         if self._recorded_in_place(args):
             if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
-                    f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
-                    "in-place operation; do it under `with tg.no_grad():` (a parameter "
-                    "update) or write `t = t + x`")
+                    "a leaf Variable that requires grad is being used in an in-place "
+                    f"operation (shape {self.shape}); do it under `with tg.no_grad():` (a "
+                    "parameter update) or write `t = t + x`")
             _refuse_multi_view(self)
             _refuse_expanded(self)  # (one memory location for several elements)
             plan = None
