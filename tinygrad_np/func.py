@@ -133,6 +133,10 @@ def _split_output(result: Any, has_aux: bool, caller: str) -> tuple[Any, Any]:
 
 def _argnums(argnums: int | tuple[int, ...], count: int) -> tuple[int, ...]:
     """The argument positions `argnums` names (negative ones counted from the end)."""
+    if not isinstance(argnums, (int, tuple)):  # (a list: no, as PyTorch)
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    if argnums == ():
+        raise RuntimeError("argnums must be non-empty")
     numbers = argnums if isinstance(argnums, tuple) else (argnums,)
     for number in numbers:
         if not isinstance(number, int) or not -count <= number < count:
@@ -336,7 +340,7 @@ def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Cal
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-def _mapped(args: Any, dims: Any, index: int | None, sizes: set) -> Any:
+def _mapped(args: Any, dims: Any, index: int | None, sizes: list) -> Any:
     """`args` with each leaf that `dims` maps (an int for all the leaves below it, None for
     none, or a tree matching args' structure) sliced at `index`; with index None, only the
     mapped sizes are noted in `sizes`."""
@@ -351,7 +355,7 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: set) -> Any:
             if not -leaf.ndim <= dims < leaf.ndim:
                 raise ValueError(f"vmap: Got in_dim={dims} for an input but the input has "
                                  f"{leaf.ndim} dims")
-            sizes.add(leaf.shape[dims])
+            sizes.append(leaf.shape[dims])
             if index is None or leaf.shape[dims]:
                 return leaf if index is None else leaf.select(dims, index)
             # an empty batch: a slice of zeros, for the outputs' shapes
@@ -367,6 +371,27 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: set) -> Any:
                      f"{_spec(args)}: give an int or None, or a tree of them shaped as the input")
 
 
+def _unmapped(args: Any, dims: Any) -> list:
+    """The tensors among `args` that `dims` leaves unmapped (None), as _mapped reads dims."""
+    if dims is None:
+        return [leaf for leaf in _leaves(args) if isinstance(leaf, Tensor)]
+    if isinstance(dims, int):
+        return []
+    pairs = ((args[key], dims[key]) for key in args) if isinstance(args, dict) else zip(args, dims)
+    return [tensor for value, dim in pairs for tensor in _unmapped(value, dim)]
+
+
+def _refuse_unmapped_writes(kept: list, name: str) -> None:
+    """Raise if a slice's call changed an unmapped input in place (see vmap)."""
+    for tensor, version in kept:
+        if tensor._version != version:
+            raise RuntimeError(
+                f"vmap({name}, ...): `{name}` wrote in place into an input that is not mapped "
+                f"(in_dims None, shape {tensor.shape}); here vmap calls it once per slice, so the "
+                "write would repeat (PyTorch refuses batched values: \"output with shape ... "
+                "doesn't match the broadcast shape\"). Write into a clone, or map that input")
+
+
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
          randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
     """func mapped over a dim of its inputs (`in_dims`: one for all, or one per argument, each
@@ -374,30 +399,45 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     dicts), the results stacked along `out_dims` (None: unstacked, see _stacked; an empty
     batch calls func once on a slice of zeros). `randomness`: 'error' (PyTorch's default)
     raises when func draws random numbers, 'same' gives every slice the same ones,
-    'different' draws per slice."""
+    'different' draws per slice. Writing in place into an input that is not mapped raises:
+    here func runs once per slice, so the write would be repeated (PyTorch writes once, or
+    refuses batched values)."""
+    name = getattr(func, "__name__", "func")
+    if chunk_size is not None and (type(chunk_size) is not int or chunk_size <= 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not isinstance(in_dims, (int, tuple)):  # (a list or None: no, as PyTorch)
             raise ValueError(f"vmap({getattr(func, '__name__', 'func')}, in_dims={in_dims}, "
                              f"...)(<inputs>): expected `in_dims` to be int or a (potentially "
                              f"nested) tuple matching the structure of inputs, got: "
                              f"{type(in_dims)}.")
+        if not args:
+            raise ValueError(f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add "
+                             "inputs, or you are trying to vmap over a function with no "
+                             "inputs. The latter is unsupported.")
         dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
         if len(dims) != len(args):
-            raise TensorError(f"vmap: in_dims {in_dims} must have one entry per argument "
-                              f"({len(args)})")
-        sizes: set = set()
+            raise TensorError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): in_dims is not "
+                              f"compatible with the structure of `inputs`: in_dims "
+                              f"{in_dims} must have one entry per argument ({len(args)})")
+        sizes: list = []
         _mapped(tuple(args), tuple(dims), None, sizes)
-        if len(sizes) != 1:
-            raise TensorError(f"vmap: the mapped dims must all have the same size (and at least "
-                              f"one input must be mapped), got sizes {sorted(sizes)}")
-        results, size = [], sizes.pop()
+        if not sizes:
+            raise ValueError("vmap: Expected at least one Tensor to vmap over")
+        if len(set(sizes)) != 1:
+            raise TensorError("vmap: Expected all tensors to have the same size in the mapped "
+                              f"dimension, got sizes {sizes} for the mapped dimension")
+        results, size = [], sizes[0]
+        kept = [(t, t._version) for t in _unmapped(tuple(args), tuple(dims))]
         with rng.vmap_randomness(randomness) as restart:
             for index in range(max(size, 1)):  # an empty batch: one call on a zero slice,
                 if index:  # for the outputs' shapes
                     restart()
-                results.append(func(*_mapped(tuple(args), tuple(dims), index, set()),
+                results.append(func(*_mapped(tuple(args), tuple(dims), index, []),
                                     **kwargs))
-        return _stacked(results, out_dims, size == 0, getattr(func, "__name__", "func"))
+                _refuse_unmapped_writes(kept, name)
+        return _stacked(results, out_dims, size == 0, name)
 
     return wrapper
 
