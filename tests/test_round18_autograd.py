@@ -149,3 +149,117 @@ def test_vmap_in_place_into_the_mapped_input_still_writes_each_slice():
     out = tg.func.vmap(bump)(x)
     np.testing.assert_array_equal(x.numpy(), np.ones((2, 3)))
     np.testing.assert_array_equal(out.numpy(), np.full((2, 3), 2.0))
+
+
+# ------------------------------------------------------------------ module backward hooks
+def _two_inputs(lib, hook, body="x * x * y", create_graph=False):
+    class M(lib.nn.Module):
+        def forward(self, x, y):
+            return eval(body)
+
+    module, calls = M(), []
+
+    def recorded(mod, grad_input, grad_output):
+        calls.append(tuple(None if g is None else g.detach().numpy().copy() for g in grad_input))
+        return hook(grad_input)
+
+    module.register_full_backward_hook(recorded)
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = lib.tensor([3.0, 3.0], requires_grad=True)
+    grads = lib.autograd.grad(module(x, y).sum(), [x, y], create_graph=create_graph,
+                              allow_unused=True)
+    second = lib.autograd.grad(grads[0].sum(), [x, y]) if create_graph else ()
+    return [None if g is None else g.detach().numpy() for g in (*grads, *second)], calls
+
+
+@needs_torch
+@pytest.mark.parametrize("hook", [
+    lambda gi: (gi[0] * 2, gi[1] * 3),           # both replaced (raised before: "last input")
+    lambda gi: (None, gi[1] + 1),                # the first dropped
+    lambda gi: None,
+])
+@pytest.mark.parametrize("body", ["x * x * y", "x * 2"])  # y unused: zeros in grad_input
+def test_full_backward_hook_replaces_any_inputs_gradient_as_pytorch(hook, body):
+    theirs, their_calls = _two_inputs(torch, hook, body)
+    ours, our_calls = _two_inputs(tg, hook, body)
+    assert len(our_calls) == len(their_calls) == 1
+    for mine, reference in zip(our_calls[0], their_calls[0]):
+        np.testing.assert_allclose(mine, reference)
+    for mine, reference in zip(ours, theirs):
+        assert (mine is None) == (reference is None)
+        if mine is not None:
+            np.testing.assert_allclose(mine, reference)
+
+
+def test_full_backward_hook_fires_with_zeros_for_an_unused_input():
+    """It never fired before when one input requiring grad was not used by forward."""
+    class M(tg.nn.Module):
+        def forward(self, x, y):
+            return x * 2
+
+    module, calls = M(), []
+    module.register_full_backward_hook(lambda m, gi, go: calls.append(gi))
+    x, y = tg.ones(2, requires_grad=True), tg.ones(3, requires_grad=True)
+    module(x, y).sum().backward()
+    assert len(calls) == 1
+    assert calls[0][0].tolist() == [2.0, 2.0] and calls[0][1].tolist() == [0.0, 0.0, 0.0]
+    assert y.grad.tolist() == [0.0, 0.0, 0.0]  # as PyTorch's
+
+
+@needs_torch
+def test_full_backward_hook_is_not_applied_again_in_a_double_backward():
+    """PyTorch's hooks run in the pass that goes through the module's outputs only; here they
+    ran again in the second derivative's pass, scaling it once more (24, 48 for 12, 24)."""
+    hook = lambda gi: (gi[0] * 2, gi[1] * 3)  # noqa: E731
+    theirs, their_calls = _two_inputs(torch, hook, create_graph=True)
+    ours, our_calls = _two_inputs(tg, hook, create_graph=True)
+    assert len(our_calls) == len(their_calls) == 1
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference)
+    np.testing.assert_allclose(ours[2], [12.0, 12.0])  # d/dx of 2 * (2 x y), y = 3
+
+
+def _hooked_linear(lib, kind):
+    layer = lib.nn.Linear(2, 2)
+    if kind == "full":
+        layer.register_full_backward_hook(lambda m, gi, go: None)
+    else:
+        layer.register_full_backward_pre_hook(lambda m, go: None)
+    return layer
+
+
+IN_PLACE_ON_HOOKED = [
+    "y = layer(x); y.add_(1)",
+    "y = layer(x); y.mul_(2)",
+    "y = layer(x); y[0].add_(1)",
+    "y = layer(x); y += 1",
+    "y = layer(x); torch.nn.functional.relu(y, inplace=True)",
+    "y = torch.nn.ReLU(inplace=True)(layer(x))",
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["full", "pre"])
+@pytest.mark.parametrize("code", IN_PLACE_ON_HOOKED)
+def test_in_place_on_an_output_of_a_module_with_backward_hooks_is_pytorchs_error(kind, code):
+    for lib in (torch, tg):
+        scope = {"torch": lib, "layer": _hooked_linear(lib, kind),
+                 "x": lib.ones(1, 2, requires_grad=True)}
+        with pytest.raises(RuntimeError, match="is a view and is being modified inplace"):
+            exec(code, scope)
+
+
+@needs_torch
+def test_in_place_module_with_backward_hooks_refuses_its_input_write_and_clone_works():
+    for lib in (torch, tg):
+        relu = lib.nn.ReLU(inplace=True)
+        relu.register_full_backward_hook(lambda m, gi, go: None)
+        x = lib.tensor([[-1.0, 2.0]], requires_grad=True)
+        with pytest.raises(RuntimeError, match="is being modified inplace"):
+            relu(x * 1)
+        layer = _hooked_linear(lib, "full")
+        out = layer(x).clone()
+        out.add_(1)  # a clone may be written
+        out.sum().backward()
+        with lib.no_grad():  # and no_grad writes are not recorded
+            layer(x).add_(1)

@@ -947,8 +947,8 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
         if not tensor._data.flags.c_contiguous and _batch_inside(tensor._data):
             _view_c_ordered(tensor, result)
         _mark_view(tensor, result)
-        if _is_multi_view(tensor):
-            _mark_multi_view(result)
+        if _is_multi_view(tensor):  # (the flag: True or the message, see _mark_multi_view)
+            result._multi_view = tensor._multi_view
     return result
 
 
@@ -1014,9 +1014,10 @@ def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
 
 # Outputs of split/chunk/unbind (and rows of iteration), and views of them, carry the
 # `_multi_view` flag: PyTorch refuses a recorded in-place write into these (the op's one node
-# cannot record a write into one piece).
-def _mark_multi_view(tensor: Tensor) -> None:
-    tensor._multi_view = True
+# cannot record a write into one piece). A message instead of True says why elsewhere (the
+# inputs and outputs of a module with backward hooks: nn/backward_hooks.py).
+def _mark_multi_view(tensor: Tensor, message: str | bool = True) -> None:
+    tensor._multi_view = message
 
 
 def _is_multi_view(tensor: Tensor) -> bool:
@@ -1059,6 +1060,8 @@ def _multi_output(pieces: tuple) -> tuple:
 
 def _refuse_multi_view(tensor: Tensor) -> None:
     if _is_multi_view(tensor):
+        if isinstance(tensor._multi_view, str):
+            raise RuntimeError(tensor._multi_view)
         raise RuntimeError(f"a view (shape {tensor.shape}) that is one output of a function "
                            "returning multiple views (split, chunk, unbind) is being modified "
                            "inplace with grad mode on; such views cannot be modified inplace: "
