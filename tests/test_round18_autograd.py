@@ -263,3 +263,71 @@ def test_in_place_module_with_backward_hooks_refuses_its_input_write_and_clone_w
         out.sum().backward()
         with lib.no_grad():  # and no_grad writes are not recorded
             layer(x).add_(1)
+
+
+# ------------------------------------------------------------------ checkpoint, anomaly mode
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_checkpoint_refuses_an_input_changed_in_place_before_backward(reentrant):
+    """fn ran again on the new values: exp(2x) where exp(x) was asked (silently wrong)."""
+    from tinygrad_np.utils.checkpoint import checkpoint
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    y = checkpoint(lambda t: t.exp(), h, use_reentrant=reentrant)
+    with tg.no_grad():
+        h.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*checkpoint's "
+                                           "input 0.*is at version 1; expected version 0"):
+        y.sum().backward()
+    if torch is not None:  # PyTorch refuses it too
+        tx = torch.tensor([1.0, 2.0], requires_grad=True)
+        th = tx * 1
+        ty = torch.utils.checkpoint.checkpoint(lambda t: t.exp(), th, use_reentrant=reentrant)
+        with torch.no_grad():
+            th.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            ty.sum().backward()
+
+
+def test_checkpoint_still_right_without_a_change():
+    from tinygrad_np.utils.checkpoint import checkpoint
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    checkpoint(lambda t: t.exp(), x * 1, use_reentrant=False).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+def test_checkpoint_names_a_recomputation_of_another_shape():
+    from tinygrad_np.utils.checkpoint import CheckpointError, checkpoint
+
+    calls = []
+
+    def grows(t):
+        calls.append(1)
+        return t if len(calls) == 1 else tg.cat([t, t])
+
+    y = checkpoint(grows, tg.tensor([1.0, 2.0], requires_grad=True), use_reentrant=False)
+    with pytest.raises(CheckpointError, match=r"Recomputed values .* \[\(2,\)\] in forward "
+                                              r"and are \[\(4,\)\] recomputed"):
+        y.sum().backward()
+
+
+def test_stale_saved_value_error_starts_with_pytorchs_words():
+    for lib in [tg] + ([torch] if torch is not None else []):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (w * w).sum()
+        with lib.no_grad():  # an optimizer step between forward and backward
+            w.add_(1)
+        with pytest.raises(RuntimeError, match="one of the variables needed for gradient "
+                                               "computation has been modified by an inplace "
+                                               "operation.*is at version 1; expected version "
+                                               "0 instead"):
+            y.backward()
+
+
+@needs_torch
+def test_detect_anomaly_warns_as_pytorch_on_entering():
+    for lib in (torch, tg):
+        with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+            with lib.autograd.detect_anomaly():
+                pass
