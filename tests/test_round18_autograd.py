@@ -331,3 +331,23 @@ def test_detect_anomaly_warns_as_pytorch_on_entering():
         with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
             with lib.autograd.detect_anomaly():
                 pass
+
+
+@needs_torch
+@pytest.mark.parametrize("returned", ["g.sum()", "torch.ones(3)", "torch.ones(2, 2)"])
+def test_custom_function_gradient_of_a_wrong_shape_is_pytorchs_error(returned):
+    code = f"""
+class C(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        return {returned}
+C.apply(torch.tensor([1., 3.], requires_grad=True)).sum().backward()
+"""
+    theirs, ours = _both(code)
+    words = "CBackward returned an invalid gradient"
+    assert isinstance(theirs, RuntimeError) and words in str(theirs)
+    assert isinstance(ours, RuntimeError) and words in str(ours)
+    assert "expected shape compatible with" in str(ours)
