@@ -334,7 +334,7 @@ def test_detect_anomaly_warns_as_pytorch_on_entering():
 
 
 @needs_torch
-@pytest.mark.parametrize("returned", ["g.sum()", "torch.ones(3)", "torch.ones(2, 2)"])
+@pytest.mark.parametrize("returned", ["g.sum()", "torch.ones(3)", "torch.ones(2, 3)"])
 def test_custom_function_gradient_of_a_wrong_shape_is_pytorchs_error(returned):
     code = f"""
 class C(torch.autograd.Function):
