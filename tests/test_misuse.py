@@ -2134,7 +2134,7 @@ def test_a_grad_that_requires_grad_keeps_growing_as_the_same_tensor():
 
 def test_a_grad_of_another_dtype_is_refused_as_in_pytorch():
     p = Tensor(np.ones(2, np.float32), requires_grad=True)
-    with pytest.raises(RuntimeError, match="dtype float16, but the tensor has dtype float32"):
+    with pytest.raises(RuntimeError, match="dtype float16 to a tensor with dtype float32"):
         p.grad = Tensor(np.zeros(2, np.float16))
 
 

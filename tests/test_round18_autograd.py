@@ -351,3 +351,22 @@ C.apply(torch.tensor([1., 3.], requires_grad=True)).sum().backward()
     assert isinstance(theirs, RuntimeError) and words in str(theirs)
     assert isinstance(ours, RuntimeError) and words in str(ours)
     assert "expected shape compatible with" in str(ours)
+
+
+@needs_torch
+@pytest.mark.parametrize("code, kind, words", [
+    ("x = torch.tensor([1., 2.]); x.retain_grad()", RuntimeError,
+     "can't retain_grad on Tensor that has requires_grad=False"),
+    ("x = torch.tensor([1., 2.], requires_grad=True); x.grad = torch.ones(3)", RuntimeError,
+     "attempting to assign a gradient of size"),
+    ("x = torch.tensor([1., 2.], requires_grad=True); x.grad = torch.ones(2).double()",
+     RuntimeError, "attempting to assign a gradient with dtype"),
+    ("x = torch.tensor([1., 2.], requires_grad=True); x.grad = torch.ones(2).long()",
+     RuntimeError, "attempting to assign a gradient with dtype"),
+    ("x = torch.tensor([1., 2.], requires_grad=True); x.grad = [1., 2.]", TypeError,
+     "assigned grad expected to be a Tensor or None but got grad of type list"),
+])
+def test_grad_attribute_and_retain_grad_errors_as_pytorch(code, kind, words):
+    theirs, ours = _both(code)
+    assert isinstance(theirs, kind) and words in str(theirs), theirs
+    assert isinstance(ours, kind) and words in str(ours), ours

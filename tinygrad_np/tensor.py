@@ -1926,18 +1926,21 @@ class Tensor:
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(
-                    f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
             if value is self:  # backward would accumulate into the parameter itself
                 raise RuntimeError("can't assign Variable as its own grad (w.grad = w)")
             if value.shape != self.shape:
-                raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
-                                   f"shape {self.shape}")
+                raise RuntimeError(f"attempting to assign a gradient of size {value.shape} to a "
+                                   f"tensor of size {self.shape}. Please ensure that the "
+                                   "gradient and the tensor are the same size")
             if value.dtype.kind != "f":
-                raise RuntimeError(f"assigned grad has dtype {value.dtype}, not a float dtype")
+                raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to "
+                                   f"a tensor with dtype {self.dtype}: not a float dtype")
             if value.dtype != self.dtype:  # as PyTorch: backward() accumulates in self's dtype
-                raise RuntimeError(f"assigned grad has dtype {value.dtype}, but the tensor has "
-                                   f"dtype {self.dtype}: convert it first (g.to({self.dtype}))")
+                raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to "
+                                   f"a tensor with dtype {self.dtype}: convert it first "
+                                   f"(g.to({self.dtype}))")
         self._grad = value
 
     @grad.deleter
@@ -2207,7 +2210,7 @@ class Tensor:
         """
         if self.grad_fn is None:
             if not self.requires_grad:
-                raise RuntimeError("retain_grad() on a tensor that does not require grad")
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return  # a leaf keeps its gradient anyway
         node = self.grad_fn  # backward() captures the gradients of nodes in _RETAINED
         if all(reference() is not self for reference in node.retained):  # once per tensor
