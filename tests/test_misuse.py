@@ -848,11 +848,12 @@ class SavesMask(tg.Function):
 def test_a_backward_with_the_wrong_number_of_gradients_raises_naming_the_op(shape):
     a = tg.ones(shape, requires_grad=True)
     b = tg.ones(shape, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"TooFew\.backward returned 1 gradient"):
+    wrong = r"function {} returned an incorrect number of gradients \(expected {}, got {}\)"
+    with pytest.raises(RuntimeError, match=wrong.format("TooFew", 2, 1)):
         TooFew.apply(a, b).sum().backward()
-    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2 gradient"):
+    with pytest.raises(RuntimeError, match=wrong.format("TooMany", 1, 2)):
         TooMany.apply(a).sum().backward()
-    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2"):
+    with pytest.raises(RuntimeError, match=wrong.format("TooMany", 1, 2)):
         tg.grad(TooMany.apply(a).sum(), a, create_graph=True)
 
 

@@ -370,3 +370,42 @@ def test_grad_attribute_and_retain_grad_errors_as_pytorch(code, kind, words):
     theirs, ours = _both(code)
     assert isinstance(theirs, kind) and words in str(theirs), theirs
     assert isinstance(ours, kind) and words in str(ours), ours
+
+
+_FN = "class C(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x, k=2.):\n" \
+      "        return x * k\n"
+HOOK_AND_FUNCTION_ERRORS = [
+    ("x = torch.ones(2); x.register_hook(lambda g: g)", RuntimeError,
+     "cannot register a hook on a tensor that doesn't require gradient"),
+    ("x = torch.ones(2, requires_grad=True); x.register_hook(lambda g: g.sum())\n"
+     "(x * 2).sum().backward()", RuntimeError, "hook '<lambda>' has changed the size of value"),
+    ("x = torch.ones(2, requires_grad=True); x.register_hook(lambda g: g.double())\n"
+     "(x * 2).sum().backward()", RuntimeError, "hook '<lambda>' has changed the type of value"),
+    (_FN + "    @staticmethod\n    def backward(ctx, g):\n        return g, None, g\n"
+     "C.apply(torch.ones(2, requires_grad=True), 3.).sum().backward()", RuntimeError,
+     "function CBackward returned an incorrect number of gradients (expected 2, got 3)"),
+    (_FN + "    @staticmethod\n    def backward(ctx, g):\n        return g, g\n"
+     "C.apply(torch.ones(2, requires_grad=True), 3.).sum().backward()", RuntimeError,
+     "function CBackward returned a gradient different than None at position 2"),
+    (_FN + "    @staticmethod\n    def backward(ctx, g):\n        return g, g\n"
+     "C.apply(torch.ones(2, requires_grad=True), 3.).sum().backward()", RuntimeError,
+     "returned a gradient different than None at position 2, but the corresponding forward "
+     "input was not a Variable"),
+    (_FN + "C.apply(torch.ones(2, requires_grad=True)).sum().backward()", NotImplementedError,
+     "You must implement either the backward or vjp method for your custom autograd.Function"),
+    ("m = torch.nn.Linear(2, 2); m.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))\n"
+     "m(torch.ones(1, 2, requires_grad=True)).sum().backward()", RuntimeError,
+     "Backward hook returned an invalid number of grad_input, got 2, but expected 1"),
+    ("m = torch.nn.Linear(2, 2)\n"
+     "m.register_full_backward_pre_hook(lambda m, go: (go[0], go[0]))\n"
+     "m(torch.ones(1, 2, requires_grad=True)).sum().backward()", RuntimeError,
+     "Backward pre hook returned an invalid number of grad_output, got 2, but expected 1"),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("code, kind, words", HOOK_AND_FUNCTION_ERRORS)
+def test_hook_and_custom_function_errors_as_pytorch(code, kind, words):
+    theirs, ours = _both(code)
+    assert isinstance(theirs, kind) and words in str(theirs), theirs
+    assert isinstance(ours, kind) and words in str(ours), ours

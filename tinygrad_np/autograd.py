@@ -124,8 +124,8 @@ def _run_rule(node: Node, grad_output: Any) -> tuple:
     needs = node.needs_input_grad  # trailing ones that need no gradient may be left off, and
     if len(grads) != len(needs):  # extra Nones are dropped (as PyTorch)
         if any(needs[len(grads):]) or any(g is not None for g in grads[len(needs):]):
-            raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient"
-                               f"(s) for {len(needs)} forward argument(s): return one per argument")
+            raise RuntimeError(errors.GRADIENT_COUNT.format(
+                op=type(node).__name__, expected=len(needs), got=len(grads)))
         grads = grads[:len(needs)]
     return grads
 

@@ -59,3 +59,8 @@ NOT_SCALAR = ("grad can be implicitly created only for scalar outputs (this outp
 SEED_SHAPE = ("Mismatch in shape: grad_output[{position}] has a shape of {seed} and "
               "output[{position}] has a shape of {shape} (backward: the gradient shape must be "
               "the output's)")
+GRADIENT_COUNT = ("function {op} returned an incorrect number of gradients (expected {expected}, "
+                  "got {got}): {op}.backward returns one per forward argument")
+NO_BACKWARD = ("You must implement either the backward or vjp method for your custom "
+               "autograd.Function to use it with backward mode AD ({op} must define "
+               "backward(ctx, grad_output))")

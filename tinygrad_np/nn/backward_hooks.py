@@ -105,8 +105,9 @@ class _Call:
                 changed = list(changed) if isinstance(changed, (tuple, list)) else [changed]
                 if len(changed) != self.output_count:
                     raise RuntimeError(
-                        f"backward pre-hook of {type(self.module).__name__} returned "
-                        f"{len(changed)} gradients for {self.output_count} outputs")
+                        "Backward pre hook returned an invalid number of grad_output, got "
+                        f"{len(changed)}, but expected {self.output_count} (the backward "
+                        f"pre-hook of {type(self.module).__name__})")
                 grads = [changed[i] for i in self.output_positions]
         self.grad_outputs = grads
         if not self.input_count:
@@ -142,8 +143,9 @@ class _Call:
                 replaced = tuple(changed) if isinstance(changed, (tuple, list)) else (changed,)
                 if len(replaced) != len(self.grad_inputs):
                     raise RuntimeError(
-                        f"backward hook of {type(self.module).__name__} returned "
-                        f"{len(replaced)} gradients for {len(self.grad_inputs)} inputs")
+                        "Backward hook returned an invalid number of grad_input, got "
+                        f"{len(replaced)}, but expected {len(self.grad_inputs)} (the backward "
+                        f"hook of {type(self.module).__name__})")
         return replaced
 
 
