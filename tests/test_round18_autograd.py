@@ -409,3 +409,21 @@ def test_hook_and_custom_function_errors_as_pytorch(code, kind, words):
     theirs, ours = _both(code)
     assert isinstance(theirs, kind) and words in str(theirs), theirs
     assert isinstance(ours, kind) and words in str(ours), ours
+
+
+def test_vmap_refuses_batch_norm_updating_running_stats_as_pytorch():
+    """Per-slice calls moved the running stats once per slice (PyTorch refuses)."""
+    bn = tg.nn.BatchNorm1d(2)
+    before = bn.running_mean.numpy().copy()
+    with pytest.raises(RuntimeError, match="Batch norm got a batched tensor as input while the "
+                                           "running_mean or running_var"):
+        tg.func.vmap(bn)(tg.randn(4, 3, 2))
+    np.testing.assert_array_equal(bn.running_mean.numpy(), before)
+    bn.eval()  # eval mode, or no running stats, is fine
+    assert tg.func.vmap(bn)(tg.ones(4, 3, 2)).shape == (4, 3, 2)
+    bn.train()
+    tg.func.replace_all_batch_norm_modules_(bn)
+    assert tg.func.vmap(bn)(tg.ones(4, 3, 2)).shape == (4, 3, 2)
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="Batch norm got a batched tensor"):
+            torch.func.vmap(torch.nn.BatchNorm1d(2))(torch.randn(4, 3, 2))
