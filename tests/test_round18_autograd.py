@@ -110,6 +110,10 @@ FUNC_ERRORS = [
      "[3, 4] for the mapped dimension"),
     ("torch.func.vmap(lambda x, y: x * y, in_dims=(0,))(torch.ones(3), torch.ones(3))",
      ValueError, "in_dims is not compatible with the structure of `inputs`"),
+    ("torch.func.jvp(lambda x: x, [torch.ones(2)], (torch.ones(2),))", RuntimeError,
+     "jvp(f, primals, tangents): Expected primals to be a tuple"),
+    ("torch.func.jvp(lambda x: x, (torch.ones(2),), torch.ones(2))", RuntimeError,
+     "Expected primals and tangents to have the same python structure"),
 ]
 
 

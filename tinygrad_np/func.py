@@ -253,9 +253,9 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
     """(func(*primals), J tangents): the Jacobian-vector product (forward mode in PyTorch;
     here reverse mode twice, autograd.functional.jvp's trick), recorded so it nests. Primals
     and tangents: tuples of tensors or of (nested) tuples, lists and dicts of them."""
-    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise TensorError(f"jvp: primals and tangents must be tuples, got "
-                          f"{type(primals).__name__} and {type(tangents).__name__}")
+    if not isinstance(primals, tuple):
+        raise TensorError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it "
+                          f"should be valid to call f(*primals) (got {type(primals).__name__})")
     if _spec(primals) != _spec(tangents):
         raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have "
                            f"the same python structure. For example, if primals is a tuple "
