@@ -431,3 +431,39 @@ def test_vmap_refuses_batch_norm_updating_running_stats_as_pytorch():
     if torch is not None:
         with pytest.raises(RuntimeError, match="Batch norm got a batched tensor"):
             torch.func.vmap(torch.nn.BatchNorm1d(2))(torch.randn(4, 3, 2))
+
+
+# ------------------------------------------------------------------ inference tensors
+@pytest.mark.parametrize("lib", [tg] + ([torch] if torch is not None else []),
+                         ids=lambda lib: lib.__name__)
+def test_inference_tensors_are_refused_by_a_later_graph(lib):
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    with lib.inference_mode():
+        y = lib.ones(2) * 2  # an op's result: an inference tensor
+        assert lib.is_inference_mode_enabled() and y.is_inference()
+    assert not lib.is_inference_mode_enabled()
+    assert y.is_inference() and not (y * 1).is_inference() or lib is torch
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+        w * y  # Mul saves y for w's gradient
+    with pytest.raises(RuntimeError, match="Setting requires_grad=True on inference tensor "
+                                           "outside InferenceMode is not allowed"):
+        y.requires_grad_()
+    z = y.clone()  # PyTorch's advice: a clone is a normal tensor
+    assert not z.is_inference()
+    (w * z).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [2.0, 2.0])
+    with lib.no_grad():  # no_grad makes normal tensors
+        assert not (lib.ones(2) * 2).is_inference()
+
+
+def test_inference_tensors_cost_nothing_once_gone():
+    from tinygrad_np import function, inference_tensors
+
+    with tg.inference_mode():
+        y = tg.ones(3) * 2
+    assert inference_tensors._refuse_saved in function.observers
+    del y
+    import gc
+    gc.collect()
+    assert inference_tensors._refuse_saved not in function.observers
+    assert function._make_tensor is inference_tensors._plain_make  # the engine's own again

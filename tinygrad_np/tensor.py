@@ -2035,8 +2035,8 @@ class Tensor:
         return tuple(result)
 
     def is_inference(self) -> bool:
-        """False: `inference_mode` here is `no_grad`, which makes no inference tensors."""
-        return False
+        """True for the result of an op run inside `inference_mode()` (inference_tensors.py)."""
+        return getattr(self, "_inference", False)
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
         """True when the elements lie in memory in row-major order without gaps (with
@@ -2090,6 +2090,9 @@ class Tensor:
                 f"only; this one is {self._data.dtype}): convert it first, e.g. "
                 "Tensor(data, dtype=np.float32)"
             )
+        if requires_grad and getattr(self, "_inference", False) and is_grad_enabled():
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables "
                                "(requires_grad_(False) of a result); use .detach()")
