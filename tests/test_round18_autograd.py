@@ -467,3 +467,17 @@ def test_inference_tensors_cost_nothing_once_gone():
     gc.collect()
     assert inference_tensors._refuse_saved not in function.observers
     assert function._make_tensor is inference_tensors._plain_make  # the engine's own again
+
+
+@needs_torch
+def test_is_grads_batched_seed_of_the_wrong_shape_is_pytorchs_error():
+    code = ("x = torch.tensor([1., 2.], requires_grad=True)\n"
+            "torch.autograd.grad(x ** 2, x, torch.ones(4, 3), is_grads_batched=True)")
+    theirs, ours = _both(code)
+    words = "If `is_grads_batched=True`, we interpret the first dimension of each grad_output"
+    assert isinstance(theirs, RuntimeError) and words in str(theirs)
+    assert isinstance(ours, RuntimeError) and words in str(ours)
+    assert "grad_output[0] has a shape of (3,) and output[0] has a shape of (2,)" in str(ours)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)  # the right shape still works
+    (rows,) = tg.autograd.grad(x ** 2, x, tg.eye(2), is_grads_batched=True)
+    np.testing.assert_allclose(rows.numpy(), [[2.0, 0.0], [0.0, 4.0]])
