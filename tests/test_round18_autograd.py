@@ -481,3 +481,21 @@ def test_is_grads_batched_seed_of_the_wrong_shape_is_pytorchs_error():
     x = tg.tensor([1.0, 2.0], requires_grad=True)  # the right shape still works
     (rows,) = tg.autograd.grad(x ** 2, x, tg.eye(2), is_grads_batched=True)
     np.testing.assert_allclose(rows.numpy(), [[2.0, 0.0], [0.0, 4.0]])
+
+
+@needs_torch
+@pytest.mark.parametrize("code, kind, words", [
+    ("torch.func.grad(lambda x: x.sum(0, keepdim=True))(torch.ones(2))", RuntimeError,
+     "Expected f(*args) to return a scalar Tensor, got tensor with 1 dims"),
+    ("torch.func.grad(lambda x: 3.0)(torch.ones(2))", RuntimeError,
+     "Expected f(*args) to return a Tensor, got <class 'float'>"),
+    ("torch.func.vmap(lambda x: x, in_dims=2)(torch.ones(3, 2))", ValueError,
+     "Got in_dim=2 for some input, but that input is a Tensor of dimensionality 2 so expected "
+     "in_dim to satisfy -2 <= in_dim < 2."),
+    ("torch.func.vmap(lambda x, k: x * k, in_dims=(0, 0))(torch.ones(3), 2.0)", ValueError,
+     "Got in_dim=0 for an input but the input is of type <class 'float'>"),
+])
+def test_more_func_errors_as_pytorch(code, kind, words):
+    theirs, ours = _both(code)
+    assert isinstance(theirs, kind) and words in str(theirs), theirs
+    assert isinstance(ours, kind) and words in str(ours), ours

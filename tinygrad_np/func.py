@@ -159,9 +159,13 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         with enable_grad():  # as PyTorch's: on inside, also under no_grad()
             output, aux = _split_output(func(*args, **kwargs), has_aux,
                                         "grad_and_value(f)(*args)")
-            if not isinstance(output, Tensor) or output.numel() != 1:
-                raise RuntimeError(f"grad: func must return a one-element tensor, got "
-                                   f"{getattr(output, 'shape', type(output).__name__)}")
+            if not isinstance(output, Tensor):
+                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"Tensor, got {type(output)}")
+            if output.ndim:  # (a one-element tensor of shape (1,) too, as PyTorch)
+                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"scalar Tensor, got tensor with {output.ndim} dims. Maybe "
+                                   "you wanted to use the vjp or jacrev APIs instead?")
             chosen = tuple(args[i] for i in numbers)
             flat = _gradients([output], _leaves(chosen))
         gradients = _rebuilt(chosen, flat)
@@ -350,11 +354,12 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: list) -> Any:
         def take(leaf: Any) -> Any:
             if not isinstance(leaf, Tensor):
                 raise ValueError(f"vmap: Got in_dim={dims} for an input but the input is of "
-                                 f"type {type(leaf).__name__}. We cannot vmap over non-Tensor "
+                                 f"type {type(leaf)}. We cannot vmap over non-Tensor "
                                  "arguments, please use None as the respective in_dim")
             if not -leaf.ndim <= dims < leaf.ndim:
-                raise ValueError(f"vmap: Got in_dim={dims} for an input but the input has "
-                                 f"{leaf.ndim} dims")
+                raise ValueError(f"vmap: Got in_dim={dims} for some input, but that input is a "
+                                 f"Tensor of dimensionality {leaf.ndim} so expected in_dim to "
+                                 f"satisfy -{leaf.ndim} <= in_dim < {leaf.ndim}.")
             sizes.append(leaf.shape[dims])
             if index is None or leaf.shape[dims]:
                 return leaf if index is None else leaf.select(dims, index)
