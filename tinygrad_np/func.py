@@ -124,6 +124,8 @@ def _split_output(result: Any, has_aux: bool, caller: str) -> tuple[Any, Any]:
         raise RuntimeError(f"{caller}: output of function f should be a tuple: (output, aux) "
                            "if has_aux is True")
     output, aux = result if has_aux else (result, None)
+    if caller.startswith("grad") and not isinstance(output, Tensor):  # (PyTorch's words)
+        raise RuntimeError(f"{caller}: Expected f(*args) to return a Tensor, got {type(output)}")
     for leaf in _leaves(output):
         if not isinstance(leaf, Tensor):
             raise RuntimeError(f"{caller}: expected f(*primals) to return only tensors, got "
@@ -159,9 +161,6 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         with enable_grad():  # as PyTorch's: on inside, also under no_grad()
             output, aux = _split_output(func(*args, **kwargs), has_aux,
                                         "grad_and_value(f)(*args)")
-            if not isinstance(output, Tensor):
-                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
-                                   f"Tensor, got {type(output)}")
             if output.ndim:  # (a one-element tensor of shape (1,) too, as PyTorch)
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
                                    f"scalar Tensor, got tensor with {output.ndim} dims. Maybe "
