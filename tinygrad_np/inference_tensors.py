@@ -1,15 +1,16 @@
 """Inference tensors, as PyTorch's: the results of ops run inside `inference_mode()` are
 marked (`t.is_inference()` is True), and a graph recorded later refuses to save one for
-backward ("Inference tensors cannot be saved for backward"), as does `requires_grad_()`
-outside the mode. Kept out of the engine: while an `inference_mode()` block is open (in any
-thread) the engine's result constructor is swapped for one that marks the results made in
-that thread, and while a marked tensor lives an observer of the recorded ops checks what
-they save. With neither, nothing runs.
+backward ("Inference tensors cannot be saved for backward"), as do `requires_grad_()` and
+in-place writes outside the mode. Kept out of the engine: while an `inference_mode()` block
+is open (in any thread) the engine's result constructor is swapped for one that marks the
+results made in that thread, and while a marked tensor lives an observer of the recorded ops
+checks what they save. With neither, nothing runs.
 
 What differs from PyTorch: factories (`tg.ones`, `tg.tensor`) inside the mode make ordinary
 tensors, a view taken of an inference tensor outside the mode is an ordinary tensor, one taken
 inside the mode of an ordinary tensor is an inference tensor, and an in-place write into an
-inference tensor outside the mode is not refused.
+inference tensor is refused only with grad mode on (tensor.py's _refuse_no_grad_view), so
+under a plain `no_grad()` outside the mode it is allowed.
 """
 
 from __future__ import annotations

@@ -895,7 +895,12 @@ def _is_view(tensor: Tensor) -> bool:
 
 def _refuse_no_grad_view(tensor: Tensor) -> None:
     """PyTorch's error for an in-place write, with grad mode on, into a view made under
-    no_grad of a tensor that requires grad (the write would bypass the base's graph)."""
+    no_grad of a tensor that requires grad (the write would bypass the base's graph); and
+    for a write into an inference tensor outside inference_mode (see inference_tensors.py)."""
+    if getattr(tensor, "_inference", False) and is_grad_enabled():
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                           "allowed. You can make a clone to get a normal tensor before doing "
+                           "inplace update.")
     base = getattr(tensor, "_view_of", None)
     if base is not None and base._requires_grad and tensor.grad_fn is None and (
             is_grad_enabled()):
