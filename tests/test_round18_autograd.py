@@ -448,10 +448,12 @@ def test_inference_tensors_are_refused_by_a_later_graph(lib):
     with pytest.raises(RuntimeError, match="Setting requires_grad=True on inference tensor "
                                            "outside InferenceMode is not allowed"):
         y.requires_grad_()
+    with lib.inference_mode():
+        other = lib.ones(2) * 3
     for write in ("y.add_(1)", "y.mul_(2)", "y += 1", "y.zero_()"):
         with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside "
                                                "InferenceMode is not allowed"):
-            exec(write, {"y": y})
+            exec(write, {"y": other})  # (PyTorch writes, then raises; here nothing is written)
     z = y.clone()  # PyTorch's advice: a clone is a normal tensor
     assert not z.is_inference()
     (w * z).sum().backward()
