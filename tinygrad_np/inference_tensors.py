@@ -63,7 +63,10 @@ def _forget(key: int) -> None:
 
 
 def _refuse_saved(ctx: Any, arrays: Any, output: Any) -> None:
-    """An observer of recorded ops: refuse one that saved an inference tensor's array."""
+    """An observer of recorded ops: refuse one that saved an inference tensor's array (not
+    inside the mode: there `enable_grad()` records here, where PyTorch records nothing)."""
+    if getattr(_state, "on", False):
+        return
     for value in ctx.saved_tensors or ():
         reference = _marked.get(id(value))
         if reference is not None and reference() is value:
