@@ -382,7 +382,8 @@ def test_contract_errors_name_the_op():
 
     values, order = TwoOutputs.apply(leaf(X))  # several outputs, as PyTorch (the indices:
     assert values.requires_grad and not order.requires_grad  # an int, no gradient)
-    with pytest.raises(RuntimeError, match="TooManyBackward.backward returned 2 gradient"):
+    with pytest.raises(RuntimeError, match=r"function TooManyBackward returned an "
+                                           r"incorrect number of gradients \(expected 1, got 2\)"):
         TooMany.apply(leaf(X)).sum().backward()
     with pytest.raises(ValueError, match=r"WrongShapeBackward.backward returned a gradient of"):
         WrongShape.apply(leaf(X)).backward()

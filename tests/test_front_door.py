@@ -374,7 +374,7 @@ def test_in_place_masked_fill_scatter_pow_relu_as_pytorch():
 
     _assert_results_match(run(tg), run(torch), rtol=1e-12)
     parameter = tg.zeros(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         parameter.masked_fill_(tg.tensor([True, False]), 1.0)
 
 
@@ -419,7 +419,7 @@ def test_elementwise_in_place_methods_as_pytorch(name):
     t = tg.tensor(x)
     getattr(t, name)()
     assert t._version == 1
-    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         getattr(tg.tensor(x, requires_grad=True), name)()
     with pytest.raises(TypeError, match="in-place operation on a int64 tensor"):
         tg.tensor([1, 2]).exp_()
@@ -446,7 +446,7 @@ def test_normal_and_uniform_in_place_use_the_seeded_generator():
     g = tg.Generator().manual_seed(1)
     first = tg.empty(3).normal_(generator=g)._data
     assert np.array_equal(first, tg.empty(3).normal_(generator=tg.Generator().manual_seed(1))._data)
-    with pytest.raises(RuntimeError, match="leaf tensor"):
+    with pytest.raises(RuntimeError, match="leaf Variable"):
         tg.zeros(2, requires_grad=True).normal_()
     with tg.no_grad():
         p = tg.zeros(2, requires_grad=True).uniform_()

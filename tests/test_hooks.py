@@ -134,7 +134,7 @@ def test_hooks_vs_pytorch(case):
 
 
 def test_register_hook_on_a_tensor_without_grad_is_refused():
-    with pytest.raises(RuntimeError, match="register_hook.*does not require grad"):
+    with pytest.raises(RuntimeError, match="register_hook.*doesn't require gradient"):
         tg.tensor([1.0]).register_hook(lambda g: g)
     with pytest.raises(TypeError, match="register_hook: expected a function"):
         tg.tensor([1.0], requires_grad=True).register_hook(3)
@@ -146,11 +146,12 @@ def test_a_hook_that_changes_shape_or_dtype_is_refused(bad):
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     x.register_hook(bad)
     error = TypeError if bad(tg.ones(2)).__class__ is not tg.Tensor else RuntimeError
-    with pytest.raises(error, match="hook .<lambda>. changed the gradient|hook returned"):
+    with pytest.raises(error, match="hook .<lambda>. has changed the (size|type) of value|"
+                                    "hook returned"):
         (x * 2).sum().backward()
     h = tg.tensor([1.0, 2.0], requires_grad=True) * 3
     h.register_hook(bad)
-    with pytest.raises(error, match="changed the gradient|hook returned"):
+    with pytest.raises(error, match="has changed the (size|type) of value|hook returned"):
         (h * 2).sum().backward()
 
 

@@ -626,7 +626,7 @@ def test_in_place_after_backward_is_the_normal_training_step():
 def test_in_place_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
     w = tg.ones(3, requires_grad=True)
     for change in ("+=", "t[i] = v", "zero_", "copy_", "clamp_"):
-        with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
             IN_PLACE[change](w)
     np.testing.assert_array_equal(w._data, [1.0, 1.0, 1.0])
     assert w._version == 0
@@ -652,7 +652,7 @@ def test_backward_twice_through_saved_values_needs_retain_graph():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()
     y.backward()
-    with pytest.raises(RuntimeError, match="Mul a second time.*retain_graph=True"):
+    with pytest.raises(RuntimeError, match=r"a second time \(through Mul\).*retain_graph=True"):
         y.backward()
     z = (x.exp() * x).sum()
     z.backward(retain_graph=True)
@@ -848,11 +848,12 @@ class SavesMask(tg.Function):
 def test_a_backward_with_the_wrong_number_of_gradients_raises_naming_the_op(shape):
     a = tg.ones(shape, requires_grad=True)
     b = tg.ones(shape, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"TooFew\.backward returned 1 gradient"):
+    wrong = r"function {} returned an incorrect number of gradients \(expected {}, got {}\)"
+    with pytest.raises(RuntimeError, match=wrong.format("TooFew", 2, 1)):
         TooFew.apply(a, b).sum().backward()
-    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2 gradient"):
+    with pytest.raises(RuntimeError, match=wrong.format("TooMany", 1, 2)):
         TooMany.apply(a).sum().backward()
-    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2"):
+    with pytest.raises(RuntimeError, match=wrong.format("TooMany", 1, 2)):
         tg.grad(TooMany.apply(a).sum(), a, create_graph=True)
 
 
@@ -1428,7 +1429,7 @@ def test_setting_the_requires_grad_attribute_gets_the_same_checks():
     y.backward()
     np.testing.assert_array_equal(w.grad._data, [2.0, 4.0])
     h = w * 2
-    with pytest.raises(RuntimeError, match="leaf tensors"):  # PyTorch's words
+    with pytest.raises(RuntimeError, match="leaf variables"):  # PyTorch's words
         h.requires_grad = False
     w.requires_grad = False
     assert not (w * 2).requires_grad
@@ -2134,7 +2135,7 @@ def test_a_grad_that_requires_grad_keeps_growing_as_the_same_tensor():
 
 def test_a_grad_of_another_dtype_is_refused_as_in_pytorch():
     p = Tensor(np.ones(2, np.float32), requires_grad=True)
-    with pytest.raises(RuntimeError, match="dtype float16, but the tensor has dtype float32"):
+    with pytest.raises(RuntimeError, match="dtype float16 to a tensor with dtype float32"):
         p.grad = Tensor(np.zeros(2, np.float16))
 
 

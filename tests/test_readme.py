@@ -37,8 +37,10 @@ PRINTED = {
     "lstm.named_parameters()": ["['weight_ih_l0', 'weight_hh_l0', "],
     "cnn[0].weight.grad.shape": ["(8, 1, 3, 3) (8, 1, 3, 3)\n"],
     "# changes the weights the graph saved": [
-        "a tensor LinearFunction saved for backward (input 1 '2.weight', shape (1, 4)) was "
-        "modified by an in-place operation: it is at version 2, "],
+        "one of the variables needed for gradient computation has been modified by an "
+        "inplace operation: a tensor LinearFunction saved for backward (input 1 '2.weight', "
+        "shape (1, 4)) was modified by an in-place operation: it is at version 2; expected "
+        "version 1 instead."],
     "max_bytes=100": [
         "load: xor.npz: entry '__tinygrad_np_manifest__' (shape (415,), dtype uint8, 415 bytes, "
         "counted 32 times for parsing) brings the arrays to 13,288 bytes, over the limit of "

@@ -251,7 +251,7 @@ def test_in_place_view_op_without_grad_shares_memory():
 def test_in_place_view_ops_refuse_a_leaf_and_a_saved_tensor():
     torch = _torch()
     leaf = Tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="unsqueeze_: a leaf tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="unsqueeze_: a leaf Variable that requires grad"):
         leaf.unsqueeze_(0)
     with pytest.raises(RuntimeError, match="leaf"):
         torch.ones(2, requires_grad=True).unsqueeze_(0)

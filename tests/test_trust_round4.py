@@ -185,7 +185,7 @@ def _custom(forward, backward):
 def test_custom_function_gradient_for_a_number_argument_is_an_error():
     op = _custom(lambda ctx, a, k: a * k, lambda ctx, g: (g * 2, g))
     a = tg.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="position 1.*not a Tensor"):
+    with pytest.raises(RuntimeError, match="position 2.*not a Variable"):
         op.apply(a, 2.0).sum().backward()
 
 

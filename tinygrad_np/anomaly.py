@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import threading
 import traceback
+import warnings
 from collections import deque
 from typing import Any
 
@@ -185,6 +186,8 @@ class detect_anomaly(function.no_grad):
 
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = bool(check_nan)
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", UserWarning, stacklevel=2)
 
     def __enter__(self) -> None:
         _install()

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import hooks
+from tinygrad_np import errors, hooks
 from tinygrad_np._decorate import QuietPass
 from tinygrad_np.function import Function as Node, _mode, enable_grad  # (= autograd.Function)
 from tinygrad_np.ops import masked
@@ -115,8 +115,7 @@ def _add_to_input(pending: dict, heap: list, parent: Any, grad: Any, node: Node)
 def _run_rule(node: Node, grad_output: Any) -> tuple:
     """The node's rule, after checking its saved values; the result checked against the op."""
     if node.saved_tensors is None:
-        raise RuntimeError(f"backward through {type(node).__name__} a second time: the first "
-                           "backward freed what it saved (use retain_graph=True the first time)")
+        raise RuntimeError(errors.FREED_GRAPH.format(op=type(node).__name__))
     for index, counter, version in node.saved_versions:
         if counter[0] != version:
             raise node.stale_error(index, counter[0], version)
@@ -125,8 +124,8 @@ def _run_rule(node: Node, grad_output: Any) -> tuple:
     needs = node.needs_input_grad  # trailing ones that need no gradient may be left off, and
     if len(grads) != len(needs):  # extra Nones are dropped (as PyTorch)
         if any(needs[len(grads):]) or any(g is not None for g in grads[len(needs):]):
-            raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient"
-                               f"(s) for {len(needs)} forward argument(s): return one per argument")
+            raise RuntimeError(errors.GRADIENT_COUNT.format(
+                op=type(node).__name__, expected=len(needs), got=len(grads)))
         grads = grads[:len(needs)]
     return grads
 
@@ -219,7 +218,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     """
     outputs, inputs = ([x] if isinstance(x, Tensor) else list(x) for x in (outputs, inputs))
     if not all(isinstance(tensor, Tensor) and tensor.requires_grad for tensor in inputs):
-        raise TensorError("grad: every input must be a Tensor that requires grad")
+        raise TensorError(errors.INPUT_NOT_REQUIRING_GRAD)
     keys = [tensor.grad_fn or tensor for tensor in inputs]  # (and retain_grad()'s, as PyTorch)
     found = backward_pass(outputs, _seeds(outputs, grad_outputs, create_graph), create_graph,
                           retain_graph, {*_RETAINED, *(k for k in keys if isinstance(k, Node))})
@@ -227,8 +226,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     results = [found.get(key, (None, False)) for key in keys]
     unused = [position for position, (gradient, _) in enumerate(results) if gradient is None]
     if unused and not (allow_unused or materialize_grads):
-        raise RuntimeError(f"grad: inputs {unused} were not used to compute the outputs; pass "
-                           "allow_unused=True to get None for them")
+        raise RuntimeError(errors.UNUSED_INPUT.format(first=unused[0], unused=unused))
     return tuple((Tensor._make(np.zeros_like(tensor._data), None) if materialize_grads else None)
                  if g is None else g.to(tensor.dtype) if isinstance(g, Tensor)
                  else Tensor._make(np.array(g, dtype=tensor.dtype, copy=not owned or None), None)
@@ -244,16 +242,15 @@ def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list
     seeds = []
     for position, (out, seed) in enumerate(zip(outputs, grad_outputs)):
         if not out._requires_grad:
-            raise RuntimeError(f"backward: output {position} does not require grad (no leaf "
-                               "with requires_grad=True, or computed under no_grad())")
+            raise RuntimeError(errors.OUTPUT_NOT_REQUIRING_GRAD.format(position=position))
         if seed is None:
             if out._data.size != 1:
-                raise RuntimeError(f"backward: the output has shape {out.shape}: call .sum() "
-                                   "first, or pass gradient= (the output's gradient)")
+                raise RuntimeError(errors.NOT_SCALAR.format(shape=out.shape))
             seed = np.array(1, out._data.dtype).reshape(out._data.shape)
         elif not (create_graph and isinstance(seed, Tensor) and seed.dtype == out.dtype):
             seed = np.asarray(seed._data if isinstance(seed, Tensor) else seed, out._data.dtype)
         if seed.shape != out._data.shape:
-            raise TensorError(f"backward: gradient shape {tuple(seed.shape)}, output {out.shape}")
+            raise TensorError(errors.SEED_SHAPE.format(position=position, seed=tuple(seed.shape),
+                                                       shape=out.shape))
         seeds.append(Tensor(seed) if create_graph and type(seed) is np.ndarray else seed)
     return seeds

@@ -264,6 +264,15 @@ def _grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | Non
     if not seeds or any(not isinstance(s, Tensor) or s.ndim == 0 for s in seeds):
         raise RuntimeError("grad: is_grads_batched=True needs grad_outputs, each a Tensor with "
                            "a leading batch dim")
+    listed_outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    for position, (output, seed) in enumerate(zip(listed_outputs, seeds)):
+        if isinstance(output, Tensor) and tuple(seed.shape[1:]) != tuple(output.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                "expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{position}] has a shape of {tuple(seed.shape[1:])} and "
+                f"output[{position}] has a shape of {tuple(output.shape)}.")
     count = seeds[0].shape[0]
     if not count:  # (PyTorch's error: it takes the first seed for the shapes)
         raise IndexOutOfBounds("grad: is_grads_batched=True: index 0 is out of bounds for "

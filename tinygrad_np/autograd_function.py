@@ -309,9 +309,9 @@ def _check_grads(ctx: Function, grads: tuple) -> None:
             raise TypeError(f"{name}.backward returned {type(grad).__name__} at position "
                             f"{position}: expected a Tensor or None")
         if position in constants:
-            raise RuntimeError(f"{name}.backward returned a gradient different than None at "
-                               f"position {position}, but the corresponding forward input "
-                               "was not a Tensor")
+            raise RuntimeError(f"function {name}Backward returned a gradient different than "
+                               f"None at position {position + 1}, but the corresponding forward "
+                               "input was not a Variable (a Tensor)")
 
 
 def _unwrap(grad: Any, held: set[int]) -> Any:

@@ -40,3 +40,27 @@ class AutogradBypass(RuntimeError, TypeError):
     """A NumPy function or ufunc on a tensor that requires grad, whose gradient would be lost:
     PyTorch raises RuntimeError ("Can't call numpy() on Tensor that requires grad"), a NumPy
     user expects TypeError."""
+
+
+# The engine's messages (autograd.py), each starting with PyTorch's words so that code
+# matching PyTorch's text matches here too; what follows says what to do.
+FREED_GRAPH = ("Trying to backward through the graph a second time (through {op}): the first "
+               "backward freed what it saved; use retain_graph=True the first time")
+INPUT_NOT_REQUIRING_GRAD = ("One of the differentiated Tensors does not require grad (grad: every "
+                            "input must be a Tensor that requires grad)")
+UNUSED_INPUT = ("The differentiated Tensor at index {first} appears to not have been used in the "
+                "graph (grad: inputs {unused} were not used to compute the outputs); set "
+                "allow_unused=True to get None for them")
+OUTPUT_NOT_REQUIRING_GRAD = ("element {position} of tensors does not require grad and does not "
+                             "have a grad_fn (backward: output {position} does not require grad: "
+                             "no leaf with requires_grad=True, or made under no_grad())")
+NOT_SCALAR = ("grad can be implicitly created only for scalar outputs (this output has shape "
+              "{shape}): call .sum() first, or pass gradient= (the output's gradient)")
+SEED_SHAPE = ("Mismatch in shape: grad_output[{position}] has a shape of {seed} and "
+              "output[{position}] has a shape of {shape} (backward: the gradient shape must be "
+              "the output's)")
+GRADIENT_COUNT = ("function {op} returned an incorrect number of gradients (expected {expected}, "
+                  "got {got}): {op}.backward returns one per forward argument")
+NO_BACKWARD = ("You must implement either the backward or vjp method for your custom "
+               "autograd.Function to use it with backward mode AD ({op} must define "
+               "backward(ctx, grad_output))")

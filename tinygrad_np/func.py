@@ -124,6 +124,8 @@ def _split_output(result: Any, has_aux: bool, caller: str) -> tuple[Any, Any]:
         raise RuntimeError(f"{caller}: output of function f should be a tuple: (output, aux) "
                            "if has_aux is True")
     output, aux = result if has_aux else (result, None)
+    if caller.startswith("grad") and not isinstance(output, Tensor):  # (PyTorch's words)
+        raise RuntimeError(f"{caller}: Expected f(*args) to return a Tensor, got {type(output)}")
     for leaf in _leaves(output):
         if not isinstance(leaf, Tensor):
             raise RuntimeError(f"{caller}: expected f(*primals) to return only tensors, got "
@@ -133,6 +135,10 @@ def _split_output(result: Any, has_aux: bool, caller: str) -> tuple[Any, Any]:
 
 def _argnums(argnums: int | tuple[int, ...], count: int) -> tuple[int, ...]:
     """The argument positions `argnums` names (negative ones counted from the end)."""
+    if not isinstance(argnums, (int, tuple)):  # (a list: no, as PyTorch)
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    if argnums == ():
+        raise RuntimeError("argnums must be non-empty")
     numbers = argnums if isinstance(argnums, tuple) else (argnums,)
     for number in numbers:
         if not isinstance(number, int) or not -count <= number < count:
@@ -155,9 +161,10 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         with enable_grad():  # as PyTorch's: on inside, also under no_grad()
             output, aux = _split_output(func(*args, **kwargs), has_aux,
                                         "grad_and_value(f)(*args)")
-            if not isinstance(output, Tensor) or output.numel() != 1:
-                raise RuntimeError(f"grad: func must return a one-element tensor, got "
-                                   f"{getattr(output, 'shape', type(output).__name__)}")
+            if output.ndim:  # (a one-element tensor of shape (1,) too, as PyTorch)
+                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"scalar Tensor, got tensor with {output.ndim} dims. Maybe "
+                                   "you wanted to use the vjp or jacrev APIs instead?")
             chosen = tuple(args[i] for i in numbers)
             flat = _gradients([output], _leaves(chosen))
         gradients = _rebuilt(chosen, flat)
@@ -249,9 +256,9 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
     """(func(*primals), J tangents): the Jacobian-vector product (forward mode in PyTorch;
     here reverse mode twice, autograd.functional.jvp's trick), recorded so it nests. Primals
     and tangents: tuples of tensors or of (nested) tuples, lists and dicts of them."""
-    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise TensorError(f"jvp: primals and tangents must be tuples, got "
-                          f"{type(primals).__name__} and {type(tangents).__name__}")
+    if not isinstance(primals, tuple):
+        raise TensorError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it "
+                          f"should be valid to call f(*primals) (got {type(primals).__name__})")
     if _spec(primals) != _spec(tangents):
         raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have "
                            f"the same python structure. For example, if primals is a tuple "
@@ -336,7 +343,7 @@ def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Cal
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-def _mapped(args: Any, dims: Any, index: int | None, sizes: set) -> Any:
+def _mapped(args: Any, dims: Any, index: int | None, sizes: list) -> Any:
     """`args` with each leaf that `dims` maps (an int for all the leaves below it, None for
     none, or a tree matching args' structure) sliced at `index`; with index None, only the
     mapped sizes are noted in `sizes`."""
@@ -346,12 +353,13 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: set) -> Any:
         def take(leaf: Any) -> Any:
             if not isinstance(leaf, Tensor):
                 raise ValueError(f"vmap: Got in_dim={dims} for an input but the input is of "
-                                 f"type {type(leaf).__name__}. We cannot vmap over non-Tensor "
+                                 f"type {type(leaf)}. We cannot vmap over non-Tensor "
                                  "arguments, please use None as the respective in_dim")
             if not -leaf.ndim <= dims < leaf.ndim:
-                raise ValueError(f"vmap: Got in_dim={dims} for an input but the input has "
-                                 f"{leaf.ndim} dims")
-            sizes.add(leaf.shape[dims])
+                raise ValueError(f"vmap: Got in_dim={dims} for some input, but that input is a "
+                                 f"Tensor of dimensionality {leaf.ndim} so expected in_dim to "
+                                 f"satisfy -{leaf.ndim} <= in_dim < {leaf.ndim}.")
+            sizes.append(leaf.shape[dims])
             if index is None or leaf.shape[dims]:
                 return leaf if index is None else leaf.select(dims, index)
             # an empty batch: a slice of zeros, for the outputs' shapes
@@ -367,6 +375,27 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: set) -> Any:
                      f"{_spec(args)}: give an int or None, or a tree of them shaped as the input")
 
 
+def _unmapped(args: Any, dims: Any) -> list:
+    """The tensors among `args` that `dims` leaves unmapped (None), as _mapped reads dims."""
+    if dims is None:
+        return [leaf for leaf in _leaves(args) if isinstance(leaf, Tensor)]
+    if isinstance(dims, int):
+        return []
+    pairs = ((args[key], dims[key]) for key in args) if isinstance(args, dict) else zip(args, dims)
+    return [tensor for value, dim in pairs for tensor in _unmapped(value, dim)]
+
+
+def _refuse_unmapped_writes(kept: list, name: str) -> None:
+    """Raise if a slice's call changed an unmapped input in place (see vmap)."""
+    for tensor, version in kept:
+        if tensor._version != version:
+            raise RuntimeError(
+                f"vmap({name}, ...): `{name}` wrote in place into an input that is not mapped "
+                f"(in_dims None, shape {tensor.shape}); here vmap calls it once per slice, so the "
+                "write would repeat (PyTorch refuses batched values: \"output with shape ... "
+                "doesn't match the broadcast shape\"). Write into a clone, or map that input")
+
+
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
          randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
     """func mapped over a dim of its inputs (`in_dims`: one for all, or one per argument, each
@@ -374,30 +403,45 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     dicts), the results stacked along `out_dims` (None: unstacked, see _stacked; an empty
     batch calls func once on a slice of zeros). `randomness`: 'error' (PyTorch's default)
     raises when func draws random numbers, 'same' gives every slice the same ones,
-    'different' draws per slice."""
+    'different' draws per slice. Writing in place into an input that is not mapped raises:
+    here func runs once per slice, so the write would be repeated (PyTorch writes once, or
+    refuses batched values)."""
+    name = getattr(func, "__name__", "func")
+    if chunk_size is not None and (type(chunk_size) is not int or chunk_size <= 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not isinstance(in_dims, (int, tuple)):  # (a list or None: no, as PyTorch)
             raise ValueError(f"vmap({getattr(func, '__name__', 'func')}, in_dims={in_dims}, "
                              f"...)(<inputs>): expected `in_dims` to be int or a (potentially "
                              f"nested) tuple matching the structure of inputs, got: "
                              f"{type(in_dims)}.")
+        if not args:
+            raise ValueError(f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add "
+                             "inputs, or you are trying to vmap over a function with no "
+                             "inputs. The latter is unsupported.")
         dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
         if len(dims) != len(args):
-            raise TensorError(f"vmap: in_dims {in_dims} must have one entry per argument "
-                              f"({len(args)})")
-        sizes: set = set()
+            raise TensorError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): in_dims is not "
+                              f"compatible with the structure of `inputs`: in_dims "
+                              f"{in_dims} must have one entry per argument ({len(args)})")
+        sizes: list = []
         _mapped(tuple(args), tuple(dims), None, sizes)
-        if len(sizes) != 1:
-            raise TensorError(f"vmap: the mapped dims must all have the same size (and at least "
-                              f"one input must be mapped), got sizes {sorted(sizes)}")
-        results, size = [], sizes.pop()
+        if not sizes:
+            raise ValueError("vmap: Expected at least one Tensor to vmap over")
+        if len(set(sizes)) != 1:
+            raise TensorError("vmap: Expected all tensors to have the same size in the mapped "
+                              f"dimension, got sizes {sizes} for the mapped dimension")
+        results, size = [], sizes[0]
+        kept = [(t, t._version) for t in _unmapped(tuple(args), tuple(dims))]
         with rng.vmap_randomness(randomness) as restart:
             for index in range(max(size, 1)):  # an empty batch: one call on a zero slice,
                 if index:  # for the outputs' shapes
                     restart()
-                results.append(func(*_mapped(tuple(args), tuple(dims), index, set()),
+                results.append(func(*_mapped(tuple(args), tuple(dims), index, []),
                                     **kwargs))
-        return _stacked(results, out_dims, size == 0, getattr(func, "__name__", "func"))
+                _refuse_unmapped_writes(kept, name)
+        return _stacked(results, out_dims, size == 0, name)
 
     return wrapper
 

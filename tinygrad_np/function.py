@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import errors
 from tinygrad_np._decorate import ContextDecorator, flag
 from tinygrad_np.dtypes import as_result
 from tinygrad_np.node_api import NodeInfo
@@ -124,7 +125,7 @@ class Function(NodeInfo):
         self.saved_tensors = arrays
 
     def backward(self, grad_output: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define backward(ctx, grad_output)")
+        raise NotImplementedError(errors.NO_BACKWARD.format(op=type(self).__name__))
 
     @classmethod
     def apply(cls, *args: Any) -> Tensor:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import builtins
 import functools
-import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from tinygrad_np import return_types
+from tinygrad_np import inference_tensors, return_types
 from tinygrad_np.device import as_device
 from tinygrad_np.function import is_grad_enabled, no_grad
 from tinygrad_np.ops.linear import LinearFunction
@@ -412,21 +411,18 @@ class inference_mode(no_grad):
     def __init__(self, mode: bool = True) -> None:
         self.value, self.mode = not mode, bool(mode)
 
-    def __enter__(self) -> None:
-        self._was_inference, _INFERENCE.on = getattr(_INFERENCE, "on", False), self.mode
+    def __enter__(self) -> None:  # the results of ops are inference tensors (see there)
+        self._was_inference = inference_tensors.enter(self.mode)
         super().__enter__()
 
     def __exit__(self, *exc_info: object) -> None:
-        _INFERENCE.on = self._was_inference
+        inference_tensors.leave(self._was_inference)
         super().__exit__(*exc_info)
-
-
-_INFERENCE = threading.local()  # inside inference_mode(True), in this thread
 
 
 def is_inference_mode_enabled() -> bool:
     """True inside `inference_mode()` (in this thread), as PyTorch's."""
-    return getattr(_INFERENCE, "on", False)
+    return inference_tensors.active()
 
 
 __all__ = [

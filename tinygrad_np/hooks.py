@@ -56,8 +56,8 @@ def register_hook(tensor: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Re
     if not callable(hook):
         raise TypeError(f"register_hook: expected a function of the gradient, got {hook!r}")
     if not tensor.requires_grad:
-        raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
-                           "require grad")
+        raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't "
+                           "require gradient")
     entry = partial(hook)  # its own object: a handle removes this registration only
     if tensor.grad_fn is None:
         _hook_list(tensor, "_hooks").append(entry)
@@ -101,9 +101,11 @@ def run_hooks(owner: Any, grad: Any, create_graph: bool) -> Any:
                 f"{kind.__module__}.{kind.__qualname__}")
             raise TypeError(f"expected Variable, but hook returned {kind!r} (hook {name!r}: "
                             "a hook returns None or a Tensor)")
-        if result.shape != value.shape or result.dtype != value.dtype:
-            raise RuntimeError(f"hook {name!r} changed the gradient: it got {value.dtype} "
-                               f"{value.shape} and returned {result.dtype} {result.shape}")
+        if result.shape != value.shape or result.dtype != value.dtype:  # (PyTorch's words)
+            what = "size" if result.shape != value.shape else "type"
+            raise RuntimeError(f"hook {name!r} has changed the {what} of value (it changed the "
+                               f"gradient: it got {value.dtype} {value.shape} and returned "
+                               f"{result.dtype} {result.shape})")
         value = result
     return value if create_graph else value._data
 

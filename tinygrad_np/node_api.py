@@ -212,10 +212,11 @@ class NodeInfo:
             leaf, NodeInfo) and leaf.name else {-1: "its output", None: "a view of an input or "
                                                 "output"}.get(slot, f"input {slot}"))
         shape = tuple(getattr(self.saved_tensors[index], "shape", ()))
-        return RuntimeError(
-            f"a tensor {name} saved for backward ({what}, shape {shape}) was modified by an "
-            f"in-place operation: it is at version {now}, {name} saved version {saved}. Change "
-            "it after backward(), or use an out-of-place op (t = t + x).")
+        return RuntimeError(  # (PyTorch's words first)
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: a tensor {name} saved for backward ({what}, shape {shape}) was "
+            f"modified by an in-place operation: it is at version {now}; expected version "
+            f"{saved} instead. Change it after backward(), or use an out-of-place op (t = t + x).")
 
     def __repr__(self) -> str:  # (NodeInfo.name: an op may keep its own `ctx.name`)
         return f"<{NodeInfo.name(self)} object at {id(self):#x}>"

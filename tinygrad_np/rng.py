@@ -83,6 +83,13 @@ class _Vmap(threading.local):
 
 
 _vmap = _Vmap()
+
+
+def in_vmap() -> bool:
+    """True while func.vmap runs its slices (in this thread)."""
+    return bool(_vmap.levels)
+
+
 _RANDOM_IN_VMAP = ("vmap: called random operation while in randomness error mode. Please "
                    "either use the 'same' or 'different' randomness flags on vmap or perform "
                    "the randomness operation out of vmap")

@@ -180,7 +180,7 @@ def _check_int_range(array: np.ndarray, target: np.dtype) -> None:
                                    f"{target} without overflow (as PyTorch)")
 
 
-EMPTY_INPUTS = "backward: `inputs` cannot be empty (leave it None for every leaf)"
+EMPTY_INPUTS = "`inputs` argument to `backward()` cannot be empty (leave it None for every leaf)"
 
 
 def _float_only(op: str, tensor: Tensor) -> None:
@@ -827,9 +827,9 @@ def _write_plan(tensor: Tensor) -> tuple | None:
     if base._data.ndim == 0 or base._requires_grad and tensor.grad_fn is None:
         return None
     if base._requires_grad and base.grad_fn is None:  # PyTorch's error
-        raise RuntimeError(f"a view (shape {tensor.shape}) of a leaf tensor that requires grad "
-                           f"(shape {base.shape}) is used in an in-place operation; do it "
-                           "under `with tg.no_grad():` or work on a clone()")
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           f"in-place operation (view shape {tensor.shape}, leaf shape "
+                           f"{base.shape}); do it under `with tg.no_grad():` or on a clone()")
     views = []
     for reference in tensor._counter[2:]:
         other = reference()
@@ -895,7 +895,12 @@ def _is_view(tensor: Tensor) -> bool:
 
 def _refuse_no_grad_view(tensor: Tensor) -> None:
     """PyTorch's error for an in-place write, with grad mode on, into a view made under
-    no_grad of a tensor that requires grad (the write would bypass the base's graph)."""
+    no_grad of a tensor that requires grad (the write would bypass the base's graph); and
+    for a write into an inference tensor outside inference_mode (see inference_tensors.py)."""
+    if getattr(tensor, "_inference", False) and is_grad_enabled():
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                           "allowed. You can make a clone to get a normal tensor before doing "
+                           "inplace update.")
     base = getattr(tensor, "_view_of", None)
     if base is not None and base._requires_grad and tensor.grad_fn is None and (
             is_grad_enabled()):
@@ -906,9 +911,9 @@ def _refuse_no_grad_view(tensor: Tensor) -> None:
 
 
 def _refuse_leaf(op: str, tensor: Tensor) -> None:
-    raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {tensor.shape}) is used "
-                       "in an in-place operation; do it under `with tg.no_grad():` or on a "
-                       "copy")
+    raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                       f"operation (shape {tensor.shape}); do it under `with tg.no_grad():` or "
+                       "on a copy")
 
 
 def _isclose(a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
@@ -947,8 +952,8 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
         if not tensor._data.flags.c_contiguous and _batch_inside(tensor._data):
             _view_c_ordered(tensor, result)
         _mark_view(tensor, result)
-        if _is_multi_view(tensor):
-            _mark_multi_view(result)
+        if _is_multi_view(tensor):  # (the flag: True or the message, see _mark_multi_view)
+            result._multi_view = tensor._multi_view
     return result
 
 
@@ -1014,9 +1019,10 @@ def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
 
 # Outputs of split/chunk/unbind (and rows of iteration), and views of them, carry the
 # `_multi_view` flag: PyTorch refuses a recorded in-place write into these (the op's one node
-# cannot record a write into one piece).
-def _mark_multi_view(tensor: Tensor) -> None:
-    tensor._multi_view = True
+# cannot record a write into one piece). A message instead of True says why elsewhere (the
+# inputs and outputs of a module with backward hooks: nn/backward_hooks.py).
+def _mark_multi_view(tensor: Tensor, message: str | bool = True) -> None:
+    tensor._multi_view = message
 
 
 def _is_multi_view(tensor: Tensor) -> bool:
@@ -1059,6 +1065,8 @@ def _multi_output(pieces: tuple) -> tuple:
 
 def _refuse_multi_view(tensor: Tensor) -> None:
     if _is_multi_view(tensor):
+        if isinstance(tensor._multi_view, str):
+            raise RuntimeError(tensor._multi_view)
         raise RuntimeError(f"a view (shape {tensor.shape}) that is one output of a function "
                            "returning multiple views (split, chunk, unbind) is being modified "
                            "inplace with grad mode on; such views cannot be modified inplace: "
@@ -1934,18 +1942,21 @@ class Tensor:
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(
-                    f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
             if value is self:  # backward would accumulate into the parameter itself
                 raise RuntimeError("can't assign Variable as its own grad (w.grad = w)")
             if value.shape != self.shape:
-                raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has "
-                                   f"shape {self.shape}")
+                raise RuntimeError(f"attempting to assign a gradient of size {value.shape} to a "
+                                   f"tensor of size {self.shape}. Please ensure that the "
+                                   "gradient and the tensor are the same size")
             if value.dtype.kind != "f":
-                raise RuntimeError(f"assigned grad has dtype {value.dtype}, not a float dtype")
+                raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to "
+                                   f"a tensor with dtype {self.dtype}: not a float dtype")
             if value.dtype != self.dtype:  # as PyTorch: backward() accumulates in self's dtype
-                raise RuntimeError(f"assigned grad has dtype {value.dtype}, but the tensor has "
-                                   f"dtype {self.dtype}: convert it first (g.to({self.dtype}))")
+                raise RuntimeError(f"attempting to assign a gradient with dtype {value.dtype} to "
+                                   f"a tensor with dtype {self.dtype}: convert it first "
+                                   f"(g.to({self.dtype}))")
         self._grad = value
 
     @grad.deleter
@@ -1972,7 +1983,7 @@ class Tensor:
         # `w.requires_grad = True` (PyTorch's spelling) gets requires_grad_()'s checks: float
         # dtypes only, leaves only, and the leaf's array becomes read-only.
         if self.grad_fn is not None:  # (requires_grad_(True) of a result is a no-op there)
-            raise RuntimeError("you can only change requires_grad flags of leaf tensors; use "
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; use "
                                "detach() for a value outside the graph")
         if type(value) is not bool:  # (PyTorch's error: 1 or np.True_ is not a flag)
             raise RuntimeError("requires_grad must be a bool")
@@ -2040,8 +2051,8 @@ class Tensor:
         return tuple(result)
 
     def is_inference(self) -> bool:
-        """False: `inference_mode` here is `no_grad`, which makes no inference tensors."""
-        return False
+        """True for the result of an op run inside `inference_mode()` (inference_tensors.py)."""
+        return getattr(self, "_inference", False)
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
         """True when the elements lie in memory in row-major order without gaps (with
@@ -2091,11 +2102,16 @@ class Tensor:
         flag(requires_grad, "requires_grad_", "requires_grad")
         if requires_grad and self._data.dtype.kind != "f":
             raise DtypeError(
-                f"only floating-point tensors can require gradients, this one is "
-                f"{self._data.dtype}; convert it first, e.g. Tensor(data, dtype=np.float32)"
+                f"only Tensors of floating point dtype can require gradients (floating-point "
+                f"only; this one is {self._data.dtype}): convert it first, e.g. "
+                "Tensor(data, dtype=np.float32)"
             )
+        if requires_grad and getattr(self, "_inference", False) and is_grad_enabled():
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         if not requires_grad and self.grad_fn is not None:
-            raise RuntimeError("requires_grad_(False) is only for leaves; use .detach()")
+            raise RuntimeError("you can only change requires_grad flags of leaf variables "
+                               "(requires_grad_(False) of a result); use .detach()")
         if requires_grad and not self.requires_grad and self.grad_fn is None:
             # A leaf's values may be saved by any graph: writes go through the in-place
             # methods (which bump the version), not into the array.
@@ -2213,7 +2229,7 @@ class Tensor:
         """
         if self.grad_fn is None:
             if not self.requires_grad:
-                raise RuntimeError("retain_grad() on a tensor that does not require grad")
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return  # a leaf keeps its gradient anyway
         node = self.grad_fn  # backward() captures the gradients of nodes in _RETAINED
         if all(reference() is not self for reference in node.retained):  # once per tensor
@@ -2642,9 +2658,9 @@ class Tensor:
         if self._recorded_in_place(args):
             if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
-                    f"a leaf tensor that requires grad (shape {self.shape}) is used in an "
-                    "in-place operation; do it under `with tg.no_grad():` (a parameter "
-                    "update) or write `t = t + x`")
+                    "a leaf Variable that requires grad is being used in an in-place "
+                    f"operation (shape {self.shape}); do it under `with tg.no_grad():` (a "
+                    "parameter update) or write `t = t + x`")
             _refuse_multi_view(self)
             _refuse_expanded(self)  # (one memory location for several elements)
             plan = None

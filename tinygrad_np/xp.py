@@ -340,8 +340,10 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str) -> Any:
     after every row gave bias gradients many ulps off)."""
     extra = grad.ndim - len(shape)
     if extra < 0 or any(size not in (1, grad.shape[extra + i]) for i, size in enumerate(shape)):
-        raise TensorError(f"{op_name}.backward returned a gradient of shape {tuple(grad.shape)} "
-                         f"for an input of shape {tuple(shape)}")
+        got, wanted = tuple(grad.shape), tuple(shape)  # (PyTorch's words first)
+        raise TensorError(f"Function {op_name} returned an invalid gradient - got {got} but "
+                          f"expected shape compatible with {wanted} ({op_name}.backward "
+                          f"returned a gradient of shape {got} for an input of shape {wanted})")
     axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape)
                                        if size == 1 and grad.shape[extra + i] != 1)
     if not axes:

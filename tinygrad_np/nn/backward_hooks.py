@@ -6,14 +6,15 @@ those of its outputs (grad_output); a tuple it returns replaces grad_input.
 `register_full_backward_pre_hook(hook)`: `hook(module, grad_output)` runs when the outputs'
 gradients are known, and a tuple it returns replaces them. (Grad-CAM keeps grad_output[0].)
 
-Built as PyTorch builds them, on identity functions: each input that requires grad enters
-forward as a copy (_Enter), whose gradient is exactly the one through this call (a hook
-returning None for it drops it: the input gets none from this call); the outputs leave
-through one joint node (_Gate), which backward reaches once all of
+Built as PyTorch builds them, on identity functions, a joint node at each end: the inputs
+that require grad enter forward as copies (_Enter), each hanging from one joint node of
+them all (_EnterGate), which backward reaches after every copy's gradient is known (those
+the loss does not use: zeros, as PyTorch's); the full hooks run there, and what they return
+replaces any of the inputs' gradients (None drops one: the input gets none from this call).
+The outputs leave through one joint node (_Gate), which backward reaches once all of
 their gradients are known, None for an output the loss does not use (zeros then go on into
 forward's graph, so the inputs that fed only that output get zero gradients, as PyTorch's;
-a module returning a dict gets no backward hook calls, as PyTorch's). A replacement gradient
-for a module with several inputs can only reach the last one computed: that case raises.
+a module returning a dict gets no backward hook calls, as PyTorch's).
 The deprecated `register_backward_hook` is PyTorch's old kind: see `attach_legacy_hooks`.
 """
 
@@ -26,7 +27,17 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.function import Function, is_grad_enabled
-from tinygrad_np.tensor import Tensor, _viewed
+from tinygrad_np.tensor import Tensor, _mark_multi_view, _viewed
+
+# PyTorch's error for an in-place write, with grad mode on, into a tensor that passed through
+# a module's backward hooks (its output, or an input inside forward: nn.ReLU(inplace=True)).
+IN_PLACE = ("Output {index} of BackwardHookFunction is a view and is being modified inplace. "
+            "This view was created inside a custom Function (or because an input was returned "
+            "as-is) and the autograd logic to handle view+inplace would override the custom "
+            "backward associated with the custom Function, leading to incorrect gradients. "
+            "This behavior is forbidden. You can fix this by cloning the output of the custom "
+            "Function. (Here: the {what} of {module}, which has backward hooks; clone() it, or "
+            "use an out-of-place op.)")
 
 
 class _Call:
@@ -38,42 +49,46 @@ class _Call:
         self.constants = constants  # {position: (shape, dtype)} of the Tensor inputs that
         # need no gradient: grad_input has zeros there (as PyTorch's), if any input needs one
         self.grad_inputs: list[Any] = [None] * len(inputs)
-        self.waiting_inputs = self.input_count = sum(x is not None for x in inputs)
+        self.input_count = sum(x is not None for x in inputs)
+        self.input_shapes = [(x.shape, x.dtype) if x is not None else None for x in inputs]
         self.grad_outputs: list[Any] = []
         self.incoming: list[Any] = []  # the outputs' gradients, as backward reaches them
         self.output_dtypes: list[Any] = []
         self.output_shapes: list[tuple] = []
         self.output_positions: list[int] = []  # where each watched tensor is in the output
         self.output_count = 0  # the output's top-level items (grad_output has one each)
+        self.outputs_seen = False  # this pass has been through the outputs' gate
 
-    def _next_pass(self) -> None:
-        """Ready for another backward through the same graph (retain_graph=True, or a
-        trace_backward before backward): the counts start again."""
-        self.waiting_inputs, self.grad_inputs = self.input_count, [None] * len(self.grad_inputs)
-
-    def input_reached(self, position: int, grad: Tensor) -> Tensor | None:
-        """Input `position`'s gradient through this call; once every input's is known, the
-        full hooks run. Returns the gradient to go on with (None: a hook dropped it)."""
-        self.grad_inputs[position] = grad
-        self.waiting_inputs -= 1
-        if self.waiting_inputs:
-            return grad
-        grad_inputs, replaced = self.grad_inputs, self._run_full_hooks()
-        self._next_pass()
-        if replaced is None:
-            return grad
-        others = [i for i, g in enumerate(grad_inputs) if g is not None and i != position]
-        if others and any(replaced[i] is not grad_inputs[i] for i in others):
-            raise RuntimeError(
-                f"backward hook of {type(self.module).__name__}: a replacement grad_input "
-                f"for input(s) {others} comes after backward used them (tinygrad_np "
-                "replaces only the last input's gradient)")
-        found = replaced[position]
-        if found is not None and tuple(found.shape) != tuple(grad.shape):
-            raise RuntimeError(f"backward hook of {type(self.module).__name__} returned a "
-                               f"gradient of shape {tuple(found.shape)} for input {position} "
-                               f"of shape {tuple(grad.shape)}")
-        return found
+    def inputs_reached(self, recording: bool) -> tuple:
+        """Every input copy's gradient is known (zeros for one the loss does not use): the full
+        hooks run; returns the gradients to send on, one per input that requires grad, each
+        the hooks' replacement (None: dropped) or the one through this call."""
+        grads, hooked = self.grad_inputs, self.outputs_seen
+        for position, known in enumerate(self.input_shapes):
+            if known is not None and grads[position] is None and hooked:
+                grads[position] = Tensor._make(np.zeros(*known), None)
+        # A pass that reached the inputs without the outputs (a double backward, through the
+        # graph of gradients recorded under create_graph) runs no hooks, as PyTorch's.
+        replaced = self._run_full_hooks() if hooked else None
+        self.grad_inputs = [None] * len(grads)  # (the next pass, retain_graph=True, gathers again)
+        self.outputs_seen = False
+        sent = []
+        for position, known in enumerate(self.input_shapes):
+            if known is None:
+                continue
+            found = grads[position] if replaced is None else replaced[position]
+            if found is not None and tuple(found.shape) != tuple(known[0]):
+                raise RuntimeError(f"backward hook of {type(self.module).__name__} returned a "
+                                   f"gradient of shape {tuple(found.shape)} for input "
+                                   f"{position} of shape {tuple(known[0])}")
+            if found is not None and not isinstance(found, Tensor):
+                raise TypeError(f"backward hook of {type(self.module).__name__} returned a "
+                                f"{type(found).__name__} for input {position}: expected a "
+                                "Tensor or None")
+            if found is not None and found.dtype != known[1]:
+                found = found.to(known[1])
+            sent.append(found if found is None or recording else found._data)
+        return tuple(sent)
 
     def outputs_reached(self, recording: bool) -> tuple:
         """Backward has every output's gradient (None for one it did not reach): run the
@@ -83,14 +98,16 @@ class _Call:
                             Tensor._make(np.asarray(g, dtype=dtype), None)
                             for g, dtype in zip(self.incoming, dtypes)]
         self.incoming = [None] * len(grads)  # (the next pass gathers again)
+        self.outputs_seen = True
         for pre_hook in list(self.hooks.get("backward_pre", {}).values()):
             changed = pre_hook(self.module, self._per_item(grads))
             if changed is not None:
                 changed = list(changed) if isinstance(changed, (tuple, list)) else [changed]
                 if len(changed) != self.output_count:
                     raise RuntimeError(
-                        f"backward pre-hook of {type(self.module).__name__} returned "
-                        f"{len(changed)} gradients for {self.output_count} outputs")
+                        "Backward pre hook returned an invalid number of grad_output, got "
+                        f"{len(changed)}, but expected {self.output_count} (the backward "
+                        f"pre-hook of {type(self.module).__name__})")
                 grads = [changed[i] for i in self.output_positions]
         self.grad_outputs = grads
         if not self.input_count:
@@ -126,39 +143,64 @@ class _Call:
                 replaced = tuple(changed) if isinstance(changed, (tuple, list)) else (changed,)
                 if len(replaced) != len(self.grad_inputs):
                     raise RuntimeError(
-                        f"backward hook of {type(self.module).__name__} returned "
-                        f"{len(replaced)} gradients for {len(self.grad_inputs)} inputs")
+                        "Backward hook returned an invalid number of grad_input, got "
+                        f"{len(replaced)}, but expected {len(self.grad_inputs)} (the backward "
+                        f"hook of {type(self.module).__name__})")
         return replaced
 
 
-class _Enter(Function):
-    """An input of a module call with backward hooks, copied (as a clone: forward may change
-    it in place); its gradient is the one through this call, which the full hooks may
-    replace or drop (dinput = the hooks' grad_input, None when they return None there)."""
+class _EnterGate(Function):
+    """The full hooks' gate of a module call's inputs; the full hooks run, then each input gets
+    its gradient (dinput i = the hooks' grad_input i, or the one through the call).
 
-    def forward(ctx, x: np.ndarray) -> np.ndarray:
+    The joint node of the inputs that require grad, a zero-size token that each input's copy
+    hangs from: backward reaches it after all the copies."""
+
+    def forward(ctx, *inputs: np.ndarray) -> np.ndarray:
+        return np.zeros(0, np.result_type(*inputs))
+
+    def backward(ctx, grad_output: Any) -> tuple:
+        return ctx.call.inputs_reached(isinstance(grad_output, Tensor))
+
+
+class _Enter(Function):
+    """An input of a module call with backward hooks, copied; g is held for the hooks' gate
+    (dinput: none, the gate sends it; dgate: an empty token).
+
+    A clone, as forward may change it in place; g is the gradient through this call."""
+
+    def forward(ctx, x: np.ndarray, gate: np.ndarray) -> np.ndarray:
         return x.copy()
 
-    def backward(ctx, grad_output: Any) -> Any:
+    def backward(ctx, grad_output: Any) -> tuple:
         recording = isinstance(grad_output, Tensor)
         grad = grad_output if recording else Tensor._make(np.asarray(grad_output), None)
-        grad = grad if grad.dtype == ctx.output_dtype else grad.to(ctx.output_dtype)
-        found = ctx.call.input_reached(ctx.position, grad)
-        return found if found is None or recording else found._data
+        ctx.call.grad_inputs[ctx.position] = grad
+        gate = np.zeros(0, ctx.gate_dtype)
+        return None, (Tensor(gate) if recording else gate)
 
 
 def wrap_inputs(module: Any, hooks: dict, args: tuple) -> tuple[tuple, _Call | None]:
     """The arguments forward gets (inputs that need a gradient copied through _Enter)."""
     if not is_grad_enabled():
         return args, None
-    copies = [_Enter.apply(arg) if isinstance(arg, Tensor) and arg.requires_grad else None
-              for arg in args]  # one grad_input per positional argument (None: no gradient)
-    call = _Call(module, hooks, copies, {i: (arg.shape, arg.dtype) for i, arg in enumerate(args)
-                                         if isinstance(arg, Tensor) and copies[i] is None})
-    for position, copy in enumerate(copies):
-        if copy is not None:
-            copy.grad_fn.call, copy.grad_fn.position = call, position
-    return tuple(arg if copy is None else copy for arg, copy in zip(args, copies)), call
+    needs = [isinstance(arg, Tensor) and arg.requires_grad for arg in args]
+    call = _Call(module, hooks, [arg if need else None for arg, need in zip(args, needs)],
+                 {i: (arg.shape, arg.dtype) for i, arg in enumerate(args)
+                  if isinstance(arg, Tensor) and not needs[i]})
+    if not any(needs):
+        return args, call
+    gate = _EnterGate.apply(*(arg for arg, need in zip(args, needs) if need))
+    gate.grad_fn.call = call
+    copies = list(args)
+    for position, need in enumerate(needs):
+        if need:  # one grad_input per positional argument (None: no gradient)
+            copies[position] = _Enter.apply(args[position], gate)
+            _mark_multi_view(copies[position], IN_PLACE.format(
+                index=position, what=f"input {position}", module=type(module).__name__))
+            node = copies[position].grad_fn
+            node.call, node.position, node.gate_dtype = call, position, gate.dtype
+    return tuple(copies), call
 
 
 def attach_legacy_hooks(module: Any, hooks: dict, output: Any) -> None:
@@ -240,4 +282,6 @@ def watch_outputs(call: _Call | None, output: Any) -> Any:
         watched.grad_fn.gate_zeros = np.zeros(0, gate.dtype)
         items[index] = watched.view_as(watched)  # the caller's: its own hooks run first, as
         # PyTorch's tensor hooks on a module's output run before the module's backward hooks
+        _mark_multi_view(items[index], IN_PLACE.format(
+            index=position, what="output", module=type(call.module).__name__))
     return items[0] if single else tuple(items)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import xp
+from tinygrad_np import rng, xp
 from tinygrad_np.device import channels_last
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import AssertionTensorError, DtypeError, IndexOutOfBounds, TensorError
@@ -532,6 +532,15 @@ def batch_norm(
                         "momentum=None, the cumulative average, is theirs to turn into one)")
     if training and not eps > 0:
         raise TensorError(f"batch_norm eps must be positive during training, but got {eps}")
+    if training and (running_mean is not None or running_var is not None) and rng.in_vmap():
+        # vmap calls func per slice: the running stats would move once per slice (PyTorch's
+        # error; its batching rule cannot update unbatched buffers with batched statistics)
+        raise RuntimeError(
+            "Batch norm got a batched tensor as input while the running_mean or running_var, "
+            "which will be updated in place, were not batched.\nIf you are using a module and "
+            "do not need eval mode, please set `track_running_stats` to be False. If you are "
+            "using a prebuilt module, please see torch.func.replace_all_batch_norm_modules_ "
+            "(or call .eval())")
     return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 

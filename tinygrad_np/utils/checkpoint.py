@@ -118,6 +118,8 @@ class _Run:
         self.reentrant, self.recompute_context = reentrant, recompute_context
         self.rng_state = rng.get_rng_state() if preserve_rng_state else None
         self.tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        self.versions = [t._version for t in self.tensors]  # (an in-place change: refused)
+        self.shapes: list = []  # the output leaves' shapes (None for a non-tensor)
         self.outside: list[Tensor] = []  # (use_reentrant=False) what fn reads requiring grad
         self.output: Any = None  # fn's result, until _Checkpoint.forward takes its leaves
         self.structure: Any = None  # its structure (its leaves None), to rebuild the result
@@ -148,6 +150,13 @@ class _Run:
                 "or passing an `inputs` parameter to .backward(). To resolve this error, you "
                 "can either set use_reentrant=False, or call .backward() without passing the "
                 "`inputs` argument.")
+        for position, (tensor, version) in enumerate(zip(self.tensors, self.versions)):
+            if tensor._version != version:  # fn would run again on the new values
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: checkpoint's input {position} (shape "
+                    f"{tuple(tensor.shape)}) is at version {tensor._version}; expected version "
+                    f"{version} instead. Change it after backward(), or checkpoint a clone.")
         create_graph = is_grad_enabled()
         inputs: dict[int, Tensor] = {}
 
@@ -159,6 +168,13 @@ class _Run:
             return inputs.get(id(tensor), tensor)
 
         outputs = _leaves(self.recompute(swap))
+        shapes = [tuple(o.shape) if isinstance(o, Tensor) else None for o in outputs]
+        if shapes != self.shapes:
+            raise CheckpointError(
+                "torch.utils.checkpoint: Recomputed values for the following tensors have "
+                "different metadata than during the forward pass: the outputs' shapes were "
+                f"{self.shapes} in forward and are {shapes} recomputed (fn must compute the "
+                "same thing again)")
         pairs = [(o, g) for o, g in zip(outputs, grads)
                  if isinstance(o, Tensor) and o.requires_grad and g is not None]
         first = {id(t): position for position, t in reversed(list(enumerate(self.tensors)))}
@@ -194,6 +210,7 @@ class _Checkpoint(Function):
         if run.output is None:
             run.output = run.call(lambda t: t)
         outputs = _leaves(run.output)
+        run.shapes = [tuple(o.shape) if isinstance(o, Tensor) else None for o in outputs]
         run.structure = _rebuilt(run.output, iter([None] * len(outputs)))
         run.output = None
         single = len(outputs) == 1 and isinstance(outputs[0], Tensor)

@@ -1,0 +1,93 @@
+"""Inference tensors, as PyTorch's: the results of ops run inside `inference_mode()` are
+marked (`t.is_inference()` is True), and a graph recorded later refuses to save one for
+backward ("Inference tensors cannot be saved for backward"), as do `requires_grad_()` and
+in-place writes outside the mode. Kept out of the engine: while an `inference_mode()` block
+is open (in any thread) the engine's result constructor is swapped for one that marks the
+results made in that thread, and while a marked tensor lives an observer of the recorded ops
+checks what they save. With neither, nothing runs.
+
+What differs from PyTorch: factories (`tg.ones`, `tg.tensor`) inside the mode make ordinary
+tensors, a view taken of an inference tensor outside the mode is an ordinary tensor, one taken
+inside the mode of an ordinary tensor is an inference tensor, and an in-place write into an
+inference tensor is refused only with grad mode on (tensor.py's _refuse_no_grad_view), so
+under a plain `no_grad()` outside the mode it is allowed.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+from tinygrad_np import function
+from tinygrad_np.tensor import Tensor
+
+SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+         "inference mode in computation tracked by autograd. To work around this, you can make "
+         "a clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` "
+         "instead of `torch.inference_mode()`.")
+
+_state = threading.local()  # .on: inside inference_mode(True) in this thread
+_lock = threading.RLock()
+_open_blocks = 0
+_plain_make = function._make_tensor
+_marked: dict[int, weakref.ref] = {}  # id(array) -> weak reference to an inference array
+
+
+def active() -> bool:
+    """True inside `inference_mode()` (mode True) in this thread."""
+    return getattr(_state, "on", False)
+
+
+def _marking_make(data: Any, grad_fn: Any) -> Tensor:
+    tensor = _plain_make(data, grad_fn)
+    if getattr(_state, "on", False):
+        mark(tensor)
+    return tensor
+
+
+def mark(tensor: Tensor) -> None:
+    """Make `tensor` an inference tensor (its array checked when a graph saves it)."""
+    tensor._inference = True
+    key, array = id(tensor._data), tensor._data
+    with _lock:
+        if not _marked:
+            function.observers.append(_refuse_saved)
+        _marked[key] = weakref.ref(array, lambda _, key=key: _forget(key))
+
+
+def _forget(key: int) -> None:
+    with _lock:
+        if _marked.pop(key, None) is not None and not _marked:
+            function.observers.remove(_refuse_saved)
+
+
+def _refuse_saved(ctx: Any, arrays: Any, output: Any) -> None:
+    """An observer of recorded ops: refuse one that saved an inference tensor's array (not
+    inside the mode: there `enable_grad()` records here, where PyTorch records nothing)."""
+    if getattr(_state, "on", False):
+        return
+    for value in ctx.saved_tensors or ():
+        reference = _marked.get(id(value))
+        if reference is not None and reference() is value:
+            raise RuntimeError(SAVED)
+
+
+def enter(mode: bool) -> bool:
+    """An inference_mode block starts in this thread; returns the previous state."""
+    global _open_blocks
+    previous, _state.on = active(), mode
+    with _lock:
+        _open_blocks += 1
+        function._make_tensor = _marking_make
+    return previous
+
+
+def leave(previous: bool) -> None:
+    """The block ends: the state before it is back (the plain constructor with the last)."""
+    global _open_blocks
+    _state.on = previous
+    with _lock:
+        _open_blocks -= 1
+        if _open_blocks == 0:
+            function._make_tensor = _plain_make
