@@ -1346,6 +1346,9 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     on the way (1e-30 * 2**130), and an exponent past any the dtype can use (inf, or 997 in
     float16) is clamped to one that gives the same 0 or inf."""
     x, exponent = tensor_operand("ldexp", input, "input"), tensor_operand("ldexp", other)
+    if exponent.dtype.kind == "b" and x.dtype.kind == "f":  # (PyTorch: no such kernel)
+        raise DtypeError("ldexp: not implemented for a float input with a bool `other` (the "
+                         "exponent), as in PyTorch; convert it with .long() first")
     _broadcast_shape("ldexp", x.shape, exponent.shape)
     dtype = _float_dtype(_result_type(x, exponent))
     info = np.finfo(dtype)

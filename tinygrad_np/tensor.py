@@ -526,7 +526,7 @@ def _without_leading_ones(value: Any, shape: tuple, index: Any) -> Any:
 tool_hooks: dict[str, Any] = {}
 
 
-def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
+def scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
     """alpha * other for add/sub (alpha is not 1), `other` cast to the result's dtype first
     as PyTorch does; a float alpha with integer operands is refused."""
     dtype = getattr(other, "dtype", None)
@@ -537,6 +537,8 @@ def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
     if like.dtype.kind == "b" and dtype is not None and dtype.kind == "b":
         return other & bool(alpha)  # bool + bool * alpha stays bool, as PyTorch
     other = _number(other)
+    if type(other) is bool and like.dtype.kind == "b":  # a bool result: alpha is a bool too
+        return other and bool(alpha)
     if isinstance(other, (int, float)):  # a number: scaled as a number (uint8 - 2 * 200 wraps)
         return _operand(other * alpha, like)
     target = result_dtype(like, _data(other))  # the operand cast to the result dtype first
@@ -1579,7 +1581,7 @@ def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
         return _cast_tensor(value, data if data.dtype is _FLOAT32 else data.astype(np.float32))
 
 
-def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
+def check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
     """PyTorch's checks of add/sub's `alpha`: a number (or a 0-d tensor), a bool only for a
     bool result and a complex number only for a complex one (its RuntimeErrors)."""
     if type(alpha) is float and tensor._data.dtype.kind == "f":  # (the common case: a float
@@ -1598,6 +1600,24 @@ def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
                           f"complex number (alpha={value}, a {dtype} result)")
     if dtype is not None and dtype.kind in "iu" and type(value) is int:
         _scalar_for(op, value, dtype)  # (alpha=300 for int8: PyTorch's overflow error)
+
+
+def _refuse_bool_clamp(low: Any, high: Any) -> None:
+    """clamp of a bool result with both bounds or a bool number, refused as PyTorch (it has
+    no bool clamp kernel; one bool tensor bound is maximum/minimum, which it takes)."""
+    bounds = [bound for bound in (low, high) if bound is not None]
+    if all(type(b) is bool or isinstance(b, Tensor) and b._data.dtype.kind == "b"
+           for b in bounds) and (len(bounds) == 2 or not isinstance(bounds[0], Tensor)):
+        raise DtypeError("clamp: not implemented for bool tensors, as in PyTorch (a bool "
+                         "tensor bound alone is maximum/minimum); convert with .long() first")
+
+
+def refuse_bool_operand(first: Any, second: Any) -> None:
+    """Subtraction with a bool operand (a bool tensor or Python bool) is refused, as PyTorch's
+    `-`: `sub(alpha=)` checks before alpha scales the operand into a number."""
+    if any(type(value) is bool or getattr(value, "dtype", None) == np.bool_
+           for value in (_number(first), _number(second))):
+        _refuse_bool_subtraction()
 
 
 def _half_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> tuple:
@@ -2486,6 +2506,8 @@ class Tensor:
 
     def __rpow__(self, base: Any) -> Tensor:
         number = base
+        if type(base) is bool:  # True ** bools: a bool result (no kernel, as PyTorch)
+            refuse_bool("pow", self)
         tensor, base = _binary(self, base)
         if tensor._data.dtype is _FLOAT16 and type(number) in (int, float) and number > 0:
             return opmath.PowScalarBase.apply(base, tensor, number)  # (log s in float32)
@@ -2517,18 +2539,19 @@ class Tensor:
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (broadcasting)."""
         if alpha is True or alpha != 1:
-            _check_alpha("add", self, other, alpha)
+            check_alpha("add", self, other, alpha)
         if alpha != 1 and (pair := _half_alpha("add", self, other, alpha)):
             return opmath.Add.apply(*pair, _number(alpha))
-        return self + (other if alpha == 1 else _scaled(other, alpha, self._data))
+        return self + (other if alpha == 1 else scaled(other, alpha, self._data))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self - alpha * other (broadcasting)."""
         if alpha is True or alpha != 1:
-            _check_alpha("sub", self, other, alpha)
+            check_alpha("sub", self, other, alpha)
+            refuse_bool_operand(self, other)  # before alpha * other makes it a number
         if alpha != 1 and (pair := _half_alpha("sub", self, other, alpha)):
             return opmath.Sub.apply(*pair, _number(alpha))
-        return self - (other if alpha == 1 else _scaled(other, alpha, self._data))
+        return self - (other if alpha == 1 else scaled(other, alpha, self._data))
 
     def mul(self, other: Any) -> Tensor:
         """self * other, elementwise (broadcasting)."""
@@ -2738,19 +2761,19 @@ class Tensor:
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
         if alpha is True or alpha != 1:
-            _check_alpha("add_", self, other, alpha)
+            check_alpha("add_", self, other, alpha)
         if alpha != 1 and _half_alpha("add_", self, other, alpha):  # in float32, as add
             return self._in_place(lambda x, y: x.add(y, alpha=alpha), other)
-        other = other if alpha == 1 else _scaled(other, alpha, self._data)
+        other = other if alpha == 1 else scaled(other, alpha, self._data)
         return self._in_place(Tensor.add, other, ufunc=np.add)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
         if alpha is True or alpha != 1:
-            _check_alpha("sub_", self, other, alpha)
+            check_alpha("sub_", self, other, alpha)
         if alpha != 1 and _half_alpha("sub_", self, other, alpha):  # in float32, as sub
             return self._in_place(lambda x, y: x.sub(y, alpha=alpha), other)
-        other = other if alpha == 1 else _scaled(other, alpha, self._data)
+        other = other if alpha == 1 else scaled(other, alpha, self._data)
         kinds = self.dtype.kind, getattr(other, "dtype", self.dtype).kind
         if type(other) is bool or "b" in kinds:
             _refuse_bool_subtraction()  # the unrecorded path never reaches Sub
@@ -3340,6 +3363,8 @@ class Tensor:
         if kind in "fiu":
             min, max = (_scalar_for("clamp", bound, self._data.dtype)
                         if kind == "f" or type(bound) is int else bound for bound in (min, max))
+        elif kind == "b":
+            _refuse_bool_clamp(min, max)
         return Clip.apply(self, min, max)
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
@@ -3502,6 +3527,10 @@ class Tensor:
                 dtype.kind in "fc"):
             return tensor1, tensor2, value
         from tinygrad_np.functions import _result_type
+        for position, (name, operand) in enumerate((("tensor1", tensor1), ("tensor2", tensor2))):
+            if not isinstance(operand, (Tensor, np.ndarray)):  # as PyTorch (a number's
+                raise TypeError(f"{op}(): argument '{name}' (position {position + 2}) must "
+                                f"be Tensor, not {_type_name(operand)}")  # dtype is unknown)
         kinds = [np.result_type(_data(t)) for t in (tensor1, tensor2)]
         if op == "addcdiv" and all(kind.kind in "biu" for kind in kinds):
             raise TensorError(f"addcdiv: integer division is not supported (tensor1 and tensor2 "
@@ -3809,6 +3838,9 @@ class Tensor:
         (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor.
         float16 is computed in float32 (60000 - -60000 is inf in float16), as PyTorch."""
         dtype = self._data.dtype
+        if dtype.kind not in "fc":
+            raise DtypeError(f"lerp: not implemented for {dtype} tensors, as in PyTorch; "
+                             f"convert with .float() first")
         for name, part in (("end", end), ("weight", weight)):  # (a number end: this library's)
             if isinstance(part, Tensor) and part._data.dtype != dtype and (
                     name == "end" or part.ndim):  # (a 0-d weight of any float: as PyTorch)

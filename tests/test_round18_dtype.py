@@ -1,0 +1,209 @@
+"""Round 18: dtype, type promotion and integer/bool semantics probed against PyTorch 2.13 over
+the full matrix (9 dtypes x 9 dtypes x ~50 binary ops x tensor, 0-d, Python and NumPy scalar
+operands on either side, in-place and out= forms). Each case runs on tinygrad_np and, when
+installed, on PyTorch, against the same fixed expected values (computed by hand)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+LIBS = [tg] if torch is None else [tg, torch]
+
+
+def _dtype_name(dtype) -> str:
+    return str(dtype).replace("torch.", "")
+
+
+def _check(result, values, dtype: str) -> None:
+    assert _dtype_name(result.dtype) == dtype
+    got = result.tolist()
+    assert [str(v) for v in np.ravel(got)] == [str(v) for v in np.ravel(values)], got
+
+
+def u8(lib, values):
+    return lib.tensor(values, dtype=lib.uint8)
+
+
+# A. add/sub with alpha: alpha * other in the result's dtype, a bool result stays bool.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case, values, dtype", [
+    # a number first: 2.5 + 2 * uint8 in float32 (2 * 250 must not wrap to 244 in uint8)
+    (lambda L: L.add(2.5, u8(L, [250, 3]), alpha=2), [502.5, 8.5], "float32"),
+    (lambda L: L.sub(2.5, u8(L, [250, 3]), alpha=2), [-497.5, -3.5], "float32"),
+    (lambda L: L.add(2.5, L.tensor([100, -7], dtype=L.int8), alpha=2), [202.5, -11.5],
+     "float32"),
+    (lambda L: L.add(np.float64(2.5), u8(L, [250, 3]), alpha=2), [502.5, 8.5], "float32"),
+    (lambda L: L.add(3, u8(L, [250, 3]), alpha=2), [247, 9], "uint8"),  # an int: 503 wraps
+    # a bool result: alpha is a bool too (True + 2 * bools is a logical or)
+    (lambda L: L.add(L.tensor([True, False]), True, alpha=2), [True, True], "bool"),
+    (lambda L: L.add(L.tensor([False, False]), False, alpha=2), [False, False], "bool"),
+    (lambda L: L.add(True, L.tensor([True, False]), alpha=2), [True, True], "bool"),
+    (lambda L: L.add(L.tensor([True, False]), L.tensor([False, False]), alpha=2),
+     [True, False], "bool"),
+])
+def test_alpha_in_the_result_dtype(lib, case, values, dtype):
+    _check(case(lib), values, dtype)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", [
+    lambda L: L.sub(L.tensor([True, False]), L.tensor([1.0, 2.0]), alpha=2),
+    lambda L: L.sub(L.tensor([1, 2], dtype=L.int8), L.tensor([True, False]), alpha=2),
+    lambda L: L.tensor([1.5, 2.0]).sub(L.tensor([True, False]), alpha=0.5),
+    lambda L: L.sub(L.tensor([1, 2]), True, alpha=2),
+    lambda L: L.sub(L.tensor([True, False]), 1, alpha=2),
+    lambda L: L.sub(3, L.tensor([True, False]), alpha=2),
+    lambda L: L.sub(2.5, L.tensor([True, False]), alpha=2),
+])
+def test_sub_with_alpha_refuses_bools(lib, case):
+    """`-` refuses a bool operand; sub(alpha=) must too, before alpha makes it a number."""
+    with pytest.raises(RuntimeError, match="(?i)subtraction"):
+        case(lib)
+
+
+# B. Ops PyTorch has no kernel for: refused (NotImplementedError), not computed.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", [
+    # lerp of integer tensors (a scalar weight gave float32, a tensor weight wrapped ints)
+    lambda L: L.lerp(L.tensor([1, 2]), L.tensor([3, 4]), 0.5),
+    lambda L: L.lerp(u8(L, [1, 2]), u8(L, [3, 4]), u8(L, [1, 0])),
+    lambda L: L.tensor([1, 2], dtype=L.int32).lerp(L.tensor([3, 4], dtype=L.int32), 0.25),
+    lambda L: L.tensor([1, 2], dtype=L.int16).lerp_(L.tensor([3, 4], dtype=L.int16), 0.5),
+    # clamp of a bool result: both bounds, or a bool number
+    lambda L: L.clamp(L.tensor([True, False]), L.tensor(True), L.tensor(False)),
+    lambda L: L.clamp(L.tensor([True, False]), min=True),
+    lambda L: L.clamp(L.tensor([True, False]), max=False),
+    lambda L: L.tensor([True, False]).clamp_(min=True),
+    lambda L: L.tensor([True, False]).clamp_max(False),
+    # True ** bools (a bool result)
+    lambda L: True ** L.tensor([True, False]),
+    lambda L: L.pow(True, L.tensor([True, False])),
+    # ldexp of a float input with a bool exponent
+    lambda L: L.ldexp(L.tensor([1.5, 2.0]), L.tensor([True, False])),
+])
+def test_no_kernel_is_refused(lib, case):
+    with pytest.raises(NotImplementedError):
+        case(lib)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case, values, dtype", [
+    # one bool tensor bound is maximum/minimum, which has a bool kernel
+    (lambda L: L.clamp(L.tensor([True, False]), min=L.tensor([True, True])), [True, True],
+     "bool"),
+    (lambda L: L.clamp(L.tensor([True, False]), max=L.tensor(False)), [False, False], "bool"),
+    (lambda L: L.clamp(L.tensor([True, False]), min=1), [1, 1], "int64"),
+    (lambda L: L.clamp(L.tensor([True, False]), max=0.5), [0.5, 0.0], "float32"),
+    # an integer input with a bool exponent computes (input * 2 ** other)
+    (lambda L: L.ldexp(L.tensor([3, 5]), L.tensor([True, False])), [6.0, 5.0], "float32"),
+    (lambda L: 2 ** L.tensor([True, False]), [2, 1], "int64"),
+])
+def test_bool_cases_that_compute(lib, case, values, dtype):
+    _check(case(lib), values, dtype)
+
+
+# C. out=: an integer result goes into any integer out (wrapping), as PyTorch's can_cast.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("op, values", [
+    ("add", [145, 2]), ("mul", [8, 253]), ("maximum", [200, 3]), ("sub", [255, 4]),
+])
+def test_out_takes_another_integer_dtype(lib, op, values):
+    out = u8(lib, [0, 0])
+    a, b = u8(lib, [200, 3]), lib.tensor([-55, -1], dtype=lib.int16)  # int16 result
+    result = getattr(lib, op)(a, b, out=out)
+    assert result is out
+    _check(out, values, "uint8")
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("out_dtype, operand", [
+    ("uint8", [1.5, 2.0]), ("int64", [1.5, 2.0]), ("bool", [1, 2]),
+])
+def test_out_still_refuses_float_into_int_and_int_into_bool(lib, out_dtype, operand):
+    out = lib.zeros(2, dtype=getattr(lib, out_dtype))
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        lib.add(lib.tensor([1, 2]), lib.tensor(operand), out=out)
+
+
+# D. addcmul/addcdiv take tensors: a number is PyTorch's TypeError (it was AttributeError).
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+@pytest.mark.parametrize("position", [1, 2])
+def test_pointwise_ops_refuse_numbers(lib, op, position):
+    x = lib.tensor([1.0, 2.0])
+    args = [x, x]
+    args[position - 1] = 3
+    with pytest.raises(TypeError, match=f"tensor{position}"):
+        getattr(lib, op)(x, *args)
+    with pytest.raises(TypeError, match=f"tensor{position}"):
+        getattr(x.clone(), op + "_")(*args)
+
+
+# E. A NumPy scalar first in a function form with rounding_mode= is a weak number.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("mode, values", [("floor", [1.0, -1.0]), ("trunc", [1.0, -0.0])])
+def test_numpy_scalar_first_is_weak(lib, mode, values):
+    result = lib.div(np.float64(2.5), lib.tensor([2, -3]), rounding_mode=mode)
+    _check(result, values, "float32")
+
+
+# F. The whole binary-op matrix against PyTorch: result dtypes and values of every dtype pair.
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+MATRIX_OPS = {
+    "add": lambda L, a, b: a + b, "sub": lambda L, a, b: a - b, "mul": lambda L, a, b: a * b,
+    "div": lambda L, a, b: a / b, "floordiv": lambda L, a, b: a // b,
+    "mod": lambda L, a, b: a % b, "pow": lambda L, a, b: a ** b,
+    "maximum": lambda L, a, b: L.maximum(a, b), "fmod": lambda L, a, b: L.fmod(a, b),
+    "and": lambda L, a, b: a & b, "lshift": lambda L, a, b: a << b,
+    "lt": lambda L, a, b: a < b, "where": lambda L, a, b: L.where(a > 0, a, b),
+    "clamp": lambda L, a, b: L.clamp(a, b, b), "lerp": lambda L, a, b: L.lerp(a, b, 0.3),
+    "sub_alpha": lambda L, a, b: L.sub(a, b, alpha=2),
+    "add_alpha": lambda L, a, b: L.add(a, b, alpha=2),
+    "addcmul": lambda L, a, b: L.addcmul(a, b, b, value=2),
+}
+
+
+def _values(dtype: str, second: bool) -> list:
+    if dtype == "bool":
+        return [True, True, False, False] if second else [True, False, True, False]
+    if dtype == "uint8":
+        return [2, 3, 5, 1] if second else [250, 1, 0, 3]
+    if dtype.startswith("int"):
+        return [2, -3, 5, 1] if second else [-7, -1, 0, 3]
+    return [2.0, -3.5, 5.0, 1.5] if second else [-7.5, -1.0, 0.0, 3.25]
+
+
+def _run(lib, op, first, second, zero_d):
+    a = lib.tensor(_values(first, False), dtype=getattr(lib, first))
+    b = lib.tensor(_values(second, True), dtype=getattr(lib, second))
+    try:
+        result = MATRIX_OPS[op](lib, a, b[0] if zero_d else b)
+    except (RuntimeError, TypeError, ZeroDivisionError) as error:
+        return type(error)
+    return _dtype_name(result.dtype), np.asarray(result.tolist(), dtype=np.float64)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("op", sorted(MATRIX_OPS))
+@pytest.mark.parametrize("zero_d", [False, True])
+def test_binary_matrix_against_pytorch(op, zero_d):
+    for first in DTYPES:
+        for second in DTYPES:
+            ours, theirs = _run(tg, op, first, second, zero_d), _run(torch, op, first, second,
+                                                                       zero_d)
+            where = f"{op} {first} {second} {'0-d' if zero_d else ''}"
+            if isinstance(theirs, type):
+                assert isinstance(ours, type) and issubclass(ours, theirs), (where, ours)
+                continue
+            assert not isinstance(ours, type), (where, ours)
+            assert ours[0] == theirs[0], (where, ours, theirs)
+            np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-3, equal_nan=True,
+                                       err_msg=where)
