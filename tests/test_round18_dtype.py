@@ -207,3 +207,55 @@ def test_binary_matrix_against_pytorch(op, zero_d):
             assert ours[0] == theirs[0], (where, ours, theirs)
             np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-3, equal_nan=True,
                                        err_msg=where)
+
+
+# G. Joins promote as PyTorch where NumPy differs (int16 with float16 is float16, not float32).
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("join", ["cat", "hstack", "vstack", "stack"])
+@pytest.mark.parametrize("other", ["int16", "int64", "uint8", "bool"])
+def test_joins_promote_as_pytorch(lib, join, other):
+    a = lib.tensor([1, 2], dtype=getattr(lib, other))
+    b = lib.tensor([2.5, -1.0], dtype=lib.float16)
+    result = getattr(lib, join)([a, b])
+    assert _dtype_name(result.dtype) == "float16"
+    assert sorted(np.ravel(result.tolist())) == sorted(
+        [float(v) for v in a.tolist()] + [2.5, -1.0])
+
+
+def test_join_gradient_keeps_each_input_dtype():
+    a = tg.tensor([1.5, 2.0], requires_grad=True)
+    b = tg.tensor([0.5], dtype=tg.float16, requires_grad=True)
+    joined = tg.cat([a, b])
+    assert joined.dtype == tg.float32
+    (joined * tg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert a.grad.dtype == tg.float32 and a.grad.tolist() == [1.0, 2.0]
+    assert b.grad.dtype == tg.float16 and b.grad.tolist() == [3.0]
+
+
+# H. A one-operand einsum that sums integers or bools is int64 (PyTorch's sum), not wrapped.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("equation, dtype, values, result_dtype", [
+    ("ij->i", "int8", [200, 7], "int64"),
+    ("ij->", "uint8", [207], "int64"),
+    ("ii", "int32", [104], "int64"),
+    ("...j->...", "bool", [2, 2], "int64"),
+    ("ii->i", "int8", [100, 4], "int8"),  # no sum: the diagonal keeps the dtype
+    ("ij->ji", "int16", [100, 3, 100, 4], "int16"),
+])
+def test_einsum_sums_of_integers(lib, equation, dtype, values, result_dtype):
+    data = [[100, 100], [3, 4]] if dtype != "bool" else [[1, 1], [3, 4]]
+    result = lib.einsum(equation, lib.tensor(data, dtype=getattr(lib, dtype)))
+    _check(result, values, result_dtype)
+
+
+# I. isin has no bool kernel in PyTorch: a bool operand on either side is its RuntimeError.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", [
+    lambda L: L.isin(L.tensor([1, 2]), L.tensor([True])),
+    lambda L: L.isin(L.tensor([True, False]), L.tensor([1])),
+    lambda L: L.isin(L.tensor([True]), True),
+    lambda L: L.isin(L.tensor([1, 2]), True),
+])
+def test_isin_refuses_bools(lib, case):
+    with pytest.raises(RuntimeError, match="Bool"):
+        case(lib)

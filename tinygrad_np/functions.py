@@ -119,10 +119,23 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     operands = [_tensor(op) for op in operands]
-    result = Einsum.apply(equation, *operands)
+    if len(operands) == 1 and operands[0].dtype.kind in "biu" and _sums_an_index(equation):
+        return Einsum.apply(equation, operands[0].long())  # a sum of one operand's integers
+    result = Einsum.apply(equation, *operands)  # or bools is int64, as PyTorch's ("ii")
+    if len(operands) > 1:
+        return result
     # NumPy returns a view of a lone operand where it can ("ij->ji", "ii->i"), as PyTorch
     # does: it shares the operand's version counter, so a saved view sees its changes
-    return _viewed(operands[0], result) if len(operands) == 1 else result
+    return _viewed(operands[0], result)
+
+
+def _sums_an_index(equation: str) -> bool:
+    """Whether a one-operand einsum sums over an index (one missing from the output; without
+    `->`, the output is the indices that appear once)."""
+    inputs, arrow, output = equation.replace(" ", "").replace(".", "").partition("->")
+    if not arrow:
+        output = "".join(letter for letter in inputs if inputs.count(letter) == 1)
+    return bool(set(inputs) - set(output))
 
 
 def _sublist_equation(arguments: tuple) -> tuple[str, list]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.dtypes import result_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat, Stack
@@ -27,6 +28,11 @@ def _tensors(op: str, tensors: Any) -> list[Tensor]:
         if not isinstance(tensor, Tensor):  # PyTorch's TypeError
             raise TypeError(f"{op}: expected Tensor as element {position} in argument 0, but "
                             f"got {type(tensor).__name__}")
+    dtypes = {tensor._data.dtype for tensor in tensors}
+    if len(dtypes) > 1:  # PyTorch's promotion where NumPy's differs (int16 with float16 is
+        target = result_dtype(*(tensor._data for tensor in tensors))  # float16, not float32)
+        if target is not None and target != np.result_type(*dtypes):
+            return [tensor.to(target) for tensor in tensors]
     return list(tensors)
 
 
