@@ -259,3 +259,41 @@ def test_einsum_sums_of_integers(lib, equation, dtype, values, result_dtype):
 def test_isin_refuses_bools(lib, case):
     with pytest.raises(RuntimeError, match="Bool"):
         case(lib)
+
+
+# J. The trapezoid rules sum integer neighbours in their own dtype, as PyTorch (uint8 200 + 100
+# is 44), and promote with x as arithmetic does (int8 samples with float16 x are float16).
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case, values, dtype", [
+    # 250 + 3 + 200 + 100 = 553; the ends 250 + 100 wrap to 94: 553 - 47
+    (lambda L: L.trapezoid(u8(L, [250, 3, 200, 100])), [506.0], "float32"),
+    (lambda L: L.trapezoid(u8(L, [250, 3, 200, 100]), dx=2), [1012.0], "float32"),
+    # pairs 253, 203, 44 (300 wrapped), halved, accumulated
+    (lambda L: L.cumulative_trapezoid(u8(L, [250, 3, 200, 100])), [126.5, 228.0, 250.0],
+     "float32"),
+    # with x = [1, 2, 3, 7]: spacings 1, 1, 4
+    (lambda L: L.cumulative_trapezoid(u8(L, [250, 3, 200, 100]), u8(L, [1, 2, 3, 7])),
+     [126.5, 228.0, 316.0], "float32"),
+    (lambda L: L.trapezoid(u8(L, [250, 3, 200, 100]), u8(L, [1, 2, 3, 7])), [316.0],
+     "float32"),
+    # int8 100 + 100 wraps to -56
+    (lambda L: L.cumulative_trapezoid(L.tensor([100, 100, 100], dtype=L.int8)),
+     [-28.0, -56.0], "float32"),
+    (lambda L: L.trapezoid(L.tensor([100, 100, 100], dtype=L.int8),
+                           L.tensor([1, 2, 3], dtype=L.float16)), [-56.0], "float16"),
+    (lambda L: L.trapezoid(L.tensor([1, 2, 4], dtype=L.int16),
+                           L.tensor([0, 1, 3], dtype=L.float16)), [7.5], "float16"),
+])
+def test_trapezoid_integer_samples(lib, case, values, dtype):
+    _check(case(lib), values, dtype)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", [
+    lambda L: L.trapezoid(L.tensor([True, False])),
+    lambda L: L.cumulative_trapezoid(L.tensor([True, False]), dx=2),
+    lambda L: L.trapezoid(L.tensor([1.0, 2.0]), L.tensor([True, False])),
+])
+def test_trapezoid_refuses_bools(lib, case):
+    with pytest.raises(RuntimeError, match="bool input"):
+        case(lib)

@@ -1086,25 +1086,23 @@ def _samples(op: str, y: Any, dim: int) -> tuple[Tensor, int]:
     y = _tensor(y)
     if y.ndim == 0:
         raise IndexError(f"{op}: y must have at least 1 dim, got a 0-d tensor")
+    if y.dtype.kind == "b":
+        raise TensorError(f"{op}: received a bool input for `y`, but bool is not supported")
     return y, _wrap_dim(op, dim, y.ndim)
-
-
-def _float_samples(y: Tensor) -> Tensor:
-    """Integer or bool samples in the default float dtype, as PyTorch (uint8 sums wrapped)."""
-    return y.to(get_default_dtype()) if y.dtype.kind in "biu" else y
 
 
 def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Tensor, int]:
     """The area of each interval between neighbouring samples along `dim`, and that axis."""
-    y, axis = _samples(op, y, dim)
-    y = _float_samples(y)
-    if x is not None and dx is not None:
+    y, axis = _samples(op, y, dim)  # integers stay integers: neighbours' sums wrap (uint8
+    if x is not None and dx is not None:  # 200 + 100 is 44), as PyTorch computes them
         raise TypeError(f"{op}: pass x or dx, not both")
     size = y.shape[axis]
     pairs = y.narrow(axis, 0, max(size - 1, 0)) + y.narrow(axis, min(size, 1), max(size - 1, 0))
     if x is None:
         return pairs * ((1 if dx is None else dx) / 2), axis
     x = _tensor(x)
+    if x.dtype.kind == "b":
+        raise TensorError(f"{op}: received a bool input for `x` or `y`, but bool is not supported")
     if x.ndim == 1:
         if x.shape[0] != size:
             raise RuntimeError(f"{op}: x of shape {x.shape} needs {size} points, the size "
@@ -1126,8 +1124,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) 
         return y.sum(axis)
     if x is not None:
         return _trapezoids("trapezoid", y, x, dx, dim)[0].sum(axis)
-    y = _float_samples(y)
-    ends = y.select(axis, 0) + y.select(axis, -1)
+    ends = y.select(axis, 0) + y.select(axis, -1)  # (in y's dtype: uint8 wraps, as PyTorch)
     return (y.sum(axis) - ends * 0.5) * (1 if dx is None else dx)
 
 
