@@ -297,3 +297,64 @@ def test_trapezoid_integer_samples(lib, case, values, dtype):
 def test_trapezoid_refuses_bools(lib, case):
     with pytest.raises(RuntimeError, match="bool input"):
         case(lib)
+
+
+# K. A NumPy scalar written into a tensor is checked as its Python number (it bypassed the
+# check: uint8.fill_(np.float32(1e20)) gave 0), and rounds into float16 as PyTorch's where.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", [
+    lambda L: u8(L, [1, 0, 3]).fill_(np.float32(1e20)),
+    lambda L: L.tensor([1, 0, 3], dtype=L.int8).fill_(np.uint8(200)),
+    lambda L: L.tensor([1, 0, 3], dtype=L.int32).masked_fill(L.tensor([True, False, True]),
+                                                              np.float32(1e20)),
+    lambda L: L.tensor([1.0, 0.5], dtype=L.float16).fill_(np.int64(2**40)),
+    lambda L: L.where(L.tensor([True, False]), L.tensor([1, 2], dtype=L.int8), np.int64(300)),
+    lambda L: L.clamp(L.tensor([1, 2], dtype=L.int16), min=np.int64(2**40)),
+    lambda L: L.clamp(L.tensor([1.0, 2.0], dtype=L.float16), max=np.float32(1e20)),
+    # a float bound makes a float32 result that must hold it
+    lambda L: L.clamp(L.tensor([1, 2]), min=1e308),
+])
+def test_numpy_scalars_and_bounds_are_checked(lib, case):
+    with pytest.raises(RuntimeError, match="without overflow"):
+        case(lib)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case, values, dtype", [
+    (lambda L: L.clamp(u8(L, [1, 0, 3]), min=np.int8(-1)), [255, 255, 255], "uint8"),
+    (lambda L: L.where(L.tensor([True, False]), u8(L, [1, 2]), np.int64(-1)), [1, 255],
+     "uint8"),
+    (lambda L: u8(L, [1, 0, 3]).fill_(np.int16(-1)), [255, 255, 255], "uint8"),
+    (lambda L: L.where(L.tensor([True, False]), L.tensor([1.0, 2.0], dtype=L.float16),
+                       65505.0), [1.0, 65504.0], "float16"),
+    (lambda L: L.where(L.tensor([True, False]), L.tensor([1.0, 2.0], dtype=L.float16),
+                       70000.0), [1.0, float("inf")], "float16"),
+])
+def test_numpy_scalars_as_numbers(lib, case, values, dtype):
+    _check(case(lib), values, dtype)
+
+
+# L. A Python int past int64 and uint64 is refused as an integer operand (2**64 wrapped to 0);
+# 2**63 .. 2**64 - 1 wraps into an integer dtype, as PyTorch's uint64 scalar.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", [
+    lambda L: L.tensor([1, 2]) + 2**64,
+    lambda L: L.tensor([1, 2], dtype=L.int8) * 2**70,
+    lambda L: L.tensor([1, 2]) == -(2**63) - 1,
+    lambda L: u8(L, [1, 2]).add_(2**64),
+    lambda L: L.tensor([1, 2]).fill_(2**64),
+    lambda L: L.where(L.tensor([True, False]), L.tensor([1, 2]), 2**64),
+])
+def test_python_ints_past_uint64_are_refused(lib, case):
+    with pytest.raises(OverflowError):
+        case(lib)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case, values, dtype", [
+    (lambda L: u8(L, [1, 0, 3]) + 2**63, [1, 0, 3], "uint8"),
+    (lambda L: L.tensor([1, 0, 3], dtype=L.int8) * (2**63 + 1), [1, 0, 3], "int8"),
+    (lambda L: L.tensor([5]) - 2**63, [-(2**63) + 5], "int64"),
+])
+def test_python_ints_in_uint64_range_wrap(lib, case, values, dtype):
+    _check(case(lib), values, dtype)

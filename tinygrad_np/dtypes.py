@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import IntegerOverflowError
+
 _default_float: type[np.floating] = np.float32
 
 
@@ -88,7 +90,16 @@ def wrapped_int(value: Any, dtype: np.dtype) -> Any:
     bounds = _INT_RANGES.get(dtype) if type(value) is int else None
     if bounds is None or bounds[0] <= value <= bounds[1]:
         return value
+    _check_int64(value)
     return np.array(value).astype(dtype)
+
+
+def _check_int64(number: int) -> None:
+    """A Python int operand must fit int64 or uint64, as PyTorch's (2**64 would wrap to 0
+    silently; 2**63 wraps into an integer dtype, as there)."""
+    if not -(2**63) <= number < 2**64:
+        raise IntegerOverflowError(f"the Python int {number} does not fit in int64 or uint64, "
+                                   f"the range PyTorch takes a number operand from")
 
 
 def _promoted(output: np.ndarray, operands: Any) -> np.ndarray:
@@ -140,6 +151,7 @@ def _weak_dtype(number: Any) -> np.dtype | None:
     if isinstance(number, bool):
         return np.dtype(np.bool_)
     if isinstance(number, int):
+        _check_int64(number)
         return np.dtype(np.int64)
     if isinstance(number, float):
         return np.dtype(_default_float)

@@ -94,7 +94,10 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 def _int_for_where(value: Any, tensor: Tensor) -> Any:
     """A Python int beside an integer tensor in `where`: PyTorch's overflow RuntimeError when
-    the tensor's dtype cannot hold it (uint8 and 300), where arithmetic would wrap it."""
+    the tensor's dtype cannot hold it (uint8 and 300), where arithmetic would wrap it. A
+    NumPy scalar counts as its Python number."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if type(value) is float and tensor._data.dtype is _FLOAT32 and not (
             _FLOAT32_MAX < abs(value) < math.inf):  # (the common case, quickly: it fits)
         return value
@@ -102,8 +105,8 @@ def _int_for_where(value: Any, tensor: Tensor) -> Any:
         return _scalar_for("where", value, tensor._data.dtype)
     dtype, default = tensor._data.dtype, np.dtype(get_default_dtype())
     if type(value) in (int, float) and dtype.kind == "f" and dtype.itemsize < 4:
-        if abs(value) > float(np.finfo(dtype).max):  # float16: inf, silently, as PyTorch
-            return math.copysign(math.inf, value)
+        with np.errstate(over="ignore"):  # float16: rounded, as PyTorch (65505.0 is 65504,
+            return float(np.asarray(value, dtype))  # 70000.0 inf, silently)
     elif type(value) is float:  # PyTorch makes it a tensor of the default dtype (float64
         _scalar_for("where", value, np.promote_types(default, dtype) if dtype.kind == "f"
                     else default)  # beside float64), which must hold it (1e300: overflow)

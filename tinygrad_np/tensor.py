@@ -31,7 +31,14 @@ from tinygrad_np.dtypes import (
     result_dtype,
     wrapped_int,
 )
-from tinygrad_np.errors import AutogradBypass, DataError, DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
+from tinygrad_np.errors import (  # noqa: F401
+    AutogradBypass,
+    DataError,
+    DtypeError,
+    IndexOutOfBounds,
+    IntegerOverflowError,
+    TensorError,
+)
 from tinygrad_np.printing import tensor_text
 
 Axis = int | tuple[int, ...] | None
@@ -296,12 +303,6 @@ def check_dim(op: str, dim: Any, ndim: int) -> int:
         raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
                          f"[{-size}, {size - 1}], but got {dim})")
     return int(dim) % size
-
-
-class IntegerOverflowError(OverflowError, ValueError, RuntimeError):
-    """A Python int past int64 in a tensor's data (PyTorch's ValueError "Overflow when
-    unpacking long long"; an OverflowError too, as NumPy's), or a number that the integer
-    dtype asked for cannot hold (PyTorch's RuntimeError)."""
 
 
 def _check_int64(data: Any, dtype: Any) -> None:
@@ -616,7 +617,10 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     """A Python number written into (or compared with) a `dtype` tensor: PyTorch's RuntimeError
     when the dtype cannot hold it (NaN or inf in an integer dtype, 300 in int8, 1e10 in
     float16; a complex number with an imaginary part in a real dtype); a negative int in uint8
-    wraps (-1 is 255), as PyTorch. Anything else as it is."""
+    wraps (-1 is 255), as PyTorch. A NumPy scalar is checked as its Python number (fill_ of
+    np.float32(1e20) into uint8 is refused). Anything else as it is."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if type(value) is complex and dtype.kind != "c":
         if value.imag:
             raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without "
@@ -632,8 +636,9 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
         info = np.iinfo(dtype)
         low = -info.max if dtype.kind == "u" and type(value) is int else info.min
         fits = math.isfinite(value) and low <= value <= info.max
-    if not fits:
-        raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without overflow")
+    if not fits:  # (an OverflowError too, as PyTorch's for an int past int64 and uint64)
+        raise IntegerOverflowError(f"{op}: value {value} cannot be converted to {dtype} "
+                                   f"without overflow")
     return wrapped_int(value, dtype)
 
 
@@ -3360,6 +3365,11 @@ class Tensor:
             self, min, max = (b if b is None else _cast_tensor(b, cast_operand(_data(b), target))
                               for b in (self, min, max))
         kind = self._data.dtype.kind
+        min, max = _number(min), _number(max)  # (NumPy scalars checked as their numbers)
+        if kind in "biu":  # a float bound makes a float result that must hold it (1e308)
+            for bound in (min, max):
+                if type(bound) is float:
+                    _scalar_for("clamp", bound, get_default_dtype())
         if kind in "fiu":
             min, max = (_scalar_for("clamp", bound, self._data.dtype)
                         if kind == "f" or type(bound) is int else bound for bound in (min, max))
@@ -4725,6 +4735,7 @@ class Tensor:
         """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
         if other is None:
             raise TypeError("where(): other must be a tensor or a number, got None")
+        other = _number(other)  # (a NumPy scalar is checked as its number, as PyTorch)
         if type(other) in (int, float):  # a number self's dtype cannot hold: PyTorch's error
             from tinygrad_np.functions import _int_for_where
             other = _int_for_where(other, self)
