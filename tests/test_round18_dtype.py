@@ -358,3 +358,52 @@ def test_python_ints_past_uint64_are_refused(lib, case):
 ])
 def test_python_ints_in_uint64_range_wrap(lib, case, values, dtype):
     _check(case(lib), values, dtype)
+
+
+# M. set_default_dtype: float16 is a default too, as PyTorch's; under a float64 (or float16)
+# default, a float16 input computed in float64 stays float16 and lgamma/digamma of integers
+# take the default dtype (they were float32).
+@pytest.fixture
+def default_dtype():
+    libs = LIBS
+    yield
+    for lib in libs:
+        lib.set_default_dtype(lib.float32)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("default", ["float16", "float64"])
+@pytest.mark.parametrize("case, dtype", [
+    (lambda L: L.tensor([1.5, 2.0]), None),
+    (lambda L: L.zeros(2), None),
+    (lambda L: L.tensor([1, 2]) / 2, None),
+    (lambda L: L.sqrt(L.tensor([1, 4])), None),
+    (lambda L: L.lgamma(L.tensor([3, 1])), None),
+    (lambda L: L.digamma(L.tensor([3, 1], dtype=L.uint8)), None),
+    (lambda L: L.nn.Linear(2, 3).weight, None),
+    (lambda L: L.erf(L.tensor([1.0, 0.5], dtype=L.float16)), "float16"),
+    (lambda L: L.special.ndtr(L.tensor([1.0, 0.5], dtype=L.float16)), "float16"),
+    (lambda L: L.tensor([1, 2], dtype=L.float32) * 1.5, "float32"),
+    (lambda L: L.tensor([1, 2], dtype=L.float32) + L.tensor(1.5), "float32"),
+])
+def test_default_dtype(lib, default, case, dtype, default_dtype):
+    lib.set_default_dtype(getattr(lib, default))
+    assert _dtype_name(case(lib).dtype) == (dtype or default)
+    assert _dtype_name(lib.get_default_dtype()) == default
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_default_dtype_refuses_non_floats(lib, default_dtype):
+    for dtype in (lib.int64, lib.bool, lib.uint8):
+        with pytest.raises(TypeError):
+            lib.set_default_dtype(dtype)
+    assert _dtype_name(lib.get_default_dtype()) == "float32"
+
+
+def test_default_float16_values():
+    tg.set_default_dtype(tg.float16)
+    try:
+        assert tg.lgamma(tg.tensor([3, 1])).tolist() == [float(np.float16(np.log(2.0))), 0.0]
+        assert (tg.tensor([1, 3]) / 3).tolist() == [float(np.float16(1 / 3)), 1.0]
+    finally:
+        tg.set_default_dtype(tg.float32)
