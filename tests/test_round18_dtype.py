@@ -407,3 +407,32 @@ def test_default_float16_values():
         assert (tg.tensor([1, 3]) / 3).tolist() == [float(np.float16(1 / 3)), 1.0]
     finally:
         tg.set_default_dtype(tg.float32)
+
+
+# N. Ranges have no bool kernel in PyTorch (one value or none is made without one), and
+# nanmean checks its input's dtype whatever dtype= asks.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("case", [
+    lambda L: L.arange(3, dtype=L.bool),
+    lambda L: L.arange(0.5, 3, dtype=L.bool),
+    lambda L: L.linspace(0, 5, 4, dtype=L.bool),
+    lambda L: L.logspace(0, 1, 3, dtype=L.bool),
+])
+def test_ranges_refuse_bool(lib, case):
+    with pytest.raises(NotImplementedError):
+        case(lib)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_short_bool_ranges(lib):
+    _check(lib.linspace(0, 1, 1, dtype=lib.bool), [False], "bool")
+    _check(lib.logspace(0, 1, 1, dtype=lib.bool), [True], "bool")
+    _check(lib.linspace(0, 1, 0, dtype=lib.bool), [], "bool")
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int64"])
+def test_nanmean_of_integers_is_refused_even_with_dtype(lib, dtype):
+    x = lib.tensor([1, 0, 1], dtype=getattr(lib, dtype))
+    with pytest.raises(RuntimeError, match="floating point"):
+        x.nanmean(dtype=lib.float32)

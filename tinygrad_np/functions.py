@@ -1535,6 +1535,8 @@ def range_(start: float = 0, end: float | None = None, step: float = 1, *, dtype
     warnings.warn("torch.range is deprecated in favor of torch.arange, which excludes the end",
                   UserWarning, stacklevel=2)
     start, end = (0, start) if end is None else (start, end)
+    if dtype is not None and np.dtype(dtype) == np.bool_:
+        raise DtypeError("range: not implemented for bool, as in PyTorch")
     if step == 0:
         raise RuntimeError("range: step must be nonzero")
     count = max(math.floor((end - start) / step) + 1, 0)
