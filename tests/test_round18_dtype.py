@@ -436,3 +436,28 @@ def test_nanmean_of_integers_is_refused_even_with_dtype(lib, dtype):
     x = lib.tensor([1, 0, 1], dtype=getattr(lib, dtype))
     with pytest.raises(RuntimeError, match="floating point"):
         x.nanmean(dtype=lib.float32)
+
+
+# O. copy_ of a number casts it as a tensor of it, as PyTorch (fill_ refuses what copy_ wraps).
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("dtype, value, values", [
+    ("uint8", 300, [44, 44]),
+    ("uint8", -1, [255, 255]),
+    ("int8", 2.7, [2, 2]),
+    ("int8", -2.7, [-2, -2]),
+    ("float64", 0.1, [0.1, 0.1]),  # the double itself, not float32's 0.1
+    ("bool", 2.5, [True, True]),
+    ("int16", np.int64(70000), [4464, 4464]),
+])
+def test_copy_of_a_number_casts(lib, dtype, value, values):
+    x = lib.zeros(2, dtype=getattr(lib, dtype))
+    assert x.copy_(value) is x
+    _check(x, values, dtype)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_fill_still_refuses_what_copy_wraps(lib):
+    with pytest.raises(RuntimeError, match="overflow"):
+        u8(lib, [1, 2]).fill_(300)
+    with pytest.raises(OverflowError):
+        u8(lib, [1, 2]).copy_(2**64)

@@ -2826,6 +2826,11 @@ class Tensor:
         list or NumPy array is refused, as PyTorch's (wrap it: tg.tensor(values))."""
         if not isinstance(src, (Tensor, numbers.Number, np.bool_)):
             raise TypeError(f"copy_(): argument 'other' must be Tensor, not {_type_name(src)}")
+        if isinstance(src, (int, float, np.bool_, np.integer, np.floating)):  # a real number
+            src = _number(src)  # is copied as a tensor of it, cast as any source (uint8.copy_(
+            if type(src) is int and not -(2**63) <= src < 2**64:  # 300) wraps to 44, as
+                raise IntegerOverflowError(f"copy_: the Python int {src} does not fit in int64")
+            src = Tensor(np.asarray(src))  # PyTorch; fill_ refuses it)
         if isinstance(src, Tensor) and src.shape != self.shape:
             try:
                 fits = np.broadcast_shapes(src.shape, self.shape) == self.shape
