@@ -461,3 +461,25 @@ def test_fill_still_refuses_what_copy_wraps(lib):
         u8(lib, [1, 2]).fill_(300)
     with pytest.raises(OverflowError):
         u8(lib, [1, 2]).copy_(2**64)
+
+
+# P. A contraction of bool operands in einsum is PyTorch's bmm, which has no bool kernel; bool
+# products without a sum (an outer product) are bools.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("equation, first, second", [
+    ("ij,jk->ik", "bool", "bool"), ("ij,ij->i", "bool", "bool"), ("i,i->", "bool", "bool"),
+    ("ij,jk", "bool", "bool"), ("ij,jk->ik", "int8", "bool"), ("ij,ij", "bool", "int8"),
+])
+def test_einsum_bool_contraction_refused(lib, equation, first, second):
+    a = lib.tensor([[1, 0], [1, 1]], dtype=getattr(lib, first))
+    b = lib.tensor([[1, 1], [0, 1]], dtype=getattr(lib, second))
+    with pytest.raises(RuntimeError):
+        lib.einsum(equation, a, b)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_einsum_bool_products_without_a_sum(lib):
+    a = lib.tensor([True, False])
+    _check(lib.einsum("i,j->ij", a, lib.tensor([True, True])), [True, True, False, False],
+           "bool")
+    _check(lib.einsum("i,i->i", a, a), [True, False], "bool")

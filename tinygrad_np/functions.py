@@ -122,6 +122,10 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     operands = [_tensor(op) for op in operands]
+    if len(operands) > 1 and any(op.dtype.kind == "b" for op in operands) and _sums_an_index(
+            equation):  # a contraction is PyTorch's bmm, which has no bool kernel
+        raise DtypeError("einsum: a contraction of bool operands is not implemented (PyTorch's "
+                         "bmm has no bool kernel); convert with .long() first")
     if len(operands) == 1 and operands[0].dtype.kind in "biu" and _sums_an_index(equation):
         return Einsum.apply(equation, operands[0].long())  # a sum of one operand's integers
     result = Einsum.apply(equation, *operands)  # or bools is int64, as PyTorch's ("ii")
@@ -133,9 +137,10 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
 
 
 def _sums_an_index(equation: str) -> bool:
-    """Whether a one-operand einsum sums over an index (one missing from the output; without
-    `->`, the output is the indices that appear once)."""
+    """Whether an einsum sums over an index (one missing from the output; without `->`, the
+    output is the indices that appear once)."""
     inputs, arrow, output = equation.replace(" ", "").replace(".", "").partition("->")
+    inputs = inputs.replace(",", "")
     if not arrow:
         output = "".join(letter for letter in inputs if inputs.count(letter) == 1)
     return bool(set(inputs) - set(output))
