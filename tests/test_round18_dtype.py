@@ -483,3 +483,17 @@ def test_einsum_bool_products_without_a_sum(lib):
     _check(lib.einsum("i,j->ij", a, lib.tensor([True, True])), [True, True, False, False],
            "bool")
     _check(lib.einsum("i,i->i", a, a), [True, False], "bool")
+
+
+# Q. The legacy typed constructors ShortTensor (int16) and CharTensor (int8) exist, as PyTorch's.
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("name, dtype", [("ShortTensor", "int16"), ("CharTensor", "int8")])
+def test_short_and_char_tensors(lib, name, dtype):
+    made = getattr(lib, name)([1.5, -2.7, 3])
+    _check(made, [1, -2, 3], dtype)
+    assert tuple(getattr(lib, name)(2, 3).shape) == (2, 3)
+    assert isinstance(lib.tensor([1], dtype=getattr(lib, dtype)), getattr(lib, name))
+    assert not isinstance(lib.tensor([1.0]), getattr(lib, name))
+    assert _dtype_name(lib.tensor([1]).type(getattr(lib, name)).dtype) == dtype
+    with pytest.raises(RuntimeError):
+        getattr(lib, name)([2**40])
