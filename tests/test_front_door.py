@@ -69,8 +69,10 @@ def test_dtype_names_work_everywhere(name, numpy_type):
     assert dtype == numpy_type and dtype == np.dtype(numpy_type)
     made = [tg.zeros(2, dtype=dtype), tg.ones(2, dtype=dtype), tg.tensor([1, 0], dtype=dtype),
             Tensor(np.array([1, 0]), dtype=dtype), tg.full((2,), 1, dtype=dtype),
-            tg.arange(2, dtype=dtype), tg.zeros(2).to(dtype), tg.zeros(2).astype(dtype),
+            tg.zeros(2).to(dtype), tg.zeros(2).astype(dtype),
             tg.zeros(2).to("cpu", dtype), tg.zeros(2).to(dtype=dtype)]
+    if dtype != tg.bool:  # (PyTorch has no bool arange: NotImplementedError)
+        made.append(tg.arange(2, dtype=dtype))
     for tensor in made:
         assert tensor.dtype == dtype and tensor.dtype == numpy_type
 

@@ -331,11 +331,13 @@ from tinygrad_np import namespaces as _namespaces  # noqa: E402, F401
 from tinygrad_np.typed_tensors import (  # noqa: E402
     BoolTensor,
     ByteTensor,
+    CharTensor,
     DoubleTensor,
     FloatTensor,
     HalfTensor,
     IntTensor,
     LongTensor,
+    ShortTensor,
 )
 
 range = range_  # noqa: A001 (torch.range, deprecated there too)
@@ -734,6 +736,8 @@ __all__ += [
     "HalfTensor",
     "IntTensor",
     "LongTensor",
+    "ShortTensor",
+    "CharTensor",
     "amp",
     "autocast",
     "GradScaler",

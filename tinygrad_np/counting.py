@@ -290,6 +290,9 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
         raise TypeError(f"isin() received an invalid combination of arguments - got "
                         f"({type(elements).__name__}, {type(test_elements).__name__})")
     first, second, _ = promoted_operands(_array(elements), _array(test_elements))
+    if first.dtype.kind == "b" or second.dtype.kind == "b":  # (either one: PyTorch's error)
+        raise TensorError("Unsupported input type encountered for isin(): Bool (as PyTorch); "
+                          "convert with .long() first")
     return _result(np.isin(first, second, assume_unique=assume_unique, invert=invert))  # (both
     # in PyTorch's result dtype first: int32 2049 is in float16 [2048.])
 

@@ -12,15 +12,19 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.errors import IntegerOverflowError
+
 _default_float: type[np.floating] = np.float32
 
 
 def set_default_dtype(dtype: type[np.floating] | np.dtype) -> None:
-    """Make `dtype` (np.float32 or np.float64) the dtype of new float tensors."""
+    """Make `dtype` (float32, float64 or float16, as PyTorch's) the dtype of new float
+    tensors."""
     global _default_float
     kind = np.dtype(dtype)
-    if kind not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"set_default_dtype: expected np.float32 or np.float64, got {kind}")
+    if kind not in (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)):
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the "
+                        f"default type (float32, float64, float16), got {kind}")
     _default_float = kind.type
 
 
@@ -55,8 +59,8 @@ def as_result(output: Any, operands: Any, op: Any = None) -> np.ndarray:
         return _promoted(output, operands)
     if output.dtype is _FLOAT16 and not any(_dtype_of(a) is _FLOAT16 for a in operands):
         return output.astype(_default_float)  # exp(bool), sqrt(uint8): NumPy's float16
-    if output.dtype is not _FLOAT64 or _default_float is np.float64:
-        return output
+    if output.dtype is not _FLOAT64:
+        return output  # (with a float64 default too: a float16 input computed in float64)
     for operand in operands:
         if _dtype_of(operand) is _FLOAT64:
             # a 0-d float64 operand only counts when no n-d operand is a float, as PyTorch's
@@ -69,7 +73,8 @@ def as_result(output: Any, operands: Any, op: Any = None) -> np.ndarray:
     # PyTorch; NumPy says float64), else the default float (int / int)
     floats = [dtype for dtype in map(_dtype_of, operands)
               if dtype is not None and dtype.kind == "f"]
-    return output.astype(max(floats, key=lambda dtype: dtype.itemsize) if floats else np.float32)
+    target = max(floats, key=lambda dtype: dtype.itemsize) if floats else _default_float
+    return output if target is np.float64 else output.astype(target)
 
 
 _INT_RANGES = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max) for t in (
@@ -88,7 +93,16 @@ def wrapped_int(value: Any, dtype: np.dtype) -> Any:
     bounds = _INT_RANGES.get(dtype) if type(value) is int else None
     if bounds is None or bounds[0] <= value <= bounds[1]:
         return value
+    _check_int64(value)
     return np.array(value).astype(dtype)
+
+
+def _check_int64(number: int) -> None:
+    """A Python int operand must fit int64 or uint64, as PyTorch's (2**64 would wrap to 0
+    silently; 2**63 wraps into an integer dtype, as there)."""
+    if not -(2**63) <= number < 2**64:
+        raise IntegerOverflowError(f"the Python int {number} does not fit in int64 or uint64, "
+                                   f"the range PyTorch takes a number operand from")
 
 
 def _promoted(output: np.ndarray, operands: Any) -> np.ndarray:
@@ -140,6 +154,7 @@ def _weak_dtype(number: Any) -> np.dtype | None:
     if isinstance(number, bool):
         return np.dtype(np.bool_)
     if isinstance(number, int):
+        _check_int64(number)
         return np.dtype(np.int64)
     if isinstance(number, float):
         return np.dtype(_default_float)

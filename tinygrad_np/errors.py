@@ -31,6 +31,13 @@ class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
     where Python raises ZeroDivisionError; this class is both."""
 
 
+class IntegerOverflowError(OverflowError, ValueError, RuntimeError):
+    """A Python int past int64 in a tensor's data (PyTorch's ValueError "Overflow when
+    unpacking long long"; an OverflowError too, as NumPy's) or as an operand (PyTorch's
+    OverflowError or RuntimeError), or a number that the integer dtype asked for cannot hold
+    (PyTorch's RuntimeError)."""
+
+
 class AssertionTensorError(TensorError, AssertionError):
     """A check PyTorch makes with `assert` (MultiheadAttention's embed_dim and shapes): an
     AssertionError there, a TensorError (RuntimeError, ValueError) here as well."""

@@ -166,6 +166,7 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, *, dtype
     """Evenly spaced values in [start, end): int64 when start, end and step are all
     integers, else the default float dtype (PyTorch's rule). `arange(end=5)` works too."""
     check_placement("arange", device, layout, pin_memory)
+    _refuse_bool("arange", dtype)
     if end is None:
         start, end = 0, start
     start, end, step = _item(start), _item(end), _item(step)
@@ -393,6 +394,8 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
     """
     steps = int_value("linspace", "steps", steps)
     target = np.dtype(dtype or get_default_dtype())
+    if steps > 1:  # (one value or none is made without a kernel, as PyTorch's)
+        _refuse_bool("linspace", target)
     for bound in (_item(start), _item(end)):  # (300 for uint8, 1e5 for float16: PyTorch's error)
         if type(bound) in (int, float) and target.kind in "iuf":
             _scalar_for("linspace", bound, target)
@@ -419,11 +422,20 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
              requires_grad: bool = False, device: Any = None,
              layout: Any = None, pin_memory: bool = False) -> Tensor:
     """base ** linspace(start, end, steps)."""
+    if int(steps) > 1:
+        _refuse_bool("logspace", dtype)
     if int(steps) < 0:
         raise TensorError(f"logspace: number of steps must be non-negative, got {steps}")
     values = np.logspace(float(_item(start)), float(_item(end)), int(steps), base=base)
     return _made(values, dtype or get_default_dtype(), requires_grad, device, "logspace",
                  layout, pin_memory)
+
+
+def _refuse_bool(op: str, dtype: Any) -> None:
+    """PyTorch has no bool kernel for the ranges (arange, linspace, logspace)."""
+    if dtype is not None and np.dtype(dtype) == np.bool_:
+        raise DtypeError(f"{op}: not implemented for bool, as in PyTorch; make the range in "
+                         f"an integer dtype and compare it (`arange(n) > 0`)")
 
 
 def _item(value: Any) -> Any:

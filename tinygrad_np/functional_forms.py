@@ -22,9 +22,18 @@ import numpy as np
 
 from tinygrad_np import inference_tensors, return_types
 from tinygrad_np.device import as_device
+from tinygrad_np.dtypes import result_dtype
 from tinygrad_np.function import is_grad_enabled, no_grad
 from tinygrad_np.ops.linear import LinearFunction
-from tinygrad_np.tensor import Tensor, TensorError, float_scalar_first, to_tensor
+from tinygrad_np.tensor import (
+    Tensor,
+    TensorError,
+    check_alpha,
+    float_scalar_first,
+    refuse_bool_operand,
+    scaled,
+    to_tensor,
+)
 
 # The Tensor methods that PyTorch also offers as `torch.<name>(input, ...)`. The second
 # group comes with the tensor vocabulary; names whose method is missing are skipped.
@@ -126,7 +135,8 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
         if (exact_dtype or op in EXACT_OUT_DTYPE) and value.dtype != target.dtype:
             raise TensorError(f"{op}(): Found dtype {target.dtype} but expected {value.dtype} "
                               f"(out= of {op} must have the result's dtype)")
-        if not np.can_cast(value.dtype, target.dtype, "same_kind"):
+        if not np.can_cast(value.dtype, target.dtype, "same_kind") and not (
+                value.dtype.kind in "iu" and target.dtype.kind in "iu"):  # (int16 into uint8)
             raise TensorError(f"{op}(): result type {value.dtype} can't be cast to the "
                               f"desired output type {target.dtype}")
         with no_grad():
@@ -180,6 +190,17 @@ _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "multiply": "__rmul__", "sub
               "bitwise_left_shift": "__rlshift__", "bitwise_right_shift": "__rrshift__"}
 
 
+def _alpha_times(name: str, number: Any, other: Tensor, alpha: Any) -> Any:
+    """alpha * other of `torch.add(number, other, alpha=)` (and sub) in the result's dtype,
+    as PyTorch (`add(2.5, uint8, alpha=2)` does not wrap 2 * 250 in uint8), after the checks
+    of `other.add(number, alpha=)`; a bool operand of sub is refused."""
+    if name != "add":
+        refuse_bool_operand(number, other)
+    like = np.zeros((), result_dtype(number, other._data))  # (only its dtype counts)
+    check_alpha(name, Tensor(like), other, alpha)
+    return scaled(other, alpha, like)
+
+
 _MISSING = object()
 # Forms that PyTorch gives no out= (`torch.relu(x, out=y)` is its TypeError).
 _NO_OUT = frozenset((
@@ -223,10 +244,13 @@ def _function_form(name: str) -> Callable[..., Any]:
             if args[0].dtype == np.float16 and type(number) in (int, float):  # rounded to
                 with np.errstate(over="ignore"):  # float16 first, as PyTorch: mul(0.1, x)
                     number = float(np.float16(number))  # rounds 0.1, x * 0.1 does not
-            other = args[0] if kwargs.get("alpha", 1) == 1 else args[0] * kwargs["alpha"]
+            other = args[0] if kwargs.get("alpha", 1) == 1 else _alpha_times(
+                name, number, args[0], kwargs["alpha"])
             if "alpha" in kwargs and name not in ("add", "sub", "subtract"):
                 return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
             return write_out(name, out, getattr(other, reflected)(number))
+        if reflected and isinstance(input, np.generic):  # a NumPy scalar is a number, weak as
+            input = input.item()  # noqa: A001 (one: div(np.float64(2), ints, rounding_mode=))
         return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
 
     form.__name__ = form.__qualname__ = name

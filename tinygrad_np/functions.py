@@ -94,7 +94,10 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 def _int_for_where(value: Any, tensor: Tensor) -> Any:
     """A Python int beside an integer tensor in `where`: PyTorch's overflow RuntimeError when
-    the tensor's dtype cannot hold it (uint8 and 300), where arithmetic would wrap it."""
+    the tensor's dtype cannot hold it (uint8 and 300), where arithmetic would wrap it. A
+    NumPy scalar counts as its Python number."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if type(value) is float and tensor._data.dtype is _FLOAT32 and not (
             _FLOAT32_MAX < abs(value) < math.inf):  # (the common case, quickly: it fits)
         return value
@@ -102,8 +105,8 @@ def _int_for_where(value: Any, tensor: Tensor) -> Any:
         return _scalar_for("where", value, tensor._data.dtype)
     dtype, default = tensor._data.dtype, np.dtype(get_default_dtype())
     if type(value) in (int, float) and dtype.kind == "f" and dtype.itemsize < 4:
-        if abs(value) > float(np.finfo(dtype).max):  # float16: inf, silently, as PyTorch
-            return math.copysign(math.inf, value)
+        with np.errstate(over="ignore"):  # float16: rounded, as PyTorch (65505.0 is 65504,
+            return float(np.asarray(value, dtype))  # 70000.0 inf, silently)
     elif type(value) is float:  # PyTorch makes it a tensor of the default dtype (float64
         _scalar_for("where", value, np.promote_types(default, dtype) if dtype.kind == "f"
                     else default)  # beside float64), which must hold it (1e300: overflow)
@@ -119,10 +122,28 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     operands = [_tensor(op) for op in operands]
-    result = Einsum.apply(equation, *operands)
+    if len(operands) > 1 and any(op.dtype.kind == "b" for op in operands) and _sums_an_index(
+            equation):  # a contraction is PyTorch's bmm, which has no bool kernel
+        raise DtypeError("einsum: a contraction of bool operands is not implemented (PyTorch's "
+                         "bmm has no bool kernel); convert with .long() first")
+    if len(operands) == 1 and operands[0].dtype.kind in "biu" and _sums_an_index(equation):
+        return Einsum.apply(equation, operands[0].long())  # a sum of one operand's integers
+    result = Einsum.apply(equation, *operands)  # or bools is int64, as PyTorch's ("ii")
+    if len(operands) > 1:
+        return result
     # NumPy returns a view of a lone operand where it can ("ij->ji", "ii->i"), as PyTorch
     # does: it shares the operand's version counter, so a saved view sees its changes
-    return _viewed(operands[0], result) if len(operands) == 1 else result
+    return _viewed(operands[0], result)
+
+
+def _sums_an_index(equation: str) -> bool:
+    """Whether an einsum sums over an index (one missing from the output; without `->`, the
+    output is the indices that appear once)."""
+    inputs, arrow, output = equation.replace(" ", "").replace(".", "").partition("->")
+    inputs = inputs.replace(",", "")
+    if not arrow:
+        output = "".join(letter for letter in inputs if inputs.count(letter) == 1)
+    return bool(set(inputs) - set(output))
 
 
 def _sublist_equation(arguments: tuple) -> tuple[str, list]:
@@ -1078,25 +1099,23 @@ def _samples(op: str, y: Any, dim: int) -> tuple[Tensor, int]:
     y = _tensor(y)
     if y.ndim == 0:
         raise IndexError(f"{op}: y must have at least 1 dim, got a 0-d tensor")
+    if y.dtype.kind == "b":
+        raise TensorError(f"{op}: received a bool input for `y`, but bool is not supported")
     return y, _wrap_dim(op, dim, y.ndim)
-
-
-def _float_samples(y: Tensor) -> Tensor:
-    """Integer or bool samples in the default float dtype, as PyTorch (uint8 sums wrapped)."""
-    return y.to(get_default_dtype()) if y.dtype.kind in "biu" else y
 
 
 def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Tensor, int]:
     """The area of each interval between neighbouring samples along `dim`, and that axis."""
-    y, axis = _samples(op, y, dim)
-    y = _float_samples(y)
-    if x is not None and dx is not None:
+    y, axis = _samples(op, y, dim)  # integers stay integers: neighbours' sums wrap (uint8
+    if x is not None and dx is not None:  # 200 + 100 is 44), as PyTorch computes them
         raise TypeError(f"{op}: pass x or dx, not both")
     size = y.shape[axis]
     pairs = y.narrow(axis, 0, max(size - 1, 0)) + y.narrow(axis, min(size, 1), max(size - 1, 0))
     if x is None:
         return pairs * ((1 if dx is None else dx) / 2), axis
     x = _tensor(x)
+    if x.dtype.kind == "b":
+        raise TensorError(f"{op}: received a bool input for `x` or `y`, but bool is not supported")
     if x.ndim == 1:
         if x.shape[0] != size:
             raise RuntimeError(f"{op}: x of shape {x.shape} needs {size} points, the size "
@@ -1118,8 +1137,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) 
         return y.sum(axis)
     if x is not None:
         return _trapezoids("trapezoid", y, x, dx, dim)[0].sum(axis)
-    y = _float_samples(y)
-    ends = y.select(axis, 0) + y.select(axis, -1)
+    ends = y.select(axis, 0) + y.select(axis, -1)  # (in y's dtype: uint8 wraps, as PyTorch)
     return (y.sum(axis) - ends * 0.5) * (1 if dx is None else dx)
 
 
@@ -1351,6 +1369,9 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     on the way (1e-30 * 2**130), and an exponent past any the dtype can use (inf, or 997 in
     float16) is clamped to one that gives the same 0 or inf."""
     x, exponent = tensor_operand("ldexp", input, "input"), tensor_operand("ldexp", other)
+    if exponent.dtype.kind == "b" and x.dtype.kind == "f":  # (PyTorch: no such kernel)
+        raise DtypeError("ldexp: not implemented for a float input with a bool `other` (the "
+                         "exponent), as in PyTorch; convert it with .long() first")
     _broadcast_shape("ldexp", x.shape, exponent.shape)
     dtype = _float_dtype(_result_type(x, exponent))
     info = np.finfo(dtype)
@@ -1531,6 +1552,8 @@ def range_(start: float = 0, end: float | None = None, step: float = 1, *, dtype
     warnings.warn("torch.range is deprecated in favor of torch.arange, which excludes the end",
                   UserWarning, stacklevel=2)
     start, end = (0, start) if end is None else (start, end)
+    if dtype is not None and np.dtype(dtype) == np.bool_:
+        raise DtypeError("range: not implemented for bool, as in PyTorch")
     if step == 0:
         raise RuntimeError("range: step must be nonzero")
     count = max(math.floor((end - start) / step) + 1, 0)

@@ -12,13 +12,16 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.dtypes import result_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.functional_forms import with_out
 from tinygrad_np.ops.join import Cat, Stack
 from tinygrad_np.tensor import Tensor, _wrap_dim
 
 
-def _tensors(op: str, tensors: Any) -> list[Tensor]:
+def _tensors(op: str, tensors: Any, promote: bool = True) -> list[Tensor]:
+    """The tensors of a join, checked, and cast to PyTorch's promoted dtype when `promote` and
+    NumPy's would differ (meshgrid asks for one dtype instead)."""
     if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence):
         raise TypeError(f"{op}: expected a non-empty list or tuple of tensors")
     if not tensors:
@@ -27,6 +30,11 @@ def _tensors(op: str, tensors: Any) -> list[Tensor]:
         if not isinstance(tensor, Tensor):  # PyTorch's TypeError
             raise TypeError(f"{op}: expected Tensor as element {position} in argument 0, but "
                             f"got {type(tensor).__name__}")
+    dtypes = {tensor._data.dtype for tensor in tensors}
+    if promote and len(dtypes) > 1:  # PyTorch's promotion where NumPy's differs (int16
+        target = result_dtype(*(tensor._data for tensor in tensors))  # with float16: float16)
+        if target is not None and target != np.result_type(*dtypes):
+            return [tensor.to(target) for tensor in tensors]
     return list(tensors)
 
 
@@ -100,7 +108,7 @@ def meshgrid(*tensors: Tensor, indexing: str | None = None) -> tuple:
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise TensorError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    tensors = [t.reshape(-1) if t.ndim == 0 else t for t in _tensors("meshgrid", tensors)]
+    tensors = [t.reshape(-1) if t.ndim == 0 else t for t in _tensors("meshgrid", tensors, False)]
     if any(t.ndim != 1 for t in tensors):
         raise RuntimeError("meshgrid: expects 0-D or 1-D tensors")
     if len({t.dtype for t in tensors}) > 1:

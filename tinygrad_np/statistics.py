@@ -202,10 +202,10 @@ def nanmean(input: Tensor, dim: Axis = None, keepdim: bool = False, *,  # noqa: 
     if dtype is not None and np.dtype(dtype).kind != "f":
         raise RuntimeError(f"nanmean(): could not infer output dtype. Optional dtype must be "
                            f"either a floating point or complex dtype. Got: {dtype}")
-    source = input if dtype is None else input.astype(dtype)
-    if source.dtype.kind != "f":
+    if input.dtype.kind != "f":  # (the input itself, whatever dtype= asks: as PyTorch)
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got "
-                           f"{source.dtype}")
+                           f"{input.dtype}")
+    source = input if dtype is None else input.astype(dtype)
     dims = _wrap_dims("nanmean", dim, source.ndim)
     count = np.sum(~np.isnan(source._data), axis=dims, keepdims=keepdim)
     total = nansum(source, dim, keepdim)

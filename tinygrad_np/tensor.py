@@ -31,7 +31,14 @@ from tinygrad_np.dtypes import (
     result_dtype,
     wrapped_int,
 )
-from tinygrad_np.errors import AutogradBypass, DataError, DtypeError, IndexOutOfBounds, TensorError  # noqa: F401
+from tinygrad_np.errors import (  # noqa: F401
+    AutogradBypass,
+    DataError,
+    DtypeError,
+    IndexOutOfBounds,
+    IntegerOverflowError,
+    TensorError,
+)
 from tinygrad_np.printing import tensor_text
 
 Axis = int | tuple[int, ...] | None
@@ -298,12 +305,6 @@ def check_dim(op: str, dim: Any, ndim: int) -> int:
     return int(dim) % size
 
 
-class IntegerOverflowError(OverflowError, ValueError, RuntimeError):
-    """A Python int past int64 in a tensor's data (PyTorch's ValueError "Overflow when
-    unpacking long long"; an OverflowError too, as NumPy's), or a number that the integer
-    dtype asked for cannot hold (PyTorch's RuntimeError)."""
-
-
 def _check_int64(data: Any, dtype: Any) -> None:
     """Raise when nested data of Python ints holds one outside int64 (NumPy would silently
     make the whole array float64 or uint64), unless a float dtype was asked for or a float
@@ -526,7 +527,7 @@ def _without_leading_ones(value: Any, shape: tuple, index: Any) -> Any:
 tool_hooks: dict[str, Any] = {}
 
 
-def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
+def scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
     """alpha * other for add/sub (alpha is not 1), `other` cast to the result's dtype first
     as PyTorch does; a float alpha with integer operands is refused."""
     dtype = getattr(other, "dtype", None)
@@ -537,6 +538,8 @@ def _scaled(other: Any, alpha: float, like: np.ndarray) -> Any:
     if like.dtype.kind == "b" and dtype is not None and dtype.kind == "b":
         return other & bool(alpha)  # bool + bool * alpha stays bool, as PyTorch
     other = _number(other)
+    if type(other) is bool and like.dtype.kind == "b":  # a bool result: alpha is a bool too
+        return other and bool(alpha)
     if isinstance(other, (int, float)):  # a number: scaled as a number (uint8 - 2 * 200 wraps)
         return _operand(other * alpha, like)
     target = result_dtype(like, _data(other))  # the operand cast to the result dtype first
@@ -614,7 +617,10 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     """A Python number written into (or compared with) a `dtype` tensor: PyTorch's RuntimeError
     when the dtype cannot hold it (NaN or inf in an integer dtype, 300 in int8, 1e10 in
     float16; a complex number with an imaginary part in a real dtype); a negative int in uint8
-    wraps (-1 is 255), as PyTorch. Anything else as it is."""
+    wraps (-1 is 255), as PyTorch. A NumPy scalar is checked as its Python number (fill_ of
+    np.float32(1e20) into uint8 is refused). Anything else as it is."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if type(value) is complex and dtype.kind != "c":
         if value.imag:
             raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without "
@@ -630,8 +636,9 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
         info = np.iinfo(dtype)
         low = -info.max if dtype.kind == "u" and type(value) is int else info.min
         fits = math.isfinite(value) and low <= value <= info.max
-    if not fits:
-        raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without overflow")
+    if not fits:  # (an OverflowError too, as PyTorch's for an int past int64 and uint64)
+        raise IntegerOverflowError(f"{op}: value {value} cannot be converted to {dtype} "
+                                   f"without overflow")
     return wrapped_int(value, dtype)
 
 
@@ -1598,7 +1605,7 @@ def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
         return _cast_tensor(value, data if data.dtype is _FLOAT32 else data.astype(np.float32))
 
 
-def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
+def check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
     """PyTorch's checks of add/sub's `alpha`: a number (or a 0-d tensor), a bool only for a
     bool result and a complex number only for a complex one (its RuntimeErrors)."""
     if type(alpha) is float and tensor._data.dtype.kind == "f":  # (the common case: a float
@@ -1617,6 +1624,24 @@ def _check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
                           f"complex number (alpha={value}, a {dtype} result)")
     if dtype is not None and dtype.kind in "iu" and type(value) is int:
         _scalar_for(op, value, dtype)  # (alpha=300 for int8: PyTorch's overflow error)
+
+
+def _refuse_bool_clamp(low: Any, high: Any) -> None:
+    """clamp of a bool result with both bounds or a bool number, refused as PyTorch (it has
+    no bool clamp kernel; one bool tensor bound is maximum/minimum, which it takes)."""
+    bounds = [bound for bound in (low, high) if bound is not None]
+    if all(type(b) is bool or isinstance(b, Tensor) and b._data.dtype.kind == "b"
+           for b in bounds) and (len(bounds) == 2 or not isinstance(bounds[0], Tensor)):
+        raise DtypeError("clamp: not implemented for bool tensors, as in PyTorch (a bool "
+                         "tensor bound alone is maximum/minimum); convert with .long() first")
+
+
+def refuse_bool_operand(first: Any, second: Any) -> None:
+    """Subtraction with a bool operand (a bool tensor or Python bool) is refused, as PyTorch's
+    `-`: `sub(alpha=)` checks before alpha scales the operand into a number."""
+    if any(type(value) is bool or getattr(value, "dtype", None) == np.bool_
+           for value in (_number(first), _number(second))):
+        _refuse_bool_subtraction()
 
 
 def _half_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> tuple:
@@ -2513,6 +2538,8 @@ class Tensor:
 
     def __rpow__(self, base: Any) -> Tensor:
         number = base
+        if type(base) is bool:  # True ** bools: a bool result (no kernel, as PyTorch)
+            refuse_bool("pow", self)
         tensor, base = _binary(self, base)
         if tensor._data.dtype is _FLOAT16 and type(number) in (int, float) and number > 0:
             return opmath.PowScalarBase.apply(base, tensor, number)  # (log s in float32)
@@ -2544,18 +2571,19 @@ class Tensor:
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (broadcasting)."""
         if alpha is True or alpha != 1:
-            _check_alpha("add", self, other, alpha)
+            check_alpha("add", self, other, alpha)
         if alpha != 1 and (pair := _half_alpha("add", self, other, alpha)):
             return opmath.Add.apply(*pair, _number(alpha))
-        return self + (other if alpha == 1 else _scaled(other, alpha, self._data))
+        return self + (other if alpha == 1 else scaled(other, alpha, self._data))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self - alpha * other (broadcasting)."""
         if alpha is True or alpha != 1:
-            _check_alpha("sub", self, other, alpha)
+            check_alpha("sub", self, other, alpha)
+            refuse_bool_operand(self, other)  # before alpha * other makes it a number
         if alpha != 1 and (pair := _half_alpha("sub", self, other, alpha)):
             return opmath.Sub.apply(*pair, _number(alpha))
-        return self - (other if alpha == 1 else _scaled(other, alpha, self._data))
+        return self - (other if alpha == 1 else scaled(other, alpha, self._data))
 
     def mul(self, other: Any) -> Tensor:
         """self * other, elementwise (broadcasting)."""
@@ -2765,19 +2793,19 @@ class Tensor:
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other, in place."""
         if alpha is True or alpha != 1:
-            _check_alpha("add_", self, other, alpha)
+            check_alpha("add_", self, other, alpha)
         if alpha != 1 and _half_alpha("add_", self, other, alpha):  # in float32, as add
             return self._in_place(lambda x, y: x.add(y, alpha=alpha), other)
-        other = other if alpha == 1 else _scaled(other, alpha, self._data)
+        other = other if alpha == 1 else scaled(other, alpha, self._data)
         return self._in_place(Tensor.add, other, ufunc=np.add)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
         if alpha is True or alpha != 1:
-            _check_alpha("sub_", self, other, alpha)
+            check_alpha("sub_", self, other, alpha)
         if alpha != 1 and _half_alpha("sub_", self, other, alpha):  # in float32, as sub
             return self._in_place(lambda x, y: x.sub(y, alpha=alpha), other)
-        other = other if alpha == 1 else _scaled(other, alpha, self._data)
+        other = other if alpha == 1 else scaled(other, alpha, self._data)
         kinds = self.dtype.kind, getattr(other, "dtype", self.dtype).kind
         if type(other) is bool or "b" in kinds:
             _refuse_bool_subtraction()  # the unrecorded path never reaches Sub
@@ -2825,6 +2853,11 @@ class Tensor:
         list or NumPy array is refused, as PyTorch's (wrap it: tg.tensor(values))."""
         if not isinstance(src, (Tensor, numbers.Number, np.bool_)):
             raise TypeError(f"copy_(): argument 'other' must be Tensor, not {_type_name(src)}")
+        if isinstance(src, (int, float, np.bool_, np.integer, np.floating)):  # a real number
+            src = _number(src)  # is copied as a tensor of it, cast as any source (uint8.copy_(
+            if type(src) is int and not -(2**63) <= src < 2**64:  # 300) wraps to 44, as
+                raise IntegerOverflowError(f"copy_: the Python int {src} does not fit in int64")
+            src = Tensor(np.asarray(src))  # PyTorch; fill_ refuses it)
         if isinstance(src, Tensor) and src.shape != self.shape:
             try:
                 fits = np.broadcast_shapes(src.shape, self.shape) == self.shape
@@ -3364,9 +3397,16 @@ class Tensor:
             self, min, max = (b if b is None else _cast_tensor(b, cast_operand(_data(b), target))
                               for b in (self, min, max))
         kind = self._data.dtype.kind
+        min, max = _number(min), _number(max)  # (NumPy scalars checked as their numbers)
+        if kind in "biu":  # a float bound makes a float result that must hold it (1e308)
+            for bound in (min, max):
+                if type(bound) is float:
+                    _scalar_for("clamp", bound, get_default_dtype())
         if kind in "fiu":
             min, max = (_scalar_for("clamp", bound, self._data.dtype)
                         if kind == "f" or type(bound) is int else bound for bound in (min, max))
+        elif kind == "b":
+            _refuse_bool_clamp(min, max)
         return Clip.apply(self, min, max)
 
     def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
@@ -3529,6 +3569,10 @@ class Tensor:
                 dtype.kind in "fc"):
             return tensor1, tensor2, value
         from tinygrad_np.functions import _result_type
+        for position, (name, operand) in enumerate((("tensor1", tensor1), ("tensor2", tensor2))):
+            if not isinstance(operand, (Tensor, np.ndarray)):  # as PyTorch (a number's
+                raise TypeError(f"{op}(): argument '{name}' (position {position + 2}) must "
+                                f"be Tensor, not {_type_name(operand)}")  # dtype is unknown)
         kinds = [np.result_type(_data(t)) for t in (tensor1, tensor2)]
         if op == "addcdiv" and all(kind.kind in "biu" for kind in kinds):
             raise TensorError(f"addcdiv: integer division is not supported (tensor1 and tensor2 "
@@ -3836,6 +3880,9 @@ class Tensor:
         (PyTorch's two forms: exact at both ends), broadcasting; weight a number or tensor.
         float16 is computed in float32 (60000 - -60000 is inf in float16), as PyTorch."""
         dtype = self._data.dtype
+        if dtype.kind not in "fc":
+            raise DtypeError(f"lerp: not implemented for {dtype} tensors, as in PyTorch; "
+                             f"convert with .float() first")
         for name, part in (("end", end), ("weight", weight)):  # (a number end: this library's)
             if isinstance(part, Tensor) and part._data.dtype != dtype and (
                     name == "end" or part.ndim):  # (a 0-d weight of any float: as PyTorch)
@@ -4720,6 +4767,7 @@ class Tensor:
         """self where `condition` is True, else `other` (tg.where(condition, self, other))."""
         if other is None:
             raise TypeError("where(): other must be a tensor or a number, got None")
+        other = _number(other)  # (a NumPy scalar is checked as its number, as PyTorch)
         if type(other) in (int, float):  # a number self's dtype cannot hold: PyTorch's error
             from tinygrad_np.functions import _int_for_where
             other = _int_for_where(other, self)

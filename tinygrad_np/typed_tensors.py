@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np.dtypes import bool_, float16, float32, float64, int32, int64, uint8
+from tinygrad_np.dtypes import bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 from tinygrad_np.tensor import Size, Tensor, TensorError, _to_array
 
 
@@ -61,3 +61,5 @@ LongTensor = _typed("LongTensor", int64)
 IntTensor = _typed("IntTensor", int32)
 BoolTensor = _typed("BoolTensor", bool_)
 ByteTensor = _typed("ByteTensor", uint8)
+ShortTensor = _typed("ShortTensor", int16)
+CharTensor = _typed("CharTensor", int8)

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from tinygrad_np import xp
+from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.function import Function
 from tinygrad_np.ops.inverse_erf import blockwise, erfcinv_tail, erfinv_central
 from tinygrad_np.ops.math import erfc
@@ -39,7 +40,7 @@ _HALF_SQRT_PI = math.sqrt(math.pi) / 2
 
 def _float64(values: np.ndarray) -> tuple[np.ndarray, np.dtype]:
     values = np.asarray(values)
-    dtype = values.dtype if values.dtype.kind == "f" else np.dtype(np.float32)
+    dtype = values.dtype if values.dtype.kind == "f" else get_default_dtype()  # (of ints)
     return values.astype(np.float64), dtype
 
 
