@@ -425,8 +425,10 @@ def _index(index: Any) -> Any:
         return _positive_step(index)
     if isinstance(index, tuple):
         return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else
-                     _positive_step(part) if isinstance(part, slice) else part
-                     for part in index)
+                     _positive_step(part) if isinstance(part, slice) else
+                     _not_numpy_bool(part) for part in index)
+    if isinstance(index, np.bool_):
+        return _not_numpy_bool(index)
     if isinstance(index, list):
         if len(index) < 32 and not set(map(type, index)) <= {int, bool} and any(  # (ints:
                 part is None or part is Ellipsis or isinstance(  # one index array, at once)
@@ -437,6 +439,14 @@ def _index(index: Any) -> Any:
     return index
 
 
+def _not_numpy_bool(part: Any) -> Any:
+    """A NumPy bool scalar is no index in PyTorch (a Python bool or a bool tensor is)."""
+    if isinstance(part, np.bool_):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         "tensors are valid indices (got numpy.bool)")
+    return part
+
+
 def _positive_step(part: slice) -> slice:
     """A slice of an index: PyTorch refuses negative steps (use flip)."""
     if part.step is not None and part.step <= 0:  # (operator.index: a 0-d Tensor step too)
@@ -445,12 +455,18 @@ def _positive_step(part: slice) -> slice:
     return part
 
 
+_INDEX_DTYPES = tuple(map(np.dtype, (np.int64, np.int32, np.uint8, np.bool_)))
+
+
 def _index_part(part: Tensor | np.ndarray) -> Any:
     """An index tensor's or array's values: a copy, which the op may keep for its backward (a
     later in-place change of the caller's index must not move the gradient). A uint8 tensor
     is a mask, as in PyTorch (its deprecated spelling of a bool mask)."""
     array = part._data if isinstance(part, Tensor) else part
-    if array.dtype.kind not in "biu":
+    if array.dtype.kind == "f" and not isinstance(part, Tensor):  # PyTorch reads a NumPy
+        array = array.astype(np.int64)  # array as a sequence: its floats truncated to ints
+    if array.dtype.kind not in "biu" or (isinstance(part, Tensor) and array.ndim and
+                                         array.dtype not in _INDEX_DTYPES):
         raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
                          f"got {array.dtype}")
     if array.dtype == np.uint8:
@@ -738,7 +754,16 @@ def _same_base(first: np.ndarray, second: np.ndarray) -> bool:
 
 
 def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
-    return SetItem.apply(target, index, value)
+    """SetItem of a value in the target's dtype (the result is the target's dtype even where
+    the result policy would not say so: a 0-d float64 target, a float32 value)."""
+    if isinstance(value, Tensor) and value._data.dtype != target._data.dtype:
+        value = Cast.apply(value, target._data.dtype)
+    try:
+        return SetItem.apply(target, index, value)
+    except TypeError as error:  # NumPy's: a mask-indexed part written with a 2-d value
+        raise TensorError(f"setitem: a value of shape {value.shape} cannot be written into "
+                          f"the indexed part of a tensor of shape {target.shape} "
+                          f"({error})") from None
 
 
 def _mark_user_memory(tensor: Tensor) -> None:
@@ -1445,6 +1470,28 @@ def _is_int_index(part: Any) -> bool:
         return False
     return isinstance(part, (int, np.integer)) or (
         isinstance(part, np.ndarray) and part.ndim == 0 and part.dtype.kind in "iu")
+
+
+def _index_put_dtypes(key: Any, value: Tensor, dtype: np.dtype) -> None:
+    """PyTorch's RuntimeError for `t[index] = value` with index arrays (index_put_) and a value
+    of another dtype; one bool mask with a one-element value is its masked_fill_ (which takes
+    the value as a number, so it must fit the dtype). Slices and integers alone copy, casting."""
+    if not isinstance(key, tuple):  # (a lone Python bool is a new axis: a copy)
+        key = () if type(key) is bool else (key,)
+    arrays = [np.asarray(part) for part in key if isinstance(part, (bool, list, np.ndarray))]
+    if not arrays:
+        return
+    if len(arrays) == 1 and value._data.size == 1 and arrays[0].ndim and (
+            arrays[0].dtype == bool):
+        _scalar_for("setitem", value._data.item(), dtype)
+        return
+    try:  # (index arrays that do not broadcast together are PyTorch's IndexError first)
+        np.broadcast_shapes(*((np.count_nonzero(array),) if array.dtype == bool else
+                              array.shape for array in arrays))  # (a bool: [0] or [])
+    except ValueError:
+        return
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                       f"{dtype} for the destination and {value._data.dtype} for the source")
 
 
 def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
@@ -3100,11 +3147,15 @@ class Tensor:
             raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, None, "
                             "Ellipsis or index tensors")
         key, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
+        if index is False:  # PyTorch writes nothing (no shape check, no version, no graph)
+            return
         try:  # (NumPy's IndexError in PyTorch's words: _index_error)
             if isinstance(value, Tensor) and value._counter is self._counter is not None:
                 _refuse_overlapping_setitem(self._data, key, value._data)  # (views of one base)
+            if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+                _index_put_dtypes(key, value, self._data.dtype)
             steps = _torch_layout(key)
-            if steps is not None:
+            if steps is not None and self.ndim:  # (a 0-d tensor: NumPy's layout is PyTorch's)
                 positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
                 key = np.unravel_index(positions, self.shape)
             if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
@@ -3117,7 +3168,7 @@ class Tensor:
             array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
             try:
                 array[key] = _data(value)
-            except ValueError as error:  # NumPy's broadcasting error: PyTorch's RuntimeError
+            except (ValueError, TypeError) as error:  # NumPy's broadcasting error: PyTorch's
                 raise TensorError(f"setitem: a value of shape {np.shape(_data(value))} cannot be "
                                   f"written into the indexed part of a tensor of shape "
                                   f"{self.shape} ({error})") from None
