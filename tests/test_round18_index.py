@@ -152,3 +152,115 @@ def test_setitem_mask_with_a_2d_value_is_runtimeerror(grad):
     value = tg.ones(3, 2, dtype=tg.float64, requires_grad=grad)
     with pytest.raises(RuntimeError, match="shape"):
         x[tg.tensor([True, True, False])] = value
+
+
+# ---------------------------------------------------------------- index ops: index dtypes
+def _index_ops(lib, dtype):
+    x = lib.arange(12.).reshape(3, 4)
+    flat, rows = lib.tensor([0, 1], dtype=dtype), lib.tensor([[0, 1]], dtype=dtype)
+    return {
+        "gather": lambda: x.gather(1, rows),
+        "scatter": lambda: x.scatter(1, rows, lib.ones(1, 2)),
+        "scatter_value": lambda: x.scatter(1, rows, 2.0),
+        "scatter_add": lambda: x.scatter_add(1, rows, lib.ones(1, 2)),
+        "scatter_reduce": lambda: x.scatter_reduce(1, rows, lib.ones(1, 2), "sum"),
+        "index_select": lambda: x.index_select(1, flat),
+        "index_add": lambda: x.index_add(1, flat, lib.ones(3, 2)),
+        "index_copy": lambda: x.index_copy(1, flat, lib.ones(3, 2)),
+        "index_fill": lambda: x.index_fill(1, flat, 2.0),
+        "index_reduce": lambda: x.index_reduce(1, flat, lib.ones(3, 2), "prod"),
+        "index_put": lambda: x.index_put((flat,), lib.tensor(2.0)),
+        "take": lambda: x.take(flat),
+        "take_along_dim": lambda: x.take_along_dim(rows, 1),
+        "put": lambda: x.put(flat, lib.ones(2)),
+        "embedding": lambda: lib.nn.functional.embedding(flat, x),
+    }
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # (index_reduce is beta; uint8 masks)
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "float32",
+                                   "bool"])
+@pytest.mark.parametrize("op", list(_index_ops(tg, tg.int64)))
+def test_index_ops_take_the_index_dtypes_torch_takes(op, dtype):
+    """gather/scatter/index_select/index_add/embedding: int64 or int32; take, take_along_dim,
+    index_copy, index_fill, put: int64 only; index_put: indexing's rules (uint8 and bool are
+    masks). Refused with PyTorch's error class."""
+    outcome = []
+    for lib in (torch, tg):
+        try:
+            outcome.append(_index_ops(lib, getattr(lib, dtype))[op]().tolist())
+        except (RuntimeError, IndexError) as error:
+            outcome.append(type(error))
+    if isinstance(outcome[0], type):
+        assert isinstance(outcome[1], type) and issubclass(outcome[1], outcome[0]), outcome
+    else:
+        assert outcome[1] == outcome[0]
+
+
+@pytest.mark.parametrize("op", [
+    "x.scatter(1, rows, torch.tensor(2))", "x.scatter(1, rows, wide(1, 2))",
+    "x.scatter_add(1, rows, wide(1, 2))", "x.scatter_reduce(1, rows, wide(1, 2), 'sum')",
+    "x.index_add(1, flat, wide(3, 2))", "x.index_copy(1, flat, wide(3, 2))",
+    "x.index_reduce(1, flat, wide(3, 2), 'prod')", "x.diagonal_scatter(wide(3))",
+    "x.select_scatter(wide(4), 0, 0)", "x.slice_scatter(wide(1, 4), 0, 0, 1)",
+    "x.index_fill(1, flat, torch.tensor(2, dtype=torch.float64))"])
+def test_index_ops_source_of_another_dtype_as_torch(op):
+    """The out-of-place scatter/index ops refuse a source of another dtype as their in-place
+    forms (scatter_add gave a float64 result); the *_scatter ops cast it."""
+    _same("x = torch.arange(12.).reshape(3, 4)\nflat = torch.tensor([0, 1])\n"
+          "rows = torch.tensor([[0, 1]])\nwide = lambda *s: torch.ones(*s, dtype=torch.float64)\n"
+          f"out = {op}")
+
+
+@pytest.mark.parametrize("mask", ["[True, False]", "[True, False, True, True]",
+                                  "[[True, False, True]] * 3", "[True, False, True]"])
+def test_index_put_mask_of_the_wrong_shape_is_indexerror(mask):
+    """A mask that does not fit the dims it indexes wrote the rows of its True entries."""
+    _same(f"x = torch.arange(12.).reshape(3, 4)\nm = torch.tensor({mask})\n"
+          "out = x.index_put((m,), torch.tensor(1.))")
+    _same(f"x = torch.arange(12.).reshape(3, 4)\nm = torch.tensor({mask})\n"
+          "out = x.index_put((torch.tensor([0, 2]), m), torch.tensor(1.))")
+
+
+@pytest.mark.parametrize("code", [
+    "x.index_put((torch.tensor(True),), torch.tensor(5.))",
+    "x.index_put((torch.tensor(False),), torch.tensor(5.))",
+    "x.index_put((torch.tensor(True), torch.tensor([0, 2])), torch.tensor(5.))",
+    "x.index_put((torch.tensor(1),), torch.tensor(5.))",
+    "x.index_put((torch.tensor([0, 2]), torch.tensor([True, False, True, False])), "
+    "torch.tensor(5.))"])
+def test_index_put_zero_d_and_mixed_indices(code):
+    _same(f"x = torch.arange(12.).reshape(3, 4)\nout = {code}")
+
+
+def test_scatter_reduce_takes_max_and_min_as_torch_forward():
+    for name in ("max", "min"):
+        _same(f"out = torch.arange(4.).scatter_reduce(0, torch.tensor([0, 0, 3]), "
+              f"torch.tensor([5., -1., 2.]), '{name}')")
+
+
+# ---------------------------------------------------------------- views and in-place writes
+@pytest.mark.parametrize("code", [
+    "u = y.chunk(1)[0].unfold(0, 2, 2); u.mul_(2)",
+    "u = y.split(3)[1].unfold(0, 3, 3); u[0, 0] = 100.",
+    "u = y.unsqueeze(0).unbind(0)[0].unfold(0, 2, 2).diagonal(); u.mul_(3)",
+    "u = y.unfold(0, 2, 2); u.mul_(2)",
+    "u = y.unfold(0, 3, 3)[1]; u[0] = 100.",
+    "u = y.unfold(0, 2, 2).diagonal(); u.mul_(3)"])
+def test_in_place_on_an_unfold_of_one_output_of_split_is_refused_as_torch(code):
+    """A view of one output of split/chunk/unbind may not be written while recording, also
+    through unfold (which lost the mark: the write went through)."""
+    _same("x = torch.arange(6., requires_grad=True)\ny = x * 1\n" + code +
+          "\n(y * torch.arange(6.)).sum().backward()\nout = [y, x.grad]")
+
+
+def test_pieces_of_an_empty_dim_are_split_outputs_too():
+    _same("y = torch.zeros(3, requires_grad=True)[3:] * 1\ny.chunk(3)[2].zero_()\nout = y")
+    _same("out = list(torch.zeros(0, 2).split(0))")
+    _same("out = list(torch.zeros(2, 2).split(0))")
+
+
+@pytest.mark.parametrize("shape", [(1, 0), (1, 3, 0), (0,)])
+def test_expand_that_grows_no_axis_of_an_empty_tensor_is_writable(shape):
+    _same(f"y = torch.zeros(3)[3:].reshape({shape[1:] or (0,)})\ne = y.expand({shape})\n"
+          "e.mul_(2)\nout = e")

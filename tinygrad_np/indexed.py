@@ -30,9 +30,11 @@ from tinygrad_np.tensor import (
     _data,
     _in_range,
     _index_array,
+    _index_part,
     _is_view,
     _need_tensor,
     _need_tensors,
+    _same_dtype,
     _type_name,
     _wrap_dim,
     to_tensor,
@@ -50,12 +52,13 @@ def _source(value: Any, like: Tensor) -> Tensor:
 def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tuple:  # noqa: A002
     """(the index tuple selecting `index` along `dim`, the source as a Tensor) after checking
     the 1-D index's range and the source's shape."""
-    index = _index_array(op, index)
+    index = _index_array(op, index, long_only=op.startswith("index_copy"))
     if index.ndim > 1:
         raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
     index = index.reshape(-1)
     axis = _wrap_dim(op, dim, input.ndim)
     _in_range(op, index, input, axis, dim)  # no -1, as PyTorch
+    _same_dtype(op, input, source)
     source = _source(source, input)
     expected = input.shape[:axis] + (index.size,) + input.shape[axis + 1:]
     if source.shape != expected:
@@ -102,14 +105,20 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
         if not isinstance(part, Tensor):  # (a list or array too, as PyTorch)
             raise TypeError(f"index_put: expected Tensor as element {position} of indices, "
                             f"but got {_type_name(part)}")
-        array = np.asarray(_data(part))
-        if array.dtype == bool:  # a mask is its nonzero positions (np.add.at needs those)
-            parts.extend(np.nonzero(array))
-        elif array.dtype.kind in "iu":
+        array = _index_part(part)  # (indexing's dtype rules: a uint8 tensor is a mask too)
+        if isinstance(array, int):
+            parts.append(np.asarray(array))
+        elif array.dtype != bool:
             parts.append(array)
-        else:
-            raise IndexError(f"index_put: tensors used as indices must be long, int or bool, "
-                             f"got {array.dtype}")
+        elif array.ndim == 0:  # a new axis of 1 (True: every place) or 0 (False: none)
+            parts += [] if array else [np.zeros(0, np.int64)]
+        else:  # a mask is its nonzero positions (np.add.at needs those), of the dims it spans
+            spanned = input.shape[len(parts):len(parts) + array.ndim]
+            if array.shape != spanned:
+                raise IndexError(f"index_put: the shape of the mask {list(array.shape)} at "
+                                 f"index {position} does not match the shape of the indexed "
+                                 f"tensor {list(input.shape)} (dims {list(spanned)} there)")
+            parts.extend(np.nonzero(array))
     if len(parts) > input.ndim:  # (NumPy's "array is 0-dimensional" words otherwise)
         raise IndexError(f"index_put: too many indices for tensor of dimension {input.ndim} "
                          f"(got {len(parts)})")
@@ -130,10 +139,12 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     gradient is exact at zeros, amax/amin share it evenly between ties (as PyTorch), mean
     divides it by the count. Integer means round down.
     """
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (PyTorch's forward too)
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"scatter_reduce: reduce argument must be one of "
                            f"{', '.join(_REDUCTIONS)}, got {reduce!r}")
     index = _index_array("scatter_reduce", index)
+    _same_dtype("scatter_reduce", input, src, "src")
     if input.ndim == 0:
         return scatter_reduce(input.reshape(1), 0, index.reshape(-1),
                               _source(src, input).reshape(-1), reduce, include_self).reshape(())

@@ -972,8 +972,6 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
         if not tensor._data.flags.c_contiguous and _batch_inside(tensor._data):
             _view_c_ordered(tensor, result)
         _mark_view(tensor, result)
-        if _is_multi_view(tensor):
-            _mark_multi_view(result)
     return result
 
 
@@ -993,6 +991,8 @@ def _mark_view(tensor: Tensor, view: Tensor) -> None:
     _share_counter(tensor, view)._view_of = _base_of(tensor)
     if not view._requires_grad and tensor._requires_grad:
         view._requires_grad = True
+    if _is_multi_view(tensor):  # a view of one output of split/chunk/unbind (unfold too)
+        _mark_multi_view(view)
 
 
 def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
@@ -1362,13 +1362,17 @@ def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     return wrapped
 
 
-def _index_array(op: str, index: Any) -> np.ndarray:
+_INDEX_INTS = (np.dtype(np.int64), np.dtype(np.int32))
+
+
+def _index_array(op: str, index: Any, long_only: bool = False) -> np.ndarray:
     """An integer index (Tensor, array or list) as a new ndarray (the op may keep it for its
-    backward: a later in-place change of the caller's index must not move the gradient)."""
+    backward: a later in-place change of the caller's index must not move the gradient).
+    int64 or int32, as PyTorch's (int64 only for `long_only` ops: take, index_copy, ...)."""
     array = np.array(_data(index) if not isinstance(index, list) else _unwrap_nested(index))
-    if array.dtype.kind not in "iu":
-        raise DtypeError(f"{op}: index must be an integer tensor (int64 or int32), "
-                         f"got {array.dtype}")
+    if array.dtype not in _INDEX_INTS[:1 if long_only else 2]:
+        raise DtypeError(f"{op}: index must be an integer tensor "
+                         f"({'int64' if long_only else 'int64 or int32'}), got {array.dtype}")
     return array
 
 
@@ -2982,8 +2986,8 @@ class Tensor:
         _need_tensor("index_fill", "index", index)
         dim = _wrap_dims("index_fill", dim, max(self.ndim, 1))[0]
         positions = np.array(_data(index))  # a copy: kept for backward
-        if positions.ndim > 1 or positions.dtype.kind not in "iu":
-            raise IndexError(f"index_fill: index must be a 0-D or 1-D integer tensor, got "
+        if positions.ndim > 1 or positions.dtype != np.int64:  # (IndexError, as PyTorch's)
+            raise IndexError(f"index_fill: index must be a 0-D or 1-D int64 tensor, got "
                              f"{positions.dtype} of shape {positions.shape}")
         size = self.shape[dim] if self.ndim else 1
         if positions.size and not (-size <= positions.min() and positions.max() < size):
@@ -4624,7 +4628,7 @@ class Tensor:
         """gather with `indices` and self broadcast against each other outside `dim` (None:
         index the flattened tensor)."""
         _need_tensor("take_along_dim", "indices", indices)
-        indices = _index_array("take_along_dim", indices)
+        indices = _index_array("take_along_dim", indices, long_only=True)
         if dim is None:
             return self.flatten()._gather(0, indices.reshape(-1))  # (no negatives: PyTorch)
         axis = _axis_of("take_along_dim", dim, self.ndim)
@@ -4648,7 +4652,7 @@ class Tensor:
     def take(self, index: Tensor) -> Tensor:
         """The elements at `index` (any shape) of the flattened tensor."""
         _need_tensor("take", "index", index)
-        positions = _index_array("take", index)
+        positions = _index_array("take", index, long_only=True)
         try:
             return GetItem.apply(self.reshape(-1), positions)
         except IndexError:  # NumPy's message names an axis of the flattened array
@@ -4712,6 +4716,7 @@ class Tensor:
         src = value if src is None else src
         if not isinstance(src, numbers.Number):
             _need_tensor("scatter", "src", src)
+            _same_dtype("scatter", self, src, "src")
         src = _scalar_for("scatter", src, self._data.dtype)
         index = _same_dims("scatter", _index_array("scatter", index), self)
         axis = _wrap_dim("scatter", dim, self.ndim)
@@ -4732,6 +4737,7 @@ class Tensor:
         """self with src[i][j] added at self[index[i][j]][j] (dim 0; repeats accumulate)."""
         _need_tensor("scatter_add", "index", index)
         _need_tensor("scatter_add", "src", src)
+        _same_dtype("scatter_add", self, src, "src")
         index = _same_dims("scatter_add", _index_array("scatter_add", index), self)
         axis = _wrap_dim("scatter_add", dim, self.ndim)
         _in_range("scatter_add", index, self, axis, dim)
@@ -5357,9 +5363,10 @@ class Tensor:
         length = self.shape[axis]
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
-            if step <= 0:
-                raise TensorError(f"split: split_size must be positive, got {step}")
-            sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
+            if step < 0 or step == 0 and length:  # (0 splits an empty dim, as PyTorch)
+                raise TensorError(f"split: split_size must be positive, got {step} (0 only "
+                                  f"for a dim of size 0)")
+            sizes = [min(step, length - start) for start in range(0, length, step or 1)] or [0]
         else:
             sizes = [int(size) for size in int_tuple(  # ('a', 1.5: PyTorch's TypeError)
                 split_size_or_sections, "split(): argument 'split_size_or_sections'")]
@@ -5433,7 +5440,7 @@ class Tensor:
         axis = _wrap_dim("chunk", dim, self.ndim)
         length = self.shape[axis]
         if not length:  # an empty dim gives `chunks` empty pieces, as PyTorch
-            return tuple(self.narrow(axis, 0, 0) for _ in range(chunks))
+            return _multi_output(tuple(self.narrow(axis, 0, 0) for _ in range(chunks)))
         return self.split(-(-length // chunks), dim)
 
     def unbind(self, dim: int = 0) -> tuple:

@@ -51,8 +51,9 @@ class Expand(Function):
     """
 
     def forward(ctx, x, shape):
-        if x.size and x.size == np.prod(shape):  # no axis grows: a writable view, as PyTorch's
-            return x[(None,) * (len(shape) - x.ndim)]
+        lead = len(shape) - x.ndim
+        if x.shape == shape[lead:] and shape[:lead].count(1) == lead:  # no axis grows (also
+            return x[(None,) * lead]  # an empty one): a writable view, as PyTorch's
         return np.broadcast_to(x, shape)
 
     def backward(ctx, grad_output):
