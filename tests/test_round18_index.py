@@ -264,3 +264,21 @@ def test_pieces_of_an_empty_dim_are_split_outputs_too():
 def test_expand_that_grows_no_axis_of_an_empty_tensor_is_writable(shape):
     _same(f"y = torch.zeros(3)[3:].reshape({shape[1:] or (0,)})\ne = y.expand({shape})\n"
           "e.mul_(2)\nout = e")
+
+
+@pytest.mark.parametrize("code", ["torch.arange(9.).reshape(3, 3).T.view(9)",
+                                  "torch.arange(12.).reshape(3, 4)[:, ::2].view(6)",
+                                  "torch.zeros(2, 3).expand(4, 2, 3).view(8, 3)"])
+def test_view_without_a_copy_error_has_torchs_words(code):
+    words = "view size is not compatible with input tensor's size and stride"
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError, match=words):
+            eval(code, {"torch": lib})  # noqa: S307 (the test's own expressions)
+
+
+def test_reshape_with_two_inferred_dims_has_torchs_words():
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError, match="only one dimension can be inferred"):
+            lib.arange(6.0).view(-1, -1)
+        with pytest.raises(RuntimeError, match="only one dimension can be inferred"):
+            lib.arange(6.0).reshape(-1, 2, -1)

@@ -4093,9 +4093,11 @@ class Tensor:
         result = self.reshape(*shape)
         if self._data.size and not np.may_share_memory(result._data, self._data):
             raise RuntimeError(
-                f"view: a tensor of shape {self.shape} and strides "
+                "view size is not compatible with input tensor's size and stride (at least one "
+                f"dimension spans across two contiguous subspaces): a tensor of shape "
+                f"{self.shape} and strides "
                 f"{tuple(step // self._data.itemsize for step in self._data.strides)} cannot be "
-                f"viewed as shape {result.shape} without a copy; use .reshape(...) instead")
+                f"viewed as shape {result.shape} without a copy. Use .reshape(...) instead.")
         return result
 
     def _view_dtype(self, dtype: np.dtype) -> Tensor:

@@ -24,6 +24,8 @@ class Reshape(Function):
             return x.reshape(shape)
         except ValueError:  # PyTorch's words, not NumPy's "(4,newaxis)"
             asked = [int(n) for n in np.atleast_1d(shape)]
+            if asked.count(-1) > 1:
+                raise TensorError(f"only one dimension can be inferred (shape {asked})") from None
             raise TensorError(f"shape {asked} is invalid for input of size {x.size}") from None
 
     def backward(ctx, grad_output):
