@@ -267,7 +267,7 @@ def test_expand_that_grows_no_axis_of_an_empty_tensor_is_writable(shape):
 
 
 @pytest.mark.parametrize("code", ["torch.arange(9.).reshape(3, 3).T.view(9)",
-                                  "torch.arange(12.).reshape(3, 4)[:, ::2].view(6)",
+                                  "torch.arange(12.).reshape(3, 4)[:, :2].view(6)",
                                   "torch.zeros(2, 3).expand(4, 2, 3).view(8, 3)"])
 def test_view_without_a_copy_error_has_torchs_words(code):
     words = "view size is not compatible with input tensor's size and stride"
