@@ -282,3 +282,16 @@ def test_reshape_with_two_inferred_dims_has_torchs_words():
             lib.arange(6.0).view(-1, -1)
         with pytest.raises(RuntimeError, match="only one dimension can be inferred"):
             lib.arange(6.0).reshape(-1, 2, -1)
+
+
+@pytest.mark.parametrize("write", [
+    "x.masked_fill_(torch.ones(1, 2, 3, dtype=torch.bool), 1.)", "x.clamp_(torch.ones(1, 2, 3))",
+    "x.lerp_(torch.ones(1, 2, 3), 0.5)", "x.addcmul_(torch.ones(1, 2, 3), torch.ones(2, 3))",
+    "x.add_(torch.ones(1, 2, 3))", "x.copy_(torch.ones(1, 2, 3))",
+    "x.masked_fill_(torch.ones(3, dtype=torch.bool), 1.)", "x.clamp_(torch.ones(2, 1))",
+    "x[...] = torch.ones(1, 2, 3)"])
+def test_in_place_result_of_more_dims_than_self_is_refused(write):
+    """NumPy stores a (1, 2, 3) result into a (2, 3) tensor (dropping the leading 1);
+    PyTorch's in-place ops refuse it ("output with shape [2, 3] doesn't match the broadcast
+    shape [1, 2, 3]"); setitem drops it, as there."""
+    _same(f"x = torch.zeros(2, 3)\n{write}\nout = x")

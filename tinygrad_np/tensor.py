@@ -1152,6 +1152,8 @@ def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
     does not fit is PyTorch's RuntimeError naming both shapes."""
     integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"
     try:
+        if result.ndim > array.ndim:  # (NumPy would drop its leading 1s: PyTorch refuses)
+            raise ValueError
         np.copyto(array, result, casting="unsafe" if integers else "same_kind")
     except TypeError:
         raise DtypeError(f"in-place operation on a {array.dtype} tensor: result type "
