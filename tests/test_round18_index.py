@@ -295,3 +295,11 @@ def test_in_place_result_of_more_dims_than_self_is_refused(write):
     PyTorch's in-place ops refuse it ("output with shape [2, 3] doesn't match the broadcast
     shape [1, 2, 3]"); setitem drops it, as there."""
     _same(f"x = torch.zeros(2, 3)\n{write}\nout = x")
+
+
+def test_gather_of_a_zero_d_tensor_with_a_1d_index():
+    """PyTorch reads a 0-d input at each entry of a 1-D index (NumPy's reshape error here)."""
+    _same("x = torch.tensor(3., requires_grad=True)\ny = x.gather(0, torch.tensor([0, 0]))\n"
+          "y.sum().backward()\nout = [y, x.grad]")
+    _same("out = torch.tensor(3.).gather(0, torch.tensor([[0], [0]]))")
+    _same("out = torch.tensor(3.).gather(0, torch.tensor([1]))")

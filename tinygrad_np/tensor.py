@@ -4618,8 +4618,8 @@ class Tensor:
         _in_range("gather", index, self, axis, dim)
         if self.ndim <= 1 and index.ndim == 0:  # one entry: a 0-d result, as PyTorch
             return self.reshape(-1)._gather(0, index.reshape(1)).reshape(())
-        if self.ndim == 0:
-            return self.reshape(1)._gather(0, index.reshape(1)).reshape(())
+        if self.ndim == 0 and index.ndim <= 1:  # (a 1-D index too, as PyTorch)
+            return self.reshape(1)._gather(0, index.reshape(-1)).reshape(index.shape)
         if index.ndim != self.ndim:
             raise RuntimeError(f"gather: index has {index.ndim} dims but the input has "
                                f"{self.ndim} (shapes {index.shape} and {self.shape})")
