@@ -303,3 +303,13 @@ def test_gather_of_a_zero_d_tensor_with_a_1d_index():
           "y.sum().backward()\nout = [y, x.grad]")
     _same("out = torch.tensor(3.).gather(0, torch.tensor([[0], [0]]))")
     _same("out = torch.tensor(3.).gather(0, torch.tensor([1]))")
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("code", ["x[1] = 1e6", "x[1:3] = -1e6", "x[[1]] = 100000",
+                                  "x[x > 2] = 1e6", "x[1] = 65519.", "x = x.requires_grad_() * 1\n"
+                                  "x[0] = 1e6", "x.fill_(1e6)", "x.masked_fill_(x > 2, 1e6)"])
+def test_setitem_of_a_number_past_float16s_range_stores_inf(code):
+    """PyTorch's setitem stores it as inf (no overflow error, no warning); fill_ and
+    masked_fill_ refuse it."""
+    _same(f"x = torch.arange(6.).half()\n{code}\nout = x")
