@@ -313,3 +313,8 @@ def test_setitem_of_a_number_past_float16s_range_stores_inf(code):
     """PyTorch's setitem stores it as inf (no overflow error, no warning); fill_ and
     masked_fill_ refuse it."""
     _same(f"x = torch.arange(6.).half()\n{code}\nout = x")
+
+
+def test_setitem_too_many_indices_comes_before_the_dtype_error():
+    _same("x = torch.zeros(5)\nx[[[0, 1], [1, 0]]] = torch.tensor([1.], dtype=torch.float64)\n"
+          "out = x")

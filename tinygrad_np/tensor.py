@@ -1478,7 +1478,7 @@ def _is_int_index(part: Any) -> bool:
         isinstance(part, np.ndarray) and part.ndim == 0 and part.dtype.kind in "iu")
 
 
-def _index_put_dtypes(key: Any, value: Tensor, dtype: np.dtype) -> None:
+def _index_put_dtypes(key: Any, value: Tensor, dtype: np.dtype, ndim: int) -> None:
     """PyTorch's RuntimeError for `t[index] = value` with index arrays (index_put_) and a value
     of another dtype; one bool mask with a one-element value is its masked_fill_ (which takes
     the value as a number, so it must fit the dtype). Slices and integers alone copy, casting."""
@@ -1490,6 +1490,11 @@ def _index_put_dtypes(key: Any, value: Tensor, dtype: np.dtype) -> None:
     if len(arrays) == 1 and value._data.size == 1 and arrays[0].ndim and (
             arrays[0].dtype == bool):
         _scalar_for("setitem", value._data.item(), dtype)
+        return
+    spanned = sum(np.ndim(part) if isinstance(part, np.ndarray) and part.dtype == bool else
+                  part is not None and part is not Ellipsis and type(part) is not bool
+                  for part in key)
+    if spanned > ndim:  # (too many indices: PyTorch's IndexError first)
         return
     try:  # (index arrays that do not broadcast together are PyTorch's IndexError first)
         np.broadcast_shapes(*((np.count_nonzero(array),) if array.dtype == bool else
@@ -3165,7 +3170,7 @@ class Tensor:
             if isinstance(value, Tensor) and value._counter is self._counter is not None:
                 _refuse_overlapping_setitem(self._data, key, value._data)  # (views of one base)
             if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
-                _index_put_dtypes(key, value, self._data.dtype)
+                _index_put_dtypes(key, value, self._data.dtype, self.ndim)
             steps = _torch_layout(key)
             if steps is not None and self.ndim:  # (a 0-d tensor: NumPy's layout is PyTorch's)
                 positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
