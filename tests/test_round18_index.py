@@ -318,3 +318,21 @@ def test_setitem_of_a_number_past_float16s_range_stores_inf(code):
 def test_setitem_too_many_indices_comes_before_the_dtype_error():
     _same("x = torch.zeros(5)\nx[[[0, 1], [1, 0]]] = torch.tensor([1.], dtype=torch.float64)\n"
           "out = x")
+
+
+@pytest.mark.parametrize("code", [
+    "torch.zeros(5, dtype=torch.int64).index_add(0, torch.tensor([1, 1]), torch.tensor([2, 3]), "
+    "alpha=2.5)",
+    "torch.zeros(5, dtype=torch.int32).index_add_(0, torch.tensor([1, 4]), "
+    "torch.tensor([2, 3], dtype=torch.int32), alpha=-1.5)",
+    "torch.zeros(5, dtype=torch.int64).index_put((torch.tensor([True, False, False, False, "
+    "True]),), torch.tensor(2.5))",
+    "torch.zeros(5, dtype=torch.int64).index_put_((torch.tensor([True, False, False, False, "
+    "True]),), torch.tensor([7.9]))",
+    "torch.zeros(5, dtype=torch.int64).index_put((torch.tensor([1, 4]),), torch.tensor(2.5))",
+    "torch.zeros(5).index_put((torch.tensor([True, False, False, False, True]),), "
+    "torch.tensor(2.5, dtype=torch.float64), accumulate=True)"])
+def test_index_add_integer_alpha_and_index_put_one_mask_value(code):
+    """index_add of integers takes a float alpha as an integer (a float32 result before);
+    index_put with one bool mask and one value is PyTorch's masked_fill_, which casts."""
+    _same(f"out = {code}")

@@ -78,8 +78,9 @@ def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
         return index_add(input.reshape(1), 0, index, _source(source, input).reshape(-1),
                          alpha).reshape(())
     where, source = _along_dim("index_add", input, dim, index, source)
-    if alpha != 1:  # (bools: alpha as a bool, as PyTorch)
-        source = source & bool(alpha) if source.dtype.kind == "b" else source * alpha
+    if alpha != 1:  # (bools: alpha as a bool, integers: as an integer (2.5 is 2), as PyTorch)
+        source = source & bool(alpha) if source.dtype.kind == "b" else source * (
+            int(alpha) if source.dtype.kind in "iu" else alpha)
     return input + IndexAdd.apply(source, where, input.shape)
 
 

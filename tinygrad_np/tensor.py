@@ -1440,6 +1440,14 @@ def _same_dtype(op: str, tensor: Tensor, source: Any, what: str = "source") -> N
                            f"the same dtype")
 
 
+def _one_mask_fill(indices: Any, values: Tensor, accumulate: bool) -> bool:
+    """Is `index_put(indices, values)` PyTorch's masked_fill_ (one bool mask of 1 or more
+    dims, one value, no accumulate), which takes a value of any dtype?"""
+    return (not accumulate and isinstance(indices, (tuple, list)) and len(indices) == 1 and
+            isinstance(indices[0], Tensor) and indices[0].dtype == np.bool_ and
+            indices[0].ndim > 0 and values.numel() == 1)
+
+
 def _zero_dim_value(op: str, value: Any) -> None:
     """PyTorch's rule for a fill value given as a tensor: one of 0 dimensions."""
     if isinstance(value, Tensor) and value.ndim:
@@ -5600,14 +5608,16 @@ class Tensor:
         """self with self[indices] = values (+= with `accumulate`); indices a tuple."""
         from tinygrad_np.indexed import index_put
         _need_tensor("index_put", "values", values)
-        _same_dtype("index_put", self, values, "values")  # (as index_put_, as PyTorch)
+        if not _one_mask_fill(indices, values, accumulate):  # (PyTorch's masked_fill_ casts)
+            _same_dtype("index_put", self, values, "values")  # (as index_put_, as PyTorch)
         return index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         """`index_put` in place."""
         from tinygrad_np.indexed import index_put
         _need_tensor("index_put_", "values", values)
-        _same_dtype("index_put_", self, values, "values")
+        if not _one_mask_fill(indices, values, accumulate):
+            _same_dtype("index_put_", self, values, "values")
         return self._in_place(index_put, indices, values, accumulate)
 
     def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
