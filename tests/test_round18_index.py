@@ -336,3 +336,9 @@ def test_index_add_integer_alpha_and_index_put_one_mask_value(code):
     """index_add of integers takes a float alpha as an integer (a float32 result before);
     index_put with one bool mask and one value is PyTorch's masked_fill_, which casts."""
     _same(f"out = {code}")
+
+
+def test_setitem_value_that_does_not_fit_is_refused_before_the_index():
+    _same("x = torch.zeros(3, 4, dtype=torch.uint8)\n"
+          "x[torch.tensor([1, 0], dtype=torch.int16)] = 300\nout = x")
+    _same("x = torch.zeros(3, 4, dtype=torch.uint8)\nx[1.5] = -1.5\nout = x")

@@ -3165,13 +3165,13 @@ class Tensor:
         if type(index) is str or type(index) is tuple and str in map(type, index):
             raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, None, "
                             "Ellipsis or index tensors")
-        key = _index(index)
         if self._data.dtype is not _FLOAT16 or type(value) is not float and (
                 type(value) is not int or abs(value) >= 2 ** 63):
-            value = _scalar_for("setitem", value, self._data.dtype)
-        else:  # PyTorch stores a number past float16's range as inf (fill_ refuses it)
+            value = _scalar_for("setitem", value, self._data.dtype)  # (before the index's
+        else:  # errors, as PyTorch) a number past float16's range is stored as inf there
             with np.errstate(over="ignore"):
                 value = float(np.float16(value))
+        key = _index(index)
         if index is False:  # PyTorch writes nothing (no shape check, no version, no graph)
             return
         try:  # (NumPy's IndexError in PyTorch's words: _index_error)
