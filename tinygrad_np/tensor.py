@@ -1455,11 +1455,20 @@ def _zero_dim_value(op: str, value: Any) -> None:
                            f"with {value.ndim} dimension(s) (shape {value.shape})")
 
 
+def _one_place(tensor: Tensor, op: Any, dim: int, index: np.ndarray, src: Any,
+               **options: Any) -> Tensor:
+    """scatter/scatter_add into a 0-d tensor with a 1-D index: every entry writes (or adds
+    into) its one element, as PyTorch (the op on it as a 1-D tensor of one element)."""
+    _wrap_dim(op.__name__, dim, 0)
+    src = src.reshape(-1) if isinstance(src, Tensor) else src
+    return op(tensor.reshape(1), 0, Tensor._make(index, None), src, **options).reshape(())
+
+
 def _same_dims(op: str, index: np.ndarray, tensor: Tensor) -> np.ndarray:
     """A scatter index with as many dims as the tensor written into (a 0-d index of a 1-D
     tensor is one entry, as PyTorch); anything else is PyTorch's error."""
-    if tensor.ndim <= 1 and index.ndim <= 1 and (tensor.ndim or index.size == 1):
-        return index.reshape(-1 if tensor.ndim else ())  # 0-d and one-entry 1-D: the same
+    if tensor.ndim <= 1 and index.ndim <= 1:  # (0-d and 1-D are the same there; a 0-d
+        return index.reshape(-1 if tensor.ndim or index.ndim else ())  # self: see _one_place
     if index.ndim != tensor.ndim:
         raise RuntimeError(f"{op}: the index must have the same number of dimensions as self "
                            f"(index {index.shape}, self {tuple(tensor.shape)})")
@@ -4742,6 +4751,8 @@ class Tensor:
             _same_dtype("scatter", self, src, "src")
         src = _scalar_for("scatter", src, self._data.dtype)
         index = _same_dims("scatter", _index_array("scatter", index), self)
+        if index.ndim > self.ndim:
+            return _one_place(self, Tensor.scatter, dim, index, src, reduce=reduce)
         axis = _wrap_dim("scatter", dim, self.ndim)
         _in_range("scatter", index, self, axis, dim)
         _src_fits("scatter", index, self, axis, src)
@@ -4762,6 +4773,8 @@ class Tensor:
         _need_tensor("scatter_add", "src", src)
         _same_dtype("scatter_add", self, src, "src")
         index = _same_dims("scatter_add", _index_array("scatter_add", index), self)
+        if index.ndim > self.ndim:
+            return _one_place(self, Tensor.scatter_add, dim, index, src)
         axis = _wrap_dim("scatter_add", dim, self.ndim)
         _in_range("scatter_add", index, self, axis, dim)
         _src_fits("scatter_add", index, self, axis, src)
