@@ -348,10 +348,14 @@ def test_setitem_value_that_does_not_fit_is_refused_before_the_index():
     "y = (x * 1).scatter(0, torch.tensor([0, 0]), s)",
     "y = (x * 1).scatter_add(0, torch.tensor([0, 0]), s)",
     "y = (x * 1).scatter(0, torch.tensor([0, 0]), 5.)",
-    "y = (x * 1).scatter(0, torch.tensor([0, 0]), s, reduce='add')",
     "y = (x * 1).scatter(0, torch.tensor([0, 1]), s)",
     "y = (x * 1).scatter(1, torch.tensor([0, 0]), s)"])
 def test_scatter_into_a_zero_d_tensor_with_a_1d_index(code):
     """Each entry writes (adds into) the one element, as PyTorch (an error here before)."""
     _same("x = torch.tensor(3., requires_grad=True)\ns = torch.tensor([1., 2.], "
           f"requires_grad=True)\n{code}\n(y * 3).backward()\nout = [y, x.grad, s.grad]")
+
+
+def test_scatter_reduce_argument_with_a_tensor_src_warns_as_torch():
+    with pytest.warns(UserWarning, match="reduce argument of torch.scatter"):
+        tg.zeros(3).scatter(0, tg.tensor([0, 0]), tg.ones(2), reduce="add")

@@ -4759,6 +4759,11 @@ class Tensor:
         if isinstance(src, Tensor) and src.ndim:
             src = src[tuple(slice(0, size) for size in index.shape)]
         if reduce is not None:
+            if isinstance(src, Tensor):  # (PyTorch's deprecation warning)
+                warnings.warn("The reduce argument of torch.scatter with Tensor src is "
+                              "deprecated and will be removed in a future PyTorch release. Use "
+                              "torch.scatter_reduce instead for more reduction options.",
+                              UserWarning, stacklevel=2)
             how = {"add": "sum", "multiply": "prod"}.get(reduce)
             if how is None:
                 raise TensorError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
