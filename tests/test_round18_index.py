@@ -359,3 +359,19 @@ def test_scatter_into_a_zero_d_tensor_with_a_1d_index(code):
 def test_scatter_reduce_argument_with_a_tensor_src_warns_as_torch():
     with pytest.warns(UserWarning, match="reduce argument of torch.scatter"):
         tg.zeros(3).scatter(0, tg.tensor([0, 0]), tg.ones(2), reduce="add")
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce")
+@pytest.mark.parametrize("code", [
+    "x.index_add(0, torch.tensor([0]), torch.tensor(5.))",
+    "x.index_add(0, torch.tensor(0), torch.tensor(5.), alpha=2)",
+    "x.index_add(0, torch.tensor([0]), torch.tensor([5.]))",
+    "x.index_add(0, torch.tensor([0]), torch.tensor(5., dtype=torch.float64))",
+    "x.index_copy(0, torch.tensor([0]), torch.tensor([5.]))",
+    "x.index_copy(0, torch.tensor([0]), torch.tensor(5., dtype=torch.float64))",
+    "x.index_reduce(0, torch.tensor([0]), torch.tensor(5.), 'prod')",
+    "x.index_reduce(0, torch.tensor([0]), torch.tensor([5.]), 'prod')"])
+def test_index_ops_into_a_zero_d_tensor_take_torchs_sources(code):
+    """index_add/index_reduce into a 0-d tensor take a 0-d source only (index_copy either),
+    and a source of another dtype is refused there too (it was cast)."""
+    _same(f"x = torch.tensor(3.)\nout = {code}")

@@ -70,12 +70,23 @@ def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tup
     return (slice(None),) * axis + (index,), source
 
 
+def _zero_d_source(op: str, input: Tensor, source: Any) -> Tensor:  # noqa: A002
+    """The source for index_add/index_reduce into a 0-d tensor: 0-d too, as PyTorch's (its
+    one element is then the tensor's, seen as 1-D)."""
+    _same_dtype(op, input, source)
+    source = _source(source, input)
+    if source.ndim:
+        raise RuntimeError(f"{op}: source tensor shape must match self tensor shape, "
+                           f"excluding the specified dimension (self (), source {source.shape})")
+    return source.reshape(1)
+
+
 def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
               alpha: Any = 1) -> Tensor:
     """self with alpha * source[..., i, ...] added at self[..., index[i], ...] along `dim`
     (repeated indices accumulate);  dself = g, dsource = alpha g[..., index, ...]."""
     if input.ndim == 0:
-        return index_add(input.reshape(1), 0, index, _source(source, input).reshape(-1),
+        return index_add(input.reshape(1), 0, index, _zero_d_source("index_add", input, source),
                          alpha).reshape(())
     where, source = _along_dim("index_add", input, dim, index, source)
     if alpha != 1:  # (bools: alpha as a bool, integers: as an integer (2.5 is 2), as PyTorch)
@@ -87,7 +98,8 @@ def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
 def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # noqa: A002
     """self with self[..., index[i], ...] = source[..., i, ...] along `dim`;  dself = g
     where nothing was copied, dsource = g[..., index, ...]."""
-    if input.ndim == 0:
+    if input.ndim == 0:  # (a source of one element, 0-d or 1-D, as PyTorch)
+        _same_dtype("index_copy", input, source)
         return index_copy(input.reshape(1), 0, index,
                           _source(source, input).reshape(-1)).reshape(())
     where, source = _along_dim("index_copy", input, dim, index, source)
@@ -356,6 +368,9 @@ def index_reduce(input: Tensor, dim: int, index: Any, source: Any, reduce: str, 
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce: reduce must be 'prod', 'mean', 'amax' or 'amin', "
                            f"got {reduce!r}")
+    if input.ndim == 0:
+        return index_reduce(input.reshape(1), dim, index, _zero_d_source(
+            "index_reduce", input, source), reduce, include_self=include_self).reshape(())
     where, source = _along_dim("index_reduce", input, dim, index, source)
     axis = len(where) - 1
     spread = np.expand_dims(where[-1], tuple(i for i in range(source.ndim) if i != axis))
