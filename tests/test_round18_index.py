@@ -375,3 +375,18 @@ def test_index_ops_into_a_zero_d_tensor_take_torchs_sources(code):
     """index_add/index_reduce into a 0-d tensor take a 0-d source only (index_copy either),
     and a source of another dtype is refused there too (it was cast)."""
     _same(f"x = torch.tensor(3.)\nout = {code}")
+
+
+@pytest.mark.parametrize("index", ["[:, [0, 1], ..., [0, 1]]", "[:, [0, 1], ..., None, [0, 1]]",
+                                   "[[0, 1], ..., [0, 1]]", "[..., [0, 1], [1, 2]]",
+                                   "[[True, False, True], ..., [1, 2]]",
+                                   "[:, torch.tensor([[0], [2]]), ..., torch.tensor([1, 3])]",
+                                   "[torch.tensor(0), :, torch.ones(5, dtype=torch.bool), "
+                                   "True, ..., True]"])
+def test_index_arrays_around_an_ellipsis_of_no_dims_stay_adjacent(index):
+    """PyTorch places the arrays' result by the dims they index: an `...` standing for no
+    dims leaves them adjacent (NumPy moves them to the front: (2, 3) for (3, 2))."""
+    _same(f"x = torch.arange(60., requires_grad=True)\ny = x.reshape(3, 4, 5) * 1\n"
+          f"z = y{index}\n(z * torch.arange(float(z.numel())).reshape(z.shape)).sum().backward()\n"
+          f"y = y.detach().clone()\ny{index} = -torch.arange(float(z.numel())).reshape(z.shape)\n"
+          "out = [z, x.grad, y]")

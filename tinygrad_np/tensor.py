@@ -1522,6 +1522,23 @@ def _index_put_dtypes(key: Any, value: Tensor, dtype: np.dtype, ndim: int) -> No
                        f"{dtype} for the destination and {value._data.dtype} for the source")
 
 
+def _spelled_out(key: Any, ndim: int) -> Any:
+    """A tuple index with `...` and several index arrays, the `...` written as the slices it
+    stands for: PyTorch places the arrays' result by the dims they index, so an `...` of no
+    dims leaves them adjacent (x[:, [0, 1], ..., [0, 1]] of a 3-D x is (3, 2), NumPy's is
+    (2, 3)). Any other index as it is."""
+    if type(key) is not tuple or not any(part is Ellipsis for part in key):
+        return key
+    arrays = [part for part in key if isinstance(part, (np.ndarray, list, bool))]
+    if len(arrays) < 2:
+        return key
+    used = sum(np.ndim(part) if np.asarray(part).dtype == bool else
+               part is not None and part is not Ellipsis for part in key
+               if type(part) is not bool)
+    at = next(i for i, part in enumerate(key) if part is Ellipsis)
+    return key[:at] + (slice(None),) * max(ndim - used, 0) + key[at + 1:]
+
+
 def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
     """PyTorch's order for an index that mixes integers with index arrays, as two steps.
 
@@ -3180,7 +3197,7 @@ class Tensor:
         else:  # errors, as PyTorch) a number past float16's range is stored as inf there
             with np.errstate(over="ignore"):
                 value = float(np.float16(value))
-        key = _index(index)
+        key = _spelled_out(_index(index), self.ndim)
         if index is False:  # PyTorch writes nothing (no shape check, no version, no graph)
             return
         try:  # (NumPy's IndexError in PyTorch's words: _index_error)
@@ -4314,7 +4331,7 @@ class Tensor:
         """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
         PyTorch's result layout where it differs from NumPy's (integers apply first, see
         `_torch_layout`). Repeated indices accumulate gradient."""
-        key = _index(index)
+        key = _spelled_out(_index(index), self.ndim)
         steps = _torch_layout(key)
         try:
             if steps is None:
