@@ -1697,7 +1697,8 @@ INDEX_ARGS = {
     "gather": (lambda x, i: x.gather(1, i), lambda: _index([[0], [1]])),
     "take_along_dim": (lambda x, i: x.take_along_dim(i, 1), lambda: _index([[0], [1]])),
     "embedding": (lambda x, i: F.embedding(i, x), lambda: _index([0])),
-    "index_add": (lambda x, i: tg.zeros(2, 3).index_add(0, i, x[:1]) * tg.tensor([[1.0], [5.0]]),
+    "index_add": (lambda x, i: tg.zeros(2, 3, dtype=x.dtype).index_add(0, i, x[:1]) *
+                  tg.tensor([[1.0], [5.0]]),
                   lambda: _index([0])),
     "where": (lambda x, m: tg.where(m, x, 0 * x), lambda: tg.tensor(A_VALUES > 1)),
     "masked_fill": (lambda x, m: x.masked_fill(m, 0.0), lambda: tg.tensor(A_VALUES > 1)),

@@ -433,7 +433,7 @@ def test_scatter_reduce_written_out_including_ties():
     larger = tg.zeros(2).scatter_reduce(0, tg.tensor([1]), tg.tensor([5.0, 7.0]), "sum")
     assert larger.tolist() == [0.0, 5.0]  # src larger than index: only its first part
     with pytest.raises(RuntimeError, match="reduce argument"):
-        tg.zeros(2).scatter_reduce(0, tg.tensor([1]), tg.ones(1), "max")
+        tg.zeros(2).scatter_reduce(0, tg.tensor([1]), tg.ones(1), "maximum")
 
 
 # ----------------------------------------------------------------------------- in place

@@ -910,6 +910,7 @@ def test_pool3d_ceil_mode_prelu_0d_weight():
     assert F.prelu(tg.tensor([-2.0, 3.0]), tg.tensor(0.25)).tolist() == [-0.5, 3.0]
 
 
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
 def test_integer_dtypes_kept_and_histc_of_a_huge_constant():
     int32 = tg.tensor([1, 2, 3], dtype=tg.int32)
     source = tg.tensor([5, 6], dtype=tg.int32)

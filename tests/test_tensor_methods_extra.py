@@ -623,6 +623,7 @@ def test_a_conversion_to_the_same_dtype_returns_the_tensor_itself_as_pytorch(met
     assert converted.dtype == dtype
 
 
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
 @pytest.mark.parametrize("reduce, expected", [
     ("add", [[3, 1, 1, 3], [1, 3, 1, 1], [1, 1, 3, 1]]),
     ("multiply", [[2, 1, 1, 2], [1, 2, 1, 1], [1, 1, 2, 1]]),

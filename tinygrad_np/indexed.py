@@ -30,9 +30,11 @@ from tinygrad_np.tensor import (
     _data,
     _in_range,
     _index_array,
+    _index_part,
     _is_view,
     _need_tensor,
     _need_tensors,
+    _same_dtype,
     _type_name,
     _wrap_dim,
     to_tensor,
@@ -50,12 +52,13 @@ def _source(value: Any, like: Tensor) -> Tensor:
 def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tuple:  # noqa: A002
     """(the index tuple selecting `index` along `dim`, the source as a Tensor) after checking
     the 1-D index's range and the source's shape."""
-    index = _index_array(op, index)
+    index = _index_array(op, index, long_only=op.startswith("index_copy"))
     if index.ndim > 1:
         raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {index.shape}")
     index = index.reshape(-1)
     axis = _wrap_dim(op, dim, input.ndim)
     _in_range(op, index, input, axis, dim)  # no -1, as PyTorch
+    _same_dtype(op, input, source)
     source = _source(source, input)
     expected = input.shape[:axis] + (index.size,) + input.shape[axis + 1:]
     if source.shape != expected:
@@ -67,23 +70,36 @@ def _along_dim(op: str, input: Tensor, dim: int, index: Any, source: Any) -> tup
     return (slice(None),) * axis + (index,), source
 
 
+def _zero_d_source(op: str, input: Tensor, source: Any) -> Tensor:  # noqa: A002
+    """The source for index_add/index_reduce into a 0-d tensor: 0-d too, as PyTorch's (its
+    one element is then the tensor's, seen as 1-D)."""
+    _same_dtype(op, input, source)
+    source = _source(source, input)
+    if source.ndim:
+        raise RuntimeError(f"{op}: source tensor shape must match self tensor shape, "
+                           f"excluding the specified dimension (self (), source {source.shape})")
+    return source.reshape(1)
+
+
 def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
               alpha: Any = 1) -> Tensor:
     """self with alpha * source[..., i, ...] added at self[..., index[i], ...] along `dim`
     (repeated indices accumulate);  dself = g, dsource = alpha g[..., index, ...]."""
     if input.ndim == 0:
-        return index_add(input.reshape(1), 0, index, _source(source, input).reshape(-1),
+        return index_add(input.reshape(1), 0, index, _zero_d_source("index_add", input, source),
                          alpha).reshape(())
     where, source = _along_dim("index_add", input, dim, index, source)
-    if alpha != 1:  # (bools: alpha as a bool, as PyTorch)
-        source = source & bool(alpha) if source.dtype.kind == "b" else source * alpha
+    if alpha != 1:  # (bools: alpha as a bool, integers: as an integer (2.5 is 2), as PyTorch)
+        source = source & bool(alpha) if source.dtype.kind == "b" else source * (
+            int(alpha) if source.dtype.kind in "iu" else alpha)
     return input + IndexAdd.apply(source, where, input.shape)
 
 
 def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # noqa: A002
     """self with self[..., index[i], ...] = source[..., i, ...] along `dim`;  dself = g
     where nothing was copied, dsource = g[..., index, ...]."""
-    if input.ndim == 0:
+    if input.ndim == 0:  # (a source of one element, 0-d or 1-D, as PyTorch)
+        _same_dtype("index_copy", input, source)
         return index_copy(input.reshape(1), 0, index,
                           _source(source, input).reshape(-1)).reshape(())
     where, source = _along_dim("index_copy", input, dim, index, source)
@@ -102,14 +118,20 @@ def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002
         if not isinstance(part, Tensor):  # (a list or array too, as PyTorch)
             raise TypeError(f"index_put: expected Tensor as element {position} of indices, "
                             f"but got {_type_name(part)}")
-        array = np.asarray(_data(part))
-        if array.dtype == bool:  # a mask is its nonzero positions (np.add.at needs those)
-            parts.extend(np.nonzero(array))
-        elif array.dtype.kind in "iu":
+        array = _index_part(part)  # (indexing's dtype rules: a uint8 tensor is a mask too)
+        if isinstance(array, int):
+            parts.append(np.asarray(array))
+        elif array.dtype != bool:
             parts.append(array)
-        else:
-            raise IndexError(f"index_put: tensors used as indices must be long, int or bool, "
-                             f"got {array.dtype}")
+        elif array.ndim == 0:  # a new axis of 1 (True: every place) or 0 (False: none)
+            parts += [] if array else [np.zeros(0, np.int64)]
+        else:  # a mask is its nonzero positions (np.add.at needs those), of the dims it spans
+            spanned = input.shape[len(parts):len(parts) + array.ndim]
+            if array.shape != spanned:
+                raise IndexError(f"index_put: the shape of the mask {list(array.shape)} at "
+                                 f"index {position} does not match the shape of the indexed "
+                                 f"tensor {list(input.shape)} (dims {list(spanned)} there)")
+            parts.extend(np.nonzero(array))
     if len(parts) > input.ndim:  # (NumPy's "array is 0-dimensional" words otherwise)
         raise IndexError(f"index_put: too many indices for tensor of dimension {input.ndim} "
                          f"(got {len(parts)})")
@@ -130,10 +152,12 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     gradient is exact at zeros, amax/amin share it evenly between ties (as PyTorch), mean
     divides it by the count. Integer means round down.
     """
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (PyTorch's forward too)
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"scatter_reduce: reduce argument must be one of "
                            f"{', '.join(_REDUCTIONS)}, got {reduce!r}")
     index = _index_array("scatter_reduce", index)
+    _same_dtype("scatter_reduce", input, src, "src")
     if input.ndim == 0:
         return scatter_reduce(input.reshape(1), 0, index.reshape(-1),
                               _source(src, input).reshape(-1), reduce, include_self).reshape(())
@@ -344,6 +368,9 @@ def index_reduce(input: Tensor, dim: int, index: Any, source: Any, reduce: str, 
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(f"index_reduce: reduce must be 'prod', 'mean', 'amax' or 'amin', "
                            f"got {reduce!r}")
+    if input.ndim == 0:
+        return index_reduce(input.reshape(1), dim, index, _zero_d_source(
+            "index_reduce", input, source), reduce, include_self=include_self).reshape(())
     where, source = _along_dim("index_reduce", input, dim, index, source)
     axis = len(where) - 1
     spread = np.expand_dims(where[-1], tuple(i for i in range(source.ndim) if i != axis))

@@ -426,8 +426,10 @@ def _index(index: Any) -> Any:
         return _positive_step(index)
     if isinstance(index, tuple):
         return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else
-                     _positive_step(part) if isinstance(part, slice) else part
-                     for part in index)
+                     _positive_step(part) if isinstance(part, slice) else
+                     _not_numpy_bool(part) for part in index)
+    if isinstance(index, np.bool_):
+        return _not_numpy_bool(index)
     if isinstance(index, list):
         if len(index) < 32 and not set(map(type, index)) <= {int, bool} and any(  # (ints:
                 part is None or part is Ellipsis or isinstance(  # one index array, at once)
@@ -438,6 +440,14 @@ def _index(index: Any) -> Any:
     return index
 
 
+def _not_numpy_bool(part: Any) -> Any:
+    """A NumPy bool scalar is no index in PyTorch (a Python bool or a bool tensor is)."""
+    if isinstance(part, np.bool_):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         "tensors are valid indices (got numpy.bool)")
+    return part
+
+
 def _positive_step(part: slice) -> slice:
     """A slice of an index: PyTorch refuses negative steps (use flip)."""
     if part.step is not None and part.step <= 0:  # (operator.index: a 0-d Tensor step too)
@@ -446,12 +456,18 @@ def _positive_step(part: slice) -> slice:
     return part
 
 
+_INDEX_DTYPES = tuple(map(np.dtype, (np.int64, np.int32, np.uint8, np.bool_)))
+
+
 def _index_part(part: Tensor | np.ndarray) -> Any:
     """An index tensor's or array's values: a copy, which the op may keep for its backward (a
     later in-place change of the caller's index must not move the gradient). A uint8 tensor
     is a mask, as in PyTorch (its deprecated spelling of a bool mask)."""
     array = part._data if isinstance(part, Tensor) else part
-    if array.dtype.kind not in "biu":
+    if array.dtype.kind == "f" and not isinstance(part, Tensor):  # PyTorch reads a NumPy
+        array = array.astype(np.int64)  # array as a sequence: its floats truncated to ints
+    if array.dtype.kind not in "biu" or (isinstance(part, Tensor) and array.ndim and
+                                         array.dtype not in _INDEX_DTYPES):
         raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
                          f"got {array.dtype}")
     if array.dtype == np.uint8:
@@ -745,7 +761,16 @@ def _same_base(first: np.ndarray, second: np.ndarray) -> bool:
 
 
 def _set_item(target: Tensor, index: Any, value: Any) -> Tensor:
-    return SetItem.apply(target, index, value)
+    """SetItem of a value in the target's dtype (the result is the target's dtype even where
+    the result policy would not say so: a 0-d float64 target, a float32 value)."""
+    if isinstance(value, Tensor) and value._data.dtype != target._data.dtype:
+        value = Cast.apply(value, target._data.dtype)
+    try:
+        return SetItem.apply(target, index, value)
+    except TypeError as error:  # NumPy's: a mask-indexed part written with a 2-d value
+        raise TensorError(f"setitem: a value of shape {value.shape} cannot be written into "
+                          f"the indexed part of a tensor of shape {target.shape} "
+                          f"({error})") from None
 
 
 def _mark_user_memory(tensor: Tensor) -> None:
@@ -959,8 +984,6 @@ def _viewed(tensor: Tensor, result: Tensor) -> Tensor:
         if not tensor._data.flags.c_contiguous and _batch_inside(tensor._data):
             _view_c_ordered(tensor, result)
         _mark_view(tensor, result)
-        if _is_multi_view(tensor):  # (the flag: True or the message, see _mark_multi_view)
-            result._multi_view = tensor._multi_view
     return result
 
 
@@ -980,6 +1003,8 @@ def _mark_view(tensor: Tensor, view: Tensor) -> None:
     _share_counter(tensor, view)._view_of = _base_of(tensor)
     if not view._requires_grad and tensor._requires_grad:
         view._requires_grad = True
+    if _is_multi_view(tensor):  # a view of one output of split/chunk/unbind (unfold too)
+        _mark_multi_view(view, tensor._multi_view)  # (True or the message)
 
 
 def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
@@ -1142,6 +1167,8 @@ def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
     does not fit is PyTorch's RuntimeError naming both shapes."""
     integers = result.dtype.kind in "biu" and array.dtype.kind in "iu"
     try:
+        if result.ndim > array.ndim:  # (NumPy would drop its leading 1s: PyTorch refuses)
+            raise ValueError
         np.copyto(array, result, casting="unsafe" if integers else "same_kind")
     except TypeError:
         raise DtypeError(f"in-place operation on a {array.dtype} tensor: result type "
@@ -1363,13 +1390,17 @@ def _wrap_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     return wrapped
 
 
-def _index_array(op: str, index: Any) -> np.ndarray:
+_INDEX_INTS = (np.dtype(np.int64), np.dtype(np.int32))
+
+
+def _index_array(op: str, index: Any, long_only: bool = False) -> np.ndarray:
     """An integer index (Tensor, array or list) as a new ndarray (the op may keep it for its
-    backward: a later in-place change of the caller's index must not move the gradient)."""
+    backward: a later in-place change of the caller's index must not move the gradient).
+    int64 or int32, as PyTorch's (int64 only for `long_only` ops: take, index_copy, ...)."""
     array = np.array(_data(index) if not isinstance(index, list) else _unwrap_nested(index))
-    if array.dtype.kind not in "iu":
-        raise DtypeError(f"{op}: index must be an integer tensor (int64 or int32), "
-                         f"got {array.dtype}")
+    if array.dtype not in _INDEX_INTS[:1 if long_only else 2]:
+        raise DtypeError(f"{op}: index must be an integer tensor "
+                         f"({'int64' if long_only else 'int64 or int32'}), got {array.dtype}")
     return array
 
 
@@ -1435,6 +1466,14 @@ def _same_dtype(op: str, tensor: Tensor, source: Any, what: str = "source") -> N
                            f"the same dtype")
 
 
+def _one_mask_fill(indices: Any, values: Tensor, accumulate: bool) -> bool:
+    """Is `index_put(indices, values)` PyTorch's masked_fill_ (one bool mask of 1 or more
+    dims, one value, no accumulate), which takes a value of any dtype?"""
+    return (not accumulate and isinstance(indices, (tuple, list)) and len(indices) == 1 and
+            isinstance(indices[0], Tensor) and indices[0].dtype == np.bool_ and
+            indices[0].ndim > 0 and values.numel() == 1)
+
+
 def _zero_dim_value(op: str, value: Any) -> None:
     """PyTorch's rule for a fill value given as a tensor: one of 0 dimensions."""
     if isinstance(value, Tensor) and value.ndim:
@@ -1442,11 +1481,20 @@ def _zero_dim_value(op: str, value: Any) -> None:
                            f"with {value.ndim} dimension(s) (shape {value.shape})")
 
 
+def _one_place(tensor: Tensor, op: Any, dim: int, index: np.ndarray, src: Any,
+               **options: Any) -> Tensor:
+    """scatter/scatter_add into a 0-d tensor with a 1-D index: every entry writes (or adds
+    into) its one element, as PyTorch (the op on it as a 1-D tensor of one element)."""
+    _wrap_dim(op.__name__, dim, 0)
+    src = src.reshape(-1) if isinstance(src, Tensor) else src
+    return op(tensor.reshape(1), 0, Tensor._make(index, None), src, **options).reshape(())
+
+
 def _same_dims(op: str, index: np.ndarray, tensor: Tensor) -> np.ndarray:
     """A scatter index with as many dims as the tensor written into (a 0-d index of a 1-D
     tensor is one entry, as PyTorch); anything else is PyTorch's error."""
-    if tensor.ndim <= 1 and index.ndim <= 1 and (tensor.ndim or index.size == 1):
-        return index.reshape(-1 if tensor.ndim else ())  # 0-d and one-entry 1-D: the same
+    if tensor.ndim <= 1 and index.ndim <= 1:  # (0-d and 1-D are the same there; a 0-d
+        return index.reshape(-1 if tensor.ndim or index.ndim else ())  # self: see _one_place
     if index.ndim != tensor.ndim:
         raise RuntimeError(f"{op}: the index must have the same number of dimensions as self "
                            f"(index {index.shape}, self {tuple(tensor.shape)})")
@@ -1471,6 +1519,50 @@ def _is_int_index(part: Any) -> bool:
         return False
     return isinstance(part, (int, np.integer)) or (
         isinstance(part, np.ndarray) and part.ndim == 0 and part.dtype.kind in "iu")
+
+
+def _index_put_dtypes(key: Any, value: Tensor, dtype: np.dtype, ndim: int) -> None:
+    """PyTorch's RuntimeError for `t[index] = value` with index arrays (index_put_) and a value
+    of another dtype; one bool mask with a one-element value is its masked_fill_ (which takes
+    the value as a number, so it must fit the dtype). Slices and integers alone copy, casting."""
+    if not isinstance(key, tuple):  # (a lone Python bool is a new axis: a copy)
+        key = () if type(key) is bool else (key,)
+    arrays = [np.asarray(part) for part in key if isinstance(part, (bool, list, np.ndarray))]
+    if not arrays:
+        return
+    if len(arrays) == 1 and value._data.size == 1 and arrays[0].ndim and (
+            arrays[0].dtype == bool):
+        _scalar_for("setitem", value._data.item(), dtype)
+        return
+    spanned = sum(np.ndim(part) if isinstance(part, np.ndarray) and part.dtype == bool else
+                  part is not None and part is not Ellipsis and type(part) is not bool
+                  for part in key)
+    if spanned > ndim:  # (too many indices: PyTorch's IndexError first)
+        return
+    try:  # (index arrays that do not broadcast together are PyTorch's IndexError first)
+        np.broadcast_shapes(*((np.count_nonzero(array),) if array.dtype == bool else
+                              array.shape for array in arrays))  # (a bool: [0] or [])
+    except ValueError:
+        return
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                       f"{dtype} for the destination and {value._data.dtype} for the source")
+
+
+def _spelled_out(key: Any, ndim: int) -> Any:
+    """A tuple index with `...` and several index arrays, the `...` written as the slices it
+    stands for: PyTorch places the arrays' result by the dims they index, so an `...` of no
+    dims leaves them adjacent (x[:, [0, 1], ..., [0, 1]] of a 3-D x is (3, 2), NumPy's is
+    (2, 3)). Any other index as it is."""
+    if type(key) is not tuple or not any(part is Ellipsis for part in key):
+        return key
+    arrays = [part for part in key if isinstance(part, (np.ndarray, list, bool))]
+    if len(arrays) < 2:
+        return key
+    used = sum(np.ndim(part) if np.asarray(part).dtype == bool else
+               part is not None and part is not Ellipsis for part in key
+               if type(part) is not bool)
+    at = next(i for i, part in enumerate(key) if part is Ellipsis)
+    return key[:at] + (slice(None),) * max(ndim - used, 0) + key[at + 1:]
 
 
 def _torch_layout(index: Any) -> tuple[tuple, tuple] | None:
@@ -2995,8 +3087,8 @@ class Tensor:
         _need_tensor("index_fill", "index", index)
         dim = _wrap_dims("index_fill", dim, max(self.ndim, 1))[0]
         positions = np.array(_data(index))  # a copy: kept for backward
-        if positions.ndim > 1 or positions.dtype.kind not in "iu":
-            raise IndexError(f"index_fill: index must be a 0-D or 1-D integer tensor, got "
+        if positions.ndim > 1 or positions.dtype != np.int64:  # (IndexError, as PyTorch's)
+            raise IndexError(f"index_fill: index must be a 0-D or 1-D int64 tensor, got "
                              f"{positions.dtype} of shape {positions.shape}")
         size = self.shape[dim] if self.ndim else 1
         if positions.size and not (-size <= positions.min() and positions.max() < size):
@@ -3159,12 +3251,22 @@ class Tensor:
         if type(index) is str or type(index) is tuple and str in map(type, index):
             raise TypeError(f"indexing a tensor with a str ({index!r}): use ints, slices, None, "
                             "Ellipsis or index tensors")
-        key, value = _index(index), _scalar_for("setitem", value, self._data.dtype)
+        if self._data.dtype is not _FLOAT16 or type(value) is not float and (
+                type(value) is not int or abs(value) >= 2 ** 63):
+            value = _scalar_for("setitem", value, self._data.dtype)  # (before the index's
+        else:  # errors, as PyTorch) a number past float16's range is stored as inf there
+            with np.errstate(over="ignore"):
+                value = float(np.float16(value))
+        key = _spelled_out(_index(index), self.ndim)
+        if index is False:  # PyTorch writes nothing (no shape check, no version, no graph)
+            return
         try:  # (NumPy's IndexError in PyTorch's words: _index_error)
             if isinstance(value, Tensor) and value._counter is self._counter is not None:
                 _refuse_overlapping_setitem(self._data, key, value._data)  # (views of one base)
+            if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+                _index_put_dtypes(key, value, self._data.dtype, self.ndim)
             steps = _torch_layout(key)
-            if steps is not None:
+            if steps is not None and self.ndim:  # (a 0-d tensor: NumPy's layout is PyTorch's)
                 positions = np.arange(self._data.size).reshape(self.shape)[steps[0]][steps[1]]
                 key = np.unravel_index(positions, self.shape)
             if isinstance(value, (Tensor, np.ndarray)) and value.ndim and value.shape[0] == 1:
@@ -3177,7 +3279,7 @@ class Tensor:
             array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
             try:
                 array[key] = _data(value)
-            except ValueError as error:  # NumPy's broadcasting error: PyTorch's RuntimeError
+            except (ValueError, TypeError) as error:  # NumPy's broadcasting error: PyTorch's
                 raise TensorError(f"setitem: a value of shape {np.shape(_data(value))} cannot be "
                                   f"written into the indexed part of a tensor of shape "
                                   f"{self.shape} ({error})") from None
@@ -4112,9 +4214,11 @@ class Tensor:
         result = self.reshape(*shape)
         if self._data.size and not np.may_share_memory(result._data, self._data):
             raise RuntimeError(
-                f"view: a tensor of shape {self.shape} and strides "
+                "view size is not compatible with input tensor's size and stride (at least one "
+                f"dimension spans across two contiguous subspaces): a tensor of shape "
+                f"{self.shape} and strides "
                 f"{tuple(step // self._data.itemsize for step in self._data.strides)} cannot be "
-                f"viewed as shape {result.shape} without a copy; use .reshape(...) instead")
+                f"viewed as shape {result.shape} without a copy. Use .reshape(...) instead.")
         return result
 
     def _view_dtype(self, dtype: np.dtype) -> Tensor:
@@ -4301,7 +4405,7 @@ class Tensor:
         """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
         PyTorch's result layout where it differs from NumPy's (integers apply first, see
         `_torch_layout`). Repeated indices accumulate gradient."""
-        key = _index(index)
+        key = _spelled_out(_index(index), self.ndim)
         steps = _torch_layout(key)
         try:
             if steps is None:
@@ -4633,8 +4737,8 @@ class Tensor:
         _in_range("gather", index, self, axis, dim)
         if self.ndim <= 1 and index.ndim == 0:  # one entry: a 0-d result, as PyTorch
             return self.reshape(-1)._gather(0, index.reshape(1)).reshape(())
-        if self.ndim == 0:
-            return self.reshape(1)._gather(0, index.reshape(1)).reshape(())
+        if self.ndim == 0 and index.ndim <= 1:  # (a 1-D index too, as PyTorch)
+            return self.reshape(1)._gather(0, index.reshape(-1)).reshape(index.shape)
         if index.ndim != self.ndim:
             raise RuntimeError(f"gather: index has {index.ndim} dims but the input has "
                                f"{self.ndim} (shapes {index.shape} and {self.shape})")
@@ -4647,7 +4751,7 @@ class Tensor:
         """gather with `indices` and self broadcast against each other outside `dim` (None:
         index the flattened tensor)."""
         _need_tensor("take_along_dim", "indices", indices)
-        indices = _index_array("take_along_dim", indices)
+        indices = _index_array("take_along_dim", indices, long_only=True)
         if dim is None:
             return self.flatten()._gather(0, indices.reshape(-1))  # (no negatives: PyTorch)
         axis = _axis_of("take_along_dim", dim, self.ndim)
@@ -4671,7 +4775,7 @@ class Tensor:
     def take(self, index: Tensor) -> Tensor:
         """The elements at `index` (any shape) of the flattened tensor."""
         _need_tensor("take", "index", index)
-        positions = _index_array("take", index)
+        positions = _index_array("take", index, long_only=True)
         try:
             return GetItem.apply(self.reshape(-1), positions)
         except IndexError:  # NumPy's message names an axis of the flattened array
@@ -4735,14 +4839,22 @@ class Tensor:
         src = value if src is None else src
         if not isinstance(src, numbers.Number):
             _need_tensor("scatter", "src", src)
+            _same_dtype("scatter", self, src, "src")
         src = _scalar_for("scatter", src, self._data.dtype)
         index = _same_dims("scatter", _index_array("scatter", index), self)
+        if index.ndim > self.ndim:
+            return _one_place(self, Tensor.scatter, dim, index, src, reduce=reduce)
         axis = _wrap_dim("scatter", dim, self.ndim)
         _in_range("scatter", index, self, axis, dim)
         _src_fits("scatter", index, self, axis, src)
         if isinstance(src, Tensor) and src.ndim:
             src = src[tuple(slice(0, size) for size in index.shape)]
         if reduce is not None:
+            if isinstance(src, Tensor):  # (PyTorch's deprecation warning)
+                warnings.warn("The reduce argument of torch.scatter with Tensor src is "
+                              "deprecated and will be removed in a future PyTorch release. Use "
+                              "torch.scatter_reduce instead for more reduction options.",
+                              UserWarning, stacklevel=2)
             how = {"add": "sum", "multiply": "prod"}.get(reduce)
             if how is None:
                 raise TensorError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
@@ -4755,7 +4867,10 @@ class Tensor:
         """self with src[i][j] added at self[index[i][j]][j] (dim 0; repeats accumulate)."""
         _need_tensor("scatter_add", "index", index)
         _need_tensor("scatter_add", "src", src)
+        _same_dtype("scatter_add", self, src, "src")
         index = _same_dims("scatter_add", _index_array("scatter_add", index), self)
+        if index.ndim > self.ndim:
+            return _one_place(self, Tensor.scatter_add, dim, index, src)
         axis = _wrap_dim("scatter_add", dim, self.ndim)
         _in_range("scatter_add", index, self, axis, dim)
         _src_fits("scatter_add", index, self, axis, src)
@@ -5406,9 +5521,10 @@ class Tensor:
         length = self.shape[axis]
         if isinstance(split_size_or_sections, (int, np.integer)):
             step = int(split_size_or_sections)
-            if step <= 0:
-                raise TensorError(f"split: split_size must be positive, got {step}")
-            sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
+            if step < 0 or step == 0 and length:  # (0 splits an empty dim, as PyTorch)
+                raise TensorError(f"split: split_size must be positive, got {step} (0 only "
+                                  f"for a dim of size 0)")
+            sizes = [min(step, length - start) for start in range(0, length, step or 1)] or [0]
         else:
             sizes = [int(size) for size in int_tuple(  # ('a', 1.5: PyTorch's TypeError)
                 split_size_or_sections, "split(): argument 'split_size_or_sections'")]
@@ -5482,7 +5598,7 @@ class Tensor:
         axis = _wrap_dim("chunk", dim, self.ndim)
         length = self.shape[axis]
         if not length:  # an empty dim gives `chunks` empty pieces, as PyTorch
-            return tuple(self.narrow(axis, 0, 0) for _ in range(chunks))
+            return _multi_output(tuple(self.narrow(axis, 0, 0) for _ in range(chunks)))
         return self.split(-(-length // chunks), dim)
 
     def unbind(self, dim: int = 0) -> tuple:
@@ -5627,14 +5743,16 @@ class Tensor:
         """self with self[indices] = values (+= with `accumulate`); indices a tuple."""
         from tinygrad_np.indexed import index_put
         _need_tensor("index_put", "values", values)
-        _same_dtype("index_put", self, values, "values")  # (as index_put_, as PyTorch)
+        if not _one_mask_fill(indices, values, accumulate):  # (PyTorch's masked_fill_ casts)
+            _same_dtype("index_put", self, values, "values")  # (as index_put_, as PyTorch)
         return index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         """`index_put` in place."""
         from tinygrad_np.indexed import index_put
         _need_tensor("index_put_", "values", values)
-        _same_dtype("index_put_", self, values, "values")
+        if not _one_mask_fill(indices, values, accumulate):
+            _same_dtype("index_put_", self, values, "values")
         return self._in_place(index_put, indices, values, accumulate)
 
     def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,

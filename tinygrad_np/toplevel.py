@@ -265,7 +265,7 @@ def _scattered(op: str, input: Tensor, src: Any, where: tuple) -> Tensor:  # noq
     both)."""
     _need_tensor(op, "src", src)
     out = to_tensor(input).clone()
-    out[where] = src
+    out[where] = src if src.dtype == out.dtype else src.to(out.dtype)  # (PyTorch casts here)
     return out
 
 

@@ -693,7 +693,7 @@ def embedding(
         raise TensorError(f"embedding: weight must have shape (num_embeddings, embedding_dim), "
                           f"got {weight.shape}")
     indices = np.array(input._data if isinstance(input, Tensor) else input)  # a copy: kept
-    if indices.dtype.kind not in "iu":
+    if indices.dtype != np.int64 and indices.dtype != np.int32:  # (PyTorch's; not int16)
         raise DtypeError(f"embedding: indices must be integers (int64 or int32), got "
                          f"{indices.dtype}")
     rows = weight.shape[0]

@@ -24,6 +24,8 @@ class Reshape(Function):
             return x.reshape(shape)
         except ValueError:  # PyTorch's words, not NumPy's "(4,newaxis)"
             asked = [int(n) for n in np.atleast_1d(shape)]
+            if asked.count(-1) > 1:
+                raise TensorError(f"only one dimension can be inferred (shape {asked})") from None
             raise TensorError(f"shape {asked} is invalid for input of size {x.size}") from None
 
     def backward(ctx, grad_output):
@@ -51,8 +53,9 @@ class Expand(Function):
     """
 
     def forward(ctx, x, shape):
-        if x.size and x.size == np.prod(shape):  # no axis grows: a writable view, as PyTorch's
-            return x[(None,) * (len(shape) - x.ndim)]
+        lead = len(shape) - x.ndim
+        if x.shape == shape[lead:] and shape[:lead].count(1) == lead:  # no axis grows (also
+            return x[(None,) * lead]  # an empty one): a writable view, as PyTorch's
         return np.broadcast_to(x, shape)
 
     def backward(ctx, grad_output):
