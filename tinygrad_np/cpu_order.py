@@ -17,7 +17,7 @@ import numpy as np
 Pair = tuple[int, int]  # (key, index in the slice)
 _RUN = 16  # libstdc++'s _S_threshold: shorter runs are left to insertion sort
 _BLOCK = 256  # the values _heap_select filters with NumPy at a time
-# The replays are Python loops (~0.3 s per million values): past this many values in tied
+# The replays are Python loops (~0.5 s per million values): past this many values in tied
 # slices a call keeps the stable sort's choice (first in input order) instead.
 LIMIT = 1 << 16
 
