@@ -74,3 +74,21 @@ def test_tie_replays_on_ranks_name_pytorchs_elements(kind):
                                       torch.tensor(finite).mode().indices.numpy())
         np.testing.assert_array_equal(tg.tensor(x).nanmedian(-1).indices.numpy(),
                                       torch.tensor(x).nanmedian(-1).indices.numpy())
+
+
+def test_float16_add_tail_reads_only_the_tail():
+    """add with alpha recomputes the last numel % 32 float16 elements as PyTorch's scalar
+    loop; it converted the whole input to float32 to read them (3.5 ms of a 1M-element add)."""
+    from tinygrad_np.ops import opmath
+
+    a = np.linspace(-3, 3, 1_000_008).astype(np.float16)
+    b = a[::-1].copy()
+    wide = np.float32(np.float16(0.3)) * b.astype(np.float32)
+    result = opmath._half(np.add(a, wide, dtype=np.float32))
+    assert _best_time(lambda: opmath._scalar_loop_tail(result, a, b, wide), 5) < 1e-3
+    tail = opmath._LANES and a.size % opmath._LANES
+    if tail:  # the tail: alpha * b rounded to float16 first, then the sum rounded
+        expected = (a[-tail:].astype(np.float32)
+                    + wide[-tail:].astype(np.float16).astype(np.float32)).astype(np.float16)
+        np.testing.assert_array_equal(
+            opmath._scalar_loop_tail(result.copy(), a, b, wide)[-tail:], expected)
