@@ -3,7 +3,7 @@ passes with its fix."""
 
 from __future__ import annotations
 
-import time
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -20,25 +20,20 @@ except ImportError:  # pragma: no cover
 needs_torch = pytest.mark.skipif(torch is None, reason="needs PyTorch")
 
 
-def _best_time(call, repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def test_tie_replays_stay_cheap_on_ordinary_tied_inputs():
+@needs_torch
+def test_tie_replays_on_ordinary_tied_inputs_match_pytorch():
     """The libstdc++ replays compare integer ranks and the top-k heap skips, with NumPy,
-    the values its top keeps out: mode of a (128, 512) integer tensor took 0.2 s (9 ms
-    before the replays), topk(200) of a (256, 256) ReLU output 0.19 s (13 ms)."""
+    the values its top keeps out (mode of a (128, 512) integer tensor took 0.2 s, 9 ms
+    before the replays; timings are in benchmarks/NOTES.md, not asserted here)."""
     rng = np.random.default_rng(0)
-    labels = tg.tensor(rng.integers(0, 10, (128, 512)))
-    relu = tg.tensor(np.maximum(rng.standard_normal((256, 256)), 0).astype(np.float32))
-    assert _best_time(lambda: labels.mode()) < 0.1
-    assert _best_time(lambda: relu.topk(200)) < 0.1
-    assert _best_time(lambda: labels.topk(3)) < 0.1
+    labels = rng.integers(0, 10, (128, 512))
+    relu = np.maximum(rng.standard_normal((256, 256)), 0).astype(np.float32)
+    np.testing.assert_array_equal(tg.tensor(labels).mode().indices.numpy(),
+                                  torch.tensor(labels).mode().indices.numpy())
+    np.testing.assert_array_equal(tg.tensor(relu).topk(200).indices.numpy(),
+                                  torch.tensor(relu).topk(200).indices.numpy())
+    np.testing.assert_array_equal(tg.tensor(labels).topk(3).indices.numpy(),
+                                  torch.tensor(labels).topk(3).indices.numpy())
 
 
 @needs_torch
@@ -85,7 +80,11 @@ def test_float16_add_tail_reads_only_the_tail():
     b = a[::-1].copy()
     wide = np.float32(np.float16(0.3)) * b.astype(np.float32)
     result = opmath._half(np.add(a, wide, dtype=np.float32))
-    assert _best_time(lambda: opmath._scalar_loop_tail(result, a, b, wide), 5) < 1e-3
+    tracemalloc.start()
+    opmath._scalar_loop_tail(result, a, b, wide)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100_000  # (a float32 copy of the input: 4 MB)
     tail = opmath._LANES and a.size % opmath._LANES
     if tail:  # the tail: alpha * b rounded to float16 first, then the sum rounded
         expected = (a[-tail:].astype(np.float32)
