@@ -5,20 +5,19 @@ PyTorch leaves (value, index) pairs wherever libstdc++'s `nth_element`, `partial
 order. The index decides which element gets the gradient, so the routines are replayed here
 on a list, step for step (introselect / introsort with a median-of-three pivot, a heap past
 the depth limit, insertion sort for short runs). They run only for slices with a tie; where
-the answer is unique NumPy's vectorised one is kept.
+the answer is unique NumPy's vectorised one is kept. The replays compare integer keys, each
+value's rank in the slice (NaN, equal to NaN, above every number), so that every comparator
+PyTorch uses is one `<` of the keys (`key(x) < key(y)`, x.value before y.value).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-Pair = tuple[Any, int]
-Less = Callable[[Pair, Pair], bool]
+Pair = tuple[int, int]  # (key, index in the slice)
 _RUN = 16  # libstdc++'s _S_threshold: shorter runs are left to insertion sort
-# The replays are Python loops (~1 s per million values): past this many values in tied
+_BLOCK = 256  # the values _heap_select filters with NumPy at a time
+# The replays are Python loops (~0.5 s per million values): past this many values in tied
 # slices a call keeps the stable sort's choice (first in input order) instead.
 LIMIT = 1 << 16
 
@@ -28,19 +27,10 @@ def affordable(slices: int, length: int) -> bool:
     return slices * length <= LIMIT
 
 
-def _nan_last(x: Pair, y: Pair) -> bool:
-    """x before y in ascending order, NaN the largest (PyTorch's topk(largest=False))."""
-    return (x[0] == x[0] and y[0] != y[0]) or x[0] < y[0]
-
-
-def _nan_first(x: Pair, y: Pair) -> bool:
-    """x before y in descending order, NaN the largest (PyTorch's topk(largest=True))."""
-    return (x[0] != x[0] and y[0] == y[0]) or x[0] > y[0]
-
-
-def _plain(x: Pair, y: Pair) -> bool:
-    """x.value < y.value (PyTorch's mode: NaN-free rows only, NaN breaks the ordering)."""
-    return x[0] < y[0]
+def ranks(row: np.ndarray) -> np.ndarray:
+    """Each value's rank among the distinct values of `row` (NaNs one value, the largest;
+    -0.0 equal to 0.0): PyTorch's comparisons of the values as comparisons of the ranks."""
+    return np.unique(row, return_inverse=True)[1].reshape(row.shape)
 
 
 def topk_ties(data: np.ndarray, axis: int, picked: np.ndarray, largest: bool) -> np.ndarray:
@@ -60,9 +50,9 @@ def topk_ties(data: np.ndarray, axis: int, picked: np.ndarray, largest: bool) ->
     if not tied.any() or not affordable(int(tied.sum()), rows.shape[-1]):
         return picked
     chosen = chosen.copy()
-    less = _nan_first if largest else _nan_last
     for position in map(tuple, np.argwhere(tied)):  # (a 0-d `tied`: the one slice)
-        chosen[position] = topk_order(rows[position].tolist(), k, less)
+        keys = ranks(rows[position])  # largest: NaN first, then descending (negated ranks)
+        chosen[position] = topk_order((-keys if largest else keys).tolist(), k)
     return np.moveaxis(chosen, -1, axis)
 
 
@@ -71,24 +61,26 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a == b) | ((a != a) & (b != b))
 
 
-def topk_order(row: list, k: int, less: Less) -> list[int]:
-    """The k indices PyTorch's CPU topk returns for `row` (sorted=True): `partial_sort` when
-    k * 64 <= len(row), else `nth_element` at k - 1 and `sort` of the k - 1 before it."""
-    pairs = [(value, index) for index, value in enumerate(row)]
+def topk_order(keys: list[int], k: int) -> list[int]:
+    """The k indices PyTorch's CPU topk returns for a row of these keys (sorted=True, the
+    smallest keys first): `partial_sort` when k * 64 <= len(keys), else `nth_element` at
+    k - 1 and `sort` of the k - 1 before it."""
+    pairs = list(zip(keys, range(len(keys))))
     if k * 64 <= len(pairs):
-        _partial_sort(pairs, 0, k, len(pairs), less)
+        _partial_sort(pairs, 0, k, len(pairs), np.asarray(keys))
     else:
-        _nth_element(pairs, k - 1, less)
-        _sort(pairs, 0, k - 1, less)
+        _nth_element(pairs, k - 1)
+        _sort(pairs, 0, k - 1)
     return [index for _, index in pairs[:k]]
 
 
-def mode_index(row: list, value: Any) -> int:
-    """The index PyTorch's CPU mode names for `value` (the mode of the NaN-free `row`): the
-    last of its run after libstdc++'s `sort` of the (value, index) pairs."""
-    pairs = [(entry, index) for index, entry in enumerate(row)]
-    _sort(pairs, 0, len(pairs), _plain)
-    return [index for entry, index in pairs if entry == value][-1]
+def mode_index(keys: list[int], key: int) -> int:
+    """The index PyTorch's CPU mode names for the value of rank `key` (the mode of a NaN-free
+    row of these keys): the last of its run after libstdc++'s `sort` of the (value, index)
+    pairs."""
+    pairs = list(zip(keys, range(len(keys))))
+    _sort(pairs, 0, len(pairs))
+    return [index for entry, index in pairs if entry == key][-1]
 
 
 def all_equal_nth(length: int) -> int:
@@ -96,66 +88,67 @@ def all_equal_nth(length: int) -> int:
     0..length-1 when no element is less than another (PyTorch's nanmedian of all NaNs)."""
     if not affordable(1, length):
         return 0
-    order = list(range(length))
-    _nth_element(order, 0, lambda x, y: False)
-    return order[0]
+    pairs = [(0, index) for index in range(length)]
+    _nth_element(pairs, 0)
+    return pairs[0][1]
 
 
 def _depth(length: int) -> int:
     return 2 * (length.bit_length() - 1)  # 2 * floor(log2(length))
 
 
-def _nth_element(a: list, nth: int, less: Less) -> None:
+def _nth_element(a: list, nth: int) -> None:
     first, last, depth = 0, len(a), _depth(len(a))
     while last - first > 3:
         if depth == 0:
-            _heap_select(a, first, nth + 1, last, less)
+            _heap_select(a, first, nth + 1, last)
             a[first], a[nth] = a[nth], a[first]
             return
         depth -= 1
-        cut = _partition(a, first, last, less)
+        cut = _partition(a, first, last)
         first, last = (cut, last) if cut <= nth else (first, cut)
-    _insertion_sort(a, first, last, less)
+    _insertion_sort(a, first, last)
 
 
-def _sort(a: list, first: int, last: int, less: Less) -> None:
+def _sort(a: list, first: int, last: int) -> None:
     if last - first < 2:
         return
-    _introsort(a, first, last, _depth(last - first), less)
+    _introsort(a, first, last, _depth(last - first))
     if last - first > _RUN:
-        _insertion_sort(a, first, first + _RUN, less)
+        _insertion_sort(a, first, first + _RUN)
         for i in range(first + _RUN, last):
-            _linear_insert(a, i, less)
+            _linear_insert(a, i)
     else:
-        _insertion_sort(a, first, last, less)
+        _insertion_sort(a, first, last)
 
 
-def _introsort(a: list, first: int, last: int, depth: int, less: Less) -> None:
+def _introsort(a: list, first: int, last: int, depth: int) -> None:
     while last - first > _RUN:
         if depth == 0:
-            _partial_sort(a, first, last, last, less)
+            _partial_sort(a, first, last, last)
             return
         depth -= 1
-        cut = _partition(a, first, last, less)
-        _introsort(a, cut, last, depth, less)
+        cut = _partition(a, first, last)
+        _introsort(a, cut, last, depth)
         last = cut
 
 
-def _partition(a: list, first: int, last: int, less: Less) -> int:
+def _partition(a: list, first: int, last: int) -> int:
     """The median of a[first + 1], the middle and a[last - 1] moved to a[first] as pivot,
     then Hoare's unguarded partition of the rest; returns the cut."""
     x, y, z = first + 1, first + (last - first) // 2, last - 1
-    if less(a[x], a[y]):
-        median = y if less(a[y], a[z]) else z if less(a[x], a[z]) else x
+    kx, ky, kz = a[x][0], a[y][0], a[z][0]
+    if kx < ky:
+        median = y if ky < kz else z if kx < kz else x
     else:
-        median = x if less(a[x], a[z]) else z if less(a[y], a[z]) else y
+        median = x if kx < kz else z if ky < kz else y
     a[first], a[median] = a[median], a[first]
-    low, high, pivot = first + 1, last, a[first]
+    low, high, pivot = first + 1, last, a[first][0]
     while True:
-        while less(a[low], pivot):
+        while a[low][0] < pivot:
             low += 1
         high -= 1
-        while less(pivot, a[high]):
+        while pivot < a[high][0]:
             high -= 1
         if low >= high:
             return low
@@ -163,52 +156,64 @@ def _partition(a: list, first: int, last: int, less: Less) -> int:
         low += 1
 
 
-def _insertion_sort(a: list, first: int, last: int, less: Less) -> None:
+def _insertion_sort(a: list, first: int, last: int) -> None:
     for i in range(first + 1, last):
-        if less(a[i], a[first]):
+        if a[i][0] < a[first][0]:
             a[first:i + 1] = [a[i]] + a[first:i]
         else:
-            _linear_insert(a, i, less)
+            _linear_insert(a, i)
 
 
-def _linear_insert(a: list, last: int, less: Less) -> None:
+def _linear_insert(a: list, last: int) -> None:
     value = a[last]
-    while less(value, a[last - 1]):
+    key = value[0]
+    while key < a[last - 1][0]:
         a[last] = a[last - 1]
         last -= 1
     a[last] = value
 
 
-def _partial_sort(a: list, first: int, middle: int, last: int, less: Less) -> None:
-    _heap_select(a, first, middle, last, less)
+def _partial_sort(a: list, first: int, middle: int, last: int,
+                  keys: np.ndarray | None = None) -> None:
+    _heap_select(a, first, middle, last, keys)
     while middle - first > 1:  # sort_heap
         middle -= 1
         value, a[middle] = a[middle], a[first]
-        _adjust_heap(a, first, 0, middle - first, value, less)
+        _adjust_heap(a, first, 0, middle - first, value)
 
 
-def _heap_select(a: list, first: int, middle: int, last: int, less: Less) -> None:
+def _heap_select(a: list, first: int, middle: int, last: int,
+                 keys: np.ndarray | None = None) -> None:
+    """libstdc++'s __heap_select. `keys`: a[first:last]'s keys still in their places (an
+    untouched row), so that the values the heap's top (which only decreases) keeps out are
+    skipped in blocks by NumPy, without a Python step each."""
     length = middle - first
     for parent in range((length - 2) // 2, -1, -1) if length >= 2 else ():  # make_heap
-        _adjust_heap(a, first, parent, length, a[first + parent], less)
-    for i in range(middle, last):
-        if less(a[i], a[first]):
-            value, a[i] = a[i], a[first]
-            _adjust_heap(a, first, 0, length, value, less)
+        _adjust_heap(a, first, parent, length, a[first + parent])
+    top = a[first][0]
+    for start in range(middle, last, _BLOCK):
+        stop = min(start + _BLOCK, last)
+        for i in range(start, stop) if keys is None else (
+                start + np.flatnonzero(keys[start - first:stop - first] < top)).tolist():
+            if a[i][0] < top:
+                value, a[i] = a[i], a[first]
+                _adjust_heap(a, first, 0, length, value)
+                top = a[first][0]
 
 
-def _adjust_heap(a: list, first: int, hole: int, length: int, value: Pair, less: Less) -> None:
+def _adjust_heap(a: list, first: int, hole: int, length: int, value: Pair) -> None:
     top, child = hole, hole
     while child < (length - 1) // 2:
         child = 2 * (child + 1)
-        if less(a[first + child], a[first + child - 1]):
+        if a[first + child][0] < a[first + child - 1][0]:
             child -= 1
         a[first + hole], hole = a[first + child], child
     if length % 2 == 0 and child == (length - 2) // 2:
         child = 2 * (child + 1)
         a[first + hole], hole = a[first + child - 1], child - 1
     parent = (hole - 1) // 2
-    while hole > top and less(a[first + parent], value):
+    key = value[0]
+    while hole > top and a[first + parent][0] < key:
         a[first + hole], hole = a[first + parent], parent
         parent = (hole - 1) // 2
     a[first + hole] = value

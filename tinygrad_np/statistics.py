@@ -47,46 +47,40 @@ def _tied_kth(data: np.ndarray, axis: int, k: int, index: np.ndarray) -> np.ndar
         return index
     rows, picks = np.moveaxis(data, axis, -1), np.moveaxis(index, axis, -1).copy()
     for position in map(tuple, np.argwhere(tied)):  # (a 0-d `tied`: the one slice)
-        picks[position + (0,)] = _quickselect(rows[position].tolist(), k)
+        picks[position + (0,)] = _quickselect(cpu_order.ranks(rows[position]).tolist(), k)
     return np.moveaxis(picks, -1, axis)
 
 
-def _quickselect(row: list, k: int) -> int:
-    """The original position of the k-th (from 0) smallest of `row` as PyTorch's CPU kthvalue
-    finds it: median-of-three quickselect with NaN the largest, swapping values and
-    positions together (its choice among equal values is this walk's, not input order)."""
-    def greater(x: Any, y: Any) -> bool:  # (NaN above everything, NaN not above NaN)
-        return (x != x and y == y) or x > y
-
-    positions, low, high = list(range(len(row))), 0, len(row) - 1
-
-    def swap(i: int, j: int) -> None:
-        row[i], row[j] = row[j], row[i]
-        positions[i], positions[j] = positions[j], positions[i]
-
+def _quickselect(keys: list[int], k: int) -> int:
+    """The original position of the k-th (from 0) smallest of a row as PyTorch's CPU kthvalue
+    finds it: median-of-three quickselect (on the values' ranks, `cpu_order.ranks`: NaN the
+    largest), swapping values and positions together (its choice among equal values is this
+    walk's, not input order)."""
+    a, low, high = list(zip(keys, range(len(keys)))), 0, len(keys) - 1
     while high > low:
         if high == low + 1:
-            if greater(row[low], row[high]):
-                swap(low, high)
+            if a[low][0] > a[high][0]:
+                a[low], a[high] = a[high], a[low]
             break
-        swap(low + (high - low) // 2, low + 1)  # the median of three becomes the pivot
+        middle = low + (high - low) // 2  # the median of three becomes the pivot
+        a[middle], a[low + 1] = a[low + 1], a[middle]
         for i, j in ((low + 1, high), (low, high), (low + 1, low)):
-            if greater(row[i], row[j]):
-                swap(i, j)
-        i, j, pivot = low + 1, high, row[low]
+            if a[i][0] > a[j][0]:
+                a[i], a[j] = a[j], a[i]
+        i, j, pivot = low + 1, high, a[low][0]
         while True:
             i += 1
-            while greater(pivot, row[i]):
+            while pivot > a[i][0]:
                 i += 1
             j -= 1
-            while greater(row[j], pivot):
+            while a[j][0] > pivot:
                 j -= 1
             if j < i:
                 break
-            swap(i, j)
-        swap(low, j)
+            a[i], a[j] = a[j], a[i]
+        a[low], a[j] = a[j], a[low]
         low, high = (i if j <= k else low), (j - 1 if j >= k else high)
-    return positions[k]
+    return a[k][1]
 
 
 def _tensor(value: Any, like: Tensor | None = None) -> Tensor:

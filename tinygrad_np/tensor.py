@@ -5114,14 +5114,16 @@ class Tensor:
             picks = np.empty(len(rows), dtype=np.int64)
             for row_number, row in enumerate(rows):
                 # each NaN counts once (NaN != NaN), and sorts after every number
-                values, counts = np.unique(row, return_counts=True, equal_nan=False)
+                values, keys, counts = np.unique(row, return_inverse=True, return_counts=True,
+                                                 equal_nan=False)
                 value = values[np.argmax(counts)]
                 picks[row_number] = np.flatnonzero((row == value) | (row != row) & (
                     value != value))[-1]
                 if len(row) > 16 and value == value and counts.max() > 1 and not (
                         row != row).any() and cpu_order.affordable(len(rows), len(row)):
                     # (up to 16: insertion sort, input order)
-                    picks[row_number] = cpu_order.mode_index(row.tolist(), value)
+                    picks[row_number] = cpu_order.mode_index(keys.reshape(-1).tolist(),
+                                                             int(np.argmax(counts)))
             shape = np.moveaxis(data, axis, -1).shape[:-1] + (1,)
             return np.moveaxis(picks.reshape(shape), -1, axis)
 

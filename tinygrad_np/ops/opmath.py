@@ -113,8 +113,8 @@ def _scalar_loop_tail(result, a, b, wide):
     if not (np.asarray(a).flags.c_contiguous and (np.size(b) == 1 or np.shape(b) == np.shape(
             a) and np.asarray(b).flags.c_contiguous)):
         return result
-    product = _half(np.broadcast_to(wide, result.shape).reshape(-1)[-tail:])
-    ends = _half(np.asarray(a, _FLOAT32).reshape(-1)[-tail:] + np.asarray(product, _FLOAT32))
+    product = _half(np.ravel(wide)[-tail:])  # (one element: broadcast in the sum)
+    ends = _half(np.ravel(a)[-tail:].astype(_FLOAT32) + product.astype(_FLOAT32))
     if result.ndim == 0:  # (a NumPy scalar: nothing to write into)
         return ends.reshape(())
     result.reshape(-1)[-tail:] = ends

@@ -9,7 +9,7 @@ import copy
 import functools
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
 
@@ -573,12 +573,17 @@ def _check_state_shapes(name: str, position: int, param: Tensor, values: dict[st
     shape (a dict saved with the parameters in another order; PyTorch fails at the next step
     with a RuntimeError, "The size of tensor a must match the size of tensor b"): a
     TensorError, both RuntimeError and ValueError (what load_state_dict raises for groups)."""
-    for key, value in values.items():
-        if key in _PARAM_SHAPED and isinstance(value, Tensor) and value.shape != param.shape:
-            raise TensorError(
-                f"{name}.load_state_dict: state[{position}][{key!r}] has shape "
-                f"{tuple(value.shape)}, but parameter {position} has shape {tuple(param.shape)} "
-                "(were the parameters given in another order than when it was saved?)")
+    for key, value in _misfits(param, values):
+        raise TensorError(
+            f"{name}.load_state_dict: state[{position}][{key!r}] has shape "
+            f"{tuple(value.shape)}, but parameter {position} has shape {tuple(param.shape)} "
+            "(were the parameters given in another order than when it was saved?)")
+
+
+def _misfits(param: Tensor, values: dict[str, Any]) -> Iterator[tuple[str, Tensor]]:
+    """The state entries that should have the parameter's shape but do not."""
+    return ((key, value) for key, value in values.items() if key in _PARAM_SHAPED
+            and isinstance(value, Tensor) and value.shape != param.shape)
 
 
 def _explain_shape_error(optimizer: Optimizer, error: ValueError) -> None:
@@ -591,15 +596,13 @@ def _explain_shape_error(optimizer: Optimizer, error: ValueError) -> None:
         for group in optimizer.param_groups:
             for param in group["params"]:
                 position += 1
-                for key, value in optimizer.state.get(param, {}).items():
-                    if key in _PARAM_SHAPED and isinstance(value, Tensor) and \
-                            value.shape != param.shape:
-                        raise TensorError(
-                            f"{type(optimizer).__name__}.step: the size of state[{key!r}] "
-                            f"{tuple(value.shape)} must match the size of parameter {position} "
-                            f"{tuple(param.shape)} (was the parameter's .data replaced by one "
-                            "of another shape, or a state dict loaded from another model?)"
-                        ) from error
+                for key, value in _misfits(param, optimizer.state.get(param, {})):
+                    raise TensorError(
+                        f"{type(optimizer).__name__}.step: the size of state[{key!r}] "
+                        f"{tuple(value.shape)} must match the size of parameter {position} "
+                        f"{tuple(param.shape)} (was the parameter's .data replaced by one "
+                        "of another shape, or a state dict loaded from another model?)"
+                    ) from error
 
 
 def _state_value(key: str, value: Any, param: Tensor, builtin: bool, as_tensor: bool) -> Any:
