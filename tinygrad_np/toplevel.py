@@ -15,6 +15,7 @@ from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.functional_losses import kl_div_unwarned
 from tinygrad_np.nn.layers_extra import bilinear, rms_norm
 from tinygrad_np.nn.layers_more import (
     adaptive_avg_pool1d,
@@ -431,8 +432,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 def kl_div(input: Tensor, target: Any, reduction: Any = 0, *,  # noqa: A002
            log_target: bool = False) -> Tensor:
     """F.kl_div with an int reduction ('mean' is the mean over all elements, as F's)."""
-    return F.kl_div(input, target, reduction=_reduction("kl_div", reduction),
-                    log_target=log_target)
+    return kl_div_unwarned(input, target, reduction=_reduction("kl_div", reduction),
+                           log_target=log_target)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,

@@ -75,7 +75,10 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # no
     not_differentiable("soft_margin_loss", "target", target)
     input = refuse_integers("soft_margin_loss", _tensor(input))
     fits_output("soft_margin_loss", input.shape, "target", target)
-    return _reduce(-logsigmoid(_sign_target(target, input, "soft_margin_loss") * input), reduction)
+    target = _sign_target(target, input, "soft_margin_loss")
+    if target.dtype.kind == "f" and target.dtype != input.dtype:  # the input's dtype, as PyTorch
+        target = target.to(input.dtype)
+    return _reduce(-logsigmoid(target * input), reduction)
 
 
 @xp.quiet

@@ -182,8 +182,9 @@ class BinaryCrossEntropy(Function):
     def forward(ctx, p, y):
         if p.size and not (p.min() >= 0 and p.max() <= 1):
             raise TensorError(
-                "binary_cross_entropy: probabilities must lie in [0, 1], got values from "
-                f"{p.min()} to {p.max()}; for raw scores use binary_cross_entropy_with_logits"
+                "binary_cross_entropy: all elements of input should be between 0 and 1 (they "
+                f"are probabilities), got values from {p.min()} to {p.max()}; for raw scores "
+                "use binary_cross_entropy_with_logits"
             )
         ctx.save_for_backward(p, y)
         log_p, log_q = _clamped_logs(p)

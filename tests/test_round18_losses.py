@@ -1,0 +1,209 @@
+"""Round 18 (losses): dtype rules, warnings, error texts and target gradients of torch.nn's
+losses, against PyTorch 2.13 (and against values worked out by hand where PyTorch is absent)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+import tinygrad_np.nn.functional as F
+
+try:
+    import torch
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+RNG = np.random.default_rng(18)
+X = RNG.normal(size=(4, 3))
+Y = np.sign(RNG.normal(size=(4, 3)))
+
+
+def _both(name, x, y, **kwargs):
+    """(ours, PyTorch's) result of F.<name>(x, y, **kwargs), inputs given as arrays."""
+    ours = getattr(F, name)(tg.tensor(x), tg.tensor(y), **kwargs)
+    theirs = getattr(torch.nn.functional, name)(torch.tensor(x), torch.tensor(y), **kwargs)
+    return ours, theirs
+
+
+# ------------------------------------------------------------ result dtypes as PyTorch's
+MIXED = [(np.float32, np.float64), (np.float64, np.float32), (np.float16, np.float32),
+         (np.float32, np.float16)]
+
+
+@needs_torch
+@pytest.mark.parametrize("input_dtype, target_dtype", MIXED)
+@pytest.mark.parametrize("name", ["huber_loss", "soft_margin_loss",
+                                  "binary_cross_entropy_with_logits", "mse_loss",
+                                  "smooth_l1_loss"])
+def test_mixed_float_dtypes_give_pytorchs_result_dtype_and_value(name, input_dtype,
+                                                                  target_dtype):
+    # huber_loss and soft_margin_loss keep the input's dtype, BCE-with-logits takes the
+    # target's, mse and smooth_l1 promote: PyTorch's rules, which differ per loss
+    target = (Y > 0).astype(target_dtype) if "binary" in name else Y.astype(target_dtype)
+    for reduction in ("none", "sum"):
+        ours, theirs = _both(name, X.astype(input_dtype), target, reduction=reduction)
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        np.testing.assert_allclose(ours.numpy().astype(float), theirs.numpy().astype(float),
+                                   rtol=2e-3, atol=2e-3)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["huber_loss", "soft_margin_loss"])
+def test_input_dtype_losses_still_differentiate_in_the_input_dtype(name):
+    x = tg.tensor(X.astype(np.float32), requires_grad=True)
+    target = tg.tensor(Y)  # float64 target, float32 input
+    getattr(F, name)(x, target).backward()
+    tx = torch.tensor(X.astype(np.float32), requires_grad=True)
+    getattr(torch.nn.functional, name)(tx, torch.tensor(Y).float()).backward()
+    assert x.grad.dtype == tg.float32
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_bce_with_logits_result_takes_the_target_dtype_with_weights_too():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)  # float32
+    y = tg.tensor([1.0, 0.0], dtype=tg.float16)
+    for kwargs in ({}, {"weight": tg.tensor([2.0, 2.0])}, {"pos_weight": tg.tensor([2.0, 2.0])}):
+        loss = F.binary_cross_entropy_with_logits(x, y, reduction="none", **kwargs)
+        assert loss.dtype == tg.float16
+    # by hand: log(1 + e^-1) = 0.31326, log(1 + e^2) = 2.12693 (float16 rounding)
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, y, reduction="none")
+                               .numpy().astype(float), [0.31326, 2.12693], rtol=1e-3)
+    F.binary_cross_entropy_with_logits(x, y).backward()
+    assert x.grad.dtype == tg.float32
+    s = 1 / (1 + np.exp(-np.array([1.0, 2.0])))
+    np.testing.assert_allclose(x.grad.numpy(), (s - [1, 0]) / 2, rtol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "smooth_l1_loss", "huber_loss"])
+def test_bool_targets_count_as_zero_and_one(name):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    loss = getattr(F, name)(x, tg.tensor([True, False]), reduction="none")
+    assert loss.dtype == tg.float32
+    expected = {"mse_loss": [0.0, 4.0], "smooth_l1_loss": [0.0, 1.5], "huber_loss": [0.0, 1.5]}
+    np.testing.assert_allclose(loss.detach().numpy(), expected[name])
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), {"mse_loss": [0.0, 4.0]}.get(name, [0.0, 1.0]))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "smooth_l1_loss"])
+def test_integer_input_and_target_is_not_implemented_as_pytorch(name):
+    with pytest.raises(NotImplementedError, match=f"{name}: not implemented for int64"):
+        getattr(F, name)(tg.tensor([1, 2]), tg.tensor([1, 0]))
+    # an integer input with a float target is promoted, as PyTorch
+    loss = getattr(F, name)(tg.tensor([1, 2]), tg.tensor([1.0, 0.0]), reduction="sum")
+    assert loss.item() == {"mse_loss": 4.0, "smooth_l1_loss": 1.5}[name]
+    assert F.l1_loss(tg.tensor([1, 2]), tg.tensor([1, 0]), reduction="sum").item() == 2
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["mse_loss", "smooth_l1_loss"])
+def test_integer_losses_error_type_matches_pytorch(name):
+    with pytest.raises(NotImplementedError):
+        getattr(torch.nn.functional, name)(torch.tensor([1, 2]), torch.tensor([1, 0]))
+
+
+# ------------------------------------------------------------------- kl_div
+def test_kl_div_mean_warns_as_pytorch_and_batchmean_does_not():
+    lp, q = tg.tensor(np.log([[0.2, 0.8]])), tg.tensor([[0.5, 0.5]])
+    with pytest.warns(UserWarning, match="'mean' divides the total loss by both the batch size"):
+        F.kl_div(lp, q)
+    with pytest.warns(UserWarning, match="'batchmean' divides only by the batch size"):
+        nn.KLDivLoss()(lp, q)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.kl_div(lp, q, reduction="batchmean")
+        F.kl_div(lp, q, reduction="sum")
+        F.kl_div(lp, q, reduction="none")
+    with pytest.warns(UserWarning) as record:  # legacy flags: only their own warning
+        F.kl_div(lp, q, size_average=True)
+    assert not any("support size" in str(w.message) for w in record)
+
+
+def test_kl_div_target_gradient_at_a_zero_target_is_nan_as_pytorchs_xlogy():
+    # d/dt [t (log t - x)] = log t + 1 - x: -inf at t = 0, PyTorch's xlogy backward gives NaN
+    x = tg.tensor([-1.0, -2.0, -0.5], requires_grad=True)
+    t = tg.tensor([0.0, 0.5, 2.0], requires_grad=True)
+    loss = F.kl_div(x, t, reduction="sum")
+    np.testing.assert_allclose(loss.item(), 0.5 * (np.log(0.5) + 2) + 2 * (np.log(2) + 0.5))
+    gx, gt = tg.autograd.grad(loss, (x, t), create_graph=True)
+    np.testing.assert_allclose(gx.detach().numpy(), [0.0, -0.5, -2.0])
+    assert np.isnan(gt.detach().numpy()[0])
+    np.testing.assert_allclose(gt.detach().numpy()[1:], [np.log(0.5) + 1 + 2, np.log(2) + 1.5])
+    (second,) = tg.autograd.grad(gt[1:].sum(), t)
+    np.testing.assert_allclose(second.numpy()[1:], [2.0, 0.5])  # 1 / t (NaN at 0, as PyTorch)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["none", "sum", "batchmean"])
+def test_kl_div_target_gradients_match_pytorch(reduction):
+    lp = np.log(RNG.dirichlet(np.ones(3), size=4))
+    q = RNG.dirichlet(np.ones(3), size=4)
+    q[0, 0] = 0
+    x, t = tg.tensor(lp, requires_grad=True), tg.tensor(q, requires_grad=True)
+    tx, tt = torch.tensor(lp, requires_grad=True), torch.tensor(q, requires_grad=True)
+    out = F.kl_div(x, t, reduction=reduction)
+    tout = torch.nn.functional.kl_div(tx, tt, reduction=reduction)
+    v = RNG.normal(size=tuple(out.shape))
+    ours = tg.autograd.grad(out, (x, t), grad_outputs=tg.tensor(v))
+    theirs = torch.autograd.grad(tout, (tx, tt), grad_outputs=torch.tensor(v))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, equal_nan=True)
+
+
+# ------------------------------------------------------------ cross_entropy label smoothing
+@needs_torch
+@pytest.mark.parametrize("probabilities", [False, True])
+def test_negative_label_smoothing_means_none_as_pytorch(probabilities):
+    z = RNG.normal(size=(3, 4))
+    target = RNG.dirichlet(np.ones(4), size=3) if probabilities else np.array([0, 1, 3])
+    ours = F.cross_entropy(tg.tensor(z), tg.tensor(target), label_smoothing=-0.1)
+    plain = F.cross_entropy(tg.tensor(z), tg.tensor(target))
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor(target),
+                                               label_smoothing=-0.1)
+    assert ours.item() == pytest.approx(plain.item(), rel=1e-12)
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
+    with pytest.raises(RuntimeError, match=r"label_smoothing must be between 0.0 and 1.0. Got"):
+        F.cross_entropy(tg.tensor(z), tg.tensor(target), label_smoothing=1.5)
+
+
+# --------------------------------------------------------------------- PyTorch's texts
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_broadcast_warning_uses_pytorchs_words(name):
+    with pytest.warns(UserWarning, match=r"Using a target size \(4,\) that is different to the "
+                      r"input size \(4, 1\)\. This will likely lead to incorrect results due to "
+                      r"broadcasting"):
+        getattr(F, name)(tg.tensor(np.ones((4, 1))), tg.tensor(np.zeros(4)))
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_bce_size_mismatch_is_a_value_error_with_pytorchs_words(name):
+    with pytest.raises(ValueError, match=r"Using a target size \(4,\) that is different to the "
+                       r"input size \(4, 1\)"):
+        getattr(F, name)(tg.tensor(np.full((4, 1), 0.5)), tg.tensor(np.zeros(4)))
+
+
+@pytest.mark.parametrize("bad", [1.5, -0.5, float("nan")])
+def test_bce_input_outside_unit_interval_has_pytorchs_text(bad):
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(tg.tensor([bad, 0.2]), tg.tensor([1.0, 0.0]))
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        nn.BCELoss()(tg.tensor([bad, 0.2]), tg.tensor([1.0, 0.0]))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "kl_div", "binary_cross_entropy",
+                                  "soft_margin_loss"])
+def test_invalid_reduction_names_it_as_pytorch(name):
+    with pytest.raises(ValueError, match="avg is not a valid value for reduction"):
+        getattr(F, name)(tg.tensor([0.5]), tg.tensor([1.0]), reduction="avg")
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "binary_cross_entropy"])
+def test_invalid_reduction_is_pytorchs_value_error(name):
+    with pytest.raises(ValueError, match="avg is not a valid value for reduction"):
+        getattr(torch.nn.functional, name)(torch.tensor([0.5]), torch.tensor([1.0]),
+                                           reduction="avg")
