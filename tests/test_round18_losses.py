@@ -207,3 +207,57 @@ def test_invalid_reduction_is_pytorchs_value_error(name):
     with pytest.raises(ValueError, match="avg is not a valid value for reduction"):
         getattr(torch.nn.functional, name)(torch.tensor([0.5]), torch.tensor([1.0]),
                                            reduction="avg")
+
+
+# ------------------------------------------------------------- triplet margin, class-id dtypes
+@pytest.mark.parametrize("margin", [0.0, -1.0])
+def test_triplet_margin_must_be_positive_as_pytorch(margin):
+    a = tg.tensor(X)
+    with pytest.raises(ValueError, match=f"margin must be greater than 0, got {margin}"):
+        F.triplet_margin_loss(a, a, a, margin=margin)
+    with pytest.raises(ValueError, match="TripletMarginLoss: expected margin to be greater than 0"):
+        nn.TripletMarginLoss(margin=margin)
+    # ATen's torch.triplet_margin_loss takes it: max(0, 0 - 0 + margin) = 0 here
+    assert tg.triplet_margin_loss(a, a, a, margin, 2.0, 1e-6, False, 1).item() == 0.0
+
+
+@needs_torch
+@pytest.mark.parametrize("margin", [0.0, -1.0])
+def test_triplet_margin_errors_are_pytorchs(margin):
+    a = torch.tensor(X)
+    with pytest.raises(ValueError, match=f"margin must be greater than 0, got {margin}"):
+        torch.nn.functional.triplet_margin_loss(a, a, a, margin=margin)
+    with pytest.raises(ValueError, match="TripletMarginLoss: expected margin to be greater than 0"):
+        torch.nn.TripletMarginLoss(margin=margin)
+
+
+@pytest.mark.parametrize("dtype", [tg.int32, tg.uint8])
+def test_margin_losses_want_int64_class_ids_as_pytorch(dtype):
+    x = tg.tensor(X)
+    with pytest.raises(RuntimeError, match="expected scalar type Long"):
+        F.multi_margin_loss(x, tg.tensor([0, 1, 2, 1], dtype=dtype))
+    with pytest.raises(RuntimeError, match="expected scalar type Long"):
+        F.multilabel_margin_loss(x, tg.tensor([[0, 2, 1]] * 4, dtype=dtype))
+    # int64 tensors and plain lists are taken: by hand, row 0 of X against class 0
+    loss = F.multi_margin_loss(x[:1], tg.tensor([0]), reduction="sum").item()
+    expected = sum(max(0.0, 1 - X[0, 0] + X[0, i]) for i in (1, 2)) / 3
+    assert loss == pytest.approx(expected, rel=1e-12)
+    assert F.multi_margin_loss(x[:1], [0], reduction="sum").item() == pytest.approx(expected)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int32", "uint8"])
+def test_margin_losses_int64_rule_is_pytorchs(dtype):
+    x = torch.tensor(X)
+    with pytest.raises(RuntimeError, match="expected scalar type Long"):
+        torch.nn.functional.multi_margin_loss(x, torch.tensor([0, 1, 2, 1],
+                                                              dtype=getattr(torch, dtype)))
+
+
+def test_float16_weighted_mean_past_65504_is_silent():
+    # the summed weights overflow float16 (PyTorch's result is its 0 / inf too): no NumPy warning
+    z = tg.tensor(np.full((70000, 2), -0.5, dtype=np.float16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.nll_loss(z, tg.tensor(np.zeros(70000, dtype=np.int64)),
+                   weight=tg.tensor(np.ones(2, dtype=np.float16)))

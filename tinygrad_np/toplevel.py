@@ -16,6 +16,7 @@ from tinygrad_np.errors import TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F
 from tinygrad_np.nn.functional_losses import kl_div_unwarned
+from tinygrad_np.nn.functional_losses_more import triplet_margin_unchecked
 from tinygrad_np.nn.layers_extra import bilinear, rms_norm
 from tinygrad_np.nn.layers_more import (
     adaptive_avg_pool1d,
@@ -468,8 +469,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         p: float = 2, eps: float = 1e-6, swap: bool = False,
                         reduction: Any = 0) -> Tensor:
     """F.triplet_margin_loss with an int reduction."""
-    return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
-                                 reduction=_reduction("triplet_margin_loss", reduction))
+    return triplet_margin_unchecked(anchor, positive, negative, margin, p, eps, swap,
+                                    reduction=_reduction("triplet_margin_loss", reduction))
 
 
 def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any,

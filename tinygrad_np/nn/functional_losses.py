@@ -156,7 +156,8 @@ def _weighted_mean(losses: Tensor, row_weights: np.ndarray, valid: np.ndarray) -
     """Sum of losses / sum of the counted targets' weights. Every target ignored: NaN with
     gradient 0; targets counted but all of class weight 0: 0 / 0, NaN gradient too (both
     PyTorch's), without NumPy's warnings."""
-    total = row_weights.sum()
+    with np.errstate(over="ignore"):  # float16 past 65,504: inf, silently, as PyTorch's
+        total = row_weights.sum()
     if not total and not valid.any():
         return losses.sum() + np.nan
     with np.errstate(divide="ignore", invalid="ignore"):

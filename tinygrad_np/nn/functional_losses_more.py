@@ -107,6 +107,7 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
     data_target("multilabel_margin_loss", target)
     input = refuse_integers("multilabel_margin_loss", _tensor(input))
     ids = np.asarray(target._data if isinstance(target, Tensor) else target)
+    long_target("multilabel_margin_loss", target)
     if ids.shape != input.shape or input.ndim not in (1, 2) or ids.dtype.kind not in "iu":
         raise TensorError(f"multilabel_margin_loss: target must be integer class ids of the "
                           f"input's shape (C,) or (N, C), got {ids.dtype} {ids.shape} for "
@@ -169,7 +170,18 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
                         swap: bool = False, size_average: Any = None, reduce: Any = None,
                         reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance (F.pairwise_distance);
-    `swap` uses min(d(a, n), d(p, n))."""
+    `swap` uses min(d(a, n), d(p, n)). The margin must be positive (PyTorch's ValueError)."""
+    if margin <= 0:
+        raise TensorError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    return triplet_margin_unchecked(anchor, positive, negative, margin, p, eps, swap,
+                                    size_average, reduce, reduction)
+
+
+def triplet_margin_unchecked(anchor: Tensor, positive: Tensor, negative: Tensor,
+                             margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                             swap: bool = False, size_average: Any = None, reduce: Any = None,
+                             reduction: str = "mean") -> Tensor:
+    """F.triplet_margin_loss taking any margin, as ATen's torch.triplet_margin_loss does."""
     reduction = legacy_reduction(size_average, reduce, reduction, "triplet_margin_loss")
     _same_ndim("triplet_margin_loss", anchor, positive, negative)
     positive_distance = pairwise_distance(anchor, positive, p, eps)
@@ -273,6 +285,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
                           f"sample ({logits.shape[0]}), got shape {target_shape} for input of "
                           f"shape {input.shape}")
     ids = np.asarray(target._data if isinstance(target, Tensor) else target).reshape(-1)
+    long_target("multi_margin_loss", target)
     if ids.dtype.kind not in "iu":  # (0.7 would be truncated to class 0)
         raise TensorError(f"multi_margin_loss: expected scalar type Long but found {ids.dtype} "
                           f"(the target must be integer class ids)")
@@ -292,6 +305,14 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
         losses = losses * _class_weights(weight, classes)[ids].astype(input.dtype)[:, None]
     losses = losses.sum(dim=1) / classes
     return _reduce(losses if input.ndim == 2 else losses.reshape(target_shape), reduction)
+
+
+def long_target(function: str, target: Any) -> None:
+    """The class ids of multi_margin_loss and multilabel_margin_loss: an integer Tensor must be
+    int64, as PyTorch (its RuntimeError for int32 or uint8; a list or array is taken)."""
+    if isinstance(target, Tensor) and target.dtype.kind in "iub" and target.dtype != np.int64:
+        raise TensorError(f"{function}: expected scalar type Long but found {target.dtype} "
+                          f"(the target's class ids must be int64)")
 
 
 def _class_weights(weight: Any, classes: int) -> np.ndarray:

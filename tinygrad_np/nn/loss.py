@@ -242,6 +242,9 @@ class TripletMarginLoss(_Loss):
                  swap: bool = False, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise TensorError(f"TripletMarginLoss: expected margin to be greater than 0, got "
+                              f"{margin} instead")
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
