@@ -261,3 +261,22 @@ def test_float16_weighted_mean_past_65504_is_silent():
         warnings.simplefilter("error")
         F.nll_loss(z, tg.tensor(np.zeros(70000, dtype=np.int64)),
                    weight=tg.tensor(np.ones(2, dtype=np.float16)))
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_uint8_class_ids_only_for_the_plain_form_as_pytorch(name):
+    z = tg.tensor(RNG.normal(size=(2, 3, 2)))
+    with pytest.raises(RuntimeError, match="expected scalar type Long but found Byte"):
+        getattr(F, name)(z, tg.tensor(np.zeros((2, 2), dtype=np.uint8)))
+    flat = tg.tensor(RNG.normal(size=(2, 3)))  # (N, C): uint8 ids are taken
+    ids = tg.tensor(np.array([2, 0], dtype=np.uint8))
+    expected = {"cross_entropy": -flat.log_softmax(1).numpy()[[0, 1], [2, 0]].mean(),
+                "nll_loss": -flat.numpy()[[0, 1], [2, 0]].mean()}[name]
+    assert getattr(F, name)(flat, ids).item() == pytest.approx(expected, rel=1e-12)
+
+
+@needs_torch
+def test_uint8_k_dim_class_ids_error_is_pytorchs():
+    with pytest.raises(RuntimeError, match="expected scalar type Long but found Byte"):
+        torch.nn.functional.cross_entropy(torch.randn(2, 3, 2),
+                                          torch.zeros(2, 2, dtype=torch.uint8))

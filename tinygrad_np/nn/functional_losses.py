@@ -102,6 +102,9 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
     if isinstance(target, Tensor) and ids.dtype not in (np.int64, np.uint8):
         raise DtypeError(f"{function}: expected target dtype to be int64 (long) or uint8 (byte), "
                          f"got {ids.dtype} (as PyTorch)")
+    if isinstance(target, Tensor) and ids.dtype == np.uint8 and len(input_shape) > 2:
+        raise TensorError(f"{function}: expected scalar type Long but found Byte (the "
+                          f"(N, C, d1, ...) form takes int64 class ids only, as PyTorch)")
     expected = (input_shape[0], *input_shape[2:])
     if ids.shape != expected:
         raise TensorError(f"{function}: target shape {ids.shape} does not fit input shape "
