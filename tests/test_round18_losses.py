@@ -280,3 +280,13 @@ def test_uint8_k_dim_class_ids_error_is_pytorchs():
     with pytest.raises(RuntimeError, match="expected scalar type Long but found Byte"):
         torch.nn.functional.cross_entropy(torch.randn(2, 3, 2),
                                           torch.zeros(2, 2, dtype=torch.uint8))
+
+
+@pytest.mark.parametrize("shape, target_shape", [((3, 4), (3,)), ((3, 4, 2), (3, 2))])
+def test_float_class_ids_get_a_hint_to_convert_them(shape, target_shape):
+    with pytest.raises(RuntimeError, match=r"class ids must be integers: target.long\(\) "
+                       r"\(PyTorch: expected target dtype to be Long or Byte, but got Float\)"):
+        F.cross_entropy(tg.tensor(RNG.normal(size=shape)), tg.zeros(*target_shape))
+    with pytest.raises(RuntimeError) as caught:  # a wrong probability shape: no such hint
+        F.cross_entropy(tg.tensor(RNG.normal(size=(3, 4))), tg.zeros(3, 3))
+    assert "target.long()" not in str(caught.value)

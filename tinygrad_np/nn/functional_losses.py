@@ -241,8 +241,12 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
             raise TensorError(f"cross_entropy: ignore_index ({ignore_index}) is not supported "
                               "for a floating-point (class-probability) target")
         if tuple(target.shape) != tuple(input.shape):
+            ids = tuple(target.shape) == batch_shape
             raise TensorError(f"cross_entropy: probability target shape {tuple(target.shape)} "
-                              f"must equal the input shape {tuple(input.shape)}")
+                              f"must equal the input shape {tuple(input.shape)}" + (
+                                  "; class ids must be integers: target.long() (PyTorch: "
+                                  "expected target dtype to be Long or Byte, but got Float)"
+                                  if ids else ""))
         q = _classes_last(target)
         if label_smoothing > 0:
             q = q * (1 - label_smoothing) + label_smoothing / classes

@@ -46,9 +46,12 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
             )
     elif target.dtype.kind == "f":
         if target.shape != logits.shape:
+            ids = target.shape == (count,)
             raise TensorError(
                 f"cross_entropy: probability target must have the logits' shape {logits.shape}, "
-                f"got {target.shape}"
+                f"got {target.shape}" + ("; class ids must be integers: target.long() (PyTorch: "
+                                         "expected target dtype to be Long or Byte, but got "
+                                         "Float)" if ids else "")
             )
     else:
         raise DtypeError(f"cross_entropy: target must be int class ids or float probabilities, "
