@@ -290,3 +290,35 @@ def test_float_class_ids_get_a_hint_to_convert_them(shape, target_shape):
     with pytest.raises(RuntimeError) as caught:  # a wrong probability shape: no such hint
         F.cross_entropy(tg.tensor(RNG.normal(size=(3, 4))), tg.zeros(3, 3))
     assert "target.long()" not in str(caught.value)
+
+
+# ------------------------------------------------------------ loss modules' reduction
+MODULES = ["L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "HuberLoss",
+           "SoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "CTCLoss"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_a_loss_module_stores_its_reduction_as_given_and_its_call_checks_it(name):
+    criterion = getattr(nn, name)(reduction="avg")  # PyTorch constructs it
+    assert criterion.reduction == "avg"
+    if name in ("HuberLoss", "GaussianNLLLoss", "CTCLoss"):  # (no legacy flags, as PyTorch)
+        return
+    with pytest.warns(UserWarning, match="please use reduction='sum'"):
+        assert getattr(nn, name)(size_average=False).reduction == "sum"
+
+
+def test_a_bad_module_reduction_is_refused_at_the_call():
+    x = tg.tensor(X)
+    with pytest.raises(ValueError, match="avg is not a valid value for reduction"):
+        nn.MSELoss(reduction="avg")(x, x)
+    with pytest.raises(ValueError, match="avg is not a valid value for reduction"):
+        nn.CrossEntropyLoss(reduction="avg")(x, tg.tensor([0, 1, 2, 1]))
+    with pytest.warns(UserWarning, match="elementwise_mean' is deprecated"):
+        loss = nn.L1Loss(reduction="elementwise_mean")(x, tg.zeros(4, 3))
+    assert loss.item() == pytest.approx(np.abs(X).mean(), rel=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", MODULES)
+def test_pytorch_loss_modules_take_any_reduction_string(name):
+    assert getattr(torch.nn, name)(reduction="avg").reduction == "avg"
