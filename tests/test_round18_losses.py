@@ -322,3 +322,26 @@ def test_a_bad_module_reduction_is_refused_at_the_call():
 @pytest.mark.parametrize("name", MODULES)
 def test_pytorch_loss_modules_take_any_reduction_string(name):
     assert getattr(torch.nn, name)(reduction="avg").reduction == "avg"
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_unbatched_input_takes_a_one_element_target_as_pytorch(name):
+    z = RNG.normal(size=4)
+    scores = z - np.log(np.exp(z).sum()) if name == "cross_entropy" else z
+    for target in (tg.tensor(2), tg.tensor([2])):
+        for reduction in ("none", "mean", "sum"):
+            loss = getattr(F, name)(tg.tensor(z), target, reduction=reduction)
+            assert loss.shape == ()
+            assert loss.item() == pytest.approx(-scores[2], rel=1e-12)
+    with pytest.raises(ValueError):
+        getattr(F, name)(tg.tensor(z), tg.tensor([2, 1]))
+
+
+@needs_torch
+def test_unbatched_one_element_target_value_is_pytorchs():
+    z = RNG.normal(size=4)
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(z), torch.tensor([2]),
+                                               reduction="none")
+    ours = F.cross_entropy(tg.tensor(z), tg.tensor([2]), reduction="none")
+    assert tuple(ours.shape) == tuple(theirs.shape) == ()
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)

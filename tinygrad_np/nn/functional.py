@@ -341,7 +341,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         # Unbatched: a batch of one, with the result's batch axis removed again for 'none'.
         classes = input.shape[0]
         expected = () if target.dtype.kind in "iu" else (classes,)
-        if target.shape != expected:
+        if target.shape != expected and (expected or target.shape != (1,)):  # ((1,): PyTorch's)
             what = "a class id" if expected == () else "class probabilities"
             raise TensorError(
                 f"cross_entropy: for unbatched logits of shape ({classes},) the target must "

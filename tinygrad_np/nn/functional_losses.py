@@ -128,7 +128,8 @@ def _batched(input: Tensor, target: Any, probabilities: bool, function: str
             raise TensorError(f"{function}: input must have a class axis, got a 0-d tensor")
         return input, target, False
     expected = input.shape if probabilities else ()
-    if tuple(np.shape(target._data if isinstance(target, Tensor) else target)) != expected:
+    shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
+    if shape != expected and (probabilities or shape != (1,)):  # (a (1,) id too, as PyTorch)
         raise TensorError(f"{function}: for unbatched input of shape {input.shape} the target "
                           f"must have shape {expected}, got {np.shape(target)}")
     target = target.reshape(1, -1) if probabilities else np.reshape(
