@@ -345,3 +345,16 @@ def test_unbatched_one_element_target_value_is_pytorchs():
     ours = F.cross_entropy(tg.tensor(z), tg.tensor([2]), reduction="none")
     assert tuple(ours.shape) == tuple(theirs.shape) == ()
     assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("argument", ["weight", "pos_weight"])
+def test_a_weight_that_does_not_broadcast_names_the_loss_and_argument(argument):
+    x, y = tg.zeros(2, 3, 4, 4), tg.zeros(2, 3, 4, 4)
+    with pytest.raises(RuntimeError, match=rf"binary_cross_entropy_with_logits: {argument} of "
+                       r"shape \(3,\) does not broadcast with the input of shape \(2, 3, 4, 4\)"):
+        F.binary_cross_entropy_with_logits(x, y, **{argument: tg.ones(3)})
+    # (3, 1, 1): one per channel, as PyTorch broadcasts it
+    loss = F.binary_cross_entropy_with_logits(x, y, **{argument: tg.ones(3, 1, 1)})
+    assert loss.item() == pytest.approx(np.log(2))
+    with pytest.raises(RuntimeError, match=r"binary_cross_entropy: weight of shape \(3,\)"):
+        F.binary_cross_entropy(x + 0.5, y, weight=tg.ones(3))

@@ -317,7 +317,9 @@ def fits_output(function: str, shape: tuple[int, ...], name: str, value: Any) ->
     try:
         broadcast = np.broadcast_shapes(tuple(shape), value_shape)
     except ValueError:
-        return  # shapes that do not broadcast at all: the op itself names them
+        raise TensorError(f"{function}: {name} of shape {value_shape} does not broadcast with "
+                          f"the input of shape {tuple(shape)} (PyTorch: The size of tensor a "
+                          f"must match the size of tensor b)") from None
     if broadcast != tuple(shape):
         raise TensorError(f"{function}: {name} of shape {value_shape} would enlarge the output "
                           f"of shape {tuple(shape)} to {broadcast} (PyTorch: output with shape "
