@@ -358,3 +358,14 @@ def test_a_weight_that_does_not_broadcast_names_the_loss_and_argument(argument):
     assert loss.item() == pytest.approx(np.log(2))
     with pytest.raises(RuntimeError, match=r"binary_cross_entropy: weight of shape \(3,\)"):
         F.binary_cross_entropy(x + 0.5, y, weight=tg.ones(3))
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda x: F.gaussian_nll_loss(x, tg.zeros(2, 3), tg.ones(4, 3)), "gaussian_nll_loss"),
+    (lambda x: F.hinge_embedding_loss(x, tg.zeros(2, 3)), "hinge_embedding_loss"),
+    (lambda x: F.multilabel_soft_margin_loss(x, tg.zeros(2, 3)), "multilabel_soft_margin_loss"),
+    (lambda x: F.margin_ranking_loss(x[:, 0], x[:3, 0], tg.ones(4)), "margin_ranking_loss"),
+])
+def test_a_target_that_does_not_broadcast_names_the_loss(call, words):
+    with pytest.raises(RuntimeError, match=rf"{words}: .*do(es)? not broadcast"):
+        call(tg.zeros(4, 3))

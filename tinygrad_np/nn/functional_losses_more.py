@@ -47,6 +47,11 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
         raise TensorError(f"margin_ranking_loss: All input tensors should have same dimension "
                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
                           f"target: {target.shape}")
+    try:
+        np.broadcast_shapes(input1.shape, input2.shape, target.shape)
+    except ValueError:
+        raise TensorError(f"margin_ranking_loss: the shapes of input1 {input1.shape}, input2 "
+                          f"{input2.shape} and target {target.shape} do not broadcast") from None
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
@@ -57,6 +62,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noq
     """x where y = 1, max(0, margin - x) where y = -1 (x: a distance)."""
     reduction = legacy_reduction(size_average, reduce, reduction, "hinge_embedding_loss")
     input = refuse_integers("hinge_embedding_loss", _tensor(input))
+    same_shape(input, target, "hinge_embedding_loss", "allow")
     target = _target(target, input, "hinge_embedding_loss")
     target = target._data if isinstance(target, Tensor) else target
     zeros = input._graph_zero()  # not input * 0: inf * 0 would make x = +-inf NaN
@@ -91,6 +97,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
 
     reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss")
     input = _tensor(input)
+    same_shape(input, target, "multilabel_soft_margin_loss", "allow")
     target = _target(target, input, "multilabel_soft_margin_loss")
     losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
@@ -235,6 +242,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     if np.any(var._data < 0):
         raise TensorError("gaussian_nll_loss: var has negative entry/entries")
     var = var + (var.clamp(min=eps) - var).detach()  # clamped values, identity gradient
+    same_shape(input, target, "gaussian_nll_loss", "allow")
     losses = 0.5 * (var.log() + (input - _target(target, input)) ** 2 / var)
     if full:
         losses = losses + 0.5 * math.log(2 * math.pi)
