@@ -369,3 +369,23 @@ def test_a_weight_that_does_not_broadcast_names_the_loss_and_argument(argument):
 def test_a_target_that_does_not_broadcast_names_the_loss(call, words):
     with pytest.raises(RuntimeError, match=rf"{words}: .*do(es)? not broadcast"):
         call(tg.zeros(4, 3))
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, r: F.poisson_nll_loss(x, x.abs(), reduction=r),
+    lambda x, r: F.multilabel_soft_margin_loss(x, (x > 0).double(), reduction=r),
+    lambda x, r: F.triplet_margin_with_distance_loss(x, x, x, reduction=r),
+])
+def test_python_written_losses_refuse_elementwise_mean_as_pytorch(call):
+    x = tg.tensor(X)
+    with pytest.raises(ValueError, match="elementwise_mean is not a valid value for reduction"):
+        call(x, "elementwise_mean")
+    with pytest.warns(UserWarning, match="elementwise_mean' is deprecated"):  # (the others)
+        assert F.l1_loss(x, x, reduction="elementwise_mean").item() == 0.0
+
+
+@needs_torch
+def test_pytorch_poisson_nll_loss_refuses_elementwise_mean():
+    x = torch.tensor(X)
+    with pytest.raises(ValueError, match="elementwise_mean is not a valid value for reduction"):
+        torch.nn.functional.poisson_nll_loss(x, x.abs(), reduction="elementwise_mean")

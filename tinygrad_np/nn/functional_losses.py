@@ -36,9 +36,12 @@ def divide_count(total: Tensor, count: Any) -> Tensor:
     return (total.float() / np.asarray(count, dtype=np.float32)).to(total.dtype)
 
 
-def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: str) -> str:
+def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: str,
+                     old_mean: bool = True) -> str:
     """PyTorch's deprecated `size_average` / `reduce` flags as a `reduction` (with its
-    UserWarning naming the reduction to use), then checked."""
+    UserWarning naming the reduction to use), then checked; 'elementwise_mean' is the old
+    'mean' (with a warning) unless `old_mean` is False (PyTorch's losses written in Python
+    refuse it: poisson_nll_loss, multilabel_soft_margin_loss, ...)."""
     if size_average is not None or reduce is not None:
         if reduce is False:
             reduction = "none"
@@ -46,7 +49,7 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: s
             reduction = "sum" if size_average is False else "mean"
         warnings.warn(f"size_average and reduce args will be deprecated, please use "
                       f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
-    if reduction == "elementwise_mean":  # PyTorch's older name, still taken with a warning
+    if reduction == "elementwise_mean" and old_mean:  # PyTorch's older name, with a warning
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
                       "instead.", stacklevel=3)
         reduction = "mean"

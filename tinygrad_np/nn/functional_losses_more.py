@@ -95,7 +95,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
     classes of each sample (N, C) -> (N,), then reduced."""
     from tinygrad_np.nn.functional import logsigmoid
 
-    reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss",
+                                 old_mean=False)
     input = _tensor(input)
     same_shape(input, target, "multilabel_soft_margin_loss", "allow")
     target = _target(target, input, "multilabel_soft_margin_loss")
@@ -204,7 +205,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
                                       swap: bool = False, reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) for any distance d (default: pairwise_distance);
     `swap` uses min(d(a, n), d(p, n))."""
-    reduction = legacy_reduction(None, None, reduction, "triplet_margin_with_distance_loss")
+    reduction = legacy_reduction(None, None, reduction, "triplet_margin_with_distance_loss",
+                                 old_mean=False)
     if margin <= 0:
         raise TensorError(f"triplet_margin_with_distance_loss: margin must be positive, got "
                           f"{margin}")
@@ -255,7 +257,8 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa
                      reduce: Any = None, reduction: str = "mean") -> Tensor:
     """exp(input) - target input when `log_input` (input is the log rate), else
     input - target log(input + eps); `full` adds Stirling's term where target > 1."""
-    reduction = legacy_reduction(size_average, reduce, reduction, "poisson_nll_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "poisson_nll_loss",
+                                 old_mean=False)
     input = _tensor(input)
     same_shape(input, target, "poisson_nll_loss", "allow")
     target = _target(target, input)
