@@ -389,3 +389,11 @@ def test_pytorch_poisson_nll_loss_refuses_elementwise_mean():
     x = torch.tensor(X)
     with pytest.raises(ValueError, match="elementwise_mean is not a valid value for reduction"):
         torch.nn.functional.poisson_nll_loss(x, x.abs(), reduction="elementwise_mean")
+
+
+def test_gaussian_nll_loss_takes_an_int_variance_as_a_float():
+    x, y = tg.tensor([[1.0, 2.0]]), tg.tensor([[0.0, 0.0]])
+    # 0.5 (log var + d^2 / var): var 2 gives 0.5 (log 2 + 0.5) and 0.5 (log 2 + 2)
+    expected = 0.5 * (np.log(2) + 0.5 + np.log(2) + 2) / 2
+    assert F.gaussian_nll_loss(x, y, 2).item() == pytest.approx(expected, rel=1e-6)
+    assert F.gaussian_nll_loss(x, y, 2.0).item() == pytest.approx(expected, rel=1e-6)

@@ -230,7 +230,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     input = _tensor(input)
     data_target("gaussian_nll_loss", target)
     data_target("gaussian_nll_loss", var, "var", 3)
-    if isinstance(var, float):
+    if isinstance(var, (float, int)) and not isinstance(var, bool):  # (an int too: a float)
         var = Tensor(np.full(input.shape, var, dtype=input.dtype))
     var = _tensor(var)
     if var.shape != input.shape:
