@@ -139,8 +139,9 @@ def test_cross_entropy_errors():
         F.cross_entropy(logits, np.array([0, 1, 1]), weight=tg.ones(3))
     with pytest.raises(ValueError, match="target shape"):
         F.nll_loss(tg.zeros(2, 4, 3), np.zeros((2, 4), dtype=np.int64))
-    with pytest.raises(ValueError, match="reduction"):
-        nn.CrossEntropyLoss(reduction="average")
+    criterion = nn.CrossEntropyLoss(reduction="average")  # constructs, as PyTorch's;
+    with pytest.raises(ValueError, match="reduction"):  # the call refuses it
+        criterion(logits, np.array([0, 1, 1]))
 
 
 # ----------------------------------------------------------------- binary cross-entropies

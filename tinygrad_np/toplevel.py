@@ -15,6 +15,8 @@ from tinygrad_np.dtypes import get_default_dtype, set_default_dtype
 from tinygrad_np.errors import TensorError
 from tinygrad_np.join import cat
 from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.functional_losses import kl_div_unwarned
+from tinygrad_np.nn.functional_losses_more import triplet_margin_unchecked
 from tinygrad_np.nn.layers_extra import bilinear, rms_norm
 from tinygrad_np.nn.layers_more import (
     adaptive_avg_pool1d,
@@ -431,8 +433,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 def kl_div(input: Tensor, target: Any, reduction: Any = 0, *,  # noqa: A002
            log_target: bool = False) -> Tensor:
     """F.kl_div with an int reduction ('mean' is the mean over all elements, as F's)."""
-    return F.kl_div(input, target, reduction=_reduction("kl_div", reduction),
-                    log_target=log_target)
+    return kl_div_unwarned(input, target, reduction=_reduction("kl_div", reduction),
+                           log_target=log_target)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
@@ -467,8 +469,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         p: float = 2, eps: float = 1e-6, swap: bool = False,
                         reduction: Any = 0) -> Tensor:
     """F.triplet_margin_loss with an int reduction."""
-    return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
-                                 reduction=_reduction("triplet_margin_loss", reduction))
+    return triplet_margin_unchecked(anchor, positive, negative, margin, p, eps, swap,
+                                    reduction=_reduction("triplet_margin_loss", reduction))
 
 
 def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any,

@@ -75,6 +75,7 @@ from tinygrad_np.nn.functional_losses import (  # re-exported: F.nll_loss, F.l1_
     legacy_reduction,
     nll_loss as nll_loss,
     not_differentiable,
+    regression_target,
     same_shape,
     smooth_l1_loss as smooth_l1_loss,
     weighted_bce_with_logits,
@@ -340,7 +341,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         # Unbatched: a batch of one, with the result's batch axis removed again for 'none'.
         classes = input.shape[0]
         expected = () if target.dtype.kind in "iu" else (classes,)
-        if target.shape != expected:
+        if target.shape != expected and (expected or target.shape != (1,)):  # ((1,): PyTorch's)
             what = "a class id" if expected == () else "class probabilities"
             raise TensorError(
                 f"cross_entropy: for unbatched logits of shape ({classes},) the target must "
@@ -470,6 +471,9 @@ def binary_cross_entropy_with_logits(  # noqa: A002
     if weight is None and pos_weight is None and input.dtype == target.dtype == np.float16 \
             and input.shape == target.shape:  # PyTorch's float16 gradient steps
         return HalfBceWithLogits.apply(input, target, reduction)
+    if isinstance(target, Tensor) and target.dtype != input.dtype:  # PyTorch's result takes
+        losses = weighted_bce_with_logits(input, target, weight, pos_weight)  # the target's
+        return _reduce(losses.to(target.dtype), reduction)  # dtype (float16 too)
     if weight is None and pos_weight is None:
         return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)
     return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction)
@@ -482,8 +486,7 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     `weight` (the input's shape) weighs each element; 'mean' then divides by its sum."""
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     input = _tensor(input)
-    data_target("mse_loss", target)
-    target = _target(target, input)
+    target = regression_target(target, input, "mse_loss")
     same_shape(input, target, "mse_loss", "warn")
     if weight is None and input.dtype == target.dtype == np.float16 and input.shape == target.shape:
         return MseLoss.apply(input, target, reduction)  # PyTorch's float16 kernel's steps

@@ -36,9 +36,12 @@ def divide_count(total: Tensor, count: Any) -> Tensor:
     return (total.float() / np.asarray(count, dtype=np.float32)).to(total.dtype)
 
 
-def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: str) -> str:
+def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: str,
+                     old_mean: bool = True) -> str:
     """PyTorch's deprecated `size_average` / `reduce` flags as a `reduction` (with its
-    UserWarning naming the reduction to use), then checked."""
+    UserWarning naming the reduction to use), then checked; 'elementwise_mean' is the old
+    'mean' (with a warning) unless `old_mean` is False (PyTorch's losses written in Python
+    refuse it: poisson_nll_loss, multilabel_soft_margin_loss, ...)."""
     if size_average is not None or reduce is not None:
         if reduce is False:
             reduction = "none"
@@ -46,13 +49,13 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str, function: s
             reduction = "sum" if size_average is False else "mean"
         warnings.warn(f"size_average and reduce args will be deprecated, please use "
                       f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
-    if reduction == "elementwise_mean":  # PyTorch's older name, still taken with a warning
+    if reduction == "elementwise_mean" and old_mean:  # PyTorch's older name, with a warning
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
                       "instead.", stacklevel=3)
         reduction = "mean"
     if reduction not in REDUCTIONS:
-        raise TensorError(f"{function}: reduction must be 'mean', 'sum' or 'none', "
-                          f"got {reduction!r}")
+        raise TensorError(f"{function}: {reduction} is not a valid value for reduction: "
+                          f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return reduction
 
 
@@ -102,6 +105,9 @@ def _class_ids(target: Any, input_shape: tuple[int, ...], ignore_index: int,
     if isinstance(target, Tensor) and ids.dtype not in (np.int64, np.uint8):
         raise DtypeError(f"{function}: expected target dtype to be int64 (long) or uint8 (byte), "
                          f"got {ids.dtype} (as PyTorch)")
+    if isinstance(target, Tensor) and ids.dtype == np.uint8 and len(input_shape) > 2:
+        raise TensorError(f"{function}: expected scalar type Long but found Byte (the "
+                          f"(N, C, d1, ...) form takes int64 class ids only, as PyTorch)")
     expected = (input_shape[0], *input_shape[2:])
     if ids.shape != expected:
         raise TensorError(f"{function}: target shape {ids.shape} does not fit input shape "
@@ -125,7 +131,8 @@ def _batched(input: Tensor, target: Any, probabilities: bool, function: str
             raise TensorError(f"{function}: input must have a class axis, got a 0-d tensor")
         return input, target, False
     expected = input.shape if probabilities else ()
-    if tuple(np.shape(target._data if isinstance(target, Tensor) else target)) != expected:
+    shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
+    if shape != expected and (probabilities or shape != (1,)):  # (a (1,) id too, as PyTorch)
         raise TensorError(f"{function}: for unbatched input of shape {input.shape} the target "
                           f"must have shape {expected}, got {np.shape(target)}")
     target = target.reshape(1, -1) if probabilities else np.reshape(
@@ -156,7 +163,8 @@ def _weighted_mean(losses: Tensor, row_weights: np.ndarray, valid: np.ndarray) -
     """Sum of losses / sum of the counted targets' weights. Every target ignored: NaN with
     gradient 0; targets counted but all of class weight 0: 0 / 0, NaN gradient too (both
     PyTorch's), without NumPy's warnings."""
-    total = row_weights.sum()
+    with np.errstate(over="ignore"):  # float16 past 65,504: inf, silently, as PyTorch's
+        total = row_weights.sum()
     if not total and not valid.any():
         return losses.sum() + np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -215,9 +223,9 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     """Cross-entropy with every PyTorch option (see F.cross_entropy), as a composition:
     log_softmax over the class axis (1), then the weighted NLL and, with label smoothing
     eps, (1 - eps) NLL + eps / C * (the loss against the uniform distribution)."""
-    if not 0 <= label_smoothing <= 1:
-        raise TensorError(f"cross_entropy: label_smoothing must be in [0, 1], "
-                          f"got {label_smoothing}")
+    if label_smoothing > 1:  # (a negative one means none: PyTorch smooths only above 0)
+        raise TensorError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. "
+                          f"Got: {label_smoothing}")
     input = _tensor(input)
     data_target("cross_entropy", target)
     target_dtype = target.dtype if isinstance(target, Tensor) else np.asarray(target).dtype
@@ -237,10 +245,14 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
             raise TensorError(f"cross_entropy: ignore_index ({ignore_index}) is not supported "
                               "for a floating-point (class-probability) target")
         if tuple(target.shape) != tuple(input.shape):
+            ids = tuple(target.shape) == batch_shape
             raise TensorError(f"cross_entropy: probability target shape {tuple(target.shape)} "
-                              f"must equal the input shape {tuple(input.shape)}")
+                              f"must equal the input shape {tuple(input.shape)}" + (
+                                  "; class ids must be integers: target.long() (PyTorch: "
+                                  "expected target dtype to be Long or Byte, but got Float)"
+                                  if ids else ""))
         q = _classes_last(target)
-        if label_smoothing:
+        if label_smoothing > 0:
             q = q * (1 - label_smoothing) + label_smoothing / classes
         weighted = log_probs * q if class_weights is None else log_probs * q * class_weights
         losses = -weighted.sum(axis=1)
@@ -250,7 +262,7 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
     same_dtype_weight(weight, input, "cross_entropy")
     ids = _class_ids(target, input.shape, ignore_index, "cross_entropy")
     losses, row_weights = _weighted_nll(log_probs, ids, weight, ignore_index)
-    if label_smoothing:
+    if label_smoothing > 0:
         valid = ids != ignore_index
         uniform = _valid_rows(log_probs, valid)
         uniform = uniform if class_weights is None else uniform * class_weights
@@ -289,11 +301,13 @@ def same_shape(input: Tensor, target: Any, function: str, mismatch: str = "raise
     if mismatch == "allow":
         return
     if mismatch == "raise":
-        raise TensorError(f"{function}: target shape {target_shape} must equal the input shape "
-                          f"{shape}")
-    warnings.warn(f"{function}: the target's shape {target_shape} is not the input's {shape}: "
-                  "the two are broadcast together (as PyTorch does), which is rarely what is "
-                  "meant; an (N, 1) input and an (N,) target give an (N, N) loss",
+        raise TensorError(f"{function}: Using a target size {target_shape} that is different "
+                          f"to the input size {shape} is not supported: target shape "
+                          f"{target_shape} must equal the input shape {shape}")
+    warnings.warn(f"{function}: Using a target size {target_shape} that is different to the "
+                  f"input size {shape}. This will likely lead to incorrect results due to "
+                  "broadcasting. Please ensure they have the same size (PyTorch's warning: an "
+                  "(N, 1) input and an (N,) target give an (N, N) loss)",
                   UserWarning, stacklevel=3 + depth)  # depth: calls between it and the user
 
 
@@ -306,7 +320,9 @@ def fits_output(function: str, shape: tuple[int, ...], name: str, value: Any) ->
     try:
         broadcast = np.broadcast_shapes(tuple(shape), value_shape)
     except ValueError:
-        return  # shapes that do not broadcast at all: the op itself names them
+        raise TensorError(f"{function}: {name} of shape {value_shape} does not broadcast with "
+                          f"the input of shape {tuple(shape)} (PyTorch: The size of tensor a "
+                          f"must match the size of tensor b)") from None
     if broadcast != tuple(shape):
         raise TensorError(f"{function}: {name} of shape {value_shape} would enlarge the output "
                           f"of shape {tuple(shape)} to {broadcast} (PyTorch: output with shape "
@@ -327,6 +343,23 @@ def _target(target: Any, input: Tensor, function: str = "loss") -> Any:  # noqa:
         return target
     data_target(function, target)
     return np.asarray(target).astype(input.dtype, copy=False)
+
+
+def regression_target(target: Any, input: Tensor, function: str,  # noqa: A002
+                      keep_input_dtype: bool = False) -> Any:
+    """The target of mse_loss, huber_loss and smooth_l1_loss as PyTorch takes it: a bool tensor
+    as 0/1 in the input's dtype; a float tensor in the input's dtype with `keep_input_dtype`
+    (huber_loss's result has the input's dtype); an integer input with an integer target is
+    PyTorch's NotImplementedError (no integer kernel: l1_loss has one)."""
+    target = _target(target, input, function)
+    kind = target.dtype.kind
+    if input.dtype.kind in "iub" and kind in "iub":
+        raise DtypeError(f"{function}: not implemented for {input.dtype} input and "
+                         f"{target.dtype} target (as PyTorch); convert with .float()")
+    if isinstance(target, Tensor) and target.dtype != input.dtype and (
+            kind == "b" or keep_input_dtype and kind == "f" and input.dtype.kind == "f"):
+        return target.to(input.dtype)
+    return target
 
 
 def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
@@ -367,7 +400,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
 
 def _huber(input: Tensor, target: Any, reduction: str, delta: float, function: str) -> Tensor:  # noqa: A002
     same_shape(input, target, function, "warn", depth=1)
-    difference = input - _target(target, input)
+    difference = input - regression_target(target, input, function, function == "huber_loss")
     distance = difference.abs()
     near = difference.where(~(distance._data >= delta), 0.0)  # (NaN stays: its gradient NaN)
     loss = (near * near * 0.5).where(distance.detach() < delta, (distance - delta * 0.5) * delta)
@@ -384,11 +417,10 @@ def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa
     input = _tensor(input)
     if beta == 0:
         same_shape(input, target, "smooth_l1_loss", "warn")
-        return _l1(input, target, reduction)
+        return _l1(input, regression_target(target, input, "smooth_l1_loss"), reduction)
     return _huber(input, target, reduction, beta, "smooth_l1_loss") / beta
 
 
-@xp.quiet
 def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || exp(input)) per element: loss = target (log target - input), 0 where
@@ -398,6 +430,20 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
     reduction: 'batchmean' (sum / batch size: the true KL divergence, recommended), 'sum',
     'none', or 'mean' (PyTorch's default: the average over every element).
     """
+    data_target("kl_div", target)  # (before the warning: no data is an error first)
+    if reduction == "mean" and size_average is None and reduce is None:
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+    return kl_div_unwarned(input, target, size_average, reduce, reduction, log_target)
+
+
+@xp.quiet
+def kl_div_unwarned(input: Tensor, target: Any, size_average: Any = None,  # noqa: A002
+                    reduce: Any = None, reduction: str = "mean", log_target: bool = False
+                    ) -> Tensor:
+    """F.kl_div without its warning on reduction='mean' (torch.kl_div, ATen's, gives none)."""
     # 'batchmean' sums, then divides by the batch size; the legacy flags, when given, choose
     # the reduction instead, and the division still follows (PyTorch's rule)
     batch_mean = reduction == "batchmean"
@@ -414,9 +460,9 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
         target_t = _tensor(target)
         losses = target_t.exp() * (target_t - input)
     elif isinstance(target, Tensor) and target.requires_grad:
-        # t log t with 0 log 0 = 0: log of (t + [t == 0]) is 0 where t is 0
-        zero = (target._data == 0).astype(target.dtype)
-        losses = target * ((target + zero).log() - input)
+        # t log t with 0 log 0 = 0, as PyTorch's xlogy, with its gradient: NaN at t = 0 (the
+        # true derivative log t + 1 - input is -inf there)
+        losses = target.xlogy(target) - target * input
     else:
         values = np.asarray(target._data if isinstance(target, Tensor) else target)
         with np.errstate(divide="ignore", invalid="ignore"):  # (t log t: 0 at 0, NaN below

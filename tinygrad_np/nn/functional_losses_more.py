@@ -47,6 +47,11 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
         raise TensorError(f"margin_ranking_loss: All input tensors should have same dimension "
                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
                           f"target: {target.shape}")
+    try:
+        np.broadcast_shapes(input1.shape, input2.shape, target.shape)
+    except ValueError:
+        raise TensorError(f"margin_ranking_loss: the shapes of input1 {input1.shape}, input2 "
+                          f"{input2.shape} and target {target.shape} do not broadcast") from None
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
@@ -57,6 +62,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,  # noq
     """x where y = 1, max(0, margin - x) where y = -1 (x: a distance)."""
     reduction = legacy_reduction(size_average, reduce, reduction, "hinge_embedding_loss")
     input = refuse_integers("hinge_embedding_loss", _tensor(input))
+    same_shape(input, target, "hinge_embedding_loss", "allow")
     target = _target(target, input, "hinge_embedding_loss")
     target = target._data if isinstance(target, Tensor) else target
     zeros = input._graph_zero()  # not input * 0: inf * 0 would make x = +-inf NaN
@@ -75,7 +81,10 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # no
     not_differentiable("soft_margin_loss", "target", target)
     input = refuse_integers("soft_margin_loss", _tensor(input))
     fits_output("soft_margin_loss", input.shape, "target", target)
-    return _reduce(-logsigmoid(_sign_target(target, input, "soft_margin_loss") * input), reduction)
+    target = _sign_target(target, input, "soft_margin_loss")
+    if target.dtype.kind == "f" and target.dtype != input.dtype:  # the input's dtype, as PyTorch
+        target = target.to(input.dtype)
+    return _reduce(-logsigmoid(target * input), reduction)
 
 
 @xp.quiet
@@ -86,8 +95,10 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
     classes of each sample (N, C) -> (N,), then reduced."""
     from tinygrad_np.nn.functional import logsigmoid
 
-    reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss",
+                                 old_mean=False)
     input = _tensor(input)
+    same_shape(input, target, "multilabel_soft_margin_loss", "allow")
     target = _target(target, input, "multilabel_soft_margin_loss")
     losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
@@ -104,6 +115,7 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
     data_target("multilabel_margin_loss", target)
     input = refuse_integers("multilabel_margin_loss", _tensor(input))
     ids = np.asarray(target._data if isinstance(target, Tensor) else target)
+    long_target("multilabel_margin_loss", target)
     if ids.shape != input.shape or input.ndim not in (1, 2) or ids.dtype.kind not in "iu":
         raise TensorError(f"multilabel_margin_loss: target must be integer class ids of the "
                           f"input's shape (C,) or (N, C), got {ids.dtype} {ids.shape} for "
@@ -166,7 +178,18 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
                         swap: bool = False, size_average: Any = None, reduce: Any = None,
                         reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance (F.pairwise_distance);
-    `swap` uses min(d(a, n), d(p, n))."""
+    `swap` uses min(d(a, n), d(p, n)). The margin must be positive (PyTorch's ValueError)."""
+    if margin <= 0:
+        raise TensorError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    return triplet_margin_unchecked(anchor, positive, negative, margin, p, eps, swap,
+                                    size_average, reduce, reduction)
+
+
+def triplet_margin_unchecked(anchor: Tensor, positive: Tensor, negative: Tensor,
+                             margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                             swap: bool = False, size_average: Any = None, reduce: Any = None,
+                             reduction: str = "mean") -> Tensor:
+    """F.triplet_margin_loss taking any margin, as ATen's torch.triplet_margin_loss does."""
     reduction = legacy_reduction(size_average, reduce, reduction, "triplet_margin_loss")
     _same_ndim("triplet_margin_loss", anchor, positive, negative)
     positive_distance = pairwise_distance(anchor, positive, p, eps)
@@ -182,7 +205,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
                                       swap: bool = False, reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) for any distance d (default: pairwise_distance);
     `swap` uses min(d(a, n), d(p, n))."""
-    reduction = legacy_reduction(None, None, reduction, "triplet_margin_with_distance_loss")
+    reduction = legacy_reduction(None, None, reduction, "triplet_margin_with_distance_loss",
+                                 old_mean=False)
     if margin <= 0:
         raise TensorError(f"triplet_margin_with_distance_loss: margin must be positive, got "
                           f"{margin}")
@@ -206,7 +230,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     input = _tensor(input)
     data_target("gaussian_nll_loss", target)
     data_target("gaussian_nll_loss", var, "var", 3)
-    if isinstance(var, float):
+    if isinstance(var, (float, int)) and not isinstance(var, bool):  # (an int too: a float)
         var = Tensor(np.full(input.shape, var, dtype=input.dtype))
     var = _tensor(var)
     if var.shape != input.shape:
@@ -220,6 +244,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     if np.any(var._data < 0):
         raise TensorError("gaussian_nll_loss: var has negative entry/entries")
     var = var + (var.clamp(min=eps) - var).detach()  # clamped values, identity gradient
+    same_shape(input, target, "gaussian_nll_loss", "allow")
     losses = 0.5 * (var.log() + (input - _target(target, input)) ** 2 / var)
     if full:
         losses = losses + 0.5 * math.log(2 * math.pi)
@@ -232,7 +257,8 @@ def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True,  # noqa
                      reduce: Any = None, reduction: str = "mean") -> Tensor:
     """exp(input) - target input when `log_input` (input is the log rate), else
     input - target log(input + eps); `full` adds Stirling's term where target > 1."""
-    reduction = legacy_reduction(size_average, reduce, reduction, "poisson_nll_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "poisson_nll_loss",
+                                 old_mean=False)
     input = _tensor(input)
     same_shape(input, target, "poisson_nll_loss", "allow")
     target = _target(target, input)
@@ -270,6 +296,7 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
                           f"sample ({logits.shape[0]}), got shape {target_shape} for input of "
                           f"shape {input.shape}")
     ids = np.asarray(target._data if isinstance(target, Tensor) else target).reshape(-1)
+    long_target("multi_margin_loss", target)
     if ids.dtype.kind not in "iu":  # (0.7 would be truncated to class 0)
         raise TensorError(f"multi_margin_loss: expected scalar type Long but found {ids.dtype} "
                           f"(the target must be integer class ids)")
@@ -289,6 +316,14 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
         losses = losses * _class_weights(weight, classes)[ids].astype(input.dtype)[:, None]
     losses = losses.sum(dim=1) / classes
     return _reduce(losses if input.ndim == 2 else losses.reshape(target_shape), reduction)
+
+
+def long_target(function: str, target: Any) -> None:
+    """The class ids of multi_margin_loss and multilabel_margin_loss: an integer Tensor must be
+    int64, as PyTorch (its RuntimeError for int32 or uint8; a list or array is taken)."""
+    if isinstance(target, Tensor) and target.dtype.kind in "iub" and target.dtype != np.int64:
+        raise TensorError(f"{function}: expected scalar type Long but found {target.dtype} "
+                          f"(the target's class ids must be int64)")
 
 
 def _class_weights(weight: Any, classes: int) -> np.ndarray:

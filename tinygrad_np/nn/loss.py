@@ -30,12 +30,11 @@ class _Loss(Module):
     def __init__(self, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__()
-        if reduction != "batchmean" or size_average is not None or reduce is not None:
-            # (only KLDivLoss takes 'batchmean', F.kl_div checks it; the legacy flags, when
-            # given, replace any reduction, as PyTorch's _Loss)
-            reduction = legacy_reduction(size_average, reduce,
-                                         "mean" if reduction == "batchmean" else reduction,
-                                         type(self).__name__)
+        if size_average is not None or reduce is not None:
+            # the legacy flags, when given, replace any reduction, as PyTorch's _Loss
+            reduction = legacy_reduction(size_average, reduce, "mean", type(self).__name__)
+        # stored as given, checked by the call (PyTorch's: reduction='avg' constructs, then
+        # its call raises; 'elementwise_mean' warns at each call)
         self.reduction = reduction
 
 
@@ -242,6 +241,9 @@ class TripletMarginLoss(_Loss):
                  swap: bool = False, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise TensorError(f"TripletMarginLoss: expected margin to be greater than 0, got "
+                              f"{margin} instead")
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:

@@ -46,9 +46,12 @@ def check_targets(logits: np.ndarray, target: np.ndarray) -> None:
             )
     elif target.dtype.kind == "f":
         if target.shape != logits.shape:
+            ids = target.shape == (count,)
             raise TensorError(
                 f"cross_entropy: probability target must have the logits' shape {logits.shape}, "
-                f"got {target.shape}"
+                f"got {target.shape}" + ("; class ids must be integers: target.long() (PyTorch: "
+                                         "expected target dtype to be Long or Byte, but got "
+                                         "Float)" if ids else "")
             )
     else:
         raise DtypeError(f"cross_entropy: target must be int class ids or float probabilities, "
@@ -182,8 +185,9 @@ class BinaryCrossEntropy(Function):
     def forward(ctx, p, y):
         if p.size and not (p.min() >= 0 and p.max() <= 1):
             raise TensorError(
-                "binary_cross_entropy: probabilities must lie in [0, 1], got values from "
-                f"{p.min()} to {p.max()}; for raw scores use binary_cross_entropy_with_logits"
+                "binary_cross_entropy: all elements of input should be between 0 and 1 (they "
+                f"are probabilities), got values from {p.min()} to {p.max()}; for raw scores "
+                "use binary_cross_entropy_with_logits"
             )
         ctx.save_for_backward(p, y)
         log_p, log_q = _clamped_logs(p)
