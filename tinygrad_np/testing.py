@@ -518,7 +518,8 @@ def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None =
     from tinygrad_np import rng  # noqa: PLC0415 (testing sits above the engine)
     from tinygrad_np.device import as_device  # noqa: PLC0415
     as_device(device, "make_tensor")
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    from tinygrad_np.factories import _shape  # noqa: PLC0415
+    shape = _shape("make_tensor", shape, None)  # (PyTorch's errors for -1 or 2.0)
     dtype = np.dtype(dtype)
     if noncontiguous and memory_format is not None:
         raise ValueError(f"The parameters `noncontiguous` and `memory_format` are mutually "
@@ -545,5 +546,7 @@ def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None =
     if noncontiguous and values.size > 1:
         spread = np.repeat(values[..., None], 2, axis=-1).reshape(*shape[:-1], -1)
         values = spread[..., ::2]
+    if memory_format is not None:  # torch.channels_last: NHWC in memory, as PyTorch's
+        values = Tensor(values).clone(memory_format=memory_format)._data
     return Tensor(values, requires_grad=requires_grad)
 

@@ -148,11 +148,14 @@ def _tensor_label(node: Node, show_data: bool, show_grad: bool) -> str:
 def _collapsed_label(node: Node) -> str:
     count = sum(node.hidden_ops.values())
     kinds = ", ".join(f"{_text(op)} ×{n:,}" for op, n in node.hidden_ops.most_common())
-    lines = [f"<B>… {count:,} op{'s' if count != 1 else ''} …</B>"]
-    if kinds:
-        lines.append(_wrap(f"({kinds})"))
-    if node.hidden_inputs:
-        lines.append(f"and {node.hidden_inputs:,} leaf or input tensors")
+    if not count:  # only tensors (the far end of a wide fan-in: 1,000 stacked leaves)
+        lines = [f"<B>… {node.hidden_inputs:,} more leaf or input tensors …</B>"]
+    else:
+        lines = [f"<B>… {count:,} op{'s' if count != 1 else ''} …</B>"]
+        if kinds:
+            lines.append(_wrap(f"({kinds})"))
+        if node.hidden_inputs:
+            lines.append(f"and {node.hidden_inputs:,} leaf or input tensors")
     if node.problem:
         lines.append(f'<FONT COLOR="{PROBLEM_COLOURS[1]}"><B>{node.problem}</B></FONT>')
     return "<" + "<BR/>".join(lines) + ">"

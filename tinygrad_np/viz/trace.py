@@ -440,8 +440,13 @@ def _collapse_runs(
     runs = sorted(runs, key=len, reverse=True)  # stable: ties keep walk order
     groups: list[set[str]] = []
     size = len(graph.nodes)
+    output = graph.nodes[-1].id
+    last_op = inputs[output][0] if inputs[output] else None
     for run in runs:
-        hidden_ops = run[keep : len(run) - keep]
+        # The op that makes the output always stays visible: hiding it (with the leaves only
+        # the run uses, 1,000 stacked scalars say) would leave a picture of one box.
+        end = len(run) - max(keep, run[-1] == last_op)
+        hidden_ops = run[keep:end]
         if len(hidden_ops) < 2 or size <= max_nodes:
             continue
         hidden = set(hidden_ops)
