@@ -18,6 +18,7 @@ Delete an entry once its feature is on main, and run this again.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -103,6 +104,7 @@ def build(path: Path, out: Path | None = None) -> Path:
     target = stored if out is None else out / stored.name
     notebook = read_source(path)
     old = nbformat.read(stored, as_version=4) if stored.exists() else None
+    _stable_ids(notebook, old)
     if old is not None:  # keep the outputs of cells that will not run now
         kept = {cell.source: cell for cell in old.cells if cell.cell_type == "code"}
         for cell in notebook.cells:
@@ -117,6 +119,20 @@ def build(path: Path, out: Path | None = None) -> Path:
         execute(notebook)
     nbformat.write(notebook, target)
     return target
+
+
+def _stable_ids(notebook: nbformat.NotebookNode, old: nbformat.NotebookNode | None) -> None:
+    """Cell ids that change only with the cell (jupytext draws new random ones on every read,
+    so each rebuild rewrote every id): the stored id of a cell with the same type and
+    source, else one made from them and the cell's position."""
+    stored = {(cell.cell_type, cell.source): cell.get("id") for cell in old.cells} \
+        if old is not None else {}
+    used: set[str] = set()
+    for position, cell in enumerate(notebook.cells):
+        made = hashlib.sha1(f"{position}:{cell.cell_type}:{cell.source}".encode()).hexdigest()
+        found = stored.get((cell.cell_type, cell.source))
+        cell.id = found if found and found not in used else made[:8]  # (ids are unique)
+        used.add(cell.id)
 
 
 def main(argv: list[str] | None = None) -> None:
