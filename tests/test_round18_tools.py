@@ -300,3 +300,51 @@ def test_make_tensor_memory_format_as_pytorch(memory_format):
     assert ours.is_leaf and ours.requires_grad
     with pytest.raises(RuntimeError, match="rank 4"):
         tg.testing.make_tensor(2, 3, dtype=tg.float32, memory_format=tg.channels_last)
+
+
+# ------------------------------------------------------------------------ misuse
+@needs_torch
+@pytest.mark.parametrize("api", ["autograd", "own"])
+def test_an_expanded_input_is_refused_as_pytorch(api):
+    """One element standing for several cannot be perturbed alone: PyTorch's RuntimeError
+    (it was a Jacobian mismatch with numerical 0)."""
+    theirs = torch.tensor([1.0], dtype=torch.float64, requires_grad=True).expand(3)
+    with pytest.raises(RuntimeError, match="stride 0"):
+        torch.autograd.gradcheck(lambda a: a.exp(), (theirs,))
+    ours = tg.tensor([1.0], dtype=tg.float64, requires_grad=True).expand(3)
+    check = tg.autograd.gradcheck if api == "autograd" else tg.gradcheck
+    with pytest.raises(RuntimeError, match=r"The 0th input has a dimension with stride 0.*"
+                                           r"shape \(3,\)"):
+        check(lambda a: a.exp(), (ours,))
+    leaf = tg.tensor([[1.0, 2.0]], dtype=tg.float64, requires_grad=True)
+    assert check(lambda a: a.exp(), (leaf.expand(1, 2),))  # a size-1 axis is no overlap
+
+
+
+# ------------------------------------------------------------ testing.assert_gradients_close
+class TwoOutputs(tg.Function):
+    """(sin x, cos x) packed as one (2, n) output, with a sign slip in cos's rule."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.stack([np.sin(x), np.cos(x)])
+
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output[0] * np.cos(x) + grad_output[1] * np.sin(x)  # cos' is -sin
+
+
+def test_assert_gradients_close_takes_tuple_outputs():
+    x = np.array([0.5, -1.2, 2.0])
+    tg.testing.assert_gradients_close(lambda t: (t.sin(), t * t, t.argmax()), x)
+    with pytest.raises(GradcheckError) as info:
+        tg.testing.assert_gradients_close(lambda t: (t.exp(), TwoOutputs.apply(t)[1]), x)
+    assert info.value.op == "TwoOutputs"
+    with pytest.raises(RuntimeError, match="no output of fn requires grad"):
+        tg.testing.assert_gradients_close(lambda t: (t.detach(), t.argmax()), x)
+
+
+@pytest.mark.parametrize("inputs", [(np.array([1, 2]),), (1.5,), ([1.0, 2.0],)])
+def test_assert_gradients_close_without_a_float_input_says_so(inputs):
+    with pytest.raises(TypeError, match="no input is a float array or tensor"):
+        tg.testing.assert_gradients_close(lambda t: tg.tensor(t) * 2, *inputs)

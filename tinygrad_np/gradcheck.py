@@ -239,6 +239,15 @@ def gradcheck(
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise TensorError("gradcheck: no input has requires_grad=True, so there is nothing to "
                           "check")
+    for position, tensor in enumerate(inputs):  # PyTorch's check: one value, several places
+        if isinstance(tensor, Tensor) and tensor.requires_grad and any(
+                stride == 0 and size > 1 for stride, size in zip(tensor.stride(), tensor.shape)):
+            raise TensorError(
+                f"The {position}th input has a dimension with stride 0. gradcheck only supports "
+                "inputs that are non-overlapping to be able to compute the numerical gradients "
+                "correctly. You should call .contiguous on the input before passing it to "
+                f"gradcheck. (input {position} of shape {tensor.shape} is an expand() or a "
+                "broadcast view: one element stands for several)")
     if not eps > 0 or not atol >= 0 or not rtol >= 0:
         raise TensorError(f"gradcheck: eps must be positive and atol, rtol not negative, got "
                           f"eps={eps}, atol={atol}, rtol={rtol}")
