@@ -348,3 +348,15 @@ def test_assert_gradients_close_takes_tuple_outputs():
 def test_assert_gradients_close_without_a_float_input_says_so(inputs):
     with pytest.raises(TypeError, match="no input is a float array or tensor"):
         tg.testing.assert_gradients_close(lambda t: tg.tensor(t) * 2, *inputs)
+
+
+@needs_torch
+def test_a_single_tensor_is_one_input_as_in_pytorch():
+    """tg.gradcheck(fn, x) took x's rows as the inputs (a TypeError from fn)."""
+    x = tg.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: t.sin(), torch.tensor(x.numpy(),
+                                                                   requires_grad=True))
+    assert tg.gradcheck(lambda t: t.sin(), x) and tg.gradcheck(lambda t: t.sin(), x, fast=True)
+    assert tg.gradcheck(lambda t: t.sin(), iter([x]))  # any iterable, a generator too
+    (found,) = tg.numerical_grad(lambda t: t.sin().sum(), x)
+    np.testing.assert_allclose(found, np.cos(x.numpy()), rtol=1e-8)

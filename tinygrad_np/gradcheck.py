@@ -111,15 +111,22 @@ def _writable(array: np.ndarray) -> Iterator[bool]:
 
 
 def numerical_grad(
-    fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-6, grad_output: Any = None
+    fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], eps: float = 1e-6,
+    grad_output: Any = None,
 ) -> list[np.ndarray | None]:
     """Central-difference gradient of sum(fn(*inputs) * grad_output) for each float input.
 
     `grad_output` defaults to ones (so for a scalar `fn` this is its plain gradient).
     Returns one float64 array per input, None for inputs that are not float tensors.
     """
-    with _in_float64(inputs) as inputs:
+    with _in_float64(_as_inputs(inputs)) as inputs:
         return _numerical_grad(fn, inputs, eps, grad_output)
+
+
+def _as_inputs(inputs: Any) -> tuple:
+    """A Tensor as one input (as PyTorch's gradcheck takes it: not its rows), any other
+    iterable (a generator too) as a tuple."""
+    return (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
 
 
 def _numerical_grad(fn, inputs, eps, grad_output):
@@ -205,7 +212,7 @@ def diagnosed(message: str, fn: Callable[..., Any], inputs: Sequence[Any], eps: 
 
 def gradcheck(
     fn: Callable[..., Tensor],
-    inputs: Sequence[Any],
+    inputs: Tensor | Sequence[Any],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -236,6 +243,7 @@ def gradcheck(
     and fails ("Backward is not reentrant", `kind` "nondeterministic") when the two
     gradients differ by more than it: a backward that uses randomness or stale state.
     """
+    inputs = _as_inputs(inputs)
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise TensorError("gradcheck: no input has requires_grad=True, so there is nothing to "
                           "check")
