@@ -360,3 +360,54 @@ def test_a_single_tensor_is_one_input_as_in_pytorch():
     assert tg.gradcheck(lambda t: t.sin(), iter([x]))  # any iterable, a generator too
     (found,) = tg.numerical_grad(lambda t: t.sin().sum(), x)
     np.testing.assert_allclose(found, np.cos(x.numpy()), rtol=1e-8)
+
+
+# ------------------------------------------------------- drawing ops with several outputs
+class SinCos(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.sin(), x.cos()
+
+    @staticmethod
+    def backward(ctx, grad_sin, grad_cos):
+        (x,) = ctx.saved_tensors
+        return grad_sin * x.cos() - grad_cos * x.sin()
+
+
+def _drawn(tensor):
+    from tinygrad_np.viz import trace
+
+    return [node.op or node.kind for node in trace(tensor).nodes]
+
+
+def test_a_function_with_two_outputs_is_one_op_with_two_arrows():
+    """It was drawn as the op, a packed (4,) tensor and GetItem, Reshape, Clone per output."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    s, c = SinCos.apply(x)
+    assert _drawn((s * c).sum()) == ["leaf", "SinCosBackward", "intermediate",
+                                     "intermediate", "Mul", "intermediate", "Sum", "output"]
+    from tinygrad_np.viz import trace
+
+    graph = trace((s * c).sum())
+    op = graph.nodes[1].id
+    assert [target for source, target in graph.edges if source == op] == [
+        graph.nodes[2].id, graph.nodes[3].id]
+    assert [n.data.tolist() for n in graph.nodes[2:4]] == [s.tolist(), c.tolist()]
+    # the user's own indexing and reshapes after the cut stay drawn
+    assert _drawn((s[0] * c).sum()).count("GetItem") == 1
+    assert _drawn((s.reshape(2, 1) * c).sum()).count("Reshape") == 1
+    assert _drawn(s) == ["leaf", "SinCosBackward", "output"]
+    # an ordinary tensor cut in two is not a packed one
+    h = x * 2
+    assert _drawn(h[0] * h[1]).count("GetItem") == 2
+
+
+def test_svd_is_one_op_with_three_outputs():
+    q = tg.tensor(np.random.default_rng(0).random((4, 3)), requires_grad=True)
+    u, s, vh = tg.linalg.svd(q, full_matrices=False)
+    drawn = _drawn(u.sum() + s.sum() + vh.sum())
+    assert drawn[:5] == ["leaf", "SVD", "intermediate", "intermediate", "intermediate"]
+    assert "GetItem" not in drawn and "Reshape" not in drawn
+    pytest.importorskip("graphviz")
+    assert "SVD" in tg.draw_graph(s.sum()).source

@@ -332,14 +332,14 @@ def _reentrant(first: list, second: list, inputs, checked: list[int], output: in
     """PyTorch's reentrancy check: two backward passes over one graph agree to nondet_tol."""
     for position, a, b in zip(checked, first, second):
         a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        difference = np.abs(a - b)
-        if a.size == 0 or np.nanmax(np.where(np.isnan(a) & np.isnan(b), 0.0, difference),
-                                    initial=0.0) <= nondet_tol:
+        with np.errstate(invalid="ignore"):  # (inf - inf: equal infinities are the same)
+            difference = np.where((a == b) | (np.isnan(a) & np.isnan(b)), 0.0, np.abs(a - b))
+        difference = np.where(np.isnan(difference), np.inf, difference)  # NaN once: differs
+        if a.size == 0 or np.max(difference, initial=0.0) <= nondet_tol:
             continue
         if not raise_exception:
             return False
-        worst = np.unravel_index(np.nanargmax(np.where(np.isnan(difference), np.inf,
-                                                       difference)), difference.shape)
+        worst = np.unravel_index(np.argmax(difference), difference.shape)
         error = GradcheckError(
             f"Backward is not reentrant, i.e., running backward with same input and "
             f"grad_output multiple times gives different values (output {output} with respect "
