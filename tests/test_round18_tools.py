@@ -411,3 +411,24 @@ def test_svd_is_one_op_with_three_outputs():
     assert "GetItem" not in drawn and "Reshape" not in drawn
     pytest.importorskip("graphviz")
     assert "SVD" in tg.draw_graph(s.sum()).source
+
+
+def test_gradgradcheck_names_the_users_class_and_reads_for_one_input():
+    class Cube(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * 3 * x.detach() ** 2  # right, but not differentiable
+
+    x = tg.tensor([0.5, -1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(Cube.apply, (x,))
+    with pytest.raises(GradcheckError) as info:
+        tg.autograd.gradgradcheck(Cube.apply, (x,))
+    message = str(info.value)
+    assert "; input 0 is func's, the rest its grad_outputs" in message
+    assert "func uses custom Function(s) Cube:" in message

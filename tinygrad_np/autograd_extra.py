@@ -154,9 +154,10 @@ def gradgradcheck(
                          rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode,
                          nondet_tol=nondet_tol)
     except GradcheckError as error:
+        theirs = "input 0 is" if count == 1 else f"inputs 0-{count - 1} are"
         error = _reraise(error, f"gradgradcheck: the first derivatives of func (create_graph="
-                                f"True) disagree with central differences; inputs 0-{count - 1} "
-                                f"are func's, the rest its grad_outputs. ")
+                                f"True) disagree with central differences; {theirs} func's, "
+                                f"the rest its grad_outputs. ")
         raise _with_custom_suspects(error, func, inputs) from None
 
 
@@ -166,7 +167,8 @@ def _with_custom_suspects(error: GradcheckError, func: Callable[..., Any],
     runs on Tensors under create_graph and is the likely culprit (a .detach() in it)."""
     from tinygrad_np.opcheck import record_ops
 
-    custom = sorted({record.op.__name__ for record in record_ops(func, inputs)
+    custom = sorted({getattr(record.op, "_op_name", record.op.__name__)  # (Cube, not the
+                     for record in record_ops(func, inputs)  # node class CubeBackward)
                      if not record.op.__module__.startswith("tinygrad_np")})
     if error.op is not None or not custom:
         return error
