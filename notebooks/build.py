@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -141,6 +142,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="write the executed notebooks here, not over the stored ones")
     args = parser.parse_args(argv)
+    if shutil.which("dot") is None:  # the graphs would be stored as a note, not a picture
+        sys.exit("notebooks/build.py: the notebooks draw graphs with the Graphviz program "
+                 "`dot`, which is not on PATH: install Graphviz (apt-get install graphviz, "
+                 "brew install graphviz, conda install -c conda-forge graphviz) and run again")
     for path in sources():
         if args.prefixes and not any(path.stem.startswith(p) for p in args.prefixes):
             continue

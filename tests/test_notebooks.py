@@ -15,6 +15,7 @@ import functools
 import html
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -203,6 +204,8 @@ def test_stored_notebook_is_current_and_has_its_outputs(name):
 
 
 # --------------------------------------------------------------------------- fresh runs
+@pytest.mark.skipif(shutil.which("dot") is None,
+                    reason="the notebooks draw graphs: needs the Graphviz program `dot`")
 @pytest.mark.parametrize("name", EXECUTED)
 def test_notebook_runs_and_prints_the_lessons_numbers(name, tmp_path):
     completed = subprocess.run(

@@ -432,3 +432,22 @@ def test_gradgradcheck_names_the_users_class_and_reads_for_one_input():
     message = str(info.value)
     assert "; input 0 is func's, the rest its grad_outputs" in message
     assert "func uses custom Function(s) Cube:" in message
+
+
+def test_a_drawing_without_the_dot_program_shows_how_to_install_it(monkeypatch):
+    """In Jupyter, a Digraph without `dot` on PATH was graphviz's ExecutableNotFound
+    traceback; the drawing is still a graphviz.Digraph with its DOT source."""
+    graphviz = pytest.importorskip("graphviz")
+    import pickle
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    drawing = tg.draw_graph((x * 2).sum())
+    assert isinstance(drawing, graphviz.Digraph) and "Mul" in drawing.source
+    assert pickle.loads(pickle.dumps(drawing)).source == drawing.source
+    monkeypatch.setenv("PATH", "/nonexistent")
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert "Graphviz program `dot`" in bundle["text/plain"] and "apt-get install" in \
+        bundle["text/plain"]
+    with pytest.raises(RuntimeError, match="needs the Graphviz program `dot`"):
+        tg.viz.render(drawing, "/tmp/never-written.svg")
