@@ -18,8 +18,10 @@ Delete an entry once its feature is on main, and run this again.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -103,6 +105,7 @@ def build(path: Path, out: Path | None = None) -> Path:
     target = stored if out is None else out / stored.name
     notebook = read_source(path)
     old = nbformat.read(stored, as_version=4) if stored.exists() else None
+    _stable_ids(notebook, old)
     if old is not None:  # keep the outputs of cells that will not run now
         kept = {cell.source: cell for cell in old.cells if cell.cell_type == "code"}
         for cell in notebook.cells:
@@ -119,12 +122,30 @@ def build(path: Path, out: Path | None = None) -> Path:
     return target
 
 
+def _stable_ids(notebook: nbformat.NotebookNode, old: nbformat.NotebookNode | None) -> None:
+    """Cell ids that change only with the cell (jupytext draws new random ones on every read,
+    so each rebuild rewrote every id): the stored id of a cell with the same type and
+    source, else one made from them and the cell's position."""
+    stored = {(cell.cell_type, cell.source): cell.get("id") for cell in old.cells} \
+        if old is not None else {}
+    used: set[str] = set()
+    for position, cell in enumerate(notebook.cells):
+        made = hashlib.sha1(f"{position}:{cell.cell_type}:{cell.source}".encode()).hexdigest()
+        found = stored.get((cell.cell_type, cell.source))
+        cell.id = found if found and found not in used else made[:8]  # (ids are unique)
+        used.add(cell.id)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prefixes", nargs="*", help="only the notebooks whose names start so")
     parser.add_argument("--out", type=Path, default=None,
                         help="write the executed notebooks here, not over the stored ones")
     args = parser.parse_args(argv)
+    if shutil.which("dot") is None:  # the graphs would be stored as a note, not a picture
+        sys.exit("notebooks/build.py: the notebooks draw graphs with the Graphviz program "
+                 "`dot`, which is not on PATH: install Graphviz (apt-get install graphviz, "
+                 "brew install graphviz, conda install -c conda-forge graphviz) and run again")
     for path in sources():
         if args.prefixes and not any(path.stem.startswith(p) for p in args.prefixes):
             continue

@@ -10,9 +10,12 @@ tagged the same way and run once the tag is removed from the list.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import html
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -201,6 +204,8 @@ def test_stored_notebook_is_current_and_has_its_outputs(name):
 
 
 # --------------------------------------------------------------------------- fresh runs
+@pytest.mark.skipif(shutil.which("dot") is None,
+                    reason="the notebooks draw graphs: needs the Graphviz program `dot`")
 @pytest.mark.parametrize("name", EXECUTED)
 def test_notebook_runs_and_prints_the_lessons_numbers(name, tmp_path):
     completed = subprocess.run(
@@ -211,3 +216,53 @@ def test_notebook_runs_and_prints_the_lessons_numbers(name, tmp_path):
     notebook = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
     check_pictures(name, notebook)
     check_printed(name, notebook)
+    check_stored_outputs_are_a_fresh_runs(name, notebook)
+
+
+# Parts of the outputs a re-run may change without the notebook being stale: object addresses
+# (`<graphviz.graphs.Digraph at 0x7f...>`) and numbers at rounding level (1.39e-17, whose
+# digits depend on the BLAS build), which the stored copy and a fresh run both show as such.
+VOLATILE = [(re.compile(r" at 0x[0-9a-f]+"), " at 0x…"),
+            (re.compile(r"-?\d+(?:\.\d+)?e-(?:1\d|[2-9]\d|\d{3})\b"), "(rounding)")]
+
+
+def cell_outputs(notebook: nbformat.NotebookNode) -> list[str]:
+    """Per code cell (pending ones left out), what it shows as text: its stdout (the
+    chunks joined: how a stream is cut depends on timing), text/plain results, and the
+    labels in its SVG graphs (the values and gradients drawn; not the layout, which depends
+    on the Graphviz version, nor PNG plots, which depend on matplotlib's)."""
+    pending = set(build().PENDING_TAGS)
+    shown = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or pending & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        pieces, stream = [], ""
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stdout":
+                stream += output.text
+                continue
+            data = output.get("data", {})
+            pieces.append(data.get("text/plain", ""))
+            if "image/svg+xml" in data:
+                labels = re.findall(r"<text[^>]*>(.*?)</text>", data["image/svg+xml"], re.S)
+                pieces.extend(f"graph label: {html.unescape(label)}" for label in labels)
+        text = "\n".join([stream, *pieces])
+        for pattern, replacement in VOLATILE:
+            text = pattern.sub(replacement, text)
+        shown.append(text)
+    return shown
+
+
+def check_stored_outputs_are_a_fresh_runs(name: str, fresh: nbformat.NotebookNode) -> None:
+    """The stored .ipynb shows what running it now shows: a change to the library that
+    changes a printed number, a trace table or a drawn gradient makes it stale."""
+    if name in build().NOT_EXECUTED:
+        return
+    stored = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    for number, (kept, now) in enumerate(zip(cell_outputs(stored), cell_outputs(fresh))):
+        if kept != now:
+            diff = "\n".join(difflib.unified_diff(kept.splitlines(), now.splitlines(),
+                                                   "stored", "fresh run", lineterm="", n=1))
+            pytest.fail(f"{name}.ipynb is stale: code cell {number} shows something else when "
+                        f"run now (run ./run.sh notebooks {name[:2]} and commit it):\n"
+                        f"{diff[:3000]}")

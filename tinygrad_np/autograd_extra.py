@@ -76,16 +76,21 @@ def gradcheck(
     with `raise_exception=False`. As PyTorch's, it runs in the inputs' dtypes, warning about
     each input that requires grad and is not float64 (float32 differences are mostly
     rounding noise, so such a check usually fails). `fast_mode=True` compares one random
-    projection per input. The keywords about forward AD, batched gradients, undefined
-    gradients, dtypes, nondeterminism and masks are accepted and change nothing here;
-    `check_backward_ad=False` skips the check, as in PyTorch.
+    projection per input. As PyTorch's, backward runs twice on the same graph and the two
+    gradients must agree to `nondet_tol` (else "Backward is not reentrant"). The keywords
+    about forward AD, batched gradients, undefined gradients, dtypes and masks are accepted
+    and change nothing here; `check_backward_ad=False` skips the check, as in PyTorch.
     """
     inputs = _as_tensors(inputs, "inputs", "gradcheck")
+    if not (check_backward_ad or check_forward_ad):
+        raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad "
+                             "to be True")
     if not check_backward_ad:
         return True
     _some_require_grad(inputs, "gradcheck")
-    options = dict(eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
-                   fast=fast_mode, in_float64=False)
+    options = dict(eps=abs(eps) if eps < 0 else eps, atol=atol, rtol=rtol,  # (PyTorch takes
+                   raise_exception=raise_exception, fast=fast_mode,  # a negative eps)
+                   in_float64=False, nondet_tol=nondet_tol)
     _outputs(func(*inputs), "gradcheck")  # Tensors only (tg.gradcheck checks each)
     for position, tensor in enumerate(inputs):
         if isinstance(tensor, Tensor) and tensor.requires_grad and tensor.dtype != np.float64:
@@ -146,11 +151,13 @@ def gradgradcheck(
 
     try:
         return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps=eps, atol=atol,
-                         rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode)
+                         rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode,
+                         nondet_tol=nondet_tol)
     except GradcheckError as error:
+        theirs = "input 0 is" if count == 1 else f"inputs 0-{count - 1} are"
         error = _reraise(error, f"gradgradcheck: the first derivatives of func (create_graph="
-                                f"True) disagree with central differences; inputs 0-{count - 1} "
-                                f"are func's, the rest its grad_outputs. ")
+                                f"True) disagree with central differences; {theirs} func's, "
+                                f"the rest its grad_outputs. ")
         raise _with_custom_suspects(error, func, inputs) from None
 
 
@@ -160,7 +167,8 @@ def _with_custom_suspects(error: GradcheckError, func: Callable[..., Any],
     runs on Tensors under create_graph and is the likely culprit (a .detach() in it)."""
     from tinygrad_np.opcheck import record_ops
 
-    custom = sorted({record.op.__name__ for record in record_ops(func, inputs)
+    custom = sorted({getattr(record.op, "_op_name", record.op.__name__)  # (Cube, not the
+                     for record in record_ops(func, inputs)  # node class CubeBackward)
                      if not record.op.__module__.startswith("tinygrad_np")})
     if error.op is not None or not custom:
         return error

@@ -80,7 +80,7 @@ def _directional_difference(fn, inputs, position: int, direction: np.ndarray, ep
         kept = original.copy()
         try:
             for sign in (1.0, -1.0):  # (in the input's dtype: float64 unless in_float64=False)
-                moved = (kept + sign * eps * direction).astype(original.dtype, copy=False)
+                moved = np.asarray(kept + sign * eps * direction, original.dtype)  # (0-d too)
                 if in_place:
                     original[...] = moved
                 else:
@@ -111,15 +111,22 @@ def _writable(array: np.ndarray) -> Iterator[bool]:
 
 
 def numerical_grad(
-    fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-6, grad_output: Any = None
+    fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], eps: float = 1e-6,
+    grad_output: Any = None,
 ) -> list[np.ndarray | None]:
     """Central-difference gradient of sum(fn(*inputs) * grad_output) for each float input.
 
     `grad_output` defaults to ones (so for a scalar `fn` this is its plain gradient).
     Returns one float64 array per input, None for inputs that are not float tensors.
     """
-    with _in_float64(inputs) as inputs:
+    with _in_float64(_as_inputs(inputs)) as inputs:
         return _numerical_grad(fn, inputs, eps, grad_output)
+
+
+def _as_inputs(inputs: Any) -> tuple:
+    """A Tensor as one input (as PyTorch's gradcheck takes it: not its rows), any other
+    iterable (a generator too) as a tuple."""
+    return (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
 
 
 def _numerical_grad(fn, inputs, eps, grad_output):
@@ -153,9 +160,10 @@ def _numerical_jacobian(fn, inputs, position: int, eps: float) -> np.ndarray:
     return stacked.reshape(stacked.shape[:-1] + tensor.shape)
 
 
-def _analytic_jacobian(fn, inputs, checked: list[int], output_shape) -> list[np.ndarray]:
-    """d output / d input for each checked input, by one backward pass per output element."""
-    output = fn(*inputs)
+def _analytic_jacobian(output: Tensor, inputs, checked: list[int], output_shape
+                       ) -> list[np.ndarray]:
+    """d output / d input for each checked input, by one backward pass per output element
+    (the graph is kept: a second call runs backward again on the same graph)."""
     jacobians = [np.zeros(output_shape + inputs[p].shape) for p in checked]
     if not output.requires_grad:
         return jacobians
@@ -204,7 +212,7 @@ def diagnosed(message: str, fn: Callable[..., Any], inputs: Sequence[Any], eps: 
 
 def gradcheck(
     fn: Callable[..., Tensor],
-    inputs: Sequence[Any],
+    inputs: Tensor | Sequence[Any],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -212,6 +220,7 @@ def gradcheck(
     fast: bool = False,
     drill_down: bool = True,
     in_float64: bool = True,
+    nondet_tol: float | None = None,
 ) -> bool:
     """True if backward() agrees with central differences for every input needing grad (for
     each float output in the graph when `fn` returns a tuple).
@@ -229,24 +238,39 @@ def gradcheck(
     clip edge), where backward's value is a valid choice. `fast=True` drills down too.
     `in_float64=False` evaluates in the inputs' own dtypes (float32 differences are mostly
     rounding noise: PyTorch's check, which does this, fails on them).
+
+    `nondet_tol` (PyTorch's; None skips the check) runs backward twice on the same graph
+    and fails ("Backward is not reentrant", `kind` "nondeterministic") when the two
+    gradients differ by more than it: a backward that uses randomness or stale state.
     """
+    inputs = _as_inputs(inputs)
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise TensorError("gradcheck: no input has requires_grad=True, so there is nothing to "
                           "check")
+    for position, tensor in enumerate(inputs):  # PyTorch's check: one value, several places
+        if isinstance(tensor, Tensor) and tensor.requires_grad and any(
+                stride == 0 and size > 1 for stride, size in zip(tensor.stride(), tensor.shape)):
+            raise TensorError(
+                f"The {position}th input has a dimension with stride 0. gradcheck only supports "
+                "inputs that are non-overlapping to be able to compute the numerical gradients "
+                "correctly. You should call .contiguous on the input before passing it to "
+                f"gradcheck. (input {position} of shape {tensor.shape} is an expand() or a "
+                "broadcast view: one element stands for several)")
     if not eps > 0 or not atol >= 0 or not rtol >= 0:
         raise TensorError(f"gradcheck: eps must be positive and atol, rtol not negative, got "
                           f"eps={eps}, atol={atol}, rtol={rtol}")
     with _in_float64(inputs) if in_float64 else contextlib.nullcontext(list(inputs)) as inputs:
         result = fn(*inputs)
         if not isinstance(result, (tuple, list)):
-            return _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down, 0)
+            return _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down, 0,
+                              nondet_tol)
         floats = [k for k, out in enumerate(result)
                   if isinstance(out, Tensor) and out.dtype.kind == "f"]
         graded = [k for k in floats if result[k].requires_grad]
         for k in graded or floats:  # those in the graph; with none, every float one (which
             try:  # must not move: PyTorch's "Numerical gradient for function expected to be 0")
                 if not _gradcheck(lambda *args, k=k: fn(*args)[k], inputs, eps, atol, rtol,
-                                  raise_exception, fast, drill_down, k):
+                                  raise_exception, fast, drill_down, k, nondet_tol):
                     return False
             except GradcheckError as error:
                 raise _reraise(error, f"output {k} of {len(result)}: ") from None
@@ -260,16 +284,22 @@ def _reraise(error: GradcheckError, prefix: str) -> GradcheckError:
     return again
 
 
-def _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down, output) -> bool:
+def _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down, output,
+               nondet_tol=None) -> bool:
     """Check fn (output number `output` of the caller's fn: for the report)."""
     checked = [p for p, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     drill = (fn, inputs, (eps, atol, rtol)) if drill_down else ()
     if fast:
         return _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill,
-                               output)
+                               output, nondet_tol)
 
     output_shape = _evaluate(fn, inputs).shape
-    analytic = _analytic_jacobian(fn, inputs, checked, output_shape)
+    result = fn(*inputs)
+    analytic = _analytic_jacobian(result, inputs, checked, output_shape)
+    if nondet_tol is not None and not _reentrant(
+            analytic, _analytic_jacobian(result, inputs, checked, output_shape), inputs,
+            checked, output, nondet_tol, raise_exception):
+        return False
     for position, jacobian in zip(checked, analytic):
         tensor = inputs[position]
         numerical = _numerical_jacobian(fn, inputs, position, eps)
@@ -297,6 +327,32 @@ def _gradcheck(fn, inputs, eps, atol, rtol, raise_exception, fast, drill_down, o
     return True
 
 
+def _reentrant(first: list, second: list, inputs, checked: list[int], output: int,
+               nondet_tol: float, raise_exception: bool) -> bool:
+    """PyTorch's reentrancy check: two backward passes over one graph agree to nondet_tol."""
+    for position, a, b in zip(checked, first, second):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        with np.errstate(invalid="ignore"):  # (inf - inf: equal infinities are the same)
+            difference = np.where((a == b) | (np.isnan(a) & np.isnan(b)), 0.0, np.abs(a - b))
+        difference = np.where(np.isnan(difference), np.inf, difference)  # NaN once: differs
+        if a.size == 0 or np.max(difference, initial=0.0) <= nondet_tol:
+            continue
+        if not raise_exception:
+            return False
+        worst = np.unravel_index(np.argmax(difference), difference.shape)
+        error = GradcheckError(
+            f"Backward is not reentrant, i.e., running backward with same input and "
+            f"grad_output multiple times gives different values (output {output} with respect "
+            f"to {_describe(inputs, position)} of shape {inputs[position].shape}: "
+            f"{a[worst]:.17g} then {b[worst]:.17g} at Jacobian element "
+            f"{tuple(int(i) for i in worst)}, a difference of {difference[worst]:.3g}). The "
+            f"tolerance for nondeterminism was {nondet_tol} (nondet_tol=): a backward that "
+            f"draws random numbers or reads state that changes between calls.")
+        error.kind = "nondeterministic"
+        raise error
+    return True
+
+
 def _no_path(analytic: np.ndarray, numerical: np.ndarray) -> str:
     """A note when backward gives nothing at all for an input fn's output moves with."""
     if np.any(analytic) or not np.any(numerical):
@@ -312,14 +368,26 @@ def _relative(error: float, numerical: float) -> str:
 
 
 def _gradcheck_fast(fn, inputs, checked, eps, atol, rtol, raise_exception, drill=(),
-                    output_number: int = 0) -> bool:
+                    output_number: int = 0, nondet_tol: float | None = None) -> bool:
     """Compare <v, J u> from backward with the same projection by central differences."""
     rng = np.random.default_rng(0)
     output = fn(*inputs)
     v = rng.standard_normal(output.shape)
-    grads = grad(output, [inputs[p] for p in checked], grad_outputs=Tensor(v),
-                 retain_graph=False, allow_unused=True) if output.requires_grad \
-        else [None] * len(checked)  # (not in the graph: a detached output)
+
+    def vjp(retain: bool) -> list:
+        if not output.requires_grad:  # (not in the graph: a detached output)
+            return [None] * len(checked)
+        return list(grad(output, [inputs[p] for p in checked], grad_outputs=Tensor(v),
+                         retain_graph=retain, allow_unused=True))
+
+    grads = vjp(nondet_tol is not None)
+    if nondet_tol is not None:
+        def arrays(found: list) -> list:
+            return [np.zeros(inputs[p].shape) if g is None else g._data
+                    for p, g in zip(checked, found)]
+        if not _reentrant(arrays(grads), arrays(vjp(False)), inputs, checked, output_number,
+                          nondet_tol, raise_exception):
+            return False
     for position, gradient in zip(checked, grads):
         u = rng.standard_normal(inputs[position].shape)
         analytic = 0.0 if gradient is None else float(np.sum(gradient._data * u))

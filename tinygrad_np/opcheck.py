@@ -64,13 +64,15 @@ class OpFinding:
     right: float
     value: float
     note: str = ""  # the low dtype, for "precision"
+    which: str = ""  # " (the 2nd of 3 MyOp ops created on that line)" when it is ambiguous
+    others: tuple = ()  # the RecordedOps after it whose rules are wrong too
 
     def describe(self) -> str:
         if self.record is None:
             return self._describe_fn()
-        name = self.record.op.__name__
-        where = f"{self.record.site}: `{self.record.code}`" if self.record.code else \
-            self.record.site
+        name = _display_name(self.record.op)
+        where = (f"{self.record.site}{self.which}: `{self.record.code}`" if self.record.code
+                 else f"{self.record.site}{self.which}")
         shapes = ", ".join(str(np.shape(a)) for a in self.record.args
                            if isinstance(a, np.ndarray))
         point = f"input {self.position} at element {self.element} (value {self.value:.6g})"
@@ -108,7 +110,15 @@ class OpFinding:
             f"its {point} is "
             f"{self.analytic:.8g} but central differences give {self.numerical:.8g} "
             f"(absolute error {abs(self.analytic - self.numerical):.3g}). Every op created "
-            "before it checks out.")
+            f"before it checks out.{self._also_wrong()}")
+
+    def _also_wrong(self) -> str:
+        """The other ops whose rules are wrong, to fix in the same round."""
+        if not self.others:
+            return ""
+        shown = [f"{_display_name(r.op)} (created at {r.site})" for r in self.others[:3]]
+        more = f" and {len(self.others) - 3} more" if len(self.others) > 3 else ""
+        return f" Also wrong when checked alone: {', '.join(shown)}{more}."
 
 
     def _describe_fn(self) -> str:
@@ -129,6 +139,17 @@ class OpFinding:
             "threshold. Move the inputs away from it to check the gradient.")
 
 
+def _display_name(op: type) -> str:
+    """An op's class name; for a torch.autograd.Function, the user's class and its node."""
+    if getattr(op, "_node_class", False):
+        return f"{op._op_name}'s backward (node {op.__name__})"
+    return op.__name__
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 LOW_PRECISION = (
     "Finite differences in float32 (or float16) are meaningless at eps=1e-6: check in "
     "float64 (double inputs, and no .float() or dtype=float32 inside fn; tg.gradcheck "
@@ -143,13 +164,24 @@ def _user_site() -> tuple[str, str]:
         filename = os.path.abspath(frame.f_code.co_filename)
         if not filename.startswith(PACKAGE):
             line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-            return f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}", line
+            return _site(frame.f_code.co_filename, frame.f_lineno), line
         if inner is None and not filename.endswith(("function.py", "tensor.py", "opcheck.py")):
             inner = frame
         frame = frame.f_back
     if inner is not None:
         return f"{_short(inner.f_code.co_filename)}:{inner.f_lineno}", ""
     return "<unknown>", ""
+
+
+def _site(path: str, line: int) -> str:
+    """"path:line", or IPython's own "Cell In[5], line 3" for code typed in a notebook or
+    the IPython shell (whose file is a temporary /tmp/ipykernel_<pid>/<hash>.py)."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    name = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    cell = name(path) if callable(name) else None
+    if cell:
+        return f"{' '.join(cell)}, line {line}"
+    return f"{_short(path)}:{line}"
 
 
 def _short(path: str) -> str:
@@ -214,7 +246,8 @@ def _project(record: RecordedOp, args: list, v: list[np.ndarray], position: int,
     values = []
     for sign in (1.0, -1.0):
         moved = list(args)
-        moved[position] = args[position] + sign * eps * direction
+        moved[position] = np.asarray(args[position] + sign * eps * direction)  # (0-d: an array,
+        # not the NumPy scalar that apply would take as a Python number)
         with no_grad():
             values.append(_dot(record.op.apply(*moved), v))
     return values[0], values[1]
@@ -343,10 +376,10 @@ def drill_down(fn: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
     weights, backward's value of <weights, J direction>)."""
     kink = None
     records = record_ops(fn, inputs)
-    for record in records:
+    for number, record in enumerate(records):
         finding = check_op(record, eps, atol, rtol)
         if finding is not None and finding.kind == "wrong rule":
-            return finding
+            return _placed(finding, records, number, eps, atol, rtol)
         kink = kink or finding
     low = next((record.low for record in records if record.low), False)
     if kink is None and low:
@@ -354,6 +387,32 @@ def drill_down(fn: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
     if kink is None and point is not None:
         return _fn_kink(fn, inputs, point, eps, atol, rtol)
     return kink
+
+
+def _placed(finding: OpFinding, records: list[RecordedOp], number: int, eps: float,
+            atol: float, rtol: float) -> OpFinding:
+    """`finding` (about records[number]) told apart from ops of its kind created on the same
+    line (two calls on one line, or one line run in a loop), with the later ops whose rules
+    are wrong too (MAX_OTHERS at most are checked: one report can name several culprits)."""
+    record = finding.record
+    same = [r for r in records if r.op is record.op and r.site == record.site]
+    if len(same) > 1:
+        rank = next(k for k, r in enumerate(same) if r is record) + 1
+        finding.which = (f" (the {_ordinal(rank)} of {len(same)} {_display_name(record.op)} "
+                         f"ops created on that line)")
+    others, seen = [], {(record.op, record.site)}
+    for later in records[number + 1:]:
+        if (later.op, later.site) in seen or len(seen) > MAX_OTHERS:
+            continue
+        seen.add((later.op, later.site))
+        found = check_op(later, eps, atol, rtol)
+        if found is not None and found.kind == "wrong rule":
+            others.append(later)
+    finding.others = tuple(others)
+    return finding
+
+
+MAX_OTHERS = 50  # later (op, line) pairs checked for a second wrong rule
 
 
 def _fn_kink(fn, inputs, point: tuple, eps: float, atol: float, rtol: float) -> OpFinding | None:
@@ -364,7 +423,7 @@ def _fn_kink(fn, inputs, point: tuple, eps: float, atol: float, rtol: float) -> 
     original = tensor._data
 
     def at(step: float) -> float:
-        tensor._data = (original + step * direction).astype(original.dtype, copy=False)
+        tensor._data = np.asarray(original + step * direction, original.dtype)
         try:
             output = fn(*inputs)
         finally:

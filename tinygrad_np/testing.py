@@ -199,7 +199,17 @@ def assert_gradients_close(fn: Callable[..., Tensor], *inputs: Any, eps: float =
     """
     __tracebackhide__ = True
     leaves = _leaves(inputs)
+    if not any(isinstance(leaf, Tensor) for leaf in leaves):
+        raise TypeError("assert_gradients_close: no input is a float array or tensor, so there "
+                        "is nothing to check (Python numbers, lists and int arrays are passed "
+                        "to fn as they are)")
     output = fn(*leaves)
+    if isinstance(output, (tuple, list)):  # several outputs: one random upstream for each
+        fn = _weighted_sum(fn, output, seed)
+        output = fn(*leaves)
+    if not isinstance(output, Tensor):
+        raise TypeError(f"assert_gradients_close: fn must return a Tensor (or a tuple of "
+                        f"them), got {type(output).__name__}")
     upstream = np.random.default_rng(seed).standard_normal(output.shape)
     output.backward(upstream)
     numerical = numerical_grad(fn, leaves, eps=eps, grad_output=upstream)
@@ -224,6 +234,24 @@ def assert_gradients_close(fn: Callable[..., Tensor], *inputs: Any, eps: float =
         direction[worst] = 1.0
         raise diagnosed(message, fn, _leaves(inputs), eps,
                         point=(position, direction, upstream, actual[worst]))
+
+
+def _weighted_sum(fn: Callable[..., Any], outputs: Sequence[Any], seed: int
+                  ) -> Callable[..., Tensor]:
+    """fn's float outputs that need grad, each times its own random upstream gradient, summed:
+    one scalar whose gradient checks every output's rule at once."""
+    rng = np.random.default_rng(seed + 1)
+    weights = {k: Tensor(rng.standard_normal(out.shape)) for k, out in enumerate(outputs)
+               if isinstance(out, Tensor) and out.dtype.kind == "f" and out.requires_grad}
+    if not weights:
+        raise RuntimeError("assert_gradients_close: no output of fn requires grad (each is "
+                           "detached, an integer result or not a Tensor)")
+
+    def weighted(*args: Any) -> Tensor:
+        found = fn(*args)
+        return sum(((found[k] * w).sum() for k, w in weights.items()), Tensor(0.0))
+
+    return weighted
 
 
 def compare_with_torch(fn: Callable[..., Any], torch_fn: Callable[..., Any] | None, *arrays: Any,
@@ -518,7 +546,8 @@ def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None =
     from tinygrad_np import rng  # noqa: PLC0415 (testing sits above the engine)
     from tinygrad_np.device import as_device  # noqa: PLC0415
     as_device(device, "make_tensor")
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    from tinygrad_np.factories import _shape  # noqa: PLC0415
+    shape = _shape("make_tensor", shape, None)  # (PyTorch's errors for -1 or 2.0)
     dtype = np.dtype(dtype)
     if noncontiguous and memory_format is not None:
         raise ValueError(f"The parameters `noncontiguous` and `memory_format` are mutually "
@@ -545,5 +574,7 @@ def make_tensor(*shape: Any, dtype: Any, device: Any = None, low: float | None =
     if noncontiguous and values.size > 1:
         spread = np.repeat(values[..., None], 2, axis=-1).reshape(*shape[:-1], -1)
         values = spread[..., ::2]
+    if memory_format is not None:  # torch.channels_last: NHWC in memory, as PyTorch's
+        values = Tensor(values).clone(memory_format=memory_format)._data
     return Tensor(values, requires_grad=requires_grad)
 

@@ -148,11 +148,14 @@ def _tensor_label(node: Node, show_data: bool, show_grad: bool) -> str:
 def _collapsed_label(node: Node) -> str:
     count = sum(node.hidden_ops.values())
     kinds = ", ".join(f"{_text(op)} ×{n:,}" for op, n in node.hidden_ops.most_common())
-    lines = [f"<B>… {count:,} op{'s' if count != 1 else ''} …</B>"]
-    if kinds:
-        lines.append(_wrap(f"({kinds})"))
-    if node.hidden_inputs:
-        lines.append(f"and {node.hidden_inputs:,} leaf or input tensors")
+    if not count:  # only tensors (the far end of a wide fan-in: 1,000 stacked leaves)
+        lines = [f"<B>… {node.hidden_inputs:,} more leaf or input tensors …</B>"]
+    else:
+        lines = [f"<B>… {count:,} op{'s' if count != 1 else ''} …</B>"]
+        if kinds:
+            lines.append(_wrap(f"({kinds})"))
+        if node.hidden_inputs:
+            lines.append(f"and {node.hidden_inputs:,} leaf or input tensors")
     if node.problem:
         lines.append(f'<FONT COLOR="{PROBLEM_COLOURS[1]}"><B>{node.problem}</B></FONT>')
     return "<" + "<BR/>".join(lines) + ">"
@@ -230,7 +233,7 @@ def draw_graph(
     _check_draw_arguments(tensor, show_data, show_grad, max_nodes, rankdir)
     graphviz = _import_graphviz()
     graph = collapse(trace(tensor), max_nodes)
-    dot = graphviz.Digraph(
+    dot = _drawing_class(graphviz)(
         "graph",
         graph_attr={
             "rankdir": rankdir,
@@ -253,6 +256,34 @@ def draw_graph(
         else:
             dot.edge(source, target)
     return dot
+
+
+_DRAWING: list[type] = []  # the Digraph subclass below, made once graphviz is imported
+
+
+def _drawing_class(graphviz: Any) -> type:
+    """graphviz.Digraph whose display in Jupyter, when the Graphviz program `dot` is not on
+    PATH, is a line saying how to install it instead of graphviz's traceback (the DOT text,
+    `.source`, needs no program)."""
+    if not _DRAWING:
+        class Drawing(graphviz.Digraph):
+            def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                                  **kwargs: Any) -> dict:
+                try:
+                    return super()._repr_mimebundle_(include, exclude, **kwargs)
+                except graphviz.ExecutableNotFound:
+                    return {"text/plain": "(this graph is drawn by the Graphviz program `dot`, "
+                                          "which is not on PATH. " + INSTALL_ADVICE + ")"}
+
+        Drawing.__name__ = Drawing.__qualname__ = "Digraph"  # (pickle finds it by this name:
+        _DRAWING.append(Drawing)  # the module's __getattr__ below)
+    return _DRAWING[0]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Digraph":
+        return _drawing_class(_import_graphviz())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check_draw_arguments(tensor: Any, show_data: Any, show_grad: Any, max_nodes: Any,

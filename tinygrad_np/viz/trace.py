@@ -293,6 +293,7 @@ def trace(tensor: Tensor) -> Graph:
     sources: dict[int, str] = {}  # id(leaf Tensor) or id(input array) -> its node id
     order = topological_order([root])
     grads = _intermediate_grads(tensor, order)
+    packers: list[str] = []
     # Producers first, so every input of an op already has a node when the op is added.
     for function in reversed(order):
         held = _held_values(function)
@@ -347,8 +348,69 @@ def trace(tensor: Tensor) -> Graph:
                          dtype=function.output_dtype)
         produced[id(function)] = result.id
         edges.append((op.id, result.id))
+        if len(getattr(function, "_outputs", ())) > 1 or op.op in PACKING_OPS:
+            packers.append(op.id)
+    nodes, edges = _fold_unpacking(nodes, edges, packers)
     _mark_paths(nodes, edges)
     return Graph(nodes, edges)
+
+
+# Ops whose several results travel as one packed array, cut apart by view ops (a
+# torch.autograd.Function returning a tuple is found by its ctx._outputs).
+PACKING_OPS = {"SVD", "Eigh"}
+UNPACKING_OPS = ("GetItem", "Reshape", "Clone", "Cast")  # in this order, each at most once
+
+
+def _fold_unpacking(nodes: list[Node], edges: list[tuple[str, str]], packers: list[str]
+                    ) -> tuple[list[Node], list[tuple[str, str]]]:
+    """An op with several outputs drawn as one op with an arrow to each output: the packed
+    array and the GetItem/Reshape/Clone ops that cut it apart are the engine's plumbing (a
+    learner's two-output Function is one ellipse, as in PyTorch's graph)."""
+    if not packers:
+        return nodes, edges
+    kinds = {node.id: node for node in nodes}
+    consumers: dict[str, list[str]] = {}
+    sources: dict[str, list[str]] = {}
+    for source, target in edges:
+        consumers.setdefault(source, []).append(target)
+        sources.setdefault(target, []).append(source)
+
+    def unpacking(op_id: str, tensor_id: str, after: int = -1) -> bool:
+        """Whether op_id cuts tensor_id alone, as the next step after UNPACKING_OPS[after]
+        (so a user's own `s[0]` or reshape after the cut stays drawn)."""
+        op = kinds[op_id].op
+        return (op in UNPACKING_OPS and UNPACKING_OPS.index(op) > after
+                and sources.get(op_id) == [tensor_id])
+
+    gone: set[str] = set()
+    shortcuts: dict[str, str] = {}  # packed tensor -> op, and each output's first cut -> op
+    for packer in packers:
+        (packed,) = consumers.get(packer, [None])
+        cuts = consumers.get(packed, [])
+        if not cuts or not all(kinds[cut].op == "GetItem" and unpacking(cut, packed)
+                               for cut in cuts):
+            continue
+        gone.add(packed)
+        for cut in cuts:
+            op, result = cut, consumers[cut][0]
+            while True:
+                gone.add(op)
+                following = consumers.get(result, [])
+                if len(following) != 1 or not unpacking(
+                        following[0], result, UNPACKING_OPS.index(kinds[op].op)):
+                    break
+                gone.add(result)
+                op, result = following[0], consumers[following[0]][0]
+            shortcuts[result] = packer
+    if not gone:
+        return nodes, edges
+    kept = [(source, target) for source, target in edges
+            if source not in gone and target not in gone]
+    for result, packer in shortcuts.items():
+        kept.append((packer, result))
+    order = {node.id: position for position, node in enumerate(nodes)}
+    kept.sort(key=lambda edge: (order[edge[1]], order[edge[0]]))  # walk order, as before
+    return [node for node in nodes if node.id not in gone], kept
 
 
 def _mark_paths(nodes: list[Node], edges: list[tuple[str, str]]) -> None:
@@ -440,8 +502,13 @@ def _collapse_runs(
     runs = sorted(runs, key=len, reverse=True)  # stable: ties keep walk order
     groups: list[set[str]] = []
     size = len(graph.nodes)
+    output = graph.nodes[-1].id
+    last_op = inputs[output][0] if inputs[output] else None
     for run in runs:
-        hidden_ops = run[keep : len(run) - keep]
+        # The op that makes the output always stays visible: hiding it (with the leaves only
+        # the run uses, 1,000 stacked scalars say) would leave a picture of one box.
+        end = len(run) - max(keep, run[-1] == last_op)
+        hidden_ops = run[keep:end]
         if len(hidden_ops) < 2 or size <= max_nodes:
             continue
         hidden = set(hidden_ops)
