@@ -125,3 +125,102 @@ def test_malformed_untyped_rebuilds_are_refused():
         from_type(rebuild, "Tensor", (storage, 0, (2,), (1,)), {})
     made = from_type(rebuild, tc._Type("Parameter"), (storage, 0, (2,), (1,)), ({"x": 1}, None))
     assert isinstance(made, tg.nn.Parameter) and made.x == 1
+
+
+# ------------------------------------------------------------ random and device arguments
+@needs_torch
+@pytest.mark.parametrize("call", [
+    lambda m: m.rand(), lambda m: m.randn(),
+    lambda m: m.multinomial(m.tensor([0.2, 0.8]), 2.0),
+    lambda m: m.tensor([0.2, 0.8]).multinomial(1.0, True),
+    lambda m: m.device(None), lambda m: m.device(1.5),
+])
+def test_argument_types_are_typeerrors_as_pytorch(call):
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError):
+        call(tg)
+
+
+@needs_torch
+@pytest.mark.parametrize("call", [
+    lambda m: m.randint(3, 10, (3,), dtype=m.bool),
+    lambda m: m.randint(-1, 2, (3,), dtype=m.bool),
+    lambda m: m.Generator("cuda"),
+    lambda m: m.Generator(device="cuda:0"),
+])
+def test_out_of_range_bool_randint_and_gpu_generators_are_runtimeerrors(call):
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError):
+        call(tg)
+
+
+def test_valid_forms_still_work():
+    assert tg.rand(()).shape == () and tg.randn(size=(2,)).shape == (2,)
+    flags = tg.randint(0, 2, (200,), dtype=tg.bool)
+    assert flags.dtype == tg.bool and set(flags.tolist()) == {False, True}
+    assert tg.Generator("cpu").device == tg.device("cpu")
+    assert tg.Generator(device=tg.device("cpu")).manual_seed(1).initial_seed() == 1
+    assert tg.multinomial(tg.tensor([0.0, 1.0]), 1).tolist() == [1]
+
+
+
+@needs_torch
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(2).to(m.float64, "cpu"), lambda m: m.ones(2).to("cpu", "cpu"),
+    lambda m: m.ones(2).to(m.ones(1), m.float64), lambda m: m.ones(2).to("cpu", m.ones(1)),
+    lambda m: m.nn.Linear(2, 2).to(m.float64, "cpu"),
+])
+def test_to_with_arguments_in_no_pytorch_form_is_a_typeerror(call):
+    with pytest.raises(TypeError):
+        call(torch)
+    with pytest.raises(TypeError, match="invalid combination"):
+        call(tg)
+
+
+@needs_torch
+def test_to_forms_with_positional_flags_match_pytorch():
+    for module in (torch, tg):
+        linear = module.nn.Linear(2, 2)
+        assert linear.to("cpu", module.float64, True) is linear  # (non_blocking)
+        assert linear.weight.dtype == module.float64
+        ones = module.ones(2)
+        assert ones.to("cpu", module.float64, True, True).dtype == module.float64
+        assert ones.to(module.float32, False, True) is not ones  # (copy=True)
+        assert ones.to(module.device("cpu"), module.int64).dtype == module.int64
+        assert ones.to(module.ones(1, dtype=module.int32), True).dtype == module.int32
+
+
+@needs_torch
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.functional.dropout(m.ones(3, dtype=m.int64), 0.5),
+    lambda m: m.nn.functional.dropout(m.ones(3, dtype=m.bool), 0.5),
+    lambda m: m.nn.Dropout(0.3)(m.ones(3, dtype=m.int32)),
+    lambda m: m.nn.functional.dropout2d(m.ones(1, 3, 2, 2, dtype=m.int64), 0.5),
+    lambda m: m.nn.functional.dropout1d(m.ones(2, 3, dtype=m.int64), 0.5),
+    lambda m: m.nn.functional.alpha_dropout(m.ones(3, dtype=m.int64), 0.5, True),
+    lambda m: m.nn.functional.feature_alpha_dropout(m.ones(1, 2, 3, dtype=m.int64), 0.5, True),
+])
+def test_dropout_that_scales_an_integer_tensor_is_a_runtimeerror(call):
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        call(torch)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        call(tg)
+
+
+@needs_torch
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.functional.dropout(m.ones(3, dtype=m.int64), 0.0),
+    lambda m: m.nn.functional.dropout(m.ones(3, dtype=m.int64), 1.0),
+    lambda m: m.nn.functional.dropout(m.ones(3, dtype=m.int64), 0.5, training=False),
+    lambda m: m.nn.functional.dropout(m.ones(3, dtype=m.bool), 1.0),
+    lambda m: m.nn.functional.dropout(m.ones(0, dtype=m.int64), 0.5),
+    lambda m: m.nn.functional.dropout2d(m.ones(1, 3, 2, 2, dtype=m.int64), 1.0),
+    lambda m: m.nn.functional.alpha_dropout(m.ones(3, dtype=m.int64), 1.0, True),
+    lambda m: m.nn.functional.dropout(m.ones(3, dtype=m.int64), 1.0, inplace=True),
+])
+def test_dropout_of_integers_that_scales_nothing_keeps_the_dtype(call):
+    theirs, ours = call(torch), call(tg)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert ours.tolist() == theirs.tolist()

@@ -156,6 +156,7 @@ class Generator:
     """
 
     def __init__(self, device: Any = "cpu") -> None:
+        as_device(device, "Generator")  # (another device: PyTorch's RuntimeError)
         self._seed: int | None = None
         self.numpy = np.random.default_rng()
         self._device = device
