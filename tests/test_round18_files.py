@@ -224,3 +224,28 @@ def test_dropout_of_integers_that_scales_nothing_keeps_the_dtype(call):
     theirs, ours = call(torch), call(tg)
     assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     assert ours.tolist() == theirs.tolist()
+
+
+@needs_torch
+@pytest.mark.parametrize(("call", "error"), [
+    (lambda m: m.ones(3).bernoulli_(m.full((2,), 0.3)), RuntimeError),
+    (lambda m: m.ones(2, 3).bernoulli_(m.full((2,), 0.3)), RuntimeError),
+    (lambda m: m.randperm(5, dtype=m.bool), NotImplementedError),
+    (lambda m: m.randperm(2, dtype=m.bool), NotImplementedError),
+    (lambda m: m.multinomial(m.tensor([1.0, 2.0]), True), TypeError),
+    (lambda m: m.empty(3, dtype=m.float16).random_(0, 70000), RuntimeError),
+    (lambda m: m.empty(3, dtype=m.float16).random_(-70000, 3), RuntimeError),
+])
+def test_random_argument_errors_as_pytorch(call, error):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error):
+        call(tg)
+
+
+def test_random_forms_next_to_those_errors_still_work():
+    assert tg.ones(2, 3).bernoulli_(tg.full((3,), 1.0)).tolist() == [[1.0] * 3] * 2
+    assert tg.ones(2, 3).bernoulli_(tg.full((2, 1), 0.0)).tolist() == [[0.0] * 3] * 2
+    values = tg.empty(1000, dtype=tg.float16).random_(0, 65505)
+    assert 0 <= values.float().min().item() and values.float().max().item() <= 65504
+    assert sorted(tg.randperm(4, dtype=tg.int8).tolist()) == [0, 1, 2, 3]

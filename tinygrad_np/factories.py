@@ -389,6 +389,8 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64,
     n = int_value("randperm", "n", n)
     if n < 0:
         raise TensorError(f"randperm: n must be non-negative, got {n}")
+    if dtype is not None and np.dtype(dtype).kind == "b":
+        raise DtypeError("randperm: not implemented for bool (as PyTorch); use int64")
     _check_range("randperm", 0, n - 1, dtype)
     values = numpy_generator(generator).permutation(n)
     return _made(values, dtype, requires_grad, device, "randperm", layout, pin_memory)

@@ -78,6 +78,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if weights.dtype.kind != "f":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, "
                            f"got: {weights.dtype}")
+    if isinstance(num_samples, bool):
+        raise TypeError("multinomial(): argument 'num_samples' must be int, not bool")
     num_samples = int_value("multinomial", "num_samples", num_samples)
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
