@@ -96,9 +96,9 @@ class _Net(torch.nn.Module if torch is not None else object):
 def test_a_whole_pickled_model_is_refused_naming_its_class_and_the_remedy():
     with pytest.raises(ValueError, match=r"object of class .*_Net.*model.state_dict\(\)"):
         _round_trip(_Net())
-    with pytest.raises(ValueError, match=r"object of class argparse.Namespace"):
-        import argparse
-        _round_trip({"args": argparse.Namespace(lr=0.1)}, weights_only=False)
+    with pytest.raises(ValueError, match=r"object of class fractions.Fraction"):
+        import fractions
+        _round_trip({"ratio": fractions.Fraction(1, 3)}, weights_only=False)
 
 
 @needs_torch
@@ -249,3 +249,73 @@ def test_random_forms_next_to_those_errors_still_work():
     values = tg.empty(1000, dtype=tg.float16).random_(0, 65505)
     assert 0 <= values.float().min().item() and values.float().max().item() <= 65504
     assert sorted(tg.randperm(4, dtype=tg.int8).tolist()) == [0, 1, 2, 3]
+
+
+# ------------------------------------------ NumPy values and argparse.Namespace in torch files
+@needs_torch
+def test_numpy_values_and_a_namespace_in_a_torch_checkpoint_load():
+    import argparse
+    fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    saved = {"loss": np.float64(2.5), "step": np.int32(-3), "flag": np.bool_(True),
+             "half": np.float16(1.5), "grid": np.arange(6, dtype=np.int32).reshape(2, 3),
+             "fortran": fortran, "empty": np.zeros((0, 2)), "big_endian": np.arange(3, dtype=">f4"),
+             "args": argparse.Namespace(lr=0.1, name="run", layers=[1, 2]), "nothing": b"",
+             "model": torch.nn.Linear(2, 1).state_dict()}
+    buffer = io.BytesIO()
+    torch.save(saved, buffer)
+    assert torch.load(io.BytesIO(buffer.getvalue()), weights_only=False)["args"].lr == 0.1
+    buffer.seek(0)
+    loaded = tg.load(buffer, weights_only=False)
+    for key in ("loss", "step", "flag", "half"):
+        assert type(loaded[key]) is type(saved[key]) and loaded[key] == saved[key], key
+    for key in ("grid", "fortran", "empty", "big_endian"):
+        assert type(loaded[key]) is np.ndarray, key
+        assert loaded[key].shape == saved[key].shape, key
+        assert np.array_equal(loaded[key], saved[key]), key
+    assert loaded["args"] == saved["args"] and loaded["nothing"] == b""
+    assert loaded["model"]["weight"].shape == (1, 2)
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda tc: tc._numpy_dtype("O"), "not numeric"),
+    (lambda tc: tc._numpy_dtype(b"f8"), "short str"),
+    (lambda tc: tc._numpy_dtype("V8"), "not numeric"),
+    (lambda tc: tc._dtype_state(np.dtype("f8", False, True), (3, "<", None, ("a",), None,
+                                                              -1, -1, 0)), "plain numeric"),
+    (lambda tc: tc._numpy_scalar(np.dtype("f8"), b"\x00"), "its bytes"),
+    (lambda tc: tc._numpy_scalar(np.dtype("f8"), "12345678"), "its bytes"),
+    (lambda tc: tc._numpy_reconstruct(list, (0,), b"b"), "as NumPy pickles"),
+    (lambda tc: tc._array_state(np.ndarray((0,), np.uint8), (1, (2,), np.dtype("O"), False,
+                                                             [1, 2])), "numeric array"),
+    (lambda tc: tc._array_state(np.ndarray((0,), np.uint8), (1, (10**6,), np.dtype("f8"),
+                                                             False, b"")), "does not match"),
+    (lambda tc: tc._empty_bytes(10**12), "with arguments"),
+])
+def test_numpy_rebuilds_refuse_anything_but_plain_numeric_values(call, match):
+    from tinygrad_np import torch_checkpoint
+    with pytest.raises(ValueError, match=match):
+        call(torch_checkpoint)
+
+
+def _hand_made_checkpoint(pickle_bytes: bytes) -> io.BytesIO:
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", pickle_bytes)
+        archive.writestr("archive/byteorder", "little")
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.mark.parametrize("state", [
+    b"}K\x05Ns",            # {5: None}: a key that is not a name
+    b"}X\x08\x00\x00\x00__dict__Ns",  # a dunder name
+    b"K\x05",               # not a dict
+])
+def test_a_namespace_state_that_is_not_names_is_refused(state):
+    pickled = b"\x80\x02cargparse\nNamespace\n)\x81" + state + b"b."
+    with pytest.raises(ValueError, match="Namespace's state is not a dict of names"):
+        tg.load(_hand_made_checkpoint(pickled))
+    good = tg.load(_hand_made_checkpoint(b"\x80\x02cargparse\nNamespace\n)\x81}X\x02\x00"
+                                         b"\x00\x00lrK\x03sb."))
+    assert good.lr == 3

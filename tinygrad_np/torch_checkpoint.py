@@ -3,25 +3,27 @@ raw entry per storage), as PyTorch's `torch.load(weights_only=True)` reads them.
 
 The pickle runs through an unpickler that knows only the names a weights file uses (ordered
 dicts, Counters, tensor and parameter rebuilding, storage types, `torch.Size`, dtypes and
-devices, a few builtins: PyTorch's weights_only allow-list), so a file cannot run code;
-storages reach the rebuild functions only as `_Storage` objects made here (a file cannot hand
-them anything else), and a pickle's BUILD step (setting state) is refused on everything but
-ordered dicts. Before anything is allocated its bytes are counted against `max_bytes`: the
-pickle (at PICKLE_COST bytes per byte, what unpickling it can allocate), each storage (its
-size checked against the archive), each tensor (a view copied out of its storage, checked to
-lie inside it) and each `bytearray(n)`. Anything wrong is a ValueError naming the file. Tensors of
+devices, a few builtins: PyTorch's weights_only allow-list; also numeric NumPy arrays and
+scalars and `argparse.Namespace`, checked before they are built), so a file cannot run code;
+storages reach the rebuild functions only as `_Storage` objects made here (a file cannot
+hand them anything else), and a pickle's BUILD step (setting state) is refused on everything
+but ordered dicts, Namespaces (names only) and NumPy dtypes and arrays (numeric, checked).
+Before anything is allocated its bytes are counted against `max_bytes`: the pickle (at
+PICKLE_COST bytes per byte, what unpickling it can allocate), each storage (its size checked
+against the archive), each tensor (a view copied out of its storage, checked to lie inside
+it) and each `bytearray(n)`. Anything wrong is a ValueError naming the file. Tensors of
 dtypes without a legacy storage type (uint16, uint32, uint64: `_rebuild_tensor_v3` over an
-untyped storage) view the storage's bytes as that dtype; a tensor with Python attributes or of
-a subclass (`_rebuild_from_type_v2`: `t.note = ...`, `nn.Buffer`) comes back as a Tensor (or
-Parameter) with those attributes. Views
-come back as copies: tensors that shared a storage in PyTorch do not share memory here. With
-`load(mmap=True)` storages are mapped privately (copy-on-write) instead of read, and a tensor
-that is one contiguous run of its storage views the mapping (tensors over one storage then
-share memory, as in PyTorch).
+untyped storage) view the storage's bytes as that dtype; a tensor with Python attributes or
+of a subclass (`_rebuild_from_type_v2`: `t.note = ...`, `nn.Buffer`) comes back as a Tensor
+(or Parameter) with those attributes. Views come back as copies: tensors that shared a
+storage in PyTorch do not share memory here. With `load(mmap=True)` storages are mapped
+privately (copy-on-write) instead of read, and a tensor that is one contiguous run of its
+storage views the mapping (tensors over one storage then share memory, as in PyTorch).
 """
 
 from __future__ import annotations
 
+import argparse
 import collections
 import math
 import operator
@@ -240,12 +242,71 @@ def _encode(text: Any, encoding: str = "utf-8") -> bytes:
     return text.encode(encoding)
 
 
+def _empty_bytes(*args: Any) -> bytes:
+    """`bytes()`, as protocol 2 pickles b"" (bytes(n) would allocate n: refused)."""
+    if args:
+        raise ValueError("bytes(...) is called with arguments")
+    return b""
+
+
+def _numpy_dtype(name: Any, align: Any = False, copy: Any = True) -> np.dtype:
+    """`numpy.dtype(name, align, copy)`, as NumPy pickles a dtype: only a numeric one."""
+    if type(name) is not str or len(name) > 8:
+        raise ValueError("a NumPy dtype is not named by a short str")
+    try:
+        made = np.dtype(name, False, True)  # (a copy: its BUILD sets the byte order)
+    except TypeError:
+        raise ValueError(f"{name!r} is not a NumPy dtype") from None
+    if made.kind not in "biufc":
+        raise ValueError(f"a NumPy dtype {made} is not numeric")
+    return made
+
+
+def _dtype_state(made: np.dtype, state: Any) -> None:
+    """A NumPy dtype's pickled state: only its byte order (no fields, subarrays, names), set
+    on the copy `_numpy_dtype` made (so the pickle's memo sees it too)."""
+    if not (type(state) is tuple and len(state) == 8 and state[1] in ("<", ">", "|", "=")
+            and state[2:5] == (None, None, None) and state[0] in (3, 4)
+            and all(type(item) is int for item in state[5:])):
+        raise ValueError("a NumPy dtype's state is not a plain numeric dtype's")
+    made.__setstate__(state)
+
+
+def _numpy_scalar(dtype: Any, data: Any = None) -> Any:
+    """`numpy._core.multiarray.scalar(dtype, bytes)`: a NumPy scalar (np.float64(2.5))."""
+    if not isinstance(dtype, np.dtype) or type(data) is not bytes or len(
+            data) != dtype.itemsize:
+        raise ValueError("a NumPy scalar is not a numeric dtype with its bytes")
+    return np.frombuffer(data, dtype=dtype)[0].astype(dtype.newbyteorder("="))[()]
+
+
+def _numpy_reconstruct(kind: Any, shape: Any, code: Any) -> np.ndarray:
+    """`numpy._core.multiarray._reconstruct(ndarray, (0,), b'b')`: an empty array that the
+    pickle's BUILD fills (`_array_state`)."""
+    if kind is not np.ndarray or shape != (0,) or code != b"b":
+        raise ValueError("a NumPy array is not rebuilt as NumPy pickles it")
+    return np.ndarray((0,), np.uint8)
+
+
+def _array_state(array: np.ndarray, state: Any) -> None:
+    """An array's pickled state (version, shape, dtype, fortran, bytes), numeric only; its
+    bytes are the pickle's own, so its size is bounded by what the pickle was counted at."""
+    if not (type(state) is tuple and len(state) == 5 and isinstance(state[2], np.dtype)
+            and state[2].kind in "biufc" and type(state[4]) is bytes and array.size == 0):
+        raise ValueError("a NumPy array's state is not a numeric array's")
+    shape = _ints(state[1], "NumPy shape")
+    if min(shape, default=0) < 0 or math.prod(shape) * state[2].itemsize != len(state[4]):
+        raise ValueError(f"a NumPy array of shape {shape} does not match its bytes")
+    array.__setstate__(state)
+
+
 def _allowed(budget: _Budget, share: bool = False, byteorder: str = "little") -> dict:
     """Every name a pickle may call; each call's allocation is bounded by the pickle's own
     size (counted at PICKLE_COST) or counted against `max_bytes` before it is made."""
     rebuild = _make_rebuild(budget, share)
     rebuild_v3 = _make_rebuild_v3(rebuild, byteorder)
-    builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget)}
+    builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget),
+                "bytes": _empty_bytes}
     return {("collections", "OrderedDict"): collections.OrderedDict,
             ("collections", "Counter"): collections.Counter,
             ("torch._utils", "_rebuild_tensor_v2"): rebuild,
@@ -259,6 +320,12 @@ def _allowed(budget: _Budget, share: bool = False, byteorder: str = "little") ->
             ("torch.nn.parameter", "Parameter"): _Type("Parameter"),
             ("torch.serialization", "_get_layout"): _layout,
             ("torch.storage", _UNTYPED): _UNTYPED,
+            ("argparse", "Namespace"): argparse.Namespace, ("numpy", "ndarray"): np.ndarray,
+            ("numpy", "dtype"): _numpy_dtype,
+            **{(module, name): made for module in ("numpy.core.multiarray",
+                                                   "numpy._core.multiarray")
+               for name, made in (("scalar", _numpy_scalar),
+                                  ("_reconstruct", _numpy_reconstruct))},
             ("torch", "Size"): _size, ("torch", "device"): device,
             ("_codecs", "encode"): _encode,
             **{(module, name): kind for module in ("builtins", "__builtin__")  # (protocol 2)
@@ -281,8 +348,20 @@ class _Unpickler(pickle._Unpickler):
         self.dispatch[pickle.BUILD[0]] = _Unpickler._build
 
     def _build(self) -> None:
-        if type(self.stack[-2]) is not collections.OrderedDict:  # (the object the state is for)
-            raise ValueError(f"the pickle sets the state of a {type(self.stack[-2]).__name__}, "
+        target, state = self.stack[-2], self.stack[-1]  # (the object, the state to set)
+        if isinstance(target, np.dtype):
+            _dtype_state(target, state)
+            self.stack.pop()
+            return
+        if type(target) is np.ndarray:
+            _array_state(target, state)
+            self.stack.pop()
+            return
+        if type(target) is argparse.Namespace and not (isinstance(state, dict) and all(
+                type(key) is str and not key.startswith("__") for key in state)):
+            raise ValueError("an argparse.Namespace's state is not a dict of names")
+        if type(target) not in (collections.OrderedDict, argparse.Namespace):
+            raise ValueError(f"the pickle sets the state of a {type(target).__name__}, "
                              "which a weights file does not")
         pickle._Unpickler.load_build(self)
 
