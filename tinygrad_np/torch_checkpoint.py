@@ -23,7 +23,6 @@ storage views the mapping (tensors over one storage then share memory, as in PyT
 
 from __future__ import annotations
 
-import argparse
 import collections
 import math
 import operator
@@ -303,6 +302,7 @@ def _array_state(array: np.ndarray, state: Any) -> None:
 def _allowed(budget: _Budget, share: bool = False, byteorder: str = "little") -> dict:
     """Every name a pickle may call; each call's allocation is bounded by the pickle's own
     size (counted at PICKLE_COST) or counted against `max_bytes` before it is made."""
+    import argparse  # noqa: PLC0415  (only when a PyTorch file is read: not at import)
     rebuild = _make_rebuild(budget, share)
     rebuild_v3 = _make_rebuild_v3(rebuild, byteorder)
     builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget),
@@ -348,6 +348,7 @@ class _Unpickler(pickle._Unpickler):
         self.dispatch[pickle.BUILD[0]] = _Unpickler._build
 
     def _build(self) -> None:
+        import argparse  # noqa: PLC0415  (only when a pickle sets state: not at import)
         target, state = self.stack[-2], self.stack[-1]  # (the object, the state to set)
         if isinstance(target, np.dtype):
             _dtype_state(target, state)
