@@ -319,3 +319,42 @@ def test_a_namespace_state_that_is_not_names_is_refused(state):
     good = tg.load(_hand_made_checkpoint(b"\x80\x02cargparse\nNamespace\n)\x81}X\x02\x00"
                                          b"\x00\x00lrK\x03sb."))
     assert good.lr == 3
+
+
+@needs_torch
+@pytest.mark.parametrize(("scheduler", "options"), [
+    ("OneCycleLR", {"max_lr": 0.1, "total_steps": 20}), ("ReduceLROnPlateau", {"patience": 1}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 3}), ("MultiStepLR", {"milestones": [2, 4]}),
+])
+def test_training_resumes_from_a_pytorch_checkpoint_with_its_schedule(scheduler, options):
+    def make(module, weights):
+        parameter = module.nn.Parameter(module.tensor(weights))
+        optimizer = module.optim.Adam([parameter], lr=0.05)
+        return parameter, optimizer, getattr(module.optim.lr_scheduler, scheduler)(
+            optimizer, **options)
+
+    def step(module, parameter, optimizer, schedule):
+        optimizer.zero_grad()
+        (parameter * parameter).sum().backward()
+        optimizer.step()
+        schedule.step(1.0) if scheduler == "ReduceLROnPlateau" else schedule.step()
+
+    start = [1.0, -2.0, 0.5]
+    theirs = make(torch, start)
+    for _ in range(3):
+        step(torch, *theirs)
+    buffer = io.BytesIO()
+    torch.save({"weights": theirs[0].detach(), "optimizer": theirs[1].state_dict(),
+                "scheduler": theirs[2].state_dict(), "epoch": 3}, buffer)
+    buffer.seek(0)
+    checkpoint = tg.load(buffer, map_location="cpu", weights_only=True)
+    ours = make(tg, checkpoint["weights"].tolist())
+    ours[1].load_state_dict(checkpoint["optimizer"])
+    ours[2].load_state_dict(checkpoint["scheduler"])
+    for _ in range(4):
+        step(torch, *theirs)
+        step(tg, *ours)
+        assert ours[1].param_groups[0]["lr"] == pytest.approx(theirs[1].param_groups[0]["lr"])
+    np.testing.assert_allclose(ours[0].detach().numpy(), theirs[0].detach().numpy(),
+                               rtol=1e-6, atol=1e-7)
