@@ -358,3 +358,25 @@ def test_training_resumes_from_a_pytorch_checkpoint_with_its_schedule(scheduler,
         assert ours[1].param_groups[0]["lr"] == pytest.approx(theirs[1].param_groups[0]["lr"])
     np.testing.assert_allclose(ours[0].detach().numpy(), theirs[0].detach().numpy(),
                                rtol=1e-6, atol=1e-7)
+
+
+@needs_torch
+def test_a_pytorch_rng_state_from_a_checkpoint_seeds_the_generator_reproducibly():
+    torch.manual_seed(5)
+    buffer = io.BytesIO()
+    torch.save({"rng": torch.get_rng_state(),
+                "other": torch.Generator().manual_seed(9).get_state()}, buffer)
+    buffer.seek(0)
+    checkpoint = tg.load(buffer)
+    assert checkpoint["rng"].shape == (5056,) and checkpoint["rng"].dtype == tg.uint8
+    tg.set_rng_state(checkpoint["rng"])
+    first = tg.rand(4).tolist()
+    tg.set_rng_state(checkpoint["rng"])
+    assert tg.rand(4).tolist() == first
+    generator = tg.Generator()
+    generator.set_state(checkpoint["rng"])
+    assert tg.rand(4, generator=generator).tolist() == first
+    tg.set_rng_state(checkpoint["other"])
+    assert tg.rand(4).tolist() != first
+    with pytest.raises(RuntimeError, match="not a state"):
+        tg.set_rng_state(tg.zeros(10, dtype=tg.uint8))
