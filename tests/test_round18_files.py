@@ -380,3 +380,18 @@ def test_a_pytorch_rng_state_from_a_checkpoint_seeds_the_generator_reproducibly(
     assert tg.rand(4).tolist() != first
     with pytest.raises(RuntimeError, match="not a state"):
         tg.set_rng_state(tg.zeros(10, dtype=tg.uint8))
+
+
+@needs_torch
+def test_pytorchs_own_device_objects_stand_for_the_device_they_name():
+    buffer = io.BytesIO()
+    torch.save({"w": torch.ones(2)}, buffer)
+    buffer.seek(0)
+    assert tg.load(buffer, map_location=torch.device("cpu"))["w"].tolist() == [1.0, 1.0]
+    assert tg.ones(2).to(torch.device("cpu")).device == tg.device("cpu")
+    assert tg.zeros(1, device=torch.device("cpu")).device == tg.device("cpu")
+    assert tg.nn.Linear(1, 1).to(torch.device("cpu"), tg.float64).weight.dtype == tg.float64
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tg.ones(2).to(torch.device("cuda"))
+    with pytest.raises(TypeError, match="expected a device"):
+        tg.load(io.BytesIO(b"PK"), map_location=object())

@@ -116,6 +116,8 @@ def as_device(value: Any, where: str) -> device:
         if kind in ("cpu", "meta") and (not number or number.isdigit()):
             return CPU if kind == "meta" else device(value)
         raise _cpu_only(value, where)
+    if _foreign_device(value):
+        return as_device(str(value), where)
     raise TypeError(f"{where}: expected a device such as 'cpu', got {type(value).__name__}")
 
 
@@ -132,13 +134,19 @@ def check_to_arguments(args: tuple, tensor_type: type) -> list:
     return given
 
 
+def _foreign_device(value: Any) -> bool:
+    """Another library's device object (PyTorch's own `torch.device`, in a script that uses
+    both): named `device` with a str `type`; it stands for the device `str(value)` names."""
+    return type(value).__name__ == "device" and isinstance(getattr(value, "type", None), str)
+
+
 def is_device(value: Any) -> bool:
     """True for a device or a string that names one (as `.to(...)` tells devices from dtypes)."""
     if isinstance(value, device):
         return True
     if isinstance(value, str):
         return value.partition(":")[0] in _KINDS
-    return False
+    return _foreign_device(value)
 
 
 def set_default_device(value: Any) -> None:
