@@ -10,6 +10,7 @@ choosing its device.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import sys
 from types import ModuleType, SimpleNamespace
@@ -50,6 +51,9 @@ class device:  # noqa: N801  (PyTorch's name)
     def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
+        if not isinstance(type, str | int) or isinstance(type, bool):
+            raise TypeError(f"device(): expected a str such as 'cpu', an int or a device, got "
+                            f"{builtins.type(type).__name__}")
         name = str(type)
         kind, _, number = name.partition(":")
         if kind not in _KINDS:
@@ -112,7 +116,28 @@ def as_device(value: Any, where: str) -> device:
         if kind in ("cpu", "meta") and (not number or number.isdigit()):
             return CPU if kind == "meta" else device(value)
         raise _cpu_only(value, where)
+    if _foreign_device(value):
+        return as_device(str(value), where)
     raise TypeError(f"{where}: expected a device such as 'cpu', got {type(value).__name__}")
+
+
+def check_to_arguments(args: tuple, tensor_type: type) -> list:
+    """The non-flag positional arguments of `Tensor.to` / `Module.to`, checked as PyTorch's
+    forms: `(dtype)`, `(device[, dtype])` or `(tensor)`, then the flags non_blocking and copy
+    (bools); `to(dtype, device)` or two devices are PyTorch's TypeError."""
+    given = [arg for arg in args if not isinstance(arg, bool)]
+    if len(given) > 2 or len(args) - len(given) > 2 or len(given) == 2 and (
+            not is_device(given[0]) or is_device(given[1]) or isinstance(given[1], tensor_type)):
+        raise TypeError(f"to() received an invalid combination of arguments - got "
+                        f"({', '.join(type(arg).__name__ for arg in args)}); expected "
+                        "(dtype), (device, dtype) or (tensor), then non_blocking, copy")
+    return given
+
+
+def _foreign_device(value: Any) -> bool:
+    """Another library's device object (PyTorch's own `torch.device`, in a script that uses
+    both): named `device` with a str `type`; it stands for the device `str(value)` names."""
+    return type(value).__name__ == "device" and isinstance(getattr(value, "type", None), str)
 
 
 def is_device(value: Any) -> bool:
@@ -121,7 +146,7 @@ def is_device(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return value.partition(":")[0] in _KINDS
-    return False
+    return _foreign_device(value)
 
 
 def set_default_device(value: Any) -> None:

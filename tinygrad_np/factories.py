@@ -144,9 +144,17 @@ def randn(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None
     """Samples from the standard normal distribution N(0, 1) (from `generator`, a
     tg.Generator or np.random.Generator, if given)."""
     check_placement("randn", device, layout, pin_memory)
+    _needs_size("randn", shape, size)
     dtype = _float_dtype("randn", dtype)
     values = numpy_generator(generator).standard_normal(_shape("randn", shape, size))
     return _float_tensor(values, dtype, requires_grad)
+
+
+def _needs_size(op: str, shape: tuple, size: Any) -> None:
+    """`rand()` / `randn()` without a size: PyTorch's TypeError (a 0-d draw is `rand(())`)."""
+    if not shape and size is None:
+        raise TypeError(f"{op}() missing 1 required positional argument: 'size' (a 0-d "
+                        f"tensor is {op}(()))")
 
 
 def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
@@ -154,6 +162,7 @@ def rand(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None,
          layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Samples from the uniform distribution on [0, 1) (from `generator`, if given)."""
     check_placement("rand", device, layout, pin_memory)
+    _needs_size("rand", shape, size)
     dtype = _float_dtype("rand", dtype)
     values = rng.uniform(numpy_generator(generator), 0.0, 1.0, _shape("rand", shape, size),
                          dtype or get_default_dtype())
@@ -366,6 +375,9 @@ def _check_range(op: str, low: int, high: int, dtype: Any) -> None:
     """PyTorch refuses values the integer dtype cannot hold (randint(0, 300) as uint8 would
     wrap, randperm(300) as uint8 would repeat values)."""
     target = np.dtype(dtype) if dtype is not None else None
+    if target is not None and target.kind == "b" and high >= low and not 0 <= low <= high <= 1:
+        raise TensorError(f"{op}: values from {low} to {high} do not fit in bool (PyTorch: "
+                          "from/to is out of bounds for bool)")
     if target is not None and target.kind in "iu" and high >= low and not (
             np.iinfo(target).min <= low and high <= np.iinfo(target).max):
         raise TensorError(f"{op}: values from {low} to {high} do not fit in {target}")
@@ -378,6 +390,8 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64,
     n = int_value("randperm", "n", n)
     if n < 0:
         raise TensorError(f"randperm: n must be non-negative, got {n}")
+    if dtype is not None and np.dtype(dtype).kind == "b":
+        raise DtypeError("randperm: not implemented for bool (as PyTorch); use int64")
     _check_range("randperm", 0, n - 1, dtype)
     values = numpy_generator(generator).permutation(n)
     return _made(values, dtype, requires_grad, device, "randperm", layout, pin_memory)

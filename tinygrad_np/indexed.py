@@ -197,7 +197,12 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
 
 
 def _probabilities(op: str, p: Any, shape: tuple[int, ...]) -> np.ndarray:
-    probabilities = np.broadcast_to(np.asarray(_data(p), dtype=np.float64), shape)
+    given = np.asarray(_data(p), dtype=np.float64)
+    try:
+        probabilities = np.broadcast_to(given, shape)
+    except ValueError:  # (PyTorch's expand error)
+        raise RuntimeError(f"{op}: the expanded size of p {given.shape} must match the "
+                           f"existing size {shape}") from None
     if not np.all((probabilities >= 0) & (probabilities <= 1)):
         raise RuntimeError(f"{op}: expected all probabilities in [0, 1]")
     return probabilities
@@ -279,6 +284,11 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
     if not low <= top:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
+    if dtype.kind == "f":  # (float16 holds at most 65504)
+        for name, bound in (("from", low), ("to - 1", top)):
+            if abs(bound) > float(np.finfo(dtype).max):
+                raise RuntimeError(f"random_: {name} is out of bounds for {dtype} "
+                                   f"(at most {np.finfo(dtype).max}), got {bound}")
     if dtype.kind in "biu":
         least = 0 if dtype.kind == "b" else int(np.iinfo(dtype).min)
         for name, bound in (("from", low), ("to - 1", top)):

@@ -135,10 +135,20 @@ def _state_bytes(generator: np.random.Generator) -> Any:
     return Tensor(np.frombuffer(text.encode(), dtype=np.uint8).copy())
 
 
+TORCH_STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState, as torch.get_rng_state() gives it
+
+
 def _restore(generator: np.random.Generator, state: Any) -> None:
     array = np.asarray(state._data if hasattr(state, "_data") else state)
     if array.dtype != np.uint8 or array.ndim != 1:
         raise TypeError("set_rng_state: expected the uint8 tensor get_rng_state() returned")
+    if array.size == TORCH_STATE_BYTES and array[:1].tobytes() != b"{":
+        # PyTorch's CPU state (a checkpoint's `torch.get_rng_state()`): its Mersenne Twister
+        # is not NumPy's, so the generator is seeded from all its bytes: reproducible, the
+        # same state giving the same draws here, but not PyTorch's numbers.
+        seeded = type(generator.bit_generator)(np.frombuffer(array.tobytes(), np.uint32))
+        generator.bit_generator.state = seeded.state
+        return
     try:
         generator.bit_generator.state = json.loads(array.tobytes().decode())
     except (ValueError, TypeError, KeyError) as error:
@@ -163,6 +173,7 @@ class Generator:
     """
 
     def __init__(self, device: Any = "cpu") -> None:
+        as_device(device, "Generator")  # (another device: PyTorch's RuntimeError)
         self._seed: int | None = None
         self.numpy = np.random.default_rng()
         self._device = device

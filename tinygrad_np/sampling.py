@@ -13,7 +13,7 @@ from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.functional_forms import write_out
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import Generator, number_text, numpy_generator
-from tinygrad_np.tensor import Tensor, _data, _non_negative
+from tinygrad_np.tensor import Tensor, _data, _non_negative, int_value
 
 Source = Generator | np.random.Generator | None
 
@@ -78,6 +78,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if weights.dtype.kind != "f":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, "
                            f"got: {weights.dtype}")
+    if isinstance(num_samples, bool):
+        raise TypeError("multinomial(): argument 'num_samples' must be int, not bool")
+    num_samples = int_value("multinomial", "num_samples", num_samples)
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     rows = np.atleast_2d(weights).astype(np.float64)

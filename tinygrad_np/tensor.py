@@ -4481,9 +4481,7 @@ class Tensor:
         if len(flags) > 2:
             raise TypeError(f"to: expected at most two flags (non_blocking, copy), got {flags}")
         copy = flags[1] if len(flags) == 2 else copy
-        for arg in args:
-            if isinstance(arg, bool):
-                continue
+        for arg in check_to_arguments(args, Tensor):
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
             elif is_device(arg):
@@ -5865,6 +5863,7 @@ from tinygrad_np.device import (  # noqa: E402
     _cpu_only as as_device_error,  # noqa: E402
     as_device,
     check_placement,
+    check_to_arguments,
     contiguous_format,
     device,
     is_device,

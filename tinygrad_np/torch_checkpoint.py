@@ -3,17 +3,22 @@ raw entry per storage), as PyTorch's `torch.load(weights_only=True)` reads them.
 
 The pickle runs through an unpickler that knows only the names a weights file uses (ordered
 dicts, Counters, tensor and parameter rebuilding, storage types, `torch.Size`, dtypes and
-devices, a few builtins: PyTorch's weights_only allow-list), so a file cannot run code;
-storages reach the rebuild functions only as `_Storage` objects made here (a file cannot hand
-them anything else), and a pickle's BUILD step (setting state) is refused on everything but
-ordered dicts. Before anything is allocated its bytes are counted against `max_bytes`: the
-pickle (at PICKLE_COST bytes per byte, what unpickling it can allocate), each storage (its
-size checked against the archive), each tensor (a view copied out of its storage, checked to
-lie inside it) and each `bytearray(n)`. Anything wrong is a ValueError naming the file. Views
-come back as copies: tensors that shared a storage in PyTorch do not share memory here. With
-`load(mmap=True)` storages are mapped privately (copy-on-write) instead of read, and a tensor
-that is one contiguous run of its storage views the mapping (tensors over one storage then
-share memory, as in PyTorch).
+devices, a few builtins: PyTorch's weights_only allow-list; also numeric NumPy arrays and
+scalars and `argparse.Namespace`, checked before they are built), so a file cannot run code;
+storages reach the rebuild functions only as `_Storage` objects made here (a file cannot
+hand them anything else), and a pickle's BUILD step (setting state) is refused on everything
+but ordered dicts, Namespaces (names only) and NumPy dtypes and arrays (numeric, checked).
+Before anything is allocated its bytes are counted against `max_bytes`: the pickle (at
+PICKLE_COST bytes per byte, what unpickling it can allocate), each storage (its size checked
+against the archive), each tensor (a view copied out of its storage, checked to lie inside
+it) and each `bytearray(n)`. Anything wrong is a ValueError naming the file. Tensors of
+dtypes without a legacy storage type (uint16, uint32, uint64: `_rebuild_tensor_v3` over an
+untyped storage) view the storage's bytes as that dtype; a tensor with Python attributes or
+of a subclass (`_rebuild_from_type_v2`: `t.note = ...`, `nn.Buffer`) comes back as a Tensor
+(or Parameter) with those attributes. Views come back as copies: tensors that shared a
+storage in PyTorch do not share memory here. With `load(mmap=True)` storages are mapped
+privately (copy-on-write) instead of read, and a tensor that is one contiguous run of its
+storage views the mapping (tensors over one storage then share memory, as in PyTorch).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import collections
 import math
 import operator
 import pickle
+import re
 import struct
 import zipfile
 from typing import Any
@@ -36,22 +42,46 @@ from tinygrad_np.tensor import Size, Tensor
 # objects the opcodes make): measured at most 224 (protocol 4's one-byte empty sets).
 PICKLE_COST = 256
 _BFLOAT16 = "bfloat16"  # NumPy has no bfloat16: such storages are widened to float32
+_UNTYPED = "UntypedStorage"  # raw bytes: `_rebuild_tensor_v3` says which dtype views them
 _STORAGES = {"DoubleStorage": np.float64, "FloatStorage": np.float32, "HalfStorage": np.float16,
              "LongStorage": np.int64, "IntStorage": np.int32, "ShortStorage": np.int16,
              "CharStorage": np.int8, "ByteStorage": np.uint8, "BoolStorage": np.bool_,
-             "BFloat16Storage": _BFLOAT16}
-_DTYPES = {name: getattr(dtypes, name) for name in (
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "half", "double",
-    "short", "long")} | {"float": dtypes.float32, "int": dtypes.int32, "bool": dtypes.bool_}
+             "BFloat16Storage": _BFLOAT16, _UNTYPED: np.uint8}
+# Typed storages of dtypes a Tensor here cannot hold: refused by name.
+_REFUSED_STORAGES = {"ComplexFloatStorage": "complex64", "ComplexDoubleStorage": "complex128",
+                     "ComplexHalfStorage": "complex32", "QInt8Storage": "qint8",
+                     "QUInt8Storage": "quint8", "QInt32Storage": "qint32",
+                     "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4"}
+# torch.bfloat16 as a value is float32, as its storages load (NumPy has no bfloat16); complex
+# dtypes as values are NumPy's (a tensor of them is refused); other torch dtypes are refused.
+_DTYPES = {name: np.dtype(name) for name in (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16",
+    "uint32", "uint64", "complex64", "complex128")} | {
+    "half": dtypes.float16, "double": dtypes.float64, "short": dtypes.int16, "long": dtypes.int64,
+    "float": dtypes.float32, "int": dtypes.int32, "bool": dtypes.bool_, "bfloat16": dtypes.float32,
+    "cfloat": np.dtype("complex64"), "cdouble": np.dtype("complex128")}
+# Any other name of torch's that reads as a dtype (float8_e4m3fn, complex32, qint8, uint4, ...).
+_OTHER_DTYPE = re.compile(r"(b?float|complex|c?half|q?u?int|bits)\w*")
 
 
 class _Storage:
-    """A storage read from the archive: the only thing the rebuild functions take."""
+    """A storage read from the archive: the only thing the rebuild functions take.
+    `views`: an untyped storage's bytes seen as each dtype asked for (`_rebuild_tensor_v3`)."""
 
-    __slots__ = ("array",)
+    __slots__ = ("array", "untyped", "views")
 
-    def __init__(self, array: np.ndarray) -> None:
-        self.array = array
+    def __init__(self, array: np.ndarray, untyped: bool = False) -> None:
+        self.array, self.untyped, self.views = array, untyped, {}
+
+
+class _Type:
+    """`torch.Tensor` or `torch.nn.parameter.Parameter` named in a pickle: only a marker for
+    `_rebuild_from_type_v2` (never called, so a file cannot build objects with it)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 class _Budget:
@@ -107,6 +137,65 @@ def _make_rebuild(budget: _Budget, share: bool = False) -> Any:
     return rebuild
 
 
+def _make_rebuild_v3(rebuild: Any, byteorder: str) -> Any:
+    def rebuild_v3(storage: Any, offset: Any, size: Any, stride: Any, requires_grad: Any = False,
+                   hooks: Any = None, dtype: Any = None, metadata: Any = None) -> Tensor:
+        """PyTorch's rebuild of a tensor over an untyped storage (raw bytes) of `dtype`: the
+        bytes viewed as that dtype, then as `rebuild` does (the dtypes without a legacy
+        storage type: uint16, uint32, uint64)."""
+        if not isinstance(storage, _Storage) or not storage.untyped:
+            raise ValueError("a tensor is not built from an untyped storage of the file")
+        if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+            raise ValueError(f"a tensor has dtype {dtype!r}, which a Tensor here cannot hold")
+        if dtype not in storage.views:
+            raw = storage.array
+            if len(raw) % dtype.itemsize:
+                raise ValueError(f"a storage of {len(raw)} bytes is not a whole number of "
+                                 f"{dtype} values")
+            stored = dtype.newbyteorder("<" if byteorder == "little" else ">")
+            typed = raw.view(stored)
+            storage.views[dtype] = _Storage(typed if stored.isnative else typed.astype(dtype))
+        return rebuild(storage.views[dtype], offset, size, stride, requires_grad, hooks, metadata)
+    return rebuild_v3
+
+
+def _make_rebuild_from_type(rebuilds: tuple) -> Any:
+    def rebuild_from_type(func: Any, new_type: Any, args: Any, state: Any) -> Tensor:
+        """A tensor with Python attributes (`t.note = ...`, an `nn.Buffer`'s flags) or of a
+        subclass: built by one of the rebuild functions, its attributes set (only names a
+        Tensor does not have, so nothing of the tensor's own is replaced)."""
+        if not any(func is known for known in rebuilds) or type(args) is not tuple:
+            raise ValueError("a tensor subclass is not built by a tensor rebuild function")
+        if not isinstance(new_type, _Type):
+            raise ValueError(f"a tensor is rebuilt as a {type(new_type).__name__}, not a "
+                             "torch.Tensor or torch.nn.Parameter")
+        tensor = func(*args)
+        if new_type.name == "Parameter" and type(tensor) is Tensor:
+            tensor = _rebuild_parameter(tensor, tensor.requires_grad)
+        parts = state if type(state) is tuple and len(state) == 2 else (state,)
+        for part in parts:
+            if part is None:
+                continue
+            if not isinstance(part, dict):
+                raise ValueError(f"a tensor's state is a {type(part).__name__}, not a dict")
+            for name, value in part.items():
+                if type(name) is not str or name.startswith("__") or hasattr(tensor, name):
+                    raise ValueError(f"a tensor's state sets {str(name)[:60]!r}, which is "
+                                     "not a new attribute")
+                setattr(tensor, name, value)
+        return tensor
+    return rebuild_from_type
+
+
+def _layout(name: Any) -> Any:
+    """`torch.serialization._get_layout("torch.strided")`: the layouts this library names."""
+    from tinygrad_np.device import sparse_coo, strided  # noqa: PLC0415
+    known = {"torch.strided": strided, "torch.sparse_coo": sparse_coo}
+    if name not in known:
+        raise ValueError(f"the layout {str(name)[:40]!r} is not one of {sorted(known)}")
+    return known[name]
+
+
 def _contiguous_run(array: np.ndarray, offset: int, size: tuple[int, ...],
                     stride: tuple[int, ...]) -> np.ndarray | None:
     """`array[offset:]` viewed as `size`, when `stride` is C-contiguous for it (else None)."""
@@ -152,17 +241,91 @@ def _encode(text: Any, encoding: str = "utf-8") -> bytes:
     return text.encode(encoding)
 
 
-def _allowed(budget: _Budget, share: bool = False) -> dict:
+def _empty_bytes(*args: Any) -> bytes:
+    """`bytes()`, as protocol 2 pickles b"" (bytes(n) would allocate n: refused)."""
+    if args:
+        raise ValueError("bytes(...) is called with arguments")
+    return b""
+
+
+def _numpy_dtype(name: Any, align: Any = False, copy: Any = True) -> np.dtype:
+    """`numpy.dtype(name, align, copy)`, as NumPy pickles a dtype: only a numeric one."""
+    if type(name) is not str or len(name) > 8:
+        raise ValueError("a NumPy dtype is not named by a short str")
+    try:
+        made = np.dtype(name, False, True)  # (a copy: its BUILD sets the byte order)
+    except TypeError:
+        raise ValueError(f"{name!r} is not a NumPy dtype") from None
+    if made.kind not in "biufc":
+        raise ValueError(f"a NumPy dtype {made} is not numeric")
+    return made
+
+
+def _dtype_state(made: np.dtype, state: Any) -> None:
+    """A NumPy dtype's pickled state: only its byte order (no fields, subarrays, names), set
+    on the copy `_numpy_dtype` made (so the pickle's memo sees it too)."""
+    if not (type(state) is tuple and len(state) == 8 and state[1] in ("<", ">", "|", "=")
+            and state[2:5] == (None, None, None) and state[0] in (3, 4)
+            and all(type(item) is int for item in state[5:])):
+        raise ValueError("a NumPy dtype's state is not a plain numeric dtype's")
+    made.__setstate__(state)
+
+
+def _numpy_scalar(dtype: Any, data: Any = None) -> Any:
+    """`numpy._core.multiarray.scalar(dtype, bytes)`: a NumPy scalar (np.float64(2.5))."""
+    if not isinstance(dtype, np.dtype) or type(data) is not bytes or len(
+            data) != dtype.itemsize:
+        raise ValueError("a NumPy scalar is not a numeric dtype with its bytes")
+    return np.frombuffer(data, dtype=dtype)[0].astype(dtype.newbyteorder("="))[()]
+
+
+def _numpy_reconstruct(kind: Any, shape: Any, code: Any) -> np.ndarray:
+    """`numpy._core.multiarray._reconstruct(ndarray, (0,), b'b')`: an empty array that the
+    pickle's BUILD fills (`_array_state`)."""
+    if kind is not np.ndarray or shape != (0,) or code != b"b":
+        raise ValueError("a NumPy array is not rebuilt as NumPy pickles it")
+    return np.ndarray((0,), np.uint8)
+
+
+def _array_state(array: np.ndarray, state: Any) -> None:
+    """An array's pickled state (version, shape, dtype, fortran, bytes), numeric only; its
+    bytes are the pickle's own, so its size is bounded by what the pickle was counted at."""
+    if not (type(state) is tuple and len(state) == 5 and isinstance(state[2], np.dtype)
+            and state[2].kind in "biufc" and type(state[4]) is bytes and array.size == 0):
+        raise ValueError("a NumPy array's state is not a numeric array's")
+    shape = _ints(state[1], "NumPy shape")
+    if min(shape, default=0) < 0 or math.prod(shape) * state[2].itemsize != len(state[4]):
+        raise ValueError(f"a NumPy array of shape {shape} does not match its bytes")
+    array.__setstate__(state)
+
+
+def _allowed(budget: _Budget, share: bool = False, byteorder: str = "little") -> dict:
     """Every name a pickle may call; each call's allocation is bounded by the pickle's own
     size (counted at PICKLE_COST) or counted against `max_bytes` before it is made."""
+    import argparse  # noqa: PLC0415  (only when a PyTorch file is read: not at import)
     rebuild = _make_rebuild(budget, share)
-    builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget)}
+    rebuild_v3 = _make_rebuild_v3(rebuild, byteorder)
+    builtins = {"set": set, "complex": complex, "bytearray": _make_bytearray(budget),
+                "bytes": _empty_bytes}
     return {("collections", "OrderedDict"): collections.OrderedDict,
             ("collections", "Counter"): collections.Counter,
             ("torch._utils", "_rebuild_tensor_v2"): rebuild,
             ("torch._utils", "_rebuild_tensor"): rebuild,
+            ("torch._utils", "_rebuild_tensor_v3"): rebuild_v3,
             ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
             ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+            ("torch._tensor", "_rebuild_from_type_v2"): _make_rebuild_from_type(
+                (rebuild, rebuild_v3, _rebuild_parameter)),
+            ("torch", "Tensor"): _Type("Tensor"),
+            ("torch.nn.parameter", "Parameter"): _Type("Parameter"),
+            ("torch.serialization", "_get_layout"): _layout,
+            ("torch.storage", _UNTYPED): _UNTYPED,
+            ("argparse", "Namespace"): argparse.Namespace, ("numpy", "ndarray"): np.ndarray,
+            ("numpy", "dtype"): _numpy_dtype,
+            **{(module, name): made for module in ("numpy.core.multiarray",
+                                                   "numpy._core.multiarray")
+               for name, made in (("scalar", _numpy_scalar),
+                                  ("_reconstruct", _numpy_reconstruct))},
             ("torch", "Size"): _size, ("torch", "device"): device,
             ("_codecs", "encode"): _encode,
             **{(module, name): kind for module in ("builtins", "__builtin__")  # (protocol 2)
@@ -180,13 +343,26 @@ class _Unpickler(pickle._Unpickler):
         super().__init__(stream)
         self.archive, self.prefix, self.budget, self.byteorder = archive, prefix, budget, byteorder
         self.mapped = mapped  # the file's path when its storages are mapped (mmap=True)
-        self.allowed, self.storages = _allowed(budget, mapped is not None), {}
+        self.allowed, self.storages = _allowed(budget, mapped is not None, byteorder), {}
         self.dispatch = dict(self.dispatch)
         self.dispatch[pickle.BUILD[0]] = _Unpickler._build
 
     def _build(self) -> None:
-        if type(self.stack[-2]) is not collections.OrderedDict:  # (the object the state is for)
-            raise ValueError(f"the pickle sets the state of a {type(self.stack[-2]).__name__}, "
+        import argparse  # noqa: PLC0415  (only when a pickle sets state: not at import)
+        target, state = self.stack[-2], self.stack[-1]  # (the object, the state to set)
+        if isinstance(target, np.dtype):
+            _dtype_state(target, state)
+            self.stack.pop()
+            return
+        if type(target) is np.ndarray:
+            _array_state(target, state)
+            self.stack.pop()
+            return
+        if type(target) is argparse.Namespace and not (isinstance(state, dict) and all(
+                type(key) is str and not key.startswith("__") for key in state)):
+            raise ValueError("an argparse.Namespace's state is not a dict of names")
+        if type(target) not in (collections.OrderedDict, argparse.Namespace):
+            raise ValueError(f"the pickle sets the state of a {type(target).__name__}, "
                              "which a weights file does not")
         pickle._Unpickler.load_build(self)
 
@@ -195,8 +371,19 @@ class _Unpickler(pickle._Unpickler):
             if module.startswith("__torch__"):
                 raise ValueError("it is a TorchScript archive (torch.jit.save), which is not "
                                  "read; save the model's state_dict() with torch.save instead")
-            raise ValueError(f"it needs {module[:60]}.{name[:60]}, which is not read "
-                             "(unpickling arbitrary names would run code from the file)")
+            if module == "torch" and name in _REFUSED_STORAGES:
+                raise ValueError(f"it holds a {_REFUSED_STORAGES[name]} tensor (torch.{name}); "
+                                 "tinygrad_np's tensors are bool, integer or float")
+            if module == "torch" and _OTHER_DTYPE.fullmatch(name):
+                raise ValueError(f"it holds torch.{name[:40]}, a dtype tinygrad_np does not "
+                                 "have (NumPy has none)")
+            if module.split(".")[0] in ("torch", "collections", "builtins", "__builtin__"):
+                raise ValueError(f"it needs {module[:60]}.{name[:60]}, which is not read "
+                                 "(unpickling arbitrary names would run code from the file)")
+            raise ValueError(f"it holds an object of class {module[:60]}.{name[:60]}, which is "
+                             "not read: building it would run code (as torch.load(weights_only="
+                             "False) does for a whole model saved by torch.save(model)); save "
+                             "model.state_dict() with torch.save instead")
         return self.allowed[module, name]
 
     def persistent_load(self, pid: Any) -> _Storage:
@@ -206,7 +393,8 @@ class _Unpickler(pickle._Unpickler):
             raise ValueError("a storage reference is malformed")
         _, kind, key, _, count = pid
         if key not in self.storages:
-            self.storages[key] = _Storage(self._storage(key, _STORAGES[kind], count))
+            self.storages[key] = _Storage(self._storage(key, _STORAGES[kind], count),
+                                          untyped=kind == _UNTYPED)
         return self.storages[key]
 
     def _storage(self, key: str, dtype: Any, count: int) -> np.ndarray:

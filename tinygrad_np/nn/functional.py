@@ -23,7 +23,6 @@ import numpy as np
 
 from tinygrad_np import rng, xp
 from tinygrad_np.device import channels_last
-from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.errors import AssertionTensorError, DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import no_grad
 from tinygrad_np.functional_forms import write_out
@@ -639,11 +638,21 @@ def _check_probability(p: float, function: str) -> None:
                           f"but got {p}")
 
 
+def refuse_scaling(x: Tensor, p: float) -> np.dtype:
+    """The dtype a dropout of a non-float `x` may keep (its own, when the result is zeros
+    or empty: no value is scaled); scaling one is PyTorch's RuntimeError."""
+    if p == 1 or x.numel() == 0:
+        return x.dtype
+    raise TensorError(f"dropout: result type Float can't be cast to the desired output type "
+                      f"{x.dtype} (dropout scales by 1/(1-p); convert the input to float)")
+
+
 def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) -> Tensor:
     """x times a mask of 1/(1-p) (kept, probability 1 - p) and 0, drawn from the library
-    generator; the mask is a constant of the graph (dx = g * mask)."""
-    dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
-    if p == 1:
+    generator; the mask is a constant of the graph (dx = g * mask). An integer or bool x
+    gives zeros of its dtype for p = 1 (or an empty x), else PyTorch's RuntimeError."""
+    dtype = x.dtype if x.dtype.kind == "f" else refuse_scaling(x, p)
+    if p == 1 or x.dtype.kind != "f":
         mask = np.zeros(mask_shape, dtype=dtype)
     else:
         mask = (generator().random(mask_shape, dtype=np.float32) >= p).astype(dtype)

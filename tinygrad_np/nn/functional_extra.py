@@ -111,9 +111,9 @@ def _alpha_dropout(op: str, input: Tensor, p: float, training: bool,  # noqa: A0
     x = _tensor(input)
     if not training or p == 0 or x.numel() == 0:
         return x
-    dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
+    dtype = x.dtype if x.dtype.kind == "f" else F.refuse_scaling(x, p)
     if p == 1:
-        return x.mul_(0.0) if inplace else x * np.zeros((), dtype=dtype)
+        return x.mul_(np.zeros((), dtype)) if inplace else x * np.zeros((), dtype=dtype)
     shape = x.shape[:2] + (1,) * (x.ndim - 2) if channels else x.shape
     keep = (generator().random(shape, dtype=np.float32) >= p).astype(dtype)
     a = 1 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))

@@ -38,6 +38,7 @@ from tinygrad_np.device import (
     as_device,
     channels_last,
     channels_last_3d,
+    check_to_arguments,
     is_device,
     laid_out,
     preserve_format,
@@ -845,7 +846,7 @@ class Module:
         each Parameter object stays the same one (an optimizer holding it sees the change).
         Only the CPU exists: any other device raises. `memory_format=torch.channels_last`
         lays the 4-d ones out NHWC (channels_last_3d: the 5-d ones). Returns self."""
-        for arg in args:
+        for arg in check_to_arguments(args, Tensor):  # (non_blocking, copy: nothing to do)
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
             elif is_device(arg):
