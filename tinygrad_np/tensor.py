@@ -2755,6 +2755,7 @@ class Tensor:
         other = other if alpha == 1 else _scaled(other, alpha, self._data)
         return self._in_place(Tensor.add, other, ufunc=np.add)
 
+    @xp.quiet  # inf - inf is NaN silently, as `-` (also `-=`)
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
         if alpha is True or alpha != 1:
@@ -2773,6 +2774,7 @@ class Tensor:
             return self._in_place(Tensor.mul, other)
         return self._in_place(Tensor.mul, other, ufunc=np.multiply)
 
+    @xp.quiet  # x / 0 is inf silently, as `/` (also `/=`)
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self /= other, in place (`rounding_mode` 'trunc' or 'floor' as div)."""
         if rounding_mode is not None:
