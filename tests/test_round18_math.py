@@ -242,3 +242,50 @@ def test_polygamma_far_below_zero_against_mpmath(n, value):
     expected = float(mpmath.polygamma(n, mpmath.mpf(value)))
     ours = tg.polygamma(n, tg.tensor([value], dtype=tg.float64)).item()
     assert ours == pytest.approx(expected, rel=5e-15)
+
+
+# ---- PyTorch's keyword names -----------------------------------------------------------------
+KEYWORD_CALLS = {
+    "Tensor.swapaxes(axis0=, axis1=)": lambda L, x: x.swapaxes(axis0=0, axis1=1),
+    "torch.swapaxes(axis0=, axis1=)": lambda L, x: L.swapaxes(x, axis0=1, axis1=0),
+    "Tensor.swapaxes(0, 1)": lambda L, x: x.swapaxes(0, -1),
+    "Tensor.swapaxes_(axis0=, axis1=)": lambda L, x: x.clone().swapaxes_(axis0=0, axis1=1),
+    "Tensor.swapdims_(dim0=, dim1=)": lambda L, x: x.clone().swapdims_(dim0=0, dim1=1),
+    "Tensor.hsplit(sections=)": lambda L, x: x.hsplit(sections=3),
+    "Tensor.hsplit(indices=)": lambda L, x: x.hsplit(indices=[1]),
+    "torch.hsplit(sections=)": lambda L, x: L.hsplit(x, sections=3),
+    "Tensor.vsplit(sections=)": lambda L, x: x.vsplit(sections=2),
+    "torch.vsplit(indices=)": lambda L, x: L.vsplit(x, indices=(1,)),
+    "Tensor.dsplit(sections=)": lambda L, x: x[None].dsplit(sections=3),
+    "torch.dsplit(indices=)": lambda L, x: L.dsplit(x[None], indices=[2]),
+    "Tensor.heaviside_(values=)": lambda L, x: (x - 2).heaviside_(values=L.tensor(0.5)),
+    "Tensor.eq_(other=)": lambda L, x: x.clone().eq_(other=2.0),
+    "Tensor.resize_as_(the_template=)": lambda L, x: x.clone().resize_as_(
+        the_template=L.zeros(3, 2)),
+    "F.one_hot(input=)": lambda L, x: L.nn.functional.one_hot(input=L.tensor([0, 2]),
+                                                              num_classes=3),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", list(KEYWORD_CALLS))
+def test_pytorchs_keyword_names_are_accepted(name):
+    data = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    theirs = KEYWORD_CALLS[name](torch, torch.tensor(data))
+    ours = KEYWORD_CALLS[name](tg, tg.tensor(data))
+    for mine, reference in zip(ours if isinstance(ours, tuple) else (ours,),
+                               theirs if isinstance(theirs, tuple) else (theirs,)):
+        assert tuple(mine.shape) == tuple(reference.shape)
+        np.testing.assert_array_equal(mine.numpy(), reference.numpy())
+
+
+def test_numpys_swapaxes_names_and_split_spec_given_once():
+    x = tg.arange(6.0).reshape(2, 3)
+    assert x.swapaxes(axis1=0, axis2=1).shape == (3, 2)  # NumPy's spelling still works
+    with pytest.raises(TypeError, match="hsplit"):
+        x.hsplit(3, sections=3)
+    with pytest.raises(TypeError, match="vsplit"):
+        tg.vsplit(x)
+    with pytest.raises(TypeError, match="one_hot"):
+        F.one_hot(tg.tensor([0]), tensor=tg.tensor([1]))
+    assert F.one_hot(tensor=tg.tensor([1]), num_classes=2).tolist() == [[0, 1]]

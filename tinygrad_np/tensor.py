@@ -4144,9 +4144,14 @@ class Tensor:
                                f"{self.ndim} dims of shape {self.shape}")
         return _viewed(self, Transpose.apply(self, axes))
 
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """Exchange two axes."""
-        axis1, axis2 = _wrap_dim("transpose", axis1, self.ndim), _wrap_dim("transpose", axis2,
+    def swapaxes(self, axis0: int | None = None, axis1: int | None = None,
+                 axis2: int | None = None) -> Tensor:
+        """Exchange two axes: PyTorch's `axis0`, `axis1` (NumPy's `axis1`, `axis2` too)."""
+        if axis2 is not None:  # NumPy's names: the first axis is `axis1`
+            axis0, axis1 = axis1, axis2
+        if axis0 is None or axis1 is None:
+            raise TypeError("swapaxes() missing required argument 'axis0' or 'axis1'")
+        axis1, axis2 = _wrap_dim("transpose", axis0, self.ndim), _wrap_dim("transpose", axis1,
                                                                            self.ndim)
         if self.ndim == 0:
             return _viewed(self, Transpose.apply(self, ()))
@@ -5369,20 +5374,20 @@ class Tensor:
         from tinygrad_np.functions import tensor_split
         return tensor_split(self, indices_or_sections, dim, **kwargs)
 
-    def hsplit(self, indices_or_sections: Any) -> tuple:
-        """tensor_split along dim 1 (dim 0 for 1-D); sections must be equal."""
+    def hsplit(self, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
+        """tensor_split along dim 1 (dim 0 for 1-D), equal sections (or `sections=`, `indices=`)."""
         from tinygrad_np.functions import hsplit
-        return hsplit(self, indices_or_sections)
+        return hsplit(self, indices_or_sections, **kwargs)
 
-    def vsplit(self, indices_or_sections: Any) -> tuple:
-        """tensor_split along dim 0; sections must be equal."""
+    def vsplit(self, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
+        """tensor_split along dim 0, equal sections (or `sections=`, `indices=`)."""
         from tinygrad_np.functions import vsplit
-        return vsplit(self, indices_or_sections)
+        return vsplit(self, indices_or_sections, **kwargs)
 
-    def dsplit(self, indices_or_sections: Any) -> tuple:
-        """tensor_split along dim 2; sections must be equal."""
+    def dsplit(self, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
+        """tensor_split along dim 2, equal sections (or `sections=`, `indices=`)."""
         from tinygrad_np.functions import dsplit
-        return dsplit(self, indices_or_sections)
+        return dsplit(self, indices_or_sections, **kwargs)
 
     def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
         """Rotated by 90 degrees `k` times in the plane of `dims` (tg.rot90)."""
