@@ -289,3 +289,14 @@ def test_numpys_swapaxes_names_and_split_spec_given_once():
     with pytest.raises(TypeError, match="one_hot"):
         F.one_hot(tg.tensor([0]), tensor=tg.tensor([1]))
     assert F.one_hot(tensor=tg.tensor([1]), num_classes=2).tolist() == [[0, 1]]
+
+
+def test_out_of_memory_error_names_for_except_clauses():
+    """`except torch.cuda.OutOfMemoryError:` is common in training scripts."""
+    from tinygrad_np.cuda import OutOfMemoryError
+    assert tg.OutOfMemoryError is tg.cuda.OutOfMemoryError is OutOfMemoryError
+    assert issubclass(tg.OutOfMemoryError, RuntimeError)
+    assert issubclass(tg.AcceleratorError, RuntimeError)
+    if torch is not None:
+        assert torch.OutOfMemoryError is torch.cuda.OutOfMemoryError
+        assert issubclass(torch.OutOfMemoryError, RuntimeError)

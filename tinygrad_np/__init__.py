@@ -288,7 +288,14 @@ import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
 from tinygrad_np import autograd, autograd_extra, autograd_functional  # noqa: E402
-from tinygrad_np.device_modules import _inductor, cpu, mps, xpu  # noqa: E402, F401 (torch.cpu)
+from tinygrad_np.device_modules import (  # noqa: E402, F401 (torch.cpu, torch.OutOfMemoryError)
+    AcceleratorError,
+    OutOfMemoryError,
+    _inductor,
+    cpu,
+    mps,
+    xpu,
+)
 
 for _name in autograd_extra.__all__:
     setattr(autograd, _name, getattr(autograd_extra, _name))
