@@ -300,3 +300,19 @@ def test_out_of_memory_error_names_for_except_clauses():
     if torch is not None:
         assert torch.OutOfMemoryError is torch.cuda.OutOfMemoryError
         assert issubclass(torch.OutOfMemoryError, RuntimeError)
+
+
+def test_missing_dims_take_numpys_defaults_as_the_readme_says():
+    """README "Keywords, dims and sizes": where PyTorch raises a TypeError for a missing dim."""
+    data = np.arange(6.0).reshape(2, 3)
+    x = tg.tensor(data)
+    np.testing.assert_array_equal(tg.transpose(x).numpy(), data.T)
+    np.testing.assert_array_equal(x.flip().numpy(), data[::-1, ::-1])
+    np.testing.assert_array_equal(x.tile().numpy(), data)
+    assert x.logsumexp().item() == pytest.approx(np.log(np.exp(data).sum()))
+    np.testing.assert_allclose(tg.special.softmax(x).numpy(),
+                               np.exp(data) / np.exp(data).sum(1, keepdims=True))
+    if torch is not None:
+        for name in ("transpose", "flip", "tile", "logsumexp", "softmax", "log_softmax"):
+            with pytest.raises(TypeError):
+                getattr(torch.tensor(data), name)()
