@@ -5224,6 +5224,8 @@ class Tensor:
             if axes:
                 raise TypeError(f"flip: got the axes {axes} both positionally and as dims={dims}")
             axes = (dims,)
+        elif not axes:  # (PyTorch's TypeError: not NumPy's flip of every axis, nor a no-op)
+            raise TypeError("flip() missing 1 required positional argument: 'dims'")
         index = [slice(None)] * self.ndim
         for axis in _wrap_dims("flip", _shape_args(axes), self.ndim) or ():
             index[axis] = slice(None, None, -1)
