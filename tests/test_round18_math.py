@@ -312,7 +312,10 @@ def test_missing_dims_take_numpys_defaults_as_the_readme_says():
     with pytest.raises(TypeError, match="dims"):
         tg.flip(x)
     np.testing.assert_array_equal(x.flip(dims=[]).numpy(), data)
-    np.testing.assert_array_equal(x.tile().numpy(), data)
+    with pytest.raises(TypeError, match="dims"):
+        x.tile()
+    np.testing.assert_array_equal(x.tile(()).numpy(), data)
+    np.testing.assert_array_equal(tg.tile(x, dims=[]).numpy(), data)
     assert x.logsumexp().item() == pytest.approx(np.log(np.exp(data).sum()))
     with pytest.warns(UserWarning, match="Implicit dimension"):  # (as F.softmax's)
         chosen = tg.special.softmax(x)

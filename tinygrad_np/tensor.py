@@ -3419,7 +3419,10 @@ class Tensor:
     def tile(self, *dims: int | tuple[int, ...], **named: Any) -> Tensor:
         """Repeat the tensor `dims` times along each axis (leading 1s added as needed; also as
         `dims=`)."""
-        dims = _shape_args(_sized("tile", dims, named, "dims"))
+        dims = _sized("tile", dims, named, "dims")
+        if not dims:  # (`tile(())` is a copy; nothing at all is PyTorch's TypeError)
+            raise TypeError("tile() missing 1 required positional argument: 'dims'")
+        dims = _shape_args(dims)
         dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
         return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(*dims)
 
