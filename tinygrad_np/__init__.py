@@ -288,7 +288,14 @@ import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
 from tinygrad_np import autograd, autograd_extra, autograd_functional  # noqa: E402
-from tinygrad_np.device_modules import _inductor, cpu, mps, xpu  # noqa: E402, F401 (torch.cpu)
+from tinygrad_np.device_modules import (  # noqa: E402, F401 (torch.cpu, torch.OutOfMemoryError)
+    AcceleratorError,
+    OutOfMemoryError,
+    _inductor,
+    cpu,
+    mps,
+    xpu,
+)
 
 for _name in autograd_extra.__all__:
     setattr(autograd, _name, getattr(autograd_extra, _name))
@@ -403,7 +410,11 @@ def _flat_in_place(name: str) -> _Any:
         graded = [x for x in (t, other) if isinstance(x, Tensor) and x.requires_grad]
         return _MaskedBy.apply(values._data, *graded) if graded else values
 
-    def method(self: Tensor, other: _Any) -> Tensor:
+    def method(self: Tensor, other: _Any = None, **kwargs: _Any) -> Tensor:
+        if kwargs:  # heaviside_(values=...)
+            ((key, other),) = kwargs.items()
+            if key != ("values" if name == "heaviside" else "other"):
+                raise TypeError(f"{name}_() got an unexpected keyword argument '{key}'")
         return self._in_place(compare, other)
 
     method.__name__ = method.__qualname__ = name + "_"
@@ -422,10 +433,15 @@ def _swapped_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return self.transpose_(dim0, dim1)
 
 
-def _resize_as_(self: Tensor, other: Tensor, *, memory_format: _Any = None) -> Tensor:
-    """`resize_(other.shape)`, laid out as `memory_format` says (not as other is, as
-    PyTorch's)."""
-    return self.resize_(other.shape, memory_format=memory_format)
+def _swapaxes_(self: Tensor, axis0: int, axis1: int) -> Tensor:
+    """`transpose_(axis0, axis1)` under swapaxes_'s names (PyTorch's)."""
+    return self.transpose_(axis0, axis1)
+
+
+def _resize_as_(self: Tensor, the_template: Tensor, *, memory_format: _Any = None) -> Tensor:
+    """`resize_(the_template.shape)`, laid out as `memory_format` says (not as the template
+    is, as PyTorch's)."""
+    return self.resize_(the_template.shape, memory_format=memory_format)
 
 
 def _new_empty_strided(self: Tensor, size: _Any, stride: _Any, *, dtype: _Any = None,
@@ -434,7 +450,7 @@ def _new_empty_strided(self: Tensor, size: _Any, stride: _Any, *, dtype: _Any = 
     return empty_strided(size, stride, dtype=dtype or self.dtype, **kwargs)
 
 
-Tensor.swapaxes_ = Tensor.swapdims_ = _swapped_
+Tensor.swapaxes_, Tensor.swapdims_ = _swapaxes_, _swapped_
 Tensor.resize_as_, Tensor.new_empty_strided = _resize_as_, _new_empty_strided
 Tensor.to_dense = Tensor.resolve_conj  # a dense tensor itself
 Tensor.real = property(real, doc="The real part: a real tensor itself.")

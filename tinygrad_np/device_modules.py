@@ -95,6 +95,16 @@ class Event:
         raise RuntimeError("Tried to instantiate dummy base class Event")
 
 
+class OutOfMemoryError(RuntimeError):
+    """`torch.OutOfMemoryError` (also `torch.cuda.OutOfMemoryError`): a RuntimeError, so
+    `except torch.cuda.OutOfMemoryError:` in a script works; nothing here raises it."""
+
+
+class AcceleratorError(RuntimeError):
+    """`torch.AcceleratorError`: an accelerator's runtime error (none here raises it)."""
+
+
+cuda.OutOfMemoryError = OutOfMemoryError
 cuda.nvtx = _module("cuda.nvtx", range_push=_no_nvtx, range_pop=_no_nvtx, mark=_no_nvtx,
                     range_start=_no_nvtx, range_end=_no_nvtx, range=_NvtxRange)
 cuda.Event = Event

@@ -712,20 +712,35 @@ def _split_along(name: str, x: Any, spec: Any, dim: int, min_ndim: int) -> tuple
     return tensor_split(x, spec, dim)
 
 
-def hsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:
+def _one_split_spec(op: str, indices_or_sections: Any, sections: Any, indices: Any) -> Any:
+    """The one split spec of PyTorch's two overloads, `sections=` (int) and `indices=`."""
+    given = [spec for spec in (indices_or_sections, sections, indices) if spec is not None]
+    if len(given) != 1:
+        raise TypeError(f"{op}() takes one of indices_or_sections, sections or indices, "
+                        f"got {len(given)}")
+    return given[0]
+
+
+def hsplit(input: Any, indices_or_sections: Any = None, *, sections: Any = None,  # noqa: A002
+           indices: Any = None) -> tuple[Tensor, ...]:
     """tensor_split along dim 1 (dim 0 for 1-D); sections must be equal."""
+    spec = _one_split_spec("hsplit", indices_or_sections, sections, indices)
     dim = 1 if _tensor(input).ndim > 1 else 0
-    return _split_along("hsplit", input, indices_or_sections, dim, 1)
+    return _split_along("hsplit", input, spec, dim, 1)
 
 
-def vsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:
+def vsplit(input: Any, indices_or_sections: Any = None, *, sections: Any = None,  # noqa: A002
+           indices: Any = None) -> tuple[Tensor, ...]:
     """tensor_split along dim 0 of a tensor of at least 2 dims; sections must be equal."""
-    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+    spec = _one_split_spec("vsplit", indices_or_sections, sections, indices)
+    return _split_along("vsplit", input, spec, 0, 2)
 
 
-def dsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:
+def dsplit(input: Any, indices_or_sections: Any = None, *, sections: Any = None,  # noqa: A002
+           indices: Any = None) -> tuple[Tensor, ...]:
     """tensor_split along dim 2 of a tensor of at least 3 dims; sections must be equal."""
-    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+    spec = _one_split_spec("dsplit", indices_or_sections, sections, indices)
+    return _split_along("dsplit", input, spec, 2, 3)
 
 
 def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

@@ -2891,6 +2891,7 @@ class Tensor:
         other = other if alpha == 1 else scaled(other, alpha, self._data)
         return self._in_place(Tensor.add, other, ufunc=np.add)
 
+    @xp.quiet  # inf - inf is NaN silently, as `-` (also `-=`)
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other, in place."""
         if alpha is True or alpha != 1:
@@ -2909,6 +2910,7 @@ class Tensor:
             return self._in_place(Tensor.mul, other)
         return self._in_place(Tensor.mul, other, ufunc=np.multiply)
 
+    @xp.quiet  # x / 0 is inf silently, as `/` (also `/=`)
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self /= other, in place (`rounding_mode` 'trunc' or 'floor' as div)."""
         if rounding_mode is not None:
@@ -3575,7 +3577,10 @@ class Tensor:
     def tile(self, *dims: int | tuple[int, ...], **named: Any) -> Tensor:
         """Repeat the tensor `dims` times along each axis (leading 1s added as needed; also as
         `dims=`)."""
-        dims = _shape_args(_sized("tile", dims, named, "dims"))
+        dims = _sized("tile", dims, named, "dims")
+        if not dims:  # (`tile(())` is a copy; nothing at all is PyTorch's TypeError)
+            raise TypeError("tile() missing 1 required positional argument: 'dims'")
+        dims = _shape_args(dims)
         dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
         return self.reshape((1,) * (len(dims) - self.ndim) + self.shape).repeat(*dims)
 
@@ -4309,9 +4314,14 @@ class Tensor:
                                f"{self.ndim} dims of shape {self.shape}")
         return _viewed(self, Transpose.apply(self, axes))
 
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """Exchange two axes."""
-        axis1, axis2 = _wrap_dim("transpose", axis1, self.ndim), _wrap_dim("transpose", axis2,
+    def swapaxes(self, axis0: int | None = None, axis1: int | None = None,
+                 axis2: int | None = None) -> Tensor:
+        """Exchange two axes: PyTorch's `axis0`, `axis1` (NumPy's `axis1`, `axis2` too)."""
+        if axis2 is not None:  # NumPy's names: the first axis is `axis1`
+            axis0, axis1 = axis1, axis2
+        if axis0 is None or axis1 is None:
+            raise TypeError("swapaxes() missing required argument 'axis0' or 'axis1'")
+        axis1, axis2 = _wrap_dim("transpose", axis0, self.ndim), _wrap_dim("transpose", axis1,
                                                                            self.ndim)
         if self.ndim == 0:
             return _viewed(self, Transpose.apply(self, ()))
@@ -5396,6 +5406,8 @@ class Tensor:
             if axes:
                 raise TypeError(f"flip: got the axes {axes} both positionally and as dims={dims}")
             axes = (dims,)
+        elif not axes:  # (PyTorch's TypeError: not NumPy's flip of every axis, nor a no-op)
+            raise TypeError("flip() missing 1 required positional argument: 'dims'")
         index = [slice(None)] * self.ndim
         for axis in _wrap_dims("flip", _shape_args(axes), self.ndim) or ():
             index[axis] = slice(None, None, -1)
@@ -5547,20 +5559,20 @@ class Tensor:
         from tinygrad_np.functions import tensor_split
         return tensor_split(self, indices_or_sections, dim, **kwargs)
 
-    def hsplit(self, indices_or_sections: Any) -> tuple:
-        """tensor_split along dim 1 (dim 0 for 1-D); sections must be equal."""
+    def hsplit(self, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
+        """tensor_split along dim 1 (dim 0 for 1-D), equal sections (or `sections=`, `indices=`)."""
         from tinygrad_np.functions import hsplit
-        return hsplit(self, indices_or_sections)
+        return hsplit(self, indices_or_sections, **kwargs)
 
-    def vsplit(self, indices_or_sections: Any) -> tuple:
-        """tensor_split along dim 0; sections must be equal."""
+    def vsplit(self, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
+        """tensor_split along dim 0, equal sections (or `sections=`, `indices=`)."""
         from tinygrad_np.functions import vsplit
-        return vsplit(self, indices_or_sections)
+        return vsplit(self, indices_or_sections, **kwargs)
 
-    def dsplit(self, indices_or_sections: Any) -> tuple:
-        """tensor_split along dim 2; sections must be equal."""
+    def dsplit(self, indices_or_sections: Any = None, **kwargs: Any) -> tuple:
+        """tensor_split along dim 2, equal sections (or `sections=`, `indices=`)."""
         from tinygrad_np.functions import dsplit
-        return dsplit(self, indices_or_sections)
+        return dsplit(self, indices_or_sections, **kwargs)
 
     def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
         """Rotated by 90 degrees `k` times in the plane of `dims` (tg.rot90)."""

@@ -828,11 +828,16 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
 
 
 # ----------------------------------------------------------------- tensor vocabulary
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    """Class ids (int64, any shape) as one-hot rows: shape (*tensor.shape, num_classes), int64.
+def one_hot(input: Tensor | None = None, num_classes: int = -1, *,  # noqa: A002
+            tensor: Tensor | None = None) -> Tensor:
+    """Class ids (int64, any shape) as one-hot rows: shape (*input.shape, num_classes), int64.
 
-    num_classes=-1 takes the largest id + 1, as PyTorch.
+    num_classes=-1 takes the largest id + 1, as PyTorch. The ids are `input` (PyTorch's
+    keyword) or `tensor=` (its documentation's name, which PyTorch itself refuses).
     """
+    if (input is None) == (tensor is None):
+        raise TypeError("one_hot() takes the class ids once, as `input` (or `tensor=`)")
+    tensor = input if tensor is None else tensor
     ids = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if ids.dtype.kind not in "iu":
         raise DtypeError(f"one_hot: expected an integer tensor of class ids, got {ids.dtype}")

@@ -98,6 +98,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     return first * second.sigmoid()
 
 
+@xp.quiet  # (-inf with a zero slope is NaN silently, as PyTorch)
 def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """y = x for x > 0, weight * x else; `weight` has 1 entry or one per channel (dim 1)."""
     input = _tensor(input)

@@ -15,7 +15,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.function import Function
-from tinygrad_np.ops.math import erf
+from tinygrad_np.ops.math import erf, sigmoid_in_rule
 
 _SQRT1_2 = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -198,4 +198,4 @@ class LogSigmoid(Function):
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * xp.sigmoid(-x)
+        return grad_output * sigmoid_in_rule(-x)

@@ -162,8 +162,8 @@ def erfc(values: np.ndarray) -> np.ndarray:
     wide = values.astype(np.float64)
     out = np.asarray(1.0 - erf(wide))
     tail = np.abs(wide) >= _SERIES_END
-    if tail.any():
-        fraction = _erfc_fraction(np.abs(wide[tail]), False)
+    if tail.any():  # (erfc(30) underflows float64: a larger |x| would overflow x^2)
+        fraction = _erfc_fraction(np.minimum(np.abs(wide[tail]), 30.0), False)
         out[tail] = np.where(wide[tail] > 0, fraction, 2.0 - fraction)
     return out.astype(np.float32) if values.dtype == np.float32 else out
 
@@ -440,6 +440,14 @@ class Atan2(Function):
 
 
 # ----------------------------------------------------------------------------- two operands
+def sigmoid_in_rule(x):
+    """sigmoid(x) inside a backward rule: on arrays xp.sigmoid; under create_graph
+    exp(logsigmoid(x)), whose derivative sigmoid(x) sigmoid(-x) keeps its digits where
+    sigmoid's own, y (1 - y), loses them to 1 - y (0 in float32 from x = 17 on, where
+    sigmoid(-17) is 4e-8)."""
+    return x.logsigmoid().exp() if xp.is_tensor(x) else xp.sigmoid(x)
+
+
 @xp.quiet
 class LogAddExp(Function):
     """y = log(exp(a) + exp(b)), stable;  da = g sigmoid(a - b),  db = g sigmoid(b - a)
@@ -451,8 +459,8 @@ class LogAddExp(Function):
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        grad_a = grad_output * xp.sigmoid(a - b) if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * xp.sigmoid(b - a) if ctx.needs_input_grad[1] else None
+        grad_a = grad_output * sigmoid_in_rule(a - b) if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * sigmoid_in_rule(b - a) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -585,10 +593,10 @@ class Round(_PiecewiseConstant):
     def forward(ctx, x, decimals):
         if x.dtype.kind != "f":
             return x.copy()
-        if decimals > 0:
-            scale = 10.0**decimals
-            return np.rint(x * scale) / scale
-        if decimals < 0:
-            scale = 10.0**-decimals
+        if decimals == 0:
+            return np.rint(x)
+        with np.errstate(over="ignore", invalid="ignore"):  # PyTorch's inf and NaN, silently
+            scale = np.power(10.0, abs(decimals)).astype(x.dtype)  # 10**39 is inf in float32
+            if decimals > 0:
+                return np.rint(x * scale) / scale
             return np.rint(x / scale) * scale
-        return np.rint(x)

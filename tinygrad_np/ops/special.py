@@ -64,11 +64,16 @@ def _cast(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def _cot_derivative(n: int, x: np.ndarray) -> np.ndarray:
     """d^n/dx^n cot(pi x) = pi^n P_n(cot(pi x)), P_0(c) = c, P_k+1(c) = -(1 + c^2) P_k'(c);
     the argument reduced to [-1/2, 1/2] first (cot has period 1), exact for large |x|."""
-    c = 1.0 / np.tan(math.pi * (x - np.round(x)))
+    t = x - np.round(x)  # cot(pi t) = tan(pi (+-1/2 - t)): exact 0 at the half-integers,
+    c = np.where(np.abs(t) < 0.25, 1.0 / np.tan(math.pi * t),  # where pi/2's rounding gave 6e-17
+                 np.tan(math.pi * (np.copysign(0.5, t) - t)))
     poly = np.polynomial.Polynomial([0.0, 1.0])
     for _ in range(n):
         poly = -poly.deriv() * np.polynomial.Polynomial([1.0, 0.0, 1.0])
-    return math.pi**n * poly(c)
+    total = np.full_like(c, poly.coef[-1])  # Horner by hand: NumPy's polyval adds c * 0,
+    for coefficient in poly.coef[-2::-1]:  # NaN where cot(pi x) overflows (x = -1e-320)
+        total = total * c + coefficient
+    return math.pi**n * total
 
 
 def lgamma(values: np.ndarray) -> np.ndarray:
@@ -82,8 +87,12 @@ def lgamma(values: np.ndarray) -> np.ndarray:
             total += coefficient / (z + i)
         t = z + 7.5
         result = 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(total)
-        sine = np.abs(np.sin(math.pi * (x - np.round(x))))  # exact zeros at the poles
-        result = np.where(reflect, np.log(math.pi / sine) - result, result)
+        offset = np.abs(x - np.round(x))
+        sine = np.abs(np.sin(math.pi * offset))  # exact zeros at the poles
+        # log(pi / sine), which overflows at x = 1e-320: -log|x| where sin(pi x) = pi x
+        # (pi x as a subnormal has few digits)
+        log_ratio = np.where(offset < 1e-150, -np.log(offset), math.log(math.pi) - np.log(sine))
+        result = np.where(reflect, log_ratio - result, result)
         result = np.where(np.isinf(x) | np.isnan(x), np.abs(x), result)  # inf, NaN stay
         result = np.where((x == 1) | (x == 2), 0.0, result)  # exact zeros, as PyTorch
     return _cast(result, dtype)
@@ -242,7 +251,7 @@ class Entr(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # -1e38 log 1e38
             return np.where(x > 0, -x * np.log(np.where(x > 0, x, 1)),
                             np.where(x == 0, 0, np.where(np.isnan(x), x, -np.inf))).astype(x.dtype)
 
