@@ -4,6 +4,7 @@ merged code (def207b) and passes with its fix."""
 from __future__ import annotations
 
 import pickle
+import sys
 import zipfile
 
 import numpy as np
@@ -35,3 +36,36 @@ def test_pickled_numpy_arrays_still_load(tmp_path):
     loaded = tg.load(str(path))
     np.testing.assert_array_equal(loaded["a"], np.arange(5.0))
     assert loaded["s"] == 2.5 and loaded["t"].tolist() == [1.0, 1.0]
+
+
+def test_ellipsis_between_index_arrays_keeps_pytorch_layout():
+    # (_spelled_out now runs inside _index, only for tuples of 3 or more parts)
+    y = tg.arange(60.0).reshape(3, 4, 5)
+    assert y[:, [0, 1], ..., [0, 1]].shape == (3, 2)
+    assert y[[0, 1], ..., [0, 1]].shape == (2, 4)
+    z = tg.zeros(3, 4, 5)
+    z[:, [0, 1], ..., [0, 1]] = 1.0
+    assert float(z.sum()) == 6.0
+    assert y[[[0, 1]], ...].shape == (1, 2, 4, 5)
+
+
+def test_numpy_bool_scalar_in_tuple_index_refused():
+    x = tg.zeros(3, 4)
+    with pytest.raises(IndexError):
+        x[0, np.bool_(True)]
+    with pytest.raises(IndexError):
+        x[np.bool_(True)]
+
+
+def test_plain_indexing_skips_the_ellipsis_rewrite(monkeypatch):
+    """x[:, 1] and x[..., 0] (the hot path) pay no _spelled_out call: it needs 3+ parts."""
+    tensor_module = sys.modules["tinygrad_np.tensor"]  # (tg.tensor is the factory)
+
+    calls = []
+    original = tensor_module._spelled_out
+    monkeypatch.setattr(tensor_module, "_spelled_out",
+                        lambda key, ndim: calls.append(key) or original(key, ndim))
+    x = tg.zeros(3, 4)
+    x[:, 1], x[..., 0], x[0]
+    x[:, 1] = 2.0
+    assert calls == []
