@@ -69,3 +69,16 @@ def test_plain_indexing_skips_the_ellipsis_rewrite(monkeypatch):
     x[:, 1], x[..., 0], x[0]
     x[:, 1] = 2.0
     assert calls == []
+
+
+@pytest.mark.parametrize("write", [
+    lambda t: t.fill_(2**64),
+    lambda t: t.masked_fill(tg.tensor([True, False]), 2**64),
+    lambda t: t.clamp(max=2**64),
+    lambda t: t.__setitem__(0, -(2**63) - 1),
+])
+def test_python_int_past_int64_refused_for_float_tensors_too(write):
+    # PyTorch's OverflowError, as `t + 2**64` already was after the merge (no silent 1.8e19)
+    with pytest.raises(OverflowError):
+        write(tg.zeros(2))
+    assert tg.zeros(2).fill_(2**63)[0].item() == 2.0**63  # (2**63 fits uint64: taken)

@@ -636,6 +636,8 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     np.float32(1e20) into uint8 is refused). Anything else as it is."""
     if isinstance(value, np.generic):
         value = value.item()
+    if type(value) is int and not -(2**63) <= value < 2**64:  # (a float dtype too: PyTorch's
+        raise IntegerOverflowError(f"{op}: the Python int {value} does not fit in int64")  # error)
     if type(value) is complex and dtype.kind != "c":
         if value.imag:
             raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without "
