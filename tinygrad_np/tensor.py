@@ -417,7 +417,7 @@ def _index_error(error: IndexError, index: Any, shape: tuple[int, ...]) -> Index
     return IndexError(f"too many indices for tensor of dimension {ndim}")
 
 
-def _index(index: Any) -> Any:
+def _index(index: Any, ndim: int) -> Any:  # (ndim: the tensor's, for _spelled_out)
     """Tensors inside an index become their arrays (an integer Tensor works as an index); a
     0-d integer Tensor acts as an int, as in PyTorch (a view, where NumPy would copy)."""
     if isinstance(index, (Tensor, np.ndarray)):
@@ -425,19 +425,18 @@ def _index(index: Any) -> Any:
     if isinstance(index, slice):
         return _positive_step(index)
     if isinstance(index, tuple):
-        return tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else
-                     _positive_step(part) if isinstance(part, slice) else
-                     _not_numpy_bool(part) for part in index)
-    if isinstance(index, np.bool_):
-        return _not_numpy_bool(index)
+        key = tuple(_index_part(part) if isinstance(part, (Tensor, np.ndarray)) else
+                    _positive_step(part) if isinstance(part, slice) else
+                    _not_numpy_bool(part) if type(part) is np.bool_ else part for part in index)
+        return _spelled_out(key, ndim) if len(key) > 2 else key  # (2 arrays and an `...`)
     if isinstance(index, list):
         if len(index) < 32 and not set(map(type, index)) <= {int, bool} and any(  # (ints:
                 part is None or part is Ellipsis or isinstance(  # one index array, at once)
                     part, (list, tuple, slice, Tensor, np.ndarray)) for part in index):
-            return _index(tuple(index))  # PyTorch's legacy rule: the tuple of its parts
+            return _index(tuple(index), ndim)  # PyTorch's legacy rule: the tuple of its parts
         array = np.asarray(_unwrap_nested(index))
         return array.astype(np.int64) if array.size == 0 else _index_part(array)  # x[[]]: empty
-    return index
+    return _not_numpy_bool(index) if type(index) is np.bool_ else index
 
 
 def _not_numpy_bool(part: Any) -> Any:
@@ -637,6 +636,8 @@ def _scalar_for(op: str, value: Any, dtype: np.dtype) -> Any:
     np.float32(1e20) into uint8 is refused). Anything else as it is."""
     if isinstance(value, np.generic):
         value = value.item()
+    if type(value) is int and not -(2**63) <= value < 2**64:  # (a float dtype too: PyTorch's
+        raise IntegerOverflowError(f"{op}: the Python int {value} does not fit in int64")  # error)
     if type(value) is complex and dtype.kind != "c":
         if value.imag:
             raise RuntimeError(f"{op}: value {value} cannot be converted to {dtype} without "
@@ -3259,7 +3260,7 @@ class Tensor:
         else:  # errors, as PyTorch) a number past float16's range is stored as inf there
             with np.errstate(over="ignore"):
                 value = float(np.float16(value))
-        key = _spelled_out(_index(index), self.ndim)
+        key = _index(index, self._data.ndim)
         if index is False:  # PyTorch writes nothing (no shape check, no version, no graph)
             return
         try:  # (NumPy's IndexError in PyTorch's words: _index_error)
@@ -4415,7 +4416,7 @@ class Tensor:
         """Slicing, integers, index arrays (int64/int32), bool masks, None and Ellipsis, with
         PyTorch's result layout where it differs from NumPy's (integers apply first, see
         `_torch_layout`). Repeated indices accumulate gradient."""
-        key = _spelled_out(_index(index), self.ndim)
+        key = _index(index, self._data.ndim)
         steps = _torch_layout(key)
         try:
             if steps is None:

@@ -75,13 +75,17 @@ class _Storage:
 
 
 class _Type:
-    """`torch.Tensor` or `torch.nn.parameter.Parameter` named in a pickle: only a marker for
-    `_rebuild_from_type_v2` (never called, so a file cannot build objects with it)."""
+    """`torch.Tensor`, `torch.nn.parameter.Parameter` or `numpy.ndarray` named in a pickle:
+    only a marker for `_rebuild_from_type_v2` or `_reconstruct` (never called, so a file
+    cannot build objects with it: `numpy.ndarray((n,))` would allocate past `max_bytes`)."""
 
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
         self.name = name
+
+
+_NDARRAY = _Type("ndarray")
 
 
 class _Budget:
@@ -166,7 +170,7 @@ def _make_rebuild_from_type(rebuilds: tuple) -> Any:
         Tensor does not have, so nothing of the tensor's own is replaced)."""
         if not any(func is known for known in rebuilds) or type(args) is not tuple:
             raise ValueError("a tensor subclass is not built by a tensor rebuild function")
-        if not isinstance(new_type, _Type):
+        if not isinstance(new_type, _Type) or new_type is _NDARRAY:
             raise ValueError(f"a tensor is rebuilt as a {type(new_type).__name__}, not a "
                              "torch.Tensor or torch.nn.Parameter")
         tensor = func(*args)
@@ -282,7 +286,7 @@ def _numpy_scalar(dtype: Any, data: Any = None) -> Any:
 def _numpy_reconstruct(kind: Any, shape: Any, code: Any) -> np.ndarray:
     """`numpy._core.multiarray._reconstruct(ndarray, (0,), b'b')`: an empty array that the
     pickle's BUILD fills (`_array_state`)."""
-    if kind is not np.ndarray or shape != (0,) or code != b"b":
+    if kind is not _NDARRAY or shape != (0,) or code != b"b":
         raise ValueError("a NumPy array is not rebuilt as NumPy pickles it")
     return np.ndarray((0,), np.uint8)
 
@@ -320,7 +324,7 @@ def _allowed(budget: _Budget, share: bool = False, byteorder: str = "little") ->
             ("torch.nn.parameter", "Parameter"): _Type("Parameter"),
             ("torch.serialization", "_get_layout"): _layout,
             ("torch.storage", _UNTYPED): _UNTYPED,
-            ("argparse", "Namespace"): argparse.Namespace, ("numpy", "ndarray"): np.ndarray,
+            ("argparse", "Namespace"): argparse.Namespace, ("numpy", "ndarray"): _NDARRAY,
             ("numpy", "dtype"): _numpy_dtype,
             **{(module, name): made for module in ("numpy.core.multiarray",
                                                    "numpy._core.multiarray")
