@@ -325,3 +325,11 @@ def test_a_recorded_in_place_op_keeps_what_the_graph_saved():
     a.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_the_readme_layout_names_the_engine_the_tests_check():
+    text = (ROOT.parent / "README.md").read_text()
+    block = text[text.index("```\ntinygrad_np/\n"):]
+    lines = block[:block.index("\n  ops ")].splitlines()
+    listed = {word for line in lines[2:] for word in line.split()[:4] if word.endswith(".py")}
+    assert listed == set(ENGINE), listed ^ set(ENGINE)
