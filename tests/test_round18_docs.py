@@ -333,3 +333,21 @@ def test_the_readme_layout_names_the_engine_the_tests_check():
     lines = block[:block.index("\n  ops ")].splitlines()
     listed = {word for line in lines[2:] for word in line.split()[:4] if word.endswith(".py")}
     assert listed == set(ENGINE), listed ^ set(ENGINE)
+
+
+def test_vmap_checks_unmapped_inputs_not_captured_tensors():
+    # README (torch.func): an unmapped input written in place raises; a captured tensor is
+    # not checked, and the per-slice calls write it once per slice (PyTorch: once)
+    def write_into(row, target):
+        target.add_(row)
+        return row
+
+    with pytest.raises(RuntimeError, match="not mapped"):
+        tg.func.vmap(write_into, in_dims=(0, None))(tg.ones(3, 2), tg.zeros(2))
+    captured = tg.zeros(2)
+    tg.func.vmap(lambda row: write_into(tg.ones(2), captured) * row)(tg.ones(3, 2))
+    np.testing.assert_array_equal(captured.numpy(), [3.0, 3.0])
+    torch = pytest.importorskip("torch")
+    captured = torch.zeros(2)
+    torch.func.vmap(lambda row: write_into(torch.ones(2), captured) * row)(torch.ones(3, 2))
+    np.testing.assert_array_equal(captured.numpy(), [1.0, 1.0])
