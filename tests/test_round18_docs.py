@@ -351,3 +351,23 @@ def test_vmap_checks_unmapped_inputs_not_captured_tensors():
     captured = torch.zeros(2)
     torch.func.vmap(lambda row: write_into(torch.ones(2), captured) * row)(torch.ones(3, 2))
     np.testing.assert_array_equal(captured.numpy(), [1.0, 1.0])
+
+
+def test_mode_of_a_row_with_nan_is_the_one_pytorchs_sort_gives():
+    # README (median mode): PyTorch's insertion sort compares NaN neither way, so in
+    # [nan, 0, 2, 1] the NaN stays first, every value is a run of one, and the first run wins
+    nan = float("nan")
+    values, indices = tg.tensor([nan, 0.0, 2.0, 1.0]).mode(0)
+    assert np.isnan(values.item()) and indices.item() == 0
+    # [1, nan, 1, nan] stays as it is (nothing compares below its left neighbour): four runs
+    values, indices = tg.tensor([1.0, nan, 1.0, nan]).mode(0)
+    assert values.item() == 1.0 and indices.item() == 0
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(18)
+    for _ in range(200):
+        length = int(rng.integers(1, 60))
+        row = rng.integers(0, 4, size=(2, length)).astype(np.float64)
+        row[rng.random(row.shape) < rng.random()] = np.nan
+        expected, got = torch.tensor(row).mode(1), tg.tensor(row, requires_grad=True).mode(1)
+        np.testing.assert_array_equal(got.indices.numpy(), expected.indices.numpy())
+        np.testing.assert_array_equal(got.values.detach().numpy(), expected.values.numpy())
