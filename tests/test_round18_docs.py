@@ -371,3 +371,10 @@ def test_mode_of_a_row_with_nan_is_the_one_pytorchs_sort_gives():
         expected, got = torch.tensor(row).mode(1), tg.tensor(row, requires_grad=True).mode(1)
         np.testing.assert_array_equal(got.indices.numpy(), expected.indices.numpy())
         np.testing.assert_array_equal(got.values.detach().numpy(), expected.values.numpy())
+
+
+def test_foreach_utils_is_an_attribute_of_utils_as_after_import_torch():
+    # README (optim): torch.optim's own sources and a copied swa_utils reach it
+    torch = pytest.importorskip("torch")
+    assert (tg.utils._foreach_utils._get_foreach_kernels_supported_devices()
+            == torch.utils._foreach_utils._get_foreach_kernels_supported_devices())
