@@ -114,9 +114,9 @@ except GradcheckError as error:
 
 # %% [markdown]
 # Read the report: input 0, named `x`, is wrong at element `(1,)` when output element `(0,)`
-# is differentiated. Output 0 does not depend on input 1 at all, so the numerical value is
-# 0; the analytic one is not, because backward handed input 1 a gradient that should have
-# been multiplied by zero. (The relative error is enormous because it divides by that zero,
+# is differentiated. Output element 0 does not depend on `x[1]` at all, so the numerical
+# value is 0; the analytic one is not, because backward handed `x[1]` a gradient that should
+# have been multiplied by zero. (The relative error is enormous because it divides by that zero,
 # nearly.) gradcheck differentiates each output element separately, which is why it finds
 # what `.sum()` hides.
 #

@@ -83,6 +83,27 @@ def mode_index(keys: list[int], key: int) -> int:
     return [index for entry, index in pairs if entry == key][-1]
 
 
+def nan_mode_index(row: list[float]) -> int | None:
+    """The index PyTorch's CPU mode names for a row holding NaN: libstdc++'s `sort` of the
+    (value, index) pairs compares the values themselves (a NaN neither below nor above
+    anything, so where the NaNs stand decides the order), then the last index of the first
+    longest run of equal values (each NaN a run of its own). None where the unguarded
+    insertion would step past the row's start (undefined in C++)."""
+    pairs = list(zip(row, range(len(row))))
+    try:
+        _sort(pairs, 0, len(pairs))
+    except IndexError:
+        return None
+    best, longest, run = 0, 0, 0
+    for position, (value, index) in enumerate(pairs):
+        run += 1
+        if position == len(pairs) - 1 or value != pairs[position + 1][0]:
+            if run > longest:
+                best, longest = index, run
+            run = 0
+    return best
+
+
 def all_equal_nth(length: int) -> int:
     """The index libstdc++'s `nth_element(first, first, last)` leaves at the front of
     0..length-1 when no element is less than another (PyTorch's nanmedian of all NaNs)."""

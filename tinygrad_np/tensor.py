@@ -5116,7 +5116,8 @@ class Tensor:
     def mode(self, dim: int = -1, keepdim: bool = False) -> tuple:
         """(values, indices): the most frequent value along `dim` (the smallest among equally
         frequent ones) and the index PyTorch's CPU names: its last occurrence in up to 16
-        values, else where libstdc++'s sort leaves it (NaN rows: the last occurrence)."""
+        values, else where libstdc++'s sort leaves it; in a row with NaN, which does not
+        compare, the value and index that sort's order gives (a NaN value too)."""
 
         def find(data: np.ndarray, axis: int) -> np.ndarray:
             rows = np.moveaxis(data, axis, -1).reshape(-1, data.shape[axis])
@@ -5128,7 +5129,11 @@ class Tensor:
                 value = values[np.argmax(counts)]
                 picks[row_number] = np.flatnonzero((row == value) | (row != row) & (
                     value != value))[-1]
-                if len(row) > 16 and value == value and counts.max() > 1 and not (
+                if (row != row).any() and cpu_order.affordable(len(rows), len(row)):
+                    # NaN compared as PyTorch's sort compares it: the order decides the mode
+                    nan_pick = cpu_order.nan_mode_index(row.tolist())
+                    picks[row_number] = picks[row_number] if nan_pick is None else nan_pick
+                elif len(row) > 16 and value == value and counts.max() > 1 and not (
                         row != row).any() and cpu_order.affordable(len(rows), len(row)):
                     # (up to 16: insertion sort, input order)
                     picks[row_number] = cpu_order.mode_index(keys.reshape(-1).tolist(),

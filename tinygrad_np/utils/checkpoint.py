@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import autograd_extra, rng
+from tinygrad_np import rng
 from tinygrad_np.autograd import grad as engine_grad
 from tinygrad_np.autograd_function import Function
 from tinygrad_np.func import _leaves, _rebuilt  # (the pytree helpers torch.func uses)
@@ -144,6 +144,8 @@ class _Run:
 
     def backward(self, grads: tuple) -> tuple:
         """The gradients of the node's inputs: fn's tensor arguments, then `outside`."""
+        from tinygrad_np import autograd_extra  # noqa: PLC0415  (torch.autograd's names: a tool)
+
         if self.reentrant and autograd_extra.in_grad_call():
             raise RuntimeError(
                 "When use_reentrant=True, torch.utils.checkpoint is incompatible with .grad() "
