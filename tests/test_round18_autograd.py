@@ -505,3 +505,28 @@ def test_more_func_errors_as_pytorch(code, kind, words):
     theirs, ours = _both(code)
     assert isinstance(theirs, kind) and words in str(theirs), theirs
     assert isinstance(ours, kind) and words in str(ours), ours
+
+
+def test_an_observer_removed_mid_loop_does_not_make_the_loop_skip_another():
+    """function.observers is a tuple replaced whole: removing one observer while an op's loop
+    runs over them (another thread's anomaly/inference/profiler cleanup) cannot shift that
+    loop past the next observer, as a list's remove did."""
+    from tinygrad_np import function, observing
+
+    seen = []
+
+    def first(ctx, arrays, output):
+        observing.unobserve(first)  # as if another thread cleaned up now
+
+    def second(ctx, arrays, output):
+        seen.append(type(ctx).__name__)
+
+    observing.observe(first)
+    observing.observe(second)
+    try:
+        x = tg.ones(2, requires_grad=True)
+        (x * 2).sum()
+    finally:
+        observing.unobserve(second)
+    assert seen == ["Mul", "Sum"]
+    assert first not in function.observers and second not in function.observers

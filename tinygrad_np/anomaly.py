@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_np import autograd, function
+from tinygrad_np import autograd, function, observing
 from tinygrad_np.opcheck import _user_site
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.tensor import Tensor
@@ -206,8 +206,8 @@ def _install() -> None:
     global _open_blocks
     with _lock:
         if _open_blocks == 0:
-            function.observers.append(_remember_creation)
-            function.observers.append(_check_output)
+            observing.observe(_remember_creation)
+            observing.observe(_check_output)
             autograd.backward_observers.append(_check_gradients)
         _open_blocks += 1
 
@@ -218,8 +218,8 @@ def _uninstall() -> None:
     with _lock:
         _open_blocks -= 1
         if _open_blocks == 0:
-            function.observers.remove(_remember_creation)
-            function.observers.remove(_check_output)
+            observing.unobserve(_remember_creation)
+            observing.unobserve(_check_output)
             autograd.backward_observers.remove(_check_gradients)
 
 

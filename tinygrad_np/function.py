@@ -50,7 +50,9 @@ _next_sequence = count(1).__next__  # recording order: every node after its inpu
 # needs_input_grad looked up, not built per call: _NEEDS[count][mask], bit i for argument i.
 _NEEDS = [[tuple(bool(mask >> i & 1) for i in range(count)) for mask in range(1 << count)]
           for count in range(8)]
-observers: list = []  # functions (ctx, arrays, output) called for every recorded op
+# Functions (ctx, arrays, output) called for every recorded op: a tuple, replaced whole by
+# observing.py's observe/unobserve (never changed in place: see there).
+observers: tuple = ()
 
 
 class _Mode(threading.local):

@@ -19,7 +19,7 @@ import threading
 import weakref
 from typing import Any
 
-from tinygrad_np import function
+from tinygrad_np import function, observing
 from tinygrad_np.tensor import Tensor
 
 SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in "
@@ -52,14 +52,14 @@ def mark(tensor: Tensor) -> None:
     key, array = id(tensor._data), tensor._data
     with _lock:
         if not _marked:
-            function.observers.append(_refuse_saved)
+            observing.observe(_refuse_saved)
         _marked[key] = weakref.ref(array, lambda _, key=key: _forget(key))
 
 
 def _forget(key: int) -> None:
     with _lock:
         if _marked.pop(key, None) is not None and not _marked:
-            function.observers.remove(_refuse_saved)
+            observing.unobserve(_refuse_saved)
 
 
 def _refuse_saved(ctx: Any, arrays: Any, output: Any) -> None:

@@ -27,7 +27,8 @@ import numpy as np
 
 import tinygrad_np
 from tinygrad_np.autograd import grad
-from tinygrad_np.function import Function, no_grad, observers
+from tinygrad_np.function import Function, no_grad
+from tinygrad_np.observing import observe, unobserve
 from tinygrad_np.tensor import Tensor
 
 PACKAGE = os.path.dirname(os.path.abspath(tinygrad_np.__file__)) + os.sep
@@ -197,17 +198,17 @@ def record_ops(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[RecordedOp
     thread = threading.get_ident()
     records: list[RecordedOp] = []
 
-    def observe(ctx: Function, arrays: list, output: np.ndarray) -> None:
+    def record(ctx: Function, arrays: list, output: np.ndarray) -> None:
         if threading.get_ident() == thread:
             site, code = _user_site()
             records.append(RecordedOp(type(ctx), list(arrays), ctx.needs_input_grad, site, code,
                                       _low_precision([output, *arrays])))
 
-    observers.append(observe)
+    observe(record)
     try:
         fn(*inputs)
     finally:
-        observers.remove(observe)
+        unobserve(record)
     return records
 
 

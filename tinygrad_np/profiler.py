@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_np.function import observers
+from tinygrad_np.observing import observe, unobserve
 
 
 class ProfilerActivity(enum.Enum):
@@ -97,11 +97,11 @@ class profile:  # noqa: N801  (PyTorch's name)
     def __enter__(self) -> profile:
         self._previous, _active.profile, _active.stack = _active.profile, self, []
         self._origin = time.perf_counter()
-        observers.append(self._count_op)
+        observe(self._count_op)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        observers.remove(self._count_op)
+        unobserve(self._count_op)
         _active.profile, _active.stack = self._previous, None
         if self.on_trace_ready is not None:
             self.on_trace_ready(self)

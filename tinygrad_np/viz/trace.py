@@ -26,7 +26,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_np.errors import TensorError
-from tinygrad_np.function import Function, observers
+from tinygrad_np.function import Function
+from tinygrad_np.observing import observe
 from tinygrad_np.tensor import Tensor, named_tensors, write_observers
 
 
@@ -156,7 +157,7 @@ def _keep_small_values(ctx: Function, arrays: list, output: np.ndarray) -> None:
     ctx.small_values = kept
 
 
-observers.append(_keep_small_values)
+observe(_keep_small_values)
 
 
 def _keep_values_written_over(tensors: tuple, array: np.ndarray) -> None:
