@@ -534,7 +534,7 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "msort inverse cholesky cholesky_inverse chain_matmul alias_copy slice_copy "
               "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm geqrf orgqr "
               "ormqr multinomial gcd lcm cummax cummin matrix_power polygamma frexp "
-              "aminmax").split():
+              "aminmax baddbmm addbmm addmv addr").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
 nanmedian = functional_forms.with_out(nanmedian)
 histogram = functional_forms.with_out(histogram, exact_dtype=True)

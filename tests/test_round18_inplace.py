@@ -1,0 +1,102 @@
+"""Round 18: the in-place and out= families against PyTorch 2.13 (the oracle)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+F32 = [[1.5, 0.25], [3.0, 4.0]]
+G32 = [[2.0, 1.0], [1.0, 2.0]]
+OUT_DTYPES = ["float64", "float16", "int64", "int32", "uint8", "bool", "float32"]
+
+
+def _outcome(lib, shape, call, out_dtype):
+    """('ok', values) when call(lib, out) writes into out (and returns it), else 'error'."""
+    out = lib.zeros(shape, dtype=getattr(lib, out_dtype))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            returned = call(lib, out)
+    except RuntimeError:
+        return ("error",)
+    assert returned is out
+    return ("ok", np.asarray(out.double().tolist()).round(3).tolist())
+
+
+OUT_CALLS = {
+    "clamp_numbers": lambda L, o: L.clamp(L.tensor(F32), 0.5, 3.0, out=o),
+    "clamp_min_number": lambda L, o: L.clamp(L.tensor(F32), min=0.5, out=o),
+    "clip_number": lambda L, o: L.clip(L.tensor(F32), 0.5, 3.0, out=o),
+    "clamp_tensor_bound": lambda L, o: L.clamp(L.tensor(F32), L.tensor(G32), out=o),
+    "clamp_min_tensor": lambda L, o: L.clamp_min(L.tensor(F32), L.tensor(G32), out=o),
+    "clamp_int_float_bound": lambda L, o: L.clamp(L.tensor([[1, 2], [3, 4]]), 0.5, out=o),
+    "clamp_int_int_bounds": lambda L, o: L.clamp(L.tensor([[1, 2], [3, 4]]), 0, 3, out=o),
+    "lerp_number_weight": lambda L, o: L.lerp(L.tensor(F32), L.tensor(G32), 0.5, out=o),
+    "lerp_tensor_weight": lambda L, o: L.lerp(L.tensor(F32), L.tensor(G32), L.tensor(G32),
+                                             out=o),
+    "max_full": lambda L, o: L.max(L.tensor(F32), out=o),
+    "max_int_full": lambda L, o: L.max(L.tensor([[1, 2], [3, 4]]), out=o),
+    "max_elementwise": lambda L, o: L.max(L.tensor(F32), L.tensor(G32), out=o),
+    "min_full": lambda L, o: L.min(L.tensor(F32), out=o),
+    "bmm": lambda L, o: L.bmm(L.tensor([F32]), L.tensor([G32]), out=o),
+    "mv": lambda L, o: L.mv(L.tensor(F32), L.tensor(G32[0]), out=o),
+    "vdot": lambda L, o: L.vdot(L.tensor(F32[0]), L.tensor(G32[0]), out=o),
+    "isin": lambda L, o: L.isin(L.tensor(F32), L.tensor(G32), out=o),
+    "take_along_dim_int": lambda L, o: L.take_along_dim(
+        L.tensor([[1, 2], [3, 4]]), L.tensor([[1, 0], [0, 1]]), 1, out=o),
+    "addr": lambda L, o: L.addr(L.tensor(F32), L.tensor(G32[0]), L.tensor(F32[1]), out=o),
+    "addmv": lambda L, o: L.addmv(L.tensor(G32[0]), L.tensor(F32), L.tensor(G32[1]),
+                                  out=o),
+    "baddbmm": lambda L, o: L.baddbmm(L.tensor([G32]), L.tensor([F32]), L.tensor([G32]),
+                                      out=o),
+    "addbmm": lambda L, o: L.addbmm(L.tensor(G32), L.tensor([F32]), L.tensor([G32]), out=o),
+}
+
+
+SHAPES = {"max_full": (), "max_int_full": (), "min_full": (), "vdot": (), "mv": (2,),
+          "addmv": (2,), "bmm": (1, 2, 2), "baddbmm": (1, 2, 2)}
+
+
+@pytest.mark.parametrize("out_dtype", OUT_DTYPES)
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+def test_out_dtype_rule_matches_torch(name, out_dtype):
+    """Which out= dtypes each op takes (cast) or refuses, as PyTorch's overloads do."""
+    shape = SHAPES.get(name, (2, 2))
+    expected = _outcome(torch, shape, OUT_CALLS[name], out_dtype)
+    assert _outcome(tg, shape, OUT_CALLS[name], out_dtype) == expected
+
+
+GRAD_CALLS = {
+    "eq": lambda L, x, y, o: L.eq(x, y, out=o),
+    "gt": lambda L, x, y, o: L.gt(x, y, out=o),
+    "logical_and": lambda L, x, y, o: L.logical_and(x, y, out=o),
+    "add": lambda L, x, y, o: L.add(x, y, out=o),
+    "maximum": lambda L, x, y, o: L.maximum(x, y, out=o),
+    "bitwise_and": lambda L, x, y, o: L.bitwise_and(x.long(), y.long(), out=o),
+}
+
+
+@pytest.mark.parametrize("where", ["input", "out"])
+@pytest.mark.parametrize("name", sorted(GRAD_CALLS))
+def test_out_with_requires_grad_as_torch(name, where):
+    """out= refuses a graph ("don't support automatic differentiation") only where PyTorch
+    does: a comparison's bool result may fill an out that requires grad."""
+    outcomes = []
+    for lib in (torch, tg):
+        x = lib.tensor([1.5, 2.0], requires_grad=where == "input")
+        y = lib.tensor([1.0, 2.0])
+        out = lib.zeros(2, requires_grad=where == "out")
+        try:
+            returned = GRAD_CALLS[name](lib, x, y, out)
+            outcomes.append(("ok", returned is out, out.tolist()))
+        except RuntimeError as error:
+            assert "automatic differentiation" in str(error)
+            outcomes.append(("error",))
+    assert outcomes[0] == outcomes[1]
