@@ -100,3 +100,63 @@ def test_out_with_requires_grad_as_torch(name, where):
             assert "automatic differentiation" in str(error)
             outcomes.append(("error",))
     assert outcomes[0] == outcomes[1]
+
+
+def _old_style_adam(lib, steps=3):
+    """A pre-1.5 Adam step as old repositories write it (scale-first overloads)."""
+    gen = np.random.default_rng(0)
+    w = lib.tensor(gen.normal(size=(3, 2)), dtype=lib.float64, requires_grad=True)
+    x = lib.tensor(gen.normal(size=(4, 3)), dtype=lib.float64)
+    exp_avg, exp_avg_sq = lib.zeros_like(w), lib.zeros_like(w)
+    beta1, beta2, lr = 0.9, 0.999, 0.1
+    for step in range(1, steps + 1):
+        loss = (x @ w).tanh().pow(2).sum()
+        loss.backward()
+        with lib.no_grad():
+            grad = w.grad
+            exp_avg.mul_(beta1).add_(1 - beta1, grad)
+            exp_avg_sq.mul_(beta2).addcmul_(1 - beta2, grad, grad)
+            denom = exp_avg_sq.sqrt().add_(1e-8)
+            step_size = lr * (1 - beta2 ** step) ** 0.5 / (1 - beta1 ** step)
+            w.addcdiv_(-step_size, exp_avg, denom)
+            w.sub_(0.01, w.clone())  # (decoupled weight decay, old style)
+            w.grad.zero_()
+    return w.detach().numpy()
+
+
+def test_deprecated_scale_first_overloads_run_old_optimizer_code():
+    """`add_(Number, Tensor)`, `sub_`, `addcmul_(Number, T, T)`, `addcdiv_`: still accepted
+    (with PyTorch's deprecation warning), so pre-1.5 optimizer code ports unchanged."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _old_style_adam(torch)
+        got = _old_style_adam(tg)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+SCALE_FIRST = [
+    "a.add(0.5, b)", "a.sub(0.5, b)", "L.add(a, 2, b)", "L.sub(a, 0.5, b)",
+    "a.addcmul(0.5, b, b)", "a.addcdiv(0.5, b, b)", "L.addcmul(a, 0.5, b, b)",
+    "L.addcdiv(a, -2, b, b)", "a.add_(0.5, b)", "a.sub_(2, b)", "a.addcmul_(0.5, b, b)",
+    "a.addcdiv_(0.5, b, b)",
+    # refused, as PyTorch: a positional scale after the tensors, two tensors, scale twice
+    "a.add_(b, 2)", "a.add(b, 2)", "a.add_(b, b)", "a.addcmul_(b, b, 2)",
+    "a.addcmul(b, b, 0.5)", "a.add_(0.5, b, alpha=2)",
+]
+
+
+@pytest.mark.parametrize("expression", SCALE_FIRST)
+def test_scale_first_overload_matches_torch(expression):
+    outcomes = []
+    for L in (torch, tg):  # noqa: N806 (the library, as in the expressions)
+        a, b = L.tensor([1.0, 2.0]), L.tensor([3.0, 4.0])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = eval(expression, {}, {"a": a, "b": b, "L": L})  # noqa: S307
+            except TypeError:
+                outcomes.append("TypeError")
+                continue
+        assert any("deprecated" in str(w.message) for w in caught) or L is torch
+        outcomes.append((result.tolist(), a.tolist(), result is a))
+    assert outcomes[0] == outcomes[1]

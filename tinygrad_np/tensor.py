@@ -1697,6 +1697,32 @@ def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
         return _cast_tensor(value, data if data.dtype is _FLOAT32 else data.astype(np.float32))
 
 
+def _addcmul(tensor: Tensor, tensor1: Any, tensor2: Any, value: Any) -> Tensor:
+    return tensor.addcmul(tensor1, tensor2, value=value)  # (addcmul_'s op)
+
+
+def _addcdiv(tensor: Tensor, tensor1: Any, tensor2: Any, value: Any) -> Tensor:
+    return tensor.addcdiv(tensor1, tensor2, value=value)  # (addcdiv_'s op)
+
+
+def scale_first(op: str, args: tuple[Any, ...], scale: Any, name: str) -> tuple[Any, ...]:
+    """PyTorch's deprecated overloads that take the scale first (old optimizer code):
+    `add_(Number alpha, Tensor other)` (add, sub and their in-place forms) and
+    `addcmul_(Number value, Tensor tensor1, Tensor tensor2)` (addcdiv too). `args` are the
+    positional operands after self, `scale` the keyword `name`'s value; returns the
+    operands then the scale, with PyTorch's warning (its TypeError for other extras)."""
+    wanted = len(args) - 1
+    if not (isinstance(args[0], (int, float, np.number)) and type(args[0]) is not bool
+            and all(isinstance(arg, Tensor) for arg in args[1:]) and scale == 1):
+        raise TypeError(f"{op}() takes {wanted} positional argument{'s' * (wanted > 1)} but "
+                        f"{len(args)} were given")
+    tensors = "Tensor other" if wanted == 1 else "Tensor tensor1, Tensor tensor2"
+    warnings.warn(f"This overload of {op} is deprecated:\n\t{op}(Number {name}, {tensors})\n"
+                  "Consider using one of the following signatures instead:\n\t"
+                  f"{op}({tensors}, *, Number {name} = 1)", UserWarning, stacklevel=3)
+    return (*args[1:], args[0])
+
+
 def check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
     """PyTorch's checks of add/sub's `alpha`: a number (or a 0-d tensor), a bool only for a
     bool result and a complex number only for a complex one (its RuntimeErrors)."""
@@ -2660,16 +2686,20 @@ class Tensor:
             refuse_bool("matmul", self)
         return MatMul.apply(other, self)
 
-    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self + alpha * other (broadcasting)."""
+    def add(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:
+        """self + alpha * other (broadcasting); PyTorch's deprecated add(alpha, other) too."""
+        if scale_first_:
+            other, alpha = scale_first("add", (other, *scale_first_), alpha, "alpha")
         if alpha is True or alpha != 1:
             check_alpha("add", self, other, alpha)
         if alpha != 1 and (pair := _half_alpha("add", self, other, alpha)):
             return opmath.Add.apply(*pair, _number(alpha))
         return self + (other if alpha == 1 else scaled(other, alpha, self._data))
 
-    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self - alpha * other (broadcasting)."""
+    def sub(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:
+        """self - alpha * other (broadcasting); PyTorch's deprecated sub(alpha, other) too."""
+        if scale_first_:
+            other, alpha = scale_first("sub", (other, *scale_first_), alpha, "alpha")
         if alpha is True or alpha != 1:
             check_alpha("sub", self, other, alpha)
             refuse_bool_operand(self, other)  # before alpha * other makes it a number
@@ -2882,8 +2912,10 @@ class Tensor:
         """How many in-place changes this tensor's values have had (shared with detach())."""
         return 0 if self._counter is None else self._counter[0]
 
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        """self += alpha * other, in place."""
+    def add_(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place; PyTorch's deprecated add_(alpha, other) too."""
+        if scale_first_:
+            other, alpha = scale_first("add_", (other, *scale_first_), alpha, "alpha")
         if alpha is True or alpha != 1:
             check_alpha("add_", self, other, alpha)
         if alpha != 1 and _half_alpha("add_", self, other, alpha):  # in float32, as add
@@ -2891,8 +2923,10 @@ class Tensor:
         other = other if alpha == 1 else scaled(other, alpha, self._data)
         return self._in_place(Tensor.add, other, ufunc=np.add)
 
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        """self -= alpha * other, in place."""
+    def sub_(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place; PyTorch's deprecated sub_(alpha, other) too."""
+        if scale_first_:
+            other, alpha = scale_first("sub_", (other, *scale_first_), alpha, "alpha")
         if alpha is True or alpha != 1:
             check_alpha("sub_", self, other, alpha)
         if alpha != 1 and _half_alpha("sub_", self, other, alpha):  # in float32, as sub
@@ -2917,13 +2951,23 @@ class Tensor:
             return self._in_place(Tensor.div, other)
         return self._in_place(Tensor.div, other, ufunc=np.true_divide)
 
-    def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        """self += value * tensor1 * tensor2, in place."""
-        return self._in_place(Tensor.addcmul, tensor1, tensor2, value, elementwise=True)
+    def addcmul_(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
+                 ) -> Tensor:
+        """self += value * tensor1 * tensor2, in place (or PyTorch's deprecated
+        addcmul_(value, tensor1, tensor2))."""
+        if scale_first_:
+            tensor1, tensor2, value = scale_first("addcmul_", (tensor1, tensor2, *scale_first_),
+                                                  value, "value")
+        return self._in_place(_addcmul, tensor1, tensor2, value, elementwise=True)
 
-    def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        """self += value * tensor1 / tensor2, in place."""
-        return self._in_place(Tensor.addcdiv, tensor1, tensor2, value, elementwise=True)
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
+                 ) -> Tensor:
+        """self += value * tensor1 / tensor2, in place (or PyTorch's deprecated
+        addcdiv_(value, tensor1, tensor2))."""
+        if scale_first_:
+            tensor1, tensor2, value = scale_first("addcdiv_", (tensor1, tensor2, *scale_first_),
+                                                  value, "value")
+        return self._in_place(_addcdiv, tensor1, tensor2, value, elementwise=True)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max], in place."""
@@ -3640,22 +3684,30 @@ class Tensor:
         return self.where(finite, Tensor._make(filled, None))
 
     @xp.quiet
-    def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+    def addcmul(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
+                ) -> Tensor:
         """self + value * tensor1 * tensor2, computed in the result dtype of the three (uint8
         operands beside a float input do not wrap, as PyTorch). float32 is computed in
         float64 and float16 in float32, and rounded once, as PyTorch's fused op: inf - 1e28 *
         1e28 is inf (float32's addcdiv is not fused: its value * tensor1 / tensor2 may
         overflow)."""
+        if scale_first_:  # (PyTorch's deprecated addcmul(value, tensor1, tensor2))
+            tensor1, tensor2, value = scale_first("addcmul", (tensor1, tensor2, *scale_first_),
+                                                  value, "value")
         tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):
             return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
         return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
 
     @xp.quiet
-    def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+    def addcdiv(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
+                ) -> Tensor:
         """self + value * tensor1 / tensor2, in the result dtype of the three; two integer
         operands raise, as PyTorch (no integer division). float16 is computed in float32 and
         rounded once, as PyTorch (a float16 value * tensor1 would overflow)."""
+        if scale_first_:  # (PyTorch's deprecated addcdiv(value, tensor1, tensor2))
+            tensor1, tensor2, value = scale_first("addcdiv", (tensor1, tensor2, *scale_first_),
+                                                  value, "value")
         tensor1, tensor2, value = self._pointwise_operands("addcdiv", tensor1, tensor2, value)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):  # (the
             return opmath.Addcdiv.apply(self, tensor1, tensor2, value)  # result's dtype)
