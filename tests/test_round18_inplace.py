@@ -160,3 +160,20 @@ def test_scale_first_overload_matches_torch(expression):
         assert any("deprecated" in str(w.message) for w in caught) or L is torch
         outcomes.append((result.tolist(), a.tolist(), result is a))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("call", ["sum(a, out=o)", "prod(a, out=o)", "median(a, out=o)",
+                                  "logsumexp(a, out=o)", "sum(a, 0, out=o)",
+                                  "prod(a, dim=1, out=o)", "mean(a, out=o)",
+                                  "logsumexp(a, 1, out=o)", "sum(a, dim=(0, 1), out=o)"])
+def test_whole_tensor_reductions_take_no_out_as_torch(call):
+    """`torch.sum(x, out=y)` is PyTorch's TypeError (its out= forms take a dim)."""
+    outcomes = []
+    for L in (torch, tg):  # noqa: N806
+        a, o = L.tensor([[1.0, 2.0], [3.0, 4.0]]), L.empty(0)
+        try:
+            returned = eval("L." + call, {}, {"L": L, "a": a, "o": o})  # noqa: S307
+            outcomes.append((returned is o, o.tolist()))
+        except TypeError:
+            outcomes.append("TypeError")
+    assert outcomes[0] == outcomes[1]

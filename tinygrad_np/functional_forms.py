@@ -212,6 +212,8 @@ _NO_OUT = frozenset((
     "flipud narrow split tensor_split unbind movedim moveaxis masked_fill index_fill diagonal "
     "trace clone ravel t unique selu celu is_floating_point bincount argwhere isclose allclose "
     "equal is_complex chunk roll unsqueeze argsort").split())
+# Reductions whose whole-tensor form PyTorch gives no out= (`torch.sum(x, out=y)`).
+_OUT_NEEDS_DIM = frozenset(("sum", "prod", "median", "logsumexp"))
 # Forms whose input PyTorch takes only as a Tensor (`torch.maximum(0.5, t)` is a TypeError).
 _TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
                            "logaddexp", "igamma", "igammac", "fmod"))
@@ -246,6 +248,11 @@ def _function_form(name: str) -> Callable[..., Any]:
                 args = (kwargs.pop("exponent"),)
         if out is not None and name in _NO_OUT:
             raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+        if out is not None and name in _OUT_NEEDS_DIM and not args and not (
+                {"dim", "axis"} & kwargs.keys()):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"(Tensor, out=Tensor): its out= form is {name}(input, dim, "
+                            "keepdim=False, *, out=None), as PyTorch's")
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
         if name in _TENSOR_INPUT and not isinstance(input, Tensor):
