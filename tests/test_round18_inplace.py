@@ -177,3 +177,25 @@ def test_whole_tensor_reductions_take_no_out_as_torch(call):
         except TypeError:
             outcomes.append("TypeError")
     assert outcomes[0] == outcomes[1]
+
+
+def test_set_shares_source_memory_as_torch():
+    for L in (torch, tg):  # noqa: N806
+        x, y = L.tensor([1.0, 2.0]), L.tensor([3.0, 4.0, 5.0])
+        assert x.set_(y) is x
+        y[0] = 9.0  # one memory: the write shows in x
+        assert x.tolist() == [9.0, 4.0, 5.0]
+        assert tuple(x.set_().shape) == (0,)
+
+
+def test_set_refusals_as_torch():
+    for L in (torch, tg):  # noqa: N806
+        leaf = L.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            leaf.set_(L.tensor([3.0]))
+        with L.no_grad():
+            leaf.set_(L.tensor([3.0, 4.0, 5.0]))
+        (leaf * 2).sum().backward()
+        assert leaf.grad.tolist() == [2.0, 2.0, 2.0]
+        with pytest.raises(RuntimeError, match="(?i)set"):
+            L.tensor([1, 2]).set_(L.tensor([1.0]))

@@ -357,6 +357,7 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
                                                                     getattr(Tensor, _name)))
 # PyTorch's element-by-element and resizing in-place methods (tinygrad_np/indexed.py)
 Tensor.apply_, Tensor.map_, Tensor.resize_ = _indexed.apply_, _indexed.map_, _indexed.resize_
+Tensor.set_ = _indexed.set_
 Tensor.index_reduce = index_reduce = _indexed.index_reduce
 from tinygrad_np import linalg_lu as _linalg_lu  # noqa: E402
 from tinygrad_np.ops.masked import MaskedBy as _MaskedBy  # noqa: E402
