@@ -199,3 +199,18 @@ def test_set_refusals_as_torch():
         assert leaf.grad.tolist() == [2.0, 2.0, 2.0]
         with pytest.raises(RuntimeError, match="(?i)set"):
             L.tensor([1, 2]).set_(L.tensor([1.0]))
+
+
+@pytest.mark.parametrize("name", ["logical_and_", "logical_or_", "logical_xor_",
+                                  "logical_not_"])
+def test_logical_in_place_on_a_result_as_torch(name):
+    """The values change, the graph keeps the old op (PyTorch's gradient), self returned."""
+    outcomes = []
+    for L in (torch, tg):  # noqa: N806
+        x = L.tensor([[0.5, 0.0, 2.0]], dtype=L.float64, requires_grad=True)
+        h = x * 1.5
+        args = () if name == "logical_not_" else (L.tensor([[1.0, 1.0, 0.0]], dtype=L.float64),)
+        assert getattr(h, name)(*args) is h
+        (h * h).sum().backward()
+        outcomes.append((h.tolist(), h.is_leaf, x.grad.tolist()))
+    assert outcomes[0] == outcomes[1]

@@ -3216,10 +3216,28 @@ class Tensor:
         """1 where self is zero, else 0, in self's dtype, in place. Not differentiable: as in
         PyTorch the values change and the graph does not (backward through self is the old
         op's; it raises if that op saved self)."""
+        return self._ungraded_in_place("logical_not_", Tensor.logical_not)
+
+    def logical_and_(self, other: Any) -> Tensor:
+        """self and other (nonzero is true) as 1 or 0 in self's dtype, in place; not
+        differentiable, as logical_not_."""
+        return self._ungraded_in_place("logical_and_", Tensor.logical_and, other)
+
+    def logical_or_(self, other: Any) -> Tensor:
+        """self or other as 1 or 0 in self's dtype, in place; as logical_not_."""
+        return self._ungraded_in_place("logical_or_", Tensor.logical_or, other)
+
+    def logical_xor_(self, other: Any) -> Tensor:
+        """self xor other as 1 or 0 in self's dtype, in place; as logical_not_."""
+        return self._ungraded_in_place("logical_xor_", Tensor.logical_xor, other)
+
+    def _ungraded_in_place(self, name: str, op: Any, *args: Any) -> Tensor:
+        """op(self, *args) written into self outside the graph (values change, the graph
+        keeps self's old op, as PyTorch's); a leaf that requires grad is refused."""
         if is_grad_enabled() and self.requires_grad and self.grad_fn is None:
-            _refuse_leaf("logical_not_", self)
+            _refuse_leaf(name, self)
         with no_grad():
-            return self._in_place(Tensor.logical_not)
+            return self._in_place(op, *args, elementwise=bool(args))
 
     def renorm_(self, p: float, dim: int, maxnorm: float) -> Tensor:
         """`renorm` in place."""
@@ -6043,8 +6061,8 @@ def _in_place_form(name: str, op: Callable[..., Tensor], elementwise: bool = Fal
 
 for _op in ("sin cos tan square log1p expm1 rsqrt erf erfc atan asin acos sinh cosh asinh "
             "acosh atanh arctan arcsin arccos arcsinh arccosh arctanh sgn exp2 log2 log10 "
-            "nan_to_num tril triu xlogy hypot logit sinc atan2 arctan2 logical_and logical_or "
-            "logical_xor bitwise_not bitwise_left_shift bitwise_right_shift true_divide multiply "
+            "nan_to_num tril triu xlogy hypot logit sinc atan2 arctan2 bitwise_not "
+            "bitwise_left_shift bitwise_right_shift true_divide multiply "
             "subtract divide cumsum cumprod neg:negative abs:absolute").split():
     _base, _, _alias = _op.partition(":")
     _name = (_alias or _base) + "_"
