@@ -214,3 +214,17 @@ def test_logical_in_place_on_a_result_as_torch(name):
         (h * h).sum().backward()
         outcomes.append((h.tolist(), h.is_leaf, x.grad.tolist()))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("name, args", [("sort", ()), ("topk", (2,)), ("kthvalue", (1,)),
+                                        ("mode", (1,)), ("cummax", (1,)), ("max", (1,))])
+def test_tuple_out_returns_named_tuple_of_the_outs(name, args):
+    """`torch.sort(x, out=(v, i)).values is v`, as PyTorch's named (values, indices)."""
+    for L in (torch, tg):  # noqa: N806
+        x = L.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+        values, indices = L.empty(0), L.empty(0, dtype=L.int64)
+        result = getattr(L, name)(x, *args, out=(values, indices))
+        assert result.values is values and result.indices is indices
+        expected = getattr(torch, name)(torch.tensor(x.tolist()), *args)
+        assert values.tolist() == expected.values.tolist()
+        assert indices.tolist() == expected.indices.tolist()

@@ -152,7 +152,8 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
                               f"{target.shape} to {value.shape}", UserWarning, stacklevel=3)
             target._data = np.array(value._data, dtype=target.dtype)
             target._bump_version()
-    return out
+    return type(result)(*outs) if hasattr(result, "_fields") else out  # (sort's (values,
+    # indices) named as PyTorch's, holding the out tensors)
 
 
 def with_out(function: Callable[..., Any], dtype_of_out: bool = False,
