@@ -364,6 +364,7 @@ for _name in ("copysign bitwise_and bitwise_or bitwise_xor floor_divide deg2rad 
                                                                     getattr(Tensor, _name)))
 # PyTorch's element-by-element and resizing in-place methods (tinygrad_np/indexed.py)
 Tensor.apply_, Tensor.map_, Tensor.resize_ = _indexed.apply_, _indexed.map_, _indexed.resize_
+Tensor.set_ = _indexed.set_
 Tensor.index_reduce = index_reduce = _indexed.index_reduce
 from tinygrad_np import linalg_lu as _linalg_lu  # noqa: E402
 from tinygrad_np.ops.masked import MaskedBy as _MaskedBy  # noqa: E402
@@ -550,7 +551,7 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "msort inverse cholesky cholesky_inverse chain_matmul alias_copy slice_copy "
               "slice_scatter conj_physical hardshrink frobenius_norm nuclear_norm geqrf orgqr "
               "ormqr multinomial gcd lcm cummax cummin matrix_power polygamma frexp "
-              "aminmax").split():
+              "aminmax baddbmm addbmm addmv addr").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
 nanmedian = functional_forms.with_out(nanmedian)
 histogram = functional_forms.with_out(histogram, exact_dtype=True)

@@ -98,16 +98,17 @@ def _numpy_axis_names(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 # Ops whose `out=` must have exactly the result's dtype, as PyTorch's (its dtype-keeping
 # kernels, copies, matrix products and these reductions; the others take any dtype the
-# result casts to within its kind or wider).
+# result casts to within its kind or wider; max/min: exactly for (values, indices) only).
 EXACT_OUT_DTYPE = frozenset((
-    "abs absolute neg negative sign sgn ceil floor round trunc fix frac nan_to_num clamp clip "
-    "clamp_min clamp_max bitwise_not hardshrink heaviside float_power lerp conj_physical where "
+    "abs absolute neg negative sign sgn ceil floor round trunc fix frac nan_to_num "
+    "bitwise_not hardshrink heaviside float_power conj_physical where take_along_dim "
     "amax amin argmax argmin norm frobenius_norm nuclear_norm quantile nanquantile histc "
     "softmax log_softmax logcumsumexp msort tril triu diag cross inner tensordot matmul mm "
-    "dot addmm take gather index_select masked_select nonzero slice_scatter alias_copy "
+    "dot addmm bmm mv vdot baddbmm addmv addbmm isin take gather index_select masked_select "
+    "nonzero slice_scatter alias_copy "
     "detach_copy diagonal_copy expand_copy permute_copy select_copy slice_copy squeeze_copy "
     "t_copy transpose_copy unfold_copy unsqueeze_copy view_copy signbit isposinf isneginf "
-    "max min sort topk kthvalue median nanmedian mode cummax cummin aminmax frexp "
+    "sort topk kthvalue median nanmedian mode cummax cummin aminmax frexp "
     "matrix_power").split())
 
 
@@ -128,11 +129,14 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
             isinstance(t, Tensor) for t in outs):
         wanted = f"a tuple of {len(results)} tensors" if isinstance(result, tuple) else "a Tensor"
         raise TypeError(f"{op}(): out must be {wanted}, got {type(out).__name__}")
-    if is_grad_enabled() and builtins.any(t.requires_grad for t in (*results, *outs)):
+    if is_grad_enabled() and builtins.any(  # (as PyTorch, a comparison's bool result
+            value.requires_grad or target.requires_grad and value.dtype != np.bool_  # may
+            for value, target in zip(results, outs)):  # fill an out that requires grad)
         raise TensorError(f"{op}(): functions with out=... arguments don't support automatic "
                           "differentiation, but one of the arguments requires grad")
     for value, target in zip(results, outs):
-        if (exact_dtype or op in EXACT_OUT_DTYPE) and value.dtype != target.dtype:
+        if (exact_dtype or op in EXACT_OUT_DTYPE or op in ("max", "min") and len(results) > 1
+                ) and value.dtype != target.dtype:
             raise TensorError(f"{op}(): Found dtype {target.dtype} but expected {value.dtype} "
                               f"(out= of {op} must have the result's dtype)")
         if not np.can_cast(value.dtype, target.dtype, "same_kind") and not (
@@ -148,7 +152,8 @@ def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
                               f"{target.shape} to {value.shape}", UserWarning, stacklevel=3)
             target._data = np.array(value._data, dtype=target.dtype)
             target._bump_version()
-    return out
+    return type(result)(*outs) if hasattr(result, "_fields") else out  # (sort's (values,
+    # indices) named as PyTorch's, holding the out tensors)
 
 
 def with_out(function: Callable[..., Any], dtype_of_out: bool = False,
@@ -208,10 +213,25 @@ _NO_OUT = frozenset((
     "flipud narrow split tensor_split unbind movedim moveaxis masked_fill index_fill diagonal "
     "trace clone ravel t unique selu celu is_floating_point bincount argwhere isclose allclose "
     "equal is_complex chunk roll unsqueeze argsort").split())
+# Reductions whose whole-tensor form PyTorch gives no out= (`torch.sum(x, out=y)`).
+_OUT_NEEDS_DIM = frozenset(("sum", "prod", "median", "logsumexp"))
 # Forms whose input PyTorch takes only as a Tensor (`torch.maximum(0.5, t)` is a TypeError).
 _TENSOR_INPUT = frozenset(("maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
                            "logaddexp", "igamma", "igammac", "fmod"))
 _SUMS = frozenset(("sum", "nansum", "prod", "cumsum", "cumprod"))  # out= sets their dtype
+
+
+_CLAMPS = frozenset(("clamp", "clip", "clamp_min", "clamp_max"))
+
+
+def _exact_out(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether PyTorch wants out= of exactly the result's dtype, where its overloads differ:
+    lerp with a tensor weight, clamp with number bounds (tensor bounds: any castable dtype)."""
+    if name == "lerp":
+        return isinstance(args[1] if len(args) > 1 else kwargs.get("weight"), Tensor)
+    if name in _CLAMPS:
+        return not builtins.any(isinstance(bound, Tensor) for bound in (*args, *kwargs.values()))
+    return False
 
 
 def _function_form(name: str) -> Callable[..., Any]:
@@ -229,6 +249,11 @@ def _function_form(name: str) -> Callable[..., Any]:
                 args = (kwargs.pop("exponent"),)
         if out is not None and name in _NO_OUT:
             raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+        if out is not None and name in _OUT_NEEDS_DIM and not args and not (
+                {"dim", "axis"} & kwargs.keys()):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"(Tensor, out=Tensor): its out= form is {name}(input, dim, "
+                            "keepdim=False, *, out=None), as PyTorch's")
         if axis_names:
             kwargs = _numpy_axis_names(kwargs)
         if name in _TENSOR_INPUT and not isinstance(input, Tensor):
@@ -251,7 +276,8 @@ def _function_form(name: str) -> Callable[..., Any]:
             return write_out(name, out, getattr(other, reflected)(number))
         if reflected and isinstance(input, np.generic):  # a NumPy scalar is a number, weak as
             input = input.item()  # noqa: A001 (one: div(np.float64(2), ints, rounding_mode=))
-        return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
+        return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs),
+                         exact_dtype=_exact_out(name, args, kwargs))
 
     form.__name__ = form.__qualname__ = name
     form.__doc__ = (f"`tg.{name}(input, ...)` is `input.{name}(...)`: "

@@ -18,6 +18,7 @@ import numpy as np
 
 from tinygrad_np.device import _memory_order, laid_out
 from tinygrad_np.errors import IndexOutOfBounds
+from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.join import cat
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.ops.segment import SegmentReduce
@@ -349,6 +350,32 @@ def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
     self._data = memory[start:end].view(data.dtype).reshape(physical)
     if order is not None:
         self._data = self._data.transpose(np.argsort(order))
+    return self
+
+
+def set_(self: Tensor, source: Any = None, *storage_view: Any) -> Tensor:
+    """self takes `source`'s values and shape, sharing its memory (writes to one show in the
+    other), as PyTorch's `set_(source)`; `set_()` makes self empty. The dtype must match,
+    and a leaf that requires grad is refused outside `no_grad()`, as PyTorch's; so is a
+    tensor in a graph (PyTorch's backward through it fails). A storage with offset, size
+    and stride (`set_(storage, offset, size, stride)`) is not supported."""
+    if storage_view:
+        raise NotImplementedError("set_(source, storage_offset, size, stride): tensors here "
+                                  "have no separate storage; use source.as_strided(size, "
+                                  "stride, storage_offset)")
+    if source is None:
+        source = Tensor(np.empty((0,), self.dtype))
+    if not isinstance(source, Tensor):
+        raise TypeError(f"set_(): argument 'source' must be Tensor, not "
+                        f"{type(source).__name__}")
+    if source.dtype != self.dtype:
+        raise RuntimeError(f"set_: could not set a tensor of type {self.dtype} to a tensor of "
+                           f"type {source.dtype}")
+    if self.requires_grad and is_grad_enabled():
+        where = "leaf Variable" if self.grad_fn is None else "tensor in a graph"
+        raise RuntimeError(f"set_: a {where} that requires grad is being used in an in-place "
+                           "operation (wrap it in torch.no_grad(), or set_ a detach()ed one)")
+    self.data = source
     return self
 
 

@@ -1698,6 +1698,32 @@ def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
         return _cast_tensor(value, data if data.dtype is _FLOAT32 else data.astype(np.float32))
 
 
+def _addcmul(tensor: Tensor, tensor1: Any, tensor2: Any, value: Any) -> Tensor:
+    return tensor.addcmul(tensor1, tensor2, value=value)  # (addcmul_'s op)
+
+
+def _addcdiv(tensor: Tensor, tensor1: Any, tensor2: Any, value: Any) -> Tensor:
+    return tensor.addcdiv(tensor1, tensor2, value=value)  # (addcdiv_'s op)
+
+
+def scale_first(op: str, args: tuple[Any, ...], scale: Any, name: str) -> tuple[Any, ...]:
+    """PyTorch's deprecated overloads that take the scale first (old optimizer code):
+    `add_(Number alpha, Tensor other)` (add, sub and their in-place forms) and
+    `addcmul_(Number value, Tensor tensor1, Tensor tensor2)` (addcdiv too). `args` are the
+    positional operands after self, `scale` the keyword `name`'s value; returns the
+    operands then the scale, with PyTorch's warning (its TypeError for other extras)."""
+    wanted = len(args) - 1
+    if not (isinstance(args[0], (int, float, np.number)) and type(args[0]) is not bool
+            and all(isinstance(arg, Tensor) for arg in args[1:]) and scale == 1):
+        raise TypeError(f"{op}() takes {wanted} positional argument{'s' * (wanted > 1)} but "
+                        f"{len(args)} were given")
+    tensors = "Tensor other" if wanted == 1 else "Tensor tensor1, Tensor tensor2"
+    warnings.warn(f"This overload of {op} is deprecated:\n\t{op}(Number {name}, {tensors})\n"
+                  "Consider using one of the following signatures instead:\n\t"
+                  f"{op}({tensors}, *, Number {name} = 1)", UserWarning, stacklevel=3)
+    return (*args[1:], args[0])
+
+
 def check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
     """PyTorch's checks of add/sub's `alpha`: a number (or a 0-d tensor), a bool only for a
     bool result and a complex number only for a complex one (its RuntimeErrors)."""
@@ -2661,16 +2687,20 @@ class Tensor:
             refuse_bool("matmul", self)
         return MatMul.apply(other, self)
 
-    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self + alpha * other (broadcasting)."""
+    def add(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:
+        """self + alpha * other (broadcasting); PyTorch's deprecated add(alpha, other) too."""
+        if scale_first_:
+            other, alpha = scale_first("add", (other, *scale_first_), alpha, "alpha")
         if alpha is True or alpha != 1:
             check_alpha("add", self, other, alpha)
         if alpha != 1 and (pair := _half_alpha("add", self, other, alpha)):
             return opmath.Add.apply(*pair, _number(alpha))
         return self + (other if alpha == 1 else scaled(other, alpha, self._data))
 
-    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self - alpha * other (broadcasting)."""
+    def sub(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:
+        """self - alpha * other (broadcasting); PyTorch's deprecated sub(alpha, other) too."""
+        if scale_first_:
+            other, alpha = scale_first("sub", (other, *scale_first_), alpha, "alpha")
         if alpha is True or alpha != 1:
             check_alpha("sub", self, other, alpha)
             refuse_bool_operand(self, other)  # before alpha * other makes it a number
@@ -2883,8 +2913,10 @@ class Tensor:
         """How many in-place changes this tensor's values have had (shared with detach())."""
         return 0 if self._counter is None else self._counter[0]
 
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        """self += alpha * other, in place."""
+    def add_(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place; PyTorch's deprecated add_(alpha, other) too."""
+        if scale_first_:
+            other, alpha = scale_first("add_", (other, *scale_first_), alpha, "alpha")
         if alpha is True or alpha != 1:
             check_alpha("add_", self, other, alpha)
         if alpha != 1 and _half_alpha("add_", self, other, alpha):  # in float32, as add
@@ -2893,8 +2925,10 @@ class Tensor:
         return self._in_place(Tensor.add, other, ufunc=np.add)
 
     @xp.quiet  # inf - inf is NaN silently, as `-` (also `-=`)
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        """self -= alpha * other, in place."""
+    def sub_(self, other: Any, *scale_first_: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place; PyTorch's deprecated sub_(alpha, other) too."""
+        if scale_first_:
+            other, alpha = scale_first("sub_", (other, *scale_first_), alpha, "alpha")
         if alpha is True or alpha != 1:
             check_alpha("sub_", self, other, alpha)
         if alpha != 1 and _half_alpha("sub_", self, other, alpha):  # in float32, as sub
@@ -2920,13 +2954,23 @@ class Tensor:
             return self._in_place(Tensor.div, other)
         return self._in_place(Tensor.div, other, ufunc=np.true_divide)
 
-    def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        """self += value * tensor1 * tensor2, in place."""
-        return self._in_place(Tensor.addcmul, tensor1, tensor2, value, elementwise=True)
+    def addcmul_(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
+                 ) -> Tensor:
+        """self += value * tensor1 * tensor2, in place (or PyTorch's deprecated
+        addcmul_(value, tensor1, tensor2))."""
+        if scale_first_:
+            tensor1, tensor2, value = scale_first("addcmul_", (tensor1, tensor2, *scale_first_),
+                                                  value, "value")
+        return self._in_place(_addcmul, tensor1, tensor2, value, elementwise=True)
 
-    def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
-        """self += value * tensor1 / tensor2, in place."""
-        return self._in_place(Tensor.addcdiv, tensor1, tensor2, value, elementwise=True)
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
+                 ) -> Tensor:
+        """self += value * tensor1 / tensor2, in place (or PyTorch's deprecated
+        addcdiv_(value, tensor1, tensor2))."""
+        if scale_first_:
+            tensor1, tensor2, value = scale_first("addcdiv_", (tensor1, tensor2, *scale_first_),
+                                                  value, "value")
+        return self._in_place(_addcdiv, tensor1, tensor2, value, elementwise=True)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to [min, max], in place."""
@@ -3175,10 +3219,28 @@ class Tensor:
         """1 where self is zero, else 0, in self's dtype, in place. Not differentiable: as in
         PyTorch the values change and the graph does not (backward through self is the old
         op's; it raises if that op saved self)."""
+        return self._ungraded_in_place("logical_not_", Tensor.logical_not)
+
+    def logical_and_(self, other: Any) -> Tensor:
+        """self and other (nonzero is true) as 1 or 0 in self's dtype, in place; not
+        differentiable, as logical_not_."""
+        return self._ungraded_in_place("logical_and_", Tensor.logical_and, other)
+
+    def logical_or_(self, other: Any) -> Tensor:
+        """self or other as 1 or 0 in self's dtype, in place; as logical_not_."""
+        return self._ungraded_in_place("logical_or_", Tensor.logical_or, other)
+
+    def logical_xor_(self, other: Any) -> Tensor:
+        """self xor other as 1 or 0 in self's dtype, in place; as logical_not_."""
+        return self._ungraded_in_place("logical_xor_", Tensor.logical_xor, other)
+
+    def _ungraded_in_place(self, name: str, op: Any, *args: Any) -> Tensor:
+        """op(self, *args) written into self outside the graph (values change, the graph
+        keeps self's old op, as PyTorch's); a leaf that requires grad is refused."""
         if is_grad_enabled() and self.requires_grad and self.grad_fn is None:
-            _refuse_leaf("logical_not_", self)
+            _refuse_leaf(name, self)
         with no_grad():
-            return self._in_place(Tensor.logical_not)
+            return self._in_place(op, *args, elementwise=bool(args))
 
     def renorm_(self, p: float, dim: int, maxnorm: float) -> Tensor:
         """`renorm` in place."""
@@ -3646,22 +3708,30 @@ class Tensor:
         return self.where(finite, Tensor._make(filled, None))
 
     @xp.quiet
-    def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+    def addcmul(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
+                ) -> Tensor:
         """self + value * tensor1 * tensor2, computed in the result dtype of the three (uint8
         operands beside a float input do not wrap, as PyTorch). float32 is computed in
         float64 and float16 in float32, and rounded once, as PyTorch's fused op: inf - 1e28 *
         1e28 is inf (float32's addcdiv is not fused: its value * tensor1 / tensor2 may
         overflow)."""
+        if scale_first_:  # (PyTorch's deprecated addcmul(value, tensor1, tensor2))
+            tensor1, tensor2, value = scale_first("addcmul", (tensor1, tensor2, *scale_first_),
+                                                  value, "value")
         tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):
             return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
         return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
 
     @xp.quiet
-    def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+    def addcdiv(self, tensor1: Any, tensor2: Any, *scale_first_: Any, value: float = 1
+                ) -> Tensor:
         """self + value * tensor1 / tensor2, in the result dtype of the three; two integer
         operands raise, as PyTorch (no integer division). float16 is computed in float32 and
         rounded once, as PyTorch (a float16 value * tensor1 would overflow)."""
+        if scale_first_:  # (PyTorch's deprecated addcdiv(value, tensor1, tensor2))
+            tensor1, tensor2, value = scale_first("addcdiv", (tensor1, tensor2, *scale_first_),
+                                                  value, "value")
         tensor1, tensor2, value = self._pointwise_operands("addcdiv", tensor1, tensor2, value)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):  # (the
             return opmath.Addcdiv.apply(self, tensor1, tensor2, value)  # result's dtype)
@@ -6009,8 +6079,8 @@ def _in_place_form(name: str, op: Callable[..., Tensor], elementwise: bool = Fal
 
 for _op in ("sin cos tan square log1p expm1 rsqrt erf erfc atan asin acos sinh cosh asinh "
             "acosh atanh arctan arcsin arccos arcsinh arccosh arctanh sgn exp2 log2 log10 "
-            "nan_to_num tril triu xlogy hypot logit sinc atan2 arctan2 logical_and logical_or "
-            "logical_xor bitwise_not bitwise_left_shift bitwise_right_shift true_divide multiply "
+            "nan_to_num tril triu xlogy hypot logit sinc atan2 arctan2 bitwise_not "
+            "bitwise_left_shift bitwise_right_shift true_divide multiply "
             "subtract divide cumsum cumprod neg:negative abs:absolute").split():
     _base, _, _alias = _op.partition(":")
     _name = (_alias or _base) + "_"
