@@ -86,6 +86,7 @@ def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
     """self with alpha * source[..., i, ...] added at self[..., index[i], ...] along `dim`
     (repeated indices accumulate);  dself = g, dsource = alpha g[..., index, ...]."""
     if input.ndim == 0:
+        _wrap_dim("index_add", dim, 0)  # (0 or -1 only, as PyTorch)
         return index_add(input.reshape(1), 0, index, _zero_d_source("index_add", input, source),
                          alpha).reshape(())
     where, source = _along_dim("index_add", input, dim, index, source)
@@ -99,6 +100,7 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # n
     """self with self[..., index[i], ...] = source[..., i, ...] along `dim`;  dself = g
     where nothing was copied, dsource = g[..., index, ...]."""
     if input.ndim == 0:  # (a source of one element, 0-d or 1-D, as PyTorch)
+        _wrap_dim("index_copy", dim, 0)
         _same_dtype("index_copy", input, source)
         return index_copy(input.reshape(1), 0, index,
                           _source(source, input).reshape(-1)).reshape(())
@@ -159,6 +161,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     index = _index_array("scatter_reduce", index)
     _same_dtype("scatter_reduce", input, src, "src")
     if input.ndim == 0:
+        _wrap_dim("scatter_reduce", dim, 0)
         return scatter_reduce(input.reshape(1), 0, index.reshape(-1),
                               _source(src, input).reshape(-1), reduce, include_self).reshape(())
     axis = _wrap_dim("scatter_reduce", dim, input.ndim)
