@@ -401,3 +401,34 @@ def test_hostile_names_round_trip_or_are_refused_clearly(tmp_path, name):
     loaded = tg.load(path)
     assert list(loaded) == [name]
     assert os.listdir(tmp_path) == ["h.pt"]
+
+
+@pytest.mark.parametrize("returned", ["ndarray", "float"])
+def test_custom_function_array_gradient_under_create_graph_is_refused(returned):
+    """An array (or number) gradient has no graph: under create_graph the penalty on it
+    would silently get no gradient. First-order backward still takes it."""
+    class Square(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            value = grad * 2 * x
+            return value.numpy() if returned == "ndarray" else float(value.detach())
+
+    x = tg.tensor(3.0, requires_grad=True)
+    Square.apply(x).backward()
+    assert x.grad.item() == 6.0
+    with pytest.raises(RuntimeError, match="expected Variable or None"):
+        tg.autograd.grad(Square.apply(x), x, create_graph=True)
+    # the same op written with Tensors gives PyTorch's second derivative
+    xt = torch.tensor(3.0, requires_grad=True)
+    g, = torch.autograd.grad(xt * xt, xt, create_graph=True)
+    (g ** 2).backward()
+    x = tg.tensor(3.0, requires_grad=True)
+    g, = tg.autograd.grad(x * x, x, create_graph=True)
+    (g ** 2).backward()
+    assert x.grad.item() == xt.grad.item() == 24.0
