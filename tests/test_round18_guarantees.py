@@ -432,3 +432,24 @@ def test_custom_function_array_gradient_under_create_graph_is_refused(returned):
     g, = tg.autograd.grad(x * x, x, create_graph=True)
     (g ** 2).backward()
     assert x.grad.item() == xt.grad.item() == 24.0
+
+
+def test_anomaly_mode_is_per_thread_where_pytorch_is_process_wide():
+    """The README's documented difference: PyTorch's anomaly flag is global."""
+    for lib, expected in ((tg, False), (torch, True)):
+        inside, done, seen = threading.Event(), threading.Event(), []
+
+        def hold(lib=lib, inside=inside, done=done):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with lib.autograd.detect_anomaly():
+                    inside.set()
+                    done.wait(5)
+
+        thread = threading.Thread(target=hold)
+        thread.start()
+        inside.wait(5)
+        seen.append(lib.is_anomaly_enabled())
+        done.set()
+        thread.join()
+        assert seen == [expected], lib
