@@ -252,6 +252,11 @@ _ROUTES = {
     "F.relu inplace": lambda T, w: T.nn.functional.relu(w, inplace=True),
     "detach().add_": lambda T, w: w.detach().add_(1),
     "random_": lambda T, w: w.random_(0, 3),
+    "_foreach_add_": lambda T, w: T._foreach_add_([w], [T.ones(3)]),
+    "_foreach_lerp_": lambda T, w: T._foreach_lerp_([w], [T.zeros(3)], 0.5),
+    "_foreach_zero_": lambda T, w: T._foreach_zero_([w]),
+    "_foreach_addcdiv_": lambda T, w: T._foreach_addcdiv_([w], [T.ones(3)], [T.ones(3)], value=2),
+    "set_": lambda T, w: w.set_(T.full((3,), 2.0)),
 }
 
 
@@ -473,3 +478,26 @@ def test_float16_cosine_similarity_past_the_float16_range():
         results.append((out.detach().float().numpy(), a.grad.float().numpy()))
     for got, expected in zip(results[1], results[0]):
         np.testing.assert_allclose(got, expected, atol=2e-3)
+
+
+def test_set_shares_memory_and_is_checked_as_pytorch():
+    results = []
+    for lib in (torch, tg):
+        x, y = lib.ones(3), lib.zeros(2, 2)
+        out = x.set_(y)
+        x.add_(1)
+        outcomes = [out is x, tuple(x.shape), y.numpy().tolist(), tuple(lib.ones(3).set_().shape)]
+        for bad in (lambda T: T.ones(3).set_(T.zeros(2, dtype=T.float64)),
+                    lambda T: T.ones(3, requires_grad=True).set_(T.zeros(2)),
+                    lambda T: T.ones(3).set_([1, 2])):
+            outcomes.append(_outcome(bad, lib)[1])
+        w = lib.ones(3, requires_grad=True)
+        with lib.no_grad():
+            w.set_(lib.zeros(2))
+        outcomes.append((w.numpy(force=True) if lib is torch else w.numpy()).tolist())
+        outcomes.append(w.is_leaf and w.requires_grad)
+        results.append(outcomes)
+    expected, got = results
+    assert got[:4] == expected[:4] and got[7:] == expected[7:]
+    for mine, theirs in zip(got[4:7], expected[4:7]):
+        assert issubclass(mine, theirs), (mine, theirs)

@@ -2308,6 +2308,27 @@ class Tensor:
         self._counter = None  # t's counter, not as a view of t (p is no view in PyTorch):
         _share_counter(value, self)._counter[-1] = _SameStorage(self)
 
+    def set_(self, source: Tensor | None = None) -> Tensor:
+        """self takes source's memory, shape and dtype (`set_()`: empty), as PyTorch's; an
+        in-place change: graphs that saved self's old values refuse backward. Refused here
+        (PyTorch records it) on a tensor or with a source in a graph while grad mode is on."""
+        if source is None:
+            source = Tensor._make(np.empty(0, self._data.dtype), None)
+        if not isinstance(source, Tensor):
+            raise TypeError(f"set_(): argument 'source' must be Tensor, not "
+                            f"{type(source).__name__}")
+        if source._data.dtype != self._data.dtype:
+            raise RuntimeError(f"set_(): could not set tensor of type {source._data.dtype} to "
+                               f"a tensor of type {self._data.dtype}")
+        if is_grad_enabled() and (self.requires_grad or source.requires_grad):
+            what = "a leaf Variable that requires grad" if self.grad_fn is None and \
+                self.requires_grad else "a tensor in a graph"
+            raise RuntimeError(f"set_(): {what} is being used in an in-place operation "
+                               f"(shapes {self.shape} and {source.shape}); call it under "
+                               f"no_grad()")
+        self.data = source
+        return self
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph: no gradient flows through the result.
 
