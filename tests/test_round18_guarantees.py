@@ -501,3 +501,30 @@ def test_set_shares_memory_and_is_checked_as_pytorch():
     assert got[:4] == expected[:4] and got[7:] == expected[7:]
     for mine, theirs in zip(got[4:7], expected[4:7]):
         assert issubclass(mine, theirs), (mine, theirs)
+
+
+def _gradient_penalty_run(seed: int) -> list:
+    """A WGAN-GP style loop: create_graph=True, a penalty on the input gradient, Adam."""
+    rng = np.random.default_rng(seed)
+    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
+    with tg.no_grad():
+        for p in model.parameters():
+            p.copy_(tg.tensor(rng.standard_normal(p.shape).astype(np.float32)))
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(4):
+        x = tg.tensor(rng.standard_normal((8, 4)).astype(np.float32), requires_grad=True)
+        out = model(x)
+        grad, = tg.autograd.grad(out.sum(), x, create_graph=True)
+        loss = out.mean() + ((grad.norm(2, dim=1) - 1) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return [p.detach().numpy().copy() for p in model.parameters()]
+
+
+def test_double_backward_in_a_thread_pool_matches_sequential_runs():
+    sequential = [_gradient_penalty_run(seed) for seed in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        parallel = list(pool.map(_gradient_penalty_run, range(3)))
+    for one, other in zip(sequential, parallel):
+        assert all(np.array_equal(a, b) for a, b in zip(one, other))
