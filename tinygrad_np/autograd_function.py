@@ -270,7 +270,7 @@ def _wrapped_backward(user_backward: Callable[..., Any]) -> Callable[..., Any]:
             raise RuntimeError(f"{ctx._op_name}.backward returned a list: expected a "
                                "Tensor or None, or a tuple of them (one per forward argument)")
         several = isinstance(grads, tuple)
-        _check_grads(ctx, grads if several else (grads,))
+        _check_grads(ctx, grads if several else (grads,), recording)
         if recording:  # the engine takes Tensors (its graph) as they are
             return grads
         held = {id(value._data) for value in vars(ctx).values() if isinstance(value, Tensor)}
@@ -296,9 +296,11 @@ def _check_dirty(name: str, dirty: tuple, values: tuple, output: Any) -> None:
                                "modified inplace must all be outputs of the Function.")
 
 
-def _check_grads(ctx: Function, grads: tuple) -> None:
+def _check_grads(ctx: Function, grads: tuple, recording: bool = False) -> None:
     """Each gradient is a Tensor, an array, a number or None, and None where forward's
-    argument was not a Tensor or array (as PyTorch: no gradient for a number)."""
+    argument was not a Tensor or array (as PyTorch: no gradient for a number). Under
+    create_graph only a Tensor or None: an array or number has no graph, so the gradient's
+    own derivative would be silently lost (PyTorch refuses them always)."""
     name = ctx._op_name
     constants = getattr(ctx, "_constant_positions", ())
     for position, grad in enumerate(grads):
@@ -308,6 +310,11 @@ def _check_grads(ctx: Function, grads: tuple) -> None:
                 or isinstance(grad, (bool, np.bool_)):
             raise TypeError(f"{name}.backward returned {type(grad).__name__} at position "
                             f"{position}: expected a Tensor or None")
+        if recording and not isinstance(grad, Tensor):
+            raise RuntimeError(f"{name}.backward returned a {type(grad).__name__} at position "
+                               f"{position} under create_graph=True: expected Variable or None "
+                               f"(got {type(grad).__name__}); return a Tensor computed from "
+                               f"grad_output, so the gradient has its own graph")
         if position in constants:
             raise RuntimeError(f"function {name}Backward returned a gradient different than "
                                f"None at position {position + 1}, but the corresponding forward "

@@ -87,6 +87,7 @@ def index_add(input: Tensor, dim: int, index: Any, source: Any,  # noqa: A002
     """self with alpha * source[..., i, ...] added at self[..., index[i], ...] along `dim`
     (repeated indices accumulate);  dself = g, dsource = alpha g[..., index, ...]."""
     if input.ndim == 0:
+        _wrap_dim("index_add", dim, 0)  # (0 or -1 only, as PyTorch)
         return index_add(input.reshape(1), 0, index, _zero_d_source("index_add", input, source),
                          alpha).reshape(())
     where, source = _along_dim("index_add", input, dim, index, source)
@@ -100,6 +101,7 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:  # n
     """self with self[..., index[i], ...] = source[..., i, ...] along `dim`;  dself = g
     where nothing was copied, dsource = g[..., index, ...]."""
     if input.ndim == 0:  # (a source of one element, 0-d or 1-D, as PyTorch)
+        _wrap_dim("index_copy", dim, 0)
         _same_dtype("index_copy", input, source)
         return index_copy(input.reshape(1), 0, index,
                           _source(source, input).reshape(-1)).reshape(())
@@ -160,6 +162,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     index = _index_array("scatter_reduce", index)
     _same_dtype("scatter_reduce", input, src, "src")
     if input.ndim == 0:
+        _wrap_dim("scatter_reduce", dim, 0)
         return scatter_reduce(input.reshape(1), 0, index.reshape(-1),
                               _source(src, input).reshape(-1), reduce, include_self).reshape(())
     axis = _wrap_dim("scatter_reduce", dim, input.ndim)
@@ -357,7 +360,8 @@ def set_(self: Tensor, source: Any = None, *storage_view: Any) -> Tensor:
     """self takes `source`'s values and shape, sharing its memory (writes to one show in the
     other), as PyTorch's `set_(source)`; `set_()` makes self empty. The dtype must match,
     and a leaf that requires grad is refused outside `no_grad()`, as PyTorch's; so is a
-    tensor in a graph (PyTorch's backward through it fails). A storage with offset, size
+    tensor in a graph (PyTorch's backward through it fails) and, unlike PyTorch (which
+    records it), a source that requires grad. A storage with offset, size
     and stride (`set_(storage, offset, size, stride)`) is not supported."""
     if storage_view:
         raise NotImplementedError("set_(source, storage_offset, size, stride): tensors here "
@@ -375,6 +379,10 @@ def set_(self: Tensor, source: Any = None, *storage_view: Any) -> Tensor:
         where = "leaf Variable" if self.grad_fn is None else "tensor in a graph"
         raise RuntimeError(f"set_: a {where} that requires grad is being used in an in-place "
                            "operation (wrap it in torch.no_grad(), or set_ a detach()ed one)")
+    if source.requires_grad and is_grad_enabled():  # (PyTorch records it; not done here)
+        raise RuntimeError(f"set_: the source (shape {source.shape}) requires grad: sharing its "
+                           "memory would drop its gradient path; call set_ under no_grad() "
+                           "or set_ source.detach()")
     self.data = source
     return self
 
