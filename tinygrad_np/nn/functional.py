@@ -831,14 +831,19 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Class ids (int64, any shape) as one-hot rows: shape (*tensor.shape, num_classes), int64.
 
-    num_classes=-1 takes the largest id + 1, as PyTorch.
+    num_classes=-1 takes the largest id + 1 (an error for an empty tensor), as PyTorch; other
+    integer dtypes are refused as PyTorch does.
     """
     ids = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
-    if ids.dtype.kind not in "iu":
-        raise DtypeError(f"one_hot: expected an integer tensor of class ids, got {ids.dtype}")
+    if ids.dtype != np.int64:
+        raise DtypeError("one_hot is only applicable to index tensor of type LongTensor "
+                         f"(one_hot: tensor of class ids has dtype {ids.dtype}, not int64)")
     num_classes = int_value("one_hot", "num_classes", num_classes)
     if num_classes == -1:
-        num_classes = int(ids.max()) + 1 if ids.size else 0
+        if not ids.size:
+            raise TensorError("Can not infer total number of classes from empty tensor (one_hot: "
+                              f"tensor has shape {ids.shape}; pass num_classes)")
+        num_classes = int(ids.max()) + 1
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
         raise TensorError(f"one_hot: class values must lie in [0, {num_classes}), got values "
                          f"from {ids.min()} to {ids.max()}")

@@ -229,6 +229,9 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     scale_factor only set the size, positions then use in / out. antialias=True (modes
     'bilinear', 'bicubic', 'lanczos' (which needs it), 4-D) filters as PyTorch's and Pillow's."""
     x = to_tensor(input)
+    if recompute_scale_factor and size is not None and scale_factor is None:
+        raise TensorError("recompute_scale_factor is not meaningful with an explicit size "
+                          f"(interpolate: size={size} given for input shape {x.shape})")
     if x.dtype == np.uint8 and (mode == "nearest-exact" or x.ndim == 4 and mode in (
             "bilinear", "bicubic")):  # images: PyTorch's uint8 kernels, within 1-2 levels
         return _uint8_image(x, size, scale_factor, mode, align_corners, recompute_scale_factor,

@@ -1,0 +1,157 @@
+"""Round 18, torch.nn.functional probed function by function against PyTorch 2.13: one_hot's
+dtype and empty-input errors, cosine_similarity with norms that overflow, gumbel_softmax on
+integer logits, pixel_(un)shuffle's factor check, and embedding's second derivative with
+scale_grad_by_freq."""
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+torch.set_num_threads(1)
+
+
+def _raises_like(make, error=RuntimeError):
+    """Both libraries raise `error` for the same call (`make(lib)`)."""
+    with pytest.raises(error):
+        make(torch)
+    with pytest.raises(error):
+        make(tg)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int16", "uint8", "int8"])
+def test_one_hot_refuses_integer_dtypes_other_than_int64_as_pytorch(dtype):
+    ids = np.array([0, 2, 1], dtype=dtype)
+    _raises_like(lambda lib: lib.nn.functional.one_hot(lib.tensor(ids), 3))
+    with pytest.raises(RuntimeError, match="one_hot is only applicable to index tensor"):
+        F.one_hot(tg.tensor(ids))
+
+
+def test_one_hot_of_an_empty_tensor_needs_num_classes():
+    empty = np.zeros((0,), dtype=np.int64)
+    _raises_like(lambda lib: lib.nn.functional.one_hot(lib.tensor(empty)))
+    with pytest.raises(RuntimeError, match="Can not infer total number of classes"):
+        F.one_hot(tg.tensor(empty), -1)
+    for shape, classes in [((0,), 3), ((2, 0), 4)]:
+        ids = np.zeros(shape, dtype=np.int64)
+        ours = F.one_hot(tg.tensor(ids), classes)
+        theirs = TF.one_hot(torch.tensor(ids), classes)
+        assert tuple(ours.shape) == tuple(theirs.shape) and ours.dtype == tg.int64
+
+
+def test_one_hot_int64_still_matches_pytorch():
+    ids = np.array([[3, 0], [1, 3]])
+    for classes in (-1, 4, 6):
+        np.testing.assert_array_equal(F.one_hot(tg.tensor(ids), classes).numpy(),
+                                      TF.one_hot(torch.tensor(ids), classes).numpy())
+
+
+@pytest.mark.parametrize("scale,dtype", [(1e200, "float64"), (1e30, "float32")])
+def test_cosine_similarity_of_vectors_whose_norm_overflows_is_pytorchs_zero_not_nan(scale, dtype):
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal((4, 5)) * scale).astype(dtype), (rng.standard_normal((4, 5))
+                                                                * scale).astype(dtype)
+    ours = F.cosine_similarity(tg.tensor(a), tg.tensor(b)).numpy()
+    theirs = TF.cosine_similarity(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+    assert not np.isnan(ours).any()
+
+
+def test_cosine_similarity_zero_vectors_and_eps_unchanged():
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    a[1] = 0.0
+    for eps in (1e-8, 5.0):
+        ta, tb = (tg.tensor(x, requires_grad=True) for x in (a, b))
+        pa, pb = (torch.tensor(x, requires_grad=True) for x in (a, b))
+        ours, theirs = F.cosine_similarity(ta, tb, eps=eps), TF.cosine_similarity(pa, pb, eps=eps)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-12)
+        weights = np.arange(1.0, 5.0)
+        (ours * tg.tensor(weights)).sum().backward()
+        (theirs * torch.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(ta.grad.numpy(), pa.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(tb.grad.numpy(), pb.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_gumbel_softmax_refuses_non_float_logits_as_pytorch(dtype):
+    logits = np.ones((2, 3)).astype(dtype)
+    _raises_like(lambda lib: lib.nn.functional.gumbel_softmax(lib.tensor(logits)))
+    with pytest.raises(TypeError, match="gumbel_softmax"):
+        F.gumbel_softmax(tg.tensor(logits), hard=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gumbel_softmax_float_logits_keep_their_dtype(dtype):
+    out = F.gumbel_softmax(tg.tensor(np.zeros((3, 4), dtype=dtype)), tau=0.5, hard=True)
+    assert out.dtype == tg.tensor(np.zeros(1, dtype=dtype)).dtype
+    np.testing.assert_array_equal(out.numpy().sum(-1), np.ones(3))
+
+
+@pytest.mark.parametrize("factor", [0, -1, -2])
+@pytest.mark.parametrize("name,shape", [("pixel_shuffle", (2, 8, 3, 4)),
+                                        ("pixel_unshuffle", (2, 2, 4, 4))])
+def test_pixel_shuffle_factor_must_be_positive(name, factor, shape):
+    x = np.ones(shape)
+    _raises_like(lambda lib: getattr(lib.nn.functional, name)(lib.tensor(x), factor))
+    with pytest.raises(RuntimeError, match=f"{name} expects a positive"):
+        getattr(F, name)(tg.tensor(x), factor)
+
+
+def _embedding_second_grad(lib, table, ids, padding_idx, by_freq):
+    weight = lib.tensor(table, requires_grad=True)
+    rows = lib.nn.functional.embedding(lib.tensor(ids), weight, padding_idx=padding_idx,
+                                       scale_grad_by_freq=by_freq)
+    mix = lib.tensor(np.sin(np.arange(rows.numel())).reshape(tuple(rows.shape)))
+    (first,) = lib.autograd.grad((rows ** 2 * mix).sum(), [weight], create_graph=True)
+    (second,) = lib.autograd.grad((first * first).sum(), [weight])
+    return first.detach().numpy(), second.numpy()
+
+
+def _first_grad_squared_norm(table, ids, padding_idx, by_freq):
+    weight = tg.tensor(table, requires_grad=True)
+    rows = F.embedding(tg.tensor(ids), weight, padding_idx=padding_idx,
+                       scale_grad_by_freq=by_freq)
+    mix = tg.tensor(np.sin(np.arange(rows.numel())).reshape(tuple(rows.shape)))
+    (first,) = tg.autograd.grad((rows ** 2 * mix).sum(), [weight])
+    return float((first.numpy() ** 2).sum())
+
+
+@pytest.mark.parametrize("padding_idx,by_freq", [(None, True), (1, True), (1, False),
+                                                 (None, False)])
+def test_embedding_second_derivative_with_scale_grad_by_freq(padding_idx, by_freq):
+    table = np.random.default_rng(3).standard_normal((4, 3))
+    ids = [[1, 2, 2], [0, 2, 3]]
+    ours = _embedding_second_grad(tg, table, ids, padding_idx, by_freq)
+    theirs = _embedding_second_grad(torch, table, ids, padding_idx, by_freq)
+    np.testing.assert_allclose(ours[0], theirs[0], atol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], atol=1e-10)
+    step, central = 1e-6, np.zeros_like(table)  # float64 central differences of |dW|^2
+    for i in np.ndindex(table.shape):
+        up, down = table.copy(), table.copy()
+        up[i] += step
+        down[i] -= step
+        central[i] = (_first_grad_squared_norm(up, ids, padding_idx, by_freq)
+                      - _first_grad_squared_norm(down, ids, padding_idx, by_freq)) / (2 * step)
+    np.testing.assert_allclose(ours[1], central, atol=1e-6)
+
+
+def test_embedding_bag_by_freq_second_derivative_matches_pytorch():
+    # ids whose counts PyTorch 2.13's CPU embedding_bag reads right (its first-order
+    # scale_grad_by_freq bug, pytorch#190063, hits a single id sorting after a repeated one)
+    table = np.random.default_rng(4).standard_normal((5, 2))
+    ids, offsets = np.array([0, 1, 2, 4, 4]), np.array([0, 2])
+    grads = []
+    for lib in (tg, torch):
+        weight = lib.tensor(table, requires_grad=True)
+        out = lib.nn.functional.embedding_bag(lib.tensor(ids), weight ** 3, lib.tensor(offsets),
+                                              mode="sum", scale_grad_by_freq=True)
+        (first,) = lib.autograd.grad(out.sum(), [weight], create_graph=True)
+        grads.append((first.detach().numpy(),
+                      lib.autograd.grad((first ** 2).sum(), [weight])[0].numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], atol=1e-12)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], atol=1e-10)
+    counts = np.bincount(ids, minlength=5)[:, None]  # d/dW of |3 W^2 (count / count)|^2
+    np.testing.assert_allclose(grads[0][1], 36 * table ** 3 * (counts > 0), atol=1e-10)
