@@ -155,3 +155,67 @@ def test_embedding_bag_by_freq_second_derivative_matches_pytorch():
     np.testing.assert_allclose(grads[0][1], grads[1][1], atol=1e-10)
     counts = np.bincount(ids, minlength=5)[:, None]  # d/dW of |3 W^2 (count / count)|^2
     np.testing.assert_allclose(grads[0][1], 36 * table ** 3 * (counts > 0), atol=1e-10)
+
+
+def test_interpolate_recompute_scale_factor_with_an_explicit_size_is_a_value_error():
+    x = np.ones((1, 2, 3, 4))
+    _raises_like(lambda lib: lib.nn.functional.interpolate(
+        lib.tensor(x), size=(5, 6), recompute_scale_factor=True), ValueError)
+    with pytest.raises(ValueError, match="recompute_scale_factor is not meaningful"):
+        F.interpolate(tg.tensor(x), size=5, mode="bilinear", recompute_scale_factor=True)
+    for flag in (False, None):  # a false flag with a size is fine in both
+        ours = F.interpolate(tg.tensor(x), size=(5, 6), recompute_scale_factor=flag)
+        theirs = TF.interpolate(torch.tensor(x), size=(5, 6), recompute_scale_factor=flag)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name,shape", [("adaptive_avg_pool2d", (1, 2, 5, 6)),
+                                        ("adaptive_max_pool2d", (1, 2, 5, 6)),
+                                        ("adaptive_avg_pool3d", (1, 2, 3, 5, 6)),
+                                        ("adaptive_max_pool3d", (1, 2, 3, 5, 6))])
+def test_adaptive_pool_bare_none_output_size_is_a_type_error_but_none_per_axis_keeps_it(
+        name, shape):
+    x = np.random.default_rng(5).standard_normal(shape)
+    _raises_like(lambda lib: getattr(lib.nn.functional, name)(lib.tensor(x), None), TypeError)
+    sizes = (None,) + (2,) * (len(shape) - 3)
+    ours = getattr(F, name)(tg.tensor(x), sizes)
+    theirs = getattr(TF, name)(torch.tensor(x), sizes)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["layer_norm", "rms_norm"])
+def test_empty_normalized_shape_is_refused_as_pytorch(name):
+    x = np.ones((2, 3))
+    _raises_like(lambda lib: getattr(lib.nn.functional, name)(lib.tensor(x), ()))
+    with pytest.raises(RuntimeError, match="at least 1-dimensional"):
+        getattr(F, name)(tg.tensor(x), [])
+
+
+@pytest.mark.parametrize("shape,size", [((2, 4, 5), 2), ((2, 6, 5, 3), 3), ((1, 5, 2, 3, 2), 4)])
+def test_local_response_norm_of_int64_is_pytorchs_integer_average(shape, size):
+    x = np.random.default_rng(6).integers(-40, 40, shape)
+    ours = F.local_response_norm(tg.tensor(x), size, alpha=1.0, beta=0.5, k=2.0)
+    theirs = TF.local_response_norm(torch.tensor(x), size, alpha=1.0, beta=0.5, k=2.0)
+    assert ours.dtype == tg.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    squares = np.pad(x * x, [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (len(shape) - 2))
+    window_sums = sum(squares[:, i:i + shape[1]] for i in range(size))
+    expected = x / (2.0 + (window_sums // size)) ** 0.5  # integer mean, then float
+    np.testing.assert_allclose(ours.numpy(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "bool"])
+def test_local_response_norm_refuses_other_integer_dtypes(dtype):
+    x = np.ones((2, 4, 5)).astype(dtype)
+    _raises_like(lambda lib: lib.nn.functional.local_response_norm(lib.tensor(x), 2))
+    empty = np.ones((0, 4, 5)).astype(dtype)  # an empty input comes back as it is
+    assert F.local_response_norm(tg.tensor(empty), 2).dtype == tg.tensor(empty).dtype
+
+
+@pytest.mark.parametrize("size", [[1, 2, 0, 4], [0, 2, 3, 4], [1, 0, 3, 4], [1, 2, 3, 4, 0]])
+def test_affine_grid_refuses_a_zero_output_size_as_pytorch(size):
+    theta = np.zeros((size[0], len(size) - 2, len(size) - 1))
+    _raises_like(lambda lib: lib.nn.functional.affine_grid(lib.tensor(theta), size,
+                                                           align_corners=False), ValueError)
+    with pytest.raises(ValueError, match="Expected non-zero, positive output size"):
+        F.affine_grid(tg.tensor(theta), size, align_corners=True)

@@ -601,6 +601,10 @@ def layer_norm(
     x = refuse_integers("layer_norm", _tensor(input))  # (PyTorch has no integer kernel)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else int_tuple(
         normalized_shape, "layer_norm(): argument 'normalized_shape'")
+    if not shape:
+        raise TensorError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                          f"containing at least one element (layer_norm: got {shape} for "
+                          f"input shape {x.shape})")
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
         raise TensorError(f"layer_norm: normalized_shape={shape} expects an input of shape "
                           f"(*, {', '.join(map(str, shape))}), got {x.shape}")
@@ -1614,7 +1618,10 @@ def _adaptive_size(x: Tensor, output_size: Any, function: str, count: int = 2) -
     if x.dtype.kind not in "fc":
         raise DtypeError(f'{function}: "{function}" not implemented for {x.dtype} input '
                          "(PyTorch's adaptive pools take floating-point tensors)")
-    if output_size is None or _int_like(output_size):
+    if output_size is None:  # (PyTorch: TypeError "object of type 'NoneType' has no len()")
+        raise TypeError(f"{function}: output_size must be an int or {count} ints (or None "
+                        f"per axis), got None for input shape {x.shape}")
+    if _int_like(output_size):
         sizes = (output_size,) * count
     else:  # any sequence (a NumPy array, a range, a torch.Size slice), as PyTorch takes
         sizes = (output_size,) if isinstance(output_size, str) or not hasattr(

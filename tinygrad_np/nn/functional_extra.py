@@ -13,7 +13,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
@@ -135,10 +135,16 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     if not isinstance(size, (int, np.integer)) or size < 1:
         raise TensorError(f"local_response_norm: size must be a positive int, got {size!r}")
     if x.numel() == 0:
-        return x
+        return x  # (the input itself, as PyTorch)
+    if x.dtype.kind in "biu" and x.dtype != np.int64:
+        raise DtypeError(f'"avg_pool2d" not implemented for {x.dtype} (local_response_norm: '
+                         f"input of shape {x.shape}; PyTorch takes float or int64)")
     padding = (0, 0) * (x.ndim - 2) + (size // 2, (size - 1) // 2)
-    squares = F.pad(x * x, padding)
-    average = squares.unfold(1, size, 1).mean(-1)
+    windows = F.pad(x * x, padding).unfold(1, size, 1)
+    if x.dtype == np.int64:  # PyTorch's integer average pooling: the sum // size, then float32
+        average = (windows.sum(-1) // size).float()
+    else:
+        average = windows.mean(-1)
     return x / (average * alpha + k) ** beta
 
 

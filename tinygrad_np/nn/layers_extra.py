@@ -40,6 +40,10 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     `eps=None` is the machine epsilon of x's dtype, as PyTorch."""
     x = _tensor(input)
     shape = _shape(normalized_shape)
+    if not shape:
+        raise TensorError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                          f"containing at least one element (rms_norm: got {shape} for "
+                          f"input shape {x.shape})")
     if len(shape) > x.ndim or tuple(x.shape[x.ndim - len(shape):]) != shape:
         raise TensorError(f"rms_norm: normalized_shape={shape} expects an input of shape "
                           f"(*, {', '.join(map(str, shape))}), got {x.shape}")
