@@ -219,3 +219,43 @@ def test_affine_grid_refuses_a_zero_output_size_as_pytorch(size):
                                                            align_corners=False), ValueError)
     with pytest.raises(ValueError, match="Expected non-zero, positive output size"):
         F.affine_grid(tg.tensor(theta), size, align_corners=True)
+
+
+def _sdpa_pair(shapes, **kwargs):
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    results = []
+    for lib in (tg, torch):
+        tensors = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = lib.nn.functional.scaled_dot_product_attention(*tensors, **kwargs)
+        weights = lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)))
+        grads = lib.autograd.grad((out * weights).sum(), tensors)
+        results.append([out.detach().numpy()] + [g.numpy() for g in grads])
+    return results
+
+
+@pytest.mark.parametrize("shapes", [
+    [(2, 6, 4, 8), (2, 2, 5, 8), (2, 6, 5, 3)],   # key 2 heads, value 6
+    [(2, 6, 4, 8), (2, 3, 5, 8), (2, 2, 5, 3)],   # key 3 heads, value 2
+    [(2, 6, 4, 8), (1, 3, 5, 8), (1, 2, 5, 3)],   # and a broadcast batch
+    [(6, 4, 8), (3, 5, 8), (1, 5, 3)]])
+def test_sdpa_enable_gqa_repeats_key_and_value_heads_each_on_its_own(shapes):
+    ours, theirs = _sdpa_pair(shapes, enable_gqa=True)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+@pytest.mark.parametrize("heads", [(6, 4, 4), (6, 3, 4), (2, 4, 4)])
+def test_sdpa_enable_gqa_heads_that_do_not_divide_are_refused(heads):
+    shapes = [(1, h, 3, 4) for h in heads]
+    _raises_like(lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *[lib.zeros(s) for s in shapes], enable_gqa=True))
+    with pytest.raises(RuntimeError, match="must divide the number of heads"):
+        F.scaled_dot_product_attention(*[tg.zeros(s) for s in shapes], enable_gqa=True)
+
+
+def test_sdpa_dropout_p_one_gives_zeros_not_nan():
+    ours, theirs = _sdpa_pair([(2, 3, 4, 8), (2, 3, 6, 8), (2, 3, 6, 5)], dropout_p=1.0)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+        assert not a.any()

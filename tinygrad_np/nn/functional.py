@@ -1002,10 +1002,16 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
                           f"{key.dtype} and value.dtype: {value.dtype}")
     refuse_integers("scaled_dot_product_attention", query)  # (no integer kernel, as PyTorch)
-    if enable_gqa and key.shape[-3] != query.shape[-3]:
-        repeats = query.shape[-3] // key.shape[-3]
-        key = key.repeat_interleave(repeats, -3)
-        value = value.repeat_interleave(repeats, -3)
+    if enable_gqa and min(query.ndim, key.ndim, value.ndim) >= 3:  # key and value apart
+        heads = query.shape[-3]
+        if heads % max(key.shape[-3], 1) or heads % max(value.shape[-3], 1):
+            raise TensorError(f"Number of heads in key and value must divide the number of "
+                              f"heads in query (scaled_dot_product_attention: query "
+                              f"{query.shape}, key {key.shape}, value {value.shape})")
+        if key.shape[-3] != heads:
+            key = key.repeat_interleave(heads // key.shape[-3], -3)
+        if value.shape[-3] != heads:
+            value = value.repeat_interleave(heads // value.shape[-3], -3)
     length, source = query.shape[-2], key.shape[-2]
     if scale is None:  # (no features: the scores are 0 whatever the scale)
         scale = 1 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
@@ -1051,9 +1057,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     weights = scores.softmax(-1)
     if empty_rows is not None and empty_rows.any():
         weights = weights.masked_fill(empty_rows, 0)
-    if dropout_p > 0:
+    if dropout_p > 0:  # (p = 1 drops every weight: zeros, as PyTorch, not 0 / 0)
         keep = generator().random(weights.shape) >= dropout_p
-        weights = weights * (keep / (1 - dropout_p)).astype(weights.dtype)
+        weights = weights * (keep / (1 - dropout_p) if dropout_p < 1 else keep).astype(
+            weights.dtype)
     return (weights if weights.dtype == value.dtype else weights.to(value.dtype)) @ value
 
 
