@@ -259,3 +259,12 @@ def test_sdpa_dropout_p_one_gives_zeros_not_nan():
     for a, b in zip(ours, theirs):
         np.testing.assert_array_equal(a, b)
         assert not a.any()
+
+
+@pytest.mark.parametrize("shapes", [[(2, 4, 8), (2, 5, 7), (2, 5, 3)],
+                                    [(2, 4, 8), (2, 5, 8), (2, 6, 3)]])
+def test_sdpa_mismatched_feature_or_key_lengths_name_the_function_and_shapes(shapes):
+    _raises_like(lambda lib: lib.nn.functional.scaled_dot_product_attention(
+        *[lib.zeros(s) for s in shapes]))
+    with pytest.raises(RuntimeError, match=r"scaled_dot_product_attention: .*query \(2, 4, 8\)"):
+        F.scaled_dot_product_attention(*[tg.zeros(s) for s in shapes])

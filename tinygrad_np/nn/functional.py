@@ -1012,6 +1012,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             key = key.repeat_interleave(heads // key.shape[-3], -3)
         if value.shape[-3] != heads:
             value = value.repeat_interleave(heads // value.shape[-3], -3)
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise TensorError(f"scaled_dot_product_attention: query (..., L, E) and key (..., S, E) "
+                          f"need the same E and value (..., S, Ev) the key's S, got query "
+                          f"{query.shape}, key {key.shape}, value {value.shape}")
     length, source = query.shape[-2], key.shape[-2]
     if scale is None:  # (no features: the scores are 0 whatever the scale)
         scale = 1 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
