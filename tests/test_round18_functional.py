@@ -268,3 +268,15 @@ def test_sdpa_mismatched_feature_or_key_lengths_name_the_function_and_shapes(sha
         *[lib.zeros(s) for s in shapes]))
     with pytest.raises(RuntimeError, match=r"scaled_dot_product_attention: .*query \(2, 4, 8\)"):
         F.scaled_dot_product_attention(*[tg.zeros(s) for s in shapes])
+
+
+@pytest.mark.parametrize("bias_shape", [(1, 5), (1,)])
+def test_bilinear_bias_must_have_the_weights_out_size(bias_shape):
+    arrays = [np.ones((3, 4)), np.ones((3, 2)), np.ones((5, 4, 2)), np.ones(bias_shape)]
+    _raises_like(lambda lib: lib.nn.functional.bilinear(*[lib.tensor(a) for a in arrays]))
+    with pytest.raises(RuntimeError, match=r"bias size does not match weight size.*\(5,\)"):
+        F.bilinear(*[tg.tensor(a) for a in arrays])
+    good = [np.random.default_rng(8).standard_normal(a.shape[:-1] + (a.shape[-1],))
+            for a in arrays[:3]] + [np.arange(5.0)]
+    np.testing.assert_allclose(F.bilinear(*[tg.tensor(a) for a in good]).numpy(),
+                               TF.bilinear(*[torch.tensor(a) for a in good]).numpy(), atol=1e-12)

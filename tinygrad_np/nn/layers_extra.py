@@ -97,6 +97,10 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     if x1.shape[-1:] != (in1,) or x2.shape[-1:] != (in2,) or x1.shape[:-1] != x2.shape[:-1]:
         raise TensorError(f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit a "
                           f"weight of shape {weight.shape} (expected (*, {in1}) and (*, {in2}))")
+    if bias is not None and tuple(_tensor(bias).shape) != (out,):
+        raise TensorError(f"bilinear(): bias size does not match weight size: bias of shape "
+                          f"{tuple(_tensor(bias).shape)} for weight {weight.shape} (expected "
+                          f"({out},))")
     products = x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)   # (*, out * in2)
     y = (products.reshape(*x1.shape[:-1], out, in2) * x2.unsqueeze(-2)).sum(-1)
     return y if bias is None else y + bias
