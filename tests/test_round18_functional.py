@@ -280,3 +280,14 @@ def test_bilinear_bias_must_have_the_weights_out_size(bias_shape):
             for a in arrays[:3]] + [np.arange(5.0)]
     np.testing.assert_allclose(F.bilinear(*[tg.tensor(a) for a in good]).numpy(),
                                TF.bilinear(*[torch.tensor(a) for a in good]).numpy(), atol=1e-12)
+
+
+def test_embedding_bag_max_mode_refuses_scale_grad_by_freq():
+    ids, offsets, table = np.array([0, 1, 1]), np.array([0, 2]), np.ones((3, 2))
+    _raises_like(lambda lib: lib.nn.functional.embedding_bag(
+        lib.tensor(ids), lib.tensor(table), lib.tensor(offsets), mode="max",
+        scale_grad_by_freq=True), ValueError)
+    for mode in ("sum", "mean"):  # the other modes take it
+        out = F.embedding_bag(tg.tensor(ids), tg.tensor(table), tg.tensor(offsets), mode=mode,
+                              scale_grad_by_freq=True)
+        assert tuple(out.shape) == (2, 2)

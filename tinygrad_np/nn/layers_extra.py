@@ -188,6 +188,9 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
                                   f"per_sample_weights is only supported for mode='sum' "
                                   f"(got mode={mode!r}). Please open a feature request on "
                                   "GitHub.")
+    if scale_grad_by_freq and mode == "max":
+        raise TensorError("max mode does not support scaling the gradient by the frequency "
+                          "(embedding_bag: mode='max' with scale_grad_by_freq=True)")
     weight = _tensor(weight)
     ids = np.asarray(input._data if isinstance(input, Tensor) else input)
     if ids.dtype.kind not in "iu":
