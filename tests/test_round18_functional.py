@@ -291,3 +291,15 @@ def test_embedding_bag_max_mode_refuses_scale_grad_by_freq():
         out = F.embedding_bag(tg.tensor(ids), tg.tensor(table), tg.tensor(offsets), mode=mode,
                               scale_grad_by_freq=True)
         assert tuple(out.shape) == (2, 2)
+
+
+@pytest.mark.parametrize("shape", [(), (4,)])
+def test_feature_alpha_dropout_needs_two_dims_in_training(shape):
+    x = np.ones(shape)
+    _raises_like(lambda lib: lib.nn.functional.feature_alpha_dropout(lib.tensor(x), 0.5, True))
+    with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
+        F.feature_alpha_dropout(tg.tensor(x), 0.3, training=True)
+    for p, training in ((0.5, False), (0.0, True), (1.0, True)):  # no draw: no check, as PyTorch
+        ours = F.feature_alpha_dropout(tg.tensor(x), p, training)
+        theirs = TF.feature_alpha_dropout(torch.tensor(x), p, training)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -114,6 +114,9 @@ def _alpha_dropout(op: str, input: Tensor, p: float, training: bool,  # noqa: A0
     dtype = x.dtype if x.dtype.kind == "f" else F.refuse_scaling(x, p)
     if p == 1:
         return x.mul_(np.zeros((), dtype)) if inplace else x * np.zeros((), dtype=dtype)
+    if channels and x.ndim < 2:
+        raise TensorError(f"Feature dropout requires at least 2 dimensions in the input ({op}: "
+                          f"input of shape {x.shape})")
     shape = x.shape[:2] + (1,) * (x.ndim - 2) if channels else x.shape
     keep = (generator().random(shape, dtype=np.float32) >= p).astype(dtype)
     a = 1 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
