@@ -303,3 +303,19 @@ def test_feature_alpha_dropout_needs_two_dims_in_training(shape):
         ours = F.feature_alpha_dropout(tg.tensor(x), p, training)
         theirs = TF.feature_alpha_dropout(torch.tensor(x), p, training)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_local_response_norm_of_huge_values_is_silent_and_pytorchs():
+    import warnings
+
+    x = np.random.default_rng(9).standard_normal((1, 3, 4)) * 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours_in = tg.tensor(x, requires_grad=True)
+        ours = F.local_response_norm(ours_in, 2)
+        ours.sum().backward()
+    theirs_in = torch.tensor(x, requires_grad=True)
+    theirs = TF.local_response_norm(theirs_in, 2)
+    theirs.sum().backward()
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    np.testing.assert_array_equal(ours_in.grad.numpy(), theirs_in.grad.numpy())

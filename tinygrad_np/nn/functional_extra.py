@@ -125,6 +125,7 @@ def _alpha_dropout(op: str, input: Tensor, p: float, training: bool,  # noqa: A0
     return x.mul_(scale).add_(shift) if inplace else x * scale + shift
 
 
+@xp.quiet  # squares past the float range give inf silently, as PyTorch
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: A002
                         beta: float = 0.75, k: float = 1.0) -> Tensor:
     """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta, the channel
