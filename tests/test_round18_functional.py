@@ -319,3 +319,39 @@ def test_local_response_norm_of_huge_values_is_silent_and_pytorchs():
     theirs.sum().backward()
     np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
     np.testing.assert_array_equal(ours_in.grad.numpy(), theirs_in.grad.numpy())
+
+
+@pytest.mark.parametrize("name", ["conv1d", "conv2d", "conv3d", "conv_transpose2d", "unfold",
+                                  "fold", "lp_pool1d", "embedding_max_norm"])
+def test_functional_ops_past_the_float_range_give_inf_or_nan_without_numpy_warnings(name):
+    import warnings
+
+    rng = np.random.default_rng(10)
+    big = {"conv1d": [(1, 1, 3), (1, 1, 2)], "conv2d": [(1, 1, 3, 3), (1, 1, 2, 2)],
+           "conv3d": [(1, 1, 3, 3, 3), (1, 1, 2, 2, 2)],
+           "conv_transpose2d": [(1, 1, 3, 3), (1, 1, 2, 2)], "unfold": [(1, 1, 4, 4)],
+           "fold": [(1, 4, 4)], "lp_pool1d": [(1, 1, 4)], "embedding_max_norm": [(3, 2)]}[name]
+    arrays = [rng.standard_normal(shape) * 1e200 for shape in big]
+    if name == "fold":
+        arrays = [rng.standard_normal(big[0]) * 1e307]
+
+    def call(lib, *tensors):
+        functional = lib.nn.functional
+        if name == "unfold":
+            return functional.unfold(tensors[0] * 1e107, 2)
+        if name == "fold":
+            return functional.fold(tensors[0], (3, 3), 2)
+        if name == "lp_pool1d":
+            return functional.lp_pool1d(tensors[0], 3, 2)
+        if name == "embedding_max_norm":
+            return functional.embedding(lib.tensor([0, 1]), tensors[0], max_norm=1.0)
+        return getattr(functional, name)(*tensors)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = call(tg, *[tg.tensor(a) for a in arrays])
+    theirs = call(torch, *[torch.tensor(a) for a in arrays]).numpy()
+    # where inf meets -inf depends on the summation order: compare which entries overflowed
+    np.testing.assert_array_equal(np.isfinite(ours.numpy()), np.isfinite(theirs))
+    finite = np.isfinite(theirs)
+    np.testing.assert_allclose(ours.numpy()[finite], theirs[finite], rtol=1e-12)

@@ -728,6 +728,7 @@ def embedding(
     return EmbeddingLookup.apply(weight, indices, padding_idx, scale_grad_by_freq)
 
 
+@xp.quiet  # a row whose norm overflows to inf is scaled by 0, silently (as PyTorch)
 def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
     """Rows of `weight` longer than max_norm scaled to max_norm / (norm + 1e-7) of themselves,
     in place and unrecorded (PyTorch's embedding_renorm_)."""
