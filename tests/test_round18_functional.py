@@ -355,3 +355,17 @@ def test_functional_ops_past_the_float_range_give_inf_or_nan_without_numpy_warni
     np.testing.assert_array_equal(np.isfinite(ours.numpy()), np.isfinite(theirs))
     finite = np.isfinite(theirs)
     np.testing.assert_allclose(ours.numpy()[finite], theirs[finite], rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["bicubic", "bilinear", "nearest", "area"])
+def test_interpolate_of_inf_and_nan_is_silent_and_keeps_them_local_as_pytorch(mode):
+    import warnings
+
+    x = np.random.default_rng(11).standard_normal((1, 1, 4, 4))
+    x[0, 0, 0, 0], x[0, 0, 3, 3], x[0, 0, 1, 2] = np.inf, -np.inf, np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = F.interpolate(tg.tensor(x), scale_factor=2, mode=mode).numpy()
+    theirs = TF.interpolate(torch.tensor(x), scale_factor=2, mode=mode).numpy()
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+    np.testing.assert_allclose(ours[~np.isnan(theirs)], theirs[~np.isnan(theirs)], rtol=1e-10)

@@ -215,6 +215,7 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
     return x._index_select(axis, left) * (1 - weight) + x._index_select(axis, right) * weight
 
 
+@xp.quiet  # inf beside -inf in a blend is nan, silently (as PyTorch)
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
