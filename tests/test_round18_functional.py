@@ -369,3 +369,10 @@ def test_interpolate_of_inf_and_nan_is_silent_and_keeps_them_local_as_pytorch(mo
     theirs = TF.interpolate(torch.tensor(x), scale_factor=2, mode=mode).numpy()
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
     np.testing.assert_allclose(ours[~np.isnan(theirs)], theirs[~np.isnan(theirs)], rtol=1e-10)
+
+
+def test_local_response_norm_size_not_an_int_is_a_type_error():
+    x = np.ones((1, 3, 4))
+    _raises_like(lambda lib: lib.nn.functional.local_response_norm(lib.tensor(x), 2.0), TypeError)
+    with pytest.raises(RuntimeError, match="size must be a positive int"):
+        F.local_response_norm(tg.tensor(x), 0)

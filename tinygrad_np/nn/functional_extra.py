@@ -136,7 +136,9 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     if x.ndim < 3:
         raise TensorError(f"local_response_norm: expected 3D or higher dimensionality input "
                           f"(got {x.ndim} dimensions, shape {x.shape})")
-    if not isinstance(size, (int, np.integer)) or size < 1:
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+        raise TypeError(f"local_response_norm: size must be an int, got {size!r}")
+    if size < 1:
         raise TensorError(f"local_response_norm: size must be a positive int, got {size!r}")
     if x.numel() == 0:
         return x  # (the input itself, as PyTorch)
