@@ -376,3 +376,21 @@ def test_local_response_norm_size_not_an_int_is_a_type_error():
     _raises_like(lambda lib: lib.nn.functional.local_response_norm(lib.tensor(x), 2.0), TypeError)
     with pytest.raises(RuntimeError, match="size must be a positive int"):
         F.local_response_norm(tg.tensor(x), 0)
+
+
+@pytest.mark.parametrize("mode,shape,pads", [("reflect", (5, 5, 2), (-1, -1)),
+                                             ("replicate", (4, 2), (-1, -2)),
+                                             ("replicate", (2, 3), (-2, -2)),
+                                             ("replicate", (1, 2, 5), (-1, 4, -2, -1))])
+def test_non_constant_pad_cropping_a_dim_to_nothing_is_refused(mode, shape, pads):
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    _raises_like(lambda lib: lib.nn.functional.pad(lib.tensor(x), pads, mode=mode))
+    with pytest.raises(RuntimeError, match="is too small. Calculated output"):
+        F.pad(tg.tensor(x), pads, mode=mode)
+
+
+def test_non_constant_negative_pads_that_leave_something_still_match_pytorch():
+    x = np.random.default_rng(12).standard_normal((2, 3, 5))
+    for mode, pads in [("reflect", (-1, 2)), ("replicate", (-2, -1)), ("replicate", (3, -4))]:
+        np.testing.assert_array_equal(F.pad(tg.tensor(x), pads, mode=mode).numpy(),
+                                      TF.pad(torch.tensor(x), pads, mode=mode).numpy())

@@ -942,6 +942,12 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             raise NotImplementedError(f"pad: padding size {len(pad)} is not supported for "
                                       f"{input.ndim}D input tensor in mode {mode!r} (it pads "
                                       f"the last {len(pad) // 2} dims of a (N,) C, ... input)")
+        for axis, (before, after) in pairs.items():
+            if input.shape[axis] and input.shape[axis] + before + after < 1:
+                raise TensorError(f"input (dim {axis}: {input.shape[axis]}) is too small. "
+                                  f"Calculated output: {input.shape[axis] + before + after} "
+                                  f"(pad: {mode} padding ({before}, {after}) of shape "
+                                  f"{input.shape})")
         result = input
         for axis, (before, after) in pairs.items():
             if input.shape[axis] == 0:
