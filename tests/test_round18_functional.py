@@ -394,3 +394,11 @@ def test_non_constant_negative_pads_that_leave_something_still_match_pytorch():
     for mode, pads in [("reflect", (-1, 2)), ("replicate", (-2, -1)), ("replicate", (3, -4))]:
         np.testing.assert_array_equal(F.pad(tg.tensor(x), pads, mode=mode).numpy(),
                                       TF.pad(torch.tensor(x), pads, mode=mode).numpy())
+
+
+@pytest.mark.parametrize("channels,output_size", [(8, 3), (12, (3, 4))])
+def test_fold_of_an_empty_batch_is_an_empty_result(channels, output_size):
+    x = np.zeros((0, channels, 4 if output_size == 3 else 6))
+    ours = F.fold(tg.tensor(x, requires_grad=True), output_size, 2)
+    theirs = TF.fold(torch.tensor(x), output_size, 2)
+    assert tuple(ours.shape) == tuple(theirs.shape)

@@ -1797,6 +1797,8 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
         raise TensorError(
             f"fold: expected input (N, C*{kernel[0]}*{kernel[1]}, {max(blocks[0], 0)}*"
             f"{max(blocks[1], 0)}) for output_size {size}, kernel {kernel}, got shape {x.shape}")
+    if not x.shape[0]:  # an empty batch: an empty result, as PyTorch
+        return x.reshape(0, x.shape[1] // (kernel[0] * kernel[1]), *size)
     return _conv.Fold.apply(x, size, geometry)
 
 
