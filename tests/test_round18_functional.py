@@ -402,3 +402,15 @@ def test_fold_of_an_empty_batch_is_an_empty_result(channels, output_size):
     ours = F.fold(tg.tensor(x, requires_grad=True), output_size, 2)
     theirs = TF.fold(torch.tensor(x), output_size, 2)
     assert tuple(ours.shape) == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_unpool_of_an_empty_batch_is_an_empty_result(dims):
+    x = np.zeros((0, 2) + (4,) * dims)
+    shapes = []
+    for lib in (tg, torch):
+        functional = lib.nn.functional
+        pooled, indices = getattr(functional, f"max_pool{dims}d")(lib.tensor(x), 2,
+                                                                  return_indices=True)
+        shapes.append(tuple(getattr(functional, f"max_unpool{dims}d")(pooled, indices, 2).shape))
+    assert shapes[0] == shapes[1] == (0, 2) + (4,) * dims

@@ -1537,11 +1537,11 @@ def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any
         raise TensorError(f"{name}: indices of shape {index.shape} do not match the input's "
                           f"{x.shape}")
     n, c, plane = x.shape[0], x.shape[1], int(np.prod(size))
-    flat = index.reshape(n, c, -1)
+    flat = index.reshape(n, c, int(np.prod(index.shape[2:])))  # (not -1: an empty batch)
     if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= plane):
         raise TensorError(f"{name}: an index is outside the output plane of size {size} "
                           f"(indices in [{int(flat.min())}, {int(flat.max())}])")
-    out = Tensor(np.zeros((n, c, plane), x.dtype)).scatter(2, flat, x.reshape(n, c, -1))
+    out = Tensor(np.zeros((n, c, plane), x.dtype)).scatter(2, flat, x.reshape(flat.shape))
     out = out.reshape(n, c, *size)
     return out.squeeze(0) if unbatched else out
 
