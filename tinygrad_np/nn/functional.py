@@ -601,6 +601,10 @@ def layer_norm(
     x = refuse_integers("layer_norm", _tensor(input))  # (PyTorch has no integer kernel)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else int_tuple(
         normalized_shape, "layer_norm(): argument 'normalized_shape'")
+    if not shape:
+        raise TensorError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                          f"containing at least one element (layer_norm: got {shape} for "
+                          f"input shape {x.shape})")
     if len(shape) > x.ndim or x.shape[x.ndim - len(shape):] != shape:
         raise TensorError(f"layer_norm: normalized_shape={shape} expects an input of shape "
                           f"(*, {', '.join(map(str, shape))}), got {x.shape}")
@@ -724,6 +728,7 @@ def embedding(
     return EmbeddingLookup.apply(weight, indices, padding_idx, scale_grad_by_freq)
 
 
+@xp.quiet  # a row whose norm overflows to inf is scaled by 0, silently (as PyTorch)
 def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
     """Rows of `weight` longer than max_norm scaled to max_norm / (norm + 1e-7) of themselves,
     in place and unrecorded (PyTorch's embedding_renorm_)."""
@@ -832,18 +837,23 @@ def one_hot(input: Tensor | None = None, num_classes: int = -1, *,  # noqa: A002
             tensor: Tensor | None = None) -> Tensor:
     """Class ids (int64, any shape) as one-hot rows: shape (*input.shape, num_classes), int64.
 
-    num_classes=-1 takes the largest id + 1, as PyTorch. The ids are `input` (PyTorch's
-    keyword) or `tensor=` (its documentation's name, which PyTorch itself refuses).
+    num_classes=-1 takes the largest id + 1 (an error for an empty tensor), as PyTorch; other
+    integer dtypes are refused as PyTorch does. The ids are `input` (PyTorch's keyword) or
+    `tensor=` (its documentation's name, which PyTorch itself refuses).
     """
     if (input is None) == (tensor is None):
         raise TypeError("one_hot() takes the class ids once, as `input` (or `tensor=`)")
     tensor = input if tensor is None else tensor
     ids = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
-    if ids.dtype.kind not in "iu":
-        raise DtypeError(f"one_hot: expected an integer tensor of class ids, got {ids.dtype}")
+    if ids.dtype != np.int64:
+        raise DtypeError("one_hot is only applicable to index tensor of type LongTensor "
+                         f"(one_hot: tensor of class ids has dtype {ids.dtype}, not int64)")
     num_classes = int_value("one_hot", "num_classes", num_classes)
     if num_classes == -1:
-        num_classes = int(ids.max()) + 1 if ids.size else 0
+        if not ids.size:
+            raise TensorError("Can not infer total number of classes from empty tensor (one_hot: "
+                              f"tensor has shape {ids.shape}; pass num_classes)")
+        num_classes = int(ids.max()) + 1
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
         raise TensorError(f"one_hot: class values must lie in [0, {num_classes}), got values "
                          f"from {ids.min()} to {ids.max()}")
@@ -937,6 +947,12 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
             raise NotImplementedError(f"pad: padding size {len(pad)} is not supported for "
                                       f"{input.ndim}D input tensor in mode {mode!r} (it pads "
                                       f"the last {len(pad) // 2} dims of a (N,) C, ... input)")
+        for axis, (before, after) in pairs.items():
+            if input.shape[axis] and input.shape[axis] + before + after < 1:
+                raise TensorError(f"input (dim {axis}: {input.shape[axis]}) is too small. "
+                                  f"Calculated output: {input.shape[axis] + before + after} "
+                                  f"(pad: {mode} padding ({before}, {after}) of shape "
+                                  f"{input.shape})")
         result = input
         for axis, (before, after) in pairs.items():
             if input.shape[axis] == 0:
@@ -998,10 +1014,20 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
                           f"{key.dtype} and value.dtype: {value.dtype}")
     refuse_integers("scaled_dot_product_attention", query)  # (no integer kernel, as PyTorch)
-    if enable_gqa and key.shape[-3] != query.shape[-3]:
-        repeats = query.shape[-3] // key.shape[-3]
-        key = key.repeat_interleave(repeats, -3)
-        value = value.repeat_interleave(repeats, -3)
+    if enable_gqa and min(query.ndim, key.ndim, value.ndim) >= 3:  # key and value apart
+        heads = query.shape[-3]
+        if heads % max(key.shape[-3], 1) or heads % max(value.shape[-3], 1):
+            raise TensorError(f"Number of heads in key and value must divide the number of "
+                              f"heads in query (scaled_dot_product_attention: query "
+                              f"{query.shape}, key {key.shape}, value {value.shape})")
+        if key.shape[-3] != heads:
+            key = key.repeat_interleave(heads // key.shape[-3], -3)
+        if value.shape[-3] != heads:
+            value = value.repeat_interleave(heads // value.shape[-3], -3)
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise TensorError(f"scaled_dot_product_attention: query (..., L, E) and key (..., S, E) "
+                          f"need the same E and value (..., S, Ev) the key's S, got query "
+                          f"{query.shape}, key {key.shape}, value {value.shape}")
     length, source = query.shape[-2], key.shape[-2]
     if scale is None:  # (no features: the scores are 0 whatever the scale)
         scale = 1 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
@@ -1047,9 +1073,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     weights = scores.softmax(-1)
     if empty_rows is not None and empty_rows.any():
         weights = weights.masked_fill(empty_rows, 0)
-    if dropout_p > 0:
+    if dropout_p > 0:  # (p = 1 drops every weight: zeros, as PyTorch, not 0 / 0)
         keep = generator().random(weights.shape) >= dropout_p
-        weights = weights * (keep / (1 - dropout_p)).astype(weights.dtype)
+        weights = weights * (keep / (1 - dropout_p) if dropout_p < 1 else keep).astype(
+            weights.dtype)
     return (weights if weights.dtype == value.dtype else weights.to(value.dtype)) @ value
 
 
@@ -1515,11 +1542,11 @@ def _max_unpool(name: str, dims: int, input: Any, indices: Any, kernel_size: Any
         raise TensorError(f"{name}: indices of shape {index.shape} do not match the input's "
                           f"{x.shape}")
     n, c, plane = x.shape[0], x.shape[1], int(np.prod(size))
-    flat = index.reshape(n, c, -1)
+    flat = index.reshape(n, c, int(np.prod(index.shape[2:])))  # (not -1: an empty batch)
     if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= plane):
         raise TensorError(f"{name}: an index is outside the output plane of size {size} "
                           f"(indices in [{int(flat.min())}, {int(flat.max())}])")
-    out = Tensor(np.zeros((n, c, plane), x.dtype)).scatter(2, flat, x.reshape(n, c, -1))
+    out = Tensor(np.zeros((n, c, plane), x.dtype)).scatter(2, flat, x.reshape(flat.shape))
     out = out.reshape(n, c, *size)
     return out.squeeze(0) if unbatched else out
 
@@ -1614,7 +1641,10 @@ def _adaptive_size(x: Tensor, output_size: Any, function: str, count: int = 2) -
     if x.dtype.kind not in "fc":
         raise DtypeError(f'{function}: "{function}" not implemented for {x.dtype} input '
                          "(PyTorch's adaptive pools take floating-point tensors)")
-    if output_size is None or _int_like(output_size):
+    if output_size is None:  # (PyTorch: TypeError "object of type 'NoneType' has no len()")
+        raise TypeError(f"{function}: output_size must be an int or {count} ints (or None "
+                        f"per axis), got None for input shape {x.shape}")
+    if _int_like(output_size):
         sizes = (output_size,) * count
     else:  # any sequence (a NumPy array, a range, a torch.Size slice), as PyTorch takes
         sizes = (output_size,) if isinstance(output_size, str) or not hasattr(
@@ -1772,6 +1802,8 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,  
         raise TensorError(
             f"fold: expected input (N, C*{kernel[0]}*{kernel[1]}, {max(blocks[0], 0)}*"
             f"{max(blocks[1], 0)}) for output_size {size}, kernel {kernel}, got shape {x.shape}")
+    if not x.shape[0]:  # an empty batch: an empty result, as PyTorch
+        return x.reshape(0, x.shape[1] // (kernel[0] * kernel[1]), *size)
     return _conv.Fold.apply(x, size, geometry)
 
 

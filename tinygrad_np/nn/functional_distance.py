@@ -42,7 +42,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def _clamped_outside_graph(norm: Tensor, eps: float) -> Tensor:
     """max(norm, eps) in value, with the gradient of `norm` itself (PyTorch clamps the norm
     in place under no_grad)."""
-    raised = norm.detach().clamp(min=eps) - norm.detach()
+    raised = (eps - norm.detach()).clamp(min=0)  # eps - |x| where below eps (an inf norm stays)
     return norm + raised if (raised._data != 0).any() else norm
 
 

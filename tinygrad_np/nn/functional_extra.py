@@ -13,7 +13,7 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.rng import generator
 from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
@@ -114,6 +114,9 @@ def _alpha_dropout(op: str, input: Tensor, p: float, training: bool,  # noqa: A0
     dtype = x.dtype if x.dtype.kind == "f" else F.refuse_scaling(x, p)
     if p == 1:
         return x.mul_(np.zeros((), dtype)) if inplace else x * np.zeros((), dtype=dtype)
+    if channels and x.ndim < 2:
+        raise TensorError(f"Feature dropout requires at least 2 dimensions in the input ({op}: "
+                          f"input of shape {x.shape})")
     shape = x.shape[:2] + (1,) * (x.ndim - 2) if channels else x.shape
     keep = (generator().random(shape, dtype=np.float32) >= p).astype(dtype)
     a = 1 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
@@ -122,6 +125,7 @@ def _alpha_dropout(op: str, input: Tensor, p: float, training: bool,  # noqa: A0
     return x.mul_(scale).add_(shift) if inplace else x * scale + shift
 
 
+@xp.quiet  # squares past the float range give inf silently, as PyTorch
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: A002
                         beta: float = 0.75, k: float = 1.0) -> Tensor:
     """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta, the channel
@@ -132,13 +136,21 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     if x.ndim < 3:
         raise TensorError(f"local_response_norm: expected 3D or higher dimensionality input "
                           f"(got {x.ndim} dimensions, shape {x.shape})")
-    if not isinstance(size, (int, np.integer)) or size < 1:
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+        raise TypeError(f"local_response_norm: size must be an int, got {size!r}")
+    if size < 1:
         raise TensorError(f"local_response_norm: size must be a positive int, got {size!r}")
     if x.numel() == 0:
-        return x
+        return x  # (the input itself, as PyTorch)
+    if x.dtype.kind in "biu" and x.dtype != np.int64:
+        raise DtypeError(f'"avg_pool2d" not implemented for {x.dtype} (local_response_norm: '
+                         f"input of shape {x.shape}; PyTorch takes float or int64)")
     padding = (0, 0) * (x.ndim - 2) + (size // 2, (size - 1) // 2)
-    squares = F.pad(x * x, padding)
-    average = squares.unfold(1, size, 1).mean(-1)
+    windows = F.pad(x * x, padding).unfold(1, size, 1)
+    if x.dtype == np.int64:  # PyTorch's integer average pooling: the sum // size, then float32
+        average = (windows.sum(-1) // size).float()
+    else:
+        average = windows.mean(-1)
     return x / (average * alpha + k) ** beta
 
 

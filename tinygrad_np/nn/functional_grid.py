@@ -55,6 +55,9 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
     if len(size) not in (4, 5):
         raise NotImplementedError(f"affine_grid: only 4-D sizes (N, C, H, W) and 5-D sizes "
                                   f"(N, C, D, H, W) are supported, got {size}")
+    if min(size) <= 0:
+        raise TensorError(f"Expected non-zero, positive output size. Got {list(size)} "
+                          f"(affine_grid: theta of shape {tuple(theta.shape)})")
     spatial = len(size) - 2
     if theta.dtype.kind != "f" or tuple(theta.shape) != (size[0], spatial, spatial + 1):
         raise TensorError(f"affine_grid: expected a floating-point theta of shape "

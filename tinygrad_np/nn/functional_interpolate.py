@@ -215,6 +215,7 @@ def _resize_axis(x: Tensor, axis: int, n_out: int, scale: float | None, mode: st
     return x._index_select(axis, left) * (1 - weight) + x._index_select(axis, right) * weight
 
 
+@xp.quiet  # inf beside -inf in a blend is nan, silently (as PyTorch)
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
@@ -229,6 +230,9 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     scale_factor only set the size, positions then use in / out. antialias=True (modes
     'bilinear', 'bicubic', 'lanczos' (which needs it), 4-D) filters as PyTorch's and Pillow's."""
     x = to_tensor(input)
+    if recompute_scale_factor and size is not None and scale_factor is None:
+        raise TensorError("recompute_scale_factor is not meaningful with an explicit size "
+                          f"(interpolate: size={size} given for input shape {x.shape})")
     if x.dtype == np.uint8 and (mode == "nearest-exact" or x.ndim == 4 and mode in (
             "bilinear", "bicubic")):  # images: PyTorch's uint8 kernels, within 1-2 levels
         return _uint8_image(x, size, scale_factor, mode, align_corners, recompute_scale_factor,

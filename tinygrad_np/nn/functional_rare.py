@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np import xp
-from tinygrad_np.errors import TensorError
+from tinygrad_np.errors import DtypeError, TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.masked import MaskedBy
 from tinygrad_np.rng import numpy_generator
@@ -130,10 +130,14 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
                       stacklevel=2)
     if tau <= 0:
         raise TensorError(f"gumbel_softmax: tau must be positive, got {tau}")
+    if logits.dtype.kind != "f":
+        raise DtypeError("Exponential distribution is a continuous probability distribution. "
+                         f"dtype must be a floating point (gumbel_softmax: logits of shape "
+                         f"{logits.shape} have dtype {logits.dtype})")
     uniform = numpy_generator(None).random(logits.shape)
     with np.errstate(divide="ignore"):
         gumbels = -np.log(-np.log(uniform))  # uniform 0 gives -inf: probability 0 there
-    gumbels = gumbels.astype(logits.dtype if logits.dtype.kind == "f" else np.float32)
+    gumbels = gumbels.astype(logits.dtype)
     soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return soft

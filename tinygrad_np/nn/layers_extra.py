@@ -40,6 +40,10 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     `eps=None` is the machine epsilon of x's dtype, as PyTorch."""
     x = _tensor(input)
     shape = _shape(normalized_shape)
+    if not shape:
+        raise TensorError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                          f"containing at least one element (rms_norm: got {shape} for "
+                          f"input shape {x.shape})")
     if len(shape) > x.ndim or tuple(x.shape[x.ndim - len(shape):]) != shape:
         raise TensorError(f"rms_norm: normalized_shape={shape} expects an input of shape "
                           f"(*, {', '.join(map(str, shape))}), got {x.shape}")
@@ -93,6 +97,10 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     if x1.shape[-1:] != (in1,) or x2.shape[-1:] != (in2,) or x1.shape[:-1] != x2.shape[:-1]:
         raise TensorError(f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit a "
                           f"weight of shape {weight.shape} (expected (*, {in1}) and (*, {in2}))")
+    if bias is not None and tuple(_tensor(bias).shape) != (out,):
+        raise TensorError(f"bilinear(): bias size does not match weight size: bias of shape "
+                          f"{tuple(_tensor(bias).shape)} for weight {weight.shape} (expected "
+                          f"({out},))")
     products = x1 @ weight.permute(1, 0, 2).reshape(in1, out * in2)   # (*, out * in2)
     y = (products.reshape(*x1.shape[:-1], out, in2) * x2.unsqueeze(-2)).sum(-1)
     return y if bias is None else y + bias
@@ -180,6 +188,9 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,  # noqa: A002
                                   f"per_sample_weights is only supported for mode='sum' "
                                   f"(got mode={mode!r}). Please open a feature request on "
                                   "GitHub.")
+    if scale_grad_by_freq and mode == "max":
+        raise TensorError("max mode does not support scaling the gradient by the frequency "
+                          "(embedding_bag: mode='max' with scale_grad_by_freq=True)")
     weight = _tensor(weight)
     ids = np.asarray(input._data if isinstance(input, Tensor) else input)
     if ids.dtype.kind not in "iu":

@@ -119,10 +119,18 @@ def _at_least_3_dims(name: str, input: Tensor) -> None:  # noqa: A002
                           f"with {input.ndim} dimension(s)")
 
 
+def _positive_factor(op: str, name: str, factor: int, shape: tuple) -> None:
+    """PyTorch's error for a zero or negative pixel_(un)shuffle factor."""
+    if factor <= 0:
+        raise TensorError(f"{op} expects a positive {name}, but got {factor} ({op}: input "
+                          f"shape {shape})")
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
     """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch (sub-pixel convolution)."""
     _at_least_3_dims("pixel_shuffle", input)
     r = int_value("pixel_shuffle", "upscale_factor", upscale_factor)
+    _positive_factor("pixel_shuffle", "upscale_factor", r, input.shape)
     *batch, channels, height, width = input.shape
     if channels % (r * r):
         raise TensorError(f"pixel_shuffle: the channels ({channels}) must be divisible by the "
@@ -137,6 +145,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
     _at_least_3_dims("pixel_unshuffle", input)
     r = int_value("pixel_unshuffle", "downscale_factor", downscale_factor)
+    _positive_factor("pixel_unshuffle", "downscale_factor", r, input.shape)
     *batch, channels, height, width = input.shape
     if height % r or width % r:
         raise TensorError(f"pixel_unshuffle: height ({height}) and width ({width}) must be "

@@ -140,6 +140,7 @@ def _grouped_matmul(a: np.ndarray, b: np.ndarray, wide: bool = False) -> np.ndar
 
 
 # --------------------------------------------------------------------------- im2col
+@xp.quiet  # products and sums past the float range: inf or nan, silently (as PyTorch)
 class Unfold(Function):
     """y = im2col(x): (N, C*kh*kw, Ho*Wo), as torch.nn.functional.unfold;  dx = fold(g)."""
 
@@ -154,6 +155,7 @@ class Unfold(Function):
         return Fold.apply(grad_output, ctx.input_size, ctx.geometry)
 
 
+@xp.quiet
 class Fold(Function):
     """y = col2im(x) into (N, C, *size), adding overlaps, as F.fold;  dx = unfold(g)."""
 
@@ -173,6 +175,7 @@ class Fold(Function):
 
 
 # --------------------------------------------------------------------------- convolutions
+@xp.quiet
 class Conv2d(Function):
     """y = W * x + b (cross-correlation, groups);  dx = col2im(W^T g),  dW = g cols^T,
     db = g summed over batch and pixels."""
@@ -259,6 +262,7 @@ def _conv_grads_on_tensors(ctx, x, weight, grad_output):
     return grad_x, grad_weight, grad_bias
 
 
+@xp.quiet
 class ConvTranspose2d(Function):
     """y = col2im(W^T x) + b (the adjoint of Conv2d);  dx = W im2col(g),  dW = x im2col(g)^T."""
 
@@ -439,6 +443,7 @@ def _block_view(x: np.ndarray, geometry: Geometry, out_size: tuple[int, int]) ->
     return x[:, :, :out_h * kh, :out_w * kw].reshape(*x.shape[:2], out_h, kh, out_w, kw)
 
 
+@xp.quiet
 class AvgPool2d(Function):
     """y = sum over each window / divisor;  dx = g / divisor spread over each window."""
 

@@ -127,11 +127,13 @@ def _normalize_backward(ctx, x, weight, grad_output):
 
 class EmbeddingLookup(Function):
     """y = W[i];  dW = g summed into the rows i (repeats accumulate), none for `padding_idx`;
-    `by_freq`: each position's g divided by how often its index occurs in i."""
+    `by_freq`: each position's g divided by how often its index occurs in i (a constant to a
+    second derivative, as PyTorch's double backward)."""
 
     def forward(ctx, weight, indices, padding_idx, by_freq=False):
         ctx.indices, ctx.shape = indices, weight.shape
         ctx.keep = None if padding_idx is None else (indices != padding_idx)[..., None]
+        ctx.unscaled = ctx.keep  # PyTorch's double backward does not divide by the counts
         if by_freq:
             _, where, counts = np.unique(indices, return_inverse=True, return_counts=True)
             share = (1.0 / counts[where]).reshape(indices.shape + (1,)).astype(weight.dtype)
@@ -140,5 +142,8 @@ class EmbeddingLookup(Function):
 
     def backward(ctx, grad_output):
         values = grad_output if ctx.keep is None else grad_output * ctx.keep
+        if ctx.keep is not ctx.unscaled and xp.is_tensor(grad_output):  # create_graph
+            plain = grad_output if ctx.unscaled is None else grad_output * ctx.unscaled
+            values = plain + (values - plain).detach()  # by_freq's value, the plain gradient
         dim = ctx.shape[1]
         return xp.index_add(values.reshape((-1, dim)), ctx.indices.reshape(-1), ctx.shape), None
