@@ -143,8 +143,9 @@ class autocast:  # noqa: N801  (PyTorch's name)
             raise TypeError(f"autocast: device_type must be a str such as 'cpu' or 'cuda', "
                             f"got {type(device_type).__name__}")
         self.device = device_type
-        self.fast_dtype = dtype
         self._enabled = _usable("autocast", device_type, enabled)
+        # PyTorch's: the device's autocast dtype when none is given (bfloat16 on the CPU)
+        self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
 
     def __enter__(self) -> autocast:
         _state.saved.append((self.device, _state.enabled.get(self.device, False),

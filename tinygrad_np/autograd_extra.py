@@ -336,12 +336,35 @@ def backward(
         {t: None for t, g in zip(targets, found) if g is not None and t.grad_fn is None}, None)
 
 
+_multithreading = [True]  # recorded only: this engine's backward runs in the calling thread
+
+
+def is_multithreading_enabled() -> bool:
+    """What `set_multithreading_enabled` last set (True by default), as PyTorch's."""
+    return _multithreading[0]
+
+
+class set_multithreading_enabled:  # noqa: N801  (PyTorch's name)
+    """PyTorch's switch for its multithreaded backward: set at once, put back when a `with`
+    block around it ends. Recorded only: backward here always runs in the calling thread."""
+
+    def __init__(self, mode: bool) -> None:
+        self.previous, _multithreading[0] = _multithreading[0], bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _multithreading[0] = self.previous
+
+
 # torch.autograd.grad_mode: the grad-mode switches under their module's name.
 grad_mode = types.ModuleType("tinygrad_np.autograd.grad_mode", "Grad mode switches.")
 grad_mode.no_grad = function.no_grad
 grad_mode.enable_grad = function.enable_grad
 grad_mode.set_grad_enabled = function.set_grad_enabled
 grad_mode.inference_mode = functional_forms.inference_mode
+grad_mode.set_multithreading_enabled = set_multithreading_enabled
 grad_mode._DecoratorContextManager = ContextDecorator  # (private in PyTorch: their base class)
 anomaly_mode = anomaly  # torch.autograd.anomaly_mode: detect_anomaly, set_detect_anomaly
 
@@ -366,4 +389,6 @@ __all__ = [
     "no_grad",
     "set_detect_anomaly",
     "set_grad_enabled",
+    "set_multithreading_enabled",
+    "is_multithreading_enabled",
 ]

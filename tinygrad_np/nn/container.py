@@ -508,6 +508,10 @@ class ParameterList(Module):
         return _parameter_lines(enumerate(self._items), lambda p: f"torch.{p.dtype}")
 
 
+class _MissingParameter(AttributeError, KeyError):
+    """A missing ParameterDict key: PyTorch's AttributeError, still a KeyError for dict code."""
+
+
 class ParameterDict(_KeyedMembers):
     """An ordered dict of Parameters (str keys) a model learns; Tensors become Parameters."""
 
@@ -517,6 +521,13 @@ class ParameterDict(_KeyedMembers):
     def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
                  ) -> None:
         super().__init__(parameters)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._items[key]
+        except KeyError:  # PyTorch's getattr: an AttributeError (also a KeyError here)
+            raise _MissingParameter(f"'ParameterDict' object has no attribute "
+                                    f"'{key}'") from None
 
     def convert(self, value: Any) -> Parameter:
         return _parameter(value)
