@@ -41,3 +41,22 @@ def test_parameter_dict_missing_key_is_pytorchs_attribute_error():
         tg.nn.ParameterDict()["b"]
     with pytest.raises(KeyError):  # ModuleDict stays a KeyError, as PyTorch's
         tg.nn.ModuleDict()["b"]
+
+
+def test_a_sampler_of_index_tensors_is_batched_as_its_ints_are():
+    """SubsetRandomSampler(tensor) yields 0-d index tensors (as PyTorch's): the loader's
+    batched fetch takes them as the ints they hold (an epoch of 4,000 was 0.66 s sample by
+    sample), with the same batches as indexing sample by sample."""
+    from tinygrad_np.utils.data import DataLoader, TensorDataset
+
+    data = TensorDataset(tg.arange(40.0).reshape(20, 2), tg.arange(20))
+    order = [tg.tensor(i) for i in (3, 17, 0, 9, 9, -1)]
+    x, y = next(iter(DataLoader(data, batch_size=6, sampler=order)))
+    assert y.tolist() == [3, 17, 0, 9, 9, 19]
+    assert x.tolist() == [data[int(i)][0].tolist() for i in order]
+    mixed = [tg.tensor(1), 2]  # not all tensors: sample by sample, the same rows
+    assert next(iter(DataLoader(data, batch_size=2, sampler=mixed)))[1].tolist() == [1, 2]
+    tdata = torch.utils.data.TensorDataset(torch.arange(40.0).reshape(20, 2), torch.arange(20))
+    torder = [torch.tensor(i) for i in (3, 17, 0, 9, 9, -1)]
+    assert next(iter(torch.utils.data.DataLoader(tdata, batch_size=6, sampler=torder)))[
+        1].tolist() == y.tolist()

@@ -224,7 +224,12 @@ class TensorDataset(Dataset):
         tensor that requires grad, so the batch's gradient reaches it, as PyTorch's); None
         unless the indices are integers (a bool or float index means what indexing one
         sample with it means, so it is fetched sample by sample)."""
-        rows = np.asarray(indices)
+        if indices and isinstance(indices[0], Tensor):  # (a sampler over a tensor of indices)
+            if not all(isinstance(index, Tensor) and index.ndim == 0 for index in indices):
+                return None
+            rows = np.array([index._data for index in indices])
+        else:
+            rows = np.asarray(indices)
         if rows.dtype.kind not in "iu" or rows.ndim != 1:
             return None
         if len(rows) and (rows.min() < -len(self) or rows.max() >= len(self)):
