@@ -65,3 +65,18 @@ def test_an_inference_tensor_dropped_while_observers_change_does_not_deadlock():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120, cwd=os.path.dirname(os.path.dirname(tg.__file__)))
     assert done.returncode == 0, done.stderr
+
+
+def test_scale_first_deprecation_warns_once_per_process_as_pytorch(monkeypatch):
+    """PyTorch warns for the first scale-first call only (not every optimizer step)."""
+    monkeypatch.setattr(sys.modules["tinygrad_np.tensor"], "_scale_first_warned", False)
+    x, g = tg.ones(2), tg.ones(2)
+    with pytest.warns(UserWarning, match="deprecated"):
+        x.addcmul_(0.5, g, g)
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            x.add_(-0.1, g).sub_(0.1, g).addcdiv_(0.5, g, g)
+    assert not caught
+    np.testing.assert_allclose(x.numpy(), [2.4, 2.4], rtol=1e-6)

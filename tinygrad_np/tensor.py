@@ -1718,10 +1718,16 @@ def scale_first(op: str, args: tuple[Any, ...], scale: Any, name: str) -> tuple[
         raise TypeError(f"{op}() takes {wanted} positional argument{'s' * (wanted > 1)} but "
                         f"{len(args)} were given")
     tensors = "Tensor other" if wanted == 1 else "Tensor tensor1, Tensor tensor2"
-    warnings.warn(f"This overload of {op} is deprecated:\n\t{op}(Number {name}, {tensors})\n"
-                  "Consider using one of the following signatures instead:\n\t"
-                  f"{op}({tensors}, *, Number {name} = 1)", UserWarning, stacklevel=3)
+    global _scale_first_warned
+    if not _scale_first_warned:  # once per process, the first such call's, as PyTorch's
+        _scale_first_warned = True
+        warnings.warn(f"This overload of {op} is deprecated:\n\t{op}(Number {name}, {tensors})\n"
+                      "Consider using one of the following signatures instead:\n\t"
+                      f"{op}({tensors}, *, Number {name} = 1)", UserWarning, stacklevel=3)
     return (*args[1:], args[0])
+
+
+_scale_first_warned = False
 
 
 def check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
