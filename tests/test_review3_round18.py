@@ -80,3 +80,11 @@ def test_scale_first_deprecation_warns_once_per_process_as_pytorch(monkeypatch):
             x.add_(-0.1, g).sub_(0.1, g).addcdiv_(0.5, g, g)
     assert not caught
     np.testing.assert_allclose(x.numpy(), [2.4, 2.4], rtol=1e-6)
+
+
+def test_swapaxes_refuses_a_third_positional_axis():
+    x = tg.ones(2, 3, 4)
+    with pytest.raises(TypeError):
+        x.swapaxes(0, 1, 2)
+    assert x.swapaxes(axis1=0, axis2=2).shape == (4, 3, 2)
+    assert x.swapaxes(axis0=0, axis1=1).shape == (3, 2, 4)

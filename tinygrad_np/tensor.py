@@ -4391,9 +4391,10 @@ class Tensor:
                                f"{self.ndim} dims of shape {self.shape}")
         return _viewed(self, Transpose.apply(self, axes))
 
-    def swapaxes(self, axis0: int | None = None, axis1: int | None = None,
+    def swapaxes(self, axis0: int | None = None, axis1: int | None = None, *,
                  axis2: int | None = None) -> Tensor:
-        """Exchange two axes: PyTorch's `axis0`, `axis1` (NumPy's `axis1`, `axis2` too)."""
+        """Exchange two axes: PyTorch's `axis0`, `axis1` (NumPy's `axis1=`, `axis2=` too;
+        a third positional axis is PyTorch's TypeError, not a swap of the last two)."""
         if axis2 is not None:  # NumPy's names: the first axis is `axis1`
             axis0, axis1 = axis1, axis2
         if axis0 is None or axis1 is None:
