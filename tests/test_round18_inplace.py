@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -146,10 +147,11 @@ SCALE_FIRST = [
 
 
 @pytest.mark.parametrize("expression", SCALE_FIRST)
-def test_scale_first_overload_matches_torch(expression):
+def test_scale_first_overload_matches_torch(expression, monkeypatch):
     outcomes = []
     for L in (torch, tg):  # noqa: N806 (the library, as in the expressions)
         a, b = L.tensor([1.0, 2.0]), L.tensor([3.0, 4.0])
+        monkeypatch.setattr(sys.modules["tinygrad_np.tensor"], "_scale_first_warned", False)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:

@@ -226,11 +226,15 @@ _CLAMPS = frozenset(("clamp", "clip", "clamp_min", "clamp_max"))
 
 def _exact_out(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     """Whether PyTorch wants out= of exactly the result's dtype, where its overloads differ:
-    lerp with a tensor weight, clamp with number bounds (tensor bounds: any castable dtype)."""
+    lerp with a weight tensor of 1 or more dims (a 0-d one is a number), clamp with a number
+    bound (only tensor bounds, or None: any castable dtype)."""
     if name == "lerp":
-        return isinstance(args[1] if len(args) > 1 else kwargs.get("weight"), Tensor)
+        weight = args[1] if len(args) > 1 else kwargs.get("weight")
+        return isinstance(weight, Tensor) and weight.ndim > 0
     if name in _CLAMPS:
-        return not builtins.any(isinstance(bound, Tensor) for bound in (*args, *kwargs.values()))
+        bounds = (*args, *kwargs.values())
+        return not bounds or builtins.any(
+            bound is not None and not isinstance(bound, Tensor) for bound in bounds)
     return False
 
 

@@ -14,7 +14,9 @@ from typing import Any
 
 from tinygrad_np import function
 
-_lock = threading.Lock()
+# Re-entrant: a GC pass inside observe/unobserve may drop the last inference tensor, whose
+# weakref callback unobserves in the same thread (a plain Lock would deadlock there).
+_lock = threading.RLock()
 
 
 def observe(fn: Any) -> None:

@@ -1718,10 +1718,16 @@ def scale_first(op: str, args: tuple[Any, ...], scale: Any, name: str) -> tuple[
         raise TypeError(f"{op}() takes {wanted} positional argument{'s' * (wanted > 1)} but "
                         f"{len(args)} were given")
     tensors = "Tensor other" if wanted == 1 else "Tensor tensor1, Tensor tensor2"
-    warnings.warn(f"This overload of {op} is deprecated:\n\t{op}(Number {name}, {tensors})\n"
-                  "Consider using one of the following signatures instead:\n\t"
-                  f"{op}({tensors}, *, Number {name} = 1)", UserWarning, stacklevel=3)
+    global _scale_first_warned
+    if not _scale_first_warned:  # once per process, the first such call's, as PyTorch's
+        _scale_first_warned = True
+        warnings.warn(f"This overload of {op} is deprecated:\n\t{op}(Number {name}, {tensors})\n"
+                      "Consider using one of the following signatures instead:\n\t"
+                      f"{op}({tensors}, *, Number {name} = 1)", UserWarning, stacklevel=3)
     return (*args[1:], args[0])
+
+
+_scale_first_warned = False
 
 
 def check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
@@ -4385,9 +4391,10 @@ class Tensor:
                                f"{self.ndim} dims of shape {self.shape}")
         return _viewed(self, Transpose.apply(self, axes))
 
-    def swapaxes(self, axis0: int | None = None, axis1: int | None = None,
+    def swapaxes(self, axis0: int | None = None, axis1: int | None = None, *,
                  axis2: int | None = None) -> Tensor:
-        """Exchange two axes: PyTorch's `axis0`, `axis1` (NumPy's `axis1`, `axis2` too)."""
+        """Exchange two axes: PyTorch's `axis0`, `axis1` (NumPy's `axis1=`, `axis2=` too;
+        a third positional axis is PyTorch's TypeError, not a swap of the last two)."""
         if axis2 is not None:  # NumPy's names: the first axis is `axis1`
             axis0, axis1 = axis1, axis2
         if axis0 is None or axis1 is None:

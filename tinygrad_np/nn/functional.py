@@ -1014,7 +1014,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
                           f"{key.dtype} and value.dtype: {value.dtype}")
     refuse_integers("scaled_dot_product_attention", query)  # (no integer kernel, as PyTorch)
-    if enable_gqa and min(query.ndim, key.ndim, value.ndim) >= 3:  # key and value apart
+    if enable_gqa:  # key and value apart
+        if min(query.ndim, key.ndim, value.ndim) < 3:  # (PyTorch's error: no heads dim -3)
+            raise IndexError(f"Dimension out of range (scaled_dot_product_attention: "
+                             f"enable_gqa=True takes heads at dim -3, got query {query.shape}, "
+                             f"key {key.shape}, value {value.shape})")
         heads = query.shape[-3]
         if heads % max(key.shape[-3], 1) or heads % max(value.shape[-3], 1):
             raise TensorError(f"Number of heads in key and value must divide the number of "

@@ -9,7 +9,6 @@ import numpy as np
 
 from tinygrad_np.errors import TensorError
 from tinygrad_np.ops.distance import CDist, EuclidDist
-from tinygrad_np.ops.reduce import accumulator
 from tinygrad_np.tensor import Tensor, to_tensor as _tensor
 
 
@@ -31,10 +30,6 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     x1, x2 = _broadcast("cosine_similarity", _tensor(x1), _tensor(x2))
     if not -max(x1.ndim, 1) <= dim < max(x1.ndim, 1):
         raise IndexError(f"cosine_similarity: dim {dim} is out of range for shape {x1.shape}")
-    if x1.dtype == x2.dtype and accumulator(x1.dtype) is not None:
-        # float16 norms past 65,504 are inf (the cosine NaN; PyTorch's 0): compute in
-        # float32 and round the cosine, which lies in [-1, 1], once
-        return cosine_similarity(x1.float(), x2.float(), dim, eps).to(x1.dtype)
     n1, n2 = (_clamped_outside_graph(x.norm(2, dim, keepdim=True), eps) for x in (x1, x2))
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
