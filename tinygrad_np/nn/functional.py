@@ -549,7 +549,7 @@ def batch_norm(
 def _batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
                 running_var: Tensor | None, weight: Tensor | None, bias: Tensor | None,
                 training: bool, momentum: float, eps: float) -> Tensor:
-    x = _tensor(input)
+    x = refuse_integers("batch_norm", _tensor(input))  # (PyTorch has no integer kernel)
     if x.ndim < 2:
         raise TensorError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]

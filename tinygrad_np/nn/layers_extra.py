@@ -23,7 +23,7 @@ from tinygrad_np.nn.module import Module, check_sizes
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.sparse import Embedding, embedding_table, reset_table
 from tinygrad_np.ops.segment import SegmentReduce
-from tinygrad_np.tensor import Tensor, int_tuple, to_tensor as _tensor
+from tinygrad_np.tensor import Tensor, int_tuple, refuse_integers, to_tensor as _tensor
 
 
 def _shape(normalized_shape: Any) -> tuple[int, ...]:
@@ -38,7 +38,7 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
              eps: float | None = None) -> Tensor:
     """x / sqrt(mean(x^2 over the last len(normalized_shape) axes) + eps), times `weight`;
     `eps=None` is the machine epsilon of x's dtype, as PyTorch."""
-    x = _tensor(input)
+    x = refuse_integers("rms_norm", _tensor(input))  # (PyTorch has no integer kernel)
     shape = _shape(normalized_shape)
     if not shape:
         raise TensorError("Expected normalized_shape to be at least 1-dimensional, i.e., "

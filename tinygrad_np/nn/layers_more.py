@@ -419,18 +419,21 @@ class LPPool2d(_LPPoolNd):
     """p-norm pooling over windows of (N, C, H, W); see F.lp_pool2d."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+        return lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
+                         self.ceil_mode)  # (a float p, as PyTorch's: int input gives float)
 
 
 class LPPool1d(_LPPoolNd):
     """p-norm pooling over windows along the last axis of (N, C, L); see F.lp_pool1d."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+        return lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride,
+                         self.ceil_mode)  # (a float p, as PyTorch's: int input gives float)
 
 
 class LPPool3d(_LPPoolNd):
     """p-norm pooling over windows of (N, C, D, H, W); see F.lp_pool3d."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+        return lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride,
+                         self.ceil_mode)  # (a float p, as PyTorch's: int input gives float)

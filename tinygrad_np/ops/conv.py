@@ -197,7 +197,8 @@ class Conv2d(Function):
             out += bias[:, None]  # in place: `out` is this op's own new array
         elif bias is not None:
             out = out + bias[:, None]
-        if out.dtype != x.dtype and x.dtype is _HALF:
+        if out.dtype != x.dtype and x.dtype is _HALF is weight.dtype and (
+                bias is None or bias.dtype is _HALF):  # (a wider operand: promoted, unrounded)
             with np.errstate(over="ignore"):
                 out = out.astype(_HALF)
         return out.reshape(weight.shape[0], *out_size, x.shape[0]).transpose(3, 0, 1, 2)

@@ -1,0 +1,110 @@
+"""Round 19 (nn layers): constructor options and input dtypes of the layers, against PyTorch."""
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+import tinygrad_np.nn as nn
+
+try:
+    import torch
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+
+
+def _both(build):
+    """build(torch or tg) for both libraries: (error type or None, result) pairs."""
+    outcomes = []
+    for module in (torch, tg):
+        try:
+            outcomes.append((None, build(module)))
+        except Exception as error:  # noqa: BLE001 (any error is compared)
+            outcomes.append((type(error), error))
+    return outcomes
+
+
+# ------------------------------------------------ integer input to the norms: refused
+NORMS = [("BatchNorm1d", lambda m: m.nn.BatchNorm1d(3), (4, 3), True),
+         ("BatchNorm1d eval", lambda m: m.nn.BatchNorm1d(3), (4, 3), False),
+         ("BatchNorm2d", lambda m: m.nn.BatchNorm2d(3), (2, 3, 2, 2), True),
+         ("BatchNorm3d no stats", lambda m: m.nn.BatchNorm3d(3, track_running_stats=False),
+          (2, 3, 2, 2, 2), True),
+         ("RMSNorm", lambda m: m.nn.RMSNorm(3), (4, 3), True),
+         ("RMSNorm no affine", lambda m: m.nn.RMSNorm([2, 3], elementwise_affine=False),
+          (4, 2, 3), True)]
+
+
+@needs_torch
+@pytest.mark.parametrize("name, make, shape, train", NORMS, ids=[n[0] for n in NORMS])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_norms_refuse_integer_input_as_pytorch(name, make, shape, train, dtype):
+    def build(m):
+        layer = make(m).train(train)
+        return layer((m.arange(int(np.prod(shape))).reshape(shape) % 3).to(getattr(m, dtype)))
+    (torch_error, _), (error, result) = _both(build)
+    assert torch_error is NotImplementedError
+    assert isinstance(result, NotImplementedError), result
+    assert ("batch_norm" if "Batch" in name else "rms_norm") in str(result)
+
+
+def test_functional_norms_refuse_integers():
+    x = tg.tensor([[1, 2, 3], [4, 5, 6]])
+    with pytest.raises(NotImplementedError, match="batch_norm"):
+        tg.nn.functional.batch_norm(x, None, None, training=True)
+    with pytest.raises(NotImplementedError, match="batch_norm"):
+        tg.nn.functional.batch_norm(x, tg.zeros(3), tg.ones(3))
+    with pytest.raises(NotImplementedError, match="rms_norm"):
+        tg.nn.functional.rms_norm(x, (3,))
+
+
+# ------------------------------------------ LPPool modules: p as a float, as PyTorch's
+@needs_torch
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "int16"])
+@pytest.mark.parametrize("norm_type", [1, 2, 3])
+def test_lppool_module_of_integers_is_pytorchs(dims, dtype, norm_type):
+    shape = (1, 2) + (4,) * dims
+
+    def build(m):
+        layer = getattr(m.nn, f"LPPool{dims}d")(norm_type, 2)
+        return layer((m.arange(int(np.prod(shape))).reshape(shape) % 5).to(getattr(m, dtype)))
+    (torch_error, expected), (error, result) = _both(build)
+    assert torch_error is None and error is None, (torch_error, result)
+    assert str(result.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(result.numpy(), expected.numpy(), rtol=1e-6)
+
+
+# ------------------------------------------ conv: a float16 input, a float32 layer
+@pytest.mark.parametrize("name, shape", [("Conv1d", (2, 3, 5)), ("Conv2d", (2, 3, 4, 5)),
+                                         ("Conv3d", (2, 3, 3, 4, 3)),
+                                         ("ConvTranspose1d", (2, 3, 5)),
+                                         ("ConvTranspose2d", (2, 3, 4, 5)),
+                                         ("ConvTranspose3d", (2, 3, 3, 4, 3))])
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv_half_input_into_float_layer_is_promoted(name, shape, bias):
+    """Mixed floats are promoted (documented): a float16 batch into a float32 layer runs in
+    float32 and is not rounded to float16 at the end (it was, for the convolutions alone)."""
+    tg.manual_seed(0)
+    layer = getattr(nn, name)(3, 4, 2, bias=bias)
+    data = np.random.default_rng(0).normal(size=shape).astype(np.float16)
+    x = tg.tensor(data, requires_grad=True)
+    y = layer(x)
+    assert y.dtype == tg.float32
+    expected = layer(tg.tensor(data.astype(np.float32)))
+    np.testing.assert_array_equal(y.numpy(), expected.numpy())
+    y.sum().backward()
+    assert x.grad.dtype == tg.float16 and layer.weight.grad.dtype == tg.float32
+    half = getattr(nn, name)(3, 4, 2, bias=bias).half()
+    assert half(x).dtype == tg.float16
+
+
+def test_conv_functional_mixed_widths_promote():
+    x = tg.ones(1, 2, 3, 3, dtype=tg.float16)
+    F = tg.nn.functional
+    assert F.conv2d(x, tg.ones(2, 2, 1, 1)).dtype == tg.float32
+    assert F.conv2d(x, tg.ones(2, 2, 1, 1, dtype=tg.float16), tg.ones(2)).dtype == tg.float32
+    assert F.conv2d(x, tg.ones(2, 2, 1, 1, dtype=tg.float16)).dtype == tg.float16
+    assert F.conv1d(x[0, :, 0], tg.ones(2, 2, 1, dtype=tg.float64)).dtype == tg.float64
