@@ -108,3 +108,36 @@ def test_conv_functional_mixed_widths_promote():
     assert F.conv2d(x, tg.ones(2, 2, 1, 1, dtype=tg.float16), tg.ones(2)).dtype == tg.float32
     assert F.conv2d(x, tg.ones(2, 2, 1, 1, dtype=tg.float16)).dtype == tg.float16
     assert F.conv1d(x[0, :, 0], tg.ones(2, 2, 1, dtype=tg.float64)).dtype == tg.float64
+
+
+# ------------------------------------------ fractional max pooling of empty inputs
+@needs_torch
+@pytest.mark.parametrize("dims, shape", [(2, (0, 3, 4, 4)), (2, (0, 4, 4)), (3, (0, 3, 4, 4, 4)),
+                                         (3, (0, 4, 4, 4))])
+@pytest.mark.parametrize("return_indices", [False, True])
+def test_fractional_max_pool_of_no_planes_is_empty(dims, shape, return_indices):
+    def build(m):
+        layer = getattr(m.nn, f"FractionalMaxPool{dims}d")(2, output_size=2,
+                                                           return_indices=return_indices)
+        out = layer(m.zeros(*shape, requires_grad=True))
+        first = out[0] if return_indices else out
+        first.sum().backward()
+        return out
+    (torch_error, expected), (error, result) = _both(build)
+    assert torch_error is None and error is None, result
+    pairs = zip(expected, result) if return_indices else [(expected, result)]
+    for want, got in pairs:
+        assert tuple(got.shape) == tuple(want.shape)
+        assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+
+
+@needs_torch
+@pytest.mark.parametrize("dims, shape", [(2, (2, 0, 4, 4)), (2, (3, 0, 4)), (2, (2, 3, 4, 0)),
+                                         (3, (2, 3, 4, 0, 4)), (3, (3, 4, 0, 4))])
+def test_fractional_max_pool_of_an_empty_plane_is_pytorchs_error(dims, shape):
+    def build(m):
+        return getattr(m.nn, f"FractionalMaxPool{dims}d")(2, output_size=2)(m.zeros(*shape))
+    (torch_error, _), (error, result) = _both(build)
+    assert torch_error is RuntimeError and isinstance(result, RuntimeError), result
+    assert "Expected input to have non-zero size for non-batch dimensions" in str(result)
+    assert f"got{list(shape)}" in str(result)

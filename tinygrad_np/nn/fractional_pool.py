@@ -59,6 +59,11 @@ def _fractional_max_pool(dims: int, input: Tensor, kernel_size: Any,  # noqa: A0
         raise TensorError(f"{function}: expected a {dims + 1}-D or {dims + 2}-D input, got "
                           f"shape {x.shape}")
     unbatched = x.ndim == dims + 1
+    for axis in range(1, x.ndim):  # (axis 0 may be empty, batched or not: PyTorch's check)
+        if x.shape[axis] == 0:
+            raise TensorError(f"{function}(): Expected input to have non-zero size for "
+                              f"non-batch dimensions, but got{list(x.shape)} with dimension "
+                              f"{axis} being empty.")
     x = x.unsqueeze(0) if unbatched else x
     batch, channels, spatial = x.shape[0], x.shape[1], tuple(x.shape[2:])
     kernel = tuple(int(k) for k in _tuple(kernel_size, dims, "kernel_size", function))
@@ -87,9 +92,11 @@ def _fractional_max_pool(dims: int, input: Tensor, kernel_size: Any,  # noqa: A0
         shape = [batch, channels] + [1] * (2 * dims)
         shape[2 + axis], shape[2 + dims + axis] = sizes[axis], kernel[axis]
         flat_index = flat_index * spatial[axis] + positions.reshape(shape)
-    flat_index = flat_index.reshape(batch, channels, int(np.prod(sizes)), int(np.prod(kernel)))
-    planes = x.reshape(batch, channels, -1)
-    windows = np.take_along_axis(planes._data, flat_index.reshape(batch, channels, -1), 2)
+    windows_shape = (batch, channels, int(np.prod(sizes)), int(np.prod(kernel)))
+    flat_index = flat_index.reshape(windows_shape)  # (sizes, not -1: there may be no planes)
+    planes = x.reshape(batch, channels, int(np.prod(spatial)))
+    windows = np.take_along_axis(planes._data, flat_index.reshape(
+        batch, channels, windows_shape[2] * windows_shape[3]), 2)
     best = _first_max(windows.reshape(flat_index.shape))
     indices = np.take_along_axis(flat_index, best[..., None], -1)[..., 0]
     output = planes._gather(2, indices).reshape(batch, channels, *sizes)
