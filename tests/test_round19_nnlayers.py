@@ -141,3 +141,74 @@ def test_fractional_max_pool_of_an_empty_plane_is_pytorchs_error(dims, shape):
     assert torch_error is RuntimeError and isinstance(result, RuntimeError), result
     assert "Expected input to have non-zero size for non-batch dimensions" in str(result)
     assert f"got{list(shape)}" in str(result)
+
+
+# ------------------------------------------ PyTorch's `_check_input_dim` hooks
+def test_batch_norm_subclass_overriding_check_input_dim_is_honoured():
+    """A common pattern: subclass `_BatchNorm` (or BatchNorm2d) and define which ranks it
+    takes; forward calls the hook, as PyTorch's."""
+    from tinygrad_np.nn.modules.batchnorm import _BatchNorm
+
+    class AnyRank(_BatchNorm):
+        def _check_input_dim(self, input):
+            if input.dim() < 2:
+                raise ValueError("at least 2-D")
+
+    x = np.random.default_rng(0).normal(size=(4, 3, 2, 2, 2, 2)).astype(np.float32)
+    y = AnyRank(3)(tg.tensor(x)).numpy()
+    mean = x.mean(axis=(0, 2, 3, 4, 5), keepdims=True)
+    var = x.var(axis=(0, 2, 3, 4, 5), keepdims=True)
+    np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-5), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="at least 2-D"):
+        AnyRank(3)(tg.ones(3))
+
+    class Lenient(nn.BatchNorm2d):
+        def _check_input_dim(self, input):
+            pass
+
+    assert Lenient(3)(tg.ones(2, 3, 4)).shape == (2, 3, 4)
+    with pytest.raises(NotImplementedError):
+        _BatchNorm(3)(tg.ones(2, 3))
+    with pytest.raises(ValueError, match="expected 4D input"):
+        nn.BatchNorm2d(3)._check_input_dim(tg.ones(2, 3))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 3, 2, 2, 2, 2)])
+def test_sync_batch_norm_takes_any_rank_from_two(shape):
+    (torch_error, expected), (error, result) = _both(lambda m: m.nn.SyncBatchNorm(3)(
+        m.ones(*shape)))
+    if torch_error is not None:
+        assert isinstance(result, torch_error) and str(result) == str(expected)
+    else:
+        assert error is None and tuple(result.shape) == tuple(expected.shape)
+
+
+def test_instance_norm_hooks():
+    norm = nn.InstanceNorm2d(3)
+    assert norm._get_no_batch_dim() == 3
+    with pytest.raises(ValueError, match="expected 3-D or 4-D"):
+        norm._check_input_dim(tg.ones(2, 3))
+
+    class AnyRank(nn.InstanceNorm1d):
+        def _check_input_dim(self, input):
+            pass
+
+    x = np.random.default_rng(1).normal(size=(2, 3, 4, 5)).astype(np.float32)
+    y = AnyRank(3)(tg.tensor(x)).numpy()
+    mean, var = x.mean(axis=(2, 3), keepdims=True), x.var(axis=(2, 3), keepdims=True)
+    np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-5), rtol=1e-4, atol=1e-5)
+
+
+@needs_torch
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("rank", [1, 2, 3, 4, 5, 6])
+def test_circular_pad_modules_check_the_rank_as_pytorch(dims, rank):
+    def build(m):
+        return getattr(m.nn, f"CircularPad{dims}d")(1)(m.ones(*([3] * rank)))
+    (torch_error, expected), (error, result) = _both(build)
+    if torch_error is None:
+        assert error is None and tuple(result.shape) == tuple(expected.shape)
+    else:
+        assert torch_error is ValueError and isinstance(result, ValueError), result
+        assert str(result) == str(expected)

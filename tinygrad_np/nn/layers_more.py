@@ -74,6 +74,16 @@ class _ReplicationPadNd(_Pad):
 class _CircularPadNd(_Pad):
     mode = "circular"
 
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        """PyTorch's check of the circular pads (a ValueError): (C, ...) or (N, C, ...)."""
+        if input.ndim not in (self.dims + 1, self.dims + 2):
+            raise ValueError(f"expected {self.dims + 1}D or {self.dims + 2}D input (got "
+                             f"{input.ndim}D input)")
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        self._check_input_dim(input)
+        return F.pad(input, self.padding, self.mode)
+
 
 def _constant_init(self: _Pad, padding: Any, value: float) -> None:
     _Pad.__init__(self, padding, value)  # (the value is required, as PyTorch's)
@@ -270,11 +280,19 @@ class _InstanceNorm(_NormBase):
         self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if self._bias else None
         register_running_stats(self, num_features, dtype, track_running_stats)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        unbatched = input.ndim == self.dims + 1  # (C, L) or (C, H, W), as PyTorch
-        if input.ndim != self.dims + 2 and not unbatched:
+    def _get_no_batch_dim(self) -> int:
+        """The rank of an unbatched input, (C, L) or (C, H, W) ... (PyTorch's hook)."""
+        return self.dims + 1
+
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        """PyTorch's hook for the input's rank: unbatched or batched (forward calls it)."""
+        if input.ndim not in (self.dims + 1, self.dims + 2):
             raise TensorError(f"{type(self).__name__}: expected {self.dims + 1}-D or "
                               f"{self.dims + 2}-D input, got shape {input.shape}")
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        self._check_input_dim(input)
+        unbatched = input.ndim == self._get_no_batch_dim()  # (C, L) or (C, H, W), as PyTorch
         channel = 0 if unbatched else 1
         if input.shape[channel] != self.num_features:  # PyTorch's error, or its warning
             if self.affine:

@@ -97,11 +97,19 @@ class _BatchNorm(_NormBase):
         self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
         register_running_stats(self, num_features, dtype, track_running_stats)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        """PyTorch's hook for the input's rank (forward calls it, so a subclass overriding
+        it accepts other ranks, as in PyTorch); the base class knows none."""
+        if not self._expected_dims:
+            raise NotImplementedError(f"{type(self).__name__}: _check_input_dim is for the "
+                                      f"subclass to define (BatchNorm1d, 2d, 3d do)")
         if input.ndim not in self._expected_dims:
             dims = " or ".join(f"{d}D" for d in self._expected_dims)
             raise TensorError(f"{type(self).__name__}: expected {dims} input, got shape "
                               f"{tuple(input.shape)}")
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             with no_grad():
@@ -142,8 +150,6 @@ class SyncBatchNorm(_BatchNorm):
     """PyTorch's batch norm synchronised across processes: with one process (the only kind
     here) it is a batch norm of any (N, C, ...) input."""
 
-    _expected_dims = (2, 3, 4, 5)
-
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
                  process_group: Any = None, device: Any = None, dtype: Any = None, *,
@@ -151,6 +157,10 @@ class SyncBatchNorm(_BatchNorm):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
                          dtype, bias=bias)
         self.process_group = process_group  # (kept, as PyTorch's; one process here)
+
+    def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
