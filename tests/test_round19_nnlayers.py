@@ -212,3 +212,76 @@ def test_circular_pad_modules_check_the_rank_as_pytorch(dims, rank):
     else:
         assert torch_error is ValueError and isinstance(result, ValueError), result
         assert str(result) == str(expected)
+
+
+# ------------------------------------------ a custom cell built on RNNCellBase
+def _layer_norm_lstm_cell(m):
+    """A cell written the way PyTorch users write one: RNNCellBase(input_size, hidden_size,
+    bias, num_chunks) for the weights, its own forward."""
+
+    class LayerNormLSTMCell(m.nn.RNNCellBase):
+        def __init__(self, input_size, hidden_size):
+            super().__init__(input_size, hidden_size, bias=True, num_chunks=4)
+            self.norm = m.nn.LayerNorm(4 * hidden_size)
+
+        def forward(self, x, state):
+            h, c = state
+            gates = self.norm(x @ self.weight_ih.t() + self.bias_ih
+                              + h @ self.weight_hh.t() + self.bias_hh)
+            i, f, g, o = gates.chunk(4, 1)
+            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+            return o.sigmoid() * c.tanh(), c
+
+    return LayerNormLSTMCell(3, 5)
+
+
+@needs_torch
+def test_custom_cell_on_rnn_cell_base_matches_pytorch():
+    reference, cell = _layer_norm_lstm_cell(torch), _layer_norm_lstm_cell(tg)
+    assert list(cell.state_dict()) == list(reference.state_dict())
+    assert repr(cell) == repr(reference)
+    assert cell.weight_ih.shape == (20, 3) and cell.weight_hh.shape == (20, 5)
+    cell.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
+    rng = np.random.default_rng(0)
+    x, h, c = (rng.normal(size=s).astype(np.float32) for s in [(2, 3), (2, 5), (2, 5)])
+    outputs = []
+    for m, layer in ((torch, reference), (tg, cell)):
+        xs = m.tensor(x, requires_grad=True)
+        h1, c1 = layer(xs, (m.tensor(h), m.tensor(c)))
+        (h1.sum() + 2 * c1.sum()).backward()
+        outputs.append([h1.detach().numpy(), c1.detach().numpy(), xs.grad.numpy(),
+                        layer.weight_hh.grad.numpy()])
+    for want, got in zip(*outputs):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_rnn_cell_base_makes_num_chunks_gates():
+    base = nn.RNNCellBase(3, 4, False, 2)
+    assert base.weight_ih.shape == (8, 3) and base.bias_ih is None
+    assert repr(base) == "RNNCellBase(3, 4, bias=False)"
+    assert nn.GRUCell(3, 4).weight_hh.shape == (12, 4)
+    assert nn.LSTMCell(3, 4, bias=False).weight_ih.shape == (16, 3)
+    assert nn.RNNCell(3, 4, nonlinearity="relu").weight_ih.shape == (4, 3)
+
+
+# ------------------------------------------ forward's keyword names, as PyTorch's
+@needs_torch
+def test_adaptive_log_softmax_forward_takes_pytorchs_keywords():
+    torch.manual_seed(0)
+    reference = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 10, [3, 6])
+    layer = nn.AdaptiveLogSoftmaxWithLoss(16, 10, [3, 6])
+    layer.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
+    x = np.random.default_rng(0).normal(size=(5, 16)).astype(np.float32)
+    y = np.array([0, 4, 9, 2, 7])
+    want = reference(input_=torch.tensor(x), target_=torch.tensor(y))
+    got = layer(input_=tg.tensor(x), target_=tg.tensor(y))
+    np.testing.assert_allclose(got.output.numpy(), want.output.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(got.loss.item(), want.loss.item(), rtol=1e-5)
+
+
+@needs_torch
+def test_decoder_layer_rank_mismatch_is_an_assertion_error_as_pytorch():
+    for m in (torch, tg):
+        layer = m.nn.Transformer(4, 2, 1, 1, 8, batch_first=True)
+        with pytest.raises(AssertionError):
+            layer(m.randn(3, 4), m.randn(3, 2, 4))

@@ -66,7 +66,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                                f"{tuple(input.shape)}")
         return (input, True) if input.ndim == 2 else (input.unsqueeze(0), False)
 
-    def forward(self, input: Tensor, target: Tensor) -> _ASMoutput:  # noqa: A002
+    def forward(self, input_: Tensor, target_: Tensor) -> _ASMoutput:
+        """(output, loss) for `input_` and `target_` (PyTorch's argument names)."""
+        input, target = input_, target_  # noqa: A001
         rows, batched = self._batched(input, "forward")
         labels = np.asarray(target.numpy() if isinstance(target, Tensor) else target)
         if labels.ndim != (1 if batched else 0) or labels.reshape(-1).shape[0] != len(rows):

@@ -25,7 +25,7 @@ import numpy as np
 from tinygrad_np.amp import is_autocast_enabled
 from tinygrad_np.device import as_device, backends
 from tinygrad_np.dtypes import get_default_dtype
-from tinygrad_np.errors import AssertionTensorError, TensorError
+from tinygrad_np.errors import AssertionTensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.activation import GELU, ReLU
@@ -386,9 +386,9 @@ class TransformerDecoderLayer(Module):
                 memory_is_causal: bool = False) -> Tensor:
         x, memory = _tensor(tgt), _tensor(memory)
         if x.ndim != memory.ndim or x.ndim not in (2, 3):
-            raise TensorError(f"TransformerDecoderLayer: tgt and memory must both be 3-D "
-                              f"(batched) or 2-D (unbatched), got shapes {x.shape} and "
-                              f"{memory.shape}")
+            raise AssertionTensorError(  # (PyTorch's attention asserts it)
+                f"TransformerDecoderLayer: tgt and memory must both be 3-D (batched) or 2-D "
+                f"(unbatched), got shapes {x.shape} and {memory.shape}")
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask,
                                    tgt_is_causal)
