@@ -285,3 +285,43 @@ def test_decoder_layer_rank_mismatch_is_an_assertion_error_as_pytorch():
         layer = m.nn.Transformer(4, 2, 1, 1, 8, batch_first=True)
         with pytest.raises(AssertionError):
             layer(m.randn(3, 4), m.randn(3, 2, 4))
+
+
+# ------------------------------------------ max pooling: windows of padding alone
+ALL_PADDING = [  # (dims, input shape, kernel, stride, padding, dilation, ceil_mode)
+    (1, (2, 3, 1), 3, 3, 1, 2, True),
+    (2, (2, 3, 4, 1), (4, 2), (2, 3), (2, 1), (2, 2), False),
+    (2, (1, 2, 5, 1), (3, 2), (2, 3), (1, 1), (2, 2), False),
+    (3, (2, 3, 3, 4, 1), (1, 2, 2), (3, 2, 1), (0, 0, 1), (2, 1, 2), True),
+    (3, (2, 3, 1, 6, 6), (2, 1, 4), (2, 3, 3), (1, 0, 2), (2, 2, 1), True),
+    (3, (1, 2, 7, 8, 1), (4, 4, 2), (1, 3, 3), (1, 2, 1), (1, 2, 2), False),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("dims, shape, kernel, stride, padding, dilation, ceil", ALL_PADDING)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_max_pool_index_of_an_all_padding_window_is_pytorchs(dims, shape, kernel, stride,
+                                                             padding, dilation, ceil, dtype):
+    x = np.random.default_rng(3).normal(size=shape) * 5
+    outputs = []
+    for m in (torch, tg):
+        pool = getattr(m.nn.functional, f"max_pool{dims}d")
+        y, index = pool(m.tensor(x.astype(dtype)), kernel, stride, padding, dilation,
+                        ceil_mode=ceil, return_indices=True)
+        outputs.append((y.numpy(), index.numpy()))
+    (want_y, want_index), (got_y, got_index) = outputs
+    assert np.isneginf(want_y).any() or dtype == "int64"  # (the case is exercised)
+    np.testing.assert_array_equal(got_y, want_y)
+    np.testing.assert_array_equal(got_index, want_index)
+
+
+def test_max_pool_all_padding_window_gets_no_gradient():
+    """Its output is the constant -inf: no input moves it (PyTorch's backward sends the
+    gradient to the element its index names, here x[0, 0, 1, 0], outside the window)."""
+    x = tg.tensor(np.arange(4.0).reshape(1, 1, 4, 1), requires_grad=True)
+    y, index = tg.nn.functional.max_pool2d(x, (1, 2), (1, 3), (0, 1), (1, 2),
+                                           return_indices=True)
+    assert np.isneginf(y.numpy()).all() and index.numpy().ravel().tolist() == [1, 2, 3, 4]
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((1, 1, 4, 1)))

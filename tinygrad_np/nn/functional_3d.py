@@ -191,15 +191,21 @@ def _pool_args(shape: tuple, kernel_size: Any, stride: Any, padding: Any, dilati
     return kernel, stride, padding, dilation
 
 
-def _flat_index(depth_index: Tensor, plane_index: Tensor, shape: tuple) -> Tensor:
+def _flat_index(depth_index: Tensor, plane_index: Tensor, shape: tuple,
+                plane_starts: Any) -> Tensor:
     """The flat index z H W + h W + w of each maximum in its (D, H, W) volume, from the two
     passes' indices: depth_index = z Ho Wo + position in the pooled plane (N, C, Do, Ho Wo),
-    plane_index = h W + w (N, C D, Ho, Wo)."""
+    plane_index = h W + w (N, C D, Ho, Wo). A depth window of padding alone (dilation) points
+    past the volume, as PyTorch's: its (h, w) is then the plane window's first, from
+    `plane_starts()` (h0 W + w0 of each window, (Ho, Wo))."""
     depth, height, width = shape
     n, channels, _, pooled = depth_index.shape
     chosen_depth = depth_index._data // pooled
+    outside = (chosen_depth < 0) | (chosen_depth >= depth)
     in_plane = np.take_along_axis(plane_index._data.reshape(n, channels, depth, pooled),
-                                  chosen_depth, axis=2)
+                                  np.clip(chosen_depth, 0, max(depth - 1, 0)), axis=2)
+    if outside.any():
+        in_plane = np.where(outside, plane_starts().reshape(pooled), in_plane)
     return Tensor((chosen_depth * height * width + in_plane).astype(np.int64))
 
 
@@ -216,7 +222,9 @@ def _separable(x: Tensor, plane_pool: Any, depth_pool: Any,
     out_shape = (n, channels, y.shape[2], out_h, out_w)
     if not return_indices:
         return y.reshape(out_shape)
-    index = _flat_index(depth_index, plane_index, (depth, height, width))
+    flat = Tensor(np.zeros((1, 1, height, width), x.dtype))  # (its first maxima: the starts)
+    index = _flat_index(depth_index, plane_index, (depth, height, width),
+                        lambda: plane_pool(flat)[1]._data)
     return y.reshape(out_shape), index.reshape(out_shape)
 
 

@@ -424,9 +424,20 @@ def _winner_positions(geometry: Geometry, winner: np.ndarray) -> tuple[np.ndarra
 
 
 def max_pool_indices(geometry: Geometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """PyTorch's return_indices: the flat position h*W + w of each maximum in its plane."""
+    """PyTorch's return_indices: the flat position h*W + w of each maximum in its plane. A
+    window of padding alone (dilation) has PyTorch's index too: its first row and column
+    stepped by the dilation until not negative (h0 W + w0, which may lie past the plane)."""
     _, _, rows, cols = _winner_positions(geometry, _winners(geometry, x, y))
-    return (rows * x.shape[3] + cols).astype(np.int64)
+    height, width = x.shape[2:]
+    outside = (rows < 0) | (rows >= height) | (cols < 0) | (cols >= width)
+    if outside.any():
+        (_, _), (sh, sw), (top, _, left, _), (dh, dw) = geometry
+        first_row = np.arange(rows.shape[2])[:, None] * sh - top
+        first_col = np.arange(cols.shape[3]) * sw - left
+        first_row = np.where(first_row < 0, first_row % dh, first_row)  # (-top + k dh >= 0)
+        first_col = np.where(first_col < 0, first_col % dw, first_col)
+        rows, cols = np.where(outside, first_row, rows), np.where(outside, first_col, cols)
+    return (rows * width + cols).astype(np.int64)
 
 
 def _blocks(geometry: Geometry, shape: tuple, out_size: tuple[int, int]) -> bool:
