@@ -325,3 +325,23 @@ def test_max_pool_all_padding_window_gets_no_gradient():
     assert np.isneginf(y.numpy()).all() and index.numpy().ravel().tolist() == [1, 2, 3, 4]
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((1, 1, 4, 1)))
+
+
+# ------------------------------------------ sizes given as NumPy integers
+@needs_torch
+@pytest.mark.parametrize("shape", [np.int64(3), (np.int64(3),), [np.int32(3)]])
+def test_layer_norm_takes_numpy_integer_sizes(shape):
+    layer = nn.LayerNorm(shape)
+    assert layer.normalized_shape == (3,) and layer.weight.shape == (3,)
+    assert repr(layer) == "LayerNorm((3,), eps=1e-05, elementwise_affine=True, bias=True)"
+    x = np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)
+    want = torch.nn.LayerNorm(3)(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(layer(tg.tensor(x)).numpy(), want, rtol=1e-5, atol=1e-6)
+    encoder = nn.TransformerEncoderLayer(np.int64(4), np.int64(2), np.int64(8))
+    assert encoder(tg.ones(3, 1, 4)).shape == (3, 1, 4)
+
+
+@pytest.mark.parametrize("shape", [(3.0,), ("a",), 3.0])
+def test_layer_norm_refuses_non_integer_sizes(shape):
+    with pytest.raises(TypeError):
+        nn.LayerNorm(shape)

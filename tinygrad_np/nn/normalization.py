@@ -3,6 +3,7 @@ LocalResponseNorm (as PyTorch's)."""
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -190,10 +191,11 @@ class LayerNorm(Module):
     ) -> None:
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
+        if isinstance(normalized_shape, (int, np.integer)):  # (NumPy's ints too, as PyTorch)
+            normalized_shape = (normalized_shape,)
         check_sizes("LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(
-            (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape)})
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
-        self.normalized_shape = tuple(shape)
+            normalized_shape)})
+        self.normalized_shape = tuple(operator.index(n) for n in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         dtype = get_default_dtype() if dtype is None else dtype
