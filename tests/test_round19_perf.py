@@ -64,3 +64,57 @@ def test_view_of_conv1d_then_in_place_write_reaches_the_result():
             v[0, 0, 0] = 100.0
             outs.append(y)
     _close(outs[0], outs[1])
+
+
+# ------------------------------------------------------------ unfold / fold in NCHW order
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [
+    (3, 1, 1, 1), ((2, 3), (2, 1), (0, 2), (1, 2)), (1, 1, 0, 1), (2, 2, 0, 1), (3, 2, 1, 2)])
+def test_unfold_fold_match_torch(kernel, stride, padding, dilation):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 2, 9, 8)).astype(np.float32)
+    kwargs = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
+    grads = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        cols = lib.nn.functional.unfold(xs, **kwargs)
+        back = lib.nn.functional.fold(cols * cols, (9, 8), **kwargs)
+        weights = lib.tensor(np.linspace(-1, 1, back.numel(), dtype=np.float32).reshape(
+            tuple(back.shape)))
+        (back * weights).sum().backward()
+        grads.append((cols, back, xs.grad))
+    for ours, theirs in zip(*grads):
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        _close(ours, theirs, 1e-4)
+    assert grads[0][1].is_contiguous()  # fold's result is contiguous, as PyTorch's
+    grads[0][1].view(-1)
+
+
+def test_unfold_of_a_conv_result_and_fold_of_batch_inside_columns():
+    """Both layouts (batch inside from conv2d, batch outside from PyTorch-ordered inputs)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 2, 7, 7)).astype(np.float32)
+    w = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    results = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.conv2d(xs, lib.tensor(w), padding=1)
+        cols = lib.nn.functional.unfold(y, 2, stride=1)
+        z = lib.nn.functional.fold(cols.transpose(0, 2).contiguous().transpose(0, 2), (7, 7), 2)
+        (z * z).sum().backward()
+        results.append((z, xs.grad))
+    _close(results[0][0], results[1][0], 1e-4)
+    _close(results[0][1], results[1][1], 1e-3)
+
+
+def test_unfold_double_backward_matches_torch():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 2, 5, 5))
+    outs = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        cols = lib.nn.functional.unfold(xs, 2, padding=1)
+        (gx,) = lib.autograd.grad((cols ** 3).sum(), xs, create_graph=True)
+        (gx * gx).sum().backward()
+        outs.append((gx, xs.grad))
+    _close(outs[0][0], outs[1][0], 1e-8)
+    _close(outs[0][1], outs[1][1], 1e-8)
