@@ -118,3 +118,43 @@ def test_unfold_double_backward_matches_torch():
         outs.append((gx, xs.grad))
     _close(outs[0][0], outs[1][0], 1e-8)
     _close(outs[0][1], outs[1][1], 1e-8)
+
+
+# ------------------------------------------------------------ convolutions whose inner size is 1
+@pytest.mark.parametrize("x_shape,w_shape,kwargs", [
+    ((4, 6, 8, 8), (6, 1, 3, 3), dict(padding=1, groups=6)),   # depthwise: dx's k = 1
+    ((4, 6, 8, 8), (12, 1, 3, 3), dict(stride=2, groups=6)),   # channel multiplier 2
+    ((4, 1, 8, 8), (5, 1, 1, 1), {}),                          # 1x1 over one channel: k = 1
+    ((4, 3, 8, 8), (6, 1, 1, 1), dict(groups=3)),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_convolutions_with_inner_size_one_match_torch(x_shape, w_shape, kwargs, dtype):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    results = []
+    for lib in (tg, torch):
+        xs, ws, bs = (lib.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = lib.nn.functional.conv2d(xs, ws, bs, **kwargs)
+        (y * y).sum().backward()
+        results.append((y, xs.grad, ws.grad, bs.grad))
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    for ours, theirs in zip(*results):
+        _close(ours, theirs, tol)
+
+
+def test_depthwise_conv_float64_gradient_against_central_differences():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3, 5, 5))
+    w = rng.standard_normal((3, 1, 3, 3))
+    xs = tg.tensor(x, requires_grad=True)
+    F.conv2d(xs, tg.tensor(w), padding=1, groups=3).pow(2).sum().backward()
+    numeric = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        for sign in (1, -1):
+            shifted = x.copy()
+            shifted[index] += sign * 1e-6
+            value = F.conv2d(tg.tensor(shifted), tg.tensor(w), padding=1, groups=3).pow(2).sum()
+            numeric[index] += sign * value.item() / 2e-6
+    np.testing.assert_allclose(xs.grad.numpy(), numeric, rtol=1e-5, atol=1e-6)

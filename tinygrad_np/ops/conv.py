@@ -171,6 +171,8 @@ def _grouped_matmul(a: np.ndarray, b: np.ndarray, wide: bool = False) -> np.ndar
             return out
         with np.errstate(over="ignore"):  # (past 65504: inf, silently, as PyTorch)
             return out.astype(_HALF)
+    if a.shape[2] == 1:  # outer products (depthwise dx): BLAS is slow at k = 1, and a
+        return a * b     # product of one term is the same number
     return (a[0] @ b[0])[None] if a.shape[0] == 1 else a @ b
 
 
