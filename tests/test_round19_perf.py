@@ -244,3 +244,37 @@ def test_huber_infinite_difference_warns_nothing():
         x = tg.tensor(np.array([1e30, -np.inf, 0.5], np.float32), requires_grad=True)
         F.smooth_l1_loss(x, tg.zeros(3), reduction="sum").backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, -1.0, 0.5])
+
+
+# ------------------------------------------------------------ Tensor.unfold's backward
+@pytest.mark.parametrize("shape,dim,size,step", [
+    ((4, 30, 5), 1, 8, 1),   # many overlaps (offset loop)
+    ((4, 30, 5), 1, 20, 3),  # long windows (window loop)
+    ((6, 7), 0, 2, 2), ((6, 7), -1, 3, 5), ((9,), 0, 0, 1), ((9,), 0, 9, 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tensor_unfold_backward_matches_torch(shape, dim, size, step, dtype):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(shape).astype(dtype)
+    grads = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        y = xs.unfold(dim, size, step)
+        weights = lib.tensor(np.linspace(-2, 3, y.numel(), dtype=dtype).reshape(tuple(y.shape)))
+        (y * weights).sum().backward()
+        grads.append((y, xs.grad))
+    assert tuple(grads[0][0].shape) == tuple(grads[1][0].shape)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    _close(grads[0][0], grads[1][0], tol)
+    _close(grads[0][1], grads[1][1], tol)
+
+
+def test_tensor_unfold_double_backward_matches_torch():
+    x = np.random.default_rng(12).standard_normal((3, 10))
+    outs = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad((xs.unfold(1, 4, 2) ** 3).sum(), xs, create_graph=True)
+        (g * g).sum().backward()
+        outs.append((g, xs.grad))
+    _close(outs[0][0], outs[1][0], 1e-10)
+    _close(outs[0][1], outs[1][1], 1e-10)
