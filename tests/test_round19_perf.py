@@ -278,3 +278,32 @@ def test_tensor_unfold_double_backward_matches_torch():
         outs.append((g, xs.grad))
     _close(outs[0][0], outs[1][0], 1e-10)
     _close(outs[0][1], outs[1][1], 1e-10)
+
+
+# ------------------------------------------------------------ adaptive average pooling
+@pytest.mark.parametrize("shape,size", [((5, 3, 1, 50), (1, 7)), ((5, 3, 13, 50), (5, 7)),
+                                        ((2, 3, 9, 9), (9, 4)), ((2, 3, 10, 6), (3, 6))])
+def test_adaptive_avg_pool2d_uneven_windows_match_torch(shape, size):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal(shape).astype(np.float32)
+    results = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.adaptive_avg_pool2d(xs, size)
+        (y * y).sum().backward()
+        results.append((y, xs.grad))
+    for ours, theirs in zip(*results):
+        _close(ours, theirs, 1e-5)
+
+
+def test_adaptive_avg_pool1d_values_gradient_and_double_backward_match_torch():
+    x = np.random.default_rng(14).standard_normal((4, 3, 50))
+    results = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.adaptive_avg_pool1d(xs, 7)
+        (g,) = lib.autograd.grad((y ** 3).sum(), xs, create_graph=True)
+        (g * g).sum().backward()
+        results.append((y, g, xs.grad))
+    for ours, theirs in zip(*results):
+        _close(ours, theirs, 1e-10)
