@@ -307,3 +307,93 @@ def test_adaptive_avg_pool1d_values_gradient_and_double_backward_match_torch():
         results.append((y, g, xs.grad))
     for ours, theirs in zip(*results):
         _close(ours, theirs, 1e-10)
+
+
+# ------------------------------------------------------------ LSTM's fused cell update
+def _copy_lstm_weights(ours, theirs):
+    with torch.no_grad():
+        for name, parameter in theirs.named_parameters():
+            getattr(ours, name).data = tg.tensor(parameter.detach().numpy().copy()).data
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections")  # (PyTorch's, about oneDNN)
+@pytest.mark.parametrize("kwargs", [dict(), dict(num_layers=2, bidirectional=True),
+                                    dict(proj_size=3), dict(batch_first=True)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_forward_and_gradients_match_torch(kwargs, dtype):
+    rng = np.random.default_rng(15)
+    torch.manual_seed(0)
+    theirs = torch.nn.LSTM(5, 6, **kwargs).to(torch.float64 if dtype == np.float64 else
+                                              torch.float32)
+    ours = tg.nn.LSTM(5, 6, **kwargs).to(tg.float64 if dtype == np.float64 else tg.float32)
+    _copy_lstm_weights(ours, theirs)
+    x = rng.standard_normal((7, 4, 5)).astype(dtype)
+    outs = []
+    for lib, layer in ((tg, ours), (torch, theirs)):
+        xs = lib.tensor(x, requires_grad=True)
+        y, (h, c) = layer(xs)
+        (y.sum() + (h * h).sum() + (c ** 3).sum()).backward()
+        outs.append((y, h, c, xs.grad, layer.weight_hh_l0.grad, layer.bias_ih_l0.grad))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for ours_value, their_value in zip(*outs):
+        _close(ours_value, their_value, tol)
+
+
+def test_lstm_cell_update_double_backward_matches_torch():
+    rng = np.random.default_rng(16)
+    torch.manual_seed(1)
+    theirs = torch.nn.LSTM(3, 4).double()
+    ours = tg.nn.LSTM(3, 4).to(tg.float64)
+    _copy_lstm_weights(ours, theirs)
+    x = rng.standard_normal((5, 2, 3))
+    outs = []
+    for lib, layer in ((tg, ours), (torch, theirs)):
+        xs = lib.tensor(x, requires_grad=True)
+        y, (h, c) = layer(xs)
+        (g,) = lib.autograd.grad((y ** 2).sum() + c.sum(), xs, create_graph=True)
+        (g * g).sum().backward()
+        outs.append((g, xs.grad, layer.weight_hh_l0.grad))
+    for ours_value, their_value in zip(*outs):
+        _close(ours_value, their_value, 1e-10)
+
+
+def test_lstm_cell_update_gradient_against_central_differences():
+    from tinygrad_np.ops.activation import LSTMCellUpdate
+
+    rng = np.random.default_rng(17)
+    z, c = rng.standard_normal((3, 8)), rng.standard_normal((3, 2))
+    weights = rng.standard_normal((3, 4))
+
+    def loss(z_value, c_value):
+        return float((LSTMCellUpdate.apply(tg.tensor(z_value), tg.tensor(c_value)).numpy()
+                      * weights).sum())
+
+    zs, cs = tg.tensor(z, requires_grad=True), tg.tensor(c, requires_grad=True)
+    (LSTMCellUpdate.apply(zs, cs) * tg.tensor(weights)).sum().backward()
+    for value, grad, other in ((z, zs.grad, c), (c, cs.grad, None)):
+        numeric = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            shifted = [value.copy(), value.copy()]
+            shifted[0][index] += 1e-6
+            shifted[1][index] -= 1e-6
+            pair = [(s, c) if other is not None else (z, s) for s in shifted]
+            numeric[index] = (loss(*pair[0]) - loss(*pair[1])) / 2e-6
+        np.testing.assert_allclose(grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_lstm_packed_sequence_matches_torch():
+    rng = np.random.default_rng(18)
+    torch.manual_seed(2)
+    theirs = torch.nn.LSTM(3, 4)
+    ours = tg.nn.LSTM(3, 4)
+    _copy_lstm_weights(ours, theirs)
+    x = rng.standard_normal((6, 3, 3)).astype(np.float32)
+    outs = []
+    for lib, layer in ((tg, ours), (torch, theirs)):
+        xs = lib.tensor(x, requires_grad=True)
+        packed = lib.nn.utils.rnn.pack_padded_sequence(xs, [6, 4, 2])
+        _, (h, c) = layer(packed)
+        (h.sum() + c.sum()).backward()
+        outs.append((h, c, xs.grad))
+    for ours_value, their_value in zip(*outs):
+        _close(ours_value, their_value, 1e-5)
