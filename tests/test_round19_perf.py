@@ -397,3 +397,17 @@ def test_lstm_packed_sequence_matches_torch():
         outs.append((h, c, xs.grad))
     for ours_value, their_value in zip(*outs):
         _close(ours_value, their_value, 1e-5)
+
+
+def test_lstm_cell_h_and_c_are_separate_tensors():
+    """An in-place write to h does not count as a write to c (saved by c ** 2), as PyTorch."""
+    grads = []
+    for lib in (tg, torch):
+        lib.manual_seed(0)
+        cell = lib.nn.LSTMCell(3, 4)
+        h, c = cell(lib.ones(2, 3))
+        loss = (c ** 2).sum()
+        h.add_(1.0)
+        (loss + h.sum()).backward()
+        grads.append(cell.bias_hh.grad.numpy())
+    assert grads[0].shape == grads[1].shape

@@ -52,8 +52,9 @@ def _lstm_step(gx: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor,
     h, c = state
     gates = gx + F.linear(h, w_hh, b_hh)
     if gates.dtype in _FUSED_DTYPES and c.dtype == gates.dtype:  # one node for the update
-        both = LSTMCellUpdate.apply(gates, c)
-        return both[..., :c.shape[-1]], both[..., c.shape[-1]:]
+        both = LSTMCellUpdate.apply(gates, c)  # (copied out: h and c share no memory, so an
+        # in-place write to one is not a write to the other, as PyTorch's)
+        return both[..., :c.shape[-1]].clone(), both[..., c.shape[-1]:].clone()
     i, f, g, o = gates.chunk(4, -1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c.tanh(), c
