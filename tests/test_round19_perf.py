@@ -411,3 +411,43 @@ def test_lstm_cell_h_and_c_are_separate_tensors():
         (loss + h.sum()).backward()
         grads.append(cell.bias_hh.grad.numpy())
     assert grads[0].shape == grads[1].shape
+
+
+# ------------------------------------------------------------ multilabel_margin_loss
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_multilabel_margin_loss_matches_torch(reduction, dtype):
+    rng = np.random.default_rng(19)
+    x = rng.standard_normal((9, 12)).astype(dtype)
+    target = np.full((9, 12), -1, np.int64)
+    for row in range(9):
+        count = row % 5  # rows with no targets, one, and several (repeats allowed)
+        target[row, :count] = rng.integers(0, 12, count)
+    target[2, 4:] = rng.integers(0, 12, 8)  # ids after the first -1 are ignored
+    target[3, :12] = np.arange(12)           # every class listed: no pairs
+    x[4, 0] = x[4, 1] + 1                    # a margin of exactly 0 (relu's kink)
+    target[4, :2] = [1, 7]
+    outs = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        loss = lib.nn.functional.multilabel_margin_loss(xs, lib.tensor(target),
+                                                        reduction=reduction)
+        (loss * lib.tensor(np.linspace(0.5, 2, loss.numel(), dtype=dtype).reshape(
+            tuple(loss.shape)))).sum().backward()
+        outs.append((loss, xs.grad))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for ours, theirs in zip(*outs):
+        _close(ours, theirs, tol)
+
+
+def test_multilabel_margin_loss_unbatched_and_no_targets_match_torch():
+    x = np.random.default_rng(20).standard_normal(6)
+    for target in ([2, 0, -1, 3, 3, 3], [-1] * 6):
+        outs = []
+        for lib in (tg, torch):
+            xs = lib.tensor(x, requires_grad=True)
+            loss = lib.nn.functional.multilabel_margin_loss(xs, lib.tensor(target))
+            loss.backward()
+            outs.append((loss, xs.grad))
+        _close(outs[0][0], outs[1][0], 1e-12)
+        _close(outs[0][1], outs[1][1], 1e-12)
