@@ -451,3 +451,34 @@ def test_multilabel_margin_loss_unbatched_and_no_targets_match_torch():
             outs.append((loss, xs.grad))
         _close(outs[0][0], outs[1][0], 1e-12)
         _close(outs[0][1], outs[1][1], 1e-12)
+
+
+# ------------------------------------------------------------ index arrays on every axis
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scatter_add_and_gather_gradients_with_repeats_match_torch(dtype):
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((6, 9)).astype(dtype)
+    index = rng.integers(0, 9, (6, 30))  # many repeats per place
+    src = rng.standard_normal((6, 30)).astype(dtype)
+    outs = []
+    for lib in (tg, torch):
+        xs, ss = lib.tensor(x, requires_grad=True), lib.tensor(src, requires_grad=True)
+        y = xs.scatter_add(1, lib.tensor(index), ss)
+        z = xs.gather(1, lib.tensor(index))  # its backward adds the repeats back
+        ((y * y).sum() + (z ** 3).sum()).backward()
+        outs.append((y, xs.grad, ss.grad))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for ours, theirs in zip(*outs):
+        _close(ours, theirs, tol)
+
+
+def test_getitem_with_negative_index_arrays_gradient_matches_torch():
+    x = np.random.default_rng(22).standard_normal((4, 5, 3))
+    rows, cols = np.array([[-1, 0], [3, -4]]), np.array([[2, -1], [2, 2]])
+    outs = []
+    for lib in (tg, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        picked = xs[lib.tensor(rows), lib.tensor(cols), lib.tensor(np.array([0, -1]))]
+        (picked * lib.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))).sum().backward()
+        outs.append(xs.grad)
+    _close(outs[0], outs[1], 1e-12)
