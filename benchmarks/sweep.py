@@ -360,7 +360,8 @@ def main(argv: list[str]) -> None:
         if slow is not None and not ratio > slow:
             continue
         theirs_text = f"{theirs:.2f}" if theirs is not None else "-"
-        print(f"| {name} | {ours:.2f} | {theirs_text} | {ratio:.1f}x |", flush=True)
+        ratio_text = f"{ratio:.1f}x" if theirs else "-"
+        print(f"| {name} | {ours:.2f} | {theirs_text} | {ratio_text} |", flush=True)
 
 
 if __name__ == "__main__":
