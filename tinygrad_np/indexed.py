@@ -40,6 +40,7 @@ from tinygrad_np.tensor import (
     _wrap_dim,
     to_tensor,
 )
+from tinygrad_np.xp import _stable_order
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
@@ -185,7 +186,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Any, reduce: str,  
     scattered = np.bincount(targets, minlength=places) > 0
     own = np.arange(places) if include_self else np.flatnonzero(~scattered)
     groups = np.concatenate([own, targets])  # self's value first, then src in index order
-    order = np.argsort(groups, kind="stable")
+    order = _stable_order(groups, groups.size * places)  # (NumPy's stable sort: 2x slower)
     sizes = np.bincount(groups, minlength=places)  # every place has a member: self or src
     flat = input.reshape(-1) if include_self else input.reshape(-1)[own]
     members = cat([flat, src.reshape(-1)])[order]

@@ -1026,28 +1026,74 @@ def _view_c_ordered(tensor: Tensor, result: Tensor) -> None:
         if old.shape[axis] > 1 and old.strides[axis] != dense * item:
             return
         dense *= old.shape[axis]
-    memory = np.full(view.shape, start // item, np.int64)  # each element's place in items
-    for axis, (size, step) in enumerate(zip(view.shape, view.strides)):
-        memory += np.arange(size).reshape((-1,) + (1,) * (view.ndim - 1 - axis)) * (step // item)
-    if memory.min() < 0 or memory.max() >= old.size:
+    steps_in = [step // item for step in view.strides]  # the view's steps, in items
+    reach = [(size - 1) * step for size, step in zip(view.shape, steps_in)]
+    if start // item + sum(min(0, r) for r in reach) < 0 or \
+            start // item + sum(max(0, r) for r in reach) >= old.size:
         return
-    rows = [math.prod(old.shape[axis + 1:]) for axis in range(old.ndim)]  # C order's steps
-    offsets = sum(memory // (old.strides[axis] // item) % size * rows[axis]
-                  for axis, size in enumerate(old.shape) if size > 1)
-    offsets = np.broadcast_to(offsets, view.shape)
-    first = int(offsets.flat[0])
-    steps = [int(offsets[(0,) * axis + (1,)].flat[0]) - first if size > 1 else 0
-             for axis, size in enumerate(view.shape)]
-    expected = np.full(view.shape, first)
-    for axis, step in enumerate(steps):
-        expected += np.arange(view.shape[axis]).reshape((-1,) + (1,) * (view.ndim - axis - 1)
-                                                         ) * step
-    if not np.array_equal(offsets, expected) or not tensor._relaid_out():
+    found = _carry_free_steps(old, start // item, view.shape, steps_in)
+    if found is None:
+        found = _table_steps(old, start // item, view.shape, steps_in)
+    if found is None or not tensor._relaid_out():
         return
+    first, steps = found
     memory = tensor._data if tensor._data.base is None else tensor._data.base
     result._data = np.lib.stride_tricks.as_strided(
         memory.reshape(-1)[first:], view.shape, [step * view.itemsize for step in steps],
         writeable=view.flags.writeable)
+
+
+def _carry_free_steps(old: np.ndarray, start: int, shape: tuple, steps_in: list) -> tuple | None:
+    """_view_c_ordered's (first C offset, C steps) in O(ndim), when each view axis walks one
+    axis of the dense `old` without carrying into the next (squeezes, slices, indexing):
+    then the C offsets are affine. None when that does not decide it."""
+    item = old.itemsize
+    axes = [(old.strides[k] // item, k) for k in range(old.ndim) if old.shape[k] > 1]
+    digits = {k: start // stride % old.shape[k] for stride, k in axes}
+    low, high = dict(digits), dict(digits)
+    rows = [math.prod(old.shape[k + 1:]) for k in range(old.ndim)]
+    steps = []
+    for size, step in zip(shape, steps_in):
+        if size == 1 or step == 0:
+            steps.append(0)
+            continue
+        walked = [(stride, k) for stride, k in axes if stride <= abs(step) and not step % stride]
+        if not walked:
+            return None
+        stride, k = max(walked)
+        count = step // stride
+        low[k] += min(0, count * (size - 1))
+        high[k] += max(0, count * (size - 1))
+        steps.append(count * rows[k])
+    if any(low[k] < 0 or high[k] >= old.shape[k] for k in digits):
+        return None
+    return sum(digits[k] * rows[k] for k in digits), steps
+
+
+def _table_steps(old: np.ndarray, start: int, shape: tuple, steps_in: list) -> tuple | None:
+    """_view_c_ordered's (first C offset, C steps) in O(size): each memory place's C-order
+    index (a table in memory order, no integer division) read through the view's strides,
+    then checked to be affine. None when it is not."""
+    item = old.itemsize
+    # int32 when no sum below can pass its range
+    index = np.int32 if old.size * (1 + sum(shape)) < 2**31 else np.int64
+    width = np.dtype(index).itemsize
+    table = np.empty(old.size, index)
+    as_strided = np.lib.stride_tricks.as_strided
+    as_strided(table, old.shape, [step // item * width if size > 1 else 0 for size, step in
+                                  zip(old.shape, old.strides)])[...] = np.arange(
+        old.size, dtype=index).reshape(old.shape)
+    offsets = as_strided(table[start:], shape, [step * width for step in steps_in])
+    first = int(offsets.flat[0])
+    steps = [int(offsets[(0,) * axis + (1,)].flat[0]) - first if size > 1 else 0
+             for axis, size in enumerate(shape)]
+    expected = np.full(shape, first, index)
+    for axis, step in enumerate(steps):
+        expected += np.arange(shape[axis], dtype=index).reshape(
+            (-1,) + (1,) * (len(shape) - axis - 1)) * step
+    if not np.array_equal(offsets, expected):
+        return None
+    return first, steps
 
 
 # Outputs of split/chunk/unbind (and rows of iteration), and views of them, carry the

@@ -174,6 +174,19 @@ def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
     repeats, a stable sort and np.add.reduceat sum each place's rows, assigned once."""
     plan = _fancy_plan(index, out.shape, values.shape)
     if plan is None:  # index arrays alone (NumPy's own fast path), or a form not planned
+        parts = index if isinstance(index, tuple) else (index,)
+        if len(parts) == out.ndim > 1 and out.flags.c_contiguous and all(
+                isinstance(part, np.ndarray) and part.dtype.kind in "iu" for part in parts):
+            # one index per axis: NumPy's add.at is 2x faster on one flat index (same order)
+            try:
+                places = np.ravel_multi_index(np.broadcast_arrays(*parts), out.shape,
+                                              mode="wrap")
+            except (TypeError, ValueError):  # (uint64 arrays, sizes past int64)
+                places = None
+            if places is not None:
+                np.add.at(out.reshape(-1), places.ravel(),
+                          np.broadcast_to(values, places.shape).ravel())
+                return
         np.add.at(out, index, values)
         return
     axes, rest, places, start = plan

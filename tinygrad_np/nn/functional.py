@@ -1712,13 +1712,18 @@ def _adaptive_mean(x: Tensor, axis: int, out: int) -> Tensor:
     (see _MATRIX_MOST), else by gathering each window's elements, padded to the longest
     window by repeating its last element and masked (a place then repeats in the gather
     only where windows overlap: its gradient adds in a few vectorised rounds)."""
+    if x.shape[axis] == out and x.dtype.kind == "f":  # windows of one element: their means
+        return x
     start, end = _adaptive_bounds(x.shape[axis], out)
     counts = Tensor((end - start).astype(x.dtype))
     moved = x.movedim(axis, -1)
     if x.dtype.kind == "f" and out * x.shape[axis] <= _MATRIX_MOST and xp.finite(x._data):
         offset = np.arange(x.shape[axis]) - start[:, None]  # (0 * inf would spread NaN)
         ones = ((offset >= 0) & (offset < (end - start)[:, None])).T.astype(x.dtype)
-        return linked(((moved @ Tensor(ones)) / counts).movedim(-1, axis))  # (ops/masked.py)
+        # one 2-D product (a stacked one is a BLAS call per row of the leading axes)
+        sums = (moved.reshape(-1, moved.shape[-1]) @ Tensor(ones)).reshape(
+            *moved.shape[:-1], out)
+        return linked((sums / counts).movedim(-1, axis))  # (ops/masked.py)
     positions = start[:, None] + np.arange(int((end - start).max()))
     inside = positions < end[:, None]
     windows = moved._index_select(-1, np.minimum(positions, end[:, None] - 1).ravel())

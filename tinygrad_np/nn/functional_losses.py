@@ -22,7 +22,7 @@ from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import is_grad_enabled
 from tinygrad_np.ops.activation import LogSigmoid
-from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits
+from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits, Huber
 from tinygrad_np.ops.masked import linked
 from tinygrad_np.tensor import Tensor, refuse_integers, to_tensor as _tensor
 
@@ -401,10 +401,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
 def _huber(input: Tensor, target: Any, reduction: str, delta: float, function: str) -> Tensor:  # noqa: A002
     same_shape(input, target, function, "warn", depth=1)
     difference = input - regression_target(target, input, function, function == "huber_loss")
-    distance = difference.abs()
-    near = difference.where(~(distance._data >= delta), 0.0)  # (NaN stays: its gradient NaN)
-    loss = (near * near * 0.5).where(distance.detach() < delta, (distance - delta * 0.5) * delta)
-    return _reduce(loss, reduction)
+    return _reduce(Huber.apply(difference, delta), reduction)
 
 
 def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa: A002

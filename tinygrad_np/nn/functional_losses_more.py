@@ -130,8 +130,12 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
     hit = np.nonzero(listed)
     np.add.at(listings, (hit[0], rows[hit]), 1)
     x = input.reshape(-1, classes)
-    margins = (1 - x.unsqueeze(2) + x.unsqueeze(1)).relu()  # [n, j, i]; gradient 0 at 0
-    pairs = (listings[:, :, None] * (listings[:, None, :] == 0)).astype(x.dtype)
+    # only the listed targets j (a prefix of each row: as wide as the longest list), not
+    # every class: N x longest x C margins, not N x C x C
+    width = int(listed.sum(axis=1).max(initial=0))
+    chosen = x.gather(1, Tensor(np.where(listed[:, :width], rows[:, :width], 0)))
+    margins = (1 - chosen.unsqueeze(2) + x.unsqueeze(1)).relu()  # [n, k, i]; gradient 0 at 0
+    pairs = (listed[:, :width, None] & (listings[:, None, :] == 0)).astype(x.dtype)
     losses = (margins * pairs).sum((1, 2)) / classes
     return _reduce(losses if input.ndim == 2 else losses[0], reduction)
 

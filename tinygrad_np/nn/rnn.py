@@ -30,7 +30,10 @@ from tinygrad_np.nn import functional as F, init
 from tinygrad_np.nn.module import Module
 from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.nn.utils.rnn import PackedSequence, pad_packed_sequence
+from tinygrad_np.ops.activation import LSTMCellUpdate
 from tinygrad_np.tensor import Tensor, to_tensor as _as_tensor
+
+_FUSED_DTYPES = (np.float32, np.float64)  # (float16 rounds each op's result: composed)
 
 # A step maps (projected input gx, state, W_hh, b_hh) to the new state; the state is h, or
 # (h, c) for an LSTM.
@@ -47,7 +50,12 @@ def _rnn_step(activation: Callable[[Tensor], Tensor]) -> Step:
 def _lstm_step(gx: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor,
                b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
     h, c = state
-    i, f, g, o = (gx + F.linear(h, w_hh, b_hh)).chunk(4, -1)
+    gates = gx + F.linear(h, w_hh, b_hh)
+    if gates.dtype in _FUSED_DTYPES and c.dtype == gates.dtype:  # one node for the update
+        both = LSTMCellUpdate.apply(gates, c)  # (copied out: h and c share no memory, so an
+        # in-place write to one is not a write to the other, as PyTorch's)
+        return both[..., :c.shape[-1]].clone(), both[..., c.shape[-1]:].clone()
+    i, f, g, o = gates.chunk(4, -1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c.tanh(), c
 

@@ -199,3 +199,50 @@ class LogSigmoid(Function):
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         return grad_output * sigmoid_in_rule(-x)
+
+
+
+class LSTMCellUpdate(Function):
+    """One LSTM step's elementwise part, [h', c'] (..., 2H) from the gate pre-activations
+    z = [i, f, g, o] (..., 4H) and the cell c:  c' = s(f) c + s(i) tanh(g),  h' = s(o) tanh(c')
+    (s = sigmoid);  dz and dc by the chain rule, as the composition's (one node, not fifteen)."""
+
+    def forward(ctx, z, c):
+        ctx.save_for_backward(z, c)
+        ctx.values = _lstm_values(z, c, xp.sigmoid, np.tanh)
+        output_gate, cell, tanh_cell = ctx.values[3:]
+        return np.concatenate([output_gate * tanh_cell, cell], axis=-1)
+
+    def backward(ctx, grad_output):
+        z, c = ctx.saved_tensors
+        if xp.is_tensor(z):  # create_graph: recomputed as Tensor ops, so recorded
+            from tinygrad_np.ops.join import Cat
+
+            values = _lstm_values(z, c, lambda x: x.sigmoid(), lambda x: x.tanh())
+            return _lstm_grads(values, c, grad_output,
+                               lambda parts: Cat.apply(*parts, z.ndim - 1))
+        return _lstm_grads(ctx.values, c, grad_output,
+                           lambda parts: np.concatenate(parts, axis=-1))
+
+
+def _lstm_values(z, c, sigmoid, tanh):
+    """(s(i), s(f), tanh(g), s(o), c', tanh(c')) of LSTMCellUpdate, on arrays or Tensors."""
+    size = z.shape[-1] // 4
+    i, f, g, o = (z[..., k * size:(k + 1) * size] for k in range(4))
+    input_gate, forget_gate, candidate, output_gate = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+    cell = forget_gate * c + input_gate * candidate
+    return input_gate, forget_gate, candidate, output_gate, cell, tanh(cell)
+
+
+def _lstm_grads(values, c, grad, join):
+    """(dz, dc) of LSTMCellUpdate, each factor as its op's rule (Sigmoid g (1 - y) y, Tanh
+    g (1 - y y), Mul's products), on arrays or Tensors."""
+    input_gate, forget_gate, candidate, output_gate, _, tanh_cell = values
+    size = c.shape[-1]
+    grad_h, grad_cell = grad[..., :size], grad[..., size:]
+    grad_cell = grad_cell + grad_h * output_gate * (1 - tanh_cell * tanh_cell)
+    parts = [grad_cell * candidate * (1 - input_gate) * input_gate,
+             grad_cell * c * (1 - forget_gate) * forget_gate,
+             grad_cell * input_gate * (1 - candidate * candidate),
+             grad_h * tanh_cell * (1 - output_gate) * output_gate]
+    return join(parts), grad_cell * forget_gate

@@ -114,6 +114,41 @@ def _col2im(columns: np.ndarray, padded_shape: tuple, geometry: Geometry) -> np.
     return out
 
 
+def _padded_nchw(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
+    """The NCHW array x with zero rows/columns around it (x itself when none are added)."""
+    top, bottom, left, right = pads
+    if not any(pads):
+        return x
+    n, channels, height, width = x.shape
+    out = np.zeros((n, channels, height + top + bottom, width + left + right), x.dtype)
+    out[:, :, top:top + height, left:left + width] = x
+    return out
+
+
+def _nchw_window_views(padded: np.ndarray, geometry: Geometry, out_size: tuple[int, int]):
+    """The (N, C, kh, kw, Ho, Wo) view of a padded NCHW array: [n, c, i, j, y, x] =
+    padded[n, c, y*sh + i*dh, x*sw + j*dw]. No copy."""
+    (kh, kw), (sh, sw), _, (dh, dw) = geometry
+    stride_n, stride_c, stride_h, stride_w = padded.strides
+    shape = (*padded.shape[:2], kh, kw, *out_size)
+    strides = (stride_n, stride_c, stride_h * dh, stride_w * dw, stride_h * sh, stride_w * sw)
+    return as_strided(padded, shape, strides, writeable=False)
+
+
+def _nchw_col2im(windows: np.ndarray, size: tuple[int, int], geometry: Geometry) -> np.ndarray:
+    """Adjoint of _nchw_window_views for (N, C, kh, kw, Ho, Wo) windows: each element added
+    back where it was read (one strided add per kernel offset, in _col2im's order), the
+    padding cropped off: a C-contiguous (N, C, *size) array."""
+    top, bottom, left, right = geometry.pads
+    n, channels, kh, kw = windows.shape[:4]
+    out = np.zeros((n, channels, size[0] + top + bottom, size[1] + left + right), windows.dtype)
+    for offset, (rows, cols) in enumerate(_offset_slices(geometry, windows.shape[4:])):
+        out[:, :, rows, cols] += windows[:, :, offset // kw, offset % kw]
+    if not any(geometry.pads):
+        return out
+    return np.ascontiguousarray(out[:, :, top:top + size[0], left:left + size[1]])
+
+
 def _crop(padded: np.ndarray, pads: tuple[int, int, int, int], size: tuple[int, int]):
     """The unpadded part of a CHWN array, as an NCHW view."""
     top, _, left, _ = pads
@@ -136,6 +171,8 @@ def _grouped_matmul(a: np.ndarray, b: np.ndarray, wide: bool = False) -> np.ndar
             return out
         with np.errstate(over="ignore"):  # (past 65504: inf, silently, as PyTorch)
             return out.astype(_HALF)
+    if a.shape[2] == 1:  # outer products (depthwise dx): BLAS is slow at k = 1, and a
+        return a * b     # product of one term is the same number
     return (a[0] @ b[0])[None] if a.shape[0] == 1 else a @ b
 
 
@@ -147,8 +184,11 @@ class Unfold(Function):
     def forward(ctx, x, geometry):
         ctx.input_size, ctx.geometry = x.shape[2:], geometry
         out_size = geometry.output_size(*x.shape[2:])
-        windows = _window_views(_padded_chwn(x, geometry.pads), geometry, out_size)
         n = x.shape[0]
+        if not _is_chwn(x):  # batch outermost (PyTorch's layouts): windows read in place
+            windows = _nchw_window_views(_padded_nchw(x, geometry.pads), geometry, out_size)
+            return windows.reshape(n, -1, out_size[0] * out_size[1])
+        windows = _window_views(_padded_chwn(x, geometry.pads), geometry, out_size)
         return windows.transpose(5, 0, 1, 2, 3, 4).reshape(n, -1, out_size[0] * out_size[1])
 
     def backward(ctx, grad_output):
@@ -166,6 +206,8 @@ class Fold(Function):
         n, rows, _ = columns.shape
         windows = columns.reshape(n, rows // (kh * kw), kh, kw, *out_size)
         channels = rows // (kh * kw)
+        if n > 1 and columns.strides[0] > columns.strides[2]:  # batch outermost: add in NCHW
+            return _nchw_col2im(windows, size, geometry)
         padded_shape = (channels, size[0] + pads[0] + pads[1], size[1] + pads[2] + pads[3], n)
         return _crop(_col2im(windows.transpose(1, 2, 3, 4, 5, 0), padded_shape, geometry),
                      pads, size)

@@ -27,15 +27,17 @@ def _rows(x1: np.ndarray, x2: np.ndarray) -> int:
 
 def _distances(x1: np.ndarray, x2: np.ndarray, p: float, pairs: bool = False) -> np.ndarray:
     """(..., c, R) p-norm distances of a block of x1's rows (..., c, M) to x2 (..., R, M)."""
-    size = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
+    difference = x1[..., :, None, :] - x2[..., None, :, :]
+    if p == 2:  # (d d = |d| |d| exactly: no pass for the absolute value)
+        difference *= difference
+        return np.sqrt(difference.sum(-1))
+    size = np.abs(difference, out=difference)
     if p == 0:  # (PyTorch's min(ceil(|d|), 1): a NaN difference, inf - inf, gives NaN)
         return np.minimum(np.ceil(size), 1).sum(-1)
     if p == math.inf:  # PyTorch's cdist skips a NaN difference (0 if all are), pdist not
         return size.max(-1, initial=0) if pairs else np.fmax.reduce(size, -1, initial=0)
     if p == 1:
         return size.sum(-1)
-    if p == 2:
-        return np.sqrt((size * size).sum(-1))
     return (size ** p).sum(-1) ** (1 / p)
 
 

@@ -223,3 +223,23 @@ class BinaryCrossEntropyWithLogits(Function):
         if ctx.needs_input_grad[1]:
             grad_y = -grad_output * x
         return grad_x, grad_y
+
+
+@xp.quiet  # d^2 past the float range in the branch where() drops: no warning
+class Huber(Function):
+    """loss = d^2 / 2 for |d| < delta, else delta (|d| - delta / 2), per element (one pass
+    each way: huber_loss and smooth_l1_loss);  dd = g clip(d, -delta, delta), so the second
+    derivative is 1 inside (d = 0 included), 0 from |d| = delta on, NaN at a NaN d."""
+
+    def forward(ctx, d, delta):
+        ctx.save_for_backward(d)
+        ctx.delta = delta
+        distance = np.abs(d)
+        return np.where(distance < delta, d * d * 0.5, (distance - delta * 0.5) * delta)
+
+    def backward(ctx, grad_output):
+        (d,) = ctx.saved_tensors
+        if xp.is_tensor(d):  # create_graph: the slope as a function of d (1 inside, 0 out)
+            edge = ctx.delta * np.sign(d._data)
+            return grad_output * d.where(np.abs(d._data) < ctx.delta, edge), None
+        return grad_output * np.clip(d, -ctx.delta, ctx.delta), None

@@ -127,17 +127,45 @@ class Windows(Function):
     view);  dx = g added back at each window's place (overlaps accumulate)."""
 
     def forward(ctx, x, dim, size, step):
-        ctx.input_shape = x.shape
+        ctx.input_shape, ctx.dim, ctx.step = x.shape, dim, step
         count = (x.shape[dim] - size) // step + 1
-        starts = np.arange(count).reshape((count,) + (1,) * (x.ndim - dim))
-        offsets = np.arange(size).reshape((1,) * (x.ndim - dim) + (size,))
-        # The index that x[index] would copy the windows with: the backward adds through it.
-        ctx.index = tuple(starts * step + offsets if axis == dim else np.arange(n).reshape(
-            (1,) * axis + (n,) + (1,) * (x.ndim - axis)) for axis, n in enumerate(x.shape))
         strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:]
         return np.lib.stride_tricks.as_strided(
             x, x.shape[:dim] + (count,) + x.shape[dim + 1:] + (size,), strides + (x.strides[dim],),
             writeable=step >= size and x.flags.writeable)  # overlapping windows: read-only
 
     def backward(ctx, grad_output):
-        return xp.index_add(grad_output, ctx.index, ctx.input_shape)
+        if xp.is_tensor(grad_output):  # create_graph: through the index, differentiable
+            return xp.index_add(grad_output, _window_index(ctx, grad_output.shape),
+                                ctx.input_shape)
+        return _add_windows(grad_output, ctx.input_shape, ctx.dim, ctx.step)
+
+
+def _window_index(ctx: Any, windows_shape: tuple) -> tuple:
+    """The index x[index] would copy Windows' result with: a range per axis, and along `dim`
+    each window's start plus each offset."""
+    dim, shape = ctx.dim, ctx.input_shape
+    count, size = windows_shape[dim], windows_shape[-1]
+    starts = np.arange(count).reshape((count,) + (1,) * (len(shape) - dim))
+    offsets = np.arange(size).reshape((1,) * (len(shape) - dim) + (size,))
+    return tuple(starts * ctx.step + offsets if axis == dim else np.arange(n).reshape(
+        (1,) * axis + (n,) + (1,) * (len(shape) - axis)) for axis, n in enumerate(shape))
+
+
+def _add_windows(grad: np.ndarray, shape: tuple, dim: int, step: int) -> np.ndarray:
+    """Windows' backward: each window's gradient added back at its place, one strided add per
+    offset in the window (or per window, whichever are fewer). Each place sums its terms
+    window by window, in np.add.at's order over the window index, so the sums are the same."""
+    out = np.zeros(shape, grad.dtype)
+    count, size = grad.shape[dim], grad.shape[-1]
+    lead = (slice(None),) * dim
+    moved = np.moveaxis(grad, dim, -2)  # (..., count, size): the window axes last
+    if size <= count:  # offsets from the last: then each place sees the windows in order
+        for offset in reversed(range(size)):
+            place = lead + (slice(offset, offset + step * (count - 1) + 1, step),)
+            out[place] += np.moveaxis(moved[..., offset], -1, dim)
+    else:
+        for window in range(count):
+            place = lead + (slice(window * step, window * step + size),)
+            out[place] += np.moveaxis(moved[..., window, :], -1, dim)
+    return out
