@@ -64,6 +64,35 @@ from tinygrad_np.tensor import (
 
 _calls = threading.local()  # per thread: [args, ctx] of every apply in progress
 _forward_ad = threading.local()  # .depth: func.jvp calls in progress in this thread
+_transforms = threading.local()  # .depth, .vmaps: torch.func transforms running in this thread
+
+_DOCS = "For more details, please see https://pytorch.org/docs/main/notes/extending.func.html"
+
+
+@contextlib.contextmanager
+def transform(vmapping: bool = False) -> Iterator[None]:
+    """While a torch.func transform calls the user's function (vmapping: vmap's slices): a
+    custom Function applied there must be written PyTorch 2's way (see _check_transformable)."""
+    depth, vmaps = getattr(_transforms, "depth", 0), getattr(_transforms, "vmaps", 0)
+    _transforms.depth, _transforms.vmaps = depth + 1, vmaps + vmapping
+    try:
+        yield
+    finally:
+        _transforms.depth, _transforms.vmaps = depth, vmaps
+
+
+def _check_transformable(cls: type) -> None:
+    """PyTorch's rules for a custom Function under torch.func's transforms: a separate
+    `setup_context`, and under vmap a `vmap` staticmethod or `generate_vmap_rule = True`."""
+    if not cls._setup_style:
+        raise RuntimeError("In order to use an autograd.Function with functorch transforms "
+                           "(vmap, grad, jvp, jacrev, ...), it must override the setup_context "
+                           f"staticmethod. {_DOCS}")
+    if getattr(_transforms, "vmaps", 0) and not getattr(cls, "generate_vmap_rule", False) \
+            and _function_of(inspect.getattr_static(cls, "vmap", None)) is None:
+        raise RuntimeError(f"You tried to vmap over {cls._op_name}, but it does not have vmap "
+                           "support. Please override and implement the vmap staticmethod or "
+                           f"set generate_vmap_rule=True. {_DOCS}")
 
 
 @contextlib.contextmanager
@@ -429,6 +458,8 @@ class Function(engine.Function):
                 raise TypeError(f"{cls.__name__}.apply: {error}") from None
             bound.apply_defaults()
             args = bound.args
+        if getattr(_transforms, "depth", 0):
+            _check_transformable(cls)
         frame: list = [args, None]
         stack = _stack()
         stack.append(frame)

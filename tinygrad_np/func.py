@@ -20,7 +20,9 @@ parameters, so a gradient penalty `grad(f)(x)` backpropagates into them).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -158,8 +160,8 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         numbers = _argnums(argnums, len(args))
         grad_mode, given = is_grad_enabled(), args
         args = tuple(_differentiable(a) if i in numbers else a for i, a in enumerate(args))
-        with enable_grad():  # as PyTorch's: on inside, also under no_grad()
-            output, aux = _split_output(func(*args, **kwargs), has_aux,
+        with enable_grad(), autograd_function.transform():  # as PyTorch's: grad mode on
+            output, aux = _split_output(func(*args, **kwargs), has_aux,  # (under no_grad too)
                                         "grad_and_value(f)(*args)")
             if output.ndim:  # (a one-element tensor of shape (1,) too, as PyTorch)
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
@@ -194,7 +196,7 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
     outputs and cotangents may be tensors or (nested) tuples, lists and dicts of them."""
     grad_mode, leaves = is_grad_enabled(), tuple(_differentiable(p) for p in primals)
     private = _made_here(primals, leaves)
-    with enable_grad():
+    with enable_grad(), autograd_function.transform():
         output, aux = _split_output(func(*leaves), has_aux, "vjp(f, *primals)")
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None
@@ -267,7 +269,7 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
     grad_mode, leaves = is_grad_enabled(), _inputs(primals, "jvp(f, primals, tangents)")
     flat, calls = _flat_function(func, primals, tuple(range(len(primals))), has_aux,
                                  "jvp(f, primals, tangents)")
-    with enable_grad(), autograd_function.forward_mode():  # custom Functions: their jvp
+    with enable_grad(), autograd_function.forward_mode(), autograd_function.transform():
         _, found = autograd_functional.jvp(flat, leaves, tuple(_leaves(tangents)),
                                            create_graph=True, strict=strict)
     output, aux = calls[0]
@@ -300,7 +302,7 @@ def _jacobian(func: Callable[..., Any], argnums: int | tuple[int, ...], has_aux:
         chosen = tuple(args[i] for i in numbers)
         grad_mode, inputs = is_grad_enabled(), _inputs(chosen, caller)
         flat, calls = _flat_function(func, args, numbers, has_aux, caller, kwargs)
-        with enable_grad():
+        with enable_grad(), autograd_function.transform():
             rows = autograd_functional.jacobian(flat, inputs, create_graph=True)
         output, aux = calls[0]
         layout = chosen if isinstance(argnums, tuple) else chosen[0]
@@ -331,7 +333,8 @@ def jacfwd(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     inner = _jacobian(func, argnums, has_aux, "jvp(f, primals, tangents)")
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with rng.vmap_randomness(randomness):
+        with rng.vmap_randomness(randomness), autograd_function.forward_mode(), \
+                autograd_function.transform(True):  # (a vmap of jvp in PyTorch)
             return inner(*args, **kwargs)
 
     return wrapper
@@ -396,6 +399,48 @@ def _refuse_unmapped_writes(kept: list, name: str) -> None:
                 "doesn't match the broadcast shape\"). Write into a clone, or map that input")
 
 
+_writes = threading.local()  # .logs: per running vmap (outermost first), the tensors
+_plain_bump = Tensor._bump_version  # written in place: {id: (tensor, slice index)}
+_open_vmaps = [0]  # in all threads (swapping Tensor._bump_version while any runs)
+_swap_lock = threading.Lock()
+
+
+def _noting_bump(tensor: Tensor) -> None:
+    """Tensor._bump_version while a vmap runs: notes which tensor each slice wrote."""
+    _plain_bump(tensor)
+    for log in getattr(_writes, "logs", ()):
+        index = log["slice"]
+        if log.setdefault(id(tensor), (tensor, index))[1] not in (index, None):
+            raise RuntimeError(
+                f"vmap({log['name']}, ...): `{log['name']}` wrote in place into a tensor of "
+                f"shape {tensor.shape} that it captures from outside (not an input); here vmap "
+                "calls it once per slice, so the write would repeat (PyTorch writes it once, "
+                "or refuses a batched value: \"output with shape ... doesn't match the broadcast "
+                "shape\"). Return the value and write it after vmap, or pass the tensor as an "
+                "input")
+
+
+@contextlib.contextmanager
+def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
+    """The context vmap runs its slices in: a tensor other than the inputs written in two
+    slices raises (set log["slice"] before each). A tensor made inside a slice is a new one
+    in every slice, and so are the slices of the mapped inputs (unmapped ones: vmap's own
+    check, _refuse_unmapped_writes)."""
+    log: dict = {"slice": 0, "name": name, **{id(t): (t, None) for t in inputs}}
+    _writes.logs = (*getattr(_writes, "logs", ()), log)
+    with _swap_lock:
+        _open_vmaps[0] += 1
+        Tensor._bump_version = _noting_bump  # type: ignore[method-assign]
+    try:
+        yield log
+    finally:
+        _writes.logs = _writes.logs[:-1]
+        with _swap_lock:
+            _open_vmaps[0] -= 1
+            if not _open_vmaps[0]:
+                Tensor._bump_version = _plain_bump  # type: ignore[method-assign]
+
+
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
          randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
     """func mapped over a dim of its inputs (`in_dims`: one for all, or one per argument, each
@@ -434,10 +479,13 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
                               f"dimension, got sizes {sizes} for the mapped dimension")
         results, size = [], sizes[0]
         kept = [(t, t._version) for t in _unmapped(tuple(args), tuple(dims))]
-        with rng.vmap_randomness(randomness) as restart:
+        inputs = [t for t in _leaves(args) if isinstance(t, Tensor)]
+        with rng.vmap_randomness(randomness) as restart, autograd_function.transform(True), \
+                _captured_writes(name, inputs) as log:
             for index in range(max(size, 1)):  # an empty batch: one call on a zero slice,
                 if index:  # for the outputs' shapes
                     restart()
+                log["slice"] = index
                 results.append(func(*_mapped(tuple(args), tuple(dims), index, []),
                                     **kwargs))
                 _refuse_unmapped_writes(kept, name)

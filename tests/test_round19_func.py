@@ -1,0 +1,239 @@
+"""Round 19 of torch.func, autograd.Function's full API and inference_mode against PyTorch.
+
+Each test runs the same code on tinygrad_np and (when installed) on PyTorch 2.13 and checks
+both against values worked out by hand or the error PyTorch raises, so it fails on either
+side: custom Functions under the func transforms (setup_context required, a vmap rule
+required under vmap), writes into captured tensors under vmap, grad mode inside
+inference_mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:
+    torch = None
+
+LIBS = [tg] if torch is None else [tg, torch]
+pytestmark = [pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated"),
+              pytest.mark.filterwarnings("ignore:Attempted to insert a get_attr Node")]
+
+X = np.array([0.3, -0.7, 1.1], dtype=np.float32)
+
+
+def _np(value):
+    return value.detach().numpy() if hasattr(value, "detach") else np.asarray(value)
+
+
+def _close(got, want, tol=1e-5):
+    np.testing.assert_allclose(_np(got), want, rtol=tol, atol=tol)
+
+
+def _functions(lib):
+    """Three custom squares: old style (ctx in forward), setup_context style, and that with
+    generate_vmap_rule."""
+    class OldSquare(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad_output
+
+    class NewSquare(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad_output
+
+    class VmapSquare(NewSquare):
+        generate_vmap_rule = True
+
+    return OldSquare, NewSquare, VmapSquare
+
+
+SETUP = "must override the setup_context staticmethod"
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("transform", ["grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
+                                       "vmap", "grad_and_value"])
+def test_old_style_function_refused_by_every_transform(lib, transform):
+    old, _, _ = _functions(lib)
+    x = lib.tensor(X)
+    f = lib.func
+    calls = {
+        "grad": lambda: f.grad(lambda a: old.apply(a).sum())(x),
+        "grad_and_value": lambda: f.grad_and_value(lambda a: old.apply(a).sum())(x),
+        "vjp": lambda: f.vjp(old.apply, x),
+        "jvp": lambda: f.jvp(old.apply, (x,), (lib.ones(3),)),
+        "jacrev": lambda: f.jacrev(old.apply)(x),
+        "jacfwd": lambda: f.jacfwd(old.apply)(x),
+        "hessian": lambda: f.hessian(lambda a: old.apply(a).sum())(x),
+        "vmap": lambda: f.vmap(old.apply)(lib.ones(2, 3)),
+    }
+    with pytest.raises(RuntimeError, match=SETUP):
+        calls[transform]()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_old_style_function_still_fine_outside_transforms(lib):
+    old, _, _ = _functions(lib)
+    x = lib.tensor(X, requires_grad=True)
+    old.apply(x).sum().backward()
+    _close(x.grad, 2 * X)
+    jac = lib.autograd.functional.jacobian(old.apply, lib.tensor(X))
+    _close(jac, np.diag(2 * X))
+    hess = lib.autograd.functional.hessian(lambda a: old.apply(a).sum(), lib.tensor(X))
+    _close(hess, 2 * np.eye(3))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_setup_context_function_under_grad_transforms(lib):
+    _, new, _ = _functions(lib)
+    x = lib.tensor(X)
+    _close(lib.func.grad(lambda a: new.apply(a).sum())(x), 2 * X)
+    _close(lib.func.jacrev(new.apply)(x), np.diag(2 * X))
+    _close(lib.func.vjp(new.apply, x)[1](lib.ones(3))[0], 2 * X)
+    _close(lib.func.jacrev(lib.func.jacrev(lambda a: new.apply(a).sum()))(x), 2 * np.eye(3))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_vmap_needs_a_vmap_rule(lib):
+    _, new, vmapped = _functions(lib)
+    batch = lib.tensor(np.stack([X, 2 * X]))
+    with pytest.raises(RuntimeError, match="does not have vmap support.*generate_vmap_rule"):
+        lib.func.vmap(new.apply)(batch)
+    with pytest.raises(RuntimeError, match="NewSquare, but it does not have vmap support"):
+        lib.func.vmap(lib.func.grad(lambda a: new.apply(a).sum()))(batch)
+    _close(lib.func.vmap(vmapped.apply)(batch), np.stack([X, 2 * X]) ** 2)
+    per_sample = lib.func.vmap(lib.func.grad(lambda a: vmapped.apply(a).sum()))(batch)
+    _close(per_sample, 2 * np.stack([X, 2 * X]))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_jacfwd_of_custom_function_uses_its_jvp(lib):
+    class Sine(lib.autograd.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x):
+            return x.sin()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+            ctx.save_for_forward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * x.cos()
+
+        @staticmethod
+        def jvp(ctx, tangent):
+            (x,) = ctx.saved_tensors
+            return tangent * x.cos()
+
+    _, _, no_jvp = _functions(lib)
+    x = lib.tensor(X)
+    _close(lib.func.jacfwd(Sine.apply)(x), np.diag(np.cos(X)))
+    _close(lib.func.hessian(lambda a: Sine.apply(a).sum())(x), np.diag(-np.sin(X)))
+    with pytest.raises(NotImplementedError, match="implement the jvp function"):
+        lib.func.jacfwd(no_jvp.apply)(x)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("write", ["add_", "setitem", "copy_", "mul_"])
+def test_vmap_write_into_captured_tensor_raises(lib, write):
+    buffer = lib.zeros(3)
+
+    def f(x):
+        if write == "add_":
+            buffer.add_(x)
+        elif write == "setitem":
+            buffer[0] = x.sum()
+        elif write == "copy_":
+            buffer.copy_(x)
+        else:
+            buffer.mul_(x)
+        return x * 2
+
+    with pytest.raises(RuntimeError):
+        lib.func.vmap(f)(lib.ones(2, 3))
+
+
+def test_vmap_write_into_captured_tensor_with_a_constant_raises_here():
+    """PyTorch writes a batch-independent value once; here the per-slice calls would write
+    it once per slice, so it raises rather than repeat it."""
+    buffer = tg.zeros(3)
+
+    def f(x):
+        buffer.add_(1.0)
+        return x * 2
+
+    with pytest.raises(RuntimeError, match="captures from outside.*would repeat"):
+        tg.func.vmap(f)(tg.ones(2, 3))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_vmap_writes_that_stay_allowed(lib):
+    batch = lib.ones(2, 3)
+    doubled = lib.func.vmap(lambda x: x.mul_(2))(batch)  # a mapped input: written per slice
+    _close(doubled, np.full((2, 3), 2.0))
+    _close(batch, np.full((2, 3), 2.0))
+
+    def fresh(x):
+        out = x * 0  # made inside: a new tensor per slice
+        out[0] = 5.0
+        return out
+
+    _close(lib.func.vmap(fresh)(lib.ones(2, 3)), [[5, 0, 0], [5, 0, 0]])
+    counts = lib.zeros(2)
+    lib.func.vmap(lambda x: x * 2)(lib.ones(2, 3))
+    counts.add_(1)  # outside vmap, as before
+    _close(counts, [1, 1])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_vmap_of_unmapped_input_write_still_names_the_input(lib):
+    def f(x, y):
+        y.add_(x)
+        return x
+
+    with pytest.raises(RuntimeError):
+        lib.func.vmap(f, in_dims=(0, None))(lib.ones(2, 3), lib.zeros(3))
+    if lib is tg:
+        with pytest.raises(RuntimeError, match="input that is not mapped"):
+            tg.func.vmap(f, in_dims=(0, None))(tg.ones(2, 3), tg.zeros(3))
+
+
+def test_nested_vmap_captured_write_caught_at_the_outer_level():
+    buffer = tg.zeros(3)
+
+    def inner(x):
+        buffer.add_(1.0)
+        return x
+
+    with pytest.raises(RuntimeError, match="captures from outside"):
+        tg.func.vmap(tg.func.vmap(inner))(tg.ones(2, 1, 3))
+    tg.func.vmap(tg.func.vmap(lambda x: x * 2))(tg.ones(2, 2, 3))
+    buffer.add_(1.0)  # the recorder is gone after vmap
+    assert tg.Tensor._bump_version is tg.func._plain_bump
