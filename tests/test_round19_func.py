@@ -237,3 +237,92 @@ def test_nested_vmap_captured_write_caught_at_the_outer_level():
     tg.func.vmap(tg.func.vmap(lambda x: x * 2))(tg.ones(2, 2, 3))
     buffer.add_(1.0)  # the recorder is gone after vmap
     assert tg.Tensor._bump_version is tg.func._plain_bump
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_enable_grad_inside_inference_mode_records_nothing(lib):
+    x = lib.tensor(X, requires_grad=True)
+    with lib.inference_mode():
+        with lib.enable_grad():
+            assert lib.is_grad_enabled() and lib.is_inference_mode_enabled()
+            y = x * 2
+            w = lib.ones(3, requires_grad=True)
+            z = (w * x).sum()
+        with lib.set_grad_enabled(True):
+            v = x.exp()
+    assert not y.requires_grad and y.grad_fn is None and y.is_inference()
+    assert w.requires_grad and w.is_inference()
+    assert not z.requires_grad and not v.requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        z.backward()
+    _close(y, 2 * X)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("factory", ["ones", "zeros", "tensor", "randn", "arange", "full",
+                                     "empty", "eye", "linspace", "zeros_like", "from_numpy",
+                                     "as_tensor", "clone", "parameter"])
+def test_factories_inside_inference_mode_make_inference_tensors(lib, factory):
+    base = lib.tensor(X)
+    made = {
+        "ones": lambda: lib.ones(3), "zeros": lambda: lib.zeros(2, 2),
+        "tensor": lambda: lib.tensor([1.0, 2.0]), "randn": lambda: lib.randn(3),
+        "arange": lambda: lib.arange(3), "full": lambda: lib.full((2,), 3.0),
+        "empty": lambda: lib.empty(3), "eye": lambda: lib.eye(2),
+        "linspace": lambda: lib.linspace(0, 1, 3), "zeros_like": lambda: lib.zeros_like(base),
+        "from_numpy": lambda: lib.from_numpy(np.ones(2)),
+        "as_tensor": lambda: lib.as_tensor([1.0]), "clone": lambda: base.clone(),
+        "parameter": lambda: lib.nn.Linear(2, 2).weight,
+    }[factory]
+    with lib.inference_mode():
+        inside = made()
+    assert inside.is_inference()
+    assert not made().is_inference()
+    assert not base.is_inference()
+    with lib.inference_mode(False):
+        assert not made().is_inference()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_inference_tensor_from_a_factory_refused_by_a_later_graph(lib):
+    with lib.inference_mode():
+        scale = lib.tensor(X)
+    x = lib.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+        (scale * x).sum().backward()
+    (scale.clone() * x).sum().backward()  # the workaround PyTorch's message names
+    _close(x.grad, X)
+    (scale + x).sum().backward()  # add saves nothing: allowed, as PyTorch
+    _close(x.grad, X + 1)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_inference_tensor_written_or_made_to_require_grad_outside_the_mode(lib):
+    with lib.inference_mode():
+        t = lib.ones(3)
+        t.add_(1)  # inside the mode: fine, under enable_grad too
+        with lib.enable_grad():
+            t.mul_(2)
+            fresh = lib.ones(2)
+            fresh.requires_grad_()
+    _close(t, [4, 4, 4])
+    for grad_mode in (lib.enable_grad, lib.no_grad):
+        with grad_mode():
+            with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside "
+                                                   "InferenceMode is not allowed"):
+                t.add_(1)
+            with pytest.raises(RuntimeError, match="Setting requires_grad=True on inference "
+                                                   "tensor outside InferenceMode"):
+                t.requires_grad_()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_inference_mode_model_params_cannot_train_outside(lib):
+    with lib.inference_mode():
+        model = lib.nn.Linear(2, 1)
+    assert model.weight.requires_grad and model.weight.is_inference()
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved"):
+        model(lib.ones(4, 2, requires_grad=True)).sum().backward()
+    with lib.inference_mode():
+        out = model(lib.ones(4, 2))
+    assert out.is_inference() and not out.requires_grad

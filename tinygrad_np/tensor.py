@@ -926,11 +926,16 @@ def _is_view(tensor: Tensor) -> bool:
     return tensor._data.base is not None if base is None else base._data is not tensor._data
 
 
+def in_inference_mode() -> bool:
+    """Inside `inference_mode()` in this thread: inference_tensors.py replaces this."""
+    return False
+
+
 def _refuse_no_grad_view(tensor: Tensor) -> None:
     """PyTorch's error for an in-place write, with grad mode on, into a view made under
     no_grad of a tensor that requires grad (the write would bypass the base's graph); and
     for a write into an inference tensor outside inference_mode (see inference_tensors.py)."""
-    if getattr(tensor, "_inference", False) and is_grad_enabled():
+    if getattr(tensor, "_inference", False) and not in_inference_mode():
         raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                            "allowed. You can make a clone to get a normal tensor before doing "
                            "inplace update.")
@@ -2256,7 +2261,8 @@ class Tensor:
                 f"only; this one is {self._data.dtype}): convert it first, e.g. "
                 "Tensor(data, dtype=np.float32)"
             )
-        if requires_grad and getattr(self, "_inference", False) and is_grad_enabled():
+        if requires_grad and getattr(self, "_inference", False) and (
+                not in_inference_mode()):
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                                "InferenceMode is not allowed.")
         if not requires_grad and self.grad_fn is not None:
