@@ -326,3 +326,40 @@ def test_inference_mode_model_params_cannot_train_outside(lib):
     with lib.inference_mode():
         out = model(lib.ones(4, 2))
     assert out.is_inference() and not out.requires_grad
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_ensemble_of_batch_norm_models_with_stacked_buffers(lib):
+    """PyTorch's model-ensembling tutorial with a BatchNorm in training mode: the running
+    stats come in stacked (mapped) from stack_module_state, so each model updates its own."""
+    import copy
+
+    model = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.BatchNorm1d(3))
+    with lib.no_grad():
+        model[0].weight.copy_(lib.tensor(np.arange(9.0).reshape(3, 3) / 10, dtype=lib.float32))
+        model[0].bias.fill_(0.1)
+    params, buffers = lib.func.stack_module_state([model, copy.deepcopy(model)])
+    x = np.arange(12.0).reshape(4, 3) ** 1.5
+
+    def run(p, b, inputs):
+        return lib.func.functional_call(model, (p, b), (inputs,))
+
+    out = lib.func.vmap(run, in_dims=(0, 0, None))(params, buffers,
+                                                   lib.tensor(x, dtype=lib.float32))
+    hidden = x @ (np.arange(9.0).reshape(3, 3) / 10).T + 0.1
+    mean, var = hidden.mean(0), hidden.var(0)
+    _close(out[1], (hidden - mean) / np.sqrt(var + 1e-5), 1e-4)
+    _close(buffers["1.running_mean"], np.stack([0.1 * mean] * 2), 1e-4)
+    _close(buffers["1.running_var"], np.stack([0.9 + 0.1 * hidden.var(0, ddof=1)] * 2), 1e-3)
+    _close(model[1].running_mean, np.zeros(3))  # the module's own stats untouched
+    with pytest.raises(RuntimeError, match="Batch norm got a batched tensor"):
+        lib.func.vmap(model)(lib.ones(2, 4, 3))  # its own (unmapped) stats: refused
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_autograd_functional_bad_strategy_is_an_assertion_error(lib):
+    with pytest.raises(AssertionError):
+        lib.autograd.functional.jacobian(lambda a: a.exp(), lib.ones(2), strategy="bogus")
+    with pytest.raises(AssertionError):
+        lib.autograd.functional.hessian(lambda a: a.sum(), lib.ones(2),
+                                        outer_jacobian_strategy="bogus")

@@ -363,8 +363,12 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: list) -> Any:
                                  f"Tensor of dimensionality {leaf.ndim} so expected in_dim to "
                                  f"satisfy -{leaf.ndim} <= in_dim < {leaf.ndim}.")
             sizes.append(leaf.shape[dims])
-            if index is None or leaf.shape[dims]:
-                return leaf if index is None else leaf.select(dims, index)
+            if index is None:
+                return leaf
+            if leaf.shape[dims]:
+                piece = leaf.select(dims, index)
+                piece._vmap_slice = True  # (batch_norm may update it in place: see there)
+                return piece
             # an empty batch: a slice of zeros, for the outputs' shapes
             return leaf.new_zeros([n for d, n in enumerate(leaf.shape) if d != dims % leaf.ndim])
         return _map(take, args)
