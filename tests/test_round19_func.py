@@ -363,3 +363,38 @@ def test_autograd_functional_bad_strategy_is_an_assertion_error(lib):
     with pytest.raises(AssertionError):
         lib.autograd.functional.hessian(lambda a: a.sum(), lib.ones(2),
                                         outer_jacobian_strategy="bogus")
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_transforms_check_their_arguments_as_pytorch(lib):
+    f, x = lib.func, lib.ones(3)
+    for call in (lambda: f.grad(lambda a: a.sum())(3.0),
+                 lambda: f.grad(lambda a: a[0].sum())((x, 3)),
+                 lambda: f.jacrev(lambda a: a)(3.0),
+                 lambda: f.vjp(lambda a: a, 3.0)):
+        with pytest.raises(ValueError, match="Thing passed to transform API must be Tensor"):
+            call()
+    for call in (lambda: f.grad(lambda a: (a.sum(), 3), has_aux=True)(x),
+                 lambda: f.grad(lambda a: (a.sum(), None), has_aux=True)(x),
+                 lambda: f.vjp(lambda a: (a * 2, 3), x, has_aux=True),
+                 lambda: f.jvp(lambda a: (a * 2, 3), (x,), (x,), has_aux=True),
+                 lambda: f.jacrev(lambda a: (a * 2, [a, 3]), has_aux=True)(x)):
+        with pytest.raises(RuntimeError, match="Expected tensors, got unsupported type"):
+            call()
+    with pytest.raises(RuntimeError, match="argnum must be int, got: <class 'float'>"):
+        f.grad(lambda a, b: a.sum(), argnums=(0, 1.0))(x, x)
+    with pytest.raises(ValueError, match="Expected tangent to be floating point or complex, "
+                                         "but got: torch.int64"):
+        f.jvp(lambda a: a * 2, (x,), (lib.ones(3, dtype=lib.int64),))
+    aux = f.jacrev(lambda a: (a * 2, {"k": a}), has_aux=True)(x)[1]
+    _close(aux["k"], np.ones(3))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_jvp_strict_refuses_only_an_independent_output(lib):
+    x = lib.tensor(X)
+    primal, tangent = lib.func.jvp(lambda a: (a * 2).sum(), (x,), (lib.ones(3),), strict=True)
+    _close(primal, 2 * X.sum())
+    _close(tangent, 6.0)  # a linear function: its Jacobian is constant, still fine
+    with pytest.raises(RuntimeError, match="strict=True\\): The output of f is independent"):
+        lib.func.jvp(lambda a: lib.zeros(()), (x,), (x,), strict=True)

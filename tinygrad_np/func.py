@@ -120,12 +120,24 @@ def _gradients(outputs: list, inputs: list, cotangents: list | None = None) -> l
             for g, x in zip(found, inputs)]
 
 
+def _only_tensors(tree: Any) -> Any:
+    """tree, checked to hold only tensors where a transform differentiates (PyTorch's
+    ValueError for a number or None there)."""
+    for leaf in _leaves(tree):
+        if not isinstance(leaf, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(leaf)}")
+    return tree
+
+
 def _split_output(result: Any, has_aux: bool, caller: str) -> tuple[Any, Any]:
     """(output, aux) of func's result, its output's leaves checked to be tensors."""
     if has_aux and not (isinstance(result, tuple) and len(result) == 2):
         raise RuntimeError(f"{caller}: output of function f should be a tuple: (output, aux) "
                            "if has_aux is True")
     output, aux = result if has_aux else (result, None)
+    for leaf in _leaves(aux) if has_aux else ():
+        if not isinstance(leaf, Tensor):  # (PyTorch's words)
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(leaf)}")
     if caller.startswith("grad") and not isinstance(output, Tensor):  # (PyTorch's words)
         raise RuntimeError(f"{caller}: Expected f(*args) to return a Tensor, got {type(output)}")
     for leaf in _leaves(output):
@@ -143,7 +155,9 @@ def _argnums(argnums: int | tuple[int, ...], count: int) -> tuple[int, ...]:
         raise RuntimeError("argnums must be non-empty")
     numbers = argnums if isinstance(argnums, tuple) else (argnums,)
     for number in numbers:
-        if not isinstance(number, int) or not -count <= number < count:
+        if not isinstance(number, int):
+            raise RuntimeError(f"argnum must be int, got: {type(number)}")
+        if not -count <= number < count:
             raise RuntimeError(f"Got argnum={number}, but only {count} positional inputs")
     numbers = tuple(number % count for number in numbers)
     if len(set(numbers)) != len(numbers):
@@ -159,7 +173,8 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         grad_mode, given = is_grad_enabled(), args
-        args = tuple(_differentiable(a) if i in numbers else a for i, a in enumerate(args))
+        args = tuple(_differentiable(_only_tensors(a)) if i in numbers else a
+                     for i, a in enumerate(args))
         with enable_grad(), autograd_function.transform():  # as PyTorch's: grad mode on
             output, aux = _split_output(func(*args, **kwargs), has_aux,  # (under no_grad too)
                                         "grad_and_value(f)(*args)")
@@ -194,7 +209,8 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
     """(func(*primals), vjp_fn): vjp_fn(cotangents) gives the vector-Jacobian product with
     respect to each primal, as a tuple (with has_aux: (output, vjp_fn, aux)). Primals,
     outputs and cotangents may be tensors or (nested) tuples, lists and dicts of them."""
-    grad_mode, leaves = is_grad_enabled(), tuple(_differentiable(p) for p in primals)
+    grad_mode, leaves = is_grad_enabled(), tuple(_differentiable(p) for p in _only_tensors(
+        primals))
     private = _made_here(primals, leaves)
     with enable_grad(), autograd_function.transform():
         output, aux = _split_output(func(*leaves), has_aux, "vjp(f, *primals)")
@@ -241,14 +257,11 @@ def _flat_function(func: Callable[..., Any], args: tuple, numbers: tuple[int, ..
 
 def _inputs(chosen: Any, caller: str) -> tuple:
     """The leaves of the arguments to differentiate: float tensors, made differentiable."""
-    for leaf in _leaves(chosen):
-        if not isinstance(leaf, Tensor):
-            raise RuntimeError(f"{caller}: expected the arguments to differentiate to be "
-                               f"tensors, got {type(leaf).__name__}")
+    for leaf in _leaves(_only_tensors(chosen)):
         if leaf.dtype.kind != "f":
             if caller.startswith("jvp"):
                 raise ValueError(f"Expected primal to be floating point or complex, but got: "
-                                 f"{leaf.dtype}")
+                                 f"torch.{leaf.dtype}")
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
     return tuple(_differentiable(leaf) for leaf in _leaves(chosen))
 
@@ -267,12 +280,19 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
                            f"of 3 tensors, tangents also must be. Got primals with structure "
                            f"{_spec(primals)} and tangents with structure {_spec(tangents)}")
     grad_mode, leaves = is_grad_enabled(), _inputs(primals, "jvp(f, primals, tangents)")
+    for tangent in _leaves(_only_tensors(tangents)):
+        if tangent.dtype.kind not in "fc":
+            raise ValueError(f"Expected tangent to be floating point or complex, but got: "
+                             f"torch.{tangent.dtype}")
     flat, calls = _flat_function(func, primals, tuple(range(len(primals))), has_aux,
                                  "jvp(f, primals, tangents)")
     with enable_grad(), autograd_function.forward_mode(), autograd_function.transform():
         _, found = autograd_functional.jvp(flat, leaves, tuple(_leaves(tangents)),
-                                           create_graph=True, strict=strict)
+                                           create_graph=True)
     output, aux = calls[0]
+    if strict and not any(leaf.requires_grad for leaf in _leaves(output)):
+        raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is "
+                           "independent of the inputs. This is not allowed with strict=True.")
     # each result kept in the graph when it depends on the caller's graph (the primals, or
     # tensors func reads that require grad: a model's parameters), else detached
     result = _handed_back((output, _rebuilt(output, found), aux),
