@@ -398,3 +398,32 @@ def test_jvp_strict_refuses_only_an_independent_output(lib):
     _close(tangent, 6.0)  # a linear function: its Jacobian is constant, still fine
     with pytest.raises(RuntimeError, match="strict=True\\): The output of f is independent"):
         lib.func.jvp(lambda a: lib.zeros(()), (x,), (x,), strict=True)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_setup_context_sees_forwards_default_arguments(lib):
+    seen = []
+
+    class Scale(lib.autograd.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x, scale=2.0, shift=0.0):
+            return x * scale + shift
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            seen.append(len(inputs))
+            ctx.scale = inputs[1]
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * ctx.scale, None, None
+
+    x = lib.tensor(X, requires_grad=True)
+    Scale.apply(x).sum().backward()
+    _close(x.grad, np.full(3, 2.0))
+    _close(lib.func.grad(lambda a: Scale.apply(a, scale=5.0).sum())(lib.tensor(X)),
+           np.full(3, 5.0))
+    _close(lib.func.vmap(Scale.apply)(lib.ones(2, 3)), np.full((2, 3), 2.0))
+    assert set(seen) == {3}

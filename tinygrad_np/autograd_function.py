@@ -367,6 +367,7 @@ class Function(engine.Function):
     _dirty: tuple = ()
     materialize_grads: bool = True
     _setup_style = False  # forward without ctx, and setup_context (set per subclass)
+    _fills_defaults = False  # apply binds forward's defaults (setup_context style)
 
     _op_name = "Function"  # the subclass's own name, also on its nodes (see _backward_cls)
 
@@ -386,7 +387,12 @@ class Function(engine.Function):
             cls, "setup_context")) is not _base_setup_context
         own = vars(cls)
         if "forward" in own:
-            cls.forward = staticmethod(_wrapped_forward(_function_of(own["forward"])))
+            user_forward = _function_of(own["forward"])
+            cls.forward = staticmethod(_wrapped_forward(user_forward))
+            # setup_context sees forward's defaults in `inputs`, as PyTorch's
+            cls._fills_defaults = cls._setup_style and any(
+                parameter.default is not parameter.empty
+                for parameter in inspect.signature(user_forward).parameters.values())
         rule = own.get("backward", own.get("vjp"))
         if rule is not None:
             cls.backward = staticmethod(_wrapped_backward(_function_of(rule)))
@@ -446,7 +452,7 @@ class Function(engine.Function):
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the op on Tensors (other arguments are passed to forward as they are)."""
-        if kwargs:  # bound to forward's parameters, as PyTorch does
+        if kwargs or cls._fills_defaults:  # bound to forward's parameters, as PyTorch does
             forward = getattr(cls.forward, "__wrapped__", cls.forward)
             parameters = list(inspect.signature(forward).parameters.values())
             if not cls._setup_style:
