@@ -427,3 +427,39 @@ def test_setup_context_sees_forwards_default_arguments(lib):
            np.full(3, 5.0))
     _close(lib.func.vmap(Scale.apply)(lib.ones(2, 3)), np.full((2, 3), 2.0))
     assert set(seen) == {3}
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_forward_ad_uses_a_custom_functions_jvp(lib):
+    class Sine(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x.sin()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_forward(inputs[0])
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * x.cos()
+
+        @staticmethod
+        def jvp(ctx, tangent):  # deliberately 10x the derivative: it must be the one used
+            (x,) = ctx.saved_tensors
+            return tangent * x.cos() * 10
+
+    old, _, _ = _functions(lib)
+    fwad = lib.autograd.forward_ad
+    x = lib.tensor(X)
+    with fwad.dual_level():
+        dual = fwad.make_dual(x, lib.ones(3))
+        _close(fwad.unpack_dual(Sine.apply(dual)).tangent, 10 * np.cos(X))
+        _close(fwad.unpack_dual(Sine.apply(dual) * 2).tangent, 20 * np.cos(X))
+        with pytest.raises(NotImplementedError, match="implement the jvp function"):
+            old.apply(dual)
+    with fwad.dual_level():  # the level closed cleanly: a new one works
+        dual = fwad.make_dual(x, lib.ones(3))
+        _close(fwad.unpack_dual(dual.exp()).tangent, np.exp(X))
