@@ -463,3 +463,57 @@ def test_forward_ad_uses_a_custom_functions_jvp(lib):
     with fwad.dual_level():  # the level closed cleanly: a new one works
         dual = fwad.make_dual(x, lib.ones(3))
         _close(fwad.unpack_dual(dual.exp()).tangent, np.exp(X))
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_vmap_calls_a_custom_functions_own_vmap_rule(lib):
+    calls = []
+
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(x, k):
+            return x * x * k
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+            ctx.k = inputs[1]
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad_output * ctx.k, None
+
+        @staticmethod
+        def vmap(info, in_dims, x, k):
+            calls.append((info.batch_size, info.randomness, in_dims))
+            return Square.apply(x, k), in_dims[0]
+
+    class Total(lib.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x.sum()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+        @staticmethod
+        def vmap(info, in_dims, x):  # the whole batch's sum, unbatched (out_dims None)
+            calls.append(("total", info.batch_size, in_dims))
+            return x.sum(), None
+
+    x = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    _close(lib.func.vmap(Square.apply, in_dims=(-1, None))(lib.tensor(x), 2.0), (2 * x * x).T)
+    _close(lib.func.vmap(lambda a: Square.apply(a, 1.0), randomness="same")(lib.tensor(x)),
+           x * x)
+    _close(lib.func.vmap(Total.apply)(lib.tensor(x)), [15.0, 15.0])
+    leaf = lib.tensor(x, requires_grad=True)
+    lib.func.vmap(Square.apply, in_dims=(0, None))(leaf, 3.0).sum().backward()
+    _close(leaf.grad, 6 * x)
+    assert calls == [(3, "error", (1, None)), (2, "same", (0, None)), ("total", 2, (0,)),
+                     (2, "error", (0, None))]

@@ -69,6 +69,18 @@ _transforms = threading.local()  # .depth, .vmaps: torch.func transforms running
 _DOCS = "For more details, please see https://pytorch.org/docs/main/notes/extending.func.html"
 
 
+# func.vmap's runner of a custom Function's own vmap rule, (cls, rule, args) -> the result of
+# this slice's apply, or None to run forward on the slice (set by func.py)
+vmap_rule_runner: Callable[[type, Callable[..., Any], tuple], Any] | None = None
+
+
+def _vmap_rule(cls: type) -> Callable[..., Any] | None:
+    """The `vmap` staticmethod cls defines (None: none, or generate_vmap_rule is set)."""
+    if getattr(cls, "generate_vmap_rule", False):
+        return None
+    return _function_of(inspect.getattr_static(cls, "vmap", None))
+
+
 @contextlib.contextmanager
 def transform(vmapping: bool = False) -> Iterator[None]:
     """While a torch.func transform calls the user's function (vmapping: vmap's slices): a
@@ -89,7 +101,7 @@ def _check_transformable(cls: type) -> None:
                            "(vmap, grad, jvp, jacrev, ...), it must override the setup_context "
                            f"staticmethod. {_DOCS}")
     if getattr(_transforms, "vmaps", 0) and not getattr(cls, "generate_vmap_rule", False) \
-            and _function_of(inspect.getattr_static(cls, "vmap", None)) is None:
+            and _vmap_rule(cls) is None:
         raise RuntimeError(f"You tried to vmap over {cls._op_name}, but it does not have vmap "
                            "support. Please override and implement the vmap staticmethod or "
                            f"set generate_vmap_rule=True. {_DOCS}")
@@ -466,6 +478,11 @@ class Function(engine.Function):
             args = bound.args
         if getattr(_transforms, "depth", 0):
             _check_transformable(cls)
+            rule = _vmap_rule(cls) if getattr(_transforms, "vmaps", 0) else None
+            if rule is not None and vmap_rule_runner is not None:
+                found = vmap_rule_runner(cls, rule, args)
+                if found is not None:
+                    return found
         frame: list = [args, None]
         stack = _stack()
         stack.append(frame)

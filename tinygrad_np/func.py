@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -366,10 +366,10 @@ def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Cal
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-def _mapped(args: Any, dims: Any, index: int | None, sizes: list) -> Any:
+def _mapped(args: Any, dims: Any, index: int | None, sizes: list, level: Any = None) -> Any:
     """`args` with each leaf that `dims` maps (an int for all the leaves below it, None for
     none, or a tree matching args' structure) sliced at `index`; with index None, only the
-    mapped sizes are noted in `sizes`."""
+    mapped sizes are noted in `sizes`. Each slice notes (level, its source, the dim)."""
     if dims is None:
         return args
     if isinstance(dims, int):
@@ -386,17 +386,18 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: list) -> Any:
             if index is None:
                 return leaf
             if leaf.shape[dims]:
-                piece = leaf.select(dims, index)
-                piece._vmap_slice = True  # (batch_norm may update it in place: see there)
+                piece = leaf.select(dims, index)  # (batch_norm may update it in place, and
+                piece._vmap_slice = (level, leaf, dims % leaf.ndim)  # see _by_vmap_rule)
                 return piece
             # an empty batch: a slice of zeros, for the outputs' shapes
             return leaf.new_zeros([n for d, n in enumerate(leaf.shape) if d != dims % leaf.ndim])
         return _map(take, args)
     if isinstance(dims, dict) and isinstance(args, dict) and set(dims) == set(args):
-        return {key: _mapped(value, dims[key], index, sizes) for key, value in args.items()}
+        return {key: _mapped(value, dims[key], index, sizes, level)
+                for key, value in args.items()}
     if isinstance(dims, (tuple, list)) and isinstance(args, (tuple, list)) \
             and len(dims) == len(args):
-        items = [_mapped(a, d, index, sizes) for a, d in zip(args, dims)]
+        items = [_mapped(a, d, index, sizes, level) for a, d in zip(args, dims)]
         return type(args)(*items) if hasattr(args, "_fields") else type(args)(items)
     raise ValueError(f"vmap: in_dim {dims!r} does not match the structure of its input "
                      f"{_spec(args)}: give an int or None, or a tree of them shaped as the input")
@@ -465,6 +466,41 @@ def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
                 Tensor._bump_version = _plain_bump  # type: ignore[method-assign]
 
 
+class VmapInfo(NamedTuple):
+    """What a custom Function's vmap staticmethod gets first, as PyTorch's `info`."""
+
+    batch_size: int
+    randomness: str
+
+
+def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
+    """A custom Function applied in a vmap slice, by its own vmap rule (as PyTorch's): when
+    some tensor arguments are slices of this vmap's mapped inputs, the rule runs once on their
+    sources (`rule(info, in_dims, *args)` -> (output, out_dims)), and each slice gets its part
+    of the output; None otherwise (forward runs on the slice)."""
+    logs = getattr(_writes, "logs", ())
+    level = logs[-1] if logs else None
+    tags = [getattr(arg, "_vmap_slice", None) if isinstance(arg, Tensor) else None
+            for arg in args]
+    if level is None or not any(tag and tag[0] is level for tag in tags):
+        return None
+    batched = tuple(tag[1] if tag and tag[0] is level else arg for arg, tag in zip(args, tags))
+    key = ("rule", cls, *map(id, batched))
+    if key not in level:  # once per vmap call (the batched arguments are kept alive with it)
+        in_dims = tuple(tag[2] if tag and tag[0] is level else None for tag in tags)
+        with autograd_function.transform(True):
+            level[key] = (rule(level["info"], in_dims, *batched), batched)
+    (output, dims), _ = level[key]
+    index = level["slice"]
+    if isinstance(output, tuple):
+        dims = dims if isinstance(dims, tuple) else (dims,) * len(output)
+        return tuple(o if d is None else o.select(d, index) for o, d in zip(output, dims))
+    return output if dims is None else output.select(dims, index)
+
+
+autograd_function.vmap_rule_runner = _by_vmap_rule
+
+
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
          randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
     """func mapped over a dim of its inputs (`in_dims`: one for all, or one per argument, each
@@ -506,11 +542,12 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
         inputs = [t for t in _leaves(args) if isinstance(t, Tensor)]
         with rng.vmap_randomness(randomness) as restart, autograd_function.transform(True), \
                 _captured_writes(name, inputs) as log:
+            log["info"] = VmapInfo(size, randomness)
             for index in range(max(size, 1)):  # an empty batch: one call on a zero slice,
                 if index:  # for the outputs' shapes
                     restart()
                 log["slice"] = index
-                results.append(func(*_mapped(tuple(args), tuple(dims), index, []),
+                results.append(func(*_mapped(tuple(args), tuple(dims), index, [], log),
                                     **kwargs))
                 _refuse_unmapped_writes(kept, name)
         return _stacked(results, out_dims, size == 0, name)

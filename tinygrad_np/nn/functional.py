@@ -536,7 +536,7 @@ def batch_norm(
         raise TensorError(f"batch_norm eps must be positive during training, but got {eps}")
     stats = [stat for stat in (running_mean, running_var) if stat is not None]
     if training and stats and rng.in_vmap() and not all(
-            getattr(stat, "_vmap_slice", False) for stat in stats):
+            getattr(stat, "_vmap_slice", None) for stat in stats):
         # vmap calls func per slice: running stats not mapped (not a slice of a mapped input,
         # as stack_module_state's buffers are) would move once per slice (PyTorch's error;
         # its batching rule cannot update unbatched buffers with batched statistics)
