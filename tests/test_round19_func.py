@@ -517,3 +517,25 @@ def test_vmap_calls_a_custom_functions_own_vmap_rule(lib):
     _close(leaf.grad, 6 * x)
     assert calls == [(3, "error", (1, None)), (2, "same", (0, None)), ("total", 2, (0,)),
                      (2, "error", (0, None))]
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_function_base_jvp_and_vmap_and_inplace_function(lib):
+    with pytest.raises(NotImplementedError, match="implement the jvp function"):
+        lib.autograd.Function.jvp(None, lib.ones(1))
+    with pytest.raises(NotImplementedError, match="override the vmap staticmethod"):
+        lib.autograd.Function.vmap(None, (0,), lib.ones(1))
+
+    class Double(lib.autograd.function.InplaceFunction):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    x = lib.tensor(X, requires_grad=True)
+    Double.apply(x).sum().backward()
+    _close(x.grad, np.full(3, 2.0))
+    assert lib.func.debug_unwrap(x) is x

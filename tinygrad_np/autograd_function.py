@@ -78,7 +78,8 @@ def _vmap_rule(cls: type) -> Callable[..., Any] | None:
     """The `vmap` staticmethod cls defines (None: none, or generate_vmap_rule is set)."""
     if getattr(cls, "generate_vmap_rule", False):
         return None
-    return _function_of(inspect.getattr_static(cls, "vmap", None))
+    rule = _function_of(inspect.getattr_static(cls, "vmap", None))
+    return None if rule is _base_vmap else rule
 
 
 @contextlib.contextmanager
@@ -417,6 +418,19 @@ class Function(engine.Function):
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
         raise NotImplementedError("setup_context is not defined")
 
+    @staticmethod
+    def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        """Forward mode's rule (PyTorch's default: not implemented; override it)."""
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
+    @staticmethod
+    def vmap(info: Any, in_dims: Any, *args: Any) -> Any:
+        """vmap's rule (PyTorch's default: not implemented; override it, or set
+        generate_vmap_rule = True)."""
+        raise NotImplementedError("To use autograd.Function with vmap, you must either "
+                                  "override the vmap staticmethod or set generate_vmap_rule=True.")
+
     def name(self) -> str:
         """`<YourOp>Backward`, as PyTorch names a custom function's node."""
         return f"{self._op_name}Backward"
@@ -510,12 +524,22 @@ class Function(engine.Function):
 
 
 _base_setup_context = _function_of(inspect.getattr_static(Function, "setup_context"))
+_base_jvp = _function_of(inspect.getattr_static(Function, "jvp"))
+_base_vmap = _function_of(inspect.getattr_static(Function, "vmap"))
+
+
+class InplaceFunction(Function):
+    """PyTorch's legacy base of a Function with an `inplace` flag (`self.inplace`)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
 
 def _note_forward_mode(cls: type, ctx: Function, args: tuple) -> None:
     """A node recorded under func.jvp: its jvp is required, and the shapes of its tangents
     (one per Tensor argument that requires grad, None for the others) noted."""
-    if _function_of(inspect.getattr_static(cls, "jvp", None)) is None:
+    if _function_of(inspect.getattr_static(cls, "jvp", None)) in (None, _base_jvp):
         raise NotImplementedError("You must implement the jvp function for custom "
                                   "autograd.Function to use it with forward mode AD.")
     ctx._tangent_specs = tuple((arg.shape, arg.dtype) if isinstance(arg, Tensor) and
@@ -615,4 +639,4 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
 
 FunctionCtx = Function  # the type of ctx, for annotations (torch.autograd.function.FunctionCtx)
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "InplaceFunction", "once_differentiable"]

@@ -717,3 +717,9 @@ def functionalize(func: Callable[..., Any], *, remove: str = "mutations") -> Cal
         raise RuntimeError(f"functionalize(f, remove='mutations'): `remove` should be either "
                            f"'mutations' or 'mutations_and_views', got {remove!r}")
     return func
+
+
+def debug_unwrap(tensor: Any, *, recurse: bool = True) -> Any:
+    """PyTorch's unwrapping of a transform's wrapper tensor; the transforms here wrap
+    nothing, so the tensor itself."""
+    return tensor
