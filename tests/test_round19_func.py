@@ -539,3 +539,27 @@ def test_function_base_jvp_and_vmap_and_inplace_function(lib):
     Double.apply(x).sum().backward()
     _close(x.grad, np.full(3, 2.0))
     assert lib.func.debug_unwrap(x) is x
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_second_backward_through_a_custom_function_has_pytorchs_text(lib):
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            (again,) = ctx.saved_tensors  # read twice: fine
+            return x * grad_output + again * grad_output
+
+    x = lib.tensor(X, requires_grad=True)
+    y = Square.apply(x).sum()
+    y.backward()
+    _close(x.grad, 2 * X)
+    with pytest.raises(RuntimeError, match=r"Trying to backward through the graph a second time "
+                                           r"\(or directly access saved tensors after they have "
+                                           r"already been freed\)"):
+        y.backward()
