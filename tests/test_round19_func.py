@@ -563,3 +563,19 @@ def test_second_backward_through_a_custom_function_has_pytorchs_text(lib):
                                            r"\(or directly access saved tensors after they have "
                                            r"already been freed\)"):
         y.backward()
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize("value", [5, 2.5, True, "abc", None, {"a": 1}])
+def test_function_returning_a_non_tensor_hands_it_back(lib, value):
+    class Constant(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return value
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return None
+
+    result = Constant.apply(lib.ones(2, requires_grad=True))
+    assert type(result) is type(value) and result == value

@@ -190,11 +190,9 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
                                         if not isinstance(value, (Tensor, np.ndarray)))
         if isinstance(output, (tuple, list)):  # several outputs: one packed array (apply
             return _pack(ctx, name, output)  # hands back the outputs, views of it)
-        if output is None:  # allowed, as PyTorch: apply returns None (the engine records
-            ctx._returned_none = True  # nothing for a result that does not require grad)
-            return np.zeros(0, np.int8)
-        if not isinstance(output, (Tensor, np.ndarray, int, float, bool, np.generic)):
-            raise TypeError(f"{name}.forward returned {type(output).__name__}: return a Tensor")
+        if not isinstance(output, (Tensor, np.ndarray)):  # None, a number, a string, a dict:
+            ctx._returned = (output,)  # apply hands it back as it is, as PyTorch's (the engine
+            return np.zeros(0, np.int8)  # records nothing for a result that is not float)
         raw = output._data if isinstance(output, Tensor) else output
         if ctx._dirty:  # the positions of the inputs forward changed in place (for apply)
             _check_dirty(name, ctx._dirty, values, output)
@@ -509,8 +507,9 @@ class Function(engine.Function):
             return result
         if getattr(_forward_ad, "depth", 0) and "parents" in vars(ctx):
             _note_forward_mode(cls, ctx, args)
-        if getattr(ctx, "_returned_none", False):
-            return None
+        returned = getattr(ctx, "_returned", None)
+        if returned is not None:
+            return returned[0]
         if getattr(ctx, "_outputs", None) is not None:
             outputs = _unpack(ctx, result)
             if not ctx.materialize_grads:
