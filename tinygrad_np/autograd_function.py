@@ -39,6 +39,10 @@ tuple) gives a tuple back: the engine records one node whose output packs the fl
 (the others, and those marked non-differentiable, are constants), and `backward` gets one
 gradient per output (zeros for a constant or unused one, as PyTorch's materialized grads;
 None after `ctx.set_materialize_grads(False)`).
+
+Under torch.func's transforms (`transform()`, entered by func.py around the user's function)
+a Function must have `setup_context`, and under vmap a `vmap` staticmethod (run once on the
+batched inputs by func.py's `vmap_rule_runner`) or `generate_vmap_rule = True`, as PyTorch's.
 """
 
 from __future__ import annotations
