@@ -579,3 +579,52 @@ def test_function_returning_a_non_tensor_hands_it_back(lib, value):
 
     result = Constant.apply(lib.ones(2, requires_grad=True))
     assert type(result) is type(value) and result == value
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_in_place_write_into_a_custom_functions_view_output_is_refused(lib):
+    class Same(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    class Head(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x[:1]
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            result = lib.zeros(3)
+            result[:1] = grad_output
+            return result
+
+    class Copy(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    x = lib.tensor(X, requires_grad=True)
+    message = "is a view and is being modified inplace.*custom Function"
+    for write in (lambda: Same.apply(x * 1).mul_(2), lambda: Same.apply(x).mul_(2),
+                  lambda: Head.apply(x * 1).__setitem__(0, 5.0),
+                  lambda: Same.apply(x * 1)[0].mul_(2),
+                  lambda: Same.apply(x * 1).view(3).add_(1)):
+        with pytest.raises(RuntimeError, match=message):
+            write()
+    _close(Copy.apply(x * 1).mul_(2), 2 * X)  # a copy: fine
+    _close(Same.apply(lib.tensor(X)).mul_(2), 2 * X)  # no graph: fine
+    y = Same.apply(x * 1)
+    with lib.no_grad():
+        y.mul_(2)  # not recorded: allowed, as PyTorch
+    head = Head.apply(x * 1)
+    (head * 3).sum().backward()  # reading the view is fine, with the function's backward
+    _close(x.grad, [3, 0, 0])

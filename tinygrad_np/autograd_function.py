@@ -523,6 +523,10 @@ class Function(engine.Function):
             result = _rebase(ctx, args, result)
         if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
             result = Tensor._make(result._data, None)
+        if result.grad_fn is not None and any(  # a view of an input (or it as-is): an
+                isinstance(arg, Tensor) and np.may_share_memory(arg._data, result._data)
+                for arg in args):  # in-place write into it is refused, as PyTorch's
+            result._custom_view_of = cls._op_name
         return result
 
 

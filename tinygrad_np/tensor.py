@@ -926,6 +926,21 @@ def _is_view(tensor: Tensor) -> bool:
     return tensor._data.base is not None if base is None else base._data is not tensor._data
 
 
+def _refuse_custom_view(tensor: Tensor) -> None:
+    """PyTorch's error for a recorded in-place write into a custom autograd.Function's output
+    that shares an input's memory (forward returned a view of it, or it as-is), or into a
+    view of one: the write would bypass the function's backward."""
+    name = getattr(tensor, "_custom_view_of", None) or getattr(
+        getattr(tensor, "_view_of", None), "_custom_view_of", None)
+    if name is not None:
+        raise RuntimeError(
+            f"Output 0 of {name} is a view and is being modified inplace. This view was created "
+            "inside a custom Function (or because an input was returned as-is) and the autograd "
+            "logic to handle view+inplace would override the custom backward associated with "
+            "the custom Function, leading to incorrect gradients. This behavior is forbidden. "
+            "You can fix this by cloning the output of the custom Function.")
+
+
 def in_inference_mode() -> bool:
     """Inside `inference_mode()` in this thread: inference_tensors.py replaces this."""
     return False
@@ -2824,6 +2839,7 @@ class Tensor:
                     "a leaf Variable that requires grad is being used in an in-place "
                     f"operation (shape {self.shape}); do it under `with tg.no_grad():` (a "
                     "parameter update) or write `t = t + x`")
+            _refuse_custom_view(self)
             _refuse_multi_view(self)
             _refuse_expanded(self)  # (one memory location for several elements)
             plan = None
