@@ -39,6 +39,10 @@ tuple) gives a tuple back: the engine records one node whose output packs the fl
 (the others, and those marked non-differentiable, are constants), and `backward` gets one
 gradient per output (zeros for a constant or unused one, as PyTorch's materialized grads;
 None after `ctx.set_materialize_grads(False)`).
+
+Under torch.func's transforms (`transform()`, entered by func.py around the user's function)
+a Function must have `setup_context`, and under vmap a `vmap` staticmethod (run once on the
+batched inputs by func.py's `vmap_rule_runner`) or `generate_vmap_rule = True`, as PyTorch's.
 """
 
 from __future__ import annotations
@@ -64,6 +68,48 @@ from tinygrad_np.tensor import (
 
 _calls = threading.local()  # per thread: [args, ctx] of every apply in progress
 _forward_ad = threading.local()  # .depth: func.jvp calls in progress in this thread
+_transforms = threading.local()  # .depth, .vmaps: torch.func transforms running in this thread
+
+_DOCS = "For more details, please see https://pytorch.org/docs/main/notes/extending.func.html"
+
+
+# func.vmap's runner of a custom Function's own vmap rule, (cls, rule, args) -> the result of
+# this slice's apply, or None to run forward on the slice (set by func.py)
+vmap_rule_runner: Callable[[type, Callable[..., Any], tuple], Any] | None = None
+
+
+def _vmap_rule(cls: type) -> Callable[..., Any] | None:
+    """The `vmap` staticmethod cls defines (None: none, or generate_vmap_rule is set)."""
+    if getattr(cls, "generate_vmap_rule", False):
+        return None
+    rule = _function_of(inspect.getattr_static(cls, "vmap", None))
+    return None if rule is _base_vmap else rule
+
+
+@contextlib.contextmanager
+def transform(vmapping: bool = False) -> Iterator[None]:
+    """While a torch.func transform calls the user's function (vmapping: vmap's slices): a
+    custom Function applied there must be written PyTorch 2's way (see _check_transformable)."""
+    depth, vmaps = getattr(_transforms, "depth", 0), getattr(_transforms, "vmaps", 0)
+    _transforms.depth, _transforms.vmaps = depth + 1, vmaps + vmapping
+    try:
+        yield
+    finally:
+        _transforms.depth, _transforms.vmaps = depth, vmaps
+
+
+def _check_transformable(cls: type) -> None:
+    """PyTorch's rules for a custom Function under torch.func's transforms: a separate
+    `setup_context`, and under vmap a `vmap` staticmethod or `generate_vmap_rule = True`."""
+    if not cls._setup_style:
+        raise RuntimeError("In order to use an autograd.Function with functorch transforms "
+                           "(vmap, grad, jvp, jacrev, ...), it must override the setup_context "
+                           f"staticmethod. {_DOCS}")
+    if getattr(_transforms, "vmaps", 0) and not getattr(cls, "generate_vmap_rule", False) \
+            and _vmap_rule(cls) is None:
+        raise RuntimeError(f"You tried to vmap over {cls._op_name}, but it does not have vmap "
+                           "support. Please override and implement the vmap staticmethod or "
+                           f"set generate_vmap_rule=True. {_DOCS}")
 
 
 @contextlib.contextmanager
@@ -148,11 +194,9 @@ def _wrapped_forward(user_forward: Callable[..., Any]) -> Callable[..., Any]:
                                         if not isinstance(value, (Tensor, np.ndarray)))
         if isinstance(output, (tuple, list)):  # several outputs: one packed array (apply
             return _pack(ctx, name, output)  # hands back the outputs, views of it)
-        if output is None:  # allowed, as PyTorch: apply returns None (the engine records
-            ctx._returned_none = True  # nothing for a result that does not require grad)
-            return np.zeros(0, np.int8)
-        if not isinstance(output, (Tensor, np.ndarray, int, float, bool, np.generic)):
-            raise TypeError(f"{name}.forward returned {type(output).__name__}: return a Tensor")
+        if not isinstance(output, (Tensor, np.ndarray)):  # None, a number, a string, a dict:
+            ctx._returned = (output,)  # apply hands it back as it is, as PyTorch's (the engine
+            return np.zeros(0, np.int8)  # records nothing for a result that is not float)
         raw = output._data if isinstance(output, Tensor) else output
         if ctx._dirty:  # the positions of the inputs forward changed in place (for apply)
             _check_dirty(name, ctx._dirty, values, output)
@@ -338,6 +382,7 @@ class Function(engine.Function):
     _dirty: tuple = ()
     materialize_grads: bool = True
     _setup_style = False  # forward without ctx, and setup_context (set per subclass)
+    _fills_defaults = False  # apply binds forward's defaults (setup_context style)
 
     _op_name = "Function"  # the subclass's own name, also on its nodes (see _backward_cls)
 
@@ -357,7 +402,12 @@ class Function(engine.Function):
             cls, "setup_context")) is not _base_setup_context
         own = vars(cls)
         if "forward" in own:
-            cls.forward = staticmethod(_wrapped_forward(_function_of(own["forward"])))
+            user_forward = _function_of(own["forward"])
+            cls.forward = staticmethod(_wrapped_forward(user_forward))
+            # setup_context sees forward's defaults in `inputs`, as PyTorch's
+            cls._fills_defaults = cls._setup_style and any(
+                parameter.default is not parameter.empty
+                for parameter in inspect.signature(user_forward).parameters.values())
         rule = own.get("backward", own.get("vjp"))
         if rule is not None:
             cls.backward = staticmethod(_wrapped_backward(_function_of(rule)))
@@ -369,6 +419,19 @@ class Function(engine.Function):
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
         raise NotImplementedError("setup_context is not defined")
+
+    @staticmethod
+    def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        """Forward mode's rule (PyTorch's default: not implemented; override it)."""
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
+    @staticmethod
+    def vmap(info: Any, in_dims: Any, *args: Any) -> Any:
+        """vmap's rule (PyTorch's default: not implemented; override it, or set
+        generate_vmap_rule = True)."""
+        raise NotImplementedError("To use autograd.Function with vmap, you must either "
+                                  "override the vmap staticmethod or set generate_vmap_rule=True.")
 
     def name(self) -> str:
         """`<YourOp>Backward`, as PyTorch names a custom function's node."""
@@ -417,7 +480,7 @@ class Function(engine.Function):
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Run the op on Tensors (other arguments are passed to forward as they are)."""
-        if kwargs:  # bound to forward's parameters, as PyTorch does
+        if kwargs or cls._fills_defaults:  # bound to forward's parameters, as PyTorch does
             forward = getattr(cls.forward, "__wrapped__", cls.forward)
             parameters = list(inspect.signature(forward).parameters.values())
             if not cls._setup_style:
@@ -429,6 +492,13 @@ class Function(engine.Function):
                 raise TypeError(f"{cls.__name__}.apply: {error}") from None
             bound.apply_defaults()
             args = bound.args
+        if getattr(_transforms, "depth", 0):
+            _check_transformable(cls)
+            rule = _vmap_rule(cls) if getattr(_transforms, "vmaps", 0) else None
+            if rule is not None and vmap_rule_runner is not None:
+                found = vmap_rule_runner(cls, rule, args)
+                if found is not None:
+                    return found
         frame: list = [args, None]
         stack = _stack()
         stack.append(frame)
@@ -441,8 +511,9 @@ class Function(engine.Function):
             return result
         if getattr(_forward_ad, "depth", 0) and "parents" in vars(ctx):
             _note_forward_mode(cls, ctx, args)
-        if getattr(ctx, "_returned_none", False):
-            return None
+        returned = getattr(ctx, "_returned", None)
+        if returned is not None:
+            return returned[0]
         if getattr(ctx, "_outputs", None) is not None:
             outputs = _unpack(ctx, result)
             if not ctx.materialize_grads:
@@ -452,16 +523,30 @@ class Function(engine.Function):
             result = _rebase(ctx, args, result)
         if getattr(ctx, "_output_non_differentiable", False) and result.grad_fn is not None:
             result = Tensor._make(result._data, None)
+        if result.grad_fn is not None and any(  # a view of an input (or it as-is): an
+                isinstance(arg, Tensor) and np.may_share_memory(arg._data, result._data)
+                for arg in args):  # in-place write into it is refused, as PyTorch's
+            result._custom_view_of = cls._op_name
         return result
 
 
 _base_setup_context = _function_of(inspect.getattr_static(Function, "setup_context"))
+_base_jvp = _function_of(inspect.getattr_static(Function, "jvp"))
+_base_vmap = _function_of(inspect.getattr_static(Function, "vmap"))
+
+
+class InplaceFunction(Function):
+    """PyTorch's legacy base of a Function with an `inplace` flag (`self.inplace`)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
 
 def _note_forward_mode(cls: type, ctx: Function, args: tuple) -> None:
     """A node recorded under func.jvp: its jvp is required, and the shapes of its tangents
     (one per Tensor argument that requires grad, None for the others) noted."""
-    if _function_of(inspect.getattr_static(cls, "jvp", None)) is None:
+    if _function_of(inspect.getattr_static(cls, "jvp", None)) in (None, _base_jvp):
         raise NotImplementedError("You must implement the jvp function for custom "
                                   "autograd.Function to use it with forward mode AD.")
     ctx._tangent_specs = tuple((arg.shape, arg.dtype) if isinstance(arg, Tensor) and
@@ -561,4 +646,4 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
 
 FunctionCtx = Function  # the type of ctx, for annotations (torch.autograd.function.FunctionCtx)
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "InplaceFunction", "once_differentiable"]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_np.autograd import grad
-from tinygrad_np.errors import DtypeError, TensorError
+from tinygrad_np.errors import AssertionTensorError, DtypeError
 from tinygrad_np.function import enable_grad
 from tinygrad_np.join import stack
 from tinygrad_np.tensor import Tensor
@@ -209,8 +209,8 @@ def jacobian(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...],
     inputs[j].shape. Computed in reverse mode, one backward pass per output element, whatever
     `vectorize` and `strategy` say (the values are the same)."""
     if strategy not in _STRATEGIES:
-        raise TensorError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got "
-                          f"{strategy!r}")
+        raise AssertionTensorError(f"jacobian: strategy must be 'reverse-mode' or "
+                                   f"'forward-mode', got {strategy!r}")
     if strategy == "forward-mode" and create_graph:
         raise NotImplementedError("jacobian: create_graph=True and strategy='forward-mode' "
                                   "are not supported together (as in PyTorch)")
@@ -307,8 +307,8 @@ def hessian(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...],
     the recorded gradient."""
     inputs_tuple, values = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in _STRATEGIES:
-        raise TensorError("hessian: outer_jacobian_strategy must be 'reverse-mode' or "
-                          f"'forward-mode', got {outer_jacobian_strategy!r}")
+        raise AssertionTensorError("hessian: outer_jacobian_strategy must be 'reverse-mode' "
+                                   f"or 'forward-mode', got {outer_jacobian_strategy!r}")
 
     def gradient(*xs: Tensor) -> tuple[Tensor, ...]:
         return _first_derivatives(_single_output(func, xs, strict, "hessian"), xs, strict)

@@ -51,8 +51,11 @@ class AutogradBypass(RuntimeError, TypeError):
 
 # The engine's messages (autograd.py), each starting with PyTorch's words so that code
 # matching PyTorch's text matches here too; what follows says what to do.
-FREED_GRAPH = ("Trying to backward through the graph a second time (through {op}): the first "
-               "backward freed what it saved; use retain_graph=True the first time")
+FREED_GRAPH = ("Trying to backward through the graph a second time (or directly access saved "
+               "tensors after they have already been freed). Saved intermediate values of the "
+               "graph are freed when you call .backward() or autograd.grad(). Specify "
+               "retain_graph=True if you need to backward through the graph a second time or if "
+               "you need to access saved tensors after calling backward. (The freed node: {op}.)")
 INPUT_NOT_REQUIRING_GRAD = ("One of the differentiated Tensors does not require grad (grad: every "
                             "input must be a Tensor that requires grad)")
 UNUSED_INPUT = ("The differentiated Tensor at index {first} appears to not have been used in the "

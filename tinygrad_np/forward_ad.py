@@ -6,18 +6,22 @@ stands for x, and `unpack_dual(y)` computes y's tangent as the derivative of a v
 Jacobian product (reverse mode twice, as `torch.func.jvp` here): with u a zero tensor of y's
 shape, tangent = d/du (sum_i <dy/dx_i^T u, t_i>). So the ops between must run with grad mode
 on (not inside `no_grad()`), and a dual made from a tensor that did not require grad makes
-the results require grad (PyTorch's do not). The tangents are the same as PyTorch's.
+the results require grad (PyTorch's do not). The tangents are the same as PyTorch's. A custom
+`autograd.Function` recorded inside a level gives its tangent by its `jvp` staticmethod, and
+one without `jvp` raises (as PyTorch's, which raises only when a dual reaches it).
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from tinygrad_np import autograd_function
 from tinygrad_np.autograd import grad
 from tinygrad_np.function import enable_grad
 from tinygrad_np.tensor import Tensor
 
 _levels: list[list[tuple[Tensor, Tensor]]] = []  # the open level's (dual, tangent) pairs
+_modes: list = []  # the open level's forward_mode(): a custom Function's tangents from its jvp
 
 
 class UnpackedDualTensor(NamedTuple):
@@ -32,6 +36,8 @@ def enter_dual_level() -> int:
     if _levels:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
     _levels.append([])
+    _modes.append(autograd_function.forward_mode())
+    _modes[-1].__enter__()
     return 0
 
 
@@ -41,6 +47,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
         raise RuntimeError("Trying to exit a forward AD level that was not the last one "
                            "that was created. This is not supported.")
     _levels.pop()
+    _modes.pop().__exit__(None, None, None)
 
 
 class dual_level:  # noqa: N801  (PyTorch's name)

@@ -20,8 +20,10 @@ parameters, so a gradient penalty `grad(f)(x)` backpropagates into them).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -118,12 +120,24 @@ def _gradients(outputs: list, inputs: list, cotangents: list | None = None) -> l
             for g, x in zip(found, inputs)]
 
 
+def _only_tensors(tree: Any) -> Any:
+    """tree, checked to hold only tensors where a transform differentiates (PyTorch's
+    ValueError for a number or None there)."""
+    for leaf in _leaves(tree):
+        if not isinstance(leaf, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(leaf)}")
+    return tree
+
+
 def _split_output(result: Any, has_aux: bool, caller: str) -> tuple[Any, Any]:
     """(output, aux) of func's result, its output's leaves checked to be tensors."""
     if has_aux and not (isinstance(result, tuple) and len(result) == 2):
         raise RuntimeError(f"{caller}: output of function f should be a tuple: (output, aux) "
                            "if has_aux is True")
     output, aux = result if has_aux else (result, None)
+    for leaf in _leaves(aux) if has_aux else ():
+        if not isinstance(leaf, Tensor):  # (PyTorch's words)
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(leaf)}")
     if caller.startswith("grad") and not isinstance(output, Tensor):  # (PyTorch's words)
         raise RuntimeError(f"{caller}: Expected f(*args) to return a Tensor, got {type(output)}")
     for leaf in _leaves(output):
@@ -141,7 +155,9 @@ def _argnums(argnums: int | tuple[int, ...], count: int) -> tuple[int, ...]:
         raise RuntimeError("argnums must be non-empty")
     numbers = argnums if isinstance(argnums, tuple) else (argnums,)
     for number in numbers:
-        if not isinstance(number, int) or not -count <= number < count:
+        if not isinstance(number, int):
+            raise RuntimeError(f"argnum must be int, got: {type(number)}")
+        if not -count <= number < count:
             raise RuntimeError(f"Got argnum={number}, but only {count} positional inputs")
     numbers = tuple(number % count for number in numbers)
     if len(set(numbers)) != len(numbers):
@@ -157,9 +173,10 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         numbers = _argnums(argnums, len(args))
         grad_mode, given = is_grad_enabled(), args
-        args = tuple(_differentiable(a) if i in numbers else a for i, a in enumerate(args))
-        with enable_grad():  # as PyTorch's: on inside, also under no_grad()
-            output, aux = _split_output(func(*args, **kwargs), has_aux,
+        args = tuple(_differentiable(_only_tensors(a)) if i in numbers else a
+                     for i, a in enumerate(args))
+        with enable_grad(), autograd_function.transform():  # as PyTorch's: grad mode on
+            output, aux = _split_output(func(*args, **kwargs), has_aux,  # (under no_grad too)
                                         "grad_and_value(f)(*args)")
             if output.ndim:  # (a one-element tensor of shape (1,) too, as PyTorch)
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
@@ -192,9 +209,10 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
     """(func(*primals), vjp_fn): vjp_fn(cotangents) gives the vector-Jacobian product with
     respect to each primal, as a tuple (with has_aux: (output, vjp_fn, aux)). Primals,
     outputs and cotangents may be tensors or (nested) tuples, lists and dicts of them."""
-    grad_mode, leaves = is_grad_enabled(), tuple(_differentiable(p) for p in primals)
+    grad_mode, leaves = is_grad_enabled(), tuple(_differentiable(p) for p in _only_tensors(
+        primals))
     private = _made_here(primals, leaves)
-    with enable_grad():
+    with enable_grad(), autograd_function.transform():
         output, aux = _split_output(func(*leaves), has_aux, "vjp(f, *primals)")
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None
@@ -239,14 +257,11 @@ def _flat_function(func: Callable[..., Any], args: tuple, numbers: tuple[int, ..
 
 def _inputs(chosen: Any, caller: str) -> tuple:
     """The leaves of the arguments to differentiate: float tensors, made differentiable."""
-    for leaf in _leaves(chosen):
-        if not isinstance(leaf, Tensor):
-            raise RuntimeError(f"{caller}: expected the arguments to differentiate to be "
-                               f"tensors, got {type(leaf).__name__}")
+    for leaf in _leaves(_only_tensors(chosen)):
         if leaf.dtype.kind != "f":
             if caller.startswith("jvp"):
                 raise ValueError(f"Expected primal to be floating point or complex, but got: "
-                                 f"{leaf.dtype}")
+                                 f"torch.{leaf.dtype}")
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
     return tuple(_differentiable(leaf) for leaf in _leaves(chosen))
 
@@ -265,12 +280,19 @@ def jvp(func: Callable[..., Any], primals: tuple, tangents: tuple, *, strict: bo
                            f"of 3 tensors, tangents also must be. Got primals with structure "
                            f"{_spec(primals)} and tangents with structure {_spec(tangents)}")
     grad_mode, leaves = is_grad_enabled(), _inputs(primals, "jvp(f, primals, tangents)")
+    for tangent in _leaves(_only_tensors(tangents)):
+        if tangent.dtype.kind not in "fc":
+            raise ValueError(f"Expected tangent to be floating point or complex, but got: "
+                             f"torch.{tangent.dtype}")
     flat, calls = _flat_function(func, primals, tuple(range(len(primals))), has_aux,
                                  "jvp(f, primals, tangents)")
-    with enable_grad(), autograd_function.forward_mode():  # custom Functions: their jvp
+    with enable_grad(), autograd_function.forward_mode(), autograd_function.transform():
         _, found = autograd_functional.jvp(flat, leaves, tuple(_leaves(tangents)),
-                                           create_graph=True, strict=strict)
+                                           create_graph=True)
     output, aux = calls[0]
+    if strict and not any(leaf.requires_grad for leaf in _leaves(output)):
+        raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is "
+                           "independent of the inputs. This is not allowed with strict=True.")
     # each result kept in the graph when it depends on the caller's graph (the primals, or
     # tensors func reads that require grad: a model's parameters), else detached
     result = _handed_back((output, _rebuilt(output, found), aux),
@@ -300,7 +322,7 @@ def _jacobian(func: Callable[..., Any], argnums: int | tuple[int, ...], has_aux:
         chosen = tuple(args[i] for i in numbers)
         grad_mode, inputs = is_grad_enabled(), _inputs(chosen, caller)
         flat, calls = _flat_function(func, args, numbers, has_aux, caller, kwargs)
-        with enable_grad():
+        with enable_grad(), autograd_function.transform():
             rows = autograd_functional.jacobian(flat, inputs, create_graph=True)
         output, aux = calls[0]
         layout = chosen if isinstance(argnums, tuple) else chosen[0]
@@ -331,7 +353,8 @@ def jacfwd(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     inner = _jacobian(func, argnums, has_aux, "jvp(f, primals, tangents)")
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with rng.vmap_randomness(randomness):
+        with rng.vmap_randomness(randomness), autograd_function.forward_mode(), \
+                autograd_function.transform(True):  # (a vmap of jvp in PyTorch)
             return inner(*args, **kwargs)
 
     return wrapper
@@ -343,10 +366,10 @@ def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Cal
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-def _mapped(args: Any, dims: Any, index: int | None, sizes: list) -> Any:
+def _mapped(args: Any, dims: Any, index: int | None, sizes: list, level: Any = None) -> Any:
     """`args` with each leaf that `dims` maps (an int for all the leaves below it, None for
     none, or a tree matching args' structure) sliced at `index`; with index None, only the
-    mapped sizes are noted in `sizes`."""
+    mapped sizes are noted in `sizes`. Each slice notes (level, its source, the dim)."""
     if dims is None:
         return args
     if isinstance(dims, int):
@@ -360,16 +383,21 @@ def _mapped(args: Any, dims: Any, index: int | None, sizes: list) -> Any:
                                  f"Tensor of dimensionality {leaf.ndim} so expected in_dim to "
                                  f"satisfy -{leaf.ndim} <= in_dim < {leaf.ndim}.")
             sizes.append(leaf.shape[dims])
-            if index is None or leaf.shape[dims]:
-                return leaf if index is None else leaf.select(dims, index)
+            if index is None:
+                return leaf
+            if leaf.shape[dims]:
+                piece = leaf.select(dims, index)  # (batch_norm may update it in place, and
+                piece._vmap_slice = (level, leaf, dims % leaf.ndim)  # see _by_vmap_rule)
+                return piece
             # an empty batch: a slice of zeros, for the outputs' shapes
             return leaf.new_zeros([n for d, n in enumerate(leaf.shape) if d != dims % leaf.ndim])
         return _map(take, args)
     if isinstance(dims, dict) and isinstance(args, dict) and set(dims) == set(args):
-        return {key: _mapped(value, dims[key], index, sizes) for key, value in args.items()}
+        return {key: _mapped(value, dims[key], index, sizes, level)
+                for key, value in args.items()}
     if isinstance(dims, (tuple, list)) and isinstance(args, (tuple, list)) \
             and len(dims) == len(args):
-        items = [_mapped(a, d, index, sizes) for a, d in zip(args, dims)]
+        items = [_mapped(a, d, index, sizes, level) for a, d in zip(args, dims)]
         return type(args)(*items) if hasattr(args, "_fields") else type(args)(items)
     raise ValueError(f"vmap: in_dim {dims!r} does not match the structure of its input "
                      f"{_spec(args)}: give an int or None, or a tree of them shaped as the input")
@@ -394,6 +422,83 @@ def _refuse_unmapped_writes(kept: list, name: str) -> None:
                 f"(in_dims None, shape {tensor.shape}); here vmap calls it once per slice, so the "
                 "write would repeat (PyTorch refuses batched values: \"output with shape ... "
                 "doesn't match the broadcast shape\"). Write into a clone, or map that input")
+
+
+_writes = threading.local()  # .logs: per running vmap (outermost first), the tensors
+_plain_bump = Tensor._bump_version  # written in place: {id: (tensor, slice index)}
+_open_vmaps = [0]  # in all threads (swapping Tensor._bump_version while any runs)
+_swap_lock = threading.Lock()
+
+
+def _noting_bump(tensor: Tensor) -> None:
+    """Tensor._bump_version while a vmap runs: notes which tensor each slice wrote."""
+    _plain_bump(tensor)
+    for log in getattr(_writes, "logs", ()):
+        index = log["slice"]
+        if log.setdefault(id(tensor), (tensor, index))[1] not in (index, None):
+            raise RuntimeError(
+                f"vmap({log['name']}, ...): `{log['name']}` wrote in place into a tensor of "
+                f"shape {tensor.shape} that it captures from outside (not an input); here vmap "
+                "calls it once per slice, so the write would repeat (PyTorch writes it once, "
+                "or refuses a batched value: \"output with shape ... doesn't match the broadcast "
+                "shape\"). Return the value and write it after vmap, or pass the tensor as an "
+                "input")
+
+
+@contextlib.contextmanager
+def _captured_writes(name: str, inputs: list) -> Iterator[dict]:
+    """The context vmap runs its slices in: a tensor other than the inputs written in two
+    slices raises (set log["slice"] before each). A tensor made inside a slice is a new one
+    in every slice, and so are the slices of the mapped inputs (unmapped ones: vmap's own
+    check, _refuse_unmapped_writes)."""
+    log: dict = {"slice": 0, "name": name, **{id(t): (t, None) for t in inputs}}
+    _writes.logs = (*getattr(_writes, "logs", ()), log)
+    with _swap_lock:
+        _open_vmaps[0] += 1
+        Tensor._bump_version = _noting_bump  # type: ignore[method-assign]
+    try:
+        yield log
+    finally:
+        _writes.logs = _writes.logs[:-1]
+        with _swap_lock:
+            _open_vmaps[0] -= 1
+            if not _open_vmaps[0]:
+                Tensor._bump_version = _plain_bump  # type: ignore[method-assign]
+
+
+class VmapInfo(NamedTuple):
+    """What a custom Function's vmap staticmethod gets first, as PyTorch's `info`."""
+
+    batch_size: int
+    randomness: str
+
+
+def _by_vmap_rule(cls: type, rule: Callable[..., Any], args: tuple) -> Any:
+    """A custom Function applied in a vmap slice, by its own vmap rule (as PyTorch's): when
+    some tensor arguments are slices of this vmap's mapped inputs, the rule runs once on their
+    sources (`rule(info, in_dims, *args)` -> (output, out_dims)), and each slice gets its part
+    of the output; None otherwise (forward runs on the slice)."""
+    logs = getattr(_writes, "logs", ())
+    level = logs[-1] if logs else None
+    tags = [getattr(arg, "_vmap_slice", None) if isinstance(arg, Tensor) else None
+            for arg in args]
+    if level is None or not any(tag and tag[0] is level for tag in tags):
+        return None
+    batched = tuple(tag[1] if tag and tag[0] is level else arg for arg, tag in zip(args, tags))
+    key = ("rule", cls, *map(id, batched))
+    if key not in level:  # once per vmap call (the batched arguments are kept alive with it)
+        in_dims = tuple(tag[2] if tag and tag[0] is level else None for tag in tags)
+        with autograd_function.transform(True):
+            level[key] = (rule(level["info"], in_dims, *batched), batched)
+    (output, dims), _ = level[key]
+    index = level["slice"]
+    if isinstance(output, tuple):
+        dims = dims if isinstance(dims, tuple) else (dims,) * len(output)
+        return tuple(o if d is None else o.select(d, index) for o, d in zip(output, dims))
+    return output if dims is None else output.select(dims, index)
+
+
+autograd_function.vmap_rule_runner = _by_vmap_rule
 
 
 def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
@@ -434,11 +539,15 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
                               f"dimension, got sizes {sizes} for the mapped dimension")
         results, size = [], sizes[0]
         kept = [(t, t._version) for t in _unmapped(tuple(args), tuple(dims))]
-        with rng.vmap_randomness(randomness) as restart:
+        inputs = [t for t in _leaves(args) if isinstance(t, Tensor)]
+        with rng.vmap_randomness(randomness) as restart, autograd_function.transform(True), \
+                _captured_writes(name, inputs) as log:
+            log["info"] = VmapInfo(size, randomness)
             for index in range(max(size, 1)):  # an empty batch: one call on a zero slice,
                 if index:  # for the outputs' shapes
                     restart()
-                results.append(func(*_mapped(tuple(args), tuple(dims), index, []),
+                log["slice"] = index
+                results.append(func(*_mapped(tuple(args), tuple(dims), index, [], log),
                                     **kwargs))
                 _refuse_unmapped_writes(kept, name)
         return _stacked(results, out_dims, size == 0, name)
@@ -608,3 +717,9 @@ def functionalize(func: Callable[..., Any], *, remove: str = "mutations") -> Cal
         raise RuntimeError(f"functionalize(f, remove='mutations'): `remove` should be either "
                            f"'mutations' or 'mutations_and_views', got {remove!r}")
     return func
+
+
+def debug_unwrap(tensor: Any, *, recurse: bool = True) -> Any:
+    """PyTorch's unwrapping of a transform's wrapper tensor; the transforms here wrap
+    nothing, so the tensor itself."""
+    return tensor

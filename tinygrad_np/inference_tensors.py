@@ -1,16 +1,16 @@
-"""Inference tensors, as PyTorch's: the results of ops run inside `inference_mode()` are
-marked (`t.is_inference()` is True), and a graph recorded later refuses to save one for
-backward ("Inference tensors cannot be saved for backward"), as do `requires_grad_()` and
-in-place writes outside the mode. Kept out of the engine: while an `inference_mode()` block
-is open (in any thread) the engine's result constructor is swapped for one that marks the
-results made in that thread, and while a marked tensor lives an observer of the recorded ops
-checks what they save. With neither, nothing runs.
+"""Inference tensors, as PyTorch's: the results of ops run inside `inference_mode()`, and
+the tensors made there (`tg.ones`, `tg.tensor`, a module's parameters), are marked
+(`t.is_inference()` is True), and a graph recorded later refuses to save one for backward
+("Inference tensors cannot be saved for backward"), as do `requires_grad_()` and in-place
+writes outside the mode. Inside the mode nothing is recorded, under `enable_grad()` too
+(`is_grad_enabled()` then says True, as PyTorch's). Kept out of the engine: while an
+`inference_mode()` block is open (in any thread) the engine's result constructor and
+`Tensor.__init__` are swapped for ones that mark what is made in that thread (a result with
+no graph node), and while a marked tensor lives an observer of the recorded ops checks what
+they save. With neither, nothing runs.
 
-What differs from PyTorch: factories (`tg.ones`, `tg.tensor`) inside the mode make ordinary
-tensors, a view taken of an inference tensor outside the mode is an ordinary tensor, one taken
-inside the mode of an ordinary tensor is an inference tensor, and an in-place write into an
-inference tensor is refused only with grad mode on (tensor.py's _refuse_no_grad_view), so
-under a plain `no_grad()` outside the mode it is allowed.
+What differs from PyTorch: a view taken of an inference tensor outside the mode is an
+ordinary tensor, and one taken inside the mode of an ordinary tensor is an inference tensor.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import threading
 import weakref
 from typing import Any
 
-from tinygrad_np import function, observing
+from tinygrad_np import function, observing, tensor as tensor_module
 from tinygrad_np.tensor import Tensor
 
 SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in "
@@ -31,6 +31,7 @@ _state = threading.local()  # .on: inside inference_mode(True) in this thread
 _lock = threading.RLock()
 _open_blocks = 0
 _plain_make = function._make_tensor
+_plain_init = Tensor.__init__
 _marked: dict[int, weakref.ref] = {}  # id(array) -> weak reference to an inference array
 
 
@@ -39,11 +40,24 @@ def active() -> bool:
     return getattr(_state, "on", False)
 
 
+tensor_module.in_inference_mode = active  # (tensor.py's in-place and requires_grad_ checks)
+
+
 def _marking_make(data: Any, grad_fn: Any) -> Tensor:
-    tensor = _plain_make(data, grad_fn)
-    if getattr(_state, "on", False):
-        mark(tensor)
+    if not getattr(_state, "on", False):
+        return _plain_make(data, grad_fn)
+    tensor = _plain_make(data, None)  # no graph inside the mode, under enable_grad() too
+    mark(tensor)
     return tensor
+
+
+def _marking_init(tensor: Tensor, data: Any = (), *args: Any, **kwargs: Any) -> None:
+    """Tensor.__init__ while a block is open: a tensor made inside the mode is marked
+    (not one that holds another tensor's very array: that one stays as it is)."""
+    _plain_init(tensor, data, *args, **kwargs)
+    if getattr(_state, "on", False) and not (
+            isinstance(data, Tensor) and data._data is tensor._data):
+        mark(tensor)
 
 
 def mark(tensor: Tensor) -> None:
@@ -80,6 +94,7 @@ def enter(mode: bool) -> bool:
     with _lock:
         _open_blocks += 1
         function._make_tensor = _marking_make
+        Tensor.__init__ = _marking_init  # type: ignore[method-assign]
     return previous
 
 
@@ -91,3 +106,4 @@ def leave(previous: bool) -> None:
         _open_blocks -= 1
         if _open_blocks == 0:
             function._make_tensor = _plain_make
+            Tensor.__init__ = _plain_init  # type: ignore[method-assign]

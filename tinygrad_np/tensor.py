@@ -926,11 +926,31 @@ def _is_view(tensor: Tensor) -> bool:
     return tensor._data.base is not None if base is None else base._data is not tensor._data
 
 
+def _refuse_custom_view(tensor: Tensor) -> None:
+    """PyTorch's error for a recorded in-place write into a custom autograd.Function's output
+    that shares an input's memory (forward returned a view of it, or it as-is), or into a
+    view of one: the write would bypass the function's backward."""
+    name = getattr(tensor, "_custom_view_of", None) or getattr(
+        getattr(tensor, "_view_of", None), "_custom_view_of", None)
+    if name is not None:
+        raise RuntimeError(
+            f"Output 0 of {name} is a view and is being modified inplace. This view was created "
+            "inside a custom Function (or because an input was returned as-is) and the autograd "
+            "logic to handle view+inplace would override the custom backward associated with "
+            "the custom Function, leading to incorrect gradients. This behavior is forbidden. "
+            "You can fix this by cloning the output of the custom Function.")
+
+
+def in_inference_mode() -> bool:
+    """Inside `inference_mode()` in this thread: inference_tensors.py replaces this."""
+    return False
+
+
 def _refuse_no_grad_view(tensor: Tensor) -> None:
     """PyTorch's error for an in-place write, with grad mode on, into a view made under
     no_grad of a tensor that requires grad (the write would bypass the base's graph); and
     for a write into an inference tensor outside inference_mode (see inference_tensors.py)."""
-    if getattr(tensor, "_inference", False) and is_grad_enabled():
+    if getattr(tensor, "_inference", False) and not in_inference_mode():
         raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                            "allowed. You can make a clone to get a normal tensor before doing "
                            "inplace update.")
@@ -2302,7 +2322,8 @@ class Tensor:
                 f"only; this one is {self._data.dtype}): convert it first, e.g. "
                 "Tensor(data, dtype=np.float32)"
             )
-        if requires_grad and getattr(self, "_inference", False) and is_grad_enabled():
+        if requires_grad and getattr(self, "_inference", False) and (
+                not in_inference_mode()):
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                                "InferenceMode is not allowed.")
         if not requires_grad and self.grad_fn is not None:
@@ -2864,6 +2885,7 @@ class Tensor:
                     "a leaf Variable that requires grad is being used in an in-place "
                     f"operation (shape {self.shape}); do it under `with tg.no_grad():` (a "
                     "parameter update) or write `t = t + x`")
+            _refuse_custom_view(self)
             _refuse_multi_view(self)
             _refuse_expanded(self)  # (one memory location for several elements)
             plan = None

@@ -534,9 +534,12 @@ def batch_norm(
                         "momentum=None, the cumulative average, is theirs to turn into one)")
     if training and not eps > 0:
         raise TensorError(f"batch_norm eps must be positive during training, but got {eps}")
-    if training and (running_mean is not None or running_var is not None) and rng.in_vmap():
-        # vmap calls func per slice: the running stats would move once per slice (PyTorch's
-        # error; its batching rule cannot update unbatched buffers with batched statistics)
+    stats = [stat for stat in (running_mean, running_var) if stat is not None]
+    if training and stats and rng.in_vmap() and not all(
+            getattr(stat, "_vmap_slice", None) for stat in stats):
+        # vmap calls func per slice: running stats not mapped (not a slice of a mapped input,
+        # as stack_module_state's buffers are) would move once per slice (PyTorch's error;
+        # its batching rule cannot update unbatched buffers with batched statistics)
         raise RuntimeError(
             "Batch norm got a batched tensor as input while the running_mean or running_var, "
             "which will be updated in place, were not batched.\nIf you are using a module and "
