@@ -1,0 +1,106 @@
+"""Round 19, client scripts (round 2): more ordinary PyTorch programs with only the import
+changed.
+
+Each script in tests/scripts_round19/ is plain PyTorch (MAML, style transfer with LBFGS,
+word2vec with SparseAdam, a Siamese/triplet network, distillation, capsule routing, PointNet,
+a neural ODE, WGAN-GP, a mixture of experts, a BiLSTM-CRF, a CNN with AMP code paths and
+ReduceLROnPlateau, a BPR recommender, pruning/parametrizations/hooks/resume, flows with
+torch.distributions, mixup/CutMix, ...) and records `losses` and `result`. It runs once under
+PyTorch and once with its import lines rewritten to tinygrad_np's, from the same weights (drawn
+from a seeded NumPy generator): loss trajectories, final metrics and printed lines must agree.
+
+Then regression tests for what the scripts found, against PyTorch or fixed values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_round18_scripts import _global_settings, _restore, ported, run
+
+import tinygrad_np as tg
+
+SCRIPTS = sorted((Path(__file__).parent / "scripts_round19").glob("*.py"))
+
+
+def test_enough_scripts_and_they_are_pure_pytorch():
+    assert len(SCRIPTS) >= 10
+    for path in SCRIPTS:
+        text = path.read_text()
+        assert "import torch" in text and "tinygrad_np" not in text
+        assert 40 <= len(text.splitlines()) <= 150, path.name
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_script_runs_ported(path, capsys):
+    """Without PyTorch installed, each ported script runs and its losses are finite."""
+    settings = _global_settings(tg)
+    try:
+        ours = run(ported(path.read_text()), path)
+    finally:
+        _restore(tg, settings)
+    assert len(ours["losses"]) > 0 and np.all(np.isfinite(ours["losses"]))
+    assert np.all(np.isfinite(np.asarray(ours["result"], dtype=float)))
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_script_matches_pytorch(path, capsys):
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    text = path.read_text()
+    settings = _global_settings(torch), _global_settings(tg)
+    try:
+        theirs = run(text, path)
+        printed_theirs = capsys.readouterr().out
+        ours = run(ported(text), path)
+        printed_ours = capsys.readouterr().out
+    finally:
+        _restore(torch, settings[0])
+        _restore(tg, settings[1])
+    assert printed_ours.splitlines() == printed_theirs.splitlines()
+    assert len(ours["losses"]) == len(theirs["losses"])
+    np.testing.assert_allclose(ours["losses"], theirs["losses"], rtol=2e-4, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(ours["result"], dtype=float),
+                               np.asarray(theirs["result"], dtype=float), rtol=2e-4, atol=2e-5)
+    if "names" in theirs:  # state_dict keys
+        assert ours["names"] == theirs["names"]
+
+
+# ------------------------------------------------- parametrizing a pruned tensor
+def _pruned_linear() -> tg.nn.Linear:
+    import tinygrad_np.nn.utils.prune as prune
+
+    layer = tg.nn.Linear(4, 3)
+    prune.l1_unstructured(layer, "weight", amount=0.3)
+    return layer
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: tg.nn.utils.parametrizations.orthogonal(m),
+    lambda m: tg.nn.utils.parametrizations.spectral_norm(m),
+    lambda m: tg.nn.utils.parametrizations.weight_norm(m),
+    lambda m: tg.nn.utils.parametrize.register_parametrization(m, "weight", tg.nn.Identity()),
+], ids=["orthogonal", "spectral_norm", "weight_norm", "register"])
+def test_a_pruned_weight_cannot_be_parametrized(make):
+    """After pruning, `weight` is a plain tensor prune's hook recomputes (weight_orig is the
+    Parameter): PyTorch refuses to parametrize it; it was silently parametrized, then
+    overwritten by the hook."""
+    layer = _pruned_linear()
+    with pytest.raises(ValueError, match=r"Module 'Linear\(in_features=4, out_features=3, "
+                       r"bias=True\)' does not have a parameter, a buffer, or a parametrized "
+                       r"element with name 'weight'"):
+        make(layer)
+    assert not tg.nn.utils.parametrize.is_parametrized(layer)
+
+
+def test_plain_attribute_refused_buffer_accepted():
+    layer = tg.nn.Linear(2, 2)
+    layer.extra = tg.ones(2)
+    with pytest.raises(ValueError, match="with name 'extra'"):
+        tg.nn.utils.parametrize.register_parametrization(layer, "extra", tg.nn.Identity())
+    layer = tg.nn.Linear(2, 2)
+    layer.register_buffer("extra", tg.ones(2))
+    tg.nn.utils.parametrize.register_parametrization(layer, "extra", tg.nn.Identity())
+    assert [n for n, _ in layer.named_buffers()] == ["parametrizations.extra.original"]
