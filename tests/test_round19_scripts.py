@@ -104,3 +104,54 @@ def test_plain_attribute_refused_buffer_accepted():
     layer.register_buffer("extra", tg.ones(2))
     tg.nn.utils.parametrize.register_parametrization(layer, "extra", tg.nn.Identity())
     assert [n for n, _ in layer.named_buffers()] == ["parametrizations.extra.original"]
+
+
+# ------------------------------------------------- grad_fn names scripts print
+NODE_NAMES = [  # (expression, PyTorch 2.13's grad_fn.name(), written out from its output)
+    ("F.cross_entropy(m, t)", "NllLossBackward0"),
+    ("nn.CrossEntropyLoss(reduction='sum')(m, t)", "NllLossBackward0"),
+    ("F.gelu(x)", "GeluBackward0"), ("F.elu(x)", "EluBackward0"), ("F.selu(x)", "EluBackward0"),
+    ("F.leaky_relu(x, 0.2)", "LeakyReluBackward0"), ("F.relu(x)", "ReluBackward0"),
+    ("F.hardtanh(x)", "HardtanhBackward0"), ("F.relu6(x)", "HardtanhBackward0"),
+    ("x.log1p()", "Log1PBackward0"), ("x.amax()", "AmaxBackward0"), ("m.amin(0)", "AminBackward0"),
+    ("x.norm()", "LinalgVectorNormBackward0"),
+    ("torch.linalg.norm(m)", "LinalgVectorNormBackward0"),
+    ("x.double()", "ToCopyBackward0"), ("x.to(torch.float16)", "ToCopyBackward0"),
+    ("x.unfold(0, 2, 1)", "UnfoldBackward0"), ("torch.det(s)", "LinalgDetBackward0"),
+    ("torch.linalg.inv(s)", "LinalgInvExBackward0"),
+    ("torch.linalg.cholesky(s @ s.T + torch.eye(2))", "LinalgCholeskyExBackward0"),
+    ("torch.cdist(m, m)", "CdistBackward0"),
+    ("F.conv2d(m.view(1, 1, 2, 3), torch.ones(1, 1, 1, 1))", "ConvolutionBackward0"),
+    ("F.conv_transpose2d(m.view(1, 1, 2, 3), torch.ones(1, 1, 1, 1))", "ConvolutionBackward0"),
+    ("F.max_pool2d(m.view(1, 1, 2, 3), 2)", "MaxPool2DWithIndicesBackward0"),
+    ("F.avg_pool2d(m.view(1, 1, 2, 3), 2)", "AvgPool2DBackward0"),
+    ("F.embedding(torch.tensor([1]), m)", "EmbeddingBackward0"),
+    ("x * 2", "MulBackward0"), ("x.sum()", "SumBackward0"), ("x.exp()", "ExpBackward0"),
+]
+
+
+@pytest.mark.parametrize(("expression", "name"), NODE_NAMES, ids=[e for e, _ in NODE_NAMES])
+def test_grad_fn_names_as_pytorch_prints_them(expression, name):
+    x = tg.tensor([0.2, 0.4, 0.6, 0.3, 0.5, 0.7], requires_grad=True)
+    m, s = x.view(2, 3), x[:4].view(2, 2)
+    namespace = {"x": x, "m": m, "s": s, "t": tg.tensor([0, 2]), "torch": tg, "nn": tg.nn,
+                 "F": tg.nn.functional}
+    out = eval(expression, namespace)  # noqa: S307  (our own table)
+    assert out.grad_fn.name() == name
+    assert f"grad_fn=<{name}>" in repr(out)
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([0.2, 0.4, 0.6, 0.3, 0.5, 0.7], requires_grad=True)
+    namespace.update(x=x, m=x.view(2, 3), s=x[:4].view(2, 2), t=torch.tensor([0, 2]),
+                     torch=torch, nn=torch.nn, F=torch.nn.functional)
+    assert eval(expression, namespace).grad_fn.name() == name  # noqa: S307
+
+
+def test_printed_loss_line_matches_pytorch():
+    """`print(loss)`, the first line of many tutorials' training loops."""
+    logits = tg.tensor([[0.5, 1.0, -0.5], [0.1, 0.2, 0.3]], requires_grad=True)
+    loss = tg.nn.functional.cross_entropy(logits, tg.tensor([1, 2]))
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.functional.cross_entropy(
+        torch.tensor([[0.5, 1.0, -0.5], [0.1, 0.2, 0.3]], requires_grad=True),
+        torch.tensor([1, 2]))
+    assert str(loss) == str(theirs)
