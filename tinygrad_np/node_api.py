@@ -44,6 +44,15 @@ _LISTS_CONSTANTS = frozenset({"Add", "Sub", "Mul", "Div", "Maximum", "Minimum", 
                               "Hypot", "LogAddExp", "Fmax", "Fmin", "Where"})
 
 
+def pytorch_named(tensor: Any, name: str) -> Any:
+    """`tensor` (returned), its node named `name` (PyTorch's node for the op composed here of
+    several: `x.mean()` ends in a Div here, PyTorch's node is `MeanBackward0`). Display only."""
+    node = tensor.grad_fn
+    if node is not None:
+        node._pytorch_name = name
+    return tensor
+
+
 class AccumulateGrad:
     """The end of a path in `next_functions`: the leaf whose `.grad` receives the gradient
     (one object per leaf, as in PyTorch)."""
@@ -83,7 +92,11 @@ class NodeInfo:
     parents: tuple = ()
 
     def name(self) -> str:
-        """The node's name as PyTorch spells it: the op's class name + "Backward0"."""
+        """The node's name as PyTorch spells it: the op's class name + "Backward0", or the
+        name of the PyTorch op whose result it is (see `pytorch_named`)."""
+        named = self.__dict__.get("_pytorch_name")
+        if named is not None:
+            return named
         return f"{_PYTORCH_SPELLING.get(type(self).__name__, type(self).__name__)}Backward0"
 
     @property

@@ -3443,7 +3443,8 @@ class Tensor:
             total = Sum.apply(source.astype(np.float32), dims, keep)
             with np.errstate(over="ignore"):  # past 65504 the float16 result is inf, silently
                 return total.astype(np.float16)
-        return Sum.apply(source, dims, keep)
+        total = Sum.apply(source, dims, keep)
+        return total if dims is None else pytorch_named(total, "SumBackward1")
 
     def mean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
              axis: Axis = None, keepdims: bool | None = None) -> Tensor:
@@ -3456,7 +3457,9 @@ class Tensor:
                           _keep_arg(keepdim, keepdims))
         count = self._data.size // max(total._data.size, 1)
         mean = total / count if count else total * np.nan  # the mean of nothing is NaN
-        return mean.astype(np.float16) if half else mean
+        if half:
+            return mean.astype(np.float16)
+        return pytorch_named(mean, "MeanBackward0" if dims is None else "MeanBackward1")
 
     def max(self, dim_or_other: Any = None, /, keepdim: bool = False, *, dim: Any = None,
             axis: Axis = None, keepdims: bool | None = None, other: Any = None) -> Any:
@@ -5971,6 +5974,7 @@ from tinygrad_np.hooks import (  # noqa: E402
     register_hook as _register_hook,  # noqa: E402
     register_post_accumulate_grad_hook as _register_post_accumulate_grad_hook,
 )
+from tinygrad_np.node_api import pytorch_named  # noqa: E402
 from tinygrad_np.ops import opmath  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,
