@@ -180,3 +180,16 @@ def test_printed_loss_line_matches_pytorch():
         torch.tensor([[0.5, 1.0, -0.5], [0.1, 0.2, 0.3]], requires_grad=True),
         torch.tensor([1, 2]))
     assert str(loss) == str(theirs)
+
+
+def test_size_repr_is_pytorchs():
+    """`print([t.shape for t in ...])` and a printed module holding a Size, as PyTorch's."""
+    shapes = [t.shape for t in tg.ones(5, 2).split([2, 3])]
+    assert repr(shapes) == "[torch.Size([2, 2]), torch.Size([3, 2])]"
+    assert repr(tg.nn.Unflatten(1, tg.Size([2, 3]))) == \
+        "Unflatten(dim=1, unflattened_size=torch.Size([2, 3]))"
+    assert str(tg.ones(2, 3).shape) == "(2, 3)"  # (ours: error messages read as tuples)
+    torch = pytest.importorskip("torch")
+    assert repr([t.shape for t in torch.ones(5, 2).split([2, 3])]) == repr(shapes)
+    assert repr(torch.nn.Unflatten(1, torch.Size([2, 3]))) == \
+        repr(tg.nn.Unflatten(1, tg.Size([2, 3])))

@@ -1292,11 +1292,12 @@ class Size(tuple):
     __rmul__ = __mul__
 
     def __repr__(self) -> str:
-        return f"tg.Size({list(self)})"
+        """`torch.Size([2, 3])`, as PyTorch's (a list of shapes, a printed module's sizes)."""
+        return f"torch.Size({list(self)})"
 
     def __str__(self) -> str:
         """print() and f-strings (the error messages among them) show `(2, 3)`, as `.shape`
-        printed before it became a Size; repr() is `tg.Size([2, 3])`."""
+        printed before it became a Size; repr() is PyTorch's `torch.Size([2, 3])`."""
         return tuple.__repr__(self)
 
 
