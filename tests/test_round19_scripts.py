@@ -129,6 +129,7 @@ NODE_NAMES = [  # (expression, PyTorch 2.13's grad_fn.name(), written out from i
     ("x * 2", "MulBackward0"), ("x.sum()", "SumBackward0"), ("x.exp()", "ExpBackward0"),
     # ops composed here of several nodes, named as PyTorch's one node
     ("x.mean()", "MeanBackward0"), ("m.mean(0)", "MeanBackward1"),
+    ("x.half().mean()", "MeanBackward0"),
     ("m.mean(dim=1, keepdim=True)", "MeanBackward1"), ("m.sum(0)", "SumBackward1"),
     ("torch.sum(m, (0, 1))", "SumBackward1"), ("((x - 1) ** 2).mean()", "MeanBackward0"),
     ("F.mse_loss(m, m.detach() * 2)", "MseLossBackward0"),

@@ -3458,8 +3458,7 @@ class Tensor:
                           _keep_arg(keepdim, keepdims))
         count = self._data.size // max(total._data.size, 1)
         mean = total / count if count else total * np.nan  # the mean of nothing is NaN
-        if half:
-            return mean.astype(np.float16)
+        mean = mean.astype(np.float16) if half else mean
         return pytorch_named(mean, "MeanBackward0" if dims is None else "MeanBackward1")
 
     def max(self, dim_or_other: Any = None, /, keepdim: bool = False, *, dim: Any = None,
