@@ -194,3 +194,19 @@ def test_size_repr_is_pytorchs():
     assert repr([t.shape for t in torch.ones(5, 2).split([2, 3])]) == repr(shapes)
     assert repr(torch.nn.Unflatten(1, torch.Size([2, 3]))) == \
         repr(tg.nn.Unflatten(1, tg.Size([2, 3])))
+
+
+def test_tensorboard_import_fails_as_pytorchs_without_the_package():
+    """`from torch.utils.tensorboard import SummaryWriter` (tutorials' first lines): without
+    the tensorboard package PyTorch's import fails naming it; so does ours (never a writer that
+    silently logs nothing)."""
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("tensorboard") is None:
+        with pytest.raises(ModuleNotFoundError, match="No module named 'tensorboard'"):
+            exec("from tinygrad_np.utils.tensorboard import SummaryWriter", {})  # noqa: S102
+    else:
+        with pytest.raises(ImportError, match="writes no TensorBoard event files"):
+            exec("from tinygrad_np.utils.tensorboard import SummaryWriter", {})  # noqa: S102
+    assert "tinygrad_np.utils.tensorboard" not in sys.modules
