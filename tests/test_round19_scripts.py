@@ -210,3 +210,16 @@ def test_tensorboard_import_fails_as_pytorchs_without_the_package():
         with pytest.raises(ImportError, match="writes no TensorBoard event files"):
             exec("from tinygrad_np.utils.tensorboard import SummaryWriter", {})  # noqa: S102
     assert "tinygrad_np.utils.tensorboard" not in sys.modules
+
+
+@pytest.mark.parametrize("name", ["fft", "hub", "onnx", "quantization", "ao", "fx", "export",
+                                  "nested"])
+def test_absent_pytorch_submodules_say_why(name):
+    assert not hasattr(tg, name)
+    with pytest.raises(AttributeError, match=rf"module 'tinygrad_np' has no attribute '{name}' "
+                                             rf"\(torch\.{name} is not in tinygrad_np: "):
+        getattr(tg, name)
+    with pytest.raises(AttributeError, match=r"no attribute 'no_such_name'$"):
+        tg.no_such_name  # noqa: B018
+    torch = pytest.importorskip("torch")
+    assert hasattr(torch, name)  # (PyTorch has each of them)
