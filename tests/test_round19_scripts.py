@@ -223,3 +223,20 @@ def test_absent_pytorch_submodules_say_why(name):
         tg.no_such_name  # noqa: B018
     torch = pytest.importorskip("torch")
     assert hasattr(torch, name)  # (PyTorch has each of them)
+
+
+def test_printed_optimizer_state_matches_pytorch():
+    """`print(optimizer.state_dict())` after two Adam steps, as PyTorch prints it."""
+    def printed(lib):
+        param = lib.nn.Parameter(lib.ones(2))
+        optimizer = lib.optim.Adam([param], lr=0.1)
+        for _ in range(2):
+            param.grad = lib.full((2,), 0.5)
+            optimizer.step()
+        step = optimizer.state[param]["step"]
+        return (str(optimizer.state_dict()), repr(step), str(step), f"{step}", f"{step:.0f}",
+                str(step + 1), step.item())
+
+    ours = printed(tg)
+    assert ours[1:] == ("tensor(2.)", "tensor(2.)", "2.0", "2", "tensor(3.)", 2.0)
+    assert ours == printed(pytest.importorskip("torch"))
