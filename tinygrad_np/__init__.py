@@ -914,14 +914,28 @@ __all__ += [
 __all__ = list(dict.fromkeys(__all__))  # each name once (the forms above overlap)
 
 
+# PyTorch's submodules that have no counterpart here: what a script reaching for one is told
+_ABSENT_MODULES = {
+    "fft": "there are no complex tensors (NumPy's np.fft works on t.numpy())",
+    "hub": "it downloads no models; load weights PyTorch saved with tinygrad_np.load",
+    "onnx": "it exports no models",
+    "quantization": "it has no quantized tensors", "ao": "it has no quantized tensors",
+    "fx": "it traces no graphs into code", "export": "it traces no graphs into code",
+    "nested": "it has no nested (ragged) tensors: pad them (nn.utils.rnn.pad_sequence)",
+}
+
+
 def __getattr__(name: str) -> object:
     """`tg.testing` (torch.testing.assert_close and the gradient-test helpers) is imported on
-    first use: it loads hypothesis when installed, which the rest of the library never needs."""
+    first use: it loads hypothesis when installed, which the rest of the library never needs.
+    A PyTorch submodule missing here is an AttributeError saying why (`_ABSENT_MODULES`)."""
     if name == "testing":
         import importlib  # noqa: PLC0415
 
         return importlib.import_module("tinygrad_np.testing")
-    raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")
+    why = f" (torch.{name} is not in tinygrad_np: {_ABSENT_MODULES[name]})" if (
+        name in _ABSENT_MODULES) else ""
+    raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}{why}")
 
 
 # PyTorch dtypes with no NumPy counterpart: named, compared, given to autocast; making a

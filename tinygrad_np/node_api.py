@@ -19,7 +19,17 @@ import numpy as np
 # id(leaf) -> weak reference to its AccumulateGrad, which holds the leaf (as in PyTorch: the
 # node keeps its tensor, the tensor only finds the node while somebody holds it)
 _ACCUMULATORS: dict[int, weakref.ref] = {}
-_PYTORCH_SPELLING = {"ReLU": "Relu"}  # the same op, spelled differently
+# The same op, spelled differently: PyTorch's node names (what `print(loss)` shows, as
+# `grad_fn=<NllLossBackward0>`) for ops recorded here as one node of another name.
+_PYTORCH_SPELLING = {
+    "ReLU": "Relu", "GELU": "Gelu", "ELU": "Elu", "LeakyReLU": "LeakyRelu",
+    "HardTanh": "Hardtanh", "Log1p": "Log1P", "AMax": "Amax", "AMin": "Amin",
+    "CrossEntropy": "NllLoss",  # (PyTorch's cross_entropy is log_softmax + nll_loss)
+    "Norm2": "LinalgVectorNorm", "Cast": "ToCopy", "Windows": "Unfold", "Det": "LinalgDet",
+    "Inv": "LinalgInvEx", "Cholesky": "LinalgCholeskyEx", "CDist": "Cdist",
+    "Conv2d": "Convolution", "ConvTranspose2d": "Convolution",
+    "MaxPool2d": "MaxPool2DWithIndices", "AvgPool2d": "AvgPool2D", "EmbeddingLookup": "Embedding",
+}
 # Which forward arguments PyTorch's node has as inputs (what grad_fn.register_hook's hooks
 # see). Trailing constants are settings (`x.sum(0)`: the 0), left off; except for these ops,
 # whose every argument is an operand (PyTorch wraps a number operand in a tensor: `x * 2`
@@ -32,6 +42,15 @@ _LEADING_CONSTANTS = {"Where": 1}  # the bool condition is no input of PyTorch's
 # next_functions as (None, 0); others (pow, fmod, ...) have a scalar overload without it.
 _LISTS_CONSTANTS = frozenset({"Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "Atan2",
                               "Hypot", "LogAddExp", "Fmax", "Fmin", "Where"})
+
+
+def pytorch_named(tensor: Any, name: str) -> Any:
+    """`tensor` (returned), its node named `name` (PyTorch's node for the op composed here of
+    several: `x.mean()` ends in a Div here, PyTorch's node is `MeanBackward0`). Display only."""
+    node = tensor.grad_fn
+    if node is not None:
+        node._pytorch_name = name
+    return tensor
 
 
 class AccumulateGrad:
@@ -73,7 +92,11 @@ class NodeInfo:
     parents: tuple = ()
 
     def name(self) -> str:
-        """The node's name as PyTorch spells it: the op's class name + "Backward0"."""
+        """The node's name as PyTorch spells it: the op's class name + "Backward0", or the
+        name of the PyTorch op whose result it is (see `pytorch_named`)."""
+        named = self.__dict__.get("_pytorch_name")
+        if named is not None:
+            return named
         return f"{_PYTORCH_SPELLING.get(type(self).__name__, type(self).__name__)}Backward0"
 
     @property

@@ -1358,11 +1358,12 @@ class Size(tuple):
     __rmul__ = __mul__
 
     def __repr__(self) -> str:
-        return f"tg.Size({list(self)})"
+        """`torch.Size([2, 3])`, as PyTorch's (a list of shapes, a printed module's sizes)."""
+        return f"torch.Size({list(self)})"
 
     def __str__(self) -> str:
         """print() and f-strings (the error messages among them) show `(2, 3)`, as `.shape`
-        printed before it became a Size; repr() is `tg.Size([2, 3])`."""
+        printed before it became a Size; repr() is PyTorch's `torch.Size([2, 3])`."""
         return tuple.__repr__(self)
 
 
@@ -3511,7 +3512,8 @@ class Tensor:
             total = Sum.apply(source.astype(np.float32), dims, keep)
             with np.errstate(over="ignore"):  # past 65504 the float16 result is inf, silently
                 return total.astype(np.float16)
-        return Sum.apply(source, dims, keep)
+        total = Sum.apply(source, dims, keep)
+        return total if dims is None else pytorch_named(total, "SumBackward1")
 
     def mean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
              axis: Axis = None, keepdims: bool | None = None) -> Tensor:
@@ -3524,7 +3526,8 @@ class Tensor:
                           _keep_arg(keepdim, keepdims))
         count = self._data.size // max(total._data.size, 1)
         mean = total / count if count else total * np.nan  # the mean of nothing is NaN
-        return mean.astype(np.float16) if half else mean
+        mean = mean.astype(np.float16) if half else mean
+        return pytorch_named(mean, "MeanBackward0" if dims is None else "MeanBackward1")
 
     def max(self, dim_or_other: Any = None, /, keepdim: bool = False, *, dim: Any = None,
             axis: Axis = None, keepdims: bool | None = None, other: Any = None) -> Any:
@@ -6039,6 +6042,7 @@ from tinygrad_np.hooks import (  # noqa: E402
     register_hook as _register_hook,  # noqa: E402
     register_post_accumulate_grad_hook as _register_post_accumulate_grad_hook,
 )
+from tinygrad_np.node_api import pytorch_named  # noqa: E402
 from tinygrad_np.ops import opmath  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,

@@ -126,6 +126,7 @@ from tinygrad_np.nn.layers_more import (  # noqa: F401  (re-exported)
     pixel_shuffle,
     pixel_unshuffle,
 )
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.ops.loss import (
     REDUCTIONS,
@@ -174,10 +175,13 @@ def _check_reduction(reduction: str, function: str) -> None:
         )
 
 
-def _reduce(losses: Tensor, reduction: str) -> Tensor:
+def _reduce(losses: Tensor, reduction: str, name: str | None = None) -> Tensor:
+    """The losses reduced; `name`: PyTorch's node for the loss (what `print(loss)` shows)."""
     if reduction == "mean":
-        return losses.mean()
-    return losses.sum() if reduction == "sum" else losses
+        losses = losses.mean()
+    elif reduction == "sum":
+        losses = losses.sum()
+    return losses if name is None else pytorch_named(losses, name)
 
 
 # ----------------------------------------------------------------- activations
@@ -432,7 +436,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     losses = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         losses = losses * in_dtype_of(weight, input)
-    return _reduce(losses, reduction)
+    return _reduce(losses, reduction, "BinaryCrossEntropyBackward0")
 
 
 def _check_probability_target(target: Any) -> None:
@@ -472,10 +476,14 @@ def binary_cross_entropy_with_logits(  # noqa: A002
         return HalfBceWithLogits.apply(input, target, reduction)
     if isinstance(target, Tensor) and target.dtype != input.dtype:  # PyTorch's result takes
         losses = weighted_bce_with_logits(input, target, weight, pos_weight)  # the target's
-        return _reduce(losses.to(target.dtype), reduction)  # dtype (float16 too)
+        return _reduce(losses.to(target.dtype), reduction, _BCE_LOGITS)  # dtype (float16 too)
     if weight is None and pos_weight is None:
-        return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)
-    return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction)
+        return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction, _BCE_LOGITS)
+    return _reduce(weighted_bce_with_logits(input, target, weight, pos_weight), reduction,
+                   _BCE_LOGITS)
+
+
+_BCE_LOGITS = "BinaryCrossEntropyWithLogitsBackward0"
 
 
 @xp.quiet
@@ -488,11 +496,11 @@ def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any =
     target = regression_target(target, input, "mse_loss")
     same_shape(input, target, "mse_loss", "warn")
     if weight is None and input.dtype == target.dtype == np.float16 and input.shape == target.shape:
-        return MseLoss.apply(input, target, reduction)  # PyTorch's float16 kernel's steps
+        return pytorch_named(MseLoss.apply(input, target, reduction), "MseLossBackward0")
     difference = input - target
     if weight is not None:
         return weighted_reduce(difference * difference, weight, input, reduction, "mse_loss")
-    return _reduce(difference * difference, reduction)
+    return _reduce(difference * difference, reduction, "MseLossBackward0")
 
 
 # ----------------------------------------------------------- normalisation, dropout, embedding

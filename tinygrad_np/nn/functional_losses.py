@@ -21,6 +21,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import is_grad_enabled
+from tinygrad_np.node_api import pytorch_named
 from tinygrad_np.ops.activation import LogSigmoid
 from tinygrad_np.ops.loss import REDUCTIONS, BinaryCrossEntropyWithLogits, Huber
 from tinygrad_np.ops.masked import linked
@@ -64,10 +65,13 @@ def _constant(x: Any, dtype: np.dtype) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, Tensor) else x).astype(dtype, copy=False)
 
 
-def _reduce(losses: Tensor, reduction: str) -> Tensor:
+def _reduce(losses: Tensor, reduction: str, name: str | None = None) -> Tensor:
+    """The losses reduced; `name`: PyTorch's node for the loss (what `print(loss)` shows)."""
     if reduction == "mean":
-        return losses.mean()
-    return losses.sum() if reduction == "sum" else losses
+        losses = losses.mean()
+    elif reduction == "sum":
+        losses = losses.sum()
+    return losses if name is None else pytorch_named(losses, name)
 
 
 def weighted_reduce(losses: Tensor, weight: Any, input: Tensor, reduction: str,  # noqa: A002
@@ -210,12 +214,21 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     not_differentiable("nll_loss_forward", "weight", weight)
     ids = _class_ids(target, input.shape, ignore_index, "nll_loss")
     losses, row_weights = _weighted_nll(_classes_last(input), ids, weight, ignore_index)
+    name = nll_name(input.ndim, reduction)
     if reduction == "mean":  # linked: PyTorch's backward reads the input (ops/masked.py)
-        return linked(_weighted_mean(losses, row_weights, ids != ignore_index))
+        return pytorch_named(linked(_weighted_mean(losses, row_weights, ids != ignore_index)), name)
     if reduction == "sum":
-        return linked(losses.sum())
+        return pytorch_named(linked(losses.sum()), name)
     shape = () if unbatched else (input.shape[0], *input.shape[2:])
-    return linked(losses.reshape(shape))
+    return pytorch_named(linked(losses.reshape(shape)), name)
+
+
+def nll_name(ndim: int, reduction: str) -> str:
+    """PyTorch's node for an NLL of (N, C) or (N, C, d...) log-probabilities (its reshaped
+    (N, d..., ) 'none' result is a view)."""
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if reduction == "none" else "NllLoss2DBackward0"
 
 
 def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index: int,  # noqa: A002
@@ -268,11 +281,14 @@ def cross_entropy_general(input: Tensor, target: Any, weight: Any, ignore_index:
         uniform = uniform if class_weights is None else uniform * class_weights
         smooth = -uniform.sum(axis=1)
         losses = losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+    name = None if label_smoothing > 0 else nll_name(input.ndim, reduction)
     if reduction == "mean":
-        return _weighted_mean(losses, row_weights, ids != ignore_index)
-    if reduction == "sum":
-        return losses.sum()
-    return losses.reshape(batch_shape)
+        losses = _weighted_mean(losses, row_weights, ids != ignore_index)
+    elif reduction == "sum":
+        losses = losses.sum()
+    else:
+        losses = losses.reshape(batch_shape)
+    return losses if name is None else pytorch_named(losses, name)
 
 
 def data_target(function: str, value: Any, name: str = "target", position: int = 2) -> None:
@@ -395,7 +411,8 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     if weight is not None:
         losses = _huber(input, target, "none", delta, "huber_loss")
         return weighted_reduce(losses, weight, input, reduction, "huber_loss", False)
-    return _huber(input, target, reduction, delta, "huber_loss")
+    return pytorch_named(_huber(input, target, reduction, delta, "huber_loss"),
+                         "HuberLossBackward0")
 
 
 def _huber(input: Tensor, target: Any, reduction: str, delta: float, function: str) -> Tensor:  # noqa: A002
@@ -415,7 +432,8 @@ def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None,  # noqa
     if beta == 0:
         same_shape(input, target, "smooth_l1_loss", "warn")
         return _l1(input, regression_target(target, input, "smooth_l1_loss"), reduction)
-    return _huber(input, target, reduction, beta, "smooth_l1_loss") / beta
+    return pytorch_named(_huber(input, target, reduction, beta, "smooth_l1_loss") / beta,
+                         "SmoothL1LossBackward0")
 
 
 def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002

@@ -84,7 +84,7 @@ def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None,  # no
     target = _sign_target(target, input, "soft_margin_loss")
     if target.dtype.kind == "f" and target.dtype != input.dtype:  # the input's dtype, as PyTorch
         target = target.to(input.dtype)
-    return _reduce(-logsigmoid(target * input), reduction)
+    return _reduce(-logsigmoid(target * input), reduction, "SoftMarginLossBackward0")
 
 
 @xp.quiet
@@ -137,7 +137,8 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
     margins = (1 - chosen.unsqueeze(2) + x.unsqueeze(1)).relu()  # [n, k, i]; gradient 0 at 0
     pairs = (listed[:, :width, None] & (listings[:, None, :] == 0)).astype(x.dtype)
     losses = (margins * pairs).sum((1, 2)) / classes
-    return _reduce(losses if input.ndim == 2 else losses[0], reduction)
+    return _reduce(losses if input.ndim == 2 else losses[0], reduction,
+                   "MultilabelMarginLossBackward0")
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
@@ -319,7 +320,8 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
         same_dtype_weight(weight, input, "multi_margin_loss")
         losses = losses * _class_weights(weight, classes)[ids].astype(input.dtype)[:, None]
     losses = losses.sum(dim=1) / classes
-    return _reduce(losses if input.ndim == 2 else losses.reshape(target_shape), reduction)
+    return _reduce(losses if input.ndim == 2 else losses.reshape(target_shape), reduction,
+                   "MultiMarginLossBackward0")
 
 
 def long_target(function: str, target: Any) -> None:

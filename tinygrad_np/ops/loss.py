@@ -71,7 +71,8 @@ class CrossEntropy(Function):
         # ufunc.reduce rather than np.max / np.sum, whose Python wrappers cost more than the
         # arithmetic on a minibatch of logits.
         shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
-        if target.dtype.kind == "f":
+        if target.dtype.kind == "f":  # (PyTorch composes this case: its last node's name)
+            ctx._pytorch_name = "DivBackward1" if reduction == "mean" else "NegBackward0"
             probs = np.exp(shifted)
             total = np.add.reduce(probs, axis=1, keepdims=True)
             log_probs = shifted - np.log(total)

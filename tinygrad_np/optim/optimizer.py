@@ -538,6 +538,16 @@ class Step(float):
 
     tolist = item
 
+    def __repr__(self) -> str:
+        """`tensor(3.)`, as PyTorch's step prints (in a printed state_dict too)."""
+        return repr(Tensor(np.array(float(self), np.float32)))
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        """f"{step}" and f"{step:.0f}" format the number, as a 0-d tensor's do."""
+        return format(float(self), spec)
+
     def numel(self) -> int:
         return 1
 

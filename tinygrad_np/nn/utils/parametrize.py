@@ -181,8 +181,9 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
                 raise
         return module
     original = vars(module).get(tensor_name)
-    if not isinstance(original, Tensor):
-        raise TensorError(f"Module '{type(module).__name__}' does not have a parameter, a buffer, "
+    # a plain tensor attribute (a pruned `weight`, recomputed by prune's hook) is neither
+    if not (isinstance(original, Parameter) or tensor_name in module._buffers):
+        raise TensorError(f"Module '{module}' does not have a parameter, a buffer, "
                           f"or a parametrized element with name '{tensor_name}'")
     unparametrized = SimpleNamespace(dtype=original.dtype, shape=original.shape)
     entries = ParametrizationList([parametrization], original)  # (may reshape `original`)
