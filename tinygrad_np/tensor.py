@@ -3108,9 +3108,8 @@ class Tensor:
             raise DtypeError(f"normal_: not implemented for {self.dtype} tensors, as in PyTorch")
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {rng.number_text(std)}")
-        draw = numpy_generator(generator).normal  # (drawn a block of rows at a time when
-        return self._in_place(lambda t: _copy_from(t, draw(mean, std, t.shape)),  # big: the
-                              elementwise=True)  # same values, in C order, without the copies)
+        draw = numpy_generator(generator).randn  # (PyTorch's normal_, in C order)
+        return self._in_place(lambda t: _copy_from(t, draw(t.shape, t.dtype, mean, std)))
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
                  **kwargs: Any) -> Tensor:
@@ -3121,7 +3120,7 @@ class Tensor:
             raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kwargs)}")
         if self.dtype.kind != "f":
             raise DtypeError(f"uniform_: not implemented for {self.dtype} tensors, as in PyTorch")
-        source = numpy_generator(generator)  # (in blocks of rows when big, as normal_)
+        source = numpy_generator(generator)
         return self._in_place(lambda t: _copy_from(t, rng.uniform(source, from_, to, t.shape,
                                                                   self.dtype)), elementwise=True)
 
