@@ -11,6 +11,7 @@ attribute test.
 
 from __future__ import annotations
 
+import math
 import struct
 import threading
 from collections.abc import Callable, Iterator
@@ -57,6 +58,13 @@ def _fused_multiply_add(x: np.ndarray, scale: np.float64, shift: np.float64) -> 
     virtual = total - product
     sum_error = (product - (total - virtual)) + (shift - virtual)
     return total + (sum_error + product_error)
+
+
+def _box_muller_pair(u1: float, u2: float) -> tuple[float, float]:
+    """PyTorch's normal_distribution<double> from two uniforms: r cos(theta), r sin(theta)."""
+    radius = math.sqrt(-2.0 * math.log1p(-u2))
+    theta = 2.0 * math.pi * u1
+    return radius * math.cos(theta), radius * math.sin(theta)
 
 
 class Stream:
@@ -174,9 +182,12 @@ class Stream:
             self.normal_cache = None
         pairs = (count - len(head) + 1) // 2
         u = self.unit(2 * pairs, np.float64).reshape(pairs, 2)
-        radius = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
-        theta = 2.0 * np.pi * u[:, 0]
-        values = np.stack([radius * np.cos(theta), radius * np.sin(theta)], axis=1).reshape(-1)
+        if pairs <= 64:  # (the C library's log1p, cos and sin, as PyTorch's: bit for bit)
+            values = np.array([part for u1, u2 in u.tolist() for part in _box_muller_pair(u1, u2)])
+        else:  # (NumPy's: within an ulp or two)
+            radius = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
+            theta = 2.0 * np.pi * u[:, 0]
+            values = np.stack([radius * np.cos(theta), radius * np.sin(theta)], 1).reshape(-1)
         if len(values) > count - len(head):
             self.normal_cache = float(values[-1])
             values = values[:-1]
