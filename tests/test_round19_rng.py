@@ -351,3 +351,43 @@ def test_vmap_same_randomness_repeats_pytorchs_draw() -> None:
     torch.manual_seed(0)
     np.testing.assert_array_equal(rows[0], rows[1])
     np.testing.assert_array_equal(rows[0], torch.rand(3).numpy())
+
+
+def _prune_unstructured(t: object) -> object:
+    import torch.nn.utils.prune  # noqa: F401, PLC0415  (PyTorch's submodule, for torch)
+
+    layer = t.nn.Linear(10, 6)
+    t.nn.utils.prune.random_unstructured(layer, "weight", 0.4)
+    return layer.weight_mask
+
+
+def _prune_structured(t: object) -> object:
+    import torch.nn.utils.prune  # noqa: F401, PLC0415
+
+    layer = t.nn.Linear(10, 6)
+    t.nn.utils.prune.random_structured(layer, "weight", 0.5, dim=0)
+    return layer.weight_mask
+
+
+MORE_DRAWS = {
+    "prune_unstructured": (_prune_unstructured, 0),
+    "prune_structured": (_prune_structured, 0),
+    "fractional_max_pool2d": (lambda t: t.nn.functional.fractional_max_pool2d(
+        t.arange(2 * 3 * 8 * 8.0).reshape(2, 3, 8, 8), 2, output_size=4), 0),
+    "Normal_sample": (lambda t: t.distributions.Normal(t.zeros(20), t.ones(20)).sample(), 4),
+    "Normal_rsample": (lambda t: t.distributions.Normal(t.zeros(20), t.ones(20)).rsample(), 4),
+    "Bernoulli_sample": (lambda t: t.distributions.Bernoulli(t.full((20,), 0.3)).sample(), 0),
+    "Categorical_sample": (lambda t: t.distributions.Categorical(
+        t.tensor([0.1, 0.2, 0.7])).sample((10,)), 0),
+    "Uniform_sample": (lambda t: t.distributions.Uniform(t.zeros(20), t.ones(20) * 2).sample(),
+                       0),
+    "Exponential_sample": (lambda t: t.distributions.Exponential(t.ones(20) * 2).sample(), 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_DRAWS))
+def test_pruning_pooling_and_distributions_draw_as_pytorch(name: str) -> None:
+    draw, ulps = MORE_DRAWS[name]
+    _seeded(6)
+    _close(draw(tg), draw(torch), ulps)
+    _stream_in_step()

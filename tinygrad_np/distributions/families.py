@@ -247,8 +247,8 @@ class Bernoulli(_ProbsOrLogits, ExponentialFamily):
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        p = np.broadcast_to(self.probs._data, shape)
-        return Tensor((rng.generator().random(shape) < p).astype(self._param.dtype))
+        p = np.broadcast_to(self.probs._data, shape)  # (PyTorch: bernoulli(probs.expand))
+        return Tensor(rng.generator().bernoulli(p).astype(self._param.dtype))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
