@@ -391,3 +391,20 @@ def test_pruning_pooling_and_distributions_draw_as_pytorch(name: str) -> None:
     _seeded(6)
     _close(draw(tg), draw(torch), ulps)
     _stream_in_step()
+
+
+CATEGORICAL = {
+    "one": ((), [0.1, 0.2, 0.7]),
+    "batch": ((), [[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]),
+    "batch_many": ((4, 2), [[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CATEGORICAL))
+def test_categorical_samples_are_pytorchs(name: str) -> None:
+    shape, probs = CATEGORICAL[name]
+    _seeded(8)
+    ours = tg.distributions.Categorical(tg.tensor(probs)).sample(shape)
+    theirs = torch.distributions.Categorical(torch.tensor(probs)).sample(shape)
+    _close(ours, theirs)
+    _stream_in_step()
