@@ -60,6 +60,61 @@ def _fused_multiply_add(x: np.ndarray, scale: np.float64, shift: np.float64) -> 
     return total + (sum_error + product_error)
 
 
+# Cephes' single-precision log and sin/cos polynomials, which PyTorch's AVX2 normal_ kernel
+# evaluates (8 floats at a time, its multiply-adds fused): the same steps here give its
+# float32 normals to the bit (NumPy's float32 log/sin/cos differ in the last bit or two).
+_LOG_POLY = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+             1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+             3.3333331174e-1)
+_F32 = np.float32
+
+
+def _fma32(a: Any, b: Any, c: Any) -> np.ndarray:
+    """a * b + c of float32 values rounded once (the float64 product is exact)."""
+    product = np.asarray(a).astype(np.float64)
+    product *= b
+    product += c
+    return product.astype(_F32)
+
+
+def _log_f32(x: np.ndarray) -> np.ndarray:
+    """log(x) for x in (0, 1] as Cephes' logf: x = m 2**e, m in [sqrt(1/2), sqrt(2))."""
+    bits = x.view(np.int32)
+    exponent = ((bits >> 23) - 0x7F).astype(_F32) + _F32(1)
+    mantissa = ((bits & ~0x7F800000) | 0x3F000000).view(_F32)  # in [0.5, 1)
+    small = mantissa < _F32(0.707106781186547524)
+    exponent -= small.astype(_F32)
+    m = (mantissa - _F32(1)) + np.where(small, mantissa, _F32(0))
+    z = m * m
+    y = np.full_like(m, _F32(_LOG_POLY[0]))
+    for coefficient in _LOG_POLY[1:]:
+        y = _fma32(y, m, _F32(coefficient))
+    y = _fma32(y * m, z, exponent * _F32(-2.12194440e-4))
+    y = _fma32(z, _F32(-0.5), y)
+    return _fma32(exponent, _F32(0.693359375), m + y)
+
+
+def _sincos_f32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sin x, cos x) for x >= 0 as Cephes' sinf/cosf: reduced by multiples of pi/4."""
+    octant = ((x * _F32(1.27323954473516)).astype(np.int32) + 1) & ~1
+    y = octant.astype(_F32)
+    for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
+        x = _fma32(y, _F32(part), x)
+    z = x * x
+    cosine = _fma32(np.full_like(z, _F32(2.443315711809948e-5)), z, _F32(-1.388731625493765e-3))
+    cosine = _fma32(cosine, z, _F32(4.166664568298827e-2)) * z
+    cosine = _fma32(cosine, z, -(z * _F32(0.5))) + _F32(1)
+    sine = _fma32(np.full_like(z, _F32(-1.9515295891e-4)), z, _F32(8.3321608736e-3))
+    sine = _fma32(sine, z, _F32(-1.6666654611e-1)) * z
+    sine = _fma32(sine, x, x)
+    swapped = (octant & 2) != 0
+    sin = np.where(swapped, cosine, sine)
+    cos = np.where(swapped, sine, cosine)
+    np.negative(sin, out=sin, where=(octant & 4) != 0)
+    np.negative(cos, out=cos, where=((~(octant - 2)) & 4) != 0)
+    return sin, cos
+
+
 def _box_muller_pair(u1: float, u2: float) -> tuple[float, float]:
     """PyTorch's normal_distribution<double> from two uniforms: r cos(theta), r sin(theta)."""
     radius = math.sqrt(-2.0 * math.log1p(-u2))
@@ -155,20 +210,38 @@ class Stream:
         count = int(np.prod(shape, dtype=np.int64))
         if count < 16:
             return (self.normals(count) * std + mean).astype(dtype).reshape(shape)
-        kind = np.float32 if dtype.itemsize <= 4 else np.float64
-        values = self.unit(count, dtype).astype(kind)
-        values[:count - count % 16] = self._box_muller(values[:count - count % 16], kind,
-                                                       mean, std)
+        values = np.empty(count, dtype)
+        self.normal_into(values, mean, std)
+        return values.reshape(shape)
+
+    def normal_into(self, out: np.ndarray, mean: float = 0.0, std: float = 1.0) -> None:
+        """PyTorch's normal_fill of 16 or more values, written into `out` (a flat array) a
+        chunk at a time (its temporaries stay small): the uniforms drawn in order, blocks of
+        16 transformed, and when the size is not a multiple of 16, 16 more uniforms drawn
+        for the last 16 values."""
+        kind = np.float32 if out.dtype.itemsize <= 4 else np.float64
+        count = out.size
+        whole = count - count % 16
+        for start in range(0, whole, 16384):
+            stop = min(start + 16384, whole)
+            uniforms = self.unit(stop - start, out.dtype).astype(kind)
+            out[start:stop] = self._box_muller(uniforms, kind, mean, std)
         if count % 16:
-            values[-16:] = self._box_muller(self.unit(16, dtype).astype(kind), kind, mean, std)
-        return values.astype(dtype).reshape(shape)
+            self.unit(count % 16, out.dtype)  # (drawn, then overwritten, as PyTorch's)
+            uniforms = self.unit(16, out.dtype).astype(kind)
+            out[count - 16:] = self._box_muller(uniforms, kind, mean, std)
 
     @staticmethod
     def _box_muller(uniforms: np.ndarray, kind: Any, mean: float, std: float) -> np.ndarray:
         blocks = uniforms.reshape(-1, 2, 8)
-        radius = np.sqrt(kind(-2) * np.log(kind(1) - blocks[:, 0]))
-        theta = kind(2 * np.pi) * blocks[:, 1]
-        out = np.stack([radius * np.cos(theta), radius * np.sin(theta)], axis=1)
+        if kind is np.float32:  # (PyTorch's AVX2 kernel: its log and sincos, bit for bit)
+            radius = np.sqrt(_F32(-2) * _log_f32(_F32(1) - blocks[:, 0]))
+            sin, cos = _sincos_f32(_F32(2 * np.pi) * blocks[:, 1])
+            out = np.stack([radius * cos, radius * sin], axis=1)
+        else:  # (double: the C library's log, cos, sin there; NumPy's within an ulp or two)
+            radius = np.sqrt(kind(-2) * np.log(kind(1) - blocks[:, 0]))
+            theta = kind(2 * np.pi) * blocks[:, 1]
+            out = np.stack([radius * np.cos(theta), radius * np.sin(theta)], axis=1)
         if std != 1 or mean != 0:
             out = (out.astype(np.float64) * np.float64(kind(std)) + np.float64(kind(mean)))
         return out.astype(kind).reshape(-1)

@@ -3108,8 +3108,15 @@ class Tensor:
             raise DtypeError(f"normal_: not implemented for {self.dtype} tensors, as in PyTorch")
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {rng.number_text(std)}")
-        draw = numpy_generator(generator).randn  # (PyTorch's normal_, in C order)
-        return self._in_place(lambda t: _copy_from(t, draw(t.shape, t.dtype, mean, std)))
+        source = numpy_generator(generator)  # (PyTorch's normal_, in C order)
+        memory = self._data
+        if self.numel() >= 16 and memory.flags.c_contiguous and memory.flags.writeable and (
+                not self._recorded_in_place(())):  # written in place, a chunk at a time
+            _refuse_no_grad_view(self)
+            source.normal_into(memory.reshape(-1), mean, std)
+            self._bump_version()
+            return self
+        return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std)))
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
                  **kwargs: Any) -> Tensor:
