@@ -129,6 +129,9 @@ FLOAT32_NORMALS = {  # PyTorch's AVX2 normal_fill: Cephes' log and sincos, repla
     "randn_like": lambda t: t.randn_like(t.zeros(4, 5)),
     "normal_": lambda t: t.empty(50).normal_(2, 3),
     "normal_view": lambda t: t.zeros(6, 40)[2:].normal_(-1, 0.5),
+    "normal_transposed": lambda t: t.zeros(6, 40).t().normal_(),
+    "normal_strided": lambda t: t.zeros(6, 40)[:, ::2].normal_(1, 2),
+    "uniform_transposed": lambda t: t.zeros(6, 40).t().uniform_(-1, 2),
     "torch_normal": lambda t: t.normal(1.5, 0.5, (40,)),
     "torch_normal_tensors": lambda t: t.normal(t.ones(20), t.ones(20) * 2),
 }

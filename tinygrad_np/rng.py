@@ -350,6 +350,14 @@ class Stream:
         return array[self.randperm(len(array))]
 
 
+def in_memory_order(values: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Flat draws laid out so that `like`'s memory (a strided view) receives them in order, as
+    PyTorch's kernels fill a non-contiguous tensor (dims visited by decreasing stride)."""
+    order = sorted(range(like.ndim), key=lambda axis: -abs(like.strides[axis]))
+    laid = values.reshape([like.shape[axis] for axis in order])
+    return laid.transpose(np.argsort(order))
+
+
 def as_stream(source: Any) -> Stream:
     """A NumPy Generator (or bit generator) given as `generator=` seen as a Stream drawing its
     words from it (a 64-bit bit generator's low 32 bits)."""

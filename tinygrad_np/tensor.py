@@ -3116,6 +3116,9 @@ class Tensor:
             source.normal_into(memory.reshape(-1), mean, std)
             self._bump_version()
             return self
+        if not memory.flags.c_contiguous:  # PyTorch's one-at-a-time draws, in memory order
+            values = (source.normals(self.numel()) * std + mean).astype(self.dtype)
+            return self._in_place(_copy_from, rng.in_memory_order(values, memory))
         return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std)))
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
@@ -3128,6 +3131,9 @@ class Tensor:
         if self.dtype.kind != "f":
             raise DtypeError(f"uniform_: not implemented for {self.dtype} tensors, as in PyTorch")
         source = numpy_generator(generator)
+        if not self._data.flags.c_contiguous:  # (PyTorch fills it in memory order)
+            values = rng.uniform(source, from_, to, (self.numel(),), self.dtype)
+            return self._in_place(_copy_from, rng.in_memory_order(values, self._data))
         return self._in_place(lambda t: _copy_from(t, rng.uniform(source, from_, to, t.shape,
                                                                   self.dtype)), elementwise=True)
 
