@@ -122,6 +122,32 @@ def _box_muller_pair(u1: float, u2: float) -> tuple[float, float]:
     return radius * math.cos(theta), radius * math.sin(theta)
 
 
+def _swaps_applied(offsets: np.ndarray, n: int) -> np.ndarray:
+    """arange(n) after swapping i with target[i] = i + offsets[i] for i = 0 .. n - 2 in turn,
+    without a loop: the value that step i takes from its target is the one the last earlier
+    step aiming there put down (or the target itself), and what a step puts down is what
+    its own position held then: chains of "the last earlier write", followed by pointer
+    jumping (each round halves the rest of every chain)."""
+    index = np.arange(n)
+    if n < 2:
+        return index
+    target = index.copy()
+    target[:n - 1] += offsets
+    by_target = np.lexsort((index, target))  # equal targets together, steps in order
+    sorted_target = target[by_target]
+    repeat = np.r_[False, sorted_target[1:] == sorted_target[:-1]]
+    previous_same = np.full(n, -1)  # the last earlier step with the same target
+    previous_same[by_target[repeat]] = by_target[np.flatnonzero(repeat) - 1]
+    group_end = np.r_[sorted_target[1:] != sorted_target[:-1], True]
+    last = np.full(n, -1)  # the last step aiming at each position
+    last[sorted_target[group_end]] = by_target[group_end]
+    written = np.where(last == index, previous_same[np.maximum(last, 0)], last)  # (before it)
+    root = np.where(written >= 0, written, index)
+    while not np.array_equal(jumped := root[root], root):
+        root = jumped
+    return np.where(previous_same >= 0, root[np.maximum(previous_same, 0)], target)
+
+
 class Stream:
     """PyTorch's CPU generator (`CPUGeneratorImpl`): a Mersenne Twister seeded as
     `std::mt19937(seed)` and PyTorch's ways of turning its 32-bit words into samples, so a
@@ -179,8 +205,9 @@ class Stream:
         float the low `digits` bits of random()."""
         digits = _mantissa_bits(dtype)
         raw = self.words64(count) if digits > 24 else self.words(count)
-        values = np.bitwise_and(raw, np.uint64(2**digits - 1), out=raw).astype(np.float64)
-        values *= 2.0**-digits
+        kind = np.float64 if digits > 24 else np.float32  # (exact in either)
+        values = np.bitwise_and(raw, np.uint64(2**digits - 1), out=raw).astype(kind)
+        values *= kind(2.0**-digits)
         return values
 
     # -- PyTorch's samplers --------------------------------------------------------------------
@@ -195,9 +222,9 @@ class Stream:
         if (low_t != 0 or high_t != 1) and dtype.itemsize > 4:
             x = _fused_multiply_add(x, np.float64(high_t - low_t), np.float64(low_t))
         elif low_t != 0 or high_t != 1:  # (a float32 product is exact in float64)
-            x *= np.float64(dtype.type(high_t - low_t))
+            x = x * np.float64(dtype.type(high_t - low_t))
             x += np.float64(low_t)
-        return x.astype(dtype).reshape(shape)
+        return x.astype(dtype, copy=False).reshape(shape)
 
     def randn(self, shape: Any, dtype: Any = np.float64, mean: float = 0.0,
               std: float = 1.0) -> np.ndarray:
@@ -298,13 +325,8 @@ class Stream:
             for i, z in enumerate(picks):
                 order[i], order[z] = order[z], i
             return np.array(order, dtype=np.int64)
-        order = list(range(n))
-        if n > 1:
-            offsets = (self.words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
-            for i, offset in enumerate(offsets):
-                j = i + offset
-                order[i], order[j] = order[j], order[i]
-        return np.array(order, dtype=np.int64)
+        offsets = self.words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64) if n > 1 else ()
+        return _swaps_applied(np.asarray(offsets, dtype=np.int64), n)
 
     def standard_cauchy(self, size: Any) -> np.ndarray:
         """cauchy_ (before median + sigma * x): tan(pi * (u - 0.5)), u from random64()."""
