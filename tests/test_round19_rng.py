@@ -114,6 +114,25 @@ EXACT_DRAWS = {
     "generator_rand": lambda t: t.rand(10, generator=t.Generator().manual_seed(7)),
     "generator_randperm": lambda t: t.randperm(30, generator=t.Generator().manual_seed(7)),
     "generator_unseeded": lambda t: t.rand(10, generator=t.Generator()),
+    "rand_float16": lambda t: t.rand(20, dtype=t.float16),
+    "uniform_float16": lambda t: t.empty(40, dtype=t.float16).uniform_(-2, 2),
+    "random_float16": lambda t: t.empty(40, dtype=t.float16).random_(),
+    "randn_small_float16": lambda t: t.randn(5, dtype=t.float16),
+    "exponential_float16": lambda t: t.empty(40, dtype=t.float16).exponential_(),
+    "normal_tensor_mean": lambda t: t.normal(t.arange(20.0), 2.0),
+    "normal_tensor_std": lambda t: t.normal(1.0, t.arange(20.0)),
+    "normal_generator": lambda t: t.normal(0.0, 1.0, (30,),
+                                           generator=t.Generator().manual_seed(4)),
+    "randint_like": lambda t: t.randint_like(t.zeros(10), 3, 9),
+    "kaiming_uniform_generator": lambda t: t.nn.init.kaiming_uniform_(
+        t.empty(5, 4), generator=t.Generator().manual_seed(2)),
+    "bernoulli_generator": lambda t: t.empty(30).bernoulli_(
+        0.4, generator=t.Generator().manual_seed(2)),
+    "randn_0d": lambda t: t.randn(()),
+    "multinomial_float64": lambda t: t.multinomial(t.tensor([1.0, 2, 3, 4], dtype=t.float64),
+                                                   2),
+    "init_then_draws": lambda t: (t.nn.Linear(3, 3), t.cat([
+        t.randn(4, 3).flatten(), t.nn.Dropout(0.2)(t.ones(20))]))[1],
 }
 
 

@@ -39,8 +39,9 @@ def _mt_key(seed: int) -> np.ndarray:
 
 
 def _mantissa_bits(dtype: Any) -> int:
-    """The digits of a float dtype (float32: 24, float64: 53, float16: 11, bfloat16: 8)."""
-    return int(np.finfo(dtype).nmant) + 1
+    """The bits of a uniform draw in `dtype`: 53 for float64, else 24 (PyTorch's float16
+    and bfloat16 draws are float32 ones, rounded)."""
+    return 53 if np.dtype(dtype).itemsize > 4 else 24
 
 
 def _fused_multiply_add(x: np.ndarray, scale: np.float64, shift: np.float64) -> np.ndarray:
@@ -313,7 +314,8 @@ class Stream:
             return (self.words(count) & np.uint64(1)).astype(bool).reshape(shape)
         wide = dtype in (np.int64, np.float64)
         raw = self.words64(count) if wide else self.words(count)
-        top = np.iinfo(dtype).max + 1 if dtype.kind in "iu" else 2**_mantissa_bits(dtype) + 1
+        digits = np.finfo(dtype).nmant + 1 if dtype.kind == "f" else 0
+        top = np.iinfo(dtype).max + 1 if dtype.kind in "iu" else 2**digits + 1
         return (raw % np.uint64(top)).astype(dtype).reshape(shape)
 
     def randperm(self, n: int) -> np.ndarray:
