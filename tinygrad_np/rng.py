@@ -356,7 +356,8 @@ class Stream:
         if shape is None:  # a tensor of probabilities
             p = np.asarray(p)
             return self.unit(p.size, p.dtype).reshape(p.shape) < p
-        return self.unit(int(np.prod(shape, dtype=np.int64)), np.float64).reshape(shape) < p
+        bits = self.words64(int(np.prod(shape, dtype=np.int64))) & np.uint64(2**53 - 1)
+        return (bits < np.uint64(math.ceil(float(p) * 2.0**53))).reshape(shape)  # (u < p)
 
     # -- NumPy's names, on PyTorch's samplers (for code written against np.random.Generator)
     def random(self, size: Any = None, dtype: Any = np.float64, out: Any = None) -> Any:
