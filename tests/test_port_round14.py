@@ -241,7 +241,7 @@ def test_workers_draw_from_their_own_seeded_generators():
     draws = list(data.DataLoader(Draws(), num_workers=2, batch_size=None))
     after_loader = float(tg.rand(()))
     tg.manual_seed(0)
-    tg.randint(0, 10, ())  # the base seed drawn from the library's generator, as PyTorch's
+    tg.empty((), dtype=tg.int64).random_()  # the base seed drawn as PyTorch's: an int64 random_()
     assert float(tg.rand(())) == after_loader  # the workers' draws leave the caller's stream
     assert [offset for offset, _ in draws] == [0, 0]  # each worker's generator has its seed
     assert draws[0][1] != draws[1][1]

@@ -378,7 +378,9 @@ def test_a_pytorch_rng_state_from_a_checkpoint_seeds_the_generator_reproducibly(
     assert tg.rand(4, generator=generator).tolist() == first
     tg.set_rng_state(checkpoint["other"])
     assert tg.rand(4).tolist() != first
-    with pytest.raises(RuntimeError, match="not a state"):
+    torch.set_rng_state(torch.from_numpy(checkpoint["rng"].numpy()))  # (PyTorch's stream:
+    assert torch.rand(4).tolist() == first  # the state resumes it here)
+    with pytest.raises(RuntimeError, match="CPUGeneratorImplState of size 5056"):
         tg.set_rng_state(tg.zeros(10, dtype=tg.uint8))
 
 

@@ -146,7 +146,8 @@ def randn(*shape: int | tuple[int, ...], size: Any = None, generator: Any = None
     check_placement("randn", device, layout, pin_memory)
     _needs_size("randn", shape, size)
     dtype = _float_dtype("randn", dtype)
-    values = numpy_generator(generator).standard_normal(_shape("randn", shape, size))
+    values = numpy_generator(generator).randn(_shape("randn", shape, size),
+                                              dtype or get_default_dtype())
     return _float_tensor(values, dtype, requires_grad)
 
 
@@ -330,7 +331,7 @@ def randn_like(input: Tensor, *, generator: Any = None, dtype: Any = None,
                layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Standard normal samples with `input`'s shape and (unless given) dtype: a float one."""
     dtype = _float_dtype("randn_like", dtype or input.dtype)
-    return _made(numpy_generator(generator).standard_normal(input.shape), dtype, requires_grad,
+    return _made(numpy_generator(generator).randn(input.shape, dtype), dtype, requires_grad,
                  device, "randn_like", layout, pin_memory, (input, memory_format))
 
 
@@ -356,7 +357,8 @@ def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = No
         raise TensorError(f"randint: high ({high}) must be greater than low ({low})")
     _check_range("randint", low, high - 1, dtype)
     shape = _shape("randint", (), size)  # (a negative size: PyTorch's RuntimeError)
-    values = numpy_generator(generator).integers(low, high, shape, dtype=np.int64)
+    values = numpy_generator(generator).integers_from(low, high - low, shape,
+                                                      np.int64 if dtype is None else dtype)
     return _made(values, dtype, requires_grad, device, "randint", layout, pin_memory)
 
 
@@ -393,7 +395,7 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = np.int64,
     if dtype is not None and np.dtype(dtype).kind == "b":
         raise DtypeError("randperm: not implemented for bool (as PyTorch); use int64")
     _check_range("randperm", 0, n - 1, dtype)
-    values = numpy_generator(generator).permutation(n)
+    values = numpy_generator(generator).randperm(n)
     return _made(values, dtype, requires_grad, device, "randperm", layout, pin_memory)
 
 

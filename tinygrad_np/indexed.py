@@ -213,6 +213,14 @@ def _probabilities(op: str, p: Any, shape: tuple[int, ...]) -> np.ndarray:
     return probabilities
 
 
+def _drawn(stream: Any, p: Any, probabilities: np.ndarray) -> np.ndarray:
+    """PyTorch's bernoulli draws, u < p: u in the dtype of a tensor of probabilities (float64
+    for a number p), in the order of the output's elements."""
+    given = _data(p)
+    kind = given.dtype if isinstance(given, np.ndarray) and given.dtype.kind == "f" else np.float64
+    return stream.unit(probabilities.size, kind).reshape(probabilities.shape) < probabilities
+
+
 def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:  # noqa: A002
     """0/1 draws of input's shape and dtype: 1 with probability input[i] (or `p`), from the
     library's seeded generator (or `generator`). In the graph with derivative 0 when input
@@ -225,7 +233,8 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
                         f"a {type(p).__name__} of shape {tuple(np.shape(p))} (per-element "
                         f"probabilities: bernoulli(probabilities))")
     probabilities = _probabilities("bernoulli", input._data if p is None else p, input.shape)
-    draws = (numpy_generator(generator).random(input.shape) < probabilities).astype(input.dtype)
+    draws = _drawn(numpy_generator(generator), input if p is None else p, probabilities
+                   ).astype(input.dtype)
     return MaskedBy.apply(draws, input) if input.requires_grad else Tensor(draws)
 
 
@@ -233,7 +242,7 @@ def bernoulli_(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill `input` with 0/1 draws, 1 with probability `p` (a number or a tensor that
     broadcasts to input), in place."""
     probabilities = _probabilities("bernoulli_", p, input.shape)
-    draws = numpy_generator(generator).random(input.shape) < probabilities
+    draws = _drawn(numpy_generator(generator), p, probabilities)
     return input._in_place(_copy_from, draws)
 
 
@@ -244,7 +253,7 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found "
                            f"lambda={number_text(lambd)}")
-    samples = numpy_generator(generator).exponential(1 / lambd, input.shape)
+    samples = numpy_generator(generator).exponential_(lambd, input.shape)
     return input._in_place(_copy_from, samples)
 
 
@@ -300,7 +309,11 @@ def random_(input: Tensor, low: Any, high: Any, generator: Any,  # noqa: A002
             if not least <= bound <= full:
                 raise RuntimeError(f"random_: {name} is out of bounds for {dtype} "
                                    f"([{least}, {full}]), got {bound}")
-    samples = numpy_generator(generator).integers(low, top, size=input.shape, endpoint=True)
+    stream = numpy_generator(generator)
+    if high is None and low == 0:  # random_(): PyTorch's full-range draw
+        samples = stream.random_bits(input.shape, dtype)
+    else:
+        samples = stream.integers_from(low, top - low + 1, input.shape, dtype)
     return input._in_place(_copy_from, samples)
 
 

@@ -38,7 +38,7 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
             raise RuntimeError(f"normal expects std >= 0.0, but found std {number_text(std)}")
         shape = _non_negative("normal", (size,) if isinstance(size, (int, np.integer))
                               else tuple(size))
-        samples = draw.normal(mean, std, shape).astype(dtype or get_default_dtype())
+        samples = draw.randn(shape, dtype or get_default_dtype(), mean, std)
         return Tensor(samples, requires_grad=requires_grad)
     if size is not None:
         raise TypeError("normal: size is only for a float mean and std")
@@ -57,7 +57,7 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Any = None, *,
         raise RuntimeError(f"normal: the shapes of mean {tuple(np.shape(_data(mean)))} and std "
                            f"{tuple(np.shape(_data(std)))} do not broadcast") from None
     kind = np.result_type(*(t.dtype for t in tensors))
-    noise = draw.standard_normal(shape).astype(kind)
+    noise = draw.randn(shape, kind)  # (PyTorch: normal_(0, 1), then * std + mean)
     samples = Tensor(_data(mean) + _data(std) * noise)
     for tensor in tensors:  # in the graph with gradient 0, as PyTorch's
         if tensor.requires_grad:
@@ -93,11 +93,12 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if np.any(totals <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     draw = numpy_generator(generator)
-    if replacement:
-        picks = categorical_draws(rows, draw.random((num_samples, rows.shape[0]))).T
-    else:
-        # weight / Exp(1) keys: the order of the largest keys is a draw without replacement
-        keys = -rows / draw.standard_exponential(rows.shape)
+    if replacement and num_samples > 1:  # PyTorch's: a random64() uniform per draw, row by
+        uniforms = draw.unit(rows.size // rows.shape[1] * num_samples, np.float64)  # row, into
+        picks = _inverse_cdf(rows.astype(weights.dtype), uniforms.reshape(len(rows), -1))
+    else:  # weight / Exp(1) keys in the input's dtype, the largest first (PyTorch's way)
+        keys = -(rows.astype(weights.dtype) / draw.exponential_(1.0, rows.shape).astype(
+            weights.dtype))
         picks = _smallest(keys, num_samples)
     picks = np.minimum(picks, rows.shape[1] - 1).astype(np.int64)
     return write_out("multinomial", out, Tensor(picks if weights.ndim == 2 else picks[0]))
@@ -123,6 +124,17 @@ def categorical_draws(weights: np.ndarray, uniform: np.ndarray) -> np.ndarray:
         last = k - 1 - np.argmax(weights.reshape(-1, k)[:, ::-1] > 0, axis=1)
         picks = np.where(past, last[row_of_draw], picks)
     return np.maximum(picks, 0).astype(np.int64)
+
+
+def _inverse_cdf(rows: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """PyTorch's multinomial with replacement: each row's running sum in its dtype, divided
+    by the total, the last entry set to 1; a draw u is the first index whose entry >= u."""
+    cdf = np.cumsum(rows, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cdf /= cdf[:, -1:]
+    cdf[:, -1] = 1
+    return np.stack([np.searchsorted(row.astype(np.float64), draws, side="left")
+                     for row, draws in zip(cdf, uniforms, strict=True)])
 
 
 def _smallest(keys: np.ndarray, k: int) -> np.ndarray:

@@ -3177,9 +3177,18 @@ class Tensor:
             raise DtypeError(f"normal_: not implemented for {self.dtype} tensors, as in PyTorch")
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {rng.number_text(std)}")
-        draw = numpy_generator(generator).normal  # (drawn a block of rows at a time when
-        return self._in_place(lambda t: _copy_from(t, draw(mean, std, t.shape)),  # big: the
-                              elementwise=True)  # same values, in C order, without the copies)
+        source = numpy_generator(generator)  # (PyTorch's normal_, in C order)
+        memory = self._data
+        if self.numel() >= 16 and memory.flags.c_contiguous and memory.flags.writeable and (
+                not self._recorded_in_place(())):  # written in place, a chunk at a time
+            _refuse_no_grad_view(self)
+            source.normal_into(memory.reshape(-1), mean, std)
+            self._bump_version()
+            return self
+        if not memory.flags.c_contiguous:  # PyTorch's one-at-a-time draws, in memory order
+            values = (source.normals(self.numel()) * std + mean).astype(self.dtype)
+            return self._in_place(_copy_from, rng.in_memory_order(values, memory))
+        return self._in_place(lambda t: _copy_from(t, source.randn(t.shape, t.dtype, mean, std)))
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
                  **kwargs: Any) -> Tensor:
@@ -3190,7 +3199,10 @@ class Tensor:
             raise TypeError(f"uniform_: unexpected keyword arguments {sorted(kwargs)}")
         if self.dtype.kind != "f":
             raise DtypeError(f"uniform_: not implemented for {self.dtype} tensors, as in PyTorch")
-        source = numpy_generator(generator)  # (in blocks of rows when big, as normal_)
+        source = numpy_generator(generator)
+        if not self._data.flags.c_contiguous:  # (PyTorch fills it in memory order)
+            values = rng.uniform(source, from_, to, (self.numel(),), self.dtype)
+            return self._in_place(_copy_from, rng.in_memory_order(values, self._data))
         return self._in_place(lambda t: _copy_from(t, rng.uniform(source, from_, to, t.shape,
                                                                   self.dtype)), elementwise=True)
 

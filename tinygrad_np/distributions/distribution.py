@@ -65,7 +65,7 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
 
 def standard_normal(shape: tuple[int, ...], dtype: Any) -> Tensor:
     """A constant tensor of N(0, 1) draws from the library's generator (tg.manual_seed)."""
-    return Tensor(rng.generator().standard_normal(shape).astype(dtype))
+    return Tensor(rng.generator().randn(shape, dtype))  # (PyTorch's normal_ draws)
 
 
 def standard_uniform(shape: tuple[int, ...], dtype: Any) -> Tensor:

@@ -22,7 +22,7 @@ from tinygrad_np.distributions.distribution import (
 from tinygrad_np.distributions.exp_family import ExponentialFamily
 from tinygrad_np.functions import broadcast_tensors
 from tinygrad_np.nn import functional as F
-from tinygrad_np.sampling import categorical_draws
+from tinygrad_np.sampling import multinomial
 from tinygrad_np.tensor import Size, Tensor
 from tinygrad_np.typeinfo import finfo
 
@@ -247,8 +247,8 @@ class Bernoulli(_ProbsOrLogits, ExponentialFamily):
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        p = np.broadcast_to(self.probs._data, shape)
-        return Tensor((rng.generator().random(shape) < p).astype(self._param.dtype))
+        p = np.broadcast_to(self.probs._data, shape)  # (PyTorch: bernoulli(probs.expand))
+        return Tensor(rng.generator().bernoulli(p).astype(self._param.dtype))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)
@@ -314,9 +314,13 @@ class Categorical(Distribution):
         return self.probs.argmax(-1)
 
     def sample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        """Inverse-CDF draws (a searchsorted of the cumulative probabilities)."""
-        u = rng.generator().random(self._extended_shape(sample_shape))
-        return Tensor(categorical_draws(self.probs._data, u))
+        """PyTorch's draws: multinomial(probs as rows, n, replacement=True).T, reshaped."""
+        count = math.prod(as_size(sample_shape))
+        probs = self.probs._data.reshape(-1, self.probs.shape[-1])
+        if count == 0:
+            return Tensor(np.zeros(self._extended_shape(sample_shape), dtype=np.int64))
+        picks = multinomial(Tensor(probs), count, True)._data.T
+        return Tensor(np.ascontiguousarray(picks).reshape(self._extended_shape(sample_shape)))
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)

@@ -23,7 +23,6 @@ from tinygrad_np.distributions.distribution import (
     ShapeLike,
     broadcast_all,
     standard_normal,
-    standard_uniform,
 )
 from tinygrad_np.distributions.exp_family import ExponentialFamily
 from tinygrad_np.distributions.families import Normal
@@ -186,9 +185,10 @@ class Exponential(ExponentialFamily):
         return self.rate ** -2
 
     def rsample(self, sample_shape: ShapeLike = ()) -> Tensor:
-        """-log(u) / lambda with u ~ U(0, 1]."""
-        u = standard_uniform(self._extended_shape(sample_shape), self.rate.dtype)
-        return -(1 - u).log() / self.rate
+        """Exp(1) draws (PyTorch's exponential_) / lambda."""
+        shape = self._extended_shape(sample_shape)
+        draws = rng.generator().exponential_(1.0, shape).astype(self.rate.dtype)
+        return Tensor(draws) / self.rate
 
     def log_prob(self, value: Tensor) -> Tensor:
         value = self._value(value)

@@ -670,8 +670,8 @@ def _dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool) ->
     if p == 1 or x.dtype.kind != "f":
         mask = np.zeros(mask_shape, dtype=dtype)
     else:
-        mask = (generator().random(mask_shape, dtype=np.float32) >= p).astype(dtype)
-        mask *= 1 / (1 - p)
+        mask = generator().bernoulli(1 - p, mask_shape).astype(dtype)  # (PyTorch's bernoulli_
+        mask /= dtype.type(1 - p)  # (1 - p), then div_(1 - p))
     return x.mul_(mask) if inplace else x * mask
 
 
@@ -1089,7 +1089,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if empty_rows is not None and empty_rows.any():
         weights = weights.masked_fill(empty_rows, 0)
     if dropout_p > 0:  # (p = 1 drops every weight: zeros, as PyTorch, not 0 / 0)
-        keep = generator().random(weights.shape) >= dropout_p
+        keep = generator().bernoulli(1 - dropout_p, weights.shape)
         weights = weights * (keep / (1 - dropout_p) if dropout_p < 1 else keep).astype(
             weights.dtype)
     return (weights if weights.dtype == value.dtype else weights.to(value.dtype)) @ value

@@ -118,7 +118,7 @@ def _alpha_dropout(op: str, input: Tensor, p: float, training: bool,  # noqa: A0
         raise TensorError(f"Feature dropout requires at least 2 dimensions in the input ({op}: "
                           f"input of shape {x.shape})")
     shape = x.shape[:2] + (1,) * (x.ndim - 2) if channels else x.shape
-    keep = (generator().random(shape, dtype=np.float32) >= p).astype(dtype)
+    keep = generator().bernoulli(1 - p, shape).astype(dtype)
     a = 1 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
     shift = ((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(dtype)
     scale = (keep * a).astype(dtype)
@@ -166,6 +166,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
     if not training:
         return F.leaky_relu(x, (lower + upper) / 2, inplace)
     dtype = x.dtype if x.dtype.kind == "f" else get_default_dtype()
-    slopes = generator().uniform(lower, upper, x.shape)
-    noise = np.where(x._data <= 0, slopes, 1.0).astype(dtype)
+    negative = x._data <= 0  # (PyTorch draws a slope for these only, in order)
+    noise = np.ones(x.shape, dtype)
+    bounds = np.array([lower, upper], dtype=dtype if dtype.itemsize >= 4 else np.float32)
+    noise[negative] = generator().rand(int(negative.sum()), np.float64, *bounds.tolist())
     return x.mul_(noise) if inplace else x * noise

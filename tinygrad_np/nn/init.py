@@ -20,7 +20,6 @@ import numpy as np
 
 from tinygrad_np import rng
 from tinygrad_np.function import no_grad
-from tinygrad_np.ops.special import ndtri
 from tinygrad_np.tensor import Tensor, check_fill
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -84,21 +83,22 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     return tensor
 
 
-def _generator(generator: Any) -> np.random.Generator:
-    """The NumPy generator to draw from: the library's, or a tg.Generator's, or the given one."""
+def _generator(generator: Any) -> rng.Stream:
+    """The generator to draw from: the library's, or a tg.Generator's, or the given one."""
     return rng.numpy_generator(generator)
 
 
 def layer_uniform_(tensor: Tensor | None, bound: float, weight: bool = False) -> Tensor | None:
-    """A layer's reset_parameters draw: U(-bound, bound) from the library generator, drawn in
-    float64 then cast (the draws the layers' constructors always made, so a seed gives the
-    values it gave before). None (a layer without bias) is left as it is. An empty `weight`
-    warns, as PyTorch's layers' kaiming_uniform_ call does (Linear(0, 3), Conv2d(2, 0, 3))."""
+    """A layer's reset_parameters draw: U(-bound, bound) from the library generator, as
+    PyTorch's init.uniform_ in the tensor's dtype (so a seed gives PyTorch's values). None
+    (a layer without bias) is left as it is. An empty `weight` warns, as PyTorch's layers'
+    kaiming_uniform_ call does (Linear(0, 3), Conv2d(2, 0, 3))."""
     if tensor is None:
         return None
     if weight and 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=4)
-    return _fill(tensor, rng.generator().uniform(-bound, bound, tensor.shape))
+    dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
+    return _fill(tensor, rng.uniform(rng.generator(), -bound, bound, tensor.shape, dtype))
 
 
 def layer_fill_(tensor: Tensor | None, value: Any) -> Tensor | None:
@@ -117,7 +117,7 @@ def _float_only(tensor: Any, op: str) -> None:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
-             generator: np.random.Generator | None = None) -> Tensor:
+             generator: Any = None) -> Tensor:
     """Fill with values drawn uniformly from [a, b)."""
     _float_only(tensor, "uniform_")
     dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
@@ -125,11 +125,12 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
-            generator: np.random.Generator | None = None) -> Tensor:
+            generator: Any = None) -> Tensor:
     """Fill with values drawn from N(mean, std^2)."""
     _float_only(tensor, "normal_")
     _check_std(std)
-    return _fill(tensor, _generator(generator).normal(mean, std, tensor.shape))
+    dtype = tensor.dtype if tensor.dtype.kind == "f" else np.float64
+    return _fill(tensor, _generator(generator).randn(tensor.shape, dtype, mean, std))
 
 
 def _check_std(std: float) -> None:
@@ -139,12 +140,11 @@ def _check_std(std: float) -> None:
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
-                  b: float = 2.0, generator: np.random.Generator | None = None) -> Tensor:
-    """Fill with values from N(mean, std^2) truncated to [a, b] (bounds in absolute units,
-    as in PyTorch), by the inverse CDF as PyTorch: u uniform between the normal CDF at a and
-    at b, then the normal quantile of u, clamped to [a, b]. An interval above the mean is
-    drawn as its mirror image below it, where the CDF's small values keep their precision
-    (a = 8, b = 9 gives values spread over [8, 9], not all at a bound)."""
+                  b: float = 2.0, generator: Any = None) -> Tensor:
+    """Fill with values from N(mean, std^2) truncated to [a, b] (bounds in absolute units), by
+    PyTorch 2.13's rejection sampling, draw for draw: when [a, b] holds more than 0.3 of the
+    mass, normal_ redrawn (the whole tensor) where a value falls outside; else uniform_(a, b)
+    candidates kept with probability pdf / pdf at the mode, redrawn until all are kept."""
     _float_only(tensor, "trunc_normal_")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
@@ -152,18 +152,36 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
-    low, high = (a - mean) / std, (b - mean) / std
-    mirrored = low > 0
-    if mirrored:
-        low, high = -high, -low
 
-    def normal_cdf(z: float) -> float:
-        return 0.5 * math.erfc(-z / math.sqrt(2.0))
+    def normal_cdf(z: float) -> float:  # (PyTorch's expression)
+        return (1.0 + math.erf(z / math.sqrt(2.0))) / 2.0
 
-    u = _generator(generator).uniform(normal_cdf(low), normal_cdf(high), tensor.shape)
-    z = ndtri(np.asarray(u, dtype=np.float64))
-    values = mean + std * (-z if mirrored else z)
-    return _fill(tensor, np.clip(values, a, b))
+    draw, shape = _generator(generator), tensor.shape
+    kind = tensor.dtype if tensor.dtype.kind == "f" else np.dtype(np.float64)
+    if normal_cdf((b - mean) / std) - normal_cdf((a - mean) / std) > 0.3:
+        low, high = float(kind.type(a)), float(kind.type(b))
+        result = draw.randn(shape, kind, mean, std)
+        while (outside := (result < low) | (result > high)).any():
+            result = np.where(outside, draw.randn(shape, kind, mean, std), result)
+        return _fill(tensor, result)
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_density(values: np.ndarray) -> np.ndarray:  # (in the tensor's dtype, as PyTorch)
+        scaled = (values - kind.type(mean)) / kind.type(std)
+        return scaled * scaled * kind.type(-0.5) - kind.type(log_peak)
+
+    def accepted(values: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log(draw.rand(shape, kind)) > log_density(values)
+
+    result = draw.rand(shape, kind, a, b)
+    pending = accepted(result)
+    while pending.any():
+        candidates = draw.rand(shape, kind, a, b)
+        result = np.where(pending, candidates, result)
+        pending = np.where(pending, accepted(candidates), pending)
+    return _fill(tensor, result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -209,7 +227,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
-                    generator: np.random.Generator | None = None) -> Tensor:
+                    generator: Any = None) -> Tensor:
     """Glorot: U(-r, r) with r = gain sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -217,7 +235,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
-                   generator: np.random.Generator | None = None) -> Tensor:
+                   generator: Any = None) -> Tensor:
     """Glorot: N(0, std^2) with std = gain sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
@@ -232,7 +250,7 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
-                     generator: np.random.Generator | None = None) -> Tensor:
+                     generator: Any = None) -> Tensor:
     """He: U(-r, r) with r = sqrt(3) gain / sqrt(fan), fan = fan_in or fan_out (`mode`), gain
     from `nonlinearity` (`a`: leaky_relu's negative slope). nn.Linear's default weights are
     kaiming_uniform_(w, a=sqrt(5))."""
@@ -245,7 +263,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
-                    generator: np.random.Generator | None = None) -> Tensor:
+                    generator: Any = None) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan) (see kaiming_uniform_)."""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:
@@ -254,7 +272,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0,
-                generator: np.random.Generator | None = None) -> Tensor:
+                generator: Any = None) -> Tensor:
     """A (semi-)orthogonal matrix times gain, from the QR decomposition of a Gaussian matrix
     with the signs fixed so it is uniformly distributed (Saxe et al.). Dimensions after the
     first are flattened: rows = shape[0], columns = the rest."""
@@ -266,7 +284,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
     _float_only(tensor, "orthogonal_")
     rows = tensor.shape[0]
     cols = math.prod(tensor.shape) // rows
-    flattened = _generator(generator).normal(0.0, 1.0, (rows, cols))
+    flattened = _generator(generator).randn((rows, cols), tensor.dtype)
     if rows < cols:
         flattened = flattened.T
     q, r = np.linalg.qr(flattened)
@@ -277,7 +295,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
-            generator: np.random.Generator | None = None) -> Tensor:
+            generator: Any = None) -> Tensor:
     """A 2-D tensor drawn from N(0, std^2) with ceil(sparsity * rows) entries of each column
     set to zero, at random rows (Martens, 2010), as PyTorch's."""
     if tensor.ndim != 2:
@@ -286,10 +304,10 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     _check_std(std)
     rows, cols = tensor.shape
     draw = _generator(generator)
-    values = draw.normal(0.0, std, (rows, cols))
+    values = draw.randn((rows, cols), tensor.dtype, 0.0, std)
     zeros = math.ceil(sparsity * rows)
     for column in range(cols):
-        values[draw.permutation(rows)[:zeros], column] = 0
+        values[draw.randperm(rows)[:zeros], column] = 0
     return _fill(tensor, values)
 
 

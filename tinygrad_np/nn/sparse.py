@@ -100,7 +100,7 @@ class Embedding(Module):
 def reset_table(weight: Tensor, padding_idx: int | None) -> None:
     """An embedding table drawn anew in place from N(0, 1) (the library generator), its
     padding_idx row zeroed (Embedding's and EmbeddingBag's reset_parameters)."""
-    table = generator().standard_normal(weight.shape)
+    table = generator().randn(weight.shape, weight.dtype)
     if padding_idx is not None:
         table[padding_idx] = 0
     init.layer_fill_(weight, table)
@@ -117,7 +117,7 @@ def embedding_table(layer: str, num_embeddings: int, embedding_dim: int,
         padding_idx %= num_embeddings
     if weight is None:
         dtype = get_default_dtype() if dtype is None else dtype
-        table = generator().standard_normal((num_embeddings, embedding_dim)).astype(dtype)
+        table = generator().randn((num_embeddings, embedding_dim), dtype)
         if padding_idx is not None:
             table[padding_idx] = 0
         return table, padding_idx

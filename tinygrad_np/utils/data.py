@@ -367,7 +367,7 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
                          f"(random_split: the lengths {list(lengths)} do not add up to the "
                          f"dataset's length {total})")
     counts = [_split_count(count, lengths) for count in counts]
-    order = numpy_generator(generator).permutation(total).tolist()
+    order = numpy_generator(generator).randperm(total).tolist()
     splits, start = [], 0
     for count in counts:
         splits.append(Subset(dataset, order[start : start + count]))
@@ -431,11 +431,18 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        rng, n = numpy_generator(self.generator), len(self.data_source)
+        """As PyTorch's: without a generator, a seed drawn from the library's (random_() of
+        an int64) seeds a Generator of its own; then randperm (randint with replacement)."""
+        n = len(self.data_source)
+        if self.generator is None:
+            seed = int(numpy_generator(None).random_bits((), np.int64))
+            rng = _rng.Generator().manual_seed(seed).numpy
+        else:
+            rng = numpy_generator(self.generator)
         if self.replacement:
-            return iter(rng.integers(0, n, self.num_samples).tolist())
+            return iter(rng.integers_from(0, n, (self.num_samples,)).tolist())
         whole, rest = divmod(self.num_samples, n)  # num_samples > n repeats whole orders
-        order = [rng.permutation(n) for _ in range(whole)] + [rng.permutation(n)[:rest]]
+        order = [rng.randperm(n) for _ in range(whole)] + [rng.randperm(n)[:rest]]
         return iter(np.concatenate(order).tolist())
 
     def __len__(self) -> int:
@@ -449,7 +456,7 @@ class SubsetRandomSampler(Sampler):
         self.indices, self.generator = indices, generator
 
     def __iter__(self) -> Iterator[int]:
-        order = numpy_generator(self.generator).permutation(len(self.indices))
+        order = numpy_generator(self.generator).randperm(len(self.indices))
         return iter([self.indices[int(i)] for i in order])
 
     def __len__(self) -> int:
@@ -629,8 +636,8 @@ class DataLoader:
     def __iter__(self) -> _LoaderIterator:
         # every new iterator draws the workers' base seed from `generator`, with or without
         # workers (as PyTorch), so that num_workers does not change a shuffled order
-        base_seed = None if self._persistent_pool else int(
-            numpy_generator(self.generator).integers(0, 2**63 - max(self.num_workers, 1)))
+        base_seed = None if self._persistent_pool else int(  # (PyTorch: an int64's random_())
+            numpy_generator(self.generator).random_bits((), np.int64))
         reported = self.__dict__.get("_IterableDataset_len_called")  # (as this iterator starts)
         if self.num_workers == 0:
             if self.timeout != 0:  # (PyTorch's check, when iterating)
@@ -848,7 +855,8 @@ class DistributedSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         size = len(self.dataset)
-        indices = (np.random.default_rng(self.seed + self.epoch).permutation(size).tolist()
+        indices = (_rng.Generator().manual_seed(self.seed + self.epoch).numpy.randperm(size)
+                   .tolist()
                    if self.shuffle else list(range(size)))
         if self.drop_last:
             indices = indices[:self.total_size]

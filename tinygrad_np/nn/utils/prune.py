@@ -319,8 +319,11 @@ class RandomUnstructured(BasePruningMethod):
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         size = math.prod(t.shape)
         count = _count(self.amount, size)
-        draws = numpy_generator(None).random(size)
-        return _zero_entries(default_mask, np.argsort(draws)[size - count:])
+        if count == 0:  # (PyTorch draws nothing then)
+            return _zero_entries(default_mask, np.arange(0))
+        kind = _array(t).dtype if _array(t).dtype.kind == "f" else np.float32
+        draws = numpy_generator(None).random(size, dtype=kind)  # (PyTorch: rand_like(t))
+        return _zero_entries(default_mask, np.argsort(draws, kind="stable")[size - count:])
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: float  # type: ignore[override]
@@ -367,7 +370,7 @@ class RandomStructured(BasePruningMethod):
         count = _count(self.amount, values.shape[axis])
         if count == 0:
             return default_mask
-        draws = numpy_generator(None).random(values.shape[axis])
+        draws = numpy_generator(None).random(values.shape[axis], dtype=np.float32)
         return _keep_channels(values, default_mask, axis, np.argsort(draws)[count:])
 
     @classmethod
