@@ -1,0 +1,167 @@
+"""Round 19: numerical agreement with PyTorch's CPU kernels, bit for bit where PyTorch's
+rounding steps are known (pow by a number, ...), within 1 ulp where PyTorch calls SLEEF."""
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+
+def _bits(a, b):
+    """Elements whose bits differ (NaNs of any sign equal)."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    same = (a.view(f"i{a.itemsize}") == b.view(f"i{b.itemsize}")) | (np.isnan(a) & np.isnan(b))
+    return ~same
+
+
+def _ulps(a, b):
+    """|a - b| in ulps (finite values of one sign; NaNs and infs must match exactly)."""
+    a, b = np.asarray(a), np.asarray(b)
+    finite = np.isfinite(a) & np.isfinite(b)
+    assert (np.isnan(a) == np.isnan(b)).all() and (a[~finite] == b[~finite])[
+        ~np.isnan(a[~finite])].all()
+    kind = f"i{a.itemsize}"
+    return np.abs(a[finite].view(kind).astype(np.int64) - b[finite].view(kind).astype(np.int64))
+
+
+def _special(dtype):
+    info = np.finfo(dtype)
+    return np.array([0.0, -0.0, np.inf, -np.inf, np.nan, info.tiny / 4, -info.tiny / 4, 1.0,
+                     -1.0, info.max, -info.max, 0.5, -2.0], dtype)
+
+
+def _sample(dtype, n=1003, seed=0):
+    rng = np.random.default_rng(seed)
+    values = np.concatenate([rng.uniform(-6, 6, n // 2), np.exp(rng.uniform(-20, 20, n - n // 2))])
+    with np.errstate(over="ignore"):
+        return np.concatenate([_special(dtype), values.astype(dtype)])
+
+
+# -- t ** number ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("exponent", [2, 3, -2, -1, 0.5, -0.5, 0, 1, 2.0, 3.0])
+def test_pow_special_exponents_bit_for_bit(dtype, exponent):
+    """PyTorch's kernel: x*x, x*x*x, 1/(x*x), 1/x, sqrt, 1/sqrt; ones for 0, a copy for 1."""
+    x = _sample(dtype)
+    ours = (tg.tensor(x) ** exponent).numpy()
+    theirs = (torch.tensor(x) ** exponent).numpy()
+    if exponent in (0.5, -0.5):  # PyTorch's sqrt is not correctly rounded: the special values
+        finite = np.isfinite(x) & (x != 0)
+        assert not _bits(ours[~finite], theirs[~finite]).any()
+        assert _ulps(ours, theirs).max() <= 1
+    else:
+        assert not _bits(ours, theirs).any()
+
+
+def test_pow_special_values_and_signs_of_zero():
+    x = np.array([-0.0, 0.0, -np.inf, np.inf, -4.0], np.float32)
+    for exponent in (0.5, -0.5, -1, -2, 3, 1.5, -1.5, 0.25):
+        ours = (tg.tensor(x) ** exponent).numpy()
+        theirs = (torch.tensor(x) ** exponent).numpy()
+        assert not _bits(ours, theirs).any(), exponent
+        assert (np.signbit(ours) == np.signbit(theirs))[~np.isnan(ours)].all(), exponent
+    # fixed values: (-0.0) ** -0.5 is 1 / sqrt(-0.0) = -inf; (-inf) ** 0.5 is sqrt(-inf) = NaN
+    y = (tg.tensor([-0.0, -np.inf]) ** -0.5).numpy()
+    assert y[0] == -np.inf and np.isnan(y[1])
+    assert np.isnan((tg.tensor([-np.inf]) ** 0.5).item())
+
+
+@pytest.mark.parametrize("exponent", [1.5, 4.0, 2.5, -3.0, 10.0, 0.3, 1 / 3, -0.25, 1.1, 7])
+@pytest.mark.parametrize("n", [1000, 48, 37, 1])
+def test_pow_float32_general_exponents_within_one_ulp(exponent, n):
+    """SLEEF's powf (vector loop, exponent rounded to float32) is within 1 ulp of pow in
+    float64 rounded once; the scalar loop's tail is pow in double, bit for bit."""
+    rng = np.random.default_rng(n)
+    x = (np.abs(rng.standard_normal(n)) * 5).astype(np.float32)
+    ours = (tg.tensor(x) ** exponent).numpy()
+    theirs = (torch.tensor(x) ** exponent).numpy()
+    assert _ulps(ours, theirs).max() <= 1
+    assert _bits(ours, theirs).mean() <= 0.06  # (NumPy's powf with 0.3 as float32: 5 ulps,
+    # ~20 % apart)
+    tail = n % 32
+    if tail:  # PyTorch's scalar loop: std::pow in double with the exact exponent
+        exact = np.power(x[-tail:].astype(np.float64), exponent).astype(np.float32)
+        assert not _bits(ours[-tail:], exact).any()
+
+
+@pytest.mark.parametrize("exponent", [0.5, -0.5, -1, 2, 3, -2, 1.5, 0.3, 0.25, 7.0])
+def test_pow_float16_bit_for_bit(exponent):
+    """float16: pow in float32 with the exponent rounded to float16, no sqrt special case:
+    (-inf) ** 0.5 is inf and (-0.0) ** 0.5 is +0.0, as PyTorch."""
+    x = _sample(np.float16)
+    x = x[np.abs(x.astype(np.float32)) < 60000]
+    tx, gx = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    grad = np.random.default_rng(1).uniform(-2, 2, x.shape).astype(np.float16)
+    ty, gy = tx ** exponent, gx ** exponent
+    assert not _bits(gy.detach().numpy(), ty.detach().numpy()).any()
+    ty.backward(torch.tensor(grad))
+    gy.backward(tg.tensor(grad))
+    assert not _bits(gx.grad.numpy(), tx.grad.numpy()).any()
+    assert (tg.tensor(np.float16([-np.inf])) ** 0.5).item() == np.inf
+    assert not np.signbit((tg.tensor(np.float16([-0.0])) ** 0.5).item())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("exponent", [2, 3, -2, -1, 0.5, -0.5, 0, 1, 1.5, -1.5, 2.5])
+def test_pow_gradient_as_pytorch(dtype, exponent):
+    """g * (p * x.pow(p - 1)) through the same kernel: NaN/inf patterns and signs of zero
+    as PyTorch's ((-0.0) ** 0.5 has gradient 0.5 / sqrt(-0.0) = -inf; p = 0 gives +0)."""
+    x = _sample(dtype, 301)
+    grad = np.random.default_rng(2).uniform(-2, 2, x.shape).astype(dtype)
+    tx, gx = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    (tx ** exponent).backward(torch.tensor(grad))
+    (gx ** exponent).backward(tg.tensor(grad))
+    ours, theirs = gx.grad.numpy(), tx.grad.numpy()
+    if exponent in (1.5, -1.5, 2.5, -2, -0.5):  # p - 1 through sqrt or SLEEF: 1-2 ulps
+        finite = np.isfinite(theirs) & (theirs != 0)
+        assert not _bits(ours[~finite], theirs[~finite]).any()
+        assert _ulps(ours, theirs).max() <= 2
+    else:
+        assert not _bits(ours, theirs).any()
+
+
+def test_pow_gradient_fixed_values_and_second_order():
+    x = tg.tensor([-0.0, 4.0, -np.inf], requires_grad=True)
+    (x ** 0.5).backward(tg.tensor([1.0, 1.0, 1.0]))
+    assert x.grad.numpy()[0] == -np.inf and x.grad.numpy()[1] == 0.25
+    assert np.isnan(x.grad.numpy()[2])
+    x = tg.tensor([1.0, -3.0], requires_grad=True)
+    (x ** 0).backward(tg.tensor([-1.0, 2.0]))
+    assert x.grad.numpy().view(np.int32).tolist() == [0, 0]  # +0.0, not -0.0
+    x = tg.tensor([2.0, -0.5], dtype=tg.float64, requires_grad=True)
+    (g,) = tg.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    g.sum().backward()
+    assert g.tolist() == [12.0, 0.75] and x.grad.tolist() == [12.0, -3.0]
+
+
+# -- a / b: the divisor's gradient ------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_div_gradients_bit_for_bit_with_special_values(dtype):
+    """db = -g * ((a / b) / b), PyTorch's order: 0 at a = 0 with a subnormal b (was NaN from
+    (g / b) * a = inf * 0), and no 1-3 ulp drift elsewhere."""
+    x = _sample(dtype, 101)
+    a, b = np.repeat(x, x.size), np.tile(x, x.size)
+    grad = np.random.default_rng(3).uniform(-2, 2, a.shape).astype(dtype)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ga, gb = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    (ta / tb).backward(torch.tensor(grad))
+    (ga / gb).backward(tg.tensor(grad))
+    assert not _bits(ga.grad.numpy(), ta.grad.numpy()).any()
+    assert not _bits(gb.grad.numpy(), tb.grad.numpy()).any()
+
+
+def test_div_divisor_gradient_at_zero_over_subnormal_is_zero():
+    b = tg.tensor([1e-40, -1e-40], requires_grad=True)
+    (tg.tensor([0.0, 0.0]) / b).backward(tg.tensor([1.0, 1.0]))
+    assert b.grad.tolist() == [0.0, 0.0] and not np.isnan(b.grad.numpy()).any()
+    b = tg.tensor([2.0], dtype=tg.float64, requires_grad=True)
+    a = tg.tensor([3.0], dtype=tg.float64, requires_grad=True)
+    (g,) = tg.autograd.grad((a / b).sum(), b, create_graph=True)  # -a / b**2
+    g.sum().backward()
+    assert g.tolist() == [-0.75] and b.grad.tolist() == [0.75] and a.grad.tolist() == [-0.25]
