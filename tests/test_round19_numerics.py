@@ -165,3 +165,32 @@ def test_div_divisor_gradient_at_zero_over_subnormal_is_zero():
     (g,) = tg.autograd.grad((a / b).sum(), b, create_graph=True)  # -a / b**2
     g.sum().backward()
     assert g.tolist() == [-0.75] and b.grad.tolist() == [0.75] and a.grad.tolist() == [-0.25]
+
+
+# -- atan2, hypot: PyTorch's gradient order -----------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("op", ["atan2", "hypot"])
+def test_atan2_hypot_gradients_bit_for_bit(dtype, op):
+    """atan2: (g b) r and (g (-a)) r with r = 1 / (a*a + b*b), 0 at (0, 0); hypot: (g a) / y.
+    NaN/inf where PyTorch's products overflow (they were finite here), and no ulp drift."""
+    x = _sample(dtype, 101)
+    a, b = np.repeat(x, x.size), np.tile(x, x.size)
+    grad = np.random.default_rng(4).uniform(-2, 2, a.shape).astype(dtype)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ga, gb = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    getattr(torch, op)(ta, tb).backward(torch.tensor(grad))
+    getattr(tg, op)(ga, gb).backward(tg.tensor(grad))
+    assert not _bits(ga.grad.numpy(), ta.grad.numpy()).any()
+    assert not _bits(gb.grad.numpy(), tb.grad.numpy()).any()
+
+
+def test_atan2_hypot_gradient_fixed_values():
+    a, b = tg.tensor([0.0, 3.0, 0.0], requires_grad=True), tg.tensor([0.0, 4.0, 3e38],
+                                                                      requires_grad=True)
+    tg.atan2(a, b).backward(tg.tensor([1.0, 1.0, 2.0]))
+    assert a.grad.tolist()[:2] == pytest.approx([0.0, 0.16]) and np.isnan(a.grad.numpy()[2])
+    assert b.grad.tolist()[:2] == pytest.approx([0.0, -0.12])
+    a = tg.tensor([2e-45, 3e38], requires_grad=True)
+    tg.hypot(a, tg.tensor([0.0, 0.0])).backward(tg.tensor([0.7, 1.5]))
+    assert a.grad.tolist() == [1.0, np.inf]  # (0.7 * 2e-45 rounds to 2e-45; 1.5 * 3e38 = inf)

@@ -426,7 +426,8 @@ class Atanh(Function):
 
 @xp.quiet
 class Atan2(Function):
-    """y = atan2(a, b);  da = g b / (a**2 + b**2),  db = -g a / (a**2 + b**2)."""
+    """y = atan2(a, b);  da = (g b) r,  db = (g (-a)) r with r = 1 / (a**2 + b**2) (0 at
+    (0, 0)), in PyTorch's order (so a**2 + b**2 past the dtype's range is PyTorch's NaN/inf)."""
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -434,9 +435,9 @@ class Atan2(Function):
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        square = a * a + b * b  # 0 only at (0, 0), where both gradients are 0 as PyTorch
-        scaled = grad_output / (square + (square == 0))
-        return scaled * b, -scaled * a
+        square = a * a + b * b  # 0 at (0, 0), where both gradients are 0 as PyTorch
+        reciprocal = (square != 0) / (square + (square == 0))
+        return (grad_output * b) * reciprocal, (grad_output * -a) * reciprocal
 
 
 # ----------------------------------------------------------------------------- two operands
@@ -466,7 +467,8 @@ class LogAddExp(Function):
 
 @xp.quiet
 class Hypot(Function):
-    """y = sqrt(a**2 + b**2) without overflow;  da = g a / y,  db = g b / y."""
+    """y = sqrt(a**2 + b**2) without overflow;  da = (g a) / y,  db = (g b) / y (PyTorch's
+    order: g a overflows or rounds into the subnormals as there)."""
 
     def forward(ctx, a, b):
         y = np.hypot(a, b)
@@ -474,8 +476,8 @@ class Hypot(Function):
         return y
 
     def backward(ctx, grad_output):
-        a, b, y = ctx.saved_tensors  # a / y first, as PyTorch: 1 where a = y is subnormal
-        return grad_output * (a / y), grad_output * (b / y)
+        a, b, y = ctx.saved_tensors
+        return (grad_output * a) / y, (grad_output * b) / y
 
 
 def _check_integer_divisor(a, b, op: str) -> None:
