@@ -194,3 +194,23 @@ def test_atan2_hypot_gradient_fixed_values():
     a = tg.tensor([2e-45, 3e38], requires_grad=True)
     tg.hypot(a, tg.tensor([0.0, 0.0])).backward(tg.tensor([0.7, 1.5]))
     assert a.grad.tolist() == [1.0, np.inf]  # (0.7 * 2e-45 rounds to 2e-45; 1.5 * 3e38 = inf)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_copysign_gradient_bit_for_bit(dtype):
+    """da = g * (y / a), 0 where a = 0: NaN at a = +-inf (was g's sign-flipped copy), the
+    sign of a zero gradient as PyTorch's; the other operand's gradient is zeros."""
+    x = _sample(dtype, 61)
+    a, b = np.repeat(x, x.size), np.tile(x, x.size)
+    grad = np.random.default_rng(5).uniform(-2, 2, a.shape).astype(dtype)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ga, gb = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    ty, gy = torch.copysign(ta, tb), tg.copysign(ga, gb)
+    assert not _bits(gy.detach().numpy(), ty.detach().numpy()).any()
+    ty.backward(torch.tensor(grad))
+    gy.backward(tg.tensor(grad))
+    assert not _bits(ga.grad.numpy(), ta.grad.numpy()).any()
+    assert not _bits(gb.grad.numpy(), tb.grad.numpy()).any()
+    x = tg.tensor([np.inf, -2.0, 0.0], requires_grad=True)
+    tg.copysign(x, -1.0).backward(tg.tensor([1.0, 1.0, 1.0]))
+    assert np.isnan(x.grad.numpy()[0]) and x.grad.tolist()[1:] == [1.0, 0.0]

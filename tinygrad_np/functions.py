@@ -24,6 +24,7 @@ from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, 
 from tinygrad_np.ops.distance import CDist
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
+from tinygrad_np.ops.math import Copysign
 from tinygrad_np.ops.select import Where
 from tinygrad_np.tensor import (
     Axis,
@@ -516,10 +517,8 @@ def copysign(input: Any, other: Any) -> Tensor:
     x = tensor_operand("copysign", input, "input")
     dtype = _float_dtype(_result_type(x, other))
     sign = np.copysign(np.ones((), dtype), other._data if isinstance(other, Tensor) else other)
-    result = (x if x.dtype == dtype else x.astype(dtype)).abs() * Tensor(np.asarray(sign, dtype))
-    if isinstance(other, Tensor) and other.requires_grad:  # other's gradient: zeros, as PyTorch
-        return ScaledCopy.apply(result._data, result, 1, other)
-    return result
+    return Copysign.apply(x if x.dtype == dtype else x.astype(dtype), np.asarray(sign, dtype),
+                          other if isinstance(other, Tensor) else None)
 
 
 def heaviside(input: Any, values: Any) -> Tensor:

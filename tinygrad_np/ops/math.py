@@ -466,6 +466,27 @@ class LogAddExp(Function):
 
 
 @xp.quiet
+@xp.quiet  # (inf / inf in the gradient: NaN, silently)
+class Copysign(Function):
+    """y = |a| with the sign of b (`b` the sign array, `other` in the graph for its gradient);
+    da = g (y / a), 0 where a = 0 (NaN at a = +-inf, as PyTorch's);  d other = 0."""
+
+    def forward(ctx, a, b, other):
+        y = np.copysign(a, b).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, y)
+        return y
+
+    def backward(ctx, grad_output):
+        a, y = ctx.saved_tensors
+        ratio = y / a
+        ratio = ratio.masked_fill(a == 0, 0) if xp.is_tensor(ratio) else np.where(
+            a == 0, ratio.dtype.type(0), ratio)
+        zeros = (grad_output * 0 if xp.is_tensor(grad_output) else np.zeros_like(grad_output)
+                 ) if ctx.needs_input_grad[2] else None
+        return grad_output * ratio, None, zeros
+
+
+@xp.quiet  # (past the dtype's range: inf, silently, as PyTorch)
 class Hypot(Function):
     """y = sqrt(a**2 + b**2) without overflow;  da = (g a) / y,  db = (g b) / y (PyTorch's
     order: g a overflows or rounds into the subnormals as there)."""
