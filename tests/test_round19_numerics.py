@@ -214,3 +214,19 @@ def test_copysign_gradient_bit_for_bit(dtype):
     x = tg.tensor([np.inf, -2.0, 0.0], requires_grad=True)
     tg.copysign(x, -1.0).backward(tg.tensor([1.0, 1.0, 1.0]))
     assert np.isnan(x.grad.numpy()[0]) and x.grad.tolist()[1:] == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_ndtr_gradient_nan_pattern(dtype):
+    """NaN at NaN and -inf as PyTorch's; finite values agree with PyTorch where its formula
+    keeps its digits (x > -30), and stay about -x far below (PyTorch's: 0 at -1e10)."""
+    x = np.array([np.nan, -np.inf, np.inf, 0.0, -0.0, -5.0, -25.0, 3.0, 12.0], dtype)
+    tx, gx = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    torch.special.log_ndtr(tx).sum().backward()
+    tg.special.log_ndtr(gx).sum().backward()
+    ours, theirs = gx.grad.numpy(), tx.grad.numpy()
+    assert (np.isnan(ours) == np.isnan(theirs)).all()
+    np.testing.assert_allclose(ours[2:], theirs[2:], rtol=1e-5)
+    far = tg.tensor(np.array([-1e10], dtype), requires_grad=True)
+    tg.special.log_ndtr(far).sum().backward()
+    assert far.grad.item() == pytest.approx(1e10, rel=1e-6)
