@@ -3784,7 +3784,7 @@ class Tensor:
         if approximate not in ("none", "tanh"):
             raise TensorError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
-            return self.float().gelu(approximate).half()
+            return GELU.apply(self.float(), approximate, True).half()
         return GELU.apply(refuse_integers("gelu", self), approximate)
 
     @xp.quiet

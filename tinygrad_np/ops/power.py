@@ -18,10 +18,9 @@ import numpy as np
 
 from tinygrad_np import xp
 from tinygrad_np.ops import arithmetic
-from tinygrad_np.ops.opmath import _float16_lanes
+from tinygrad_np.ops.opmath import scalar_tail
 
 _FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
-_FLOAT32_LANES = _float16_lanes()  # float32 values per vector-loop step: also 32 (measured)
 
 
 def scalar_power(x: np.ndarray, exponent: float) -> np.ndarray:
@@ -45,7 +44,7 @@ def scalar_power(x: np.ndarray, exponent: float) -> np.ndarray:
         if x.dtype != _FLOAT32:
             return np.power(x, exponent)
         result = np.power(x.astype(np.float64), float(np.float32(exponent))).astype(_FLOAT32)
-        tail = x.size % _FLOAT32_LANES if _FLOAT32_LANES else 0
+        tail = scalar_tail(x.size, x.dtype)
         if tail and x.flags.c_contiguous and float(np.float32(exponent)) != exponent:
             ends = np.power(x.reshape(-1)[-tail:].astype(np.float64), exponent)
             result.reshape(-1)[-tail:] = ends.astype(_FLOAT32)
