@@ -1448,7 +1448,9 @@ def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
     y = float_operands("nextafter", x, other)
     _broadcast_shape("nextafter", x.shape, y.shape)
     dtype = _float_dtype(_result_type(x, y))  # PyTorch's promotion (ints: the default float)
-    values = np.nextafter(x._data.astype(dtype), y._data.astype(dtype))
+    start, towards = x._data.astype(dtype), y._data.astype(dtype)
+    values = np.where(start == towards, towards, np.nextafter(start, towards))  # (other's zero:
+    # C's rule, which NumPy's float16 nextafter breaks: nextafter(0.0, -0.0) is -0.0)
     if x.requires_grad or y.requires_grad:
         moved = (x._data != y._data).astype(dtype)
         return ScaledCopy.apply(values, x.astype(dtype), moved, y)
