@@ -323,3 +323,25 @@ def test_atan2_float32_within_one_ulp_and_nextafter_zero_signs():
         ours = tg.nextafter(tg.tensor(x), tg.tensor(y)).numpy()
         theirs = torch.nextafter(torch.tensor(x), torch.tensor(y)).numpy()
         assert not _bits(ours, theirs).any() and np.signbit(ours).tolist() == [True, False, False]
+
+
+# -- float32 transcendental functions off the hot path: in float64, rounded once ----------
+
+@pytest.mark.parametrize("name, limit", [("sin", 0.08), ("cos", 0.08), ("tan", 0.2),
+                                         ("sinh", 0.01), ("cosh", 0.01), ("atan", 0.08),
+                                         ("log10", 0.01), ("log1p", 0.01), ("exp2", 0.1),
+                                         ("expm1", 0.02)])
+def test_float32_functions_within_one_ulp_of_pytorch(name, limit):
+    """PyTorch's are within ~1 ulp of exact; NumPy's float32 loops were 2-3 ulps off it, up to
+    30 % of the values apart (cosh 29 %, atan 26 %, tan 24 %, log10 20 %)."""
+    rng = np.random.default_rng(9)
+    x = rng.uniform(-10, 10, 20000).astype(np.float32)
+    if name in ("log10", "log1p"):
+        x = np.abs(x)
+    tx, gx = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    ty, gy = getattr(torch, name)(tx), getattr(tg, name)(gx)
+    ours, theirs = gy.detach().numpy(), ty.detach().numpy()
+    assert _ulps(ours, theirs).max() <= 1 and _bits(ours, theirs).mean() < limit
+    ty.sum().backward()
+    gy.sum().backward()
+    assert _ulps(gx.grad.numpy(), tx.grad.numpy()).max() <= 3

@@ -17,7 +17,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, IntegerDivisionByZero
 from tinygrad_np.function import Function
-from tinygrad_np.ops.elementwise import sign
+from tinygrad_np.ops.elementwise import rounded_once, sign
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -26,7 +26,8 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 def _call(name: str, value):
     """np.<name>(value) for an array, value.<name>() for a Tensor (create_graph)."""
-    return getattr(value, name)() if xp.is_tensor(value) else getattr(np, name)(value)
+    return getattr(value, name)() if xp.is_tensor(value) else rounded_once(getattr(np, name),
+                                                                             value)
 
 
 # ----------------------------------------------------------------------------- erf
@@ -258,7 +259,7 @@ class Log10(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log10(x)
+        return rounded_once(np.log10, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -271,7 +272,7 @@ class Log1p(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log1p(x)
+        return rounded_once(np.log1p, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -283,7 +284,7 @@ class Exp2(Function):
     """y = 2**x;  dx = g * y * ln 2."""
 
     def forward(ctx, x):
-        y = np.exp2(x)
+        y = rounded_once(np.exp2, x)
         ctx.save_for_backward(y)
         return y
 
@@ -297,7 +298,7 @@ class Expm1(Function):
     """y = exp(x) - 1, accurate for small x;  dx = g * (y + 1)."""
 
     def forward(ctx, x):
-        y = np.expm1(x)
+        y = rounded_once(np.expm1, x)
         ctx.save_for_backward(y)
         return y
 
@@ -312,7 +313,7 @@ class Tan(Function):
     """y = tan(x);  dx = g * (1 + y**2)."""
 
     def forward(ctx, x):
-        y = np.tan(x)
+        y = rounded_once(np.tan, x)
         ctx.save_for_backward(y)
         return y
 
@@ -327,7 +328,7 @@ class Sinh(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.sinh(x)
+        return rounded_once(np.sinh, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -340,7 +341,7 @@ class Cosh(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.cosh(x)
+        return rounded_once(np.cosh, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -378,7 +379,7 @@ class Atan(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.arctan(x)
+        return rounded_once(np.arctan, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
