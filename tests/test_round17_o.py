@@ -283,7 +283,8 @@ def test_float16_cross_entropy_gradient(reduction):
     loss.backward(tg.tensor(g))
     w = x.astype(S)
     w = w - w.max(1, keepdims=True)
-    log_probs = _h(w - np.log(np.exp(w).sum(1, keepdims=True)))
+    total = _h(np.exp(w).sum(1, keepdims=True)).astype(S)  # round 19: PyTorch's kernel keeps
+    log_probs = _h(w - _h(np.log(total)).astype(S))  # the sum and its log as float16
     if reduction == "mean":
         picked = -np.full((16, 1), S(g / H(16)))
     else:
@@ -291,11 +292,11 @@ def test_float16_cross_entropy_gradient(reduction):
     expected = -np.exp(log_probs.astype(S)) * picked
     expected[np.arange(16), target] += picked[:, 0]
     _same(a.grad.numpy(), _h(expected))
-    if torch is not None:  # PyTorch's last-dim log_softmax (its vectorized exp and log)
-        ta = torch.tensor(x, requires_grad=True)  # differs in a few values, so the gradient
+    if torch is not None:  # (SLEEF's float32 exp can still round a float16 subnormal apart)
+        ta = torch.tensor(x, requires_grad=True)
         torch.nn.functional.cross_entropy(ta, torch.tensor(target), reduction=reduction).backward(
-            torch.tensor(g))  # does there (it was ~50 % of the values before)
-        assert np.mean(a.grad.numpy() != ta.grad.numpy()) < 0.15
+            torch.tensor(g))  # (it was ~50 % of the values before round 17, ~9 % before 19)
+        assert np.mean(a.grad.numpy() != ta.grad.numpy()) < 0.01
 
 
 # ---- 9. conv2d / conv1d of float16: bias in float32, dW summed sample by sample ---------------

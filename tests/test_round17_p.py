@@ -9,7 +9,6 @@ import importlib.util
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import tinygrad_np as tg
@@ -232,7 +231,7 @@ def test_still_different_by_choice_ldexp_float_exponent_and_div_at_subnormal():
     assert tg.ldexp(tg.tensor([1e-30]), tg.tensor([130.0])).item() == pytest.approx(1.3611295e9)
     b = tg.tensor([1e-40], requires_grad=True)
     (tg.tensor([0.0]) / b).sum().backward()
-    assert np.isnan(b.grad.item())  # 0 * inf in -a / b**2
+    assert b.grad.item() == 0.0  # round 19: PyTorch's -g * ((a / b) / b), not -(g / b) * a / b
     if torch is not None:
         assert torch.ldexp(torch.tensor([1e-30]), torch.tensor([130])).item() == \
             pytest.approx(1.3611295e9)

@@ -24,6 +24,7 @@ from tinygrad_np.join import _alike, _at_least, _tensors, cat, meshgrid, stack, 
 from tinygrad_np.ops.distance import CDist
 from tinygrad_np.ops.einsum import Einsum
 from tinygrad_np.ops.masked import MaskedBy, NoDerivative, ScaledCopy
+from tinygrad_np.ops.math import Copysign
 from tinygrad_np.ops.select import Where
 from tinygrad_np.tensor import (
     Axis,
@@ -516,10 +517,8 @@ def copysign(input: Any, other: Any) -> Tensor:
     x = tensor_operand("copysign", input, "input")
     dtype = _float_dtype(_result_type(x, other))
     sign = np.copysign(np.ones((), dtype), other._data if isinstance(other, Tensor) else other)
-    result = (x if x.dtype == dtype else x.astype(dtype)).abs() * Tensor(np.asarray(sign, dtype))
-    if isinstance(other, Tensor) and other.requires_grad:  # other's gradient: zeros, as PyTorch
-        return ScaledCopy.apply(result._data, result, 1, other)
-    return result
+    return Copysign.apply(x if x.dtype == dtype else x.astype(dtype), np.asarray(sign, dtype),
+                          other if isinstance(other, Tensor) else None)
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
@@ -1449,7 +1448,9 @@ def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
     y = float_operands("nextafter", x, other)
     _broadcast_shape("nextafter", x.shape, y.shape)
     dtype = _float_dtype(_result_type(x, y))  # PyTorch's promotion (ints: the default float)
-    values = np.nextafter(x._data.astype(dtype), y._data.astype(dtype))
+    start, towards = x._data.astype(dtype), y._data.astype(dtype)
+    values = np.where(start == towards, towards, np.nextafter(start, towards))  # (other's zero:
+    # C's rule, which NumPy's float16 nextafter breaks: nextafter(0.0, -0.0) is -0.0)
     if x.requires_grad or y.requires_grad:
         moved = (x._data != y._data).astype(dtype)
         return ScaledCopy.apply(values, x.astype(dtype), moved, y)

@@ -15,6 +15,7 @@ import numpy as np
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.nn.functional import log_softmax, softmax
 from tinygrad_np.ops import bessel as _bessel, polynomials as _polynomials
+from tinygrad_np.ops.masked import ScaledCopy
 from tinygrad_np.ops.math import Xlog1py
 from tinygrad_np.ops.special import Entr, Ndtri
 from tinygrad_np.ops.special_more import Erfcx, Zeta
@@ -90,6 +91,9 @@ def log_ndtr(input: Any) -> Tensor:  # noqa: A002
     x = _tensor(input)
     if x.dtype == np.float16:  # in float32 (x^2 leaves float16's range at |x| = 256)
         return log_ndtr(x.float()).half()
+    undefined = np.isnan(x._data) | (x._data == -math.inf)  # PyTorch's gradient is NaN there
+    if x.requires_grad and undefined.any():  # (its exp(-(y + x^2 / 2)) is inf - inf): 0 * NaN
+        x = ScaledCopy.apply(x._data, x, np.where(undefined, np.nan, 1).astype(x.dtype))
     low = x.clamp(min=float(np.finfo(x.dtype).min) if x.dtype.kind == "f" else -1e300,
                   max=_LOG_NDTR_SPLIT)  # -inf is clamped: no inf * 0 in the gradient
     near = low.clamp(min=-1e15)

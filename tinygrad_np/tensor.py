@@ -2725,8 +2725,11 @@ class Tensor:
     def __pow__(self, exponent: Any) -> Tensor:
         if self._data.dtype.kind in "biu":
             return _integer_power(self, exponent)
-        if self._data.dtype is _FLOAT16 and type(_number(exponent)) in (int, float):
-            _scalar_for("pow", _number(exponent), _FLOAT16)  # past 65504: PyTorch's error
+        number = _number(exponent)
+        if type(number) is float or type(number) is int:  # PyTorch's kernel (ops/power.py)
+            if self._data.dtype is _FLOAT16:
+                _scalar_for("pow", number, _FLOAT16)  # past 65504: PyTorch's error
+            return power.Pow.apply(self, number)
         return Pow.apply(*_binary(self, exponent))
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -3864,7 +3867,7 @@ class Tensor:
         if approximate not in ("none", "tanh"):
             raise TensorError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         if self._data.dtype is _FLOAT16:  # in float32, rounded once (PyTorch's kernels)
-            return self.float().gelu(approximate).half()
+            return GELU.apply(self.float(), approximate, True).half()
         return GELU.apply(refuse_integers("gelu", self), approximate)
 
     @xp.quiet
@@ -6055,7 +6058,7 @@ from tinygrad_np.hooks import (  # noqa: E402
     register_post_accumulate_grad_hook as _register_post_accumulate_grad_hook,
 )
 from tinygrad_np.node_api import pytorch_named  # noqa: E402
-from tinygrad_np.ops import opmath  # noqa: E402
+from tinygrad_np.ops import opmath, power  # noqa: E402
 from tinygrad_np.ops.activation import (  # noqa: E402
     ELU,
     GELU,

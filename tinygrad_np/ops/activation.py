@@ -16,11 +16,13 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.function import Function
 from tinygrad_np.ops.math import erf, sigmoid_in_rule
+from tinygrad_np.ops.opmath import scalar_tail
 
 _SQRT1_2 = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_SCALE = math.sqrt(2.0 / math.pi)  # the tanh approximation's sqrt(2/pi) (x + 0.044715 x^3)
 _TANH_CUBIC = 0.044715
+_TANH_CUBIC_3 = float(np.float32(3) * np.float32(_TANH_CUBIC))  # PyTorch's float32 3 * kKappa
 SELU_ALPHA = 1.6732632423543772848170429916717  # PyTorch's (and the SELU paper's) constants
 SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -44,35 +46,47 @@ def _erf(value):
     return value.erf() if xp.is_tensor(value) else erf(value)
 
 
-def _tanh(value):
-    return value.tanh() if xp.is_tensor(value) else np.tanh(value)
+def _tanh(value, half=False):
+    """tanh inside PyTorch's float32 GELU kernel: in float64, rounded once, and in its vector
+    loop (SLEEF's tanhf) +-1 past |x| = 8.664339742, where SLEEF saturates; the scalar loop's
+    tail (`scalar_tail`, of float16's steps for `half`) keeps libm's value. NumPy's float32
+    tanh is 1 ulp short of +-1 up to |x| = 10; GELU's 1 + tanh and 1 - tanh^2 magnify that."""
+    if xp.is_tensor(value) or value.dtype != np.float32:
+        return value.tanh() if xp.is_tensor(value) else np.tanh(value)
+    wide = np.tanh(value.astype(np.float64))
+    saturated = np.abs(value) > np.float32(8.664339742)
+    tail = scalar_tail(value.size, np.dtype(np.float16 if half else np.float32))
+    if tail and value.flags.c_contiguous:
+        saturated.reshape(-1)[-tail:] = False
+    return np.where(saturated, np.sign(wide), wide).astype(value.dtype)
 
 
 @xp.quiet
 class GELU(Function):
     """y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dx = g (Phi(x) + x phi(x)).
 
-    approximate='tanh': y = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, as PyTorch.
+    approximate='tanh': y = x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, its gradient
+    too in PyTorch's steps (NaN at +-inf and where x^2 overflows, as there).
     """
 
-    def forward(ctx, x, approximate):
+    def forward(ctx, x, approximate, half=False):  # (half: x is a float16 tensor's, widened)
         ctx.save_for_backward(x)
-        ctx.approximate = approximate
+        ctx.approximate, ctx.half = approximate, half
         if approximate == "tanh":
-            return 0.5 * x * (1 + np.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x)))
+            return 0.5 * x * (1 + _tanh(_TANH_SCALE * (x + _TANH_CUBIC * (x * x * x)), half))
         return x * 0.5 * (1 + erf(x * _SQRT1_2))
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":  # past |x| = 10, t = +-1 in every dtype: x clipped
-            x = x.clamp(-10, 10) if xp.is_tensor(x) else np.clip(x, -10, 10)  # (x^3 finite)
+        if ctx.approximate == "tanh":
             square = x * x
-            t = _tanh(_TANH_SCALE * (x + _TANH_CUBIC * square * x))
-            inner_slope = _TANH_SCALE * (1 + 3 * _TANH_CUBIC * square)
-            return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_slope)
+            t = _tanh(_TANH_SCALE * (x + _TANH_CUBIC * (square * x)), ctx.half)
+            cubic_3 = _TANH_CUBIC_3 if x.dtype == np.float32 else 3 * _TANH_CUBIC
+            inner_slope = _TANH_SCALE * (1 + cubic_3 * square)
+            return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_slope), None, None
         square = x * x
         cdf = 0.5 * (1 + _erf(x * _SQRT1_2))
-        return grad_output * (cdf + x * xp.exp(-0.5 * square) * _INV_SQRT_2PI)
+        return grad_output * (cdf + x * xp.exp(-0.5 * square) * _INV_SQRT_2PI), None, None
 
 
 @xp.quiet

@@ -65,7 +65,8 @@ class Mul(Function):
 
 @xp.quiet  # x / 0 is inf (0 / 0 NaN) without NumPy's warning, as PyTorch
 class Div(Function):
-    """y = a / b;  da = g / b,  db = -g * a / b**2."""
+    """y = a / b;  da = g / b,  db = -g * ((a / b) / b) (PyTorch's order: 0 at a = 0 even
+    where g / b overflows)."""
 
     promotes = True  # PyTorch's type promotion (dtypes._promoted)
 
@@ -76,7 +77,7 @@ class Div(Function):
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
         grad_a = grad_output / b
-        grad_b = -grad_a * a / b if ctx.needs_input_grad[1] else None
+        grad_b = -grad_output * (a / b / b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 

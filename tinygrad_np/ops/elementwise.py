@@ -118,17 +118,27 @@ class Abs(Function):
         return grad_output * ctx.sign
 
 
+def rounded_once(function, x):
+    """function(x), a float32 array's in float64 and rounded once: PyTorch's float32 sin, cos,
+    tan, sinh, cosh, atan, atan2, log10, log1p, exp2, expm1 are within about 1 ulp of the
+    exact value, NumPy's float32 loops 2-3 ulps off it (10-30 % of values apart from
+    PyTorch's, 0.1-6 % so). Not used for exp, log, tanh, sigmoid: the hot path."""
+    if type(x) is np.ndarray and x.dtype == np.float32:
+        return function(x.astype(np.float64)).astype(np.float32)
+    return function(x)
+
+
 @xp.quiet
 class Sin(Function):
     """y = sin(x);  dx = g * cos(x)."""
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.sin(x)
+        return rounded_once(np.sin, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return grad_output * xp.cos(x)
+        return grad_output * (x.cos() if xp.is_tensor(x) else rounded_once(np.cos, x))
 
 
 @xp.quiet
@@ -137,11 +147,11 @@ class Cos(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.cos(x)
+        return rounded_once(np.cos, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
-        return -grad_output * xp.sin(x)
+        return -grad_output * (x.sin() if xp.is_tensor(x) else rounded_once(np.sin, x))
 
 
 class Tanh(Function):

@@ -17,6 +17,7 @@ from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds, TensorError
 from tinygrad_np.function import Function
 from tinygrad_np.ops.reduce import accumulator
+from tinygrad_np.ops.softmax import float16_log_sum
 
 REDUCTIONS = ("mean", "sum", "none")
 _HALF = np.dtype(np.float16)
@@ -81,7 +82,7 @@ class CrossEntropy(Function):
             ctx.rows = np.arange(len(target))
             wide = logits.astype(np.float32)
             wide -= np.maximum.reduce(wide, axis=1, keepdims=True)
-            wide -= np.log(np.add.reduce(np.exp(wide), axis=1, keepdims=True))
+            wide -= float16_log_sum(np.add.reduce(np.exp(wide), axis=1, keepdims=True))
             log_probs = wide.astype(_HALF)
             losses = -log_probs[ctx.rows, target]
             probs, total = log_probs, None  # (backward: PyTorch's nll and log_softmax rules)

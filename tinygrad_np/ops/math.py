@@ -17,7 +17,7 @@ import numpy as np
 from tinygrad_np import xp
 from tinygrad_np.errors import DtypeError, IntegerDivisionByZero
 from tinygrad_np.function import Function
-from tinygrad_np.ops.elementwise import sign
+from tinygrad_np.ops.elementwise import rounded_once, sign
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -26,7 +26,8 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 def _call(name: str, value):
     """np.<name>(value) for an array, value.<name>() for a Tensor (create_graph)."""
-    return getattr(value, name)() if xp.is_tensor(value) else getattr(np, name)(value)
+    return getattr(value, name)() if xp.is_tensor(value) else rounded_once(getattr(np, name),
+                                                                             value)
 
 
 # ----------------------------------------------------------------------------- erf
@@ -258,7 +259,7 @@ class Log10(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log10(x)
+        return rounded_once(np.log10, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -271,7 +272,7 @@ class Log1p(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log1p(x)
+        return rounded_once(np.log1p, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -283,7 +284,7 @@ class Exp2(Function):
     """y = 2**x;  dx = g * y * ln 2."""
 
     def forward(ctx, x):
-        y = np.exp2(x)
+        y = rounded_once(np.exp2, x)
         ctx.save_for_backward(y)
         return y
 
@@ -297,7 +298,7 @@ class Expm1(Function):
     """y = exp(x) - 1, accurate for small x;  dx = g * (y + 1)."""
 
     def forward(ctx, x):
-        y = np.expm1(x)
+        y = rounded_once(np.expm1, x)
         ctx.save_for_backward(y)
         return y
 
@@ -312,7 +313,7 @@ class Tan(Function):
     """y = tan(x);  dx = g * (1 + y**2)."""
 
     def forward(ctx, x):
-        y = np.tan(x)
+        y = rounded_once(np.tan, x)
         ctx.save_for_backward(y)
         return y
 
@@ -327,7 +328,7 @@ class Sinh(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.sinh(x)
+        return rounded_once(np.sinh, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -340,7 +341,7 @@ class Cosh(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.cosh(x)
+        return rounded_once(np.cosh, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -378,7 +379,7 @@ class Atan(Function):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.arctan(x)
+        return rounded_once(np.arctan, x)
 
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
@@ -426,17 +427,21 @@ class Atanh(Function):
 
 @xp.quiet
 class Atan2(Function):
-    """y = atan2(a, b);  da = g b / (a**2 + b**2),  db = -g a / (a**2 + b**2)."""
+    """y = atan2(a, b);  da = (g b) r,  db = (g (-a)) r with r = 1 / (a**2 + b**2) (0 at
+    (0, 0)), in PyTorch's order (so a**2 + b**2 past the dtype's range is PyTorch's NaN/inf)."""
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if type(a) is np.ndarray and a.dtype == np.float32:  # PyTorch's is within 1 ulp of
+            wide = np.arctan2(a.astype(np.float64), b)  # the exact value; NumPy's float32
+            return wide.astype(np.float32)  # arctan2 is 3 ulps off (28 % of values apart)
         return np.arctan2(a, b)
 
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        square = a * a + b * b  # 0 only at (0, 0), where both gradients are 0 as PyTorch
-        scaled = grad_output / (square + (square == 0))
-        return scaled * b, -scaled * a
+        square = a * a + b * b  # 0 at (0, 0), where both gradients are 0 as PyTorch
+        reciprocal = (square != 0) / (square + (square == 0))
+        return (grad_output * b) * reciprocal, (grad_output * -a) * reciprocal
 
 
 # ----------------------------------------------------------------------------- two operands
@@ -465,8 +470,30 @@ class LogAddExp(Function):
 
 
 @xp.quiet
+@xp.quiet  # (inf / inf in the gradient: NaN, silently)
+class Copysign(Function):
+    """y = |a| with the sign of b (`b` the sign array, `other` in the graph for its gradient);
+    da = g (y / a), 0 where a = 0 (NaN at a = +-inf, as PyTorch's);  d other = 0."""
+
+    def forward(ctx, a, b, other):
+        y = np.copysign(a, b).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, y)
+        return y
+
+    def backward(ctx, grad_output):
+        a, y = ctx.saved_tensors
+        ratio = y / a
+        ratio = ratio.masked_fill(a == 0, 0) if xp.is_tensor(ratio) else np.where(
+            a == 0, ratio.dtype.type(0), ratio)
+        zeros = (grad_output * 0 if xp.is_tensor(grad_output) else np.zeros_like(grad_output)
+                 ) if ctx.needs_input_grad[2] else None
+        return grad_output * ratio, None, zeros
+
+
+@xp.quiet  # (past the dtype's range: inf, silently, as PyTorch)
 class Hypot(Function):
-    """y = sqrt(a**2 + b**2) without overflow;  da = g a / y,  db = g b / y."""
+    """y = sqrt(a**2 + b**2) without overflow;  da = (g a) / y,  db = (g b) / y (PyTorch's
+    order: g a overflows or rounds into the subnormals as there)."""
 
     def forward(ctx, a, b):
         y = np.hypot(a, b)
@@ -474,8 +501,8 @@ class Hypot(Function):
         return y
 
     def backward(ctx, grad_output):
-        a, b, y = ctx.saved_tensors  # a / y first, as PyTorch: 1 where a = y is subnormal
-        return grad_output * (a / y), grad_output * (b / y)
+        a, b, y = ctx.saved_tensors
+        return (grad_output * a) / y, (grad_output * b) / y
 
 
 def _check_integer_divisor(a, b, op: str) -> None:

@@ -102,6 +102,27 @@ def _float16_lanes() -> int:
 _LANES = _float16_lanes()
 
 
+def scalar_tail(size: int, dtype: np.dtype) -> int:
+    """How many elements at the end of a contiguous `size`-element result the scalar loop of
+    PyTorch's cpu_kernel_vec computes: its vector loop steps by two vectors (2 x 64 bytes
+    with AVX-512, 2 x 32 with AVX2: float32 by 32 or 16, float16 by 64 or 32, measured for
+    pow and gelu); 0 off x86 (no tail emulated). (add with alpha steps float16 by 32.)"""
+    if not _LANES:
+        return 0
+    return size % ((128 if _AVX512 else 64) // np.dtype(dtype).itemsize)
+
+
+def _has_avx512() -> bool:
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # (NumPy 1)
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    return bool(features.get("AVX512F"))
+
+
+_AVX512 = _has_avx512()
+
+
 def _scalar_loop_tail(result, a, b, wide):
     """add with alpha: PyTorch's vector loop covers the whole vectors of a contiguous result;
     the elements past the last one go through its scalar loop, whose float16 arithmetic

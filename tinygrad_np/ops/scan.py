@@ -135,6 +135,36 @@ class Cumprod(Function):
                       select(ctx.first, at_zero, 0))
 
 
+def _half_product(x, axes):
+    """A float16 product (keepdims) in PyTorch's CPU order, each product rounded to float16:
+    over an outer axis element after element; over the last (contiguous) axis its vector
+    loop's: 64 lanes (4 vectors of 16) multiplied down the row in steps of 64, the four
+    vectors then multiplied pairwise, their 16 lanes one after another, then the elements
+    past the last step one by one (measured). Other axis sets: NumPy's product."""
+    last = len(axes) == 1 and axes[0] in (-1, x.ndim - 1) or len(axes) == x.ndim
+    if len(axes) != 1 and not last or not x.size:
+        return np.prod(x, axis=axes, keepdims=True)
+    if not last:  # an outer axis: the lanes are the other elements, multiplied in order
+        moved = np.moveaxis(x, axes[0], 0)
+        product = np.ones(moved.shape[1:], np.float16)
+        for row in moved:
+            product = product * row
+        return np.expand_dims(product, axes[0])
+    rows = x.reshape(-1, x.shape[-1]) if len(axes) == 1 else x.reshape(1, -1)
+    steps = rows.shape[1] // 64
+    product = np.ones(len(rows), np.float16)
+    if steps:
+        lanes = rows[:, :64].copy()
+        for step in range(1, steps):
+            lanes *= rows[:, 64 * step:64 * step + 64]
+        lanes = (lanes[:, :16] * lanes[:, 16:32]) * (lanes[:, 32:48] * lanes[:, 48:])
+        for lane in range(16):
+            product = product * lanes[:, lane]
+    for column in range(64 * steps, rows.shape[1]):
+        product = product * rows[:, column]
+    return product.reshape(np.sum(x, axis=axes, keepdims=True).shape)
+
+
 @xp.quiet
 class Prod(Function):
     """y = prod(x over axes);  dx = g * (product of the other elements).
@@ -147,8 +177,8 @@ class Prod(Function):
     def forward(ctx, x, axes, keepdims):
         ctx.every = axes is None
         ctx.axes = tuple(range(x.ndim)) if axes is None else axes
-        y = np.prod(x, axis=ctx.axes, keepdims=True, dtype=x.dtype if x.dtype.kind in "iu"
-                    else None)  # an integer dtype asked for is kept
+        y = _half_product(x, ctx.axes) if x.dtype == np.float16 else np.prod(
+            x, axis=ctx.axes, keepdims=True, dtype=x.dtype if x.dtype.kind in "iu" else None)
         ctx.zero = x == 0
         ctx.zero_count = ctx.zero.sum(axis=ctx.axes, keepdims=True)
         ctx.keep_shape = y.shape
@@ -160,7 +190,7 @@ class Prod(Function):
         x, y = ctx.saved_tensors
         grad_output, y = grad_output.reshape(ctx.keep_shape), y.reshape(ctx.keep_shape)
         if not ctx.zero_count.any():
-            return grad_output * y / x
+            return grad_output * (y / x)  # (PyTorch's order)
         if ctx.every and ctx.zero_count.item() > 1 and not xp.is_tensor(x):
             return np.zeros_like(x)
         return grad_output * _product_of_others(x, ctx.axes)

@@ -27,6 +27,15 @@ def _strided(x, axis) -> bool:
     return axis not in (-1, x.ndim - 1) and int(np.prod(x.shape[axis + 1:])) < 64
 
 
+def float16_log_sum(total):
+    """log(total) for a float16 log_softmax over the last dim (a float32 array): PyTorch's
+    kernel keeps the sum and its log as float16, so both are rounded; past 65504, where
+    its results are -inf, the float32 log (by choice)."""
+    kept = total.astype(_HALF)
+    logs = np.log(kept.astype(_SINGLE)).astype(_HALF).astype(_SINGLE)
+    return np.where(np.isinf(kept), np.log(total), logs)
+
+
 @xp.quiet  # a row of -inf only (a fully masked query) is nan, silently, as in PyTorch
 class Softmax(Function):
     """y = exp(x) / sum(exp(x));  dx = y * (g - sum(g * y))."""
@@ -64,7 +73,10 @@ class LogSoftmax(Function):
         wide = _wide(x)
         shifted = wide - np.max(wide, axis=axis, keepdims=True)
         total = np.sum(np.exp(shifted), axis=axis, keepdims=True, dtype=accumulator(wide.dtype))
-        y = c_ordered((shifted - np.log(total)).astype(x.dtype, copy=False))
+        if wide is not x and axis in (-1, x.ndim - 1):
+            y = c_ordered((shifted - float16_log_sum(total)).astype(_HALF))
+        else:
+            y = c_ordered((shifted - np.log(total)).astype(x.dtype, copy=False))
         ctx.save_for_backward(y)
         return y
 
