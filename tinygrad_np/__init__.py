@@ -256,7 +256,7 @@ from tinygrad_np.settings import (  # noqa: E402
 )
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np import amp  # noqa: E402
-from tinygrad_np import random, signal, special  # noqa: E402
+from tinygrad_np import fft, random, signal, special  # noqa: E402
 from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
 globals().update({_name: getattr(amp, _name) for _name in amp.AUTOCAST_NAMES})  # (autocast state)
 globals().update(linalg.removed_names)  # torch.eig, symeig, lstsq, solve, matrix_rank: refused
@@ -845,6 +845,7 @@ __all__ += [
     "lcm",
     "clamp_",
     "signal",
+    "fft",
     "special",
     "broadcast_tensors",
     "can_cast",

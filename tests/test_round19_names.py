@@ -1,0 +1,127 @@
+"""Round 19: PyTorch's public names. torch.fft (the real part of it, the rest refused by
+name), the complex dtypes' names, keyword drift found by comparing signatures, and PyTorch
+names out of scope refused with a clear error. Checked against PyTorch and float64 central
+differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)
+
+FFT_CASES = [
+    ("irfft", (5,), {}), ("irfft", (5,), {"n": 7}), ("irfft", (5,), {"n": 4}),
+    ("irfft", (3, 4), {"dim": 0, "n": 6}), ("irfft", (6,), {"norm": "ortho"}),
+    ("irfft", (6,), {"norm": "forward", "n": 11}), ("irfftn", (3, 4, 5), {}),
+    ("irfftn", (3, 4, 5), {"s": (2, 3)}),
+    ("irfftn", (3, 4, 5), {"s": (5, 7), "dim": (0, 2), "norm": "ortho"}),
+    ("irfft2", (3, 4), {}), ("irfft2", (3, 4), {"s": (4, 5), "norm": "forward"}),
+    ("hfft", (5,), {}), ("hfft", (5,), {"n": 9, "norm": "ortho"}),
+    ("hfft", (4, 3), {"dim": 0, "norm": "forward"}), ("hfft2", (3, 4), {}),
+    ("hfftn", (3, 4, 5), {"s": (4, 6)}), ("hfftn", (2, 3, 4), {"norm": "ortho", "dim": (1, 0)}),
+    ("fftshift", (4, 5), {}), ("ifftshift", (4, 5), {"dim": 1}),
+    ("fftshift", (3, 4, 5), {"dim": (0, 2)}), ("ifftshift", (5,), {}),
+]
+
+
+def _central(function, a: np.ndarray, g: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    grad = np.zeros_like(a)
+    for index in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[index] = eps
+        grad[index] = ((function(a + step) * g).sum() - (function(a - step) * g).sum()) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize(("name", "shape", "kwargs"), FFT_CASES)
+def test_fft_real_transforms_match_torch_with_gradients(name, shape, kwargs):
+    rs = np.random.RandomState(len(shape) + len(kwargs))
+    a = rs.randn(*shape)
+    expected = getattr(torch.fft, name)(torch.tensor(a, requires_grad=True), **kwargs)
+    g = rs.randn(*expected.shape)
+    tx = torch.tensor(a, requires_grad=True)
+    ty = getattr(torch.fft, name)(tx, **kwargs)
+    ty.backward(torch.tensor(g))
+    x = tg.tensor(a, requires_grad=True)
+    y = getattr(tg.fft, name)(x, **kwargs)
+    y.backward(tg.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+    numeric = _central(lambda v: getattr(tg.fft, name)(tg.tensor(v), **kwargs).numpy(), a, g)
+    np.testing.assert_allclose(x.grad.numpy(), numeric, atol=1e-6)
+    y32 = getattr(tg.fft, name)(tg.tensor(a.astype(np.float32)), **kwargs)
+    assert y32.dtype == tg.float32
+    np.testing.assert_allclose(y32.numpy(), ty.detach().numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["irfft", "irfftn", "hfft2"])
+def test_fft_double_backward_through_the_incoming_gradient(name):
+    rs = np.random.RandomState(3)
+    a, w = rs.randn(3, 4), rs.randn(3, 4)
+    g = rs.randn(*getattr(torch.fft, name)(torch.tensor(a)).shape)
+    results = []
+    for lib in (torch, tg):
+        x, v = lib.tensor(a, requires_grad=True), lib.tensor(g, requires_grad=True)
+        (grad,) = lib.autograd.grad(getattr(lib.fft, name)(x), x, grad_outputs=v,
+                                    create_graph=True)
+        (grad * lib.tensor(w)).sum().backward()
+        results.append(v.grad.numpy())
+    np.testing.assert_allclose(results[1], results[0], atol=1e-10)
+
+
+@pytest.mark.parametrize(("n", "d"), [(5, 1.0), (4, 0.5), (1, 2.0), (8, 0.1), (7, 3)])
+@pytest.mark.parametrize("name", ["fftfreq", "rfftfreq"])
+def test_fft_frequencies(name, n, d):
+    expected = getattr(torch.fft, name)(n, d)
+    got = getattr(tg.fft, name)(n, d)
+    assert got.dtype == tg.float32 and got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+    assert getattr(tg.fft, name)(n, d, dtype=tg.float64).dtype == tg.float64
+    out = tg.empty(0, dtype=tg.float64)
+    assert getattr(tg.fft, name)(n, d=d, out=out) is out
+    np.testing.assert_allclose(out.numpy(), expected.double().numpy())
+
+
+def test_fft_int_input_is_default_float_and_half_refused():
+    expected = torch.fft.irfft(torch.arange(5))
+    got = tg.fft.irfft(tg.arange(5))
+    assert got.dtype == tg.float32
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-6)
+    with pytest.raises(RuntimeError, match="Half"):
+        tg.fft.irfft(tg.ones(4, dtype=tg.float16))
+
+
+@pytest.mark.parametrize("name", ["fft", "ifft", "rfft", "fft2", "ifft2", "rfft2", "fftn",
+                                  "ifftn", "rfftn", "ihfft", "ihfft2", "ihfftn"])
+def test_fft_complex_results_refused_by_name(name):
+    assert getattr(torch.fft, name)(torch.ones(4, 4)).is_complex()
+    with pytest.raises(NotImplementedError, match=rf"torch\.fft\.{name} .*complex"):
+        getattr(tg.fft, name)(tg.ones(4, 4))
+
+
+@pytest.mark.parametrize(("call", "error"), [
+    (lambda m: m.fft.irfft(m.ones(3), norm="x"), RuntimeError),
+    (lambda m: m.fft.irfftn(m.ones(3), s=(2, 2)), RuntimeError),
+    (lambda m: m.fft.irfftn(m.ones(3, 2), dim=(0, 0)), RuntimeError),
+    (lambda m: m.fft.irfft(m.ones(1)), RuntimeError),
+    (lambda m: m.fft.irfft(m.ones(3), n=0), RuntimeError),
+    (lambda m: m.fft.irfft2(m.ones(3)), IndexError),
+    (lambda m: m.fft.fftshift(m.ones(2, 3), dim=5), IndexError),
+    (lambda m: m.fft.irfft(m.ones(3), dim=(0, 1)), TypeError),
+    (lambda m: m.fft.irfft(m.ones(3, requires_grad=True), out=m.empty(4)), RuntimeError),
+])
+def test_fft_errors_as_torch(call, error):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error):
+        call(tg)
+
+
+def test_fft_importable_as_module():
+    import tinygrad_np.fft as fft_module
+
+    assert fft_module is tg.fft and "irfft" in tg.fft.__all__
