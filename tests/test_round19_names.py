@@ -125,3 +125,59 @@ def test_fft_importable_as_module():
     import tinygrad_np.fft as fft_module
 
     assert fft_module is tg.fft and "irfft" in tg.fft.__all__
+
+
+# ------------------------------------------------- complex dtypes and functions: named, refused
+@pytest.mark.parametrize("name", ["complex64", "cfloat", "complex128", "cdouble"])
+def test_complex_dtypes_are_named_like_torch(name):
+    ours, theirs = getattr(tg, name), getattr(torch, name)
+    assert repr(ours) == repr(theirs) and ours is getattr(tg, repr(theirs)[6:])
+    assert (ours.is_complex, ours.is_floating_point, ours.itemsize) == (
+        theirs.is_complex, theirs.is_floating_point, theirs.itemsize)
+    assert str(ours.to_real()) == str(theirs.to_real())[6:]
+    assert tg.finfo(ours).eps == torch.finfo(theirs).eps
+    assert tg.ones(1).dtype != ours and ours in (tg.complex64, tg.complex128)
+    with pytest.raises(TypeError, match=f"no complex tensors, so no {repr(theirs)[6:]} tensors"):
+        tg.zeros(2, dtype=ours)
+    with pytest.raises(TypeError, match="no complex tensors"):
+        tg.ones(2).to(ours)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.complex(m.ones(2), m.ones(2)), lambda m: m.polar(m.ones(2), m.ones(2)),
+    lambda m: m.view_as_complex(m.ones(2, 2)), lambda m: m.ones(2).cfloat(),
+    lambda m: m.ones(2).cdouble(), lambda m: m.ones(2).chalf(),
+    lambda m: m.stft(m.ones(64), 16, window=m.hann_window(16), return_complex=True),
+    lambda m: m.ones(64).stft(16, window=m.hann_window(16), return_complex=True),
+], ids=["complex", "polar", "view_as_complex", "cfloat", "cdouble", "chalf", "stft",
+        "Tensor.stft"])
+@pytest.mark.filterwarnings("ignore:ComplexHalf support is experimental")
+def test_complex_results_refused_by_name(call):
+    assert call(torch).is_complex()
+    with pytest.raises(NotImplementedError, match="not supported by tinygrad_np: its result is "
+                                                  "complex"):
+        call(tg)
+
+
+def test_view_as_real_of_a_real_tensor_is_torchs_runtime_error():
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError, match="view_as_real is only supported for complex"):
+            lib.view_as_real(lib.ones(2))
+
+
+@pytest.mark.parametrize(("name", "feature"), [
+    ("quantize_per_tensor", "quantized tensors"), ("qint8", "quantized tensors"),
+    ("sparse_csr_tensor", "compressed sparse"), ("sparse_csr", "compressed sparse"),
+    ("cudnn_convolution", "vendor kernels"), ("mkldnn_convolution", "vendor kernels"),
+    ("parse_ir", "TorchScript"), ("FloatStorage", "storages"), ("uint4", "sub-byte"),
+])
+def test_out_of_scope_names_say_so(name, feature):
+    assert hasattr(torch, name)
+    assert not hasattr(tg, name)  # (feature checks take the other path)
+    with pytest.raises(NotImplementedError, match=rf"torch\.{name} is not supported by "
+                                                  rf"tinygrad_np: it belongs to .*{feature}"):
+        getattr(tg, name)
+    with pytest.raises(AttributeError, match=name):
+        getattr(tg, name)
+    with pytest.raises(AttributeError, match="has no attribute 'not_a_torch_name'"):
+        tg.not_a_torch_name  # noqa: B018

@@ -790,6 +790,10 @@ __all__ += [
     "float8_e5m2",
     "complex32",
     "chalf",
+    "complex64",
+    "cfloat",
+    "complex128",
+    "cdouble",
     "float32",
     "float64",
     "get_default_device",
@@ -922,6 +926,8 @@ def __getattr__(name: str) -> object:
         import importlib  # noqa: PLC0415
 
         return importlib.import_module("tinygrad_np.testing")
+    if name in _OUT_OF_SCOPE:  # quantized tensors, CSR, cudnn_*, ...: named, refused
+        raise _not_supported(name)
     raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")
 
 
@@ -931,6 +937,10 @@ from tinygrad_np.missing_dtypes import (  # noqa: E402
     bfloat16,
     complex32,
     complex32 as chalf,
+    complex64,
+    complex64 as cfloat,
+    complex128,
+    complex128 as cdouble,
     float8_e4m3fn,
     float8_e5m2,
 )
@@ -944,3 +954,15 @@ def _no_bfloat16(self: object, *args: object, **kwargs: object) -> object:
 
 
 Tensor.bfloat16 = nn.Module.bfloat16 = _no_bfloat16
+# complex results (there are no complex tensors): torch.complex, polar, view_as_real, stft,
+# t.cfloat(), ... raise saying so; out-of-scope features by name in __getattr__ above
+from tinygrad_np.refused import (  # noqa: E402
+    COMPLEX_FUNCTIONS as _COMPLEX_FUNCTIONS,
+    COMPLEX_METHODS as _COMPLEX_METHODS,
+    OUT_OF_SCOPE as _OUT_OF_SCOPE,
+    not_supported as _not_supported,
+)
+
+globals().update(_COMPLEX_FUNCTIONS)
+for _name, _method in _COMPLEX_METHODS.items():
+    setattr(Tensor, _name, _method)
