@@ -181,3 +181,107 @@ def test_out_of_scope_names_say_so(name, feature):
         getattr(tg, name)
     with pytest.raises(AttributeError, match="has no attribute 'not_a_torch_name'"):
         tg.not_a_torch_name  # noqa: B018
+
+
+# ------------------------------------------------- keywords PyTorch documents, found rejected
+def _spd(lib):
+    a = np.random.RandomState(0).randn(3, 3)
+    return lib.tensor(a @ a.T + 3 * np.eye(3))
+
+
+def _f64(lib, *shape):
+    return lib.empty(*shape, dtype=lib.float64)
+
+
+OUT_CALLS = {
+    "cholesky_solve": lambda m, out: m.cholesky_solve(_spd(m), m.linalg.cholesky(_spd(m)),
+                                                      out=out(m, 3, 3)),
+    "lu_solve": lambda m, out: m.lu_solve(_spd(m), *m.linalg.lu_factor(_spd(m)), out=out(m, 3, 3)),
+    "lu_unpack": lambda m, out: m.lu_unpack(*m.linalg.lu_factor(_spd(m)),
+                                            out=(out(m, 3, 3), out(m, 3, 3), out(m, 3, 3))),
+    "qr": lambda m, out: m.qr(_spd(m), out=(out(m, 3, 3), out(m, 3, 3))),
+    "svd": lambda m, out: m.svd(_spd(m), out=(out(m, 3, 3), out(m, 3), out(m, 3, 3))),
+    "triangular_solve": lambda m, out: m.triangular_solve(_spd(m), _spd(m).tril(),
+                                                          out=(out(m, 3, 3), out(m, 3, 3))),
+    "range": lambda m, out: m.range(0, 3, out=out(m, 4)),
+}
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+def test_out_keyword_of_the_older_linalg_names_and_range(name):
+    expected = OUT_CALLS[name](torch, _f64)
+    got = OUT_CALLS[name](tg, _f64)
+    pairs = zip(got, expected) if isinstance(expected, tuple) else [(got, expected)]
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-10)
+    if name not in ("range", "cholesky_solve"):  # as PyTorch: out must have the result's dtype
+        def float32_out(lib, *shape):
+            return lib.empty(*shape)
+        with pytest.raises(RuntimeError):
+            OUT_CALLS[name](torch, float32_out)
+        with pytest.raises(RuntimeError):
+            OUT_CALLS[name](tg, float32_out)
+
+
+def test_cholesky_solve_out_casts_as_torch():
+    for lib in (torch, tg):
+        out = lib.empty(3, 3)
+        lib.cholesky_solve(_spd(lib), lib.linalg.cholesky(_spd(lib)), out=out)
+        assert out.dtype == lib.float32
+        with pytest.raises(RuntimeError):
+            lib.cholesky_solve(_spd(lib), lib.linalg.cholesky(_spd(lib)),
+                               out=lib.empty(3, 3, dtype=lib.int64))
+
+
+def test_out_tensors_are_the_ones_returned():
+    out = (_f64(tg, 3, 3), _f64(tg, 3), _f64(tg, 3, 3))
+    result = tg.svd(_spd(tg), out=out)
+    assert all(r is o for r, o in zip(result, out)) and result.S is out[1]
+
+
+@pytest.mark.filterwarnings("ignore:non-inplace resize_as is deprecated")
+@pytest.mark.parametrize("call", [
+    lambda m: m.set_default_device(device=None),  # (torch's "cpu" would leave a mode on)
+    lambda m: m.from_dlpack(np.arange(3.0), device="cpu", copy=True),
+    lambda m: m.ones(2, 3).resize_as(tensor=m.ones(6)),
+    lambda m: m.ones(2, 3).to_dense(m.float64, masked_grad=True),
+    lambda m: m.ones(2, 3).to_dense(dtype=m.float64),
+    lambda m: m.ones(2, 3).dim_order(ambiguity_check=True),
+    lambda m: m.ones(1, 3).dim_order(ambiguity_check=[m.contiguous_format]),
+    lambda m: m.tensor(np.eye(3)).orgqr(input2=m.tensor([0.5, 0.2], dtype=m.float64)),
+], ids=["set_default_device", "from_dlpack", "resize_as", "to_dense", "to_dense_kw",
+        "dim_order", "dim_order_formats", "orgqr"])
+def test_documented_keywords_accepted(call):
+    expected, got = call(torch), call(tg)
+    if expected is None:
+        assert got is None
+    elif isinstance(expected, tuple):
+        assert got == expected
+    else:
+        assert str(got.dtype) == str(expected.dtype)[6:]
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-12)
+
+
+def test_from_dlpack_copy_and_share():
+    array = np.arange(3.0)
+    shared, copied = tg.from_dlpack(array), tg.from_dlpack(array, copy=True)
+    array[0] = 7.0
+    assert shared[0].item() == 7.0 and copied[0].item() == 0.0
+    with pytest.raises(RuntimeError, match="cuda"):
+        tg.from_dlpack(array, device="cuda")
+
+
+@pytest.mark.parametrize(("call", "error"), [
+    (lambda m: m.ones(1, 3).dim_order(ambiguity_check=True), RuntimeError),
+    (lambda m: m.ones(2, 3).dim_order(ambiguity_check="x"), TypeError),
+    (lambda m: m.ones(1, 3, 1, 1).dim_order(
+        ambiguity_check=[m.contiguous_format, m.channels_last]), RuntimeError),
+    (lambda m: m.ormqr(m.ones(3, 3, dtype=m.float64), m.ones(2, dtype=m.float64),
+                       m.ones(3, 3, dtype=m.float64)), RuntimeError),
+])
+def test_keyword_misuse_errors_as_torch(call, error):
+    with pytest.raises(error):
+        call(torch)
+    with pytest.raises(error):
+        call(tg)

@@ -267,6 +267,7 @@ Tensor.storage, Tensor.resize = _toplevel_small.storage, _toplevel_small.resize
 Tensor._typed_storage = _toplevel_small.storage  # (PyTorch's name, in copied collate functions)
 Tensor.untyped_storage = _toplevel_small.untyped_storage
 Tensor.resize_as = _toplevel_small.resize_as
+Tensor.dim_order, Tensor.to_dense = _toplevel_small.dim_order, _toplevel_small.to_dense
 Tensor.as_subclass = _toplevel_small.as_subclass
 from tinygrad_np import toplevel_native as _toplevel_native  # noqa: E402
 from tinygrad_np.toplevel_native import *  # noqa: E402, F403  (torch.convolution, ...)
@@ -372,7 +373,7 @@ from tinygrad_np.ops.masked import MaskedBy as _MaskedBy  # noqa: E402
 lu, lu_solve, lu_unpack = _linalg_lu.old_lu, _linalg_lu.old_lu_solve, _linalg_lu.lu_unpack
 Tensor.lu, Tensor.lu_solve = lu, lu_solve
 Tensor.nonzero_static = _toplevel.nonzero_static
-Tensor.orgqr = linalg.householder_product
+Tensor.orgqr = _toplevel_small.orgqr  # (its keyword is input2, as torch.orgqr's)
 geqrf, orgqr, ormqr = _linalg_lu.geqrf, _linalg_lu.orgqr, _linalg_lu.ormqr
 Tensor.geqrf, Tensor.ormqr = geqrf, ormqr
 Tensor.as_strided = as_strided = _indexed.as_strided
@@ -453,7 +454,6 @@ def _new_empty_strided(self: Tensor, size: _Any, stride: _Any, *, dtype: _Any = 
 
 Tensor.swapaxes_, Tensor.swapdims_ = _swapaxes_, _swapped_
 Tensor.resize_as_, Tensor.new_empty_strided = _resize_as_, _new_empty_strided
-Tensor.to_dense = Tensor.resolve_conj  # a dense tensor itself
 Tensor.real = property(real, doc="The real part: a real tensor itself.")
 
 
@@ -553,6 +553,10 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "ormqr multinomial gcd lcm cummax cummin matrix_power polygamma frexp "
               "aminmax baddbmm addbmm addmv addr").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
+for _name in "lu_solve lu_unpack qr svd triangular_solve".split():
+    globals()[_name] = functional_forms.with_out(globals()[_name], name=_name, exact_dtype=True)
+cholesky_solve = functional_forms.with_out(cholesky_solve)  # (casts into out, as PyTorch)
+range = functional_forms.with_out(range, dtype_of_out=True)  # noqa: A001
 nanmedian = functional_forms.with_out(nanmedian)
 histogram = functional_forms.with_out(histogram, exact_dtype=True)
 # torch.linalg's and torch.special's functions take out= too (all but these few, as PyTorch)

@@ -149,9 +149,9 @@ def is_device(value: Any) -> bool:
     return _foreign_device(value)
 
 
-def set_default_device(value: Any) -> None:
+def set_default_device(device: Any) -> None:
     """Accepts "cpu" (or None); any other device raises, as tinygrad_np has no other."""
-    as_device(value, "set_default_device")
+    as_device(device, "set_default_device")
 
 
 def get_default_device() -> device:
