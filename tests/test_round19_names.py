@@ -285,3 +285,77 @@ def test_keyword_misuse_errors_as_torch(call, error):
         call(torch)
     with pytest.raises(error):
         call(tg)
+
+
+# ------------------------------------------------- signatures: every PyTorch keyword accepted
+SIGNATURE_NAMESPACES = ["nn", "optim", "optim.lr_scheduler", "utils.data", "distributions",
+                        "nn.utils", "nn.utils.rnn", "nn.utils.parametrize",
+                        "nn.utils.parametrizations", "nn.utils.prune", "nn.utils.stateless",
+                        "nn.init", "nn.functional", "autograd", "autograd.functional", "func",
+                        "testing", "linalg", "special"]
+
+
+@pytest.mark.parametrize("namespace", SIGNATURE_NAMESPACES)
+def test_python_signatures_take_every_pytorch_keyword(namespace):
+    """Each function and class both have, whose PyTorch signature Python can read: every
+    named parameter of PyTorch's is one of ours (or ours takes **kwargs)."""
+    import importlib
+    import inspect
+    import types
+
+    theirs_module = importlib.import_module(f"torch.{namespace}")
+    ours_module = tg
+    for part in namespace.split("."):
+        ours_module = getattr(ours_module, part)
+    drift = {}
+    for name in dir(theirs_module):
+        theirs = getattr(theirs_module, name, None)
+        if name.startswith("_") or isinstance(theirs, types.ModuleType) or not callable(theirs) \
+                or not getattr(theirs, "__module__", "torch").startswith("torch"):
+            continue
+        ours = getattr(ours_module, name, None)
+        try:
+            wanted, have = (inspect.signature(theirs).parameters,
+                            inspect.signature(ours).parameters)
+        except (TypeError, ValueError):
+            continue
+        if any(p.kind is p.VAR_KEYWORD for p in have.values()):
+            continue
+        missing = [p for p, spec in wanted.items() if p not in have and p != "self"
+                   and spec.kind not in (spec.VAR_POSITIONAL, spec.VAR_KEYWORD)]
+        if missing:
+            drift[name] = missing
+    assert not drift
+
+
+def test_rnn_cell_base_has_pytorchs_signature():
+    class MyCell(tg.nn.RNNCellBase):
+        def __init__(self) -> None:
+            super().__init__(3, 5, bias=True, num_chunks=4)
+
+    cell = MyCell()
+    assert tuple(cell.weight_ih.shape) == (20, 3) and tuple(cell.weight_hh.shape) == (20, 5)
+    for cls, chunks in ((tg.nn.RNNCell, 1), (tg.nn.LSTMCell, 4), (tg.nn.GRUCell, 3)):
+        ours, theirs = cls(3, 5), getattr(torch.nn, cls.__name__)(3, 5)
+        assert tuple(ours.weight_ih.shape) == tuple(theirs.weight_ih.shape) == (5 * chunks, 3)
+    x, h = np.random.RandomState(0).randn(2, 3), np.random.RandomState(1).randn(2, 5)
+    theirs = torch.nn.GRUCell(3, 5).double()
+    ours = tg.nn.GRUCell(3, 5, dtype=tg.float64)
+    ours.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    np.testing.assert_allclose(ours(tg.tensor(x), tg.tensor(h)).detach().numpy(),
+                               theirs(torch.tensor(x), torch.tensor(h)).detach().numpy(),
+                               atol=1e-12)
+
+
+def test_uninitialized_parameter_device_and_parametrization_list_unsafe():
+    assert tg.nn.UninitializedParameter(device="cpu", dtype=tg.float64).dtype == tg.float64
+    with pytest.raises(RuntimeError, match="cuda"):
+        tg.nn.UninitializedParameter(device="cuda")
+    for lib in (torch, tg):
+        layer = lib.nn.Linear(3, 3)
+        lib.nn.utils.parametrize.register_parametrization(layer, "weight", lib.nn.Identity(),
+                                                          unsafe=True)
+        assert layer.parametrizations.weight.unsafe is True
+        entries = lib.nn.utils.parametrize.ParametrizationList(
+            [lib.nn.Identity()], lib.nn.Parameter(lib.ones(2)), unsafe=False)
+        assert entries.unsafe is False

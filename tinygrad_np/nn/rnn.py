@@ -505,14 +505,15 @@ class RNNCellBase(Module):
     """Shared by the cells: weight_ih (G*H, input_size), weight_hh (G*H, H), bias_ih and
     bias_hh (G*H,), all ~ U(-1/sqrt(H), 1/sqrt(H)) as PyTorch."""
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True,
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device: Any = None, dtype: Any = None) -> None:
+        """PyTorch's signature (num_chunks: 1 for RNNCell, 4 for LSTMCell, 3 for GRUCell);
+        the cells below set `mode`, which picks their step."""
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
-        self.mode = mode
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         dtype = get_default_dtype() if dtype is None else dtype
-        gates = _GATES[mode] * hidden_size
+        gates = num_chunks * hidden_size
         self.weight_ih = Parameter(np.zeros((gates, input_size), dtype=dtype))
         self.weight_hh = Parameter(np.zeros((gates, hidden_size), dtype=dtype))
         self.bias_ih = Parameter(np.zeros(gates, dtype=dtype)) if bias else None
@@ -584,8 +585,8 @@ class RNNCell(RNNCellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device: Any = None, dtype: Any = None) -> None:
         mode = _activation_mode("RNNCell", nonlinearity)
-        super().__init__(mode, input_size, hidden_size, bias, device, dtype)
-        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        self.mode, self.nonlinearity = mode, nonlinearity
 
 
 class LSTMCell(RNNCellBase):
@@ -593,7 +594,8 @@ class LSTMCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
-        super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+        self.mode = "LSTM"
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         """(h', c'), each (N, H), or (H,) for an unbatched input."""
@@ -611,7 +613,8 @@ class GRUCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
-        super().__init__("GRU", input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+        self.mode = "GRU"
 
 
 def apply_permutation(tensor: Tensor, permutation: Tensor, dim: int = 1) -> Tensor:
