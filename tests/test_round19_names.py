@@ -359,3 +359,112 @@ def test_uninitialized_parameter_device_and_parametrization_list_unsafe():
         entries = lib.nn.utils.parametrize.ParametrizationList(
             [lib.nn.Identity()], lib.nn.Parameter(lib.ones(2)), unsafe=False)
         assert entries.unsafe is False
+
+
+# ------------------------------------------------- small torch.* names: compositions and shims
+CELLS = {"rnn_tanh_cell": 1, "rnn_relu_cell": 1, "lstm_cell": 4, "gru_cell": 3}
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_rnn_cell_functions_match_torch_with_gradients(name, bias):
+    rs = np.random.RandomState(7)
+    hidden = 4
+    arrays = [rs.randn(2, 3), rs.randn(2, hidden), rs.randn(2, hidden),
+              rs.randn(CELLS[name] * hidden, 3), rs.randn(CELLS[name] * hidden, hidden),
+              rs.randn(CELLS[name] * hidden), rs.randn(CELLS[name] * hidden)]
+    if not bias:
+        arrays = arrays[:5]
+
+    def run(lib, values, grad=True):
+        x, h, c, *weights = [lib.tensor(v, requires_grad=grad) for v in values]
+        state = (h, c) if name == "lstm_cell" else h
+        out = getattr(lib, name)(x, state, *weights)
+        out = out[0] * 2 + out[1] if name == "lstm_cell" else out
+        return out, [x, h, c, *weights]
+
+    g = rs.randn(2, hidden)
+    results = []
+    for lib in (torch, tg):
+        out, inputs = run(lib, arrays)
+        (out * lib.tensor(g)).sum().backward()
+        results.append([out.detach().numpy()] + [
+            np.zeros_like(a) if t.grad is None else t.grad.numpy() for t, a in zip(inputs, arrays)])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, atol=1e-10)
+    weight_index = 3  # w_ih against central differences
+    numeric = _central(lambda w: run(tg, arrays[:weight_index] + [w] + arrays[weight_index + 1:],
+                                     False)[0].numpy(), arrays[weight_index], g)
+    np.testing.assert_allclose(results[1][weight_index + 1], numeric, atol=1e-6)
+
+
+def test_lstm_cell_state_must_be_a_pair():
+    for lib in (torch, tg):
+        with pytest.raises(TypeError, match="must be tuple of Tensors"):
+            lib.lstm_cell(lib.ones(2, 3), lib.ones(2, 4), lib.ones(16, 3), lib.ones(16, 4))
+
+
+def test_native_dropout():
+    x = tg.tensor(np.arange(1.0, 2001.0), requires_grad=True)
+    out, mask = tg.native_dropout(x, 0.25, True)
+    assert mask.dtype == tg.bool and 0.65 < mask.float().mean().item() < 0.85
+    np.testing.assert_allclose(out.detach().numpy(), np.where(mask.numpy(), x.detach().numpy()
+                                                              / 0.75, 0.0))
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), mask.numpy() / 0.75)
+    for lib in (torch, tg):
+        same, everything = lib.native_dropout(lib.ones(3), 0.5, False)
+        assert same.tolist() == [1.0] * 3 and everything.tolist() == [True] * 3
+        zeros, none = lib.native_dropout(lib.ones(3), 1.0, True)
+        assert zeros.tolist() == [0.0] * 3 and none.tolist() == [False] * 3
+        with pytest.raises(RuntimeError, match="expects p to be in"):
+            lib.native_dropout(lib.ones(3), 1.5, True)
+    expected = torch.native_channel_shuffle(torch.arange(8.0).reshape(1, 4, 2), 2)
+    got = tg.native_channel_shuffle(tg.arange(8.0).reshape(1, 4, 2), 2)
+    assert got.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("sym_int", (-2.7,)), ("sym_int", (3,)), ("sym_float", (3,)), ("sym_max", (2, 3.5)),
+    ("sym_max", (4, 3)), ("sym_min", (2.0, 1)), ("sym_not", (True,)), ("sym_sqrt", (4,)),
+    ("sym_sum", ([1, 2, 3],)), ("sym_ite", (False, 1, 2)),
+])
+def test_sym_helpers_on_plain_numbers(name, args):
+    expected, got = getattr(torch, name)(*args), getattr(tg, name)(*args)
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.filterwarnings("ignore:torch.(get|set)_autocast_.* is deprecated")
+def test_build_queries_autocast_accessors_and_anomaly():
+    for lib in (torch, tg):
+        assert lib.compiled_with_cxx11_abi() is True and lib.is_vulkan_available() is False
+        assert lib.init_num_threads() is None
+        assert lib.get_device_module() is lib.cpu and lib.get_device_module("cpu") is lib.cpu
+        assert lib.get_autocast_cpu_dtype() is lib.bfloat16
+        assert lib.get_autocast_gpu_dtype() == lib.float16
+        lib.set_autocast_cpu_dtype(lib.float16)
+        assert lib.get_autocast_cpu_dtype() == lib.float16
+        lib.set_autocast_cpu_dtype(lib.bfloat16)
+        depth = lib.autocast_increment_nesting()
+        assert lib.autocast_decrement_nesting() == depth - 1
+        lib.set_anomaly_enabled(True)
+        assert lib.is_anomaly_enabled()
+        lib.set_anomaly_enabled(False)
+        assert not lib.is_anomaly_enabled()
+        assert lib.is_distributed(lib.ones(1)) is False and lib.ones(1).is_distributed() is False
+        with pytest.raises(RuntimeError, match="imag is not implemented for tensors with "
+                                               "non-complex dtypes"):
+            lib.imag(lib.ones(2))
+
+
+def test_fork_and_wait():
+    for lib in (torch, tg):
+        with pytest.warns(DeprecationWarning, match="torch.jit.fork` is deprecated"):
+            future = lib.jit.fork(lambda x, y=1: x + y, 2, y=3)
+        with pytest.warns(DeprecationWarning, match="torch.jit.wait` is deprecated"):
+            assert lib.jit.wait(future) == 5
+        assert lib.wait(lib.fork(len, [1, 2])) == 2
+        with pytest.raises(RuntimeError, match="Future can't be None"):
+            lib.wait(None)
+        with pytest.warns(DeprecationWarning, match=r"get_autocast_dtype\('cpu'\) instead"):
+            lib.get_autocast_cpu_dtype()

@@ -269,8 +269,12 @@ Tensor.untyped_storage = _toplevel_small.untyped_storage
 Tensor.resize_as = _toplevel_small.resize_as
 Tensor.dim_order, Tensor.to_dense = _toplevel_small.dim_order, _toplevel_small.to_dense
 Tensor.as_subclass = _toplevel_small.as_subclass
-from tinygrad_np import toplevel_native as _toplevel_native  # noqa: E402
+from tinygrad_np import toplevel_compat as _toplevel_compat, toplevel_native as _toplevel_native  # noqa: E402, I001, E501
+from tinygrad_np.toplevel_compat import *  # noqa: E402, F403  (torch.sym_int, torch.fork, ...)
 from tinygrad_np.toplevel_native import *  # noqa: E402, F403  (torch.convolution, ...)
+
+Tensor.is_distributed = _toplevel_compat.is_distributed
+jit.fork, jit.wait = _toplevel_compat.jit_fork, _toplevel_compat.jit_wait  # (they warn)
 
 # PyTorch's wider unsigned dtypes (NumPy's; PyTorch 2.13 itself runs few ops on them) and
 # NumPy's spelling of None in indexing, which PyTorch also has.
@@ -828,6 +832,7 @@ __all__ += [
 __all__ += functional_forms.__all__
 __all__ += _toplevel.__all__ + _toplevel_small.__all__ + amp.AUTOCAST_NAMES
 __all__ += _toplevel_native.__all__
+__all__ += _toplevel_compat.__all__
 __all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler", "spmm", "sparse",
             "sparse_coo_tensor"]
 __all__ += [
