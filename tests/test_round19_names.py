@@ -468,3 +468,39 @@ def test_fork_and_wait():
             lib.wait(None)
         with pytest.warns(DeprecationWarning, match=r"get_autocast_dtype\('cpu'\) instead"):
             lib.get_autocast_cpu_dtype()
+
+
+@pytest.mark.parametrize(("name", "error"), [
+    ("int_repr", NotImplementedError), ("q_scale", NotImplementedError),
+    ("qscheme", NotImplementedError), ("crow_indices", RuntimeError),
+    ("col_indices", RuntimeError), ("xpu", AssertionError), ("ipu", RuntimeError),
+    ("mtia", AssertionError),
+])
+def test_tensor_methods_out_of_scope_raise_pytorchs_class(name, error):
+    with pytest.raises(error):
+        getattr(torch.ones(2), name)()
+    with pytest.raises(error, match=rf"Tensor\.{name}"):
+        getattr(tg.ones(2), name)()
+
+
+def test_dequantize_of_a_real_tensor_is_itself_and_to_sparse_csr_refused():
+    for lib in (torch, tg):
+        x = lib.ones(2)
+        assert x.dequantize() is x and lib.dequantize(x) is x
+    with pytest.raises(NotImplementedError, match="compressed sparse layouts"):
+        tg.ones(2, 2).to_sparse_csr()
+
+
+def test_backends_modules_scripts_query():
+    import importlib
+
+    for name in ("cpu", "mkl", "nnpack", "opt_einsum", "miopen", "cusparselt", "kleidiai"):
+        module = importlib.import_module(f"tinygrad_np.backends.{name}")
+        assert module is getattr(tg.backends, name)
+        assert hasattr(getattr(torch.backends, name), "is_available") == hasattr(
+            module, "is_available")
+    assert tg.backends.cpu.get_cpu_capability() == "DEFAULT"
+    assert not tg.backends.mkl.is_available() and not tg.backends.nnpack.is_available()
+    assert not tg.backends.opt_einsum.is_available() and tg.backends.cusparselt.version() is None
+    with tg.backends.nnpack.flags(enabled=False):
+        assert tg.backends.nnpack.enabled is False

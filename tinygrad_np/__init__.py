@@ -274,6 +274,8 @@ from tinygrad_np.toplevel_compat import *  # noqa: E402, F403  (torch.sym_int, t
 from tinygrad_np.toplevel_native import *  # noqa: E402, F403  (torch.convolution, ...)
 
 Tensor.is_distributed = _toplevel_compat.is_distributed
+Tensor.dequantize = _toplevel_compat.dequantize  # (of a tensor that is not quantized: itself)
+Tensor.xpu, Tensor.ipu, Tensor.mtia = _toplevel_compat.DEVICE_MOVES.values()  # (as .cuda())
 jit.fork, jit.wait = _toplevel_compat.jit_fork, _toplevel_compat.jit_wait  # (they warn)
 
 # PyTorch's wider unsigned dtypes (NumPy's; PyTorch 2.13 itself runs few ops on them) and
@@ -969,9 +971,10 @@ from tinygrad_np.refused import (  # noqa: E402
     COMPLEX_FUNCTIONS as _COMPLEX_FUNCTIONS,
     COMPLEX_METHODS as _COMPLEX_METHODS,
     OUT_OF_SCOPE as _OUT_OF_SCOPE,
+    OUT_OF_SCOPE_METHODS as _OUT_OF_SCOPE_METHODS,
     not_supported as _not_supported,
 )
 
 globals().update(_COMPLEX_FUNCTIONS)
-for _name, _method in _COMPLEX_METHODS.items():
+for _name, _method in {**_COMPLEX_METHODS, **_OUT_OF_SCOPE_METHODS}.items():
     setattr(Tensor, _name, _method)

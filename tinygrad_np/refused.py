@@ -49,7 +49,7 @@ COMPLEX_METHODS = {name: complex_only(name, "Tensor") for name in (
 # torch.<name> out of scope: the feature each belongs to, and its names in PyTorch 2.13
 _FEATURES = {
     "quantized tensors (torch.ao.quantization)": (
-        "quantize_per_tensor quantize_per_channel quantize_per_tensor_dynamic dequantize "
+        "quantize_per_tensor quantize_per_channel quantize_per_tensor_dynamic "
         "int_repr q_scale q_zero_point q_per_channel_scales q_per_channel_zero_points "
         "q_per_channel_axis fake_quantize_per_tensor_affine fake_quantize_per_channel_affine "
         "fused_moving_avg_obs_fake_quant choose_qparams_optimized empty_quantized "
@@ -91,7 +91,27 @@ _FEATURES = {
 OUT_OF_SCOPE = {name: feature for feature, names in _FEATURES.items() for name in names.split()}
 
 
-def not_supported(name: str) -> NotSupported:
-    """The error for `torch.<name>` out of scope (see OUT_OF_SCOPE)."""
-    return NotSupported(f"torch.{name} is not supported by tinygrad_np: it belongs to "
-                        f"{OUT_OF_SCOPE[name]}, which tinygrad_np does not have")
+def not_supported(name: str, owner: str = "torch") -> NotSupported:
+    """The error for `torch.<name>` (or `Tensor.<name>`) out of scope (see OUT_OF_SCOPE)."""
+    feature = OUT_OF_SCOPE[name] if owner == "torch" else _TENSOR_OUT_OF_SCOPE[name]
+    return NotSupported(f"{owner}.{name} is not supported by tinygrad_np: it belongs to "
+                        f"{feature}, which tinygrad_np does not have")
+
+
+def _method(name: str) -> Callable[..., Any]:
+    def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise not_supported(name, "Tensor")
+    refused.__name__ = refused.__qualname__ = name
+    refused.__doc__ = f"Refused (NotSupported): Tensor.{name} belongs to " \
+                      f"{_TENSOR_OUT_OF_SCOPE[name]}."
+    return refused
+
+
+_QUANTIZED, _COMPRESSED, _VENDOR = list(_FEATURES)[:3]
+_TENSOR_OUT_OF_SCOPE = {
+    **dict.fromkeys("to_sparse_csr to_sparse_csc to_sparse_bsr to_sparse_bsc crow_indices "
+                    "col_indices ccol_indices row_indices".split(), _COMPRESSED),
+    **dict.fromkeys("int_repr q_scale q_zero_point q_per_channel_scales "
+                    "q_per_channel_zero_points q_per_channel_axis qscheme".split(), _QUANTIZED),
+    "to_mkldnn": _VENDOR}
+OUT_OF_SCOPE_METHODS = {name: _method(name) for name in _TENSOR_OUT_OF_SCOPE}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_np import amp
+from tinygrad_np.device import _cpu_only
 from tinygrad_np.tensor import Tensor, tensor_operand
 
 
@@ -87,6 +88,23 @@ def is_distributed(input: Tensor) -> bool:  # noqa: A002
     """False: no tensor is distributed here."""
     tensor_operand("is_distributed", input, "input")
     return False
+
+
+def _device_move(kind: str) -> Callable[..., Tensor]:
+    def move(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        raise _cpu_only(kind, f"Tensor.{kind}")
+    move.__name__ = move.__qualname__ = kind
+    move.__doc__ = f"Always raises, as Tensor.cuda: tinygrad_np has no {kind} device."
+    return move
+
+
+DEVICE_MOVES = {kind: _device_move(kind) for kind in ("xpu", "ipu", "mtia")}
+
+
+def dequantize(input: Tensor) -> Tensor:  # noqa: A002
+    """`input` itself: a tensor that is not quantized (none is here), as PyTorch's."""
+    tensor_operand("dequantize", input, "input")
+    return input
 
 
 def imag(input: Tensor) -> Tensor:  # noqa: A002
@@ -201,7 +219,7 @@ def jit_wait(future: Future) -> Any:
 
 __all__ = ["sym_int", "sym_float", "sym_max", "sym_min", "sym_not", "sym_sqrt", "sym_sum",
            "sym_ite", "compiled_with_cxx11_abi", "is_vulkan_available", "init_num_threads",
-           "get_device_module", "is_distributed", "imag", "set_anomaly_enabled",
+           "get_device_module", "is_distributed", "imag", "dequantize", "set_anomaly_enabled",
            "get_autocast_cpu_dtype", "set_autocast_cpu_dtype", "get_autocast_gpu_dtype",
            "set_autocast_gpu_dtype", "get_autocast_xla_dtype", "set_autocast_xla_dtype",
            "is_autocast_xla_enabled", "set_autocast_xla_enabled", "autocast_increment_nesting",
