@@ -504,3 +504,62 @@ def test_backends_modules_scripts_query():
     assert not tg.backends.opt_einsum.is_available() and tg.backends.cusparselt.version() is None
     with tg.backends.nnpack.flags(enabled=False):
         assert tg.backends.nnpack.enabled is False
+
+
+# ------------------------------------------------- torch.func.rearrange (einops)
+REARRANGE_CASES = [
+    ((2, 3, 4), "b h w -> b (h w)", {}), ((2, 3, 4), "b h w -> w b h", {}),
+    ((2, 3, 4), "... w -> w ...", {}), ((2, 3, 4), "b h w -> b 1 h w", {}),
+    ((2, 3, 4), "b h w -> b () h w", {}), ((2, 6), "a (b c) -> a b c", {"c": 2}),
+    ((2, 6, 3), "a (b c) d -> (d a) c b", {"b": 2}), ((2, 6, 3), "a ... -> ... a", {}),
+    ((2, 6, 3), "a ... -> a (...)", {}), ((2, 1, 3), "a 1 b -> b a", {}),
+    ((2, 3, 4, 5), "b c (h) w -> b (w h) c", {}), ((4,), "a -> a", {}),
+    ((2, 6, 3), "a (b c) d -> a b c d", {"b": 2, "c": 3}),
+    ((2, 3, 4, 5), "b ... c -> (b c) ...", {}), ((2, 3), "... -> ...", {}),
+]
+
+
+@pytest.mark.parametrize(("shape", "pattern", "lengths"), REARRANGE_CASES)
+def test_rearrange_matches_torch_with_gradients(shape, pattern, lengths):
+    rs = np.random.RandomState(len(pattern))
+    a = rs.randn(*shape)
+    theirs = torch.tensor(a, requires_grad=True)
+    expected = torch.func.rearrange(theirs, pattern, **lengths)
+    g = rs.randn(*expected.shape)
+    expected.backward(torch.tensor(g))
+    ours = tg.tensor(a, requires_grad=True)
+    got = tg.func.rearrange(ours, pattern, **lengths)
+    got.backward(tg.tensor(g))
+    assert tuple(got.shape) == tuple(expected.shape)
+    np.testing.assert_array_equal(got.detach().numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_rearrange_of_a_list_stacks_it():
+    arrays = [np.random.RandomState(i).randn(3, 4) for i in range(5)]
+    expected = torch.func.rearrange([torch.tensor(v) for v in arrays], "n a b -> a (n b)")
+    got = tg.func.rearrange([tg.tensor(v) for v in arrays], "n a b -> a (n b)")
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    x = tg.ones(2)
+    assert tg.func.debug_unwrap(x) is x
+
+
+@pytest.mark.parametrize(("pattern", "lengths"), [
+    ("a b -> a", {}), ("a a b -> a b", {}), ("a b", {}), ("x y z w -> x y z w", {}),
+    ("a (b c d -> a b", {}), ("a b c -> a b c", {"x": 3}), ("a ... b ... -> a b", {}),
+])
+def test_rearrange_misuse_is_torchs_value_error(pattern, lengths):
+    with pytest.raises(ValueError) as theirs:
+        torch.func.rearrange(torch.ones(2, 6, 3), pattern, **lengths)
+    with pytest.raises(ValueError) as ours:
+        tg.func.rearrange(tg.ones(2, 6, 3), pattern, **lengths)
+    assert str(ours.value).split(":")[0].strip() == str(theirs.value).split(":")[0].strip()
+
+
+@pytest.mark.parametrize(("pattern", "lengths"), [
+    ("a (b c) d -> a b c d", {}), ("a (b c) d -> a b c d", {"b": 5}),
+    ("a (b c) d -> a b c d", {"b": 2, "c": 2}), ("a 1 b -> a b", {}),
+])
+def test_rearrange_sizes_that_do_not_fit(pattern, lengths):
+    with pytest.raises(ValueError, match="rearrange: "):
+        tg.func.rearrange(tg.ones(2, 6, 3), pattern, **lengths)

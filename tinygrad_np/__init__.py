@@ -313,6 +313,10 @@ autograd.functional = autograd_functional
 from tinygrad_np import autograd_function, func  # noqa: E402  (func: torch.func's transforms)
 
 vmap = func.vmap
+from tinygrad_np.rearrange import rearrange as _rearrange  # noqa: E402
+
+func.rearrange = _rearrange  # (einops' rearrange: reshape, permute, reshape)
+func.debug_unwrap = lambda tensor, *, recurse=True: tensor  # (no functorch wrappers here)
 
 autograd.Function = autograd_function.Function
 autograd.function = autograd_function
