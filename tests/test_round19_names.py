@@ -563,3 +563,24 @@ def test_rearrange_misuse_is_torchs_value_error(pattern, lengths):
 def test_rearrange_sizes_that_do_not_fit(pattern, lengths):
     with pytest.raises(ValueError, match="rearrange: "):
         tg.func.rearrange(tg.ones(2, 6, 3), pattern, **lengths)
+
+
+def test_futures_module_and_autograd_queries():
+    import tinygrad_np.futures as futures
+
+    for lib, module in ((torch, torch.futures), (tg, futures)):
+        done = [lib.fork(len, [1]), lib.fork(len, [1, 2])]
+        assert module.wait_all(done) == [1, 2]
+        assert [f.wait() for f in module.collect_all(done).wait()] == [1, 2]
+        assert lib.autograd.is_tensor_like(lib.ones(1)) and not lib.autograd.is_tensor_like(1)
+        assert lib.autograd.is_view_replay_enabled() is False
+
+
+@pytest.mark.parametrize("name", ["fx", "export", "hub", "nested", "masked", "library",
+                                  "package", "ao", "quasirandom", "jagged"])
+def test_out_of_scope_torch_modules_say_so(name):
+    assert hasattr(torch, name) or name in ("fx", "export", "hub", "package", "library")
+    with pytest.raises(NotImplementedError, match=rf"torch\.{name} is not supported by "
+                                                  r"tinygrad_np"):
+        getattr(tg, name)
+    assert getattr(tg, name, None) is None

@@ -308,6 +308,14 @@ for _name in autograd_extra.__all__:
     setattr(autograd, _name, getattr(autograd_extra, _name))
 grad = autograd_extra.grad  # the engine's grad after PyTorch's argument checks
 autograd.functional = autograd_functional
+futures = _types.ModuleType("tinygrad_np.futures", "torch.futures: futures already done "
+                            "(torch.fork runs the function at once).")
+futures.Future, futures.wait_all, futures.collect_all = (
+    _toplevel_compat.Future, _toplevel_compat.wait_all, _toplevel_compat.collect_all)
+_sys.modules["tinygrad_np.futures"] = futures
+# torch.autograd's small queries (the profiler is a tool: imported when asked)
+autograd.is_tensor_like = lambda inp: isinstance(inp, Tensor)  # noqa: E731 (no __torch_function__)
+autograd.is_view_replay_enabled = lambda: False  # noqa: E731 (views are NumPy views, never replayed)
 # torch.autograd.Function: the Tensor-level class (autograd_function.py), not the engine's
 # array-level `tinygrad_np.Function` (which autograd.py's code calls `Node`).
 from tinygrad_np import autograd_function, func  # noqa: E402  (func: torch.func's transforms)

@@ -5,7 +5,8 @@
   `stft()`, `istft()` exist and raise NotImplementedError saying so (the dtypes
   `torch.complex64`/`cfloat`, `complex128`/`cdouble` are named in missing_dtypes.py).
 * Whole features out of scope (quantized tensors, the compressed sparse layouts, vendor
-  kernels such as cudnn_*/miopen_*/mkldnn_*, TorchScript's IR, storages): `torch.<name>` raises
+  kernels such as cudnn_*/miopen_*/mkldnn_*, TorchScript's IR, storages, torch.fx, export,
+  hub, nested and masked tensors, ...): `torch.<name>` raises
   `NotSupported`, an AttributeError (so `hasattr(torch, name)` is False, as feature checks
   expect) that is also a NotImplementedError, naming the name and the feature.
 """
@@ -83,6 +84,10 @@ _FEATURES = {
         "UntypedStorage TypedStorage FloatStorage DoubleStorage HalfStorage BFloat16Storage "
         "LongStorage IntStorage ShortStorage CharStorage ByteStorage BoolStorage "
         "ComplexFloatStorage ComplexDoubleStorage from_file"),
+    "features built on PyTorch's dispatcher and compiler stack (graph capture, export, "
+    "packaging, custom-op libraries, model hubs, nested and masked tensors)": (
+        "fx export package library hub nested masked ao quantization monitor quasirandom "
+        "jagged"),
     "the narrow and sub-byte dtypes (NumPy has no such types)": (
         "int1 int2 int3 int4 int5 int6 int7 uint1 uint2 uint3 uint4 uint5 uint6 uint7 bits8 "
         "bits16 bits1x8 bits2x4 bits4x2 float4_e2m1fn_x2 float8_e4m3fnuz float8_e5m2fnuz "

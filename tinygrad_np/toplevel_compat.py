@@ -203,6 +203,16 @@ def wait(future: Future) -> Any:
     return future.wait()
 
 
+def wait_all(futures: list[Future]) -> list:
+    """`torch.futures.wait_all`: the futures' results."""
+    return [wait(future) for future in futures]
+
+
+def collect_all(futures: list[Future]) -> Future:
+    """`torch.futures.collect_all`: one future holding the (done) futures."""
+    return Future(list(futures))
+
+
 def jit_fork(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
     """`torch.jit.fork`: `torch.fork`, deprecated in PyTorch 2.13 (its DeprecationWarning)."""
     warnings.warn("`torch.jit.fork` is deprecated. Please use `torch.compile` instead.",
