@@ -584,3 +584,57 @@ def test_out_of_scope_torch_modules_say_so(name):
                                                   r"tinygrad_np"):
         getattr(tg, name)
     assert getattr(tg, name, None) is None
+
+
+# ------------------------------------------------- F.grouped_mm (Mixture-of-Experts products)
+@pytest.mark.parametrize(("shape_a", "shape_b", "offs"), [
+    ((8, 4), (2, 4, 4), [3, 8]), ((8, 4), (2, 4, 4), [3, 6]), ((8, 4), (2, 4, 4), [0, 8]),
+    ((4, 8), (8, 4), [4, 8]), ((4, 8), (8, 4), [2, 6]), ((2, 4, 4), (4, 8), [4, 8]),
+    ((2, 4, 4), (2, 4, 8), None),
+])
+def test_grouped_mm_matches_torch_with_gradients(shape_a, shape_b, offs):
+    rs = np.random.RandomState(sum(shape_a))
+    a, b = rs.randn(*shape_a).astype(np.float32), rs.randn(*shape_b).astype(np.float32)
+    results = []
+    for lib in (torch, tg):
+        kwargs = {} if offs is None else {"offs": lib.tensor(offs, dtype=lib.int32)}
+        ta, tb = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        y = lib.nn.functional.grouped_mm(ta, tb, **kwargs)
+        results.append((y, ta, tb))
+    (y, ta, tb), (z, ga, gb) = results
+    assert tuple(z.shape) == tuple(y.shape)
+    kept = np.ones(tuple(y.shape), dtype=bool)  # PyTorch leaves what offs skips undefined
+    if offs is not None and len(shape_a) == 2 and len(shape_b) == 3:
+        kept[offs[-1]:] = False
+    if offs is not None and len(shape_a) == 3 and len(shape_b) == 2:
+        kept[:, offs[-1]:] = False
+    np.testing.assert_allclose(z.detach().numpy()[kept], y.detach().numpy()[kept], atol=1e-5)
+    assert not z.detach().numpy()[~kept].any()
+    g = rs.randn(*y.shape).astype(np.float32) * kept
+    y.backward(torch.tensor(g))
+    z.backward(tg.tensor(g))
+    every, end = slice(None), None if offs is None else offs[-1]
+    a_part, b_part = {(2, 3): ((slice(0, end),), every), (3, 2): (every, (every, slice(0, end))),
+                      (2, 2): ((every, slice(0, end)), (slice(0, end),))}.get(
+        (len(shape_a), len(shape_b)), (every, every))  # (the parts offs reads)
+    np.testing.assert_allclose(ga.grad.numpy()[a_part], ta.grad.numpy()[a_part], atol=1e-5)
+    np.testing.assert_allclose(gb.grad.numpy()[b_part], tb.grad.numpy()[b_part], atol=1e-5)
+
+
+def test_grouped_mm_float64_central_differences_and_errors():
+    rs = np.random.RandomState(1)
+    a, b, g = rs.randn(5, 3), rs.randn(2, 3, 2), rs.randn(5, 2)
+    offs = tg.tensor([2, 5], dtype=tg.int32)
+    x = tg.tensor(a, requires_grad=True)
+    (tg.nn.functional.grouped_mm(x, tg.tensor(b), offs=offs) * tg.tensor(g)).sum().backward()
+    numeric = _central(lambda v: tg.nn.functional.grouped_mm(
+        tg.tensor(v), tg.tensor(b), offs=offs).numpy(), a, g)
+    np.testing.assert_allclose(x.grad.numpy(), numeric, atol=1e-6)
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError, match="Bias not supported"):
+            lib.nn.functional.grouped_mm(lib.ones(2, 4, 4), lib.ones(2, 4, 4),
+                                         bias=lib.ones(2, 4))
+    with pytest.raises(RuntimeError, match="offs"):
+        tg.nn.functional.grouped_mm(tg.ones(8, 4), tg.ones(2, 4, 4))
+    with pytest.raises(RuntimeError, match="offs"):
+        tg.nn.functional.grouped_mm(tg.ones(8, 4), tg.ones(2, 4, 4), offs=tg.tensor([5, 3]))
