@@ -638,3 +638,20 @@ def test_grouped_mm_float64_central_differences_and_errors():
         tg.nn.functional.grouped_mm(tg.ones(8, 4), tg.ones(2, 4, 4))
     with pytest.raises(RuntimeError, match="offs"):
         tg.nn.functional.grouped_mm(tg.ones(8, 4), tg.ones(2, 4, 4), offs=tg.tensor([5, 3]))
+
+
+@pytest.mark.parametrize("name", ["eig", "symeig", "lstsq", "solve"])
+def test_removed_tensor_methods_raise_pytorchs_runtime_error(name):
+    with pytest.raises(RuntimeError) as theirs:
+        getattr(torch.ones(2, 2), name)(torch.ones(2, 2))
+    with pytest.raises(RuntimeError) as ours:
+        getattr(tg.ones(2, 2), name)(tg.ones(2, 2))
+    assert str(ours.value) == str(theirs.value).split(" (Triggered internally")[0]
+
+
+def test_autograd_profiler_spellings_and_legacy_contiguous_format():
+    assert tg.autograd.ProfilerActivity.CPU is tg.profiler.ProfilerActivity.CPU
+    assert tg.autograd.kineto_available() in (True, False)
+    assert tg.autograd.has_torch_function((tg.ones(1),)) is False
+    assert tg.legacy_contiguous_format is tg.contiguous_format
+    assert torch.legacy_contiguous_format is torch.contiguous_format

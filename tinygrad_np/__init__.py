@@ -260,6 +260,8 @@ from tinygrad_np import fft, random, signal, special  # noqa: E402
 from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
 globals().update({_name: getattr(amp, _name) for _name in amp.AUTOCAST_NAMES})  # (autocast state)
 globals().update(linalg.removed_names)  # torch.eig, symeig, lstsq, solve, matrix_rank: refused
+for _name in ("eig", "symeig", "lstsq", "solve"):  # the methods too: the same RuntimeError
+    setattr(Tensor, _name, linalg.removed_names[_name])
 from tinygrad_np import toplevel_small as _toplevel_small  # noqa: E402
 from tinygrad_np.toplevel_small import *  # noqa: E402, F403  (torch.cond, torch.histogramdd, ...)
 
@@ -354,6 +356,11 @@ for _name in ("gradcheck", "gradgradcheck", "GradcheckError"):
 del _name
 # torch.distributed, torch.multiprocessing, torch.types, torch.utils._pytree, ... (small shims)
 from tinygrad_np import namespaces as _namespaces  # noqa: E402, F401
+
+autograd.kineto_available, autograd.ProfilerActivity = (  # (torch.autograd's spellings)
+    profiler.kineto_available, profiler.ProfilerActivity)
+autograd.has_torch_function = overrides.has_torch_function  # noqa: F405 (always False here)
+legacy_contiguous_format = contiguous_format  # noqa: F405 (PyTorch's alias)
 from tinygrad_np.typed_tensors import (  # noqa: E402
     BoolTensor,
     ByteTensor,
