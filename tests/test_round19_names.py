@@ -574,6 +574,7 @@ def test_futures_module_and_autograd_queries():
         assert [f.wait() for f in module.collect_all(done).wait()] == [1, 2]
         assert lib.autograd.is_tensor_like(lib.ones(1)) and not lib.autograd.is_tensor_like(1)
         assert lib.autograd.is_view_replay_enabled() is False
+        assert isinstance(lib.fork(len, []), lib.Future)
 
 
 @pytest.mark.parametrize("name", ["fx", "export", "hub", "nested", "masked", "library",

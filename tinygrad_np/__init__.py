@@ -314,6 +314,7 @@ futures = _types.ModuleType("tinygrad_np.futures", "torch.futures: futures alrea
                             "(torch.fork runs the function at once).")
 futures.Future, futures.wait_all, futures.collect_all = (
     _toplevel_compat.Future, _toplevel_compat.wait_all, _toplevel_compat.collect_all)
+Future = futures.Future  # (torch.Future: torch.futures.Future is its subclass there)
 _sys.modules["tinygrad_np.futures"] = futures
 # torch.autograd's small queries (the profiler is a tool: imported when asked)
 autograd.is_tensor_like = lambda inp: isinstance(inp, Tensor)  # noqa: E731 (no __torch_function__)
