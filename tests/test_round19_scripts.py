@@ -212,12 +212,12 @@ def test_tensorboard_import_fails_as_pytorchs_without_the_package():
     assert "tinygrad_np.utils.tensorboard" not in sys.modules
 
 
-@pytest.mark.parametrize("name", ["fft", "hub", "onnx", "quantization", "ao", "fx", "export",
+@pytest.mark.parametrize("name", ["hub", "onnx", "quantization", "ao", "fx", "export",
                                   "nested"])
 def test_absent_pytorch_submodules_say_why(name):
     assert not hasattr(tg, name)
-    with pytest.raises(AttributeError, match=rf"module 'tinygrad_np' has no attribute '{name}' "
-                                             rf"\(torch\.{name} is not in tinygrad_np: "):
+    with pytest.raises(AttributeError, match=rf"torch\.{name} is not (in|supported by) "
+                                             rf"tinygrad_np"):
         getattr(tg, name)
     with pytest.raises(AttributeError, match=r"no attribute 'no_such_name'$"):
         tg.no_such_name  # noqa: B018

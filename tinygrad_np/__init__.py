@@ -256,10 +256,12 @@ from tinygrad_np.settings import (  # noqa: E402
 )
 from tinygrad_np.typeinfo import finfo, iinfo  # noqa: E402
 from tinygrad_np import amp  # noqa: E402
-from tinygrad_np import random, signal, special  # noqa: E402
+from tinygrad_np import fft, random, signal, special  # noqa: E402
 from tinygrad_np.amp import GradScaler, autocast  # noqa: E402
 globals().update({_name: getattr(amp, _name) for _name in amp.AUTOCAST_NAMES})  # (autocast state)
 globals().update(linalg.removed_names)  # torch.eig, symeig, lstsq, solve, matrix_rank: refused
+for _name in ("eig", "symeig", "lstsq", "solve"):  # the methods too: the same RuntimeError
+    setattr(Tensor, _name, linalg.removed_names[_name])
 from tinygrad_np import toplevel_small as _toplevel_small  # noqa: E402
 from tinygrad_np.toplevel_small import *  # noqa: E402, F403  (torch.cond, torch.histogramdd, ...)
 
@@ -267,9 +269,16 @@ Tensor.storage, Tensor.resize = _toplevel_small.storage, _toplevel_small.resize
 Tensor._typed_storage = _toplevel_small.storage  # (PyTorch's name, in copied collate functions)
 Tensor.untyped_storage = _toplevel_small.untyped_storage
 Tensor.resize_as = _toplevel_small.resize_as
+Tensor.dim_order, Tensor.to_dense = _toplevel_small.dim_order, _toplevel_small.to_dense
 Tensor.as_subclass = _toplevel_small.as_subclass
-from tinygrad_np import toplevel_native as _toplevel_native  # noqa: E402
+from tinygrad_np import toplevel_compat as _toplevel_compat, toplevel_native as _toplevel_native  # noqa: E402, I001, E501
+from tinygrad_np.toplevel_compat import *  # noqa: E402, F403  (torch.sym_int, torch.fork, ...)
 from tinygrad_np.toplevel_native import *  # noqa: E402, F403  (torch.convolution, ...)
+
+Tensor.is_distributed = _toplevel_compat.is_distributed
+Tensor.dequantize = _toplevel_compat.dequantize  # (of a tensor that is not quantized: itself)
+Tensor.xpu, Tensor.ipu, Tensor.mtia = _toplevel_compat.DEVICE_MOVES.values()  # (as .cuda())
+jit.fork, jit.wait = _toplevel_compat.jit_fork, _toplevel_compat.jit_wait  # (they warn)
 
 # PyTorch's wider unsigned dtypes (NumPy's; PyTorch 2.13 itself runs few ops on them) and
 # NumPy's spelling of None in indexing, which PyTorch also has.
@@ -301,11 +310,24 @@ for _name in autograd_extra.__all__:
     setattr(autograd, _name, getattr(autograd_extra, _name))
 grad = autograd_extra.grad  # the engine's grad after PyTorch's argument checks
 autograd.functional = autograd_functional
+futures = _types.ModuleType("tinygrad_np.futures", "torch.futures: futures already done "
+                            "(torch.fork runs the function at once).")
+futures.Future, futures.wait_all, futures.collect_all = (
+    _toplevel_compat.Future, _toplevel_compat.wait_all, _toplevel_compat.collect_all)
+Future = futures.Future  # (torch.Future: torch.futures.Future is its subclass there)
+_sys.modules["tinygrad_np.futures"] = futures
+# torch.autograd's small queries (the profiler is a tool: imported when asked)
+autograd.is_tensor_like = lambda inp: isinstance(inp, Tensor)  # noqa: E731 (no __torch_function__)
+autograd.is_view_replay_enabled = lambda: False  # noqa: E731 (views are NumPy views, never replayed)
 # torch.autograd.Function: the Tensor-level class (autograd_function.py), not the engine's
 # array-level `tinygrad_np.Function` (which autograd.py's code calls `Node`).
 from tinygrad_np import autograd_function, func  # noqa: E402  (func: torch.func's transforms)
 
 vmap = func.vmap
+from tinygrad_np.rearrange import rearrange as _rearrange  # noqa: E402
+
+func.rearrange = _rearrange  # (einops' rearrange: reshape, permute, reshape)
+func.debug_unwrap = lambda tensor, *, recurse=True: tensor  # (no functorch wrappers here)
 
 autograd.Function = autograd_function.Function
 autograd.function = autograd_function
@@ -335,6 +357,11 @@ for _name in ("gradcheck", "gradgradcheck", "GradcheckError"):
 del _name
 # torch.distributed, torch.multiprocessing, torch.types, torch.utils._pytree, ... (small shims)
 from tinygrad_np import namespaces as _namespaces  # noqa: E402, F401
+
+autograd.kineto_available, autograd.ProfilerActivity = (  # (torch.autograd's spellings)
+    profiler.kineto_available, profiler.ProfilerActivity)
+autograd.has_torch_function = overrides.has_torch_function  # noqa: F405 (always False here)
+legacy_contiguous_format = contiguous_format  # noqa: F405 (PyTorch's alias)
 from tinygrad_np.typed_tensors import (  # noqa: E402
     BoolTensor,
     ByteTensor,
@@ -372,7 +399,7 @@ from tinygrad_np.ops.masked import MaskedBy as _MaskedBy  # noqa: E402
 lu, lu_solve, lu_unpack = _linalg_lu.old_lu, _linalg_lu.old_lu_solve, _linalg_lu.lu_unpack
 Tensor.lu, Tensor.lu_solve = lu, lu_solve
 Tensor.nonzero_static = _toplevel.nonzero_static
-Tensor.orgqr = linalg.householder_product
+Tensor.orgqr = _toplevel_small.orgqr  # (its keyword is input2, as torch.orgqr's)
 geqrf, orgqr, ormqr = _linalg_lu.geqrf, _linalg_lu.orgqr, _linalg_lu.ormqr
 Tensor.geqrf, Tensor.ormqr = geqrf, ormqr
 Tensor.as_strided = as_strided = _indexed.as_strided
@@ -453,7 +480,6 @@ def _new_empty_strided(self: Tensor, size: _Any, stride: _Any, *, dtype: _Any = 
 
 Tensor.swapaxes_, Tensor.swapdims_ = _swapaxes_, _swapped_
 Tensor.resize_as_, Tensor.new_empty_strided = _resize_as_, _new_empty_strided
-Tensor.to_dense = Tensor.resolve_conj  # a dense tensor itself
 Tensor.real = property(real, doc="The real part: a real tensor itself.")
 
 
@@ -553,6 +579,10 @@ for _name in ("absolute angle copysign deg2rad float_power heaviside isin isnegi
               "ormqr multinomial gcd lcm cummax cummin matrix_power polygamma frexp "
               "aminmax baddbmm addbmm addmv addr").split():
     globals()[_name] = functional_forms.with_out(globals()[_name], name=_name)
+for _name in "lu_solve lu_unpack qr svd triangular_solve".split():
+    globals()[_name] = functional_forms.with_out(globals()[_name], name=_name, exact_dtype=True)
+cholesky_solve = functional_forms.with_out(cholesky_solve)  # (casts into out, as PyTorch)
+range = functional_forms.with_out(range, dtype_of_out=True)  # noqa: A001
 nanmedian = functional_forms.with_out(nanmedian)
 histogram = functional_forms.with_out(histogram, exact_dtype=True)
 # torch.linalg's and torch.special's functions take out= too (all but these few, as PyTorch)
@@ -790,6 +820,10 @@ __all__ += [
     "float8_e5m2",
     "complex32",
     "chalf",
+    "complex64",
+    "cfloat",
+    "complex128",
+    "cdouble",
     "float32",
     "float64",
     "get_default_device",
@@ -820,6 +854,7 @@ __all__ += [
 __all__ += functional_forms.__all__
 __all__ += _toplevel.__all__ + _toplevel_small.__all__ + amp.AUTOCAST_NAMES
 __all__ += _toplevel_native.__all__
+__all__ += _toplevel_compat.__all__
 __all__ += [*_sys.modules["tinygrad_np.foreach"].__all__, "compiler", "spmm", "sparse",
             "sparse_coo_tensor"]
 __all__ += [
@@ -845,6 +880,7 @@ __all__ += [
     "lcm",
     "clamp_",
     "signal",
+    "fft",
     "special",
     "broadcast_tensors",
     "can_cast",
@@ -915,14 +951,7 @@ __all__ = list(dict.fromkeys(__all__))  # each name once (the forms above overla
 
 
 # PyTorch's submodules that have no counterpart here: what a script reaching for one is told
-_ABSENT_MODULES = {
-    "fft": "there are no complex tensors (NumPy's np.fft works on t.numpy())",
-    "hub": "it downloads no models; load weights PyTorch saved with tinygrad_np.load",
-    "onnx": "it exports no models",
-    "quantization": "it has no quantized tensors", "ao": "it has no quantized tensors",
-    "fx": "it traces no graphs into code", "export": "it traces no graphs into code",
-    "nested": "it has no nested (ragged) tensors: pad them (nn.utils.rnn.pad_sequence)",
-}
+_ABSENT_MODULES = {"onnx": "it exports no models"}  # (the others: refused.py's features)
 
 
 def __getattr__(name: str) -> object:
@@ -933,6 +962,8 @@ def __getattr__(name: str) -> object:
         import importlib  # noqa: PLC0415
 
         return importlib.import_module("tinygrad_np.testing")
+    if name in _OUT_OF_SCOPE:  # quantized tensors, CSR, cudnn_*, ...: named, refused
+        raise _not_supported(name)
     why = f" (torch.{name} is not in tinygrad_np: {_ABSENT_MODULES[name]})" if (
         name in _ABSENT_MODULES) else ""
     raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}{why}")
@@ -944,6 +975,10 @@ from tinygrad_np.missing_dtypes import (  # noqa: E402
     bfloat16,
     complex32,
     complex32 as chalf,
+    complex64,
+    complex64 as cfloat,
+    complex128,
+    complex128 as cdouble,
     float8_e4m3fn,
     float8_e5m2,
 )
@@ -957,3 +992,16 @@ def _no_bfloat16(self: object, *args: object, **kwargs: object) -> object:
 
 
 Tensor.bfloat16 = nn.Module.bfloat16 = _no_bfloat16
+# complex results (there are no complex tensors): torch.complex, polar, view_as_real, stft,
+# t.cfloat(), ... raise saying so; out-of-scope features by name in __getattr__ above
+from tinygrad_np.refused import (  # noqa: E402
+    COMPLEX_FUNCTIONS as _COMPLEX_FUNCTIONS,
+    COMPLEX_METHODS as _COMPLEX_METHODS,
+    OUT_OF_SCOPE as _OUT_OF_SCOPE,
+    OUT_OF_SCOPE_METHODS as _OUT_OF_SCOPE_METHODS,
+    not_supported as _not_supported,
+)
+
+globals().update(_COMPLEX_FUNCTIONS)
+for _name, _method in {**_COMPLEX_METHODS, **_OUT_OF_SCOPE_METHODS}.items():
+    setattr(Tensor, _name, _method)

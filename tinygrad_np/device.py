@@ -149,9 +149,9 @@ def is_device(value: Any) -> bool:
     return _foreign_device(value)
 
 
-def set_default_device(value: Any) -> None:
+def set_default_device(device: Any) -> None:
     """Accepts "cpu" (or None); any other device raises, as tinygrad_np has no other."""
-    as_device(value, "set_default_device")
+    as_device(device, "set_default_device")
 
 
 def get_default_device() -> device:
@@ -228,6 +228,18 @@ backends = _module(
                    **{kind: SimpleNamespace(fp32_precision="none")
                       for kind in ("conv", "matmul", "rnn")}),
     openmp=_module("backends.openmp", is_available=_false),
+    # nor MKL, NNPACK, opt_einsum (einsum contracts left to right), MIOpen, cuSPARSELt,
+    # KleidiAI; the CPU capability is NumPy's business
+    cpu=_module("backends.cpu", get_cpu_capability=lambda: "DEFAULT"),
+    mkl=_module("backends.mkl", is_available=_false, VERBOSE_OFF=0, VERBOSE_ON=1),
+    nnpack=_module("backends.nnpack", is_available=_false, enabled=False,
+                   set_flags=lambda _enabled: (False,)),
+    opt_einsum=_module("backends.opt_einsum", is_available=_false, get_opt_einsum=_none,
+                       enabled=False, strategy=None),
+    miopen=_module("backends.miopen", immediate=False),
+    cusparselt=_module("backends.cusparselt", is_available=_false, version=_none,
+                       get_max_alg_id=_none),
+    kleidiai=_module("backends.kleidiai", is_available=_false),
 )
 
 
@@ -253,6 +265,7 @@ backends.cudnn.flags = _flags(backends.cudnn, {
 backends.mkldnn.flags = _flags(backends.mkldnn, {
     "enabled": False, "deterministic": False, "allow_tf32": True, "fp32_precision": "none"})
 backends.cuda.is_flash_attention_available = _false
+backends.nnpack.flags = _flags(backends.nnpack, {"enabled": False})
 # torch.version: no CUDA/ROCm build; __version__ is the PyTorch API level followed (see
 # torch_version.py), `tinygrad_np` the library's own version
 _mha_fastpath = [True]

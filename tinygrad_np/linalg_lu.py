@@ -266,12 +266,12 @@ def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True,  # n
                            f"tau 1 (got shapes {tuple(reflectors.shape)}, {tuple(tau.shape)}, "
                            f"{tuple(other.shape)})")
     size, columns = other.shape[-2 if left else -1], reflectors.shape[-1]
-    if reflectors.shape[-2] != size or tau.shape[-1] > min(size, columns):
+    if reflectors.shape[-2] != size or tau.shape[-1] != min(size, columns):  # (PyTorch 2.13)
         raise RuntimeError(f"torch.ormqr: input of shape {tuple(reflectors.shape)} and tau of "
                            f"shape {tuple(tau.shape)} do not fit other of shape "
                            f"{tuple(other.shape)} (input needs {size} rows, other's "
-                           f"{'rows' if left else 'columns'}, and tau at most min(rows, "
-                           f"columns) entries)")
+                           f"{'rows' if left else 'columns'}, and tau.shape[-1] must be equal "
+                           f"to min(rows, columns) = {min(size, columns)})")
     if columns >= size:
         square = reflectors[..., :size]
     else:  # (the columns past tau's count are never read)

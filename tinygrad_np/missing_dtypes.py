@@ -1,4 +1,5 @@
-"""PyTorch's dtypes that NumPy has no type for: `torch.bfloat16`, the float8s, `complex32`.
+"""PyTorch's dtypes that NumPy has no type for: `torch.bfloat16`, the float8s, `complex32`;
+and the complex dtypes (`complex64`/`cfloat`, `complex128`/`cdouble`): no complex tensors.
 
 Scripts name them even when they never make such a tensor: nanoGPT's
 `{'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}[dtype]`,
@@ -34,12 +35,20 @@ class MissingDtype:
     @property
     def dtype(self) -> Any:
         """Refused: what `np.dtype(torch.bfloat16)` (every dtype conversion) raises."""
+        if self.is_complex:
+            raise TypeError(f"torch.{self.name}: tinygrad_np has no complex tensors, so no "
+                            f"{self.name} tensors; keep the real and imaginary parts as two "
+                            "real tensors")
         raise TypeError(f"torch.{self.name}: NumPy has no {self.name} type, so tinygrad_np has "
                         f"no {self.name} tensors; use float16 or float32 (torch.autocast("
                         f"dtype=torch.{self.name}) is accepted and changes no dtype here)")
 
-    def to_real(self) -> MissingDtype:
-        return self
+    def to_real(self) -> Any:
+        """The real dtype of a complex one's parts (complex64: float32), as PyTorch's."""
+        import numpy as np  # noqa: PLC0415
+
+        return {2: np.dtype(np.float16), 4: np.dtype(np.float16), 8: np.dtype(np.float32),
+                16: np.dtype(np.float64)}[self.itemsize] if self.is_complex else self
 
     def __reduce__(self) -> tuple:  # copy.deepcopy and pickle give back the same object
         return (_named, (self.name,))
@@ -55,5 +64,8 @@ bfloat16 = MissingDtype("bfloat16", 2, limits=(2.0**-7, (2 - 2.0**-7) * 2.0**127
 float8_e4m3fn = MissingDtype("float8_e4m3fn", 1, limits=(2.0**-3, 448.0, 2.0**-6, 1.0))
 float8_e5m2 = MissingDtype("float8_e5m2", 1, limits=(2.0**-2, 57344.0, 2.0**-14, 1.0))
 complex32 = MissingDtype("complex32", 4, complex_=True)
+complex64 = MissingDtype("complex64", 8, complex_=True)  # NumPy has these two, but tinygrad_np
+complex128 = MissingDtype("complex128", 16, complex_=True)  # has no complex tensors
 MISSING = {"bfloat16": bfloat16, "float8_e4m3fn": float8_e4m3fn, "float8_e5m2": float8_e5m2,
-           "complex32": complex32, "chalf": complex32}
+           "complex32": complex32, "chalf": complex32, "complex64": complex64,
+           "cfloat": complex64, "complex128": complex128, "cdouble": complex128}

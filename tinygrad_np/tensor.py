@@ -4620,11 +4620,6 @@ class Tensor:
                 and mine.shape == theirs.shape and mine.strides == theirs.strides
                 and mine.dtype == theirs.dtype and np.may_share_memory(mine, theirs))
 
-    def dim_order(self) -> tuple[int, ...]:
-        """The dims from outermost to innermost in memory: (0, 1, ..., ndim - 1), every tensor
-        being laid out as a C-contiguous array for this purpose."""
-        return tuple(range(self.ndim))
-
     def const_data_ptr(self) -> int:
         """`data_ptr()` (PyTorch's read-only spelling)."""
         return self.data_ptr()

@@ -2,15 +2,20 @@
 code ported from PyTorch internals (or exported graphs) calls: `torch.convolution`,
 `torch.native_batch_norm` / `native_layer_norm` / `native_group_norm` (the output with the
 statistics saved for the backward: mean and 1 / sqrt(var + eps)), `torch.grid_sampler`
-(`_2d`, `_3d`: modes as ints), `torch.affine_grid_generator` and `torch.conv_tbc`. Each is a
-composition of nn.functional, so gradients flow through all of it."""
+(`_2d`, `_3d`: modes as ints), `torch.affine_grid_generator`, `torch.conv_tbc`,
+`torch.native_dropout` (output and mask), `native_channel_shuffle` and the one-step RNN cells
+`torch.rnn_tanh_cell` / `rnn_relu_cell` / `lstm_cell` / `gru_cell` (the weights given, as
+nn.RNNCell's). Each is a composition of nn.functional, so gradients flow through all of it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tinygrad_np.errors import TensorError
+from tinygrad_np.factories import rand
 from tinygrad_np.nn import functional as F
+from tinygrad_np.nn.layers_more import channel_shuffle
+from tinygrad_np.nn.rnn import _gru_step, _lstm_step, _rnn_step
 from tinygrad_np.tensor import Tensor
 
 _CONVS = {False: (F.conv1d, F.conv2d, F.conv3d),
@@ -129,6 +134,50 @@ def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tenso
     return output.permute(2, 0, 1)
 
 
+def native_dropout(input: Tensor, p: float, train: bool | None) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """torch.native_dropout: (input * mask / (1 - p), mask), each element kept (mask True)
+    with probability 1 - p; with `train=False`, (a copy of input, all True)."""
+    if train is False:
+        return input.clone(), input.new_ones(input.shape, dtype=bool)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={1 - p}")
+    mask = rand(*input.shape, dtype=input.dtype) >= p
+    return input * mask * (0.0 if p == 1 else 1 / (1 - p)), mask
+
+
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """torch.native_channel_shuffle: F.channel_shuffle."""
+    return channel_shuffle(input, groups)
+
+
+def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
+                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """One Elman step: tanh(input w_ih^T + b_ih + hx w_hh^T + b_hh)."""
+    return _rnn_step(Tensor.tanh)(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+
+
+def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
+                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """One Elman step with relu."""
+    return _rnn_step(Tensor.relu)(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+
+
+def lstm_cell(input: Tensor, hx: Any, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
+              b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """One LSTM step: (h', c') from hx = (h, c), gates i, f, g, o as nn.LSTMCell."""
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise TypeError(f"lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, "
+                        f"not {type(hx).__name__}")
+    return _lstm_step(F.linear(input, w_ih, b_ih), tuple(hx), w_hh, b_hh)
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,  # noqa: A002
+             b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """One GRU step, gates r, z, n as nn.GRUCell."""
+    return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+
+
 __all__ = ["convolution", "native_batch_norm", "native_layer_norm", "native_group_norm",
            "grid_sampler", "grid_sampler_2d", "grid_sampler_3d", "affine_grid_generator",
-           "conv_tbc"]
+           "conv_tbc", "native_dropout", "native_channel_shuffle", "rnn_tanh_cell",
+           "rnn_relu_cell", "lstm_cell", "gru_cell"]

@@ -14,6 +14,7 @@ import numpy as np
 
 from tinygrad_np import return_types
 from tinygrad_np.counting import no_derivative_of
+from tinygrad_np.device import as_device, memory_format
 from tinygrad_np.errors import DtypeError
 from tinygrad_np.factories import zeros
 from tinygrad_np.functional_forms import from_numpy
@@ -68,12 +69,15 @@ def empty_permuted(size: Sequence[int], physical_layout: Sequence[int], *, dtype
     return Tensor(physical._data.transpose(np.argsort(layout)), requires_grad=requires_grad)
 
 
-def from_dlpack(ext_tensor: Any) -> Tensor:
+def from_dlpack(ext_tensor: Any, *, device: Any = None, copy: bool | None = None) -> Tensor:
     """A tensor sharing memory with a DLPack-capable object (a NumPy array, another library's
-    CPU tensor), through NumPy's from_dlpack."""
+    CPU tensor), through NumPy's from_dlpack; `copy=True` copies (False: shares, as None),
+    `device` must be the CPU."""
+    as_device(device, "from_dlpack")
     if isinstance(ext_tensor, Tensor):
-        return ext_tensor
-    return from_numpy(np.from_dlpack(ext_tensor))
+        return ext_tensor.clone() if copy else ext_tensor
+    array = np.from_dlpack(ext_tensor)
+    return from_numpy(array.copy() if copy else array)
 
 
 def to_dlpack(tensor: Tensor) -> Any:
@@ -314,13 +318,43 @@ def resize(self: Tensor, *sizes: Any) -> Tensor:
     return self.reshape(shape)
 
 
-def resize_as(self: Tensor, other: Tensor) -> Tensor:
-    """PyTorch's deprecated out-of-place resize_as: `resize(other.shape)` (warns)."""
+def resize_as(self: Tensor, tensor: Tensor) -> Tensor:
+    """PyTorch's deprecated out-of-place resize_as: `resize(tensor.shape)` (warns)."""
     warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
-    if other.numel() != self.numel():
-        raise RuntimeError(f"resize_as: other's shape {other.shape} has {other.numel()} "
+    if tensor.numel() != self.numel():
+        raise RuntimeError(f"resize_as: other's shape {tensor.shape} has {tensor.numel()} "
                            f"elements, self {self.numel()} (shape {self.shape})")
-    return self.reshape(other.shape)
+    return self.reshape(tensor.shape)
+
+
+def dim_order(self: Tensor, *, ambiguity_check: bool | list = False) -> tuple[int, ...]:
+    """The dims from outermost to innermost in memory: (0, 1, ..., ndim - 1), every tensor
+    being laid out as a C-contiguous array for this purpose. `ambiguity_check` (True, or a
+    list of memory formats) raises PyTorch's RuntimeError when another order would do as well
+    (a size-1 dim, two equal strides) unless exactly one of the formats given fits."""
+    if not isinstance(ambiguity_check, bool) and not (isinstance(ambiguity_check, list) and all(
+            isinstance(form, memory_format) for form in ambiguity_check)):
+        raise TypeError("The ambiguity_check argument must be a bool or a list of memory "
+                        "formats.")
+    strides = self.stride()
+    formats = ambiguity_check if isinstance(ambiguity_check, list) else []
+    if ambiguity_check is not False and (1 in self.shape or len(set(strides)) < len(strides)) \
+            and sum(self.is_contiguous(memory_format=form) for form in formats) != 1:
+        raise RuntimeError("The tensor does not have unique dim order, or cannot map to exact "
+                           "one of the given memory formats.")
+    return tuple(range(self.ndim))
+
+
+def to_dense(self: Tensor, dtype: Any = None, *, masked_grad: bool = True) -> Tensor:
+    """A dense (strided) tensor: `self` itself, or converted to `dtype` when given."""
+    return self if dtype is None else self.to(dtype)
+
+
+def orgqr(self: Tensor, input2: Tensor) -> Tensor:
+    """`Tensor.orgqr(input2)`: the Householder product of (self, input2), as torch.orgqr."""
+    from tinygrad_np.linalg_lu import householder_product  # noqa: PLC0415 (linalg is above)
+
+    return householder_product(self, input2)
 
 
 def as_subclass(self: Tensor, cls: type) -> Tensor:

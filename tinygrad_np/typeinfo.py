@@ -39,6 +39,8 @@ class finfo:  # noqa: N801  (PyTorch's name)
             self.eps, self.max, self.smallest_normal, self.resolution = dtype.limits
             self.min, self.tiny = -self.max, self.smallest_normal
             return
+        if isinstance(dtype, MissingDtype) and dtype.is_complex:  # its parts' (PyTorch's)
+            dtype = dtype.to_real()
         kind = _as_dtype(get_default_dtype() if dtype is None else dtype, "finfo")
         if kind.kind != "f":
             raise TypeError(f"finfo requires a floating point dtype, got {kind}; "

@@ -110,6 +110,7 @@ from tinygrad_np.nn.functional_rare import (
     threshold as _threshold,
     threshold as threshold,
 )
+from tinygrad_np.nn.grouped import grouped_mm as grouped_mm
 from tinygrad_np.nn.layers_extra import (  # noqa: F401  (re-exported)
     bilinear,
     embedding_bag,

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.device import as_device
 from tinygrad_np.dtypes import get_default_dtype
 from tinygrad_np.tensor import Tensor
 
@@ -69,7 +70,8 @@ class UninitializedParameter(_Uninitialized, Parameter):
     __slots__ = ()
     becomes, what = Parameter, "parameter"
 
-    def __init__(self, requires_grad: bool = True, dtype: Any = None) -> None:
+    def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> None:
+        as_device(device, "UninitializedParameter")  # only the CPU: anything else raises
         super().__init__(np.zeros((0,), dtype=get_default_dtype() if dtype is None else dtype),
                          requires_grad=requires_grad)
 

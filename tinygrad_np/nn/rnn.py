@@ -519,6 +519,8 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device: Any = None, dtype: Any = None) -> None:
+        """PyTorch's signature (num_chunks: 1 for RNNCell, 4 for LSTMCell, 3 for GRUCell);
+        the cells below set `mode`, which picks their step."""
         as_device(device, type(self).__name__)  # only the CPU: anything else raises
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias

@@ -25,8 +25,9 @@ from tinygrad_np.tensor import Tensor
 class ParametrizationList(Module):
     """The parametrizations of one attribute and the original tensor(s) they start from."""
 
-    def __init__(self, modules: list[Module], original: Tensor) -> None:
+    def __init__(self, modules: list[Module], original: Tensor, unsafe: bool = False) -> None:
         super().__init__()
+        self.unsafe = unsafe  # (PyTorch's attribute: register_parametrization checks shapes)
         for module in modules:  # children "0", "1", ...: PyTorch's state-dict keys
             self.append(module)
         right_inverse = getattr(modules[0], "right_inverse", None)
@@ -186,7 +187,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         raise TensorError(f"Module '{module}' does not have a parameter, a buffer, "
                           f"or a parametrized element with name '{tensor_name}'")
     unparametrized = SimpleNamespace(dtype=original.dtype, shape=original.shape)
-    entries = ParametrizationList([parametrization], original)  # (may reshape `original`)
+    entries = ParametrizationList([parametrization], original, unsafe)  # (may reshape `original`)
     if not unsafe:
         _check_shape(unparametrized, entries())
     delattr(module, tensor_name)
