@@ -28,6 +28,7 @@ from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.tensor import (
     Tensor,
     TensorError,
+    _number,
     check_alpha,
     float_scalar_first,
     refuse_bool_operand,
@@ -269,7 +270,7 @@ def _function_form(name: str) -> Callable[..., Any]:
             kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(
                 args[0], Tensor) and isinstance(input, (int, float, np.number, np.bool_)):
-            number = input.item() if isinstance(input, np.generic) else input
+            number = _number(input)  # (np.bool_ as a float, as PyTorch)
             if args[0].dtype == np.float16 and type(number) in (int, float):  # rounded to
                 with np.errstate(over="ignore"):  # float16 first, as PyTorch: mul(0.1, x)
                     number = float(np.float16(number))  # rounds 0.1, x * 0.1 does not
@@ -279,7 +280,7 @@ def _function_form(name: str) -> Callable[..., Any]:
                 return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
             return write_out(name, out, getattr(other, reflected)(number))
         if reflected and isinstance(input, np.generic):  # a NumPy scalar is a number, weak as
-            input = input.item()  # noqa: A001 (one: div(np.float64(2), ints, rounding_mode=))
+            input = _number(input)  # noqa: A001 (one: div(np.float64(2), ints, rounding_mode=))
         return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs),
                          exact_dtype=_exact_out(name, args, kwargs))
 

@@ -25,6 +25,7 @@ from tinygrad_np import return_types, xp
 from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
     WIDER_ACCUMULATOR,
+    _check_int64 as _check_int_operand,
     cast_operand,
     get_default_dtype,
     promoted_operands,
@@ -1651,8 +1652,8 @@ def _binary(tensor: Tensor, other: Any, divide: bool = False) -> tuple:
         if data.dtype is _FLOAT32 and number is float:  # dtype (NumPy's weak scalars), as PyTorch
             array = _FLOAT32_OPERANDS.get(other)  # (zeros are never cached: signs differ)
             return tensor, array if array is not None else _operand(other, data)
-        if data.dtype is _FLOAT64:
-            return tensor, other
+        if data.dtype is _FLOAT64 and (number is float or -(2**63) <= other < 2**64):
+            return tensor, other  # (an int past int64 and uint64: _promoted_pair refuses it)
     elif isinstance(other, Tensor):
         if other._data.dtype is data.dtype and (not divide or data.dtype.kind == "f"):
             return tensor, other
@@ -1688,6 +1689,8 @@ def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
     opmath's ops compute with in float32 before rounding once, as PyTorch. None otherwise."""
     value = _number(other)
     if type(value) in (int, float, bool):
+        if type(value) is int:
+            _check_int_operand(value)  # (2**70: PyTorch's OverflowError)
         with np.errstate(over="ignore"):  # 1e300 is inf in float32, as PyTorch
             return np.array(value, np.float32)
     data = _data(value)
@@ -1806,8 +1809,12 @@ def _integer_power(tensor: Tensor, exponent: Any) -> Tensor:
 
 
 def _number(value: Any) -> Any:
-    """A NumPy scalar as the Python number PyTorch takes it for; anything else as it is."""
-    return value.item() if isinstance(value, np.generic) else value
+    """A NumPy scalar as the Python number PyTorch takes it for (np.bool_ a float, 1.0 or
+    0.0, as PyTorch reads it: `int_tensor * np.bool_(True)` is float32); anything else as
+    it is."""
+    if isinstance(value, np.generic):
+        return float(value) if type(value) is np.bool_ else value.item()
+    return value
 
 
 class NotAnOperand(TypeError):
@@ -2876,6 +2883,10 @@ class Tensor:
         elif ufunc is not None:
             array, locked = _unlock(self)
             other = _data(args[0])
+            if type(other) is int:
+                _check_int_operand(other)  # (x.add_(2**70): PyTorch's OverflowError)
+            elif array.dtype.kind in "biu" and type(other) is np.bool_:
+                other = float(other)  # PyTorch reads np.bool_ as a float: refused below
             wrap = array.dtype.kind in "iu" and np.asarray(other).dtype.kind in "iub" and (
                 ufunc is not np.true_divide)  # (x /= 2 of ints: refused below, as PyTorch)
             if wrap:  # uint8 += 300 or += -1 wraps, as PyTorch
@@ -3389,6 +3400,8 @@ class Tensor:
             return NotImplemented
         other = _data(other.item() if isinstance(other, np.generic) else other)
         mine, number = self._data, type(other)
+        if number is int:
+            _check_int_operand(other)  # (x == 2**70: PyTorch's OverflowError)
         if (number is float or number is int) and (mine.dtype is _FLOAT32 or
                                                    mine.dtype is _FLOAT64):
             pass  # the number in the tensor's float dtype (NumPy's weak scalar), as PyTorch
