@@ -74,3 +74,92 @@ def test_a_python_int_past_int64_and_uint64_is_pytorchs_overflow_error(code):
         assert isinstance(got, type) and issubclass(got, OverflowError), got
     else:
         assert got == expected
+
+
+EXPANDED = ["e.fill_(2.)", "e.zero_()", "e.masked_fill_(torch.ones(3, 4, dtype=torch.bool), 5.)",
+            "e.masked_fill_(torch.tensor([[True, False, False, False]] * 3), 5.)",
+            "e.masked_fill_(torch.tensor([[True], [False], [False]]), 5.)",
+            "e.index_fill_(1, torch.tensor([0]), 3.)", "e.index_fill_(0, torch.tensor([0]), 3.)",
+            "e.fill_diagonal_(1.)", "e[:, 0] = 5.", "e[0, 0] = 5.", "e[:, 1:3] = 1.",
+            "e[:, [0, 1]] = 1.", "e[[0, 1], 0] = 1.", "e[torch.tensor([True, False, False])] = 1.",
+            "e[:, 0] = torch.tensor([1., 2., 3.])", "e.diagonal().fill_(7.)", "e[0, 0].fill_(3.)",
+            "e[0].fill_(3.)", "e[:, 0].add_(1)", "e[0, 0] += 1", "e.detach().fill_(4.)",
+            "e.data.fill_(4.)", "e.copy_(e)",
+            "e.index_put_((torch.tensor([0, 1]), torch.tensor([0, 0])), torch.tensor(1.))",
+            "e.fill_(float('nan')); e.masked_fill_(torch.tensor([[True] + [False] * 3] * 3), 5.)",
+            # refused by PyTorch too
+            "e.add_(1)", "e.mul_(2)", "e[0] = 5.", "e[...] = 5.", "e.copy_(torch.ones(3, 4))",
+            "e.normal_()", "e.fill_(torch.tensor(3.))", "e += 1", "e.exp_()",
+            "e.scatter_(0, torch.zeros(1, 1, dtype=torch.long), 1.)",
+            "e.index_copy_(1, torch.tensor([0]), torch.ones(3, 1))", "e.clamp_(0, 1)"]
+
+
+def _expanded_write(lib, write):
+    import warnings
+    base = lib.zeros(3, 1)
+    view = base.view(3)  # a live view of the base sees the write too
+    expanded = base.expand(3, 4)
+    space = {"torch": lib, "e": expanded}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch's deprecation warnings)
+        try:
+            exec(write, space)
+        except RuntimeError as error:
+            assert "more than one element of the written-to tensor" in str(error), error
+            return "refused", base.numpy().tolist()
+    return base.numpy().tolist(), view.numpy().tolist(), expanded.numpy().tolist()
+
+
+@needs_torch
+@pytest.mark.parametrize("write", EXPANDED)
+def test_writes_into_an_expanded_tensor_reach_the_base_where_pytorchs_do(write):
+    assert _expanded_write(tg, write) == _expanded_write(torch, write)
+
+
+def test_a_fill_of_an_expanded_tensor_moves_the_version_and_fills_the_base():
+    base = tg.zeros(2, 1)
+    expanded = base.expand(2, 3)
+    expanded.masked_fill_(tg.tensor([[False, True, False], [False, False, False]]), 4.0)
+    assert base.tolist() == [[4.0], [0.0]] and base._version == 1
+
+
+def test_an_expand_of_a_leaf_is_filled_under_no_grad_only():
+    w = tg.zeros(3, 1, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        w.expand(3, 4).fill_(1.0)
+    with tg.no_grad():
+        w.expand(3, 4).fill_(1.0)
+        w.expand(3, 4)[:, 1] = 2.0
+    assert w.tolist() == [[2.0], [2.0], [2.0]]
+    with pytest.raises(ValueError):  # the leaf's array is locked again
+        w.numpy()[0, 0] = 5.0
+
+
+def test_an_overlapping_unfold_view_stays_refused():
+    x = tg.arange(6.0)
+    windows = x.unfold(0, 3, 1)
+    with pytest.raises(RuntimeError):
+        windows.fill_(1.0)
+    assert x.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+OUT_OVERLAP = ["torch.add(a[:-1], a[1:], out=a[1:])", "torch.mul(a[1:], 2, out=a[:-1])",
+               "torch.exp(a[1:], out=a[:-1])", "torch.cumsum(a[1:], 0, out=a[:-1])",
+               "torch.clamp(a[1:], 0, 2, out=a[:-1])", "torch.add(a, 1, out=a)",
+               "torch.add(a[:-1], a[:-1], out=a[:-1])", "torch.neg(a[::2], out=a[1:4])",
+               "torch.sub(a[2:], a[:3], out=a[2:])"]
+
+
+@needs_torch
+@pytest.mark.parametrize("call", OUT_OVERLAP)
+def test_out_partly_overlapping_an_input_is_refused_as_pytorch(call):
+    def run(lib):
+        a = lib.arange(5.0)
+        try:
+            eval(call, {"torch": lib, "a": a})
+        except RuntimeError as error:
+            assert "some elements of the input tensor and the written-to tensor" in str(error)
+            return "refused", a.tolist()
+        return a.tolist()
+
+    assert run(tg) == run(torch)

@@ -32,6 +32,7 @@ from tinygrad_np.tensor import (
     check_alpha,
     float_scalar_first,
     refuse_bool_operand,
+    refuse_partial_overlap,
     scaled,
     to_tensor,
 )
@@ -111,6 +112,12 @@ EXACT_OUT_DTYPE = frozenset((
     "t_copy transpose_copy unfold_copy unsqueeze_copy view_copy signbit isposinf isneginf "
     "sort topk kthvalue median nanmedian mode cummax cummin aminmax frexp "
     "matrix_power").split())
+
+
+# out= ops PyTorch computes without its overlap check (matrix products, full reductions):
+# here an `out` overlapping an input gets the result as if the input were cloned first.
+_OUT_UNCHECKED = frozenset("mm bmm mv matmul addmm addbmm baddbmm addmv addr dot vdot inner "
+                           "outer ger sum prod mean nansum nanmean logsumexp".split())
 
 
 def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
@@ -254,6 +261,10 @@ def _function_form(name: str) -> Callable[..., Any]:
                 args = (kwargs.pop("exponent"),)
         if out is not None and name in _NO_OUT:
             raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+        if isinstance(out, Tensor) and name not in _OUT_UNCHECKED:
+            for operand in (input, *args, *kwargs.values()):  # (views of one base: PyTorch's
+                if isinstance(operand, Tensor) and operand._counter is out._counter is not None:
+                    refuse_partial_overlap(out._data, operand._data)  # error, add(a[:-1], b,
         if out is not None and name in _OUT_NEEDS_DIM and not args and not (
                 {"dim", "axis"} & kwargs.keys()):
             raise TypeError(f"{name}() received an invalid combination of arguments - got "

@@ -1150,14 +1150,72 @@ def _lock(array: np.ndarray) -> np.ndarray:
     return view
 
 
+def _repeats(array: np.ndarray) -> bool:
+    """Are several elements of `array` one memory location (an expand() or a view of one)?"""
+    return 0 in array.strides and array.size > 1 and any(
+        stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
+
+
+def _writes_once(array: np.ndarray, key: Any) -> bool:
+    """May `array[key] = v` write an expanded `array`? As PyTorch: index arrays (its
+    index_put_) always, basic indexing when the part selected repeats no memory location."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(part, np.ndarray) for part in parts) or not _repeats(array[key])
+
+
 def _refuse_expanded(tensor: Tensor) -> None:
-    array = tensor._data
-    if 0 in array.strides and array.size > 1 and any(
-            stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
-        raise RuntimeError(  # as PyTorch: elements sharing one memory location
-            f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
-            "expand or broadcast_to): several of its elements are one memory "
-            "location; clone() it first")
+    if _repeats(tensor._data):
+        raise RuntimeError(  # PyTorch's words
+            "unsupported operation: more than one element of the written-to tensor refers "
+            "to a single memory location. Please clone() the tensor before performing the "
+            f"operation (an in-place write into an expanded tensor of shape {tensor.shape})")
+
+
+class _Memory:
+    """An array interface on memory another array owns, kept alive (`owner`)."""
+
+    def __init__(self, interface: dict, owner: np.ndarray) -> None:
+        self.__array_interface__, self.owner = interface, owner
+
+
+def _numpy_view(array: np.ndarray) -> bool:
+    """Is `array` NumPy's own view (an expand's broadcast, a slice of one) of an array, not
+    an as_strided or unfold() array (whose memory an interface object holds)?"""
+    while array.base is not None:
+        if not isinstance(array.base, np.ndarray):
+            return False
+        array = array.base
+    return True
+
+
+def _expanded_alias(tensor: Tensor) -> np.ndarray | None:
+    """A writable array on the memory of `tensor`, an expand()ed view (or a view of one)
+    that NumPy keeps read-only, once its base may be written: PyTorch's write through it
+    reaches the base. None when it is no such view."""
+    base = _base_of(tensor)
+    if base is tensor:  # a detach() or `.data` of a view: the base its memory's views know
+        base = next((other._view_of for other in (reference() for reference in (
+            tensor._counter or ())[2:]) if getattr(other, "_view_of", None) is not None), tensor)
+    if base is tensor or not _numpy_view(tensor._data):
+        return None
+    memory, locked = _unlock(base)  # (refuses as for the base: a leaf outside no_grad, ...)
+    if locked:
+        memory.flags.writeable = False
+    interface = dict(tensor._data.__array_interface__)
+    interface["data"] = (interface["data"][0], False)
+    return np.asarray(_Memory(interface, memory))
+
+
+def _store_changed(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
+    """_store into an array whose elements repeat (an expand): only the elements the op
+    changed, so a fill selected at one of several elements sharing a memory location writes
+    it, as PyTorch's masked_fill_ / index_fill_ / index_put_ on an expanded tensor."""
+    fresh = array.copy()
+    _store(fresh, result, shape)
+    changed = fresh != array
+    if fresh.dtype.kind == "f":
+        changed &= ~(np.isnan(fresh) & np.isnan(array))
+    np.copyto(array, fresh, where=changed)
 
 
 _BLOCK = 1 << 20  # elements per block of an unrecorded elementwise in-place op
@@ -1221,8 +1279,9 @@ def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
     return True
 
 
-def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
-    """The tensor's array made writable for an in-place op, and whether it was locked.
+def _unlock(tensor: Tensor, repeats: bool = False) -> tuple[np.ndarray, bool]:
+    """The tensor's array made writable for an in-place op, and whether it was locked
+    (`repeats`: the op may write an expanded tensor, as PyTorch's fill_, masked_fill_, ...).
 
     Only a leaf that requires grad, or a tensor sharing its version counter (a view, a
     detach()), may unlock a read-only array: a change is then seen by graphs that saved it.
@@ -1233,7 +1292,8 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
     if array.flags.writeable:
         return array, False
     counter = tensor._counter
-    _refuse_expanded(tensor)
+    if not repeats:
+        _refuse_expanded(tensor)
     # the engine locked this array: it belongs to a leaf that requires grad (or to a view,
     # a detach() or a `.data` of one, which shares the leaf's version counter)
     sharers = [reference() for reference in counter[2:]] if counter is not None else ()
@@ -1244,6 +1304,9 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
             return array, True
         except ValueError:  # memory a read-only array owns, or an unfold() view
             pass
+    alias = _expanded_alias(tensor)
+    if alias is not None:
+        return alias, False
     # Otherwise the memory is not this tensor's to unlock (`Tensor(w)` of a leaf, a user's
     # read-only array, an unfold() view with overlapping windows): a private copy, unless
     # other tensors share the memory (views), which the write would silently not reach.
@@ -2808,12 +2871,13 @@ class Tensor:
                 and _shares_memory_with_a_live_tensor(self) and _write_plan(self) is None)
 
     def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None,
-                  elementwise: bool = False) -> Tensor:
+                  elementwise: bool = False, repeats: bool = False) -> Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
         computes the same in place on arrays, without a temporary; `elementwise`: each
         element of the result depends only on the same element of self and of the operands,
         so an unrecorded write of a big tensor is done in blocks of rows, its temporaries
-        bounded, as PyTorch's in-place kernels need none)."""
+        bounded, as PyTorch's in-place kernels need none; `repeats`: a fill that PyTorch
+        lets write an expanded tensor, unrecorded)."""
         _refuse_no_grad_view(self)
         if args and isinstance(args[0], Tensor) and args[0]._counter is self._counter is not None \
                 and args[0]._data is not self._data:  # (x.add_(x): the same elements)
@@ -2909,9 +2973,12 @@ class Tensor:
         else:
             with no_grad():
                 result = op(self, *args)
-            array, locked = _unlock(self)
+            array, locked = _unlock(self, repeats)
             try:
-                _store(array, result._data, self.shape)
+                if repeats and _repeats(array):
+                    _store_changed(array, result._data, self.shape)
+                else:
+                    _store(array, result._data, self.shape)
             finally:
                 if locked:
                     array.flags.writeable = False
@@ -3022,7 +3089,7 @@ class Tensor:
             if not fits:
                 raise TensorError(f"copy_: the source of shape {src.shape} does not broadcast "
                                   f"to the destination's shape {self.shape}")
-        return self._in_place(_copy_from, src)
+        return self._in_place(_copy_from, src, repeats=src is self)  # (x.copy_(x): no-op)
 
     def _copy_array_(self, values: Any) -> Tensor:
         """`copy_` of anything that broadcasts to self's shape (a NumPy array too): the
@@ -3032,11 +3099,11 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         """Set every element to `value` (a number or a 0-d tensor), in place."""
         check_fill("fill_", value, "'value' (position 1)")
-        return self._in_place(_copy_from, value)
+        return self._in_place(_copy_from, value, repeats=not isinstance(value, Tensor))
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
-        return self._in_place(_copy_from, 0)
+        return self._in_place(_copy_from, 0, repeats=True)
 
     def pow_(self, exponent: Any) -> Tensor:
         """self **= exponent, in place."""
@@ -3144,7 +3211,7 @@ class Tensor:
                                f"equal, got shape {self.shape}")
         mask = np.zeros(self.shape, dtype=bool)
         np.fill_diagonal(mask, True, wrap=wrap)
-        return self._in_place(Tensor.masked_fill, mask, fill_value)
+        return self._in_place(Tensor.masked_fill, mask, fill_value, repeats=True)
 
     def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
         """self with `value` at positions `index` (1-D int64) along `dim`."""
@@ -3167,12 +3234,13 @@ class Tensor:
         """`index_fill` in place."""
         _need_tensor("index_fill_", "index", index)
         _zero_dim_value("index_fill_", value)
-        return self._in_place(Tensor.index_fill, dim, index, value)
+        return self._in_place(Tensor.index_fill, dim, index, value, repeats=True)
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
         _zero_dim_value("masked_fill_", value)
-        return self._in_place(Tensor.masked_fill, mask, value, elementwise=True)
+        return self._in_place(Tensor.masked_fill, mask, value, elementwise=True,
+                              repeats=True)
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                  reduce: str | None = None) -> Tensor:
@@ -3355,10 +3423,12 @@ class Tensor:
                 value = _without_leading_ones(value, self.shape, key)  # as PyTorch drops them
             if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
                     self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
-                self._in_place(_set_item, key, value)
+                self._in_place(_set_item, key, value, repeats=not self._data.flags.writeable
+                               and _writes_once(self._data, key))
                 return
             _refuse_no_grad_view(self)
-            array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
+            repeats = not self._data.flags.writeable and _writes_once(self._data, key)
+            array, locked = _unlock(self, repeats)  # a view of a leaf writes into the leaf
             try:
                 array[key] = _data(value)
             except (ValueError, TypeError) as error:  # NumPy's broadcasting error: PyTorch's
@@ -5861,7 +5931,8 @@ class Tensor:
         _need_tensor("index_put_", "values", values)
         if not _one_mask_fill(indices, values, accumulate):
             _same_dtype("index_put_", self, values, "values")
-        return self._in_place(index_put, indices, values, accumulate)
+        return self._in_place(index_put, indices, values, accumulate,
+                              repeats=not accumulate)  # (accumulating: refused, see README)
 
     def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                        include_self: bool = True) -> Tensor:
