@@ -163,3 +163,64 @@ def test_out_partly_overlapping_an_input_is_refused_as_pytorch(call):
         return a.tolist()
 
     assert run(tg) == run(torch)
+
+
+SHAPES = ["a = torch.ones(3); b = torch.ones(2, 3)", "a = torch.ones(1, 3); b = torch.ones(2, 3)",
+          "a = torch.ones(3); b = torch.ones(1, 3)", "a = torch.ones(3); b = torch.ones(4)"]
+GROWING = ["a.add_(b)", "a.mul_(b)", "a.sub_(b)", "a.div_(b)", "a.copy_(b)", "a.clamp_(b)",
+           "a.lerp_(b, 0.5)", "a.masked_fill_(b > 0, 1.)", "a.pow_(b)", "a += b",
+           "a.logical_and_(b)", "a.eq_(b)", "a.neg_().add_(b)"]
+
+
+@needs_torch
+@pytest.mark.parametrize("setup", SHAPES)
+@pytest.mark.parametrize("op", GROWING)
+def test_an_in_place_op_whose_result_would_outgrow_self_gives_pytorchs_error(setup, op):
+    def run(lib):
+        space = {"torch": lib}
+        exec(setup, space)
+        with pytest.raises(RuntimeError) as caught:
+            exec(op, space)
+        return str(caught.value), space["a"].tolist()
+
+    (mine, left), (theirs, expected) = run(tg), run(torch)
+    assert left == expected
+    if theirs.startswith("output with shape"):  # the broadcast would grow self
+        assert mine.startswith(theirs), mine
+    elif "must match the size" in theirs and "in-place" in mine:
+        assert mine.startswith(theirs), mine
+
+
+SCALE_FIRST = [f"{setup}; r = {call}" for setup in (
+    "x = torch.ones(3)", "x = torch.ones(3, dtype=torch.int64)", "x = torch.ones(3).half()")
+    for call in ("x.add_(2, 3)", "x.sub_(2, 3)", "x.add(2, 3)", "x.sub(2, 3)", "x.add(2, 3.5)",
+                 "x.add(2, True)", "x.add(True, 3)", "x.add(2, torch.tensor(3.))",
+                 "x.add(np.float64(2), np.int64(3))", "x.addcmul_(2, 3, x)", "x.add_(2, x)")]
+
+
+@needs_torch
+@pytest.mark.parametrize("code", SCALE_FIRST)
+def test_the_deprecated_scale_first_add_takes_a_number_other_as_pytorch(code):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, expected = _run(tg, code), _run(torch, code)
+    if isinstance(expected, type):
+        assert isinstance(got, type) and issubclass(got, expected.__mro__[0]), got
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize("name", ["logical_not_", "logical_and_", "logical_or_", "logical_xor_"])
+def test_logical_in_place_ops_overwrite_a_leaf_that_requires_grad_as_pytorch(name):
+    w = tg.tensor([1.0, 0.0, 2.0], requires_grad=True)
+    saved = w.sin()  # saved w: its backward must now refuse
+    args = () if name == "logical_not_" else (tg.tensor([0.0, 0.0, 1.0]),)
+    assert getattr(w, name)(*args) is w
+    expected = {"logical_not_": [0, 1, 0], "logical_and_": [0, 0, 1],
+                "logical_or_": [1, 0, 1], "logical_xor_": [1, 0, 0]}[name]
+    assert w.tolist() == expected and w.is_leaf and w.requires_grad and w._version == 1
+    (w * 2).sum().backward()
+    assert w.grad.tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.sum().backward()

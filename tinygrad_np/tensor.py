@@ -1221,6 +1221,30 @@ def _store_changed(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
 _BLOCK = 1 << 20  # elements per block of an unrecorded elementwise in-place op
 
 
+def _does_not_fit(op: str, shape: tuple, *shapes: tuple) -> TensorError:
+    """PyTorch's error for an in-place op (or copy_) whose operands broadcast past the
+    tensor's `shape` (`a.add_(b)` with b bigger), or do not broadcast at all."""
+    try:
+        wide = np.broadcast_shapes(shape, *shapes)
+    except ValueError:
+        other = next(s for s in shapes if not _broadcasts(shape, s))
+        dim, mine, theirs = next((d, m, t) for d, (m, t) in enumerate(zip(
+            shape[::-1], other[::-1])) if m != t and 1 not in (m, t))
+        return TensorError(f"The size of tensor a ({mine}) must match the size of tensor b "
+                           f"({theirs}) at non-singleton dimension {len(shape) - 1 - dim} "
+                           f"({op}: shapes {shape} and {other})")
+    return TensorError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                       f"{list(wide)} ({op}: the result does not fit the tensor's shape {shape})")
+
+
+def _broadcasts(shape: tuple, other: tuple) -> bool:
+    try:
+        np.broadcast_shapes(shape, other)
+    except ValueError:
+        return False
+    return True
+
+
 def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
     """Write an in-place op's `result` into the tensor's `array`: integers wrap, as PyTorch
     stores uint8 |= int8's int16 result; a float into ints is refused, and a result that
@@ -1235,8 +1259,7 @@ def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
                          f"{result.dtype} can't be cast to the desired output type "
                          f"{array.dtype}") from None
     except ValueError:
-        raise TensorError(f"in-place operation: the result has shape {result.shape}, which "
-                          f"does not fit the tensor's shape {shape}") from None
+        raise _does_not_fit("in-place operation", shape, result.shape) from None
 
 
 def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
@@ -1269,9 +1292,7 @@ def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
                            else arg[part]) if cut else arg for arg, cut in zip(args, sliced)]
                 result = op(Tensor._make(array[part], None), *pieces)._data
                 if result.shape != array[part].shape:  # (never for an elementwise op)
-                    raise TensorError(f"in-place operation: the result has shape "
-                                      f"{result.shape}, which does not fit the tensor's "
-                                      f"shape {tensor.shape}")
+                    raise _does_not_fit("in-place operation", tensor.shape, result.shape)
                 _store(writable[part], result, tensor.shape)
     finally:
         if locked:
@@ -1779,8 +1800,10 @@ def scale_first(op: str, args: tuple[Any, ...], scale: Any, name: str) -> tuple[
     positional operands after self, `scale` the keyword `name`'s value; returns the
     operands then the scale, with PyTorch's warning (its TypeError for other extras)."""
     wanted = len(args) - 1
-    if not (isinstance(args[0], (int, float, np.number)) and type(args[0]) is not bool
-            and all(isinstance(arg, Tensor) for arg in args[1:]) and scale == 1):
+    numbers = (int, float, np.number, np.bool_)  # (add_(2, 3): a Number other too, and
+    if not (isinstance(args[0], numbers) and (type(args[0]) is not bool or wanted == 1)
+            and all(isinstance(arg, Tensor) or wanted == 1 and isinstance(arg, numbers)
+                    for arg in args[1:]) and scale == 1):  # a bool alpha: check_alpha's error)
         raise TypeError(f"{op}() takes {wanted} positional argument{'s' * (wanted > 1)} but "
                         f"{len(args)} were given")
     tensors = "Tensor other" if wanted == 1 else "Tensor tensor1, Tensor tensor2"
@@ -2920,8 +2943,7 @@ class Tensor:
                                      f"{self.dtype} tensor carries no gradient)")
                 result = result.astype(self.dtype)
             if result.shape != self.shape:
-                raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
-                                   f"which does not fit the tensor's shape {self.shape}")
+                raise _does_not_fit("in-place operation", self.shape, result.shape)
             if plan is not None:
                 _write_through(self, plan, result)
                 return self
@@ -2962,9 +2984,8 @@ class Tensor:
                                  f"result type can't be cast to the desired output type "
                                  f"{array.dtype} (as PyTorch)") from None
             except ValueError:  # PyTorch: a RuntimeError naming both shapes
-                raise TensorError(f"in-place {ufunc.__name__}: the result of shapes "
-                                  f"{self.shape} and {np.shape(_data(args[0]))} does not "
-                                  f"fit the tensor's shape {self.shape}") from None
+                raise _does_not_fit(f"in-place {ufunc.__name__}", self.shape,
+                                    np.shape(_data(args[0]))) from None
             finally:
                 if locked:  # (as_strided's arrays refuse even a no-op writeable = True)
                     array.flags.writeable = False
@@ -3087,8 +3108,9 @@ class Tensor:
             except ValueError:
                 fits = False
             if not fits:
-                raise TensorError(f"copy_: the source of shape {src.shape} does not broadcast "
-                                  f"to the destination's shape {self.shape}")
+                raise _does_not_fit(f"copy_: the source of shape {src.shape} does not "
+                                    f"broadcast to the destination's shape {self.shape}",
+                                    self.shape, src.shape)
         return self._in_place(_copy_from, src, repeats=src is self)  # (x.copy_(x): no-op)
 
     def _copy_array_(self, values: Any) -> Tensor:
@@ -3321,9 +3343,8 @@ class Tensor:
 
     def _ungraded_in_place(self, name: str, op: Any, *args: Any) -> Tensor:
         """op(self, *args) written into self outside the graph (values change, the graph
-        keeps self's old op, as PyTorch's); a leaf that requires grad is refused."""
-        if is_grad_enabled() and self.requires_grad and self.grad_fn is None:
-            _refuse_leaf(name, self)
+        keeps self's old op, as PyTorch's); a leaf that requires grad is overwritten and
+        stays a leaf, as PyTorch's (its version moves on: graphs that saved it refuse)."""
         with no_grad():
             return self._in_place(op, *args, elementwise=bool(args))
 
