@@ -224,3 +224,58 @@ def test_logical_in_place_ops_overwrite_a_leaf_that_requires_grad_as_pytorch(nam
     assert w.grad.tolist() == [2.0, 2.0, 2.0]
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         saved.sum().backward()
+
+
+STRIDED = ["y = x.as_strided((2, 2), (1, 2)); y[0, 0] = 9",
+           "y = x.as_strided((2, 2), (1, 2), 1); y.fill_(7)",
+           "y = x.as_strided((2, 2), (2, 1)); x[0] = 5", "y = x.as_strided((2, 2), (1, 1))",
+           "y = x.view(2, 3).as_strided((3,), (2,)); y.zero_()",
+           "y = x.view(2, 3)[1].as_strided((2,), (1,), 4); y.zero_()",
+           "y = x.as_strided((3, 2), (2, 1)); y[1].fill_(0)",
+           "y = x.as_strided((2, 3), (1, 2)); y.mul_(10)"]
+
+
+@needs_torch
+@pytest.mark.parametrize("code", STRIDED)
+def test_as_strided_is_a_view_writes_reach_the_input(code):
+    def run(lib):
+        space = {"x": lib.arange(6.0)}
+        exec(code, space)
+        return space["x"].tolist(), space["y"].tolist(), space["y"].stride(), space["x"]._version
+    assert run(tg) == run(torch)
+
+
+def test_as_strided_with_overlapping_elements_refuses_writes_and_sums_gradients():
+    w = tg.arange(6.0, requires_grad=True)
+    y = w.as_strided((2, 2), (1, 1))  # elements 0 1 / 1 2
+    (y * tg.arange(4.0).view(2, 2)).sum().backward()
+    assert w.grad.tolist() == [0.0, 3.0, 3.0, 0.0, 0.0, 0.0]
+    x = tg.arange(6.0)
+    z = x.as_strided((2, 2), (1, 1))
+    with pytest.raises(RuntimeError):
+        z.add_(1)
+    x[1] = 7.0  # but it sees the input's changes, as PyTorch's
+    assert z.tolist() == [[0.0, 7.0], [7.0, 2.0]]
+
+
+def test_a_recorded_write_into_an_as_strided_view_flows_back():
+    w = tg.arange(6.0, requires_grad=True)
+    h = w * 1
+    h.as_strided((2,), (3,)).copy_(tg.tensor([10.0, 20.0]))
+    assert h.tolist() == [10.0, 1.0, 2.0, 20.0, 4.0, 5.0]
+    (h * tg.arange(6.0)).sum().backward()
+    assert w.grad.tolist() == [0.0, 1.0, 2.0, 0.0, 4.0, 5.0]
+
+
+@needs_torch
+@pytest.mark.parametrize("code", ["x.resize_(2, 3)", "x.resize_(6)", "x.resize_(8)",
+                                  "x.resize_(3, 2)", "x.resize_as_(lib.zeros(3))",
+                                  "x.unsqueeze_(0)", "x.t_()", "x.squeeze_()",
+                                  "x.transpose_(0, 1)", "x.as_strided_((2, 2), (1, 2))"])
+def test_shape_changing_in_place_ops_move_the_version_as_pytorch(code):
+    def run(lib):
+        x = lib.zeros(2, 3)
+        view = x.view(6)
+        exec(code, {"x": x, "lib": lib})
+        return tuple(x.shape), x.stride(), x._version, view._version
+    assert run(tg) == run(torch)
