@@ -147,7 +147,10 @@ OUT_OVERLAP = ["torch.add(a[:-1], a[1:], out=a[1:])", "torch.mul(a[1:], 2, out=a
                "torch.exp(a[1:], out=a[:-1])", "torch.cumsum(a[1:], 0, out=a[:-1])",
                "torch.clamp(a[1:], 0, 2, out=a[:-1])", "torch.add(a, 1, out=a)",
                "torch.add(a[:-1], a[:-1], out=a[:-1])", "torch.neg(a[::2], out=a[1:4])",
-               "torch.sub(a[2:], a[:3], out=a[2:])"]
+               "torch.sub(a[2:], a[:3], out=a[2:])", "torch.cat([a[:2], a[2:4]], out=a[1:5])",
+               "torch.cat([a[:1], a[1:2]], out=a[3:5])",
+               "torch.where(a[1:] > 1, a[1:], a[:-1], out=a[:-1])",
+               "torch.special.expit(a[1:], out=a[:-1])", "torch.lerp(a[1:], a[:-1], 0.5, out=a[1:])"]
 
 
 @needs_torch

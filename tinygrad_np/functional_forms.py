@@ -120,6 +120,21 @@ _OUT_UNCHECKED = frozenset("mm bmm mv matmul addmm addbmm baddbmm addmv addr dot
                            "outer ger sum prod mean nansum nanmean logsumexp".split())
 
 
+def refuse_out_overlap(op: str, out: Any, operands: tuple) -> None:
+    """PyTorch's error for an `out` that partly overlaps an input (views of one base:
+    `add(a[:-1], b, out=a[1:])`); `out=a` of an input `a` itself passes. Lists of tensors
+    (cat's) and tuples of outs (sort's) are looked into."""
+    if op in _OUT_UNCHECKED or op.startswith("linalg."):
+        return
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for operand in operands:
+        for tensor in (operand if isinstance(operand, (tuple, list)) else (operand,)):
+            for target in outs:
+                if isinstance(tensor, Tensor) and isinstance(target, Tensor) and (
+                        tensor._counter is target._counter is not None):
+                    refuse_partial_overlap(target._data, tensor._data)
+
+
 def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     """PyTorch's `out=`: `result` (a tensor, or a tuple of them for `max(x, dim)`, `sort`,
     ...) written into `out` (the same structure), which is returned. As PyTorch: not while
@@ -176,6 +191,8 @@ def with_out(function: Callable[..., Any], dtype_of_out: bool = False,
     def wrapped(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if dtype_of_out and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype
+        if out is not None:
+            refuse_out_overlap(op, out, (*args, *kwargs.values()))
         result = function(*args, **kwargs)
         written = write_out(op, out, result, exact_dtype)
         return type(result)(*written) if out is not None and hasattr(result, "_fields") \
@@ -261,10 +278,8 @@ def _function_form(name: str) -> Callable[..., Any]:
                 args = (kwargs.pop("exponent"),)
         if out is not None and name in _NO_OUT:
             raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
-        if isinstance(out, Tensor) and name not in _OUT_UNCHECKED:
-            for operand in (input, *args, *kwargs.values()):  # (views of one base: PyTorch's
-                if isinstance(operand, Tensor) and operand._counter is out._counter is not None:
-                    refuse_partial_overlap(out._data, operand._data)  # error, add(a[:-1], b,
+        if out is not None:
+            refuse_out_overlap(name, out, (input, *args, *kwargs.values()))
         if out is not None and name in _OUT_NEEDS_DIM and not args and not (
                 {"dim", "axis"} & kwargs.keys()):
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
