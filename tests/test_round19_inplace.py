@@ -150,7 +150,8 @@ OUT_OVERLAP = ["torch.add(a[:-1], a[1:], out=a[1:])", "torch.mul(a[1:], 2, out=a
                "torch.sub(a[2:], a[:3], out=a[2:])", "torch.cat([a[:2], a[2:4]], out=a[1:5])",
                "torch.cat([a[:1], a[1:2]], out=a[3:5])",
                "torch.where(a[1:] > 1, a[1:], a[:-1], out=a[:-1])",
-               "torch.special.expit(a[1:], out=a[:-1])", "torch.lerp(a[1:], a[:-1], 0.5, out=a[1:])"]
+               "torch.special.expit(a[1:], out=a[:-1])",
+               "torch.lerp(a[1:], a[:-1], 0.5, out=a[1:])"]
 
 
 @needs_torch
