@@ -283,3 +283,16 @@ def test_shape_changing_in_place_ops_move_the_version_as_pytorch(code):
         exec(code, {"x": x, "lib": lib})
         return tuple(x.shape), x.stride(), x._version, view._version
     assert run(tg) == run(torch)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int32", "bool", "uint8"])
+@pytest.mark.parametrize("expr", ["t & np.bool_(True)", "t | np.bool_(False)",
+                                  "t ^ np.bool_(True)", "t & True", "t & np.int64(1)"])
+def test_bitwise_ops_read_np_bool_as_pytorchs_float(dtype, expr):
+    code = f"t = torch.tensor([1, 0, 1]).to(torch.{dtype}); r = {expr}"
+    expected, got = _run(torch, code), _run(tg, code)
+    if isinstance(expected, type):
+        assert isinstance(got, type) and issubclass(got, expected), got
+    else:
+        assert got == expected
