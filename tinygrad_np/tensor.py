@@ -1234,7 +1234,8 @@ def _does_not_fit(op: str, shape: tuple, *shapes: tuple) -> TensorError:
                            f"({theirs}) at non-singleton dimension {len(shape) - 1 - dim} "
                            f"({op}: shapes {shape} and {other})")
     return TensorError(f"output with shape {list(shape)} doesn't match the broadcast shape "
-                       f"{list(wide)} ({op}: the result does not fit the tensor's shape {shape})")
+                       f"{list(wide)} ({op}: a result of shape {wide} does not fit the "
+                       f"tensor's shape {shape})")
 
 
 def _broadcasts(shape: tuple, other: tuple) -> bool:
