@@ -296,3 +296,32 @@ def test_bitwise_ops_read_np_bool_as_pytorchs_float(dtype, expr):
         assert isinstance(got, type) and issubclass(got, expected), got
     else:
         assert got == expected
+
+
+SOURCE_OPS = ["x[1:].index_copy_(0, torch.tensor([0, 1]), S)",
+              "x[1:].index_add_(0, torch.tensor([0, 1]), S)",
+              "x[1:].scatter_(0, torch.tensor([0, 1]), S)",
+              "x[1:].scatter_add_(0, torch.tensor([0, 1]), S)",
+              "x[1:].scatter_reduce_(0, torch.tensor([0, 1]), S, 'sum')",
+              "x[1:].put_(torch.tensor([0, 1]), S)", "x[1:].index_put_((torch.tensor([0, 1]),), S)",
+              "x[1:].index_reduce_(0, torch.tensor([0, 1]), S, 'prod')",
+              "x.index_copy_(0, torch.tensor([0, 1]), S)", "x[1:][torch.tensor([0, 1])] = S"]
+
+
+@needs_torch
+@pytest.mark.parametrize("source", ["x[:2]", "x[3:5]", "x[1:3]", "x[:2].clone()"])
+@pytest.mark.parametrize("op", SOURCE_OPS)
+def test_an_indexed_in_place_op_refuses_a_source_overlapping_self(op, source):
+    import warnings
+
+    def run(lib):
+        x = lib.arange(5.0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (index_reduce's beta warning)
+                exec(op.replace("S", source), {"torch": lib, "x": x})
+        except RuntimeError as error:
+            assert "refer to a single memory location" in str(error)
+            return "refused", x.tolist()
+        return x.tolist()
+    assert run(tg) == run(torch)

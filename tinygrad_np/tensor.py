@@ -727,6 +727,14 @@ def refuse_partial_overlap(target: np.ndarray, source: np.ndarray,
                           f"and {source.shape})")
 
 
+def _refuse_source_overlap(tensor: Tensor, source: Any) -> None:
+    """refuse_partial_overlap for an indexed in-place op's source (index_copy_, scatter_,
+    put_, ...: PyTorch checks these too), when it views self's memory differently."""
+    if isinstance(source, Tensor) and source._counter is tensor._counter is not None and (
+            source._data is not tensor._data):
+        refuse_partial_overlap(tensor._data, source._data)
+
+
 def _layout(array: np.ndarray) -> list[tuple[int, int]]:
     """(size, stride) of the axes of more than one element: the order of the elements."""
     return [(n, s) for n, s in zip(array.shape, array.strides) if n != 1]
@@ -3270,6 +3278,7 @@ class Tensor:
         """`scatter` in place: self[index[i][j]][j] = src[i][j] for dim 0 (and so on)."""
         _need_tensor("scatter_", "index", index)
         _same_dtype("scatter_", self, src, "src")
+        _refuse_source_overlap(self, src)
         return self._in_place(lambda tensor, *args: tensor.scatter(*args, reduce=reduce), dim,
                               index, value if src is None else src)
 
@@ -3277,6 +3286,7 @@ class Tensor:
         """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
         _need_tensors("scatter_add_", index, src, "src")
         _same_dtype("scatter_add_", self, src, "src")
+        _refuse_source_overlap(self, src)
         return self._in_place(Tensor.scatter_add, dim, index, src)
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
@@ -3356,6 +3366,7 @@ class Tensor:
     def put_(self, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
         """`put` in place."""
         _need_tensors("put_", index, source)
+        _refuse_source_overlap(self, source)
         return self._in_place(Tensor.put, index, source, accumulate)
 
     def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
@@ -5924,6 +5935,7 @@ class Tensor:
         from tinygrad_np.indexed import index_add
         _need_tensors("index_add_", index, source)
         _same_dtype("index_add_", self, source)
+        _refuse_source_overlap(self, source)
         return self._in_place(index_add, dim, index, source, alpha)
 
     def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
@@ -5937,6 +5949,7 @@ class Tensor:
         from tinygrad_np.indexed import index_copy
         _need_tensors("index_copy_", index, source)
         _same_dtype("index_copy_", self, source)
+        _refuse_source_overlap(self, source)
         return self._in_place(index_copy, dim, index, source)
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -5953,6 +5966,7 @@ class Tensor:
         _need_tensor("index_put_", "values", values)
         if not _one_mask_fill(indices, values, accumulate):
             _same_dtype("index_put_", self, values, "values")
+        _refuse_source_overlap(self, values)
         return self._in_place(index_put, indices, values, accumulate,
                               repeats=not accumulate)  # (accumulating: refused, see README)
 
@@ -5970,6 +5984,7 @@ class Tensor:
         from tinygrad_np.indexed import scatter_reduce
         _need_tensors("scatter_reduce_", index, src, "src")
         _same_dtype("scatter_reduce_", self, src, "src")
+        _refuse_source_overlap(self, src)
         return self._in_place(scatter_reduce, dim, index, src, reduce, include_self)
 
     def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
