@@ -325,3 +325,28 @@ def test_an_indexed_in_place_op_refuses_a_source_overlapping_self(op, source):
             return "refused", x.tolist()
         return x.tolist()
     assert run(tg) == run(torch)
+
+
+ALPHAS = [f"t = torch.tensor([1, 0, 1]).to(torch.{dtype}); r = t.{op}(t, alpha={alpha})"
+          for dtype in ("int64", "uint8", "bool", "float32", "float16")
+          for alpha in ("1", "1.0", "np.bool_(True)", "np.float64(1)", "torch.tensor(1.)", "2",
+                        "np.int64(2)")
+          for op in ("add", "add_")]
+
+
+@needs_torch
+@pytest.mark.parametrize("code", ALPHAS)
+def test_a_float_alpha_with_integers_is_refused_even_at_one(code):
+    expected, got = _run(torch, code), _run(tg, code)
+    if isinstance(expected, type):
+        assert isinstance(got, type) and issubclass(got, expected), got
+    else:
+        assert got == expected
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int64", "float32", "bool"])
+def test_where_of_two_numpy_bools_is_pytorchs_float(dtype):
+    code = (f"t = torch.tensor([1, 0, 1]).to(torch.{dtype}); "
+            "r = torch.where(t > 0, np.bool_(True), np.bool_(False))")
+    assert _run(tg, code) == _run(torch, code)

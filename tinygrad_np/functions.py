@@ -66,6 +66,8 @@ def where(condition: Any, input: Any = _UNSET, other: Any = _UNSET) -> Any:  # n
     elif isinstance(other, Tensor):
         input = _int_for_where(input, other)
     else:  # two numbers: floats become the default dtype, which must hold them
+        input, other = (float(v) if type(v) is np.bool_ else v  # noqa: A001 (PyTorch's float)
+                        for v in (input, other))
         for value in (input, other):
             if type(value) is float:
                 _scalar_for("where", value, np.dtype(get_default_dtype()))

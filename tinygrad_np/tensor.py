@@ -1847,6 +1847,9 @@ def check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
                           f"complex number (alpha={value}, a {dtype} result)")
     if dtype is not None and dtype.kind in "iu" and type(value) is int:
         _scalar_for(op, value, dtype)  # (alpha=300 for int8: PyTorch's overflow error)
+    if dtype is not None and dtype.kind in "biu" and type(value) is float:  # (even 1.0 and
+        raise TensorError(f"{op}: For integral input tensors, argument alpha must not be a "
+                          f"floating point number (got {alpha!r})")  # np.bool_, as PyTorch)
 
 
 def _refuse_bool_clamp(low: Any, high: Any) -> None:
@@ -2799,7 +2802,7 @@ class Tensor:
         """self + alpha * other (broadcasting); PyTorch's deprecated add(alpha, other) too."""
         if scale_first_:
             other, alpha = scale_first("add", (other, *scale_first_), alpha, "alpha")
-        if alpha is True or alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # (1.0 or np.bool_ with ints: refused)
             check_alpha("add", self, other, alpha)
         if alpha != 1 and (pair := _half_alpha("add", self, other, alpha)):
             return opmath.Add.apply(*pair, _number(alpha))
@@ -2809,7 +2812,7 @@ class Tensor:
         """self - alpha * other (broadcasting); PyTorch's deprecated sub(alpha, other) too."""
         if scale_first_:
             other, alpha = scale_first("sub", (other, *scale_first_), alpha, "alpha")
-        if alpha is True or alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # (1.0 or np.bool_ with ints: refused)
             check_alpha("sub", self, other, alpha)
             refuse_bool_operand(self, other)  # before alpha * other makes it a number
         if alpha != 1 and (pair := _half_alpha("sub", self, other, alpha)):
@@ -3031,7 +3034,7 @@ class Tensor:
         """self += alpha * other, in place; PyTorch's deprecated add_(alpha, other) too."""
         if scale_first_:
             other, alpha = scale_first("add_", (other, *scale_first_), alpha, "alpha")
-        if alpha is True or alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # (1.0 or np.bool_ with ints: refused)
             check_alpha("add_", self, other, alpha)
         if alpha != 1 and _half_alpha("add_", self, other, alpha):  # in float32, as add
             return self._in_place(lambda x, y: x.add(y, alpha=alpha), other)
@@ -3043,7 +3046,7 @@ class Tensor:
         """self -= alpha * other, in place; PyTorch's deprecated sub_(alpha, other) too."""
         if scale_first_:
             other, alpha = scale_first("sub_", (other, *scale_first_), alpha, "alpha")
-        if alpha is True or alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # (1.0 or np.bool_ with ints: refused)
             check_alpha("sub_", self, other, alpha)
         if alpha != 1 and _half_alpha("sub_", self, other, alpha):  # in float32, as sub
             return self._in_place(lambda x, y: x.sub(y, alpha=alpha), other)
