@@ -2981,7 +2981,7 @@ class Tensor:
         elif ufunc is not None:
             array, locked = _unlock(self)
             other = _data(args[0])
-            if type(other) is int:
+            if type(other) is int and not -(2**63) <= other < 2**64:
                 _check_int_operand(other)  # (x.add_(2**70): PyTorch's OverflowError)
             elif array.dtype.kind in "biu" and type(other) is np.bool_:
                 other = float(other)  # PyTorch reads np.bool_ as a float: refused below
@@ -3506,7 +3506,7 @@ class Tensor:
             return NotImplemented
         other = _data(other.item() if isinstance(other, np.generic) else other)
         mine, number = self._data, type(other)
-        if number is int:
+        if number is int and not -(2**63) <= other < 2**64:
             _check_int_operand(other)  # (x == 2**70: PyTorch's OverflowError)
         if (number is float or number is int) and (mine.dtype is _FLOAT32 or
                                                    mine.dtype is _FLOAT64):
