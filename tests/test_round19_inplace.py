@@ -62,7 +62,9 @@ HUGE = [f"x = torch.ones(2, dtype=torch.{dtype}); r = {expr}"
         for expr in ("x * 2**70", "2**70 * x", "x + 2**70", "x / 2**70", "x.pow(2**70)",
                      "x.mul(2**64)", "x.add_(2**70)", "x.mul_(2**70)", "x == 2**70",
                      "x < -2**64", "torch.where(x > 0, x, 2**70)", "x // 2**70",
-                     "x * 2**63", "x * (2**64 - 1)", "x * -2**63", "x + 2")]
+                     "x * 2**63", "x * (2**64 - 1)", "x * -2**63", "x + 2",
+                     "x.lerp(x, 2**70)", "x.addcmul(x, x, value=2**70)",
+                     "x.addcdiv(x, x, value=2**70)", "x.addcmul(x, x, value=3)")]
 
 
 @needs_torch

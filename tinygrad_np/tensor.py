@@ -3844,6 +3844,8 @@ class Tensor:
             tensor1, tensor2, value = scale_first("addcmul", (tensor1, tensor2, *scale_first_),
                                                   value, "value")
         tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
+        if type(value) is int:
+            _check_int_operand(value)  # (2**70: PyTorch's OverflowError)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):
             return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
         return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
@@ -3858,6 +3860,8 @@ class Tensor:
             tensor1, tensor2, value = scale_first("addcdiv", (tensor1, tensor2, *scale_first_),
                                                   value, "value")
         tensor1, tensor2, value = self._pointwise_operands("addcdiv", tensor1, tensor2, value)
+        if type(value) is int:
+            _check_int_operand(value)  # (2**70: PyTorch's OverflowError)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):  # (the
             return opmath.Addcdiv.apply(self, tensor1, tensor2, value)  # result's dtype)
         return self + value * tensor1 / tensor2
@@ -4186,6 +4190,8 @@ class Tensor:
         if dtype.kind not in "fc":
             raise DtypeError(f"lerp: not implemented for {dtype} tensors, as in PyTorch; "
                              f"convert with .float() first")
+        if type(weight) is int:
+            _check_int_operand(weight)  # (2**70: PyTorch's OverflowError)
         for name, part in (("end", end), ("weight", weight)):  # (a number end: this library's)
             if isinstance(part, Tensor) and part._data.dtype != dtype and (
                     name == "end" or part.ndim):  # (a 0-d weight of any float: as PyTorch)
