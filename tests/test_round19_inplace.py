@@ -352,3 +352,21 @@ def test_where_of_two_numpy_bools_is_pytorchs_float(dtype):
     code = (f"t = torch.tensor([1, 0, 1]).to(torch.{dtype}); "
             "r = torch.where(t > 0, np.bool_(True), np.bool_(False))")
     assert _run(tg, code) == _run(torch, code)
+
+
+@needs_torch
+@pytest.mark.parametrize("call", ["x.clamp(2., torch.tensor([3., 3, 3, 3]))",
+                                  "torch.clamp(x, torch.tensor([1., 1, 1, 1]), 3)",
+                                  "x.clamp_(min=torch.tensor([1., 1, 1, 1]), max=3.)",
+                                  "torch.clip(x, 1, torch.tensor([2., 2, 2, 2]))",
+                                  "x.clamp(torch.tensor([1., 1, 1, 1]), None)",
+                                  "x.clamp_(2, torch.tensor(3))", "x.clamp(2., torch.tensor(3.))"])
+def test_clamp_mixing_a_number_and_a_tensor_bound_as_pytorch(call):
+    def run(lib):
+        x = lib.arange(4.0)
+        try:
+            result = eval(call, {"torch": lib, "x": x})
+        except TypeError:
+            return "TypeError", x.tolist()
+        return result.tolist(), x.tolist()
+    assert run(tg) == run(torch)

@@ -3678,6 +3678,11 @@ class Tensor:
         bound at least, as PyTorch."""
         if min is None and max is None:
             raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
+        if min is not None and max is not None and isinstance(min, Tensor) is not isinstance(
+                max, Tensor) and any(isinstance(b, Tensor) and b.ndim for b in (min, max)):
+            raise TypeError(f"clamp() received an invalid combination of arguments - got "
+                            f"(min={type(min).__name__}, max={type(max).__name__}): both bounds "
+                            "numbers (or 0-d tensors), or both tensors, as PyTorch")
         for name, bound in (("min", min), ("max", max)):
             if isinstance(bound, (str, bytes)):
                 data_operand("clamp", bound, name)
