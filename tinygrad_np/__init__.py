@@ -424,6 +424,7 @@ def _index_reduce_(self: Tensor, dim: int, index: _Any, source: _Any, *args: _An
                    **kwargs: _Any) -> Tensor:
     """`index_reduce` in place (a tensor source of self's dtype, as PyTorch)."""
     _tensor_module._same_dtype("index_reduce_", self, source)
+    _tensor_module._refuse_source_overlap(self, source)  # (PyTorch's overlap error)
     return _index_reduce_in_place(self, dim, index, source, *args, **kwargs)
 
 

@@ -24,6 +24,7 @@ from tinygrad_np.rng import numpy_generator
 from tinygrad_np.tensor import (
     Tensor,
     TensorError,
+    _number,
     _scalar_for,
     _shape_args,
     _to_array,
@@ -257,8 +258,8 @@ def full(size: int | tuple[int, ...], fill_value: Any, *, dtype: Any = None,
     PyTorch (True -> bool, 3 -> int64, 3.0 -> the default float) unless given."""
     check_fill("full", fill_value)
     size = _shape("full", (), size)
-    value = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
-    dtype = np.dtype(dtype or _fill_dtype(value))
+    value = fill_value.item() if isinstance(fill_value, Tensor) else _number(fill_value)
+    dtype = np.dtype(dtype or _fill_dtype(value))  # (np.bool_ is a float there, as PyTorch)
     value = _scalar_for("full", value, dtype)  # PyTorch's range check; uint8 -1 is 255
     return _made(np.full(size, value, dtype=dtype), None, requires_grad, device, "full",
                  layout, pin_memory)

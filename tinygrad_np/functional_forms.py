@@ -28,9 +28,11 @@ from tinygrad_np.ops.linear import LinearFunction
 from tinygrad_np.tensor import (
     Tensor,
     TensorError,
+    _number,
     check_alpha,
     float_scalar_first,
     refuse_bool_operand,
+    refuse_partial_overlap,
     scaled,
     to_tensor,
 )
@@ -112,6 +114,27 @@ EXACT_OUT_DTYPE = frozenset((
     "matrix_power").split())
 
 
+# out= ops PyTorch computes without its overlap check (matrix products, full reductions):
+# here an `out` overlapping an input gets the result as if the input were cloned first.
+_OUT_UNCHECKED = frozenset("mm bmm mv matmul addmm addbmm baddbmm addmv addr dot vdot inner "
+                           "outer ger sum prod mean nansum nanmean logsumexp".split())
+
+
+def refuse_out_overlap(op: str, out: Any, operands: tuple) -> None:
+    """PyTorch's error for an `out` that partly overlaps an input (views of one base:
+    `add(a[:-1], b, out=a[1:])`); `out=a` of an input `a` itself passes. Lists of tensors
+    (cat's) and tuples of outs (sort's) are looked into."""
+    if op in _OUT_UNCHECKED or op.startswith("linalg."):
+        return
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for operand in operands:
+        for tensor in (operand if isinstance(operand, (tuple, list)) else (operand,)):
+            for target in outs:
+                if isinstance(tensor, Tensor) and isinstance(target, Tensor) and (
+                        tensor._counter is target._counter is not None):
+                    refuse_partial_overlap(target._data, tensor._data)
+
+
 def write_out(op: str, out: Any, result: Any, exact_dtype: bool = False) -> Any:
     """PyTorch's `out=`: `result` (a tensor, or a tuple of them for `max(x, dim)`, `sort`,
     ...) written into `out` (the same structure), which is returned. As PyTorch: not while
@@ -168,6 +191,8 @@ def with_out(function: Callable[..., Any], dtype_of_out: bool = False,
     def wrapped(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         if dtype_of_out and isinstance(out, Tensor) and kwargs.get("dtype") is None:
             kwargs["dtype"] = out.dtype
+        if out is not None:
+            refuse_out_overlap(op, out, (*args, *kwargs.values()))
         result = function(*args, **kwargs)
         written = write_out(op, out, result, exact_dtype)
         return type(result)(*written) if out is not None and hasattr(result, "_fields") \
@@ -253,6 +278,8 @@ def _function_form(name: str) -> Callable[..., Any]:
                 args = (kwargs.pop("exponent"),)
         if out is not None and name in _NO_OUT:
             raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+        if out is not None:
+            refuse_out_overlap(name, out, (input, *args, *kwargs.values()))
         if out is not None and name in _OUT_NEEDS_DIM and not args and not (
                 {"dim", "axis"} & kwargs.keys()):
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
@@ -269,7 +296,7 @@ def _function_form(name: str) -> Callable[..., Any]:
             kwargs["dtype"] = out.dtype  # computed in out's dtype, as PyTorch's
         if reflected and len(args) == 1 and set(kwargs) <= {"alpha"} and isinstance(
                 args[0], Tensor) and isinstance(input, (int, float, np.number, np.bool_)):
-            number = input.item() if isinstance(input, np.generic) else input
+            number = _number(input)  # (np.bool_ as a float, as PyTorch)
             if args[0].dtype == np.float16 and type(number) in (int, float):  # rounded to
                 with np.errstate(over="ignore"):  # float16 first, as PyTorch: mul(0.1, x)
                     number = float(np.float16(number))  # rounds 0.1, x * 0.1 does not
@@ -279,7 +306,7 @@ def _function_form(name: str) -> Callable[..., Any]:
                 return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs))
             return write_out(name, out, getattr(other, reflected)(number))
         if reflected and isinstance(input, np.generic):  # a NumPy scalar is a number, weak as
-            input = input.item()  # noqa: A001 (one: div(np.float64(2), ints, rounding_mode=))
+            input = _number(input)  # noqa: A001 (one: div(np.float64(2), ints, rounding_mode=))
         return write_out(name, out, getattr(_as_input(input), name)(*args, **kwargs),
                          exact_dtype=_exact_out(name, args, kwargs))
 

@@ -16,7 +16,7 @@ import numpy as np
 from tinygrad_np import cpu_order, return_types, xp
 from tinygrad_np.counting import _bisected, _unique_axis, no_derivative_of
 from tinygrad_np.device import as_device, check_placement, contiguous_format, preserve_format
-from tinygrad_np.dtypes import get_default_dtype, promoted_operands
+from tinygrad_np.dtypes import _check_int64, get_default_dtype, promoted_operands
 from tinygrad_np.errors import DtypeError, IndexOutOfBounds
 from tinygrad_np.factories import _laid_out_like, randint
 from tinygrad_np.functional_forms import with_out
@@ -67,6 +67,8 @@ def where(condition: Any, input: Any = _UNSET, other: Any = _UNSET) -> Any:  # n
     elif isinstance(other, Tensor):
         input = _int_for_where(input, other)
     else:  # two numbers: floats become the default dtype, which must hold them
+        input, other = (float(v) if type(v) is np.bool_ else v  # noqa: A001 (PyTorch's float)
+                        for v in (input, other))
         for value in (input, other):
             if type(value) is float:
                 _scalar_for("where", value, np.dtype(get_default_dtype()))
@@ -98,7 +100,9 @@ def _int_for_where(value: Any, tensor: Tensor) -> Any:
     the tensor's dtype cannot hold it (uint8 and 300), where arithmetic would wrap it. A
     NumPy scalar counts as its Python number."""
     if isinstance(value, np.generic):
-        value = value.item()
+        value = float(value) if type(value) is np.bool_ else value.item()  # (as PyTorch)
+    if type(value) is int:
+        _check_int64(value)  # (2**70: PyTorch's OverflowError, whatever the dtype)
     if type(value) is float and tensor._data.dtype is _FLOAT32 and not (
             _FLOAT32_MAX < abs(value) < math.inf):  # (the common case, quickly: it fits)
         return value

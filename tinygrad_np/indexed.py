@@ -33,6 +33,7 @@ from tinygrad_np.tensor import (
     _index_array,
     _index_part,
     _is_view,
+    _mark_view,
     _need_tensor,
     _need_tensors,
     _same_dtype,
@@ -367,6 +368,7 @@ def resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
     self._data = memory[start:end].view(data.dtype).reshape(physical)
     if order is not None:
         self._data = self._data.transpose(np.argsort(order))
+    self._bump_version()  # (as PyTorch's: a new shape is an in-place change)
     return self
 
 
@@ -439,13 +441,27 @@ def index_reduce(input: Tensor, dim: int, index: Any, source: Any, reduce: str, 
 
 def as_strided(input: Tensor, size: Any, stride: Any,  # noqa: A002
                storage_offset: int | None = None) -> Tensor:
-    """The elements at storage_offset + sum(i_k * stride[k]) of input's elements in order (a
-    copy here: recorded, overlapping windows sum their gradients). PyTorch reads the storage a
-    view shares with its base; here a non-contiguous input is refused, a contiguous one is its
-    own storage."""
+    """The elements at storage_offset + sum(i_k * stride[k]) of input's elements in order
+    (recorded: overlapping windows sum their gradients). A view of input's memory, as
+    PyTorch's: input's changes show in it, and writes into it reach input unless two of its
+    elements are one place (then refused, as an overlapping unfold()). PyTorch reads the
+    storage a view shares with its base; here a non-contiguous input is refused, a
+    contiguous one is its own storage."""
     x = to_tensor(input)
     places = _strided_places(x, size, stride, storage_offset)
-    return x.reshape(-1)[places] if places.size else x.reshape(-1)[:0].reshape(places.shape)
+    if not places.size:
+        return x.reshape(-1)[:0].reshape(places.shape)
+    result = x.reshape(-1)[places]
+    flat = x._data.reshape(-1)  # (contiguous: a view of x's memory)
+    steps = tuple(int(step) * flat.itemsize for step in stride)
+    if np.unique(places).size == places.size:  # (each element its own place)
+        result._data = np.ndarray(places.shape, flat.dtype, buffer=flat, strides=steps,
+                                  offset=int(places.flat[0]) * flat.itemsize)
+    else:  # (NumPy's as_strided array, read-only: writes are refused)
+        result._data = np.lib.stride_tricks.as_strided(flat[int(places.flat[0]):],
+                                                       places.shape, steps, writeable=False)
+    _mark_view(x, result)
+    return result
 
 
 def as_strided_(input: Tensor, size: Any, stride: Any,  # noqa: A002

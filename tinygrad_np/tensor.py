@@ -25,6 +25,7 @@ from tinygrad_np import return_types, xp
 from tinygrad_np._decorate import flag
 from tinygrad_np.dtypes import (
     WIDER_ACCUMULATOR,
+    _check_int64 as _check_int_operand,
     cast_operand,
     get_default_dtype,
     promoted_operands,
@@ -726,6 +727,14 @@ def refuse_partial_overlap(target: np.ndarray, source: np.ndarray,
                           f"and {source.shape})")
 
 
+def _refuse_source_overlap(tensor: Tensor, source: Any) -> None:
+    """refuse_partial_overlap for an indexed in-place op's source (index_copy_, scatter_,
+    put_, ...: PyTorch checks these too), when it views self's memory differently."""
+    if isinstance(source, Tensor) and source._counter is tensor._counter is not None and (
+            source._data is not tensor._data):
+        refuse_partial_overlap(tensor._data, source._data)
+
+
 def _layout(array: np.ndarray) -> list[tuple[int, int]]:
     """(size, stride) of the axes of more than one element: the order of the elements."""
     return [(n, s) for n, s in zip(array.shape, array.strides) if n != 1]
@@ -1215,17 +1224,100 @@ def _lock(array: np.ndarray) -> np.ndarray:
     return view
 
 
+def _repeats(array: np.ndarray) -> bool:
+    """Are several elements of `array` one memory location (an expand() or a view of one)?"""
+    return 0 in array.strides and array.size > 1 and any(
+        stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
+
+
+def _writes_once(array: np.ndarray, key: Any) -> bool:
+    """May `array[key] = v` write an expanded `array`? As PyTorch: index arrays (its
+    index_put_) always, basic indexing when the part selected repeats no memory location."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(part, np.ndarray) for part in parts) or not _repeats(array[key])
+
+
 def _refuse_expanded(tensor: Tensor) -> None:
-    array = tensor._data
-    if 0 in array.strides and array.size > 1 and any(
-            stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)):
-        raise RuntimeError(  # as PyTorch: elements sharing one memory location
-            f"in-place operation on an expanded tensor of shape {tensor.shape} (from "
-            "expand or broadcast_to): several of its elements are one memory "
-            "location; clone() it first")
+    if _repeats(tensor._data):
+        raise RuntimeError(  # PyTorch's words
+            "unsupported operation: more than one element of the written-to tensor refers "
+            "to a single memory location. Please clone() the tensor before performing the "
+            f"operation (an in-place write into an expanded tensor of shape {tensor.shape})")
+
+
+class _Memory:
+    """An array interface on memory another array owns, kept alive (`owner`)."""
+
+    def __init__(self, interface: dict, owner: np.ndarray) -> None:
+        self.__array_interface__, self.owner = interface, owner
+
+
+def _numpy_view(array: np.ndarray) -> bool:
+    """Is `array` NumPy's own view (an expand's broadcast, a slice of one) of an array, not
+    an as_strided or unfold() array (whose memory an interface object holds)?"""
+    while array.base is not None:
+        if not isinstance(array.base, np.ndarray):
+            return False
+        array = array.base
+    return True
+
+
+def _expanded_alias(tensor: Tensor) -> np.ndarray | None:
+    """A writable array on the memory of `tensor`, an expand()ed view (or a view of one)
+    that NumPy keeps read-only, once its base may be written: PyTorch's write through it
+    reaches the base. None when it is no such view."""
+    base = _base_of(tensor)
+    if base is tensor:  # a detach() or `.data` of a view: the base its memory's views know
+        base = next((other._view_of for other in (reference() for reference in (
+            tensor._counter or ())[2:]) if getattr(other, "_view_of", None) is not None), tensor)
+    if base is tensor or not _numpy_view(tensor._data):
+        return None
+    memory, locked = _unlock(base)  # (refuses as for the base: a leaf outside no_grad, ...)
+    if locked:
+        memory.flags.writeable = False
+    interface = dict(tensor._data.__array_interface__)
+    interface["data"] = (interface["data"][0], False)
+    return np.asarray(_Memory(interface, memory))
+
+
+def _store_changed(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
+    """_store into an array whose elements repeat (an expand): only the elements the op
+    changed, so a fill selected at one of several elements sharing a memory location writes
+    it, as PyTorch's masked_fill_ / index_fill_ / index_put_ on an expanded tensor."""
+    fresh = array.copy()
+    _store(fresh, result, shape)
+    changed = fresh != array
+    if fresh.dtype.kind == "f":
+        changed &= ~(np.isnan(fresh) & np.isnan(array))
+    np.copyto(array, fresh, where=changed)
 
 
 _BLOCK = 1 << 20  # elements per block of an unrecorded elementwise in-place op
+
+
+def _does_not_fit(op: str, shape: tuple, *shapes: tuple) -> TensorError:
+    """PyTorch's error for an in-place op (or copy_) whose operands broadcast past the
+    tensor's `shape` (`a.add_(b)` with b bigger), or do not broadcast at all."""
+    try:
+        wide = np.broadcast_shapes(shape, *shapes)
+    except ValueError:
+        other = next(s for s in shapes if not _broadcasts(shape, s))
+        dim, mine, theirs = next((d, m, t) for d, (m, t) in enumerate(zip(
+            shape[::-1], other[::-1])) if m != t and 1 not in (m, t))
+        return TensorError(f"The size of tensor a ({mine}) must match the size of tensor b "
+                           f"({theirs}) at non-singleton dimension {len(shape) - 1 - dim} "
+                           f"({op}: shapes {shape} and {other})")
+    return TensorError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                       f"{list(wide)} ({op}: a result of shape {wide} does not fit the "
+                       f"tensor's shape {shape})")
+
+
+def _broadcasts(shape: tuple, other: tuple) -> bool:
+    try:
+        np.broadcast_shapes(shape, other)
+    except ValueError:
+        return False
+    return True
 
 
 def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
@@ -1242,8 +1334,7 @@ def _store(array: np.ndarray, result: np.ndarray, shape: tuple) -> None:
                          f"{result.dtype} can't be cast to the desired output type "
                          f"{array.dtype}") from None
     except ValueError:
-        raise TensorError(f"in-place operation: the result has shape {result.shape}, which "
-                          f"does not fit the tensor's shape {shape}") from None
+        raise _does_not_fit("in-place operation", shape, result.shape) from None
 
 
 def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
@@ -1276,9 +1367,7 @@ def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
                            else arg[part]) if cut else arg for arg, cut in zip(args, sliced)]
                 result = op(Tensor._make(array[part], None), *pieces)._data
                 if result.shape != array[part].shape:  # (never for an elementwise op)
-                    raise TensorError(f"in-place operation: the result has shape "
-                                      f"{result.shape}, which does not fit the tensor's "
-                                      f"shape {tensor.shape}")
+                    raise _does_not_fit("in-place operation", tensor.shape, result.shape)
                 _store(writable[part], result, tensor.shape)
     finally:
         if locked:
@@ -1286,8 +1375,9 @@ def _in_blocks(tensor: Tensor, op: Any, args: tuple) -> bool:
     return True
 
 
-def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
-    """The tensor's array made writable for an in-place op, and whether it was locked.
+def _unlock(tensor: Tensor, repeats: bool = False) -> tuple[np.ndarray, bool]:
+    """The tensor's array made writable for an in-place op, and whether it was locked
+    (`repeats`: the op may write an expanded tensor, as PyTorch's fill_, masked_fill_, ...).
 
     Only a leaf that requires grad, or a tensor sharing its version counter (a view, a
     detach()), may unlock a read-only array: a change is then seen by graphs that saved it.
@@ -1298,7 +1388,8 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
     if array.flags.writeable:
         return array, False
     counter = tensor._counter
-    _refuse_expanded(tensor)
+    if not repeats:
+        _refuse_expanded(tensor)
     # the engine locked this array: it belongs to a leaf that requires grad (or to a view,
     # a detach() or a `.data` of one, which shares the leaf's version counter)
     sharers = [reference() for reference in counter[2:]] if counter is not None else ()
@@ -1309,6 +1400,9 @@ def _unlock(tensor: Tensor) -> tuple[np.ndarray, bool]:
             return array, True
         except ValueError:  # memory a read-only array owns, or an unfold() view
             pass
+    alias = _expanded_alias(tensor)
+    if alias is not None:
+        return alias, False
     # Otherwise the memory is not this tensor's to unlock (`Tensor(w)` of a leaf, a user's
     # read-only array, an unfold() view with overlapping windows): a private copy, unless
     # other tensors share the memory (views), which the write would silently not reach.
@@ -1718,8 +1812,8 @@ def _binary(tensor: Tensor, other: Any, divide: bool = False) -> tuple:
         if data.dtype is _FLOAT32 and number is float:  # dtype (NumPy's weak scalars), as PyTorch
             array = _FLOAT32_OPERANDS.get(other)  # (zeros are never cached: signs differ)
             return tensor, array if array is not None else _operand(other, data)
-        if data.dtype is _FLOAT64:
-            return tensor, other
+        if data.dtype is _FLOAT64 and (number is float or -(2**63) <= other < 2**64):
+            return tensor, other  # (an int past int64 and uint64: _promoted_pair refuses it)
     elif isinstance(other, Tensor):
         if other._data.dtype is data.dtype and (not divide or data.dtype.kind == "f"):
             return tensor, other
@@ -1755,6 +1849,8 @@ def _opmath_scalar(tensor: Tensor, other: Any) -> Any:
     opmath's ops compute with in float32 before rounding once, as PyTorch. None otherwise."""
     value = _number(other)
     if type(value) in (int, float, bool):
+        if type(value) is int:
+            _check_int_operand(value)  # (2**70: PyTorch's OverflowError)
         with np.errstate(over="ignore"):  # 1e300 is inf in float32, as PyTorch
             return np.array(value, np.float32)
     data = _data(value)
@@ -1780,8 +1876,10 @@ def scale_first(op: str, args: tuple[Any, ...], scale: Any, name: str) -> tuple[
     positional operands after self, `scale` the keyword `name`'s value; returns the
     operands then the scale, with PyTorch's warning (its TypeError for other extras)."""
     wanted = len(args) - 1
-    if not (isinstance(args[0], (int, float, np.number)) and type(args[0]) is not bool
-            and all(isinstance(arg, Tensor) for arg in args[1:]) and scale == 1):
+    numbers = (int, float, np.number, np.bool_)  # (add_(2, 3): a Number other too, and
+    if not (isinstance(args[0], numbers) and (type(args[0]) is not bool or wanted == 1)
+            and all(isinstance(arg, Tensor) or wanted == 1 and isinstance(arg, numbers)
+                    for arg in args[1:]) and scale == 1):  # a bool alpha: check_alpha's error)
         raise TypeError(f"{op}() takes {wanted} positional argument{'s' * (wanted > 1)} but "
                         f"{len(args)} were given")
     tensors = "Tensor other" if wanted == 1 else "Tensor tensor1, Tensor tensor2"
@@ -1816,6 +1914,9 @@ def check_alpha(op: str, tensor: Tensor, other: Any, alpha: Any) -> None:
                           f"complex number (alpha={value}, a {dtype} result)")
     if dtype is not None and dtype.kind in "iu" and type(value) is int:
         _scalar_for(op, value, dtype)  # (alpha=300 for int8: PyTorch's overflow error)
+    if dtype is not None and dtype.kind in "biu" and type(value) is float:  # (even 1.0 and
+        raise TensorError(f"{op}: For integral input tensors, argument alpha must not be a "
+                          f"floating point number (got {alpha!r})")  # np.bool_, as PyTorch)
 
 
 def _refuse_bool_clamp(low: Any, high: Any) -> None:
@@ -1873,8 +1974,12 @@ def _integer_power(tensor: Tensor, exponent: Any) -> Tensor:
 
 
 def _number(value: Any) -> Any:
-    """A NumPy scalar as the Python number PyTorch takes it for; anything else as it is."""
-    return value.item() if isinstance(value, np.generic) else value
+    """A NumPy scalar as the Python number PyTorch takes it for (np.bool_ a float, 1.0 or
+    0.0, as PyTorch reads it: `int_tensor * np.bool_(True)` is float32); anything else as
+    it is."""
+    if isinstance(value, np.generic):
+        return float(value) if type(value) is np.bool_ else value.item()
+    return value
 
 
 class NotAnOperand(TypeError):
@@ -2768,7 +2873,7 @@ class Tensor:
         """self + alpha * other (broadcasting); PyTorch's deprecated add(alpha, other) too."""
         if scale_first_:
             other, alpha = scale_first("add", (other, *scale_first_), alpha, "alpha")
-        if alpha is True or alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # (1.0 or np.bool_ with ints: refused)
             check_alpha("add", self, other, alpha)
         if alpha != 1 and (pair := _half_alpha("add", self, other, alpha)):
             return opmath.Add.apply(*pair, _number(alpha))
@@ -2778,7 +2883,7 @@ class Tensor:
         """self - alpha * other (broadcasting); PyTorch's deprecated sub(alpha, other) too."""
         if scale_first_:
             other, alpha = scale_first("sub", (other, *scale_first_), alpha, "alpha")
-        if alpha is True or alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # (1.0 or np.bool_ with ints: refused)
             check_alpha("sub", self, other, alpha)
             refuse_bool_operand(self, other)  # before alpha * other makes it a number
         if alpha != 1 and (pair := _half_alpha("sub", self, other, alpha)):
@@ -2872,12 +2977,13 @@ class Tensor:
                 and _shares_memory_with_a_live_tensor(self) and _write_plan(self) is None)
 
     def _in_place(self, op: Any, *args: Any, ufunc: np.ufunc | None = None,
-                  elementwise: bool = False) -> Tensor:
+                  elementwise: bool = False, repeats: bool = False) -> Tensor:
         """Make self hold `op(self, *args)` (op: a Tensor-level function; `ufunc`, when given,
         computes the same in place on arrays, without a temporary; `elementwise`: each
         element of the result depends only on the same element of self and of the operands,
         so an unrecorded write of a big tensor is done in blocks of rows, its temporaries
-        bounded, as PyTorch's in-place kernels need none)."""
+        bounded, as PyTorch's in-place kernels need none; `repeats`: a fill that PyTorch
+        lets write an expanded tensor, unrecorded)."""
         _refuse_no_grad_view(self)
         if args and isinstance(args[0], Tensor) and args[0]._counter is self._counter is not None \
                 and args[0]._data is not self._data:  # (x.add_(x): the same elements)
@@ -2921,8 +3027,7 @@ class Tensor:
                                      f"{self.dtype} tensor carries no gradient)")
                 result = result.astype(self.dtype)
             if result.shape != self.shape:
-                raise RuntimeError(f"in-place operation: the result has shape {result.shape}, "
-                                   f"which does not fit the tensor's shape {self.shape}")
+                raise _does_not_fit("in-place operation", self.shape, result.shape)
             if plan is not None:
                 _write_through(self, plan, result)
                 return self
@@ -2948,6 +3053,10 @@ class Tensor:
         elif ufunc is not None:
             array, locked = _unlock(self)
             other = _data(args[0])
+            if type(other) is int and not -(2**63) <= other < 2**64:
+                _check_int_operand(other)  # (x.add_(2**70): PyTorch's OverflowError)
+            elif array.dtype.kind in "biu" and type(other) is np.bool_:
+                other = float(other)  # PyTorch reads np.bool_ as a float: refused below
             wrap = array.dtype.kind in "iu" and np.asarray(other).dtype.kind in "iub" and (
                 ufunc is not np.true_divide)  # (x /= 2 of ints: refused below, as PyTorch)
             if wrap:  # uint8 += 300 or += -1 wraps, as PyTorch
@@ -2959,9 +3068,8 @@ class Tensor:
                                  f"result type can't be cast to the desired output type "
                                  f"{array.dtype} (as PyTorch)") from None
             except ValueError:  # PyTorch: a RuntimeError naming both shapes
-                raise TensorError(f"in-place {ufunc.__name__}: the result of shapes "
-                                  f"{self.shape} and {np.shape(_data(args[0]))} does not "
-                                  f"fit the tensor's shape {self.shape}") from None
+                raise _does_not_fit(f"in-place {ufunc.__name__}", self.shape,
+                                    np.shape(_data(args[0]))) from None
             finally:
                 if locked:  # (as_strided's arrays refuse even a no-op writeable = True)
                     array.flags.writeable = False
@@ -2970,9 +3078,12 @@ class Tensor:
         else:
             with no_grad():
                 result = op(self, *args)
-            array, locked = _unlock(self)
+            array, locked = _unlock(self, repeats)
             try:
-                _store(array, result._data, self.shape)
+                if repeats and _repeats(array):
+                    _store_changed(array, result._data, self.shape)
+                else:
+                    _store(array, result._data, self.shape)
             finally:
                 if locked:
                     array.flags.writeable = False
@@ -2995,7 +3106,7 @@ class Tensor:
         """self += alpha * other, in place; PyTorch's deprecated add_(alpha, other) too."""
         if scale_first_:
             other, alpha = scale_first("add_", (other, *scale_first_), alpha, "alpha")
-        if alpha is True or alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # (1.0 or np.bool_ with ints: refused)
             check_alpha("add_", self, other, alpha)
         if alpha != 1 and _half_alpha("add_", self, other, alpha):  # in float32, as add
             return self._in_place(lambda x, y: x.add(y, alpha=alpha), other)
@@ -3007,7 +3118,7 @@ class Tensor:
         """self -= alpha * other, in place; PyTorch's deprecated sub_(alpha, other) too."""
         if scale_first_:
             other, alpha = scale_first("sub_", (other, *scale_first_), alpha, "alpha")
-        if alpha is True or alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # (1.0 or np.bool_ with ints: refused)
             check_alpha("sub_", self, other, alpha)
         if alpha != 1 and _half_alpha("sub_", self, other, alpha):  # in float32, as sub
             return self._in_place(lambda x, y: x.sub(y, alpha=alpha), other)
@@ -3081,9 +3192,10 @@ class Tensor:
             except ValueError:
                 fits = False
             if not fits:
-                raise TensorError(f"copy_: the source of shape {src.shape} does not broadcast "
-                                  f"to the destination's shape {self.shape}")
-        return self._in_place(_copy_from, src)
+                raise _does_not_fit(f"copy_: the source of shape {src.shape} does not "
+                                    f"broadcast to the destination's shape {self.shape}",
+                                    self.shape, src.shape)
+        return self._in_place(_copy_from, src, repeats=src is self)  # (x.copy_(x): no-op)
 
     def _copy_array_(self, values: Any) -> Tensor:
         """`copy_` of anything that broadcasts to self's shape (a NumPy array too): the
@@ -3093,11 +3205,11 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         """Set every element to `value` (a number or a 0-d tensor), in place."""
         check_fill("fill_", value, "'value' (position 1)")
-        return self._in_place(_copy_from, value)
+        return self._in_place(_copy_from, value, repeats=not isinstance(value, Tensor))
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (NaN and Inf too: for gradients, `t.grad.zero_()`)."""
-        return self._in_place(_copy_from, 0)
+        return self._in_place(_copy_from, 0, repeats=True)
 
     def pow_(self, exponent: Any) -> Tensor:
         """self **= exponent, in place."""
@@ -3217,7 +3329,7 @@ class Tensor:
                                f"equal, got shape {self.shape}")
         mask = np.zeros(self.shape, dtype=bool)
         np.fill_diagonal(mask, True, wrap=wrap)
-        return self._in_place(Tensor.masked_fill, mask, fill_value)
+        return self._in_place(Tensor.masked_fill, mask, fill_value, repeats=True)
 
     def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
         """self with `value` at positions `index` (1-D int64) along `dim`."""
@@ -3240,18 +3352,20 @@ class Tensor:
         """`index_fill` in place."""
         _need_tensor("index_fill_", "index", index)
         _zero_dim_value("index_fill_", value)
-        return self._in_place(Tensor.index_fill, dim, index, value)
+        return self._in_place(Tensor.index_fill, dim, index, value, repeats=True)
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Write `value` where `mask` (broadcast to self's shape) is True, in place."""
         _zero_dim_value("masked_fill_", value)
-        return self._in_place(Tensor.masked_fill, mask, value, elementwise=True)
+        return self._in_place(Tensor.masked_fill, mask, value, elementwise=True,
+                              repeats=True)
 
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                  reduce: str | None = None) -> Tensor:
         """`scatter` in place: self[index[i][j]][j] = src[i][j] for dim 0 (and so on)."""
         _need_tensor("scatter_", "index", index)
         _same_dtype("scatter_", self, src, "src")
+        _refuse_source_overlap(self, src)
         return self._in_place(lambda tensor, *args: tensor.scatter(*args, reduce=reduce), dim,
                               index, value if src is None else src)
 
@@ -3259,6 +3373,7 @@ class Tensor:
         """`scatter_add` in place: src[i][j] added at self[index[i][j]][j] for dim 0."""
         _need_tensors("scatter_add_", index, src, "src")
         _same_dtype("scatter_add_", self, src, "src")
+        _refuse_source_overlap(self, src)
         return self._in_place(Tensor.scatter_add, dim, index, src)
 
     def lerp_(self, end: Any, weight: Any) -> Tensor:
@@ -3326,9 +3441,8 @@ class Tensor:
 
     def _ungraded_in_place(self, name: str, op: Any, *args: Any) -> Tensor:
         """op(self, *args) written into self outside the graph (values change, the graph
-        keeps self's old op, as PyTorch's); a leaf that requires grad is refused."""
-        if is_grad_enabled() and self.requires_grad and self.grad_fn is None:
-            _refuse_leaf(name, self)
+        keeps self's old op, as PyTorch's); a leaf that requires grad is overwritten and
+        stays a leaf, as PyTorch's (its version moves on: graphs that saved it refuse)."""
         with no_grad():
             return self._in_place(op, *args, elementwise=bool(args))
 
@@ -3339,6 +3453,7 @@ class Tensor:
     def put_(self, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
         """`put` in place."""
         _need_tensors("put_", index, source)
+        _refuse_source_overlap(self, source)
         return self._in_place(Tensor.put, index, source, accumulate)
 
     def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
@@ -3428,10 +3543,12 @@ class Tensor:
                 value = _without_leading_ones(value, self.shape, key)  # as PyTorch drops them
             if self.requires_grad or isinstance(value, Tensor) and value.requires_grad and (
                     self._data.dtype.kind == "f"):  # (an integer tensor takes no graph: PyTorch)
-                self._in_place(_set_item, key, value)
+                self._in_place(_set_item, key, value, repeats=not self._data.flags.writeable
+                               and _writes_once(self._data, key))
                 return
             _refuse_no_grad_view(self)
-            array, locked = _unlock(self)  # a view of a leaf writes into the leaf, as PyTorch
+            repeats = not self._data.flags.writeable and _writes_once(self._data, key)
+            array, locked = _unlock(self, repeats)  # a view of a leaf writes into the leaf
             try:
                 array[key] = _data(value)
             except (ValueError, TypeError) as error:  # NumPy's broadcasting error: PyTorch's
@@ -3473,6 +3590,8 @@ class Tensor:
             return NotImplemented
         other = _data(other.item() if isinstance(other, np.generic) else other)
         mine, number = self._data, type(other)
+        if number is int and not -(2**63) <= other < 2**64:
+            _check_int_operand(other)  # (x == 2**70: PyTorch's OverflowError)
         if (number is float or number is int) and (mine.dtype is _FLOAT32 or
                                                    mine.dtype is _FLOAT64):
             pass  # the number in the tensor's float dtype (NumPy's weak scalar), as PyTorch
@@ -3645,6 +3764,11 @@ class Tensor:
         bound at least, as PyTorch."""
         if min is None and max is None:
             raise TensorError("clamp: at least one of 'min' or 'max' must not be None")
+        if min is not None and max is not None and isinstance(min, Tensor) is not isinstance(
+                max, Tensor) and any(isinstance(b, Tensor) and b.ndim for b in (min, max)):
+            raise TypeError(f"clamp() received an invalid combination of arguments - got "
+                            f"(min={type(min).__name__}, max={type(max).__name__}): both bounds "
+                            "numbers (or 0-d tensors), or both tensors, as PyTorch")
         for name, bound in (("min", min), ("max", max)):
             if isinstance(bound, (str, bytes)):
                 data_operand("clamp", bound, name)
@@ -3811,6 +3935,8 @@ class Tensor:
             tensor1, tensor2, value = scale_first("addcmul", (tensor1, tensor2, *scale_first_),
                                                   value, "value")
         tensor1, tensor2, value = self._pointwise_operands("addcmul", tensor1, tensor2, value)
+        if type(value) is int:
+            _check_int_operand(value)  # (2**70: PyTorch's OverflowError)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):
             return opmath.Addcmul.apply(self, tensor1, tensor2, value)  # (PyTorch's order)
         return _rounded_once(lambda s, a, b: s + value * a * b, self, tensor1, tensor2)
@@ -3825,6 +3951,8 @@ class Tensor:
             tensor1, tensor2, value = scale_first("addcdiv", (tensor1, tensor2, *scale_first_),
                                                   value, "value")
         tensor1, tensor2, value = self._pointwise_operands("addcdiv", tensor1, tensor2, value)
+        if type(value) is int:
+            _check_int_operand(value)  # (2**70: PyTorch's OverflowError)
         if _data(tensor1).dtype is _FLOAT16 and isinstance(value, (int, float)):  # (the
             return opmath.Addcdiv.apply(self, tensor1, tensor2, value)  # result's dtype)
         return self + value * tensor1 / tensor2
@@ -4153,6 +4281,8 @@ class Tensor:
         if dtype.kind not in "fc":
             raise DtypeError(f"lerp: not implemented for {dtype} tensors, as in PyTorch; "
                              f"convert with .float() first")
+        if type(weight) is int:
+            _check_int_operand(weight)  # (2**70: PyTorch's OverflowError)
         for name, part in (("end", end), ("weight", weight)):  # (a number end: this library's)
             if isinstance(part, Tensor) and part._data.dtype != dtype and (
                     name == "end" or part.ndim):  # (a 0-d weight of any float: as PyTorch)
@@ -5900,6 +6030,7 @@ class Tensor:
         from tinygrad_np.indexed import index_add
         _need_tensors("index_add_", index, source)
         _same_dtype("index_add_", self, source)
+        _refuse_source_overlap(self, source)
         return self._in_place(index_add, dim, index, source, alpha)
 
     def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
@@ -5913,6 +6044,7 @@ class Tensor:
         from tinygrad_np.indexed import index_copy
         _need_tensors("index_copy_", index, source)
         _same_dtype("index_copy_", self, source)
+        _refuse_source_overlap(self, source)
         return self._in_place(index_copy, dim, index, source)
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -5929,7 +6061,9 @@ class Tensor:
         _need_tensor("index_put_", "values", values)
         if not _one_mask_fill(indices, values, accumulate):
             _same_dtype("index_put_", self, values, "values")
-        return self._in_place(index_put, indices, values, accumulate)
+        _refuse_source_overlap(self, values)
+        return self._in_place(index_put, indices, values, accumulate,
+                              repeats=not accumulate)  # (accumulating: refused, see README)
 
     def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                        include_self: bool = True) -> Tensor:
@@ -5945,6 +6079,7 @@ class Tensor:
         from tinygrad_np.indexed import scatter_reduce
         _need_tensors("scatter_reduce_", index, src, "src")
         _same_dtype("scatter_reduce_", self, src, "src")
+        _refuse_source_overlap(self, src)
         return self._in_place(scatter_reduce, dim, index, src, reduce, include_self)
 
     def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:

@@ -24,8 +24,10 @@ def _kind(value: Any) -> str:
 
 def bitwise(op: str, function: Any, *operands: Any) -> np.ndarray:
     """`function(*operands)` after checking that every operand is integer or bool; a NumPy
-    scalar counts as the Python number (int8 & np.int64(3) is int8, as PyTorch)."""
-    operands = tuple(a.item() if isinstance(a, np.generic) else a for a in operands)
+    scalar counts as the Python number (int8 & np.int64(3) is int8, as PyTorch; np.bool_ a
+    float there, so refused)."""
+    operands = tuple((float(a) if type(a) is np.bool_ else a.item()) if isinstance(
+        a, np.generic) else a for a in operands)
     for operand in operands:
         kind = _kind(operand)
         if kind not in "biu":
