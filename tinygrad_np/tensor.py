@@ -2832,6 +2832,8 @@ class Tensor:
             return _integer_power(self, exponent)
         number = _number(exponent)
         if type(number) is float or type(number) is int:  # PyTorch's kernel (ops/power.py)
+            if type(number) is int:
+                _check_int_operand(number)  # (2**70: PyTorch's OverflowError)
             if self._data.dtype is _FLOAT16:
                 _scalar_for("pow", number, _FLOAT16)  # past 65504: PyTorch's error
             return power.Pow.apply(self, number)
