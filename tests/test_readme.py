@@ -68,11 +68,11 @@ def test_readme_blocks_print_what_their_comments_say(tmp_path, monkeypatch):
                     assert fragment in out.getvalue(), (key, fragment, out.getvalue())
         if "tg.grad(x ** 3" in block:  # 3x^2 = 12 and 6x = 12 at x = 2
             assert namespace["dy"].item() == 12.0 and namespace["d2y"].item() == 12.0
-        if "XOR of the signs" in block:  # "loss 0.70 -> 0.008"
-            assert 0.0075 <= namespace["loss"].item() < 0.0085
+        if "XOR of the signs" in block:  # "loss 0.72 -> 0.0153", PyTorch 2.13: 0.015250692
+            assert 0.01524 <= namespace["loss"].item() < 0.01526
         if "lstm(" in block:  # (4, 10, 32), (4, 4, 16), (4, 4, 16)
             shapes = [tuple(namespace[n].shape) for n in ("output", "h_n", "c_n")]
             assert shapes == [(4, 10, 32), (4, 4, 16), (4, 4, 16)]
-        if "accuracy = " in block:  # the comment's 0.98828125 (253 of 256)
-            assert namespace["accuracy"] == 253 / 256
+        if "accuracy = " in block:  # the comment's 0.984375 (252 of 256; PyTorch 2.13 too)
+            assert namespace["accuracy"] == 252 / 256
     assert seen == set(PRINTED), set(PRINTED) - seen

@@ -185,6 +185,8 @@ class NodeInfo:
         """pow's saved exponent, as PyTorch's PowBackward: the number, or a Tensor."""
         if type(self).__name__ != "Pow":
             raise AttributeError(f"{self.name()} has no attribute '_saved_exponent'")
+        if hasattr(self, "exponent"):  # (a Python number: ops/power.py's Pow keeps it)
+            return self.exponent
         saved = self.saved_tensors  # (pow saves base, exponent, result)
         if not saved:
             return self._saved(1)  # (freed by backward: its error)
