@@ -129,17 +129,18 @@ class Normal(LocScale, ExponentialFamily):
 class Uniform(Distribution):
     """U[low, high), elementwise."""
 
-    arg_constraints = {"low": constraints.real, "high": constraints.real}
     has_rsample = True
 
     def __init__(self, low: Tensor | float, high: Tensor | float,
                  validate_args: bool | None = None) -> None:
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, (), validate_args)
-        if self._validate_args and not np.all(self.low._data < self.high._data):
-            raise ValueError(f"Expected parameter low (Tensor of shape {tuple(self.low.shape)}) "
-                             f"of distribution {self!r} to satisfy the constraint "
-                             f"LessThan(upper_bound=high), but found invalid values:\n{self.low}")
+
+    @property
+    def arg_constraints(self) -> dict[str, constraints.Constraint]:  # type: ignore[override]
+        """low < high and high > low, as PyTorch's (its validation error names the bound)."""
+        return {"low": constraints.less_than(self.high),
+                "high": constraints.greater_than(self.low)}
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]

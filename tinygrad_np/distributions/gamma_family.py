@@ -327,7 +327,7 @@ def dirichlet_mode(concentration: Tensor) -> Tensor:
 class Dirichlet(ExponentialFamily):
     """p(x) = prod x_i^(a_i - 1) / B(a) on the simplex (the last axis is the event)."""
 
-    arg_constraints = {"concentration": constraints.positive}
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
     has_rsample = True
 

@@ -487,8 +487,10 @@ class NegativeBinomial(_ProbsOrLogits):
         value = self._value(value)
         n = self.total_count
         unnormalised = n * F.logsigmoid(-self.logits) + value * F.logsigmoid(self.logits)
-        log_norm = -(n + value).lgamma() + (1 + value).lgamma() + n.lgamma()
-        return unnormalised - log_norm.masked_fill(n + value == 0, 0.0)
+        empty = n + value == 0  # (n = k = 0: probability 1; lgamma(0) kept out, no inf - inf)
+        log_norm = (-(n + value).masked_fill(empty, 1.0).lgamma() + (1 + value).lgamma()
+                    + n.masked_fill(empty, 1.0).lgamma())
+        return unnormalised - log_norm
 
 
 # ----------------------------------------------------------------- LowRankMultivariateNormal

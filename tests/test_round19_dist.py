@@ -1,0 +1,166 @@
+"""Round 19 of torch.distributions parity (session 25 probes): Uniform's and Dirichlet's
+arg_constraints, AffineTransform's vector domain, ComposeTransform.inv as a ComposeTransform
+of the inverses, NegativeBinomial log_prob at total_count = value = 0 without NumPy warnings,
+broadcast_all's errors. Compared with torch where installed, else fixed values."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+D = tg.distributions
+T = D.transforms
+needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
+
+
+def test_uniform_arg_constraints_name_the_other_bound() -> None:
+    d = D.Uniform(0.0, 1.0)
+    assert repr(d.arg_constraints) == ("{'low': LessThan(upper_bound=1.0), "
+                                       "'high': GreaterThan(lower_bound=0.0)}")
+    with pytest.raises(ValueError, match=r"parameter low .*LessThan\(upper_bound=0.0\)"):
+        D.Uniform(1.0, 0.0)
+    with pytest.raises(ValueError, match=r"LessThan\(upper_bound=tensor\(\[1., 0.\]\)\)"):
+        D.Uniform(tg.tensor([0.0, 2.0]), tg.tensor([1.0, 0.0]))
+    assert D.Uniform(1.0, 0.0, validate_args=False).batch_shape == ()
+
+
+def test_dirichlet_arg_constraint_is_independent_positive() -> None:
+    text = "IndependentConstraint(GreaterThan(lower_bound=0.0), 1)"
+    assert repr(D.Dirichlet(tg.ones(3)).arg_constraints["concentration"]) == text
+    with pytest.raises(ValueError, match=re_escape(text)):
+        D.Dirichlet(tg.tensor([1.0, -2.0]))
+
+
+def re_escape(text: str) -> str:
+    import re
+    return re.escape(text)
+
+
+def test_affine_transform_domain_has_its_event_dim() -> None:
+    assert repr(T.AffineTransform(1.0, 2.0).domain) == "Real()"
+    vector = T.AffineTransform(1.0, 2.0, event_dim=1)
+    assert repr(vector.domain) == "IndependentConstraint(Real(), 1)"
+    assert repr(vector.codomain) == "IndependentConstraint(Real(), 1)"
+    assert vector.codomain.event_dim == 1
+    assert repr(T.AffineTransform(0.0, 1.0, event_dim=2).inv.domain) == \
+        "IndependentConstraint(Real(), 2)"
+
+
+def test_compose_transform_inverse_is_a_compose_of_inverses() -> None:
+    exp, affine = T.ExpTransform(), T.AffineTransform(1.0, 2.0)
+    t = T.ComposeTransform([exp, affine])
+    inv = t.inv
+    assert isinstance(inv, T.ComposeTransform)
+    assert repr(inv) == ("ComposeTransform(\n    _InverseTransform(AffineTransform()),\n"
+                         "    _InverseTransform(ExpTransform())\n)")
+    assert inv.inv is t and t.inv is inv
+    y = tg.tensor([3.0, 5.0], dtype=tg.float64)
+    np.testing.assert_allclose(inv(y).numpy(), np.log((y.numpy() - 1) / 2))
+    x = inv(y)
+    # log|dx/dy| = -(x + log 2)
+    np.testing.assert_allclose(inv.log_abs_det_jacobian(y, x).numpy(),
+                               -(x.numpy() + math.log(2.0)))
+    assert inv == T.ComposeTransform([affine.inv, exp.inv])
+
+
+def test_compose_transform_cache_reaches_the_parts() -> None:
+    t = T.ComposeTransform([T.TanhTransform(), T.AffineTransform(0.0, 2.0)], cache_size=1)
+    assert all(part._cache_size == 1 for part in t.parts)
+    x = tg.tensor([30.0, -0.5], dtype=tg.float32)
+    y = t(x)  # tanh(30) is 1 in float32: atanh would give inf without the cache
+    assert t.inv(y) is x
+    back = t.with_cache(0)
+    assert back._cache_size == 0 and back.parts == t.parts  # (parts keep theirs, as PyTorch)
+
+
+def test_squashed_gaussian_through_cached_compose_log_prob_finite() -> None:
+    base = D.Normal(tg.zeros(2), tg.ones(2))
+    t = T.ComposeTransform([T.TanhTransform(), T.AffineTransform(0.0, 2.0)], cache_size=1)
+    d = D.TransformedDistribution(base, [t])
+    a = d.rsample()
+    assert np.all(np.isfinite(d.log_prob(a).numpy()))
+
+
+def test_negative_binomial_zero_total_count_no_warning() -> None:
+    n = tg.tensor([0.0, 0.0, 3.0], dtype=tg.float64, requires_grad=True)
+    p = tg.tensor([0.5, 0.5, 0.25], dtype=tg.float64, requires_grad=True)
+    value = tg.tensor([0.0, 2.0, 1.0], dtype=tg.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lp = D.NegativeBinomial(n, p).log_prob(value)
+        lp[[0, 2]].sum().backward()
+    # k=0 with n=0 has probability 1; n=0, k=2 impossible; n=3, k=1: C(3,1) .75^3 .25
+    np.testing.assert_allclose(lp.numpy(), [0.0, -np.inf, math.log(3 * 0.75 ** 3 * 0.25)])
+    # d/dn log p(0) = log(1 - p) (PyTorch 2.13 gives NaN there); n = 3: log .75 + 1/3
+    np.testing.assert_allclose(n.grad.numpy()[[0, 2]], [math.log(0.5), math.log(0.75) + 1 / 3])
+    np.testing.assert_allclose(p.grad.numpy()[[0, 2]], [0.0, 0.0], atol=1e-12)
+
+
+@needs_torch
+def test_negative_binomial_zero_total_count_matches_torch() -> None:
+    nv, pv, kv = [0.0, 3.0, 2.5], [0.3, 0.5, 0.8], [1.0, 0.0, 4.0]
+    ours_n = tg.tensor(nv, dtype=tg.float64, requires_grad=True)
+    ours_p = tg.tensor(pv, dtype=tg.float64, requires_grad=True)
+    theirs_n = torch.tensor(nv, dtype=torch.float64, requires_grad=True)
+    theirs_p = torch.tensor(pv, dtype=torch.float64, requires_grad=True)
+    ours = D.NegativeBinomial(ours_n, ours_p).log_prob(tg.tensor(kv, dtype=tg.float64))
+    theirs = torch.distributions.NegativeBinomial(theirs_n, theirs_p).log_prob(
+        torch.tensor(kv, dtype=torch.float64))
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours_n.grad.numpy(), theirs_n.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours_p.grad.numpy(), theirs_p.grad.numpy(), rtol=1e-10)
+
+
+def test_broadcast_all_errors() -> None:
+    with pytest.raises(RuntimeError, match=r"\(2,\), \(3,\)"):
+        D.utils.broadcast_all(tg.zeros(2), tg.zeros(3))
+    with pytest.raises(ValueError, match="str"):
+        D.utils.broadcast_all(tg.zeros(2), "a")
+    with pytest.raises(ValueError):
+        D.utils.broadcast_all(tg.zeros(2), np.float32(1.0))  # as PyTorch: int, float, bool
+    a, b = D.utils.broadcast_all(tg.zeros(2, dtype=tg.float64), True)
+    assert b.dtype == tg.float64 and b.tolist() == [1.0, 1.0]
+
+
+def _dispatch_case(lib):
+    """Register (Normal, Sub2) before (Sub1, Normal); KL(Sub1, Sub2) is ambiguous."""
+    dist = lib.distributions
+
+    class Sub1(dist.Normal):
+        pass
+
+    class Sub2(dist.Normal):
+        pass
+
+    dist.register_kl(dist.Normal, Sub2)(lambda p, q: p.loc * 0 + 2.0)
+    dist.register_kl(Sub1, dist.Normal)(lambda p, q: p.loc * 0 + 1.0)
+    dist.register_kl(Sub1, Sub1)(lambda p, q: p.loc * 0 + 3.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = float(dist.kl_divergence(Sub1(0.0, 1.0), Sub2(0.0, 1.0)))
+    clear = float(dist.kl_divergence(Sub1(0.0, 1.0), Sub1(0.0, 1.0)))
+    return value, clear, [str(w.message) for w in caught if w.category is RuntimeWarning]
+
+
+def test_kl_dispatch_prefers_the_specific_p_and_warns_when_ambiguous() -> None:
+    value, clear, messages = _dispatch_case(tg)
+    assert (value, clear) == (1.0, 3.0)
+    assert messages == ["Ambiguous kl_divergence(Sub1, Sub2). Please register_kl(Sub1, Sub2)"]
+    assert D.kl._KL_REGISTRY is D.kl._REGISTRY
+
+
+@needs_torch
+def test_kl_dispatch_matches_torch() -> None:
+    assert _dispatch_case(tg) == _dispatch_case(torch)
